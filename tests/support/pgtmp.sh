@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# pgtmp.sh: the test suite's throwaway PostgreSQL (a CTest fixture).
+#
+#   pgtmp.sh start DIR   a new cluster on a free port; writes DIR/url (libpq URL)
+#                        and DIR/datadir; the data lives in a fresh /tmp directory
+#                        so an unprivileged owner can reach it wherever the tree is
+#   pgtmp.sh stop DIR    stop it and remove everything it made
+#
+# Tests that need a database read DIR/url (DIR is $SEALPACT_TEST_PGDIR) and
+# create their own database inside the cluster.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+pgc="$here/../../deploy/pgcluster.sh"
+cmd=${1:-}; dir=${2:-}
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: pgtmp.sh start|stop DIR" >&2; exit 2; }
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+case "$cmd" in
+start)
+  [ -f "$dir/datadir" ] && "$0" stop "$dir"
+  mkdir -p "$dir"
+  base=$(mktemp -d /tmp/sealpact-pg.XXXXXX)
+  chmod 755 "$base"
+  echo "$base/data" >"$dir/datadir"
+  port=$(free_port)
+  bash "$pgc" start "$base/data" "$port" --fast
+  cp "$base/data.url" "$dir/url"
+  echo "PostgreSQL for tests at $(cat "$dir/url")"
+  ;;
+stop)
+  [ -f "$dir/datadir" ] || exit 0
+  data=$(cat "$dir/datadir")
+  bash "$pgc" stop "$data" || true
+  rm -rf "$(dirname "$data")" "$dir/datadir" "$dir/url"
+  ;;
+*)
+  echo "usage: pgtmp.sh start|stop DIR" >&2; exit 2 ;;
+esac
