@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# deps.sh: install the Debian 12 packages sealpact needs.
+#
+#   deploy/deps.sh run    what building and running the server needs
+#   deploy/deps.sh test   that, plus what the test suite and benchmarks need
+#
+# Installs only what is missing (so a prepared machine needs no network), as
+# root or through sudo.
+set -euo pipefail
+
+run_pkgs=(
+  build-essential cmake pkg-config ca-certificates curl openssl python3 acl procps
+  libevent-dev libssl-dev libpq-dev postgresql libcurl4-openssl-dev
+  libqpdf-dev qpdf libyaml-dev libjansson-dev libp11-dev libpng-dev zlib1g-dev
+  softhsm2 opensc check libsubunit-dev
+)
+test_pkgs=(
+  poppler-utils libnss3-tools wrk clang libclang-rt-14-dev
+)
+
+want=("${run_pkgs[@]}")
+[ "${1:-run}" = "test" ] && want+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

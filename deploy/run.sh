@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# run.sh: set up everything and run sealpactd on its embedded default.
+#
+#   deploy/run.sh               install, build, prepare var/, run in the foreground
+#   deploy/run.sh --background  the same, but return once the server is ready and print its URL
+#   deploy/run.sh --stop        stop the server and the PostgreSQL cluster it started
+#
+# The embedded default lives under var/ at the top of the tree: a private
+# PostgreSQL cluster (var/pg, owned by an unprivileged user when run as root),
+# a development PKI (var/pki: CAs, demo organizations, TSA, OCSP, the server's
+# TLS certificate) and SoftHSM2 demo tokens (var/tokens). Nothing outside the
+# tree is touched except Debian packages (deploy/deps.sh) and, as root, the
+# system user "sealpact" that owns the cluster.
+#
+# Environment: SEALPACT_CONFIG (default config/sealpact.yaml, else
+# config/sealpact.example.yaml), SEALPACT_PG_PORT (default 5433), and any
+# SEALPACT_<SECTION>_<KEY> override, e.g. SEALPACT_SERVER_PORT=9443.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+var="$root/var"
+build="$root/build"
+pgport=${SEALPACT_PG_PORT:-5433}
+mode=${1:-foreground}
+
+log() { echo "run.sh: $*" >&2; }
+
+stop_all() {
+  if [ -f "$var/sealpactd.pid" ]; then
+    pid=$(cat "$var/sealpactd.pid")
+    if kill -0 "$pid" 2>/dev/null; then
+      log "stopping sealpactd ($pid)"
+      kill -TERM "$pid"
+      for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
+    rm -f "$var/sealpactd.pid"
+  fi
+  if [ -d "$var/pg" ]; then
+    log "stopping PostgreSQL"
+    bash "$root/deploy/pgcluster.sh" stop "$var/pg"
+  fi
+}
+
+case "$mode" in
+--stop) stop_all; exit 0 ;;
+--background|foreground) ;;
+-h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+*) log "unknown option $mode"; exit 64 ;;
+esac
+
+bash "$root/deploy/deps.sh" run
+
+log "building"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -j"$(nproc)" --target sealpactd sealpact >/dev/null
+
+mkdir -p "$var"
+if [ -x "$root/deploy/pki.sh" ] || [ -f "$root/deploy/pki.sh" ]; then
+  bash "$root/deploy/pki.sh" "$var/pki" >/dev/null
+fi
+if [ -f "$root/deploy/tokens.sh" ] && [ ! -d "$var/tokens" ]; then
+  bash "$root/deploy/tokens.sh" "$var/pki" "$var/tokens" >"$var/tokens.txt"
+fi
+
+bash "$root/deploy/pgcluster.sh" start "$var/pg" "$pgport"
+pgurl="postgresql://sealpact@127.0.0.1:$pgport"
+if [ "$(psql -X -A -t "$pgurl/postgres" -c "SELECT 1 FROM pg_database WHERE datname = 'sealpact'")" != "1" ]; then
+  psql -X -q "$pgurl/postgres" -c "CREATE DATABASE sealpact"
+fi
+export SEALPACT_DATABASE_URL=${SEALPACT_DATABASE_URL:-$pgurl/sealpact}
+
+config=${SEALPACT_CONFIG:-}
+if [ -z "$config" ]; then
+  config="$root/config/sealpact.yaml"
+  [ -f "$config" ] || config="$root/config/sealpact.example.yaml"
+fi
+export SEALPACT_MIGRATIONS_DIR="$root/migrations"
+
+log "migrating"
+"$build/server/sealpactd" -c "$config" migrate
+
+if [ "$mode" = foreground ]; then
+  log "starting sealpactd (Ctrl-C to stop; PostgreSQL keeps running, deploy/run.sh --stop stops it)"
+  exec "$build/server/sealpactd" -c "$config" serve
+fi
+
+if [ -f "$var/sealpactd.pid" ] && kill -0 "$(cat "$var/sealpactd.pid")" 2>/dev/null; then
+  log "sealpactd is already running ($(cat "$var/sealpactd.pid")); deploy/run.sh --stop first"
+  exit 1
+fi
+: >"$var/sealpactd.log"
+nohup "$build/server/sealpactd" -c "$config" serve >>"$var/sealpactd.log" 2>&1 &
+echo $! >"$var/sealpactd.pid"
+
+# Wait for the "listening" log line, then for /readyz.
+url=""
+for _ in $(seq 1 200); do
+  kill -0 "$(cat "$var/sealpactd.pid")" 2>/dev/null || { tail -n 20 "$var/sealpactd.log" >&2; log "sealpactd exited"; exit 1; }
+  line=$(grep -m1 '"listening"' "$var/sealpactd.log" || true)
+  if [ -n "$line" ]; then
+    port=$(sed -n 's/.*"port": *\([0-9]*\).*/\1/p' <<<"$line")
+    scheme=$(sed -n 's/.*"scheme": *"\([a-z]*\)".*/\1/p' <<<"$line")
+    url="${scheme:-https}://127.0.0.1:$port"
+    break
+  fi
+  sleep 0.1
+done
+[ -n "$url" ] || { log "sealpactd did not start listening; see $var/sealpactd.log"; exit 1; }
+cacert=()
+[ -f "$var/pki/root.pem" ] && cacert=(--cacert "$var/pki/root.pem")
+for _ in $(seq 1 100); do
+  if curl -fsS "${cacert[@]}" "$url/readyz" >/dev/null 2>&1; then
+    echo "$url"
+    log "sealpactd is ready at $url (log: var/sealpactd.log; CA: var/pki/root.pem)"
+    [ -f "$var/tokens.txt" ] && cat "$var/tokens.txt" >&2
+    exit 0
+  fi
+  sleep 0.1
+done
+log "sealpactd listens at $url but /readyz did not answer 200; see $var/sealpactd.log"
+exit 1

@@ -1,0 +1,279 @@
+"""Integration-test harness: a real sealpactd against a real PostgreSQL.
+
+Every test gets its own database in the suite's throwaway cluster (the CTest
+fixture `pg`, see tests/support/pgtmp.sh), its own temporary directory, its
+own TLS certificate and a server on a free port; everything is removed when
+the test ends. Only the Python standard library is used.
+"""
+
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+import uuid
+
+SOURCE_DIR = os.environ.get("SEALPACT_SOURCE_DIR",
+                            os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+BUILD_DIR = os.environ.get("SEALPACT_BUILD_DIR", os.path.join(SOURCE_DIR, "build"))
+PGDIR = os.environ.get("SEALPACT_TEST_PGDIR", os.path.join(BUILD_DIR, "test-tmp", "pg"))
+SEALPACTD = os.path.join(BUILD_DIR, "server", "sealpactd")
+SEALPACT = os.path.join(BUILD_DIR, "client", "sealpact")
+PGCLUSTER = os.path.join(SOURCE_DIR, "deploy", "pgcluster.sh")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(cmd, **kw):
+    """Run a command, failing loudly with its output."""
+    kw.setdefault("capture_output", True)
+    kw.setdefault("text", True)
+    p = subprocess.run(cmd, **kw)
+    if p.returncode != 0:
+        raise RuntimeError("%s exited %d\nstdout:\n%s\nstderr:\n%s"
+                           % (" ".join(cmd), p.returncode, p.stdout, p.stderr))
+    return p
+
+
+def psql(url, sql):
+    return run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", url, "-c", sql]).stdout.strip()
+
+
+def cluster_url():
+    with open(os.path.join(PGDIR, "url")) as f:
+        return f.read().strip()
+
+
+def with_dbname(url, name):
+    return re.sub(r"/[^/]*$", "/" + name, url)
+
+
+class Database:
+    """A fresh database in the suite's cluster (or in a given cluster URL)."""
+
+    def __init__(self, base_url=None):
+        self.base_url = base_url or cluster_url()
+        self.name = "t_" + uuid.uuid4().hex[:12]
+        psql(self.base_url, "CREATE DATABASE %s" % self.name)
+        self.url = with_dbname(self.base_url, self.name)
+
+    def migrate(self):
+        return run([SEALPACTD, "migrate"], env=dict(os.environ, SEALPACT_DATABASE_URL=self.url,
+                                                   SEALPACT_SERVER_TLS="false",
+                                                   SEALPACT_MIGRATIONS_DIR=os.path.join(SOURCE_DIR, "migrations")))
+
+    def query(self, sql):
+        return psql(self.url, sql)
+
+    def drop(self):
+        psql(self.base_url, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.name)
+
+
+class PrivateCluster:
+    """A PostgreSQL cluster of the test's own, for tests that stop and start it."""
+
+    def __init__(self, tmp):
+        self.base = tempfile.mkdtemp(prefix="sealpact-pgown.", dir="/tmp")
+        os.chmod(self.base, 0o755)
+        self.data = os.path.join(self.base, "data")
+        self.port = free_port()
+        self.start()
+        self.url = "postgresql://sealpact@127.0.0.1:%d/postgres" % self.port
+
+    def start(self):
+        run(["bash", PGCLUSTER, "start", self.data, str(self.port), "--fast"])
+
+    def stop(self):
+        run(["bash", PGCLUSTER, "stop", self.data])
+
+    def destroy(self):
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.base, ignore_errors=True)
+
+
+def make_tls_cert(directory):
+    """A self-signed ECDSA certificate for 127.0.0.1/localhost."""
+    key = os.path.join(directory, "tls.key")
+    crt = os.path.join(directory, "tls.crt")
+    run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-keyout", key, "-out", crt, "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+    return crt, key
+
+
+class Server:
+    """sealpactd on a free port with a generated config; start() waits until it listens."""
+
+    def __init__(self, tmp, db_url, tls=True, extra=None, env=None):
+        self.tmp = tmp
+        self.tls = tls
+        self.cfg = os.path.join(tmp, "sealpact.yaml")
+        self.log_path = os.path.join(tmp, "sealpactd.log")
+        self.proc = None
+        self.port = None
+        sections = {
+            "server": {"host": "127.0.0.1", "port": 0, "tls": "true" if tls else "false",
+                       "threads": 2},
+            "database": {"url": db_url, "pool_size": 4, "query_timeout_ms": 3000,
+                         "connect_timeout_ms": 1000},
+            "log": {"level": "info"},
+        }
+        if tls:
+            crt, key = make_tls_cert(tmp)
+            self.cafile = crt
+            sections["server"]["tls_cert"] = crt
+            sections["server"]["tls_key"] = key
+        for sec, kv in (extra or {}).items():
+            sections.setdefault(sec, {}).update(kv)
+        with open(self.cfg, "w") as f:
+            for sec, kv in sections.items():
+                f.write("%s:\n" % sec)
+                for k, v in kv.items():
+                    if isinstance(v, list):
+                        f.write("  %s:\n" % k)
+                        for item in v:
+                            f.write("    - %s\n" % json.dumps(item))
+                    elif isinstance(v, str) and v not in ("true", "false"):
+                        f.write("  %s: %s\n" % (k, json.dumps(v)))
+                    else:
+                        f.write("  %s: %s\n" % (k, v))
+        self.env = dict(os.environ)
+        self.env.update(env or {})
+
+    def start(self, timeout=20):
+        self._log = open(self.log_path, "w+")
+        self.proc = subprocess.Popen([SEALPACTD, "-c", self.cfg, "serve"], stdout=self._log,
+                                     stderr=subprocess.STDOUT, env=self.env)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("sealpactd exited %d:\n%s" % (self.proc.returncode, self.log()))
+            m = re.search(r'"listening".*?"port"\s*:\s*(\d+)|"port"\s*:\s*(\d+).*?"listening"', self.log())
+            if m:
+                self.port = int(m.group(1) or m.group(2))
+                return self
+            time.sleep(0.05)
+        raise RuntimeError("sealpactd did not report listening:\n" + self.log())
+
+    def log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def log_lines(self):
+        out = []
+        for line in self.log().splitlines():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                pass
+        return out
+
+    @property
+    def url(self):
+        return "%s://127.0.0.1:%d" % ("https" if self.tls else "http", self.port)
+
+    def connection(self, timeout=10):
+        if self.tls:
+            ctx = ssl.create_default_context(cafile=self.cafile)
+            return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout, context=ctx)
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+
+    def request(self, method, path, body=None, headers=None, timeout=10):
+        """One request on a fresh connection: (status, headers dict, body bytes, json or None)."""
+        h = dict(headers or {})
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+            h.setdefault("Content-Type", "application/json")
+        c = self.connection(timeout)
+        try:
+            c.request(method, path, body=body, headers=h)
+            r = c.getresponse()
+            data = r.read()
+            hdrs = {k.lower(): v for k, v in r.getheaders()}
+        finally:
+            c.close()
+        doc = None
+        if hdrs.get("content-type", "").split(";")[0].strip() in ("application/json",
+                                                                  "application/problem+json"):
+            doc = json.loads(data)
+        return r.status, hdrs, data, doc
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def wait(self, timeout=30):
+        return self.proc.wait(timeout)
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc is not None:
+            self._log.close()
+
+
+class ServerTestCase(unittest.TestCase):
+    """A test case with a temporary directory, a migrated database and a started server."""
+
+    tls = True
+    server_extra = None
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="sealpact-it.")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.db = Database()
+        self.addCleanup(self.db.drop)
+        self.db.migrate()
+        self.server = Server(self.tmp, self.db.url, tls=self.tls, extra=self.server_extra)
+        self.addCleanup(self.server.stop)
+        self.server.start()
+
+    def assertProblem(self, resp, status, code=None):
+        st, hdrs, _, doc = resp
+        self.assertEqual(st, status, doc)
+        self.assertEqual(hdrs.get("content-type", "").split(";")[0], "application/problem+json")
+        self.assertEqual(doc["status"], status)
+        self.assertIn("title", doc)
+        self.assertIn("request_id", doc)
+        if code is not None:
+            self.assertEqual(doc["code"], code, doc)
+        return doc
+
+
+def parallel(n, fn):
+    """Run fn(i) in n threads; returns the results in order."""
+    out = [None] * n
+    errs = []
+
+    def body(i):
+        try:
+            out[i] = fn(i)
+        except Exception as e:  # reported below
+            errs.append(e)
+
+    ts = [threading.Thread(target=body, args=(i,)) for i in range(n)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    if errs:
+        raise errs[0]
+    return out

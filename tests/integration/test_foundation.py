@@ -1,0 +1,201 @@
+"""Issue 2, end to end: HTTPS, health, readiness against a real PostgreSQL that
+goes away and comes back, problem+json errors, metrics, logs, graceful shutdown
+under load, and the migrations command."""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+import harness
+from harness import Database, PrivateCluster, Server, ServerTestCase
+
+
+class HealthAndErrors(ServerTestCase):
+
+    def test_healthz_and_readyz_over_https(self):
+        st, hdrs, _, doc = self.server.request("GET", "/healthz")
+        self.assertEqual(st, 200)
+        self.assertEqual(doc["status"], "ok")
+        self.assertTrue(hdrs.get("x-request-id"))
+        st, _, _, doc = self.server.request("GET", "/readyz")
+        self.assertEqual(st, 200, doc)
+
+    def test_plain_http_to_tls_port_is_not_served(self):
+        import http.client
+        c = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=5)
+        with self.assertRaises(Exception):
+            c.request("GET", "/healthz")
+            r = c.getresponse()
+            if r.status == 200:
+                raise AssertionError("served plain HTTP on the TLS port")
+            raise ConnectionError("refused as expected")
+
+    def test_request_id_is_echoed_when_sane_and_replaced_when_not(self):
+        _, hdrs, _, _ = self.server.request("GET", "/healthz", headers={"X-Request-Id": "abc-123.x_y"})
+        self.assertEqual(hdrs["x-request-id"], "abc-123.x_y")
+        _, hdrs, _, _ = self.server.request("GET", "/healthz", headers={"X-Request-Id": "bad id\"<>"})
+        self.assertNotEqual(hdrs["x-request-id"], "bad id\"<>")
+        self.assertRegex(hdrs["x-request-id"], r"^[A-Za-z0-9._-]{8,64}$")
+
+    def test_unknown_route_is_404_problem(self):
+        doc = self.assertProblem(self.server.request("GET", "/api/v1/no-such-thing"), 404)
+        self.assertTrue(doc["code"])
+
+    def test_wrong_method_is_405_with_allow(self):
+        resp = self.server.request("DELETE", "/healthz")
+        self.assertProblem(resp, 405)
+        self.assertIn("GET", resp[1].get("allow", ""))
+
+    def test_version(self):
+        st, _, _, doc = self.server.request("GET", "/api/v1/version")
+        self.assertEqual(st, 200)
+        self.assertEqual(doc["name"], "sealpact")
+        self.assertRegex(doc["version"], r"^\d+\.\d+\.\d+")
+
+    def test_metrics_count_requests_by_route_and_status(self):
+        for _ in range(3):
+            self.server.request("GET", "/healthz")
+        self.server.request("GET", "/nope")
+        st, hdrs, body, _ = self.server.request("GET", "/metrics")
+        self.assertEqual(st, 200)
+        self.assertTrue(hdrs["content-type"].startswith("text/plain"))
+        text = body.decode()
+        m = re.search(r'sealpact_http_requests_total\{[^}]*route="/healthz"[^}]*status="200"[^}]*\} (\d+)', text)
+        self.assertIsNotNone(m, text)
+        self.assertGreaterEqual(int(m.group(1)), 3)
+        self.assertRegex(text, r'sealpact_http_request_duration_seconds_bucket\{[^}]*le="\+Inf"[^}]*\} \d+')
+        self.assertIn("sealpact_db_pool_waiting", text)
+        # The raw unknown path must not become a label (bounded cardinality).
+        self.assertNotIn('"/nope"', text)
+
+    def test_access_log_is_json_with_request_id(self):
+        _, hdrs, _, _ = self.server.request("GET", "/healthz")
+        rid = hdrs["x-request-id"]
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            hits = [l for l in self.server.log_lines() if l.get("request_id") == rid and l.get("status") == 200]
+            if hits:
+                break
+            time.sleep(0.05)
+        self.assertTrue(hits, self.server.log())
+        self.assertIn("duration_ms", hits[0])
+        self.assertEqual(hits[0].get("method"), "GET")
+
+
+class Readiness(unittest.TestCase):
+    """PostgreSQL stops: /readyz says 503 within 2 s, database routes 503 problem+json,
+    nothing hangs or crashes; PostgreSQL comes back: the same process recovers."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="sealpact-it.")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.pg = PrivateCluster(self.tmp)
+        self.addCleanup(self.pg.destroy)
+        self.db = Database(self.pg.url)
+        self.db.migrate()
+        self.server = Server(self.tmp, self.db.url)
+        self.addCleanup(self.server.stop)
+        self.server.start()
+
+    def test_database_outage_and_recovery(self):
+        st, _, _, _ = self.server.request("GET", "/readyz")
+        self.assertEqual(st, 200)
+        self.pg.stop()
+        for _ in range(3):
+            t0 = time.time()
+            st, hdrs, _, doc = self.server.request("GET", "/readyz", timeout=10)
+            elapsed = time.time() - t0
+            self.assertEqual(st, 503, doc)
+            self.assertEqual(hdrs["content-type"].split(";")[0], "application/problem+json")
+            self.assertLess(elapsed, 2.0, "readyz took %.2fs with the database down" % elapsed)
+        # Liveness does not depend on the database.
+        self.assertEqual(self.server.request("GET", "/healthz")[0], 200)
+        self.pg.start()
+        deadline = time.time() + 15
+        st = None
+        while time.time() < deadline:
+            st = self.server.request("GET", "/readyz")[0]
+            if st == 200:
+                break
+            time.sleep(0.2)
+        self.assertEqual(st, 200, "did not recover after PostgreSQL came back")
+        self.assertIsNone(self.server.proc.poll())
+
+
+class Migrations(unittest.TestCase):
+
+    def test_migrate_is_idempotent_and_refuses_changed_files(self):
+        db = Database()
+        self.addCleanup(db.drop)
+        tmp = tempfile.mkdtemp(prefix="sealpact-it.")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        mig = os.path.join(tmp, "migrations")
+        shutil.copytree(os.path.join(harness.SOURCE_DIR, "migrations"), mig)
+        env = dict(os.environ, SEALPACT_DATABASE_URL=db.url, SEALPACT_SERVER_TLS="false",
+                   SEALPACT_MIGRATIONS_DIR=mig)
+        p = subprocess.run([harness.SEALPACTD, "migrate"], env=env, capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        n = int(db.query("SELECT count(*) FROM schema_migrations"))
+        self.assertGreaterEqual(n, 1)
+        p = subprocess.run([harness.SEALPACTD, "migrate"], env=env, capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(int(db.query("SELECT count(*) FROM schema_migrations")), n)
+        first = sorted(f for f in os.listdir(mig) if f.endswith(".sql"))[0]
+        with open(os.path.join(mig, first), "a") as f:
+            f.write("\n-- edited after it was applied\n")
+        p = subprocess.run([harness.SEALPACTD, "migrate"], env=env, capture_output=True, text=True)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn(first, p.stdout + p.stderr)
+
+    def test_bad_config_stops_startup_with_file_and_line(self):
+        tmp = tempfile.mkdtemp(prefix="sealpact-it.")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        cfg = os.path.join(tmp, "bad.yaml")
+        with open(cfg, "w") as f:
+            f.write("server:\n  tls: false\n  port: 99999\ndatabase:\n  url: postgresql:///x\n")
+        p = subprocess.run([harness.SEALPACTD, "-c", cfg, "serve"], capture_output=True, text=True,
+                           timeout=20)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("bad.yaml:3", p.stderr + p.stdout)
+        self.assertIn("port", p.stderr + p.stdout)
+
+
+class GracefulShutdown(ServerTestCase):
+
+    def test_sigterm_under_load_exits_zero_without_cutting_requests(self):
+        if not shutil.which("wrk"):
+            self.skipTest("wrk is not installed")
+        wrk = subprocess.Popen(["wrk", "-t2", "-c200", "-d8s", self.server.url + "/healthz"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        time.sleep(3)
+        self.server.signal(signal.SIGTERM)
+        rc = self.server.wait(30)
+        out, _ = wrk.communicate(timeout=60)
+        self.assertEqual(rc, 0, self.server.log()[-2000:])
+        # wrk may fail to connect once the listener is closed; it must never see
+        # a response cut short or a request left without an answer.
+        m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+        if m:
+            self.assertEqual(int(m.group(2)), 0, out)
+            self.assertEqual(int(m.group(4)), 0, out)
+        self.assertNotIn("Non-2xx", out)
+        self.assertRegex(out, r"(\d+) requests in")
+
+    def test_no_errors_under_load(self):
+        if not shutil.which("wrk"):
+            self.skipTest("wrk is not installed")
+        out = subprocess.run(["wrk", "-t2", "-c200", "-d5s", self.server.url + "/healthz"],
+                             capture_output=True, text=True, timeout=60).stdout
+        self.assertNotIn("Socket errors", out)
+        self.assertNotIn("Non-2xx", out)
+        n = int(re.search(r"(\d+) requests in", out).group(1))
+        self.assertGreater(n, 1000, out)
+
+
+if __name__ == "__main__":
+    unittest.main()
