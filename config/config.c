@@ -1,0 +1,402 @@
+/*
+ * config.c: the key table, defaults, environment overrides, cross-field
+ * validation, config_load() and config_free().
+ *
+ * Order of precedence: built-in default < the YAML file < SEALPACT_<SECTION>_<KEY>.
+ * Cross-field rules run last, on the merged result, so that an environment
+ * variable can fix (or break) what the file says.
+ */
+#include "config_int.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define KIB(n) ((long long)(n) << 10)
+#define MIB(n) ((long long)(n) << 20)
+#define GIB(n) ((long long)(n) << 30)
+
+#define ROW(sec, k, type, lo, hi, d, ds, ch, fl) \
+	{#sec, #k, type, offsetof(struct config, sec.k), 0, lo, hi, d, ds, ch, fl}
+#define STR(sec, k, ds) ROW(sec, k, CONFIG_STRING, 0, 0, 0, ds, NULL, 0)
+#define SECRET(sec, k) ROW(sec, k, CONFIG_STRING, 0, 0, 0, NULL, NULL, CONFIG_SECRET)
+#define PATH(sec, k) ROW(sec, k, CONFIG_PATH, 0, 0, 0, NULL, NULL, 0)
+#define URL(sec, k) ROW(sec, k, CONFIG_URL, 0, 0, 0, NULL, NULL, 0)
+#define ENUM(sec, k, ch, ds) ROW(sec, k, CONFIG_ENUM, 0, 0, 0, ds, ch, 0)
+#define BOOL(sec, k, d) ROW(sec, k, CONFIG_BOOL, 0, 1, d, NULL, NULL, 0)
+#define INT(sec, k, lo, hi, d) ROW(sec, k, CONFIG_INT, lo, hi, d, NULL, NULL, 0)
+#define SIZE(sec, k, lo, hi, d) ROW(sec, k, CONFIG_SIZE, lo, hi, d, NULL, NULL, 0)
+#define LIST(sec, k)                                                                   \
+	{#sec, #k, CONFIG_PATH_LIST, offsetof(struct config, sec.k),                   \
+	 offsetof(struct config, sec.n##k), 0, 0, 0, NULL, NULL, 0}
+
+/* One row per key; defaults and ranges as documented in config.h and
+ * sealpact.example.yaml. Keep the three in step. */
+const struct config_key config_keys[] = {
+	STR(server, host, "127.0.0.1"),
+	INT(server, port, 0, 65535, 8443),
+	BOOL(server, tls, 1),
+	PATH(server, tls_cert),
+	PATH(server, tls_key),
+	INT(server, workers, 1, 64, 1),
+	INT(server, threads, 1, 256, 2),
+	SIZE(server, max_body_bytes, KIB(1), MIB(64), MIB(1)),
+	SIZE(server, max_upload_bytes, KIB(1), GIB(1), MIB(32)),
+	INT(server, request_timeout_ms, 100, 600000, 30000),
+	INT(server, shutdown_timeout_ms, 0, 600000, 20000),
+	INT(server, node_id, 0, 1023, 0),
+	URL(server, public_url),
+
+	SECRET(database, url), /* a conninfo string may carry a password */
+	INT(database, pool_size, 1, 1024, 8),
+	INT(database, queue_max, 0, 1000000, 256),
+	INT(database, query_timeout_ms, 100, 600000, 5000),
+	INT(database, connect_timeout_ms, 100, 60000, 2000),
+
+	ENUM(log, level, "debug|info|warn|error", "info"),
+	BOOL(log, access_log, 1),
+
+	LIST(trust, roots),
+	LIST(trust, intermediates),
+	LIST(trust, crls),
+	BOOL(trust, ocsp, 1),
+	URL(trust, ocsp_url),
+	INT(trust, ocsp_timeout_ms, 100, 60000, 3000),
+	BOOL(trust, require_revocation, 1),
+
+	ENUM(tsa, mode, "builtin|external", "builtin"),
+	URL(tsa, url),
+	STR(tsa, username, NULL),
+	SECRET(tsa, password),
+	INT(tsa, timeout_ms, 100, 120000, 10000),
+	PATH(tsa, cert),
+	PATH(tsa, key),
+	PATH(tsa, chain),
+	STR(tsa, policy, "1.3.6.1.4.1.99999.1.1"),
+	INT(tsa, accuracy_ms, 1, 60000, 1000),
+
+	INT(auth, challenge_ttl_s, 10, 3600, 120),
+	INT(auth, session_ttl_s, 60, 2592000, 28800),
+	INT(auth, login_max_failures, 1, 1000, 5),
+	INT(auth, login_lockout_s, 1, 86400, 900),
+
+	INT(signing, session_ttl_s, 30, 86400, 600),
+	PATH(signing, default_seal_image),
+};
+const size_t config_nkeys = SP_ARRAY_LEN(config_keys);
+
+const char *const config_sections[] = {
+	"server", "database", "log", "trust", "tsa", "auth", "signing",
+};
+const size_t config_nsections = SP_ARRAY_LEN(config_sections);
+
+long
+config_key_index(const char *section, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < config_nkeys; i++) {
+		if (strcmp(config_keys[i].section, section) == 0 &&
+		    strcmp(config_keys[i].key, key) == 0)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* "SEALPACT_SERVER_TLS_CERT" for server.tls_cert. */
+static void
+env_name(const struct config_key *k, char *buf, size_t n)
+{
+	size_t i;
+
+	snprintf(buf, n, "SEALPACT_%s_%s", k->section, k->key);
+	for (i = 0; buf[i] != '\0'; i++)
+		buf[i] = (char)toupper((unsigned char)buf[i]);
+}
+
+/* The message prefix naming where row idx got its current value. */
+static void
+where_of(const struct config_loader *ld, size_t idx, char *buf, size_t n)
+{
+	const struct config_origin *o = &ld->origin[idx];
+
+	if (o->env)
+		env_name(&config_keys[idx], buf, n);
+	else if (o->line > 0)
+		snprintf(buf, n, "%s:%d", ld->file, o->line);
+	else if (ld->file != NULL)
+		snprintf(buf, n, "%s", ld->file);
+	else
+		snprintf(buf, n, "configuration");
+}
+
+static int
+rule_failed(const struct config_loader *ld, const char *section, const char *key,
+	    struct sp_errinfo *ei, const char *reason)
+{
+	long idx = config_key_index(section, key);
+	char where[512];
+
+	if (idx < 0)
+		return sp_err(ei, SP_ERR_INTERNAL, "no key %s.%s", section, key);
+	where_of(ld, (size_t)idx, where, sizeof(where));
+	return sp_err(ei, SP_ERR_CONFIG, "%s: %s.%s: %s", where, section, key, reason);
+}
+
+/* "SEALPACT_TRUST_ROOTS=a.pem,b.pem": comma-separated, blanks trimmed, "" = empty. */
+static int
+env_list(struct config_loader *ld, size_t idx, const char *name, const char *v,
+	 struct sp_errinfo *ei)
+{
+	const struct config_key *k = &config_keys[idx];
+	char item[CONFIG_MAX_STRING + 1];
+	const char *p = v, *end;
+	size_t n;
+	int r;
+
+	config_list_clear(ld, idx);
+	if (*v == '\0')
+		return SP_OK;
+	for (;;) {
+		if ((end = strchr(p, ',')) == NULL)
+			end = p + strlen(p);
+		while (p < end && *p == ' ')
+			p++;
+		n = (size_t)(end - p);
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		if (n > CONFIG_MAX_STRING)
+			return sp_err(ei, SP_ERR_CONFIG, "%s: %s.%s: an entry is longer than %d bytes",
+				      name, k->section, k->key, CONFIG_MAX_STRING);
+		memcpy(item, p, n);
+		item[n] = '\0';
+		if ((r = config_list_append(ld, idx, item, n, name, 0, ei)) != SP_OK)
+			return r;
+		if (*end == '\0')
+			return SP_OK;
+		p = end + 1;
+	}
+}
+
+/*
+ * Apply SEALPACT_<SECTION>_<KEY>. A variable naming a known section but no
+ * key of it is a typo and refused; SEALPACT_* variables of other tools
+ * (SEALPACT_PIN, SEALPACT_SOURCE_DIR, SEALPACT_SERVER, ...) are not ours.
+ */
+static int
+apply_env(struct config_loader *ld, char *const *envp, struct sp_errinfo *ei)
+{
+	char name[128], want[128], sec[32];
+	const char *eq, *rest;
+	size_t i, j, n, si;
+	int r, ours;
+
+	for (i = 0; envp[i] != NULL; i++) {
+		if (strncmp(envp[i], "SEALPACT_", 9) != 0 || (eq = strchr(envp[i], '=')) == NULL)
+			continue;
+		n = (size_t)(eq - envp[i]);
+		if (n >= sizeof(name))
+			n = sizeof(name) - 1;
+		memcpy(name, envp[i], n);
+		name[n] = '\0';
+		rest = name + 9;
+		ours = 0;
+		for (si = 0; si < config_nsections && !ours; si++) {
+			size_t k, sl = strlen(config_sections[si]);
+
+			for (k = 0; k < sl && k < sizeof(sec) - 1; k++)
+				sec[k] = (char)toupper((unsigned char)config_sections[si][k]);
+			sec[k] = '\0';
+			ours = strncmp(rest, sec, sl) == 0 && rest[sl] == '_' && rest[sl + 1] != '\0';
+		}
+		if (!ours)
+			continue;
+		for (j = 0; j < config_nkeys; j++) {
+			env_name(&config_keys[j], want, sizeof(want));
+			if (strcmp(want, name) == 0)
+				break;
+		}
+		if (j == config_nkeys)
+			return sp_err(ei, SP_ERR_CONFIG, "%s: unknown setting (section %s has no such key)",
+				      name, config_sections[si - 1]);
+		if (config_keys[j].type == CONFIG_PATH_LIST)
+			r = env_list(ld, j, name, eq + 1, ei);
+		else
+			r = config_value_set(ld, j, eq + 1, strlen(eq + 1), name, 0, ei);
+		if (r != SP_OK)
+			return r;
+		ld->origin[j].env = 1;
+	}
+	return SP_OK;
+}
+
+/* A dotted OID: at least two arcs, digits only, first arc 0..2. */
+static int
+oid_ok(const char *s)
+{
+	int arcs = 0, digits = 0;
+
+	if (s[0] < '0' || s[0] > '2' || s[1] != '.')
+		return 0;
+	for (; *s != '\0'; s++) {
+		if (*s == '.') {
+			if (digits == 0)
+				return 0;
+			arcs++;
+			digits = 0;
+		} else if (isdigit((unsigned char)*s)) {
+			digits++;
+		} else {
+			return 0;
+		}
+	}
+	return digits > 0 && arcs >= 1;
+}
+
+static int
+validate(struct config_loader *ld, struct sp_errinfo *ei)
+{
+	const struct config *c = ld->cfg;
+
+	if (c->server.host == NULL)
+		return rule_failed(ld, "server", "host", ei, "required (the listen address)");
+	if (c->server.tls && (c->server.tls_cert == NULL || c->server.tls_key == NULL))
+		return rule_failed(ld, "server", "tls", ei,
+				   "true needs server.tls_cert and server.tls_key "
+				   "(or set server.tls: false for plain HTTP)");
+	if (c->server.max_upload_bytes < c->server.max_body_bytes)
+		return rule_failed(ld, "server", "max_upload_bytes", ei,
+				   "smaller than server.max_body_bytes");
+	if (c->database.url == NULL)
+		return rule_failed(ld, "database", "url", ei,
+				   "required (a libpq conninfo or postgresql:// URL; "
+				   "or set SEALPACT_DATABASE_URL)");
+	if (c->trust.require_revocation && !c->trust.ocsp && c->trust.ncrls == 0)
+		return rule_failed(ld, "trust", "require_revocation", ei,
+				   "true with trust.ocsp false and no trust.crls "
+				   "would refuse every certificate");
+	if (strcmp(c->tsa.mode, "external") == 0 && c->tsa.url == NULL)
+		return rule_failed(ld, "tsa", "mode", ei, "external needs tsa.url");
+	if (c->tsa.password != NULL && c->tsa.username == NULL)
+		return rule_failed(ld, "tsa", "password", ei, "set without tsa.username");
+	if (c->tsa.policy == NULL || !oid_ok(c->tsa.policy))
+		return rule_failed(ld, "tsa", "policy", ei, "not a dotted OID such as 1.2.3.4");
+	return SP_OK;
+}
+
+/* public_url defaults to the listen address, when the port is known. */
+static int
+derive_public_url(struct config *c, struct sp_errinfo *ei)
+{
+	char buf[CONFIG_MAX_STRING + 64];
+	int v6;
+
+	if (c->server.public_url != NULL || c->server.port == 0 || c->server.host == NULL)
+		return SP_OK;
+	v6 = strchr(c->server.host, ':') != NULL; /* an IPv6 literal needs brackets */
+	snprintf(buf, sizeof(buf), "%s://%s%s%s:%d", c->server.tls ? "https" : "http",
+		 v6 ? "[" : "", c->server.host, v6 ? "]" : "", c->server.port);
+	if ((c->server.public_url = strdup(buf)) == NULL)
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	return SP_OK;
+}
+
+/* The absolute directory of the config file, against which relative paths resolve. */
+static char *
+base_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char cwd[PATH_MAX], *d;
+	size_t dl = slash ? (size_t)(slash - path) : 0, n;
+
+	if (path[0] == '/') {
+		if ((d = malloc(dl + 1)) == NULL)
+			return NULL;
+		memcpy(d, path, dl);
+		d[dl] = '\0';
+		return d;
+	}
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return NULL;
+	n = strlen(cwd) + 1 + dl + 1;
+	if ((d = malloc(n)) == NULL)
+		return NULL;
+	if (slash == NULL)
+		snprintf(d, n, "%s", cwd);
+	else
+		snprintf(d, n, "%s/%.*s", cwd, (int)dl, path);
+	return d;
+}
+
+int
+config_load(const char *path, char *const *envp, struct config **out, struct sp_errinfo *ei)
+{
+	struct config_loader ld;
+	struct config *cfg = NULL;
+	struct sp_errinfo fe;
+	unsigned char *data = NULL;
+	size_t len = 0, i;
+	int r = SP_ERR_INTERNAL;
+
+	*out = NULL;
+	memset(&ld, 0, sizeof(ld));
+	if ((cfg = calloc(1, sizeof(*cfg))) == NULL ||
+	    (ld.origin = calloc(config_nkeys, sizeof(*ld.origin))) == NULL ||
+	    (cfg->path = strdup(path != NULL ? path : "")) == NULL) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	ld.cfg = cfg;
+	for (i = 0; i < config_nkeys; i++) {
+		if ((r = config_value_reset(&ld, i, ei)) != SP_OK)
+			goto out;
+	}
+	if (path != NULL) {
+		ld.file = path;
+		if ((ld.basedir = base_dir(path)) == NULL) {
+			r = sp_err(ei, SP_ERR_CONFIG, "%s: cannot determine its directory", path);
+			goto out;
+		}
+		sp_errinfo_init(&fe);
+		if (sp_file_read(path, CONFIG_MAX_FILE, &data, &len, &fe) != SP_OK) {
+			/* fe.msg is already "path: reason"; report it as a config error. */
+			r = sp_err(ei, SP_ERR_CONFIG, "%s", fe.msg);
+			goto out;
+		}
+		if ((r = config_yaml_read(&ld, data, len, ei)) != SP_OK)
+			goto out;
+	}
+	if (envp != NULL && (r = apply_env(&ld, envp, ei)) != SP_OK)
+		goto out;
+	if ((r = validate(&ld, ei)) != SP_OK)
+		goto out;
+	if ((r = derive_public_url(cfg, ei)) != SP_OK)
+		goto out;
+	*out = cfg;
+	cfg = NULL; /* transferred */
+	r = SP_OK;
+out:
+	config_free(cfg);
+	if (data != NULL)
+		sp_wipe(data, len); /* the file may hold the database password */
+	free(data);
+	free(ld.origin);
+	free(ld.basedir);
+	return r;
+}
+
+void
+config_free(struct config *cfg)
+{
+	size_t i;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < config_nkeys; i++)
+		config_value_free(cfg, i);
+	free(cfg->path);
+	free(cfg);
+}
