@@ -19,9 +19,338 @@
 #include "sp.h"
 
 /* ==== section: trust, certificates, revocation ==== */
+/*
+ * A trust store: trusted roots, known intermediates, CRLs and the revocation
+ * policy. Read-only once made, except its OCSP response cache (behind a
+ * mutex), so one store may be shared by every worker thread.
+ *
+ * Failures of crypto_cert_check() carry ONE stable reason code in
+ * ei->reason (see CRYPTO_REASON_*), and a message naming the certificate.
+ */
+#define CRYPTO_REASON_MALFORMED_CERT "malformed_certificate"   /* not a certificate */
+#define CRYPTO_REASON_UNTRUSTED_ISSUER "untrusted_issuer"      /* no chain to a trusted root */
+#define CRYPTO_REASON_CERT_EXPIRED "cert_expired"              /* past notAfter (leaf or CA) */
+#define CRYPTO_REASON_CERT_NOT_YET_VALID "cert_not_yet_valid"  /* before notBefore */
+#define CRYPTO_REASON_CERT_REVOKED "cert_revoked"              /* OCSP or CRL says revoked */
+#define CRYPTO_REASON_BAD_KEY_USAGE "bad_key_usage"            /* not a signing certificate */
+#define CRYPTO_REASON_CERT_SIGNATURE "cert_signature_invalid"  /* a signature in the chain is bad */
+#define CRYPTO_REASON_REVOCATION_UNKNOWN "revocation_unknown"  /* required, but no answer */
+#define CRYPTO_REASON_CHAIN_INVALID "chain_invalid"            /* any other chain failure */
+#define CRYPTO_REASON_CREDIT_CODE "malformed_credit_code"      /* crypto_credit_code_check() */
+
+struct crypto_trust;
+
+/* Revocation policy of a trust store. */
+struct crypto_revocation_opts {
+	int ocsp;               /* nonzero: ask OCSP first (then the CRLs) */
+	const char *ocsp_url;   /* responder to use for every certificate; NULL or "":
+				   the leaf's AIA OCSP URL */
+	long timeout_ms;        /* hard limit for one OCSP exchange; <= 0: 5000 */
+	int require_revocation; /* nonzero: refuse (revocation_unknown) when neither
+				   OCSP nor a current CRL gives an answer */
+};
+
+/*
+ * Make a trust store. roots: PEM files of trusted root certificates (each file
+ * may hold several); intermediates: PEM files of CA certificates that may
+ * complete chains but are not trusted by themselves; crls: CRL files, PEM (one
+ * or more each) or DER. Arrays may be NULL when their count is 0. opts may be
+ * NULL (no OCSP, revocation not required). The paths and opts are copied.
+ * Returns SP_OK and *out (free it with crypto_trust_free), SP_ERR_IO for an
+ * unreadable file, SP_ERR_INVALID for a file without the expected objects or
+ * a CA file holding a non-CA certificate, SP_ERR_CONFIG when there are no roots.
+ * Any thread.
+ */
+int crypto_trust_new(const char *const *roots, size_t nroots,
+		     const char *const *intermediates, size_t nintermediates,
+		     const char *const *crls, size_t ncrls,
+		     const struct crypto_revocation_opts *opts,
+		     struct crypto_trust **out, struct sp_errinfo *ei) SP_WUR;
+
+/* Free a trust store (NULL is fine). No check may be running on it. */
+void crypto_trust_free(struct crypto_trust *t);
+
+/*
+ * Parse one X.509 certificate from DER or PEM (at most 64 KiB, nothing after
+ * it). Returns SP_OK and *out (the caller frees it with X509_free), or
+ * SP_ERR_INVALID with reason malformed_certificate. Any thread.
+ */
+int crypto_cert_parse(const unsigned char *data, size_t len, X509 **out,
+		      struct sp_errinfo *ei) SP_WUR;
+
+/* What the server needs to know about a certificate's subject. */
+struct crypto_cert_info {
+	char org[256];         /* subject O (UTF-8), "" if absent */
+	char org_id[64];       /* subject organizationIdentifier (2.5.4.97), "" if absent */
+	char cn[256];          /* subject CN (UTF-8), "" if absent */
+	char subject[512];     /* whole subject, RFC 2253, UTF-8 */
+	char issuer[512];      /* whole issuer, RFC 2253, UTF-8 */
+	char serial_hex[82];   /* serial number, uppercase hex without leading zeros */
+	char sha256_hex[65];   /* SHA-256 of the DER, lowercase hex */
+	time_t not_before;
+	time_t not_after;
+};
+
+/*
+ * Fill *info from cert (borrowed). Fields too long for their buffers make it
+ * fail with SP_ERR_INVALID rather than truncate. Any thread.
+ */
+int crypto_cert_info_get(X509 *cert, struct crypto_cert_info *info,
+			 struct sp_errinfo *ei) SP_WUR;
+
+enum crypto_rev_status {
+	CRYPTO_REV_NOT_CHECKED = 0, /* no revocation source configured */
+	CRYPTO_REV_GOOD,
+	CRYPTO_REV_REVOKED,         /* only in a failed check's partial result */
+	CRYPTO_REV_UNKNOWN          /* nobody answered; accepted (not required) */
+};
+
+enum crypto_rev_source {
+	CRYPTO_REV_SRC_NONE = 0,
+	CRYPTO_REV_SRC_OCSP,        /* a fresh OCSP response */
+	CRYPTO_REV_SRC_OCSP_CACHE,  /* a cached OCSP response, before its nextUpdate */
+	CRYPTO_REV_SRC_CRL
+};
+
+/* The outcome of a successful crypto_cert_check(). */
+struct crypto_cert_result {
+	STACK_OF(X509) *chain;         /* verified chain, leaf first, root last; owned */
+	struct crypto_cert_info info;  /* the leaf's */
+	enum crypto_rev_status rev_status;
+	enum crypto_rev_source rev_source;
+};
+
+/* Free what a result holds and zero it (NULL is fine). */
+void crypto_cert_result_cleanup(struct crypto_cert_result *res);
+
+/*
+ * Check that leaf (borrowed) may sign at time `at` (0 = now): a chain to a
+ * trusted root through the store's intermediates and extra (borrowed, the
+ * certificates the client sent; may be NULL), every certificate valid at
+ * `at`, every signature good; the leaf's keyUsage present with
+ * digitalSignature or nonRepudiation and the leaf not a CA; then revocation:
+ * OCSP (when enabled; responses verified against the store and cached until
+ * their nextUpdate), else a current CRL signed by the issuer. A certificate
+ * revoked after `at` passes (a signature made before its revocation stays
+ * good). Revocation is always asked about now; `at` only moves validity.
+ * Returns SP_OK and fills *res (cleanup with crypto_cert_result_cleanup), or
+ * fails with reason (ei->reason) and code: malformed_certificate
+ * (SP_ERR_INVALID), cert_expired / cert_not_yet_valid (SP_ERR_EXPIRED),
+ * revocation_unknown (SP_ERR_UNAVAILABLE), the others SP_ERR_CRYPTO. May
+ * block up to the OCSP timeout: call it on a worker thread, never on the
+ * event loop. Any thread, concurrently on one store.
+ */
+int crypto_cert_check(struct crypto_trust *t, X509 *leaf, STACK_OF(X509) *extra, time_t at,
+		      struct crypto_cert_result *res, struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * Check a unified social credit code (统一社会信用代码, GB 32100-2015):
+ * exactly 18 characters of "0123456789ABCDEFGHJKLMNPQRTUWXY" (upper case;
+ * no I, O, Z, S, V), a known registration authority (1-9, A, N, Y) with one
+ * of its organization types, a 6-digit administrative division code, and the
+ * weighted check character. Returns SP_OK, or SP_ERR_INVALID with reason
+ * malformed_credit_code and a message saying what is wrong. Any thread.
+ */
+int crypto_credit_code_check(const char *code, struct sp_errinfo *ei) SP_WUR;
+
+/* 1 when crypto_credit_code_check() accepts code (NULL is invalid), else 0. */
+int crypto_credit_code_valid(const char *code);
 /* ==== end section: trust, certificates, revocation ==== */
 
 /* ==== section: CMS signing and timestamps ==== */
+/*
+ * The signing protocol of DESIGN §5 is split across two requests that may
+ * run in different processes, so nothing here keeps state between them:
+ * prepare computes the content digest and crypto_cms_signed_attrs() (whose
+ * DER is stored and sent as to_be_signed); complete rebuilds everything from
+ * the stored bytes with crypto_cms_assemble().
+ *
+ * Every function below is thread-safe and may be called from any thread
+ * (worker threads, the CLI). Output buffers are allocated with malloc():
+ * the caller free()s them. On failure outputs are NULL/0 and ei says why.
+ */
+
+/* Content digests. */
+enum crypto_digest_alg {
+	CRYPTO_DIGEST_SHA256 = 1,
+	CRYPTO_DIGEST_SM3 = 2,
+};
+#define CRYPTO_DIGEST_MAX 32 /* both digests are 32 bytes */
+
+/*
+ * Hash len bytes of data into out (at least CRYPTO_DIGEST_MAX bytes);
+ * *outlen gets the digest size. Returns SP_OK, SP_ERR_INVALID for an unknown
+ * algorithm, SP_ERR_CRYPTO if OpenSSL fails.
+ */
+int crypto_digest(enum crypto_digest_alg alg, const void *data, size_t len, uint8_t *out,
+		  size_t *outlen, struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * Incremental hashing (a PDF's two byte ranges). _new returns SP_OK and a
+ * context the caller frees with crypto_digest_ctx_free() (accepts NULL);
+ * _final may be called once and writes as crypto_digest() does.
+ */
+struct crypto_digest_ctx;
+int crypto_digest_ctx_new(enum crypto_digest_alg alg, struct crypto_digest_ctx **out,
+			  struct sp_errinfo *ei) SP_WUR;
+int crypto_digest_ctx_update(struct crypto_digest_ctx *c, const void *data, size_t len,
+			     struct sp_errinfo *ei) SP_WUR;
+int crypto_digest_ctx_final(struct crypto_digest_ctx *c, uint8_t *out, size_t *outlen,
+			    struct sp_errinfo *ei) SP_WUR;
+void crypto_digest_ctx_free(struct crypto_digest_ctx *c);
+
+/* Signature algorithms a token may use. */
+enum crypto_sigalg {
+	CRYPTO_SIGALG_NONE = 0,
+	CRYPTO_SIGALG_RSA_SHA256 = 1,   /* RSA PKCS#1 v1.5, SHA-256 */
+	CRYPTO_SIGALG_ECDSA_SHA256 = 2, /* ECDSA on P-256, SHA-256, DER signature */
+	CRYPTO_SIGALG_SM2_SM3 = 3,      /* SM2 with SM3, distid CRYPTO_SM2_ID, DER signature */
+};
+/* The SM2 distinguishing ID (GM/T 0009 default); OpenSSL 3.0's default is empty. */
+#define CRYPTO_SM2_ID "1234567812345678"
+#define CRYPTO_SIG_MAX 1024 /* largest accepted signature value (RSA-8192) */
+
+/*
+ * The algorithm to use with cert's public key: RSA (2048..8192 bits) →
+ * RSA_SHA256, EC P-256 → ECDSA_SHA256, SM2 → SM2_SM3. Anything else fails
+ * with SP_ERR_UNSUPPORTED (reason "unsupported_key") and *alg = NONE.
+ */
+int crypto_sigalg_for_cert(X509 *cert, enum crypto_sigalg *alg, struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * The stable name used in the API JSON: "sha256WithRSAEncryption",
+ * "ecdsa-with-SHA256", "SM2-with-SM3"; NULL for an unknown value (static).
+ */
+const char *crypto_sigalg_name(enum crypto_sigalg alg);
+/* The inverse; CRYPTO_SIGALG_NONE for an unknown name. */
+enum crypto_sigalg crypto_sigalg_from_name(const char *name);
+/* The content digest an algorithm uses (SHA-256, or SM3 for SM2); 0 for NONE. */
+enum crypto_digest_alg crypto_sigalg_digest(enum crypto_sigalg alg);
+
+/*
+ * Verify a token's signature sig over tbs (the whole to_be_signed DER; the
+ * algorithm hashes it) with cert's public key. ECDSA and SM2 signatures are
+ * DER (see crypto_ecdsa_raw_to_der). Returns SP_OK when valid,
+ * SP_ERR_CRYPTO (reason "bad_signature") when not, SP_ERR_INVALID when alg
+ * does not fit the key or sizes are out of range.
+ */
+int crypto_sig_verify(X509 *cert, enum crypto_sigalg alg, const uint8_t *tbs, size_t tbslen,
+		      const uint8_t *sig, size_t siglen, struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * Convert a raw r||s signature (PKCS#11 CKM_ECDSA, also SM2 tokens) of an
+ * even length up to 132 bytes into the DER ECDSA-Sig-Value. *der is malloc'd.
+ */
+int crypto_ecdsa_raw_to_der(const uint8_t *raw, size_t rawlen, uint8_t **der, size_t *derlen,
+			    struct sp_errinfo *ei) SP_WUR;
+
+#define CRYPTO_SIGNED_ATTRS_MAX 4096
+
+/*
+ * The CMS signed attributes for signer, DER-encoded as a SET OF: what the
+ * token signs (to_be_signed). Exactly content-type id-data, message-digest
+ * = content_digest (dlen must be the size of crypto_sigalg_digest(alg)) and
+ * ESS signing-certificate-v2 (SHA-256 of signer, with issuer/serial); no
+ * signing-time (PAdES forbids it). Deterministic for the same inputs.
+ * *der is malloc'd.
+ */
+int crypto_cms_signed_attrs(X509 *signer, enum crypto_sigalg alg, const uint8_t *content_digest,
+			    size_t dlen, uint8_t **der, size_t *derlen,
+			    struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * Assemble the detached CMS SignedData (DER into *cms_der, malloc'd) from
+ * stored bytes, with the algorithm crypto_sigalg_for_cert(signer) names: the signed attributes exactly as crypto_cms_signed_attrs()
+ * made them (checked: canonical DER, exactly those three attributes, the
+ * signing certificate is signer), the token's signature (checked with
+ * crypto_sig_verify before anything is built), the timestamp token
+ * (tst_der, a ContentInfo from crypto_ts_response_check(), whose imprint
+ * must be the hash of sig; NULL/0 for none) added as the unsigned attribute
+ * id-aa-signatureTimeStampToken, and signer + chain (may be NULL) in
+ * certificates. The CMS is verified again after building. The caller keeps
+ * ownership of signer and chain. Returns SP_OK, SP_ERR_CRYPTO (reason
+ * "bad_signature" or "ts_imprint_mismatch"), SP_ERR_INVALID for malformed
+ * inputs.
+ */
+int crypto_cms_assemble(X509 *signer, STACK_OF(X509) *chain, const uint8_t *signed_attrs_der, size_t len, const uint8_t *sig,
+			size_t siglen, const uint8_t *tst_der, size_t tstlen, uint8_t **cms_der,
+			size_t *cmslen, struct sp_errinfo *ei) SP_WUR;
+
+/* RFC 3161. Size caps of what goes over the wire. */
+#define CRYPTO_TS_QUERY_MAX (16 * 1024)
+#define CRYPTO_TS_RESP_MAX (128 * 1024)
+
+/*
+ * Built-in TSA. crypto_tsa_new() loads unencrypted PEM files (chain_pem may
+ * be NULL), checks the key matches the certificate, that the certificate
+ * is valid now and has a CRITICAL extendedKeyUsage of timeStamping only,
+ * and that policy_oid is a dotted OID. accuracy_ms (1..3600000) is stated in
+ * every token. The struct is read-only after creation: one instance may
+ * serve any number of threads at once. Free with crypto_tsa_free (NULL ok).
+ */
+struct crypto_tsa;
+int crypto_tsa_new(const char *cert_pem, const char *key_pem, const char *chain_pem,
+		   const char *policy_oid, unsigned accuracy_ms, struct crypto_tsa **out,
+		   struct sp_errinfo *ei) SP_WUR;
+void crypto_tsa_free(struct crypto_tsa *tsa);
+/* The TSA certificate (borrowed; lives as long as tsa). */
+X509 *crypto_tsa_get0_cert(const struct crypto_tsa *tsa);
+
+/*
+ * Answer one TimeStampReq (DER) with a TimeStampResp (DER, malloc'd into
+ * *resp). serial must be unique and persistent across restarts and
+ * processes (the server takes it from a PostgreSQL sequence; see
+ * crypto_tsa_serial_make for the offline client); now is the genTime, 0 for
+ * the current clock (milliseconds shown). A malformed, oversized or
+ * unacceptable query still yields SP_OK with a rejection response
+ * (e.g. badDataFormat, badAlg): that is the answer a TSA owes its client.
+ * Errors are for failures of the TSA itself (SP_ERR_CRYPTO, SP_ERR_EXPIRED
+ * when its certificate is no longer valid).
+ */
+int crypto_tsa_respond(const struct crypto_tsa *tsa, const uint8_t *query, size_t querylen,
+		       uint64_t serial, time_t now, uint8_t **resp, size_t *resplen,
+		       struct sp_errinfo *ei) SP_WUR;
+
+/* A serial for a TSA with no database: seconds since 1970 << 30 | 30 random bits. */
+int crypto_tsa_serial_make(uint64_t *serial, struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * Client. crypto_ts_query_new: a TimeStampReq over SHA-256(what) (for
+ * PAdES B-T, what = the signature value) with a random 64-bit nonce (also
+ * returned in *nonce if not NULL) and certReq true; *query is malloc'd.
+ */
+int crypto_ts_query_new(const uint8_t *what, size_t whatlen, uint64_t *nonce, uint8_t **query,
+			size_t *querylen, struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * POST query to an external TSA (http or https, no redirects) and return
+ * its body (malloc'd, at most CRYPTO_TS_RESP_MAX). Blocks up to timeout_ms
+ * in total: call it on a worker thread or in the CLI, never on the event
+ * loop. username/password (both or neither, may be NULL) use HTTP basic
+ * auth. The process must have called curl_global_init() before starting
+ * threads. Returns SP_ERR_TIMEOUT, SP_ERR_UNAVAILABLE (connection, HTTP
+ * status), SP_ERR_TOO_LARGE, SP_ERR_CRYPTO (reason "ts_malformed": wrong
+ * content type).
+ */
+int crypto_ts_fetch(const char *url, const uint8_t *query, size_t querylen, long timeout_ms,
+		    const char *username, const char *password, uint8_t **resp, size_t *resplen,
+		    struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * Check a TimeStampResp against the query it answers: status granted,
+ * message imprint and nonce equal to the query's, TSA signer certificate
+ * with a critical timeStamping-only EKU that chains (now) to trust, ESS
+ * certificate id and token signature valid. trust may be NULL: then the
+ * chain is not checked (the token's own certificate is taken as the anchor)
+ * but everything else is. On SP_OK, *token is the TimeStampToken
+ * (ContentInfo DER, malloc'd) to embed and *gen_time its genTime (either
+ * may be NULL). Failures are SP_ERR_CRYPTO with reason ts_rejected,
+ * ts_imprint_mismatch, ts_nonce_mismatch, ts_untrusted, ts_bad_eku,
+ * ts_bad_signature or ts_malformed.
+ */
+int crypto_ts_response_check(const uint8_t *resp, size_t resplen, const uint8_t *query,
+			     size_t querylen, X509_STORE *trust, uint8_t **token, size_t *tokenlen,
+			     time_t *gen_time, struct sp_errinfo *ei) SP_WUR;
 /* ==== end section: CMS signing and timestamps ==== */
 
 #endif /* SP_CRYPTO_H */

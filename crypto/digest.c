@@ -1,0 +1,111 @@
+/* digest.c: content digests (SHA-256, SM3) over EVP, one-shot and incremental. */
+#include <stdlib.h>
+
+#include <openssl/evp.h>
+
+#include "crypto_int.h"
+
+struct crypto_digest_ctx {
+	EVP_MD_CTX *md;
+	int finished;
+};
+
+const EVP_MD *
+cms_digest_md(enum crypto_digest_alg alg)
+{
+	switch (alg) {
+	case CRYPTO_DIGEST_SHA256:
+		return EVP_sha256();
+	case CRYPTO_DIGEST_SM3:
+		return EVP_sm3();
+	}
+	return NULL;
+}
+
+int
+crypto_digest_ctx_new(enum crypto_digest_alg alg, struct crypto_digest_ctx **out,
+		      struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL;
+	struct crypto_digest_ctx *c = NULL;
+	const EVP_MD *md;
+
+	*out = NULL;
+	if ((md = cms_digest_md(alg)) == NULL) {
+		r = sp_err(ei, SP_ERR_INVALID, "unknown digest algorithm %d", (int)alg);
+		goto out;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL || (c->md = EVP_MD_CTX_new()) == NULL) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (EVP_DigestInit_ex(c->md, md, NULL) != 1) {
+		r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "digest init failed");
+		goto out;
+	}
+	*out = c;
+	c = NULL; /* transferred */
+	r = SP_OK;
+out:
+	crypto_digest_ctx_free(c);
+	return r;
+}
+
+int
+crypto_digest_ctx_update(struct crypto_digest_ctx *c, const void *data, size_t len,
+			 struct sp_errinfo *ei)
+{
+	if (c->finished)
+		return sp_err(ei, SP_ERR_INTERNAL, "digest already finished");
+	if (len > 0 && EVP_DigestUpdate(c->md, data, len) != 1)
+		return cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "digest update failed");
+	return SP_OK;
+}
+
+int
+crypto_digest_ctx_final(struct crypto_digest_ctx *c, uint8_t *out, size_t *outlen,
+			struct sp_errinfo *ei)
+{
+	unsigned int n = 0;
+
+	*outlen = 0;
+	if (c->finished)
+		return sp_err(ei, SP_ERR_INTERNAL, "digest already finished");
+	c->finished = 1;
+	/* Both algorithms are 32 bytes, which CRYPTO_DIGEST_MAX promises. */
+	if (EVP_MD_CTX_get_size(c->md) > CRYPTO_DIGEST_MAX)
+		return sp_err(ei, SP_ERR_INTERNAL, "digest larger than CRYPTO_DIGEST_MAX");
+	if (EVP_DigestFinal_ex(c->md, out, &n) != 1)
+		return cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "digest final failed");
+	*outlen = n;
+	return SP_OK;
+}
+
+void
+crypto_digest_ctx_free(struct crypto_digest_ctx *c)
+{
+	if (c == NULL)
+		return;
+	EVP_MD_CTX_free(c->md);
+	free(c);
+}
+
+int
+crypto_digest(enum crypto_digest_alg alg, const void *data, size_t len, uint8_t *out,
+	      size_t *outlen, struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL;
+	struct crypto_digest_ctx *c = NULL;
+
+	*outlen = 0;
+	if ((r = crypto_digest_ctx_new(alg, &c, ei)) != SP_OK)
+		goto out;
+	if ((r = crypto_digest_ctx_update(c, data, len, ei)) != SP_OK)
+		goto out;
+	if ((r = crypto_digest_ctx_final(c, out, outlen, ei)) != SP_OK)
+		goto out;
+	r = SP_OK;
+out:
+	crypto_digest_ctx_free(c);
+	return r;
+}
