@@ -1,0 +1,81 @@
+/*
+ * client.h: the sealpact signing terminal's API client: HTTP(S) requests to
+ * sealpactd with libcurl's easy interface, capped response bodies, and
+ * problem+json errors turned into one readable line.
+ *
+ * TLS verification is always on (peer and host name); the only knob is the
+ * CA file. Redirects are never followed and only http/https are spoken.
+ *
+ * Threads: a struct client is used by one thread at a time; different
+ * clients may be used on different threads at once.
+ */
+#ifndef SP_CLIENT_H
+#define SP_CLIENT_H
+
+#include <stddef.h>
+
+#include "sp.h"
+
+#define CLIENT_DEFAULT_SERVER "https://127.0.0.1:8443"
+#define CLIENT_DEFAULT_TIMEOUT_S 30
+#define CLIENT_MAX_TIMEOUT_S 3600
+/* Response cap for API calls; downloads of PDFs pass their own. */
+#define CLIENT_DEFAULT_MAX_RESPONSE (8u * 1024 * 1024)
+
+struct client {
+	char *base_url;   /* "https://host:port", no trailing slash */
+	char *cafile;     /* PEM CA bundle to verify the server, NULL = system store */
+	char *token;      /* bearer token sent as Authorization, NULL = none; wiped on free */
+	long timeout_s;   /* whole-request deadline in seconds */
+	void *curl;       /* CURL easy handle, private to http.c, reused for keep-alive */
+};
+
+/* One response. body is capped (SP_ERR_TOO_LARGE past its max). */
+struct client_response {
+	long status;               /* HTTP status, 0 before a response arrived */
+	struct sp_buf body;        /* NUL-terminated */
+	char content_type[128];    /* "" when the server sent none */
+};
+
+/*
+ * A new client for base_url (http:// or https://, a trailing '/' is dropped),
+ * verifying TLS against cafile (NULL: the system store), with timeout_s
+ * seconds per request (1..CLIENT_MAX_TIMEOUT_S). The strings are copied.
+ * On success *out is owned by the caller (client_free()).
+ */
+int client_new(const char *base_url, const char *cafile, long timeout_s, struct client **out,
+	       struct sp_errinfo *ei) SP_WUR;
+
+/* Free a client, wiping its token. NULL is fine. */
+void client_free(struct client *c);
+
+/* Replace the bearer token (copied; NULL clears it). The old one is wiped. */
+int client_token_set(struct client *c, const char *token, struct sp_errinfo *ei) SP_WUR;
+
+/* Prepare resp for a request; max caps the body. */
+void client_response_init(struct client_response *resp, size_t max);
+void client_response_cleanup(struct client_response *resp);
+
+/*
+ * Send method (GET, POST, PUT, DELETE, ...) to base_url + path (path starts
+ * with '/'), with an optional body of bodylen bytes and its content_type,
+ * and optional extra headers ("Name: value", NULL-terminated array; no CR or
+ * LF). Any HTTP status is SP_OK: check resp->status. Failures: SP_ERR_INVALID
+ * (bad arguments), SP_ERR_UNAVAILABLE (cannot connect or resolve),
+ * SP_ERR_TIMEOUT, SP_ERR_CRYPTO (TLS handshake or verification), SP_ERR_TOO_LARGE
+ * (body over resp's cap), SP_ERR_IO (other transfer errors); ei carries
+ * curl's error text. resp is reset first and is the caller's.
+ */
+int client_request(struct client *c, const char *method, const char *path, const void *body,
+		   size_t bodylen, const char *content_type, const char *const *headers,
+		   struct client_response *resp, struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * One line describing an error response, for the CLI: "409 Conflict
+ * (stale_revision): another revision landed" from a problem+json body
+ * (title, code, detail), or the status and the start of a plain body.
+ * Control characters from the server are replaced. Always NUL-terminates out.
+ */
+void client_error_format(const struct client_response *resp, char *out, size_t outlen);
+
+#endif /* SP_CLIENT_H */

@@ -1,0 +1,283 @@
+/*
+ * main.c: the sealpact command line, the signing terminal.
+ *
+ *   sealpact [--server URL] [--cacert FILE] [--timeout SECONDS] COMMAND [ARGS]
+ *
+ * Commands are rows of commands[] below: a later command is one function and
+ * one row. Exit status: 0 success, 1 the server said no (or is not ready),
+ * 64 usage error (EX_USAGE), 69 the server cannot be reached (EX_UNAVAILABLE),
+ * 70 internal error (EX_SOFTWARE).
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "client.h"
+
+/* Global options, after the environment and the command line are read. */
+struct cli {
+	const char *server;   /* base URL of sealpactd */
+	const char *cafile;   /* CA bundle that verifies the server, NULL = system */
+	long timeout_s;
+};
+
+struct command {
+	const char *name;
+	const char *args;     /* usage after the command name */
+	const char *summary;  /* one line for --help */
+	const char *help;     /* the rest of `sealpact help NAME` */
+	/* argv[0] is the command name; returns the exit status. A command that
+	 * takes options parses them with getopt_long after setting optind = 0. */
+	int (*run)(const struct cli *cli, int argc, char **argv);
+};
+
+static int cmd_health(const struct cli *cli, int argc, char **argv);
+static int cmd_help(const struct cli *cli, int argc, char **argv);
+static int cmd_version(const struct cli *cli, int argc, char **argv);
+
+static const struct command commands[] = {
+	{"health", "", "check that the server is up and ready",
+	 "GET /healthz and /readyz and print both statuses. Exits 0 when both answer\n"
+	 "200, 1 when the server answers otherwise (e.g. 503: its database is\n"
+	 "unreachable), 69 when the server cannot be reached.\n",
+	 cmd_health},
+	{"help", "[COMMAND]", "show help for sealpact or for one command", "", cmd_help},
+	{"version", "", "print the version", "", cmd_version},
+};
+
+static const char global_help[] =
+	"Global options (before the command):\n"
+	"  --server URL       sealpactd base URL (env SEALPACT_SERVER, default " CLIENT_DEFAULT_SERVER ")\n"
+	"  --cacert FILE      PEM CA certificates that verify the server's TLS certificate\n"
+	"                     (env SEALPACT_CACERT; default the system store; verification\n"
+	"                     is always on)\n"
+	"  --timeout SECONDS  per-request deadline, 1..3600 (default 30)\n"
+	"  -h, --help         this help\n"
+	"  -V, --version      print the version\n";
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: sealpact [OPTIONS] COMMAND [ARGS]\n\nCommands:\n");
+	for (i = 0; i < SP_ARRAY_LEN(commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n%s\nRun 'sealpact help COMMAND' for a command's details.\n", global_help);
+}
+
+/* A usage error: one clear line and where to look, exit 64. */
+static int usage_error(const char *fmt, ...) SP_PRINTF(1, 2);
+
+static int
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "sealpact: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nRun 'sealpact --help' for usage.\n");
+	return EX_USAGE;
+}
+
+static const struct command *
+command_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < SP_ARRAY_LEN(commands); i++) {
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	}
+	return NULL;
+}
+
+static void
+command_help(const struct command *cmd, FILE *f)
+{
+	fprintf(f, "usage: sealpact [OPTIONS] %s%s%s\n\n%s.\n", cmd->name, cmd->args[0] ? " " : "",
+		cmd->args, cmd->summary);
+	if (cmd->help[0] != '\0')
+		fprintf(f, "\n%s", cmd->help);
+}
+
+/* The exit status for a failed transfer: unreachable vs. our own problem. */
+static int
+transport_exit(int code)
+{
+	switch (code) {
+	case SP_ERR_INVALID:
+		return EX_USAGE;
+	case SP_ERR_NOMEM:
+	case SP_ERR_INTERNAL:
+		return EX_SOFTWARE;
+	default:
+		return EX_UNAVAILABLE;
+	}
+}
+
+static void
+transport_error(const struct sp_errinfo *ei)
+{
+	fprintf(stderr, "sealpact: error: cannot reach the server: %s\n", ei->msg);
+	if (ei->code == SP_ERR_CRYPTO)
+		fprintf(stderr, "sealpact: hint: pass the server's CA with --cacert FILE "
+				"(or SEALPACT_CACERT)\n");
+}
+
+static int
+client_open(const struct cli *cli, struct client **out)
+{
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	if (client_new(cli->server, cli->cafile, cli->timeout_s, out, &ei) != SP_OK) {
+		fprintf(stderr, "sealpact: %s\n", ei.msg);
+		return transport_exit(ei.code);
+	}
+	return 0;
+}
+
+static int
+cmd_health(const struct cli *cli, int argc, char **argv)
+{
+	static const char *const paths[] = {"/healthz", "/readyz"};
+	struct client *c = NULL;
+	struct client_response resp;
+	struct sp_errinfo ei;
+	char line[512];
+	size_t i;
+	int rc, all_ok = 1;
+
+	if (argc > 1)
+		return usage_error("health: unexpected argument '%s'", argv[1]);
+	if ((rc = client_open(cli, &c)) != 0)
+		return rc;
+	client_response_init(&resp, 64 * 1024);
+	for (i = 0; i < SP_ARRAY_LEN(paths); i++) {
+		sp_errinfo_init(&ei);
+		if (client_request(c, "GET", paths[i], NULL, 0, NULL, NULL, &resp, &ei) != SP_OK) {
+			transport_error(&ei);
+			rc = transport_exit(ei.code);
+			goto out;
+		}
+		if (resp.status == 200) {
+			printf("%s %s: 200 OK\n", c->base_url, paths[i]);
+		} else {
+			client_error_format(&resp, line, sizeof(line));
+			printf("%s %s: %s\n", c->base_url, paths[i], line);
+			all_ok = 0;
+		}
+	}
+	rc = all_ok ? 0 : 1;
+out:
+	client_response_cleanup(&resp);
+	client_free(c);
+	return rc;
+}
+
+static int
+cmd_help(const struct cli *cli, int argc, char **argv)
+{
+	const struct command *cmd;
+
+	if (argc < 2) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc > 2)
+		return usage_error("help: unexpected argument '%s'", argv[2]);
+	if ((cmd = command_find(argv[1])) == NULL)
+		return usage_error("help: unknown command '%s'", argv[1]);
+	command_help(cmd, stdout);
+	return 0;
+}
+
+static int
+cmd_version(const struct cli *cli, int argc, char **argv)
+{
+	if (argc > 1)
+		return usage_error("version: unexpected argument '%s'", argv[1]);
+	printf("sealpact %s (%s)\n", SEALPACT_VERSION, curl_version());
+	return 0;
+}
+
+static int
+parse_timeout(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > CLIENT_MAX_TIMEOUT_S)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"server", required_argument, NULL, 's'},
+		{"cacert", required_argument, NULL, 'c'},
+		{"timeout", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	struct cli cli = {CLIENT_DEFAULT_SERVER, NULL, CLIENT_DEFAULT_TIMEOUT_S};
+	const struct command *cmd;
+	const char *env;
+	int ch;
+
+	if ((env = getenv("SEALPACT_SERVER")) != NULL && *env != '\0')
+		cli.server = env;
+	if ((env = getenv("SEALPACT_CACERT")) != NULL && *env != '\0')
+		cli.cafile = env;
+	/* "+": stop at the command name; what follows is the command's. */
+	while ((ch = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			cli.server = optarg;
+			break;
+		case 'c':
+			cli.cafile = optarg;
+			break;
+		case 't':
+			if (parse_timeout(optarg, &cli.timeout_s) != 0)
+				return usage_error("--timeout: '%s' is not a number of seconds in 1..3600",
+						   optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			return cmd_version(&cli, 1, argv);
+		default:
+			/* getopt_long has printed what was wrong. */
+			fprintf(stderr, "Run 'sealpact --help' for usage.\n");
+			return EX_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if ((cmd = command_find(argv[optind])) == NULL)
+		return usage_error("unknown command '%s'", argv[optind]);
+	if (argc - optind > 1 &&
+	    (strcmp(argv[optind + 1], "--help") == 0 || strcmp(argv[optind + 1], "-h") == 0)) {
+		command_help(cmd, stdout);
+		return 0;
+	}
+	return cmd->run(&cli, argc - optind, argv + optind);
+}
