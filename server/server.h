@@ -1,0 +1,181 @@
+/*
+ * server.h: what a route module of sealpactd uses: the router, the request
+ * context, JSON and problem+json replies, and the worker pool.
+ *
+ * Threading: everything here runs on the process's event-loop thread, except
+ * the work function of a job (jobs_submit), which runs on a worker thread and
+ * must touch nothing but its own argument.
+ *
+ * A route module is one function that adds its routes, e.g.
+ *
+ *	void routes_health_register(struct router *rt);
+ *
+ * called once from server start-up. A handler receives a struct request and
+ * must answer it exactly once with one of the request_reply_*() functions,
+ * either before returning or later (from a db_query_send() callback or a job's
+ * done()). The reply frees the request context, so the handler must not touch
+ * it afterwards. Replying is always safe: when the client has gone away, or
+ * the request deadline already answered it, the reply only frees the context.
+ */
+#ifndef SP_SERVER_H
+#define SP_SERVER_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "sp.h"
+
+struct config;
+struct db_pool;
+struct event_base;
+struct jobs;
+struct request;
+struct router;
+
+/* ---- routes --------------------------------------------------------------- */
+
+/* HTTP methods as a bit set, so that a route (or an Allow header) can name several. */
+enum http_method {
+	HTTP_GET = 1 << 0,
+	HTTP_HEAD = 1 << 1,
+	HTTP_POST = 1 << 2,
+	HTTP_PUT = 1 << 3,
+	HTTP_PATCH = 1 << 4,
+	HTTP_DELETE = 1 << 5,
+	HTTP_OPTIONS = 1 << 6
+};
+
+typedef void (*route_fn)(struct request *r);
+
+/*
+ * Add a route: methods is a set of enum http_method (a GET route also answers
+ * HEAD), pattern a path like "/api/v1/contracts/{number}" whose {name}
+ * segments match one non-empty path segment each. The pattern (never the raw
+ * path) is the route's name in logs and metrics, so label cardinality stays
+ * bounded. A literal segment beats a parameter at the same position, so
+ * "/a/new" wins over "/a/{id}". pattern is copied.
+ * Returns SP_OK, SP_ERR_INVALID for a malformed pattern, SP_ERR_CONFLICT when
+ * the same pattern already has one of these methods, SP_ERR_LIMIT past the
+ * route table's size. Start-up only (loop thread).
+ */
+int router_route_add(struct router *rt, unsigned methods, const char *pattern, route_fn fn,
+		     struct sp_errinfo *ei) SP_WUR;
+
+/* The health, readiness, metrics and version routes (server/health.c). */
+int routes_health_register(struct router *rt, struct sp_errinfo *ei) SP_WUR;
+
+/* ---- the request ------------------------------------------------------------ */
+
+/* The matched route's name (its pattern), or "unmatched". Never NULL. */
+const char *request_route(const struct request *r);
+
+/* One enum http_method bit. */
+unsigned request_method(const struct request *r);
+
+/* The decoded path (without the query string). Owned by r. */
+const char *request_path(const struct request *r);
+
+/* The request id (sanitized incoming X-Request-Id, or a new random one). Owned by r. */
+const char *request_id(const struct request *r);
+
+/*
+ * A path parameter by name, percent-decoded, or NULL when the route has no
+ * such parameter. Owned by r, valid until the reply.
+ */
+const char *request_param(const struct request *r, const char *name);
+
+/*
+ * A request header (case-insensitive name), or NULL. NULL too once the client
+ * has gone away. Owned by r.
+ */
+const char *request_header(const struct request *r, const char *name);
+
+/*
+ * A query-string parameter, decoded, or NULL. Owned by r.
+ */
+const char *request_query(const struct request *r, const char *name);
+
+/* 1 when the client has disconnected or the deadline already answered. */
+int request_is_gone(const struct request *r);
+
+/* What this process shares with handlers. Never NULL while r lives. */
+const struct config *request_config(const struct request *r);
+struct db_pool *request_db(const struct request *r);
+struct jobs *request_jobs(const struct request *r);
+struct event_base *request_base(const struct request *r);
+
+/*
+ * Add a response header to the coming reply (copied). Ignored once gone.
+ */
+void request_header_add(struct request *r, const char *name, const char *value);
+
+/*
+ * The request body as a capped buffer: at most the configured
+ * server.max_body_bytes (evhttp already refused longer ones with 413).
+ * *out is owned by r (valid until the reply, NUL-terminated), *len its length.
+ * Returns SP_OK, or SP_ERR_UNAVAILABLE once the client has gone away.
+ */
+int request_body(struct request *r, const unsigned char **out, size_t *len) SP_WUR;
+
+/*
+ * Parse the body as JSON for a JSON route. On success *out is a new reference
+ * the caller must json_decref(). On failure this function HAS ALREADY
+ * ANSWERED the request (415 unsupported_media_type when Content-Type is not
+ * application/json, 400 malformed_json with the parse error's line and
+ * column, 400 empty_body, 413 payload_too_large), so r is freed: the handler
+ * must return without touching r. Returns SP_OK or the sp_err code.
+ */
+int request_json_body(struct request *r, json_t **out) SP_WUR;
+
+/* ---- replies: each answers and frees r --------------------------------------- */
+
+/* JSON body with Content-Type application/json. Steals the reference to doc. */
+void request_reply_json(struct request *r, int status, json_t *doc);
+
+/* Any body (copied) with the given Content-Type; len bytes. */
+void request_reply_data(struct request *r, int status, const char *content_type,
+			const void *data, size_t len);
+
+/*
+ * An RFC 9457 problem+json reply: type, title, status, detail, code (stable
+ * snake_case) and request_id. detail may be NULL. Statuses 503 also carry
+ * Retry-After.
+ */
+void request_reply_problem(struct request *r, int status, const char *code, const char *detail);
+
+/*
+ * Map an sp_err code and its error info to a problem reply (see
+ * problem_map()): 4xx keep the error's message as detail and its reason as
+ * code; 5xx never show internals. ei may be NULL.
+ */
+void request_reply_error(struct request *r, int code, const struct sp_errinfo *ei);
+
+/* ---- the worker pool (DESIGN.md §8) -------------------------------------------- */
+
+/*
+ * The work half of a job: runs on a worker thread. It may use pdf/, crypto/,
+ * OpenSSL and its own arg, never evhttp, the database pool, the event base or
+ * a request. It returns SP_OK or an sp_err code and fills ei on failure.
+ * OpenSSL's per-thread error queue is drained into ei after it returns.
+ */
+typedef int (*job_work_fn)(void *arg, struct sp_errinfo *ei);
+
+/*
+ * The completion half: runs on the loop thread, exactly once per accepted
+ * job, with what work() returned (or SP_ERR_UNAVAILABLE when the pool shut
+ * down before the job ran). ei is valid only during the call. It owns arg
+ * again and frees it.
+ */
+typedef void (*job_done_fn)(void *arg, int rc, const struct sp_errinfo *ei);
+
+/*
+ * Queue a job. arg must hold copies of everything the work needs (never a
+ * pointer into a request). Returns SP_OK when accepted (done() will fire
+ * exactly once, never from inside this call), SP_ERR_BUSY when the bounded
+ * queue is full or SP_ERR_UNAVAILABLE while shutting down; then done() will
+ * not fire and the caller keeps arg. Loop thread only.
+ */
+int jobs_submit(struct jobs *pool, job_work_fn work, job_done_fn done, void *arg) SP_WUR;
+
+#endif /* SP_SERVER_H */
