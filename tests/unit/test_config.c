@@ -2,6 +2,7 @@
  * every error a user can make in the file or the environment, overrides,
  * relative paths, lists and sizes. */
 #include <check.h>
+#include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_int.h" /* the key table, to check the example documents every row */
 
 static char tmpdir[256];
 static char cfgpath[PATH_MAX];
@@ -196,6 +198,30 @@ START_TEST(example_file_loads_as_is)
 	ck_assert_ptr_null(cfg->tsa.password);
 	ck_assert_ptr_null(cfg->signing.default_seal_image);
 	config_free(cfg);
+}
+END_TEST
+
+START_TEST(example_file_documents_every_key)
+{
+	const char *src = getenv("SEALPACT_SOURCE_DIR");
+	char path[PATH_MAX], env[128], key[128];
+	unsigned char *text = NULL;
+	size_t len, i, j;
+	struct sp_errinfo ei;
+
+	snprintf(path, sizeof(path), "%s/config/sealpact.example.yaml", src);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(sp_file_read(path, 1 << 20, &text, &len, &ei), SP_OK);
+	for (i = 0; i < config_nkeys; i++) {
+		snprintf(env, sizeof(env), "SEALPACT_%s_%s", config_keys[i].section, config_keys[i].key);
+		for (j = 0; env[j] != '\0'; j++)
+			env[j] = (char)toupper((unsigned char)env[j]);
+		snprintf(key, sizeof(key), "\n  %s:", config_keys[i].key);
+		ck_assert_msg(strstr((char *)text, env) != NULL, "example does not name %s", env);
+		ck_assert_msg(strstr((char *)text, key) != NULL, "example has no key %s.%s",
+			      config_keys[i].section, config_keys[i].key);
+	}
+	free(text);
 }
 END_TEST
 
@@ -559,6 +585,7 @@ config_suite(void)
 	tcase_add_test(tc, defaults_without_a_file);
 	tcase_add_test(tc, defaults_need_database_url_and_tls_files);
 	tcase_add_test(tc, example_file_loads_as_is);
+	tcase_add_test(tc, example_file_documents_every_key);
 	tcase_add_test(tc, example_file_with_the_run_sh_environment);
 	tcase_add_test(tc, file_values_of_every_type);
 	tcase_add_test(tc, sizes_and_booleans);
