@@ -15,9 +15,238 @@
 #include "sp.h"
 
 /* ==== section: document, writer, appearances, placements ==== */
+
+#include <time.h>
+
+/* Caps against hostile or absurd input (bytes, pages, objects, nesting). */
+#define PDF_DOC_MAX_BYTES ((size_t)256 * 1024 * 1024)
+#define PDF_DOC_MAX_PAGES 10000
+#define PDF_DOC_MAX_OBJECTS 4000000
+#define PDF_SEAL_MAX_SIDE 4096           /* PNG width/height cap, pixels */
+#define PDF_SEAL_DEFAULT_MM 42.0         /* a round official seal */
+#define PDF_SIG_CONTENTS_DEFAULT 16384   /* DER bytes the /Contents placeholder holds */
+#define PDF_SIG_CONTENTS_MAX (1024 * 1024)
+
+struct pdf_doc;
+
+enum pdf_xref_kind {
+	PDF_XREF_TABLE = 1,  /* classic "xref" table + "trailer" */
+	PDF_XREF_STREAM = 2  /* /Type /XRef stream (PDF 1.5+) */
+};
+
+/* A rectangle; which space it is in is said where it is used. */
+struct pdf_rect {
+	double x0, y0, x1, y1;
+};
+
+/* What the reader learned about one page (1-based page numbers everywhere). */
+struct pdf_page_info {
+	struct pdf_rect media;  /* /MediaBox, inherited through /Parent, default user space */
+	struct pdf_rect crop;   /* /CropBox clipped to the MediaBox (= media when absent) */
+	int rotate;             /* /Rotate normalized to 0, 90, 180 or 270 */
+	double width, height;   /* visible size in points (crop box, after rotation) */
+};
+
+/*
+ * Open a PDF from memory. The bytes are copied: the caller keeps its buffer.
+ * Encrypted, non-PDF and over-cap input fails (SP_ERR_PDF, SP_ERR_UNSUPPORTED,
+ * SP_ERR_TOO_LARGE, SP_ERR_LIMIT); a file qpdf had to reconstruct opens (it can
+ * be read) but is marked damaged and refused by pdf_sig_prepare(). On success
+ * *out is the caller's, released with pdf_doc_free(). Any thread; a document
+ * is used by one thread at a time.
+ */
+int pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out,
+		 struct sp_errinfo *ei) SP_WUR;
+void pdf_doc_free(struct pdf_doc *doc);
+
+int pdf_doc_page_count(const struct pdf_doc *doc);
+/* Page geometry; SP_ERR_INVALID for a page out of range. */
+int pdf_doc_page_info(const struct pdf_doc *doc, int page, struct pdf_page_info *out,
+		      struct sp_errinfo *ei) SP_WUR;
+
+/* Facts about the file's last revision, as the writer will chain onto it. */
+struct pdf_doc_info {
+	enum pdf_xref_kind xref_kind;  /* kind of the last revision's xref section */
+	long long startxref;           /* offset of the last revision's xref section */
+	long long size;                /* trailer /Size */
+	int root_obj, root_gen;        /* trailer /Root */
+	int info_obj, info_gen;        /* trailer /Info, 0 0 when absent */
+	int has_id;                    /* trailer /ID present */
+	int has_acroform;              /* catalog /AcroForm present */
+	int nfields;                   /* top-level AcroForm /Fields */
+	int nsigfields;                /* of which signature fields (/FT /Sig) */
+	int nsigned;                   /* signature fields with a /V value */
+	int damaged;                   /* qpdf had to repair or warned: not signable */
+};
+
+/* Fill *out from the opened document. Never fails on an open document. */
+void pdf_doc_info_get(const struct pdf_doc *doc, struct pdf_doc_info *out);
+
+/*
+ * Page ranges: "all", or comma-separated pages and ranges "1-3,5" (spaces
+ * allowed), each page within 1..npages, ranges ascending, no page twice.
+ * On success *pages (caller free()s) holds the pages in the order given.
+ */
+int pdf_page_range_parse(const char *spec, int npages, int **pages, size_t *npages_out,
+			 struct sp_errinfo *ei) SP_WUR;
+
+/* A seal image: a PNG (with transparency) and the seal's physical width. */
+struct pdf_seal {
+	const unsigned char *png;  /* borrowed for the duration of the call */
+	size_t png_len;
+	double width_mm;           /* <= 0: PDF_SEAL_DEFAULT_MM; height follows the aspect */
+};
+
+enum pdf_place_mode {
+	PDF_PLACE_NORMAL = 1,  /* page, x, y */
+	PDF_PLACE_MULTI,       /* pages, x, y: the same position on each page */
+	PDF_PLACE_SEAM,        /* pages (>= 2), y: one vertical slice per page, right edge */
+	PDF_PLACE_KEYWORD,     /* keyword, occurrences, dx, dy: centred on each hit */
+	PDF_PLACE_DATE         /* page, x, y: the signing date in a small stamp */
+};
+
+/* "normal", "multi", "seam", "keyword", "date" -> mode; SP_ERR_INVALID otherwise. */
+int pdf_place_mode_parse(const char *name, enum pdf_place_mode *out,
+			 struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * One placement as a client asks for it. Coordinates are in points, in the
+ * page as it is displayed: origin at the bottom-left corner of the visible
+ * (CropBox) area, x to the right, y up, after /Rotate. x, y is where the
+ * centre of the seal goes (for seam, y is the centre height; the slice sits
+ * at the right edge).
+ */
+struct pdf_placement {
+	enum pdf_place_mode mode;
+	size_t seal;              /* index into the seals array (not for date) */
+	int page;                 /* normal, date */
+	const char *pages;        /* multi, seam: page range (see pdf_page_range_parse) */
+	double x, y;              /* normal, multi, date: centre; seam: y only */
+	const char *keyword;      /* keyword: UTF-8 text to find */
+	const char *occurrences;  /* keyword: NULL or "all", or "1,3" (1-based, reading order) */
+	double dx, dy;            /* keyword: offset of the seal centre from the hit's centre */
+};
+
+/* One resolved widget: where one appearance lands. */
+struct pdf_widget_rect {
+	int page;                /* 1-based */
+	size_t placement;        /* index of the placement it came from */
+	enum pdf_place_mode mode;
+	size_t seal;             /* seal index (0 for date) */
+	int slice, nslices;      /* seam: slice index (0 = left) and count; else 0, 1 */
+	struct pdf_rect rect;    /* default user space: the widget's /Rect */
+	struct pdf_rect view;    /* displayed page coordinates (bottom-left origin) */
+};
+
+/*
+ * Resolve placements to widget rectangles without writing anything, so a
+ * client can preview them. Invalid placements (page out of range, unknown
+ * mode, bad seal index, keyword not found, seam on fewer than 2 pages,
+ * coordinates outside the page) fail with SP_ERR_INVALID and a message
+ * naming the placement. *out (caller free()s) gets *nout rectangles.
+ * Seal images are not decoded here; only their aspect ratio is read.
+ */
+int pdf_placements_resolve(struct pdf_doc *doc, const struct pdf_seal *seals, size_t nseals,
+			   const struct pdf_placement *pl, size_t npl,
+			   struct pdf_widget_rect **out, size_t *nout,
+			   struct sp_errinfo *ei) SP_WUR;
+
+/* Parameters of one signature. Everything that varies the output is here. */
+struct pdf_sig_params {
+	time_t signing_time;      /* goes into /M and the date stamp */
+	int utc_offset_min;       /* local offset for /M and the date text, e.g. 480 */
+	size_t contents_max;      /* DER bytes reserved in /Contents; 0: default */
+	const char *field_name;   /* NULL: "Signature<n>", the first free n */
+	const char *reason;       /* optional /Reason (UTF-8) */
+	const char *location;     /* optional /Location (UTF-8) */
+};
+
+/* The result of pdf_sig_prepare(); _cleanup frees and zeroes it. */
+struct pdf_sig_prepared {
+	unsigned char *data;        /* the whole new file: original bytes + the update */
+	size_t len;
+	size_t orig_len;            /* the original is data[0 .. orig_len) */
+	size_t contents_off;        /* offset of the '<' of the /Contents placeholder */
+	size_t contents_len;        /* its length including '<' and '>' */
+	long long byte_range[4];    /* 0, contents_off, contents_off+contents_len, rest */
+	unsigned char sha256[32];   /* digest of the covered ranges */
+	unsigned char sm3[32];
+	struct pdf_widget_rect *rects;  /* the resolved placements */
+	size_t nrects;
+};
+
+void pdf_sig_prepared_cleanup(struct pdf_sig_prepared *p);
+
+/*
+ * Build one incremental update: a signature field with one widget per
+ * resolved placement (seal or date appearance), the signature dictionary with
+ * a zeroed /Contents placeholder and an exact /ByteRange, the changed /Annots
+ * and AcroForm objects, and an xref section of the same kind as the previous
+ * revision. Deterministic: the same document, arguments and params give
+ * byte-identical output. The document is not modified. Any thread.
+ */
+int pdf_sig_prepare(struct pdf_doc *doc, const struct pdf_sig_params *params,
+		    const struct pdf_seal *seals, size_t nseals,
+		    const struct pdf_placement *pl, size_t npl,
+		    struct pdf_sig_prepared *out, struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * Write a DER signature (CMS) into the placeholder data[contents_off ..
+ * contents_off + contents_len) of a prepared file, in place. SP_ERR_TOO_LARGE
+ * when it does not fit (nothing is written), SP_ERR_INVALID when the range is
+ * not an untouched placeholder. Any thread.
+ */
+int pdf_sig_fill(unsigned char *data, size_t len, size_t contents_off, size_t contents_len,
+		 const unsigned char *der, size_t der_len, struct sp_errinfo *ei) SP_WUR;
+
 /* ==== end section: document, writer, appearances, placements ==== */
 
 /* ==== section: text locator ==== */
+/*
+ * Text with positions, for keyword seals. Reads the page's content streams
+ * (and the Form XObjects they paint) with simple fonts (Standard, WinAnsi,
+ * MacRoman, /Differences, /Widths, standard-14 metrics) and Type0 fonts
+ * (Identity-H/V, /W, /DW) and their /ToUnicode CMaps.
+ */
+struct pdf_doc;
+
+/*
+ * One occurrence of a needle: page is 1-based; the box is in the page's
+ * default user space (PDF points, before /Rotate and regardless of the
+ * MediaBox/CropBox origin), x0 < x1 and y0 < y1. It is the union of the
+ * glyph boxes of the matched characters (ascent..descent of the font).
+ */
+struct pdf_text_hit {
+	int page;
+	double x0, y0, x1, y1;
+};
+
+/*
+ * Find every occurrence of needle_utf8 in doc, in reading order (page,
+ * then content-stream order). Matching is exact on Unicode code points
+ * (full-width "（" and ASCII "(" differ) and ignores white space on both
+ * sides, so an occurrence broken by inter-glyph spaces or a line break is
+ * still found; occurrences do not overlap. An occurrence that spans lines
+ * gets the box of its first line's part. On SP_OK *hits is a malloc'd array
+ * of *nhits entries the caller free()s (NULL and 0 when there is none).
+ * Errors: SP_ERR_INVALID for an empty, all-space, oversized (> 256 bytes)
+ * or non-UTF-8 needle; SP_ERR_PDF / SP_ERR_LIMIT / SP_ERR_UNSUPPORTED when a
+ * page's content cannot be read (nothing is returned then). Any thread, on
+ * a doc that thread owns.
+ */
+int pdf_text_find(struct pdf_doc *doc, const char *needle_utf8, struct pdf_text_hit **hits,
+		  size_t *nhits, struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * The text of one page (1-based) as NUL-terminated UTF-8, in content order,
+ * with a newline where a new line starts and a space where glyphs leave a
+ * gap of more than a quarter em without a space character. For debugging
+ * and tests. *utf8 is malloc'd, the caller free()s it; *len excludes the NUL.
+ * SP_ERR_INVALID for a page out of range, other errors as pdf_text_find.
+ * Any thread, on a doc that thread owns.
+ */
+int pdf_page_text(struct pdf_doc *doc, int page, char **utf8, size_t *len,
+		  struct sp_errinfo *ei) SP_WUR;
 /* ==== end section: text locator ==== */
 
 #endif /* SP_PDF_H */

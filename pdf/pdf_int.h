@@ -11,6 +11,7 @@
 #include <qpdf/qpdf-c.h>
 
 #include "pdf.h"
+#include "sp.h"
 
 struct pdf_doc {
 	qpdf_data q;                 /* shared: the qpdf handle, opened on data */
@@ -18,6 +19,70 @@ struct pdf_doc {
 	size_t len;                  /* shared: their length */
 	int npages;                  /* shared: page count */
 	qpdf_oh *pages;              /* shared: page dictionaries, index 0 = page 1 */
+
+	/* writer / placements (doc.c) */
+	struct pdf_page_info *pinfo; /* per page, index 0 = page 1 */
+	struct pdf_doc_info info;    /* last revision, trailer and form facts */
+	char **fieldnames;           /* fully qualified names of existing fields */
+	size_t nfieldnames;
 };
+
+/* Bounded recursion for everything that walks PDF objects. */
+#define PDF_MAX_DEPTH 32
+
+/* objser.c: PDF object syntax. */
+int pdfw_obj(struct sp_buf *b, qpdf_data q, qpdf_oh oh, int depth) SP_WUR;
+int pdfw_dict_body(struct sp_buf *b, qpdf_data q, qpdf_oh dict, const char *skip1,
+		   const char *skip2, int depth) SP_WUR;
+int pdfw_name(struct sp_buf *b, const char *name) SP_WUR;
+int pdfw_hexstr(struct sp_buf *b, const unsigned char *p, size_t n) SP_WUR;
+int pdfw_textstr(struct sp_buf *b, const char *utf8) SP_WUR;
+int pdfw_num(struct sp_buf *b, double v) SP_WUR;
+
+/* image.c: a PNG seal decoded to 8-bit RGB + alpha. */
+struct pdf_image {
+	unsigned width, height;
+	unsigned char *rgb;    /* width*height*3 */
+	unsigned char *alpha;  /* width*height */
+};
+int pdf_image_decode_png(const unsigned char *png, size_t len, struct pdf_image *img,
+			 struct sp_errinfo *ei) SP_WUR;
+/* Only the header: width and height, for placement previews. */
+int pdf_image_png_size(const unsigned char *png, size_t len, unsigned *w, unsigned *h,
+		       struct sp_errinfo *ei) SP_WUR;
+void pdf_image_cleanup(struct pdf_image *img);
+int pdf_zlib_compress(const unsigned char *in, size_t n, unsigned char **out, size_t *outlen,
+		      struct sp_errinfo *ei) SP_WUR;
+
+/* xref.c: the incremental writer: original bytes, new objects, xref, trailer. */
+struct pdfw_xent {
+	int num, gen;
+	size_t off;
+};
+struct pdfw {
+	struct sp_buf b;         /* the whole new file, starting with the original */
+	struct pdfw_xent *x;     /* objects written in this update */
+	size_t nx, capx;
+	int next;                /* next free object number */
+};
+int pdfw_init(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei) SP_WUR;
+void pdfw_cleanup(struct pdfw *w);
+int pdfw_alloc(struct pdfw *w);
+/* "num gen obj\n", recording the offset; refuses an object written twice. */
+int pdfw_begin(struct pdfw *w, int num, int gen, struct sp_errinfo *ei) SP_WUR;
+int pdfw_end(struct pdfw *w) SP_WUR;
+/* A whole stream object: dict_body goes inside << >> with /Length appended. */
+int pdfw_stream(struct pdfw *w, int num, const char *dict_body, const unsigned char *data,
+		size_t len, struct sp_errinfo *ei) SP_WUR;
+/* The xref section (kind of the previous revision), trailer and %%EOF. */
+int pdfw_finish(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei) SP_WUR;
+/* SHA-256 and SM3 over data[0..a) and data[b..len). */
+int pdfw_digest(const unsigned char *data, size_t len, size_t a, size_t b,
+		unsigned char sha256[32], unsigned char sm3[32], struct sp_errinfo *ei) SP_WUR;
+
+/* place.c: the date stamp's text and size. */
+void pdf_date_text(time_t t, int utc_offset_min, char out[16]);
+void pdf_date_stamp_size(double *w, double *h);
+#define PDF_DATE_FONT_SIZE 10.0
 
 #endif /* SP_PDF_INT_H */

@@ -1,0 +1,403 @@
+/*
+ * doc.c: opening a PDF with qpdf and learning what the writer needs: pages
+ * and their geometry (inherited boxes, /Rotate), the last revision's xref
+ * kind and startxref, the trailer, and the existing AcroForm fields.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pdf_int.h"
+
+#define MAX_FIELDS 10000
+
+static int qpdf_fail(struct sp_errinfo *ei, qpdf_data q, const char *what)
+{
+	if (qpdf_has_error(q)) {
+		qpdf_error e = qpdf_get_error(q);
+		const char *d = qpdf_get_error_message_detail(q, e);
+		if (qpdf_get_error_code(q, e) == qpdf_e_password)
+			return sp_err_reason(ei, SP_ERR_UNSUPPORTED, "pdf_encrypted",
+					     "%s: the PDF is encrypted", what);
+		return sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable", "%s: %s", what,
+				     d ? d : "qpdf error");
+	}
+	return sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable", "%s failed", what);
+}
+
+/*
+ * Find the last "startxref" and decide what the section there is. Returns 0
+ * and sets kind/off, or -1 when the tail is not what a well-formed file has
+ * (qpdf may still have repaired it: such a file is not signable).
+ */
+static int find_startxref(const unsigned char *d, size_t len, enum pdf_xref_kind *kind,
+			  long long *off)
+{
+	static const char kw[] = "startxref";
+	size_t klen = sizeof(kw) - 1, from = len > 2048 ? len - 2048 : 0, i, p;
+	long long v = 0;
+	int found = 0, digits = 0;
+
+	if (len < klen)
+		return -1;
+	for (i = len - klen + 1; i-- > from;) {
+		if (memcmp(d + i, kw, klen) == 0) {
+			found = 1;
+			break;
+		}
+	}
+	if (!found)
+		return -1;
+	for (p = i + klen; p < len && isspace(d[p]); p++)
+		;
+	for (; p < len && isdigit(d[p]) && digits < 15; p++, digits++)
+		v = v * 10 + (d[p] - '0');
+	if (digits == 0 || v <= 0 || (size_t)v >= len)
+		return -1;
+	*off = v;
+	p = (size_t)v;
+	if (len - p >= 4 && memcmp(d + p, "xref", 4) == 0) {
+		*kind = PDF_XREF_TABLE;
+		return 0;
+	}
+	/* "N G obj" */
+	for (digits = 0; p < len && isdigit(d[p]); p++)
+		digits++;
+	if (!digits)
+		return -1;
+	while (p < len && isspace(d[p]))
+		p++;
+	for (digits = 0; p < len && isdigit(d[p]); p++)
+		digits++;
+	if (!digits)
+		return -1;
+	while (p < len && isspace(d[p]))
+		p++;
+	if (len - p < 3 || memcmp(d + p, "obj", 3) != 0)
+		return -1;
+	*kind = PDF_XREF_STREAM;
+	return 0;
+}
+
+static int read_rect(qpdf_data q, qpdf_oh a, struct pdf_rect *r)
+{
+	double v[4];
+	int i;
+
+	if (!qpdf_oh_is_array(q, a) || qpdf_oh_get_array_n_items(q, a) != 4)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		qpdf_oh it = qpdf_oh_get_array_item(q, a, i);
+		if (!qpdf_oh_get_value_as_number(q, it, &v[i]) || !isfinite(v[i]) ||
+		    fabs(v[i]) > 1e6)
+			return -1;
+	}
+	r->x0 = fmin(v[0], v[2]);
+	r->x1 = fmax(v[0], v[2]);
+	r->y0 = fmin(v[1], v[3]);
+	r->y1 = fmax(v[1], v[3]);
+	return (r->x1 - r->x0 < 1 || r->y1 - r->y0 < 1) ? -1 : 0;
+}
+
+/* The value of an inheritable page attribute, or an uninitialized handle. */
+static qpdf_oh inherited(qpdf_data q, qpdf_oh page, const char *key)
+{
+	qpdf_oh n = page;
+	int depth;
+
+	for (depth = 0; depth < PDF_MAX_DEPTH && qpdf_oh_is_dictionary(q, n); depth++) {
+		if (qpdf_oh_has_key(q, n, key))
+			return qpdf_oh_get_key(q, n, key);
+		n = qpdf_oh_get_key(q, n, "/Parent");
+	}
+	return qpdf_oh_new_null(q);
+}
+
+static int page_geometry(struct pdf_doc *doc, int i, struct sp_errinfo *ei)
+{
+	qpdf_data q = doc->q;
+	struct pdf_page_info *pi = &doc->pinfo[i];
+	long long rot = 0;
+	struct pdf_rect c;
+
+	if (read_rect(q, inherited(q, doc->pages[i], "/MediaBox"), &pi->media) < 0)
+		return sp_err_reason(ei, SP_ERR_PDF, "pdf_bad_page",
+				     "page %d has no valid /MediaBox", i + 1);
+	pi->crop = pi->media;
+	if (read_rect(q, inherited(q, doc->pages[i], "/CropBox"), &c) == 0) {
+		c.x0 = fmax(c.x0, pi->media.x0);
+		c.y0 = fmax(c.y0, pi->media.y0);
+		c.x1 = fmin(c.x1, pi->media.x1);
+		c.y1 = fmin(c.y1, pi->media.y1);
+		if (c.x1 - c.x0 >= 1 && c.y1 - c.y0 >= 1)
+			pi->crop = c;
+	}
+	(void)qpdf_oh_get_value_as_longlong(q, inherited(q, doc->pages[i], "/Rotate"), &rot);
+	if (rot % 90 != 0)
+		return sp_err_reason(ei, SP_ERR_PDF, "pdf_bad_page",
+				     "page %d has /Rotate %lld, not a multiple of 90", i + 1, rot);
+	pi->rotate = (int)(((rot % 360) + 360) % 360);
+	if (pi->rotate == 90 || pi->rotate == 270) {
+		pi->width = pi->crop.y1 - pi->crop.y0;
+		pi->height = pi->crop.x1 - pi->crop.x0;
+	} else {
+		pi->width = pi->crop.x1 - pi->crop.x0;
+		pi->height = pi->crop.y1 - pi->crop.y0;
+	}
+	return SP_OK;
+}
+
+static int add_name(struct pdf_doc *doc, const char *prefix, const char *t)
+{
+	size_t n = strlen(prefix) + strlen(t) + 2;
+	char *s, **v;
+
+	if (doc->nfieldnames >= MAX_FIELDS)
+		return SP_ERR_LIMIT;
+	v = realloc(doc->fieldnames, (doc->nfieldnames + 1) * sizeof(*v));
+	if (!v)
+		return SP_ERR_NOMEM;
+	doc->fieldnames = v;
+	if (!(s = malloc(n)))
+		return SP_ERR_NOMEM;
+	snprintf(s, n, "%s%s%s", prefix, *prefix ? "." : "", t);
+	doc->fieldnames[doc->nfieldnames++] = s;
+	return SP_OK;
+}
+
+/* Walk one field and its kids: names, and whether signature fields are signed. */
+static int walk_field(struct pdf_doc *doc, qpdf_oh f, const char *prefix, const char *ft,
+		      int top, int depth, struct sp_errinfo *ei)
+{
+	qpdf_data q = doc->q;
+	char name[512];
+	const char *myft = ft;
+	qpdf_oh kids;
+	int i, n, r;
+
+	if (depth > PDF_MAX_DEPTH)
+		return sp_err(ei, SP_ERR_LIMIT, "AcroForm field tree nested too deeply");
+	if (!qpdf_oh_is_dictionary(q, f))
+		return SP_OK;
+	if (qpdf_oh_is_name(q, qpdf_oh_get_key(q, f, "/FT")))
+		myft = qpdf_oh_get_name(q, qpdf_oh_get_key(q, f, "/FT"));
+	snprintf(name, sizeof(name), "%s", prefix);
+	if (qpdf_oh_has_key(q, f, "/T")) {
+		const char *t = qpdf_oh_get_utf8_value(q, qpdf_oh_get_key(q, f, "/T"));
+		if ((r = add_name(doc, prefix, t ? t : "")) < 0)
+			return sp_err(ei, r, "too many AcroForm fields");
+		snprintf(name, sizeof(name), "%s", doc->fieldnames[doc->nfieldnames - 1]);
+		if (myft && strcmp(myft, "/Sig") == 0) {
+			doc->info.nsigfields++;
+			if (qpdf_oh_has_key(q, f, "/V") &&
+			    !qpdf_oh_is_null(q, qpdf_oh_get_key(q, f, "/V")))
+				doc->info.nsigned++;
+		}
+	}
+	if (top)
+		doc->info.nfields++;
+	kids = qpdf_oh_get_key(q, f, "/Kids");
+	if (!qpdf_oh_is_array(q, kids))
+		return SP_OK;
+	n = qpdf_oh_get_array_n_items(q, kids);
+	for (i = 0; i < n; i++) {
+		r = walk_field(doc, qpdf_oh_get_array_item(q, kids, i), name, myft, 0,
+			       depth + 1, ei);
+		if (r < 0)
+			return r;
+	}
+	return SP_OK;
+}
+
+static int read_form(struct pdf_doc *doc, struct sp_errinfo *ei)
+{
+	qpdf_data q = doc->q;
+	qpdf_oh root = qpdf_get_root(q), af, fields;
+	int i, n, r;
+
+	af = qpdf_oh_get_key(q, root, "/AcroForm");
+	if (!qpdf_oh_is_dictionary(q, af))
+		return SP_OK;
+	doc->info.has_acroform = 1;
+	fields = qpdf_oh_get_key(q, af, "/Fields");
+	if (!qpdf_oh_is_array(q, fields))
+		return SP_OK;
+	n = qpdf_oh_get_array_n_items(q, fields);
+	if (n > MAX_FIELDS)
+		return sp_err(ei, SP_ERR_LIMIT, "AcroForm has %d fields (cap %d)", n, MAX_FIELDS);
+	for (i = 0; i < n; i++)
+		if ((r = walk_field(doc, qpdf_oh_get_array_item(q, fields, i), "", NULL, 1, 0,
+				    ei)) < 0)
+			return r;
+	return SP_OK;
+}
+
+static int read_trailer(struct pdf_doc *doc, struct sp_errinfo *ei)
+{
+	qpdf_data q = doc->q;
+	qpdf_oh tr = qpdf_get_trailer(q), root, info;
+	long long size = 0;
+
+	if (!qpdf_oh_get_value_as_longlong(q, qpdf_oh_get_key(q, tr, "/Size"), &size) ||
+	    size < 1)
+		return sp_err_reason(ei, SP_ERR_PDF, "pdf_bad_trailer", "trailer has no /Size");
+	if (size > PDF_DOC_MAX_OBJECTS)
+		return sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+				     "trailer /Size %lld exceeds the cap of %d objects", size,
+				     PDF_DOC_MAX_OBJECTS);
+	doc->info.size = size;
+	root = qpdf_oh_get_key(q, tr, "/Root");
+	if (!qpdf_oh_is_indirect(q, root) || !qpdf_oh_is_dictionary(q, root))
+		return sp_err_reason(ei, SP_ERR_PDF, "pdf_bad_trailer",
+				     "trailer /Root is not an indirect dictionary");
+	doc->info.root_obj = qpdf_oh_get_object_id(q, root);
+	doc->info.root_gen = qpdf_oh_get_generation(q, root);
+	info = qpdf_oh_get_key(q, tr, "/Info");
+	if (qpdf_oh_is_indirect(q, info)) {
+		doc->info.info_obj = qpdf_oh_get_object_id(q, info);
+		doc->info.info_gen = qpdf_oh_get_generation(q, info);
+	}
+	doc->info.has_id = qpdf_oh_is_array(q, qpdf_oh_get_key(q, tr, "/ID"));
+	return SP_OK;
+}
+
+/* qpdf reports repairs as warnings; a repaired file has no trustworthy xref to chain to. */
+static void scan_warnings(struct pdf_doc *doc)
+{
+	while (qpdf_more_warnings(doc->q)) {
+		qpdf_error w = qpdf_next_warning(doc->q);
+		const char *t = qpdf_get_error_full_text(doc->q, w);
+		if (t && (strstr(t, "reconstruct") || strstr(t, "damaged") ||
+			  strstr(t, "xref") || strstr(t, "startxref")))
+			doc->info.damaged = 1;
+	}
+}
+
+int pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out,
+		 struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL, i, n;
+	struct pdf_doc *doc = NULL;
+	unsigned char *copy = NULL;
+	size_t head = len < 1024 ? len : 1024;
+
+	*out = NULL;
+	if (!data || len == 0 || !memmem(data, head, "%PDF-", 5)) {
+		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_not_pdf", "not a PDF file (no %%PDF- header)");
+		goto out;
+	}
+	if (len > PDF_DOC_MAX_BYTES) {
+		r = sp_err_reason(ei, SP_ERR_TOO_LARGE, "pdf_too_large",
+				  "PDF of %zu bytes exceeds the cap of %zu", len, PDF_DOC_MAX_BYTES);
+		goto out;
+	}
+	if (!(doc = calloc(1, sizeof(*doc))) || !(copy = malloc(len))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory opening a PDF");
+		goto out;
+	}
+	memcpy(copy, data, len);
+	doc->data = copy;
+	doc->len = len;
+	copy = NULL; /* transferred */
+	if (!(doc->q = qpdf_init())) {
+		r = sp_err(ei, SP_ERR_NOMEM, "qpdf_init failed");
+		goto out;
+	}
+	qpdf_silence_errors(doc->q);
+	qpdf_set_suppress_warnings(doc->q, 1);
+	if (find_startxref(doc->data, len, &doc->info.xref_kind, &doc->info.startxref) < 0)
+		doc->info.damaged = 1;
+	if (qpdf_read_memory(doc->q, "document.pdf", (const char *)doc->data, len, "") &
+	    QPDF_ERRORS) {
+		r = qpdf_fail(ei, doc->q, "reading the PDF");
+		goto out;
+	}
+	if (qpdf_is_encrypted(doc->q)) {
+		r = sp_err_reason(ei, SP_ERR_UNSUPPORTED, "pdf_encrypted",
+				  "the PDF is encrypted; remove the encryption before signing");
+		goto out;
+	}
+	if ((r = read_trailer(doc, ei)) < 0)
+		goto out;
+	n = qpdf_get_num_pages(doc->q);
+	if (qpdf_has_error(doc->q) || n < 0) {
+		r = qpdf_fail(ei, doc->q, "reading the page tree");
+		goto out;
+	}
+	if (n == 0 || n > PDF_DOC_MAX_PAGES) {
+		r = sp_err_reason(ei, n ? SP_ERR_LIMIT : SP_ERR_PDF, "pdf_pages",
+				  "the PDF has %d pages (1..%d accepted)", n, PDF_DOC_MAX_PAGES);
+		goto out;
+	}
+	if (!(doc->pages = calloc((size_t)n, sizeof(*doc->pages))) ||
+	    !(doc->pinfo = calloc((size_t)n, sizeof(*doc->pinfo)))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory for %d pages", n);
+		goto out;
+	}
+	doc->npages = n;
+	for (i = 0; i < n; i++) {
+		doc->pages[i] = qpdf_get_page_n(doc->q, (size_t)i);
+		if (!qpdf_oh_is_dictionary(doc->q, doc->pages[i]) ||
+		    !qpdf_oh_is_indirect(doc->q, doc->pages[i])) {
+			r = sp_err_reason(ei, SP_ERR_PDF, "pdf_bad_page",
+					  "page %d is not an indirect dictionary", i + 1);
+			goto out;
+		}
+		if ((r = page_geometry(doc, i, ei)) < 0)
+			goto out;
+	}
+	if ((r = read_form(doc, ei)) < 0)
+		goto out;
+	if (qpdf_has_error(doc->q)) {
+		r = qpdf_fail(ei, doc->q, "reading the PDF");
+		goto out;
+	}
+	scan_warnings(doc);
+	*out = doc;
+	doc = NULL; /* transferred */
+	r = SP_OK;
+out:
+	free(copy);
+	pdf_doc_free(doc);
+	return r;
+}
+
+void pdf_doc_free(struct pdf_doc *doc)
+{
+	size_t i;
+
+	if (!doc)
+		return;
+	if (doc->q)
+		qpdf_cleanup(&doc->q);
+	for (i = 0; i < doc->nfieldnames; i++)
+		free(doc->fieldnames[i]);
+	free(doc->fieldnames);
+	free(doc->pages);
+	free(doc->pinfo);
+	free((void *)doc->data);
+	free(doc);
+}
+
+int pdf_doc_page_count(const struct pdf_doc *doc)
+{
+	return doc ? doc->npages : 0;
+}
+
+int pdf_doc_page_info(const struct pdf_doc *doc, int page, struct pdf_page_info *out,
+		      struct sp_errinfo *ei)
+{
+	memset(out, 0, sizeof(*out));
+	if (!doc || page < 1 || page > doc->npages)
+		return sp_err(ei, SP_ERR_INVALID, "page %d out of range 1..%d", page,
+			      doc ? doc->npages : 0);
+	*out = doc->pinfo[page - 1];
+	return SP_OK;
+}
+
+void pdf_doc_info_get(const struct pdf_doc *doc, struct pdf_doc_info *out)
+{
+	*out = doc->info;
+}

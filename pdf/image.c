@@ -1,0 +1,120 @@
+/*
+ * image.c: seal images. A PNG of any colour type and bit depth is decoded
+ * with libpng's simplified API into 8-bit RGB plus a separate alpha plane,
+ * which the writer turns into an image XObject and its /SMask.
+ */
+#include <png.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "pdf_int.h"
+
+#define PNG_MAX_BYTES ((size_t)32 * 1024 * 1024)
+
+static int begin(png_image *im, const unsigned char *png, size_t len, struct sp_errinfo *ei)
+{
+	memset(im, 0, sizeof(*im));
+	im->version = PNG_IMAGE_VERSION;
+	if (!png || len < 8 || png_sig_cmp(png, 0, 8) != 0)
+		return sp_err_reason(ei, SP_ERR_INVALID, "seal_not_png", "seal image is not a PNG");
+	if (len > PNG_MAX_BYTES)
+		return sp_err_reason(ei, SP_ERR_TOO_LARGE, "seal_too_large",
+				     "seal image of %zu bytes exceeds the cap of %zu", len,
+				     PNG_MAX_BYTES);
+	if (!png_image_begin_read_from_memory(im, png, len))
+		return sp_err_reason(ei, SP_ERR_INVALID, "seal_bad_png", "seal image: %s",
+				     im->message);
+	if (im->width == 0 || im->height == 0 || im->width > PDF_SEAL_MAX_SIDE ||
+	    im->height > PDF_SEAL_MAX_SIDE) {
+		png_image_free(im);
+		return sp_err_reason(ei, SP_ERR_TOO_LARGE, "seal_too_large",
+				     "seal image is %ux%u pixels (cap %dx%d)", im->width,
+				     im->height, PDF_SEAL_MAX_SIDE, PDF_SEAL_MAX_SIDE);
+	}
+	return SP_OK;
+}
+
+int pdf_image_png_size(const unsigned char *png, size_t len, unsigned *w, unsigned *h,
+		       struct sp_errinfo *ei)
+{
+	png_image im;
+	int r;
+
+	*w = *h = 0;
+	if ((r = begin(&im, png, len, ei)) < 0)
+		return r;
+	*w = im.width;
+	*h = im.height;
+	png_image_free(&im);
+	return SP_OK;
+}
+
+int pdf_image_decode_png(const unsigned char *png, size_t len, struct pdf_image *img,
+			 struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL;
+	png_image im;
+	unsigned char *rgba = NULL;
+	size_t npx, i;
+
+	memset(img, 0, sizeof(*img));
+	if ((r = begin(&im, png, len, ei)) < 0)
+		return r;
+	im.format = PNG_FORMAT_RGBA;
+	npx = (size_t)im.width * im.height;
+	if (!(rgba = malloc(npx * 4)) || !(img->rgb = malloc(npx * 3)) ||
+	    !(img->alpha = malloc(npx))) {
+		png_image_free(&im);
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory decoding the seal image");
+		goto out;
+	}
+	if (!png_image_finish_read(&im, NULL, rgba, 0, NULL)) {
+		r = sp_err_reason(ei, SP_ERR_INVALID, "seal_bad_png", "seal image: %s",
+				  im.message);
+		goto out;
+	}
+	for (i = 0; i < npx; i++) {
+		memcpy(img->rgb + 3 * i, rgba + 4 * i, 3);
+		img->alpha[i] = rgba[4 * i + 3];
+	}
+	img->width = im.width;
+	img->height = im.height;
+	r = SP_OK;
+out:
+	free(rgba);
+	if (r < 0)
+		pdf_image_cleanup(img);
+	return r;
+}
+
+void pdf_image_cleanup(struct pdf_image *img)
+{
+	if (!img)
+		return;
+	free(img->rgb);
+	free(img->alpha);
+	memset(img, 0, sizeof(*img));
+}
+
+/* zlib at a fixed level: the same input always gives the same bytes. */
+int pdf_zlib_compress(const unsigned char *in, size_t n, unsigned char **out, size_t *outlen,
+		      struct sp_errinfo *ei)
+{
+	uLongf cap = compressBound((uLong)n);
+	unsigned char *buf;
+
+	*out = NULL;
+	*outlen = 0;
+	if (n > (size_t)1 << 30)
+		return sp_err(ei, SP_ERR_TOO_LARGE, "stream of %zu bytes is too large", n);
+	if (!(buf = malloc(cap)))
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory compressing a stream");
+	if (compress2(buf, &cap, in, (uLong)n, 6) != Z_OK) {
+		free(buf);
+		return sp_err(ei, SP_ERR_INTERNAL, "zlib compression failed");
+	}
+	*out = buf;
+	*outlen = cap;
+	return SP_OK;
+}

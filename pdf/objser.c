@@ -1,0 +1,247 @@
+/*
+ * objser.c: PDF object syntax for the incremental writer. Existing objects
+ * read by qpdf are written back value for value (indirect references stay
+ * references); new objects are composed with the same primitives.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pdf_int.h"
+
+#define MAX_KEYS 4096
+
+int pdfw_num(struct sp_buf *b, double v)
+{
+	char s[64];
+	size_t n;
+
+	if (!isfinite(v))
+		v = 0;
+	if (fabs(v - llround(v)) < 1e-9)
+		return sp_buf_printf(b, "%lld", (long long)llround(v));
+	snprintf(s, sizeof(s), "%.4f", v);
+	/* Trim trailing zeros: shorter and stable. */
+	n = strlen(s);
+	while (n > 0 && s[n - 1] == '0')
+		s[--n] = '\0';
+	if (n > 0 && s[n - 1] == '.')
+		s[--n] = '\0';
+	if (strcmp(s, "-0") == 0)
+		strcpy(s, "0");
+	return sp_buf_addstr(b, s);
+}
+
+/* name includes its leading '/'; bytes outside the regular set become #xx. */
+int pdfw_name(struct sp_buf *b, const char *name)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	int r;
+
+	if (*p == '/')
+		p++;
+	if ((r = sp_buf_add(b, "/", 1)) < 0)
+		return r;
+	for (; *p; p++) {
+		if (*p < 0x21 || *p > 0x7e || strchr("#()<>[]{}/%", *p))
+			r = sp_buf_printf(b, "#%02X", *p);
+		else
+			r = sp_buf_add(b, p, 1);
+		if (r < 0)
+			return r;
+	}
+	return SP_OK;
+}
+
+int pdfw_hexstr(struct sp_buf *b, const unsigned char *p, size_t n)
+{
+	static const char hx[] = "0123456789ABCDEF";
+	size_t i;
+	int r;
+
+	if ((r = sp_buf_add(b, "<", 1)) < 0)
+		return r;
+	for (i = 0; i < n; i++) {
+		char c[2] = { hx[p[i] >> 4], hx[p[i] & 15] };
+		if ((r = sp_buf_add(b, c, 2)) < 0)
+			return r;
+	}
+	return sp_buf_add(b, ">", 1);
+}
+
+/* A PDF text string: ASCII as is (hex), otherwise UTF-16BE with a BOM. */
+int pdfw_textstr(struct sp_buf *b, const char *utf8)
+{
+	const unsigned char *s = (const unsigned char *)utf8;
+	size_t n = strlen(utf8), i, o = 0;
+	unsigned char *u;
+	int ascii = 1, r;
+
+	for (i = 0; i < n; i++)
+		if (s[i] >= 0x80)
+			ascii = 0;
+	if (ascii)
+		return pdfw_hexstr(b, s, n);
+	if (!(u = malloc(2 + 4 * n)))
+		return SP_ERR_NOMEM;
+	u[o++] = 0xfe;
+	u[o++] = 0xff;
+	for (i = 0; i < n;) {
+		unsigned long cp;
+		int extra;
+		if (s[i] < 0x80) {
+			cp = s[i];
+			extra = 0;
+		} else if ((s[i] & 0xe0) == 0xc0) {
+			cp = s[i] & 0x1f;
+			extra = 1;
+		} else if ((s[i] & 0xf0) == 0xe0) {
+			cp = s[i] & 0x0f;
+			extra = 2;
+		} else if ((s[i] & 0xf8) == 0xf0) {
+			cp = s[i] & 0x07;
+			extra = 3;
+		} else {
+			cp = 0xfffd;
+			extra = 0;
+		}
+		i++;
+		for (; extra > 0; extra--, i++) {
+			if (i >= n || (s[i] & 0xc0) != 0x80) {
+				cp = 0xfffd;
+				break;
+			}
+			cp = (cp << 6) | (s[i] & 0x3f);
+		}
+		if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			cp = 0xfffd;
+		if (cp >= 0x10000) {
+			unsigned long hi = 0xd800 + ((cp - 0x10000) >> 10);
+			unsigned long lo = 0xdc00 + ((cp - 0x10000) & 0x3ff);
+			u[o++] = (unsigned char)(hi >> 8);
+			u[o++] = (unsigned char)hi;
+			u[o++] = (unsigned char)(lo >> 8);
+			u[o++] = (unsigned char)lo;
+		} else {
+			u[o++] = (unsigned char)(cp >> 8);
+			u[o++] = (unsigned char)cp;
+		}
+	}
+	r = pdfw_hexstr(b, u, o);
+	free(u);
+	return r;
+}
+
+/* qpdf's key iterator is one shared cursor: copy the keys before recursing. */
+static int dict_keys(qpdf_data q, qpdf_oh d, char ***keys, size_t *n)
+{
+	char **v = NULL;
+	size_t k = 0;
+
+	*keys = NULL;
+	*n = 0;
+	qpdf_oh_begin_dict_key_iter(q, d);
+	while (qpdf_oh_dict_more_keys(q)) {
+		const char *key = qpdf_oh_dict_next_key(q);
+		char **nv;
+		if (k >= MAX_KEYS)
+			goto fail;
+		if (!(nv = realloc(v, (k + 1) * sizeof(*v))))
+			goto fail;
+		v = nv;
+		if (!(v[k] = strdup(key ? key : "/")))
+			goto fail;
+		k++;
+	}
+	*keys = v;
+	*n = k;
+	return SP_OK;
+fail:
+	while (k > 0)
+		free(v[--k]);
+	free(v);
+	return SP_ERR_LIMIT;
+}
+
+static void free_keys(char **keys, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+}
+
+/* Keys of dict (minus skip1/skip2), each "/Key value", without the << >>. */
+int pdfw_dict_body(struct sp_buf *b, qpdf_data q, qpdf_oh dict, const char *skip1,
+		   const char *skip2, int depth)
+{
+	char **keys = NULL;
+	size_t nkeys = 0, i;
+	int r;
+
+	if ((r = dict_keys(q, dict, &keys, &nkeys)) < 0)
+		return r;
+	for (i = 0; i < nkeys; i++) {
+		qpdf_oh v;
+		if ((skip1 && strcmp(keys[i], skip1) == 0) ||
+		    (skip2 && strcmp(keys[i], skip2) == 0))
+			continue;
+		v = qpdf_oh_get_key(q, dict, keys[i]);
+		/* A null value means an absent key (PDF 7.3.7): drop it. */
+		if (!qpdf_oh_is_indirect(q, v) && qpdf_oh_is_null(q, v))
+			continue;
+		if ((r = pdfw_name(b, keys[i])) < 0 || (r = sp_buf_add(b, " ", 1)) < 0 ||
+		    (r = pdfw_obj(b, q, v, depth + 1)) < 0 || (r = sp_buf_add(b, "\n", 1)) < 0)
+			break;
+	}
+	free_keys(keys, nkeys);
+	return r;
+}
+
+int pdfw_obj(struct sp_buf *b, qpdf_data q, qpdf_oh oh, int depth)
+{
+	int r = SP_OK, i, n;
+
+	if (depth > PDF_MAX_DEPTH)
+		return SP_ERR_LIMIT;
+	if (qpdf_oh_is_indirect(q, oh))
+		return sp_buf_printf(b, "%d %d R", qpdf_oh_get_object_id(q, oh),
+				     qpdf_oh_get_generation(q, oh));
+	switch (qpdf_oh_get_type_code(q, oh)) {
+	case ot_null:
+		return sp_buf_addstr(b, "null");
+	case ot_boolean:
+		return sp_buf_addstr(b, qpdf_oh_get_bool_value(q, oh) ? "true" : "false");
+	case ot_integer:
+		return sp_buf_printf(b, "%lld", qpdf_oh_get_int_value(q, oh));
+	case ot_real:
+		return sp_buf_addstr(b, qpdf_oh_get_real_value(q, oh));
+	case ot_name:
+		return pdfw_name(b, qpdf_oh_get_name(q, oh));
+	case ot_string: {
+		size_t len = 0;
+		const char *s = qpdf_oh_get_binary_string_value(q, oh, &len);
+		return pdfw_hexstr(b, (const unsigned char *)s, s ? len : 0);
+	}
+	case ot_array:
+		n = qpdf_oh_get_array_n_items(q, oh);
+		if ((r = sp_buf_add(b, "[", 1)) < 0)
+			return r;
+		for (i = 0; i < n; i++) {
+			if ((i && (r = sp_buf_add(b, " ", 1)) < 0) ||
+			    (r = pdfw_obj(b, q, qpdf_oh_get_array_item(q, oh, i), depth + 1)) < 0)
+				return r;
+		}
+		return sp_buf_add(b, "]", 1);
+	case ot_dictionary:
+		if ((r = sp_buf_addstr(b, "<<\n")) < 0 ||
+		    (r = pdfw_dict_body(b, q, oh, NULL, NULL, depth)) < 0)
+			return r;
+		return sp_buf_add(b, ">>", 2);
+	default:
+		/* A direct stream or an operator cannot appear inside an object. */
+		return SP_ERR_PDF;
+	}
+}

@@ -1,0 +1,425 @@
+/*
+ * place.c: turning placements (as a client asks for them, in displayed page
+ * coordinates) into widget rectangles in each page's default user space.
+ *
+ * Displayed coordinates: origin at the bottom-left of the visible CropBox
+ * area after /Rotate, x right, y up, in points. /Rotate turns the page
+ * clockwise for display, so a displayed point (u, v) on a page whose CropBox
+ * is w x h (unrotated) at (cx, cy) is, in user space:
+ *   0: (cx + u, cy + v)          90: (cx + w - v, cy + u)
+ * 180: (cx + w - u, cy + h - v) 270: (cx + v, cy + h - u)
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pdf_int.h"
+
+#define MM_TO_PT (72.0 / 25.4)
+#define MAX_RANGE_SPEC 4096
+#define MAX_WIDGETS 20000
+
+static void view_to_user(const struct pdf_page_info *pi, double u, double v, double *x,
+			 double *y)
+{
+	double w = pi->crop.x1 - pi->crop.x0, h = pi->crop.y1 - pi->crop.y0;
+
+	switch (pi->rotate) {
+	case 90: *x = w - v; *y = u; break;
+	case 180: *x = w - u; *y = h - v; break;
+	case 270: *x = v; *y = h - u; break;
+	default: *x = u; *y = v; break;
+	}
+	*x += pi->crop.x0;
+	*y += pi->crop.y0;
+}
+
+static void user_to_view(const struct pdf_page_info *pi, double x, double y, double *u,
+			 double *v)
+{
+	double w = pi->crop.x1 - pi->crop.x0, h = pi->crop.y1 - pi->crop.y0;
+
+	x -= pi->crop.x0;
+	y -= pi->crop.y0;
+	switch (pi->rotate) {
+	case 90: *u = y; *v = w - x; break;
+	case 180: *u = w - x; *v = h - y; break;
+	case 270: *u = h - y; *v = x; break;
+	default: *u = x; *v = y; break;
+	}
+}
+
+static struct pdf_rect view_rect_to_user(const struct pdf_page_info *pi, struct pdf_rect vr)
+{
+	struct pdf_rect r;
+	double ax, ay, bx, by;
+
+	view_to_user(pi, vr.x0, vr.y0, &ax, &ay);
+	view_to_user(pi, vr.x1, vr.y1, &bx, &by);
+	r.x0 = fmin(ax, bx);
+	r.y0 = fmin(ay, by);
+	r.x1 = fmax(ax, bx);
+	r.y1 = fmax(ay, by);
+	return r;
+}
+
+void pdf_date_text(time_t t, int utc_offset_min, char out[16])
+{
+	time_t lt = t + (time_t)utc_offset_min * 60;
+	struct tm tm;
+
+	gmtime_r(&lt, &tm);
+	snprintf(out, 16, "%04d-%02d-%02d", (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100,
+		 tm.tm_mday % 100);
+}
+
+/* Helvetica: digits are 556/1000 em and '-' 333: "YYYY-MM-DD" plus padding. */
+void pdf_date_stamp_size(double *w, double *h)
+{
+	*w = (8 * 556 + 2 * 333) / 1000.0 * PDF_DATE_FONT_SIZE + 8;
+	*h = PDF_DATE_FONT_SIZE + 8;
+}
+
+int pdf_place_mode_parse(const char *name, enum pdf_place_mode *out, struct sp_errinfo *ei)
+{
+	static const struct { const char *n; enum pdf_place_mode m; } t[] = {
+		{ "normal", PDF_PLACE_NORMAL }, { "multi", PDF_PLACE_MULTI },
+		{ "seam", PDF_PLACE_SEAM },     { "keyword", PDF_PLACE_KEYWORD },
+		{ "date", PDF_PLACE_DATE },
+	};
+	size_t i;
+
+	*out = 0;
+	for (i = 0; name && i < SP_ARRAY_LEN(t); i++) {
+		if (strcmp(name, t[i].n) == 0) {
+			*out = t[i].m;
+			return SP_OK;
+		}
+	}
+	return sp_err_reason(ei, SP_ERR_INVALID, "placement_mode",
+			     "unknown placement mode \"%.40s\" (normal, multi, seam, keyword, date)",
+			     name ? name : "");
+}
+
+static int parse_uint(const char **pp, long *v)
+{
+	const char *p = *pp;
+	long n = 0;
+
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	for (; isdigit((unsigned char)*p); p++) {
+		n = n * 10 + (*p - '0');
+		if (n > 1000000)
+			return -1;
+	}
+	*v = n;
+	*pp = p;
+	return 0;
+}
+
+int pdf_page_range_parse(const char *spec, int npages, int **pages, size_t *npages_out,
+			 struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL, *v = NULL;
+	unsigned char *seen = NULL;
+	const char *p = spec;
+	size_t n = 0;
+	long a, b, k;
+
+	*pages = NULL;
+	*npages_out = 0;
+	if (!spec || !*spec || strlen(spec) > MAX_RANGE_SPEC || npages < 1) {
+		r = sp_err_reason(ei, SP_ERR_INVALID, "page_range", "empty or overlong page range");
+		goto out;
+	}
+	if (!(v = calloc((size_t)npages, sizeof(*v))) || !(seen = calloc((size_t)npages + 1, 1))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory parsing a page range");
+		goto out;
+	}
+	while (isspace((unsigned char)*p))
+		p++;
+	if (strncmp(p, "all", 3) == 0) {
+		for (p += 3; isspace((unsigned char)*p); p++)
+			;
+		if (*p) {
+			r = sp_err_reason(ei, SP_ERR_INVALID, "page_range",
+					  "page range \"%.40s\": nothing may follow \"all\"", spec);
+			goto out;
+		}
+		for (k = 1; k <= npages; k++)
+			v[n++] = (int)k;
+		goto done;
+	}
+	for (;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (parse_uint(&p, &a) < 0) {
+			r = sp_err_reason(ei, SP_ERR_INVALID, "page_range",
+					  "page range \"%.40s\": expected a page number at \"%.10s\"",
+					  spec, p);
+			goto out;
+		}
+		b = a;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '-') {
+			p++;
+			while (isspace((unsigned char)*p))
+				p++;
+			if (parse_uint(&p, &b) < 0) {
+				r = sp_err_reason(ei, SP_ERR_INVALID, "page_range",
+						  "page range \"%.40s\": expected a page after '-'", spec);
+				goto out;
+			}
+		}
+		if (a < 1 || b > npages || a > npages || b < a) {
+			r = sp_err_reason(ei, SP_ERR_INVALID, "page_range",
+					  "page range \"%.40s\": %ld-%ld is not within 1..%d or not ascending",
+					  spec, a, b, npages);
+			goto out;
+		}
+		for (k = a; k <= b; k++) {
+			if (seen[k]) {
+				r = sp_err_reason(ei, SP_ERR_INVALID, "page_range",
+						  "page range \"%.40s\": page %ld appears twice", spec, k);
+				goto out;
+			}
+			seen[k] = 1;
+			v[n++] = (int)k;
+		}
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			break;
+		if (*p != ',') {
+			r = sp_err_reason(ei, SP_ERR_INVALID, "page_range",
+					  "page range \"%.40s\": unexpected \"%.10s\"", spec, p);
+			goto out;
+		}
+		p++;
+	}
+done:
+	*pages = v;
+	*npages_out = n;
+	v = NULL; /* transferred */
+	r = SP_OK;
+out:
+	free(v);
+	free(seen);
+	return r;
+}
+
+struct wlist {
+	struct pdf_widget_rect *v;
+	size_t n, cap;
+};
+
+static int wl_add(struct wlist *l, const struct pdf_widget_rect *w, struct sp_errinfo *ei)
+{
+	if (l->n >= MAX_WIDGETS)
+		return sp_err(ei, SP_ERR_LIMIT, "more than %d seal widgets", MAX_WIDGETS);
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 16;
+		struct pdf_widget_rect *nv = realloc(l->v, nc * sizeof(*nv));
+		if (!nv)
+			return sp_err(ei, SP_ERR_NOMEM, "out of memory resolving placements");
+		l->v = nv;
+		l->cap = nc;
+	}
+	l->v[l->n++] = *w;
+	return SP_OK;
+}
+
+static int inside(const struct pdf_page_info *pi, double u, double v)
+{
+	return isfinite(u) && isfinite(v) && u >= 0 && v >= 0 && u <= pi->width &&
+	       v <= pi->height;
+}
+
+/* A box of sw x sh centred at (u, v) on page; the centre must be on the page. */
+static int add_centred(struct pdf_doc *doc, struct wlist *l, size_t idx,
+		       const struct pdf_placement *p, int page, double u, double v, double sw,
+		       double sh, struct sp_errinfo *ei)
+{
+	const struct pdf_page_info *pi;
+	struct pdf_widget_rect w;
+
+	if (page < 1 || page > doc->npages)
+		return sp_err_reason(ei, SP_ERR_INVALID, "placement_page",
+				     "placement %zu: page %d out of range 1..%d", idx + 1, page,
+				     doc->npages);
+	pi = &doc->pinfo[page - 1];
+	if (!inside(pi, u, v))
+		return sp_err_reason(ei, SP_ERR_INVALID, "placement_outside",
+				     "placement %zu: (%.1f, %.1f) is outside page %d (%.1f x %.1f)",
+				     idx + 1, u, v, page, pi->width, pi->height);
+	memset(&w, 0, sizeof(w));
+	w.page = page;
+	w.placement = idx;
+	w.mode = p->mode;
+	w.seal = p->mode == PDF_PLACE_DATE ? 0 : p->seal;
+	w.nslices = 1;
+	w.view.x0 = u - sw / 2;
+	w.view.x1 = u + sw / 2;
+	w.view.y0 = v - sh / 2;
+	w.view.y1 = v + sh / 2;
+	w.rect = view_rect_to_user(pi, w.view);
+	return wl_add(l, &w, ei);
+}
+
+static int seal_size(const struct pdf_seal *s, double *w, double *h, struct sp_errinfo *ei)
+{
+	unsigned pw, ph;
+	int r;
+
+	if ((r = pdf_image_png_size(s->png, s->png_len, &pw, &ph, ei)) < 0)
+		return r;
+	if (!isfinite(s->width_mm) || s->width_mm > 1000)
+		return sp_err(ei, SP_ERR_INVALID, "seal width %.1f mm is out of range", s->width_mm);
+	*w = (s->width_mm > 0 ? s->width_mm : PDF_SEAL_DEFAULT_MM) * MM_TO_PT;
+	*h = *w * ph / pw;
+	return SP_OK;
+}
+
+static int resolve_keyword(struct pdf_doc *doc, struct wlist *l, size_t idx,
+			   const struct pdf_placement *p, double sw, double sh,
+			   struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL, *sel = NULL;
+	struct pdf_text_hit *hits = NULL;
+	size_t nhits = 0, nsel = 0, i;
+
+	if (!p->keyword || !*p->keyword) {
+		r = sp_err_reason(ei, SP_ERR_INVALID, "placement_keyword",
+				  "placement %zu: keyword mode needs a keyword", idx + 1);
+		goto out;
+	}
+	if ((r = pdf_text_find(doc, p->keyword, &hits, &nhits, ei)) < 0)
+		goto out;
+	if (nhits == 0) {
+		r = sp_err_reason(ei, SP_ERR_INVALID, "keyword_not_found",
+				  "placement %zu: keyword \"%.80s\" not found", idx + 1, p->keyword);
+		goto out;
+	}
+	if (nhits > INT32_MAX) {
+		r = sp_err(ei, SP_ERR_LIMIT, "too many keyword hits");
+		goto out;
+	}
+	/* Occurrences use the page-range syntax over the hits, in reading order. */
+	if ((r = pdf_page_range_parse(p->occurrences ? p->occurrences : "all", (int)nhits, &sel,
+				      &nsel, ei)) < 0) {
+		sp_errinfo_prefix(ei, "keyword occurrences");
+		goto out;
+	}
+	for (i = 0; i < nsel; i++) {
+		const struct pdf_text_hit *h = &hits[sel[i] - 1];
+		double u, v;
+		if (h->page < 1 || h->page > doc->npages) {
+			r = sp_err(ei, SP_ERR_INTERNAL, "text locator returned page %d", h->page);
+			goto out;
+		}
+		user_to_view(&doc->pinfo[h->page - 1], (h->x0 + h->x1) / 2, (h->y0 + h->y1) / 2,
+			     &u, &v);
+		if ((r = add_centred(doc, l, idx, p, h->page, u + p->dx, v + p->dy, sw, sh, ei)) < 0)
+			goto out;
+	}
+	r = SP_OK;
+out:
+	free(hits);
+	free(sel);
+	return r;
+}
+
+static int resolve_one(struct pdf_doc *doc, struct wlist *l, size_t idx,
+		       const struct pdf_seal *seals, size_t nseals, const struct pdf_placement *p,
+		       struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL, *pages = NULL;
+	size_t n = 0, i;
+	double sw = 0, sh = 0;
+
+	if (p->mode == PDF_PLACE_DATE) {
+		pdf_date_stamp_size(&sw, &sh);
+	} else if (p->mode >= PDF_PLACE_NORMAL && p->mode <= PDF_PLACE_KEYWORD) {
+		if (p->seal >= nseals) {
+			r = sp_err_reason(ei, SP_ERR_INVALID, "placement_seal",
+					  "placement %zu: seal %zu does not exist (%zu given)",
+					  idx + 1, p->seal, nseals);
+			goto out;
+		}
+		if ((r = seal_size(&seals[p->seal], &sw, &sh, ei)) < 0)
+			goto out;
+	} else {
+		r = sp_err_reason(ei, SP_ERR_INVALID, "placement_mode",
+				  "placement %zu: unknown mode %d", idx + 1, (int)p->mode);
+		goto out;
+	}
+	switch (p->mode) {
+	case PDF_PLACE_NORMAL:
+	case PDF_PLACE_DATE:
+		r = add_centred(doc, l, idx, p, p->page, p->x, p->y, sw, sh, ei);
+		break;
+	case PDF_PLACE_MULTI:
+		if ((r = pdf_page_range_parse(p->pages, doc->npages, &pages, &n, ei)) < 0)
+			break;
+		for (i = 0; i < n && r >= 0; i++)
+			r = add_centred(doc, l, idx, p, pages[i], p->x, p->y, sw, sh, ei);
+		break;
+	case PDF_PLACE_SEAM:
+		if ((r = pdf_page_range_parse(p->pages, doc->npages, &pages, &n, ei)) < 0)
+			break;
+		if (n < 2) {
+			r = sp_err_reason(ei, SP_ERR_INVALID, "seam_pages",
+					  "placement %zu: a seam seal needs at least 2 pages", idx + 1);
+			break;
+		}
+		for (i = 0; i < n && r >= 0; i++) {
+			const struct pdf_page_info *pi = &doc->pinfo[pages[i] - 1];
+			double slw = sw / (double)n;
+			size_t at = l->n;
+			r = add_centred(doc, l, idx, p, pages[i], pi->width - slw / 2, p->y, slw, sh,
+					ei);
+			if (r >= 0) {
+				l->v[at].slice = (int)i;
+				l->v[at].nslices = (int)n;
+			}
+		}
+		break;
+	case PDF_PLACE_KEYWORD:
+		r = resolve_keyword(doc, l, idx, p, sw, sh, ei);
+		break;
+	}
+out:
+	free(pages);
+	return r;
+}
+
+int pdf_placements_resolve(struct pdf_doc *doc, const struct pdf_seal *seals, size_t nseals,
+			   const struct pdf_placement *pl, size_t npl,
+			   struct pdf_widget_rect **out, size_t *nout, struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL;
+	struct wlist l = { 0 };
+	size_t i;
+
+	*out = NULL;
+	*nout = 0;
+	if (!doc || (npl && !pl) || (nseals && !seals)) {
+		r = sp_err(ei, SP_ERR_INVALID, "no document or placements");
+		goto out;
+	}
+	for (i = 0; i < npl; i++)
+		if ((r = resolve_one(doc, &l, i, seals, nseals, &pl[i], ei)) < 0)
+			goto out;
+	*out = l.v;
+	*nout = l.n;
+	l.v = NULL; /* transferred */
+	r = SP_OK;
+out:
+	free(l.v);
+	return r;
+}

@@ -1,0 +1,561 @@
+/*
+ * sign.c: one signature as one incremental update. The signature field gets
+ * one widget per resolved placement; each widget's appearance draws the seal
+ * image (an image XObject with an /SMask, shared by all widgets of a seal) or
+ * the date stamp. Pages' /Annots and the AcroForm are written as new versions
+ * of their objects, every other key kept as it was.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pdf_int.h"
+
+#define BR_WIDTH 10  /* digits reserved for each /ByteRange number */
+
+struct seal_objs {
+	int img;  /* 0: seal not used */
+	int smask;
+	double aspect;
+};
+
+struct ctx {
+	struct pdf_doc *doc;
+	const struct pdf_sig_params *par;
+	struct pdfw w;
+	struct sp_buf t;           /* scratch for dictionaries and content streams */
+	struct pdf_widget_rect *rects;
+	size_t nrects;
+	int *wobj;                 /* widget object numbers, parallel to rects */
+	struct seal_objs *so;
+	int sig, field;
+	size_t br_off, contents_off, contents_len;
+};
+
+static int nomem(struct sp_errinfo *ei)
+{
+	return sp_err(ei, SP_ERR_TOO_LARGE, "incremental update too large");
+}
+
+static const char *rot_matrix(int rotate)
+{
+	/* Counter-rotate the appearance so the seal stands upright on screen. */
+	switch (rotate) {
+	case 90: return "[0 1 -1 0 0 0]";
+	case 180: return "[-1 0 0 -1 0 0]";
+	case 270: return "[0 -1 1 0 0 0]";
+	default: return "[1 0 0 1 0 0]";
+	}
+}
+
+static int write_seal_images(struct ctx *c, const struct pdf_seal *seals,
+			     struct sp_errinfo *ei)
+{
+	struct pdf_image img = { 0 };
+	unsigned char *z = NULL;
+	size_t zlen = 0;
+	char d[256];
+	int r = SP_OK;
+	size_t i;
+
+	for (i = 0; c->so && i < c->nrects; i++) {
+		size_t s = c->rects[i].seal;
+		if (c->rects[i].mode == PDF_PLACE_DATE || c->rects[i].nslices == 0 || c->so[s].img)
+			continue;
+		c->so[s].img = pdfw_alloc(&c->w);
+		c->so[s].smask = pdfw_alloc(&c->w);
+		if ((r = pdf_image_decode_png(seals[s].png, seals[s].png_len, &img, ei)) < 0)
+			goto out;
+		snprintf(d, sizeof(d),
+			 "/Type /XObject /Subtype /Image /Width %u /Height %u /ColorSpace "
+			 "/DeviceGray /BitsPerComponent 8 /Filter /FlateDecode",
+			 img.width, img.height);
+		if ((r = pdf_zlib_compress(img.alpha, (size_t)img.width * img.height, &z, &zlen,
+					   ei)) < 0 ||
+		    (r = pdfw_stream(&c->w, c->so[s].smask, d, z, zlen, ei)) < 0)
+			goto out;
+		free(z);
+		z = NULL;
+		snprintf(d, sizeof(d),
+			 "/Type /XObject /Subtype /Image /Width %u /Height %u /ColorSpace "
+			 "/DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode /SMask %d 0 R",
+			 img.width, img.height, c->so[s].smask);
+		if ((r = pdf_zlib_compress(img.rgb, (size_t)img.width * img.height * 3, &z, &zlen,
+					   ei)) < 0 ||
+		    (r = pdfw_stream(&c->w, c->so[s].img, d, z, zlen, ei)) < 0)
+			goto out;
+		free(z);
+		z = NULL;
+		pdf_image_cleanup(&img);
+	}
+out:
+	free(z);
+	pdf_image_cleanup(&img);
+	return r;
+}
+
+/* The appearance Form XObject of widget i; returns its object number or < 0. */
+static int write_appearance(struct ctx *c, size_t i, struct sp_errinfo *ei)
+{
+	const struct pdf_widget_rect *wr = &c->rects[i];
+	const struct pdf_page_info *pi = &c->doc->pinfo[wr->page - 1];
+	double vw = wr->view.x1 - wr->view.x0, vh = wr->view.y1 - wr->view.y0;
+	struct sp_buf *t = &c->t;
+	struct sp_buf content;
+	int num = pdfw_alloc(&c->w), r;
+
+	sp_buf_init(&content, 1 << 16);
+	sp_buf_reset(t);
+	if (sp_buf_addstr(t, "/Type /XObject /Subtype /Form /BBox [0 0 ") < 0 ||
+	    pdfw_num(t, vw) < 0 || sp_buf_add(t, " ", 1) < 0 || pdfw_num(t, vh) < 0 ||
+	    sp_buf_printf(t, "] /Matrix %s /Resources <<", rot_matrix(pi->rotate)) < 0)
+		goto oom;
+	if (wr->mode == PDF_PLACE_DATE) {
+		char date[16];
+		pdf_date_text(c->par->signing_time, c->par->utc_offset_min, date);
+		if (sp_buf_addstr(t, "/Font <</Helv <</Type /Font /Subtype /Type1 /BaseFont "
+				     "/Helvetica /Encoding /WinAnsiEncoding>>>>>>") < 0 ||
+		    sp_buf_addstr(&content, "q 0.8 0 0 RG 0.6 w 0.3 0.3 ") < 0 ||
+		    pdfw_num(&content, vw - 0.6) < 0 || sp_buf_add(&content, " ", 1) < 0 ||
+		    pdfw_num(&content, vh - 0.6) < 0 ||
+		    sp_buf_printf(&content, " re S Q\nBT 0.8 0 0 rg /Helv %g Tf 4 6 Td (%s) Tj ET\n",
+				  PDF_DATE_FONT_SIZE, date) < 0)
+			goto oom;
+	} else {
+		/* A seam slice draws the whole seal shifted left and clips to its own strip. */
+		double full = vw * wr->nslices, shift = -vw * wr->slice;
+		if (sp_buf_printf(t, "/XObject <</Im0 %d 0 R>>>>", c->so[wr->seal].img) < 0 ||
+		    sp_buf_addstr(&content, "q\n0 0 ") < 0 || pdfw_num(&content, vw) < 0 ||
+		    sp_buf_add(&content, " ", 1) < 0 || pdfw_num(&content, vh) < 0 ||
+		    sp_buf_addstr(&content, " re W n\n") < 0 || pdfw_num(&content, full) < 0 ||
+		    sp_buf_addstr(&content, " 0 0 ") < 0 || pdfw_num(&content, vh) < 0 ||
+		    sp_buf_add(&content, " ", 1) < 0 || pdfw_num(&content, shift) < 0 ||
+		    sp_buf_addstr(&content, " 0 cm\n/Im0 Do\nQ\n") < 0)
+			goto oom;
+	}
+	r = pdfw_stream(&c->w, num, (const char *)t->data, content.data, content.len, ei);
+	sp_buf_cleanup(&content);
+	return r < 0 ? r : num;
+oom:
+	sp_buf_cleanup(&content);
+	return nomem(ei);
+}
+
+static int write_widgets(struct ctx *c, struct sp_errinfo *ei)
+{
+	size_t i;
+	int r, ap;
+
+	for (i = 0; i < c->nrects; i++) {
+		const struct pdf_widget_rect *wr = &c->rects[i];
+		qpdf_oh page = c->doc->pages[wr->page - 1];
+		if (wr->nslices == 0) { /* invisible signature: no appearance */
+			ap = 0;
+		} else if ((ap = write_appearance(c, i, ei)) < 0) {
+			return ap;
+		}
+		if ((r = pdfw_begin(&c->w, c->wobj[i], 0, ei)) < 0)
+			return r;
+		sp_buf_reset(&c->t);
+		if (sp_buf_printf(&c->w.b,
+				  "<</Type /Annot /Subtype /Widget /Parent %d 0 R /F 132 /P %d %d R "
+				  "/Rect [",
+				  c->field, qpdf_oh_get_object_id(c->doc->q, page),
+				  qpdf_oh_get_generation(c->doc->q, page)) < 0 ||
+		    pdfw_num(&c->w.b, wr->rect.x0) < 0 || sp_buf_add(&c->w.b, " ", 1) < 0 ||
+		    pdfw_num(&c->w.b, wr->rect.y0) < 0 || sp_buf_add(&c->w.b, " ", 1) < 0 ||
+		    pdfw_num(&c->w.b, wr->rect.x1) < 0 || sp_buf_add(&c->w.b, " ", 1) < 0 ||
+		    pdfw_num(&c->w.b, wr->rect.y1) < 0 || sp_buf_add(&c->w.b, "]", 1) < 0 ||
+		    (ap && sp_buf_printf(&c->w.b, " /AP <</N %d 0 R>>", ap) < 0) ||
+		    sp_buf_addstr(&c->w.b, ">>") < 0 || pdfw_end(&c->w) < 0)
+			return nomem(ei);
+	}
+	return SP_OK;
+}
+
+/* "[old items... new refs]" where old is an array handle (or not an array). */
+static int array_plus(struct sp_buf *b, qpdf_data q, qpdf_oh old, const int *add, size_t nadd)
+{
+	int i, n = qpdf_oh_is_array(q, old) ? qpdf_oh_get_array_n_items(q, old) : 0;
+	size_t k;
+
+	if (sp_buf_add(b, "[", 1) < 0)
+		return SP_ERR_TOO_LARGE;
+	for (i = 0; i < n; i++)
+		if (pdfw_obj(b, q, qpdf_oh_get_array_item(q, old, i), 1) < 0 ||
+		    sp_buf_add(b, " ", 1) < 0)
+			return SP_ERR_TOO_LARGE;
+	for (k = 0; k < nadd; k++)
+		if (sp_buf_printf(b, "%s%d 0 R", k ? " " : "", add[k]) < 0)
+			return SP_ERR_TOO_LARGE;
+	return sp_buf_add(b, "]", 1);
+}
+
+/* A new version of an existing indirect object: "N G obj <<body extra>> endobj". */
+static int rewrite_dict(struct ctx *c, qpdf_oh obj, const char *skip1, const char *skip2,
+			struct sp_buf *extra, struct sp_errinfo *ei)
+{
+	qpdf_data q = c->doc->q;
+	int r;
+
+	if ((r = pdfw_begin(&c->w, qpdf_oh_get_object_id(q, obj), qpdf_oh_get_generation(q, obj),
+			    ei)) < 0)
+		return r;
+	if (sp_buf_addstr(&c->w.b, "<<\n") < 0 ||
+	    pdfw_dict_body(&c->w.b, q, obj, skip1, skip2, 0) < 0 ||
+	    sp_buf_add(&c->w.b, extra->data, extra->len) < 0 || sp_buf_addstr(&c->w.b, ">>") < 0 ||
+	    pdfw_end(&c->w) < 0)
+		return sp_err(ei, SP_ERR_PDF, "cannot write a new version of object %d",
+			      qpdf_oh_get_object_id(q, obj));
+	return SP_OK;
+}
+
+static int rewrite_array(struct ctx *c, qpdf_oh arr, const int *add, size_t nadd,
+			 struct sp_errinfo *ei)
+{
+	qpdf_data q = c->doc->q;
+	int r;
+
+	if ((r = pdfw_begin(&c->w, qpdf_oh_get_object_id(q, arr), qpdf_oh_get_generation(q, arr),
+			    ei)) < 0)
+		return r;
+	if (array_plus(&c->w.b, q, arr, add, nadd) < 0 || pdfw_end(&c->w) < 0)
+		return nomem(ei);
+	return SP_OK;
+}
+
+static int update_annots(struct ctx *c, struct sp_errinfo *ei)
+{
+	qpdf_data q = c->doc->q;
+	int *add = NULL, p, r = SP_OK;
+	size_t i, n;
+	struct sp_buf extra;
+
+	sp_buf_init(&extra, (size_t)64 << 20);
+	if (!(add = calloc(c->nrects ? c->nrects : 1, sizeof(*add))))
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	for (p = 1; p <= c->doc->npages && r >= 0; p++) {
+		qpdf_oh page = c->doc->pages[p - 1], annots;
+		for (i = n = 0; i < c->nrects; i++)
+			if (c->rects[i].page == p)
+				add[n++] = c->wobj[i];
+		if (!n)
+			continue;
+		annots = qpdf_oh_get_key(q, page, "/Annots");
+		if (qpdf_oh_is_indirect(q, annots) && qpdf_oh_is_array(q, annots)) {
+			r = rewrite_array(c, annots, add, n, ei);
+			continue;
+		}
+		sp_buf_reset(&extra);
+		if (sp_buf_addstr(&extra, "/Annots ") < 0 || array_plus(&extra, q, annots, add, n) < 0)
+			r = nomem(ei);
+		else
+			r = rewrite_dict(c, page, "/Annots", NULL, &extra, ei);
+	}
+	sp_buf_cleanup(&extra);
+	free(add);
+	return r;
+}
+
+/* /Fields (+ our field) and /SigFlags 3 into the AcroForm, wherever it lives. */
+static int update_acroform(struct ctx *c, struct sp_errinfo *ei)
+{
+	qpdf_data q = c->doc->q;
+	qpdf_oh root = qpdf_get_root(q), af = qpdf_oh_get_key(q, root, "/AcroForm"), fields;
+	struct sp_buf inner, extra;
+	int r = SP_ERR_INTERNAL;
+
+	sp_buf_init(&inner, (size_t)16 << 20);
+	sp_buf_init(&extra, (size_t)16 << 20);
+	if (!qpdf_oh_is_dictionary(q, af)) {
+		int num = pdfw_alloc(&c->w);
+		if ((r = pdfw_begin(&c->w, num, 0, ei)) < 0)
+			goto out;
+		if (sp_buf_printf(&c->w.b, "<</Fields [%d 0 R] /SigFlags 3>>", c->field) < 0 ||
+		    pdfw_end(&c->w) < 0 || sp_buf_printf(&extra, "/AcroForm %d 0 R", num) < 0) {
+			r = nomem(ei);
+			goto out;
+		}
+		r = rewrite_dict(c, root, "/AcroForm", NULL, &extra, ei);
+		goto out;
+	}
+	fields = qpdf_oh_get_key(q, af, "/Fields");
+	if (qpdf_oh_is_indirect(q, fields) && qpdf_oh_is_array(q, fields)) {
+		if ((r = rewrite_array(c, fields, &c->field, 1, ei)) < 0)
+			goto out;
+		if (sp_buf_printf(&inner, "/Fields %d %d R /SigFlags 3",
+				  qpdf_oh_get_object_id(q, fields),
+				  qpdf_oh_get_generation(q, fields)) < 0)
+			r = nomem(ei);
+	} else if (sp_buf_addstr(&inner, "/Fields ") < 0 ||
+		   array_plus(&inner, q, fields, &c->field, 1) < 0 ||
+		   sp_buf_addstr(&inner, " /SigFlags 3") < 0) {
+		r = nomem(ei);
+	}
+	if (r == SP_ERR_TOO_LARGE)
+		goto out;
+	if (qpdf_oh_is_indirect(q, af)) {
+		r = rewrite_dict(c, af, "/Fields", "/SigFlags", &inner, ei);
+		goto out;
+	}
+	if (sp_buf_addstr(&extra, "/AcroForm <<\n") < 0 ||
+	    pdfw_dict_body(&extra, q, af, "/Fields", "/SigFlags", 1) < 0 ||
+	    sp_buf_add(&extra, inner.data, inner.len) < 0 || sp_buf_addstr(&extra, ">>") < 0) {
+		r = nomem(ei);
+		goto out;
+	}
+	r = rewrite_dict(c, root, "/AcroForm", NULL, &extra, ei);
+out:
+	sp_buf_cleanup(&inner);
+	sp_buf_cleanup(&extra);
+	return r;
+}
+
+static int name_taken(const struct pdf_doc *doc, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < doc->nfieldnames; i++)
+		if (strcmp(doc->fieldnames[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static int pick_field_name(struct ctx *c, char *out, size_t outsz, struct sp_errinfo *ei)
+{
+	int n;
+
+	if (c->par->field_name) {
+		size_t len = strlen(c->par->field_name);
+		if (len == 0 || len >= outsz || strchr(c->par->field_name, '.'))
+			return sp_err_reason(ei, SP_ERR_INVALID, "field_name",
+					     "signature field name must be 1..%zu characters without '.'",
+					     outsz - 1);
+		if (name_taken(c->doc, c->par->field_name))
+			return sp_err_reason(ei, SP_ERR_CONFLICT, "field_name",
+					     "a field named \"%.60s\" already exists",
+					     c->par->field_name);
+		snprintf(out, outsz, "%s", c->par->field_name);
+		return SP_OK;
+	}
+	for (n = c->doc->info.nsigfields + 1; n < 1000000; n++) {
+		snprintf(out, outsz, "Signature%d", n);
+		if (!name_taken(c->doc, out))
+			return SP_OK;
+	}
+	return sp_err(ei, SP_ERR_LIMIT, "no free signature field name");
+}
+
+static void pdf_date(time_t t, int off_min, char out[64])
+{
+	time_t lt = t + (time_t)off_min * 60;
+	struct tm tm;
+	int a = off_min < 0 ? -off_min : off_min;
+
+	gmtime_r(&lt, &tm);
+	if (off_min == 0)
+		snprintf(out, 64, "D:%04d%02d%02d%02d%02d%02dZ", (tm.tm_year + 1900) % 10000,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	else
+		snprintf(out, 64, "D:%04d%02d%02d%02d%02d%02d%c%02d'%02d'",
+			 (tm.tm_year + 1900) % 10000, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+			 tm.tm_min, tm.tm_sec, off_min < 0 ? '-' : '+', (a / 60) % 100, a % 60);
+}
+
+/* The signature dictionary, with /ByteRange and /Contents placeholders. */
+static int write_sigdict(struct ctx *c, size_t contents_max, struct sp_errinfo *ei)
+{
+	struct sp_buf *b = &c->w.b;
+	char m[64];
+	size_t i;
+	int r;
+
+	pdf_date(c->par->signing_time, c->par->utc_offset_min, m);
+	if ((r = pdfw_begin(&c->w, c->sig, 0, ei)) < 0)
+		return r;
+	if (sp_buf_printf(b, "<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
+			     "/M (%s)", m) < 0)
+		return nomem(ei);
+	if (c->par->reason && (sp_buf_addstr(b, " /Reason ") < 0 ||
+			       pdfw_textstr(b, c->par->reason) < 0))
+		return nomem(ei);
+	if (c->par->location && (sp_buf_addstr(b, " /Location ") < 0 ||
+				 pdfw_textstr(b, c->par->location) < 0))
+		return nomem(ei);
+	if (sp_buf_addstr(b, "\n/ByteRange [0 ") < 0)
+		return nomem(ei);
+	c->br_off = b->len;
+	for (i = 0; i < 3; i++)
+		if (sp_buf_printf(b, "%0*d%s", BR_WIDTH, 0, i < 2 ? " " : "]\n/Contents ") < 0)
+			return nomem(ei);
+	c->contents_off = b->len;
+	c->contents_len = 2 * contents_max + 2;
+	if (sp_buf_add(b, "<", 1) < 0)
+		return nomem(ei);
+	for (i = 0; i < 2 * contents_max; i++)
+		if (sp_buf_add(b, "0", 1) < 0)
+			return nomem(ei);
+	if (sp_buf_addstr(b, ">>>") < 0 || pdfw_end(&c->w) < 0)
+		return nomem(ei);
+	return SP_OK;
+}
+
+static int write_field(struct ctx *c, struct sp_errinfo *ei)
+{
+	struct sp_buf *b = &c->w.b;
+	char name[128];
+	size_t i;
+	int r;
+
+	if ((r = pick_field_name(c, name, sizeof(name), ei)) < 0)
+		return r;
+	if ((r = pdfw_begin(&c->w, c->field, 0, ei)) < 0)
+		return r;
+	if (sp_buf_addstr(b, "<</FT /Sig /T ") < 0 || pdfw_textstr(b, name) < 0 ||
+	    sp_buf_printf(b, " /V %d 0 R /Kids [", c->sig) < 0)
+		return nomem(ei);
+	for (i = 0; i < c->nrects; i++)
+		if (sp_buf_printf(b, "%s%d 0 R", i ? " " : "", c->wobj[i]) < 0)
+			return nomem(ei);
+	if (sp_buf_addstr(b, "]>>") < 0 || pdfw_end(&c->w) < 0)
+		return nomem(ei);
+	return SP_OK;
+}
+
+/* Exactly BR_WIDTH characters per number, left-aligned and space padded. */
+static void patch_byte_range(unsigned char *p, const long long br[4])
+{
+	char s[BR_WIDTH + 2];
+	int i;
+
+	for (i = 1; i < 4; i++) {
+		snprintf(s, sizeof(s), "%-*lld", BR_WIDTH, br[i]);
+		memcpy(p + (size_t)(i - 1) * (BR_WIDTH + 1), s, BR_WIDTH);
+	}
+}
+
+static void ctx_cleanup(struct ctx *c)
+{
+	pdfw_cleanup(&c->w);
+	sp_buf_cleanup(&c->t);
+	free(c->rects);
+	free(c->wobj);
+	free(c->so);
+}
+
+int pdf_sig_prepare(struct pdf_doc *doc, const struct pdf_sig_params *params,
+		    const struct pdf_seal *seals, size_t nseals,
+		    const struct pdf_placement *pl, size_t npl,
+		    struct pdf_sig_prepared *out, struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL;
+	struct ctx c;
+	size_t i, contents_max;
+
+	memset(out, 0, sizeof(*out));
+	memset(&c, 0, sizeof(c));
+	sp_buf_init(&c.t, (size_t)1 << 20);
+	if (!doc || !params) {
+		r = sp_err(ei, SP_ERR_INVALID, "no document or parameters");
+		goto out;
+	}
+	if (doc->info.damaged) {
+		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_damaged",
+				  "the PDF is damaged (its cross-reference data had to be repaired); "
+				  "it cannot be signed incrementally");
+		goto out;
+	}
+	contents_max = params->contents_max ? params->contents_max : PDF_SIG_CONTENTS_DEFAULT;
+	if (contents_max < 1024 || contents_max > PDF_SIG_CONTENTS_MAX) {
+		r = sp_err(ei, SP_ERR_INVALID, "signature placeholder of %zu bytes out of range",
+			   contents_max);
+		goto out;
+	}
+	c.doc = doc;
+	c.par = params;
+	if ((r = pdf_placements_resolve(doc, seals, nseals, pl, npl, &c.rects, &c.nrects, ei)) < 0)
+		goto out;
+	if (c.nrects == 0) {
+		/* An invisible signature still needs one widget, zero-sized, on page 1. */
+		if (!(c.rects = calloc(1, sizeof(*c.rects)))) {
+			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		c.rects[0].page = 1;
+		c.nrects = 1;
+	}
+	if (!(c.wobj = calloc(c.nrects, sizeof(*c.wobj))) ||
+	    !(c.so = calloc(nseals ? nseals : 1, sizeof(*c.so)))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = pdfw_init(&c.w, doc, ei)) < 0)
+		goto out;
+	c.sig = pdfw_alloc(&c.w);
+	c.field = pdfw_alloc(&c.w);
+	for (i = 0; i < c.nrects; i++)
+		c.wobj[i] = pdfw_alloc(&c.w);
+	if ((r = write_sigdict(&c, contents_max, ei)) < 0 || (r = write_field(&c, ei)) < 0 ||
+	    (r = write_seal_images(&c, seals, ei)) < 0 || (r = write_widgets(&c, ei)) < 0 ||
+	    (r = update_annots(&c, ei)) < 0 || (r = update_acroform(&c, ei)) < 0 ||
+	    (r = pdfw_finish(&c.w, doc, ei)) < 0)
+		goto out;
+	out->byte_range[0] = 0;
+	out->byte_range[1] = (long long)c.contents_off;
+	out->byte_range[2] = (long long)(c.contents_off + c.contents_len);
+	out->byte_range[3] = (long long)(c.w.b.len - c.contents_off - c.contents_len);
+	patch_byte_range(c.w.b.data + c.br_off, out->byte_range);
+	if ((r = pdfw_digest(c.w.b.data, c.w.b.len, c.contents_off,
+			     c.contents_off + c.contents_len, out->sha256, out->sm3, ei)) < 0)
+		goto out;
+	out->contents_off = c.contents_off;
+	out->contents_len = c.contents_len;
+	out->orig_len = doc->len;
+	out->data = sp_buf_take(&c.w.b, &out->len);
+	out->rects = c.rects;
+	out->nrects = c.nrects;
+	c.rects = NULL; /* transferred */
+	r = SP_OK;
+out:
+	ctx_cleanup(&c);
+	if (r < 0)
+		pdf_sig_prepared_cleanup(out);
+	return r;
+}
+
+void pdf_sig_prepared_cleanup(struct pdf_sig_prepared *p)
+{
+	if (!p)
+		return;
+	free(p->data);
+	free(p->rects);
+	memset(p, 0, sizeof(*p));
+}
+
+int pdf_sig_fill(unsigned char *data, size_t len, size_t contents_off, size_t contents_len,
+		 const unsigned char *der, size_t der_len, struct sp_errinfo *ei)
+{
+	static const char hx[] = "0123456789ABCDEF";
+	size_t i;
+
+	if (!data || contents_len < 2 || contents_off > len || contents_len > len - contents_off ||
+	    data[contents_off] != '<' || data[contents_off + contents_len - 1] != '>')
+		return sp_err_reason(ei, SP_ERR_INVALID, "sig_placeholder",
+				     "no /Contents placeholder at offset %zu", contents_off);
+	for (i = 1; i + 1 < contents_len; i++)
+		if (data[contents_off + i] != '0')
+			return sp_err_reason(ei, SP_ERR_INVALID, "sig_placeholder",
+					     "the /Contents placeholder was already filled");
+	if (!der || der_len == 0)
+		return sp_err(ei, SP_ERR_INVALID, "empty signature");
+	if (der_len > (contents_len - 2) / 2)
+		return sp_err_reason(ei, SP_ERR_TOO_LARGE, "sig_too_large",
+				     "signature of %zu bytes does not fit the %zu-byte placeholder",
+				     der_len, (contents_len - 2) / 2);
+	for (i = 0; i < der_len; i++) {
+		data[contents_off + 1 + 2 * i] = (unsigned char)hx[der[i] >> 4];
+		data[contents_off + 2 + 2 * i] = (unsigned char)hx[der[i] & 15];
+	}
+	return SP_OK;
+}

@@ -1,0 +1,254 @@
+/*
+ * xref.c: the incremental writer. The new file is the original bytes
+ * followed by new objects, an xref section of the same kind as the previous
+ * revision (classic table or /Type /XRef stream) and a trailer chained with
+ * /Prev; nothing before the original's end is ever touched.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "pdf_int.h"
+
+#define UPDATE_MAX ((size_t)256 * 1024 * 1024)
+
+int pdfw_init(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei)
+{
+	int r;
+
+	memset(w, 0, sizeof(*w));
+	sp_buf_init(&w->b, doc->len + UPDATE_MAX);
+	w->next = (int)doc->info.size;
+	if ((r = sp_buf_add(&w->b, doc->data, doc->len)) < 0)
+		return sp_err(ei, r, "out of memory copying the PDF");
+	/* An update starts on a new line; the original stays an exact prefix. */
+	if (doc->data[doc->len - 1] != '\n' && doc->data[doc->len - 1] != '\r')
+		if ((r = sp_buf_add(&w->b, "\n", 1)) < 0)
+			return sp_err(ei, r, "out of memory");
+	return SP_OK;
+}
+
+void pdfw_cleanup(struct pdfw *w)
+{
+	if (!w)
+		return;
+	sp_buf_cleanup(&w->b);
+	free(w->x);
+	memset(w, 0, sizeof(*w));
+}
+
+int pdfw_alloc(struct pdfw *w)
+{
+	return w->next++;
+}
+
+int pdfw_begin(struct pdfw *w, int num, int gen, struct sp_errinfo *ei)
+{
+	size_t i;
+
+	for (i = 0; i < w->nx; i++)
+		if (w->x[i].num == num)
+			return sp_err(ei, SP_ERR_UNSUPPORTED,
+				      "object %d would be written twice in one update (shared /Annots?)",
+				      num);
+	if (w->nx == w->capx) {
+		size_t nc = w->capx ? w->capx * 2 : 64;
+		struct pdfw_xent *nv = realloc(w->x, nc * sizeof(*nv));
+		if (!nv)
+			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		w->x = nv;
+		w->capx = nc;
+	}
+	w->x[w->nx].num = num;
+	w->x[w->nx].gen = gen;
+	w->x[w->nx].off = w->b.len;
+	w->nx++;
+	if (sp_buf_printf(&w->b, "%d %d obj\n", num, gen) < 0)
+		return sp_err(ei, SP_ERR_TOO_LARGE, "incremental update too large");
+	return SP_OK;
+}
+
+int pdfw_end(struct pdfw *w)
+{
+	return sp_buf_addstr(&w->b, "\nendobj\n");
+}
+
+int pdfw_stream(struct pdfw *w, int num, const char *dict_body, const unsigned char *data,
+		size_t len, struct sp_errinfo *ei)
+{
+	int r;
+
+	if ((r = pdfw_begin(w, num, 0, ei)) < 0)
+		return r;
+	if (sp_buf_printf(&w->b, "<<%s /Length %zu>>\nstream\n", dict_body, len) < 0 ||
+	    sp_buf_add(&w->b, data, len) < 0 || sp_buf_addstr(&w->b, "\nendstream") < 0 ||
+	    pdfw_end(w) < 0)
+		return sp_err(ei, SP_ERR_TOO_LARGE, "incremental update too large");
+	return SP_OK;
+}
+
+static int cmp_xent(const void *a, const void *b)
+{
+	const struct pdfw_xent *x = a, *y = b;
+	return (x->num > y->num) - (x->num < y->num);
+}
+
+/* /Root, /Info, /ID and /Prev, shared by both trailer kinds. */
+static int trailer_keys(struct sp_buf *b, const struct pdf_doc *doc, int size)
+{
+	qpdf_oh id;
+	int r;
+
+	if ((r = sp_buf_printf(b, "/Size %d /Root %d %d R", size, doc->info.root_obj,
+			       doc->info.root_gen)) < 0)
+		return r;
+	if (doc->info.info_obj > 0 &&
+	    (r = sp_buf_printf(b, " /Info %d %d R", doc->info.info_obj, doc->info.info_gen)) < 0)
+		return r;
+	if (doc->info.has_id) {
+		id = qpdf_oh_get_key(doc->q, qpdf_get_trailer(doc->q), "/ID");
+		if ((r = sp_buf_addstr(b, " /ID ")) < 0 || (r = pdfw_obj(b, doc->q, id, 0)) < 0)
+			return r;
+	}
+	return sp_buf_printf(b, " /Prev %lld", doc->info.startxref);
+}
+
+static int subsections(struct sp_buf *b, const struct pdfw_xent *x, size_t n, int table)
+{
+	size_t i = 0, j;
+	int r;
+
+	while (i < n) {
+		for (j = i + 1; j < n && x[j].num == x[j - 1].num + 1; j++)
+			;
+		if (table) {
+			if ((r = sp_buf_printf(b, "%d %zu\n", x[i].num, j - i)) < 0)
+				return r;
+			for (; i < j; i++)
+				if ((r = sp_buf_printf(b, "%010zu %05d n \n", x[i].off, x[i].gen)) < 0)
+					return r;
+		} else {
+			if ((r = sp_buf_printf(b, "%s%d %zu", b->len ? " " : "", x[i].num, j - i)) < 0)
+				return r;
+			i = j;
+		}
+	}
+	return SP_OK;
+}
+
+static int finish_table(struct pdfw *w, const struct pdf_doc *doc, int size)
+{
+	size_t start = w->b.len;
+	int r;
+
+	if ((r = sp_buf_addstr(&w->b, "xref\n")) < 0 ||
+	    (r = subsections(&w->b, w->x, w->nx, 1)) < 0 ||
+	    (r = sp_buf_addstr(&w->b, "trailer\n<<")) < 0 ||
+	    (r = trailer_keys(&w->b, doc, size)) < 0 ||
+	    (r = sp_buf_printf(&w->b, ">>\nstartxref\n%zu\n%%%%EOF\n", start)) < 0)
+		return r;
+	return SP_OK;
+}
+
+static int finish_stream(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL, num = pdfw_alloc(w), size = w->next;
+	struct sp_buf idx, dict;
+	unsigned char *raw = NULL, *z = NULL;
+	size_t zlen = 0, i, start = w->b.len;
+
+	sp_buf_init(&idx, 1 << 20);
+	sp_buf_init(&dict, 1 << 20);
+	if (start > 0xffffffffu) {
+		r = sp_err(ei, SP_ERR_TOO_LARGE, "file too large for a /W [1 4 2] xref stream");
+		goto out;
+	}
+	/* The xref stream lists itself (pdfw_begin records its offset). */
+	if ((r = pdfw_begin(w, num, 0, ei)) < 0)
+		goto out;
+	qsort(w->x, w->nx, sizeof(*w->x), cmp_xent);
+	if (!(raw = malloc(w->nx * 7))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < w->nx; i++) {
+		unsigned char *e = raw + 7 * i;
+		size_t off = w->x[i].off;
+		e[0] = 1;
+		e[1] = (unsigned char)(off >> 24);
+		e[2] = (unsigned char)(off >> 16);
+		e[3] = (unsigned char)(off >> 8);
+		e[4] = (unsigned char)off;
+		e[5] = (unsigned char)(w->x[i].gen >> 8);
+		e[6] = (unsigned char)w->x[i].gen;
+	}
+	if ((r = pdf_zlib_compress(raw, 7 * w->nx, &z, &zlen, ei)) < 0)
+		goto out;
+	if (subsections(&idx, w->x, w->nx, 0) < 0 ||
+	    sp_buf_printf(&dict, "<</Type /XRef /W [1 4 2] /Index [%s] /Filter /FlateDecode ",
+			  (const char *)idx.data) < 0 ||
+	    trailer_keys(&dict, doc, size) < 0 ||
+	    sp_buf_printf(&dict, " /Length %zu>>\nstream\n", zlen) < 0 ||
+	    sp_buf_add(&w->b, dict.data, dict.len) < 0 || sp_buf_add(&w->b, z, zlen) < 0 ||
+	    sp_buf_printf(&w->b, "\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n", start) < 0) {
+		r = sp_err(ei, SP_ERR_TOO_LARGE, "incremental update too large");
+		goto out;
+	}
+	r = SP_OK;
+out:
+	free(raw);
+	free(z);
+	sp_buf_cleanup(&idx);
+	sp_buf_cleanup(&dict);
+	return r;
+}
+
+int pdfw_finish(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei)
+{
+	int size;
+
+	if (doc->info.xref_kind == PDF_XREF_STREAM)
+		return finish_stream(w, doc, ei);
+	qsort(w->x, w->nx, sizeof(*w->x), cmp_xent);
+	size = w->next;
+	if (finish_table(w, doc, size) < 0)
+		return sp_err(ei, SP_ERR_TOO_LARGE, "incremental update too large");
+	return SP_OK;
+}
+
+static int digest_one(const char *name, const unsigned char *data, size_t len, size_t a,
+		      size_t b, unsigned char out[32], struct sp_errinfo *ei)
+{
+	int r = SP_ERR_CRYPTO;
+	EVP_MD *md = EVP_MD_fetch(NULL, name, NULL);
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	unsigned int n = 0;
+
+	if (!md || !c || EVP_MD_get_size(md) != 32) {
+		r = sp_err(ei, SP_ERR_CRYPTO, "digest %s is not available", name);
+		goto out;
+	}
+	if (!EVP_DigestInit_ex(c, md, NULL) || !EVP_DigestUpdate(c, data, a) ||
+	    !EVP_DigestUpdate(c, data + b, len - b) || !EVP_DigestFinal_ex(c, out, &n)) {
+		r = sp_err(ei, SP_ERR_CRYPTO, "digest %s failed", name);
+		goto out;
+	}
+	r = SP_OK;
+out:
+	EVP_MD_CTX_free(c);
+	EVP_MD_free(md);
+	return r;
+}
+
+int pdfw_digest(const unsigned char *data, size_t len, size_t a, size_t b,
+		unsigned char sha256[32], unsigned char sm3[32], struct sp_errinfo *ei)
+{
+	int r;
+
+	if (a > b || b > len)
+		return sp_err(ei, SP_ERR_INTERNAL, "byte range out of order");
+	if ((r = digest_one("SHA256", data, len, a, b, sha256, ei)) < 0)
+		return r;
+	return digest_one("SM3", data, len, a, b, sm3, ei);
+}
