@@ -1,0 +1,411 @@
+/*
+ * font.c: what the text locator needs from a font: how to split a shown
+ * string into codes, each code's Unicode and its advance width, and the
+ * ascent/descent for glyph boxes. Simple fonts (Type1, TrueType, Type3,
+ * best effort for the latter) use their encoding (Standard, WinAnsi,
+ * MacRoman, /Differences) and /Widths or the standard-14 metrics; Type0
+ * fonts use Identity-H/V, a Uni*-UCS2/UTF16 CMap or an embedded CMap, and
+ * /W and /DW. /ToUnicode, when present, wins for Unicode.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text_int.h"
+
+#define FONT_MAX_W_ITEMS 200000 /* /W array items we read */
+
+static int glyph_cmp(const void *k, const void *e)
+{
+	return strcmp(k, ((const struct font_glyph *)e)->name);
+}
+
+static const struct font_glyph *glyph_find(const char *name)
+{
+	return bsearch(name, font_glyphs, font_nglyphs, sizeof(font_glyphs[0]), glyph_cmp);
+}
+
+static uint32_t hex_run(const char *s, size_t n)
+{
+	uint32_t v = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!isxdigit((unsigned char)s[i]))
+			return 0;
+		v = v << 4 | (uint32_t)(isdigit((unsigned char)s[i]) ? s[i] - '0'
+								: (tolower((unsigned char)s[i]) - 'a' + 10));
+	}
+	return v;
+}
+
+uint32_t font_glyph_unicode(const char *name)
+{
+	const struct font_glyph *g;
+	char base[64];
+	size_t n;
+	uint32_t v;
+
+	/* "a.sc", "A.alt": the part before the dot names the character */
+	n = strcspn(name, ".");
+	if (n == 0 || n >= sizeof(base))
+		return 0;
+	memcpy(base, name, n);
+	base[n] = '\0';
+	if ((g = glyph_find(base)))
+		return g->uni;
+	if (n >= 7 && memcmp(base, "uni", 3) == 0 && (v = hex_run(base + 3, 4)) &&
+	    (v < 0xD800 || v > 0xDFFF))
+		return v;
+	if (n >= 5 && n <= 7 && base[0] == 'u' && (v = hex_run(base + 1, n - 1)) && v <= 0x10FFFF &&
+	    (v < 0xD800 || v > 0xDFFF))
+		return v;
+	return 0;
+}
+
+void font_free(struct font *f)
+{
+	if (!f)
+		return;
+	cmap_free(f->tounicode);
+	cmap_free(f->encoding);
+	free(f->cidw);
+	free(f);
+}
+
+/* A CMap from a stream entry; a broken one is ignored (the font falls back). */
+static void load_cmap(struct pdf_doc *doc, qpdf_oh s, struct cmap **out)
+{
+	unsigned char *data = NULL;
+	size_t len = 0;
+
+	*out = NULL;
+	if (text_stream_data(doc, s, &data, &len, NULL) == SP_OK && cmap_parse(data, len, out, NULL) != SP_OK)
+		*out = NULL;
+	free(data);
+}
+
+/* Standard-14 metrics column by base font name, -1 when not one of them, -2 Courier. */
+static int std14_column(const char *base)
+{
+	int bold = strstr(base, "Bold") != NULL;
+	int ital = strstr(base, "Italic") != NULL || strstr(base, "Oblique") != NULL;
+
+	if (strncmp(base, "Courier", 7) == 0)
+		return -2;
+	if (strncmp(base, "Helvetica", 9) == 0 || strncmp(base, "Arial", 5) == 0)
+		return bold ? 1 : 0;
+	if (strncmp(base, "Times", 5) == 0)
+		return bold ? (ital ? 5 : 3) : (ital ? 4 : 2);
+	return -1;
+}
+
+/* /Differences: [code name name ... code name ...]; names[] gets glyph indexes, uni[] code points. */
+static void apply_differences(struct pdf_doc *doc, qpdf_oh diffs, short *names, uint32_t *uni,
+			      unsigned char *set)
+{
+	int n, i, code = -1;
+
+	if (!qpdf_oh_is_array(doc->q, diffs))
+		return;
+	n = qpdf_oh_get_array_n_items(doc->q, diffs);
+	if (n > 4096)
+		n = 4096;
+	for (i = 0; i < n; i++) {
+		qpdf_oh it = qpdf_oh_get_array_item(doc->q, diffs, i);
+		if (qpdf_oh_is_number(doc->q, it)) {
+			double v = qpdf_oh_get_numeric_value(doc->q, it);
+			code = v >= 0 && v < 256 ? (int)v : -1;
+		} else if (qpdf_oh_is_name(doc->q, it) && code >= 0 && code < 256) {
+			const char *nm = qpdf_oh_get_name(doc->q, it);
+			const struct font_glyph *g;
+			if (nm && nm[0] == '/')
+				nm++;
+			g = nm ? glyph_find(nm) : NULL;
+			names[code] = g ? (short)(g - font_glyphs) : -1;
+			uni[code] = nm ? font_glyph_unicode(nm) : 0;
+			set[code] = 1;
+			code++;
+		}
+		qpdf_oh_release(doc->q, it);
+	}
+}
+
+static void load_simple(struct pdf_doc *doc, qpdf_oh fd, struct font *f, const char *subtype,
+			const char *base)
+{
+	qpdf_oh enc = tobj_key(doc, fd, "/Encoding"), widths, diffs = 0;
+	const short *basetab = font_enc_standard;
+	short names[256];
+	uint32_t over[256];
+	unsigned char set[256];
+	char nm[64];
+	int col = std14_column(base), c, first;
+
+	memset(set, 0, sizeof(set));
+	memset(over, 0, sizeof(over));
+	if (strcmp(subtype, "TrueType") == 0)
+		basetab = font_enc_winansi;
+	if (qpdf_oh_is_name(doc->q, enc) || qpdf_oh_is_dictionary(doc->q, enc)) {
+		int have = qpdf_oh_is_name(doc->q, enc) ? tobj_name(doc, fd, "/Encoding", nm, sizeof(nm))
+							 : tobj_name(doc, enc, "/BaseEncoding", nm, sizeof(nm));
+		if (have && strcmp(nm, "WinAnsiEncoding") == 0)
+			basetab = font_enc_winansi;
+		else if (have && strcmp(nm, "MacRomanEncoding") == 0)
+			basetab = font_enc_macroman;
+		else if (have && strcmp(nm, "StandardEncoding") == 0)
+			basetab = font_enc_standard;
+		if (qpdf_oh_is_dictionary(doc->q, enc))
+			diffs = tobj_key(doc, enc, "/Differences");
+	}
+	for (c = 0; c < 256; c++)
+		names[c] = basetab[c];
+	if (diffs)
+		apply_differences(doc, diffs, names, over, set);
+	for (c = 0; c < 256; c++) {
+		if (set[c])
+			f->simple_uni[c] = over[c];
+		else if (names[c] >= 0)
+			f->simple_uni[c] = font_glyphs[names[c]].uni;
+		f->simple_w[c] = -1;
+		if (col == -2 && names[c] >= 0)
+			f->simple_w[c] = 600;
+		else if (col >= 0 && names[c] >= 0 && font_glyphs[names[c]].w[col])
+			f->simple_w[c] = font_glyphs[names[c]].w[col];
+	}
+	/* /Widths overrides the built-in metrics */
+	widths = tobj_key(doc, fd, "/Widths");
+	first = (int)tobj_num(doc, fd, "/FirstChar", 0);
+	if (qpdf_oh_is_array(doc->q, widths) && first >= 0 && first < 256) {
+		int n = qpdf_oh_get_array_n_items(doc->q, widths), i;
+		double w;
+		for (i = 0; i < n && first + i < 256; i++)
+			if (tobj_item_num(doc, widths, i, &w))
+				f->simple_w[first + i] = w;
+	}
+	if (col == -2)
+		f->missing_w = 600;
+	tobj_release(doc, widths);
+	tobj_release(doc, diffs);
+	tobj_release(doc, enc);
+}
+
+static int w_cmp(const void *a, const void *b)
+{
+	const struct font_w *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* /W: [c [w1 w2 ...] cfirst clast w ...] */
+static int load_cid_widths(struct pdf_doc *doc, qpdf_oh cidf, struct font *f, struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL;
+	qpdf_oh w = tobj_key(doc, cidf, "/W"), it = 0;
+	int n, i, j;
+	size_t cap = 0;
+	double a, b, v;
+
+	if (!qpdf_oh_is_array(doc->q, w)) {
+		r = SP_OK;
+		goto out;
+	}
+	n = qpdf_oh_get_array_n_items(doc->q, w);
+	if (n > FONT_MAX_W_ITEMS)
+		n = FONT_MAX_W_ITEMS;
+	for (i = 0; i < n;) {
+		if (!tobj_item_num(doc, w, i, &a))
+			break;
+		it = qpdf_oh_get_array_item(doc->q, w, i + 1);
+		if (qpdf_oh_is_array(doc->q, it)) {
+			int m = qpdf_oh_get_array_n_items(doc->q, it);
+			for (j = 0; j < m && j < FONT_MAX_W_ITEMS && f->ncidw < FONT_MAX_W_ITEMS; j++) {
+				if (!tobj_item_num(doc, it, j, &v) || a < 0 || a + j > 4294967295.0)
+					continue;
+				if (f->ncidw == cap) {
+					struct font_w *nw;
+					cap = cap ? cap * 2 : 64;
+					if (!(nw = realloc(f->cidw, cap * sizeof(*nw)))) {
+						r = sp_err(ei, SP_ERR_NOMEM, "font widths: out of memory");
+						goto out;
+					}
+					f->cidw = nw;
+				}
+				f->cidw[f->ncidw].lo = f->cidw[f->ncidw].hi = (uint32_t)a + (uint32_t)j;
+				f->cidw[f->ncidw++].w = v;
+			}
+			i += 2;
+		} else {
+			if (!tobj_item_num(doc, w, i + 1, &b) || !tobj_item_num(doc, w, i + 2, &v))
+				break;
+			if (a >= 0 && b >= a && b <= 4294967295.0 && f->ncidw < FONT_MAX_W_ITEMS) {
+				if (f->ncidw == cap) {
+					struct font_w *nw;
+					cap = cap ? cap * 2 : 64;
+					if (!(nw = realloc(f->cidw, cap * sizeof(*nw)))) {
+						r = sp_err(ei, SP_ERR_NOMEM, "font widths: out of memory");
+						goto out;
+					}
+					f->cidw = nw;
+				}
+				f->cidw[f->ncidw].lo = (uint32_t)a;
+				f->cidw[f->ncidw].hi = (uint32_t)b;
+				f->cidw[f->ncidw++].w = v;
+			}
+			i += 3;
+		}
+		qpdf_oh_release(doc->q, it);
+		it = 0;
+	}
+	if (f->ncidw)
+		qsort(f->cidw, f->ncidw, sizeof(*f->cidw), w_cmp);
+	r = SP_OK;
+out:
+	tobj_release(doc, it);
+	tobj_release(doc, w);
+	return r;
+}
+
+static void load_descriptor(struct pdf_doc *doc, qpdf_oh fontish, struct font *f)
+{
+	qpdf_oh desc = tobj_key(doc, fontish, "/FontDescriptor");
+	double asc = tobj_num(doc, desc, "/Ascent", 0), dsc = tobj_num(doc, desc, "/Descent", 0);
+
+	f->missing_w = tobj_num(doc, desc, "/MissingWidth", f->missing_w);
+	/* sanity: absent, zero or absurd values give the default -0.2..0.9 em */
+	if (asc > 0 && asc < 2500)
+		f->ascent = asc / 1000.0;
+	if (dsc > 0 && dsc < 1000)
+		dsc = -dsc;
+	if (dsc < 0 && dsc > -1500)
+		f->descent = dsc / 1000.0;
+	tobj_release(doc, desc);
+}
+
+int font_load(struct pdf_doc *doc, qpdf_oh fd, struct font **out, struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL;
+	struct font *f = NULL;
+	char subtype[32], base[128], enc[128];
+	qpdf_oh tu = 0, desc_arr = 0, cidf = 0, encs = 0, fm = 0;
+	double v;
+
+	*out = NULL;
+	if (!(f = calloc(1, sizeof(*f)))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "font: out of memory");
+		goto out;
+	}
+	f->objid = qpdf_oh_get_object_id(doc->q, fd);
+	f->gen = qpdf_oh_get_generation(doc->q, fd);
+	f->wscale = 0.001;
+	f->ascent = 0.9;
+	f->descent = -0.2;
+	f->missing_w = 0;
+	if (!tobj_name(doc, fd, "/Subtype", subtype, sizeof(subtype)))
+		strcpy(subtype, "Type1");
+	if (!tobj_name(doc, fd, "/BaseFont", base, sizeof(base)))
+		base[0] = '\0';
+	/* "ABCDEF+Name": a subset prefix */
+	if (strlen(base) > 7 && base[6] == '+')
+		memmove(base, base + 7, strlen(base + 7) + 1);
+	tu = tobj_key(doc, fd, "/ToUnicode");
+	if (qpdf_oh_is_stream(doc->q, tu))
+		load_cmap(doc, tu, &f->tounicode);
+	if (strcmp(subtype, "Type0") == 0) {
+		f->composite = 1;
+		f->two_byte = 1;
+		f->missing_w = 1000;
+		encs = tobj_key(doc, fd, "/Encoding");
+		if (qpdf_oh_is_stream(doc->q, encs)) {
+			load_cmap(doc, encs, &f->encoding);
+		} else if (tobj_name(doc, fd, "/Encoding", enc, sizeof(enc)) && strncmp(enc, "Uni", 3) == 0 &&
+			   (strstr(enc, "UCS2") || strstr(enc, "UTF16"))) {
+			f->unicode_codes = 1;
+		}
+		desc_arr = tobj_key(doc, fd, "/DescendantFonts");
+		if (qpdf_oh_is_array(doc->q, desc_arr) && qpdf_oh_get_array_n_items(doc->q, desc_arr) > 0)
+			cidf = qpdf_oh_get_array_item(doc->q, desc_arr, 0);
+		if (qpdf_oh_is_dictionary(doc->q, cidf)) {
+			f->missing_w = tobj_num(doc, cidf, "/DW", 1000);
+			if ((r = load_cid_widths(doc, cidf, f, ei)) != SP_OK)
+				goto out;
+			load_descriptor(doc, cidf, f);
+		}
+	} else {
+		load_simple(doc, fd, f, subtype, base);
+		load_descriptor(doc, fd, f);
+		if (strcmp(subtype, "Type3") == 0) {
+			fm = tobj_key(doc, fd, "/FontMatrix");
+			if (tobj_item_num(doc, fm, 0, &v) && v > 0 && v < 10)
+				f->wscale = v;
+			/* Type3 descriptors are in glyph space; the defaults are safer */
+			f->ascent = 0.9;
+			f->descent = -0.2;
+		}
+	}
+	*out = f;
+	f = NULL; /* transferred */
+	r = SP_OK;
+out:
+	tobj_release(doc, fm);
+	tobj_release(doc, cidf);
+	tobj_release(doc, desc_arr);
+	tobj_release(doc, encs);
+	tobj_release(doc, tu);
+	font_free(f);
+	return r;
+}
+
+static double cid_width(const struct font *f, uint32_t cid)
+{
+	size_t lo = 0, hi = f->ncidw;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (f->cidw[mid].lo <= cid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo > 0 && cid <= f->cidw[lo - 1].hi)
+		return f->cidw[lo - 1].w;
+	return f->missing_w;
+}
+
+size_t font_next_code(const struct font *f, const unsigned char *p, size_t avail,
+		      uint32_t *uni, size_t *nuni, double *w, int *is_space)
+{
+	size_t n, i;
+	uint32_t code = 0, cid;
+
+	*nuni = 0;
+	*is_space = 0;
+	if (f->composite)
+		n = cmap_code_len(f->encoding ? f->encoding : f->tounicode, p, avail,
+				  f->encoding ? 1 : 2);
+	else
+		n = 1;
+	if (n > avail)
+		n = avail;
+	for (i = 0; i < n; i++)
+		code = code << 8 | p[i];
+	if (f->composite) {
+		cid = code;
+		if (f->encoding && !cmap_lookup_cid(f->encoding, code, n, &cid))
+			cid = 0;
+		*w = cid_width(f, cid);
+	} else {
+		*w = f->simple_w[code] >= 0 ? f->simple_w[code] : f->missing_w;
+	}
+	if (n == 1 && code == 32)
+		*is_space = 1;
+	*nuni = cmap_lookup_bf(f->tounicode, code, n, uni, FONT_MAX_UNI);
+	if (*nuni == 0) {
+		if (f->composite)
+			uni[0] = f->unicode_codes ? code : 0xFFFD;
+		else
+			uni[0] = f->simple_uni[code] ? f->simple_uni[code] : 0xFFFD;
+		*nuni = 1;
+	}
+	return n ? n : 1;
+}
