@@ -101,7 +101,7 @@ int crypto_cert_info_get(X509 *cert, struct crypto_cert_info *info,
 enum crypto_rev_status {
 	CRYPTO_REV_NOT_CHECKED = 0, /* no revocation source configured */
 	CRYPTO_REV_GOOD,
-	CRYPTO_REV_REVOKED,         /* only in a failed check's partial result */
+	CRYPTO_REV_REVOKED,         /* revoked, but only after `at`: the check passed */
 	CRYPTO_REV_UNKNOWN          /* nobody answered; accepted (not required) */
 };
 

@@ -33,3 +33,60 @@ int cms_sig_verify_pkey(EVP_PKEY *pkey, enum crypto_sigalg alg, const uint8_t *t
  */
 int cms_ossl_to_malloc(unsigned char *obuf, int n, uint8_t **out, size_t *outlen,
 		       struct sp_errinfo *ei) SP_WUR;
+
+/* ---- trust, certificates, revocation (trust*.c, cert*.c, ocsp*.c, crl*.c, creditcode*.c) ---- */
+
+#include <pthread.h>
+
+struct trust_ocsp_entry; /* ocsp.c */
+
+/* The trust store; see crypto_trust_new(). Read-only once made but for the cache. */
+struct crypto_trust {
+	X509_STORE *store;              /* the roots only */
+	STACK_OF(X509) *intermediates;  /* untrusted CA certificates */
+	STACK_OF(X509_CRL) *crls;
+	int ocsp;
+	char *ocsp_url;                 /* override, NULL: the leaf's AIA */
+	long timeout_ms;
+	int require_revocation;
+	pthread_mutex_t cache_lock;     /* guards cache and ncache */
+	struct trust_ocsp_entry *cache; /* TRUST_OCSP_CACHE_MAX entries */
+	size_t ncache;
+};
+
+/* What one revocation source says about a certificate. */
+struct trust_rev {
+	enum crypto_rev_status status; /* GOOD, REVOKED or UNKNOWN */
+	enum crypto_rev_source source;
+	time_t revoked_at;             /* when REVOKED */
+	int reason;                    /* CRL reason code when REVOKED, -1 if none */
+};
+
+#define TRUST_OCSP_CACHE_MAX 4096       /* entries; the soonest to expire goes first */
+#define TRUST_OCSP_RESPONSE_MAX (64 * 1024)
+#define TRUST_CLOCK_SKEW 300            /* seconds of clock difference tolerated */
+
+/*
+ * Ask OCSP about leaf (issued by issuer) now, through the cache. untrusted
+ * holds certificates that may complete the responder's chain. Returns SP_OK
+ * with *rev (UNKNOWN when the responder does not know the certificate), or an
+ * error saying why there is no usable answer (unreachable, timeout, bad
+ * response); the caller then falls back to CRLs.
+ */
+int trust_ocsp_status(struct crypto_trust *t, X509 *leaf, X509 *issuer, STACK_OF(X509) *untrusted,
+		      struct trust_rev *rev, struct sp_errinfo *ei) SP_WUR;
+
+/* Free the OCSP cache (crypto_trust_free). */
+void trust_ocsp_cache_cleanup(struct crypto_trust *t);
+
+/*
+ * Look leaf up in the store's CRLs: only a CRL issued and signed by issuer
+ * (which must be allowed to sign CRLs), complete (not a delta) and current
+ * now counts. Returns SP_OK with *rev (GOOD or REVOKED), or SP_ERR_NOT_FOUND
+ * when no usable CRL covers the certificate (ei says why).
+ */
+int trust_crl_status(struct crypto_trust *t, X509 *leaf, X509 *issuer, struct trust_rev *rev,
+		     struct sp_errinfo *ei) SP_WUR;
+
+/* ASN1_TIME to time_t (UTC); -1 when it cannot be read. */
+time_t trust_asn1_time(const ASN1_TIME *a);

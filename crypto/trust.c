@@ -1,0 +1,463 @@
+/*
+ * trust.c: the trust store and the certificate check (chain at a time, key
+ * usage, revocation through ocsp.c and crl.c), with one reason code for each
+ * way a certificate can be refused.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "crypto_int.h"
+
+#define TRUST_FILE_MAX (8 * 1024 * 1024) /* a CA bundle or a large CRL */
+#define TRUST_EXTRA_MAX 16               /* certificates a client may add to its chain */
+#define TRUST_DEPTH_MAX 8
+
+static int
+looks_pem(const unsigned char *p, size_t len)
+{
+	return len >= 10 && memmem(p, len, "-----BEGIN", 10) != NULL;
+}
+
+/* End of a PEM sequence: "no start line" is the normal end, anything else is not. */
+static int
+pem_clean_end(void)
+{
+	unsigned long e = ERR_peek_last_error();
+
+	if (e != 0 && ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
+		ERR_clear_error();
+		return 1;
+	}
+	return e == 0;
+}
+
+static void
+subject_of(X509 *x, char *out, size_t outsz)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p = NULL;
+	long n;
+
+	out[0] = '\0';
+	if (b == NULL)
+		return;
+	if (X509_NAME_print_ex(b, X509_get_subject_name(x), 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
+	    (n = BIO_get_mem_data(b, &p)) > 0)
+		snprintf(out, outsz, "%.*s", (int)(n < (long)outsz ? n : (long)outsz - 1), p);
+	BIO_free(b);
+}
+
+/* Add every certificate of a PEM file to store (trusted) or to sk. */
+static int
+load_certs(const char *path, int trusted, X509_STORE *store, STACK_OF(X509) *sk,
+	   struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL;
+	unsigned char *data = NULL;
+	size_t len = 0;
+	BIO *b = NULL;
+	X509 *x = NULL;
+	int n = 0;
+	char subj[256];
+
+	if ((r = sp_file_read(path, TRUST_FILE_MAX, &data, &len, ei)) != SP_OK)
+		goto out;
+	if ((b = BIO_new_mem_buf(data, (int)len)) == NULL) {
+		r = cms_err_ossl(ei, SP_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	ERR_clear_error();
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+		subject_of(x, subj, sizeof(subj));
+		if (X509_check_ca(x) < 1) {
+			r = sp_err(ei, SP_ERR_INVALID, "%s: %s is not a CA certificate", path, subj);
+			goto out;
+		}
+		if (trusted && X509_self_signed(x, 0) != 1) {
+			r = sp_err(ei, SP_ERR_INVALID,
+				   "%s: %s is not a self-signed root; list it as an intermediate",
+				   path, subj);
+			goto out;
+		}
+		if (trusted ? !X509_STORE_add_cert(store, x) : !sk_X509_push(sk, x)) {
+			r = cms_err_ossl(ei, SP_ERR_NOMEM, NULL, "%s: cannot keep %s", path, subj);
+			goto out;
+		}
+		if (!trusted)
+			x = NULL; /* transferred */
+		X509_free(x);
+		x = NULL;
+		n++;
+	}
+	if (!pem_clean_end() || n == 0) {
+		r = cms_err_ossl(ei, SP_ERR_INVALID, NULL, "%s: %s", path,
+				 n == 0 ? "no PEM certificate in it" : "unreadable PEM after certificate");
+		goto out;
+	}
+	r = SP_OK;
+out:
+	X509_free(x);
+	BIO_free(b);
+	free(data);
+	return r;
+}
+
+/* Add the CRLs of one file (PEM, one or more; or one DER CRL) to sk. */
+static int
+load_crls(const char *path, STACK_OF(X509_CRL) *sk, struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL;
+	unsigned char *data = NULL;
+	size_t len = 0;
+	BIO *b = NULL;
+	X509_CRL *c = NULL;
+	const unsigned char *p;
+	int n = 0;
+
+	if ((r = sp_file_read(path, TRUST_FILE_MAX, &data, &len, ei)) != SP_OK)
+		goto out;
+	ERR_clear_error();
+	if (!looks_pem(data, len)) {
+		p = data;
+		c = d2i_X509_CRL(NULL, &p, (long)len);
+		if (c == NULL || p != data + len) {
+			r = cms_err_ossl(ei, SP_ERR_INVALID, NULL, "%s: not a DER or PEM CRL", path);
+			goto out;
+		}
+		if (!sk_X509_CRL_push(sk, c)) {
+			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		c = NULL; /* transferred */
+		r = SP_OK;
+		goto out;
+	}
+	if ((b = BIO_new_mem_buf(data, (int)len)) == NULL) {
+		r = cms_err_ossl(ei, SP_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	while ((c = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL)) != NULL) {
+		if (!sk_X509_CRL_push(sk, c)) {
+			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		c = NULL; /* transferred */
+		n++;
+	}
+	if (!pem_clean_end() || n == 0) {
+		r = cms_err_ossl(ei, SP_ERR_INVALID, NULL, "%s: %s", path,
+				 n == 0 ? "no PEM CRL in it" : "unreadable PEM after CRL");
+		goto out;
+	}
+	r = SP_OK;
+out:
+	X509_CRL_free(c);
+	BIO_free(b);
+	free(data);
+	return r;
+}
+
+int
+crypto_trust_new(const char *const *roots, size_t nroots, const char *const *intermediates,
+		 size_t nintermediates, const char *const *crls, size_t ncrls,
+		 const struct crypto_revocation_opts *opts, struct crypto_trust **out,
+		 struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL;
+	struct crypto_trust *t = NULL;
+	size_t i;
+
+	*out = NULL;
+	if (nroots == 0 || roots == NULL) {
+		r = sp_err(ei, SP_ERR_CONFIG, "no trusted root certificates configured");
+		goto out;
+	}
+	if ((nintermediates > 0 && intermediates == NULL) || (ncrls > 0 && crls == NULL)) {
+		r = sp_err(ei, SP_ERR_INVALID, "a file list is missing");
+		goto out;
+	}
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (pthread_mutex_init(&t->cache_lock, NULL) != 0) {
+		free(t);
+		t = NULL;
+		r = sp_err(ei, SP_ERR_INTERNAL, "cannot make a mutex");
+		goto out;
+	}
+	if ((t->store = X509_STORE_new()) == NULL ||
+	    (t->intermediates = sk_X509_new_null()) == NULL ||
+	    (t->crls = sk_X509_CRL_new_null()) == NULL) {
+		r = cms_err_ossl(ei, SP_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < nroots; i++) {
+		if ((r = load_certs(roots[i], 1, t->store, NULL, ei)) != SP_OK)
+			goto out;
+	}
+	for (i = 0; i < nintermediates; i++) {
+		if ((r = load_certs(intermediates[i], 0, NULL, t->intermediates, ei)) != SP_OK)
+			goto out;
+	}
+	for (i = 0; i < ncrls; i++) {
+		if ((r = load_crls(crls[i], t->crls, ei)) != SP_OK)
+			goto out;
+	}
+	t->timeout_ms = 5000;
+	if (opts != NULL) {
+		t->ocsp = opts->ocsp != 0;
+		t->require_revocation = opts->require_revocation != 0;
+		if (opts->timeout_ms > 0)
+			t->timeout_ms = opts->timeout_ms;
+		if (opts->ocsp_url != NULL && opts->ocsp_url[0] != '\0') {
+			if (strncmp(opts->ocsp_url, "http://", 7) != 0 &&
+			    strncmp(opts->ocsp_url, "https://", 8) != 0) {
+				r = sp_err(ei, SP_ERR_CONFIG, "OCSP URL %s is not http(s)",
+					   opts->ocsp_url);
+				goto out;
+			}
+			if ((t->ocsp_url = strdup(opts->ocsp_url)) == NULL) {
+				r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+				goto out;
+			}
+		}
+	}
+	*out = t;
+	t = NULL; /* transferred */
+	r = SP_OK;
+out:
+	crypto_trust_free(t);
+	return r;
+}
+
+void
+crypto_trust_free(struct crypto_trust *t)
+{
+	if (t == NULL)
+		return;
+	trust_ocsp_cache_cleanup(t);
+	pthread_mutex_destroy(&t->cache_lock);
+	X509_STORE_free(t->store);
+	sk_X509_pop_free(t->intermediates, X509_free);
+	sk_X509_CRL_pop_free(t->crls, X509_CRL_free);
+	free(t->ocsp_url);
+	free(t);
+}
+
+/* One reason code for each X509_V_ERR_* the chain check can end with. */
+static int
+chain_error(X509_STORE_CTX *ctx, struct sp_errinfo *ei)
+{
+	int err = X509_STORE_CTX_get_error(ctx);
+	int depth = X509_STORE_CTX_get_error_depth(ctx);
+	X509 *cur = X509_STORE_CTX_get_current_cert(ctx);
+	const char *what = depth == 0 ? "the certificate" : "an issuing CA certificate";
+	const char *text = X509_verify_cert_error_string(err);
+	char subj[256] = "";
+
+	if (cur != NULL)
+		subject_of(cur, subj, sizeof(subj));
+	ERR_clear_error();
+	switch (err) {
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+		return sp_err_reason(ei, SP_ERR_EXPIRED, CRYPTO_REASON_CERT_EXPIRED,
+				     "%s (%s) has expired", what, subj);
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return sp_err_reason(ei, SP_ERR_EXPIRED, CRYPTO_REASON_CERT_NOT_YET_VALID,
+				     "%s (%s) is not valid yet", what, subj);
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+	case X509_V_ERR_CERT_UNTRUSTED:
+	case X509_V_ERR_CERT_REJECTED:
+		return sp_err_reason(ei, SP_ERR_CRYPTO, CRYPTO_REASON_UNTRUSTED_ISSUER,
+				     "%s (%s) was not issued by a trusted CA (%s)", what, subj, text);
+	case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+	case X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE:
+		return sp_err_reason(ei, SP_ERR_CRYPTO, CRYPTO_REASON_CERT_SIGNATURE,
+				     "the signature on %s (%s) is invalid: altered or forged",
+				     what, subj);
+	case X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD:
+	case X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD:
+		return sp_err_reason(ei, SP_ERR_INVALID, CRYPTO_REASON_MALFORMED_CERT,
+				     "%s (%s) has an unreadable validity period", what, subj);
+	default:
+		return sp_err_reason(ei, SP_ERR_CRYPTO, CRYPTO_REASON_CHAIN_INVALID,
+				     "the certificate chain is invalid at %s (%s): %s", what, subj,
+				     text);
+	}
+}
+
+/* A signing certificate: keyUsage digitalSignature or nonRepudiation, not a CA,
+ * not a key dedicated to timestamps or OCSP. */
+static int
+check_usage(X509 *leaf, struct sp_errinfo *ei)
+{
+	uint32_t ku, xku;
+
+	if (X509_get_ext_by_NID(leaf, NID_key_usage, -1) < 0)
+		return sp_err_reason(ei, SP_ERR_CRYPTO, CRYPTO_REASON_BAD_KEY_USAGE,
+				     "the certificate has no keyUsage; a signing certificate "
+				     "must state digitalSignature or nonRepudiation");
+	ku = X509_get_key_usage(leaf);
+	if ((ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0)
+		return sp_err_reason(ei, SP_ERR_CRYPTO, CRYPTO_REASON_BAD_KEY_USAGE,
+				     "the certificate's keyUsage allows neither digitalSignature "
+				     "nor nonRepudiation");
+	if (X509_check_ca(leaf) != 0)
+		return sp_err_reason(ei, SP_ERR_CRYPTO, CRYPTO_REASON_BAD_KEY_USAGE,
+				     "a CA certificate cannot be used to sign");
+	xku = X509_get_extended_key_usage(leaf);
+	if (xku != UINT32_MAX && (xku & (XKU_TIMESTAMP | XKU_OCSP_SIGN)) != 0)
+		return sp_err_reason(ei, SP_ERR_CRYPTO, CRYPTO_REASON_BAD_KEY_USAGE,
+				     "the certificate is a timestamping or OCSP key, not a "
+				     "signing certificate");
+	return SP_OK;
+}
+
+static const char *
+source_name(enum crypto_rev_source s)
+{
+	return s == CRYPTO_REV_SRC_CRL ? "the CRL" : "OCSP";
+}
+
+/* Revocation of chain[0] by its issuer chain[1]; fills res's rev_* fields. */
+static int
+check_revocation(struct crypto_trust *t, STACK_OF(X509) *chain, STACK_OF(X509) *untrusted,
+		 time_t at, struct crypto_cert_result *res, struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL;
+	X509 *leaf = sk_X509_value(chain, 0);
+	X509 *issuer = sk_X509_num(chain) > 1 ? sk_X509_value(chain, 1) : NULL;
+	struct trust_rev rev;
+	struct sp_errinfo oe, ce;
+	int have = 0;
+	char when[32] = "";
+	struct tm tm;
+
+	memset(&rev, 0, sizeof(rev));
+	sp_errinfo_init(&oe);
+	sp_errinfo_init(&ce);
+	if (issuer == NULL) {
+		/* Only a trust anchor itself: check_usage() refuses those first. */
+		r = sp_err_reason(ei, SP_ERR_CRYPTO, CRYPTO_REASON_CHAIN_INVALID,
+				  "the certificate has no issuer in its chain");
+		goto out;
+	}
+	if (t->ocsp) {
+		if (trust_ocsp_status(t, leaf, issuer, untrusted, &rev, &oe) == SP_OK &&
+		    rev.status != CRYPTO_REV_UNKNOWN)
+			have = 1;
+		else if (oe.code == SP_OK)
+			sp_err(&oe, SP_ERR_NOT_FOUND, "the responder does not know the certificate");
+	} else {
+		sp_err(&oe, SP_ERR_NOT_FOUND, "disabled");
+	}
+	if (!have) {
+		memset(&rev, 0, sizeof(rev));
+		if (trust_crl_status(t, leaf, issuer, &rev, &ce) == SP_OK)
+			have = 1;
+	}
+	if (!have) {
+		if (t->require_revocation) {
+			r = sp_err_reason(ei, SP_ERR_UNAVAILABLE, CRYPTO_REASON_REVOCATION_UNKNOWN,
+					  "the certificate's revocation status is unknown "
+					  "(OCSP: %s; CRL: %s)", oe.msg, ce.msg);
+			goto out;
+		}
+		res->rev_status = t->ocsp || sk_X509_CRL_num(t->crls) > 0 ?
+				  CRYPTO_REV_UNKNOWN : CRYPTO_REV_NOT_CHECKED;
+		res->rev_source = CRYPTO_REV_SRC_NONE;
+		r = SP_OK;
+		goto out;
+	}
+	res->rev_status = rev.status;
+	res->rev_source = rev.source;
+	if (rev.status == CRYPTO_REV_REVOKED && (at == 0 || rev.revoked_at <= at)) {
+		if (gmtime_r(&rev.revoked_at, &tm) != NULL)
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		r = sp_err_reason(ei, SP_ERR_CRYPTO, CRYPTO_REASON_CERT_REVOKED,
+				  "the certificate was revoked on %s (%s says so)", when,
+				  source_name(rev.source));
+		goto out;
+	}
+	r = SP_OK;
+out:
+	return r;
+}
+
+int
+crypto_cert_check(struct crypto_trust *t, X509 *leaf, STACK_OF(X509) *extra, time_t at,
+		  struct crypto_cert_result *res, struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL;
+	STACK_OF(X509) *untrusted = NULL, *chain = NULL;
+	X509_STORE_CTX *ctx = NULL;
+	X509_VERIFY_PARAM *param;
+	int i;
+
+	memset(res, 0, sizeof(*res));
+	if (t == NULL || leaf == NULL) {
+		r = sp_err_reason(ei, SP_ERR_INVALID, CRYPTO_REASON_MALFORMED_CERT,
+				  "no certificate to check");
+		goto out;
+	}
+	if (extra != NULL && sk_X509_num(extra) > TRUST_EXTRA_MAX) {
+		r = sp_err(ei, SP_ERR_LIMIT, "more than %d chain certificates", TRUST_EXTRA_MAX);
+		goto out;
+	}
+	/* A shallow copy: the store's intermediates and the client's extras. */
+	if ((untrusted = sk_X509_dup(t->intermediates)) == NULL) {
+		r = cms_err_ossl(ei, SP_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	for (i = 0; extra != NULL && i < sk_X509_num(extra); i++) {
+		if (!sk_X509_push(untrusted, sk_X509_value(extra, i))) {
+			r = cms_err_ossl(ei, SP_ERR_NOMEM, NULL, "out of memory");
+			goto out;
+		}
+	}
+	ERR_clear_error();
+	if ((ctx = X509_STORE_CTX_new()) == NULL ||
+	    !X509_STORE_CTX_init(ctx, t->store, leaf, untrusted)) {
+		r = cms_err_ossl(ei, SP_ERR_NOMEM, NULL, "cannot set up the chain check");
+		goto out;
+	}
+	param = X509_STORE_CTX_get0_param(ctx);
+	X509_VERIFY_PARAM_set_depth(param, TRUST_DEPTH_MAX);
+	if (at != 0)
+		X509_VERIFY_PARAM_set_time(param, at);
+	if (X509_verify_cert(ctx) != 1) {
+		r = chain_error(ctx, ei);
+		goto out;
+	}
+	if ((chain = X509_STORE_CTX_get1_chain(ctx)) == NULL) {
+		r = cms_err_ossl(ei, SP_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	if ((r = check_usage(leaf, ei)) != SP_OK)
+		goto out;
+	if ((r = crypto_cert_info_get(leaf, &res->info, ei)) != SP_OK)
+		goto out;
+	if ((r = check_revocation(t, chain, untrusted, at, res, ei)) != SP_OK)
+		goto out;
+	res->chain = chain;
+	chain = NULL; /* transferred */
+	r = SP_OK;
+out:
+	if (r != SP_OK)
+		crypto_cert_result_cleanup(res);
+	sk_X509_pop_free(chain, X509_free);
+	X509_STORE_CTX_free(ctx);
+	sk_X509_free(untrusted);
+	return r;
+}
