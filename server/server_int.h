@@ -175,6 +175,9 @@ int request_id_is_sane(const char *id);
 /* A new random id: 32 lowercase hex characters. out holds 33 bytes. */
 void request_id_generate(char out[33]);
 
+/* The process a request belongs to (internal routes: metrics). */
+struct server *request_server(const struct request *r);
+
 /* The evhttp entry point: builds the context, routes, runs the handler. */
 void request_dispatch(struct evhttp_request *req, void *server_arg);
 

@@ -1,0 +1,154 @@
+/*
+ * main.c: the sealpactd command line: serve (default), migrate, version.
+ * Exit statuses follow sysexits(3): 64 usage, 78 configuration, 71 start-up.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "db.h"
+#include "server_int.h"
+
+#ifndef SEALPACT_DEFAULT_MIGRATIONS_DIR
+#define SEALPACT_DEFAULT_MIGRATIONS_DIR "migrations"
+#endif
+
+#define EX_USAGE_ 64
+#define EX_CONFIG_ 78
+
+extern char **environ;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: sealpactd [-c FILE] [serve]\n"
+		"       sealpactd [-c FILE] [--migrations DIR] migrate\n"
+		"       sealpactd version | --help\n"
+		"\n"
+		"  serve        run the HTTP(S) server (default)\n"
+		"  migrate      apply pending database migrations and exit\n"
+		"  version      print the version\n"
+		"\n"
+		"  -c, --config FILE     configuration file (default: $SEALPACT_CONFIG, else\n"
+		"                        ./config/sealpact.yaml if present, else defaults);\n"
+		"                        SEALPACT_<SECTION>_<KEY> variables override it\n"
+		"      --migrations DIR  migrations directory (default: $SEALPACT_MIGRATIONS_DIR,\n"
+		"                        else %s)\n"
+		"  -h, --help            this help\n",
+		SEALPACT_DEFAULT_MIGRATIONS_DIR);
+}
+
+static const char *
+default_config_path(void)
+{
+	const char *env = getenv("SEALPACT_CONFIG");
+
+	if (env != NULL && *env != '\0')
+		return env;
+	if (access("config/sealpact.yaml", R_OK) == 0)
+		return "config/sealpact.yaml";
+	return NULL;
+}
+
+static int
+cmd_migrate(const struct config *cfg, const char *dir)
+{
+	struct sp_errinfo ei;
+	int applied = 0;
+
+	if (dir == NULL)
+		dir = getenv("SEALPACT_MIGRATIONS_DIR");
+	if (dir == NULL || *dir == '\0')
+		dir = SEALPACT_DEFAULT_MIGRATIONS_DIR;
+	sp_errinfo_init(&ei);
+	if (cfg->database.url == NULL || *cfg->database.url == '\0') {
+		fprintf(stderr, "sealpactd: migrate: database.url is not set\n");
+		return EX_CONFIG_;
+	}
+	if (db_migrate(cfg->database.url, dir, &applied, &ei) != SP_OK) {
+		fprintf(stderr, "sealpactd: migrate %s: %s\n", dir, ei.msg);
+		log_event(LOG_ERROR, NULL, "migrate failed", "{s:s,s:s,s:s}", "dir", dir, "error",
+			  sp_errname(ei.code), "detail", ei.msg);
+		return 1;
+	}
+	log_event(LOG_INFO, NULL, "migrations applied", "{s:s,s:i}", "dir", dir, "applied", applied);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "migrations", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cfg_path = NULL, *mig_dir = NULL, *cmd = "serve";
+	struct config *cfg = NULL;
+	struct sp_errinfo ei;
+	int c, rc, level;
+
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			cfg_path = optarg;
+			break;
+		case 'm':
+			mig_dir = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("sealpactd %s\n", SEALPACT_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return EX_USAGE_;
+		}
+	}
+	if (optind < argc)
+		cmd = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "sealpactd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return EX_USAGE_;
+	}
+	if (strcmp(cmd, "version") == 0) {
+		printf("sealpactd %s\n", SEALPACT_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "migrate") != 0) {
+		fprintf(stderr, "sealpactd: unknown command '%s'\n", cmd);
+		usage(stderr);
+		return EX_USAGE_;
+	}
+	if (cfg_path == NULL)
+		cfg_path = default_config_path();
+	sp_errinfo_init(&ei);
+	if (config_load(cfg_path, environ, &cfg, &ei) != SP_OK) {
+		fprintf(stderr, "sealpactd: %s\n", ei.msg);
+		return EX_CONFIG_;
+	}
+	if ((level = log_level_parse(cfg->log.level)) >= 0)
+		log_level_set(level);
+	if (strcmp(cmd, "migrate") == 0) {
+		rc = cmd_migrate(cfg, mig_dir);
+	} else if (cfg->server.workers > 1) {
+		rc = supervisor_run(cfg);
+	} else {
+		rc = server_run(cfg, cfg->server.port, 0);
+	}
+	config_free(cfg);
+	return rc;
+}
