@@ -58,9 +58,9 @@ base=${base%/}
 # The demo organizations: slug, name, person, first 17 characters of the
 # credit code (the check character is computed below, GB 32100-2015).
 orgs=(
-  "buyer|示例采购有限公司|张三|91310000MA1FL8T0"
-  "supplier|示例供应有限公司|李四|91440300MA5DC1XQ"
-  "logistics|示例物流有限公司|王五|91110108MA01H3PL"
+  "buyer|示例采购有限公司|张三|91310000MA1FL8TQ3"
+  "supplier|示例供应有限公司|李四|91440300MA5DC1XQ8"
+  "logistics|示例物流有限公司|王五|91110108MA01H3PL2"
 )
 
 log() { echo "pki.sh: $*" >&2; }
@@ -86,6 +86,7 @@ credit_check() {
   local alpha=0123456789ABCDEFGHJKLMNPQRTUWXY
   local w=(1 3 9 27 19 26 16 17 20 29 25 13 8 24 10 30 28)
   local s=0 i c v
+  [ ${#1} -eq 17 ] || { echo "pki.sh: credit code body $1 is not 17 characters" >&2; exit 1; }
   for i in $(seq 0 16); do
     c=${1:$i:1}
     v=${alpha%%"$c"*}
