@@ -1,0 +1,455 @@
+/*
+ * ts_client.c: asking a TSA for an RFC 3161 token over the signature value
+ * (PAdES B-T) and checking every answer before it is embedded. The checks
+ * are the same for the built-in TSA and an external one.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <openssl/pkcs7.h>
+#include <openssl/rand.h>
+#include <openssl/ts.h>
+#include <openssl/x509v3.h>
+
+#include "crypto_int.h"
+
+#define FETCH_TIMEOUT_MAX_MS 600000L
+
+int
+crypto_ts_query_new(const uint8_t *what, size_t whatlen, uint64_t *nonce, uint8_t **query,
+		    size_t *querylen, struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL;
+	TS_REQ *req = NULL;
+	TS_MSG_IMPRINT *mi = NULL;
+	X509_ALGOR *algo = NULL;
+	ASN1_INTEGER *an = NULL;
+	unsigned char h[EVP_MAX_MD_SIZE], rnd[8];
+	unsigned int hlen = 0;
+	unsigned char *obuf = NULL;
+	uint64_t nv = 0;
+	size_t i;
+	int n;
+
+	if (nonce != NULL)
+		*nonce = 0;
+	*query = NULL;
+	*querylen = 0;
+	if (what == NULL || whatlen == 0) {
+		r = sp_err(ei, SP_ERR_INVALID, "nothing to timestamp");
+		goto out;
+	}
+	if (EVP_Digest(what, whatlen, h, &hlen, EVP_sha256(), NULL) != 1) {
+		r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "SHA-256 failed");
+		goto out;
+	}
+	/* A zero nonce would read as "no nonce" to careless TSAs. */
+	do {
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+			r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "no random bytes for the nonce");
+			goto out;
+		}
+		for (nv = 0, i = 0; i < sizeof(rnd); i++)
+			nv = nv << 8 | rnd[i];
+	} while (nv == 0);
+	if ((req = TS_REQ_new()) == NULL || (mi = TS_MSG_IMPRINT_new()) == NULL ||
+	    (algo = X509_ALGOR_new()) == NULL || (an = ASN1_INTEGER_new()) == NULL) {
+		r = cms_err_ossl(ei, SP_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	/* sha256 with an explicit NULL parameter, as `openssl ts -query`
+	 * sends it: the form every TSA accepts. */
+	if (X509_ALGOR_set0(algo, OBJ_nid2obj(NID_sha256), V_ASN1_NULL, NULL) != 1 ||
+	    TS_MSG_IMPRINT_set_algo(mi, algo) != 1 || TS_MSG_IMPRINT_set_msg(mi, h, (int)hlen) != 1 ||
+	    TS_REQ_set_version(req, 1) != 1 || TS_REQ_set_msg_imprint(req, mi) != 1 ||
+	    ASN1_INTEGER_set_uint64(an, nv) != 1 || TS_REQ_set_nonce(req, an) != 1 ||
+	    TS_REQ_set_cert_req(req, 1) != 1) {
+		r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "cannot build the timestamp query");
+		goto out;
+	}
+	n = i2d_TS_REQ(req, &obuf);
+	if ((r = cms_ossl_to_malloc(obuf, n, query, querylen, ei)) != SP_OK)
+		goto out;
+	if (nonce != NULL)
+		*nonce = nv;
+	r = SP_OK;
+out:
+	ASN1_INTEGER_free(an);
+	X509_ALGOR_free(algo);
+	TS_MSG_IMPRINT_free(mi);
+	TS_REQ_free(req);
+	return r;
+}
+
+struct fetch_sink {
+	struct sp_buf body;
+	int too_large;
+};
+
+static size_t
+fetch_write(char *p, size_t size, size_t nmemb, void *userdata)
+{
+	struct fetch_sink *s = userdata;
+
+	if (sp_buf_add(&s->body, p, nmemb) != SP_OK) {
+		s->too_large = 1;
+		return 0; /* curl stops with CURLE_WRITE_ERROR */
+	}
+	return nmemb;
+}
+
+/* "application/timestamp-reply", optionally with parameters. */
+static int
+content_type_ok(const char *ct)
+{
+	static const char *const ok[] = {"application/timestamp-reply",
+					  /* the pre-RFC draft name some TSAs still send */
+					  "application/timestamp-response"};
+	size_t i, n;
+
+	if (ct == NULL)
+		return 0;
+	for (i = 0; i < SP_ARRAY_LEN(ok); i++) {
+		n = strlen(ok[i]);
+		if (strncasecmp(ct, ok[i], n) == 0 &&
+		    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '))
+			return 1;
+	}
+	return 0;
+}
+
+int
+crypto_ts_fetch(const char *url, const uint8_t *query, size_t querylen, long timeout_ms,
+		const char *username, const char *password, uint8_t **resp, size_t *resplen,
+		struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL;
+	CURL *c = NULL;
+	struct curl_slist *hdr = NULL, *h2;
+	struct fetch_sink sink;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	CURLcode cc;
+	long status = 0;
+	char *ctype = NULL;
+	int https;
+
+	*resp = NULL;
+	*resplen = 0;
+	sp_buf_init(&sink.body, CRYPTO_TS_RESP_MAX);
+	sink.too_large = 0;
+	if (url == NULL || (strncasecmp(url, "http://", 7) != 0 &&
+			    strncasecmp(url, "https://", 8) != 0)) {
+		r = sp_err(ei, SP_ERR_CONFIG, "TSA URL must be http:// or https://");
+		goto out;
+	}
+	https = strncasecmp(url, "https://", 8) == 0;
+	if (query == NULL || querylen == 0 || querylen > CRYPTO_TS_QUERY_MAX) {
+		r = sp_err(ei, SP_ERR_INVALID, "timestamp query of %zu bytes", querylen);
+		goto out;
+	}
+	if (timeout_ms <= 0 || timeout_ms > FETCH_TIMEOUT_MAX_MS) {
+		r = sp_err(ei, SP_ERR_CONFIG, "TSA timeout of %ld ms (1..%ld accepted)", timeout_ms,
+			   FETCH_TIMEOUT_MAX_MS);
+		goto out;
+	}
+	if ((username == NULL) != (password == NULL)) {
+		r = sp_err(ei, SP_ERR_CONFIG, "TSA credentials need both a username and a password");
+		goto out;
+	}
+	/* Basic auth over plain HTTP would hand the password to anyone on the path. */
+	if (username != NULL && !https) {
+		r = sp_err(ei, SP_ERR_CONFIG, "TSA credentials are only sent over https://");
+		goto out;
+	}
+	if ((c = curl_easy_init()) == NULL ||
+	    (h2 = curl_slist_append(NULL, "Content-Type: application/timestamp-query")) == NULL) {
+		r = sp_err(ei, SP_ERR_NOMEM, "cannot set up the HTTP client");
+		goto out;
+	}
+	hdr = h2;
+	if ((h2 = curl_slist_append(hdr, "Accept: application/timestamp-reply")) == NULL) {
+		r = sp_err(ei, SP_ERR_NOMEM, "cannot set up the HTTP client");
+		goto out;
+	}
+	hdr = h2;
+	/* NOSIGNAL: the resolver's alarm() must not hit other threads. */
+	if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_POST, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)query) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)querylen) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_write) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_MAXFILESIZE, (long)CRYPTO_TS_RESP_MAX) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK) {
+		r = sp_err(ei, SP_ERR_INTERNAL, "cannot set up the HTTP client");
+		goto out;
+	}
+	if (username != NULL &&
+	    (curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC) != CURLE_OK ||
+	     curl_easy_setopt(c, CURLOPT_USERNAME, username) != CURLE_OK ||
+	     curl_easy_setopt(c, CURLOPT_PASSWORD, password) != CURLE_OK)) {
+		r = sp_err(ei, SP_ERR_INTERNAL, "cannot set the TSA credentials");
+		goto out;
+	}
+	cc = curl_easy_perform(c);
+	if (sink.too_large || cc == CURLE_FILESIZE_EXCEEDED) {
+		r = sp_err(ei, SP_ERR_TOO_LARGE, "TSA response larger than %d bytes",
+			   CRYPTO_TS_RESP_MAX);
+		goto out;
+	}
+	if (cc == CURLE_OPERATION_TIMEDOUT) {
+		r = sp_err(ei, SP_ERR_TIMEOUT, "TSA did not answer within %ld ms", timeout_ms);
+		goto out;
+	}
+	if (cc != CURLE_OK) {
+		r = sp_err(ei, SP_ERR_UNAVAILABLE, "TSA unreachable: %s",
+			   errbuf[0] ? errbuf : curl_easy_strerror(cc));
+		goto out;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 200) {
+		r = sp_err(ei, SP_ERR_UNAVAILABLE, "TSA answered HTTP %ld", status);
+		goto out;
+	}
+	curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ctype);
+	if (!content_type_ok(ctype)) {
+		r = sp_err_reason(ei, SP_ERR_CRYPTO, "ts_malformed",
+				  "TSA answered with content type \"%s\", not "
+				  "application/timestamp-reply",
+				  ctype ? ctype : "");
+		goto out;
+	}
+	if (sink.body.len == 0) {
+		r = sp_err_reason(ei, SP_ERR_CRYPTO, "ts_malformed", "TSA answered with no body");
+		goto out;
+	}
+	*resp = sp_buf_take(&sink.body, resplen);
+	r = SP_OK;
+out:
+	curl_slist_free_all(hdr);
+	curl_easy_cleanup(c);
+	sp_buf_cleanup(&sink.body);
+	return r;
+}
+
+/* Critical extendedKeyUsage of timeStamping only (RFC 3161 §2.3). */
+static int
+check_ts_eku(X509 *x, struct sp_errinfo *ei)
+{
+	int i = X509_get_ext_by_NID(x, NID_ext_key_usage, -1);
+
+	if (i < 0 || !(X509_get_extension_flags(x) & EXFLAG_XKUSAGE) ||
+	    !X509_EXTENSION_get_critical(X509_get_ext(x, i)) ||
+	    X509_get_extended_key_usage(x) != XKU_TIMESTAMP)
+		return sp_err_reason(ei, SP_ERR_CRYPTO, "ts_bad_eku",
+				     "the TSA certificate lacks a critical timeStamping-only "
+				     "extendedKeyUsage");
+	return SP_OK;
+}
+
+static int
+check_status(TS_RESP *rsp, struct sp_errinfo *ei)
+{
+	TS_STATUS_INFO *si = TS_RESP_get_status_info(rsp);
+	const STACK_OF(ASN1_UTF8STRING) *text;
+	const ASN1_BIT_STRING *fi;
+	char why[128] = "";
+	long st;
+
+	st = ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(si));
+	if (st == TS_STATUS_GRANTED || st == TS_STATUS_GRANTED_WITH_MODS)
+		return SP_OK;
+	text = TS_STATUS_INFO_get0_text(si);
+	if (sk_ASN1_UTF8STRING_num(text) > 0) {
+		const ASN1_UTF8STRING *t = sk_ASN1_UTF8STRING_value(text, 0);
+		int n = ASN1_STRING_length(t);
+
+		if (n > (int)sizeof(why) - 1)
+			n = (int)sizeof(why) - 1;
+		memcpy(why, ASN1_STRING_get0_data(t), (size_t)n);
+		why[n] = '\0';
+	}
+	fi = TS_STATUS_INFO_get0_failure_info(si);
+	return sp_err_reason(ei, SP_ERR_CRYPTO, "ts_rejected",
+			     "the TSA refused: status %ld%s%s%s%s", st, why[0] ? ", " : "", why,
+			     fi && ASN1_BIT_STRING_get_bit(fi, TS_INFO_BAD_DATA_FORMAT)
+				     ? " (badDataFormat)"
+				     : "",
+			     fi && ASN1_BIT_STRING_get_bit(fi, TS_INFO_BAD_ALG) ? " (badAlg)" : "");
+}
+
+static int
+check_match(TS_REQ *req, TS_TST_INFO *info, struct sp_errinfo *ei)
+{
+	TS_MSG_IMPRINT *qm = TS_REQ_get_msg_imprint(req), *tm = TS_TST_INFO_get_msg_imprint(info);
+	const ASN1_OBJECT *qa, *ta;
+	const ASN1_INTEGER *qn = TS_REQ_get_nonce(req), *tn = TS_TST_INFO_get_nonce(info);
+
+	X509_ALGOR_get0(&qa, NULL, NULL, TS_MSG_IMPRINT_get_algo(qm));
+	X509_ALGOR_get0(&ta, NULL, NULL, TS_MSG_IMPRINT_get_algo(tm));
+	/* Algorithm parameters (absent or NULL) are not compared: both mean none. */
+	if (OBJ_cmp(qa, ta) != 0 ||
+	    ASN1_OCTET_STRING_cmp(TS_MSG_IMPRINT_get_msg(qm), TS_MSG_IMPRINT_get_msg(tm)) != 0)
+		return sp_err_reason(ei, SP_ERR_CRYPTO, "ts_imprint_mismatch",
+				     "the timestamp is not over the data that was sent");
+	if (qn != NULL && (tn == NULL || ASN1_INTEGER_cmp(qn, tn) != 0))
+		return sp_err_reason(ei, SP_ERR_CRYPTO, "ts_nonce_mismatch",
+				     "the timestamp does not answer this query (nonce differs)");
+	return SP_OK;
+}
+
+/* The chain of the token's signer to trust, at the current time. */
+static int
+check_chain(X509_STORE *trust, X509 *signer, STACK_OF(X509) *untrusted, struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL;
+	X509_STORE_CTX *ctx = NULL;
+
+	if ((ctx = X509_STORE_CTX_new()) == NULL ||
+	    X509_STORE_CTX_init(ctx, trust, signer, untrusted) != 1 ||
+	    X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_TIMESTAMP_SIGN) != 1) {
+		r = cms_err_ossl(ei, SP_ERR_NOMEM, NULL, "cannot set up chain verification");
+		goto out;
+	}
+	if (X509_verify_cert(ctx) != 1) {
+		r = cms_err_ossl(ei, SP_ERR_CRYPTO, "ts_untrusted", "the TSA is not trusted: %s",
+				 X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+		goto out;
+	}
+	r = SP_OK;
+out:
+	X509_STORE_CTX_free(ctx);
+	return r;
+}
+
+/*
+ * Signature, ESS certificate id and version through OpenSSL's verifier.
+ * Without a trust store the token's own signer certificate is the anchor,
+ * so the signature and the timestamp purpose are still checked.
+ */
+static int
+check_signature(TS_RESP *rsp, X509_STORE *trust, X509 *signer, struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL;
+	TS_VERIFY_CTX *v = NULL;
+	X509_STORE *store = NULL;
+
+	if (trust != NULL) {
+		/* OpenSSL 3.0's TS_VERIFY_CTX frees its store: give it a reference. */
+		if (X509_STORE_up_ref(trust) != 1) {
+			r = cms_err_ossl(ei, SP_ERR_INTERNAL, NULL, "X509_STORE_up_ref failed");
+			goto out;
+		}
+		store = trust;
+	} else if ((store = X509_STORE_new()) == NULL || X509_STORE_add_cert(store, signer) != 1 ||
+		   X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN) != 1) {
+		r = cms_err_ossl(ei, SP_ERR_NOMEM, NULL, "cannot set up token verification");
+		goto out;
+	}
+	if ((v = TS_VERIFY_CTX_new()) == NULL) {
+		r = cms_err_ossl(ei, SP_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	TS_VERIFY_CTX_set_store(v, store);
+	store = NULL; /* transferred */
+	TS_VERIFY_CTX_set_flags(v, TS_VFY_SIGNATURE | TS_VFY_VERSION);
+	if (TS_RESP_verify_response(v, rsp) != 1) {
+		r = cms_err_ossl(ei, SP_ERR_CRYPTO, "ts_bad_signature",
+				 "the timestamp token does not verify");
+		goto out;
+	}
+	r = SP_OK;
+out:
+	X509_STORE_free(store);
+	TS_VERIFY_CTX_free(v);
+	return r;
+}
+
+int
+crypto_ts_response_check(const uint8_t *resp, size_t resplen, const uint8_t *query,
+			 size_t querylen, X509_STORE *trust, uint8_t **token, size_t *tokenlen,
+			 time_t *gen_time, struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL;
+	const unsigned char *p;
+	TS_RESP *rsp = NULL;
+	TS_REQ *req = NULL;
+	PKCS7 *p7;
+	TS_TST_INFO *info;
+	STACK_OF(X509) *signers = NULL, *certs;
+	X509 *signer;
+	struct tm tm;
+	unsigned char *obuf = NULL;
+	int n;
+
+	if (token != NULL) {
+		*token = NULL;
+		*tokenlen = 0;
+	}
+	if (gen_time != NULL)
+		*gen_time = 0;
+	p = query;
+	if (query == NULL || querylen == 0 || querylen > CRYPTO_TS_QUERY_MAX ||
+	    (req = d2i_TS_REQ(NULL, &p, (long)querylen)) == NULL || p != query + querylen) {
+		r = cms_err_ossl(ei, SP_ERR_INVALID, NULL, "the timestamp query is malformed");
+		goto out;
+	}
+	p = resp;
+	if (resp == NULL || resplen == 0 || resplen > CRYPTO_TS_RESP_MAX ||
+	    (rsp = d2i_TS_RESP(NULL, &p, (long)resplen)) == NULL || p != resp + resplen) {
+		r = cms_err_ossl(ei, SP_ERR_CRYPTO, "ts_malformed",
+				 "the TSA response is not a DER TimeStampResp");
+		goto out;
+	}
+	if ((r = check_status(rsp, ei)) != SP_OK)
+		goto out;
+	if ((p7 = TS_RESP_get_token(rsp)) == NULL || (info = TS_RESP_get_tst_info(rsp)) == NULL ||
+	    !PKCS7_type_is_signed(p7)) {
+		r = sp_err_reason(ei, SP_ERR_CRYPTO, "ts_malformed",
+				  "the TSA granted but sent no usable token");
+		goto out;
+	}
+	if ((r = check_match(req, info, ei)) != SP_OK)
+		goto out;
+	certs = p7->d.sign->cert;
+	if ((signers = PKCS7_get0_signers(p7, NULL, 0)) == NULL || sk_X509_num(signers) != 1) {
+		r = cms_err_ossl(ei, SP_ERR_CRYPTO, "ts_malformed",
+				 "the token does not carry its TSA certificate");
+		goto out;
+	}
+	signer = sk_X509_value(signers, 0);
+	if ((r = check_ts_eku(signer, ei)) != SP_OK)
+		goto out;
+	if (trust != NULL && (r = check_chain(trust, signer, certs, ei)) != SP_OK)
+		goto out;
+	if ((r = check_signature(rsp, trust, signer, ei)) != SP_OK)
+		goto out;
+	if (gen_time != NULL) {
+		if (ASN1_TIME_to_tm(TS_TST_INFO_get_time(info), &tm) != 1) {
+			r = cms_err_ossl(ei, SP_ERR_CRYPTO, "ts_malformed", "bad genTime");
+			goto out;
+		}
+		*gen_time = timegm(&tm);
+	}
+	if (token != NULL) {
+		n = i2d_PKCS7(p7, &obuf);
+		r = cms_ossl_to_malloc(obuf, n, token, tokenlen, ei);
+		obuf = NULL; /* transferred */
+		if (r != SP_OK)
+			goto out;
+	}
+	r = SP_OK;
+out:
+	sk_X509_free(signers); /* the certificates belong to the token */
+	TS_RESP_free(rsp);
+	TS_REQ_free(req);
+	return r;
+}
