@@ -272,12 +272,15 @@ static void load_descriptor(struct pdf_doc *doc, qpdf_oh fontish, struct font *f
 	double asc = tobj_num(doc, desc, "/Ascent", 0), dsc = tobj_num(doc, desc, "/Descent", 0);
 
 	f->missing_w = tobj_num(doc, desc, "/MissingWidth", f->missing_w);
-	/* sanity: absent, zero or absurd values give the default -0.2..0.9 em */
-	if (asc > 0 && asc < 2500)
+	/*
+	 * As poppler does (so boxes agree with pdftotext -bbox): zero or absurd
+	 * values keep the default 0.95 / -0.35 em, a positive descent is negated.
+	 */
+	if (asc > 0 && asc < 3000)
 		f->ascent = asc / 1000.0;
-	if (dsc > 0 && dsc < 1000)
+	if (dsc > 0)
 		dsc = -dsc;
-	if (dsc < 0 && dsc > -1500)
+	if (dsc < 0 && dsc > -3000)
 		f->descent = dsc / 1000.0;
 	tobj_release(doc, desc);
 }
@@ -298,8 +301,8 @@ int font_load(struct pdf_doc *doc, qpdf_oh fd, struct font **out, struct sp_erri
 	f->objid = qpdf_oh_get_object_id(doc->q, fd);
 	f->gen = qpdf_oh_get_generation(doc->q, fd);
 	f->wscale = 0.001;
-	f->ascent = 0.9;
-	f->descent = -0.2;
+	f->ascent = 0.95;
+	f->descent = -0.35;
 	f->missing_w = 0;
 	if (!tobj_name(doc, fd, "/Subtype", subtype, sizeof(subtype)))
 		strcpy(subtype, "Type1");
@@ -339,8 +342,8 @@ int font_load(struct pdf_doc *doc, qpdf_oh fd, struct font **out, struct sp_erri
 			if (tobj_item_num(doc, fm, 0, &v) && v > 0 && v < 10)
 				f->wscale = v;
 			/* Type3 descriptors are in glyph space; the defaults are safer */
-			f->ascent = 0.9;
-			f->descent = -0.2;
+			f->ascent = 0.95;
+			f->descent = -0.35;
 		}
 	}
 	*out = f;

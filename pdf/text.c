@@ -44,7 +44,7 @@ struct interp {
 	int forms[TEXT_MAX_FORM_DEPTH];
 	/* line tracking */
 	int have_last;
-	double last_ox, last_oy, last_ex, last_ey, last_dx, last_dy, last_h;
+	double last_ox, last_oy, last_dx, last_dy, last_h;
 	struct opnd ops[TEXT_MAX_OPERANDS];
 	size_t nops;
 	struct sp_buf strs;
@@ -120,7 +120,8 @@ static int add_char(struct interp *in, uint32_t cp, int line, const double box[4
 
 /*
  * A new line starts when the glyph leaves the previous glyph's baseline by
- * more than half its height, or jumps back along it.
+ * more than half its height or turns. A jump back along the same baseline
+ * is not one: writers (LibreOffice) draw runs of one line out of order.
  */
 static int line_of(struct interp *in, double ox, double oy, double dx, double dy, double h)
 {
@@ -129,9 +130,7 @@ static int line_of(struct interp *in, double ox, double oy, double dx, double dy
 	if (in->have_last) {
 		double px = ox - in->last_ox, py = oy - in->last_oy;
 		double perp = fabs(px * in->last_dy - py * in->last_dx);
-		double along = (ox - in->last_ex) * in->last_dx + (oy - in->last_ey) * in->last_dy;
-		if (perp > 0.5 * in->last_h || along < -in->last_h ||
-		    dx * in->last_dx + dy * in->last_dy < 0.5)
+		if (perp > 0.5 * in->last_h || dx * in->last_dx + dy * in->last_dy < 0.5)
 			line++;
 	}
 	in->have_last = 1;
@@ -149,7 +148,7 @@ static int show_string(struct interp *in, const unsigned char *s, size_t len)
 	struct font *f = g->font;
 	size_t pos = 0, i, nuni;
 	uint32_t uni[FONT_MAX_UNI];
-	double w, trm[6], scale[6], box[4], x, y, ox, oy, dx, dy, ex, ey, tx, h, dl;
+	double w, trm[6], scale[6], box[4], x, y, ox, oy, dx, dy, tx, h, dl;
 	int is_space, line, r;
 
 	if (!f)
@@ -174,7 +173,6 @@ static int show_string(struct interp *in, const unsigned char *s, size_t len)
 			box[3] = fmax(box[3], y);
 		}
 		mat_apply(trm, 0, 0, &ox, &oy);
-		mat_apply(trm, w, 0, &ex, &ey);
 		mat_apply(trm, 1, 0, &dx, &dy);
 		dx -= ox;
 		dy -= oy;
@@ -183,8 +181,6 @@ static int show_string(struct interp *in, const unsigned char *s, size_t len)
 		if (dl > 1e-9 && isfinite(box[0]) && isfinite(box[1]) && isfinite(box[2]) &&
 		    isfinite(box[3])) {
 			line = line_of(in, ox, oy, dx / dl, dy / dl, h);
-			in->last_ex = ex;
-			in->last_ey = ey;
 			for (i = 0; i < nuni; i++)
 				if ((r = add_char(in, uni[i], line, box)) != SP_OK)
 					return r;
