@@ -1,0 +1,269 @@
+/* test_jobs.c: the worker pool: every job done exactly once on the loop thread, a full
+ * queue says BUSY, shutdown with jobs pending, OpenSSL errors drained into the job. */
+#include <check.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <openssl/evp.h>
+#include <openssl/err.h>
+
+#include "server_int.h"
+
+#define NJOBS 1000
+
+struct state {
+	struct event_base *base;
+	pthread_t loop_thread;
+	int done_count[NJOBS];
+	int ran_on_worker[NJOBS];
+	int total_done;
+	int wrong_thread;
+	int bad_rc;
+	int expected;
+};
+
+struct arg {
+	struct state *st;
+	int i;
+	int sleep_ms;
+	pthread_mutex_t *gate;   /* a job may wait on it so the queue stays full */
+};
+
+static int
+work_square(void *p, struct sp_errinfo *ei)
+{
+	struct arg *a = p;
+
+	(void)ei;
+	if (a->gate) {
+		pthread_mutex_lock(a->gate);
+		pthread_mutex_unlock(a->gate);
+	}
+	if (a->sleep_ms)
+		usleep((useconds_t)a->sleep_ms * 1000);
+	a->st->ran_on_worker[a->i] = !pthread_equal(pthread_self(), a->st->loop_thread);
+	return (a->i % 7 == 0) ? SP_ERR_INVALID : SP_OK;
+}
+
+static void
+done_count(void *p, int rc, const struct sp_errinfo *ei)
+{
+	struct arg *a = p;
+	struct state *st = a->st;
+
+	if (!pthread_equal(pthread_self(), st->loop_thread))
+		st->wrong_thread++;
+	if (rc == SP_OK ? ei->code != SP_OK : (rc != SP_ERR_INVALID && rc != SP_ERR_UNAVAILABLE))
+		st->bad_rc++;
+	st->done_count[a->i]++;
+	st->total_done++;
+	if (st->total_done == st->expected)
+		event_base_loopbreak(st->base);
+	free(a);
+}
+
+static void
+setup_evthread(void)
+{
+	ck_assert_int_eq(evthread_use_pthreads(), 0);
+}
+
+static struct arg *
+mkarg(struct state *st, int i)
+{
+	struct arg *a = calloc(1, sizeof(*a));
+
+	a->st = st;
+	a->i = i;
+	return a;
+}
+
+START_TEST(thousand_jobs_complete_exactly_once_on_loop_thread)
+{
+	struct state *st = calloc(1, sizeof(*st));
+	struct jobs *pool = NULL;
+	struct sp_errinfo ei;
+	int i;
+
+	setup_evthread();
+	st->base = event_base_new();
+	st->loop_thread = pthread_self();
+	st->expected = NJOBS;
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(jobs_new(st->base, 4, NJOBS, &pool, &ei), SP_OK);
+	for (i = 0; i < NJOBS; i++) {
+		struct arg *a = mkarg(st, i);
+		ck_assert_int_eq(jobs_submit(pool, work_square, done_count, a), SP_OK);
+	}
+	/* done() never runs inside submit: nothing is done before the loop runs. */
+	ck_assert_int_eq(st->total_done, 0);
+	event_base_dispatch(st->base);
+	ck_assert_int_eq(st->total_done, NJOBS);
+	for (i = 0; i < NJOBS; i++) {
+		ck_assert_int_eq(st->done_count[i], 1);
+		ck_assert_int_eq(st->ran_on_worker[i], 1);
+	}
+	ck_assert_int_eq(st->wrong_thread, 0);
+	ck_assert_int_eq(st->bad_rc, 0);
+	{
+		struct jobs_stats js;
+		jobs_stats_get(pool, &js);
+		ck_assert_int_eq(js.queued, 0);
+		ck_assert_int_eq(js.running, 0);
+		ck_assert_uint_eq(js.completed, NJOBS);
+	}
+	jobs_free(pool);
+	ck_assert_int_eq(st->total_done, NJOBS);
+	event_base_free(st->base);
+	free(st);
+}
+END_TEST
+
+START_TEST(full_queue_is_busy_and_shutdown_finishes_pending)
+{
+	struct state *st = calloc(1, sizeof(*st));
+	struct jobs *pool = NULL;
+	pthread_mutex_t gate = PTHREAD_MUTEX_INITIALIZER;
+	int i, accepted = 0, busy = 0;
+
+	setup_evthread();
+	st->base = event_base_new();
+	st->loop_thread = pthread_self();
+	ck_assert_int_eq(jobs_new(st->base, 1, 4, &pool, NULL), SP_OK);
+	/* Block the only worker so the queue fills up. */
+	pthread_mutex_lock(&gate);
+	for (i = 0; i < 10; i++) {
+		struct arg *a = mkarg(st, i);
+		int rc;
+		a->gate = &gate;
+		rc = jobs_submit(pool, work_square, done_count, a);
+		if (rc == SP_OK) {
+			accepted++;
+		} else {
+			ck_assert_int_eq(rc, SP_ERR_BUSY);
+			busy++;
+			free(a);
+		}
+		/* Let the worker take the first job off the queue. */
+		if (i == 0)
+			usleep(50 * 1000);
+	}
+	/* One running + four queued; the rest were refused. */
+	ck_assert_int_eq(accepted, 5);
+	ck_assert_int_eq(busy, 5);
+	{
+		struct jobs_stats js;
+		jobs_stats_get(pool, &js);
+		ck_assert_int_eq(js.queued, 4);
+		ck_assert_int_eq(js.running, 1);
+	}
+	pthread_mutex_unlock(&gate);
+	/*
+	 * Shut down at once: the running job finishes with its own result, the
+	 * queued ones that no worker took yet are cancelled; every done() fires
+	 * exactly once, on this thread, before jobs_free returns.
+	 */
+	jobs_free(pool);
+	ck_assert_int_eq(st->total_done, accepted);
+	for (i = 0; i < accepted; i++)
+		ck_assert_int_eq(st->done_count[i], 1);
+	ck_assert_int_eq(st->wrong_thread, 0);
+	ck_assert_int_eq(st->bad_rc, 0);
+	event_base_free(st->base);
+	free(st);
+}
+END_TEST
+
+static int
+work_openssl_fails(void *p, struct sp_errinfo *ei)
+{
+	(void)p;
+	/* An unknown digest leaves an error on this thread's OpenSSL queue. */
+	if (EVP_MD_fetch(NULL, "NO-SUCH-DIGEST", NULL) == NULL)
+		return sp_err(ei, SP_ERR_CRYPTO, "digest unavailable");
+	return SP_OK;
+}
+
+struct ossl_result {
+	struct event_base *base;
+	int rc;
+	unsigned long ossl;
+	char msg[512];
+};
+
+static void
+done_ossl(void *p, int rc, const struct sp_errinfo *ei)
+{
+	struct ossl_result *res = p;
+
+	res->rc = rc;
+	res->ossl = ei->ossl;
+	strcpy(res->msg, ei->msg);
+	event_base_loopbreak(res->base);
+}
+
+START_TEST(openssl_errors_are_drained_into_the_job)
+{
+	struct ossl_result res;
+	struct jobs *pool = NULL;
+
+	setup_evthread();
+	memset(&res, 0, sizeof(res));
+	res.base = event_base_new();
+	ck_assert_int_eq(jobs_new(res.base, 1, 2, &pool, NULL), SP_OK);
+	ck_assert_int_eq(jobs_submit(pool, work_openssl_fails, done_ossl, &res), SP_OK);
+	event_base_dispatch(res.base);
+	ck_assert_int_eq(res.rc, SP_ERR_CRYPTO);
+	ck_assert_str_eq(res.msg, "digest unavailable");
+	ck_assert_uint_ne(res.ossl, 0);
+	jobs_free(pool);
+	/* The loop thread's own queue was never touched. */
+	ck_assert_uint_eq(ERR_peek_error(), 0);
+	event_base_free(res.base);
+}
+END_TEST
+
+START_TEST(bad_arguments_are_refused)
+{
+	struct event_base *base;
+	struct jobs *pool = NULL;
+	struct sp_errinfo ei;
+
+	setup_evthread();
+	base = event_base_new();
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(jobs_new(base, 0, 4, &pool, &ei), SP_ERR_INVALID);
+	ck_assert_ptr_null(pool);
+	ck_assert_int_eq(jobs_new(base, 2, 0, &pool, NULL), SP_ERR_INVALID);
+	ck_assert_int_eq(jobs_new(base, 2, 4, &pool, NULL), SP_OK);
+	ck_assert_int_eq(jobs_submit(pool, NULL, done_count, NULL), SP_ERR_INVALID);
+	jobs_free(pool);
+	jobs_free(NULL);
+	event_base_free(base);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("jobs");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, thousand_jobs_complete_exactly_once_on_loop_thread);
+	tcase_add_test(tc, full_queue_is_busy_and_shutdown_finishes_pending);
+	tcase_add_test(tc, openssl_errors_are_drained_into_the_job);
+	tcase_add_test(tc, bad_arguments_are_refused);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

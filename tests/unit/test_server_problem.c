@@ -1,0 +1,186 @@
+/* test_server_problem.c: sp_err -> status/code mapping, the RFC 9457 shape, request ids, logs. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server_int.h"
+
+START_TEST(error_codes_map_to_statuses)
+{
+	static const struct { int code; int status; const char *pcode; } rows[] = {
+		{ SP_ERR_INVALID, 400, "invalid_request" },
+		{ SP_ERR_UNAUTHORIZED, 401, "unauthorized" },
+		{ SP_ERR_FORBIDDEN, 403, "forbidden" },
+		{ SP_ERR_NOT_FOUND, 404, "not_found" },
+		{ SP_ERR_CONFLICT, 409, "conflict" },
+		{ SP_ERR_TOO_LARGE, 413, "payload_too_large" },
+		{ SP_ERR_RATE_LIMITED, 429, "rate_limited" },
+		{ SP_ERR_BUSY, 503, "server_busy" },
+		{ SP_ERR_UNAVAILABLE, 503, "service_unavailable" },
+		{ SP_ERR_TIMEOUT, 504, "timeout" },
+		{ SP_ERR_INTERNAL, 500, "internal_error" },
+		{ SP_ERR_DB, 500, "internal_error" },
+		{ SP_ERR_CRYPTO, 500, "internal_error" },
+		{ SP_ERR_NOMEM, 500, "internal_error" },
+		{ -999, 500, "internal_error" },
+	};
+	struct problem_map pm;
+	size_t i;
+
+	for (i = 0; i < SP_ARRAY_LEN(rows); i++) {
+		problem_map(rows[i].code, NULL, &pm);
+		ck_assert_int_eq(pm.status, rows[i].status);
+		ck_assert_str_eq(pm.code, rows[i].pcode);
+		ck_assert_ptr_nonnull(pm.detail);
+	}
+}
+END_TEST
+
+START_TEST(client_errors_show_reason_server_errors_hide_internals)
+{
+	struct sp_errinfo ei;
+	struct problem_map pm;
+
+	sp_errinfo_init(&ei);
+	sp_err_reason(&ei, SP_ERR_CONFLICT, "stale_revision", "revision 3 landed since");
+	problem_map(ei.code, &ei, &pm);
+	ck_assert_int_eq(pm.status, 409);
+	ck_assert_str_eq(pm.code, "stale_revision");
+	ck_assert_str_eq(pm.detail, "revision 3 landed since");
+
+	sp_errinfo_init(&ei);
+	sp_err_reason(&ei, SP_ERR_DB, "sql_broken", "relation \"secret_table\" does not exist");
+	problem_map(ei.code, &ei, &pm);
+	ck_assert_int_eq(pm.status, 500);
+	ck_assert_str_eq(pm.code, "internal_error");
+	ck_assert_ptr_null(strstr(pm.detail, "secret_table"));
+
+	sp_errinfo_init(&ei);
+	sp_err(&ei, SP_ERR_UNAVAILABLE, "connect to 10.0.0.5:5432 refused");
+	problem_map(ei.code, &ei, &pm);
+	ck_assert_int_eq(pm.status, 503);
+	ck_assert_ptr_null(strstr(pm.detail, "10.0.0.5"));
+}
+END_TEST
+
+START_TEST(problem_json_has_rfc9457_members)
+{
+	json_t *doc = problem_json(404, "not_found", "No route matches.", "rid-1");
+	json_t *d2;
+
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "type")), "urn:sealpact:problem:not_found");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "title")), "Not Found");
+	ck_assert_int_eq(json_integer_value(json_object_get(doc, "status")), 404);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "detail")), "No route matches.");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "code")), "not_found");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "request_id")), "rid-1");
+	json_decref(doc);
+	/* A detail that is not UTF-8 (client input) still yields a valid document. */
+	d2 = problem_json(400, "malformed_json", "bad \xff byte", NULL);
+	ck_assert_ptr_nonnull(d2);
+	ck_assert_ptr_nonnull(json_string_value(json_object_get(d2, "detail")));
+	ck_assert_ptr_null(json_object_get(d2, "request_id"));
+	json_decref(d2);
+	ck_assert_str_eq(http_status_text(413), "Content Too Large");
+	ck_assert_str_eq(http_status_text(299), "Unknown");
+}
+END_TEST
+
+START_TEST(request_ids_are_sanitized)
+{
+	char id[33];
+	char long_id[80];
+
+	ck_assert(request_id_is_sane("abc-123.x_y"));
+	ck_assert(request_id_is_sane("A"));
+	ck_assert(!request_id_is_sane(NULL));
+	ck_assert(!request_id_is_sane(""));
+	ck_assert(!request_id_is_sane("bad id"));
+	ck_assert(!request_id_is_sane("a\"<>"));
+	ck_assert(!request_id_is_sane("line\nbreak"));
+	ck_assert(!request_id_is_sane("caf\xc3\xa9"));
+	memset(long_id, 'a', 64);
+	long_id[64] = '\0';
+	ck_assert(request_id_is_sane(long_id));
+	long_id[64] = 'a';
+	long_id[65] = '\0';
+	ck_assert(!request_id_is_sane(long_id));
+	request_id_generate(id);
+	ck_assert_uint_eq(strlen(id), 32);
+	ck_assert(request_id_is_sane(id));
+	{
+		char id2[33];
+		request_id_generate(id2);
+		ck_assert_str_ne(id, id2);
+	}
+}
+END_TEST
+
+START_TEST(log_lines_are_json_with_rfc3339_ms)
+{
+	int fds[2], saved;
+	char buf[4096];
+	ssize_t n;
+	json_t *o;
+	json_error_t jerr;
+	char ts[32];
+	const char *t;
+
+	log_time_format(ts);
+	ck_assert_uint_eq(strlen(ts), 24);
+	ck_assert_int_eq(ts[10], 'T');
+	ck_assert_int_eq(ts[19], '.');
+	ck_assert_int_eq(ts[23], 'Z');
+	ck_assert_int_eq(log_level_parse("warn"), LOG_WARN);
+	ck_assert_int_eq(log_level_parse("nope"), -1);
+
+	ck_assert_int_eq(pipe(fds), 0);
+	saved = dup(2);
+	dup2(fds[1], 2);
+	log_level_set(LOG_INFO);
+	log_event(LOG_DEBUG, NULL, "dropped", NULL);
+	log_event(LOG_INFO, "rid-7", "listening", "{s:i,s:s}", "port", 8443, "scheme", "https");
+	dup2(saved, 2);
+	close(saved);
+	close(fds[1]);
+	n = read(fds[0], buf, sizeof(buf) - 1);
+	close(fds[0]);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	/* Exactly one line: the debug one was below the level. */
+	ck_assert_ptr_eq(strchr(buf, '\n'), buf + n - 1);
+	o = json_loads(buf, 0, &jerr);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "msg")), "listening");
+	ck_assert_str_eq(json_string_value(json_object_get(o, "level")), "info");
+	ck_assert_str_eq(json_string_value(json_object_get(o, "request_id")), "rid-7");
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "port")), 8443);
+	t = json_string_value(json_object_get(o, "ts"));
+	ck_assert_uint_eq(strlen(t), 24);
+	json_decref(o);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("server_problem");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, error_codes_map_to_statuses);
+	tcase_add_test(tc, client_errors_show_reason_server_errors_hide_internals);
+	tcase_add_test(tc, problem_json_has_rfc9457_members);
+	tcase_add_test(tc, request_ids_are_sanitized);
+	tcase_add_test(tc, log_lines_are_json_with_rfc3339_ms);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
