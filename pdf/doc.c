@@ -168,28 +168,29 @@ static int add_name(struct pdf_doc *doc, const char *prefix, const char *t)
 }
 
 /* Walk one field and its kids: names, and whether signature fields are signed. */
-static int walk_field(struct pdf_doc *doc, qpdf_oh f, const char *prefix, const char *ft,
+static int walk_field(struct pdf_doc *doc, qpdf_oh f, const char *prefix, int is_sig,
 		      int top, int depth, struct sp_errinfo *ei)
 {
 	qpdf_data q = doc->q;
 	char name[512];
-	const char *myft = ft;
-	qpdf_oh kids;
+	qpdf_oh kids, ft;
 	int i, n, r;
 
 	if (depth > PDF_MAX_DEPTH)
 		return sp_err(ei, SP_ERR_LIMIT, "AcroForm field tree nested too deeply");
 	if (!qpdf_oh_is_dictionary(q, f))
 		return SP_OK;
-	if (qpdf_oh_is_name(q, qpdf_oh_get_key(q, f, "/FT")))
-		myft = qpdf_oh_get_name(q, qpdf_oh_get_key(q, f, "/FT"));
+	/* /FT is inheritable; qpdf's returned strings are short-lived, compare now. */
+	ft = qpdf_oh_get_key(q, f, "/FT");
+	if (qpdf_oh_is_name(q, ft))
+		is_sig = qpdf_oh_is_name_and_equals(q, ft, "/Sig");
 	snprintf(name, sizeof(name), "%s", prefix);
 	if (qpdf_oh_has_key(q, f, "/T")) {
 		const char *t = qpdf_oh_get_utf8_value(q, qpdf_oh_get_key(q, f, "/T"));
 		if ((r = add_name(doc, prefix, t ? t : "")) < 0)
 			return sp_err(ei, r, "too many AcroForm fields");
 		snprintf(name, sizeof(name), "%s", doc->fieldnames[doc->nfieldnames - 1]);
-		if (myft && strcmp(myft, "/Sig") == 0) {
+		if (is_sig) {
 			doc->info.nsigfields++;
 			if (qpdf_oh_has_key(q, f, "/V") &&
 			    !qpdf_oh_is_null(q, qpdf_oh_get_key(q, f, "/V")))
@@ -203,7 +204,7 @@ static int walk_field(struct pdf_doc *doc, qpdf_oh f, const char *prefix, const 
 		return SP_OK;
 	n = qpdf_oh_get_array_n_items(q, kids);
 	for (i = 0; i < n; i++) {
-		r = walk_field(doc, qpdf_oh_get_array_item(q, kids, i), name, myft, 0,
+		r = walk_field(doc, qpdf_oh_get_array_item(q, kids, i), name, is_sig, 0,
 			       depth + 1, ei);
 		if (r < 0)
 			return r;
@@ -228,7 +229,7 @@ static int read_form(struct pdf_doc *doc, struct sp_errinfo *ei)
 	if (n > MAX_FIELDS)
 		return sp_err(ei, SP_ERR_LIMIT, "AcroForm has %d fields (cap %d)", n, MAX_FIELDS);
 	for (i = 0; i < n; i++)
-		if ((r = walk_field(doc, qpdf_oh_get_array_item(q, fields, i), "", NULL, 1, 0,
+		if ((r = walk_field(doc, qpdf_oh_get_array_item(q, fields, i), "", 0, 1, 0,
 				    ei)) < 0)
 			return r;
 	return SP_OK;
