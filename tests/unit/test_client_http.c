@@ -425,6 +425,116 @@ START_TEST(tls_verification_cannot_be_skipped)
 }
 END_TEST
 
+/* ---- real TLS: openssl s_server with a certificate for "localhost" only ---- */
+
+struct tls_srv {
+	char dir[64];
+	char cert[128];
+	int port;
+	pid_t pid;
+};
+
+static void
+tls_start(struct tls_srv *t)
+{
+	char cmd[1024], key[128], portstr[16];
+	struct sockaddr_in a;
+	int i, fd, up = 0;
+
+	snprintf(t->dir, sizeof(t->dir), "/tmp/sp-test-tls.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(t->dir));
+	snprintf(t->cert, sizeof(t->cert), "%s/c.pem", t->dir);
+	snprintf(key, sizeof(key), "%s/k.pem", t->dir);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout %s "
+		 "-out %s -days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost "
+		 ">/dev/null 2>&1", key, t->cert);
+	ck_assert_int_eq(system(cmd), 0);
+	t->port = dead_port();
+	snprintf(portstr, sizeof(portstr), "127.0.0.1:%d", t->port);
+	t->pid = fork();
+	ck_assert_int_ge(t->pid, 0);
+	if (t->pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+		execlp("openssl", "openssl", "s_server", "-accept", portstr, "-cert", t->cert, "-key",
+		       key, "-www", "-quiet", (char *)NULL);
+		_exit(127);
+	}
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((unsigned short)t->port);
+	for (i = 0; i < 100 && !up; i++) {
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		up = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+		close(fd);
+		if (!up)
+			usleep(50000);
+	}
+	ck_assert_msg(up, "openssl s_server did not start");
+}
+
+static void
+tls_stop(struct tls_srv *t)
+{
+	char cmd[256];
+
+	kill(t->pid, SIGTERM);
+	waitpid(t->pid, NULL, 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", t->dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static int
+tls_get(const char *url, const char *cafile, struct sp_errinfo *ei, long *status)
+{
+	struct client *c = NULL;
+	struct client_response resp;
+	int r;
+
+	sp_errinfo_init(ei);
+	ck_assert_int_eq(client_new(url, cafile, 5, &c, ei), SP_OK);
+	client_response_init(&resp, 65536);
+	r = client_request(c, "GET", "/", NULL, 0, NULL, NULL, &resp, ei);
+	*status = resp.status;
+	client_response_cleanup(&resp);
+	client_free(c);
+	return r;
+}
+
+START_TEST(tls_verifies_ca_and_host_name)
+{
+	struct tls_srv t;
+	struct sp_errinfo ei;
+	char url[64], missing[160];
+	long status;
+
+	tls_start(&t);
+	snprintf(url, sizeof(url), "https://localhost:%d", t.port);
+	/* With the server's CA: a normal answer. */
+	ck_assert_msg(tls_get(url, t.cert, &ei, &status) == SP_OK, "%s", ei.msg);
+	ck_assert_int_eq(status, 200);
+	/* Without it (the system store does not know it): refused. */
+	ck_assert_int_eq(tls_get(url, NULL, &ei, &status), SP_ERR_CRYPTO);
+	ck_assert_int_eq(status, 0);
+	ck_assert_msg(strstr(ei.msg, "certificate") != NULL, "%s", ei.msg);
+	/* The right CA but a name the certificate does not carry: refused. */
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d", t.port);
+	ck_assert_int_eq(tls_get(url, t.cert, &ei, &status), SP_ERR_CRYPTO);
+	ck_assert_int_eq(status, 0);
+	/* A CA file that does not exist is an error, never "no verification". */
+	snprintf(missing, sizeof(missing), "%s/none.pem", t.dir);
+	snprintf(url, sizeof(url), "https://localhost:%d", t.port);
+	ck_assert_int_eq(tls_get(url, missing, &ei, &status), SP_ERR_CRYPTO);
+	ck_assert_int_eq(status, 0);
+	tls_stop(&t);
+}
+END_TEST
+
 /* ---- the sealpact binary ---- */
 
 struct run {
@@ -592,6 +702,7 @@ client_suite(void)
 	tcase_add_test(http, bearer_body_and_headers_are_sent);
 	tcase_add_test(http, bad_arguments_are_refused_before_sending);
 	tcase_add_test(http, tls_verification_cannot_be_skipped);
+	tcase_add_test(http, tls_verifies_ca_and_host_name);
 	suite_add_tcase(s, http);
 
 	tcase_add_checked_fixture(cli, setup, teardown);
