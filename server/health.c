@@ -90,10 +90,10 @@ routes_health_register(struct router *rt, struct sp_errinfo *ei)
 {
 	int r;
 
-	if ((r = router_route_add(rt, HTTP_GET, "/healthz", healthz, ei)) != SP_OK ||
-	    (r = router_route_add(rt, HTTP_GET, "/readyz", readyz, ei)) != SP_OK ||
-	    (r = router_route_add(rt, HTTP_GET, "/metrics", metrics, ei)) != SP_OK ||
-	    (r = router_route_add(rt, HTTP_GET, "/api/v1/version", version, ei)) != SP_OK)
+	if ((r = router_route_add(rt, HTTP_GET, "/healthz", healthz, 0, ei)) != SP_OK ||
+	    (r = router_route_add(rt, HTTP_GET, "/readyz", readyz, 0, ei)) != SP_OK ||
+	    (r = router_route_add(rt, HTTP_GET, "/metrics", metrics, 0, ei)) != SP_OK ||
+	    (r = router_route_add(rt, HTTP_GET, "/api/v1/version", version, 0, ei)) != SP_OK)
 		return r;
 	return SP_OK;
 }

@@ -228,7 +228,15 @@ server_run(const struct config *cfg, int port, int worker)
 	evhttp_set_allowed_methods(srv.http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
 				   EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE |
 				   EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
-	evhttp_set_max_body_size(srv.http, (ev_ssize_t)cfg->server.max_body_bytes);
+	/*
+	 * evhttp's cap is the largest any route takes (uploads); each route's own
+	 * cap is checked at dispatch so that the 413 is problem+json. Beyond
+	 * this cap evhttp answers 413 itself (libevent 2.1 has no error hook).
+	 */
+	evhttp_set_max_body_size(srv.http, (ev_ssize_t)(cfg->server.max_upload_bytes >
+							 cfg->server.max_body_bytes
+							 ? cfg->server.max_upload_bytes
+							 : cfg->server.max_body_bytes));
 	evhttp_set_max_headers_size(srv.http, MAX_HEADERS_BYTES);
 	/* Read the rest of an oversize body so the client can read our 413. */
 	evhttp_set_flags(srv.http, EVHTTP_SERVER_LINGERING_CLOSE);

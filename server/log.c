@@ -104,7 +104,7 @@ log_event(int level, const char *request_id, const char *msg, const char *fields
 		else if (extra == NULL)
 			json_object_set_new(o, "log_error", json_string(jerr.text));
 	}
-	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	if (line != NULL) {
 		size_t n = strlen(line);
 		/* One write per line: append the newline in place. */

@@ -28,8 +28,8 @@ struct request {
 	struct evhttp_request *evreq;     /* NULL once answered or gone */
 	struct evhttp_connection *evcon;  /* valid while evreq is */
 	struct event *deadline_ev;
-	const struct route *route;
-	size_t route_idx;
+	const struct route *route;        /* the handler's route (200 only) */
+	const struct route *label;        /* names the pattern in logs/metrics (200, 405) */
 	unsigned method;
 	int answered;                     /* a response went out (or the client left) */
 	int gone;                         /* the client disconnected first */
@@ -102,7 +102,7 @@ method_of(enum evhttp_cmd_type t)
 
 /* ---- accessors ---- */
 
-const char *request_route(const struct request *r) { return route_name(r->route); }
+const char *request_route(const struct request *r) { return route_name(r->label); }
 unsigned request_method(const struct request *r) { return r->method; }
 const char *request_path(const struct request *r) { return r->path; }
 const char *request_id(const struct request *r) { return r->id; }
@@ -152,6 +152,17 @@ request_header_add(struct request *r, const char *name, const char *value)
 		evhttp_add_header(evhttp_request_get_output_headers(r->evreq), name, value);
 }
 
+/* The body cap of the request's route. */
+static size_t
+body_limit(const struct request *r)
+{
+	const struct config_server *cs = &r->srv->cfg->server;
+
+	if (r->route != NULL && (route_flags(r->route) & ROUTE_UPLOAD))
+		return cs->max_upload_bytes;
+	return cs->max_body_bytes;
+}
+
 int
 request_body(struct request *r, const unsigned char **out, size_t *len)
 {
@@ -165,8 +176,8 @@ request_body(struct request *r, const unsigned char **out, size_t *len)
 			return SP_ERR_UNAVAILABLE;
 		in = evhttp_request_get_input_buffer(r->evreq);
 		n = evbuffer_get_length(in);
-		/* evhttp enforces the cap while reading; this keeps the promise local. */
-		if (n > r->srv->cfg->server.max_body_bytes)
+		/* Dispatch already refused longer bodies; this keeps the promise local. */
+		if (n > body_limit(r))
 			return SP_ERR_TOO_LARGE;
 		if ((r->body = malloc(n + 1)) == NULL)
 			return SP_ERR_NOMEM;
@@ -198,14 +209,14 @@ static void
 record(struct request *r, int status, size_t bytes)
 {
 	double s = elapsed_s(r);
-	size_t idx = r->route ? r->route_idx : router_count(r->srv->router);
+	size_t idx = r->label ? route_index(r->label) : router_count(r->srv->router);
 
 	if (metrics_observe(r->srv->metrics, idx, r->method, status, s) != SP_OK)
 		log_event(LOG_WARN, r->id, "metrics table full", NULL);
 	if (r->srv->cfg->log.access_log)
 		log_event(status >= 500 ? LOG_WARN : LOG_INFO, r->id, "request",
 			  "{s:s,s:s,s:s,s:i,s:f,s:I,s:s}", "method", http_method_name(r->method),
-			  "route", route_name(r->route), "path", r->log_path, "status", status,
+			  "route", route_name(r->label), "path", r->log_path, "status", status,
 			  "duration_ms", s * 1000.0, "bytes", (json_int_t)bytes, "remote", r->remote);
 }
 
@@ -314,7 +325,7 @@ request_reply_error(struct request *r, int code, const struct sp_errinfo *ei)
 	problem_map(code, ei, &pm);
 	if (pm.status >= 500)
 		log_event(LOG_ERROR, r->id, "request failed", "{s:s,s:s,s:s,s:s}", "route",
-			  route_name(r->route), "error", sp_errname(code), "detail",
+			  route_name(r->label), "error", sp_errname(code), "detail",
 			  ei && ei->msg[0] ? ei->msg : sp_strerror(code), "sqlstate",
 			  ei ? ei->sqlstate : "");
 	request_reply_problem(r, pm.status, pm.code, pm.detail);
@@ -350,7 +361,7 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	log_event(LOG_WARN, r->id, "request deadline passed", "{s:s,s:i}", "route",
-		  route_name(r->route), "timeout_ms", r->srv->cfg->server.request_timeout_ms);
+		  route_name(r->label), "timeout_ms", r->srv->cfg->server.request_timeout_ms);
 	send_problem(r, 504, "timeout", "The request did not finish in time.");
 }
 
@@ -433,6 +444,7 @@ request_dispatch(struct evhttp_request *req, void *server_arg)
 		request_reply_problem(r, 404, "not_found", "No route matches this path.");
 		return;
 	}
+	r->label = r->match.named;
 	if (r->match.status == 405) {
 		char allow[64];
 		http_methods_format(r->match.allow, allow, sizeof(allow));
@@ -442,7 +454,11 @@ request_dispatch(struct evhttp_request *req, void *server_arg)
 		return;
 	}
 	r->route = r->match.route;
-	r->route_idx = route_index(r->route);
+	if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) > body_limit(r)) {
+		request_reply_problem(r, 413, "payload_too_large",
+				      "The request body is larger than this route accepts.");
+		return;
+	}
 	if (srv->cfg->server.request_timeout_ms > 0) {
 		r->deadline_ev = evtimer_new(srv->base, on_deadline, r);
 		tv.tv_sec = srv->cfg->server.request_timeout_ms / 1000;

@@ -27,6 +27,7 @@ struct route {
 	const struct pattern *pat;
 	size_t pat_idx;
 	unsigned methods;
+	unsigned flags;
 	route_fn fn;
 };
 
@@ -219,13 +220,14 @@ out:
 
 int
 router_route_add(struct router *rt, unsigned methods, const char *pattern, route_fn fn,
-		 struct sp_errinfo *ei)
+		 unsigned flags, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
 	struct pattern *p = NULL;
 	size_t i, pat_idx;
 
-	if (rt == NULL || fn == NULL || methods == 0 || (methods & ~0x7fu) != 0)
+	if (rt == NULL || fn == NULL || methods == 0 || (methods & ~0x7fu) != 0 ||
+	    (flags & ~ROUTE_UPLOAD) != 0)
 		return sp_err(ei, SP_ERR_INVALID, "route_add: bad arguments");
 	if (methods & HTTP_GET)
 		methods |= HTTP_HEAD;
@@ -250,6 +252,7 @@ router_route_add(struct router *rt, unsigned methods, const char *pattern, route
 	rt->routes[rt->nroutes].pat_idx = pat_idx;
 	rt->routes[rt->nroutes].methods = methods;
 	rt->routes[rt->nroutes].fn = fn;
+	rt->routes[rt->nroutes].flags = flags;
 	rt->nroutes++;
 	r = SP_OK;
 out:
@@ -267,6 +270,12 @@ route_fn
 route_handler(const struct route *rt)
 {
 	return rt->fn;
+}
+
+unsigned
+route_flags(const struct route *rt)
+{
+	return rt->flags;
 }
 
 size_t
@@ -423,6 +432,7 @@ router_match(const struct router *rt, unsigned method, const char *path, struct 
 		if (rt->routes[i].pat_idx != best)
 			continue;
 		m->allow |= rt->routes[i].methods;
+		m->named = &rt->routes[i];
 		if (rt->routes[i].methods & method)
 			m->route = &rt->routes[i];
 	}

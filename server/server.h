@@ -48,9 +48,12 @@ enum http_method {
 
 typedef void (*route_fn)(struct request *r);
 
+/* Route flags. */
+#define ROUTE_UPLOAD 0x1u  /* body may be up to server.max_upload_bytes (else max_body_bytes) */
+
 /*
  * Add a route: methods is a set of enum http_method (a GET route also answers
- * HEAD), pattern a path like "/api/v1/contracts/{number}" whose {name}
+ * HEAD), flags 0 or ROUTE_UPLOAD, pattern a path like "/api/v1/contracts/{number}" whose {name}
  * segments match one non-empty path segment each. The pattern (never the raw
  * path) is the route's name in logs and metrics, so label cardinality stays
  * bounded. A literal segment beats a parameter at the same position, so
@@ -60,7 +63,7 @@ typedef void (*route_fn)(struct request *r);
  * route table's size. Start-up only (loop thread).
  */
 int router_route_add(struct router *rt, unsigned methods, const char *pattern, route_fn fn,
-		     struct sp_errinfo *ei) SP_WUR;
+		     unsigned flags, struct sp_errinfo *ei) SP_WUR;
 
 /* The health, readiness, metrics and version routes (server/health.c). */
 int routes_health_register(struct router *rt, struct sp_errinfo *ei) SP_WUR;
@@ -111,8 +114,9 @@ struct event_base *request_base(const struct request *r);
 void request_header_add(struct request *r, const char *name, const char *value);
 
 /*
- * The request body as a capped buffer: at most the configured
- * server.max_body_bytes (evhttp already refused longer ones with 413).
+ * The request body as a capped buffer: at most server.max_body_bytes, or
+ * server.max_upload_bytes for a ROUTE_UPLOAD route (longer bodies were
+ * answered 413 before the handler ran).
  * *out is owned by r (valid until the reply, NUL-terminated), *len its length.
  * Returns SP_OK, or SP_ERR_UNAVAILABLE once the client has gone away.
  */

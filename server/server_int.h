@@ -76,6 +76,7 @@ struct route;
 
 struct route_match {
 	const struct route *route;     /* NULL unless status == 200 */
+	const struct route *named;     /* a route of the matched pattern (200, 405) for labels */
 	int status;                    /* 200 found, 400 bad path, 404, 405 */
 	unsigned allow;                /* methods of the path when status == 405 */
 	size_t nparams;
@@ -100,6 +101,7 @@ int router_match(const struct router *rt, unsigned method, const char *path,
 
 const char *route_name(const struct route *rt);
 route_fn route_handler(const struct route *rt);
+unsigned route_flags(const struct route *rt);
 /* Index 0..n-1 of the route in registration order (metrics). */
 size_t route_index(const struct route *rt);
 size_t router_count(const struct router *rt);

@@ -17,14 +17,14 @@ mk(void)
 
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(router_new(&rt, &ei), SP_OK);
-	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/healthz", h_a, &ei), SP_OK);
-	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/api/v1/contracts/{number}", h_a, &ei), SP_OK);
-	ck_assert_int_eq(router_route_add(rt, HTTP_DELETE, "/api/v1/contracts/{number}", h_b, &ei),
+	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/healthz", h_a, 0, &ei), SP_OK);
+	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/api/v1/contracts/{number}", h_a, 0, &ei), SP_OK);
+	ck_assert_int_eq(router_route_add(rt, HTTP_DELETE, "/api/v1/contracts/{number}", h_b, 0, &ei),
 			 SP_OK);
-	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/api/v1/contracts/drafts", h_c, &ei), SP_OK);
+	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/api/v1/contracts/drafts", h_c, 0, &ei), SP_OK);
 	ck_assert_int_eq(router_route_add(rt, HTTP_POST, "/api/v1/contracts/{number}/parties/{org}",
-					  h_b, &ei), SP_OK);
-	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/", h_c, &ei), SP_OK);
+					  h_b, 0, &ei), SP_OK);
+	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/", h_c, 0, &ei), SP_OK);
 	return rt;
 }
 
@@ -165,18 +165,19 @@ START_TEST(bad_patterns_and_duplicates_are_refused)
 
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(router_new(&rt, &ei), SP_OK);
-	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "noslash", h_a, &ei), SP_ERR_INVALID);
-	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/a//b", h_a, NULL), SP_ERR_INVALID);
-	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/a/", h_a, NULL), SP_ERR_INVALID);
-	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/a/{}", h_a, NULL), SP_ERR_INVALID);
-	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/a/{Bad}", h_a, NULL), SP_ERR_INVALID);
-	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/a/{x}/{x}", h_a, NULL), SP_ERR_INVALID);
-	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/a b", h_a, NULL), SP_ERR_INVALID);
-	ck_assert_int_eq(router_route_add(rt, 0, "/a", h_a, NULL), SP_ERR_INVALID);
-	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/a", NULL, NULL), SP_ERR_INVALID);
-	ck_assert_int_eq(router_route_add(rt, HTTP_GET | HTTP_POST, "/a/{id}", h_a, NULL), SP_OK);
-	ck_assert_int_eq(router_route_add(rt, HTTP_POST, "/a/{id}", h_b, NULL), SP_ERR_CONFLICT);
-	ck_assert_int_eq(router_route_add(rt, HTTP_PUT, "/a/{id}", h_b, NULL), SP_OK);
+	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "noslash", h_a, 0, &ei), SP_ERR_INVALID);
+	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/a//b", h_a, 0, NULL), SP_ERR_INVALID);
+	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/a/", h_a, 0, NULL), SP_ERR_INVALID);
+	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/a/{}", h_a, 0, NULL), SP_ERR_INVALID);
+	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/a/{Bad}", h_a, 0, NULL), SP_ERR_INVALID);
+	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/a/{x}/{x}", h_a, 0, NULL), SP_ERR_INVALID);
+	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/a b", h_a, 0, NULL), SP_ERR_INVALID);
+	ck_assert_int_eq(router_route_add(rt, 0, "/a", h_a, 0, NULL), SP_ERR_INVALID);
+	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/a", h_a, 0x80, NULL), SP_ERR_INVALID);
+	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/a", NULL, 0, NULL), SP_ERR_INVALID);
+	ck_assert_int_eq(router_route_add(rt, HTTP_GET | HTTP_POST, "/a/{id}", h_a, 0, NULL), SP_OK);
+	ck_assert_int_eq(router_route_add(rt, HTTP_POST, "/a/{id}", h_b, 0, NULL), SP_ERR_CONFLICT);
+	ck_assert_int_eq(router_route_add(rt, HTTP_PUT, "/a/{id}", h_b, 0, NULL), SP_OK);
 	ck_assert_uint_eq(router_count(rt), 1);
 	router_free(rt);
 	router_free(NULL);
