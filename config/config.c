@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define KIB(n) ((long long)(n) << 10)
@@ -104,6 +105,47 @@ config_key_index(const char *section, const char *key)
 			return (long)i;
 	}
 	return -1;
+}
+
+/* Edit distance, case-insensitive, for "did you mean"; long strings are "far". */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, prev[64], cur[64];
+
+	if (la >= SP_ARRAY_LEN(prev) || lb >= SP_ARRAY_LEN(prev))
+		return (size_t)-1;
+	for (j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (tolower((unsigned char)a[i - 1]) !=
+						    tolower((unsigned char)b[j - 1]));
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, (lb + 1) * sizeof(prev[0]));
+	}
+	return prev[lb];
+}
+
+const struct config_key *
+config_key_suggest(const char *section, const char *key)
+{
+	const struct config_key *best = NULL;
+	size_t i, d, bestd = 3; /* at most two edits away */
+
+	for (i = 0; i < config_nkeys; i++) {
+		if (strcmp(config_keys[i].section, section) != 0)
+			continue;
+		if ((d = distance(key, config_keys[i].key)) < bestd) {
+			bestd = d;
+			best = &config_keys[i];
+		}
+	}
+	return best;
 }
 
 /* "SEALPACT_SERVER_TLS_CERT" for server.tls_cert. */
@@ -210,7 +252,8 @@ apply_env(struct config_loader *ld, char *const *envp, struct sp_errinfo *ei)
 			for (k = 0; k < sl && k < sizeof(sec) - 1; k++)
 				sec[k] = (char)toupper((unsigned char)config_sections[si][k]);
 			sec[k] = '\0';
-			ours = strncmp(rest, sec, sl) == 0 && rest[sl] == '_' && rest[sl + 1] != '\0';
+			/* Case-insensitive: SEALPACT_Server_Port is a typo to refuse. */
+			ours = strncasecmp(rest, sec, sl) == 0 && rest[sl] == '_' && rest[sl + 1] != '\0';
 		}
 		if (!ours)
 			continue;
@@ -219,9 +262,20 @@ apply_env(struct config_loader *ld, char *const *envp, struct sp_errinfo *ei)
 			if (strcmp(want, name) == 0)
 				break;
 		}
-		if (j == config_nkeys)
-			return sp_err(ei, SP_ERR_CONFIG, "%s: unknown setting (section %s has no such key)",
-				      name, config_sections[si - 1]);
+		if (j == config_nkeys) {
+			const char *section = config_sections[si - 1];
+			const struct config_key *near =
+				config_key_suggest(section, rest + strlen(section) + 1);
+
+			if (near == NULL)
+				return sp_err(ei, SP_ERR_CONFIG,
+					      "%s: unknown setting (section %s has no such key)", name,
+					      section);
+			env_name(near, want, sizeof(want));
+			return sp_err(ei, SP_ERR_CONFIG,
+				      "%s: unknown setting (section %s has no such key; did you mean %s?)",
+				      name, section, want);
+		}
 		if (config_keys[j].type == CONFIG_PATH_LIST)
 			r = env_list(ld, j, name, eq + 1, ei);
 		else

@@ -65,6 +65,10 @@ struct config_loader {
 /* The row index of section.key (exact, case-sensitive), or -1. */
 long config_key_index(const char *section, const char *key);
 
+/* The key of section nearest to key (at most two edits, any case), or NULL:
+ * for "did you mean" in messages. */
+const struct config_key *config_key_suggest(const char *section, const char *key);
+
 /*
  * Parse text (len bytes, from the YAML file or an environment variable) as
  * the value of row idx and store it in ld->cfg, replacing the old value. where

@@ -148,9 +148,15 @@ read_keys(struct reader *rd, const char *section, struct sp_errinfo *ei)
 			return sp_err(ei, SP_ERR_CONFIG, "%s:%d: %s: a key must be a name, not %s",
 				      rd->ld->file, line, section, kind_name(rd->ev.type));
 		snprintf(key, sizeof(key), "%s", scalar(rd));
-		if ((idx = config_key_index(section, key)) < 0)
-			return sp_err(ei, SP_ERR_CONFIG, "%s:%d: %s.%s: unknown key", rd->ld->file, line,
-				      section, key);
+		if ((idx = config_key_index(section, key)) < 0) {
+			const struct config_key *near = config_key_suggest(section, key);
+
+			if (near == NULL)
+				return sp_err(ei, SP_ERR_CONFIG, "%s:%d: %s.%s: unknown key",
+					      rd->ld->file, line, section, key);
+			return sp_err(ei, SP_ERR_CONFIG, "%s:%d: %s.%s: unknown key (did you mean %s?)",
+				      rd->ld->file, line, section, key, near->key);
+		}
 		o = &rd->ld->origin[idx];
 		if (o->line != 0)
 			return sp_err(ei, SP_ERR_CONFIG, "%s:%d: %s.%s: duplicate key (first at line %d)",

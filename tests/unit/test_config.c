@@ -332,7 +332,9 @@ END_TEST
 
 START_TEST(structure_errors_name_file_line_and_key)
 {
-	expect_fail(BASE PLAIN "  prot: 8443\n", NULL, 5, NULL, "server.prot", "unknown key");
+	expect_fail(BASE PLAIN "  prot: 8443\n", NULL, 5, NULL, "server.prot",
+		    "unknown key (did you mean port?)");
+	expect_fail(BASE PLAIN "  colour: blue\n", NULL, 5, NULL, "server.colour", "unknown key");
 	expect_fail(BASE PLAIN "servr:\n  port: 1\n", NULL, 5, NULL, "servr", "unknown section");
 	expect_fail(BASE PLAIN "  port: 1\n  port: 2\n", NULL, 6, NULL, "server.port",
 		    "duplicate key (first at line 5)");
@@ -477,6 +479,7 @@ START_TEST(bad_environment_values_are_refused)
 	char *boolean[] = {"SEALPACT_LOG_ACCESS_LOG=sometimes", NULL};
 	char *typo[] = {"SEALPACT_SERVER_PROT=1", NULL};
 	char *lower[] = {"SEALPACT_DATABASE_url=x", NULL};
+	char *mixed[] = {"SEALPACT_Server_Port=1", NULL};
 	char *size[] = {"SEALPACT_SERVER_MAX_BODY_BYTES=1 TiB", NULL};
 
 	expect_fail(BASE PLAIN, port, 0, "SEALPACT_SERVER_PORT", "server.port", "not an integer");
@@ -484,8 +487,12 @@ START_TEST(bad_environment_values_are_refused)
 	expect_fail(BASE PLAIN, level, 0, "SEALPACT_LOG_LEVEL", "log.level", "not one of");
 	expect_fail(BASE PLAIN, boolean, 0, "SEALPACT_LOG_ACCESS_LOG", "log.access_log",
 		    "not a boolean");
-	expect_fail(BASE PLAIN, typo, 0, "SEALPACT_SERVER_PROT", "server", "unknown setting");
-	expect_fail(BASE PLAIN, lower, 0, "SEALPACT_DATABASE_url", "database", "unknown setting");
+	expect_fail(BASE PLAIN, typo, 0, "SEALPACT_SERVER_PROT", "server",
+		    "unknown setting (section server has no such key; did you mean SEALPACT_SERVER_PORT?)");
+	expect_fail(BASE PLAIN, lower, 0, "SEALPACT_DATABASE_url", "database",
+		    "did you mean SEALPACT_DATABASE_URL?");
+	expect_fail(BASE PLAIN, mixed, 0, "SEALPACT_Server_Port", "server",
+		    "did you mean SEALPACT_SERVER_PORT?");
 	expect_fail(BASE PLAIN, size, 0, "SEALPACT_SERVER_MAX_BODY_BYTES", "server.max_body_bytes",
 		    "not a size");
 }
