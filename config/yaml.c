@@ -16,6 +16,8 @@
 
 struct reader {
 	struct config_loader *ld;
+	const unsigned char *data; /* the file, for hints about syntax errors */
+	size_t len;
 	yaml_parser_t parser;
 	yaml_event_t ev;
 	int have_ev;
@@ -54,10 +56,15 @@ next(struct reader *rd, struct sp_errinfo *ei)
 		rd->have_ev = 0;
 	}
 	if (!yaml_parser_parse(&rd->parser, &rd->ev)) {
-		return sp_err(ei, SP_ERR_CONFIG, "%s:%zu: YAML syntax error: %s%s%s",
+		size_t at = p->problem_mark.index;
+		/* The commonest mistake deserves its own words. */
+		int tab = at < rd->len && rd->data[at] == '\t';
+
+		return sp_err(ei, SP_ERR_CONFIG, "%s:%zu: YAML syntax error: %s%s%s%s",
 			      rd->ld->file, p->problem_mark.line + 1,
 			      p->problem ? p->problem : "malformed document",
-			      p->context ? " " : "", p->context ? p->context : "");
+			      p->context ? " " : "", p->context ? p->context : "",
+			      tab ? " (indent with spaces: YAML does not allow tabs)" : "");
 	}
 	rd->have_ev = 1;
 	if (rd->ev.type == YAML_ALIAS_EVENT)
@@ -231,6 +238,8 @@ config_yaml_read(struct config_loader *ld, const unsigned char *data, size_t len
 
 	memset(&rd, 0, sizeof(rd));
 	rd.ld = ld;
+	rd.data = data;
+	rd.len = len;
 	if (config_nsections > SP_ARRAY_LEN(rd.section_line))
 		return sp_err(ei, SP_ERR_INTERNAL, "too many configuration sections");
 	if (!yaml_parser_initialize(&rd.parser))

@@ -362,6 +362,7 @@ START_TEST(malformed_yaml_names_the_line)
 	expect_fail(BASE PLAIN "trust:\n  roots: [a.pem\n", NULL, 7, NULL, NULL, "YAML syntax error");
 	expect_fail(BASE "server:\n  tls: false\n port: 1\n", NULL, 5, NULL, NULL, "YAML syntax error");
 	expect_fail(BASE PLAIN "  host: \"unterminated\n", NULL, 6, NULL, NULL, "YAML syntax error");
+	expect_fail(BASE "server:\n\ttls: false\n", NULL, 4, NULL, NULL, "YAML does not allow tabs");
 }
 END_TEST
 
