@@ -1,0 +1,426 @@
+/*
+ * test_pdf_text_ops.c: the text locator on small hand-made PDFs, one per
+ * operator or font path, with the expected glyph boxes computed by hand
+ * (Helvetica widths: A B 667, C D 722, space 278, ( ) 333; no font
+ * descriptor means ascent 0.95 em and descent -0.35 em).
+ */
+#include <check.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pdf.h"
+#include "text_int.h"
+
+#define EPS 0.02
+
+#define HELV "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+
+/* A one-page PDF: obj 4 = resources, 5 = content, 6.. = extras. */
+static unsigned char *build(const char *content, const char *resources, const char *pageextra,
+			    const char **extras, int nextra, size_t *len)
+{
+	struct sp_buf b;
+	size_t off[32];
+	int i, n = 5 + nextra;
+	unsigned char *out;
+
+	ck_assert(n < 32);
+	sp_buf_init(&b, 1 << 20);
+	ck_assert(sp_buf_addstr(&b, "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n") == SP_OK);
+	for (i = 1; i <= n; i++) {
+		off[i] = b.len;
+		ck_assert(sp_buf_printf(&b, "%d 0 obj\n", i) == SP_OK);
+		if (i == 1)
+			ck_assert(sp_buf_addstr(&b, "<< /Type /Catalog /Pages 2 0 R >>") == SP_OK);
+		else if (i == 2)
+			ck_assert(sp_buf_addstr(&b, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>") == SP_OK);
+		else if (i == 3)
+			ck_assert(sp_buf_printf(&b, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 600 800] "
+						    "/Resources 4 0 R /Contents 5 0 R %s >>",
+						pageextra ? pageextra : "") == SP_OK);
+		else if (i == 4)
+			ck_assert(sp_buf_addstr(&b, resources) == SP_OK);
+		else if (i == 5)
+			ck_assert(sp_buf_printf(&b, "<< /Length %zu >>\nstream\n%s\nendstream", strlen(content),
+						content) == SP_OK);
+		else
+			ck_assert(sp_buf_addstr(&b, extras[i - 6]) == SP_OK);
+		ck_assert(sp_buf_addstr(&b, "\nendobj\n") == SP_OK);
+	}
+	off[0] = b.len;
+	ck_assert(sp_buf_printf(&b, "xref\n0 %d\n0000000000 65535 f \n", n + 1) == SP_OK);
+	for (i = 1; i <= n; i++)
+		ck_assert(sp_buf_printf(&b, "%010zu 00000 n \n", off[i]) == SP_OK);
+	ck_assert(sp_buf_printf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", n + 1,
+				off[0]) == SP_OK);
+	out = sp_buf_take(&b, len);
+	sp_buf_cleanup(&b);
+	return out;
+}
+
+/* A stream object body. */
+static char *sobj(const char *dict, const char *data)
+{
+	char *s = NULL;
+
+	ck_assert_int_ge(asprintf(&s, "<< %s /Length %zu >>\nstream\n%s\nendstream", dict, strlen(data), data), 0);
+	return s;
+}
+
+static struct pdf_doc *open_built(const char *content, const char *resources, const char *pageextra,
+				  const char **extras, int nextra)
+{
+	size_t len;
+	unsigned char *pdf = build(content, resources, pageextra, extras, nextra, &len);
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_doc_open(pdf, len, &doc, &ei) == SP_OK, "open: %s", ei.msg);
+	free(pdf);
+	return doc;
+}
+
+static struct pdf_doc *helv_doc(const char *content, const char *pageextra)
+{
+	static const char *ex[] = { HELV };
+
+	return open_built(content, "<< /Font << /F1 6 0 R >> >>", pageextra, ex, 1);
+}
+
+/* Exactly one hit for needle, at the given box. */
+static void expect_box(struct pdf_doc *doc, const char *needle, double x0, double y0, double x1, double y1)
+{
+	struct pdf_text_hit *h = NULL;
+	size_t n = 0;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_text_find(doc, needle, &h, &n, &ei) == SP_OK, "%s: %s", needle, ei.msg);
+	ck_assert_msg(n == 1, "%s: %zu hits", needle, n);
+	ck_assert_msg(h[0].page == 1 && fabs(h[0].x0 - x0) < EPS && fabs(h[0].y0 - y0) < EPS &&
+			      fabs(h[0].x1 - x1) < EPS && fabs(h[0].y1 - y1) < EPS,
+		      "%s: got [%.3f %.3f %.3f %.3f], want [%.3f %.3f %.3f %.3f]", needle, h[0].x0, h[0].y0,
+		      h[0].x1, h[0].y1, x0, y0, x1, y1);
+	free(h);
+}
+
+static void expect_text(struct pdf_doc *doc, const char *want)
+{
+	char *t = NULL;
+	size_t len;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_page_text(doc, 1, &t, &len, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_msg(strcmp(t, want) == 0, "page text \"%s\", want \"%s\"", t, want);
+	free(t);
+}
+
+START_TEST(tj_basic)
+{
+	struct pdf_doc *doc = helv_doc("BT /F1 10 Tf 100 700 Td (AB) Tj ET", NULL);
+
+	expect_box(doc, "AB", 100, 696.5, 113.34, 709.5);
+	expect_text(doc, "AB");
+	pdf_doc_free(doc);
+}
+END_TEST
+
+START_TEST(tj_array_kerning)
+{
+	struct pdf_doc *doc = helv_doc("BT /F1 10 Tf 100 700 Td [(A) -1000 (B)] TJ ET", NULL);
+
+	/* -1000 moves B one em (10 pt) right; +500 moves it half an em left */
+	expect_box(doc, "AB", 100, 696.5, 123.34, 709.5);
+	pdf_doc_free(doc);
+	doc = helv_doc("BT /F1 10 Tf 100 700 Td [(A) 500 (B)] TJ ET", NULL);
+	expect_box(doc, "AB", 100, 696.5, 108.34, 709.5);
+	pdf_doc_free(doc);
+}
+END_TEST
+
+START_TEST(quote_operators)
+{
+	/* ' moves to the next line; " also sets word (2) and char (1) spacing */
+	struct pdf_doc *doc = helv_doc("BT /F1 10 Tf 14 TL 100 700 Td (A) Tj (B) ' 2 1 (C D) \" ET", NULL);
+
+	expect_box(doc, "B", 100, 682.5, 106.67, 695.5);
+	/* C: 7.22 + 1; space: 2.78 + 1 + 2; D: 7.22 */
+	expect_box(doc, "CD", 100, 668.5, 121.22, 681.5);
+	expect_text(doc, "A\nB\nC D");
+	pdf_doc_free(doc);
+}
+END_TEST
+
+START_TEST(text_state)
+{
+	/* Tz 50 halves advances and glyphs, Ts 5 raises them, Tc adds per glyph;
+	 * they are graphics state, so they outlive ET and are reset by hand */
+	struct pdf_doc *doc = helv_doc("BT /F1 10 Tf 50 Tz 5 Ts 100 700 Td (AB) Tj ET "
+				       "BT /F1 10 Tf 100 Tz 0 Ts 3 Tc 100 500 Td (CD) Tj ET "
+				       "BT /F1 10 Tf 0 Tc 100 400 TD 0 -20 TD (X) Tj T* (Y) Tj ET", NULL);
+
+	expect_box(doc, "AB", 100, 701.5, 106.67, 714.5);
+	expect_box(doc, "CD", 100, 496.5, 117.44, 509.5);
+	/* TD sets the leading to 20: Y is 20 below X (at 380) */
+	expect_box(doc, "X", 100, 376.5, 106.67, 389.5);
+	expect_box(doc, "Y", 100, 356.5, 106.67, 369.5);
+	pdf_doc_free(doc);
+}
+END_TEST
+
+START_TEST(cm_and_gstate)
+{
+	struct pdf_doc *doc = helv_doc("q 2 0 0 2 10 20 cm BT /F1 10 Tf 5 5 Td (A) Tj ET Q "
+				       "BT /F1 10 Tf 300 300 Td (B) Tj ET "
+				       "q 0 1 -1 0 400 100 cm BT /F1 10 Tf 0 0 Td (CD) Tj ET Q Q Q", NULL);
+
+	expect_box(doc, "A", 20, 23, 33.34, 49);
+	expect_box(doc, "B", 300, 296.5, 306.67, 309.5); /* Q restored the CTM */
+	/* rotated 90 degrees: the text runs up the page */
+	expect_box(doc, "CD", 390.5, 100, 403.5, 114.44);
+	pdf_doc_free(doc);
+}
+END_TEST
+
+START_TEST(form_xobject)
+{
+	char *f1 = sobj("/Type /XObject /Subtype /Form /BBox [0 0 500 500] /Matrix [1 0 0 1 50 60] "
+			"/Resources << /Font << /F9 6 0 R >> /XObject << /Y 8 0 R >> >>",
+			"BT /F9 10 Tf 10 10 Td (AB) Tj ET /Y Do");
+	/* a form that paints the first one again: a cycle the interpreter must cut */
+	char *f2 = sobj("/Type /XObject /Subtype /Form /BBox [0 0 500 500] "
+			"/Resources << /XObject << /X 7 0 R >> >>", "/X Do");
+	const char *ex[] = { HELV, f1, f2 };
+	struct pdf_doc *doc = open_built("q 1 0 0 1 100 100 cm /X1 Do Q",
+					 "<< /Font << /F1 6 0 R >> /XObject << /X1 7 0 R >> >>", NULL, ex, 3);
+	struct pdf_text_hit *h = NULL;
+	size_t n = 0;
+	struct sp_errinfo ei;
+
+	/* (10,10) in the form, + Matrix (50,60), + cm (100,100); the form's /Y
+	 * paints /X again, which the cycle check stops: one occurrence */
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_text_find(doc, "AB", &h, &n, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_uint_eq(n, 1);
+	ck_assert(fabs(h[0].x0 - 160) < EPS && fabs(h[0].y0 - 166.5) < EPS && fabs(h[0].x1 - 173.34) < EPS &&
+		  fabs(h[0].y1 - 179.5) < EPS);
+	free(h);
+	pdf_doc_free(doc);
+	free(f1);
+	free(f2);
+}
+END_TEST
+
+START_TEST(rotated_page)
+{
+	/* /Rotate does not change default user space: same box as unrotated */
+	struct pdf_doc *doc = helv_doc("BT /F1 10 Tf 100 700 Td (AB) Tj ET", "/Rotate 90");
+
+	expect_box(doc, "AB", 100, 696.5, 113.34, 709.5);
+	pdf_doc_free(doc);
+}
+END_TEST
+
+START_TEST(differences_encoding)
+{
+	const char *ex[] = { "<< /Type /Font /Subtype /Type1 /BaseFont /Foo /FirstChar 65 /LastChar 67 "
+			     "/Widths [500 600 700] /Encoding << /BaseEncoding /WinAnsiEncoding "
+			     "/Differences [65 /uni4E59 /uni65B9 67 /Euro] >> >>" };
+	struct pdf_doc *doc = open_built("BT /F1 10 Tf 100 700 Td (ABCa) Tj ET", "<< /Font << /F1 6 0 R >> >>",
+					 NULL, ex, 1);
+
+	expect_box(doc, "乙方", 100, 696.5, 111, 709.5);
+	expect_box(doc, "€", 111, 696.5, 118, 709.5);
+	expect_text(doc, "乙方€a");
+	pdf_doc_free(doc);
+}
+END_TEST
+
+START_TEST(standard_and_macroman)
+{
+	const char *ex[] = { "<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>",
+			     "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /MacRomanEncoding >>" };
+	struct pdf_doc *doc = open_built("BT /F1 10 Tf 100 700 Td (\\047) Tj /F2 10 Tf (\\212) Tj ET",
+					 "<< /Font << /F1 6 0 R /F2 7 0 R >> >>", NULL, ex, 2);
+
+	/* StandardEncoding 047 is quoteright (Times 333); MacRoman 0x8A is adieresis (Helvetica 556) */
+	expect_box(doc, "\xe2\x80\x99", 100, 696.5, 103.33, 709.5);
+	expect_box(doc, "ä", 103.33, 696.5, 108.89, 709.5);
+	pdf_doc_free(doc);
+}
+END_TEST
+
+#define CMAP_HEAD "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+#define CMAP_TAIL "endcmap CMapName currentdict /CMap defineresource pop end end"
+
+START_TEST(type0_identity_tounicode)
+{
+	char *tu = sobj("", CMAP_HEAD
+			"1 begincodespacerange <0000> <FFFF> endcodespacerange\n"
+			"2 beginbfchar <0001> <4E59> <0002> <D83DDE00> endbfchar\n"
+			"2 beginbfrange <000A> <000C> [<7532> <65B9> <0028>]\n"
+			"<0014> <0016> <FF08> endbfrange\n" CMAP_TAIL);
+	const char *ex[] = {
+		"<< /Type /Font /Subtype /Type0 /BaseFont /Bar /Encoding /Identity-H "
+		"/DescendantFonts [7 0 R] /ToUnicode 8 0 R >>",
+		"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /Bar /CIDSystemInfo << /Registry (Adobe) "
+		"/Ordering (Identity) /Supplement 0 >> /FontDescriptor 9 0 R /DW 1000 /W [1 [500 600] 10 20 700] >>",
+		tu,
+		"<< /Type /FontDescriptor /FontName /Bar /Flags 4 /Ascent 800 /Descent -200 "
+		"/FontBBox [0 -200 1000 800] /ItalicAngle 0 /StemV 80 /CapHeight 700 >>" };
+	struct pdf_doc *doc = open_built("BT /F1 10 Tf 100 700 Td <0001 000A 000B 0014 0015 0016 0002 0030> Tj ET",
+					 "<< /Font << /F1 6 0 R >> >>", NULL, ex, 4);
+
+	/* widths: cid 1 500, 10..20 700, 21 and 22 DW 1000, 2 600, 0x30 DW */
+	expect_box(doc, "甲方（）", 105, 698, 136, 708);
+	expect_box(doc, "＊", 136, 698, 146, 708);
+	expect_box(doc, "\xf0\x9f\x98\x80", 146, 698, 152, 708);
+	expect_text(doc, "乙甲方（）＊\xf0\x9f\x98\x80\xef\xbf\xbd");
+	pdf_doc_free(doc);
+	free(tu);
+}
+END_TEST
+
+START_TEST(inline_image_and_strings)
+{
+	struct pdf_doc *doc = helv_doc("BI /W 2 /H 2 /BPC 8 /CS /G ID \x01" "EI\xff\x02 EI "
+				       "BT /F1 10 Tf 100 700 Td (\\101\\(B\\)\\\n) Tj <41 4 2> Tj ET", NULL);
+
+	expect_box(doc, "A(B)AB", 100, 696.5, 133.34, 709.5);
+	pdf_doc_free(doc);
+}
+END_TEST
+
+START_TEST(hostile_content)
+{
+	struct sp_buf b;
+	struct pdf_doc *doc;
+	struct pdf_text_hit *h = NULL;
+	size_t n = 0;
+	struct sp_errinfo ei;
+	int i;
+
+	/* q nested past the limit */
+	sp_buf_init(&b, 1 << 20);
+	for (i = 0; i < 100; i++)
+		ck_assert(sp_buf_addstr(&b, "q ") == SP_OK);
+	ck_assert(sp_buf_addstr(&b, "BT /F1 10 Tf (A) Tj ET") == SP_OK);
+	doc = helv_doc((char *)b.data, NULL);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_text_find(doc, "A", &h, &n, &ei), SP_ERR_LIMIT);
+	ck_assert_ptr_null(h);
+	ck_assert_uint_eq(n, 0);
+	pdf_doc_free(doc);
+	/* arrays nested past the limit */
+	sp_buf_reset(&b);
+	for (i = 0; i < 100; i++)
+		ck_assert(sp_buf_addstr(&b, "[") == SP_OK);
+	doc = helv_doc((char *)b.data, NULL);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_text_find(doc, "A", &h, &n, &ei), SP_ERR_LIMIT);
+	pdf_doc_free(doc);
+	sp_buf_cleanup(&b);
+	/* a stray delimiter is malformed content, with the page in the message */
+	doc = helv_doc("BT /F1 10 Tf (A) Tj ) ET", NULL);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_text_find(doc, "A", &h, &n, &ei), SP_ERR_PDF);
+	ck_assert_ptr_nonnull(strstr(ei.msg, "page 1"));
+	pdf_doc_free(doc);
+	/* unbalanced Q, unknown operators, a missing font: no error, no text */
+	doc = helv_doc("Q Q foo 1 2 bar BT /Nope 10 Tf (A) Tj ET BT /F1 10 Tf 1 1 Td (B) Tj ET", NULL);
+	expect_box(doc, "B", 1, -2.5, 7.67, 10.5);
+	expect_text(doc, "B");
+	pdf_doc_free(doc);
+}
+END_TEST
+
+START_TEST(cmap_parser)
+{
+	static const char src[] = CMAP_HEAD
+		"2 begincodespacerange <00> <80> <8140> <FEFE> endcodespacerange\n"
+		"1 beginbfchar <41> <0041> endbfchar\n"
+		"1 beginbfrange <81FE> <8201> <4E00> endbfrange\n"
+		"1 begincidrange <8140> <817E> 633 endcidrange\n" CMAP_TAIL;
+	static const char *bad[] = { "begincodespacerange <00", "beginbfrange <01> <02> [<0041> <", ")",
+				     "beginbfchar <0102030405> <0041> endbfchar", "<zz>" };
+	struct cmap *cm = NULL;
+	uint32_t u[8], cid = 0;
+	size_t i;
+
+	ck_assert(cmap_parse((const unsigned char *)src, strlen(src), &cm, NULL) == SP_OK);
+	ck_assert_uint_eq(cmap_code_len(cm, (const unsigned char *)"\x41\x81", 2, 2), 1);
+	ck_assert_uint_eq(cmap_code_len(cm, (const unsigned char *)"\x81\x40", 2, 1), 2);
+	ck_assert_uint_eq(cmap_code_len(cm, (const unsigned char *)"\x81", 1, 1), 1);
+	ck_assert_uint_eq(cmap_lookup_bf(cm, 0x41, 1, u, 8), 1);
+	ck_assert_uint_eq(u[0], 0x41);
+	ck_assert_uint_eq(cmap_lookup_bf(cm, 0x41, 2, u, 8), 0); /* a 2-byte 0x0041 is another code */
+	/* the range increments across the byte boundary */
+	ck_assert_uint_eq(cmap_lookup_bf(cm, 0x8201, 2, u, 8), 1);
+	ck_assert_uint_eq(u[0], 0x4E03);
+	ck_assert_uint_eq(cmap_lookup_bf(cm, 0x8202, 2, u, 8), 0);
+	ck_assert(cmap_lookup_cid(cm, 0x8150, 2, &cid) && cid == 633 + 0x10);
+	ck_assert(!cmap_lookup_cid(cm, 0x817F, 2, &cid));
+	cmap_free(cm);
+	/* malformed CMaps fail cleanly or parse what is there, never crash */
+	for (i = 0; i < SP_ARRAY_LEN(bad); i++) {
+		cm = NULL;
+		if (cmap_parse((const unsigned char *)bad[i], strlen(bad[i]), &cm, NULL) == SP_OK)
+			ck_assert_ptr_nonnull(cm);
+		else
+			ck_assert_ptr_null(cm);
+		cmap_free(cm);
+	}
+}
+END_TEST
+
+START_TEST(glyph_names)
+{
+	ck_assert_uint_eq(font_glyph_unicode("A"), 'A');
+	ck_assert_uint_eq(font_glyph_unicode("quotedblleft"), 0x201C);
+	ck_assert_uint_eq(font_glyph_unicode("uni4E59"), 0x4E59);
+	ck_assert_uint_eq(font_glyph_unicode("u1F600"), 0x1F600);
+	ck_assert_uint_eq(font_glyph_unicode("a.sc"), 'a');
+	ck_assert_uint_eq(font_glyph_unicode("uniD800"), 0);
+	ck_assert_uint_eq(font_glyph_unicode("nosuchglyph"), 0);
+	ck_assert_uint_eq(font_glyph_unicode(""), 0);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("pdf_text_ops");
+	TCase *tc = tcase_create("ops");
+
+	tcase_add_test(tc, tj_basic);
+	tcase_add_test(tc, tj_array_kerning);
+	tcase_add_test(tc, quote_operators);
+	tcase_add_test(tc, text_state);
+	tcase_add_test(tc, cm_and_gstate);
+	tcase_add_test(tc, form_xobject);
+	tcase_add_test(tc, rotated_page);
+	tcase_add_test(tc, differences_encoding);
+	tcase_add_test(tc, standard_and_macroman);
+	tcase_add_test(tc, type0_identity_tounicode);
+	tcase_add_test(tc, inline_image_and_strings);
+	tcase_add_test(tc, hostile_content);
+	tcase_add_test(tc, cmap_parser);
+	tcase_add_test(tc, glyph_names);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
