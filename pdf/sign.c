@@ -33,6 +33,8 @@ struct ctx {
 	size_t br_off, contents_off, contents_len;
 };
 
+static int field_keys(struct ctx *c, struct sp_errinfo *ei);
+
 static int nomem(struct sp_errinfo *ei)
 {
 	return sp_err(ei, SP_ERR_TOO_LARGE, "incremental update too large");
@@ -157,11 +159,19 @@ static int write_widgets(struct ctx *c, struct sp_errinfo *ei)
 		}
 		if ((r = pdfw_begin(&c->w, c->wobj[i], 0, ei)) < 0)
 			return r;
-		sp_buf_reset(&c->t);
-		if (sp_buf_printf(&c->w.b,
-				  "<</Type /Annot /Subtype /Widget /Parent %d 0 R /F 132 /P %d %d R "
-				  "/Rect [",
-				  c->field, qpdf_oh_get_object_id(c->doc->q, page),
+		if (sp_buf_addstr(&c->w.b, "<</Type /Annot /Subtype /Widget ") < 0)
+			return nomem(ei);
+		if (c->wobj[i] == c->field) {
+			/* One widget: field and widget merged, as most signers write it. */
+			if ((r = field_keys(c, ei)) < 0)
+				return r;
+		} else if (sp_buf_printf(&c->w.b, "/Parent %d 0 R /V %d 0 R ", c->field, c->sig) < 0) {
+			/* /V repeated on each kid: poppler before 25 reads a signature
+			 * field's widgets as fields of their own and finds no value. */
+			return nomem(ei);
+		}
+		if (sp_buf_printf(&c->w.b, " /F 132 /P %d %d R /Rect [",
+				  qpdf_oh_get_object_id(c->doc->q, page),
 				  qpdf_oh_get_generation(c->doc->q, page)) < 0 ||
 		    pdfw_num(&c->w.b, wr->rect.x0) < 0 || sp_buf_add(&c->w.b, " ", 1) < 0 ||
 		    pdfw_num(&c->w.b, wr->rect.y0) < 0 || sp_buf_add(&c->w.b, " ", 1) < 0 ||
@@ -401,19 +411,37 @@ static int write_sigdict(struct ctx *c, size_t contents_max, struct sp_errinfo *
 	return SP_OK;
 }
 
-static int write_field(struct ctx *c, struct sp_errinfo *ei)
+/* /FT /Sig /T (name) /V ref: the field's own keys. */
+static int field_keys(struct ctx *c, struct sp_errinfo *ei)
 {
 	struct sp_buf *b = &c->w.b;
 	char name[128];
-	size_t i;
 	int r;
 
 	if ((r = pick_field_name(c, name, sizeof(name), ei)) < 0)
 		return r;
+	if (sp_buf_addstr(b, "/FT /Sig /T ") < 0 || pdfw_textstr(b, name) < 0 ||
+	    sp_buf_printf(b, " /V %d 0 R", c->sig) < 0)
+		return nomem(ei);
+	return SP_OK;
+}
+
+/* A field of its own with the widgets as /Kids (several placements). */
+static int write_field(struct ctx *c, struct sp_errinfo *ei)
+{
+	struct sp_buf *b = &c->w.b;
+	size_t i;
+	int r;
+
+	if (c->nrects == 1)
+		return SP_OK; /* merged into the widget */
 	if ((r = pdfw_begin(&c->w, c->field, 0, ei)) < 0)
 		return r;
-	if (sp_buf_addstr(b, "<</FT /Sig /T ") < 0 || pdfw_textstr(b, name) < 0 ||
-	    sp_buf_printf(b, " /V %d 0 R /Kids [", c->sig) < 0)
+	if (sp_buf_addstr(b, "<<") < 0)
+		return nomem(ei);
+	if ((r = field_keys(c, ei)) < 0)
+		return r;
+	if (sp_buf_addstr(b, " /Kids [") < 0)
 		return nomem(ei);
 	for (i = 0; i < c->nrects; i++)
 		if (sp_buf_printf(b, "%s%d 0 R", i ? " " : "", c->wobj[i]) < 0)
@@ -495,7 +523,7 @@ int pdf_sig_prepare(struct pdf_doc *doc, const struct pdf_sig_params *params,
 	c.sig = pdfw_alloc(&c.w);
 	c.field = pdfw_alloc(&c.w);
 	for (i = 0; i < c.nrects; i++)
-		c.wobj[i] = pdfw_alloc(&c.w);
+		c.wobj[i] = c.nrects == 1 ? c.field : pdfw_alloc(&c.w);
 	if ((r = write_sigdict(&c, contents_max, ei)) < 0 || (r = write_field(&c, ei)) < 0 ||
 	    (r = write_seal_images(&c, seals, ei)) < 0 || (r = write_widgets(&c, ei)) < 0 ||
 	    (r = update_annots(&c, ei)) < 0 || (r = update_acroform(&c, ei)) < 0 ||

@@ -1,0 +1,264 @@
+/*
+ * test_pdf_sign.c: the writer judged by independent tools. Real CMS
+ * signatures made with the openssl CLI over the prepared byte ranges must
+ * verify in poppler's pdfsig, an earlier signature must stay valid after a
+ * later incremental update, and a seam seal rendered by pdftoppm must show
+ * red seal pixels at the right edge of every page that add up to one seal.
+ */
+#include <check.h>
+
+#include "pdf.h"
+#include "../fixtures/pdf-writer/pdfgen.h"
+
+static const char *dir;
+static unsigned char *seal;
+static size_t seal_len;
+static const time_t T0 = 1795000000;
+
+static void setup(void)
+{
+	dir = tmpdir_new();
+	seal = make_seal_png(240, &seal_len);
+	ck_assert_int_eq(run("cd %s && openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem "
+			     "-out cert.pem -days 30 -subj /CN=sealpact-pdf-test >/dev/null 2>&1 && "
+			     "mkdir nss && certutil -N -d sql:nss --empty-password", dir), 0);
+}
+
+static void teardown(void)
+{
+	run("rm -rf %s", dir);
+	free(seal);
+}
+
+/* Prepare on d, sign the covered bytes with openssl cms, fill. Returns the new file. */
+static unsigned char *sign_with_openssl(const unsigned char *d, size_t n,
+					const struct pdf_placement *pl, size_t npl, size_t *outn)
+{
+	struct pdf_seal s = { seal, seal_len, 0 };
+	struct pdf_sig_params par = { .signing_time = T0, .utc_offset_min = 480 };
+	struct pdf_sig_prepared p;
+	struct sp_errinfo ei;
+	struct pdf_doc *doc = NULL;
+	char path[512];
+	unsigned char *covered, *der, *out;
+	size_t dn;
+	FILE *f;
+
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_doc_open(d, n, &doc, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_msg(pdf_sig_prepare(doc, &par, &s, 1, pl, npl, &p, &ei) == SP_OK, "%s", ei.msg);
+	pdf_doc_free(doc);
+	snprintf(path, sizeof(path), "%s/covered.bin", dir);
+	f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	covered = p.data;
+	ck_assert(fwrite(covered, 1, (size_t)p.byte_range[1], f) == (size_t)p.byte_range[1]);
+	ck_assert(fwrite(covered + p.byte_range[2], 1, (size_t)p.byte_range[3], f) ==
+		  (size_t)p.byte_range[3]);
+	fclose(f);
+	ck_assert_int_eq(run("cd %s && openssl cms -sign -binary -in covered.bin -signer cert.pem "
+			     "-inkey key.pem -md sha256 -nosmimecap -outform DER -out sig.der", dir),
+			 0);
+	snprintf(path, sizeof(path), "%s/sig.der", dir);
+	der = read_file(path, &dn);
+	ck_assert_ptr_nonnull(der);
+	ck_assert_msg(pdf_sig_fill(p.data, p.len, p.contents_off, p.contents_len, der, dn, &ei) ==
+			      SP_OK, "%s", ei.msg);
+	free(der);
+	out = p.data;
+	*outn = p.len;
+	p.data = NULL; /* transferred */
+	pdf_sig_prepared_cleanup(&p);
+	return out;
+}
+
+/* pdfsig's verdict on signature #k (1-based): valid? total? */
+static void pdfsig_verdict(const char *file, int k, int *valid, int *total, int *count)
+{
+	char path[512], key[32];
+	unsigned char *txt;
+	const char *sec, *next;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/pdfsig.txt", dir);
+	/* pdfsig exits 0 even on a digest mismatch: the text is the verdict. */
+	ck_assert_int_eq(run("pdfsig -nssdir sql:%s/nss %s/%s > %s 2>&1", dir, dir, file, path), 0);
+	txt = read_file(path, &n);
+	ck_assert_ptr_nonnull(txt);
+	*count = 0;
+	for (sec = (char *)txt; (sec = strstr(sec, "Signature #")); sec++)
+		(*count)++;
+	snprintf(key, sizeof(key), "Signature #%d:", k);
+	sec = strstr((char *)txt, key);
+	ck_assert_msg(sec != NULL, "pdfsig output lacks %s:\n%s", key, txt);
+	snprintf(key, sizeof(key), "Signature #%d:", k + 1);
+	next = strstr(sec, key);
+	if (!next)
+		next = sec + strlen(sec);
+	*valid = memmem(sec, (size_t)(next - sec), "Signature Validation: Signature is Valid.", 41) != NULL;
+	*total = memmem(sec, (size_t)(next - sec), "Total document signed", 21) != NULL &&
+		 memmem(sec, (size_t)(next - sec), "Not total document signed", 25) == NULL;
+	free(txt);
+}
+
+START_TEST(earlier_signature_stays_valid_in_pdfsig)
+{
+	struct pdf_placement first = { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 300, .y = 300 };
+	struct pdf_placement second[2] = {
+		{ .mode = PDF_PLACE_SEAM, .pages = "all", .y = 400 },
+		{ .mode = PDF_PLACE_DATE, .page = 3, .x = 300, .y = 100 },
+	};
+	unsigned char *d, *o, *s1, *s2;
+	size_t n, on, n1, n2;
+	char path[512];
+	int valid, total, count, kind, k;
+
+	d = make_plain_pdf(3, &n);
+	for (kind = 0; kind < 2; kind++) {
+		if (kind) {
+			snprintf(path, sizeof(path), "%s/plain.pdf", dir);
+			write_file(path, d, n);
+			ck_assert_int_eq(run("qpdf --object-streams=generate %s %s/stream.pdf", path,
+					     dir), 0);
+			snprintf(path, sizeof(path), "%s/stream.pdf", dir);
+			o = read_file(path, &on);
+		} else {
+			o = d;
+			on = n;
+		}
+		s1 = sign_with_openssl(o, on, &first, 1, &n1);
+		snprintf(path, sizeof(path), "%s/one.pdf", dir);
+		write_file(path, s1, n1);
+		ck_assert_int_eq(run("qpdf --check %s >/dev/null", path), 0);
+		pdfsig_verdict("one.pdf", 1, &valid, &total, &count);
+		ck_assert_msg(valid && total && count == 1, "first signature: valid %d total %d",
+			      valid, total);
+
+		s2 = sign_with_openssl(s1, n1, second, 2, &n2);
+		ck_assert_mem_eq(s2, s1, n1);
+		snprintf(path, sizeof(path), "%s/two.pdf", dir);
+		write_file(path, s2, n2);
+		ck_assert_int_eq(run("qpdf --check %s >/dev/null", path), 0);
+		pdfsig_verdict("two.pdf", 1, &valid, &total, &count);
+		ck_assert_msg(valid && !total, "earlier signature after an update: valid %d", valid);
+		/* poppler 22 lists each widget of a multi-widget field as an entry
+		 * (3 seam slices + the date): all are the second signature. */
+		ck_assert_int_eq(count, 1 + 4);
+		for (k = 2; k <= count; k++) {
+			pdfsig_verdict("two.pdf", k, &valid, &total, &count);
+			ck_assert_msg(valid && total, "second signature (#%d): valid %d total %d", k,
+				      valid, total);
+		}
+
+		/* Tampering with one covered byte breaks the last signature in pdfsig. */
+		s2[n2 - 30] ^= 0x01;
+		write_file(path, s2, n2);
+		pdfsig_verdict("two.pdf", 2, &valid, &total, &count);
+		ck_assert_int_eq(valid, 0);
+		pdfsig_verdict("two.pdf", 1, &valid, &total, &count);
+		ck_assert_int_eq(valid, 1); /* the tampered byte is past the first revision */
+		free(s1);
+		free(s2);
+		if (kind)
+			free(o);
+	}
+	free(d);
+}
+END_TEST
+
+/* Red seal pixels of a rendered page, in a column range [cx0, cx1). */
+static long red_pixels(const char *png, unsigned *w, unsigned *h, double fx0, double fx1)
+{
+	png_image im;
+	unsigned char *px;
+	unsigned x, y;
+	long n = 0;
+
+	memset(&im, 0, sizeof(im));
+	im.version = PNG_IMAGE_VERSION;
+	ck_assert_msg(png_image_begin_read_from_file(&im, png), "cannot read %s", png);
+	im.format = PNG_FORMAT_RGB;
+	px = malloc(PNG_IMAGE_SIZE(im));
+	ck_assert(png_image_finish_read(&im, NULL, px, 0, NULL));
+	*w = im.width;
+	*h = im.height;
+	for (y = 0; y < im.height; y++)
+		for (x = (unsigned)(fx0 * im.width); x < (unsigned)(fx1 * im.width); x++) {
+			unsigned char *p = px + 3 * ((size_t)y * im.width + x);
+			if (p[0] > 150 && p[1] < 90 && p[2] < 90)
+				n++;
+		}
+	free(px);
+	return n;
+}
+
+START_TEST(seam_renders_at_right_edge_of_every_page)
+{
+	struct tpage pg[5] = { { 0 } };
+	struct pdf_placement seam = { .mode = PDF_PLACE_SEAM, .pages = "all", .y = 400 };
+	struct pdf_placement whole = { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 300, .y = 400 };
+	unsigned char *d, *s, *one;
+	size_t n, sn, on;
+	char path[512], png[600];
+	long total = 0, ref, edge, all;
+	unsigned w, h;
+	int i;
+
+	pg[1].rotate = 90;
+	pg[2].rotate = 180;
+	pg[2].has_mb = 1;
+	pg[2].mb[0] = 100, pg[2].mb[1] = 200, pg[2].mb[2] = 712, pg[2].mb[3] = 992;
+	pg[3].rotate = 270;
+	pg[3].has_cb = 1;
+	pg[3].cb[0] = 50, pg[3].cb[1] = 60, pg[3].cb[2] = 550, pg[3].cb[3] = 760;
+	pg[4].has_mb = 1; /* a smaller page */
+	pg[4].mb[2] = 420, pg[4].mb[3] = 595;
+	d = make_pdf(pg, 5, &n);
+	s = sign_with_openssl(d, n, &seam, 1, &sn);
+	snprintf(path, sizeof(path), "%s/seam.pdf", dir);
+	write_file(path, s, sn);
+	ck_assert_int_eq(run("qpdf --check %s >/dev/null", path), 0);
+	ck_assert_int_eq(run("pdftoppm -cropbox -r 50 -png %s %s/seam", path, dir), 0);
+	for (i = 1; i <= 5; i++) {
+		snprintf(png, sizeof(png), "%s/seam-%d.png", dir, i);
+		all = red_pixels(png, &w, &h, 0, 1);
+		/* The slice is 42/5 mm wide: the rightmost 30 px at 50 dpi hold it all. */
+		edge = red_pixels(png, &w, &h, 1.0 - 30.0 / w, 1);
+		ck_assert_msg(edge > 20, "page %d: %ld red pixels at the right edge", i, edge);
+		ck_assert_msg(edge == all, "page %d: red pixels away from the right edge (%ld of %ld)",
+			      i, all - edge, all);
+		total += edge;
+	}
+	/* The slices add up to the whole seal rendered once. */
+	one = sign_with_openssl(d, n, &whole, 1, &on);
+	snprintf(path, sizeof(path), "%s/whole.pdf", dir);
+	write_file(path, one, on);
+	ck_assert_int_eq(run("pdftoppm -cropbox -r 50 -png -f 1 -l 1 %s %s/whole", path, dir), 0);
+	snprintf(png, sizeof(png), "%s/whole-1.png", dir);
+	ref = red_pixels(png, &w, &h, 0, 1);
+	ck_assert_msg(ref > 100 && labs(total - ref) < ref / 8,
+		      "slices hold %ld red pixels, the whole seal %ld", total, ref);
+	free(one);
+	free(s);
+	free(d);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("pdf_sign");
+	TCase *tc = tcase_create("judges");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, earlier_signature_stays_valid_in_pdfsig);
+	tcase_add_test(tc, seam_renders_at_right_edge_of_every_page);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
