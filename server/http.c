@@ -177,7 +177,7 @@ server_cleanup(struct server *srv)
 }
 
 int
-server_run(const struct config *cfg, int port, int worker)
+server_run(const struct config *cfg, int port, int worker, server_routes_fn extra)
 {
 	int r = 71;
 	struct server srv;
@@ -202,7 +202,8 @@ server_run(const struct config *cfg, int port, int worker)
 		sp_err(&ei, SP_ERR_INTERNAL, "event_base_new failed");
 		goto out;
 	}
-	if (router_new(&srv.router, &ei) != SP_OK || routes_register_all(srv.router, &ei) != SP_OK)
+	if (router_new(&srv.router, &ei) != SP_OK || routes_register_all(srv.router, &ei) != SP_OK ||
+	    (extra != NULL && extra(srv.router, &ei) != SP_OK))
 		goto out;
 	if (metrics_new(router_count(srv.router), &srv.metrics, &ei) != SP_OK)
 		goto out;

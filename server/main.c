@@ -147,7 +147,7 @@ main(int argc, char **argv)
 	} else if (cfg->server.workers > 1) {
 		rc = supervisor_run(cfg);
 	} else {
-		rc = server_run(cfg, cfg->server.port, 0);
+		rc = server_run(cfg, cfg->server.port, 0, NULL);
 	}
 	config_free(cfg);
 	return rc;

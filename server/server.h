@@ -174,8 +174,9 @@ typedef int (*job_work_fn)(void *arg, struct sp_errinfo *ei);
 typedef void (*job_done_fn)(void *arg, int rc, const struct sp_errinfo *ei);
 
 /*
- * Queue a job. arg must hold copies of everything the work needs (never a
- * pointer into a request). Returns SP_OK when accepted (done() will fire
+ * Queue a job. arg must hold copies of everything work() needs; it may also
+ * carry the struct request for done() to answer, but work() must never
+ * dereference it (nor anything else owned by the loop). Returns SP_OK when accepted (done() will fire
  * exactly once, never from inside this call), SP_ERR_BUSY when the bounded
  * queue is full or SP_ERR_UNAVAILABLE while shutting down; then done() will
  * not fire and the caller keeps arg. Loop thread only.

@@ -223,13 +223,16 @@ void tls_ctx_free(struct ssl_ctx_st *ctx);
 /* The evhttp_set_bevcb callback: a server-side bufferevent_openssl. */
 struct bufferevent *tls_bev_new(struct event_base *base, void *ssl_ctx);
 
+/* Registers routes beyond the built-in modules (tests use it); may be NULL. */
+typedef int (*server_routes_fn)(struct router *rt, struct sp_errinfo *ei);
+
 /*
  * Run one serving process until SIGTERM/SIGINT has drained it: binds port
- * (reusing the worker index only for logs), serves, returns the exit status:
+ * (worker is the index shown in logs), serves, returns the exit status:
  * 0 after a clean drain, 1 when the shutdown deadline passed, 71 when
- * start-up failed.
+ * start-up failed. Call it in the process's main thread, once.
  */
-int server_run(const struct config *cfg, int port, int worker);
+int server_run(const struct config *cfg, int port, int worker, server_routes_fn extra);
 
 /*
  * `server.workers: N > 1`: reserve the port, fork N children that each run

@@ -39,7 +39,7 @@ spawn(const struct config *cfg, int port, int idx, const sigset_t *oldmask)
 	signal(SIGINT, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
-	_exit(server_run(cfg, port, idx));
+	_exit(server_run(cfg, port, idx, NULL));
 }
 
 int

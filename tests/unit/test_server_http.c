@@ -1,0 +1,555 @@
+/*
+ * test_server_http.c: a real sealpactd serving process (plain HTTP, forked)
+ * driven over sockets: JSON bodies (415, 400 malformed_json with line and
+ * column, 413), async replies from jobs and the database, a client that
+ * disconnects before its reply, the request deadline, readiness with the
+ * database down, and SIGTERM draining an in-flight request.
+ */
+#include <check.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "config.h"
+#include "db.h"
+#include "server_int.h"
+
+/* ---- test routes ---- */
+
+static void
+t_json(struct request *r)
+{
+	json_t *doc;
+
+	if (request_json_body(r, &doc) != SP_OK)
+		return;
+	request_reply_json(r, 200, json_pack("{s:i}", "keys", (int)json_object_size(doc)));
+	json_decref(doc);
+}
+
+struct jarg {
+	struct request *r;
+	int ms;
+};
+
+static int
+sleep_work(void *p, struct sp_errinfo *ei)
+{
+	struct jarg *j = p;
+
+	(void)ei;
+	usleep((useconds_t)j->ms * 1000);
+	return SP_OK;
+}
+
+static void
+sleep_done(void *p, int rc, const struct sp_errinfo *ei)
+{
+	struct jarg *j = p;
+
+	if (rc != SP_OK)
+		request_reply_error(j->r, rc, ei);
+	else
+		request_reply_json(j->r, 200, json_pack("{s:s}", "job", "done"));
+	free(j);
+}
+
+static void
+t_job(struct request *r)
+{
+	struct jarg *j = calloc(1, sizeof(*j));
+	const char *ms = request_param(r, "ms");
+	int rc;
+
+	j->r = r;
+	j->ms = atoi(ms);
+	if ((rc = jobs_submit(request_jobs(r), sleep_work, sleep_done, j)) != SP_OK) {
+		free(j);
+		request_reply_error(r, rc, NULL);
+	}
+}
+
+static void
+db_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
+{
+	struct request *r = arg;
+
+	if (err->code != SP_OK) {
+		request_reply_error(r, err->code, err);
+		return;
+	}
+	request_reply_json(r, 200, json_pack("{s:s}", "db", PQgetvalue(res, 0, 0)));
+}
+
+static void
+t_db(struct request *r)
+{
+	int rc = db_query_send(request_db(r), "SELECT 'slept' FROM pg_sleep(0.3)", 0, NULL, 0, 0,
+			       db_done, r);
+
+	if (rc != SP_OK)
+		request_reply_error(r, rc, NULL);
+}
+
+static int
+test_routes(struct router *rt, struct sp_errinfo *ei)
+{
+	int r;
+
+	if ((r = router_route_add(rt, HTTP_POST, "/t/json", t_json, 0, ei)) != SP_OK ||
+	    (r = router_route_add(rt, HTTP_GET, "/t/job/{ms}", t_job, 0, ei)) != SP_OK ||
+	    (r = router_route_add(rt, HTTP_GET, "/t/db", t_db, 0, ei)) != SP_OK)
+		return r;
+	return SP_OK;
+}
+
+/* ---- a server in a child process ---- */
+
+static pid_t server_pid;
+static int server_port;
+static char dbname[64];
+static char base_url[512];
+
+static int
+free_port(void)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+static int
+connect_port(int port)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct timeval tv = { 10, 0 };
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons((uint16_t)port);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A database of our own in the suite's cluster; "" when there is no cluster. */
+static void
+make_db(char *url, size_t n)
+{
+	char path[1024], cluster[512], sql[128];
+	const char *dir = getenv("SEALPACT_TEST_PGDIR");
+	FILE *f;
+	PGconn *c;
+	PGresult *res;
+	char *slash;
+
+	dbname[0] = '\0';
+	ck_assert_msg(dir != NULL, "SEALPACT_TEST_PGDIR is not set (run through ctest)");
+	snprintf(path, sizeof(path), "%s/url", dir);
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "no PostgreSQL fixture at %s", path);
+	ck_assert_ptr_nonnull(fgets(cluster, sizeof(cluster), f));
+	fclose(f);
+	cluster[strcspn(cluster, "\r\n")] = '\0';
+	snprintf(dbname, sizeof(dbname), "t_srv_%d_%ld", (int)getpid(), (long)time(NULL));
+	c = PQconnectdb(cluster);
+	ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", dbname);
+	res = PQexec(c, sql);
+	ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+	PQclear(res);
+	PQfinish(c);
+	snprintf(base_url, sizeof(base_url), "%s", cluster);
+	slash = strrchr(cluster, '/');
+	ck_assert_ptr_nonnull(slash);
+	*slash = '\0';
+	snprintf(url, n, "%s/%s", cluster, dbname);
+}
+
+static void
+drop_db(void)
+{
+	char sql[128];
+	PGconn *c;
+
+	if (dbname[0] == '\0')
+		return;
+	c = PQconnectdb(base_url);
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", dbname);
+	PQclear(PQexec(c, sql));
+	PQfinish(c);
+	dbname[0] = '\0';
+}
+
+static void
+start_server(const char *db_url, const char *timeout_ms)
+{
+	char e_url[600], e_timeout[64];
+	char *envp[] = { e_url, "SEALPACT_SERVER_TLS=false", "SEALPACT_SERVER_THREADS=2",
+			 "SEALPACT_DATABASE_POOL_SIZE=2", "SEALPACT_DATABASE_CONNECT_TIMEOUT_MS=500",
+			 "SEALPACT_SERVER_SHUTDOWN_TIMEOUT_MS=10000", "SEALPACT_LOG_LEVEL=warn",
+			 e_timeout, NULL };
+	int i, fd;
+
+	snprintf(e_url, sizeof(e_url), "SEALPACT_DATABASE_URL=%s", db_url);
+	snprintf(e_timeout, sizeof(e_timeout), "SEALPACT_SERVER_REQUEST_TIMEOUT_MS=%s", timeout_ms);
+	server_port = free_port();
+	server_pid = fork();
+	ck_assert_int_ge(server_pid, 0);
+	if (server_pid == 0) {
+		struct config *cfg = NULL;
+		struct sp_errinfo ei;
+		int rc;
+
+		sp_errinfo_init(&ei);
+		if (config_load(NULL, envp, &cfg, &ei) != SP_OK) {
+			fprintf(stderr, "config: %s\n", ei.msg);
+			_exit(78);
+		}
+		log_level_set(log_level_parse(cfg->log.level));
+		rc = server_run(cfg, server_port, 0, test_routes);
+		config_free(cfg);
+		exit(rc);
+	}
+	for (i = 0; i < 200; i++) {
+		if ((fd = connect_port(server_port)) >= 0) {
+			close(fd);
+			return;
+		}
+		usleep(20 * 1000);
+	}
+	ck_abort_msg("server did not start listening");
+}
+
+static int
+stop_server(void)
+{
+	int status = -1;
+
+	if (server_pid > 0) {
+		kill(server_pid, SIGTERM);
+		ck_assert_int_eq(waitpid(server_pid, &status, 0), server_pid);
+		server_pid = 0;
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+struct resp {
+	int status;
+	char head[4096];
+	char body[8192];
+	json_t *doc;
+};
+
+static void
+send_all(int fd, const void *p, size_t n)
+{
+	const char *s = p;
+
+	while (n > 0) {
+		ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
+		ck_assert_int_gt(w, 0);
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Read a response until the server closes (requests say Connection: close). */
+static void
+read_resp(int fd, struct resp *out)
+{
+	static char buf[65536];
+	size_t len = 0;
+	ssize_t n;
+	char *sep;
+
+	memset(out, 0, sizeof(*out));
+	while (len < sizeof(buf) - 1 && (n = recv(fd, buf + len, sizeof(buf) - 1 - len, 0)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	ck_assert_msg(sscanf(buf, "HTTP/1.1 %d", &out->status) == 1, "no response: '%s'", buf);
+	sep = strstr(buf, "\r\n\r\n");
+	ck_assert_ptr_nonnull(sep);
+	snprintf(out->head, sizeof(out->head), "%.*s", (int)(sep - buf), buf);
+	snprintf(out->body, sizeof(out->body), "%s", sep + 4);
+	out->doc = json_loads(out->body, 0, NULL);
+}
+
+static void
+request(const char *method, const char *path, const char *ctype, const char *body,
+	struct resp *out)
+{
+	char head[1024];
+	int fd = connect_port(server_port);
+
+	ck_assert_int_ge(fd, 0);
+	snprintf(head, sizeof(head),
+		 "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s%s%sContent-Length: %zu\r\n\r\n",
+		 method, path, ctype ? "Content-Type: " : "", ctype ? ctype : "", ctype ? "\r\n" : "",
+		 body ? strlen(body) : 0);
+	send_all(fd, head, strlen(head));
+	if (body)
+		send_all(fd, body, strlen(body));
+	read_resp(fd, out);
+	close(fd);
+}
+
+static void
+assert_problem(const struct resp *r, int status, const char *code)
+{
+	ck_assert_int_eq(r->status, status);
+	ck_assert_msg(strstr(r->head, "Content-Type: application/problem+json") != NULL, "%s", r->head);
+	ck_assert_msg(r->doc != NULL, "body is not JSON: %s", r->body);
+	ck_assert_int_eq(json_integer_value(json_object_get(r->doc, "status")), status);
+	ck_assert_str_eq(json_string_value(json_object_get(r->doc, "code")), code);
+	ck_assert_ptr_nonnull(json_string_value(json_object_get(r->doc, "request_id")));
+	ck_assert_ptr_nonnull(json_string_value(json_object_get(r->doc, "title")));
+}
+
+/* The value of sealpact_http_requests_total for a GET route and status, 0 if absent. */
+static int
+counter(const char *text, const char *route, int status)
+{
+	char needle[256];
+	const char *p;
+
+	snprintf(needle, sizeof(needle),
+		 "sealpact_http_requests_total{route=\"%s\",method=\"GET\",status=\"%d\"} ", route,
+		 status);
+	p = strstr(text, needle);
+	return p ? atoi(p + strlen(needle)) : 0;
+}
+
+static void
+resp_clear(struct resp *r)
+{
+	json_decref(r->doc);
+	r->doc = NULL;
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- tests ---- */
+
+START_TEST(json_bodies_415_400_413)
+{
+	struct resp r;
+	char *big;
+	size_t n = 2 * 1024 * 1024;
+
+	start_server("postgresql://127.0.0.1:1/none", "30000");
+	request("POST", "/t/json", "text/plain", "{}", &r);
+	assert_problem(&r, 415, "unsupported_media_type");
+	resp_clear(&r);
+	request("POST", "/t/json", "application/json", "{\"a\": 1,\n  \"b\": }", &r);
+	assert_problem(&r, 400, "malformed_json");
+	ck_assert_msg(strstr(json_string_value(json_object_get(r.doc, "detail")), "line 2, column") != NULL,
+		      "%s", r.body);
+	resp_clear(&r);
+	request("POST", "/t/json", "application/json", "", &r);
+	assert_problem(&r, 400, "empty_body");
+	resp_clear(&r);
+	request("POST", "/t/json", "application/json; charset=utf-8", "{\"a\":1,\"b\":2}", &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.doc, "keys")), 2);
+	resp_clear(&r);
+	request("POST", "/t/json", "application/json", "{\"a\":1,\"a\":2}", &r);
+	assert_problem(&r, 400, "malformed_json");
+	resp_clear(&r);
+	/* 2 MiB against the default 1 MiB cap: a problem+json 413, not a cut connection. */
+	big = malloc(n + 1);
+	memset(big, ' ', n);
+	big[0] = '{';
+	big[n - 1] = '}';
+	big[n] = '\0';
+	request("POST", "/t/json", "application/json", big, &r);
+	assert_problem(&r, 413, "payload_too_large");
+	resp_clear(&r);
+	free(big);
+	/* Routing errors are problems too. */
+	request("GET", "/t/json", NULL, NULL, &r);
+	assert_problem(&r, 405, "method_not_allowed");
+	ck_assert_ptr_nonnull(strstr(r.head, "Allow: POST"));
+	resp_clear(&r);
+	request("GET", "/t/nothing", NULL, NULL, &r);
+	assert_problem(&r, 404, "not_found");
+	resp_clear(&r);
+	request("GET", "/t/job/%zz", NULL, NULL, &r);
+	assert_problem(&r, 400, "invalid_path");
+	resp_clear(&r);
+	ck_assert_int_eq(stop_server(), 0);
+}
+END_TEST
+
+START_TEST(readyz_answers_503_quickly_when_database_is_down)
+{
+	struct resp r;
+	double t0;
+	int i;
+
+	start_server("postgresql://sealpact@127.0.0.1:1/none", "30000");
+	for (i = 0; i < 3; i++) {
+		t0 = now_s();
+		request("GET", "/readyz", NULL, NULL, &r);
+		ck_assert_double_lt(now_s() - t0, 2.0);
+		assert_problem(&r, 503, "database_unavailable");
+		ck_assert_ptr_nonnull(strstr(r.head, "Retry-After:"));
+		resp_clear(&r);
+	}
+	request("GET", "/healthz", NULL, NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	resp_clear(&r);
+	ck_assert_int_eq(stop_server(), 0);
+}
+END_TEST
+
+START_TEST(async_replies_and_client_disconnects)
+{
+	char url[600];
+	struct resp r;
+	int fd, i;
+	const char *req = "GET /t/db HTTP/1.1\r\nHost: x\r\n\r\n";
+	const char *reqj = "GET /t/job/300 HTTP/1.1\r\nHost: x\r\n\r\n";
+
+	make_db(url, sizeof(url));
+	start_server(url, "30000");
+	request("GET", "/t/db", NULL, NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(json_string_value(json_object_get(r.doc, "db")), "slept");
+	resp_clear(&r);
+	request("GET", "/t/job/50", NULL, NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(json_string_value(json_object_get(r.doc, "job")), "done");
+	resp_clear(&r);
+	/* Clients that leave while their query or job is running. */
+	for (i = 0; i < 5; i++) {
+		fd = connect_port(server_port);
+		send_all(fd, req, strlen(req));
+		close(fd);
+		fd = connect_port(server_port);
+		send_all(fd, reqj, strlen(reqj));
+		close(fd);
+	}
+	usleep(800 * 1000);
+	request("GET", "/readyz", NULL, NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	resp_clear(&r);
+	request("GET", "/metrics", NULL, NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	/*
+	 * libevent 2.1 does not read a connection while its handler runs, so a
+	 * departed client is noticed when the reply is written: those replies
+	 * count as answered (200), or 499 if evhttp saw the close first.
+	 */
+	ck_assert_int_ge(counter(r.body, "/t/db", 200) + counter(r.body, "/t/db", 499), 1);
+	ck_assert_int_le(counter(r.body, "/t/db", 200) + counter(r.body, "/t/db", 499), 6);
+	ck_assert_int_ge(counter(r.body, "/t/job/{ms}", 200) + counter(r.body, "/t/job/{ms}", 499), 1);
+	ck_assert_ptr_nonnull(strstr(r.body, "sealpact_db_pool_connections{state=\"size\"} 2\n"));
+	resp_clear(&r);
+	ck_assert_int_eq(stop_server(), 0);
+	drop_db();
+}
+END_TEST
+
+START_TEST(deadline_answers_504_and_late_reply_is_harmless)
+{
+	struct resp r;
+	double t0 = now_s();
+
+	start_server("postgresql://127.0.0.1:1/none", "500");
+	request("GET", "/t/job/1200", NULL, NULL, &r);
+	assert_problem(&r, 504, "timeout");
+	ck_assert_double_lt(now_s() - t0, 1.5);
+	resp_clear(&r);
+	/* SIGTERM now: the drain waits for the job still holding the context. */
+	t0 = now_s();
+	ck_assert_int_eq(stop_server(), 0);
+	ck_assert_double_gt(now_s() - t0, 0.3);
+}
+END_TEST
+
+START_TEST(sigterm_drains_in_flight_requests)
+{
+	struct resp r;
+	int fd, fd2;
+	const char *req = "GET /t/job/600 HTTP/1.1\r\nHost: x\r\n\r\n";
+	int status;
+
+	start_server("postgresql://127.0.0.1:1/none", "30000");
+	fd = connect_port(server_port);
+	/* An idle keep-alive connection, which must not hold the exit up. */
+	fd2 = connect_port(server_port);
+	send_all(fd, req, strlen(req));
+	usleep(100 * 1000);
+	kill(server_pid, SIGTERM);
+	usleep(100 * 1000);
+	/* The listener is closed at once: new connections are refused. */
+	ck_assert_int_eq(connect_port(server_port), -1);
+	/* The accepted request still gets its whole answer, with Connection: close. */
+	read_resp(fd, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(json_string_value(json_object_get(r.doc, "job")), "done");
+	ck_assert_ptr_nonnull(strstr(r.head, "Connection: close"));
+	resp_clear(&r);
+	close(fd);
+	ck_assert_int_eq(waitpid(server_pid, &status, 0), server_pid);
+	server_pid = 0;
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	close(fd2);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("server_http");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	signal(SIGPIPE, SIG_IGN);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, json_bodies_415_400_413);
+	tcase_add_test(tc, readyz_answers_503_quickly_when_database_is_down);
+	tcase_add_test(tc, async_replies_and_client_disconnects);
+	tcase_add_test(tc, deadline_answers_504_and_late_reply_is_harmless);
+	tcase_add_test(tc, sigterm_drains_in_flight_requests);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
