@@ -28,6 +28,7 @@ struct ctx {
 	struct pdf_widget_rect *rects;
 	size_t nrects;
 	int *wobj;                 /* widget object numbers, parallel to rects */
+	int *apobj;                /* their appearance streams (shared when alike) */
 	struct seal_objs *so;
 	int sig, field;
 	size_t br_off, contents_off, contents_len;
@@ -144,6 +145,29 @@ oom:
 	return nomem(ei);
 }
 
+/*
+ * An earlier widget that looks the same (same seal, slice, size and page
+ * rotation) shares its appearance: a multi-page seal over n pages then
+ * costs n small widgets, not n appearance streams.
+ */
+static int same_appearance(const struct ctx *c, size_t i)
+{
+	const struct pdf_widget_rect *a = &c->rects[i];
+	int ra = c->doc->pinfo[a->page - 1].rotate;
+	size_t j;
+
+	for (j = 0; j < i; j++) {
+		const struct pdf_widget_rect *b = &c->rects[j];
+		if (c->apobj[j] > 0 && b->mode == a->mode && b->seal == a->seal &&
+		    b->slice == a->slice && b->nslices == a->nslices &&
+		    c->doc->pinfo[b->page - 1].rotate == ra &&
+		    fabs((b->view.x1 - b->view.x0) - (a->view.x1 - a->view.x0)) < 1e-6 &&
+		    fabs((b->view.y1 - b->view.y0) - (a->view.y1 - a->view.y0)) < 1e-6)
+			return c->apobj[j];
+	}
+	return 0;
+}
+
 static int write_widgets(struct ctx *c, struct sp_errinfo *ei)
 {
 	size_t i;
@@ -154,9 +178,11 @@ static int write_widgets(struct ctx *c, struct sp_errinfo *ei)
 		qpdf_oh page = c->doc->pages[wr->page - 1];
 		if (wr->nslices == 0) { /* invisible signature: no appearance */
 			ap = 0;
-		} else if ((ap = write_appearance(c, i, ei)) < 0) {
+		} else if ((ap = same_appearance(c, i)) == 0 &&
+			   (ap = write_appearance(c, i, ei)) < 0) {
 			return ap;
 		}
+		c->apobj[i] = ap;
 		if ((r = pdfw_begin(&c->w, c->wobj[i], 0, ei)) < 0)
 			return r;
 		if (sp_buf_addstr(&c->w.b, "<</Type /Annot /Subtype /Widget ") < 0)
@@ -469,6 +495,7 @@ static void ctx_cleanup(struct ctx *c)
 	sp_buf_cleanup(&c->t);
 	free(c->rects);
 	free(c->wobj);
+	free(c->apobj);
 	free(c->so);
 }
 
@@ -514,6 +541,7 @@ int pdf_sig_prepare(struct pdf_doc *doc, const struct pdf_sig_params *params,
 		c.nrects = 1;
 	}
 	if (!(c.wobj = calloc(c.nrects, sizeof(*c.wobj))) ||
+	    !(c.apobj = calloc(c.nrects, sizeof(*c.apobj))) ||
 	    !(c.so = calloc(nseals ? nseals : 1, sizeof(*c.so)))) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;

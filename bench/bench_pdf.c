@@ -1,0 +1,94 @@
+/*
+ * bench_pdf: pdf_sig_prepare() time (median of N runs) and appended bytes for
+ * generated 1-, 10- and 100-page documents, in normal, multi-page "all" and
+ * seam "all" modes. The update must not grow with the document, except by
+ * one small widget (and the page's new /Annots) per sealed page, plus one
+ * slice appearance per page for seam seals.
+ *
+ * Usage: bench_pdf [runs]   (default 15)
+ */
+#include <time.h>
+
+#include "pdf.h"
+#include "../tests/fixtures/pdf-writer/pdfgen.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+int main(int argc, char **argv)
+{
+	static const int sizes[] = { 1, 10, 100 };
+	static const char *modes[] = { "normal", "multi all", "seam all" };
+	int runs = argc > 1 ? atoi(argv[1]) : 15;
+	size_t seal_len, si, mi;
+	unsigned char *seal = make_seal_png(300, &seal_len);
+	double *t;
+
+	if (runs < 1 || runs > 10000) {
+		fprintf(stderr, "usage: bench_pdf [runs 1..10000]\n");
+		return 2;
+	}
+	t = calloc((size_t)runs, sizeof(*t));
+	printf("seal PNG %zu bytes, %d runs each\n", seal_len, runs);
+	printf("%-6s %-10s %12s %14s %14s\n", "pages", "mode", "median ms", "appended B",
+	       "appended/page");
+	for (si = 0; si < SP_ARRAY_LEN(sizes); si++) {
+		size_t n;
+		unsigned char *d = make_plain_pdf(sizes[si], &n);
+		struct pdf_doc *doc = NULL;
+		struct sp_errinfo ei;
+
+		sp_errinfo_init(&ei);
+		if (pdf_doc_open(d, n, &doc, &ei) != SP_OK) {
+			fprintf(stderr, "open: %s\n", ei.msg);
+			return 1;
+		}
+		for (mi = 0; mi < SP_ARRAY_LEN(modes); mi++) {
+			struct pdf_seal s = { seal, seal_len, 0 };
+			struct pdf_placement pl = { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 300,
+						    .y = 300 };
+			struct pdf_sig_params par = { .signing_time = 1795000000 };
+			struct pdf_sig_prepared p;
+			size_t appended = 0;
+			int k;
+
+			if (mi == 1) {
+				pl.mode = PDF_PLACE_MULTI;
+				pl.pages = "all";
+			} else if (mi == 2) {
+				if (sizes[si] < 2)
+					continue; /* a seam needs two pages */
+				pl.mode = PDF_PLACE_SEAM;
+				pl.pages = "all";
+			}
+			for (k = 0; k < runs; k++) {
+				double t0 = now_ms();
+				if (pdf_sig_prepare(doc, &par, &s, 1, &pl, 1, &p, &ei) != SP_OK) {
+					fprintf(stderr, "prepare: %s\n", ei.msg);
+					return 1;
+				}
+				t[k] = now_ms() - t0;
+				appended = p.len - p.orig_len;
+				pdf_sig_prepared_cleanup(&p);
+			}
+			qsort(t, (size_t)runs, sizeof(*t), cmp_double);
+			printf("%-6d %-10s %12.3f %14zu %14.1f\n", sizes[si], modes[mi], t[runs / 2],
+			       appended, (double)appended / sizes[si]);
+		}
+		pdf_doc_free(doc);
+		free(d);
+	}
+	free(t);
+	free(seal);
+	return 0;
+}
