@@ -27,6 +27,7 @@
 #   tsa.key tsa.crt            TSA (EKU critical timeStamping, KU digitalSignature)
 #   ocsp.key ocsp.crt          OCSP responder (EKU OCSPSigning, ocsp-nocheck)
 #   server.key server.crt      TLS server, SAN DNS:localhost, IP:127.0.0.1
+#   server-chain.pem           server.crt then ca.pem (what a TLS server sends)
 #   crl.pem crl.der            the issuing CA's CRL (lists bad/revoked.crt)
 #   bad/other-root.{key,pem}   a root nobody trusts
 #   bad/untrusted.{key,crt}    a signing certificate issued by bad/other-root
@@ -284,6 +285,7 @@ subj1="/C=CN/O=$name1/organizationIdentifier=$code1"
 issue ec tsa.key tsa.crt "/C=CN/O=sealpact 开发/CN=sealpact Dev TSA" v3_tsa
 issue ec ocsp.key ocsp.crt "/C=CN/O=sealpact 开发/CN=sealpact Dev OCSP Responder" v3_ocsp
 issue ec server.key server.crt "/C=CN/O=sealpact 开发/CN=localhost" v3_server
+cat server.crt ca.pem >server-chain.pem
 
 issue ec bad/expired.key bad/expired.crt "$subj1/CN=过期证书" v3_sign \
   -startdate 20200101000000Z -enddate 20210101000000Z
@@ -331,7 +333,7 @@ fi
 openssl crl -in crl.pem -outform DER -out crl.der
 
 # The public material is readable; keys stay 0600 (umask above).
-chmod 644 root.pem ca.pem chain.pem crl.pem crl.der orgs.tsv ./*.crt orgs/*/*.crt bad/*.crt bad/*.pem \
+chmod 644 root.pem ca.pem chain.pem server-chain.pem crl.pem crl.der orgs.tsv ./*.crt orgs/*/*.crt bad/*.crt bad/*.pem \
   index.txt 2>/dev/null || true
 chmod 755 . orgs orgs/* bad
 log "ready in $out (OCSP/CRL base URL $base)"

@@ -397,6 +397,37 @@ START_TEST(tampered_signature_is_refused)
 }
 END_TEST
 
+START_TEST(unusable_crls_give_no_answer)
+{
+	struct crypto_trust *t;
+	struct crypto_cert_result res;
+	struct sp_errinfo ei;
+
+	/* A CRL past its nextUpdate (made to expire one second after issue). */
+	ck_assert_int_eq(run("cd '%s' && openssl ca -config openssl.cnf -name issuing -gencrl "
+			     "-crlsec 1 -out '%s/stale.crl' 2>/dev/null",
+			     pki, tmp), 0);
+	/* The real CRL with one byte of its signature flipped. */
+	ck_assert_int_eq(run("cd '%s' && cp crl.der '%s/forged.crl' && n=$(($(stat -c %%s crl.der) - 1)) && "
+			     "b=$(od -An -tu1 -j $n -N1 crl.der | tr -d ' ') && "
+			     "printf \"$(printf '\\\\%%03o' $((b ^ 1)))\" | "
+			     "dd of='%s/forged.crl' bs=1 seek=$n conv=notrunc status=none",
+			     pki, tmp, tmp), 0);
+	sleep(2);
+	t = trust(0, NULL, 1, "../stale.crl", 0);
+	assert_refused(t, "bad/revoked.crt", 0, SP_ERR_UNAVAILABLE, "revocation_unknown");
+	ck_assert_int_eq(check(t, "orgs/buyer/ec.crt", 0, &res, &ei), SP_ERR_UNAVAILABLE);
+	ck_assert_msg(strstr(ei.msg, "out-of-date CRL") != NULL, "%s", ei.msg);
+	crypto_trust_free(t);
+	t = trust(0, NULL, 1, "../forged.crl", 0);
+	assert_refused(t, "bad/revoked.crt", 0, SP_ERR_UNAVAILABLE, "revocation_unknown");
+	ck_assert_int_eq(check(t, "orgs/buyer/ec.crt", 0, &res, &ei), SP_ERR_UNAVAILABLE);
+	ck_assert_msg(strstr(ei.msg, "signature does not verify") != NULL, "%s", ei.msg);
+	assert_refused(t, "orgs/buyer/ec.crt", 0, SP_ERR_UNAVAILABLE, "revocation_unknown");
+	crypto_trust_free(t);
+}
+END_TEST
+
 static void
 assert_malformed(const unsigned char *p, size_t n, const char *what)
 {
@@ -635,6 +666,7 @@ trust_suite(void)
 	tcase_add_test(tc, ocsp_timeout_is_hard);
 	tcase_add_test(tc, bad_key_usage_is_refused);
 	tcase_add_test(tc, tampered_signature_is_refused);
+	tcase_add_test(tc, unusable_crls_give_no_answer);
 	tcase_add_test(tc, malformed_certificates_are_refused);
 	tcase_add_test(tc, ocsp_cache_answers_without_network);
 	tcase_add_test(tc, cert_info_matches_openssl);
