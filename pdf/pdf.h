@@ -249,4 +249,7 @@ int pdf_page_text(struct pdf_doc *doc, int page, char **utf8, size_t *len,
 		  struct sp_errinfo *ei) SP_WUR;
 /* ==== end section: text locator ==== */
 
+/* ==== section: normalize ==== */
+/* ==== end section: normalize ==== */
+
 #endif /* SP_PDF_H */
