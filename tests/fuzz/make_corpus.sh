@@ -1,0 +1,31 @@
+#!/bin/sh
+# make_corpus.sh: regenerate the seed corpora of the fuzz targets from the
+# contract fixtures (tests/fixtures/contracts): decoded page content streams
+# (corpus/content), ToUnicode CMaps (corpus/cmap) and the smaller PDFs
+# themselves (corpus/pdf_open). Needs qpdf and python3.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+fix="$here/../fixtures/contracts"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$here/corpus/content" "$here/corpus/cmap" "$here/corpus/pdf_open"
+for f in contract30 short mixed; do
+	qpdf --qdf --object-streams=disable "$fix/$f.pdf" "$tmp/$f.qdf"
+done
+python3 - "$tmp" "$here/corpus" <<'PY'
+import re, sys, hashlib
+tmp, out = sys.argv[1], sys.argv[2]
+def put(kind, data):
+    open('%s/%s/%s' % (out, kind, hashlib.sha1(data).hexdigest()[:16]), 'wb').write(data)
+for f in ('contract30', 'short', 'mixed'):
+    raw = open('%s/%s.qdf' % (tmp, f), 'rb').read()
+    npages = 0
+    for m in re.finditer(rb'%% Contents for page (\d+)\n%% Original object ID: [^\n]*\n\d+ 0 obj\n<<.*?>>\nstream\n(.*?)endstream', raw, re.S):
+        page = int(m.group(1))
+        if page <= 3:  # a few pages each: they repeat
+            put('content', m.group(2)[:65536])
+    for m in re.finditer(rb'stream\n(/CIDInit.*?)endstream', raw, re.S):
+        put('cmap', m.group(1))
+PY
+cp "$fix/short.pdf" "$fix/mixed.pdf" "$here/corpus/pdf_open/"
+ls "$here"/corpus/* | wc -l
