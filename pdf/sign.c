@@ -557,6 +557,15 @@ int pdf_sig_prepare(struct pdf_doc *doc, const struct pdf_sig_params *params,
 	    (r = update_annots(&c, ei)) < 0 || (r = update_acroform(&c, ei)) < 0 ||
 	    (r = pdfw_finish(&c.w, doc, ei)) < 0)
 		goto out;
+	/* qpdf answers a broken object with a default value and a pending error:
+	 * an update built from such values is refused. */
+	if (qpdf_has_error(doc->q)) {
+		qpdf_error e = qpdf_get_error(doc->q);
+		const char *m = qpdf_get_error_message_detail(doc->q, e);
+		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_damaged", "reading the PDF for the update: %s",
+				  m ? m : "qpdf error");
+		goto out;
+	}
 	out->byte_range[0] = 0;
 	out->byte_range[1] = (long long)c.contents_off;
 	out->byte_range[2] = (long long)(c.contents_off + c.contents_len);
