@@ -1,0 +1,314 @@
+/*
+ * test_crypto_ts_fetch.c: the RFC 3161 HTTP client (crypto_ts_fetch) against
+ * an in-process server on 127.0.0.1 that plays a TSA or a broken one. The
+ * TSA's certificates are made with the openssl command line here, so the
+ * built-in TSA is also shown to take a CLI-made PKI.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <openssl/pem.h>
+
+#include "crypto.h"
+
+static struct {
+	char dir[64];
+	struct crypto_tsa *tsa;
+	X509_STORE *trust;
+} P;
+
+static void
+pki_setup(void)
+{
+	struct sp_errinfo ei;
+	char cmd[2048], c[128], k[128];
+	FILE *f;
+	X509 *ca;
+
+	strcpy(P.dir, "/tmp/sp_tsf_XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(P.dir));
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && ( printf 'basicConstraints=critical,CA:FALSE\\n"
+		 "keyUsage=critical,digitalSignature\\nextendedKeyUsage=critical,timeStamping\\n' "
+		 ">tsa.ext && "
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+		 "-keyout ca.key -out ca.pem -subj /CN=fetch-root -days 2 && "
+		 "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+		 "-keyout tsa.key -out tsa.csr -subj /CN=fetch-tsa && "
+		 "openssl x509 -req -in tsa.csr -CA ca.pem -CAkey ca.key -set_serial 7 -days 2 "
+		 "-extfile tsa.ext -out tsa.pem ) >log.txt 2>&1",
+		 P.dir);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(c, sizeof(c), "%s/tsa.pem", P.dir);
+	snprintf(k, sizeof(k), "%s/tsa.key", P.dir);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(crypto_tsa_new(c, k, NULL, "1.3.6.1.4.1.99999.7", 1000, &P.tsa, &ei) == SP_OK,
+		      "%s", ei.msg);
+	snprintf(c, sizeof(c), "%s/ca.pem", P.dir);
+	ck_assert_ptr_nonnull(f = fopen(c, "r"));
+	ck_assert_ptr_nonnull(ca = PEM_read_X509(f, NULL, NULL, NULL));
+	fclose(f);
+	P.trust = X509_STORE_new();
+	X509_STORE_add_cert(P.trust, ca);
+	X509_free(ca);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static void
+pki_teardown(void)
+{
+	char cmd[128];
+
+	crypto_tsa_free(P.tsa);
+	X509_STORE_free(P.trust);
+	curl_global_cleanup();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", P.dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", P.dir);
+}
+
+/* A one-connection HTTP server on 127.0.0.1, playing a TSA or a broken one. */
+enum srv_mode { SRV_OK, SRV_CTYPE, SRV_STALL, SRV_HUGE, SRV_500 };
+
+struct srv {
+	int lfd, port;
+	enum srv_mode mode;
+	char ctype[128];
+	pthread_t th;
+};
+
+static void
+send_all(int fd, const void *p, size_t n)
+{
+	/* MSG_NOSIGNAL: the client may hang up first, on purpose. */
+	if (send(fd, p, n, MSG_NOSIGNAL) < 0)
+		return;
+}
+
+static void *
+srv_main(void *arg)
+{
+	struct srv *s = arg;
+	struct sp_errinfo ei;
+	char buf[65536], hdr[256], *end, *h;
+	size_t len = 0, clen = 0, body_at;
+	uint8_t *resp, zeros[4096] = {0};
+	size_t rlen, i;
+	struct pollfd pfd;
+	ssize_t n;
+	int fd = accept(s->lfd, NULL, NULL);
+
+	if (fd < 0)
+		return NULL;
+	while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0) {
+		len += (size_t)n;
+		buf[len] = '\0';
+		if ((end = strstr(buf, "\r\n\r\n")) == NULL)
+			continue;
+		body_at = (size_t)(end - buf) + 4;
+		if ((h = strcasestr(buf, "\r\nContent-Length:")) != NULL)
+			clen = strtoul(h + 17, NULL, 10);
+		if (len >= body_at + clen)
+			break;
+	}
+	if ((h = strcasestr(buf, "\r\nContent-Type:")) != NULL)
+		sscanf(h + 15, " %127[^\r]", s->ctype);
+	end = strstr(buf, "\r\n\r\n");
+	body_at = end ? (size_t)(end - buf) + 4 : len;
+	switch (s->mode) {
+	case SRV_OK:
+	case SRV_CTYPE:
+		sp_errinfo_init(&ei);
+		if (crypto_tsa_respond(P.tsa, (uint8_t *)buf + body_at, len - body_at, 555, 0, &resp,
+				       &rlen, &ei) != SP_OK)
+			break;
+		snprintf(hdr, sizeof(hdr),
+			 "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+			 "Connection: close\r\n\r\n",
+			 s->mode == SRV_OK ? "application/timestamp-reply" : "text/html", rlen);
+		send_all(fd, hdr, strlen(hdr));
+		send_all(fd, resp, rlen);
+		free(resp);
+		break;
+	case SRV_STALL:
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		/* Until the client gives up (read 0) or 5 s. */
+		while (poll(&pfd, 1, 5000) > 0 && read(fd, buf, sizeof(buf)) > 0)
+			;
+		break;
+	case SRV_HUGE:
+		/* No Content-Length: the cap must work while reading. */
+		snprintf(hdr, sizeof(hdr), "HTTP/1.1 200 OK\r\nContent-Type: "
+					   "application/timestamp-reply\r\nConnection: close\r\n\r\n");
+		send_all(fd, hdr, strlen(hdr));
+		for (i = 0; i < (CRYPTO_TS_RESP_MAX / sizeof(zeros)) + 8; i++)
+			send_all(fd, zeros, sizeof(zeros));
+		break;
+	case SRV_500:
+		snprintf(hdr, sizeof(hdr), "HTTP/1.1 500 Internal Server Error\r\n"
+					   "Content-Length: 0\r\nConnection: close\r\n\r\n");
+		send_all(fd, hdr, strlen(hdr));
+		break;
+	}
+	close(fd);
+	return NULL;
+}
+
+static void
+srv_start(struct srv *s, enum srv_mode mode)
+{
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+
+	memset(s, 0, sizeof(*s));
+	s->mode = mode;
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ge(s->lfd = socket(AF_INET, SOCK_STREAM, 0), 0);
+	ck_assert_int_eq(bind(s->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(s->lfd, 4), 0);
+	ck_assert_int_eq(getsockname(s->lfd, (struct sockaddr *)&a, &alen), 0);
+	s->port = ntohs(a.sin_port);
+	ck_assert_int_eq(pthread_create(&s->th, NULL, srv_main, s), 0);
+}
+
+static void
+srv_stop(struct srv *s)
+{
+	pthread_join(s->th, NULL);
+	close(s->lfd);
+}
+
+static int
+fetch(struct srv *s, const uint8_t *q, size_t qlen, long timeout_ms, uint8_t **resp,
+      size_t *rlen, struct sp_errinfo *ei)
+{
+	char url[64];
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/tsa", s->port);
+	sp_errinfo_init(ei);
+	return crypto_ts_fetch(url, q, qlen, timeout_ms, NULL, NULL, resp, rlen, ei);
+}
+
+START_TEST(fetch_from_a_tsa)
+{
+	struct sp_errinfo ei;
+	struct srv s;
+	uint8_t *q, *resp;
+	size_t qlen, rlen;
+	uint8_t *tok;
+	size_t toklen;
+	time_t gt;
+
+	ck_assert_int_eq(crypto_ts_query_new((const uint8_t *)"sig", 3, NULL, &q, &qlen, &ei), SP_OK);
+	srv_start(&s, SRV_OK);
+	ck_assert_int_eq(fetch(&s, q, qlen, 5000, &resp, &rlen, &ei), SP_OK);
+	srv_stop(&s);
+	ck_assert_str_eq(s.ctype, "application/timestamp-query");
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_ts_response_check(resp, rlen, q, qlen, P.trust, &tok, &toklen, &gt,
+						  &ei),
+			 SP_OK);
+	ck_assert_int_le(labs((long)(gt - time(NULL))), 5);
+	free(tok);
+	free(resp);
+	free(q);
+}
+END_TEST
+
+START_TEST(fetch_failures_are_clear)
+{
+	struct sp_errinfo ei;
+	struct srv s;
+	uint8_t *q, *resp;
+	size_t qlen, rlen;
+	struct timespec t0, t1;
+	long ms;
+
+	ck_assert_int_eq(crypto_ts_query_new((const uint8_t *)"sig", 3, NULL, &q, &qlen, &ei), SP_OK);
+
+	srv_start(&s, SRV_CTYPE);
+	ck_assert_int_eq(fetch(&s, q, qlen, 5000, &resp, &rlen, &ei), SP_ERR_CRYPTO);
+	srv_stop(&s);
+	ck_assert_str_eq(ei.reason, "ts_malformed");
+	ck_assert_ptr_nonnull(strstr(ei.msg, "text/html"));
+	ck_assert_ptr_null(resp);
+
+	srv_start(&s, SRV_STALL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(fetch(&s, q, qlen, 300, &resp, &rlen, &ei), SP_ERR_TIMEOUT);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	srv_stop(&s);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	ck_assert_int_lt(ms, 2000);
+
+	srv_start(&s, SRV_HUGE);
+	ck_assert_int_eq(fetch(&s, q, qlen, 5000, &resp, &rlen, &ei), SP_ERR_TOO_LARGE);
+	srv_stop(&s);
+
+	srv_start(&s, SRV_500);
+	ck_assert_int_eq(fetch(&s, q, qlen, 5000, &resp, &rlen, &ei), SP_ERR_UNAVAILABLE);
+	srv_stop(&s);
+	ck_assert_ptr_nonnull(strstr(ei.msg, "500"));
+
+	/* Nobody listening any more on that port. */
+	ck_assert_int_eq(fetch(&s, q, qlen, 5000, &resp, &rlen, &ei), SP_ERR_UNAVAILABLE);
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_ts_fetch("ftp://127.0.0.1/", q, qlen, 1000, NULL, NULL, &resp, &rlen,
+					 &ei),
+			 SP_ERR_CONFIG);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_ts_fetch("http://127.0.0.1:1/", q, qlen, 1000, "u", "p", &resp,
+					 &rlen, &ei),
+			 SP_ERR_CONFIG);
+	ck_assert_ptr_nonnull(strstr(ei.msg, "https"));
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_ts_fetch("https://127.0.0.1:1/", q, qlen, 1000, "u", NULL, &resp,
+					 &rlen, &ei),
+			 SP_ERR_CONFIG);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_ts_fetch("http://127.0.0.1:1/", q, qlen, 0, NULL, NULL, &resp, &rlen,
+					 &ei),
+			 SP_ERR_CONFIG);
+	free(q);
+}
+END_TEST
+
+static Suite *
+crypto_ts_fetch_suite(void)
+{
+	Suite *s = suite_create("crypto_ts_fetch");
+	TCase *tc = tcase_create("fetch");
+
+	tcase_add_unchecked_fixture(tc, pki_setup, pki_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, fetch_from_a_tsa);
+	tcase_add_test(tc, fetch_failures_are_clear);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(crypto_ts_fetch_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
