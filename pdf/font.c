@@ -316,7 +316,6 @@ int font_load(struct pdf_doc *doc, qpdf_oh fd, struct font **out, struct sp_erri
 		load_cmap(doc, tu, &f->tounicode);
 	if (strcmp(subtype, "Type0") == 0) {
 		f->composite = 1;
-		f->two_byte = 1;
 		f->missing_w = 1000;
 		encs = tobj_key(doc, fd, "/Encoding");
 		if (qpdf_oh_is_stream(doc->q, encs)) {
@@ -383,9 +382,11 @@ size_t font_next_code(const struct font *f, const unsigned char *p, size_t avail
 
 	*nuni = 0;
 	*is_space = 0;
-	if (f->composite)
-		n = cmap_code_len(f->encoding ? f->encoding : f->tounicode, p, avail,
-				  f->encoding ? 1 : 2);
+	/* Identity and Uni* CMaps are 2 bytes a code whatever ToUnicode's ranges say */
+	if (f->composite && f->encoding)
+		n = cmap_code_len(f->encoding, p, avail, 1);
+	else if (f->composite)
+		n = 2;
 	else
 		n = 1;
 	if (n > avail)
