@@ -333,7 +333,5 @@ out:
 	OPENSSL_free(der);
 	OPENSSL_free(reqder);
 	sp_buf_cleanup(&resp);
-	if (r != SP_OK)
-		sp_errinfo_prefix(ei, "OCSP");
 	return r;
 }
