@@ -208,8 +208,11 @@ server_run(const struct config *cfg, int port, int worker, server_routes_fn extr
 	if (metrics_new(router_count(srv.router), &srv.metrics, &ei) != SP_OK)
 		goto out;
 	if (cfg->server.tls &&
-	    tls_ctx_new(cfg->server.tls_cert, cfg->server.tls_key, &srv.ssl_ctx, &ei) != SP_OK)
+	    tls_ctx_new(cfg->server.tls_cert, cfg->server.tls_key, &srv.ssl_ctx, &ei) != SP_OK) {
+		/* Unreadable or mismatched certificate files are a configuration error. */
+		r = 78;
 		goto out;
+	}
 	memset(&dbo, 0, sizeof(dbo));
 	dbo.conninfo = cfg->database.url;
 	dbo.size = cfg->database.pool_size;

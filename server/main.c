@@ -71,11 +71,9 @@ cmd_migrate(const struct config *cfg, const char *dir)
 	}
 	if (db_migrate(cfg->database.url, dir, &applied, &ei) != SP_OK) {
 		fprintf(stderr, "sealpactd: migrate %s: %s\n", dir, ei.msg);
-		log_event(LOG_ERROR, NULL, "migrate failed", "{s:s,s:s,s:s}", "dir", dir, "error",
-			  sp_errname(ei.code), "detail", ei.msg);
 		return 1;
 	}
-	log_event(LOG_INFO, NULL, "migrations applied", "{s:s,s:i}", "dir", dir, "applied", applied);
+	printf("sealpactd: %d migration%s applied from %s\n", applied, applied == 1 ? "" : "s", dir);
 	return 0;
 }
 

@@ -229,8 +229,8 @@ typedef int (*server_routes_fn)(struct router *rt, struct sp_errinfo *ei);
 /*
  * Run one serving process until SIGTERM/SIGINT has drained it: binds port
  * (worker is the index shown in logs), serves, returns the exit status:
- * 0 after a clean drain, 1 when the shutdown deadline passed, 71 when
- * start-up failed. Call it in the process's main thread, once.
+ * 0 after a clean drain, 1 when the shutdown deadline passed, 78 when the
+ * TLS files are unusable, 71 when start-up failed otherwise. Call it in the process's main thread, once.
  */
 int server_run(const struct config *cfg, int port, int worker, server_routes_fn extra);
 

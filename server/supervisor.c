@@ -54,6 +54,15 @@ supervisor_run(const struct config *cfg)
 	if (n > MAX_WORKERS)
 		n = MAX_WORKERS;
 	sp_errinfo_init(&ei);
+	/* Check the TLS files once here so that a bad one stops start-up with 78. */
+	if (cfg->server.tls) {
+		struct ssl_ctx_st *probe = NULL;
+		if (tls_ctx_new(cfg->server.tls_cert, cfg->server.tls_key, &probe, &ei) != SP_OK) {
+			log_event(LOG_ERROR, NULL, "start-up failed", "{s:s}", "detail", ei.msg);
+			return 78;
+		}
+		tls_ctx_free(probe);
+	}
 	/* Reserve the (possibly kernel-chosen) port so every child binds the same one. */
 	if (server_socket_bind(cfg->server.host, cfg->server.port, 0, &resfd, &port, &ei) != SP_OK) {
 		log_event(LOG_ERROR, NULL, "start-up failed", "{s:s}", "detail", ei.msg);
@@ -102,7 +111,8 @@ supervisor_run(const struct config *cfg)
 		}
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 			int clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-			int startup = WIFEXITED(status) && WEXITSTATUS(status) == 71;
+			int startup = WIFEXITED(status) &&
+				      (WEXITSTATUS(status) == 71 || WEXITSTATUS(status) == 78);
 
 			for (i = 0; i < n && kids[i].pid != pid; i++)
 				;

@@ -206,17 +206,18 @@ drop_db(void)
 }
 
 static void
-start_server(const char *db_url, const char *timeout_ms)
+start_server_ex(const char *db_url, const char *timeout_ms, const char *shutdown_ms)
 {
-	char e_url[600], e_timeout[64];
+	char e_url[600], e_timeout[64], e_shutdown[64];
 	char *envp[] = { e_url, "SEALPACT_SERVER_TLS=false", "SEALPACT_SERVER_THREADS=2",
 			 "SEALPACT_DATABASE_POOL_SIZE=2", "SEALPACT_DATABASE_CONNECT_TIMEOUT_MS=500",
-			 "SEALPACT_SERVER_SHUTDOWN_TIMEOUT_MS=10000", "SEALPACT_LOG_LEVEL=warn",
-			 e_timeout, NULL };
+			 e_shutdown, "SEALPACT_LOG_LEVEL=warn", e_timeout, NULL };
 	int i, fd;
 
 	snprintf(e_url, sizeof(e_url), "SEALPACT_DATABASE_URL=%s", db_url);
 	snprintf(e_timeout, sizeof(e_timeout), "SEALPACT_SERVER_REQUEST_TIMEOUT_MS=%s", timeout_ms);
+	snprintf(e_shutdown, sizeof(e_shutdown), "SEALPACT_SERVER_SHUTDOWN_TIMEOUT_MS=%s",
+		 shutdown_ms);
 	server_port = free_port();
 	server_pid = fork();
 	ck_assert_int_ge(server_pid, 0);
@@ -243,6 +244,12 @@ start_server(const char *db_url, const char *timeout_ms)
 		usleep(20 * 1000);
 	}
 	ck_abort_msg("server did not start listening");
+}
+
+static void
+start_server(const char *db_url, const char *timeout_ms)
+{
+	start_server_ex(db_url, timeout_ms, "10000");
 }
 
 static int
@@ -531,6 +538,24 @@ START_TEST(sigterm_drains_in_flight_requests)
 }
 END_TEST
 
+START_TEST(shutdown_deadline_exits_1)
+{
+	int fd;
+	const char *req = "GET /t/job/3000 HTTP/1.1\r\nHost: x\r\n\r\n";
+	double t0;
+
+	start_server_ex("postgresql://127.0.0.1:1/none", "30000", "300");
+	fd = connect_port(server_port);
+	send_all(fd, req, strlen(req));
+	usleep(100 * 1000);
+	t0 = now_s();
+	/* The job outlives server.shutdown_timeout_ms: the process gives up with 1. */
+	ck_assert_int_eq(stop_server(), 1);
+	ck_assert_double_lt(now_s() - t0, 2.0);
+	close(fd);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -546,6 +571,7 @@ main(void)
 	tcase_add_test(tc, async_replies_and_client_disconnects);
 	tcase_add_test(tc, deadline_answers_504_and_late_reply_is_harmless);
 	tcase_add_test(tc, sigterm_drains_in_flight_requests);
+	tcase_add_test(tc, shutdown_deadline_exits_1);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
