@@ -303,6 +303,7 @@ START_TEST(token_fields_and_openssl_verify)
 	TS_RESP *rsp;
 	TS_TST_INFO *info;
 	const TS_ACCURACY *acc;
+	ASN1_OBJECT *pol;
 	PKCS7_SIGNER_INFO *si;
 	char reason[64];
 	const uint64_t serial = UINT64_C(0xfedcba9876543210);
@@ -325,7 +326,9 @@ START_TEST(token_fields_and_openssl_verify)
 	ck_assert(v == serial);
 	ck_assert_int_eq(ASN1_INTEGER_get_uint64(&v, TS_TST_INFO_get_nonce(info)), 1);
 	ck_assert(v == x.nonce);
-	ck_assert_int_eq(OBJ_cmp(TS_TST_INFO_get_policy_id(info), OBJ_txt2obj(POLICY, 1)), 0);
+	pol = OBJ_txt2obj(POLICY, 1);
+	ck_assert_int_eq(OBJ_cmp(TS_TST_INFO_get_policy_id(info), pol), 0);
+	ASN1_OBJECT_free(pol);
 	acc = TS_TST_INFO_get_accuracy(info);
 	ck_assert_ptr_nonnull(acc);
 	ck_assert_int_eq(ASN1_INTEGER_get(TS_ACCURACY_get_seconds(acc)), 1);
