@@ -130,7 +130,8 @@ void crypto_cert_result_cleanup(struct crypto_cert_result *res);
  * `at`, every signature good; the leaf's keyUsage present with
  * digitalSignature or nonRepudiation and the leaf not a CA; then revocation:
  * OCSP (when enabled; responses verified against the store and cached until
- * their nextUpdate), else a current CRL signed by the issuer. A certificate
+ * their nextUpdate), else a current CRL signed by the issuer; an issuing CA
+ * listed on a current CRL of its own issuer is refused too. A certificate
  * revoked after `at` passes (a signature made before its revocation stays
  * good). Revocation is always asked about now; `at` only moves validity.
  * Returns SP_OK and fills *res (cleanup with crypto_cert_result_cleanup), or

@@ -330,6 +330,36 @@ source_name(enum crypto_rev_source s)
 	return s == CRYPTO_REV_SRC_CRL ? "the CRL" : "OCSP";
 }
 
+/*
+ * The issuing CAs between the leaf and the root: refused when a usable CRL
+ * from their own issuer lists them. Only CRLs count here and no answer is
+ * fine: CA revocation is rare, published by CRL, and a missing root CRL must
+ * not block every signer.
+ */
+static int
+check_ca_revocation(struct crypto_trust *t, STACK_OF(X509) *chain, time_t at,
+		    struct sp_errinfo *ei)
+{
+	struct trust_rev rev;
+	struct sp_errinfo ce;
+	char subj[256];
+	int i;
+
+	for (i = 1; i + 1 < sk_X509_num(chain); i++) {
+		sp_errinfo_init(&ce);
+		if (trust_crl_status(t, sk_X509_value(chain, i), sk_X509_value(chain, i + 1), &rev,
+				     &ce) != SP_OK || rev.status != CRYPTO_REV_REVOKED)
+			continue;
+		if (at != 0 && rev.revoked_at > at)
+			continue;
+		subject_of(sk_X509_value(chain, i), subj, sizeof(subj));
+		return sp_err_reason(ei, SP_ERR_CRYPTO, CRYPTO_REASON_CERT_REVOKED,
+				     "the issuing CA certificate (%s) was revoked (the CRL says so)",
+				     subj);
+	}
+	return SP_OK;
+}
+
 /* Revocation of chain[0] by its issuer chain[1]; fills res's rev_* fields. */
 static int
 check_revocation(struct crypto_trust *t, STACK_OF(X509) *chain, STACK_OF(X509) *untrusted,
@@ -448,7 +478,8 @@ crypto_cert_check(struct crypto_trust *t, X509 *leaf, STACK_OF(X509) *extra, tim
 		goto out;
 	if ((r = crypto_cert_info_get(leaf, &res->info, ei)) != SP_OK)
 		goto out;
-	if ((r = check_revocation(t, chain, untrusted, at, res, ei)) != SP_OK)
+	if ((r = check_ca_revocation(t, chain, at, ei)) != SP_OK ||
+	    (r = check_revocation(t, chain, untrusted, at, res, ei)) != SP_OK)
 		goto out;
 	res->chain = chain;
 	chain = NULL; /* transferred */

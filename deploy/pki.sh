@@ -29,6 +29,7 @@
 #   server.key server.crt      TLS server, SAN DNS:localhost, IP:127.0.0.1
 #   server-chain.pem           server.crt then ca.pem (what a TLS server sends)
 #   crl.pem crl.der            the issuing CA's CRL (lists bad/revoked.crt)
+#   root-crl.pem               the root's CRL (lists bad/revoked-ca.pem)
 #   bad/other-root.{key,pem}   a root nobody trusts
 #   bad/untrusted.{key,crt}    a signing certificate issued by bad/other-root
 #   bad/expired.{key,crt}      valid 2020-01-01 .. 2021-01-01
@@ -36,6 +37,10 @@
 #   bad/revoked.{key,crt}      revoked (keyCompromise) in index.txt and crl.pem
 #   bad/wrongku.{key,crt}      keyUsage keyEncipherment only
 #   bad/tampered.{key,crt}     orgs/<first>/ec.crt with one signature byte flipped
+#   bad/by-leaf.{key,crt}      "issued" by orgs/<first>/ec (a signing certificate
+#                              acting as a CA)
+#   bad/revoked-ca.{key,pem}   a second issuing CA under the root, revoked in root-crl.pem
+#   bad/revoked-ca-leaf.{key,crt}  a signing certificate issued by bad/revoked-ca
 # All bad/* leaves (except untrusted) are in index.txt, so the responder
 # answers for them. Every bad leaf belongs to the first organization.
 set -euo pipefail
@@ -106,6 +111,7 @@ credit_check() {
 [ -f serial ] || openssl rand -hex 8 | tr a-f A-F | sed 's/^./1/' >serial
 [ -f root-db/serial ] || openssl rand -hex 8 | tr a-f A-F | sed 's/^./2/' >root-db/serial
 [ -f crlnumber ] || echo 1000 >crlnumber
+[ -f root-db/crlnumber ] || echo 1000 >root-db/crlnumber
 
 cat >openssl.cnf <<EOF
 # Made by deploy/pki.sh; development only.
@@ -134,10 +140,12 @@ dir = $out/root-db
 database = \$dir/index.txt
 new_certs_dir = \$dir/newcerts
 serial = \$dir/serial
+crlnumber = \$dir/crlnumber
 certificate = $out/root.pem
 private_key = $out/root.key
 default_md = sha256
 default_days = 10950
+default_crl_days = 365
 policy = policy_any
 unique_subject = no
 utf8 = yes
@@ -325,6 +333,39 @@ if [ ! -f bad/untrusted.crt ]; then
   rm -f bad/untrusted.csr
 fi
 
+if [ ! -f bad/by-leaf.crt ]; then
+  newkey ec bad/by-leaf.key
+  openssl req -new -utf8 -key bad/by-leaf.key -subj "$subj1/CN=由签名证书签发" -out bad/by-leaf.csr
+  openssl x509 -req -in bad/by-leaf.csr -CA "orgs/$slug1/ec.crt" -CAkey "orgs/$slug1/ec.key" \
+    -set_serial 0x$(openssl rand -hex 8) -days 3650 -extfile openssl.cnf -extensions v3_sign \
+    -out bad/by-leaf.crt 2>/dev/null
+  rm -f bad/by-leaf.csr
+fi
+
+if [ ! -f bad/revoked-ca-leaf.crt ]; then
+  newkey ec bad/revoked-ca.key
+  if [ ! -f bad/revoked-ca.pem ]; then
+    openssl req -new -utf8 -key bad/revoked-ca.key -subj "/C=CN/O=sealpact 开发/CN=sealpact Dev Revoked CA" \
+      -out bad/revoked-ca.csr
+    openssl ca -batch -notext -utf8 -name rootca -extensions v3_ca -startdate 20190101000000Z \
+      -enddate 20491231235959Z -in bad/revoked-ca.csr -out bad/revoked-ca.pem.tmp 2>/dev/null
+    openssl ca -batch -name rootca -revoke bad/revoked-ca.pem.tmp -crl_reason cACompromise 2>/dev/null
+    rm -f bad/revoked-ca.csr root-crl.pem
+    mv bad/revoked-ca.pem.tmp bad/revoked-ca.pem
+  fi
+  newkey ec bad/revoked-ca-leaf.key
+  openssl req -new -utf8 -key bad/revoked-ca-leaf.key -subj "$subj1/CN=吊销CA签发" -out bad/revoked-ca-leaf.csr
+  openssl x509 -req -in bad/revoked-ca-leaf.csr -CA bad/revoked-ca.pem -CAkey bad/revoked-ca.key \
+    -set_serial 0x$(openssl rand -hex 8) -days 3650 -extfile openssl.cnf -extensions v3_sign \
+    -out bad/revoked-ca-leaf.crt 2>/dev/null
+  rm -f bad/revoked-ca-leaf.csr
+fi
+
+if [ ! -f root-crl.pem ]; then
+  openssl ca -batch -name rootca -gencrl -out root-crl.pem.tmp 2>/dev/null
+  mv root-crl.pem.tmp root-crl.pem
+fi
+
 if [ ! -f crl.pem ]; then
   log "CRL"
   openssl ca -batch -name issuing -gencrl -out crl.pem.tmp 2>/dev/null
@@ -333,7 +374,7 @@ fi
 openssl crl -in crl.pem -outform DER -out crl.der
 
 # The public material is readable; keys stay 0600 (umask above).
-chmod 644 root.pem ca.pem chain.pem server-chain.pem crl.pem crl.der orgs.tsv ./*.crt orgs/*/*.crt bad/*.crt bad/*.pem \
+chmod 644 root.pem ca.pem chain.pem server-chain.pem crl.pem root-crl.pem crl.der orgs.tsv ./*.crt orgs/*/*.crt bad/*.crt bad/*.pem \
   index.txt 2>/dev/null || true
 chmod 755 . orgs orgs/* bad
 log "ready in $out (OCSP/CRL base URL $base)"

@@ -397,6 +397,60 @@ START_TEST(tampered_signature_is_refused)
 }
 END_TEST
 
+START_TEST(other_chain_failures_are_chain_invalid)
+{
+	struct crypto_trust *t = trust(1, NULL, 1, "crl.pem", 3000);
+	X509 *leaf = load("bad/by-leaf.crt");
+	STACK_OF(X509) *extra = sk_X509_new_null();
+	struct crypto_cert_result res;
+	struct sp_errinfo ei;
+
+	/* A signing certificate used as a CA: the chain exists but is not valid. */
+	ck_assert(sk_X509_push(extra, load("orgs/buyer/ec.crt")));
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_cert_check(t, leaf, extra, 0, &res, &ei), SP_ERR_CRYPTO);
+	ck_assert_str_eq(ei.reason, "chain_invalid");
+	ck_assert_ptr_null(res.chain);
+	sk_X509_pop_free(extra, X509_free);
+	X509_free(leaf);
+	crypto_trust_free(t);
+}
+END_TEST
+
+START_TEST(revoked_issuing_ca_is_refused)
+{
+	char root[700], ca[700], rca[700], crl[700], rcrl[700];
+	const char *roots[] = {root}, *inter[] = {ca, rca}, *crls[] = {crl, rcrl};
+	struct crypto_revocation_opts o = {0, NULL, 0, 0};
+	struct crypto_trust *t = NULL;
+	struct crypto_cert_result res;
+	struct sp_errinfo ei;
+
+	snprintf(root, sizeof(root), "%s/root.pem", pki);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", pki);
+	snprintf(rca, sizeof(rca), "%s/bad/revoked-ca.pem", pki);
+	snprintf(crl, sizeof(crl), "%s/crl.pem", pki);
+	snprintf(rcrl, sizeof(rcrl), "%s/root-crl.pem", pki);
+	/* Without the root's CRL nobody can tell, and revocation is not required. */
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_trust_new(roots, 1, inter, 2, crls, 1, &o, &t, &ei), SP_OK);
+	ck_assert_msg(check(t, "bad/revoked-ca-leaf.crt", 0, &res, &ei) == SP_OK, "%s", ei.msg);
+	crypto_cert_result_cleanup(&res);
+	crypto_trust_free(t);
+	/* With it, the CA is revoked and so is everything under it. */
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_trust_new(roots, 1, inter, 2, crls, 2, &o, &t, &ei), SP_OK);
+	assert_refused(t, "bad/revoked-ca-leaf.crt", 0, SP_ERR_CRYPTO, "cert_revoked");
+	ck_assert_int_eq(check(t, "bad/revoked-ca-leaf.crt", 0, &res, &ei), SP_ERR_CRYPTO);
+	ck_assert_msg(strstr(ei.msg, "issuing CA") != NULL, "%s", ei.msg);
+	/* The good CA's certificates are unaffected by the root's CRL. */
+	ck_assert_msg(check(t, "orgs/buyer/ec.crt", 0, &res, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_int_eq(res.rev_source, CRYPTO_REV_SRC_CRL);
+	crypto_cert_result_cleanup(&res);
+	crypto_trust_free(t);
+}
+END_TEST
+
 START_TEST(unusable_crls_give_no_answer)
 {
 	struct crypto_trust *t;
@@ -667,6 +721,8 @@ trust_suite(void)
 	tcase_add_test(tc, bad_key_usage_is_refused);
 	tcase_add_test(tc, tampered_signature_is_refused);
 	tcase_add_test(tc, unusable_crls_give_no_answer);
+	tcase_add_test(tc, other_chain_failures_are_chain_invalid);
+	tcase_add_test(tc, revoked_issuing_ca_is_refused);
 	tcase_add_test(tc, malformed_certificates_are_refused);
 	tcase_add_test(tc, ocsp_cache_answers_without_network);
 	tcase_add_test(tc, cert_info_matches_openssl);
