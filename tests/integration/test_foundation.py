@@ -197,5 +197,47 @@ class GracefulShutdown(ServerTestCase):
         self.assertGreater(n, 1000, out)
 
 
+class Workers(ServerTestCase):
+    """server.workers: 2 forks two serving processes on one port (SO_REUSEPORT)."""
+
+    server_extra = {"server": {"workers": 2}}
+
+    def children(self):
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.server.proc.pid)],
+                             capture_output=True, text=True).stdout
+        return [int(x) for x in out.split()]
+
+    def test_two_processes_serve_and_stop_cleanly(self):
+        deadline = time.time() + 10
+        while time.time() < deadline and len(self.children()) < 2:
+            time.sleep(0.1)
+        kids = self.children()
+        self.assertEqual(len(kids), 2, self.server.log())
+        # Many fresh connections: the kernel spreads them over both processes,
+        # and every one is answered.
+        for _ in range(40):
+            self.assertEqual(self.server.request("GET", "/readyz")[0], 200)
+        pids = set()
+        for line in self.server.log_lines():
+            if line.get("route") == "/readyz" and "pid" in line:
+                pids.add(line["pid"])
+        if pids:
+            self.assertEqual(len(pids), 2, "only one process answered: %s" % pids)
+        # A crashed worker is replaced.
+        os.kill(kids[0], signal.SIGKILL)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            now = self.children()
+            if len(now) == 2 and kids[0] not in now:
+                break
+            time.sleep(0.1)
+        self.assertEqual(len(self.children()), 2, self.server.log()[-3000:])
+        self.assertEqual(self.server.request("GET", "/healthz")[0], 200)
+        self.server.signal(signal.SIGTERM)
+        self.assertEqual(self.server.wait(30), 0, self.server.log()[-3000:])
+        for pid in self.children():
+            self.fail("worker %d outlived the supervisor" % pid)
+
+
 if __name__ == "__main__":
     unittest.main()
