@@ -97,14 +97,16 @@ static int cmp_xent(const void *a, const void *b)
 /* /Root, /Info, /ID and /Prev, shared by both trailer kinds. */
 static int trailer_keys(struct sp_buf *b, const struct pdf_doc *doc, int size)
 {
-	qpdf_oh id;
+	qpdf_oh id, info;
 	int r;
 
 	if ((r = sp_buf_printf(b, "/Size %d /Root %d %d R", size, doc->info.root_obj,
 			       doc->info.root_gen)) < 0)
 		return r;
-	if (doc->info.info_obj > 0 &&
-	    (r = sp_buf_printf(b, " /Info %d %d R", doc->info.info_obj, doc->info.info_gen)) < 0)
+	/* /Info as it was: usually a reference, rarely a direct dictionary. */
+	info = qpdf_oh_get_key(doc->q, qpdf_get_trailer(doc->q), "/Info");
+	if ((qpdf_oh_is_indirect(doc->q, info) || qpdf_oh_is_dictionary(doc->q, info)) &&
+	    ((r = sp_buf_addstr(b, " /Info ")) < 0 || (r = pdfw_obj(b, doc->q, info, 0)) < 0))
 		return r;
 	if (doc->info.has_id) {
 		id = qpdf_oh_get_key(doc->q, qpdf_get_trailer(doc->q), "/ID");

@@ -69,6 +69,26 @@ static void qpdf_counts(const unsigned char *d, size_t n, int *annots, int maxpa
 	qpdf_cleanup(&q);
 }
 
+/* /Info and /ID of the original survive the updates. */
+static void trailer_kept(const unsigned char *d, size_t n)
+{
+	qpdf_data q = qpdf_init();
+	qpdf_oh tr;
+	size_t len = 0;
+	const char *id;
+
+	qpdf_silence_errors(q);
+	ck_assert_int_eq(qpdf_read_memory(q, "out.pdf", (const char *)d, n, "") & QPDF_ERRORS, 0);
+	tr = qpdf_get_trailer(q);
+	ck_assert_str_eq(qpdf_oh_get_utf8_value(q, qpdf_oh_get_key(q, qpdf_oh_get_key(q, tr, "/Info"),
+								     "/Title")), "Contract");
+	id = qpdf_oh_get_binary_string_value(q, qpdf_oh_get_array_item(q, qpdf_oh_get_key(q, tr,
+									"/ID"), 0), &len);
+	ck_assert_uint_eq(len, 16);
+	ck_assert_mem_eq(id, "\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\xcc\xdd\xee\xff", 16);
+	qpdf_cleanup(&q);
+}
+
 /* What every prepared file must satisfy; writes it as name and runs qpdf --check. */
 static void check_prepared(const struct pdf_sig_prepared *p, const unsigned char *orig,
 			   size_t orig_len, enum pdf_xref_kind kind, const char *name)
@@ -588,6 +608,7 @@ START_TEST(two_signatures_in_a_row)
 			       "second.pdf");
 		qpdf_counts(p2.data, p2.len, annots, 3, &sig);
 		ck_assert_int_eq(sig, 2);
+		trailer_kept(p2.data, p2.len);
 		ck_assert(annots[0] == 1 && annots[1] == 2 && annots[2] == 1);
 		ck_assert_ptr_nonnull(memmem(p2.data + p1.len, p2.len - p1.len, "(Signature2)", 12) ?
 					      (void *)1 : memmem(p2.data + p1.len, p2.len - p1.len,

@@ -244,6 +244,68 @@ START_TEST(seam_renders_at_right_edge_of_every_page)
 }
 END_TEST
 
+/*
+ * The issue's acceptance case: the 30-page Chinese contract of the text
+ * locator fixtures, a keyword seal on every "乙方（盖章）" and a seam seal over
+ * all pages in one signature.
+ */
+START_TEST(contract30_keyword_and_seam)
+{
+	struct pdf_placement pl[2] = {
+		{ .mode = PDF_PLACE_KEYWORD, .keyword = "乙方（盖章）" },
+		{ .mode = PDF_PLACE_SEAM, .pages = "all", .y = 300 },
+	};
+	struct pdf_placement whole = { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 400, .y = 300 };
+	const char *src = getenv("SEALPACT_SOURCE_DIR");
+	unsigned char *d, *s, *txt, *one;
+	size_t n, sn, tn, on;
+	char path[512], png[600];
+	const char *q;
+	long edge, total = 0, ref;
+	unsigned w, h;
+	int i, valid = 0, entries = 0;
+
+	snprintf(path, sizeof(path), "%s/tests/fixtures/contracts/contract30.pdf",
+		 src ? src : "../..");
+	d = read_file(path, &n);
+	ck_assert_msg(d != NULL, "missing fixture %s", path);
+	s = sign_with_openssl(d, n, pl, 2, &sn);
+	snprintf(path, sizeof(path), "%s/c30.pdf", dir);
+	write_file(path, s, sn);
+	ck_assert_int_eq(run("qpdf --check %s >/dev/null", path), 0);
+	ck_assert_int_eq(run("pdfsig -nssdir sql:%s/nss %s > %s/c30.txt 2>&1", dir, path, dir), 0);
+	snprintf(path, sizeof(path), "%s/c30.txt", dir);
+	txt = read_file(path, &tn);
+	for (q = (char *)txt; (q = strstr(q, "Signature #")); q++)
+		entries++;
+	for (q = (char *)txt; (q = strstr(q, "Signature Validation: Signature is Valid.")); q++)
+		valid++;
+	/* 30 keyword widgets and 30 seam slices of one signature, all valid. */
+	ck_assert_int_eq(entries, 60);
+	ck_assert_int_eq(valid, 60);
+	ck_assert_ptr_null(strstr((char *)txt, "Not total document signed"));
+	free(txt);
+	ck_assert_int_eq(run("pdftoppm -cropbox -r 72 -png %s/c30.pdf %s/c30", dir, dir), 0);
+	for (i = 1; i <= 30; i++) {
+		snprintf(png, sizeof(png), "%s/c30-%02d.png", dir, i);
+		edge = red_pixels(png, &w, &h, 1.0 - 6.0 / 595, 1);
+		ck_assert_msg(edge > 0, "page %d: no red pixels at the right edge", i);
+		total += edge;
+	}
+	one = sign_with_openssl(d, n, &whole, 1, &on);
+	snprintf(path, sizeof(path), "%s/c30one.pdf", dir);
+	write_file(path, one, on);
+	ck_assert_int_eq(run("pdftoppm -cropbox -r 72 -png -f 1 -l 1 %s %s/c30one", path, dir), 0);
+	snprintf(png, sizeof(png), "%s/c30one-01.png", dir);
+	ref = red_pixels(png, &w, &h, 0.5, 1);
+	ck_assert_msg(ref > 100 && labs(total - ref) < ref / 4,
+		      "30 slices hold %ld red pixels, the whole seal %ld", total, ref);
+	free(one);
+	free(s);
+	free(d);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pdf_sign");
@@ -255,6 +317,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, earlier_signature_stays_valid_in_pdfsig);
 	tcase_add_test(tc, seam_renders_at_right_edge_of_every_page);
+	tcase_add_test(tc, contract30_keyword_and_seam);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
