@@ -314,6 +314,7 @@ if [ ! -f bad/tampered.crt ]; then
   openssl x509 -in "orgs/$slug1/ec.crt" -outform DER -out bad/tampered.der
   n=$(($(stat -c %s bad/tampered.der) - 1))
   b=$(od -An -tu1 -j "$n" -N1 bad/tampered.der | tr -d ' ')
+  # shellcheck disable=SC2059 # the format is the octal escape of one byte
   printf "$(printf '\\%03o' $((b ^ 1)))" |
     dd of=bad/tampered.der bs=1 seek="$n" conv=notrunc status=none
   openssl x509 -inform DER -in bad/tampered.der -out bad/tampered.crt
@@ -328,7 +329,7 @@ if [ ! -f bad/untrusted.crt ]; then
   newkey ec bad/untrusted.key
   openssl req -new -utf8 -key bad/untrusted.key -subj "$subj1/CN=不受信任签发" -out bad/untrusted.csr
   openssl x509 -req -in bad/untrusted.csr -CA bad/other-root.pem -CAkey bad/other-root.key \
-    -set_serial 0x$(openssl rand -hex 8) -days 3650 -extfile openssl.cnf -extensions v3_sign \
+    -set_serial "0x$(openssl rand -hex 8)" -days 3650 -extfile openssl.cnf -extensions v3_sign \
     -out bad/untrusted.crt 2>/dev/null
   rm -f bad/untrusted.csr
 fi
@@ -337,7 +338,7 @@ if [ ! -f bad/by-leaf.crt ]; then
   newkey ec bad/by-leaf.key
   openssl req -new -utf8 -key bad/by-leaf.key -subj "$subj1/CN=由签名证书签发" -out bad/by-leaf.csr
   openssl x509 -req -in bad/by-leaf.csr -CA "orgs/$slug1/ec.crt" -CAkey "orgs/$slug1/ec.key" \
-    -set_serial 0x$(openssl rand -hex 8) -days 3650 -extfile openssl.cnf -extensions v3_sign \
+    -set_serial "0x$(openssl rand -hex 8)" -days 3650 -extfile openssl.cnf -extensions v3_sign \
     -out bad/by-leaf.crt 2>/dev/null
   rm -f bad/by-leaf.csr
 fi
@@ -356,7 +357,7 @@ if [ ! -f bad/revoked-ca-leaf.crt ]; then
   newkey ec bad/revoked-ca-leaf.key
   openssl req -new -utf8 -key bad/revoked-ca-leaf.key -subj "$subj1/CN=吊销CA签发" -out bad/revoked-ca-leaf.csr
   openssl x509 -req -in bad/revoked-ca-leaf.csr -CA bad/revoked-ca.pem -CAkey bad/revoked-ca.key \
-    -set_serial 0x$(openssl rand -hex 8) -days 3650 -extfile openssl.cnf -extensions v3_sign \
+    -set_serial "0x$(openssl rand -hex 8)" -days 3650 -extfile openssl.cnf -extensions v3_sign \
     -out bad/revoked-ca-leaf.crt 2>/dev/null
   rm -f bad/revoked-ca-leaf.csr
 fi

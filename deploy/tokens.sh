@@ -18,7 +18,7 @@
 set -euo pipefail
 
 pki=${1:-}; dir=${2:-}
-[ -n "$pki" ] && [ -n "$dir" ] || { echo "usage: tokens.sh PKIDIR TOKENDIR" >&2; exit 64; }
+if [ -z "$pki" ] || [ -z "$dir" ]; then echo "usage: tokens.sh PKIDIR TOKENDIR" >&2; exit 64; fi
 [ -f "$pki/orgs.tsv" ] || { echo "tokens.sh: $pki/orgs.tsv missing (run deploy/pki.sh first)" >&2; exit 1; }
 pki=$(cd "$pki" && pwd)
 
@@ -61,7 +61,7 @@ while IFS=$'\t' read -r slug name code; do
     label="$slug-$alg"
     key="$pki/orgs/$slug/$alg.key"
     crt="$pki/orgs/$slug/$alg.crt"
-    [ -f "$key" ] && [ -f "$crt" ] || { echo "tokens.sh: $key or $crt missing" >&2; exit 1; }
+    if [ ! -f "$key" ] || [ ! -f "$crt" ]; then echo "tokens.sh: $key or $crt missing" >&2; exit 1; fi
     if has_token "$label" && ! complete "$label"; then
       # Left half-made by an interrupted run: remake it.
       softhsm2-util --delete-token --token "$label" >/dev/null

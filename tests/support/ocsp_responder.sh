@@ -13,7 +13,7 @@
 set -euo pipefail
 cmd=${1:-}; dir=${2:-}
 usage() { echo "usage: ocsp_responder.sh start DIR PKIDIR PORT | stop DIR" >&2; exit 2; }
-[ -n "$cmd" ] && [ -n "$dir" ] || usage
+if [ -z "$cmd" ] || [ -z "$dir" ]; then usage; fi
 
 stop() {
   [ -f "$dir/ocsp.pid" ] || return 0
@@ -29,7 +29,7 @@ stop() {
 case "$cmd" in
 start)
   pki=${3:-}; port=${4:-}
-  [ -n "$pki" ] && [ -n "$port" ] || usage
+  if [ -z "$pki" ] || [ -z "$port" ]; then usage; fi
   for f in index.txt ocsp.crt ocsp.key ca.pem; do
     [ -f "$pki/$f" ] || { echo "ocsp_responder.sh: $pki/$f missing (run deploy/pki.sh)" >&2; exit 1; }
   done
