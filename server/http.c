@@ -145,16 +145,6 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
-static int
-routes_register_all(struct router *rt, struct sp_errinfo *ei)
-{
-	int r;
-
-	if ((r = routes_health_register(rt, ei)) != SP_OK)
-		return r;
-	return SP_OK;
-}
-
 static void
 server_cleanup(struct server *srv)
 {

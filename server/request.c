@@ -409,7 +409,11 @@ request_dispatch(struct evhttp_request *req, void *server_arg)
 		evhttp_connection_set_closecb(r->evcon, on_conn_close, r);
 	}
 	if (evhttp_request_get_uri(req) == NULL) {
-		/* evhttp's own parse failure: no URI, the status says which. */
+		/*
+		 * Defensive: libevent 2.1 answers its own parse failures (bad
+		 * request line, headers over the cap, bodies over evhttp's cap)
+		 * itself with an HTML page and never calls us without a URI.
+		 */
 		log_path_copy(r->log_path, "");
 		request_header_add(r, "Connection", "close");
 		if (evhttp_request_get_response_code(req) == 413)

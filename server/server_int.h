@@ -183,6 +183,11 @@ struct server *request_server(const struct request *r);
 /* The evhttp entry point: builds the context, routes, runs the handler. */
 void request_dispatch(struct evhttp_request *req, void *server_arg);
 
+/* ---- routes.c ------------------------------------------------------------------------------- */
+
+/* Register every route module of the table in routes.c. Start-up only. */
+int routes_register_all(struct router *rt, struct sp_errinfo *ei) SP_WUR;
+
 /* ---- http.c / tls.c: one serving process ------------------------------------------------ */
 
 struct server {

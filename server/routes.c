@@ -1,0 +1,22 @@
+/*
+ * routes.c: the route modules of sealpactd. A later feature adds its module
+ * (one `int routes_<name>_register(struct router *, struct sp_errinfo *)`
+ * declared in server.h) to this table and nothing else.
+ */
+#include "server_int.h"
+
+static int (*const modules[])(struct router *rt, struct sp_errinfo *ei) = {
+	routes_health_register,
+};
+
+int
+routes_register_all(struct router *rt, struct sp_errinfo *ei)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < SP_ARRAY_LEN(modules); i++)
+		if ((r = modules[i](rt, ei)) != SP_OK)
+			return r;
+	return SP_OK;
+}
