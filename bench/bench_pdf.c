@@ -48,11 +48,15 @@ int main(int argc, char **argv)
 		struct pdf_doc *doc = NULL;
 		struct sp_errinfo ei;
 
+		double t0 = now_ms(), topen;
+
 		sp_errinfo_init(&ei);
 		if (pdf_doc_open(d, n, &doc, &ei) != SP_OK) {
 			fprintf(stderr, "open: %s\n", ei.msg);
 			return 1;
 		}
+		topen = now_ms() - t0;
+		printf("%-6d %-10s %12.3f %14zu (document bytes)\n", sizes[si], "open", topen, n);
 		for (mi = 0; mi < SP_ARRAY_LEN(modes); mi++) {
 			struct pdf_seal s = { seal, seal_len, 0 };
 			struct pdf_placement pl = { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 300,

@@ -264,6 +264,22 @@ static int read_trailer(struct pdf_doc *doc, struct sp_errinfo *ei)
 	return SP_OK;
 }
 
+/*
+ * qpdf reads objects lazily and repairs a broken xref when it first meets a
+ * bad offset. Resolve every object once (dictionaries only, no stream data)
+ * so that the damage shows now, at open, and not halfway through an update.
+ */
+static void resolve_all(struct pdf_doc *doc)
+{
+	long long i;
+
+	for (i = 1; i < doc->info.size; i++) {
+		qpdf_oh oh = qpdf_get_object_by_id(doc->q, (int)i, 0);
+		(void)qpdf_oh_get_type_code(doc->q, oh);
+		qpdf_oh_release(doc->q, oh);
+	}
+}
+
 /* qpdf reports repairs as warnings; a repaired file has no trustworthy xref to chain to. */
 static void scan_warnings(struct pdf_doc *doc)
 {
@@ -351,6 +367,7 @@ int pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out,
 	}
 	if ((r = read_form(doc, ei)) < 0)
 		goto out;
+	resolve_all(doc);
 	if (qpdf_has_error(doc->q)) {
 		r = qpdf_fail(ei, doc->q, "reading the PDF");
 		goto out;

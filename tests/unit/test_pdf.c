@@ -200,6 +200,7 @@ START_TEST(reader_refuses_bad_input)
 	struct pdf_doc *doc = NULL;
 	struct pdf_sig_prepared p;
 	struct pdf_sig_params par = { .signing_time = T0 };
+	struct pdf_doc_info info;
 	unsigned char *d, *e, *bad;
 	size_t n, en, i;
 	char *deep;
@@ -228,6 +229,20 @@ START_TEST(reader_refuses_bad_input)
 	ck_assert_int_eq(pdf_sig_prepare(doc, &par, NULL, 0, NULL, 0, &p, &ei), SP_ERR_PDF);
 	ck_assert_ptr_nonnull(strstr(ei.msg, "damaged"));
 	ck_assert_ptr_null(p.data);
+	pdf_doc_free(doc);
+	doc = NULL;
+	free(bad);
+
+	/* A wrong xref offset for an object the update never touches (the font):
+	 * qpdf repairs it, the reader notices at open, the writer refuses. */
+	bad = malloc(n);
+	memcpy(bad, d, n);
+	memcpy(strstr((char *)bad, "\nxref\n") + 6 + 4 + 20 * 3, "0000000003", 10);
+	doc = open_ok(bad, n);
+	pdf_doc_info_get(doc, &info);
+	ck_assert_int_eq(info.damaged, 1);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_sig_prepare(doc, &par, NULL, 0, NULL, 0, &p, &ei), SP_ERR_PDF);
 	pdf_doc_free(doc);
 	doc = NULL;
 	free(bad);
