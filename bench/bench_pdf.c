@@ -48,14 +48,14 @@ int main(int argc, char **argv)
 		struct pdf_doc *doc = NULL;
 		struct sp_errinfo ei;
 
-		double t0 = now_ms(), topen;
+		double topen = now_ms();
 
 		sp_errinfo_init(&ei);
 		if (pdf_doc_open(d, n, &doc, &ei) != SP_OK) {
 			fprintf(stderr, "open: %s\n", ei.msg);
 			return 1;
 		}
-		topen = now_ms() - t0;
+		topen = now_ms() - topen;
 		printf("%-6d %-10s %12.3f %14zu (document bytes)\n", sizes[si], "open", topen, n);
 		for (mi = 0; mi < SP_ARRAY_LEN(modes); mi++) {
 			struct pdf_seal s = { seal, seal_len, 0 };
