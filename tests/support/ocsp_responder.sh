@@ -2,9 +2,13 @@
 # ocsp_responder.sh: a real OCSP responder (`openssl ocsp`) on loopback for the
 # tests, answering from the development PKI's CA database (deploy/pki.sh).
 #
-#   ocsp_responder.sh start DIR PKIDIR PORT   start it in the background; its pid
+#   ocsp_responder.sh start DIR PKIDIR PORT [CERT KEY]
+#                                             start it in the background; its pid
 #                                             goes to DIR/ocsp.pid, its log to
-#                                             DIR/ocsp.log; returns once it answers
+#                                             DIR/ocsp.log; returns once it answers.
+#                                             CERT/KEY sign the responses instead of
+#                                             PKIDIR/ocsp.{crt,key} (tests of
+#                                             responders that must not be believed)
 #   ocsp_responder.sh stop DIR                stop the one started with DIR
 #
 # openssl 3.0 takes only a port number, so it listens on all interfaces.
@@ -29,19 +33,20 @@ stop() {
 case "$cmd" in
 start)
   pki=${3:-}; port=${4:-}
+  rsigner=${5:-$pki/ocsp.crt}; rkey=${6:-$pki/ocsp.key}
   if [ -z "$pki" ] || [ -z "$port" ]; then usage; fi
-  for f in index.txt ocsp.crt ocsp.key ca.pem; do
-    [ -f "$pki/$f" ] || { echo "ocsp_responder.sh: $pki/$f missing (run deploy/pki.sh)" >&2; exit 1; }
+  for f in "$pki/index.txt" "$pki/ca.pem" "$rsigner" "$rkey"; do
+    [ -f "$f" ] || { echo "ocsp_responder.sh: $f missing (run deploy/pki.sh)" >&2; exit 1; }
   done
   mkdir -p "$dir"
   stop
-  openssl ocsp -index "$pki/index.txt" -port "$port" -rsigner "$pki/ocsp.crt" \
-    -rkey "$pki/ocsp.key" -CA "$pki/ca.pem" -ignore_err -nmin 5 >"$dir/ocsp.log" 2>&1 &
+  openssl ocsp -index "$pki/index.txt" -port "$port" -rsigner "$rsigner" \
+    -rkey "$rkey" -CA "$pki/ca.pem" -ignore_err -nmin 5 >"$dir/ocsp.log" 2>&1 &
   echo $! >"$dir/ocsp.pid"
   # Ready once a real request gets a signed answer (not just an open port).
   for _ in $(seq 1 100); do
     if openssl ocsp -issuer "$pki/ca.pem" -cert "$pki/ocsp.crt" -url "http://127.0.0.1:$port/ocsp" \
-      -VAfile "$pki/ocsp.crt" -timeout 2 >/dev/null 2>&1; then
+      -VAfile "$rsigner" -timeout 2 >/dev/null 2>&1; then
       exit 0
     fi
     if ! kill -0 "$(cat "$dir/ocsp.pid")" 2>/dev/null; then

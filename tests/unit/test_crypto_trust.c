@@ -68,6 +68,14 @@ responder_start(const char *name, int port)
 		   pki, port);
 }
 
+/* A responder that signs with pki/cert and pki/key instead of the delegated OCSP key. */
+static int
+responder_start_as(const char *name, int port, const char *cert, const char *key)
+{
+	return run("bash '%s/tests/support/ocsp_responder.sh' start '%s/%s' '%s' %d '%s/%s' '%s/%s'",
+		   src, tmp, name, pki, port, pki, cert, pki, key);
+}
+
 static void
 responder_stop(const char *name)
 {
@@ -451,6 +459,41 @@ START_TEST(revoked_issuing_ca_is_refused)
 }
 END_TEST
 
+/* Only the issuer or a responder it delegated (EKU OCSPSigning) is believed. */
+START_TEST(ocsp_from_an_unauthorized_responder_is_ignored)
+{
+	static const char *signers[][2] = {
+		{"tsa.crt", "tsa.key"},                   /* our CA's, but not for OCSP */
+		{"bad/untrusted.crt", "bad/untrusted.key"}, /* another root's */
+	};
+	char url[128];
+	struct crypto_trust *t;
+	struct crypto_cert_result res;
+	struct sp_errinfo ei;
+	size_t i;
+	int port;
+
+	for (i = 0; i < SP_ARRAY_LEN(signers); i++) {
+		port = free_port();
+		ck_assert_int_eq(responder_start_as("ocsp-rogue", port, signers[i][0], signers[i][1]),
+				 0);
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d/ocsp", port);
+		t = trust(1, url, 1, NULL, 2000);
+		ck_assert_int_eq(check(t, "orgs/buyer/rsa.crt", 0, &res, &ei), SP_ERR_UNAVAILABLE);
+		ck_assert_str_eq(ei.reason, "revocation_unknown");
+		ck_assert_msg(strstr(ei.msg, "signature is not trusted") != NULL, "%s", ei.msg);
+		crypto_trust_free(t);
+		/* With a CRL the answer comes from there. */
+		t = trust(1, url, 1, "crl.pem", 2000);
+		ck_assert_msg(check(t, "orgs/buyer/rsa.crt", 0, &res, &ei) == SP_OK, "%s", ei.msg);
+		ck_assert_int_eq(res.rev_source, CRYPTO_REV_SRC_CRL);
+		crypto_cert_result_cleanup(&res);
+		crypto_trust_free(t);
+		responder_stop("ocsp-rogue");
+	}
+}
+END_TEST
+
 START_TEST(unusable_crls_give_no_answer)
 {
 	struct crypto_trust *t;
@@ -721,6 +764,7 @@ trust_suite(void)
 	tcase_add_test(tc, bad_key_usage_is_refused);
 	tcase_add_test(tc, tampered_signature_is_refused);
 	tcase_add_test(tc, unusable_crls_give_no_answer);
+	tcase_add_test(tc, ocsp_from_an_unauthorized_responder_is_ignored);
 	tcase_add_test(tc, other_chain_failures_are_chain_invalid);
 	tcase_add_test(tc, revoked_issuing_ca_is_refused);
 	tcase_add_test(tc, malformed_certificates_are_refused);
@@ -793,6 +837,7 @@ out:
 	/* A failed test may have left its private responder running. */
 	responder_stop("ocsp-crl");
 	responder_stop("ocsp-cache");
+	responder_stop("ocsp-rogue");
 	run("rm -rf '%s'", tmp);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
