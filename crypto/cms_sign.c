@@ -300,18 +300,18 @@ check_output(X509 *signer, enum crypto_sigalg alg, const uint8_t *cms_der, size_
 			   "the CMS signed attributes differ from the bytes the token signed");
 		goto out;
 	}
-	sigv = CMS_SignerInfo_get0_signature(si);
-	if ((r = crypto_sig_verify(signer, alg, attrs_der, attrslen, ASN1_STRING_get0_data(sigv),
-				   (size_t)ASN1_STRING_length(sigv), ei)) != SP_OK)
-		goto out;
-	/* OpenSSL's own CMS verifier as a second opinion; it cannot take
-	 * the SM2 distinguishing ID, so SM2 rests on crypto_sig_verify. */
-	if (alg != CRYPTO_SIGALG_SM2_SM3) {
-		if (CMS_set1_signers_certs(cms, NULL, 0) < 0 || CMS_SignerInfo_verify(si) != 1) {
-			r = cms_err_ossl(ei, SP_ERR_INTERNAL, NULL,
-					 "OpenSSL does not verify the assembled signer info");
+	/* OpenSSL's own CMS verifier as the independent check; it cannot take
+	 * the SM2 distinguishing ID, so SM2 is checked by crypto_sig_verify. */
+	if (alg == CRYPTO_SIGALG_SM2_SM3) {
+		sigv = CMS_SignerInfo_get0_signature(si);
+		if ((r = crypto_sig_verify(signer, alg, attrs_der, attrslen,
+					   ASN1_STRING_get0_data(sigv),
+					   (size_t)ASN1_STRING_length(sigv), ei)) != SP_OK)
 			goto out;
-		}
+	} else if (CMS_set1_signers_certs(cms, NULL, 0) < 0 || CMS_SignerInfo_verify(si) != 1) {
+		r = cms_err_ossl(ei, SP_ERR_INTERNAL, NULL,
+				 "OpenSSL does not verify the assembled signer info");
+		goto out;
 	}
 	r = SP_OK;
 out:

@@ -233,7 +233,9 @@ enum crypto_digest_alg crypto_sigalg_digest(enum crypto_sigalg alg);
  * algorithm hashes it) with cert's public key. ECDSA and SM2 signatures are
  * DER (see crypto_ecdsa_raw_to_der). Returns SP_OK when valid,
  * SP_ERR_CRYPTO (reason "bad_signature") when not, SP_ERR_INVALID when alg
- * does not fit the key or sizes are out of range.
+ * does not fit the key (reason "alg_mismatch"), sizes are out of range or an
+ * ECDSA/SM2 value is not canonical DER (reason "bad_signature"),
+ * SP_ERR_UNSUPPORTED for a key crypto_sigalg_for_cert refuses.
  */
 int crypto_sig_verify(X509 *cert, enum crypto_sigalg alg, const uint8_t *tbs, size_t tbslen,
 		      const uint8_t *sig, size_t siglen, struct sp_errinfo *ei) SP_WUR;
@@ -273,9 +275,10 @@ int crypto_cms_signed_attrs(X509 *signer, enum crypto_sigalg alg, const uint8_t 
  * "bad_signature" or "ts_imprint_mismatch"), SP_ERR_INVALID for malformed
  * inputs.
  */
-int crypto_cms_assemble(X509 *signer, STACK_OF(X509) *chain, const uint8_t *signed_attrs_der, size_t len, const uint8_t *sig,
-			size_t siglen, const uint8_t *tst_der, size_t tstlen, uint8_t **cms_der,
-			size_t *cmslen, struct sp_errinfo *ei) SP_WUR;
+int crypto_cms_assemble(X509 *signer, STACK_OF(X509) *chain, const uint8_t *signed_attrs_der,
+			size_t len, const uint8_t *sig, size_t siglen, const uint8_t *tst_der,
+			size_t tstlen, uint8_t **cms_der, size_t *cmslen,
+			struct sp_errinfo *ei) SP_WUR;
 
 /* RFC 3161. Size caps of what goes over the wire. */
 #define CRYPTO_TS_QUERY_MAX (16 * 1024)
