@@ -436,7 +436,8 @@ request_dispatch(struct evhttp_request *req, void *server_arg)
 		return;
 	}
 	if (r->method == 0) {
-		request_reply_problem(r, 405, "method_not_allowed", "This method is not supported.");
+		/* TRACE, CONNECT: no route can take them, so no Allow list applies. */
+		request_reply_problem(r, 501, "not_implemented", "This method is not supported.");
 		return;
 	}
 	sp_errinfo_init(&ei);

@@ -415,6 +415,9 @@ START_TEST(json_bodies_415_400_413)
 	request("GET", "/t/job/%zz", NULL, NULL, &r);
 	assert_problem(&r, 400, "invalid_path");
 	resp_clear(&r);
+	request("TRACE", "/t/json", NULL, NULL, &r);
+	assert_problem(&r, 501, "not_implemented");
+	resp_clear(&r);
 	ck_assert_int_eq(stop_server(), 0);
 }
 END_TEST
