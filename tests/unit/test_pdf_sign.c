@@ -56,6 +56,13 @@ static unsigned char *sign_with_openssl(const unsigned char *d, size_t n,
 	ck_assert(fwrite(covered + p.byte_range[2], 1, (size_t)p.byte_range[3], f) ==
 		  (size_t)p.byte_range[3]);
 	fclose(f);
+	/* The SM3 digest the writer returns is OpenSSL's SM3 of the covered bytes. */
+	ck_assert_int_eq(run("cd %s && openssl dgst -sm3 -binary covered.bin > sm3.bin", dir), 0);
+	snprintf(path, sizeof(path), "%s/sm3.bin", dir);
+	der = read_file(path, &dn);
+	ck_assert(der != NULL && dn == 32);
+	ck_assert_mem_eq(der, p.sm3, 32);
+	free(der);
 	ck_assert_int_eq(run("cd %s && openssl cms -sign -binary -in covered.bin -signer cert.pem "
 			     "-inkey key.pem -md sha256 -nosmimecap -outform DER -out sig.der", dir),
 			 0);
