@@ -316,7 +316,8 @@ trust_ocsp_status(struct crypto_trust *t, X509 *leaf, X509 *issuer, STACK_OF(X50
 	}
 	idref = id; /* still needed to find the answer */
 	id = NULL; /* transferred to req */
-	if (!OCSP_request_add1_nonce(req, NULL, -1) || (reqlen = i2d_OCSP_REQUEST(req, &reqder)) <= 0) {
+	if (!OCSP_request_add1_nonce(req, NULL, -1) ||
+	    (reqlen = i2d_OCSP_REQUEST(req, &reqder)) <= 0) {
 		r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "cannot encode the OCSP request");
 		goto out;
 	}

@@ -37,19 +37,31 @@ pem_clean_end(void)
 	return e == 0;
 }
 
+/* A certificate's subject for messages, UTF-8, cut (if at all) between characters
+ * so that it stays valid UTF-8 in a JSON problem. */
 static void
 subject_of(X509 *x, char *out, size_t outsz)
 {
 	BIO *b = BIO_new(BIO_s_mem());
 	char *p = NULL;
 	long n;
+	size_t m;
 
 	out[0] = '\0';
 	if (b == NULL)
 		return;
-	if (X509_NAME_print_ex(b, X509_get_subject_name(x), 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
-	    (n = BIO_get_mem_data(b, &p)) > 0)
-		snprintf(out, outsz, "%.*s", (int)(n < (long)outsz ? n : (long)outsz - 1), p);
+	if (X509_NAME_print_ex(b, X509_get_subject_name(x), 0,
+			       XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
+	    (n = BIO_get_mem_data(b, &p)) > 0) {
+		m = (size_t)n;
+		if (m >= outsz) {
+			m = outsz - 1;
+			while (m > 0 && ((unsigned char)p[m] & 0xc0) == 0x80)
+				m--;
+		}
+		memcpy(out, p, m);
+		out[m] = '\0';
+	}
 	BIO_free(b);
 }
 

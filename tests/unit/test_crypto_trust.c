@@ -505,7 +505,8 @@ START_TEST(unusable_crls_give_no_answer)
 			     "-crlsec 1 -out '%s/stale.crl' 2>/dev/null",
 			     pki, tmp), 0);
 	/* The real CRL with one byte of its signature flipped. */
-	ck_assert_int_eq(run("cd '%s' && cp crl.der '%s/forged.crl' && n=$(($(stat -c %%s crl.der) - 1)) && "
+	ck_assert_int_eq(run("cd '%s' && cp crl.der '%s/forged.crl' && "
+			     "n=$(($(stat -c %%s crl.der) - 1)) && "
 			     "b=$(od -An -tu1 -j $n -N1 crl.der | tr -d ' ') && "
 			     "printf \"$(printf '\\\\%%03o' $((b ^ 1)))\" | "
 			     "dd of='%s/forged.crl' bs=1 seek=$n conv=notrunc status=none",
