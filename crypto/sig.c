@@ -181,6 +181,13 @@ cms_sig_verify_pkey(EVP_PKEY *pkey, enum crypto_sigalg alg, const uint8_t *tbs, 
 				  crypto_sigalg_name(keyalg));
 		goto out;
 	}
+	/* An SM2 key OpenSSL typed as plain EC would be verified as ECDSA:
+	 * refuse it rather than give a misleading "bad signature". */
+	if (alg == CRYPTO_SIGALG_SM2_SM3 && !EVP_PKEY_is_a(pkey, "SM2")) {
+		r = sp_err_reason(ei, SP_ERR_UNSUPPORTED, "unsupported_key",
+				  "this SM2 key is not usable for SM2 signatures");
+		goto out;
+	}
 	if (alg != CRYPTO_SIGALG_RSA_SHA256 && (r = check_ecdsa_der(sig, siglen, ei)) != SP_OK)
 		goto out;
 	if ((mctx = EVP_MD_CTX_new()) == NULL) {
