@@ -4,7 +4,8 @@
 #   deploy/pki.sh [--force] [--base-url URL] OUTDIR
 #
 # Idempotent: whatever already exists in OUTDIR is kept; only missing files
-# are made. --force removes a PKI this script made in OUTDIR and starts over.
+# are made (and a CRL within a week of its nextUpdate is reissued). --force
+# removes a PKI this script made in OUTDIR and starts over.
 # --base-url (default http://127.0.0.1:8889, or $SEALPACT_PKI_BASE_URL) is
 # where the certificates' AIA OCSP URL (BASE/ocsp) and CRL distribution
 # point (BASE/crl.der) point; tests pass the port of their own responder.
@@ -362,12 +363,20 @@ if [ ! -f bad/revoked-ca-leaf.crt ]; then
   rm -f bad/revoked-ca-leaf.csr
 fi
 
-if [ ! -f root-crl.pem ]; then
+# stale FILE: the CRL is missing or expires within a week. A CRL past its
+# nextUpdate answers nothing, so a long-lived development tree gets a fresh
+# one (same entries) whenever this script runs.
+stale() {
+  local next
+  [ -f "$1" ] || return 0
+  next=$(openssl crl -in "$1" -noout -nextupdate | sed 's/^nextUpdate=//')
+  [ "$(date -u -d "$next" +%s)" -lt $(($(date -u +%s) + 7 * 86400)) ]
+}
+if stale root-crl.pem; then
   openssl ca -batch -name rootca -gencrl -out root-crl.pem.tmp 2>/dev/null
   mv root-crl.pem.tmp root-crl.pem
 fi
-
-if [ ! -f crl.pem ]; then
+if stale crl.pem; then
   log "CRL"
   openssl ca -batch -name issuing -gencrl -out crl.pem.tmp 2>/dev/null
   mv crl.pem.tmp crl.pem
