@@ -85,8 +85,8 @@ static int add_map(struct parser *ps, int cid, uint32_t lo, uint32_t hi, size_t 
 	struct cmap_map *m;
 	int r;
 
-	if (nbytes < 1 || nbytes > 4 || hi < lo)
-		return SP_OK; /* ignore a malformed entry, as viewers do */
+	if (nbytes < 1 || nbytes > 4 || hi < lo || (!cid && dlen == 0))
+		return SP_OK; /* ignore a malformed or empty entry, as viewers do */
 	if (cid) {
 		if ((r = grow((void **)&cm->cid, &ps->capcid, cm->ncid + 1, sizeof(*m),
 			      TEXT_MAX_CMAP_MAPS)) != SP_OK)
