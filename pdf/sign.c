@@ -261,25 +261,62 @@ static int rewrite_array(struct ctx *c, qpdf_oh arr, const int *add, size_t nadd
 	return SP_OK;
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/*
+ * Each sealed page gets its widgets appended to /Annots: a new version of
+ * the page's own indirect /Annots array, or of the page itself when the
+ * array is direct, absent, or shared with another page (the widgets must
+ * not appear on that page too).
+ */
 static int update_annots(struct ctx *c, struct sp_errinfo *ei)
 {
 	qpdf_data q = c->doc->q;
-	int *add = NULL, p, r = SP_OK;
-	size_t i, n;
+	int np = c->doc->npages, *add = NULL, *ids = NULL, *sorted = NULL, p, r = SP_OK;
+	size_t i, n, *start = NULL, *order = NULL;
 	struct sp_buf extra;
 
 	sp_buf_init(&extra, (size_t)64 << 20);
-	if (!(add = calloc(c->nrects ? c->nrects : 1, sizeof(*add))))
-		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
-	for (p = 1; p <= c->doc->npages && r >= 0; p++) {
+	if (!(add = calloc(c->nrects, sizeof(*add))) || !(ids = calloc((size_t)np, sizeof(*ids))) ||
+	    !(sorted = calloc((size_t)np, sizeof(*sorted))) ||
+	    !(start = calloc((size_t)np + 2, sizeof(*start))) ||
+	    !(order = calloc(c->nrects, sizeof(*order)))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	/* Widgets grouped by page, in placement order (a counting sort). */
+	for (i = 0; i < c->nrects; i++)
+		start[c->rects[i].page + 1]++;
+	for (p = 1; p <= np + 1; p++)
+		start[p] += start[p - 1];
+	for (i = 0; i < c->nrects; i++)
+		order[start[c->rects[i].page]++] = i;
+	for (p = np + 1; p > 0; p--)
+		start[p] = start[p - 1];
+	start[0] = 0;
+	for (p = 0; p < np; p++) {
+		qpdf_oh a = qpdf_oh_get_key(q, c->doc->pages[p], "/Annots");
+		if (qpdf_oh_is_indirect(q, a) && qpdf_oh_is_array(q, a))
+			ids[p] = qpdf_oh_get_object_id(q, a);
+		sorted[p] = ids[p];
+	}
+	qsort(sorted, (size_t)np, sizeof(*sorted), cmp_int);
+	for (p = 1; p <= np && r >= 0; p++) {
 		qpdf_oh page = c->doc->pages[p - 1], annots;
-		for (i = n = 0; i < c->nrects; i++)
-			if (c->rects[i].page == p)
-				add[n++] = c->wobj[i];
+		int *hit;
+		for (i = start[p], n = 0; i < start[p + 1]; i++)
+			add[n++] = c->wobj[order[i]];
 		if (!n)
 			continue;
 		annots = qpdf_oh_get_key(q, page, "/Annots");
-		if (qpdf_oh_is_indirect(q, annots) && qpdf_oh_is_array(q, annots)) {
+		hit = ids[p - 1] ? bsearch(&ids[p - 1], sorted, (size_t)np, sizeof(*sorted),
+					   cmp_int) : NULL;
+		if (hit && !(hit > sorted && hit[-1] == *hit) &&
+		    !(hit + 1 < sorted + np && hit[1] == *hit)) {
 			r = rewrite_array(c, annots, add, n, ei);
 			continue;
 		}
@@ -289,8 +326,13 @@ static int update_annots(struct ctx *c, struct sp_errinfo *ei)
 		else
 			r = rewrite_dict(c, page, "/Annots", NULL, &extra, ei);
 	}
+out:
 	sp_buf_cleanup(&extra);
 	free(add);
+	free(ids);
+	free(sorted);
+	free(start);
+	free(order);
 	return r;
 }
 

@@ -120,6 +120,54 @@ START_TEST(existing_form_and_indirect_annots_are_kept)
 }
 END_TEST
 
+/* Two pages sharing one indirect /Annots array (object 6). */
+static const char *const shared_objs[] = {
+	"<< /Type /Catalog /Pages 2 0 R >>",
+	"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 /MediaBox [0 0 595 842] >>",
+	"<< /Type /Page /Parent 2 0 R /Contents 5 0 R /Annots 6 0 R >>",
+	"<< /Type /Page /Parent 2 0 R /Contents 5 0 R /Annots 6 0 R >>",
+	"<< /Length 0 >>\nstream\n\nendstream",
+	"[7 0 R]",
+	"<< /Type /Annot /Subtype /Square /Rect [10 10 50 50] >>",
+};
+
+START_TEST(shared_annots_array_is_not_extended)
+{
+	struct pdf_placement pl = { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 300, .y = 400 };
+	struct pdf_sig_params par = { .signing_time = T0 };
+	struct pdf_sig_prepared p;
+	struct pdf_seal s;
+	struct sp_errinfo ei;
+	struct pdf_doc *doc = NULL;
+	unsigned char *d, *png;
+	size_t n, pn;
+	qpdf_data q;
+	qpdf_oh a1, a2;
+
+	png = make_seal_png(64, &pn);
+	s.png = png;
+	s.png_len = pn;
+	s.width_mm = 0;
+	d = make_pdf_objs(shared_objs, 7, &n);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_doc_open(d, n, &doc, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_msg(pdf_sig_prepare(doc, &par, &s, 1, &pl, 1, &p, &ei) == SP_OK, "%s", ei.msg);
+	pdf_doc_free(doc);
+	q = qpdf_init();
+	qpdf_silence_errors(q);
+	ck_assert_int_eq(qpdf_read_memory(q, "f", (char *)p.data, p.len, "") & QPDF_ERRORS, 0);
+	a1 = qpdf_oh_get_key(q, qpdf_get_page_n(q, 0), "/Annots");
+	a2 = qpdf_oh_get_key(q, qpdf_get_page_n(q, 1), "/Annots");
+	ck_assert_int_eq(qpdf_oh_get_array_n_items(q, a1), 2); /* its own copy + the widget */
+	ck_assert_int_eq(qpdf_oh_get_array_n_items(q, a2), 1); /* page 2 unchanged */
+	ck_assert(qpdf_oh_is_indirect(q, a2) && qpdf_oh_get_object_id(q, a2) == 6);
+	qpdf_cleanup(&q);
+	pdf_sig_prepared_cleanup(&p);
+	free(png);
+	free(d);
+}
+END_TEST
+
 START_TEST(seal_png_kinds_and_caps)
 {
 	static const unsigned formats[] = { PNG_FORMAT_GA, PNG_FORMAT_LINEAR_Y_ALPHA,
@@ -198,6 +246,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, existing_form_and_indirect_annots_are_kept);
 	tcase_add_test(tc, seal_png_kinds_and_caps);
+	tcase_add_test(tc, shared_annots_array_is_not_extended);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
