@@ -7,12 +7,15 @@
  * early, and a later reply then only records and frees the context.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -28,6 +31,7 @@ struct request {
 	struct evhttp_request *evreq;     /* NULL once answered or gone */
 	struct evhttp_connection *evcon;  /* valid while evreq is */
 	struct event *deadline_ev;
+	struct event *watch_ev;           /* notices a client leaving while we work */
 	const struct route *route;        /* the handler's route (200 only) */
 	const struct route *label;        /* names the pattern in logs/metrics (200, 405) */
 	unsigned method;
@@ -231,6 +235,10 @@ send_response(struct request *r, int status, const char *ctype, const void *data
 	if (r->answered)
 		return;
 	r->answered = 1;
+	if (r->watch_ev != NULL) {
+		event_free(r->watch_ev);
+		r->watch_ev = NULL;
+	}
 	if (r->evreq == NULL) {
 		/* nginx's 499: the client closed the connection before the answer. */
 		record(r, 499, 0);
@@ -292,6 +300,10 @@ request_free(struct request *r)
 
 	if (r->deadline_ev != NULL)
 		event_free(r->deadline_ev);
+	if (r->watch_ev != NULL)
+		event_free(r->watch_ev);
+	if (srv->current == r)
+		srv->current = NULL;
 	if (r->query_parsed)
 		evhttp_clear_headers(&r->query);
 	free(r->query_str);
@@ -363,6 +375,57 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 	log_event(LOG_WARN, r->id, "request deadline passed", "{s:s,s:i}", "route",
 		  route_name(r->label), "timeout_ms", r->srv->cfg->server.request_timeout_ms);
 	send_problem(r, 504, "timeout", "The request did not finish in time.");
+}
+
+/*
+ * libevent 2.1 stops reading a connection while its request is being
+ * handled, so it would notice a client that left only when the reply is
+ * written. For handlers that answer later, peek at the socket: EOF or an
+ * error means the client is gone, and the connection is freed now (evhttp
+ * frees the request with it) instead of after the database or job is done.
+ * Bytes waiting (a pipelined request, a TLS alert) end the watch: they say
+ * nothing certain about the client.
+ */
+static void
+on_peer_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct request *r = arg;
+	struct evhttp_connection *evcon = r->evcon;
+	char c;
+	ssize_t n;
+
+	(void)what;
+	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+		event_add(r->watch_ev, NULL);
+		return;
+	}
+	if (n > 0 || evcon == NULL || r->evreq == NULL)
+		return;
+	log_event(LOG_INFO, r->id, "client went away before the reply", "{s:s}", "route",
+		  route_name(r->label));
+	/* Detach first: evhttp_connection_free() frees the request. */
+	evhttp_connection_set_closecb(evcon, NULL, NULL);
+	r->evreq = NULL;
+	r->evcon = NULL;
+	r->gone = 1;
+	evhttp_connection_free(evcon);
+}
+
+static void
+watch_peer(struct request *r)
+{
+	struct bufferevent *bev;
+	evutil_socket_t fd;
+
+	if (r->evcon == NULL || (bev = evhttp_connection_get_bufferevent(r->evcon)) == NULL ||
+	    (fd = bufferevent_getfd(bev)) < 0)
+		return;
+	r->watch_ev = event_new(r->srv->base, fd, EV_READ, on_peer_readable, r);
+	if (r->watch_ev != NULL && event_add(r->watch_ev, NULL) != 0) {
+		event_free(r->watch_ev);
+		r->watch_ev = NULL;
+	}
 }
 
 static void
@@ -473,5 +536,11 @@ request_dispatch(struct evhttp_request *req, void *server_arg)
 			return;
 		}
 	}
+	srv->current = r;
 	route_handler(r->route)(r);
+	/* Still alive after the handler returned: it answers later. */
+	if (srv->current == r) {
+		srv->current = NULL;
+		watch_peer(r);
+	}
 }

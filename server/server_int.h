@@ -206,6 +206,7 @@ struct server {
 	int draining;               /* SIGTERM seen: every reply says Connection: close */
 	int timed_out;              /* the shutdown deadline passed */
 	long inflight;              /* request contexts alive */
+	struct request *current;    /* the request whose handler is running, if any */
 	uint64_t last_activity_ms;  /* monotonic ms of the last request start or reply */
 	uint64_t drain_start_ms;
 };
