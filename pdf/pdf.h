@@ -76,7 +76,7 @@ struct pdf_doc_info {
 	int nfields;                   /* top-level AcroForm /Fields */
 	int nsigfields;                /* of which signature fields (/FT /Sig) */
 	int nsigned;                   /* signature fields with a /V value */
-	int damaged;                   /* qpdf had to repair or warned: not signable */
+	int damaged;                   /* qpdf repaired the xref (or ours is unreadable): not signable */
 };
 
 /* Fill *out from the opened document. Never fails on an open document. */
@@ -179,11 +179,18 @@ void pdf_sig_prepared_cleanup(struct pdf_sig_prepared *p);
 
 /*
  * Build one incremental update: a signature field with one widget per
- * resolved placement (seal or date appearance), the signature dictionary with
- * a zeroed /Contents placeholder and an exact /ByteRange, the changed /Annots
- * and AcroForm objects, and an xref section of the same kind as the previous
- * revision. Deterministic: the same document, arguments and params give
- * byte-identical output. The document is not modified. Any thread.
+ * resolved placement (seal or date appearance; no placement: one invisible
+ * widget on page 1), the signature dictionary (/Adobe.PPKLite,
+ * /ETSI.CAdES.detached, /M) with a zeroed /Contents placeholder and an exact
+ * /ByteRange, the changed /Annots and AcroForm objects, and an xref section
+ * of the same kind as the previous revision. One placement gives a field
+ * merged with its widget; several give a field with /Kids (each kid also
+ * carries /V, which poppler before 25 needs). Deterministic: the same
+ * document, arguments and params give byte-identical output. A damaged
+ * document is refused (SP_ERR_PDF); placements fail as in
+ * pdf_placements_resolve(). On success *out is the caller's (release with
+ * pdf_sig_prepared_cleanup()); on failure it is zeroed. The document is not
+ * changed (it may be prepared again). Any thread.
  */
 int pdf_sig_prepare(struct pdf_doc *doc, const struct pdf_sig_params *params,
 		    const struct pdf_seal *seals, size_t nseals,
