@@ -355,6 +355,14 @@ int crypto_ts_fetch(const char *url, const uint8_t *query, size_t querylen, long
 int crypto_ts_response_check(const uint8_t *resp, size_t resplen, const uint8_t *query,
 			     size_t querylen, X509_STORE *trust, uint8_t **token, size_t *tokenlen,
 			     time_t *gen_time, struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * A trust store for crypto_ts_response_check from a PEM file of TSA root
+ * (and intermediate CA) certificates, at most 1 MiB and 256 certificates.
+ * Returns SP_OK and *out (free with X509_STORE_free; share it read-only
+ * between threads), SP_ERR_IO / SP_ERR_CONFIG (no certificate, bad PEM).
+ */
+int crypto_ts_trust_load(const char *pem_path, X509_STORE **out, struct sp_errinfo *ei) SP_WUR;
 /* ==== end section: CMS signing and timestamps ==== */
 
 #endif /* SP_CRYPTO_H */

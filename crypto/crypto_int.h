@@ -20,13 +20,6 @@ int cms_err_ossl(struct sp_errinfo *ei, int code, const char *reason, const char
 const EVP_MD *cms_digest_md(enum crypto_digest_alg alg);
 
 /*
- * Verify sig over tbs with pkey (an EVP_PKEY of the type alg names); the
- * core of crypto_sig_verify, also used for the key taken from a token.
- */
-int cms_sig_verify_pkey(EVP_PKEY *pkey, enum crypto_sigalg alg, const uint8_t *tbs, size_t tbslen,
-			const uint8_t *sig, size_t siglen, struct sp_errinfo *ei) SP_WUR;
-
-/*
  * Move a buffer OpenSSL allocated (from i2d_*(x, NULL-initialised pointer))
  * of length n into malloc'd memory for the caller, freeing the original
  * either way. n <= 0 means the encoding failed. Returns SP_OK or an error.

@@ -152,9 +152,10 @@ out:
 	return r;
 }
 
-int
-cms_sig_verify_pkey(EVP_PKEY *pkey, enum crypto_sigalg alg, const uint8_t *tbs, size_t tbslen,
-		    const uint8_t *sig, size_t siglen, struct sp_errinfo *ei)
+/* Verify sig over tbs with pkey, which must be of the type alg names. */
+static int
+sig_verify_pkey(EVP_PKEY *pkey, enum crypto_sigalg alg, const uint8_t *tbs, size_t tbslen,
+		const uint8_t *sig, size_t siglen, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
 	EVP_MD_CTX *mctx = NULL;
@@ -238,7 +239,7 @@ crypto_sig_verify(X509 *cert, enum crypto_sigalg alg, const uint8_t *tbs, size_t
 {
 	if (cert == NULL)
 		return sp_err(ei, SP_ERR_INVALID, "no certificate");
-	return cms_sig_verify_pkey(X509_get0_pubkey(cert), alg, tbs, tbslen, sig, siglen, ei);
+	return sig_verify_pkey(X509_get0_pubkey(cert), alg, tbs, tbslen, sig, siglen, ei);
 }
 
 int

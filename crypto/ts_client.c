@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include <curl/curl.h>
+#include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 #include <openssl/rand.h>
 #include <openssl/ts.h>
@@ -451,5 +452,65 @@ out:
 	sk_X509_free(signers); /* the certificates belong to the token */
 	TS_RESP_free(rsp);
 	TS_REQ_free(req);
+	return r;
+}
+
+#define TRUST_FILE_MAX (1024 * 1024)
+#define TRUST_CERTS_MAX 256
+
+int
+crypto_ts_trust_load(const char *pem_path, X509_STORE **out, struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL;
+	unsigned char *data = NULL;
+	size_t len = 0;
+	BIO *bio = NULL;
+	STACK_OF(X509_INFO) *infos = NULL;
+	X509_STORE *st = NULL;
+	X509_INFO *xi;
+	int i, n = 0;
+
+	*out = NULL;
+	if (pem_path == NULL) {
+		r = sp_err(ei, SP_ERR_CONFIG, "no TSA trust file given");
+		goto out;
+	}
+	if ((r = sp_file_read(pem_path, TRUST_FILE_MAX, &data, &len, ei)) != SP_OK)
+		goto out;
+	if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL || (st = X509_STORE_new()) == NULL) {
+		r = cms_err_ossl(ei, SP_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	if ((infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL)) == NULL) {
+		r = cms_err_ossl(ei, SP_ERR_CONFIG, NULL, "%s: not a PEM certificate file", pem_path);
+		goto out;
+	}
+	for (i = 0; i < sk_X509_INFO_num(infos); i++) {
+		xi = sk_X509_INFO_value(infos, i);
+		if (xi->x509 == NULL)
+			continue;
+		if (++n > TRUST_CERTS_MAX) {
+			r = sp_err(ei, SP_ERR_CONFIG, "%s: more than %d certificates", pem_path,
+				   TRUST_CERTS_MAX);
+			goto out;
+		}
+		if (X509_STORE_add_cert(st, xi->x509) != 1) {
+			r = cms_err_ossl(ei, SP_ERR_CONFIG, NULL, "%s: certificate %d not usable",
+					 pem_path, n);
+			goto out;
+		}
+	}
+	if (n == 0) {
+		r = sp_err(ei, SP_ERR_CONFIG, "%s: no certificate in the file", pem_path);
+		goto out;
+	}
+	*out = st;
+	st = NULL; /* transferred */
+	r = SP_OK;
+out:
+	sk_X509_INFO_pop_free(infos, X509_INFO_free);
+	X509_STORE_free(st);
+	BIO_free(bio);
+	free(data);
 	return r;
 }

@@ -293,6 +293,13 @@ START_TEST(tsa_new_checks_its_certificate)
 	exchange_free(&x);
 	crypto_tsa_free(t);
 	crypto_tsa_free(NULL);
+
+	/* Past the end of its certificate the TSA refuses to answer at all. */
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_tsa_respond(P.tsa, (const uint8_t *)"q", 1, 1,
+					    time(NULL) + 60L * 86400, &x.resp, &x.rlen, &ei),
+			 SP_ERR_EXPIRED);
+	ck_assert_ptr_null(x.resp);
 }
 END_TEST
 

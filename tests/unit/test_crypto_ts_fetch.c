@@ -32,8 +32,6 @@ pki_setup(void)
 {
 	struct sp_errinfo ei;
 	char cmd[2048], c[128], k[128];
-	FILE *f;
-	X509 *ca;
 
 	strcpy(P.dir, "/tmp/sp_tsf_XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(P.dir));
@@ -54,13 +52,9 @@ pki_setup(void)
 	sp_errinfo_init(&ei);
 	ck_assert_msg(crypto_tsa_new(c, k, NULL, "1.3.6.1.4.1.99999.7", 1000, &P.tsa, &ei) == SP_OK,
 		      "%s", ei.msg);
+	/* The TSA's root through the loader the server and the CLI use. */
 	snprintf(c, sizeof(c), "%s/ca.pem", P.dir);
-	ck_assert_ptr_nonnull(f = fopen(c, "r"));
-	ck_assert_ptr_nonnull(ca = PEM_read_X509(f, NULL, NULL, NULL));
-	fclose(f);
-	P.trust = X509_STORE_new();
-	X509_STORE_add_cert(P.trust, ca);
-	X509_free(ca);
+	ck_assert_msg(crypto_ts_trust_load(c, &P.trust, &ei) == SP_OK, "%s", ei.msg);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
@@ -228,6 +222,27 @@ START_TEST(fetch_from_a_tsa)
 }
 END_TEST
 
+START_TEST(trust_load_refuses_bad_files)
+{
+	struct sp_errinfo ei;
+	X509_STORE *st = (X509_STORE *)&st;
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/missing.pem", P.dir);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_ts_trust_load(path, &st, &ei), SP_ERR_IO);
+	ck_assert_ptr_null(st);
+	snprintf(path, sizeof(path), "%s/tsa.key", P.dir);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_ts_trust_load(path, &st, &ei), SP_ERR_CONFIG);
+	ck_assert_ptr_nonnull(strstr(ei.msg, "no certificate"));
+	snprintf(path, sizeof(path), "%s/tsa.ext", P.dir);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_ts_trust_load(path, &st, &ei), SP_ERR_CONFIG);
+	ck_assert_ptr_null(st);
+}
+END_TEST
+
 START_TEST(fetch_failures_are_clear)
 {
 	struct sp_errinfo ei;
@@ -297,6 +312,7 @@ crypto_ts_fetch_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, fetch_from_a_tsa);
 	tcase_add_test(tc, fetch_failures_are_clear);
+	tcase_add_test(tc, trust_load_refuses_bad_files);
 	suite_add_tcase(s, tc);
 	return s;
 }
