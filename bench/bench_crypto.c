@@ -28,7 +28,7 @@ now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void
+_Noreturn static void
 die(const char *what, const struct sp_errinfo *ei)
 {
 	fprintf(stderr, "bench_crypto: %s: %s\n", what, ei ? ei->msg : "failed");
