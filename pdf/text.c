@@ -45,8 +45,8 @@ struct interp {
 	/* line tracking */
 	int have_last;
 	double last_ox, last_oy, last_dx, last_dy, last_h;
-	struct opnd ops[TEXT_MAX_OPERANDS];
-	size_t nops;
+	struct opnd *ops;       /* grows up to TEXT_MAX_OPERANDS */
+	size_t nops, capops;
 	struct sp_buf strs;
 };
 
@@ -472,6 +472,14 @@ static int push(struct interp *in, enum opnd_type t, double num, const unsigned 
 
 	if (in->nops >= TEXT_MAX_OPERANDS)
 		return sp_err(in->ei, SP_ERR_LIMIT, "more than %d operands", TEXT_MAX_OPERANDS);
+	if (in->nops == in->capops) {
+		size_t ncap = in->capops ? in->capops * 2 : 64;
+		struct opnd *no = realloc(in->ops, ncap * sizeof(*no));
+		if (!no)
+			return sp_err(in->ei, SP_ERR_NOMEM, "text: out of memory");
+		in->ops = no;
+		in->capops = ncap;
+	}
 	o = &in->ops[in->nops++];
 	o->t = t;
 	o->num = num;
@@ -602,6 +610,7 @@ static void interp_cleanup(struct interp *in)
 		font_free(f);
 	}
 	sp_buf_cleanup(&in->strs);
+	free(in->ops);
 }
 
 int text_stream_extract(struct pdf_doc *doc, const unsigned char *p, size_t len, qpdf_oh res,
