@@ -12,6 +12,7 @@
 #include "pdf_int.h"
 
 #define MAX_FIELDS 10000
+#define RESOLVE_BUDGET 50000
 
 static int qpdf_fail(struct sp_errinfo *ei, qpdf_data q, const char *what)
 {
@@ -271,9 +272,12 @@ static int read_trailer(struct pdf_doc *doc, struct sp_errinfo *ei)
  */
 static void resolve_all(struct pdf_doc *doc)
 {
-	long long i;
+	long long i, end = doc->info.size < RESOLVE_BUDGET ? doc->info.size : RESOLVE_BUDGET;
 
-	for (i = 1; i < doc->info.size; i++) {
+	/* Past the budget (a huge or hostile /Size: each id costs qpdf a cache
+	 * entry) objects resolve when used and pdf_doc_scan_warnings() catches
+	 * repairs after the update is built. */
+	for (i = 1; i < end; i++) {
 		qpdf_oh oh = qpdf_get_object_by_id(doc->q, (int)i, 0);
 		(void)qpdf_oh_get_type_code(doc->q, oh);
 		qpdf_oh_release(doc->q, oh);
@@ -281,7 +285,7 @@ static void resolve_all(struct pdf_doc *doc)
 }
 
 /* qpdf reports repairs as warnings; a repaired file has no trustworthy xref to chain to. */
-static void scan_warnings(struct pdf_doc *doc)
+void pdf_doc_scan_warnings(struct pdf_doc *doc)
 {
 	while (qpdf_more_warnings(doc->q)) {
 		qpdf_error w = qpdf_next_warning(doc->q);
@@ -372,7 +376,7 @@ int pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out,
 		r = qpdf_fail(ei, doc->q, "reading the PDF");
 		goto out;
 	}
-	scan_warnings(doc);
+	pdf_doc_scan_warnings(doc);
 	*out = doc;
 	doc = NULL; /* transferred */
 	r = SP_OK;

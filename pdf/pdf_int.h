@@ -27,6 +27,9 @@ struct pdf_doc {
 	size_t nfieldnames;
 };
 
+/* doc.c: read qpdf's pending warnings; a repaired xref sets info.damaged. */
+void pdf_doc_scan_warnings(struct pdf_doc *doc);
+
 /* Bounded recursion for everything that walks PDF objects. */
 #define PDF_MAX_DEPTH 32
 

@@ -599,8 +599,15 @@ int pdf_sig_prepare(struct pdf_doc *doc, const struct pdf_sig_params *params,
 	    (r = update_annots(&c, ei)) < 0 || (r = update_acroform(&c, ei)) < 0 ||
 	    (r = pdfw_finish(&c.w, doc, ei)) < 0)
 		goto out;
-	/* qpdf answers a broken object with a default value and a pending error:
-	 * an update built from such values is refused. */
+	/* qpdf answers a broken object with a default value and a pending error,
+	 * and repairs a bad xref offset when it first meets it: an update built
+	 * on either is refused. */
+	pdf_doc_scan_warnings(doc);
+	if (doc->info.damaged) {
+		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_damaged",
+				  "the PDF is damaged (qpdf repaired it while building the update)");
+		goto out;
+	}
 	if (qpdf_has_error(doc->q)) {
 		qpdf_error e = qpdf_get_error(doc->q);
 		const char *m = qpdf_get_error_message_detail(doc->q, e);
