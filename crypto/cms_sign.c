@@ -86,6 +86,15 @@ crypto_cms_signed_attrs(X509 *signer, enum crypto_sigalg alg, const uint8_t *con
 	 * the inputs only. */
 	if ((r = attrs_encode(attrs, ASN1_ITEM_rptr(PKCS7_ATTR_SIGN), der, derlen, ei)) != SP_OK)
 		goto out;
+	/* crypto_cms_assemble takes no more back (an absurd issuer name). */
+	if (*derlen > CRYPTO_SIGNED_ATTRS_MAX) {
+		r = sp_err(ei, SP_ERR_TOO_LARGE, "signed attributes of %zu bytes (at most %d)",
+			   *derlen, CRYPTO_SIGNED_ATTRS_MAX);
+		free(*der);
+		*der = NULL;
+		*derlen = 0;
+		goto out;
+	}
 	r = SP_OK;
 out:
 	OPENSSL_free(scder);

@@ -286,7 +286,8 @@ int crypto_cms_assemble(X509 *signer, STACK_OF(X509) *chain, const uint8_t *sign
 
 /*
  * Built-in TSA. crypto_tsa_new() loads unencrypted PEM files (chain_pem may
- * be NULL), checks the key matches the certificate, that the certificate
+ * be NULL), checks the key (RSA or EC P-256; not SM2, which verifiers of
+ * tokens cannot check) matches the certificate, that the certificate
  * is valid now and has a CRITICAL extendedKeyUsage of timeStamping only,
  * and that policy_oid is a dotted OID. accuracy_ms (1..3600000) is stated in
  * every token. The struct is read-only after creation: one instance may
