@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "auth_int.h"
 #include "server_int.h"
 
 #ifndef SEALPACT_DEFAULT_MIGRATIONS_DIR
@@ -27,6 +28,7 @@ usage(FILE *f)
 	fprintf(f,
 		"usage: sealpactd [-c FILE] [serve]\n"
 		"       sealpactd [-c FILE] [--migrations DIR] migrate\n"
+		"       sealpactd [-c FILE] admin create-reviewer --username U [--name N]\n"
 		"       sealpactd version | --help\n"
 		"\n"
 		"  serve        run the HTTP(S) server (default)\n"
@@ -90,8 +92,19 @@ main(int argc, char **argv)
 	const char *cfg_path = NULL, *mig_dir = NULL, *cmd = "serve";
 	struct config *cfg = NULL;
 	struct sp_errinfo ei;
-	int c, rc, level;
+	int c, rc, level, i, admin_argc = 0;
+	char **admin_argv = NULL;
 
+	/* `admin` has options of its own: keep them from the getopt below. */
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "admin") == 0 && strcmp(argv[i - 1], "-c") != 0 &&
+		    strcmp(argv[i - 1], "--config") != 0 && strcmp(argv[i - 1], "--migrations") != 0) {
+			admin_argc = argc - i;
+			admin_argv = argv + i;
+			argc = i + 1;
+			break;
+		}
+	}
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -126,7 +139,7 @@ main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "migrate") != 0) {
+	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "migrate") != 0 && strcmp(cmd, "admin") != 0) {
 		fprintf(stderr, "sealpactd: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return EX_USAGE_;
@@ -142,6 +155,8 @@ main(int argc, char **argv)
 		log_level_set(level);
 	if (strcmp(cmd, "migrate") == 0) {
 		rc = cmd_migrate(cfg, mig_dir);
+	} else if (strcmp(cmd, "admin") == 0) {
+		rc = admin_main(cfg, admin_argc, admin_argv);
 	} else if (cfg->server.workers > 1) {
 		rc = supervisor_run(cfg);
 	} else {

@@ -3,10 +3,14 @@
  * (one `int routes_<name>_register(struct router *, struct sp_errinfo *)`
  * declared in server.h) to this table and nothing else.
  */
+#include "auth_int.h"
 #include "server_int.h"
 
 static int (*const modules[])(struct router *rt, struct sp_errinfo *ei) = {
 	routes_health_register,
+	routes_auth_register,
+	routes_reviewer_register,
+	routes_apikeys_register,
 };
 
 int
