@@ -646,6 +646,53 @@ START_TEST(ocsp_cache_answers_without_network)
 }
 END_TEST
 
+struct fetcher {
+	struct crypto_trust *t;
+	X509 *leaf;
+	int r;
+	enum crypto_rev_source source;
+};
+
+static void *
+fetcher_run(void *arg)
+{
+	struct fetcher *f = arg;
+	struct crypto_cert_result res;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	f->r = crypto_cert_check(f->t, f->leaf, NULL, 0, &res, &ei);
+	f->source = res.rev_source;
+	crypto_cert_result_cleanup(&res);
+	return NULL;
+}
+
+/* Worker threads fetching OCSP answers at the same time, each for another certificate. */
+START_TEST(concurrent_ocsp_fetches)
+{
+	static const char *algs[] = {"rsa", "ec", "sm2"};
+	struct crypto_trust *t = trust(1, NULL, 1, NULL, 5000);
+	struct fetcher f[9];
+	pthread_t th[9];
+	char rel[256];
+	int i, n = 0;
+
+	for (i = 0; i < 9 && i / 3 < norgs; i++, n++) {
+		snprintf(rel, sizeof(rel), "orgs/%s/%s.crt", orgs[i / 3][0], algs[i % 3]);
+		f[i].t = t;
+		f[i].leaf = load(rel);
+		ck_assert_int_eq(pthread_create(&th[i], NULL, fetcher_run, &f[i]), 0);
+	}
+	for (i = 0; i < n; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_int_eq(f[i].r, SP_OK);
+		ck_assert_int_eq(f[i].source, CRYPTO_REV_SRC_OCSP);
+		X509_free(f[i].leaf);
+	}
+	crypto_trust_free(t);
+}
+END_TEST
+
 START_TEST(cert_info_matches_openssl)
 {
 	X509 *x = load("orgs/buyer/sm2.crt");
@@ -770,6 +817,7 @@ trust_suite(void)
 	tcase_add_test(tc, revoked_issuing_ca_is_refused);
 	tcase_add_test(tc, malformed_certificates_are_refused);
 	tcase_add_test(tc, ocsp_cache_answers_without_network);
+	tcase_add_test(tc, concurrent_ocsp_fetches);
 	tcase_add_test(tc, cert_info_matches_openssl);
 	tcase_add_test(tc, trust_store_input_errors);
 	suite_add_tcase(s, tc);
