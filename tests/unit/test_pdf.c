@@ -520,14 +520,20 @@ START_TEST(prepare_all_modes_both_xref_kinds)
 	size_t n, vn;
 	int annots[4], sig, kind;
 
+	/* classic table; xref stream with object streams; linearized (table);
+	 * linearized with object streams (xref streams). */
+	static const char *const variants[] = { NULL, "--object-streams=generate", "--linearize",
+						"--linearize --object-streams=generate" };
+	static const enum pdf_xref_kind kinds[] = { PDF_XREF_TABLE, PDF_XREF_STREAM,
+						    PDF_XREF_TABLE, PDF_XREF_STREAM };
+
 	d = geometry_pdf(&n);
-	for (kind = 0; kind < 2; kind++) {
-		unsigned char *o = kind ? qpdf_variant(d, n, "--object-streams=generate", &vn) : d;
+	for (kind = 0; kind < 4; kind++) {
+		unsigned char *o = kind ? qpdf_variant(d, n, variants[kind], &vn) : d;
 		size_t on = kind ? vn : n;
 		ck_assert_msg(prepare(o, on, pl, SP_ARRAY_LEN(pl), &p, &ei) == SP_OK, "%s", ei.msg);
 		ck_assert_uint_eq(p.nrects, 1 + 2 + 4 + 2 + 1);
-		check_prepared(&p, o, on, kind ? PDF_XREF_STREAM : PDF_XREF_TABLE,
-			       kind ? "modes-stream.pdf" : "modes-table.pdf");
+		check_prepared(&p, o, on, kinds[kind], "modes.pdf");
 		qpdf_counts(p.data, p.len, annots, 4, &sig);
 		ck_assert_int_eq(sig, 1);
 		/* page 1: normal, seam, keyword; 2: multi, seam; 3: multi, seam; 4: seam, keyword, date */
