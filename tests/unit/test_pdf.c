@@ -189,6 +189,16 @@ START_TEST(reader_facts_table_and_stream)
 	ck_assert_int_eq(pdf_doc_page_count(doc), 3);
 	pdf_doc_free(doc);
 	free(s);
+
+	/* qpdf's own rotation: +90 on page 1 (0 -> 90), +180 on page 3 (270 -> 90). */
+	s = qpdf_variant(d, n, "--rotate=+90:1 --rotate=+180:3", &sn);
+	doc = open_ok(s, sn);
+	ck_assert_int_eq(pdf_doc_page_info(doc, 1, &pi, &ei), SP_OK);
+	ck_assert(pi.rotate == 90 && pi.width == 792 && pi.height == 612);
+	ck_assert_int_eq(pdf_doc_page_info(doc, 3, &pi, &ei), SP_OK);
+	ck_assert_int_eq(pi.rotate, 90);
+	pdf_doc_free(doc);
+	free(s);
 	free(d);
 }
 END_TEST
