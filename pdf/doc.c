@@ -82,6 +82,58 @@ static int find_startxref(const unsigned char *d, size_t len, enum pdf_xref_kind
 	return 0;
 }
 
+#define TREE_MAX_DEPTH 64
+#define TREE_MAX_NODES (4 * PDF_DOC_MAX_PAGES)
+
+/*
+ * qpdf walks the page tree recursively: a hostile tree thousands of levels
+ * deep overflows the stack. Walk it first, iteratively, with a depth and a
+ * node cap (a loop runs into the node cap).
+ */
+static int check_page_tree(qpdf_data q, struct sp_errinfo *ei)
+{
+	struct { qpdf_oh oh; int depth; } *st = NULL;
+	size_t sp = 0, cap = 64, nodes = 0;
+	int r = SP_ERR_INTERNAL, i, n;
+
+	if (!(st = malloc(cap * sizeof(*st))))
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	st[sp].oh = qpdf_oh_get_key(q, qpdf_get_root(q), "/Pages");
+	st[sp++].depth = 0;
+	while (sp > 0) {
+		qpdf_oh node = st[--sp].oh, kids;
+		int depth = st[sp].depth;
+		if (++nodes > TREE_MAX_NODES || depth > TREE_MAX_DEPTH) {
+			r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+					  "the page tree is too deep or too large (depth %d, %zu nodes)",
+					  depth, nodes);
+			goto out;
+		}
+		kids = qpdf_oh_get_key(q, node, "/Kids");
+		n = qpdf_oh_is_array(q, kids) ? qpdf_oh_get_array_n_items(q, kids) : 0;
+		for (i = 0; i < n; i++) {
+			if (sp == cap) {
+				void *nv;
+				if (cap >= TREE_MAX_NODES || !(nv = realloc(st, 2 * cap * sizeof(*st)))) {
+					r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+							  "the page tree is too large");
+					goto out;
+				}
+				st = nv;
+				cap *= 2;
+			}
+			st[sp].oh = qpdf_oh_get_array_item(q, kids, i);
+			st[sp++].depth = depth + 1;
+		}
+		qpdf_oh_release(q, kids);
+		qpdf_oh_release(q, node);
+	}
+	r = SP_OK;
+out:
+	free(st);
+	return r;
+}
+
 static int read_rect(qpdf_data q, qpdf_oh a, struct pdf_rect *r)
 {
 	double v[4];
@@ -341,6 +393,8 @@ int pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out,
 		goto out;
 	}
 	if ((r = read_trailer(doc, ei)) < 0)
+		goto out;
+	if ((r = check_page_tree(doc->q, ei)) < 0)
 		goto out;
 	n = qpdf_get_num_pages(doc->q);
 	if (qpdf_has_error(doc->q) || n < 0) {

@@ -257,6 +257,29 @@ START_TEST(reader_refuses_bad_input)
 	doc = NULL;
 	free(bad);
 
+	/* A page tree 100000 levels deep (qpdf alone recurses into a stack
+	 * overflow): refused with a limit error. */
+	{
+		enum { LEVELS = 100000 };
+		char **objs = calloc(LEVELS + 2, sizeof(*objs));
+		unsigned char *deeptree;
+		size_t dn;
+		objs[0] = strdup("<< /Type /Catalog /Pages 2 0 R >>");
+		for (i = 0; i < LEVELS; i++) {
+			objs[i + 1] = malloc(96);
+			snprintf(objs[i + 1], 96, "<< /Type /Pages /Kids [%zu 0 R] /Count 1 >>", i + 3);
+		}
+		objs[LEVELS + 1] = strdup("<< /Type /Page /MediaBox [0 0 10 10] >>");
+		deeptree = make_pdf_objs((const char *const *)objs, LEVELS + 2, &dn);
+		sp_errinfo_init(&ei);
+		ck_assert_int_eq(pdf_doc_open(deeptree, dn, &doc, &ei), SP_ERR_LIMIT);
+		ck_assert_ptr_nonnull(strstr(ei.msg, "page tree"));
+		for (i = 0; i < LEVELS + 2; i++)
+			free(objs[i]);
+		free(objs);
+		free(deeptree);
+	}
+
 	/* Encrypted with a user password, and with an empty one. */
 	e = qpdf_variant(d, n, "--encrypt secret owner 256 --", &en);
 	sp_errinfo_init(&ei);
