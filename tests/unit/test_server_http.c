@@ -561,6 +561,92 @@ START_TEST(shutdown_deadline_exits_1)
 }
 END_TEST
 
+/* The child pids of pid, from /proc; returns how many (at most max). */
+static int
+children_of(pid_t pid, pid_t *out, int max)
+{
+	char path[64], buf[512], *p, *end;
+	FILE *f;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	for (p = buf; n < max; p = end) {
+		long v = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		out[n++] = (pid_t)v;
+	}
+	return n;
+}
+
+START_TEST(workers_share_the_port_restart_after_a_crash_and_stop_cleanly)
+{
+	char e_port[64];
+	char *envp[] = { "SEALPACT_DATABASE_URL=postgresql://127.0.0.1:1/none",
+			 "SEALPACT_SERVER_TLS=false", "SEALPACT_SERVER_WORKERS=2",
+			 "SEALPACT_SERVER_THREADS=1", "SEALPACT_LOG_LEVEL=warn", e_port, NULL };
+	pid_t kids[8], kids2[8], sup;
+	struct resp r;
+	int i, n, status, fd;
+
+	server_port = free_port();
+	snprintf(e_port, sizeof(e_port), "SEALPACT_SERVER_PORT=%d", server_port);
+	sup = fork();
+	ck_assert_int_ge(sup, 0);
+	if (sup == 0) {
+		struct config *cfg = NULL;
+		int rc;
+		if (config_load(NULL, envp, &cfg, NULL) != SP_OK)
+			_exit(78);
+		log_level_set(LOG_WARN);
+		rc = supervisor_run(cfg);
+		config_free(cfg);
+		exit(rc);
+	}
+	for (i = 0; i < 200 && children_of(sup, kids, 8) < 2; i++)
+		usleep(20 * 1000);
+	ck_assert_int_eq(children_of(sup, kids, 8), 2);
+	for (i = 0; i < 200 && (fd = connect_port(server_port)) < 0; i++)
+		usleep(20 * 1000);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	for (i = 0; i < 20; i++) {
+		request("GET", "/healthz", NULL, NULL, &r);
+		ck_assert_int_eq(r.status, 200);
+		resp_clear(&r);
+	}
+	/* A worker crashes: the supervisor starts another one on the same port. */
+	kill(kids[0], SIGKILL);
+	for (i = 0; i < 150; i++) {
+		n = children_of(sup, kids2, 8);
+		if (n == 2 && kids2[0] != kids[0] && kids2[1] != kids[0])
+			break;
+		usleep(20 * 1000);
+	}
+	ck_assert_int_eq(n, 2);
+	ck_assert(kids2[0] != kids[0] && kids2[1] != kids[0]);
+	usleep(300 * 1000);
+	for (i = 0; i < 20; i++) {
+		request("GET", "/healthz", NULL, NULL, &r);
+		ck_assert_int_eq(r.status, 200);
+		resp_clear(&r);
+	}
+	/* SIGTERM to the supervisor stops every worker; all exit cleanly -> 0. */
+	kill(sup, SIGTERM);
+	ck_assert_int_eq(waitpid(sup, &status, 0), sup);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_int_eq(kill(kids2[0], 0), -1);
+	ck_assert_int_eq(kill(kids2[1], 0), -1);
+	ck_assert_int_eq(connect_port(server_port), -1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -577,6 +663,7 @@ main(void)
 	tcase_add_test(tc, deadline_answers_504_and_late_reply_is_harmless);
 	tcase_add_test(tc, sigterm_drains_in_flight_requests);
 	tcase_add_test(tc, shutdown_deadline_exits_1);
+	tcase_add_test(tc, workers_share_the_port_restart_after_a_crash_and_stop_cleanly);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
