@@ -76,7 +76,7 @@ const char *request_route(const struct request *r);
 /* One enum http_method bit. */
 unsigned request_method(const struct request *r);
 
-/* The decoded path (without the query string). Owned by r. */
+/* The path as sent, still percent-encoded, without the query string. Owned by r. */
 const char *request_path(const struct request *r);
 
 /* The request id (sanitized incoming X-Request-Id, or a new random one). Owned by r. */
