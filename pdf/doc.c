@@ -222,15 +222,16 @@ static int add_name(struct pdf_doc *doc, const char *prefix, const char *t)
 
 /* Walk one field and its kids: names, and whether signature fields are signed. */
 static int walk_field(struct pdf_doc *doc, qpdf_oh f, const char *prefix, int is_sig,
-		      int top, int depth, struct sp_errinfo *ei)
+		      int top, int depth, size_t *budget, struct sp_errinfo *ei)
 {
 	qpdf_data q = doc->q;
 	char name[512];
 	qpdf_oh kids, ft;
 	int i, n, r;
 
-	if (depth > PDF_MAX_DEPTH)
-		return sp_err(ei, SP_ERR_LIMIT, "AcroForm field tree nested too deeply");
+	/* The budget stops shared kids from multiplying the walk (2^depth). */
+	if (depth > PDF_MAX_DEPTH || (*budget)-- == 0)
+		return sp_err(ei, SP_ERR_LIMIT, "AcroForm field tree too deep or too large");
 	if (!qpdf_oh_is_dictionary(q, f))
 		return SP_OK;
 	/* /FT is inheritable; qpdf's returned strings are short-lived, compare now. */
@@ -258,7 +259,7 @@ static int walk_field(struct pdf_doc *doc, qpdf_oh f, const char *prefix, int is
 	n = qpdf_oh_get_array_n_items(q, kids);
 	for (i = 0; i < n; i++) {
 		r = walk_field(doc, qpdf_oh_get_array_item(q, kids, i), name, is_sig, 0,
-			       depth + 1, ei);
+			       depth + 1, budget, ei);
 		if (r < 0)
 			return r;
 	}
@@ -269,6 +270,7 @@ static int read_form(struct pdf_doc *doc, struct sp_errinfo *ei)
 {
 	qpdf_data q = doc->q;
 	qpdf_oh root = qpdf_get_root(q), af, fields;
+	size_t budget = 4 * MAX_FIELDS;
 	int i, n, r;
 
 	af = qpdf_oh_get_key(q, root, "/AcroForm");
@@ -283,7 +285,7 @@ static int read_form(struct pdf_doc *doc, struct sp_errinfo *ei)
 		return sp_err(ei, SP_ERR_LIMIT, "AcroForm has %d fields (cap %d)", n, MAX_FIELDS);
 	for (i = 0; i < n; i++)
 		if ((r = walk_field(doc, qpdf_oh_get_array_item(q, fields, i), "", 0, 1, 0,
-				    ei)) < 0)
+				    &budget, ei)) < 0)
 			return r;
 	return SP_OK;
 }

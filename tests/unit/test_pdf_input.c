@@ -168,6 +168,37 @@ START_TEST(shared_annots_array_is_not_extended)
 }
 END_TEST
 
+/* Field kids that share their children 30 levels deep: 2^30 paths. */
+START_TEST(form_tree_with_shared_kids_is_bounded)
+{
+	enum { LEVELS = 30 };
+	char *objs[LEVELS + 4];
+	struct sp_errinfo ei;
+	struct pdf_doc *doc = NULL;
+	unsigned char *d;
+	size_t n;
+	int i;
+
+	objs[0] = strdup("<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [5 0 R] >> >>");
+	objs[1] = strdup("<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
+	objs[2] = strdup("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] >>");
+	objs[3] = strdup("<< /Length 0 >>\nstream\n\nendstream");
+	for (i = 0; i < LEVELS; i++) {
+		objs[4 + i] = malloc(96);
+		snprintf(objs[4 + i], 96, "<< /T (f%d) /Kids [%d 0 R %d 0 R] >>", i, 6 + i, 6 + i);
+	}
+	free(objs[4 + LEVELS - 1]);
+	objs[4 + LEVELS - 1] = strdup("<< /T (leaf) /FT /Tx >>");
+	d = make_pdf_objs((const char *const *)objs, LEVELS + 4, &n);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open(d, n, &doc, &ei), SP_ERR_LIMIT);
+	ck_assert_ptr_nonnull(strstr(ei.msg, "AcroForm"));
+	for (i = 0; i < LEVELS + 4; i++)
+		free(objs[i]);
+	free(d);
+}
+END_TEST
+
 START_TEST(seal_png_kinds_and_caps)
 {
 	static const unsigned formats[] = { PNG_FORMAT_GA, PNG_FORMAT_LINEAR_Y_ALPHA,
@@ -247,6 +278,7 @@ int main(void)
 	tcase_add_test(tc, existing_form_and_indirect_annots_are_kept);
 	tcase_add_test(tc, seal_png_kinds_and_caps);
 	tcase_add_test(tc, shared_annots_array_is_not_extended);
+	tcase_add_test(tc, form_tree_with_shared_kids_is_bounded);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
