@@ -260,7 +260,8 @@ send_response(struct request *r, int status, const char *ctype, const void *data
 	}
 	buf = evbuffer_new();
 	if (buf == NULL || (len > 0 && evbuffer_add(buf, data, len) != 0)) {
-		evbuffer_free(buf);
+		if (buf != NULL)
+			evbuffer_free(buf);
 		status = 500;
 		buf = NULL;
 		evhttp_remove_header(h, "Content-Length");
@@ -270,7 +271,8 @@ send_response(struct request *r, int status, const char *ctype, const void *data
 	if (r->evcon != NULL)
 		evhttp_connection_set_closecb(r->evcon, NULL, NULL);
 	evhttp_send_reply(r->evreq, status, http_status_text(status), buf);
-	evbuffer_free(buf);
+	if (buf != NULL)
+		evbuffer_free(buf);
 	r->evreq = NULL;
 	r->evcon = NULL;
 	r->srv->last_activity_ms = server_now_ms();
