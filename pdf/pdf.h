@@ -257,6 +257,35 @@ int pdf_page_text(struct pdf_doc *doc, int page, char **utf8, size_t *len,
 /* ==== end section: text locator ==== */
 
 /* ==== section: normalize ==== */
+/*
+ * Upload normalization (DESIGN.md §5): a draft's PDF is rewritten once by
+ * qpdf so that no earlier revision and no unreferenced object survives (the
+ * hidden material "shadow" attacks need); a file that already carries a
+ * signature (a /Sig field with /V) is kept byte for byte instead.
+ */
+struct pdf_normalized {
+	unsigned char *data;      /* malloc'd: the bytes to store as revision 0 */
+	size_t len;
+	int pages;                /* page count */
+	int kept;                 /* 1: signed upload kept as is; 0: rewritten */
+	unsigned char sha256[32]; /* of data */
+};
+
+/*
+ * Check and normalize an uploaded PDF. Refuses non-PDF input (SP_ERR_PDF,
+ * reason pdf_unreadable), encrypted files (SP_ERR_UNSUPPORTED, pdf_encrypted),
+ * files qpdf had to repair (SP_ERR_PDF, pdf_damaged), and oversized ones
+ * (SP_ERR_TOO_LARGE / SP_ERR_LIMIT). An unsigned file is rewritten with
+ * object streams preserved, a deterministic /ID and no unreferenced objects,
+ * so the same upload always gives the same bytes. On SP_OK *out is filled and
+ * the caller releases it with pdf_normalized_cleanup(); on failure *out is
+ * zeroed. The input is not modified. Any thread.
+ */
+int pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalized *out,
+			 struct sp_errinfo *ei) SP_WUR;
+
+/* Free and zero *n. NULL is fine. */
+void pdf_normalized_cleanup(struct pdf_normalized *n);
 /* ==== end section: normalize ==== */
 
 #endif /* SP_PDF_H */

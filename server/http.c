@@ -163,6 +163,7 @@ server_cleanup(struct server *srv)
 		event_free(srv->sigterm_ev);
 	if (srv->sigint_ev)
 		event_free(srv->sigint_ev);
+	workflow_background_stop();
 	/* Jobs and queries first: their callbacks may still answer requests. */
 	jobs_free(srv->jobs);
 	db_pool_free(srv->db);
@@ -223,6 +224,8 @@ server_run(const struct config *cfg, int port, int worker, server_routes_fn extr
 	/* The job queue is as deep as the database wait queue: both bound memory. */
 	if (jobs_new(srv.base, cfg->server.threads, cfg->database.queue_max > 0 ?
 		     cfg->database.queue_max : 256, &srv.jobs, &ei) != SP_OK)
+		goto out;
+	if (workflow_background_start(srv.base, srv.db, srv.jobs, &ei) != SP_OK)
 		goto out;
 	if ((srv.http = evhttp_new(srv.base)) == NULL) {
 		sp_err(&ei, SP_ERR_INTERNAL, "evhttp_new failed");

@@ -8,6 +8,7 @@
 
 static int (*const modules[])(struct router *rt, struct sp_errinfo *ei) = {
 	routes_health_register,
+	routes_contracts_register,
 	routes_auth_register,
 	routes_reviewer_register,
 	routes_apikeys_register,

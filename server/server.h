@@ -68,6 +68,19 @@ int router_route_add(struct router *rt, unsigned methods, const char *pattern, r
 /* The health, readiness, metrics and version routes (server/health.c). */
 int routes_health_register(struct router *rt, struct sp_errinfo *ei) SP_WUR;
 
+/* The contract workflow's routes (server/routes_contracts.c and its modules). */
+int routes_contracts_register(struct router *rt, struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * The workflow's background jobs on base: webhook deliveries and the deadline
+ * sweep (server/webhooks_delivery.c, expiry.c). Start after the pools exist;
+ * stop before they are freed (callbacks still in flight then only clean up).
+ * Loop thread, once per process.
+ */
+int workflow_background_start(struct event_base *base, struct db_pool *db, struct jobs *jobs,
+			      struct sp_errinfo *ei) SP_WUR;
+void workflow_background_stop(void);
+
 /* ---- the request ------------------------------------------------------------ */
 
 /* The matched route's name (its pattern), or "unmatched". Never NULL. */

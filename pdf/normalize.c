@@ -1,0 +1,168 @@
+/*
+ * normalize.c: the one-time qpdf rewrite of an uploaded contract (DESIGN.md
+ * §5). A full rewrite drops every earlier revision and every object the
+ * current one does not reach, which is where shadow attacks hide content.
+ * A file that already carries a signature must not be rewritten (that would
+ * break the signature), so it is kept byte for byte.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "pdf_int.h"
+
+static int
+write_fail(struct sp_errinfo *ei, qpdf_data q, const char *what)
+{
+	if (qpdf_has_error(q)) {
+		qpdf_error e = qpdf_get_error(q);
+		const char *d = qpdf_get_error_message_detail(q, e);
+
+		if (qpdf_get_error_code(q, e) == qpdf_e_password)
+			return sp_err_reason(ei, SP_ERR_UNSUPPORTED, "pdf_encrypted",
+					     "%s: the PDF is encrypted", what);
+		return sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable", "%s: %s", what,
+				     d != NULL ? d : "qpdf error");
+	}
+	return sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable", "%s failed", what);
+}
+
+/*
+ * Rewrite with qpdf into a malloc'd copy. Object streams are preserved as
+ * the author made them (neither forced on nor off), the /ID is derived from
+ * the content, and unreferenced objects are dropped (qpdf's default, set
+ * explicitly because the whole point depends on it).
+ */
+static int
+rewrite(const unsigned char *data, size_t len, unsigned char **out, size_t *outlen,
+	struct sp_errinfo *ei)
+{
+	qpdf_data q = qpdf_init();
+	const unsigned char *buf;
+	size_t n;
+	int r = SP_ERR_INTERNAL;
+
+	*out = NULL;
+	*outlen = 0;
+	if (q == NULL)
+		return sp_err(ei, SP_ERR_NOMEM, "qpdf_init failed");
+	qpdf_set_suppress_warnings(q, QPDF_TRUE);
+	if (qpdf_read_memory(q, "upload.pdf", (const char *)data, (unsigned long long)len, NULL) &
+	    QPDF_ERRORS) {
+		r = write_fail(ei, q, "reading the upload");
+		goto out;
+	}
+	if (qpdf_init_write_memory(q) & QPDF_ERRORS) {
+		r = write_fail(ei, q, "rewriting the upload");
+		goto out;
+	}
+	qpdf_set_object_stream_mode(q, qpdf_o_preserve);
+	qpdf_set_preserve_unreferenced_objects(q, QPDF_FALSE);
+	qpdf_set_deterministic_ID(q, QPDF_TRUE);
+	if (qpdf_write(q) & QPDF_ERRORS) {
+		r = write_fail(ei, q, "rewriting the upload");
+		goto out;
+	}
+	buf = qpdf_get_buffer(q);
+	n = qpdf_get_buffer_length(q);
+	if (buf == NULL || n == 0) {
+		r = sp_err(ei, SP_ERR_INTERNAL, "qpdf wrote nothing");
+		goto out;
+	}
+	if (n > PDF_DOC_MAX_BYTES) {
+		r = sp_err(ei, SP_ERR_TOO_LARGE, "the rewritten PDF exceeds %zu bytes",
+			   PDF_DOC_MAX_BYTES);
+		goto out;
+	}
+	if ((*out = malloc(n)) == NULL) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(*out, buf, n);
+	*outlen = n;
+	r = SP_OK;
+out:
+	qpdf_cleanup(&q);
+	return r;
+}
+
+int
+pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalized *out,
+		     struct sp_errinfo *ei)
+{
+	struct pdf_doc *doc = NULL, *again = NULL;
+	struct pdf_doc_info info;
+	unsigned char *copy = NULL;
+	size_t copylen = 0;
+	unsigned int dlen = 0;
+	int r = SP_ERR_INTERNAL;
+
+	memset(out, 0, sizeof(*out));
+	if (data == NULL || len == 0) {
+		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable", "the upload is empty");
+		goto out;
+	}
+	if (len < 5 || memcmp(data, "%PDF-", 5) != 0) {
+		/* qpdf would search further for a header; an upload must be a PDF from byte 0. */
+		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable",
+				  "the upload is not a PDF (no %%PDF- header at its start)");
+		goto out;
+	}
+	if ((r = pdf_doc_open(data, len, &doc, ei)) != SP_OK)
+		goto out;
+	pdf_doc_info_get(doc, &info);
+	if (info.damaged) {
+		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_damaged",
+				  "the PDF is damaged (qpdf had to repair it); export it again "
+				  "from its source");
+		goto out;
+	}
+	if (info.nsigned > 0) {
+		if ((copy = malloc(len)) == NULL) {
+			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(copy, data, len);
+		copylen = len;
+		out->kept = 1;
+		out->pages = pdf_doc_page_count(doc);
+	} else {
+		if ((r = rewrite(data, len, &copy, &copylen, ei)) != SP_OK)
+			goto out;
+		/* Read back what we store: it must open cleanly as the signing step will. */
+		if ((r = pdf_doc_open(copy, copylen, &again, ei)) != SP_OK) {
+			sp_errinfo_prefix(ei, "the rewritten PDF");
+			goto out;
+		}
+		out->pages = pdf_doc_page_count(again);
+	}
+	if (out->pages <= 0) {
+		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable", "the PDF has no pages");
+		goto out;
+	}
+	if (EVP_Digest(copy, copylen, out->sha256, &dlen, EVP_sha256(), NULL) != 1 || dlen != 32) {
+		r = sp_err(ei, SP_ERR_CRYPTO, "SHA-256 failed");
+		goto out;
+	}
+	out->data = copy;
+	copy = NULL; /* transferred */
+	out->len = copylen;
+	r = SP_OK;
+out:
+	if (r != SP_OK)
+		memset(out, 0, sizeof(*out));
+	free(copy);
+	pdf_doc_free(again);
+	pdf_doc_free(doc);
+	return r;
+}
+
+void
+pdf_normalized_cleanup(struct pdf_normalized *n)
+{
+	if (n == NULL)
+		return;
+	free(n->data);
+	memset(n, 0, sizeof(*n));
+}

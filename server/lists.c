@@ -1,0 +1,235 @@
+/*
+ * lists.c: the five lists of the signing guide (GET /api/v1/contracts?tab=):
+ * todo (待我办理), initiated (我发起的), signed (我签署的), cc (抄送我的),
+ * drafts (我的草稿), with the guide's filters, newest first, paged.
+ *
+ * Each tab starts from its own partial index of 003_workflow.sql, ordered by
+ * contract number (time-ordered, so number DESC is newest first). Filters are
+ * "$k IS NULL OR ..." terms: libpq's unnamed statements are planned with the
+ * actual values, so absent filters fold away and present ones can use the
+ * trigram indexes. One statement returns the page and the total count.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "contracts_int.h"
+#include "server_int.h"
+
+#define PAGE_SIZE_DEFAULT 10
+#define PAGE_SIZE_MAX 100
+#define PAGE_MAX 100000
+#define FILTER_MAX 200
+
+struct tab {
+	const char *name;
+	const char *from_where;   /* FROM ... WHERE <tab condition> with $1 = organization */
+	const char *party_status; /* expression of the caller's party status */
+};
+
+static const struct tab tabs[] = {
+	{ "todo",
+	  "FROM parties p JOIN contracts c ON c.number = p.contract_number "
+	  "WHERE p.organization_id = $1 AND p.role = 'signer' "
+	  "AND p.status IN ('pending', 'received', 'signed') AND c.status = 'signing'",
+	  "p.status" },
+	{ "initiated",
+	  "FROM contracts c WHERE c.initiator_org_id = $1 AND c.status <> 'draft'", "NULL::text" },
+	{ "signed",
+	  "FROM parties p JOIN contracts c ON c.number = p.contract_number "
+	  "WHERE p.organization_id = $1 AND p.role = 'signer' AND p.status IN ('signed', 'sent')",
+	  "p.status" },
+	{ "cc",
+	  "FROM parties p JOIN contracts c ON c.number = p.contract_number "
+	  "WHERE p.organization_id = $1 AND p.role = 'cc' AND c.status <> 'draft'",
+	  "p.status" },
+	{ "drafts", "FROM contracts c WHERE c.initiator_org_id = $1 AND c.status = 'draft'",
+	  "NULL::text" },
+};
+
+#define FILTERS                                                                              \
+	" AND ($2::text IS NULL OR c.status = $2)"                                              \
+	" AND ($3::text IS NULL OR c.business_type = $3)"                                       \
+	" AND ($4::text IS NULL OR c.name ILIKE '%' || $4 || '%' OR c.number::text LIKE '%' || $4 || '%')" \
+	" AND ($5::text IS NULL OR c.initiator_org_id IN (SELECT o2.id FROM organizations o2"    \
+	" WHERE o2.name ILIKE '%' || $5 || '%' OR o2.credit_code ILIKE '%' || $5 || '%'))"        \
+	" AND ($6::timestamptz IS NULL OR c.created_at >= $6)"                                  \
+	" AND ($7::timestamptz IS NULL OR c.created_at <= $7)"
+
+static const char *const statuses[] = { "draft", "signing", "completed", "rejected",
+					 "cancelled", "expired" };
+
+/* Escape LIKE's wildcards so that a search for "10%" means those characters. */
+static int
+like_escape(const char *in, char *out, size_t outlen)
+{
+	size_t k = 0;
+
+	for (; *in != '\0'; in++) {
+		if (k + 3 > outlen)
+			return -1;
+		if (*in == '%' || *in == '_' || *in == '\\')
+			out[k++] = '\\';
+		out[k++] = *in;
+	}
+	out[k] = '\0';
+	return 0;
+}
+
+static int
+parse_int(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	if (s == NULL)
+		return 0;
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* RFC 3339 with a time and a zone: "2026-11-21T19:20:46Z" or "+08:00" offset. */
+static int
+rfc3339_ok(const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (n < 20 || n > 40 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
+	    s[13] != ':' || s[16] != ':')
+		return 0;
+	return s[n - 1] == 'Z' || s[n - 1] == 'z' || (n >= 6 && s[n - 3] == ':' &&
+						       (s[n - 6] == '+' || s[n - 6] == '-'));
+}
+
+/* One row: the total and the page's items as a JSON array. */
+static void
+list_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
+{
+	struct request *r = arg;
+	json_t *items;
+	json_error_t je;
+
+	if (wf_reply_failed(r, err))
+		return;
+	if (PQntuples(res) != 1 ||
+	    (items = json_loads(PQgetvalue(res, 0, 1), 0, &je)) == NULL) {
+		request_reply_error(r, SP_ERR_INTERNAL, NULL);
+		return;
+	}
+	request_reply_json(r, 200, json_pack("{s:o,s:I}", "items", items, "total",
+					     (json_int_t)strtoll(PQgetvalue(res, 0, 0), NULL, 10)));
+}
+
+static void
+list_step(struct request *r, const struct principal *who)
+{
+	const char *tabname = request_query(r, "tab");
+	const char *status = request_query(r, "status");
+	const char *btype = request_query(r, "business_type");
+	const char *q = request_query(r, "q");
+	const char *initiator = request_query(r, "initiator");
+	const char *from = request_query(r, "created_from");
+	const char *to = request_query(r, "created_to");
+	char org[24], qe[2 * FILTER_MAX + 4], ie[2 * FILTER_MAX + 4], lim[16], off[24];
+	const struct tab *tab = NULL;
+	struct sp_buf sql;
+	struct db_param p[9];
+	long page = 1, size = PAGE_SIZE_DEFAULT;
+	size_t i;
+	int ok = 0, rc;
+
+	if (tabname == NULL)
+		tabname = "todo";
+	for (i = 0; i < SP_ARRAY_LEN(tabs); i++)
+		if (strcmp(tabs[i].name, tabname) == 0)
+			tab = &tabs[i];
+	if (tab == NULL) {
+		request_reply_problem(r, 400, "invalid",
+				      "tab must be todo, initiated, signed, cc or drafts");
+		return;
+	}
+	if (status != NULL) {
+		for (i = 0; i < SP_ARRAY_LEN(statuses); i++)
+			ok |= strcmp(status, statuses[i]) == 0;
+		if (!ok) {
+			request_reply_problem(r, 400, "invalid", "status must be draft, signing, "
+					      "completed, rejected, cancelled or expired");
+			return;
+		}
+	}
+	if (parse_int(request_query(r, "page"), 1, PAGE_MAX, &page) != 0 ||
+	    parse_int(request_query(r, "page_size"), 1, PAGE_SIZE_MAX, &size) != 0) {
+		request_reply_problem(r, 400, "invalid",
+				      "page must be 1..100000 and page_size 1..100");
+		return;
+	}
+	if ((from != NULL && !rfc3339_ok(from)) || (to != NULL && !rfc3339_ok(to))) {
+		request_reply_problem(r, 400, "invalid",
+				      "created_from and created_to must be RFC 3339 times with a zone");
+		return;
+	}
+	if ((q != NULL && (strlen(q) > FILTER_MAX || like_escape(q, qe, sizeof(qe)) != 0)) ||
+	    (initiator != NULL && (strlen(initiator) > FILTER_MAX ||
+				   like_escape(initiator, ie, sizeof(ie)) != 0)) ||
+	    (btype != NULL && strlen(btype) > 64)) {
+		request_reply_problem(r, 400, "invalid", "a filter is too long");
+		return;
+	}
+	snprintf(org, sizeof(org), "%lld", (long long)who->organization_id);
+	snprintf(lim, sizeof(lim), "%ld", size);
+	snprintf(off, sizeof(off), "%ld", (page - 1) * size);
+	/*
+	 * The filtered set once (numbers only, from the tab's index), then its
+	 * size and the page, both in one statement so a page past the end still
+	 * reports the total.
+	 */
+	sp_buf_init(&sql, 8192);
+	rc = sp_buf_printf(&sql,
+			   "WITH f AS MATERIALIZED (SELECT c.number, %s AS my_status %s%s) "
+			   "SELECT (SELECT count(*) FROM f), coalesce((SELECT jsonb_agg(x.j ORDER BY "
+			   "x.number DESC) FROM (SELECT c.number, jsonb_build_object('number', "
+			   "c.number::text, 'name', c.name, 'business_type', c.business_type, "
+			   "'status', c.status, 'initiator', jsonb_build_object('name', io.name, "
+			   "'credit_code', io.credit_code), 'created_at', wf_ts(c.created_at), "
+			   "'sent_at', wf_ts(c.sent_at), 'deadline', wf_ts(c.deadline), "
+			   "'completed_at', wf_ts(c.completed_at), 'my_status', f.my_status) AS j "
+			   "FROM (SELECT * FROM f ORDER BY number DESC LIMIT $8::integer "
+			   "OFFSET $9::integer) f JOIN contracts c ON c.number = f.number "
+			   "JOIN organizations io ON io.id = c.initiator_org_id) x), '[]')::text",
+			   tab->party_status, tab->from_where, FILTERS);
+	if (rc != SP_OK) {
+		sp_buf_cleanup(&sql);
+		request_reply_error(r, rc, NULL);
+		return;
+	}
+	memset(p, 0, sizeof(p));
+	p[0].value = org;
+	p[1].value = status;
+	p[2].value = btype;
+	p[3].value = q != NULL && *q != '\0' ? qe : NULL;
+	p[4].value = initiator != NULL && *initiator != '\0' ? ie : NULL;
+	p[5].value = from;
+	p[6].value = to;
+	p[7].value = lim;
+	p[8].value = off;
+	rc = db_query_send(request_db(r), (const char *)sql.data, 9, p, 0, 0, list_done, r);
+	sp_buf_cleanup(&sql);
+	if (rc != SP_OK)
+		request_reply_error(r, rc, NULL);
+}
+
+static void
+list(struct request *r)
+{
+	auth_then(r, PRINCIPAL_ORG, list_step);
+}
+
+int
+routes_lists_register(struct router *rt, struct sp_errinfo *ei)
+{
+	return router_route_add(rt, HTTP_GET, "/api/v1/contracts", list, 0, ei);
+}
