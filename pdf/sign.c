@@ -358,21 +358,23 @@ static int update_acroform(struct ctx *c, struct sp_errinfo *ei)
 		r = rewrite_dict(c, root, "/AcroForm", NULL, &extra, ei);
 		goto out;
 	}
+	/* /Fields: a new version of an indirect array, or a direct copy plus ours. */
 	fields = qpdf_oh_get_key(q, af, "/Fields");
 	if (qpdf_oh_is_indirect(q, fields) && qpdf_oh_is_array(q, fields)) {
 		if ((r = rewrite_array(c, fields, &c->field, 1, ei)) < 0)
 			goto out;
 		if (sp_buf_printf(&inner, "/Fields %d %d R /SigFlags 3",
 				  qpdf_oh_get_object_id(q, fields),
-				  qpdf_oh_get_generation(q, fields)) < 0)
+				  qpdf_oh_get_generation(q, fields)) < 0) {
 			r = nomem(ei);
+			goto out;
+		}
 	} else if (sp_buf_addstr(&inner, "/Fields ") < 0 ||
 		   array_plus(&inner, q, fields, &c->field, 1) < 0 ||
 		   sp_buf_addstr(&inner, " /SigFlags 3") < 0) {
 		r = nomem(ei);
-	}
-	if (r == SP_ERR_TOO_LARGE)
 		goto out;
+	}
 	if (qpdf_oh_is_indirect(q, af)) {
 		r = rewrite_dict(c, af, "/Fields", "/SigFlags", &inner, ei);
 		goto out;
