@@ -18,6 +18,7 @@
 #include <sysexits.h>
 
 #include "client.h"
+#include "login_int.h"
 
 /* Global options, after the environment and the command line are read. */
 struct cli {
@@ -39,6 +40,12 @@ struct command {
 static int cmd_health(const struct cli *cli, int argc, char **argv);
 static int cmd_help(const struct cli *cli, int argc, char **argv);
 static int cmd_version(const struct cli *cli, int argc, char **argv);
+static int cmd_login(const struct cli *cli, int argc, char **argv)
+{ return client_cmd_login(cli->server, cli->cafile, cli->timeout_s, argc, argv); }
+static int cmd_logout(const struct cli *cli, int argc, char **argv)
+{ return client_cmd_logout(cli->server, cli->cafile, cli->timeout_s, argc, argv); }
+static int cmd_whoami(const struct cli *cli, int argc, char **argv)
+{ return client_cmd_whoami(cli->server, cli->cafile, cli->timeout_s, argc, argv); }
 
 static const struct command commands[] = {
 	{"health", "", "check that the server is up and ready",
@@ -46,6 +53,18 @@ static const struct command commands[] = {
 	 "200, 1 when the server answers otherwise (e.g. 503: its database is\n"
 	 "unreachable), 69 when the server cannot be reached.\n",
 	 cmd_health},
+	{"login", "[--module SO] [--token LABEL] [--key-id HEX] [--pin-file F] | --key PEM --cert PEM",
+	 "log in with the key on a USB token (or a development PEM key)",
+	 "Asks the server for a challenge, signs it with the token's key and keeps the\n"
+	 "session in $XDG_CONFIG_HOME/sealpact/session.json (~/.config/...), mode 0600.\n"
+	 "  --module SO        PKCS#11 module (env SEALPACT_PKCS11_MODULE)\n"
+	 "  --token LABEL      token label (env SEALPACT_TOKEN); --serial S by serial\n"
+	 "  --key-id HEX       the key's CKA_ID (env SEALPACT_KEY_ID); --key-label L\n"
+	 "  --pin-file F       read the PIN from F; else SEALPACT_PIN; else a prompt\n"
+	 "  --key PEM --cert PEM  a development key and certificate (also SM2)\n",
+	 cmd_login},
+	{"logout", "", "end the saved session", "", cmd_logout},
+	{"whoami", "[--json]", "show who the saved session is", "", cmd_whoami},
 	{"help", "[COMMAND]", "show help for sealpact or for one command", "", cmd_help},
 	{"version", "", "print the version", "", cmd_version},
 };

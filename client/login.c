@@ -1,0 +1,421 @@
+/*
+ * login.c: `sealpact login`, `sealpact logout`, `sealpact whoami`.
+ *
+ * login asks the server for a challenge, signs its 32 bytes with the key on
+ * the token (the PIN stays on this machine and is wiped after use) or with a
+ * development PEM key, sends certificate + signature, and keeps the session
+ * token in the session file (session.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "client.h"
+#include "login_int.h"
+
+#define PIN_MAX 256
+#define CHALLENGE_LEN 32
+
+static int
+fail(int status, const char *what, const struct sp_errinfo *ei)
+{
+	fprintf(stderr, "sealpact: %s: %s\n", what, ei->msg);
+	return status;
+}
+
+static int
+usage_err(const char *cmd, const char *msg)
+{
+	fprintf(stderr, "sealpact: %s: %s\nRun 'sealpact help %s' for usage.\n", cmd, msg, cmd);
+	return EX_USAGE;
+}
+
+static int
+transport_status(int code)
+{
+	return code == SP_ERR_INVALID ? EX_USAGE : (code == SP_ERR_NOMEM || code == SP_ERR_INTERNAL)
+		? EX_SOFTWARE : EX_UNAVAILABLE;
+}
+
+/* ---- the PIN ---------------------------------------------------------------- */
+
+static int
+strip_line(char *s)
+{
+	size_t n = strcspn(s, "\r\n");
+
+	s[n] = '\0';
+	return n > 0 ? 0 : -1;
+}
+
+/* The PIN from $SEALPACT_PIN, --pin-file, or the terminal without echo. */
+static int
+read_pin(const char *pin_file, char *pin, size_t n, struct sp_errinfo *ei)
+{
+	struct termios old, noecho;
+	const char *env = getenv("SEALPACT_PIN");
+	FILE *f;
+	int fd, rc = -1;
+
+	if (pin_file != NULL) {
+		if ((f = fopen(pin_file, "r")) == NULL)
+			return sp_err(ei, SP_ERR_IO, "cannot open %s: %s", pin_file, strerror(errno));
+		rc = fgets(pin, (int)n, f) != NULL ? strip_line(pin) : -1;
+		fclose(f);
+		return rc == 0 ? SP_OK : sp_err(ei, SP_ERR_INVALID, "%s holds no PIN", pin_file);
+	}
+	if (env != NULL && *env != '\0') {
+		if (strlen(env) >= n)
+			return sp_err(ei, SP_ERR_INVALID, "SEALPACT_PIN is too long");
+		snprintf(pin, n, "%s", env);
+		return SP_OK;
+	}
+	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY)) < 0 || (f = fdopen(fd, "r+")) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return sp_err(ei, SP_ERR_INVALID,
+			      "no terminal for the PIN prompt: set SEALPACT_PIN or pass --pin-file");
+	}
+	fputs("Token PIN: ", f);
+	fflush(f);
+	if (tcgetattr(fd, &old) == 0) {
+		noecho = old;
+		noecho.c_lflag &= ~(tcflag_t)ECHO;
+		if (tcsetattr(fd, TCSAFLUSH, &noecho) == 0) {
+			rc = fgets(pin, (int)n, f) != NULL ? strip_line(pin) : -1;
+			(void)tcsetattr(fd, TCSAFLUSH, &old);
+		}
+	}
+	fputc('\n', f);
+	fclose(f);
+	return rc == 0 ? SP_OK : sp_err(ei, SP_ERR_INVALID, "no PIN entered");
+}
+
+/* ---- base64 ------------------------------------------------------------------- */
+
+static char *
+b64(const unsigned char *p, size_t n)
+{
+	char *s = malloc(4 * ((n + 2) / 3) + 1);
+
+	if (s != NULL)
+		EVP_EncodeBlock((unsigned char *)s, p, (int)n);
+	return s;
+}
+
+/* The server's challenge: exactly 32 bytes, padded base64. */
+static int
+challenge_decode(const char *s, unsigned char out[CHALLENGE_LEN])
+{
+	unsigned char buf[48];
+
+	if (s == NULL || strlen(s) != 44 || s[43] != '=' || s[42] == '=')
+		return -1;
+	if (EVP_DecodeBlock(buf, (const unsigned char *)s, 44) != 33)
+		return -1;
+	memcpy(out, buf, CHALLENGE_LEN);
+	return 0;
+}
+
+/* POST/GET with a JSON body; answers stay in resp. Returns 0 or an exit status. */
+static int
+call(struct client *c, const char *method, const char *path, json_t *body,
+     struct client_response *resp)
+{
+	struct sp_errinfo ei;
+	char *text = NULL;
+	int rc;
+
+	sp_errinfo_init(&ei);
+	if (body != NULL && (text = json_dumps(body, JSON_COMPACT)) == NULL) {
+		fprintf(stderr, "sealpact: out of memory\n");
+		return EX_SOFTWARE;
+	}
+	rc = client_request(c, method, path, text, text ? strlen(text) : 0,
+			    text ? "application/json" : NULL, NULL, resp, &ei);
+	free(text);
+	if (rc != SP_OK) {
+		fprintf(stderr, "sealpact: error: cannot reach the server: %s\n", ei.msg);
+		return transport_status(ei.code);
+	}
+	return 0;
+}
+
+static int
+server_said_no(const char *what, const struct client_response *resp)
+{
+	char line[512];
+
+	client_error_format(resp, line, sizeof(line));
+	fprintf(stderr, "sealpact: %s: %s\n", what, line);
+	return 1;
+}
+
+/* ---- login -------------------------------------------------------------------- */
+
+int
+client_cmd_login(const char *server, const char *cafile, long timeout_s, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "module", required_argument, NULL, 'm' },
+		{ "token", required_argument, NULL, 't' },
+		{ "serial", required_argument, NULL, 's' },
+		{ "key-id", required_argument, NULL, 'i' },
+		{ "key-label", required_argument, NULL, 'l' },
+		{ "pin-file", required_argument, NULL, 'p' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct client_signer_opts so;
+	struct client_signer *signer = NULL;
+	struct client *c = NULL;
+	struct client_response resp;
+	struct sp_errinfo ei;
+	unsigned char challenge[CHALLENGE_LEN], *der = NULL;
+	uint8_t *sig = NULL;
+	size_t derlen = 0, siglen = 0;
+	const char *alg = NULL, *pin_file = NULL, *v;
+	char pin[PIN_MAX];
+	char *s_cert = NULL, *s_sig = NULL, *s_ch = NULL;
+	json_t *doc = NULL, *body = NULL;
+	int ch, rc = 1;
+
+	memset(&so, 0, sizeof(so));
+	memset(pin, 0, sizeof(pin));
+	so.module = getenv("SEALPACT_PKCS11_MODULE");
+	so.token_label = getenv("SEALPACT_TOKEN");
+	so.key_id = getenv("SEALPACT_KEY_ID");
+	client_response_init(&resp, 256 * 1024);
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'm': so.module = optarg; break;
+		case 't': so.token_label = optarg; break;
+		case 's': so.token_serial = optarg; break;
+		case 'i': so.key_id = optarg; break;
+		case 'l': so.key_label = optarg; break;
+		case 'p': pin_file = optarg; break;
+		case 'k': so.key_pem = optarg; break;
+		case 'c': so.cert_pem = optarg; break;
+		default:
+			rc = usage_err("login", "unknown option");
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		rc = usage_err("login", "unexpected argument");
+		goto out;
+	}
+	if (so.key_pem == NULL && (so.module == NULL || *so.module == '\0')) {
+		rc = usage_err("login", "name the token's PKCS#11 module (--module or "
+				 "SEALPACT_PKCS11_MODULE), or a development key (--key, --cert)");
+		goto out;
+	}
+	sp_errinfo_init(&ei);
+	if (client_new(server, cafile, timeout_s, &c, &ei) != SP_OK) {
+		rc = fail(transport_status(ei.code), "login", &ei);
+		goto out;
+	}
+	if (so.key_pem == NULL) {
+		if (read_pin(pin_file, pin, sizeof(pin), &ei) != SP_OK) {
+			rc = fail(EX_USAGE, "login", &ei);
+			goto out;
+		}
+		so.pin = pin;
+	}
+	rc = client_signer_open(&so, &signer, &ei);
+	sp_wipe(pin, sizeof(pin));
+	so.pin = NULL;
+	if (rc != SP_OK) {
+		rc = fail(1, "login", &ei);
+		goto out;
+	}
+	if (client_signer_cert_der(signer, &der, &derlen, &ei) != SP_OK) {
+		rc = fail(1, "login", &ei);
+		goto out;
+	}
+	body = json_object();
+	if ((rc = call(c, "POST", "/api/v1/auth/challenge", body, &resp)) != 0)
+		goto out;
+	json_decref(body);
+	body = NULL;
+	if (resp.status != 200) {
+		rc = server_said_no("login", &resp);
+		goto out;
+	}
+	doc = json_loadb((const char *)resp.body.data, resp.body.len, 0, NULL);
+	if (challenge_decode(json_string_value(json_object_get(doc, "challenge")), challenge) != 0) {
+		fprintf(stderr, "sealpact: login: the server sent no usable challenge\n");
+		rc = 1;
+		goto out;
+	}
+	json_decref(doc);
+	doc = NULL;
+	if (client_signer_sign(signer, challenge, sizeof(challenge), &sig, &siglen, &alg, &ei) != SP_OK) {
+		rc = fail(1, "login", &ei);
+		goto out;
+	}
+	if ((s_cert = b64(der, derlen)) == NULL || (s_sig = b64(sig, siglen)) == NULL ||
+	    (s_ch = b64(challenge, sizeof(challenge))) == NULL ||
+	    (body = json_pack("{s:s,s:s,s:s,s:s}", "certificate", s_cert, "challenge", s_ch,
+			      "signature", s_sig, "algorithm", alg)) == NULL) {
+		rc = EX_SOFTWARE;
+		goto out;
+	}
+	if ((rc = call(c, "POST", "/api/v1/auth/login", body, &resp)) != 0)
+		goto out;
+	if (resp.status != 200) {
+		rc = server_said_no("login", &resp);
+		goto out;
+	}
+	doc = json_loadb((const char *)resp.body.data, resp.body.len, 0, NULL);
+	if ((v = json_string_value(json_object_get(doc, "token"))) == NULL) {
+		fprintf(stderr, "sealpact: login: the server sent no token\n");
+		rc = 1;
+		goto out;
+	}
+	if (client_session_save(c->base_url, v, json_string_value(json_object_get(doc, "expires_at")),
+				&ei) != SP_OK) {
+		rc = fail(1, "login", &ei);
+		goto out;
+	}
+	printf("logged in as %s of %s (%s); the session expires at %s\n",
+	       json_string_value(json_object_get(json_object_get(doc, "user"), "name")),
+	       json_string_value(json_object_get(json_object_get(doc, "organization"), "name")),
+	       json_string_value(json_object_get(json_object_get(doc, "organization"), "credit_code")),
+	       json_string_value(json_object_get(doc, "expires_at")));
+	rc = 0;
+out:
+	sp_wipe(pin, sizeof(pin));
+	if (resp.body.data != NULL)
+		sp_wipe(resp.body.data, resp.body.len);
+	client_response_cleanup(&resp);
+	client_signer_free(signer);
+	client_free(c);
+	json_decref(doc);
+	json_decref(body);
+	free(der);
+	free(sig);
+	free(s_cert);
+	free(s_sig);
+	free(s_ch);
+	return rc;
+}
+
+/* ---- logout, whoami ---------------------------------------------------------------- */
+
+/* A client carrying the saved token; 0 or an exit status. */
+static int
+open_session(const char *cmd, const char *server, const char *cafile, long timeout_s,
+	     struct client **out)
+{
+	struct sp_errinfo ei;
+	char *token = NULL;
+	int r;
+
+	*out = NULL;
+	sp_errinfo_init(&ei);
+	if (client_new(server, cafile, timeout_s, out, &ei) != SP_OK)
+		return fail(transport_status(ei.code), cmd, &ei);
+	r = client_session_load((*out)->base_url, &token, &ei);
+	if (r == SP_OK)
+		r = client_token_set(*out, token, &ei);
+	if (token != NULL) {
+		sp_wipe(token, strlen(token));
+		free(token);
+	}
+	if (r != SP_OK) {
+		client_free(*out);
+		*out = NULL;
+		return fail(1, cmd, &ei);
+	}
+	return 0;
+}
+
+int
+client_cmd_logout(const char *server, const char *cafile, long timeout_s, int argc, char **argv)
+{
+	struct client_response resp;
+	struct client *c = NULL;
+	struct sp_errinfo ei;
+	int rc;
+
+	if (argc > 1)
+		return usage_err("logout", "unexpected argument");
+	if ((rc = open_session("logout", server, cafile, timeout_s, &c)) != 0)
+		return rc;
+	client_response_init(&resp, 64 * 1024);
+	if ((rc = call(c, "POST", "/api/v1/auth/logout", NULL, &resp)) != 0)
+		goto out;
+	/* 401: the session had already ended; either way it is gone now. */
+	if (resp.status != 200 && resp.status != 401) {
+		rc = server_said_no("logout", &resp);
+		goto out;
+	}
+	sp_errinfo_init(&ei);
+	if (client_session_remove(&ei) != SP_OK) {
+		rc = fail(1, "logout", &ei);
+		goto out;
+	}
+	printf("logged out\n");
+	rc = 0;
+out:
+	client_response_cleanup(&resp);
+	client_free(c);
+	return rc;
+}
+
+int
+client_cmd_whoami(const char *server, const char *cafile, long timeout_s, int argc, char **argv)
+{
+	struct client_response resp;
+	struct client *c = NULL;
+	json_t *doc = NULL, *org, *user, *cert;
+	int rc, json_out = argc == 2 && strcmp(argv[1], "--json") == 0;
+
+	if (argc > 2 || (argc == 2 && !json_out))
+		return usage_err("whoami", "unexpected argument");
+	if ((rc = open_session("whoami", server, cafile, timeout_s, &c)) != 0)
+		return rc;
+	client_response_init(&resp, 64 * 1024);
+	if ((rc = call(c, "GET", "/api/v1/auth/whoami", NULL, &resp)) != 0)
+		goto out;
+	if (resp.status != 200) {
+		rc = server_said_no("whoami", &resp);
+		goto out;
+	}
+	if (json_out) {
+		fwrite(resp.body.data, 1, resp.body.len, stdout);
+		fputc('\n', stdout);
+		rc = 0;
+		goto out;
+	}
+	doc = json_loadb((const char *)resp.body.data, resp.body.len, 0, NULL);
+	user = json_object_get(doc, "user");
+	org = json_object_get(doc, "organization");
+	cert = json_object_get(doc, "certificate");
+	printf("kind: %s\nuser: %s\n", json_string_value(json_object_get(doc, "kind")),
+	       json_string_value(json_object_get(user, "name")));
+	if (json_is_object(org))
+		printf("organization: %s\ncredit code: %s\n",
+		       json_string_value(json_object_get(org, "name")),
+		       json_string_value(json_object_get(org, "credit_code")));
+	if (json_is_object(cert))
+		printf("certificate: %s\n", json_string_value(json_object_get(cert, "subject")));
+	rc = 0;
+out:
+	json_decref(doc);
+	client_response_cleanup(&resp);
+	client_free(c);
+	return rc;
+}

@@ -1,0 +1,163 @@
+/*
+ * session.c: the terminal's saved session, $XDG_CONFIG_HOME/sealpact/session.json
+ * (else ~/.config/sealpact/session.json): {"server","token","expires_at"}.
+ * The file is 0600 in a 0700 directory, and a file others could read is
+ * refused rather than used: it holds a bearer credential.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "login_int.h"
+
+#define SESSION_MAX 8192
+
+static int
+dir_path(char *out, size_t n, struct sp_errinfo *ei)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	int len;
+
+	/* The XDG spec: a relative XDG_CONFIG_HOME is invalid and ignored. */
+	if (xdg != NULL && xdg[0] == '/')
+		len = snprintf(out, n, "%s/sealpact", xdg);
+	else if (home != NULL && home[0] == '/')
+		len = snprintf(out, n, "%s/.config/sealpact", home);
+	else
+		return sp_err(ei, SP_ERR_CONFIG, "neither XDG_CONFIG_HOME nor HOME is an absolute path");
+	if (len < 0 || (size_t)len + sizeof("/session.json") > n)
+		return sp_err(ei, SP_ERR_CONFIG, "the configuration directory path is too long");
+	return SP_OK;
+}
+
+int
+client_session_path(char *out, size_t n, struct sp_errinfo *ei)
+{
+	int r;
+
+	if ((r = dir_path(out, n, ei)) != SP_OK)
+		return r;
+	strcat(out, "/session.json");
+	return SP_OK;
+}
+
+/* mkdir -p with mode 0700 for what we create; the last component is forced to 0700. */
+static int
+make_dir(const char *dir, struct sp_errinfo *ei)
+{
+	char tmp[4096];
+	size_t i;
+
+	snprintf(tmp, sizeof(tmp), "%s", dir);
+	for (i = 1; tmp[i] != '\0'; i++) {
+		if (tmp[i] != '/')
+			continue;
+		tmp[i] = '\0';
+		if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+			return sp_err(ei, SP_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+		tmp[i] = '/';
+	}
+	if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+		return sp_err(ei, SP_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+	if (chmod(tmp, 0700) != 0)
+		return sp_err(ei, SP_ERR_IO, "cannot chmod %s: %s", tmp, strerror(errno));
+	return SP_OK;
+}
+
+int
+client_session_save(const char *server, const char *token, const char *expires_at,
+		    struct sp_errinfo *ei)
+{
+	char dir[4096], path[4096 + 16];
+	json_t *doc = NULL;
+	char *text = NULL;
+	int r = SP_ERR_INTERNAL;
+
+	if ((r = dir_path(dir, sizeof(dir), ei)) != SP_OK || (r = make_dir(dir, ei)) != SP_OK)
+		goto out;
+	snprintf(path, sizeof(path), "%s/session.json", dir);
+	doc = json_pack("{s:s,s:s,s:s?}", "server", server, "token", token, "expires_at", expires_at);
+	if (doc == NULL || (text = json_dumps(doc, JSON_INDENT(2))) == NULL) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = sp_file_write(path, text, strlen(text), 0600, ei)) != SP_OK)
+		goto out;
+	r = SP_OK;
+out:
+	if (text != NULL)
+		sp_wipe(text, strlen(text));
+	free(text);
+	json_decref(doc);
+	return r;
+}
+
+int
+client_session_load(const char *server, char **token, struct sp_errinfo *ei)
+{
+	char path[4096];
+	unsigned char *data = NULL;
+	size_t len = 0;
+	struct stat st;
+	json_t *doc = NULL;
+	json_error_t jerr;
+	const char *srv, *tok;
+	int r = SP_ERR_INTERNAL;
+
+	*token = NULL;
+	if ((r = client_session_path(path, sizeof(path), ei)) != SP_OK)
+		goto out;
+	if (stat(path, &st) != 0) {
+		r = sp_err(ei, SP_ERR_NOT_FOUND, "not logged in (no %s): run 'sealpact login'", path);
+		goto out;
+	}
+	if ((st.st_mode & 077) != 0) {
+		r = sp_err(ei, SP_ERR_INVALID, "%s is readable by others: remove it and log in again",
+			   path);
+		goto out;
+	}
+	if ((r = sp_file_read(path, SESSION_MAX, &data, &len, ei)) != SP_OK)
+		goto out;
+	doc = json_loadb((const char *)data, len, 0, &jerr);
+	srv = json_string_value(json_object_get(doc, "server"));
+	tok = json_string_value(json_object_get(doc, "token"));
+	if (srv == NULL || tok == NULL) {
+		r = sp_err(ei, SP_ERR_INVALID, "%s is damaged: run 'sealpact login'", path);
+		goto out;
+	}
+	/* A token is for the server that issued it, never sent elsewhere. */
+	if (strcmp(srv, server) != 0) {
+		r = sp_err(ei, SP_ERR_NOT_FOUND, "the saved session is for %s, not %s: run 'sealpact login'",
+			   srv, server);
+		goto out;
+	}
+	if ((*token = strdup(tok)) == NULL) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	r = SP_OK;
+out:
+	if (data != NULL)
+		sp_wipe(data, len);
+	free(data);
+	json_decref(doc);
+	return r;
+}
+
+int
+client_session_remove(struct sp_errinfo *ei)
+{
+	char path[4096];
+	int r;
+
+	if ((r = client_session_path(path, sizeof(path), ei)) != SP_OK)
+		return r;
+	if (unlink(path) != 0 && errno != ENOENT)
+		return sp_err(ei, SP_ERR_IO, "cannot remove %s: %s", path, strerror(errno));
+	return SP_OK;
+}
