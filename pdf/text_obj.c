@@ -4,8 +4,11 @@
  * and every handle they return is released by the caller, so a long
  * extraction does not grow qpdf's handle table.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <zlib.h>
 
 #include "text_int.h"
 
@@ -85,6 +88,86 @@ void tobj_drain(struct pdf_doc *doc)
 		(void)qpdf_get_error(doc->q);
 }
 
+/*
+ * Inflate with a hard cap on the output: qpdf decodes a whole stream into
+ * memory, so a small "deflate bomb" in a hostile upload would cost
+ * gigabytes before any size check. Corrupt data after some output keeps
+ * what decoded, as viewers do.
+ */
+static int inflate_capped(const unsigned char *in, size_t n, unsigned char **out, size_t *outlen,
+			  struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL, zr;
+	z_stream z;
+	struct sp_buf b;
+	unsigned char chunk[16384];
+
+	memset(&z, 0, sizeof(z));
+	sp_buf_init(&b, TEXT_MAX_STREAM);
+	if (inflateInit(&z) != Z_OK) {
+		r = sp_err(ei, SP_ERR_NOMEM, "inflate: cannot start");
+		goto out_noz;
+	}
+	z.next_in = (unsigned char *)in;
+	z.avail_in = n > UINT_MAX ? UINT_MAX : (unsigned)n;
+	do {
+		z.next_out = chunk;
+		z.avail_out = sizeof(chunk);
+		zr = inflate(&z, Z_NO_FLUSH);
+		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
+			if (b.len == 0) {
+				r = sp_err(ei, SP_ERR_PDF, "stream data: corrupt deflate data");
+				goto out;
+			}
+			zr = Z_STREAM_END; /* keep the part that decoded */
+		}
+		if (sp_buf_add(&b, chunk, sizeof(chunk) - z.avail_out) != SP_OK) {
+			r = sp_err(ei, SP_ERR_LIMIT, "stream decodes to more than %d bytes", TEXT_MAX_STREAM);
+			goto out;
+		}
+	} while (zr == Z_OK || (zr == Z_BUF_ERROR && z.avail_out == 0));
+	*out = sp_buf_take(&b, outlen);
+	if (!*out && !(*out = calloc(1, 1))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "inflate: out of memory");
+		goto out;
+	}
+	r = SP_OK;
+out:
+	inflateEnd(&z);
+out_noz:
+	sp_buf_cleanup(&b);
+	return r;
+}
+
+/* 1 when the stream is unfiltered (*flate 0) or plain /FlateDecode (*flate 1). */
+static int simple_filter(struct pdf_doc *doc, qpdf_oh s, int *flate)
+{
+	qpdf_oh f = tobj_key(doc, s, "/Filter"), parms = tobj_key(doc, s, "/DecodeParms"), one = 0;
+	int ok = 0;
+
+	*flate = 0;
+	if (!qpdf_oh_is_null(doc->q, parms) && qpdf_oh_is_initialized(doc->q, parms))
+		goto out; /* predictors and the like: leave them to qpdf */
+	if (qpdf_oh_is_array(doc->q, f) && qpdf_oh_get_array_n_items(doc->q, f) == 1) {
+		one = qpdf_oh_get_array_item(doc->q, f, 0);
+		f = one;
+		one = 0;
+	}
+	if (qpdf_oh_is_null(doc->q, f) || !qpdf_oh_is_initialized(doc->q, f) ||
+	    (qpdf_oh_is_array(doc->q, f) && qpdf_oh_get_array_n_items(doc->q, f) == 0)) {
+		ok = 1;
+	} else if (qpdf_oh_is_name_and_equals(doc->q, f, "/FlateDecode") ||
+		   qpdf_oh_is_name_and_equals(doc->q, f, "/Fl")) {
+		*flate = 1;
+		ok = 1;
+	}
+out:
+	tobj_release(doc, one);
+	tobj_release(doc, f);
+	tobj_release(doc, parms);
+	return ok;
+}
+
 int text_stream_data(struct pdf_doc *doc, qpdf_oh s, unsigned char **out, size_t *len,
 		     struct sp_errinfo *ei)
 {
@@ -92,6 +175,7 @@ int text_stream_data(struct pdf_doc *doc, qpdf_oh s, unsigned char **out, size_t
 	unsigned char *buf = NULL;
 	size_t n = 0;
 	QPDF_BOOL filtered = QPDF_FALSE;
+	int flate = 0;
 
 	*out = NULL;
 	*len = 0;
@@ -99,8 +183,27 @@ int text_stream_data(struct pdf_doc *doc, qpdf_oh s, unsigned char **out, size_t
 		r = sp_err(ei, SP_ERR_PDF, "not a stream");
 		goto out;
 	}
-	if (qpdf_oh_get_stream_data(doc->q, s, qpdf_dl_generalized, &filtered, &buf, &n) &
-	    QPDF_ERRORS) {
+	if (simple_filter(doc, s, &flate)) {
+		/* the raw bytes are bounded by the file; decode them ourselves, capped */
+		if (qpdf_oh_get_stream_data(doc->q, s, qpdf_dl_none, NULL, &buf, &n) & QPDF_ERRORS) {
+			qpdf_error e = qpdf_get_error(doc->q);
+			r = sp_err(ei, SP_ERR_PDF, "stream data: %s",
+				   e ? qpdf_get_error_full_text(doc->q, e) : "unreadable");
+			goto out;
+		}
+		if (flate) {
+			unsigned char *dec = NULL;
+			size_t dn = 0;
+			r = inflate_capped(buf, n, &dec, &dn, ei);
+			free(buf);
+			buf = dec;
+			n = dn;
+			if (r != SP_OK)
+				goto out;
+		}
+		filtered = QPDF_TRUE;
+	} else if (qpdf_oh_get_stream_data(doc->q, s, qpdf_dl_generalized, &filtered, &buf, &n) &
+		   QPDF_ERRORS) {
 		qpdf_error e = qpdf_get_error(doc->q);
 		r = sp_err(ei, SP_ERR_PDF, "stream data: %s",
 			   e ? qpdf_get_error_full_text(doc->q, e) : "unreadable");

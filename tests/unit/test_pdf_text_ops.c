@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "pdf.h"
 #include "text_int.h"
 
@@ -19,8 +21,9 @@
 #define HELV "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
 
 /* A one-page PDF: obj 4 = resources, 5 = content, 6.. = extras. */
-static unsigned char *build(const char *content, const char *resources, const char *pageextra,
-			    const char **extras, int nextra, size_t *len)
+static unsigned char *build_bin(const unsigned char *content, size_t clen, const char *cdict,
+				const char *contents_ref, const char *resources, const char *pageextra,
+				const char **extras, int nextra, size_t *len)
 {
 	struct sp_buf b;
 	size_t off[32];
@@ -39,13 +42,14 @@ static unsigned char *build(const char *content, const char *resources, const ch
 			ck_assert(sp_buf_addstr(&b, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>") == SP_OK);
 		else if (i == 3)
 			ck_assert(sp_buf_printf(&b, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 600 800] "
-						    "/Resources 4 0 R /Contents 5 0 R %s >>",
-						pageextra ? pageextra : "") == SP_OK);
+						    "/Resources 4 0 R /Contents %s %s >>",
+						contents_ref, pageextra ? pageextra : "") == SP_OK);
 		else if (i == 4)
 			ck_assert(sp_buf_addstr(&b, resources) == SP_OK);
 		else if (i == 5)
-			ck_assert(sp_buf_printf(&b, "<< /Length %zu >>\nstream\n%s\nendstream", strlen(content),
-						content) == SP_OK);
+			ck_assert(sp_buf_printf(&b, "<< /Length %zu %s >>\nstream\n", clen, cdict) == SP_OK &&
+				  sp_buf_add(&b, content, clen) == SP_OK &&
+				  sp_buf_addstr(&b, "\nendstream") == SP_OK);
 		else
 			ck_assert(sp_buf_addstr(&b, extras[i - 6]) == SP_OK);
 		ck_assert(sp_buf_addstr(&b, "\nendobj\n") == SP_OK);
@@ -59,6 +63,13 @@ static unsigned char *build(const char *content, const char *resources, const ch
 	out = sp_buf_take(&b, len);
 	sp_buf_cleanup(&b);
 	return out;
+}
+
+static unsigned char *build(const char *content, const char *resources, const char *pageextra,
+			    const char **extras, int nextra, size_t *len)
+{
+	return build_bin((const unsigned char *)content, strlen(content), "", "5 0 R", resources, pageextra,
+			 extras, nextra, len);
 }
 
 /* A stream object body. */
@@ -296,6 +307,74 @@ START_TEST(inline_image_and_strings)
 }
 END_TEST
 
+static struct pdf_doc *open_bin(const unsigned char *c, size_t clen, const char *cdict, const char *ref,
+				const char **extras, int nextra)
+{
+	size_t len;
+	unsigned char *pdf = build_bin(c, clen, cdict, ref, "<< /Font << /F1 6 0 R >> >>", NULL, extras,
+				       nextra, &len);
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_doc_open(pdf, len, &doc, &ei) == SP_OK, "open: %s", ei.msg);
+	free(pdf);
+	return doc;
+}
+
+START_TEST(compressed_and_split_content)
+{
+	static const char part1[] = "BT /F1 10 Tf 100 700 Td";
+	char *part2 = sobj("", "(AB) Tj ET");
+	const char *ex[] = { HELV, part2 };
+	unsigned char z[256];
+	uLongf zlen = sizeof(z);
+	struct pdf_doc *doc;
+
+	/* /Contents as an array: the streams join with a newline between them */
+	ck_assert(compress2(z, &zlen, (const Bytef *)part1, strlen(part1), 9) == Z_OK);
+	doc = open_bin(z, zlen, "/Filter /FlateDecode", "[5 0 R 7 0 R]", ex, 2);
+	expect_box(doc, "AB", 100, 696.5, 113.34, 709.5);
+	pdf_doc_free(doc);
+	free(part2);
+}
+END_TEST
+
+START_TEST(deflate_bomb)
+{
+	/* 80 MB of spaces in about 80 KB: refused at the 64 MB cap, not decoded */
+	static unsigned char zeros[1 << 20];
+	const char *ex[] = { HELV };
+	z_stream zs;
+	unsigned char *out = malloc(1 << 20);
+	struct pdf_doc *doc;
+	struct pdf_text_hit *h = NULL;
+	size_t n = 0;
+	struct sp_errinfo ei;
+	int i;
+
+	ck_assert_ptr_nonnull(out);
+	memset(zeros, ' ', sizeof(zeros));
+	memset(&zs, 0, sizeof(zs));
+	ck_assert(deflateInit(&zs, 9) == Z_OK);
+	zs.next_out = out;
+	zs.avail_out = 1 << 20;
+	for (i = 0; i < 80; i++) {
+		zs.next_in = zeros;
+		zs.avail_in = sizeof(zeros);
+		ck_assert(deflate(&zs, i == 79 ? Z_FINISH : Z_NO_FLUSH) != Z_STREAM_ERROR);
+		ck_assert_uint_eq(zs.avail_in, 0);
+	}
+	doc = open_bin(out, zs.total_out, "/Filter /FlateDecode", "5 0 R", ex, 1);
+	deflateEnd(&zs);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_text_find(doc, "A", &h, &n, &ei), SP_ERR_LIMIT);
+	ck_assert_ptr_null(h);
+	pdf_doc_free(doc);
+	free(out);
+}
+END_TEST
+
 START_TEST(hostile_content)
 {
 	struct sp_buf b;
@@ -407,6 +486,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, standard_and_macroman);
 	tcase_add_test(tc, type0_identity_tounicode);
 	tcase_add_test(tc, inline_image_and_strings);
+	tcase_add_test(tc, compressed_and_split_content);
+	tcase_add_test(tc, deflate_bomb);
 	tcase_add_test(tc, hostile_content);
 	tcase_add_test(tc, cmap_parser);
 	tcase_add_test(tc, glyph_names);
