@@ -367,7 +367,12 @@ create_job_done(void *arg, int rc, const struct sp_errinfo *ei)
 
 	if (rc != SP_OK) {
 		create_job_free(j);
-		request_reply_error(r, rc, ei);
+		/* What is wrong with the upload is the client's to fix: say what, as a 4xx. */
+		if (rc == SP_ERR_PDF || rc == SP_ERR_UNSUPPORTED || rc == SP_ERR_LIMIT)
+			request_reply_problem(r, 422, ei->reason[0] != '\0' ? ei->reason
+					      : "pdf_unreadable", ei->msg);
+		else
+			request_reply_error(r, rc, ei);
 		return;
 	}
 	create_send(j);
@@ -516,7 +521,7 @@ deleted_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	(void)res;
 	if (wf_reply_failed(r, err))
 		return;
-	request_reply_data(r, 204, "application/json", "", 0);
+	request_reply_data(r, 204, "text/plain", "", 0);
 }
 
 static void

@@ -99,7 +99,7 @@ deleted_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 		request_reply_problem(r, 404, "not_found", "no such webhook");
 		return;
 	}
-	request_reply_data(r, 204, "application/json", "", 0);
+	request_reply_data(r, 204, "text/plain", "", 0);
 }
 
 static void

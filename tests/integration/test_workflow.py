@@ -1,0 +1,452 @@
+"""Contract workflow (issue 4): drafts, send/receive/reject/cancel/expire, routing
+order, the five lists, documents with ETag, audit chain, idempotency, errors
+that change nothing, and concurrency.
+
+Test setup: organizations, members, certificates and sessions are inserted
+with SQL into the identity tables of migrations/002 (a session's token_hash is
+the hex SHA-256 of the bearer token), so every request still goes through the
+server's real auth_then(). A signer's signature is stored by the signing step
+(issue 5); these tests call its SQL entry point party_mark_signed() directly
+through psql, appending a small incremental update to the latest revision.
+"""
+
+import base64
+import hashlib
+import json
+import os
+import subprocess
+import time
+import unittest
+import uuid
+
+from harness import SOURCE_DIR, ServerTestCase, parallel
+
+FIXTURE = os.path.join(SOURCE_DIR, "tests", "fixtures", "contracts", "short.pdf")
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+
+
+def credit_code(n):
+    """A valid unified social credit code (GB 32100-2015) numbered n."""
+    body = "91110000" + "%09d" % n
+    s = sum(ALPHABET.index(c) * w for c, w in zip(body, WEIGHTS))
+    return body + ALPHABET[(31 - s % 31) % 31]
+
+
+class Org:
+    def __init__(self, case, n, name):
+        self.code = credit_code(n)
+        self.name = name
+        self.token = "tok_" + uuid.uuid4().hex
+        db = case.db
+        self.id = int(db.query("INSERT INTO organizations (name, credit_code) VALUES ('%s', '%s') "
+                               "ON CONFLICT (credit_code) DO UPDATE SET name = EXCLUDED.name "
+                               "RETURNING id" % (name, self.code)).splitlines()[0])
+        self.user = int(db.query("INSERT INTO users (kind, organization_id, name) VALUES "
+                                 "('member', %d, 'member of %s') RETURNING id"
+                                 % (self.id, name)).splitlines()[0])
+        der = os.urandom(64).hex()
+        self.cert = int(db.query(
+            "INSERT INTO certificates (organization_id, user_id, fingerprint, subject, issuer, "
+            "serial, not_before, not_after, der) VALUES (%d, %d, encode(sha256('\\x%s'::bytea), "
+            "'hex'), 'CN=%s', 'CN=test CA', '%s', now() - interval '1 day', now() + interval "
+            "'1 year', '\\x%s') RETURNING id" % (self.id, self.user, der, self.code,
+                                                 uuid.uuid4().hex[:16], der)).splitlines()[0])
+        db.query("INSERT INTO sessions (token_hash, user_id, organization_id, kind, certificate_id, "
+                 "expires_at) VALUES ('%s', %d, %d, 'member', %d, now() + interval '1 hour')"
+                 % (hashlib.sha256(self.token.encode()).hexdigest(), self.user, self.id, self.cert))
+
+    def auth(self, extra=None):
+        h = {"Authorization": "Bearer " + self.token}
+        h.update(extra or {})
+        return h
+
+
+class WorkflowCase(ServerTestCase):
+    tls = False
+
+    def setUp(self):
+        super().setUp()
+        self.a = Org(self, 1, "Initiator Co")
+        self.s1 = Org(self, 2, "Signer One")
+        self.s2 = Org(self, 3, "Signer Two")
+        self.cc = Org(self, 4, "Copy Co")
+        self.x = Org(self, 5, "Outsider")
+        with open(FIXTURE, "rb") as f:
+            self.pdf = f.read()
+
+    def call(self, org, method, path, body=None, headers=None):
+        return self.server.request(method, path, body=body, headers=org.auth(headers))
+
+    def create(self, org=None, name="Supply contract", parties=None, pdf=None, **kw):
+        body = {"name": name, "pdf_base64": base64.b64encode(pdf or self.pdf).decode()}
+        if parties is None:
+            parties = [{"credit_code": self.s1.code, "role": "signer", "routing_order": 1},
+                       {"credit_code": self.s2.code, "role": "signer", "routing_order": 2},
+                       {"credit_code": self.cc.code, "role": "cc"}]
+        body["parties"] = parties
+        headers = kw.pop("headers", None)
+        body.update(kw)
+        return self.call(org or self.a, "POST", "/api/v1/contracts", body, headers)
+
+    def created(self, **kw):
+        st, _, _, doc = self.create(**kw)
+        self.assertEqual(st, 201, doc)
+        return doc
+
+    def act(self, org, number, action, body=None, status=200):
+        st, _, _, doc = self.call(org, "POST", "/api/v1/contracts/%s/%s" % (number, action),
+                                  body if body is not None else ({} if action == "reject" else None),
+                                  {"Content-Type": "application/json"} if body is not None else None)
+        self.assertEqual(st, status, doc)
+        return doc
+
+    def detail(self, org, number):
+        st, _, _, doc = self.call(org, "GET", "/api/v1/contracts/%s" % number)
+        self.assertEqual(st, 200, doc)
+        return doc
+
+    def party(self, doc, org, role="signer"):
+        return [p for p in doc["parties"] if p["credit_code"] == org.code and p["role"] == role][0]
+
+    def sign(self, org, number):
+        """What the signing step does when it stores a signature (see module doc)."""
+        st, _, data, _ = self.call(org, "GET", "/api/v1/contracts/%s/document" % number)
+        self.assertEqual(st, 200)
+        seq = int(self.db.query("SELECT max(seq) FROM revisions WHERE contract_number = %s" % number))
+        delta = b"\n%% signature of " + org.code.encode() + b"\n"
+        full = data + delta
+        return json.loads(self.db.query(
+            "SELECT party_mark_signed(%s, %d, %d, %d, '\\x%s', %d, '%s', %d, NULL)"
+            % (number, org.id, org.user, seq + 1, delta.hex(), len(full),
+               hashlib.sha256(full).hexdigest(), org.cert)))
+
+    def snapshot(self, number):
+        return self.db.query(
+            "SELECT (SELECT row_to_json(c)::text FROM contracts c WHERE number = %s) || "
+            "(SELECT coalesce(json_agg(p ORDER BY id)::text, '') FROM parties p "
+            "WHERE contract_number = %s) || (SELECT count(*) FROM audit_events "
+            "WHERE contract_number = %s) || (SELECT count(*) FROM revisions "
+            "WHERE contract_number = %s)" % (number, number, number, number))
+
+    def listing(self, org, query):
+        st, _, _, doc = self.call(org, "GET", "/api/v1/contracts?" + query)
+        self.assertEqual(st, 200, doc)
+        return doc
+
+
+class TestWorkflow(WorkflowCase):
+    def test_sequential_signers_to_completed(self):
+        c = self.created()
+        n = c["number"]
+        self.assertIsInstance(n, str)
+        self.assertEqual(len(n), 19)
+        self.assertEqual(c["status"], "draft")
+        self.assertEqual(c["business_type"], "e-contract")
+        self.assertEqual(c["page_count"], 1)
+        # Parties do not see a draft.
+        self.assertEqual(self.call(self.s1, "GET", "/api/v1/contracts/" + n)[0], 404)
+        self.assertEqual([i["number"] for i in self.listing(self.a, "tab=drafts")["items"]], [n])
+
+        d = self.act(self.a, n, "send")
+        self.assertEqual(d["status"], "signing")
+        self.assertEqual(self.party(d, self.s1)["status"], "pending")
+        self.assertEqual(self.party(d, self.s2)["status"], "waiting")
+        # Lists: S1 has it to do, S2 not yet, CC sees it, A initiated it.
+        self.assertEqual(self.listing(self.s1, "tab=todo")["total"], 1)
+        self.assertEqual(self.listing(self.s2, "tab=todo")["total"], 0)
+        self.assertEqual(self.listing(self.cc, "tab=cc")["items"][0]["number"], n)
+        self.assertEqual(self.listing(self.a, "tab=initiated")["total"], 1)
+        self.assertEqual(self.listing(self.a, "tab=drafts")["total"], 0)
+
+        d = self.act(self.s1, n, "receive")
+        self.assertEqual(self.party(d, self.s1)["status"], "received")
+        self.assertTrue(d["document_url"].endswith("/document"))
+        d = self.sign(self.s1, n)
+        self.assertEqual(self.party(d, self.s1)["status"], "signed")
+        self.assertEqual(self.listing(self.s1, "tab=signed")["total"], 1)
+        d = self.act(self.s1, n, "send")
+        self.assertEqual(self.party(d, self.s1)["status"], "sent")
+        self.assertEqual(self.party(d, self.s2)["status"], "pending")
+        self.assertEqual(d["status"], "signing")
+        self.assertEqual(self.listing(self.s1, "tab=todo")["total"], 0)
+        self.assertEqual(self.listing(self.s2, "tab=todo")["total"], 1)
+
+        self.act(self.s2, n, "receive")
+        self.sign(self.s2, n)
+        d = self.act(self.s2, n, "send")
+        self.assertEqual(d["status"], "completed")
+        self.assertIsNotNone(d["completed_at"])
+        self.assertEqual([r["seq"] for r in d["revisions"]], [0, 1, 2])
+        actions = [e["action"] for e in self.detail(self.a, n)["audit"]]
+        self.assertEqual(actions, ["contract.created", "contract.sent", "party.received",
+                                   "party.signed", "party.sent", "contract.routed",
+                                   "party.received", "party.signed", "party.sent",
+                                   "contract.completed"])
+        st, _, _, v = self.call(self.cc, "GET", "/api/v1/contracts/%s/audit/verify" % n)
+        self.assertEqual(st, 200, v)
+        self.assertTrue(v["valid"])
+        self.assertEqual(v["events"], 10)
+        # Repeats change nothing and succeed.
+        before = self.snapshot(n)
+        self.act(self.s2, n, "send")
+        self.act(self.s1, n, "receive")
+        self.assertEqual(self.snapshot(n), before)
+
+    def test_parallel_group_needs_every_signer(self):
+        c = self.created(parties=[{"credit_code": self.s1.code, "role": "signer"},
+                                  {"credit_code": self.s2.code, "role": "signer"}])
+        n = c["number"]
+        self.act(self.a, n, "send")
+        for o in (self.s1, self.s2):
+            self.act(o, n, "receive")
+            self.sign(o, n)
+        self.assertEqual(self.act(self.s1, n, "send")["status"], "signing")
+        self.assertEqual(self.act(self.s2, n, "send")["status"], "completed")
+
+    def test_reject_everyone_sees_the_reason(self):
+        n = self.created()["number"]
+        self.act(self.a, n, "send")
+        self.assertProblem(self.call(self.s1, "POST", "/api/v1/contracts/%s/reject" % n,
+                                     {"reason": "  "}), 400)
+        d = self.act(self.s1, n, "reject", {"reason": "价格条款有误"})
+        self.assertEqual(d["status"], "rejected")
+        for o in (self.a, self.s1, self.s2, self.cc):
+            doc = self.detail(o, n)
+            self.assertEqual(doc["reject_reason"], "价格条款有误")
+            self.assertEqual(doc["status"], "rejected")
+        self.assertProblem(self.call(self.s2, "POST", "/api/v1/contracts/%s/receive" % n), 409)
+        self.assertProblem(self.call(self.a, "POST", "/api/v1/contracts/%s/cancel" % n), 409,
+                           "wrong_state")
+        self.assertEqual(self.listing(self.s1, "tab=todo")["total"], 0)
+
+    def test_cancel_by_initiator_only(self):
+        n = self.created()["number"]
+        self.assertProblem(self.call(self.a, "POST", "/api/v1/contracts/%s/cancel" % n), 409)
+        self.act(self.a, n, "send")
+        before = self.snapshot(n)
+        self.assertProblem(self.call(self.s1, "POST", "/api/v1/contracts/%s/cancel" % n), 403)
+        self.assertEqual(self.snapshot(n), before)
+        self.assertEqual(self.act(self.a, n, "cancel")["status"], "cancelled")
+        self.assertEqual(self.act(self.a, n, "cancel")["status"], "cancelled")
+        self.assertEqual(self.detail(self.cc, n)["status"], "cancelled")
+        self.assertProblem(self.call(self.s1, "POST", "/api/v1/contracts/%s/receive" % n), 409)
+
+    def test_expire_at_the_deadline(self):
+        deadline = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3))
+        n = self.created(deadline=deadline)["number"]
+        self.act(self.a, n, "send")
+        end = time.time() + 15
+        while time.time() < end and self.detail(self.a, n)["status"] != "expired":
+            time.sleep(0.3)
+        d = self.detail(self.s2, n)
+        self.assertEqual(d["status"], "expired")
+        self.assertEqual(d["audit"][-1]["action"], "contract.expired")
+        self.assertProblem(self.call(self.s1, "POST", "/api/v1/contracts/%s/receive" % n), 409)
+
+    def test_errors_answer_and_change_nothing(self):
+        n = self.created()["number"]
+        before = self.snapshot(n)
+        # A party cannot touch a draft; an outsider never sees the contract.
+        for o, action in ((self.s1, "send"), (self.x, "send"), (self.x, "cancel")):
+            self.assertProblem(self.call(o, "POST", "/api/v1/contracts/%s/%s" % (n, action)), 404,
+                               "not_found")
+        self.assertEqual(self.snapshot(n), before)
+        self.act(self.a, n, "send")
+        before = self.snapshot(n)
+        self.assertProblem(self.call(self.x, "GET", "/api/v1/contracts/" + n), 404)
+        self.assertProblem(self.call(self.x, "POST", "/api/v1/contracts/%s/receive" % n), 404)
+        self.assertProblem(self.call(self.x, "GET", "/api/v1/contracts/%s/document" % n), 404)
+        self.assertProblem(self.call(self.s2, "POST", "/api/v1/contracts/%s/receive" % n), 409,
+                           "out_of_turn")
+        self.assertProblem(self.call(self.s2, "POST", "/api/v1/contracts/%s/reject" % n,
+                                     {"reason": "no"}), 409, "out_of_turn")
+        self.assertProblem(self.call(self.cc, "POST", "/api/v1/contracts/%s/receive" % n), 403)
+        self.assertProblem(self.call(self.cc, "POST", "/api/v1/contracts/%s/reject" % n,
+                                     {"reason": "no"}), 403)
+        self.assertProblem(self.call(self.s1, "POST", "/api/v1/contracts/%s/send" % n), 409,
+                           "wrong_state")
+        self.assertProblem(self.call(self.a, "PATCH", "/api/v1/contracts/" + n, {"name": "x"}), 409)
+        self.assertProblem(self.call(self.a, "DELETE", "/api/v1/contracts/" + n), 409)
+        self.assertProblem(self.call(self.a, "GET", "/api/v1/contracts/123"), 404)
+        self.assertProblem(self.server.request("POST", "/api/v1/contracts/%s/send" % n), 401)
+        self.assertEqual(self.snapshot(n), before)
+
+    def test_concurrent_sends_and_receives(self):
+        n = self.created()["number"]
+        res = parallel(6, lambda i: self.call(self.a, "POST", "/api/v1/contracts/%s/send" % n)[0])
+        self.assertEqual(res, [200] * 6)
+        res = parallel(6, lambda i: self.call(self.s1, "POST",
+                                              "/api/v1/contracts/%s/receive" % n)[0])
+        self.assertEqual(res, [200] * 6)
+        self.assertEqual(self.db.query(
+            "SELECT action || ':' || count(*) FROM audit_events WHERE contract_number = %s "
+            "GROUP BY action ORDER BY action" % n).split(),
+            ["contract.created:1", "contract.sent:1", "party.received:1"])
+        self.sign(self.s1, n)
+        res = parallel(4, lambda i: self.call(self.s1, "POST", "/api/v1/contracts/%s/send" % n)[0])
+        self.assertEqual(res, [200] * 4)
+        self.assertEqual(self.db.query("SELECT count(*) FROM audit_events WHERE contract_number "
+                                       "= %s AND action = 'contract.routed'" % n), "1")
+
+    def test_receive_all(self):
+        nums = [self.created(name="c%d" % i)["number"] for i in range(3)]
+        for n in nums:
+            self.act(self.a, n, "send")
+        st, _, _, doc = self.call(self.s1, "POST", "/api/v1/contracts/receive-all")
+        self.assertEqual(st, 200, doc)
+        self.assertEqual(sorted(doc["received"]), sorted(nums))
+        st, _, _, doc = self.call(self.s1, "POST", "/api/v1/contracts/receive-all")
+        self.assertEqual(doc["received"], [])
+        self.assertEqual({i["my_status"] for i in self.listing(self.s1, "tab=todo")["items"]},
+                         {"received"})
+
+    def test_drafts_edit_and_delete(self):
+        n = self.created()["number"]
+        st, _, _, d = self.call(self.a, "PATCH", "/api/v1/contracts/" + n,
+                                {"name": "Renamed", "business_type": "purchase",
+                                 "parties": [{"credit_code": credit_code(77), "name": "New Party",
+                                              "role": "signer"}]})
+        self.assertEqual(st, 200, d)
+        self.assertEqual(d["name"], "Renamed")
+        self.assertEqual(d["business_type"], "purchase")
+        self.assertEqual([(p["credit_code"], p["name"]) for p in d["parties"]],
+                         [(credit_code(77), "New Party")])
+        # An unregistered party needs a name; a bad check character is refused.
+        self.assertProblem(self.call(self.a, "PATCH", "/api/v1/contracts/" + n,
+                                     {"parties": [{"credit_code": credit_code(78)}]}), 400)
+        bad = credit_code(79)[:-1] + ("0" if credit_code(79)[-1] != "0" else "1")
+        self.assertProblem(self.call(self.a, "PATCH", "/api/v1/contracts/" + n,
+                                     {"parties": [{"credit_code": bad, "name": "B"}]}), 400)
+        self.assertProblem(self.call(self.s1, "DELETE", "/api/v1/contracts/" + n), 404)
+        st, _, _, _ = self.call(self.a, "DELETE", "/api/v1/contracts/" + n)
+        self.assertEqual(st, 204)
+        self.assertProblem(self.call(self.a, "GET", "/api/v1/contracts/" + n), 404)
+        self.assertEqual(self.db.query("SELECT action FROM audit_events WHERE contract_number = %s "
+                                       "ORDER BY seq DESC LIMIT 1" % n), "contract.deleted")
+
+    def test_upload_refusals(self):
+        st, _, _, d = self.create(pdf=b"hello, not a pdf")
+        self.assertEqual((st, d["code"]), (422, "pdf_unreadable"), d)
+        enc = os.path.join(self.tmp, "enc.pdf")
+        subprocess.run(["qpdf", "--encrypt", "u", "o", "256", "--", FIXTURE, enc], check=True)
+        with open(enc, "rb") as f:
+            st, _, _, d = self.create(pdf=f.read())
+        self.assertEqual((st, d["code"]), (422, "pdf_encrypted"), d)
+        st, _, _, d = self.create(pdf=self.pdf[:len(self.pdf) // 2])
+        self.assertEqual(st, 422, d)
+        self.assertIn(d["code"], ("pdf_damaged", "pdf_unreadable"))
+        st, _, _, d = self.call(self.a, "POST", "/api/v1/contracts", {"name": "x",
+                                                                     "pdf_base64": "!!!"})
+        self.assertEqual(st, 400, d)
+        st, _, _, d = self.call(self.a, "POST", "/api/v1/contracts", b"%PDF-1.4",
+                                {"Content-Type": "application/pdf"})
+        self.assertEqual(st, 415, d)
+        self.assertEqual(self.db.query("SELECT count(*) FROM contracts"), "0")
+
+    def test_normalized_once_and_deterministic(self):
+        # An incremental update appended to the fixture disappears in the rewrite.
+        shadow = self.pdf + b"\n% hidden material\n"
+        a = self.created(pdf=shadow)
+        b = self.created(pdf=self.pdf)
+        self.assertEqual(a["sha256"], b["sha256"])
+        st, _, data, _ = self.call(self.a, "GET", "/api/v1/contracts/%s/document" % a["number"])
+        self.assertNotIn(b"hidden material", data)
+        out = os.path.join(self.tmp, "stored.pdf")
+        with open(out, "wb") as f:
+            f.write(data)
+        self.assertEqual(subprocess.run(["qpdf", "--check", out], capture_output=True).returncode, 0)
+
+    def test_idempotency_key(self):
+        h = {"Idempotency-Key": "create-" + uuid.uuid4().hex}
+        body = {"name": "Once", "pdf_base64": base64.b64encode(self.pdf).decode(), "parties": []}
+        r1 = self.call(self.a, "POST", "/api/v1/contracts", body, h)
+        r2 = self.call(self.a, "POST", "/api/v1/contracts", body, h)
+        self.assertEqual((r1[0], r2[0]), (201, 201))
+        self.assertEqual(r1[3]["number"], r2[3]["number"])
+        self.assertTrue(r2[3].get("idempotent_replay"))
+        self.assertEqual(self.db.query("SELECT count(*) FROM contracts"), "1")
+        body["name"] = "Other"
+        self.assertProblem(self.call(self.a, "POST", "/api/v1/contracts", body, h), 409,
+                           "idempotency_key_reused")
+        # Keys belong to an organization: another one may use the same key.
+        self.assertEqual(self.call(self.s1, "POST", "/api/v1/contracts", body, h)[0], 201)
+
+    def test_documents_with_etag(self):
+        n = self.created(name="供货合同 2026")["number"]
+        st, h, data, _ = self.call(self.a, "GET", "/api/v1/contracts/%s/document" % n)
+        self.assertEqual(st, 200)
+        self.assertEqual(h["content-type"], "application/pdf")
+        sha = hashlib.sha256(data).hexdigest()
+        self.assertEqual(h["etag"], '"%s"' % sha)
+        self.assertIn("attachment;", h["content-disposition"])
+        self.assertIn("filename*=UTF-8''", h["content-disposition"])
+        st, h2, data2, _ = self.call(self.a, "GET", "/api/v1/contracts/%s/document" % n,
+                                     headers={"If-None-Match": h["etag"]})
+        self.assertEqual((st, data2), (304, b""))
+        self.act(self.a, n, "send")
+        self.act(self.s1, n, "receive")
+        self.sign(self.s1, n)
+        st, h3, latest, _ = self.call(self.s1, "GET", "/api/v1/contracts/%s/document" % n)
+        self.assertTrue(latest.startswith(data))
+        self.assertNotEqual(h3["etag"], h["etag"])
+        st, _, r0, _ = self.call(self.cc, "GET", "/api/v1/contracts/%s/revisions/0/document" % n)
+        self.assertEqual((st, r0), (200, data))
+        self.assertProblem(self.call(self.a, "GET", "/api/v1/contracts/%s/revisions/9/document"
+                                     % n), 404)
+
+    def test_audit_tamper_detected(self):
+        n = self.created()["number"]
+        self.act(self.a, n, "send")
+        with self.assertRaises(RuntimeError) as e:
+            self.db.query("UPDATE audit_events SET details = '{\"x\":1}' WHERE contract_number = %s"
+                          % n)
+        self.assertIn("append-only", str(e.exception))
+        # A superuser bypassing the trigger is caught by re-verification.
+        self.db.query("ALTER TABLE audit_events DISABLE TRIGGER audit_events_immutable; "
+                      "UPDATE audit_events SET details = '{\"x\":1}' WHERE contract_number = %s "
+                      "AND seq = 1; ALTER TABLE audit_events ENABLE TRIGGER audit_events_immutable"
+                      % n)
+        st, _, _, v = self.call(self.a, "GET", "/api/v1/contracts/%s/audit/verify" % n)
+        self.assertEqual(st, 200, v)
+        self.assertFalse(v["valid"])
+        self.assertEqual(v["first_bad_seq"], 1)
+
+    def test_lists_and_filters(self):
+        made = []
+        for i, (name, bt) in enumerate([("Steel supply", "e-contract"), ("Coal supply", "purchase"),
+                                        ("Office lease", "e-contract"), ("Steel frame", "purchase")]):
+            made.append(self.created(name=name, business_type=bt)["number"])
+        for n in made[:3]:
+            self.act(self.a, n, "send")
+        # Newest first everywhere.
+        self.assertEqual([i["number"] for i in self.listing(self.s1, "tab=todo")["items"]],
+                         list(reversed(made[:3])))
+        self.assertEqual(self.listing(self.s1, "tab=todo&q=steel")["total"], 1)
+        self.assertEqual(self.listing(self.s1, "tab=todo&q=supply")["total"], 2)
+        self.assertEqual(self.listing(self.s1, "tab=todo&q=" + made[1][-8:])["items"][0]["number"],
+                         made[1])
+        self.assertEqual(self.listing(self.s1, "tab=todo&business_type=purchase")["total"], 1)
+        self.assertEqual(self.listing(self.s1, "tab=todo&initiator=initiator%20co")["total"], 3)
+        self.assertEqual(self.listing(self.s1, "tab=todo&initiator=" + self.a.code[:10])["total"], 3)
+        self.assertEqual(self.listing(self.s1, "tab=todo&initiator=nobody")["total"], 0)
+        self.assertEqual(self.listing(self.a, "tab=initiated&status=signing")["total"], 3)
+        self.assertEqual(self.listing(self.a, "tab=drafts")["items"][0]["number"], made[3])
+        self.assertEqual(self.listing(self.a, "tab=initiated&created_from=2000-01-01T00:00:00Z&"
+                                              "created_to=2001-01-01T00:00:00Z")["total"], 0)
+        self.assertEqual(self.listing(self.a, "tab=initiated&created_from=2000-01-01T00:00:00Z")
+                         ["total"], 3)
+        page = self.listing(self.s1, "tab=todo&page=2&page_size=2")
+        self.assertEqual((page["total"], [i["number"] for i in page["items"]]), (3, [made[0]]))
+        self.assertEqual(self.listing(self.s1, "tab=todo&page=9")["items"], [])
+        self.assertEqual(self.listing(self.s1, "tab=todo&page=9")["total"], 3)
+        self.assertEqual(self.listing(self.s1, "q=50%25")["total"], 0)
+        for bad in ("tab=mine", "page_size=101", "page=0", "status=done",
+                    "created_from=yesterday"):
+            self.assertProblem(self.call(self.s1, "GET", "/api/v1/contracts?" + bad), 400)
+        # Every list query walks an index, never a sequential scan over contracts.
+        self.db.query("ANALYZE")
+
+
+if __name__ == "__main__":
+    unittest.main()
