@@ -1,0 +1,691 @@
+/*
+ * test_db.c: the asynchronous PostgreSQL pool (db/db.h) against a real
+ * PostgreSQL: the suite's throwaway cluster ($SEALPACT_TEST_PGDIR/url), in a
+ * database of each test's own, and for the restart test a private cluster
+ * this test starts, stops and starts again.
+ */
+#include <check.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <libpq-fe.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static char admin_url[1024];
+static char db_name[64];
+static char db_url[1100];
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+admin_exec(const char *url, const char *sql)
+{
+	PGconn *pg = PQconnectdb(url);
+	PGresult *res;
+
+	ck_assert_msg(PQstatus(pg) == CONNECTION_OK, "connect %s: %s", url, PQerrorMessage(pg));
+	res = PQexec(pg, sql);
+	ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s: %s", sql,
+		      PQresultErrorMessage(res));
+	PQclear(res);
+	PQfinish(pg);
+}
+
+/* Replace the database of a postgresql:// URL (its last path component). */
+static void
+url_with_db(const char *url, const char *db, char *out, size_t n)
+{
+	const char *slash = strrchr(url, '/');
+
+	ck_assert_ptr_nonnull(slash);
+	snprintf(out, n, "%.*s/%s", (int)(slash - url), url, db);
+}
+
+/* Each test gets a database of its own in the throwaway cluster. */
+static void
+db_setup(void)
+{
+	const char *dir = getenv("SEALPACT_TEST_PGDIR");
+	char path[1024], sql[128];
+	FILE *f;
+
+	ck_assert_msg(dir != NULL, "SEALPACT_TEST_PGDIR is not set (run through ctest)");
+	snprintf(path, sizeof(path), "%s/url", dir);
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	ck_assert_ptr_nonnull(fgets(admin_url, sizeof(admin_url), f));
+	fclose(f);
+	admin_url[strcspn(admin_url, "\r\n")] = '\0';
+	snprintf(db_name, sizeof(db_name), "sp_test_db_%ld_%ld", (long)getpid(), (long)time(NULL));
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", db_name);
+	admin_exec(admin_url, sql);
+	url_with_db(admin_url, db_name, db_url, sizeof(db_url));
+}
+
+static void
+db_teardown(void)
+{
+	char sql[128];
+
+	if (db_name[0] == '\0')
+		return;
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", db_name);
+	admin_exec(admin_url, sql);
+	db_name[0] = '\0';
+}
+
+/* What one callback saw. */
+struct outcome {
+	int calls;
+	int code;
+	char sqlstate[6];
+	char msg[512];
+	int ntuples;
+	char *value;          /* first column of the first row, copied */
+	int vlen;
+	double at;
+	int *counter;         /* incremented on every call */
+	struct event_base *base;
+	int stop_at;          /* loopbreak when *counter reaches it */
+};
+
+static void
+on_result(void *arg, const PGresult *res, const struct sp_errinfo *err)
+{
+	struct outcome *o = arg;
+
+	o->calls++;
+	o->code = err->code;
+	o->at = now_s();
+	snprintf(o->sqlstate, sizeof(o->sqlstate), "%s", err->sqlstate);
+	snprintf(o->msg, sizeof(o->msg), "%s", err->msg);
+	if (err->code == SP_OK) {
+		ck_assert_ptr_nonnull(res);
+		o->ntuples = PQntuples(res);
+		if (o->ntuples > 0 && PQnfields(res) > 0 && !PQgetisnull(res, 0, 0)) {
+			o->vlen = PQgetlength(res, 0, 0);
+			o->value = malloc((size_t)o->vlen + 1);
+			ck_assert_ptr_nonnull(o->value);
+			memcpy(o->value, PQgetvalue(res, 0, 0), (size_t)o->vlen);
+			o->value[o->vlen] = '\0';
+		}
+	} else {
+		ck_assert_ptr_null(res);
+	}
+	if (o->counter != NULL && ++*o->counter == o->stop_at)
+		event_base_loopbreak(o->base);
+}
+
+static void
+on_guard(evutil_socket_t fd, short what, void *arg)
+{
+	*(int *)arg = 1;
+}
+
+/* Run the loop until *counter reaches target or seconds pass. */
+static void
+run_until(struct event_base *base, int *counter, int target, double seconds)
+{
+	int expired = 0;
+	struct event *guard = evtimer_new(base, on_guard, &expired);
+	struct timeval tv = {(long)seconds, (long)((seconds - (long)seconds) * 1e6)};
+
+	ck_assert_ptr_nonnull(guard);
+	evtimer_add(guard, &tv);
+	while (*counter < target && !expired)
+		event_base_loop(base, EVLOOP_ONCE);
+	event_free(guard);
+}
+
+static void
+outcome_init(struct outcome *o, struct event_base *base, int *counter, int stop_at)
+{
+	memset(o, 0, sizeof(*o));
+	o->base = base;
+	o->counter = counter;
+	o->stop_at = stop_at;
+}
+
+static void
+outcome_cleanup(struct outcome *o)
+{
+	free(o->value);
+	o->value = NULL;
+}
+
+static struct db_pool *
+pool_open(struct event_base *base, const char *url, int size, int queue_max, int timeout_ms)
+{
+	struct db_pool_opts opts = {url, size, queue_max, timeout_ms, 2000};
+	struct db_pool *pool = NULL;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	ck_assert_msg(db_pool_new(base, &opts, &pool, &ei) == SP_OK, "db_pool_new: %s", ei.msg);
+	return pool;
+}
+
+/* Run one statement to completion; the outcome is the caller's to clean up. */
+static void
+run_one(struct event_base *base, struct db_pool *pool, const char *sql, int nparams,
+	const struct db_param *params, int binary, int timeout_ms, struct outcome *o)
+{
+	int n = 0;
+
+	outcome_init(o, base, &n, 1);
+	ck_assert_int_eq(db_query_send(pool, sql, nparams, params, binary, timeout_ms,
+				       on_result, o), SP_OK);
+	ck_assert_int_eq(o->calls, 0); /* never from inside db_query_send */
+	run_until(base, &n, 1, 30);
+	ck_assert_int_eq(o->calls, 1);
+}
+
+/* ---- tests ------------------------------------------------------------ */
+
+START_TEST(text_params)
+{
+	struct event_base *base = event_base_new();
+	struct db_pool *pool = pool_open(base, db_url, 2, 10, 5000);
+	struct db_param p[3] = {{"40", 0, 0}, {"2", 0, 0}, {"h\xc3\xa9llo", 0, 0}};
+	struct db_param pn[1] = {{NULL, 0, 0}};
+	struct outcome o;
+
+	run_one(base, pool, "SELECT ($1::int + $2::int)::text || ' ' || $3::text", 3, p, 0, 0, &o);
+	ck_assert_msg(o.code == SP_OK, "%s", o.msg);
+	ck_assert_int_eq(o.ntuples, 1);
+	ck_assert_str_eq(o.value, "42 h\xc3\xa9llo");
+	outcome_cleanup(&o);
+
+	/* A NULL value is SQL NULL, and a parameter never becomes SQL text. */
+	run_one(base, pool, "SELECT $1::text IS NULL", 1, pn, 0, 0, &o);
+	ck_assert_str_eq(o.value, "t");
+	outcome_cleanup(&o);
+	p[0].value = "1; DROP TABLE x";
+	run_one(base, pool, "SELECT $1::text", 1, p, 0, 0, &o);
+	ck_assert_str_eq(o.value, "1; DROP TABLE x");
+	outcome_cleanup(&o);
+
+	/* Bad arguments are refused synchronously and never call back. */
+	ck_assert_int_eq(db_query_send(pool, "SELECT 1", -1, NULL, 0, 0, on_result, &o),
+			 SP_ERR_INVALID);
+	ck_assert_int_eq(db_query_send(pool, "SELECT $1", 1, NULL, 0, 0, on_result, &o),
+			 SP_ERR_INVALID);
+	ck_assert_int_eq(db_query_send(pool, NULL, 0, NULL, 0, 0, on_result, &o), SP_ERR_INVALID);
+	ck_assert_int_eq(db_query_send(pool, "SELECT 1", 0, NULL, 0, 0, NULL, &o), SP_ERR_INVALID);
+	db_pool_free(pool);
+	event_base_free(base);
+}
+END_TEST
+
+START_TEST(bytea_binary_roundtrip)
+{
+	struct event_base *base = event_base_new();
+	struct db_pool *pool = pool_open(base, db_url, 1, 10, 10000);
+	size_t n = 3 * 1024 * 1024 + 7, i;
+	char *blob = malloc(n);
+	struct db_param p[1];
+	struct outcome o;
+	unsigned char md[32];
+	char hex[65], want[128];
+
+	ck_assert_ptr_nonnull(blob);
+	for (i = 0; i < n; i++)
+		blob[i] = (char)(i * 131 + (i >> 9)); /* every byte value, NULs included */
+	p[0].value = blob;
+	p[0].len = (int)n;
+	p[0].binary = 1;
+	run_one(base, pool, "SELECT $1::bytea", 1, p, 1, 0, &o);
+	ck_assert_msg(o.code == SP_OK, "%s", o.msg);
+	ck_assert_int_eq(o.vlen, (int)n);
+	ck_assert(memcmp(o.value, blob, n) == 0);
+	outcome_cleanup(&o);
+
+	/* The server saw the same bytes: its digest and length match ours. */
+	ck_assert(EVP_Digest(blob, n, md, NULL, EVP_sha256(), NULL));
+	sp_hex(md, sizeof(md), hex);
+	snprintf(want, sizeof(want), "%zu:%s", n, hex);
+	run_one(base, pool, "SELECT length($1::bytea)::text || ':' || encode(sha256($1), 'hex')",
+		1, p, 0, 0, &o);
+	ck_assert_msg(o.code == SP_OK, "%s", o.msg);
+	ck_assert_str_eq(o.value, want);
+	outcome_cleanup(&o);
+	free(blob);
+	db_pool_free(pool);
+	event_base_free(base);
+}
+END_TEST
+
+START_TEST(sql_error_then_reusable)
+{
+	struct event_base *base = event_base_new();
+	/* One connection, so every statement below runs on the same one. */
+	struct db_pool *pool = pool_open(base, db_url, 1, 10, 5000);
+	struct db_pool_stats st;
+	struct outcome o;
+
+	run_one(base, pool, "SELECT 1/0", 0, NULL, 0, 0, &o);
+	ck_assert_int_eq(o.code, SP_ERR_DB);
+	ck_assert_str_eq(o.sqlstate, "22012");
+	ck_assert_msg(strstr(o.msg, "division by zero") != NULL, "%s", o.msg);
+	run_one(base, pool, "SELECT 'still here'", 0, NULL, 0, 0, &o);
+	ck_assert_msg(o.code == SP_OK, "%s", o.msg);
+	ck_assert_str_eq(o.value, "still here");
+	outcome_cleanup(&o);
+
+	/*
+	 * A statement that leaves a transaction open (or aborted) must not leak it
+	 * into the next query: without a rollback the 1/0 would abort the open
+	 * transaction and 'SELECT 2' would fail with 25P02.
+	 */
+	run_one(base, pool, "BEGIN", 0, NULL, 0, 0, &o);
+	ck_assert_int_eq(o.code, SP_OK);
+	run_one(base, pool, "SELECT 1/0", 0, NULL, 0, 0, &o);
+	ck_assert_str_eq(o.sqlstate, "22012");
+	run_one(base, pool, "SELECT 2", 0, NULL, 0, 0, &o);
+	ck_assert_msg(o.code == SP_OK, "%s (%s)", o.msg, o.sqlstate);
+	outcome_cleanup(&o);
+
+	/* An unknown table: a server error with its SQLSTATE, nothing else. */
+	run_one(base, pool, "SELECT * FROM no_such_table", 0, NULL, 0, 0, &o);
+	ck_assert_int_eq(o.code, SP_ERR_DB);
+	ck_assert_str_eq(o.sqlstate, "42P01");
+	db_pool_stats_get(pool, &st);
+	ck_assert_int_eq(st.size, 1);
+	ck_assert_int_eq(st.connected, 1);
+	ck_assert_int_eq(st.in_use, 0);
+	ck_assert_uint_eq(st.queries, 6);
+	ck_assert_uint_eq(st.failures, 3);
+	db_pool_free(pool);
+	event_base_free(base);
+}
+END_TEST
+
+#define CONC_N 200
+
+START_TEST(concurrency_exactly_once)
+{
+	struct event_base *base = event_base_new();
+	struct db_pool *pool = pool_open(base, db_url, 4, CONC_N, 20000);
+	struct outcome *o = calloc(CONC_N, sizeof(*o));
+	char vals[CONC_N][16];
+	struct db_param p[CONC_N][1];
+	struct db_pool_stats st;
+	int i, n = 0, peak = 0, prev;
+
+	ck_assert_ptr_nonnull(o);
+	for (i = 0; i < CONC_N; i++) {
+		outcome_init(&o[i], base, &n, CONC_N);
+		snprintf(vals[i], sizeof(vals[i]), "%d", i);
+		p[i][0].value = vals[i];
+		p[i][0].binary = 0;
+		ck_assert_int_eq(db_query_send(pool, "SELECT $1::int * 3 FROM pg_sleep(0.002)", 1,
+					       p[i], 0, 0, on_result, &o[i]), SP_OK);
+	}
+	db_pool_stats_get(pool, &st);
+	ck_assert_int_le(st.in_use, 4);
+	/* Watch the pool while it drains: never more than 4 busy connections. */
+	while (n < CONC_N) {
+		prev = n;
+		run_until(base, &n, n + 1, 30);
+		if (n == prev)
+			break; /* no progress: the checks below report it */
+		db_pool_stats_get(pool, &st);
+		ck_assert_int_le(st.in_use, 4);
+		if (st.in_use > peak)
+			peak = st.in_use;
+	}
+	run_until(base, &n, CONC_N, 30);
+	ck_assert_int_eq(n, CONC_N);
+	for (i = 0; i < CONC_N; i++) {
+		ck_assert_int_eq(o[i].calls, 1);
+		ck_assert_msg(o[i].code == SP_OK, "query %d: %s", i, o[i].msg);
+		ck_assert_int_eq(atoi(o[i].value), i * 3);
+		outcome_cleanup(&o[i]);
+	}
+	/* Nothing more arrives later (exactly once). */
+	run_until(base, &n, CONC_N + 1, 0.3);
+	ck_assert_int_eq(n, CONC_N);
+	db_pool_stats_get(pool, &st);
+	ck_assert_int_eq(st.waiting, 0);
+	ck_assert_int_eq(st.in_use, 0);
+	ck_assert_int_eq(st.connected, 4);
+	ck_assert_uint_eq(st.queries, CONC_N);
+	ck_assert_uint_eq(st.failures, 0);
+	ck_assert_int_ge(peak, 2);
+	free(o);
+	db_pool_free(pool);
+	event_base_free(base);
+}
+END_TEST
+
+START_TEST(queue_full_is_busy)
+{
+	struct event_base *base = event_base_new();
+	struct db_pool *pool = pool_open(base, db_url, 1, 2, 10000);
+	struct outcome o[4], warm;
+	struct db_pool_stats st;
+	int i, n = 0;
+
+	/* Wait for the connection, so the first query runs and two wait. */
+	run_one(base, pool, "SELECT 1", 0, NULL, 0, 0, &warm);
+	outcome_cleanup(&warm);
+	for (i = 0; i < 3; i++) {
+		outcome_init(&o[i], base, &n, 3);
+		ck_assert_int_eq(db_query_send(pool, "SELECT pg_sleep(0.1)", 0, NULL, 0, 0,
+					       on_result, &o[i]), SP_OK);
+	}
+	db_pool_stats_get(pool, &st);
+	ck_assert_int_eq(st.in_use, 1);
+	ck_assert_int_eq(st.waiting, 2);
+	outcome_init(&o[3], base, &n, 3);
+	ck_assert_int_eq(db_query_send(pool, "SELECT 1", 0, NULL, 0, 0, on_result, &o[3]),
+			 SP_ERR_BUSY);
+	run_until(base, &n, 3, 10);
+	run_until(base, &n, 4, 0.3);
+	ck_assert_int_eq(n, 3);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(o[i].calls, 1);
+		ck_assert_msg(o[i].code == SP_OK, "%s", o[i].msg);
+		outcome_cleanup(&o[i]);
+	}
+	ck_assert_int_eq(o[3].calls, 0); /* refused: no callback */
+	/* FIFO: a queued query does not overtake an earlier one. */
+	ck_assert(o[0].at <= o[1].at && o[1].at <= o[2].at);
+	db_pool_free(pool);
+	event_base_free(base);
+}
+END_TEST
+
+START_TEST(timeout_then_pool_works)
+{
+	struct event_base *base = event_base_new();
+	struct db_pool *pool = pool_open(base, db_url, 1, 10, 10000);
+	struct outcome o;
+	double t0, took;
+
+	run_one(base, pool, "SELECT 1", 0, NULL, 0, 0, &o);
+	outcome_cleanup(&o);
+	t0 = now_s();
+	run_one(base, pool, "SELECT pg_sleep(5)", 0, NULL, 0, 300, &o);
+	took = o.at - t0;
+	ck_assert_msg(o.code == SP_ERR_TIMEOUT, "%d %s", o.code, o.msg);
+	ck_assert_msg(took >= 0.25 && took < 1.5, "timeout after %.3f s", took);
+	/* The only connection was dropped; the pool reconnects by itself. */
+	run_one(base, pool, "SELECT 'again'", 0, NULL, 0, 0, &o);
+	ck_assert_msg(o.code == SP_OK, "%s", o.msg);
+	ck_assert_str_eq(o.value, "again");
+	outcome_cleanup(&o);
+	/* A queued query's deadline counts from the send, too. */
+	{
+		struct outcome a, b;
+		int n = 0;
+
+		outcome_init(&a, base, &n, 2);
+		outcome_init(&b, base, &n, 2);
+		ck_assert_int_eq(db_query_send(pool, "SELECT pg_sleep(1)", 0, NULL, 0, 0,
+					       on_result, &a), SP_OK);
+		ck_assert_int_eq(db_query_send(pool, "SELECT 1", 0, NULL, 0, 200, on_result, &b),
+				 SP_OK);
+		run_until(base, &n, 2, 10);
+		ck_assert_int_eq(b.code, SP_ERR_TIMEOUT);
+		ck_assert_int_eq(a.code, SP_OK);
+		ck_assert(b.at < a.at);
+	}
+	db_pool_free(pool);
+	event_base_free(base);
+}
+END_TEST
+
+static int free_calls;
+
+static void
+on_free_result(void *arg, const PGresult *res, const struct sp_errinfo *err)
+{
+	ck_assert_int_eq(err->code, SP_ERR_UNAVAILABLE);
+	free_calls++;
+}
+
+START_TEST(free_fails_pending)
+{
+	struct event_base *base = event_base_new();
+	struct db_pool *pool = pool_open(base, db_url, 1, 10, 10000);
+	struct outcome o;
+
+	run_one(base, pool, "SELECT 1", 0, NULL, 0, 0, &o);
+	outcome_cleanup(&o);
+	free_calls = 0;
+	ck_assert_int_eq(db_query_send(pool, "SELECT pg_sleep(5)", 0, NULL, 0, 0,
+				       on_free_result, NULL), SP_OK);
+	ck_assert_int_eq(db_query_send(pool, "SELECT 1", 0, NULL, 0, 0, on_free_result, NULL),
+			 SP_OK);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	db_pool_free(pool);
+	ck_assert_int_eq(free_calls, 2);
+	db_pool_free(NULL);
+	event_base_free(base);
+}
+END_TEST
+
+static int
+free_port(void)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int s = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	ck_assert_int_ge(s, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(getsockname(s, (struct sockaddr *)&sa, &len), 0);
+	port = ntohs(sa.sin_port);
+	close(s);
+	return port;
+}
+
+START_TEST(down_from_the_start_fails_fast)
+{
+	struct event_base *base = event_base_new();
+	char url[128];
+	struct db_pool *pool;
+	struct db_pool_opts bad = {"host=127.0.0.1 port=notaport", 1, 1, 1000, 1000};
+	struct sp_errinfo ei;
+	struct outcome o;
+	double t0;
+	int i;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(db_pool_new(base, &bad, &pool, &ei), SP_OK); /* parsed later by libpq */
+	db_pool_free(pool);
+	bad.conninfo = "host=127.0.0.1 nonsense_keyword=1";
+	ck_assert_int_eq(db_pool_new(base, &bad, &pool, &ei), SP_ERR_INVALID);
+	ck_assert_ptr_null(pool);
+	bad.conninfo = "host=127.0.0.1";
+	bad.size = 0;
+	ck_assert_int_eq(db_pool_new(base, &bad, &pool, NULL), SP_ERR_INVALID);
+
+	/* Nothing listens there: queries fail with UNAVAILABLE, not after a deadline. */
+	snprintf(url, sizeof(url), "postgresql://sealpact@127.0.0.1:%d/postgres", free_port());
+	pool = pool_open(base, url, 2, 10, 30000);
+	for (i = 0; i < 3; i++) {
+		t0 = now_s();
+		run_one(base, pool, "SELECT 1", 0, NULL, 0, 0, &o);
+		ck_assert_int_eq(o.code, SP_ERR_UNAVAILABLE);
+		ck_assert_msg(o.at - t0 < 2.0, "took %.3f s", o.at - t0);
+		ck_assert_msg(strstr(o.msg, "unavailable") != NULL, "%s", o.msg);
+	}
+	db_pool_free(pool);
+	event_base_free(base);
+}
+END_TEST
+
+/* ---- restart of a private cluster --------------------------------------- */
+
+static char cluster_dir[256];
+
+static void
+cluster(const char *cmd, int port)
+{
+	const char *src = getenv("SEALPACT_SOURCE_DIR");
+	char line[1024];
+
+	ck_assert_ptr_nonnull(src);
+	if (port > 0)
+		snprintf(line, sizeof(line), "bash %s/deploy/pgcluster.sh %s %s/data %d --fast",
+			 src, cmd, cluster_dir, port);
+	else
+		snprintf(line, sizeof(line), "bash %s/deploy/pgcluster.sh %s %s/data", src, cmd,
+			 cluster_dir);
+	ck_assert_msg(system(line) == 0, "%s failed", line);
+}
+
+static void
+cluster_teardown(void)
+{
+	char line[512];
+
+	if (cluster_dir[0] == '\0')
+		return;
+	snprintf(line, sizeof(line), "bash %s/deploy/pgcluster.sh stop %s/data",
+		 getenv("SEALPACT_SOURCE_DIR") ? getenv("SEALPACT_SOURCE_DIR") : ".", cluster_dir);
+	if (system(line) != 0)
+		fprintf(stderr, "could not stop the cluster in %s\n", cluster_dir);
+	snprintf(line, sizeof(line), "rm -rf '%s'", cluster_dir);
+	if (system(line) != 0)
+		fprintf(stderr, "could not remove %s\n", cluster_dir);
+	cluster_dir[0] = '\0';
+}
+
+/*
+ * The private cluster's directory is made and removed by the parent process,
+ * so that it is stopped and removed even when the (forked) test fails.
+ */
+static void
+cluster_dir_make(void)
+{
+	snprintf(cluster_dir, sizeof(cluster_dir), "/tmp/sp-dbtest.XXXXXX");
+	if (mkdtemp(cluster_dir) == NULL || chmod(cluster_dir, 0755) != 0) {
+		perror("cluster directory");
+		cluster_dir[0] = '\0';
+	}
+}
+
+START_TEST(restart_recovers_same_pool)
+{
+	struct event_base *base = event_base_new();
+	struct db_pool *pool;
+	struct db_pool_stats st;
+	struct outcome o[5];
+	char url[256];
+	int port = free_port(), i, n, ok = 0;
+	double t0, worst = 0, t_up;
+
+	ck_assert_msg(cluster_dir[0] != '\0', "no cluster directory");
+	cluster("start", port);
+	snprintf(url, sizeof(url), "postgresql://sealpact@127.0.0.1:%d/postgres", port);
+	pool = pool_open(base, url, 3, 50, 10000);
+	run_one(base, pool, "SELECT 'up'", 0, NULL, 0, 0, &o[0]);
+	ck_assert_msg(o[0].code == SP_OK, "%s", o[0].msg);
+	outcome_cleanup(&o[0]);
+	run_until(base, &(int){0}, 1, 0.3); /* let the other connections come up */
+
+	cluster("stop", 0);
+	/* In-flight, queued and new queries all fail promptly. */
+	n = 0;
+	t0 = now_s();
+	for (i = 0; i < 5; i++) {
+		outcome_init(&o[i], base, &n, 5);
+		ck_assert_int_eq(db_query_send(pool, "SELECT 1", 0, NULL, 0, 0, on_result, &o[i]),
+				 SP_OK);
+	}
+	run_until(base, &n, 5, 10);
+	ck_assert_int_eq(n, 5);
+	for (i = 0; i < 5; i++) {
+		ck_assert_msg(o[i].code == SP_ERR_UNAVAILABLE, "query %d: %d %s", i, o[i].code,
+			      o[i].msg);
+		if (o[i].at - t0 > worst)
+			worst = o[i].at - t0;
+	}
+	ck_assert_msg(worst < 2.0, "failing took %.3f s", worst);
+	for (i = 0; i < 3; i++) {
+		t0 = now_s();
+		run_one(base, pool, "SELECT 1", 0, NULL, 0, 0, &o[0]);
+		ck_assert_int_eq(o[0].code, SP_ERR_UNAVAILABLE);
+		ck_assert_msg(o[0].at - t0 < 2.0, "failing took %.3f s", o[0].at - t0);
+		run_until(base, &(int){0}, 1, 0.2);
+	}
+	db_pool_stats_get(pool, &st);
+	ck_assert_int_eq(st.connected, 0);
+
+	cluster("start", port);
+	t_up = now_s();
+	while (now_s() - t_up < 15 && !ok) {
+		run_one(base, pool, "SELECT 'back'", 0, NULL, 0, 0, &o[0]);
+		if (o[0].code == SP_OK) {
+			ck_assert_str_eq(o[0].value, "back");
+			ok = 1;
+		} else {
+			ck_assert_int_eq(o[0].code, SP_ERR_UNAVAILABLE);
+			run_until(base, &(int){0}, 1, 0.2);
+		}
+		outcome_cleanup(&o[0]);
+	}
+	ck_assert_msg(ok, "no recovery 15 s after PostgreSQL came back");
+	ck_assert_msg(now_s() - t_up < 7.0, "recovery took %.3f s", now_s() - t_up);
+	fprintf(stderr, "restart: queries failed within %.3f s of the stop, "
+		"succeeded %.3f s after the start\n", worst, now_s() - t_up);
+	db_pool_free(pool);
+	event_base_free(base);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("db");
+	TCase *tc = tcase_create("pool");
+	TCase *tr = tcase_create("restart");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_checked_fixture(tc, db_setup, db_teardown);
+	tcase_add_test(tc, text_params);
+	tcase_add_test(tc, bytea_binary_roundtrip);
+	tcase_add_test(tc, sql_error_then_reusable);
+	tcase_add_test(tc, concurrency_exactly_once);
+	tcase_add_test(tc, queue_full_is_busy);
+	tcase_add_test(tc, timeout_then_pool_works);
+	tcase_add_test(tc, free_fails_pending);
+	tcase_add_test(tc, down_from_the_start_fails_fast);
+	suite_add_tcase(s, tc);
+	tcase_set_timeout(tr, 180);
+	tcase_add_test(tr, restart_recovers_same_pool);
+	suite_add_tcase(s, tr);
+	cluster_dir_make();
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	cluster_teardown();
+	return failed ? 1 : 0;
+}
