@@ -239,7 +239,7 @@ on_revoke(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	else if (PQntuples(res) != 1)
 		request_reply_problem(r, 404, "not_found", "No such active API key.");
 	else
-		request_reply_data(r, 204, "application/json", "", 0);
+		request_reply_data(r, 204, "text/plain", "", 0);
 }
 
 static void

@@ -277,3 +277,133 @@ def parallel(n, fn):
     if errs:
         raise errs[0]
     return out
+
+
+# ---- identity (issue 3): a development PKI, SoftHSM2 tokens, an OCSP responder ----
+
+PKI_SH = os.path.join(SOURCE_DIR, "deploy", "pki.sh")
+TOKENS_SH = os.path.join(SOURCE_DIR, "deploy", "tokens.sh")
+OCSP_SH = os.path.join(SOURCE_DIR, "tests", "support", "ocsp_responder.sh")
+TOKEN_PIN = "123456"
+
+
+class IdentityPKI:
+    """deploy/pki.sh + deploy/tokens.sh + a real `openssl ocsp` responder, made once
+    (per test module: it takes seconds). Call close() when done."""
+
+    def __init__(self, tokens=True):
+        self.dir = tempfile.mkdtemp(prefix="sealpact-pki.")
+        self.pki = os.path.join(self.dir, "pki")
+        self.tokdir = os.path.join(self.dir, "tokens")
+        self.ocsp_port = free_port()
+        self.responder = False
+        try:
+            run(["bash", PKI_SH, "--base-url", "http://127.0.0.1:%d" % self.ocsp_port, self.pki])
+            if tokens:
+                run(["bash", TOKENS_SH, self.pki, self.tokdir])
+            run(["bash", OCSP_SH, "start", self.dir, self.pki, str(self.ocsp_port)])
+            self.responder = True
+        except Exception:
+            self.close()
+            raise
+        self.orgs = []
+        with open(os.path.join(self.pki, "orgs.tsv")) as f:
+            for line in f:
+                slug, name, code = line.rstrip("\n").split("\t")
+                self.orgs.append({"slug": slug, "name": name, "credit_code": code})
+
+    def path(self, *parts):
+        return os.path.join(self.pki, *parts)
+
+    def org_cert(self, slug, alg):
+        return self.path("orgs", slug, alg + ".crt"), self.path("orgs", slug, alg + ".key")
+
+    def trust_config(self, **overrides):
+        """The server's `trust` section for this PKI."""
+        t = {"roots": [self.path("root.pem")], "intermediates": [self.path("ca.pem")],
+             "crls": [self.path("crl.pem"), self.path("root-crl.pem")], "ocsp": "true",
+             "ocsp_timeout_ms": 3000, "require_revocation": "true"}
+        t.update(overrides)
+        return t
+
+    def token_env(self):
+        return {"SOFTHSM2_CONF": os.path.join(self.tokdir, "softhsm2.conf")}
+
+    def issue(self, name, subject, key_usage="critical,digitalSignature,nonRepudiation"):
+        """A leaf signed by the issuing CA with a given subject (e.g. a bad credit
+        code); returns (cert, key)."""
+        key = os.path.join(self.dir, name + ".key")
+        csr = os.path.join(self.dir, name + ".csr")
+        crt = os.path.join(self.dir, name + ".crt")
+        ext = os.path.join(self.dir, name + ".ext")
+        with open(ext, "w") as f:
+            f.write("keyUsage=%s\nbasicConstraints=critical,CA:FALSE\n" % key_usage)
+        run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+             "-out", key])
+        run(["openssl", "req", "-new", "-key", key, "-subj", subject, "-out", csr, "-utf8"])
+        run(["openssl", "x509", "-req", "-in", csr, "-CA", self.path("ca.pem"), "-CAkey",
+             self.path("ca.key"), "-CAcreateserial", "-days", "30", "-sha256",
+             "-extfile", ext, "-out", crt])
+        return crt, key
+
+    def close(self):
+        if self.responder:
+            subprocess.run(["bash", OCSP_SH, "stop", self.dir], capture_output=True)
+            self.responder = False
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def der_of(cert_path):
+    return run(["openssl", "x509", "-in", cert_path, "-outform", "DER"], text=False).stdout
+
+
+def openssl_sign(key_path, data, sm2=False):
+    """Sign data the way a token does: RSA PKCS#1 v1.5 / ECDSA (DER) over SHA-256,
+    or SM2 with SM3 and the default distinguishing ID."""
+    with tempfile.NamedTemporaryFile() as f:
+        f.write(data)
+        f.flush()
+        if sm2:
+            cmd = ["openssl", "pkeyutl", "-sign", "-rawin", "-digest", "sm3", "-inkey", key_path,
+                   "-pkeyopt", "distid:1234567812345678", "-in", f.name]
+        else:
+            cmd = ["openssl", "dgst", "-sha256", "-sign", key_path, f.name]
+        return run(cmd, text=False).stdout
+
+
+def api_challenge(server):
+    st, _, _, doc = server.request("POST", "/api/v1/auth/challenge", body={})
+    if st != 200:
+        raise RuntimeError("challenge: %d %s" % (st, doc))
+    return doc["challenge"]
+
+
+def api_login(server, cert_path, key_path, challenge=None, sign_key=None, extra=None):
+    """POST /api/v1/auth/login with a certificate file and a key that signs the
+    challenge (sign_key overrides the signer). Returns the response tuple."""
+    import base64
+    if challenge is None:
+        challenge = api_challenge(server)
+    sig = openssl_sign(sign_key or key_path, base64.b64decode(challenge))
+    body = {"certificate": base64.b64encode(der_of(cert_path)).decode(),
+            "challenge": challenge, "signature": base64.b64encode(sig).decode()}
+    body.update(extra or {})
+    return server.request("POST", "/api/v1/auth/login", body=body)
+
+
+def bearer(token):
+    return {"Authorization": "Bearer " + token}
+
+
+def identity_counts(db):
+    """Rows a login creates: organizations, users, certificates, sessions."""
+    return db.query("SELECT (SELECT count(*) FROM organizations), (SELECT count(*) FROM users),"
+                    " (SELECT count(*) FROM certificates), (SELECT count(*) FROM sessions)")
+
+
+def create_reviewer(server, username, password, name=None):
+    cmd = [SEALPACTD, "-c", server.cfg, "admin", "create-reviewer", "--username", username]
+    if name:
+        cmd += ["--name", name]
+    return subprocess.run(cmd, input=password + "\n", capture_output=True, text=True,
+                          env=server.env)

@@ -1,0 +1,369 @@
+"""Issue 3, end to end: login with SoftHSM2 tokens (RSA, ECDSA) and an SM2 key
+through the real `sealpact` client, every refusal with its own code and nothing
+created, logout, reviewer accounts with lockout, and API keys."""
+
+import base64
+import json
+import os
+import stat
+import subprocess
+import tempfile
+import time
+import unittest
+
+import harness
+from harness import (IdentityPKI, ServerTestCase, api_challenge, api_login, bearer,
+                     create_reviewer, identity_counts)
+
+PKI = None
+
+
+def setUpModule():
+    global PKI
+    PKI = IdentityPKI()
+
+
+def tearDownModule():
+    if PKI is not None:
+        PKI.close()
+
+
+class IdentityCase(ServerTestCase):
+
+    def setUp(self):
+        self.server_extra = {"trust": PKI.trust_config(),
+                             "auth": {"login_max_failures": 3, "login_lockout_s": 60}}
+        super().setUp()
+        self.home = os.path.join(self.tmp, "home")
+        os.makedirs(self.home)
+
+    def cli(self, *args, env=None, input=None):
+        e = dict(os.environ)
+        e.update({"HOME": self.home, "XDG_CONFIG_HOME": os.path.join(self.home, "xdg")})
+        e.pop("SEALPACT_PIN", None)
+        e.update(PKI.token_env())
+        e.update(env or {})
+        return subprocess.run([harness.SEALPACT, "--server", self.server.url, "--cacert",
+                               self.server.cafile] + list(args), capture_output=True,
+                              text=True, env=e, input=input, timeout=60)
+
+    def session_file(self):
+        return os.path.join(self.home, "xdg", "sealpact", "session.json")
+
+    def saved_token(self):
+        with open(self.session_file()) as f:
+            return json.load(f)["token"]
+
+
+class TokenLogin(IdentityCase):
+
+    def login_token(self, label, **kw):
+        return self.cli("login", "--module", "/usr/lib/softhsm/libsofthsm2.so", "--token", label,
+                        "--key-id", "01", **kw)
+
+    def test_rsa_token_login_whoami_logout(self):
+        org = PKI.orgs[0]
+        p = self.login_token(org["slug"] + "-rsa", env={"SEALPACT_PIN": harness.TOKEN_PIN})
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(org["credit_code"], p.stdout)
+        st = os.stat(self.session_file())
+        self.assertEqual(stat.S_IMODE(st.st_mode), 0o600)
+        self.assertEqual(stat.S_IMODE(os.stat(os.path.dirname(self.session_file())).st_mode), 0o700)
+        token = self.saved_token()
+        self.assertEqual(self.db.query("SELECT token_hash FROM sessions"),
+                         __import__("hashlib").sha256(token.encode()).hexdigest())
+        self.assertEqual(self.db.query("SELECT name || '|' || credit_code FROM organizations"),
+                         org["name"] + "|" + org["credit_code"])
+        p = self.cli("whoami", "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        who = json.loads(p.stdout)
+        self.assertEqual(who["kind"], "member")
+        self.assertEqual(who["organization"]["credit_code"], org["credit_code"])
+        p = self.cli("logout")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertFalse(os.path.exists(self.session_file()))
+        # The token is refused once logged out.
+        resp = self.server.request("GET", "/api/v1/auth/whoami", headers=bearer(token))
+        doc = self.assertProblem(resp, 401, "unauthorized")
+        self.assertIn("Bearer", resp[1].get("www-authenticate", ""))
+        p = self.cli("whoami")
+        self.assertNotEqual(p.returncode, 0)
+
+    def test_ecdsa_token_login_with_pin_file_and_second_login_reuses_org(self):
+        org = PKI.orgs[1]
+        pinf = os.path.join(self.tmp, "pin")
+        with open(pinf, "w") as f:
+            f.write(harness.TOKEN_PIN + "\n")
+        p = self.cli("login", "--module", "/usr/lib/softhsm/libsofthsm2.so", "--token",
+                     org["slug"] + "-ec", "--pin-file", pinf)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        p = self.cli("login", "--module", "/usr/lib/softhsm/libsofthsm2.so", "--token",
+                     org["slug"] + "-ec", "--pin-file", pinf)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(identity_counts(self.db), "1|1|1|2")
+        p = self.cli("whoami")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(org["name"], p.stdout)
+
+    def test_wrong_pin_is_refused_on_the_client(self):
+        p = self.login_token(PKI.orgs[0]["slug"] + "-ec", env={"SEALPACT_PIN": "000000"})
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("PIN", p.stderr)
+        self.assertEqual(identity_counts(self.db), "0|0|0|0")
+
+    def test_sm2_login_with_pem_key(self):
+        org = PKI.orgs[2]
+        crt, key = PKI.org_cert(org["slug"], "sm2")
+        p = self.cli("login", "--key", key, "--cert", crt)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        p = self.cli("whoami", "--json")
+        self.assertEqual(json.loads(p.stdout)["organization"]["credit_code"], org["credit_code"])
+
+    def test_three_algorithms_of_one_org_are_one_user_each_cert(self):
+        org = PKI.orgs[0]
+        for alg in ("rsa", "ec", "sm2"):
+            crt, key = PKI.org_cert(org["slug"], alg)
+            if alg == "sm2":
+                p = self.cli("login", "--key", key, "--cert", crt)
+                self.assertEqual(p.returncode, 0, p.stderr)
+            else:
+                st, _, _, doc = api_login(self.server, crt, key)
+                self.assertEqual(st, 200, doc)
+                self.assertEqual(doc["organization"]["credit_code"], org["credit_code"])
+        self.assertEqual(self.db.query("SELECT count(*) FROM organizations"), "1")
+        self.assertEqual(self.db.query("SELECT count(*) FROM certificates"), "3")
+
+
+class Refusals(IdentityCase):
+    """Each refusal has its own code and creates nothing."""
+
+    def refused(self, resp, status, code):
+        self.assertProblem(resp, status, code)
+        self.assertEqual(identity_counts(self.db), "0|0|0|0")
+
+    def bad(self, name):
+        return PKI.path("bad", name + ".crt"), PKI.path("bad", name + ".key")
+
+    def test_untrusted_issuer(self):
+        self.refused(api_login(self.server, *self.bad("untrusted")), 401, "untrusted_issuer")
+
+    def test_expired(self):
+        self.refused(api_login(self.server, *self.bad("expired")), 401, "cert_expired")
+
+    def test_not_yet_valid(self):
+        self.refused(api_login(self.server, *self.bad("notyet")), 401, "cert_not_yet_valid")
+
+    def test_revoked_by_ocsp(self):
+        self.refused(api_login(self.server, *self.bad("revoked")), 401, "cert_revoked")
+        # The responder was asked (not only the CRL).
+        with open(os.path.join(PKI.dir, "ocsp.log")) as f:
+            self.assertTrue(f.read().strip())
+
+    def test_wrong_key_usage(self):
+        self.refused(api_login(self.server, *self.bad("wrongku")), 401, "bad_key_usage")
+
+    def test_tampered_certificate(self):
+        self.refused(api_login(self.server, *self.bad("tampered")), 401, "cert_signature_invalid")
+
+    def test_signature_by_another_key(self):
+        crt, _ = PKI.org_cert(PKI.orgs[0]["slug"], "ec")
+        _, other = PKI.org_cert(PKI.orgs[1]["slug"], "ec")
+        self.refused(api_login(self.server, crt, other, sign_key=other), 401, "bad_signature")
+
+    def test_malformed_credit_code(self):
+        code = PKI.orgs[0]["credit_code"]
+        wrong = code[:-1] + ("0" if code[-1] != "0" else "1")
+        crt, key = PKI.issue("badcode", "/O=Bad Code Ltd/organizationIdentifier=%s/CN=Bob" % wrong)
+        self.refused(api_login(self.server, crt, key), 401, "malformed_credit_code")
+        crt, key = PKI.issue("nocode", "/O=No Code Ltd/CN=Bob")
+        self.refused(api_login(self.server, crt, key), 401, "malformed_credit_code")
+
+    def test_replayed_nonce(self):
+        crt, key = PKI.org_cert(PKI.orgs[0]["slug"], "ec")
+        ch = api_challenge(self.server)
+        st, _, _, doc = api_login(self.server, crt, key, challenge=ch)
+        self.assertEqual(st, 200, doc)
+        before = identity_counts(self.db)
+        self.assertProblem(api_login(self.server, crt, key, challenge=ch), 401, "challenge_used")
+        self.assertEqual(identity_counts(self.db), before)
+
+    def test_replayed_nonce_first_login_creates_nothing_twice(self):
+        # A nonce replayed by someone else (other org) is refused and creates no org.
+        crt, key = PKI.org_cert(PKI.orgs[0]["slug"], "rsa")
+        crt2, key2 = PKI.org_cert(PKI.orgs[1]["slug"], "rsa")
+        ch = api_challenge(self.server)
+        self.assertEqual(api_login(self.server, crt, key, challenge=ch)[0], 200)
+        self.assertProblem(api_login(self.server, crt2, key2, challenge=ch), 401, "challenge_used")
+        self.assertEqual(identity_counts(self.db), "1|1|1|1")
+
+    def test_expired_nonce(self):
+        crt, key = PKI.org_cert(PKI.orgs[0]["slug"], "ec")
+        ch = api_challenge(self.server)
+        self.db.query("UPDATE auth_challenges SET created_at = now() - interval '10 minutes',"
+                      " expires_at = now() - interval '1 second'")
+        self.refused(api_login(self.server, crt, key, challenge=ch), 401, "challenge_expired")
+
+    def test_unknown_nonce(self):
+        crt, key = PKI.org_cert(PKI.orgs[0]["slug"], "ec")
+        ch = base64.b64encode(os.urandom(32)).decode()
+        self.refused(api_login(self.server, crt, key, challenge=ch), 401, "challenge_unknown")
+
+    def test_malformed_input(self):
+        crt, key = PKI.org_cert(PKI.orgs[0]["slug"], "ec")
+        ch = api_challenge(self.server)
+        cases = [
+            {},
+            {"certificate": "!!!", "challenge": ch, "signature": "AAAA"},
+            {"certificate": "AAAA", "challenge": ch, "signature": "AAAA"},
+            {"certificate": base64.b64encode(b"x" * 100).decode(), "challenge": ch,
+             "signature": "AAAA"},
+            {"certificate": "AAAA", "challenge": "AAAA", "signature": "AAAA"},
+            {"certificate": "AAAA", "challenge": ch, "signature": "AAAA", "extra": 1},
+            {"certificate": "AAAA", "challenge": ch, "signature": "AAAA", "chain": "x"},
+            {"certificate": "AAAA", "challenge": ch, "signature": 5},
+        ]
+        for body in cases:
+            resp = self.server.request("POST", "/api/v1/auth/login", body=body)
+            self.assertEqual(resp[0], 400, (body, resp[3]))
+            self.assertIn(resp[3]["code"], ("invalid_request", "malformed_certificate"))
+        resp = api_login(self.server, crt, key, extra={"algorithm": "sha256WithRSAEncryption"})
+        self.assertProblem(resp, 400, "alg_mismatch")
+        self.assertEqual(identity_counts(self.db), "0|0|0|0")
+
+    def test_bearer_parsing_is_strict(self):
+        for h in ["Bearer", "Bearer ", "Basic abc", "Bearer a b", "Bearer " + "a" * 200,
+                  "Bearer abc\x01", "bearer nope"]:
+            resp = self.server.request("GET", "/api/v1/auth/whoami", headers={"Authorization": h})
+            self.assertProblem(resp, 401, "unauthorized")
+        self.assertProblem(self.server.request("GET", "/api/v1/auth/whoami"), 401, "unauthorized")
+
+
+class Reviewers(IdentityCase):
+
+    def test_create_login_lockout(self):
+        p = create_reviewer(self.server, "alice", "correct horse battery", name="Alice Li")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        stored = self.db.query("SELECT password_hash FROM reviewer_credentials")
+        self.assertRegex(stored, r"^scrypt\$32768\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$")
+        self.assertNotIn("correct", stored)
+        # Same username again: refused, nothing added.
+        p = create_reviewer(self.server, "alice", "another password")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("taken", p.stderr)
+        p = create_reviewer(self.server, "bob", "short")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertEqual(self.db.query("SELECT count(*) FROM users"), "1")
+
+        ok = {"username": "alice", "password": "correct horse battery"}
+        st, _, _, doc = self.server.request("POST", "/api/v1/auth/reviewer-login", body=ok)
+        self.assertEqual(st, 200, doc)
+        st, _, _, who = self.server.request("GET", "/api/v1/auth/whoami", headers=bearer(doc["token"]))
+        self.assertEqual(st, 200, who)
+        self.assertEqual(who["kind"], "reviewer")
+        self.assertEqual(who["user"]["username"], "alice")
+        self.assertIsNone(who["organization"])
+
+        # Unknown user and wrong password answer alike.
+        bad = {"username": "alice", "password": "wrong"}
+        self.assertProblem(self.server.request("POST", "/api/v1/auth/reviewer-login",
+                                               body={"username": "nobody", "password": "x"}),
+                           401, "invalid_credentials")
+        self.assertProblem(self.server.request("POST", "/api/v1/auth/reviewer-login", body=bad),
+                           401, "invalid_credentials")
+        self.assertProblem(self.server.request("POST", "/api/v1/auth/reviewer-login", body=bad),
+                           401, "invalid_credentials")
+        # The third failure (login_max_failures: 3) locks the account.
+        resp = self.server.request("POST", "/api/v1/auth/reviewer-login", body=bad)
+        self.assertProblem(resp, 429, "login_locked")
+        self.assertGreater(int(resp[1]["retry-after"]), 0)
+        # Locked: even the right password is refused, with Retry-After.
+        resp = self.server.request("POST", "/api/v1/auth/reviewer-login", body=ok)
+        self.assertProblem(resp, 429, "login_locked")
+        self.assertLessEqual(int(resp[1]["retry-after"]), 60)
+        self.assertEqual(self.db.query("SELECT count(*) FROM sessions"), "1")
+        # Once the lockout is over the right password works again.
+        self.db.query("UPDATE reviewer_credentials SET locked_until = now() - interval '1 s'")
+        st, _, _, doc = self.server.request("POST", "/api/v1/auth/reviewer-login", body=ok)
+        self.assertEqual(st, 200, doc)
+        self.assertEqual(self.db.query("SELECT failed_count FROM reviewer_credentials"), "0")
+        # Logout revokes the reviewer's session.
+        st, _, _, _ = self.server.request("POST", "/api/v1/auth/logout", headers=bearer(doc["token"]))
+        self.assertEqual(st, 200)
+        self.assertProblem(self.server.request("GET", "/api/v1/auth/whoami",
+                                               headers=bearer(doc["token"])), 401, "unauthorized")
+
+    def test_malformed_reviewer_login(self):
+        for body in [{}, {"username": "a"}, {"username": 1, "password": "x"},
+                     {"username": "a", "password": "x", "more": 1},
+                     {"username": "", "password": "x"}]:
+            self.assertProblem(self.server.request("POST", "/api/v1/auth/reviewer-login",
+                                                   body=body), 400, "invalid_request")
+
+
+class ApiKeys(IdentityCase):
+
+    def member_token(self, i=0):
+        crt, key = PKI.org_cert(PKI.orgs[i]["slug"], "ec")
+        st, _, _, doc = api_login(self.server, crt, key)
+        self.assertEqual(st, 200, doc)
+        return doc["token"]
+
+    def test_lifecycle(self):
+        tok = self.member_token()
+        st, _, _, doc = self.server.request("POST", "/api/v1/api-keys", body={"name": "ERP"},
+                                            headers=bearer(tok))
+        self.assertEqual(st, 201, doc)
+        key = doc["key"]
+        self.assertTrue(key.startswith("spk_" + doc["prefix"]))
+        self.assertEqual(len(key), 4 + 8 + 43)
+        # Stored hashed only.
+        self.assertEqual(self.db.query("SELECT key_hash FROM api_keys"),
+                         __import__("hashlib").sha256(key.encode()).hexdigest())
+        self.assertEqual(self.db.query("SELECT count(*) FROM api_keys WHERE key_hash LIKE '%%%s%%'"
+                                       % doc["prefix"]), "0")
+        # The key authenticates as its organization.
+        st, _, _, who = self.server.request("GET", "/api/v1/auth/whoami", headers=bearer(key))
+        self.assertEqual(st, 200, who)
+        self.assertEqual(who["kind"], "api_key")
+        self.assertEqual(who["organization"]["credit_code"], PKI.orgs[0]["credit_code"])
+        # Listed without the secret.
+        st, _, raw, lst = self.server.request("GET", "/api/v1/api-keys", headers=bearer(tok))
+        self.assertEqual(st, 200)
+        self.assertEqual(lst["total"], 1)
+        self.assertEqual(lst["items"][0]["prefix"], doc["prefix"])
+        self.assertNotIn(key[12:].encode(), raw)
+        self.assertIsNotNone(lst["items"][0]["last_used_at"])
+        # An API key cannot manage keys, another org cannot see or revoke it.
+        self.assertProblem(self.server.request("GET", "/api/v1/api-keys", headers=bearer(key)),
+                           403, "forbidden")
+        other = self.member_token(1)
+        st, _, _, lst2 = self.server.request("GET", "/api/v1/api-keys", headers=bearer(other))
+        self.assertEqual((st, lst2["total"], lst2["items"]), (200, 0, []))
+        self.assertProblem(self.server.request("DELETE", "/api/v1/api-keys/%d" % doc["id"],
+                                               headers=bearer(other)), 404, "not_found")
+        # Revoke: the key stops working at once.
+        st, _, _, _ = self.server.request("DELETE", "/api/v1/api-keys/%d" % doc["id"],
+                                          headers=bearer(tok))
+        self.assertEqual(st, 204)
+        self.assertProblem(self.server.request("GET", "/api/v1/auth/whoami", headers=bearer(key)),
+                           401, "unauthorized")
+        self.assertProblem(self.server.request("DELETE", "/api/v1/api-keys/%d" % doc["id"],
+                                               headers=bearer(tok)), 404, "not_found")
+        st, _, _, lst = self.server.request("GET", "/api/v1/api-keys", headers=bearer(tok))
+        self.assertIsNotNone(lst["items"][0]["revoked_at"])
+
+    def test_bad_input(self):
+        tok = self.member_token()
+        for body in [{}, {"name": ""}, {"name": "   "}, {"name": 5}, {"name": "x" * 500},
+                     {"name": "a", "b": 1}, {"name": "a\nb"}]:
+            self.assertProblem(self.server.request("POST", "/api/v1/api-keys", body=body,
+                                                   headers=bearer(tok)), 400, "invalid_request")
+        self.assertProblem(self.server.request("GET", "/api/v1/api-keys?page=0",
+                                               headers=bearer(tok)), 400, "invalid_request")
+        self.assertProblem(self.server.request("DELETE", "/api/v1/api-keys/abc",
+                                               headers=bearer(tok)), 404, "not_found")
+        self.assertEqual(self.db.query("SELECT count(*) FROM api_keys"), "0")
+
+
+if __name__ == "__main__":
+    unittest.main()
