@@ -1,0 +1,154 @@
+"""Webhooks (issue 4): registration with a secret shown once, events queued in
+the transition's transaction, signed deliveries (HMAC-SHA256 over
+"timestamp.body", header Sealpact-Signature: t=...,v1=...), retries with
+backoff after a failing receiver, and the delivery log.
+
+A small receiver (http.server in a thread) plays the organization's system
+and verifies every signature it gets. Test setup as in test_workflow.py.
+"""
+
+import hashlib
+import hmac
+import http.server
+import json
+import threading
+import time
+import unittest
+
+from harness import free_port
+from test_workflow import WorkflowCase
+
+
+class Receiver:
+    def __init__(self, fail_first=0):
+        self.port = free_port()
+        self.got = []
+        self.fail_left = fail_first
+        self.secret = None
+        outer = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                sig = self.headers.get("Sealpact-Signature", "")
+                outer.got.append((sig, body))
+                if outer.fail_left > 0:
+                    outer.fail_left -= 1
+                    self.send_response(500)
+                else:
+                    self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *a):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), H)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d/hook" % self.port
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def verified(self, secret):
+        """The bodies whose signature checks with secret, as JSON."""
+        out = []
+        for sig, body in self.got:
+            parts = dict(p.split("=", 1) for p in sig.split(","))
+            mac = hmac.new(secret.encode(), parts["t"].encode() + b"." + body,
+                           hashlib.sha256).hexdigest()
+            if hmac.compare_digest(mac, parts["v1"]) and abs(time.time() - int(parts["t"])) < 300:
+                out.append(json.loads(body))
+        return out
+
+
+class TestWebhooks(WorkflowCase):
+    def wait_for(self, pred, timeout=20):
+        end = time.time() + timeout
+        while time.time() < end:
+            if pred():
+                return True
+            time.sleep(0.2)
+        return False
+
+    def register(self, org, url):
+        st, _, _, doc = self.call(org, "POST", "/api/v1/webhooks", {"url": url})
+        self.assertEqual(st, 201, doc)
+        self.assertRegex(doc["secret"], "^[0-9a-f]{64}$")
+        return doc
+
+    def test_signed_delivery_of_each_event(self):
+        rx = Receiver()
+        self.addCleanup(rx.stop)
+        hook = self.register(self.s1, rx.url)
+        # The secret is shown once: the list does not carry it.
+        st, _, _, lst = self.call(self.s1, "GET", "/api/v1/webhooks")
+        self.assertEqual([w["id"] for w in lst["items"]], [hook["id"]])
+        self.assertNotIn("secret", lst["items"][0])
+        self.assertProblem(self.call(self.s1, "POST", "/api/v1/webhooks", {"url": "ftp://x"}), 400)
+
+        n = self.created()["number"]
+        self.act(self.a, n, "send")
+        self.act(self.s1, n, "receive")
+        self.sign(self.s1, n)
+        self.act(self.s1, n, "send")
+        self.act(self.s2, n, "reject", {"reason": "wrong price"})
+        want = ["sent", "received", "signed", "rejected"]
+        self.assertTrue(self.wait_for(lambda: len(rx.got) >= len(want)), rx.got)
+        events = rx.verified(hook["secret"])
+        self.assertEqual(len(events), len(rx.got), "every delivery carries a valid signature")
+        self.assertEqual(sorted(e["event"] for e in events), sorted(want))
+        self.assertTrue(all(e["contract_number"] == n for e in events))
+        rej = [e for e in events if e["event"] == "rejected"][0]
+        self.assertEqual(rej["details"]["reason"], "wrong price")
+        # A forged signature does not verify.
+        self.assertEqual(rx.verified("0" * 64), [])
+        st, _, _, log = self.call(self.s1, "GET", "/api/v1/webhooks/%s/deliveries" % hook["id"])
+        self.assertEqual(st, 200, log)
+        self.assertTrue(self.wait_for(lambda: all(
+            d["status"] == "delivered" for d in self.call(
+                self.s1, "GET", "/api/v1/webhooks/%s/deliveries" % hook["id"])[3]["items"])))
+        # Another organization cannot read this log or delete this webhook.
+        self.assertEqual(self.call(self.a, "GET", "/api/v1/webhooks/%s/deliveries"
+                                   % hook["id"])[0], 404)
+        self.assertEqual(self.call(self.a, "DELETE", "/api/v1/webhooks/%s" % hook["id"])[0], 404)
+        self.assertEqual(self.call(self.s1, "DELETE", "/api/v1/webhooks/%s" % hook["id"])[0], 204)
+        self.assertEqual(self.call(self.s1, "GET", "/api/v1/webhooks")[3]["items"], [])
+
+    def test_retry_with_backoff_then_delivered(self):
+        rx = Receiver(fail_first=2)
+        self.addCleanup(rx.stop)
+        hook = self.register(self.a, rx.url)
+        n = self.created()["number"]
+        self.act(self.a, n, "cancel", status=409)  # a draft: no event
+        self.act(self.a, n, "send")
+        self.assertTrue(self.wait_for(lambda: len(rx.got) >= 3, timeout=30), rx.got)
+        path = "/api/v1/webhooks/%s/deliveries" % hook["id"]
+        self.assertTrue(self.wait_for(
+            lambda: self.call(self.a, "GET", path)[3]["items"][0]["status"] == "delivered"))
+        d = self.call(self.a, "GET", path)[3]["items"][0]
+        self.assertEqual(d["event"], "sent")
+        self.assertEqual(d["attempts"], 3)
+        self.assertEqual([a["http_status"] for a in d["log"]], [500, 500, 204])
+        at = [time.mktime(time.strptime(a["at"][:19], "%Y-%m-%dT%H:%M:%S")) for a in d["log"]]
+        # Backoff: 2 s after the first failure, 4 s after the second.
+        self.assertGreaterEqual(at[1] - at[0], 1)
+        self.assertGreaterEqual(at[2] - at[1], 3)
+        # Every try carried the same event id (receivers deduplicate on it).
+        self.assertEqual(len({json.loads(b)["id"] for _, b in rx.got}), 1)
+
+    def test_idempotent_registration(self):
+        h = {"Idempotency-Key": "hook-1"}
+        r1 = self.call(self.a, "POST", "/api/v1/webhooks", {"url": "http://127.0.0.1:9/x"}, h)
+        r2 = self.call(self.a, "POST", "/api/v1/webhooks", {"url": "http://127.0.0.1:9/x"}, h)
+        self.assertEqual((r1[0], r2[0]), (201, 201))
+        self.assertEqual(r1[3]["id"], r2[3]["id"])
+        self.assertEqual(len(self.call(self.a, "GET", "/api/v1/webhooks")[3]["items"]), 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
