@@ -1,0 +1,226 @@
+/* test_pdf_normalize.c: upload normalization (pdf/normalize.c). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "pdf.h"
+
+struct pbuf {
+	char d[8192];
+	size_t n;
+};
+
+static void
+add(struct pbuf *b, const char *s)
+{
+	size_t k = strlen(s);
+
+	ck_assert(b->n + k < sizeof(b->d));
+	memcpy(b->d + b->n, s, k);
+	b->n += k;
+}
+
+/*
+ * A classic one-revision PDF from object bodies objs[0] = object 1 ...; the
+ * catalog is object 1. extra_obj, when set, is written but referenced by
+ * nothing (the hidden material a rewrite must drop).
+ */
+static void
+make(struct pbuf *b, const char *const *objs, int n)
+{
+	size_t off[16];
+	char line[128];
+	int i;
+
+	b->n = 0;
+	add(b, "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n");
+	for (i = 0; i < n; i++) {
+		off[i] = b->n;
+		snprintf(line, sizeof(line), "%d 0 obj\n", i + 1);
+		add(b, line);
+		add(b, objs[i]);
+		add(b, "\nendobj\n");
+	}
+	snprintf(line, sizeof(line), "xref\n0 %d\n0000000000 65535 f \n", n + 1);
+	{
+		size_t xref = b->n;
+
+		add(b, line);
+		for (i = 0; i < n; i++) {
+			snprintf(line, sizeof(line), "%010zu 00000 n \n", off[i]);
+			add(b, line);
+		}
+		snprintf(line, sizeof(line), "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n",
+			 n + 1, xref);
+		add(b, line);
+	}
+}
+
+static const char *const unsigned_objs[] = {
+	"<< /Type /Catalog /Pages 2 0 R >>",
+	"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>",
+	"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+	"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+	"(SHADOW-CONTENT-NOT-REFERENCED)",
+};
+
+static const char *const signed_objs[] = {
+	"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] >> >>",
+	"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+	"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R] >>",
+	"<< /FT /Sig /T (Signature1) /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /P 3 0 R "
+	"/V 5 0 R >>",
+	"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
+	"/ByteRange [0 0 0 0] /Contents <00> >>",
+	"(UNREFERENCED-BUT-KEPT)",
+};
+
+START_TEST(unsigned_upload_rewritten_deterministically)
+{
+	struct pbuf b;
+	struct pdf_normalized n1, n2;
+	struct sp_errinfo ei;
+	unsigned char sha[32];
+	unsigned int sl = 0;
+
+	make(&b, unsigned_objs, 5);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, &n1, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_int_eq(n1.kept, 0);
+	ck_assert_int_eq(n1.pages, 2);
+	ck_assert_ptr_null(memmem(n1.data, n1.len, "SHADOW-CONTENT", 14));
+	ck_assert_ptr_nonnull(memmem(b.d, b.n, "SHADOW-CONTENT", 14));
+	ck_assert_int_eq(EVP_Digest(n1.data, n1.len, sha, &sl, EVP_sha256(), NULL), 1);
+	ck_assert_mem_eq(sha, n1.sha256, 32);
+	/* Same input, same bytes (deterministic /ID): a repeat upload is recognisable. */
+	ck_assert_int_eq(pdf_upload_normalize((unsigned char *)b.d, b.n, &n2, NULL), SP_OK);
+	ck_assert_uint_eq(n1.len, n2.len);
+	ck_assert_mem_eq(n1.data, n2.data, n1.len);
+	pdf_normalized_cleanup(&n1);
+	pdf_normalized_cleanup(&n2);
+	ck_assert_ptr_null(n2.data);
+	pdf_normalized_cleanup(NULL);
+}
+END_TEST
+
+START_TEST(earlier_revisions_are_dropped)
+{
+	struct pbuf b;
+	struct pdf_normalized n;
+	char upd[512];
+	unsigned char *two;
+	size_t len, xref;
+	int k;
+
+	make(&b, unsigned_objs, 4);
+	/* An incremental update replacing page 1 with one marked OVERLAY. */
+	xref = b.n + strlen("3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /OVERLAY true >>\nendobj\n");
+	k = snprintf(upd, sizeof(upd),
+		     "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /OVERLAY true >>\nendobj\n"
+		     "xref\n3 1\n%010zu 00000 n \ntrailer\n<< /Size 5 /Root 1 0 R /Prev %zu >>\n"
+		     "startxref\n%zu\n%%%%EOF\n", b.n,
+		     (size_t)(strstr(b.d, "xref\n0 ") - b.d), xref);
+	two = malloc(b.n + (size_t)k);
+	memcpy(two, b.d, b.n);
+	memcpy(two + b.n, upd, (size_t)k);
+	len = b.n + (size_t)k;
+	ck_assert_int_eq(pdf_upload_normalize(two, len, &n, NULL), SP_OK);
+	ck_assert_ptr_nonnull(memmem(n.data, n.len, "/OVERLAY", 8));
+	/* One revision: a single %%EOF and no /Prev. */
+	ck_assert_ptr_null(memmem(n.data, n.len, "/Prev", 5));
+	ck_assert_ptr_eq(memmem(n.data, n.len, "%%EOF", 5),
+			 memmem((unsigned char *)memmem(n.data, n.len, "%%EOF", 5), 5, "%%EOF", 5));
+	pdf_normalized_cleanup(&n);
+	free(two);
+}
+END_TEST
+
+START_TEST(signed_upload_kept_byte_for_byte)
+{
+	struct pbuf b;
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+
+	make(&b, signed_objs, 6);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_int_eq(n.kept, 1);
+	ck_assert_int_eq(n.pages, 1);
+	ck_assert_uint_eq(n.len, b.n);
+	ck_assert_mem_eq(n.data, b.d, b.n);
+	pdf_normalized_cleanup(&n);
+}
+END_TEST
+
+START_TEST(bad_uploads_refused_with_a_reason)
+{
+	struct pbuf b;
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+	char path[] = "/tmp/sp-norm-XXXXXX", enc[64], cmd[256];
+	unsigned char *data = NULL;
+	size_t len = 0;
+	FILE *f;
+	int fd;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_upload_normalize((const unsigned char *)"hello", 5, &n, &ei),
+			 SP_ERR_PDF);
+	ck_assert_str_eq(ei.reason, "pdf_unreadable");
+	ck_assert_ptr_null(n.data);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_upload_normalize(NULL, 0, &n, &ei), SP_ERR_PDF);
+
+	/* Truncated: qpdf has to reconstruct it, so it is damaged or unreadable. */
+	make(&b, unsigned_objs, 4);
+	sp_errinfo_init(&ei);
+	ck_assert_int_ne(pdf_upload_normalize((unsigned char *)b.d, b.n - 60, &n, &ei), SP_OK);
+	ck_assert(strcmp(ei.reason, "pdf_damaged") == 0 || strcmp(ei.reason, "pdf_unreadable") == 0);
+
+	/* Encrypted with qpdf's CLI. */
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, b.d, b.n), (ssize_t)b.n);
+	close(fd);
+	snprintf(enc, sizeof(enc), "%s.enc", path);
+	snprintf(cmd, sizeof(cmd), "qpdf --encrypt u o 256 -- %s %s", path, enc);
+	ck_assert_int_eq(system(cmd), 0);
+	f = fopen(enc, "rb");
+	ck_assert_ptr_nonnull(f);
+	data = malloc(65536);
+	len = fread(data, 1, 65536, f);
+	fclose(f);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_upload_normalize(data, len, &n, &ei), SP_ERR_UNSUPPORTED);
+	ck_assert_str_eq(ei.reason, "pdf_encrypted");
+	free(data);
+	unlink(path);
+	unlink(enc);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("pdf_normalize");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, unsigned_upload_rewritten_deterministically);
+	tcase_add_test(tc, earlier_revisions_are_dropped);
+	tcase_add_test(tc, signed_upload_kept_byte_for_byte);
+	tcase_add_test(tc, bad_uploads_refused_with_a_reason);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
