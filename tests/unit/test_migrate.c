@@ -1,0 +1,591 @@
+/*
+ * test_migrate.c: the migrations runner (db_migrate) and the schema of
+ * migrations/ as a user of the database sees it. Each test works in a
+ * database of its own in the suite's throwaway cluster.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <libpq-fe.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+
+static char admin_url[1024];
+static char db_name[64];
+static char db_url[1100];
+static char tmp_dir[256];
+static char mig_dir[1024];
+
+static PGconn *
+connect_to(const char *url)
+{
+	PGconn *pg = PQconnectdb(url);
+
+	ck_assert_msg(PQstatus(pg) == CONNECTION_OK, "connect %s: %s", url, PQerrorMessage(pg));
+	return pg;
+}
+
+/* Run sql; expect success; return the first value (static copy) or "". */
+static const char *
+q1(PGconn *pg, const char *sql)
+{
+	static char val[4096];
+	PGresult *res = PQexec(pg, sql);
+	ExecStatusType st = PQresultStatus(res);
+
+	ck_assert_msg(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s", sql,
+		      PQresultErrorMessage(res));
+	val[0] = '\0';
+	if (st == PGRES_TUPLES_OK && PQntuples(res) > 0 && PQnfields(res) > 0)
+		snprintf(val, sizeof(val), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return val;
+}
+
+/* Run sql; expect failure with this SQLSTATE. */
+static void
+q_fails(PGconn *pg, const char *sql, const char *sqlstate)
+{
+	PGresult *res = PQexec(pg, sql);
+	const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	ck_assert_msg(PQresultStatus(res) == PGRES_FATAL_ERROR, "%s: succeeded", sql);
+	ck_assert_msg(st != NULL && strcmp(st, sqlstate) == 0, "%s: %s (want %s)", sql,
+		      st ? st : "?", sqlstate);
+	PQclear(res);
+}
+
+static void
+setup(void)
+{
+	const char *dir = getenv("SEALPACT_TEST_PGDIR"), *src = getenv("SEALPACT_SOURCE_DIR");
+	char path[1024], sql[128];
+	const char *slash;
+	PGconn *pg;
+	FILE *f;
+
+	ck_assert_msg(dir != NULL && src != NULL, "run through ctest (SEALPACT_* not set)");
+	snprintf(mig_dir, sizeof(mig_dir), "%s/migrations", src);
+	snprintf(path, sizeof(path), "%s/url", dir);
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	ck_assert_ptr_nonnull(fgets(admin_url, sizeof(admin_url), f));
+	fclose(f);
+	admin_url[strcspn(admin_url, "\r\n")] = '\0';
+	snprintf(db_name, sizeof(db_name), "sp_test_mig_%ld_%ld", (long)getpid(), (long)time(NULL));
+	pg = connect_to(admin_url);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", db_name);
+	q1(pg, sql);
+	PQfinish(pg);
+	slash = strrchr(admin_url, '/');
+	ck_assert_ptr_nonnull(slash);
+	snprintf(db_url, sizeof(db_url), "%.*s/%s", (int)(slash - admin_url), admin_url, db_name);
+	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/sp-migtest.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmp_dir));
+}
+
+static void
+teardown(void)
+{
+	char sql[128], cmd[300];
+	PGconn *pg;
+
+	pg = connect_to(admin_url);
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", db_name);
+	q1(pg, sql);
+	PQfinish(pg);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp_dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void
+write_file(const char *dir, const char *name, const char *text)
+{
+	char path[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static int
+count_migrations(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t len;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (de->d_name[0] != '.' && len > 4 && strcmp(de->d_name + len - 4, ".sql") == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static void
+migrate_ok(const char *dir, int want_applied)
+{
+	struct sp_errinfo ei;
+	int applied = -1;
+
+	sp_errinfo_init(&ei);
+	ck_assert_msg(db_migrate(db_url, dir, &applied, &ei) == SP_OK, "db_migrate: %s", ei.msg);
+	ck_assert_int_eq(applied, want_applied);
+}
+
+/* ---- the runner --------------------------------------------------------- */
+
+START_TEST(applies_initial_once)
+{
+	int n = count_migrations(mig_dir);
+	unsigned char *data = NULL, md[32];
+	size_t len = 0;
+	char path[1200], hex[65], sql[256];
+	PGconn *pg;
+
+	ck_assert_int_ge(n, 1);
+	migrate_ok(mig_dir, n);
+	migrate_ok(mig_dir, 0);
+	pg = connect_to(db_url);
+	snprintf(sql, sizeof(sql), "SELECT count(*) = %d FROM schema_migrations", n);
+	ck_assert_str_eq(q1(pg, sql), "t");
+	ck_assert_str_eq(q1(pg, "SELECT name FROM schema_migrations WHERE version = 1"), "initial");
+	/* The recorded checksum is the SHA-256 of the file's bytes. */
+	snprintf(path, sizeof(path), "%s/001_initial.sql", mig_dir);
+	ck_assert_int_eq(sp_file_read(path, 1 << 24, &data, &len, NULL), SP_OK);
+	ck_assert(EVP_Digest(data, len, md, NULL, EVP_sha256(), NULL));
+	sp_hex(md, sizeof(md), hex);
+	ck_assert_str_eq(q1(pg, "SELECT checksum FROM schema_migrations WHERE version = 1"), hex);
+	ck_assert_str_eq(q1(pg, "SELECT applied_at <= now() FROM schema_migrations "
+			    "WHERE version = 1"), "t");
+	ck_assert_str_eq(q1(pg, "SELECT to_regclass('audit_events') IS NOT NULL"), "t");
+	free(data);
+	PQfinish(pg);
+}
+END_TEST
+
+START_TEST(changed_or_missing_file_conflicts)
+{
+	struct sp_errinfo ei;
+	char path[1024];
+	int applied = -1;
+
+	write_file(tmp_dir, "001_a.sql", "CREATE TABLE a (x int);\n");
+	write_file(tmp_dir, "README", "not a migration\n");
+	migrate_ok(tmp_dir, 1);
+	write_file(tmp_dir, "001_a.sql", "CREATE TABLE a (x bigint);\n");
+	write_file(tmp_dir, "002_b.sql", "CREATE TABLE b (x int);\n");
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(db_migrate(db_url, tmp_dir, &applied, &ei), SP_ERR_CONFLICT);
+	ck_assert_int_eq(applied, 0);
+	ck_assert_msg(strstr(ei.msg, "001_a.sql") != NULL, "%s", ei.msg);
+	ck_assert_msg(strstr(ei.msg, "changed") != NULL, "%s", ei.msg);
+	/* Nothing else was applied while refusing. */
+	{
+		PGconn *pg = connect_to(db_url);
+
+		ck_assert_str_eq(q1(pg, "SELECT to_regclass('b') IS NULL"), "t");
+		PQfinish(pg);
+	}
+	/* Put it back: fine again, and 002 goes in. */
+	write_file(tmp_dir, "001_a.sql", "CREATE TABLE a (x int);\n");
+	migrate_ok(tmp_dir, 1);
+	/* A vanished applied file is refused, naming it. */
+	snprintf(path, sizeof(path), "%s/001_a.sql", tmp_dir);
+	ck_assert_int_eq(unlink(path), 0);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(db_migrate(db_url, tmp_dir, &applied, &ei), SP_ERR_CONFLICT);
+	ck_assert_msg(strstr(ei.msg, "001_a.sql") != NULL && strstr(ei.msg, "missing") != NULL,
+		      "%s", ei.msg);
+	/* So is a renamed one. */
+	write_file(tmp_dir, "001_renamed.sql", "CREATE TABLE a (x int);\n");
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(db_migrate(db_url, tmp_dir, &applied, &ei), SP_ERR_CONFLICT);
+	ck_assert_msg(strstr(ei.msg, "001_renamed.sql") != NULL, "%s", ei.msg);
+}
+END_TEST
+
+START_TEST(broken_migration_rolls_back)
+{
+	struct sp_errinfo ei;
+	int applied = -1;
+	PGconn *pg;
+
+	write_file(tmp_dir, "001_good.sql", "CREATE TABLE good (x int);\n");
+	write_file(tmp_dir, "002_bad.sql",
+		   "CREATE TABLE half (x int);\n"
+		   "INSERT INTO half VALUES (1);\n"
+		   "SELECT nosuchcolumn FROM half;\n");
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(db_migrate(db_url, tmp_dir, &applied, &ei), SP_ERR_DB);
+	ck_assert_int_eq(applied, 1);
+	ck_assert_str_eq(ei.sqlstate, "42703");
+	ck_assert_msg(strstr(ei.msg, "002_bad.sql") != NULL, "%s", ei.msg);
+	ck_assert_msg(strstr(ei.msg, "line 3") != NULL, "%s", ei.msg);
+	ck_assert_msg(strstr(ei.msg, "nosuchcolumn") != NULL, "%s", ei.msg);
+	pg = connect_to(db_url);
+	ck_assert_str_eq(q1(pg, "SELECT to_regclass('good') IS NOT NULL"), "t");
+	ck_assert_str_eq(q1(pg, "SELECT to_regclass('half') IS NULL"), "t");
+	ck_assert_str_eq(q1(pg, "SELECT string_agg(version::text, ',' ORDER BY version) "
+			    "FROM schema_migrations"), "1");
+	/* Fixed, it applies: it was never recorded, so this is not a conflict. */
+	write_file(tmp_dir, "002_bad.sql", "CREATE TABLE half (x int);\n");
+	migrate_ok(tmp_dir, 1);
+	ck_assert_str_eq(q1(pg, "SELECT count(*) FROM schema_migrations"), "2");
+	PQfinish(pg);
+}
+END_TEST
+
+START_TEST(bad_names_and_dirs_are_refused)
+{
+	struct sp_errinfo ei;
+	int applied = -1;
+	char sub[400];
+
+	write_file(tmp_dir, "001_a.sql", "CREATE TABLE a (x int);\n");
+	write_file(tmp_dir, "2_oops name.sql", "CREATE TABLE b (x int);\n");
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(db_migrate(db_url, tmp_dir, &applied, &ei), SP_ERR_INVALID);
+	ck_assert_msg(strstr(ei.msg, "2_oops name.sql") != NULL, "%s", ei.msg);
+	ck_assert_int_eq(applied, 0);
+
+	snprintf(sub, sizeof(sub), "%s/dup", tmp_dir);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	write_file(sub, "001_a.sql", "SELECT 1;\n");
+	write_file(sub, "01_b.sql", "SELECT 1;\n");
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(db_migrate(db_url, sub, &applied, &ei), SP_ERR_INVALID);
+	ck_assert_msg(strstr(ei.msg, "same number") != NULL, "%s", ei.msg);
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(db_migrate(db_url, "/nonexistent/migrations", &applied, &ei), SP_ERR_IO);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(db_migrate("postgresql://sealpact@127.0.0.1:1/x", mig_dir, &applied, &ei),
+			 SP_ERR_UNAVAILABLE);
+	{
+		PGconn *pg = connect_to(db_url);
+
+		/* Nothing at all happened in the database. */
+		ck_assert_str_eq(q1(pg, "SELECT to_regclass('schema_migrations') IS NULL"), "t");
+		PQfinish(pg);
+	}
+}
+END_TEST
+
+struct runner {
+	const char *dir;
+	int rc;
+	int applied;
+	struct sp_errinfo ei;
+};
+
+static void *
+run_migrate(void *arg)
+{
+	struct runner *r = arg;
+
+	sp_errinfo_init(&r->ei);
+	r->rc = db_migrate(db_url, r->dir, &r->applied, &r->ei);
+	return NULL;
+}
+
+START_TEST(concurrent_runners_apply_once)
+{
+	struct runner r[2];
+	pthread_t t[2];
+	int i, total = 0;
+	PGconn *pg;
+
+	/* A slow first file keeps the lock held while the other runner arrives. */
+	write_file(tmp_dir, "001_slow.sql", "SELECT pg_sleep(0.3);\nCREATE TABLE s (x int);\n");
+	write_file(tmp_dir, "002_next.sql", "CREATE TABLE s2 (x int);\n");
+	for (i = 0; i < 2; i++) {
+		r[i].dir = tmp_dir;
+		ck_assert_int_eq(pthread_create(&t[i], NULL, run_migrate, &r[i]), 0);
+	}
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+		ck_assert_msg(r[i].rc == SP_OK, "runner %d: %s", i, r[i].ei.msg);
+		total += r[i].applied;
+	}
+	/* One applied both, the other found nothing left to do. */
+	ck_assert_int_eq(total, 2);
+	ck_assert(r[0].applied == 0 || r[1].applied == 0);
+	pg = connect_to(db_url);
+	ck_assert_str_eq(q1(pg, "SELECT string_agg(version::text, ',' ORDER BY version) "
+			    "FROM schema_migrations"), "1,2");
+	PQfinish(pg);
+}
+END_TEST
+
+START_TEST(concurrent_real_runners)
+{
+	struct runner r[4];
+	pthread_t t[4];
+	int i, total = 0, n = count_migrations(mig_dir);
+	PGconn *pg;
+	char sql[128];
+
+	for (i = 0; i < 4; i++) {
+		r[i].dir = mig_dir;
+		ck_assert_int_eq(pthread_create(&t[i], NULL, run_migrate, &r[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+		ck_assert_msg(r[i].rc == SP_OK, "runner %d: %s", i, r[i].ei.msg);
+		total += r[i].applied;
+	}
+	ck_assert_int_eq(total, n);
+	pg = connect_to(db_url);
+	snprintf(sql, sizeof(sql), "SELECT count(*) = %d FROM schema_migrations", n);
+	ck_assert_str_eq(q1(pg, sql), "t");
+	PQfinish(pg);
+}
+END_TEST
+
+/* ---- the schema --------------------------------------------------------- */
+
+#define CONTRACT "1234567890123456789"
+
+/* A migrated database with one organization, one contract and a signer. */
+static PGconn *
+schema_db(void)
+{
+	PGconn *pg;
+
+	migrate_ok(mig_dir, count_migrations(mig_dir));
+	pg = connect_to(db_url);
+	q1(pg, "INSERT INTO organizations (name, credit_code) VALUES "
+	       "('Initiator Co', '91110000MA01ABCD2X'), ('Supplier Co', '91310115MA1K3YJ12N')");
+	q1(pg, "INSERT INTO users (kind, organization_id, name) VALUES ('member', 1, 'Ann')");
+	q1(pg, "INSERT INTO contracts (number, name, initiator_org_id, initiator_user_id) "
+	       "VALUES (" CONTRACT ", 'Supply agreement', 1, 1)");
+	q1(pg, "INSERT INTO parties (contract_number, organization_id, role, routing_order) "
+	       "VALUES (" CONTRACT ", 2, 'signer', 1)");
+	q1(pg, "INSERT INTO certificates (organization_id, fingerprint, subject, issuer, serial, "
+	       "not_before, not_after, der) VALUES (2, encode(sha256('\\x3082'), 'hex'), "
+	       "'CN=Supplier', 'CN=CA', '0a', now(), now() + interval '1 year', '\\x3082')");
+	return pg;
+}
+
+START_TEST(credit_code_and_duplicates_refused)
+{
+	PGconn *pg = schema_db();
+
+	/* 17 characters, a letter outside the code's alphabet, lower case. */
+	q_fails(pg, "INSERT INTO organizations (name, credit_code) "
+		    "VALUES ('Short', '91110000MA01ABCD2')", "23514");
+	q_fails(pg, "INSERT INTO organizations (name, credit_code) "
+		    "VALUES ('Bad', '91110000MA01ABCDIX')", "23514");
+	q_fails(pg, "INSERT INTO organizations (name, credit_code) "
+		    "VALUES ('Lower', '91110000ma01abcd2x')", "23514");
+	q_fails(pg, "INSERT INTO organizations (name, credit_code) "
+		    "VALUES ('Again', '91110000MA01ABCD2X')", "23505");
+	/* The same organization twice as signer of one contract. */
+	q_fails(pg, "INSERT INTO parties (contract_number, organization_id, role) "
+		    "VALUES (" CONTRACT ", 2, 'signer')", "23505");
+	/* ... though it may also be cc'd, and an unknown role or state is refused. */
+	q1(pg, "INSERT INTO parties (contract_number, organization_id, role) "
+	       "VALUES (" CONTRACT ", 2, 'cc')");
+	q_fails(pg, "INSERT INTO parties (contract_number, organization_id, role) "
+		    "VALUES (" CONTRACT ", 1, 'boss')", "23514");
+	q_fails(pg, "UPDATE parties SET status = 'rejected' WHERE id = 1", "23514");
+	q1(pg, "UPDATE parties SET status = 'rejected', reject_reason = 'price' WHERE id = 1");
+	q_fails(pg, "UPDATE contracts SET status = 'lost'", "23514");
+	/* A contract number has 19 digits; a certificate's fingerprint is its DER's. */
+	q_fails(pg, "INSERT INTO contracts (number, name, initiator_org_id) "
+		    "VALUES (123456789012345678, 'short', 1)", "23514");
+	q_fails(pg, "INSERT INTO certificates (organization_id, fingerprint, subject, issuer, "
+		    "serial, not_before, not_after, der) VALUES (2, repeat('a', 64), 'CN=x', "
+		    "'CN=CA', '0b', now(), now() + interval '1 day', '\\x3083')", "23514");
+	/* A member needs an organization; a reviewer has none. */
+	q_fails(pg, "INSERT INTO users (kind, name) VALUES ('member', 'Nobody')", "23514");
+	q1(pg, "INSERT INTO users (kind, name) VALUES ('reviewer', 'Rita')");
+	PQfinish(pg);
+}
+END_TEST
+
+START_TEST(revisions_reassemble_from_deltas)
+{
+	PGconn *pg = schema_db();
+
+	q1(pg, "INSERT INTO revisions (contract_number, seq, delta, length, sha256) VALUES ("
+	       CONTRACT ", 0, '%PDF-1.7 base', 13, encode(sha256('%PDF-1.7 base'), 'hex'))");
+	q1(pg, "INSERT INTO revisions (contract_number, seq, delta, length, sha256, party_id, "
+	       "certificate_id) VALUES (" CONTRACT ", 1, ' +sig1', 19, "
+	       "encode(sha256('%PDF-1.7 base +sig1'), 'hex'), 1, 1)");
+	q1(pg, "INSERT INTO revisions (contract_number, seq, delta, length, sha256, party_id, "
+	       "certificate_id) VALUES (" CONTRACT ", 2, ' +sig2', 25, "
+	       "encode(sha256('%PDF-1.7 base +sig1 +sig2'), 'hex'), 1, 1)");
+	ck_assert_str_eq(q1(pg, "SELECT convert_from(revision_document(" CONTRACT ", 2), 'UTF8')"),
+			 "%PDF-1.7 base +sig1 +sig2");
+	ck_assert_str_eq(q1(pg, "SELECT convert_from(revision_document(" CONTRACT ", 1), 'UTF8')"),
+			 "%PDF-1.7 base +sig1");
+	ck_assert_str_eq(q1(pg, "SELECT convert_from(revision_document(" CONTRACT ", 0), 'UTF8')"),
+			 "%PDF-1.7 base");
+	ck_assert_str_eq(q1(pg, "SELECT revision_document(" CONTRACT ", 3) IS NULL"), "t");
+	/* Only the delta is stored. */
+	ck_assert_str_eq(q1(pg, "SELECT length(delta) FROM revisions WHERE seq = 2"), "6");
+	/* A wrong full length or digest, a gap, or a rewrite is refused. */
+	q_fails(pg, "INSERT INTO revisions (contract_number, seq, delta, length, sha256, party_id, "
+		    "certificate_id) VALUES (" CONTRACT ", 3, 'x', 1, repeat('0', 64), 1, 1)",
+		"23514");
+	q_fails(pg, "INSERT INTO revisions (contract_number, seq, delta, length, sha256, party_id, "
+		    "certificate_id) VALUES (" CONTRACT ", 3, 'x', 26, repeat('0', 64), 1, 1)",
+		"23514");
+	q_fails(pg, "INSERT INTO revisions (contract_number, seq, delta, length, sha256, party_id, "
+		    "certificate_id) VALUES (" CONTRACT ", 5, 'x', 26, repeat('0', 64), 1, 1)",
+		"23503");
+	q_fails(pg, "UPDATE revisions SET delta = ' +evil' WHERE seq = 1", "23514");
+	PQfinish(pg);
+}
+END_TEST
+
+START_TEST(audit_chain_links_and_detects_tampering)
+{
+	PGconn *pg = schema_db();
+	int i;
+
+	for (i = 0; i < 5; i++)
+		q1(pg, "INSERT INTO audit_events (contract_number, actor_org_id, actor_user_id, "
+		       "action, object_type, object_id, ip, details) VALUES (" CONTRACT ", 1, 1, "
+		       "'contract.sign', 'contract', '" CONTRACT "', '192.0.2.7', "
+		       "'{\"page\": 1, \"mode\": \"seam\"}')");
+	q1(pg, "INSERT INTO audit_events (action, object_type, object_id) "
+	       "VALUES ('seal.approve', 'seal', '9')");
+	/* Each event's prev_hash is the previous event's hash; the first's is zero. */
+	ck_assert_str_eq(q1(pg, "SELECT count(*) FROM audit_events e JOIN audit_events p "
+			    "ON p.contract_number = e.contract_number AND p.seq = e.seq - 1 "
+			    "WHERE e.prev_hash = p.hash"), "4");
+	ck_assert_str_eq(q1(pg, "SELECT prev_hash = decode(repeat('00', 32), 'hex') FROM "
+			    "audit_events WHERE contract_number = " CONTRACT " AND seq = 1"), "t");
+	ck_assert_str_eq(q1(pg, "SELECT valid::text || ' ' || events FROM audit_chain_verify("
+			    CONTRACT ")"), "true 5");
+	ck_assert_str_eq(q1(pg, "SELECT valid::text || ' ' || events FROM audit_chain_verify(NULL)"),
+			 "true 1");
+	/* Session time zone or date style does not change the hash. */
+	q1(pg, "SET TimeZone = 'Asia/Shanghai'");
+	q1(pg, "SET DateStyle = 'German'");
+	ck_assert_str_eq(q1(pg, "SELECT valid FROM audit_chain_verify(" CONTRACT ")"), "t");
+	/* The table refuses edits ... */
+	q_fails(pg, "UPDATE audit_events SET action = 'contract.reject' WHERE seq = 3", "42501");
+	q_fails(pg, "DELETE FROM audit_events WHERE seq = 5", "42501");
+	/* ... and when someone bypasses the triggers, the chain tells. */
+	q1(pg, "SET session_replication_role = replica");
+	q1(pg, "UPDATE audit_events SET details = '{\"page\": 2, \"mode\": \"seam\"}' "
+	       "WHERE contract_number = " CONTRACT " AND seq = 3");
+	q1(pg, "SET session_replication_role = DEFAULT");
+	ck_assert_str_eq(q1(pg, "SELECT valid::text || ' ' || first_bad_seq || ' ' || reason "
+			    "FROM audit_chain_verify(" CONTRACT ")"),
+			 "false 3 hash does not match the event");
+	PQfinish(pg);
+}
+END_TEST
+
+START_TEST(audit_tail_deletion_detected)
+{
+	PGconn *pg = schema_db();
+	int i;
+
+	for (i = 0; i < 3; i++)
+		q1(pg, "INSERT INTO audit_events (contract_number, action, object_type, object_id) "
+		       "VALUES (" CONTRACT ", 'contract.view', 'contract', '" CONTRACT "')");
+	q1(pg, "SET session_replication_role = replica");
+	q1(pg, "DELETE FROM audit_events WHERE seq = 3");
+	q1(pg, "SET session_replication_role = DEFAULT");
+	ck_assert_str_eq(q1(pg, "SELECT valid::text || ' ' || first_bad_seq "
+			    "FROM audit_chain_verify(" CONTRACT ")"), "false 3");
+	PQfinish(pg);
+}
+END_TEST
+
+static void *
+append_events(void *arg)
+{
+	PGconn *pg = PQconnectdb(db_url);
+	int i, *failed = arg;
+
+	if (PQstatus(pg) != CONNECTION_OK) {
+		*failed = 1;
+		PQfinish(pg);
+		return NULL;
+	}
+	for (i = 0; i < 40; i++) {
+		PGresult *res = PQexec(pg, "INSERT INTO audit_events (contract_number, action, "
+				       "object_type, object_id) VALUES (" CONTRACT ", "
+				       "'contract.view', 'contract', '" CONTRACT "')");
+
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			*failed = 1;
+		PQclear(res);
+	}
+	PQfinish(pg);
+	return NULL;
+}
+
+START_TEST(audit_concurrent_appends_stay_one_chain)
+{
+	PGconn *pg = schema_db();
+	pthread_t t[4];
+	int failed[4] = {0}, i;
+
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, append_events, &failed[i]), 0);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+		ck_assert_int_eq(failed[i], 0);
+	}
+	ck_assert_str_eq(q1(pg, "SELECT valid::text || ' ' || events FROM audit_chain_verify("
+			    CONTRACT ")"), "true 160");
+	ck_assert_str_eq(q1(pg, "SELECT max(seq) FROM audit_events"), "160");
+	PQfinish(pg);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("migrate");
+	TCase *tr = tcase_create("runner");
+	TCase *ts = tcase_create("schema");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tr, 120);
+	tcase_add_checked_fixture(tr, setup, teardown);
+	tcase_add_test(tr, applies_initial_once);
+	tcase_add_test(tr, changed_or_missing_file_conflicts);
+	tcase_add_test(tr, broken_migration_rolls_back);
+	tcase_add_test(tr, bad_names_and_dirs_are_refused);
+	tcase_add_test(tr, concurrent_runners_apply_once);
+	tcase_add_test(tr, concurrent_real_runners);
+	suite_add_tcase(s, tr);
+	tcase_set_timeout(ts, 120);
+	tcase_add_checked_fixture(ts, setup, teardown);
+	tcase_add_test(ts, credit_code_and_duplicates_refused);
+	tcase_add_test(ts, revisions_reassemble_from_deltas);
+	tcase_add_test(ts, audit_chain_links_and_detects_tampering);
+	tcase_add_test(ts, audit_tail_deletion_detected);
+	tcase_add_test(ts, audit_concurrent_appends_stay_one_chain);
+	suite_add_tcase(s, ts);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
