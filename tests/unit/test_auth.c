@@ -1,0 +1,323 @@
+/* test_auth.c: identity building blocks: bearer parsing, tokens, base64, scrypt
+ * passwords, and the SQL functions of migrations/002_identity.sql (nonce single
+ * use and expiry with their SQLSTATEs, all-or-nothing login, lockout). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "auth_int.h"
+#include "db.h"
+
+/* ---- bearer ------------------------------------------------------------------ */
+
+START_TEST(bearer_parse)
+{
+	char out[AUTH_BEARER_MAX + 1], big[300];
+
+	ck_assert_int_eq(auth_bearer_parse("Bearer abc-_09XY", out), SP_OK);
+	ck_assert_str_eq(out, "abc-_09XY");
+	ck_assert_int_eq(auth_bearer_parse("bearer   tok", out), SP_OK);
+	ck_assert_str_eq(out, "tok");
+	ck_assert_int_eq(auth_bearer_parse(NULL, out), SP_ERR_UNAUTHORIZED);
+	ck_assert_int_eq(auth_bearer_parse("", out), SP_ERR_UNAUTHORIZED);
+	ck_assert_int_eq(auth_bearer_parse("Bearer", out), SP_ERR_UNAUTHORIZED);
+	ck_assert_int_eq(auth_bearer_parse("Bearer ", out), SP_ERR_UNAUTHORIZED);
+	ck_assert_int_eq(auth_bearer_parse("Basic YWJj", out), SP_ERR_UNAUTHORIZED);
+	ck_assert_int_eq(auth_bearer_parse("Bearer a b", out), SP_ERR_UNAUTHORIZED);
+	ck_assert_int_eq(auth_bearer_parse("Bearer a+b", out), SP_ERR_UNAUTHORIZED);
+	ck_assert_int_eq(auth_bearer_parse("Bearer abc ", out), SP_ERR_UNAUTHORIZED);
+	ck_assert_int_eq(auth_bearer_parse("Bearerabc", out), SP_ERR_UNAUTHORIZED);
+	memcpy(big, "Bearer ", 7);
+	memset(big + 7, 'a', AUTH_BEARER_MAX);
+	big[7 + AUTH_BEARER_MAX] = '\0';
+	ck_assert_int_eq(auth_bearer_parse(big, out), SP_OK);
+	ck_assert_uint_eq(strlen(out), AUTH_BEARER_MAX);
+	big[7 + AUTH_BEARER_MAX] = 'a';
+	big[8 + AUTH_BEARER_MAX] = '\0';
+	ck_assert_int_eq(auth_bearer_parse(big, out), SP_ERR_UNAUTHORIZED);
+}
+END_TEST
+
+START_TEST(tokens_and_hashes)
+{
+	char a[AUTH_TOKEN_LEN + 1], b[AUTH_TOKEN_LEN + 1], h[65];
+	size_t i;
+
+	ck_assert_int_eq(auth_token_new(a), SP_OK);
+	ck_assert_int_eq(auth_token_new(b), SP_OK);
+	ck_assert_uint_eq(strlen(a), AUTH_TOKEN_LEN);
+	ck_assert_str_ne(a, b);
+	for (i = 0; i < AUTH_TOKEN_LEN; i++)
+		ck_assert(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+				 a[i]) != NULL);
+	ck_assert_int_eq(auth_token_hash("abc", h), SP_OK);
+	ck_assert_str_eq(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+END_TEST
+
+START_TEST(base64)
+{
+	unsigned char *out = NULL;
+	size_t len = 0;
+	char *s;
+
+	ck_assert_int_eq(auth_b64_decode("YWJj", 16, &out, &len), SP_OK);
+	ck_assert_uint_eq(len, 3);
+	ck_assert(memcmp(out, "abc", 3) == 0);
+	free(out);
+	ck_assert_int_eq(auth_b64_decode("YQ==", 16, &out, &len), SP_OK);
+	ck_assert_uint_eq(len, 1);
+	free(out);
+	ck_assert_int_eq(auth_b64_decode("YWI=", 2, &out, &len), SP_OK);
+	ck_assert_uint_eq(len, 2);
+	free(out);
+	ck_assert_int_eq(auth_b64_decode("YWJj", 2, &out, &len), SP_ERR_TOO_LARGE);
+	ck_assert_ptr_null(out);
+	ck_assert_int_eq(auth_b64_decode("", 16, &out, &len), SP_ERR_INVALID);
+	ck_assert_int_eq(auth_b64_decode("YWJ", 16, &out, &len), SP_ERR_INVALID);
+	ck_assert_int_eq(auth_b64_decode("Y=Jj", 16, &out, &len), SP_ERR_INVALID);
+	ck_assert_int_eq(auth_b64_decode("YW j", 16, &out, &len), SP_ERR_INVALID);
+	ck_assert_int_eq(auth_b64_decode("YWJj\n", 16, &out, &len), SP_ERR_INVALID);
+	ck_assert_int_eq(auth_b64_decode("Y===", 16, &out, &len), SP_ERR_INVALID);
+	ck_assert_int_eq(auth_b64_decode(NULL, 16, &out, &len), SP_ERR_INVALID);
+	s = auth_b64_encode((const unsigned char *)"abcd", 4);
+	ck_assert_str_eq(s, "YWJjZA==");
+	free(s);
+}
+END_TEST
+
+START_TEST(passwords)
+{
+	struct sp_errinfo ei;
+	char *h1 = NULL, *h2 = NULL;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(auth_password_hash("correct horse", &h1, &ei), SP_OK);
+	ck_assert_int_eq(auth_password_hash("correct horse", &h2, &ei), SP_OK);
+	ck_assert(strncmp(h1, "scrypt$32768$8$1$", 17) == 0);
+	/* A fresh salt each time. */
+	ck_assert_str_ne(h1, h2);
+	ck_assert_int_eq(auth_password_verify("correct horse", h1, &ei), SP_OK);
+	ck_assert_int_eq(auth_password_verify("correct horse", h2, &ei), SP_OK);
+	ck_assert_int_eq(auth_password_verify("correct horsE", h1, NULL), SP_ERR_UNAUTHORIZED);
+	ck_assert_int_eq(auth_password_verify("", h1, NULL), SP_ERR_UNAUTHORIZED);
+	/* Malformed or hostile stored strings are refused without running scrypt. */
+	ck_assert_int_eq(auth_password_verify("x", "bcrypt$1$2$3$a$b", NULL), SP_ERR_INVALID);
+	ck_assert_int_eq(auth_password_verify("x", "scrypt$1000$8$1$YWJj$YWJj", NULL), SP_ERR_INVALID);
+	ck_assert_int_eq(auth_password_verify("x", "scrypt$4194304$8$1$YWJjZGVmZ2g=$YWJjZGVmZ2hpamtsbW5vcA==",
+					      NULL), SP_ERR_INVALID);
+	ck_assert_int_eq(auth_password_verify("x", "scrypt$1024$8$1$YWJj$YWJj", NULL), SP_ERR_INVALID);
+	ck_assert_int_eq(auth_password_verify("x", "scrypt$1024$8$1$!!!!$YWJjZGVmZ2hpamtsbW5vcA==",
+					      NULL), SP_ERR_INVALID);
+	ck_assert_int_eq(auth_password_verify("x", "scrypt$1024$0$1$YWJj$YWJjZGVmZ2hpamtsbW5vcA==",
+					      NULL), SP_ERR_INVALID);
+	ck_assert_int_eq(auth_password_verify("x", "scrypt$", NULL), SP_ERR_INVALID);
+	free(h1);
+	free(h2);
+}
+END_TEST
+
+/* ---- the SQL functions ------------------------------------------------------------ */
+
+static PGconn *conn;
+static char dbname[64];
+static char admin_url[1024];
+
+static void
+exec_ok(const char *sql)
+{
+	PGresult *res = PQexec(conn, sql);
+
+	ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK || PQresultStatus(res) == PGRES_COMMAND_OK,
+		      "%s: %s", sql, PQresultErrorMessage(res));
+	PQclear(res);
+}
+
+/* Run sql and return its SQLSTATE ("" on success). */
+static const char *
+state_of(const char *sql, char out[6])
+{
+	PGresult *res = PQexec(conn, sql);
+	const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	snprintf(out, 6, "%s", st ? st : "");
+	PQclear(res);
+	return out;
+}
+
+static char *
+scalar(const char *sql)
+{
+	static char buf[256];
+	PGresult *res = PQexec(conn, sql);
+
+	ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql, PQresultErrorMessage(res));
+	snprintf(buf, sizeof(buf), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return buf;
+}
+
+static void
+db_setup(void)
+{
+	const char *pgdir = getenv("SEALPACT_TEST_PGDIR"), *src = getenv("SEALPACT_SOURCE_DIR");
+	char path[1024], url[1200], sql[128], migdir[1024];
+	struct sp_errinfo ei;
+	PGconn *admin;
+	FILE *f;
+	char *slash;
+
+	ck_assert_msg(pgdir != NULL && src != NULL, "SEALPACT_TEST_PGDIR/SOURCE_DIR not set");
+	snprintf(path, sizeof(path), "%s/url", pgdir);
+	ck_assert((f = fopen(path, "r")) != NULL);
+	ck_assert(fgets(admin_url, sizeof(admin_url), f) != NULL);
+	fclose(f);
+	admin_url[strcspn(admin_url, "\r\n")] = '\0';
+	snprintf(dbname, sizeof(dbname), "t_auth_%d", (int)getpid());
+	admin = PQconnectdb(admin_url);
+	ck_assert_int_eq(PQstatus(admin), CONNECTION_OK);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", dbname);
+	PQclear(PQexec(admin, sql));
+	PQfinish(admin);
+	snprintf(url, sizeof(url), "%s", admin_url);
+	slash = strrchr(url, '/');
+	ck_assert(slash != NULL);
+	snprintf(slash + 1, sizeof(url) - (size_t)(slash + 1 - url), "%s", dbname);
+	snprintf(migdir, sizeof(migdir), "%s/migrations", src);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(db_migrate(url, migdir, NULL, &ei) == SP_OK, "%s", ei.msg);
+	conn = PQconnectdb(url);
+	ck_assert_int_eq(PQstatus(conn), CONNECTION_OK);
+}
+
+static void
+db_teardown(void)
+{
+	char sql[128];
+	PGconn *admin;
+
+	PQfinish(conn);
+	conn = NULL;
+	admin = PQconnectdb(admin_url);
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", dbname);
+	PQclear(PQexec(admin, sql));
+	PQfinish(admin);
+}
+
+#define H(c) "repeat('" c "', 64)"
+#define LOGIN(nonce, token) \
+	"SELECT session_id FROM auth_login_member(" nonce ", '91310000MA1FL8TQ36', 'Org', 'Al', " \
+	"'\\x3082'::bytea, 'CN=Al', 'CN=CA', '0a', now() - interval '1 day', " \
+	"now() + interval '1 day', " token ", 3600, NULL)"
+#define COUNTS "SELECT (SELECT count(*) FROM organizations) || '|' || (SELECT count(*) FROM users)" \
+	" || '|' || (SELECT count(*) FROM certificates) || '|' || (SELECT count(*) FROM sessions)"
+
+START_TEST(sql_challenges_and_login)
+{
+	char st[6];
+
+	db_setup();
+	ck_assert_str_eq(state_of(LOGIN(H("a"), H("b")), st), "SA001"); /* never issued */
+	ck_assert_str_eq(scalar(COUNTS), "0|0|0|0");
+	exec_ok("SELECT auth_challenge_create(" H("a") ", 60)");
+	ck_assert_str_eq(state_of(LOGIN(H("a"), H("b")), st), "");
+	ck_assert_str_eq(scalar(COUNTS), "1|1|1|1");
+	ck_assert_str_eq(state_of(LOGIN(H("a"), H("c")), st), "SA002"); /* replayed */
+	exec_ok("SELECT auth_challenge_create(" H("d") ", 60)");
+	exec_ok("UPDATE auth_challenges SET created_at = now() - interval '1 hour', "
+		"expires_at = now() - interval '1 second' WHERE nonce_hash = " H("d"));
+	ck_assert_str_eq(state_of(LOGIN(H("d"), H("c")), st), "SA003"); /* expired */
+	ck_assert_str_eq(scalar(COUNTS), "1|1|1|1");
+	/* A token hash already in use fails the whole call: the nonce is not consumed. */
+	exec_ok("SELECT auth_challenge_create(" H("e") ", 60)");
+	ck_assert_str_eq(state_of(LOGIN(H("e"), H("b")), st), "23505");
+	ck_assert_str_eq(scalar("SELECT used_at IS NULL FROM auth_challenges WHERE nonce_hash = " H("e")), "t");
+	/* Second login of the same certificate: same user, new session. */
+	ck_assert_str_eq(state_of(LOGIN(H("e"), H("f")), st), "");
+	ck_assert_str_eq(scalar(COUNTS), "1|1|1|2");
+	/* Lookup: live session yes; revoked, expired or API key path no. */
+	ck_assert_str_eq(scalar("SELECT count(*) FROM auth_credential_lookup(" H("f") ", false)"), "1");
+	ck_assert_str_eq(scalar("SELECT count(*) FROM auth_credential_lookup(" H("f") ", true)"), "0");
+	exec_ok("UPDATE sessions SET revoked_at = now() WHERE token_hash = " H("f"));
+	ck_assert_str_eq(scalar("SELECT count(*) FROM auth_credential_lookup(" H("f") ", false)"), "0");
+	exec_ok("UPDATE sessions SET created_at = now() - interval '2 days', "
+		"expires_at = now() - interval '1 day' WHERE token_hash = " H("b"));
+	ck_assert_str_eq(scalar("SELECT count(*) FROM auth_credential_lookup(" H("b") ", false)"), "0");
+	/* A certificate revoked on the platform cannot log in. */
+	exec_ok("UPDATE certificates SET revoked_at = now()");
+	exec_ok("SELECT auth_challenge_create(" H("9") ", 60)");
+	ck_assert_str_eq(state_of(LOGIN(H("9"), H("8")), st), "SA004");
+	db_teardown();
+}
+END_TEST
+
+START_TEST(sql_api_keys_and_reviewers)
+{
+	char st[6];
+
+	db_setup();
+	exec_ok("SELECT auth_challenge_create(" H("a") ", 60)");
+	exec_ok(LOGIN(H("a"), H("b")));
+	exec_ok("SELECT api_key_create(1, 1, 'erp', 'abcd1234', " H("c") ")");
+	ck_assert_str_eq(scalar("SELECT kind || ':' || organization_id FROM auth_credential_lookup("
+				H("c") ", true)"), "api_key:1");
+	ck_assert_str_eq(scalar("SELECT last_used_at IS NOT NULL FROM api_keys"), "t");
+	ck_assert_str_eq(state_of("SELECT api_key_create(1, 1, 'erp', 'abcd1234', " H("d") ")", st),
+			 "23505"); /* duplicate prefix */
+	exec_ok("UPDATE api_keys SET revoked_at = now()");
+	ck_assert_str_eq(scalar("SELECT count(*) FROM auth_credential_lookup(" H("c") ", true)"), "0");
+
+	exec_ok("SELECT reviewer_create('rev', 'Rev', 'scrypt$1024$8$1$YWJj$YWJj')");
+	ck_assert_str_eq(state_of("SELECT reviewer_create('rev', 'R2', 'scrypt$1024$8$1$YWJj$YWJj')", st),
+			 "SA011");
+	ck_assert_str_eq(scalar("SELECT outcome FROM reviewer_login_finish(2, false, NULL, 60, 2, 30, NULL)"),
+			 "failed");
+	ck_assert_str_eq(scalar("SELECT outcome || ':' || retry_after_s FROM "
+				"reviewer_login_finish(2, false, NULL, 60, 2, 30, NULL)"), "locked:30");
+	/* Locked: the right password is refused too, and no session appears. */
+	ck_assert_str_eq(scalar("SELECT outcome FROM reviewer_login_finish(2, true, " H("e")
+				", 60, 2, 30, NULL)"), "locked");
+	ck_assert_str_eq(scalar("SELECT count(*) FROM sessions WHERE kind = 'reviewer'"), "0");
+	exec_ok("UPDATE reviewer_credentials SET locked_until = now() - interval '1 second'");
+	ck_assert_str_eq(scalar("SELECT outcome FROM reviewer_login_finish(2, true, " H("e")
+				", 60, 2, 30, NULL)"), "ok");
+	ck_assert_str_eq(scalar("SELECT kind FROM auth_credential_lookup(" H("e") ", false)"), "reviewer");
+	db_teardown();
+}
+END_TEST
+
+static Suite *
+auth_suite(void)
+{
+	Suite *s = suite_create("auth");
+	TCase *tc = tcase_create("pure");
+	TCase *db = tcase_create("sql");
+
+	tcase_add_test(tc, bearer_parse);
+	tcase_add_test(tc, tokens_and_hashes);
+	tcase_add_test(tc, base64);
+	tcase_add_test(tc, passwords);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	tcase_add_test(db, sql_challenges_and_login);
+	tcase_add_test(db, sql_api_keys_and_reviewers);
+	tcase_set_timeout(db, 60);
+	suite_add_tcase(s, db);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(auth_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
