@@ -18,6 +18,7 @@
 #include <sysexits.h>
 
 #include "client.h"
+#include "contracts_int.h"
 #include "login_int.h"
 
 /* Global options, after the environment and the command line are read. */
@@ -46,6 +47,9 @@ static int cmd_logout(const struct cli *cli, int argc, char **argv)
 { return client_cmd_logout(cli->server, cli->cafile, cli->timeout_s, argc, argv); }
 static int cmd_whoami(const struct cli *cli, int argc, char **argv)
 { return client_cmd_whoami(cli->server, cli->cafile, cli->timeout_s, argc, argv); }
+static int cmd_contracts(const struct cli *cli, int argc, char **argv)
+{ struct client_cli c = {cli->server, cli->cafile, cli->timeout_s};
+  return client_cmd_contracts(&c, argc, argv); }
 
 static const struct command commands[] = {
 	{"health", "", "check that the server is up and ready",
@@ -65,6 +69,23 @@ static const struct command commands[] = {
 	 cmd_login},
 	{"logout", "", "end the saved session", "", cmd_logout},
 	{"whoami", "[--json]", "show who the saved session is", "", cmd_whoami},
+	{"create", "FILE --name N [--business-type T] [--deadline RFC3339] [--signer CODE[:ORDER][:NAME]]... [--cc CODE[:NAME]]... [--idempotency-key K] [--send]",
+	 "create a draft contract from a PDF (and send it with --send)",
+	 "Prints the new contract's 19-digit number. NAME is needed for an organization\n"
+	 "that has never logged in. Equal ORDERs sign in parallel.\n", cmd_contracts},
+	{"list", "[--tab todo|initiated|signed|cc|drafts] [--status S] [--business-type T] [--q TEXT] [--initiator NAME|CODE] [--from T] [--to T] [--page N] [--page-size N] [--json]",
+	 "list contracts (the five tabs, with filters)", "", cmd_contracts},
+	{"show", "NUMBER", "show a contract: parties, statuses, revisions", "", cmd_contracts},
+	{"send", "NUMBER", "send a draft, or hand a signed contract to the next signers", "",
+	 cmd_contracts},
+	{"receive", "NUMBER | --all", "receive a pending contract (or all of them)", "",
+	 cmd_contracts},
+	{"reject", "NUMBER REASON", "reject a contract with a reason everyone sees", "",
+	 cmd_contracts},
+	{"cancel", "NUMBER", "cancel a contract you initiated while it is being signed", "",
+	 cmd_contracts},
+	{"download", "NUMBER FILE [REVISION]", "save the latest (or one revision's) PDF", "",
+	 cmd_contracts},
 	{"help", "[COMMAND]", "show help for sealpact or for one command", "", cmd_help},
 	{"version", "", "print the version", "", cmd_version},
 };

@@ -19,7 +19,7 @@ import time
 import unittest
 import uuid
 
-from harness import SOURCE_DIR, ServerTestCase, parallel
+from harness import SEALPACT, SOURCE_DIR, ServerTestCase, parallel
 
 FIXTURE = os.path.join(SOURCE_DIR, "tests", "fixtures", "contracts", "short.pdf")
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -446,6 +446,49 @@ class TestWorkflow(WorkflowCase):
             self.assertProblem(self.call(self.s1, "GET", "/api/v1/contracts?" + bad), 400)
         # Every list query walks an index, never a sequential scan over contracts.
         self.db.query("ANALYZE")
+
+
+class TestWorkflowCli(WorkflowCase):
+    """The sealpact commands, with SEALPACT_TOKEN standing in for a saved login."""
+
+    def cli(self, org, *args, ok=True):
+        env = dict(os.environ, SEALPACT_TOKEN=org.token, XDG_CONFIG_HOME=self.tmp)
+        p = subprocess.run([SEALPACT, "--server", self.server.url] + list(args), env=env,
+                           capture_output=True, text=True, timeout=60)
+        if ok:
+            self.assertEqual(p.returncode, 0, p.stderr)
+        return p
+
+    def test_create_list_show_receive_reject_download(self):
+        out = self.cli(self.a, "create", FIXTURE, "--name", "CLI 合同", "--business-type",
+                       "purchase", "--signer", self.s1.code + ":1", "--signer",
+                       credit_code(90) + ":2:Later Signer", "--cc", self.cc.code, "--send")
+        n = out.stdout.split()[0]
+        self.assertEqual(len(n), 19)
+        self.assertIn(n, self.cli(self.s1, "list", "--tab", "todo", "--business-type",
+                                  "purchase", "--q", "CLI").stdout)
+        self.assertIn("total 0", self.cli(self.s1, "list", "--tab", "todo", "--q", "nothing").stdout)
+        self.assertIn("total 1", self.cli(self.cc, "list", "--tab", "cc").stdout)
+        show = self.cli(self.a, "show", n).stdout
+        self.assertIn("Later Signer", show)
+        self.assertIn("signing", show)
+        self.assertIn("received 1", self.cli(self.s1, "receive", "--all").stdout)
+        pdf = os.path.join(self.tmp, "c.pdf")
+        self.cli(self.s1, "download", n, pdf)
+        with open(pdf, "rb") as f:
+            self.assertTrue(f.read().startswith(b"%PDF-"))
+        p = self.cli(self.cc, "reject", n, "no", ok=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("403", p.stderr)
+        self.assertIn("rejected", self.cli(self.s1, "reject", n, "价格不对").stdout)
+        self.assertIn("价格不对", self.cli(self.cc, "show", n).stdout)
+        self.assertEqual(self.cli(self.a, "cancel", n, ok=False).returncode, 1)
+        self.assertEqual(self.cli(self.a, "show", "12", ok=False).returncode, 64)
+        n2 = self.cli(self.a, "create", FIXTURE, "--name", "Second", "--signer",
+                      self.s1.code).stdout.split()[0]
+        self.assertIn("signing", self.cli(self.a, "send", n2).stdout)
+        self.assertIn("signing", self.cli(self.s1, "receive", n2).stdout)
+        self.assertIn("cancelled", self.cli(self.a, "cancel", n2).stdout)
 
 
 if __name__ == "__main__":

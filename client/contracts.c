@@ -1,0 +1,446 @@
+/*
+ * contracts.c: the workflow commands of the signing terminal: create, list,
+ * show, send, receive (one or --all), reject, cancel, download.
+ *
+ * The bearer token is the session `sealpact login` saved for this server;
+ * SEALPACT_TOKEN (e.g. an organization API key) overrides it.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "client.h"
+#include "contracts_int.h"
+#include "login_int.h"
+
+#define PDF_MAX ((size_t)256 * 1024 * 1024)
+#define QUERY_MAX 2048
+
+static int
+usage(const char *cmd, const char *msg)
+{
+	fprintf(stderr, "sealpact: %s: %s\nRun 'sealpact help %s' for usage.\n", cmd, msg, cmd);
+	return EX_USAGE;
+}
+
+static int
+transport(const char *cmd, const struct sp_errinfo *ei)
+{
+	fprintf(stderr, "sealpact: %s: %s\n", cmd, ei->msg);
+	return ei->code == SP_ERR_INVALID ? EX_USAGE : (ei->code == SP_ERR_NOMEM ||
+		ei->code == SP_ERR_INTERNAL) ? EX_SOFTWARE : EX_UNAVAILABLE;
+}
+
+static int
+said_no(const char *cmd, const struct client_response *resp)
+{
+	char line[512];
+
+	client_error_format(resp, line, sizeof(line));
+	fprintf(stderr, "sealpact: %s: %s\n", cmd, line);
+	return 1;
+}
+
+/* A client with the caller's token; returns 0 or an exit status. */
+static int
+open_client(const struct client_cli *cli, const char *cmd, struct client **out)
+{
+	struct sp_errinfo ei;
+	const char *env = getenv("SEALPACT_TOKEN");
+	char *token = NULL;
+	int r;
+
+	*out = NULL;
+	sp_errinfo_init(&ei);
+	if (env != NULL && *env != '\0') {
+		if ((token = strdup(env)) == NULL)
+			return EX_SOFTWARE;
+	} else if (client_session_load(cli->server, &token, &ei) != SP_OK) {
+		fprintf(stderr, "sealpact: %s: %s\n", cmd, ei.msg);
+		return ei.code == SP_ERR_NOT_FOUND ? 1 : EX_CONFIG;
+	}
+	r = client_new(cli->server, cli->cafile, cli->timeout_s, out, &ei) != SP_OK ||
+	    client_token_set(*out, token, &ei) != SP_OK;
+	sp_wipe(token, strlen(token));
+	free(token);
+	if (r) {
+		client_free(*out);
+		*out = NULL;
+		return transport(cmd, &ei);
+	}
+	return 0;
+}
+
+/* One JSON request; prints problems. *doc (may be NULL) gets the parsed answer. */
+static int
+call(const struct client_cli *cli, const char *cmd, const char *method, const char *path,
+     json_t *body, const char *idem, long want, json_t **doc)
+{
+	struct client *c = NULL;
+	struct client_response resp;
+	struct sp_errinfo ei;
+	char *text = NULL, hdr[300];
+	const char *headers[2] = { NULL, NULL };
+	int r;
+
+	if (doc != NULL)
+		*doc = NULL;
+	if ((r = open_client(cli, cmd, &c)) != 0)
+		return r;
+	sp_errinfo_init(&ei);
+	client_response_init(&resp, CLIENT_DEFAULT_MAX_RESPONSE);
+	if (body != NULL && (text = json_dumps(body, JSON_COMPACT)) == NULL) {
+		r = EX_SOFTWARE;
+		goto out;
+	}
+	if (idem != NULL) {
+		snprintf(hdr, sizeof(hdr), "Idempotency-Key: %s", idem);
+		headers[0] = hdr;
+	}
+	if (client_request(c, method, path, text, text != NULL ? strlen(text) : 0,
+			   text != NULL ? "application/json" : NULL, headers, &resp, &ei) != SP_OK) {
+		r = transport(cmd, &ei);
+		goto out;
+	}
+	if (resp.status != want) {
+		r = said_no(cmd, &resp);
+		goto out;
+	}
+	if (doc != NULL && resp.body.len > 0)
+		*doc = json_loadb((const char *)resp.body.data, resp.body.len, 0, NULL);
+	r = 0;
+out:
+	free(text);
+	client_response_cleanup(&resp);
+	client_free(c);
+	return r;
+}
+
+static const char *
+s(json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+
+	return v != NULL ? v : "-";
+}
+
+static void
+print_contract(json_t *d)
+{
+	size_t i;
+	json_t *p;
+
+	printf("number:        %s\nname:          %s\nbusiness type: %s\nstatus:        %s\n",
+	       s(d, "number"), s(d, "name"), s(d, "business_type"), s(d, "status"));
+	printf("initiator:     %s (%s)\ncreated:       %s\ndeadline:      %s\n",
+	       s(json_object_get(d, "initiator"), "name"),
+	       s(json_object_get(d, "initiator"), "credit_code"), s(d, "created_at"),
+	       s(d, "deadline"));
+	if (json_is_string(json_object_get(d, "reject_reason")))
+		printf("rejected:      %s\n", s(d, "reject_reason"));
+	printf("parties:\n");
+	json_array_foreach(json_object_get(d, "parties"), i, p)
+		printf("  %-6s #%-3lld %-9s %s %s%s\n", s(p, "role"),
+		       (long long)json_integer_value(json_object_get(p, "routing_order")),
+		       s(p, "status"), s(p, "credit_code"), s(p, "name"),
+		       json_is_true(json_object_get(p, "is_me")) ? "  (you)" : "");
+	printf("revisions:\n");
+	json_array_foreach(json_object_get(d, "revisions"), i, p)
+		printf("  %lld  %lld bytes  sha256 %s  %s\n",
+		       (long long)json_integer_value(json_object_get(p, "seq")),
+		       (long long)json_integer_value(json_object_get(p, "length")), s(p, "sha256"),
+		       s(p, "created_at"));
+}
+
+static int
+number_ok(const char *n)
+{
+	size_t i;
+
+	if (n == NULL || strlen(n) != 19)
+		return 0;
+	for (i = 0; i < 19; i++)
+		if (n[i] < '0' || n[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* "CODE[:ORDER][:NAME]" for signers, "CODE[:NAME]" for cc. */
+static int
+party_add(json_t *arr, const char *spec, const char *role)
+{
+	char buf[512], *code, *rest, *name = NULL;
+	json_t *p;
+	long order = 1;
+
+	snprintf(buf, sizeof(buf), "%s", spec);
+	code = buf;
+	rest = strchr(buf, ':');
+	if (rest != NULL) {
+		*rest++ = '\0';
+		if (strcmp(role, "signer") == 0 && *rest >= '0' && *rest <= '9') {
+			char *end;
+
+			order = strtol(rest, &end, 10);
+			if (*end != '\0' && *end != ':')
+				return -1;
+			name = *end == ':' ? end + 1 : NULL;
+		} else {
+			name = rest;
+		}
+	}
+	p = json_pack("{s:s,s:s,s:i}", "credit_code", code, "role", role, "routing_order",
+		      (int)order);
+	if (p == NULL || (name != NULL && *name != '\0' &&
+			  json_object_set_new(p, "name", json_string(name)) != 0))
+		return -1;
+	return json_array_append_new(arr, p);
+}
+
+static int
+cmd_create(const struct client_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"name", required_argument, NULL, 'n'}, {"business-type", required_argument, NULL, 'b'},
+		{"deadline", required_argument, NULL, 'd'}, {"signer", required_argument, NULL, 's'},
+		{"cc", required_argument, NULL, 'c'}, {"idempotency-key", required_argument, NULL, 'k'},
+		{"send", no_argument, NULL, 'S'}, {NULL, 0, NULL, 0}};
+	const char *name = NULL, *bt = NULL, *deadline = NULL, *idem = NULL;
+	json_t *parties = json_array(), *body = NULL, *doc = NULL;
+	unsigned char *pdf = NULL;
+	char *b64 = NULL, path[64];
+	struct sp_errinfo ei;
+	size_t len = 0;
+	int o, r = EX_SOFTWARE, send_now = 0;
+
+	sp_errinfo_init(&ei);
+	optind = 0;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'n': name = optarg; break;
+		case 'b': bt = optarg; break;
+		case 'd': deadline = optarg; break;
+		case 'k': idem = optarg; break;
+		case 'S': send_now = 1; break;
+		case 's':
+		case 'c':
+			if (party_add(parties, optarg, o == 's' ? "signer" : "cc") != 0) {
+				r = usage(argv[0], "bad --signer CODE[:ORDER][:NAME] or --cc CODE[:NAME]");
+				goto out;
+			}
+			break;
+		default:
+			r = EX_USAGE;
+			goto out;
+		}
+	}
+	if (optind != argc - 1 || name == NULL) {
+		r = usage(argv[0], "give the PDF file and --name");
+		goto out;
+	}
+	if (sp_file_read(argv[optind], PDF_MAX, &pdf, &len, &ei) != SP_OK) {
+		fprintf(stderr, "sealpact: %s: %s\n", argv[0], ei.msg);
+		r = EX_NOINPUT;
+		goto out;
+	}
+	if ((b64 = malloc(4 * ((len + 2) / 3) + 1)) == NULL)
+		goto out;
+	EVP_EncodeBlock((unsigned char *)b64, pdf, (int)len);
+	body = json_pack("{s:s,s:s,s:O}", "name", name, "pdf_base64", b64, "parties", parties);
+	if (body == NULL || (bt != NULL && json_object_set_new(body, "business_type",
+							       json_string(bt)) != 0) ||
+	    (deadline != NULL && json_object_set_new(body, "deadline", json_string(deadline)) != 0))
+		goto out;
+	if ((r = call(cli, argv[0], "POST", "/api/v1/contracts", body, idem, 201, &doc)) != 0)
+		goto out;
+	printf("%s\n", s(doc, "number"));
+	if (send_now) {
+		snprintf(path, sizeof(path), "/api/v1/contracts/%s/send", s(doc, "number"));
+		r = call(cli, argv[0], "POST", path, NULL, NULL, 200, NULL);
+	}
+out:
+	free(pdf);
+	free(b64);
+	json_decref(parties);
+	json_decref(body);
+	json_decref(doc);
+	return r;
+}
+
+/* Append "&key=value" percent-encoded. */
+static void
+qadd(char *q, size_t n, const char *key, const char *val)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t k = strlen(q);
+
+	if (val == NULL)
+		return;
+	k += (size_t)snprintf(q + k, k < n ? n - k : 0, "%s%s=", k ? "&" : "", key);
+	for (; *val != '\0' && k + 4 < n; val++) {
+		unsigned char c = (unsigned char)*val;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_' || c == '.' || c == '~' || c == ':') {
+			q[k++] = (char)c;
+		} else {
+			q[k++] = '%';
+			q[k++] = hex[c >> 4];
+			q[k++] = hex[c & 15];
+		}
+	}
+	q[k] = '\0';
+}
+
+static int
+cmd_list(const struct client_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"tab", required_argument, NULL, 't'}, {"status", required_argument, NULL, 's'},
+		{"business-type", required_argument, NULL, 'b'}, {"q", required_argument, NULL, 'q'},
+		{"initiator", required_argument, NULL, 'i'}, {"from", required_argument, NULL, 'f'},
+		{"to", required_argument, NULL, 'T'}, {"page", required_argument, NULL, 'p'},
+		{"page-size", required_argument, NULL, 'z'}, {"json", no_argument, NULL, 'j'},
+		{NULL, 0, NULL, 0}};
+	const char *keys[] = {"tab", "status", "business_type", "q", "initiator", "created_from",
+			      "created_to", "page", "page_size"};
+	const char *vals[SP_ARRAY_LEN(keys)] = {NULL};
+	const char short_of[] = "tsbqifTpz";
+	char q[QUERY_MAX] = "", path[QUERY_MAX + 32];
+	json_t *doc = NULL, *it;
+	size_t i;
+	int o, r, as_json = 0;
+
+	optind = 0;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		const char *k = strchr(short_of, o);
+
+		if (o == 'j')
+			as_json = 1;
+		else if (k != NULL && o != 0)
+			vals[k - short_of] = optarg;
+		else
+			return EX_USAGE;
+	}
+	if (optind != argc)
+		return usage(argv[0], "unexpected argument");
+	for (i = 0; i < SP_ARRAY_LEN(keys); i++)
+		qadd(q, sizeof(q), keys[i], vals[i]);
+	snprintf(path, sizeof(path), "/api/v1/contracts?%s", q);
+	if ((r = call(cli, argv[0], "GET", path, NULL, NULL, 200, &doc)) != 0)
+		return r;
+	if (as_json) {
+		json_dumpf(doc, stdout, JSON_INDENT(2));
+		printf("\n");
+	} else {
+		printf("%-19s  %-9s  %-8s  %-24s  %s\n", "NUMBER", "STATUS", "MINE", "CREATED",
+		       "NAME / INITIATOR");
+		json_array_foreach(json_object_get(doc, "items"), i, it)
+			printf("%-19s  %-9s  %-8s  %-24s  %s / %s\n", s(it, "number"),
+			       s(it, "status"), s(it, "my_status"), s(it, "created_at"),
+			       s(it, "name"), s(json_object_get(it, "initiator"), "name"));
+		printf("total %lld\n", (long long)json_integer_value(json_object_get(doc, "total")));
+	}
+	json_decref(doc);
+	return 0;
+}
+
+/* show, send, receive, cancel: one number, one call. */
+static int
+cmd_simple(const struct client_cli *cli, int argc, char **argv)
+{
+	char path[96];
+	json_t *doc = NULL, *body = NULL;
+	const char *cmd = argv[0];
+	int r, show = strcmp(cmd, "show") == 0, reject = strcmp(cmd, "reject") == 0;
+
+	if (strcmp(cmd, "receive") == 0 && argc == 2 && strcmp(argv[1], "--all") == 0) {
+		size_t i;
+		json_t *n;
+
+		if ((r = call(cli, cmd, "POST", "/api/v1/contracts/receive-all", NULL, NULL, 200,
+			      &doc)) != 0)
+			return r;
+		json_array_foreach(json_object_get(doc, "received"), i, n)
+			printf("%s\n", json_string_value(n));
+		printf("received %zu\n", json_array_size(json_object_get(doc, "received")));
+		json_decref(doc);
+		return 0;
+	}
+	if (argc != (reject ? 3 : 2) || !number_ok(argv[1]))
+		return usage(cmd, reject ? "give the 19-digit contract number and a reason"
+				  : "give the 19-digit contract number");
+	if (show)
+		snprintf(path, sizeof(path), "/api/v1/contracts/%s", argv[1]);
+	else
+		snprintf(path, sizeof(path), "/api/v1/contracts/%s/%s", argv[1], cmd);
+	if (reject && (body = json_pack("{s:s}", "reason", argv[2])) == NULL)
+		return EX_SOFTWARE;
+	r = call(cli, cmd, show ? "GET" : "POST", path, body, NULL, 200, &doc);
+	json_decref(body);
+	if (r != 0)
+		return r;
+	if (show)
+		print_contract(doc);
+	else
+		printf("%s %s\n", s(doc, "number"), s(doc, "status"));
+	json_decref(doc);
+	return 0;
+}
+
+static int
+cmd_download(const struct client_cli *cli, int argc, char **argv)
+{
+	struct client *c = NULL;
+	struct client_response resp;
+	struct sp_errinfo ei;
+	char path[128];
+	int r;
+
+	if ((argc != 3 && argc != 4) || !number_ok(argv[1]))
+		return usage(argv[0], "give the contract number, an output file and optionally a revision");
+	if (argc == 4 && strspn(argv[3], "0123456789") != strlen(argv[3]))
+		return usage(argv[0], "the revision is a number");
+	if (argc == 4)
+		snprintf(path, sizeof(path), "/api/v1/contracts/%s/revisions/%s/document", argv[1],
+			 argv[3]);
+	else
+		snprintf(path, sizeof(path), "/api/v1/contracts/%s/document", argv[1]);
+	if ((r = open_client(cli, argv[0], &c)) != 0)
+		return r;
+	sp_errinfo_init(&ei);
+	client_response_init(&resp, PDF_MAX);
+	if (client_request(c, "GET", path, NULL, 0, NULL, NULL, &resp, &ei) != SP_OK) {
+		r = transport(argv[0], &ei);
+	} else if (resp.status != 200) {
+		r = said_no(argv[0], &resp);
+	} else if (sp_file_write(argv[2], resp.body.data, resp.body.len, 0644, &ei) != SP_OK) {
+		fprintf(stderr, "sealpact: %s: %s\n", argv[0], ei.msg);
+		r = EX_CANTCREAT;
+	} else {
+		printf("%s: %zu bytes\n", argv[2], resp.body.len);
+		r = 0;
+	}
+	client_response_cleanup(&resp);
+	client_free(c);
+	return r;
+}
+
+int
+client_cmd_contracts(const struct client_cli *cli, int argc, char **argv)
+{
+	const char *cmd = argv[0];
+
+	if (strcmp(cmd, "create") == 0)
+		return cmd_create(cli, argc, argv);
+	if (strcmp(cmd, "list") == 0)
+		return cmd_list(cli, argc, argv);
+	if (strcmp(cmd, "download") == 0)
+		return cmd_download(cli, argc, argv);
+	return cmd_simple(cli, argc, argv);
+}
