@@ -77,7 +77,7 @@ fi
 export SEALPACT_MIGRATIONS_DIR="$root/migrations"
 
 log "migrating"
-"$build/server/sealpactd" -c "$config" migrate
+"$build/server/sealpactd" -c "$config" migrate >&2
 
 if [ "$mode" = foreground ]; then
   log "starting sealpactd (Ctrl-C to stop; PostgreSQL keeps running, deploy/run.sh --stop stops it)"
