@@ -448,6 +448,8 @@ START_TEST(timeout_then_pool_works)
 		ck_assert_int_eq(b.code, SP_ERR_TIMEOUT);
 		ck_assert_int_eq(a.code, SP_OK);
 		ck_assert(b.at < a.at);
+		outcome_cleanup(&a);
+		outcome_cleanup(&b);
 	}
 	db_pool_free(pool);
 	event_base_free(base);
