@@ -375,6 +375,12 @@ conn_connect_poll(struct db_conn *c)
 	}
 }
 
+/* Server notices would go to stderr by default, outside the JSON log. */
+static void
+quiet_notices(void *arg, const char *message)
+{
+}
+
 static void
 conn_start(struct db_conn *c)
 {
@@ -383,6 +389,7 @@ conn_start(struct db_conn *c)
 		conn_attempt_failed(c, "out of memory");
 		return;
 	}
+	PQsetNoticeProcessor(c->pg, quiet_notices, NULL);
 	if (PQstatus(c->pg) == CONNECTION_BAD) {
 		conn_attempt_failed_pq(c);
 		return;

@@ -596,7 +596,8 @@ START_TEST(restart_recovers_same_pool)
 	struct event_base *base = event_base_new();
 	struct db_pool *pool;
 	struct db_pool_stats st;
-	struct outcome o[5];
+	struct outcome o[5], slow;
+	int slow_n = 0;
 	char url[256];
 	int port = free_port(), i, n, ok = 0;
 	double t0, worst = 0, t_up;
@@ -610,7 +611,17 @@ START_TEST(restart_recovers_same_pool)
 	outcome_cleanup(&o[0]);
 	run_until(base, &(int){0}, 1, 0.3); /* let the other connections come up */
 
+	/* A statement running when the server stops fails, and not at its deadline. */
+	outcome_init(&slow, base, &slow_n, 1);
+	ck_assert_int_eq(db_query_send(pool, "SELECT pg_sleep(30)", 0, NULL, 0, 0, on_result,
+				       &slow), SP_OK);
+	run_until(base, &(int){0}, 1, 0.2);
 	cluster("stop", 0);
+	t0 = now_s();
+	run_until(base, &slow_n, 1, 10);
+	ck_assert_int_eq(slow.calls, 1);
+	ck_assert_msg(slow.code == SP_ERR_UNAVAILABLE, "%d %s", slow.code, slow.msg);
+	ck_assert_msg(slow.at - t0 < 2.0, "in-flight query failed after %.3f s", slow.at - t0);
 	/* In-flight, queued and new queries all fail promptly. */
 	n = 0;
 	t0 = now_s();
@@ -637,6 +648,11 @@ START_TEST(restart_recovers_same_pool)
 	}
 	db_pool_stats_get(pool, &st);
 	ck_assert_int_eq(st.connected, 0);
+	/* Stay down a while, so that the reconnect backoff has grown. */
+	run_until(base, &(int){0}, 1, 3.0);
+	db_pool_stats_get(pool, &st);
+	ck_assert_int_eq(st.connected, 0);
+	ck_assert_int_eq(st.waiting, 0);
 
 	cluster("start", port);
 	t_up = now_s();
