@@ -350,7 +350,7 @@ client_cmd_logout(const char *server, const char *cafile, long timeout_s, int ar
 	struct sp_errinfo ei;
 	int rc;
 
-	if (argc > 1)
+	if (argc > 1 && argv[1] != NULL)
 		return usage_err("logout", "unexpected argument");
 	if ((rc = open_session("logout", server, cafile, timeout_s, &c)) != 0)
 		return rc;
