@@ -2,7 +2,7 @@
 # make_corpus.sh: regenerate the seed corpora of the fuzz targets from the
 # contract fixtures (tests/fixtures/contracts): decoded page content streams
 # (corpus/content), ToUnicode CMaps (corpus/cmap) and the smaller PDFs
-# themselves (corpus/pdf_open). Needs qpdf and python3.
+# themselves (corpus/pdf_open). Needs qpdf, poppler-utils and python3.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 fix="$here/../fixtures/contracts"
@@ -28,4 +28,6 @@ for f in ('contract30', 'short', 'mixed'):
         put('cmap', m.group(1))
 PY
 cp "$fix/short.pdf" "$fix/mixed.pdf" "$here/corpus/pdf_open/"
+# one page of the CID-font contract, small enough for -max_len
+pdftocairo -pdf -f 2 -l 2 "$fix/contract30.pdf" "$here/corpus/pdf_open/contract30-p2.pdf"
 ls "$here"/corpus/* | wc -l
