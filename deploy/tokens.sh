@@ -90,7 +90,9 @@ $(cut -f1 "$dir/tokens.tsv" | sed 's/^/  /')
 Use one:
   export SOFTHSM2_CONF=$dir/softhsm2.conf
   pkcs11-tool --module $module --token-label $first --login --pin $user_pin -O
-  (for the sealpact client: PKCS#11 module $module, token label $first, PIN $user_pin,
-   with SOFTHSM2_CONF exported as above)
-SM2 keys have no token (SoftHSM2 lacks SM2): use $pki/orgs/<slug>/sm2.key as a PEM key.
+Log in with it (SOFTHSM2_CONF exported as above; the PIN is asked without echo,
+or comes from SEALPACT_PIN or --pin-file):
+  sealpact --server URL --cacert CA login --module $module --token $first --key-id $id
+SM2 keys have no token (SoftHSM2 lacks SM2): log in with the PEM key:
+  sealpact --server URL --cacert CA login --key $pki/orgs/<slug>/sm2.key --cert $pki/orgs/<slug>/sm2.crt
 EOF
