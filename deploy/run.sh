@@ -13,13 +13,15 @@
 # system user "sealpact" that owns the cluster.
 #
 # Environment: SEALPACT_CONFIG (default config/sealpact.yaml, else
-# config/sealpact.example.yaml), SEALPACT_PG_PORT (default 5433), and any
+# config/sealpact.example.yaml), SEALPACT_PG_PORT (default 5433),
+# SEALPACT_VAR_DIR (default var/; the example config's paths are redirected
+# there), SEALPACT_BUILD_DIR (default build/), and any
 # SEALPACT_<SECTION>_<KEY> override, e.g. SEALPACT_SERVER_PORT=9443.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-var="$root/var"
-build="$root/build"
+var=${SEALPACT_VAR_DIR:-$root/var}
+build=${SEALPACT_BUILD_DIR:-$root/build}
 pgport=${SEALPACT_PG_PORT:-5433}
 mode=${1:-foreground}
 
@@ -75,6 +77,17 @@ if [ -z "$config" ]; then
   [ -f "$config" ] || config="$root/config/sealpact.example.yaml"
 fi
 export SEALPACT_MIGRATIONS_DIR="$root/migrations"
+# The example config names ../var/...; a var/ elsewhere is named by overrides.
+if [ "$var" != "$root/var" ]; then
+  export SEALPACT_SERVER_TLS_CERT=${SEALPACT_SERVER_TLS_CERT:-$var/pki/server-chain.pem}
+  export SEALPACT_SERVER_TLS_KEY=${SEALPACT_SERVER_TLS_KEY:-$var/pki/server.key}
+  export SEALPACT_TRUST_ROOTS=${SEALPACT_TRUST_ROOTS:-$var/pki/root.pem}
+  export SEALPACT_TRUST_INTERMEDIATES=${SEALPACT_TRUST_INTERMEDIATES:-$var/pki/ca.pem}
+  export SEALPACT_TRUST_CRLS=${SEALPACT_TRUST_CRLS:-$var/pki/crl.pem}
+  export SEALPACT_TSA_CERT=${SEALPACT_TSA_CERT:-$var/pki/tsa.crt}
+  export SEALPACT_TSA_KEY=${SEALPACT_TSA_KEY:-$var/pki/tsa.key}
+  export SEALPACT_TSA_CHAIN=${SEALPACT_TSA_CHAIN:-$var/pki/chain.pem}
+fi
 
 log "migrating"
 "$build/server/sealpactd" -c "$config" migrate >&2
