@@ -6,6 +6,9 @@
  * MacRoman, /Differences) and /Widths or the standard-14 metrics; Type0
  * fonts use Identity-H/V, a Uni*-UCS2/UTF16 CMap or an embedded CMap, and
  * /W and /DW. /ToUnicode, when present, wins for Unicode.
+ * Limits: vertical writing (Identity-V, /W2) is laid out as horizontal
+ * text, and Type0 fonts with a predefined CJK CMap other than Identity and
+ * Uni*-UCS2/UTF16 take 2-byte codes and need a /ToUnicode for their text.
  */
 #include <ctype.h>
 #include <stdlib.h>
