@@ -51,6 +51,29 @@ class HealthAndErrors(ServerTestCase):
         self.assertProblem(resp, 405)
         self.assertIn("GET", resp[1].get("allow", ""))
 
+    # A JSON route that anyone may call (login): the body is judged before auth.
+    JSON_ROUTE = "/api/v1/auth/login"
+
+    def test_malformed_json_is_400_with_position(self):
+        doc = self.assertProblem(self.server.request(
+            "POST", self.JSON_ROUTE, body=b'{"certificate": "abc",,}',
+            headers={"Content-Type": "application/json"}), 400, "malformed_json")
+        self.assertRegex(doc["detail"], r"line 1")
+
+    def test_oversize_body_is_413(self):
+        body = b'{"pad": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+        try:
+            resp = self.server.request("POST", self.JSON_ROUTE, body=body,
+                                       headers={"Content-Type": "application/json"})
+        except (ConnectionResetError, BrokenPipeError):
+            self.fail("oversize body: connection dropped instead of a 413 answer")
+        self.assertProblem(resp, 413)
+
+    def test_wrong_content_type_is_415(self):
+        self.assertProblem(self.server.request(
+            "POST", self.JSON_ROUTE, body=b"certificate=abc",
+            headers={"Content-Type": "application/x-www-form-urlencoded"}), 415)
+
     def test_version(self):
         st, _, _, doc = self.server.request("GET", "/api/v1/version")
         self.assertEqual(st, 200)
