@@ -312,6 +312,12 @@ apply_one(PGconn *pg, const struct migration *m, struct sp_errinfo *ei)
 		sp_errinfo_prefix(ei, ctx);
 		goto out;
 	}
+	if (PQtransactionStatus(pg) != PQTRANS_INTRANS) {
+		/* Its own COMMIT or ROLLBACK broke the all-or-nothing promise. */
+		r = sp_err(ei, SP_ERR_INVALID, "migration %s ends the transaction itself "
+			   "(remove its BEGIN/COMMIT/ROLLBACK); it is not recorded", m->file);
+		goto out;
+	}
 	snprintf(version, sizeof(version), "%d", m->version);
 	values[0] = version;
 	values[1] = m->name;

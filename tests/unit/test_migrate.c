@@ -272,6 +272,22 @@ START_TEST(bad_names_and_dirs_are_refused)
 	ck_assert_int_eq(db_migrate(db_url, sub, &applied, &ei), SP_ERR_INVALID);
 	ck_assert_msg(strstr(ei.msg, "same number") != NULL, "%s", ei.msg);
 
+	snprintf(sub, sizeof(sub), "%s/commit", tmp_dir);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	write_file(sub, "001_commits.sql", "CREATE TABLE c1 (x int);\nCOMMIT;\n");
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(db_migrate(db_url, sub, &applied, &ei), SP_ERR_INVALID);
+	ck_assert_msg(strstr(ei.msg, "001_commits.sql") != NULL, "%s", ei.msg);
+	ck_assert_int_eq(applied, 0);
+	{
+		PGconn *pg = connect_to(db_url);
+
+		ck_assert_str_eq(q1(pg, "SELECT count(*) FROM schema_migrations"), "0");
+		q1(pg, "DROP TABLE c1");
+		q1(pg, "DROP TABLE schema_migrations");
+		PQfinish(pg);
+	}
+
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(db_migrate(db_url, "/nonexistent/migrations", &applied, &ei), SP_ERR_IO);
 	sp_errinfo_init(&ei);
