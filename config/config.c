@@ -78,11 +78,13 @@ const struct config_key config_keys[] = {
 	PATH(tsa, chain),
 	STR(tsa, policy, "1.3.6.1.4.1.99999.1.1"),
 	INT(tsa, accuracy_ms, 1, 60000, 1000),
+	PATH(tsa, trust),
 
 	INT(auth, challenge_ttl_s, 10, 3600, 120),
 	INT(auth, session_ttl_s, 60, 2592000, 28800),
 	INT(auth, login_max_failures, 1, 1000, 5),
 	INT(auth, login_lockout_s, 1, 86400, 900),
+	INT(auth, ip_max_failures, 0, 100000, 20),
 
 	INT(signing, session_ttl_s, 30, 86400, 600),
 	PATH(signing, default_seal_image),

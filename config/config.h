@@ -71,6 +71,7 @@ struct config_tsa {
 	char *chain;               /* built-in TSA chain to include (PEM), optional */
 	char *policy;              /* TSA policy OID, default "1.3.6.1.4.1.99999.1.1" */
 	int accuracy_ms;           /* accuracy stated in tokens, default 1000 */
+	char *trust;               /* PEM of TSA root/CA certificates tokens must chain to */
 };
 
 struct config_auth {
@@ -78,6 +79,7 @@ struct config_auth {
 	int session_ttl_s;         /* bearer session lifetime, default 28800 */
 	int login_max_failures;    /* reviewer password failures before lockout, default 5 */
 	int login_lockout_s;       /* lockout length, default 900 */
+	int ip_max_failures;       /* failed password logins per client IP and lockout window, 0 = off; default 20 */
 };
 
 struct config_signing {

@@ -111,6 +111,7 @@ unsigned request_method(const struct request *r) { return r->method; }
 const char *request_path(const struct request *r) { return r->path; }
 const char *request_id(const struct request *r) { return r->id; }
 int request_is_gone(const struct request *r) { return r->evreq == NULL; }
+const char *request_remote(const struct request *r) { return r->remote; }
 const struct config *request_config(const struct request *r) { return r->srv->cfg; }
 struct db_pool *request_db(const struct request *r) { return r->srv->db; }
 struct jobs *request_jobs(const struct request *r) { return r->srv->jobs; }

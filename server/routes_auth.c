@@ -100,7 +100,7 @@ struct login_job {
 	unsigned char *der;
 	int der_len;
 	char nonce_hash[65], credit_code[19], org[256], user[256], subject[512], issuer[512];
-	char serial[82], not_before[24], not_after[24];
+	char serial[82], not_before[24], not_after[24], ip[64];
 	char token[AUTH_TOKEN_LEN + 1], token_hash[65];
 	/* the failure, for done() */
 	int status;
@@ -258,7 +258,7 @@ out:
 	"SELECT session_id, " RFC3339("expires_at") ", organization_id, organization_name, " \
 	"credit_code, user_id, user_name, certificate_id, organization_created " \
 	"FROM auth_login_member($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::bigint), " \
-	"to_timestamp($10::bigint), $11, $12::int, NULL)"
+	"to_timestamp($10::bigint), $11, $12::int, NULLIF($13, '')::inet)"
 
 /* The SQLSTATEs of migrations/002_identity.sql. */
 static void
@@ -314,7 +314,7 @@ login_done(void *arg, int rc, const struct sp_errinfo *ei)
 {
 	struct login_job *j = arg;
 	char ttl[16];
-	struct db_param p[12];
+	struct db_param p[13];
 	int i = 0;
 
 	if (rc != SP_OK) {
@@ -344,6 +344,7 @@ login_done(void *arg, int rc, const struct sp_errinfo *ei)
 	p[i++].value = j->not_after;
 	p[i++].value = j->token_hash;
 	p[i++].value = ttl;
+	p[i++].value = j->ip;
 	if (db_query_send(request_db(j->r), LOGIN_SQL, i, p, 0, 0, on_login, j) != SP_OK) {
 		request_reply_problem(j->r, 503, "database_unavailable",
 				      "The login cannot be completed right now.");
@@ -410,6 +411,7 @@ login_post(struct request *r)
 	}
 	j->r = r;
 	j->cfg = request_config(r);
+	snprintf(j->ip, sizeof(j->ip), "%s", request_remote(r));
 	if (b64_member(r, doc, "certificate", CERT_MAX, 1, &j->cert_der, &j->cert_len) ||
 	    b64_member(r, doc, "signature", CRYPTO_SIG_MAX, 1, &j->sig, &j->sig_len) ||
 	    b64_member(r, doc, "challenge", CHALLENGE_BYTES, 1, &ch, &chlen))

@@ -9,9 +9,12 @@
  * session). An unknown username costs the same scrypt as a known one, and
  * both answer the same 401, so the answer does not reveal which names exist.
  */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "auth_int.h"
 #include "config.h"
@@ -22,9 +25,107 @@ static const char dummy_hash[] =
 	"scrypt$32768$8$1$c2VhbHBhY3QtZHVtbXktc2FsdA==$"
 	"ZHVtbXktaGFzaC10aGF0LW5ldmVyLW1hdGNoZXMtISE=";
 
+/*
+ * Per client IP: failed password logins within a window of
+ * auth.login_lockout_s, whatever the username, so one address cannot walk
+ * through many accounts below each account's own lockout. A small table per
+ * process (the loop thread uses it; the mutex keeps tests with several loops
+ * honest); when full, the oldest window in the probe run is replaced.
+ */
+#define IPLIM_SLOTS 1024
+#define IPLIM_PROBES 8
+
+struct iplim_entry {
+	char ip[64];
+	uint64_t start_ms;
+	int failures;
+};
+
+static struct iplim_entry iplim[IPLIM_SLOTS];
+static pthread_mutex_t iplim_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static size_t
+ip_hash(const char *ip)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *ip != '\0'; ip++)
+		h = (h ^ (unsigned char)*ip) * 16777619u;
+	return h % IPLIM_SLOTS;
+}
+
+/* The entry of ip (reset when its window is over), or NULL for ip "". */
+static struct iplim_entry *
+iplim_find(const char *ip, uint64_t window_ms, uint64_t now)
+{
+	struct iplim_entry *e, *victim = NULL;
+	size_t i, h;
+
+	if (ip[0] == '\0')
+		return NULL;
+	h = ip_hash(ip);
+	for (i = 0; i < IPLIM_PROBES; i++) {
+		e = &iplim[(h + i) % IPLIM_SLOTS];
+		if (strcmp(e->ip, ip) == 0) {
+			victim = e;
+			break;
+		}
+		if (victim == NULL || e->start_ms < victim->start_ms)
+			victim = e;
+	}
+	if (strcmp(victim->ip, ip) != 0 || now - victim->start_ms >= window_ms) {
+		snprintf(victim->ip, sizeof(victim->ip), "%s", ip);
+		victim->start_ms = now;
+		victim->failures = 0;
+	}
+	return victim;
+}
+
+/* Seconds until ip may try again, 0 when it may now. */
+static int
+iplim_blocked(const struct config *cfg, const char *ip)
+{
+	uint64_t window = (uint64_t)cfg->auth.login_lockout_s * 1000, now = mono_ms();
+	struct iplim_entry *e;
+	int wait = 0;
+
+	if (cfg->auth.ip_max_failures == 0)
+		return 0;
+	pthread_mutex_lock(&iplim_lock);
+	e = iplim_find(ip, window, now);
+	if (e != NULL && e->failures >= cfg->auth.ip_max_failures)
+		wait = (int)((window - (now - e->start_ms) + 999) / 1000);
+	pthread_mutex_unlock(&iplim_lock);
+	return wait > 0 ? wait : 0;
+}
+
+static void
+iplim_fail(const struct config *cfg, const char *ip)
+{
+	struct iplim_entry *e;
+
+	if (cfg->auth.ip_max_failures == 0)
+		return;
+	pthread_mutex_lock(&iplim_lock);
+	e = iplim_find(ip, (uint64_t)cfg->auth.login_lockout_s * 1000, mono_ms());
+	if (e != NULL)
+		e->failures++;
+	pthread_mutex_unlock(&iplim_lock);
+}
+
 struct rlogin {
 	struct request *r;
 	const struct config *cfg;
+	char ip[64];
 	char username[65];
 	char password[AUTH_PASSWORD_MAX + 1];
 	char *stored;             /* the credential's hash, or NULL for an unknown user */
@@ -78,6 +179,8 @@ on_finish(void *arg, const PGresult *res, const struct sp_errinfo *err)
 		reply_locked(l->r, PQgetvalue(res, 0, 3));
 	else
 		reply_bad_credentials(l->r);
+	if (!l->ok)
+		iplim_fail(l->cfg, l->ip);
 out:
 	rlogin_free(l);
 }
@@ -102,14 +205,14 @@ check_work(void *arg, struct sp_errinfo *ei)
 #define FINISH_SQL \
 	"SELECT outcome, session_id, to_char(expires_at AT TIME ZONE 'UTC', " \
 	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), retry_after_s " \
-	"FROM reviewer_login_finish($1, $2, $3, $4::int, $5::int, $6::int, NULL)"
+	"FROM reviewer_login_finish($1, $2, $3, $4::int, $5::int, $6::int, NULLIF($7, '')::inet)"
 
 static void
 check_done(void *arg, int rc, const struct sp_errinfo *ei)
 {
 	struct rlogin *l = arg;
 	char ttl[16], maxf[16], lock[16];
-	struct db_param p[6];
+	struct db_param p[7];
 
 	if (rc != SP_OK) {
 		request_reply_error(l->r, rc, ei);
@@ -117,6 +220,7 @@ check_done(void *arg, int rc, const struct sp_errinfo *ei)
 		return;
 	}
 	if (l->stored == NULL) {
+		iplim_fail(l->cfg, l->ip);
 		reply_bad_credentials(l->r);
 		rlogin_free(l);
 		return;
@@ -132,7 +236,8 @@ check_done(void *arg, int rc, const struct sp_errinfo *ei)
 	p[3].value = ttl;
 	p[4].value = maxf;
 	p[5].value = lock;
-	if (db_query_send(request_db(l->r), FINISH_SQL, 6, p, 0, 0, on_finish, l) != SP_OK) {
+	p[6].value = l->ip;
+	if (db_query_send(request_db(l->r), FINISH_SQL, 7, p, 0, 0, on_finish, l) != SP_OK) {
 		request_reply_problem(l->r, 503, "database_unavailable", "Try again.");
 		rlogin_free(l);
 	}
@@ -175,7 +280,17 @@ reviewer_login_post(struct request *r)
 	json_t *doc = NULL, *u, *pw;
 	struct db_param p;
 	size_t ulen, plen;
+	char wait[16];
+	int w;
 
+	/* Before parsing anything: a blocked address costs us nothing more. */
+	if ((w = iplim_blocked(request_config(r), request_remote(r))) > 0) {
+		snprintf(wait, sizeof(wait), "%d", w);
+		request_header_add(r, "Retry-After", wait);
+		request_reply_problem(r, 429, "rate_limited",
+				      "Too many failed logins from this address; try again later.");
+		return;
+	}
 	if (request_json_body(r, &doc) != SP_OK)
 		return; /* answered */
 	u = json_object_get(doc, "username");
@@ -199,6 +314,7 @@ reviewer_login_post(struct request *r)
 	}
 	l->r = r;
 	l->cfg = request_config(r);
+	snprintf(l->ip, sizeof(l->ip), "%s", request_remote(r));
 	memcpy(l->username, json_string_value(u), ulen + 1);
 	memcpy(l->password, json_string_value(pw), plen + 1);
 	memset(&p, 0, sizeof(p));

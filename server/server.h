@@ -112,6 +112,9 @@ const char *request_header(const struct request *r, const char *name);
  */
 const char *request_query(const struct request *r, const char *name);
 
+/* The peer's IP address as text (no port), "" when unknown. Owned by r. */
+const char *request_remote(const struct request *r);
+
 /* 1 when the client has disconnected or the deadline already answered. */
 int request_is_gone(const struct request *r);
 

@@ -30,9 +30,10 @@ def tearDownModule():
 
 class IdentityCase(ServerTestCase):
 
+    auth_extra = {"login_max_failures": 3, "login_lockout_s": 60}
+
     def setUp(self):
-        self.server_extra = {"trust": PKI.trust_config(),
-                             "auth": {"login_max_failures": 3, "login_lockout_s": 60}}
+        self.server_extra = {"trust": PKI.trust_config(), "auth": dict(self.auth_extra)}
         super().setUp()
         self.home = os.path.join(self.tmp, "home")
         os.makedirs(self.home)
@@ -70,6 +71,7 @@ class TokenLogin(IdentityCase):
         self.assertEqual(stat.S_IMODE(st.st_mode), 0o600)
         self.assertEqual(stat.S_IMODE(os.stat(os.path.dirname(self.session_file())).st_mode), 0o700)
         token = self.saved_token()
+        self.assertEqual(self.db.query("SELECT host(ip) FROM sessions"), "127.0.0.1")
         self.assertEqual(self.db.query("SELECT token_hash FROM sessions"),
                          __import__("hashlib").sha256(token.encode()).hexdigest())
         self.assertEqual(self.db.query("SELECT name || '|' || credit_code FROM organizations"),
@@ -298,6 +300,27 @@ class Reviewers(IdentityCase):
                      {"username": "", "password": "x"}]:
             self.assertProblem(self.server.request("POST", "/api/v1/auth/reviewer-login",
                                                    body=body), 400, "invalid_request")
+
+
+class PerAddressLimit(IdentityCase):
+
+    auth_extra = {"login_max_failures": 100, "login_lockout_s": 60, "ip_max_failures": 2}
+
+    def test_one_address_cannot_walk_through_usernames(self):
+        p = create_reviewer(self.server, "carol", "carol's password")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for name in ("u1", "u2"):
+            self.assertProblem(self.server.request(
+                "POST", "/api/v1/auth/reviewer-login",
+                body={"username": name, "password": "guess"}), 401, "invalid_credentials")
+        # The address is now blocked, even for a right password of another account.
+        resp = self.server.request("POST", "/api/v1/auth/reviewer-login",
+                                   body={"username": "carol", "password": "carol's password"})
+        self.assertProblem(resp, 429, "rate_limited")
+        self.assertTrue(0 < int(resp[1]["retry-after"]) <= 60)
+        self.assertEqual(self.db.query("SELECT count(*) FROM sessions"), "0")
+        # carol's own counter was never touched.
+        self.assertEqual(self.db.query("SELECT failed_count FROM reviewer_credentials"), "0")
 
 
 class ApiKeys(IdentityCase):
