@@ -107,6 +107,52 @@ class TokenLogin(IdentityCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn(org["name"], p.stdout)
 
+    def test_pin_prompt_on_a_terminal_does_not_echo(self):
+        import fcntl
+        import pty
+        import select
+        import termios
+        org = PKI.orgs[0]
+        master, slave = pty.openpty()
+
+        def controlling_tty():
+            os.setsid()
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+        e = dict(os.environ)
+        e.update({"HOME": self.home, "XDG_CONFIG_HOME": os.path.join(self.home, "xdg")})
+        e.pop("SEALPACT_PIN", None)
+        e.update(PKI.token_env())
+        p = subprocess.Popen([harness.SEALPACT, "--server", self.server.url, "--cacert",
+                              self.server.cafile, "login", "--module",
+                              "/usr/lib/softhsm/libsofthsm2.so", "--token", org["slug"] + "-ec"],
+                             stdin=slave, stdout=slave, stderr=slave, env=e,
+                             preexec_fn=controlling_tty)
+        os.close(slave)
+        out = b""
+        sent = False
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            r, _, _ = select.select([master], [], [], 0.5)
+            if r:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            if not sent and b"Token PIN: " in out:
+                os.write(master, (harness.TOKEN_PIN + "\n").encode())
+                sent = True
+            if p.poll() is not None and not r:
+                break
+        os.close(master)
+        self.assertEqual(p.wait(10), 0, out)
+        self.assertTrue(sent, out)
+        self.assertNotIn(harness.TOKEN_PIN.encode(), out)
+        self.assertIn(b"logged in as", out)
+
     def test_wrong_pin_is_refused_on_the_client(self):
         p = self.login_token(PKI.orgs[0]["slug"] + "-ec", env={"SEALPACT_PIN": "000000"})
         self.assertEqual(p.returncode, 1)
