@@ -95,6 +95,8 @@ log_event(int level, const char *request_id, const char *msg, const char *fields
 		goto out;
 	if (request_id != NULL)
 		json_object_set_new(o, "request_id", json_string(request_id));
+	/* With server.workers > 1 several processes share one log stream. */
+	json_object_set_new(o, "pid", json_integer((json_int_t)getpid()));
 	if (fields != NULL) {
 		va_start(ap, fields);
 		extra = json_vpack_ex(&jerr, 0, fields, ap);
