@@ -51,7 +51,7 @@ database:
   url: "$dburl"
   pool_size: 8
 log:
-  level: warn
+  level: info
   access_log: false
 YAML
   : >"$tmp/server.log"
