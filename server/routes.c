@@ -5,6 +5,7 @@
  */
 #include "auth_int.h"
 #include "server_int.h"
+#include "signing_int.h"
 
 static int (*const modules[])(struct router *rt, struct sp_errinfo *ei) = {
 	routes_health_register,
@@ -12,6 +13,7 @@ static int (*const modules[])(struct router *rt, struct sp_errinfo *ei) = {
 	routes_auth_register,
 	routes_reviewer_register,
 	routes_apikeys_register,
+	routes_signing_register,
 };
 
 int
