@@ -176,7 +176,15 @@ conn_connected(struct db_conn *c)
 static void
 conn_connect_poll(struct db_conn *c)
 {
-	switch (PQconnectPoll(c->pg)) {
+	PostgresPollingStatusType st = PQconnectPoll(c->pg);
+
+	/*
+	 * libpq may have closed the socket and opened another with the same
+	 * number (SSL or GSS fallback, next host): epoll forgot the old one, so
+	 * register afresh at every step of the handshake.
+	 */
+	conn_unwatch(c);
+	switch (st) {
 	case PGRES_POLLING_READING:
 		if (conn_watch(c, EV_READ) != 0)
 			conn_attempt_failed(c, "cannot watch the connection's socket");

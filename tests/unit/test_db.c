@@ -548,6 +548,28 @@ START_TEST(down_from_the_start_fails_fast)
 }
 END_TEST
 
+/* libpq moves to the next host on a new socket mid-handshake; the pool follows. */
+START_TEST(next_host_after_refusal)
+{
+	struct event_base *base = event_base_new();
+	const char *at = strchr(db_url, '@');
+	char url[1300];
+	struct db_pool *pool;
+	struct outcome o;
+
+	ck_assert_ptr_nonnull(at);
+	snprintf(url, sizeof(url), "%.*s127.0.0.1:%d,%s", (int)(at - db_url + 1), db_url,
+		 free_port(), at + 1);
+	pool = pool_open(base, url, 2, 10, 5000);
+	run_one(base, pool, "SELECT 'second host'", 0, NULL, 0, 0, &o);
+	ck_assert_msg(o.code == SP_OK, "%s: %s", url, o.msg);
+	ck_assert_str_eq(o.value, "second host");
+	outcome_cleanup(&o);
+	db_pool_free(pool);
+	event_base_free(base);
+}
+END_TEST
+
 /* ---- restart of a private cluster --------------------------------------- */
 
 static char cluster_dir[256];
@@ -703,6 +725,7 @@ main(void)
 	tcase_add_test(tc, timeout_then_pool_works);
 	tcase_add_test(tc, free_fails_pending);
 	tcase_add_test(tc, down_from_the_start_fails_fast);
+	tcase_add_test(tc, next_host_after_refusal);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(tr, 180);
 	tcase_add_test(tr, restart_recovers_same_pool);
