@@ -20,6 +20,7 @@
 #include "client.h"
 #include "contracts_int.h"
 #include "login_int.h"
+#include "sign_int.h"
 
 /* Global options, after the environment and the command line are read. */
 struct cli {
@@ -47,6 +48,8 @@ static int cmd_logout(const struct cli *cli, int argc, char **argv)
 { return client_cmd_logout(cli->server, cli->cafile, cli->timeout_s, argc, argv); }
 static int cmd_whoami(const struct cli *cli, int argc, char **argv)
 { return client_cmd_whoami(cli->server, cli->cafile, cli->timeout_s, argc, argv); }
+static int cmd_sign(const struct cli *cli, int argc, char **argv)
+{ return client_cmd_sign(cli->server, cli->cafile, cli->timeout_s, argc, argv); }
 static int cmd_contracts(const struct cli *cli, int argc, char **argv)
 { struct client_cli c = {cli->server, cli->cafile, cli->timeout_s};
   return client_cmd_contracts(&c, argc, argv); }
@@ -86,6 +89,13 @@ static const struct command commands[] = {
 	 cmd_contracts},
 	{"download", "NUMBER FILE [REVISION]", "save the latest (or one revision's) PDF", "",
 	 cmd_contracts},
+	{"sign", "NUMBER [--normal P,X,Y] [--multi PAGES,X,Y] [--seam PAGES,Y] [--keyword TEXT[,OCC]] [--date P,X,Y] [token options] | --offline IN.pdf OUT.pdf [--seal PNG] [--tsa URL | --tsa-cert PEM --tsa-key PEM] [--tsa-trust PEM]",
+	 "sign a contract (or a local PDF) with the key on your token",
+	 "Placement flags repeat. The resolved seal rectangles are printed before the\n"
+	 "PIN is asked. Token options as for login (--module, --token, --key-id,\n"
+	 "--pin-file; or --key PEM --cert PEM). Online the server adds the timestamp;\n"
+	 "offline --tsa URL gets one (without it the file has none, and it says so).\n",
+	 cmd_sign},
 	{"help", "[COMMAND]", "show help for sealpact or for one command", "", cmd_help},
 	{"version", "", "print the version", "", cmd_version},
 };

@@ -1,0 +1,281 @@
+/*
+ * sign.c: `sealpact sign NUMBER` (challenge/response with the server, DESIGN
+ * §5) and the option parsing shared with `sealpact sign --offline`.
+ *
+ * Online: read the certificate from the token (no PIN yet), ask the server to
+ * prepare (it checks the certificate and the turn, resolves the placements
+ * and answers to_be_signed), show where the seals go, THEN ask the PIN, sign
+ * on the token (the key never leaves it) and complete.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "client.h"
+#include "sign_int.h"
+
+static int
+usage_err(const char *msg)
+{
+	fprintf(stderr, "sealpact: sign: %s\nRun 'sealpact help sign' for usage.\n", msg);
+	return EX_USAGE;
+}
+
+static char *
+b64(const unsigned char *p, size_t n)
+{
+	char *s = malloc(4 * ((n + 2) / 3) + 1);
+
+	if (s != NULL)
+		EVP_EncodeBlock((unsigned char *)s, p, (int)n);
+	return s;
+}
+
+static int
+b64_decode(const char *s, unsigned char **out, size_t *len)
+{
+	size_t n, pad = 0;
+	int m;
+
+	*out = NULL;
+	if (s == NULL)
+		return -1;
+	n = strlen(s);
+	if (n == 0 || n % 4 != 0 || n > 64 * 1024 || (*out = malloc(n / 4 * 3 + 1)) == NULL)
+		return -1;
+	if ((m = EVP_DecodeBlock(*out, (const unsigned char *)s, (int)n)) < 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	pad = (s[n - 1] == '=') + (s[n - 2] == '=');
+	*len = (size_t)m - pad;
+	return 0;
+}
+
+/* POST a JSON body; *doc gets the parsed answer on 2xx. Returns 0 or an exit status. */
+static int
+post_json(struct client *c, const char *path, json_t *body, json_t **doc)
+{
+	struct client_response resp;
+	struct sp_errinfo ei;
+	char *text = json_dumps(body, JSON_COMPACT), line[512];
+	json_error_t je;
+	int rc, st = 0;
+
+	*doc = NULL;
+	sp_errinfo_init(&ei);
+	if (text == NULL)
+		return EX_SOFTWARE;
+	client_response_init(&resp, 16u * 1024 * 1024);
+	rc = client_request(c, "POST", path, text, strlen(text), "application/json", NULL, &resp,
+			    &ei);
+	free(text);
+	if (rc != SP_OK) {
+		fprintf(stderr, "sealpact: sign: cannot reach the server: %s\n", ei.msg);
+		st = EX_UNAVAILABLE;
+	} else if (resp.status < 200 || resp.status > 299) {
+		client_error_format(&resp, line, sizeof(line));
+		fprintf(stderr, "sealpact: sign: %s\n", line);
+		st = 1;
+	} else if ((*doc = json_loads((const char *)resp.body.data, 0, &je)) == NULL) {
+		fprintf(stderr, "sealpact: sign: the server's answer is not JSON\n");
+		st = EX_PROTOCOL;
+	}
+	client_response_cleanup(&resp);
+	return st;
+}
+
+int
+sign_run_online(const char *server, const char *cafile, long timeout_s, struct sign_opts *o,
+		const char *number)
+{
+	struct client *c = NULL;
+	struct client_signer *signer = NULL;
+	struct sp_errinfo ei;
+	unsigned char *der = NULL, *tbs = NULL;
+	uint8_t *sig = NULL;
+	size_t derlen = 0, tbslen = 0, siglen = 0;
+	char *token = NULL, *s = NULL, path[160], pin[SIGN_PIN_MAX];
+	const char *alg = NULL, *id, *want_alg;
+	json_t *body = NULL, *prep = NULL, *done = NULL;
+	int st = 1;
+
+	sp_errinfo_init(&ei);
+	memset(pin, 0, sizeof(pin));
+	if (sign_cert_read(&o->so, &der, &derlen, &ei) != SP_OK) {
+		fprintf(stderr, "sealpact: sign: %s\n", ei.msg);
+		st = ei.code == SP_ERR_INVALID ? EX_USAGE : 1;
+		goto out;
+	}
+	if (client_session_load(server, &token, &ei) != SP_OK) {
+		fprintf(stderr, "sealpact: sign: %s (run sealpact login first)\n", ei.msg);
+		st = ei.code == SP_ERR_NOT_FOUND ? 1 : EX_CONFIG;
+		goto out;
+	}
+	if (client_new(server, cafile, timeout_s, &c, &ei) != SP_OK ||
+	    client_token_set(c, token, &ei) != SP_OK) {
+		fprintf(stderr, "sealpact: sign: %s\n", ei.msg);
+		st = EX_USAGE;
+		goto out;
+	}
+	if ((s = b64(der, derlen)) == NULL ||
+	    (body = json_pack("{s:s,s:o}", "certificate", s, "placements",
+			      sign_placements_json(o))) == NULL) {
+		st = EX_SOFTWARE;
+		goto out;
+	}
+	snprintf(path, sizeof(path), "/api/v1/contracts/%s/signing-sessions", number);
+	if ((st = post_json(c, path, body, &prep)) != 0)
+		goto out;
+	st = 1;
+	id = json_string_value(json_object_get(prep, "session"));
+	want_alg = json_string_value(json_object_get(prep, "algorithm"));
+	if (id == NULL || want_alg == NULL ||
+	    b64_decode(json_string_value(json_object_get(prep, "to_be_signed")), &tbs,
+		       &tbslen) != 0) {
+		fprintf(stderr, "sealpact: sign: the server's answer lacks session/to_be_signed\n");
+		st = EX_PROTOCOL;
+		goto out;
+	}
+	printf("Contract %s, signing session %s (expires %s), algorithm %s\n", number, id,
+	       json_string_value(json_object_get(prep, "expires_at")), want_alg);
+	sign_rects_print(json_object_get(prep, "rects"));
+	/* Only now, with the placements shown, does the PIN get asked. */
+	if (o->so.key_pem == NULL && sign_pin_read(o->pin_file, pin, sizeof(pin), &ei) != SP_OK) {
+		fprintf(stderr, "sealpact: sign: %s\n", ei.msg);
+		goto out;
+	}
+	o->so.pin = pin;
+	if (client_signer_open(&o->so, &signer, &ei) != SP_OK ||
+	    client_signer_sign(signer, tbs, tbslen, &sig, &siglen, &alg, &ei) != SP_OK) {
+		fprintf(stderr, "sealpact: sign: %s\n", ei.msg);
+		goto out;
+	}
+	if (strcmp(alg, want_alg) != 0) {
+		fprintf(stderr, "sealpact: sign: the token signs %s but the server expects %s\n",
+			alg, want_alg);
+		goto out;
+	}
+	free(s);
+	json_decref(body);
+	if ((s = b64(sig, siglen)) == NULL ||
+	    (body = json_pack("{s:s}", "signature", s)) == NULL) {
+		st = EX_SOFTWARE;
+		goto out;
+	}
+	snprintf(path, sizeof(path), "/api/v1/signing-sessions/%s/complete", id);
+	if ((st = post_json(c, path, body, &done)) != 0)
+		goto out;
+	printf("Signed: revision %lld, sha256 %s, timestamp %s\n",
+	       (long long)json_integer_value(json_object_get(done, "seq")),
+	       json_string_value(json_object_get(done, "sha256")),
+	       json_string_value(json_object_get(done, "timestamp")));
+	printf("Run 'sealpact send %s' to hand the contract on.\n", number);
+	st = 0;
+out:
+	OPENSSL_cleanse(pin, sizeof(pin));
+	o->so.pin = NULL;
+	if (token != NULL) {
+		sp_wipe(token, strlen(token));
+		free(token);
+	}
+	client_signer_free(signer);
+	client_free(c);
+	free(der);
+	free(tbs);
+	free(sig);
+	free(s);
+	json_decref(body);
+	json_decref(prep);
+	json_decref(done);
+	return st;
+}
+
+int
+client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "normal", required_argument, NULL, 'n' },
+		{ "multi", required_argument, NULL, 'M' },
+		{ "seam", required_argument, NULL, 'S' },
+		{ "keyword", required_argument, NULL, 'K' },
+		{ "date", required_argument, NULL, 'D' },
+		{ "module", required_argument, NULL, 'm' },
+		{ "token", required_argument, NULL, 't' },
+		{ "serial", required_argument, NULL, 's' },
+		{ "key-id", required_argument, NULL, 'i' },
+		{ "key-label", required_argument, NULL, 'l' },
+		{ "pin-file", required_argument, NULL, 'p' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "offline", no_argument, NULL, 'O' },
+		{ "tsa", required_argument, NULL, 'T' },
+		{ "tsa-cert", required_argument, NULL, 'C' },
+		{ "tsa-key", required_argument, NULL, 'Y' },
+		{ "tsa-trust", required_argument, NULL, 'R' },
+		{ "seal", required_argument, NULL, 'G' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct sign_opts o; /* large: keep it off the stack */
+	struct sp_errinfo ei;
+	const char *kind;
+	int ch, st;
+
+	memset(&o, 0, sizeof(o));
+	sp_errinfo_init(&ei);
+	o.so.module = getenv("SEALPACT_PKCS11_MODULE");
+	o.so.token_label = getenv("SEALPACT_TOKEN");
+	o.so.key_id = getenv("SEALPACT_KEY_ID");
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		kind = NULL;
+		switch (ch) {
+		case 'n': kind = "normal"; break;
+		case 'M': kind = "multi"; break;
+		case 'S': kind = "seam"; break;
+		case 'K': kind = "keyword"; break;
+		case 'D': kind = "date"; break;
+		case 'm': o.so.module = optarg; break;
+		case 't': o.so.token_label = optarg; break;
+		case 's': o.so.token_serial = optarg; break;
+		case 'i': o.so.key_id = optarg; break;
+		case 'l': o.so.key_label = optarg; break;
+		case 'p': o.pin_file = optarg; break;
+		case 'k': o.so.key_pem = optarg; break;
+		case 'c': o.so.cert_pem = optarg; break;
+		case 'O': o.offline = 1; break;
+		case 'T': o.tsa_url = optarg; break;
+		case 'C': o.tsa_cert = optarg; break;
+		case 'Y': o.tsa_key = optarg; break;
+		case 'R': o.tsa_trust = optarg; break;
+		case 'G': o.seal_png = optarg; break;
+		case 'r': o.reason = optarg; break;
+		default: return usage_err("unknown option");
+		}
+		if (kind != NULL && sign_placement_parse(&o, kind, optarg, &ei) != SP_OK)
+			return usage_err(ei.msg);
+	}
+	if (o.so.key_pem != NULL)
+		o.so.module = NULL;
+	if ((o.tsa_cert == NULL) != (o.tsa_key == NULL))
+		return usage_err("--tsa-cert and --tsa-key go together");
+	if (o.offline) {
+		if (argc - optind != 2)
+			return usage_err("--offline wants IN.pdf OUT.pdf");
+		return sign_run_offline(&o, argv[optind], argv[optind + 1]);
+	}
+	if (argc - optind != 1)
+		return usage_err("wants the contract NUMBER (or --offline IN.pdf OUT.pdf)");
+	if (o.tsa_url != NULL || o.tsa_cert != NULL || o.seal_png != NULL)
+		return usage_err("--tsa, --tsa-cert and --seal are for --offline (the server "
+				 "timestamps and holds the seal)");
+	st = sign_run_online(server, cafile, timeout_s, &o, argv[optind]);
+	return st;
+}

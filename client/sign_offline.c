@@ -1,0 +1,178 @@
+/*
+ * sign_offline.c: `sealpact sign --offline IN.pdf OUT.pdf`: the same pdf/
+ * and crypto/ code as the server, with no server: prepare the incremental
+ * update, sign the CMS signed attributes on the token (or a PEM key), get a
+ * timestamp (an external TSA with --tsa URL, or a development built-in TSA
+ * with --tsa-cert/--tsa-key; none otherwise, and the output says so),
+ * assemble, fill and write.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+
+#include "crypto.h"
+#include "sign_int.h"
+
+#define SEAL_MAX (4u * 1024 * 1024)
+#define TSA_TIMEOUT_MS 15000
+
+static int
+timestamp(const struct sign_opts *o, const uint8_t *sig, size_t siglen, uint8_t **tok,
+	  size_t *toklen, time_t *gen, struct sp_errinfo *ei)
+{
+	struct crypto_tsa *tsa = NULL;
+	X509_STORE *trust = NULL;
+	uint8_t *q = NULL, *resp = NULL;
+	size_t qlen = 0, rlen = 0;
+	uint64_t serial;
+	int r = SP_ERR_INTERNAL;
+
+	if (o->tsa_trust != NULL && (r = crypto_ts_trust_load(o->tsa_trust, &trust, ei)) != SP_OK)
+		goto out;
+	if ((r = crypto_ts_query_new(sig, siglen, NULL, &q, &qlen, ei)) != SP_OK)
+		goto out;
+	if (o->tsa_url != NULL) {
+		r = crypto_ts_fetch(o->tsa_url, q, qlen, TSA_TIMEOUT_MS, NULL, NULL, &resp, &rlen,
+				    ei);
+	} else {
+		if ((r = crypto_tsa_new(o->tsa_cert, o->tsa_key, NULL, "1.3.6.1.4.1.99999.1.1", 1000,
+					&tsa, ei)) != SP_OK ||
+		    (r = crypto_tsa_serial_make(&serial, ei)) != SP_OK)
+			goto out;
+		r = crypto_tsa_respond(tsa, q, qlen, serial, 0, &resp, &rlen, ei);
+	}
+	if (r != SP_OK)
+		goto out;
+	r = crypto_ts_response_check(resp, rlen, q, qlen, trust, tok, toklen, gen, ei);
+out:
+	crypto_tsa_free(tsa);
+	X509_STORE_free(trust);
+	free(q);
+	free(resp);
+	return r;
+}
+
+int
+sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
+{
+	struct client_signer *signer = NULL;
+	struct pdf_doc *doc = NULL;
+	struct pdf_sig_prepared prep;
+	struct pdf_sig_params params;
+	struct pdf_seal seal;
+	struct pdf_widget_rect *rects = NULL;
+	struct sp_errinfo ei;
+	enum crypto_sigalg alg;
+	unsigned char *pdf = NULL, *png = NULL, *der = NULL;
+	const unsigned char *p;
+	uint8_t *attrs = NULL, *sig = NULL, *tok = NULL, *cms = NULL;
+	size_t pdflen = 0, pnglen = 0, derlen = 0, alen = 0, siglen = 0, toklen = 0, cmslen = 0;
+	size_t nrects = 0, i;
+	const char *algname;
+	char pin[SIGN_PIN_MAX], when[32];
+	X509 *cert = NULL;
+	time_t gen = 0;
+	int needs_seal = 0, st = 1;
+	json_t *rj = NULL;
+
+	memset(&prep, 0, sizeof(prep));
+	memset(&seal, 0, sizeof(seal));
+	memset(pin, 0, sizeof(pin));
+	sp_errinfo_init(&ei);
+	for (i = 0; i < o->npl; i++)
+		if (o->pl[i].mode != PDF_PLACE_DATE)
+			needs_seal = 1;
+	if (needs_seal && o->seal_png == NULL) {
+		fprintf(stderr, "sealpact: sign: seal placements need --seal PNG offline\n");
+		return EX_USAGE;
+	}
+	if (sp_file_read(in, PDF_DOC_MAX_BYTES, &pdf, &pdflen, &ei) != SP_OK ||
+	    (needs_seal && sp_file_read(o->seal_png, SEAL_MAX, &png, &pnglen, &ei) != SP_OK)) {
+		fprintf(stderr, "sealpact: sign: %s\n", ei.msg);
+		return EX_NOINPUT;
+	}
+	seal.png = png;
+	seal.png_len = pnglen;
+	if (sign_cert_read(&o->so, &der, &derlen, &ei) != SP_OK ||
+	    (p = der, cert = d2i_X509(NULL, &p, (long)derlen)) == NULL ||
+	    crypto_sigalg_for_cert(cert, &alg, &ei) != SP_OK ||
+	    pdf_doc_open(pdf, pdflen, &doc, &ei) != SP_OK ||
+	    pdf_placements_resolve(doc, &seal, needs_seal, o->pl, o->npl, &rects, &nrects,
+				   &ei) != SP_OK)
+		goto fail;
+	/* Show the rectangles before the PIN, as online. */
+	rj = json_array();
+	for (i = 0; i < nrects; i++)
+		json_array_append_new(rj, json_pack("{s:i,s:s,s:i,s:i,s:i,s:f,s:f,s:f,s:f}",
+			"placement", (int)rects[i].placement + 1, "mode",
+			rects[i].mode == PDF_PLACE_DATE ? "date" : rects[i].mode ==
+			PDF_PLACE_SEAM ? "seam" : rects[i].mode == PDF_PLACE_KEYWORD ? "keyword"
+			: rects[i].mode == PDF_PLACE_MULTI ? "multi" : "normal",
+			"page", rects[i].page, "slice", rects[i].slice, "slices", rects[i].nslices,
+			"x0", rects[i].view.x0, "y0", rects[i].view.y0, "x1", rects[i].view.x1,
+			"y1", rects[i].view.y1));
+	sign_rects_print(rj);
+	memset(&params, 0, sizeof(params));
+	params.signing_time = time(NULL);
+	params.utc_offset_min = 480;
+	params.reason = o->reason;
+	if (pdf_sig_prepare(doc, &params, &seal, needs_seal, o->pl, o->npl, &prep, &ei) != SP_OK ||
+	    crypto_cms_signed_attrs(cert, alg, alg == CRYPTO_SIGALG_SM2_SM3 ? prep.sm3
+				    : prep.sha256, 32, &attrs, &alen, &ei) != SP_OK)
+		goto fail;
+	if (sign_pin_read(o->so.key_pem != NULL ? NULL : o->pin_file, pin, sizeof(pin), &ei)
+	    != SP_OK && o->so.key_pem == NULL)
+		goto fail;
+	sp_errinfo_init(&ei);
+	o->so.pin = pin;
+	if (client_signer_open(&o->so, &signer, &ei) != SP_OK ||
+	    client_signer_sign(signer, attrs, alen, &sig, &siglen, &algname, &ei) != SP_OK ||
+	    crypto_sig_verify(cert, alg, attrs, alen, sig, siglen, &ei) != SP_OK)
+		goto fail;
+	if (o->tsa_url != NULL || o->tsa_cert != NULL) {
+		if (timestamp(o, sig, siglen, &tok, &toklen, &gen, &ei) != SP_OK) {
+			sp_errinfo_prefix(&ei, "timestamp");
+			goto fail;
+		}
+	}
+	if (crypto_cms_assemble(cert, NULL, attrs, alen, sig, siglen, tok, toklen, &cms, &cmslen,
+				&ei) != SP_OK ||
+	    pdf_sig_fill(prep.data, prep.len, prep.contents_off, prep.contents_len, cms, cmslen,
+			 &ei) != SP_OK ||
+	    sp_file_write(outp, prep.data, prep.len, 0644, &ei) != SP_OK)
+		goto fail;
+	if (tok != NULL) {
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&gen));
+		printf("Signed %s -> %s (%s), timestamp %s\n", in, outp, algname, when);
+	} else {
+		printf("Signed %s -> %s (%s), WITHOUT a timestamp (PAdES B-B): pass --tsa URL "
+		       "for one\n", in, outp, algname);
+	}
+	st = 0;
+	goto out;
+fail:
+	fprintf(stderr, "sealpact: sign: %s\n", ei.msg);
+out:
+	OPENSSL_cleanse(pin, sizeof(pin));
+	o->so.pin = NULL;
+	json_decref(rj);
+	client_signer_free(signer);
+	pdf_sig_prepared_cleanup(&prep);
+	pdf_doc_free(doc);
+	free(rects);
+	X509_free(cert);
+	free(pdf);
+	free(png);
+	free(der);
+	free(attrs);
+	free(sig);
+	free(tok);
+	free(cms);
+	return st;
+}
