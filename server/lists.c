@@ -8,6 +8,13 @@
  * "$k IS NULL OR ..." terms: libpq's unnamed statements are planned with the
  * actual values, so absent filters fold away and present ones can use the
  * trigram indexes. One statement returns the page and the total count.
+ *
+ * The party tabs read only parties: the contract columns they filter on are
+ * copied onto each party row (003_workflow.sql), so the count is an
+ * index-only scan of the caller's rows and the page walks the index in order
+ * and stops after page_size rows. Joining contracts instead made the planner
+ * hash-join against a sequential scan of all contracts once one organization
+ * was a party to most of them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,38 +31,63 @@
 
 struct tab {
 	const char *name;
-	const char *from_where;   /* FROM ... WHERE <tab condition> with $1 = organization */
-	const char *party_status; /* expression of the caller's party status */
+	const char *from;      /* the table the tab's index is on, aliased t */
+	const char *cond;      /* the tab's condition ($1 = the caller's organization) */
+	const char *number, *status, *btype, *initiator, *created, *mine;  /* columns of t */
 };
 
+#define PARTY_COLS "t.contract_number", "t.c_status", "t.c_business_type", \
+	"t.c_initiator_org_id", "t.c_created_at", "t.status"
+#define CONTRACT_COLS "t.number", "t.status", "t.business_type", "t.initiator_org_id", \
+	"t.created_at", "NULL::text"
+
+/* Each condition repeats its index's predicate, so the planner can use it. */
 static const struct tab tabs[] = {
-	{ "todo",
-	  "FROM parties p JOIN contracts c ON c.number = p.contract_number "
-	  "WHERE p.organization_id = $1 AND p.role = 'signer' "
-	  "AND p.status IN ('pending', 'received', 'signed') AND c.status = 'signing'",
-	  "p.status" },
-	{ "initiated",
-	  "FROM contracts c WHERE c.initiator_org_id = $1 AND c.status <> 'draft'", "NULL::text" },
-	{ "signed",
-	  "FROM parties p JOIN contracts c ON c.number = p.contract_number "
-	  "WHERE p.organization_id = $1 AND p.role = 'signer' AND p.status IN ('signed', 'sent')",
-	  "p.status" },
-	{ "cc",
-	  "FROM parties p JOIN contracts c ON c.number = p.contract_number "
-	  "WHERE p.organization_id = $1 AND p.role = 'cc' AND c.status <> 'draft'",
-	  "p.status" },
-	{ "drafts", "FROM contracts c WHERE c.initiator_org_id = $1 AND c.status = 'draft'",
-	  "NULL::text" },
+	{ "todo", "parties t", "t.organization_id = $1 AND t.role = 'signer' AND t.status IN "
+	  "('pending', 'received', 'signed') AND t.c_status = 'signing'", PARTY_COLS },
+	{ "initiated", "contracts t", "t.initiator_org_id = $1 AND t.status <> 'draft'",
+	  CONTRACT_COLS },
+	{ "signed", "parties t", "t.organization_id = $1 AND t.role = 'signer' AND t.status IN "
+	  "('signed', 'sent')", PARTY_COLS },
+	{ "cc", "parties t", "t.organization_id = $1 AND t.role = 'cc' AND t.c_status <> 'draft'",
+	  PARTY_COLS },
+	{ "drafts", "contracts t", "t.initiator_org_id = $1 AND t.status = 'draft'",
+	  CONTRACT_COLS },
 };
 
-#define FILTERS                                                                              \
-	" AND ($2::text IS NULL OR c.status = $2)"                                              \
-	" AND ($3::text IS NULL OR c.business_type = $3)"                                       \
-	" AND ($4::text IS NULL OR c.name ILIKE '%' || $4 || '%' OR c.number::text LIKE '%' || $4 || '%')" \
-	" AND ($5::text IS NULL OR c.initiator_org_id IN (SELECT o2.id FROM organizations o2"    \
-	" WHERE o2.name ILIKE '%' || $5 || '%' OR o2.credit_code ILIKE '%' || $5 || '%'))"        \
-	" AND ($6::timestamptz IS NULL OR c.created_at >= $6)"                                  \
-	" AND ($7::timestamptz IS NULL OR c.created_at <= $7)"
+/*
+ * The filters. A search text of 3+ characters is looked up in the trigram
+ * indexes of contracts; a shorter one has no trigrams to use, so it is
+ * checked by a correlated primary-key lookup (a subplan the planner cannot
+ * turn into a scan of all contracts) on the rows the tab's index selected.
+ */
+static int
+where_add(struct sp_buf *b, const struct tab *t, int q_trgm)
+{
+	int r;
+
+	if ((r = sp_buf_printf(b,
+		"%s AND ($2::text IS NULL OR %s = $2) AND ($3::text IS NULL OR %s = $3) ",
+		t->cond, t->status, t->btype)) != SP_OK)
+		return r;
+	if (q_trgm)
+		r = sp_buf_printf(b,
+			"AND ($4::text IS NULL OR %s IN (SELECT qc.number FROM contracts qc WHERE "
+			"qc.name ILIKE '%%' || $4 || '%%' OR qc.number::text LIKE '%%' || $4 || '%%')) ",
+			t->number);
+	else
+		r = sp_buf_printf(b,
+			"AND ($4::text IS NULL OR (SELECT qc.name ILIKE '%%' || $4 || '%%' OR "
+			"qc.number::text LIKE '%%' || $4 || '%%' FROM contracts qc "
+			"WHERE qc.number = %s)) ", t->number);
+	if (r != SP_OK)
+		return r;
+	return sp_buf_printf(b,
+		"AND ($5::text IS NULL OR %s IN (SELECT o2.id FROM organizations o2 WHERE "
+		"o2.name ILIKE '%%' || $5 || '%%' OR o2.credit_code ILIKE '%%' || $5 || '%%')) "
+		"AND ($6::timestamptz IS NULL OR %s >= $6) AND ($7::timestamptz IS NULL OR %s <= $7)",
+		t->initiator, t->created, t->created);
+}
 
 static const char *const statuses[] = { "draft", "signing", "completed", "rejected",
 					 "cancelled", "expired" };
@@ -140,7 +172,7 @@ list_step(struct request *r, const struct principal *who)
 	struct db_param p[9];
 	long page = 1, size = PAGE_SIZE_DEFAULT;
 	size_t i;
-	int ok = 0, rc;
+	int ok = 0, rc, q_trgm, q_chars = 0;
 
 	if (tabname == NULL)
 		tabname = "todo";
@@ -182,26 +214,27 @@ list_step(struct request *r, const struct principal *who)
 	snprintf(org, sizeof(org), "%lld", (long long)who->organization_id);
 	snprintf(lim, sizeof(lim), "%ld", size);
 	snprintf(off, sizeof(off), "%ld", (page - 1) * size);
-	/*
-	 * The filtered set once (numbers only, from the tab's index), then its
-	 * size and the page, both in one statement so a page past the end still
-	 * reports the total.
-	 */
-	sp_buf_init(&sql, 8192);
-	rc = sp_buf_printf(&sql,
-			   "WITH f AS MATERIALIZED (SELECT c.number, %s AS my_status %s%s) "
-			   "SELECT (SELECT count(*) FROM f), coalesce((SELECT jsonb_agg(x.j ORDER BY "
-			   "x.number DESC) FROM (SELECT c.number, jsonb_build_object('number', "
-			   "c.number::text, 'name', c.name, 'business_type', c.business_type, "
-			   "'status', c.status, 'initiator', jsonb_build_object('name', io.name, "
-			   "'credit_code', io.credit_code), 'created_at', wf_ts(c.created_at), "
-			   "'sent_at', wf_ts(c.sent_at), 'deadline', wf_ts(c.deadline), "
-			   "'completed_at', wf_ts(c.completed_at), 'my_status', f.my_status) AS j "
-			   "FROM (SELECT * FROM f ORDER BY number DESC LIMIT $8::integer "
-			   "OFFSET $9::integer) f JOIN contracts c ON c.number = f.number "
-			   "JOIN organizations io ON io.id = c.initiator_org_id) x), '[]')::text",
-			   tab->party_status, tab->from_where, FILTERS);
-	if (rc != SP_OK) {
+	if (q != NULL)
+		for (i = 0; q[i] != '\0'; i++)
+			q_chars += ((unsigned char)q[i] & 0xc0) != 0x80;  /* code points */
+	q_trgm = q_chars >= 3;
+	/* The total and the page in one statement, each from the tab's index. */
+	sp_buf_init(&sql, 16384);
+	if ((rc = sp_buf_printf(&sql, "SELECT (SELECT count(*) FROM %s WHERE ", tab->from)) != SP_OK ||
+	    (rc = where_add(&sql, tab, q_trgm)) != SP_OK ||
+	    (rc = sp_buf_printf(&sql,
+		"), coalesce((SELECT jsonb_agg(x.j ORDER BY x.n DESC) FROM (SELECT pg.n, "
+		"jsonb_build_object('number', c.number::text, 'name', c.name, "
+		"'business_type', c.business_type, 'status', c.status, 'initiator', "
+		"jsonb_build_object('name', io.name, 'credit_code', io.credit_code), "
+		"'created_at', wf_ts(c.created_at), 'sent_at', wf_ts(c.sent_at), "
+		"'deadline', wf_ts(c.deadline), 'completed_at', wf_ts(c.completed_at), "
+		"'my_status', pg.mine) AS j FROM (SELECT %s AS n, %s AS mine FROM %s WHERE ",
+		tab->number, tab->mine, tab->from)) != SP_OK ||
+	    (rc = where_add(&sql, tab, q_trgm)) != SP_OK ||
+	    (rc = sp_buf_printf(&sql, " ORDER BY %s DESC LIMIT $8::integer OFFSET $9::integer) pg "
+		"JOIN contracts c ON c.number = pg.n JOIN organizations io "
+		"ON io.id = c.initiator_org_id) x), '[]')::text", tab->number)) != SP_OK) {
 		sp_buf_cleanup(&sql);
 		request_reply_error(r, rc, NULL);
 		return;

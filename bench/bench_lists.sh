@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# bench_lists.sh: the to-do list over HTTP with 100,000 contracts.
+#
+#   bench/bench_lists.sh [BUILD_DIR] [SECONDS_PER_QUERY]
+#
+# In a throwaway PostgreSQL cluster (tests/support/pgtmp.sh) it migrates a
+# database, generates 100,000 contracts with generate_series (one supplier is
+# a signer on every sent one, 70% of them still to do), starts sealpactd and:
+#   1. runs each list query once with auto_explain on and prints its plan,
+#      failing if any plan has a sequential scan over contracts;
+#   2. drives the to-do list with each filter through wrk (--latency) and
+#      prints p50 / p99 latency and requests per second.
+# The session of the supplier is inserted with SQL (as the integration tests do).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/.." && pwd)
+build=${1:-$src/build}
+secs=${2:-5}
+sealpactd=$build/server/sealpactd
+[ -x "$sealpactd" ] || { echo "bench_lists: build sealpactd first ($sealpactd)" >&2; exit 2; }
+command -v wrk >/dev/null || { echo "bench_lists: wrk is not installed" >&2; exit 2; }
+
+work=$(mktemp -d /tmp/sealpact-bench-lists.XXXXXX)
+srv_pid=
+cleanup() {
+  [ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null && wait "$srv_pid" 2>/dev/null || true
+  bash "$src/tests/support/pgtmp.sh" stop "$work/pg" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+[ -n "${BENCH_KEEP:-}" ] || trap cleanup EXIT
+
+bash "$src/tests/support/pgtmp.sh" start "$work/pg" >/dev/null
+base=$(cat "$work/pg/url")
+pglog=$(cat "$work/pg/datadir")/server.log
+psql -X -q "$base" -c "CREATE DATABASE bench"
+url=${base%/*}/bench
+q() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$url" -c "$1"; }
+
+SEALPACT_DATABASE_URL=$url SEALPACT_SERVER_TLS=false SEALPACT_MIGRATIONS_DIR=$src/migrations \
+  "$sealpactd" migrate >/dev/null
+
+echo "== generating 100,000 contracts"
+t0=$(date +%s.%N)
+q "
+INSERT INTO organizations (name, credit_code)
+SELECT 'Initiator ' || i, '91110000' || lpad(i::text, 9, '0') || 'A' FROM generate_series(1, 200) i;
+INSERT INTO organizations (name, credit_code) VALUES ('Bench Supplier', '91310000000000001B'),
+  ('Bench Copy', '91310000000000002B');
+INSERT INTO contracts (number, name, business_type, initiator_org_id, status, page_count, sha256,
+                       created_at, sent_at)
+SELECT 1000000000000000000 + (i::bigint << 22),
+       (ARRAY['Steel supply', 'Coal purchase', 'Office lease', 'Software licence', 'Freight'])[i % 5 + 1]
+         || ' #' || i,
+       CASE WHEN i % 3 = 0 THEN 'purchase' ELSE 'e-contract' END,
+       CASE WHEN i % 50 = 0 THEN 201 ELSE i % 200 + 1 END,  -- 201: the supplier
+       CASE WHEN i % 10 = 0 THEN 'draft' WHEN i % 10 < 8 THEN 'signing'
+            WHEN i % 10 = 8 THEN 'completed' ELSE 'rejected' END,
+       1, repeat('0', 64),
+       timestamptz '2026-01-01' + i * interval '2 minutes',
+       timestamptz '2026-01-01' + i * interval '2 minutes'
+FROM generate_series(1, 100000) i;
+INSERT INTO parties (contract_number, organization_id, role, routing_order, status, reject_reason)
+SELECT c.number, (SELECT id FROM organizations WHERE credit_code = '91310000000000001B'), 'signer', 1,
+       CASE c.status WHEN 'signing' THEN 'pending' WHEN 'completed' THEN 'sent'
+            WHEN 'rejected' THEN 'rejected' ELSE 'waiting' END,
+       CASE WHEN c.status = 'rejected' THEN 'bench' END
+FROM contracts c;
+INSERT INTO parties (contract_number, organization_id, role)
+SELECT c.number, (SELECT id FROM organizations WHERE credit_code = '91310000000000001B'), 'cc'
+FROM contracts c WHERE c.number % 7 = 0;
+INSERT INTO users (kind, organization_id, name)
+SELECT 'member', id, 'bench user' FROM organizations WHERE credit_code = '91310000000000001B';
+INSERT INTO certificates (organization_id, user_id, fingerprint, subject, issuer, serial,
+                          not_before, not_after, der)
+SELECT u.organization_id, u.id, encode(sha256('\\x0102'::bytea), 'hex'), 'CN=bench', 'CN=bench CA',
+       '01', now() - interval '1 day', now() + interval '1 day', '\\x0102'::bytea
+FROM users u WHERE u.name = 'bench user';
+INSERT INTO sessions (token_hash, user_id, organization_id, kind, certificate_id, expires_at)
+SELECT encode(sha256('bench-token'::bytea), 'hex'), c.user_id, c.organization_id, 'member', c.id,
+       now() + interval '1 day'
+FROM certificates c WHERE c.subject = 'CN=bench';
+ANALYZE;"
+q "VACUUM ANALYZE"
+t1=$(date +%s.%N)
+printf 'loaded %s contracts, %s parties in %.1f s\n' "$(q 'SELECT count(*) FROM contracts')" \
+  "$(q 'SELECT count(*) FROM parties')" "$(echo "$t1 - $t0" | bc)"
+
+start_server() {
+  cat >"$work/sealpact.yaml" <<EOF
+server:
+  host: 127.0.0.1
+  port: 0
+  tls: false
+  threads: 2
+database:
+  url: "$url"
+  pool_size: 8
+log:
+  level: info
+  access_log: false
+EOF
+  "$sealpactd" -c "$work/sealpact.yaml" serve >"$work/sealpactd.log" 2>&1 &
+  srv_pid=$!
+  for _ in $(seq 100); do
+    port=$(grep -o "\"port\": *[0-9]*" "$work/sealpactd.log" | head -1 | grep -o "[0-9]*$" || true)
+    [ -n "$port" ] && return 0
+    sleep 0.1
+  done
+  cat "$work/sealpactd.log" >&2
+  exit 1
+}
+stop_server() { kill "$srv_pid"; wait "$srv_pid" 2>/dev/null || true; srv_pid=; }
+
+auth="Authorization: Bearer bench-token"
+from=2026-03-01T00:00:00Z
+to=2026-04-01T00:00:00Z
+todo_queries=(
+  "tab=todo"
+  "tab=todo&q=steel"
+  "tab=todo&q=4711"
+  "tab=todo&business_type=purchase"
+  "tab=todo&initiator=Initiator%2042"
+  "tab=todo&initiator=91110000000000042"
+  "tab=todo&created_from=$from&created_to=$to"
+  "tab=todo&status=signing&business_type=e-contract&q=supply&page=3&page_size=20"
+)
+other_queries=("tab=signed" "tab=cc" "tab=initiated" "tab=drafts" "tab=signed&q=lease")
+
+echo
+echo "== EXPLAIN of each list query (auto_explain of the server's own statements)"
+psql -X -q "$url" -c "ALTER DATABASE bench SET session_preload_libraries = 'auto_explain'" \
+  -c "ALTER DATABASE bench SET auto_explain.log_min_duration = 0" \
+  -c "ALTER DATABASE bench SET auto_explain.log_analyze = on"
+lines_before=$(wc -l <"$pglog")
+start_server
+for qs in "${todo_queries[@]}" "${other_queries[@]}"; do
+  code=$(curl -s -o "$work/out.json" -w '%{http_code}' -H "$auth" "http://127.0.0.1:$port/api/v1/contracts?$qs")
+  total=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["total"])' "$work/out.json")
+  echo "GET ?$qs -> $code, total $total"
+done
+stop_server
+psql -X -q "$url" -c "ALTER DATABASE bench RESET ALL"
+tail -n +"$((lines_before + 1))" "$pglog" | grep -v 'auth_credential_lookup\|SELECT 1' >"$work/plans.log" || true
+sed -n '/Query Text: SELECT (SELECT count/,/^[0-9-]* [0-9:.]* UTC .*LOG:/p' "$work/plans.log" | \
+  grep -E 'Query Text|Scan|Join|Loop|Limit|Aggregate|Execution|Planning|rows=' | \
+  grep -vE '^\s*$' | sed 's/^.*LOG:  duration/-- duration/' | cut -c1-160
+if grep -q 'Seq Scan on contracts' "$work/plans.log"; then
+  awk '/Query Text/ {q=$0} /Seq Scan on contracts/ {print q; print $0}' "$work/plans.log" | cut -c1-400 >&2
+  echo "FAIL: a list query scans contracts sequentially" >&2
+  exit 1
+fi
+echo "OK: no sequential scan on contracts in $(grep -c 'Query Text: SELECT (SELECT count' "$work/plans.log" || true) list plans"
+
+echo
+echo "== wrk: to-do list, ${secs}s per query, 2 threads, 16 connections"
+cat >"$work/auth.lua" <<'EOF'
+wrk.headers["Authorization"] = "Bearer bench-token"
+EOF
+start_server
+printf '%-78s %9s %9s %10s\n' "query" "p50 ms" "p99 ms" "req/s"
+for qs in "${todo_queries[@]}"; do
+  wrk -t2 -c16 -d"${secs}s" --latency -s "$work/auth.lua" \
+    "http://127.0.0.1:$port/api/v1/contracts?$qs" >"$work/wrk.out" 2>&1
+  non2xx=$(grep -o 'Non-2xx or 3xx responses: [0-9]*' "$work/wrk.out" | grep -o '[0-9]*$' || echo 0)
+  [ "$non2xx" = 0 ] || { cat "$work/wrk.out" >&2; echo "FAIL: errors during the run" >&2; exit 1; }
+  python3 - "$work/wrk.out" "$qs" <<'EOF'
+import re, sys
+t = open(sys.argv[1]).read()
+def ms(p):
+    v, u = re.search(r"^\s*%s%%\s+([\d.]+)(us|ms|s)\s*$" % p, t, re.M).groups()
+    return float(v) * {"us": 0.001, "ms": 1, "s": 1000}[u]
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+print("%-78s %9.2f %9.2f %10.0f" % (sys.argv[2][:78], ms(50), ms(99), rps))
+EOF
+done
+stop_server
