@@ -85,14 +85,16 @@ read_pin(const char *pin_file, char *pin, size_t n, struct sp_errinfo *ei)
 		return sp_err(ei, SP_ERR_INVALID,
 			      "no terminal for the PIN prompt: set SEALPACT_PIN or pass --pin-file");
 	}
-	fputs("Token PIN: ", f);
-	fflush(f);
+	/* Echo off before the prompt shows: a PIN typed at once is neither
+	 * echoed nor flushed away. */
 	if (tcgetattr(fd, &old) == 0) {
 		noecho = old;
 		noecho.c_lflag &= ~(tcflag_t)ECHO;
 		if (tcsetattr(fd, TCSAFLUSH, &noecho) == 0) {
+			fputs("Token PIN: ", f);
+			fflush(f);
 			rc = fgets(pin, (int)n, f) != NULL ? strip_line(pin) : -1;
-			(void)tcsetattr(fd, TCSAFLUSH, &old);
+			(void)tcsetattr(fd, TCSANOW, &old);
 		}
 	}
 	fputc('\n', f);

@@ -181,16 +181,17 @@ read_password_tty(const char *prompt, char *buf, size_t n)
 	struct termios old, noecho;
 	int rc;
 
-	fputs(prompt, stderr);
-	fflush(stderr);
+	/* Echo off before the prompt shows, so nothing typed early is echoed. */
 	if (tcgetattr(STDIN_FILENO, &old) != 0)
 		return -1;
 	noecho = old;
 	noecho.c_lflag &= ~(tcflag_t)ECHO;
 	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &noecho) != 0)
 		return -1;
+	fputs(prompt, stderr);
+	fflush(stderr);
 	rc = read_line(stdin, buf, n);
-	(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	(void)tcsetattr(STDIN_FILENO, TCSANOW, &old);
 	fputc('\n', stderr);
 	return rc;
 }
