@@ -208,6 +208,7 @@ static int set_font(struct interp *in, qpdf_oh res, const char *name)
 	struct font *f;
 	char key[TEXT_MAX_TOKEN / 64];
 	int r = SP_ERR_INTERNAL, id, gen;
+	uint64_t dkey = 0;
 
 	in->gs.font = NULL;
 	if (!res || strlen(name) + 2 > sizeof(key)) {
@@ -225,16 +226,26 @@ static int set_font(struct interp *in, qpdf_oh res, const char *name)
 	}
 	id = qpdf_oh_get_object_id(doc->q, fd);
 	gen = qpdf_oh_get_generation(doc->q, fd);
-	for (f = in->fonts; f && id > 0; f = f->next)
-		if (f->objid == id && f->gen == gen)
+	if (id <= 0) {
+		/* a direct font dictionary: known by a hash of its text, so that
+		 * repeated Tf of the same direct font does not reload it */
+		const char *u = qpdf_oh_unparse(doc->q, fd);
+		id = 0;
+		gen = 0;
+		for (dkey = 1469598103934665603ULL; u && *u; u++)
+			dkey = (dkey ^ (unsigned char)*u) * 1099511628211ULL;
+	}
+	for (f = in->fonts; f; f = f->next)
+		if (f->objid == id && f->gen == gen && (id > 0 || f->dkey == dkey))
 			break;
-	if (!f || id <= 0) {
+	if (!f) {
 		if (in->nfonts >= TEXT_MAX_FONTS) {
 			r = sp_err(in->ei, SP_ERR_LIMIT, "more than %d fonts", TEXT_MAX_FONTS);
 			goto out;
 		}
 		if ((r = font_load(doc, fd, &f, in->ei)) != SP_OK)
 			goto out;
+		f->dkey = dkey;
 		f->next = in->fonts;
 		in->fonts = f;
 		in->nfonts++;

@@ -112,6 +112,7 @@ struct font_w { uint32_t lo, hi; double w; };
 
 struct font {
 	int objid, gen;          /* cache key (0 for direct objects) */
+	uint64_t dkey;           /* direct objects: hash of the dictionary's text */
 	int composite;           /* Type0: 2-byte codes unless an embedded CMap says otherwise */
 	int unicode_codes;       /* Uni*-UCS2/UTF16 CMaps: the code is the Unicode value */
 	double wscale;           /* glyph space to text space (0.001, or FontMatrix a for Type3) */

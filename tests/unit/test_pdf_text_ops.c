@@ -418,6 +418,35 @@ START_TEST(hostile_content)
 }
 END_TEST
 
+START_TEST(direct_font_reused)
+{
+	/* a direct font dictionary selected 5000 times is loaded once, not
+	 * counted against the per-page font limit each time */
+	struct sp_buf b;
+	struct pdf_doc *doc;
+	struct pdf_text_hit *h = NULL;
+	size_t n = 0;
+	struct sp_errinfo ei;
+	int i;
+
+	sp_buf_init(&b, 1 << 20);
+	ck_assert(sp_buf_addstr(&b, "BT 100 700 Td ") == SP_OK);
+	for (i = 0; i < 5000; i++)
+		ck_assert(sp_buf_addstr(&b, "/F1 1 Tf (A) Tj ") == SP_OK);
+	ck_assert(sp_buf_addstr(&b, "ET") == SP_OK);
+	doc = open_built((char *)b.data,
+			 "<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>", NULL,
+			 NULL, 0);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_text_find(doc, "A", &h, &n, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_uint_eq(n, 5000);
+	ck_assert(fabs(h[4999].x0 - (100 + 4999 * 0.667)) < EPS);
+	free(h);
+	pdf_doc_free(doc);
+	sp_buf_cleanup(&b);
+}
+END_TEST
+
 START_TEST(cmap_parser)
 {
 	static const char src[] = CMAP_HEAD
@@ -489,6 +518,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, compressed_and_split_content);
 	tcase_add_test(tc, deflate_bomb);
 	tcase_add_test(tc, hostile_content);
+	tcase_add_test(tc, direct_font_reused);
 	tcase_add_test(tc, cmap_parser);
 	tcase_add_test(tc, glyph_names);
 	suite_add_tcase(s, tc);
