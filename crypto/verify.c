@@ -1,0 +1,361 @@
+/*
+ * verify.c: the PDF signature verification engine (DESIGN §6): revisions,
+ * the structure of each signature, the CMS checks (verify_cms.c) and what
+ * every later revision changed (pdf_revision_diff), into one report.
+ *
+ * Each signature's signed range must end where a revision ends, and that
+ * revision, opened on its own, must hold the same signature dictionary:
+ * so the signed bytes are a complete PDF the signer saw, and everything
+ * after them is an incremental update whose objects are accounted for.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pdf.h"
+#include "verify_int.h"
+
+void verify_fail(struct crypto_sig_report *rep, enum crypto_verdict sev, const char *reason,
+		 const char *fmt, ...)
+{
+	va_list ap;
+	size_t i;
+
+	if (sev > rep->verdict)
+		rep->verdict = sev;
+	for (i = 0; i < rep->nreasons; i++)
+		if (!strcmp(rep->reasons[i], reason))
+			return;
+	if (rep->nreasons < CRYPTO_VERIFY_REASONS_MAX)
+		snprintf(rep->reasons[rep->nreasons++], sizeof(rep->reasons[0]), "%s", reason);
+	if (!rep->message[0]) {
+		va_start(ap, fmt);
+		vsnprintf(rep->message, sizeof(rep->message), fmt, ap);
+		va_end(ap);
+	}
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static const char *const key_reason[][2] = {
+	/* PDF_SIG_KEY_MISSING.. */
+	{"contents_missing", "byterange_missing"},
+	{"contents_null", "byterange_null"},
+	{"contents_indirect", "byterange_indirect"},
+	{"contents_malformed", "byterange_malformed"},
+};
+
+/*
+ * /Contents and /ByteRange as PDF 32000 §12.8.1 and the attacks require:
+ * returns the index of the revision the range ends with, or -1 (rep says why).
+ */
+static int structure(const unsigned char *d, size_t len, const struct pdf_revision *revs,
+		     size_t nrev, const struct pdf_sig_field *s, struct crypto_sig_report *rep)
+{
+	const long long *br = s->byterange;
+	size_t i, p, end;
+	int hi, lo;
+
+	rep->structure_ok = 0;
+	if (s->contents_state != PDF_SIG_KEY_OK) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, key_reason[s->contents_state - 1][0],
+			    "/Contents is missing, null, indirect or not a string");
+		return -1;
+	}
+	if (s->byterange_state != PDF_SIG_KEY_OK) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, key_reason[s->byterange_state - 1][1],
+			    "/ByteRange is missing, null, indirect or not 4 non-negative integers");
+		return -1;
+	}
+	if (s->sig_obj <= 0) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "signature_dict_direct",
+			    "the signature dictionary is not an indirect object");
+		return -1;
+	}
+	if (br[0] != 0 || br[1] <= 0 || br[2] <= br[1] || br[3] <= 0 || (size_t)br[2] > len ||
+	    (size_t)br[3] > len - (size_t)br[2]) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "byterange_invalid",
+			    "/ByteRange [%lld %lld %lld %lld] is not two ordered ranges from 0 "
+			    "inside the file",
+			    br[0], br[1], br[2], br[3]);
+		return -1;
+	}
+	/* the gap: exactly the /Contents hex string, nothing else (signature wrapping) */
+	if (d[br[1]] != '<' || d[br[2] - 1] != '>' ||
+	    (size_t)(br[2] - br[1] - 2) != 2 * s->contents_len) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "gap_not_contents",
+			    "the unsigned gap is not exactly the /Contents string");
+		return -1;
+	}
+	for (i = 0; i < s->contents_len; i++) {
+		hi = hexval(d[br[1] + 1 + 2 * i]);
+		lo = hexval(d[br[1] + 2 + 2 * i]);
+		if (hi < 0 || lo < 0 || (unsigned)(hi << 4 | lo) != s->contents[i]) {
+			verify_fail(rep, CRYPTO_VERDICT_INVALID, "gap_not_contents",
+				    "the unsigned gap is not this signature's /Contents");
+			return -1;
+		}
+	}
+	for (p = (size_t)br[1]; p > 0 && isspace(d[p - 1]); p--)
+		;
+	if (p < 9 || memcmp(d + p - 9, "/Contents", 9) != 0) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "gap_not_contents",
+			    "the unsigned gap does not follow the /Contents key");
+		return -1;
+	}
+	end = (size_t)(br[2] + br[3]);
+	for (i = 0; i < nrev; i++)
+		if (revs[i].end == end || revs[i].eof_end == end) {
+			rep->structure_ok = 1;
+			return (int)i;
+		}
+	verify_fail(rep, CRYPTO_VERDICT_INVALID, "byterange_not_revision_end",
+		    "the signed range ends at %zu, which is not the end of a revision", end);
+	return -1;
+}
+
+struct engine {
+	const unsigned char *data;
+	size_t len;
+	struct pdf_revision *revs;
+	size_t nrev;
+	struct pdf_doc **docs;   /* revision prefixes, opened on demand */
+	int *dstate;             /* 0 not tried, 1 open, -1 unreadable */
+	struct pdf_diff *diffs;  /* diffs[j]: revision j against j - 1 */
+	int *fstate;             /* 0 not computed, 1 done, -1 could not be accounted for */
+	char ferr[256];
+};
+
+static struct pdf_doc *rev_doc(struct engine *e, size_t k)
+{
+	struct sp_errinfo ei;
+
+	if (e->dstate[k] == 0) {
+		sp_errinfo_init(&ei);
+		e->dstate[k] = pdf_doc_open(e->data, e->revs[k].end, &e->docs[k], &ei) == SP_OK ? 1 : -1;
+		if (e->dstate[k] == 1) {
+			struct pdf_doc_info info;
+			pdf_doc_info_get(e->docs[k], &info);
+			if (info.damaged)
+				e->dstate[k] = -1; /* qpdf had to guess: not the revision as written */
+		}
+	}
+	return e->dstate[k] == 1 ? e->docs[k] : NULL;
+}
+
+static int rev_diff(struct engine *e, size_t j)
+{
+	struct pdf_doc *a, *b;
+	struct sp_errinfo ei;
+
+	if (e->fstate[j] == 0) {
+		sp_errinfo_init(&ei);
+		a = rev_doc(e, j - 1);
+		b = rev_doc(e, j);
+		if (!a || !b) {
+			e->fstate[j] = -1;
+			snprintf(e->ferr, sizeof(e->ferr), "revision %zu cannot be read on its own",
+				 a ? j + 1 : j);
+		} else if (pdf_revision_diff(a, b, &e->revs[j], &e->diffs[j], &ei) != SP_OK) {
+			e->fstate[j] = -1;
+			snprintf(e->ferr, sizeof(e->ferr), "revision %zu: %.200s", j + 1, ei.msg);
+		} else {
+			e->fstate[j] = 1;
+		}
+	}
+	return e->fstate[j];
+}
+
+/* What changed after revision k, for a signature that signs it. */
+static void changes_after(struct engine *e, size_t k, const struct pdf_sig_field *s,
+			  struct crypto_sig_report *rep)
+{
+	size_t j, i;
+	int visible = 0;
+
+	rep->changes_ok = 1;
+	for (j = k + 1; j < e->nrev; j++) {
+		if (rev_diff(e, j) < 0) {
+			rep->changes_ok = 0;
+			verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "changes_unverifiable",
+				    "later changes cannot be accounted for: %s", e->ferr);
+			return;
+		}
+		rep->nallowed += e->diffs[j].nallowed;
+		rep->ndisallowed += e->diffs[j].ndisallowed;
+		visible += e->diffs[j].visible_widgets;
+		for (i = 0; i < e->diffs[j].n && rep->nchanges < CRYPTO_VERIFY_CHANGES_MAX; i++) {
+			struct crypto_change *c = &rep->changes[rep->nchanges++];
+			c->revision = j + 1;
+			c->obj = e->diffs[j].c[i].obj;
+			c->gen = e->diffs[j].c[i].gen;
+			c->allowed = e->diffs[j].c[i].allowed;
+			snprintf(c->what, sizeof(c->what), "%s", e->diffs[j].c[i].what);
+		}
+	}
+	if (rep->ndisallowed > 0) {
+		rep->changes_ok = 0;
+		for (i = 0; i < rep->nchanges && rep->changes[i].allowed; i++)
+			;
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "disallowed_changes",
+			    "%zu disallowed change(s) after signing, first in revision %zu: %s",
+			    rep->ndisallowed, i < rep->nchanges ? rep->changes[i].revision : 0,
+			    i < rep->nchanges ? rep->changes[i].what : "");
+	}
+	/* a certifying signature: P=1 no change at all, P=2 no new visible widgets */
+	if ((s->docmdp_p == 1 && k + 1 < e->nrev) || (s->docmdp_p == 2 && visible > 0)) {
+		rep->changes_ok = 0;
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "docmdp_violation",
+			    "the certifying signature (DocMDP P=%d) forbids the later %s",
+			    s->docmdp_p,
+			    s->docmdp_p == 1 ? "revisions" : "visible signature widgets");
+	}
+	if (rep->verdict == CRYPTO_VERDICT_VALID && k + 1 < e->nrev)
+		rep->verdict = CRYPTO_VERDICT_VALID_ALLOWED_CHANGES;
+}
+
+static void verify_one(struct engine *e, const struct crypto_verify_opts *opts,
+		       const struct pdf_sig_field *s, struct crypto_sig_report *rep)
+{
+	struct verify_ranges rg;
+	struct pdf_doc *signed_rev;
+	int k;
+
+	snprintf(rep->field, sizeof(rep->field), "%s", s->name);
+	snprintf(rep->subfilter, sizeof(rep->subfilter), "%s", s->subfilter);
+	rep->sig_obj = s->sig_obj;
+	rep->certifying = s->docmdp_p;
+	rep->doc_timestamp = !strcmp(s->type, "/DocTimeStamp");
+	memcpy(rep->byte_range, s->byterange, sizeof(rep->byte_range));
+	rep->digest_ok = rep->signature_ok = rep->chain_ok = rep->timestamp_ok = -1;
+	rep->changes_ok = -1;
+	if ((k = structure(e->data, e->len, e->revs, e->nrev, s, rep)) < 0)
+		return;
+	rep->revision = (size_t)k + 1;
+	if (!(signed_rev = rev_doc(e, (size_t)k))) {
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "revision_unreadable",
+			    "the signed revision %d cannot be read on its own", k + 1);
+		return;
+	}
+	if (!pdf_sig_field_same(signed_rev, s)) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "signature_not_in_signed_revision",
+			    "the signed revision does not hold this signature dictionary");
+		return;
+	}
+	rg.data = e->data;
+	rg.a = (size_t)s->byterange[1];
+	rg.b = (size_t)s->byterange[2];
+	rg.end = rg.b + (size_t)s->byterange[3];
+	if (rep->doc_timestamp)
+		verify_doc_timestamp(opts, &rg, s->contents, s->contents_len, rep);
+	else
+		verify_cms(opts, &rg, s->contents, s->contents_len, rep);
+	changes_after(e, (size_t)k, s, rep);
+}
+
+int crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_verify_opts *opts,
+		      struct crypto_verify_report **out, struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL;
+	struct crypto_verify_report *rep = NULL;
+	struct pdf_sig_field *sigs = NULL;
+	struct pdf_doc *doc = NULL;
+	struct engine e;
+	size_t nsigs = 0, i;
+	static const struct crypto_verify_opts none;
+
+	*out = NULL;
+	memset(&e, 0, sizeof(e));
+	if (!opts)
+		opts = &none;
+	e.data = data;
+	e.len = len;
+	if (!(rep = calloc(1, sizeof(*rep))) ||
+	    !(e.revs = calloc(PDF_REVISIONS_MAX, sizeof(*e.revs)))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	rep->size = len;
+	if ((r = pdf_doc_open(data, len, &doc, ei)) < 0)
+		goto out;
+	if ((r = pdf_sig_fields_list(doc, &sigs, &nsigs, ei)) < 0)
+		goto out;
+	if (nsigs == 0) {
+		*out = rep;
+		rep = NULL; /* transferred */
+		r = SP_OK;
+		goto out;
+	}
+	if ((r = pdf_revisions_find(data, len, e.revs, PDF_REVISIONS_MAX, &e.nrev, ei)) < 0)
+		goto out;
+	rep->nrevisions = e.nrev;
+	rep->trailing_data = e.revs[e.nrev - 1].trailing_garbage;
+	if (!(e.docs = calloc(e.nrev, sizeof(*e.docs))) ||
+	    !(e.dstate = calloc(e.nrev, sizeof(*e.dstate))) ||
+	    !(e.diffs = calloc(e.nrev, sizeof(*e.diffs))) ||
+	    !(e.fstate = calloc(e.nrev, sizeof(*e.fstate))) ||
+	    !(rep->sigs = calloc(nsigs, sizeof(*rep->sigs)))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	rep->nsigs = nsigs;
+	for (i = 0; i < nsigs; i++) {
+		if (!(rep->sigs[i].changes = calloc(CRYPTO_VERIFY_CHANGES_MAX,
+						    sizeof(*rep->sigs[i].changes)))) {
+			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		verify_one(&e, opts, &sigs[i], &rep->sigs[i]);
+		if (rep->sigs[i].verdict > rep->verdict)
+			rep->verdict = rep->sigs[i].verdict;
+		if (rep->sigs[i].structure_ok == 1 && rep->sigs[i].revision == e.nrev)
+			rep->last_revision_signed = 1;
+	}
+	if (!rep->last_revision_signed || rep->trailing_data) {
+		rep->last_revision_signed = 0;
+		snprintf(rep->reason, sizeof(rep->reason), "unsigned_trailing_update");
+		snprintf(rep->message, sizeof(rep->message),
+			 rep->trailing_data ? "bytes after the last revision are not signed"
+					    : "the last revision (%zu) is not covered by a signature",
+			 e.nrev);
+		if (rep->verdict < CRYPTO_VERDICT_INDETERMINATE)
+			rep->verdict = CRYPTO_VERDICT_INDETERMINATE;
+	}
+	*out = rep;
+	rep = NULL; /* transferred */
+	r = SP_OK;
+out:
+	for (i = 0; i < e.nrev && e.docs; i++) {
+		pdf_doc_free(e.docs[i]);
+		if (e.diffs)
+			pdf_diff_cleanup(&e.diffs[i]);
+	}
+	free(e.docs);
+	free(e.dstate);
+	free(e.diffs);
+	free(e.fstate);
+	free(e.revs);
+	pdf_sig_fields_free(sigs, nsigs);
+	pdf_doc_free(doc);
+	crypto_verify_report_free(rep);
+	return r;
+}
+
+void crypto_verify_report_free(struct crypto_verify_report *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->nsigs && r->sigs; i++)
+		free(r->sigs[i].changes);
+	free(r->sigs);
+	free(r);
+}

@@ -1,0 +1,436 @@
+/*
+ * verify_cms.c: the cryptographic half of PDF signature verification: the
+ * CMS SignedData of one signature (digest, signature, signed attributes),
+ * its RFC 3161 signature timestamp, and the signer's chain at the
+ * timestamp's time. Every failure becomes a reason on the report with the
+ * verdict it deserves (verify.c assembles the rest).
+ *
+ * SM2: OpenSSL 3.0's CMS verifier cannot set the distinguishing ID, so an
+ * SM2 signer's signed attributes are re-encoded and checked with
+ * crypto_sig_verify(), which sets CRYPTO_SM2_ID.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/ess.h>
+#include <openssl/evp.h>
+#include <openssl/pkcs7.h>
+#include <openssl/ts.h>
+#include <openssl/x509v3.h>
+
+#include "verify_int.h"
+
+/* Digests a signature may use; MD5 and SHA-1 are refused as weak. */
+static int digest_ok(int nid, struct crypto_sig_report *rep, const char *what)
+{
+	switch (nid) {
+	case NID_sha256:
+	case NID_sha384:
+	case NID_sha512:
+	case NID_sm3:
+		return 1;
+	case NID_md5:
+	case NID_md4:
+	case NID_md2:
+	case NID_sha1:
+	case NID_mdc2:
+	case NID_ripemd160:
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "weak_algorithm", "%s uses the weak digest %s",
+			    what, OBJ_nid2sn(nid));
+		return 0;
+	default:
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "unsupported_algorithm",
+			    "%s uses an unsupported digest (%s)", what,
+			    nid == NID_undef ? "unknown" : OBJ_nid2sn(nid));
+		return 0;
+	}
+}
+
+static int ranges_digest(const EVP_MD *md, const struct verify_ranges *rg, unsigned char *out,
+			 unsigned int *outlen)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	int ok = c && EVP_DigestInit_ex(c, md, NULL) && EVP_DigestUpdate(c, rg->data, rg->a) &&
+		 EVP_DigestUpdate(c, rg->data + rg->b, rg->end - rg->b) &&
+		 EVP_DigestFinal_ex(c, out, outlen);
+
+	EVP_MD_CTX_free(c);
+	return ok;
+}
+
+/* The TSA certificate: a critical extendedKeyUsage of timeStamping only. */
+static int ts_eku_ok(X509 *x)
+{
+	int i = X509_get_ext_by_NID(x, NID_ext_key_usage, -1);
+
+	return i >= 0 && (X509_get_extension_flags(x) & EXFLAG_XKUSAGE) &&
+	       X509_EXTENSION_get_critical(X509_get_ext(x, i)) &&
+	       X509_get_extended_key_usage(x) == XKU_TIMESTAMP;
+}
+
+static time_t asn1_time(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
+		return (time_t)-1;
+	return timegm(&tm);
+}
+
+/*
+ * Check a TimeStampToken (p7) whose imprint must be over `what` (one piece,
+ * or the ranges when what is NULL). The token's chain is checked at its own
+ * genTime against the TSA store. Fills the timestamp fields of rep.
+ */
+static void ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t *what,
+		     size_t whatlen, const struct verify_ranges *rg, struct crypto_sig_report *rep)
+{
+	TS_TST_INFO *info = NULL;
+	TS_MSG_IMPRINT *mi;
+	ASN1_OCTET_STRING *msg;
+	const ASN1_OBJECT *alg;
+	STACK_OF(X509) *signers = NULL;
+	X509_STORE *store = NULL;
+	X509_STORE_CTX *xc = NULL;
+	TS_VERIFY_CTX *v = NULL;
+	X509 *tsa;
+	unsigned char h[EVP_MAX_MD_SIZE];
+	unsigned int hl = 0;
+	const EVP_MD *md;
+	time_t now = time(NULL);
+
+	rep->has_timestamp = 1;
+	rep->timestamp_ok = 0;
+	if (!PKCS7_type_is_signed(p7) || !(info = PKCS7_to_TS_TST_INFO(p7))) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_malformed", "the timestamp is malformed");
+		goto out;
+	}
+	rep->ts_time = asn1_time(TS_TST_INFO_get_time(info));
+	mi = TS_TST_INFO_get_msg_imprint(info);
+	X509_ALGOR_get0(&alg, NULL, NULL, TS_MSG_IMPRINT_get_algo(mi));
+	if (!digest_ok(OBJ_obj2nid(alg), rep, "the timestamp imprint"))
+		goto out;
+	msg = TS_MSG_IMPRINT_get_msg(mi);
+	if (!(md = EVP_get_digestbynid(OBJ_obj2nid(alg))) ||
+	    (what ? !EVP_Digest(what, whatlen, h, &hl, md, NULL) : !ranges_digest(md, rg, h, &hl)) ||
+	    (int)hl != ASN1_STRING_length(msg) || memcmp(h, ASN1_STRING_get0_data(msg), hl) != 0) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_imprint_mismatch",
+			    "the timestamp is not over %s",
+			    what ? "this signature value" : "the signed bytes");
+		goto out;
+	}
+	if (!(signers = PKCS7_get0_signers(p7, NULL, 0)) || sk_X509_num(signers) != 1) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_malformed",
+			    "the timestamp does not carry its TSA certificate");
+		goto out;
+	}
+	tsa = sk_X509_value(signers, 0);
+	X509_NAME_oneline(X509_get_subject_name(tsa), rep->tsa, sizeof(rep->tsa));
+	if (!ts_eku_ok(tsa)) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_bad_eku",
+			    "the TSA certificate lacks a critical timeStamping extendedKeyUsage");
+		goto out;
+	}
+	if (rep->ts_time == (time_t)-1 || rep->ts_time > now + TRUST_CLOCK_SKEW) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_time_implausible",
+			    "the timestamp's time is in the future or unreadable");
+		goto out;
+	}
+	store = opts->ts_trust ? opts->ts_trust : (opts->trust ? opts->trust->store : NULL);
+	if (!store) {
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "ts_untrusted",
+			    "no TSA roots are configured");
+		goto out;
+	}
+	/* the TSA's chain when it stamped */
+	if (!(xc = X509_STORE_CTX_new()) ||
+	    X509_STORE_CTX_init(xc, store, tsa, p7->d.sign->cert) != 1 ||
+	    X509_STORE_CTX_set_purpose(xc, X509_PURPOSE_TIMESTAMP_SIGN) != 1) {
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "ts_untrusted",
+			    "cannot set up the TSA chain check");
+		goto out;
+	}
+	X509_STORE_CTX_set_time(xc, 0, rep->ts_time);
+	if (X509_verify_cert(xc) != 1) {
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "ts_untrusted",
+			    "the TSA is not trusted: %s",
+			    X509_verify_cert_error_string(X509_STORE_CTX_get_error(xc)));
+		goto out;
+	}
+	/* the token's signature and ESS certificate id (OpenSSL frees the store: a reference) */
+	if (!(v = TS_VERIFY_CTX_new()) || X509_STORE_up_ref(store) != 1) {
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "ts_untrusted", "out of memory");
+		goto out;
+	}
+	TS_VERIFY_CTX_set_store(v, store);
+	TS_VERIFY_CTX_set_flags(v, TS_VFY_SIGNATURE | TS_VFY_VERSION);
+	if (TS_RESP_verify_token(v, p7) != 1) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_bad_signature",
+			    "the timestamp's signature does not verify");
+		goto out;
+	}
+	rep->timestamp_ok = 1;
+out:
+	ERR_clear_error();
+	TS_VERIFY_CTX_free(v);
+	X509_STORE_CTX_free(xc);
+	sk_X509_free(signers);
+	TS_TST_INFO_free(info);
+}
+
+/* Map crypto_cert_check's reason to a verdict. */
+static void chain_check(const struct crypto_verify_opts *opts, X509 *signer, STACK_OF(X509) *extra,
+			struct crypto_sig_report *rep)
+{
+	struct crypto_cert_result res;
+	struct sp_errinfo ei;
+	time_t at = rep->timestamp_ok == 1 ? rep->ts_time : 0;
+	enum crypto_verdict sev = CRYPTO_VERDICT_INVALID;
+	const char *reason;
+
+	memset(&res, 0, sizeof(res));
+	rep->checked_at = at ? at : time(NULL);
+	rep->chain_ok = 0;
+	if (!opts->trust) {
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "untrusted_issuer",
+			    "no trusted roots are configured");
+		return;
+	}
+	sp_errinfo_init(&ei);
+	if (crypto_cert_check(opts->trust, signer, extra, at, &res, &ei) == SP_OK) {
+		rep->chain_ok = 1;
+		crypto_cert_result_cleanup(&res);
+		return;
+	}
+	reason = ei.reason[0] ? ei.reason : CRYPTO_REASON_CHAIN_INVALID;
+	if (!strcmp(reason, CRYPTO_REASON_UNTRUSTED_ISSUER) ||
+	    !strcmp(reason, CRYPTO_REASON_REVOCATION_UNKNOWN) ||
+	    !strcmp(reason, CRYPTO_REASON_CHAIN_INVALID) ||
+	    /* without a timestamp nothing proves the signature was made in the validity period */
+	    (!at && (!strcmp(reason, CRYPTO_REASON_CERT_EXPIRED) ||
+		     !strcmp(reason, CRYPTO_REASON_CERT_NOT_YET_VALID))))
+		sev = CRYPTO_VERDICT_INDETERMINATE;
+	verify_fail(rep, sev, reason, "signer certificate: %s", ei.msg);
+}
+
+/* The signed attributes re-encoded as signed (a DER SET OF, in received order). */
+static int signed_attrs_der(CMS_SignerInfo *si, unsigned char **der, int *derlen)
+{
+	STACK_OF(X509_ATTRIBUTE) *sk = sk_X509_ATTRIBUTE_new_null();
+	int i, n = CMS_signed_get_attr_count(si), ok = sk != NULL && n > 0;
+
+	*der = NULL;
+	for (i = 0; ok && i < n; i++)
+		ok = sk_X509_ATTRIBUTE_push(sk, CMS_signed_get_attr(si, i)) > 0;
+	if (ok)
+		*derlen = ASN1_item_i2d((ASN1_VALUE *)sk, der, ASN1_ITEM_rptr(PKCS7_ATTR_VERIFY));
+	sk_X509_ATTRIBUTE_free(sk);
+	return ok && *derlen > 0;
+}
+
+static void signing_cert_check(CMS_SignerInfo *si, X509 *signer, struct crypto_sig_report *rep)
+{
+	ASN1_STRING *seq = CMS_signed_get0_data_by_OBJ(
+		si, OBJ_nid2obj(NID_id_smime_aa_signingCertificateV2), -3, V_ASN1_SEQUENCE);
+	ESS_SIGNING_CERT_V2 *v2 = NULL;
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	const unsigned char *p;
+
+	if (!seq) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "signing_certificate_missing",
+			    "no ESS signing-certificate-v2 attribute");
+		goto out;
+	}
+	p = ASN1_STRING_get0_data(seq);
+	if (!(v2 = d2i_ESS_SIGNING_CERT_V2(NULL, &p, ASN1_STRING_length(seq))) || !chain ||
+	    !sk_X509_push(chain, signer) || OSSL_ESS_check_signing_certs(NULL, v2, chain, 1) <= 0)
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "signing_certificate_mismatch",
+			    "the signing-certificate-v2 attribute does not name the signer");
+out:
+	ERR_clear_error();
+	sk_X509_free(chain);
+	ESS_SIGNING_CERT_V2_free(v2);
+}
+
+void verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg,
+		const uint8_t *cms_der, size_t cmslen, struct crypto_sig_report *rep)
+{
+	const unsigned char *p = cms_der;
+	CMS_ContentInfo *cms = NULL;
+	STACK_OF(CMS_SignerInfo) *sis;
+	CMS_SignerInfo *si;
+	STACK_OF(X509) *certs = NULL;
+	X509 *signer = NULL;
+	X509_ALGOR *dig = NULL, *sigalg = NULL;
+	EVP_PKEY *pk = NULL;
+	ASN1_OBJECT *ct;
+	ASN1_OCTET_STRING *md_attr, *sigval;
+	unsigned char h[EVP_MAX_MD_SIZE], *attrs = NULL;
+	unsigned int hl = 0;
+	int i, attrslen = 0, dnid, pknid, idx;
+	const EVP_MD *md;
+	enum crypto_sigalg alg = CRYPTO_SIGALG_NONE;
+	struct sp_errinfo ei;
+	size_t k;
+
+	rep->digest_ok = rep->signature_ok = 0;
+	if (cmslen > LONG_MAX || !(cms = d2i_CMS_ContentInfo(NULL, &p, (long)cmslen))) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_malformed",
+			    "/Contents is not a CMS SignedData");
+		goto out;
+	}
+	for (k = (size_t)(p - cms_der); k < cmslen; k++)
+		if (cms_der[k] != 0) {
+			verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_malformed",
+				    "/Contents holds data after the CMS");
+			goto out;
+		}
+	if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_malformed", "not a CMS SignedData");
+		goto out;
+	}
+	if (CMS_get0_content(cms) && *CMS_get0_content(cms)) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_not_detached",
+			    "the CMS carries its own content instead of signing the PDF's bytes");
+		goto out;
+	}
+	if (OBJ_obj2nid(CMS_get0_eContentType(cms)) != NID_pkcs7_data) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_content_type",
+			    "the encapsulated content type is not id-data");
+		goto out;
+	}
+	sis = CMS_get0_SignerInfos(cms);
+	if (sk_CMS_SignerInfo_num(sis) != 1) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_signer_count",
+			    "the CMS has %d SignerInfos (exactly 1 expected)",
+			    sk_CMS_SignerInfo_num(sis));
+		goto out;
+	}
+	si = sk_CMS_SignerInfo_value(sis, 0);
+	certs = CMS_get1_certs(cms);
+	for (i = 0; i < sk_X509_num(certs) && !signer; i++)
+		if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(certs, i)) == 0)
+			signer = sk_X509_value(certs, i);
+	if (!signer) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "signer_cert_missing",
+			    "the CMS does not carry the signer's certificate");
+		goto out;
+	}
+	rep->has_signer = crypto_cert_info_get(signer, &rep->signer, NULL) == SP_OK;
+	CMS_SignerInfo_get0_algs(si, &pk, NULL, &dig, &sigalg);
+	snprintf(rep->digest_alg, sizeof(rep->digest_alg), "%s",
+		 OBJ_nid2sn(OBJ_obj2nid(dig->algorithm)));
+	if (!digest_ok(OBJ_obj2nid(dig->algorithm), rep, "the signature"))
+		goto out;
+	if (OBJ_find_sigid_algs(OBJ_obj2nid(sigalg->algorithm), &dnid, &pknid) && dnid != NID_undef &&
+	    !digest_ok(dnid, rep, "the signature algorithm"))
+		goto out;
+	/* the signed attributes PAdES requires */
+	if (CMS_signed_get_attr_count(si) <= 0) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_malformed", "no signed attributes");
+		goto out;
+	}
+	ct = CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_contentType), -3, V_ASN1_OBJECT);
+	if (!ct || OBJ_obj2nid(ct) != NID_pkcs7_data) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_content_type",
+			    "the content-type attribute is not id-data");
+		goto out;
+	}
+	md_attr = CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3,
+					      V_ASN1_OCTET_STRING);
+	md = EVP_get_digestbynid(OBJ_obj2nid(dig->algorithm));
+	if (!md_attr || !md || !ranges_digest(md, rg, h, &hl) ||
+	    (int)hl != ASN1_STRING_length(md_attr) ||
+	    memcmp(h, ASN1_STRING_get0_data(md_attr), hl) != 0) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "digest_mismatch",
+			    "the signed bytes do not match the signature's message digest");
+		goto out;
+	}
+	rep->digest_ok = 1;
+	signing_cert_check(si, signer, rep);
+	/* the signature value */
+	sigval = CMS_SignerInfo_get0_signature(si);
+	sp_errinfo_init(&ei);
+	if (crypto_sigalg_for_cert(signer, &alg, &ei) == SP_OK && alg == CRYPTO_SIGALG_SM2_SM3) {
+		snprintf(rep->sig_alg, sizeof(rep->sig_alg), "%s", crypto_sigalg_name(alg));
+		if (OBJ_obj2nid(dig->algorithm) != NID_sm3 || !signed_attrs_der(si, &attrs, &attrslen) ||
+		    crypto_sig_verify(signer, alg, attrs, (size_t)attrslen,
+				      ASN1_STRING_get0_data(sigval),
+				      (size_t)ASN1_STRING_length(sigval), &ei) != SP_OK) {
+			verify_fail(rep, CRYPTO_VERDICT_INVALID, "bad_signature",
+				    "the SM2 signature does not verify with the signer's key");
+			goto out;
+		}
+	} else {
+		snprintf(rep->sig_alg, sizeof(rep->sig_alg), "%s",
+			 OBJ_nid2sn(OBJ_obj2nid(sigalg->algorithm)));
+		CMS_SignerInfo_set1_signer_cert(si, signer);
+		if (CMS_SignerInfo_verify(si) != 1) {
+			verify_fail(rep, CRYPTO_VERDICT_INVALID, "bad_signature",
+				    "the signature does not verify with the signer's key");
+			goto out;
+		}
+	}
+	rep->signature_ok = 1;
+	/* the signature timestamp (PAdES B-T), over the signature value */
+	idx = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1);
+	if (idx >= 0) {
+		ASN1_TYPE *t = X509_ATTRIBUTE_get0_type(CMS_unsigned_get_attr(si, idx), 0);
+		const unsigned char *tp;
+		PKCS7 *p7 = NULL;
+		if (t && t->type == V_ASN1_SEQUENCE) {
+			tp = t->value.sequence->data;
+			p7 = d2i_PKCS7(NULL, &tp, t->value.sequence->length);
+		}
+		if (!p7) {
+			rep->has_timestamp = 1;
+			rep->timestamp_ok = 0;
+			verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_malformed",
+				    "the signature timestamp is malformed");
+		} else {
+			ts_check(opts, p7, ASN1_STRING_get0_data(sigval),
+				 (size_t)ASN1_STRING_length(sigval), rg, rep);
+			PKCS7_free(p7);
+		}
+		if (rep->timestamp_ok == 1 && rep->has_signer &&
+		    (rep->ts_time < rep->signer.not_before || rep->ts_time > rep->signer.not_after))
+			verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_time_implausible",
+				    "the timestamp's time is outside the signer certificate's validity");
+	}
+	chain_check(opts, signer, certs, rep);
+out:
+	ERR_clear_error();
+	OPENSSL_free(attrs);
+	sk_X509_pop_free(certs, X509_free);
+	CMS_ContentInfo_free(cms);
+}
+
+void verify_doc_timestamp(const struct crypto_verify_opts *opts, const struct verify_ranges *rg,
+			  const uint8_t *tok, size_t toklen, struct crypto_sig_report *rep)
+{
+	const unsigned char *p = tok;
+	PKCS7 *p7 = NULL;
+	size_t k;
+
+	rep->doc_timestamp = 1;
+	if (toklen > LONG_MAX || !(p7 = d2i_PKCS7(NULL, &p, (long)toklen))) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_malformed",
+			    "the document timestamp is malformed");
+		goto out;
+	}
+	for (k = (size_t)(p - tok); k < toklen; k++)
+		if (tok[k] != 0) {
+			verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_malformed",
+				    "/Contents holds data after the timestamp");
+			goto out;
+		}
+	ts_check(opts, p7, NULL, 0, rg, rep);
+	rep->digest_ok = rep->signature_ok = rep->timestamp_ok;
+	rep->chain_ok = rep->timestamp_ok;
+out:
+	ERR_clear_error();
+	PKCS7_free(p7);
+}

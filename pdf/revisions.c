@@ -1,0 +1,415 @@
+/*
+ * revisions.c: the revisions of a PDF (one per xref section, found through
+ * startxref and the /Prev chain, each ending at its %%EOF) and the
+ * signature fields of a document, read for verification.
+ *
+ * A revision's bytes are the prefix of the file up to its end, so each can
+ * be opened on its own with pdf_doc_open() and compared with the next
+ * (diff.c). Everything here reads attacker-controlled input: every loop is
+ * bounded and anything that does not parse is an error, never a guess.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pdf_int.h"
+
+#define SIG_FIELDS_MAX 1000
+#define FIELD_NODES_MAX 20000
+
+static const unsigned char *find(const unsigned char *d, size_t from, size_t to, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (to <= from || to - from < n)
+		return NULL;
+	return memmem(d + from, to - from, s, n);
+}
+
+/* A non-negative decimal after optional white space; -1 when there is none. */
+static long long read_num(const unsigned char *d, size_t len, size_t *p)
+{
+	long long v = 0;
+	int digits = 0;
+
+	while (*p < len && isspace(d[*p]))
+		(*p)++;
+	while (*p < len && isdigit(d[*p]) && digits < 15) {
+		v = v * 10 + (d[*p] - '0');
+		(*p)++;
+		digits++;
+	}
+	return digits ? v : -1;
+}
+
+/* The last "startxref N" before `to`; -1 when absent. */
+static long long last_startxref(const unsigned char *d, size_t to)
+{
+	size_t i, p;
+
+	for (i = to >= 9 ? to - 9 + 1 : 0; i-- > 0;) {
+		if (memcmp(d + i, "startxref", 9) == 0) {
+			p = i + 9;
+			return read_num(d, to, &p);
+		}
+	}
+	return -1;
+}
+
+/*
+ * /Prev of the xref section at x: searched in the trailer of a table (up to
+ * its startxref) or the dictionary of an xref stream (up to "stream").
+ * 0 when there is none, -1 when the section is not an xref section.
+ */
+static long long prev_of(const unsigned char *d, size_t len, size_t x, int *is_stream,
+			 int *hybrid)
+{
+	const unsigned char *end, *pv;
+	size_t p = x;
+
+	*is_stream = 0;
+	*hybrid = 0;
+	if (len - x >= 4 && memcmp(d + x, "xref", 4) == 0) {
+		if (!(end = find(d, x, len, "startxref")) || !find(d, x, (size_t)(end - d), "trailer"))
+			return -1;
+		*hybrid = find(d, x, (size_t)(end - d), "/XRefStm") != NULL;
+	} else {
+		if (read_num(d, len, &p) < 0 || read_num(d, len, &p) < 0)
+			return -1;
+		while (p < len && isspace(d[p]))
+			p++;
+		if (len - p < 3 || memcmp(d + p, "obj", 3) != 0 ||
+		    !(end = find(d, p, len, "stream")) || !find(d, p, (size_t)(end - d), "/XRef"))
+			return -1;
+		*is_stream = 1;
+	}
+	if (!(pv = find(d, x, (size_t)(end - d), "/Prev")))
+		return 0;
+	p = (size_t)(pv - d) + 5;
+	return read_num(d, (size_t)(end - d), &p);
+}
+
+int pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revision *revs,
+		       size_t max, size_t *n, struct sp_errinfo *ei)
+{
+	long long x, chain[PDF_REVISIONS_MAX];
+	int streams[PDF_REVISIONS_MAX], hybrid;
+	size_t nchain = 0, i, j;
+	const unsigned char *eof;
+
+	*n = 0;
+	if (!data || len < 16 || max == 0)
+		return sp_err_reason(ei, SP_ERR_PDF, "revision_structure", "not a PDF file");
+	x = last_startxref(data, len);
+	while (x > 0) {
+		if ((size_t)x >= len || nchain == PDF_REVISIONS_MAX || nchain == max)
+			return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
+					     "the xref chain is broken or longer than %zu sections",
+					     max < PDF_REVISIONS_MAX ? max : (size_t)PDF_REVISIONS_MAX);
+		/* each /Prev must point back: no loops, no forward references */
+		if (nchain > 0 && x >= chain[nchain - 1])
+			return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
+					     "xref section at %lld is not before the one at %lld", x,
+					     chain[nchain - 1]);
+		chain[nchain] = x;
+		x = prev_of(data, len, (size_t)x, &streams[nchain], &hybrid);
+		if (x < 0)
+			return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
+					     "no xref section at offset %lld", chain[nchain]);
+		if (hybrid)
+			return sp_err_reason(ei, SP_ERR_UNSUPPORTED, "revision_structure",
+					     "hybrid-reference sections (/XRefStm) are not verified");
+		nchain++;
+	}
+	if (nchain == 0)
+		return sp_err_reason(ei, SP_ERR_PDF, "revision_structure", "no startxref");
+	/* oldest first */
+	for (i = 0; i < nchain; i++) {
+		j = nchain - 1 - i;
+		memset(&revs[i], 0, sizeof(revs[i]));
+		revs[i].xref = chain[j];
+		revs[i].xref_stream = streams[j];
+		if (!(eof = find(data, (size_t)chain[j], len, "%%EOF")))
+			return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
+					     "no %%%%EOF after the xref section at %lld", chain[j]);
+		revs[i].eof_end = (size_t)(eof - data) + 5;
+		revs[i].end = revs[i].eof_end;
+		if (revs[i].end < len && data[revs[i].end] == '\r')
+			revs[i].end++;
+		if (revs[i].end < len && data[revs[i].end] == '\n')
+			revs[i].end++;
+		/* the revision's own startxref must name its own section */
+		if (last_startxref(data, revs[i].eof_end) != chain[j] ||
+		    (i > 0 && revs[i].eof_end <= revs[i - 1].end))
+			return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
+					     "revision %zu does not end with its own startxref", i);
+	}
+	for (i = revs[nchain - 1].end; i < len; i++)
+		if (!isspace(data[i]) && data[i] != 0)
+			break;
+	revs[nchain - 1].trailing_garbage = i < len;
+	*n = nchain;
+	return SP_OK;
+}
+
+/* ---- signature fields ---- */
+
+static enum pdf_sig_key key_state(qpdf_data q, qpdf_oh d, const char *key, int want_string)
+{
+	qpdf_oh v;
+	enum pdf_sig_key s = PDF_SIG_KEY_OK;
+
+	if (!qpdf_oh_has_key(q, d, key))
+		return PDF_SIG_KEY_MISSING;
+	v = qpdf_oh_get_key(q, d, key);
+	if (qpdf_oh_is_indirect(q, v))
+		s = PDF_SIG_KEY_INDIRECT;
+	else if (qpdf_oh_is_null(q, v))
+		s = PDF_SIG_KEY_NULL;
+	else if (want_string ? !qpdf_oh_is_string(q, v) : !qpdf_oh_is_array(q, v))
+		s = PDF_SIG_KEY_MALFORMED;
+	qpdf_oh_release(q, v);
+	return s;
+}
+
+static void copy_name(qpdf_data q, qpdf_oh d, const char *key, char *out, size_t cap)
+{
+	qpdf_oh v = qpdf_oh_get_key(q, d, key);
+
+	out[0] = 0;
+	if (qpdf_oh_is_name(q, v))
+		snprintf(out, cap, "%s", qpdf_oh_get_name(q, v));
+	qpdf_oh_release(q, v);
+}
+
+/* DocMDP permissions of a certifying signature (/Reference), 0 when none. */
+static int docmdp_p(qpdf_data q, qpdf_oh sig)
+{
+	qpdf_oh refs = qpdf_oh_get_key(q, sig, "/Reference"), ref, tp, p;
+	int i, n, res = 0;
+
+	n = qpdf_oh_is_array(q, refs) ? qpdf_oh_get_array_n_items(q, refs) : 0;
+	for (i = 0; i < n && i < 16 && res == 0; i++) {
+		ref = qpdf_oh_get_array_item(q, refs, i);
+		if (qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, ref, "/TransformMethod"),
+					       "/DocMDP")) {
+			tp = qpdf_oh_get_key(q, ref, "/TransformParams");
+			p = qpdf_oh_get_key(q, tp, "/P");
+			res = 2; /* the default */
+			if (qpdf_oh_is_integer(q, p)) {
+				long long v = qpdf_oh_get_int_value(q, p);
+				res = v >= 1 && v <= 3 ? (int)v : 1; /* an unknown value: strictest */
+			}
+		}
+		qpdf_oh_release(q, ref);
+	}
+	qpdf_oh_release(q, refs);
+	return res;
+}
+
+static int sig_add(struct pdf_doc *doc, qpdf_oh field, qpdf_oh v, const char *name,
+		   struct pdf_sig_field **arr, size_t *n, size_t *cap, struct sp_errinfo *ei)
+{
+	qpdf_data q = doc->q;
+	struct pdf_sig_field *s;
+	qpdf_oh c, br, it;
+	const char *bin;
+	size_t blen;
+	int i;
+
+	if (*n == SIG_FIELDS_MAX)
+		return sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit", "more than %d signatures",
+				     SIG_FIELDS_MAX);
+	if (*n == *cap) {
+		void *nv = realloc(*arr, (*cap ? 2 * *cap : 8) * sizeof(**arr));
+		if (!nv)
+			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		*arr = nv;
+		*cap = *cap ? 2 * *cap : 8;
+	}
+	s = &(*arr)[(*n)++];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->field_obj = qpdf_oh_get_object_id(q, field);
+	if (qpdf_oh_is_indirect(q, v)) {
+		s->sig_obj = qpdf_oh_get_object_id(q, v);
+		s->sig_gen = qpdf_oh_get_generation(q, v);
+	}
+	if (!qpdf_oh_is_dictionary(q, v)) {
+		s->contents_state = s->byterange_state = PDF_SIG_KEY_MALFORMED;
+		return SP_OK;
+	}
+	copy_name(q, v, "/Type", s->type, sizeof(s->type));
+	copy_name(q, v, "/Filter", s->filter, sizeof(s->filter));
+	copy_name(q, v, "/SubFilter", s->subfilter, sizeof(s->subfilter));
+	s->docmdp_p = docmdp_p(q, v);
+	s->contents_state = key_state(q, v, "/Contents", 1);
+	s->byterange_state = key_state(q, v, "/ByteRange", 0);
+	if (s->contents_state == PDF_SIG_KEY_OK) {
+		c = qpdf_oh_get_key(q, v, "/Contents");
+		bin = qpdf_oh_get_binary_string_value(q, c, &blen);
+		if (!bin || blen == 0 || blen > PDF_SIG_CONTENTS_MAX) {
+			s->contents_state = PDF_SIG_KEY_MALFORMED;
+		} else if (!(s->contents = malloc(blen))) {
+			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		} else {
+			memcpy(s->contents, bin, blen);
+			s->contents_len = blen;
+		}
+		qpdf_oh_release(q, c);
+	}
+	if (s->byterange_state == PDF_SIG_KEY_OK) {
+		br = qpdf_oh_get_key(q, v, "/ByteRange");
+		if (qpdf_oh_get_array_n_items(q, br) != 4)
+			s->byterange_state = PDF_SIG_KEY_MALFORMED;
+		for (i = 0; i < 4 && s->byterange_state == PDF_SIG_KEY_OK; i++) {
+			it = qpdf_oh_get_array_item(q, br, i);
+			if (!qpdf_oh_is_integer(q, it) || qpdf_oh_is_indirect(q, it) ||
+			    qpdf_oh_get_int_value(q, it) < 0)
+				s->byterange_state = PDF_SIG_KEY_MALFORMED;
+			else
+				s->byterange[i] = qpdf_oh_get_int_value(q, it);
+			qpdf_oh_release(q, it);
+		}
+		qpdf_oh_release(q, br);
+	}
+	return SP_OK;
+}
+
+int pdf_sig_fields_list(struct pdf_doc *doc, struct pdf_sig_field **out, size_t *nout,
+			struct sp_errinfo *ei)
+{
+	qpdf_data q = doc->q;
+	struct node {
+		qpdf_oh oh;
+		int depth, is_sig;
+		char name[128];
+	} *st = NULL;
+	size_t sp = 0, cap = 64, nodes = 0, n = 0, scap = 0;
+	struct pdf_sig_field *arr = NULL;
+	qpdf_oh af, fields, kids, ft, t, v;
+	int r = SP_ERR_INTERNAL, i, cnt;
+
+	*out = NULL;
+	*nout = 0;
+	if (!(st = malloc(cap * sizeof(*st))))
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	af = qpdf_oh_get_key(q, qpdf_get_root(q), "/AcroForm");
+	fields = qpdf_oh_get_key(q, af, "/Fields");
+	cnt = qpdf_oh_is_array(q, fields) ? qpdf_oh_get_array_n_items(q, fields) : 0;
+	for (i = cnt; i-- > 0;) {
+		if (sp == cap) {
+			r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit", "too many form fields");
+			goto out;
+		}
+		st[sp].oh = qpdf_oh_get_array_item(q, fields, i);
+		st[sp].depth = 0;
+		st[sp].is_sig = 0;
+		st[sp++].name[0] = 0;
+		if (sp == cap) {
+			void *nv = cap < FIELD_NODES_MAX ? realloc(st, 2 * cap * sizeof(*st)) : NULL;
+			if (!nv) {
+				r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit", "too many form fields");
+				goto out;
+			}
+			st = nv;
+			cap *= 2;
+		}
+	}
+	while (sp > 0) {
+		struct node cur = st[--sp];
+		char full[128];
+		if (++nodes > FIELD_NODES_MAX || cur.depth > PDF_MAX_DEPTH) {
+			r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit", "the field tree is too large");
+			goto out;
+		}
+		if (!qpdf_oh_is_dictionary(q, cur.oh))
+			continue;
+		ft = qpdf_oh_get_key(q, cur.oh, "/FT");
+		if (qpdf_oh_is_name(q, ft))
+			cur.is_sig = qpdf_oh_is_name_and_equals(q, ft, "/Sig");
+		t = qpdf_oh_get_key(q, cur.oh, "/T");
+		/* names are for people: a very long one is cut, never overflowed */
+		snprintf(full, sizeof(full), "%.60s%s%.60s", cur.name, cur.name[0] ? "." : "",
+			 qpdf_oh_is_string(q, t) ? qpdf_oh_get_utf8_value(q, t) : "");
+		v = qpdf_oh_get_key(q, cur.oh, "/V");
+		kids = qpdf_oh_get_key(q, cur.oh, "/Kids");
+		if (cur.is_sig && !qpdf_oh_is_null(q, v)) {
+			if ((r = sig_add(doc, cur.oh, v, full, &arr, &n, &scap, ei)) < 0)
+				goto out;
+		} else if (qpdf_oh_is_array(q, kids)) {
+			cnt = qpdf_oh_get_array_n_items(q, kids);
+			for (i = cnt; i-- > 0;) {
+				if (sp + 1 >= cap) {
+					void *nv = cap < FIELD_NODES_MAX
+							   ? realloc(st, 2 * cap * sizeof(*st))
+							   : NULL;
+					if (!nv) {
+						r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+								  "too many form fields");
+						goto out;
+					}
+					st = nv;
+					cap *= 2;
+				}
+				st[sp].oh = qpdf_oh_get_array_item(q, kids, i);
+				st[sp].depth = cur.depth + 1;
+				st[sp].is_sig = cur.is_sig;
+				snprintf(st[sp++].name, sizeof(st[0].name), "%s", full);
+			}
+		}
+	}
+	if (qpdf_has_error(q)) {
+		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable", "the form fields cannot be read");
+		goto out;
+	}
+	*out = arr;
+	*nout = n;
+	arr = NULL; /* transferred */
+	r = SP_OK;
+out:
+	pdf_sig_fields_free(arr, n);
+	free(st);
+	return r;
+}
+
+void pdf_sig_fields_free(struct pdf_sig_field *s, size_t n)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < n; i++)
+		free(s[i].contents);
+	free(s);
+}
+
+int pdf_sig_field_same(struct pdf_doc *doc, const struct pdf_sig_field *s)
+{
+	qpdf_data q = doc->q;
+	qpdf_oh v, c, br, it;
+	const char *bin;
+	size_t blen;
+	int i, same = 0;
+
+	if (s->sig_obj <= 0)
+		return 0;
+	v = qpdf_get_object_by_id(q, s->sig_obj, s->sig_gen);
+	if (!qpdf_oh_is_dictionary(q, v))
+		goto out;
+	c = qpdf_oh_get_key(q, v, "/Contents");
+	br = qpdf_oh_get_key(q, v, "/ByteRange");
+	bin = qpdf_oh_is_string(q, c) ? qpdf_oh_get_binary_string_value(q, c, &blen) : NULL;
+	if (!bin || blen != s->contents_len || memcmp(bin, s->contents, blen) != 0 ||
+	    !qpdf_oh_is_array(q, br) || qpdf_oh_get_array_n_items(q, br) != 4)
+		goto out;
+	for (i = 0; i < 4; i++) {
+		it = qpdf_oh_get_array_item(q, br, i);
+		if (!qpdf_oh_is_integer(q, it) || qpdf_oh_get_int_value(q, it) != s->byterange[i])
+			goto out;
+	}
+	same = 1;
+out:
+	return same;
+}
