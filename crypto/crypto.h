@@ -366,4 +366,129 @@ int crypto_ts_response_check(const uint8_t *resp, size_t resplen, const uint8_t 
 int crypto_ts_trust_load(const char *pem_path, X509_STORE **out, struct sp_errinfo *ei) SP_WUR;
 /* ==== end section: CMS signing and timestamps ==== */
 
+/* ==== section: verification ==== */
+/*
+ * PDF signature verification (DESIGN §6): one engine for POST /api/v1/verify,
+ * a contract's verification, the signing protocol's completion check and
+ * `sealpact verify`. For each signature it reports structure (/Contents and
+ * /ByteRange direct and sane, the gap exactly the /Contents string, the
+ * signed range ending at a revision's end), integrity (digest, CMS
+ * signature incl. SM2 with CRYPTO_SM2_ID, one SignerInfo, id-data,
+ * signing-certificate-v2, no MD5/SHA-1), trust (chain at the timestamp's
+ * genTime or now, revocation, key usage), the signature timestamp and what
+ * each later revision changed. It fails closed: what it cannot parse or
+ * account for is never valid.
+ *
+ * Reason codes (stable, in crypto_sig_report.reasons) and their verdicts:
+ *   invalid: contents_missing contents_null contents_indirect contents_malformed
+ *     byterange_missing byterange_null byterange_indirect byterange_malformed
+ *     signature_dict_direct byterange_invalid gap_not_contents
+ *     byterange_not_revision_end signature_not_in_signed_revision
+ *     cms_malformed cms_not_detached cms_content_type cms_signer_count
+ *     signer_cert_missing weak_algorithm digest_mismatch bad_signature
+ *     signing_certificate_missing signing_certificate_mismatch
+ *     cert_revoked bad_key_usage cert_signature_invalid
+ *     cert_expired cert_not_yet_valid (when a timestamp fixes the time)
+ *     ts_imprint_mismatch ts_bad_signature ts_bad_eku ts_malformed
+ *     ts_time_implausible disallowed_changes docmdp_violation
+ *   indeterminate: untrusted_issuer revocation_unknown chain_invalid
+ *     cert_expired cert_not_yet_valid (no timestamp) ts_untrusted
+ *     unsupported_algorithm changes_unverifiable revision_unreadable
+ */
+enum crypto_verdict {
+	CRYPTO_VERDICT_VALID = 0,
+	CRYPTO_VERDICT_VALID_ALLOWED_CHANGES = 1, /* valid; later revisions only add what is allowed */
+	CRYPTO_VERDICT_INDETERMINATE = 2,         /* nothing wrong proven, but not provably valid */
+	CRYPTO_VERDICT_INVALID = 3
+};
+
+/* "valid", "valid_with_allowed_changes", "indeterminate", "invalid" (static). */
+const char *crypto_verdict_name(enum crypto_verdict v);
+
+#define CRYPTO_VERIFY_REASONS_MAX 8
+#define CRYPTO_VERIFY_CHANGES_MAX 64 /* changes listed per signature (all are counted) */
+
+/* One object changed in a revision after a signature. */
+struct crypto_change {
+	size_t revision;   /* 1-based revision that changed it */
+	int obj, gen;      /* 0 0: the trailer */
+	int allowed;
+	char what[160];
+};
+
+struct crypto_sig_report {
+	char field[128];            /* field name */
+	int sig_obj;                /* object number of the signature dictionary */
+	char subfilter[64];         /* e.g. "/ETSI.CAdES.detached", "" if absent */
+	int doc_timestamp;          /* 1: a /DocTimeStamp (RFC 3161 over the ranges) */
+	int certifying;             /* DocMDP /P of a certifying signature, else 0 */
+	enum crypto_verdict verdict;
+	char reasons[CRYPTO_VERIFY_REASONS_MAX][40];
+	size_t nreasons;
+	char message[256];          /* the first problem, in words ("" when valid) */
+	long long byte_range[4];
+	size_t revision;            /* 1-based revision it signs; 0 when none */
+	/* the checks: 1 passed, 0 failed, -1 not reached or not applicable */
+	int structure_ok, digest_ok, signature_ok, chain_ok, timestamp_ok, changes_ok;
+	char digest_alg[16];        /* "SHA256", "SM3", ... */
+	char sig_alg[32];           /* crypto_sigalg_name() or the OpenSSL name */
+	int has_signer;
+	struct crypto_cert_info signer;
+	int has_timestamp;
+	time_t ts_time;             /* genTime */
+	char tsa[256];              /* the TSA's subject */
+	time_t checked_at;          /* the time the chain was checked at */
+	struct crypto_change *changes; /* malloc'd, up to CRYPTO_VERIFY_CHANGES_MAX */
+	size_t nchanges;
+	size_t nallowed, ndisallowed;  /* all changes after this signature */
+};
+
+struct crypto_verify_report {
+	size_t size;                /* bytes verified */
+	size_t nrevisions;
+	size_t nsigs;
+	struct crypto_sig_report *sigs;
+	int last_revision_signed;   /* some signature's range ends at the last revision */
+	int trailing_data;          /* bytes after the last %%EOF */
+	char reason[40];            /* document-level: "unsigned_trailing_update", "" if none */
+	char message[256];
+	enum crypto_verdict verdict; /* the worst signature verdict, made indeterminate by an
+					unsigned last revision (when nsigs > 0) */
+};
+
+/* What the verifier trusts. Both stores are borrowed and read-only (shareable). */
+struct crypto_verify_opts {
+	struct crypto_trust *trust; /* signer roots + revocation; NULL: chains are untrusted */
+	X509_STORE *ts_trust;       /* TSA roots; NULL: the roots of trust */
+};
+
+/*
+ * Verify every signature of the PDF data[0..len) (borrowed). On SP_OK
+ * *out (crypto_verify_report_free) holds the verdicts, also when they are
+ * invalid; nsigs == 0 means no verifiable signature. Errors only for what
+ * makes any verdict impossible: SP_ERR_PDF (not a PDF or no readable
+ * revision structure), SP_ERR_TOO_LARGE / SP_ERR_LIMIT, SP_ERR_NOMEM.
+ * CPU-heavy and may block on OCSP: a worker thread or the CLI, never the
+ * event loop. Any thread, concurrently on shared opts.
+ */
+int crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_verify_opts *opts,
+		      struct crypto_verify_report **out, struct sp_errinfo *ei) SP_WUR;
+void crypto_verify_report_free(struct crypto_verify_report *r);
+
+/*
+ * The report as one JSON object appended to out (documented in
+ * crypto/verify_json.c): {"verdict", "signatures":[...], "revisions",
+ * "last_revision_signed", ...}. SP_ERR_TOO_LARGE past out's cap.
+ */
+int crypto_verify_report_json(const struct crypto_verify_report *r, struct sp_buf *out) SP_WUR;
+
+/*
+ * The CLI's exit status for a report: 0 every signature valid (allowed
+ * changes included) and the last revision signed; 1 invalid or disallowed
+ * changes; 2 indeterminate (untrusted, unknown revocation, an unsigned last
+ * revision); 3 no signature.
+ */
+int crypto_verify_exit_code(const struct crypto_verify_report *r);
+/* ==== end section: verification ==== */
+
 #endif /* SP_CRYPTO_H */

@@ -288,4 +288,92 @@ int pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_norma
 void pdf_normalized_cleanup(struct pdf_normalized *n);
 /* ==== end section: normalize ==== */
 
+/* ==== section: revisions and differences ==== */
+/*
+ * For signature verification (crypto/verify*.c): the revisions of a file,
+ * its signature fields as written, and what each incremental update changed.
+ * Everything here reads hostile input and fails closed. Any thread, on
+ * documents that thread owns.
+ */
+#define PDF_REVISIONS_MAX 512
+
+/* One revision: the file's prefix data[0 .. end) is a PDF on its own. */
+struct pdf_revision {
+	long long xref;        /* offset of its xref section */
+	int xref_stream;       /* 1: an xref stream, 0: a table */
+	size_t eof_end;        /* just after its "%%EOF" */
+	size_t end;            /* eof_end plus one end-of-line, if present */
+	int trailing_garbage;  /* last revision only: non-space bytes after it */
+};
+
+/*
+ * Find the revisions by following startxref and the /Prev chain (each
+ * section before the one that names it, each revision ending with its own
+ * startxref and %%EOF). revs holds max entries; on SP_OK *n of them, oldest
+ * first. SP_ERR_PDF (reason revision_structure) when the chain is broken,
+ * SP_ERR_UNSUPPORTED for hybrid-reference files.
+ */
+int pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revision *revs,
+		       size_t max, size_t *n, struct sp_errinfo *ei) SP_WUR;
+
+/* How a signature dictionary holds /Contents or /ByteRange. */
+enum pdf_sig_key {
+	PDF_SIG_KEY_OK = 0,       /* present, direct, right type (4 non-negative integers) */
+	PDF_SIG_KEY_MISSING,
+	PDF_SIG_KEY_NULL,
+	PDF_SIG_KEY_INDIRECT,
+	PDF_SIG_KEY_MALFORMED
+};
+
+/* A signed signature field (/FT /Sig with a /V) as the document has it. */
+struct pdf_sig_field {
+	char name[128];            /* fully qualified field name (UTF-8) */
+	int field_obj;             /* the field's object number (0: direct) */
+	int sig_obj, sig_gen;      /* the /V dictionary's object (0: direct, never valid) */
+	char type[32], filter[64], subfilter[64]; /* names, "" when absent */
+	int docmdp_p;              /* certifying signature: DocMDP /P (1..3), else 0 */
+	enum pdf_sig_key contents_state, byterange_state;
+	unsigned char *contents;   /* the /Contents string (DER plus padding) */
+	size_t contents_len;
+	long long byterange[4];
+};
+
+/*
+ * The signed signature fields reachable from /AcroForm /Fields, in field
+ * order. On SP_OK *out (free with pdf_sig_fields_free; NULL when none) has
+ * *n entries; SP_ERR_LIMIT / SP_ERR_PDF for a hostile field tree.
+ */
+int pdf_sig_fields_list(struct pdf_doc *doc, struct pdf_sig_field **out, size_t *n,
+			struct sp_errinfo *ei) SP_WUR;
+void pdf_sig_fields_free(struct pdf_sig_field *s, size_t n);
+
+/* 1 when doc (a revision) has s's signature object with the same /Contents and /ByteRange. */
+int pdf_sig_field_same(struct pdf_doc *doc, const struct pdf_sig_field *s);
+
+/* One object an update changed. */
+struct pdf_change {
+	int obj, gen;     /* 0 0 for the trailer */
+	int allowed;      /* 1: allowed after a signature; 0: not */
+	char what[160];   /* names the object and the change */
+};
+
+/* What one update changed: the first 256 changes, and counts of all. */
+struct pdf_diff {
+	struct pdf_change *c;
+	size_t n;
+	size_t nallowed, ndisallowed;
+	int visible_widgets;  /* new signature widgets with a visible rectangle */
+};
+
+/*
+ * Compare newer (the revision whose xref section is rev) with older (the
+ * revision before it), over the objects rev's xref section lists. Fills
+ * *out (pdf_diff_cleanup). An error (unreadable section, limits) means the
+ * update cannot be accounted for: the caller must not treat it as allowed.
+ */
+int pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf_revision *rev,
+		      struct pdf_diff *out, struct sp_errinfo *ei) SP_WUR;
+void pdf_diff_cleanup(struct pdf_diff *d);
+/* ==== end section: revisions and differences ==== */
+
 #endif /* SP_PDF_H */
