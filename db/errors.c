@@ -57,6 +57,8 @@ db_result_err(struct sp_errinfo *ei, const PGconn *conn, const PGresult *res)
 	if (sqlstate_is_unavailable(st) ||
 	    (st == NULL && (conn == NULL || PQstatus(conn) == CONNECTION_BAD)))
 		code = SP_ERR_UNAVAILABLE;
+	else if (st != NULL && strcmp(st, "57014") == 0)
+		code = SP_ERR_TIMEOUT; /* query_canceled: the server's statement_timeout */
 	else
 		code = SP_ERR_DB;
 	first_line(line, sizeof(line), msg);

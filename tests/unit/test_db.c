@@ -460,6 +460,21 @@ START_TEST(timeout_then_pool_works)
 		outcome_cleanup(&b);
 	}
 	db_pool_free(pool);
+
+	/* The server's own statement_timeout is a timeout too, with its SQLSTATE. */
+	{
+		char url[1300];
+
+		snprintf(url, sizeof(url), "%s?options=-c%%20statement_timeout%%3D100", db_url);
+		pool = pool_open(base, url, 1, 10, 10000);
+		run_one(base, pool, "SELECT pg_sleep(2)", 0, NULL, 0, 0, &o);
+		ck_assert_msg(o.code == SP_ERR_TIMEOUT, "%d %s", o.code, o.msg);
+		ck_assert_str_eq(o.sqlstate, "57014");
+		run_one(base, pool, "SELECT 'fine'", 0, NULL, 0, 0, &o);
+		ck_assert_msg(o.code == SP_OK, "%s", o.msg);
+		outcome_cleanup(&o);
+		db_pool_free(pool);
+	}
 	event_base_free(base);
 }
 END_TEST
