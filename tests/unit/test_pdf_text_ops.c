@@ -227,6 +227,19 @@ START_TEST(form_xobject)
 }
 END_TEST
 
+START_TEST(across_lines)
+{
+	/* an occurrence broken over two lines is found; its box is the first line's
+	 * part ("x" is 5 pt wide, so A starts at 105) */
+	struct pdf_doc *doc = helv_doc("BT /F1 10 Tf 100 700 Td (xAB) Tj 0 -20 Td (CD) Tj ET", NULL);
+
+	expect_box(doc, "ABCD", 105, 696.5, 118.34, 709.5);
+	expect_box(doc, "A B\nC", 105, 696.5, 118.34, 709.5);
+	expect_text(doc, "xAB\nCD");
+	pdf_doc_free(doc);
+}
+END_TEST
+
 START_TEST(rotated_page)
 {
 	/* /Rotate does not change default user space: same box as unrotated */
@@ -510,6 +523,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, text_state);
 	tcase_add_test(tc, cm_and_gstate);
 	tcase_add_test(tc, form_xobject);
+	tcase_add_test(tc, across_lines);
 	tcase_add_test(tc, rotated_page);
 	tcase_add_test(tc, differences_encoding);
 	tcase_add_test(tc, standard_and_macroman);
