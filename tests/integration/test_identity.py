@@ -18,6 +18,48 @@ from harness import (IdentityPKI, ServerTestCase, api_challenge, api_login, bear
 PKI = None
 
 
+def run_on_pty(cmd, env, answers, timeout=30):
+    """Run cmd with a pseudo-terminal as its controlling terminal and stdio,
+    typing each answer once its prompt shows. Returns (exit status, output)."""
+    import fcntl
+    import pty
+    import select
+    import termios
+    master, slave = pty.openpty()
+
+    def controlling_tty():
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    p = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, env=env,
+                         preexec_fn=controlling_tty)
+    os.close(slave)
+    out, pending = b"", list(answers)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        r, _, _ = select.select([master], [], [], 0.2)
+        if r:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        if pending and out.count(pending[0][0]) >= 1:
+            prompt, answer = pending.pop(0)
+            out = out.replace(prompt, b"<" + prompt.strip() + b">", 1)
+            os.write(master, (answer + "\n").encode())
+        if p.poll() is not None and not r:
+            break
+    os.close(master)
+    try:
+        return p.wait(10), out
+    except subprocess.TimeoutExpired:
+        p.kill()
+        return p.wait(), out
+
+
 def setUpModule():
     global PKI
     PKI = IdentityPKI()
@@ -108,48 +150,16 @@ class TokenLogin(IdentityCase):
         self.assertIn(org["name"], p.stdout)
 
     def test_pin_prompt_on_a_terminal_does_not_echo(self):
-        import fcntl
-        import pty
-        import select
-        import termios
         org = PKI.orgs[0]
-        master, slave = pty.openpty()
-
-        def controlling_tty():
-            os.setsid()
-            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
         e = dict(os.environ)
         e.update({"HOME": self.home, "XDG_CONFIG_HOME": os.path.join(self.home, "xdg")})
         e.pop("SEALPACT_PIN", None)
         e.update(PKI.token_env())
-        p = subprocess.Popen([harness.SEALPACT, "--server", self.server.url, "--cacert",
+        rc, out = run_on_pty([harness.SEALPACT, "--server", self.server.url, "--cacert",
                               self.server.cafile, "login", "--module",
                               "/usr/lib/softhsm/libsofthsm2.so", "--token", org["slug"] + "-ec"],
-                             stdin=slave, stdout=slave, stderr=slave, env=e,
-                             preexec_fn=controlling_tty)
-        os.close(slave)
-        out = b""
-        sent = False
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            r, _, _ = select.select([master], [], [], 0.5)
-            if r:
-                try:
-                    chunk = os.read(master, 4096)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                out += chunk
-            if not sent and b"Token PIN: " in out:
-                os.write(master, (harness.TOKEN_PIN + "\n").encode())
-                sent = True
-            if p.poll() is not None and not r:
-                break
-        os.close(master)
-        self.assertEqual(p.wait(10), 0, out)
-        self.assertTrue(sent, out)
+                             e, [(b"Token PIN: ", harness.TOKEN_PIN)])
+        self.assertEqual(rc, 0, out)
         self.assertNotIn(harness.TOKEN_PIN.encode(), out)
         self.assertIn(b"logged in as", out)
 
@@ -339,6 +349,22 @@ class Reviewers(IdentityCase):
         self.assertEqual(st, 200)
         self.assertProblem(self.server.request("GET", "/api/v1/auth/whoami",
                                                headers=bearer(doc["token"])), 401, "unauthorized")
+
+    def test_create_reviewer_prompts_twice_without_echo(self):
+        rc, out = run_on_pty([harness.SEALPACTD, "-c", self.server.cfg, "admin", "create-reviewer",
+                              "--username", "dora"], self.server.env,
+                             [(b"Password: ", "dora's secret pw"),
+                              (b"Password again: ", "dora's secret pw")])
+        self.assertEqual(rc, 0, out)
+        self.assertNotIn(b"secret", out)
+        self.assertEqual(self.db.query("SELECT username FROM reviewer_credentials"), "dora")
+        rc, out = run_on_pty([harness.SEALPACTD, "-c", self.server.cfg, "admin", "create-reviewer",
+                              "--username", "eve"], self.server.env,
+                             [(b"Password: ", "first password"),
+                              (b"Password again: ", "other password")])
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn(b"differ", out)
+        self.assertEqual(self.db.query("SELECT count(*) FROM reviewer_credentials"), "1")
 
     def test_malformed_reviewer_login(self):
         for body in [{}, {"username": "a"}, {"username": 1, "password": "x"},
