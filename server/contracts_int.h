@@ -77,7 +77,21 @@ int wf_reply_failed(struct request *r, const struct sp_errinfo *err);
 int expiry_start(struct event_base *base, struct db_pool *db, struct sp_errinfo *ei) SP_WUR;
 void expiry_stop(void);
 
+/* The caller's ids as text parameters, and the {number} path parameter. */
+struct wf_ids {
+	char org[24], user[24], number[24];
+	const char *user_or_null;  /* NULL for an API key without a creator */
+};
+void wf_ids_fill(struct wf_ids *ids, const struct principal *who, int64_t number);
+/* 1 with *out set, or 0 after answering 404 for a malformed number. */
+int wf_path_number(struct request *r, int64_t *out);
+
+/* Visible to organization $2: the initiator, or a party once it was sent. */
+#define VISIBLE "(c.initiator_org_id = $2 OR (c.status <> 'draft' AND EXISTS (SELECT 1 " \
+		"FROM parties vp WHERE vp.contract_number = c.number AND vp.organization_id = $2)))"
+
 /* The route modules of the workflow. */
+int routes_documents_register(struct router *rt, struct sp_errinfo *ei) SP_WUR;
 int routes_lists_register(struct router *rt, struct sp_errinfo *ei) SP_WUR;
 int routes_webhooks_register(struct router *rt, struct sp_errinfo *ei) SP_WUR;
 

@@ -1,6 +1,6 @@
 /*
- * routes_contracts.c: drafts (create, edit, delete), detail, the workflow
- * transitions, documents and audit verification. Every state change is one
+ * routes_contracts.c: drafts (create, edit, delete), detail and the workflow
+ * transitions (documents and audit verification: contracts_documents.c). Every state change is one
  * call of a SQL function of migrations/003_workflow.sql, which checks the
  * caller's organization, role and the current state under row locks.
  *
@@ -83,7 +83,7 @@ reply_json_status(void *arg, const PGresult *res, const struct sp_errinfo *err, 
 	if (wf_reply_failed(r, err))
 		return;
 	if (PQntuples(res) < 1 || PQgetisnull(res, 0, 0)) {
-		request_reply_problem(r, 404, "not_found", "no such contract");
+		request_reply_problem(r, 404, "not_found", "not found");
 		return;
 	}
 	doc = json_loads(PQgetvalue(res, 0, 0), JSON_DECODE_ANY, &je);
@@ -108,13 +108,8 @@ wf_reply_json_created(void *arg, const PGresult *res, const struct sp_errinfo *e
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
-struct ids {
-	char org[24], user[24], number[24];
-	const char *user_or_null;
-};
-
-static void
-ids_fill(struct ids *ids, const struct principal *who, int64_t number)
+void
+wf_ids_fill(struct wf_ids *ids, const struct principal *who, int64_t number)
 {
 	snprintf(ids->org, sizeof(ids->org), "%lld", (long long)who->organization_id);
 	snprintf(ids->user, sizeof(ids->user), "%lld", (long long)who->user_id);
@@ -122,9 +117,8 @@ ids_fill(struct ids *ids, const struct principal *who, int64_t number)
 	ids->user_or_null = who->user_id > 0 ? ids->user : NULL;
 }
 
-/* The {number} path parameter; answers 404 and returns 0 when malformed. */
-static int
-path_number(struct request *r, int64_t *out)
+int
+wf_path_number(struct request *r, int64_t *out)
 {
 	if (snowflake_parse(request_param(r, "number"), out) != SP_OK) {
 		request_reply_problem(r, 404, "not_found", "no such contract");
@@ -438,21 +432,18 @@ create(struct request *r)
 
 /* ---- detail, edit, delete --------------------------------------------------------------- */
 
-#define VISIBLE "(c.initiator_org_id = $2 OR (c.status <> 'draft' AND EXISTS (SELECT 1 " \
-		"FROM parties vp WHERE vp.contract_number = c.number AND vp.organization_id = $2)))"
-
 static void
 detail_step(struct request *r, const struct principal *who)
 {
 	static const char sql[] = "SELECT contract_json(c.number, $2)::text FROM contracts c "
 				  "WHERE c.number = $1 AND " VISIBLE;
 	struct db_param p[2];
-	struct ids ids;
+	struct wf_ids ids;
 	int64_t n;
 
-	if (!path_number(r, &n))
+	if (!wf_path_number(r, &n))
 		return;
-	ids_fill(&ids, who, n);
+	wf_ids_fill(&ids, who, n);
 	memset(p, 0, sizeof(p));
 	p[0].value = ids.number;
 	p[1].value = ids.org;
@@ -466,15 +457,15 @@ patch_with_body(struct request *r, const struct principal *who, json_t *doc)
 				  "$5, $6::timestamptz, $7::boolean, $8::jsonb, NULL)::text";
 	struct db_param p[8];
 	struct sp_errinfo ei;
-	struct ids ids;
+	struct wf_ids ids;
 	char *name = NULL, *bt = NULL, *deadline = NULL, *parties = NULL;
 	json_t *dl = json_object_get(doc, "deadline");
 	int64_t n;
 
 	sp_errinfo_init(&ei);
-	if (!path_number(r, &n))
+	if (!wf_path_number(r, &n))
 		return;
-	ids_fill(&ids, who, n);
+	wf_ids_fill(&ids, who, n);
 	if (opt_string(doc, "name", 0, 800, &name, &ei) != SP_OK ||
 	    opt_string(doc, "business_type", 0, 64, &bt, &ei) != SP_OK ||
 	    opt_string(doc, "deadline", 0, 64, &deadline, &ei) != SP_OK ||
@@ -529,12 +520,12 @@ delete_step(struct request *r, const struct principal *who)
 {
 	static const char sql[] = "SELECT contract_delete($1::bigint, $2::bigint, $3::bigint, NULL)";
 	struct db_param p[3];
-	struct ids ids;
+	struct wf_ids ids;
 	int64_t n;
 
-	if (!path_number(r, &n))
+	if (!wf_path_number(r, &n))
 		return;
-	ids_fill(&ids, who, n);
+	wf_ids_fill(&ids, who, n);
 	memset(p, 0, sizeof(p));
 	p[0].value = ids.number;
 	p[1].value = ids.org;
@@ -559,12 +550,12 @@ static void
 transition(struct request *r, const struct principal *who, const char *sql, const char *reason)
 {
 	struct db_param p[4];
-	struct ids ids;
+	struct wf_ids ids;
 	int64_t n;
 
-	if (!path_number(r, &n))
+	if (!wf_path_number(r, &n))
 		return;
-	ids_fill(&ids, who, n);
+	wf_ids_fill(&ids, who, n);
 	memset(p, 0, sizeof(p));
 	p[0].value = ids.number;
 	p[1].value = ids.org;
@@ -617,9 +608,9 @@ receive_all_step(struct request *r, const struct principal *who)
 	static const char sql[] = "SELECT jsonb_build_object('received', "
 				  "contract_receive_all($1::bigint, $2::bigint, NULL))::text";
 	struct db_param p[2];
-	struct ids ids;
+	struct wf_ids ids;
 
-	ids_fill(&ids, who, 0);
+	wf_ids_fill(&ids, who, 0);
 	memset(p, 0, sizeof(p));
 	p[0].value = ids.org;
 	p[1].value = ids.user_or_null;
@@ -631,131 +622,6 @@ static void route_receive(struct request *r) { auth_then(r, PRINCIPAL_ORG, recei
 static void route_cancel(struct request *r) { auth_then(r, PRINCIPAL_ORG, cancel_step); }
 static void route_reject(struct request *r) { auth_then(r, PRINCIPAL_ORG, reject_step); }
 static void route_receive_all(struct request *r) { auth_then(r, PRINCIPAL_ORG, receive_all_step); }
-
-/* ---- documents and audit ------------------------------------------------------------------ */
-
-/* A quoted ETag appears in If-None-Match (or it is "*"). */
-static int
-etag_matches(const char *inm, const char *etag)
-{
-	return inm != NULL && (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0);
-}
-
-/* RFC 5987 value of filename*: UTF-8, percent-encoded but for unreserved characters. */
-static void
-disposition(char *out, size_t outlen, const char *number, int seq, const char *name)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	char enc[700];
-	size_t i, k = 0;
-
-	for (i = 0; name[i] != '\0' && k + 4 < sizeof(enc); i++) {
-		unsigned char c = (unsigned char)name[i];
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '.' || c == '_' || c == '~') {
-			enc[k++] = (char)c;
-		} else {
-			enc[k++] = '%';
-			enc[k++] = hex[c >> 4];
-			enc[k++] = hex[c & 15];
-		}
-	}
-	enc[k] = '\0';
-	snprintf(out, outlen, "attachment; filename=\"%s-r%d.pdf\"; filename*=UTF-8''%s.pdf",
-		 number, seq, enc);
-}
-
-static void
-document_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
-{
-	struct request *r = arg;
-	char etag[80], cd[800], seqs[16], sha[65], name[256];
-	const char *num = request_param(r, "number");
-	uint32_t seq_be;
-	int len;
-
-	if (wf_reply_failed(r, err))
-		return;
-	if (PQntuples(res) < 1 || PQgetisnull(res, 0, 2)) {
-		request_reply_problem(r, 404, "not_found", "no such contract or revision");
-		return;
-	}
-	/* Binary results: seq is int4 in network order; text columns are raw bytes. */
-	memcpy(&seq_be, PQgetvalue(res, 0, 0), sizeof(seq_be));
-	snprintf(seqs, sizeof(seqs), "%d", (int)__builtin_bswap32(seq_be));
-	len = PQgetlength(res, 0, 1);
-	snprintf(sha, sizeof(sha), "%.*s", len < 64 ? len : 64, PQgetvalue(res, 0, 1));
-	len = PQgetlength(res, 0, 3);
-	snprintf(name, sizeof(name), "%.*s", len < 255 ? len : 255, PQgetvalue(res, 0, 3));
-	snprintf(etag, sizeof(etag), "\"%s\"", sha);
-	request_header_add(r, "ETag", etag);
-	request_header_add(r, "Cache-Control", "private, no-cache");
-	if (etag_matches(request_header(r, "If-None-Match"), etag)) {
-		request_reply_data(r, 304, "application/pdf", "", 0);
-		return;
-	}
-	disposition(cd, sizeof(cd), num, atoi(seqs), name);
-	request_header_add(r, "Content-Disposition", cd);
-	request_reply_data(r, 200, "application/pdf", PQgetvalue(res, 0, 2),
-			   (size_t)PQgetlength(res, 0, 2));
-}
-
-static void
-document_step(struct request *r, const struct principal *who)
-{
-	static const char sql[] =
-		"SELECT rv.seq, rv.sha256, revision_document(rv.contract_number, rv.seq), c.name "
-		"FROM contracts c JOIN revisions rv ON rv.contract_number = c.number "
-		"WHERE c.number = $1 AND " VISIBLE " AND rv.seq = coalesce($3::integer, "
-		"(SELECT max(seq) FROM revisions WHERE contract_number = c.number))";
-	const char *seq = request_param(r, "seq");
-	struct db_param p[3];
-	struct ids ids;
-	int64_t n;
-	size_t i;
-	int rc;
-
-	if (!path_number(r, &n))
-		return;
-	if (seq != NULL) {
-		for (i = 0; seq[i] != '\0'; i++)
-			if (seq[i] < '0' || seq[i] > '9' || i > 6) {
-				request_reply_problem(r, 404, "not_found", "no such revision");
-				return;
-			}
-	}
-	ids_fill(&ids, who, n);
-	memset(p, 0, sizeof(p));
-	p[0].value = ids.number;
-	p[1].value = ids.org;
-	p[2].value = seq;
-	rc = db_query_send(request_db(r), sql, 3, p, 1, 0, document_done, r);
-	if (rc != SP_OK)
-		request_reply_error(r, rc, NULL);
-}
-
-static void
-verify_step(struct request *r, const struct principal *who)
-{
-	static const char sql[] =
-		"SELECT (SELECT to_jsonb(v) FROM audit_chain_verify(c.number) v)::text "
-		"FROM contracts c WHERE c.number = $1 AND " VISIBLE;
-	struct db_param p[2];
-	struct ids ids;
-	int64_t n;
-
-	if (!path_number(r, &n))
-		return;
-	ids_fill(&ids, who, n);
-	memset(p, 0, sizeof(p));
-	p[0].value = ids.number;
-	p[1].value = ids.org;
-	send_or_fail(r, sql, 2, p, wf_reply_json);
-}
-
-static void route_document(struct request *r) { auth_then(r, PRINCIPAL_ORG, document_step); }
-static void route_verify(struct request *r) { auth_then(r, PRINCIPAL_ORG, verify_step); }
 
 int
 routes_contracts_register(struct router *rt, struct sp_errinfo *ei)
@@ -776,12 +642,7 @@ routes_contracts_register(struct router *rt, struct sp_errinfo *ei)
 				  0, ei)) != SP_OK ||
 	    (r = router_route_add(rt, HTTP_POST, "/api/v1/contracts/receive-all", route_receive_all,
 				  0, ei)) != SP_OK ||
-	    (r = router_route_add(rt, HTTP_GET, "/api/v1/contracts/{number}/document",
-				  route_document, 0, ei)) != SP_OK ||
-	    (r = router_route_add(rt, HTTP_GET, "/api/v1/contracts/{number}/revisions/{seq}/document",
-				  route_document, 0, ei)) != SP_OK ||
-	    (r = router_route_add(rt, HTTP_GET, "/api/v1/contracts/{number}/audit/verify",
-				  route_verify, 0, ei)) != SP_OK ||
+	    (r = routes_documents_register(rt, ei)) != SP_OK ||
 	    (r = routes_lists_register(rt, ei)) != SP_OK ||
 	    (r = routes_webhooks_register(rt, ei)) != SP_OK)
 		return r;
