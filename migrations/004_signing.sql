@@ -32,7 +32,8 @@ CREATE TABLE signing_sessions (
 	signed_attrs    bytea NOT NULL CHECK (length(signed_attrs) BETWEEN 1 AND 4096),
 	algorithm       text NOT NULL CHECK (algorithm IN ('sha256WithRSAEncryption',
 		'ecdsa-with-SHA256', 'SM2-with-SM3')),
-	-- DER certificates of the chain the client sent, each prefixed by its
+	-- DER certificates of the verified chain above the signer (issuing CAs up
+	-- to the root), embedded in the CMS, each prefixed by its
 	-- 4-byte big-endian length (at most 16; empty when none).
 	chain           bytea NOT NULL DEFAULT ''::bytea CHECK (length(chain) <= 1048576),
 	rects           jsonb NOT NULL DEFAULT '[]'::jsonb,

@@ -242,9 +242,9 @@ rects_json(const struct pdf_widget_rect *w, size_t n)
 /* ---- the worker ------------------------------------------------------------------------- */
 
 static int
-chain_parse(json_t *arr, STACK_OF(X509) **out, struct sp_buf *buf, struct sp_errinfo *ei)
+chain_parse(json_t *arr, STACK_OF(X509) **out, struct sp_errinfo *ei)
 {
-	unsigned char *der = NULL, hdr[4];
+	unsigned char *der = NULL;
 	size_t i, len;
 	X509 *x = NULL;
 	json_t *v;
@@ -267,14 +267,6 @@ chain_parse(json_t *arr, STACK_OF(X509) **out, struct sp_buf *buf, struct sp_err
 			goto out;
 		}
 		x = NULL; /* transferred */
-		hdr[0] = (unsigned char)(len >> 24);
-		hdr[1] = (unsigned char)(len >> 16);
-		hdr[2] = (unsigned char)(len >> 8);
-		hdr[3] = (unsigned char)len;
-		if (sp_buf_add(buf, hdr, 4) != SP_OK || sp_buf_add(buf, der, len) != SP_OK) {
-			r = sp_err(ei, SP_ERR_TOO_LARGE, "the chain is too large");
-			goto out;
-		}
 		free(der);
 		der = NULL;
 	}
@@ -283,6 +275,35 @@ out:
 	free(der);
 	X509_free(x);
 	return r;
+}
+
+/*
+ * The verified chain without the leaf (issuing CAs up to the root), each DER
+ * certificate prefixed by its 4-byte length: what the CMS will carry, so that
+ * verifiers that know only the root (pdfsig) can build the path even when
+ * the token holds just the leaf.
+ */
+static int
+chain_store(STACK_OF(X509) *chain, struct sp_buf *buf, struct sp_errinfo *ei)
+{
+	unsigned char *der, hdr[4];
+	int i, n;
+
+	for (i = 1; i < sk_X509_num(chain); i++) {
+		der = NULL;
+		if ((n = i2d_X509(sk_X509_value(chain, i), &der)) <= 0)
+			return sp_err(ei, SP_ERR_CRYPTO, "cannot encode the chain");
+		hdr[0] = (unsigned char)((unsigned)n >> 24);
+		hdr[1] = (unsigned char)((unsigned)n >> 16);
+		hdr[2] = (unsigned char)((unsigned)n >> 8);
+		hdr[3] = (unsigned char)n;
+		if (sp_buf_add(buf, hdr, 4) != SP_OK || sp_buf_add(buf, der, (size_t)n) != SP_OK) {
+			OPENSSL_free(der);
+			return sp_err(ei, SP_ERR_TOO_LARGE, "the chain is too large");
+		}
+		OPENSSL_free(der);
+	}
+	return SP_OK;
 }
 
 static int
@@ -316,7 +337,7 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	if ((r = b64_field(json_object_get(doc, "certificate"), "certificate", MAX_CERT,
 			   &j->cert_der, &j->cert_len, ei)) != SP_OK ||
 	    (r = crypto_cert_parse(j->cert_der, j->cert_len, &cert, ei)) != SP_OK ||
-	    (r = chain_parse(json_object_get(doc, "chain"), &chain, &j->chain, ei)) != SP_OK ||
+	    (r = chain_parse(json_object_get(doc, "chain"), &chain, ei)) != SP_OK ||
 	    (r = placements_parse(json_object_get(doc, "placements"), pl, &npl, &needs_seal, occ,
 				  ei)) != SP_OK)
 		goto out;
@@ -333,6 +354,8 @@ prep_work(void *arg, struct sp_errinfo *ei)
 		goto out;
 	}
 	j->info = res.info;
+	if ((r = chain_store(res.chain, &j->chain, ei)) != SP_OK)
+		goto out;
 	memset(&seal, 0, sizeof(seal));
 	if (needs_seal) {
 		if (j->cfg->signing.default_seal_image == NULL) {

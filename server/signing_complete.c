@@ -158,6 +158,7 @@ done_work(void *arg, struct sp_errinfo *ei)
 	X509 *cert = NULL;
 	uint8_t *tok = NULL, *cms = NULL, dig[32];
 	size_t toklen = 0, cmslen = 0, dlen = 0;
+	struct sp_errinfo vei;
 	time_t gen = 0;
 	int r = SP_ERR_INTERNAL;
 
@@ -183,8 +184,13 @@ done_work(void *arg, struct sp_errinfo *ei)
 	if ((r = pdf_sig_fill(j->doc, j->doc_len, j->contents_off, j->contents_len, cms, cmslen,
 			      ei)) != SP_OK)
 		goto out;
-	if ((r = revision_check(j, cert, alg, ei)) != SP_OK)
+	sp_errinfo_init(&vei);
+	if (revision_check(j, cert, alg, &vei) != SP_OK) {
+		/* Whatever failed, the answer is the same: the new revision is not good. */
+		r = sp_err_reason(ei, SP_ERR_CRYPTO, "verification_failed",
+				  "the signed revision failed verification: %s", vei.msg);
 		goto out;
+	}
 	if ((r = crypto_digest(CRYPTO_DIGEST_SHA256, j->doc, j->doc_len, dig, &dlen, ei)) != SP_OK)
 		goto out;
 	sp_hex(dig, 32, j->sha_hex);

@@ -1,0 +1,420 @@
+"""Issue 6, end to end: challenge/response signing with SoftHSM2 tokens through the
+real `sealpact sign`, the built-in TSA (also at POST /tsa), PAdES B-T judged by
+pdfsig and qpdf, and every way a completion must fail while storing nothing."""
+
+import base64
+import os
+import re
+import subprocess
+import tempfile
+import unittest
+
+import harness
+from harness import IdentityPKI, ServerTestCase, der_of, openssl_sign, run
+
+PKI = None
+SEAL = None
+NSSDIR = None
+MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+SHORT = os.path.join(harness.SOURCE_DIR, "tests", "fixtures", "contracts", "short.pdf")
+LONG = os.path.join(harness.SOURCE_DIR, "tests", "fixtures", "contracts", "contract30.pdf")
+
+
+def setUpModule():
+    global PKI, SEAL, NSSDIR
+    PKI = IdentityPKI()
+    SEAL = os.path.join(PKI.dir, "seal.png")
+    run(["python3", os.path.join(harness.SOURCE_DIR, "deploy", "seal.py"), SEAL, "120"])
+    NSSDIR = os.path.join(PKI.dir, "nss")
+    os.makedirs(NSSDIR)
+    run(["certutil", "-N", "-d", "sql:" + NSSDIR, "--empty-password"])
+    run(["certutil", "-A", "-d", "sql:" + NSSDIR, "-n", "root", "-t", "CT,C,C", "-i",
+         PKI.path("root.pem")])
+
+
+def tearDownModule():
+    if PKI is not None:
+        PKI.close()
+
+
+def pdfsig(path):
+    p = subprocess.run(["pdfsig", "-nssdir", "sql:" + NSSDIR, path], capture_output=True,
+                       text=True)
+    return p.stdout + p.stderr
+
+
+def signatures(text):
+    """pdfsig's report per signature field: poppler 22 lists a field with several
+    widgets (/Kids, each with /V) once per widget, so keep one per field name."""
+    out = {}
+    for part in re.split(r"\nSignature #\d+:", "\n" + text)[1:]:
+        m = re.search(r"Signature Field Name: (\S+)", part)
+        out.setdefault(m.group(1) if m else len(out), part)
+    return list(out.values())
+
+
+class SigningCase(ServerTestCase):
+    tls = True
+
+    def setUp(self):
+        self.server_extra = {
+            "trust": PKI.trust_config(),
+            "tsa": {"mode": "builtin", "cert": PKI.path("tsa.crt"), "key": PKI.path("tsa.key"),
+                    "chain": PKI.path("chain.pem"), "trust": PKI.path("root.pem")},
+            "signing": {"default_seal_image": SEAL, "session_ttl_s": 600},
+        }
+        super().setUp()
+        self.orgs = {o["slug"]: o for o in PKI.orgs}
+        self.homes = {}
+        self.tokens = {}
+        with open(SHORT, "rb") as f:
+            self.pdf = f.read()
+
+    # ---- helpers -------------------------------------------------------------------
+
+    def cli(self, slug, *args):
+        home = self.homes.setdefault(slug, os.path.join(self.tmp, "home-" + slug))
+        os.makedirs(home, exist_ok=True)
+        e = dict(os.environ)
+        e.update({"HOME": home, "XDG_CONFIG_HOME": os.path.join(home, "xdg"),
+                  "SEALPACT_PIN": harness.TOKEN_PIN})
+        e.update(PKI.token_env())
+        return subprocess.run([harness.SEALPACT, "--server", self.server.url, "--cacert",
+                               self.server.cafile] + list(args), capture_output=True,
+                              text=True, env=e, timeout=120)
+
+    def login(self, slug, alg):
+        p = self.cli(slug, "login", "--module", MODULE, "--token", "%s-%s" % (slug, alg),
+                     "--key-id", "01")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        import json
+        with open(os.path.join(self.homes[slug], "xdg", "sealpact", "session.json")) as f:
+            self.tokens[slug] = json.load(f)["token"]
+
+    def call(self, slug, method, path, body=None):
+        h = {"Authorization": "Bearer " + self.tokens[slug]}
+        if body is None and method == "POST":
+            body, h["Content-Type"] = b"", "application/json"
+        return self.server.request(method, path, body=body, headers=h, timeout=60)
+
+    def create(self, parties, pdf=None):
+        body = {"name": "Supply contract", "pdf_base64": base64.b64encode(pdf or self.pdf).decode(),
+                "parties": [{"credit_code": self.orgs[s]["credit_code"], "role": "signer",
+                             "routing_order": o} for s, o in parties]}
+        st, _, _, doc = self.call("buyer", "POST", "/api/v1/contracts", body)
+        self.assertEqual(st, 201, doc)
+        n = doc["number"]
+        st, _, _, doc = self.call("buyer", "POST", "/api/v1/contracts/%s/send" % n)
+        self.assertEqual(st, 200, doc)
+        return n
+
+    def act(self, slug, n, action, status=200):
+        st, _, _, doc = self.call(slug, "POST", "/api/v1/contracts/%s/%s" % (n, action))
+        self.assertEqual(st, status, doc)
+        return doc
+
+    def revisions(self, n):
+        return int(self.db.query("SELECT count(*) FROM revisions WHERE contract_number = %s" % n))
+
+    def download(self, slug, n, seq=None):
+        path = "/api/v1/contracts/%s/document" % n if seq is None else \
+            "/api/v1/contracts/%s/revisions/%d/document" % (n, seq)
+        st, _, data, _ = self.call(slug, "GET", path)
+        self.assertEqual(st, 200)
+        f = os.path.join(self.tmp, "%s-%s.pdf" % (n, seq))
+        with open(f, "wb") as out:
+            out.write(data)
+        return f
+
+    def prepare(self, slug, n, alg="rsa", placements=None):
+        crt, _ = PKI.org_cert(slug, alg)
+        body = {"certificate": base64.b64encode(der_of(crt)).decode(),
+                "chain": [base64.b64encode(der_of(PKI.path("ca.pem"))).decode()],
+                "placements": placements if placements is not None else
+                [{"mode": "normal", "seal": "default", "page": 1, "x": 400, "y": 120}]}
+        return self.call(slug, "POST", "/api/v1/contracts/%s/signing-sessions" % n, body)
+
+    def prepared(self, slug, n, alg="rsa", **kw):
+        st, _, _, doc = self.prepare(slug, n, alg, **kw)
+        self.assertEqual(st, 201, doc)
+        return doc
+
+    def complete(self, slug, session, sig):
+        return self.call(slug, "POST", "/api/v1/signing-sessions/%s/complete" % session,
+                         {"signature": base64.b64encode(sig).decode()})
+
+    def token_sign(self, slug, alg, prep):
+        _, key = PKI.org_cert(slug, alg)
+        return openssl_sign(key, base64.b64decode(prep["to_be_signed"]))
+
+
+class ThreeParties(SigningCase):
+
+    def test_rsa_then_ecdsa_tokens_to_completed_pdfsig_and_qpdf(self):
+        for slug, alg in (("buyer", "rsa"), ("supplier", "rsa"), ("logistics", "ec")):
+            self.login(slug, alg)
+        with open(LONG, "rb") as f:
+            n = self.create([("supplier", 1), ("logistics", 2)], pdf=f.read())
+        # Out of turn: the second signer cannot prepare yet.
+        st, _, _, doc = self.prepare("logistics", n, "ec")
+        self.assertEqual(st, 409, doc)
+        self.assertEqual(doc["code"], "out_of_turn")
+
+        self.act("supplier", n, "receive")
+        p = self.cli("supplier", "sign", n, "--module", MODULE, "--token", "supplier-rsa",
+                     "--key-id", "01", "--normal", "1,400,120", "--multi", "2-3,450,700",
+                     "--date", "1,400,60")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("sha256WithRSAEncryption", p.stdout)
+        self.assertRegex(p.stdout, r"#1 normal\s+page 1: ")
+        self.assertRegex(p.stdout, r"#2 multi\s+page 3: ")
+        # The rectangles come before the signing result (the PIN is asked in between).
+        self.assertLess(p.stdout.index("Seal placements"), p.stdout.index("Signed: revision 1"))
+        self.assertEqual(self.revisions(n), 2)
+        self.act("supplier", n, "send")
+
+        self.act("logistics", n, "receive")
+        p = self.cli("logistics", "sign", n, "--module", MODULE, "--token", "logistics-ec",
+                     "--key-id", "01", "--keyword", "乙方（盖章）,1", "--seam", "1-4,400")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("ecdsa-with-SHA256", p.stdout)
+        self.assertIn("slice 4 of 4", p.stdout)
+        doc = self.act("logistics", n, "send")
+        self.assertEqual(doc["status"], "completed")
+        self.assertEqual(self.revisions(n), 3)
+
+        final = self.download("buyer", n)
+        rep = pdfsig(final)
+        sigs = signatures(rep)
+        self.assertEqual(len(sigs), 2, rep)
+        for s in sigs:
+            self.assertIn("Signature is Valid.", s, rep)
+            self.assertIn("ETSI.CAdES.detached", s, rep)
+            # poppler 22 says "Unknown issue" when it cannot reach an OCSP responder;
+            # the trust of the chain is judged by openssl below in that case.
+            self.assertTrue("Certificate is Trusted." in s or "Unknown issue" in s, rep)
+        self.assertIn("Not total document signed", sigs[0], rep)
+        self.assertIn("Total document signed", sigs[1], rep)
+        for slug, alg in (("supplier", "rsa"), ("logistics", "ec")):
+            crt, _ = PKI.org_cert(slug, alg)
+            run(["openssl", "verify", "-CAfile", PKI.path("root.pem"), "-untrusted",
+                 PKI.path("ca.pem"), crt])
+        # The first signature read alone at its own revision is still whole.
+        first = signatures(pdfsig(self.download("buyer", n, 1)))
+        self.assertEqual(len(first), 1)
+        self.assertIn("Signature is Valid.", first[0])
+        self.assertIn("Total document signed", first[0])
+        q = subprocess.run(["qpdf", "--check", final], capture_output=True, text=True)
+        self.assertEqual(q.returncode, 0, q.stdout + q.stderr)
+        # Audit: each completion is recorded.
+        self.assertEqual(int(self.db.query(
+            "SELECT count(*) FROM audit_events WHERE contract_number = %s AND action = "
+            "'signing.completed'" % n)), 2)
+
+
+class Failures(SigningCase):
+
+    def setUp(self):
+        super().setUp()
+        for slug, alg in (("buyer", "rsa"), ("supplier", "rsa"), ("logistics", "ec")):
+            self.login(slug, alg)
+
+    def test_wrong_and_tampered_signature_values_store_nothing(self):
+        n = self.create([("supplier", 1)])
+        self.act("supplier", n, "receive")
+        prep = self.prepared("supplier", n)
+        self.assertEqual(prep["algorithm"], "sha256WithRSAEncryption")
+        self.assertEqual(len(prep["rects"]), 1)
+        other = openssl_sign(PKI.org_cert("supplier", "rsa")[1], b"something else")
+        st, _, _, doc = self.complete("supplier", prep["session"], other)
+        self.assertEqual((st, doc["code"]), (422, "bad_signature"), doc)
+        good = self.token_sign("supplier", "rsa", prep)
+        bad = bytearray(good)
+        bad[len(bad) // 2] ^= 0x01
+        st, _, _, doc = self.complete("supplier", prep["session"], bytes(bad))
+        self.assertEqual((st, doc["code"]), (422, "bad_signature"), doc)
+        st, _, _, doc = self.call("supplier", "POST", "/api/v1/signing-sessions/%s/complete"
+                                  % prep["session"], {"signature": "not base64!"})
+        self.assertEqual(st, 400, doc)
+        self.assertEqual(self.revisions(n), 1)
+        # A byte of the stored update tampered with: the new revision fails verification.
+        self.db.query("UPDATE signing_sessions SET delta = set_byte(delta, 40, get_byte(delta, 40) # 1)"
+                      " WHERE id = '%s'" % prep["session"])
+        st, _, body, doc = self.complete("supplier", prep["session"], good)
+        self.assertEqual(st, 500, body)
+        self.assertEqual(doc["code"], "verification_failed", doc)
+        self.assertEqual(self.revisions(n), 1)
+        # The session is still usable with a fresh prepare; the party is not signed.
+        party = self.db.query("SELECT p.status FROM parties p JOIN organizations o ON "
+                              "o.id = p.organization_id WHERE contract_number = %s AND "
+                              "o.credit_code = '%s'" % (n, self.orgs["supplier"]["credit_code"]))
+        self.assertEqual(party, "received")
+
+    def test_replay_expired_aborted_sessions(self):
+        n = self.create([("supplier", 1)])
+        self.act("supplier", n, "receive")
+        expired = self.prepared("supplier", n)
+        aborted = self.prepared("supplier", n)
+        prep = self.prepared("supplier", n)
+        self.db.query("UPDATE signing_sessions SET created_at = now() - interval '2 hours', "
+                      "expires_at = now() - interval '1 hour' WHERE id = '%s'"
+                      % expired["session"])
+        st, _, _, doc = self.complete("supplier", expired["session"],
+                                      self.token_sign("supplier", "rsa", expired))
+        self.assertEqual((st, doc["code"]), (410, "session_expired"), doc)
+        st, _, _, doc = self.call("supplier", "DELETE", "/api/v1/signing-sessions/%s"
+                                  % aborted["session"])
+        self.assertEqual(st, 200, doc)
+        st, _, _, doc = self.complete("supplier", aborted["session"],
+                                      self.token_sign("supplier", "rsa", aborted))
+        self.assertEqual((st, doc["code"]), (409, "session_used"), doc)
+        self.assertEqual(self.revisions(n), 1)
+        sig = self.token_sign("supplier", "rsa", prep)
+        st, _, _, doc = self.complete("supplier", prep["session"], sig)
+        self.assertEqual(st, 200, doc)
+        self.assertEqual(doc["seq"], 1)
+        self.assertEqual(self.revisions(n), 2)
+        st, _, _, doc = self.complete("supplier", prep["session"], sig)
+        self.assertEqual((st, doc["code"]), (409, "session_used"), doc)
+        self.assertEqual(self.revisions(n), 2)
+        # Another organization cannot see or use the session.
+        st, _, _, doc = self.complete("logistics", prep["session"], sig)
+        self.assertEqual(st, 404, doc)
+
+    def test_stale_session_after_a_parallel_signature(self):
+        n = self.create([("supplier", 1), ("logistics", 1)])
+        self.act("supplier", n, "receive")
+        self.act("logistics", n, "receive")
+        a = self.prepared("supplier", n)
+        b = self.prepared("logistics", n, "ec")
+        self.assertEqual(b["algorithm"], "ecdsa-with-SHA256")
+        st, _, _, doc = self.complete("supplier", a["session"], self.token_sign("supplier", "rsa", a))
+        self.assertEqual(st, 200, doc)
+        st, _, _, doc = self.complete("logistics", b["session"],
+                                      self.token_sign("logistics", "ec", b))
+        self.assertEqual((st, doc["code"]), (409, "stale_revision"), doc)
+        self.assertEqual(self.revisions(n), 2)
+        # Prepared again on revision 1, it goes through.
+        b = self.prepared("logistics", n, "ec")
+        st, _, _, doc = self.complete("logistics", b["session"],
+                                      self.token_sign("logistics", "ec", b))
+        self.assertEqual(st, 200, doc)
+        self.assertEqual(self.revisions(n), 3)
+        sigs = signatures(pdfsig(self.download("buyer", n)))
+        self.assertEqual(len(sigs), 2)
+        for s in sigs:
+            self.assertIn("Signature is Valid.", s)
+
+    def test_prepare_refusals_change_nothing(self):
+        n = self.create([("supplier", 1)])
+        st, _, _, doc = self.prepare("supplier", n)
+        self.assertEqual(st, 409, doc)  # pending: receive first
+        self.act("supplier", n, "receive")
+        # Another organization's certificate.
+        crt, _ = PKI.org_cert("logistics", "ec")
+        body = {"certificate": base64.b64encode(der_of(crt)).decode(), "placements": []}
+        st, _, _, doc = self.call("supplier", "POST", "/api/v1/contracts/%s/signing-sessions" % n,
+                                  body)
+        self.assertEqual((st, doc["code"]), (422, "certificate_not_yours"), doc)
+        for bad, code in (([{"mode": "normal", "page": 9, "x": 1, "y": 1}], None),
+                          ([{"mode": "nope"}], "placement_mode"),
+                          ([{"mode": "normal", "seal": 42, "page": 1, "x": 100, "y": 100}],
+                           "seal_not_found"),
+                          ([{"mode": "keyword", "keyword": "不存在的词"}], None)):
+            st, _, _, doc = self.prepare("supplier", n, placements=bad)
+            self.assertEqual(st, 422, doc)
+            if code:
+                self.assertEqual(doc["code"], code, doc)
+        self.assertEqual(int(self.db.query("SELECT count(*) FROM signing_sessions")), 0)
+        self.assertEqual(self.revisions(n), 1)
+
+
+class BuiltinTSA(SigningCase):
+
+    def query(self, name):
+        data = os.path.join(self.tmp, name + ".txt")
+        with open(data, "w") as f:
+            f.write(name)
+        q = os.path.join(self.tmp, name + ".tsq")
+        run(["openssl", "ts", "-query", "-data", data, "-sha256", "-cert", "-out", q])
+        with open(q, "rb") as f:
+            return data, q, f.read()
+
+    def stamp(self, name):
+        data, q, body = self.query(name)
+        st, hdrs, resp, _ = self.server.request("POST", "/tsa", body=body, headers={
+            "Content-Type": "application/timestamp-query"})
+        self.assertEqual(st, 200)
+        self.assertEqual(hdrs["content-type"], "application/timestamp-reply")
+        r = os.path.join(self.tmp, name + ".tsr")
+        with open(r, "wb") as f:
+            f.write(resp)
+        run(["openssl", "ts", "-verify", "-queryfile", q, "-in", r, "-CAfile",
+             PKI.path("root.pem"), "-untrusted", PKI.path("chain.pem")])
+        text = run(["openssl", "ts", "-reply", "-in", r, "-text"]).stdout
+        return int(re.search(r"Serial number: (0x[0-9A-Fa-f]+|\d+)", text).group(1), 0)
+
+    def test_serials_unique_across_restarts(self):
+        a = self.stamp("one")
+        b = self.stamp("two")
+        self.assertGreater(b, a)
+        self.server.stop()
+        self.server = harness.Server(self.tmp, self.db.url, extra=self.server_extra)
+        self.addCleanup(self.server.stop)
+        self.server.start()
+        c = self.stamp("three")
+        self.assertGreater(c, b)
+
+    def test_refusals(self):
+        st, _, _, doc = self.server.request("POST", "/tsa", body=b"x" * 10,
+                                            headers={"Content-Type": "text/plain"})
+        self.assertEqual(st, 415)
+        st, _, _, doc = self.server.request("POST", "/tsa", body=b"x" * 20000, headers={
+            "Content-Type": "application/timestamp-query"})
+        self.assertEqual(st, 413)
+        # Garbage gets a TSA rejection (status not granted), not a crash.
+        st, _, resp, _ = self.server.request("POST", "/tsa", body=b"\x30\x03\x02\x01\x05",
+                                             headers={"Content-Type":
+                                                      "application/timestamp-query"})
+        self.assertEqual(st, 200)
+        r = os.path.join(self.tmp, "bad.tsr")
+        with open(r, "wb") as f:
+            f.write(resp)
+        text = run(["openssl", "ts", "-reply", "-in", r, "-text"]).stdout
+        self.assertIn("Status: Rejected.", text)
+
+
+class Offline(unittest.TestCase):
+
+    def test_offline_sign_with_and_without_timestamp(self):
+        tmp = tempfile.mkdtemp(prefix="sealpact-off.")
+        out = os.path.join(tmp, "out.pdf")
+        crt, key = PKI.org_cert("supplier", "ec")
+        e = dict(os.environ)
+        e.update(PKI.token_env())
+        base = [harness.SEALPACT, "sign", "--offline", SHORT, out, "--key", key, "--cert", crt,
+                "--seal", SEAL, "--keyword", "乙方（盖章）", "--date", "1,450,80"]
+        p = subprocess.run(base, capture_output=True, text=True, env=e)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("WITHOUT a timestamp", p.stdout)
+        self.assertIn("Signature is Valid.", pdfsig(out))
+        p = subprocess.run(base + ["--tsa-cert", PKI.path("tsa.crt"), "--tsa-key",
+                                   PKI.path("tsa.key")], capture_output=True, text=True, env=e)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("timestamp 20", p.stdout)
+        rep = pdfsig(out)
+        self.assertIn("Signature is Valid.", rep)
+        self.assertIn("Total document signed", rep)
+        # A token signs offline too (PIN from the environment).
+        e["SEALPACT_PIN"] = harness.TOKEN_PIN
+        p = subprocess.run([harness.SEALPACT, "sign", "--offline", SHORT, out, "--module", MODULE,
+                            "--token", "buyer-rsa", "--key-id", "01", "--date", "1,300,300"],
+                           capture_output=True, text=True, env=e)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("Signature is Valid.", pdfsig(out))
+        q = subprocess.run(["qpdf", "--check", out], capture_output=True, text=True)
+        self.assertEqual(q.returncode, 0, q.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()
