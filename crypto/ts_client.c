@@ -250,9 +250,10 @@ check_ts_eku(X509 *x, struct sp_errinfo *ei)
 	if (i < 0 || !(X509_get_extension_flags(x) & EXFLAG_XKUSAGE) ||
 	    !X509_EXTENSION_get_critical(X509_get_ext(x, i)) ||
 	    X509_get_extended_key_usage(x) != XKU_TIMESTAMP)
-		return sp_err_reason(ei, SP_ERR_CRYPTO, "ts_bad_eku",
-				     "the TSA certificate lacks a critical timeStamping-only "
-				     "extendedKeyUsage");
+		/* cms_err_ossl: an unparsable extension leaves an error queued. */
+		return cms_err_ossl(ei, SP_ERR_CRYPTO, "ts_bad_eku",
+				    "the TSA certificate lacks a critical timeStamping-only "
+				    "extendedKeyUsage");
 	return SP_OK;
 }
 
