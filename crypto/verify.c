@@ -260,6 +260,42 @@ static void verify_one(struct engine *e, const struct crypto_verify_opts *opts,
 	changes_after(e, (size_t)k, s, rep);
 }
 
+/* Add the signatures earlier revisions have and the last one no longer shows. */
+static int hidden_sigs(struct engine *e, struct pdf_sig_field **sigs, size_t *nsigs,
+		       struct sp_errinfo *ei)
+{
+	struct pdf_sig_field *rs = NULL;
+	struct pdf_doc *d;
+	size_t nrs = 0, k, i, j;
+	struct sp_errinfo ign;
+	int r = SP_OK;
+
+	for (k = e->nrev - 1; k-- > 0 && r == SP_OK;) {
+		sp_errinfo_init(&ign);
+		if (!(d = rev_doc(e, k)) || pdf_sig_fields_list(d, &rs, &nrs, &ign) != SP_OK)
+			continue; /* an unreadable revision shows up in the diffs */
+		for (i = 0; i < nrs && r == SP_OK; i++) {
+			for (j = 0; j < *nsigs; j++)
+				if ((*sigs)[j].sig_obj == rs[i].sig_obj)
+					break;
+			if (j < *nsigs || rs[i].sig_obj <= 0)
+				continue;
+			void *nv = realloc(*sigs, (*nsigs + 1) * sizeof(**sigs));
+			if (!nv) {
+				r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+				break;
+			}
+			*sigs = nv;
+			(*sigs)[(*nsigs)++] = rs[i];
+			rs[i].contents = NULL; /* transferred */
+		}
+		pdf_sig_fields_free(rs, nrs);
+		rs = NULL;
+		nrs = 0;
+	}
+	return r;
+}
+
 int crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_verify_opts *opts,
 		      struct crypto_verify_report **out, struct sp_errinfo *ei)
 {
@@ -287,21 +323,32 @@ int crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto
 		goto out;
 	if ((r = pdf_sig_fields_list(doc, &sigs, &nsigs, ei)) < 0)
 		goto out;
+	if ((r = pdf_revisions_find(data, len, e.revs, PDF_REVISIONS_MAX, &e.nrev, ei)) < 0) {
+		if (nsigs > 0)
+			goto out;
+		/* unsigned and oddly built: there is simply nothing to verify */
+		e.nrev = 0;
+	}
+	if (e.nrev > 0 &&
+	    (!(e.docs = calloc(e.nrev, sizeof(*e.docs))) ||
+	     !(e.dstate = calloc(e.nrev, sizeof(*e.dstate))) ||
+	     !(e.diffs = calloc(e.nrev, sizeof(*e.diffs))) ||
+	     !(e.fstate = calloc(e.nrev, sizeof(*e.fstate))))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	/* signatures a later revision unhooked (e.g. a replaced /Root) are still verified */
+	if (e.nrev > 1 && (r = hidden_sigs(&e, &sigs, &nsigs, ei)) < 0)
+		goto out;
 	if (nsigs == 0) {
 		*out = rep;
 		rep = NULL; /* transferred */
 		r = SP_OK;
 		goto out;
 	}
-	if ((r = pdf_revisions_find(data, len, e.revs, PDF_REVISIONS_MAX, &e.nrev, ei)) < 0)
-		goto out;
 	rep->nrevisions = e.nrev;
 	rep->trailing_data = e.revs[e.nrev - 1].trailing_garbage;
-	if (!(e.docs = calloc(e.nrev, sizeof(*e.docs))) ||
-	    !(e.dstate = calloc(e.nrev, sizeof(*e.dstate))) ||
-	    !(e.diffs = calloc(e.nrev, sizeof(*e.diffs))) ||
-	    !(e.fstate = calloc(e.nrev, sizeof(*e.fstate))) ||
-	    !(rep->sigs = calloc(nsigs, sizeof(*rep->sigs)))) {
+	if (!(rep->sigs = calloc(nsigs, sizeof(*rep->sigs)))) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}

@@ -210,7 +210,9 @@ static int walk_dangling(struct ctx *c, struct sp_errinfo *ei)
 	int r = SP_ERR_INTERNAL, i, nitems, id;
 	const char *k;
 
-	c->ndangling = (size_t)(c->o->info.size > 0 ? c->o->info.size : 0) + 1;
+	/* references beyond the older /Size count too: the newer may define them */
+	c->ndangling = (size_t)(c->o->info.size > c->n->info.size ? c->o->info.size
+								  : c->n->info.size) + 1;
 	if (c->ndangling > PDF_DOC_MAX_OBJECTS)
 		c->ndangling = PDF_DOC_MAX_OBJECTS;
 	if (!(c->dangling = calloc(c->ndangling, 1)) || !(seen = calloc(c->ndangling, 1)) ||
@@ -229,7 +231,7 @@ static int walk_dangling(struct ctx *c, struct sp_errinfo *ei)
 		if (qpdf_oh_is_indirect(q, h)) {
 			id = qpdf_oh_get_object_id(q, h);
 			if (id <= 0 || (size_t)id >= c->ndangling)
-				continue; /* beyond /Size: qpdf reads it as null as well */
+				continue; /* beyond both /Size: no revision here defines it */
 			if (seen[id])
 				continue;
 			seen[id] = 1;

@@ -173,6 +173,36 @@ static enum pdf_sig_key key_state(qpdf_data q, qpdf_oh d, const char *key, int w
 	return s;
 }
 
+/*
+ * qpdf reads a key whose value is null as absent; the reason code should
+ * still say which it was. Looks at the last definition "N G obj" in the
+ * file's text (an object in an object stream reads as missing: only the
+ * reason's wording depends on this, never the verdict).
+ */
+static int raw_key_null(const struct pdf_doc *doc, int obj, int gen, const char *key)
+{
+	char head[48];
+	const unsigned char *d = doc->data, *p = NULL, *q, *end;
+	size_t hl, kl = strlen(key), i;
+
+	hl = (size_t)snprintf(head, sizeof(head), "%d %d obj", obj, gen);
+	for (i = doc->len >= hl ? doc->len - hl + 1 : 0; i-- > 0;)
+		if (memcmp(d + i, head, hl) == 0 && (i == 0 || isspace(d[i - 1]))) {
+			p = d + i + hl;
+			break;
+		}
+	if (!p || !(end = memmem(p, doc->len - (size_t)(p - d), "endobj", 6)))
+		return 0;
+	for (q = p; (q = memmem(q, (size_t)(end - q), key, kl)) != NULL; q += kl) {
+		const unsigned char *v = q + kl;
+		while (v < end && isspace(*v))
+			v++;
+		if (end - v >= 4 && memcmp(v, "null", 4) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static void copy_name(qpdf_data q, qpdf_oh d, const char *key, char *out, size_t cap)
 {
 	qpdf_oh v = qpdf_oh_get_key(q, d, key);
@@ -246,6 +276,12 @@ static int sig_add(struct pdf_doc *doc, qpdf_oh field, qpdf_oh v, const char *na
 	s->docmdp_p = docmdp_p(q, v);
 	s->contents_state = key_state(q, v, "/Contents", 1);
 	s->byterange_state = key_state(q, v, "/ByteRange", 0);
+	if (s->contents_state == PDF_SIG_KEY_MISSING && s->sig_obj > 0 &&
+	    raw_key_null(doc, s->sig_obj, s->sig_gen, "/Contents"))
+		s->contents_state = PDF_SIG_KEY_NULL;
+	if (s->byterange_state == PDF_SIG_KEY_MISSING && s->sig_obj > 0 &&
+	    raw_key_null(doc, s->sig_obj, s->sig_gen, "/ByteRange"))
+		s->byterange_state = PDF_SIG_KEY_NULL;
 	if (s->contents_state == PDF_SIG_KEY_OK) {
 		c = qpdf_oh_get_key(q, v, "/Contents");
 		bin = qpdf_oh_get_binary_string_value(q, c, &blen);

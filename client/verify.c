@@ -1,0 +1,180 @@
+/*
+ * verify.c: `sealpact verify FILE`, the offline verifier: the same engine
+ * as the server (crypto_pdf_verify), a readable report or --json, and an
+ * exit status scripts can use (see verify_int.h).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "crypto.h"
+#include "pdf.h"
+#include "verify_int.h"
+
+#define MAX_FILES 32
+
+static const char *tri(int v)
+{
+	return v < 0 ? "not checked" : v ? "ok" : "FAILED";
+}
+
+static void when(time_t t, char *out, size_t cap)
+{
+	struct tm tm;
+
+	if (t <= 0 || !gmtime_r(&t, &tm) || !strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, cap, "-");
+}
+
+static void upper(const char *in, char *out, size_t cap)
+{
+	size_t i;
+
+	for (i = 0; in[i] && i + 1 < cap; i++)
+		out[i] = (char)(in[i] >= 'a' && in[i] <= 'z' ? in[i] - 32 : in[i] == '_' ? ' ' : in[i]);
+	out[i] = 0;
+}
+
+static void print_text(const char *path, const struct crypto_verify_report *r)
+{
+	size_t i, j;
+	char v[64], t1[32];
+
+	if (r->nsigs == 0) {
+		printf("%s: no verifiable signature\n", path);
+		return;
+	}
+	printf("%s: %zu signature(s), %zu revision(s)\n", path, r->nsigs, r->nrevisions);
+	for (i = 0; i < r->nsigs; i++) {
+		const struct crypto_sig_report *s = &r->sigs[i];
+		upper(crypto_verdict_name(s->verdict), v, sizeof(v));
+		printf("\nSignature %zu \"%s\" (object %d)%s%s: %s\n", i + 1, s->field, s->sig_obj,
+		       s->doc_timestamp ? ", document timestamp" : "",
+		       s->certifying ? ", certifying" : "", v);
+		for (j = 0; j < s->nreasons; j++)
+			printf("  reason: %s\n", s->reasons[j]);
+		if (s->message[0])
+			printf("  %s\n", s->message);
+		if (s->has_signer)
+			printf("  signer: %s\n  issuer: %s\n", s->signer.subject, s->signer.issuer);
+		printf("  byte range [%lld %lld %lld %lld], signs revision %zu of %zu\n",
+		       s->byte_range[0], s->byte_range[1], s->byte_range[2], s->byte_range[3],
+		       s->revision, r->nrevisions);
+		printf("  structure: %s; digest %s: %s; signature %s: %s\n", tri(s->structure_ok),
+		       s->digest_alg[0] ? s->digest_alg : "-", tri(s->digest_ok),
+		       s->sig_alg[0] ? s->sig_alg : "-", tri(s->signature_ok));
+		when(s->checked_at, t1, sizeof(t1));
+		printf("  certificate chain: %s (at %s)\n", tri(s->chain_ok), t1);
+		if (s->has_timestamp) {
+			when(s->ts_time, t1, sizeof(t1));
+			printf("  timestamp: %s, %s by %s\n", tri(s->timestamp_ok), t1, s->tsa);
+		} else {
+			printf("  timestamp: none\n");
+		}
+		printf("  changes after signing: %zu allowed, %zu disallowed\n", s->nallowed,
+		       s->ndisallowed);
+		for (j = 0; j < s->nchanges; j++)
+			printf("    revision %zu, object %d: %s [%s]\n", s->changes[j].revision,
+			       s->changes[j].obj, s->changes[j].what,
+			       s->changes[j].allowed ? "allowed" : "NOT ALLOWED");
+	}
+	upper(crypto_verdict_name(r->verdict), v, sizeof(v));
+	printf("\nLast revision signed: %s%s%s\nVerdict: %s\n", r->last_revision_signed ? "yes" : "no",
+	       r->message[0] ? " - " : "", r->message, v);
+}
+
+int client_cmd_verify(const char *default_roots, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"trust-roots", required_argument, NULL, 'r'},
+		{"cacert", required_argument, NULL, 'r'},
+		{"intermediate", required_argument, NULL, 'i'},
+		{"crl", required_argument, NULL, 'l'},
+		{"tsa-trust", required_argument, NULL, 't'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *roots[MAX_FILES], *inter[MAX_FILES], *crls[MAX_FILES], *tsa = NULL, *path;
+	size_t nroots = 0, ninter = 0, ncrls = 0, len = 0;
+	struct crypto_trust *trust = NULL;
+	struct crypto_verify_report *rep = NULL;
+	struct crypto_verify_opts vo = {0};
+	struct sp_errinfo ei;
+	struct sp_buf out;
+	unsigned char *data = NULL;
+	int json = 0, ch, rc = EX_USAGE;
+
+	sp_errinfo_init(&ei);
+	sp_buf_init(&out, 64 * 1024 * 1024);
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'j') {
+			json = 1;
+		} else if ((ch == 'r' && nroots == MAX_FILES) || (ch == 'i' && ninter == MAX_FILES) ||
+			   (ch == 'l' && ncrls == MAX_FILES)) {
+			fprintf(stderr, "sealpact verify: at most %d files per option\n", MAX_FILES);
+			goto out;
+		} else if (ch == 'r') {
+			roots[nroots++] = optarg;
+		} else if (ch == 'i') {
+			inter[ninter++] = optarg;
+		} else if (ch == 'l') {
+			crls[ncrls++] = optarg;
+		} else if (ch == 't') {
+			tsa = optarg;
+		} else {
+			fprintf(stderr, "Run 'sealpact help verify' for usage.\n");
+			goto out;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "sealpact verify: exactly one FILE expected\n");
+		goto out;
+	}
+	path = argv[optind];
+	if (nroots == 0 && default_roots)
+		roots[nroots++] = default_roots;
+	rc = 1;
+	if (nroots > 0 && crypto_trust_new(roots, nroots, inter, ninter, crls, ncrls, NULL, &trust,
+					   &ei) != SP_OK) {
+		fprintf(stderr, "sealpact verify: trust roots: %s\n", ei.msg);
+		rc = EX_USAGE;
+		goto out;
+	}
+	if (tsa && crypto_ts_trust_load(tsa, &vo.ts_trust, &ei) != SP_OK) {
+		fprintf(stderr, "sealpact verify: --tsa-trust: %s\n", ei.msg);
+		rc = EX_USAGE;
+		goto out;
+	}
+	vo.trust = trust;
+	if (sp_file_read(path, PDF_DOC_MAX_BYTES, &data, &len, &ei) != SP_OK) {
+		fprintf(stderr, "sealpact verify: %s: %s\n", path, ei.msg);
+		goto out;
+	}
+	if (crypto_pdf_verify(data, len, &vo, &rep, &ei) != SP_OK) {
+		if (json)
+			printf("{\"verdict\":\"invalid\",\"error\":\"%s\"}\n", sp_errname(ei.code));
+		fprintf(stderr, "sealpact verify: %s: cannot be verified: %s\n", path, ei.msg);
+		goto out;
+	}
+	if (json) {
+		if (crypto_verify_report_json(rep, &out) != SP_OK) {
+			fprintf(stderr, "sealpact verify: the report is too large\n");
+			goto out;
+		}
+		printf("%s\n", (const char *)out.data);
+	} else {
+		print_text(path, rep);
+	}
+	rc = crypto_verify_exit_code(rep);
+out:
+	crypto_verify_report_free(rep);
+	crypto_trust_free(trust);
+	X509_STORE_free(vo.ts_trust);
+	sp_buf_cleanup(&out);
+	free(data);
+	return rc;
+}

@@ -1,0 +1,496 @@
+/*
+ * test_verify.c: the verification engine (crypto_pdf_verify) on documents
+ * signed through the real path, on the attack corpus built here from them
+ * (universal signature forgery, incremental saving, signature wrapping,
+ * shadow hide / replace / hide-and-replace, an unsigned trailing update),
+ * and against poppler's pdfsig on the valid set.
+ */
+#include <check.h>
+
+#include "test_verify_corpus.h"
+
+static struct crypto_trust *trust;
+static unsigned char *good;      /* base signed by rsa with a timestamp */
+static size_t good_len;
+
+static void setup(void)
+{
+	const char *roots[1];
+	struct sp_errinfo ei;
+	size_t n;
+	unsigned char *base;
+
+	ck_assert_int_eq(vc_pki_make(), 0);
+	roots[0] = vc_path("ca.pem");
+	sp_errinfo_init(&ei);
+	ck_assert_msg(crypto_trust_new(roots, 1, NULL, 0, NULL, 0, NULL, &trust, &ei) == SP_OK, "%s",
+		      ei.msg);
+	base = vc_base(0, &n);
+	good = vc_sign(base, n, "rsa", 1, 0, &good_len);
+	free(base);
+}
+
+static void teardown(void)
+{
+	crypto_trust_free(trust);
+	free(good);
+	vc_pki_free();
+}
+
+static struct crypto_verify_report *verify(const unsigned char *d, size_t n)
+{
+	struct crypto_verify_opts o = {trust, NULL};
+	struct crypto_verify_report *r = NULL;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	ck_assert_msg(crypto_pdf_verify(d, n, &o, &r, &ei) == SP_OK, "%s", ei.msg);
+	return r;
+}
+
+static int has_reason(const struct crypto_sig_report *s, const char *reason)
+{
+	size_t i;
+
+	for (i = 0; i < s->nreasons; i++)
+		if (!strcmp(s->reasons[i], reason))
+			return 1;
+	return 0;
+}
+
+/* pdfsig's output for a file (malloc'd). */
+static char *pdfsig(const unsigned char *d, size_t n)
+{
+	size_t m;
+
+	write_file(vc_path("judge.pdf"), d, n);
+	(void)run("cd %s && pdfsig -nssdir sql:nss judge.pdf >pdfsig.txt 2>&1", vc_dir);
+	return (char *)read_file(vc_path("pdfsig.txt"), &m);
+}
+
+static int count(const char *hay, const char *needle)
+{
+	int c = 0;
+
+	for (; (hay = strstr(hay, needle)) != NULL; hay++)
+		c++;
+	return c;
+}
+
+static void assert_all_checks(const struct crypto_sig_report *s, int ts)
+{
+	ck_assert_int_eq(s->structure_ok, 1);
+	ck_assert_int_eq(s->digest_ok, 1);
+	ck_assert_int_eq(s->signature_ok, 1);
+	ck_assert_int_eq(s->chain_ok, 1);
+	ck_assert_int_eq(s->has_timestamp, ts);
+	if (ts) {
+		ck_assert_int_eq(s->timestamp_ok, 1);
+		ck_assert(labs((long)(s->ts_time - time(NULL))) < 600);
+	}
+	ck_assert_uint_eq(s->ndisallowed, 0);
+	ck_assert_uint_eq(s->nreasons, 0);
+}
+
+START_TEST(one_signature_is_valid_and_pdfsig_agrees)
+{
+	struct crypto_verify_report *r = verify(good, good_len);
+	struct sp_buf j;
+	char *ps;
+
+	ck_assert_uint_eq(r->nsigs, 1);
+	ck_assert_uint_eq(r->nrevisions, 2);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID);
+	assert_all_checks(&r->sigs[0], 1);
+	ck_assert_uint_eq(r->sigs[0].revision, 2);
+	ck_assert_str_eq(r->sigs[0].digest_alg, "SHA256");
+	ck_assert_ptr_nonnull(strstr(r->sigs[0].signer.subject, "CN=rsa signer"));
+	ck_assert_int_eq(r->last_revision_signed, 1);
+	ck_assert_int_eq(crypto_verify_exit_code(r), 0);
+	/* the JSON parses and says the same */
+	sp_buf_init(&j, 1 << 20);
+	ck_assert_int_eq(crypto_verify_report_json(r, &j), SP_OK);
+	write_file(vc_path("r.json"), j.data, j.len);
+	ck_assert_int_eq(run("python3 -c 'import json,sys; r=json.load(open(\"%s\")); "
+			     "sys.exit(0 if r[\"verdict\"]==\"valid\" and "
+			     "r[\"signatures\"][0][\"checks\"][\"digest\"] is True else 1)'",
+			     vc_path("r.json")),
+			 0);
+	sp_buf_cleanup(&j);
+	ps = pdfsig(good, good_len);
+	ck_assert_msg(strstr(ps, "Signature is Valid.") && strstr(ps, "Total document signed"),
+		      "pdfsig: %s", ps);
+	free(ps);
+	crypto_verify_report_free(r);
+}
+END_TEST
+
+START_TEST(rsa_ec_sm2_chain_of_signatures)
+{
+	size_t n2, n3;
+	unsigned char *two = vc_sign(good, good_len, "ec", 1, 0, &n2);
+	unsigned char *three = vc_sign(two, n2, "sm2", 1, 0, &n3);
+	struct crypto_verify_report *r = verify(two, n2);
+	char *ps;
+	size_t i;
+
+	/* two signatures: the first with allowed changes after it; pdfsig agrees on both */
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	ck_assert_uint_gt(r->sigs[0].nallowed, 0);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	ck_assert_int_eq(crypto_verify_exit_code(r), 0);
+	ps = pdfsig(two, n2);
+	ck_assert_msg(count(ps, "Signature is Valid.") == 2, "pdfsig: %s", ps);
+	free(ps);
+	crypto_verify_report_free(r);
+	/* SM2 (own verify path with the distinguishing ID) */
+	r = verify(three, n3);
+	ck_assert_uint_eq(r->nsigs, 3);
+	for (i = 0; i < 3; i++)
+		assert_all_checks(&r->sigs[i], 1);
+	ck_assert_str_eq(r->sigs[2].sig_alg, "SM2-with-SM3");
+	ck_assert_str_eq(r->sigs[2].digest_alg, "SM3");
+	ck_assert_int_eq(r->sigs[2].verdict, CRYPTO_VERDICT_VALID);
+	ck_assert_int_eq(r->verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	ck_assert_int_eq(crypto_verify_exit_code(r), 0);
+	crypto_verify_report_free(r);
+	free(two);
+	free(three);
+}
+END_TEST
+
+START_TEST(no_timestamp_unsigned_and_untrusted)
+{
+	size_t n, nb;
+	unsigned char *base = vc_base(0, &nb), *d = vc_sign(base, nb, "ec", 0, 0, &n);
+	struct crypto_verify_report *r = verify(d, n);
+	struct crypto_verify_opts none = {NULL, NULL};
+	struct sp_errinfo ei;
+
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID);
+	assert_all_checks(&r->sigs[0], 0);
+	crypto_verify_report_free(r);
+	/* no roots configured: nothing is proven wrong, nothing is trusted */
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_pdf_verify(d, n, &none, &r, &ei), SP_OK);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INDETERMINATE);
+	ck_assert(has_reason(&r->sigs[0], "untrusted_issuer"));
+	ck_assert_int_eq(crypto_verify_exit_code(r), 2);
+	crypto_verify_report_free(r);
+	free(d);
+	/* a signer from another root */
+	d = vc_sign(base, nb, "stranger", 1, 0, &n);
+	r = verify(d, n);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INDETERMINATE);
+	ck_assert(has_reason(&r->sigs[0], "untrusted_issuer"));
+	ck_assert_int_eq(r->sigs[0].digest_ok, 1);
+	crypto_verify_report_free(r);
+	free(d);
+	/* unsigned */
+	r = verify(base, nb);
+	ck_assert_uint_eq(r->nsigs, 0);
+	ck_assert_int_eq(crypto_verify_exit_code(r), 3);
+	crypto_verify_report_free(r);
+	/* not a PDF */
+	ck_assert_int_ne(crypto_pdf_verify((const unsigned char *)"hello", 5, &none, &r, &ei), SP_OK);
+	ck_assert_ptr_null(r);
+	free(base);
+}
+END_TEST
+
+/* ---- the attack corpus ---- */
+
+struct attack {
+	const char *name;
+	const char *reason;      /* expected on the first signature */
+	enum crypto_verdict verdict;
+	int changed_obj;         /* an object that must be named as disallowed, 0 none */
+};
+
+static const struct attack attacks[] = {
+	{"usf_contents_missing", "contents_missing", CRYPTO_VERDICT_INVALID, 0},
+	{"usf_contents_null", "contents_null", CRYPTO_VERDICT_INVALID, 0},
+	{"usf_contents_indirect", "contents_indirect", CRYPTO_VERDICT_INVALID, 0},
+	{"usf_contents_malformed", "contents_malformed", CRYPTO_VERDICT_INVALID, 0},
+	{"usf_byterange_missing", "byterange_missing", CRYPTO_VERDICT_INVALID, 0},
+	{"usf_byterange_null", "byterange_null", CRYPTO_VERDICT_INVALID, 0},
+	{"usf_byterange_indirect", "byterange_indirect", CRYPTO_VERDICT_INVALID, 0},
+	{"usf_byterange_malformed", "byterange_malformed", CRYPTO_VERDICT_INVALID, 0},
+	{"usf_wrong_key", "bad_signature", CRYPTO_VERDICT_INVALID, 0},
+	{"isa_content_changed", "disallowed_changes", CRYPTO_VERDICT_INVALID, 4},
+	{"swa_gap_wider", "gap_not_contents", CRYPTO_VERDICT_INVALID, 0},
+	{"swa_range_moved", "byterange_not_revision_end", CRYPTO_VERDICT_INVALID, 0},
+	{"swa_redefined_range", "digest_mismatch", CRYPTO_VERDICT_INVALID, 0},
+	{"shadow_hide_overlay", "disallowed_changes", CRYPTO_VERDICT_INVALID, 99},
+	{"shadow_replace_form_value", "disallowed_changes", CRYPTO_VERDICT_INVALID, 7},
+	{"shadow_replace_font", "disallowed_changes", CRYPTO_VERDICT_INVALID, 5},
+	{"shadow_replace_xobject", "disallowed_changes", CRYPTO_VERDICT_INVALID, 6},
+	{"shadow_hide_replace_root", "disallowed_changes", CRYPTO_VERDICT_INVALID, 0},
+	{"shadow_hide_replace_pages", "disallowed_changes", CRYPTO_VERDICT_INVALID, 2},
+	{"annotation_added", "disallowed_changes", CRYPTO_VERDICT_INVALID, 3},
+	{"unsigned_trailing_update", NULL, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, 0},
+	{"trailing_garbage", NULL, CRYPTO_VERDICT_VALID, 0},
+};
+
+/* The signature dictionary of good, rebuilt with its /Contents and /ByteRange replaced. */
+static void sigdict(const struct crypto_sig_report *s, const char *contents, const char *br,
+		    char *out, size_t cap)
+{
+	char hex[2 * PDF_SIG_CONTENTS_DEFAULT + 3], brs[128];
+	size_t hl = (size_t)(s->byte_range[2] - s->byte_range[1]);
+
+	ck_assert_uint_lt(hl, sizeof(hex));
+	memcpy(hex, good + s->byte_range[1], hl);
+	hex[hl] = 0;
+	snprintf(brs, sizeof(brs), "[%lld %lld %lld %lld]", s->byte_range[0], s->byte_range[1],
+		 s->byte_range[2], s->byte_range[3]);
+	snprintf(out, cap, "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached%s%s%s%s >>",
+		 contents ? " /Contents " : "", contents ? (*contents ? contents : hex) : "",
+		 br ? " /ByteRange " : "", br ? (*br ? br : brs) : "");
+}
+
+/* Rewrite good's /ByteRange in place (same width, as the writer pads it). */
+static unsigned char *rewrite_br(const long long br[4], size_t *n)
+{
+	unsigned char *d = malloc(good_len), *p;
+	char s[64];
+
+	memcpy(d, good, good_len);
+	p = memmem(d, good_len, "/ByteRange [0 ", 14);
+	ck_assert_ptr_nonnull(p);
+	snprintf(s, sizeof(s), "%010lld %010lld %010lld]", br[1], br[2], br[3]);
+	memcpy(p + 14, s, strlen(s));
+	*n = good_len;
+	return d;
+}
+
+static unsigned char *build(const char *name, const struct crypto_sig_report *s, size_t *n)
+{
+	static char big[2][2 * PDF_SIG_CONTENTS_DEFAULT + 512];
+	const char *objs[4];
+	int nums[4], so = s->sig_obj;
+	long long br[4];
+	char brs[128];
+
+	memcpy(br, s->byte_range, sizeof(br));
+	nums[0] = so;
+	objs[0] = big[0];
+#define UPD(k, root, extra) vc_update(good, good_len, nums, objs, (k), (root), (extra), n)
+	if (!strcmp(name, "usf_contents_missing")) {
+		sigdict(s, NULL, "", big[0], sizeof(big[0]));
+		return UPD(1, 0, NULL);
+	}
+	if (!strcmp(name, "usf_contents_null")) {
+		sigdict(s, "null", "", big[0], sizeof(big[0]));
+		return UPD(1, 0, NULL);
+	}
+	if (!strcmp(name, "usf_contents_indirect")) {
+		sigdict(s, "40 0 R", "", big[0], sizeof(big[0]));
+		sigdict(s, "", NULL, big[1], sizeof(big[1]));
+		/* object 40: the original hex string alone */
+		memmove(big[1], strchr(big[1], '<') + 0, strlen(strchr(big[1], '<')) + 1);
+		memmove(big[1], strstr(big[1], "/Contents ") + 10, strlen(strstr(big[1], "/Contents ") + 10) + 1);
+		*strrchr(big[1], '>') = 0;
+		nums[1] = 40;
+		objs[1] = big[1];
+		return UPD(2, 0, NULL);
+	}
+	if (!strcmp(name, "usf_contents_malformed")) {
+		sigdict(s, "123", "", big[0], sizeof(big[0]));
+		return UPD(1, 0, NULL);
+	}
+	if (!strcmp(name, "usf_byterange_missing")) {
+		sigdict(s, "", NULL, big[0], sizeof(big[0]));
+		return UPD(1, 0, NULL);
+	}
+	if (!strcmp(name, "usf_byterange_null")) {
+		sigdict(s, "", "null", big[0], sizeof(big[0]));
+		return UPD(1, 0, NULL);
+	}
+	if (!strcmp(name, "usf_byterange_indirect")) {
+		sigdict(s, "", "41 0 R", big[0], sizeof(big[0]));
+		snprintf(brs, sizeof(brs), "[%lld %lld %lld %lld]", br[0], br[1], br[2], br[3]);
+		nums[1] = 41;
+		objs[1] = brs;
+		return UPD(2, 0, NULL);
+	}
+	if (!strcmp(name, "usf_byterange_malformed")) {
+		sigdict(s, "", "[0 -5 (x)]", big[0], sizeof(big[0]));
+		return UPD(1, 0, NULL);
+	}
+	if (!strcmp(name, "usf_wrong_key")) {
+		size_t nb;
+		unsigned char *base = vc_base(0, &nb), *d = vc_sign(base, nb, "rsa", 1, 1, n);
+		free(base);
+		return d;
+	}
+	if (!strcmp(name, "isa_content_changed")) {
+		nums[0] = 4;
+		objs[0] = "<< /Length 42 >>\nstream\nBT /F1 12 Tf 72 700 Td (Pay 999 EUR) Tj ET\nendstream";
+		return UPD(1, 0, NULL);
+	}
+	if (!strcmp(name, "swa_gap_wider")) {
+		br[1] -= 3;
+		return rewrite_br(br, n);
+	}
+	if (!strcmp(name, "swa_range_moved")) {
+		br[3] -= 7;
+		return rewrite_br(br, n);
+	}
+	if (!strcmp(name, "swa_redefined_range")) {
+		/* a new revision redefines the dictionary so its range reaches the new end */
+		unsigned char *d;
+		size_t len0;
+		sigdict(s, "", "[0 0000000000 0000000000 0000000000]", big[0], sizeof(big[0]));
+		d = UPD(1, 0, NULL);
+		len0 = *n;
+		free(d);
+		snprintf(brs, sizeof(brs), "[0 %010lld %010lld %010lld]", br[1], br[2],
+			 (long long)len0 - br[2]);
+		sigdict(s, "", brs, big[0], sizeof(big[0]));
+		return UPD(1, 0, NULL);
+	}
+	if (!strcmp(name, "shadow_hide_overlay")) {
+		/* the victim signed a page that refers to a missing object 99 */
+		size_t nb, ns;
+		unsigned char *base = vc_base(1, &nb), *d = vc_sign(base, nb, "rsa", 1, 0, &ns), *o;
+		nums[0] = 99;
+		objs[0] = "<< /Length 25 >>\nstream\n1 1 1 rg 0 0 612 792 re f\nendstream";
+		o = vc_update(d, ns, nums, objs, 1, 0, NULL, n);
+		free(base);
+		free(d);
+		return o;
+	}
+	if (!strcmp(name, "shadow_replace_form_value")) {
+		nums[0] = 7;
+		objs[0] = "<< /Type /Annot /Subtype /Widget /FT /Tx /T (amount) /V (1000) "
+			  "/Rect [72 600 200 620] /P 3 0 R >>";
+		return UPD(1, 0, NULL);
+	}
+	if (!strcmp(name, "shadow_replace_font")) {
+		nums[0] = 5;
+		objs[0] = "<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>";
+		return UPD(1, 0, NULL);
+	}
+	if (!strcmp(name, "shadow_replace_xobject")) {
+		nums[0] = 6;
+		objs[0] = "<< /Type /XObject /Subtype /Form /BBox [0 0 612 792] /Length 25 >>\n"
+			  "stream\n1 1 1 rg 0 0 612 792 re f\nendstream";
+		return UPD(1, 0, NULL);
+	}
+	if (!strcmp(name, "shadow_hide_replace_root")) {
+		nums[0] = 50;
+		objs[0] = "<< /Type /Catalog /Pages 51 0 R >>";
+		nums[1] = 51;
+		objs[1] = "<< /Type /Pages /Kids [52 0 R] /Count 1 >>";
+		nums[2] = 52;
+		objs[2] = "<< /Type /Page /Parent 51 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+			  "/Resources << /Font << /F1 5 0 R >> >> >>";
+		return UPD(3, 50, NULL);
+	}
+	if (!strcmp(name, "shadow_hide_replace_pages")) {
+		nums[0] = 2;
+		objs[0] = "<< /Type /Pages /Kids [52 0 R] /Count 1 >>";
+		nums[1] = 52;
+		objs[1] = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+			  "/Resources << /Font << /F1 5 0 R >> >> >>";
+		return UPD(2, 0, NULL);
+	}
+	if (!strcmp(name, "annotation_added")) {
+		/* page 3 as the signer left it plus a sticky note */
+		struct pdf_doc *doc;
+		struct sp_errinfo ei;
+		sp_errinfo_init(&ei);
+		ck_assert_int_eq(pdf_doc_open(good, good_len, &doc, &ei), SP_OK);
+		pdf_doc_free(doc);
+		nums[0] = 53;
+		objs[0] = "<< /Type /Annot /Subtype /Square /Rect [0 0 612 792] /IC [1 1 1] >>";
+		nums[1] = 3;
+		snprintf(big[1], sizeof(big[1]),
+			 "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+			 "/Resources << /Font << /F1 5 0 R >> /XObject << /X1 6 0 R >> >> "
+			 "/Annots [7 0 R 53 0 R] >>");
+		objs[1] = big[1];
+		return UPD(2, 0, NULL);
+	}
+	if (!strcmp(name, "unsigned_trailing_update")) {
+		nums[0] = 54;
+		objs[0] = "<< /Title (Changed title) /Producer (someone) >>";
+		return UPD(1, 0, "/Info 54 0 R ");
+	}
+	if (!strcmp(name, "trailing_garbage")) {
+		unsigned char *d = malloc(good_len + 32);
+		memcpy(d, good, good_len);
+		memcpy(d + good_len, "garbage after the end\n", 22);
+		*n = good_len + 22;
+		return d;
+	}
+#undef UPD
+	ck_abort_msg("unknown attack %s", name);
+	return NULL;
+}
+
+START_TEST(attack_corpus)
+{
+	const struct attack *a = &attacks[_i];
+	struct crypto_verify_report *g = verify(good, good_len), *r;
+	unsigned char *d;
+	size_t n, i;
+	int named = 0;
+
+	d = build(a->name, &g->sigs[0], &n);
+	write_file(vc_path(a->name), d, n);
+	r = verify(d, n);
+	ck_assert_msg(r->nsigs == 1, "%s: %zu signatures", a->name, r->nsigs);
+	ck_assert_msg(r->sigs[0].verdict == a->verdict, "%s: verdict %s (%s: %s)", a->name,
+		      crypto_verdict_name(r->sigs[0].verdict),
+		      r->sigs[0].nreasons ? r->sigs[0].reasons[0] : "-", r->sigs[0].message);
+	if (a->reason)
+		ck_assert_msg(has_reason(&r->sigs[0], a->reason), "%s: reasons %s (%s)", a->name,
+			      r->sigs[0].nreasons ? r->sigs[0].reasons[0] : "none",
+			      r->sigs[0].message);
+	for (i = 0; i < r->sigs[0].nchanges; i++)
+		if (!r->sigs[0].changes[i].allowed && r->sigs[0].changes[i].obj == a->changed_obj)
+			named = 1;
+	ck_assert_msg(!a->changed_obj || named, "%s: object %d not named", a->name, a->changed_obj);
+	if (a->verdict == CRYPTO_VERDICT_INVALID)
+		ck_assert_int_eq(crypto_verify_exit_code(r), 1);
+	if (!strcmp(a->name, "unsigned_trailing_update") || !strcmp(a->name, "trailing_garbage")) {
+		ck_assert_int_eq(r->last_revision_signed, 0);
+		ck_assert_str_eq(r->reason, "unsigned_trailing_update");
+		ck_assert_int_eq(r->verdict, CRYPTO_VERDICT_INDETERMINATE);
+		ck_assert_int_eq(crypto_verify_exit_code(r), 2);
+	}
+	crypto_verify_report_free(r);
+	crypto_verify_report_free(g);
+	free(d);
+}
+END_TEST
+
+static Suite *verify_suite(void)
+{
+	Suite *s = suite_create("verify");
+	TCase *tc = tcase_create("engine");
+
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, one_signature_is_valid_and_pdfsig_agrees);
+	tcase_add_test(tc, rsa_ec_sm2_chain_of_signatures);
+	tcase_add_test(tc, no_timestamp_unsigned_and_untrusted);
+	tcase_add_loop_test(tc, attack_corpus, 0, (int)SP_ARRAY_LEN(attacks));
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(verify_suite());
+	int failed;
+
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

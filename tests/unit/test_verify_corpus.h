@@ -1,0 +1,276 @@
+/*
+ * test_verify_corpus.h: test-only helpers for test_verify*.c and the verify
+ * benchmark: a dev PKI made with the openssl CLI, documents signed through
+ * the real path (pdf_sig_prepare, token-style signature over the signed
+ * attributes, built-in TSA, crypto_cms_assemble, pdf_sig_fill), and
+ * hand-written incremental updates for the attack corpus. Header-only
+ * (static) because each test is its own executable.
+ */
+#ifndef VERIFY_CORPUS_H
+#define VERIFY_CORPUS_H
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "crypto.h"
+#include "pdf.h"
+#include "../fixtures/pdf-writer/pdfgen.h"
+
+#define VC_FN static __attribute__((unused))
+
+static char vc_dir[256];
+static struct crypto_tsa *vc_tsa;
+
+/* Root CA, RSA / EC P-256 / SM2 signers, a TSA, a stranger root and signer, a wrong key. */
+VC_FN int vc_pki_make(void)
+{
+	snprintf(vc_dir, sizeof(vc_dir), "/tmp/sp-verify-XXXXXX");
+	if (!mkdtemp(vc_dir))
+		return -1;
+	return run(
+		"cd %s && ( openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem "
+		"-subj '/CN=verify test root' -days 30 -addext basicConstraints=critical,CA:TRUE "
+		"-addext keyUsage=critical,keyCertSign,cRLSign && "
+		"openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.pem "
+		"-subj '/CN=stranger root' -days 30 -addext basicConstraints=critical,CA:TRUE "
+		"-addext keyUsage=critical,keyCertSign,cRLSign && "
+		"printf 'basicConstraints=critical,CA:FALSE\\nkeyUsage=critical,digitalSignature,"
+		"nonRepudiation\\n' >leaf.ext && "
+		"printf 'basicConstraints=critical,CA:FALSE\\nkeyUsage=critical,digitalSignature\\n"
+		"extendedKeyUsage=critical,timeStamping\\n' >tsa.ext && "
+		"openssl req -new -newkey rsa:2048 -nodes -keyout rsa.key -out rsa.csr "
+		"-subj '/CN=rsa signer/O=Org A' && "
+		"openssl req -new -newkey rsa:2048 -nodes -keyout stranger.key -out stranger.csr "
+		"-subj '/CN=stranger/O=Org S' && "
+		"openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out wrong.key && "
+		"openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ec.key "
+		"-out ec.csr -subj '/CN=ec signer/O=Org B' && "
+		"openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:SM2 -out sm2.key && "
+		"openssl req -new -key sm2.key -sm3 -sigopt distid:1234567812345678 -out sm2.csr "
+		"-subj '/CN=sm2 signer/O=Org C' && "
+		"openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+		"-keyout tsa.key -out tsa.csr -subj '/CN=verify test TSA' && "
+		"for n in rsa:2 ec:3; do openssl x509 -req -in ${n%%:*}.csr -CA ca.pem "
+		"-CAkey ca.key -set_serial ${n#*:} -days 20 -extfile leaf.ext -out ${n%%:*}.pem "
+		"|| exit 1; done && "
+		"openssl x509 -req -in sm2.csr -vfyopt distid:1234567812345678 -CA ca.pem "
+		"-CAkey ca.key -set_serial 4 -days 20 -extfile leaf.ext -out sm2.pem && "
+		"openssl x509 -req -in stranger.csr -CA other.pem -CAkey other.key -set_serial 5 "
+		"-days 20 -extfile leaf.ext -out stranger.pem && "
+		"openssl x509 -req -in tsa.csr -CA ca.pem -CAkey ca.key -set_serial 6 -days 20 "
+		"-extfile tsa.ext -out tsa.pem && "
+		"mkdir nss && certutil -N -d sql:nss --empty-password && "
+		"certutil -A -d sql:nss -n root -t CT,C,C -i ca.pem ) >pki.log 2>&1",
+		vc_dir);
+}
+
+VC_FN void vc_pki_free(void)
+{
+	crypto_tsa_free(vc_tsa);
+	vc_tsa = NULL;
+	/* SP_VERIFY_KEEP=1 keeps the PKI and the corpus for a look with pdfsig or sealpact */
+	if (vc_dir[0] && !getenv("SP_VERIFY_KEEP"))
+		(void)run("rm -rf %s", vc_dir);
+}
+
+VC_FN char *vc_path(const char *name)
+{
+	static char p[8][512];
+	static int i;
+
+	i = (i + 1) % 8;
+	snprintf(p[i], sizeof(p[i]), "%s/%s", vc_dir, name);
+	return p[i];
+}
+
+VC_FN X509 *vc_cert(const char *name)
+{
+	char n[64];
+	FILE *f;
+	X509 *x;
+
+	snprintf(n, sizeof(n), "%s.pem", name);
+	if (!(f = fopen(vc_path(n), "r")))
+		abort();
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	return x;
+}
+
+VC_FN EVP_PKEY *vc_key(const char *name)
+{
+	char n[64];
+	FILE *f;
+	EVP_PKEY *k;
+
+	snprintf(n, sizeof(n), "%s.key", name);
+	if (!(f = fopen(vc_path(n), "r")))
+		abort();
+	k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	return k;
+}
+
+/* What the token does: sign tbs (the signed attributes) with the key, DER for EC/SM2. */
+VC_FN size_t vc_token_sign(EVP_PKEY *key, enum crypto_sigalg alg, const uint8_t *tbs, size_t n,
+			   uint8_t *sig)
+{
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pc = NULL;
+	size_t siglen = CRYPTO_SIG_MAX;
+
+	if (alg == CRYPTO_SIGALG_SM2_SM3) {
+		pc = EVP_PKEY_CTX_new(key, NULL);
+		if (!pc || EVP_PKEY_CTX_set1_id(pc, CRYPTO_SM2_ID, strlen(CRYPTO_SM2_ID)) != 1)
+			abort();
+		EVP_MD_CTX_set_pkey_ctx(m, pc);
+	}
+	if (EVP_DigestSignInit(m, NULL, alg == CRYPTO_SIGALG_SM2_SM3 ? EVP_sm3() : EVP_sha256(), NULL,
+			       key) != 1 ||
+	    EVP_DigestSign(m, sig, &siglen, tbs, n) != 1)
+		abort();
+	EVP_MD_CTX_free(m);
+	EVP_PKEY_CTX_free(pc);
+	return siglen;
+}
+
+/*
+ * Sign d (an existing revision) as `who` ("rsa", "ec", "sm2", "stranger")
+ * through the real path, with a timestamp when ts. wrong_key: the token
+ * signs with another RSA key (the CMS is then spliced by hand, as an
+ * attacker would). Returns the new file (malloc'd).
+ */
+VC_FN unsigned char *vc_sign(const unsigned char *d, size_t n, const char *who, int ts,
+			     int wrong_key, size_t *outn)
+{
+	struct pdf_sig_params par = {.signing_time = time(NULL), .utc_offset_min = 480};
+	struct pdf_sig_prepared p;
+	struct sp_errinfo ei;
+	struct pdf_doc *doc = NULL;
+	enum crypto_sigalg alg;
+	X509 *cert = vc_cert(who);
+	EVP_PKEY *key = vc_key(who), *wk = NULL;
+	uint8_t *attrs = NULL, sig[CRYPTO_SIG_MAX], wsig[CRYPTO_SIG_MAX], *q = NULL, *resp = NULL,
+		*tok = NULL, *cms = NULL, *hit;
+	size_t alen = 0, siglen, wlen, qlen, rlen, toklen = 0, cmslen = 0;
+	unsigned char *out;
+
+	sp_errinfo_init(&ei);
+	if (!vc_tsa && crypto_tsa_new(vc_path("tsa.pem"), vc_path("tsa.key"), NULL,
+				      "1.3.6.1.4.1.99999.2", 1000, &vc_tsa, &ei) != SP_OK)
+		abort();
+	if (pdf_doc_open(d, n, &doc, &ei) != SP_OK ||
+	    pdf_sig_prepare(doc, &par, NULL, 0, NULL, 0, &p, &ei) != SP_OK ||
+	    crypto_sigalg_for_cert(cert, &alg, &ei) != SP_OK ||
+	    crypto_cms_signed_attrs(cert, alg, alg == CRYPTO_SIGALG_SM2_SM3 ? p.sm3 : p.sha256, 32,
+				    &attrs, &alen, &ei) != SP_OK) {
+		fprintf(stderr, "vc_sign: %s\n", ei.msg);
+		abort();
+	}
+	pdf_doc_free(doc);
+	siglen = vc_token_sign(key, alg, attrs, alen, sig);
+	if (ts && (crypto_ts_query_new(sig, siglen, NULL, &q, &qlen, &ei) != SP_OK ||
+		   crypto_tsa_respond(vc_tsa, q, qlen, 1, 0, &resp, &rlen, &ei) != SP_OK ||
+		   crypto_ts_response_check(resp, rlen, q, qlen, NULL, &tok, &toklen, NULL, &ei) !=
+			   SP_OK))
+		abort();
+	if (crypto_cms_assemble(cert, NULL, attrs, alen, sig, siglen, tok, toklen, &cms, &cmslen,
+				&ei) != SP_OK) {
+		fprintf(stderr, "vc_sign assemble: %s\n", ei.msg);
+		abort();
+	}
+	if (wrong_key) {
+		/* the signature value replaced by one from another key of the same size */
+		wk = vc_key("wrong");
+		wlen = vc_token_sign(wk, alg, attrs, alen, wsig);
+		if (wlen != siglen || !(hit = memmem(cms, cmslen, sig, siglen)))
+			abort();
+		memcpy(hit, wsig, wlen);
+	}
+	if (pdf_sig_fill(p.data, p.len, p.contents_off, p.contents_len, cms, cmslen, &ei) != SP_OK)
+		abort();
+	out = p.data;
+	*outn = p.len;
+	p.data = NULL; /* transferred */
+	pdf_sig_prepared_cleanup(&p);
+	free(attrs);
+	free(q);
+	free(resp);
+	free(tok);
+	free(cms);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(wk);
+	return out;
+}
+
+/*
+ * Append an incremental update (classic xref table) to d: objs[i] is the
+ * body of object nums[i]; root (0: keep) replaces the trailer's /Root;
+ * extra is more trailer text (may be NULL).
+ */
+VC_FN unsigned char *vc_update(const unsigned char *d, size_t n, const int *nums,
+			       const char *const *objs, size_t k, int root, const char *extra,
+			       size_t *outn)
+{
+	struct gbuf b = {malloc(n + 4096), 0, n + 4096};
+	struct pdf_doc *doc = NULL;
+	struct pdf_doc_info info;
+	struct sp_errinfo ei;
+	size_t off[32], xref, i;
+	long long size;
+
+	sp_errinfo_init(&ei);
+	if (k > 32 || pdf_doc_open(d, n, &doc, &ei) != SP_OK)
+		abort();
+	pdf_doc_info_get(doc, &info);
+	pdf_doc_free(doc);
+	memcpy(b.p, d, n);
+	b.n = n;
+	size = info.size;
+	for (i = 0; i < k; i++) {
+		off[i] = b.n;
+		gb_printf(&b, "%d 0 obj\n%s\nendobj\n", nums[i], objs[i]);
+		if (nums[i] >= size)
+			size = nums[i] + 1;
+	}
+	xref = b.n;
+	gb_printf(&b, "xref\n0 1\n0000000000 65535 f \n");
+	for (i = 0; i < k; i++)
+		gb_printf(&b, "%d 1\n%010zu 00000 n \n", nums[i], off[i]);
+	gb_printf(&b, "trailer\n<< /Size %lld /Root %d 0 R /Prev %lld %s>>\nstartxref\n%zu\n%%%%EOF\n",
+		  size, root ? root : info.root_obj, info.startxref, extra ? extra : "", xref);
+	*outn = b.n;
+	return (unsigned char *)b.p;
+}
+
+/* The base contract: a text field, a font, an XObject and a content stream. */
+VC_FN unsigned char *vc_base(int dangling, size_t *n)
+{
+	static const char content[] = "BT /F1 12 Tf 72 700 Td (Pay 100 EUR) Tj ET q /X1 Do Q";
+	static const char form[] = "0 0 1 rg 0 0 10 10 re f";
+	char c4[256], c6[256], c3[512];
+	const char *objs[7];
+
+	snprintf(c3, sizeof(c3),
+		 "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %s "
+		 "/Resources << /Font << /F1 5 0 R >> /XObject << /X1 6 0 R >> >> /Annots [7 0 R] >>",
+		 dangling ? "[4 0 R 99 0 R]" : "4 0 R");
+	snprintf(c4, sizeof(c4), "<< /Length %zu >>\nstream\n%s\nendstream", strlen(content) + 1,
+		 content);
+	snprintf(c6, sizeof(c6),
+		 "<< /Type /XObject /Subtype /Form /BBox [0 0 100 100] /Length %zu >>\nstream\n%s\n"
+		 "endstream",
+		 strlen(form) + 1, form);
+	objs[0] = "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [7 0 R] >> >>";
+	objs[1] = "<< /Type /Pages /Kids [3 0 R] /Count 1 >>";
+	objs[2] = c3;
+	objs[3] = c4;
+	objs[4] = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>";
+	objs[5] = c6;
+	objs[6] = "<< /Type /Annot /Subtype /Widget /FT /Tx /T (amount) /V (100) "
+		  "/Rect [72 600 200 620] /P 3 0 R >>";
+	return make_pdf_objs(objs, 7, n);
+}
+
+#endif /* VERIFY_CORPUS_H */
