@@ -21,6 +21,7 @@
 #include "contracts_int.h"
 #include "login_int.h"
 #include "sign_int.h"
+#include "verify_int.h"
 
 /* Global options, after the environment and the command line are read. */
 struct cli {
@@ -53,6 +54,9 @@ static int cmd_sign(const struct cli *cli, int argc, char **argv)
 static int cmd_contracts(const struct cli *cli, int argc, char **argv)
 { struct client_cli c = {cli->server, cli->cafile, cli->timeout_s};
   return client_cmd_contracts(&c, argc, argv); }
+
+static int cmd_verify(const struct cli *cli, int argc, char **argv)
+{ return client_cmd_verify(cli->cafile, argc, argv); }
 
 static const struct command commands[] = {
 	{"health", "", "check that the server is up and ready",
@@ -96,6 +100,13 @@ static const struct command commands[] = {
 	 "--pin-file; or --key PEM --cert PEM). Online the server adds the timestamp;\n"
 	 "offline --tsa URL gets one (without it the file has none, and it says so).\n",
 	 cmd_sign},
+	{"verify", "FILE [--json] [--trust-roots PEM]... [--intermediate PEM]... [--crl F]... [--tsa-trust PEM]",
+	 "verify every signature of a PDF offline",
+	 "Integrity, trust (chain to --trust-roots/--cacert at the timestamp's time),\n"
+	 "timestamps and what changed after each signature. Exit 0 every signature\n"
+	 "valid and the whole file signed, 1 invalid or disallowed changes, 2\n"
+	 "indeterminate (e.g. untrusted root, unsigned last revision), 3 no signature.\n",
+	 cmd_verify},
 	{"help", "[COMMAND]", "show help for sealpact or for one command", "", cmd_help},
 	{"version", "", "print the version", "", cmd_version},
 };
