@@ -244,6 +244,23 @@ class TestWorkflow(WorkflowCase):
         self.assertEqual(d["audit"][-1]["action"], "contract.expired")
         self.assertProblem(self.call(self.s1, "POST", "/api/v1/contracts/%s/receive" % n), 409)
 
+    def test_expiry_sweeps_share_work(self):
+        """Several processes' sweeps (SKIP LOCKED) expire each contract exactly once."""
+        nums = [self.created(name="e%d" % i, deadline=time.strftime(
+            "%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600)))["number"] for i in range(6)]
+        for n in nums:
+            self.act(self.a, n, "send")
+        self.db.query("UPDATE contracts SET deadline = now() - interval '1 second' "
+                      "WHERE number IN (%s)" % ",".join(nums))
+        counts = parallel(4, lambda i: int(self.db.query("SELECT contract_expire_due(100)")))
+        end = time.time() + 10
+        while time.time() < end and self.db.query(
+                "SELECT count(*) FROM contracts WHERE status = 'expired'") != "6":
+            time.sleep(0.2)
+        self.assertLessEqual(sum(counts), 6)
+        self.assertEqual(self.db.query("SELECT count(*) FROM audit_events "
+                                       "WHERE action = 'contract.expired'"), "6")
+
     def test_errors_answer_and_change_nothing(self):
         n = self.created()["number"]
         before = self.snapshot(n)
