@@ -23,6 +23,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
+#include "server_int.h"
 
 #define CHALLENGE_BYTES 32
 #define CERT_MAX 65536
@@ -168,6 +169,11 @@ login_work(void *arg, struct sp_errinfo *ei)
 		r = refuse(j, 400, CRYPTO_REASON_MALFORMED_CERT, "certificate is not a DER X.509 certificate");
 		goto out;
 	}
+	/* For the log of a refusal; the checked values replace it on success. */
+	sp_errinfo_init(&e2);
+	if (crypto_cert_info_get(leaf, &res.info, &e2) == SP_OK)
+		snprintf(j->subject, sizeof(j->subject), "%s", res.info.subject);
+	memset(&res, 0, sizeof(res));
 	if ((extra = sk_X509_new_null()) == NULL)
 		goto out;
 	for (i = 0; i < j->nchain; i++) {
@@ -200,7 +206,10 @@ login_work(void *arg, struct sp_errinfo *ei)
 	}
 	sp_errinfo_init(&e2);
 	if ((rc = server_trust_get(j->cfg, &trust, &e2)) != SP_OK) {
-		r = sp_err(ei, rc, "%s", e2.msg);
+		/* The operator's problem, not the caller's: say so in the log. */
+		log_event(LOG_ERROR, NULL, "trust store unusable", "{s:s}", "detail", e2.msg);
+		r = refuse(j, 503, "trust_not_configured",
+			   "This server cannot check certificates right now.");
 		goto out;
 	}
 	sp_errinfo_init(&e2);
@@ -305,6 +314,9 @@ on_login(void *arg, const PGresult *res, const struct sp_errinfo *err)
 			"name", PQgetvalue(res, 0, 6), "kind", "member",
 			"certificate", "id", (json_int_t)strtoll(PQgetvalue(res, 0, 7), NULL, 10),
 			"subject", j->subject, "issuer", j->issuer);
+	log_event(LOG_INFO, request_id(j->r), "login", "{s:s,s:s,s:s}", "organization_id",
+		  PQgetvalue(res, 0, 2), "user_id", PQgetvalue(res, 0, 5), "session_id",
+		  PQgetvalue(res, 0, 0));
 	request_reply_json(j->r, 200, doc);
 	login_job_free(j);
 }
@@ -318,13 +330,13 @@ login_done(void *arg, int rc, const struct sp_errinfo *ei)
 	int i = 0;
 
 	if (rc != SP_OK) {
-		if (j->status != 0)
+		if (j->status != 0) {
+			log_event(LOG_INFO, request_id(j->r), "login refused", "{s:s,s:s}", "code",
+				  j->code, "subject", j->subject);
 			request_reply_problem(j->r, j->status, j->code, j->detail);
-		else if (rc == SP_ERR_CONFIG)
-			request_reply_problem(j->r, 503, "trust_not_configured",
-					      "This server cannot check certificates (trust configuration).");
-		else
+		} else {
 			request_reply_error(j->r, rc, ei);
+		}
 		login_job_free(j);
 		return;
 	}
