@@ -149,6 +149,54 @@ out:
 	return r;
 }
 
+/*
+ * The whole new revision through the verification engine (DESIGN §6): the
+ * new signature (the one whose range ends at the end of the file) must be
+ * valid, with its timestamp, and no earlier signature may have become
+ * invalid (an earlier one may be indeterminate, e.g. revocation unknown now).
+ */
+static int
+engine_check(struct done_job *j, struct sp_errinfo *ei)
+{
+	struct crypto_verify_opts vo;
+	struct crypto_verify_report *rep = NULL;
+	const struct crypto_sig_report *s;
+	size_t i, nnew = 0;
+	int r = SP_ERR_INTERNAL;
+
+	memset(&vo, 0, sizeof(vo));
+	if ((r = server_trust_get(j->cfg, &vo.trust, ei)) != SP_OK ||
+	    (r = tsa_provider_trust(j->cfg, &vo.ts_trust, ei)) != SP_OK ||
+	    (r = crypto_pdf_verify(j->doc, j->doc_len, &vo, &rep, ei)) != SP_OK)
+		goto out;
+	for (i = 0; i < rep->nsigs; i++) {
+		s = &rep->sigs[i];
+		if (s->byte_range[2] + s->byte_range[3] == (long long)j->doc_len) {
+			nnew++;
+			if ((s->verdict != CRYPTO_VERDICT_VALID &&
+			     s->verdict != CRYPTO_VERDICT_VALID_ALLOWED_CHANGES) || !s->has_timestamp) {
+				r = sp_err(ei, SP_ERR_CRYPTO, "the new signature is %s: %s",
+					   crypto_verdict_name(s->verdict), s->nreasons > 0
+					   ? s->reasons[0] : "no timestamp");
+				goto out;
+			}
+		} else if (s->verdict == CRYPTO_VERDICT_INVALID) {
+			r = sp_err(ei, SP_ERR_CRYPTO, "earlier signature %s became invalid: %s",
+				   s->field, s->nreasons > 0 ? s->reasons[0] : "invalid");
+			goto out;
+		}
+	}
+	if (nnew != 1) {
+		r = sp_err(ei, SP_ERR_CRYPTO, "the new revision carries %zu signatures over the "
+			   "whole file", nnew);
+		goto out;
+	}
+	r = SP_OK;
+out:
+	crypto_verify_report_free(rep);
+	return r;
+}
+
 static int
 done_work(void *arg, struct sp_errinfo *ei)
 {
@@ -185,7 +233,7 @@ done_work(void *arg, struct sp_errinfo *ei)
 			      ei)) != SP_OK)
 		goto out;
 	sp_errinfo_init(&vei);
-	if (revision_check(j, cert, alg, &vei) != SP_OK) {
+	if (revision_check(j, cert, alg, &vei) != SP_OK || engine_check(j, &vei) != SP_OK) {
 		/* Whatever failed, the answer is the same: the new revision is not good. */
 		r = sp_err_reason(ei, SP_ERR_CRYPTO, "verification_failed",
 				  "the signed revision failed verification: %s", vei.msg);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include <libpq-fe.h>
+#include <openssl/x509.h>
 
 #include "auth.h"
 #include "db.h"
@@ -45,6 +46,12 @@ void signing_reply_json(struct request *r, const PGresult *res, int ok_status);
  */
 int tsa_provider_builtin(const struct config *cfg, struct crypto_tsa **out,
 			 struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * The store timestamp tokens must chain to: tsa.trust, else trust.roots[0]
+ * (built on first use; shared, read-only; freed at exit). Any thread.
+ */
+int tsa_provider_trust(const struct config *cfg, X509_STORE **out, struct sp_errinfo *ei) SP_WUR;
 
 /*
  * A checked RFC 3161 token over sig (PAdES B-T: the hash of the signature

@@ -72,9 +72,8 @@ out:
 	return r;
 }
 
-/* The store every token is checked against: tsa.trust, else the first trust root. */
-static int
-trust_get(const struct config *cfg, X509_STORE **out, struct sp_errinfo *ei)
+int
+tsa_provider_trust(const struct config *cfg, X509_STORE **out, struct sp_errinfo *ei)
 {
 	const char *path = cfg->tsa.trust;
 	X509_STORE *st = NULL;
@@ -119,7 +118,7 @@ tsa_provider_timestamp(const struct config *cfg, const uint8_t *sig, size_t sigl
 	*token = NULL;
 	*tokenlen = 0;
 	*gen_time = 0;
-	if ((r = trust_get(cfg, &trust, ei)) != SP_OK)
+	if ((r = tsa_provider_trust(cfg, &trust, ei)) != SP_OK)
 		goto out;
 	if ((r = crypto_ts_query_new(sig, siglen, NULL, &query, &qlen, ei)) != SP_OK)
 		goto out;
