@@ -395,6 +395,17 @@ class PerAddressLimit(IdentityCase):
         self.assertEqual(self.db.query("SELECT failed_count FROM reviewer_credentials"), "0")
 
 
+class NoTrustConfigured(ServerTestCase):
+
+    def test_login_says_the_server_cannot_check_certificates(self):
+        crt, key = PKI.org_cert(PKI.orgs[0]["slug"], "ec")
+        self.assertProblem(api_login(self.server, crt, key), 503, "trust_not_configured")
+        self.assertEqual(identity_counts(self.db), "0|0|0|0")
+        self.assertIn("trust store unusable", self.server.log())
+        # Everything else still works.
+        self.assertEqual(self.server.request("GET", "/healthz")[0], 200)
+
+
 class ApiKeys(IdentityCase):
 
     def member_token(self, i=0):
