@@ -93,7 +93,7 @@ static const struct command commands[] = {
 	 cmd_contracts},
 	{"download", "NUMBER FILE [REVISION]", "save the latest (or one revision's) PDF", "",
 	 cmd_contracts},
-	{"sign", "NUMBER [--normal P,X,Y] [--multi PAGES,X,Y] [--seam PAGES,Y] [--keyword TEXT[,OCC]] [--date P,X,Y] [token options] | --offline IN.pdf OUT.pdf [--seal PNG] [--tsa URL | --tsa-cert PEM --tsa-key PEM] [--tsa-trust PEM]",
+	{"sign", "NUMBER [--normal P,X,Y] [--multi PAGES,X,Y] [--seam PAGES,Y] [--keyword TEXT[,OCC]] [--date P,X,Y] [token options] | --offline IN.pdf OUT.pdf [--seal PNG] [--chain PEM] [--tsa URL | --tsa-cert PEM --tsa-key PEM] [--tsa-trust PEM]",
 	 "sign a contract (or a local PDF) with the key on your token",
 	 "Placement flags repeat. The resolved seal rectangles are printed before the\n"
 	 "PIN is asked. Token options as for login (--module, --token, --key-id,\n"

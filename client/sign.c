@@ -221,6 +221,7 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 		{ "tsa-trust", required_argument, NULL, 'R' },
 		{ "seal", required_argument, NULL, 'G' },
 		{ "reason", required_argument, NULL, 'r' },
+		{ "chain", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct sign_opts o; /* large: keep it off the stack */
@@ -257,6 +258,7 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 		case 'R': o.tsa_trust = optarg; break;
 		case 'G': o.seal_png = optarg; break;
 		case 'r': o.reason = optarg; break;
+		case 'H': o.chain_pem = optarg; break;
 		default: return usage_err("unknown option");
 		}
 		if (kind != NULL && sign_placement_parse(&o, kind, optarg, &ei) != SP_OK)
@@ -273,9 +275,9 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 	}
 	if (argc - optind != 1)
 		return usage_err("wants the contract NUMBER (or --offline IN.pdf OUT.pdf)");
-	if (o.tsa_url != NULL || o.tsa_cert != NULL || o.seal_png != NULL)
-		return usage_err("--tsa, --tsa-cert and --seal are for --offline (the server "
-				 "timestamps and holds the seal)");
+	if (o.tsa_url != NULL || o.tsa_cert != NULL || o.seal_png != NULL || o.chain_pem != NULL)
+		return usage_err("--tsa, --tsa-cert, --seal and --chain are for --offline (the "
+				 "server timestamps, holds the seal and embeds the verified chain)");
 	st = sign_run_online(server, cafile, timeout_s, &o, argv[optind]);
 	return st;
 }

@@ -28,6 +28,7 @@ struct sign_opts {
 	const char *tsa_cert, *tsa_key; /* offline: a development built-in TSA */
 	const char *tsa_trust;          /* offline: PEM the TSA must chain to, or NULL */
 	const char *seal_png;           /* offline: the seal image */
+	const char *chain_pem;          /* offline: CA certificates to embed (PEM), or NULL */
 	const char *reason;
 	struct pdf_placement pl[SIGN_MAX_PLACEMENTS];
 	size_t npl;

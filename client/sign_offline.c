@@ -14,6 +14,8 @@
 #include <time.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "crypto.h"
@@ -41,7 +43,8 @@ timestamp(const struct sign_opts *o, const uint8_t *sig, size_t siglen, uint8_t 
 		r = crypto_ts_fetch(o->tsa_url, q, qlen, TSA_TIMEOUT_MS, NULL, NULL, &resp, &rlen,
 				    ei);
 	} else {
-		if ((r = crypto_tsa_new(o->tsa_cert, o->tsa_key, NULL, "1.3.6.1.4.1.99999.1.1", 1000,
+		if ((r = crypto_tsa_new(o->tsa_cert, o->tsa_key, o->chain_pem, "1.3.6.1.4.1.99999.1.1",
+					1000,
 					&tsa, ei)) != SP_OK ||
 		    (r = crypto_tsa_serial_make(&serial, ei)) != SP_OK)
 			goto out;
@@ -56,6 +59,34 @@ out:
 	free(q);
 	free(resp);
 	return r;
+}
+
+/* The CA certificates of a PEM file (at most 16), to embed beside the signer. */
+static int
+chain_load(const char *path, STACK_OF(X509) **out, struct sp_errinfo *ei)
+{
+	X509 *x;
+	FILE *f;
+
+	*out = NULL;
+	if (path == NULL)
+		return SP_OK;
+	if ((f = fopen(path, "r")) == NULL)
+		return sp_err(ei, SP_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+	if ((*out = sk_X509_new_null()) == NULL) {
+		fclose(f);
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	}
+	while (sk_X509_num(*out) < 16 && (x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL)
+		if (sk_X509_push(*out, x) <= 0) {
+			X509_free(x);
+			break;
+		}
+	fclose(f);
+	ERR_clear_error(); /* the end of the file */
+	if (sk_X509_num(*out) == 0)
+		return sp_err(ei, SP_ERR_INVALID, "%s holds no PEM certificate", path);
+	return SP_OK;
 }
 
 int
@@ -77,6 +108,7 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 	const char *algname;
 	char pin[SIGN_PIN_MAX], when[32];
 	X509 *cert = NULL;
+	STACK_OF(X509) *chain = NULL;
 	time_t gen = 0;
 	int needs_seal = 0, st = 1;
 	json_t *rj = NULL;
@@ -99,7 +131,8 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 	}
 	seal.png = png;
 	seal.png_len = pnglen;
-	if (sign_cert_read(&o->so, &der, &derlen, &ei) != SP_OK ||
+	if (chain_load(o->chain_pem, &chain, &ei) != SP_OK ||
+	    sign_cert_read(&o->so, &der, &derlen, &ei) != SP_OK ||
 	    (p = der, cert = d2i_X509(NULL, &p, (long)derlen)) == NULL ||
 	    crypto_sigalg_for_cert(cert, &alg, &ei) != SP_OK ||
 	    pdf_doc_open(pdf, pdflen, &doc, &ei) != SP_OK ||
@@ -141,7 +174,7 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 			goto fail;
 		}
 	}
-	if (crypto_cms_assemble(cert, NULL, attrs, alen, sig, siglen, tok, toklen, &cms, &cmslen,
+	if (crypto_cms_assemble(cert, chain, attrs, alen, sig, siglen, tok, toklen, &cms, &cmslen,
 				&ei) != SP_OK ||
 	    pdf_sig_fill(prep.data, prep.len, prep.contents_off, prep.contents_len, cms, cmslen,
 			 &ei) != SP_OK ||
@@ -167,6 +200,7 @@ out:
 	pdf_doc_free(doc);
 	free(rects);
 	X509_free(cert);
+	sk_X509_pop_free(chain, X509_free);
 	free(pdf);
 	free(png);
 	free(der);

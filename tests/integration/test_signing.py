@@ -399,12 +399,15 @@ class Offline(unittest.TestCase):
         self.assertIn("WITHOUT a timestamp", p.stdout)
         self.assertIn("Signature is Valid.", pdfsig(out))
         p = subprocess.run(base + ["--tsa-cert", PKI.path("tsa.crt"), "--tsa-key",
-                                   PKI.path("tsa.key")], capture_output=True, text=True, env=e)
+                                   PKI.path("tsa.key"), "--tsa-trust", PKI.path("root.pem"),
+                                   "--chain", PKI.path("chain.pem")],
+                           capture_output=True, text=True, env=e)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("timestamp 20", p.stdout)
         rep = pdfsig(out)
         self.assertIn("Signature is Valid.", rep)
         self.assertIn("Total document signed", rep)
+        self.assertTrue("Certificate is Trusted." in rep or "Unknown issue" in rep, rep)
         # A token signs offline too (PIN from the environment).
         e["SEALPACT_PIN"] = harness.TOKEN_PIN
         p = subprocess.run([harness.SEALPACT, "sign", "--offline", SHORT, out, "--module", MODULE,
