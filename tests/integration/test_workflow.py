@@ -465,6 +465,42 @@ class TestWorkflow(WorkflowCase):
         self.db.query("ANALYZE")
 
 
+def signed_pdf():
+    """A one-page PDF whose AcroForm has a signature field with a value (/V)."""
+    objs = [b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] >> >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R] >>",
+            b"<< /FT /Sig /T (Signature1) /Type /Annot /Subtype /Widget /Rect [0 0 0 0] "
+            b"/P 3 0 R /V 5 0 R >>",
+            b"<< /Type /Sig /Filter /Adobe.PPKLite /ByteRange [0 0 0 0] /Contents <00> >>",
+            b"(unreferenced, kept because the file is signed)"]
+    out = b"%PDF-1.7\n"
+    offs = []
+    for i, o in enumerate(objs):
+        offs.append(len(out))
+        out += b"%d 0 obj\n" % (i + 1) + o + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % x for x in offs)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return out
+
+
+class TestUploadLimits(WorkflowCase):
+    server_extra = {"server": {"max_body_bytes": "4 KiB", "max_upload_bytes": "8 KiB"}}
+
+    def test_signed_upload_kept_and_size_capped(self):
+        pdf = signed_pdf()
+        d = self.created(pdf=pdf, parties=[])
+        st, _, data, _ = self.call(self.a, "GET", "/api/v1/contracts/%s/document" % d["number"])
+        self.assertEqual((st, data), (200, pdf))
+        self.assertEqual(d["sha256"], hashlib.sha256(pdf).hexdigest())
+        big = pdf + b"%" + b"x" * 9000 + b"\n"
+        st, _, _, doc = self.create(pdf=big, parties=[])
+        self.assertEqual(st, 413, doc)
+        self.assertEqual(self.db.query("SELECT count(*) FROM contracts"), "1")
+
+
 class TestWorkflowCli(WorkflowCase):
     """The sealpact commands, with SEALPACT_TOKEN standing in for a saved login."""
 
