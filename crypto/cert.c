@@ -136,38 +136,63 @@ out:
 	return r;
 }
 
-/* The whole name as RFC 2253 text, UTF-8 kept (not escaped as \XX). */
+long
+trust_name_print(const X509_NAME *name, char *out, size_t outsz)
+{
+	BIO *b = NULL;
+	char *p = NULL;
+	long n = -1;
+	size_t m;
+
+	out[0] = '\0';
+	if ((b = BIO_new(BIO_s_mem())) == NULL ||
+	    X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0 ||
+	    (n = BIO_get_mem_data(b, &p)) < 0) {
+		n = -1;
+		goto out;
+	}
+	m = (size_t)n;
+	if (m >= outsz) {
+		/* Cut between characters so the text stays valid UTF-8 (JSON). */
+		m = outsz - 1;
+		while (m > 0 && ((unsigned char)p[m] & 0xc0) == 0x80)
+			m--;
+	}
+	memcpy(out, p, m);
+	out[m] = '\0';
+out:
+	BIO_free(b);
+	return n;
+}
+
+int
+trust_pem_end_clean(void)
+{
+	unsigned long e = ERR_peek_last_error();
+
+	if (e != 0 && ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
+		ERR_clear_error();
+		return 1;
+	}
+	return e == 0;
+}
+
+/* The whole name as RFC 2253 text; too long for out is an error, not a cut. */
 static int
 name_text(const X509_NAME *name, const char *what, char *out, size_t outsz,
 	  struct sp_errinfo *ei)
 {
-	int r = SP_ERR_INTERNAL;
-	BIO *b = NULL;
-	char *p = NULL;
-	long n;
+	long n = trust_name_print(name, out, outsz);
 
-	out[0] = '\0';
-	if ((b = BIO_new(BIO_s_mem())) == NULL) {
-		r = cms_err_ossl(ei, SP_ERR_NOMEM, NULL, "out of memory");
-		goto out;
+	if (n < 0)
+		return cms_err_ossl(ei, SP_ERR_INVALID, CRYPTO_REASON_MALFORMED_CERT,
+				    "cannot print the certificate's %s", what);
+	if ((size_t)n >= outsz) {
+		out[0] = '\0';
+		return sp_err_reason(ei, SP_ERR_INVALID, CRYPTO_REASON_MALFORMED_CERT,
+				     "the certificate's %s is too long", what);
 	}
-	if (X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0) {
-		r = cms_err_ossl(ei, SP_ERR_INVALID, CRYPTO_REASON_MALFORMED_CERT,
-				 "cannot print the certificate's %s", what);
-		goto out;
-	}
-	n = BIO_get_mem_data(b, &p);
-	if (n < 0 || (size_t)n >= outsz) {
-		r = sp_err_reason(ei, SP_ERR_INVALID, CRYPTO_REASON_MALFORMED_CERT,
-				  "the certificate's %s is too long", what);
-		goto out;
-	}
-	memcpy(out, p, (size_t)n);
-	out[n] = '\0';
-	r = SP_OK;
-out:
-	BIO_free(b);
-	return r;
+	return SP_OK;
 }
 
 int

@@ -83,3 +83,17 @@ int trust_crl_status(struct crypto_trust *t, X509 *leaf, X509 *issuer, struct tr
 
 /* ASN1_TIME to time_t (UTC); -1 when it cannot be read. */
 time_t trust_asn1_time(const ASN1_TIME *a);
+
+/*
+ * name as RFC 2253 text, UTF-8 kept (not escaped as \XX), into out (outsz
+ * > 0), cut between UTF-8 characters when it does not fit. Returns the full
+ * length (>= outsz when cut) or -1 (out "") when it cannot be printed.
+ */
+long trust_name_print(const X509_NAME *name, char *out, size_t outsz);
+
+/*
+ * After a loop of PEM_read_bio_*(): 1 when it ended at the end of the input
+ * (PEM "no start line", which is then cleared from the queue), 0 when it
+ * stopped on a damaged block (the error stays queued for cms_err_ossl).
+ */
+int trust_pem_end_clean(void);

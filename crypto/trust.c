@@ -24,45 +24,11 @@ looks_pem(const unsigned char *p, size_t len)
 	return len >= 10 && memmem(p, len, "-----BEGIN", 10) != NULL;
 }
 
-/* End of a PEM sequence: "no start line" is the normal end, anything else is not. */
-static int
-pem_clean_end(void)
-{
-	unsigned long e = ERR_peek_last_error();
-
-	if (e != 0 && ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
-		ERR_clear_error();
-		return 1;
-	}
-	return e == 0;
-}
-
-/* A certificate's subject for messages, UTF-8, cut (if at all) between characters
- * so that it stays valid UTF-8 in a JSON problem. */
+/* A certificate's subject for messages (cut, if at all, between UTF-8 characters). */
 static void
 subject_of(X509 *x, char *out, size_t outsz)
 {
-	BIO *b = BIO_new(BIO_s_mem());
-	char *p = NULL;
-	long n;
-	size_t m;
-
-	out[0] = '\0';
-	if (b == NULL)
-		return;
-	if (X509_NAME_print_ex(b, X509_get_subject_name(x), 0,
-			       XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
-	    (n = BIO_get_mem_data(b, &p)) > 0) {
-		m = (size_t)n;
-		if (m >= outsz) {
-			m = outsz - 1;
-			while (m > 0 && ((unsigned char)p[m] & 0xc0) == 0x80)
-				m--;
-		}
-		memcpy(out, p, m);
-		out[m] = '\0';
-	}
-	BIO_free(b);
+	(void)trust_name_print(X509_get_subject_name(x), out, outsz);
 }
 
 /* Add every certificate of a PEM file to store (trusted) or to sk. */
@@ -107,7 +73,7 @@ load_certs(const char *path, int trusted, X509_STORE *store, STACK_OF(X509) *sk,
 		x = NULL;
 		n++;
 	}
-	if (!pem_clean_end() || n == 0) {
+	if (!trust_pem_end_clean() || n == 0) {
 		r = cms_err_ossl(ei, SP_ERR_INVALID, NULL, "%s: %s", path,
 				 n == 0 ? "no PEM certificate in it" : "unreadable PEM after certificate");
 		goto out;
@@ -162,7 +128,7 @@ load_crls(const char *path, STACK_OF(X509_CRL) *sk, struct sp_errinfo *ei)
 		c = NULL; /* transferred */
 		n++;
 	}
-	if (!pem_clean_end() || n == 0) {
+	if (!trust_pem_end_clean() || n == 0) {
 		r = cms_err_ossl(ei, SP_ERR_INVALID, NULL, "%s: %s", path,
 				 n == 0 ? "no PEM CRL in it" : "unreadable PEM after CRL");
 		goto out;

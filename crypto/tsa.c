@@ -105,7 +105,6 @@ load_chain(const char *path, STACK_OF(X509) **out, struct sp_errinfo *ei)
 	STACK_OF(X509) *sk = NULL;
 	BIO *bio = NULL;
 	X509 *x;
-	unsigned long e;
 
 	*out = NULL;
 	if ((sk = sk_X509_new_null()) == NULL) {
@@ -129,11 +128,7 @@ load_chain(const char *path, STACK_OF(X509) **out, struct sp_errinfo *ei)
 		}
 	}
 	/* The loop ends at the end of the file (no start line) or on garbage. */
-	e = ERR_peek_last_error();
-	if (ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE &&
-	    sk_X509_num(sk) > 0)
-		ERR_clear_error();
-	else {
+	if (!trust_pem_end_clean() || sk_X509_num(sk) == 0) {
 		r = cms_err_ossl(ei, SP_ERR_CONFIG, NULL, "TSA chain %s: not a PEM certificate list",
 				 path);
 		goto out;
