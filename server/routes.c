@@ -7,6 +7,8 @@
 #include "server_int.h"
 #include "signing_int.h"
 
+int routes_verify_register(struct router *rt, struct sp_errinfo *ei); /* routes_verify.c */
+
 static int (*const modules[])(struct router *rt, struct sp_errinfo *ei) = {
 	routes_health_register,
 	routes_contracts_register,
@@ -14,6 +16,7 @@ static int (*const modules[])(struct router *rt, struct sp_errinfo *ei) = {
 	routes_reviewer_register,
 	routes_apikeys_register,
 	routes_signing_register,
+	routes_verify_register,
 };
 
 int
