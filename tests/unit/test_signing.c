@@ -1,0 +1,221 @@
+/*
+ * test_signing.c: the signing pieces that run without a server: the CLI's
+ * placement flags (client/sign_opts.c) and their API JSON, and the server's
+ * timestamp provider (server/tsa_provider.c) with the built-in TSA of the
+ * development PKI (deploy/pki.sh, made once in a temporary directory):
+ * a token over a signature value that chains to the dev root, carries the
+ * serial given and an accuracy, checked by crypto_ts_response_check inside.
+ */
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ts.h>
+
+#include "config.h"
+#include "crypto.h"
+#include "sign_int.h"
+#include "signing_int.h"
+
+static char src[1024], tmp[256];
+static int pki_ok;
+
+static int
+run(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+/* ---- placement flags ------------------------------------------------------------------ */
+
+START_TEST(test_placement_flags)
+{
+	static struct sign_opts o;
+	struct sp_errinfo ei;
+
+	memset(&o, 0, sizeof(o));
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(sign_placement_parse(&o, "normal", "1,400,120", &ei), SP_OK);
+	ck_assert_int_eq(o.pl[0].mode, PDF_PLACE_NORMAL);
+	ck_assert_int_eq(o.pl[0].page, 1);
+	ck_assert(o.pl[0].x == 400 && o.pl[0].y == 120);
+	ck_assert_int_eq(sign_placement_parse(&o, "multi", "1-3,5,450.5,700", &ei), SP_OK);
+	ck_assert_str_eq(o.pl[1].pages, "1-3,5");
+	ck_assert(o.pl[1].x == 450.5 && o.pl[1].y == 700);
+	ck_assert_int_eq(sign_placement_parse(&o, "seam", "all,400", &ei), SP_OK);
+	ck_assert_str_eq(o.pl[2].pages, "all");
+	ck_assert(o.pl[2].y == 400);
+	ck_assert_int_eq(sign_placement_parse(&o, "keyword", "乙方（盖章）,all", &ei), SP_OK);
+	ck_assert_str_eq(o.pl[3].keyword, "乙方（盖章）");
+	ck_assert_str_eq(o.pl[3].occurrences, "all");
+	ck_assert_int_eq(sign_placement_parse(&o, "keyword", "Party B, seal,1,3", &ei), SP_OK);
+	ck_assert_str_eq(o.pl[4].keyword, "Party B, seal");
+	ck_assert_str_eq(o.pl[4].occurrences, "1,3");
+	ck_assert_int_eq(sign_placement_parse(&o, "keyword", "乙方", &ei), SP_OK);
+	ck_assert_ptr_null(o.pl[5].occurrences);
+	ck_assert_int_eq(sign_placement_parse(&o, "date", "2,100,50", &ei), SP_OK);
+	ck_assert_int_eq(o.pl[6].mode, PDF_PLACE_DATE);
+	ck_assert_uint_eq(o.npl, 7);
+	/* Refusals add nothing. */
+	ck_assert_int_eq(sign_placement_parse(&o, "normal", "x,400,120", &ei), SP_ERR_INVALID);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(sign_placement_parse(&o, "normal", "1,400", &ei), SP_ERR_INVALID);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(sign_placement_parse(&o, "normal", "0,1,1", &ei), SP_ERR_INVALID);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(sign_placement_parse(&o, "seam", "400", &ei), SP_ERR_INVALID);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(sign_placement_parse(&o, "keyword", "", &ei), SP_ERR_INVALID);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(sign_placement_parse(&o, "stamp", "1,1,1", &ei), SP_ERR_INVALID);
+	ck_assert_uint_eq(o.npl, 7);
+	while (o.npl < SIGN_MAX_PLACEMENTS)
+		ck_assert_int_eq(sign_placement_parse(&o, "date", "1,1,1", &ei), SP_OK);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(sign_placement_parse(&o, "date", "1,1,1", &ei), SP_ERR_INVALID);
+}
+END_TEST
+
+START_TEST(test_placements_json)
+{
+	static struct sign_opts o;
+	struct sp_errinfo ei;
+	json_t *a;
+	char *s;
+
+	memset(&o, 0, sizeof(o));
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(sign_placement_parse(&o, "normal", "1,400,120", &ei), SP_OK);
+	ck_assert_int_eq(sign_placement_parse(&o, "seam", "1-4,300", &ei), SP_OK);
+	ck_assert_int_eq(sign_placement_parse(&o, "keyword", "乙方（盖章）,2", &ei), SP_OK);
+	a = sign_placements_json(&o);
+	ck_assert_ptr_nonnull(a);
+	s = json_dumps(a, JSON_COMPACT | JSON_ENSURE_ASCII);
+	ck_assert_str_eq(s, "[{\"mode\":\"normal\",\"page\":1,\"x\":400.0,\"y\":120.0},"
+			 "{\"mode\":\"seam\",\"pages\":\"1-4\",\"y\":300.0},"
+			 "{\"mode\":\"keyword\",\"keyword\":\"\\u4E59\\u65B9\\uFF08\\u76D6\\u7AE0\\uFF09\","
+			 "\"occurrence\":\"2\"}]");
+	free(s);
+	json_decref(a);
+}
+END_TEST
+
+/* ---- the timestamp provider ---------------------------------------------------------------- */
+
+static struct config *
+config_for_pki(void)
+{
+	char path[512];
+	struct config *cfg = NULL;
+	struct sp_errinfo ei;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/sealpact.yaml", tmp);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "server:\n  tls: false\ndatabase:\n  url: postgresql://unused@127.0.0.1:1/x\n"
+		"trust:\n  roots:\n    - %s/pki/root.pem\n"
+		"tsa:\n  mode: builtin\n  cert: %s/pki/tsa.crt\n  key: %s/pki/tsa.key\n"
+		"  chain: %s/pki/chain.pem\n  trust: %s/pki/root.pem\n  accuracy_ms: 500\n",
+		tmp, tmp, tmp, tmp, tmp);
+	fclose(f);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(config_load(path, NULL, &cfg, &ei) == SP_OK, "config: %s", ei.msg);
+	return cfg;
+}
+
+START_TEST(test_builtin_timestamp)
+{
+	struct config *cfg;
+	struct crypto_tsa *a = NULL, *b = NULL;
+	struct sp_errinfo ei;
+	uint8_t sig[256], other[256], *tok = NULL;
+	const unsigned char *p;
+	size_t toklen = 0;
+	time_t gen = 0, now = time(NULL);
+	PKCS7 *p7;
+	TS_TST_INFO *info;
+	const ASN1_INTEGER *serial;
+
+	ck_assert_msg(pki_ok, "deploy/pki.sh failed");
+	cfg = config_for_pki();
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(tsa_provider_builtin(cfg, &a, &ei), SP_OK);
+	ck_assert_int_eq(tsa_provider_builtin(cfg, &b, &ei), SP_OK);
+	ck_assert_ptr_eq(a, b); /* one TSA per process */
+	memset(sig, 0x5a, sizeof(sig));
+	memset(other, 0xa5, sizeof(other));
+	ck_assert_msg(tsa_provider_timestamp(cfg, sig, sizeof(sig), 4242, &tok, &toklen, &gen,
+					     &ei) == SP_OK, "timestamp: %s", ei.msg);
+	ck_assert(gen >= now - 5 && gen <= now + 5);
+	p = tok;
+	p7 = d2i_PKCS7(NULL, &p, (long)toklen);
+	ck_assert_ptr_nonnull(p7);
+	info = PKCS7_to_TS_TST_INFO(p7);
+	ck_assert_ptr_nonnull(info);
+	serial = TS_TST_INFO_get_serial(info);
+	ck_assert_int_eq(ASN1_INTEGER_get(serial), 4242);
+	ck_assert_ptr_nonnull(TS_TST_INFO_get_accuracy(info));
+	TS_TST_INFO_free(info);
+	PKCS7_free(p7);
+	free(tok);
+	tok = NULL;
+	ck_assert_int_eq(tsa_provider_timestamp(cfg, other, sizeof(other), 4243, &tok, &toklen,
+						&gen, &ei), SP_OK);
+	ck_assert_ptr_nonnull(tok);
+	free(tok);
+	config_free(cfg);
+}
+END_TEST
+
+static Suite *
+signing_suite(void)
+{
+	Suite *s = suite_create("signing");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_placement_flags);
+	tcase_add_test(tc, test_placements_json);
+	tcase_add_test(tc, test_builtin_timestamp);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	const char *s = getenv("SEALPACT_SOURCE_DIR");
+	SRunner *sr;
+	int failed;
+
+	if (s != NULL)
+		snprintf(src, sizeof(src), "%s", s);
+	else
+		snprintf(src, sizeof(src), "%.*s", (int)(strstr(__FILE__, "/tests/unit/") - __FILE__),
+			 __FILE__);
+	snprintf(tmp, sizeof(tmp), "/tmp/sp-signing.XXXXXX");
+	if (mkdtemp(tmp) == NULL) {
+		perror("mkdtemp");
+		return 2;
+	}
+	pki_ok = run("bash '%s/deploy/pki.sh' '%s/pki' >/dev/null 2>'%s/pki.log'", src, tmp, tmp)
+		== 0;
+	sr = srunner_create(signing_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	run("rm -rf '%s'", tmp);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
