@@ -1,0 +1,219 @@
+"""Issue 7, end to end: `sealpact verify` offline (text, --json, exit codes) on files
+signed by `sealpact sign --offline`, agreeing with pdfsig; POST /api/v1/verify (no
+login, content type, 422, per-IP rate limit); GET /api/v1/contracts/{number}/verification
+on a contract signed through the signing protocol (visible only to its parties)."""
+
+import base64
+import json
+import os
+import subprocess
+import unittest
+
+import harness
+from harness import IdentityPKI, ServerTestCase, api_login, der_of, openssl_sign, run
+
+PKI = None
+SEAL = None
+NSSDIR = None
+WORK = None
+SHORT = os.path.join(harness.SOURCE_DIR, "tests", "fixtures", "contracts", "short.pdf")
+
+
+def setUpModule():
+    global PKI, SEAL, NSSDIR, WORK
+    PKI = IdentityPKI(tokens=False)
+    WORK = PKI.dir
+    SEAL = os.path.join(PKI.dir, "seal.png")
+    run(["python3", os.path.join(harness.SOURCE_DIR, "deploy", "seal.py"), SEAL, "120"])
+    NSSDIR = os.path.join(PKI.dir, "nss")
+    os.makedirs(NSSDIR)
+    run(["certutil", "-N", "-d", "sql:" + NSSDIR, "--empty-password"])
+    run(["certutil", "-A", "-d", "sql:" + NSSDIR, "-n", "root", "-t", "CT,C,C", "-i",
+         PKI.path("root.pem")])
+
+
+def tearDownModule():
+    if PKI is not None:
+        PKI.close()
+
+
+def sign_offline(src, out, slug, alg, ts=True):
+    crt, key = PKI.org_cert(slug, alg)
+    cmd = [harness.SEALPACT, "sign", "--offline", src, out, "--key", key, "--cert", crt,
+           "--seal", SEAL, "--date", "1,450,80"]
+    if ts:
+        cmd += ["--tsa-cert", PKI.path("tsa.crt"), "--tsa-key", PKI.path("tsa.key"),
+                "--tsa-trust", PKI.path("root.pem"), "--chain", PKI.path("chain.pem")]
+    run(cmd)
+    return out
+
+
+def verify(path, *extra):
+    cmd = [harness.SEALPACT, "verify", path, "--trust-roots", PKI.path("root.pem"),
+           "--intermediate", PKI.path("ca.pem")] + list(extra)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+
+
+def pdfsig_valid(path):
+    p = subprocess.run(["pdfsig", "-nssdir", "sql:" + NSSDIR, path], capture_output=True,
+                       text=True)
+    return (p.stdout + p.stderr).count("Signature is Valid.")
+
+
+class Offline(unittest.TestCase):
+
+    def test_signed_tampered_unsigned_and_usage(self):
+        one = sign_offline(SHORT, os.path.join(WORK, "one.pdf"), "supplier", "rsa")
+        two = sign_offline(one, os.path.join(WORK, "two.pdf"), "logistics", "ec")
+        for path, n in ((one, 1), (two, 2)):
+            p = verify(path)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            self.assertIn("Verdict: VALID", p.stdout)
+            # the independent judge agrees on the valid set
+            self.assertEqual(pdfsig_valid(path), n)
+            p = verify(path, "--json")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            doc = json.loads(p.stdout)
+            self.assertEqual(len(doc["signatures"]), n)
+            self.assertTrue(doc["last_revision_signed"])
+            for s in doc["signatures"]:
+                self.assertIn(s["verdict"], ("valid", "valid_with_allowed_changes"))
+                self.assertTrue(s["checks"]["timestamp"])
+                self.assertTrue(s["checks"]["chain"])
+        self.assertEqual(doc["signatures"][0]["verdict"], "valid_with_allowed_changes")
+        self.assertEqual(doc["signatures"][1]["verdict"], "valid")
+
+        # one signed byte changed: invalid, exit 1
+        with open(one, "rb") as f:
+            data = bytearray(f.read())
+        i = data.index(b"/MediaBox")
+        data[i + 1:i + 2] = b"X"
+        bad = os.path.join(WORK, "bad.pdf")
+        with open(bad, "wb") as f:
+            f.write(bytes(data))
+        p = verify(bad, "--json")
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("digest_mismatch", json.loads(p.stdout)["signatures"][0]["reasons"])
+
+        # an unsigned trailing update: indeterminate, exit 2, said so
+        with open(one, "rb") as f:
+            data = f.read()
+        p = verify(one, "--json")
+        upd = os.path.join(WORK, "trailing.pdf")
+        start = data.rindex(b"startxref")
+        prev = int(data[start + 9:].split()[0])
+        size = int(data[data.rindex(b"/Size"):].split()[1].rstrip(b"/>"))
+        obj = b"%d 0 obj\n<< /Title (changed) >>\nendobj\n" % size
+        root = data[data.rindex(b"/Root"):].split()[1:3]
+        body = data + obj
+        xref = len(body)
+        body += b"xref\n0 1\n0000000000 65535 f \n%d 1\n%010d 00000 n \n" % (size, len(data))
+        body += b"trailer\n<< /Size %d /Root %s %s R /Info %d 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (
+            size + 1, root[0], root[1], size, prev, xref)
+        with open(upd, "wb") as f:
+            f.write(body)
+        p = verify(upd)
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        self.assertIn("Last revision signed: no", p.stdout)
+
+        # no signature, untrusted, usage
+        p = verify(SHORT)
+        self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
+        self.assertIn("no verifiable signature", p.stdout)
+        p = subprocess.run([harness.SEALPACT, "verify", one], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 2, p.stdout)
+        self.assertIn("untrusted_issuer", p.stdout)
+        p = subprocess.run([harness.SEALPACT, "verify"], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 64)
+        p = subprocess.run([harness.SEALPACT, "verify", one, "--bogus"], capture_output=True,
+                           text=True)
+        self.assertEqual(p.returncode, 64)
+
+
+class Api(ServerTestCase):
+    tls = False
+
+    def setUp(self):
+        self.server_extra = {
+            "trust": PKI.trust_config(),
+            "tsa": {"mode": "builtin", "cert": PKI.path("tsa.crt"), "key": PKI.path("tsa.key"),
+                    "chain": PKI.path("chain.pem"), "trust": PKI.path("root.pem")},
+            "signing": {"default_seal_image": SEAL, "session_ttl_s": 600},
+        }
+        super().setUp()
+
+    def post_pdf(self, data, ct="application/pdf"):
+        return self.server.request("POST", "/api/v1/verify", body=data,
+                                   headers={"Content-Type": ct}, timeout=60)
+
+    def test_anonymous_verify(self):
+        signed = sign_offline(SHORT, os.path.join(self.tmp, "s.pdf"), "supplier", "ec")
+        with open(signed, "rb") as f:
+            st, _, _, doc = self.post_pdf(f.read())
+        self.assertEqual(st, 200, doc)
+        self.assertEqual(doc["verdict"], "valid", doc)
+        self.assertEqual(doc["signatures"][0]["signature_algorithm"], "ecdsa-with-SHA256")
+        with open(SHORT, "rb") as f:
+            st, _, _, doc = self.post_pdf(f.read())
+        self.assertEqual(st, 200)
+        self.assertEqual(doc["verdict"], "no_signature")
+        self.assertProblem(self.post_pdf(b"not a pdf"), 422)
+        self.assertProblem(self.post_pdf(b"%PDF-1.7", "text/plain"), 415,
+                           "unsupported_media_type")
+
+    def test_rate_limit(self):
+        codes = [self.post_pdf(b"%PDF-1.4 nothing")[0] for _ in range(32)]
+        self.assertEqual(codes[:30], [422] * 30)
+        self.assertEqual(codes[30:], [429, 429])
+
+    def test_contract_verification(self):
+        tokens = {}
+        orgs = {o["slug"]: o for o in PKI.orgs}
+        for slug in ("buyer", "supplier", "logistics"):
+            crt, key = PKI.org_cert(slug, "rsa")
+            st, _, _, doc = api_login(self.server, crt, key)
+            self.assertEqual(st, 200, doc)
+            tokens[slug] = doc["token"]
+
+        def call(slug, method, path, body=None):
+            h = {"Authorization": "Bearer " + tokens[slug]}
+            if body is None and method == "POST":
+                body, h["Content-Type"] = b"", "application/json"
+            return self.server.request(method, path, body=body, headers=h, timeout=60)
+
+        with open(SHORT, "rb") as f:
+            pdf = f.read()
+        st, _, _, doc = call("buyer", "POST", "/api/v1/contracts", {
+            "name": "Verified", "pdf_base64": base64.b64encode(pdf).decode(),
+            "parties": [{"credit_code": orgs["supplier"]["credit_code"], "role": "signer",
+                         "routing_order": 1}]})
+        self.assertEqual(st, 201, doc)
+        n = doc["number"]
+        self.assertEqual(call("buyer", "POST", "/api/v1/contracts/%s/send" % n)[0], 200)
+        self.assertEqual(call("supplier", "POST", "/api/v1/contracts/%s/receive" % n)[0], 200)
+        crt, key = PKI.org_cert("supplier", "rsa")
+        st, _, _, prep = call("supplier", "POST", "/api/v1/contracts/%s/signing-sessions" % n, {
+            "certificate": base64.b64encode(der_of(crt)).decode(),
+            "chain": [base64.b64encode(der_of(PKI.path("ca.pem"))).decode()],
+            "placements": [{"mode": "normal", "seal": "default", "page": 1, "x": 400,
+                            "y": 120}]})
+        self.assertEqual(st, 201, prep)
+        sig = openssl_sign(key, base64.b64decode(prep["to_be_signed"]))
+        st, _, _, doc = call("supplier", "POST", "/api/v1/signing-sessions/%s/complete" %
+                             prep["session"], {"signature": base64.b64encode(sig).decode()})
+        self.assertEqual(st, 200, doc)
+        for slug in ("buyer", "supplier"):
+            st, _, _, doc = call(slug, "GET", "/api/v1/contracts/%s/verification" % n)
+            self.assertEqual(st, 200, doc)
+            self.assertEqual(doc["verdict"], "valid", doc)
+            self.assertEqual(len(doc["signatures"]), 1)
+            self.assertTrue(doc["signatures"][0]["checks"]["timestamp"])
+        # not a party: as if it did not exist
+        self.assertProblem(call("logistics", "GET", "/api/v1/contracts/%s/verification" % n),
+                           404)
+        st, _, _, _ = self.server.request("GET", "/api/v1/contracts/%s/verification" % n)
+        self.assertEqual(st, 401)
+
+
+if __name__ == "__main__":
+    unittest.main()
