@@ -303,7 +303,12 @@ sp_file_write(const char *path, const void *data, size_t len, int mode,
 		p += n;
 		len -= (size_t)n;
 	}
-	if (fsync(fd) != 0 || close(fd) != 0) {
+	if (fsync(fd) != 0) {
+		r = sp_err(ei, SP_ERR_IO, "%s: %s", tmp, strerror(errno));
+		goto out; /* fd is closed there */
+	}
+	/* close() releases the descriptor even when it fails. */
+	if (close(fd) != 0) {
 		fd = -1;
 		r = sp_err(ei, SP_ERR_IO, "%s: %s", tmp, strerror(errno));
 		goto out;
