@@ -179,7 +179,7 @@ START_TEST(example_file_loads_as_is)
 	ck_assert_int_eq(cfg->server.port, 8443);
 	ck_assert_int_eq(cfg->server.tls, 1);
 	*strrchr(real, '/') = '\0';
-	snprintf(want, sizeof(want), "%s/../var/pki/server.crt", real);
+	snprintf(want, sizeof(want), "%s/../var/pki/server-chain.pem", real);
 	ck_assert_str_eq(cfg->server.tls_cert, want);
 	snprintf(want, sizeof(want), "%s/../var/pki/server.key", real);
 	ck_assert_str_eq(cfg->server.tls_key, want);
@@ -196,7 +196,8 @@ START_TEST(example_file_loads_as_is)
 	ck_assert_ptr_null(cfg->trust.ocsp_url);
 	ck_assert_ptr_null(cfg->tsa.url);
 	ck_assert_ptr_null(cfg->tsa.password);
-	ck_assert_ptr_null(cfg->signing.default_seal_image);
+	snprintf(want, sizeof(want), "%s/../var/pki/seal.png", real);
+	ck_assert_str_eq(cfg->signing.default_seal_image, want);
 	config_free(cfg);
 }
 END_TEST
