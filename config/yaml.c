@@ -137,24 +137,54 @@ read_value(struct reader *rd, size_t idx, struct sp_errinfo *ei)
 		      list ? "a list (YAML sequence)" : "a single value", kind_name(rd->ev.type));
 }
 
+/*
+ * The next key of the mapping being read, copied into name; *done at the
+ * mapping's end. what names it in messages ("a section", "server: a key").
+ * A NUL byte or more than namesz - 1 bytes is refused: such a name could
+ * only match a known one by being cut.
+ */
+static int
+next_name(struct reader *rd, const char *what, char *name, size_t namesz, int *line, int *done,
+	  struct sp_errinfo *ei)
+{
+	size_t n;
+	int r;
+
+	*done = 0;
+	name[0] = '\0';
+	if ((r = next(rd, ei)) != SP_OK)
+		return r;
+	if (rd->ev.type == YAML_MAPPING_END_EVENT) {
+		*done = 1;
+		return SP_OK;
+	}
+	*line = line_of(rd);
+	if (rd->ev.type != YAML_SCALAR_EVENT)
+		return sp_err(ei, SP_ERR_CONFIG, "%s:%d: %s must be a name, not %s", rd->ld->file,
+			      *line, what, kind_name(rd->ev.type));
+	n = rd->ev.data.scalar.length;
+	if (n >= namesz || memchr(scalar(rd), '\0', n) != NULL)
+		return sp_err(ei, SP_ERR_CONFIG, "%s:%d: %s must be a name (at most %zu bytes, no NUL)",
+			      rd->ld->file, *line, what, namesz - 1);
+	memcpy(name, scalar(rd), n);
+	name[n] = '\0';
+	return SP_OK;
+}
+
 static int
 read_keys(struct reader *rd, const char *section, struct sp_errinfo *ei)
 {
 	struct config_origin *o;
-	char key[128];
+	char key[128], what[160];
 	long idx;
-	int r, line;
+	int r, line = 0, done;
 
+	snprintf(what, sizeof(what), "%s: a key", section);
 	for (;;) {
-		if ((r = next(rd, ei)) != SP_OK)
+		if ((r = next_name(rd, what, key, sizeof(key), &line, &done, ei)) != SP_OK)
 			return r;
-		if (rd->ev.type == YAML_MAPPING_END_EVENT)
+		if (done)
 			return SP_OK;
-		line = line_of(rd);
-		if (rd->ev.type != YAML_SCALAR_EVENT)
-			return sp_err(ei, SP_ERR_CONFIG, "%s:%d: %s: a key must be a name, not %s",
-				      rd->ld->file, line, section, kind_name(rd->ev.type));
-		snprintf(key, sizeof(key), "%s", scalar(rd));
 		if ((idx = config_key_index(section, key)) < 0) {
 			const struct config_key *near = config_key_suggest(section, key);
 
@@ -181,18 +211,13 @@ read_sections(struct reader *rd, struct sp_errinfo *ei)
 {
 	char name[128];
 	size_t i;
-	int r, line;
+	int r, line = 0, done;
 
 	for (;;) {
-		if ((r = next(rd, ei)) != SP_OK)
+		if ((r = next_name(rd, "a section", name, sizeof(name), &line, &done, ei)) != SP_OK)
 			return r;
-		if (rd->ev.type == YAML_MAPPING_END_EVENT)
+		if (done)
 			return SP_OK;
-		line = line_of(rd);
-		if (rd->ev.type != YAML_SCALAR_EVENT)
-			return sp_err(ei, SP_ERR_CONFIG, "%s:%d: a section must be a name, not %s",
-				      rd->ld->file, line, kind_name(rd->ev.type));
-		snprintf(name, sizeof(name), "%s", scalar(rd));
 		for (i = 0; i < config_nsections; i++) {
 			if (strcmp(config_sections[i], name) == 0)
 				break;

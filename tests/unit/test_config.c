@@ -337,6 +337,11 @@ START_TEST(structure_errors_name_file_line_and_key)
 		    "unknown key (did you mean port?)");
 	expect_fail(BASE PLAIN "  colour: blue\n", NULL, 5, NULL, "server.colour", "unknown key");
 	expect_fail(BASE PLAIN "servr:\n  port: 1\n", NULL, 5, NULL, "servr", "unknown section");
+	/* A name that only matches once cut (at a NUL or a length) is refused. */
+	expect_fail(BASE PLAIN "  \"port\\0x\": 8443\n", NULL, 5, NULL, "server: a key",
+		    "must be a name (at most 127 bytes, no NUL)");
+	expect_fail(BASE PLAIN "\"log\\0\":\n  level: debug\n", NULL, 5, NULL, "a section",
+		    "must be a name");
 	expect_fail(BASE PLAIN "  port: 1\n  port: 2\n", NULL, 6, NULL, "server.port",
 		    "duplicate key (first at line 5)");
 	expect_fail(BASE PLAIN "database:\n  pool_size: 2\n", NULL, 5, NULL, "database",
