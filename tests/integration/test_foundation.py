@@ -193,7 +193,7 @@ class GracefulShutdown(ServerTestCase):
     def test_sigterm_under_load_exits_zero_without_cutting_requests(self):
         if not shutil.which("wrk"):
             self.skipTest("wrk is not installed")
-        wrk = subprocess.Popen(["wrk", "-t2", "-c200", "-d8s", self.server.url + "/healthz"],
+        wrk = subprocess.Popen(["wrk", "-t2", "-c200", "-d8s", "--timeout", "10s", self.server.url + "/healthz"],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         time.sleep(3)
         self.server.signal(signal.SIGTERM)
@@ -212,7 +212,7 @@ class GracefulShutdown(ServerTestCase):
     def test_no_errors_under_load(self):
         if not shutil.which("wrk"):
             self.skipTest("wrk is not installed")
-        out = subprocess.run(["wrk", "-t2", "-c200", "-d5s", self.server.url + "/healthz"],
+        out = subprocess.run(["wrk", "-t2", "-c200", "-d5s", "--timeout", "10s", self.server.url + "/healthz"],
                              capture_output=True, text=True, timeout=60).stdout
         self.assertNotIn("Socket errors", out)
         self.assertNotIn("Non-2xx", out)

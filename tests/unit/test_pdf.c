@@ -231,8 +231,9 @@ START_TEST(reader_refuses_bad_input)
 		doc = NULL;
 	}
 	/* A wrong startxref: qpdf reconstructs, we refuse to sign. */
-	bad = malloc(n);
+	bad = malloc(n + 1);
 	memcpy(bad, d, n);
+	bad[n] = '\0'; /* strstr needs a terminated string */
 	memcpy(strstr((char *)bad, "startxref\n") + 10, "12", 2);
 	doc = open_ok(bad, n);
 	sp_errinfo_init(&ei);
