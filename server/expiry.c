@@ -21,6 +21,7 @@ static struct {
 	struct event *timer;
 	int running;
 	int busy;
+	int failing;   /* the last sweep failed: log again only once it recovered */
 } ex;
 
 static void
@@ -29,10 +30,13 @@ swept(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	(void)arg;
 	ex.busy = 0;
 	if (err->code != SP_OK) {
-		if (ex.running)
+		/* Once per outage, not once a second while the database is away. */
+		if (ex.running && !ex.failing)
 			log_event(LOG_WARN, NULL, "expiry sweep failed", "{s:s}", "detail", err->msg);
+		ex.failing = 1;
 		return;
 	}
+	ex.failing = 0;
 	if (PQntuples(res) == 1 && atoi(PQgetvalue(res, 0, 0)) > 0)
 		log_event(LOG_INFO, NULL, "contracts expired", "{s:i}", "count",
 			  atoi(PQgetvalue(res, 0, 0)));
