@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -102,6 +103,7 @@ struct login_job {
 	int der_len;
 	char nonce_hash[65], credit_code[19], org[256], user[256], subject[512], issuer[512];
 	char serial[82], not_before[24], not_after[24], ip[64];
+	long ttl_s;                /* the session's: never past the certificate's notAfter */
 	char token[AUTH_TOKEN_LEN + 1], token_hash[65];
 	/* the failure, for done() */
 	int status;
@@ -245,6 +247,13 @@ login_work(void *arg, struct sp_errinfo *ei)
 	j->serial[i] = '\0';
 	snprintf(j->not_before, sizeof(j->not_before), "%lld", (long long)res.info.not_before);
 	snprintf(j->not_after, sizeof(j->not_after), "%lld", (long long)res.info.not_after);
+	j->ttl_s = j->cfg->auth.session_ttl_s;
+	if ((long long)res.info.not_after - (long long)time(NULL) < j->ttl_s)
+		j->ttl_s = (long)((long long)res.info.not_after - (long long)time(NULL));
+	if (j->ttl_s < 1) {
+		r = refuse(j, 401, CRYPTO_REASON_CERT_EXPIRED, "the certificate expires now");
+		goto out;
+	}
 	if ((j->der_len = i2d_X509(leaf, &j->der)) <= 0) {
 		j->der = NULL;
 		goto out;
@@ -267,7 +276,9 @@ out:
 	"SELECT session_id, " RFC3339("expires_at") ", organization_id, organization_name, " \
 	"credit_code, user_id, user_name, certificate_id, organization_created " \
 	"FROM auth_login_member($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::bigint), " \
-	"to_timestamp($10::bigint), $11, $12::int, NULLIF($13, '')::inet)"
+	"to_timestamp($10::bigint), $11, " \
+	"GREATEST(1, LEAST($12::int, floor(extract(epoch FROM to_timestamp($10::bigint) - now()))::int)), " \
+	"NULLIF($13, '')::inet)"
 
 /* The SQLSTATEs of migrations/002_identity.sql. */
 static void
@@ -340,7 +351,7 @@ login_done(void *arg, int rc, const struct sp_errinfo *ei)
 		login_job_free(j);
 		return;
 	}
-	snprintf(ttl, sizeof(ttl), "%d", j->cfg->auth.session_ttl_s);
+	snprintf(ttl, sizeof(ttl), "%ld", j->ttl_s);
 	memset(p, 0, sizeof(p));
 	p[i++].value = j->nonce_hash;
 	p[i++].value = j->credit_code;

@@ -329,7 +329,7 @@ class IdentityPKI:
     def token_env(self):
         return {"SOFTHSM2_CONF": os.path.join(self.tokdir, "softhsm2.conf")}
 
-    def issue(self, name, subject, key_usage="critical,digitalSignature,nonRepudiation"):
+    def issue(self, name, subject, key_usage="critical,digitalSignature,nonRepudiation", days=30):
         """A leaf signed by the issuing CA with a given subject (e.g. a bad credit
         code); returns (cert, key)."""
         key = os.path.join(self.dir, name + ".key")
@@ -342,7 +342,7 @@ class IdentityPKI:
              "-out", key])
         run(["openssl", "req", "-new", "-key", key, "-subj", subject, "-out", csr, "-utf8"])
         run(["openssl", "x509", "-req", "-in", csr, "-CA", self.path("ca.pem"), "-CAkey",
-             self.path("ca.key"), "-CAcreateserial", "-days", "30", "-sha256",
+             self.path("ca.key"), "-CAcreateserial", "-days", str(days), "-sha256",
              "-extfile", ext, "-out", crt])
         return crt, key
 

@@ -395,6 +395,27 @@ class PerAddressLimit(IdentityCase):
         self.assertEqual(self.db.query("SELECT failed_count FROM reviewer_credentials"), "0")
 
 
+class SessionBoundToCertificate(IdentityCase):
+
+    auth_extra = {"session_ttl_s": 2592000}
+
+    def test_session_ends_with_the_certificate(self):
+        org = PKI.orgs[0]
+        crt, key = PKI.issue("oneday", "/O=%s/organizationIdentifier=%s/CN=Short"
+                             % (org["name"], org["credit_code"]), days=1)
+        st, _, _, doc = api_login(self.server, crt, key)
+        self.assertEqual(st, 200, doc)
+        self.assertEqual(self.db.query(
+            "SELECT s.expires_at <= c.not_after AND s.expires_at > now() + interval '23 hours'"
+            " FROM sessions s JOIN certificates c ON c.id = s.certificate_id"), "t")
+        # A certificate valid for longer gets the configured 30 days.
+        crt, key = PKI.org_cert(org["slug"], "rsa")
+        st, _, _, doc = api_login(self.server, crt, key)
+        self.assertEqual(st, 200, doc)
+        self.assertEqual(self.db.query(
+            "SELECT max(expires_at) > now() + interval '29 days' FROM sessions"), "t")
+
+
 class NoTrustConfigured(ServerTestCase):
 
     def test_login_says_the_server_cannot_check_certificates(self):
