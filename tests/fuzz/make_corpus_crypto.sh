@@ -1,10 +1,11 @@
 #!/bin/sh
 # make_corpus_crypto.sh: regenerate the seed corpora of the crypto fuzz
-# targets (corpus/cert, corpus/ts_response) with the openssl CLI: a small PKI
+# targets (corpus/cert, corpus/ts_response, corpus/tsa_query) with the openssl CLI: a small PKI
 # (root, RSA / P-256 / SM2 leaves with the subject fields the server reads, a
 # TSA with a critical timeStamping EKU) and RFC 3161 responses to the fixed
 # query that fuzz_ts_response.c embeds (corpus/ts_query.der). The keys are
-# throwaway; only the seeds are kept.
+# throwaway; only the seeds are kept. corpus/cms_assemble and corpus/seal_place
+# are laid out as fuzz_cms_assemble.c and fuzz_seal_place.c describe.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 c="$here/corpus"
@@ -58,4 +59,11 @@ openssl ts -reply -config tsa.cnf -queryfile "$q" -chain ca.pem -out "$c/ts_resp
 # a query the TSA refuses (SHA-1 imprint): a rejection response
 openssl ts -query -data tsa.ext -sha1 -out q1.der
 openssl ts -reply -config tsa.cnf -queryfile q1.der -out "$c/ts_response/rejected.der" 2>/dev/null
-ls "$c"/cert "$c"/ts_response | wc -l
+# queries for the built-in TSA (fuzz_tsa_query)
+mkdir -p "$c/tsa_query"
+cp "$q" "$c/tsa_query/sha256_nonce.der"
+openssl ts -query -data tsa.ext -sha512 -no_nonce -out "$c/tsa_query/sha512_nonce_none.der"
+openssl ts -query -data tsa.ext -sha384 -cert -tspolicy 1.3.6.1.4.1.99999.1.1 \
+	-out "$c/tsa_query/sha384_policy.der"
+openssl ts -query -data tsa.ext -sha1 -out "$c/tsa_query/sha1_rejected.der"
+ls "$c"/cert "$c"/ts_response "$c"/tsa_query | wc -l
