@@ -91,11 +91,17 @@ class SigningCase(ServerTestCase):
         with open(os.path.join(self.homes[slug], "xdg", "sealpact", "session.json")) as f:
             self.tokens[slug] = json.load(f)["token"]
 
-    def call(self, slug, method, path, body=None):
+    def login_api(self, slug, alg):
+        crt, key = PKI.org_cert(slug, alg)
+        st, _, _, doc = harness.api_login(self.server, crt, key)
+        self.assertEqual(st, 200, doc)
+        self.tokens[slug] = doc["token"]
+
+    def call(self, slug, method, path, body=None, server=None):
         h = {"Authorization": "Bearer " + self.tokens[slug]}
         if body is None and method == "POST":
             body, h["Content-Type"] = b"", "application/json"
-        return self.server.request(method, path, body=body, headers=h, timeout=60)
+        return (server or self.server).request(method, path, body=body, headers=h, timeout=60)
 
     def create(self, parties, pdf=None):
         body = {"name": "Supply contract", "pdf_base64": base64.b64encode(pdf or self.pdf).decode(),
@@ -139,9 +145,9 @@ class SigningCase(ServerTestCase):
         self.assertEqual(st, 201, doc)
         return doc
 
-    def complete(self, slug, session, sig):
+    def complete(self, slug, session, sig, server=None):
         return self.call(slug, "POST", "/api/v1/signing-sessions/%s/complete" % session,
-                         {"signature": base64.b64encode(sig).decode()})
+                         {"signature": base64.b64encode(sig).decode()}, server=server)
 
     def token_sign(self, slug, alg, prep):
         _, key = PKI.org_cert(slug, alg)
@@ -382,6 +388,41 @@ class BuiltinTSA(SigningCase):
             f.write(resp)
         text = run(["openssl", "ts", "-reply", "-in", r, "-text"]).stdout
         self.assertIn("Status: Rejected.", text)
+
+
+class ExternalTSA(SigningCase):
+    """tsa.mode external: another sealpactd's POST /tsa is the external TSA; with no
+    reachable TSA the signing fails and nothing is stored."""
+    tls = False
+
+    def other(self, url):
+        tmp = tempfile.mkdtemp(dir=self.tmp)
+        extra = dict(self.server_extra)
+        extra["tsa"] = {"mode": "external", "url": url, "timeout_ms": 3000,
+                        "trust": PKI.path("root.pem")}
+        srv = harness.Server(tmp, self.db.url, tls=False, extra=extra)
+        self.addCleanup(srv.stop)
+        return srv.start()
+
+    def test_external_tsa_and_none_reachable(self):
+        for slug, alg in (("buyer", "rsa"), ("supplier", "ec")):
+            self.login_api(slug, alg)
+        n = self.create([("supplier", 1)])
+        self.act("supplier", n, "receive")
+        down = self.other("http://127.0.0.1:%d/tsa" % harness.free_port())
+        prep = self.prepared("supplier", n, "ec")
+        st, _, _, doc = self.complete("supplier", prep["session"],
+                                      self.token_sign("supplier", "ec", prep), server=down)
+        self.assertEqual((st, doc["code"]), (502, "timestamp_failed"), doc)
+        self.assertEqual(self.revisions(n), 1)
+        ext = self.other(self.server.url + "/tsa")
+        st, _, _, doc = self.complete("supplier", prep["session"],
+                                      self.token_sign("supplier", "ec", prep), server=ext)
+        self.assertEqual(st, 200, doc)
+        self.assertEqual(self.revisions(n), 2)
+        sigs = signatures(pdfsig(self.download("buyer", n)))
+        self.assertEqual(len(sigs), 1)
+        self.assertIn("Signature is Valid.", sigs[0])
 
 
 class Offline(unittest.TestCase):
