@@ -199,6 +199,60 @@ START_TEST(no_timestamp_unsigned_and_untrusted)
 }
 END_TEST
 
+/* Certification attacks: what DocMDP P=1 and P=2 forbid after a certifying signature. */
+START_TEST(certification_attacks)
+{
+	size_t n1, n2, n;
+	unsigned char *p1 = vc_certified(1, &n1), *p2 = vc_certified(2, &n2), *d;
+	struct crypto_verify_report *r = verify(p1, n1);
+	static const int nums[2] = {3, 20};
+	static const char *const objs[2] = {
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+		"/Resources << /Font << /F1 5 0 R >> >> /Annots [6 0 R 20 0 R] >>",
+		"<< /Type /Annot /Subtype /FreeText /Rect [72 690 300 720] /Contents (Pay 999 EUR) "
+		"/DA (/Helv 12 Tf 0 g) >>"};
+
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID);
+	ck_assert_int_eq(r->sigs[0].certifying, 1);
+	crypto_verify_report_free(r);
+	/* P=1: no change at all, not even another signature */
+	d = vc_sign(p1, n1, "ec", 1, 0, &n);
+	r = verify(d, n);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert(has_reason(&r->sigs[0], "docmdp_violation"));
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	ck_assert_int_eq(crypto_verify_exit_code(r), 1);
+	crypto_verify_report_free(r);
+	free(d);
+	/* P=2: an invisible approval signature is fine */
+	d = vc_sign(p2, n2, "ec", 1, 0, &n);
+	r = verify(d, n);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	ck_assert_int_eq(crypto_verify_exit_code(r), 0);
+	crypto_verify_report_free(r);
+	free(d);
+	/* P=2: a new visible signature widget (a seal painted over the content) is not */
+	d = vc_sign_at(p2, n2, "ec", 1, 0, 1, &n);
+	r = verify(d, n);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert(has_reason(&r->sigs[0], "docmdp_violation"));
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
+	free(d);
+	/* P=2: an annotation over the amount */
+	d = vc_update(p2, n2, nums, objs, 2, 0, NULL, &n);
+	r = verify(d, n);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert(has_reason(&r->sigs[0], "disallowed_changes"));
+	ck_assert_int_eq(r->sigs[0].changes[0].obj, 3);
+	crypto_verify_report_free(r);
+	free(d);
+	free(p1);
+	free(p2);
+}
+END_TEST
+
 /* ---- the attack corpus ---- */
 
 struct attack {
@@ -478,6 +532,7 @@ static Suite *verify_suite(void)
 	tcase_add_test(tc, one_signature_is_valid_and_pdfsig_agrees);
 	tcase_add_test(tc, rsa_ec_sm2_chain_of_signatures);
 	tcase_add_test(tc, no_timestamp_unsigned_and_untrusted);
+	tcase_add_test(tc, certification_attacks);
 	tcase_add_loop_test(tc, attack_corpus, 0, (int)SP_ARRAY_LEN(attacks));
 	suite_add_tcase(s, tc);
 	return s;

@@ -140,9 +140,22 @@ VC_FN size_t vc_token_sign(EVP_PKEY *key, enum crypto_sigalg alg, const uint8_t 
  * signs with another RSA key (the CMS is then spliced by hand, as an
  * attacker would). Returns the new file (malloc'd).
  */
+static unsigned char *vc_sign_at(const unsigned char *d, size_t n, const char *who, int ts,
+				  int wrong_key, int visible, size_t *outn);
+
 VC_FN unsigned char *vc_sign(const unsigned char *d, size_t n, const char *who, int ts,
 			     int wrong_key, size_t *outn)
 {
+	return vc_sign_at(d, n, who, ts, wrong_key, 0, outn);
+}
+
+/* As vc_sign; visible: a seal widget on page 1 instead of an invisible one. */
+VC_FN unsigned char *vc_sign_at(const unsigned char *d, size_t n, const char *who, int ts,
+				int wrong_key, int visible, size_t *outn)
+{
+	struct pdf_placement pl = {.mode = PDF_PLACE_NORMAL, .seal = 0, .page = 1, .x = 300,
+				   .y = 300};
+	struct pdf_seal seal = {NULL, 0, 0};
 	struct pdf_sig_params par = {.signing_time = time(NULL), .utc_offset_min = 480};
 	struct pdf_sig_prepared p;
 	struct sp_errinfo ei;
@@ -160,7 +173,9 @@ VC_FN unsigned char *vc_sign(const unsigned char *d, size_t n, const char *who, 
 				      "1.3.6.1.4.1.99999.2", 1000, &vc_tsa, &ei) != SP_OK)
 		abort();
 	if (pdf_doc_open(d, n, &doc, &ei) != SP_OK ||
-	    pdf_sig_prepare(doc, &par, NULL, 0, NULL, 0, &p, &ei) != SP_OK ||
+	    (visible && !(seal.png = make_seal_png(120, &seal.png_len))) ||
+	    pdf_sig_prepare(doc, &par, visible ? &seal : NULL, visible ? 1 : 0,
+			    visible ? &pl : NULL, visible ? 1 : 0, &p, &ei) != SP_OK ||
 	    crypto_sigalg_for_cert(cert, &alg, &ei) != SP_OK ||
 	    crypto_cms_signed_attrs(cert, alg, alg == CRYPTO_SIGALG_SM2_SM3 ? p.sm3 : p.sha256, 32,
 				    &attrs, &alen, &ei) != SP_OK) {
@@ -168,6 +183,7 @@ VC_FN unsigned char *vc_sign(const unsigned char *d, size_t n, const char *who, 
 		abort();
 	}
 	pdf_doc_free(doc);
+	free((void *)seal.png);
 	siglen = vc_token_sign(key, alg, attrs, alen, sig);
 	if (ts && (crypto_ts_query_new(sig, siglen, NULL, &q, &qlen, &ei) != SP_OK ||
 		   crypto_tsa_respond(vc_tsa, q, qlen, 1, 0, &resp, &rlen, &ei) != SP_OK ||
@@ -271,6 +287,103 @@ VC_FN unsigned char *vc_base(int dangling, size_t *n)
 	objs[6] = "<< /Type /Annot /Subtype /Widget /FT /Tx /T (amount) /V (100) "
 		  "/Rect [72 600 200 620] /P 3 0 R >>";
 	return make_pdf_objs(objs, 7, n);
+}
+
+/*
+ * A contract certified by "rsa" (DocMDP with permissions p), written by hand
+ * since the writer makes approval signatures only: the signature dictionary
+ * carries /Reference [/TransformMethod /DocMDP /TransformParams /P p] and
+ * the catalog /Perms /DocMDP points at it.
+ */
+VC_FN unsigned char *vc_certified(int p, size_t *len)
+{
+	enum { HEX = 16384 };
+	struct gbuf b = {malloc(65536), 0, 65536};
+	size_t off[8], xref, c0 = 0, br = 0, a, i, dlen, alen, siglen, cmslen;
+	char num[80], *hex;
+	struct crypto_digest_ctx *dc;
+	struct sp_errinfo ei;
+	uint8_t dg[CRYPTO_DIGEST_MAX], sig[CRYPTO_SIG_MAX], *attrs, *cms;
+	X509 *cert = vc_cert("rsa");
+	EVP_PKEY *key = vc_key("rsa");
+	char page[256];
+
+	snprintf(page, sizeof(page),
+		 "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+		 "/Resources << /Font << /F1 5 0 R >> >> /Annots [6 0 R] >>");
+	gb_printf(&b, "%%PDF-1.7\n");
+	for (i = 1; i <= 7; i++) {
+		off[i] = b.n;
+		gb_printf(&b, "%zu 0 obj\n", i);
+		switch (i) {
+		case 1:
+			gb_printf(&b, "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [6 0 R] "
+				      "/SigFlags 3 >> /Perms << /DocMDP 7 0 R >> >>");
+			break;
+		case 2:
+			gb_printf(&b, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
+			break;
+		case 3:
+			gb_printf(&b, "%s", page);
+			break;
+		case 4:
+			gb_printf(&b, "<< /Length 42 >>\nstream\nBT /F1 12 Tf 72 700 Td (Pay 100 "
+				      "EUR) Tj ET\nendstream");
+			break;
+		case 5:
+			gb_printf(&b, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>");
+			break;
+		case 6:
+			gb_printf(&b, "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Certification) "
+				      "/Rect [0 0 0 0] /F 132 /P 3 0 R /V 7 0 R >>");
+			break;
+		case 7:
+			gb_printf(&b, "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter "
+				      "/ETSI.CAdES.detached /Reference [<< /Type /SigRef "
+				      "/TransformMethod /DocMDP /TransformParams << /Type "
+				      "/TransformParams /P %d /V /1.2 >> >>] /ByteRange ", p);
+			br = b.n;
+			gb_printf(&b, "[0 %010d %010d %010d] /Contents <", 0, 0, 0);
+			c0 = b.n - 1;
+			for (a = 0; a < HEX; a++)
+				gb_printf(&b, "0");
+			gb_printf(&b, "> >>");
+			break;
+		}
+		gb_printf(&b, "\nendobj\n");
+	}
+	xref = b.n;
+	gb_printf(&b, "xref\n0 8\n0000000000 65535 f \n");
+	for (i = 1; i <= 7; i++)
+		gb_printf(&b, "%010zu 00000 n \n", off[i]);
+	gb_printf(&b, "trailer\n<< /Size 8 /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", xref);
+	a = c0 + HEX + 2;
+	snprintf(num, sizeof(num), "[0 %010zu %010zu %010zu]", c0, a, b.n - a);
+	memcpy(b.p + br, num, strlen(num));
+	sp_errinfo_init(&ei);
+	if (crypto_digest_ctx_new(CRYPTO_DIGEST_SHA256, &dc, &ei) != SP_OK ||
+	    crypto_digest_ctx_update(dc, b.p, c0, &ei) != SP_OK ||
+	    crypto_digest_ctx_update(dc, b.p + a, b.n - a, &ei) != SP_OK ||
+	    crypto_digest_ctx_final(dc, dg, &dlen, &ei) != SP_OK ||
+	    crypto_cms_signed_attrs(cert, CRYPTO_SIGALG_RSA_SHA256, dg, dlen, &attrs, &alen, &ei) !=
+		    SP_OK)
+		abort();
+	crypto_digest_ctx_free(dc);
+	siglen = vc_token_sign(key, CRYPTO_SIGALG_RSA_SHA256, attrs, alen, sig);
+	if (crypto_cms_assemble(cert, NULL, attrs, alen, sig, siglen, NULL, 0, &cms, &cmslen, &ei) !=
+		    SP_OK ||
+	    2 * cmslen > HEX)
+		abort();
+	hex = malloc(2 * cmslen + 1);
+	sp_hex(cms, cmslen, hex);
+	memcpy(b.p + c0 + 1, hex, 2 * cmslen);
+	free(hex);
+	free(cms);
+	free(attrs);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	*len = b.n;
+	return (unsigned char *)b.p;
 }
 
 #endif /* VERIFY_CORPUS_H */
