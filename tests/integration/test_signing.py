@@ -311,6 +311,21 @@ class Failures(SigningCase):
         for s in sigs:
             self.assertIn("Signature is Valid.", s)
 
+    def test_sm2_certificate_of_the_same_organization(self):
+        n = self.create([("supplier", 1)])
+        self.act("supplier", n, "receive")
+        prep = self.prepared("supplier", n, "sm2")
+        self.assertEqual(prep["algorithm"], "SM2-with-SM3")
+        _, key = PKI.org_cert("supplier", "sm2")
+        sig = openssl_sign(key, base64.b64decode(prep["to_be_signed"]), sm2=True)
+        st, _, _, doc = self.complete("supplier", prep["session"], sig)
+        self.assertEqual(st, 200, doc)
+        self.assertEqual(self.revisions(n), 2)
+        # The new certificate is now one of the organization's.
+        self.assertEqual(int(self.db.query(
+            "SELECT count(*) FROM certificates c JOIN organizations o ON o.id = c.organization_id"
+            " WHERE o.credit_code = '%s'" % self.orgs["supplier"]["credit_code"])), 2)
+
     def test_prepare_refusals_change_nothing(self):
         n = self.create([("supplier", 1)])
         st, _, _, doc = self.prepare("supplier", n)
