@@ -52,7 +52,7 @@ SELECT 1000000000000000000 + (i::bigint << 22),
        (ARRAY['Steel supply', 'Coal purchase', 'Office lease', 'Software licence', 'Freight'])[i % 5 + 1]
          || ' #' || i,
        CASE WHEN i % 3 = 0 THEN 'purchase' ELSE 'e-contract' END,
-       CASE WHEN i % 50 = 0 THEN 201 ELSE i % 200 + 1 END,  -- 201: the supplier
+       CASE WHEN i % 50 = 1 THEN 201 ELSE i % 200 + 1 END,  -- 201: the supplier
        CASE WHEN i % 10 = 0 THEN 'draft' WHEN i % 10 < 8 THEN 'signing'
             WHEN i % 10 = 8 THEN 'completed' ELSE 'rejected' END,
        1, repeat('0', 64),
