@@ -16,6 +16,9 @@
 #include "pdf.h"
 #include "verify_int.h"
 
+/* Each revision is opened on its own copy of its prefix: a cap on their sum. */
+#define VERIFY_OPEN_BUDGET ((size_t)1024 * 1024 * 1024)
+
 void verify_fail(struct crypto_sig_report *rep, enum crypto_verdict sev, const char *reason,
 		 const char *fmt, ...)
 {
@@ -130,6 +133,7 @@ struct engine {
 	int *dstate;             /* 0 not tried, 1 open, -1 unreadable */
 	struct pdf_diff *diffs;  /* diffs[j]: revision j against j - 1 */
 	int *fstate;             /* 0 not computed, 1 done, -1 could not be accounted for */
+	size_t opened;           /* bytes of revision prefixes opened so far */
 	char ferr[256];
 };
 
@@ -137,7 +141,10 @@ static struct pdf_doc *rev_doc(struct engine *e, size_t k)
 {
 	struct sp_errinfo ei;
 
+	if (e->dstate[k] == 0 && e->opened + e->revs[k].end > VERIFY_OPEN_BUDGET)
+		e->dstate[k] = -1; /* hostile: many large revisions; never valid, never a crash */
 	if (e->dstate[k] == 0) {
+		e->opened += e->revs[k].end;
 		sp_errinfo_init(&ei);
 		e->dstate[k] = pdf_doc_open(e->data, e->revs[k].end, &e->docs[k], &ei) == SP_OK ? 1 : -1;
 		if (e->dstate[k] == 1) {
