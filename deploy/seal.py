@@ -4,7 +4,7 @@ background) used as signing.default_seal_image until an organization has an
 approved seal: an outer ring, an inner thin ring and a five-pointed star,
 anti-aliased by 4x4 supersampling. Python standard library only.
 
-    deploy/seal.py OUT.png [SIZE]      (SIZE in pixels, default 400)
+    deploy/seal.py OUT.png [SIZE]      (SIZE in pixels, default 240)
 """
 import math
 import struct
@@ -76,7 +76,7 @@ def main(argv):
     if len(argv) not in (2, 3):
         sys.stderr.write(__doc__)
         return 64
-    size = int(argv[2]) if len(argv) == 3 else 400
+    size = int(argv[2]) if len(argv) == 3 else 240
     if not 32 <= size <= 4096:
         sys.stderr.write("seal.py: SIZE must be 32..4096\n")
         return 64

@@ -27,6 +27,7 @@
 #include "contracts_int.h"
 #include "crypto.h"
 #include "pdf.h"
+#include "server_int.h"
 #include "signing_int.h"
 
 #define MAX_CHAIN 16
@@ -288,8 +289,12 @@ done_done(void *arg, int rc, const struct sp_errinfo *ei)
 			 rc == SP_ERR_TIMEOUT || rc == SP_ERR_UNAVAILABLE)
 			request_reply_problem(r, rc == SP_ERR_CONFIG ? 503 : 502, "timestamp_failed",
 					      ei->msg);
-		else if (strcmp(reason, "verification_failed") == 0)
+		else if (strcmp(reason, "verification_failed") == 0) {
+			/* Our own output failed our own check: an operator must look. */
+			log_event(LOG_ERROR, request_id(r), "signed revision failed verification",
+				  "{s:s}", "detail", ei->msg);
 			request_reply_problem(r, 500, "verification_failed", ei->msg);
+		}
 		else
 			request_reply_error(r, rc, ei);
 		return;
