@@ -92,8 +92,9 @@ static void ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uin
 	TS_MSG_IMPRINT *mi;
 	ASN1_OCTET_STRING *msg;
 	const ASN1_OBJECT *alg;
-	STACK_OF(X509) *signers = NULL;
+	STACK_OF(X509) *signers = NULL, *untrusted = NULL;
 	X509_STORE *store = NULL;
+	int i;
 	X509_STORE_CTX *xc = NULL;
 	TS_VERIFY_CTX *v = NULL;
 	X509 *tsa;
@@ -146,8 +147,17 @@ static void ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uin
 		goto out;
 	}
 	/* the TSA's chain when it stamped */
+	/* the token's certificates and the trust store's intermediates may complete the chain */
+	untrusted = p7->d.sign->cert ? sk_X509_dup(p7->d.sign->cert) : sk_X509_new_null();
+	if (!untrusted) {
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "ts_untrusted", "out of memory");
+		goto out;
+	}
+	for (i = 0; opts->trust && i < sk_X509_num(opts->trust->intermediates); i++)
+		if (!sk_X509_push(untrusted, sk_X509_value(opts->trust->intermediates, i)))
+			break;
 	if (!(xc = X509_STORE_CTX_new()) ||
-	    X509_STORE_CTX_init(xc, store, tsa, p7->d.sign->cert) != 1 ||
+	    X509_STORE_CTX_init(xc, store, tsa, untrusted) != 1 ||
 	    X509_STORE_CTX_set_purpose(xc, X509_PURPOSE_TIMESTAMP_SIGN) != 1) {
 		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "ts_untrusted",
 			    "cannot set up the TSA chain check");
@@ -177,6 +187,7 @@ out:
 	ERR_clear_error();
 	TS_VERIFY_CTX_free(v);
 	X509_STORE_CTX_free(xc);
+	sk_X509_free(untrusted);
 	sk_X509_free(signers);
 	TS_TST_INFO_free(info);
 }
