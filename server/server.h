@@ -73,7 +73,8 @@ int routes_contracts_register(struct router *rt, struct sp_errinfo *ei) SP_WUR;
 
 /*
  * The workflow's background jobs on base: webhook deliveries and the deadline
- * sweep (server/webhooks_delivery.c, expiry.c). Start after the pools exist;
+ * sweep (server/webhooks_delivery.c, expiry.c). Deliveries run on a small pool
+ * of their own, so jobs (the request pool) is not used for them. Start after the pools exist;
  * stop before they are freed (callbacks still in flight then only clean up).
  * Loop thread, once per process.
  */

@@ -27,6 +27,7 @@
 #define CONNECT_TIMEOUT_MS 5000
 #define BACKOFF_BASE_S 2     /* 2, 4, 8, ... seconds between attempts */
 #define MAX_ATTEMPTS 8
+#define DELIVERY_THREADS 2
 
 struct delivery {
 	char id[24];
@@ -41,7 +42,7 @@ struct delivery {
 static struct {
 	struct event_base *base;
 	struct db_pool *db;
-	struct jobs *jobs;
+	struct jobs *jobs;        /* the deliveries' own pool */
 	struct event *timer;
 	int running;      /* 1 between start and stop */
 	int claiming;     /* a claim query is in flight */
@@ -227,12 +228,14 @@ workflow_background_start(struct event_base *base, struct db_pool *db, struct jo
 	struct timeval tv = { 0, POLL_MS * 1000 };
 	int r;
 
+	(void)jobs;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return sp_err(ei, SP_ERR_INTERNAL, "curl_global_init failed");
 	memset(&bg, 0, sizeof(bg));
 	bg.base = base;
 	bg.db = db;
-	bg.jobs = jobs;
+	if ((r = jobs_new(base, DELIVERY_THREADS, CLAIM_BATCH * 2, &bg.jobs, ei)) != SP_OK)
+		return r;
 	if ((bg.timer = event_new(base, -1, EV_PERSIST, tick, NULL)) == NULL ||
 	    event_add(bg.timer, &tv) != 0)
 		return sp_err(ei, SP_ERR_INTERNAL, "cannot schedule webhook deliveries");
@@ -249,5 +252,8 @@ workflow_background_stop(void)
 	if (bg.timer != NULL)
 		event_free(bg.timer);
 	bg.timer = NULL;
+	/* Running POSTs finish (hard timeout); their done() only frees. */
+	jobs_free(bg.jobs);
+	bg.jobs = NULL;
 	expiry_stop();
 }
