@@ -11,7 +11,6 @@
  * by the upload size and by a per-IP rate limit kept in memory: it protects
  * the workers from abuse, it is not state worth sharing between processes.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -21,6 +20,7 @@
 #include "config.h"
 #include "contracts_int.h"
 #include "crypto.h"
+#include "signing_int.h"
 
 #define VERIFY_RATE_WINDOW_S 60
 #define VERIFY_RATE_MAX 30        /* verifications per IP per window */
@@ -63,37 +63,6 @@ static int rate_allow(const char *ip, time_t now)
 	return ++rate[stalest].count <= VERIFY_RATE_MAX;
 }
 
-/* ---- the TSA roots of tsa.trust, loaded once (any worker) ---- */
-
-static pthread_mutex_t ts_lock = PTHREAD_MUTEX_INITIALIZER;
-static X509_STORE *ts_store;
-static int ts_tried;
-
-static void ts_atexit(void)
-{
-	X509_STORE_free(ts_store);
-	ts_store = NULL;
-}
-
-/* The store, or NULL when tsa.trust is unset or unreadable (then the trust roots serve). */
-static X509_STORE *ts_trust_get(const struct config *cfg)
-{
-	struct sp_errinfo ei;
-	X509_STORE *s;
-
-	pthread_mutex_lock(&ts_lock);
-	if (!ts_tried) {
-		ts_tried = 1;
-		sp_errinfo_init(&ei);
-		if (cfg->tsa.trust && cfg->tsa.trust[0] &&
-		    crypto_ts_trust_load(cfg->tsa.trust, &ts_store, &ei) == SP_OK)
-			atexit(ts_atexit);
-	}
-	s = ts_store;
-	pthread_mutex_unlock(&ts_lock);
-	return s;
-}
-
 /* ---- the job ---- */
 
 struct vjob {
@@ -128,7 +97,10 @@ static int verify_work(void *arg, struct sp_errinfo *ei)
 	/* without configured roots every chain is reported untrusted (indeterminate) */
 	if (server_trust_get(j->cfg, &o.trust, &tei) != SP_OK)
 		o.trust = NULL;
-	o.ts_trust = ts_trust_get(j->cfg);
+	/* the signing protocol's TSA store (tsa.trust, else trust.roots[0]); NULL: trust's roots */
+	sp_errinfo_init(&tei);
+	if (tsa_provider_trust(j->cfg, &o.ts_trust, &tei) != SP_OK)
+		o.ts_trust = NULL;
 	if ((r = crypto_pdf_verify(j->pdf, j->len, &o, &rep, ei)) != SP_OK)
 		goto out;
 	if ((r = crypto_verify_report_json(rep, &b)) != SP_OK) {
