@@ -253,6 +253,28 @@ START_TEST(certification_attacks)
 }
 END_TEST
 
+START_TEST(document_timestamp)
+{
+	size_t n;
+	unsigned char *d = vc_doc_timestamp(&n);
+	struct crypto_verify_report *r = verify(d, n);
+
+	ck_assert_uint_eq(r->nsigs, 1);
+	ck_assert_int_eq(r->sigs[0].doc_timestamp, 1);
+	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID, "%s", r->sigs[0].message);
+	ck_assert_int_eq(r->sigs[0].timestamp_ok, 1);
+	ck_assert_ptr_nonnull(strstr(r->sigs[0].tsa, "verify test TSA"));
+	crypto_verify_report_free(r);
+	/* one covered byte changed: the imprint no longer matches */
+	memcpy(memmem(d, n, "Pay 100", 7), "Pay 900", 7);
+	r = verify(d, n);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert(has_reason(&r->sigs[0], "ts_imprint_mismatch"));
+	crypto_verify_report_free(r);
+	free(d);
+}
+END_TEST
+
 /* ---- the attack corpus ---- */
 
 struct attack {
@@ -533,6 +555,7 @@ static Suite *verify_suite(void)
 	tcase_add_test(tc, rsa_ec_sm2_chain_of_signatures);
 	tcase_add_test(tc, no_timestamp_unsigned_and_untrusted);
 	tcase_add_test(tc, certification_attacks);
+	tcase_add_test(tc, document_timestamp);
 	tcase_add_loop_test(tc, attack_corpus, 0, (int)SP_ARRAY_LEN(attacks));
 	suite_add_tcase(s, tc);
 	return s;

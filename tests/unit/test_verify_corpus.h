@@ -295,7 +295,20 @@ VC_FN unsigned char *vc_base(int dangling, size_t *n)
  * carries /Reference [/TransformMethod /DocMDP /TransformParams /P p] and
  * the catalog /Perms /DocMDP points at it.
  */
+static unsigned char *vc_handmade(int p, int doc_ts, size_t *len);
+
 VC_FN unsigned char *vc_certified(int p, size_t *len)
+{
+	return vc_handmade(p, 0, len);
+}
+
+/* A document timestamp (RFC 3161 over the byte ranges) by the built-in TSA, alone. */
+VC_FN unsigned char *vc_doc_timestamp(size_t *len)
+{
+	return vc_handmade(0, 1, len);
+}
+
+VC_FN unsigned char *vc_handmade(int p, int doc_ts, size_t *len)
 {
 	enum { HEX = 16384 };
 	struct gbuf b = {malloc(65536), 0, 65536};
@@ -318,7 +331,7 @@ VC_FN unsigned char *vc_certified(int p, size_t *len)
 		switch (i) {
 		case 1:
 			gb_printf(&b, "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [6 0 R] "
-				      "/SigFlags 3 >> /Perms << /DocMDP 7 0 R >> >>");
+				      "/SigFlags 3 >>%s >>", doc_ts ? "" : " /Perms << /DocMDP 7 0 R >>");
 			break;
 		case 2:
 			gb_printf(&b, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
@@ -338,10 +351,15 @@ VC_FN unsigned char *vc_certified(int p, size_t *len)
 				      "/Rect [0 0 0 0] /F 132 /P 3 0 R /V 7 0 R >>");
 			break;
 		case 7:
-			gb_printf(&b, "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter "
-				      "/ETSI.CAdES.detached /Reference [<< /Type /SigRef "
-				      "/TransformMethod /DocMDP /TransformParams << /Type "
-				      "/TransformParams /P %d /V /1.2 >> >>] /ByteRange ", p);
+			if (doc_ts)
+				gb_printf(&b, "<< /Type /DocTimeStamp /Filter /Adobe.PPKLite "
+					      "/SubFilter /ETSI.RFC3161 /ByteRange ");
+			else
+				gb_printf(&b, "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter "
+					      "/ETSI.CAdES.detached /Reference [<< /Type /SigRef "
+					      "/TransformMethod /DocMDP /TransformParams << /Type "
+					      "/TransformParams /P %d /V /1.2 >> >>] /ByteRange ",
+					  p);
 			br = b.n;
 			gb_printf(&b, "[0 %010d %010d %010d] /Contents <", 0, 0, 0);
 			c0 = b.n - 1;
@@ -361,6 +379,26 @@ VC_FN unsigned char *vc_certified(int p, size_t *len)
 	snprintf(num, sizeof(num), "[0 %010zu %010zu %010zu]", c0, a, b.n - a);
 	memcpy(b.p + br, num, strlen(num));
 	sp_errinfo_init(&ei);
+	if (doc_ts) {
+		/* the token's imprint is over the signed bytes themselves */
+		unsigned char *cat = malloc(b.n), *q, *resp;
+		size_t qlen, rlen;
+		if (!vc_tsa && crypto_tsa_new(vc_path("tsa.pem"), vc_path("tsa.key"), NULL,
+					      "1.3.6.1.4.1.99999.2", 1000, &vc_tsa, &ei) != SP_OK)
+			abort();
+		memcpy(cat, b.p, c0);
+		memcpy(cat + c0, b.p + a, b.n - a);
+		if (crypto_ts_query_new(cat, c0 + b.n - a, NULL, &q, &qlen, &ei) != SP_OK ||
+		    crypto_tsa_respond(vc_tsa, q, qlen, 2, 0, &resp, &rlen, &ei) != SP_OK ||
+		    crypto_ts_response_check(resp, rlen, q, qlen, NULL, &cms, &cmslen, NULL, &ei) !=
+			    SP_OK)
+			abort();
+		free(cat);
+		free(q);
+		free(resp);
+		attrs = NULL;
+		goto fill;
+	}
 	if (crypto_digest_ctx_new(CRYPTO_DIGEST_SHA256, &dc, &ei) != SP_OK ||
 	    crypto_digest_ctx_update(dc, b.p, c0, &ei) != SP_OK ||
 	    crypto_digest_ctx_update(dc, b.p + a, b.n - a, &ei) != SP_OK ||
@@ -374,6 +412,7 @@ VC_FN unsigned char *vc_certified(int p, size_t *len)
 		    SP_OK ||
 	    2 * cmslen > HEX)
 		abort();
+fill:
 	hex = malloc(2 * cmslen + 1);
 	sp_hex(cms, cmslen, hex);
 	memcpy(b.p + c0 + 1, hex, 2 * cmslen);
