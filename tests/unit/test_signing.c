@@ -25,6 +25,8 @@
 static char src[1024], tmp[256];
 static int pki_ok;
 
+static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static int
 run(const char *fmt, ...)
 {
