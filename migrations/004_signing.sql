@@ -139,6 +139,14 @@ BEGIN
 	IF cert.revoked_at IS NOT NULL THEN
 		PERFORM wf_fail('SP403', 'this certificate was revoked on the platform');
 	END IF;
+	-- Open sessions hold a prepared update each: bound them per party. Expired
+	-- ones of this party are dropped first (they can never complete).
+	DELETE FROM signing_sessions WHERE party_id = p.id AND state = 'open'
+		AND expires_at < now() - interval '1 hour';
+	IF (SELECT count(*) FROM signing_sessions WHERE party_id = p.id AND state = 'open'
+			AND expires_at > now()) >= 20 THEN
+		PERFORM wf_fail('SP409', 'this party has 20 open signing sessions; complete or abort one');
+	END IF;
 	INSERT INTO signing_sessions (contract_number, party_id, organization_id, user_id,
 		certificate_id, base_seq, delta, contents_off, contents_len, signed_attrs, algorithm,
 		chain, rects, expires_at)

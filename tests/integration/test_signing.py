@@ -326,6 +326,19 @@ class Failures(SigningCase):
             "SELECT count(*) FROM certificates c JOIN organizations o ON o.id = c.organization_id"
             " WHERE o.credit_code = '%s'" % self.orgs["supplier"]["credit_code"])), 2)
 
+    def test_open_sessions_are_bounded_per_party(self):
+        n = self.create([("supplier", 1)])
+        self.act("supplier", n, "receive")
+        for _ in range(20):
+            self.prepared("supplier", n, placements=[])
+        st, _, _, doc = self.prepare("supplier", n, placements=[])
+        self.assertEqual(st, 409, doc)
+        self.assertIn("20 open signing sessions", doc["detail"])
+        first = self.db.query("SELECT id FROM signing_sessions ORDER BY created_at LIMIT 1")
+        st, _, _, doc = self.call("supplier", "DELETE", "/api/v1/signing-sessions/%s" % first)
+        self.assertEqual(st, 200, doc)
+        self.prepared("supplier", n, placements=[])
+
     def test_prepare_refusals_change_nothing(self):
         n = self.create([("supplier", 1)])
         st, _, _, doc = self.prepare("supplier", n)
