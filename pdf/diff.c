@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pdf_int.h"
+#include "diff_int.h"
 
 #define XREF_ENTRIES_MAX 1000000
 #define WALK_MAX 200000
@@ -140,46 +140,53 @@ static int stream_entries(struct pdf_doc *doc, size_t p, int *self, struct xent 
 	unsigned char *buf = NULL;
 	size_t blen = 0, at = 0, row;
 	int filtered = 0, nidx, r = -1;
+	size_t p0 = p;
 
 	if ((num = num_at(doc->data, doc->len, &p)) < 0 || (gen = num_at(doc->data, doc->len, &p)) < 0 ||
 	    num > INT32_MAX || gen > 65535)
 		return -1;
 	*self = (int)num;
 	s = qpdf_get_object_by_id(q, (int)num, (int)gen);
-	if (!qpdf_oh_is_stream(q, s))
+	if (qpdf_oh_is_stream(q, s)) {
+		if (qpdf_oh_get_stream_data(q, s, qpdf_dl_generalized, &filtered, &buf, &blen) !=
+			    QPDF_SUCCESS ||
+		    !filtered)
+			goto out;
+		s = qpdf_oh_get_dict(q, s);
+	} else if (diff_xref_stream_read(doc, p0, &s, &buf, &blen) < 0) {
+		/* qpdf need not expose an xref stream that does not list itself */
 		return -1;
+	}
 	wa = qpdf_oh_get_key(q, s, "/W");
 	ia = qpdf_oh_get_key(q, s, "/Index");
 	if (!qpdf_oh_is_array(q, wa) || qpdf_oh_get_array_n_items(q, wa) != 3)
-		return -1;
+		goto out;
 	for (i = 0; i < 3; i++) {
 		it = qpdf_oh_get_array_item(q, wa, (int)i);
 		w[i] = qpdf_oh_is_integer(q, it) ? qpdf_oh_get_int_value(q, it) : -1;
 		if (w[i] < 0 || w[i] > 8)
-			return -1;
+			goto out;
 	}
 	if (qpdf_oh_is_array(q, ia)) {
 		nidx = qpdf_oh_get_array_n_items(q, ia);
 		if (nidx % 2 || nidx > (int)SP_ARRAY_LEN(idx))
-			return -1;
+			goto out;
 		for (i = 0; i < nidx; i++) {
 			it = qpdf_oh_get_array_item(q, ia, (int)i);
 			if (!qpdf_oh_is_integer(q, it) || (idx[i] = qpdf_oh_get_int_value(q, it)) < 0 ||
 			    idx[i] > XREF_ENTRIES_MAX * 4LL)
-				return -1;
+				goto out;
 		}
 	} else {
 		it = qpdf_oh_get_key(q, s, "/Size");
 		if (!qpdf_oh_is_integer(q, it))
-			return -1;
+			goto out;
 		idx[0] = 0;
 		idx[1] = qpdf_oh_get_int_value(q, it);
 		nidx = 2;
 	}
 	row = (size_t)(w[0] + w[1] + w[2]);
-	if (row == 0 || qpdf_oh_get_stream_data(q, s, qpdf_dl_generalized, &filtered, &buf, &blen) !=
-				QPDF_SUCCESS ||
-	    !filtered)
+	if (row == 0)
 		goto out;
 	for (i = 0; i < nidx; i += 2) {
 		for (j = 0; j < idx[i + 1]; j++) {

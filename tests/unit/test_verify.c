@@ -253,6 +253,44 @@ START_TEST(certification_attacks)
 }
 END_TEST
 
+/* A file with object streams: every update the writer adds then has an xref stream. */
+START_TEST(xref_streams_and_object_streams)
+{
+	size_t nb, n1, n2, n3, ns;
+	unsigned char *base = vc_base(0, &nb), *one, *two, *bad, *os;
+	struct crypto_verify_report *r;
+	static const int nums[1] = {5};
+	static const char *const objs[1] = {"<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>"};
+
+	write_file(vc_path("plain.pdf"), base, nb);
+	ck_assert_int_eq(run("qpdf --object-streams=generate %s %s", vc_path("plain.pdf"),
+			     vc_path("objstm.pdf")), 0);
+	os = read_file(vc_path("objstm.pdf"), &ns);
+	ck_assert_ptr_nonnull(memmem(os, ns, "/ObjStm", 7));
+	one = vc_sign(os, ns, "rsa", 1, 0, &n1);
+	two = vc_sign(one, n1, "ec", 1, 0, &n2);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, "%s: %s",
+		      crypto_verdict_name(r->sigs[0].verdict), r->sigs[0].message);
+	ck_assert_uint_gt(r->sigs[0].nallowed, 0);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
+	/* a classic-table update over them replacing an object (the font, in an object stream) */
+	bad = vc_update(two, n2, nums, objs, 1, 0, NULL, &n3);
+	r = verify(bad, n3);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert(has_reason(&r->sigs[1], "disallowed_changes"));
+	crypto_verify_report_free(r);
+	free(bad);
+	free(two);
+	free(one);
+	free(base);
+	free(os);
+}
+END_TEST
+
 START_TEST(document_timestamp)
 {
 	size_t n;
@@ -556,6 +594,7 @@ static Suite *verify_suite(void)
 	tcase_add_test(tc, no_timestamp_unsigned_and_untrusted);
 	tcase_add_test(tc, certification_attacks);
 	tcase_add_test(tc, document_timestamp);
+	tcase_add_test(tc, xref_streams_and_object_streams);
 	tcase_add_loop_test(tc, attack_corpus, 0, (int)SP_ARRAY_LEN(attacks));
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,0 +1,19 @@
+/*
+ * diff_int.h: declarations shared by pdf/diff*.c only.
+ */
+#pragma once
+
+#include "pdf_int.h"
+
+/* Bytes an xref stream may decode to: 1M entries of up to 24 bytes. */
+#define DIFF_XREF_STREAM_MAX ((size_t)24 * 1000000)
+
+/*
+ * Read the xref stream object at data[p..) ("N G obj << ... >> stream ...")
+ * by hand, for when qpdf does not expose it as an object (an xref stream need
+ * not list itself): its dictionary parsed by qpdf into *dict, its data
+ * decoded (none or FlateDecode, with PNG predictors) into *buf (malloc'd,
+ * capped at DIFF_XREF_STREAM_MAX). Returns 0, or -1 when it cannot be read.
+ */
+int diff_xref_stream_read(struct pdf_doc *doc, size_t p, qpdf_oh *dict, unsigned char **buf,
+			  size_t *len);
