@@ -1,10 +1,13 @@
 /*
  * font_tables.c: glyph names, the three Latin base encodings and the
- * standard-14 widths. Generated data (do not edit by hand): widths are the
- * Adobe Core14 AFM advance widths (Helvetica, Helvetica-Bold, Times-Roman,
- * Times-Bold, Times-Italic, Times-BoldItalic; Courier is 600 throughout and
- * the obliques share the upright widths), glyph names are those of the Adobe
- * Glyph List for the Latin set, encodings per PDF 32000-1 annex D.
+ * standard-14 widths, as data. Widths are the Adobe Core14 AFM advance
+ * widths (Helvetica, Helvetica-Bold, Times-Roman, Times-Bold, Times-Italic,
+ * Times-BoldItalic; Courier is 600 throughout and the obliques share the
+ * upright widths), taken from groff's devps font files (HR HB TR TB TI TBI,
+ * made by afmtodit from those AFMs). Glyph names are the Adobe Glyph List
+ * names of the Latin set; WinAnsi and MacRoman were derived from the
+ * cp1252 and mac_roman code pages, StandardEncoding from PDF 32000-1
+ * annex D. Sorted by name for bsearch.
  */
 #include "text_int.h"
 
