@@ -234,6 +234,7 @@ START_TEST(certification_attacks)
 	free(d);
 	/* P=2: a new visible signature widget (a seal painted over the content) is not */
 	d = vc_sign_at(p2, n2, "ec", 1, 0, 1, &n);
+	write_file(vc_path("certified_visible.pdf"), d, n);
 	r = verify(d, n);
 	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
 	ck_assert(has_reason(&r->sigs[0], "docmdp_violation"));
@@ -269,6 +270,7 @@ START_TEST(xref_streams_and_object_streams)
 	ck_assert_ptr_nonnull(memmem(os, ns, "/ObjStm", 7));
 	one = vc_sign(os, ns, "rsa", 1, 0, &n1);
 	two = vc_sign(one, n1, "ec", 1, 0, &n2);
+	write_file(vc_path("xref_streams.pdf"), two, n2); /* a fuzz seed, kept with SP_VERIFY_KEEP */
 	r = verify(two, n2);
 	ck_assert_uint_eq(r->nsigs, 2);
 	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, "%s: %s",
@@ -297,6 +299,7 @@ START_TEST(document_timestamp)
 	unsigned char *d = vc_doc_timestamp(&n);
 	struct crypto_verify_report *r = verify(d, n);
 
+	write_file(vc_path("doc_timestamp.pdf"), d, n);
 	ck_assert_uint_eq(r->nsigs, 1);
 	ck_assert_int_eq(r->sigs[0].doc_timestamp, 1);
 	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID, "%s", r->sigs[0].message);
