@@ -311,7 +311,7 @@ struct pdf_revision {
  * section before the one that names it, each revision ending with its own
  * startxref and %%EOF). revs holds max entries; on SP_OK *n of them, oldest
  * first. SP_ERR_PDF (reason revision_structure) when the chain is broken,
- * SP_ERR_UNSUPPORTED for hybrid-reference files.
+ * SP_ERR_UNSUPPORTED for an update (not the first revision) with /XRefStm.
  */
 int pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revision *revs,
 		       size_t max, size_t *n, struct sp_errinfo *ei) SP_WUR;

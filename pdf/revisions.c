@@ -117,9 +117,12 @@ int pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revisio
 		if (x < 0)
 			return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
 					     "no xref section at offset %lld", chain[nchain]);
-		if (hybrid)
+		/* an update's /XRefStm entries would escape the difference analysis; the
+		   original revision's (e.g. from a word processor) are never compared */
+		if (hybrid && x > 0)
 			return sp_err_reason(ei, SP_ERR_UNSUPPORTED, "revision_structure",
-					     "hybrid-reference sections (/XRefStm) are not verified");
+					     "an incremental update with a hybrid-reference section "
+					     "(/XRefStm) cannot be verified");
 		nchain++;
 	}
 	if (nchain == 0)
