@@ -107,62 +107,89 @@ collect(char *p, size_t size, size_t n, void *ud)
 	return size * n;
 }
 
-/* POST the DER request to url; the DER response lands in resp. */
-static int
-fetch(const char *url, const unsigned char *req, size_t reqlen, long timeout_ms,
-      struct sp_buf *resp, struct sp_errinfo *ei)
+int
+trust_http_post(const char *url, const char *who, const char *ctype, const char *accept,
+		const void *body, size_t len, long timeout_ms, const char *user, const char *pass,
+		struct sp_buf *resp, char *resp_ctype, size_t ctsz, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
 	CURL *c = NULL;
-	struct curl_slist *hdrs = NULL;
+	struct curl_slist *hdrs = NULL, *h2;
+	char hdr[128], errbuf[CURL_ERROR_SIZE] = "";
+	char *got = NULL;
 	CURLcode cc;
 	long status = 0;
-	char errbuf[CURL_ERROR_SIZE] = "";
 
+	if (resp_ctype != NULL && ctsz > 0)
+		resp_ctype[0] = '\0';
 	pthread_once(&curl_once, curl_init_once);
 	if (!curl_ready) {
 		r = sp_err(ei, SP_ERR_INTERNAL, "libcurl cannot be initialised");
 		goto out;
 	}
-	if ((c = curl_easy_init()) == NULL ||
-	    (hdrs = curl_slist_append(NULL, "Content-Type: application/ocsp-request")) == NULL) {
-		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	snprintf(hdr, sizeof(hdr), "Content-Type: %s", ctype);
+	if ((c = curl_easy_init()) == NULL || (hdrs = curl_slist_append(NULL, hdr)) == NULL) {
+		r = sp_err(ei, SP_ERR_NOMEM, "cannot set up the HTTP client");
 		goto out;
 	}
+	if (accept != NULL) {
+		snprintf(hdr, sizeof(hdr), "Accept: %s", accept);
+		if ((h2 = curl_slist_append(hdrs, hdr)) == NULL) {
+			r = sp_err(ei, SP_ERR_NOMEM, "cannot set up the HTTP client");
+			goto out;
+		}
+		hdrs = h2;
+	}
+	/* NOSIGNAL: the resolver's alarm() must not hit other threads. */
 	if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_POST, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)body) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)req) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)reqlen) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_WRITEDATA, resp) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_MAXFILESIZE, (long)resp->max) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK) {
-		r = sp_err(ei, SP_ERR_INTERNAL, "cannot set up the OCSP request");
+		r = sp_err(ei, SP_ERR_INTERNAL, "cannot set up the HTTP client");
+		goto out;
+	}
+	if (user != NULL &&
+	    (curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC) != CURLE_OK ||
+	     curl_easy_setopt(c, CURLOPT_USERNAME, user) != CURLE_OK ||
+	     curl_easy_setopt(c, CURLOPT_PASSWORD, pass) != CURLE_OK)) {
+		r = sp_err(ei, SP_ERR_INTERNAL, "cannot set the %s credentials", who);
 		goto out;
 	}
 	cc = curl_easy_perform(c);
 	if (cc == CURLE_OPERATION_TIMEDOUT) {
-		r = sp_err(ei, SP_ERR_TIMEOUT, "%s did not answer within %ld ms", url, timeout_ms);
+		r = sp_err(ei, SP_ERR_TIMEOUT, "%s did not answer within %ld ms", who, timeout_ms);
 		goto out;
 	}
-	if (cc == CURLE_WRITE_ERROR) {
-		r = sp_err(ei, SP_ERR_TOO_LARGE, "%s: response larger than %d bytes", url,
-			   TRUST_OCSP_RESPONSE_MAX);
+	/* The sink refuses past the cap (WRITE_ERROR); a declared length
+	 * over it stops the transfer before (FILESIZE_EXCEEDED). */
+	if (cc == CURLE_WRITE_ERROR || cc == CURLE_FILESIZE_EXCEEDED) {
+		r = sp_err(ei, SP_ERR_TOO_LARGE, "%s: response larger than %zu bytes", who,
+			   resp->max);
 		goto out;
 	}
 	if (cc != CURLE_OK) {
-		r = sp_err(ei, SP_ERR_UNAVAILABLE, "%s: %s", url,
+		r = sp_err(ei, SP_ERR_UNAVAILABLE, "%s unreachable: %s", who,
 			   errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc));
 		goto out;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 200) {
-		r = sp_err(ei, SP_ERR_UNAVAILABLE, "%s answered HTTP %ld", url, status);
+		r = sp_err(ei, SP_ERR_UNAVAILABLE, "%s answered HTTP %ld", who, status);
 		goto out;
 	}
+	if (resp_ctype != NULL && ctsz > 0 &&
+	    curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &got) == CURLE_OK && got != NULL)
+		snprintf(resp_ctype, ctsz, "%s", got);
 	r = SP_OK;
 out:
 	curl_slist_free_all(hdrs);
@@ -321,7 +348,9 @@ trust_ocsp_status(struct crypto_trust *t, X509 *leaf, X509 *issuer, STACK_OF(X50
 		r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "cannot encode the OCSP request");
 		goto out;
 	}
-	if ((r = fetch(url, reqder, (size_t)reqlen, t->timeout_ms, &resp, ei)) != SP_OK)
+	if ((r = trust_http_post(url, url, "application/ocsp-request", NULL, reqder,
+				 (size_t)reqlen, t->timeout_ms, NULL, NULL, &resp, NULL, 0, ei)) !=
+	    SP_OK)
 		goto out;
 	if ((r = read_response(t, &resp, req, idref, untrusted, now, rev, &expires, ei)) != SP_OK)
 		goto out;

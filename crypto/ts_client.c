@@ -7,7 +7,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 #include <openssl/rand.h>
@@ -84,23 +83,6 @@ out:
 	return r;
 }
 
-struct fetch_sink {
-	struct sp_buf body;
-	int too_large;
-};
-
-static size_t
-fetch_write(char *p, size_t size, size_t nmemb, void *userdata)
-{
-	struct fetch_sink *s = userdata;
-
-	if (sp_buf_add(&s->body, p, nmemb) != SP_OK) {
-		s->too_large = 1;
-		return 0; /* curl stops with CURLE_WRITE_ERROR */
-	}
-	return nmemb;
-}
-
 /* "application/timestamp-reply", optionally with parameters. */
 static int
 content_type_ok(const char *ct)
@@ -127,25 +109,17 @@ crypto_ts_fetch(const char *url, const uint8_t *query, size_t querylen, long tim
 		struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
-	CURL *c = NULL;
-	struct curl_slist *hdr = NULL, *h2;
-	struct fetch_sink sink;
-	char errbuf[CURL_ERROR_SIZE] = "";
-	CURLcode cc;
-	long status = 0;
-	char *ctype = NULL;
-	int https;
+	struct sp_buf body;
+	char ctype[256];
 
 	*resp = NULL;
 	*resplen = 0;
-	sp_buf_init(&sink.body, CRYPTO_TS_RESP_MAX);
-	sink.too_large = 0;
+	sp_buf_init(&body, CRYPTO_TS_RESP_MAX);
 	if (url == NULL || (strncasecmp(url, "http://", 7) != 0 &&
 			    strncasecmp(url, "https://", 8) != 0)) {
 		r = sp_err(ei, SP_ERR_CONFIG, "TSA URL must be http:// or https://");
 		goto out;
 	}
-	https = strncasecmp(url, "https://", 8) == 0;
 	if (query == NULL || querylen == 0 || querylen > CRYPTO_TS_QUERY_MAX) {
 		r = sp_err(ei, SP_ERR_INVALID, "timestamp query of %zu bytes", querylen);
 		goto out;
@@ -160,84 +134,29 @@ crypto_ts_fetch(const char *url, const uint8_t *query, size_t querylen, long tim
 		goto out;
 	}
 	/* Basic auth over plain HTTP would hand the password to anyone on the path. */
-	if (username != NULL && !https) {
+	if (username != NULL && strncasecmp(url, "https://", 8) != 0) {
 		r = sp_err(ei, SP_ERR_CONFIG, "TSA credentials are only sent over https://");
 		goto out;
 	}
-	if ((c = curl_easy_init()) == NULL ||
-	    (h2 = curl_slist_append(NULL, "Content-Type: application/timestamp-query")) == NULL) {
-		r = sp_err(ei, SP_ERR_NOMEM, "cannot set up the HTTP client");
+	if ((r = trust_http_post(url, "TSA", "application/timestamp-query",
+				 "application/timestamp-reply", query, querylen, timeout_ms,
+				 username, password, &body, ctype, sizeof(ctype), ei)) != SP_OK)
 		goto out;
-	}
-	hdr = h2;
-	if ((h2 = curl_slist_append(hdr, "Accept: application/timestamp-reply")) == NULL) {
-		r = sp_err(ei, SP_ERR_NOMEM, "cannot set up the HTTP client");
-		goto out;
-	}
-	hdr = h2;
-	/* NOSIGNAL: the resolver's alarm() must not hit other threads. */
-	if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_POST, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)query) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)querylen) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_write) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_MAXFILESIZE, (long)CRYPTO_TS_RESP_MAX) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK) {
-		r = sp_err(ei, SP_ERR_INTERNAL, "cannot set up the HTTP client");
-		goto out;
-	}
-	if (username != NULL &&
-	    (curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC) != CURLE_OK ||
-	     curl_easy_setopt(c, CURLOPT_USERNAME, username) != CURLE_OK ||
-	     curl_easy_setopt(c, CURLOPT_PASSWORD, password) != CURLE_OK)) {
-		r = sp_err(ei, SP_ERR_INTERNAL, "cannot set the TSA credentials");
-		goto out;
-	}
-	cc = curl_easy_perform(c);
-	if (sink.too_large || cc == CURLE_FILESIZE_EXCEEDED) {
-		r = sp_err(ei, SP_ERR_TOO_LARGE, "TSA response larger than %d bytes",
-			   CRYPTO_TS_RESP_MAX);
-		goto out;
-	}
-	if (cc == CURLE_OPERATION_TIMEDOUT) {
-		r = sp_err(ei, SP_ERR_TIMEOUT, "TSA did not answer within %ld ms", timeout_ms);
-		goto out;
-	}
-	if (cc != CURLE_OK) {
-		r = sp_err(ei, SP_ERR_UNAVAILABLE, "TSA unreachable: %s",
-			   errbuf[0] ? errbuf : curl_easy_strerror(cc));
-		goto out;
-	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if (status != 200) {
-		r = sp_err(ei, SP_ERR_UNAVAILABLE, "TSA answered HTTP %ld", status);
-		goto out;
-	}
-	curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ctype);
 	if (!content_type_ok(ctype)) {
 		r = sp_err_reason(ei, SP_ERR_CRYPTO, "ts_malformed",
 				  "TSA answered with content type \"%s\", not "
 				  "application/timestamp-reply",
-				  ctype ? ctype : "");
+				  ctype);
 		goto out;
 	}
-	if (sink.body.len == 0) {
+	if (body.len == 0) {
 		r = sp_err_reason(ei, SP_ERR_CRYPTO, "ts_malformed", "TSA answered with no body");
 		goto out;
 	}
-	*resp = sp_buf_take(&sink.body, resplen);
+	*resp = sp_buf_take(&body, resplen);
 	r = SP_OK;
 out:
-	curl_slist_free_all(hdr);
-	curl_easy_cleanup(c);
-	sp_buf_cleanup(&sink.body);
+	sp_buf_cleanup(&body);
 	return r;
 }
 
