@@ -376,8 +376,11 @@ void verify_cms(const struct crypto_verify_opts *opts, const struct verify_range
 			goto out;
 		}
 	} else {
+		/* the API's names where they apply; OpenSSL's otherwise */
 		snprintf(rep->sig_alg, sizeof(rep->sig_alg), "%s",
-			 OBJ_nid2sn(OBJ_obj2nid(sigalg->algorithm)));
+			 alg != CRYPTO_SIGALG_NONE && OBJ_obj2nid(dig->algorithm) == NID_sha256
+				 ? crypto_sigalg_name(alg)
+				 : OBJ_nid2sn(OBJ_obj2nid(sigalg->algorithm)));
 		CMS_SignerInfo_set1_signer_cert(si, signer);
 		if (CMS_SignerInfo_verify(si) != 1) {
 			verify_fail(rep, CRYPTO_VERDICT_INVALID, "bad_signature",
