@@ -60,6 +60,10 @@ mkdir -p "$var"
 if [ -x "$root/deploy/pki.sh" ] || [ -f "$root/deploy/pki.sh" ]; then
   bash "$root/deploy/pki.sh" "$var/pki" >/dev/null
 fi
+# The demo seal image: every organization's default until it has an approved seal.
+if [ ! -f "$var/pki/seal.png" ]; then
+  python3 "$root/deploy/seal.py" "$var/pki/seal.png"
+fi
 if [ -f "$root/deploy/tokens.sh" ] && [ ! -d "$var/tokens" ]; then
   bash "$root/deploy/tokens.sh" "$var/pki" "$var/tokens" >"$var/tokens.txt"
 fi
@@ -87,6 +91,8 @@ if [ "$var" != "$root/var" ]; then
   export SEALPACT_TSA_CERT=${SEALPACT_TSA_CERT:-$var/pki/tsa.crt}
   export SEALPACT_TSA_KEY=${SEALPACT_TSA_KEY:-$var/pki/tsa.key}
   export SEALPACT_TSA_CHAIN=${SEALPACT_TSA_CHAIN:-$var/pki/chain.pem}
+  export SEALPACT_TSA_TRUST=${SEALPACT_TSA_TRUST:-$var/pki/root.pem}
+  export SEALPACT_SIGNING_DEFAULT_SEAL_IMAGE=${SEALPACT_SIGNING_DEFAULT_SEAL_IMAGE:-$var/pki/seal.png}
 fi
 
 log "migrating"
