@@ -157,8 +157,8 @@ static int stream_entries(struct pdf_doc *doc, size_t p, int *self, struct xent 
 		/* qpdf need not expose an xref stream that does not list itself */
 		return -1;
 	}
-	wa = qpdf_oh_get_key(q, s, "/W");
-	ia = qpdf_oh_get_key(q, s, "/Index");
+	wa = qpdf_oh_get_key_if_dict(q, s, "/W");
+	ia = qpdf_oh_get_key_if_dict(q, s, "/Index");
 	if (!qpdf_oh_is_array(q, wa) || qpdf_oh_get_array_n_items(q, wa) != 3)
 		goto out;
 	for (i = 0; i < 3; i++) {
@@ -178,7 +178,7 @@ static int stream_entries(struct pdf_doc *doc, size_t p, int *self, struct xent 
 				goto out;
 		}
 	} else {
-		it = qpdf_oh_get_key(q, s, "/Size");
+		it = qpdf_oh_get_key_if_dict(q, s, "/Size");
 		if (!qpdf_oh_is_integer(q, it))
 			goto out;
 		idx[0] = 0;
@@ -265,7 +265,7 @@ static int walk_dangling(struct ctx *c, struct sp_errinfo *ei)
 			qpdf_oh_begin_dict_key_iter(q, dict);
 			while (qpdf_oh_dict_more_keys(q) && sp < cap) {
 				k = qpdf_oh_dict_next_key(q);
-				st[sp++] = qpdf_oh_get_key(q, dict, k);
+				st[sp++] = qpdf_oh_get_key_if_dict(q, dict, k);
 			}
 		}
 		if (sp + 2 >= cap) {
@@ -312,16 +312,16 @@ static int same(qpdf_data qa, qpdf_oh a, qpdf_data qb, qpdf_oh b)
 /* A signature field, or a widget whose field is one. */
 static int is_sig_field(qpdf_data q, qpdf_oh h, int *visible)
 {
-	qpdf_oh p = qpdf_oh_get_key(q, h, "/Parent"), rect, f;
-	int sig = qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, h, "/FT"), "/Sig") ||
+	qpdf_oh p = qpdf_oh_get_key_if_dict(q, h, "/Parent"), rect, f;
+	int sig = qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key_if_dict(q, h, "/FT"), "/Sig") ||
 		  (qpdf_oh_is_dictionary(q, p) &&
-		   qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, p, "/FT"), "/Sig"));
+		   qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key_if_dict(q, p, "/FT"), "/Sig"));
 	double v[4];
 	int i;
 
 	*visible = 0;
-	rect = qpdf_oh_get_key(q, h, "/Rect");
-	f = qpdf_oh_get_key(q, h, "/F");
+	rect = qpdf_oh_get_key_if_dict(q, h, "/Rect");
+	f = qpdf_oh_get_key_if_dict(q, h, "/F");
 	if (qpdf_oh_is_array(q, rect) && qpdf_oh_get_array_n_items(q, rect) == 4) {
 		for (i = 0; i < 4; i++)
 			v[i] = qpdf_oh_get_numeric_value(q, qpdf_oh_get_array_item(q, rect, i));
@@ -353,7 +353,7 @@ static int grows_by_sigs(struct ctx *c, qpdf_oh old, qpdf_oh nw, int annots, int
 		qpdf_oh it = qpdf_oh_get_array_item(qn, nw, i);
 		if (!qpdf_oh_is_indirect(qn, it) || !qpdf_oh_is_dictionary(qn, it) ||
 		    !is_sig_field(qn, it, &vis) ||
-		    (annots && !qpdf_oh_is_name_and_equals(qn, qpdf_oh_get_key(qn, it, "/Subtype"),
+		    (annots && !qpdf_oh_is_name_and_equals(qn, qpdf_oh_get_key_if_dict(qn, it, "/Subtype"),
 							   "/Widget")))
 			return 0;
 		*visible += vis;
@@ -394,7 +394,7 @@ static int dict_allowed(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *cons
 	s = 1;
 	for (i = 0; i < nk[0] + nk[1] && s; i++) {
 		const char *k = i < nk[0] ? keys[0][i] : keys[1][i - nk[0]];
-		qpdf_oh a = qpdf_oh_get_key(qo, old, k), b = qpdf_oh_get_key(qn, nw, k);
+		qpdf_oh a = qpdf_oh_get_key_if_dict(qo, old, k), b = qpdf_oh_get_key_if_dict(qn, nw, k);
 		int ok = 0;
 		if (!k)
 			s = 0;
@@ -425,7 +425,7 @@ static int dict_allowed(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *cons
 
 static int ref_id(qpdf_data q, qpdf_oh parent, const char *key)
 {
-	qpdf_oh h = qpdf_oh_get_key(q, parent, key);
+	qpdf_oh h = qpdf_oh_get_key_if_dict(q, parent, key);
 
 	return qpdf_oh_is_indirect(q, h) ? qpdf_oh_get_object_id(q, h) : 0;
 }
@@ -455,7 +455,7 @@ static int is_page(struct ctx *c, int id)
 static void classify(struct ctx *c, int num, int gen)
 {
 	qpdf_data qo = c->o->q, qn = c->n->q;
-	qpdf_oh old = qpdf_get_object_by_id(qo, num, gen), nw = qpdf_get_object_by_id(qn, num, gen);
+	qpdf_oh old = qpdf_get_object_by_id(qo, num, gen), nw = qpdf_get_object_by_id(qn, num, gen), od;
 	unsigned char *ba = NULL, *bb = NULL;
 	size_t la = 0, lb = 0;
 	int fa = 0, fb = 0, page, vis = 0, eq;
@@ -476,6 +476,7 @@ static void classify(struct ctx *c, int num, int gen)
 		note(c->d, num, gen, 0, 0, "object %d deleted", num);
 		return;
 	}
+	od = qpdf_oh_is_stream(qo, old) ? qpdf_oh_get_dict(qo, old) : old;
 	ua = unparse(qo, old);
 	ub = unparse(qn, nw);
 	eq = ua && ub && strcmp(ua, ub) == 0;
@@ -496,10 +497,10 @@ static void classify(struct ctx *c, int num, int gen)
 	} else if (num == c->metadata) {
 		note(c->d, num, gen, 1, 0, "XMP metadata");
 	} else if (num == c->dss || (c->dss && qpdf_oh_is_name_and_equals(
-							qo, qpdf_oh_get_key(qo, old, "/Type"), "/DSS"))) {
+							qo, qpdf_oh_get_key_if_dict(qo, od, "/Type"), "/DSS"))) {
 		note(c->d, num, gen, 1, 0, "document security store (DSS)");
-	} else if (qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key(qo, old, "/Type"), "/XRef") ||
-		   qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key(qo, old, "/Type"), "/ObjStm")) {
+	} else if (qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key_if_dict(qo, od, "/Type"), "/XRef") ||
+		   qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key_if_dict(qo, od, "/Type"), "/ObjStm")) {
 		return; /* file structure, not content: what it holds is compared object by object */
 	} else if (num == c->root) {
 		if (dict_allowed(c, old, nw, root_free, 0, &vis, &what))
@@ -529,7 +530,7 @@ static void classify(struct ctx *c, int num, int gen)
 		else
 			note(c->d, num, gen, 0, 0, "page %d /Annots: annotations added or changed",
 			     page);
-	} else if (qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key(qo, old, "/FT"), "/Sig") &&
+	} else if (qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key_if_dict(qo, old, "/FT"), "/Sig") &&
 		   !qpdf_oh_has_key(qo, old, "/V") &&
 		   dict_allowed(c, old, nw, sigfield_free, 1, &vis, &what)) {
 		note(c->d, num, gen, 1, 0, "empty signature field signed");
@@ -563,7 +564,7 @@ int pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct
 	c.root = ref_id(older->q, to, "/Root");
 	c.info = ref_id(older->q, to, "/Info");
 	c.acroform = ref_id(older->q, qpdf_get_root(older->q), "/AcroForm");
-	c.fields = ref_id(older->q, qpdf_oh_get_key(older->q, qpdf_get_root(older->q), "/AcroForm"),
+	c.fields = ref_id(older->q, qpdf_oh_get_key_if_dict(older->q, qpdf_get_root(older->q), "/AcroForm"),
 			  "/Fields");
 	c.metadata = ref_id(older->q, qpdf_get_root(older->q), "/Metadata");
 	c.dss = ref_id(older->q, qpdf_get_root(older->q), "/DSS");

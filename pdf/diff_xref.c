@@ -136,11 +136,11 @@ int diff_xref_stream_read(struct pdf_doc *doc, size_t p, qpdf_oh *dict, unsigned
 		start++;
 	if (start < n && d[start] == '\n')
 		start++;
-	lo = qpdf_oh_get_key(q, *dict, "/Length");
+	lo = qpdf_oh_get_key_if_dict(q, *dict, "/Length");
 	if (!qpdf_oh_is_integer(q, lo) || (slen = qpdf_oh_get_int_value(q, lo)) < 0 ||
 	    (size_t)slen > n - start)
 		return -1;
-	f = qpdf_oh_get_key(q, *dict, "/Filter");
+	f = qpdf_oh_get_key_if_dict(q, *dict, "/Filter");
 	if (qpdf_oh_is_null(q, f)) {
 		if (!(raw = malloc((size_t)slen ? (size_t)slen : 1)))
 			return -1;
@@ -152,10 +152,10 @@ int diff_xref_stream_read(struct pdf_doc *doc, size_t p, qpdf_oh *dict, unsigned
 	} else {
 		return -1;
 	}
-	dp = qpdf_oh_get_key(q, *dict, "/DecodeParms");
-	pr = qpdf_oh_get_key(q, dp, "/Predictor");
+	dp = qpdf_oh_get_key_if_dict(q, *dict, "/DecodeParms");
+	pr = qpdf_oh_get_key_if_dict(q, dp, "/Predictor");
 	if (qpdf_oh_is_integer(q, pr) && qpdf_oh_get_int_value(q, pr) >= 10) {
-		co = qpdf_oh_get_key(q, dp, "/Columns");
+		co = qpdf_oh_get_key_if_dict(q, dp, "/Columns");
 		if (!qpdf_oh_is_integer(q, co) || qpdf_oh_get_int_value(q, co) < 1 ||
 		    unpredict(raw, &rawlen, (size_t)qpdf_oh_get_int_value(q, co)) < 0)
 			goto out;

@@ -165,7 +165,7 @@ static enum pdf_sig_key key_state(qpdf_data q, qpdf_oh d, const char *key, int w
 
 	if (!qpdf_oh_has_key(q, d, key))
 		return PDF_SIG_KEY_MISSING;
-	v = qpdf_oh_get_key(q, d, key);
+	v = qpdf_oh_get_key_if_dict(q, d, key);
 	if (qpdf_oh_is_indirect(q, v))
 		s = PDF_SIG_KEY_INDIRECT;
 	else if (qpdf_oh_is_null(q, v))
@@ -208,7 +208,7 @@ static int raw_key_null(const struct pdf_doc *doc, int obj, int gen, const char 
 
 static void copy_name(qpdf_data q, qpdf_oh d, const char *key, char *out, size_t cap)
 {
-	qpdf_oh v = qpdf_oh_get_key(q, d, key);
+	qpdf_oh v = qpdf_oh_get_key_if_dict(q, d, key);
 
 	out[0] = 0;
 	if (qpdf_oh_is_name(q, v))
@@ -219,16 +219,16 @@ static void copy_name(qpdf_data q, qpdf_oh d, const char *key, char *out, size_t
 /* DocMDP permissions of a certifying signature (/Reference), 0 when none. */
 static int docmdp_p(qpdf_data q, qpdf_oh sig)
 {
-	qpdf_oh refs = qpdf_oh_get_key(q, sig, "/Reference"), ref, tp, p;
+	qpdf_oh refs = qpdf_oh_get_key_if_dict(q, sig, "/Reference"), ref, tp, p;
 	int i, n, res = 0;
 
 	n = qpdf_oh_is_array(q, refs) ? qpdf_oh_get_array_n_items(q, refs) : 0;
 	for (i = 0; i < n && i < 16 && res == 0; i++) {
 		ref = qpdf_oh_get_array_item(q, refs, i);
-		if (qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, ref, "/TransformMethod"),
+		if (qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key_if_dict(q, ref, "/TransformMethod"),
 					       "/DocMDP")) {
-			tp = qpdf_oh_get_key(q, ref, "/TransformParams");
-			p = qpdf_oh_get_key(q, tp, "/P");
+			tp = qpdf_oh_get_key_if_dict(q, ref, "/TransformParams");
+			p = qpdf_oh_get_key_if_dict(q, tp, "/P");
 			res = 2; /* the default */
 			if (qpdf_oh_is_integer(q, p)) {
 				long long v = qpdf_oh_get_int_value(q, p);
@@ -286,7 +286,7 @@ static int sig_add(struct pdf_doc *doc, qpdf_oh field, qpdf_oh v, const char *na
 	    raw_key_null(doc, s->sig_obj, s->sig_gen, "/ByteRange"))
 		s->byterange_state = PDF_SIG_KEY_NULL;
 	if (s->contents_state == PDF_SIG_KEY_OK) {
-		c = qpdf_oh_get_key(q, v, "/Contents");
+		c = qpdf_oh_get_key_if_dict(q, v, "/Contents");
 		bin = qpdf_oh_get_binary_string_value(q, c, &blen);
 		if (!bin || blen == 0 || blen > PDF_SIG_CONTENTS_MAX) {
 			s->contents_state = PDF_SIG_KEY_MALFORMED;
@@ -299,7 +299,7 @@ static int sig_add(struct pdf_doc *doc, qpdf_oh field, qpdf_oh v, const char *na
 		qpdf_oh_release(q, c);
 	}
 	if (s->byterange_state == PDF_SIG_KEY_OK) {
-		br = qpdf_oh_get_key(q, v, "/ByteRange");
+		br = qpdf_oh_get_key_if_dict(q, v, "/ByteRange");
 		if (qpdf_oh_get_array_n_items(q, br) != 4)
 			s->byterange_state = PDF_SIG_KEY_MALFORMED;
 		for (i = 0; i < 4 && s->byterange_state == PDF_SIG_KEY_OK; i++) {
@@ -334,8 +334,8 @@ int pdf_sig_fields_list(struct pdf_doc *doc, struct pdf_sig_field **out, size_t 
 	*nout = 0;
 	if (!(st = malloc(cap * sizeof(*st))))
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
-	af = qpdf_oh_get_key(q, qpdf_get_root(q), "/AcroForm");
-	fields = qpdf_oh_get_key(q, af, "/Fields");
+	af = qpdf_oh_get_key_if_dict(q, qpdf_get_root(q), "/AcroForm");
+	fields = qpdf_oh_get_key_if_dict(q, af, "/Fields");
 	cnt = qpdf_oh_is_array(q, fields) ? qpdf_oh_get_array_n_items(q, fields) : 0;
 	for (i = cnt; i-- > 0;) {
 		if (sp == cap) {
@@ -365,15 +365,15 @@ int pdf_sig_fields_list(struct pdf_doc *doc, struct pdf_sig_field **out, size_t 
 		}
 		if (!qpdf_oh_is_dictionary(q, cur.oh))
 			continue;
-		ft = qpdf_oh_get_key(q, cur.oh, "/FT");
+		ft = qpdf_oh_get_key_if_dict(q, cur.oh, "/FT");
 		if (qpdf_oh_is_name(q, ft))
 			cur.is_sig = qpdf_oh_is_name_and_equals(q, ft, "/Sig");
-		t = qpdf_oh_get_key(q, cur.oh, "/T");
+		t = qpdf_oh_get_key_if_dict(q, cur.oh, "/T");
 		/* names are for people: a very long one is cut, never overflowed */
 		snprintf(full, sizeof(full), "%.60s%s%.60s", cur.name, cur.name[0] ? "." : "",
 			 qpdf_oh_is_string(q, t) ? qpdf_oh_get_utf8_value(q, t) : "");
-		v = qpdf_oh_get_key(q, cur.oh, "/V");
-		kids = qpdf_oh_get_key(q, cur.oh, "/Kids");
+		v = qpdf_oh_get_key_if_dict(q, cur.oh, "/V");
+		kids = qpdf_oh_get_key_if_dict(q, cur.oh, "/Kids");
 		if (cur.is_sig && !qpdf_oh_is_null(q, v)) {
 			if ((r = sig_add(doc, cur.oh, v, full, &arr, &n, &scap, ei)) < 0)
 				goto out;
@@ -437,8 +437,8 @@ int pdf_sig_field_same(struct pdf_doc *doc, const struct pdf_sig_field *s)
 	v = qpdf_get_object_by_id(q, s->sig_obj, s->sig_gen);
 	if (!qpdf_oh_is_dictionary(q, v))
 		goto out;
-	c = qpdf_oh_get_key(q, v, "/Contents");
-	br = qpdf_oh_get_key(q, v, "/ByteRange");
+	c = qpdf_oh_get_key_if_dict(q, v, "/Contents");
+	br = qpdf_oh_get_key_if_dict(q, v, "/ByteRange");
 	bin = qpdf_oh_is_string(q, c) ? qpdf_oh_get_binary_string_value(q, c, &blen) : NULL;
 	if (!bin || blen != s->contents_len || memcmp(bin, s->contents, blen) != 0 ||
 	    !qpdf_oh_is_array(q, br) || qpdf_oh_get_array_n_items(q, br) != 4)
