@@ -246,8 +246,9 @@ START_TEST(reader_refuses_bad_input)
 
 	/* A wrong xref offset for an object the update never touches (the font):
 	 * qpdf repairs it, the reader notices at open, the writer refuses. */
-	bad = malloc(n);
+	bad = malloc(n + 1);
 	memcpy(bad, d, n);
+	bad[n] = '\0'; /* strstr needs a terminated string */
 	memcpy(strstr((char *)bad, "\nxref\n") + 6 + 4 + 20 * 3, "0000000003", 10);
 	doc = open_ok(bad, n);
 	pdf_doc_info_get(doc, &info);
