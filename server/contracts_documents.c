@@ -117,18 +117,8 @@ verify_step(struct request *r, const struct principal *who)
 	static const char sql[] =
 		"SELECT (SELECT to_jsonb(v) FROM audit_chain_verify(c.number) v)::text "
 		"FROM contracts c WHERE c.number = $1 AND " VISIBLE;
-	struct db_param p[2];
-	struct wf_ids ids;
-	int64_t n;
 
-	if (!wf_path_number(r, &n))
-		return;
-	wf_ids_fill(&ids, who, n);
-	memset(p, 0, sizeof(p));
-	p[0].value = ids.number;
-	p[1].value = ids.org;
-	if (db_query_send(request_db(r), sql, 2, p, 0, 0, wf_reply_json, r) != SP_OK)
-		request_reply_error(r, SP_ERR_BUSY, NULL);
+	wf_contract_query(r, who, sql, 0, wf_reply_json);
 }
 
 static void route_document(struct request *r) { auth_then(r, PRINCIPAL_ORG, document_step); }

@@ -86,6 +86,15 @@ void wf_ids_fill(struct wf_ids *ids, const struct principal *who, int64_t number
 /* 1 with *out set, or 0 after answering 404 for a malformed number. */
 int wf_path_number(struct request *r, int64_t *out);
 
+/*
+ * Run sql for the contract named by the {number} path parameter with $1 =
+ * that number and $2 = the caller's organization (sql restricts itself with
+ * VISIBLE), binary_result as db_query_send, cb answering r. A malformed
+ * number is answered 404 and a refused query 503 here.
+ */
+void wf_contract_query(struct request *r, const struct principal *who, const char *sql,
+		       int binary_result, db_done_fn cb);
+
 /* Visible to organization $2: the initiator, or a party once it was sent. */
 #define VISIBLE "(c.initiator_org_id = $2 OR (c.status <> 'draft' AND EXISTS (SELECT 1 " \
 		"FROM parties vp WHERE vp.contract_number = c.number AND vp.organization_id = $2)))"

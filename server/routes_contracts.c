@@ -136,6 +136,26 @@ send_or_fail(struct request *r, const char *sql, int n, const struct db_param *p
 		request_reply_error(r, rc, NULL);
 }
 
+void
+wf_contract_query(struct request *r, const struct principal *who, const char *sql,
+		  int binary_result, db_done_fn cb)
+{
+	struct db_param p[2];
+	struct wf_ids ids;
+	int64_t n;
+	int rc;
+
+	if (!wf_path_number(r, &n))
+		return;
+	wf_ids_fill(&ids, who, n);
+	memset(p, 0, sizeof(p));
+	p[0].value = ids.number;
+	p[1].value = ids.org;
+	rc = db_query_send(request_db(r), sql, 2, p, binary_result, 0, cb, r);
+	if (rc != SP_OK)
+		request_reply_error(r, rc, NULL);
+}
+
 /* ---- create ------------------------------------------------------------------------------- */
 
 struct create_job {
@@ -437,17 +457,8 @@ detail_step(struct request *r, const struct principal *who)
 {
 	static const char sql[] = "SELECT contract_json(c.number, $2)::text FROM contracts c "
 				  "WHERE c.number = $1 AND " VISIBLE;
-	struct db_param p[2];
-	struct wf_ids ids;
-	int64_t n;
 
-	if (!wf_path_number(r, &n))
-		return;
-	wf_ids_fill(&ids, who, n);
-	memset(p, 0, sizeof(p));
-	p[0].value = ids.number;
-	p[1].value = ids.org;
-	send_or_fail(r, sql, 2, p, wf_reply_json);
+	wf_contract_query(r, who, sql, 0, wf_reply_json);
 }
 
 static void
