@@ -199,18 +199,8 @@ static void contract_step(struct request *r, const struct principal *who)
 	static const char sql[] =
 		"SELECT revision_document(c.number, (SELECT max(seq) FROM revisions "
 		"WHERE contract_number = c.number)) FROM contracts c WHERE c.number = $1 AND " VISIBLE;
-	struct db_param p[2];
-	struct wf_ids ids;
-	int64_t n;
 
-	if (!wf_path_number(r, &n))
-		return;
-	wf_ids_fill(&ids, who, n);
-	memset(p, 0, sizeof(p));
-	p[0].value = ids.number;
-	p[1].value = ids.org;
-	if (db_query_send(request_db(r), sql, 2, p, 1, 0, contract_doc_done, r) != SP_OK)
-		request_reply_error(r, SP_ERR_BUSY, NULL);
+	wf_contract_query(r, who, sql, 1, contract_doc_done);
 }
 
 static void route_contract_verification(struct request *r)
