@@ -14,7 +14,8 @@
 #define MAX_FIELDS 10000
 #define RESOLVE_BUDGET 50000
 
-static int qpdf_fail(struct sp_errinfo *ei, qpdf_data q, const char *what)
+int
+pdf_qpdf_fail(struct sp_errinfo *ei, qpdf_data q, const char *what)
 {
 	if (qpdf_has_error(q)) {
 		qpdf_error e = qpdf_get_error(q);
@@ -386,7 +387,7 @@ int pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out,
 		doc->info.damaged = 1;
 	if (qpdf_read_memory(doc->q, "document.pdf", (const char *)doc->data, len, "") &
 	    QPDF_ERRORS) {
-		r = qpdf_fail(ei, doc->q, "reading the PDF");
+		r = pdf_qpdf_fail(ei, doc->q, "reading the PDF");
 		goto out;
 	}
 	if (qpdf_is_encrypted(doc->q)) {
@@ -400,7 +401,7 @@ int pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out,
 		goto out;
 	n = qpdf_get_num_pages(doc->q);
 	if (qpdf_has_error(doc->q) || n < 0) {
-		r = qpdf_fail(ei, doc->q, "reading the page tree");
+		r = pdf_qpdf_fail(ei, doc->q, "reading the page tree");
 		goto out;
 	}
 	if (n == 0 || n > PDF_DOC_MAX_PAGES) {
@@ -429,7 +430,7 @@ int pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out,
 		goto out;
 	resolve_all(doc);
 	if (qpdf_has_error(doc->q)) {
-		r = qpdf_fail(ei, doc->q, "reading the PDF");
+		r = pdf_qpdf_fail(ei, doc->q, "reading the PDF");
 		goto out;
 	}
 	pdf_doc_scan_warnings(doc);

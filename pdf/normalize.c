@@ -12,22 +12,6 @@
 
 #include "pdf_int.h"
 
-static int
-write_fail(struct sp_errinfo *ei, qpdf_data q, const char *what)
-{
-	if (qpdf_has_error(q)) {
-		qpdf_error e = qpdf_get_error(q);
-		const char *d = qpdf_get_error_message_detail(q, e);
-
-		if (qpdf_get_error_code(q, e) == qpdf_e_password)
-			return sp_err_reason(ei, SP_ERR_UNSUPPORTED, "pdf_encrypted",
-					     "%s: the PDF is encrypted", what);
-		return sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable", "%s: %s", what,
-				     d != NULL ? d : "qpdf error");
-	}
-	return sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable", "%s failed", what);
-}
-
 /*
  * Rewrite with qpdf into a malloc'd copy. Object streams are preserved as
  * the author made them (neither forced on nor off), the /ID is derived from
@@ -50,18 +34,18 @@ rewrite(const unsigned char *data, size_t len, unsigned char **out, size_t *outl
 	qpdf_set_suppress_warnings(q, QPDF_TRUE);
 	if (qpdf_read_memory(q, "upload.pdf", (const char *)data, (unsigned long long)len, NULL) &
 	    QPDF_ERRORS) {
-		r = write_fail(ei, q, "reading the upload");
+		r = pdf_qpdf_fail(ei, q, "reading the upload");
 		goto out;
 	}
 	if (qpdf_init_write_memory(q) & QPDF_ERRORS) {
-		r = write_fail(ei, q, "rewriting the upload");
+		r = pdf_qpdf_fail(ei, q, "rewriting the upload");
 		goto out;
 	}
 	qpdf_set_object_stream_mode(q, qpdf_o_preserve);
 	qpdf_set_preserve_unreferenced_objects(q, QPDF_FALSE);
 	qpdf_set_deterministic_ID(q, QPDF_TRUE);
 	if (qpdf_write(q) & QPDF_ERRORS) {
-		r = write_fail(ei, q, "rewriting the upload");
+		r = pdf_qpdf_fail(ei, q, "rewriting the upload");
 		goto out;
 	}
 	buf = qpdf_get_buffer(q);

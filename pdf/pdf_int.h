@@ -88,4 +88,11 @@ void pdf_date_text(time_t t, int utc_offset_min, char out[16]);
 void pdf_date_stamp_size(double *w, double *h);
 #define PDF_DATE_FONT_SIZE 10.0
 
+/*
+ * Turn qpdf's pending error on q into an sp_err: an encrypted file is
+ * SP_ERR_UNSUPPORTED ("pdf_encrypted"), anything else SP_ERR_PDF
+ * ("pdf_unreadable") with qpdf's detail after "what: ". Returns the code.
+ */
+int pdf_qpdf_fail(struct sp_errinfo *ei, qpdf_data q, const char *what);
+
 #endif /* SP_PDF_INT_H */
