@@ -78,4 +78,13 @@ int client_request(struct client *c, const char *method, const char *path, const
  */
 void client_error_format(const struct client_response *resp, char *out, size_t outlen);
 
+/*
+ * Read a token PIN into pin (n bytes, NUL-terminated): from the first line of
+ * pin_file when given, else $SEALPACT_PIN, else a prompt on the controlling
+ * terminal with echo turned off before the prompt shows. The caller wipes
+ * pin after use. Returns SP_OK, SP_ERR_IO for an unreadable file, or
+ * SP_ERR_INVALID (empty, too long, no terminal). Any thread; interactive.
+ */
+int client_pin_read(const char *pin_file, char *pin, size_t n, struct sp_errinfo *ei) SP_WUR;
+
 #endif /* SP_CLIENT_H */

@@ -46,62 +46,6 @@ transport_status(int code)
 		? EX_SOFTWARE : EX_UNAVAILABLE;
 }
 
-/* ---- the PIN ---------------------------------------------------------------- */
-
-static int
-strip_line(char *s)
-{
-	size_t n = strcspn(s, "\r\n");
-
-	s[n] = '\0';
-	return n > 0 ? 0 : -1;
-}
-
-/* The PIN from $SEALPACT_PIN, --pin-file, or the terminal without echo. */
-static int
-read_pin(const char *pin_file, char *pin, size_t n, struct sp_errinfo *ei)
-{
-	struct termios old, noecho;
-	const char *env = getenv("SEALPACT_PIN");
-	FILE *f;
-	int fd, rc = -1;
-
-	if (pin_file != NULL) {
-		if ((f = fopen(pin_file, "r")) == NULL)
-			return sp_err(ei, SP_ERR_IO, "cannot open %s: %s", pin_file, strerror(errno));
-		rc = fgets(pin, (int)n, f) != NULL ? strip_line(pin) : -1;
-		fclose(f);
-		return rc == 0 ? SP_OK : sp_err(ei, SP_ERR_INVALID, "%s holds no PIN", pin_file);
-	}
-	if (env != NULL && *env != '\0') {
-		if (strlen(env) >= n)
-			return sp_err(ei, SP_ERR_INVALID, "SEALPACT_PIN is too long");
-		snprintf(pin, n, "%s", env);
-		return SP_OK;
-	}
-	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY)) < 0 || (f = fdopen(fd, "r+")) == NULL) {
-		if (fd >= 0)
-			close(fd);
-		return sp_err(ei, SP_ERR_INVALID,
-			      "no terminal for the PIN prompt: set SEALPACT_PIN or pass --pin-file");
-	}
-	/* Echo off before the prompt shows: a PIN typed at once is neither
-	 * echoed nor flushed away. */
-	if (tcgetattr(fd, &old) == 0) {
-		noecho = old;
-		noecho.c_lflag &= ~(tcflag_t)ECHO;
-		if (tcsetattr(fd, TCSAFLUSH, &noecho) == 0) {
-			fputs("Token PIN: ", f);
-			fflush(f);
-			rc = fgets(pin, (int)n, f) != NULL ? strip_line(pin) : -1;
-			(void)tcsetattr(fd, TCSANOW, &old);
-		}
-	}
-	fputc('\n', f);
-	fclose(f);
-	return rc == 0 ? SP_OK : sp_err(ei, SP_ERR_INVALID, "no PIN entered");
-}
-
 /* ---- base64 ------------------------------------------------------------------- */
 
 static char *
@@ -229,7 +173,7 @@ client_cmd_login(const char *server, const char *cafile, long timeout_s, int arg
 		goto out;
 	}
 	if (so.key_pem == NULL) {
-		if (read_pin(pin_file, pin, sizeof(pin), &ei) != SP_OK) {
+		if (client_pin_read(pin_file, pin, sizeof(pin), &ei) != SP_OK) {
 			rc = fail(EX_USAGE, "login", &ei);
 			goto out;
 		}

@@ -147,7 +147,7 @@ sign_run_online(const char *server, const char *cafile, long timeout_s, struct s
 	       json_string_value(json_object_get(prep, "expires_at")), want_alg);
 	sign_rects_print(json_object_get(prep, "rects"));
 	/* Only now, with the placements shown, does the PIN get asked. */
-	if (o->so.key_pem == NULL && sign_pin_read(o->pin_file, pin, sizeof(pin), &ei) != SP_OK) {
+	if (o->so.key_pem == NULL && client_pin_read(o->pin_file, pin, sizeof(pin), &ei) != SP_OK) {
 		fprintf(stderr, "sealpact: sign: %s\n", ei.msg);
 		goto out;
 	}

@@ -58,8 +58,6 @@ void sign_rects_print(json_t *rects);
 int sign_cert_read(const struct client_signer_opts *so, unsigned char **der, size_t *len,
 		   struct sp_errinfo *ei) SP_WUR;
 
-/* The PIN from --pin-file, $SEALPACT_PIN or the terminal (no echo). */
-int sign_pin_read(const char *pin_file, char *pin, size_t n, struct sp_errinfo *ei) SP_WUR;
 
 /* `sealpact sign` (argv[0] is the command name); returns the exit status. */
 int client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc,

@@ -19,6 +19,7 @@
 #include <openssl/x509.h>
 
 #include "crypto.h"
+#include "client.h"
 #include "sign_int.h"
 
 #define SEAL_MAX (4u * 1024 * 1024)
@@ -159,7 +160,7 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 	    crypto_cms_signed_attrs(cert, alg, alg == CRYPTO_SIGALG_SM2_SM3 ? prep.sm3
 				    : prep.sha256, 32, &attrs, &alen, &ei) != SP_OK)
 		goto fail;
-	if (sign_pin_read(o->so.key_pem != NULL ? NULL : o->pin_file, pin, sizeof(pin), &ei)
+	if (client_pin_read(o->so.key_pem != NULL ? NULL : o->pin_file, pin, sizeof(pin), &ei)
 	    != SP_OK && o->so.key_pem == NULL)
 		goto fail;
 	sp_errinfo_init(&ei);
