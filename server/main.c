@@ -11,7 +11,7 @@
 #include "config.h"
 #include "db.h"
 #include "auth_int.h"
-#include "server_int.h"
+#include "http_int.h"
 
 #ifndef SEALPACT_DEFAULT_MIGRATIONS_DIR
 #define SEALPACT_DEFAULT_MIGRATIONS_DIR "migrations"

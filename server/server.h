@@ -65,15 +65,15 @@ typedef void (*route_fn)(struct request *r);
 int router_route_add(struct router *rt, unsigned methods, const char *pattern, route_fn fn,
 		     unsigned flags, struct sp_errinfo *ei) SP_WUR;
 
-/* The health, readiness, metrics and version routes (server/health.c). */
+/* The health, readiness, metrics and version routes (api/health.c). */
 int routes_health_register(struct router *rt, struct sp_errinfo *ei) SP_WUR;
 
-/* The contract workflow's routes (server/routes_contracts.c and its modules). */
+/* The contract workflow's routes (api/contracts.c and its modules). */
 int routes_contracts_register(struct router *rt, struct sp_errinfo *ei) SP_WUR;
 
 /*
  * The workflow's background jobs on base: webhook deliveries and the deadline
- * sweep (server/webhooks_delivery.c, expiry.c). Deliveries run on a small pool
+ * sweep (jobs/webhook_delivery.c, jobs/expiry.c). Deliveries run on a small pool
  * of their own, so jobs (the request pool) is not used for them. Start after the pools exist;
  * stop before they are freed (callbacks still in flight then only clean up).
  * Loop thread, once per process.

@@ -11,7 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/err.h>
 
-#include "server_int.h"
+#include "http_int.h"
 
 #define NJOBS 1000
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server_int.h"
+#include "http_int.h"
 
 static void h_a(struct request *r) { (void)r; }
 static void h_b(struct request *r) { (void)r; }

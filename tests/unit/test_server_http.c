@@ -22,7 +22,7 @@
 
 #include "config.h"
 #include "db.h"
-#include "server_int.h"
+#include "http_int.h"
 
 /* ---- test routes ---- */
 

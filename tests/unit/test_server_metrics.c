@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server_int.h"
+#include "http_int.h"
 
 static unsigned long long
 value_of(const char *text, const char *series)

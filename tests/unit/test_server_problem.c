@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "server_int.h"
+#include "http_int.h"
 
 START_TEST(error_codes_map_to_statuses)
 {

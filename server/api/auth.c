@@ -1,0 +1,607 @@
+/*
+ * auth.c: login with the key on a USB token (issue 3).
+ *
+ *   POST /api/v1/auth/challenge  -> {"challenge": base64 of 32 random bytes, "expires_at"}
+ *   POST /api/v1/auth/login      {"certificate","chain"?,"challenge","signature","algorithm"?}
+ *                                -> {"token","expires_at","organization","user","certificate"}
+ *   POST /api/v1/auth/logout     revokes the caller's session
+ *   GET  /api/v1/auth/whoami     who the bearer credential is
+ *
+ * The login checks run on the worker pool (an OCSP exchange blocks), then ONE
+ * SQL call consumes the nonce and creates organization, user, certificate
+ * and session together; any refusal creates nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+
+#include "auth_int.h"
+#include "config.h"
+#include "crypto.h"
+#include "db.h"
+#include "http_int.h"
+
+#define CHALLENGE_BYTES 32
+#define CERT_MAX 65536
+#define CHAIN_MAX 8
+#define RFC3339(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* ---- challenge -------------------------------------------------------------- */
+
+struct challenge_wait {
+	struct request *r;
+	char *b64;
+};
+
+static void
+on_challenge(void *arg, const PGresult *res, const struct sp_errinfo *err)
+{
+	struct challenge_wait *w = arg;
+
+	if (err->code != SP_OK || res == NULL || PQntuples(res) != 1)
+		request_reply_problem(w->r, 503, "database_unavailable",
+				      "No challenge can be issued right now.");
+	else
+		request_reply_json(w->r, 200, json_pack("{s:s,s:s}", "challenge", w->b64,
+							"expires_at", PQgetvalue(res, 0, 0)));
+	free(w->b64);
+	free(w);
+}
+
+static void
+challenge_post(struct request *r)
+{
+	unsigned char nonce[CHALLENGE_BYTES];
+	char hash[65], ttl[16];
+	unsigned char md[32];
+	struct challenge_wait *w = NULL;
+	struct db_param p[2];
+	unsigned int mdlen = 0;
+
+	if (RAND_bytes(nonce, sizeof(nonce)) != 1 ||
+	    EVP_Digest(nonce, sizeof(nonce), md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	    (w = calloc(1, sizeof(*w))) == NULL || (w->b64 = auth_b64_encode(nonce, sizeof(nonce))) == NULL) {
+		if (w != NULL)
+			free(w);
+		request_reply_error(r, SP_ERR_INTERNAL, NULL);
+		return;
+	}
+	sp_hex(md, 32, hash);
+	snprintf(ttl, sizeof(ttl), "%d", request_config(r)->auth.challenge_ttl_s);
+	w->r = r;
+	memset(p, 0, sizeof(p));
+	p[0].value = hash;
+	p[1].value = ttl;
+	if (db_query_send(request_db(r), "SELECT " RFC3339("auth_challenge_create($1, $2::int)"),
+			  2, p, 0, 0, on_challenge, w) != SP_OK) {
+		free(w->b64);
+		free(w);
+		request_reply_problem(r, 503, "database_unavailable",
+				      "No challenge can be issued right now.");
+	}
+}
+
+/* ---- login --------------------------------------------------------------------- */
+
+struct login_job {
+	struct request *r;
+	const struct config *cfg;
+	/* inputs (decoded) */
+	unsigned char *cert_der, *sig;
+	size_t cert_len, sig_len;
+	unsigned char *chain_der[CHAIN_MAX];
+	size_t chain_len[CHAIN_MAX], nchain;
+	unsigned char challenge[CHALLENGE_BYTES];
+	char alg_name[64];
+	/* outputs (SQL parameters) */
+	unsigned char *der;
+	int der_len;
+	char nonce_hash[65], credit_code[19], org[256], user[256], subject[512], issuer[512];
+	char serial[82], not_before[24], not_after[24], ip[64];
+	long ttl_s;                /* the session's: never past the certificate's notAfter */
+	char token[AUTH_TOKEN_LEN + 1], token_hash[65];
+	/* the failure, for done() */
+	int status;
+	char code[64];
+	char detail[512];
+};
+
+static void
+login_job_free(struct login_job *j)
+{
+	size_t i;
+
+	if (j == NULL)
+		return;
+	free(j->cert_der);
+	free(j->sig);
+	for (i = 0; i < j->nchain; i++)
+		free(j->chain_der[i]);
+	OPENSSL_free(j->der);
+	sp_wipe(j->token, sizeof(j->token));
+	free(j);
+}
+
+static int
+refuse(struct login_job *j, int status, const char *code, const char *detail)
+{
+	j->status = status;
+	snprintf(j->code, sizeof(j->code), "%s", code);
+	snprintf(j->detail, sizeof(j->detail), "%s", detail);
+	return SP_ERR_UNAUTHORIZED;
+}
+
+/* Map a crypto_cert_check failure onto the answer: each reason its own code. */
+static int
+refuse_cert(struct login_job *j, int rc, const struct sp_errinfo *ei)
+{
+	const char *code = ei->reason[0] != '\0' ? ei->reason : "certificate_refused";
+	int status = 401;
+
+	if (rc == SP_ERR_UNAVAILABLE || strcmp(code, CRYPTO_REASON_REVOCATION_UNKNOWN) == 0)
+		status = 503;
+	else if (strcmp(code, CRYPTO_REASON_MALFORMED_CERT) == 0)
+		status = 400;
+	return refuse(j, status, code, ei->msg[0] != '\0' ? ei->msg : "certificate refused");
+}
+
+static int
+login_work(void *arg, struct sp_errinfo *ei)
+{
+	struct login_job *j = arg;
+	struct crypto_cert_result res;
+	struct crypto_trust *trust = NULL;
+	struct sp_errinfo e2;
+	enum crypto_sigalg alg = CRYPTO_SIGALG_NONE;
+	STACK_OF(X509) *extra = NULL;
+	X509 *leaf = NULL, *x = NULL;
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	size_t i;
+	int r = SP_ERR_INTERNAL, rc;
+
+	memset(&res, 0, sizeof(res));
+	sp_errinfo_init(&e2);
+	if (crypto_cert_parse(j->cert_der, j->cert_len, &leaf, &e2) != SP_OK) {
+		r = refuse(j, 400, CRYPTO_REASON_MALFORMED_CERT, "certificate is not a DER X.509 certificate");
+		goto out;
+	}
+	/* For the log of a refusal; the checked values replace it on success. */
+	sp_errinfo_init(&e2);
+	if (crypto_cert_info_get(leaf, &res.info, &e2) == SP_OK)
+		snprintf(j->subject, sizeof(j->subject), "%s", res.info.subject);
+	memset(&res, 0, sizeof(res));
+	if ((extra = sk_X509_new_null()) == NULL)
+		goto out;
+	for (i = 0; i < j->nchain; i++) {
+		sp_errinfo_init(&e2);
+		if (crypto_cert_parse(j->chain_der[i], j->chain_len[i], &x, &e2) != SP_OK) {
+			r = refuse(j, 400, CRYPTO_REASON_MALFORMED_CERT,
+				   "an element of chain is not a DER X.509 certificate");
+			goto out;
+		}
+		if (!sk_X509_push(extra, x))
+			goto out;
+		x = NULL; /* transferred */
+	}
+	/* The signature first: cheap, and it keeps OCSP traffic away from garbage. */
+	sp_errinfo_init(&e2);
+	if (crypto_sigalg_for_cert(leaf, &alg, &e2) != SP_OK) {
+		r = refuse(j, 401, "unsupported_key", e2.msg);
+		goto out;
+	}
+	if (j->alg_name[0] != '\0' && crypto_sigalg_from_name(j->alg_name) != alg) {
+		r = refuse(j, 400, "alg_mismatch", "algorithm does not fit the certificate's key");
+		goto out;
+	}
+	sp_errinfo_init(&e2);
+	if (crypto_sig_verify(leaf, alg, j->challenge, sizeof(j->challenge), j->sig, j->sig_len,
+			      &e2) != SP_OK) {
+		r = refuse(j, 401, "bad_signature",
+			   "the signature over the challenge does not verify with this certificate");
+		goto out;
+	}
+	sp_errinfo_init(&e2);
+	if ((rc = server_trust_get(j->cfg, &trust, &e2)) != SP_OK) {
+		/* The operator's problem, not the caller's: say so in the log. */
+		log_event(LOG_ERROR, NULL, "trust store unusable", "{s:s}", "detail", e2.msg);
+		r = refuse(j, 503, "trust_not_configured",
+			   "This server cannot check certificates right now.");
+		goto out;
+	}
+	sp_errinfo_init(&e2);
+	if ((rc = crypto_cert_check(trust, leaf, extra, 0, &res, &e2)) != SP_OK) {
+		r = refuse_cert(j, rc, &e2);
+		goto out;
+	}
+	if (res.info.org[0] == '\0') {
+		r = refuse(j, 401, "missing_organization", "the certificate's subject has no O name");
+		goto out;
+	}
+	sp_errinfo_init(&e2);
+	if (res.info.org_id[0] == '\0' || crypto_credit_code_check(res.info.org_id, &e2) != SP_OK) {
+		r = refuse(j, 401, CRYPTO_REASON_CREDIT_CODE, res.info.org_id[0] == '\0'
+			   ? "the certificate's subject has no organizationIdentifier"
+			   : e2.msg);
+		goto out;
+	}
+	if (strlen(res.info.serial_hex) > 64) {
+		r = refuse(j, 400, "malformed_certificate", "serial number too long");
+		goto out;
+	}
+	/* crypto_credit_code_check() accepted exactly 18 characters. */
+	memcpy(j->credit_code, res.info.org_id, 18);
+	j->credit_code[18] = '\0';
+	snprintf(j->org, sizeof(j->org), "%s", res.info.org);
+	snprintf(j->user, sizeof(j->user), "%s", res.info.cn[0] != '\0' ? res.info.cn : res.info.org);
+	snprintf(j->subject, sizeof(j->subject), "%s", res.info.subject);
+	snprintf(j->issuer, sizeof(j->issuer), "%s", res.info.issuer);
+	for (i = 0; res.info.serial_hex[i] != '\0'; i++)
+		j->serial[i] = (char)((res.info.serial_hex[i] >= 'A' && res.info.serial_hex[i] <= 'F')
+				      ? res.info.serial_hex[i] - 'A' + 'a' : res.info.serial_hex[i]);
+	j->serial[i] = '\0';
+	snprintf(j->not_before, sizeof(j->not_before), "%lld", (long long)res.info.not_before);
+	snprintf(j->not_after, sizeof(j->not_after), "%lld", (long long)res.info.not_after);
+	j->ttl_s = j->cfg->auth.session_ttl_s;
+	if ((long long)res.info.not_after - (long long)time(NULL) < j->ttl_s)
+		j->ttl_s = (long)((long long)res.info.not_after - (long long)time(NULL));
+	if (j->ttl_s < 1) {
+		r = refuse(j, 401, CRYPTO_REASON_CERT_EXPIRED, "the certificate expires now");
+		goto out;
+	}
+	if ((j->der_len = i2d_X509(leaf, &j->der)) <= 0) {
+		j->der = NULL;
+		goto out;
+	}
+	if (EVP_Digest(j->challenge, sizeof(j->challenge), md, &mdlen, EVP_sha256(), NULL) != 1)
+		goto out;
+	sp_hex(md, 32, j->nonce_hash);
+	if (auth_token_new(j->token) != SP_OK || auth_token_hash(j->token, j->token_hash) != SP_OK)
+		goto out;
+	r = SP_OK;
+out:
+	crypto_cert_result_cleanup(&res);
+	X509_free(x);
+	X509_free(leaf);
+	sk_X509_pop_free(extra, X509_free);
+	return r;
+}
+
+#define LOGIN_SQL \
+	"SELECT session_id, " RFC3339("expires_at") ", organization_id, organization_name, " \
+	"credit_code, user_id, user_name, certificate_id, organization_created " \
+	"FROM auth_login_member($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::bigint), " \
+	"to_timestamp($10::bigint), $11, " \
+	"GREATEST(1, LEAST($12::int, floor(extract(epoch FROM to_timestamp($10::bigint) - now()))::int)), " \
+	"NULLIF($13, '')::inet)"
+
+/* The SQLSTATEs of migrations/002_identity.sql. */
+static void
+reply_login_sql_error(struct request *r, const struct sp_errinfo *err)
+{
+	static const struct {
+		const char *state; int status; const char *code; const char *detail;
+	} map[] = {
+		{ "SA001", 401, "challenge_unknown", "This challenge was not issued here." },
+		{ "SA002", 401, "challenge_used", "This challenge was already used." },
+		{ "SA003", 401, "challenge_expired", "This challenge has expired; ask for a new one." },
+		{ "SA004", 401, "cert_revoked", "This certificate was revoked on this platform." },
+		{ "SA005", 409, "certificate_conflict", "This certificate belongs to another organization." },
+		{ "SA006", 403, "user_disabled", "This user is disabled." },
+		{ "23514", 401, CRYPTO_REASON_CREDIT_CODE, "The certificate's organization data is not acceptable." },
+	};
+	size_t i;
+
+	for (i = 0; err->code == SP_ERR_DB && i < SP_ARRAY_LEN(map); i++)
+		if (strcmp(err->sqlstate, map[i].state) == 0) {
+			request_reply_problem(r, map[i].status, map[i].code, map[i].detail);
+			return;
+		}
+	request_reply_problem(r, 503, "database_unavailable", "The login cannot be completed right now.");
+}
+
+static void
+on_login(void *arg, const PGresult *res, const struct sp_errinfo *err)
+{
+	struct login_job *j = arg;
+	json_t *doc;
+
+	if (err->code != SP_OK || res == NULL || PQntuples(res) != 1) {
+		reply_login_sql_error(j->r, err);
+		login_job_free(j);
+		return;
+	}
+	doc = json_pack("{s:s,s:s,s:{s:I,s:s,s:s,s:b},s:{s:I,s:s,s:s},s:{s:I,s:s,s:s}}",
+			"token", j->token, "expires_at", PQgetvalue(res, 0, 1),
+			"organization", "id", (json_int_t)strtoll(PQgetvalue(res, 0, 2), NULL, 10),
+			"name", PQgetvalue(res, 0, 3), "credit_code", PQgetvalue(res, 0, 4),
+			"created", PQgetvalue(res, 0, 8)[0] == 't',
+			"user", "id", (json_int_t)strtoll(PQgetvalue(res, 0, 5), NULL, 10),
+			"name", PQgetvalue(res, 0, 6), "kind", "member",
+			"certificate", "id", (json_int_t)strtoll(PQgetvalue(res, 0, 7), NULL, 10),
+			"subject", j->subject, "issuer", j->issuer);
+	log_event(LOG_INFO, request_id(j->r), "login", "{s:s,s:s,s:s}", "organization_id",
+		  PQgetvalue(res, 0, 2), "user_id", PQgetvalue(res, 0, 5), "session_id",
+		  PQgetvalue(res, 0, 0));
+	request_reply_json(j->r, 200, doc);
+	login_job_free(j);
+}
+
+static void
+login_done(void *arg, int rc, const struct sp_errinfo *ei)
+{
+	struct login_job *j = arg;
+	char ttl[16];
+	struct db_param p[13];
+	int i = 0;
+
+	if (rc != SP_OK) {
+		if (j->status != 0) {
+			log_event(LOG_INFO, request_id(j->r), "login refused", "{s:s,s:s}", "code",
+				  j->code, "subject", j->subject);
+			request_reply_problem(j->r, j->status, j->code, j->detail);
+		} else {
+			request_reply_error(j->r, rc, ei);
+		}
+		login_job_free(j);
+		return;
+	}
+	snprintf(ttl, sizeof(ttl), "%ld", j->ttl_s);
+	memset(p, 0, sizeof(p));
+	p[i++].value = j->nonce_hash;
+	p[i++].value = j->credit_code;
+	p[i++].value = j->org;
+	p[i++].value = j->user;
+	p[i].value = (const char *)j->der;
+	p[i].len = j->der_len;
+	p[i++].binary = 1;
+	p[i++].value = j->subject;
+	p[i++].value = j->issuer;
+	p[i++].value = j->serial;
+	p[i++].value = j->not_before;
+	p[i++].value = j->not_after;
+	p[i++].value = j->token_hash;
+	p[i++].value = ttl;
+	p[i++].value = j->ip;
+	if (db_query_send(request_db(j->r), LOGIN_SQL, i, p, 0, 0, on_login, j) != SP_OK) {
+		request_reply_problem(j->r, 503, "database_unavailable",
+				      "The login cannot be completed right now.");
+		login_job_free(j);
+	}
+}
+
+/* A base64 JSON member into *out; on failure answers r and returns nonzero. */
+static int
+b64_member(struct request *r, json_t *doc, const char *name, size_t max, int required,
+	   unsigned char **out, size_t *outlen)
+{
+	json_t *v = json_object_get(doc, name);
+	char detail[160];
+	int rc;
+
+	*out = NULL;
+	*outlen = 0;
+	if (v == NULL && !required)
+		return 0;
+	if (!json_is_string(v)) {
+		snprintf(detail, sizeof(detail), "%s must be a base64 string", name);
+		request_reply_problem(r, 400, "invalid_request", detail);
+		return 1;
+	}
+	if ((rc = auth_b64_decode(json_string_value(v), max, out, outlen)) != SP_OK) {
+		snprintf(detail, sizeof(detail), "%s: %s", name,
+			 rc == SP_ERR_TOO_LARGE ? "too long" : "not valid base64");
+		request_reply_problem(r, 400, "invalid_request", detail);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+login_post(struct request *r)
+{
+	static const char *const known[] = { "certificate", "chain", "challenge", "signature",
+					     "algorithm" };
+	struct login_job *j = NULL;
+	unsigned char *ch = NULL;
+	size_t chlen = 0, i, k;
+	json_t *doc = NULL, *v;
+	const char *key;
+	int rc;
+
+	if (request_json_body(r, &doc) != SP_OK)
+		return; /* answered */
+	if (!json_is_object(doc)) {
+		request_reply_problem(r, 400, "invalid_request", "the body must be a JSON object");
+		goto out;
+	}
+	json_object_foreach(doc, key, v) {
+		for (k = 0; k < SP_ARRAY_LEN(known) && strcmp(key, known[k]) != 0; k++)
+			;
+		if (k == SP_ARRAY_LEN(known)) {
+			request_reply_problem(r, 400, "invalid_request", "unknown member in the body");
+			goto out;
+		}
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		request_reply_error(r, SP_ERR_NOMEM, NULL);
+		goto out;
+	}
+	j->r = r;
+	j->cfg = request_config(r);
+	snprintf(j->ip, sizeof(j->ip), "%s", request_remote(r));
+	if (b64_member(r, doc, "certificate", CERT_MAX, 1, &j->cert_der, &j->cert_len) ||
+	    b64_member(r, doc, "signature", CRYPTO_SIG_MAX, 1, &j->sig, &j->sig_len) ||
+	    b64_member(r, doc, "challenge", CHALLENGE_BYTES, 1, &ch, &chlen))
+		goto out;
+	if (chlen != CHALLENGE_BYTES) {
+		request_reply_problem(r, 400, "invalid_request", "challenge must be 32 bytes");
+		goto out;
+	}
+	memcpy(j->challenge, ch, CHALLENGE_BYTES);
+	if ((v = json_object_get(doc, "algorithm")) != NULL) {
+		if (!json_is_string(v) || crypto_sigalg_from_name(json_string_value(v)) ==
+		    CRYPTO_SIGALG_NONE) {
+			request_reply_problem(r, 400, "invalid_request",
+					      "algorithm must be sha256WithRSAEncryption, "
+					      "ecdsa-with-SHA256 or SM2-with-SM3");
+			goto out;
+		}
+		snprintf(j->alg_name, sizeof(j->alg_name), "%s", json_string_value(v));
+	}
+	if ((v = json_object_get(doc, "chain")) != NULL) {
+		if (!json_is_array(v) || json_array_size(v) > CHAIN_MAX) {
+			request_reply_problem(r, 400, "invalid_request",
+					      "chain must be an array of at most 8 base64 certificates");
+			goto out;
+		}
+		for (i = 0; i < json_array_size(v); i++) {
+			json_t *wrap = json_pack("{sO}", "chain", json_array_get(v, i));
+
+			if (wrap == NULL) {
+				request_reply_error(r, SP_ERR_NOMEM, NULL);
+				goto out;
+			}
+			rc = b64_member(r, wrap, "chain", CERT_MAX, 1, &j->chain_der[i], &j->chain_len[i]);
+			json_decref(wrap);
+			if (rc != 0)
+				goto out;
+			j->nchain++;
+		}
+	}
+	if ((rc = jobs_submit(request_jobs(r), login_work, login_done, j)) != SP_OK) {
+		request_reply_error(r, rc, NULL);
+		goto out;
+	}
+	j = NULL; /* transferred */
+out:
+	login_job_free(j);
+	free(ch);
+	json_decref(doc);
+}
+
+/* ---- logout, whoami ------------------------------------------------------------- */
+
+static void
+on_logout(void *arg, const PGresult *res, const struct sp_errinfo *err)
+{
+	struct request *r = arg;
+
+	if (err->code != SP_OK || res == NULL)
+		request_reply_problem(r, 503, "database_unavailable", "Try again.");
+	else
+		request_reply_json(r, 200, json_pack("{s:s}", "status", "logged_out"));
+}
+
+static void
+logout_next(struct request *r, const struct principal *who)
+{
+	char id[24];
+	struct db_param p;
+
+	snprintf(id, sizeof(id), "%lld", (long long)who->credential_id);
+	memset(&p, 0, sizeof(p));
+	p.value = id;
+	if (db_query_send(request_db(r),
+			  "UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+			  1, &p, 0, 0, on_logout, r) != SP_OK)
+		request_reply_problem(r, 503, "database_unavailable", "Try again.");
+}
+
+static void
+logout_post(struct request *r)
+{
+	auth_then(r, PRINCIPAL_MEMBER | PRINCIPAL_REVIEWER, logout_next);
+}
+
+struct whoami_wait {
+	struct request *r;
+	struct principal who;
+};
+
+static const char *
+kind_name(enum principal_kind k)
+{
+	return k == PRINCIPAL_MEMBER ? "member" : k == PRINCIPAL_API_KEY ? "api_key" : "reviewer";
+}
+
+static void
+on_whoami(void *arg, const PGresult *res, const struct sp_errinfo *err)
+{
+	struct whoami_wait *w = arg;
+	json_t *doc, *org = json_null(), *cert = json_null(), *user;
+
+	if (err->code != SP_OK || res == NULL || PQntuples(res) != 1) {
+		request_reply_problem(w->r, 503, "database_unavailable", "Try again.");
+		free(w);
+		return;
+	}
+	user = json_pack("{s:I,s:s}", "id", (json_int_t)w->who.user_id, "name", PQgetvalue(res, 0, 0));
+	if (user != NULL && !PQgetisnull(res, 0, 5))
+		json_object_set_new(user, "username", json_string(PQgetvalue(res, 0, 5)));
+	if (w->who.organization_id != 0)
+		org = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)w->who.organization_id,
+				"name", PQgetvalue(res, 0, 1), "credit_code", PQgetvalue(res, 0, 2));
+	if (w->who.certificate_id != 0)
+		cert = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)w->who.certificate_id,
+				 "subject", PQgetvalue(res, 0, 3), "fingerprint", PQgetvalue(res, 0, 4));
+	doc = json_pack("{s:s,s:o,s:o,s:o}", "kind", kind_name(w->who.kind), "user", user,
+			"organization", org, "certificate", cert);
+	request_reply_json(w->r, 200, doc);
+	free(w);
+}
+
+static void
+whoami_next(struct request *r, const struct principal *who)
+{
+	char uid[24], oid[24], cid[24];
+	struct whoami_wait *w;
+	struct db_param p[3];
+
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		request_reply_error(r, SP_ERR_NOMEM, NULL);
+		return;
+	}
+	w->r = r;
+	w->who = *who;
+	snprintf(uid, sizeof(uid), "%lld", (long long)who->user_id);
+	snprintf(oid, sizeof(oid), "%lld", (long long)who->organization_id);
+	snprintf(cid, sizeof(cid), "%lld", (long long)who->certificate_id);
+	memset(p, 0, sizeof(p));
+	p[0].value = uid;
+	p[1].value = oid;
+	p[2].value = cid;
+	if (db_query_send(request_db(r),
+			  "SELECT u.name, o.name, o.credit_code, c.subject, c.fingerprint, rc.username "
+			  "FROM users u LEFT JOIN organizations o ON o.id = $2 "
+			  "LEFT JOIN certificates c ON c.id = $3 "
+			  "LEFT JOIN reviewer_credentials rc ON rc.user_id = u.id WHERE u.id = $1",
+			  3, p, 0, 0, on_whoami, w) != SP_OK) {
+		free(w);
+		request_reply_problem(r, 503, "database_unavailable", "Try again.");
+	}
+}
+
+static void
+whoami_get(struct request *r)
+{
+	auth_then(r, PRINCIPAL_MEMBER | PRINCIPAL_API_KEY | PRINCIPAL_REVIEWER, whoami_next);
+}
+
+int
+routes_auth_register(struct router *rt, struct sp_errinfo *ei)
+{
+	int r;
+
+	if ((r = router_route_add(rt, HTTP_POST, "/api/v1/auth/challenge", challenge_post, 0, ei)) != SP_OK ||
+	    (r = router_route_add(rt, HTTP_POST, "/api/v1/auth/login", login_post, 0, ei)) != SP_OK ||
+	    (r = router_route_add(rt, HTTP_POST, "/api/v1/auth/logout", logout_post, 0, ei)) != SP_OK ||
+	    (r = router_route_add(rt, HTTP_GET, "/api/v1/auth/whoami", whoami_get, 0, ei)) != SP_OK)
+		return r;
+	return SP_OK;
+}

@@ -1,0 +1,99 @@
+/*
+ * health.c: liveness, readiness, metrics and version: the routes that
+ * orchestrators and monitoring call.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "http_int.h"
+
+/* Readiness must answer within 2 s even while PostgreSQL is unreachable. */
+#define READYZ_TIMEOUT_MS 1500
+#define METRICS_MAX_BYTES (4 * 1024 * 1024)
+
+static void
+healthz(struct request *r)
+{
+	request_reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+static void
+readyz_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
+{
+	struct request *r = arg;
+
+	if (err->code == SP_OK && res != NULL) {
+		request_reply_json(r, 200, json_pack("{s:s,s:s}", "status", "ok", "database", "ok"));
+		return;
+	}
+	log_event(LOG_WARN, request_id(r), "readiness check failed", "{s:s,s:s}", "error",
+		  sp_errname(err->code), "detail", err->msg);
+	request_reply_problem(r, 503, "database_unavailable", "The database is not reachable.");
+}
+
+static void
+readyz(struct request *r)
+{
+	int rc = db_query_send(request_db(r), "SELECT 1", 0, NULL, 0, READYZ_TIMEOUT_MS,
+			       readyz_done, r);
+
+	if (rc != SP_OK)
+		request_reply_problem(r, 503, "database_unavailable",
+				      rc == SP_ERR_BUSY ? "The database queue is full."
+							: "The database is not reachable.");
+}
+
+static void
+metrics(struct request *r)
+{
+	struct server *srv = request_server(r);
+	struct metrics_gauges g;
+	struct db_pool_stats ds;
+	struct jobs_stats js;
+	const char *names[ROUTER_MAX_ROUTES];
+	struct sp_buf out;
+	size_t i, n = router_count(srv->router);
+	int rc;
+
+	memset(&g, 0, sizeof(g));
+	db_pool_stats_get(srv->db, &ds);
+	jobs_stats_get(srv->jobs, &js);
+	g.pool_size = ds.size;
+	g.pool_connected = ds.connected;
+	g.pool_in_use = ds.in_use;
+	g.pool_waiting = ds.waiting;
+	g.jobs_queued = js.queued;
+	g.jobs_running = js.running;
+	for (i = 0; i < n; i++)
+		names[i] = route_name(router_at(srv->router, i));
+	sp_buf_init(&out, METRICS_MAX_BYTES);
+	rc = metrics_render(srv->metrics, names, &g, srv->start_time, &out);
+	if (rc != SP_OK) {
+		sp_buf_cleanup(&out);
+		request_reply_error(r, rc, NULL);
+		return;
+	}
+	request_reply_data(r, 200, "text/plain; version=0.0.4; charset=utf-8", out.data, out.len);
+	sp_buf_cleanup(&out);
+}
+
+static void
+version(struct request *r)
+{
+	request_reply_json(r, 200, json_pack("{s:s,s:s}", "name", "sealpact", "version",
+					     SEALPACT_VERSION));
+}
+
+int
+routes_health_register(struct router *rt, struct sp_errinfo *ei)
+{
+	int r;
+
+	if ((r = router_route_add(rt, HTTP_GET, "/healthz", healthz, 0, ei)) != SP_OK ||
+	    (r = router_route_add(rt, HTTP_GET, "/readyz", readyz, 0, ei)) != SP_OK ||
+	    (r = router_route_add(rt, HTTP_GET, "/metrics", metrics, 0, ei)) != SP_OK ||
+	    (r = router_route_add(rt, HTTP_GET, "/api/v1/version", version, 0, ei)) != SP_OK)
+		return r;
+	return SP_OK;
+}

@@ -1,0 +1,133 @@
+/*
+ * tsa.c: POST /tsa, the built-in TSA over HTTP (RFC 3161 §3.4):
+ * application/timestamp-query in, application/timestamp-reply out. No login
+ * (a TSA serves anyone who asks), queries capped at CRYPTO_TS_QUERY_MAX.
+ * The serial comes from the PostgreSQL sequence tsa_serial (migration 004),
+ * so serials stay unique across restarts and across server processes; the
+ * token itself is made on the worker pool.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "crypto.h"
+#include "signing_int.h"
+
+struct tsa_job {
+	struct request *r;
+	unsigned char *query;
+	size_t querylen;
+	uint64_t serial;
+	const struct config *cfg;
+	uint8_t *resp;
+	size_t resplen;
+};
+
+static void
+tsa_job_free(struct tsa_job *j)
+{
+	if (j == NULL)
+		return;
+	free(j->query);
+	free(j->resp);
+	free(j);
+}
+
+/* Worker: a malformed query still gets a TSA's rejection reply (SP_OK). */
+static int
+tsa_work(void *arg, struct sp_errinfo *ei)
+{
+	struct tsa_job *j = arg;
+	struct crypto_tsa *tsa;
+	int r;
+
+	if ((r = tsa_provider_builtin(j->cfg, &tsa, ei)) != SP_OK)
+		return r;
+	return crypto_tsa_respond(tsa, j->query, j->querylen, j->serial, 0, &j->resp,
+				  &j->resplen, ei);
+}
+
+static void
+tsa_done(void *arg, int rc, const struct sp_errinfo *ei)
+{
+	struct tsa_job *j = arg;
+	struct request *r = j->r;
+
+	if (rc == SP_OK)
+		request_reply_data(r, 200, "application/timestamp-reply", j->resp, j->resplen);
+	else if (rc == SP_ERR_CONFIG)
+		request_reply_problem(r, 503, "tsa_not_configured", ei->msg);
+	else
+		request_reply_error(r, rc, NULL);
+	tsa_job_free(j);
+}
+
+static void
+tsa_serial_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
+{
+	struct tsa_job *j = arg;
+	struct request *r = j->r;
+	int rc;
+
+	if (err->code != SP_OK || PQntuples(res) != 1) {
+		tsa_job_free(j);
+		request_reply_error(r, err->code != SP_OK ? err->code : SP_ERR_INTERNAL, NULL);
+		return;
+	}
+	j->serial = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+	if ((rc = jobs_submit(request_jobs(r), tsa_work, tsa_done, j)) != SP_OK) {
+		tsa_job_free(j);
+		request_reply_error(r, rc, NULL);
+	}
+}
+
+static void
+tsa_handle(struct request *r)
+{
+	const char *ct = request_header(r, "Content-Type");
+	const unsigned char *body;
+	struct tsa_job *j;
+	size_t len;
+	int rc;
+
+	if (ct == NULL || strncasecmp(ct, "application/timestamp-query", 27) != 0) {
+		request_reply_problem(r, 415, "unsupported_media_type",
+				      "send an RFC 3161 TimeStampReq as application/timestamp-query");
+		return;
+	}
+	if (request_body(r, &body, &len) != SP_OK) {
+		request_reply_error(r, SP_ERR_UNAVAILABLE, NULL);
+		return;
+	}
+	if (len == 0) {
+		request_reply_problem(r, 400, "empty_body", "The request body is empty.");
+		return;
+	}
+	if (len > CRYPTO_TS_QUERY_MAX) {
+		request_reply_problem(r, 413, "payload_too_large",
+				      "a timestamp query is at most 16384 bytes");
+		return;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL || (j->query = malloc(len)) == NULL) {
+		tsa_job_free(j);
+		request_reply_error(r, SP_ERR_NOMEM, NULL);
+		return;
+	}
+	memcpy(j->query, body, len);
+	j->querylen = len;
+	j->r = r;
+	j->cfg = request_config(r);
+	rc = db_query_send(request_db(r), "SELECT nextval('tsa_serial')", 0, NULL, 0, 0,
+			   tsa_serial_done, j);
+	if (rc != SP_OK) {
+		tsa_job_free(j);
+		request_reply_error(r, rc, NULL);
+	}
+}
+
+int
+routes_tsa_register(struct router *rt, struct sp_errinfo *ei)
+{
+	return router_route_add(rt, HTTP_POST, "/tsa", tsa_handle, 0, ei);
+}

@@ -1,0 +1,227 @@
+/*
+ * http_int.h: the HTTP core of sealpactd (listener, TLS, request context,
+ * router, problem+json, metrics, log) and the serving process; shared by the
+ * files of server/ and its unit tests. Route modules use server.h only.
+ */
+#ifndef SP_HTTP_INT_H
+#define SP_HTTP_INT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "server.h"
+#include "jobs_int.h"
+
+struct evhttp;
+struct evhttp_bound_socket;
+struct event;
+struct ssl_ctx_st;
+
+/* ---- log.c: one JSON object per line on stderr --------------------------------- */
+
+enum log_level { LOG_DEBUG = 0, LOG_INFO = 1, LOG_WARN = 2, LOG_ERROR = 3 };
+
+/* "debug" | "info" | "warn" | "error" -> level; -1 when unknown. */
+int log_level_parse(const char *name);
+
+/* Lines below level are dropped. Call before threads start. */
+void log_level_set(int level);
+int log_level_get(void);
+
+/*
+ * Write one line {"ts","level","msg","request_id"?,...fields} where fields
+ * is a jansson pack format of an object ("{s:i,s:s}") or NULL for none.
+ * request_id may be NULL. One write(2) per line, so lines of concurrent
+ * processes do not interleave. Any thread.
+ */
+void log_event(int level, const char *request_id, const char *msg, const char *fields, ...);
+
+/* Format an RFC 3339 UTC time with milliseconds ("2026-11-21T19:20:46.123Z"). */
+void log_time_format(char out[32]);
+
+/* ---- problem.c: sp_err -> HTTP ---------------------------------------------------- */
+
+struct problem_map {
+	int status;            /* HTTP status */
+	const char *code;      /* stable snake_case code, static or ei->reason */
+	const char *detail;    /* message safe to show, static or ei->msg */
+};
+
+/*
+ * Map an sp_err code and optional error info to what the client sees:
+ * INVALID 400, UNAUTHORIZED 401, FORBIDDEN 403, NOT_FOUND 404, CONFLICT 409,
+ * TOO_LARGE 413, RATE_LIMITED 429, BUSY 503, UNAVAILABLE 503, TIMEOUT 504,
+ * anything else 500. For 4xx the error's reason (when set) is the code and its
+ * message the detail; 5xx use fixed texts so internals never leak. The
+ * strings point into ei or static storage.
+ */
+void problem_map(int code, const struct sp_errinfo *ei, struct problem_map *out);
+
+/* The standard reason phrase of an HTTP status ("Not Found"), "Unknown" if none. */
+const char *http_status_text(int status);
+
+/*
+ * Build the RFC 9457 document. Returns a new reference, NULL on allocation
+ * failure. detail and request_id may be NULL.
+ */
+json_t *problem_json(int status, const char *code, const char *detail, const char *request_id);
+
+/* ---- router.c ------------------------------------------------------------------------- */
+
+#define ROUTER_MAX_ROUTES 256
+#define ROUTER_MAX_SEGMENTS 16
+#define ROUTER_MAX_PARAMS 8
+#define ROUTER_MAX_PATH 2048
+#define ROUTER_MAX_PARAM_LEN 256
+
+struct route;
+
+struct route_match {
+	const struct route *route;     /* NULL unless status == 200 */
+	const struct route *named;     /* a route of the matched pattern (200, 405) for labels */
+	int status;                    /* 200 found, 400 bad path, 404, 405 */
+	unsigned allow;                /* methods of the path when status == 405 */
+	size_t nparams;
+	struct {
+		const char *name;      /* points into the route */
+		char value[ROUTER_MAX_PARAM_LEN + 1];
+	} params[ROUTER_MAX_PARAMS];
+};
+
+int router_new(struct router **out, struct sp_errinfo *ei) SP_WUR;
+void router_free(struct router *rt);
+
+/*
+ * Match a raw (still percent-encoded) path, without query string. Parameters
+ * are decoded per segment, so "%2F" inside one stays in it. Returns SP_OK with
+ * m->status 200/404/405, or SP_ERR_INVALID (m->status 400) for a path that is
+ * too long, has too many segments, bad percent-encoding, an encoded NUL or a
+ * parameter longer than ROUTER_MAX_PARAM_LEN.
+ */
+int router_match(const struct router *rt, unsigned method, const char *path,
+		 struct route_match *m, struct sp_errinfo *ei) SP_WUR;
+
+const char *route_name(const struct route *rt);
+route_fn route_handler(const struct route *rt);
+unsigned route_flags(const struct route *rt);
+/* Index 0..n-1 of the route in registration order (metrics). */
+size_t route_index(const struct route *rt);
+size_t router_count(const struct router *rt);
+const struct route *router_at(const struct router *rt, size_t i);
+
+/* "GET, HEAD, POST" for a method set; out must hold 64 bytes. */
+void http_methods_format(unsigned methods, char *out, size_t outlen);
+const char *http_method_name(unsigned method);
+
+/* ---- metrics.c ---------------------------------------------------------------------- */
+
+struct metrics;
+
+#define METRICS_NBUCKETS 13
+extern const double metrics_buckets[METRICS_NBUCKETS];
+
+struct metrics_gauges {
+	int pool_size, pool_connected, pool_in_use, pool_waiting;
+	long jobs_queued, jobs_running;
+};
+
+/*
+ * nroutes is the router's route count; one more slot counts requests that
+ * matched no route (label route="unmatched"). Loop thread only.
+ */
+int metrics_new(size_t nroutes, struct metrics **out, struct sp_errinfo *ei) SP_WUR;
+void metrics_free(struct metrics *m);
+
+/* route_idx == nroutes for unmatched; method one enum http_method bit. */
+int metrics_observe(struct metrics *m, size_t route_idx, unsigned method, int status,
+		    double seconds) SP_WUR;
+
+/*
+ * Render the Prometheus text exposition (format 0.0.4) into out (capped).
+ * names[i] is the label of route i. start_time is the process start, in
+ * seconds since the epoch.
+ */
+int metrics_render(const struct metrics *m, const char *const *names,
+		   const struct metrics_gauges *g, double start_time, struct sp_buf *out) SP_WUR;
+
+/* ---- request.c: the request context ------------------------------------------------------- */
+
+struct server;
+struct evhttp_request;
+
+/* Incoming X-Request-Id kept when 1..64 chars of [A-Za-z0-9._-]; else NULL. */
+int request_id_is_sane(const char *id);
+/* A new random id: 32 lowercase hex characters. out holds 33 bytes. */
+void request_id_generate(char out[33]);
+
+/* The process a request belongs to (internal routes: metrics). */
+struct server *request_server(const struct request *r);
+
+/* The evhttp entry point: builds the context, routes, runs the handler. */
+void request_dispatch(struct evhttp_request *req, void *server_arg);
+
+/* ---- api/routes.c ------------------------------------------------------------------------------- */
+
+/* Register every route module of the table in api/routes.c. Start-up only. */
+int routes_register_all(struct router *rt, struct sp_errinfo *ei) SP_WUR;
+
+/* ---- server.c / tls.c: one serving process ------------------------------------------------ */
+
+struct server {
+	const struct config *cfg;
+	struct event_base *base;
+	struct evhttp *http;
+	struct evhttp_bound_socket *bound;
+	struct ssl_ctx_st *ssl_ctx;
+	struct router *router;
+	struct metrics *metrics;
+	struct db_pool *db;
+	struct jobs *jobs;
+	struct event *sigterm_ev, *sigint_ev, *drain_ev;
+	double start_time;          /* epoch seconds, for process_start_time_seconds */
+	int port;                   /* the bound port */
+	int draining;               /* SIGTERM seen: every reply says Connection: close */
+	int timed_out;              /* the shutdown deadline passed */
+	long inflight;              /* request contexts alive */
+	struct request *current;    /* the request whose handler is running, if any */
+	uint64_t last_activity_ms;  /* monotonic ms of the last request start or reply */
+	uint64_t drain_start_ms;
+};
+
+/* Monotonic milliseconds. */
+uint64_t server_now_ms(void);
+
+/*
+ * Create a listening TCP socket on host:port (port 0 picks one) with
+ * SO_REUSEADDR and SO_REUSEPORT; listen_now 0 only binds (reserves the port
+ * for worker processes). *fd_out is the socket, *port_out the bound port.
+ */
+int server_socket_bind(const char *host, int port, int listen_now, int *fd_out, int *port_out,
+		       struct sp_errinfo *ei) SP_WUR;
+
+/* TLS 1.2+ server context from a PEM chain and key. */
+int tls_ctx_new(const char *cert_chain, const char *key, struct ssl_ctx_st **out,
+		struct sp_errinfo *ei) SP_WUR;
+void tls_ctx_free(struct ssl_ctx_st *ctx);
+/* The evhttp_set_bevcb callback: a server-side bufferevent_openssl. */
+struct bufferevent *tls_bev_new(struct event_base *base, void *ssl_ctx);
+
+/* Registers routes beyond the built-in modules (tests use it); may be NULL. */
+typedef int (*server_routes_fn)(struct router *rt, struct sp_errinfo *ei);
+
+/*
+ * Run one serving process until SIGTERM/SIGINT has drained it: binds port
+ * (worker is the index shown in logs), serves, returns the exit status:
+ * 0 after a clean drain, 1 when the shutdown deadline passed, 78 when the
+ * TLS files are unusable, 71 when start-up failed otherwise. Call it in the process's main thread, once.
+ */
+int server_run(const struct config *cfg, int port, int worker, server_routes_fn extra);
+
+/*
+ * `server.workers: N > 1`: reserve the port, fork N children that each run
+ * server_run() on it, restart one that crashes, forward SIGTERM/SIGINT, and
+ * return 0 when all exited cleanly after a shutdown, 1 otherwise.
+ */
+int supervisor_run(const struct config *cfg);
+
+#endif /* SP_HTTP_INT_H */

@@ -1,0 +1,193 @@
+/*
+ * metrics.c: per-process request counters and latency histograms, rendered
+ * as the Prometheus text exposition format (0.0.4). Labels come only from
+ * route patterns, the method set and status codes, so the number of series
+ * is bounded by the route table, never by what clients send.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "http_int.h"
+
+/* Seconds: from a cached health check to a slow signature with a timestamp. */
+const double metrics_buckets[METRICS_NBUCKETS] = {
+	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
+};
+
+#define MAX_COUNTERS 4096
+
+struct counter {
+	size_t route;
+	unsigned method;
+	int status;
+	unsigned long long n;
+};
+
+struct histogram {
+	unsigned long long buckets[METRICS_NBUCKETS];  /* per bucket, not cumulative */
+	unsigned long long count;
+	double sum;
+};
+
+struct metrics {
+	size_t nroutes;            /* + 1 slot for "unmatched" */
+	struct histogram *hist;
+	struct counter *counters;
+	size_t ncounters;
+};
+
+int
+metrics_new(size_t nroutes, struct metrics **out, struct sp_errinfo *ei)
+{
+	struct metrics *m;
+
+	*out = NULL;
+	m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	m->nroutes = nroutes;
+	m->hist = calloc(nroutes + 1, sizeof(*m->hist));
+	m->counters = calloc(MAX_COUNTERS, sizeof(*m->counters));
+	if (m->hist == NULL || m->counters == NULL) {
+		metrics_free(m);
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	}
+	*out = m;
+	return SP_OK;
+}
+
+void
+metrics_free(struct metrics *m)
+{
+	if (m == NULL)
+		return;
+	free(m->hist);
+	free(m->counters);
+	free(m);
+}
+
+int
+metrics_observe(struct metrics *m, size_t route_idx, unsigned method, int status, double seconds)
+{
+	size_t i;
+	struct histogram *h;
+
+	if (route_idx > m->nroutes)
+		return SP_ERR_INVALID;
+	for (i = 0; i < m->ncounters; i++) {
+		struct counter *c = &m->counters[i];
+		if (c->route == route_idx && c->method == method && c->status == status)
+			break;
+	}
+	if (i == m->ncounters) {
+		if (m->ncounters == MAX_COUNTERS)
+			return SP_ERR_LIMIT;
+		m->counters[i].route = route_idx;
+		m->counters[i].method = method;
+		m->counters[i].status = status;
+		m->ncounters++;
+	}
+	m->counters[i].n++;
+	h = &m->hist[route_idx];
+	for (i = 0; i < METRICS_NBUCKETS; i++) {
+		if (seconds <= metrics_buckets[i]) {
+			h->buckets[i]++;
+			break;
+		}
+	}
+	h->count++;
+	h->sum += seconds;
+	return SP_OK;
+}
+
+/* A label value escaped per the exposition format: \\, \" and \n. */
+static int
+add_label(struct sp_buf *b, const char *v)
+{
+	int r = SP_OK;
+
+	for (; *v != '\0' && r == SP_OK; v++) {
+		if (*v == '\\')
+			r = sp_buf_addstr(b, "\\\\");
+		else if (*v == '"')
+			r = sp_buf_addstr(b, "\\\"");
+		else if (*v == '\n')
+			r = sp_buf_addstr(b, "\\n");
+		else
+			r = sp_buf_add(b, v, 1);
+	}
+	return r;
+}
+
+static const char *
+label_of(const char *const *names, size_t nroutes, size_t idx)
+{
+	return idx < nroutes ? names[idx] : "unmatched";
+}
+
+int
+metrics_render(const struct metrics *m, const char *const *names,
+	       const struct metrics_gauges *g, double start_time, struct sp_buf *out)
+{
+	int r = SP_ERR_INTERNAL;
+	size_t i, k;
+
+#define ADD(...) do { if ((r = sp_buf_printf(out, __VA_ARGS__)) != SP_OK) goto out; } while (0)
+#define LABEL(v) do { if ((r = add_label(out, (v))) != SP_OK) goto out; } while (0)
+	ADD("# HELP sealpact_http_requests_total HTTP requests answered, by route pattern, method and status.\n");
+	ADD("# TYPE sealpact_http_requests_total counter\n");
+	for (i = 0; i < m->ncounters; i++) {
+		const struct counter *c = &m->counters[i];
+		ADD("sealpact_http_requests_total{route=\"");
+		LABEL(label_of(names, m->nroutes, c->route));
+		ADD("\",method=\"%s\",status=\"%d\"} %llu\n", http_method_name(c->method), c->status,
+		    c->n);
+	}
+	ADD("# HELP sealpact_http_request_duration_seconds Time from request dispatch to reply, by route pattern.\n");
+	ADD("# TYPE sealpact_http_request_duration_seconds histogram\n");
+	for (i = 0; i <= m->nroutes; i++) {
+		const struct histogram *h = &m->hist[i];
+		unsigned long long cum = 0;
+		const char *name = label_of(names, m->nroutes, i);
+
+		if (h->count == 0)
+			continue;
+		for (k = 0; k < METRICS_NBUCKETS; k++) {
+			cum += h->buckets[k];
+			ADD("sealpact_http_request_duration_seconds_bucket{route=\"");
+			LABEL(name);
+			ADD("\",le=\"%g\"} %llu\n", metrics_buckets[k], cum);
+		}
+		ADD("sealpact_http_request_duration_seconds_bucket{route=\"");
+		LABEL(name);
+		ADD("\",le=\"+Inf\"} %llu\n", h->count);
+		ADD("sealpact_http_request_duration_seconds_sum{route=\"");
+		LABEL(name);
+		ADD("\"} %.6f\n", h->sum);
+		ADD("sealpact_http_request_duration_seconds_count{route=\"");
+		LABEL(name);
+		ADD("\"} %llu\n", h->count);
+	}
+	ADD("# HELP sealpact_db_pool_connections Database connections of this process by state.\n");
+	ADD("# TYPE sealpact_db_pool_connections gauge\n");
+	ADD("sealpact_db_pool_connections{state=\"in_use\"} %d\n", g->pool_in_use);
+	ADD("sealpact_db_pool_connections{state=\"connected\"} %d\n", g->pool_connected);
+	ADD("sealpact_db_pool_connections{state=\"size\"} %d\n", g->pool_size);
+	ADD("# HELP sealpact_db_pool_waiting Queries waiting for a free database connection.\n");
+	ADD("# TYPE sealpact_db_pool_waiting gauge\n");
+	ADD("sealpact_db_pool_waiting %d\n", g->pool_waiting);
+	ADD("# HELP sealpact_jobs_queued Worker-pool jobs waiting for a thread.\n");
+	ADD("# TYPE sealpact_jobs_queued gauge\n");
+	ADD("sealpact_jobs_queued %ld\n", g->jobs_queued);
+	ADD("# HELP sealpact_jobs_running Worker-pool jobs running now.\n");
+	ADD("# TYPE sealpact_jobs_running gauge\n");
+	ADD("sealpact_jobs_running %ld\n", g->jobs_running);
+	ADD("# HELP process_start_time_seconds Start time of the process since the Unix epoch in seconds.\n");
+	ADD("# TYPE process_start_time_seconds gauge\n");
+	ADD("process_start_time_seconds %.3f\n", start_time);
+#undef ADD
+#undef LABEL
+	r = SP_OK;
+out:
+	return r;
+}

@@ -1,0 +1,549 @@
+/*
+ * request.c: the request context. It lives from dispatch until the handler's
+ * one reply, which may come loop turns later (a database callback, a job's
+ * done()). evhttp owns the evhttp_request and may drop it when the client
+ * disconnects, so the context never keeps a stale pointer: the connection's
+ * close callback detaches it (evreq = NULL), the request deadline answers it
+ * early, and a later reply then only records and frees the context.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <openssl/rand.h>
+
+#include "config.h"
+#include "http_int.h"
+
+#define LOG_PATH_MAX 256
+
+struct request {
+	struct server *srv;
+	struct evhttp_request *evreq;     /* NULL once answered or gone */
+	struct evhttp_connection *evcon;  /* valid while evreq is */
+	struct event *deadline_ev;
+	struct event *watch_ev;           /* notices a client leaving while we work */
+	const struct route *route;        /* the handler's route (200 only) */
+	const struct route *label;        /* names the pattern in logs/metrics (200, 405) */
+	unsigned method;
+	int answered;                     /* a response went out (or the client left) */
+	int gone;                         /* the client disconnected first */
+	char id[65];
+	char remote[64];
+	char log_path[LOG_PATH_MAX + 1];  /* printable ASCII copy for logs */
+	char *path;                       /* raw path, no query */
+	char *query_str;
+	struct evkeyvalq query;
+	int query_parsed;
+	unsigned char *body;
+	size_t body_len;
+	struct timespec t0;
+	struct route_match match;
+};
+
+int
+request_id_is_sane(const char *id)
+{
+	size_t n;
+
+	if (id == NULL)
+		return 0;
+	for (n = 0; id[n] != '\0'; n++) {
+		unsigned char c = (unsigned char)id[n];
+		if (n >= 64 || !(isalnum(c) || c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return n > 0;
+}
+
+void
+request_id_generate(char out[33])
+{
+	unsigned char rnd[16];
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		/* Ids correlate logs; they are no secret, so time + address will do. */
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		memcpy(rnd, &ts, sizeof(rnd) < sizeof(ts) ? sizeof(rnd) : sizeof(ts));
+		rnd[15] ^= (unsigned char)(uintptr_t)out;
+	}
+	sp_hex(rnd, sizeof(rnd), out);
+}
+
+uint64_t
+server_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static unsigned
+method_of(enum evhttp_cmd_type t)
+{
+	switch (t) {
+	case EVHTTP_REQ_GET: return HTTP_GET;
+	case EVHTTP_REQ_HEAD: return HTTP_HEAD;
+	case EVHTTP_REQ_POST: return HTTP_POST;
+	case EVHTTP_REQ_PUT: return HTTP_PUT;
+	case EVHTTP_REQ_PATCH: return HTTP_PATCH;
+	case EVHTTP_REQ_DELETE: return HTTP_DELETE;
+	case EVHTTP_REQ_OPTIONS: return HTTP_OPTIONS;
+	default: return 0;
+	}
+}
+
+/* ---- accessors ---- */
+
+const char *request_route(const struct request *r) { return route_name(r->label); }
+unsigned request_method(const struct request *r) { return r->method; }
+const char *request_path(const struct request *r) { return r->path; }
+const char *request_id(const struct request *r) { return r->id; }
+int request_is_gone(const struct request *r) { return r->evreq == NULL; }
+const char *request_remote(const struct request *r) { return r->remote; }
+const struct config *request_config(const struct request *r) { return r->srv->cfg; }
+struct db_pool *request_db(const struct request *r) { return r->srv->db; }
+struct jobs *request_jobs(const struct request *r) { return r->srv->jobs; }
+struct event_base *request_base(const struct request *r) { return r->srv->base; }
+struct server *request_server(const struct request *r) { return r->srv; }
+
+const char *
+request_param(const struct request *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->match.nparams; i++)
+		if (strcmp(r->match.params[i].name, name) == 0)
+			return r->match.params[i].value;
+	return NULL;
+}
+
+const char *
+request_header(const struct request *r, const char *name)
+{
+	if (r->evreq == NULL)
+		return NULL;
+	return evhttp_find_header(evhttp_request_get_input_headers(r->evreq), name);
+}
+
+const char *
+request_query(const struct request *r, const char *name)
+{
+	struct request *w = (struct request *)r; /* lazily parsed cache */
+
+	if (!w->query_parsed) {
+		w->query_parsed = 1;
+		if (w->query_str != NULL && evhttp_parse_query_str(w->query_str, &w->query) != 0)
+			return NULL;
+	}
+	return evhttp_find_header(&w->query, name);
+}
+
+void
+request_header_add(struct request *r, const char *name, const char *value)
+{
+	if (r->evreq != NULL)
+		evhttp_add_header(evhttp_request_get_output_headers(r->evreq), name, value);
+}
+
+/* The body cap of the request's route. */
+static size_t
+body_limit(const struct request *r)
+{
+	const struct config_server *cs = &r->srv->cfg->server;
+
+	if (r->route != NULL && (route_flags(r->route) & ROUTE_UPLOAD))
+		return cs->max_upload_bytes;
+	return cs->max_body_bytes;
+}
+
+int
+request_body(struct request *r, const unsigned char **out, size_t *len)
+{
+	struct evbuffer *in;
+	size_t n;
+
+	*out = NULL;
+	*len = 0;
+	if (r->body == NULL) {
+		if (r->evreq == NULL)
+			return SP_ERR_UNAVAILABLE;
+		in = evhttp_request_get_input_buffer(r->evreq);
+		n = evbuffer_get_length(in);
+		/* Dispatch already refused longer bodies; this keeps the promise local. */
+		if (n > body_limit(r))
+			return SP_ERR_TOO_LARGE;
+		if ((r->body = malloc(n + 1)) == NULL)
+			return SP_ERR_NOMEM;
+		if (n > 0 && evbuffer_copyout(in, r->body, n) != (ev_ssize_t)n) {
+			free(r->body);
+			r->body = NULL;
+			return SP_ERR_INTERNAL;
+		}
+		r->body[n] = '\0';
+		r->body_len = n;
+	}
+	*out = r->body;
+	*len = r->body_len;
+	return SP_OK;
+}
+
+/* ---- replying ---- */
+
+static double
+elapsed_s(const struct request *r)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - r->t0.tv_sec) + (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e9;
+}
+
+static void
+record(struct request *r, int status, size_t bytes)
+{
+	double s = elapsed_s(r);
+	size_t idx = r->label ? route_index(r->label) : router_count(r->srv->router);
+
+	if (metrics_observe(r->srv->metrics, idx, r->method, status, s) != SP_OK)
+		log_event(LOG_WARN, r->id, "metrics table full", NULL);
+	if (r->srv->cfg->log.access_log)
+		log_event(status >= 500 ? LOG_WARN : LOG_INFO, r->id, "request",
+			  "{s:s,s:s,s:s,s:i,s:f,s:I,s:s}", "method", http_method_name(r->method),
+			  "route", route_name(r->label), "path", r->log_path, "status", status,
+			  "duration_ms", s * 1000.0, "bytes", (json_int_t)bytes, "remote", r->remote);
+}
+
+/* Put the response on the wire once; afterwards evreq belongs to evhttp again. */
+static void
+send_response(struct request *r, int status, const char *ctype, const void *data, size_t len)
+{
+	struct evkeyvalq *h;
+	struct evbuffer *buf;
+	char clen[32];
+
+	if (r->answered)
+		return;
+	r->answered = 1;
+	if (r->watch_ev != NULL) {
+		event_free(r->watch_ev);
+		r->watch_ev = NULL;
+	}
+	if (r->evreq == NULL) {
+		/* nginx's 499: the client closed the connection before the answer. */
+		record(r, 499, 0);
+		return;
+	}
+	h = evhttp_request_get_output_headers(r->evreq);
+	evhttp_remove_header(h, "Content-Type");
+	evhttp_remove_header(h, "Content-Length");
+	evhttp_add_header(h, "Content-Type", ctype);
+	snprintf(clen, sizeof(clen), "%zu", len);
+	evhttp_add_header(h, "Content-Length", clen);
+	evhttp_add_header(h, "X-Request-Id", r->id);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	if (r->srv->draining) {
+		/* Draining: finish this exchange, then let the client go elsewhere. */
+		evhttp_remove_header(h, "Connection");
+		evhttp_add_header(h, "Connection", "close");
+	}
+	buf = evbuffer_new();
+	if (buf == NULL || (len > 0 && evbuffer_add(buf, data, len) != 0)) {
+		if (buf != NULL)
+			evbuffer_free(buf);
+		status = 500;
+		buf = NULL;
+		evhttp_remove_header(h, "Content-Length");
+		evhttp_add_header(h, "Content-Length", "0");
+		len = 0;
+	}
+	if (r->evcon != NULL)
+		evhttp_connection_set_closecb(r->evcon, NULL, NULL);
+	evhttp_send_reply(r->evreq, status, http_status_text(status), buf);
+	if (buf != NULL)
+		evbuffer_free(buf);
+	r->evreq = NULL;
+	r->evcon = NULL;
+	r->srv->last_activity_ms = server_now_ms();
+	record(r, status, len);
+}
+
+static void
+send_problem(struct request *r, int status, const char *code, const char *detail)
+{
+	json_t *doc = problem_json(status, code, detail, r->id);
+	char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+	if (status == 503 && r->evreq != NULL)
+		request_header_add(r, "Retry-After", "1");
+	if (text != NULL)
+		send_response(r, status, "application/problem+json", text, strlen(text));
+	else
+		send_response(r, 500, "text/plain", "", 0);
+	free(text);
+	json_decref(doc);
+}
+
+static void
+request_free(struct request *r)
+{
+	struct server *srv = r->srv;
+
+	if (r->deadline_ev != NULL)
+		event_free(r->deadline_ev);
+	if (r->watch_ev != NULL)
+		event_free(r->watch_ev);
+	if (srv->current == r)
+		srv->current = NULL;
+	if (r->query_parsed)
+		evhttp_clear_headers(&r->query);
+	free(r->query_str);
+	free(r->path);
+	free(r->body);
+	free(r);
+	srv->inflight--;
+	srv->last_activity_ms = server_now_ms();
+}
+
+void
+request_reply_data(struct request *r, int status, const char *content_type, const void *data,
+		   size_t len)
+{
+	send_response(r, status, content_type, data, len);
+	request_free(r);
+}
+
+void
+request_reply_problem(struct request *r, int status, const char *code, const char *detail)
+{
+	send_problem(r, status, code, detail);
+	request_free(r);
+}
+
+void
+request_reply_error(struct request *r, int code, const struct sp_errinfo *ei)
+{
+	struct problem_map pm;
+
+	problem_map(code, ei, &pm);
+	if (pm.status >= 500)
+		log_event(LOG_ERROR, r->id, "request failed", "{s:s,s:s,s:s,s:s}", "route",
+			  route_name(r->label), "error", sp_errname(code), "detail",
+			  ei && ei->msg[0] ? ei->msg : sp_strerror(code), "sqlstate",
+			  ei ? ei->sqlstate : "");
+	request_reply_problem(r, pm.status, pm.code, pm.detail);
+}
+
+/* ---- lifecycle ---- */
+
+static void
+on_conn_close(struct evhttp_connection *evcon, void *arg)
+{
+	struct request *r = arg;
+
+	(void)evcon;
+	if (r->evreq != NULL) {
+		/*
+		 * evhttp frees a request still queued on the connection right after
+		 * this callback; one it detached (EOF or timeout before our reply,
+		 * evcon == NULL) is left to us.
+		 */
+		if (evhttp_request_get_connection(r->evreq) == NULL)
+			evhttp_request_free(r->evreq);
+		r->evreq = NULL;
+		r->evcon = NULL;
+		r->gone = 1;
+	}
+}
+
+static void
+on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct request *r = arg;
+
+	(void)fd;
+	(void)what;
+	log_event(LOG_WARN, r->id, "request deadline passed", "{s:s,s:i}", "route",
+		  route_name(r->label), "timeout_ms", r->srv->cfg->server.request_timeout_ms);
+	send_problem(r, 504, "timeout", "The request did not finish in time.");
+}
+
+/*
+ * libevent 2.1 stops reading a connection while its request is being
+ * handled, so it would notice a client that left only when the reply is
+ * written. For handlers that answer later, peek at the socket: EOF or an
+ * error means the client is gone, and the connection is freed now (evhttp
+ * frees the request with it) instead of after the database or job is done.
+ * Bytes waiting (a pipelined request, a TLS alert) end the watch: they say
+ * nothing certain about the client.
+ */
+static void
+on_peer_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct request *r = arg;
+	struct evhttp_connection *evcon = r->evcon;
+	char c;
+	ssize_t n;
+
+	(void)what;
+	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+		event_add(r->watch_ev, NULL);
+		return;
+	}
+	if (n > 0 || evcon == NULL || r->evreq == NULL)
+		return;
+	log_event(LOG_INFO, r->id, "client went away before the reply", "{s:s}", "route",
+		  route_name(r->label));
+	/* Detach first: evhttp_connection_free() frees the request. */
+	evhttp_connection_set_closecb(evcon, NULL, NULL);
+	r->evreq = NULL;
+	r->evcon = NULL;
+	r->gone = 1;
+	evhttp_connection_free(evcon);
+}
+
+static void
+watch_peer(struct request *r)
+{
+	struct bufferevent *bev;
+	evutil_socket_t fd;
+
+	if (r->evcon == NULL || (bev = evhttp_connection_get_bufferevent(r->evcon)) == NULL ||
+	    (fd = bufferevent_getfd(bev)) < 0)
+		return;
+	r->watch_ev = event_new(r->srv->base, fd, EV_READ, on_peer_readable, r);
+	if (r->watch_ev != NULL && event_add(r->watch_ev, NULL) != 0) {
+		event_free(r->watch_ev);
+		r->watch_ev = NULL;
+	}
+}
+
+static void
+log_path_copy(char *dst, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src[i] != '\0' && i < LOG_PATH_MAX; i++)
+		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
+	dst[i] = '\0';
+}
+
+void
+request_dispatch(struct evhttp_request *req, void *server_arg)
+{
+	struct server *srv = server_arg;
+	struct request *r;
+	const struct evhttp_uri *uri;
+	const char *hdr, *p, *q;
+	char *addr = NULL;
+	ev_uint16_t port = 0;
+	struct sp_errinfo ei;
+	struct timeval tv;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		evhttp_send_error(req, 503, "Service Unavailable");
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	srv->inflight++;
+	srv->last_activity_ms = server_now_ms();
+	r->srv = srv;
+	r->evreq = req;
+	r->evcon = evhttp_request_get_connection(req);
+	r->method = method_of(evhttp_request_get_command(req));
+	hdr = evhttp_find_header(evhttp_request_get_input_headers(req), "X-Request-Id");
+	if (request_id_is_sane(hdr))
+		snprintf(r->id, sizeof(r->id), "%s", hdr);
+	else
+		request_id_generate(r->id);
+	if (r->evcon != NULL) {
+		evhttp_connection_get_peer(r->evcon, &addr, &port);
+		snprintf(r->remote, sizeof(r->remote), "%s", addr ? addr : "");
+		evhttp_connection_set_closecb(r->evcon, on_conn_close, r);
+	}
+	if (evhttp_request_get_uri(req) == NULL) {
+		/*
+		 * Defensive: libevent 2.1 answers its own parse failures (bad
+		 * request line, headers over the cap, bodies over evhttp's cap)
+		 * itself with an HTML page and never calls us without a URI.
+		 */
+		log_path_copy(r->log_path, "");
+		request_header_add(r, "Connection", "close");
+		if (evhttp_request_get_response_code(req) == 413)
+			request_reply_problem(r, 413, "payload_too_large",
+					      "The request body is larger than this server accepts.");
+		else
+			request_reply_problem(r, 400, "bad_request", "The HTTP request is malformed.");
+		return;
+	}
+	uri = evhttp_request_get_evhttp_uri(req);
+	p = uri ? evhttp_uri_get_path(uri) : NULL;
+	q = uri ? evhttp_uri_get_query(uri) : NULL;
+	if (p == NULL || p[0] == '\0')
+		p = "/";
+	log_path_copy(r->log_path, p);
+	r->path = strdup(p);
+	r->query_str = q ? strdup(q) : NULL;
+	if (r->path == NULL || (q != NULL && r->query_str == NULL)) {
+		request_reply_error(r, SP_ERR_NOMEM, NULL);
+		return;
+	}
+	if (r->method == 0) {
+		/* TRACE, CONNECT: no route can take them, so no Allow list applies. */
+		request_reply_problem(r, 501, "not_implemented", "This method is not supported.");
+		return;
+	}
+	sp_errinfo_init(&ei);
+	if (router_match(srv->router, r->method, p, &r->match, &ei) != SP_OK) {
+		request_reply_problem(r, 400, ei.reason[0] ? ei.reason : "invalid_path", ei.msg);
+		return;
+	}
+	if (r->match.status == 404) {
+		request_reply_problem(r, 404, "not_found", "No route matches this path.");
+		return;
+	}
+	r->label = r->match.named;
+	if (r->match.status == 405) {
+		char allow[64];
+		http_methods_format(r->match.allow, allow, sizeof(allow));
+		request_header_add(r, "Allow", allow);
+		request_reply_problem(r, 405, "method_not_allowed",
+				      "This path does not accept this method; see Allow.");
+		return;
+	}
+	r->route = r->match.route;
+	if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) > body_limit(r)) {
+		request_reply_problem(r, 413, "payload_too_large",
+				      "The request body is larger than this route accepts.");
+		return;
+	}
+	if (srv->cfg->server.request_timeout_ms > 0) {
+		r->deadline_ev = evtimer_new(srv->base, on_deadline, r);
+		tv.tv_sec = srv->cfg->server.request_timeout_ms / 1000;
+		tv.tv_usec = (srv->cfg->server.request_timeout_ms % 1000) * 1000;
+		if (r->deadline_ev == NULL || evtimer_add(r->deadline_ev, &tv) != 0) {
+			request_reply_error(r, SP_ERR_NOMEM, NULL);
+			return;
+		}
+	}
+	srv->current = r;
+	route_handler(r->route)(r);
+	/* Still alive after the handler returned: it answers later. */
+	if (srv->current == r) {
+		srv->current = NULL;
+		watch_peer(r);
+	}
+}

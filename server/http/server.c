@@ -1,0 +1,293 @@
+/*
+ * server.c: one serving process: its own event base, listening socket, evhttp
+ * (plain or over bufferevent_openssl), database pool and worker pool, and
+ * graceful shutdown.
+ *
+ * Shutdown on SIGTERM/SIGINT: close the listening socket first (new
+ * connections are refused, so a load balancer or client goes elsewhere),
+ * answer every request still arriving on open connections with
+ * "Connection: close", wait until no request context is alive and the
+ * connections have been quiet for a moment, then free evhttp (closing idle
+ * keep-alive connections) and exit 0. If that takes longer than
+ * server.shutdown_timeout_ms the process logs and exits 1.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/thread.h>
+
+#include "config.h"
+#include "db.h"
+#include "http_int.h"
+
+/* How long open connections must stay quiet before a draining process exits. */
+#define DRAIN_QUIET_MS 300
+#define DRAIN_TICK_MS 50
+#define MAX_HEADERS_BYTES (16 * 1024)
+
+int
+server_socket_bind(const char *host, int port, int listen_now, int *fd_out, int *port_out,
+		   struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL;
+	struct addrinfo hints, *ai = NULL;
+	char portstr[16];
+	int fd = -1, one = 1, gai;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	*fd_out = -1;
+	*port_out = 0;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	if ((gai = getaddrinfo(host && *host ? host : NULL, portstr, &hints, &ai)) != 0) {
+		r = sp_err(ei, SP_ERR_CONFIG, "server.host %s: %s", host ? host : "",
+			   gai_strerror(gai));
+		goto out;
+	}
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+	if (fd < 0) {
+		r = sp_err(ei, SP_ERR_IO, "socket: %s", strerror(errno));
+		goto out;
+	}
+	/* REUSEPORT lets every worker process bind the same port and share the load. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
+		r = sp_err(ei, SP_ERR_IO, "setsockopt: %s", strerror(errno));
+		goto out;
+	}
+	/*
+	 * Accepted sockets inherit TCP_NODELAY on Linux. Without it a reply that
+	 * goes out as two TLS records waits for the client's delayed ACK (~40 ms).
+	 */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0) {
+		r = sp_err(ei, SP_ERR_IO, "setsockopt TCP_NODELAY: %s", strerror(errno));
+		goto out;
+	}
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+		r = sp_err(ei, SP_ERR_IO, "bind %s:%d: %s", host ? host : "*", port, strerror(errno));
+		goto out;
+	}
+	if (listen_now && listen(fd, 1024) != 0) {
+		r = sp_err(ei, SP_ERR_IO, "listen: %s", strerror(errno));
+		goto out;
+	}
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
+		r = sp_err(ei, SP_ERR_IO, "getsockname: %s", strerror(errno));
+		goto out;
+	}
+	*port_out = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+						   : ((struct sockaddr_in *)&ss)->sin_port);
+	*fd_out = fd;
+	fd = -1; /* transferred */
+	r = SP_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ai != NULL)
+		freeaddrinfo(ai);
+	return r;
+}
+
+static void
+on_drain_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	uint64_t now = server_now_ms();
+
+	(void)fd;
+	(void)what;
+	if (srv->inflight == 0 && now - srv->last_activity_ms >= DRAIN_QUIET_MS) {
+		log_event(LOG_INFO, NULL, "drained", "{s:I}", "drain_ms",
+			  (json_int_t)(now - srv->drain_start_ms));
+		event_base_loopbreak(srv->base);
+		return;
+	}
+	if (now - srv->drain_start_ms >= (uint64_t)srv->cfg->server.shutdown_timeout_ms) {
+		log_event(LOG_ERROR, NULL, "shutdown timeout: requests still in flight",
+			  "{s:I,s:i}", "inflight", (json_int_t)srv->inflight, "shutdown_timeout_ms",
+			  srv->cfg->server.shutdown_timeout_ms);
+		srv->timed_out = 1;
+		event_base_loopbreak(srv->base);
+	}
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+	struct timeval tick = { 0, DRAIN_TICK_MS * 1000 };
+
+	(void)what;
+	if (srv->draining) {
+		log_event(LOG_INFO, NULL, "shutdown already in progress", "{s:i}", "signal", (int)sig);
+		return;
+	}
+	srv->draining = 1;
+	srv->drain_start_ms = server_now_ms();
+	log_event(LOG_INFO, NULL, "shutting down", "{s:s,s:I}", "signal",
+		  sig == SIGTERM ? "SIGTERM" : "SIGINT", "inflight", (json_int_t)srv->inflight);
+	/* Stop accepting: closes the listening socket (evhttp owns it). */
+	if (srv->bound != NULL) {
+		evhttp_del_accept_socket(srv->http, srv->bound);
+		srv->bound = NULL;
+	}
+	srv->drain_ev = event_new(srv->base, -1, EV_PERSIST, on_drain_tick, srv);
+	if (srv->drain_ev == NULL || event_add(srv->drain_ev, &tick) != 0) {
+		log_event(LOG_ERROR, NULL, "cannot schedule the drain; stopping now", NULL);
+		event_base_loopbreak(srv->base);
+	}
+}
+
+static void
+server_cleanup(struct server *srv)
+{
+	if (srv->drain_ev)
+		event_free(srv->drain_ev);
+	if (srv->sigterm_ev)
+		event_free(srv->sigterm_ev);
+	if (srv->sigint_ev)
+		event_free(srv->sigint_ev);
+	workflow_background_stop();
+	/* Jobs and queries first: their callbacks may still answer requests. */
+	jobs_free(srv->jobs);
+	db_pool_free(srv->db);
+	if (srv->http)
+		evhttp_free(srv->http);
+	tls_ctx_free(srv->ssl_ctx);
+	metrics_free(srv->metrics);
+	router_free(srv->router);
+	if (srv->base)
+		event_base_free(srv->base);
+}
+
+int
+server_run(const struct config *cfg, int port, int worker, server_routes_fn extra)
+{
+	int r = 71;
+	struct server srv;
+	struct sp_errinfo ei;
+	struct db_pool_opts dbo;
+	struct timeval tv;
+	struct timeval now;
+	int fd = -1, bound_port = 0;
+
+	memset(&srv, 0, sizeof(srv));
+	sp_errinfo_init(&ei);
+	srv.cfg = cfg;
+	gettimeofday(&now, NULL);
+	srv.start_time = (double)now.tv_sec + (double)now.tv_usec / 1e6;
+	signal(SIGPIPE, SIG_IGN);
+	/* Must precede the first event_base_new(): the worker pool wakes the loop. */
+	if (evthread_use_pthreads() != 0) {
+		sp_err(&ei, SP_ERR_INTERNAL, "evthread_use_pthreads failed");
+		goto out;
+	}
+	if ((srv.base = event_base_new()) == NULL) {
+		sp_err(&ei, SP_ERR_INTERNAL, "event_base_new failed");
+		goto out;
+	}
+	if (router_new(&srv.router, &ei) != SP_OK || routes_register_all(srv.router, &ei) != SP_OK ||
+	    (extra != NULL && extra(srv.router, &ei) != SP_OK))
+		goto out;
+	if (metrics_new(router_count(srv.router), &srv.metrics, &ei) != SP_OK)
+		goto out;
+	if (cfg->server.tls &&
+	    tls_ctx_new(cfg->server.tls_cert, cfg->server.tls_key, &srv.ssl_ctx, &ei) != SP_OK) {
+		/* Unreadable or mismatched certificate files are a configuration error. */
+		r = 78;
+		goto out;
+	}
+	memset(&dbo, 0, sizeof(dbo));
+	dbo.conninfo = cfg->database.url;
+	dbo.size = cfg->database.pool_size;
+	dbo.queue_max = cfg->database.queue_max;
+	dbo.query_timeout_ms = cfg->database.query_timeout_ms;
+	dbo.connect_timeout_ms = cfg->database.connect_timeout_ms;
+	if (db_pool_new(srv.base, &dbo, &srv.db, &ei) != SP_OK)
+		goto out;
+	/* The job queue is as deep as the database wait queue: both bound memory. */
+	if (jobs_new(srv.base, cfg->server.threads, cfg->database.queue_max > 0 ?
+		     cfg->database.queue_max : 256, &srv.jobs, &ei) != SP_OK)
+		goto out;
+	if (workflow_background_start(srv.base, srv.db, srv.jobs, &ei) != SP_OK)
+		goto out;
+	if ((srv.http = evhttp_new(srv.base)) == NULL) {
+		sp_err(&ei, SP_ERR_INTERNAL, "evhttp_new failed");
+		goto out;
+	}
+	evhttp_set_allowed_methods(srv.http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+				   EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE |
+				   EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
+	/*
+	 * evhttp's cap is the largest any route takes (uploads); each route's own
+	 * cap is checked at dispatch so that the 413 is problem+json. Beyond
+	 * this cap evhttp answers 413 itself (libevent 2.1 has no error hook).
+	 */
+	evhttp_set_max_body_size(srv.http, (ev_ssize_t)(cfg->server.max_upload_bytes >
+							 cfg->server.max_body_bytes
+							 ? cfg->server.max_upload_bytes
+							 : cfg->server.max_body_bytes));
+	evhttp_set_max_headers_size(srv.http, MAX_HEADERS_BYTES);
+	/* Read the rest of an oversize body so the client can read our 413. */
+	evhttp_set_flags(srv.http, EVHTTP_SERVER_LINGERING_CLOSE);
+	tv.tv_sec = cfg->server.request_timeout_ms / 1000;
+	tv.tv_usec = (cfg->server.request_timeout_ms % 1000) * 1000;
+	evhttp_set_timeout_tv(srv.http, &tv);
+	evhttp_set_gencb(srv.http, request_dispatch, &srv);
+	if (srv.ssl_ctx != NULL)
+		evhttp_set_bevcb(srv.http, tls_bev_new, srv.ssl_ctx);
+	if (server_socket_bind(cfg->server.host, port, 1, &fd, &bound_port, &ei) != SP_OK)
+		goto out;
+	if ((srv.bound = evhttp_accept_socket_with_handle(srv.http, fd)) == NULL) {
+		sp_err(&ei, SP_ERR_INTERNAL, "evhttp_accept_socket_with_handle failed");
+		close(fd);
+		goto out;
+	}
+	srv.port = bound_port;
+	srv.sigterm_ev = evsignal_new(srv.base, SIGTERM, on_signal, &srv);
+	srv.sigint_ev = evsignal_new(srv.base, SIGINT, on_signal, &srv);
+	if (srv.sigterm_ev == NULL || srv.sigint_ev == NULL || evsignal_add(srv.sigterm_ev, NULL) ||
+	    evsignal_add(srv.sigint_ev, NULL)) {
+		sp_err(&ei, SP_ERR_INTERNAL, "cannot install signal handlers");
+		goto out;
+	}
+	log_event(LOG_INFO, NULL, "listening", "{s:s,s:s,s:i,s:i,s:i,s:i}", "scheme",
+		  srv.ssl_ctx ? "https" : "http", "host", cfg->server.host ? cfg->server.host : "",
+		  "port", srv.port, "pid", (int)getpid(), "worker", worker, "threads",
+		  cfg->server.threads);
+	if (event_base_dispatch(srv.base) < 0) {
+		sp_err(&ei, SP_ERR_INTERNAL, "event loop failed");
+		goto out;
+	}
+	if (srv.timed_out) {
+		/*
+		 * Requests are still waiting on the database or a job; tearing the
+		 * pools down would run their callbacks into a half-freed server.
+		 */
+		_exit(1);
+	}
+	log_event(LOG_INFO, NULL, "stopped", "{s:i}", "pid", (int)getpid());
+	r = 0;
+out:
+	if (r != 0)
+		log_event(LOG_ERROR, NULL, "start-up failed", "{s:s,s:s}", "error",
+			  sp_errname(ei.code), "detail", ei.msg);
+	server_cleanup(&srv);
+	return r;
+}

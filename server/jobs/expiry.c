@@ -1,0 +1,85 @@
+/*
+ * expiry.c: the deadline job. A libevent timer calls contract_expire_due()
+ * (one SQL function; FOR UPDATE SKIP LOCKED inside), so with several
+ * processes each due contract is expired by exactly one of them, and one
+ * being acted on right now is left to the next sweep.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "contracts_int.h"
+#include "http_int.h"
+
+#define SWEEP_MS 1000
+#define SWEEP_BATCH 200
+
+static struct {
+	struct db_pool *db;
+	struct event *timer;
+	int running;
+	int busy;
+	int failing;   /* the last sweep failed: log again only once it recovered */
+} ex;
+
+static void
+swept(void *arg, const PGresult *res, const struct sp_errinfo *err)
+{
+	(void)arg;
+	ex.busy = 0;
+	if (err->code != SP_OK) {
+		/* Once per outage, not once a second while the database is away. */
+		if (ex.running && !ex.failing)
+			log_event(LOG_WARN, NULL, "expiry sweep failed", "{s:s}", "detail", err->msg);
+		ex.failing = 1;
+		return;
+	}
+	ex.failing = 0;
+	if (PQntuples(res) == 1 && atoi(PQgetvalue(res, 0, 0)) > 0)
+		log_event(LOG_INFO, NULL, "contracts expired", "{s:i}", "count",
+			  atoi(PQgetvalue(res, 0, 0)));
+}
+
+static void
+sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct db_param p[1];
+	char lim[16];
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (!ex.running || ex.busy)
+		return;
+	snprintf(lim, sizeof(lim), "%d", SWEEP_BATCH);
+	memset(p, 0, sizeof(p));
+	p[0].value = lim;
+	if (db_query_send(ex.db, "SELECT contract_expire_due($1::integer)", 1, p, 0, 0, swept,
+			  NULL) == SP_OK)
+		ex.busy = 1;
+}
+
+int
+expiry_start(struct event_base *base, struct db_pool *db, struct sp_errinfo *ei)
+{
+	struct timeval tv = { SWEEP_MS / 1000, (SWEEP_MS % 1000) * 1000 };
+
+	memset(&ex, 0, sizeof(ex));
+	ex.db = db;
+	if ((ex.timer = event_new(base, -1, EV_PERSIST, sweep, NULL)) == NULL ||
+	    event_add(ex.timer, &tv) != 0)
+		return sp_err(ei, SP_ERR_INTERNAL, "cannot schedule the expiry sweep");
+	ex.running = 1;
+	return SP_OK;
+}
+
+void
+expiry_stop(void)
+{
+	ex.running = 0;
+	if (ex.timer != NULL)
+		event_free(ex.timer);
+	ex.timer = NULL;
+}

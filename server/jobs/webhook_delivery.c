@@ -1,0 +1,259 @@
+/*
+ * webhook_delivery.c: the background loop that delivers queued webhook
+ * events, and the workflow's background start/stop (with expiry.c).
+ *
+ * A timer on the event loop claims due deliveries (webhook_claim: FOR UPDATE
+ * SKIP LOCKED plus a lease, so several processes share the queue and none
+ * sends a delivery another is sending). Each POST runs as a worker-pool job
+ * with libcurl's easy interface and a hard timeout, so the loop never waits
+ * on a receiver. The result goes back in one call of webhook_attempt_done(),
+ * which schedules a retry with exponential backoff or records the outcome.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "contracts_int.h"
+#include "http_int.h"
+
+#define POLL_MS 300
+#define CLAIM_BATCH 8
+#define LEASE_S 60           /* longer than the POST's hard timeout */
+#define POST_TIMEOUT_MS 10000
+#define CONNECT_TIMEOUT_MS 5000
+#define BACKOFF_BASE_S 2     /* 2, 4, 8, ... seconds between attempts */
+#define MAX_ATTEMPTS 8
+#define DELIVERY_THREADS 2
+
+struct delivery {
+	char id[24];
+	int attempt;
+	char *url, *secret, *payload;
+	/* results of work() */
+	long http_status;
+	char error[256];
+	long duration_ms;
+};
+
+static struct {
+	struct event_base *base;
+	struct db_pool *db;
+	struct jobs *jobs;        /* the deliveries' own pool */
+	struct event *timer;
+	int running;      /* 1 between start and stop */
+	int claiming;     /* a claim query is in flight */
+	int inflight;     /* deliveries claimed and not yet recorded */
+} bg;
+
+static void
+delivery_free(struct delivery *d)
+{
+	if (d == NULL)
+		return;
+	free(d->url);
+	if (d->secret != NULL)
+		sp_wipe(d->secret, strlen(d->secret));
+	free(d->secret);
+	free(d->payload);
+	free(d);
+}
+
+static size_t
+discard(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return size * n;
+}
+
+/* Worker thread: one signed POST with a hard timeout. */
+static int
+deliver_work(void *arg, struct sp_errinfo *ei)
+{
+	struct delivery *d = arg;
+	struct curl_slist *h = NULL;
+	char sig[WEBHOOK_SIG_MAX], hdr[WEBHOOK_SIG_MAX + 32];
+	struct timespec t0, t1;
+	CURL *c = NULL;
+	CURLcode cc;
+	int r = SP_ERR_INTERNAL;
+
+	(void)ei;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (webhook_signature(d->secret, (long long)time(NULL), d->payload, strlen(d->payload),
+			      sig, sizeof(sig), NULL) != SP_OK) {
+		snprintf(d->error, sizeof(d->error), "cannot sign the delivery");
+		goto done;
+	}
+	snprintf(hdr, sizeof(hdr), "Sealpact-Signature: %s", sig);
+	if ((c = curl_easy_init()) == NULL ||
+	    (h = curl_slist_append(h, "Content-Type: application/json")) == NULL ||
+	    (h = curl_slist_append(h, hdr)) == NULL ||
+	    (h = curl_slist_append(h, "User-Agent: sealpact-webhooks/1")) == NULL) {
+		snprintf(d->error, sizeof(d->error), "out of memory");
+		goto done;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, d->url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, d->payload);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(d->payload));
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)POST_TIMEOUT_MS);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	cc = curl_easy_perform(c);
+	if (cc != CURLE_OK) {
+		snprintf(d->error, sizeof(d->error), "%s", curl_easy_strerror(cc));
+		goto done;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &d->http_status);
+	if (d->http_status < 200 || d->http_status > 299)
+		snprintf(d->error, sizeof(d->error), "HTTP %ld", d->http_status);
+done:
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	d->duration_ms = (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+	curl_slist_free_all(h);
+	if (c != NULL)
+		curl_easy_cleanup(c);
+	/* A failed POST is an outcome to record, not a job failure. */
+	r = SP_OK;
+	return r;
+}
+
+static void
+recorded(void *arg, const PGresult *res, const struct sp_errinfo *err)
+{
+	(void)arg;
+	(void)res;
+	bg.inflight--;
+	if (err->code != SP_OK)
+		log_event(LOG_WARN, NULL, "webhook attempt not recorded (the lease will expire "
+			  "and it is retried)", "{s:s}", "detail", err->msg);
+}
+
+static void
+deliver_done(void *arg, int rc, const struct sp_errinfo *ei)
+{
+	static const char sql[] = "SELECT webhook_attempt_done($1::bigint, $2::integer, "
+				  "$3::integer, $4, $5::integer, $6::integer, $7::integer)";
+	struct delivery *d = arg;
+	struct db_param p[7];
+	char attempt[16], status[16], dur[24], base[16], max[16];
+
+	(void)ei;
+	if (!bg.running || rc != SP_OK) {
+		/* Shutting down: the lease expires and another process retries it. */
+		bg.inflight--;
+		delivery_free(d);
+		return;
+	}
+	snprintf(attempt, sizeof(attempt), "%d", d->attempt);
+	snprintf(status, sizeof(status), "%ld", d->http_status);
+	snprintf(dur, sizeof(dur), "%ld", d->duration_ms);
+	snprintf(base, sizeof(base), "%d", BACKOFF_BASE_S);
+	snprintf(max, sizeof(max), "%d", MAX_ATTEMPTS);
+	memset(p, 0, sizeof(p));
+	p[0].value = d->id;
+	p[1].value = attempt;
+	p[2].value = d->http_status > 0 ? status : NULL;
+	p[3].value = d->error[0] != '\0' ? d->error : NULL;
+	p[4].value = dur;
+	p[5].value = base;
+	p[6].value = max;
+	if (db_query_send(bg.db, sql, 7, p, 0, 0, recorded, NULL) != SP_OK)
+		bg.inflight--;
+	delivery_free(d);
+}
+
+static void
+claimed(void *arg, const PGresult *res, const struct sp_errinfo *err)
+{
+	int i, n;
+
+	(void)arg;
+	bg.claiming = 0;
+	if (!bg.running || err->code != SP_OK)
+		return;
+	n = PQntuples(res);
+	for (i = 0; i < n; i++) {
+		struct delivery *d = calloc(1, sizeof(*d));
+
+		if (d == NULL || (d->url = strdup(PQgetvalue(res, i, 1))) == NULL ||
+		    (d->secret = strdup(PQgetvalue(res, i, 2))) == NULL ||
+		    (d->payload = strdup(PQgetvalue(res, i, 3))) == NULL) {
+			delivery_free(d);
+			continue; /* its lease expires; it is claimed again */
+		}
+		snprintf(d->id, sizeof(d->id), "%s", PQgetvalue(res, i, 0));
+		d->attempt = atoi(PQgetvalue(res, i, 4));
+		if (jobs_submit(bg.jobs, deliver_work, deliver_done, d) != SP_OK) {
+			delivery_free(d);
+			continue;
+		}
+		bg.inflight++;
+	}
+}
+
+static void
+tick(evutil_socket_t fd, short what, void *arg)
+{
+	static const char sql[] = "SELECT id, url, secret, payload, attempt FROM webhook_claim($1::integer, $2::integer)";
+	struct db_param p[2];
+	char lim[16], lease[16];
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (!bg.running || bg.claiming || bg.inflight > 0)
+		return;
+	snprintf(lim, sizeof(lim), "%d", CLAIM_BATCH);
+	snprintf(lease, sizeof(lease), "%d", LEASE_S);
+	memset(p, 0, sizeof(p));
+	p[0].value = lim;
+	p[1].value = lease;
+	if (db_query_send(bg.db, sql, 2, p, 0, 0, claimed, NULL) == SP_OK)
+		bg.claiming = 1;
+}
+
+int
+workflow_background_start(struct event_base *base, struct db_pool *db, struct jobs *jobs,
+			  struct sp_errinfo *ei)
+{
+	struct timeval tv = { 0, POLL_MS * 1000 };
+	int r;
+
+	(void)jobs;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return sp_err(ei, SP_ERR_INTERNAL, "curl_global_init failed");
+	memset(&bg, 0, sizeof(bg));
+	bg.base = base;
+	bg.db = db;
+	if ((r = jobs_new(base, DELIVERY_THREADS, CLAIM_BATCH * 2, &bg.jobs, ei)) != SP_OK)
+		return r;
+	if ((bg.timer = event_new(base, -1, EV_PERSIST, tick, NULL)) == NULL ||
+	    event_add(bg.timer, &tv) != 0)
+		return sp_err(ei, SP_ERR_INTERNAL, "cannot schedule webhook deliveries");
+	bg.running = 1;
+	if ((r = expiry_start(base, db, ei)) != SP_OK)
+		return r;
+	return SP_OK;
+}
+
+void
+workflow_background_stop(void)
+{
+	bg.running = 0;
+	if (bg.timer != NULL)
+		event_free(bg.timer);
+	bg.timer = NULL;
+	/* Running POSTs finish (hard timeout); their done() only frees. */
+	jobs_free(bg.jobs);
+	bg.jobs = NULL;
+	expiry_stop();
+}
