@@ -105,10 +105,19 @@ void db_timer_arm(struct event *ev, int ms);
 /*
  * Fill ei from a failed PGresult: SP_ERR_UNAVAILABLE when the failure is the
  * connection's (class 08, operator intervention 57P, or no SQLSTATE while the
- * connection is bad), else SP_ERR_DB; the SQLSTATE and the primary message
- * are kept. Returns the code recorded. conn may be NULL.
+ * connection is bad); else the class and reason of db_sqlstate_map(), with
+ * the table's fixed detail or the primary message. The SQLSTATE is kept for
+ * logs. Returns the code recorded. conn may be NULL.
  */
 int db_result_err(struct sp_errinfo *ei, const PGconn *conn, const PGresult *res);
+
+/*
+ * The one SQLSTATE table (errors.c): the sp_err class of a SQLSTATE raised by
+ * migrations/ or PostgreSQL, its stable reason (the API's problem code) and a
+ * fixed detail when the raised message is not for the caller (may be NULL).
+ * SP_ERR_DB with NULLs for an unexpected SQLSTATE.
+ */
+int db_sqlstate_map(const char *state, const char **reason, const char **detail);
 
 /* Copy a libpq error message into ei without its trailing newline. */
 int db_conn_err(struct sp_errinfo *ei, int code, const char *what, const PGconn *conn);

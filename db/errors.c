@@ -39,10 +39,73 @@ sqlstate_is_unavailable(const char *st)
 	return st != NULL && (strncmp(st, "08", 2) == 0 || strncmp(st, "57P", 3) == 0);
 }
 
+/*
+ * The one SQLSTATE -> error table. The SQL functions of migrations/ raise
+ * these codes; above db/ an error is an sp_err class plus a stable reason
+ * (the API's problem code), never a SQLSTATE. detail NULL keeps the message
+ * the SQL function raised, which is written for the caller.
+ */
+static const struct sqlstate_row {
+	const char *state;   /* 5 characters, or a 2-character class */
+	int code;
+	const char *reason;
+	const char *detail;
+} sqlstate_rows[] = {
+	{ "SP400", SP_ERR_INVALID, "invalid", NULL },
+	{ "SP403", SP_ERR_FORBIDDEN, "forbidden", NULL },
+	{ "SP404", SP_ERR_NOT_FOUND, "not_found", NULL },
+	{ "SP409", SP_ERR_CONFLICT, "wrong_state", NULL },
+	{ "SP419", SP_ERR_CONFLICT, "out_of_turn", NULL },
+	{ "SP422", SP_ERR_CONFLICT, "idempotency_key_reused", NULL },
+	{ "SP423", SP_ERR_CONFLICT, "number_taken", NULL },
+	{ "SPS09", SP_ERR_CONFLICT, "stale_revision", NULL },
+	{ "SPS10", SP_ERR_EXPIRED, "session_expired", NULL },
+	{ "SPS11", SP_ERR_CONFLICT, "session_used", NULL },
+	{ "SA001", SP_ERR_UNAUTHORIZED, "challenge_unknown", "This challenge was not issued here." },
+	{ "SA002", SP_ERR_UNAUTHORIZED, "challenge_used", "This challenge was already used." },
+	{ "SA003", SP_ERR_UNAUTHORIZED, "challenge_expired",
+	  "This challenge has expired; ask for a new one." },
+	{ "SA004", SP_ERR_UNAUTHORIZED, "cert_revoked",
+	  "This certificate was revoked on this platform." },
+	{ "SA005", SP_ERR_CONFLICT, "certificate_conflict",
+	  "This certificate belongs to another organization." },
+	{ "SA006", SP_ERR_FORBIDDEN, "user_disabled", "This user is disabled." },
+	{ "SA010", SP_ERR_CONFLICT, "api_key_limit",
+	  "This organization has 100 active API keys; revoke one first." },
+	{ "SA011", SP_ERR_CONFLICT, "username_taken", "This username is taken." },
+	{ "23514", SP_ERR_INVALID, "invalid", NULL },   /* check_violation */
+	{ "23503", SP_ERR_INVALID, "invalid", NULL },   /* foreign_key_violation */
+	{ "42501", SP_ERR_FORBIDDEN, "forbidden", NULL }, /* insufficient_privilege */
+	{ "40P01", SP_ERR_BUSY, "retry", NULL },        /* deadlock_detected */
+	{ "40001", SP_ERR_BUSY, "retry", NULL },        /* serialization_failure */
+	{ "57014", SP_ERR_TIMEOUT, "timeout", NULL },   /* query_canceled: statement_timeout */
+	{ "22", SP_ERR_INVALID, "invalid", NULL },      /* data exception: a bad value */
+};
+
+int
+db_sqlstate_map(const char *state, const char **reason, const char **detail)
+{
+	size_t i, n;
+
+	*reason = NULL;
+	*detail = NULL;
+	if (state == NULL)
+		return SP_ERR_DB;
+	for (i = 0; i < SP_ARRAY_LEN(sqlstate_rows); i++) {
+		n = strlen(sqlstate_rows[i].state);
+		if (strncmp(state, sqlstate_rows[i].state, n) == 0 && (n == 5 || strlen(state) == 5)) {
+			*reason = sqlstate_rows[i].reason;
+			*detail = sqlstate_rows[i].detail;
+			return sqlstate_rows[i].code;
+		}
+	}
+	return SP_ERR_DB;
+}
+
 int
 db_result_err(struct sp_errinfo *ei, const PGconn *conn, const PGresult *res)
 {
-	const char *st = NULL, *msg = NULL;
+	const char *st = NULL, *msg = NULL, *reason = NULL, *detail = NULL;
 	char line[400];
 	int code;
 
@@ -55,14 +118,16 @@ db_result_err(struct sp_errinfo *ei, const PGconn *conn, const PGresult *res)
 	if (msg == NULL || *msg == '\0')
 		msg = conn != NULL ? PQerrorMessage(conn) : NULL;
 	if (sqlstate_is_unavailable(st) ||
-	    (st == NULL && (conn == NULL || PQstatus(conn) == CONNECTION_BAD)))
+	    (st == NULL && (conn == NULL || PQstatus(conn) == CONNECTION_BAD))) {
 		code = SP_ERR_UNAVAILABLE;
-	else if (st != NULL && strcmp(st, "57014") == 0)
-		code = SP_ERR_TIMEOUT; /* query_canceled: the server's statement_timeout */
-	else
-		code = SP_ERR_DB;
-	first_line(line, sizeof(line), msg);
+		reason = "database_unavailable";
+	} else {
+		code = db_sqlstate_map(st, &reason, &detail);
+	}
+	first_line(line, sizeof(line), detail != NULL ? detail : msg);
 	if (ei != NULL && ei->code == SP_OK && st != NULL)
 		snprintf(ei->sqlstate, sizeof(ei->sqlstate), "%s", st);
+	if (reason != NULL)
+		return sp_err_reason(ei, code, reason, "%s", line);
 	return sp_err(ei, code, "%s", line);
 }

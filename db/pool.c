@@ -74,7 +74,11 @@ db_query_complete(struct db_query *q)
 void
 db_query_fail(struct db_query *q, int code, const char *msg)
 {
-	sp_err(&q->err, code, "%s", msg);
+	/* The API answers database_unavailable, not a generic 503. */
+	if (code == SP_ERR_UNAVAILABLE)
+		sp_err_reason(&q->err, code, "database_unavailable", "%s", msg);
+	else
+		sp_err(&q->err, code, "%s", msg);
 	db_query_complete(q);
 }
 

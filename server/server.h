@@ -159,11 +159,62 @@ void request_reply_data(struct request *r, int status, const char *content_type,
 			const void *data, size_t len);
 
 /*
- * An RFC 9457 problem+json reply: type, title, status, detail, code (stable
- * snake_case) and request_id. detail may be NULL. Statuses 503 also carry
- * Retry-After.
+ * The stable problem codes of the API. One table (http/problem.c) gives each
+ * its HTTP status and its snake_case code; a handler names the problem, never
+ * a status and a string of its own.
  */
-void request_reply_problem(struct request *r, int status, const char *code, const char *detail);
+enum problem {
+	P_INVALID,                 /* 400 invalid: a field is missing, malformed or out of range */
+	P_INVALID_PATH,            /* 400 invalid_path */
+	P_MALFORMED_JSON,          /* 400 malformed_json */
+	P_EMPTY_BODY,              /* 400 empty_body */
+	P_UNAUTHORIZED,            /* 401 unauthorized */
+	P_INVALID_CREDENTIALS,     /* 401 invalid_credentials */
+	P_FORBIDDEN,               /* 403 forbidden */
+	P_NOT_FOUND,               /* 404 not_found */
+	P_METHOD_NOT_ALLOWED,      /* 405 method_not_allowed */
+	P_CONFLICT,                /* 409 conflict */
+	P_WRONG_STATE,             /* 409 wrong_state */
+	P_OUT_OF_TURN,             /* 409 out_of_turn */
+	P_IDEMPOTENCY_KEY_REUSED,  /* 409 idempotency_key_reused */
+	P_STALE_REVISION,          /* 409 stale_revision */
+	P_SESSION_USED,            /* 409 session_used */
+	P_API_KEY_LIMIT,           /* 409 api_key_limit */
+	P_SESSION_EXPIRED,         /* 410 session_expired */
+	P_PAYLOAD_TOO_LARGE,       /* 413 payload_too_large */
+	P_UNSUPPORTED_MEDIA_TYPE,  /* 415 unsupported_media_type */
+	P_UNPROCESSABLE,           /* 422 unprocessable: well-formed, but refused on its merits */
+	P_PDF_UNREADABLE,          /* 422 pdf_unreadable */
+	P_CERTIFICATE_REFUSED,     /* 422 certificate_refused */
+	P_BAD_SIGNATURE,           /* 422 bad_signature */
+	P_RATE_LIMITED,            /* 429 rate_limited */
+	P_LOGIN_LOCKED,            /* 429 login_locked */
+	P_INTERNAL,                /* 500 internal_error */
+	P_VERIFICATION_FAILED,     /* 500 verification_failed */
+	P_NOT_IMPLEMENTED,         /* 501 not_implemented */
+	P_TIMESTAMP_FAILED,        /* 502 timestamp_failed: the TSA answered badly */
+	P_BUSY,                    /* 503 server_busy */
+	P_RETRY,                   /* 503 retry: a concurrent change won */
+	P_UNAVAILABLE,             /* 503 service_unavailable */
+	P_DATABASE_UNAVAILABLE,    /* 503 database_unavailable */
+	P_TSA_NOT_CONFIGURED,      /* 503 tsa_not_configured */
+	P_TIMEOUT,                 /* 504 timeout */
+	P__COUNT
+};
+
+/*
+ * An RFC 9457 problem+json reply: type, title, status, detail, code and
+ * request_id. detail may be NULL. Statuses 503 also carry Retry-After.
+ */
+void request_problem(struct request *r, enum problem p, const char *detail);
+
+/*
+ * The same, for a failure that carries its own error info: p's status, ei's
+ * reason as the code when it has one (a more specific code of the same class,
+ * e.g. "cert_expired" for P_CERTIFICATE_REFUSED), else p's code; ei's message
+ * as the detail. ei may be NULL.
+ */
+void request_problem_ei(struct request *r, enum problem p, const struct sp_errinfo *ei);
 
 /*
  * Map an sp_err code and its error info to a problem reply (see
@@ -171,6 +222,13 @@ void request_reply_problem(struct request *r, int status, const char *code, cons
  * code; 5xx never show internals. ei may be NULL.
  */
 void request_reply_error(struct request *r, int code, const struct sp_errinfo *ei);
+
+/*
+ * Answer a failed worker job that judged client input (http/problem.c,
+ * problem_for_job()): the job's reason as the code, its message as the detail.
+ */
+void request_reply_job_error(struct request *r, int rc, const struct sp_errinfo *ei,
+			     enum problem input);
 
 /* ---- the worker pool (DESIGN.md §8) -------------------------------------------- */
 

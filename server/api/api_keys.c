@@ -42,11 +42,10 @@ on_create(void *arg, const PGresult *res, const struct sp_errinfo *err)
 {
 	struct key_wait *w = arg;
 
-	if (err->code == SP_ERR_DB && strcmp(err->sqlstate, "SA010") == 0)
-		request_reply_problem(w->r, 409, "api_key_limit",
-				      "This organization has 100 active API keys; revoke one first.");
-	else if (err->code != SP_OK || res == NULL || PQntuples(res) != 1)
-		request_reply_problem(w->r, 503, "database_unavailable", "Try again.");
+	if (err->code != SP_OK)
+		request_reply_error(w->r, err->code, err); /* SA010: api_key_limit */
+	else if (res == NULL || PQntuples(res) != 1)
+		request_reply_error(w->r, SP_ERR_INTERNAL, NULL);
 	else
 		request_reply_json(w->r, 201, json_pack("{s:I,s:s,s:s,s:s,s:s}",
 			"id", (json_int_t)strtoll(PQgetvalue(res, 0, 0), NULL, 10),
@@ -88,7 +87,7 @@ create_next(struct request *r, const struct principal *who)
 	name = json_object_get(doc, "name");
 	if (!json_is_object(doc) || json_object_size(doc) != 1 || !json_is_string(name) ||
 	    !name_ok(json_string_value(name)) || json_string_length(name) != strlen(json_string_value(name))) {
-		request_reply_problem(r, 400, "invalid_request",
+		request_problem(r, P_INVALID,
 				      "the body must be {\"name\": 1-100 printable characters}");
 		goto out;
 	}
@@ -121,7 +120,7 @@ create_next(struct request *r, const struct principal *who)
 			  "SELECT id, to_char(created_at AT TIME ZONE 'UTC', "
 			  "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM api_key_create($1, $2, $3, $4, $5)",
 			  5, p, 0, 0, on_create, w) != SP_OK) {
-		request_reply_problem(r, 503, "database_unavailable", "Try again.");
+		request_problem(r, P_DATABASE_UNAVAILABLE, "Try again.");
 		goto out;
 	}
 	w = NULL; /* transferred */
@@ -153,7 +152,7 @@ on_list(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	int i, n;
 
 	if (err->code != SP_OK || res == NULL) {
-		request_reply_problem(r, 503, "database_unavailable", "Try again.");
+		request_problem(r, P_DATABASE_UNAVAILABLE, "Try again.");
 		return;
 	}
 	n = PQntuples(res);
@@ -199,7 +198,7 @@ list_next(struct request *r, const struct principal *who)
 	long page = query_int(r, "page", 1, 100000000L), size = query_int(r, "page_size", 10, PAGE_SIZE_MAX);
 
 	if (page < 0 || size < 0) {
-		request_reply_problem(r, 400, "invalid_request",
+		request_problem(r, P_INVALID,
 				      "page must be >= 1 and page_size 1..100");
 		return;
 	}
@@ -218,7 +217,7 @@ list_next(struct request *r, const struct principal *who)
 			  "LEFT JOIN LATERAL (SELECT * FROM api_keys WHERE organization_id = $1 "
 			  "ORDER BY created_at DESC, id DESC LIMIT $2::int OFFSET $3::bigint) k ON true",
 			  3, p, 0, 0, on_list, r) != SP_OK)
-		request_reply_problem(r, 503, "database_unavailable", "Try again.");
+		request_problem(r, P_DATABASE_UNAVAILABLE, "Try again.");
 }
 
 static void
@@ -235,9 +234,9 @@ on_revoke(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	struct request *r = arg;
 
 	if (err->code != SP_OK || res == NULL)
-		request_reply_problem(r, 503, "database_unavailable", "Try again.");
+		request_problem(r, P_DATABASE_UNAVAILABLE, "Try again.");
 	else if (PQntuples(res) != 1)
-		request_reply_problem(r, 404, "not_found", "No such active API key.");
+		request_problem(r, P_NOT_FOUND, "No such active API key.");
 	else
 		request_reply_data(r, 204, "text/plain", "", 0);
 }
@@ -254,7 +253,7 @@ revoke_next(struct request *r, const struct principal *who)
 		;
 	if (n == 0 || n > 18 || i != n) {
 		/* Same answer as an unknown key: ids are not guessed at by shape. */
-		request_reply_problem(r, 404, "not_found", "No such active API key.");
+		request_problem(r, P_NOT_FOUND, "No such active API key.");
 		return;
 	}
 	snprintf(org, sizeof(org), "%lld", (long long)who->organization_id);
@@ -265,7 +264,7 @@ revoke_next(struct request *r, const struct principal *who)
 			  "UPDATE api_keys SET revoked_at = now() WHERE organization_id = $1 "
 			  "AND id = $2::bigint AND revoked_at IS NULL RETURNING id",
 			  2, p, 0, 0, on_revoke, r) != SP_OK)
-		request_reply_problem(r, 503, "database_unavailable", "Try again.");
+		request_problem(r, P_DATABASE_UNAVAILABLE, "Try again.");
 }
 
 static void

@@ -44,7 +44,7 @@ on_challenge(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	struct challenge_wait *w = arg;
 
 	if (err->code != SP_OK || res == NULL || PQntuples(res) != 1)
-		request_reply_problem(w->r, 503, "database_unavailable",
+		request_problem(w->r, P_DATABASE_UNAVAILABLE,
 				      "No challenge can be issued right now.");
 	else
 		request_reply_json(w->r, 200, json_pack("{s:s,s:s}", "challenge", w->b64,
@@ -81,7 +81,7 @@ challenge_post(struct request *r)
 			  2, p, 0, 0, on_challenge, w) != SP_OK) {
 		free(w->b64);
 		free(w);
-		request_reply_problem(r, 503, "database_unavailable",
+		request_problem(r, P_DATABASE_UNAVAILABLE,
 				      "No challenge can be issued right now.");
 	}
 }
@@ -106,9 +106,9 @@ struct login_job {
 	long ttl_s;                /* the session's: never past the certificate's notAfter */
 	char token[AUTH_TOKEN_LEN + 1], token_hash[65];
 	/* the failure, for done() */
-	int status;
-	char code[64];
-	char detail[512];
+	int refused;               /* 1: answer problem with why (reason and message) */
+	enum problem problem;
+	struct sp_errinfo why;
 };
 
 static void
@@ -128,11 +128,12 @@ login_job_free(struct login_job *j)
 }
 
 static int
-refuse(struct login_job *j, int status, const char *code, const char *detail)
+refuse(struct login_job *j, enum problem p, const char *code, const char *detail)
 {
-	j->status = status;
-	snprintf(j->code, sizeof(j->code), "%s", code);
-	snprintf(j->detail, sizeof(j->detail), "%s", detail);
+	j->refused = 1;
+	j->problem = p;
+	sp_errinfo_init(&j->why);
+	sp_err_reason(&j->why, SP_ERR_UNAUTHORIZED, code, "%s", detail);
 	return SP_ERR_UNAUTHORIZED;
 }
 
@@ -141,13 +142,13 @@ static int
 refuse_cert(struct login_job *j, int rc, const struct sp_errinfo *ei)
 {
 	const char *code = ei->reason[0] != '\0' ? ei->reason : "certificate_refused";
-	int status = 401;
+	enum problem p = P_UNAUTHORIZED;
 
 	if (rc == SP_ERR_UNAVAILABLE || strcmp(code, CRYPTO_REASON_REVOCATION_UNKNOWN) == 0)
-		status = 503;
+		p = P_UNAVAILABLE;
 	else if (strcmp(code, CRYPTO_REASON_MALFORMED_CERT) == 0)
-		status = 400;
-	return refuse(j, status, code, ei->msg[0] != '\0' ? ei->msg : "certificate refused");
+		p = P_INVALID;
+	return refuse(j, p, code, ei->msg[0] != '\0' ? ei->msg : "certificate refused");
 }
 
 static int
@@ -168,7 +169,7 @@ login_work(void *arg, struct sp_errinfo *ei)
 	memset(&res, 0, sizeof(res));
 	sp_errinfo_init(&e2);
 	if (crypto_cert_parse(j->cert_der, j->cert_len, &leaf, &e2) != SP_OK) {
-		r = refuse(j, 400, CRYPTO_REASON_MALFORMED_CERT, "certificate is not a DER X.509 certificate");
+		r = refuse(j, P_INVALID, CRYPTO_REASON_MALFORMED_CERT, "certificate is not a DER X.509 certificate");
 		goto out;
 	}
 	/* For the log of a refusal; the checked values replace it on success. */
@@ -181,7 +182,7 @@ login_work(void *arg, struct sp_errinfo *ei)
 	for (i = 0; i < j->nchain; i++) {
 		sp_errinfo_init(&e2);
 		if (crypto_cert_parse(j->chain_der[i], j->chain_len[i], &x, &e2) != SP_OK) {
-			r = refuse(j, 400, CRYPTO_REASON_MALFORMED_CERT,
+			r = refuse(j, P_INVALID, CRYPTO_REASON_MALFORMED_CERT,
 				   "an element of chain is not a DER X.509 certificate");
 			goto out;
 		}
@@ -192,17 +193,17 @@ login_work(void *arg, struct sp_errinfo *ei)
 	/* The signature first: cheap, and it keeps OCSP traffic away from garbage. */
 	sp_errinfo_init(&e2);
 	if (crypto_sigalg_for_cert(leaf, &alg, &e2) != SP_OK) {
-		r = refuse(j, 401, "unsupported_key", e2.msg);
+		r = refuse(j, P_UNAUTHORIZED, "unsupported_key", e2.msg);
 		goto out;
 	}
 	if (j->alg_name[0] != '\0' && crypto_sigalg_from_name(j->alg_name) != alg) {
-		r = refuse(j, 400, "alg_mismatch", "algorithm does not fit the certificate's key");
+		r = refuse(j, P_INVALID, "alg_mismatch", "algorithm does not fit the certificate's key");
 		goto out;
 	}
 	sp_errinfo_init(&e2);
 	if (crypto_sig_verify(leaf, alg, j->challenge, sizeof(j->challenge), j->sig, j->sig_len,
 			      &e2) != SP_OK) {
-		r = refuse(j, 401, "bad_signature",
+		r = refuse(j, P_UNAUTHORIZED, "bad_signature",
 			   "the signature over the challenge does not verify with this certificate");
 		goto out;
 	}
@@ -210,7 +211,7 @@ login_work(void *arg, struct sp_errinfo *ei)
 	if ((rc = server_trust_get(j->cfg, &trust, &e2)) != SP_OK) {
 		/* The operator's problem, not the caller's: say so in the log. */
 		log_event(LOG_ERROR, NULL, "trust store unusable", "{s:s}", "detail", e2.msg);
-		r = refuse(j, 503, "trust_not_configured",
+		r = refuse(j, P_UNAVAILABLE, "trust_not_configured",
 			   "This server cannot check certificates right now.");
 		goto out;
 	}
@@ -220,18 +221,18 @@ login_work(void *arg, struct sp_errinfo *ei)
 		goto out;
 	}
 	if (res.info.org[0] == '\0') {
-		r = refuse(j, 401, "missing_organization", "the certificate's subject has no O name");
+		r = refuse(j, P_UNAUTHORIZED, "missing_organization", "the certificate's subject has no O name");
 		goto out;
 	}
 	sp_errinfo_init(&e2);
 	if (res.info.org_id[0] == '\0' || crypto_credit_code_check(res.info.org_id, &e2) != SP_OK) {
-		r = refuse(j, 401, CRYPTO_REASON_CREDIT_CODE, res.info.org_id[0] == '\0'
+		r = refuse(j, P_UNAUTHORIZED, CRYPTO_REASON_CREDIT_CODE, res.info.org_id[0] == '\0'
 			   ? "the certificate's subject has no organizationIdentifier"
 			   : e2.msg);
 		goto out;
 	}
 	if (strlen(res.info.serial_hex) > 64) {
-		r = refuse(j, 400, "malformed_certificate", "serial number too long");
+		r = refuse(j, P_INVALID, "malformed_certificate", "serial number too long");
 		goto out;
 	}
 	/* crypto_credit_code_check() accepted exactly 18 characters. */
@@ -251,7 +252,7 @@ login_work(void *arg, struct sp_errinfo *ei)
 	if ((long long)res.info.not_after - (long long)time(NULL) < j->ttl_s)
 		j->ttl_s = (long)((long long)res.info.not_after - (long long)time(NULL));
 	if (j->ttl_s < 1) {
-		r = refuse(j, 401, CRYPTO_REASON_CERT_EXPIRED, "the certificate expires now");
+		r = refuse(j, P_UNAUTHORIZED, CRYPTO_REASON_CERT_EXPIRED, "the certificate expires now");
 		goto out;
 	}
 	if ((j->der_len = i2d_X509(leaf, &j->der)) <= 0) {
@@ -280,29 +281,25 @@ out:
 	"GREATEST(1, LEAST($12::int, floor(extract(epoch FROM to_timestamp($10::bigint) - now()))::int)), " \
 	"NULLIF($13, '')::inet)"
 
-/* The SQLSTATEs of migrations/002_identity.sql. */
+/* A failed login call: db/ mapped the SQLSTATE (db/errors.c). */
 static void
 reply_login_sql_error(struct request *r, const struct sp_errinfo *err)
 {
-	static const struct {
-		const char *state; int status; const char *code; const char *detail;
-	} map[] = {
-		{ "SA001", 401, "challenge_unknown", "This challenge was not issued here." },
-		{ "SA002", 401, "challenge_used", "This challenge was already used." },
-		{ "SA003", 401, "challenge_expired", "This challenge has expired; ask for a new one." },
-		{ "SA004", 401, "cert_revoked", "This certificate was revoked on this platform." },
-		{ "SA005", 409, "certificate_conflict", "This certificate belongs to another organization." },
-		{ "SA006", 403, "user_disabled", "This user is disabled." },
-		{ "23514", 401, CRYPTO_REASON_CREDIT_CODE, "The certificate's organization data is not acceptable." },
-	};
-	size_t i;
+	struct sp_errinfo why;
 
-	for (i = 0; err->code == SP_ERR_DB && i < SP_ARRAY_LEN(map); i++)
-		if (strcmp(err->sqlstate, map[i].state) == 0) {
-			request_reply_problem(r, map[i].status, map[i].code, map[i].detail);
-			return;
-		}
-	request_reply_problem(r, 503, "database_unavailable", "The login cannot be completed right now.");
+	if (err->code == SP_ERR_INVALID) {
+		/* A check constraint on the organization's data (23514). */
+		sp_errinfo_init(&why);
+		sp_err_reason(&why, SP_ERR_UNAUTHORIZED, CRYPTO_REASON_CREDIT_CODE,
+			      "The certificate's organization data is not acceptable.");
+		request_problem_ei(r, P_UNAUTHORIZED, &why);
+		return;
+	}
+	if (err->code == SP_OK || err->code == SP_ERR_DB) {
+		request_problem(r, P_DATABASE_UNAVAILABLE, "The login cannot be completed right now.");
+		return;
+	}
+	request_reply_error(r, err->code, err);
 }
 
 static void
@@ -341,10 +338,10 @@ login_done(void *arg, int rc, const struct sp_errinfo *ei)
 	int i = 0;
 
 	if (rc != SP_OK) {
-		if (j->status != 0) {
+		if (j->refused) {
 			log_event(LOG_INFO, request_id(j->r), "login refused", "{s:s,s:s}", "code",
-				  j->code, "subject", j->subject);
-			request_reply_problem(j->r, j->status, j->code, j->detail);
+				  j->why.reason, "subject", j->subject);
+			request_problem_ei(j->r, j->problem, &j->why);
 		} else {
 			request_reply_error(j->r, rc, ei);
 		}
@@ -369,7 +366,7 @@ login_done(void *arg, int rc, const struct sp_errinfo *ei)
 	p[i++].value = ttl;
 	p[i++].value = j->ip;
 	if (db_query_send(request_db(j->r), LOGIN_SQL, i, p, 0, 0, on_login, j) != SP_OK) {
-		request_reply_problem(j->r, 503, "database_unavailable",
+		request_problem(j->r, P_DATABASE_UNAVAILABLE,
 				      "The login cannot be completed right now.");
 		login_job_free(j);
 	}
@@ -390,13 +387,13 @@ b64_member(struct request *r, json_t *doc, const char *name, size_t max, int req
 		return 0;
 	if (!json_is_string(v)) {
 		snprintf(detail, sizeof(detail), "%s must be a base64 string", name);
-		request_reply_problem(r, 400, "invalid_request", detail);
+		request_problem(r, P_INVALID, detail);
 		return 1;
 	}
 	if ((rc = auth_b64_decode(json_string_value(v), max, out, outlen)) != SP_OK) {
 		snprintf(detail, sizeof(detail), "%s: %s", name,
 			 rc == SP_ERR_TOO_LARGE ? "too long" : "not valid base64");
-		request_reply_problem(r, 400, "invalid_request", detail);
+		request_problem(r, P_INVALID, detail);
 		return 1;
 	}
 	return 0;
@@ -417,14 +414,14 @@ login_post(struct request *r)
 	if (request_json_body(r, &doc) != SP_OK)
 		return; /* answered */
 	if (!json_is_object(doc)) {
-		request_reply_problem(r, 400, "invalid_request", "the body must be a JSON object");
+		request_problem(r, P_INVALID, "the body must be a JSON object");
 		goto out;
 	}
 	json_object_foreach(doc, key, v) {
 		for (k = 0; k < SP_ARRAY_LEN(known) && strcmp(key, known[k]) != 0; k++)
 			;
 		if (k == SP_ARRAY_LEN(known)) {
-			request_reply_problem(r, 400, "invalid_request", "unknown member in the body");
+			request_problem(r, P_INVALID, "unknown member in the body");
 			goto out;
 		}
 	}
@@ -440,14 +437,14 @@ login_post(struct request *r)
 	    b64_member(r, doc, "challenge", CHALLENGE_BYTES, 1, &ch, &chlen))
 		goto out;
 	if (chlen != CHALLENGE_BYTES) {
-		request_reply_problem(r, 400, "invalid_request", "challenge must be 32 bytes");
+		request_problem(r, P_INVALID, "challenge must be 32 bytes");
 		goto out;
 	}
 	memcpy(j->challenge, ch, CHALLENGE_BYTES);
 	if ((v = json_object_get(doc, "algorithm")) != NULL) {
 		if (!json_is_string(v) || crypto_sigalg_from_name(json_string_value(v)) ==
 		    CRYPTO_SIGALG_NONE) {
-			request_reply_problem(r, 400, "invalid_request",
+			request_problem(r, P_INVALID,
 					      "algorithm must be sha256WithRSAEncryption, "
 					      "ecdsa-with-SHA256 or SM2-with-SM3");
 			goto out;
@@ -456,7 +453,7 @@ login_post(struct request *r)
 	}
 	if ((v = json_object_get(doc, "chain")) != NULL) {
 		if (!json_is_array(v) || json_array_size(v) > CHAIN_MAX) {
-			request_reply_problem(r, 400, "invalid_request",
+			request_problem(r, P_INVALID,
 					      "chain must be an array of at most 8 base64 certificates");
 			goto out;
 		}
@@ -493,7 +490,7 @@ on_logout(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	struct request *r = arg;
 
 	if (err->code != SP_OK || res == NULL)
-		request_reply_problem(r, 503, "database_unavailable", "Try again.");
+		request_problem(r, P_DATABASE_UNAVAILABLE, "Try again.");
 	else
 		request_reply_json(r, 200, json_pack("{s:s}", "status", "logged_out"));
 }
@@ -510,7 +507,7 @@ logout_next(struct request *r, const struct principal *who)
 	if (db_query_send(request_db(r),
 			  "UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
 			  1, &p, 0, 0, on_logout, r) != SP_OK)
-		request_reply_problem(r, 503, "database_unavailable", "Try again.");
+		request_problem(r, P_DATABASE_UNAVAILABLE, "Try again.");
 }
 
 static void
@@ -537,7 +534,7 @@ on_whoami(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	json_t *doc, *org = json_null(), *cert = json_null(), *user;
 
 	if (err->code != SP_OK || res == NULL || PQntuples(res) != 1) {
-		request_reply_problem(w->r, 503, "database_unavailable", "Try again.");
+		request_problem(w->r, P_DATABASE_UNAVAILABLE, "Try again.");
 		free(w);
 		return;
 	}
@@ -583,7 +580,7 @@ whoami_next(struct request *r, const struct principal *who)
 			  "LEFT JOIN reviewer_credentials rc ON rc.user_id = u.id WHERE u.id = $1",
 			  3, p, 0, 0, on_whoami, w) != SP_OK) {
 		free(w);
-		request_reply_problem(r, 503, "database_unavailable", "Try again.");
+		request_problem(r, P_DATABASE_UNAVAILABLE, "Try again.");
 	}
 }
 

@@ -146,7 +146,7 @@ void
 auth_reply_unauthorized(struct request *r, const char *detail)
 {
 	request_header_add(r, "WWW-Authenticate", "Bearer realm=\"sealpact\"");
-	request_reply_problem(r, 401, "unauthorized", detail);
+	request_problem(r, P_UNAUTHORIZED, detail);
 }
 
 /* ---- auth_then ------------------------------------------------------------ */
@@ -179,7 +179,7 @@ on_lookup(void *arg, const PGresult *res, const struct sp_errinfo *err)
 
 	free(w);
 	if (err->code != SP_OK || res == NULL) {
-		request_reply_problem(r, 503, "database_unavailable",
+		request_problem(r, P_DATABASE_UNAVAILABLE,
 				      "The credential cannot be checked right now.");
 		return;
 	}
@@ -196,7 +196,7 @@ on_lookup(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	else if (strcmp(kind, "reviewer") == 0)
 		who.kind = PRINCIPAL_REVIEWER;
 	else {
-		request_reply_problem(r, 500, "internal", NULL);
+		request_problem(r, P_INTERNAL, NULL);
 		return;
 	}
 	who.credential_id = col_i64(res, 1);
@@ -206,7 +206,7 @@ on_lookup(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	if (!PQgetisnull(res, 0, 5))
 		snprintf(who.credit_code, sizeof(who.credit_code), "%s", PQgetvalue(res, 0, 5));
 	if (((unsigned)who.kind & kinds) == 0) {
-		request_reply_problem(r, 403, "forbidden",
+		request_problem(r, P_FORBIDDEN,
 				      "This credential may not use this operation.");
 		return;
 	}
@@ -229,7 +229,7 @@ auth_then(struct request *r, unsigned kinds, auth_next_fn next)
 	rc = auth_token_hash(tok, hash);
 	sp_wipe(tok, sizeof(tok));
 	if (rc != SP_OK) {
-		request_reply_problem(r, 500, "internal", NULL);
+		request_problem(r, P_INTERNAL, NULL);
 		return;
 	}
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
@@ -245,7 +245,7 @@ auth_then(struct request *r, unsigned kinds, auth_next_fn next)
 	rc = db_query_send(request_db(r), LOOKUP_SQL, 2, p, 0, 0, on_lookup, w);
 	if (rc != SP_OK) {
 		free(w);
-		request_reply_problem(r, 503, "database_unavailable",
+		request_problem(r, P_DATABASE_UNAVAILABLE,
 				      "The credential cannot be checked right now.");
 	}
 }

@@ -33,43 +33,13 @@ static int numbers_ready;
 int
 wf_reply_failed(struct request *r, const struct sp_errinfo *err)
 {
-	const char *st = err->sqlstate;
-
 	if (err->code == SP_OK)
 		return 0;
-	if (err->code == SP_ERR_DB && st[0] != '\0') {
-		if (strcmp(st, "SP400") == 0 || strncmp(st, "22", 2) == 0) {
-			request_reply_problem(r, 400, "invalid", err->msg);
-			return 1;
-		}
-		if (strcmp(st, "SP403") == 0) {
-			request_reply_problem(r, 403, "forbidden", err->msg);
-			return 1;
-		}
-		if (strcmp(st, "SP404") == 0) {
-			request_reply_problem(r, 404, "not_found", err->msg);
-			return 1;
-		}
-		if (strcmp(st, "SP409") == 0) {
-			request_reply_problem(r, 409, "wrong_state", err->msg);
-			return 1;
-		}
-		if (strcmp(st, "SP419") == 0) {
-			request_reply_problem(r, 409, "out_of_turn", err->msg);
-			return 1;
-		}
-		if (strcmp(st, "SP422") == 0) {
-			request_reply_problem(r, 409, "idempotency_key_reused", err->msg);
-			return 1;
-		}
-		if (strcmp(st, "40P01") == 0 || strcmp(st, "40001") == 0) {
-			request_reply_problem(r, 503, "retry", "A concurrent change won; retry.");
-			return 1;
-		}
-	}
-	log_event(LOG_WARN, request_id(r), "workflow query failed", "{s:s,s:s,s:s}", "error",
-		  sp_errname(err->code), "sqlstate", err->sqlstate, "detail", err->msg);
-	request_reply_error(r, err->code, NULL);
+	/* db/ mapped the SQLSTATE to a class and a problem code (db/errors.c). */
+	if (err->reason[0] == '\0')
+		log_event(LOG_WARN, request_id(r), "workflow query failed", "{s:s,s:s,s:s}", "error",
+			  sp_errname(err->code), "sqlstate", err->sqlstate, "detail", err->msg);
+	request_reply_error(r, err->code, err);
 	return 1;
 }
 
@@ -83,7 +53,7 @@ reply_json_status(void *arg, const PGresult *res, const struct sp_errinfo *err, 
 	if (wf_reply_failed(r, err))
 		return;
 	if (PQntuples(res) < 1 || PQgetisnull(res, 0, 0)) {
-		request_reply_problem(r, 404, "not_found", "not found");
+		request_problem(r, P_NOT_FOUND, "not found");
 		return;
 	}
 	doc = json_loads(PQgetvalue(res, 0, 0), JSON_DECODE_ANY, &je);
@@ -121,7 +91,7 @@ int
 wf_path_number(struct request *r, int64_t *out)
 {
 	if (snowflake_parse(request_param(r, "number"), out) != SP_OK) {
-		request_reply_problem(r, 404, "not_found", "no such contract");
+		request_problem(r, P_NOT_FOUND, "no such contract");
 		return 0;
 	}
 	return 1;
@@ -324,7 +294,7 @@ create_db_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	struct create_job *j = arg;
 	struct request *r = j->r;
 
-	if (err->code == SP_ERR_DB && strcmp(err->sqlstate, "SP423") == 0 &&
+	if (err->code == SP_ERR_CONFLICT && strcmp(err->reason, "number_taken") == 0 &&
 	    ++j->tries < CREATE_TRIES) {
 		/* Two processes share a node id: take a fresh number. */
 		create_send(j);
@@ -382,11 +352,7 @@ create_job_done(void *arg, int rc, const struct sp_errinfo *ei)
 	if (rc != SP_OK) {
 		create_job_free(j);
 		/* What is wrong with the upload is the client's to fix: say what, as a 4xx. */
-		if (rc == SP_ERR_PDF || rc == SP_ERR_UNSUPPORTED || rc == SP_ERR_LIMIT)
-			request_reply_problem(r, 422, ei->reason[0] != '\0' ? ei->reason
-					      : "pdf_unreadable", ei->msg);
-		else
-			request_reply_error(r, rc, ei);
+		request_reply_job_error(r, rc, ei, P_PDF_UNREADABLE);
 		return;
 	}
 	create_send(j);
@@ -415,7 +381,7 @@ create_step(struct request *r, const struct principal *who)
 		return;
 	}
 	if (len == 0) {
-		request_reply_problem(r, 400, "empty_body", "The request body is empty.");
+		request_problem(r, P_EMPTY_BODY, "The request body is empty.");
 		return;
 	}
 	if ((j = calloc(1, sizeof(*j))) == NULL || (j->body = malloc(len)) == NULL ||
@@ -443,7 +409,7 @@ create(struct request *r)
 	const char *ct = request_header(r, "Content-Type");
 
 	if (ct == NULL || strncmp(ct, "application/json", 16) != 0) {
-		request_reply_problem(r, 415, "unsupported_media_type",
+		request_problem(r, P_UNSUPPORTED_MEDIA_TYPE,
 				      "Send application/json with the PDF in pdf_base64.");
 		return;
 	}
@@ -509,7 +475,7 @@ patch_step(struct request *r, const struct principal *who)
 	if (request_json_body(r, &doc) != SP_OK)
 		return; /* answered */
 	if (!json_is_object(doc))
-		request_reply_problem(r, 400, "invalid", "the body must be a JSON object");
+		request_problem(r, P_INVALID, "the body must be a JSON object");
 	else
 		patch_with_body(r, who, doc);
 	json_decref(doc);
@@ -606,7 +572,7 @@ reject_step(struct request *r, const struct principal *who)
 		return; /* answered */
 	reason = json_string_value(json_object_get(doc, "reason"));
 	if (reason == NULL)
-		request_reply_problem(r, 400, "invalid", "reason (a string) is required");
+		request_problem(r, P_INVALID, "reason (a string) is required");
 	else
 		transition(r, who, "SELECT contract_reject($1::bigint, $2::bigint, $3::bigint, "
 			   "$4, NULL)::text", reason);

@@ -54,7 +54,7 @@ document_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	if (wf_reply_failed(r, err))
 		return;
 	if (PQntuples(res) < 1 || PQgetisnull(res, 0, 2)) {
-		request_reply_problem(r, 404, "not_found", "no such contract or revision");
+		request_problem(r, P_NOT_FOUND, "no such contract or revision");
 		return;
 	}
 	/* Binary results: seq is int4 in network order; text columns are raw bytes. */
@@ -97,7 +97,7 @@ document_step(struct request *r, const struct principal *who)
 	if (seq != NULL) {
 		for (i = 0; seq[i] != '\0'; i++)
 			if (seq[i] < '0' || seq[i] > '9' || i > 6) {
-				request_reply_problem(r, 404, "not_found", "no such revision");
+				request_problem(r, P_NOT_FOUND, "no such revision");
 				return;
 			}
 	}

@@ -29,7 +29,7 @@ readyz_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	}
 	log_event(LOG_WARN, request_id(r), "readiness check failed", "{s:s,s:s}", "error",
 		  sp_errname(err->code), "detail", err->msg);
-	request_reply_problem(r, 503, "database_unavailable", "The database is not reachable.");
+	request_problem(r, P_DATABASE_UNAVAILABLE, "The database is not reachable.");
 }
 
 static void
@@ -39,7 +39,7 @@ readyz(struct request *r)
 			       readyz_done, r);
 
 	if (rc != SP_OK)
-		request_reply_problem(r, 503, "database_unavailable",
+		request_problem(r, P_DATABASE_UNAVAILABLE,
 				      rc == SP_ERR_BUSY ? "The database queue is full."
 							: "The database is not reachable.");
 }

@@ -180,7 +180,7 @@ list_step(struct request *r, const struct principal *who)
 		if (strcmp(tabs[i].name, tabname) == 0)
 			tab = &tabs[i];
 	if (tab == NULL) {
-		request_reply_problem(r, 400, "invalid",
+		request_problem(r, P_INVALID,
 				      "tab must be todo, initiated, signed, cc or drafts");
 		return;
 	}
@@ -188,19 +188,19 @@ list_step(struct request *r, const struct principal *who)
 		for (i = 0; i < SP_ARRAY_LEN(statuses); i++)
 			ok |= strcmp(status, statuses[i]) == 0;
 		if (!ok) {
-			request_reply_problem(r, 400, "invalid", "status must be draft, signing, "
+			request_problem(r, P_INVALID, "status must be draft, signing, "
 					      "completed, rejected, cancelled or expired");
 			return;
 		}
 	}
 	if (parse_int(request_query(r, "page"), 1, PAGE_MAX, &page) != 0 ||
 	    parse_int(request_query(r, "page_size"), 1, PAGE_SIZE_MAX, &size) != 0) {
-		request_reply_problem(r, 400, "invalid",
+		request_problem(r, P_INVALID,
 				      "page must be 1..100000 and page_size 1..100");
 		return;
 	}
 	if ((from != NULL && !rfc3339_ok(from)) || (to != NULL && !rfc3339_ok(to))) {
-		request_reply_problem(r, 400, "invalid",
+		request_problem(r, P_INVALID,
 				      "created_from and created_to must be RFC 3339 times with a zone");
 		return;
 	}
@@ -208,7 +208,7 @@ list_step(struct request *r, const struct principal *who)
 	    (initiator != NULL && (strlen(initiator) > FILTER_MAX ||
 				   like_escape(initiator, ie, sizeof(ie)) != 0)) ||
 	    (btype != NULL && strlen(btype) > 64)) {
-		request_reply_problem(r, 400, "invalid", "a filter is too long");
+		request_problem(r, P_INVALID, "a filter is too long");
 		return;
 	}
 	snprintf(org, sizeof(org), "%lld", (long long)who->organization_id);

@@ -149,14 +149,14 @@ static void
 reply_locked(struct request *r, const char *seconds)
 {
 	request_header_add(r, "Retry-After", seconds);
-	request_reply_problem(r, 429, "login_locked",
+	request_problem(r, P_LOGIN_LOCKED,
 			      "Too many failed logins: this account is locked for a while.");
 }
 
 static void
 reply_bad_credentials(struct request *r)
 {
-	request_reply_problem(r, 401, "invalid_credentials", "Wrong username or password.");
+	request_problem(r, P_INVALID_CREDENTIALS, "Wrong username or password.");
 }
 
 static void
@@ -166,7 +166,7 @@ on_finish(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	const char *outcome;
 
 	if (err->code != SP_OK || res == NULL || PQntuples(res) != 1) {
-		request_reply_problem(l->r, 503, "database_unavailable", "Try again.");
+		request_problem(l->r, P_DATABASE_UNAVAILABLE, "Try again.");
 		goto out;
 	}
 	outcome = PQgetvalue(res, 0, 0);
@@ -238,7 +238,7 @@ check_done(void *arg, int rc, const struct sp_errinfo *ei)
 	p[5].value = lock;
 	p[6].value = l->ip;
 	if (db_query_send(request_db(l->r), FINISH_SQL, 7, p, 0, 0, on_finish, l) != SP_OK) {
-		request_reply_problem(l->r, 503, "database_unavailable", "Try again.");
+		request_problem(l->r, P_DATABASE_UNAVAILABLE, "Try again.");
 		rlogin_free(l);
 	}
 }
@@ -250,7 +250,7 @@ on_credential(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	int rc;
 
 	if (err->code != SP_OK || res == NULL) {
-		request_reply_problem(l->r, 503, "database_unavailable", "Try again.");
+		request_problem(l->r, P_DATABASE_UNAVAILABLE, "Try again.");
 		rlogin_free(l);
 		return;
 	}
@@ -287,7 +287,7 @@ reviewer_login_post(struct request *r)
 	if ((w = iplim_blocked(request_config(r), request_remote(r))) > 0) {
 		snprintf(wait, sizeof(wait), "%d", w);
 		request_header_add(r, "Retry-After", wait);
-		request_reply_problem(r, 429, "rate_limited",
+		request_problem(r, P_RATE_LIMITED,
 				      "Too many failed logins from this address; try again later.");
 		return;
 	}
@@ -297,14 +297,14 @@ reviewer_login_post(struct request *r)
 	pw = json_object_get(doc, "password");
 	if (!json_is_object(doc) || json_object_size(doc) != 2 || !json_is_string(u) ||
 	    !json_is_string(pw)) {
-		request_reply_problem(r, 400, "invalid_request",
+		request_problem(r, P_INVALID,
 				      "the body must be {\"username\": string, \"password\": string}");
 		goto out;
 	}
 	ulen = strlen(json_string_value(u));
 	plen = strlen(json_string_value(pw));
 	if (ulen == 0 || ulen > 64 || plen == 0 || plen > AUTH_PASSWORD_MAX) {
-		request_reply_problem(r, 400, "invalid_request",
+		request_problem(r, P_INVALID,
 				      "username must be 1-64 and password 1-1024 bytes");
 		goto out;
 	}
@@ -324,7 +324,7 @@ reviewer_login_post(struct request *r)
 			  "greatest(1, ceil(extract(epoch FROM locked_until - now())))::int END "
 			  "FROM reviewer_credentials WHERE username = $1",
 			  1, &p, 0, 0, on_credential, l) != SP_OK) {
-		request_reply_problem(r, 503, "database_unavailable", "Try again.");
+		request_problem(r, P_DATABASE_UNAVAILABLE, "Try again.");
 		goto out;
 	}
 	l = NULL; /* transferred */

@@ -81,20 +81,6 @@ prep_job_free(struct prep_job *j)
 int
 signing_reply_failed(struct request *r, const struct sp_errinfo *err)
 {
-	const char *st = err->sqlstate;
-
-	if (err->code == SP_ERR_DB && strcmp(st, "SPS09") == 0) {
-		request_reply_problem(r, 409, "stale_revision", err->msg);
-		return 1;
-	}
-	if (err->code == SP_ERR_DB && strcmp(st, "SPS10") == 0) {
-		request_reply_problem(r, 410, "session_expired", err->msg);
-		return 1;
-	}
-	if (err->code == SP_ERR_DB && strcmp(st, "SPS11") == 0) {
-		request_reply_problem(r, 409, "session_used", err->msg);
-		return 1;
-	}
 	return wf_reply_failed(r, err);
 }
 
@@ -454,19 +440,7 @@ prep_done(void *arg, int rc, const struct sp_errinfo *ei)
 
 	if (rc != SP_OK) {
 		prep_job_free(j);
-		if (rc == SP_ERR_INVALID || rc == SP_ERR_PDF || rc == SP_ERR_UNSUPPORTED ||
-		    rc == SP_ERR_TOO_LARGE || rc == SP_ERR_LIMIT)
-			request_reply_problem(r, rc == SP_ERR_INVALID && strcmp(ei->reason,
-					      "malformed_json") == 0 ? 400 : 422,
-					      ei->reason[0] ? ei->reason : "invalid", ei->msg);
-		else if (rc == SP_ERR_CRYPTO || rc == SP_ERR_EXPIRED || rc == SP_ERR_FORBIDDEN)
-			request_reply_problem(r, 422, ei->reason[0] ? ei->reason
-					      : "certificate_refused", ei->msg);
-		else if (rc == SP_ERR_UNAVAILABLE || rc == SP_ERR_CONFIG)
-			request_reply_problem(r, 503, ei->reason[0] ? ei->reason : "unavailable",
-					      ei->msg);
-		else
-			request_reply_error(r, rc, ei);
+		request_reply_job_error(r, rc, ei, P_UNPROCESSABLE);
 		return;
 	}
 	snprintf(j->serial_lc, sizeof(j->serial_lc), "%s", j->info.serial_hex);
@@ -557,7 +531,7 @@ prepare_step(struct request *r, const struct principal *who)
 	int rc;
 
 	if (snowflake_parse(request_param(r, "number"), &n) != SP_OK) {
-		request_reply_problem(r, 404, "not_found", "no such contract");
+		request_problem(r, P_NOT_FOUND, "no such contract");
 		return;
 	}
 	if (request_body(r, &body, &len) != SP_OK) {
@@ -565,7 +539,7 @@ prepare_step(struct request *r, const struct principal *who)
 		return;
 	}
 	if (len == 0) {
-		request_reply_problem(r, 400, "empty_body", "The request body is empty.");
+		request_problem(r, P_EMPTY_BODY, "The request body is empty.");
 		return;
 	}
 	if ((j = calloc(1, sizeof(*j))) == NULL || (j->body = malloc(len)) == NULL) {

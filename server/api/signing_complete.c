@@ -282,18 +282,18 @@ done_done(void *arg, int rc, const struct sp_errinfo *ei)
 	if (rc != SP_OK) {
 		done_job_free(j);
 		if (strcmp(reason, "bad_signature") == 0 || strcmp(reason, "alg_mismatch") == 0)
-			request_reply_problem(r, 422, "bad_signature",
+			request_problem(r, P_BAD_SIGNATURE,
 					      "the signature value does not verify against the "
 					      "certificate over to_be_signed; nothing was stored");
 		else if (strncmp(reason, "ts_", 3) == 0 || strncmp(reason, "tsa_", 4) == 0 ||
 			 rc == SP_ERR_TIMEOUT || rc == SP_ERR_UNAVAILABLE)
-			request_reply_problem(r, rc == SP_ERR_CONFIG ? 503 : 502, "timestamp_failed",
-					      ei->msg);
+			request_problem(r, rc == SP_ERR_CONFIG ? P_TSA_NOT_CONFIGURED
+							       : P_TIMESTAMP_FAILED, ei->msg);
 		else if (strcmp(reason, "verification_failed") == 0) {
 			/* Our own output failed our own check: an operator must look. */
 			log_event(LOG_ERROR, request_id(r), "signed revision failed verification",
 				  "{s:s}", "detail", ei->msg);
-			request_reply_problem(r, 500, "verification_failed", ei->msg);
+			request_problem(r, P_VERIFICATION_FAILED, ei->msg);
 		}
 		else
 			request_reply_error(r, rc, ei);
@@ -396,7 +396,7 @@ signing_complete_step(struct request *r, const struct principal *who)
 	int rc;
 
 	if (!uuid_ok(id)) {
-		request_reply_problem(r, 404, "not_found", "no such signing session");
+		request_problem(r, P_NOT_FOUND, "no such signing session");
 		return;
 	}
 	if (request_json_body(r, &doc) != SP_OK)
@@ -411,7 +411,7 @@ signing_complete_step(struct request *r, const struct principal *who)
 						  &j->siglen) != SP_OK || j->siglen == 0) {
 		json_decref(doc);
 		done_job_free(j);
-		request_reply_problem(r, 400, "invalid",
+		request_problem(r, P_INVALID,
 				      "signature must be the token's signature value, base64");
 		return;
 	}
@@ -455,7 +455,7 @@ signing_abort_step(struct request *r, const struct principal *who)
 	int rc;
 
 	if (!uuid_ok(id)) {
-		request_reply_problem(r, 404, "not_found", "no such signing session");
+		request_problem(r, P_NOT_FOUND, "no such signing session");
 		return;
 	}
 	snprintf(org, sizeof(org), "%lld", (long long)who->organization_id);

@@ -57,7 +57,7 @@ tsa_done(void *arg, int rc, const struct sp_errinfo *ei)
 	if (rc == SP_OK)
 		request_reply_data(r, 200, "application/timestamp-reply", j->resp, j->resplen);
 	else if (rc == SP_ERR_CONFIG)
-		request_reply_problem(r, 503, "tsa_not_configured", ei->msg);
+		request_problem(r, P_TSA_NOT_CONFIGURED, ei->msg);
 	else
 		request_reply_error(r, rc, NULL);
 	tsa_job_free(j);
@@ -92,7 +92,7 @@ tsa_handle(struct request *r)
 	int rc;
 
 	if (ct == NULL || strncasecmp(ct, "application/timestamp-query", 27) != 0) {
-		request_reply_problem(r, 415, "unsupported_media_type",
+		request_problem(r, P_UNSUPPORTED_MEDIA_TYPE,
 				      "send an RFC 3161 TimeStampReq as application/timestamp-query");
 		return;
 	}
@@ -101,11 +101,11 @@ tsa_handle(struct request *r)
 		return;
 	}
 	if (len == 0) {
-		request_reply_problem(r, 400, "empty_body", "The request body is empty.");
+		request_problem(r, P_EMPTY_BODY, "The request body is empty.");
 		return;
 	}
 	if (len > CRYPTO_TS_QUERY_MAX) {
-		request_reply_problem(r, 413, "payload_too_large",
+		request_problem(r, P_PAYLOAD_TOO_LARGE,
 				      "a timestamp query is at most 16384 bytes");
 		return;
 	}

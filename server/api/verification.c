@@ -121,12 +121,8 @@ static void verify_done(void *arg, int rc, const struct sp_errinfo *ei)
 
 	if (rc == SP_OK) {
 		request_reply_data(j->r, 200, "application/json", j->json, j->jsonlen);
-	} else if (rc == SP_ERR_PDF || rc == SP_ERR_UNSUPPORTED || rc == SP_ERR_LIMIT ||
-		   rc == SP_ERR_TOO_LARGE) {
-		request_reply_problem(j->r, 422, ei && ei->reason[0] ? ei->reason : "pdf_unreadable",
-				      ei ? ei->msg : "the PDF cannot be verified");
 	} else {
-		request_reply_error(j->r, rc, ei);
+		request_reply_job_error(j->r, rc, ei, P_PDF_UNREADABLE);
 	}
 	vjob_free(j);
 }
@@ -147,7 +143,7 @@ static void verify_submit(struct request *r, const void *pdf, size_t len)
 	j->cfg = request_config(r);
 	if (jobs_submit(request_jobs(r), verify_work, verify_done, j) != SP_OK) {
 		vjob_free(j);
-		request_reply_problem(r, 503, "busy", "the verification workers are busy");
+		request_problem(r, P_BUSY, "the verification workers are busy");
 	}
 }
 
@@ -159,12 +155,12 @@ static void route_verify_upload(struct request *r)
 
 	if (!rate_allow(request_remote(r), time(NULL))) {
 		request_header_add(r, "Retry-After", "60");
-		request_reply_problem(r, 429, "rate_limited",
+		request_problem(r, P_RATE_LIMITED,
 				      "too many verifications from this address; retry in a minute");
 		return;
 	}
 	if (!ct || strncasecmp(ct, "application/pdf", 15) != 0) {
-		request_reply_problem(r, 415, "unsupported_media_type",
+		request_problem(r, P_UNSUPPORTED_MEDIA_TYPE,
 				      "send the PDF as the body with Content-Type application/pdf");
 		return;
 	}
@@ -173,7 +169,7 @@ static void route_verify_upload(struct request *r)
 		return;
 	}
 	if (len == 0) {
-		request_reply_problem(r, 400, "empty_body", "no PDF in the body");
+		request_problem(r, P_EMPTY_BODY, "no PDF in the body");
 		return;
 	}
 	verify_submit(r, body, len);
@@ -188,7 +184,7 @@ static void contract_doc_done(void *arg, const PGresult *res, const struct sp_er
 	if (wf_reply_failed(r, err))
 		return;
 	if (PQntuples(res) < 1 || PQgetisnull(res, 0, 0)) {
-		request_reply_problem(r, 404, "not_found", "no such contract");
+		request_problem(r, P_NOT_FOUND, "no such contract");
 		return;
 	}
 	verify_submit(r, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));

@@ -19,12 +19,12 @@ path_id(struct request *r, char *out, size_t outlen)
 	size_t i, n = s != NULL ? strlen(s) : 0;
 
 	if (n == 0 || n > 18) {
-		request_reply_problem(r, 404, "not_found", "no such webhook");
+		request_problem(r, P_NOT_FOUND, "no such webhook");
 		return 0;
 	}
 	for (i = 0; i < n; i++)
 		if (s[i] < '0' || s[i] > '9') {
-			request_reply_problem(r, 404, "not_found", "no such webhook");
+			request_problem(r, P_NOT_FOUND, "no such webhook");
 			return 0;
 		}
 	snprintf(out, outlen, "%s", s);
@@ -45,7 +45,7 @@ create_step(struct request *r, const struct principal *who)
 		return; /* answered */
 	if (json_string_value(json_object_get(doc, "url")) == NULL) {
 		json_decref(doc);
-		request_reply_problem(r, 400, "invalid", "url (a string) is required");
+		request_problem(r, P_INVALID, "url (a string) is required");
 		return;
 	}
 	if (RAND_bytes(raw, sizeof(raw)) != 1) {
@@ -96,7 +96,7 @@ deleted_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	if (wf_reply_failed(r, err))
 		return;
 	if (PQntuples(res) < 1) {
-		request_reply_problem(r, 404, "not_found", "no such webhook");
+		request_problem(r, P_NOT_FOUND, "no such webhook");
 		return;
 	}
 	request_reply_data(r, 204, "text/plain", "", 0);

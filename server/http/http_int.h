@@ -57,6 +57,19 @@ struct problem_map {
  */
 void problem_map(int code, const struct sp_errinfo *ei, struct problem_map *out);
 
+/* The status and the code of a problem of the table (server.h). */
+int problem_status(enum problem p);
+const char *problem_code(enum problem p);
+
+/*
+ * The problem a failed worker job that judged client input (a PDF, a
+ * certificate, placements) becomes: input errors are input (e.g.
+ * P_PDF_UNREADABLE) or P_MALFORMED_JSON, certificate refusals
+ * P_CERTIFICATE_REFUSED, unreachable dependencies P_UNAVAILABLE; P__COUNT
+ * for anything else, which request_reply_error() maps.
+ */
+enum problem problem_for_job(int rc, const struct sp_errinfo *ei, enum problem input);
+
 /* The standard reason phrase of an HTTP status ("Not Found"), "Unknown" if none. */
 const char *http_status_text(int status);
 

@@ -41,7 +41,7 @@ request_json_body(struct request *r, json_t **out)
 			request_reply_error(r, SP_ERR_UNAVAILABLE, NULL);
 			return SP_ERR_UNAVAILABLE;
 		}
-		request_reply_problem(r, 415, "unsupported_media_type",
+		request_problem(r, P_UNSUPPORTED_MEDIA_TYPE,
 				      "This route takes Content-Type: application/json.");
 		return SP_ERR_UNSUPPORTED;
 	}
@@ -50,14 +50,14 @@ request_json_body(struct request *r, json_t **out)
 		return rc;
 	}
 	if (len == 0) {
-		request_reply_problem(r, 400, "empty_body", "The request body is empty; JSON expected.");
+		request_problem(r, P_EMPTY_BODY, "The request body is empty; JSON expected.");
 		return SP_ERR_INVALID;
 	}
 	doc = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (doc == NULL) {
 		snprintf(detail, sizeof(detail), "line %d, column %d: %s", jerr.line, jerr.column,
 			 jerr.text);
-		request_reply_problem(r, 400, "malformed_json", detail);
+		request_problem(r, P_MALFORMED_JSON, detail);
 		return SP_ERR_INVALID;
 	}
 	*out = doc;

@@ -38,56 +38,162 @@ http_status_text(int status)
 	return "Unknown";
 }
 
+/* enum problem (server.h) -> status and code, in the enum's order. */
+static const struct {
+	int status;
+	const char *code;
+} problems[P__COUNT] = {
+	[P_INVALID] = { 400, "invalid" },
+	[P_INVALID_PATH] = { 400, "invalid_path" },
+	[P_MALFORMED_JSON] = { 400, "malformed_json" },
+	[P_EMPTY_BODY] = { 400, "empty_body" },
+	[P_UNAUTHORIZED] = { 401, "unauthorized" },
+	[P_INVALID_CREDENTIALS] = { 401, "invalid_credentials" },
+	[P_FORBIDDEN] = { 403, "forbidden" },
+	[P_NOT_FOUND] = { 404, "not_found" },
+	[P_METHOD_NOT_ALLOWED] = { 405, "method_not_allowed" },
+	[P_CONFLICT] = { 409, "conflict" },
+	[P_WRONG_STATE] = { 409, "wrong_state" },
+	[P_OUT_OF_TURN] = { 409, "out_of_turn" },
+	[P_IDEMPOTENCY_KEY_REUSED] = { 409, "idempotency_key_reused" },
+	[P_STALE_REVISION] = { 409, "stale_revision" },
+	[P_SESSION_USED] = { 409, "session_used" },
+	[P_API_KEY_LIMIT] = { 409, "api_key_limit" },
+	[P_SESSION_EXPIRED] = { 410, "session_expired" },
+	[P_PAYLOAD_TOO_LARGE] = { 413, "payload_too_large" },
+	[P_UNSUPPORTED_MEDIA_TYPE] = { 415, "unsupported_media_type" },
+	[P_UNPROCESSABLE] = { 422, "unprocessable" },
+	[P_PDF_UNREADABLE] = { 422, "pdf_unreadable" },
+	[P_CERTIFICATE_REFUSED] = { 422, "certificate_refused" },
+	[P_BAD_SIGNATURE] = { 422, "bad_signature" },
+	[P_RATE_LIMITED] = { 429, "rate_limited" },
+	[P_LOGIN_LOCKED] = { 429, "login_locked" },
+	[P_INTERNAL] = { 500, "internal_error" },
+	[P_VERIFICATION_FAILED] = { 500, "verification_failed" },
+	[P_NOT_IMPLEMENTED] = { 501, "not_implemented" },
+	[P_TIMESTAMP_FAILED] = { 502, "timestamp_failed" },
+	[P_BUSY] = { 503, "server_busy" },
+	[P_RETRY] = { 503, "retry" },
+	[P_UNAVAILABLE] = { 503, "service_unavailable" },
+	[P_DATABASE_UNAVAILABLE] = { 503, "database_unavailable" },
+	[P_TSA_NOT_CONFIGURED] = { 503, "tsa_not_configured" },
+	[P_TIMEOUT] = { 504, "timeout" },
+};
+
+int
+problem_status(enum problem p)
+{
+	return (unsigned)p < P__COUNT && problems[p].code != NULL ? problems[p].status : 500;
+}
+
+const char *
+problem_code(enum problem p)
+{
+	return (unsigned)p < P__COUNT && problems[p].code != NULL ? problems[p].code
+								  : "internal_error";
+}
+
+/* sp_err -> the problem it becomes when nothing more specific is known. */
 struct err_row {
 	int code;
-	int status;
-	const char *pcode;       /* default problem code */
-	const char *detail;      /* fixed detail for 5xx; NULL = the error's message */
+	enum problem p;
+	int show_msg;            /* 1: the error's message is the detail (client errors) */
 };
 
 static const struct err_row err_rows[] = {
-	{ SP_ERR_INVALID, 400, "invalid_request", NULL },
-	{ SP_ERR_UNAUTHORIZED, 401, "unauthorized", NULL },
-	{ SP_ERR_FORBIDDEN, 403, "forbidden", NULL },
-	{ SP_ERR_NOT_FOUND, 404, "not_found", NULL },
-	{ SP_ERR_CONFLICT, 409, "conflict", NULL },
-	{ SP_ERR_TOO_LARGE, 413, "payload_too_large", NULL },
-	{ SP_ERR_RATE_LIMITED, 429, "rate_limited", NULL },
-	{ SP_ERR_BUSY, 503, "server_busy", "The server is busy; retry later." },
-	{ SP_ERR_UNAVAILABLE, 503, "service_unavailable",
-	  "A service this request needs is unavailable; retry later." },
-	{ SP_ERR_TIMEOUT, 504, "timeout", "The operation did not finish in time." },
+	{ SP_ERR_INVALID, P_INVALID, 1 },
+	{ SP_ERR_UNAUTHORIZED, P_UNAUTHORIZED, 1 },
+	{ SP_ERR_FORBIDDEN, P_FORBIDDEN, 1 },
+	{ SP_ERR_NOT_FOUND, P_NOT_FOUND, 1 },
+	{ SP_ERR_CONFLICT, P_CONFLICT, 1 },
+	{ SP_ERR_EXPIRED, P_SESSION_EXPIRED, 1 },
+	{ SP_ERR_TOO_LARGE, P_PAYLOAD_TOO_LARGE, 1 },
+	{ SP_ERR_RATE_LIMITED, P_RATE_LIMITED, 1 },
+	{ SP_ERR_BUSY, P_BUSY, 0 },
+	{ SP_ERR_UNAVAILABLE, P_UNAVAILABLE, 0 },
+	{ SP_ERR_TIMEOUT, P_TIMEOUT, 0 },
 };
+
+/* Fixed details of server-side failures, so internals never leak. */
+static const char *
+fixed_detail(enum problem p)
+{
+	switch (p) {
+	case P_BUSY:
+		return "The server is busy; retry later.";
+	case P_UNAVAILABLE:
+		return "A service this request needs is unavailable; retry later.";
+	case P_TIMEOUT:
+		return "The operation did not finish in time.";
+	case P_RETRY:
+		return "A concurrent change won; retry.";
+	case P_DATABASE_UNAVAILABLE:
+		return "The database is unavailable; retry later.";
+	default:
+		return "The server could not complete the request.";
+	}
+}
 
 void
 problem_map(int code, const struct sp_errinfo *ei, struct problem_map *out)
 {
+	enum problem p = P_INTERNAL;
+	int show_msg = 0;
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
-	out->status = 500;
-	out->code = "internal_error";
-	out->detail = "The server could not complete the request.";
-	for (i = 0; i < SP_ARRAY_LEN(err_rows); i++) {
-		if (err_rows[i].code != code)
-			continue;
-		out->status = err_rows[i].status;
-		out->code = err_rows[i].pcode;
-		if (err_rows[i].detail != NULL) {
-			out->detail = err_rows[i].detail;
-		} else {
-			out->detail = http_status_text(out->status);
-			if (ei != NULL && ei->msg[0] != '\0')
-				out->detail = ei->msg;
+	for (i = 0; i < SP_ARRAY_LEN(err_rows); i++)
+		if (err_rows[i].code == code) {
+			p = err_rows[i].p;
+			show_msg = err_rows[i].show_msg;
+			break;
 		}
-		/*
-		 * A reason is a stable identifier chosen by the code that failed;
-		 * for 5xx it could still name an internal condition, so only
-		 * client errors carry it.
-		 */
-		if (out->status < 500 && ei != NULL && ei->reason[0] != '\0')
-			out->code = ei->reason;
+	/* A reason that names a problem of the table selects it (e.g. "stale_revision"). */
+	if (ei != NULL && ei->reason[0] != '\0' && code != SP_ERR_INTERNAL && code != SP_ERR_DB)
+		for (i = 0; i < P__COUNT; i++)
+			if (problems[i].code != NULL && strcmp(problems[i].code, ei->reason) == 0) {
+				p = (enum problem)i;
+				show_msg = problems[i].status < 500;
+				break;
+			}
+	out->status = problem_status(p);
+	out->code = problem_code(p);
+	if (!show_msg) {
+		out->detail = fixed_detail(p);
 		return;
+	}
+	out->detail = ei != NULL && ei->msg[0] != '\0' ? ei->msg : http_status_text(out->status);
+	/*
+	 * A reason is a stable identifier chosen by the code that failed; only
+	 * client errors carry it, since for 5xx it could name an internal
+	 * condition.
+	 */
+	if (ei != NULL && ei->reason[0] != '\0')
+		out->code = ei->reason;
+}
+
+enum problem
+problem_for_job(int rc, const struct sp_errinfo *ei, enum problem input)
+{
+	switch (rc) {
+	case SP_ERR_INVALID:
+		if (ei != NULL && strcmp(ei->reason, "malformed_json") == 0)
+			return P_MALFORMED_JSON;
+		return input;
+	case SP_ERR_PDF:
+	case SP_ERR_UNSUPPORTED:
+	case SP_ERR_TOO_LARGE:
+	case SP_ERR_LIMIT:
+		return input;
+	case SP_ERR_CRYPTO:
+	case SP_ERR_EXPIRED:
+	case SP_ERR_FORBIDDEN:
+		return P_CERTIFICATE_REFUSED;
+	case SP_ERR_UNAVAILABLE:
+	case SP_ERR_CONFIG:
+		return P_UNAVAILABLE;
+	default:
+		return P__COUNT;
 	}
 }
 

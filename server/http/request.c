@@ -326,9 +326,18 @@ request_reply_data(struct request *r, int status, const char *content_type, cons
 }
 
 void
-request_reply_problem(struct request *r, int status, const char *code, const char *detail)
+request_problem(struct request *r, enum problem p, const char *detail)
 {
-	send_problem(r, status, code, detail);
+	send_problem(r, problem_status(p), problem_code(p), detail);
+	request_free(r);
+}
+
+void
+request_problem_ei(struct request *r, enum problem p, const struct sp_errinfo *ei)
+{
+	const char *code = ei != NULL && ei->reason[0] != '\0' ? ei->reason : problem_code(p);
+
+	send_problem(r, problem_status(p), code, ei != NULL && ei->msg[0] != '\0' ? ei->msg : NULL);
 	request_free(r);
 }
 
@@ -343,7 +352,20 @@ request_reply_error(struct request *r, int code, const struct sp_errinfo *ei)
 			  route_name(r->label), "error", sp_errname(code), "detail",
 			  ei && ei->msg[0] ? ei->msg : sp_strerror(code), "sqlstate",
 			  ei ? ei->sqlstate : "");
-	request_reply_problem(r, pm.status, pm.code, pm.detail);
+	send_problem(r, pm.status, pm.code, pm.detail);
+	request_free(r);
+}
+
+void
+request_reply_job_error(struct request *r, int rc, const struct sp_errinfo *ei,
+			enum problem input)
+{
+	enum problem p = problem_for_job(rc, ei, input);
+
+	if (p == P__COUNT)
+		request_reply_error(r, rc, ei);
+	else
+		request_problem_ei(r, p, ei);
 }
 
 /* ---- lifecycle ---- */
@@ -377,7 +399,7 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	log_event(LOG_WARN, r->id, "request deadline passed", "{s:s,s:i}", "route",
 		  route_name(r->label), "timeout_ms", r->srv->cfg->server.request_timeout_ms);
-	send_problem(r, 504, "timeout", "The request did not finish in time.");
+	send_problem(r, problem_status(P_TIMEOUT), problem_code(P_TIMEOUT), "The request did not finish in time.");
 }
 
 /*
@@ -483,10 +505,10 @@ request_dispatch(struct evhttp_request *req, void *server_arg)
 		log_path_copy(r->log_path, "");
 		request_header_add(r, "Connection", "close");
 		if (evhttp_request_get_response_code(req) == 413)
-			request_reply_problem(r, 413, "payload_too_large",
+			request_problem(r, P_PAYLOAD_TOO_LARGE,
 					      "The request body is larger than this server accepts.");
 		else
-			request_reply_problem(r, 400, "bad_request", "The HTTP request is malformed.");
+			request_problem(r, P_INVALID, "The HTTP request is malformed.");
 		return;
 	}
 	uri = evhttp_request_get_evhttp_uri(req);
@@ -503,16 +525,16 @@ request_dispatch(struct evhttp_request *req, void *server_arg)
 	}
 	if (r->method == 0) {
 		/* TRACE, CONNECT: no route can take them, so no Allow list applies. */
-		request_reply_problem(r, 501, "not_implemented", "This method is not supported.");
+		request_problem(r, P_NOT_IMPLEMENTED, "This method is not supported.");
 		return;
 	}
 	sp_errinfo_init(&ei);
 	if (router_match(srv->router, r->method, p, &r->match, &ei) != SP_OK) {
-		request_reply_problem(r, 400, ei.reason[0] ? ei.reason : "invalid_path", ei.msg);
+		request_problem_ei(r, P_INVALID_PATH, &ei);
 		return;
 	}
 	if (r->match.status == 404) {
-		request_reply_problem(r, 404, "not_found", "No route matches this path.");
+		request_problem(r, P_NOT_FOUND, "No route matches this path.");
 		return;
 	}
 	r->label = r->match.named;
@@ -520,13 +542,13 @@ request_dispatch(struct evhttp_request *req, void *server_arg)
 		char allow[64];
 		http_methods_format(r->match.allow, allow, sizeof(allow));
 		request_header_add(r, "Allow", allow);
-		request_reply_problem(r, 405, "method_not_allowed",
+		request_problem(r, P_METHOD_NOT_ALLOWED,
 				      "This path does not accept this method; see Allow.");
 		return;
 	}
 	r->route = r->match.route;
 	if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) > body_limit(r)) {
-		request_reply_problem(r, 413, "payload_too_large",
+		request_problem(r, P_PAYLOAD_TOO_LARGE,
 				      "The request body is larger than this route accepts.");
 		return;
 	}

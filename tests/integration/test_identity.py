@@ -283,7 +283,7 @@ class Refusals(IdentityCase):
         for body in cases:
             resp = self.server.request("POST", "/api/v1/auth/login", body=body)
             self.assertEqual(resp[0], 400, (body, resp[3]))
-            self.assertIn(resp[3]["code"], ("invalid_request", "malformed_certificate"))
+            self.assertIn(resp[3]["code"], ("invalid", "malformed_certificate"))
         resp = api_login(self.server, crt, key, extra={"algorithm": "sha256WithRSAEncryption"})
         self.assertProblem(resp, 400, "alg_mismatch")
         self.assertEqual(identity_counts(self.db), "0|0|0|0")
@@ -371,7 +371,7 @@ class Reviewers(IdentityCase):
                      {"username": "a", "password": "x", "more": 1},
                      {"username": "", "password": "x"}]:
             self.assertProblem(self.server.request("POST", "/api/v1/auth/reviewer-login",
-                                                   body=body), 400, "invalid_request")
+                                                   body=body), 400, "invalid")
 
 
 class PerAddressLimit(IdentityCase):
@@ -484,9 +484,9 @@ class ApiKeys(IdentityCase):
         for body in [{}, {"name": ""}, {"name": "   "}, {"name": 5}, {"name": "x" * 500},
                      {"name": "a", "b": 1}, {"name": "a\nb"}]:
             self.assertProblem(self.server.request("POST", "/api/v1/api-keys", body=body,
-                                                   headers=bearer(tok)), 400, "invalid_request")
+                                                   headers=bearer(tok)), 400, "invalid")
         self.assertProblem(self.server.request("GET", "/api/v1/api-keys?page=0",
-                                               headers=bearer(tok)), 400, "invalid_request")
+                                               headers=bearer(tok)), 400, "invalid")
         self.assertProblem(self.server.request("DELETE", "/api/v1/api-keys/abc",
                                                headers=bearer(tok)), 404, "not_found")
         self.assertEqual(self.db.query("SELECT count(*) FROM api_keys"), "0")

@@ -10,7 +10,7 @@
 START_TEST(error_codes_map_to_statuses)
 {
 	static const struct { int code; int status; const char *pcode; } rows[] = {
-		{ SP_ERR_INVALID, 400, "invalid_request" },
+		{ SP_ERR_INVALID, 400, "invalid" },
 		{ SP_ERR_UNAUTHORIZED, 401, "unauthorized" },
 		{ SP_ERR_FORBIDDEN, 403, "forbidden" },
 		{ SP_ERR_NOT_FOUND, 404, "not_found" },
