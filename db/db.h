@@ -7,12 +7,18 @@
  *    Every function of the pool must be called on the loop's thread.
  * 2. The migrations runner, which is blocking and meant for the CLI
  *    (`sealpactd migrate`) and for tests; never call it on the loop.
+ * 3. Typed calls, one file per aggregate (contracts.c, lists.c, audit.c,
+ *    auth.c, webhooks.c, signing.c): the only place that holds SQL text or
+ *    decodes rows. See "typed calls" below.
  */
 #ifndef SP_DB_H
 #define SP_DB_H
 
 #include <libpq-fe.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
 
 #include "sp.h"
 
@@ -98,5 +104,60 @@ void db_pool_stats_get(const struct db_pool *pool, struct db_pool_stats *out);
  */
 int db_migrate(const char *conninfo, const char *dir, int *applied,
 	       struct sp_errinfo *ei) SP_WUR;
+
+/* ---- typed calls ----------------------------------------------------------------------
+ *
+ * A typed call takes C values, sends one statement (a state change is one SQL
+ * function of migrations/, so it is atomic and needs one round trip), and
+ * delivers a decoded result to its callback exactly once, on the loop thread,
+ * never from inside the call. It returns SP_OK when the query was accepted, or
+ * SP_ERR_BUSY / SP_ERR_INVALID, and then the callback will not fire.
+ *
+ * On failure err->code is the class and err->reason the stable problem code,
+ * both from the one SQLSTATE table (errors.c, db_sqlstate_map()), e.g.
+ * SP_ERR_CONFLICT "out_of_turn"; err->msg is safe to show the caller. A
+ * server passes err on unchanged (request_reply_error()).
+ */
+
+/*
+ * A document-shaped result: the statement built the JSON the API returns.
+ * doc is a new reference the callback owns (json_decref), NULL when err->code
+ * is not SP_OK. A call that finds no row fails with SP_ERR_NOT_FOUND.
+ */
+typedef void (*db_json_fn)(void *arg, json_t *doc, const struct sp_errinfo *err);
+
+/* A result with nothing to decode (a state change, a ping). */
+typedef void (*db_status_fn)(void *arg, const struct sp_errinfo *err);
+
+/*
+ * Who acts, for state changes and their audit events: the organization (0
+ * for a reviewer), the user (0 when none, e.g. an API key without a creator),
+ * and where the request came from. ip and user_agent may be NULL or "";
+ * they are copied by the call.
+ */
+struct db_actor {
+	int64_t org_id;
+	int64_t user_id;
+	const char *ip;
+	const char *user_agent;
+};
+
+/* ---- contracts.c: drafts, detail, workflow transitions -------------------------------- */
+
+
+/* ---- lists.c: the five lists of the signing guide ------------------------------------- */
+
+
+/* ---- audit.c: the hash-chained audit trail -------------------------------------------- */
+
+
+/* ---- auth.c: challenges, logins, sessions, reviewers, API keys ----------------------- */
+
+
+/* ---- webhooks.c: registrations, the delivery queue and its log ----------------------- */
+
+
+/* ---- signing.c: signing sessions, signed revisions, TSA serials ---------------------- */
+
 
 #endif /* SP_DB_H */
