@@ -96,6 +96,18 @@ struct db_pool_stats {
 void db_pool_stats_get(const struct db_pool *pool, struct db_pool_stats *out);
 
 /*
+ * Readiness: run "SELECT 1" within timeout_ms (<= 0: the pool's default).
+ * cb (the shape of db_status_fn below) fires exactly once, on the loop
+ * thread, never from inside this call, with SP_OK, or with SP_ERR_UNAVAILABLE
+ * and reason "database_unavailable" for every failure: unreachable, too slow,
+ * or the wait queue full. Returns SP_OK when accepted, SP_ERR_INVALID or
+ * SP_ERR_NOMEM (or SP_ERR_UNAVAILABLE while the pool is being freed), and
+ * then cb will not fire. Loop thread.
+ */
+int db_ping(struct db_pool *pool, int timeout_ms,
+	    void (*cb)(void *arg, const struct sp_errinfo *err), void *arg) SP_WUR;
+
+/*
  * Apply every migrations/NNN_name.sql of dir not yet recorded, in order, each
  * in its own transaction, under a session advisory lock, recording version,
  * name and SHA-256 checksum in schema_migrations. Refuses (SP_ERR_CONFLICT)
@@ -133,8 +145,11 @@ typedef void (*db_status_fn)(void *arg, const struct sp_errinfo *err);
  * Who acts, for state changes and their audit events: the organization (0
  * for a reviewer), the user (0 when none, e.g. an API key without a creator),
  * and where the request came from. ip and user_agent may be NULL or "";
- * they are copied by the call.
+ * they are copied by the call. The audit event keeps ip only when it is an
+ * IPv4 or IPv6 address, and at most DB_USER_AGENT_MAX bytes of user_agent,
+ * cut at a UTF-8 character boundary, with bytes that are not UTF-8 as '?'.
  */
+#define DB_USER_AGENT_MAX 256
 struct db_actor {
 	int64_t org_id;
 	int64_t user_id;
@@ -144,12 +159,166 @@ struct db_actor {
 
 /* ---- contracts.c: drafts, detail, workflow transitions -------------------------------- */
 
+/*
+ * Every call below is one SQL function of migrations/ (003, 005), which
+ * checks the caller's organization, role, the contract's state and whose
+ * turn it is (wf_party_turn) under row locks, and appends the audit event
+ * with who's IP address and User-Agent. A contract the caller may not see
+ * fails SP_ERR_NOT_FOUND, as one that does not exist. The callbacks get the
+ * contract as the caller sees it (contract_json: parties, revisions, audit
+ * trail). Loop thread.
+ */
+
+/* A count (e.g. how many contracts a sweep expired); n is 0 on failure. */
+typedef void (*db_count_fn)(void *arg, long long n, const struct sp_errinfo *err);
+
+/*
+ * A new draft: what the worker parsed and normalized. NULL for optional
+ * fields. deadline is RFC 3339; parties a JSON array text
+ * ([{"credit_code", "name"?, "role", "routing_order"?}]); pdf the normalized
+ * upload and sha256 its lowercase hex digest. Everything is copied.
+ */
+struct db_contract_new {
+	int64_t number;             /* a fresh contract number */
+	const char *name;
+	const char *business_type;
+	const char *deadline;
+	const char *parties;
+	const unsigned char *pdf;
+	size_t pdf_len;
+	const char *sha256;
+	int pages;
+	const char *idem_key;       /* Idempotency-Key, or NULL */
+};
+
+/*
+ * Create a draft with revision 0. cb gets the new contract, or the stored
+ * answer of an earlier request with the same idempotency key.
+ * SP_ERR_CONFLICT "number_taken": the number is in use, retry with another;
+ * "idempotency_key_reused": the key came with a different request.
+ */
+int db_contract_create(struct db_pool *pool, const struct db_actor *who,
+		       const struct db_contract_new *c, db_json_fn cb, void *arg) SP_WUR;
+
+/* The contract as organization org sees it. */
+int db_contract_get(struct db_pool *pool, int64_t number, int64_t org, db_json_fn cb,
+		    void *arg) SP_WUR;
+
+/* An edit of a draft: NULL keeps a field; clear_deadline drops the deadline. */
+struct db_contract_edit {
+	const char *name;
+	const char *business_type;
+	const char *deadline;       /* RFC 3339 */
+	int clear_deadline;
+	const char *parties;        /* JSON array text replacing every party */
+};
+
+/* Edit a draft (the initiator only). */
+int db_contract_update(struct db_pool *pool, int64_t number, const struct db_actor *who,
+		       const struct db_contract_edit *e, db_json_fn cb, void *arg) SP_WUR;
+
+/* Delete a draft (the initiator only); its audit trail stays. */
+int db_contract_delete(struct db_pool *pool, int64_t number, const struct db_actor *who,
+		       db_status_fn cb, void *arg) SP_WUR;
+
+/*
+ * The transitions: send (the initiator sends a draft, or a signer that has
+ * signed hands it on), receive (a pending signer takes it), cancel (the
+ * initiator withdraws it), reject (a signer whose turn it is refuses, with a
+ * reason). A repeat of a step that already happened succeeds and changes
+ * nothing. SP_ERR_CONFLICT "out_of_turn" or "wrong_state" when the turn rule
+ * refuses (migrations/005_workflow_context.sql).
+ */
+int db_contract_send(struct db_pool *pool, int64_t number, const struct db_actor *who,
+		     db_json_fn cb, void *arg) SP_WUR;
+int db_contract_receive(struct db_pool *pool, int64_t number, const struct db_actor *who,
+			db_json_fn cb, void *arg) SP_WUR;
+int db_contract_cancel(struct db_pool *pool, int64_t number, const struct db_actor *who,
+		       db_json_fn cb, void *arg) SP_WUR;
+int db_contract_reject(struct db_pool *pool, int64_t number, const struct db_actor *who,
+		       const char *reason, db_json_fn cb, void *arg) SP_WUR;
+
+/* Receive every contract pending for who's organization: {"received": ["<number>", ...]}. */
+int db_contract_receive_all(struct db_pool *pool, const struct db_actor *who, db_json_fn cb,
+			    void *arg) SP_WUR;
+
+/*
+ * Expire up to limit contracts whose deadline passed (SKIP LOCKED: several
+ * processes share the work). cb gets how many expired.
+ */
+int db_contract_expire_due(struct db_pool *pool, int limit, db_count_fn cb, void *arg) SP_WUR;
+
+/*
+ * One revision of a contract's PDF. data, sha256 and name are valid only
+ * during the callback (the PDF is not copied).
+ */
+struct db_document {
+	int seq;
+	char sha256[65];            /* lowercase hex of the whole document: its ETag */
+	char name[256];             /* the contract's name, cut at 255 bytes */
+	const unsigned char *data;
+	size_t len;
+};
+typedef void (*db_document_fn)(void *arg, const struct db_document *doc,
+			       const struct sp_errinfo *err);
+
+/*
+ * The whole PDF at revision seq (seq < 0: the latest) of a contract org may
+ * see. SP_ERR_NOT_FOUND when there is no such contract or revision; doc is
+ * NULL on failure.
+ */
+int db_contract_document(struct db_pool *pool, int64_t number, int64_t org, int seq,
+			 db_document_fn cb, void *arg) SP_WUR;
 
 /* ---- lists.c: the five lists of the signing guide ------------------------------------- */
 
+enum db_list_tab {
+	DB_LIST_TODO,       /* 待我办理: signer, the contract signing, my party pending..signed */
+	DB_LIST_INITIATED,  /* 我发起的: initiated by me, sent */
+	DB_LIST_SIGNED,     /* 我签署的: signer, my party signed or sent */
+	DB_LIST_CC,         /* 抄送我的: cc, sent */
+	DB_LIST_DRAFTS      /* 我的草稿 */
+};
+
+#define DB_LIST_FILTER_MAX 200    /* bytes of q and initiator */
+#define DB_LIST_PAGE_SIZE_MAX 100
+#define DB_LIST_PAGE_MAX 100000
+
+/*
+ * A page of one list, newest first. NULL filters are absent. status is a
+ * contract status; q searches name and number, initiator the initiator's
+ * name and credit code (both taken literally, at most DB_LIST_FILTER_MAX
+ * bytes); created_from / created_to are RFC 3339 times with a zone.
+ */
+struct db_list_query {
+	enum db_list_tab tab;
+	const char *status;
+	const char *business_type;
+	const char *q;
+	const char *initiator;
+	const char *created_from;
+	const char *created_to;
+	int page;                   /* 1..DB_LIST_PAGE_MAX */
+	int page_size;              /* 1..DB_LIST_PAGE_SIZE_MAX */
+};
+
+/*
+ * The page for organization org: {"items": [{"number", "name", "business_type",
+ * "status", "initiator", "created_at", "sent_at", "deadline", "completed_at",
+ * "my_status"}...], "total": n}. SP_ERR_INVALID (and cb will not fire) for
+ * a query out of the ranges above.
+ */
+int db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *lq,
+		     db_json_fn cb, void *arg) SP_WUR;
 
 /* ---- audit.c: the hash-chained audit trail -------------------------------------------- */
 
+/*
+ * Re-verify the audit chain of a contract org may see: {"valid", "events",
+ * "first_bad_seq", "reason"} (audit_chain_verify of migrations/).
+ */
+int db_audit_verify(struct db_pool *pool, int64_t number, int64_t org, db_json_fn cb,
+		    void *arg) SP_WUR;
 
 /* ---- auth.c: challenges, logins, sessions, reviewers, API keys ----------------------- */
 

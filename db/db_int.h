@@ -122,4 +122,49 @@ int db_sqlstate_map(const char *state, const char **reason, const char **detail)
 /* Copy a libpq error message into ei without its trailing newline. */
 int db_conn_err(struct sp_errinfo *ei, int code, const char *what, const PGconn *conn);
 
+/* ---- typed calls (call.c): send one statement, decode, call back ---------- */
+
+/*
+ * Send sql with params; cb gets the first column of the first row parsed as
+ * JSON (no row or NULL: SP_ERR_NOT_FOUND "not_found"), the bare outcome, or
+ * the first column as an integer. Return values as db_query_send().
+ */
+int db_call_json(struct db_pool *pool, const char *sql, int n, const struct db_param *p,
+		 db_json_fn cb, void *arg) SP_WUR;
+int db_call_status(struct db_pool *pool, const char *sql, int n, const struct db_param *p,
+		   int timeout_ms, db_status_fn cb, void *arg) SP_WUR;
+int db_call_count(struct db_pool *pool, const char *sql, int n, const struct db_param *p,
+		  db_count_fn cb, void *arg) SP_WUR;
+
+/*
+ * audit.c: a struct db_actor as the text parameters of a state-changing SQL
+ * function: org (NULL when 0), user (NULL when 0), ip (NULL unless an IPv4
+ * or IPv6 address) and ua (NULL when empty; bounded as db.h says). The
+ * pointers point into t.
+ */
+struct db_actor_text {
+	char org_buf[24], user_buf[24], ip_buf[64], ua_buf[DB_USER_AGENT_MAX + 1];
+	const char *org, *user, *ip, *ua;
+};
+void db_actor_text_fill(struct db_actor_text *t, const struct db_actor *who);
+
+/*
+ * contracts.c: the one visibility check of reads of one contract. Fills
+ * v->sql with "SELECT <cols> FROM contracts c <join> WHERE c.number = $1 AND
+ * <organization $2 may see c> <and>" and v->p[0..1] with number and org;
+ * the caller may set v->p[2..] ($3..) and v->n. An organization sees a
+ * contract it initiated, and one it is a party of once it was sent, so a
+ * contract it may not see gives no row, like one that does not exist.
+ * SP_ERR_INVALID when the statement does not fit.
+ */
+#define DB_VISIBLE_PARAMS_MAX 4
+struct db_visible {
+	char sql[1024];
+	char number[24], org[24];
+	struct db_param p[DB_VISIBLE_PARAMS_MAX];
+	int n;
+};
+int db_contract_visible(struct db_visible *v, int64_t number, int64_t org, const char *cols,
+			const char *join, const char *and) SP_WUR;
+
 #endif /* SP_DB_INT_H */

@@ -306,10 +306,13 @@ query_new(struct db_pool *pool, const char *sql, int nparams, const struct db_pa
 	return SP_OK;
 }
 
-int
-db_query_send(struct db_pool *pool, const char *sql, int nparams,
-	      const struct db_param *params, int binary_result, int timeout_ms,
-	      db_done_fn cb, void *arg)
+/*
+ * db_query_send(), and db_ping() with full_fails = 1: a full wait queue then
+ * fails the query through the done event like an unreachable database.
+ */
+static int
+query_send(struct db_pool *pool, const char *sql, int nparams, const struct db_param *params,
+	   int binary_result, int timeout_ms, db_done_fn cb, void *arg, int full_fails)
 {
 	struct db_query *q = NULL;
 	struct db_conn *c;
@@ -344,6 +347,12 @@ db_query_send(struct db_pool *pool, const char *sql, int nparams,
 	}
 	c = pool_idle_conn(pool);
 	if (c == NULL && pool->nqueued >= pool->queue_max) {
+		if (full_fails) {
+			db_query_fail(q, SP_ERR_UNAVAILABLE, "the database queue is full");
+			q = NULL; /* transferred */
+			r = SP_OK;
+			goto out;
+		}
 		r = SP_ERR_BUSY;
 		goto out;
 	}
@@ -363,6 +372,54 @@ db_query_send(struct db_pool *pool, const char *sql, int nparams,
 	r = SP_OK;
 out:
 	query_free(q);
+	return r;
+}
+
+int
+db_query_send(struct db_pool *pool, const char *sql, int nparams,
+	      const struct db_param *params, int binary_result, int timeout_ms,
+	      db_done_fn cb, void *arg)
+{
+	return query_send(pool, sql, nparams, params, binary_result, timeout_ms, cb, arg, 0);
+}
+
+struct ping {
+	db_status_fn cb;
+	void *arg;
+};
+
+/* Any failure of a ping means "not reachable now", whatever its class. */
+static void
+ping_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
+{
+	struct ping *p = arg;
+	struct sp_errinfo ei;
+
+	(void)res;
+	sp_errinfo_init(&ei);
+	if (err->code == SP_ERR_UNAVAILABLE)
+		ei = *err;
+	else if (err->code != SP_OK)
+		sp_err_reason(&ei, SP_ERR_UNAVAILABLE, "database_unavailable", "%s", err->msg);
+	p->cb(p->arg, &ei);
+	free(p);
+}
+
+int
+db_ping(struct db_pool *pool, int timeout_ms, db_status_fn cb, void *arg)
+{
+	struct ping *p;
+	int r;
+
+	if (cb == NULL)
+		return SP_ERR_INVALID;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return SP_ERR_NOMEM;
+	p->cb = cb;
+	p->arg = arg;
+	r = query_send(pool, "SELECT 1", 0, NULL, 0, timeout_ms, ping_done, p, 1);
+	if (r != SP_OK)
+		free(p);
 	return r;
 }
 

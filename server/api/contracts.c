@@ -1,8 +1,10 @@
 /*
  * contracts.c: drafts (create, edit, delete), detail and the workflow
- * transitions (documents and audit verification: documents.c). Every state change is one
- * call of a SQL function of migrations/003_workflow.sql, which checks the
- * caller's organization, role and the current state under row locks.
+ * transitions (documents and audit verification: documents.c). Every state
+ * change is one typed call of db/contracts.c (one SQL function of
+ * migrations/, which checks the caller's organization, role, the current
+ * state and whose turn it is under row locks, and records the caller's
+ * address and User-Agent in the audit event).
  *
  * Create: POST /api/v1/contracts with a JSON body
  *   {"name", "business_type"?, "deadline"? (RFC 3339), "parties"?: [{"credit_code",
@@ -28,7 +30,7 @@
 static struct snowflake numbers;
 static int numbers_ready;
 
-/* ---- replies from workflow SQL functions ------------------------------------------ */
+/* ---- replies from typed calls ------------------------------------------------------ */
 
 int
 wf_reply_failed(struct request *r, const struct sp_errinfo *err)
@@ -44,47 +46,37 @@ wf_reply_failed(struct request *r, const struct sp_errinfo *err)
 }
 
 static void
-reply_json_status(void *arg, const PGresult *res, const struct sp_errinfo *err, int status)
+reply_doc_status(void *arg, json_t *doc, const struct sp_errinfo *err, int status)
 {
 	struct request *r = arg;
-	json_t *doc;
-	json_error_t je;
 
 	if (wf_reply_failed(r, err))
 		return;
-	if (PQntuples(res) < 1 || PQgetisnull(res, 0, 0)) {
-		request_problem(r, P_NOT_FOUND, "not found");
-		return;
-	}
-	doc = json_loads(PQgetvalue(res, 0, 0), JSON_DECODE_ANY, &je);
-	if (doc == NULL) {
-		request_reply_error(r, SP_ERR_INTERNAL, NULL);
-		return;
-	}
 	request_reply_json(r, status, doc);
 }
 
 void
-wf_reply_json(void *arg, const PGresult *res, const struct sp_errinfo *err)
+wf_reply_doc(void *arg, json_t *doc, const struct sp_errinfo *err)
 {
-	reply_json_status(arg, res, err, 200);
+	reply_doc_status(arg, doc, err, 200);
 }
 
 void
-wf_reply_json_created(void *arg, const PGresult *res, const struct sp_errinfo *err)
+wf_reply_doc_created(void *arg, json_t *doc, const struct sp_errinfo *err)
 {
-	reply_json_status(arg, res, err, 201);
+	reply_doc_status(arg, doc, err, 201);
 }
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
 void
-wf_ids_fill(struct wf_ids *ids, const struct principal *who, int64_t number)
+wf_actor_fill(struct db_actor *a, const struct request *r, const struct principal *who)
 {
-	snprintf(ids->org, sizeof(ids->org), "%lld", (long long)who->organization_id);
-	snprintf(ids->user, sizeof(ids->user), "%lld", (long long)who->user_id);
-	snprintf(ids->number, sizeof(ids->number), "%lld", (long long)number);
-	ids->user_or_null = who->user_id > 0 ? ids->user : NULL;
+	memset(a, 0, sizeof(*a));
+	a->org_id = who->organization_id;
+	a->user_id = who->user_id;
+	a->ip = request_remote(r);
+	a->user_agent = request_header(r, "User-Agent");
 }
 
 int
@@ -97,31 +89,10 @@ wf_path_number(struct request *r, int64_t *out)
 	return 1;
 }
 
+/* A typed call that was not accepted (queue full, bad arguments) is answered here. */
 static void
-send_or_fail(struct request *r, const char *sql, int n, const struct db_param *p, db_done_fn cb)
+sent_or_fail(struct request *r, int rc)
 {
-	int rc = db_query_send(request_db(r), sql, n, p, 0, 0, cb, r);
-
-	if (rc != SP_OK)
-		request_reply_error(r, rc, NULL);
-}
-
-void
-wf_contract_query(struct request *r, const struct principal *who, const char *sql,
-		  int binary_result, db_done_fn cb)
-{
-	struct db_param p[2];
-	struct wf_ids ids;
-	int64_t n;
-	int rc;
-
-	if (!wf_path_number(r, &n))
-		return;
-	wf_ids_fill(&ids, who, n);
-	memset(p, 0, sizeof(p));
-	p[0].value = ids.number;
-	p[1].value = ids.org;
-	rc = db_query_send(request_db(r), sql, 2, p, binary_result, 0, cb, r);
 	if (rc != SP_OK)
 		request_reply_error(r, rc, NULL);
 }
@@ -133,8 +104,7 @@ struct create_job {
 	unsigned char *body;        /* copy of the request body */
 	size_t body_len;
 	size_t max_pdf;
-	char org[24], user[24];
-	int has_user;
+	struct principal who;
 	char *idem_key;
 	/* results of work() */
 	char *name, *business_type, *deadline, *parties;
@@ -289,7 +259,7 @@ out:
 static void create_send(struct create_job *j);
 
 static void
-create_db_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
+create_db_done(void *arg, json_t *doc, const struct sp_errinfo *err)
 {
 	struct create_job *j = arg;
 	struct request *r = j->r;
@@ -301,43 +271,34 @@ create_db_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 		return;
 	}
 	create_job_free(j);
-	wf_reply_json_created(r, res, err);
+	wf_reply_doc_created(r, doc, err);
 }
 
 static void
 create_send(struct create_job *j)
 {
-	static const char sql[] =
-		"SELECT contract_create($1::bigint, $2::bigint, $3::bigint, $4, $5, "
-		"$6::timestamptz, $7::jsonb, $8::bytea, $9, $10::integer, $11, NULL)::text";
 	struct request *r = j->r;
-	struct db_param p[11];
-	char number[24], pages[16];
-	int64_t n;
+	struct db_contract_new c;
+	struct db_actor who;
 	int rc;
 
-	if ((rc = snowflake_next(&numbers, snowflake_now_ms(), &n)) != SP_OK) {
+	memset(&c, 0, sizeof(c));
+	if ((rc = snowflake_next(&numbers, snowflake_now_ms(), &c.number)) != SP_OK) {
 		create_job_free(j);
 		request_reply_error(r, rc, NULL);
 		return;
 	}
-	snprintf(number, sizeof(number), "%lld", (long long)n);
-	snprintf(pages, sizeof(pages), "%d", j->pdf.pages);
-	memset(p, 0, sizeof(p));
-	p[0].value = number;
-	p[1].value = j->org;
-	p[2].value = j->has_user ? j->user : NULL;
-	p[3].value = j->name;
-	p[4].value = j->business_type;
-	p[5].value = j->deadline;
-	p[6].value = j->parties;
-	p[7].value = (const char *)j->pdf.data;
-	p[7].len = (int)j->pdf.len;
-	p[7].binary = 1;
-	p[8].value = j->sha_hex;
-	p[9].value = pages;
-	p[10].value = j->idem_key;
-	if ((rc = db_query_send(request_db(r), sql, 11, p, 0, 0, create_db_done, j)) != SP_OK) {
+	c.name = j->name;
+	c.business_type = j->business_type;
+	c.deadline = j->deadline;
+	c.parties = j->parties;
+	c.pdf = j->pdf.data;
+	c.pdf_len = j->pdf.len;
+	c.sha256 = j->sha_hex;
+	c.pages = j->pdf.pages;
+	c.idem_key = j->idem_key;
+	wf_actor_fill(&who, r, &j->who);
+	if ((rc = db_contract_create(request_db(r), &who, &c, create_db_done, j)) != SP_OK) {
 		create_job_free(j);
 		request_reply_error(r, rc, NULL);
 	}
@@ -394,9 +355,7 @@ create_step(struct request *r, const struct principal *who)
 	j->body_len = len;
 	j->r = r;
 	j->max_pdf = request_config(r)->server.max_upload_bytes;
-	snprintf(j->org, sizeof(j->org), "%lld", (long long)who->organization_id);
-	snprintf(j->user, sizeof(j->user), "%lld", (long long)who->user_id);
-	j->has_user = who->user_id > 0;
+	j->who = *who;
 	if ((rc = jobs_submit(request_jobs(r), create_work, create_job_done, j)) != SP_OK) {
 		create_job_free(j);
 		request_reply_error(r, rc, NULL);
@@ -421,20 +380,19 @@ create(struct request *r)
 static void
 detail_step(struct request *r, const struct principal *who)
 {
-	static const char sql[] = "SELECT contract_json(c.number, $2)::text FROM contracts c "
-				  "WHERE c.number = $1 AND " VISIBLE;
+	int64_t n;
 
-	wf_contract_query(r, who, sql, 0, wf_reply_json);
+	if (!wf_path_number(r, &n))
+		return;
+	sent_or_fail(r, db_contract_get(request_db(r), n, who->organization_id, wf_reply_doc, r));
 }
 
 static void
 patch_with_body(struct request *r, const struct principal *who, json_t *doc)
 {
-	static const char sql[] = "SELECT contract_update($1::bigint, $2::bigint, $3::bigint, $4, "
-				  "$5, $6::timestamptz, $7::boolean, $8::jsonb, NULL)::text";
-	struct db_param p[8];
+	struct db_contract_edit e;
+	struct db_actor a;
 	struct sp_errinfo ei;
-	struct wf_ids ids;
 	char *name = NULL, *bt = NULL, *deadline = NULL, *parties = NULL;
 	json_t *dl = json_object_get(doc, "deadline");
 	int64_t n;
@@ -442,7 +400,6 @@ patch_with_body(struct request *r, const struct principal *who, json_t *doc)
 	sp_errinfo_init(&ei);
 	if (!wf_path_number(r, &n))
 		return;
-	wf_ids_fill(&ids, who, n);
 	if (opt_string(doc, "name", 0, 800, &name, &ei) != SP_OK ||
 	    opt_string(doc, "business_type", 0, 64, &bt, &ei) != SP_OK ||
 	    opt_string(doc, "deadline", 0, 64, &deadline, &ei) != SP_OK ||
@@ -450,16 +407,14 @@ patch_with_body(struct request *r, const struct principal *who, json_t *doc)
 		request_reply_error(r, ei.code, &ei);
 		goto out;
 	}
-	memset(p, 0, sizeof(p));
-	p[0].value = ids.number;
-	p[1].value = ids.org;
-	p[2].value = ids.user_or_null;
-	p[3].value = name;
-	p[4].value = bt;
-	p[5].value = deadline;
-	p[6].value = (dl != NULL && json_is_null(dl)) ? "true" : "false";
-	p[7].value = parties;
-	send_or_fail(r, sql, 8, p, wf_reply_json);
+	memset(&e, 0, sizeof(e));
+	e.name = name;
+	e.business_type = bt;
+	e.deadline = deadline;
+	e.clear_deadline = dl != NULL && json_is_null(dl);
+	e.parties = parties;
+	wf_actor_fill(&a, r, who);
+	sent_or_fail(r, db_contract_update(request_db(r), n, &a, &e, wf_reply_doc, r));
 out:
 	free(name);
 	free(bt);
@@ -482,11 +437,10 @@ patch_step(struct request *r, const struct principal *who)
 }
 
 static void
-deleted_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
+deleted_done(void *arg, const struct sp_errinfo *err)
 {
 	struct request *r = arg;
 
-	(void)res;
 	if (wf_reply_failed(r, err))
 		return;
 	request_reply_data(r, 204, "text/plain", "", 0);
@@ -495,19 +449,13 @@ deleted_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 static void
 delete_step(struct request *r, const struct principal *who)
 {
-	static const char sql[] = "SELECT contract_delete($1::bigint, $2::bigint, $3::bigint, NULL)";
-	struct db_param p[3];
-	struct wf_ids ids;
+	struct db_actor a;
 	int64_t n;
 
 	if (!wf_path_number(r, &n))
 		return;
-	wf_ids_fill(&ids, who, n);
-	memset(p, 0, sizeof(p));
-	p[0].value = ids.number;
-	p[1].value = ids.org;
-	p[2].value = ids.user_or_null;
-	send_or_fail(r, sql, 3, p, deleted_done);
+	wf_actor_fill(&a, r, who);
+	sent_or_fail(r, db_contract_delete(request_db(r), n, &a, deleted_done, r));
 }
 
 static void
@@ -523,75 +471,66 @@ contract_item(struct request *r)
 
 /* ---- transitions ------------------------------------------------------------------------- */
 
+typedef int (*transition_fn)(struct db_pool *pool, int64_t number, const struct db_actor *who,
+			     db_json_fn cb, void *arg);
+
 static void
-transition(struct request *r, const struct principal *who, const char *sql, const char *reason)
+transition(struct request *r, const struct principal *who, transition_fn call)
 {
-	struct db_param p[4];
-	struct wf_ids ids;
+	struct db_actor a;
 	int64_t n;
 
 	if (!wf_path_number(r, &n))
 		return;
-	wf_ids_fill(&ids, who, n);
-	memset(p, 0, sizeof(p));
-	p[0].value = ids.number;
-	p[1].value = ids.org;
-	p[2].value = ids.user_or_null;
-	p[3].value = reason;
-	send_or_fail(r, sql, reason != NULL ? 4 : 3, p, wf_reply_json);
+	wf_actor_fill(&a, r, who);
+	sent_or_fail(r, call(request_db(r), n, &a, wf_reply_doc, r));
 }
 
 static void
 send_step(struct request *r, const struct principal *who)
 {
-	transition(r, who, "SELECT contract_send($1::bigint, $2::bigint, $3::bigint, NULL)::text",
-		   NULL);
+	transition(r, who, db_contract_send);
 }
 
 static void
 receive_step(struct request *r, const struct principal *who)
 {
-	transition(r, who,
-		   "SELECT contract_receive($1::bigint, $2::bigint, $3::bigint, NULL)::text", NULL);
+	transition(r, who, db_contract_receive);
 }
 
 static void
 cancel_step(struct request *r, const struct principal *who)
 {
-	transition(r, who,
-		   "SELECT contract_cancel($1::bigint, $2::bigint, $3::bigint, NULL)::text", NULL);
+	transition(r, who, db_contract_cancel);
 }
 
 static void
 reject_step(struct request *r, const struct principal *who)
 {
+	struct db_actor a;
 	json_t *doc = NULL;
 	const char *reason;
+	int64_t n;
 
 	if (request_json_body(r, &doc) != SP_OK)
 		return; /* answered */
 	reason = json_string_value(json_object_get(doc, "reason"));
-	if (reason == NULL)
+	if (reason == NULL) {
 		request_problem(r, P_INVALID, "reason (a string) is required");
-	else
-		transition(r, who, "SELECT contract_reject($1::bigint, $2::bigint, $3::bigint, "
-			   "$4, NULL)::text", reason);
+	} else if (wf_path_number(r, &n)) {
+		wf_actor_fill(&a, r, who);
+		sent_or_fail(r, db_contract_reject(request_db(r), n, &a, reason, wf_reply_doc, r));
+	}
 	json_decref(doc);
 }
 
 static void
 receive_all_step(struct request *r, const struct principal *who)
 {
-	static const char sql[] = "SELECT jsonb_build_object('received', "
-				  "contract_receive_all($1::bigint, $2::bigint, NULL))::text";
-	struct db_param p[2];
-	struct wf_ids ids;
+	struct db_actor a;
 
-	wf_ids_fill(&ids, who, 0);
-	memset(p, 0, sizeof(p));
-	p[0].value = ids.org;
-	p[1].value = ids.user_or_null;
-	send_or_fail(r, sql, 2, p, wf_reply_json);
+	wf_actor_fill(&a, r, who);
+	sent_or_fail(r, db_contract_receive_all(request_db(r), &a, wf_reply_doc, r));
 }
 
 static void route_send(struct request *r) { auth_then(r, PRINCIPAL_ORG, send_step); }

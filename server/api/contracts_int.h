@@ -62,42 +62,31 @@ int webhook_signature(const char *secret, long long timestamp, const char *body,
 /* ---- shared by the route modules -------------------------------------------------------- */
 
 /*
- * Answer r from a db_query_send() result of a workflow SQL function: the
- * first column of the first row is JSON text, sent with status ok_status;
- * an error with SQLSTATE SP400/SP403/SP404/SP409/SP419/SP422 is the
- * matching 4xx problem with the function's message; anything else 5xx.
- * db_done_fn shape with r as arg.
+ * Answer r (the arg) from a typed call of db/ that delivers a JSON document:
+ * the document with status 200 (wf_reply_doc) or 201 (wf_reply_doc_created),
+ * or the error as db/ classified it. db_json_fn shape; loop thread.
  */
-void wf_reply_json(void *arg, const PGresult *res, const struct sp_errinfo *err);
-void wf_reply_json_created(void *arg, const PGresult *res, const struct sp_errinfo *err);
+void wf_reply_doc(void *arg, json_t *doc, const struct sp_errinfo *err);
+void wf_reply_doc_created(void *arg, json_t *doc, const struct sp_errinfo *err);
 /* 1 and answered when err is a workflow problem or failure; 0 when err is OK. */
 int wf_reply_failed(struct request *r, const struct sp_errinfo *err);
+
+/*
+ * who acting through r, for a state change and its audit event: the
+ * principal's organization and user, the peer's address and the
+ * User-Agent header (db/ bounds it). The strings are owned by r.
+ */
+void wf_actor_fill(struct db_actor *a, const struct request *r, const struct principal *who);
 
 /* jobs/expiry.c: the deadline sweep on a timer (loop thread). */
 int expiry_start(struct event_base *base, struct db_pool *db, struct sp_errinfo *ei) SP_WUR;
 void expiry_stop(void);
 
-/* The caller's ids as text parameters, and the {number} path parameter. */
-struct wf_ids {
-	char org[24], user[24], number[24];
-	const char *user_or_null;  /* NULL for an API key without a creator */
-};
-void wf_ids_fill(struct wf_ids *ids, const struct principal *who, int64_t number);
-/* 1 with *out set, or 0 after answering 404 for a malformed number. */
+/* 1 with *out set, or 0 after answering 404 for a malformed {number} path parameter. */
 int wf_path_number(struct request *r, int64_t *out);
 
-/*
- * Run sql for the contract named by the {number} path parameter with $1 =
- * that number and $2 = the caller's organization (sql restricts itself with
- * VISIBLE), binary_result as db_query_send, cb answering r. A malformed
- * number is answered 404 and a refused query 503 here.
- */
-void wf_contract_query(struct request *r, const struct principal *who, const char *sql,
-		       int binary_result, db_done_fn cb);
-
-/* Visible to organization $2: the initiator, or a party once it was sent. */
-#define VISIBLE "(c.initiator_org_id = $2 OR (c.status <> 'draft' AND EXISTS (SELECT 1 " \
-		"FROM parties vp WHERE vp.contract_number = c.number AND vp.organization_id = $2)))"
+/* The raw-row forms of the route modules whose SQL has not moved to db/ yet. */
+#include "wf_rows.h"
 
 /* The route modules of the workflow. */
 int routes_documents_register(struct router *rt, struct sp_errinfo *ei) SP_WUR;

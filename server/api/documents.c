@@ -43,51 +43,29 @@ disposition(char *out, size_t outlen, const char *number, int seq, const char *n
 }
 
 static void
-document_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
+document_done(void *arg, const struct db_document *doc, const struct sp_errinfo *err)
 {
 	struct request *r = arg;
-	char etag[80], cd[800], seqs[16], sha[65], name[256];
-	const char *num = request_param(r, "number");
-	uint32_t seq_be;
-	int len;
+	char etag[80], cd[800];
 
 	if (wf_reply_failed(r, err))
 		return;
-	if (PQntuples(res) < 1 || PQgetisnull(res, 0, 2)) {
-		request_problem(r, P_NOT_FOUND, "no such contract or revision");
-		return;
-	}
-	/* Binary results: seq is int4 in network order; text columns are raw bytes. */
-	memcpy(&seq_be, PQgetvalue(res, 0, 0), sizeof(seq_be));
-	snprintf(seqs, sizeof(seqs), "%d", (int)__builtin_bswap32(seq_be));
-	len = PQgetlength(res, 0, 1);
-	snprintf(sha, sizeof(sha), "%.*s", len < 64 ? len : 64, PQgetvalue(res, 0, 1));
-	len = PQgetlength(res, 0, 3);
-	snprintf(name, sizeof(name), "%.*s", len < 255 ? len : 255, PQgetvalue(res, 0, 3));
-	snprintf(etag, sizeof(etag), "\"%s\"", sha);
+	snprintf(etag, sizeof(etag), "\"%s\"", doc->sha256);
 	request_header_add(r, "ETag", etag);
 	request_header_add(r, "Cache-Control", "private, no-cache");
 	if (etag_matches(request_header(r, "If-None-Match"), etag)) {
 		request_reply_data(r, 304, "application/pdf", "", 0);
 		return;
 	}
-	disposition(cd, sizeof(cd), num, atoi(seqs), name);
+	disposition(cd, sizeof(cd), request_param(r, "number"), doc->seq, doc->name);
 	request_header_add(r, "Content-Disposition", cd);
-	request_reply_data(r, 200, "application/pdf", PQgetvalue(res, 0, 2),
-			   (size_t)PQgetlength(res, 0, 2));
+	request_reply_data(r, 200, "application/pdf", doc->data, doc->len);
 }
 
 static void
 document_step(struct request *r, const struct principal *who)
 {
-	static const char sql[] =
-		"SELECT rv.seq, rv.sha256, revision_document(rv.contract_number, rv.seq), c.name "
-		"FROM contracts c JOIN revisions rv ON rv.contract_number = c.number "
-		"WHERE c.number = $1 AND " VISIBLE " AND rv.seq = coalesce($3::integer, "
-		"(SELECT max(seq) FROM revisions WHERE contract_number = c.number))";
 	const char *seq = request_param(r, "seq");
-	struct db_param p[3];
-	struct wf_ids ids;
 	int64_t n;
 	size_t i;
 	int rc;
@@ -101,12 +79,8 @@ document_step(struct request *r, const struct principal *who)
 				return;
 			}
 	}
-	wf_ids_fill(&ids, who, n);
-	memset(p, 0, sizeof(p));
-	p[0].value = ids.number;
-	p[1].value = ids.org;
-	p[2].value = seq;
-	rc = db_query_send(request_db(r), sql, 3, p, 1, 0, document_done, r);
+	rc = db_contract_document(request_db(r), n, who->organization_id,
+				  seq != NULL && *seq != '\0' ? atoi(seq) : -1, document_done, r);
 	if (rc != SP_OK)
 		request_reply_error(r, rc, NULL);
 }
@@ -114,11 +88,14 @@ document_step(struct request *r, const struct principal *who)
 static void
 verify_step(struct request *r, const struct principal *who)
 {
-	static const char sql[] =
-		"SELECT (SELECT to_jsonb(v) FROM audit_chain_verify(c.number) v)::text "
-		"FROM contracts c WHERE c.number = $1 AND " VISIBLE;
+	int64_t n;
+	int rc;
 
-	wf_contract_query(r, who, sql, 0, wf_reply_json);
+	if (!wf_path_number(r, &n))
+		return;
+	rc = db_audit_verify(request_db(r), n, who->organization_id, wf_reply_doc, r);
+	if (rc != SP_OK)
+		request_reply_error(r, rc, NULL);
 }
 
 static void route_document(struct request *r) { auth_then(r, PRINCIPAL_ORG, document_step); }

@@ -19,29 +19,27 @@ healthz(struct request *r)
 }
 
 static void
-readyz_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
+readyz_done(void *arg, const struct sp_errinfo *err)
 {
 	struct request *r = arg;
 
-	if (err->code == SP_OK && res != NULL) {
+	if (err->code == SP_OK) {
 		request_reply_json(r, 200, json_pack("{s:s,s:s}", "status", "ok", "database", "ok"));
 		return;
 	}
 	log_event(LOG_WARN, request_id(r), "readiness check failed", "{s:s,s:s}", "error",
 		  sp_errname(err->code), "detail", err->msg);
-	request_problem(r, P_DATABASE_UNAVAILABLE, "The database is not reachable.");
+	/* db_ping() reports every failure as database_unavailable. */
+	request_reply_error(r, err->code, err);
 }
 
 static void
 readyz(struct request *r)
 {
-	int rc = db_query_send(request_db(r), "SELECT 1", 0, NULL, 0, READYZ_TIMEOUT_MS,
-			       readyz_done, r);
+	int rc = db_ping(request_db(r), READYZ_TIMEOUT_MS, readyz_done, r);
 
 	if (rc != SP_OK)
-		request_problem(r, P_DATABASE_UNAVAILABLE,
-				      rc == SP_ERR_BUSY ? "The database queue is full."
-							: "The database is not reachable.");
+		request_reply_error(r, rc, NULL);
 }
 
 static void

@@ -1,6 +1,6 @@
 /*
- * expiry.c: the deadline job. A libevent timer calls contract_expire_due()
- * (one SQL function; FOR UPDATE SKIP LOCKED inside), so with several
+ * expiry.c: the deadline job. A libevent timer calls db_contract_expire_due()
+ * (one SQL function that skips rows locked by others), so with several
  * processes each due contract is expired by exactly one of them, and one
  * being acted on right now is left to the next sweep.
  */
@@ -25,7 +25,7 @@ static struct {
 } ex;
 
 static void
-swept(void *arg, const PGresult *res, const struct sp_errinfo *err)
+swept(void *arg, long long n, const struct sp_errinfo *err)
 {
 	(void)arg;
 	ex.busy = 0;
@@ -37,27 +37,19 @@ swept(void *arg, const PGresult *res, const struct sp_errinfo *err)
 		return;
 	}
 	ex.failing = 0;
-	if (PQntuples(res) == 1 && atoi(PQgetvalue(res, 0, 0)) > 0)
-		log_event(LOG_INFO, NULL, "contracts expired", "{s:i}", "count",
-			  atoi(PQgetvalue(res, 0, 0)));
+	if (n > 0)
+		log_event(LOG_INFO, NULL, "contracts expired", "{s:I}", "count", (json_int_t)n);
 }
 
 static void
 sweep(evutil_socket_t fd, short what, void *arg)
 {
-	struct db_param p[1];
-	char lim[16];
-
 	(void)fd;
 	(void)what;
 	(void)arg;
 	if (!ex.running || ex.busy)
 		return;
-	snprintf(lim, sizeof(lim), "%d", SWEEP_BATCH);
-	memset(p, 0, sizeof(p));
-	p[0].value = lim;
-	if (db_query_send(ex.db, "SELECT contract_expire_due($1::integer)", 1, p, 0, 0, swept,
-			  NULL) == SP_OK)
+	if (db_contract_expire_due(ex.db, SWEEP_BATCH, swept, NULL) == SP_OK)
 		ex.busy = 1;
 }
 

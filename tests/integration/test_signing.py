@@ -342,7 +342,9 @@ class Failures(SigningCase):
     def test_prepare_refusals_change_nothing(self):
         n = self.create([("supplier", 1)])
         st, _, _, doc = self.prepare("supplier", n)
-        self.assertEqual(st, 409, doc)  # pending: receive first
+        # The turn rule (migrations/005): a pending party receives before it signs.
+        self.assertEqual((st, doc["code"]), (409, "wrong_state"), doc)
+        self.assertIn("receive the contract before signing it", doc["detail"])
         self.act("supplier", n, "receive")
         # Another organization's certificate.
         crt, _ = PKI.org_cert("logistics", "ec")

@@ -465,6 +465,90 @@ class TestWorkflow(WorkflowCase):
         self.db.query("ANALYZE")
 
 
+    def test_turn_rule_one_for_every_step(self):
+        """migrations/005: receive needs pending, reject pending or received, signing
+        (prepare and complete alike) received, send signed; waiting is out of turn."""
+        n = self.created()["number"]
+        self.act(self.a, n, "send")
+        before = self.snapshot(n)
+        # S2's routing group has not come up: every step is out of turn.
+        for action, body in (("receive", None), ("reject", {"reason": "no"}), ("send", None)):
+            self.assertProblem(self.call(self.s2, "POST", "/api/v1/contracts/%s/%s" % (n, action),
+                                         body), 409, "out_of_turn")
+        with self.assertRaises(RuntimeError) as e:
+            self.db.query("SELECT base_seq FROM signing_prepare_load(%s, %d)" % (n, self.s2.id))
+        self.assertIn("it is not your turn yet", str(e.exception))
+        with self.assertRaises(RuntimeError) as e:
+            self.sign(self.s2, n)
+        self.assertIn("it is not your turn yet", str(e.exception))
+        # S1 is pending: signing before receiving is refused, at prepare and at complete.
+        with self.assertRaises(RuntimeError) as e:
+            self.db.query("SELECT base_seq FROM signing_prepare_load(%s, %d)" % (n, self.s1.id))
+        self.assertIn("receive the contract before signing it", str(e.exception))
+        with self.assertRaises(RuntimeError) as e:
+            self.sign(self.s1, n)
+        self.assertIn("receive the contract before signing it", str(e.exception))
+        doc = self.assertProblem(self.call(self.s1, "POST", "/api/v1/contracts/%s/send" % n),
+                                 409, "wrong_state")
+        self.assertIn("sign before sending", doc["detail"])
+        self.assertEqual(self.snapshot(n), before)
+        # Received: prepare and complete both go through; then it is signed, not rejectable.
+        self.act(self.s1, n, "receive")
+        self.assertEqual(self.db.query("SELECT base_seq FROM signing_prepare_load(%s, %d)"
+                                       % (n, self.s1.id)), "0")
+        self.sign(self.s1, n)
+        self.assertProblem(self.call(self.s1, "POST", "/api/v1/contracts/%s/reject" % n,
+                                     {"reason": "too late"}), 409, "wrong_state")
+        # A received party may still reject.
+        m = self.created(name="second")["number"]
+        self.act(self.a, m, "send")
+        self.act(self.s1, m, "receive")
+        self.assertEqual(self.act(self.s1, m, "reject", {"reason": "no"})["status"], "rejected")
+
+    def test_audit_events_carry_ip_and_user_agent(self):
+        ua = "sealpact-it/1.0 (合同)"
+        n = self.created(headers={"User-Agent": ua.encode()})["number"]
+        self.call(self.a, "POST", "/api/v1/contracts/%s/send" % n,
+                  headers={"User-Agent": ua.encode()})
+        # A long one is cut to 256 bytes at a character boundary; bytes that are not
+        # UTF-8 become '?'.
+        st, _, _, doc = self.call(self.s1, "POST", "/api/v1/contracts/%s/receive" % n,
+                                  headers={"User-Agent": "\u00e9".encode() * 200})
+        self.assertEqual(st, 200, doc)
+        self.sign(self.s1, n)  # through psql: no address, no user agent
+        st, _, _, doc = self.call(self.s1, "POST", "/api/v1/contracts/%s/send" % n,
+                                  headers={"User-Agent": b"bad\xff\xfeua"})
+        self.assertEqual(st, 200, doc)
+        rows = [r.split("|") for r in self.db.query(
+            "SELECT action, coalesce(host(ip), '-'), coalesce(user_agent, '-') FROM audit_events "
+            "WHERE contract_number = %s ORDER BY seq" % n).splitlines()]
+        self.assertEqual(rows[0], ["contract.created", "127.0.0.1", ua])
+        self.assertEqual(rows[1], ["contract.sent", "127.0.0.1", ua])
+        self.assertEqual(rows[2], ["party.received", "127.0.0.1", "\u00e9" * 128])
+        self.assertEqual(rows[3], ["party.signed", "-", "-"])
+        self.assertEqual(rows[4], ["party.sent", "127.0.0.1", "bad??ua"])
+        self.assertEqual(rows[5], ["contract.routed", "127.0.0.1", "bad??ua"])
+        st, _, _, v = self.call(self.a, "GET", "/api/v1/contracts/%s/audit/verify" % n)
+        self.assertEqual(st, 200, v)
+        self.assertTrue(v["valid"], v)
+        self.assertEqual(v["events"], 6)
+        # An event without a user agent is hashed exactly as before migration 005, so
+        # chains written before it still verify.
+        self.assertEqual(self.db.query(
+            "SELECT bool_and(hash = sha256(prev_hash || convert_to(jsonb_build_array("
+            "contract_number, seq, actor_org_id, actor_user_id, action, object_type, object_id, "
+            "host(ip), to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+            "details)::text, 'UTF8'))) FROM audit_events WHERE contract_number = %s "
+            "AND user_agent IS NULL" % n), "t")
+        # Tampering with the user agent is caught.
+        self.db.query("ALTER TABLE audit_events DISABLE TRIGGER audit_events_immutable; "
+                      "UPDATE audit_events SET user_agent = 'forged' WHERE contract_number = %s "
+                      "AND seq = 2; ALTER TABLE audit_events ENABLE TRIGGER audit_events_immutable"
+                      % n)
+        st, _, _, v = self.call(self.a, "GET", "/api/v1/contracts/%s/audit/verify" % n)
+        self.assertEqual((v["valid"], v["first_bad_seq"]), (False, 2), v)
+
+
 def signed_pdf():
     """A one-page PDF whose AcroForm has a signature field with a value (/V)."""
     objs = [b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] >> >>",
