@@ -313,7 +313,10 @@ create_job_done(void *arg, int rc, const struct sp_errinfo *ei)
 	if (rc != SP_OK) {
 		create_job_free(j);
 		/* What is wrong with the upload is the client's to fix: say what, as a 4xx. */
-		request_reply_job_error(r, rc, ei, P_PDF_UNREADABLE);
+		if (rc == SP_ERR_INVALID) /* the request itself (e.g. bad base64), not the PDF */
+			request_reply_error(r, rc, ei);
+		else
+			request_reply_job_error(r, rc, ei, P_PDF_UNREADABLE);
 		return;
 	}
 	create_send(j);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "db_int.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -273,6 +274,30 @@ START_TEST(bytea_binary_roundtrip)
 }
 END_TEST
 
+/* The one SQLSTATE table: class, reason and fixed detail. */
+START_TEST(sqlstate_table)
+{
+	const char *reason, *detail;
+
+	ck_assert_int_eq(db_sqlstate_map("SP419", &reason, &detail), SP_ERR_CONFLICT);
+	ck_assert_str_eq(reason, "out_of_turn");
+	ck_assert_ptr_null(detail);
+	ck_assert_int_eq(db_sqlstate_map("SPS10", &reason, &detail), SP_ERR_EXPIRED);
+	ck_assert_str_eq(reason, "session_expired");
+	ck_assert_int_eq(db_sqlstate_map("SA003", &reason, &detail), SP_ERR_UNAUTHORIZED);
+	ck_assert_str_eq(reason, "challenge_expired");
+	ck_assert_ptr_nonnull(detail);
+	ck_assert_int_eq(db_sqlstate_map("22P02", &reason, &detail), SP_ERR_INVALID);
+	ck_assert_int_eq(db_sqlstate_map("40P01", &reason, &detail), SP_ERR_BUSY);
+	ck_assert_str_eq(reason, "retry");
+	/* A class prefix matches only a full five-character SQLSTATE. */
+	ck_assert_int_eq(db_sqlstate_map("22", &reason, &detail), SP_ERR_DB);
+	ck_assert_int_eq(db_sqlstate_map("42P01", &reason, &detail), SP_ERR_DB);
+	ck_assert_ptr_null(reason);
+	ck_assert_int_eq(db_sqlstate_map(NULL, &reason, &detail), SP_ERR_DB);
+}
+END_TEST
+
 START_TEST(sql_error_then_reusable)
 {
 	struct event_base *base = event_base_new();
@@ -281,8 +306,9 @@ START_TEST(sql_error_then_reusable)
 	struct db_pool_stats st;
 	struct outcome o;
 
+	/* Class 22 (a data exception) is a bad value: the caller's to fix. */
 	run_one(base, pool, "SELECT 1/0", 0, NULL, 0, 0, &o);
-	ck_assert_int_eq(o.code, SP_ERR_DB);
+	ck_assert_int_eq(o.code, SP_ERR_INVALID);
 	ck_assert_str_eq(o.sqlstate, "22012");
 	ck_assert_msg(strstr(o.msg, "division by zero") != NULL, "%s", o.msg);
 	run_one(base, pool, "SELECT 'still here'", 0, NULL, 0, 0, &o);
@@ -734,6 +760,7 @@ main(void)
 	tcase_add_checked_fixture(tc, db_setup, db_teardown);
 	tcase_add_test(tc, text_params);
 	tcase_add_test(tc, bytea_binary_roundtrip);
+	tcase_add_test(tc, sqlstate_table);
 	tcase_add_test(tc, sql_error_then_reusable);
 	tcase_add_test(tc, concurrency_exactly_once);
 	tcase_add_test(tc, queue_full_is_busy);
