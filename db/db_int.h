@@ -122,4 +122,58 @@ int db_sqlstate_map(const char *state, const char **reason, const char **detail)
 /* Copy a libpq error message into ei without its trailing newline. */
 int db_conn_err(struct sp_errinfo *ei, int code, const char *what, const PGconn *conn);
 
+/* ---- call.c: the plumbing of the typed calls (auth.c, webhooks.c, ...) ---------------- */
+
+/* The longest User-Agent an audit event keeps (migrations/006 checks it too). */
+#define DB_USER_AGENT_MAX 256
+
+/*
+ * A struct db_actor as text parameters: the ids in decimal with 0 as SQL NULL,
+ * ip NULL when unknown, the User-Agent cut to DB_USER_AGENT_MAX bytes with
+ * every byte outside printable ASCII replaced by '?' (a header may carry any
+ * bytes; a text parameter must be UTF-8), NULL when none. The *_p members
+ * point into t or into a, so t is used before a changes; db_query_send()
+ * copies them.
+ */
+struct db_actor_text {
+	char org[24], user[24];
+	char user_agent[DB_USER_AGENT_MAX + 1];
+	const char *org_p, *user_p, *ip_p, *user_agent_p;
+};
+void db_actor_text_fill(struct db_actor_text *t, const struct db_actor *a);
+
+/* A text parameter (value NULL is SQL NULL). */
+void db_param_text(struct db_param *p, const char *value);
+
+/* v in decimal into buf (at least 24 bytes); returns buf. */
+const char *db_i64_text(char *buf, size_t n, int64_t v);
+
+/* The int64 of a decimal column, 0 for SQL NULL. */
+int64_t db_col_i64(const PGresult *res, int row, int col);
+
+/* A text column, NULL for SQL NULL; owned by res. */
+const char *db_col_text(const PGresult *res, int row, int col);
+
+/*
+ * A typed call whose statement returns one row with JSON text in its first
+ * column: cb gets the parsed document (db_json_fn). No row, or SQL NULL,
+ * fails with SP_ERR_NOT_FOUND, reason "not_found" and not_found as the
+ * message (a static string). Returns as db_query_send().
+ */
+int db_json_call(struct db_pool *pool, const char *sql, int nparams,
+		 const struct db_param *params, const char *not_found, db_json_fn cb,
+		 void *arg) SP_WUR;
+
+/*
+ * A typed call whose statement returns one boolean, whether it found what it
+ * changes: true is SP_OK, false (or no row) SP_ERR_NOT_FOUND with not_found
+ * as the message; with not_found NULL any successful result is SP_OK.
+ */
+int db_status_call(struct db_pool *pool, const char *sql, int nparams,
+		   const struct db_param *params, const char *not_found, db_status_fn cb,
+		   void *arg) SP_WUR;
+
+/* Record "unexpected result" (SP_ERR_DB) in ei, for a result of the wrong shape. */
+int db_shape_err(struct sp_errinfo *ei, const char *what);
+
 #endif /* SP_DB_INT_H */

@@ -52,4 +52,14 @@ typedef void (*auth_next_fn)(struct request *r, const struct principal *who);
  */
 void auth_then(struct request *r, unsigned kinds, auth_next_fn next);
 
+struct db_actor;
+
+/*
+ * Who acts in r, for a state change's audit event (db.h, struct db_actor):
+ * who's organization and user (zeros when who is NULL, e.g. a login), the
+ * peer's address and the User-Agent header. The strings are owned by r, so
+ * out is used before r is answered (the db/ calls copy them).
+ */
+void auth_actor(const struct request *r, const struct principal *who, struct db_actor *out);
+
 #endif /* SP_SERVER_AUTH_H */

@@ -1,0 +1,159 @@
+/*
+ * call.c: the plumbing the typed calls of the aggregate files share (see
+ * db_int.h): the actor as parameters, column decoding, and the two common
+ * result shapes (a JSON document, a found/not-found status).
+ */
+#include "db_int.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+db_actor_text_fill(struct db_actor_text *t, const struct db_actor *a)
+{
+	const char *ua = a->user_agent;
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
+	if (a->org_id != 0)
+		t->org_p = db_i64_text(t->org, sizeof(t->org), a->org_id);
+	if (a->user_id != 0)
+		t->user_p = db_i64_text(t->user, sizeof(t->user), a->user_id);
+	if (a->ip != NULL && a->ip[0] != '\0')
+		t->ip_p = a->ip;
+	if (ua != NULL && ua[0] != '\0') {
+		for (i = 0; i < DB_USER_AGENT_MAX && ua[i] != '\0'; i++)
+			t->user_agent[i] = ((unsigned char)ua[i] >= 0x20 && (unsigned char)ua[i] <= 0x7e)
+					   ? ua[i] : '?';
+		t->user_agent[i] = '\0';
+		t->user_agent_p = t->user_agent;
+	}
+}
+
+void
+db_param_text(struct db_param *p, const char *value)
+{
+	memset(p, 0, sizeof(*p));
+	p->value = value;
+}
+
+const char *
+db_i64_text(char *buf, size_t n, int64_t v)
+{
+	snprintf(buf, n, "%" PRId64, v);
+	return buf;
+}
+
+int64_t
+db_col_i64(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return 0;
+	return (int64_t)strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+const char *
+db_col_text(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+int
+db_shape_err(struct sp_errinfo *ei, const char *what)
+{
+	return sp_err(ei, SP_ERR_DB, "%s: unexpected result from the database", what);
+}
+
+/* ---- the two common shapes --------------------------------------------------------- */
+
+struct call_wait {
+	const char *not_found;   /* static */
+	db_json_fn json_cb;
+	db_status_fn status_cb;
+	void *arg;
+};
+
+static void
+not_found(struct sp_errinfo *ei, const char *msg)
+{
+	sp_err_reason(ei, SP_ERR_NOT_FOUND, "not_found", "%s", msg != NULL ? msg : "not found");
+}
+
+static void
+on_json(void *arg, const PGresult *res, const struct sp_errinfo *err)
+{
+	struct call_wait w = *(struct call_wait *)arg;
+	struct sp_errinfo ei;
+	json_error_t je;
+	json_t *doc = NULL;
+
+	free(arg);
+	sp_errinfo_init(&ei);
+	if (err->code != SP_OK) {
+		w.json_cb(w.arg, NULL, err);
+		return;
+	}
+	if (PQntuples(res) < 1 || PQnfields(res) < 1 || PQgetisnull(res, 0, 0)) {
+		not_found(&ei, w.not_found);
+	} else if ((doc = json_loads(PQgetvalue(res, 0, 0), JSON_DECODE_ANY, &je)) == NULL) {
+		db_shape_err(&ei, "JSON document");
+	}
+	w.json_cb(w.arg, doc, &ei);
+}
+
+static void
+on_status(void *arg, const PGresult *res, const struct sp_errinfo *err)
+{
+	struct call_wait w = *(struct call_wait *)arg;
+	struct sp_errinfo ei;
+
+	free(arg);
+	sp_errinfo_init(&ei);
+	if (err->code != SP_OK) {
+		w.status_cb(w.arg, err);
+		return;
+	}
+	if (w.not_found != NULL && (PQntuples(res) < 1 || PQnfields(res) < 1 ||
+				    strcmp(PQgetvalue(res, 0, 0), "t") != 0))
+		not_found(&ei, w.not_found);
+	w.status_cb(w.arg, &ei);
+}
+
+static int
+call_send(struct db_pool *pool, const char *sql, int nparams, const struct db_param *params,
+	  struct call_wait *tmpl, db_done_fn done)
+{
+	struct call_wait *w;
+	int r;
+
+	if ((w = malloc(sizeof(*w))) == NULL)
+		return SP_ERR_NOMEM;
+	*w = *tmpl;
+	if ((r = db_query_send(pool, sql, nparams, params, 0, 0, done, w)) != SP_OK)
+		free(w);
+	return r;
+}
+
+int
+db_json_call(struct db_pool *pool, const char *sql, int nparams, const struct db_param *params,
+	     const char *not_found_msg, db_json_fn cb, void *arg)
+{
+	struct call_wait t = { not_found_msg, cb, NULL, arg };
+
+	if (cb == NULL)
+		return SP_ERR_INVALID;
+	return call_send(pool, sql, nparams, params, &t, on_json);
+}
+
+int
+db_status_call(struct db_pool *pool, const char *sql, int nparams, const struct db_param *params,
+	       const char *not_found_msg, db_status_fn cb, void *arg)
+{
+	struct call_wait t = { not_found_msg, NULL, cb, arg };
+
+	if (cb == NULL)
+		return SP_ERR_INVALID;
+	return call_send(pool, sql, nparams, params, &t, on_status);
+}
