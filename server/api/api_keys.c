@@ -7,7 +7,9 @@
  *   DELETE /api/v1/api-keys/{id}      -> 204; 404 for another organization's key
  *
  * A key is "spk_" + an 8-character prefix (shown in lists) + a 43-character
- * secret; the database keeps only the SHA-256 of the whole string.
+ * secret; the database keeps only the SHA-256 of the whole string. Creating
+ * and revoking are audited with the caller's address and User-Agent
+ * (db/auth.c).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,7 @@
 /*
- * authn.c: auth_then() (api/authn.h) and the small helpers the identity
- * routes share: bearer parsing, token generation and hashing, base64.
+ * authn.c: auth_then() and auth_actor() (api/authn.h) and the small helpers
+ * the identity routes share: bearer parsing, token generation and hashing,
+ * base64.
  *
  * A credential is looked up by the SHA-256 of its exact string, so the
  * comparison happens inside a unique index and no constant-time compare is
@@ -149,7 +150,7 @@ auth_reply_unauthorized(struct request *r, const char *detail)
 	request_problem(r, P_UNAUTHORIZED, detail);
 }
 
-/* ---- auth_then ------------------------------------------------------------ */
+/* ---- auth_actor, auth_then ---------------------------------------------------- */
 
 void
 auth_actor(const struct request *r, const struct principal *who, struct db_actor *out)

@@ -46,7 +46,8 @@ typedef void (*auth_next_fn)(struct request *r, const struct principal *who);
  * Authenticate r: no or a malformed Authorization header, an unknown,
  * expired or revoked credential -> 401 problem (code "unauthorized", with
  * WWW-Authenticate: Bearer); a valid credential whose kind is not in kinds
- * -> 403 (code "forbidden"); database trouble -> 503. Otherwise next(r, who)
+ * -> 403 (code "forbidden"); database trouble -> the error's problem (503
+ * database_unavailable when it cannot be reached). Otherwise next(r, who)
  * runs on the loop thread. In every case r has been or will be answered by
  * the time the chain ends; the caller returns right after this call.
  */
