@@ -143,7 +143,8 @@ db_auth_challenge_create(struct db_pool *pool, const char *nonce_hash, int ttl_s
 	"credit_code, user_id, user_name, certificate_id, organization_created " \
 	"FROM auth_login_member($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::bigint), " \
 	"to_timestamp($10::bigint), $11, " \
-	"GREATEST(1, LEAST($12::int, floor(extract(epoch FROM to_timestamp($10::bigint) - now()))::int)), " \
+	"GREATEST(1, LEAST($12::int, " \
+	"floor(extract(epoch FROM to_timestamp($10::bigint) - now()))::int)), " \
 	"$13::inet, $14)"
 
 static void

@@ -345,7 +345,10 @@ int db_webhook_create(struct db_pool *pool, const struct db_actor *actor, const 
 		      const char *secret, const char *idempotency_key, db_json_fn cb,
 		      void *arg) SP_WUR;
 
-/* organization_id's live webhooks without secrets: doc is {"items": [{"id", "url", "created_at"}]}. */
+/*
+ * organization_id's live webhooks, without secrets: doc is
+ * {"items": [{"id", "url", "created_at"}]}.
+ */
 int db_webhook_list(struct db_pool *pool, int64_t organization_id, db_json_fn cb,
 		    void *arg) SP_WUR;
 

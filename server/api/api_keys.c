@@ -160,7 +160,8 @@ query_int(struct request *r, const char *name, long def, long max)
 static void
 list_next(struct request *r, const struct principal *who)
 {
-	long page = query_int(r, "page", 1, 100000000L), size = query_int(r, "page_size", 10, PAGE_SIZE_MAX);
+	long page = query_int(r, "page", 1, 100000000L);
+	long size = query_int(r, "page_size", 10, PAGE_SIZE_MAX);
 	int rc;
 
 	if (page < 0 || size < 0) {
