@@ -19,6 +19,8 @@ utf8_seq(const unsigned char *s, size_t n)
 {
 	size_t len, i;
 
+	if (s[0] < 0x20 || s[0] == 0x7f)
+		return 0; /* a control character: never stored to be shown later */
 	if (s[0] < 0x80)
 		return 1;
 	if (s[0] >= 0xc2 && s[0] <= 0xdf)
@@ -42,8 +44,8 @@ utf8_seq(const unsigned char *s, size_t n)
 
 /*
  * Copy at most max bytes of in into out (max + 1 bytes) as valid UTF-8:
- * never a character cut in two, a byte that starts no valid sequence
- * becomes '?'. A header value is the client's to choose; PostgreSQL refuses
+ * never a character cut in two, a control character or a byte that starts
+ * no valid sequence becomes '?'. A header value is the client's to choose; PostgreSQL refuses
  * text that is not UTF-8, and the event must still be recorded.
  */
 static void
@@ -103,5 +105,5 @@ db_audit_verify(struct db_pool *pool, int64_t number, int64_t org, db_json_fn cb
 				     "(SELECT to_jsonb(a) FROM audit_chain_verify(c.number) a)::text",
 				     "", "")) != SP_OK)
 		return r;
-	return db_call_json(pool, v.sql, v.n, v.p, cb, arg);
+	return db_json_call(pool, v.sql, v.n, v.p, NULL, cb, arg);
 }

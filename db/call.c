@@ -1,116 +1,162 @@
 /*
- * call.c: the plumbing the typed calls of db/ share: one statement sent on
- * the pool whose result is decoded into the shapes of db.h (a JSON document,
- * a bare status, a count) before the caller's callback runs. Loop thread.
+ * call.c: the plumbing the typed calls of the aggregate files share (see
+ * db_int.h): parameters, column decoding, and the common result shapes (a
+ * JSON document, a found/not-found status, a count). Loop thread.
  */
 #include "db_int.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* One accepted call: whose callback gets the decoded result. */
-struct call {
-	db_json_fn json;
-	db_status_fn status;
-	db_count_fn count;
+void
+db_param_text(struct db_param *p, const char *value)
+{
+	memset(p, 0, sizeof(*p));
+	p->value = value;
+}
+
+const char *
+db_i64_text(char *buf, size_t n, int64_t v)
+{
+	snprintf(buf, n, "%" PRId64, v);
+	return buf;
+}
+
+int64_t
+db_col_i64(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return 0;
+	return (int64_t)strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+const char *
+db_col_text(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+int
+db_shape_err(struct sp_errinfo *ei, const char *what)
+{
+	return sp_err(ei, SP_ERR_DB, "%s: unexpected result from the database", what);
+}
+
+/* ---- the common shapes --------------------------------------------------------- */
+
+struct call_wait {
+	const char *not_found;   /* static */
+	db_json_fn json_cb;
+	db_status_fn status_cb;
+	db_count_fn count_cb;
 	void *arg;
 };
 
 static void
-json_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
+not_found(struct sp_errinfo *ei, const char *msg)
 {
-	struct call *c = arg;
+	sp_err_reason(ei, SP_ERR_NOT_FOUND, "not_found", "%s", msg != NULL ? msg : "not found");
+}
+
+static void
+on_json(void *arg, const PGresult *res, const struct sp_errinfo *err)
+{
+	struct call_wait w = *(struct call_wait *)arg;
 	struct sp_errinfo ei;
 	json_error_t je;
 	json_t *doc = NULL;
 
+	free(arg);
 	sp_errinfo_init(&ei);
 	if (err->code != SP_OK) {
-		ei = *err;
-	} else if (PQntuples(res) < 1 || PQnfields(res) < 1 || PQgetisnull(res, 0, 0)) {
-		sp_err_reason(&ei, SP_ERR_NOT_FOUND, "not_found", "not found");
-	} else if ((doc = json_loads(PQgetvalue(res, 0, 0), JSON_DECODE_ANY, &je)) == NULL) {
-		sp_err(&ei, SP_ERR_INTERNAL, "the database returned malformed JSON: %s", je.text);
+		w.json_cb(w.arg, NULL, err);
+		return;
 	}
-	c->json(c->arg, doc, &ei);
-	free(c);
+	if (PQntuples(res) < 1 || PQnfields(res) < 1 || PQgetisnull(res, 0, 0)) {
+		not_found(&ei, w.not_found);
+	} else if ((doc = json_loads(PQgetvalue(res, 0, 0), JSON_DECODE_ANY, &je)) == NULL) {
+		db_shape_err(&ei, "JSON document");
+	}
+	w.json_cb(w.arg, doc, &ei);
 }
 
 static void
-status_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
+on_status(void *arg, const PGresult *res, const struct sp_errinfo *err)
 {
-	struct call *c = arg;
+	struct call_wait w = *(struct call_wait *)arg;
+	struct sp_errinfo ei;
 
-	(void)res;
-	c->status(c->arg, err);
-	free(c);
+	free(arg);
+	sp_errinfo_init(&ei);
+	if (err->code != SP_OK) {
+		w.status_cb(w.arg, err);
+		return;
+	}
+	if (w.not_found != NULL && (PQntuples(res) < 1 || PQnfields(res) < 1 ||
+				    strcmp(PQgetvalue(res, 0, 0), "t") != 0))
+		not_found(&ei, w.not_found);
+	w.status_cb(w.arg, &ei);
 }
 
 static void
-count_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
+on_count(void *arg, const PGresult *res, const struct sp_errinfo *err)
 {
-	struct call *c = arg;
+	struct call_wait w = *(struct call_wait *)arg;
 	long long n = 0;
 
+	free(arg);
 	if (err->code == SP_OK && PQntuples(res) > 0 && PQnfields(res) > 0 &&
 	    !PQgetisnull(res, 0, 0))
-		n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	c->count(c->arg, n, err);
-	free(c);
+		n = db_col_i64(res, 0, 0);
+	w.count_cb(w.arg, n, err);
 }
 
 static int
-call_send(struct db_pool *pool, const char *sql, int n, const struct db_param *p,
-	  int timeout_ms, db_done_fn done, struct call *c)
+call_send(struct db_pool *pool, const char *sql, int nparams, const struct db_param *params,
+	  struct call_wait *tmpl, db_done_fn done)
 {
+	struct call_wait *w;
 	int r;
 
-	if ((r = db_query_send(pool, sql, n, p, 0, timeout_ms, done, c)) != SP_OK)
-		free(c);
+	if ((w = malloc(sizeof(*w))) == NULL)
+		return SP_ERR_NOMEM;
+	*w = *tmpl;
+	if ((r = db_query_send(pool, sql, nparams, params, 0, 0, done, w)) != SP_OK)
+		free(w);
 	return r;
 }
 
 int
-db_call_json(struct db_pool *pool, const char *sql, int n, const struct db_param *p,
-	     db_json_fn cb, void *arg)
+db_json_call(struct db_pool *pool, const char *sql, int nparams, const struct db_param *params,
+	     const char *not_found_msg, db_json_fn cb, void *arg)
 {
-	struct call *c;
+	struct call_wait t = { not_found_msg, cb, NULL, NULL, arg };
 
 	if (cb == NULL)
 		return SP_ERR_INVALID;
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return SP_ERR_NOMEM;
-	c->json = cb;
-	c->arg = arg;
-	return call_send(pool, sql, n, p, 0, json_done, c);
+	return call_send(pool, sql, nparams, params, &t, on_json);
 }
 
 int
-db_call_status(struct db_pool *pool, const char *sql, int n, const struct db_param *p,
-	       int timeout_ms, db_status_fn cb, void *arg)
+db_status_call(struct db_pool *pool, const char *sql, int nparams, const struct db_param *params,
+	       const char *not_found_msg, db_status_fn cb, void *arg)
 {
-	struct call *c;
+	struct call_wait t = { not_found_msg, NULL, cb, NULL, arg };
 
 	if (cb == NULL)
 		return SP_ERR_INVALID;
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return SP_ERR_NOMEM;
-	c->status = cb;
-	c->arg = arg;
-	return call_send(pool, sql, n, p, timeout_ms, status_done, c);
+	return call_send(pool, sql, nparams, params, &t, on_status);
 }
 
 int
-db_call_count(struct db_pool *pool, const char *sql, int n, const struct db_param *p,
+db_count_call(struct db_pool *pool, const char *sql, int nparams, const struct db_param *params,
 	      db_count_fn cb, void *arg)
 {
-	struct call *c;
+	struct call_wait t = { NULL, NULL, NULL, cb, arg };
 
 	if (cb == NULL)
 		return SP_ERR_INVALID;
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return SP_ERR_NOMEM;
-	c->count = cb;
-	c->arg = arg;
-	return call_send(pool, sql, n, p, 0, count_done, c);
+	return call_send(pool, sql, nparams, params, &t, on_count);
 }

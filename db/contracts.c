@@ -49,7 +49,7 @@ db_contract_get(struct db_pool *pool, int64_t number, int64_t org, db_json_fn cb
 	if ((r = db_contract_visible(&v, number, org, "contract_json(c.number, $2)::text", "",
 				     "")) != SP_OK)
 		return r;
-	return db_call_json(pool, v.sql, v.n, v.p, cb, arg);
+	return db_json_call(pool, v.sql, v.n, v.p, NULL, cb, arg);
 }
 
 int
@@ -84,7 +84,7 @@ db_contract_create(struct db_pool *pool, const struct db_actor *who,
 	p[10].value = c->idem_key;
 	p[11].value = a.ip;
 	p[12].value = a.ua;
-	return db_call_json(pool, sql, 13, p, cb, arg);
+	return db_json_call(pool, sql, 13, p, NULL, cb, arg);
 }
 
 int
@@ -111,7 +111,7 @@ db_contract_update(struct db_pool *pool, int64_t number, const struct db_actor *
 	p[7].value = e->parties;
 	p[8].value = a.ip;
 	p[9].value = a.ua;
-	return db_call_json(pool, sql, 10, p, cb, arg);
+	return db_json_call(pool, sql, 10, p, NULL, cb, arg);
 }
 
 int
@@ -132,7 +132,7 @@ db_contract_delete(struct db_pool *pool, int64_t number, const struct db_actor *
 	p[2].value = a.user;
 	p[3].value = a.ip;
 	p[4].value = a.ua;
-	return db_call_status(pool, sql, 5, p, 0, cb, arg);
+	return db_status_call(pool, sql, 5, p, NULL, cb, arg);
 }
 
 /* ---- transitions ------------------------------------------------------------------------- */
@@ -160,7 +160,7 @@ transition(struct db_pool *pool, const char *sql, int64_t number, const struct d
 		p[k++].value = reason;
 	p[k++].value = a.ip;
 	p[k++].value = a.ua;
-	return db_call_json(pool, sql, k, p, cb, arg);
+	return db_json_call(pool, sql, k, p, NULL, cb, arg);
 }
 
 int
@@ -212,7 +212,7 @@ db_contract_receive_all(struct db_pool *pool, const struct db_actor *who, db_jso
 	p[1].value = a.user;
 	p[2].value = a.ip;
 	p[3].value = a.ua;
-	return db_call_json(pool, sql, 4, p, cb, arg);
+	return db_json_call(pool, sql, 4, p, NULL, cb, arg);
 }
 
 int
@@ -226,7 +226,7 @@ db_contract_expire_due(struct db_pool *pool, int limit, db_count_fn cb, void *ar
 	snprintf(lim, sizeof(lim), "%d", limit);
 	memset(p, 0, sizeof(p));
 	p[0].value = lim;
-	return db_call_count(pool, "SELECT contract_expire_due($1::integer)", 1, p, cb, arg);
+	return db_count_call(pool, "SELECT contract_expire_due($1::integer)", 1, p, cb, arg);
 }
 
 /* ---- documents ---------------------------------------------------------------------------- */

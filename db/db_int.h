@@ -122,25 +122,53 @@ int db_sqlstate_map(const char *state, const char **reason, const char **detail)
 /* Copy a libpq error message into ei without its trailing newline. */
 int db_conn_err(struct sp_errinfo *ei, int code, const char *what, const PGconn *conn);
 
-/* ---- typed calls (call.c): send one statement, decode, call back ---------- */
+/* ---- call.c: the plumbing of the typed calls ------------------------------------------ */
+
+/* A text parameter (value NULL is SQL NULL). */
+void db_param_text(struct db_param *p, const char *value);
+
+/* v in decimal into buf (at least 24 bytes); returns buf. */
+const char *db_i64_text(char *buf, size_t n, int64_t v);
+
+/* The int64 of a decimal column, 0 for SQL NULL. */
+int64_t db_col_i64(const PGresult *res, int row, int col);
+
+/* A text column, NULL for SQL NULL; owned by res. */
+const char *db_col_text(const PGresult *res, int row, int col);
 
 /*
- * Send sql with params; cb gets the first column of the first row parsed as
- * JSON (no row or NULL: SP_ERR_NOT_FOUND "not_found"), the bare outcome, or
- * the first column as an integer. Return values as db_query_send().
+ * A typed call whose statement returns one row with JSON text in its first
+ * column: cb gets the parsed document (db_json_fn). No row, or SQL NULL,
+ * fails with SP_ERR_NOT_FOUND, reason "not_found" and not_found as the
+ * message (a static string; NULL: "not found"). Returns as db_query_send().
  */
-int db_call_json(struct db_pool *pool, const char *sql, int n, const struct db_param *p,
-		 db_json_fn cb, void *arg) SP_WUR;
-int db_call_status(struct db_pool *pool, const char *sql, int n, const struct db_param *p,
-		   int timeout_ms, db_status_fn cb, void *arg) SP_WUR;
-int db_call_count(struct db_pool *pool, const char *sql, int n, const struct db_param *p,
-		  db_count_fn cb, void *arg) SP_WUR;
+int db_json_call(struct db_pool *pool, const char *sql, int nparams,
+		 const struct db_param *params, const char *not_found, db_json_fn cb,
+		 void *arg) SP_WUR;
+
+/*
+ * A typed call whose statement returns one boolean, whether it found what it
+ * changes: true is SP_OK, false (or no row) SP_ERR_NOT_FOUND with not_found
+ * as the message; with not_found NULL any successful result is SP_OK.
+ */
+int db_status_call(struct db_pool *pool, const char *sql, int nparams,
+		   const struct db_param *params, const char *not_found, db_status_fn cb,
+		   void *arg) SP_WUR;
+
+/* A typed call whose statement returns one integer (0 for no row or NULL). */
+int db_count_call(struct db_pool *pool, const char *sql, int nparams,
+		  const struct db_param *params, db_count_fn cb, void *arg) SP_WUR;
+
+/* Record "unexpected result" (SP_ERR_DB) in ei, for a result of the wrong shape. */
+int db_shape_err(struct sp_errinfo *ei, const char *what);
 
 /*
  * audit.c: a struct db_actor as the text parameters of a state-changing SQL
  * function: org (NULL when 0), user (NULL when 0), ip (NULL unless an IPv4
- * or IPv6 address) and ua (NULL when empty; bounded as db.h says). The
- * pointers point into t.
+ * or IPv6 address) and ua (NULL when empty; at most DB_USER_AGENT_MAX bytes,
+ * cut at a UTF-8 boundary, invalid bytes replaced by '?', since a header may
+ * carry any bytes and a text parameter must be UTF-8). The pointers point
+ * into t; db_query_send() copies them.
  */
 struct db_actor_text {
 	char org_buf[24], user_buf[24], ip_buf[64], ua_buf[DB_USER_AGENT_MAX + 1];

@@ -5,8 +5,9 @@
  *   sealpactd [-c FILE] admin create-reviewer --username U [--name N]
  *
  * The password comes from stdin (one line), or from a prompt without echo
- * when stdin is a terminal. The command is blocking (plain libpq) because it
- * runs in its own short-lived process, never on the server's loop.
+ * when stdin is a terminal. The command is blocking (db_auth_reviewer_create,
+ * db/'s one blocking call for it) because it runs in its own short-lived
+ * process, never on the server's loop.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,13 +18,13 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include <libpq-fe.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "auth_int.h"
 #include "config.h"
+#include "db.h"
 
 /* scrypt cost: 2^15 * 8 * 128 bytes = 32 MiB and ~0.1 s per check. */
 #define SCRYPT_N 32768ULL
@@ -229,12 +230,9 @@ static int
 create_reviewer(const struct config *cfg, const char *username, const char *name)
 {
 	char password[AUTH_PASSWORD_MAX + 2];
-	const char *params[3];
 	struct sp_errinfo ei;
-	PGconn *conn = NULL;
-	PGresult *res = NULL;
+	int64_t uid = 0;
 	char *hash = NULL;
-	const char *st;
 	int rc = 1, prc;
 
 	sp_errinfo_init(&ei);
@@ -257,33 +255,21 @@ create_reviewer(const struct config *cfg, const char *username, const char *name
 		rc = EX_CONFIG_;
 		goto out;
 	}
-	conn = PQconnectdb(cfg->database.url);
-	if (PQstatus(conn) != CONNECTION_OK) {
-		fprintf(stderr, "sealpactd: admin: cannot connect: %s", PQerrorMessage(conn));
-		goto out;
-	}
-	params[0] = username;
-	params[1] = name;
-	params[2] = hash;
-	res = PQexecParams(conn, "SELECT reviewer_create($1, $2, $3)", 3, NULL, params, NULL,
-			   NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		if (st != NULL && strcmp(st, "SA011") == 0)
+	sp_errinfo_init(&ei);
+	if (db_auth_reviewer_create(cfg->database.url, username, name, hash, &uid, &ei) != SP_OK) {
+		if (strcmp(ei.reason, "username_taken") == 0)
 			fprintf(stderr, "sealpactd: admin: username '%s' is taken\n", username);
 		else
-			fprintf(stderr, "sealpactd: admin: %s", PQresultErrorMessage(res));
+			fprintf(stderr, "sealpactd: admin: %s\n", ei.msg);
 		goto out;
 	}
-	printf("reviewer '%s' created (user id %s)\n", username, PQgetvalue(res, 0, 0));
+	printf("reviewer '%s' created (user id %lld)\n", username, (long long)uid);
 	rc = 0;
 out:
 	sp_wipe(password, sizeof(password));
 	if (hash != NULL)
 		sp_wipe(hash, strlen(hash));
 	free(hash);
-	PQclear(res);
-	PQfinish(conn);
 	return rc;
 }
 

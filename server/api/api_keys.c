@@ -7,7 +7,9 @@
  *   DELETE /api/v1/api-keys/{id}      -> 204; 404 for another organization's key
  *
  * A key is "spk_" + an 8-character prefix (shown in lists) + a 43-character
- * secret; the database keeps only the SHA-256 of the whole string.
+ * secret; the database keeps only the SHA-256 of the whole string. Creating
+ * and revoking are audited with the caller's address and User-Agent
+ * (db/auth.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,19 +40,18 @@ key_wait_free(struct key_wait *w)
 }
 
 static void
-on_create(void *arg, const PGresult *res, const struct sp_errinfo *err)
+on_create(void *arg, json_t *doc, const struct sp_errinfo *err)
 {
 	struct key_wait *w = arg;
 
-	if (err->code != SP_OK)
-		request_reply_error(w->r, err->code, err); /* SA010: api_key_limit */
-	else if (res == NULL || PQntuples(res) != 1)
-		request_reply_error(w->r, SP_ERR_INTERNAL, NULL);
-	else
-		request_reply_json(w->r, 201, json_pack("{s:I,s:s,s:s,s:s,s:s}",
-			"id", (json_int_t)strtoll(PQgetvalue(res, 0, 0), NULL, 10),
-			"name", w->name, "prefix", w->prefix, "key", w->key,
-			"created_at", PQgetvalue(res, 0, 1)));
+	if (err->code != SP_OK) {
+		request_reply_error(w->r, err->code, err); /* e.g. api_key_limit */
+	} else if (json_object_set_new(doc, "key", json_string(w->key)) != 0) {
+		json_decref(doc);
+		request_reply_error(w->r, SP_ERR_NOMEM, NULL);
+	} else {
+		request_reply_json(w->r, 201, doc);
+	}
 	key_wait_free(w);
 }
 
@@ -75,12 +76,13 @@ static void
 create_next(struct request *r, const struct principal *who)
 {
 	static const char alnum[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-	char secret[AUTH_TOKEN_LEN + 1], hash[65], org[24], uid[24];
+	char secret[AUTH_TOKEN_LEN + 1], hash[65];
 	unsigned char rnd[AUTH_APIKEY_PREFIX_LEN];
 	struct key_wait *w = NULL;
-	struct db_param p[5];
+	struct db_actor actor;
 	json_t *doc = NULL, *name;
 	size_t i;
+	int rc;
 
 	if (request_json_body(r, &doc) != SP_OK)
 		return; /* answered */
@@ -98,7 +100,7 @@ create_next(struct request *r, const struct principal *who)
 	}
 	w->r = r;
 	snprintf(w->name, sizeof(w->name), "%s", json_string_value(name));
-	/* 36^8 prefixes: unique by the database's constraint, collisions answer 503 once in ~10^12. */
+	/* 36^8 prefixes, unique by the database's constraint: a collision fails once in ~10^12. */
 	for (i = 0; i < AUTH_APIKEY_PREFIX_LEN; i++)
 		w->prefix[i] = alnum[rnd[i] % 36];
 	w->prefix[AUTH_APIKEY_PREFIX_LEN] = '\0';
@@ -108,19 +110,10 @@ create_next(struct request *r, const struct principal *who)
 		request_reply_error(r, SP_ERR_INTERNAL, NULL);
 		goto out;
 	}
-	snprintf(org, sizeof(org), "%lld", (long long)who->organization_id);
-	snprintf(uid, sizeof(uid), "%lld", (long long)who->user_id);
-	memset(p, 0, sizeof(p));
-	p[0].value = org;
-	p[1].value = uid;
-	p[2].value = w->name;
-	p[3].value = w->prefix;
-	p[4].value = hash;
-	if (db_query_send(request_db(r),
-			  "SELECT id, to_char(created_at AT TIME ZONE 'UTC', "
-			  "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM api_key_create($1, $2, $3, $4, $5)",
-			  5, p, 0, 0, on_create, w) != SP_OK) {
-		request_problem(r, P_DATABASE_UNAVAILABLE, "Try again.");
+	auth_actor(r, who, &actor);
+	if ((rc = db_api_key_create(request_db(r), &actor, w->name, w->prefix, hash, on_create,
+				    w)) != SP_OK) {
+		request_reply_error(r, rc, NULL);
 		goto out;
 	}
 	w = NULL; /* transferred */
@@ -137,39 +130,15 @@ create_post(struct request *r)
 
 /* ---- list -------------------------------------------------------------------- */
 
-static json_t *
-text_or_null(const PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? json_null() : json_string(PQgetvalue(res, row, col));
-}
-
 static void
-on_list(void *arg, const PGresult *res, const struct sp_errinfo *err)
+on_list(void *arg, json_t *doc, const struct sp_errinfo *err)
 {
 	struct request *r = arg;
-	json_t *items, *doc;
-	long long total = 0;
-	int i, n;
 
-	if (err->code != SP_OK || res == NULL) {
-		request_problem(r, P_DATABASE_UNAVAILABLE, "Try again.");
-		return;
-	}
-	n = PQntuples(res);
-	items = json_array();
-	for (i = 0; i < n && items != NULL; i++) {
-		total = strtoll(PQgetvalue(res, i, 7), NULL, 10);
-		if (PQgetisnull(res, i, 0))
-			continue; /* the row that only carries the total of an empty page */
-		json_array_append_new(items, json_pack("{s:I,s:s,s:s,s:I,s:s,s:o,s:o}",
-			"id", (json_int_t)strtoll(PQgetvalue(res, i, 0), NULL, 10),
-			"name", PQgetvalue(res, i, 1), "prefix", PQgetvalue(res, i, 2),
-			"created_by", (json_int_t)strtoll(PQgetvalue(res, i, 3), NULL, 10),
-			"created_at", PQgetvalue(res, i, 4),
-			"last_used_at", text_or_null(res, i, 5), "revoked_at", text_or_null(res, i, 6)));
-	}
-	doc = json_pack("{s:o,s:I}", "items", items, "total", (json_int_t)total);
-	request_reply_json(r, 200, doc);
+	if (err->code != SP_OK)
+		request_reply_error(r, err->code, err);
+	else
+		request_reply_json(r, 200, doc);
 }
 
 /* A positive integer query parameter in [1, max], def when absent; -1 when malformed. */
@@ -188,36 +157,20 @@ query_int(struct request *r, const char *name, long def, long max)
 	return (*end != '\0' || v < 1 || v > max) ? -1 : v;
 }
 
-#define TS(c) "to_char(" c " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-
 static void
 list_next(struct request *r, const struct principal *who)
 {
-	char org[24], lim[16], off[24];
-	struct db_param p[3];
-	long page = query_int(r, "page", 1, 100000000L), size = query_int(r, "page_size", 10, PAGE_SIZE_MAX);
+	long page = query_int(r, "page", 1, 100000000L);
+	long size = query_int(r, "page_size", 10, PAGE_SIZE_MAX);
+	int rc;
 
 	if (page < 0 || size < 0) {
-		request_problem(r, P_INVALID,
-				      "page must be >= 1 and page_size 1..100");
+		request_problem(r, P_INVALID, "page must be >= 1 and page_size 1..100");
 		return;
 	}
-	snprintf(org, sizeof(org), "%lld", (long long)who->organization_id);
-	snprintf(lim, sizeof(lim), "%ld", size);
-	snprintf(off, sizeof(off), "%ld", (page - 1) * size);
-	memset(p, 0, sizeof(p));
-	p[0].value = org;
-	p[1].value = lim;
-	p[2].value = off;
-	/* The outer join keeps one row with the total even when the page is empty. */
-	if (db_query_send(request_db(r),
-			  "SELECT k.id, k.name, k.prefix, k.created_by, " TS("k.created_at") ", "
-			  TS("k.last_used_at") ", " TS("k.revoked_at") ", t.n "
-			  "FROM (SELECT count(*) AS n FROM api_keys WHERE organization_id = $1) t "
-			  "LEFT JOIN LATERAL (SELECT * FROM api_keys WHERE organization_id = $1 "
-			  "ORDER BY created_at DESC, id DESC LIMIT $2::int OFFSET $3::bigint) k ON true",
-			  3, p, 0, 0, on_list, r) != SP_OK)
-		request_problem(r, P_DATABASE_UNAVAILABLE, "Try again.");
+	rc = db_api_key_list(request_db(r), who->organization_id, size, (page - 1) * size, on_list, r);
+	if (rc != SP_OK)
+		request_reply_error(r, rc, NULL);
 }
 
 static void
@@ -229,14 +182,12 @@ list_get(struct request *r)
 /* ---- revoke --------------------------------------------------------------------- */
 
 static void
-on_revoke(void *arg, const PGresult *res, const struct sp_errinfo *err)
+on_revoke(void *arg, const struct sp_errinfo *err)
 {
 	struct request *r = arg;
 
-	if (err->code != SP_OK || res == NULL)
-		request_problem(r, P_DATABASE_UNAVAILABLE, "Try again.");
-	else if (PQntuples(res) != 1)
-		request_problem(r, P_NOT_FOUND, "No such active API key.");
+	if (err->code != SP_OK)
+		request_reply_error(r, err->code, err); /* not_found: none live in this organization */
 	else
 		request_reply_data(r, 204, "text/plain", "", 0);
 }
@@ -245,9 +196,9 @@ static void
 revoke_next(struct request *r, const struct principal *who)
 {
 	const char *id = request_param(r, "id");
-	char org[24];
-	struct db_param p[2];
+	struct db_actor actor;
 	size_t i, n = id ? strlen(id) : 0;
+	int rc;
 
 	for (i = 0; i < n && id[i] >= '0' && id[i] <= '9'; i++)
 		;
@@ -256,15 +207,11 @@ revoke_next(struct request *r, const struct principal *who)
 		request_problem(r, P_NOT_FOUND, "No such active API key.");
 		return;
 	}
-	snprintf(org, sizeof(org), "%lld", (long long)who->organization_id);
-	memset(p, 0, sizeof(p));
-	p[0].value = org;
-	p[1].value = id;
-	if (db_query_send(request_db(r),
-			  "UPDATE api_keys SET revoked_at = now() WHERE organization_id = $1 "
-			  "AND id = $2::bigint AND revoked_at IS NULL RETURNING id",
-			  2, p, 0, 0, on_revoke, r) != SP_OK)
-		request_problem(r, P_DATABASE_UNAVAILABLE, "Try again.");
+	auth_actor(r, who, &actor);
+	/* At most 18 digits: fits an int64. */
+	rc = db_api_key_revoke(request_db(r), &actor, (int64_t)strtoll(id, NULL, 10), on_revoke, r);
+	if (rc != SP_OK)
+		request_reply_error(r, rc, NULL);
 }
 
 static void

@@ -1,5 +1,5 @@
 /*
- * auth.c: login with the key on a USB token (issue 3).
+ * auth.c: login with the key on a USB token.
  *
  *   POST /api/v1/auth/challenge  -> {"challenge": base64 of 32 random bytes, "expires_at"}
  *   POST /api/v1/auth/login      {"certificate","chain"?,"challenge","signature","algorithm"?}
@@ -8,8 +8,9 @@
  *   GET  /api/v1/auth/whoami     who the bearer credential is
  *
  * The login checks run on the worker pool (an OCSP exchange blocks), then ONE
- * SQL call consumes the nonce and creates organization, user, certificate
- * and session together; any refusal creates nothing.
+ * SQL call (db_auth_member_login) consumes the nonce and creates
+ * organization, user, certificate and session together, with an audit event
+ * carrying the caller's address and User-Agent; any refusal creates nothing.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,6 @@
 #define CHALLENGE_BYTES 32
 #define CERT_MAX 65536
 #define CHAIN_MAX 8
-#define RFC3339(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 /* ---- challenge -------------------------------------------------------------- */
 
@@ -39,16 +39,18 @@ struct challenge_wait {
 };
 
 static void
-on_challenge(void *arg, const PGresult *res, const struct sp_errinfo *err)
+on_challenge(void *arg, json_t *doc, const struct sp_errinfo *err)
 {
 	struct challenge_wait *w = arg;
 
-	if (err->code != SP_OK || res == NULL || PQntuples(res) != 1)
-		request_problem(w->r, P_DATABASE_UNAVAILABLE,
-				      "No challenge can be issued right now.");
-	else
-		request_reply_json(w->r, 200, json_pack("{s:s,s:s}", "challenge", w->b64,
-							"expires_at", PQgetvalue(res, 0, 0)));
+	if (err->code != SP_OK) {
+		request_reply_error(w->r, err->code, err);
+	} else if (json_object_set_new(doc, "challenge", json_string(w->b64)) != 0) {
+		json_decref(doc);
+		request_reply_error(w->r, SP_ERR_NOMEM, NULL);
+	} else {
+		request_reply_json(w->r, 200, doc);
+	}
 	free(w->b64);
 	free(w);
 }
@@ -57,11 +59,11 @@ static void
 challenge_post(struct request *r)
 {
 	unsigned char nonce[CHALLENGE_BYTES];
-	char hash[65], ttl[16];
+	char hash[65];
 	unsigned char md[32];
 	struct challenge_wait *w = NULL;
-	struct db_param p[2];
 	unsigned int mdlen = 0;
+	int rc;
 
 	if (RAND_bytes(nonce, sizeof(nonce)) != 1 ||
 	    EVP_Digest(nonce, sizeof(nonce), md, &mdlen, EVP_sha256(), NULL) != 1 ||
@@ -72,17 +74,13 @@ challenge_post(struct request *r)
 		return;
 	}
 	sp_hex(md, 32, hash);
-	snprintf(ttl, sizeof(ttl), "%d", request_config(r)->auth.challenge_ttl_s);
 	w->r = r;
-	memset(p, 0, sizeof(p));
-	p[0].value = hash;
-	p[1].value = ttl;
-	if (db_query_send(request_db(r), "SELECT " RFC3339("auth_challenge_create($1, $2::int)"),
-			  2, p, 0, 0, on_challenge, w) != SP_OK) {
+	rc = db_auth_challenge_create(request_db(r), hash, request_config(r)->auth.challenge_ttl_s,
+				      on_challenge, w);
+	if (rc != SP_OK) {
 		free(w->b64);
 		free(w);
-		request_problem(r, P_DATABASE_UNAVAILABLE,
-				      "No challenge can be issued right now.");
+		request_reply_error(r, rc, NULL);
 	}
 }
 
@@ -102,7 +100,8 @@ struct login_job {
 	unsigned char *der;
 	int der_len;
 	char nonce_hash[65], credit_code[19], org[256], user[256], subject[512], issuer[512];
-	char serial[82], not_before[24], not_after[24], ip[64];
+	char serial[82];
+	int64_t not_before, not_after;
 	long ttl_s;                /* the session's: never past the certificate's notAfter */
 	char token[AUTH_TOKEN_LEN + 1], token_hash[65];
 	/* the failure, for done() */
@@ -246,8 +245,8 @@ login_work(void *arg, struct sp_errinfo *ei)
 		j->serial[i] = (char)((res.info.serial_hex[i] >= 'A' && res.info.serial_hex[i] <= 'F')
 				      ? res.info.serial_hex[i] - 'A' + 'a' : res.info.serial_hex[i]);
 	j->serial[i] = '\0';
-	snprintf(j->not_before, sizeof(j->not_before), "%lld", (long long)res.info.not_before);
-	snprintf(j->not_after, sizeof(j->not_after), "%lld", (long long)res.info.not_after);
+	j->not_before = (int64_t)res.info.not_before;
+	j->not_after = (int64_t)res.info.not_after;
 	j->ttl_s = j->cfg->auth.session_ttl_s;
 	if ((long long)res.info.not_after - (long long)time(NULL) < j->ttl_s)
 		j->ttl_s = (long)((long long)res.info.not_after - (long long)time(NULL));
@@ -273,14 +272,6 @@ out:
 	return r;
 }
 
-#define LOGIN_SQL \
-	"SELECT session_id, " RFC3339("expires_at") ", organization_id, organization_name, " \
-	"credit_code, user_id, user_name, certificate_id, organization_created " \
-	"FROM auth_login_member($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::bigint), " \
-	"to_timestamp($10::bigint), $11, " \
-	"GREATEST(1, LEAST($12::int, floor(extract(epoch FROM to_timestamp($10::bigint) - now()))::int)), " \
-	"NULLIF($13, '')::inet)"
-
 /* A failed login call: db/ mapped the SQLSTATE (db/errors.c). */
 static void
 reply_login_sql_error(struct request *r, const struct sp_errinfo *err)
@@ -295,7 +286,10 @@ reply_login_sql_error(struct request *r, const struct sp_errinfo *err)
 		request_problem_ei(r, P_UNAUTHORIZED, &why);
 		return;
 	}
-	if (err->code == SP_OK || err->code == SP_ERR_DB) {
+	if (err->code == SP_ERR_DB) {
+		/* An unexpected refusal (e.g. a token hash taken): a new login may pass. */
+		log_event(LOG_WARN, request_id(r), "login not stored", "{s:s,s:s}", "sqlstate",
+			  err->sqlstate, "detail", err->msg);
 		request_problem(r, P_DATABASE_UNAVAILABLE, "The login cannot be completed right now.");
 		return;
 	}
@@ -303,28 +297,30 @@ reply_login_sql_error(struct request *r, const struct sp_errinfo *err)
 }
 
 static void
-on_login(void *arg, const PGresult *res, const struct sp_errinfo *err)
+on_login(void *arg, const struct db_member_session *s, const struct sp_errinfo *err)
 {
 	struct login_job *j = arg;
+	char oid[24], uid[24], sid[24];
 	json_t *doc;
 
-	if (err->code != SP_OK || res == NULL || PQntuples(res) != 1) {
+	if (err->code != SP_OK) {
 		reply_login_sql_error(j->r, err);
 		login_job_free(j);
 		return;
 	}
 	doc = json_pack("{s:s,s:s,s:{s:I,s:s,s:s,s:b},s:{s:I,s:s,s:s},s:{s:I,s:s,s:s}}",
-			"token", j->token, "expires_at", PQgetvalue(res, 0, 1),
-			"organization", "id", (json_int_t)strtoll(PQgetvalue(res, 0, 2), NULL, 10),
-			"name", PQgetvalue(res, 0, 3), "credit_code", PQgetvalue(res, 0, 4),
-			"created", PQgetvalue(res, 0, 8)[0] == 't',
-			"user", "id", (json_int_t)strtoll(PQgetvalue(res, 0, 5), NULL, 10),
-			"name", PQgetvalue(res, 0, 6), "kind", "member",
-			"certificate", "id", (json_int_t)strtoll(PQgetvalue(res, 0, 7), NULL, 10),
+			"token", j->token, "expires_at", s->expires_at,
+			"organization", "id", (json_int_t)s->organization_id,
+			"name", s->organization_name, "credit_code", s->credit_code,
+			"created", s->organization_created,
+			"user", "id", (json_int_t)s->user_id, "name", s->user_name, "kind", "member",
+			"certificate", "id", (json_int_t)s->certificate_id,
 			"subject", j->subject, "issuer", j->issuer);
-	log_event(LOG_INFO, request_id(j->r), "login", "{s:s,s:s,s:s}", "organization_id",
-		  PQgetvalue(res, 0, 2), "user_id", PQgetvalue(res, 0, 5), "session_id",
-		  PQgetvalue(res, 0, 0));
+	snprintf(oid, sizeof(oid), "%lld", (long long)s->organization_id);
+	snprintf(uid, sizeof(uid), "%lld", (long long)s->user_id);
+	snprintf(sid, sizeof(sid), "%lld", (long long)s->session_id);
+	log_event(LOG_INFO, request_id(j->r), "login", "{s:s,s:s,s:s}", "organization_id", oid,
+		  "user_id", uid, "session_id", sid);
 	request_reply_json(j->r, 200, doc);
 	login_job_free(j);
 }
@@ -333,9 +329,8 @@ static void
 login_done(void *arg, int rc, const struct sp_errinfo *ei)
 {
 	struct login_job *j = arg;
-	char ttl[16];
-	struct db_param p[13];
-	int i = 0;
+	struct db_member_login in;
+	struct db_actor actor;
 
 	if (rc != SP_OK) {
 		if (j->refused) {
@@ -348,26 +343,23 @@ login_done(void *arg, int rc, const struct sp_errinfo *ei)
 		login_job_free(j);
 		return;
 	}
-	snprintf(ttl, sizeof(ttl), "%ld", j->ttl_s);
-	memset(p, 0, sizeof(p));
-	p[i++].value = j->nonce_hash;
-	p[i++].value = j->credit_code;
-	p[i++].value = j->org;
-	p[i++].value = j->user;
-	p[i].value = (const char *)j->der;
-	p[i].len = j->der_len;
-	p[i++].binary = 1;
-	p[i++].value = j->subject;
-	p[i++].value = j->issuer;
-	p[i++].value = j->serial;
-	p[i++].value = j->not_before;
-	p[i++].value = j->not_after;
-	p[i++].value = j->token_hash;
-	p[i++].value = ttl;
-	p[i++].value = j->ip;
-	if (db_query_send(request_db(j->r), LOGIN_SQL, i, p, 0, 0, on_login, j) != SP_OK) {
-		request_problem(j->r, P_DATABASE_UNAVAILABLE,
-				      "The login cannot be completed right now.");
+	memset(&in, 0, sizeof(in));
+	in.nonce_hash = j->nonce_hash;
+	in.credit_code = j->credit_code;
+	in.org_name = j->org;
+	in.user_name = j->user;
+	in.cert_der = j->der;
+	in.cert_len = (size_t)j->der_len;
+	in.subject = j->subject;
+	in.issuer = j->issuer;
+	in.serial = j->serial;
+	in.not_before = j->not_before;
+	in.not_after = j->not_after;
+	in.token_hash = j->token_hash;
+	in.ttl_s = j->ttl_s;
+	auth_actor(j->r, NULL, &actor);
+	if ((rc = db_auth_member_login(request_db(j->r), &in, &actor, on_login, j)) != SP_OK) {
+		request_reply_error(j->r, rc, NULL);
 		login_job_free(j);
 	}
 }
@@ -431,7 +423,6 @@ login_post(struct request *r)
 	}
 	j->r = r;
 	j->cfg = request_config(r);
-	snprintf(j->ip, sizeof(j->ip), "%s", request_remote(r));
 	if (b64_member(r, doc, "certificate", CERT_MAX, 1, &j->cert_der, &j->cert_len) ||
 	    b64_member(r, doc, "signature", CRYPTO_SIG_MAX, 1, &j->sig, &j->sig_len) ||
 	    b64_member(r, doc, "challenge", CHALLENGE_BYTES, 1, &ch, &chlen))
@@ -485,12 +476,12 @@ out:
 /* ---- logout, whoami ------------------------------------------------------------- */
 
 static void
-on_logout(void *arg, const PGresult *res, const struct sp_errinfo *err)
+on_logout(void *arg, const struct sp_errinfo *err)
 {
 	struct request *r = arg;
 
-	if (err->code != SP_OK || res == NULL)
-		request_problem(r, P_DATABASE_UNAVAILABLE, "Try again.");
+	if (err->code != SP_OK)
+		request_reply_error(r, err->code, err);
 	else
 		request_reply_json(r, 200, json_pack("{s:s}", "status", "logged_out"));
 }
@@ -498,16 +489,12 @@ on_logout(void *arg, const PGresult *res, const struct sp_errinfo *err)
 static void
 logout_next(struct request *r, const struct principal *who)
 {
-	char id[24];
-	struct db_param p;
+	struct db_actor actor;
+	int rc;
 
-	snprintf(id, sizeof(id), "%lld", (long long)who->credential_id);
-	memset(&p, 0, sizeof(p));
-	p.value = id;
-	if (db_query_send(request_db(r),
-			  "UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
-			  1, &p, 0, 0, on_logout, r) != SP_OK)
-		request_problem(r, P_DATABASE_UNAVAILABLE, "Try again.");
+	auth_actor(r, who, &actor);
+	if ((rc = db_auth_logout(request_db(r), who->credential_id, &actor, on_logout, r)) != SP_OK)
+		request_reply_error(r, rc, NULL);
 }
 
 static void
@@ -518,7 +505,7 @@ logout_post(struct request *r)
 
 struct whoami_wait {
 	struct request *r;
-	struct principal who;
+	enum principal_kind kind;
 };
 
 static const char *
@@ -528,59 +515,37 @@ kind_name(enum principal_kind k)
 }
 
 static void
-on_whoami(void *arg, const PGresult *res, const struct sp_errinfo *err)
+on_whoami(void *arg, json_t *doc, const struct sp_errinfo *err)
 {
 	struct whoami_wait *w = arg;
-	json_t *doc, *org = json_null(), *cert = json_null(), *user;
 
-	if (err->code != SP_OK || res == NULL || PQntuples(res) != 1) {
-		request_problem(w->r, P_DATABASE_UNAVAILABLE, "Try again.");
-		free(w);
-		return;
-	}
-	user = json_pack("{s:I,s:s}", "id", (json_int_t)w->who.user_id, "name", PQgetvalue(res, 0, 0));
-	if (user != NULL && !PQgetisnull(res, 0, 5))
-		json_object_set_new(user, "username", json_string(PQgetvalue(res, 0, 5)));
-	if (w->who.organization_id != 0)
-		org = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)w->who.organization_id,
-				"name", PQgetvalue(res, 0, 1), "credit_code", PQgetvalue(res, 0, 2));
-	if (w->who.certificate_id != 0)
-		cert = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)w->who.certificate_id,
-				 "subject", PQgetvalue(res, 0, 3), "fingerprint", PQgetvalue(res, 0, 4));
-	doc = json_pack("{s:s,s:o,s:o,s:o}", "kind", kind_name(w->who.kind), "user", user,
-			"organization", org, "certificate", cert);
-	request_reply_json(w->r, 200, doc);
+	if (err->code != SP_OK)
+		request_reply_error(w->r, err->code, err);
+	else if (json_object_set_new(doc, "kind", json_string(kind_name(w->kind))) != 0) {
+		json_decref(doc);
+		request_reply_error(w->r, SP_ERR_NOMEM, NULL);
+	} else
+		request_reply_json(w->r, 200, doc);
 	free(w);
 }
 
 static void
 whoami_next(struct request *r, const struct principal *who)
 {
-	char uid[24], oid[24], cid[24];
 	struct whoami_wait *w;
-	struct db_param p[3];
+	int rc;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
 		request_reply_error(r, SP_ERR_NOMEM, NULL);
 		return;
 	}
 	w->r = r;
-	w->who = *who;
-	snprintf(uid, sizeof(uid), "%lld", (long long)who->user_id);
-	snprintf(oid, sizeof(oid), "%lld", (long long)who->organization_id);
-	snprintf(cid, sizeof(cid), "%lld", (long long)who->certificate_id);
-	memset(p, 0, sizeof(p));
-	p[0].value = uid;
-	p[1].value = oid;
-	p[2].value = cid;
-	if (db_query_send(request_db(r),
-			  "SELECT u.name, o.name, o.credit_code, c.subject, c.fingerprint, rc.username "
-			  "FROM users u LEFT JOIN organizations o ON o.id = $2 "
-			  "LEFT JOIN certificates c ON c.id = $3 "
-			  "LEFT JOIN reviewer_credentials rc ON rc.user_id = u.id WHERE u.id = $1",
-			  3, p, 0, 0, on_whoami, w) != SP_OK) {
+	w->kind = who->kind;
+	rc = db_auth_whoami(request_db(r), who->user_id, who->organization_id,
+			    who->certificate_id, on_whoami, w);
+	if (rc != SP_OK) {
 		free(w);
-		request_problem(r, P_DATABASE_UNAVAILABLE, "Try again.");
+		request_reply_error(r, rc, NULL);
 	}
 }
 

@@ -50,9 +50,6 @@ char *auth_b64_encode(const unsigned char *p, size_t n);
  */
 int auth_b64_decode(const char *s, size_t max, unsigned char **out, size_t *outlen) SP_WUR;
 
-/* An RFC 3339 UTC text from PostgreSQL's timestamptz text ("2026-11-21 19:42:14.4+00"). */
-void auth_pg_time_to_rfc3339(const char *pg, char out[40]);
-
 /* Answer r 401 unauthorized with WWW-Authenticate: Bearer (and detail). */
 void auth_reply_unauthorized(struct request *r, const char *detail);
 

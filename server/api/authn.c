@@ -1,6 +1,7 @@
 /*
- * authn.c: auth_then() (api/authn.h) and the small helpers the identity
- * routes share: bearer parsing, token generation and hashing, base64.
+ * authn.c: auth_then() and auth_actor() (api/authn.h) and the small helpers
+ * the identity routes share: bearer parsing, token generation and hashing,
+ * base64.
  *
  * A credential is looked up by the SHA-256 of its exact string, so the
  * comparison happens inside a unique index and no constant-time compare is
@@ -149,7 +150,19 @@ auth_reply_unauthorized(struct request *r, const char *detail)
 	request_problem(r, P_UNAUTHORIZED, detail);
 }
 
-/* ---- auth_then ------------------------------------------------------------ */
+/* ---- auth_actor, auth_then ---------------------------------------------------- */
+
+void
+auth_actor(const struct request *r, const struct principal *who, struct db_actor *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (who != NULL) {
+		out->org_id = who->organization_id;
+		out->user_id = who->user_id;
+	}
+	out->ip = request_remote(r);
+	out->user_agent = request_header(r, "User-Agent");
+}
 
 struct auth_wait {
 	struct request *r;
@@ -157,57 +170,34 @@ struct auth_wait {
 	unsigned kinds;
 };
 
-#define LOOKUP_SQL \
-	"SELECT kind, credential_id, user_id, organization_id, certificate_id, credit_code " \
-	"FROM auth_credential_lookup($1, $2)"
-
-static int64_t
-col_i64(const PGresult *res, int col)
-{
-	return PQgetisnull(res, 0, col) ? 0 : strtoll(PQgetvalue(res, 0, col), NULL, 10);
-}
-
 static void
-on_lookup(void *arg, const PGresult *res, const struct sp_errinfo *err)
+on_lookup(void *arg, const struct db_credential *c, const struct sp_errinfo *err)
 {
 	struct auth_wait *w = arg;
 	struct request *r = w->r;
 	auth_next_fn next = w->next;
 	unsigned kinds = w->kinds;
 	struct principal who;
-	const char *kind;
 
 	free(w);
-	if (err->code != SP_OK || res == NULL) {
-		request_problem(r, P_DATABASE_UNAVAILABLE,
-				      "The credential cannot be checked right now.");
-		return;
-	}
-	if (PQntuples(res) != 1) {
+	if (err->code == SP_ERR_NOT_FOUND) {
 		auth_reply_unauthorized(r, "The credential is unknown, expired or revoked.");
 		return;
 	}
-	memset(&who, 0, sizeof(who));
-	kind = PQgetvalue(res, 0, 0);
-	if (strcmp(kind, "member") == 0)
-		who.kind = PRINCIPAL_MEMBER;
-	else if (strcmp(kind, "api_key") == 0)
-		who.kind = PRINCIPAL_API_KEY;
-	else if (strcmp(kind, "reviewer") == 0)
-		who.kind = PRINCIPAL_REVIEWER;
-	else {
-		request_problem(r, P_INTERNAL, NULL);
+	if (err->code != SP_OK) {
+		request_reply_error(r, err->code, err);
 		return;
 	}
-	who.credential_id = col_i64(res, 1);
-	who.user_id = col_i64(res, 2);
-	who.organization_id = col_i64(res, 3);
-	who.certificate_id = col_i64(res, 4);
-	if (!PQgetisnull(res, 0, 5))
-		snprintf(who.credit_code, sizeof(who.credit_code), "%s", PQgetvalue(res, 0, 5));
+	memset(&who, 0, sizeof(who));
+	who.kind = c->kind == DB_CREDENTIAL_MEMBER ? PRINCIPAL_MEMBER
+		 : c->kind == DB_CREDENTIAL_API_KEY ? PRINCIPAL_API_KEY : PRINCIPAL_REVIEWER;
+	who.credential_id = c->credential_id;
+	who.user_id = c->user_id;
+	who.organization_id = c->organization_id;
+	who.certificate_id = c->certificate_id;
+	memcpy(who.credit_code, c->credit_code, sizeof(who.credit_code));
 	if (((unsigned)who.kind & kinds) == 0) {
-		request_problem(r, P_FORBIDDEN,
-				      "This credential may not use this operation.");
+		request_problem(r, P_FORBIDDEN, "This credential may not use this operation.");
 		return;
 	}
 	next(r, &who);
@@ -217,7 +207,6 @@ void
 auth_then(struct request *r, unsigned kinds, auth_next_fn next)
 {
 	char tok[AUTH_BEARER_MAX + 1], hash[65];
-	struct db_param p[2];
 	struct auth_wait *w;
 	int api, rc;
 
@@ -239,13 +228,8 @@ auth_then(struct request *r, unsigned kinds, auth_next_fn next)
 	w->r = r;
 	w->next = next;
 	w->kinds = kinds;
-	memset(p, 0, sizeof(p));
-	p[0].value = hash;
-	p[1].value = api ? "true" : "false";
-	rc = db_query_send(request_db(r), LOOKUP_SQL, 2, p, 0, 0, on_lookup, w);
-	if (rc != SP_OK) {
+	if ((rc = db_auth_credential_lookup(request_db(r), hash, api, on_lookup, w)) != SP_OK) {
 		free(w);
-		request_problem(r, P_DATABASE_UNAVAILABLE,
-				      "The credential cannot be checked right now.");
+		request_reply_error(r, rc, NULL);
 	}
 }

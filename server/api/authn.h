@@ -46,10 +46,21 @@ typedef void (*auth_next_fn)(struct request *r, const struct principal *who);
  * Authenticate r: no or a malformed Authorization header, an unknown,
  * expired or revoked credential -> 401 problem (code "unauthorized", with
  * WWW-Authenticate: Bearer); a valid credential whose kind is not in kinds
- * -> 403 (code "forbidden"); database trouble -> 503. Otherwise next(r, who)
+ * -> 403 (code "forbidden"); database trouble -> the error's problem (503
+ * database_unavailable when it cannot be reached). Otherwise next(r, who)
  * runs on the loop thread. In every case r has been or will be answered by
  * the time the chain ends; the caller returns right after this call.
  */
 void auth_then(struct request *r, unsigned kinds, auth_next_fn next);
+
+struct db_actor;
+
+/*
+ * Who acts in r, for a state change's audit event (db.h, struct db_actor):
+ * who's organization and user (zeros when who is NULL, e.g. a login), the
+ * peer's address and the User-Agent header. The strings are owned by r, so
+ * out is used before r is answered (the db/ calls copy them).
+ */
+void auth_actor(const struct request *r, const struct principal *who, struct db_actor *out);
 
 #endif /* SP_SERVER_AUTH_H */

@@ -6,7 +6,8 @@
  * Three steps: fetch the credential (refuse at once while locked out), check
  * the password with scrypt on the worker pool, then ONE SQL call records the
  * outcome under the credential's row lock (failure count, lockout, or a new
- * session). An unknown username costs the same scrypt as a known one, and
+ * session), each with an audit event carrying the caller's address and
+ * User-Agent. An unknown username costs the same scrypt as a known one, and
  * both answer the same 401, so the answer does not reveal which names exist.
  */
 #include <pthread.h>
@@ -129,7 +130,7 @@ struct rlogin {
 	char username[65];
 	char password[AUTH_PASSWORD_MAX + 1];
 	char *stored;             /* the credential's hash, or NULL for an unknown user */
-	char user_id[24];
+	int64_t user_id;
 	int ok;                   /* the password matched */
 	char token[AUTH_TOKEN_LEN + 1], token_hash[65];
 };
@@ -146,11 +147,14 @@ rlogin_free(struct rlogin *l)
 }
 
 static void
-reply_locked(struct request *r, const char *seconds)
+reply_locked(struct request *r, int seconds)
 {
-	request_header_add(r, "Retry-After", seconds);
+	char s[16];
+
+	snprintf(s, sizeof(s), "%d", seconds);
+	request_header_add(r, "Retry-After", s);
 	request_problem(r, P_LOGIN_LOCKED,
-			      "Too many failed logins: this account is locked for a while.");
+			"Too many failed logins: this account is locked for a while.");
 }
 
 static void
@@ -160,23 +164,21 @@ reply_bad_credentials(struct request *r)
 }
 
 static void
-on_finish(void *arg, const PGresult *res, const struct sp_errinfo *err)
+on_finish(void *arg, const struct db_reviewer_result *res, const struct sp_errinfo *err)
 {
 	struct rlogin *l = arg;
-	const char *outcome;
 
-	if (err->code != SP_OK || res == NULL || PQntuples(res) != 1) {
-		request_problem(l->r, P_DATABASE_UNAVAILABLE, "Try again.");
+	if (err->code != SP_OK) {
+		request_reply_error(l->r, err->code, err);
 		goto out;
 	}
-	outcome = PQgetvalue(res, 0, 0);
-	if (strcmp(outcome, "ok") == 0)
+	if (res->outcome == DB_REVIEWER_OK)
 		request_reply_json(l->r, 200, json_pack("{s:s,s:s,s:{s:I,s:s,s:s}}",
-			"token", l->token, "expires_at", PQgetvalue(res, 0, 2),
-			"user", "id", (json_int_t)strtoll(l->user_id, NULL, 10),
+			"token", l->token, "expires_at", res->expires_at,
+			"user", "id", (json_int_t)l->user_id,
 			"kind", "reviewer", "username", l->username));
-	else if (strcmp(outcome, "locked") == 0)
-		reply_locked(l->r, PQgetvalue(res, 0, 3));
+	else if (res->outcome == DB_REVIEWER_LOCKED)
+		reply_locked(l->r, res->retry_after_s);
 	else
 		reply_bad_credentials(l->r);
 	if (!l->ok)
@@ -202,17 +204,12 @@ check_work(void *arg, struct sp_errinfo *ei)
 	return SP_OK;
 }
 
-#define FINISH_SQL \
-	"SELECT outcome, session_id, to_char(expires_at AT TIME ZONE 'UTC', " \
-	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), retry_after_s " \
-	"FROM reviewer_login_finish($1, $2, $3, $4::int, $5::int, $6::int, NULLIF($7, '')::inet)"
-
 static void
 check_done(void *arg, int rc, const struct sp_errinfo *ei)
 {
 	struct rlogin *l = arg;
-	char ttl[16], maxf[16], lock[16];
-	struct db_param p[7];
+	struct db_reviewer_login in;
+	struct db_actor actor;
 
 	if (rc != SP_OK) {
 		request_reply_error(l->r, rc, ei);
@@ -225,43 +222,41 @@ check_done(void *arg, int rc, const struct sp_errinfo *ei)
 		rlogin_free(l);
 		return;
 	}
-	snprintf(ttl, sizeof(ttl), "%d", l->cfg->auth.session_ttl_s);
-	snprintf(maxf, sizeof(maxf), "%d", l->cfg->auth.login_max_failures);
-	snprintf(lock, sizeof(lock), "%d", l->cfg->auth.login_lockout_s);
-	memset(p, 0, sizeof(p));
-	p[0].value = l->user_id;
-	p[1].value = l->ok ? "true" : "false";
-	/* A failed check still needs a well-formed hash parameter; it is not stored. */
-	p[2].value = l->ok ? l->token_hash : NULL;
-	p[3].value = ttl;
-	p[4].value = maxf;
-	p[5].value = lock;
-	p[6].value = l->ip;
-	if (db_query_send(request_db(l->r), FINISH_SQL, 7, p, 0, 0, on_finish, l) != SP_OK) {
-		request_problem(l->r, P_DATABASE_UNAVAILABLE, "Try again.");
+	memset(&in, 0, sizeof(in));
+	in.user_id = l->user_id;
+	in.password_ok = l->ok;
+	in.token_hash = l->ok ? l->token_hash : NULL;
+	in.ttl_s = l->cfg->auth.session_ttl_s;
+	in.max_failures = l->cfg->auth.login_max_failures;
+	in.lockout_s = l->cfg->auth.login_lockout_s;
+	auth_actor(l->r, NULL, &actor);
+	if ((rc = db_auth_reviewer_login_finish(request_db(l->r), &in, &actor, on_finish, l)) !=
+	    SP_OK) {
+		request_reply_error(l->r, rc, NULL);
 		rlogin_free(l);
 	}
 }
 
 static void
-on_credential(void *arg, const PGresult *res, const struct sp_errinfo *err)
+on_credential(void *arg, const struct db_reviewer_credential *c, const struct sp_errinfo *err)
 {
 	struct rlogin *l = arg;
 	int rc;
 
-	if (err->code != SP_OK || res == NULL) {
-		request_problem(l->r, P_DATABASE_UNAVAILABLE, "Try again.");
+	/* An unknown username goes on to the same scrypt as a known one. */
+	if (err->code != SP_OK && err->code != SP_ERR_NOT_FOUND) {
+		request_reply_error(l->r, err->code, err);
 		rlogin_free(l);
 		return;
 	}
-	if (PQntuples(res) == 1) {
-		if (!PQgetisnull(res, 0, 2)) {
-			reply_locked(l->r, PQgetvalue(res, 0, 2));
+	if (c != NULL) {
+		if (c->locked_s > 0) {
+			reply_locked(l->r, c->locked_s);
 			rlogin_free(l);
 			return;
 		}
-		snprintf(l->user_id, sizeof(l->user_id), "%s", PQgetvalue(res, 0, 0));
-		if ((l->stored = strdup(PQgetvalue(res, 0, 1))) == NULL) {
+		l->user_id = c->user_id;
+		if ((l->stored = strdup(c->password_hash)) == NULL) {
 			request_reply_error(l->r, SP_ERR_NOMEM, NULL);
 			rlogin_free(l);
 			return;
@@ -278,17 +273,16 @@ reviewer_login_post(struct request *r)
 {
 	struct rlogin *l = NULL;
 	json_t *doc = NULL, *u, *pw;
-	struct db_param p;
 	size_t ulen, plen;
 	char wait[16];
-	int w;
+	int w, rc;
 
 	/* Before parsing anything: a blocked address costs us nothing more. */
 	if ((w = iplim_blocked(request_config(r), request_remote(r))) > 0) {
 		snprintf(wait, sizeof(wait), "%d", w);
 		request_header_add(r, "Retry-After", wait);
 		request_problem(r, P_RATE_LIMITED,
-				      "Too many failed logins from this address; try again later.");
+				"Too many failed logins from this address; try again later.");
 		return;
 	}
 	if (request_json_body(r, &doc) != SP_OK)
@@ -298,14 +292,13 @@ reviewer_login_post(struct request *r)
 	if (!json_is_object(doc) || json_object_size(doc) != 2 || !json_is_string(u) ||
 	    !json_is_string(pw)) {
 		request_problem(r, P_INVALID,
-				      "the body must be {\"username\": string, \"password\": string}");
+				"the body must be {\"username\": string, \"password\": string}");
 		goto out;
 	}
 	ulen = strlen(json_string_value(u));
 	plen = strlen(json_string_value(pw));
 	if (ulen == 0 || ulen > 64 || plen == 0 || plen > AUTH_PASSWORD_MAX) {
-		request_problem(r, P_INVALID,
-				      "username must be 1-64 and password 1-1024 bytes");
+		request_problem(r, P_INVALID, "username must be 1-64 and password 1-1024 bytes");
 		goto out;
 	}
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
@@ -317,14 +310,9 @@ reviewer_login_post(struct request *r)
 	snprintf(l->ip, sizeof(l->ip), "%s", request_remote(r));
 	memcpy(l->username, json_string_value(u), ulen + 1);
 	memcpy(l->password, json_string_value(pw), plen + 1);
-	memset(&p, 0, sizeof(p));
-	p.value = l->username;
-	if (db_query_send(request_db(r),
-			  "SELECT user_id, password_hash, CASE WHEN locked_until > now() THEN "
-			  "greatest(1, ceil(extract(epoch FROM locked_until - now())))::int END "
-			  "FROM reviewer_credentials WHERE username = $1",
-			  1, &p, 0, 0, on_credential, l) != SP_OK) {
-		request_problem(r, P_DATABASE_UNAVAILABLE, "Try again.");
+	if ((rc = db_auth_reviewer_credential_get(request_db(r), l->username, on_credential, l)) !=
+	    SP_OK) {
+		request_reply_error(r, rc, NULL);
 		goto out;
 	}
 	l = NULL; /* transferred */

@@ -30,7 +30,7 @@
 #define DELIVERY_THREADS 2
 
 struct delivery {
-	char id[24];
+	int64_t id;
 	int attempt;
 	char *url, *secret, *payload;
 	/* results of work() */
@@ -127,10 +127,9 @@ done:
 }
 
 static void
-recorded(void *arg, const PGresult *res, const struct sp_errinfo *err)
+recorded(void *arg, const struct sp_errinfo *err)
 {
 	(void)arg;
-	(void)res;
 	bg.inflight--;
 	if (err->code != SP_OK)
 		log_event(LOG_WARN, NULL, "webhook attempt not recorded (the lease will expire "
@@ -140,11 +139,8 @@ recorded(void *arg, const PGresult *res, const struct sp_errinfo *err)
 static void
 deliver_done(void *arg, int rc, const struct sp_errinfo *ei)
 {
-	static const char sql[] = "SELECT webhook_attempt_done($1::bigint, $2::integer, "
-				  "$3::integer, $4, $5::integer, $6::integer, $7::integer)";
 	struct delivery *d = arg;
-	struct db_param p[7];
-	char attempt[16], status[16], dur[24], base[16], max[16];
+	struct db_webhook_attempt a;
 
 	(void)ei;
 	if (!bg.running || rc != SP_OK) {
@@ -153,45 +149,39 @@ deliver_done(void *arg, int rc, const struct sp_errinfo *ei)
 		delivery_free(d);
 		return;
 	}
-	snprintf(attempt, sizeof(attempt), "%d", d->attempt);
-	snprintf(status, sizeof(status), "%ld", d->http_status);
-	snprintf(dur, sizeof(dur), "%ld", d->duration_ms);
-	snprintf(base, sizeof(base), "%d", BACKOFF_BASE_S);
-	snprintf(max, sizeof(max), "%d", MAX_ATTEMPTS);
-	memset(p, 0, sizeof(p));
-	p[0].value = d->id;
-	p[1].value = attempt;
-	p[2].value = d->http_status > 0 ? status : NULL;
-	p[3].value = d->error[0] != '\0' ? d->error : NULL;
-	p[4].value = dur;
-	p[5].value = base;
-	p[6].value = max;
-	if (db_query_send(bg.db, sql, 7, p, 0, 0, recorded, NULL) != SP_OK)
+	memset(&a, 0, sizeof(a));
+	a.delivery_id = d->id;
+	a.attempt = d->attempt;
+	a.http_status = d->http_status;
+	a.error = d->error;
+	a.duration_ms = d->duration_ms;
+	a.backoff_base_s = BACKOFF_BASE_S;
+	a.max_attempts = MAX_ATTEMPTS;
+	if (db_webhook_attempt_record(bg.db, &a, recorded, NULL) != SP_OK)
 		bg.inflight--;
 	delivery_free(d);
 }
 
 static void
-claimed(void *arg, const PGresult *res, const struct sp_errinfo *err)
+claimed(void *arg, const struct db_webhook_delivery *dv, size_t n, const struct sp_errinfo *err)
 {
-	int i, n;
+	size_t i;
 
 	(void)arg;
 	bg.claiming = 0;
 	if (!bg.running || err->code != SP_OK)
 		return;
-	n = PQntuples(res);
 	for (i = 0; i < n; i++) {
 		struct delivery *d = calloc(1, sizeof(*d));
 
-		if (d == NULL || (d->url = strdup(PQgetvalue(res, i, 1))) == NULL ||
-		    (d->secret = strdup(PQgetvalue(res, i, 2))) == NULL ||
-		    (d->payload = strdup(PQgetvalue(res, i, 3))) == NULL) {
+		if (d == NULL || (d->url = strdup(dv[i].url)) == NULL ||
+		    (d->secret = strdup(dv[i].secret)) == NULL ||
+		    (d->payload = strdup(dv[i].payload)) == NULL) {
 			delivery_free(d);
 			continue; /* its lease expires; it is claimed again */
 		}
-		snprintf(d->id, sizeof(d->id), "%s", PQgetvalue(res, i, 0));
-		d->attempt = atoi(PQgetvalue(res, i, 4));
+		d->id = dv[i].id;
+		d->attempt = dv[i].attempt;
 		if (jobs_submit(bg.jobs, deliver_work, deliver_done, d) != SP_OK) {
 			delivery_free(d);
 			continue;
@@ -203,21 +193,12 @@ claimed(void *arg, const PGresult *res, const struct sp_errinfo *err)
 static void
 tick(evutil_socket_t fd, short what, void *arg)
 {
-	static const char sql[] = "SELECT id, url, secret, payload, attempt FROM webhook_claim($1::integer, $2::integer)";
-	struct db_param p[2];
-	char lim[16], lease[16];
-
 	(void)fd;
 	(void)what;
 	(void)arg;
 	if (!bg.running || bg.claiming || bg.inflight > 0)
 		return;
-	snprintf(lim, sizeof(lim), "%d", CLAIM_BATCH);
-	snprintf(lease, sizeof(lease), "%d", LEASE_S);
-	memset(p, 0, sizeof(p));
-	p[0].value = lim;
-	p[1].value = lease;
-	if (db_query_send(bg.db, sql, 2, p, 0, 0, claimed, NULL) == SP_OK)
+	if (db_webhook_claim(bg.db, CLAIM_BATCH, LEASE_S, claimed, NULL) == SP_OK)
 		bg.claiming = 1;
 }
 

@@ -479,6 +479,85 @@ class ApiKeys(IdentityCase):
         st, _, _, lst = self.server.request("GET", "/api/v1/api-keys", headers=bearer(tok))
         self.assertIsNotNone(lst["items"][0]["revoked_at"])
 
+    def test_revocation_is_audited_and_scoped_to_the_organization(self):
+        tok = self.member_token()
+        ua = {"User-Agent": "erp-admin/2.1 (audit)"}
+        st, _, _, doc = self.server.request("POST", "/api/v1/api-keys", body={"name": "ERP"},
+                                            headers=dict(bearer(tok), **ua))
+        self.assertEqual(st, 201, doc)
+        self.assertEqual(self.db.query(
+            "SELECT host(ip) || '|' || user_agent || '|' || (details->>'prefix') "
+            "FROM org_audit_events WHERE action = 'api_key.created'"),
+            "127.0.0.1|erp-admin/2.1 (audit)|" + doc["prefix"])
+        # Another organization's revocation: the same 404 as an unknown key, the key
+        # keeps working, and nothing is recorded.
+        other = self.member_token(1)
+        events = self.db.query("SELECT count(*) FROM org_audit_events")
+        self.assertProblem(self.server.request(
+            "DELETE", "/api/v1/api-keys/%d" % doc["id"],
+            headers=dict(bearer(other), **{"User-Agent": "intruder/1"})), 404, "not_found")
+        self.assertEqual(self.db.query("SELECT revoked_at IS NULL FROM api_keys"), "t")
+        self.assertEqual(self.db.query("SELECT count(*) FROM org_audit_events"), events)
+        self.assertEqual(self.server.request("GET", "/api/v1/auth/whoami",
+                                             headers=bearer(doc["key"]))[0], 200)
+        # The owner revokes: one event of the owner's organization, with who, the
+        # caller's address and User-Agent.
+        st, _, _, _ = self.server.request("DELETE", "/api/v1/api-keys/%d" % doc["id"],
+                                          headers=dict(bearer(tok), **ua))
+        self.assertEqual(st, 204)
+        self.assertEqual(self.db.query(
+            "SELECT a.organization_id = k.organization_id, a.actor_user_id = k.created_by, "
+            "a.object_type, host(a.ip), a.user_agent, a.details->>'prefix' "
+            "FROM org_audit_events a JOIN api_keys k ON k.id::text = a.object_id "
+            "WHERE a.action = 'api_key.revoked'"),
+            "t|t|api_key|127.0.0.1|erp-admin/2.1 (audit)|" + doc["prefix"])
+        # Revoking again changes and records nothing.
+        self.assertProblem(self.server.request("DELETE", "/api/v1/api-keys/%d" % doc["id"],
+                                               headers=bearer(tok)), 404, "not_found")
+        self.assertEqual(self.db.query(
+            "SELECT count(*) FROM org_audit_events WHERE action = 'api_key.revoked'"), "1")
+        # Each organization's trail is an intact hash chain.
+        self.assertEqual(self.db.query(
+            "SELECT bool_and(v.valid) FROM organizations o, org_audit_chain_verify(o.id) v"), "t")
+
+    def test_logins_and_logout_record_address_and_user_agent(self):
+        crt, key = PKI.org_cert(PKI.orgs[0]["slug"], "ec")
+        challenge = api_challenge(self.server)
+        sig = harness.openssl_sign(key, base64.b64decode(challenge))
+        body = {"certificate": base64.b64encode(harness.der_of(crt)).decode(),
+                "challenge": challenge, "signature": base64.b64encode(sig).decode()}
+        # A User-Agent is kept as printable ASCII, at most 256 characters.
+        st, _, _, doc = self.server.request("POST", "/api/v1/auth/login", body=body,
+                                            headers={"User-Agent": "caf\u00e9/1 " + "x" * 300})
+        self.assertEqual(st, 200, doc)
+        row = self.db.query(
+            "SELECT a.organization_id, a.actor_user_id, a.object_id, host(a.ip), a.user_agent "
+            "FROM org_audit_events a WHERE a.action = 'session.login'").split("|")
+        self.assertEqual(row[:4], [str(doc["organization"]["id"]), str(doc["user"]["id"]),
+                                   self.db.query("SELECT id FROM sessions"), "127.0.0.1"])
+        self.assertEqual(row[4], ("caf?/1 " + "x" * 300)[:256])
+        st, _, _, _ = self.server.request("POST", "/api/v1/auth/logout",
+                                          headers=dict(bearer(doc["token"]),
+                                                       **{"User-Agent": "cli/9"}))
+        self.assertEqual(st, 200)
+        self.assertEqual(self.db.query(
+            "SELECT organization_id || '|' || host(ip) || '|' || user_agent "
+            "FROM org_audit_events WHERE action = 'session.logout'"),
+            "%d|127.0.0.1|cli/9" % doc["organization"]["id"])
+        # Reviewers: success and counted failures go to the platform's trail.
+        p = create_reviewer(self.server, "rita", "rita's password")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for pw, want in (("wrong", 401), ("rita's password", 200)):
+            st, _, _, _ = self.server.request(
+                "POST", "/api/v1/auth/reviewer-login",
+                body={"username": "rita", "password": pw}, headers={"User-Agent": "console/4"})
+            self.assertEqual(st, want)
+        self.assertEqual(self.db.query(
+            "SELECT string_agg(action || ':' || host(ip) || ':' || user_agent, ',' ORDER BY seq) "
+            "FROM org_audit_events WHERE organization_id IS NULL"),
+            "login.failed:127.0.0.1:console/4,session.login:127.0.0.1:console/4")
+        self.assertEqual(self.db.query("SELECT valid FROM org_audit_chain_verify(NULL)"), "t")
+
     def test_bad_input(self):
         tok = self.member_token()
         for body in [{}, {"name": ""}, {"name": "   "}, {"name": 5}, {"name": "x" * 500},

@@ -141,6 +141,42 @@ class TestWebhooks(WorkflowCase):
         # Every try carried the same event id (receivers deduplicate on it).
         self.assertEqual(len({json.loads(b)["id"] for _, b in rx.got}), 1)
 
+    def test_removal_is_audited_and_scoped_to_the_organization(self):
+        ua = {"User-Agent": "hooks-admin/3"}
+        st, _, _, hook = self.call(self.s1, "POST", "/api/v1/webhooks",
+                                   {"url": "http://127.0.0.1:9/x"}, ua)
+        self.assertEqual(st, 201, hook)
+        self.assertEqual(self.db.query(
+            "SELECT organization_id || '|' || actor_user_id || '|' || host(ip) || '|' || "
+            "user_agent FROM org_audit_events WHERE action = 'webhook.created'"),
+            "%d|%d|127.0.0.1|hooks-admin/3" % (self.s1.id, self.s1.user))
+        # Another organization: the same 404 as a missing webhook, nothing changes,
+        # nothing is recorded.
+        events = self.db.query("SELECT count(*) FROM org_audit_events")
+        self.assertProblem(self.call(self.a, "DELETE", "/api/v1/webhooks/%s" % hook["id"],
+                                     None, {"User-Agent": "intruder/1"}), 404, "not_found")
+        self.assertEqual(self.db.query("SELECT deleted_at IS NULL FROM webhooks WHERE id = %s"
+                                       % hook["id"]), "t")
+        self.assertEqual(self.db.query("SELECT count(*) FROM org_audit_events"), events)
+        self.assertEqual([w["id"] for w in self.call(self.s1, "GET", "/api/v1/webhooks")[3]["items"]],
+                         [hook["id"]])
+        # The owner removes it: one event with who, the address and the User-Agent.
+        self.assertEqual(self.call(self.s1, "DELETE", "/api/v1/webhooks/%s" % hook["id"],
+                                   None, ua)[0], 204)
+        self.assertEqual(self.db.query(
+            "SELECT organization_id || '|' || actor_user_id || '|' || object_id || '|' || "
+            "host(ip) || '|' || user_agent || '|' || (details->>'url') "
+            "FROM org_audit_events WHERE action = 'webhook.deleted'"),
+            "%d|%d|%s|127.0.0.1|hooks-admin/3|http://127.0.0.1:9/x"
+            % (self.s1.id, self.s1.user, hook["id"]))
+        # Removing it again is a 404 and records nothing more.
+        self.assertProblem(self.call(self.s1, "DELETE", "/api/v1/webhooks/%s" % hook["id"]),
+                           404, "not_found")
+        self.assertEqual(self.db.query(
+            "SELECT count(*) FROM org_audit_events WHERE action = 'webhook.deleted'"), "1")
+        self.assertEqual(self.db.query("SELECT valid FROM org_audit_chain_verify(%d)"
+                                       % self.s1.id), "t")
+
     def test_idempotent_registration(self):
         h = {"Idempotency-Key": "hook-1"}
         r1 = self.call(self.a, "POST", "/api/v1/webhooks", {"url": "http://127.0.0.1:9/x"}, h)

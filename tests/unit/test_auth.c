@@ -1,6 +1,7 @@
 /* test_auth.c: identity building blocks: bearer parsing, tokens, base64, scrypt
- * passwords, and the SQL functions of migrations/002_identity.sql (nonce single
- * use and expiry with their SQLSTATEs, all-or-nothing login, lockout). */
+ * passwords, and the SQL functions of migrations/002_identity.sql and
+ * 006_identity_audit.sql (nonce single use and expiry with their SQLSTATEs,
+ * all-or-nothing login, lockout, the audited trail of each organization). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -290,6 +291,52 @@ START_TEST(sql_api_keys_and_reviewers)
 }
 END_TEST
 
+/* Revocation, logout and webhook removal: audited, and only in the caller's organization. */
+START_TEST(sql_org_audit)
+{
+	char st[6];
+
+	db_setup();
+	exec_ok("SELECT auth_challenge_create(" H("a") ", 60)");
+	exec_ok(LOGIN(H("a"), H("b")));
+	exec_ok("INSERT INTO organizations (name, credit_code) VALUES ('Other', '911100000000000017')");
+	exec_ok("SELECT api_key_create(1, 1, 'erp', 'abcd1234', " H("c") ", '10.0.0.1', 'ua/1')");
+	ck_assert_str_eq(scalar("SELECT count(*) FROM org_audit_events"), "2"); /* login, key */
+	/* Another organization's key: not found, unchanged, nothing recorded. */
+	ck_assert_str_eq(scalar("SELECT api_key_revoke(2, NULL, 1, '10.0.0.9', 'x')"), "f");
+	ck_assert_str_eq(scalar("SELECT count(*) FROM api_keys WHERE revoked_at IS NULL"), "1");
+	ck_assert_str_eq(scalar("SELECT count(*) FROM org_audit_events"), "2");
+	ck_assert_str_eq(scalar("SELECT api_key_revoke(1, 1, 1, '10.0.0.2', 'ua/2')"), "t");
+	ck_assert_str_eq(scalar("SELECT api_key_revoke(1, 1, 1, '10.0.0.2', 'ua/2')"), "f");
+	ck_assert_str_eq(scalar("SELECT action || ' ' || host(ip) || ' ' || user_agent || ' ' || seq "
+				"FROM org_audit_events ORDER BY id DESC LIMIT 1"),
+			 "api_key.revoked 10.0.0.2 ua/2 3");
+	/* Webhooks: the same shape. */
+	exec_ok("SELECT webhook_create(1, 1, 'https://example.com/h', " H("d") ", NULL, '10.0.0.3', 'ua/3')");
+	ck_assert_str_eq(scalar("SELECT webhook_delete(2, NULL, 1, NULL, NULL)"), "f");
+	ck_assert_str_eq(scalar("SELECT count(*) FROM webhooks WHERE deleted_at IS NULL"), "1");
+	ck_assert_str_eq(scalar("SELECT webhook_delete(1, 1, 1, '10.0.0.4', 'ua/4')"), "t");
+	ck_assert_str_eq(scalar("SELECT webhook_delete(1, 1, 1, '10.0.0.4', 'ua/4')"), "f");
+	/* Logout: only the session's own user, once. */
+	ck_assert_str_eq(scalar("SELECT auth_logout(1, 1, 99, NULL, NULL)"), "f");
+	ck_assert_str_eq(scalar("SELECT auth_logout(1, 1, 1, '10.0.0.5', 'ua/5')"), "t");
+	ck_assert_str_eq(scalar("SELECT auth_logout(1, 1, 1, '10.0.0.5', 'ua/5')"), "f");
+	ck_assert_str_eq(scalar("SELECT string_agg(action, ',' ORDER BY seq) FROM org_audit_events "
+				"WHERE organization_id = 1"),
+			 "session.login,api_key.created,api_key.revoked,webhook.created,"
+			 "webhook.deleted,session.logout");
+	ck_assert_str_eq(scalar("SELECT count(*) FROM org_audit_events WHERE organization_id <> 1"), "0");
+	/* Each organization's chain verifies; the trail is append-only; a cut tail shows. */
+	ck_assert_str_eq(scalar("SELECT valid || ' ' || events FROM org_audit_chain_verify(1)"), "true 6");
+	ck_assert_str_eq(state_of("UPDATE org_audit_events SET user_agent = 'forged'", st), "42501");
+	ck_assert_str_eq(state_of("DELETE FROM org_audit_events", st), "42501");
+	exec_ok("UPDATE org_audit_heads SET last_seq = 7 WHERE chain = 1");
+	ck_assert_str_eq(scalar("SELECT valid || ' ' || first_bad_seq FROM org_audit_chain_verify(1)"),
+			 "false 7");
+	db_teardown();
+}
+END_TEST
+
 static Suite *
 auth_suite(void)
 {
@@ -305,6 +352,7 @@ auth_suite(void)
 	suite_add_tcase(s, tc);
 	tcase_add_test(db, sql_challenges_and_login);
 	tcase_add_test(db, sql_api_keys_and_reviewers);
+	tcase_add_test(db, sql_org_audit);
 	tcase_set_timeout(db, 60);
 	suite_add_tcase(s, db);
 	return s;

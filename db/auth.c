@@ -1,0 +1,483 @@
+/*
+ * auth.c: the typed calls of identity (db.h, "auth.c" section): credential
+ * lookup, login challenges, token and reviewer logins, logout, whoami,
+ * reviewer accounts and API keys. The state changes are the SQL functions of
+ * migrations/002_identity.sql and 006_identity_audit.sql; each appends its
+ * audit event with the caller's IP address and User-Agent.
+ */
+#include "db.h"
+#include "db_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* RFC 3339 UTC to the second, as the identity API has always shown times. */
+#define TS(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* A typed call's callback and its argument, while the statement runs. */
+struct wait {
+	void (*cb)(void);
+	void *arg;
+};
+
+static int
+send_wait(struct db_pool *pool, const char *sql, int nparams, const struct db_param *params,
+	  void (*cb)(void), void *arg, db_done_fn done)
+{
+	struct wait *w;
+	int r;
+
+	if (cb == NULL)
+		return SP_ERR_INVALID;
+	if ((w = malloc(sizeof(*w))) == NULL)
+		return SP_ERR_NOMEM;
+	w->cb = cb;
+	w->arg = arg;
+	if ((r = db_query_send(pool, sql, nparams, params, 0, 0, done, w)) != SP_OK)
+		free(w);
+	return r;
+}
+
+/* Take the callback out of a wait and free it. */
+static void *
+wait_take(void *p, void (**cb)(void))
+{
+	struct wait *w = p;
+	void *arg = w->arg;
+
+	*cb = w->cb;
+	free(w);
+	return arg;
+}
+
+/* ---- the credential behind a bearer token ------------------------------------------ */
+
+#define LOOKUP_SQL \
+	"SELECT kind, credential_id, user_id, organization_id, certificate_id, credit_code " \
+	"FROM auth_credential_lookup($1, $2::boolean)"
+
+static void
+on_lookup(void *p, const PGresult *res, const struct sp_errinfo *err)
+{
+	struct db_credential c;
+	struct sp_errinfo ei;
+	void (*fn)(void);
+	void *arg = wait_take(p, &fn);
+	db_credential_fn cb = (db_credential_fn)fn;
+	const char *kind;
+
+	if (err->code != SP_OK) {
+		cb(arg, NULL, err);
+		return;
+	}
+	sp_errinfo_init(&ei);
+	if (PQntuples(res) != 1) {
+		sp_err_reason(&ei, SP_ERR_NOT_FOUND, "not_found",
+			      "The credential is unknown, expired or revoked.");
+		cb(arg, NULL, &ei);
+		return;
+	}
+	memset(&c, 0, sizeof(c));
+	kind = PQgetvalue(res, 0, 0);
+	if (strcmp(kind, "member") == 0)
+		c.kind = DB_CREDENTIAL_MEMBER;
+	else if (strcmp(kind, "api_key") == 0)
+		c.kind = DB_CREDENTIAL_API_KEY;
+	else if (strcmp(kind, "reviewer") == 0)
+		c.kind = DB_CREDENTIAL_REVIEWER;
+	else {
+		db_shape_err(&ei, "credential kind");
+		cb(arg, NULL, &ei);
+		return;
+	}
+	c.credential_id = db_col_i64(res, 0, 1);
+	c.user_id = db_col_i64(res, 0, 2);
+	c.organization_id = db_col_i64(res, 0, 3);
+	c.certificate_id = db_col_i64(res, 0, 4);
+	if (!PQgetisnull(res, 0, 5))
+		snprintf(c.credit_code, sizeof(c.credit_code), "%s", PQgetvalue(res, 0, 5));
+	cb(arg, &c, &ei);
+}
+
+int
+db_auth_credential_lookup(struct db_pool *pool, const char *token_hash, int api_key,
+			  db_credential_fn cb, void *arg)
+{
+	struct db_param p[2];
+
+	if (token_hash == NULL)
+		return SP_ERR_INVALID;
+	db_param_text(&p[0], token_hash);
+	db_param_text(&p[1], api_key ? "true" : "false");
+	return send_wait(pool, LOOKUP_SQL, 2, p, (void (*)(void))cb, arg, on_lookup);
+}
+
+/* ---- challenges ------------------------------------------------------------------------ */
+
+int
+db_auth_challenge_create(struct db_pool *pool, const char *nonce_hash, int ttl_s, db_json_fn cb,
+			 void *arg)
+{
+	struct db_param p[2];
+	char ttl[16];
+
+	if (nonce_hash == NULL)
+		return SP_ERR_INVALID;
+	snprintf(ttl, sizeof(ttl), "%d", ttl_s);
+	db_param_text(&p[0], nonce_hash);
+	db_param_text(&p[1], ttl);
+	return db_json_call(pool, "SELECT jsonb_build_object('expires_at', "
+			    TS("auth_challenge_create($1, $2::int)") ")::text",
+			    2, p, NULL, cb, arg);
+}
+
+/* ---- token login ----------------------------------------------------------------------- */
+
+/*
+ * The session never outlives the certificate: the SQL cuts ttl at notAfter
+ * (at least one second; the server refused certificates that expire now).
+ */
+#define LOGIN_SQL \
+	"SELECT session_id, " TS("expires_at") ", organization_id, organization_name, " \
+	"credit_code, user_id, user_name, certificate_id, organization_created " \
+	"FROM auth_login_member($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::bigint), " \
+	"to_timestamp($10::bigint), $11, " \
+	"GREATEST(1, LEAST($12::int, " \
+	"floor(extract(epoch FROM to_timestamp($10::bigint) - now()))::int)), " \
+	"$13::inet, $14)"
+
+static void
+on_login(void *p, const PGresult *res, const struct sp_errinfo *err)
+{
+	struct db_member_session s;
+	struct sp_errinfo ei;
+	void (*fn)(void);
+	void *arg = wait_take(p, &fn);
+	db_member_session_fn cb = (db_member_session_fn)fn;
+
+	if (err->code != SP_OK) {
+		cb(arg, NULL, err);
+		return;
+	}
+	sp_errinfo_init(&ei);
+	if (PQntuples(res) != 1 || PQnfields(res) != 9 || PQgetisnull(res, 0, 0)) {
+		db_shape_err(&ei, "token login");
+		cb(arg, NULL, &ei);
+		return;
+	}
+	memset(&s, 0, sizeof(s));
+	s.session_id = db_col_i64(res, 0, 0);
+	s.expires_at = PQgetvalue(res, 0, 1);
+	s.organization_id = db_col_i64(res, 0, 2);
+	s.organization_name = PQgetvalue(res, 0, 3);
+	s.credit_code = PQgetvalue(res, 0, 4);
+	s.user_id = db_col_i64(res, 0, 5);
+	s.user_name = PQgetvalue(res, 0, 6);
+	s.certificate_id = db_col_i64(res, 0, 7);
+	s.organization_created = PQgetvalue(res, 0, 8)[0] == 't';
+	cb(arg, &s, &ei);
+}
+
+int
+db_auth_member_login(struct db_pool *pool, const struct db_member_login *in,
+		     const struct db_actor *actor, db_member_session_fn cb, void *arg)
+{
+	char nb[24], na[24], ttl[24];
+	struct db_actor_text a;
+	struct db_param p[14];
+	int i = 0;
+
+	if (in == NULL || actor == NULL || in->cert_der == NULL || in->cert_len == 0 ||
+	    in->cert_len > 1024 * 1024)
+		return SP_ERR_INVALID;
+	db_actor_text_fill(&a, actor);
+	snprintf(ttl, sizeof(ttl), "%ld", in->ttl_s);
+	memset(p, 0, sizeof(p));
+	p[i++].value = in->nonce_hash;
+	p[i++].value = in->credit_code;
+	p[i++].value = in->org_name;
+	p[i++].value = in->user_name;
+	p[i].value = (const char *)in->cert_der;
+	p[i].len = (int)in->cert_len;
+	p[i++].binary = 1;
+	p[i++].value = in->subject;
+	p[i++].value = in->issuer;
+	p[i++].value = in->serial;
+	p[i++].value = db_i64_text(nb, sizeof(nb), in->not_before);
+	p[i++].value = db_i64_text(na, sizeof(na), in->not_after);
+	p[i++].value = in->token_hash;
+	p[i++].value = ttl;
+	p[i++].value = a.ip;
+	p[i++].value = a.ua;
+	return send_wait(pool, LOGIN_SQL, i, p, (void (*)(void))cb, arg, on_login);
+}
+
+/* ---- logout, whoami ---------------------------------------------------------------------- */
+
+int
+db_auth_logout(struct db_pool *pool, int64_t session_id, const struct db_actor *actor,
+	       db_status_fn cb, void *arg)
+{
+	struct db_actor_text a;
+	struct db_param p[5];
+	char id[24];
+
+	if (actor == NULL)
+		return SP_ERR_INVALID;
+	db_actor_text_fill(&a, actor);
+	db_param_text(&p[0], db_i64_text(id, sizeof(id), session_id));
+	db_param_text(&p[1], a.org);
+	db_param_text(&p[2], a.user);
+	db_param_text(&p[3], a.ip);
+	db_param_text(&p[4], a.ua);
+	return db_status_call(pool, "SELECT auth_logout($1::bigint, $2::bigint, $3::bigint, "
+			      "$4::inet, $5)", 5, p, NULL, cb, arg);
+}
+
+#define WHOAMI_SQL \
+	"SELECT jsonb_build_object(" \
+	"'user', jsonb_build_object('id', u.id, 'name', u.name) || CASE WHEN rc.username " \
+	"IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('username', rc.username) END, " \
+	"'organization', CASE WHEN o.id IS NOT NULL THEN jsonb_build_object('id', o.id, " \
+	"'name', o.name, 'credit_code', o.credit_code) END, " \
+	"'certificate', CASE WHEN c.id IS NOT NULL THEN jsonb_build_object('id', c.id, " \
+	"'subject', c.subject, 'fingerprint', c.fingerprint) END)::text " \
+	"FROM users u LEFT JOIN organizations o ON o.id = $2::bigint " \
+	"LEFT JOIN certificates c ON c.id = $3::bigint " \
+	"LEFT JOIN reviewer_credentials rc ON rc.user_id = u.id WHERE u.id = $1::bigint"
+
+int
+db_auth_whoami(struct db_pool *pool, int64_t user_id, int64_t organization_id,
+	       int64_t certificate_id, db_json_fn cb, void *arg)
+{
+	char uid[24], oid[24], cid[24];
+	struct db_param p[3];
+
+	db_param_text(&p[0], db_i64_text(uid, sizeof(uid), user_id));
+	db_param_text(&p[1], db_i64_text(oid, sizeof(oid), organization_id));
+	db_param_text(&p[2], db_i64_text(cid, sizeof(cid), certificate_id));
+	return db_json_call(pool, WHOAMI_SQL, 3, p, "no such user", cb, arg);
+}
+
+/* ---- reviewers --------------------------------------------------------------------------- */
+
+static void
+on_reviewer_credential(void *p, const PGresult *res, const struct sp_errinfo *err)
+{
+	struct db_reviewer_credential c;
+	struct sp_errinfo ei;
+	void (*fn)(void);
+	void *arg = wait_take(p, &fn);
+	db_reviewer_credential_fn cb = (db_reviewer_credential_fn)fn;
+
+	if (err->code != SP_OK) {
+		cb(arg, NULL, err);
+		return;
+	}
+	sp_errinfo_init(&ei);
+	if (PQntuples(res) != 1) {
+		sp_err_reason(&ei, SP_ERR_NOT_FOUND, "not_found", "no such reviewer");
+		cb(arg, NULL, &ei);
+		return;
+	}
+	memset(&c, 0, sizeof(c));
+	c.user_id = db_col_i64(res, 0, 0);
+	c.password_hash = PQgetvalue(res, 0, 1);
+	c.locked_s = (int)db_col_i64(res, 0, 2);
+	cb(arg, &c, &ei);
+}
+
+int
+db_auth_reviewer_credential_get(struct db_pool *pool, const char *username,
+				db_reviewer_credential_fn cb, void *arg)
+{
+	struct db_param p;
+
+	if (username == NULL)
+		return SP_ERR_INVALID;
+	db_param_text(&p, username);
+	return send_wait(pool,
+			 "SELECT user_id, password_hash, CASE WHEN locked_until > now() THEN "
+			 "greatest(1, ceil(extract(epoch FROM locked_until - now())))::int END "
+			 "FROM reviewer_credentials WHERE username = $1",
+			 1, &p, (void (*)(void))cb, arg, on_reviewer_credential);
+}
+
+static void
+on_reviewer_finish(void *p, const PGresult *res, const struct sp_errinfo *err)
+{
+	struct db_reviewer_result out;
+	struct sp_errinfo ei;
+	void (*fn)(void);
+	void *arg = wait_take(p, &fn);
+	db_reviewer_result_fn cb = (db_reviewer_result_fn)fn;
+	const char *outcome;
+
+	if (err->code != SP_OK) {
+		cb(arg, NULL, err);
+		return;
+	}
+	sp_errinfo_init(&ei);
+	memset(&out, 0, sizeof(out));
+	outcome = PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "";
+	if (strcmp(outcome, "ok") == 0 && !PQgetisnull(res, 0, 2)) {
+		out.outcome = DB_REVIEWER_OK;
+		out.session_id = db_col_i64(res, 0, 1);
+		out.expires_at = PQgetvalue(res, 0, 2);
+	} else if (strcmp(outcome, "locked") == 0) {
+		out.outcome = DB_REVIEWER_LOCKED;
+		out.retry_after_s = (int)db_col_i64(res, 0, 3);
+	} else if (strcmp(outcome, "failed") == 0) {
+		out.outcome = DB_REVIEWER_FAILED;
+	} else {
+		db_shape_err(&ei, "reviewer login");
+		cb(arg, NULL, &ei);
+		return;
+	}
+	cb(arg, &out, &ei);
+}
+
+int
+db_auth_reviewer_login_finish(struct db_pool *pool, const struct db_reviewer_login *in,
+			      const struct db_actor *actor, db_reviewer_result_fn cb, void *arg)
+{
+	char uid[24], ttl[16], maxf[16], lock[16];
+	struct db_actor_text a;
+	struct db_param p[8];
+
+	if (in == NULL || actor == NULL || (in->password_ok && in->token_hash == NULL))
+		return SP_ERR_INVALID;
+	db_actor_text_fill(&a, actor);
+	snprintf(ttl, sizeof(ttl), "%d", in->ttl_s);
+	snprintf(maxf, sizeof(maxf), "%d", in->max_failures);
+	snprintf(lock, sizeof(lock), "%d", in->lockout_s);
+	db_param_text(&p[0], db_i64_text(uid, sizeof(uid), in->user_id));
+	db_param_text(&p[1], in->password_ok ? "true" : "false");
+	/* Only a matched password opens a session: no token hash otherwise. */
+	db_param_text(&p[2], in->password_ok ? in->token_hash : NULL);
+	db_param_text(&p[3], ttl);
+	db_param_text(&p[4], maxf);
+	db_param_text(&p[5], lock);
+	db_param_text(&p[6], a.ip);
+	db_param_text(&p[7], a.ua);
+	return send_wait(pool,
+			 "SELECT outcome, session_id, " TS("expires_at") ", retry_after_s "
+			 "FROM reviewer_login_finish($1::bigint, $2::boolean, $3, $4::int, "
+			 "$5::int, $6::int, $7::inet, $8)",
+			 8, p, (void (*)(void))cb, arg, on_reviewer_finish);
+}
+
+int
+db_auth_reviewer_create(const char *conninfo, const char *username, const char *name,
+			const char *password_hash, int64_t *user_id, struct sp_errinfo *ei)
+{
+	const char *params[3];
+	PGconn *conn = NULL;
+	PGresult *res = NULL;
+	int r = SP_ERR_INTERNAL;
+
+	if (user_id != NULL)
+		*user_id = 0;
+	if (conninfo == NULL || username == NULL || name == NULL || password_hash == NULL ||
+	    user_id == NULL) {
+		r = sp_err(ei, SP_ERR_INVALID, "db_auth_reviewer_create: missing argument");
+		goto out;
+	}
+	conn = PQconnectdb(conninfo);
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
+		r = db_conn_err(ei, SP_ERR_UNAVAILABLE, "cannot connect to the database", conn);
+		goto out;
+	}
+	params[0] = username;
+	params[1] = name;
+	params[2] = password_hash;
+	res = PQexecParams(conn, "SELECT reviewer_create($1, $2, $3)", 3, NULL, params, NULL,
+			   NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		r = db_result_err(ei, conn, res);
+		goto out;
+	}
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+		r = db_shape_err(ei, "reviewer_create");
+		goto out;
+	}
+	*user_id = db_col_i64(res, 0, 0);
+	r = SP_OK;
+out:
+	PQclear(res);
+	PQfinish(conn);
+	return r;
+}
+
+/* ---- API keys -------------------------------------------------------------------------- */
+
+int
+db_api_key_create(struct db_pool *pool, const struct db_actor *actor, const char *name,
+		  const char *prefix, const char *key_hash, db_json_fn cb, void *arg)
+{
+	struct db_actor_text a;
+	struct db_param p[7];
+
+	if (actor == NULL || name == NULL || prefix == NULL || key_hash == NULL)
+		return SP_ERR_INVALID;
+	db_actor_text_fill(&a, actor);
+	db_param_text(&p[0], a.org);
+	db_param_text(&p[1], a.user);
+	db_param_text(&p[2], name);
+	db_param_text(&p[3], prefix);
+	db_param_text(&p[4], key_hash);
+	db_param_text(&p[5], a.ip);
+	db_param_text(&p[6], a.ua);
+	return db_json_call(pool,
+			    "SELECT jsonb_build_object('id', id, 'name', $3::text, 'prefix', "
+			    "$4::text, 'created_at', " TS("created_at") ")::text "
+			    "FROM api_key_create($1::bigint, $2::bigint, $3, $4, $5, $6::inet, $7)",
+			    7, p, NULL, cb, arg);
+}
+
+#define API_KEY_LIST_SQL \
+	"SELECT jsonb_build_object('items', coalesce((SELECT jsonb_agg(jsonb_build_object(" \
+	"'id', k.id, 'name', k.name, 'prefix', k.prefix, 'created_by', k.created_by, " \
+	"'created_at', " TS("k.created_at") ", 'last_used_at', " TS("k.last_used_at") ", " \
+	"'revoked_at', " TS("k.revoked_at") ") ORDER BY k.created_at DESC, k.id DESC) " \
+	"FROM (SELECT * FROM api_keys WHERE organization_id = $1::bigint " \
+	"ORDER BY created_at DESC, id DESC LIMIT $2::int OFFSET $3::bigint) k), '[]'::jsonb), " \
+	"'total', (SELECT count(*) FROM api_keys WHERE organization_id = $1::bigint))::text"
+
+int
+db_api_key_list(struct db_pool *pool, int64_t organization_id, long limit, long offset,
+		db_json_fn cb, void *arg)
+{
+	char org[24], lim[24], off[24];
+	struct db_param p[3];
+
+	if (limit < 1 || offset < 0)
+		return SP_ERR_INVALID;
+	snprintf(lim, sizeof(lim), "%ld", limit);
+	snprintf(off, sizeof(off), "%ld", offset);
+	db_param_text(&p[0], db_i64_text(org, sizeof(org), organization_id));
+	db_param_text(&p[1], lim);
+	db_param_text(&p[2], off);
+	return db_json_call(pool, API_KEY_LIST_SQL, 3, p, NULL, cb, arg);
+}
+
+int
+db_api_key_revoke(struct db_pool *pool, const struct db_actor *actor, int64_t key_id,
+		  db_status_fn cb, void *arg)
+{
+	struct db_actor_text a;
+	struct db_param p[5];
+	char id[24];
+
+	if (actor == NULL)
+		return SP_ERR_INVALID;
+	db_actor_text_fill(&a, actor);
+	db_param_text(&p[0], a.org);
+	db_param_text(&p[1], a.user);
+	db_param_text(&p[2], db_i64_text(id, sizeof(id), key_id));
+	db_param_text(&p[3], a.ip);
+	db_param_text(&p[4], a.ua);
+	return db_status_call(pool, "SELECT api_key_revoke($1::bigint, $2::bigint, $3::bigint, "
+			      "$4::inet, $5)", 5, p, "No such active API key.", cb, arg);
+}
