@@ -99,7 +99,8 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 	}
 	if ((r = crypto_digest_ctx_new(crypto_sigalg_digest(alg), &dc, ei)) != SP_OK ||
 	    (r = crypto_digest_ctx_update(dc, ss->document, ss->contents_off, ei)) != SP_OK ||
-	    (r = crypto_digest_ctx_update(dc, ss->document + end, ss->document_len - end, ei)) != SP_OK ||
+	    (r = crypto_digest_ctx_update(dc, ss->document + end, ss->document_len - end,
+					  ei)) != SP_OK ||
 	    (r = crypto_digest_ctx_final(dc, d, &dlen, ei)) != SP_OK ||
 	    (r = crypto_cms_signed_attrs(cert, alg, d, dlen, &attrs, &alen, ei)) != SP_OK)
 		goto out;

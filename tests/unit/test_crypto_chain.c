@@ -174,7 +174,8 @@ START_TEST(over_the_count_cap)
 		/* One fewer is fine. */
 		big[2] = (unsigned char)((body - (size_t)n) >> 8);
 		big[3] = (unsigned char)(body - (size_t)n);
-		ck_assert_int_eq(crypto_chain_from_der(big, body + 4 - (size_t)n, &out, &ei), SP_OK);
+		ck_assert_int_eq(crypto_chain_from_der(big, body + 4 - (size_t)n, &out, &ei),
+				 SP_OK);
 		ck_assert_int_eq(sk_X509_num(out), CRYPTO_CHAIN_MAX);
 		sk_X509_pop_free(out, X509_free);
 		out = NULL;
