@@ -1,8 +1,12 @@
-/* cert.c: parsing certificates and reading the subject fields the server binds to. */
+/*
+ * cert.c: parsing certificates, reading the subject fields the server binds
+ * to, and certificate chains as DER SEQUENCE OF Certificate.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/asn1t.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -256,4 +260,92 @@ crypto_cert_result_cleanup(struct crypto_cert_result *res)
 		return;
 	sk_X509_pop_free(res->chain, X509_free);
 	memset(res, 0, sizeof(*res));
+}
+
+/* ---- chains ---------------------------------------------------------------------------- */
+
+/*
+ * SEQUENCE OF Certificate as an OpenSSL item, so that both directions are
+ * OpenSSL's own DER coder: the value is a STACK_OF(X509).
+ */
+ASN1_ITEM_TEMPLATE(CERT_CHAIN) =
+	ASN1_EX_TEMPLATE_TYPE(ASN1_TFLG_SEQUENCE_OF, 0, certificates, X509)
+static_ASN1_ITEM_TEMPLATE_END(CERT_CHAIN)
+
+int
+crypto_chain_to_der(STACK_OF(X509) *chain, uint8_t **der, size_t *len, struct sp_errinfo *ei)
+{
+	STACK_OF(X509) *empty = NULL;
+	unsigned char *obuf = NULL;
+	int n, r = SP_ERR_INTERNAL;
+
+	*der = NULL;
+	*len = 0;
+	if (sk_X509_num(chain) > CRYPTO_CHAIN_MAX) {
+		r = sp_err(ei, SP_ERR_LIMIT, "chain of %d certificates (at most %d)",
+			   sk_X509_num(chain), CRYPTO_CHAIN_MAX);
+		goto out;
+	}
+	if (chain == NULL) {
+		/* The item encodes a stack; a missing one is the empty chain. */
+		if ((empty = sk_X509_new_null()) == NULL) {
+			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		chain = empty;
+	}
+	n = ASN1_item_i2d((const ASN1_VALUE *)chain, &obuf, ASN1_ITEM_rptr(CERT_CHAIN));
+	if (n > CRYPTO_CHAIN_DER_MAX) {
+		r = sp_err(ei, SP_ERR_TOO_LARGE, "chain of %d bytes (at most %d)", n,
+			   CRYPTO_CHAIN_DER_MAX);
+		goto out;
+	}
+	r = cms_ossl_to_malloc(obuf, n, der, len, ei);
+	obuf = NULL; /* transferred */
+out:
+	OPENSSL_free(obuf);
+	sk_X509_free(empty);
+	return r;
+}
+
+int
+crypto_chain_from_der(const uint8_t *der, size_t len, STACK_OF(X509) **out,
+		      struct sp_errinfo *ei)
+{
+	STACK_OF(X509) *sk = NULL;
+	const unsigned char *p = der;
+	int i, r = SP_ERR_INTERNAL;
+
+	*out = NULL;
+	if (der == NULL || len == 0 || len > CRYPTO_CHAIN_DER_MAX) {
+		r = sp_err_reason(ei, SP_ERR_INVALID, CRYPTO_REASON_MALFORMED_CERT,
+				  "a chain is 2 to %d bytes of DER, not %zu", CRYPTO_CHAIN_DER_MAX,
+				  len);
+		goto out;
+	}
+	sk = (STACK_OF(X509) *)ASN1_item_d2i(NULL, &p, (long)len, ASN1_ITEM_rptr(CERT_CHAIN));
+	if (sk == NULL || p != der + len) {
+		r = cms_err_ossl(ei, SP_ERR_INVALID, CRYPTO_REASON_MALFORMED_CERT,
+				 sk == NULL ? "the chain is not a DER SEQUENCE OF Certificate"
+				 : "bytes after the chain's DER");
+		goto out;
+	}
+	if (sk_X509_num(sk) > CRYPTO_CHAIN_MAX) {
+		r = sp_err_reason(ei, SP_ERR_INVALID, CRYPTO_REASON_MALFORMED_CERT,
+				  "chain of %d certificates (at most %d)", sk_X509_num(sk),
+				  CRYPTO_CHAIN_MAX);
+		goto out;
+	}
+	for (i = 0; i < sk_X509_num(sk); i++)
+		if (sk_X509_value(sk, i) == NULL) {
+			r = sp_err_reason(ei, SP_ERR_INVALID, CRYPTO_REASON_MALFORMED_CERT,
+					  "the chain holds an empty entry");
+			goto out;
+		}
+	*out = sk;
+	sk = NULL; /* transferred */
+	r = SP_OK;
+out:
+	sk_X509_pop_free(sk, X509_free);
+	return r;
 }

@@ -18,8 +18,6 @@
 
 #include "crypto_int.h"
 
-#define CHAIN_MAX 16
-
 /* The SET OF attributes as DER, sorted (PKCS7_ATTR_SIGN reorders in place). */
 static int
 attrs_encode(STACK_OF(X509_ATTRIBUTE) *attrs, const ASN1_ITEM *it, uint8_t **der,
@@ -246,8 +244,8 @@ add_certs(CMS_ContentInfo *cms, X509 *signer, STACK_OF(X509) *chain, struct sp_e
 	int i, j, n = sk_X509_num(chain);
 	X509 *x;
 
-	if (n > CHAIN_MAX)
-		return sp_err(ei, SP_ERR_LIMIT, "chain of %d certificates (at most %d)", n, CHAIN_MAX);
+	if (n > CRYPTO_CHAIN_MAX)
+		return sp_err(ei, SP_ERR_LIMIT, "chain of %d certificates (at most %d)", n, CRYPTO_CHAIN_MAX);
 	for (i = 0; i < n; i++) {
 		x = sk_X509_value(chain, i);
 		if (x == NULL || X509_cmp(x, signer) == 0)

@@ -78,6 +78,35 @@ void crypto_trust_free(struct crypto_trust *t);
 int crypto_cert_parse(const unsigned char *data, size_t len, X509 **out,
 		      struct sp_errinfo *ei) SP_WUR;
 
+/*
+ * A certificate chain between the two requests of the signing protocol: the
+ * issuing CAs a CMS carries besides the signer's certificate, at most
+ * CRYPTO_CHAIN_MAX of them, kept as the DER of ASN.1 SEQUENCE OF Certificate
+ * of at most CRYPTO_CHAIN_DER_MAX bytes (the limit of the stored column).
+ */
+#define CRYPTO_CHAIN_MAX 16
+#define CRYPTO_CHAIN_DER_MAX (1024 * 1024)
+
+/*
+ * Encode chain (borrowed; NULL or empty: an empty SEQUENCE, 30 00) in order.
+ * Returns SP_OK and *der (malloc'd, the caller frees it) of *len bytes;
+ * SP_ERR_LIMIT for more than CRYPTO_CHAIN_MAX certificates, SP_ERR_TOO_LARGE
+ * past CRYPTO_CHAIN_DER_MAX bytes, SP_ERR_CRYPTO if OpenSSL cannot encode.
+ * On failure *der is NULL and *len 0. Any thread.
+ */
+int crypto_chain_to_der(STACK_OF(X509) *chain, uint8_t **der, size_t *len,
+			struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * Decode what crypto_chain_to_der() made: exactly one SEQUENCE OF
+ * Certificate filling all len bytes, at most CRYPTO_CHAIN_MAX certificates
+ * and CRYPTO_CHAIN_DER_MAX bytes. Returns SP_OK and *out (possibly empty; the
+ * caller frees it with sk_X509_pop_free(*out, X509_free)), or SP_ERR_INVALID
+ * with reason malformed_certificate for anything else (*out NULL). Any thread.
+ */
+int crypto_chain_from_der(const uint8_t *der, size_t len, STACK_OF(X509) **out,
+			  struct sp_errinfo *ei) SP_WUR;
+
 /* What the server needs to know about a certificate's subject. */
 struct crypto_cert_info {
 	char org[256];         /* subject O (UTF-8), "" if absent */

@@ -574,5 +574,154 @@ int db_webhook_attempt_record(struct db_pool *pool, const struct db_webhook_atte
 
 /* ---- signing.c: signing sessions, signed revisions, TSA serials ---------------------- */
 
+/*
+ * A revision's whole document (the base revision plus its increments). The
+ * struct and data are malloc'd and belong to the callback that receives it:
+ * free it with db_revision_doc_free(), or take data (set it NULL) first.
+ */
+struct db_revision_doc {
+	int64_t contract_number;
+	int seq;                   /* the revision's seq, 0 for the original upload */
+	uint8_t *data;
+	size_t len;                /* > 0 */
+};
+void db_revision_doc_free(struct db_revision_doc *doc);   /* NULL is fine */
+
+/* doc is the callback's (see above), NULL when err->code is not SP_OK. */
+typedef void (*db_revision_doc_fn)(void *arg, struct db_revision_doc *doc,
+				   const struct sp_errinfo *err);
+
+/*
+ * Prepare, first half: the latest revision of contract `number` for the
+ * signer party of organization org_id, whose turn it must be (SQL
+ * signing_prepare_load). Fails with the workflow's reasons (not_found,
+ * forbidden, wrong_state, out_of_turn). Loop thread.
+ */
+int db_signing_prepare_load(struct db_pool *pool, int64_t number, int64_t org_id,
+			    db_revision_doc_fn cb, void *arg) SP_WUR;
+
+/*
+ * Verification of a contract: the latest revision of contract `number` as
+ * organization org_id may see it (the initiator, or a party once sent);
+ * SP_ERR_NOT_FOUND "no such contract" otherwise. Loop thread.
+ */
+int db_verification_document_load(struct db_pool *pool, int64_t number, int64_t org_id,
+				  db_revision_doc_fn cb, void *arg) SP_WUR;
+
+/*
+ * What prepare stores for completion. Every pointer is borrowed for the
+ * call only (the call copies what it sends).
+ */
+struct db_signing_new {
+	int64_t contract_number;
+	int base_seq;                   /* the revision the update extends */
+	const uint8_t *delta;           /* the incremental update, /Contents zeroed */
+	size_t delta_len;
+	size_t contents_off;            /* the placeholder, offsets in the whole file */
+	size_t contents_len;
+	const uint8_t *signed_attrs;    /* the DER the token signs */
+	size_t signed_attrs_len;
+	const char *algorithm;          /* crypto_sigalg_name() */
+	const uint8_t *chain;           /* DER SEQUENCE OF Certificate (crypto_chain_to_der) */
+	size_t chain_len;
+	const char *rects_json;         /* JSON array of the seal rectangles */
+	int ttl_s;                      /* the session's lifetime */
+	const uint8_t *cert_der;        /* the signer's certificate */
+	size_t cert_len;
+	const char *cert_subject;       /* RFC 2253 */
+	const char *cert_issuer;
+	const char *cert_serial_hex;    /* any case; stored lower case */
+	int64_t cert_not_before;        /* Unix seconds */
+	int64_t cert_not_after;
+};
+
+/*
+ * Prepare, second half: store a signing session for who (its org_id's
+ * signer party), re-checking the turn and that no revision landed since
+ * base_seq (stale_revision), and record the certificate for the
+ * organization (SQL signing_session_create). The JSON is
+ * {"session", "expires_at", "base_seq", "certificate_id"}. Loop thread.
+ */
+int db_signing_session_create(struct db_pool *pool, const struct db_actor *who,
+			      const struct db_signing_new *s, db_json_fn cb, void *arg) SP_WUR;
+
+/*
+ * What completion needs, claimed by db_signing_session_claim(). The struct
+ * and its buffers are malloc'd and belong to the callback that receives it,
+ * until it frees them with db_signing_session_free() (it may hand the struct
+ * on, e.g. to a worker job; document is writable so the signature can be
+ * filled in place). The offsets are checked: orig_len < document_len and the
+ * placeholder lies in the update.
+ */
+struct db_signing_session {
+	char id[37];                 /* the session's UUID, lower case */
+	int64_t contract_number;
+	int base_seq;
+	uint8_t *document;           /* base revision + the prepared update */
+	size_t document_len;
+	size_t orig_len;             /* length of the base revision */
+	size_t contents_off;
+	size_t contents_len;
+	uint8_t *signed_attrs;
+	size_t signed_attrs_len;
+	char algorithm[32];
+	uint8_t *chain;              /* DER SEQUENCE OF Certificate, as stored */
+	size_t chain_len;
+	uint8_t *cert_der;
+	size_t cert_len;
+	uint64_t tsa_serial;         /* a fresh value of the tsa_serial sequence */
+};
+void db_signing_session_free(struct db_signing_session *s);   /* NULL is fine */
+
+/* s is the callback's (see above), NULL when err->code is not SP_OK. */
+typedef void (*db_signing_session_fn)(void *arg, struct db_signing_session *s,
+				      const struct sp_errinfo *err);
+
+/*
+ * Complete, first half: the stored inputs of session id (a UUID) of
+ * organization org_id and a TSA serial (SQL signing_session_claim). Nothing
+ * is consumed: a wrong signature leaves the session usable. Fails with
+ * not_found, session_used, session_expired or stale_revision. Loop thread.
+ */
+int db_signing_session_claim(struct db_pool *pool, const char *id, int64_t org_id,
+			     db_signing_session_fn cb, void *arg) SP_WUR;
+
+/* The signed revision completion stores. Pointers borrowed for the call. */
+struct db_signed_revision {
+	const uint8_t *delta;        /* the update with the CMS filled in */
+	size_t delta_len;
+	size_t length;               /* of the whole new revision */
+	const char *sha256_hex;      /* of the whole new revision, lower case */
+	int64_t tsa_time;            /* the timestamp token's genTime, Unix seconds */
+};
+
+/*
+ * Complete, second half: under the session's row lock, store the revision,
+ * mark the party signed, consume the session and append the audit event
+ * (SQL signing_session_complete); of two concurrent completions of one
+ * session exactly one stores, the other fails with session_used. The JSON
+ * is {"session", "seq", "sha256", "length", "timestamp", "contract"}.
+ * Loop thread.
+ */
+int db_signing_session_complete(struct db_pool *pool, const char *id,
+				const struct db_actor *who, const struct db_signed_revision *rev,
+				db_json_fn cb, void *arg) SP_WUR;
+
+/*
+ * Abort open session id of who's organization (SQL signing_session_abort);
+ * session_used when it is not open. The JSON is {"session", "state"}.
+ * Loop thread.
+ */
+int db_signing_session_abort(struct db_pool *pool, const char *id, const struct db_actor *who,
+			     db_json_fn cb, void *arg) SP_WUR;
+
+/*
+ * The next serial number of the built-in TSA (the PostgreSQL sequence
+ * tsa_serial: unique across restarts and processes). serial is 0 when
+ * err->code is not SP_OK. Loop thread.
+ */
+typedef void (*db_serial_fn)(void *arg, uint64_t serial, const struct sp_errinfo *err);
+int db_tsa_serial_next(struct db_pool *pool, db_serial_fn cb, void *arg) SP_WUR;
+
 
 #endif /* SP_DB_H */

@@ -7,11 +7,12 @@
  *   -> 201 {"session", "to_be_signed", "algorithm", "rects", "expires_at", "base_seq"}
  *
  * Flow: one query loads the latest revision after checking the party's turn
- * (signing_prepare_load); a worker checks the certificate (chain, validity,
- * key usage, revocation, organizationIdentifier = the caller's credit code),
- * builds the incremental update with pdf_sig_prepare and the CMS signed
- * attributes; one INSERT (signing_session_create) stores what completion
- * needs, re-checking the turn and that no revision landed meanwhile.
+ * (db_signing_prepare_load); a worker checks the certificate (chain,
+ * validity, key usage, revocation, organizationIdentifier = the caller's
+ * credit code), builds the incremental update with pdf_sig_prepare and the
+ * CMS signed attributes; one call (db_signing_session_create) stores what
+ * completion needs, re-checking the turn and that no revision landed
+ * meanwhile.
  * The update is stored, not re-created, so completion does not depend on
  * this process's code or clock being the same.
  */
@@ -30,7 +31,6 @@
 #include "signing_int.h"
 
 #define MAX_PLACEMENTS 64
-#define MAX_CHAIN 16
 #define MAX_CERT 65536
 #define SEAL_MAX (4u * 1024 * 1024)
 #define SIGN_UTC_OFFSET_MIN 480 /* China Standard Time in /M and the date stamp */
@@ -40,25 +40,20 @@ struct prep_job {
 	const struct config *cfg;
 	unsigned char *body;
 	size_t body_len;
-	char number[24], org[24], user[24];
-	int has_user;
+	int64_t number, org_id, user_id;
 	char credit_code[19];
-	/* from signing_prepare_load */
-	int base_seq;
-	unsigned char *doc;
-	size_t doc_len;
+	struct db_revision_doc *base;   /* from db_signing_prepare_load */
 	/* results of work() */
 	struct pdf_sig_prepared prep;
 	unsigned char *attrs;
 	size_t attrs_len;
 	unsigned char *cert_der;
 	size_t cert_len;
-	struct sp_buf chain;       /* length-prefixed DER certificates */
+	uint8_t *chain;            /* crypto_chain_to_der of the issuing CAs */
+	size_t chain_len;
 	struct crypto_cert_info info;
 	const char *alg_name;
 	char *rects_json;
-	char serial_lc[82];
-	char nb[24], na[24], base[16], coff[24], clen[24], ttl[16];
 };
 
 static void
@@ -67,35 +62,26 @@ prep_job_free(struct prep_job *j)
 	if (j == NULL)
 		return;
 	free(j->body);
-	free(j->doc);
+	db_revision_doc_free(j->base);
 	pdf_sig_prepared_cleanup(&j->prep);
 	free(j->attrs);
 	free(j->cert_der);
-	sp_buf_cleanup(&j->chain);
+	free(j->chain);
 	free(j->rects_json);
 	free(j);
 }
 
-/* ---- replies shared with signing_complete.c ----------------------------------------- */
-
-int
-signing_reply_failed(struct request *r, const struct sp_errinfo *err)
-{
-	return wf_reply_failed(r, err);
-}
+/* ---- shared with signing_complete.c --------------------------------------------------- */
 
 void
-signing_reply_json(struct request *r, const PGresult *res, int ok_status)
+signing_actor_fill(struct db_actor *a, const struct request *r, int64_t org_id,
+		   int64_t user_id)
 {
-	json_error_t je;
-	json_t *doc;
-
-	if (PQntuples(res) < 1 || PQgetisnull(res, 0, 0) ||
-	    (doc = json_loads(PQgetvalue(res, 0, 0), JSON_DECODE_ANY, &je)) == NULL) {
-		request_reply_error(r, SP_ERR_INTERNAL, NULL);
-		return;
-	}
-	request_reply_json(r, ok_status, doc);
+	memset(a, 0, sizeof(*a));
+	a->org_id = org_id;
+	a->user_id = user_id;
+	a->ip = request_remote(r);
+	a->user_agent = request_header(r, "User-Agent");
 }
 
 /* ---- the request body ------------------------------------------------------------------ */
@@ -239,9 +225,10 @@ chain_parse(json_t *arr, STACK_OF(X509) **out, struct sp_errinfo *ei)
 	*out = NULL;
 	if (arr == NULL || json_is_null(arr))
 		return SP_OK;
-	if (!json_is_array(arr) || json_array_size(arr) > MAX_CHAIN)
+	if (!json_is_array(arr) || json_array_size(arr) > CRYPTO_CHAIN_MAX)
 		return sp_err_reason(ei, SP_ERR_INVALID, "invalid",
-				     "chain must be an array of at most %d certificates", MAX_CHAIN);
+				     "chain must be an array of at most %d certificates",
+				     CRYPTO_CHAIN_MAX);
 	if ((*out = sk_X509_new_null()) == NULL)
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	json_array_foreach(arr, i, v) {
@@ -264,32 +251,26 @@ out:
 }
 
 /*
- * The verified chain without the leaf (issuing CAs up to the root), each DER
- * certificate prefixed by its 4-byte length: what the CMS will carry, so that
- * verifiers that know only the root (pdfsig) can build the path even when
- * the token holds just the leaf.
+ * The verified chain without the leaf (issuing CAs up to the root), as DER:
+ * what the CMS will carry, so that verifiers that know only the root
+ * (pdfsig) can build the path even when the token holds just the leaf.
  */
 static int
-chain_store(STACK_OF(X509) *chain, struct sp_buf *buf, struct sp_errinfo *ei)
+chain_store(STACK_OF(X509) *chain, uint8_t **der, size_t *len, struct sp_errinfo *ei)
 {
-	unsigned char *der, hdr[4];
-	int i, n;
+	STACK_OF(X509) *cas = NULL;
+	int r = SP_ERR_INTERNAL;
 
-	for (i = 1; i < sk_X509_num(chain); i++) {
-		der = NULL;
-		if ((n = i2d_X509(sk_X509_value(chain, i), &der)) <= 0)
-			return sp_err(ei, SP_ERR_CRYPTO, "cannot encode the chain");
-		hdr[0] = (unsigned char)((unsigned)n >> 24);
-		hdr[1] = (unsigned char)((unsigned)n >> 16);
-		hdr[2] = (unsigned char)((unsigned)n >> 8);
-		hdr[3] = (unsigned char)n;
-		if (sp_buf_add(buf, hdr, 4) != SP_OK || sp_buf_add(buf, der, (size_t)n) != SP_OK) {
-			OPENSSL_free(der);
-			return sp_err(ei, SP_ERR_TOO_LARGE, "the chain is too large");
-		}
-		OPENSSL_free(der);
+	/* A shallow copy: the certificates stay the chain's. */
+	if ((cas = sk_X509_dup(chain)) == NULL) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
 	}
-	return SP_OK;
+	(void)sk_X509_shift(cas);
+	r = crypto_chain_to_der(cas, der, len, ei);
+out:
+	sk_X509_free(cas);
+	return r;
 }
 
 static int
@@ -340,7 +321,7 @@ prep_work(void *arg, struct sp_errinfo *ei)
 		goto out;
 	}
 	j->info = res.info;
-	if ((r = chain_store(res.chain, &j->chain, ei)) != SP_OK)
+	if ((r = chain_store(res.chain, &j->chain, &j->chain_len, ei)) != SP_OK)
 		goto out;
 	memset(&seal, 0, sizeof(seal));
 	if (needs_seal) {
@@ -358,7 +339,7 @@ prep_work(void *arg, struct sp_errinfo *ei)
 		seal.png = png;
 		seal.png_len = png_len;
 	}
-	if ((r = pdf_doc_open(j->doc, j->doc_len, &pdoc, ei)) != SP_OK)
+	if ((r = pdf_doc_open(j->base->data, j->base->len, &pdoc, ei)) != SP_OK)
 		goto out;
 	memset(&params, 0, sizeof(params));
 	params.signing_time = time(NULL);
@@ -366,7 +347,7 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	if ((r = pdf_sig_prepare(pdoc, &params, &seal, needs_seal ? 1 : 0, pl, npl, &j->prep,
 				 ei)) != SP_OK)
 		goto out;
-	if (j->prep.orig_len != j->doc_len) {
+	if (j->prep.orig_len != j->base->len) {
 		r = sp_err(ei, SP_ERR_INTERNAL, "the update does not extend the stored revision");
 		goto out;
 	}
@@ -395,24 +376,23 @@ out:
 /* ---- the loop side ------------------------------------------------------------------------ */
 
 static void
-prep_stored(void *arg, const PGresult *res, const struct sp_errinfo *err)
+prep_stored(void *arg, json_t *out, const struct sp_errinfo *err)
 {
 	struct prep_job *j = arg;
 	struct request *r = j->r;
 	json_error_t je;
-	json_t *out = NULL, *rects;
+	json_t *rects;
 	char *tbs;
 
-	if (signing_reply_failed(r, err)) {
+	if (err->code != SP_OK) {
 		prep_job_free(j);
+		request_reply_error(r, err->code, err);
 		return;
 	}
-	if (PQntuples(res) != 1 ||
-	    (out = json_loads(PQgetvalue(res, 0, 0), 0, &je)) == NULL ||
-	    (tbs = auth_b64_encode(j->attrs, j->attrs_len)) == NULL) {
+	if ((tbs = auth_b64_encode(j->attrs, j->attrs_len)) == NULL) {
 		json_decref(out);
 		prep_job_free(j);
-		request_reply_error(r, SP_ERR_INTERNAL, NULL);
+		request_reply_error(r, SP_ERR_NOMEM, NULL);
 		return;
 	}
 	rects = json_loads(j->rects_json, 0, &je);
@@ -428,92 +408,57 @@ prep_stored(void *arg, const PGresult *res, const struct sp_errinfo *err)
 static void
 prep_done(void *arg, int rc, const struct sp_errinfo *ei)
 {
-	static const char sql[] =
-		"SELECT signing_session_create($1::bigint, $2::bigint, $3::bigint, $4::integer, "
-		"$5::bytea, $6::bigint, $7::bigint, $8::bytea, $9, $10::bytea, $11::jsonb, "
-		"$12::integer, $13::bytea, $14, $15, $16, to_timestamp($17::bigint), "
-		"to_timestamp($18::bigint), NULL)::text";
 	struct prep_job *j = arg;
 	struct request *r = j->r;
-	struct db_param p[18];
-	size_t i;
+	struct db_signing_new s;
+	struct db_actor who;
 
 	if (rc != SP_OK) {
 		prep_job_free(j);
 		request_reply_job_error(r, rc, ei, P_UNPROCESSABLE);
 		return;
 	}
-	snprintf(j->serial_lc, sizeof(j->serial_lc), "%s", j->info.serial_hex);
-	for (i = 0; j->serial_lc[i] != '\0'; i++)
-		if (j->serial_lc[i] >= 'A' && j->serial_lc[i] <= 'F')
-			j->serial_lc[i] = (char)(j->serial_lc[i] - 'A' + 'a');
-	snprintf(j->base, sizeof(j->base), "%d", j->base_seq);
-	snprintf(j->coff, sizeof(j->coff), "%zu", j->prep.contents_off);
-	snprintf(j->clen, sizeof(j->clen), "%zu", j->prep.contents_len);
-	snprintf(j->ttl, sizeof(j->ttl), "%d", j->cfg->signing.session_ttl_s);
-	snprintf(j->nb, sizeof(j->nb), "%lld", (long long)j->info.not_before);
-	snprintf(j->na, sizeof(j->na), "%lld", (long long)j->info.not_after);
-	memset(p, 0, sizeof(p));
-	p[0].value = j->number;
-	p[1].value = j->org;
-	p[2].value = j->has_user ? j->user : NULL;
-	p[3].value = j->base;
-	p[4].value = (const char *)j->prep.data + j->prep.orig_len;
-	p[4].len = (int)(j->prep.len - j->prep.orig_len);
-	p[4].binary = 1;
-	p[5].value = j->coff;
-	p[6].value = j->clen;
-	p[7].value = (const char *)j->attrs;
-	p[7].len = (int)j->attrs_len;
-	p[7].binary = 1;
-	p[8].value = j->alg_name;
-	p[9].value = j->chain.len > 0 ? (const char *)j->chain.data : "";
-	p[9].len = (int)j->chain.len;
-	p[9].binary = 1;
-	p[10].value = j->rects_json;
-	p[11].value = j->ttl;
-	p[12].value = (const char *)j->cert_der;
-	p[12].len = (int)j->cert_len;
-	p[12].binary = 1;
-	p[13].value = j->info.subject;
-	p[14].value = j->info.issuer;
-	p[15].value = j->serial_lc;
-	p[16].value = j->nb;
-	p[17].value = j->na;
-	if ((rc = db_query_send(request_db(r), sql, 18, p, 0, 0, prep_stored, j)) != SP_OK) {
+	memset(&s, 0, sizeof(s));
+	s.contract_number = j->number;
+	s.base_seq = j->base->seq;
+	s.delta = j->prep.data + j->prep.orig_len;
+	s.delta_len = j->prep.len - j->prep.orig_len;
+	s.contents_off = j->prep.contents_off;
+	s.contents_len = j->prep.contents_len;
+	s.signed_attrs = j->attrs;
+	s.signed_attrs_len = j->attrs_len;
+	s.algorithm = j->alg_name;
+	s.chain = j->chain;
+	s.chain_len = j->chain_len;
+	s.rects_json = j->rects_json;
+	s.ttl_s = j->cfg->signing.session_ttl_s;
+	s.cert_der = j->cert_der;
+	s.cert_len = j->cert_len;
+	s.cert_subject = j->info.subject;
+	s.cert_issuer = j->info.issuer;
+	s.cert_serial_hex = j->info.serial_hex;
+	s.cert_not_before = j->info.not_before;
+	s.cert_not_after = j->info.not_after;
+	signing_actor_fill(&who, r, j->org_id, j->user_id);
+	if ((rc = db_signing_session_create(request_db(r), &who, &s, prep_stored, j)) != SP_OK) {
 		prep_job_free(j);
 		request_reply_error(r, rc, NULL);
 	}
 }
 
-static uint32_t
-be32(const char *p)
-{
-	const unsigned char *u = (const unsigned char *)p;
-
-	return (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3];
-}
-
 static void
-prep_loaded(void *arg, const PGresult *res, const struct sp_errinfo *err)
+prep_loaded(void *arg, struct db_revision_doc *base, const struct sp_errinfo *err)
 {
 	struct prep_job *j = arg;
 	struct request *r = j->r;
-	int rc, len;
+	int rc;
 
-	if (signing_reply_failed(r, err)) {
+	if (err->code != SP_OK) {
 		prep_job_free(j);
+		request_reply_error(r, err->code, err);
 		return;
 	}
-	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 1) || PQgetlength(res, 0, 0) != 4 ||
-	    (len = PQgetlength(res, 0, 1)) <= 0 || (j->doc = malloc((size_t)len)) == NULL) {
-		prep_job_free(j);
-		request_reply_error(r, SP_ERR_INTERNAL, NULL);
-		return;
-	}
-	j->base_seq = (int)be32(PQgetvalue(res, 0, 0));
-	memcpy(j->doc, PQgetvalue(res, 0, 1), (size_t)len);
-	j->doc_len = (size_t)len;
+	j->base = base;
 	if ((rc = jobs_submit(request_jobs(r), prep_work, prep_done, j)) != SP_OK) {
 		prep_job_free(j);
 		request_reply_error(r, rc, NULL);
@@ -525,7 +470,6 @@ prepare_step(struct request *r, const struct principal *who)
 {
 	struct prep_job *j = NULL;
 	const unsigned char *body;
-	struct db_param p[2];
 	size_t len;
 	int64_t n;
 	int rc;
@@ -551,18 +495,11 @@ prepare_step(struct request *r, const struct principal *who)
 	j->body_len = len;
 	j->r = r;
 	j->cfg = request_config(r);
-	sp_buf_init(&j->chain, (size_t)MAX_CHAIN * (MAX_CERT + 4));
-	snprintf(j->number, sizeof(j->number), "%lld", (long long)n);
-	snprintf(j->org, sizeof(j->org), "%lld", (long long)who->organization_id);
-	snprintf(j->user, sizeof(j->user), "%lld", (long long)who->user_id);
+	j->number = n;
+	j->org_id = who->organization_id;
+	j->user_id = who->user_id;
 	snprintf(j->credit_code, sizeof(j->credit_code), "%s", who->credit_code);
-	j->has_user = who->user_id > 0;
-	memset(p, 0, sizeof(p));
-	p[0].value = j->number;
-	p[1].value = j->org;
-	rc = db_query_send(request_db(r),
-			   "SELECT base_seq, document FROM signing_prepare_load($1::bigint, "
-			   "$2::bigint)", 2, p, 1, 0, prep_loaded, j);
+	rc = db_signing_prepare_load(request_db(r), n, who->organization_id, prep_loaded, j);
 	if (rc != SP_OK) {
 		prep_job_free(j);
 		request_reply_error(r, rc, NULL);

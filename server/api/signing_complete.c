@@ -6,13 +6,14 @@
  *   DELETE /api/v1/signing-sessions/{id} -> 200 {"session", "state": "aborted"}
  *
  * Complete: one query claims the session's stored inputs and a TSA serial
- * (signing_session_claim; a used, aborted, expired or stale session fails
+ * (db_signing_session_claim; a used, aborted, expired or stale session fails
  * there); a worker checks the token's signature against the certificate
  * (a wrong value is 422 and changes nothing: the session stays usable),
  * gets a checked RFC 3161 token over it (no token, no signature: it fails),
  * assembles the CMS, fills the placeholder and verifies the new revision;
- * one more call (signing_session_complete) stores the delta, marks the
- * party signed, consumes the session and appends the audit event.
+ * one more call (db_signing_session_complete) stores the delta, marks the
+ * party signed, consumes the session and appends the audit event; of two
+ * concurrent completions of one session exactly one stores.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -24,30 +25,23 @@
 
 #include "auth_int.h"
 #include "config.h"
-#include "contracts_int.h"
 #include "crypto.h"
 #include "pdf.h"
 #include "http_int.h"
 #include "signing_int.h"
 
-#define MAX_CHAIN 16
-
 struct done_job {
 	struct request *r;
 	const struct config *cfg;
-	char id[37], org[24], user[24];
-	int has_user;
+	char id[37];
+	int64_t org_id, user_id;
 	uint8_t *sig;
 	size_t siglen;
-	/* from signing_session_claim */
-	unsigned char *doc;   /* the prepared file, filled in place by work() */
-	size_t doc_len, orig_len, contents_off, contents_len;
-	unsigned char *attrs, *chain, *cert;
-	size_t attrs_len, chain_len, cert_len;
-	char alg[32];
-	uint64_t serial;
+	/* from db_signing_session_claim; work() fills s->document in place */
+	struct db_signing_session *s;
 	/* results of work() */
-	char sha_hex[65], length[24], tsa_time[24];
+	char sha_hex[65];
+	time_t tsa_time;
 };
 
 static void
@@ -56,10 +50,7 @@ done_job_free(struct done_job *j)
 	if (j == NULL)
 		return;
 	free(j->sig);
-	free(j->doc);
-	free(j->attrs);
-	free(j->chain);
-	free(j->cert);
+	db_signing_session_free(j->s);
 	free(j);
 }
 
@@ -79,31 +70,6 @@ uuid_ok(const char *s)
 
 /* ---- the worker ------------------------------------------------------------------------- */
 
-static int
-chain_load(const unsigned char *p, size_t n, STACK_OF(X509) **out, struct sp_errinfo *ei)
-{
-	X509 *x = NULL;
-	size_t len;
-	int r;
-
-	if ((*out = sk_X509_new_null()) == NULL)
-		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
-	while (n > 0) {
-		if (n < 4 || (len = (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 |
-			      p[3]) > n - 4 || sk_X509_num(*out) >= MAX_CHAIN)
-			return sp_err(ei, SP_ERR_INTERNAL, "stored chain is malformed");
-		if ((r = crypto_cert_parse(p + 4, len, &x, ei)) != SP_OK)
-			return r;
-		if (sk_X509_push(*out, x) <= 0) {
-			X509_free(x);
-			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
-		}
-		p += 4 + len;
-		n -= 4 + len;
-	}
-	return SP_OK;
-}
-
 /*
  * The new revision, checked again from its bytes: it opens as an undamaged
  * PDF with one more signed field than its base, and the signed attributes
@@ -113,15 +79,16 @@ chain_load(const unsigned char *p, size_t n, STACK_OF(X509) **out, struct sp_err
 static int
 revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp_errinfo *ei)
 {
+	const struct db_signing_session *ss = j->s;
 	struct pdf_doc *base = NULL, *doc = NULL;
 	struct pdf_doc_info bi, ni;
 	struct crypto_digest_ctx *dc = NULL;
 	uint8_t d[CRYPTO_DIGEST_MAX], *attrs = NULL;
-	size_t dlen = 0, alen = 0, end = j->contents_off + j->contents_len;
+	size_t dlen = 0, alen = 0, end = ss->contents_off + ss->contents_len;
 	int r = SP_ERR_INTERNAL;
 
-	if ((r = pdf_doc_open(j->doc, j->orig_len, &base, ei)) != SP_OK ||
-	    (r = pdf_doc_open(j->doc, j->doc_len, &doc, ei)) != SP_OK)
+	if ((r = pdf_doc_open(ss->document, ss->orig_len, &base, ei)) != SP_OK ||
+	    (r = pdf_doc_open(ss->document, ss->document_len, &doc, ei)) != SP_OK)
 		goto out;
 	pdf_doc_info_get(base, &bi);
 	pdf_doc_info_get(doc, &ni);
@@ -131,12 +98,13 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 		goto out;
 	}
 	if ((r = crypto_digest_ctx_new(crypto_sigalg_digest(alg), &dc, ei)) != SP_OK ||
-	    (r = crypto_digest_ctx_update(dc, j->doc, j->contents_off, ei)) != SP_OK ||
-	    (r = crypto_digest_ctx_update(dc, j->doc + end, j->doc_len - end, ei)) != SP_OK ||
+	    (r = crypto_digest_ctx_update(dc, ss->document, ss->contents_off, ei)) != SP_OK ||
+	    (r = crypto_digest_ctx_update(dc, ss->document + end, ss->document_len - end,
+					  ei)) != SP_OK ||
 	    (r = crypto_digest_ctx_final(dc, d, &dlen, ei)) != SP_OK ||
 	    (r = crypto_cms_signed_attrs(cert, alg, d, dlen, &attrs, &alen, ei)) != SP_OK)
 		goto out;
-	if (alen != j->attrs_len || memcmp(attrs, j->attrs, alen) != 0) {
+	if (alen != ss->signed_attrs_len || memcmp(attrs, ss->signed_attrs, alen) != 0) {
 		r = sp_err_reason(ei, SP_ERR_CRYPTO, "verification_failed",
 				  "the signed revision's digest does not match what was signed");
 		goto out;
@@ -159,6 +127,7 @@ out:
 static int
 engine_check(struct done_job *j, struct sp_errinfo *ei)
 {
+	const struct db_signing_session *ss = j->s;
 	struct crypto_verify_opts vo;
 	struct crypto_verify_report *rep = NULL;
 	const struct crypto_sig_report *s;
@@ -168,11 +137,11 @@ engine_check(struct done_job *j, struct sp_errinfo *ei)
 	memset(&vo, 0, sizeof(vo));
 	if ((r = server_trust_get(j->cfg, &vo.trust, ei)) != SP_OK ||
 	    (r = tsa_provider_trust(j->cfg, &vo.ts_trust, ei)) != SP_OK ||
-	    (r = crypto_pdf_verify(j->doc, j->doc_len, &vo, &rep, ei)) != SP_OK)
+	    (r = crypto_pdf_verify(ss->document, ss->document_len, &vo, &rep, ei)) != SP_OK)
 		goto out;
 	for (i = 0; i < rep->nsigs; i++) {
 		s = &rep->sigs[i];
-		if (s->byte_range[2] + s->byte_range[3] == (long long)j->doc_len) {
+		if (s->byte_range[2] + s->byte_range[3] == (long long)ss->document_len) {
 			nnew++;
 			if ((s->verdict != CRYPTO_VERDICT_VALID &&
 			     s->verdict != CRYPTO_VERDICT_VALID_ALLOWED_CHANGES) || !s->has_timestamp) {
@@ -202,6 +171,7 @@ static int
 done_work(void *arg, struct sp_errinfo *ei)
 {
 	struct done_job *j = arg;
+	struct db_signing_session *ss = j->s;
 	enum crypto_sigalg alg, want;
 	STACK_OF(X509) *chain = NULL;
 	X509 *cert = NULL;
@@ -211,27 +181,33 @@ done_work(void *arg, struct sp_errinfo *ei)
 	time_t gen = 0;
 	int r = SP_ERR_INTERNAL;
 
-	if ((r = crypto_cert_parse(j->cert, j->cert_len, &cert, ei)) != SP_OK ||
-	    (r = chain_load(j->chain, j->chain_len, &chain, ei)) != SP_OK ||
-	    (r = crypto_sigalg_for_cert(cert, &alg, ei)) != SP_OK)
+	/* What prepare stored is ours: if it does not decode, the fault is not the caller's. */
+	sp_errinfo_init(&vei);
+	if (crypto_cert_parse(ss->cert_der, ss->cert_len, &cert, &vei) != SP_OK ||
+	    crypto_chain_from_der(ss->chain, ss->chain_len, &chain, &vei) != SP_OK) {
+		r = sp_err(ei, SP_ERR_INTERNAL, "the stored signing session does not decode: %s",
+			   vei.msg);
 		goto out;
-	want = crypto_sigalg_from_name(j->alg);
+	}
+	if ((r = crypto_sigalg_for_cert(cert, &alg, ei)) != SP_OK)
+		goto out;
+	want = crypto_sigalg_from_name(ss->algorithm);
 	if (want != alg) {
 		r = sp_err(ei, SP_ERR_INTERNAL, "stored algorithm does not fit the certificate");
 		goto out;
 	}
 	/* Before anything else: a wrong value must change nothing. */
-	if ((r = crypto_sig_verify(cert, alg, j->attrs, j->attrs_len, j->sig, j->siglen, ei))
-	    != SP_OK)
+	if ((r = crypto_sig_verify(cert, alg, ss->signed_attrs, ss->signed_attrs_len, j->sig,
+				   j->siglen, ei)) != SP_OK)
 		goto out;
-	if ((r = tsa_provider_timestamp(j->cfg, j->sig, j->siglen, j->serial, &tok, &toklen,
+	if ((r = tsa_provider_timestamp(j->cfg, j->sig, j->siglen, ss->tsa_serial, &tok, &toklen,
 					&gen, ei)) != SP_OK)
 		goto out;
-	if ((r = crypto_cms_assemble(cert, chain, j->attrs, j->attrs_len, j->sig, j->siglen, tok,
-				     toklen, &cms, &cmslen, ei)) != SP_OK)
+	if ((r = crypto_cms_assemble(cert, chain, ss->signed_attrs, ss->signed_attrs_len, j->sig,
+				     j->siglen, tok, toklen, &cms, &cmslen, ei)) != SP_OK)
 		goto out;
-	if ((r = pdf_sig_fill(j->doc, j->doc_len, j->contents_off, j->contents_len, cms, cmslen,
-			      ei)) != SP_OK)
+	if ((r = pdf_sig_fill(ss->document, ss->document_len, ss->contents_off, ss->contents_len,
+			      cms, cmslen, ei)) != SP_OK)
 		goto out;
 	sp_errinfo_init(&vei);
 	if (revision_check(j, cert, alg, &vei) != SP_OK || engine_check(j, &vei) != SP_OK) {
@@ -240,11 +216,11 @@ done_work(void *arg, struct sp_errinfo *ei)
 				  "the signed revision failed verification: %s", vei.msg);
 		goto out;
 	}
-	if ((r = crypto_digest(CRYPTO_DIGEST_SHA256, j->doc, j->doc_len, dig, &dlen, ei)) != SP_OK)
+	if ((r = crypto_digest(CRYPTO_DIGEST_SHA256, ss->document, ss->document_len, dig, &dlen,
+			       ei)) != SP_OK)
 		goto out;
 	sp_hex(dig, 32, j->sha_hex);
-	snprintf(j->length, sizeof(j->length), "%zu", j->doc_len);
-	snprintf(j->tsa_time, sizeof(j->tsa_time), "%lld", (long long)gen);
+	j->tsa_time = gen;
 	r = SP_OK;
 out:
 	free(tok);
@@ -257,26 +233,26 @@ out:
 /* ---- the loop side ------------------------------------------------------------------------ */
 
 static void
-done_stored(void *arg, const PGresult *res, const struct sp_errinfo *err)
+done_stored(void *arg, json_t *doc, const struct sp_errinfo *err)
 {
 	struct done_job *j = arg;
 	struct request *r = j->r;
 
 	done_job_free(j);
-	if (signing_reply_failed(r, err))
+	if (err->code != SP_OK) {
+		request_reply_error(r, err->code, err);
 		return;
-	signing_reply_json(r, res, 200);
+	}
+	request_reply_json(r, 200, doc);
 }
 
 static void
 done_done(void *arg, int rc, const struct sp_errinfo *ei)
 {
-	static const char sql[] =
-		"SELECT signing_session_complete($1::uuid, $2::bigint, $3::bigint, $4::bytea, "
-		"$5::bigint, $6, to_timestamp($7::bigint), NULL)::text";
 	struct done_job *j = arg;
 	struct request *r = j->r;
-	struct db_param p[7];
+	struct db_signed_revision rev;
+	struct db_actor who;
 	const char *reason = ei->reason;
 
 	if (rc != SP_OK) {
@@ -299,87 +275,33 @@ done_done(void *arg, int rc, const struct sp_errinfo *ei)
 			request_reply_error(r, rc, ei);
 		return;
 	}
-	memset(p, 0, sizeof(p));
-	p[0].value = j->id;
-	p[1].value = j->org;
-	p[2].value = j->has_user ? j->user : NULL;
-	p[3].value = (const char *)j->doc + j->orig_len;
-	p[3].len = (int)(j->doc_len - j->orig_len);
-	p[3].binary = 1;
-	p[4].value = j->length;
-	p[5].value = j->sha_hex;
-	p[6].value = j->tsa_time;
-	if ((rc = db_query_send(request_db(r), sql, 7, p, 0, 0, done_stored, j)) != SP_OK) {
+	memset(&rev, 0, sizeof(rev));
+	rev.delta = j->s->document + j->s->orig_len;
+	rev.delta_len = j->s->document_len - j->s->orig_len;
+	rev.length = j->s->document_len;
+	rev.sha256_hex = j->sha_hex;
+	rev.tsa_time = j->tsa_time;
+	signing_actor_fill(&who, r, j->org_id, j->user_id);
+	if ((rc = db_signing_session_complete(request_db(r), j->id, &who, &rev, done_stored, j))
+	    != SP_OK) {
 		done_job_free(j);
 		request_reply_error(r, rc, NULL);
 	}
 }
 
-static uint64_t
-be64(const char *p)
-{
-	const unsigned char *u = (const unsigned char *)p;
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | u[i];
-	return v;
-}
-
-static int
-col_copy(const PGresult *res, int c, unsigned char **out, size_t *len)
-{
-	int n = PQgetlength(res, 0, c);
-
-	*out = malloc(n > 0 ? (size_t)n : 1);
-	if (*out == NULL)
-		return -1;
-	memcpy(*out, PQgetvalue(res, 0, c), (size_t)n);
-	*len = (size_t)n;
-	return 0;
-}
-
-/* Columns of signing_session_claim, binary. */
-enum { C_NUMBER, C_BASE, C_DOC, C_ORIG, C_COFF, C_CLEN, C_ATTRS, C_ALG, C_CHAIN, C_CERT,
-       C_SERIAL, C_N };
-
 static void
-done_claimed(void *arg, const PGresult *res, const struct sp_errinfo *err)
+done_claimed(void *arg, struct db_signing_session *s, const struct sp_errinfo *err)
 {
 	struct done_job *j = arg;
 	struct request *r = j->r;
-	int rc, c;
+	int rc;
 
-	if (signing_reply_failed(r, err)) {
+	if (err->code != SP_OK) {
 		done_job_free(j);
+		request_reply_error(r, err->code, err);
 		return;
 	}
-	for (c = 0; PQntuples(res) == 1 && PQnfields(res) == C_N && c < C_N; c++)
-		if (PQgetisnull(res, 0, c))
-			break;
-	if (c != C_N || PQgetlength(res, 0, C_ORIG) != 8 || PQgetlength(res, 0, C_COFF) != 8 ||
-	    PQgetlength(res, 0, C_CLEN) != 8 || PQgetlength(res, 0, C_SERIAL) != 8 ||
-	    PQgetlength(res, 0, C_ALG) >= (int)sizeof(j->alg) ||
-	    col_copy(res, C_DOC, &j->doc, &j->doc_len) != 0 ||
-	    col_copy(res, C_ATTRS, &j->attrs, &j->attrs_len) != 0 ||
-	    col_copy(res, C_CHAIN, &j->chain, &j->chain_len) != 0 ||
-	    col_copy(res, C_CERT, &j->cert, &j->cert_len) != 0) {
-		done_job_free(j);
-		request_reply_error(r, SP_ERR_INTERNAL, NULL);
-		return;
-	}
-	j->orig_len = (size_t)be64(PQgetvalue(res, 0, C_ORIG));
-	j->contents_off = (size_t)be64(PQgetvalue(res, 0, C_COFF));
-	j->contents_len = (size_t)be64(PQgetvalue(res, 0, C_CLEN));
-	j->serial = be64(PQgetvalue(res, 0, C_SERIAL));
-	memcpy(j->alg, PQgetvalue(res, 0, C_ALG), (size_t)PQgetlength(res, 0, C_ALG));
-	if (j->orig_len >= j->doc_len || j->contents_off < j->orig_len ||
-	    j->contents_len > j->doc_len - j->contents_off) {
-		done_job_free(j);
-		request_reply_error(r, SP_ERR_INTERNAL, NULL);
-		return;
-	}
+	j->s = s;
 	if ((rc = jobs_submit(request_jobs(r), done_work, done_done, j)) != SP_OK) {
 		done_job_free(j);
 		request_reply_error(r, rc, NULL);
@@ -391,7 +313,6 @@ signing_complete_step(struct request *r, const struct principal *who)
 {
 	const char *id = request_param(r, "id");
 	struct done_job *j = NULL;
-	struct db_param p[2];
 	json_t *doc = NULL, *v;
 	int rc;
 
@@ -419,17 +340,9 @@ signing_complete_step(struct request *r, const struct principal *who)
 	j->r = r;
 	j->cfg = request_config(r);
 	snprintf(j->id, sizeof(j->id), "%s", id);
-	snprintf(j->org, sizeof(j->org), "%lld", (long long)who->organization_id);
-	snprintf(j->user, sizeof(j->user), "%lld", (long long)who->user_id);
-	j->has_user = who->user_id > 0;
-	memset(p, 0, sizeof(p));
-	p[0].value = j->id;
-	p[1].value = j->org;
-	rc = db_query_send(request_db(r),
-			   "SELECT contract_number, base_seq, document, orig_len, contents_off, "
-			   "contents_len, signed_attrs, algorithm, chain, cert_der, tsa_serial "
-			   "FROM signing_session_claim($1::uuid, $2::bigint)", 2, p, 1, 0,
-			   done_claimed, j);
+	j->org_id = who->organization_id;
+	j->user_id = who->user_id;
+	rc = db_signing_session_claim(request_db(r), j->id, who->organization_id, done_claimed, j);
 	if (rc != SP_OK) {
 		done_job_free(j);
 		request_reply_error(r, rc, NULL);
@@ -437,36 +350,30 @@ signing_complete_step(struct request *r, const struct principal *who)
 }
 
 static void
-abort_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
+abort_done(void *arg, json_t *doc, const struct sp_errinfo *err)
 {
 	struct request *r = arg;
 
-	if (signing_reply_failed(r, err))
+	if (err->code != SP_OK) {
+		request_reply_error(r, err->code, err);
 		return;
-	signing_reply_json(r, res, 200);
+	}
+	request_reply_json(r, 200, doc);
 }
 
 void
 signing_abort_step(struct request *r, const struct principal *who)
 {
 	const char *id = request_param(r, "id");
-	struct db_param p[3];
-	char org[24], user[24];
+	struct db_actor actor;
 	int rc;
 
 	if (!uuid_ok(id)) {
 		request_problem(r, P_NOT_FOUND, "no such signing session");
 		return;
 	}
-	snprintf(org, sizeof(org), "%lld", (long long)who->organization_id);
-	snprintf(user, sizeof(user), "%lld", (long long)who->user_id);
-	memset(p, 0, sizeof(p));
-	p[0].value = id;
-	p[1].value = org;
-	p[2].value = who->user_id > 0 ? user : NULL;
-	rc = db_query_send(request_db(r),
-			   "SELECT signing_session_abort($1::uuid, $2::bigint, $3::bigint, NULL)::text",
-			   3, p, 0, 0, abort_done, r);
+	signing_actor_fill(&actor, r, who->organization_id, who->user_id);
+	rc = db_signing_session_abort(request_db(r), id, &actor, abort_done, r);
 	if (rc != SP_OK)
 		request_reply_error(r, rc, NULL);
 }

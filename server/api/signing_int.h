@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <time.h>
 
-#include <libpq-fe.h>
 #include <openssl/x509.h>
 
 #include "authn.h"
@@ -29,15 +28,12 @@ void signing_complete_step(struct request *r, const struct principal *who);
 void signing_abort_step(struct request *r, const struct principal *who);
 
 /*
- * Answer r for a failed signing SQL call: the SPS09/SPS10/SPS11 states of
- * migrations/004_signing.sql (409 stale_revision, 410 session_expired, 409
- * session_used), else as the workflow (wf_reply_failed). 1 when answered
- * (err is a failure), 0 when err is OK. Loop thread.
+ * Who acts in a signing state change (its audit event): org_id and user_id
+ * (0: none), and r's peer address and User-Agent, which a points into: a is
+ * valid while r is. Loop thread.
  */
-int signing_reply_failed(struct request *r, const struct sp_errinfo *err);
-
-/* Answer r with the JSON text in column 0 of res, status ok_status. Loop thread. */
-void signing_reply_json(struct request *r, const PGresult *res, int ok_status);
+void signing_actor_fill(struct db_actor *a, const struct request *r, int64_t org_id,
+			int64_t user_id);
 
 /*
  * The built-in TSA built from cfg->tsa on first use (any thread; shared,

@@ -2,9 +2,9 @@
  * tsa.c: POST /tsa, the built-in TSA over HTTP (RFC 3161 §3.4):
  * application/timestamp-query in, application/timestamp-reply out. No login
  * (a TSA serves anyone who asks), queries capped at CRYPTO_TS_QUERY_MAX.
- * The serial comes from the PostgreSQL sequence tsa_serial (migration 004),
- * so serials stay unique across restarts and across server processes; the
- * token itself is made on the worker pool.
+ * The serial comes from the PostgreSQL sequence tsa_serial
+ * (db_tsa_serial_next), so serials stay unique across restarts and across
+ * server processes; the token itself is made on the worker pool.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -64,18 +64,18 @@ tsa_done(void *arg, int rc, const struct sp_errinfo *ei)
 }
 
 static void
-tsa_serial_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
+tsa_serial_done(void *arg, uint64_t serial, const struct sp_errinfo *err)
 {
 	struct tsa_job *j = arg;
 	struct request *r = j->r;
 	int rc;
 
-	if (err->code != SP_OK || PQntuples(res) != 1) {
+	if (err->code != SP_OK) {
 		tsa_job_free(j);
-		request_reply_error(r, err->code != SP_OK ? err->code : SP_ERR_INTERNAL, NULL);
+		request_reply_error(r, err->code, err);
 		return;
 	}
-	j->serial = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+	j->serial = serial;
 	if ((rc = jobs_submit(request_jobs(r), tsa_work, tsa_done, j)) != SP_OK) {
 		tsa_job_free(j);
 		request_reply_error(r, rc, NULL);
@@ -118,8 +118,7 @@ tsa_handle(struct request *r)
 	j->querylen = len;
 	j->r = r;
 	j->cfg = request_config(r);
-	rc = db_query_send(request_db(r), "SELECT nextval('tsa_serial')", 0, NULL, 0, 0,
-			   tsa_serial_done, j);
+	rc = db_tsa_serial_next(request_db(r), tsa_serial_done, j);
 	if (rc != SP_OK) {
 		tsa_job_free(j);
 		request_reply_error(r, rc, NULL);

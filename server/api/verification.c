@@ -127,17 +127,22 @@ static void verify_done(void *arg, int rc, const struct sp_errinfo *ei)
 	vjob_free(j);
 }
 
-/* Copy pdf and queue its verification; answers r in every case. */
-static void verify_submit(struct request *r, const void *pdf, size_t len)
+/*
+ * Queue the verification of *pdf (malloc'd, len bytes), taking it: *pdf is
+ * NULL afterwards, whatever happens. Answers r in every case.
+ */
+static void verify_submit_take(struct request *r, unsigned char **pdf, size_t len)
 {
 	struct vjob *j = calloc(1, sizeof(*j));
 
-	if (!j || !(j->pdf = malloc(len ? len : 1))) {
-		vjob_free(j);
+	if (!j) {
+		free(*pdf);
+		*pdf = NULL;
 		request_reply_error(r, SP_ERR_NOMEM, NULL);
 		return;
 	}
-	memcpy(j->pdf, pdf, len);
+	j->pdf = *pdf;
+	*pdf = NULL; /* transferred */
 	j->len = len;
 	j->r = r;
 	j->cfg = request_config(r);
@@ -151,6 +156,7 @@ static void route_verify_upload(struct request *r)
 {
 	const char *ct = request_header(r, "Content-Type");
 	const unsigned char *body;
+	unsigned char *copy;
 	size_t len;
 
 	if (!rate_allow(request_remote(r), time(NULL))) {
@@ -172,31 +178,40 @@ static void route_verify_upload(struct request *r)
 		request_problem(r, P_EMPTY_BODY, "no PDF in the body");
 		return;
 	}
-	verify_submit(r, body, len);
+	if ((copy = malloc(len)) == NULL) {
+		request_reply_error(r, SP_ERR_NOMEM, NULL);
+		return;
+	}
+	memcpy(copy, body, len);
+	verify_submit_take(r, &copy, len);
 }
 
 /* ---- a contract's latest revision ---- */
 
-static void contract_doc_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
+/* The document's bytes go to the job as they are: no copy of a large file. */
+static void contract_doc_done(void *arg, struct db_revision_doc *doc, const struct sp_errinfo *err)
 {
 	struct request *r = arg;
 
-	if (wf_reply_failed(r, err))
-		return;
-	if (PQntuples(res) < 1 || PQgetisnull(res, 0, 0)) {
-		request_problem(r, P_NOT_FOUND, "no such contract");
+	if (err->code != SP_OK) {
+		request_reply_error(r, err->code, err);
 		return;
 	}
-	verify_submit(r, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+	verify_submit_take(r, &doc->data, doc->len);
+	db_revision_doc_free(doc);
 }
 
 static void contract_step(struct request *r, const struct principal *who)
 {
-	static const char sql[] =
-		"SELECT revision_document(c.number, (SELECT max(seq) FROM revisions "
-		"WHERE contract_number = c.number)) FROM contracts c WHERE c.number = $1 AND " VISIBLE;
+	int64_t n;
+	int rc;
 
-	wf_contract_query(r, who, sql, 1, contract_doc_done);
+	if (!wf_path_number(r, &n))
+		return; /* answered */
+	rc = db_verification_document_load(request_db(r), n, who->organization_id,
+					   contract_doc_done, r);
+	if (rc != SP_OK)
+		request_reply_error(r, rc, NULL);
 }
 
 static void route_contract_verification(struct request *r)

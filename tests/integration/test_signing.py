@@ -3,10 +3,12 @@ real `sealpact sign`, the built-in TSA (also at POST /tsa), PAdES B-T judged by
 pdfsig and qpdf, and every way a completion must fail while storing nothing."""
 
 import base64
+import hashlib
 import os
 import re
 import subprocess
 import tempfile
+import threading
 import unittest
 
 import harness
@@ -363,6 +365,54 @@ class Failures(SigningCase):
                 self.assertEqual(doc["code"], code, doc)
         self.assertEqual(int(self.db.query("SELECT count(*) FROM signing_sessions")), 0)
         self.assertEqual(self.revisions(n), 1)
+
+
+class ConcurrentComplete(SigningCase):
+
+    def setUp(self):
+        super().setUp()
+        for slug in ("buyer", "supplier"):
+            self.login_api(slug, "rsa")
+
+    def test_two_concurrent_completes_of_one_session_store_once(self):
+        n = self.create([("supplier", 1)])
+        self.act("supplier", n, "receive")
+        prep = self.prepared("supplier", n)
+        sig = self.token_sign("supplier", "rsa", prep)
+        self.assertEqual(self.revisions(n), 1)
+        gate = threading.Barrier(2)
+
+        def one(_):
+            gate.wait(timeout=30)
+            st, _, _, doc = self.complete("supplier", prep["session"], sig)
+            return st, doc
+
+        # Both requests are in flight together: each claims the session and has a
+        # worker build and check a signed revision; the row lock of
+        # signing_session_complete lets exactly one store it.
+        (st1, won), (st2, lost) = sorted(harness.parallel(2, one), key=lambda x: x[0])
+        self.assertEqual(st1, 200, won)
+        self.assertEqual((st2, lost["code"]), (409, "session_used"), lost)
+        self.assertEqual(won["seq"], 1)
+        self.assertEqual(self.revisions(n), 2)
+        self.assertEqual(self.db.query("SELECT state FROM signing_sessions WHERE id = '%s'"
+                                       % prep["session"]), "completed")
+        self.assertEqual(int(self.db.query(
+            "SELECT count(*) FROM audit_events WHERE contract_number = %s AND "
+            "action = 'signing.completed'" % n)), 1)
+        # The audit event records where the request came from.
+        self.assertEqual(self.db.query(
+            "SELECT host(ip) FROM audit_events WHERE contract_number = %s AND "
+            "action = 'signing.completed'" % n), "127.0.0.1")
+        # The stored file is the winner's, and it verifies.
+        f = self.download("buyer", n)
+        with open(f, "rb") as fh:
+            self.assertEqual(hashlib.sha256(fh.read()).hexdigest(), won["sha256"])
+        rep = pdfsig(f)
+        sigs = signatures(rep)
+        self.assertEqual(len(sigs), 1, rep)
+        self.assertIn("Signature is Valid.", sigs[0], rep)
+        run(["qpdf", "--check", f])
 
 
 class BuiltinTSA(SigningCase):

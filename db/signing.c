@@ -1,0 +1,503 @@
+/*
+ * signing.c: the typed calls of the signing aggregate (db.h, "signing.c"):
+ * both halves of prepare and of complete, abort, the document of a
+ * contract's verification, and the built-in TSA's serial numbers. The SQL
+ * functions are those of migrations/004_signing.sql; bytea and integer
+ * columns come back in binary and are decoded here.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_int.h"
+
+/* One call in flight: the typed callback to fire and its argument. */
+struct call {
+	db_json_fn json;
+	db_revision_doc_fn doc;
+	db_signing_session_fn session;
+	db_serial_fn serial;
+	int64_t number;          /* the contract a document call asked for */
+	char id[37];             /* the session a claim asked for */
+	void *arg;
+};
+
+/* ---- decoding ------------------------------------------------------------------------- */
+
+/* A binary integer column of exactly size bytes (2, 4 or 8); -1 when NULL or misfit. */
+static int
+col_uint(const PGresult *res, int c, int size, uint64_t *out)
+{
+	const unsigned char *p;
+	int i;
+
+	*out = 0;
+	if (PQgetisnull(res, 0, c) || PQgetlength(res, 0, c) != size)
+		return -1;
+	p = (const unsigned char *)PQgetvalue(res, 0, c);
+	for (i = 0; i < size; i++)
+		*out = *out << 8 | p[i];
+	return 0;
+}
+
+/* A bytea column into a malloc'd copy (at least 1 byte allocated); -1 when NULL or no memory. */
+static int
+col_bytes(const PGresult *res, int c, uint8_t **out, size_t *len)
+{
+	int n;
+
+	*out = NULL;
+	*len = 0;
+	if (PQgetisnull(res, 0, c) || (n = PQgetlength(res, 0, c)) < 0)
+		return -1;
+	if ((*out = malloc(n > 0 ? (size_t)n : 1)) == NULL)
+		return -1;
+	memcpy(*out, PQgetvalue(res, 0, c), (size_t)n);
+	*len = (size_t)n;
+	return 0;
+}
+
+/*
+ * The audit event's address. The peer address of a connection is text from
+ * the listener; anything that is not an IP address (a Unix socket) is
+ * recorded as unknown rather than failing the state change on the inet cast.
+ */
+static const char *
+actor_ip(const struct db_actor *who)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	if (who->ip == NULL || who->ip[0] == '\0')
+		return NULL;
+	if (inet_pton(AF_INET, who->ip, buf) == 1 || inet_pton(AF_INET6, who->ip, buf) == 1)
+		return who->ip;
+	return NULL;
+}
+
+/* The caller's ids as text parameters. */
+struct actor_text {
+	char org[24];
+	char user[24];
+};
+
+static void
+actor_text_fill(struct actor_text *t, const struct db_actor *who)
+{
+	snprintf(t->org, sizeof(t->org), "%lld", (long long)who->org_id);
+	snprintf(t->user, sizeof(t->user), "%lld", (long long)who->user_id);
+}
+
+static struct call *
+call_new(void *arg)
+{
+	struct call *c = calloc(1, sizeof(*c));
+
+	if (c != NULL)
+		c->arg = arg;
+	return c;
+}
+
+static int
+call_send(struct db_pool *pool, const char *sql, int n, const struct db_param *p, int binary,
+	  db_done_fn done, struct call *c)
+{
+	int r;
+
+	if (c == NULL)
+		return SP_ERR_NOMEM;
+	if ((r = db_query_send(pool, sql, n, p, binary, 0, done, c)) != SP_OK)
+		free(c);
+	return r;
+}
+
+/* ---- JSON-shaped results ----------------------------------------------------------------- */
+
+static void
+json_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
+{
+	struct call *c = arg;
+	db_json_fn cb = c->json;
+	void *cbarg = c->arg;
+	struct sp_errinfo ei;
+	json_error_t je;
+	json_t *doc = NULL;
+
+	free(c);
+	if (err->code != SP_OK) {
+		cb(cbarg, NULL, err);
+		return;
+	}
+	sp_errinfo_init(&ei);
+	if (PQntuples(res) < 1 || PQgetisnull(res, 0, 0))
+		sp_err_reason(&ei, SP_ERR_NOT_FOUND, "not_found", "not found");
+	else if ((doc = json_loads(PQgetvalue(res, 0, 0), JSON_DECODE_ANY, &je)) == NULL)
+		sp_err(&ei, SP_ERR_INTERNAL, "the database's JSON does not parse: %s", je.text);
+	cb(cbarg, doc, &ei);
+}
+
+/* ---- documents ---------------------------------------------------------------------------- */
+
+void
+db_revision_doc_free(struct db_revision_doc *doc)
+{
+	if (doc == NULL)
+		return;
+	free(doc->data);
+	free(doc);
+}
+
+/* Columns: seq integer, document bytea (binary); no row or NULL: not_found. */
+static void
+doc_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
+{
+	struct call *c = arg;
+	db_revision_doc_fn cb = c->doc;
+	void *cbarg = c->arg;
+	struct db_revision_doc *d = NULL;
+	struct sp_errinfo ei;
+	uint64_t seq;
+
+	sp_errinfo_init(&ei);
+	if (err->code != SP_OK) {
+		ei = *err;
+		goto out;
+	}
+	if (PQntuples(res) != 1 || PQnfields(res) != 2 || PQgetisnull(res, 0, 1)) {
+		sp_err_reason(&ei, SP_ERR_NOT_FOUND, "not_found", "no such contract");
+		goto out;
+	}
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		sp_err(&ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (col_uint(res, 0, 4, &seq) != 0 || seq > INT32_MAX ||
+	    col_bytes(res, 1, &d->data, &d->len) != 0 || d->len == 0) {
+		sp_err(&ei, SP_ERR_INTERNAL, "the revision's document does not decode");
+		goto out;
+	}
+	d->contract_number = c->number;
+	d->seq = (int)seq;
+out:
+	free(c);
+	if (ei.code != SP_OK) {
+		db_revision_doc_free(d);
+		d = NULL;
+	}
+	cb(cbarg, d, &ei);
+}
+
+static int
+doc_load(struct db_pool *pool, const char *sql, int64_t number, int64_t org_id,
+	 db_revision_doc_fn cb, void *arg)
+{
+	struct call *c = call_new(arg);
+	struct db_param p[2];
+	char num[24], org[24];
+
+	if (c != NULL) {
+		c->doc = cb;
+		c->number = number;
+	}
+	snprintf(num, sizeof(num), "%lld", (long long)number);
+	snprintf(org, sizeof(org), "%lld", (long long)org_id);
+	memset(p, 0, sizeof(p));
+	p[0].value = num;
+	p[1].value = org;
+	return call_send(pool, sql, 2, p, 1, doc_done, c);
+}
+
+int
+db_signing_prepare_load(struct db_pool *pool, int64_t number, int64_t org_id,
+			db_revision_doc_fn cb, void *arg)
+{
+	return doc_load(pool, "SELECT base_seq, document FROM signing_prepare_load($1::bigint, "
+			"$2::bigint)", number, org_id, cb, arg);
+}
+
+/* Visible to organization $2: the initiator, or a party once it was sent. */
+int
+db_verification_document_load(struct db_pool *pool, int64_t number, int64_t org_id,
+			      db_revision_doc_fn cb, void *arg)
+{
+	return doc_load(pool,
+		"SELECT l.seq, revision_document(c.number, l.seq) FROM contracts c, "
+		"LATERAL (SELECT max(seq)::integer AS seq FROM revisions "
+		"WHERE contract_number = c.number) l "
+		"WHERE c.number = $1::bigint AND (c.initiator_org_id = $2::bigint OR "
+		"(c.status <> 'draft' AND EXISTS (SELECT 1 FROM parties vp WHERE "
+		"vp.contract_number = c.number AND vp.organization_id = $2::bigint)))",
+		number, org_id, cb, arg);
+}
+
+/* ---- prepare: storing the session ---------------------------------------------------------- */
+
+int
+db_signing_session_create(struct db_pool *pool, const struct db_actor *who,
+			  const struct db_signing_new *s, db_json_fn cb, void *arg)
+{
+	static const char sql[] =
+		"SELECT signing_session_create($1::bigint, $2::bigint, $3::bigint, $4::integer, "
+		"$5::bytea, $6::bigint, $7::bigint, $8::bytea, $9, $10::bytea, $11::jsonb, "
+		"$12::integer, $13::bytea, $14, $15, $16, to_timestamp($17::bigint), "
+		"to_timestamp($18::bigint), $19::inet)::text";
+	struct call *c;
+	struct db_param p[19];
+	struct actor_text t;
+	char number[24], base[16], coff[24], clen[24], ttl[16], nb[24], na[24], serial[82];
+	size_t i;
+
+	if (s->delta_len == 0 || s->delta_len > INT32_MAX || s->signed_attrs_len > INT32_MAX ||
+	    s->chain_len > INT32_MAX || s->cert_len > INT32_MAX ||
+	    strlen(s->cert_serial_hex) >= sizeof(serial))
+		return SP_ERR_INVALID;
+	if ((c = call_new(arg)) != NULL)
+		c->json = cb;
+	actor_text_fill(&t, who);
+	snprintf(number, sizeof(number), "%lld", (long long)s->contract_number);
+	snprintf(base, sizeof(base), "%d", s->base_seq);
+	snprintf(coff, sizeof(coff), "%zu", s->contents_off);
+	snprintf(clen, sizeof(clen), "%zu", s->contents_len);
+	snprintf(ttl, sizeof(ttl), "%d", s->ttl_s);
+	snprintf(nb, sizeof(nb), "%lld", (long long)s->cert_not_before);
+	snprintf(na, sizeof(na), "%lld", (long long)s->cert_not_after);
+	/* certificates.serial is lower-case hex, like the login's record of it */
+	for (i = 0; s->cert_serial_hex[i] != '\0'; i++)
+		serial[i] = (s->cert_serial_hex[i] >= 'A' && s->cert_serial_hex[i] <= 'F')
+			    ? (char)(s->cert_serial_hex[i] - 'A' + 'a') : s->cert_serial_hex[i];
+	serial[i] = '\0';
+	memset(p, 0, sizeof(p));
+	p[0].value = number;
+	p[1].value = t.org;
+	p[2].value = who->user_id > 0 ? t.user : NULL;
+	p[3].value = base;
+	p[4].value = (const char *)s->delta;
+	p[4].len = (int)s->delta_len;
+	p[4].binary = 1;
+	p[5].value = coff;
+	p[6].value = clen;
+	p[7].value = (const char *)s->signed_attrs;
+	p[7].len = (int)s->signed_attrs_len;
+	p[7].binary = 1;
+	p[8].value = s->algorithm;
+	p[9].value = s->chain != NULL ? (const char *)s->chain : "";
+	p[9].len = (int)s->chain_len;
+	p[9].binary = 1;
+	p[10].value = s->rects_json;
+	p[11].value = ttl;
+	p[12].value = (const char *)s->cert_der;
+	p[12].len = (int)s->cert_len;
+	p[12].binary = 1;
+	p[13].value = s->cert_subject;
+	p[14].value = s->cert_issuer;
+	p[15].value = serial;
+	p[16].value = nb;
+	p[17].value = na;
+	p[18].value = actor_ip(who);
+	return call_send(pool, sql, 19, p, 0, json_done, c);
+}
+
+/* ---- complete: claiming the session -------------------------------------------------------- */
+
+void
+db_signing_session_free(struct db_signing_session *s)
+{
+	if (s == NULL)
+		return;
+	free(s->document);
+	free(s->signed_attrs);
+	free(s->chain);
+	free(s->cert_der);
+	free(s);
+}
+
+/* Columns of signing_session_claim, binary. */
+enum { C_NUMBER, C_BASE, C_DOC, C_ORIG, C_COFF, C_CLEN, C_ATTRS, C_ALG, C_CHAIN, C_CERT,
+       C_SERIAL, C_N };
+
+static int
+session_decode(const PGresult *res, struct db_signing_session *s)
+{
+	uint64_t number, base, orig, coff, clen;
+	int alen;
+
+	if (PQntuples(res) != 1 || PQnfields(res) != C_N ||
+	    col_uint(res, C_NUMBER, 8, &number) != 0 || col_uint(res, C_BASE, 4, &base) != 0 ||
+	    col_uint(res, C_ORIG, 8, &orig) != 0 || col_uint(res, C_COFF, 8, &coff) != 0 ||
+	    col_uint(res, C_CLEN, 8, &clen) != 0 ||
+	    col_uint(res, C_SERIAL, 8, &s->tsa_serial) != 0 ||
+	    PQgetisnull(res, 0, C_ALG) || (alen = PQgetlength(res, 0, C_ALG)) <= 0 ||
+	    alen >= (int)sizeof(s->algorithm) ||
+	    col_bytes(res, C_DOC, &s->document, &s->document_len) != 0 ||
+	    col_bytes(res, C_ATTRS, &s->signed_attrs, &s->signed_attrs_len) != 0 ||
+	    col_bytes(res, C_CHAIN, &s->chain, &s->chain_len) != 0 ||
+	    col_bytes(res, C_CERT, &s->cert_der, &s->cert_len) != 0)
+		return -1;
+	memcpy(s->algorithm, PQgetvalue(res, 0, C_ALG), (size_t)alen);
+	s->algorithm[alen] = '\0';
+	if (number > INT64_MAX || base > INT32_MAX || orig >= s->document_len ||
+	    coff < orig || coff > s->document_len || clen > s->document_len - coff)
+		return -1;
+	s->contract_number = (int64_t)number;
+	s->base_seq = (int)base;
+	s->orig_len = (size_t)orig;
+	s->contents_off = (size_t)coff;
+	s->contents_len = (size_t)clen;
+	return 0;
+}
+
+static void
+session_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
+{
+	struct call *c = arg;
+	db_signing_session_fn cb = c->session;
+	void *cbarg = c->arg;
+	struct db_signing_session *s = NULL;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	if (err->code != SP_OK) {
+		ei = *err;
+		goto out;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		sp_err(&ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(s->id, c->id, sizeof(s->id));
+	if (session_decode(res, s) != 0)
+		sp_err(&ei, SP_ERR_INTERNAL, "the stored signing session does not decode");
+out:
+	free(c);
+	if (ei.code != SP_OK) {
+		db_signing_session_free(s);
+		s = NULL;
+	}
+	cb(cbarg, s, &ei);
+}
+
+/* A session id as the text sent and echoed: 36 characters, lower case. */
+static int
+id_copy(char dst[37], const char *id)
+{
+	size_t i;
+
+	if (id == NULL || strlen(id) != 36)
+		return SP_ERR_INVALID;
+	for (i = 0; i <= 36; i++)
+		dst[i] = (id[i] >= 'A' && id[i] <= 'F') ? (char)(id[i] - 'A' + 'a') : id[i];
+	return SP_OK;
+}
+
+int
+db_signing_session_claim(struct db_pool *pool, const char *id, int64_t org_id,
+			 db_signing_session_fn cb, void *arg)
+{
+	struct call *c;
+	struct db_param p[2];
+	char sid[37], org[24];
+
+	if (id_copy(sid, id) != SP_OK)
+		return SP_ERR_INVALID;
+	if ((c = call_new(arg)) != NULL) {
+		c->session = cb;
+		memcpy(c->id, sid, sizeof(c->id));
+	}
+	snprintf(org, sizeof(org), "%lld", (long long)org_id);
+	memset(p, 0, sizeof(p));
+	p[0].value = sid;
+	p[1].value = org;
+	return call_send(pool, "SELECT contract_number, base_seq, document, orig_len, "
+			 "contents_off, contents_len, signed_attrs, algorithm, chain, cert_der, "
+			 "tsa_serial FROM signing_session_claim($1::uuid, $2::bigint)", 2, p, 1,
+			 session_done, c);
+}
+
+/* ---- complete: storing the revision; abort --------------------------------------------- */
+
+int
+db_signing_session_complete(struct db_pool *pool, const char *id, const struct db_actor *who,
+			    const struct db_signed_revision *rev, db_json_fn cb, void *arg)
+{
+	static const char sql[] =
+		"SELECT signing_session_complete($1::uuid, $2::bigint, $3::bigint, $4::bytea, "
+		"$5::bigint, $6, to_timestamp($7::bigint), $8::inet)::text";
+	struct call *c;
+	struct db_param p[8];
+	struct actor_text t;
+	char length[24], tsa_time[24];
+
+	if (id == NULL || rev->delta_len == 0 || rev->delta_len > INT32_MAX)
+		return SP_ERR_INVALID;
+	if ((c = call_new(arg)) != NULL)
+		c->json = cb;
+	actor_text_fill(&t, who);
+	snprintf(length, sizeof(length), "%zu", rev->length);
+	snprintf(tsa_time, sizeof(tsa_time), "%lld", (long long)rev->tsa_time);
+	memset(p, 0, sizeof(p));
+	p[0].value = id;
+	p[1].value = t.org;
+	p[2].value = who->user_id > 0 ? t.user : NULL;
+	p[3].value = (const char *)rev->delta;
+	p[3].len = (int)rev->delta_len;
+	p[3].binary = 1;
+	p[4].value = length;
+	p[5].value = rev->sha256_hex;
+	p[6].value = tsa_time;
+	p[7].value = actor_ip(who);
+	return call_send(pool, sql, 8, p, 0, json_done, c);
+}
+
+int
+db_signing_session_abort(struct db_pool *pool, const char *id, const struct db_actor *who,
+			 db_json_fn cb, void *arg)
+{
+	struct call *c;
+	struct db_param p[4];
+	struct actor_text t;
+
+	if (id == NULL)
+		return SP_ERR_INVALID;
+	if ((c = call_new(arg)) != NULL)
+		c->json = cb;
+	actor_text_fill(&t, who);
+	memset(p, 0, sizeof(p));
+	p[0].value = id;
+	p[1].value = t.org;
+	p[2].value = who->user_id > 0 ? t.user : NULL;
+	p[3].value = actor_ip(who);
+	return call_send(pool, "SELECT signing_session_abort($1::uuid, $2::bigint, $3::bigint, "
+			 "$4::inet)::text", 4, p, 0, json_done, c);
+}
+
+/* ---- the built-in TSA's serials ------------------------------------------------------------ */
+
+static void
+serial_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
+{
+	struct call *c = arg;
+	db_serial_fn cb = c->serial;
+	void *cbarg = c->arg;
+	struct sp_errinfo ei;
+	uint64_t serial = 0;
+
+	free(c);
+	if (err->code != SP_OK) {
+		cb(cbarg, 0, err);
+		return;
+	}
+	sp_errinfo_init(&ei);
+	if (PQntuples(res) != 1 || col_uint(res, 0, 8, &serial) != 0 || serial == 0)
+		sp_err(&ei, SP_ERR_INTERNAL, "the TSA serial does not decode");
+	cb(cbarg, ei.code == SP_OK ? serial : 0, &ei);
+}
+
+int
+db_tsa_serial_next(struct db_pool *pool, db_serial_fn cb, void *arg)
+{
+	struct call *c = call_new(arg);
+
+	if (c != NULL)
+		c->serial = cb;
+	return call_send(pool, "SELECT nextval('tsa_serial')", 0, NULL, 1, serial_done, c);
+}
