@@ -5,7 +5,6 @@
  * functions are those of migrations/004_signing.sql; bytea and integer
  * columns come back in binary and are decoded here.
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +13,6 @@
 
 /* One call in flight: the typed callback to fire and its argument. */
 struct call {
-	db_json_fn json;
 	db_revision_doc_fn doc;
 	db_signing_session_fn session;
 	db_serial_fn serial;
@@ -58,36 +56,6 @@ col_bytes(const PGresult *res, int c, uint8_t **out, size_t *len)
 	return 0;
 }
 
-/*
- * The audit event's address. The peer address of a connection is text from
- * the listener; anything that is not an IP address (a Unix socket) is
- * recorded as unknown rather than failing the state change on the inet cast.
- */
-static const char *
-actor_ip(const struct db_actor *who)
-{
-	unsigned char buf[sizeof(struct in6_addr)];
-
-	if (who->ip == NULL || who->ip[0] == '\0')
-		return NULL;
-	if (inet_pton(AF_INET, who->ip, buf) == 1 || inet_pton(AF_INET6, who->ip, buf) == 1)
-		return who->ip;
-	return NULL;
-}
-
-/* The caller's ids as text parameters. */
-struct actor_text {
-	char org[24];
-	char user[24];
-};
-
-static void
-actor_text_fill(struct actor_text *t, const struct db_actor *who)
-{
-	snprintf(t->org, sizeof(t->org), "%lld", (long long)who->org_id);
-	snprintf(t->user, sizeof(t->user), "%lld", (long long)who->user_id);
-}
-
 static struct call *
 call_new(void *arg)
 {
@@ -109,31 +77,6 @@ call_send(struct db_pool *pool, const char *sql, int n, const struct db_param *p
 	if ((r = db_query_send(pool, sql, n, p, binary, 0, done, c)) != SP_OK)
 		free(c);
 	return r;
-}
-
-/* ---- JSON-shaped results ----------------------------------------------------------------- */
-
-static void
-json_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
-{
-	struct call *c = arg;
-	db_json_fn cb = c->json;
-	void *cbarg = c->arg;
-	struct sp_errinfo ei;
-	json_error_t je;
-	json_t *doc = NULL;
-
-	free(c);
-	if (err->code != SP_OK) {
-		cb(cbarg, NULL, err);
-		return;
-	}
-	sp_errinfo_init(&ei);
-	if (PQntuples(res) < 1 || PQgetisnull(res, 0, 0))
-		sp_err_reason(&ei, SP_ERR_NOT_FOUND, "not_found", "not found");
-	else if ((doc = json_loads(PQgetvalue(res, 0, 0), JSON_DECODE_ANY, &je)) == NULL)
-		sp_err(&ei, SP_ERR_INTERNAL, "the database's JSON does not parse: %s", je.text);
-	cb(cbarg, doc, &ei);
 }
 
 /* ---- documents ---------------------------------------------------------------------------- */
@@ -188,46 +131,46 @@ out:
 }
 
 static int
-doc_load(struct db_pool *pool, const char *sql, int64_t number, int64_t org_id,
+doc_load(struct db_pool *pool, const char *sql, int n, const struct db_param *p, int64_t number,
 	 db_revision_doc_fn cb, void *arg)
 {
 	struct call *c = call_new(arg);
-	struct db_param p[2];
-	char num[24], org[24];
 
 	if (c != NULL) {
 		c->doc = cb;
 		c->number = number;
 	}
-	snprintf(num, sizeof(num), "%lld", (long long)number);
-	snprintf(org, sizeof(org), "%lld", (long long)org_id);
-	memset(p, 0, sizeof(p));
-	p[0].value = num;
-	p[1].value = org;
-	return call_send(pool, sql, 2, p, 1, doc_done, c);
+	return call_send(pool, sql, n, p, 1, doc_done, c);
 }
 
 int
 db_signing_prepare_load(struct db_pool *pool, int64_t number, int64_t org_id,
 			db_revision_doc_fn cb, void *arg)
 {
+	struct db_param p[2];
+	char num[24], org[24];
+
+	memset(p, 0, sizeof(p));
+	db_param_text(&p[0], db_i64_text(num, sizeof(num), number));
+	db_param_text(&p[1], db_i64_text(org, sizeof(org), org_id));
 	return doc_load(pool, "SELECT base_seq, document FROM signing_prepare_load($1::bigint, "
-			"$2::bigint)", number, org_id, cb, arg);
+			"$2::bigint)", 2, p, number, cb, arg);
 }
 
-/* Visible to organization $2: the initiator, or a party once it was sent. */
+/* The latest revision, through the one visibility check of db/contracts.c. */
 int
 db_verification_document_load(struct db_pool *pool, int64_t number, int64_t org_id,
 			      db_revision_doc_fn cb, void *arg)
 {
-	return doc_load(pool,
-		"SELECT l.seq, revision_document(c.number, l.seq) FROM contracts c, "
-		"LATERAL (SELECT max(seq)::integer AS seq FROM revisions "
-		"WHERE contract_number = c.number) l "
-		"WHERE c.number = $1::bigint AND (c.initiator_org_id = $2::bigint OR "
-		"(c.status <> 'draft' AND EXISTS (SELECT 1 FROM parties vp WHERE "
-		"vp.contract_number = c.number AND vp.organization_id = $2::bigint)))",
-		number, org_id, cb, arg);
+	struct db_visible v;
+	int r;
+
+	if ((r = db_contract_visible(&v, number, org_id,
+				     "l.seq, revision_document(c.number, l.seq)",
+				     ", LATERAL (SELECT max(seq)::integer AS seq FROM revisions "
+				     "WHERE contract_number = c.number) l", "")) != SP_OK)
+		return r;
+	return doc_load(pool, v.sql, v.n, v.p, number, cb, arg);
 }
 
 /* ---- prepare: storing the session ---------------------------------------------------------- */
@@ -240,10 +183,9 @@ db_signing_session_create(struct db_pool *pool, const struct db_actor *who,
 		"SELECT signing_session_create($1::bigint, $2::bigint, $3::bigint, $4::integer, "
 		"$5::bytea, $6::bigint, $7::bigint, $8::bytea, $9, $10::bytea, $11::jsonb, "
 		"$12::integer, $13::bytea, $14, $15, $16, to_timestamp($17::bigint), "
-		"to_timestamp($18::bigint), $19::inet)::text";
-	struct call *c;
-	struct db_param p[19];
-	struct actor_text t;
+		"to_timestamp($18::bigint), $19::inet, $20)::text";
+	struct db_param p[20];
+	struct db_actor_text t;
 	char number[24], base[16], coff[24], clen[24], ttl[16], nb[24], na[24], serial[82];
 	size_t i;
 
@@ -251,9 +193,7 @@ db_signing_session_create(struct db_pool *pool, const struct db_actor *who,
 	    s->chain_len > INT32_MAX || s->cert_len > INT32_MAX ||
 	    strlen(s->cert_serial_hex) >= sizeof(serial))
 		return SP_ERR_INVALID;
-	if ((c = call_new(arg)) != NULL)
-		c->json = cb;
-	actor_text_fill(&t, who);
+	db_actor_text_fill(&t, who);
 	snprintf(number, sizeof(number), "%lld", (long long)s->contract_number);
 	snprintf(base, sizeof(base), "%d", s->base_seq);
 	snprintf(coff, sizeof(coff), "%zu", s->contents_off);
@@ -269,7 +209,7 @@ db_signing_session_create(struct db_pool *pool, const struct db_actor *who,
 	memset(p, 0, sizeof(p));
 	p[0].value = number;
 	p[1].value = t.org;
-	p[2].value = who->user_id > 0 ? t.user : NULL;
+	p[2].value = t.user;
 	p[3].value = base;
 	p[4].value = (const char *)s->delta;
 	p[4].len = (int)s->delta_len;
@@ -293,8 +233,9 @@ db_signing_session_create(struct db_pool *pool, const struct db_actor *who,
 	p[15].value = serial;
 	p[16].value = nb;
 	p[17].value = na;
-	p[18].value = actor_ip(who);
-	return call_send(pool, sql, 19, p, 0, json_done, c);
+	p[18].value = t.ip;
+	p[19].value = t.ua;
+	return db_json_call(pool, sql, 20, p, NULL, cb, arg);
 }
 
 /* ---- complete: claiming the session -------------------------------------------------------- */
@@ -421,53 +362,49 @@ db_signing_session_complete(struct db_pool *pool, const char *id, const struct d
 {
 	static const char sql[] =
 		"SELECT signing_session_complete($1::uuid, $2::bigint, $3::bigint, $4::bytea, "
-		"$5::bigint, $6, to_timestamp($7::bigint), $8::inet)::text";
-	struct call *c;
-	struct db_param p[8];
-	struct actor_text t;
+		"$5::bigint, $6, to_timestamp($7::bigint), $8::inet, $9)::text";
+	struct db_param p[9];
+	struct db_actor_text t;
 	char length[24], tsa_time[24];
 
 	if (id == NULL || rev->delta_len == 0 || rev->delta_len > INT32_MAX)
 		return SP_ERR_INVALID;
-	if ((c = call_new(arg)) != NULL)
-		c->json = cb;
-	actor_text_fill(&t, who);
+	db_actor_text_fill(&t, who);
 	snprintf(length, sizeof(length), "%zu", rev->length);
 	snprintf(tsa_time, sizeof(tsa_time), "%lld", (long long)rev->tsa_time);
 	memset(p, 0, sizeof(p));
 	p[0].value = id;
 	p[1].value = t.org;
-	p[2].value = who->user_id > 0 ? t.user : NULL;
+	p[2].value = t.user;
 	p[3].value = (const char *)rev->delta;
 	p[3].len = (int)rev->delta_len;
 	p[3].binary = 1;
 	p[4].value = length;
 	p[5].value = rev->sha256_hex;
 	p[6].value = tsa_time;
-	p[7].value = actor_ip(who);
-	return call_send(pool, sql, 8, p, 0, json_done, c);
+	p[7].value = t.ip;
+	p[8].value = t.ua;
+	return db_json_call(pool, sql, 9, p, NULL, cb, arg);
 }
 
 int
 db_signing_session_abort(struct db_pool *pool, const char *id, const struct db_actor *who,
 			 db_json_fn cb, void *arg)
 {
-	struct call *c;
-	struct db_param p[4];
-	struct actor_text t;
+	struct db_param p[5];
+	struct db_actor_text t;
 
 	if (id == NULL)
 		return SP_ERR_INVALID;
-	if ((c = call_new(arg)) != NULL)
-		c->json = cb;
-	actor_text_fill(&t, who);
+	db_actor_text_fill(&t, who);
 	memset(p, 0, sizeof(p));
 	p[0].value = id;
 	p[1].value = t.org;
-	p[2].value = who->user_id > 0 ? t.user : NULL;
-	p[3].value = actor_ip(who);
-	return call_send(pool, "SELECT signing_session_abort($1::uuid, $2::bigint, $3::bigint, "
-			 "$4::inet)::text", 4, p, 0, json_done, c);
+	p[2].value = t.user;
+	p[3].value = t.ip;
+	p[4].value = t.ua;
+	return db_json_call(pool, "SELECT signing_session_abort($1::uuid, $2::bigint, $3::bigint, "
+			    "$4::inet, $5)::text", 5, p, NULL, cb, arg);
 }
 
 /* ---- the built-in TSA's serials ------------------------------------------------------------ */
