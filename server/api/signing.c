@@ -38,6 +38,7 @@
 struct prep_job {
 	struct request *r;
 	const struct config *cfg;
+	struct crypto_trust *trust;   /* the process's (NULL: none); outlives the job */
 	unsigned char *body;
 	size_t body_len;
 	char number[24], org[24], user[24];
@@ -301,7 +302,6 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	struct pdf_sig_params params;
 	struct pdf_seal seal;
 	struct crypto_cert_result res;
-	struct crypto_trust *trust;
 	struct pdf_doc *pdoc = NULL;
 	enum crypto_sigalg alg;
 	STACK_OF(X509) *chain = NULL;
@@ -329,8 +329,8 @@ prep_work(void *arg, struct sp_errinfo *ei)
 		goto out;
 	if ((r = crypto_sigalg_for_cert(cert, &alg, ei)) != SP_OK)
 		goto out;
-	if ((r = server_trust_get(j->cfg, &trust, ei)) != SP_OK ||
-	    (r = crypto_cert_check(trust, cert, chain, 0, &res, ei)) != SP_OK)
+	if ((r = trust_store_need(j->trust, ei)) != SP_OK ||
+	    (r = crypto_cert_check(j->trust, cert, chain, 0, &res, ei)) != SP_OK)
 		goto out;
 	if (strcmp(res.info.org_id, j->credit_code) != 0) {
 		r = sp_err_reason(ei, SP_ERR_FORBIDDEN, "certificate_not_yours",
@@ -551,6 +551,7 @@ prepare_step(struct request *r, const struct principal *who)
 	j->body_len = len;
 	j->r = r;
 	j->cfg = request_config(r);
+	j->trust = request_trust(r);
 	sp_buf_init(&j->chain, (size_t)MAX_CHAIN * (MAX_CERT + 4));
 	snprintf(j->number, sizeof(j->number), "%lld", (long long)n);
 	snprintf(j->org, sizeof(j->org), "%lld", (long long)who->organization_id);

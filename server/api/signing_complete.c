@@ -34,7 +34,8 @@
 
 struct done_job {
 	struct request *r;
-	const struct config *cfg;
+	struct crypto_trust *trust;       /* the process's (NULL: none); outlive the job */
+	const struct tsa_provider *tsa;
 	char id[37], org[24], user[24];
 	int has_user;
 	uint8_t *sig;
@@ -166,8 +167,9 @@ engine_check(struct done_job *j, struct sp_errinfo *ei)
 	int r = SP_ERR_INTERNAL;
 
 	memset(&vo, 0, sizeof(vo));
-	if ((r = server_trust_get(j->cfg, &vo.trust, ei)) != SP_OK ||
-	    (r = tsa_provider_trust(j->cfg, &vo.ts_trust, ei)) != SP_OK ||
+	vo.trust = j->trust;
+	if ((r = trust_store_need(vo.trust, ei)) != SP_OK ||
+	    (r = tsa_provider_trust(j->tsa, &vo.ts_trust, ei)) != SP_OK ||
 	    (r = crypto_pdf_verify(j->doc, j->doc_len, &vo, &rep, ei)) != SP_OK)
 		goto out;
 	for (i = 0; i < rep->nsigs; i++) {
@@ -224,7 +226,7 @@ done_work(void *arg, struct sp_errinfo *ei)
 	if ((r = crypto_sig_verify(cert, alg, j->attrs, j->attrs_len, j->sig, j->siglen, ei))
 	    != SP_OK)
 		goto out;
-	if ((r = tsa_provider_timestamp(j->cfg, j->sig, j->siglen, j->serial, &tok, &toklen,
+	if ((r = tsa_provider_timestamp(j->tsa, j->sig, j->siglen, j->serial, &tok, &toklen,
 					&gen, ei)) != SP_OK)
 		goto out;
 	if ((r = crypto_cms_assemble(cert, chain, j->attrs, j->attrs_len, j->sig, j->siglen, tok,
@@ -417,7 +419,8 @@ signing_complete_step(struct request *r, const struct principal *who)
 	}
 	json_decref(doc);
 	j->r = r;
-	j->cfg = request_config(r);
+	j->trust = request_trust(r);
+	j->tsa = request_tsa(r);
 	snprintf(j->id, sizeof(j->id), "%s", id);
 	snprintf(j->org, sizeof(j->org), "%lld", (long long)who->organization_id);
 	snprintf(j->user, sizeof(j->user), "%lld", (long long)who->user_id);
