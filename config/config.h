@@ -30,7 +30,7 @@ struct config_server {
 	size_t max_upload_bytes;   /* PDF upload cap, default 32 MiB */
 	int request_timeout_ms;    /* whole-request deadline, default 30000 */
 	int shutdown_timeout_ms;   /* how long SIGTERM waits for in-flight requests, default 20000 */
-	int node_id;               /* 0..1023, unique per process group (contract numbers) */
+	int node_id;               /* 0..1023: worker i numbers contracts on node node_id + i */
 	char *public_url;          /* base URL shown to users, default derived from host/port */
 };
 

@@ -27,11 +27,15 @@
 #include "sp.h"
 
 struct config;
+struct crypto_trust;
 struct db_pool;
 struct event_base;
+struct ip_limiter;
 struct jobs;
 struct request;
 struct router;
+struct snowflake;
+struct tsa_provider;
 
 /* ---- routes --------------------------------------------------------------- */
 
@@ -70,17 +74,6 @@ int routes_health_register(struct router *rt, struct sp_errinfo *ei) SP_WUR;
 
 /* The contract workflow's routes (api/contracts.c and its modules). */
 int routes_contracts_register(struct router *rt, struct sp_errinfo *ei) SP_WUR;
-
-/*
- * The workflow's background jobs on base: webhook deliveries and the deadline
- * sweep (jobs/webhook_delivery.c, jobs/expiry.c). Deliveries run on a small pool
- * of their own, so jobs (the request pool) is not used for them. Start after the pools exist;
- * stop before they are freed (callbacks still in flight then only clean up).
- * Loop thread, once per process.
- */
-int workflow_background_start(struct event_base *base, struct db_pool *db, struct jobs *jobs,
-			      struct sp_errinfo *ei) SP_WUR;
-void workflow_background_stop(void);
 
 /* ---- the request ------------------------------------------------------------ */
 
@@ -124,6 +117,24 @@ const struct config *request_config(const struct request *r);
 struct db_pool *request_db(const struct request *r);
 struct jobs *request_jobs(const struct request *r);
 struct event_base *request_base(const struct request *r);
+
+/*
+ * The process state built at start-up (state/state.h), owned by the server
+ * and alive until every job of the pool has finished, so a job may carry
+ * these pointers to its worker thread.
+ *
+ * request_trust: the certificate trust store, NULL when trust.roots is empty
+ * (trust_store_need() says so); any thread may check certificates with it.
+ * request_tsa: the timestamp provider; read-only, any thread.
+ * request_numbers: the contract-number generator of this process's node.
+ * request_login_limiter / request_verify_limiter: reviewer password failures
+ * and anonymous verifications per client address; loop thread only.
+ */
+struct crypto_trust *request_trust(const struct request *r);
+const struct tsa_provider *request_tsa(const struct request *r);
+struct snowflake *request_numbers(const struct request *r);
+struct ip_limiter *request_login_limiter(const struct request *r);
+struct ip_limiter *request_verify_limiter(const struct request *r);
 
 /*
  * Add a response header to the coming reply (copied). Ignored once gone.

@@ -24,6 +24,7 @@
 #include "auth_int.h"
 #include "config.h"
 #include "crypto.h"
+#include "state.h"
 #include "db.h"
 #include "http_int.h"
 
@@ -89,6 +90,7 @@ challenge_post(struct request *r)
 struct login_job {
 	struct request *r;
 	const struct config *cfg;
+	struct crypto_trust *trust;   /* the process's (NULL: none); outlives the job */
 	/* inputs (decoded) */
 	unsigned char *cert_der, *sig;
 	size_t cert_len, sig_len;
@@ -207,7 +209,8 @@ login_work(void *arg, struct sp_errinfo *ei)
 		goto out;
 	}
 	sp_errinfo_init(&e2);
-	if ((rc = server_trust_get(j->cfg, &trust, &e2)) != SP_OK) {
+	trust = j->trust;
+	if ((rc = trust_store_need(trust, &e2)) != SP_OK) {
 		/* The operator's problem, not the caller's: say so in the log. */
 		log_event(LOG_ERROR, NULL, "trust store unusable", "{s:s}", "detail", e2.msg);
 		r = refuse(j, P_UNAVAILABLE, "trust_not_configured",
@@ -423,6 +426,7 @@ login_post(struct request *r)
 	}
 	j->r = r;
 	j->cfg = request_config(r);
+	j->trust = request_trust(r);
 	if (b64_member(r, doc, "certificate", CERT_MAX, 1, &j->cert_der, &j->cert_len) ||
 	    b64_member(r, doc, "signature", CRYPTO_SIG_MAX, 1, &j->sig, &j->sig_len) ||
 	    b64_member(r, doc, "challenge", CHALLENGE_BYTES, 1, &ch, &chlen))

@@ -1,6 +1,6 @@
 /*
  * auth_int.h: private declarations of sealpactd's identity code (api/authn.c,
- * api/auth.c, api/reviewers.c, api/api_keys.c, state/trust.c, admin.c),
+ * api/auth.c, api/reviewers.c, api/api_keys.c, admin.c),
  * shared with their unit tests. Route modules use authn.h only.
  */
 #ifndef SP_SERVER_AUTH_INT_H
@@ -52,15 +52,6 @@ int auth_b64_decode(const char *s, size_t max, unsigned char **out, size_t *outl
 
 /* Answer r 401 unauthorized with WWW-Authenticate: Bearer (and detail). */
 void auth_reply_unauthorized(struct request *r, const char *detail);
-
-/*
- * The process's trust store, built on first use from cfg->trust (the config
- * never changes, so one store serves the process). Returns SP_OK and a
- * borrowed *out valid until exit, or SP_ERR_CONFIG / SP_ERR_IO when the
- * configured files do not make a store. Any thread (a mutex guards the build).
- */
-int server_trust_get(const struct config *cfg, struct crypto_trust **out,
-		     struct sp_errinfo *ei) SP_WUR;
 
 /* ---- admin.c: reviewer passwords ---------------------------------------- */
 

@@ -25,11 +25,6 @@
 #include "http_int.h"
 #include "pdf.h"
 
-#define CREATE_TRIES 3
-
-static struct snowflake numbers;
-static int numbers_ready;
-
 /* ---- replies from typed calls ------------------------------------------------------ */
 
 int
@@ -110,7 +105,6 @@ struct create_job {
 	char *name, *business_type, *deadline, *parties;
 	struct pdf_normalized pdf;
 	char sha_hex[65];
-	int tries;
 	struct sp_errinfo ei;
 };
 
@@ -256,20 +250,17 @@ out:
 	return r;
 }
 
-static void create_send(struct create_job *j);
-
 static void
 create_db_done(void *arg, json_t *doc, const struct sp_errinfo *err)
 {
 	struct create_job *j = arg;
 	struct request *r = j->r;
 
-	if (err->code == SP_ERR_CONFLICT && strcmp(err->reason, "number_taken") == 0 &&
-	    ++j->tries < CREATE_TRIES) {
-		/* Two processes share a node id: take a fresh number. */
-		create_send(j);
-		return;
-	}
+	/*
+	 * Every process numbers on a node of its own, so a number_taken conflict
+	 * (the unique key is the backstop) means two servers were configured with
+	 * overlapping server.node_id ranges: the 409 says so.
+	 */
 	create_job_free(j);
 	wf_reply_doc_created(r, doc, err);
 }
@@ -283,7 +274,7 @@ create_send(struct create_job *j)
 	int rc;
 
 	memset(&c, 0, sizeof(c));
-	if ((rc = snowflake_next(&numbers, snowflake_now_ms(), &c.number)) != SP_OK) {
+	if ((rc = snowflake_next(request_numbers(r), snowflake_now_ms(), &c.number)) != SP_OK) {
 		create_job_free(j);
 		request_reply_error(r, rc, NULL);
 		return;
@@ -328,18 +319,9 @@ create_step(struct request *r, const struct principal *who)
 	struct create_job *j = NULL;
 	const unsigned char *body;
 	const char *key = request_header(r, "Idempotency-Key");
-	struct sp_errinfo ei;
 	size_t len;
 	int rc;
 
-	sp_errinfo_init(&ei);
-	if (!numbers_ready) {
-		if (snowflake_init(&numbers, request_config(r)->server.node_id, &ei) != SP_OK) {
-			request_reply_error(r, SP_ERR_INTERNAL, NULL);
-			return;
-		}
-		numbers_ready = 1;
-	}
 	if (request_body(r, &body, &len) != SP_OK) {
 		request_reply_error(r, SP_ERR_UNAVAILABLE, NULL);
 		return;

@@ -1,7 +1,7 @@
 /*
  * contracts_int.h: private declarations of the contract workflow modules
  * (api/contracts.c, api/documents.c, api/lists.c, api/webhooks.c,
- * state/snowflake.c, jobs/webhook_*.c, jobs/expiry.c) and their unit tests.
+ * jobs/webhook_*.c) and their unit tests. Contract numbers are in state.h.
  */
 #ifndef SP_SERVER_CONTRACTS_INT_H
 #define SP_SERVER_CONTRACTS_INT_H
@@ -13,40 +13,7 @@
 #include "db.h"
 #include "server.h"
 #include "authn.h"
-
-/* ---- state/snowflake.c: 19-digit, time-ordered contract numbers ---------------------- */
-
-/*
- * number = 10^18 + (ms since 2024-01-01T00:00:00Z << 22 | node << 12 | seq).
- * The offset makes every number 19 digits; the 41-bit time part keeps the sum
- * below 2^63 - 1 until 2086. Monotonic per generator even if the clock steps
- * back (it keeps the last time) or 4096 numbers are asked in one millisecond
- * (it borrows the next millisecond). Distinct node ids never collide.
- */
-#define SNOWFLAKE_EPOCH_MS 1704067200000LL
-#define SNOWFLAKE_OFFSET 1000000000000000000LL
-#define SNOWFLAKE_MAX_NODE 1023
-
-struct snowflake {
-	pthread_mutex_t mu;
-	int64_t node;
-	int64_t last_ms;   /* ms since the epoch of the last number */
-	int64_t seq;
-};
-
-/* node 0..1023; SP_ERR_INVALID otherwise. Pair with snowflake_cleanup(). */
-int snowflake_init(struct snowflake *sf, int node, struct sp_errinfo *ei) SP_WUR;
-void snowflake_cleanup(struct snowflake *sf);
-
-/*
- * The next number from the clock now_ms (ms since the Unix epoch; pass
- * snowflake_now_ms()). SP_ERR_LIMIT past 2086 or before 2024. Any thread.
- */
-int snowflake_next(struct snowflake *sf, int64_t now_ms, int64_t *out) SP_WUR;
-int64_t snowflake_now_ms(void);
-
-/* Parse exactly 19 ASCII digits >= 10^18 into *out; SP_ERR_INVALID otherwise. */
-int snowflake_parse(const char *s, int64_t *out) SP_WUR;
+#include "state.h"
 
 /* ---- jobs/webhook_sign.c: the signature header of a delivery --------------------------- */
 
@@ -77,10 +44,6 @@ int wf_reply_failed(struct request *r, const struct sp_errinfo *err);
  * User-Agent header (db/ bounds it). The strings are owned by r.
  */
 void wf_actor_fill(struct db_actor *a, const struct request *r, const struct principal *who);
-
-/* jobs/expiry.c: the deadline sweep on a timer (loop thread). */
-int expiry_start(struct event_base *base, struct db_pool *db, struct sp_errinfo *ei) SP_WUR;
-void expiry_stop(void);
 
 /* 1 with *out set, or 0 after answering 404 for a malformed {number} path parameter. */
 int wf_path_number(struct request *r, int64_t *out);

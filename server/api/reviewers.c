@@ -10,122 +10,31 @@
  * User-Agent. An unknown username costs the same scrypt as a known one, and
  * both answer the same 401, so the answer does not reveal which names exist.
  */
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "auth_int.h"
 #include "config.h"
 #include "db.h"
+#include "state.h"
 
 /* A well-formed hash nobody's password matches: unknown users cost the same. */
 static const char dummy_hash[] =
 	"scrypt$32768$8$1$c2VhbHBhY3QtZHVtbXktc2FsdA==$"
 	"ZHVtbXktaGFzaC10aGF0LW5ldmVyLW1hdGNoZXMtISE=";
 
-/*
- * Per client IP: failed password logins within a window of
- * auth.login_lockout_s, whatever the username, so one address cannot walk
- * through many accounts below each account's own lockout. A small table per
- * process (the loop thread uses it; the mutex keeps tests with several loops
- * honest); when full, the oldest window in the probe run is replaced.
- */
-#define IPLIM_SLOTS 1024
-#define IPLIM_PROBES 8
-
-struct iplim_entry {
-	char ip[64];
-	uint64_t start_ms;
-	int failures;
-};
-
-static struct iplim_entry iplim[IPLIM_SLOTS];
-static pthread_mutex_t iplim_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static size_t
-ip_hash(const char *ip)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *ip != '\0'; ip++)
-		h = (h ^ (unsigned char)*ip) * 16777619u;
-	return h % IPLIM_SLOTS;
-}
-
-/* The entry of ip (reset when its window is over), or NULL for ip "". */
-static struct iplim_entry *
-iplim_find(const char *ip, uint64_t window_ms, uint64_t now)
-{
-	struct iplim_entry *e, *victim = NULL;
-	size_t i, h;
-
-	if (ip[0] == '\0')
-		return NULL;
-	h = ip_hash(ip);
-	for (i = 0; i < IPLIM_PROBES; i++) {
-		e = &iplim[(h + i) % IPLIM_SLOTS];
-		if (strcmp(e->ip, ip) == 0) {
-			victim = e;
-			break;
-		}
-		if (victim == NULL || e->start_ms < victim->start_ms)
-			victim = e;
-	}
-	if (strcmp(victim->ip, ip) != 0 || now - victim->start_ms >= window_ms) {
-		snprintf(victim->ip, sizeof(victim->ip), "%s", ip);
-		victim->start_ms = now;
-		victim->failures = 0;
-	}
-	return victim;
-}
-
-/* Seconds until ip may try again, 0 when it may now. */
-static int
-iplim_blocked(const struct config *cfg, const char *ip)
-{
-	uint64_t window = (uint64_t)cfg->auth.login_lockout_s * 1000, now = mono_ms();
-	struct iplim_entry *e;
-	int wait = 0;
-
-	if (cfg->auth.ip_max_failures == 0)
-		return 0;
-	pthread_mutex_lock(&iplim_lock);
-	e = iplim_find(ip, window, now);
-	if (e != NULL && e->failures >= cfg->auth.ip_max_failures)
-		wait = (int)((window - (now - e->start_ms) + 999) / 1000);
-	pthread_mutex_unlock(&iplim_lock);
-	return wait > 0 ? wait : 0;
-}
-
-static void
-iplim_fail(const struct config *cfg, const char *ip)
-{
-	struct iplim_entry *e;
-
-	if (cfg->auth.ip_max_failures == 0)
-		return;
-	pthread_mutex_lock(&iplim_lock);
-	e = iplim_find(ip, (uint64_t)cfg->auth.login_lockout_s * 1000, mono_ms());
-	if (e != NULL)
-		e->failures++;
-	pthread_mutex_unlock(&iplim_lock);
-}
-
 struct rlogin {
 	struct request *r;
 	const struct config *cfg;
+	/*
+	 * The process's failures per client address (request_login_limiter(),
+	 * outlives r): within auth.login_lockout_s they count against
+	 * auth.ip_max_failures whatever the username, so one address cannot walk
+	 * through many accounts below each account's own lockout.
+	 */
+	struct ip_limiter *iplim;
 	char ip[64];
 	char username[65];
 	char password[AUTH_PASSWORD_MAX + 1];
@@ -182,7 +91,7 @@ on_finish(void *arg, const struct db_reviewer_result *res, const struct sp_errin
 	else
 		reply_bad_credentials(l->r);
 	if (!l->ok)
-		iplim_fail(l->cfg, l->ip);
+		ip_limiter_count(l->iplim, l->ip);
 out:
 	rlogin_free(l);
 }
@@ -217,7 +126,7 @@ check_done(void *arg, int rc, const struct sp_errinfo *ei)
 		return;
 	}
 	if (l->stored == NULL) {
-		iplim_fail(l->cfg, l->ip);
+		ip_limiter_count(l->iplim, l->ip);
 		reply_bad_credentials(l->r);
 		rlogin_free(l);
 		return;
@@ -274,12 +183,13 @@ reviewer_login_post(struct request *r)
 	struct rlogin *l = NULL;
 	json_t *doc = NULL, *u, *pw;
 	size_t ulen, plen;
-	char wait[16];
-	int w, rc;
+	char wait[24];
+	uint64_t w;
+	int rc;
 
 	/* Before parsing anything: a blocked address costs us nothing more. */
-	if ((w = iplim_blocked(request_config(r), request_remote(r))) > 0) {
-		snprintf(wait, sizeof(wait), "%d", w);
+	if ((w = ip_limiter_wait_ms(request_login_limiter(r), request_remote(r))) > 0) {
+		snprintf(wait, sizeof(wait), "%llu", (unsigned long long)((w + 999) / 1000));
 		request_header_add(r, "Retry-After", wait);
 		request_problem(r, P_RATE_LIMITED,
 				"Too many failed logins from this address; try again later.");
@@ -307,6 +217,7 @@ reviewer_login_post(struct request *r)
 	}
 	l->r = r;
 	l->cfg = request_config(r);
+	l->iplim = request_login_limiter(r);
 	snprintf(l->ip, sizeof(l->ip), "%s", request_remote(r));
 	memcpy(l->username, json_string_value(u), ulen + 1);
 	memcpy(l->password, json_string_value(pw), plen + 1);

@@ -38,6 +38,7 @@
 struct prep_job {
 	struct request *r;
 	const struct config *cfg;
+	struct crypto_trust *trust;   /* the process's (NULL: none); outlives the job */
 	unsigned char *body;
 	size_t body_len;
 	int64_t number, org_id, user_id;
@@ -282,7 +283,6 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	struct pdf_sig_params params;
 	struct pdf_seal seal;
 	struct crypto_cert_result res;
-	struct crypto_trust *trust;
 	struct pdf_doc *pdoc = NULL;
 	enum crypto_sigalg alg;
 	STACK_OF(X509) *chain = NULL;
@@ -310,8 +310,8 @@ prep_work(void *arg, struct sp_errinfo *ei)
 		goto out;
 	if ((r = crypto_sigalg_for_cert(cert, &alg, ei)) != SP_OK)
 		goto out;
-	if ((r = server_trust_get(j->cfg, &trust, ei)) != SP_OK ||
-	    (r = crypto_cert_check(trust, cert, chain, 0, &res, ei)) != SP_OK)
+	if ((r = trust_store_need(j->trust, ei)) != SP_OK ||
+	    (r = crypto_cert_check(j->trust, cert, chain, 0, &res, ei)) != SP_OK)
 		goto out;
 	if (strcmp(res.info.org_id, j->credit_code) != 0) {
 		r = sp_err_reason(ei, SP_ERR_FORBIDDEN, "certificate_not_yours",
@@ -495,6 +495,7 @@ prepare_step(struct request *r, const struct principal *who)
 	j->body_len = len;
 	j->r = r;
 	j->cfg = request_config(r);
+	j->trust = request_trust(r);
 	j->number = n;
 	j->org_id = who->organization_id;
 	j->user_id = who->user_id;

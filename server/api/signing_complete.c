@@ -32,7 +32,8 @@
 
 struct done_job {
 	struct request *r;
-	const struct config *cfg;
+	struct crypto_trust *trust;       /* the process's (NULL: none); outlive the job */
+	const struct tsa_provider *tsa;
 	char id[37];
 	int64_t org_id, user_id;
 	uint8_t *sig;
@@ -135,8 +136,9 @@ engine_check(struct done_job *j, struct sp_errinfo *ei)
 	int r = SP_ERR_INTERNAL;
 
 	memset(&vo, 0, sizeof(vo));
-	if ((r = server_trust_get(j->cfg, &vo.trust, ei)) != SP_OK ||
-	    (r = tsa_provider_trust(j->cfg, &vo.ts_trust, ei)) != SP_OK ||
+	vo.trust = j->trust;
+	if ((r = trust_store_need(vo.trust, ei)) != SP_OK ||
+	    (r = tsa_provider_trust(j->tsa, &vo.ts_trust, ei)) != SP_OK ||
 	    (r = crypto_pdf_verify(ss->document, ss->document_len, &vo, &rep, ei)) != SP_OK)
 		goto out;
 	for (i = 0; i < rep->nsigs; i++) {
@@ -200,7 +202,7 @@ done_work(void *arg, struct sp_errinfo *ei)
 	if ((r = crypto_sig_verify(cert, alg, ss->signed_attrs, ss->signed_attrs_len, j->sig,
 				   j->siglen, ei)) != SP_OK)
 		goto out;
-	if ((r = tsa_provider_timestamp(j->cfg, j->sig, j->siglen, ss->tsa_serial, &tok, &toklen,
+	if ((r = tsa_provider_timestamp(j->tsa, j->sig, j->siglen, ss->tsa_serial, &tok, &toklen,
 					&gen, ei)) != SP_OK)
 		goto out;
 	if ((r = crypto_cms_assemble(cert, chain, ss->signed_attrs, ss->signed_attrs_len, j->sig,
@@ -338,7 +340,8 @@ signing_complete_step(struct request *r, const struct principal *who)
 	}
 	json_decref(doc);
 	j->r = r;
-	j->cfg = request_config(r);
+	j->trust = request_trust(r);
+	j->tsa = request_tsa(r);
 	snprintf(j->id, sizeof(j->id), "%s", id);
 	j->org_id = who->organization_id;
 	j->user_id = who->user_id;

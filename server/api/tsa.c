@@ -19,7 +19,7 @@ struct tsa_job {
 	unsigned char *query;
 	size_t querylen;
 	uint64_t serial;
-	const struct config *cfg;
+	const struct tsa_provider *tsa;   /* the process's; outlives the job */
 	uint8_t *resp;
 	size_t resplen;
 };
@@ -39,10 +39,10 @@ static int
 tsa_work(void *arg, struct sp_errinfo *ei)
 {
 	struct tsa_job *j = arg;
-	struct crypto_tsa *tsa;
+	const struct crypto_tsa *tsa;
 	int r;
 
-	if ((r = tsa_provider_builtin(j->cfg, &tsa, ei)) != SP_OK)
+	if ((r = tsa_provider_builtin(j->tsa, &tsa, ei)) != SP_OK)
 		return r;
 	return crypto_tsa_respond(tsa, j->query, j->querylen, j->serial, 0, &j->resp,
 				  &j->resplen, ei);
@@ -117,7 +117,7 @@ tsa_handle(struct request *r)
 	memcpy(j->query, body, len);
 	j->querylen = len;
 	j->r = r;
-	j->cfg = request_config(r);
+	j->tsa = request_tsa(r);
 	rc = db_tsa_serial_next(request_db(r), tsa_serial_done, j);
 	if (rc != SP_OK) {
 		tsa_job_free(j);

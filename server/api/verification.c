@@ -8,13 +8,14 @@
  * Both answer 200 with the JSON report of crypto/verify_json.c whatever the
  * verdict (a report on an invalid signature is a successful verification);
  * a body that is not a readable PDF gets 422. The anonymous route is capped
- * by the upload size and by a per-IP rate limit kept in memory: it protects
- * the workers from abuse, it is not state worth sharing between processes.
+ * by the upload size and by a per-IP rate limit kept in memory (the serving
+ * process's request_verify_limiter()): it protects the workers from abuse,
+ * it is not state worth sharing between processes.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "auth_int.h"
 #include "config.h"
@@ -22,52 +23,14 @@
 #include "crypto.h"
 #include "signing_int.h"
 
-#define VERIFY_RATE_WINDOW_S 60
-#define VERIFY_RATE_MAX 30        /* verifications per IP per window */
-#define VERIFY_RATE_SLOTS 4096    /* IPs remembered; the stalest slot is reused */
 #define VERIFY_REPORT_MAX (4 * 1024 * 1024)
-
-/* ---- per-IP rate limit (loop thread only: no lock) ---- */
-
-struct rate_slot {
-	char ip[64];
-	time_t window;
-	int count;
-};
-static struct rate_slot rate[VERIFY_RATE_SLOTS];
-
-/* 1 when ip may verify once more now, counting the attempt. */
-static int rate_allow(const char *ip, time_t now)
-{
-	size_t i, h = 5381, stalest;
-
-	for (i = 0; ip[i]; i++)
-		h = h * 33 + (unsigned char)ip[i];
-	/* open addressing over 8 neighbours; else take the stalest of them */
-	stalest = h % VERIFY_RATE_SLOTS;
-	for (i = 0; i < 8; i++) {
-		struct rate_slot *s = &rate[(h + i) % VERIFY_RATE_SLOTS];
-		if (strcmp(s->ip, ip) == 0 || s->ip[0] == 0) {
-			stalest = (h + i) % VERIFY_RATE_SLOTS;
-			break;
-		}
-		if (s->window < rate[stalest].window)
-			stalest = (h + i) % VERIFY_RATE_SLOTS;
-	}
-	if (strcmp(rate[stalest].ip, ip) != 0 ||
-	    now - rate[stalest].window >= VERIFY_RATE_WINDOW_S) {
-		snprintf(rate[stalest].ip, sizeof(rate[stalest].ip), "%s", ip);
-		rate[stalest].window = now;
-		rate[stalest].count = 0;
-	}
-	return ++rate[stalest].count <= VERIFY_RATE_MAX;
-}
 
 /* ---- the job ---- */
 
 struct vjob {
 	struct request *r;           /* answered by done(); never touched by work() */
-	const struct config *cfg;    /* immutable, outlives the jobs */
+	struct crypto_trust *trust;  /* the process's (NULL: none); outlives the jobs */
+	const struct tsa_provider *tsa;
 	unsigned char *pdf;
 	size_t len;
 	unsigned char *json;         /* the report (work's result) */
@@ -95,11 +58,9 @@ static int verify_work(void *arg, struct sp_errinfo *ei)
 	sp_buf_init(&b, VERIFY_REPORT_MAX);
 	sp_errinfo_init(&tei);
 	/* without configured roots every chain is reported untrusted (indeterminate) */
-	if (server_trust_get(j->cfg, &o.trust, &tei) != SP_OK)
-		o.trust = NULL;
+	o.trust = j->trust;
 	/* the signing protocol's TSA store (tsa.trust, else trust.roots[0]); NULL: trust's roots */
-	sp_errinfo_init(&tei);
-	if (tsa_provider_trust(j->cfg, &o.ts_trust, &tei) != SP_OK)
+	if (tsa_provider_trust(j->tsa, &o.ts_trust, &tei) != SP_OK)
 		o.ts_trust = NULL;
 	if ((r = crypto_pdf_verify(j->pdf, j->len, &o, &rep, ei)) != SP_OK)
 		goto out;
@@ -145,7 +106,8 @@ static void verify_submit_take(struct request *r, unsigned char **pdf, size_t le
 	*pdf = NULL; /* transferred */
 	j->len = len;
 	j->r = r;
-	j->cfg = request_config(r);
+	j->trust = request_trust(r);
+	j->tsa = request_tsa(r);
 	if (jobs_submit(request_jobs(r), verify_work, verify_done, j) != SP_OK) {
 		vjob_free(j);
 		request_problem(r, P_BUSY, "the verification workers are busy");
@@ -158,13 +120,17 @@ static void route_verify_upload(struct request *r)
 	const unsigned char *body;
 	unsigned char *copy;
 	size_t len;
+	char wait[24];
+	uint64_t w;
 
-	if (!rate_allow(request_remote(r), time(NULL))) {
-		request_header_add(r, "Retry-After", "60");
+	if ((w = ip_limiter_wait_ms(request_verify_limiter(r), request_remote(r))) > 0) {
+		snprintf(wait, sizeof(wait), "%llu", (unsigned long long)((w + 999) / 1000));
+		request_header_add(r, "Retry-After", wait);
 		request_problem(r, P_RATE_LIMITED,
 				      "too many verifications from this address; retry in a minute");
 		return;
 	}
+	ip_limiter_count(request_verify_limiter(r), request_remote(r));
 	if (!ct || strncasecmp(ct, "application/pdf", 15) != 0) {
 		request_problem(r, P_UNSUPPORTED_MEDIA_TYPE,
 				      "send the PDF as the body with Content-Type application/pdf");

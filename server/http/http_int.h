@@ -11,6 +11,7 @@
 
 #include "server.h"
 #include "jobs_int.h"
+#include "state.h"
 
 struct evhttp;
 struct evhttp_bound_socket;
@@ -180,6 +181,12 @@ int routes_register_all(struct router *rt, struct sp_errinfo *ei) SP_WUR;
 
 /* ---- server.c / tls.c: one serving process ------------------------------------------------ */
 
+/*
+ * The state of one serving process, built by server_run() before it listens
+ * and passed down: handlers reach it through the request (server.h), the
+ * background jobs get their part at start. Everything a worker job may touch
+ * (trust, tsa, numbers) is read-only after start-up or locks itself.
+ */
 struct server {
 	const struct config *cfg;
 	struct event_base *base;
@@ -190,6 +197,13 @@ struct server {
 	struct metrics *metrics;
 	struct db_pool *db;
 	struct jobs *jobs;
+	struct crypto_trust *trust;         /* NULL: trust.roots is empty */
+	struct tsa_provider *tsa;
+	struct snowflake *numbers;          /* node server.node_id + worker index */
+	struct ip_limiter *login_limiter;   /* reviewer password failures per address */
+	struct ip_limiter *verify_limiter;  /* anonymous verifications per address */
+	struct expiry expiry;               /* the deadline sweep */
+	struct webhook_delivery webhooks;   /* webhook deliveries */
 	struct event *sigterm_ev, *sigint_ev, *drain_ev;
 	double start_time;          /* epoch seconds, for process_start_time_seconds */
 	int port;                   /* the bound port */
@@ -212,6 +226,14 @@ uint64_t server_now_ms(void);
 int server_socket_bind(const char *host, int port, int listen_now, int *fd_out, int *port_out,
 		       struct sp_errinfo *ei) SP_WUR;
 
+/*
+ * Check what start-up loads from files (the TLS pair, the trust store, the
+ * TSA) and that server.node_id leaves a node id for each of server.workers,
+ * without serving: the supervisor calls it before forking so that a bad
+ * configuration stops it with 78 instead of N children. Main thread.
+ */
+int server_config_check(const struct config *cfg, struct sp_errinfo *ei) SP_WUR;
+
 /* TLS 1.2+ server context from a PEM chain and key. */
 int tls_ctx_new(const char *cert_chain, const char *key, struct ssl_ctx_st **out,
 		struct sp_errinfo *ei) SP_WUR;
@@ -224,9 +246,12 @@ typedef int (*server_routes_fn)(struct router *rt, struct sp_errinfo *ei);
 
 /*
  * Run one serving process until SIGTERM/SIGINT has drained it: binds port
- * (worker is the index shown in logs), serves, returns the exit status:
- * 0 after a clean drain, 1 when the shutdown deadline passed, 78 when the
- * TLS files are unusable, 71 when start-up failed otherwise. Call it in the process's main thread, once.
+ * (worker is the index shown in logs, 0..server.workers-1, and numbers
+ * contracts on node server.node_id + worker), serves, returns the exit
+ * status: 0 after a clean drain, 1 when the shutdown deadline passed, 78 when
+ * the TLS, trust or TSA files are unusable or the node id is out of range,
+ * 71 when start-up failed otherwise. Call it in the process's main thread,
+ * once.
  */
 int server_run(const struct config *cfg, int port, int worker, server_routes_fn extra);
 

@@ -15,6 +15,14 @@
 
 #include "http_int.h"
 
+/*
+ * The one piece of mutable file-scope state in server/, on purpose: logging
+ * is called from everywhere, including worker threads, database callbacks,
+ * the supervisor and admin commands that have no struct server to pass, and
+ * the level is the process's, set once from the config (log_level_set)
+ * before any thread starts. Atomic so tests that change it while threads log
+ * stay well-defined.
+ */
 static atomic_int min_level = LOG_INFO;
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };

@@ -117,6 +117,11 @@ struct db_pool *request_db(const struct request *r) { return r->srv->db; }
 struct jobs *request_jobs(const struct request *r) { return r->srv->jobs; }
 struct event_base *request_base(const struct request *r) { return r->srv->base; }
 struct server *request_server(const struct request *r) { return r->srv; }
+struct crypto_trust *request_trust(const struct request *r) { return r->srv->trust; }
+const struct tsa_provider *request_tsa(const struct request *r) { return r->srv->tsa; }
+struct snowflake *request_numbers(const struct request *r) { return r->srv->numbers; }
+struct ip_limiter *request_login_limiter(const struct request *r) { return r->srv->login_limiter; }
+struct ip_limiter *request_verify_limiter(const struct request *r) { return r->srv->verify_limiter; }
 
 const char *
 request_param(const struct request *r, const char *name)

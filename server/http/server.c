@@ -1,7 +1,9 @@
 /*
  * server.c: one serving process: its own event base, listening socket, evhttp
- * (plain or over bufferevent_openssl), database pool and worker pool, and
- * graceful shutdown.
+ * (plain or over bufferevent_openssl), database pool, worker pool, process
+ * state (trust store, TSA, contract numbers, rate limits), background jobs,
+ * and graceful shutdown. Everything is built before the port is bound, so a
+ * configuration that cannot work never accepts a connection.
  *
  * Shutdown on SIGTERM/SIGINT: close the listening socket first (new
  * connections are refused, so a load balancer or client goes elsewhere),
@@ -29,6 +31,7 @@
 #include <event2/thread.h>
 
 #include "config.h"
+#include "crypto.h"
 #include "db.h"
 #include "http_int.h"
 
@@ -36,6 +39,13 @@
 #define DRAIN_QUIET_MS 300
 #define DRAIN_TICK_MS 50
 #define MAX_HEADERS_BYTES (16 * 1024)
+/* Rate limits kept per process (state/limiter.c). */
+#define LOGIN_LIMIT_SLOTS 1024
+#define VERIFY_LIMIT_SLOTS 4096
+#define VERIFY_LIMIT_WINDOW_MS (60 * 1000)
+#define VERIFY_LIMIT_MAX 30        /* anonymous verifications per address per window */
+#define EX_CONFIG 78
+#define EX_START 71
 
 int
 server_socket_bind(const char *host, int port, int listen_now, int *fd_out, int *port_out,
@@ -154,6 +164,81 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
+/*
+ * What start-up reads from files and what the worker's node id needs: the
+ * trust store, the TSA and the contract-number generator of node
+ * server.node_id + worker. Returns SP_OK, or the error with ei naming the
+ * key or file. Main thread, before any thread starts.
+ */
+static int
+files_state_build(struct server *srv, int worker, struct sp_errinfo *ei)
+{
+	const struct config *cfg = srv->cfg;
+	struct snowflake *sf = NULL;
+	int node, r = SP_ERR_INTERNAL;
+
+	if ((r = trust_store_new(cfg, &srv->trust, ei)) != SP_OK ||
+	    (r = tsa_provider_new(cfg, &srv->tsa, ei)) != SP_OK ||
+	    (r = snowflake_worker_node(cfg->server.node_id, cfg->server.workers, worker, &node,
+				       ei)) != SP_OK)
+		goto out;
+	if ((sf = calloc(1, sizeof(*sf))) == NULL) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = snowflake_init(sf, node, ei)) != SP_OK) {
+		free(sf);
+		goto out;
+	}
+	srv->numbers = sf;
+	r = SP_OK;
+out:
+	return r;
+}
+
+/* The rate limits of the process (state/limiter.c). */
+static int
+limiters_build(struct server *srv, struct sp_errinfo *ei)
+{
+	const struct config *cfg = srv->cfg;
+	int r;
+
+	if ((r = ip_limiter_new(LOGIN_LIMIT_SLOTS, (uint64_t)cfg->auth.login_lockout_s * 1000,
+				cfg->auth.ip_max_failures, &srv->login_limiter, ei)) != SP_OK)
+		return r;
+	return ip_limiter_new(VERIFY_LIMIT_SLOTS, VERIFY_LIMIT_WINDOW_MS, VERIFY_LIMIT_MAX,
+			      &srv->verify_limiter, ei);
+}
+
+int
+server_config_check(const struct config *cfg, struct sp_errinfo *ei)
+{
+	struct server srv;
+	int i, node, r = SP_ERR_INTERNAL;
+
+	memset(&srv, 0, sizeof(srv));
+	srv.cfg = cfg;
+	if (cfg->server.tls &&
+	    (r = tls_ctx_new(cfg->server.tls_cert, cfg->server.tls_key, &srv.ssl_ctx, ei)) != SP_OK)
+		goto out;
+	if ((r = files_state_build(&srv, 0, ei)) != SP_OK)
+		goto out;
+	for (i = 1; i < cfg->server.workers; i++) {
+		if ((r = snowflake_worker_node(cfg->server.node_id, cfg->server.workers, i, &node,
+					       ei)) != SP_OK)
+			goto out;
+	}
+	r = SP_OK;
+out:
+	tls_ctx_free(srv.ssl_ctx);
+	crypto_trust_free(srv.trust);
+	tsa_provider_free(srv.tsa);
+	if (srv.numbers != NULL)
+		snowflake_cleanup(srv.numbers);
+	free(srv.numbers);
+	return r;
+}
+
 static void
 server_cleanup(struct server *srv)
 {
@@ -163,7 +248,8 @@ server_cleanup(struct server *srv)
 		event_free(srv->sigterm_ev);
 	if (srv->sigint_ev)
 		event_free(srv->sigint_ev);
-	workflow_background_stop();
+	webhook_delivery_stop(&srv->webhooks);
+	expiry_stop(&srv->expiry);
 	/* Jobs and queries first: their callbacks may still answer requests. */
 	jobs_free(srv->jobs);
 	db_pool_free(srv->db);
@@ -172,6 +258,14 @@ server_cleanup(struct server *srv)
 	tls_ctx_free(srv->ssl_ctx);
 	metrics_free(srv->metrics);
 	router_free(srv->router);
+	/* No job is left that could use the state. */
+	crypto_trust_free(srv->trust);
+	tsa_provider_free(srv->tsa);
+	if (srv->numbers != NULL)
+		snowflake_cleanup(srv->numbers);
+	free(srv->numbers);
+	ip_limiter_free(srv->login_limiter);
+	ip_limiter_free(srv->verify_limiter);
 	if (srv->base)
 		event_base_free(srv->base);
 }
@@ -179,7 +273,7 @@ server_cleanup(struct server *srv)
 int
 server_run(const struct config *cfg, int port, int worker, server_routes_fn extra)
 {
-	int r = 71;
+	int r = EX_START;
 	struct server srv;
 	struct sp_errinfo ei;
 	struct db_pool_opts dbo;
@@ -210,9 +304,16 @@ server_run(const struct config *cfg, int port, int worker, server_routes_fn extr
 	if (cfg->server.tls &&
 	    tls_ctx_new(cfg->server.tls_cert, cfg->server.tls_key, &srv.ssl_ctx, &ei) != SP_OK) {
 		/* Unreadable or mismatched certificate files are a configuration error. */
-		r = 78;
+		r = EX_CONFIG;
 		goto out;
 	}
+	/* So are trust and TSA files that do not load, and a node id out of range. */
+	if (files_state_build(&srv, worker, &ei) != SP_OK) {
+		r = ei.code == SP_ERR_NOMEM || ei.code == SP_ERR_INTERNAL ? EX_START : EX_CONFIG;
+		goto out;
+	}
+	if (limiters_build(&srv, &ei) != SP_OK)
+		goto out;
 	memset(&dbo, 0, sizeof(dbo));
 	dbo.conninfo = cfg->database.url;
 	dbo.size = cfg->database.pool_size;
@@ -225,7 +326,8 @@ server_run(const struct config *cfg, int port, int worker, server_routes_fn extr
 	if (jobs_new(srv.base, cfg->server.threads, cfg->database.queue_max > 0 ?
 		     cfg->database.queue_max : 256, &srv.jobs, &ei) != SP_OK)
 		goto out;
-	if (workflow_background_start(srv.base, srv.db, srv.jobs, &ei) != SP_OK)
+	if (expiry_start(&srv.expiry, srv.base, srv.db, &ei) != SP_OK ||
+	    webhook_delivery_start(&srv.webhooks, srv.base, srv.db, &ei) != SP_OK)
 		goto out;
 	if ((srv.http = evhttp_new(srv.base)) == NULL) {
 		sp_err(&ei, SP_ERR_INTERNAL, "evhttp_new failed");
@@ -267,10 +369,10 @@ server_run(const struct config *cfg, int port, int worker, server_routes_fn extr
 		sp_err(&ei, SP_ERR_INTERNAL, "cannot install signal handlers");
 		goto out;
 	}
-	log_event(LOG_INFO, NULL, "listening", "{s:s,s:s,s:i,s:i,s:i,s:i}", "scheme",
+	log_event(LOG_INFO, NULL, "listening", "{s:s,s:s,s:i,s:i,s:i,s:i,s:i}", "scheme",
 		  srv.ssl_ctx ? "https" : "http", "host", cfg->server.host ? cfg->server.host : "",
 		  "port", srv.port, "pid", (int)getpid(), "worker", worker, "threads",
-		  cfg->server.threads);
+		  cfg->server.threads, "node", (int)srv.numbers->node);
 	if (event_base_dispatch(srv.base) < 0) {
 		sp_err(&ei, SP_ERR_INTERNAL, "event loop failed");
 		goto out;

@@ -5,6 +5,10 @@
  * then only supervises: it restarts a child that crashed, forwards SIGTERM
  * and SIGINT, and exits once every child has exited. It never creates an
  * event base, so nothing of libevent crosses a fork.
+ *
+ * Child i is worker i for its whole life (a restarted child keeps the index
+ * of the one it replaces), so it numbers contracts on node server.node_id + i
+ * and no two live processes share a node.
  */
 #include <errno.h>
 #include <signal.h>
@@ -54,14 +58,14 @@ supervisor_run(const struct config *cfg)
 	if (n > MAX_WORKERS)
 		n = MAX_WORKERS;
 	sp_errinfo_init(&ei);
-	/* Check the TLS files once here so that a bad one stops start-up with 78. */
-	if (cfg->server.tls) {
-		struct ssl_ctx_st *probe = NULL;
-		if (tls_ctx_new(cfg->server.tls_cert, cfg->server.tls_key, &probe, &ei) != SP_OK) {
-			log_event(LOG_ERROR, NULL, "start-up failed", "{s:s}", "detail", ei.msg);
-			return 78;
-		}
-		tls_ctx_free(probe);
+	/*
+	 * Check the TLS, trust and TSA files and the node ids once here, so that
+	 * a bad configuration stops start-up with 78 before any child exists.
+	 */
+	if (server_config_check(cfg, &ei) != SP_OK) {
+		log_event(LOG_ERROR, NULL, "start-up failed", "{s:s,s:s}", "error",
+			  sp_errname(ei.code), "detail", ei.msg);
+		return 78;
 	}
 	/* Reserve the (possibly kernel-chosen) port so every child binds the same one. */
 	if (server_socket_bind(cfg->server.host, cfg->server.port, 0, &resfd, &port, &ei) != SP_OK) {

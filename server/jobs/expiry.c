@@ -16,27 +16,20 @@
 #define SWEEP_MS 1000
 #define SWEEP_BATCH 200
 
-static struct {
-	struct db_pool *db;
-	struct event *timer;
-	int running;
-	int busy;
-	int failing;   /* the last sweep failed: log again only once it recovered */
-} ex;
-
 static void
 swept(void *arg, long long n, const struct sp_errinfo *err)
 {
-	(void)arg;
-	ex.busy = 0;
+	struct expiry *ex = arg;
+
+	ex->busy = 0;
 	if (err->code != SP_OK) {
 		/* Once per outage, not once a second while the database is away. */
-		if (ex.running && !ex.failing)
+		if (ex->running && !ex->failing)
 			log_event(LOG_WARN, NULL, "expiry sweep failed", "{s:s}", "detail", err->msg);
-		ex.failing = 1;
+		ex->failing = 1;
 		return;
 	}
-	ex.failing = 0;
+	ex->failing = 0;
 	if (n > 0)
 		log_event(LOG_INFO, NULL, "contracts expired", "{s:I}", "count", (json_int_t)n);
 }
@@ -44,34 +37,36 @@ swept(void *arg, long long n, const struct sp_errinfo *err)
 static void
 sweep(evutil_socket_t fd, short what, void *arg)
 {
+	struct expiry *ex = arg;
+
 	(void)fd;
 	(void)what;
-	(void)arg;
-	if (!ex.running || ex.busy)
+	if (!ex->running || ex->busy)
 		return;
-	if (db_contract_expire_due(ex.db, SWEEP_BATCH, swept, NULL) == SP_OK)
-		ex.busy = 1;
+	if (db_contract_expire_due(ex->db, SWEEP_BATCH, swept, ex) == SP_OK)
+		ex->busy = 1;
 }
 
 int
-expiry_start(struct event_base *base, struct db_pool *db, struct sp_errinfo *ei)
+expiry_start(struct expiry *ex, struct event_base *base, struct db_pool *db,
+	     struct sp_errinfo *ei)
 {
 	struct timeval tv = { SWEEP_MS / 1000, (SWEEP_MS % 1000) * 1000 };
 
-	memset(&ex, 0, sizeof(ex));
-	ex.db = db;
-	if ((ex.timer = event_new(base, -1, EV_PERSIST, sweep, NULL)) == NULL ||
-	    event_add(ex.timer, &tv) != 0)
+	memset(ex, 0, sizeof(*ex));
+	ex->db = db;
+	if ((ex->timer = event_new(base, -1, EV_PERSIST, sweep, ex)) == NULL ||
+	    event_add(ex->timer, &tv) != 0)
 		return sp_err(ei, SP_ERR_INTERNAL, "cannot schedule the expiry sweep");
-	ex.running = 1;
+	ex->running = 1;
 	return SP_OK;
 }
 
 void
-expiry_stop(void)
+expiry_stop(struct expiry *ex)
 {
-	ex.running = 0;
-	if (ex.timer != NULL)
-		event_free(ex.timer);
-	ex.timer = NULL;
+	ex->running = 0;
+	if (ex->timer != NULL)
+		event_free(ex->timer);
+	ex->timer = NULL;
 }

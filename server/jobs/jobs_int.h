@@ -1,12 +1,15 @@
 /*
  * jobs_int.h: the worker pool of sealpactd (DESIGN.md §8): CPU-heavy work off
- * the event loop, results handed back through one eventfd. The job contract
- * itself (jobs_submit, job_work_fn, job_done_fn) is in server.h.
+ * the event loop, results handed back through one eventfd; and the background
+ * jobs each serving process starts (expiry sweep, webhook delivery). The job
+ * contract itself (jobs_submit, job_work_fn, job_done_fn) is in server.h.
  */
 #ifndef SP_JOBS_INT_H
 #define SP_JOBS_INT_H
 
 #include "server.h"
+
+struct event;
 
 /* ---- pool.c --------------------------------------------------------------------------- */
 
@@ -32,5 +35,48 @@ int jobs_new(struct event_base *base, int nthreads, int queue_max, struct jobs *
 void jobs_free(struct jobs *pool);
 
 void jobs_stats_get(struct jobs *pool, struct jobs_stats *out);
+
+/* ---- expiry.c: the deadline sweep on a timer ------------------------------------------------ */
+
+/* Embedded in struct server; the fields are expiry.c's. */
+struct expiry {
+	struct db_pool *db;
+	struct event *timer;
+	int running;
+	int busy;      /* a sweep is in flight */
+	int failing;   /* the last sweep failed: log again only once it recovered */
+};
+
+/*
+ * Sweep due contracts every second on base through db. ex must stay where it
+ * is until db is freed (callbacks in flight point to it). Stop before the
+ * pools are freed; callbacks still in flight then only clean up. Loop
+ * thread, once per process.
+ */
+int expiry_start(struct expiry *ex, struct event_base *base, struct db_pool *db,
+		 struct sp_errinfo *ei) SP_WUR;
+void expiry_stop(struct expiry *ex);
+
+/* ---- webhook_delivery.c: queued webhook deliveries ------------------------------------------- */
+
+/* Embedded in struct server; the fields are webhook_delivery.c's. */
+struct webhook_delivery {
+	struct db_pool *db;
+	struct jobs *jobs;      /* the deliveries' own small pool, not the request pool */
+	struct event *timer;
+	int running;            /* 1 between start and stop */
+	int claiming;           /* a claim query is in flight */
+	int inflight;           /* deliveries claimed and not yet recorded */
+};
+
+/*
+ * Deliver queued webhook events from base through db, on a pool of its own.
+ * The same lifetime rules as expiry_start(); stop joins the delivery
+ * threads (running POSTs finish within their hard timeout). Loop thread,
+ * once per process.
+ */
+int webhook_delivery_start(struct webhook_delivery *wd, struct event_base *base,
+			   struct db_pool *db, struct sp_errinfo *ei) SP_WUR;
+void webhook_delivery_stop(struct webhook_delivery *wd);
 
 #endif /* SP_JOBS_INT_H */

@@ -1,6 +1,6 @@
 /*
  * webhook_delivery.c: the background loop that delivers queued webhook
- * events, and the workflow's background start/stop (with expiry.c).
+ * events; its state is part of the serving process (struct server).
  *
  * A timer on the event loop claims due deliveries (webhook_claim: FOR UPDATE
  * SKIP LOCKED plus a lease, so several processes share the queue and none
@@ -37,17 +37,8 @@ struct delivery {
 	long http_status;
 	char error[256];
 	long duration_ms;
+	struct webhook_delivery *wd;   /* loop thread only: work() never touches it */
 };
-
-static struct {
-	struct event_base *base;
-	struct db_pool *db;
-	struct jobs *jobs;        /* the deliveries' own pool */
-	struct event *timer;
-	int running;      /* 1 between start and stop */
-	int claiming;     /* a claim query is in flight */
-	int inflight;     /* deliveries claimed and not yet recorded */
-} bg;
 
 static void
 delivery_free(struct delivery *d)
@@ -129,8 +120,9 @@ done:
 static void
 recorded(void *arg, const struct sp_errinfo *err)
 {
-	(void)arg;
-	bg.inflight--;
+	struct webhook_delivery *wd = arg;
+
+	wd->inflight--;
 	if (err->code != SP_OK)
 		log_event(LOG_WARN, NULL, "webhook attempt not recorded (the lease will expire "
 			  "and it is retried)", "{s:s}", "detail", err->msg);
@@ -140,12 +132,13 @@ static void
 deliver_done(void *arg, int rc, const struct sp_errinfo *ei)
 {
 	struct delivery *d = arg;
+	struct webhook_delivery *wd = d->wd;
 	struct db_webhook_attempt a;
 
 	(void)ei;
-	if (!bg.running || rc != SP_OK) {
+	if (!wd->running || rc != SP_OK) {
 		/* Shutting down: the lease expires and another process retries it. */
-		bg.inflight--;
+		wd->inflight--;
 		delivery_free(d);
 		return;
 	}
@@ -157,19 +150,19 @@ deliver_done(void *arg, int rc, const struct sp_errinfo *ei)
 	a.duration_ms = d->duration_ms;
 	a.backoff_base_s = BACKOFF_BASE_S;
 	a.max_attempts = MAX_ATTEMPTS;
-	if (db_webhook_attempt_record(bg.db, &a, recorded, NULL) != SP_OK)
-		bg.inflight--;
+	if (db_webhook_attempt_record(wd->db, &a, recorded, wd) != SP_OK)
+		wd->inflight--;
 	delivery_free(d);
 }
 
 static void
 claimed(void *arg, const struct db_webhook_delivery *dv, size_t n, const struct sp_errinfo *err)
 {
+	struct webhook_delivery *wd = arg;
 	size_t i;
 
-	(void)arg;
-	bg.claiming = 0;
-	if (!bg.running || err->code != SP_OK)
+	wd->claiming = 0;
+	if (!wd->running || err->code != SP_OK)
 		return;
 	for (i = 0; i < n; i++) {
 		struct delivery *d = calloc(1, sizeof(*d));
@@ -182,59 +175,56 @@ claimed(void *arg, const struct db_webhook_delivery *dv, size_t n, const struct 
 		}
 		d->id = dv[i].id;
 		d->attempt = dv[i].attempt;
-		if (jobs_submit(bg.jobs, deliver_work, deliver_done, d) != SP_OK) {
+		d->wd = wd;
+		if (jobs_submit(wd->jobs, deliver_work, deliver_done, d) != SP_OK) {
 			delivery_free(d);
 			continue;
 		}
-		bg.inflight++;
+		wd->inflight++;
 	}
 }
 
 static void
 tick(evutil_socket_t fd, short what, void *arg)
 {
+	struct webhook_delivery *wd = arg;
+
 	(void)fd;
 	(void)what;
-	(void)arg;
-	if (!bg.running || bg.claiming || bg.inflight > 0)
+	if (!wd->running || wd->claiming || wd->inflight > 0)
 		return;
-	if (db_webhook_claim(bg.db, CLAIM_BATCH, LEASE_S, claimed, NULL) == SP_OK)
-		bg.claiming = 1;
+	if (db_webhook_claim(wd->db, CLAIM_BATCH, LEASE_S, claimed, wd) == SP_OK)
+		wd->claiming = 1;
 }
 
 int
-workflow_background_start(struct event_base *base, struct db_pool *db, struct jobs *jobs,
-			  struct sp_errinfo *ei)
+webhook_delivery_start(struct webhook_delivery *wd, struct event_base *base, struct db_pool *db,
+		       struct sp_errinfo *ei)
 {
 	struct timeval tv = { 0, POLL_MS * 1000 };
 	int r;
 
-	(void)jobs;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return sp_err(ei, SP_ERR_INTERNAL, "curl_global_init failed");
-	memset(&bg, 0, sizeof(bg));
-	bg.base = base;
-	bg.db = db;
-	if ((r = jobs_new(base, DELIVERY_THREADS, CLAIM_BATCH * 2, &bg.jobs, ei)) != SP_OK)
+	memset(wd, 0, sizeof(*wd));
+	wd->db = db;
+	if ((r = jobs_new(base, DELIVERY_THREADS, CLAIM_BATCH * 2, &wd->jobs, ei)) != SP_OK)
 		return r;
-	if ((bg.timer = event_new(base, -1, EV_PERSIST, tick, NULL)) == NULL ||
-	    event_add(bg.timer, &tv) != 0)
+	if ((wd->timer = event_new(base, -1, EV_PERSIST, tick, wd)) == NULL ||
+	    event_add(wd->timer, &tv) != 0)
 		return sp_err(ei, SP_ERR_INTERNAL, "cannot schedule webhook deliveries");
-	bg.running = 1;
-	if ((r = expiry_start(base, db, ei)) != SP_OK)
-		return r;
+	wd->running = 1;
 	return SP_OK;
 }
 
 void
-workflow_background_stop(void)
+webhook_delivery_stop(struct webhook_delivery *wd)
 {
-	bg.running = 0;
-	if (bg.timer != NULL)
-		event_free(bg.timer);
-	bg.timer = NULL;
+	wd->running = 0;
+	if (wd->timer != NULL)
+		event_free(wd->timer);
+	wd->timer = NULL;
 	/* Running POSTs finish (hard timeout); their done() only frees. */
-	jobs_free(bg.jobs);
-	bg.jobs = NULL;
-	expiry_stop();
+	jobs_free(wd->jobs);
+	wd->jobs = NULL;
 }

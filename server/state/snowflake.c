@@ -1,12 +1,13 @@
 /*
  * snowflake.c: contract numbers. Time-ordered so that "newest first" is
  * "number descending" and lists walk an index in order; unique across
- * processes through the node id (server.node_id); 19 digits for decades.
+ * processes through the node id (server.node_id, plus the worker index of
+ * each process forked by server.workers); 19 digits for decades.
  */
 #include <string.h>
 #include <time.h>
 
-#include "contracts_int.h"
+#include "state.h"
 
 #define SEQ_BITS 12
 #define NODE_BITS 10
@@ -25,6 +26,21 @@ snowflake_init(struct snowflake *sf, int node, struct sp_errinfo *ei)
 		return sp_err(ei, SP_ERR_INTERNAL, "pthread_mutex_init failed");
 	sf->node = node;
 	sf->last_ms = -1;
+	return SP_OK;
+}
+
+int
+snowflake_worker_node(int base, int workers, int worker, int *out, struct sp_errinfo *ei)
+{
+	*out = -1;
+	if (workers < 1 || worker < 0 || worker >= workers)
+		return sp_err(ei, SP_ERR_CONFIG, "worker %d of %d does not exist", worker, workers);
+	if (base < 0 || base > SNOWFLAKE_MAX_NODE - (workers - 1))
+		return sp_err(ei, SP_ERR_CONFIG,
+			      "server.node_id %d with server.workers %d needs node ids %d..%d; "
+			      "contract numbers have 0..%d", base, workers, base,
+			      base + workers - 1, SNOWFLAKE_MAX_NODE);
+	*out = base + worker;
 	return SP_OK;
 }
 

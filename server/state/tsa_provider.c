@@ -1,115 +1,101 @@
 /*
  * tsa_provider.c: where this process's RFC 3161 timestamps come from. The
- * built-in TSA and the TSA trust store are built lazily from the immutable
- * config, on whichever worker first needs them (as trust.c does), so a
- * server without a TSA still serves everything but signing, and says why.
+ * built-in TSA and the TSA trust store are built once at start-up from the
+ * immutable config; a server without a TSA still serves everything but
+ * signing and says why, while a TSA configured with files that do not load
+ * stops start-up.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "config.h"
 #include "crypto.h"
-#include "signing_int.h"
+#include "state.h"
 
-static pthread_mutex_t tsa_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct crypto_tsa *builtin;
-static X509_STORE *ts_trust;
-static int registered;
-
-static void
-tsa_atexit(void)
-{
-	pthread_mutex_lock(&tsa_lock);
-	crypto_tsa_free(builtin);
-	builtin = NULL;
-	X509_STORE_free(ts_trust);
-	ts_trust = NULL;
-	pthread_mutex_unlock(&tsa_lock);
-}
-
-static void
-register_atexit(void)
-{
-	if (!registered) {
-		registered = 1;
-		atexit(tsa_atexit);
-	}
-}
+struct tsa_provider {
+	const struct config *cfg;   /* immutable; outlives the provider */
+	struct crypto_tsa *builtin; /* NULL: tsa.cert/tsa.key unset */
+	X509_STORE *trust;          /* NULL: neither tsa.trust nor trust.roots set */
+};
 
 int
-tsa_provider_builtin(const struct config *cfg, struct crypto_tsa **out, struct sp_errinfo *ei)
+tsa_provider_new(const struct config *cfg, struct tsa_provider **out, struct sp_errinfo *ei)
 {
-	struct crypto_tsa *t = NULL;
+	struct tsa_provider *p = NULL;
+	const char *trust = cfg->tsa.trust;
 	int r = SP_ERR_INTERNAL;
 
 	*out = NULL;
-	pthread_mutex_lock(&tsa_lock);
-	if (builtin != NULL) {
-		*out = builtin;
-		r = SP_OK;
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if (cfg->tsa.cert == NULL || cfg->tsa.key == NULL) {
-		r = sp_err_reason(ei, SP_ERR_CONFIG, "tsa_not_configured",
-				  "the built-in TSA needs tsa.cert and tsa.key");
+	p->cfg = cfg;
+	if ((cfg->tsa.cert == NULL) != (cfg->tsa.key == NULL)) {
+		r = sp_err(ei, SP_ERR_CONFIG, "tsa: %s is set without %s",
+			   cfg->tsa.cert != NULL ? "tsa.cert" : "tsa.key",
+			   cfg->tsa.cert != NULL ? "tsa.key" : "tsa.cert");
 		goto out;
 	}
-	if ((r = crypto_tsa_new(cfg->tsa.cert, cfg->tsa.key, cfg->tsa.chain, cfg->tsa.policy,
-				(unsigned)cfg->tsa.accuracy_ms, &t, ei)) != SP_OK)
+	if (cfg->tsa.cert != NULL &&
+	    (r = crypto_tsa_new(cfg->tsa.cert, cfg->tsa.key, cfg->tsa.chain, cfg->tsa.policy,
+				(unsigned)cfg->tsa.accuracy_ms, &p->builtin, ei)) != SP_OK) {
+		sp_errinfo_prefix(ei, "tsa");
 		goto out;
-	builtin = t;
-	t = NULL; /* transferred */
-	register_atexit();
-	*out = builtin;
+	}
+	if (trust == NULL && cfg->trust.nroots > 0)
+		trust = cfg->trust.roots[0];
+	if (trust != NULL && (r = crypto_ts_trust_load(trust, &p->trust, ei)) != SP_OK) {
+		sp_errinfo_prefix(ei, cfg->tsa.trust != NULL ? "tsa.trust" : "tsa (trust.roots)");
+		goto out;
+	}
+	*out = p;
+	p = NULL; /* transferred */
 	r = SP_OK;
 out:
-	pthread_mutex_unlock(&tsa_lock);
-	crypto_tsa_free(t);
+	tsa_provider_free(p);
 	return r;
 }
 
-int
-tsa_provider_trust(const struct config *cfg, X509_STORE **out, struct sp_errinfo *ei)
+void
+tsa_provider_free(struct tsa_provider *p)
 {
-	const char *path = cfg->tsa.trust;
-	X509_STORE *st = NULL;
-	int r = SP_ERR_INTERNAL;
-
-	*out = NULL;
-	pthread_mutex_lock(&tsa_lock);
-	if (ts_trust != NULL) {
-		*out = ts_trust;
-		r = SP_OK;
-		goto out;
-	}
-	if (path == NULL && cfg->trust.nroots > 0)
-		path = cfg->trust.roots[0];
-	if (path == NULL) {
-		r = sp_err_reason(ei, SP_ERR_CONFIG, "tsa_not_configured",
-				  "no TSA trust: set tsa.trust (or trust.roots)");
-		goto out;
-	}
-	if ((r = crypto_ts_trust_load(path, &st, ei)) != SP_OK)
-		goto out;
-	ts_trust = st;
-	register_atexit();
-	*out = ts_trust;
-	r = SP_OK;
-out:
-	pthread_mutex_unlock(&tsa_lock);
-	return r;
+	if (p == NULL)
+		return;
+	crypto_tsa_free(p->builtin);
+	X509_STORE_free(p->trust);
+	free(p);
 }
 
 int
-tsa_provider_timestamp(const struct config *cfg, const uint8_t *sig, size_t siglen,
+tsa_provider_builtin(const struct tsa_provider *p, const struct crypto_tsa **out,
+		     struct sp_errinfo *ei)
+{
+	*out = p->builtin;
+	if (p->builtin == NULL)
+		return sp_err_reason(ei, SP_ERR_CONFIG, "tsa_not_configured",
+				     "the built-in TSA needs tsa.cert and tsa.key");
+	return SP_OK;
+}
+
+int
+tsa_provider_trust(const struct tsa_provider *p, X509_STORE **out, struct sp_errinfo *ei)
+{
+	*out = p->trust;
+	if (p->trust == NULL)
+		return sp_err_reason(ei, SP_ERR_CONFIG, "tsa_not_configured",
+				     "no TSA trust: set tsa.trust (or trust.roots)");
+	return SP_OK;
+}
+
+int
+tsa_provider_timestamp(const struct tsa_provider *p, const uint8_t *sig, size_t siglen,
 		       uint64_t serial, uint8_t **token, size_t *tokenlen, time_t *gen_time,
 		       struct sp_errinfo *ei)
 {
-	struct crypto_tsa *tsa;
+	const struct config *cfg = p->cfg;
+	const struct crypto_tsa *tsa;
 	X509_STORE *trust;
 	uint8_t *query = NULL, *resp = NULL;
 	size_t qlen = 0, rlen = 0;
@@ -118,7 +104,7 @@ tsa_provider_timestamp(const struct config *cfg, const uint8_t *sig, size_t sigl
 	*token = NULL;
 	*tokenlen = 0;
 	*gen_time = 0;
-	if ((r = tsa_provider_trust(cfg, &trust, ei)) != SP_OK)
+	if ((r = tsa_provider_trust(p, &trust, ei)) != SP_OK)
 		goto out;
 	if ((r = crypto_ts_query_new(sig, siglen, NULL, &query, &qlen, ei)) != SP_OK)
 		goto out;
@@ -132,7 +118,7 @@ tsa_provider_timestamp(const struct config *cfg, const uint8_t *sig, size_t sigl
 			goto out;
 		}
 	} else {
-		if ((r = tsa_provider_builtin(cfg, &tsa, ei)) != SP_OK)
+		if ((r = tsa_provider_builtin(p, &tsa, ei)) != SP_OK)
 			goto out;
 		if ((r = crypto_tsa_respond(tsa, query, qlen, serial, 0, &resp, &rlen, ei)) != SP_OK)
 			goto out;

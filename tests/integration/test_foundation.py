@@ -2,17 +2,20 @@
 goes away and comes back, problem+json errors, metrics, logs, graceful shutdown
 under load, and the migrations command."""
 
+import base64
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
 import unittest
 
 import harness
-from harness import Database, PrivateCluster, Server, ServerTestCase
+from harness import Database, PrivateCluster, Server, ServerTestCase, parallel
+from test_workflow import FIXTURE, Org
 
 
 class HealthAndErrors(ServerTestCase):
@@ -188,6 +191,88 @@ class Migrations(unittest.TestCase):
         self.assertIn("port", p.stderr + p.stdout)
 
 
+class BadTrustOrTSAStopsStartup(unittest.TestCase):
+    """Trust and TSA files are loaded before the port is bound: files that do not load
+    stop start-up at once with exit status 78 and a message naming the file, whether one
+    process serves or a supervisor would fork several."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="sealpact-it.")
+        d = cls.dir
+
+        def path(name):
+            return os.path.join(d, name)
+
+        for k in ("tsa.key", "other.key"):
+            harness.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                         "ec_paramgen_curve:P-256", "-out", path(k)])
+        for crt, eku in (("tsa.crt", "critical,timeStamping"), ("noncritical.crt", "timeStamping")):
+            harness.run(["openssl", "req", "-x509", "-new", "-key", path("tsa.key"), "-days", "2",
+                         "-subj", "/CN=test TSA", "-addext", "extendedKeyUsage=" + eku,
+                         "-addext", "keyUsage=critical,digitalSignature",
+                         "-addext", "basicConstraints=critical,CA:FALSE", "-out", path(crt)])
+        with open(path("roots.pem"), "w") as f:
+            f.write("-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n"
+                    "-----END CERTIFICATE-----\n")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, True)
+
+    def start(self, extra, workers, node_id=0):
+        """Run sealpactd on a port we keep listening on ourselves: had it bound the
+        port before loading the files, it would fail with 71 (address in use)."""
+        port = harness.free_port()
+        cfg = os.path.join(self.dir, "sealpact-%d.yaml" % port)
+        with open(cfg, "w") as f:
+            f.write("server:\n  tls: false\n  host: 127.0.0.1\n  port: %d\n  workers: %d\n"
+                    "  node_id: %d\ndatabase:\n  url: postgresql://127.0.0.1:1/none\n"
+                    % (port, workers, node_id))
+            f.write(extra)
+        holder = socket.socket()
+        try:
+            holder.bind(("127.0.0.1", port))
+            holder.listen(1)
+            t0 = time.time()
+            p = subprocess.run([harness.SEALPACTD, "-c", cfg, "serve"], capture_output=True,
+                               text=True, timeout=30)
+            elapsed = time.time() - t0
+        finally:
+            holder.close()
+        out = p.stdout + p.stderr
+        self.assertEqual(p.returncode, 78, out)
+        self.assertLess(elapsed, 10, out)
+        self.assertNotIn("listening", out)
+        self.assertNotIn("supervising workers", out)
+        self.assertNotIn("bind", out)
+        return out
+
+    def test_unreadable_and_broken_trust_roots(self):
+        for workers in (1, 2):
+            missing = os.path.join(self.dir, "no-such-roots.pem")
+            out = self.start("trust:\n  roots:\n    - %s\n" % missing, workers)
+            self.assertIn(missing, out)
+            broken = os.path.join(self.dir, "roots.pem")
+            out = self.start("trust:\n  roots:\n    - %s\n" % broken, workers)
+            self.assertIn(broken, out)
+
+    def test_tsa_key_that_does_not_match_or_cert_without_critical_eku(self):
+        d = self.dir
+        for workers in (1, 2):
+            out = self.start("tsa:\n  cert: %s/tsa.crt\n  key: %s/other.key\n" % (d, d), workers)
+            self.assertIn(os.path.join(d, "other.key"), out)
+            self.assertIn("does not match", out)
+            out = self.start("tsa:\n  cert: %s/noncritical.crt\n  key: %s/tsa.key\n" % (d, d),
+                             workers)
+            self.assertIn(os.path.join(d, "noncritical.crt"), out)
+            self.assertIn("critical", out)
+
+    def test_node_ids_beyond_1023(self):
+        out = self.start("", 2, node_id=1023)
+        self.assertIn("server.node_id 1023", out)
+
+
 class GracefulShutdown(ServerTestCase):
 
     def test_sigterm_under_load_exits_zero_without_cutting_requests(self):
@@ -223,7 +308,7 @@ class GracefulShutdown(ServerTestCase):
 class Workers(ServerTestCase):
     """server.workers: 2 forks two serving processes on one port (SO_REUSEPORT)."""
 
-    server_extra = {"server": {"workers": 2}}
+    server_extra = {"server": {"workers": 2, "node_id": 5}}
 
     def children(self):
         out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.server.proc.pid)],
@@ -259,6 +344,34 @@ class Workers(ServerTestCase):
         self.assertEqual(self.server.wait(30), 0, self.server.log()[-3000:])
         for pid in self.children():
             self.fail("worker %d outlived the supervisor" % pid)
+
+    def test_each_worker_numbers_contracts_on_its_own_node(self):
+        """server.node_id 5 with two workers: nodes 5 and 6. Contracts created at the same
+        time through both processes all get distinct numbers, and both nodes appear."""
+        deadline = time.time() + 10
+        listening = []
+        while time.time() < deadline:
+            listening = [l for l in self.server.log_lines() if l.get("msg") == "listening"]
+            if len(listening) == 2:
+                break
+            time.sleep(0.1)
+        self.assertEqual(sorted(l["node"] for l in listening), [5, 6], self.server.log())
+        org = Org(self, 1, "Numbers Co")
+        with open(FIXTURE, "rb") as f:
+            pdf = base64.b64encode(f.read()).decode()
+
+        def create(i):
+            return self.server.request("POST", "/api/v1/contracts",
+                                       body={"name": "contract %d" % i, "pdf_base64": pdf},
+                                       headers=org.auth())
+
+        results = parallel(24, create)
+        for st, _, _, doc in results:
+            self.assertEqual(st, 201, doc)
+        numbers = [int(doc["number"]) for _, _, _, doc in results]
+        self.assertEqual(len(set(numbers)), len(numbers), numbers)
+        nodes = {((n - 10 ** 18) >> 12) & 1023 for n in numbers}
+        self.assertEqual(nodes, {5, 6}, "contracts were not created through both workers")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
 /*
  * test_signing.c: the signing pieces that run without a server: the CLI's
  * placement flags (client/sign_opts.c) and their API JSON, and the server's
- * timestamp provider (server/tsa_provider.c) with the built-in TSA of the
- * development PKI (deploy/pki.sh, made once in a temporary directory):
+ * timestamp provider (server/state/tsa_provider.c) with the built-in TSA of
+ * the development PKI (deploy/pki.sh, made once in a temporary directory):
  * a token over a signature value that chains to the dev root, carries the
- * serial given and an accuracy, checked by crypto_ts_response_check inside.
+ * serial given and an accuracy, checked by crypto_ts_response_check inside;
+ * and TSA files that do not fit refused when the provider is built.
  */
 #include <check.h>
 #include <stdarg.h>
@@ -115,8 +116,9 @@ END_TEST
 
 /* ---- the timestamp provider ---------------------------------------------------------------- */
 
+/* A config of the dev PKI whose TSA is cert and key (relative to the PKI; NULL: none). */
 static struct config *
-config_for_pki(void)
+config_for_tsa(const char *cert, const char *key)
 {
 	char path[512];
 	struct config *cfg = NULL;
@@ -128,19 +130,27 @@ config_for_pki(void)
 	ck_assert_ptr_nonnull(f);
 	fprintf(f, "server:\n  tls: false\ndatabase:\n  url: postgresql://unused@127.0.0.1:1/x\n"
 		"trust:\n  roots:\n    - %s/pki/root.pem\n"
-		"tsa:\n  mode: builtin\n  cert: %s/pki/tsa.crt\n  key: %s/pki/tsa.key\n"
-		"  chain: %s/pki/chain.pem\n  trust: %s/pki/root.pem\n  accuracy_ms: 500\n",
-		tmp, tmp, tmp, tmp, tmp);
+		"tsa:\n  mode: builtin\n  chain: %s/pki/chain.pem\n  trust: %s/pki/root.pem\n"
+		"  accuracy_ms: 500\n", tmp, tmp, tmp);
+	if (cert != NULL)
+		fprintf(f, "  cert: %s/pki/%s\n  key: %s/pki/%s\n", tmp, cert, tmp, key);
 	fclose(f);
 	sp_errinfo_init(&ei);
 	ck_assert_msg(config_load(path, NULL, &cfg, &ei) == SP_OK, "config: %s", ei.msg);
 	return cfg;
 }
 
+static struct config *
+config_for_pki(void)
+{
+	return config_for_tsa("tsa.crt", "tsa.key");
+}
+
 START_TEST(test_builtin_timestamp)
 {
 	struct config *cfg;
-	struct crypto_tsa *a = NULL, *b = NULL;
+	struct tsa_provider *tp = NULL;
+	const struct crypto_tsa *a = NULL, *b = NULL;
 	struct sp_errinfo ei;
 	uint8_t sig[256], other[256], *tok = NULL;
 	const unsigned char *p;
@@ -153,12 +163,14 @@ START_TEST(test_builtin_timestamp)
 	ck_assert_msg(pki_ok, "deploy/pki.sh failed");
 	cfg = config_for_pki();
 	sp_errinfo_init(&ei);
-	ck_assert_int_eq(tsa_provider_builtin(cfg, &a, &ei), SP_OK);
-	ck_assert_int_eq(tsa_provider_builtin(cfg, &b, &ei), SP_OK);
-	ck_assert_ptr_eq(a, b); /* one TSA per process */
+	ck_assert_msg(tsa_provider_new(cfg, &tp, &ei) == SP_OK, "provider: %s", ei.msg);
+	ck_assert_int_eq(tsa_provider_builtin(tp, &a, &ei), SP_OK);
+	ck_assert_int_eq(tsa_provider_builtin(tp, &b, &ei), SP_OK);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_eq(a, b); /* built once, shared by every job */
 	memset(sig, 0x5a, sizeof(sig));
 	memset(other, 0xa5, sizeof(other));
-	ck_assert_msg(tsa_provider_timestamp(cfg, sig, sizeof(sig), 4242, &tok, &toklen, &gen,
+	ck_assert_msg(tsa_provider_timestamp(tp, sig, sizeof(sig), 4242, &tok, &toklen, &gen,
 					     &ei) == SP_OK, "timestamp: %s", ei.msg);
 	ck_assert(gen >= now - 5 && gen <= now + 5);
 	p = tok;
@@ -173,10 +185,50 @@ START_TEST(test_builtin_timestamp)
 	PKCS7_free(p7);
 	free(tok);
 	tok = NULL;
-	ck_assert_int_eq(tsa_provider_timestamp(cfg, other, sizeof(other), 4243, &tok, &toklen,
+	ck_assert_int_eq(tsa_provider_timestamp(tp, other, sizeof(other), 4243, &tok, &toklen,
 						&gen, &ei), SP_OK);
 	ck_assert_ptr_nonnull(tok);
 	free(tok);
+	tsa_provider_free(tp);
+	config_free(cfg);
+}
+END_TEST
+
+/* Build a provider from cfg that must fail; its message must contain want. */
+static void
+expect_refused(struct config *cfg, const char *want)
+{
+	struct tsa_provider *tp = NULL;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_ne(tsa_provider_new(cfg, &tp, &ei), SP_OK);
+	ck_assert_ptr_null(tp);
+	ck_assert_msg(strstr(ei.msg, want) != NULL, "\"%s\" not in \"%s\"", want, ei.msg);
+	config_free(cfg);
+}
+
+START_TEST(test_bad_tsa_files_are_refused_when_built)
+{
+	struct config *cfg;
+	struct tsa_provider *tp = NULL;
+	const struct crypto_tsa *tsa = NULL;
+	struct sp_errinfo ei;
+
+	ck_assert_msg(pki_ok, "deploy/pki.sh failed");
+	/* A CA certificate: no critical timeStamping EKU. */
+	expect_refused(config_for_tsa("ca.pem", "ca.key"), "ca.pem");
+	/* The TSA certificate with another key. */
+	expect_refused(config_for_tsa("tsa.crt", "ca.key"), "ca.key");
+	/* Not there at all. */
+	expect_refused(config_for_tsa("no-such.crt", "tsa.key"), "no-such.crt");
+	/* No TSA configured is not an error: the calls that need one say so. */
+	cfg = config_for_tsa(NULL, NULL);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(tsa_provider_new(cfg, &tp, &ei), SP_OK);
+	ck_assert_int_eq(tsa_provider_builtin(tp, &tsa, &ei), SP_ERR_CONFIG);
+	ck_assert_str_eq(ei.reason, "tsa_not_configured");
+	tsa_provider_free(tp);
 	config_free(cfg);
 }
 END_TEST
@@ -191,6 +243,7 @@ signing_suite(void)
 	tcase_add_test(tc, test_placement_flags);
 	tcase_add_test(tc, test_placements_json);
 	tcase_add_test(tc, test_builtin_timestamp);
+	tcase_add_test(tc, test_bad_tsa_files_are_refused_when_built);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,11 +1,14 @@
-/* test_snowflake.c: contract numbers (server/snowflake.c). */
+/*
+ * test_snowflake.c: contract numbers (server/state/snowflake.c) and the node
+ * id of each process of a `server.workers` group.
+ */
 #include <check.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "contracts_int.h"
+#include "state.h"
 
 #define THREADS 8
 #define PER_THREAD 20000
@@ -122,6 +125,47 @@ START_TEST(unique_across_threads)
 }
 END_TEST
 
+START_TEST(each_worker_numbers_on_a_node_of_its_own)
+{
+	struct snowflake sf[4];
+	struct sp_errinfo ei;
+	int64_t n[4];
+	int node, i;
+
+	/* base + index, for every worker of the group */
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(snowflake_worker_node(100, 4, i, &node, NULL), SP_OK);
+		ck_assert_int_eq(node, 100 + i);
+	}
+	ck_assert_int_eq(snowflake_worker_node(0, 1, 0, &node, NULL), SP_OK);
+	ck_assert_int_eq(node, 0);
+	/* the last group that fits, and the first that does not */
+	ck_assert_int_eq(snowflake_worker_node(SNOWFLAKE_MAX_NODE - 3, 4, 3, &node, NULL), SP_OK);
+	ck_assert_int_eq(node, SNOWFLAKE_MAX_NODE);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(snowflake_worker_node(SNOWFLAKE_MAX_NODE - 2, 4, 0, &node, &ei),
+			 SP_ERR_CONFIG);
+	ck_assert_int_eq(node, -1);
+	ck_assert_msg(strstr(ei.msg, "server.node_id") != NULL, "%s", ei.msg);
+	/* a group that does not fit is refused for every worker, not only the last */
+	ck_assert_int_eq(snowflake_worker_node(1023, 2, 0, &node, NULL), SP_ERR_CONFIG);
+	ck_assert_int_eq(snowflake_worker_node(-1, 1, 0, &node, NULL), SP_ERR_CONFIG);
+	ck_assert_int_eq(snowflake_worker_node(0, 2, 2, &node, NULL), SP_ERR_CONFIG);
+	ck_assert_int_eq(snowflake_worker_node(0, 2, -1, &node, NULL), SP_ERR_CONFIG);
+	ck_assert_int_eq(snowflake_worker_node(0, 0, 0, &node, NULL), SP_ERR_CONFIG);
+	/* four workers in the same millisecond: four numbers, told apart by their node bits */
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(snowflake_worker_node(7, 4, i, &node, NULL), SP_OK);
+		ck_assert_int_eq(snowflake_init(&sf[i], node, NULL), SP_OK);
+		ck_assert_int_eq(snowflake_next(&sf[i], 1795000000000LL, &n[i]), SP_OK);
+		ck_assert_int_eq(((n[i] - SNOWFLAKE_OFFSET) >> 12) & 1023, 7 + i);
+		if (i > 0)
+			ck_assert_int_ne(n[i], n[i - 1]);
+		snowflake_cleanup(&sf[i]);
+	}
+}
+END_TEST
+
 START_TEST(parse_exactly_nineteen_digits)
 {
 	int64_t n;
@@ -153,6 +197,7 @@ main(void)
 	tcase_add_test(tc, monotonic_even_when_the_clock_steps_back);
 	tcase_add_test(tc, time_ordered_and_node_separated);
 	tcase_add_test(tc, unique_across_threads);
+	tcase_add_test(tc, each_worker_numbers_on_a_node_of_its_own);
 	tcase_add_test(tc, parse_exactly_nineteen_digits);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -1,0 +1,114 @@
+/*
+ * limiter.c: per-address event counts over fixed windows, for the rate
+ * limits a serving process keeps in memory (reviewer login failures per
+ * address, anonymous verifications per address). Open addressing over a few
+ * neighbours of the address's hash; when all are taken, the oldest window is
+ * replaced. Each serving process owns its limiters and uses them on its loop
+ * thread only, so there is no lock.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "state.h"
+
+#define PROBES 8
+
+struct slot {
+	char ip[64];
+	uint64_t start_ms;   /* monotonic start of the address's window */
+	int count;
+};
+
+struct ip_limiter {
+	size_t nslots;
+	uint64_t window_ms;
+	int max;
+	struct slot slots[];
+};
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int
+ip_limiter_new(size_t slots, uint64_t window_ms, int max, struct ip_limiter **out,
+	       struct sp_errinfo *ei)
+{
+	struct ip_limiter *l;
+
+	*out = NULL;
+	if (slots == 0 || window_ms == 0 || max < 0)
+		return sp_err(ei, SP_ERR_INVALID, "a rate limit needs slots, a window and max >= 0");
+	if ((l = calloc(1, sizeof(*l) + slots * sizeof(l->slots[0]))) == NULL)
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	l->nslots = slots;
+	l->window_ms = window_ms;
+	l->max = max;
+	*out = l;
+	return SP_OK;
+}
+
+void
+ip_limiter_free(struct ip_limiter *l)
+{
+	free(l);
+}
+
+/* The slot of ip (a fresh window once the old one is over), or NULL for "". */
+static struct slot *
+find(struct ip_limiter *l, const char *ip, uint64_t now)
+{
+	struct slot *s, *victim = NULL;
+	uint32_t h = 2166136261u;
+	const char *c;
+	size_t i;
+
+	if (ip[0] == '\0')
+		return NULL;
+	for (c = ip; *c != '\0'; c++)
+		h = (h ^ (unsigned char)*c) * 16777619u;
+	for (i = 0; i < PROBES; i++) {
+		s = &l->slots[(h + i) % l->nslots];
+		if (strcmp(s->ip, ip) == 0) {
+			victim = s;
+			break;
+		}
+		/* An unused slot (ip "") beats any window; else the oldest. */
+		if (victim == NULL || (victim->ip[0] != '\0' &&
+				       (s->ip[0] == '\0' || s->start_ms < victim->start_ms)))
+			victim = s;
+	}
+	if (strcmp(victim->ip, ip) != 0 || now - victim->start_ms >= l->window_ms) {
+		snprintf(victim->ip, sizeof(victim->ip), "%s", ip);
+		victim->start_ms = now;
+		victim->count = 0;
+	}
+	return victim;
+}
+
+uint64_t
+ip_limiter_wait_ms(struct ip_limiter *l, const char *ip)
+{
+	uint64_t now = mono_ms();
+	struct slot *s;
+
+	if (l->max == 0 || (s = find(l, ip, now)) == NULL || s->count < l->max)
+		return 0;
+	return l->window_ms - (now - s->start_ms);
+}
+
+void
+ip_limiter_count(struct ip_limiter *l, const char *ip)
+{
+	struct slot *s;
+
+	if (l->max != 0 && (s = find(l, ip, mono_ms())) != NULL)
+		s->count++;
+}

@@ -1,0 +1,168 @@
+/*
+ * state.h: the process state of a serving process of sealpactd, built once
+ * at start-up by server_run() from the immutable config and reached by
+ * handlers through the request (request_trust(), request_tsa(),
+ * request_numbers(), request_*_limiter() in server.h): the certificate trust
+ * store, the timestamp provider, the contract-number generator and the
+ * per-address rate limiters. Nothing here is built lazily: a configuration
+ * these files cannot use stops start-up instead of failing a request.
+ */
+#ifndef SP_SERVER_STATE_H
+#define SP_SERVER_STATE_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#include "sp.h"
+
+struct config;
+struct crypto_trust;
+struct crypto_tsa;
+
+/* ---- trust.c: the certificate trust store ----------------------------------------------- */
+
+/*
+ * Build the store of cfg->trust (roots, intermediates, CRLs, OCSP options).
+ * Returns SP_OK with *out (free with crypto_trust_free), or SP_OK with *out
+ * NULL when trust.roots is empty: certificates then cannot be checked and the
+ * routes that need it say trust_not_configured. A configured file that is
+ * unreadable or holds the wrong objects fails with SP_ERR_IO /
+ * SP_ERR_INVALID / SP_ERR_CONFIG and a message naming it. Reads files:
+ * start-up only, no lock held. The store is shared by every worker thread:
+ * crypto_cert_check() builds a fresh X509_STORE_CTX per call over the
+ * read-only X509_STORE, and locks only its own OCSP cache.
+ */
+int trust_store_new(const struct config *cfg, struct crypto_trust **out,
+		    struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * SP_OK when t is a store; else SP_ERR_CONFIG with reason
+ * trust_not_configured (trust.roots is empty). Any thread.
+ */
+int trust_store_need(const struct crypto_trust *t, struct sp_errinfo *ei) SP_WUR;
+
+/* ---- tsa_provider.c: where timestamps come from ------------------------------------------- */
+
+struct tsa_provider;
+
+/*
+ * Build the timestamp source of cfg->tsa: the built-in TSA when tsa.cert and
+ * tsa.key are set (whatever tsa.mode, since POST /tsa serves it), and the
+ * store tokens must chain to (tsa.trust, else trust.roots[0]) when either is
+ * set. Unset parts stay absent and the calls that need them fail with
+ * reason tsa_not_configured; a set part that does not load fails here:
+ * SP_ERR_CONFIG / SP_ERR_IO / SP_ERR_EXPIRED with the file and the reason (no
+ * critical timeStamping EKU, key not matching the certificate, bad PEM, ...).
+ * Only one of tsa.cert and tsa.key is SP_ERR_CONFIG too. cfg must outlive
+ * *out (free with tsa_provider_free). Reads files: start-up only.
+ */
+int tsa_provider_new(const struct config *cfg, struct tsa_provider **out,
+		     struct sp_errinfo *ei) SP_WUR;
+void tsa_provider_free(struct tsa_provider *p);
+
+/*
+ * The built-in TSA (borrowed; lives as long as p). SP_ERR_CONFIG with reason
+ * tsa_not_configured when tsa.cert/tsa.key are unset. The TSA is read-only:
+ * any number of worker threads may answer with it at once.
+ */
+int tsa_provider_builtin(const struct tsa_provider *p, const struct crypto_tsa **out,
+			 struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * The store timestamp tokens must chain to (borrowed; lives as long as p):
+ * tsa.trust, else trust.roots[0]. SP_ERR_CONFIG with reason
+ * tsa_not_configured when neither is set. The X509_STORE is only read after
+ * start-up (each check makes its own X509_STORE_CTX), so worker threads
+ * share it.
+ */
+int tsa_provider_trust(const struct tsa_provider *p, X509_STORE **out,
+		       struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * A checked RFC 3161 token over sig (PAdES B-T: the hash of the signature
+ * value): from the built-in TSA with serial (a value of the tsa_serial
+ * sequence) when tsa.mode is builtin, else from tsa.url with libcurl (hard
+ * timeout tsa.timeout_ms, optional basic auth). Every response is checked by
+ * crypto_ts_response_check against the provider's trust. On SP_OK *token
+ * (malloc'd ContentInfo DER) and *gen_time are set. Any failure is an error
+ * with reason (tsa_unavailable, tsa_not_configured, ts_*): a signature is
+ * never stored without a timestamp. Worker threads only (it may block on the
+ * network).
+ */
+int tsa_provider_timestamp(const struct tsa_provider *p, const uint8_t *sig, size_t siglen,
+			   uint64_t serial, uint8_t **token, size_t *tokenlen, time_t *gen_time,
+			   struct sp_errinfo *ei) SP_WUR;
+
+/* ---- snowflake.c: 19-digit, time-ordered contract numbers ---------------------- */
+
+/*
+ * number = 10^18 + (ms since 2024-01-01T00:00:00Z << 22 | node << 12 | seq).
+ * The offset makes every number 19 digits; the 41-bit time part keeps the sum
+ * below 2^63 - 1 until 2086. Monotonic per generator even if the clock steps
+ * back (it keeps the last time) or 4096 numbers are asked in one millisecond
+ * (it borrows the next millisecond). Distinct node ids never collide.
+ */
+#define SNOWFLAKE_EPOCH_MS 1704067200000LL
+#define SNOWFLAKE_OFFSET 1000000000000000000LL
+#define SNOWFLAKE_MAX_NODE 1023
+
+struct snowflake {
+	pthread_mutex_t mu;
+	int64_t node;
+	int64_t last_ms;   /* ms since the epoch of the last number */
+	int64_t seq;
+};
+
+/* node 0..1023; SP_ERR_INVALID otherwise. Pair with snowflake_cleanup(). */
+int snowflake_init(struct snowflake *sf, int node, struct sp_errinfo *ei) SP_WUR;
+void snowflake_cleanup(struct snowflake *sf);
+
+/*
+ * The node id of serving process `worker` (0..workers-1) of a group whose
+ * server.node_id is base: base + worker, so the processes forked by
+ * `server.workers: N` each number contracts on a node of their own. Returns
+ * SP_OK, or SP_ERR_CONFIG when base + workers - 1 exceeds SNOWFLAKE_MAX_NODE
+ * or an argument is out of range. Any thread.
+ */
+int snowflake_worker_node(int base, int workers, int worker, int *out,
+			  struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * The next number from the clock now_ms (ms since the Unix epoch; pass
+ * snowflake_now_ms()). SP_ERR_LIMIT past 2086 or before 2024. Any thread.
+ */
+int snowflake_next(struct snowflake *sf, int64_t now_ms, int64_t *out) SP_WUR;
+int64_t snowflake_now_ms(void);
+
+/* Parse exactly 19 ASCII digits >= 10^18 into *out; SP_ERR_INVALID otherwise. */
+int snowflake_parse(const char *s, int64_t *out) SP_WUR;
+
+/* ---- limiter.c: per-address rate limits ---------------------------------------------------- */
+
+/*
+ * Events per client address in fixed windows: an address's window starts at
+ * its first event and lasts window_ms; once max events are counted in it the
+ * address waits for the window's end. A table of `slots` addresses per
+ * serving process, probed over a few neighbours; when they are all taken the
+ * oldest window is forgotten, so memory stays bounded whatever the traffic.
+ * In memory on purpose: it protects this process, it is not state worth
+ * sharing. Loop thread only (no lock: each serving process has its own).
+ */
+struct ip_limiter;
+
+/* slots >= 1, window_ms >= 1; max 0 never limits. Free with ip_limiter_free. */
+int ip_limiter_new(size_t slots, uint64_t window_ms, int max, struct ip_limiter **out,
+		   struct sp_errinfo *ei) SP_WUR;
+void ip_limiter_free(struct ip_limiter *l);
+
+/* Milliseconds until ip may act again, 0 when it may now. "" is never limited. */
+uint64_t ip_limiter_wait_ms(struct ip_limiter *l, const char *ip);
+
+/* Count one event of ip in its window. "" is not counted. */
+void ip_limiter_count(struct ip_limiter *l, const char *ip);
+
+#endif /* SP_SERVER_STATE_H */
