@@ -14,7 +14,6 @@
 #ifndef SP_DB_H
 #define SP_DB_H
 
-#include <libpq-fe.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,27 +32,6 @@ struct db_pool_opts {
 	int connect_timeout_ms;    /* deadline of one connection attempt */
 };
 
-/*
- * One bound parameter. Text parameters have binary = 0 and len ignored
- * (value is NUL-terminated); bytea parameters have binary = 1 and len bytes.
- * value NULL is SQL NULL.
- */
-struct db_param {
-	const char *value;
-	int len;
-	int binary;
-};
-
-/*
- * The result callback. It fires exactly once for every query that
- * db_query_send() accepted, on the loop thread. On success res is the
- * command's result (PGRES_TUPLES_OK or PGRES_COMMAND_OK) and err->code is
- * SP_OK; on failure res is NULL and err says why: SP_ERR_DB with the SQLSTATE
- * for a server error, SP_ERR_UNAVAILABLE when the database cannot be reached,
- * SP_ERR_TIMEOUT when the deadline passed. res and err belong to the pool and
- * are valid only during the call.
- */
-typedef void (*db_done_fn)(void *arg, const PGresult *res, const struct sp_errinfo *err);
 
 /*
  * Create a pool on base and start connecting in the background; this never
@@ -69,20 +47,6 @@ int db_pool_new(struct event_base *base, const struct db_pool_opts *opts,
  */
 void db_pool_free(struct db_pool *pool);
 
-/*
- * Send one statement with bound parameters ($1..$n). Results come in text
- * format except that binary_result = 1 asks for binary (for bytea columns).
- * A state change must be one statement or one SQL function call: the pool
- * never keeps a transaction open across calls.
- *
- * timeout_ms <= 0 uses the pool's default. Returns SP_OK when the query was
- * accepted (cb will fire exactly once, never from inside this call), or
- * SP_ERR_BUSY when the wait queue is full, SP_ERR_INVALID for bad arguments;
- * then cb will not fire.
- */
-int db_query_send(struct db_pool *pool, const char *sql, int nparams,
-		  const struct db_param *params, int binary_result, int timeout_ms,
-		  db_done_fn cb, void *arg) SP_WUR;
 
 struct db_pool_stats {
 	int size;          /* configured connections */

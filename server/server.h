@@ -12,7 +12,7 @@
  *
  * called once from server start-up. A handler receives a struct request and
  * must answer it exactly once with one of the request_reply_*() functions,
- * either before returning or later (from a db_query_send() callback or a job's
+ * either before returning or later (from a db/ typed call's callback or a job's
  * done()). The reply frees the request context, so the handler must not touch
  * it afterwards. Replying is always safe: when the client has gone away, or
  * the request deadline already answered it, the reply only frees the context.

@@ -49,7 +49,6 @@ void wf_actor_fill(struct db_actor *a, const struct request *r, const struct pri
 int wf_path_number(struct request *r, int64_t *out);
 
 /* The raw-row forms of the route modules whose SQL has not moved to db/ yet. */
-#include "wf_rows.h"
 
 /* The route modules of the workflow. */
 int routes_documents_register(struct router *rt, struct sp_errinfo *ei) SP_WUR;

@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "db_int.h"
 #include "http_int.h"
 
 /* ---- test routes ---- */
