@@ -109,7 +109,7 @@ b64_field(json_t *v, const char *what, size_t max, unsigned char **out, size_t *
 	if (!json_is_string(v))
 		return sp_err_reason(ei, SP_ERR_INVALID, "invalid", "%s must be a base64 string",
 				     what);
-	rc = auth_b64_decode(json_string_value(v), max, out, len);
+	rc = sp_b64_decode(json_string_value(v), SIZE_MAX, max, 0, out, len);
 	if (rc == SP_ERR_NOMEM)
 		return sp_err(ei, rc, "out of memory");
 	if (rc != SP_OK)
@@ -409,7 +409,7 @@ prep_stored(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	}
 	if (PQntuples(res) != 1 ||
 	    (out = json_loads(PQgetvalue(res, 0, 0), 0, &je)) == NULL ||
-	    (tbs = auth_b64_encode(j->attrs, j->attrs_len)) == NULL) {
+	    (tbs = sp_b64_encode(j->attrs, j->attrs_len, 0)) == NULL) {
 		json_decref(out);
 		prep_job_free(j);
 		request_reply_error(r, SP_ERR_INTERNAL, NULL);
