@@ -30,7 +30,6 @@ crypto_ts_query_new(const uint8_t *what, size_t whatlen, uint64_t *nonce, uint8_
 	unsigned int hlen = 0;
 	unsigned char *obuf = NULL;
 	uint64_t nv = 0;
-	size_t i;
 	int n;
 
 	if (nonce != NULL)
@@ -51,8 +50,7 @@ crypto_ts_query_new(const uint8_t *what, size_t whatlen, uint64_t *nonce, uint8_
 			r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "no random bytes for the nonce");
 			goto out;
 		}
-		for (nv = 0, i = 0; i < sizeof(rnd); i++)
-			nv = nv << 8 | rnd[i];
+		nv = sp_load_be64(rnd);
 	} while (nv == 0);
 	if ((req = TS_REQ_new()) == NULL || (mi = TS_MSG_IMPRINT_new()) == NULL ||
 	    (algo = X509_ALGOR_new()) == NULL || (an = ASN1_INTEGER_new()) == NULL) {
