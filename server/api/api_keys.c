@@ -177,15 +177,11 @@ static long
 query_int(struct request *r, const char *name, long def, long max)
 {
 	const char *s = request_query(r, name);
-	char *end;
-	long v;
+	uint64_t v;
 
 	if (s == NULL)
 		return def;
-	if (*s < '0' || *s > '9' || strlen(s) > 9)
-		return -1;
-	v = strtol(s, &end, 10);
-	return (*end != '\0' || v < 1 || v > max) ? -1 : v;
+	return sp_parse_u64(s, 1, (uint64_t)max, &v) == SP_OK ? (long)v : -1;
 }
 
 #define TS(c) "to_char(" c " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
