@@ -536,20 +536,6 @@ int crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto
 		      struct crypto_verify_report **out, struct sp_errinfo *ei) SP_WUR;
 void crypto_verify_report_free(struct crypto_verify_report *r);
 
-/*
- * The report as one JSON object appended to out (documented in
- * crypto/verify_json.c): {"verdict", "signatures":[...], "revisions",
- * "last_revision_signed", ...}. SP_ERR_TOO_LARGE past out's cap.
- */
-int crypto_verify_report_json(const struct crypto_verify_report *r, struct sp_buf *out) SP_WUR;
-
-/*
- * The CLI's exit status for a report: 0 every signature valid (allowed
- * changes included) and the last revision signed; 1 invalid or disallowed
- * changes; 2 indeterminate (untrusted, unknown revocation, an unsigned last
- * revision); 3 no signature.
- */
-int crypto_verify_exit_code(const struct crypto_verify_report *r);
 /* ==== end section: verification ==== */
 
 #endif /* SP_CRYPTO_H */

@@ -405,3 +405,19 @@ void crypto_verify_report_free(struct crypto_verify_report *r)
 	free(r->sigs);
 	free(r);
 }
+
+/* The verdicts' stable names, as the report and the API spell them. */
+const char *crypto_verdict_name(enum crypto_verdict v)
+{
+	switch (v) {
+	case CRYPTO_VERDICT_VALID:
+		return "valid";
+	case CRYPTO_VERDICT_VALID_ALLOWED_CHANGES:
+		return "valid_with_allowed_changes";
+	case CRYPTO_VERDICT_INDETERMINATE:
+		return "indeterminate";
+	case CRYPTO_VERDICT_INVALID:
+		return "invalid";
+	}
+	return "invalid";
+}
