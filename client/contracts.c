@@ -276,7 +276,6 @@ out:
 static void
 qadd(char *q, size_t n, const char *key, const char *val)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	size_t k = strlen(q);
 
 	if (val == NULL)
@@ -290,8 +289,8 @@ qadd(char *q, size_t n, const char *key, const char *val)
 			q[k++] = (char)c;
 		} else {
 			q[k++] = '%';
-			q[k++] = hex[c >> 4];
-			q[k++] = hex[c & 15];
+			sp_hex_upper(&c, 1, q + k); /* room checked above */
+			k += 2;
 		}
 	}
 	q[k] = '\0';

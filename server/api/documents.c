@@ -21,7 +21,6 @@ etag_matches(const char *inm, const char *etag)
 static void
 disposition(char *out, size_t outlen, const char *number, int seq, const char *name)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	char enc[700];
 	size_t i, k = 0;
 
@@ -33,8 +32,8 @@ disposition(char *out, size_t outlen, const char *number, int seq, const char *n
 			enc[k++] = (char)c;
 		} else {
 			enc[k++] = '%';
-			enc[k++] = hex[c >> 4];
-			enc[k++] = hex[c & 15];
+			sp_hex_upper(&c, 1, enc + k); /* room checked above */
+			k += 2;
 		}
 	}
 	enc[k] = '\0';
