@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "../tests/unit/test_verify_corpus.h"
+#include "client.h"
 
 static double now_s(void)
 {
@@ -65,7 +66,7 @@ int main(int argc, char **argv)
 		do {
 			struct crypto_verify_report *rep = NULL;
 			if (crypto_pdf_verify(d, n, &o, &rep, &ei) != SP_OK ||
-			    crypto_verify_exit_code(rep) != 0) {
+			    client_verify_exit_code(rep) != 0) {
 				fprintf(stderr, "bench_verify: the document does not verify: %s\n",
 					ei.msg);
 				return 1;

@@ -87,4 +87,14 @@ void client_error_format(const struct client_response *resp, char *out, size_t o
  */
 int client_pin_read(const char *pin_file, char *pin, size_t n, struct sp_errinfo *ei) SP_WUR;
 
+struct crypto_verify_report;
+
+/*
+ * The CLI's exit status for a report: 0 every signature valid (allowed
+ * changes included) and the last revision signed; 1 invalid or disallowed
+ * changes; 2 indeterminate (untrusted, unknown revocation, an unsigned last
+ * revision); 3 no signature (also for NULL). Any thread.
+ */
+int client_verify_exit_code(const struct crypto_verify_report *r);
+
 #endif /* SP_CLIENT_H */

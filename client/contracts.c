@@ -6,13 +6,13 @@
  * SEALPACT_TOKEN (e.g. an organization API key) overrides it.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 
 #include "client.h"
 #include "contracts_int.h"
@@ -176,7 +176,7 @@ party_add(json_t *arr, const char *spec, const char *role)
 {
 	char buf[512], *code, *rest, *name = NULL;
 	json_t *p;
-	long order = 1;
+	int64_t order = 1;
 
 	snprintf(buf, sizeof(buf), "%s", spec);
 	code = buf;
@@ -184,12 +184,13 @@ party_add(json_t *arr, const char *spec, const char *role)
 	if (rest != NULL) {
 		*rest++ = '\0';
 		if (strcmp(role, "signer") == 0 && *rest >= '0' && *rest <= '9') {
-			char *end;
+			char *end = strchr(rest, ':');
 
-			order = strtol(rest, &end, 10);
-			if (*end != '\0' && *end != ':')
+			/* the server checks the range; here only that it is a number */
+			if (sp_parse_i64n(rest, end != NULL ? (size_t)(end - rest) : strlen(rest), 0,
+					  INT_MAX, &order) != SP_OK)
 				return -1;
-			name = *end == ':' ? end + 1 : NULL;
+			name = end != NULL ? end + 1 : NULL;
 		} else {
 			name = rest;
 		}
@@ -248,9 +249,8 @@ cmd_create(const struct client_cli *cli, int argc, char **argv)
 		r = EX_NOINPUT;
 		goto out;
 	}
-	if ((b64 = malloc(4 * ((len + 2) / 3) + 1)) == NULL)
+	if ((b64 = sp_b64_encode(pdf, len, 0)) == NULL)
 		goto out;
-	EVP_EncodeBlock((unsigned char *)b64, pdf, (int)len);
 	body = json_pack("{s:s,s:s,s:O}", "name", name, "pdf_base64", b64, "parties", parties);
 	if (body == NULL || (bt != NULL && json_object_set_new(body, "business_type",
 							       json_string(bt)) != 0) ||
@@ -276,7 +276,6 @@ out:
 static void
 qadd(char *q, size_t n, const char *key, const char *val)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	size_t k = strlen(q);
 
 	if (val == NULL)
@@ -290,8 +289,8 @@ qadd(char *q, size_t n, const char *key, const char *val)
 			q[k++] = (char)c;
 		} else {
 			q[k++] = '%';
-			q[k++] = hex[c >> 4];
-			q[k++] = hex[c & 15];
+			sp_hex_upper(&c, 1, q + k); /* room checked above */
+			k += 2;
 		}
 	}
 	q[k] = '\0';

@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 
 #include "client.h"
 #include "login_int.h"
@@ -46,30 +45,19 @@ transport_status(int code)
 		? EX_SOFTWARE : EX_UNAVAILABLE;
 }
 
-/* ---- base64 ------------------------------------------------------------------- */
-
-static char *
-b64(const unsigned char *p, size_t n)
-{
-	char *s = malloc(4 * ((n + 2) / 3) + 1);
-
-	if (s != NULL)
-		EVP_EncodeBlock((unsigned char *)s, p, (int)n);
-	return s;
-}
-
 /* The server's challenge: exactly 32 bytes, padded base64. */
 static int
 challenge_decode(const char *s, unsigned char out[CHALLENGE_LEN])
 {
-	unsigned char buf[48];
+	unsigned char *buf = NULL;
+	size_t n = 0;
 
-	if (s == NULL || strlen(s) != 44 || s[43] != '=' || s[42] == '=')
+	if (sp_b64_decode(s, SIZE_MAX, CHALLENGE_LEN, 0, &buf, &n) != SP_OK)
 		return -1;
-	if (EVP_DecodeBlock(buf, (const unsigned char *)s, 44) != 33)
-		return -1;
-	memcpy(out, buf, CHALLENGE_LEN);
-	return 0;
+	if (n == CHALLENGE_LEN)
+		memcpy(out, buf, CHALLENGE_LEN);
+	free(buf);
+	return n == CHALLENGE_LEN ? 0 : -1;
 }
 
 /* POST/GET with a JSON body; answers stay in resp. Returns 0 or an exit status. */
@@ -211,8 +199,9 @@ client_cmd_login(const char *server, const char *cafile, long timeout_s, int arg
 		rc = fail(1, "login", &ei);
 		goto out;
 	}
-	if ((s_cert = b64(der, derlen)) == NULL || (s_sig = b64(sig, siglen)) == NULL ||
-	    (s_ch = b64(challenge, sizeof(challenge))) == NULL ||
+	if ((s_cert = sp_b64_encode(der, derlen, 0)) == NULL ||
+	    (s_sig = sp_b64_encode(sig, siglen, 0)) == NULL ||
+	    (s_ch = sp_b64_encode(challenge, sizeof(challenge), 0)) == NULL ||
 	    (body = json_pack("{s:s,s:s,s:s,s:s}", "certificate", s_cert, "challenge", s_ch,
 			      "signature", s_sig, "algorithm", alg)) == NULL) {
 		rc = EX_SOFTWARE;

@@ -9,7 +9,6 @@
  * 70 internal error (EX_SOFTWARE).
  */
 #include <curl/curl.h>
-#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -273,14 +272,11 @@ cmd_version(const struct cli *cli, int argc, char **argv)
 static int
 parse_timeout(const char *s, long *out)
 {
-	char *end;
-	long v;
+	int64_t v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > CLIENT_MAX_TIMEOUT_S)
+	if (sp_parse_i64(s, 1, CLIENT_MAX_TIMEOUT_S, &v) != SP_OK)
 		return -1;
-	*out = v;
+	*out = (long)v;
 	return 0;
 }
 

@@ -14,10 +14,12 @@
 #include <sysexits.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "client.h"
 #include "sign_int.h"
+
+/* The signed attributes the server sends are a few hundred bytes. */
+#define TBS_MAX (48 * 1024)
 
 static int
 usage_err(const char *msg)
@@ -26,36 +28,11 @@ usage_err(const char *msg)
 	return EX_USAGE;
 }
 
-static char *
-b64(const unsigned char *p, size_t n)
-{
-	char *s = malloc(4 * ((n + 2) / 3) + 1);
-
-	if (s != NULL)
-		EVP_EncodeBlock((unsigned char *)s, p, (int)n);
-	return s;
-}
-
+/* The server's to_be_signed: the DER of the signed attributes, base64. */
 static int
 b64_decode(const char *s, unsigned char **out, size_t *len)
 {
-	size_t n, pad = 0;
-	int m;
-
-	*out = NULL;
-	if (s == NULL)
-		return -1;
-	n = strlen(s);
-	if (n == 0 || n % 4 != 0 || n > 64 * 1024 || (*out = malloc(n / 4 * 3 + 1)) == NULL)
-		return -1;
-	if ((m = EVP_DecodeBlock(*out, (const unsigned char *)s, (int)n)) < 0) {
-		free(*out);
-		*out = NULL;
-		return -1;
-	}
-	pad = (s[n - 1] == '=') + (s[n - 2] == '=');
-	*len = (size_t)m - pad;
-	return 0;
+	return sp_b64_decode(s, SIZE_MAX, TBS_MAX, 0, out, len) == SP_OK ? 0 : -1;
 }
 
 /* POST a JSON body; *doc gets the parsed answer on 2xx. Returns 0 or an exit status. */
@@ -124,7 +101,7 @@ sign_run_online(const char *server, const char *cafile, long timeout_s, struct s
 		st = EX_USAGE;
 		goto out;
 	}
-	if ((s = b64(der, derlen)) == NULL ||
+	if ((s = sp_b64_encode(der, derlen, 0)) == NULL ||
 	    (body = json_pack("{s:s,s:o}", "certificate", s, "placements",
 			      sign_placements_json(o))) == NULL) {
 		st = EX_SOFTWARE;
@@ -164,7 +141,7 @@ sign_run_online(const char *server, const char *cafile, long timeout_s, struct s
 	}
 	free(s);
 	json_decref(body);
-	if ((s = b64(sig, siglen)) == NULL ||
+	if ((s = sp_b64_encode(sig, siglen, 0)) == NULL ||
 	    (body = json_pack("{s:s}", "signature", s)) == NULL) {
 		st = EX_SOFTWARE;
 		goto out;

@@ -184,22 +184,6 @@ sign_rects_print(json_t *rects)
 /* ---- the certificate, before the PIN --------------------------------------------------- */
 
 static int
-hex_decode(const char *hex, unsigned char *out, size_t max)
-{
-	size_t n = strlen(hex), i;
-	unsigned int b;
-
-	if (n % 2 != 0 || n / 2 > max)
-		return -1;
-	for (i = 0; i < n / 2; i++) {
-		if (sscanf(hex + 2 * i, "%2x", &b) != 1)
-			return -1;
-		out[i] = (unsigned char)b;
-	}
-	return (int)(n / 2);
-}
-
-static int
 x509_der(X509 *x, unsigned char **der, size_t *len, struct sp_errinfo *ei)
 {
 	unsigned char *p = NULL;
@@ -226,13 +210,15 @@ token_cert(const struct client_signer_opts *so, unsigned char **der, size_t *len
 	PKCS11_CERT *certs = NULL, *cert = NULL;
 	unsigned int nslots = 0, ncerts = 0, i, nmatch = 0;
 	unsigned char want[64];
-	int want_len = 0, r = SP_ERR_INTERNAL;
+	size_t want_len = 0;
+	int r = SP_ERR_INTERNAL;
 
 	if (so->module == NULL)
 		return sp_err(ei, SP_ERR_INVALID,
 			      "no PKCS#11 module: pass --module (or SEALPACT_PKCS11_MODULE), "
 			      "or --key and --cert");
-	if (so->key_id != NULL && (want_len = hex_decode(so->key_id, want, sizeof(want))) < 0)
+	if (so->key_id != NULL && (sp_hex_decode(so->key_id, strlen(so->key_id), want, sizeof(want),
+						 &want_len) != SP_OK || want_len == 0))
 		return sp_err(ei, SP_ERR_INVALID, "--key-id must be hex (e.g. 01)");
 	if ((ctx = PKCS11_CTX_new()) == NULL)
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
@@ -268,7 +254,7 @@ token_cert(const struct client_signer_opts *so, unsigned char **der, size_t *len
 	for (i = 0; i < ncerts; i++) {
 		if (certs[i].x509 == NULL)
 			continue;
-		if (want_len > 0 && (certs[i].id_len != (size_t)want_len ||
+		if (want_len > 0 && (certs[i].id_len != want_len ||
 				     memcmp(certs[i].id, want, certs[i].id_len) != 0))
 			continue;
 		if (so->key_label != NULL && (certs[i].label == NULL ||

@@ -76,29 +76,12 @@ open_pem(const struct client_signer_opts *o, struct client_signer *s, struct sp_
 	return SP_OK;
 }
 
-/* "01ab" -> bytes; returns the length or -1. */
-static int
-hex_decode(const char *hex, unsigned char *out, size_t max)
-{
-	size_t n = strlen(hex), i;
-	unsigned v;
-
-	if (n == 0 || n % 2 != 0 || n / 2 > max)
-		return -1;
-	for (i = 0; i < n / 2; i++) {
-		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (unsigned char)v;
-	}
-	return (int)(n / 2);
-}
-
 /* Does a token object (id, label) match what was asked for? */
 static int
 object_matches(const struct client_signer_opts *o, const unsigned char *id, size_t id_len,
-	       const char *label, const unsigned char *want_id, int want_len)
+	       const char *label, const unsigned char *want_id, size_t want_len)
 {
-	if (want_len > 0 && (id_len != (size_t)want_len || memcmp(id, want_id, id_len) != 0))
+	if (want_len > 0 && (id_len != want_len || memcmp(id, want_id, id_len) != 0))
 		return 0;
 	if (o->key_label != NULL && (label == NULL || strcmp(label, o->key_label) != 0))
 		return 0;
@@ -144,9 +127,10 @@ open_token(const struct client_signer_opts *o, struct client_signer *s, struct s
 	PKCS11_KEY *keys = NULL, *key = NULL;
 	PKCS11_CERT *certs = NULL, *cert = NULL;
 	unsigned int nkeys = 0, ncerts = 0, i, nmatch = 0;
-	int want_len = 0;
+	size_t want_len = 0;
 
-	if (o->key_id != NULL && (want_len = hex_decode(o->key_id, want_id, sizeof(want_id))) < 0)
+	if (o->key_id != NULL && (sp_hex_decode(o->key_id, strlen(o->key_id), want_id, sizeof(want_id),
+					       &want_len) != SP_OK || want_len == 0))
 		return sp_err(ei, SP_ERR_INVALID, "--key-id must be hex (e.g. 01)");
 	if ((s->ctx = PKCS11_CTX_new()) == NULL)
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");

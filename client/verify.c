@@ -1,7 +1,8 @@
 /*
  * verify.c: `sealpact verify FILE`, the offline verifier: the same engine
- * as the server (crypto_pdf_verify), a readable report or --json, and an
- * exit status scripts can use (see verify_int.h).
+ * as the server (crypto_pdf_verify), a readable report or --json (the
+ * server's own renderer, api/verify_report.c), and an exit status scripts can
+ * use (client_verify_exit_code, see verify_int.h).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -10,11 +11,30 @@
 #include <sysexits.h>
 #include <time.h>
 
+#include "client.h"
 #include "crypto.h"
 #include "pdf.h"
 #include "verify_int.h"
+#include "verify_report.h"
 
 #define MAX_FILES 32
+#define REPORT_MAX (64 * 1024 * 1024)
+
+int
+client_verify_exit_code(const struct crypto_verify_report *r)
+{
+	if (!r || r->nsigs == 0)
+		return 3;
+	switch (r->verdict) {
+	case CRYPTO_VERDICT_VALID:
+	case CRYPTO_VERDICT_VALID_ALLOWED_CHANGES:
+		return r->last_revision_signed ? 0 : 2;
+	case CRYPTO_VERDICT_INDETERMINATE:
+		return 2;
+	default:
+		return 1;
+	}
+}
 
 static const char *tri(int v)
 {
@@ -103,12 +123,12 @@ int client_cmd_verify(const char *default_roots, int argc, char **argv)
 	struct crypto_verify_report *rep = NULL;
 	struct crypto_verify_opts vo = {0};
 	struct sp_errinfo ei;
-	struct sp_buf out;
+	char *text = NULL;
+	size_t textlen = 0;
 	unsigned char *data = NULL;
 	int json = 0, ch, rc = EX_USAGE;
 
 	sp_errinfo_init(&ei);
-	sp_buf_init(&out, 64 * 1024 * 1024);
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch == 'j') {
@@ -161,20 +181,20 @@ int client_cmd_verify(const char *default_roots, int argc, char **argv)
 		goto out;
 	}
 	if (json) {
-		if (crypto_verify_report_json(rep, &out) != SP_OK) {
-			fprintf(stderr, "sealpact verify: the report is too large\n");
+		if (verify_report_text(rep, REPORT_MAX, &text, &textlen) != SP_OK) {
+			fprintf(stderr, "sealpact verify: cannot write the report\n");
 			goto out;
 		}
-		printf("%s\n", (const char *)out.data);
+		printf("%s\n", text);
 	} else {
 		print_text(path, rep);
 	}
-	rc = crypto_verify_exit_code(rep);
+	rc = client_verify_exit_code(rep);
 out:
 	crypto_verify_report_free(rep);
 	crypto_trust_free(trust);
 	X509_STORE_free(vo.ts_trust);
-	sp_buf_cleanup(&out);
+	free(text);
 	free(data);
 	return rc;
 }

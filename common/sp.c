@@ -328,19 +328,6 @@ out:
 }
 
 void
-sp_hex(const unsigned char *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-void
 sp_wipe(void *p, size_t n)
 {
 	/* explicit_bzero is glibc's OPENSSL_cleanse: not elided by the compiler. */

@@ -1,6 +1,7 @@
 /*
  * sp.h: what every layer of sealpact shares: one set of negative error codes,
- * the error-info struct a caller passes down, and capped byte buffers.
+ * the error-info struct a caller passes down, capped byte buffers, and the
+ * codecs (hex, base64, big-endian, decimal) every layer uses.
  *
  * Conventions (DESIGN.md §8):
  *   int r = SP_ERR_INTERNAL; ... goto out; ... r = SP_OK; out: free; return r;
@@ -115,8 +116,143 @@ int sp_file_read(const char *path, size_t max, unsigned char **out, size_t *outl
 int sp_file_write(const char *path, const void *data, size_t len, int mode,
 		  struct sp_errinfo *ei) SP_WUR;
 
-/* Lowercase hex of n bytes into out (2n+1 bytes). */
+/* ---- codecs (codec.c) -------------------------------------------------------
+ * The one implementation of each byte/text encoding in sealpact. Everything is
+ * pure, allocation only where it says so, and may be called from any thread.
+ * Decoders are strict: they never skip junk, never accept trailing bytes and
+ * never read past the length they are given.
+ */
+
+/* Lowercase hex of n bytes into out (2n+1 bytes, NUL-terminated). */
 void sp_hex(const unsigned char *p, size_t n, char *out);
+
+/* Uppercase hex of n bytes into out (2n+1 bytes, NUL-terminated). */
+void sp_hex_upper(const unsigned char *p, size_t n, char *out);
+
+/* The value (0..15) of one hex digit of either case, or -1. */
+int sp_hex_val(int c);
+
+/*
+ * Decode exactly len characters of hex (either case; no "0x", no whitespace,
+ * an even count, len may be 0) into out, which holds max bytes. Returns SP_OK
+ * and *outlen, SP_ERR_INVALID for a bad digit or an odd length, or
+ * SP_ERR_TOO_LARGE when len / 2 > max (out is then untouched).
+ */
+int sp_hex_decode(const char *s, size_t len, unsigned char *out, size_t max, size_t *outlen)
+	SP_WUR;
+
+/*
+ * base64 (RFC 4648). The default is the standard alphabet ("+/") with "="
+ * padding; SP_B64_URL selects the URL alphabet ("-_") without padding (the
+ * session token form). Whitespace policy of the decoder: none is accepted
+ * unless SP_B64_WS is given, which skips ASCII space, tab, CR and LF anywhere
+ * (line-wrapped input such as the output of base64(1)); no other character is
+ * ever skipped. Decoding is canonical: padding only at the end and where the
+ * length needs it, unused bits of the last character zero.
+ */
+#define SP_B64_URL 1u
+#define SP_B64_WS 2u
+
+/* Characters of the encoding of n bytes, without the NUL. */
+size_t sp_b64_len(size_t n, unsigned flags);
+
+/* Encode n bytes into out (sp_b64_len(n, flags) + 1 bytes, NUL-terminated). */
+void sp_b64_encode_to(const void *p, size_t n, unsigned flags, char *out);
+
+/*
+ * Encode n bytes into a malloc'd NUL-terminated string the caller frees.
+ * NULL when out of memory or n is above 1 GiB.
+ */
+char *sp_b64_encode(const void *p, size_t n, unsigned flags);
+
+/*
+ * Decode the first len characters of s (a NUL before that ends the input) of
+ * at most max decoded bytes into *out, malloc'd with one spare NUL byte that
+ * *outlen does not count; the caller frees it. Empty input (after skipped
+ * whitespace) is SP_ERR_INVALID: every caller wants bytes. Returns SP_OK,
+ * SP_ERR_INVALID (bad character, length or padding), SP_ERR_TOO_LARGE (more
+ * than max bytes; decided before allocating) or SP_ERR_NOMEM. *out is NULL
+ * and *outlen 0 on failure.
+ */
+int sp_b64_decode(const char *s, size_t len, size_t max, unsigned flags, unsigned char **out,
+		  size_t *outlen) SP_WUR;
+
+/* Big-endian loads and stores of n-bit integers at p (any alignment). */
+static inline uint16_t
+sp_load_be16(const unsigned char *p)
+{
+	return (uint16_t)((unsigned)p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+sp_load_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint64_t
+sp_load_be64(const unsigned char *p)
+{
+	return (uint64_t)sp_load_be32(p) << 32 | sp_load_be32(p + 4);
+}
+
+/* The big-endian unsigned integer in the n (0..8) bytes at p; 0 when n is 0. */
+static inline uint64_t
+sp_load_ben(const unsigned char *p, size_t n)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < n && i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static inline void
+sp_store_be16(unsigned char *p, uint16_t v)
+{
+	p[0] = (unsigned char)(v >> 8);
+	p[1] = (unsigned char)v;
+}
+
+static inline void
+sp_store_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static inline void
+sp_store_be64(unsigned char *p, uint64_t v)
+{
+	sp_store_be32(p, (uint32_t)(v >> 32));
+	sp_store_be32(p + 4, (uint32_t)v);
+}
+
+/* The low 8n bits of v big-endian into the n (0..8) bytes at p. */
+static inline void
+sp_store_ben(unsigned char *p, size_t n, uint64_t v)
+{
+	size_t i;
+
+	for (i = n < 8 ? n : 8; i > 0; i--, v >>= 8)
+		p[i - 1] = (unsigned char)v;
+}
+
+/*
+ * Decimal integers: ASCII digits only (leading zeros allowed), no
+ * whitespace, no trailing characters, no locale; the signed form also takes
+ * one leading '+' or '-'. The value must lie in [lo, hi]. Returns SP_OK and
+ * *out, or SP_ERR_INVALID (not a number, overflow or out of range; *out is
+ * then left unchanged). The _n forms read exactly the first n characters
+ * of s (for a number inside a larger string).
+ */
+int sp_parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out) SP_WUR;
+int sp_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out) SP_WUR;
+int sp_parse_i64n(const char *s, size_t n, int64_t lo, int64_t hi, int64_t *out) SP_WUR;
+int sp_parse_u64n(const char *s, size_t n, uint64_t lo, uint64_t hi, uint64_t *out) SP_WUR;
 
 /* Zero memory in a way the compiler may not elide (keys, PINs, tokens). */
 void sp_wipe(void *p, size_t n);

@@ -5,8 +5,6 @@
  */
 #include "config_int.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,17 +60,11 @@ parse_bool(const char *s, int *out)
 static int
 parse_int(const char *s, long long *out)
 {
-	const char *p = s;
-	char *end;
+	int64_t v;
 
-	if (*p == '-' || *p == '+')
-		p++;
-	if (!isdigit((unsigned char)*p))
+	if (sp_parse_i64(s, INT64_MIN, INT64_MAX, &v) != SP_OK)
 		return -1;
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return -1;
+	*out = v;
 	return 0;
 }
 
@@ -87,15 +79,11 @@ parse_size(const char *s, unsigned long long *out)
 		const char *suffix;
 		unsigned long long mult;
 	} units[] = {{"", 1}, {"B", 1}, {"KiB", 1ULL << 10}, {"MiB", 1ULL << 20}, {"GiB", 1ULL << 30}};
-	unsigned long long v;
-	char *end;
+	const char *end = s + strspn(s, "0123456789");
+	uint64_t v;
 	size_t i;
 
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0)
+	if (sp_parse_u64n(s, (size_t)(end - s), 0, UINT64_MAX, &v) != SP_OK)
 		return -1;
 	while (*end == ' ')
 		end++;

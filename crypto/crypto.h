@@ -357,12 +357,11 @@ int crypto_ts_query_new(const uint8_t *what, size_t whatlen, uint64_t *nonce, ui
 			size_t *querylen, struct sp_errinfo *ei) SP_WUR;
 
 /*
- * POST query to an external TSA (http or https, no redirects) and return
- * its body (malloc'd, at most CRYPTO_TS_RESP_MAX). Blocks up to timeout_ms
- * in total: call it on a worker thread or in the CLI, never on the event
- * loop. username/password (both or neither, may be NULL) use HTTP basic
- * auth. The process must have called curl_global_init() before starting
- * threads. Returns SP_ERR_TIMEOUT, SP_ERR_UNAVAILABLE (connection, HTTP
+ * POST query to an external TSA with crypto_http_post() (http or https, no
+ * redirects, no proxy) and return its body (malloc'd, at most
+ * CRYPTO_TS_RESP_MAX). Blocks up to timeout_ms in total: call it on a worker
+ * thread or in the CLI, never on the event loop. username/password (both or
+ * neither, may be NULL) use HTTP basic auth, over https only. Returns SP_ERR_TIMEOUT, SP_ERR_UNAVAILABLE (connection, HTTP
  * status), SP_ERR_TOO_LARGE, SP_ERR_CRYPTO (reason "ts_malformed": wrong
  * content type).
  */
@@ -394,6 +393,68 @@ int crypto_ts_response_check(const uint8_t *resp, size_t resplen, const uint8_t 
  */
 int crypto_ts_trust_load(const char *pem_path, X509_STORE **out, struct sp_errinfo *ei) SP_WUR;
 /* ==== end section: CMS signing and timestamps ==== */
+
+/* ==== section: outbound HTTP ==== */
+
+/*
+ * One POST to an external service (OCSP responder, TSA, webhook receiver).
+ * Every option is checked before anything is sent: the URL must be http://
+ * or https:// (curl is restricted to those too), redirects are never
+ * followed, and no proxy is used unless proxy is set (the environment's
+ * http_proxy and friends are ignored, so a variable cannot divert signing
+ * traffic). The caller owns all the strings.
+ */
+struct crypto_http_req {
+	const char *url;
+	const char *who;            /* the peer in messages ("TSA", ...); NULL: the URL */
+	const char *content_type;   /* of body, required */
+	const void *body;
+	size_t body_len;
+	const char *const *headers; /* extra "Name: value" lines, NULL-terminated, or NULL */
+	long timeout_ms;            /* the whole exchange, 1..CRYPTO_HTTP_TIMEOUT_MAX_MS */
+	long connect_timeout_ms;    /* 0: timeout_ms */
+	size_t max_response;        /* cap on the kept response body; ignored with discard */
+	int discard;                /* 1: read and drop the response body (only the status matters) */
+	const char *ca_file;        /* PEM bundle to trust for https instead of the system's, or NULL */
+	const char *username;       /* HTTP basic auth: both or neither */
+	const char *password;
+	const char *proxy;          /* an explicit proxy URL, or NULL for none */
+};
+
+#define CRYPTO_HTTP_TIMEOUT_MAX_MS 600000L /* ten minutes */
+
+struct crypto_http_resp {
+	long status;                /* the HTTP status, 0 when none arrived */
+	struct sp_buf body;         /* the body (capped by max_response), NUL-terminated */
+	char content_type[128];     /* the answer's Content-Type, "" if none */
+};
+
+/*
+ * POST req->body to req->url and fill *resp (initialised here; release it
+ * with crypto_http_resp_cleanup() whatever the result). SP_OK means an HTTP
+ * answer arrived, whatever its status: the caller judges resp->status.
+ * Otherwise SP_ERR_INVALID (an option refused: scheme, header, timeout,
+ * half credentials), SP_ERR_TIMEOUT, SP_ERR_TOO_LARGE (body over
+ * max_response), SP_ERR_UNAVAILABLE (resolution, connection, TLS),
+ * SP_ERR_NOMEM, SP_ERR_INTERNAL. Blocks up to timeout_ms: call it on a worker
+ * thread or in the CLI, never on an event loop. Initialises libcurl once
+ * itself; any thread.
+ */
+int crypto_http_post(const struct crypto_http_req *req, struct crypto_http_resp *resp,
+		     struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * Initialise libcurl for crypto_http_post(). Optional (the first post does
+ * it), but a server calls it on the main thread at start-up so that a
+ * failure stops start-up and libcurl's global set-up runs before threads.
+ * Returns SP_OK or SP_ERR_INTERNAL. Idempotent; any thread.
+ */
+int crypto_http_init(struct sp_errinfo *ei) SP_WUR;
+
+/* Free what crypto_http_post() left in resp (NULL or a zeroed struct is fine). */
+void crypto_http_resp_cleanup(struct crypto_http_resp *resp);
+
+/* ==== end section: outbound HTTP ==== */
 
 /* ==== section: verification ==== */
 /*
@@ -504,20 +565,6 @@ int crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto
 		      struct crypto_verify_report **out, struct sp_errinfo *ei) SP_WUR;
 void crypto_verify_report_free(struct crypto_verify_report *r);
 
-/*
- * The report as one JSON object appended to out (documented in
- * crypto/verify_json.c): {"verdict", "signatures":[...], "revisions",
- * "last_revision_signed", ...}. SP_ERR_TOO_LARGE past out's cap.
- */
-int crypto_verify_report_json(const struct crypto_verify_report *r, struct sp_buf *out) SP_WUR;
-
-/*
- * The CLI's exit status for a report: 0 every signature valid (allowed
- * changes included) and the last revision signed; 1 invalid or disallowed
- * changes; 2 indeterminate (untrusted, unknown revocation, an unsigned last
- * revision); 3 no signature.
- */
-int crypto_verify_exit_code(const struct crypto_verify_report *r);
 /* ==== end section: verification ==== */
 
 #endif /* SP_CRYPTO_H */

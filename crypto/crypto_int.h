@@ -98,17 +98,3 @@ long trust_name_print(const X509_NAME *name, char *out, size_t outsz);
  */
 int trust_pem_end_clean(void);
 
-/*
- * POST body (Content-Type ctype; accept, if not NULL, as the Accept header)
- * to an http(s) url with libcurl: no redirects, everything within
- * timeout_ms, user/pass (both or NULL) as HTTP basic auth. The body of an
- * HTTP 200 answer lands in resp, capped by resp->max; its Content-Type is
- * copied into resp_ctype ("" if none) unless that is NULL. who names the
- * peer in messages ("TSA", an OCSP URL). Blocks: a worker thread or the CLI
- * only (ocsp.c). Returns SP_OK, SP_ERR_TIMEOUT, SP_ERR_TOO_LARGE,
- * SP_ERR_UNAVAILABLE (connection, HTTP status), SP_ERR_NOMEM, SP_ERR_INTERNAL.
- */
-int trust_http_post(const char *url, const char *who, const char *ctype, const char *accept,
-		    const void *body, size_t len, long timeout_ms, const char *user,
-		    const char *pass, struct sp_buf *resp, char *resp_ctype, size_t ctsz,
-		    struct sp_errinfo *ei) SP_WUR;

@@ -1,14 +1,13 @@
 /*
  * ocsp.c: revocation by OCSP (RFC 6960): a request with a nonce, POSTed with
- * libcurl's easy interface under a hard timeout (this runs on a worker
- * thread), the response verified against the trust store, and a cache of
+ * crypto_http_post() under a hard timeout (this runs on a worker thread or
+ * in the CLI), the response verified against the trust store, and a cache of
  * answers keyed by CertID until their nextUpdate.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ocsp.h>
@@ -23,15 +22,6 @@ struct trust_ocsp_entry {
 	int reason;
 	time_t expires;        /* the response's nextUpdate */
 };
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static int curl_ready;
-
-static void
-curl_init_once(void)
-{
-	curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-}
 
 void
 trust_ocsp_cache_cleanup(struct crypto_trust *t)
@@ -95,106 +85,6 @@ cache_put(struct crypto_trust *t, const unsigned char *key, const struct trust_r
 	t->cache[slot].expires = expires;
 out:
 	pthread_mutex_unlock(&t->cache_lock);
-}
-
-static size_t
-collect(char *p, size_t size, size_t n, void *ud)
-{
-	struct sp_buf *b = ud;
-
-	if (sp_buf_add(b, p, size * n) != SP_OK)
-		return 0; /* over the cap: curl aborts the transfer */
-	return size * n;
-}
-
-int
-trust_http_post(const char *url, const char *who, const char *ctype, const char *accept,
-		const void *body, size_t len, long timeout_ms, const char *user, const char *pass,
-		struct sp_buf *resp, char *resp_ctype, size_t ctsz, struct sp_errinfo *ei)
-{
-	int r = SP_ERR_INTERNAL;
-	CURL *c = NULL;
-	struct curl_slist *hdrs = NULL, *h2;
-	char hdr[128], errbuf[CURL_ERROR_SIZE] = "";
-	char *got = NULL;
-	CURLcode cc;
-	long status = 0;
-
-	if (resp_ctype != NULL && ctsz > 0)
-		resp_ctype[0] = '\0';
-	pthread_once(&curl_once, curl_init_once);
-	if (!curl_ready) {
-		r = sp_err(ei, SP_ERR_INTERNAL, "libcurl cannot be initialised");
-		goto out;
-	}
-	snprintf(hdr, sizeof(hdr), "Content-Type: %s", ctype);
-	if ((c = curl_easy_init()) == NULL || (hdrs = curl_slist_append(NULL, hdr)) == NULL) {
-		r = sp_err(ei, SP_ERR_NOMEM, "cannot set up the HTTP client");
-		goto out;
-	}
-	if (accept != NULL) {
-		snprintf(hdr, sizeof(hdr), "Accept: %s", accept);
-		if ((h2 = curl_slist_append(hdrs, hdr)) == NULL) {
-			r = sp_err(ei, SP_ERR_NOMEM, "cannot set up the HTTP client");
-			goto out;
-		}
-		hdrs = h2;
-	}
-	/* NOSIGNAL: the resolver's alarm() must not hit other threads. */
-	if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_POST, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)body) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_WRITEDATA, resp) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_MAXFILESIZE, (long)resp->max) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK) {
-		r = sp_err(ei, SP_ERR_INTERNAL, "cannot set up the HTTP client");
-		goto out;
-	}
-	if (user != NULL &&
-	    (curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC) != CURLE_OK ||
-	     curl_easy_setopt(c, CURLOPT_USERNAME, user) != CURLE_OK ||
-	     curl_easy_setopt(c, CURLOPT_PASSWORD, pass) != CURLE_OK)) {
-		r = sp_err(ei, SP_ERR_INTERNAL, "cannot set the %s credentials", who);
-		goto out;
-	}
-	cc = curl_easy_perform(c);
-	if (cc == CURLE_OPERATION_TIMEDOUT) {
-		r = sp_err(ei, SP_ERR_TIMEOUT, "%s did not answer within %ld ms", who, timeout_ms);
-		goto out;
-	}
-	/* The sink refuses past the cap (WRITE_ERROR); a declared length
-	 * over it stops the transfer before (FILESIZE_EXCEEDED). */
-	if (cc == CURLE_WRITE_ERROR || cc == CURLE_FILESIZE_EXCEEDED) {
-		r = sp_err(ei, SP_ERR_TOO_LARGE, "%s: response larger than %zu bytes", who,
-			   resp->max);
-		goto out;
-	}
-	if (cc != CURLE_OK) {
-		r = sp_err(ei, SP_ERR_UNAVAILABLE, "%s unreachable: %s", who,
-			   errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc));
-		goto out;
-	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if (status != 200) {
-		r = sp_err(ei, SP_ERR_UNAVAILABLE, "%s answered HTTP %ld", who, status);
-		goto out;
-	}
-	if (resp_ctype != NULL && ctsz > 0 &&
-	    curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &got) == CURLE_OK && got != NULL)
-		snprintf(resp_ctype, ctsz, "%s", got);
-	r = SP_OK;
-out:
-	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(c);
-	return r;
 }
 
 /* The configured responder, else the leaf's first http(s) AIA OCSP URL. */
@@ -318,13 +208,14 @@ trust_ocsp_status(struct crypto_trust *t, X509 *leaf, X509 *issuer, STACK_OF(X50
 	unsigned char key[32];
 	unsigned int keylen = 0;
 	int n, reqlen;
-	struct sp_buf resp;
+	struct crypto_http_req hq;
+	struct crypto_http_resp resp;
 	char url[1024];
 	time_t now = time(NULL), expires = 0;
 
 	memset(rev, 0, sizeof(*rev));
 	rev->reason = -1;
-	sp_buf_init(&resp, TRUST_OCSP_RESPONSE_MAX);
+	memset(&resp, 0, sizeof(resp));
 	if ((id = OCSP_cert_to_id(NULL, leaf, issuer)) == NULL ||
 	    (n = i2d_OCSP_CERTID(id, &der)) <= 0 ||
 	    !EVP_Digest(der, (size_t)n, key, &keylen, EVP_sha256(), NULL)) {
@@ -348,11 +239,20 @@ trust_ocsp_status(struct crypto_trust *t, X509 *leaf, X509 *issuer, STACK_OF(X50
 		r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "cannot encode the OCSP request");
 		goto out;
 	}
-	if ((r = trust_http_post(url, url, "application/ocsp-request", NULL, reqder,
-				 (size_t)reqlen, t->timeout_ms, NULL, NULL, &resp, NULL, 0, ei)) !=
-	    SP_OK)
+	memset(&hq, 0, sizeof(hq));
+	hq.url = url;
+	hq.content_type = "application/ocsp-request";
+	hq.body = reqder;
+	hq.body_len = (size_t)reqlen;
+	hq.timeout_ms = t->timeout_ms;
+	hq.max_response = TRUST_OCSP_RESPONSE_MAX;
+	if ((r = crypto_http_post(&hq, &resp, ei)) != SP_OK)
 		goto out;
-	if ((r = read_response(t, &resp, req, idref, untrusted, now, rev, &expires, ei)) != SP_OK)
+	if (resp.status != 200) {
+		r = sp_err(ei, SP_ERR_UNAVAILABLE, "%s answered HTTP %ld", url, resp.status);
+		goto out;
+	}
+	if ((r = read_response(t, &resp.body, req, idref, untrusted, now, rev, &expires, ei)) != SP_OK)
 		goto out;
 	if (expires != 0)
 		cache_put(t, key, rev, expires, now);
@@ -362,6 +262,6 @@ out:
 	OCSP_REQUEST_free(req);
 	OPENSSL_free(der);
 	OPENSSL_free(reqder);
-	sp_buf_cleanup(&resp);
+	crypto_http_resp_cleanup(&resp);
 	return r;
 }

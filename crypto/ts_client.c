@@ -15,7 +15,6 @@
 
 #include "crypto_int.h"
 
-#define FETCH_TIMEOUT_MAX_MS 600000L
 
 int
 crypto_ts_query_new(const uint8_t *what, size_t whatlen, uint64_t *nonce, uint8_t **query,
@@ -30,7 +29,6 @@ crypto_ts_query_new(const uint8_t *what, size_t whatlen, uint64_t *nonce, uint8_
 	unsigned int hlen = 0;
 	unsigned char *obuf = NULL;
 	uint64_t nv = 0;
-	size_t i;
 	int n;
 
 	if (nonce != NULL)
@@ -51,8 +49,7 @@ crypto_ts_query_new(const uint8_t *what, size_t whatlen, uint64_t *nonce, uint8_
 			r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "no random bytes for the nonce");
 			goto out;
 		}
-		for (nv = 0, i = 0; i < sizeof(rnd); i++)
-			nv = nv << 8 | rnd[i];
+		nv = sp_load_be64(rnd);
 	} while (nv == 0);
 	if ((req = TS_REQ_new()) == NULL || (mi = TS_MSG_IMPRINT_new()) == NULL ||
 	    (algo = X509_ALGOR_new()) == NULL || (an = ASN1_INTEGER_new()) == NULL) {
@@ -108,13 +105,14 @@ crypto_ts_fetch(const char *url, const uint8_t *query, size_t querylen, long tim
 		const char *username, const char *password, uint8_t **resp, size_t *resplen,
 		struct sp_errinfo *ei)
 {
+	static const char *const accept[] = {"Accept: application/timestamp-reply", NULL};
+	struct crypto_http_req hq;
+	struct crypto_http_resp hr;
 	int r = SP_ERR_INTERNAL;
-	struct sp_buf body;
-	char ctype[256];
 
 	*resp = NULL;
 	*resplen = 0;
-	sp_buf_init(&body, CRYPTO_TS_RESP_MAX);
+	memset(&hr, 0, sizeof(hr));
 	if (url == NULL || (strncasecmp(url, "http://", 7) != 0 &&
 			    strncasecmp(url, "https://", 8) != 0)) {
 		r = sp_err(ei, SP_ERR_CONFIG, "TSA URL must be http:// or https://");
@@ -124,9 +122,9 @@ crypto_ts_fetch(const char *url, const uint8_t *query, size_t querylen, long tim
 		r = sp_err(ei, SP_ERR_INVALID, "timestamp query of %zu bytes", querylen);
 		goto out;
 	}
-	if (timeout_ms <= 0 || timeout_ms > FETCH_TIMEOUT_MAX_MS) {
+	if (timeout_ms <= 0 || timeout_ms > CRYPTO_HTTP_TIMEOUT_MAX_MS) {
 		r = sp_err(ei, SP_ERR_CONFIG, "TSA timeout of %ld ms (1..%ld accepted)", timeout_ms,
-			   FETCH_TIMEOUT_MAX_MS);
+			   CRYPTO_HTTP_TIMEOUT_MAX_MS);
 		goto out;
 	}
 	if ((username == NULL) != (password == NULL)) {
@@ -138,25 +136,38 @@ crypto_ts_fetch(const char *url, const uint8_t *query, size_t querylen, long tim
 		r = sp_err(ei, SP_ERR_CONFIG, "TSA credentials are only sent over https://");
 		goto out;
 	}
-	if ((r = trust_http_post(url, "TSA", "application/timestamp-query",
-				 "application/timestamp-reply", query, querylen, timeout_ms,
-				 username, password, &body, ctype, sizeof(ctype), ei)) != SP_OK)
+	memset(&hq, 0, sizeof(hq));
+	hq.url = url;
+	hq.who = "TSA";
+	hq.content_type = "application/timestamp-query";
+	hq.headers = accept;
+	hq.body = query;
+	hq.body_len = querylen;
+	hq.timeout_ms = timeout_ms;
+	hq.max_response = CRYPTO_TS_RESP_MAX;
+	hq.username = username;
+	hq.password = password;
+	if ((r = crypto_http_post(&hq, &hr, ei)) != SP_OK)
 		goto out;
-	if (!content_type_ok(ctype)) {
+	if (hr.status != 200) {
+		r = sp_err(ei, SP_ERR_UNAVAILABLE, "TSA answered HTTP %ld", hr.status);
+		goto out;
+	}
+	if (!content_type_ok(hr.content_type)) {
 		r = sp_err_reason(ei, SP_ERR_CRYPTO, "ts_malformed",
 				  "TSA answered with content type \"%s\", not "
 				  "application/timestamp-reply",
-				  ctype);
+				  hr.content_type);
 		goto out;
 	}
-	if (body.len == 0) {
+	if (hr.body.len == 0) {
 		r = sp_err_reason(ei, SP_ERR_CRYPTO, "ts_malformed", "TSA answered with no body");
 		goto out;
 	}
-	*resp = sp_buf_take(&body, resplen);
+	*resp = sp_buf_take(&hr.body, resplen);
 	r = SP_OK;
 out:
-	sp_buf_cleanup(&body);
+	crypto_http_resp_cleanup(&hr);
 	return r;
 }
 

@@ -39,14 +39,6 @@ void verify_fail(struct crypto_sig_report *rep, enum crypto_verdict sev, const c
 	}
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 static const char *const key_reason[][2] = {
 	/* PDF_SIG_KEY_MISSING.. */
 	{"contents_missing", "byterange_missing"},
@@ -98,8 +90,8 @@ static int structure(const unsigned char *d, size_t len, const struct pdf_revisi
 		return -1;
 	}
 	for (i = 0; i < s->contents_len; i++) {
-		hi = hexval(d[br[1] + 1 + 2 * i]);
-		lo = hexval(d[br[1] + 2 + 2 * i]);
+		hi = sp_hex_val(d[br[1] + 1 + 2 * i]);
+		lo = sp_hex_val(d[br[1] + 2 + 2 * i]);
 		if (hi < 0 || lo < 0 || (unsigned)(hi << 4 | lo) != s->contents[i]) {
 			verify_fail(rep, CRYPTO_VERDICT_INVALID, "gap_not_contents",
 				    "the unsigned gap is not this signature's /Contents");
@@ -412,4 +404,20 @@ void crypto_verify_report_free(struct crypto_verify_report *r)
 		free(r->sigs[i].changes);
 	free(r->sigs);
 	free(r);
+}
+
+/* The verdicts' stable names, as the report and the API spell them. */
+const char *crypto_verdict_name(enum crypto_verdict v)
+{
+	switch (v) {
+	case CRYPTO_VERDICT_VALID:
+		return "valid";
+	case CRYPTO_VERDICT_VALID_ALLOWED_CHANGES:
+		return "valid_with_allowed_changes";
+	case CRYPTO_VERDICT_INDETERMINATE:
+		return "indeterminate";
+	case CRYPTO_VERDICT_INVALID:
+		return "invalid";
+	}
+	return "invalid";
 }

@@ -27,9 +27,12 @@ db_i64_text(char *buf, size_t n, int64_t v)
 int64_t
 db_col_i64(const PGresult *res, int row, int col)
 {
-	if (PQgetisnull(res, row, col))
+	int64_t v = 0;
+
+	if (PQgetisnull(res, row, col) ||
+	    sp_parse_i64(PQgetvalue(res, row, col), INT64_MIN, INT64_MAX, &v) != SP_OK)
 		return 0;
-	return (int64_t)strtoll(PQgetvalue(res, row, col), NULL, 10);
+	return v;
 }
 
 const char *

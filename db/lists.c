@@ -133,7 +133,7 @@ list_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 		   (items = json_loads(PQgetvalue(res, 0, 1), 0, &je)) == NULL) {
 		sp_err(&ei, SP_ERR_INTERNAL, "the list query returned no page");
 	} else if ((doc = json_pack("{s:o,s:I}", "items", items, "total",
-				    (json_int_t)strtoll(PQgetvalue(res, 0, 0), NULL, 10))) == NULL) {
+				    (json_int_t)db_col_i64(res, 0, 0))) == NULL) {
 		sp_err(&ei, SP_ERR_NOMEM, "out of memory");
 	}
 	c->cb(c->arg, doc, &ei);

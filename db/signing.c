@@ -27,15 +27,10 @@ struct call {
 static int
 col_uint(const PGresult *res, int c, int size, uint64_t *out)
 {
-	const unsigned char *p;
-	int i;
-
 	*out = 0;
 	if (PQgetisnull(res, 0, c) || PQgetlength(res, 0, c) != size)
 		return -1;
-	p = (const unsigned char *)PQgetvalue(res, 0, c);
-	for (i = 0; i < size; i++)
-		*out = *out << 8 | p[i];
+	*out = sp_load_ben((const unsigned char *)PQgetvalue(res, 0, c), (size_t)size);
 	return 0;
 }
 

@@ -42,14 +42,10 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem, size_t max)
 	return SP_OK;
 }
 
+/* A character code of n (1..4) bytes, big-endian. */
 static uint32_t be_code(const unsigned char *s, size_t n)
 {
-	uint32_t v = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		v = v << 8 | s[i];
-	return v;
+	return (uint32_t)sp_load_ben(s, n);
 }
 
 /* UTF-16BE to code points; unpaired surrogates become U+FFFD. */
@@ -58,10 +54,10 @@ static size_t utf16_decode(const unsigned char *s, size_t n, uint32_t *out, size
 	size_t i = 0, k = 0;
 
 	while (i + 1 < n && k < max) {
-		uint32_t u = (uint32_t)s[i] << 8 | s[i + 1];
+		uint32_t u = sp_load_be16(s + i);
 		i += 2;
 		if (u >= 0xD800 && u <= 0xDBFF && i + 1 < n) {
-			uint32_t lo = (uint32_t)s[i] << 8 | s[i + 1];
+			uint32_t lo = sp_load_be16(s + i);
 			if (lo >= 0xDC00 && lo <= 0xDFFF) {
 				u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
 				i += 2;

@@ -21,17 +21,6 @@ static int is_delim(unsigned char c)
 	       c == '{' || c == '}' || c == '/' || c == '%';
 }
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 void clex_init(struct clex *lx, const unsigned char *p, size_t len)
 {
 	lx->p = p;
@@ -120,7 +109,7 @@ static enum ctok_type lex_hex(struct clex *lx, struct ctok *t)
 			break;
 		if (is_ws(c))
 			continue;
-		if ((v = hexval(c)) < 0)
+		if ((v = sp_hex_val(c)) < 0)
 			return t->type = CT_BAD;
 		if (hi < 0) {
 			hi = v;
@@ -151,9 +140,9 @@ static enum ctok_type lex_name(struct clex *lx, struct ctok *t)
 		if (is_ws(c) || is_delim(c))
 			break;
 		lx->pos++;
-		if (c == '#' && lx->pos + 1 < lx->len && hexval(lx->p[lx->pos]) >= 0 &&
-		    hexval(lx->p[lx->pos + 1]) >= 0) {
-			c = (unsigned char)(hexval(lx->p[lx->pos]) << 4 | hexval(lx->p[lx->pos + 1]));
+		if (c == '#' && lx->pos + 1 < lx->len && sp_hex_val(lx->p[lx->pos]) >= 0 &&
+		    sp_hex_val(lx->p[lx->pos + 1]) >= 0) {
+			c = (unsigned char)(sp_hex_val(lx->p[lx->pos]) << 4 | sp_hex_val(lx->p[lx->pos + 1]));
 			lx->pos += 2;
 		}
 		if (n >= sizeof(lx->scratch))

@@ -120,16 +120,6 @@ static int table_entries(const unsigned char *d, size_t len, size_t p, struct xe
 	}
 }
 
-static long long be(const unsigned char *p, int w)
-{
-	long long v = 0;
-	int i;
-
-	for (i = 0; i < w; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* The entries of an xref stream "N G obj" at p, decoded by qpdf. */
 static int stream_entries(struct pdf_doc *doc, size_t p, int *self, struct xent **x, size_t *n,
 			  size_t *cap)
@@ -192,10 +182,10 @@ static int stream_entries(struct pdf_doc *doc, size_t p, int *self, struct xent 
 		for (j = 0; j < idx[i + 1]; j++) {
 			if (blen - at < row || idx[i] + j > INT32_MAX)
 				goto out;
-			k = w[0] ? be(buf + at, (int)w[0]) : 1;
+			k = w[0] ? (long long)sp_load_ben(buf + at, (size_t)w[0]) : 1;
 			if (k < 0 || k > 2)
 				goto out;
-			gen = k == 1 ? be(buf + at + w[0] + w[1], (int)w[2]) : 0;
+			gen = k == 1 ? (long long)sp_load_ben(buf + at + w[0] + w[1], (size_t)w[2]) : 0;
 			if (gen > 65535 || xadd(x, n, cap, (int)(idx[i] + j), (int)gen, (int)k) < 0)
 				goto out;
 			at += row;

@@ -10,7 +10,6 @@
  * text, and Type0 fonts with a predefined CJK CMap other than Identity and
  * Uni*-UCS2/UTF16 take 2-byte codes and need a /ToUnicode for their text.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,12 +31,12 @@ static uint32_t hex_run(const char *s, size_t n)
 {
 	uint32_t v = 0;
 	size_t i;
+	int d;
 
 	for (i = 0; i < n; i++) {
-		if (!isxdigit((unsigned char)s[i]))
+		if ((d = sp_hex_val((unsigned char)s[i])) < 0)
 			return 0;
-		v = v << 4 | (uint32_t)(isdigit((unsigned char)s[i]) ? s[i] - '0'
-								: (tolower((unsigned char)s[i]) - 'a' + 10));
+		v = v << 4 | (uint32_t)d;
 	}
 	return v;
 }
@@ -380,7 +379,7 @@ static double cid_width(const struct font *f, uint32_t cid)
 size_t font_next_code(const struct font *f, const unsigned char *p, size_t avail,
 		      uint32_t *uni, size_t *nuni, double *w, int *is_space)
 {
-	size_t n, i;
+	size_t n;
 	uint32_t code = 0, cid;
 
 	*nuni = 0;
@@ -394,8 +393,7 @@ size_t font_next_code(const struct font *f, const unsigned char *p, size_t avail
 		n = 1;
 	if (n > avail)
 		n = avail;
-	for (i = 0; i < n; i++)
-		code = code << 8 | p[i];
+	code = (uint32_t)sp_load_ben(p, n);
 	if (f->composite) {
 		cid = code;
 		if (f->encoding && !cmap_lookup_cid(f->encoding, code, n, &cid))

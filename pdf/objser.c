@@ -56,15 +56,16 @@ int pdfw_name(struct sp_buf *b, const char *name)
 
 int pdfw_hexstr(struct sp_buf *b, const unsigned char *p, size_t n)
 {
-	static const char hx[] = "0123456789ABCDEF";
-	size_t i;
+	char c[2 * 64 + 1];
+	size_t i, k;
 	int r;
 
 	if ((r = sp_buf_add(b, "<", 1)) < 0)
 		return r;
-	for (i = 0; i < n; i++) {
-		char c[2] = { hx[p[i] >> 4], hx[p[i] & 15] };
-		if ((r = sp_buf_add(b, c, 2)) < 0)
+	for (i = 0; i < n; i += k) {
+		k = n - i < 64 ? n - i : 64;
+		sp_hex_upper(p + i, k, c);
+		if ((r = sp_buf_add(b, c, 2 * k)) < 0)
 			return r;
 	}
 	return sp_buf_add(b, ">", 1);

@@ -652,8 +652,8 @@ void pdf_sig_prepared_cleanup(struct pdf_sig_prepared *p)
 int pdf_sig_fill(unsigned char *data, size_t len, size_t contents_off, size_t contents_len,
 		 const unsigned char *der, size_t der_len, struct sp_errinfo *ei)
 {
-	static const char hx[] = "0123456789ABCDEF";
 	size_t i;
+	char hx[3];
 
 	if (!data || contents_len < 2 || contents_off > len || contents_len > len - contents_off ||
 	    data[contents_off] != '<' || data[contents_off + contents_len - 1] != '>')
@@ -670,8 +670,8 @@ int pdf_sig_fill(unsigned char *data, size_t len, size_t contents_off, size_t co
 				     "signature of %zu bytes does not fit the %zu-byte placeholder",
 				     der_len, (contents_len - 2) / 2);
 	for (i = 0; i < der_len; i++) {
-		data[contents_off + 1 + 2 * i] = (unsigned char)hx[der[i] >> 4];
-		data[contents_off + 2 + 2 * i] = (unsigned char)hx[der[i] & 15];
+		sp_hex_upper(der + i, 1, hx);
+		memcpy(data + contents_off + 1 + 2 * i, hx, 2);
 	}
 	return SP_OK;
 }

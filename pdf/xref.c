@@ -178,12 +178,8 @@ static int finish_stream(struct pdfw *w, const struct pdf_doc *doc, struct sp_er
 		unsigned char *e = raw + 7 * i;
 		size_t off = w->x[i].off;
 		e[0] = 1;
-		e[1] = (unsigned char)(off >> 24);
-		e[2] = (unsigned char)(off >> 16);
-		e[3] = (unsigned char)(off >> 8);
-		e[4] = (unsigned char)off;
-		e[5] = (unsigned char)(w->x[i].gen >> 8);
-		e[6] = (unsigned char)w->x[i].gen;
+		sp_store_be32(e + 1, (uint32_t)off);
+		sp_store_be16(e + 5, (uint16_t)w->x[i].gen);
 	}
 	if ((r = pdf_zlib_compress(raw, 7 * w->nx, &z, &zlen, ei)) < 0)
 		goto out;

@@ -72,8 +72,8 @@ auth_password_hash(const char *password, char **out, struct sp_errinfo *ei)
 			       sizeof(key), ei)) != SP_OK)
 		goto out;
 	r = SP_ERR_NOMEM;
-	if ((s_salt = auth_b64_encode(salt, sizeof(salt))) == NULL ||
-	    (s_key = auth_b64_encode(key, sizeof(key))) == NULL)
+	if ((s_salt = sp_b64_encode(salt, sizeof(salt), 0)) == NULL ||
+	    (s_key = sp_b64_encode(key, sizeof(key), 0)) == NULL)
 		goto out;
 	if ((r = sp_buf_printf(&b, "scrypt$%llu$%llu$%llu$%s$%s", SCRYPT_N, SCRYPT_R, SCRYPT_P,
 			       s_salt, s_key)) != SP_OK)
@@ -92,16 +92,10 @@ out:
 static int
 parse_u64(const char **s, uint64_t max, uint64_t *v)
 {
-	char *end;
-	unsigned long long x;
+	const char *end = strchr(*s, '$');
 
-	errno = 0;
-	if (**s < '0' || **s > '9')
+	if (end == NULL || sp_parse_u64n(*s, (size_t)(end - *s), 1, max, v) != SP_OK)
 		return SP_ERR_INVALID;
-	x = strtoull(*s, &end, 10);
-	if (errno != 0 || *end != '$' || x == 0 || x > max)
-		return SP_ERR_INVALID;
-	*v = x;
 	*s = end + 1;
 	return SP_OK;
 }
@@ -113,7 +107,6 @@ auth_password_verify(const char *password, const char *stored, struct sp_errinfo
 	size_t saltlen = 0, wantlen = 0;
 	uint64_t n = 0, rr = 0, p = 0;
 	const char *s = stored, *dollar;
-	char salt_b64[128];
 	int r = SP_ERR_INTERNAL;
 
 	if (strncmp(s, "scrypt$", 7) != 0)
@@ -123,12 +116,10 @@ auth_password_verify(const char *password, const char *stored, struct sp_errinfo
 	    parse_u64(&s, SCRYPT_R_MAX, &rr) != SP_OK || parse_u64(&s, SCRYPT_P_MAX, &p) != SP_OK ||
 	    128 * n * rr * p > SCRYPT_MAXMEM / 2)
 		goto bad;
-	if ((dollar = strchr(s, '$')) == NULL || (size_t)(dollar - s) >= sizeof(salt_b64))
-		goto bad;
-	memcpy(salt_b64, s, (size_t)(dollar - s));
-	salt_b64[dollar - s] = '\0';
-	if (auth_b64_decode(salt_b64, 64, &salt, &saltlen) != SP_OK ||
-	    auth_b64_decode(dollar + 1, sizeof(key), &want, &wantlen) != SP_OK || wantlen < 16)
+	if ((dollar = strchr(s, '$')) == NULL ||
+	    sp_b64_decode(s, (size_t)(dollar - s), 64, 0, &salt, &saltlen) != SP_OK ||
+	    sp_b64_decode(dollar + 1, SIZE_MAX, sizeof(key), 0, &want, &wantlen) != SP_OK ||
+	    wantlen < 16)
 		goto bad;
 	if (strlen(password) > AUTH_PASSWORD_MAX) {
 		r = sp_err(ei, SP_ERR_UNAUTHORIZED, "wrong password");

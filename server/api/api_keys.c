@@ -146,15 +146,11 @@ static long
 query_int(struct request *r, const char *name, long def, long max)
 {
 	const char *s = request_query(r, name);
-	char *end;
-	long v;
+	uint64_t v;
 
 	if (s == NULL)
 		return def;
-	if (*s < '0' || *s > '9' || strlen(s) > 9)
-		return -1;
-	v = strtol(s, &end, 10);
-	return (*end != '\0' || v < 1 || v > max) ? -1 : v;
+	return sp_parse_u64(s, 1, (uint64_t)max, &v) == SP_OK ? (long)v : -1;
 }
 
 static void
@@ -197,19 +193,17 @@ revoke_next(struct request *r, const struct principal *who)
 {
 	const char *id = request_param(r, "id");
 	struct db_actor actor;
-	size_t i, n = id ? strlen(id) : 0;
+	int64_t key_id;
 	int rc;
 
-	for (i = 0; i < n && id[i] >= '0' && id[i] <= '9'; i++)
-		;
-	if (n == 0 || n > 18 || i != n) {
+	if (id == NULL || id[0] == '+' || id[0] == '-' ||
+	    sp_parse_i64(id, 1, INT64_MAX, &key_id) != SP_OK) {
 		/* Same answer as an unknown key: ids are not guessed at by shape. */
 		request_problem(r, P_NOT_FOUND, "No such active API key.");
 		return;
 	}
 	auth_actor(r, who, &actor);
-	/* At most 18 digits: fits an int64. */
-	rc = db_api_key_revoke(request_db(r), &actor, (int64_t)strtoll(id, NULL, 10), on_revoke, r);
+	rc = db_api_key_revoke(request_db(r), &actor, key_id, on_revoke, r);
 	if (rc != SP_OK)
 		request_reply_error(r, rc, NULL);
 }

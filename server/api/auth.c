@@ -68,7 +68,7 @@ challenge_post(struct request *r)
 
 	if (RAND_bytes(nonce, sizeof(nonce)) != 1 ||
 	    EVP_Digest(nonce, sizeof(nonce), md, &mdlen, EVP_sha256(), NULL) != 1 ||
-	    (w = calloc(1, sizeof(*w))) == NULL || (w->b64 = auth_b64_encode(nonce, sizeof(nonce))) == NULL) {
+	    (w = calloc(1, sizeof(*w))) == NULL || (w->b64 = sp_b64_encode(nonce, sizeof(nonce), 0)) == NULL) {
 		if (w != NULL)
 			free(w);
 		request_reply_error(r, SP_ERR_INTERNAL, NULL);
@@ -385,7 +385,7 @@ b64_member(struct request *r, json_t *doc, const char *name, size_t max, int req
 		request_problem(r, P_INVALID, detail);
 		return 1;
 	}
-	if ((rc = auth_b64_decode(json_string_value(v), max, out, outlen)) != SP_OK) {
+	if ((rc = sp_b64_decode(json_string_value(v), SIZE_MAX, max, 0, out, outlen)) != SP_OK) {
 		snprintf(detail, sizeof(detail), "%s: %s", name,
 			 rc == SP_ERR_TOO_LARGE ? "too long" : "not valid base64");
 		request_problem(r, P_INVALID, detail);

@@ -40,15 +40,6 @@ int auth_token_hash(const char *s, char out[65]) SP_WUR;
  */
 int auth_token_new(char out[AUTH_TOKEN_LEN + 1]) SP_WUR;
 
-/* base64 (standard alphabet, padded) of n bytes into a malloc'd string; NULL on OOM. */
-char *auth_b64_encode(const unsigned char *p, size_t n);
-
-/*
- * Decode standard base64 (whitespace refused) of at most max decoded bytes
- * into *out (malloc'd, *outlen bytes). Returns SP_OK, SP_ERR_INVALID,
- * SP_ERR_TOO_LARGE or SP_ERR_NOMEM. Any thread.
- */
-int auth_b64_decode(const char *s, size_t max, unsigned char **out, size_t *outlen) SP_WUR;
 
 /* Answer r 401 unauthorized with WWW-Authenticate: Bearer (and detail). */
 void auth_reply_unauthorized(struct request *r, const char *detail);

@@ -1,7 +1,6 @@
 /*
  * authn.c: auth_then() and auth_actor() (api/authn.h) and the small helpers
- * the identity routes share: bearer parsing, token generation and hashing,
- * base64.
+ * the identity routes share: bearer parsing, token generation and hashing.
  *
  * A credential is looked up by the SHA-256 of its exact string, so the
  * comparison happens inside a unique index and no constant-time compare is
@@ -64,82 +63,13 @@ auth_token_hash(const char *s, char out[65])
 int
 auth_token_new(char out[AUTH_TOKEN_LEN + 1])
 {
-	static const char alpha[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	unsigned char raw[AUTH_TOKEN_BYTES + 1];
-	size_t i, bit = 0;
+	unsigned char raw[AUTH_TOKEN_BYTES];
 
 	out[0] = '\0';
-	raw[AUTH_TOKEN_BYTES] = 0;
 	if (RAND_bytes(raw, AUTH_TOKEN_BYTES) != 1)
 		return SP_ERR_CRYPTO;
-	/* base64url without padding: 6 bits per character, 256 bits -> 43 characters. */
-	for (i = 0; i < AUTH_TOKEN_LEN; i++, bit += 6) {
-		size_t byte = bit / 8, shift = bit % 8;
-		unsigned v = ((unsigned)raw[byte] << 8 | raw[byte + 1]) >> (10 - shift);
-
-		out[i] = alpha[v & 0x3f];
-	}
-	out[AUTH_TOKEN_LEN] = '\0';
+	sp_b64_encode_to(raw, sizeof(raw), SP_B64_URL, out);
 	sp_wipe(raw, sizeof(raw));
-	return SP_OK;
-}
-
-char *
-auth_b64_encode(const unsigned char *p, size_t n)
-{
-	char *s;
-
-	if (n > (size_t)1 << 28)
-		return NULL;
-	if ((s = malloc(4 * ((n + 2) / 3) + 1)) == NULL)
-		return NULL;
-	EVP_EncodeBlock((unsigned char *)s, p, (int)n);
-	return s;
-}
-
-int
-auth_b64_decode(const char *s, size_t max, unsigned char **out, size_t *outlen)
-{
-	size_t len, i, pad = 0;
-	unsigned char *buf = NULL;
-	int n;
-
-	*out = NULL;
-	*outlen = 0;
-	if (s == NULL)
-		return SP_ERR_INVALID;
-	len = strlen(s);
-	if (len == 0 || len % 4 != 0)
-		return SP_ERR_INVALID;
-	if (len / 4 * 3 > max + 2)
-		return SP_ERR_TOO_LARGE;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '=') {
-			/* Padding only as the last one or two characters. */
-			if (i < len - 2)
-				return SP_ERR_INVALID;
-			pad++;
-		} else if (pad > 0 || !(isalnum(c) || c == '+' || c == '/')) {
-			return SP_ERR_INVALID;
-		}
-	}
-	if ((buf = malloc(len / 4 * 3 + 1)) == NULL)
-		return SP_ERR_NOMEM;
-	n = EVP_DecodeBlock(buf, (const unsigned char *)s, (int)len);
-	if (n < 0 || (size_t)n < pad) {
-		free(buf);
-		return SP_ERR_INVALID;
-	}
-	/* EVP_DecodeBlock counts the padding as zero bytes. */
-	if ((size_t)n - pad > max) {
-		free(buf);
-		return SP_ERR_TOO_LARGE;
-	}
-	*out = buf;
-	*outlen = (size_t)n - pad;
 	return SP_OK;
 }
 

@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 
 #include "config.h"
 #include "contracts_int.h"
@@ -172,40 +171,20 @@ parties_check(json_t *parties, char **out, struct sp_errinfo *ei)
 	return SP_OK;
 }
 
+/* pdf_base64, line-wrapped or not (base64(1) wraps at 76 columns). */
 static int
-base64_decode(const char *in, size_t inlen, size_t max, unsigned char **out, size_t *outlen,
+base64_decode(const char *in, size_t max, unsigned char **out, size_t *outlen,
 	      struct sp_errinfo *ei)
 {
-	EVP_ENCODE_CTX *ctx = NULL;
-	unsigned char *buf = NULL;
-	int n = 0, fin = 0, r = SP_ERR_INTERNAL;
+	int r = sp_b64_decode(in, SIZE_MAX, max, SP_B64_WS, out, outlen);
 
-	*out = NULL;
-	*outlen = 0;
-	if (inlen / 4 * 3 > max + 3) {
-		r = sp_err_reason(ei, SP_ERR_TOO_LARGE, "payload_too_large",
-				  "the PDF exceeds %zu bytes", max);
-		goto out;
-	}
-	if ((ctx = EVP_ENCODE_CTX_new()) == NULL || (buf = malloc(inlen / 4 * 3 + 4)) == NULL) {
-		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	EVP_DecodeInit(ctx);
-	if (inlen > INT32_MAX ||
-	    EVP_DecodeUpdate(ctx, buf, &n, (const unsigned char *)in, (int)inlen) < 0 ||
-	    EVP_DecodeFinal(ctx, buf + n, &fin) != 1) {
-		r = sp_err_reason(ei, SP_ERR_INVALID, "invalid", "pdf_base64 is not valid base64");
-		goto out;
-	}
-	*out = buf;
-	buf = NULL; /* transferred */
-	*outlen = (size_t)n + (size_t)fin;
-	r = SP_OK;
-out:
-	free(buf);
-	EVP_ENCODE_CTX_free(ctx);
-	return r;
+	if (r == SP_ERR_TOO_LARGE)
+		return sp_err_reason(ei, r, "payload_too_large", "the PDF exceeds %zu bytes", max);
+	if (r == SP_ERR_NOMEM)
+		return sp_err(ei, r, "out of memory");
+	if (r != SP_OK)
+		return sp_err_reason(ei, SP_ERR_INVALID, "invalid", "pdf_base64 is not valid base64");
+	return SP_OK;
 }
 
 /* Worker thread: parse, decode and normalize; nothing of the loop is touched. */
@@ -238,7 +217,7 @@ create_work(void *arg, struct sp_errinfo *ei)
 				  "pdf_base64 (the contract PDF, base64) is required");
 		goto out;
 	}
-	if ((r = base64_decode(b64, strlen(b64), j->max_pdf, &pdf, &pdf_len, ei)) != SP_OK)
+	if ((r = base64_decode(b64, j->max_pdf, &pdf, &pdf_len, ei)) != SP_OK)
 		goto out;
 	if ((r = pdf_upload_normalize(pdf, pdf_len, &j->pdf, ei)) != SP_OK)
 		goto out;

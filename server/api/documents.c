@@ -21,7 +21,6 @@ etag_matches(const char *inm, const char *etag)
 static void
 disposition(char *out, size_t outlen, const char *number, int seq, const char *name)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	char enc[700];
 	size_t i, k = 0;
 
@@ -33,8 +32,8 @@ disposition(char *out, size_t outlen, const char *number, int seq, const char *n
 			enc[k++] = (char)c;
 		} else {
 			enc[k++] = '%';
-			enc[k++] = hex[c >> 4];
-			enc[k++] = hex[c & 15];
+			sp_hex_upper(&c, 1, enc + k); /* room checked above */
+			k += 2;
 		}
 	}
 	enc[k] = '\0';
@@ -66,21 +65,18 @@ static void
 document_step(struct request *r, const struct principal *who)
 {
 	const char *seq = request_param(r, "seq");
-	int64_t n;
-	size_t i;
+	int64_t n, k = -1;
 	int rc;
 
 	if (!wf_path_number(r, &n))
 		return;
-	if (seq != NULL) {
-		for (i = 0; seq[i] != '\0'; i++)
-			if (seq[i] < '0' || seq[i] > '9' || i > 6) {
-				request_problem(r, P_NOT_FOUND, "no such revision");
-				return;
-			}
+	/* A revision number: digits only, at most 7 of them (the router refuses an empty one). */
+	if (seq != NULL && (seq[0] == '+' || seq[0] == '-' || strlen(seq) > 7 ||
+			    sp_parse_i64(seq, 0, 9999999, &k) != SP_OK)) {
+		request_problem(r, P_NOT_FOUND, "no such revision");
+		return;
 	}
-	rc = db_contract_document(request_db(r), n, who->organization_id,
-				  seq != NULL && *seq != '\0' ? atoi(seq) : -1, document_done, r);
+	rc = db_contract_document(request_db(r), n, who->organization_id, (int)k, document_done, r);
 	if (rc != SP_OK)
 		request_reply_error(r, rc, NULL);
 }

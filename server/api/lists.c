@@ -30,15 +30,13 @@ static const char *const statuses[] = { "draft", "signing", "completed", "reject
 static int
 parse_int(const char *s, long lo, long hi, long *out)
 {
-	char *end;
-	long v;
+	int64_t v;
 
 	if (s == NULL)
 		return 0;
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || v < lo || v > hi)
+	if (sp_parse_i64(s, lo, hi, &v) != SP_OK)
 		return -1;
-	*out = v;
+	*out = (long)v;
 	return 0;
 }
 

@@ -96,7 +96,7 @@ b64_field(json_t *v, const char *what, size_t max, unsigned char **out, size_t *
 	if (!json_is_string(v))
 		return sp_err_reason(ei, SP_ERR_INVALID, "invalid", "%s must be a base64 string",
 				     what);
-	rc = auth_b64_decode(json_string_value(v), max, out, len);
+	rc = sp_b64_decode(json_string_value(v), SIZE_MAX, max, 0, out, len);
 	if (rc == SP_ERR_NOMEM)
 		return sp_err(ei, rc, "out of memory");
 	if (rc != SP_OK)
@@ -389,7 +389,7 @@ prep_stored(void *arg, json_t *out, const struct sp_errinfo *err)
 		request_reply_error(r, err->code, err);
 		return;
 	}
-	if ((tbs = auth_b64_encode(j->attrs, j->attrs_len)) == NULL) {
+	if ((tbs = sp_b64_encode(j->attrs, j->attrs_len, 0)) == NULL) {
 		json_decref(out);
 		prep_job_free(j);
 		request_reply_error(r, SP_ERR_NOMEM, NULL);

@@ -330,8 +330,8 @@ signing_complete_step(struct request *r, const struct principal *who)
 		request_reply_error(r, SP_ERR_NOMEM, NULL);
 		return;
 	}
-	if (!json_is_string(v) || auth_b64_decode(json_string_value(v), CRYPTO_SIG_MAX, &j->sig,
-						  &j->siglen) != SP_OK || j->siglen == 0) {
+	if (!json_is_string(v) || sp_b64_decode(json_string_value(v), SIZE_MAX, CRYPTO_SIG_MAX, 0,
+						 &j->sig, &j->siglen) != SP_OK || j->siglen == 0) {
 		json_decref(doc);
 		done_job_free(j);
 		request_problem(r, P_INVALID,

@@ -5,7 +5,7 @@
  *   POST /api/v1/verify                         any PDF (application/pdf), no login
  *   GET  /api/v1/contracts/{number}/verification  the latest revision of a contract
  *
- * Both answer 200 with the JSON report of crypto/verify_json.c whatever the
+ * Both answer 200 with the JSON report of api/verify_report.c whatever the
  * verdict (a report on an invalid signature is a successful verification);
  * a body that is not a readable PDF gets 422. The anonymous route is capped
  * by the upload size and by a per-IP rate limit kept in memory (the serving
@@ -22,6 +22,7 @@
 #include "contracts_int.h"
 #include "crypto.h"
 #include "signing_int.h"
+#include "verify_report.h"
 
 #define VERIFY_REPORT_MAX (4 * 1024 * 1024)
 
@@ -52,10 +53,9 @@ static int verify_work(void *arg, struct sp_errinfo *ei)
 	struct crypto_verify_report *rep = NULL;
 	struct crypto_verify_opts o;
 	struct sp_errinfo tei;
-	struct sp_buf b;
+	char *text = NULL;
 	int r = SP_ERR_INTERNAL;
 
-	sp_buf_init(&b, VERIFY_REPORT_MAX);
 	sp_errinfo_init(&tei);
 	/* without configured roots every chain is reported untrusted (indeterminate) */
 	o.trust = j->trust;
@@ -64,15 +64,15 @@ static int verify_work(void *arg, struct sp_errinfo *ei)
 		o.ts_trust = NULL;
 	if ((r = crypto_pdf_verify(j->pdf, j->len, &o, &rep, ei)) != SP_OK)
 		goto out;
-	if ((r = crypto_verify_report_json(rep, &b)) != SP_OK) {
-		r = sp_err(ei, SP_ERR_TOO_LARGE, "the verification report is too large");
+	if ((r = verify_report_text(rep, VERIFY_REPORT_MAX, &text, &j->jsonlen)) != SP_OK) {
+		r = sp_err(ei, r, r == SP_ERR_TOO_LARGE ? "the verification report is too large"
+							: "out of memory");
 		goto out;
 	}
-	j->json = sp_buf_take(&b, &j->jsonlen);
+	j->json = (unsigned char *)text;
 	r = SP_OK;
 out:
 	crypto_verify_report_free(rep);
-	sp_buf_cleanup(&b);
 	return r;
 }
 

@@ -13,20 +13,16 @@
 
 #include "contracts_int.h"
 
-/* The {id} path parameter: 1..18 digits (fits an int64), else answered 404. */
+/* The {id} path parameter: a positive decimal int64, else answered 404. */
 static int
 path_id(struct request *r, int64_t *out)
 {
 	const char *s = request_param(r, "id");
-	size_t i, n = s != NULL ? strlen(s) : 0;
 
-	for (i = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-		;
-	if (n == 0 || n > 18 || i != n) {
+	if (s == NULL || s[0] == '+' || s[0] == '-' || sp_parse_i64(s, 1, INT64_MAX, out) != SP_OK) {
 		request_problem(r, P_NOT_FOUND, "no such webhook");
 		return 0;
 	}
-	*out = (int64_t)strtoll(s, NULL, 10);
 	return 1;
 }
 

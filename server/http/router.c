@@ -302,18 +302,6 @@ router_at(const struct router *rt, size_t i)
 	return NULL;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode one segment of n raw bytes into out (cap bytes + NUL). */
 static int
 segment_decode(const char *s, size_t n, char *out, size_t cap, size_t *outlen,
@@ -328,8 +316,8 @@ segment_decode(const char *s, size_t n, char *out, size_t cap, size_t *outlen,
 			if (i + 2 >= n)
 				return sp_err_reason(ei, SP_ERR_INVALID, "invalid_path",
 						     "truncated percent-encoding in path");
-			hi = hexval((unsigned char)s[i + 1]);
-			lo = hexval((unsigned char)s[i + 2]);
+			hi = sp_hex_val((unsigned char)s[i + 1]);
+			lo = sp_hex_val((unsigned char)s[i + 2]);
 			if (hi < 0 || lo < 0)
 				return sp_err_reason(ei, SP_ERR_INVALID, "invalid_path",
 						     "bad percent-encoding in path");

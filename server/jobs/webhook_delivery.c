@@ -5,7 +5,7 @@
  * A timer on the event loop claims due deliveries (webhook_claim: FOR UPDATE
  * SKIP LOCKED plus a lease, so several processes share the queue and none
  * sends a delivery another is sending). Each POST runs as a worker-pool job
- * with libcurl's easy interface and a hard timeout, so the loop never waits
+ * through crypto_http_post() with a hard timeout, so the loop never waits
  * on a receiver. The result goes back in one call of webhook_attempt_done(),
  * which schedules a retry with exponential backoff or records the outcome.
  */
@@ -14,10 +14,10 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <event2/event.h>
 
 #include "contracts_int.h"
+#include "crypto.h"
 #include "http_int.h"
 
 #define POLL_MS 300
@@ -53,27 +53,20 @@ delivery_free(struct delivery *d)
 	free(d);
 }
 
-static size_t
-discard(char *p, size_t size, size_t n, void *arg)
-{
-	(void)p;
-	(void)arg;
-	return size * n;
-}
-
 /* Worker thread: one signed POST with a hard timeout. */
 static int
 deliver_work(void *arg, struct sp_errinfo *ei)
 {
 	struct delivery *d = arg;
-	struct curl_slist *h = NULL;
 	char sig[WEBHOOK_SIG_MAX], hdr[WEBHOOK_SIG_MAX + 32];
+	const char *headers[] = {hdr, "User-Agent: sealpact-webhooks/1", NULL};
+	struct crypto_http_req hq;
+	struct crypto_http_resp hr;
+	struct sp_errinfo hei;
 	struct timespec t0, t1;
-	CURL *c = NULL;
-	CURLcode cc;
-	int r = SP_ERR_INTERNAL;
 
 	(void)ei;
+	memset(&hr, 0, sizeof(hr));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (webhook_signature(d->secret, (long long)time(NULL), d->payload, strlen(d->payload),
 			      sig, sizeof(sig), NULL) != SP_OK) {
@@ -81,40 +74,30 @@ deliver_work(void *arg, struct sp_errinfo *ei)
 		goto done;
 	}
 	snprintf(hdr, sizeof(hdr), "Sealpact-Signature: %s", sig);
-	if ((c = curl_easy_init()) == NULL ||
-	    (h = curl_slist_append(h, "Content-Type: application/json")) == NULL ||
-	    (h = curl_slist_append(h, hdr)) == NULL ||
-	    (h = curl_slist_append(h, "User-Agent: sealpact-webhooks/1")) == NULL) {
-		snprintf(d->error, sizeof(d->error), "out of memory");
+	memset(&hq, 0, sizeof(hq));
+	hq.url = d->url;
+	hq.who = "receiver";
+	hq.content_type = "application/json";
+	hq.headers = headers;
+	hq.body = d->payload;
+	hq.body_len = strlen(d->payload);
+	hq.timeout_ms = POST_TIMEOUT_MS;
+	hq.connect_timeout_ms = CONNECT_TIMEOUT_MS;
+	hq.discard = 1; /* only the status counts */
+	sp_errinfo_init(&hei);
+	if (crypto_http_post(&hq, &hr, &hei) != SP_OK) {
+		snprintf(d->error, sizeof(d->error), "%.*s", (int)sizeof(d->error) - 1, hei.msg);
 		goto done;
 	}
-	curl_easy_setopt(c, CURLOPT_URL, d->url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, d->payload);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(d->payload));
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)POST_TIMEOUT_MS);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)CONNECT_TIMEOUT_MS);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-	cc = curl_easy_perform(c);
-	if (cc != CURLE_OK) {
-		snprintf(d->error, sizeof(d->error), "%s", curl_easy_strerror(cc));
-		goto done;
-	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &d->http_status);
+	d->http_status = hr.status;
 	if (d->http_status < 200 || d->http_status > 299)
 		snprintf(d->error, sizeof(d->error), "HTTP %ld", d->http_status);
 done:
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	d->duration_ms = (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
-	curl_slist_free_all(h);
-	if (c != NULL)
-		curl_easy_cleanup(c);
+	crypto_http_resp_cleanup(&hr);
 	/* A failed POST is an outcome to record, not a job failure. */
-	r = SP_OK;
-	return r;
+	return SP_OK;
 }
 
 static void
@@ -204,8 +187,8 @@ webhook_delivery_start(struct webhook_delivery *wd, struct event_base *base, str
 	struct timeval tv = { 0, POLL_MS * 1000 };
 	int r;
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return sp_err(ei, SP_ERR_INTERNAL, "curl_global_init failed");
+	if ((r = crypto_http_init(ei)) != SP_OK)
+		return r;
 	memset(wd, 0, sizeof(*wd));
 	wd->db = db;
 	if ((r = jobs_new(base, DELIVERY_THREADS, CLAIM_BATCH * 2, &wd->jobs, ei)) != SP_OK)

@@ -1,4 +1,4 @@
-/* test_auth.c: identity building blocks: bearer parsing, tokens, base64, scrypt
+/* test_auth.c: identity building blocks: bearer parsing, tokens, scrypt
  * passwords, and the SQL functions of migrations/002_identity.sql and
  * 006_identity_audit.sql (nonce single use and expiry with their SQLSTATEs,
  * all-or-nothing login, lockout, the audited trail of each organization). */
@@ -57,37 +57,6 @@ START_TEST(tokens_and_hashes)
 				 a[i]) != NULL);
 	ck_assert_int_eq(auth_token_hash("abc", h), SP_OK);
 	ck_assert_str_eq(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-}
-END_TEST
-
-START_TEST(base64)
-{
-	unsigned char *out = NULL;
-	size_t len = 0;
-	char *s;
-
-	ck_assert_int_eq(auth_b64_decode("YWJj", 16, &out, &len), SP_OK);
-	ck_assert_uint_eq(len, 3);
-	ck_assert(memcmp(out, "abc", 3) == 0);
-	free(out);
-	ck_assert_int_eq(auth_b64_decode("YQ==", 16, &out, &len), SP_OK);
-	ck_assert_uint_eq(len, 1);
-	free(out);
-	ck_assert_int_eq(auth_b64_decode("YWI=", 2, &out, &len), SP_OK);
-	ck_assert_uint_eq(len, 2);
-	free(out);
-	ck_assert_int_eq(auth_b64_decode("YWJj", 2, &out, &len), SP_ERR_TOO_LARGE);
-	ck_assert_ptr_null(out);
-	ck_assert_int_eq(auth_b64_decode("", 16, &out, &len), SP_ERR_INVALID);
-	ck_assert_int_eq(auth_b64_decode("YWJ", 16, &out, &len), SP_ERR_INVALID);
-	ck_assert_int_eq(auth_b64_decode("Y=Jj", 16, &out, &len), SP_ERR_INVALID);
-	ck_assert_int_eq(auth_b64_decode("YW j", 16, &out, &len), SP_ERR_INVALID);
-	ck_assert_int_eq(auth_b64_decode("YWJj\n", 16, &out, &len), SP_ERR_INVALID);
-	ck_assert_int_eq(auth_b64_decode("Y===", 16, &out, &len), SP_ERR_INVALID);
-	ck_assert_int_eq(auth_b64_decode(NULL, 16, &out, &len), SP_ERR_INVALID);
-	s = auth_b64_encode((const unsigned char *)"abcd", 4);
-	ck_assert_str_eq(s, "YWJjZA==");
-	free(s);
 }
 END_TEST
 
@@ -346,7 +315,6 @@ auth_suite(void)
 
 	tcase_add_test(tc, bearer_parse);
 	tcase_add_test(tc, tokens_and_hashes);
-	tcase_add_test(tc, base64);
 	tcase_add_test(tc, passwords);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);

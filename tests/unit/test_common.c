@@ -1,5 +1,6 @@
-/* test_common.c: error info and capped buffers (common/sp.h). */
+/* test_common.c: error info, capped buffers and the codecs (common/sp.h). */
 #include <check.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,227 @@ START_TEST(hex_and_wipe)
 }
 END_TEST
 
+START_TEST(hex_encode_decode)
+{
+	unsigned char k[4] = {0xde, 0xad, 0xbe, 0xef}, out[8];
+	char s[9];
+	size_t n = 99;
+
+	sp_hex_upper(k, 4, s);
+	ck_assert_str_eq(s, "DEADBEEF");
+	sp_hex(k, 0, s);
+	ck_assert_str_eq(s, "");
+	ck_assert_int_eq(sp_hex_decode("DEadbeEF", 8, out, sizeof(out), &n), SP_OK);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_mem_eq(out, k, 4);
+	ck_assert_int_eq(sp_hex_decode("", 0, out, 0, &n), SP_OK);
+	ck_assert_uint_eq(n, 0);
+	/* only the given length is read */
+	ck_assert_int_eq(sp_hex_decode("01zz", 2, out, 1, &n), SP_OK);
+	ck_assert_int_eq(out[0], 1);
+	ck_assert_int_eq(sp_hex_decode("abc", 3, out, sizeof(out), &n), SP_ERR_INVALID);
+	ck_assert_int_eq(sp_hex_decode("0x01", 4, out, sizeof(out), &n), SP_ERR_INVALID);
+	ck_assert_int_eq(sp_hex_decode("0 01", 4, out, sizeof(out), &n), SP_ERR_INVALID);
+	ck_assert_int_eq(sp_hex_decode("+1", 2, out, sizeof(out), &n), SP_ERR_INVALID);
+	ck_assert_int_eq(sp_hex_decode("010203", 6, out, 2, &n), SP_ERR_TOO_LARGE);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(sp_hex_val('f'), 15);
+	ck_assert_int_eq(sp_hex_val('G'), -1);
+	ck_assert_int_eq(sp_hex_val(0), -1);
+}
+END_TEST
+
+/* Decode s (whole string) with flags; return the code, the bytes in out. */
+static int
+b64d(const char *s, size_t max, unsigned flags, char *out, size_t outsz)
+{
+	unsigned char *p = NULL;
+	size_t n = 99;
+	int r = sp_b64_decode(s, s == NULL ? 0 : strlen(s), max, flags, &p, &n);
+
+	if (r != SP_OK) {
+		ck_assert_ptr_null(p);
+		ck_assert_uint_eq(n, 0);
+		return r;
+	}
+	ck_assert_uint_lt(n, outsz);
+	memcpy(out, p, n);
+	out[n] = '\0';
+	ck_assert_int_eq(p[n], '\0');
+	free(p);
+	return r;
+}
+
+START_TEST(base64_standard)
+{
+	static const struct {
+		const char *plain, *enc;
+	} v[] = {{"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="},
+		 {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}}; /* RFC 4648 section 10 */
+	char out[64], *s;
+	size_t i;
+	unsigned char bin[3] = {0xfb, 0xff, 0xbf};
+
+	for (i = 0; i < SP_ARRAY_LEN(v); i++) {
+		s = sp_b64_encode(v[i].plain, strlen(v[i].plain), 0);
+		ck_assert_str_eq(s, v[i].enc);
+		ck_assert_uint_eq(sp_b64_len(strlen(v[i].plain), 0), strlen(v[i].enc));
+		free(s);
+		ck_assert_int_eq(b64d(v[i].enc, 16, 0, out, sizeof(out)), SP_OK);
+		ck_assert_str_eq(out, v[i].plain);
+	}
+	s = sp_b64_encode(bin, 3, 0);
+	ck_assert_str_eq(s, "+/+/");
+	free(s);
+	s = sp_b64_encode("", 0, 0);
+	ck_assert_str_eq(s, "");
+	free(s);
+	/* the size cap: exact fits, one more byte does not */
+	ck_assert_int_eq(b64d("YWI=", 2, 0, out, sizeof(out)), SP_OK);
+	ck_assert_int_eq(b64d("YWJj", 2, 0, out, sizeof(out)), SP_ERR_TOO_LARGE);
+	ck_assert_int_eq(b64d("YWJj", 3, 0, out, sizeof(out)), SP_OK);
+	/* strict: empty, bad length, bad padding, junk, whitespace, non-canonical bits */
+	ck_assert_int_eq(b64d("", 16, 0, out, sizeof(out)), SP_ERR_INVALID);
+	ck_assert_int_eq(b64d(NULL, 16, 0, out, sizeof(out)), SP_ERR_INVALID);
+	ck_assert_int_eq(b64d("YWJ", 16, 0, out, sizeof(out)), SP_ERR_INVALID);
+	ck_assert_int_eq(b64d("Y=Jj", 16, 0, out, sizeof(out)), SP_ERR_INVALID);
+	ck_assert_int_eq(b64d("Y===", 16, 0, out, sizeof(out)), SP_ERR_INVALID);
+	ck_assert_int_eq(b64d("====", 16, 0, out, sizeof(out)), SP_ERR_INVALID);
+	ck_assert_int_eq(b64d("YQ=", 16, 0, out, sizeof(out)), SP_ERR_INVALID);
+	ck_assert_int_eq(b64d("YWI==", 16, 0, out, sizeof(out)), SP_ERR_INVALID);
+	ck_assert_int_eq(b64d("YWJj====", 16, 0, out, sizeof(out)), SP_ERR_INVALID);
+	ck_assert_int_eq(b64d("YQ==YQ==", 16, 0, out, sizeof(out)), SP_ERR_INVALID);
+	ck_assert_int_eq(b64d("YW-j", 16, 0, out, sizeof(out)), SP_ERR_INVALID);
+	ck_assert_int_eq(b64d("!!!", 16, 0, out, sizeof(out)), SP_ERR_INVALID);
+	ck_assert_int_eq(b64d("YW j", 16, 0, out, sizeof(out)), SP_ERR_INVALID);
+	ck_assert_int_eq(b64d("YWJj\n", 16, 0, out, sizeof(out)), SP_ERR_INVALID);
+	ck_assert_int_eq(b64d("YR==", 16, 0, out, sizeof(out)), SP_ERR_INVALID);
+	ck_assert_int_eq(b64d("YWJ=", 16, 0, out, sizeof(out)), SP_ERR_INVALID);
+	/* the length bounds the input; a NUL before it ends it */
+	{
+		unsigned char *p = NULL;
+		size_t n = 0;
+
+		ck_assert_int_eq(sp_b64_decode("Zm9vYmFy", 4, 16, 0, &p, &n), SP_OK);
+		ck_assert_uint_eq(n, 3);
+		ck_assert_mem_eq(p, "foo", 3);
+		free(p);
+		ck_assert_int_eq(sp_b64_decode("Zm9v\0YmFy", 9, 16, 0, &p, &n), SP_OK);
+		ck_assert_uint_eq(n, 3);
+		free(p);
+	}
+}
+END_TEST
+
+START_TEST(base64_whitespace_and_url)
+{
+	char out[64], enc[64];
+	unsigned char bin[32];
+	size_t i;
+	char *s;
+
+	/* SP_B64_WS: line-wrapped input as base64(1) writes it */
+	ck_assert_int_eq(b64d("Zm9v\nYmFy\r\n", 16, SP_B64_WS, out, sizeof(out)), SP_OK);
+	ck_assert_str_eq(out, "foobar");
+	ck_assert_int_eq(b64d(" Zm 9v\tYg= =\n", 16, SP_B64_WS, out, sizeof(out)), SP_OK);
+	ck_assert_str_eq(out, "foob");
+	ck_assert_int_eq(b64d(" \n ", 16, SP_B64_WS, out, sizeof(out)), SP_ERR_INVALID);
+	ck_assert_int_eq(b64d("Zm9v\vYmFy", 16, SP_B64_WS, out, sizeof(out)), SP_ERR_INVALID);
+	/* the size is counted without the whitespace */
+	ck_assert_int_eq(b64d("Zm9v\n\n\n\n\n\n\n\n", 3, SP_B64_WS, out, sizeof(out)), SP_OK);
+
+	/* URL alphabet, no padding: the session token form (32 bytes -> 43 characters) */
+	for (i = 0; i < sizeof(bin); i++)
+		bin[i] = (unsigned char)(0xf8 + i * 7);
+	ck_assert_uint_eq(sp_b64_len(32, SP_B64_URL), 43);
+	sp_b64_encode_to(bin, sizeof(bin), SP_B64_URL, enc);
+	ck_assert_uint_eq(strlen(enc), 43);
+	ck_assert_ptr_null(strpbrk(enc, "+/="));
+	ck_assert_int_eq(b64d(enc, 32, SP_B64_URL, out, sizeof(out)), SP_OK);
+	ck_assert_mem_eq(out, bin, 32);
+	s = sp_b64_encode("\xfb\xff", 2, SP_B64_URL);
+	ck_assert_str_eq(s, "-_8");
+	free(s);
+	ck_assert_int_eq(b64d("Zm8", 16, SP_B64_URL, out, sizeof(out)), SP_OK);
+	ck_assert_str_eq(out, "fo");
+	ck_assert_int_eq(b64d("Zm8=", 16, SP_B64_URL, out, sizeof(out)), SP_ERR_INVALID);
+	ck_assert_int_eq(b64d("Zm9vY", 16, SP_B64_URL, out, sizeof(out)), SP_ERR_INVALID);
+	ck_assert_int_eq(b64d("+/8", 16, SP_B64_URL, out, sizeof(out)), SP_ERR_INVALID);
+	ck_assert_int_eq(b64d("-_8", 16, 0, out, sizeof(out)), SP_ERR_INVALID);
+}
+END_TEST
+
+START_TEST(big_endian)
+{
+	unsigned char b[8];
+
+	sp_store_be16(b, 0x0102);
+	ck_assert_mem_eq(b, "\x01\x02", 2);
+	ck_assert_uint_eq(sp_load_be16(b), 0x0102);
+	sp_store_be32(b, 0xfedcba98u);
+	ck_assert_mem_eq(b, "\xfe\xdc\xba\x98", 4);
+	ck_assert_uint_eq(sp_load_be32(b), 0xfedcba98u);
+	sp_store_be64(b, 0x0123456789abcdefULL);
+	ck_assert_mem_eq(b, "\x01\x23\x45\x67\x89\xab\xcd\xef", 8);
+	ck_assert(sp_load_be64(b) == 0x0123456789abcdefULL);
+	ck_assert(sp_load_ben(b, 3) == 0x012345);
+	ck_assert(sp_load_ben(b, 0) == 0);
+	ck_assert(sp_load_ben(b, 8) == 0x0123456789abcdefULL);
+	memset(b, 0, sizeof(b));
+	sp_store_ben(b + 1, 3, 0xaabbccdd);
+	ck_assert_mem_eq(b, "\x00\xbb\xcc\xdd\x00", 5);
+}
+END_TEST
+
+START_TEST(decimal)
+{
+	int64_t i = 7;
+	uint64_t u = 7;
+
+	ck_assert_int_eq(sp_parse_i64("-42", INT64_MIN, INT64_MAX, &i), SP_OK);
+	ck_assert(i == -42);
+	ck_assert_int_eq(sp_parse_i64("+0042", 0, 100, &i), SP_OK);
+	ck_assert(i == 42);
+	ck_assert_int_eq(sp_parse_i64("9223372036854775807", INT64_MIN, INT64_MAX, &i), SP_OK);
+	ck_assert(i == INT64_MAX);
+	ck_assert_int_eq(sp_parse_i64("-9223372036854775808", INT64_MIN, INT64_MAX, &i), SP_OK);
+	ck_assert(i == INT64_MIN);
+	i = 7;
+	ck_assert_int_eq(sp_parse_i64("9223372036854775808", INT64_MIN, INT64_MAX, &i),
+			 SP_ERR_INVALID);
+	ck_assert_int_eq(sp_parse_i64("-9223372036854775809", INT64_MIN, INT64_MAX, &i),
+			 SP_ERR_INVALID);
+	ck_assert_int_eq(sp_parse_i64("101", 0, 100, &i), SP_ERR_INVALID);
+	ck_assert_int_eq(sp_parse_i64("-1", 0, 100, &i), SP_ERR_INVALID);
+	ck_assert_int_eq(sp_parse_i64("", 0, 100, &i), SP_ERR_INVALID);
+	ck_assert_int_eq(sp_parse_i64("-", 0, 100, &i), SP_ERR_INVALID);
+	ck_assert_int_eq(sp_parse_i64("--1", -5, 100, &i), SP_ERR_INVALID);
+	ck_assert_int_eq(sp_parse_i64(" 1", 0, 100, &i), SP_ERR_INVALID);
+	ck_assert_int_eq(sp_parse_i64("1 ", 0, 100, &i), SP_ERR_INVALID);
+	ck_assert_int_eq(sp_parse_i64("1x", 0, 100, &i), SP_ERR_INVALID);
+	ck_assert_int_eq(sp_parse_i64("0x1", 0, 100, &i), SP_ERR_INVALID);
+	ck_assert_int_eq(sp_parse_i64(NULL, 0, 100, &i), SP_ERR_INVALID);
+	ck_assert(i == 7); /* untouched on failure */
+
+	ck_assert_int_eq(sp_parse_u64("18446744073709551615", 0, UINT64_MAX, &u), SP_OK);
+	ck_assert(u == UINT64_MAX);
+	ck_assert_int_eq(sp_parse_u64("18446744073709551616", 0, UINT64_MAX, &u), SP_ERR_INVALID);
+	ck_assert_int_eq(sp_parse_u64("99999999999999999999", 0, UINT64_MAX, &u), SP_ERR_INVALID);
+	ck_assert_int_eq(sp_parse_u64("+1", 0, 10, &u), SP_ERR_INVALID);
+	ck_assert_int_eq(sp_parse_u64("-0", 0, 10, &u), SP_ERR_INVALID);
+	ck_assert_int_eq(sp_parse_u64("0", 1, 10, &u), SP_ERR_INVALID);
+	ck_assert_int_eq(sp_parse_u64("10", 1, 10, &u), SP_OK);
+	ck_assert(u == 10);
+	/* the _n forms read a number inside a larger string */
+	ck_assert_int_eq(sp_parse_u64n("15$8$1", 2, 1, 64, &u), SP_OK);
+	ck_assert(u == 15);
+	ck_assert_int_eq(sp_parse_u64n("15$8$1", 3, 1, 64, &u), SP_ERR_INVALID);
+	ck_assert_int_eq(sp_parse_u64n("15", 0, 0, 64, &u), SP_ERR_INVALID);
+	ck_assert_int_eq(sp_parse_i64n("-3:x", 2, -5, 5, &i), SP_OK);
+	ck_assert(i == -3);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -146,6 +368,11 @@ main(void)
 	tcase_add_test(tc, buf_grows_across_many_appends);
 	tcase_add_test(tc, file_write_then_read);
 	tcase_add_test(tc, hex_and_wipe);
+	tcase_add_test(tc, hex_encode_decode);
+	tcase_add_test(tc, base64_standard);
+	tcase_add_test(tc, base64_whitespace_and_url);
+	tcase_add_test(tc, big_endian);
+	tcase_add_test(tc, decimal);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

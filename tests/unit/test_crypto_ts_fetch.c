@@ -1,6 +1,7 @@
 /*
- * test_crypto_ts_fetch.c: the RFC 3161 HTTP client (crypto_ts_fetch) against
- * an in-process server on 127.0.0.1 that plays a TSA or a broken one. The
+ * test_crypto_ts_fetch.c: the outbound HTTP helper (crypto_http_post) and the
+ * RFC 3161 client on it (crypto_ts_fetch) against an in-process server on
+ * 127.0.0.1 that plays a TSA or a broken one. The
  * TSA's certificates are made with the openssl command line here, so the
  * built-in TSA is also shown to take a CLI-made PKI.
  */
@@ -72,12 +73,13 @@ pki_teardown(void)
 }
 
 /* A one-connection HTTP server on 127.0.0.1, playing a TSA or a broken one. */
-enum srv_mode { SRV_OK, SRV_CTYPE, SRV_STALL, SRV_HUGE, SRV_500 };
+enum srv_mode { SRV_OK, SRV_CTYPE, SRV_STALL, SRV_HUGE, SRV_500, SRV_REDIRECT };
 
 struct srv {
 	int lfd, port;
 	enum srv_mode mode;
 	char ctype[128];
+	char agent[128];
 	pthread_t th;
 };
 
@@ -117,6 +119,8 @@ srv_main(void *arg)
 	}
 	if ((h = strcasestr(buf, "\r\nContent-Type:")) != NULL)
 		sscanf(h + 15, " %127[^\r]", s->ctype);
+	if ((h = strcasestr(buf, "\r\nUser-Agent:")) != NULL)
+		sscanf(h + 13, " %127[^\r]", s->agent);
 	end = strstr(buf, "\r\n\r\n");
 	body_at = end ? (size_t)(end - buf) + 4 : len;
 	switch (s->mode) {
@@ -151,6 +155,12 @@ srv_main(void *arg)
 		break;
 	case SRV_500:
 		snprintf(hdr, sizeof(hdr), "HTTP/1.1 500 Internal Server Error\r\n"
+					   "Content-Length: 0\r\nConnection: close\r\n\r\n");
+		send_all(fd, hdr, strlen(hdr));
+		break;
+	case SRV_REDIRECT:
+		/* Followed, this would end on a closed port and fail. */
+		snprintf(hdr, sizeof(hdr), "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/\r\n"
 					   "Content-Length: 0\r\nConnection: close\r\n\r\n");
 		send_all(fd, hdr, strlen(hdr));
 		break;
@@ -302,6 +312,125 @@ START_TEST(fetch_failures_are_clear)
 }
 END_TEST
 
+static void
+req_init(struct crypto_http_req *q, const char *url)
+{
+	memset(q, 0, sizeof(*q));
+	q->url = url;
+	q->content_type = "application/octet-stream";
+	q->body = "x";
+	q->body_len = 1;
+	q->timeout_ms = 5000;
+	q->max_response = 1000;
+}
+
+START_TEST(http_post_refuses_bad_options)
+{
+	static const char *const split[] = {"X-A: 1\r\nX-B: 2", NULL};
+	static const char *const nocolon[] = {"X-A", NULL};
+	struct crypto_http_req q;
+	struct crypto_http_resp r;
+	struct sp_errinfo ei;
+
+	req_init(&q, "ftp://127.0.0.1/");
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_http_post(&q, &r, &ei), SP_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(ei.msg, "http://"));
+	crypto_http_resp_cleanup(&r);
+	q.url = "file:///etc/passwd";
+	ck_assert_int_eq(crypto_http_post(&q, &r, NULL), SP_ERR_INVALID);
+	crypto_http_resp_cleanup(&r);
+	q.url = "http://127.0.0.1:1/\r\nX: y";
+	ck_assert_int_eq(crypto_http_post(&q, &r, NULL), SP_ERR_INVALID);
+	q.url = NULL;
+	ck_assert_int_eq(crypto_http_post(&q, &r, NULL), SP_ERR_INVALID);
+	req_init(&q, "http://127.0.0.1:1/");
+	q.headers = split;
+	ck_assert_int_eq(crypto_http_post(&q, &r, NULL), SP_ERR_INVALID);
+	q.headers = nocolon;
+	ck_assert_int_eq(crypto_http_post(&q, &r, NULL), SP_ERR_INVALID);
+	req_init(&q, "http://127.0.0.1:1/");
+	q.content_type = "text/plain\nX-Injected: 1";
+	ck_assert_int_eq(crypto_http_post(&q, &r, NULL), SP_ERR_INVALID);
+	req_init(&q, "http://127.0.0.1:1/");
+	q.timeout_ms = 0;
+	ck_assert_int_eq(crypto_http_post(&q, &r, NULL), SP_ERR_INVALID);
+	q.timeout_ms = CRYPTO_HTTP_TIMEOUT_MAX_MS + 1;
+	ck_assert_int_eq(crypto_http_post(&q, &r, NULL), SP_ERR_INVALID);
+	req_init(&q, "http://127.0.0.1:1/");
+	q.username = "u";
+	ck_assert_int_eq(crypto_http_post(&q, &r, NULL), SP_ERR_INVALID);
+	req_init(&q, "http://127.0.0.1:1/");
+	q.max_response = 0;
+	ck_assert_int_eq(crypto_http_post(&q, &r, NULL), SP_ERR_INVALID);
+	/* nothing listening: a connection failure, not a refused option */
+	req_init(&q, "http://127.0.0.1:1/");
+	ck_assert_int_eq(crypto_http_post(&q, &r, NULL), SP_ERR_UNAVAILABLE);
+	ck_assert_int_eq(r.status, 0);
+	crypto_http_resp_cleanup(&r);
+}
+END_TEST
+
+START_TEST(http_post_status_cap_redirect_and_proxy)
+{
+	static const char *const agent[] = {"User-Agent: sealpact-test/1", NULL};
+	struct crypto_http_req q;
+	struct crypto_http_resp r;
+	struct sp_errinfo ei;
+	struct srv s;
+	char url[64];
+
+	/* A proxy in the environment is not used: the post still reaches the server. */
+	setenv("http_proxy", "http://127.0.0.1:1", 1);
+	setenv("ALL_PROXY", "http://127.0.0.1:1", 1);
+
+	srv_start(&s, SRV_500);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/x", s.port);
+	req_init(&q, url);
+	q.headers = agent;
+	sp_errinfo_init(&ei);
+	ck_assert_msg(crypto_http_post(&q, &r, &ei) == SP_OK, "%s", ei.msg);
+	srv_stop(&s);
+	ck_assert_int_eq(r.status, 500); /* any answered status is the caller's to judge */
+	ck_assert_str_eq(s.ctype, "application/octet-stream");
+	ck_assert_str_eq(s.agent, "sealpact-test/1");
+	crypto_http_resp_cleanup(&r);
+
+	srv_start(&s, SRV_REDIRECT);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/x", s.port);
+	req_init(&q, url);
+	ck_assert_int_eq(crypto_http_post(&q, &r, NULL), SP_OK);
+	srv_stop(&s);
+	ck_assert_int_eq(r.status, 302);
+	crypto_http_resp_cleanup(&r);
+
+	/* The cap holds while reading a body without Content-Length. */
+	srv_start(&s, SRV_HUGE);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/x", s.port);
+	req_init(&q, url);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_http_post(&q, &r, &ei), SP_ERR_TOO_LARGE);
+	srv_stop(&s);
+	ck_assert_ptr_nonnull(strstr(ei.msg, "1000 bytes"));
+	crypto_http_resp_cleanup(&r);
+
+	/* discard: the body is read and dropped, only the status is kept */
+	srv_start(&s, SRV_HUGE);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/x", s.port);
+	req_init(&q, url);
+	q.discard = 1;
+	q.max_response = 0;
+	ck_assert_int_eq(crypto_http_post(&q, &r, NULL), SP_OK);
+	srv_stop(&s);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_uint_eq(r.body.len, 0);
+	crypto_http_resp_cleanup(&r);
+
+	unsetenv("http_proxy");
+	unsetenv("ALL_PROXY");
+}
+END_TEST
+
 static Suite *
 crypto_ts_fetch_suite(void)
 {
@@ -313,6 +442,8 @@ crypto_ts_fetch_suite(void)
 	tcase_add_test(tc, fetch_from_a_tsa);
 	tcase_add_test(tc, fetch_failures_are_clear);
 	tcase_add_test(tc, trust_load_refuses_bad_files);
+	tcase_add_test(tc, http_post_refuses_bad_options);
+	tcase_add_test(tc, http_post_status_cap_redirect_and_proxy);
 	suite_add_tcase(s, tc);
 	return s;
 }

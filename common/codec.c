@@ -1,0 +1,296 @@
+/*
+ * codec.c: the one implementation of each encoding sealpact reads or writes:
+ * hex, base64 (standard and URL alphabets), and decimal integers. The
+ * big-endian loads and stores are inline in sp.h. Decoders refuse anything
+ * that is not exactly the encoding (see sp.h for the whitespace policy), so a
+ * value has one spelling and a check done on the text holds for the bytes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sp.h"
+
+/* Enough for any caller (the largest is a PDF, capped far lower) and far from overflow. */
+#define B64_ENCODE_MAX ((size_t)1 << 30)
+
+static void
+hex_with(const char *digits, const unsigned char *p, size_t n, char *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+void
+sp_hex(const unsigned char *p, size_t n, char *out)
+{
+	hex_with("0123456789abcdef", p, n, out);
+}
+
+void
+sp_hex_upper(const unsigned char *p, size_t n, char *out)
+{
+	hex_with("0123456789ABCDEF", p, n, out);
+}
+
+int
+sp_hex_val(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+sp_hex_decode(const char *s, size_t len, unsigned char *out, size_t max, size_t *outlen)
+{
+	size_t i;
+	int hi, lo;
+
+	*outlen = 0;
+	if (len % 2 != 0)
+		return SP_ERR_INVALID;
+	if (len / 2 > max)
+		return SP_ERR_TOO_LARGE;
+	/* Check everything first so that out is untouched on failure. */
+	for (i = 0; i < len; i++)
+		if (sp_hex_val((unsigned char)s[i]) < 0)
+			return SP_ERR_INVALID;
+	for (i = 0; i < len / 2; i++) {
+		hi = sp_hex_val((unsigned char)s[2 * i]);
+		lo = sp_hex_val((unsigned char)s[2 * i + 1]);
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	*outlen = len / 2;
+	return SP_OK;
+}
+
+/* ---- base64 ---------------------------------------------------------------- */
+
+static const char b64_std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char b64_url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/* The 6-bit value of c in the chosen alphabet, or -1. */
+static int
+b64_val(int c, unsigned flags)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (flags & SP_B64_URL)
+		return c == '-' ? 62 : c == '_' ? 63 : -1;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+static int
+b64_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+size_t
+sp_b64_len(size_t n, unsigned flags)
+{
+	if (flags & SP_B64_URL)
+		return n / 3 * 4 + (n % 3 == 0 ? 0 : n % 3 + 1);
+	return (n + 2) / 3 * 4;
+}
+
+void
+sp_b64_encode_to(const void *data, size_t n, unsigned flags, char *out)
+{
+	const char *a = (flags & SP_B64_URL) ? b64_url : b64_std;
+	const unsigned char *p = data;
+	size_t i, o = 0;
+	uint32_t v;
+
+	for (i = 0; i + 3 <= n; i += 3) {
+		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+		out[o++] = a[v >> 18];
+		out[o++] = a[v >> 12 & 63];
+		out[o++] = a[v >> 6 & 63];
+		out[o++] = a[v & 63];
+	}
+	if (n - i > 0) {
+		v = (uint32_t)p[i] << 16 | (n - i == 2 ? (uint32_t)p[i + 1] << 8 : 0);
+		out[o++] = a[v >> 18];
+		out[o++] = a[v >> 12 & 63];
+		if (n - i == 2)
+			out[o++] = a[v >> 6 & 63];
+		if (!(flags & SP_B64_URL)) {
+			if (n - i == 1)
+				out[o++] = '=';
+			out[o++] = '=';
+		}
+	}
+	out[o] = '\0';
+}
+
+char *
+sp_b64_encode(const void *p, size_t n, unsigned flags)
+{
+	char *s;
+
+	if (n > B64_ENCODE_MAX || (s = malloc(sp_b64_len(n, flags) + 1)) == NULL)
+		return NULL;
+	sp_b64_encode_to(p, n, flags, s);
+	return s;
+}
+
+int
+sp_b64_decode(const char *s, size_t len, size_t max, unsigned flags, unsigned char **out,
+	      size_t *outlen)
+{
+	unsigned char *buf = NULL;
+	size_t i, chars = 0, pad = 0, need, o = 0, k = 0;
+	uint32_t acc = 0;
+	int c, v, r = SP_ERR_INVALID;
+
+	*out = NULL;
+	*outlen = 0;
+	if (s == NULL)
+		return SP_ERR_INVALID;
+	/* First pass: validate and count, so the size is known before allocating. */
+	for (i = 0; i < len && s[i] != '\0'; i++) {
+		c = (unsigned char)s[i];
+		if ((flags & SP_B64_WS) && b64_space(c))
+			continue;
+		if (c == '=' && !(flags & SP_B64_URL)) {
+			pad++;
+			continue;
+		}
+		if (pad > 0 || b64_val(c, flags) < 0)
+			return SP_ERR_INVALID; /* a character after padding, or not base64 */
+		chars++;
+	}
+	len = i;
+	if (flags & SP_B64_URL) {
+		if (chars == 0 || chars % 4 == 1)
+			return SP_ERR_INVALID;
+	} else if (chars == 0 || pad > 2 || (chars + pad) % 4 != 0 ||
+		   (pad > 0 && chars % 4 != 4 - pad)) {
+		return SP_ERR_INVALID;
+	}
+	need = chars / 4 * 3 + (chars % 4 == 0 ? 0 : chars % 4 - 1);
+	if (need > max)
+		return SP_ERR_TOO_LARGE;
+	if ((buf = malloc(need + 1)) == NULL)
+		return SP_ERR_NOMEM;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if ((v = b64_val(c, flags)) < 0)
+			continue; /* whitespace or padding, validated above */
+		acc = acc << 6 | (uint32_t)v;
+		if (++k == 4) {
+			buf[o++] = (unsigned char)(acc >> 16);
+			buf[o++] = (unsigned char)(acc >> 8);
+			buf[o++] = (unsigned char)acc;
+			acc = 0;
+			k = 0;
+		}
+	}
+	/* The tail: 2 characters carry 1 byte, 3 carry 2; the unused bits must be zero. */
+	if (k == 2) {
+		if (acc & 0xf)
+			goto out;
+		buf[o++] = (unsigned char)(acc >> 4);
+	} else if (k == 3) {
+		if (acc & 0x3)
+			goto out;
+		buf[o++] = (unsigned char)(acc >> 10);
+		buf[o++] = (unsigned char)(acc >> 2);
+	}
+	buf[o] = '\0';
+	*out = buf;
+	buf = NULL; /* transferred */
+	*outlen = o;
+	r = SP_OK;
+out:
+	free(buf);
+	return r;
+}
+
+/* ---- decimal --------------------------------------------------------------- */
+
+/* The magnitude of n digits at s, refusing overflow past lim. */
+static int
+digits_u64(const char *s, size_t n, uint64_t lim, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+	unsigned d;
+
+	if (n == 0)
+		return SP_ERR_INVALID;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return SP_ERR_INVALID;
+		d = (unsigned)(s[i] - '0');
+		if (v > (lim - d) / 10)
+			return SP_ERR_INVALID;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return SP_OK;
+}
+
+int
+sp_parse_u64n(const char *s, size_t n, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	uint64_t v;
+
+	if (s == NULL || digits_u64(s, n, UINT64_MAX, &v) != SP_OK || v < lo || v > hi)
+		return SP_ERR_INVALID;
+	*out = v;
+	return SP_OK;
+}
+
+int
+sp_parse_i64n(const char *s, size_t n, int64_t lo, int64_t hi, int64_t *out)
+{
+	uint64_t mag;
+	int64_t v;
+	int neg = 0;
+
+	if (s == NULL || n == 0)
+		return SP_ERR_INVALID;
+	if (s[0] == '-' || s[0] == '+') {
+		neg = s[0] == '-';
+		s++;
+		n--;
+	}
+	/* INT64_MIN's magnitude is one more than INT64_MAX's. */
+	if (digits_u64(s, n, neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, &mag) != SP_OK)
+		return SP_ERR_INVALID;
+	if (neg)
+		v = mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)mag;
+	else
+		v = (int64_t)mag;
+	if (v < lo || v > hi)
+		return SP_ERR_INVALID;
+	*out = v;
+	return SP_OK;
+}
+
+int
+sp_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	return s == NULL ? SP_ERR_INVALID : sp_parse_u64n(s, strlen(s), lo, hi, out);
+}
+
+int
+sp_parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
+{
+	return s == NULL ? SP_ERR_INVALID : sp_parse_i64n(s, strlen(s), lo, hi, out);
+}

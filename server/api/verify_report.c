@@ -1,0 +1,242 @@
+/*
+ * verify_report.c: the verification report as JSON with jansson (the
+ * document is described in verify_report.h). Pure: no server state, so the
+ * CLI links the same code.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "verify_report.h"
+
+/* The number of bytes of the valid UTF-8 sequence at p (n left), or 0. */
+static size_t
+utf8_seq(const unsigned char *p, size_t n)
+{
+	size_t len, i;
+	uint32_t cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	/* overlong forms, surrogates and values past U+10FFFF */
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* A JSON string of s; bytes that are not UTF-8 become U+FFFD. */
+static json_t *
+text(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, k, o = 0;
+	json_t *v;
+	char *fixed;
+
+	if ((v = json_stringn(s, n)) != NULL)
+		return v; /* the usual case: already valid */
+	/* each bad byte grows to the 3 bytes of U+FFFD at most */
+	if (n > SIZE_MAX / 3 || (fixed = malloc(3 * n + 1)) == NULL)
+		return NULL;
+	while (i < n) {
+		if ((k = utf8_seq(p + i, n - i)) == 0) {
+			memcpy(fixed + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		} else {
+			memcpy(fixed + o, p + i, k);
+			o += k;
+			i += k;
+		}
+	}
+	v = json_stringn(fixed, o);
+	free(fixed);
+	return v;
+}
+
+static json_t *
+rfc3339(time_t t)
+{
+	struct tm tm;
+	char s[32];
+
+	if (t <= 0 || !gmtime_r(&t, &tm) || !strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return json_null();
+	return json_string(s);
+}
+
+/* A check's outcome: true, false, or null when it was not reached (< 0). */
+static json_t *
+tri(int v)
+{
+	return v < 0 ? json_null() : json_boolean(v);
+}
+
+/*
+ * json_object_set_new() and json_array_append_new() take the value even when
+ * they fail, and fail on a NULL container or value (out of memory), so one
+ * flag catches every allocation that failed along the way.
+ */
+static void
+set(json_t *o, const char *k, json_t *v, int *bad)
+{
+	if (json_object_set_new(o, k, v) != 0)
+		*bad = 1;
+}
+
+static void
+push(json_t *a, json_t *v, int *bad)
+{
+	if (json_array_append_new(a, v) != 0)
+		*bad = 1;
+}
+
+static json_t *
+signer_json(const struct crypto_cert_info *c, int *bad)
+{
+	json_t *o = json_object();
+
+	set(o, "subject", text(c->subject), bad);
+	set(o, "issuer", text(c->issuer), bad);
+	set(o, "serial", text(c->serial_hex), bad);
+	set(o, "sha256", text(c->sha256_hex), bad);
+	set(o, "not_before", rfc3339(c->not_before), bad);
+	set(o, "not_after", rfc3339(c->not_after), bad);
+	return o;
+}
+
+static json_t *
+changes_json(const struct crypto_sig_report *s, int *bad)
+{
+	json_t *o = json_object(), *objs = json_array(), *c;
+	size_t i;
+
+	set(o, "allowed", json_integer((json_int_t)s->nallowed), bad);
+	set(o, "disallowed", json_integer((json_int_t)s->ndisallowed), bad);
+	for (i = 0; i < s->nchanges; i++) {
+		c = json_object();
+		set(c, "revision", json_integer((json_int_t)s->changes[i].revision), bad);
+		set(c, "object", json_integer(s->changes[i].obj), bad);
+		set(c, "generation", json_integer(s->changes[i].gen), bad);
+		set(c, "allowed", json_boolean(s->changes[i].allowed), bad);
+		set(c, "what", text(s->changes[i].what), bad);
+		push(objs, c, bad);
+	}
+	set(o, "objects", objs, bad);
+	return o;
+}
+
+static json_t *
+sig_json(const struct crypto_sig_report *s, int *bad)
+{
+	json_t *o = json_object(), *a, *checks, *ts;
+	size_t i;
+
+	set(o, "field", text(s->field), bad);
+	set(o, "object", json_integer(s->sig_obj), bad);
+	set(o, "subfilter", text(s->subfilter[0] == '/' ? s->subfilter + 1 : s->subfilter), bad);
+	set(o, "doc_timestamp", json_boolean(s->doc_timestamp), bad);
+	set(o, "certifying", json_integer(s->certifying), bad);
+	set(o, "verdict", json_string(crypto_verdict_name(s->verdict)), bad);
+	a = json_array();
+	for (i = 0; i < s->nreasons; i++)
+		push(a, text(s->reasons[i]), bad);
+	set(o, "reasons", a, bad);
+	set(o, "message", text(s->message), bad);
+	a = json_array();
+	for (i = 0; i < 4; i++)
+		push(a, json_integer(s->byte_range[i]), bad);
+	set(o, "byte_range", a, bad);
+	set(o, "revision", json_integer((json_int_t)s->revision), bad);
+	checks = json_object();
+	set(checks, "structure", tri(s->structure_ok), bad);
+	set(checks, "digest", tri(s->digest_ok), bad);
+	set(checks, "signature", tri(s->signature_ok), bad);
+	set(checks, "chain", tri(s->chain_ok), bad);
+	set(checks, "timestamp", tri(s->timestamp_ok), bad);
+	set(checks, "changes", tri(s->changes_ok), bad);
+	set(o, "checks", checks, bad);
+	set(o, "digest_algorithm", text(s->digest_alg), bad);
+	set(o, "signature_algorithm", text(s->sig_alg), bad);
+	set(o, "signer", s->has_signer ? signer_json(&s->signer, bad) : json_null(), bad);
+	ts = json_null();
+	if (s->has_timestamp) {
+		ts = json_object();
+		set(ts, "time", rfc3339(s->ts_time), bad);
+		set(ts, "tsa", text(s->tsa), bad);
+	}
+	set(o, "timestamp", ts, bad);
+	set(o, "checked_at", rfc3339(s->checked_at), bad);
+	set(o, "changes", changes_json(s, bad), bad);
+	return o;
+}
+
+json_t *
+verify_report_json(const struct crypto_verify_report *rep)
+{
+	json_t *o = json_object(), *sigs = json_array();
+	size_t i;
+	int bad = 0;
+
+	set(o, "verdict", json_string(rep->nsigs ? crypto_verdict_name(rep->verdict)
+					       : "no_signature"), &bad);
+	set(o, "size", json_integer((json_int_t)rep->size), &bad);
+	set(o, "revisions", json_integer((json_int_t)rep->nrevisions), &bad);
+	set(o, "last_revision_signed", json_boolean(rep->last_revision_signed), &bad);
+	set(o, "trailing_data", json_boolean(rep->trailing_data), &bad);
+	set(o, "reason", rep->reason[0] ? text(rep->reason) : json_null(), &bad);
+	set(o, "message", text(rep->nsigs ? rep->message : "no verifiable signature"), &bad);
+	for (i = 0; i < rep->nsigs; i++)
+		push(sigs, sig_json(&rep->sigs[i], &bad), &bad);
+	set(o, "signatures", sigs, &bad);
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+int
+verify_report_text(const struct crypto_verify_report *rep, size_t max, char **out,
+		   size_t *outlen)
+{
+	json_t *doc = NULL;
+	char *s = NULL;
+	int r = SP_ERR_INTERNAL;
+
+	*out = NULL;
+	*outlen = 0;
+	if ((doc = verify_report_json(rep)) == NULL ||
+	    (s = json_dumps(doc, JSON_COMPACT)) == NULL) {
+		r = SP_ERR_NOMEM;
+		goto out;
+	}
+	if (strlen(s) > max) {
+		r = SP_ERR_TOO_LARGE;
+		goto out;
+	}
+	*outlen = strlen(s);
+	*out = s;
+	s = NULL; /* transferred */
+	r = SP_OK;
+out:
+	free(s);
+	json_decref(doc);
+	return r;
+}

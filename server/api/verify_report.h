@@ -1,0 +1,45 @@
+/*
+ * verify_report.h: the verification report of crypto_pdf_verify() as the
+ * JSON document that POST /api/v1/verify answers and `sealpact verify --json`
+ * prints. One renderer in its own small library (sp_verify_report) that
+ * sealpactd and the CLI both link, so the two documents cannot drift apart
+ * and crypto/ stays free of jansson.
+ *
+ * {"verdict": "valid"|"valid_with_allowed_changes"|"indeterminate"|"invalid"|
+ *             "no_signature",
+ *  "size": bytes, "revisions": n, "last_revision_signed": bool,
+ *  "trailing_data": bool, "reason": "unsigned_trailing_update"|null, "message": ...,
+ *  "signatures": [{"field", "object", "subfilter", "doc_timestamp", "certifying",
+ *     "verdict", "reasons": [...], "message", "byte_range": [4], "revision",
+ *     "checks": {"structure","digest","signature","chain","timestamp","changes"}
+ *               (true, false or null when not reached),
+ *     "digest_algorithm", "signature_algorithm",
+ *     "signer": {"subject","issuer","serial","sha256","not_before","not_after"}|null,
+ *     "timestamp": {"time","tsa"}|null, "checked_at",
+ *     "changes": {"allowed": n, "disallowed": n,
+ *                 "objects": [{"revision","object","generation","allowed","what"}]}}]}
+ * Members in this order; times are RFC 3339 UTC ("2026-11-21T19:20:46Z") or
+ * null when unknown. Text from the document that is not valid UTF-8 has each
+ * bad byte replaced by U+FFFD, so the answer is always valid JSON.
+ */
+#ifndef SP_VERIFY_REPORT_H
+#define SP_VERIFY_REPORT_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "crypto.h"
+
+/* The report as a new JSON object (the caller owns the reference); NULL when out of memory. */
+json_t *verify_report_json(const struct crypto_verify_report *rep);
+
+/*
+ * The report as compact JSON text without a newline: malloc'd and
+ * NUL-terminated in *out (*outlen bytes), the caller frees it. Returns
+ * SP_OK, SP_ERR_TOO_LARGE (longer than max bytes) or SP_ERR_NOMEM. Any thread.
+ */
+int verify_report_text(const struct crypto_verify_report *rep, size_t max, char **out,
+		       size_t *outlen) SP_WUR;
+
+#endif /* SP_VERIFY_REPORT_H */
