@@ -1,16 +1,13 @@
 /*
- * server.h: what a route module of sealpactd uses: the router, the request
- * context, JSON and problem+json replies, and the worker pool.
+ * server.h: what a route handler of sealpactd uses: the request context,
+ * JSON and problem+json replies, the process state, and the worker pool.
  *
  * Threading: everything here runs on the process's event-loop thread, except
  * the work function of a job (jobs_submit), which runs on a worker thread and
  * must touch nothing but its own argument.
  *
- * A route module is one function that adds its routes, e.g.
- *
- *	void routes_health_register(struct router *rt);
- *
- * called once from server start-up. A handler receives a struct request and
+ * Every route is one row of the table in api/routes.c that names its
+ * handler (api/api.h). A handler receives a struct request and
  * must answer it exactly once with one of the request_reply_*() functions,
  * either before returning or later (from a db/ typed call's callback or a job's
  * done()). The reply frees the request context, so the handler must not touch
@@ -68,12 +65,6 @@ typedef void (*route_fn)(struct request *r);
  */
 int router_route_add(struct router *rt, unsigned methods, const char *pattern, route_fn fn,
 		     unsigned flags, struct sp_errinfo *ei) SP_WUR;
-
-/* The health, readiness, metrics and version routes (api/health.c). */
-int routes_health_register(struct router *rt, struct sp_errinfo *ei) SP_WUR;
-
-/* The contract workflow's routes (api/contracts.c and its modules). */
-int routes_contracts_register(struct router *rt, struct sp_errinfo *ei) SP_WUR;
 
 /* ---- the request ------------------------------------------------------------ */
 

@@ -17,6 +17,7 @@
 
 #include <openssl/rand.h>
 
+#include "api.h"
 #include "auth_int.h"
 #include "db.h"
 
@@ -122,8 +123,8 @@ out:
 	json_decref(doc);
 }
 
-static void
-create_post(struct request *r)
+void
+api_keys_create_post(struct request *r)
 {
 	auth_then(r, PRINCIPAL_MEMBER, create_next);
 }
@@ -169,8 +170,8 @@ list_next(struct request *r, const struct principal *who)
 		request_reply_error(r, rc, NULL);
 }
 
-static void
-list_get(struct request *r)
+void
+api_keys_list_get(struct request *r)
 {
 	auth_then(r, PRINCIPAL_MEMBER, list_next);
 }
@@ -208,20 +209,8 @@ revoke_next(struct request *r, const struct principal *who)
 		request_reply_error(r, rc, NULL);
 }
 
-static void
-revoke_delete(struct request *r)
+void
+api_keys_revoke_delete(struct request *r)
 {
 	auth_then(r, PRINCIPAL_MEMBER, revoke_next);
-}
-
-int
-routes_apikeys_register(struct router *rt, struct sp_errinfo *ei)
-{
-	int r;
-
-	if ((r = router_route_add(rt, HTTP_POST, "/api/v1/api-keys", create_post, 0, ei)) != SP_OK ||
-	    (r = router_route_add(rt, HTTP_GET, "/api/v1/api-keys", list_get, 0, ei)) != SP_OK ||
-	    (r = router_route_add(rt, HTTP_DELETE, "/api/v1/api-keys/{id}", revoke_delete, 0, ei)) != SP_OK)
-		return r;
-	return SP_OK;
 }

@@ -21,6 +21,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include "api.h"
 #include "auth_int.h"
 #include "config.h"
 #include "crypto.h"
@@ -56,8 +57,8 @@ on_challenge(void *arg, json_t *doc, const struct sp_errinfo *err)
 	free(w);
 }
 
-static void
-challenge_post(struct request *r)
+void
+auth_challenge_post(struct request *r)
 {
 	unsigned char nonce[CHALLENGE_BYTES];
 	char hash[65];
@@ -394,8 +395,8 @@ b64_member(struct request *r, json_t *doc, const char *name, size_t max, int req
 	return 0;
 }
 
-static void
-login_post(struct request *r)
+void
+auth_login_post(struct request *r)
 {
 	static const char *const known[] = { "certificate", "chain", "challenge", "signature",
 					     "algorithm" };
@@ -501,8 +502,8 @@ logout_next(struct request *r, const struct principal *who)
 		request_reply_error(r, rc, NULL);
 }
 
-static void
-logout_post(struct request *r)
+void
+auth_logout_post(struct request *r)
 {
 	auth_then(r, PRINCIPAL_MEMBER | PRINCIPAL_REVIEWER, logout_next);
 }
@@ -553,21 +554,8 @@ whoami_next(struct request *r, const struct principal *who)
 	}
 }
 
-static void
-whoami_get(struct request *r)
+void
+auth_whoami_get(struct request *r)
 {
 	auth_then(r, PRINCIPAL_MEMBER | PRINCIPAL_API_KEY | PRINCIPAL_REVIEWER, whoami_next);
-}
-
-int
-routes_auth_register(struct router *rt, struct sp_errinfo *ei)
-{
-	int r;
-
-	if ((r = router_route_add(rt, HTTP_POST, "/api/v1/auth/challenge", challenge_post, 0, ei)) != SP_OK ||
-	    (r = router_route_add(rt, HTTP_POST, "/api/v1/auth/login", login_post, 0, ei)) != SP_OK ||
-	    (r = router_route_add(rt, HTTP_POST, "/api/v1/auth/logout", logout_post, 0, ei)) != SP_OK ||
-	    (r = router_route_add(rt, HTTP_GET, "/api/v1/auth/whoami", whoami_get, 0, ei)) != SP_OK)
-		return r;
-	return SP_OK;
 }

@@ -70,8 +70,5 @@ int admin_main(const struct config *cfg, int argc, char **argv);
 
 /* ---- route modules --------------------------------------------------------- */
 
-int routes_auth_register(struct router *rt, struct sp_errinfo *ei) SP_WUR;
-int routes_reviewer_register(struct router *rt, struct sp_errinfo *ei) SP_WUR;
-int routes_apikeys_register(struct router *rt, struct sp_errinfo *ei) SP_WUR;
 
 #endif /* SP_SERVER_AUTH_INT_H */

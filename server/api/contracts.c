@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-
+#include "api.h"
 #include "config.h"
 #include "contracts_int.h"
 #include "crypto.h"
@@ -326,8 +326,8 @@ create_step(struct request *r, const struct principal *who)
 	}
 }
 
-static void
-create(struct request *r)
+void
+contracts_create_post(struct request *r)
 {
 	const char *ct = request_header(r, "Content-Type");
 
@@ -422,8 +422,8 @@ delete_step(struct request *r, const struct principal *who)
 	sent_or_fail(r, db_contract_delete(request_db(r), n, &a, deleted_done, r));
 }
 
-static void
-contract_item(struct request *r)
+void
+contracts_item(struct request *r)
 {
 	if (request_method(r) == HTTP_PATCH)
 		auth_then(r, PRINCIPAL_ORG, patch_step);
@@ -497,34 +497,32 @@ receive_all_step(struct request *r, const struct principal *who)
 	sent_or_fail(r, db_contract_receive_all(request_db(r), &a, wf_reply_doc, r));
 }
 
-static void route_send(struct request *r) { auth_then(r, PRINCIPAL_ORG, send_step); }
-static void route_receive(struct request *r) { auth_then(r, PRINCIPAL_ORG, receive_step); }
-static void route_cancel(struct request *r) { auth_then(r, PRINCIPAL_ORG, cancel_step); }
-static void route_reject(struct request *r) { auth_then(r, PRINCIPAL_ORG, reject_step); }
-static void route_receive_all(struct request *r) { auth_then(r, PRINCIPAL_ORG, receive_all_step); }
-
-int
-routes_contracts_register(struct router *rt, struct sp_errinfo *ei)
+void
+contracts_send_post(struct request *r)
 {
-	static const char base[] = "/api/v1/contracts";
-	int r;
+	auth_then(r, PRINCIPAL_ORG, send_step);
+}
 
-	if ((r = router_route_add(rt, HTTP_POST, base, create, ROUTE_UPLOAD, ei)) != SP_OK ||
-	    (r = router_route_add(rt, HTTP_GET | HTTP_PATCH | HTTP_DELETE,
-				  "/api/v1/contracts/{number}", contract_item, 0, ei)) != SP_OK ||
-	    (r = router_route_add(rt, HTTP_POST, "/api/v1/contracts/{number}/send", route_send, 0,
-				  ei)) != SP_OK ||
-	    (r = router_route_add(rt, HTTP_POST, "/api/v1/contracts/{number}/receive",
-				  route_receive, 0, ei)) != SP_OK ||
-	    (r = router_route_add(rt, HTTP_POST, "/api/v1/contracts/{number}/reject", route_reject,
-				  0, ei)) != SP_OK ||
-	    (r = router_route_add(rt, HTTP_POST, "/api/v1/contracts/{number}/cancel", route_cancel,
-				  0, ei)) != SP_OK ||
-	    (r = router_route_add(rt, HTTP_POST, "/api/v1/contracts/receive-all", route_receive_all,
-				  0, ei)) != SP_OK ||
-	    (r = routes_documents_register(rt, ei)) != SP_OK ||
-	    (r = routes_lists_register(rt, ei)) != SP_OK ||
-	    (r = routes_webhooks_register(rt, ei)) != SP_OK)
-		return r;
-	return SP_OK;
+void
+contracts_receive_post(struct request *r)
+{
+	auth_then(r, PRINCIPAL_ORG, receive_step);
+}
+
+void
+contracts_cancel_post(struct request *r)
+{
+	auth_then(r, PRINCIPAL_ORG, cancel_step);
+}
+
+void
+contracts_reject_post(struct request *r)
+{
+	auth_then(r, PRINCIPAL_ORG, reject_step);
+}
+
+void
+contracts_receive_all_post(struct request *r)
+{
+	auth_then(r, PRINCIPAL_ORG, receive_all_step);
 }

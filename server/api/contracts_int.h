@@ -51,8 +51,5 @@ int wf_path_number(struct request *r, int64_t *out);
 /* The raw-row forms of the route modules whose SQL has not moved to db/ yet. */
 
 /* The route modules of the workflow. */
-int routes_documents_register(struct router *rt, struct sp_errinfo *ei) SP_WUR;
-int routes_lists_register(struct router *rt, struct sp_errinfo *ei) SP_WUR;
-int routes_webhooks_register(struct router *rt, struct sp_errinfo *ei) SP_WUR;
 
 #endif /* SP_SERVER_CONTRACTS_INT_H */

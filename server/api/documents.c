@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "contracts_int.h"
 
 /* A quoted ETag appears in If-None-Match (or it is "*"). */
@@ -94,20 +95,14 @@ verify_step(struct request *r, const struct principal *who)
 		request_reply_error(r, rc, NULL);
 }
 
-static void route_document(struct request *r) { auth_then(r, PRINCIPAL_ORG, document_step); }
-static void route_verify(struct request *r) { auth_then(r, PRINCIPAL_ORG, verify_step); }
-
-int
-routes_documents_register(struct router *rt, struct sp_errinfo *ei)
+void
+documents_document_get(struct request *r)
 {
-	int r;
+	auth_then(r, PRINCIPAL_ORG, document_step);
+}
 
-	if ((r = router_route_add(rt, HTTP_GET, "/api/v1/contracts/{number}/document",
-				  route_document, 0, ei)) != SP_OK ||
-	    (r = router_route_add(rt, HTTP_GET, "/api/v1/contracts/{number}/revisions/{seq}/document",
-				  route_document, 0, ei)) != SP_OK ||
-	    (r = router_route_add(rt, HTTP_GET, "/api/v1/contracts/{number}/audit/verify",
-				  route_verify, 0, ei)) != SP_OK)
-		return r;
-	return SP_OK;
+void
+documents_audit_verify_get(struct request *r)
+{
+	auth_then(r, PRINCIPAL_ORG, verify_step);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "db.h"
 #include "http_int.h"
 
@@ -12,8 +13,8 @@
 #define READYZ_TIMEOUT_MS 1500
 #define METRICS_MAX_BYTES (4 * 1024 * 1024)
 
-static void
-healthz(struct request *r)
+void
+health_healthz_get(struct request *r)
 {
 	request_reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
 }
@@ -33,8 +34,8 @@ readyz_done(void *arg, const struct sp_errinfo *err)
 	request_reply_error(r, err->code, err);
 }
 
-static void
-readyz(struct request *r)
+void
+health_readyz_get(struct request *r)
 {
 	int rc = db_ping(request_db(r), READYZ_TIMEOUT_MS, readyz_done, r);
 
@@ -42,8 +43,8 @@ readyz(struct request *r)
 		request_reply_error(r, rc, NULL);
 }
 
-static void
-metrics(struct request *r)
+void
+health_metrics_get(struct request *r)
 {
 	struct server *srv = request_server(r);
 	struct metrics_gauges g;
@@ -76,22 +77,9 @@ metrics(struct request *r)
 	sp_buf_cleanup(&out);
 }
 
-static void
-version(struct request *r)
+void
+health_version_get(struct request *r)
 {
 	request_reply_json(r, 200, json_pack("{s:s,s:s}", "name", "sealpact", "version",
 					     SEALPACT_VERSION));
-}
-
-int
-routes_health_register(struct router *rt, struct sp_errinfo *ei)
-{
-	int r;
-
-	if ((r = router_route_add(rt, HTTP_GET, "/healthz", healthz, 0, ei)) != SP_OK ||
-	    (r = router_route_add(rt, HTTP_GET, "/readyz", readyz, 0, ei)) != SP_OK ||
-	    (r = router_route_add(rt, HTTP_GET, "/metrics", metrics, 0, ei)) != SP_OK ||
-	    (r = router_route_add(rt, HTTP_GET, "/api/v1/version", version, 0, ei)) != SP_OK)
-		return r;
-	return SP_OK;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "contracts_int.h"
 #include "http_int.h"
 
@@ -120,14 +121,8 @@ list_step(struct request *r, const struct principal *who)
 		request_reply_error(r, rc, NULL);
 }
 
-static void
-list(struct request *r)
+void
+lists_get(struct request *r)
 {
 	auth_then(r, PRINCIPAL_ORG, list_step);
-}
-
-int
-routes_lists_register(struct router *rt, struct sp_errinfo *ei)
-{
-	return router_route_add(rt, HTTP_GET, "/api/v1/contracts", list, 0, ei);
 }

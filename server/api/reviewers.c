@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "auth_int.h"
 #include "config.h"
 #include "db.h"
@@ -177,8 +178,8 @@ on_credential(void *arg, const struct db_reviewer_credential *c, const struct sp
 	}
 }
 
-static void
-reviewer_login_post(struct request *r)
+void
+reviewers_login_post(struct request *r)
 {
 	struct rlogin *l = NULL;
 	json_t *doc = NULL, *u, *pw;
@@ -233,11 +234,4 @@ out:
 	if ((pw = json_object_get(doc, "password")) != NULL && json_is_string(pw))
 		sp_wipe((char *)json_string_value(pw), json_string_length(pw));
 	json_decref(doc);
-}
-
-int
-routes_reviewer_register(struct router *rt, struct sp_errinfo *ei)
-{
-	return router_route_add(rt, HTTP_POST, "/api/v1/auth/reviewer-login", reviewer_login_post,
-				0, ei);
 }

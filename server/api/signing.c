@@ -23,6 +23,7 @@
 
 #include <openssl/crypto.h>
 
+#include "api.h"
 #include "auth_int.h"
 #include "config.h"
 #include "contracts_int.h"
@@ -507,35 +508,20 @@ prepare_step(struct request *r, const struct principal *who)
 	}
 }
 
-static void
-prepare_handle(struct request *r)
+void
+signing_prepare_post(struct request *r)
 {
 	auth_then(r, PRINCIPAL_MEMBER, prepare_step);
 }
 
-static void
-complete_handle(struct request *r)
+void
+signing_complete_post(struct request *r)
 {
 	auth_then(r, PRINCIPAL_MEMBER, signing_complete_step);
 }
 
-static void
-abort_handle(struct request *r)
+void
+signing_abort_delete(struct request *r)
 {
 	auth_then(r, PRINCIPAL_MEMBER, signing_abort_step);
-}
-
-int
-routes_signing_register(struct router *rt, struct sp_errinfo *ei)
-{
-	int r;
-
-	if ((r = router_route_add(rt, HTTP_POST, "/api/v1/contracts/{number}/signing-sessions",
-				  prepare_handle, 0, ei)) != SP_OK ||
-	    (r = router_route_add(rt, HTTP_POST, "/api/v1/signing-sessions/{id}/complete",
-				  complete_handle, 0, ei)) != SP_OK ||
-	    (r = router_route_add(rt, HTTP_DELETE, "/api/v1/signing-sessions/{id}",
-				  abort_handle, 0, ei)) != SP_OK)
-		return r;
-	return routes_tsa_register(rt, ei);
 }

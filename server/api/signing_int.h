@@ -21,8 +21,6 @@ struct config;
 struct crypto_tsa;
 
 /* The signing routes (prepare, complete, abort) and POST /tsa. Start-up only. */
-int routes_signing_register(struct router *rt, struct sp_errinfo *ei) SP_WUR;
-int routes_tsa_register(struct router *rt, struct sp_errinfo *ei) SP_WUR;
 
 /* signing_complete.c: the handlers of POST .../complete and DELETE .../{id}. */
 void signing_complete_step(struct request *r, const struct principal *who);

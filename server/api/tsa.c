@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api.h"
 #include "crypto.h"
 #include "signing_int.h"
 
@@ -82,8 +83,8 @@ tsa_serial_done(void *arg, uint64_t serial, const struct sp_errinfo *err)
 	}
 }
 
-static void
-tsa_handle(struct request *r)
+void
+tsa_post(struct request *r)
 {
 	const char *ct = request_header(r, "Content-Type");
 	const unsigned char *body;
@@ -123,10 +124,4 @@ tsa_handle(struct request *r)
 		tsa_job_free(j);
 		request_reply_error(r, rc, NULL);
 	}
-}
-
-int
-routes_tsa_register(struct router *rt, struct sp_errinfo *ei)
-{
-	return router_route_add(rt, HTTP_POST, "/tsa", tsa_handle, 0, ei);
 }

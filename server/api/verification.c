@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api.h"
 #include "auth_int.h"
 #include "config.h"
 #include "contracts_int.h"
@@ -114,7 +115,8 @@ static void verify_submit_take(struct request *r, unsigned char **pdf, size_t le
 	}
 }
 
-static void route_verify_upload(struct request *r)
+void
+verification_upload_post(struct request *r)
 {
 	const char *ct = request_header(r, "Content-Type");
 	const unsigned char *body;
@@ -180,19 +182,8 @@ static void contract_step(struct request *r, const struct principal *who)
 		request_reply_error(r, rc, NULL);
 }
 
-static void route_contract_verification(struct request *r)
+void
+verification_contract_get(struct request *r)
 {
 	auth_then(r, PRINCIPAL_ORG, contract_step);
-}
-
-int routes_verify_register(struct router *rt, struct sp_errinfo *ei);
-int routes_verify_register(struct router *rt, struct sp_errinfo *ei)
-{
-	int r;
-
-	if ((r = router_route_add(rt, HTTP_POST, "/api/v1/verify", route_verify_upload,
-				  ROUTE_UPLOAD, ei)) != SP_OK)
-		return r;
-	return router_route_add(rt, HTTP_GET, "/api/v1/contracts/{number}/verification",
-				route_contract_verification, 0, ei);
 }

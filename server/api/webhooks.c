@@ -11,6 +11,7 @@
 
 #include <openssl/rand.h>
 
+#include "api.h"
 #include "contracts_int.h"
 
 /* The {id} path parameter: a positive decimal int64, else answered 404. */
@@ -127,25 +128,20 @@ deliveries_step(struct request *r, const struct principal *who)
 		request_reply_error(r, rc, NULL);
 }
 
-static void
-collection(struct request *r)
+void
+webhooks_collection(struct request *r)
 {
 	auth_then(r, PRINCIPAL_ORG, request_method(r) == HTTP_POST ? create_step : list_step);
 }
 
-static void item(struct request *r) { auth_then(r, PRINCIPAL_ORG, delete_step); }
-static void deliveries(struct request *r) { auth_then(r, PRINCIPAL_ORG, deliveries_step); }
-
-int
-routes_webhooks_register(struct router *rt, struct sp_errinfo *ei)
+void
+webhooks_item_delete(struct request *r)
 {
-	int r;
+	auth_then(r, PRINCIPAL_ORG, delete_step);
+}
 
-	if ((r = router_route_add(rt, HTTP_GET | HTTP_POST, "/api/v1/webhooks", collection, 0,
-				  ei)) != SP_OK ||
-	    (r = router_route_add(rt, HTTP_DELETE, "/api/v1/webhooks/{id}", item, 0, ei)) != SP_OK ||
-	    (r = router_route_add(rt, HTTP_GET, "/api/v1/webhooks/{id}/deliveries", deliveries, 0,
-				  ei)) != SP_OK)
-		return r;
-	return SP_OK;
+void
+webhooks_deliveries_get(struct request *r)
+{
+	auth_then(r, PRINCIPAL_ORG, deliveries_step);
 }

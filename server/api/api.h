@@ -1,0 +1,64 @@
+/*
+ * api.h: the route handlers of sealpactd, one per row of the route table in
+ * api/routes.c, grouped by the file that holds them. Each is a route_fn
+ * (server.h): it answers its request exactly once. Loop thread.
+ */
+#ifndef SP_API_H
+#define SP_API_H
+
+#include "server.h"
+
+/* health.c */
+void health_healthz_get(struct request *r);
+void health_readyz_get(struct request *r);
+void health_metrics_get(struct request *r);
+void health_version_get(struct request *r);
+
+/* auth.c */
+void auth_challenge_post(struct request *r);
+void auth_login_post(struct request *r);
+void auth_logout_post(struct request *r);
+void auth_whoami_get(struct request *r);
+
+/* reviewers.c */
+void reviewers_login_post(struct request *r);
+
+/* api_keys.c */
+void api_keys_create_post(struct request *r);
+void api_keys_list_get(struct request *r);
+void api_keys_revoke_delete(struct request *r);
+
+/* contracts.c */
+void contracts_create_post(struct request *r);
+void contracts_item(struct request *r);
+void contracts_send_post(struct request *r);
+void contracts_receive_post(struct request *r);
+void contracts_reject_post(struct request *r);
+void contracts_cancel_post(struct request *r);
+void contracts_receive_all_post(struct request *r);
+
+/* documents.c */
+void documents_document_get(struct request *r);
+void documents_audit_verify_get(struct request *r);
+
+/* lists.c */
+void lists_get(struct request *r);
+
+/* webhooks.c */
+void webhooks_collection(struct request *r);
+void webhooks_item_delete(struct request *r);
+void webhooks_deliveries_get(struct request *r);
+
+/* signing.c */
+void signing_prepare_post(struct request *r);
+void signing_complete_post(struct request *r);
+void signing_abort_delete(struct request *r);
+
+/* tsa.c */
+void tsa_post(struct request *r);
+
+/* verification.c */
+void verification_upload_post(struct request *r);
+void verification_contract_get(struct request *r);
+
+#endif /* SP_API_H */
