@@ -21,6 +21,7 @@ import time
 import unittest
 import uuid
 
+# Where the suite lives: set by CTest (tests/CMakeLists.txt), read once here.
 SOURCE_DIR = os.environ.get("SEALPACT_SOURCE_DIR",
                             os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 BUILD_DIR = os.environ.get("SEALPACT_BUILD_DIR", os.path.join(SOURCE_DIR, "build"))
@@ -28,6 +29,31 @@ PGDIR = os.environ.get("SEALPACT_TEST_PGDIR", os.path.join(BUILD_DIR, "test-tmp"
 SEALPACTD = os.path.join(BUILD_DIR, "server", "sealpactd")
 SEALPACT = os.path.join(BUILD_DIR, "client", "sealpact")
 PGCLUSTER = os.path.join(SOURCE_DIR, "deploy", "pgcluster.sh")
+
+
+def inherited_setting(name):
+    """True for a variable of the caller's shell that would configure the
+    programs under test: every SEALPACT_* (sealpactd reads SEALPACT_<SECTION>_<KEY>,
+    the client SEALPACT_SERVER, _TOKEN, _PIN...) and SOFTHSM2_CONF. A developer
+    who exported SEALPACT_SERVER_PORT for a running server must not get test
+    servers sharing its port (SO_REUSEPORT) nor a SEALPACT_DATABASE_URL
+    pointing them at another database; tests set what they need themselves."""
+    return name.startswith("SEALPACT_") or name == "SOFTHSM2_CONF"
+
+
+def clean_env(extra=None):
+    """The environment for a program under test: the current one without any
+    inherited setting (see inherited_setting()), plus extra."""
+    env = {k: v for k, v in os.environ.items() if not inherited_setting(k)}
+    env.update(extra or {})
+    return env
+
+
+# Children started without an explicit env (the client, deploy scripts) inherit
+# os.environ: clean it once for the whole test process, now that the suite's
+# own locations have been read.
+for _name in [n for n in os.environ if inherited_setting(n)]:
+    del os.environ[_name]
 
 
 def free_port():
@@ -38,6 +64,7 @@ def free_port():
 
 def run(cmd, **kw):
     """Run a command, failing loudly with its output."""
+    kw.setdefault("env", clean_env())
     kw.setdefault("capture_output", True)
     kw.setdefault("text", True)
     p = subprocess.run(cmd, **kw)
@@ -70,9 +97,9 @@ class Database:
         self.url = with_dbname(self.base_url, self.name)
 
     def migrate(self):
-        return run([SEALPACTD, "migrate"], env=dict(os.environ, SEALPACT_DATABASE_URL=self.url,
-                                                   SEALPACT_SERVER_TLS="false",
-                                                   SEALPACT_MIGRATIONS_DIR=os.path.join(SOURCE_DIR, "migrations")))
+        return run([SEALPACTD, "migrate"], env=clean_env({
+            "SEALPACT_DATABASE_URL": self.url, "SEALPACT_SERVER_TLS": "false",
+            "SEALPACT_MIGRATIONS_DIR": os.path.join(SOURCE_DIR, "migrations")}))
 
     def query(self, sql):
         return psql(self.url, sql)
@@ -151,8 +178,7 @@ class Server:
                         f.write("  %s: %s\n" % (k, json.dumps(v)))
                     else:
                         f.write("  %s: %s\n" % (k, v))
-        self.env = dict(os.environ)
-        self.env.update(env or {})
+        self.env = clean_env(env)
 
     def start(self, timeout=20):
         self._log = open(self.log_path, "w+")

@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+from unittest import mock
 
 import harness
 from harness import Database, PrivateCluster, Server, ServerTestCase, parallel
@@ -153,6 +154,42 @@ class Readiness(unittest.TestCase):
         self.assertIsNone(self.server.proc.poll())
 
 
+class Isolation(unittest.TestCase):
+    """The caller's SEALPACT_* settings never reach the programs under test: a
+    developer's exported SEALPACT_SERVER_PORT would otherwise make test servers
+    share the port of a running server (SO_REUSEPORT) and answer in its place."""
+
+    def test_server_ignores_the_callers_sealpact_environment(self):
+        busy = socket.socket()
+        self.addCleanup(busy.close)
+        busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(8)
+        busy_port = busy.getsockname()[1]
+        polluted = {"SEALPACT_SERVER_PORT": str(busy_port),
+                    "SEALPACT_DATABASE_URL": "postgresql://bogus",
+                    "SEALPACT_SERVER_TLS": "false", "SEALPACT_LOG_LEVEL": "error",
+                    "SEALPACT_SERVER": "https://127.0.0.1:%d" % busy_port,
+                    "SOFTHSM2_CONF": "/nonexistent/softhsm2.conf"}
+        tmp = tempfile.mkdtemp(prefix="sealpact-it.")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        with mock.patch.dict(os.environ, polluted):
+            db = Database()
+            self.addCleanup(db.drop)
+            db.migrate()
+            server = Server(tmp, db.url)
+            self.addCleanup(server.stop)
+            server.start()
+        for name in polluted:
+            self.assertNotIn(name, server.env)
+        self.assertNotEqual(server.port, busy_port)
+        st, _, _, doc = server.request("GET", "/healthz")
+        self.assertEqual(st, 200, doc)
+        st, _, _, doc = server.request("GET", "/readyz")
+        self.assertEqual(st, 200, doc)
+        self.assertNotIn("bogus", server.log())
+
+
 class Migrations(unittest.TestCase):
 
     def test_migrate_is_idempotent_and_refuses_changed_files(self):
@@ -162,8 +199,8 @@ class Migrations(unittest.TestCase):
         self.addCleanup(shutil.rmtree, tmp, True)
         mig = os.path.join(tmp, "migrations")
         shutil.copytree(os.path.join(harness.SOURCE_DIR, "migrations"), mig)
-        env = dict(os.environ, SEALPACT_DATABASE_URL=db.url, SEALPACT_SERVER_TLS="false",
-                   SEALPACT_MIGRATIONS_DIR=mig)
+        env = harness.clean_env({"SEALPACT_DATABASE_URL": db.url, "SEALPACT_SERVER_TLS": "false",
+                                 "SEALPACT_MIGRATIONS_DIR": mig})
         p = subprocess.run([harness.SEALPACTD, "migrate"], env=env, capture_output=True, text=True)
         self.assertEqual(p.returncode, 0, p.stderr)
         n = int(db.query("SELECT count(*) FROM schema_migrations"))

@@ -1,4 +1,7 @@
-/* test_server_problem.c: sp_err -> status/code mapping, the RFC 9457 shape, request ids, logs. */
+/*
+ * test_server_problem.c: sp_err -> status/code mapping (problem_map), worker
+ * errors -> problems (problem_for_job), the RFC 9457 shape, request ids, logs.
+ */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +65,126 @@ START_TEST(client_errors_show_reason_server_errors_hide_internals)
 	problem_map(ei.code, &ei, &pm);
 	ck_assert_int_eq(pm.status, 503);
 	ck_assert_ptr_null(strstr(pm.detail, "10.0.0.5"));
+}
+END_TEST
+
+START_TEST(a_reason_naming_a_problem_selects_it)
+{
+	struct sp_errinfo ei;
+	struct problem_map pm;
+
+	/* The reason wins over the class's row: an INVALID that is a stale revision is a 409. */
+	sp_errinfo_init(&ei);
+	sp_err_reason(&ei, SP_ERR_INVALID, "stale_revision", "revision 2 is not the latest");
+	problem_map(ei.code, &ei, &pm);
+	ck_assert_int_eq(pm.status, 409);
+	ck_assert_str_eq(pm.code, "stale_revision");
+	ck_assert_str_eq(pm.detail, "revision 2 is not the latest");
+
+	sp_errinfo_init(&ei);
+	sp_err_reason(&ei, SP_ERR_CONFLICT, "session_expired", "the signing session ended");
+	problem_map(ei.code, &ei, &pm);
+	ck_assert_int_eq(pm.status, 410);
+	ck_assert_str_eq(pm.code, "session_expired");
+
+	/* A reason naming a 5xx problem selects it, but its message stays hidden. */
+	sp_errinfo_init(&ei);
+	sp_err_reason(&ei, SP_ERR_UNAVAILABLE, "timestamp_failed", "tsa.internal:318 refused");
+	problem_map(ei.code, &ei, &pm);
+	ck_assert_int_eq(pm.status, 502);
+	ck_assert_str_eq(pm.code, "timestamp_failed");
+	ck_assert_ptr_null(strstr(pm.detail, "tsa.internal"));
+
+	/* A reason outside the table keeps the class's status and is the code of a 4xx. */
+	sp_errinfo_init(&ei);
+	sp_err_reason(&ei, SP_ERR_INVALID, "bad_party_name", "party name is empty");
+	problem_map(ei.code, &ei, &pm);
+	ck_assert_int_eq(pm.status, 400);
+	ck_assert_str_eq(pm.code, "bad_party_name");
+	ck_assert_str_eq(pm.detail, "party name is empty");
+
+	/* Internal and database errors never take their status from a reason. */
+	sp_errinfo_init(&ei);
+	sp_err_reason(&ei, SP_ERR_INTERNAL, "not_found", "lookup table broken");
+	problem_map(ei.code, &ei, &pm);
+	ck_assert_int_eq(pm.status, 500);
+	ck_assert_str_eq(pm.code, "internal_error");
+	sp_errinfo_init(&ei);
+	sp_err_reason(&ei, SP_ERR_DB, "conflict", "duplicate key in secret_index");
+	problem_map(ei.code, &ei, &pm);
+	ck_assert_int_eq(pm.status, 500);
+	ck_assert_str_eq(pm.code, "internal_error");
+	ck_assert_ptr_null(strstr(pm.detail, "secret_index"));
+
+	/* Without a message a client error's detail is the status text. */
+	problem_map(SP_ERR_NOT_FOUND, NULL, &pm);
+	ck_assert_str_eq(pm.detail, "Not Found");
+	problem_map(SP_ERR_EXPIRED, NULL, &pm);
+	ck_assert_int_eq(pm.status, 410);
+	ck_assert_str_eq(pm.code, "session_expired");
+}
+END_TEST
+
+START_TEST(worker_errors_map_to_problems)
+{
+	static const struct {
+		int rc;
+		const char *reason;     /* NULL: no error info at all */
+		enum problem want;      /* P__COUNT: the caller answers it as a server error */
+	} rows[] = {
+		{ SP_ERR_INVALID, NULL, P_PDF_UNREADABLE },
+		{ SP_ERR_INVALID, "", P_PDF_UNREADABLE },
+		{ SP_ERR_INVALID, "bad_field", P_PDF_UNREADABLE },
+		{ SP_ERR_INVALID, "malformed_json", P_MALFORMED_JSON },
+		{ SP_ERR_PDF, NULL, P_PDF_UNREADABLE },
+		{ SP_ERR_PDF, "malformed_json", P_PDF_UNREADABLE },
+		{ SP_ERR_UNSUPPORTED, NULL, P_PDF_UNREADABLE },
+		{ SP_ERR_TOO_LARGE, NULL, P_PDF_UNREADABLE },
+		{ SP_ERR_LIMIT, NULL, P_PDF_UNREADABLE },
+		{ SP_ERR_CRYPTO, NULL, P_CERTIFICATE_REFUSED },
+		{ SP_ERR_EXPIRED, NULL, P_CERTIFICATE_REFUSED },
+		{ SP_ERR_FORBIDDEN, NULL, P_CERTIFICATE_REFUSED },
+		{ SP_ERR_UNAVAILABLE, NULL, P_UNAVAILABLE },
+		{ SP_ERR_CONFIG, NULL, P_UNAVAILABLE },
+		{ SP_ERR_INTERNAL, NULL, P__COUNT },
+		{ SP_ERR_NOMEM, NULL, P__COUNT },
+		{ SP_ERR_DB, NULL, P__COUNT },
+		{ SP_ERR_IO, NULL, P__COUNT },
+		{ SP_ERR_TIMEOUT, NULL, P__COUNT },
+		{ SP_ERR_BUSY, NULL, P__COUNT },
+		{ SP_ERR_CONFLICT, NULL, P__COUNT },
+		{ SP_ERR_NOT_FOUND, NULL, P__COUNT },
+		{ SP_ERR_UNAUTHORIZED, NULL, P__COUNT },
+		{ SP_ERR_RATE_LIMITED, NULL, P__COUNT },
+		{ SP_OK, NULL, P__COUNT },
+		{ -999, NULL, P__COUNT },
+	};
+	struct sp_errinfo ei;
+	size_t i;
+
+	for (i = 0; i < SP_ARRAY_LEN(rows); i++) {
+		const struct sp_errinfo *eip = NULL;
+
+		if (rows[i].reason != NULL) {
+			sp_errinfo_init(&ei);
+			sp_err_reason(&ei, rows[i].rc, rows[i].reason, "worker failed");
+			eip = &ei;
+		}
+		ck_assert_msg(problem_for_job(rows[i].rc, eip, P_PDF_UNREADABLE) == rows[i].want,
+			      "row %zu: rc %d reason %s", i, rows[i].rc,
+			      rows[i].reason ? rows[i].reason : "(none)");
+	}
+	/* The input problem is the caller's: a different one comes back as given. */
+	ck_assert_int_eq(problem_for_job(SP_ERR_PDF, NULL, P_UNPROCESSABLE), P_UNPROCESSABLE);
+	ck_assert_int_eq(problem_for_job(SP_ERR_INVALID, NULL, P_BAD_SIGNATURE), P_BAD_SIGNATURE);
+	ck_assert_int_eq(problem_for_job(SP_ERR_CRYPTO, NULL, P_UNPROCESSABLE),
+			 P_CERTIFICATE_REFUSED);
+	/* What the rows lead to on the wire. */
+	ck_assert_int_eq(problem_status(P_MALFORMED_JSON), 400);
+	ck_assert_int_eq(problem_status(P_CERTIFICATE_REFUSED), 422);
+	ck_assert_int_eq(problem_status(P_UNAVAILABLE), 503);
+	ck_assert_int_eq(problem_status(P__COUNT), 500);
+	ck_assert_str_eq(problem_code(P__COUNT), "internal_error");
 }
 END_TEST
 
@@ -174,6 +297,8 @@ main(void)
 
 	tcase_add_test(tc, error_codes_map_to_statuses);
 	tcase_add_test(tc, client_errors_show_reason_server_errors_hide_internals);
+	tcase_add_test(tc, a_reason_naming_a_problem_selects_it);
+	tcase_add_test(tc, worker_errors_map_to_problems);
 	tcase_add_test(tc, problem_json_has_rfc9457_members);
 	tcase_add_test(tc, request_ids_are_sanitized);
 	tcase_add_test(tc, log_lines_are_json_with_rfc3339_ms);

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# format.sh: apply or check the house style (.clang-format) on the C sources.
+#
+#   deploy/format.sh                  rewrite the files that are not formatted
+#   deploy/format.sh --check          list them and exit 1 if there are any
+#   deploy/format.sh [--check] FILE...  only these files
+#
+# The files are every *.c and *.h of the tree except build directories, var/,
+# tests/fixtures/ (third-party and generated inputs) and the data tables
+# listed in `keep` below. The style is pinned to clang-format 14 (other
+# versions format some constructs differently); CLANG_FORMAT names the binary.
+# CTest runs the check as style.clang_format (label style).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+# Tables laid out as data, one entry a line: formatting them would only hurt.
+keep=(pdf/font_tables.c)
+
+check=0
+if [ "${1:-}" = "--check" ]; then
+  check=1
+  shift
+fi
+case "${1:-}" in -*) echo "usage: deploy/format.sh [--check] [FILE...]" >&2; exit 2 ;; esac
+
+cf=${CLANG_FORMAT:-}
+if [ -z "$cf" ]; then
+  cf=clang-format
+  command -v clang-format-14 >/dev/null && cf=clang-format-14
+fi
+command -v "$cf" >/dev/null || { echo "format.sh: $cf not found (apt-get install clang-format)" >&2; exit 2; }
+ver=$("$cf" --version | sed -n 's/.*version \([0-9]*\)\..*/\1/p')
+[ "$ver" = 14 ] || echo "format.sh: warning: $cf is version ${ver:-unknown}, the style is tuned for 14" >&2
+
+files=()
+if [ $# -gt 0 ]; then
+  files=("$@")
+else
+  while IFS= read -r f; do
+    f=${f#./}
+    for k in "${keep[@]}"; do [ "$f" = "$k" ] && continue 2; done
+    files+=("$f")
+  done < <(find . \( -path './build*' -o -path ./var -o -path ./.git -o -path ./tests/fixtures \) -prune \
+    -o -type f \( -name '*.c' -o -name '*.h' \) -print | LC_ALL=C sort)
+fi
+
+bad=()
+for f in "${files[@]}"; do
+  if ! "$cf" --style=file "$f" | cmp -s "$f" -; then
+    bad+=("$f")
+  fi
+done
+
+if [ $check -eq 1 ]; then
+  [ ${#bad[@]} -eq 0 ] && exit 0
+  printf '%s\n' "${bad[@]}"
+  echo "format.sh: ${#bad[@]} of ${#files[@]} files are not formatted; run deploy/format.sh" >&2
+  exit 1
+fi
+for f in "${bad[@]}"; do
+  "$cf" --style=file -i "$f"
+  echo "formatted $f"
+done

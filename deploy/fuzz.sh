@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# fuzz.sh: build the libFuzzer targets and run each for a while.
+#
+#   deploy/fuzz.sh [SECONDS [TARGET...]]
+#
+# SECONDS per target (default 300), TARGET names from tests/fuzz/fuzz_TARGET.c
+# (default: all), run in parallel, one per core. Needs clang (deploy/deps.sh
+# test). The targets build in build-fuzz/, where only tests/fuzz and the code it
+# fuzzes (common/, pdf/, crypto/) are compiled, instrumented and with
+# ASan/UBSan. deploy/test.sh runs this with 10 seconds; this is the long run.
+# Findings (crash-*, leak-*, timeout-*) are written to tests/fuzz/; the exit
+# status is non-zero if any target found one.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+secs=${1:-300}
+[ $# -gt 0 ] && shift
+case $secs in
+'' | *[!0-9]*) echo "usage: deploy/fuzz.sh [SECONDS [TARGET...]]" >&2; exit 2 ;;
+esac
+command -v clang >/dev/null || { echo "fuzz.sh: clang is required (deploy/deps.sh test)" >&2; exit 1; }
+
+targets=()
+if [ $# -gt 0 ]; then
+  for t in "$@"; do
+    [ -f "tests/fuzz/fuzz_$t.c" ] || { echo "fuzz.sh: no tests/fuzz/fuzz_$t.c" >&2; exit 2; }
+    targets+=("$t")
+  done
+else
+  for f in tests/fuzz/fuzz_*.c; do t=$(basename "$f" .c); targets+=("${t#fuzz_}"); done
+fi
+
+CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEALPACT_FUZZ=ON \
+  -Dfuzz_time="$secs" >/dev/null
+builds=()
+for t in "${targets[@]}"; do builds+=(--target "fuzz_$t"); done
+cmake --build build-fuzz -j"$(nproc)" "${builds[@]}"
+
+regex="^fuzz\\.($(IFS='|'; echo "${targets[*]}"))\$"
+echo "fuzz.sh: ${#targets[@]} target(s), ${secs} s each, $(nproc) at a time" >&2
+ctest --test-dir build-fuzz --output-on-failure -L fuzz -R "$regex" -j"$(nproc)"
