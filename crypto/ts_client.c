@@ -194,9 +194,12 @@ check_status(TS_RESP *rsp, struct sp_errinfo *ei)
 	const STACK_OF(ASN1_UTF8STRING) *text;
 	const ASN1_BIT_STRING *fi;
 	char why[128] = "";
-	long st;
+	int64_t st;
 
-	st = ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(si));
+	/* A status too large for an int64 is malformed, and its error is drained. */
+	if (ASN1_INTEGER_get_int64(&st, TS_STATUS_INFO_get0_status(si)) != 1)
+		return cms_err_ossl(ei, SP_ERR_CRYPTO, "ts_malformed",
+				    "the TSA's status is not a small integer");
 	if (st == TS_STATUS_GRANTED || st == TS_STATUS_GRANTED_WITH_MODS)
 		return SP_OK;
 	text = TS_STATUS_INFO_get0_text(si);
@@ -211,7 +214,7 @@ check_status(TS_RESP *rsp, struct sp_errinfo *ei)
 	}
 	fi = TS_STATUS_INFO_get0_failure_info(si);
 	return sp_err_reason(ei, SP_ERR_CRYPTO, "ts_rejected",
-			     "the TSA refused: status %ld%s%s%s%s", st, why[0] ? ", " : "", why,
+			     "the TSA refused: status %lld%s%s%s%s", (long long)st, why[0] ? ", " : "", why,
 			     fi && ASN1_BIT_STRING_get_bit(fi, TS_INFO_BAD_DATA_FORMAT)
 				     ? " (badDataFormat)"
 				     : "",

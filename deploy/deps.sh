@@ -15,7 +15,7 @@ run_pkgs=(
   softhsm2 opensc check libsubunit-dev
 )
 test_pkgs=(
-  poppler-utils libnss3-tools wrk clang libclang-rt-14-dev
+  poppler-utils libnss3-tools wrk clang libclang-rt-14-dev clang-format
 )
 
 want=("${run_pkgs[@]}")
