@@ -91,8 +91,7 @@ token_sign(EVP_PKEY *key, enum crypto_sigalg alg, const uint8_t *tbs, size_t n, 
 }
 
 static void
-bench_alg(struct crypto_tsa *tsa, X509 *ca, EVP_PKEY *cakey, EVP_PKEY *key,
-	  enum crypto_sigalg alg)
+bench_alg(struct crypto_tsa *tsa, X509 *ca, EVP_PKEY *cakey, EVP_PKEY *key, enum crypto_sigalg alg)
 {
 	struct sp_errinfo ei;
 	X509 *leaf = cert(ca, cakey, key, 2, NULL);
@@ -196,8 +195,8 @@ make_tsa(const char *dir, X509 *ca, EVP_PKEY *cakey, EVP_PKEY *key)
 	snprintf(c, sizeof(c), "%s/tsa.pem", dir);
 	snprintf(k, sizeof(k), "%s/tsa.key", dir);
 	if ((f = fopen(c, "w")) == NULL || !PEM_write_X509(f, x) || fclose(f) != 0 ||
-	    (f = fopen(k, "w")) == NULL || !PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) ||
-	    fclose(f) != 0)
+	    (f = fopen(k, "w")) == NULL ||
+	    !PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) || fclose(f) != 0)
 		die("writing the TSA files", NULL);
 	sp_errinfo_init(&ei);
 	if (crypto_tsa_new(c, k, NULL, "1.3.6.1.4.1.99999.1", 1000, &tsa, &ei))

@@ -12,20 +12,23 @@
 #include "pdf.h"
 #include "../tests/fixtures/pdf-writer/pdfgen.h"
 
-static int cmp_double(const void *a, const void *b)
+static int
+cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return (x > y) - (x < y);
 }
 
-static double now_ms(void)
+static double
+now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	static const int sizes[] = { 1, 10, 100 };
 	static const char *modes[] = { "normal", "multi all", "seam all" };
@@ -59,8 +62,9 @@ int main(int argc, char **argv)
 		printf("%-6d %-10s %12.3f %14zu (document bytes)\n", sizes[si], "open", topen, n);
 		for (mi = 0; mi < SP_ARRAY_LEN(modes); mi++) {
 			struct pdf_seal s = { seal, seal_len, 0 };
-			struct pdf_placement pl = { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 300,
-						    .y = 300 };
+			struct pdf_placement pl = {
+				.mode = PDF_PLACE_NORMAL, .page = 1, .x = 300, .y = 300
+			};
 			struct pdf_sig_params par = { .signing_time = 1795000000 };
 			struct pdf_sig_prepared p;
 			size_t appended = 0;
@@ -86,8 +90,8 @@ int main(int argc, char **argv)
 				pdf_sig_prepared_cleanup(&p);
 			}
 			qsort(t, (size_t)runs, sizeof(*t), cmp_double);
-			printf("%-6d %-10s %12.3f %14zu %14.1f\n", sizes[si], modes[mi], t[runs / 2],
-			       appended, (double)appended / sizes[si]);
+			printf("%-6d %-10s %12.3f %14zu %14.1f\n", sizes[si], modes[mi],
+			       t[runs / 2], appended, (double)appended / sizes[si]);
 		}
 		pdf_doc_free(doc);
 		free(d);

@@ -25,8 +25,10 @@
 #include "pdf.h"
 
 enum { S_OPEN, S_PREPARE, S_SIGN, S_TSA, S_ASSEMBLE, S_VERIFY, S_N };
-static const char *const names[S_N] = {"open", "prepare+attrs", "token sign (RSA-2048)",
-				       "timestamp (built-in)", "assemble+fill", "verify (engine)"};
+static const char *const names[S_N] = {
+	"open",          "prepare+attrs",  "token sign (RSA-2048)", "timestamp (built-in)",
+	"assemble+fill", "verify (engine)"
+};
 
 static double
 now_ms(void)
@@ -92,10 +94,12 @@ main(int argc, char **argv)
 	       "-days 2 -subj /CN=bench -addext keyUsage=critical,digitalSignature "
 	       ">/dev/null 2>&1 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
 	       "-nodes -keyout tk.pem -out tc.pem -days 2 -subj /CN=tsa -addext "
-	       "extendedKeyUsage=critical,timeStamping >/dev/null 2>&1", dir) != 0)
+	       "extendedKeyUsage=critical,timeStamping >/dev/null 2>&1",
+	       dir) != 0)
 		die("openssl req", NULL);
 	snprintf(path, sizeof(path), "%s/k.pem", dir);
-	if ((f = fopen(path, "r")) == NULL || (key = PEM_read_PrivateKey(f, NULL, NULL, NULL)) == NULL)
+	if ((f = fopen(path, "r")) == NULL ||
+	    (key = PEM_read_PrivateKey(f, NULL, NULL, NULL)) == NULL)
 		die("key", NULL);
 	fclose(f);
 	snprintf(path, sizeof(path), "%s/c.pem", dir);
@@ -117,7 +121,8 @@ main(int argc, char **argv)
 		struct pdf_placement pl[2];
 		struct crypto_verify_report *rep = NULL;
 		struct crypto_verify_opts vo;
-		uint8_t *attrs = NULL, *sig = NULL, *q = NULL, *resp = NULL, *tok = NULL, *cms = NULL;
+		uint8_t *attrs = NULL, *sig = NULL, *q = NULL, *resp = NULL, *tok = NULL,
+			*cms = NULL;
 		size_t alen = 0, siglen = 0, qlen = 0, rlen = 0, toklen = 0, cmslen = 0;
 		EVP_MD_CTX *md;
 		double t0;
@@ -149,9 +154,10 @@ main(int argc, char **argv)
 		t[S_SIGN][i] = now_ms() - t0;
 		t0 = now_ms();
 		if (crypto_ts_query_new(sig, siglen, NULL, &q, &qlen, &ei) != SP_OK ||
-		    crypto_tsa_respond(tsa, q, qlen, (uint64_t)i + 1, 0, &resp, &rlen, &ei) != SP_OK ||
-		    crypto_ts_response_check(resp, rlen, q, qlen, NULL, &tok, &toklen, NULL, &ei)
-		    != SP_OK)
+		    crypto_tsa_respond(tsa, q, qlen, (uint64_t)i + 1, 0, &resp, &rlen, &ei) !=
+			    SP_OK ||
+		    crypto_ts_response_check(resp, rlen, q, qlen, NULL, &tok, &toklen, NULL, &ei) !=
+			    SP_OK)
 			die("timestamp", &ei);
 		t[S_TSA][i] = now_ms() - t0;
 		t0 = now_ms();
@@ -163,7 +169,8 @@ main(int argc, char **argv)
 		t[S_ASSEMBLE][i] = now_ms() - t0;
 		t0 = now_ms();
 		memset(&vo, 0, sizeof(vo));
-		if (crypto_pdf_verify(prep.data, prep.len, &vo, &rep, &ei) != SP_OK || rep->nsigs < 1)
+		if (crypto_pdf_verify(prep.data, prep.len, &vo, &rep, &ei) != SP_OK ||
+		    rep->nsigs < 1)
 			die("verify", &ei);
 		t[S_VERIFY][i] = now_ms() - t0;
 		crypto_verify_report_free(rep);

@@ -15,7 +15,8 @@
 #include "../tests/unit/test_verify_corpus.h"
 #include "client.h"
 
-static double now_s(void)
+static double
+now_s(void)
 {
 	struct timespec ts;
 
@@ -23,9 +24,10 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
-	static const int counts[] = {1, 3, 10};
+	static const int counts[] = { 1, 3, 10 };
 	double budget = argc > 1 ? atof(argv[1]) : 2.0, t0, el;
 	const char *roots[1];
 	struct crypto_trust *trust = NULL;
@@ -79,8 +81,8 @@ int main(int argc, char **argv)
 		/* pdfsig: whole runs (start-up included) for the same budget */
 		t0 = now_s();
 		for (k = 0; k == 0 || now_s() - t0 < budget; k++)
-			if (run("pdfsig -nssdir sql:%s/nss %s >/dev/null 2>&1", vc_dir, vc_path(name)) <
-			    0)
+			if (run("pdfsig -nssdir sql:%s/nss %s >/dev/null 2>&1", vc_dir,
+				vc_path(name)) < 0)
 				break;
 		printf("%-11d %10zu %14.1f %12.2f %14.2f\n", counts[i], n, runs / el,
 		       1000.0 * el / runs, 1000.0 * (now_s() - t0) / k);

@@ -23,18 +23,18 @@
 #define CLIENT_DEFAULT_MAX_RESPONSE (8u * 1024 * 1024)
 
 struct client {
-	char *base_url;   /* "https://host:port", no trailing slash */
-	char *cafile;     /* PEM CA bundle to verify the server, NULL = system store */
-	char *token;      /* bearer token sent as Authorization, NULL = none; wiped on free */
-	long timeout_s;   /* whole-request deadline in seconds */
-	void *curl;       /* CURL easy handle, private to http.c, reused for keep-alive */
+	char *base_url; /* "https://host:port", no trailing slash */
+	char *cafile;   /* PEM CA bundle to verify the server, NULL = system store */
+	char *token;    /* bearer token sent as Authorization, NULL = none; wiped on free */
+	long timeout_s; /* whole-request deadline in seconds */
+	void *curl;     /* CURL easy handle, private to http.c, reused for keep-alive */
 };
 
 /* One response. body is capped (SP_ERR_TOO_LARGE past its max). */
 struct client_response {
-	long status;               /* HTTP status, 0 before a response arrived */
-	struct sp_buf body;        /* NUL-terminated */
-	char content_type[128];    /* "" when the server sent none */
+	long status;            /* HTTP status, 0 before a response arrived */
+	struct sp_buf body;     /* NUL-terminated */
+	char content_type[128]; /* "" when the server sent none */
 };
 
 /*

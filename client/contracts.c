@@ -32,8 +32,9 @@ static int
 transport(const char *cmd, const struct sp_errinfo *ei)
 {
 	fprintf(stderr, "sealpact: %s: %s\n", cmd, ei->msg);
-	return ei->code == SP_ERR_INVALID ? EX_USAGE : (ei->code == SP_ERR_NOMEM ||
-		ei->code == SP_ERR_INTERNAL) ? EX_SOFTWARE : EX_UNAVAILABLE;
+	return ei->code == SP_ERR_INVALID                                  ? EX_USAGE
+	       : (ei->code == SP_ERR_NOMEM || ei->code == SP_ERR_INTERNAL) ? EX_SOFTWARE
+									   : EX_UNAVAILABLE;
 }
 
 static int
@@ -103,7 +104,8 @@ call(const struct client_cli *cli, const char *cmd, const char *method, const ch
 		headers[0] = hdr;
 	}
 	if (client_request(c, method, path, text, text != NULL ? strlen(text) : 0,
-			   text != NULL ? "application/json" : NULL, headers, &resp, &ei) != SP_OK) {
+			   text != NULL ? "application/json" : NULL, headers, &resp,
+			   &ei) != SP_OK) {
 		r = transport(cmd, &ei);
 		goto out;
 	}
@@ -187,8 +189,8 @@ party_add(json_t *arr, const char *spec, const char *role)
 			char *end = strchr(rest, ':');
 
 			/* the server checks the range; here only that it is a number */
-			if (sp_parse_i64n(rest, end != NULL ? (size_t)(end - rest) : strlen(rest), 0,
-					  INT_MAX, &order) != SP_OK)
+			if (sp_parse_i64n(rest, end != NULL ? (size_t)(end - rest) : strlen(rest),
+					  0, INT_MAX, &order) != SP_OK)
 				return -1;
 			name = end != NULL ? end + 1 : NULL;
 		} else {
@@ -206,11 +208,14 @@ party_add(json_t *arr, const char *spec, const char *role)
 static int
 cmd_create(const struct client_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"name", required_argument, NULL, 'n'}, {"business-type", required_argument, NULL, 'b'},
-		{"deadline", required_argument, NULL, 'd'}, {"signer", required_argument, NULL, 's'},
-		{"cc", required_argument, NULL, 'c'}, {"idempotency-key", required_argument, NULL, 'k'},
-		{"send", no_argument, NULL, 'S'}, {NULL, 0, NULL, 0}};
+	static const struct option opts[] = { { "name", required_argument, NULL, 'n' },
+					      { "business-type", required_argument, NULL, 'b' },
+					      { "deadline", required_argument, NULL, 'd' },
+					      { "signer", required_argument, NULL, 's' },
+					      { "cc", required_argument, NULL, 'c' },
+					      { "idempotency-key", required_argument, NULL, 'k' },
+					      { "send", no_argument, NULL, 'S' },
+					      { NULL, 0, NULL, 0 } };
 	const char *name = NULL, *bt = NULL, *deadline = NULL, *idem = NULL;
 	json_t *parties = json_array(), *body = NULL, *doc = NULL;
 	unsigned char *pdf = NULL;
@@ -223,15 +228,26 @@ cmd_create(const struct client_cli *cli, int argc, char **argv)
 	optind = 0;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
-		case 'n': name = optarg; break;
-		case 'b': bt = optarg; break;
-		case 'd': deadline = optarg; break;
-		case 'k': idem = optarg; break;
-		case 'S': send_now = 1; break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'b':
+			bt = optarg;
+			break;
+		case 'd':
+			deadline = optarg;
+			break;
+		case 'k':
+			idem = optarg;
+			break;
+		case 'S':
+			send_now = 1;
+			break;
 		case 's':
 		case 'c':
 			if (party_add(parties, optarg, o == 's' ? "signer" : "cc") != 0) {
-				r = usage(argv[0], "bad --signer CODE[:ORDER][:NAME] or --cc CODE[:NAME]");
+				r = usage(argv[0],
+					  "bad --signer CODE[:ORDER][:NAME] or --cc CODE[:NAME]");
 				goto out;
 			}
 			break;
@@ -252,8 +268,8 @@ cmd_create(const struct client_cli *cli, int argc, char **argv)
 	if ((b64 = sp_b64_encode(pdf, len, 0)) == NULL)
 		goto out;
 	body = json_pack("{s:s,s:s,s:O}", "name", name, "pdf_base64", b64, "parties", parties);
-	if (body == NULL || (bt != NULL && json_object_set_new(body, "business_type",
-							       json_string(bt)) != 0) ||
+	if (body == NULL ||
+	    (bt != NULL && json_object_set_new(body, "business_type", json_string(bt)) != 0) ||
 	    (deadline != NULL && json_object_set_new(body, "deadline", json_string(deadline)) != 0))
 		goto out;
 	if ((r = call(cli, argv[0], "POST", "/api/v1/contracts", body, idem, 201, &doc)) != 0)
@@ -299,16 +315,21 @@ qadd(char *q, size_t n, const char *key, const char *val)
 static int
 cmd_list(const struct client_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"tab", required_argument, NULL, 't'}, {"status", required_argument, NULL, 's'},
-		{"business-type", required_argument, NULL, 'b'}, {"q", required_argument, NULL, 'q'},
-		{"initiator", required_argument, NULL, 'i'}, {"from", required_argument, NULL, 'f'},
-		{"to", required_argument, NULL, 'T'}, {"page", required_argument, NULL, 'p'},
-		{"page-size", required_argument, NULL, 'z'}, {"json", no_argument, NULL, 'j'},
-		{NULL, 0, NULL, 0}};
-	const char *keys[] = {"tab", "status", "business_type", "q", "initiator", "created_from",
-			      "created_to", "page", "page_size"};
-	const char *vals[SP_ARRAY_LEN(keys)] = {NULL};
+	static const struct option opts[] = { { "tab", required_argument, NULL, 't' },
+					      { "status", required_argument, NULL, 's' },
+					      { "business-type", required_argument, NULL, 'b' },
+					      { "q", required_argument, NULL, 'q' },
+					      { "initiator", required_argument, NULL, 'i' },
+					      { "from", required_argument, NULL, 'f' },
+					      { "to", required_argument, NULL, 'T' },
+					      { "page", required_argument, NULL, 'p' },
+					      { "page-size", required_argument, NULL, 'z' },
+					      { "json", no_argument, NULL, 'j' },
+					      { NULL, 0, NULL, 0 } };
+	const char *keys[] = { "tab",        "status",    "business_type",
+			       "q",          "initiator", "created_from",
+			       "created_to", "page",      "page_size" };
+	const char *vals[SP_ARRAY_LEN(keys)] = { NULL };
 	const char short_of[] = "tsbqifTpz";
 	char q[QUERY_MAX] = "", path[QUERY_MAX + 32];
 	json_t *doc = NULL, *it;
@@ -343,7 +364,8 @@ cmd_list(const struct client_cli *cli, int argc, char **argv)
 			printf("%-19s  %-9s  %-8s  %-24s  %s / %s\n", s(it, "number"),
 			       s(it, "status"), s(it, "my_status"), s(it, "created_at"),
 			       s(it, "name"), s(json_object_get(it, "initiator"), "name"));
-		printf("total %lld\n", (long long)json_integer_value(json_object_get(doc, "total")));
+		printf("total %lld\n",
+		       (long long)json_integer_value(json_object_get(doc, "total")));
 	}
 	json_decref(doc);
 	return 0;
@@ -373,7 +395,7 @@ cmd_simple(const struct client_cli *cli, int argc, char **argv)
 	}
 	if (argc != (reject ? 3 : 2) || !number_ok(argv[1]))
 		return usage(cmd, reject ? "give the 19-digit contract number and a reason"
-				  : "give the 19-digit contract number");
+					 : "give the 19-digit contract number");
 	if (show)
 		snprintf(path, sizeof(path), "/api/v1/contracts/%s", argv[1]);
 	else
@@ -402,7 +424,8 @@ cmd_download(const struct client_cli *cli, int argc, char **argv)
 	int r;
 
 	if ((argc != 3 && argc != 4) || !number_ok(argv[1]))
-		return usage(argv[0], "give the contract number, an output file and optionally a revision");
+		return usage(argv[0],
+			     "give the contract number, an output file and optionally a revision");
 	if (argc == 4 && strspn(argv[3], "0123456789") != strlen(argv[3]))
 		return usage(argv[0], "the revision is a number");
 	if (argc == 4)

@@ -62,13 +62,14 @@ client_new(const char *base_url, const char *cafile, long timeout_s, struct clie
 
 	*out = NULL;
 	if (base_url == NULL || !base_url_ok(base_url)) {
-		r = sp_err(ei, SP_ERR_INVALID, "server URL '%.200s' is not an http:// or https:// URL",
+		r = sp_err(ei, SP_ERR_INVALID,
+			   "server URL '%.200s' is not an http:// or https:// URL",
 			   base_url ? base_url : "");
 		goto out;
 	}
 	if (timeout_s < 1 || timeout_s > CLIENT_MAX_TIMEOUT_S) {
-		r = sp_err(ei, SP_ERR_INVALID, "timeout %ld is out of range 1..%d seconds", timeout_s,
-			   CLIENT_MAX_TIMEOUT_S);
+		r = sp_err(ei, SP_ERR_INVALID, "timeout %ld is out of range 1..%d seconds",
+			   timeout_s, CLIENT_MAX_TIMEOUT_S);
 		goto out;
 	}
 	pthread_once(&global_once, global_init);
@@ -252,7 +253,8 @@ build_headers(struct client *c, const char *content_type, const char *const *hea
 	}
 	for (i = 0; headers != NULL && headers[i] != NULL; i++) {
 		if (!clean_text(headers[i]) || strchr(headers[i], ':') == NULL) {
-			r = sp_err(ei, SP_ERR_INVALID, "header %zu is not a single 'Name: value' line", i);
+			r = sp_err(ei, SP_ERR_INVALID,
+				   "header %zu is not a single 'Name: value' line", i);
 			goto out;
 		}
 		if ((r = add_header(out, headers[i])) != SP_OK)
@@ -286,7 +288,7 @@ client_request(struct client *c, const char *method, const char *path, const voi
 {
 	CURL *h = c->curl;
 	struct curl_slist *hdrs = NULL;
-	struct sink sink = {&resp->body, SP_OK};
+	struct sink sink = { &resp->body, SP_OK };
 	char url[MAX_URL], errbuf[CURL_ERROR_SIZE];
 	const char *ctype = NULL;
 	CURLcode rc;

@@ -41,8 +41,9 @@ usage_err(const char *cmd, const char *msg)
 static int
 transport_status(int code)
 {
-	return code == SP_ERR_INVALID ? EX_USAGE : (code == SP_ERR_NOMEM || code == SP_ERR_INTERNAL)
-		? EX_SOFTWARE : EX_UNAVAILABLE;
+	return code == SP_ERR_INVALID                              ? EX_USAGE
+	       : (code == SP_ERR_NOMEM || code == SP_ERR_INTERNAL) ? EX_SOFTWARE
+								   : EX_UNAVAILABLE;
 }
 
 /* The server's challenge: exactly 32 bytes, padded base64. */
@@ -133,14 +134,30 @@ client_cmd_login(const char *server, const char *cafile, long timeout_s, int arg
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'm': so.module = optarg; break;
-		case 't': so.token_label = optarg; break;
-		case 's': so.token_serial = optarg; break;
-		case 'i': so.key_id = optarg; break;
-		case 'l': so.key_label = optarg; break;
-		case 'p': pin_file = optarg; break;
-		case 'k': so.key_pem = optarg; break;
-		case 'c': so.cert_pem = optarg; break;
+		case 'm':
+			so.module = optarg;
+			break;
+		case 't':
+			so.token_label = optarg;
+			break;
+		case 's':
+			so.token_serial = optarg;
+			break;
+		case 'i':
+			so.key_id = optarg;
+			break;
+		case 'l':
+			so.key_label = optarg;
+			break;
+		case 'p':
+			pin_file = optarg;
+			break;
+		case 'k':
+			so.key_pem = optarg;
+			break;
+		case 'c':
+			so.cert_pem = optarg;
+			break;
 		default:
 			rc = usage_err("login", "unknown option");
 			goto out;
@@ -151,8 +168,9 @@ client_cmd_login(const char *server, const char *cafile, long timeout_s, int arg
 		goto out;
 	}
 	if (so.key_pem == NULL && (so.module == NULL || *so.module == '\0')) {
-		rc = usage_err("login", "name the token's PKCS#11 module (--module or "
-				 "SEALPACT_PKCS11_MODULE), or a development key (--key, --cert)");
+		rc = usage_err("login",
+			       "name the token's PKCS#11 module (--module or "
+			       "SEALPACT_PKCS11_MODULE), or a development key (--key, --cert)");
 		goto out;
 	}
 	sp_errinfo_init(&ei);
@@ -188,14 +206,16 @@ client_cmd_login(const char *server, const char *cafile, long timeout_s, int arg
 		goto out;
 	}
 	doc = json_loadb((const char *)resp.body.data, resp.body.len, 0, NULL);
-	if (challenge_decode(json_string_value(json_object_get(doc, "challenge")), challenge) != 0) {
+	if (challenge_decode(json_string_value(json_object_get(doc, "challenge")), challenge) !=
+	    0) {
 		fprintf(stderr, "sealpact: login: the server sent no usable challenge\n");
 		rc = 1;
 		goto out;
 	}
 	json_decref(doc);
 	doc = NULL;
-	if (client_signer_sign(signer, challenge, sizeof(challenge), &sig, &siglen, &alg, &ei) != SP_OK) {
+	if (client_signer_sign(signer, challenge, sizeof(challenge), &sig, &siglen, &alg, &ei) !=
+	    SP_OK) {
 		rc = fail(1, "login", &ei);
 		goto out;
 	}
@@ -219,7 +239,8 @@ client_cmd_login(const char *server, const char *cafile, long timeout_s, int arg
 		rc = 1;
 		goto out;
 	}
-	if (client_session_save(c->base_url, v, json_string_value(json_object_get(doc, "expires_at")),
+	if (client_session_save(c->base_url, v,
+				json_string_value(json_object_get(doc, "expires_at")),
 				&ei) != SP_OK) {
 		rc = fail(1, "login", &ei);
 		goto out;
@@ -227,7 +248,8 @@ client_cmd_login(const char *server, const char *cafile, long timeout_s, int arg
 	printf("logged in as %s of %s (%s); the session expires at %s\n",
 	       json_string_value(json_object_get(json_object_get(doc, "user"), "name")),
 	       json_string_value(json_object_get(json_object_get(doc, "organization"), "name")),
-	       json_string_value(json_object_get(json_object_get(doc, "organization"), "credit_code")),
+	       json_string_value(
+		       json_object_get(json_object_get(doc, "organization"), "credit_code")),
 	       json_string_value(json_object_get(doc, "expires_at")));
 	rc = 0;
 out:

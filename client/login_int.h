@@ -16,14 +16,14 @@
 /* ---- token.c: signers ---------------------------------------------------- */
 
 struct client_signer_opts {
-	const char *module;        /* PKCS#11 module path; NULL with key_pem */
-	const char *token_label;   /* token to use (label), or NULL */
-	const char *token_serial;  /* or its serial number, or NULL (then the only token) */
-	const char *key_id;        /* CKA_ID in hex ("01"), or NULL */
-	const char *key_label;     /* CKA_LABEL, or NULL (then the only key) */
-	const char *pin;           /* the user PIN (borrowed; the caller wipes it) */
-	const char *key_pem;       /* development: a PEM private key file instead of a token */
-	const char *cert_pem;      /* its PEM certificate (with key_pem) */
+	const char *module;       /* PKCS#11 module path; NULL with key_pem */
+	const char *token_label;  /* token to use (label), or NULL */
+	const char *token_serial; /* or its serial number, or NULL (then the only token) */
+	const char *key_id;       /* CKA_ID in hex ("01"), or NULL */
+	const char *key_label;    /* CKA_LABEL, or NULL (then the only key) */
+	const char *pin;          /* the user PIN (borrowed; the caller wipes it) */
+	const char *key_pem;      /* development: a PEM private key file instead of a token */
+	const char *cert_pem;     /* its PEM certificate (with key_pem) */
 };
 
 struct client_signer;
@@ -80,8 +80,7 @@ int client_session_remove(struct sp_errinfo *ei) SP_WUR;
 /* ---- login.c: the commands --------------------------------------------------------- */
 
 /* argv[0] is the command name; return the process exit status. */
-int client_cmd_login(const char *server, const char *cafile, long timeout_s, int argc,
-		     char **argv);
+int client_cmd_login(const char *server, const char *cafile, long timeout_s, int argc, char **argv);
 int client_cmd_logout(const char *server, const char *cafile, long timeout_s, int argc,
 		      char **argv);
 int client_cmd_whoami(const char *server, const char *cafile, long timeout_s, int argc,

@@ -24,16 +24,16 @@
 
 /* Global options, after the environment and the command line are read. */
 struct cli {
-	const char *server;   /* base URL of sealpactd */
-	const char *cafile;   /* CA bundle that verifies the server, NULL = system */
+	const char *server; /* base URL of sealpactd */
+	const char *cafile; /* CA bundle that verifies the server, NULL = system */
 	long timeout_s;
 };
 
 struct command {
 	const char *name;
-	const char *args;     /* usage after the command name */
-	const char *summary;  /* one line for --help */
-	const char *help;     /* the rest of `sealpact help NAME` */
+	const char *args;    /* usage after the command name */
+	const char *summary; /* one line for --help */
+	const char *help;    /* the rest of `sealpact help NAME` */
 	/* argv[0] is the command name; returns the exit status. A command that
 	 * takes options parses them with getopt_long after setting optind = 0. */
 	int (*run)(const struct cli *cli, int argc, char **argv);
@@ -42,77 +42,107 @@ struct command {
 static int cmd_health(const struct cli *cli, int argc, char **argv);
 static int cmd_help(const struct cli *cli, int argc, char **argv);
 static int cmd_version(const struct cli *cli, int argc, char **argv);
-static int cmd_login(const struct cli *cli, int argc, char **argv)
-{ return client_cmd_login(cli->server, cli->cafile, cli->timeout_s, argc, argv); }
-static int cmd_logout(const struct cli *cli, int argc, char **argv)
-{ return client_cmd_logout(cli->server, cli->cafile, cli->timeout_s, argc, argv); }
-static int cmd_whoami(const struct cli *cli, int argc, char **argv)
-{ return client_cmd_whoami(cli->server, cli->cafile, cli->timeout_s, argc, argv); }
-static int cmd_sign(const struct cli *cli, int argc, char **argv)
-{ return client_cmd_sign(cli->server, cli->cafile, cli->timeout_s, argc, argv); }
-static int cmd_contracts(const struct cli *cli, int argc, char **argv)
-{ struct client_cli c = {cli->server, cli->cafile, cli->timeout_s};
-  return client_cmd_contracts(&c, argc, argv); }
+static int
+cmd_login(const struct cli *cli, int argc, char **argv)
+{
+	return client_cmd_login(cli->server, cli->cafile, cli->timeout_s, argc, argv);
+}
+static int
+cmd_logout(const struct cli *cli, int argc, char **argv)
+{
+	return client_cmd_logout(cli->server, cli->cafile, cli->timeout_s, argc, argv);
+}
+static int
+cmd_whoami(const struct cli *cli, int argc, char **argv)
+{
+	return client_cmd_whoami(cli->server, cli->cafile, cli->timeout_s, argc, argv);
+}
+static int
+cmd_sign(const struct cli *cli, int argc, char **argv)
+{
+	return client_cmd_sign(cli->server, cli->cafile, cli->timeout_s, argc, argv);
+}
+static int
+cmd_contracts(const struct cli *cli, int argc, char **argv)
+{
+	struct client_cli c = { cli->server, cli->cafile, cli->timeout_s };
+	return client_cmd_contracts(&c, argc, argv);
+}
 
-static int cmd_verify(const struct cli *cli, int argc, char **argv)
-{ return client_cmd_verify(cli->cafile, argc, argv); }
+static int
+cmd_verify(const struct cli *cli, int argc, char **argv)
+{
+	return client_cmd_verify(cli->cafile, argc, argv);
+}
 
 static const struct command commands[] = {
-	{"health", "", "check that the server is up and ready",
-	 "GET /healthz and /readyz and print both statuses. Exits 0 when both answer\n"
-	 "200, 1 when the server answers otherwise (e.g. 503: its database is\n"
-	 "unreachable), 69 when the server cannot be reached.\n",
-	 cmd_health},
-	{"login", "[--module SO] [--token LABEL] [--key-id HEX] [--pin-file F] | --key PEM --cert PEM",
-	 "log in with the key on a USB token (or a development PEM key)",
-	 "Asks the server for a challenge, signs it with the token's key and keeps the\n"
-	 "session in $XDG_CONFIG_HOME/sealpact/session.json (~/.config/...), mode 0600.\n"
-	 "  --module SO        PKCS#11 module (env SEALPACT_PKCS11_MODULE)\n"
-	 "  --token LABEL      token label (env SEALPACT_TOKEN); --serial S by serial\n"
-	 "  --key-id HEX       the key's CKA_ID (env SEALPACT_KEY_ID); --key-label L\n"
-	 "  --pin-file F       read the PIN from F; else SEALPACT_PIN; else a prompt\n"
-	 "  --key PEM --cert PEM  a development key and certificate (also SM2)\n",
-	 cmd_login},
-	{"logout", "", "end the saved session", "", cmd_logout},
-	{"whoami", "[--json]", "show who the saved session is", "", cmd_whoami},
-	{"create", "FILE --name N [--business-type T] [--deadline RFC3339] [--signer CODE[:ORDER][:NAME]]... [--cc CODE[:NAME]]... [--idempotency-key K] [--send]",
-	 "create a draft contract from a PDF (and send it with --send)",
-	 "Prints the new contract's 19-digit number. NAME is needed for an organization\n"
-	 "that has never logged in. Equal ORDERs sign in parallel.\n", cmd_contracts},
-	{"list", "[--tab todo|initiated|signed|cc|drafts] [--status S] [--business-type T] [--q TEXT] [--initiator NAME|CODE] [--from T] [--to T] [--page N] [--page-size N] [--json]",
-	 "list contracts (the five tabs, with filters)", "", cmd_contracts},
-	{"show", "NUMBER", "show a contract: parties, statuses, revisions", "", cmd_contracts},
-	{"send", "NUMBER", "send a draft, or hand a signed contract to the next signers", "",
-	 cmd_contracts},
-	{"receive", "NUMBER | --all", "receive a pending contract (or all of them)", "",
-	 cmd_contracts},
-	{"reject", "NUMBER REASON", "reject a contract with a reason everyone sees", "",
-	 cmd_contracts},
-	{"cancel", "NUMBER", "cancel a contract you initiated while it is being signed", "",
-	 cmd_contracts},
-	{"download", "NUMBER FILE [REVISION]", "save the latest (or one revision's) PDF", "",
-	 cmd_contracts},
-	{"sign", "NUMBER [--normal P,X,Y] [--multi PAGES,X,Y] [--seam PAGES,Y] [--keyword TEXT[,OCC]] [--date P,X,Y] [token options] | --offline IN.pdf OUT.pdf [--seal PNG] [--chain PEM] [--tsa URL | --tsa-cert PEM --tsa-key PEM] [--tsa-trust PEM]",
-	 "sign a contract (or a local PDF) with the key on your token",
-	 "Placement flags repeat. The resolved seal rectangles are printed before the\n"
-	 "PIN is asked. Token options as for login (--module, --token, --key-id,\n"
-	 "--pin-file; or --key PEM --cert PEM). Online the server adds the timestamp;\n"
-	 "offline --tsa URL gets one (without it the file has none, and it says so).\n",
-	 cmd_sign},
-	{"verify", "FILE [--json] [--trust-roots PEM]... [--intermediate PEM]... [--crl F]... [--tsa-trust PEM]",
-	 "verify every signature of a PDF offline",
-	 "Integrity, trust (chain to --trust-roots/--cacert at the timestamp's time),\n"
-	 "timestamps and what changed after each signature. Exit 0 every signature\n"
-	 "valid and the whole file signed, 1 invalid or disallowed changes, 2\n"
-	 "indeterminate (e.g. untrusted root, unsigned last revision), 3 no signature.\n",
-	 cmd_verify},
-	{"help", "[COMMAND]", "show help for sealpact or for one command", "", cmd_help},
-	{"version", "", "print the version", "", cmd_version},
+	{ "health", "", "check that the server is up and ready",
+	  "GET /healthz and /readyz and print both statuses. Exits 0 when both answer\n"
+	  "200, 1 when the server answers otherwise (e.g. 503: its database is\n"
+	  "unreachable), 69 when the server cannot be reached.\n",
+	  cmd_health },
+	{ "login",
+	  "[--module SO] [--token LABEL] [--key-id HEX] [--pin-file F] | --key PEM --cert PEM",
+	  "log in with the key on a USB token (or a development PEM key)",
+	  "Asks the server for a challenge, signs it with the token's key and keeps the\n"
+	  "session in $XDG_CONFIG_HOME/sealpact/session.json (~/.config/...), mode 0600.\n"
+	  "  --module SO        PKCS#11 module (env SEALPACT_PKCS11_MODULE)\n"
+	  "  --token LABEL      token label (env SEALPACT_TOKEN); --serial S by serial\n"
+	  "  --key-id HEX       the key's CKA_ID (env SEALPACT_KEY_ID); --key-label L\n"
+	  "  --pin-file F       read the PIN from F; else SEALPACT_PIN; else a prompt\n"
+	  "  --key PEM --cert PEM  a development key and certificate (also SM2)\n",
+	  cmd_login },
+	{ "logout", "", "end the saved session", "", cmd_logout },
+	{ "whoami", "[--json]", "show who the saved session is", "", cmd_whoami },
+	{ "create",
+	  "FILE --name N [--business-type T] [--deadline RFC3339] [--signer "
+	  "CODE[:ORDER][:NAME]]... [--cc CODE[:NAME]]... [--idempotency-key K] [--send]",
+	  "create a draft contract from a PDF (and send it with --send)",
+	  "Prints the new contract's 19-digit number. NAME is needed for an organization\n"
+	  "that has never logged in. Equal ORDERs sign in parallel.\n",
+	  cmd_contracts },
+	{ "list",
+	  "[--tab todo|initiated|signed|cc|drafts] [--status S] [--business-type T] [--q TEXT] "
+	  "[--initiator NAME|CODE] [--from T] [--to T] [--page N] [--page-size N] [--json]",
+	  "list contracts (the five tabs, with filters)", "", cmd_contracts },
+	{ "show", "NUMBER", "show a contract: parties, statuses, revisions", "", cmd_contracts },
+	{ "send", "NUMBER", "send a draft, or hand a signed contract to the next signers", "",
+	  cmd_contracts },
+	{ "receive", "NUMBER | --all", "receive a pending contract (or all of them)", "",
+	  cmd_contracts },
+	{ "reject", "NUMBER REASON", "reject a contract with a reason everyone sees", "",
+	  cmd_contracts },
+	{ "cancel", "NUMBER", "cancel a contract you initiated while it is being signed", "",
+	  cmd_contracts },
+	{ "download", "NUMBER FILE [REVISION]", "save the latest (or one revision's) PDF", "",
+	  cmd_contracts },
+	{ "sign",
+	  "NUMBER [--normal P,X,Y] [--multi PAGES,X,Y] [--seam PAGES,Y] [--keyword TEXT[,OCC]] "
+	  "[--date P,X,Y] [token options] | --offline IN.pdf OUT.pdf [--seal PNG] [--chain PEM] "
+	  "[--tsa URL | --tsa-cert PEM --tsa-key PEM] [--tsa-trust PEM]",
+	  "sign a contract (or a local PDF) with the key on your token",
+	  "Placement flags repeat. The resolved seal rectangles are printed before the\n"
+	  "PIN is asked. Token options as for login (--module, --token, --key-id,\n"
+	  "--pin-file; or --key PEM --cert PEM). Online the server adds the timestamp;\n"
+	  "offline --tsa URL gets one (without it the file has none, and it says so).\n",
+	  cmd_sign },
+	{ "verify",
+	  "FILE [--json] [--trust-roots PEM]... [--intermediate PEM]... [--crl F]... [--tsa-trust "
+	  "PEM]",
+	  "verify every signature of a PDF offline",
+	  "Integrity, trust (chain to --trust-roots/--cacert at the timestamp's time),\n"
+	  "timestamps and what changed after each signature. Exit 0 every signature\n"
+	  "valid and the whole file signed, 1 invalid or disallowed changes, 2\n"
+	  "indeterminate (e.g. untrusted root, unsigned last revision), 3 no signature.\n",
+	  cmd_verify },
+	{ "help", "[COMMAND]", "show help for sealpact or for one command", "", cmd_help },
+	{ "version", "", "print the version", "", cmd_version },
 };
 
 static const char global_help[] =
 	"Global options (before the command):\n"
-	"  --server URL       sealpactd base URL (env SEALPACT_SERVER, default " CLIENT_DEFAULT_SERVER ")\n"
+	"  --server URL       sealpactd base URL (env SEALPACT_SERVER, "
+	"default " CLIENT_DEFAULT_SERVER ")\n"
 	"  --cacert FILE      PEM CA certificates that verify the server's TLS certificate\n"
 	"                     (env SEALPACT_CACERT; default the system store; verification\n"
 	"                     is always on)\n"
@@ -208,7 +238,7 @@ client_open(const struct cli *cli, struct client **out)
 static int
 cmd_health(const struct cli *cli, int argc, char **argv)
 {
-	static const char *const paths[] = {"/healthz", "/readyz"};
+	static const char *const paths[] = { "/healthz", "/readyz" };
 	struct client *c = NULL;
 	struct client_response resp;
 	struct sp_errinfo ei;
@@ -284,14 +314,14 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"server", required_argument, NULL, 's'},
-		{"cacert", required_argument, NULL, 'c'},
-		{"timeout", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+		{ "server", required_argument, NULL, 's' },
+		{ "cacert", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
 	};
-	struct cli cli = {CLIENT_DEFAULT_SERVER, NULL, CLIENT_DEFAULT_TIMEOUT_S};
+	struct cli cli = { CLIENT_DEFAULT_SERVER, NULL, CLIENT_DEFAULT_TIMEOUT_S };
 	const struct command *cmd;
 	const char *env;
 	int ch;
@@ -311,7 +341,8 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			if (parse_timeout(optarg, &cli.timeout_s) != 0)
-				return usage_error("--timeout: '%s' is not a number of seconds in 1..3600",
+				return usage_error("--timeout: '%s' is not a number of seconds in "
+						   "1..3600",
 						   optarg);
 			break;
 		case 'h':

@@ -29,7 +29,8 @@ client_pin_read(const char *pin_file, char *pin, size_t n, struct sp_errinfo *ei
 
 	if (pin_file != NULL) {
 		if ((f = fopen(pin_file, "r")) == NULL)
-			return sp_err(ei, SP_ERR_IO, "cannot open %s: %s", pin_file, strerror(errno));
+			return sp_err(ei, SP_ERR_IO, "cannot open %s: %s", pin_file,
+				      strerror(errno));
 		rc = fgets(pin, (int)n, f) != NULL ? strip_line(pin) : -1;
 		fclose(f);
 		return rc == 0 ? SP_OK : sp_err(ei, SP_ERR_INVALID, "%s holds no PIN", pin_file);
@@ -44,7 +45,8 @@ client_pin_read(const char *pin_file, char *pin, size_t n, struct sp_errinfo *ei
 		if (fd >= 0)
 			close(fd);
 		return sp_err(ei, SP_ERR_INVALID,
-			      "no terminal for the PIN prompt: set SEALPACT_PIN or pass --pin-file");
+			      "no terminal for the PIN prompt: set SEALPACT_PIN or pass "
+			      "--pin-file");
 	}
 	/* Echo off before the prompt shows: a PIN typed at once is neither
 	 * echoed nor flushed away. */

@@ -29,7 +29,8 @@ dir_path(char *out, size_t n, struct sp_errinfo *ei)
 	else if (home != NULL && home[0] == '/')
 		len = snprintf(out, n, "%s/.config/sealpact", home);
 	else
-		return sp_err(ei, SP_ERR_CONFIG, "neither XDG_CONFIG_HOME nor HOME is an absolute path");
+		return sp_err(ei, SP_ERR_CONFIG,
+			      "neither XDG_CONFIG_HOME nor HOME is an absolute path");
 	if (len < 0 || (size_t)len + sizeof("/session.json") > n)
 		return sp_err(ei, SP_ERR_CONFIG, "the configuration directory path is too long");
 	return SP_OK;
@@ -81,7 +82,8 @@ client_session_save(const char *server, const char *token, const char *expires_a
 	if ((r = dir_path(dir, sizeof(dir), ei)) != SP_OK || (r = make_dir(dir, ei)) != SP_OK)
 		goto out;
 	snprintf(path, sizeof(path), "%s/session.json", dir);
-	doc = json_pack("{s:s,s:s,s:s?}", "server", server, "token", token, "expires_at", expires_at);
+	doc = json_pack("{s:s,s:s,s:s?}", "server", server, "token", token, "expires_at",
+			expires_at);
 	if (doc == NULL || (text = json_dumps(doc, JSON_INDENT(2))) == NULL) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
@@ -113,12 +115,13 @@ client_session_load(const char *server, char **token, struct sp_errinfo *ei)
 	if ((r = client_session_path(path, sizeof(path), ei)) != SP_OK)
 		goto out;
 	if (stat(path, &st) != 0) {
-		r = sp_err(ei, SP_ERR_NOT_FOUND, "not logged in (no %s): run 'sealpact login'", path);
+		r = sp_err(ei, SP_ERR_NOT_FOUND, "not logged in (no %s): run 'sealpact login'",
+			   path);
 		goto out;
 	}
 	if ((st.st_mode & 077) != 0) {
-		r = sp_err(ei, SP_ERR_INVALID, "%s is readable by others: remove it and log in again",
-			   path);
+		r = sp_err(ei, SP_ERR_INVALID,
+			   "%s is readable by others: remove it and log in again", path);
 		goto out;
 	}
 	if ((r = sp_file_read(path, SESSION_MAX, &data, &len, ei)) != SP_OK)
@@ -132,8 +135,9 @@ client_session_load(const char *server, char **token, struct sp_errinfo *ei)
 	}
 	/* A token is for the server that issued it, never sent elsewhere. */
 	if (strcmp(srv, server) != 0) {
-		r = sp_err(ei, SP_ERR_NOT_FOUND, "the saved session is for %s, not %s: run 'sealpact login'",
-			   srv, server);
+		r = sp_err(ei, SP_ERR_NOT_FOUND,
+			   "the saved session is for %s, not %s: run 'sealpact login'", srv,
+			   server);
 		goto out;
 	}
 	if ((*token = strdup(tok)) == NULL) {

@@ -114,8 +114,8 @@ sign_run_online(const char *server, const char *cafile, long timeout_s, struct s
 	id = json_string_value(json_object_get(prep, "session"));
 	want_alg = json_string_value(json_object_get(prep, "algorithm"));
 	if (id == NULL || want_alg == NULL ||
-	    b64_decode(json_string_value(json_object_get(prep, "to_be_signed")), &tbs,
-		       &tbslen) != 0) {
+	    b64_decode(json_string_value(json_object_get(prep, "to_be_signed")), &tbs, &tbslen) !=
+		    0) {
 		fprintf(stderr, "sealpact: sign: the server's answer lacks session/to_be_signed\n");
 		st = EX_PROTOCOL;
 		goto out;
@@ -215,28 +215,71 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		kind = NULL;
 		switch (ch) {
-		case 'n': kind = "normal"; break;
-		case 'M': kind = "multi"; break;
-		case 'S': kind = "seam"; break;
-		case 'K': kind = "keyword"; break;
-		case 'D': kind = "date"; break;
-		case 'm': o.so.module = optarg; break;
-		case 't': o.so.token_label = optarg; break;
-		case 's': o.so.token_serial = optarg; break;
-		case 'i': o.so.key_id = optarg; break;
-		case 'l': o.so.key_label = optarg; break;
-		case 'p': o.pin_file = optarg; break;
-		case 'k': o.so.key_pem = optarg; break;
-		case 'c': o.so.cert_pem = optarg; break;
-		case 'O': o.offline = 1; break;
-		case 'T': o.tsa_url = optarg; break;
-		case 'C': o.tsa_cert = optarg; break;
-		case 'Y': o.tsa_key = optarg; break;
-		case 'R': o.tsa_trust = optarg; break;
-		case 'G': o.seal_png = optarg; break;
-		case 'r': o.reason = optarg; break;
-		case 'H': o.chain_pem = optarg; break;
-		default: return usage_err("unknown option");
+		case 'n':
+			kind = "normal";
+			break;
+		case 'M':
+			kind = "multi";
+			break;
+		case 'S':
+			kind = "seam";
+			break;
+		case 'K':
+			kind = "keyword";
+			break;
+		case 'D':
+			kind = "date";
+			break;
+		case 'm':
+			o.so.module = optarg;
+			break;
+		case 't':
+			o.so.token_label = optarg;
+			break;
+		case 's':
+			o.so.token_serial = optarg;
+			break;
+		case 'i':
+			o.so.key_id = optarg;
+			break;
+		case 'l':
+			o.so.key_label = optarg;
+			break;
+		case 'p':
+			o.pin_file = optarg;
+			break;
+		case 'k':
+			o.so.key_pem = optarg;
+			break;
+		case 'c':
+			o.so.cert_pem = optarg;
+			break;
+		case 'O':
+			o.offline = 1;
+			break;
+		case 'T':
+			o.tsa_url = optarg;
+			break;
+		case 'C':
+			o.tsa_cert = optarg;
+			break;
+		case 'Y':
+			o.tsa_key = optarg;
+			break;
+		case 'R':
+			o.tsa_trust = optarg;
+			break;
+		case 'G':
+			o.seal_png = optarg;
+			break;
+		case 'r':
+			o.reason = optarg;
+			break;
+		case 'H':
+			o.chain_pem = optarg;
+			break;
+		default:
+			return usage_err("unknown option");
 		}
 		if (kind != NULL && sign_placement_parse(&o, kind, optarg, &ei) != SP_OK)
 			return usage_err(ei.msg);
@@ -253,8 +296,9 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 	if (argc - optind != 1)
 		return usage_err("wants the contract NUMBER (or --offline IN.pdf OUT.pdf)");
 	if (o.tsa_url != NULL || o.tsa_cert != NULL || o.seal_png != NULL || o.chain_pem != NULL)
-		return usage_err("--tsa, --tsa-cert, --seal and --chain are for --offline (the "
-				 "server timestamps, holds the seal and embeds the verified chain)");
+		return usage_err(
+			"--tsa, --tsa-cert, --seal and --chain are for --offline (the "
+			"server timestamps, holds the seal and embeds the verified chain)");
 	st = sign_run_online(server, cafile, timeout_s, &o, argv[optind]);
 	return st;
 }

@@ -21,7 +21,7 @@
 
 /* The options of one `sealpact sign` run (strings borrowed from argv/env). */
 struct sign_opts {
-	struct client_signer_opts so;   /* token or PEM key; so.pin unset until asked */
+	struct client_signer_opts so; /* token or PEM key; so.pin unset until asked */
 	const char *pin_file;
 	int offline;
 	const char *tsa_url;            /* offline: external TSA, or NULL */
@@ -58,14 +58,12 @@ void sign_rects_print(json_t *rects);
 int sign_cert_read(const struct client_signer_opts *so, unsigned char **der, size_t *len,
 		   struct sp_errinfo *ei) SP_WUR;
 
-
 /* `sealpact sign` (argv[0] is the command name); returns the exit status. */
-int client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc,
-		    char **argv);
+int client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc, char **argv);
 
 /* The two flows: return the process exit status. */
-int sign_run_online(const char *server, const char *cafile, long timeout_s,
-		    struct sign_opts *o, const char *number);
+int sign_run_online(const char *server, const char *cafile, long timeout_s, struct sign_opts *o,
+		    const char *number);
 int sign_run_offline(struct sign_opts *o, const char *in, const char *out);
 
 #endif /* SP_CLIENT_SIGN_INT_H */

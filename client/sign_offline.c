@@ -44,9 +44,8 @@ timestamp(const struct sign_opts *o, const uint8_t *sig, size_t siglen, uint8_t 
 		r = crypto_ts_fetch(o->tsa_url, q, qlen, TSA_TIMEOUT_MS, NULL, NULL, &resp, &rlen,
 				    ei);
 	} else {
-		if ((r = crypto_tsa_new(o->tsa_cert, o->tsa_key, o->chain_pem, "1.3.6.1.4.1.99999.1.1",
-					1000,
-					&tsa, ei)) != SP_OK ||
+		if ((r = crypto_tsa_new(o->tsa_cert, o->tsa_key, o->chain_pem,
+					"1.3.6.1.4.1.99999.1.1", 1000, &tsa, ei)) != SP_OK ||
 		    (r = crypto_tsa_serial_make(&serial, ei)) != SP_OK)
 			goto out;
 		r = crypto_tsa_respond(tsa, q, qlen, serial, 0, &resp, &rlen, ei);
@@ -64,7 +63,7 @@ out:
 
 /* The CA certificates of a PEM file (at most 16), to embed beside the signer. */
 static int
-chain_load(const char *path, STACK_OF(X509) **out, struct sp_errinfo *ei)
+chain_load(const char *path, STACK_OF(X509) * *out, struct sp_errinfo *ei)
 {
 	X509 *x;
 	FILE *f;
@@ -137,31 +136,37 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 	    (p = der, cert = d2i_X509(NULL, &p, (long)derlen)) == NULL ||
 	    crypto_sigalg_for_cert(cert, &alg, &ei) != SP_OK ||
 	    pdf_doc_open(pdf, pdflen, &doc, &ei) != SP_OK ||
-	    pdf_placements_resolve(doc, &seal, needs_seal, o->pl, o->npl, &rects, &nrects,
-				   &ei) != SP_OK)
+	    pdf_placements_resolve(doc, &seal, needs_seal, o->pl, o->npl, &rects, &nrects, &ei) !=
+		    SP_OK)
 		goto fail;
 	/* Show the rectangles before the PIN, as online. */
 	rj = json_array();
 	for (i = 0; i < nrects; i++)
-		json_array_append_new(rj, json_pack("{s:i,s:s,s:i,s:i,s:i,s:f,s:f,s:f,s:f}",
-			"placement", (int)rects[i].placement + 1, "mode",
-			rects[i].mode == PDF_PLACE_DATE ? "date" : rects[i].mode ==
-			PDF_PLACE_SEAM ? "seam" : rects[i].mode == PDF_PLACE_KEYWORD ? "keyword"
-			: rects[i].mode == PDF_PLACE_MULTI ? "multi" : "normal",
-			"page", rects[i].page, "slice", rects[i].slice, "slices", rects[i].nslices,
-			"x0", rects[i].view.x0, "y0", rects[i].view.y0, "x1", rects[i].view.x1,
-			"y1", rects[i].view.y1));
+		json_array_append_new(rj,
+				      json_pack("{s:i,s:s,s:i,s:i,s:i,s:f,s:f,s:f,s:f}",
+						"placement", (int)rects[i].placement + 1, "mode",
+						rects[i].mode == PDF_PLACE_DATE      ? "date"
+						: rects[i].mode == PDF_PLACE_SEAM    ? "seam"
+						: rects[i].mode == PDF_PLACE_KEYWORD ? "keyword"
+						: rects[i].mode == PDF_PLACE_MULTI   ? "multi"
+										     : "normal",
+						"page", rects[i].page, "slice", rects[i].slice,
+						"slices", rects[i].nslices, "x0", rects[i].view.x0,
+						"y0", rects[i].view.y0, "x1", rects[i].view.x1,
+						"y1", rects[i].view.y1));
 	sign_rects_print(rj);
 	memset(&params, 0, sizeof(params));
 	params.signing_time = time(NULL);
 	params.utc_offset_min = 480;
 	params.reason = o->reason;
 	if (pdf_sig_prepare(doc, &params, &seal, needs_seal, o->pl, o->npl, &prep, &ei) != SP_OK ||
-	    crypto_cms_signed_attrs(cert, alg, alg == CRYPTO_SIGALG_SM2_SM3 ? prep.sm3
-				    : prep.sha256, 32, &attrs, &alen, &ei) != SP_OK)
+	    crypto_cms_signed_attrs(cert, alg,
+				    alg == CRYPTO_SIGALG_SM2_SM3 ? prep.sm3 : prep.sha256, 32,
+				    &attrs, &alen, &ei) != SP_OK)
 		goto fail;
-	if (client_pin_read(o->so.key_pem != NULL ? NULL : o->pin_file, pin, sizeof(pin), &ei)
-	    != SP_OK && o->so.key_pem == NULL)
+	if (client_pin_read(o->so.key_pem != NULL ? NULL : o->pin_file, pin, sizeof(pin), &ei) !=
+		    SP_OK &&
+	    o->so.key_pem == NULL)
 		goto fail;
 	sp_errinfo_init(&ei);
 	o->so.pin = pin;
@@ -186,7 +191,8 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 		printf("Signed %s -> %s (%s), timestamp %s\n", in, outp, algname, when);
 	} else {
 		printf("Signed %s -> %s (%s), WITHOUT a timestamp (PAdES B-B): pass --tsa URL "
-		       "for one\n", in, outp, algname);
+		       "for one\n",
+		       in, outp, algname);
 	}
 	st = 0;
 	goto out;

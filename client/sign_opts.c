@@ -67,11 +67,10 @@ occ_like(const char *s)
 }
 
 int
-sign_placement_parse(struct sign_opts *o, const char *kind, const char *arg,
-		     struct sp_errinfo *ei)
+sign_placement_parse(struct sign_opts *o, const char *kind, const char *arg, struct sp_errinfo *ei)
 {
 	struct pdf_placement *p;
-	char (*t)[256];
+	char(*t)[256];
 	double v[3];
 	char *c;
 
@@ -92,7 +91,8 @@ sign_placement_parse(struct sign_opts *o, const char *kind, const char *arg,
 	} else if (strcmp(kind, "multi") == 0) {
 		p->mode = PDF_PLACE_MULTI;
 		if (split_numbers(arg, t[0], sizeof(t[0]), v, 2) != 0)
-			return sp_err(ei, SP_ERR_INVALID, "--multi wants PAGES,X,Y (e.g. 1-3,400,120)");
+			return sp_err(ei, SP_ERR_INVALID,
+				      "--multi wants PAGES,X,Y (e.g. 1-3,400,120)");
 		p->pages = t[0];
 		p->x = v[0];
 		p->y = v[1];
@@ -127,7 +127,7 @@ sign_placement_parse(struct sign_opts *o, const char *kind, const char *arg,
 json_t *
 sign_placements_json(const struct sign_opts *o)
 {
-	static const char *const modes[] = {"", "normal", "multi", "seam", "keyword", "date"};
+	static const char *const modes[] = { "", "normal", "multi", "seam", "keyword", "date" };
 	json_t *a = json_array(), *e;
 	size_t i;
 
@@ -163,7 +163,8 @@ sign_rects_print(json_t *rects)
 	printf("Seal placements (page: x0,y0 - x1,y1 in points, bottom-left origin):\n");
 	if (json_array_size(rects) == 0)
 		printf("  none: an invisible signature\n");
-	json_array_foreach(rects, i, r) {
+	json_array_foreach(rects, i, r)
+	{
 		printf("  #%lld %-7s page %lld: %.1f,%.1f - %.1f,%.1f",
 		       (long long)json_integer_value(json_object_get(r, "placement")),
 		       json_string_value(json_object_get(r, "mode")),
@@ -218,7 +219,8 @@ token_cert(const struct client_signer_opts *so, unsigned char **der, size_t *len
 			      "no PKCS#11 module: pass --module (or SEALPACT_PKCS11_MODULE), "
 			      "or --key and --cert");
 	if (so->key_id != NULL && (sp_hex_decode(so->key_id, strlen(so->key_id), want, sizeof(want),
-						 &want_len) != SP_OK || want_len == 0))
+						 &want_len) != SP_OK ||
+				   want_len == 0))
 		return sp_err(ei, SP_ERR_INVALID, "--key-id must be hex (e.g. 01)");
 	if ((ctx = PKCS11_CTX_new()) == NULL)
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
@@ -241,9 +243,11 @@ token_cert(const struct client_signer_opts *so, unsigned char **der, size_t *len
 		nmatch++;
 	}
 	if (nmatch != 1) {
-		r = sp_err(ei, nmatch == 0 ? SP_ERR_NOT_FOUND : SP_ERR_INVALID, nmatch == 0
-			   ? "no matching token is present" : "%u tokens are present: choose one "
-			   "with --token LABEL", nmatch);
+		r = sp_err(ei, nmatch == 0 ? SP_ERR_NOT_FOUND : SP_ERR_INVALID,
+			   nmatch == 0 ? "no matching token is present"
+				       : "%u tokens are present: choose one "
+					 "with --token LABEL",
+			   nmatch);
 		goto out;
 	}
 	if (PKCS11_enumerate_certs(slot->token, &certs, &ncerts) != 0) {
@@ -257,16 +261,18 @@ token_cert(const struct client_signer_opts *so, unsigned char **der, size_t *len
 		if (want_len > 0 && (certs[i].id_len != want_len ||
 				     memcmp(certs[i].id, want, certs[i].id_len) != 0))
 			continue;
-		if (so->key_label != NULL && (certs[i].label == NULL ||
-					      strcmp(certs[i].label, so->key_label) != 0))
+		if (so->key_label != NULL &&
+		    (certs[i].label == NULL || strcmp(certs[i].label, so->key_label) != 0))
 			continue;
 		cert = &certs[i];
 		nmatch++;
 	}
 	if (nmatch != 1) {
-		r = sp_err(ei, nmatch == 0 ? SP_ERR_NOT_FOUND : SP_ERR_INVALID, nmatch == 0
-			   ? "no matching certificate on the token" : "%u certificates on the "
-			   "token: choose with --key-id", nmatch);
+		r = sp_err(ei, nmatch == 0 ? SP_ERR_NOT_FOUND : SP_ERR_INVALID,
+			   nmatch == 0 ? "no matching certificate on the token"
+				       : "%u certificates on the "
+					 "token: choose with --key-id",
+			   nmatch);
 		goto out;
 	}
 	r = x509_der(cert->x509, der, len, ei);
@@ -304,4 +310,3 @@ sign_cert_read(const struct client_signer_opts *so, unsigned char **der, size_t 
 }
 
 /* ---- the PIN ------------------------------------------------------------------------------ */
-

@@ -29,11 +29,11 @@ typedef struct ec_key_method_st EC_KEY_METHOD;
 #define HEX_ID_MAX 64
 
 struct client_signer {
-	PKCS11_CTX *ctx;           /* NULL for a PEM signer */
+	PKCS11_CTX *ctx; /* NULL for a PEM signer */
 	PKCS11_SLOT *slots;
 	unsigned int nslots;
-	EVP_PKEY *pkey;            /* owned (a PEM key or libp11's wrapper) */
-	X509 *cert;                /* owned copy */
+	EVP_PKEY *pkey; /* owned (a PEM key or libp11's wrapper) */
+	X509 *cert;     /* owned copy */
 };
 
 void
@@ -64,7 +64,8 @@ open_pem(const struct client_signer_opts *o, struct client_signer *s, struct sp_
 	s->pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 	fclose(f);
 	if (s->pkey == NULL)
-		return sp_err(ei, SP_ERR_INVALID, "%s holds no unencrypted PEM private key", o->key_pem);
+		return sp_err(ei, SP_ERR_INVALID, "%s holds no unencrypted PEM private key",
+			      o->key_pem);
 	if ((f = fopen(o->cert_pem, "r")) == NULL)
 		return sp_err(ei, SP_ERR_IO, "cannot open certificate %s", o->cert_pem);
 	s->cert = PEM_read_X509(f, NULL, NULL, NULL);
@@ -107,13 +108,15 @@ find_slot(const struct client_signer_opts *o, struct client_signer *s, struct sp
 		n++;
 	}
 	if (n == 0) {
-		sp_err(ei, SP_ERR_NOT_FOUND, "no token%s%s%s%s is present", o->token_label ? " labelled " : "",
-		       o->token_label ? o->token_label : "", o->token_serial ? " with serial " : "",
+		sp_err(ei, SP_ERR_NOT_FOUND, "no token%s%s%s%s is present",
+		       o->token_label ? " labelled " : "", o->token_label ? o->token_label : "",
+		       o->token_serial ? " with serial " : "",
 		       o->token_serial ? o->token_serial : "");
 		return NULL;
 	}
 	if (n > 1) {
-		sp_err(ei, SP_ERR_INVALID, "%u tokens are present: choose one with --token LABEL", n);
+		sp_err(ei, SP_ERR_INVALID, "%u tokens are present: choose one with --token LABEL",
+		       n);
 		return NULL;
 	}
 	return found;
@@ -129,8 +132,9 @@ open_token(const struct client_signer_opts *o, struct client_signer *s, struct s
 	unsigned int nkeys = 0, ncerts = 0, i, nmatch = 0;
 	size_t want_len = 0;
 
-	if (o->key_id != NULL && (sp_hex_decode(o->key_id, strlen(o->key_id), want_id, sizeof(want_id),
-					       &want_len) != SP_OK || want_len == 0))
+	if (o->key_id != NULL && (sp_hex_decode(o->key_id, strlen(o->key_id), want_id,
+						sizeof(want_id), &want_len) != SP_OK ||
+				  want_len == 0))
 		return sp_err(ei, SP_ERR_INVALID, "--key-id must be hex (e.g. 01)");
 	if ((s->ctx = PKCS11_CTX_new()) == NULL)
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
@@ -150,8 +154,8 @@ open_token(const struct client_signer_opts *o, struct client_signer *s, struct s
 	if (PKCS11_enumerate_keys(slot->token, &keys, &nkeys) != 0)
 		return sp_err(ei, SP_ERR_IO, "cannot list the token's keys");
 	for (i = 0; i < nkeys; i++) {
-		if (keys[i].isPrivate &&
-		    object_matches(o, keys[i].id, keys[i].id_len, keys[i].label, want_id, want_len)) {
+		if (keys[i].isPrivate && object_matches(o, keys[i].id, keys[i].id_len,
+							keys[i].label, want_id, want_len)) {
 			key = &keys[i];
 			nmatch++;
 		}
@@ -159,7 +163,8 @@ open_token(const struct client_signer_opts *o, struct client_signer *s, struct s
 	if (nmatch == 0)
 		return sp_err(ei, SP_ERR_NOT_FOUND, "no matching private key on the token");
 	if (nmatch > 1)
-		return sp_err(ei, SP_ERR_INVALID, "%u private keys match: choose with --key-id", nmatch);
+		return sp_err(ei, SP_ERR_INVALID, "%u private keys match: choose with --key-id",
+			      nmatch);
 	if (PKCS11_enumerate_certs(slot->token, &certs, &ncerts) != 0)
 		return sp_err(ei, SP_ERR_IO, "cannot list the token's certificates");
 	/* The certificate of the key: the same CKA_ID. */
@@ -168,7 +173,8 @@ open_token(const struct client_signer_opts *o, struct client_signer *s, struct s
 		    memcmp(certs[i].id, key->id, key->id_len) == 0)
 			cert = &certs[i];
 	if (cert == NULL)
-		return sp_err(ei, SP_ERR_NOT_FOUND, "no certificate with the key's CKA_ID on the token");
+		return sp_err(ei, SP_ERR_NOT_FOUND,
+			      "no certificate with the key's CKA_ID on the token");
 	if ((s->cert = X509_dup(cert->x509)) == NULL ||
 	    (s->pkey = PKCS11_get_private_key(key)) == NULL)
 		return sp_err(ei, SP_ERR_IO, "cannot use the token's key");

@@ -36,12 +36,14 @@ client_verify_exit_code(const struct crypto_verify_report *r)
 	}
 }
 
-static const char *tri(int v)
+static const char *
+tri(int v)
 {
 	return v < 0 ? "not checked" : v ? "ok" : "FAILED";
 }
 
-static void when(time_t t, char *out, size_t cap)
+static void
+when(time_t t, char *out, size_t cap)
 {
 	struct tm tm;
 
@@ -49,16 +51,20 @@ static void when(time_t t, char *out, size_t cap)
 		snprintf(out, cap, "-");
 }
 
-static void upper(const char *in, char *out, size_t cap)
+static void
+upper(const char *in, char *out, size_t cap)
 {
 	size_t i;
 
 	for (i = 0; in[i] && i + 1 < cap; i++)
-		out[i] = (char)(in[i] >= 'a' && in[i] <= 'z' ? in[i] - 32 : in[i] == '_' ? ' ' : in[i]);
+		out[i] = (char)(in[i] >= 'a' && in[i] <= 'z' ? in[i] - 32
+				: in[i] == '_'               ? ' '
+							     : in[i]);
 	out[i] = 0;
 }
 
-static void print_text(const char *path, const struct crypto_verify_report *r)
+static void
+print_text(const char *path, const struct crypto_verify_report *r)
 {
 	size_t i, j;
 	char v[64], t1[32];
@@ -102,26 +108,27 @@ static void print_text(const char *path, const struct crypto_verify_report *r)
 			       s->changes[j].allowed ? "allowed" : "NOT ALLOWED");
 	}
 	upper(crypto_verdict_name(r->verdict), v, sizeof(v));
-	printf("\nLast revision signed: %s%s%s\nVerdict: %s\n", r->last_revision_signed ? "yes" : "no",
-	       r->message[0] ? " - " : "", r->message, v);
+	printf("\nLast revision signed: %s%s%s\nVerdict: %s\n",
+	       r->last_revision_signed ? "yes" : "no", r->message[0] ? " - " : "", r->message, v);
 }
 
-int client_cmd_verify(const char *default_roots, int argc, char **argv)
+int
+client_cmd_verify(const char *default_roots, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"trust-roots", required_argument, NULL, 'r'},
-		{"cacert", required_argument, NULL, 'r'},
-		{"intermediate", required_argument, NULL, 'i'},
-		{"crl", required_argument, NULL, 'l'},
-		{"tsa-trust", required_argument, NULL, 't'},
-		{NULL, 0, NULL, 0},
+		{ "json", no_argument, NULL, 'j' },
+		{ "trust-roots", required_argument, NULL, 'r' },
+		{ "cacert", required_argument, NULL, 'r' },
+		{ "intermediate", required_argument, NULL, 'i' },
+		{ "crl", required_argument, NULL, 'l' },
+		{ "tsa-trust", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *roots[MAX_FILES], *inter[MAX_FILES], *crls[MAX_FILES], *tsa = NULL, *path;
 	size_t nroots = 0, ninter = 0, ncrls = 0, len = 0;
 	struct crypto_trust *trust = NULL;
 	struct crypto_verify_report *rep = NULL;
-	struct crypto_verify_opts vo = {0};
+	struct crypto_verify_opts vo = { 0 };
 	struct sp_errinfo ei;
 	char *text = NULL;
 	size_t textlen = 0;
@@ -133,9 +140,11 @@ int client_cmd_verify(const char *default_roots, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch == 'j') {
 			json = 1;
-		} else if ((ch == 'r' && nroots == MAX_FILES) || (ch == 'i' && ninter == MAX_FILES) ||
+		} else if ((ch == 'r' && nroots == MAX_FILES) ||
+			   (ch == 'i' && ninter == MAX_FILES) ||
 			   (ch == 'l' && ncrls == MAX_FILES)) {
-			fprintf(stderr, "sealpact verify: at most %d files per option\n", MAX_FILES);
+			fprintf(stderr, "sealpact verify: at most %d files per option\n",
+				MAX_FILES);
 			goto out;
 		} else if (ch == 'r') {
 			roots[nroots++] = optarg;

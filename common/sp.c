@@ -13,27 +13,27 @@ static const struct {
 	const char *name;
 	const char *text;
 } errtab[] = {
-	[0] = {"ok", "success"},
-	[1] = {"internal", "internal error"},
-	[2] = {"nomem", "out of memory"},
-	[3] = {"invalid", "invalid input"},
-	[4] = {"not_found", "not found"},
-	[5] = {"conflict", "conflict"},
-	[6] = {"forbidden", "forbidden"},
-	[7] = {"unauthorized", "unauthorized"},
-	[8] = {"too_large", "too large"},
-	[9] = {"io", "input/output error"},
-	[10] = {"db", "database error"},
-	[11] = {"unavailable", "service unavailable"},
-	[12] = {"busy", "too busy"},
-	[13] = {"timeout", "timed out"},
-	[14] = {"crypto", "cryptographic failure"},
-	[15] = {"pdf", "PDF error"},
-	[16] = {"config", "configuration error"},
-	[17] = {"unsupported", "unsupported"},
-	[18] = {"limit", "limit exceeded"},
-	[19] = {"expired", "expired"},
-	[20] = {"rate_limited", "rate limited"},
+	[0] = { "ok", "success" },
+	[1] = { "internal", "internal error" },
+	[2] = { "nomem", "out of memory" },
+	[3] = { "invalid", "invalid input" },
+	[4] = { "not_found", "not found" },
+	[5] = { "conflict", "conflict" },
+	[6] = { "forbidden", "forbidden" },
+	[7] = { "unauthorized", "unauthorized" },
+	[8] = { "too_large", "too large" },
+	[9] = { "io", "input/output error" },
+	[10] = { "db", "database error" },
+	[11] = { "unavailable", "service unavailable" },
+	[12] = { "busy", "too busy" },
+	[13] = { "timeout", "timed out" },
+	[14] = { "crypto", "cryptographic failure" },
+	[15] = { "pdf", "PDF error" },
+	[16] = { "config", "configuration error" },
+	[17] = { "unsupported", "unsupported" },
+	[18] = { "limit", "limit exceeded" },
+	[19] = { "expired", "expired" },
+	[20] = { "rate_limited", "rate limited" },
 };
 
 static int
@@ -278,8 +278,7 @@ out:
 }
 
 int
-sp_file_write(const char *path, const void *data, size_t len, int mode,
-	      struct sp_errinfo *ei)
+sp_file_write(const char *path, const void *data, size_t len, int mode, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL, fd = -1;
 	char tmp[4096];

@@ -22,26 +22,26 @@
 
 enum sp_err {
 	SP_OK = 0,
-	SP_ERR_INTERNAL = -1,     /* a broken invariant or an unexpected library failure */
-	SP_ERR_NOMEM = -2,        /* allocation failed */
-	SP_ERR_INVALID = -3,      /* the input is malformed or out of range */
-	SP_ERR_NOT_FOUND = -4,    /* no such object (or not visible to the caller) */
-	SP_ERR_CONFLICT = -5,     /* wrong state, stale revision, duplicate */
-	SP_ERR_FORBIDDEN = -6,    /* authenticated, but not allowed */
-	SP_ERR_UNAUTHORIZED = -7, /* no or bad credentials */
-	SP_ERR_TOO_LARGE = -8,    /* a size cap was hit */
-	SP_ERR_IO = -9,           /* a file or socket operation failed */
-	SP_ERR_DB = -10,          /* the database answered with an error */
-	SP_ERR_UNAVAILABLE = -11, /* a dependency (database, TSA, OCSP) cannot be reached */
-	SP_ERR_BUSY = -12,        /* a bounded queue is full */
-	SP_ERR_TIMEOUT = -13,     /* an operation ran out of time */
-	SP_ERR_CRYPTO = -14,      /* a cryptographic check or operation failed */
-	SP_ERR_PDF = -15,         /* the PDF cannot be read or written as asked */
-	SP_ERR_CONFIG = -16,      /* bad configuration */
-	SP_ERR_UNSUPPORTED = -17, /* a valid input we do not handle */
-	SP_ERR_LIMIT = -18,       /* a count or depth limit was hit (hostile input) */
-	SP_ERR_EXPIRED = -19,     /* a nonce, session or certificate is out of its validity */
-	SP_ERR_RATE_LIMITED = -20,/* too many attempts */
+	SP_ERR_INTERNAL = -1,      /* a broken invariant or an unexpected library failure */
+	SP_ERR_NOMEM = -2,         /* allocation failed */
+	SP_ERR_INVALID = -3,       /* the input is malformed or out of range */
+	SP_ERR_NOT_FOUND = -4,     /* no such object (or not visible to the caller) */
+	SP_ERR_CONFLICT = -5,      /* wrong state, stale revision, duplicate */
+	SP_ERR_FORBIDDEN = -6,     /* authenticated, but not allowed */
+	SP_ERR_UNAUTHORIZED = -7,  /* no or bad credentials */
+	SP_ERR_TOO_LARGE = -8,     /* a size cap was hit */
+	SP_ERR_IO = -9,            /* a file or socket operation failed */
+	SP_ERR_DB = -10,           /* the database answered with an error */
+	SP_ERR_UNAVAILABLE = -11,  /* a dependency (database, TSA, OCSP) cannot be reached */
+	SP_ERR_BUSY = -12,         /* a bounded queue is full */
+	SP_ERR_TIMEOUT = -13,      /* an operation ran out of time */
+	SP_ERR_CRYPTO = -14,       /* a cryptographic check or operation failed */
+	SP_ERR_PDF = -15,          /* the PDF cannot be read or written as asked */
+	SP_ERR_CONFIG = -16,       /* bad configuration */
+	SP_ERR_UNSUPPORTED = -17,  /* a valid input we do not handle */
+	SP_ERR_LIMIT = -18,        /* a count or depth limit was hit (hostile input) */
+	SP_ERR_EXPIRED = -19,      /* a nonce, session or certificate is out of its validity */
+	SP_ERR_RATE_LIMITED = -20, /* too many attempts */
 	SP_ERR__LAST = -21
 };
 
@@ -58,11 +58,11 @@ const char *sp_errname(int code);
  * layers add context with sp_errinfo_prefix().
  */
 struct sp_errinfo {
-	int code;              /* an sp_err code, SP_OK while nothing failed */
-	char reason[64];       /* optional stable reason code, e.g. "cert_expired" */
-	char msg[512];         /* human-readable, safe to show the caller */
-	char sqlstate[6];      /* PostgreSQL SQLSTATE, "" if none */
-	unsigned long ossl;    /* first OpenSSL error code, 0 if none */
+	int code;           /* an sp_err code, SP_OK while nothing failed */
+	char reason[64];    /* optional stable reason code, e.g. "cert_expired" */
+	char msg[512];      /* human-readable, safe to show the caller */
+	char sqlstate[6];   /* PostgreSQL SQLSTATE, "" if none */
+	unsigned long ossl; /* first OpenSSL error code, 0 if none */
 };
 
 void sp_errinfo_init(struct sp_errinfo *ei);
@@ -96,8 +96,8 @@ struct sp_buf {
 };
 
 void sp_buf_init(struct sp_buf *b, size_t max);
-void sp_buf_cleanup(struct sp_buf *b);      /* frees; the buffer may be reused after init */
-void sp_buf_reset(struct sp_buf *b);        /* len = 0, keeps the memory */
+void sp_buf_cleanup(struct sp_buf *b); /* frees; the buffer may be reused after init */
+void sp_buf_reset(struct sp_buf *b);   /* len = 0, keeps the memory */
 int sp_buf_add(struct sp_buf *b, const void *p, size_t n) SP_WUR;
 int sp_buf_addstr(struct sp_buf *b, const char *s) SP_WUR;
 int sp_buf_printf(struct sp_buf *b, const char *fmt, ...) SP_PRINTF(2, 3) SP_WUR;
@@ -138,8 +138,7 @@ int sp_hex_val(int c);
  * and *outlen, SP_ERR_INVALID for a bad digit or an odd length, or
  * SP_ERR_TOO_LARGE when len / 2 > max (out is then untouched).
  */
-int sp_hex_decode(const char *s, size_t len, unsigned char *out, size_t max, size_t *outlen)
-	SP_WUR;
+int sp_hex_decode(const char *s, size_t len, unsigned char *out, size_t max, size_t *outlen) SP_WUR;
 
 /*
  * base64 (RFC 4648). The default is the standard alphabet ("+/") with "="

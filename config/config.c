@@ -21,7 +21,9 @@
 #define GIB(n) ((long long)(n) << 30)
 
 #define ROW(sec, k, type, lo, hi, d, ds, ch, fl) \
-	{#sec, #k, type, offsetof(struct config, sec.k), 0, lo, hi, d, ds, ch, fl}
+	{ \
+#sec, #k, type, offsetof(struct config, sec.k), 0, lo, hi, d, ds, ch, fl \
+	}
 #define STR(sec, k, ds) ROW(sec, k, CONFIG_STRING, 0, 0, 0, ds, NULL, 0)
 #define SECRET(sec, k) ROW(sec, k, CONFIG_STRING, 0, 0, 0, NULL, NULL, CONFIG_SECRET)
 #define PATH(sec, k) ROW(sec, k, CONFIG_PATH, 0, 0, 0, NULL, NULL, 0)
@@ -30,9 +32,11 @@
 #define BOOL(sec, k, d) ROW(sec, k, CONFIG_BOOL, 0, 1, d, NULL, NULL, 0)
 #define INT(sec, k, lo, hi, d) ROW(sec, k, CONFIG_INT, lo, hi, d, NULL, NULL, 0)
 #define SIZE(sec, k, lo, hi, d) ROW(sec, k, CONFIG_SIZE, lo, hi, d, NULL, NULL, 0)
-#define LIST(sec, k)                                                                   \
-	{#sec, #k, CONFIG_PATH_LIST, offsetof(struct config, sec.k),                   \
-	 offsetof(struct config, sec.n##k), 0, 0, 0, NULL, NULL, 0}
+#define LIST(sec, k) \
+	{ \
+#sec, #k, CONFIG_PATH_LIST, offsetof(struct config, sec.k), \
+			offsetof(struct config, sec.n##k), 0, 0, 0, NULL, NULL, 0 \
+	}
 
 /* One row per key; defaults and ranges as documented in config.h and
  * sealpact.example.yaml. Keep the three in step. */
@@ -213,8 +217,9 @@ env_list(struct config_loader *ld, size_t idx, const char *name, const char *v,
 		while (n > 0 && p[n - 1] == ' ')
 			n--;
 		if (n > CONFIG_MAX_STRING)
-			return sp_err(ei, SP_ERR_CONFIG, "%s: %s.%s: an entry is longer than %d bytes",
-				      name, k->section, k->key, CONFIG_MAX_STRING);
+			return sp_err(ei, SP_ERR_CONFIG,
+				      "%s: %s.%s: an entry is longer than %d bytes", name,
+				      k->section, k->key, CONFIG_MAX_STRING);
 		memcpy(item, p, n);
 		item[n] = '\0';
 		if ((r = config_list_append(ld, idx, item, n, name, 0, ei)) != SP_OK)
@@ -255,7 +260,8 @@ apply_env(struct config_loader *ld, char *const *envp, struct sp_errinfo *ei)
 				sec[k] = (char)toupper((unsigned char)config_sections[si][k]);
 			sec[k] = '\0';
 			/* Case-insensitive: SEALPACT_Server_Port is a typo to refuse. */
-			ours = strncasecmp(rest, sec, sl) == 0 && rest[sl] == '_' && rest[sl + 1] != '\0';
+			ours = strncasecmp(rest, sec, sl) == 0 && rest[sl] == '_' &&
+			       rest[sl + 1] != '\0';
 		}
 		if (!ours)
 			continue;
@@ -271,11 +277,12 @@ apply_env(struct config_loader *ld, char *const *envp, struct sp_errinfo *ei)
 
 			if (near == NULL)
 				return sp_err(ei, SP_ERR_CONFIG,
-					      "%s: unknown setting (section %s has no such key)", name,
-					      section);
+					      "%s: unknown setting (section %s has no such key)",
+					      name, section);
 			env_name(near, want, sizeof(want));
 			return sp_err(ei, SP_ERR_CONFIG,
-				      "%s: unknown setting (section %s has no such key; did you mean %s?)",
+				      "%s: unknown setting (section %s has no such key; did you "
+				      "mean %s?)",
 				      name, section, want);
 		}
 		if (config_keys[j].type == CONFIG_PATH_LIST)

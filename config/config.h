@@ -19,76 +19,76 @@
 #define CONFIG_MAX_LIST 16 /* entries in a list-valued key (trust roots, ...) */
 
 struct config_server {
-	char *host;                /* listen address, default "127.0.0.1" */
-	int port;                  /* default 8443; 0 = pick a free port (tests) */
-	int tls;                   /* 1 = HTTPS (default), 0 = plain HTTP for local use */
-	char *tls_cert;            /* PEM certificate chain, required when tls */
-	char *tls_key;             /* PEM private key, required when tls */
-	int workers;               /* processes sharing the port (SO_REUSEPORT), default 1 */
-	int threads;               /* worker-pool threads per process, default 2 */
-	size_t max_body_bytes;     /* request body cap, default 1 MiB */
-	size_t max_upload_bytes;   /* PDF upload cap, default 32 MiB */
-	int request_timeout_ms;    /* whole-request deadline, default 30000 */
-	int shutdown_timeout_ms;   /* how long SIGTERM waits for in-flight requests, default 20000 */
-	int node_id;               /* 0..1023: worker i numbers contracts on node node_id + i */
-	char *public_url;          /* base URL shown to users, default derived from host/port */
+	char *host;              /* listen address, default "127.0.0.1" */
+	int port;                /* default 8443; 0 = pick a free port (tests) */
+	int tls;                 /* 1 = HTTPS (default), 0 = plain HTTP for local use */
+	char *tls_cert;          /* PEM certificate chain, required when tls */
+	char *tls_key;           /* PEM private key, required when tls */
+	int workers;             /* processes sharing the port (SO_REUSEPORT), default 1 */
+	int threads;             /* worker-pool threads per process, default 2 */
+	size_t max_body_bytes;   /* request body cap, default 1 MiB */
+	size_t max_upload_bytes; /* PDF upload cap, default 32 MiB */
+	int request_timeout_ms;  /* whole-request deadline, default 30000 */
+	int shutdown_timeout_ms; /* how long SIGTERM waits for in-flight requests, default 20000 */
+	int node_id;             /* 0..1023: worker i numbers contracts on node node_id + i */
+	char *public_url;        /* base URL shown to users, default derived from host/port */
 };
 
 struct config_database {
-	char *url;                 /* libpq conninfo or postgresql:// URI (required) */
-	int pool_size;             /* connections per process, default 8 */
-	int queue_max;             /* queries waiting for a connection before 503, default 256 */
-	int query_timeout_ms;      /* per-query deadline, default 5000 */
-	int connect_timeout_ms;    /* per-connection-attempt deadline, default 2000 */
+	char *url;              /* libpq conninfo or postgresql:// URI (required) */
+	int pool_size;          /* connections per process, default 8 */
+	int queue_max;          /* queries waiting for a connection before 503, default 256 */
+	int query_timeout_ms;   /* per-query deadline, default 5000 */
+	int connect_timeout_ms; /* per-connection-attempt deadline, default 2000 */
 };
 
 struct config_log {
-	char *level;               /* "debug" | "info" | "warn" | "error", default "info" */
-	int access_log;            /* 1 = one JSON line per request (default) */
+	char *level;    /* "debug" | "info" | "warn" | "error", default "info" */
+	int access_log; /* 1 = one JSON line per request (default) */
 };
 
 struct config_trust {
-	char *roots[CONFIG_MAX_LIST];          /* PEM files of trusted root CAs */
+	char *roots[CONFIG_MAX_LIST]; /* PEM files of trusted root CAs */
 	size_t nroots;
-	char *intermediates[CONFIG_MAX_LIST];  /* PEM files of intermediate CAs */
+	char *intermediates[CONFIG_MAX_LIST]; /* PEM files of intermediate CAs */
 	size_t nintermediates;
-	char *crls[CONFIG_MAX_LIST];           /* PEM or DER CRL files (fallback) */
+	char *crls[CONFIG_MAX_LIST]; /* PEM or DER CRL files (fallback) */
 	size_t ncrls;
-	int ocsp;                  /* 1 = check revocation by OCSP (default) */
-	char *ocsp_url;            /* responder that overrides the certificate's AIA, or NULL */
-	int ocsp_timeout_ms;       /* default 3000 */
-	int require_revocation;    /* 1 = no OCSP answer and no CRL means refuse (default 1) */
+	int ocsp;               /* 1 = check revocation by OCSP (default) */
+	char *ocsp_url;         /* responder that overrides the certificate's AIA, or NULL */
+	int ocsp_timeout_ms;    /* default 3000 */
+	int require_revocation; /* 1 = no OCSP answer and no CRL means refuse (default 1) */
 };
 
 struct config_tsa {
-	char *mode;                /* "builtin" (default) | "external" */
-	char *url;                 /* external TSA URL (mode external) */
-	char *username;            /* external TSA basic auth, optional */
+	char *mode;     /* "builtin" (default) | "external" */
+	char *url;      /* external TSA URL (mode external) */
+	char *username; /* external TSA basic auth, optional */
 	char *password;
-	int timeout_ms;            /* external TSA deadline, default 10000 */
-	char *cert;                /* built-in TSA certificate (PEM, critical timeStamping EKU) */
-	char *key;                 /* built-in TSA private key (PEM) */
-	char *chain;               /* built-in TSA chain to include (PEM), optional */
-	char *policy;              /* TSA policy OID, default "1.3.6.1.4.1.99999.1.1" */
-	int accuracy_ms;           /* accuracy stated in tokens, default 1000 */
-	char *trust;               /* PEM of TSA root/CA certificates tokens must chain to */
+	int timeout_ms;  /* external TSA deadline, default 10000 */
+	char *cert;      /* built-in TSA certificate (PEM, critical timeStamping EKU) */
+	char *key;       /* built-in TSA private key (PEM) */
+	char *chain;     /* built-in TSA chain to include (PEM), optional */
+	char *policy;    /* TSA policy OID, default "1.3.6.1.4.1.99999.1.1" */
+	int accuracy_ms; /* accuracy stated in tokens, default 1000 */
+	char *trust;     /* PEM of TSA root/CA certificates tokens must chain to */
 };
 
 struct config_auth {
-	int challenge_ttl_s;       /* login nonce lifetime, default 120 */
-	int session_ttl_s;         /* bearer session lifetime, default 28800 */
-	int login_max_failures;    /* reviewer password failures before lockout, default 5 */
-	int login_lockout_s;       /* lockout length, default 900 */
-	int ip_max_failures;       /* failed password logins per client IP and lockout window, 0 = off; default 20 */
+	int challenge_ttl_s;    /* login nonce lifetime, default 120 */
+	int session_ttl_s;      /* bearer session lifetime, default 28800 */
+	int login_max_failures; /* reviewer password failures before lockout, default 5 */
+	int login_lockout_s;    /* lockout length, default 900 */
+	int ip_max_failures; /* failed password logins per client IP and lockout window, 0 = off; default 20 */
 };
 
 struct config_signing {
-	int session_ttl_s;         /* signing-session lifetime, default 600 */
-	char *default_seal_image;  /* PNG used until an organization has an approved seal */
+	int session_ttl_s;        /* signing-session lifetime, default 600 */
+	char *default_seal_image; /* PNG used until an organization has an approved seal */
 };
 
 struct config {
-	char *path;                /* the file it was loaded from ("" if none) */
+	char *path; /* the file it was loaded from ("" if none) */
 	struct config_server server;
 	struct config_database database;
 	struct config_log log;

@@ -19,14 +19,14 @@
 #define CONFIG_MAX_STRING 4096
 
 enum config_type {
-	CONFIG_STRING,    /* char *, any text */
-	CONFIG_PATH,      /* char *, relative to the config file's directory */
-	CONFIG_URL,       /* char *, http:// or https:// */
-	CONFIG_ENUM,      /* char *, one of the row's choices */
-	CONFIG_BOOL,      /* int 0/1: true/false/yes/no/on/off/1/0 */
-	CONFIG_INT,       /* int within [min, max] */
-	CONFIG_SIZE,      /* size_t bytes within [min, max], KiB/MiB/GiB suffixes */
-	CONFIG_PATH_LIST  /* char *[CONFIG_MAX_LIST] + size_t count, each a path */
+	CONFIG_STRING,   /* char *, any text */
+	CONFIG_PATH,     /* char *, relative to the config file's directory */
+	CONFIG_URL,      /* char *, http:// or https:// */
+	CONFIG_ENUM,     /* char *, one of the row's choices */
+	CONFIG_BOOL,     /* int 0/1: true/false/yes/no/on/off/1/0 */
+	CONFIG_INT,      /* int within [min, max] */
+	CONFIG_SIZE,     /* size_t bytes within [min, max], KiB/MiB/GiB suffixes */
+	CONFIG_PATH_LIST /* char *[CONFIG_MAX_LIST] + size_t count, each a path */
 };
 
 #define CONFIG_SECRET 1u /* wiped on free and never echoed in an error message */
@@ -35,13 +35,13 @@ struct config_key {
 	const char *section;
 	const char *key;
 	enum config_type type;
-	size_t off;           /* offsetof(struct config, the field) */
-	size_t count_off;     /* CONFIG_PATH_LIST: offsetof the size_t count */
-	long long min, max;   /* CONFIG_INT / CONFIG_SIZE range, inclusive */
-	long long def;        /* CONFIG_BOOL / CONFIG_INT / CONFIG_SIZE default */
-	const char *defstr;   /* string kinds: default, NULL = unset */
-	const char *choices;  /* CONFIG_ENUM: "a|b|c" */
-	unsigned flags;       /* CONFIG_SECRET */
+	size_t off;          /* offsetof(struct config, the field) */
+	size_t count_off;    /* CONFIG_PATH_LIST: offsetof the size_t count */
+	long long min, max;  /* CONFIG_INT / CONFIG_SIZE range, inclusive */
+	long long def;       /* CONFIG_BOOL / CONFIG_INT / CONFIG_SIZE default */
+	const char *defstr;  /* string kinds: default, NULL = unset */
+	const char *choices; /* CONFIG_ENUM: "a|b|c" */
+	unsigned flags;      /* CONFIG_SECRET */
 };
 
 extern const struct config_key config_keys[];
@@ -51,15 +51,15 @@ extern const size_t config_nsections;
 
 /* Where a value was last set: a file line, an environment variable, or neither. */
 struct config_origin {
-	int line;  /* 1-based line in the file, 0 if not from the file */
-	int env;   /* 1 = from SEALPACT_<SECTION>_<KEY> */
+	int line; /* 1-based line in the file, 0 if not from the file */
+	int env;  /* 1 = from SEALPACT_<SECTION>_<KEY> */
 };
 
 struct config_loader {
 	struct config *cfg;
-	const char *file;              /* the file as named by the caller, NULL if none */
-	char *basedir;                 /* absolute directory of file, NULL if none */
-	struct config_origin *origin;  /* one per config_keys[] row */
+	const char *file;             /* the file as named by the caller, NULL if none */
+	char *basedir;                /* absolute directory of file, NULL if none */
+	struct config_origin *origin; /* one per config_keys[] row */
 };
 
 /* The row index of section.key (exact, case-sensitive), or -1. */

@@ -20,9 +20,8 @@ shown(const struct config_key *k, const char *text)
 	return (k->flags & CONFIG_SECRET) ? "(secret)" : text;
 }
 
-static int
-fail(const struct config_key *k, const char *where, struct sp_errinfo *ei, const char *fmt, ...)
-	SP_PRINTF(4, 5);
+static int fail(const struct config_key *k, const char *where, struct sp_errinfo *ei,
+		const char *fmt, ...) SP_PRINTF(4, 5);
 
 static int
 fail(const struct config_key *k, const char *where, struct sp_errinfo *ei, const char *fmt, ...)
@@ -39,8 +38,8 @@ fail(const struct config_key *k, const char *where, struct sp_errinfo *ei, const
 static int
 parse_bool(const char *s, int *out)
 {
-	static const char *const yes[] = {"true", "yes", "on", "1"};
-	static const char *const no[] = {"false", "no", "off", "0"};
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
 	size_t i;
 
 	for (i = 0; i < SP_ARRAY_LEN(yes); i++) {
@@ -78,7 +77,11 @@ parse_size(const char *s, unsigned long long *out)
 	static const struct {
 		const char *suffix;
 		unsigned long long mult;
-	} units[] = {{"", 1}, {"B", 1}, {"KiB", 1ULL << 10}, {"MiB", 1ULL << 20}, {"GiB", 1ULL << 30}};
+	} units[] = { { "", 1 },
+		      { "B", 1 },
+		      { "KiB", 1ULL << 10 },
+		      { "MiB", 1ULL << 20 },
+		      { "GiB", 1ULL << 30 } };
 	const char *end = s + strspn(s, "0123456789");
 	uint64_t v;
 	size_t i;
@@ -192,7 +195,8 @@ config_value_set(struct config_loader *ld, size_t idx, const char *text, size_t 
 	switch (k->type) {
 	case CONFIG_BOOL:
 		if (parse_bool(text, &b) != 0) {
-			r = fail(k, where, ei, "'%.40s' is not a boolean (true/false, yes/no, on/off, 1/0)",
+			r = fail(k, where, ei,
+				 "'%.40s' is not a boolean (true/false, yes/no, on/off, 1/0)",
 				 text);
 			goto out;
 		}
@@ -204,7 +208,8 @@ config_value_set(struct config_loader *ld, size_t idx, const char *text, size_t 
 			goto out;
 		}
 		if (v < k->min || v > k->max) {
-			r = fail(k, where, ei, "%lld is out of range %lld..%lld", v, k->min, k->max);
+			r = fail(k, where, ei, "%lld is out of range %lld..%lld", v, k->min,
+				 k->max);
 			goto out;
 		}
 		*FIELD(ld->cfg, k, int *) = (int)v;
@@ -212,11 +217,13 @@ config_value_set(struct config_loader *ld, size_t idx, const char *text, size_t 
 	case CONFIG_SIZE:
 		if (parse_size(text, &sz) != 0) {
 			r = fail(k, where, ei,
-				 "'%.40s' is not a size (bytes, or a number with KiB, MiB or GiB)", text);
+				 "'%.40s' is not a size (bytes, or a number with KiB, MiB or GiB)",
+				 text);
 			goto out;
 		}
 		if (sz < (unsigned long long)k->min || sz > (unsigned long long)k->max) {
-			r = fail(k, where, ei, "%llu bytes is out of range %lld..%lld", sz, k->min, k->max);
+			r = fail(k, where, ei, "%llu bytes is out of range %lld..%lld", sz, k->min,
+				 k->max);
 			goto out;
 		}
 		*FIELD(ld->cfg, k, size_t *) = (size_t)sz;
@@ -238,7 +245,8 @@ config_value_set(struct config_loader *ld, size_t idx, const char *text, size_t 
 			goto out;
 		}
 		if (len > 0) {
-			s = k->type == CONFIG_PATH ? path_resolve(ld, text, from_file) : strdup(text);
+			s = k->type == CONFIG_PATH ? path_resolve(ld, text, from_file)
+						   : strdup(text);
 			if (s == NULL) {
 				r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 				goto out;
@@ -250,7 +258,8 @@ config_value_set(struct config_loader *ld, size_t idx, const char *text, size_t 
 		s = NULL; /* transferred */
 		break;
 	case CONFIG_PATH_LIST:
-		r = sp_err(ei, SP_ERR_INTERNAL, "%s.%s: a list set as a scalar", k->section, k->key);
+		r = sp_err(ei, SP_ERR_INTERNAL, "%s.%s: a list set as a scalar", k->section,
+			   k->key);
 		goto out;
 	}
 	r = SP_OK;

@@ -62,8 +62,8 @@ next(struct reader *rd, struct sp_errinfo *ei)
 
 		return sp_err(ei, SP_ERR_CONFIG, "%s:%zu: YAML syntax error: %s%s%s%s",
 			      rd->ld->file, p->problem_mark.line + 1,
-			      p->problem ? p->problem : "malformed document",
-			      p->context ? " " : "", p->context ? p->context : "",
+			      p->problem ? p->problem : "malformed document", p->context ? " " : "",
+			      p->context ? p->context : "",
 			      tab ? " (indent with spaces: YAML does not allow tabs)" : "");
 	}
 	rd->have_ev = 1;
@@ -111,9 +111,11 @@ read_list(struct reader *rd, size_t idx, struct sp_errinfo *ei)
 			return SP_OK;
 		where_at(rd, where, sizeof(where));
 		if (rd->ev.type != YAML_SCALAR_EVENT)
-			return sp_err(ei, SP_ERR_CONFIG, "%s: %s.%s: a list entry must be a single value, not %s",
+			return sp_err(ei, SP_ERR_CONFIG,
+				      "%s: %s.%s: a list entry must be a single value, not %s",
 				      where, k->section, k->key, kind_name(rd->ev.type));
-		r = config_list_append(rd->ld, idx, scalar(rd), rd->ev.data.scalar.length, where, 1, ei);
+		r = config_list_append(rd->ld, idx, scalar(rd), rd->ev.data.scalar.length, where, 1,
+				       ei);
 		if (r != SP_OK)
 			return r;
 	}
@@ -132,9 +134,11 @@ read_value(struct reader *rd, size_t idx, struct sp_errinfo *ei)
 	if (list && rd->ev.type == YAML_SEQUENCE_START_EVENT)
 		return read_list(rd, idx, ei);
 	if (!list && rd->ev.type == YAML_SCALAR_EVENT)
-		return config_value_set(rd->ld, idx, scalar(rd), rd->ev.data.scalar.length, where, 1, ei);
-	return sp_err(ei, SP_ERR_CONFIG, "%s: %s.%s: expected %s, got %s", where, k->section, k->key,
-		      list ? "a list (YAML sequence)" : "a single value", kind_name(rd->ev.type));
+		return config_value_set(rd->ld, idx, scalar(rd), rd->ev.data.scalar.length, where,
+					1, ei);
+	return sp_err(ei, SP_ERR_CONFIG, "%s: %s.%s: expected %s, got %s", where, k->section,
+		      k->key, list ? "a list (YAML sequence)" : "a single value",
+		      kind_name(rd->ev.type));
 }
 
 /*
@@ -164,8 +168,9 @@ next_name(struct reader *rd, const char *what, char *name, size_t namesz, int *l
 			      *line, what, kind_name(rd->ev.type));
 	n = rd->ev.data.scalar.length;
 	if (n >= namesz || memchr(scalar(rd), '\0', n) != NULL)
-		return sp_err(ei, SP_ERR_CONFIG, "%s:%d: %s must be a name (at most %zu bytes, no NUL)",
-			      rd->ld->file, *line, what, namesz - 1);
+		return sp_err(ei, SP_ERR_CONFIG,
+			      "%s:%d: %s must be a name (at most %zu bytes, no NUL)", rd->ld->file,
+			      *line, what, namesz - 1);
 	memcpy(name, scalar(rd), n);
 	name[n] = '\0';
 	return SP_OK;
@@ -191,12 +196,14 @@ read_keys(struct reader *rd, const char *section, struct sp_errinfo *ei)
 			if (near == NULL)
 				return sp_err(ei, SP_ERR_CONFIG, "%s:%d: %s.%s: unknown key",
 					      rd->ld->file, line, section, key);
-			return sp_err(ei, SP_ERR_CONFIG, "%s:%d: %s.%s: unknown key (did you mean %s?)",
-				      rd->ld->file, line, section, key, near->key);
+			return sp_err(ei, SP_ERR_CONFIG,
+				      "%s:%d: %s.%s: unknown key (did you mean %s?)", rd->ld->file,
+				      line, section, key, near->key);
 		}
 		o = &rd->ld->origin[idx];
 		if (o->line != 0)
-			return sp_err(ei, SP_ERR_CONFIG, "%s:%d: %s.%s: duplicate key (first at line %d)",
+			return sp_err(ei, SP_ERR_CONFIG,
+				      "%s:%d: %s.%s: duplicate key (first at line %d)",
 				      rd->ld->file, line, section, key, o->line);
 		o->line = line;
 		if ((r = next(rd, ei)) != SP_OK)
@@ -224,10 +231,13 @@ read_sections(struct reader *rd, struct sp_errinfo *ei)
 		}
 		if (i == config_nsections)
 			return sp_err(ei, SP_ERR_CONFIG,
-				      "%s:%d: %s: unknown section (known: server, database, log, trust, "
-				      "tsa, auth, signing)", rd->ld->file, line, name);
+				      "%s:%d: %s: unknown section (known: server, database, log, "
+				      "trust, "
+				      "tsa, auth, signing)",
+				      rd->ld->file, line, name);
 		if (rd->section_line[i] != 0)
-			return sp_err(ei, SP_ERR_CONFIG, "%s:%d: %s: duplicate section (first at line %d)",
+			return sp_err(ei, SP_ERR_CONFIG,
+				      "%s:%d: %s: duplicate section (first at line %d)",
 				      rd->ld->file, line, name, rd->section_line[i]);
 		rd->section_line[i] = line;
 		if ((r = next(rd, ei)) != SP_OK)
@@ -235,8 +245,9 @@ read_sections(struct reader *rd, struct sp_errinfo *ei)
 		if (is_null(rd))
 			continue; /* "server:" with nothing under it: all defaults */
 		if (rd->ev.type != YAML_MAPPING_START_EVENT)
-			return sp_err(ei, SP_ERR_CONFIG, "%s:%d: %s: expected a mapping of keys, got %s",
-				      rd->ld->file, line_of(rd), name, kind_name(rd->ev.type));
+			return sp_err(ei, SP_ERR_CONFIG,
+				      "%s:%d: %s: expected a mapping of keys, got %s", rd->ld->file,
+				      line_of(rd), name, kind_name(rd->ev.type));
 		if ((r = read_keys(rd, config_sections[i], ei)) != SP_OK)
 			return r;
 	}
@@ -284,13 +295,16 @@ config_yaml_read(struct config_loader *ld, const unsigned char *data, size_t len
 		if ((r = read_sections(&rd, ei)) != SP_OK)
 			goto out;
 	} else if (!is_null(&rd)) {
-		r = sp_err(ei, SP_ERR_CONFIG, "%s:%d: the top level must be a mapping of sections, not %s",
-			   ld->file, line_of(&rd), kind_name(rd.ev.type));
+		r = sp_err(ei, SP_ERR_CONFIG,
+			   "%s:%d: the top level must be a mapping of sections, not %s", ld->file,
+			   line_of(&rd), kind_name(rd.ev.type));
 		goto out;
 	}
-	if ((r = expect(&rd, YAML_DOCUMENT_END_EVENT, "expected the end of the document", ei)) != SP_OK)
+	if ((r = expect(&rd, YAML_DOCUMENT_END_EVENT, "expected the end of the document", ei)) !=
+	    SP_OK)
 		goto out;
-	if ((r = expect(&rd, YAML_STREAM_END_EVENT, "only one YAML document is allowed", ei)) != SP_OK)
+	if ((r = expect(&rd, YAML_STREAM_END_EVENT, "only one YAML document is allowed", ei)) !=
+	    SP_OK)
 		goto out;
 	r = SP_OK;
 out:

@@ -69,16 +69,16 @@ crypto_cert_parse(const unsigned char *data, size_t len, X509 **out, struct sp_e
 		x = PEM_read_bio_X509(b, NULL, NULL, NULL);
 		if (x == NULL || !rest_is_blank(b)) {
 			r = cms_err_ossl(ei, SP_ERR_INVALID, CRYPTO_REASON_MALFORMED_CERT,
-					 x == NULL ? "not a PEM certificate" :
-					 "more than one PEM certificate");
+					 x == NULL ? "not a PEM certificate"
+						   : "more than one PEM certificate");
 			goto out;
 		}
 	} else {
 		x = d2i_X509(NULL, &p, (long)len);
 		if (x == NULL || p != data + len) {
 			r = cms_err_ossl(ei, SP_ERR_INVALID, CRYPTO_REASON_MALFORMED_CERT,
-					 x == NULL ? "not a DER X.509 certificate" :
-					 "bytes after the DER certificate");
+					 x == NULL ? "not a DER X.509 certificate"
+						   : "bytes after the DER certificate");
 			goto out;
 		}
 	}
@@ -183,8 +183,7 @@ trust_pem_end_clean(void)
 
 /* The whole name as RFC 2253 text; too long for out is an error, not a cut. */
 static int
-name_text(const X509_NAME *name, const char *what, char *out, size_t outsz,
-	  struct sp_errinfo *ei)
+name_text(const X509_NAME *name, const char *what, char *out, size_t outsz, struct sp_errinfo *ei)
 {
 	long n = trust_name_print(name, out, outsz);
 
@@ -211,19 +210,20 @@ crypto_cert_info_get(X509 *cert, struct crypto_cert_info *info, struct sp_errinf
 
 	memset(info, 0, sizeof(*info));
 	if (cert == NULL) {
-		r = sp_err_reason(ei, SP_ERR_INVALID, CRYPTO_REASON_MALFORMED_CERT, "no certificate");
+		r = sp_err_reason(ei, SP_ERR_INVALID, CRYPTO_REASON_MALFORMED_CERT,
+				  "no certificate");
 		goto out;
 	}
 	subj = X509_get_subject_name(cert);
 	if ((r = name_attr(subj, NID_organizationName, "organization (O)", info->org,
 			   sizeof(info->org), ei)) != SP_OK ||
-	    (r = name_attr(subj, NID_organizationIdentifier, "organizationIdentifier",
-			   info->org_id, sizeof(info->org_id), ei)) != SP_OK ||
+	    (r = name_attr(subj, NID_organizationIdentifier, "organizationIdentifier", info->org_id,
+			   sizeof(info->org_id), ei)) != SP_OK ||
 	    (r = name_attr(subj, NID_commonName, "common name (CN)", info->cn, sizeof(info->cn),
 			   ei)) != SP_OK ||
 	    (r = name_text(subj, "subject", info->subject, sizeof(info->subject), ei)) != SP_OK ||
-	    (r = name_text(X509_get_issuer_name(cert), "issuer", info->issuer,
-			   sizeof(info->issuer), ei)) != SP_OK)
+	    (r = name_text(X509_get_issuer_name(cert), "issuer", info->issuer, sizeof(info->issuer),
+			   ei)) != SP_OK)
 		goto out;
 	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL)) == NULL ||
 	    (hex = BN_bn2hex(bn)) == NULL || strlen(hex) >= sizeof(info->serial_hex)) {
@@ -268,12 +268,11 @@ crypto_cert_result_cleanup(struct crypto_cert_result *res)
  * SEQUENCE OF Certificate as an OpenSSL item, so that both directions are
  * OpenSSL's own DER coder: the value is a STACK_OF(X509).
  */
-ASN1_ITEM_TEMPLATE(CERT_CHAIN) =
-	ASN1_EX_TEMPLATE_TYPE(ASN1_TFLG_SEQUENCE_OF, 0, certificates, X509)
-static_ASN1_ITEM_TEMPLATE_END(CERT_CHAIN)
+ASN1_ITEM_TEMPLATE(CERT_CHAIN) = ASN1_EX_TEMPLATE_TYPE(ASN1_TFLG_SEQUENCE_OF, 0, certificates, X509)
+	static_ASN1_ITEM_TEMPLATE_END(CERT_CHAIN)
 
-int
-crypto_chain_to_der(STACK_OF(X509) *chain, uint8_t **der, size_t *len, struct sp_errinfo *ei)
+		int crypto_chain_to_der(STACK_OF(X509) * chain, uint8_t **der, size_t *len,
+					struct sp_errinfo *ei)
 {
 	STACK_OF(X509) *empty = NULL;
 	unsigned char *obuf = NULL;
@@ -309,8 +308,7 @@ out:
 }
 
 int
-crypto_chain_from_der(const uint8_t *der, size_t len, STACK_OF(X509) **out,
-		      struct sp_errinfo *ei)
+crypto_chain_from_der(const uint8_t *der, size_t len, STACK_OF(X509) * *out, struct sp_errinfo *ei)
 {
 	STACK_OF(X509) *sk = NULL;
 	const unsigned char *p = der;
@@ -327,7 +325,7 @@ crypto_chain_from_der(const uint8_t *der, size_t len, STACK_OF(X509) **out,
 	if (sk == NULL || p != der + len) {
 		r = cms_err_ossl(ei, SP_ERR_INVALID, CRYPTO_REASON_MALFORMED_CERT,
 				 sk == NULL ? "the chain is not a DER SEQUENCE OF Certificate"
-				 : "bytes after the chain's DER");
+					    : "bytes after the chain's DER");
 		goto out;
 	}
 	if (sk_X509_num(sk) > CRYPTO_CHAIN_MAX) {

@@ -40,8 +40,7 @@ cms_err_ossl(struct sp_errinfo *ei, int code, const char *reason, const char *fm
 }
 
 int
-cms_ossl_to_malloc(unsigned char *obuf, int n, uint8_t **out, size_t *outlen,
-		   struct sp_errinfo *ei)
+cms_ossl_to_malloc(unsigned char *obuf, int n, uint8_t **out, size_t *outlen, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
 

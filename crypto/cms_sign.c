@@ -20,8 +20,8 @@
 
 /* The SET OF attributes as DER, sorted (PKCS7_ATTR_SIGN reorders in place). */
 static int
-attrs_encode(STACK_OF(X509_ATTRIBUTE) *attrs, const ASN1_ITEM *it, uint8_t **der,
-	     size_t *derlen, struct sp_errinfo *ei)
+attrs_encode(STACK_OF(X509_ATTRIBUTE) * attrs, const ASN1_ITEM *it, uint8_t **der, size_t *derlen,
+	     struct sp_errinfo *ei)
 {
 	unsigned char *obuf = NULL;
 	int n;
@@ -72,11 +72,12 @@ crypto_cms_signed_attrs(X509 *signer, enum crypto_sigalg alg, const uint8_t *con
 	}
 	/* With length -1 and V_ASN1_OBJECT the "bytes" are the ASN1_OBJECT. */
 	if (X509at_add1_attr_by_NID(&attrs, NID_pkcs9_contentType, V_ASN1_OBJECT,
-				    (const unsigned char *)OBJ_nid2obj(NID_pkcs7_data), -1) == NULL ||
+				    (const unsigned char *)OBJ_nid2obj(NID_pkcs7_data),
+				    -1) == NULL ||
 	    X509at_add1_attr_by_NID(&attrs, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING,
 				    content_digest, (int)dlen) == NULL ||
-	    X509at_add1_attr_by_NID(&attrs, NID_id_smime_aa_signingCertificateV2,
-				    V_ASN1_SEQUENCE, scder, n) == NULL) {
+	    X509at_add1_attr_by_NID(&attrs, NID_id_smime_aa_signingCertificateV2, V_ASN1_SEQUENCE,
+				    scder, n) == NULL) {
 		r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "cannot build signed attributes");
 		goto out;
 	}
@@ -108,7 +109,7 @@ out:
  */
 static int
 attrs_parse_checked(X509 *signer, enum crypto_sigalg alg, const uint8_t *der, size_t len,
-		    STACK_OF(X509_ATTRIBUTE) **out, struct sp_errinfo *ei)
+		    STACK_OF(X509_ATTRIBUTE) * *out, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
 	STACK_OF(X509_ATTRIBUTE) *attrs = NULL;
@@ -144,7 +145,8 @@ attrs_parse_checked(X509 *signer, enum crypto_sigalg alg, const uint8_t *der, si
 		goto out;
 	if (againlen != len || memcmp(again, der, len) != 0) {
 		r = sp_err_reason(ei, SP_ERR_INVALID, "bad_signed_attrs",
-				  "the signed attributes are not the ones prepared for this signer");
+				  "the signed attributes are not the ones prepared for this "
+				  "signer");
 		goto out;
 	}
 	*out = attrs;
@@ -239,13 +241,14 @@ set_algs(CMS_SignerInfo *si, enum crypto_sigalg alg, const EVP_MD *md, struct sp
 }
 
 static int
-add_certs(CMS_ContentInfo *cms, X509 *signer, STACK_OF(X509) *chain, struct sp_errinfo *ei)
+add_certs(CMS_ContentInfo *cms, X509 *signer, STACK_OF(X509) * chain, struct sp_errinfo *ei)
 {
 	int i, j, n = sk_X509_num(chain);
 	X509 *x;
 
 	if (n > CRYPTO_CHAIN_MAX)
-		return sp_err(ei, SP_ERR_LIMIT, "chain of %d certificates (at most %d)", n, CRYPTO_CHAIN_MAX);
+		return sp_err(ei, SP_ERR_LIMIT, "chain of %d certificates (at most %d)", n,
+			      CRYPTO_CHAIN_MAX);
 	for (i = 0; i < n; i++) {
 		x = sk_X509_value(chain, i);
 		if (x == NULL || X509_cmp(x, signer) == 0)
@@ -256,7 +259,8 @@ add_certs(CMS_ContentInfo *cms, X509 *signer, STACK_OF(X509) *chain, struct sp_e
 		if (j < i)
 			continue;
 		if (CMS_add1_cert(cms, x) != 1)
-			return cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "cannot add a chain certificate");
+			return cms_err_ossl(ei, SP_ERR_CRYPTO, NULL,
+					    "cannot add a chain certificate");
 	}
 	return SP_OK;
 }
@@ -273,7 +277,7 @@ check_output(X509 *signer, enum crypto_sigalg alg, const uint8_t *cms_der, size_
 	int r = SP_ERR_INTERNAL;
 	const unsigned char *p = cms_der;
 	CMS_ContentInfo *cms = NULL;
-	STACK_OF(CMS_SignerInfo) *sis;
+	STACK_OF(CMS_SignerInfo) * sis;
 	STACK_OF(X509_ATTRIBUTE) *attrs = NULL;
 	CMS_SignerInfo *si;
 	ASN1_OCTET_STRING *sigv;
@@ -281,10 +285,10 @@ check_output(X509 *signer, enum crypto_sigalg alg, const uint8_t *cms_der, size_
 	size_t againlen = 0;
 	int i, n;
 
-	if ((cms = d2i_CMS_ContentInfo(NULL, &p, (long)cmslen)) == NULL ||
-	    p != cms_der + cmslen || (sis = CMS_get0_SignerInfos(cms)) == NULL ||
-	    sk_CMS_SignerInfo_num(sis) != 1) {
-		r = cms_err_ossl(ei, SP_ERR_INTERNAL, NULL, "the assembled CMS does not parse back");
+	if ((cms = d2i_CMS_ContentInfo(NULL, &p, (long)cmslen)) == NULL || p != cms_der + cmslen ||
+	    (sis = CMS_get0_SignerInfos(cms)) == NULL || sk_CMS_SignerInfo_num(sis) != 1) {
+		r = cms_err_ossl(ei, SP_ERR_INTERNAL, NULL,
+				 "the assembled CMS does not parse back");
 		goto out;
 	}
 	si = sk_CMS_SignerInfo_value(sis, 0);
@@ -329,7 +333,7 @@ out:
 }
 
 int
-crypto_cms_assemble(X509 *signer, STACK_OF(X509) *chain, const uint8_t *signed_attrs_der,
+crypto_cms_assemble(X509 *signer, STACK_OF(X509) * chain, const uint8_t *signed_attrs_der,
 		    size_t len, const uint8_t *sig, size_t siglen, const uint8_t *tst_der,
 		    size_t tstlen, uint8_t **cms_der, size_t *cmslen, struct sp_errinfo *ei)
 {
@@ -352,8 +356,7 @@ crypto_cms_assemble(X509 *signer, STACK_OF(X509) *chain, const uint8_t *signed_a
 	/* The token's value is checked before anything is built around it. */
 	if ((r = crypto_sig_verify(signer, alg, signed_attrs_der, len, sig, siglen, ei)) != SP_OK)
 		goto out;
-	if (tst_der != NULL &&
-	    (r = tst_check_imprint(tst_der, tstlen, sig, siglen, ei)) != SP_OK)
+	if (tst_der != NULL && (r = tst_check_imprint(tst_der, tstlen, sig, siglen, ei)) != SP_OK)
 		goto out;
 
 	/* An empty SignedData, detached: the PDF holds the content. */
@@ -373,7 +376,8 @@ crypto_cms_assemble(X509 *signer, STACK_OF(X509) *chain, const uint8_t *signed_a
 	}
 	for (i = 0; i < sk_X509_ATTRIBUTE_num(attrs); i++)
 		if (CMS_signed_add1_attr(si, sk_X509_ATTRIBUTE_value(attrs, i)) != 1) {
-			r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "cannot set the signed attributes");
+			r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL,
+					 "cannot set the signed attributes");
 			goto out;
 		}
 	if ((r = set_algs(si, alg, md, ei)) != SP_OK)

@@ -21,7 +21,7 @@
 #include "crypto_int.h"
 
 static const char alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-static const int weights[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
+static const int weights[17] = { 1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28 };
 
 /*
  * Registration authorities and the organization types each assigns (GB
@@ -33,8 +33,9 @@ static const struct {
 	char authority;
 	const char *types;
 } authorities[] = {
-	{'1', "1239"}, {'2', "19"}, {'3', "123459"}, {'4', "19"}, {'5', "1239"}, {'6', "129"},
-	{'7', "129"},  {'8', "19"}, {'9', "123"},    {'A', "19"}, {'N', "1239"}, {'Y', "1"},
+	{ '1', "1239" }, { '2', "19" },  { '3', "123459" }, { '4', "19" },
+	{ '5', "1239" }, { '6', "129" }, { '7', "129" },    { '8', "19" },
+	{ '9', "123" },  { 'A', "19" },  { 'N', "1239" },   { 'Y', "1" },
 };
 
 static int
@@ -75,11 +76,14 @@ crypto_credit_code_check(const char *code, struct sp_errinfo *ei)
 
 			if (c >= 0x20 && c < 0x7f)
 				r = sp_err_reason(ei, SP_ERR_INVALID, CRYPTO_REASON_CREDIT_CODE,
-						  "character %zu ('%c') of the credit code is not allowed "
-						  "(digits and capitals except I, O, Z, S, V)", i + 1, c);
+						  "character %zu ('%c') of the credit code is not "
+						  "allowed "
+						  "(digits and capitals except I, O, Z, S, V)",
+						  i + 1, c);
 			else
 				r = sp_err_reason(ei, SP_ERR_INVALID, CRYPTO_REASON_CREDIT_CODE,
-						  "character %zu (byte 0x%02x) of the credit code is not allowed",
+						  "character %zu (byte 0x%02x) of the credit code "
+						  "is not allowed",
 						  i + 1, c);
 			goto out;
 		}
@@ -103,7 +107,8 @@ crypto_credit_code_check(const char *code, struct sp_errinfo *ei)
 		if (code[i] < '0' || code[i] > '9') {
 			r = sp_err_reason(ei, SP_ERR_INVALID, CRYPTO_REASON_CREDIT_CODE,
 					  "characters 3-8 of a credit code are a division code "
-					  "(digits), not '%.6s'", code + 2);
+					  "(digits), not '%.6s'",
+					  code + 2);
 			goto out;
 		}
 	}

@@ -65,7 +65,8 @@ trust_crl_status(struct crypto_trust *t, X509 *leaf, X509 *issuer, struct trust_
 		if (X509_CRL_get0_by_cert(crl, &entry, leaf) == 1) {
 			rev->status = CRYPTO_REV_REVOKED;
 			rev->revoked_at = trust_asn1_time(X509_REVOKED_get0_revocationDate(entry));
-			if ((reason = X509_REVOKED_get_ext_d2i(entry, NID_crl_reason, NULL, NULL)) != NULL) {
+			if ((reason = X509_REVOKED_get_ext_d2i(entry, NID_crl_reason, NULL,
+							       NULL)) != NULL) {
 				rev->reason = (int)ASN1_ENUMERATED_get(reason);
 				ASN1_ENUMERATED_free(reason);
 			}

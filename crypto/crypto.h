@@ -27,16 +27,16 @@
  * Failures of crypto_cert_check() carry ONE stable reason code in
  * ei->reason (see CRYPTO_REASON_*), and a message naming the certificate.
  */
-#define CRYPTO_REASON_MALFORMED_CERT "malformed_certificate"   /* not a certificate */
-#define CRYPTO_REASON_UNTRUSTED_ISSUER "untrusted_issuer"      /* no chain to a trusted root */
-#define CRYPTO_REASON_CERT_EXPIRED "cert_expired"              /* past notAfter (leaf or CA) */
-#define CRYPTO_REASON_CERT_NOT_YET_VALID "cert_not_yet_valid"  /* before notBefore */
-#define CRYPTO_REASON_CERT_REVOKED "cert_revoked"              /* OCSP or CRL says revoked */
-#define CRYPTO_REASON_BAD_KEY_USAGE "bad_key_usage"            /* not a signing certificate */
-#define CRYPTO_REASON_CERT_SIGNATURE "cert_signature_invalid"  /* a signature in the chain is bad */
-#define CRYPTO_REASON_REVOCATION_UNKNOWN "revocation_unknown"  /* required, but no answer */
-#define CRYPTO_REASON_CHAIN_INVALID "chain_invalid"            /* any other chain failure */
-#define CRYPTO_REASON_CREDIT_CODE "malformed_credit_code"      /* crypto_credit_code_check() */
+#define CRYPTO_REASON_MALFORMED_CERT "malformed_certificate"  /* not a certificate */
+#define CRYPTO_REASON_UNTRUSTED_ISSUER "untrusted_issuer"     /* no chain to a trusted root */
+#define CRYPTO_REASON_CERT_EXPIRED "cert_expired"             /* past notAfter (leaf or CA) */
+#define CRYPTO_REASON_CERT_NOT_YET_VALID "cert_not_yet_valid" /* before notBefore */
+#define CRYPTO_REASON_CERT_REVOKED "cert_revoked"             /* OCSP or CRL says revoked */
+#define CRYPTO_REASON_BAD_KEY_USAGE "bad_key_usage"           /* not a signing certificate */
+#define CRYPTO_REASON_CERT_SIGNATURE "cert_signature_invalid" /* a signature in the chain is bad */
+#define CRYPTO_REASON_REVOCATION_UNKNOWN "revocation_unknown" /* required, but no answer */
+#define CRYPTO_REASON_CHAIN_INVALID "chain_invalid"           /* any other chain failure */
+#define CRYPTO_REASON_CREDIT_CODE "malformed_credit_code"     /* crypto_credit_code_check() */
 
 struct crypto_trust;
 
@@ -61,11 +61,10 @@ struct crypto_revocation_opts {
  * a CA file holding a non-CA certificate, SP_ERR_CONFIG when there are no roots.
  * Any thread.
  */
-int crypto_trust_new(const char *const *roots, size_t nroots,
-		     const char *const *intermediates, size_t nintermediates,
-		     const char *const *crls, size_t ncrls,
-		     const struct crypto_revocation_opts *opts,
-		     struct crypto_trust **out, struct sp_errinfo *ei) SP_WUR;
+int crypto_trust_new(const char *const *roots, size_t nroots, const char *const *intermediates,
+		     size_t nintermediates, const char *const *crls, size_t ncrls,
+		     const struct crypto_revocation_opts *opts, struct crypto_trust **out,
+		     struct sp_errinfo *ei) SP_WUR;
 
 /* Free a trust store (NULL is fine). No check may be running on it. */
 void crypto_trust_free(struct crypto_trust *t);
@@ -94,7 +93,7 @@ int crypto_cert_parse(const unsigned char *data, size_t len, X509 **out,
  * past CRYPTO_CHAIN_DER_MAX bytes, SP_ERR_CRYPTO if OpenSSL cannot encode.
  * On failure *der is NULL and *len 0. Any thread.
  */
-int crypto_chain_to_der(STACK_OF(X509) *chain, uint8_t **der, size_t *len,
+int crypto_chain_to_der(STACK_OF(X509) * chain, uint8_t **der, size_t *len,
 			struct sp_errinfo *ei) SP_WUR;
 
 /*
@@ -104,18 +103,18 @@ int crypto_chain_to_der(STACK_OF(X509) *chain, uint8_t **der, size_t *len,
  * caller frees it with sk_X509_pop_free(*out, X509_free)), or SP_ERR_INVALID
  * with reason malformed_certificate for anything else (*out NULL). Any thread.
  */
-int crypto_chain_from_der(const uint8_t *der, size_t len, STACK_OF(X509) **out,
+int crypto_chain_from_der(const uint8_t *der, size_t len, STACK_OF(X509) * *out,
 			  struct sp_errinfo *ei) SP_WUR;
 
 /* What the server needs to know about a certificate's subject. */
 struct crypto_cert_info {
-	char org[256];         /* subject O (UTF-8), "" if absent */
-	char org_id[64];       /* subject organizationIdentifier (2.5.4.97), "" if absent */
-	char cn[256];          /* subject CN (UTF-8), "" if absent */
-	char subject[512];     /* whole subject, RFC 2253, UTF-8 */
-	char issuer[512];      /* whole issuer, RFC 2253, UTF-8 */
-	char serial_hex[82];   /* serial number, uppercase hex without leading zeros */
-	char sha256_hex[65];   /* SHA-256 of the DER, lowercase hex */
+	char org[256];       /* subject O (UTF-8), "" if absent */
+	char org_id[64];     /* subject organizationIdentifier (2.5.4.97), "" if absent */
+	char cn[256];        /* subject CN (UTF-8), "" if absent */
+	char subject[512];   /* whole subject, RFC 2253, UTF-8 */
+	char issuer[512];    /* whole issuer, RFC 2253, UTF-8 */
+	char serial_hex[82]; /* serial number, uppercase hex without leading zeros */
+	char sha256_hex[65]; /* SHA-256 of the DER, lowercase hex */
 	time_t not_before;
 	time_t not_after;
 };
@@ -124,27 +123,26 @@ struct crypto_cert_info {
  * Fill *info from cert (borrowed). Fields too long for their buffers make it
  * fail with SP_ERR_INVALID rather than truncate. Any thread.
  */
-int crypto_cert_info_get(X509 *cert, struct crypto_cert_info *info,
-			 struct sp_errinfo *ei) SP_WUR;
+int crypto_cert_info_get(X509 *cert, struct crypto_cert_info *info, struct sp_errinfo *ei) SP_WUR;
 
 enum crypto_rev_status {
 	CRYPTO_REV_NOT_CHECKED = 0, /* no revocation source configured */
 	CRYPTO_REV_GOOD,
-	CRYPTO_REV_REVOKED,         /* revoked, but only after `at`: the check passed */
-	CRYPTO_REV_UNKNOWN          /* nobody answered; accepted (not required) */
+	CRYPTO_REV_REVOKED, /* revoked, but only after `at`: the check passed */
+	CRYPTO_REV_UNKNOWN  /* nobody answered; accepted (not required) */
 };
 
 enum crypto_rev_source {
 	CRYPTO_REV_SRC_NONE = 0,
-	CRYPTO_REV_SRC_OCSP,        /* a fresh OCSP response */
-	CRYPTO_REV_SRC_OCSP_CACHE,  /* a cached OCSP response, before its nextUpdate */
+	CRYPTO_REV_SRC_OCSP,       /* a fresh OCSP response */
+	CRYPTO_REV_SRC_OCSP_CACHE, /* a cached OCSP response, before its nextUpdate */
 	CRYPTO_REV_SRC_CRL
 };
 
 /* The outcome of a successful crypto_cert_check(). */
 struct crypto_cert_result {
-	STACK_OF(X509) *chain;         /* verified chain, leaf first, root last; owned */
-	struct crypto_cert_info info;  /* the leaf's */
+	STACK_OF(X509) * chain;       /* verified chain, leaf first, root last; owned */
+	struct crypto_cert_info info; /* the leaf's */
 	enum crypto_rev_status rev_status;
 	enum crypto_rev_source rev_source;
 };
@@ -170,7 +168,7 @@ void crypto_cert_result_cleanup(struct crypto_cert_result *res);
  * block up to the OCSP timeout: call it on a worker thread, never on the
  * event loop. Any thread, concurrently on one store.
  */
-int crypto_cert_check(struct crypto_trust *t, X509 *leaf, STACK_OF(X509) *extra, time_t at,
+int crypto_cert_check(struct crypto_trust *t, X509 *leaf, STACK_OF(X509) * extra, time_t at,
 		      struct crypto_cert_result *res, struct sp_errinfo *ei) SP_WUR;
 
 /*
@@ -304,7 +302,7 @@ int crypto_cms_signed_attrs(X509 *signer, enum crypto_sigalg alg, const uint8_t 
  * "bad_signature" or "ts_imprint_mismatch"), SP_ERR_INVALID for malformed
  * inputs.
  */
-int crypto_cms_assemble(X509 *signer, STACK_OF(X509) *chain, const uint8_t *signed_attrs_der,
+int crypto_cms_assemble(X509 *signer, STACK_OF(X509) * chain, const uint8_t *signed_attrs_der,
 			size_t len, const uint8_t *sig, size_t siglen, const uint8_t *tst_der,
 			size_t tstlen, uint8_t **cms_der, size_t *cmslen,
 			struct sp_errinfo *ei) SP_WUR;
@@ -406,27 +404,27 @@ int crypto_ts_trust_load(const char *pem_path, X509_STORE **out, struct sp_errin
  */
 struct crypto_http_req {
 	const char *url;
-	const char *who;            /* the peer in messages ("TSA", ...); NULL: the URL */
-	const char *content_type;   /* of body, required */
+	const char *who;          /* the peer in messages ("TSA", ...); NULL: the URL */
+	const char *content_type; /* of body, required */
 	const void *body;
 	size_t body_len;
 	const char *const *headers; /* extra "Name: value" lines, NULL-terminated, or NULL */
 	long timeout_ms;            /* the whole exchange, 1..CRYPTO_HTTP_TIMEOUT_MAX_MS */
 	long connect_timeout_ms;    /* 0: timeout_ms */
 	size_t max_response;        /* cap on the kept response body; ignored with discard */
-	int discard;                /* 1: read and drop the response body (only the status matters) */
-	const char *ca_file;        /* PEM bundle to trust for https instead of the system's, or NULL */
-	const char *username;       /* HTTP basic auth: both or neither */
+	int discard;          /* 1: read and drop the response body (only the status matters) */
+	const char *ca_file;  /* PEM bundle to trust for https instead of the system's, or NULL */
+	const char *username; /* HTTP basic auth: both or neither */
 	const char *password;
-	const char *proxy;          /* an explicit proxy URL, or NULL for none */
+	const char *proxy; /* an explicit proxy URL, or NULL for none */
 };
 
 #define CRYPTO_HTTP_TIMEOUT_MAX_MS 600000L /* ten minutes */
 
 struct crypto_http_resp {
-	long status;                /* the HTTP status, 0 when none arrived */
-	struct sp_buf body;         /* the body (capped by max_response), NUL-terminated */
-	char content_type[128];     /* the answer's Content-Type, "" if none */
+	long status;            /* the HTTP status, 0 when none arrived */
+	struct sp_buf body;     /* the body (capped by max_response), NUL-terminated */
+	char content_type[128]; /* the answer's Content-Type, "" if none */
 };
 
 /*
@@ -487,8 +485,9 @@ void crypto_http_resp_cleanup(struct crypto_http_resp *resp);
  */
 enum crypto_verdict {
 	CRYPTO_VERDICT_VALID = 0,
-	CRYPTO_VERDICT_VALID_ALLOWED_CHANGES = 1, /* valid; later revisions only add what is allowed */
-	CRYPTO_VERDICT_INDETERMINATE = 2,         /* nothing wrong proven, but not provably valid */
+	CRYPTO_VERDICT_VALID_ALLOWED_CHANGES =
+		1,                        /* valid; later revisions only add what is allowed */
+	CRYPTO_VERDICT_INDETERMINATE = 2, /* nothing wrong proven, but not provably valid */
 	CRYPTO_VERDICT_INVALID = 3
 };
 
@@ -500,47 +499,47 @@ const char *crypto_verdict_name(enum crypto_verdict v);
 
 /* One object changed in a revision after a signature. */
 struct crypto_change {
-	size_t revision;   /* 1-based revision that changed it */
-	int obj, gen;      /* 0 0: the trailer */
+	size_t revision; /* 1-based revision that changed it */
+	int obj, gen;    /* 0 0: the trailer */
 	int allowed;
 	char what[160];
 };
 
 struct crypto_sig_report {
-	char field[128];            /* field name */
-	int sig_obj;                /* object number of the signature dictionary */
-	char subfilter[64];         /* e.g. "/ETSI.CAdES.detached", "" if absent */
-	int doc_timestamp;          /* 1: a /DocTimeStamp (RFC 3161 over the ranges) */
-	int certifying;             /* DocMDP /P of a certifying signature, else 0 */
+	char field[128];    /* field name */
+	int sig_obj;        /* object number of the signature dictionary */
+	char subfilter[64]; /* e.g. "/ETSI.CAdES.detached", "" if absent */
+	int doc_timestamp;  /* 1: a /DocTimeStamp (RFC 3161 over the ranges) */
+	int certifying;     /* DocMDP /P of a certifying signature, else 0 */
 	enum crypto_verdict verdict;
 	char reasons[CRYPTO_VERIFY_REASONS_MAX][40];
 	size_t nreasons;
-	char message[256];          /* the first problem, in words ("" when valid) */
+	char message[256]; /* the first problem, in words ("" when valid) */
 	long long byte_range[4];
-	size_t revision;            /* 1-based revision it signs; 0 when none */
+	size_t revision; /* 1-based revision it signs; 0 when none */
 	/* the checks: 1 passed, 0 failed, -1 not reached or not applicable */
 	int structure_ok, digest_ok, signature_ok, chain_ok, timestamp_ok, changes_ok;
-	char digest_alg[16];        /* "SHA256", "SM3", ... */
-	char sig_alg[32];           /* crypto_sigalg_name() or the OpenSSL name */
+	char digest_alg[16]; /* "SHA256", "SM3", ... */
+	char sig_alg[32];    /* crypto_sigalg_name() or the OpenSSL name */
 	int has_signer;
 	struct crypto_cert_info signer;
 	int has_timestamp;
-	time_t ts_time;             /* genTime */
-	char tsa[256];              /* the TSA's subject */
-	time_t checked_at;          /* the time the chain was checked at */
+	time_t ts_time;                /* genTime */
+	char tsa[256];                 /* the TSA's subject */
+	time_t checked_at;             /* the time the chain was checked at */
 	struct crypto_change *changes; /* malloc'd, up to CRYPTO_VERIFY_CHANGES_MAX */
 	size_t nchanges;
-	size_t nallowed, ndisallowed;  /* all changes after this signature */
+	size_t nallowed, ndisallowed; /* all changes after this signature */
 };
 
 struct crypto_verify_report {
-	size_t size;                /* bytes verified */
+	size_t size; /* bytes verified */
 	size_t nrevisions;
 	size_t nsigs;
 	struct crypto_sig_report *sigs;
-	int last_revision_signed;   /* some signature's range ends at the last revision */
-	int trailing_data;          /* bytes after the last %%EOF */
-	char reason[40];            /* document-level: "unsigned_trailing_update", "" if none */
+	int last_revision_signed; /* some signature's range ends at the last revision */
+	int trailing_data;        /* bytes after the last %%EOF */
+	char reason[40];          /* document-level: "unsigned_trailing_update", "" if none */
 	char message[256];
 	enum crypto_verdict verdict; /* the worst signature verdict, made indeterminate by an
 					unsigned last revision (when nsigs > 0) */

@@ -36,10 +36,10 @@ struct trust_ocsp_entry; /* ocsp.c */
 /* The trust store; see crypto_trust_new(). Read-only once made but for the cache. */
 struct crypto_trust {
 	X509_STORE *store;              /* the roots only */
-	STACK_OF(X509) *intermediates;  /* untrusted CA certificates */
-	STACK_OF(X509_CRL) *crls;
+	STACK_OF(X509) * intermediates; /* untrusted CA certificates */
+	STACK_OF(X509_CRL) * crls;
 	int ocsp;
-	char *ocsp_url;                 /* override, NULL: the leaf's AIA */
+	char *ocsp_url; /* override, NULL: the leaf's AIA */
 	long timeout_ms;
 	int require_revocation;
 	pthread_mutex_t cache_lock;     /* guards cache and ncache */
@@ -51,13 +51,13 @@ struct crypto_trust {
 struct trust_rev {
 	enum crypto_rev_status status; /* GOOD, REVOKED or UNKNOWN */
 	enum crypto_rev_source source;
-	time_t revoked_at;             /* when REVOKED */
-	int reason;                    /* CRL reason code when REVOKED, -1 if none */
+	time_t revoked_at; /* when REVOKED */
+	int reason;        /* CRL reason code when REVOKED, -1 if none */
 };
 
-#define TRUST_OCSP_CACHE_MAX 4096       /* entries; the soonest to expire goes first */
+#define TRUST_OCSP_CACHE_MAX 4096 /* entries; the soonest to expire goes first */
 #define TRUST_OCSP_RESPONSE_MAX (64 * 1024)
-#define TRUST_CLOCK_SKEW 300            /* seconds of clock difference tolerated */
+#define TRUST_CLOCK_SKEW 300 /* seconds of clock difference tolerated */
 
 /*
  * Ask OCSP about leaf (issued by issuer) now, through the cache. untrusted
@@ -66,7 +66,7 @@ struct trust_rev {
  * error saying why there is no usable answer (unreachable, timeout, bad
  * response); the caller then falls back to CRLs.
  */
-int trust_ocsp_status(struct crypto_trust *t, X509 *leaf, X509 *issuer, STACK_OF(X509) *untrusted,
+int trust_ocsp_status(struct crypto_trust *t, X509 *leaf, X509 *issuer, STACK_OF(X509) * untrusted,
 		      struct trust_rev *rev, struct sp_errinfo *ei) SP_WUR;
 
 /* Free the OCSP cache (crypto_trust_free). */
@@ -97,4 +97,3 @@ long trust_name_print(const X509_NAME *name, char *out, size_t outsz);
  * stopped on a damaged block (the error stays queued for cms_err_ossl).
  */
 int trust_pem_end_clean(void);
-

@@ -50,8 +50,9 @@ req_check(const struct crypto_http_req *q, const char *who, struct sp_errinfo *e
 {
 	size_t i;
 
-	if (q->url == NULL || (strncasecmp(q->url, "http://", 7) != 0 &&
-			       strncasecmp(q->url, "https://", 8) != 0) || !line_ok(q->url))
+	if (q->url == NULL ||
+	    (strncasecmp(q->url, "http://", 7) != 0 && strncasecmp(q->url, "https://", 8) != 0) ||
+	    !line_ok(q->url))
 		return sp_err(ei, SP_ERR_INVALID, "%s: only http:// and https:// URLs are used",
 			      who);
 	if (!line_ok(q->content_type) || (q->body == NULL && q->body_len > 0))
@@ -157,7 +158,8 @@ crypto_http_post(const struct crypto_http_req *q, struct crypto_http_resp *resp,
 		    CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->body_len) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, q->discard ? discard : collect) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, q->discard ? discard : collect) !=
+		    CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp->body) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
 	    (!q->discard && curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
@@ -175,7 +177,8 @@ crypto_http_post(const struct crypto_http_req *q, struct crypto_http_resp *resp,
 	}
 	cc = curl_easy_perform(c);
 	if (cc == CURLE_OPERATION_TIMEDOUT) {
-		r = sp_err(ei, SP_ERR_TIMEOUT, "%s did not answer within %ld ms", who, q->timeout_ms);
+		r = sp_err(ei, SP_ERR_TIMEOUT, "%s did not answer within %ld ms", who,
+			   q->timeout_ms);
 		goto out;
 	}
 	/* The sink refuses past the cap (WRITE_ERROR); a declared length

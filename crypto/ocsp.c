@@ -20,7 +20,7 @@ struct trust_ocsp_entry {
 	enum crypto_rev_status status;
 	time_t revoked_at;
 	int reason;
-	time_t expires;        /* the response's nextUpdate */
+	time_t expires; /* the response's nextUpdate */
 };
 
 void
@@ -119,9 +119,9 @@ responder_url(struct crypto_trust *t, X509 *leaf, char *out, size_t outsz, struc
 
 /* Check a response to req about id and read the certificate's status. */
 static int
-read_response(struct crypto_trust *t, const struct sp_buf *resp, OCSP_REQUEST *req,
-	      OCSP_CERTID *id, STACK_OF(X509) *untrusted, time_t now, struct trust_rev *rev,
-	      time_t *expires, struct sp_errinfo *ei)
+read_response(struct crypto_trust *t, const struct sp_buf *resp, OCSP_REQUEST *req, OCSP_CERTID *id,
+	      STACK_OF(X509) * untrusted, time_t now, struct trust_rev *rev, time_t *expires,
+	      struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
 	const unsigned char *p = resp->data;
@@ -142,19 +142,22 @@ read_response(struct crypto_trust *t, const struct sp_buf *resp, OCSP_REQUEST *r
 		goto out;
 	}
 	if ((bs = OCSP_response_get1_basic(rsp)) == NULL) {
-		r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "the OCSP response has no basic response");
+		r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL,
+				 "the OCSP response has no basic response");
 		goto out;
 	}
 	/* Signed by the issuer or by a responder it delegated (EKU OCSPSigning),
 	 * chaining to our roots. */
 	if (OCSP_basic_verify(bs, untrusted, t->store, 0) != 1) {
-		r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "the OCSP response's signature is not trusted");
+		r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL,
+				 "the OCSP response's signature is not trusted");
 		goto out;
 	}
 	/* A responder that echoes no nonce (pre-produced responses) is accepted
 	 * on the freshness of thisUpdate; a different nonce is a replay. */
 	if (OCSP_check_nonce(req, bs) == 0) {
-		r = sp_err(ei, SP_ERR_CRYPTO, "the OCSP response's nonce does not match the request");
+		r = sp_err(ei, SP_ERR_CRYPTO,
+			   "the OCSP response's nonce does not match the request");
 		goto out;
 	}
 	if (!OCSP_resp_find_status(bs, id, &status, &reason, &revtime, &thisupd, &nextupd)) {
@@ -198,7 +201,7 @@ out:
 }
 
 int
-trust_ocsp_status(struct crypto_trust *t, X509 *leaf, X509 *issuer, STACK_OF(X509) *untrusted,
+trust_ocsp_status(struct crypto_trust *t, X509 *leaf, X509 *issuer, STACK_OF(X509) * untrusted,
 		  struct trust_rev *rev, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
@@ -233,7 +236,7 @@ trust_ocsp_status(struct crypto_trust *t, X509 *leaf, X509 *issuer, STACK_OF(X50
 		goto out;
 	}
 	idref = id; /* still needed to find the answer */
-	id = NULL; /* transferred to req */
+	id = NULL;  /* transferred to req */
 	if (!OCSP_request_add1_nonce(req, NULL, -1) ||
 	    (reqlen = i2d_OCSP_REQUEST(req, &reqder)) <= 0) {
 		r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "cannot encode the OCSP request");
@@ -252,7 +255,8 @@ trust_ocsp_status(struct crypto_trust *t, X509 *leaf, X509 *issuer, STACK_OF(X50
 		r = sp_err(ei, SP_ERR_UNAVAILABLE, "%s answered HTTP %ld", url, resp.status);
 		goto out;
 	}
-	if ((r = read_response(t, &resp.body, req, idref, untrusted, now, rev, &expires, ei)) != SP_OK)
+	if ((r = read_response(t, &resp.body, req, idref, untrusted, now, rev, &expires, ei)) !=
+	    SP_OK)
 		goto out;
 	if (expires != 0)
 		cache_put(t, key, rev, expires, now);

@@ -16,9 +16,9 @@ static const struct {
 	enum crypto_sigalg alg;
 	const char *name;
 } sigalg_names[] = {
-	{CRYPTO_SIGALG_RSA_SHA256, "sha256WithRSAEncryption"},
-	{CRYPTO_SIGALG_ECDSA_SHA256, "ecdsa-with-SHA256"},
-	{CRYPTO_SIGALG_SM2_SM3, "SM2-with-SM3"},
+	{ CRYPTO_SIGALG_RSA_SHA256, "sha256WithRSAEncryption" },
+	{ CRYPTO_SIGALG_ECDSA_SHA256, "ecdsa-with-SHA256" },
+	{ CRYPTO_SIGALG_SM2_SM3, "SM2-with-SM3" },
 };
 
 const char *
@@ -105,7 +105,8 @@ sigalg_for_pkey(EVP_PKEY *pkey, enum crypto_sigalg *alg, struct sp_errinfo *ei)
 	}
 	return sp_err_reason(ei, SP_ERR_UNSUPPORTED, "unsupported_key",
 			     "%s keys are not accepted (RSA, EC P-256 or SM2)",
-			     EVP_PKEY_get0_type_name(pkey) ? EVP_PKEY_get0_type_name(pkey) : "unknown");
+			     EVP_PKEY_get0_type_name(pkey) ? EVP_PKEY_get0_type_name(pkey)
+							   : "unknown");
 }
 
 int
@@ -257,7 +258,8 @@ crypto_ecdsa_raw_to_der(const uint8_t *raw, size_t rawlen, uint8_t **der, size_t
 	/* P-521 is the largest curve a token offers: 2 x 66 bytes. */
 	if (raw == NULL || rawlen == 0 || rawlen % 2 != 0 || rawlen > 132) {
 		r = sp_err_reason(ei, SP_ERR_INVALID, "bad_signature",
-				  "raw ECDSA signature of %zu bytes (even, 2..132 expected)", rawlen);
+				  "raw ECDSA signature of %zu bytes (even, 2..132 expected)",
+				  rawlen);
 		goto out;
 	}
 	if ((br = BN_bin2bn(raw, (int)(rawlen / 2), NULL)) == NULL ||

@@ -33,7 +33,7 @@ subject_of(X509 *x, char *out, size_t outsz)
 
 /* Add every certificate of a PEM file to store (trusted) or to sk. */
 static int
-load_certs(const char *path, int trusted, X509_STORE *store, STACK_OF(X509) *sk,
+load_certs(const char *path, int trusted, X509_STORE *store, STACK_OF(X509) * sk,
 	   struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
@@ -54,7 +54,8 @@ load_certs(const char *path, int trusted, X509_STORE *store, STACK_OF(X509) *sk,
 	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
 		subject_of(x, subj, sizeof(subj));
 		if (X509_check_ca(x) < 1) {
-			r = sp_err(ei, SP_ERR_INVALID, "%s: %s is not a CA certificate", path, subj);
+			r = sp_err(ei, SP_ERR_INVALID, "%s: %s is not a CA certificate", path,
+				   subj);
 			goto out;
 		}
 		if (trusted && X509_self_signed(x, 0) != 1) {
@@ -75,7 +76,8 @@ load_certs(const char *path, int trusted, X509_STORE *store, STACK_OF(X509) *sk,
 	}
 	if (!trust_pem_end_clean() || n == 0) {
 		r = cms_err_ossl(ei, SP_ERR_INVALID, NULL, "%s: %s", path,
-				 n == 0 ? "no PEM certificate in it" : "unreadable PEM after certificate");
+				 n == 0 ? "no PEM certificate in it"
+					: "unreadable PEM after certificate");
 		goto out;
 	}
 	r = SP_OK;
@@ -88,7 +90,7 @@ out:
 
 /* Add the CRLs of one file (PEM, one or more; or one DER CRL) to sk. */
 static int
-load_crls(const char *path, STACK_OF(X509_CRL) *sk, struct sp_errinfo *ei)
+load_crls(const char *path, STACK_OF(X509_CRL) * sk, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
 	unsigned char *data = NULL;
@@ -105,7 +107,8 @@ load_crls(const char *path, STACK_OF(X509_CRL) *sk, struct sp_errinfo *ei)
 		p = data;
 		c = d2i_X509_CRL(NULL, &p, (long)len);
 		if (c == NULL || p != data + len) {
-			r = cms_err_ossl(ei, SP_ERR_INVALID, NULL, "%s: not a DER or PEM CRL", path);
+			r = cms_err_ossl(ei, SP_ERR_INVALID, NULL, "%s: not a DER or PEM CRL",
+					 path);
 			goto out;
 		}
 		if (!sk_X509_CRL_push(sk, c)) {
@@ -258,12 +261,13 @@ chain_error(X509_STORE_CTX *ctx, struct sp_errinfo *ei)
 	case X509_V_ERR_CERT_UNTRUSTED:
 	case X509_V_ERR_CERT_REJECTED:
 		return sp_err_reason(ei, SP_ERR_CRYPTO, CRYPTO_REASON_UNTRUSTED_ISSUER,
-				     "%s (%s) was not issued by a trusted CA (%s)", what, subj, text);
+				     "%s (%s) was not issued by a trusted CA (%s)", what, subj,
+				     text);
 	case X509_V_ERR_CERT_SIGNATURE_FAILURE:
 	case X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE:
 		return sp_err_reason(ei, SP_ERR_CRYPTO, CRYPTO_REASON_CERT_SIGNATURE,
-				     "the signature on %s (%s) is invalid: altered or forged",
-				     what, subj);
+				     "the signature on %s (%s) is invalid: altered or forged", what,
+				     subj);
 	case X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD:
 	case X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD:
 		return sp_err_reason(ei, SP_ERR_INVALID, CRYPTO_REASON_MALFORMED_CERT,
@@ -315,7 +319,7 @@ source_name(enum crypto_rev_source s)
  * not block every signer.
  */
 static int
-check_ca_revocation(struct crypto_trust *t, STACK_OF(X509) *chain, time_t at,
+check_ca_revocation(struct crypto_trust *t, STACK_OF(X509) * chain, time_t at,
 		    struct sp_errinfo *ei)
 {
 	struct trust_rev rev;
@@ -326,13 +330,15 @@ check_ca_revocation(struct crypto_trust *t, STACK_OF(X509) *chain, time_t at,
 	for (i = 1; i + 1 < sk_X509_num(chain); i++) {
 		sp_errinfo_init(&ce);
 		if (trust_crl_status(t, sk_X509_value(chain, i), sk_X509_value(chain, i + 1), &rev,
-				     &ce) != SP_OK || rev.status != CRYPTO_REV_REVOKED)
+				     &ce) != SP_OK ||
+		    rev.status != CRYPTO_REV_REVOKED)
 			continue;
 		if (at != 0 && rev.revoked_at > at)
 			continue;
 		subject_of(sk_X509_value(chain, i), subj, sizeof(subj));
 		return sp_err_reason(ei, SP_ERR_CRYPTO, CRYPTO_REASON_CERT_REVOKED,
-				     "the issuing CA certificate (%s) was revoked (the CRL says so)",
+				     "the issuing CA certificate (%s) was revoked (the CRL says "
+				     "so)",
 				     subj);
 	}
 	return SP_OK;
@@ -340,7 +346,7 @@ check_ca_revocation(struct crypto_trust *t, STACK_OF(X509) *chain, time_t at,
 
 /* Revocation of chain[0] by its issuer chain[1]; fills res's rev_* fields. */
 static int
-check_revocation(struct crypto_trust *t, STACK_OF(X509) *chain, STACK_OF(X509) *untrusted,
+check_revocation(struct crypto_trust *t, STACK_OF(X509) * chain, STACK_OF(X509) * untrusted,
 		 time_t at, struct crypto_cert_result *res, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
@@ -366,7 +372,8 @@ check_revocation(struct crypto_trust *t, STACK_OF(X509) *chain, STACK_OF(X509) *
 		    rev.status != CRYPTO_REV_UNKNOWN)
 			have = 1;
 		else if (oe.code == SP_OK)
-			sp_err(&oe, SP_ERR_NOT_FOUND, "the responder does not know the certificate");
+			sp_err(&oe, SP_ERR_NOT_FOUND,
+			       "the responder does not know the certificate");
 	} else {
 		sp_err(&oe, SP_ERR_NOT_FOUND, "disabled");
 	}
@@ -379,11 +386,12 @@ check_revocation(struct crypto_trust *t, STACK_OF(X509) *chain, STACK_OF(X509) *
 		if (t->require_revocation) {
 			r = sp_err_reason(ei, SP_ERR_UNAVAILABLE, CRYPTO_REASON_REVOCATION_UNKNOWN,
 					  "the certificate's revocation status is unknown "
-					  "(OCSP: %s; CRL: %s)", oe.msg, ce.msg);
+					  "(OCSP: %s; CRL: %s)",
+					  oe.msg, ce.msg);
 			goto out;
 		}
-		res->rev_status = t->ocsp || sk_X509_CRL_num(t->crls) > 0 ?
-				  CRYPTO_REV_UNKNOWN : CRYPTO_REV_NOT_CHECKED;
+		res->rev_status = t->ocsp || sk_X509_CRL_num(t->crls) > 0 ? CRYPTO_REV_UNKNOWN
+									  : CRYPTO_REV_NOT_CHECKED;
 		res->rev_source = CRYPTO_REV_SRC_NONE;
 		r = SP_OK;
 		goto out;
@@ -404,7 +412,7 @@ out:
 }
 
 int
-crypto_cert_check(struct crypto_trust *t, X509 *leaf, STACK_OF(X509) *extra, time_t at,
+crypto_cert_check(struct crypto_trust *t, X509 *leaf, STACK_OF(X509) * extra, time_t at,
 		  struct crypto_cert_result *res, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;

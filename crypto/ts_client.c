@@ -15,7 +15,6 @@
 
 #include "crypto_int.h"
 
-
 int
 crypto_ts_query_new(const uint8_t *what, size_t whatlen, uint64_t *nonce, uint8_t **query,
 		    size_t *querylen, struct sp_errinfo *ei)
@@ -59,10 +58,10 @@ crypto_ts_query_new(const uint8_t *what, size_t whatlen, uint64_t *nonce, uint8_
 	/* sha256 with an explicit NULL parameter, as `openssl ts -query`
 	 * sends it: the form every TSA accepts. */
 	if (X509_ALGOR_set0(algo, OBJ_nid2obj(NID_sha256), V_ASN1_NULL, NULL) != 1 ||
-	    TS_MSG_IMPRINT_set_algo(mi, algo) != 1 || TS_MSG_IMPRINT_set_msg(mi, h, (int)hlen) != 1 ||
-	    TS_REQ_set_version(req, 1) != 1 || TS_REQ_set_msg_imprint(req, mi) != 1 ||
-	    ASN1_INTEGER_set_uint64(an, nv) != 1 || TS_REQ_set_nonce(req, an) != 1 ||
-	    TS_REQ_set_cert_req(req, 1) != 1) {
+	    TS_MSG_IMPRINT_set_algo(mi, algo) != 1 ||
+	    TS_MSG_IMPRINT_set_msg(mi, h, (int)hlen) != 1 || TS_REQ_set_version(req, 1) != 1 ||
+	    TS_REQ_set_msg_imprint(req, mi) != 1 || ASN1_INTEGER_set_uint64(an, nv) != 1 ||
+	    TS_REQ_set_nonce(req, an) != 1 || TS_REQ_set_cert_req(req, 1) != 1) {
 		r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "cannot build the timestamp query");
 		goto out;
 	}
@@ -84,9 +83,9 @@ out:
 static int
 content_type_ok(const char *ct)
 {
-	static const char *const ok[] = {"application/timestamp-reply",
+	static const char *const ok[] = { "application/timestamp-reply",
 					  /* the pre-RFC draft name some TSAs still send */
-					  "application/timestamp-response"};
+					  "application/timestamp-response" };
 	size_t i, n;
 
 	if (ct == NULL)
@@ -105,7 +104,7 @@ crypto_ts_fetch(const char *url, const uint8_t *query, size_t querylen, long tim
 		const char *username, const char *password, uint8_t **resp, size_t *resplen,
 		struct sp_errinfo *ei)
 {
-	static const char *const accept[] = {"Accept: application/timestamp-reply", NULL};
+	static const char *const accept[] = { "Accept: application/timestamp-reply", NULL };
 	struct crypto_http_req hq;
 	struct crypto_http_resp hr;
 	int r = SP_ERR_INTERNAL;
@@ -113,8 +112,8 @@ crypto_ts_fetch(const char *url, const uint8_t *query, size_t querylen, long tim
 	*resp = NULL;
 	*resplen = 0;
 	memset(&hr, 0, sizeof(hr));
-	if (url == NULL || (strncasecmp(url, "http://", 7) != 0 &&
-			    strncasecmp(url, "https://", 8) != 0)) {
+	if (url == NULL ||
+	    (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)) {
 		r = sp_err(ei, SP_ERR_CONFIG, "TSA URL must be http:// or https://");
 		goto out;
 	}
@@ -128,7 +127,8 @@ crypto_ts_fetch(const char *url, const uint8_t *query, size_t querylen, long tim
 		goto out;
 	}
 	if ((username == NULL) != (password == NULL)) {
-		r = sp_err(ei, SP_ERR_CONFIG, "TSA credentials need both a username and a password");
+		r = sp_err(ei, SP_ERR_CONFIG,
+			   "TSA credentials need both a username and a password");
 		goto out;
 	}
 	/* Basic auth over plain HTTP would hand the password to anyone on the path. */
@@ -191,7 +191,7 @@ static int
 check_status(TS_RESP *rsp, struct sp_errinfo *ei)
 {
 	TS_STATUS_INFO *si = TS_RESP_get_status_info(rsp);
-	const STACK_OF(ASN1_UTF8STRING) *text;
+	const STACK_OF(ASN1_UTF8STRING) * text;
 	const ASN1_BIT_STRING *fi;
 	char why[128] = "";
 	int64_t st;
@@ -214,7 +214,8 @@ check_status(TS_RESP *rsp, struct sp_errinfo *ei)
 	}
 	fi = TS_STATUS_INFO_get0_failure_info(si);
 	return sp_err_reason(ei, SP_ERR_CRYPTO, "ts_rejected",
-			     "the TSA refused: status %lld%s%s%s%s", (long long)st, why[0] ? ", " : "", why,
+			     "the TSA refused: status %lld%s%s%s%s", (long long)st,
+			     why[0] ? ", " : "", why,
 			     fi && ASN1_BIT_STRING_get_bit(fi, TS_INFO_BAD_DATA_FORMAT)
 				     ? " (badDataFormat)"
 				     : "",
@@ -243,7 +244,7 @@ check_match(TS_REQ *req, TS_TST_INFO *info, struct sp_errinfo *ei)
 
 /* The chain of the token's signer to trust, at the current time. */
 static int
-check_chain(X509_STORE *trust, X509 *signer, STACK_OF(X509) *untrusted, struct sp_errinfo *ei)
+check_chain(X509_STORE *trust, X509 *signer, STACK_OF(X509) * untrusted, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
 	X509_STORE_CTX *ctx = NULL;
@@ -309,9 +310,9 @@ out:
 }
 
 int
-crypto_ts_response_check(const uint8_t *resp, size_t resplen, const uint8_t *query,
-			 size_t querylen, X509_STORE *trust, uint8_t **token, size_t *tokenlen,
-			 time_t *gen_time, struct sp_errinfo *ei)
+crypto_ts_response_check(const uint8_t *resp, size_t resplen, const uint8_t *query, size_t querylen,
+			 X509_STORE *trust, uint8_t **token, size_t *tokenlen, time_t *gen_time,
+			 struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
 	const unsigned char *p;
@@ -416,7 +417,8 @@ crypto_ts_trust_load(const char *pem_path, X509_STORE **out, struct sp_errinfo *
 		goto out;
 	}
 	if ((infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL)) == NULL) {
-		r = cms_err_ossl(ei, SP_ERR_CONFIG, NULL, "%s: not a PEM certificate file", pem_path);
+		r = cms_err_ossl(ei, SP_ERR_CONFIG, NULL, "%s: not a PEM certificate file",
+				 pem_path);
 		goto out;
 	}
 	for (i = 0; i < sk_X509_INFO_num(infos); i++) {

@@ -23,7 +23,7 @@
 struct crypto_tsa {
 	X509 *cert;
 	EVP_PKEY *key;
-	STACK_OF(X509) *chain;
+	STACK_OF(X509) * chain;
 	ASN1_OBJECT *policy;
 	unsigned accuracy_ms;
 };
@@ -85,7 +85,8 @@ check_tsa_cert(X509 *cert, const char *path, struct sp_errinfo *ei)
 				     "TSA certificate %s: extendedKeyUsage must be critical", path);
 	if (X509_get_extended_key_usage(cert) != XKU_TIMESTAMP)
 		return sp_err_reason(ei, SP_ERR_CONFIG, "ts_bad_eku",
-				     "TSA certificate %s: extendedKeyUsage must be timeStamping only",
+				     "TSA certificate %s: extendedKeyUsage must be timeStamping "
+				     "only",
 				     path);
 	if (X509_check_purpose(cert, X509_PURPOSE_TIMESTAMP_SIGN, 0) != 1)
 		return sp_err_reason(ei, SP_ERR_CONFIG, "ts_bad_eku",
@@ -99,7 +100,7 @@ check_tsa_cert(X509 *cert, const char *path, struct sp_errinfo *ei)
 }
 
 static int
-load_chain(const char *path, STACK_OF(X509) **out, struct sp_errinfo *ei)
+load_chain(const char *path, STACK_OF(X509) * *out, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
 	STACK_OF(X509) *sk = NULL;
@@ -129,8 +130,8 @@ load_chain(const char *path, STACK_OF(X509) **out, struct sp_errinfo *ei)
 	}
 	/* The loop ends at the end of the file (no start line) or on garbage. */
 	if (!trust_pem_end_clean() || sk_X509_num(sk) == 0) {
-		r = cms_err_ossl(ei, SP_ERR_CONFIG, NULL, "TSA chain %s: not a PEM certificate list",
-				 path);
+		r = cms_err_ossl(ei, SP_ERR_CONFIG, NULL,
+				 "TSA chain %s: not a PEM certificate list", path);
 		goto out;
 	}
 	*out = sk;
@@ -183,19 +184,20 @@ crypto_tsa_new(const char *cert_pem, const char *key_pem, const char *chain_pem,
 		goto out;
 	/* Token signers are read by many verifiers that know no SM2 distid. */
 	if (alg == CRYPTO_SIGALG_SM2_SM3) {
-		r = sp_err(ei, SP_ERR_CONFIG, "TSA certificate %s: use an RSA or P-256 key", cert_pem);
+		r = sp_err(ei, SP_ERR_CONFIG, "TSA certificate %s: use an RSA or P-256 key",
+			   cert_pem);
 		goto out;
 	}
 	if ((r = pem_open(key_pem, "TSA key", &bio, ei)) != SP_OK)
 		goto out;
 	if ((tsa->key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL)) == NULL) {
-		r = cms_err_ossl(ei, SP_ERR_CONFIG, NULL,
-				 "%s: not an unencrypted PEM private key", key_pem);
+		r = cms_err_ossl(ei, SP_ERR_CONFIG, NULL, "%s: not an unencrypted PEM private key",
+				 key_pem);
 		goto out;
 	}
 	if (X509_check_private_key(tsa->cert, tsa->key) != 1) {
-		r = cms_err_ossl(ei, SP_ERR_CONFIG, NULL, "TSA key %s does not match certificate %s",
-				 key_pem, cert_pem);
+		r = cms_err_ossl(ei, SP_ERR_CONFIG, NULL,
+				 "TSA key %s does not match certificate %s", key_pem, cert_pem);
 		goto out;
 	}
 	if ((r = load_chain(chain_pem, &tsa->chain, ei)) != SP_OK)
@@ -241,8 +243,9 @@ serial_cb(TS_RESP_CTX *ctx, void *data)
 	if (s == NULL || ASN1_INTEGER_set_uint64(s, a->serial) != 1) {
 		ASN1_INTEGER_free(s);
 		/* Makes TS_RESP_create_response answer "systemFailure". */
-		TS_RESP_CTX_set_status_info(ctx, TS_STATUS_REJECTION, "Error during serial number "
-								       "generation.");
+		TS_RESP_CTX_set_status_info(ctx, TS_STATUS_REJECTION,
+					    "Error during serial number "
+					    "generation.");
 		TS_RESP_CTX_add_failure_info(ctx, TS_INFO_ADD_INFO_NOT_AVAILABLE);
 		return NULL;
 	}
@@ -304,7 +307,8 @@ crypto_tsa_respond(const struct crypto_tsa *tsa, const uint8_t *query, size_t qu
 	    TS_RESP_CTX_set_def_policy(ctx, tsa->policy) != 1 ||
 	    TS_RESP_CTX_set_signer_digest(ctx, EVP_sha256()) != 1 ||
 	    TS_RESP_CTX_set_ess_cert_id_digest(ctx, EVP_sha256()) != 1 ||
-	    TS_RESP_CTX_add_md(ctx, EVP_sha256()) != 1 || TS_RESP_CTX_add_md(ctx, EVP_sha384()) != 1 ||
+	    TS_RESP_CTX_add_md(ctx, EVP_sha256()) != 1 ||
+	    TS_RESP_CTX_add_md(ctx, EVP_sha384()) != 1 ||
 	    TS_RESP_CTX_add_md(ctx, EVP_sha512()) != 1 || TS_RESP_CTX_add_md(ctx, EVP_sm3()) != 1 ||
 	    TS_RESP_CTX_set_accuracy(ctx, (int)(tsa->accuracy_ms / 1000),
 				     (int)(tsa->accuracy_ms % 1000), 0) != 1 ||

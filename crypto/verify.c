@@ -19,8 +19,9 @@
 /* Each revision is opened on its own copy of its prefix: a cap on their sum. */
 #define VERIFY_OPEN_BUDGET ((size_t)1024 * 1024 * 1024)
 
-void verify_fail(struct crypto_sig_report *rep, enum crypto_verdict sev, const char *reason,
-		 const char *fmt, ...)
+void
+verify_fail(struct crypto_sig_report *rep, enum crypto_verdict sev, const char *reason,
+	    const char *fmt, ...)
 {
 	va_list ap;
 	size_t i;
@@ -41,18 +42,19 @@ void verify_fail(struct crypto_sig_report *rep, enum crypto_verdict sev, const c
 
 static const char *const key_reason[][2] = {
 	/* PDF_SIG_KEY_MISSING.. */
-	{"contents_missing", "byterange_missing"},
-	{"contents_null", "byterange_null"},
-	{"contents_indirect", "byterange_indirect"},
-	{"contents_malformed", "byterange_malformed"},
+	{ "contents_missing", "byterange_missing" },
+	{ "contents_null", "byterange_null" },
+	{ "contents_indirect", "byterange_indirect" },
+	{ "contents_malformed", "byterange_malformed" },
 };
 
 /*
  * /Contents and /ByteRange as PDF 32000 §12.8.1 and the attacks require:
  * returns the index of the revision the range ends with, or -1 (rep says why).
  */
-static int structure(const unsigned char *d, size_t len, const struct pdf_revision *revs,
-		     size_t nrev, const struct pdf_sig_field *s, struct crypto_sig_report *rep)
+static int
+structure(const unsigned char *d, size_t len, const struct pdf_revision *revs, size_t nrev,
+	  const struct pdf_sig_field *s, struct crypto_sig_report *rep)
 {
 	const long long *br = s->byterange;
 	size_t i, p, end;
@@ -121,15 +123,16 @@ struct engine {
 	size_t len;
 	struct pdf_revision *revs;
 	size_t nrev;
-	struct pdf_doc **docs;   /* revision prefixes, opened on demand */
-	int *dstate;             /* 0 not tried, 1 open, -1 unreadable */
-	struct pdf_diff *diffs;  /* diffs[j]: revision j against j - 1 */
-	int *fstate;             /* 0 not computed, 1 done, -1 could not be accounted for */
-	size_t opened;           /* bytes of revision prefixes opened so far */
+	struct pdf_doc **docs;  /* revision prefixes, opened on demand */
+	int *dstate;            /* 0 not tried, 1 open, -1 unreadable */
+	struct pdf_diff *diffs; /* diffs[j]: revision j against j - 1 */
+	int *fstate;            /* 0 not computed, 1 done, -1 could not be accounted for */
+	size_t opened;          /* bytes of revision prefixes opened so far */
 	char ferr[256];
 };
 
-static struct pdf_doc *rev_doc(struct engine *e, size_t k)
+static struct pdf_doc *
+rev_doc(struct engine *e, size_t k)
 {
 	struct sp_errinfo ei;
 
@@ -138,18 +141,21 @@ static struct pdf_doc *rev_doc(struct engine *e, size_t k)
 	if (e->dstate[k] == 0) {
 		e->opened += e->revs[k].end;
 		sp_errinfo_init(&ei);
-		e->dstate[k] = pdf_doc_open(e->data, e->revs[k].end, &e->docs[k], &ei) == SP_OK ? 1 : -1;
+		e->dstate[k] =
+			pdf_doc_open(e->data, e->revs[k].end, &e->docs[k], &ei) == SP_OK ? 1 : -1;
 		if (e->dstate[k] == 1) {
 			struct pdf_doc_info info;
 			pdf_doc_info_get(e->docs[k], &info);
 			if (info.damaged)
-				e->dstate[k] = -1; /* qpdf had to guess: not the revision as written */
+				e->dstate[k] =
+					-1; /* qpdf had to guess: not the revision as written */
 		}
 	}
 	return e->dstate[k] == 1 ? e->docs[k] : NULL;
 }
 
-static int rev_diff(struct engine *e, size_t j)
+static int
+rev_diff(struct engine *e, size_t j)
 {
 	struct pdf_doc *a, *b;
 	struct sp_errinfo ei;
@@ -173,8 +179,9 @@ static int rev_diff(struct engine *e, size_t j)
 }
 
 /* What changed after revision k, for a signature that signs it. */
-static void changes_after(struct engine *e, size_t k, const struct pdf_sig_field *s,
-			  struct crypto_sig_report *rep)
+static void
+changes_after(struct engine *e, size_t k, const struct pdf_sig_field *s,
+	      struct crypto_sig_report *rep)
 {
 	size_t j, i;
 	int visible = 0;
@@ -220,8 +227,9 @@ static void changes_after(struct engine *e, size_t k, const struct pdf_sig_field
 		rep->verdict = CRYPTO_VERDICT_VALID_ALLOWED_CHANGES;
 }
 
-static void verify_one(struct engine *e, const struct crypto_verify_opts *opts,
-		       const struct pdf_sig_field *s, struct crypto_sig_report *rep)
+static void
+verify_one(struct engine *e, const struct crypto_verify_opts *opts, const struct pdf_sig_field *s,
+	   struct crypto_sig_report *rep)
 {
 	struct verify_ranges rg;
 	struct pdf_doc *signed_rev;
@@ -260,8 +268,8 @@ static void verify_one(struct engine *e, const struct crypto_verify_opts *opts,
 }
 
 /* Add the signatures earlier revisions have and the last one no longer shows. */
-static int hidden_sigs(struct engine *e, struct pdf_sig_field **sigs, size_t *nsigs,
-		       struct sp_errinfo *ei)
+static int
+hidden_sigs(struct engine *e, struct pdf_sig_field **sigs, size_t *nsigs, struct sp_errinfo *ei)
 {
 	struct pdf_sig_field *rs = NULL;
 	struct pdf_doc *d;
@@ -295,8 +303,9 @@ static int hidden_sigs(struct engine *e, struct pdf_sig_field **sigs, size_t *ns
 	return r;
 }
 
-int crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_verify_opts *opts,
-		      struct crypto_verify_report **out, struct sp_errinfo *ei)
+int
+crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_verify_opts *opts,
+		  struct crypto_verify_report **out, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
 	struct crypto_verify_report *rep = NULL;
@@ -328,11 +337,10 @@ int crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto
 		/* unsigned and oddly built: there is simply nothing to verify */
 		e.nrev = 0;
 	}
-	if (e.nrev > 0 &&
-	    (!(e.docs = calloc(e.nrev, sizeof(*e.docs))) ||
-	     !(e.dstate = calloc(e.nrev, sizeof(*e.dstate))) ||
-	     !(e.diffs = calloc(e.nrev, sizeof(*e.diffs))) ||
-	     !(e.fstate = calloc(e.nrev, sizeof(*e.fstate))))) {
+	if (e.nrev > 0 && (!(e.docs = calloc(e.nrev, sizeof(*e.docs))) ||
+			   !(e.dstate = calloc(e.nrev, sizeof(*e.dstate))) ||
+			   !(e.diffs = calloc(e.nrev, sizeof(*e.diffs))) ||
+			   !(e.fstate = calloc(e.nrev, sizeof(*e.fstate))))) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -353,8 +361,8 @@ int crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto
 	}
 	rep->nsigs = nsigs;
 	for (i = 0; i < nsigs; i++) {
-		if (!(rep->sigs[i].changes = calloc(CRYPTO_VERIFY_CHANGES_MAX,
-						    sizeof(*rep->sigs[i].changes)))) {
+		if (!(rep->sigs[i].changes =
+			      calloc(CRYPTO_VERIFY_CHANGES_MAX, sizeof(*rep->sigs[i].changes)))) {
 			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 			goto out;
 		}
@@ -368,8 +376,9 @@ int crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto
 		rep->last_revision_signed = 0;
 		snprintf(rep->reason, sizeof(rep->reason), "unsigned_trailing_update");
 		snprintf(rep->message, sizeof(rep->message),
-			 rep->trailing_data ? "bytes after the last revision are not signed"
-					    : "the last revision (%zu) is not covered by a signature",
+			 rep->trailing_data
+				 ? "bytes after the last revision are not signed"
+				 : "the last revision (%zu) is not covered by a signature",
 			 e.nrev);
 		if (rep->verdict < CRYPTO_VERDICT_INDETERMINATE)
 			rep->verdict = CRYPTO_VERDICT_INDETERMINATE;
@@ -394,7 +403,8 @@ out:
 	return r;
 }
 
-void crypto_verify_report_free(struct crypto_verify_report *r)
+void
+crypto_verify_report_free(struct crypto_verify_report *r)
 {
 	size_t i;
 
@@ -407,7 +417,8 @@ void crypto_verify_report_free(struct crypto_verify_report *r)
 }
 
 /* The verdicts' stable names, as the report and the API spell them. */
-const char *crypto_verdict_name(enum crypto_verdict v)
+const char *
+crypto_verdict_name(enum crypto_verdict v)
 {
 	switch (v) {
 	case CRYPTO_VERDICT_VALID:

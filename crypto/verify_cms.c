@@ -24,7 +24,8 @@
 #include "verify_int.h"
 
 /* Digests a signature may use; MD5 and SHA-1 are refused as weak. */
-static int digest_ok(int nid, struct crypto_sig_report *rep, const char *what)
+static int
+digest_ok(int nid, struct crypto_sig_report *rep, const char *what)
 {
 	switch (nid) {
 	case NID_sha256:
@@ -38,8 +39,8 @@ static int digest_ok(int nid, struct crypto_sig_report *rep, const char *what)
 	case NID_sha1:
 	case NID_mdc2:
 	case NID_ripemd160:
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "weak_algorithm", "%s uses the weak digest %s",
-			    what, OBJ_nid2sn(nid));
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "weak_algorithm",
+			    "%s uses the weak digest %s", what, OBJ_nid2sn(nid));
 		return 0;
 	default:
 		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "unsupported_algorithm",
@@ -49,8 +50,9 @@ static int digest_ok(int nid, struct crypto_sig_report *rep, const char *what)
 	}
 }
 
-static int ranges_digest(const EVP_MD *md, const struct verify_ranges *rg, unsigned char *out,
-			 unsigned int *outlen)
+static int
+ranges_digest(const EVP_MD *md, const struct verify_ranges *rg, unsigned char *out,
+	      unsigned int *outlen)
 {
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	int ok = c && EVP_DigestInit_ex(c, md, NULL) && EVP_DigestUpdate(c, rg->data, rg->a) &&
@@ -62,7 +64,8 @@ static int ranges_digest(const EVP_MD *md, const struct verify_ranges *rg, unsig
 }
 
 /* The TSA certificate: a critical extendedKeyUsage of timeStamping only. */
-static int ts_eku_ok(X509 *x)
+static int
+ts_eku_ok(X509 *x)
 {
 	int i = X509_get_ext_by_NID(x, NID_ext_key_usage, -1);
 
@@ -71,7 +74,8 @@ static int ts_eku_ok(X509 *x)
 	       X509_get_extended_key_usage(x) == XKU_TIMESTAMP;
 }
 
-static time_t asn1_time(const ASN1_TIME *t)
+static time_t
+asn1_time(const ASN1_TIME *t)
 {
 	struct tm tm;
 
@@ -85,8 +89,9 @@ static time_t asn1_time(const ASN1_TIME *t)
  * or the ranges when what is NULL). The token's chain is checked at its own
  * genTime against the TSA store. Fills the timestamp fields of rep.
  */
-static void ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t *what,
-		     size_t whatlen, const struct verify_ranges *rg, struct crypto_sig_report *rep)
+static void
+ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t *what, size_t whatlen,
+	 const struct verify_ranges *rg, struct crypto_sig_report *rep)
 {
 	TS_TST_INFO *info = NULL;
 	TS_MSG_IMPRINT *mi;
@@ -106,7 +111,8 @@ static void ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uin
 	rep->has_timestamp = 1;
 	rep->timestamp_ok = 0;
 	if (!PKCS7_type_is_signed(p7) || !(info = PKCS7_to_TS_TST_INFO(p7))) {
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_malformed", "the timestamp is malformed");
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_malformed",
+			    "the timestamp is malformed");
 		goto out;
 	}
 	rep->ts_time = asn1_time(TS_TST_INFO_get_time(info));
@@ -116,7 +122,8 @@ static void ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uin
 		goto out;
 	msg = TS_MSG_IMPRINT_get_msg(mi);
 	if (!(md = EVP_get_digestbynid(OBJ_obj2nid(alg))) ||
-	    (what ? !EVP_Digest(what, whatlen, h, &hl, md, NULL) : !ranges_digest(md, rg, h, &hl)) ||
+	    (what ? !EVP_Digest(what, whatlen, h, &hl, md, NULL)
+		  : !ranges_digest(md, rg, h, &hl)) ||
 	    (int)hl != ASN1_STRING_length(msg) || memcmp(h, ASN1_STRING_get0_data(msg), hl) != 0) {
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_imprint_mismatch",
 			    "the timestamp is not over %s",
@@ -156,8 +163,7 @@ static void ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uin
 	for (i = 0; opts->trust && i < sk_X509_num(opts->trust->intermediates); i++)
 		if (!sk_X509_push(untrusted, sk_X509_value(opts->trust->intermediates, i)))
 			break;
-	if (!(xc = X509_STORE_CTX_new()) ||
-	    X509_STORE_CTX_init(xc, store, tsa, untrusted) != 1 ||
+	if (!(xc = X509_STORE_CTX_new()) || X509_STORE_CTX_init(xc, store, tsa, untrusted) != 1 ||
 	    X509_STORE_CTX_set_purpose(xc, X509_PURPOSE_TIMESTAMP_SIGN) != 1) {
 		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "ts_untrusted",
 			    "cannot set up the TSA chain check");
@@ -193,8 +199,9 @@ out:
 }
 
 /* Map crypto_cert_check's reason to a verdict. */
-static void chain_check(const struct crypto_verify_opts *opts, X509 *signer, STACK_OF(X509) *extra,
-			struct crypto_sig_report *rep)
+static void
+chain_check(const struct crypto_verify_opts *opts, X509 *signer, STACK_OF(X509) * extra,
+	    struct crypto_sig_report *rep)
 {
 	struct crypto_cert_result res;
 	struct sp_errinfo ei;
@@ -228,7 +235,8 @@ static void chain_check(const struct crypto_verify_opts *opts, X509 *signer, STA
 }
 
 /* The signed attributes re-encoded as signed (a DER SET OF, in received order). */
-static int signed_attrs_der(CMS_SignerInfo *si, unsigned char **der, int *derlen)
+static int
+signed_attrs_der(CMS_SignerInfo *si, unsigned char **der, int *derlen)
 {
 	STACK_OF(X509_ATTRIBUTE) *sk = sk_X509_ATTRIBUTE_new_null();
 	int i, n = CMS_signed_get_attr_count(si), ok = sk != NULL && n > 0;
@@ -242,10 +250,12 @@ static int signed_attrs_der(CMS_SignerInfo *si, unsigned char **der, int *derlen
 	return ok && *derlen > 0;
 }
 
-static void signing_cert_check(CMS_SignerInfo *si, X509 *signer, struct crypto_sig_report *rep)
+static void
+signing_cert_check(CMS_SignerInfo *si, X509 *signer, struct crypto_sig_report *rep)
 {
-	ASN1_STRING *seq = CMS_signed_get0_data_by_OBJ(
-		si, OBJ_nid2obj(NID_id_smime_aa_signingCertificateV2), -3, V_ASN1_SEQUENCE);
+	ASN1_STRING *seq =
+		CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_id_smime_aa_signingCertificateV2),
+					    -3, V_ASN1_SEQUENCE);
 	ESS_SIGNING_CERT_V2 *v2 = NULL;
 	STACK_OF(X509) *chain = sk_X509_new_null();
 	const unsigned char *p;
@@ -266,12 +276,13 @@ out:
 	ESS_SIGNING_CERT_V2_free(v2);
 }
 
-void verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg,
-		const uint8_t *cms_der, size_t cmslen, struct crypto_sig_report *rep)
+void
+verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg,
+	   const uint8_t *cms_der, size_t cmslen, struct crypto_sig_report *rep)
 {
 	const unsigned char *p = cms_der;
 	CMS_ContentInfo *cms = NULL;
-	STACK_OF(CMS_SignerInfo) *sis;
+	STACK_OF(CMS_SignerInfo) * sis;
 	CMS_SignerInfo *si;
 	STACK_OF(X509) *certs = NULL;
 	X509 *signer = NULL;
@@ -336,8 +347,8 @@ void verify_cms(const struct crypto_verify_opts *opts, const struct verify_range
 		 OBJ_nid2sn(OBJ_obj2nid(dig->algorithm)));
 	if (!digest_ok(OBJ_obj2nid(dig->algorithm), rep, "the signature"))
 		goto out;
-	if (OBJ_find_sigid_algs(OBJ_obj2nid(sigalg->algorithm), &dnid, &pknid) && dnid != NID_undef &&
-	    !digest_ok(dnid, rep, "the signature algorithm"))
+	if (OBJ_find_sigid_algs(OBJ_obj2nid(sigalg->algorithm), &dnid, &pknid) &&
+	    dnid != NID_undef && !digest_ok(dnid, rep, "the signature algorithm"))
 		goto out;
 	/* the signed attributes PAdES requires */
 	if (CMS_signed_get_attr_count(si) <= 0) {
@@ -367,7 +378,8 @@ void verify_cms(const struct crypto_verify_opts *opts, const struct verify_range
 	sp_errinfo_init(&ei);
 	if (crypto_sigalg_for_cert(signer, &alg, &ei) == SP_OK && alg == CRYPTO_SIGALG_SM2_SM3) {
 		snprintf(rep->sig_alg, sizeof(rep->sig_alg), "%s", crypto_sigalg_name(alg));
-		if (OBJ_obj2nid(dig->algorithm) != NID_sm3 || !signed_attrs_der(si, &attrs, &attrslen) ||
+		if (OBJ_obj2nid(dig->algorithm) != NID_sm3 ||
+		    !signed_attrs_der(si, &attrs, &attrslen) ||
 		    crypto_sig_verify(signer, alg, attrs, (size_t)attrslen,
 				      ASN1_STRING_get0_data(sigval),
 				      (size_t)ASN1_STRING_length(sigval), &ei) != SP_OK) {
@@ -412,7 +424,8 @@ void verify_cms(const struct crypto_verify_opts *opts, const struct verify_range
 		if (rep->timestamp_ok == 1 && rep->has_signer &&
 		    (rep->ts_time < rep->signer.not_before || rep->ts_time > rep->signer.not_after))
 			verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_time_implausible",
-				    "the timestamp's time is outside the signer certificate's validity");
+				    "the timestamp's time is outside the signer certificate's "
+				    "validity");
 	}
 	chain_check(opts, signer, certs, rep);
 out:
@@ -422,8 +435,9 @@ out:
 	CMS_ContentInfo_free(cms);
 }
 
-void verify_doc_timestamp(const struct crypto_verify_opts *opts, const struct verify_ranges *rg,
-			  const uint8_t *tok, size_t toklen, struct crypto_sig_report *rep)
+void
+verify_doc_timestamp(const struct crypto_verify_opts *opts, const struct verify_ranges *rg,
+		     const uint8_t *tok, size_t toklen, struct crypto_sig_report *rep)
 {
 	const unsigned char *p = tok;
 	PKCS7 *p7 = NULL;

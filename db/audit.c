@@ -102,7 +102,8 @@ db_audit_verify(struct db_pool *pool, int64_t number, int64_t org, db_json_fn cb
 	int r;
 
 	if ((r = db_contract_visible(&v, number, org,
-				     "(SELECT to_jsonb(a) FROM audit_chain_verify(c.number) a)::text",
+				     "(SELECT to_jsonb(a) FROM audit_chain_verify(c.number) "
+				     "a)::text",
 				     "", "")) != SP_OK)
 		return r;
 	return db_json_call(pool, v.sql, v.n, v.p, NULL, cb, arg);

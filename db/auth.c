@@ -127,8 +127,9 @@ db_auth_challenge_create(struct db_pool *pool, const char *nonce_hash, int ttl_s
 	snprintf(ttl, sizeof(ttl), "%d", ttl_s);
 	db_param_text(&p[0], nonce_hash);
 	db_param_text(&p[1], ttl);
-	return db_json_call(pool, "SELECT jsonb_build_object('expires_at', "
-			    TS("auth_challenge_create($1, $2::int)") ")::text",
+	return db_json_call(pool,
+			    "SELECT jsonb_build_object('expires_at', " TS(
+				    "auth_challenge_create($1, $2::int)") ")::text",
 			    2, p, NULL, cb, arg);
 }
 
@@ -140,12 +141,15 @@ db_auth_challenge_create(struct db_pool *pool, const char *nonce_hash, int ttl_s
  */
 #define LOGIN_SQL \
 	"SELECT session_id, " TS("expires_at") ", organization_id, organization_name, " \
-	"credit_code, user_id, user_name, certificate_id, organization_created " \
-	"FROM auth_login_member($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::bigint), " \
-	"to_timestamp($10::bigint), $11, " \
-	"GREATEST(1, LEAST($12::int, " \
-	"floor(extract(epoch FROM to_timestamp($10::bigint) - now()))::int)), " \
-	"$13::inet, $14)"
+					       "credit_code, user_id, user_name, certificate_id, " \
+					       "organization_created " \
+					       "FROM auth_login_member($1, $2, $3, $4, $5, $6, " \
+					       "$7, $8, to_timestamp($9::bigint), " \
+					       "to_timestamp($10::bigint), $11, " \
+					       "GREATEST(1, LEAST($12::int, " \
+					       "floor(extract(epoch FROM " \
+					       "to_timestamp($10::bigint) - now()))::int)), " \
+					       "$13::inet, $14)"
 
 static void
 on_login(void *p, const PGresult *res, const struct sp_errinfo *err)
@@ -231,8 +235,10 @@ db_auth_logout(struct db_pool *pool, int64_t session_id, const struct db_actor *
 	db_param_text(&p[2], a.user);
 	db_param_text(&p[3], a.ip);
 	db_param_text(&p[4], a.ua);
-	return db_status_call(pool, "SELECT auth_logout($1::bigint, $2::bigint, $3::bigint, "
-			      "$4::inet, $5)", 5, p, NULL, cb, arg);
+	return db_status_call(pool,
+			      "SELECT auth_logout($1::bigint, $2::bigint, $3::bigint, "
+			      "$4::inet, $5)",
+			      5, p, NULL, cb, arg);
 }
 
 #define WHOAMI_SQL \
@@ -362,9 +368,11 @@ db_auth_reviewer_login_finish(struct db_pool *pool, const struct db_reviewer_log
 	db_param_text(&p[6], a.ip);
 	db_param_text(&p[7], a.ua);
 	return send_wait(pool,
-			 "SELECT outcome, session_id, " TS("expires_at") ", retry_after_s "
-			 "FROM reviewer_login_finish($1::bigint, $2::boolean, $3, $4::int, "
-			 "$5::int, $6::int, $7::inet, $8)",
+			 "SELECT outcome, session_id, " TS(
+				 "expires_at") ", retry_after_s "
+					       "FROM reviewer_login_finish($1::bigint, "
+					       "$2::boolean, $3, $4::int, "
+					       "$5::int, $6::int, $7::inet, $8)",
 			 8, p, (void (*)(void))cb, arg, on_reviewer_finish);
 }
 
@@ -392,8 +400,8 @@ db_auth_reviewer_create(const char *conninfo, const char *username, const char *
 	params[0] = username;
 	params[1] = name;
 	params[2] = password_hash;
-	res = PQexecParams(conn, "SELECT reviewer_create($1, $2, $3)", 3, NULL, params, NULL,
-			   NULL, 0);
+	res = PQexecParams(conn, "SELECT reviewer_create($1, $2, $3)", 3, NULL, params, NULL, NULL,
+			   0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		r = db_result_err(ei, conn, res);
 		goto out;
@@ -431,19 +439,29 @@ db_api_key_create(struct db_pool *pool, const struct db_actor *actor, const char
 	db_param_text(&p[6], a.ua);
 	return db_json_call(pool,
 			    "SELECT jsonb_build_object('id', id, 'name', $3::text, 'prefix', "
-			    "$4::text, 'created_at', " TS("created_at") ")::text "
-			    "FROM api_key_create($1::bigint, $2::bigint, $3, $4, $5, $6::inet, $7)",
+			    "$4::text, 'created_at', " TS(
+				    "created_at") ")::text "
+						  "FROM api_key_create($1::bigint, $2::bigint, $3, "
+						  "$4, $5, $6::inet, $7)",
 			    7, p, NULL, cb, arg);
 }
 
 #define API_KEY_LIST_SQL \
 	"SELECT jsonb_build_object('items', coalesce((SELECT jsonb_agg(jsonb_build_object(" \
 	"'id', k.id, 'name', k.name, 'prefix', k.prefix, 'created_by', k.created_by, " \
-	"'created_at', " TS("k.created_at") ", 'last_used_at', " TS("k.last_used_at") ", " \
-	"'revoked_at', " TS("k.revoked_at") ") ORDER BY k.created_at DESC, k.id DESC) " \
-	"FROM (SELECT * FROM api_keys WHERE organization_id = $1::bigint " \
-	"ORDER BY created_at DESC, id DESC LIMIT $2::int OFFSET $3::bigint) k), '[]'::jsonb), " \
-	"'total', (SELECT count(*) FROM api_keys WHERE organization_id = $1::bigint))::text"
+	"'created_at', " TS("k.created_at") ", 'last_used_at', " TS( \
+		"k.last_used_at") ", " \
+				  "'revoked_at', " TS( \
+					  "k.revoked_at") ") ORDER BY k.created_at DESC, k.id " \
+							  "DESC) " \
+							  "FROM (SELECT * FROM api_keys WHERE " \
+							  "organization_id = $1::bigint " \
+							  "ORDER BY created_at DESC, id DESC " \
+							  "LIMIT $2::int OFFSET $3::bigint) k), " \
+							  "'[]'::jsonb), " \
+							  "'total', (SELECT count(*) FROM " \
+							  "api_keys WHERE organization_id = " \
+							  "$1::bigint))::text"
 
 int
 db_api_key_list(struct db_pool *pool, int64_t organization_id, long limit, long offset,
@@ -478,6 +496,8 @@ db_api_key_revoke(struct db_pool *pool, const struct db_actor *actor, int64_t ke
 	db_param_text(&p[2], db_i64_text(id, sizeof(id), key_id));
 	db_param_text(&p[3], a.ip);
 	db_param_text(&p[4], a.ua);
-	return db_status_call(pool, "SELECT api_key_revoke($1::bigint, $2::bigint, $3::bigint, "
-			      "$4::inet, $5)", 5, p, "No such active API key.", cb, arg);
+	return db_status_call(pool,
+			      "SELECT api_key_revoke($1::bigint, $2::bigint, $3::bigint, "
+			      "$4::inet, $5)",
+			      5, p, "No such active API key.", cb, arg);
 }

@@ -50,7 +50,7 @@ db_shape_err(struct sp_errinfo *ei, const char *what)
 /* ---- the common shapes --------------------------------------------------------- */
 
 struct call_wait {
-	const char *not_found;   /* static */
+	const char *not_found; /* static */
 	db_json_fn json_cb;
 	db_status_fn status_cb;
 	db_count_fn count_cb;
@@ -97,8 +97,8 @@ on_status(void *arg, const PGresult *res, const struct sp_errinfo *err)
 		w.status_cb(w.arg, err);
 		return;
 	}
-	if (w.not_found != NULL && (PQntuples(res) < 1 || PQnfields(res) < 1 ||
-				    strcmp(PQgetvalue(res, 0, 0), "t") != 0))
+	if (w.not_found != NULL &&
+	    (PQntuples(res) < 1 || PQnfields(res) < 1 || strcmp(PQgetvalue(res, 0, 0), "t") != 0))
 		not_found(&ei, w.not_found);
 	w.status_cb(w.arg, &ei);
 }

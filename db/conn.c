@@ -130,8 +130,7 @@ conn_attempt_failed(struct db_conn *c, const char *why)
 	struct db_pool *pool = c->pool;
 	char msg[400];
 
-	snprintf(pool->last_error, sizeof(pool->last_error), "%.*s",
-		 (int)strcspn(why, "\n"), why);
+	snprintf(pool->last_error, sizeof(pool->last_error), "%.*s", (int)strcspn(why, "\n"), why);
 	db_conn_close(c);
 	pool->last_failed = 1;
 	if (pool->connected == 0) {
@@ -140,7 +139,8 @@ conn_attempt_failed(struct db_conn *c, const char *why)
 		db_queue_fail_all(pool, SP_ERR_UNAVAILABLE, msg);
 	}
 	db_conn_retry_in(c, c->backoff_ms);
-	c->backoff_ms = c->backoff_ms * 2 > DB_BACKOFF_MAX_MS ? DB_BACKOFF_MAX_MS : c->backoff_ms * 2;
+	c->backoff_ms =
+		c->backoff_ms * 2 > DB_BACKOFF_MAX_MS ? DB_BACKOFF_MAX_MS : c->backoff_ms * 2;
 }
 
 static void
@@ -278,8 +278,8 @@ db_conn_dispatch(struct db_conn *c, struct db_query *q)
 	c->q = q;
 	q->conn = c;
 	q->where = Q_RUNNING;
-	if (!PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, q->values, q->lengths,
-			       q->formats, q->binary_result ? 1 : 0)) {
+	if (!PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, q->values, q->lengths, q->formats,
+			       q->binary_result ? 1 : 0)) {
 		/* Arguments were checked on entry, so this is the connection failing. */
 		conn_lost_pq(c);
 		return;
@@ -376,7 +376,8 @@ conn_read(struct db_conn *c)
 			/* The pool has no COPY data path; the connection is stuck in it. */
 			PQclear(res);
 			if (c->q != NULL) {
-				sp_err(&c->q->err, SP_ERR_UNSUPPORTED, "COPY is not supported by the pool");
+				sp_err(&c->q->err, SP_ERR_UNSUPPORTED,
+				       "COPY is not supported by the pool");
 				db_query_complete(c->q);
 			}
 			db_conn_lost(c, "COPY in progress");
@@ -439,7 +440,6 @@ conn_take_next(struct db_conn *c)
 	pool->nqueued--;
 	db_conn_dispatch(c, q);
 }
-
 
 int
 db_conn_init(struct db_conn *c, struct db_pool *pool)

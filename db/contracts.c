@@ -17,8 +17,9 @@
  * the contract was sent (a party never sees a draft). wf_lock() of
  * migrations/003 applies the same rule to state changes.
  */
-#define VISIBLE "(c.initiator_org_id = $2 OR (c.status <> 'draft' AND EXISTS (SELECT 1 " \
-		"FROM parties vp WHERE vp.contract_number = c.number AND vp.organization_id = $2)))"
+#define VISIBLE \
+	"(c.initiator_org_id = $2 OR (c.status <> 'draft' AND EXISTS (SELECT 1 " \
+	"FROM parties vp WHERE vp.contract_number = c.number AND vp.organization_id = $2)))"
 
 int
 db_contract_visible(struct db_visible *v, int64_t number, int64_t org, const char *cols,
@@ -58,7 +59,8 @@ db_contract_create(struct db_pool *pool, const struct db_actor *who,
 {
 	static const char sql[] =
 		"SELECT contract_create($1::bigint, $2::bigint, $3::bigint, $4, $5, "
-		"$6::timestamptz, $7::jsonb, $8::bytea, $9, $10::integer, $11, $12::inet, $13)::text";
+		"$6::timestamptz, $7::jsonb, $8::bytea, $9, $10::integer, $11, $12::inet, "
+		"$13)::text";
 	struct db_actor_text a;
 	struct db_param p[13];
 	char number[24], pages[16];
@@ -164,27 +166,33 @@ transition(struct db_pool *pool, const char *sql, int64_t number, const struct d
 }
 
 int
-db_contract_send(struct db_pool *pool, int64_t number, const struct db_actor *who,
-		 db_json_fn cb, void *arg)
+db_contract_send(struct db_pool *pool, int64_t number, const struct db_actor *who, db_json_fn cb,
+		 void *arg)
 {
-	return transition(pool, "SELECT contract_send($1::bigint, $2::bigint, $3::bigint, "
-			  "$4::inet, $5)::text", number, who, NULL, cb, arg);
+	return transition(pool,
+			  "SELECT contract_send($1::bigint, $2::bigint, $3::bigint, "
+			  "$4::inet, $5)::text",
+			  number, who, NULL, cb, arg);
 }
 
 int
-db_contract_receive(struct db_pool *pool, int64_t number, const struct db_actor *who,
-		    db_json_fn cb, void *arg)
+db_contract_receive(struct db_pool *pool, int64_t number, const struct db_actor *who, db_json_fn cb,
+		    void *arg)
 {
-	return transition(pool, "SELECT contract_receive($1::bigint, $2::bigint, $3::bigint, "
-			  "$4::inet, $5)::text", number, who, NULL, cb, arg);
+	return transition(pool,
+			  "SELECT contract_receive($1::bigint, $2::bigint, $3::bigint, "
+			  "$4::inet, $5)::text",
+			  number, who, NULL, cb, arg);
 }
 
 int
-db_contract_cancel(struct db_pool *pool, int64_t number, const struct db_actor *who,
-		   db_json_fn cb, void *arg)
+db_contract_cancel(struct db_pool *pool, int64_t number, const struct db_actor *who, db_json_fn cb,
+		   void *arg)
 {
-	return transition(pool, "SELECT contract_cancel($1::bigint, $2::bigint, $3::bigint, "
-			  "$4::inet, $5)::text", number, who, NULL, cb, arg);
+	return transition(pool,
+			  "SELECT contract_cancel($1::bigint, $2::bigint, $3::bigint, "
+			  "$4::inet, $5)::text",
+			  number, who, NULL, cb, arg);
 }
 
 int
@@ -193,13 +201,14 @@ db_contract_reject(struct db_pool *pool, int64_t number, const struct db_actor *
 {
 	if (reason == NULL)
 		return SP_ERR_INVALID;
-	return transition(pool, "SELECT contract_reject($1::bigint, $2::bigint, $3::bigint, $4, "
-			  "$5::inet, $6)::text", number, who, reason, cb, arg);
+	return transition(pool,
+			  "SELECT contract_reject($1::bigint, $2::bigint, $3::bigint, $4, "
+			  "$5::inet, $6)::text",
+			  number, who, reason, cb, arg);
 }
 
 int
-db_contract_receive_all(struct db_pool *pool, const struct db_actor *who, db_json_fn cb,
-			void *arg)
+db_contract_receive_all(struct db_pool *pool, const struct db_actor *who, db_json_fn cb, void *arg)
 {
 	static const char sql[] = "SELECT jsonb_build_object('received', contract_receive_all("
 				  "$1::bigint, $2::bigint, $3::inet, $4))::text";
@@ -281,8 +290,8 @@ out:
 }
 
 int
-db_contract_document(struct db_pool *pool, int64_t number, int64_t org, int seq,
-		     db_document_fn cb, void *arg)
+db_contract_document(struct db_pool *pool, int64_t number, int64_t org, int seq, db_document_fn cb,
+		     void *arg)
 {
 	struct document_call *c;
 	struct db_visible v;

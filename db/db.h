@@ -25,21 +25,20 @@ struct event_base;
 struct db_pool;
 
 struct db_pool_opts {
-	const char *conninfo;      /* libpq conninfo or URI; copied */
-	int size;                  /* connections, >= 1 */
-	int queue_max;             /* queries waiting for a free connection; more fail SP_ERR_BUSY */
-	int query_timeout_ms;      /* default deadline of a query, from send to result */
-	int connect_timeout_ms;    /* deadline of one connection attempt */
+	const char *conninfo;   /* libpq conninfo or URI; copied */
+	int size;               /* connections, >= 1 */
+	int queue_max;          /* queries waiting for a free connection; more fail SP_ERR_BUSY */
+	int query_timeout_ms;   /* default deadline of a query, from send to result */
+	int connect_timeout_ms; /* deadline of one connection attempt */
 };
-
 
 /*
  * Create a pool on base and start connecting in the background; this never
  * blocks and succeeds even while the database is down (queries then fail
  * with SP_ERR_UNAVAILABLE until it is back). *out is freed with db_pool_free.
  */
-int db_pool_new(struct event_base *base, const struct db_pool_opts *opts,
-		struct db_pool **out, struct sp_errinfo *ei) SP_WUR;
+int db_pool_new(struct event_base *base, const struct db_pool_opts *opts, struct db_pool **out,
+		struct sp_errinfo *ei) SP_WUR;
 
 /*
  * Close every connection. Callbacks of queries still pending fire with
@@ -47,14 +46,13 @@ int db_pool_new(struct event_base *base, const struct db_pool_opts *opts,
  */
 void db_pool_free(struct db_pool *pool);
 
-
 struct db_pool_stats {
-	int size;          /* configured connections */
-	int connected;     /* connections currently established */
-	int in_use;        /* connections running a query */
-	int waiting;       /* queries queued for a connection */
-	unsigned long long queries;   /* completed since start */
-	unsigned long long failures;  /* failed since start */
+	int size;                    /* configured connections */
+	int connected;               /* connections currently established */
+	int in_use;                  /* connections running a query */
+	int waiting;                 /* queries queued for a connection */
+	unsigned long long queries;  /* completed since start */
+	unsigned long long failures; /* failed since start */
 };
 
 void db_pool_stats_get(const struct db_pool *pool, struct db_pool_stats *out);
@@ -78,8 +76,7 @@ int db_ping(struct db_pool *pool, int timeout_ms,
  * when an applied migration's file has changed or is missing. *applied (may be
  * NULL) receives how many were applied now. Blocking: CLI and tests only.
  */
-int db_migrate(const char *conninfo, const char *dir, int *applied,
-	       struct sp_errinfo *ei) SP_WUR;
+int db_migrate(const char *conninfo, const char *dir, int *applied, struct sp_errinfo *ei) SP_WUR;
 
 /* ---- typed calls ----------------------------------------------------------------------
  *
@@ -143,7 +140,7 @@ typedef void (*db_count_fn)(void *arg, long long n, const struct sp_errinfo *err
  * upload and sha256 its lowercase hex digest. Everything is copied.
  */
 struct db_contract_new {
-	int64_t number;             /* a fresh contract number */
+	int64_t number; /* a fresh contract number */
 	const char *name;
 	const char *business_type;
 	const char *deadline;
@@ -152,7 +149,7 @@ struct db_contract_new {
 	size_t pdf_len;
 	const char *sha256;
 	int pages;
-	const char *idem_key;       /* Idempotency-Key, or NULL */
+	const char *idem_key; /* Idempotency-Key, or NULL */
 };
 
 /*
@@ -172,9 +169,9 @@ int db_contract_get(struct db_pool *pool, int64_t number, int64_t org, db_json_f
 struct db_contract_edit {
 	const char *name;
 	const char *business_type;
-	const char *deadline;       /* RFC 3339 */
+	const char *deadline; /* RFC 3339 */
 	int clear_deadline;
-	const char *parties;        /* JSON array text replacing every party */
+	const char *parties; /* JSON array text replacing every party */
 };
 
 /* Edit a draft (the initiator only). */
@@ -218,8 +215,8 @@ int db_contract_expire_due(struct db_pool *pool, int limit, db_count_fn cb, void
  */
 struct db_document {
 	int seq;
-	char sha256[65];            /* lowercase hex of the whole document: its ETag */
-	char name[256];             /* the contract's name, cut at 255 bytes */
+	char sha256[65]; /* lowercase hex of the whole document: its ETag */
+	char name[256];  /* the contract's name, cut at 255 bytes */
 	const unsigned char *data;
 	size_t len;
 };
@@ -237,14 +234,14 @@ int db_contract_document(struct db_pool *pool, int64_t number, int64_t org, int 
 /* ---- lists.c: the five lists of the signing guide ------------------------------------- */
 
 enum db_list_tab {
-	DB_LIST_TODO,       /* 待我办理: signer, the contract signing, my party pending..signed */
-	DB_LIST_INITIATED,  /* 我发起的: initiated by me, sent */
-	DB_LIST_SIGNED,     /* 我签署的: signer, my party signed or sent */
-	DB_LIST_CC,         /* 抄送我的: cc, sent */
-	DB_LIST_DRAFTS      /* 我的草稿 */
+	DB_LIST_TODO, /* 待我办理: signer, the contract signing, my party pending..signed */
+	DB_LIST_INITIATED, /* 我发起的: initiated by me, sent */
+	DB_LIST_SIGNED,    /* 我签署的: signer, my party signed or sent */
+	DB_LIST_CC,        /* 抄送我的: cc, sent */
+	DB_LIST_DRAFTS     /* 我的草稿 */
 };
 
-#define DB_LIST_FILTER_MAX 200    /* bytes of q and initiator */
+#define DB_LIST_FILTER_MAX 200 /* bytes of q and initiator */
 #define DB_LIST_PAGE_SIZE_MAX 100
 #define DB_LIST_PAGE_MAX 100000
 
@@ -262,8 +259,8 @@ struct db_list_query {
 	const char *initiator;
 	const char *created_from;
 	const char *created_to;
-	int page;                   /* 1..DB_LIST_PAGE_MAX */
-	int page_size;              /* 1..DB_LIST_PAGE_SIZE_MAX */
+	int page;      /* 1..DB_LIST_PAGE_MAX */
+	int page_size; /* 1..DB_LIST_PAGE_SIZE_MAX */
 };
 
 /*
@@ -288,18 +285,18 @@ int db_audit_verify(struct db_pool *pool, int64_t number, int64_t org, db_json_f
 
 /* What a bearer credential is. */
 enum db_credential_kind {
-	DB_CREDENTIAL_MEMBER = 1,    /* a member's session (token login) */
-	DB_CREDENTIAL_API_KEY,       /* an organization's API key */
-	DB_CREDENTIAL_REVIEWER       /* a reviewer's session (password login) */
+	DB_CREDENTIAL_MEMBER = 1, /* a member's session (token login) */
+	DB_CREDENTIAL_API_KEY,    /* an organization's API key */
+	DB_CREDENTIAL_REVIEWER    /* a reviewer's session (password login) */
 };
 
 struct db_credential {
 	enum db_credential_kind kind;
-	int64_t credential_id;       /* sessions.id or api_keys.id */
-	int64_t user_id;             /* for an API key, its creator */
-	int64_t organization_id;     /* 0 for a reviewer */
-	int64_t certificate_id;      /* a member's login certificate, else 0 */
-	char credit_code[19];        /* the organization's, "" for a reviewer */
+	int64_t credential_id;   /* sessions.id or api_keys.id */
+	int64_t user_id;         /* for an API key, its creator */
+	int64_t organization_id; /* 0 for a reviewer */
+	int64_t certificate_id;  /* a member's login certificate, else 0 */
+	char credit_code[19];    /* the organization's, "" for a reviewer */
 };
 
 /* cred is valid only during the call; NULL when err->code is not SP_OK. */
@@ -320,8 +317,8 @@ int db_auth_credential_lookup(struct db_pool *pool, const char *token_hash, int 
  * Issue a login challenge whose nonce hashes to nonce_hash, valid ttl_s
  * seconds: doc is {"expires_at"} (RFC 3339 UTC, seconds).
  */
-int db_auth_challenge_create(struct db_pool *pool, const char *nonce_hash, int ttl_s,
-			     db_json_fn cb, void *arg) SP_WUR;
+int db_auth_challenge_create(struct db_pool *pool, const char *nonce_hash, int ttl_s, db_json_fn cb,
+			     void *arg) SP_WUR;
 
 /* The checked facts of a token login (all copied by the call). */
 struct db_member_login {
@@ -331,18 +328,18 @@ struct db_member_login {
 	const unsigned char *cert_der;
 	size_t cert_len;
 	const char *subject, *issuer;
-	const char *serial;               /* lowercase hex */
-	int64_t not_before, not_after;    /* Unix seconds */
-	const char *token_hash;           /* SHA-256 hex of the new session token */
-	long ttl_s;                       /* the session's lifetime, cut at not_after */
+	const char *serial;            /* lowercase hex */
+	int64_t not_before, not_after; /* Unix seconds */
+	const char *token_hash;        /* SHA-256 hex of the new session token */
+	long ttl_s;                    /* the session's lifetime, cut at not_after */
 };
 
 /* The session a token login opened; strings valid only during the call. */
 struct db_member_session {
 	int64_t session_id, organization_id, user_id, certificate_id;
-	const char *expires_at;           /* RFC 3339 UTC, seconds */
+	const char *expires_at; /* RFC 3339 UTC, seconds */
 	const char *organization_name, *credit_code, *user_name;
-	int organization_created;         /* 1: this login registered the organization */
+	int organization_created; /* 1: this login registered the organization */
 };
 
 typedef void (*db_member_session_fn)(void *arg, const struct db_member_session *s,
@@ -381,8 +378,8 @@ int db_auth_whoami(struct db_pool *pool, int64_t user_id, int64_t organization_i
 /* A reviewer's password credential; password_hash valid only during the call. */
 struct db_reviewer_credential {
 	int64_t user_id;
-	const char *password_hash;   /* "scrypt$N$r$p$salt$hash" */
-	int locked_s;                /* > 0: seconds the running lockout still lasts */
+	const char *password_hash; /* "scrypt$N$r$p$salt$hash" */
+	int locked_s;              /* > 0: seconds the running lockout still lasts */
 };
 
 typedef void (*db_reviewer_credential_fn)(void *arg, const struct db_reviewer_credential *c,
@@ -396,21 +393,21 @@ int db_auth_reviewer_credential_get(struct db_pool *pool, const char *username,
 struct db_reviewer_login {
 	int64_t user_id;
 	int password_ok;
-	const char *token_hash;      /* the new session's, when password_ok (else NULL) */
+	const char *token_hash; /* the new session's, when password_ok (else NULL) */
 	int ttl_s, max_failures, lockout_s;
 };
 
 enum db_reviewer_outcome {
-	DB_REVIEWER_OK = 1,          /* a session was opened */
-	DB_REVIEWER_FAILED,          /* refused; a wrong password was counted */
-	DB_REVIEWER_LOCKED           /* refused; the account is locked for retry_after_s */
+	DB_REVIEWER_OK = 1, /* a session was opened */
+	DB_REVIEWER_FAILED, /* refused; a wrong password was counted */
+	DB_REVIEWER_LOCKED  /* refused; the account is locked for retry_after_s */
 };
 
 struct db_reviewer_result {
 	enum db_reviewer_outcome outcome;
-	int64_t session_id;          /* OK */
-	const char *expires_at;      /* OK: RFC 3339 UTC, seconds; valid during the call */
-	int retry_after_s;           /* LOCKED */
+	int64_t session_id;     /* OK */
+	const char *expires_at; /* OK: RFC 3339 UTC, seconds; valid during the call */
+	int retry_after_s;      /* LOCKED */
 };
 
 typedef void (*db_reviewer_result_fn)(void *arg, const struct db_reviewer_result *res,
@@ -463,7 +460,6 @@ int db_api_key_list(struct db_pool *pool, int64_t organization_id, long limit, l
 int db_api_key_revoke(struct db_pool *pool, const struct db_actor *actor, int64_t key_id,
 		      db_status_fn cb, void *arg) SP_WUR;
 
-
 /* ---- webhooks.c: registrations, the delivery queue and its log ----------------------- */
 
 /*
@@ -482,8 +478,7 @@ int db_webhook_create(struct db_pool *pool, const struct db_actor *actor, const 
  * organization_id's live webhooks, without secrets: doc is
  * {"items": [{"id", "url", "created_at"}]}.
  */
-int db_webhook_list(struct db_pool *pool, int64_t organization_id, db_json_fn cb,
-		    void *arg) SP_WUR;
+int db_webhook_list(struct db_pool *pool, int64_t organization_id, db_json_fn cb, void *arg) SP_WUR;
 
 /*
  * Remove webhook id of actor's organization (its pending deliveries are
@@ -505,7 +500,7 @@ int db_webhook_deliveries_get(struct db_pool *pool, int64_t organization_id, int
 /* A claimed delivery; the strings are valid only during the callback. */
 struct db_webhook_delivery {
 	int64_t id;
-	int attempt;                 /* 1 for the first */
+	int attempt; /* 1 for the first */
 	const char *url, *secret, *payload;
 };
 
@@ -524,17 +519,16 @@ int db_webhook_claim(struct db_pool *pool, int limit, int lease_s, db_webhook_cl
 struct db_webhook_attempt {
 	int64_t delivery_id;
 	int attempt;
-	long http_status;            /* 0: no HTTP answer */
-	const char *error;           /* NULL or "": none */
+	long http_status;  /* 0: no HTTP answer */
+	const char *error; /* NULL or "": none */
 	long duration_ms;
-	int backoff_base_s;          /* retry after base * 2^(attempt-1) s (at most an hour) */
-	int max_attempts;            /* then give up */
+	int backoff_base_s; /* retry after base * 2^(attempt-1) s (at most an hour) */
+	int max_attempts;   /* then give up */
 };
 
 /* Record an attempt: delivered (2xx), retried later, or failed for good. */
 int db_webhook_attempt_record(struct db_pool *pool, const struct db_webhook_attempt *a,
 			      db_status_fn cb, void *arg) SP_WUR;
-
 
 /* ---- signing.c: signing sessions, signed revisions, TSA serials ---------------------- */
 
@@ -545,11 +539,11 @@ int db_webhook_attempt_record(struct db_pool *pool, const struct db_webhook_atte
  */
 struct db_revision_doc {
 	int64_t contract_number;
-	int seq;                   /* the revision's seq, 0 for the original upload */
+	int seq; /* the revision's seq, 0 for the original upload */
 	uint8_t *data;
-	size_t len;                /* > 0 */
+	size_t len; /* > 0 */
 };
-void db_revision_doc_free(struct db_revision_doc *doc);   /* NULL is fine */
+void db_revision_doc_free(struct db_revision_doc *doc); /* NULL is fine */
 
 /* doc is the callback's (see above), NULL when err->code is not SP_OK. */
 typedef void (*db_revision_doc_fn)(void *arg, struct db_revision_doc *doc,
@@ -578,24 +572,24 @@ int db_verification_document_load(struct db_pool *pool, int64_t number, int64_t 
  */
 struct db_signing_new {
 	int64_t contract_number;
-	int base_seq;                   /* the revision the update extends */
-	const uint8_t *delta;           /* the incremental update, /Contents zeroed */
+	int base_seq;         /* the revision the update extends */
+	const uint8_t *delta; /* the incremental update, /Contents zeroed */
 	size_t delta_len;
-	size_t contents_off;            /* the placeholder, offsets in the whole file */
+	size_t contents_off; /* the placeholder, offsets in the whole file */
 	size_t contents_len;
-	const uint8_t *signed_attrs;    /* the DER the token signs */
+	const uint8_t *signed_attrs; /* the DER the token signs */
 	size_t signed_attrs_len;
-	const char *algorithm;          /* crypto_sigalg_name() */
-	const uint8_t *chain;           /* DER SEQUENCE OF Certificate (crypto_chain_to_der) */
+	const char *algorithm; /* crypto_sigalg_name() */
+	const uint8_t *chain;  /* DER SEQUENCE OF Certificate (crypto_chain_to_der) */
 	size_t chain_len;
-	const char *rects_json;         /* JSON array of the seal rectangles */
-	int ttl_s;                      /* the session's lifetime */
-	const uint8_t *cert_der;        /* the signer's certificate */
+	const char *rects_json;  /* JSON array of the seal rectangles */
+	int ttl_s;               /* the session's lifetime */
+	const uint8_t *cert_der; /* the signer's certificate */
 	size_t cert_len;
-	const char *cert_subject;       /* RFC 2253 */
+	const char *cert_subject; /* RFC 2253 */
 	const char *cert_issuer;
-	const char *cert_serial_hex;    /* any case; stored lower case */
-	int64_t cert_not_before;        /* Unix seconds */
+	const char *cert_serial_hex; /* any case; stored lower case */
+	int64_t cert_not_before;     /* Unix seconds */
 	int64_t cert_not_after;
 };
 
@@ -618,24 +612,24 @@ int db_signing_session_create(struct db_pool *pool, const struct db_actor *who,
  * placeholder lies in the update.
  */
 struct db_signing_session {
-	char id[37];                 /* the session's UUID, lower case */
+	char id[37]; /* the session's UUID, lower case */
 	int64_t contract_number;
 	int base_seq;
-	uint8_t *document;           /* base revision + the prepared update */
+	uint8_t *document; /* base revision + the prepared update */
 	size_t document_len;
-	size_t orig_len;             /* length of the base revision */
+	size_t orig_len; /* length of the base revision */
 	size_t contents_off;
 	size_t contents_len;
 	uint8_t *signed_attrs;
 	size_t signed_attrs_len;
 	char algorithm[32];
-	uint8_t *chain;              /* DER SEQUENCE OF Certificate, as stored */
+	uint8_t *chain; /* DER SEQUENCE OF Certificate, as stored */
 	size_t chain_len;
 	uint8_t *cert_der;
 	size_t cert_len;
-	uint64_t tsa_serial;         /* a fresh value of the tsa_serial sequence */
+	uint64_t tsa_serial; /* a fresh value of the tsa_serial sequence */
 };
-void db_signing_session_free(struct db_signing_session *s);   /* NULL is fine */
+void db_signing_session_free(struct db_signing_session *s); /* NULL is fine */
 
 /* s is the callback's (see above), NULL when err->code is not SP_OK. */
 typedef void (*db_signing_session_fn)(void *arg, struct db_signing_session *s,
@@ -652,11 +646,11 @@ int db_signing_session_claim(struct db_pool *pool, const char *id, int64_t org_i
 
 /* The signed revision completion stores. Pointers borrowed for the call. */
 struct db_signed_revision {
-	const uint8_t *delta;        /* the update with the CMS filled in */
+	const uint8_t *delta; /* the update with the CMS filled in */
 	size_t delta_len;
-	size_t length;               /* of the whole new revision */
-	const char *sha256_hex;      /* of the whole new revision, lower case */
-	int64_t tsa_time;            /* the timestamp token's genTime, Unix seconds */
+	size_t length;          /* of the whole new revision */
+	const char *sha256_hex; /* of the whole new revision, lower case */
+	int64_t tsa_time;       /* the timestamp token's genTime, Unix seconds */
 };
 
 /*
@@ -667,9 +661,9 @@ struct db_signed_revision {
  * is {"session", "seq", "sha256", "length", "timestamp", "contract"}.
  * Loop thread.
  */
-int db_signing_session_complete(struct db_pool *pool, const char *id,
-				const struct db_actor *who, const struct db_signed_revision *rev,
-				db_json_fn cb, void *arg) SP_WUR;
+int db_signing_session_complete(struct db_pool *pool, const char *id, const struct db_actor *who,
+				const struct db_signed_revision *rev, db_json_fn cb,
+				void *arg) SP_WUR;
 
 /*
  * Abort open session id of who's organization (SQL signing_session_abort);
@@ -686,6 +680,5 @@ int db_signing_session_abort(struct db_pool *pool, const char *id, const struct 
  */
 typedef void (*db_serial_fn)(void *arg, uint64_t serial, const struct sp_errinfo *err);
 int db_tsa_serial_next(struct db_pool *pool, db_serial_fn cb, void *arg) SP_WUR;
-
 
 #endif /* SP_DB_H */

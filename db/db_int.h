@@ -49,9 +49,8 @@ typedef void (*db_done_fn)(void *arg, const PGresult *res, const struct sp_errin
  * SP_ERR_BUSY when the wait queue is full, SP_ERR_INVALID for bad arguments;
  * then cb will not fire.
  */
-int db_query_send(struct db_pool *pool, const char *sql, int nparams,
-		  const struct db_param *params, int binary_result, int timeout_ms,
-		  db_done_fn cb, void *arg) SP_WUR;
+int db_query_send(struct db_pool *pool, const char *sql, int nparams, const struct db_param *params,
+		  int binary_result, int timeout_ms, db_done_fn cb, void *arg) SP_WUR;
 
 /* ---- the pool's structures (pool.c: queries and API, conn.c: connections) */
 
@@ -59,11 +58,11 @@ int db_query_send(struct db_pool *pool, const char *sql, int nparams,
 #define DB_BACKOFF_MAX_MS 5000
 
 enum conn_state {
-	CONN_DOWN,        /* no socket; ev_timer schedules the next attempt */
-	CONN_CONNECTING,  /* PQconnectPoll in progress; ev_timer is the deadline */
-	CONN_IDLE,        /* ready for a query; read watched to notice a close */
-	CONN_BUSY,        /* running q */
-	CONN_RESETTING    /* rolling back a transaction a query left open */
+	CONN_DOWN,       /* no socket; ev_timer schedules the next attempt */
+	CONN_CONNECTING, /* PQconnectPoll in progress; ev_timer is the deadline */
+	CONN_IDLE,       /* ready for a query; read watched to notice a close */
+	CONN_BUSY,       /* running q */
+	CONN_RESETTING   /* rolling back a transaction a query left open */
 };
 
 enum query_where { Q_NEW, Q_QUEUED, Q_RUNNING, Q_DONE };
@@ -71,19 +70,19 @@ enum query_where { Q_NEW, Q_QUEUED, Q_RUNNING, Q_DONE };
 struct db_conn;
 
 struct db_query {
-	TAILQ_ENTRY(db_query) link;   /* queue or done list */
+	TAILQ_ENTRY(db_query) link; /* queue or done list */
 	struct db_pool *pool;
-	struct db_conn *conn;         /* while Q_RUNNING */
+	struct db_conn *conn; /* while Q_RUNNING */
 	enum query_where where;
 	struct event *ev_timeout;
 	int timeout_ms;
-	const char *sql;              /* all of these point into the same allocation */
+	const char *sql; /* all of these point into the same allocation */
 	int nparams;
 	const char **values;
 	int *lengths;
 	int *formats;
 	int binary_result;
-	PGresult *res;                /* the result handed to cb on success */
+	PGresult *res; /* the result handed to cb on success */
 	struct sp_errinfo err;
 	db_done_fn cb;
 	void *arg;
@@ -95,12 +94,12 @@ struct db_conn {
 	struct db_pool *pool;
 	PGconn *pg;
 	enum conn_state state;
-	evutil_socket_t fd;           /* the socket ev_rd/ev_wr were made for */
+	evutil_socket_t fd; /* the socket ev_rd/ev_wr were made for */
 	struct event *ev_rd;
 	struct event *ev_wr;
 	struct event *ev_timer;
 	int backoff_ms;
-	int flushing;                 /* PQflush() returned 1: output pending */
+	int flushing; /* PQflush() returned 1: output pending */
 	struct db_query *q;
 };
 
@@ -119,29 +118,28 @@ struct db_pool {
 	struct event *ev_done;
 	int connected;
 	int in_use;
-	int last_failed;              /* the most recent connection attempt failed */
+	int last_failed; /* the most recent connection attempt failed */
 	char last_error[256];
 	unsigned long long queries;
 	unsigned long long failures;
 	int closing;
-	int *freed;                   /* set when db_pool_free runs inside on_done */
+	int *freed; /* set when db_pool_free runs inside on_done */
 };
 
 /* pool.c: finishing queries. The callback runs later, from the done event. */
-void db_query_complete(struct db_query *q);                      /* outcome in q->err */
+void db_query_complete(struct db_query *q); /* outcome in q->err */
 void db_query_fail(struct db_query *q, int code, const char *msg);
 void db_queue_fail_all(struct db_pool *pool, int code, const char *msg);
 void db_pool_unavailable_msg(const struct db_pool *pool, char *buf, size_t n);
 
 /* conn.c: the connection state machine. */
-int db_conn_init(struct db_conn *c, struct db_pool *pool);   /* DOWN, timer made; -1: no memory */
+int db_conn_init(struct db_conn *c, struct db_pool *pool);    /* DOWN, timer made; -1: no memory */
 void db_conn_cleanup(struct db_conn *c);                      /* closes; frees the timer */
 void db_conn_close(struct db_conn *c);                        /* to DOWN; c->q is the caller's */
 void db_conn_retry_in(struct db_conn *c, int ms);             /* next connection attempt */
 void db_conn_lost(struct db_conn *c, const char *why);        /* fail c->q, close, reconnect */
 void db_conn_dispatch(struct db_conn *c, struct db_query *q); /* c is IDLE */
 void db_timer_arm(struct event *ev, int ms);
-
 
 /*
  * Fill ei from a failed PGresult: SP_ERR_UNAVAILABLE when the failure is the
@@ -183,9 +181,8 @@ const char *db_col_text(const PGresult *res, int row, int col);
  * fails with SP_ERR_NOT_FOUND, reason "not_found" and not_found as the
  * message (a static string; NULL: "not found"). Returns as db_query_send().
  */
-int db_json_call(struct db_pool *pool, const char *sql, int nparams,
-		 const struct db_param *params, const char *not_found, db_json_fn cb,
-		 void *arg) SP_WUR;
+int db_json_call(struct db_pool *pool, const char *sql, int nparams, const struct db_param *params,
+		 const char *not_found, db_json_fn cb, void *arg) SP_WUR;
 
 /*
  * A typed call whose statement returns one boolean, whether it found what it
@@ -197,8 +194,8 @@ int db_status_call(struct db_pool *pool, const char *sql, int nparams,
 		   void *arg) SP_WUR;
 
 /* A typed call whose statement returns one integer (0 for no row or NULL). */
-int db_count_call(struct db_pool *pool, const char *sql, int nparams,
-		  const struct db_param *params, db_count_fn cb, void *arg) SP_WUR;
+int db_count_call(struct db_pool *pool, const char *sql, int nparams, const struct db_param *params,
+		  db_count_fn cb, void *arg) SP_WUR;
 
 /* Record "unexpected result" (SP_ERR_DB) in ei, for a result of the wrong shape. */
 int db_shape_err(struct sp_errinfo *ei, const char *what);

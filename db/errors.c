@@ -46,7 +46,7 @@ sqlstate_is_unavailable(const char *st)
  * the SQL function raised, which is written for the caller.
  */
 static const struct sqlstate_row {
-	const char *state;   /* 5 characters, or a 2-character class */
+	const char *state; /* 5 characters, or a 2-character class */
 	int code;
 	const char *reason;
 	const char *detail;
@@ -61,7 +61,8 @@ static const struct sqlstate_row {
 	{ "SPS09", SP_ERR_CONFLICT, "stale_revision", NULL },
 	{ "SPS10", SP_ERR_EXPIRED, "session_expired", NULL },
 	{ "SPS11", SP_ERR_CONFLICT, "session_used", NULL },
-	{ "SA001", SP_ERR_UNAUTHORIZED, "challenge_unknown", "This challenge was not issued here." },
+	{ "SA001", SP_ERR_UNAUTHORIZED, "challenge_unknown",
+	  "This challenge was not issued here." },
 	{ "SA002", SP_ERR_UNAUTHORIZED, "challenge_used", "This challenge was already used." },
 	{ "SA003", SP_ERR_UNAUTHORIZED, "challenge_expired",
 	  "This challenge has expired; ask for a new one." },
@@ -73,13 +74,13 @@ static const struct sqlstate_row {
 	{ "SA010", SP_ERR_CONFLICT, "api_key_limit",
 	  "This organization has 100 active API keys; revoke one first." },
 	{ "SA011", SP_ERR_CONFLICT, "username_taken", "This username is taken." },
-	{ "23514", SP_ERR_INVALID, "invalid", NULL },   /* check_violation */
-	{ "23503", SP_ERR_INVALID, "invalid", NULL },   /* foreign_key_violation */
+	{ "23514", SP_ERR_INVALID, "invalid", NULL },     /* check_violation */
+	{ "23503", SP_ERR_INVALID, "invalid", NULL },     /* foreign_key_violation */
 	{ "42501", SP_ERR_FORBIDDEN, "forbidden", NULL }, /* insufficient_privilege */
-	{ "40P01", SP_ERR_BUSY, "retry", NULL },        /* deadlock_detected */
-	{ "40001", SP_ERR_BUSY, "retry", NULL },        /* serialization_failure */
-	{ "57014", SP_ERR_TIMEOUT, "timeout", NULL },   /* query_canceled: statement_timeout */
-	{ "22", SP_ERR_INVALID, "invalid", NULL },      /* data exception: a bad value */
+	{ "40P01", SP_ERR_BUSY, "retry", NULL },          /* deadlock_detected */
+	{ "40001", SP_ERR_BUSY, "retry", NULL },          /* serialization_failure */
+	{ "57014", SP_ERR_TIMEOUT, "timeout", NULL },     /* query_canceled: statement_timeout */
+	{ "22", SP_ERR_INVALID, "invalid", NULL },        /* data exception: a bad value */
 };
 
 int
@@ -93,7 +94,8 @@ db_sqlstate_map(const char *state, const char **reason, const char **detail)
 		return SP_ERR_DB;
 	for (i = 0; i < SP_ARRAY_LEN(sqlstate_rows); i++) {
 		n = strlen(sqlstate_rows[i].state);
-		if (strncmp(state, sqlstate_rows[i].state, n) == 0 && (n == 5 || strlen(state) == 5)) {
+		if (strncmp(state, sqlstate_rows[i].state, n) == 0 &&
+		    (n == 5 || strlen(state) == 5)) {
 			*reason = sqlstate_rows[i].reason;
 			*detail = sqlstate_rows[i].detail;
 			return sqlstate_rows[i].code;

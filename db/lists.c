@@ -23,27 +23,35 @@
 #include <string.h>
 
 struct tab {
-	const char *from;      /* the table the tab's index is on, aliased t */
-	const char *cond;      /* the tab's condition ($1 = the caller's organization) */
-	const char *number, *status, *btype, *initiator, *created, *mine;  /* columns of t */
+	const char *from; /* the table the tab's index is on, aliased t */
+	const char *cond; /* the tab's condition ($1 = the caller's organization) */
+	const char *number, *status, *btype, *initiator, *created, *mine; /* columns of t */
 };
 
-#define PARTY_COLS "t.contract_number", "t.c_status", "t.c_business_type", \
-	"t.c_initiator_org_id", "t.c_created_at", "t.status"
-#define CONTRACT_COLS "t.number", "t.status", "t.business_type", "t.initiator_org_id", \
-	"t.created_at", "NULL::text"
+#define PARTY_COLS \
+	"t.contract_number", "t.c_status", "t.c_business_type", "t.c_initiator_org_id", \
+		"t.c_created_at", "t.status"
+#define CONTRACT_COLS \
+	"t.number", "t.status", "t.business_type", "t.initiator_org_id", "t.created_at", \
+		"NULL::text"
 
 /* Each condition repeats its index's predicate, so the planner can use it. */
 static const struct tab tabs[] = {
-	[DB_LIST_TODO] = { "parties t", "t.organization_id = $1 AND t.role = 'signer' AND "
-			   "t.status IN ('pending', 'received', 'signed') AND t.c_status = 'signing'",
+	[DB_LIST_TODO] = { "parties t",
+			   "t.organization_id = $1 AND t.role = 'signer' AND "
+			   "t.status IN ('pending', 'received', 'signed') AND t.c_status = "
+			   "'signing'",
 			   PARTY_COLS },
 	[DB_LIST_INITIATED] = { "contracts t", "t.initiator_org_id = $1 AND t.status <> 'draft'",
 				CONTRACT_COLS },
-	[DB_LIST_SIGNED] = { "parties t", "t.organization_id = $1 AND t.role = 'signer' AND "
-			     "t.status IN ('signed', 'sent')", PARTY_COLS },
-	[DB_LIST_CC] = { "parties t", "t.organization_id = $1 AND t.role = 'cc' AND "
-			 "t.c_status <> 'draft'", PARTY_COLS },
+	[DB_LIST_SIGNED] = { "parties t",
+			     "t.organization_id = $1 AND t.role = 'signer' AND "
+			     "t.status IN ('signed', 'sent')",
+			     PARTY_COLS },
+	[DB_LIST_CC] = { "parties t",
+			 "t.organization_id = $1 AND t.role = 'cc' AND "
+			 "t.c_status <> 'draft'",
+			 PARTY_COLS },
 	[DB_LIST_DRAFTS] = { "contracts t", "t.initiator_org_id = $1 AND t.status = 'draft'",
 			     CONTRACT_COLS },
 };
@@ -60,25 +68,32 @@ where_add(struct sp_buf *b, const struct tab *t, int q_trgm)
 	int r;
 
 	if ((r = sp_buf_printf(b,
-		"%s AND ($2::text IS NULL OR %s = $2) AND ($3::text IS NULL OR %s = $3) ",
-		t->cond, t->status, t->btype)) != SP_OK)
+			       "%s AND ($2::text IS NULL OR %s = $2) AND ($3::text IS NULL OR %s = "
+			       "$3) ",
+			       t->cond, t->status, t->btype)) != SP_OK)
 		return r;
 	if (q_trgm)
 		r = sp_buf_printf(b,
-			"AND ($4::text IS NULL OR %s IN (SELECT qc.number FROM contracts qc WHERE "
-			"qc.name ILIKE '%%' || $4 || '%%' OR qc.number::text LIKE '%%' || $4 || '%%')) ",
-			t->number);
+				  "AND ($4::text IS NULL OR %s IN (SELECT qc.number FROM contracts "
+				  "qc WHERE "
+				  "qc.name ILIKE '%%' || $4 || '%%' OR qc.number::text LIKE '%%' "
+				  "|| $4 || '%%')) ",
+				  t->number);
 	else
 		r = sp_buf_printf(b,
-			"AND ($4::text IS NULL OR (SELECT qc.name ILIKE '%%' || $4 || '%%' OR "
-			"qc.number::text LIKE '%%' || $4 || '%%' FROM contracts qc "
-			"WHERE qc.number = %s)) ", t->number);
+				  "AND ($4::text IS NULL OR (SELECT qc.name ILIKE '%%' || $4 || "
+				  "'%%' OR "
+				  "qc.number::text LIKE '%%' || $4 || '%%' FROM contracts qc "
+				  "WHERE qc.number = %s)) ",
+				  t->number);
 	if (r != SP_OK)
 		return r;
-	return sp_buf_printf(b,
+	return sp_buf_printf(
+		b,
 		"AND ($5::text IS NULL OR %s IN (SELECT o2.id FROM organizations o2 WHERE "
 		"o2.name ILIKE '%%' || $5 || '%%' OR o2.credit_code ILIKE '%%' || $5 || '%%')) "
-		"AND ($6::timestamptz IS NULL OR %s >= $6) AND ($7::timestamptz IS NULL OR %s <= $7)",
+		"AND ($6::timestamptz IS NULL OR %s >= $6) AND ($7::timestamptz IS NULL OR %s <= "
+		"$7)",
 		t->initiator, t->created, t->created);
 }
 
@@ -141,8 +156,8 @@ list_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 }
 
 int
-db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *lq,
-		 db_json_fn cb, void *arg)
+db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *lq, db_json_fn cb,
+		 void *arg)
 {
 	char orgs[24], qe[2 * DB_LIST_FILTER_MAX + 4], ie[2 * DB_LIST_FILTER_MAX + 4];
 	char lim[16], off[24];
@@ -169,24 +184,28 @@ db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *
 	snprintf(off, sizeof(off), "%ld", (long)(lq->page - 1) * lq->page_size);
 	if (lq->q != NULL)
 		for (i = 0; lq->q[i] != '\0'; i++)
-			q_chars += ((unsigned char)lq->q[i] & 0xc0) != 0x80;  /* code points */
+			q_chars += ((unsigned char)lq->q[i] & 0xc0) != 0x80; /* code points */
 	q_trgm = q_chars >= 3;
 	/* The total and the page in one statement, each from the tab's index. */
-	if ((r = sp_buf_printf(&sql, "SELECT (SELECT count(*) FROM %s WHERE ", tab->from)) != SP_OK ||
+	if ((r = sp_buf_printf(&sql, "SELECT (SELECT count(*) FROM %s WHERE ", tab->from)) !=
+		    SP_OK ||
+	    (r = where_add(&sql, tab, q_trgm)) != SP_OK ||
+	    (r = sp_buf_printf(
+		     &sql,
+		     "), coalesce((SELECT jsonb_agg(x.j ORDER BY x.n DESC) FROM (SELECT pg.n, "
+		     "jsonb_build_object('number', c.number::text, 'name', c.name, "
+		     "'business_type', c.business_type, 'status', c.status, 'initiator', "
+		     "jsonb_build_object('name', io.name, 'credit_code', io.credit_code), "
+		     "'created_at', wf_ts(c.created_at), 'sent_at', wf_ts(c.sent_at), "
+		     "'deadline', wf_ts(c.deadline), 'completed_at', wf_ts(c.completed_at), "
+		     "'my_status', pg.mine) AS j FROM (SELECT %s AS n, %s AS mine FROM %s WHERE ",
+		     tab->number, tab->mine, tab->from)) != SP_OK ||
 	    (r = where_add(&sql, tab, q_trgm)) != SP_OK ||
 	    (r = sp_buf_printf(&sql,
-		"), coalesce((SELECT jsonb_agg(x.j ORDER BY x.n DESC) FROM (SELECT pg.n, "
-		"jsonb_build_object('number', c.number::text, 'name', c.name, "
-		"'business_type', c.business_type, 'status', c.status, 'initiator', "
-		"jsonb_build_object('name', io.name, 'credit_code', io.credit_code), "
-		"'created_at', wf_ts(c.created_at), 'sent_at', wf_ts(c.sent_at), "
-		"'deadline', wf_ts(c.deadline), 'completed_at', wf_ts(c.completed_at), "
-		"'my_status', pg.mine) AS j FROM (SELECT %s AS n, %s AS mine FROM %s WHERE ",
-		tab->number, tab->mine, tab->from)) != SP_OK ||
-	    (r = where_add(&sql, tab, q_trgm)) != SP_OK ||
-	    (r = sp_buf_printf(&sql, " ORDER BY %s DESC LIMIT $8::integer OFFSET $9::integer) pg "
-		"JOIN contracts c ON c.number = pg.n JOIN organizations io "
-		"ON io.id = c.initiator_org_id) x), '[]')::text", tab->number)) != SP_OK)
+			       " ORDER BY %s DESC LIMIT $8::integer OFFSET $9::integer) pg "
+			       "JOIN contracts c ON c.number = pg.n JOIN organizations io "
+			       "ON io.id = c.initiator_org_id) x), '[]')::text",
+			       tab->number)) != SP_OK)
 		goto out;
 	memset(p, 0, sizeof(p));
 	p[0].value = orgs;

@@ -206,7 +206,7 @@ line_of(const char *sql, const char *pos)
 /* Run one statement; a failure fills ei with what and the server's reason. */
 static int
 exec_sql(PGconn *pg, const char *sql, int nparams, const char *const *values, PGresult **out,
-     const char *what, struct sp_errinfo *ei)
+	 const char *what, struct sp_errinfo *ei)
 {
 	PGresult *res;
 	ExecStatusType st;
@@ -244,8 +244,9 @@ check_applied(PGconn *pg, struct migration_set *s, struct sp_errinfo *ei)
 	int r = SP_ERR_INTERNAL, i, n, v, max_applied = -1;
 	size_t j;
 
-	if ((r = exec_sql(pg, "SELECT version, name, checksum FROM schema_migrations ORDER BY version",
-		      0, NULL, &res, "reading schema_migrations", ei)) != SP_OK)
+	if ((r = exec_sql(pg,
+			  "SELECT version, name, checksum FROM schema_migrations ORDER BY version",
+			  0, NULL, &res, "reading schema_migrations", ei)) != SP_OK)
 		goto out;
 	n = PQntuples(res);
 	for (i = 0; i < n; i++) {
@@ -314,16 +315,20 @@ apply_one(PGconn *pg, const struct migration *m, struct sp_errinfo *ei)
 	}
 	if (PQtransactionStatus(pg) != PQTRANS_INTRANS) {
 		/* Its own COMMIT or ROLLBACK broke the all-or-nothing promise. */
-		r = sp_err(ei, SP_ERR_INVALID, "migration %s ends the transaction itself "
-			   "(remove its BEGIN/COMMIT/ROLLBACK); it is not recorded", m->file);
+		r = sp_err(ei, SP_ERR_INVALID,
+			   "migration %s ends the transaction itself "
+			   "(remove its BEGIN/COMMIT/ROLLBACK); it is not recorded",
+			   m->file);
 		goto out;
 	}
 	snprintf(version, sizeof(version), "%d", m->version);
 	values[0] = version;
 	values[1] = m->name;
 	values[2] = m->checksum;
-	if ((r = exec_sql(pg, "INSERT INTO schema_migrations (version, name, checksum) "
-		      "VALUES ($1, $2, $3)", 3, values, NULL, ctx, ei)) != SP_OK)
+	if ((r = exec_sql(pg,
+			  "INSERT INTO schema_migrations (version, name, checksum) "
+			  "VALUES ($1, $2, $3)",
+			  3, values, NULL, ctx, ei)) != SP_OK)
 		goto out;
 	if ((r = exec_sql(pg, "COMMIT", 0, NULL, NULL, ctx, ei)) != SP_OK)
 		goto out;
@@ -338,9 +343,9 @@ out:
 int
 db_migrate(const char *conninfo, const char *dir, int *applied, struct sp_errinfo *ei)
 {
-	struct migration_set set = {0};
+	struct migration_set set = { 0 };
 	PGconn *pg = NULL;
-	const char *key[1] = {MIGRATE_LOCK_KEY};
+	const char *key[1] = { MIGRATE_LOCK_KEY };
 	size_t j;
 	int r = SP_ERR_INTERNAL, n = 0;
 
@@ -359,14 +364,15 @@ db_migrate(const char *conninfo, const char *dir, int *applied, struct sp_errinf
 	}
 	PQsetNoticeProcessor(pg, quiet_notices, NULL);
 	if ((r = exec_sql(pg, "SELECT pg_advisory_lock($1::bigint)", 1, key, NULL,
-		      "migrate: advisory lock", ei)) != SP_OK)
+			  "migrate: advisory lock", ei)) != SP_OK)
 		goto out;
-	if ((r = exec_sql(pg, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-		      " version integer PRIMARY KEY CHECK (version >= 0),"
-		      " name text NOT NULL,"
-		      " checksum text NOT NULL CHECK (checksum ~ '^[0-9a-f]{64}$'),"
-		      " applied_at timestamptz NOT NULL DEFAULT now())",
-		      0, NULL, NULL, "migrate: creating schema_migrations", ei)) != SP_OK)
+	if ((r = exec_sql(pg,
+			  "CREATE TABLE IF NOT EXISTS schema_migrations ("
+			  " version integer PRIMARY KEY CHECK (version >= 0),"
+			  " name text NOT NULL,"
+			  " checksum text NOT NULL CHECK (checksum ~ '^[0-9a-f]{64}$'),"
+			  " applied_at timestamptz NOT NULL DEFAULT now())",
+			  0, NULL, NULL, "migrate: creating schema_migrations", ei)) != SP_OK)
 		goto out;
 	if ((r = check_applied(pg, &set, ei)) != SP_OK)
 		goto out;

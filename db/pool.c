@@ -157,8 +157,8 @@ on_query_timeout(evutil_socket_t fd, short what, void *arg)
 /* ---- public API ------------------------------------------------------- */
 
 int
-db_pool_new(struct event_base *base, const struct db_pool_opts *opts,
-	    struct db_pool **out, struct sp_errinfo *ei)
+db_pool_new(struct event_base *base, const struct db_pool_opts *opts, struct db_pool **out,
+	    struct sp_errinfo *ei)
 {
 	struct db_pool *pool = NULL;
 	PQconninfoOption *parsed = NULL;
@@ -376,9 +376,8 @@ out:
 }
 
 int
-db_query_send(struct db_pool *pool, const char *sql, int nparams,
-	      const struct db_param *params, int binary_result, int timeout_ms,
-	      db_done_fn cb, void *arg)
+db_query_send(struct db_pool *pool, const char *sql, int nparams, const struct db_param *params,
+	      int binary_result, int timeout_ms, db_done_fn cb, void *arg)
 {
 	return query_send(pool, sql, nparams, params, binary_result, timeout_ms, cb, arg, 0);
 }

@@ -16,8 +16,8 @@ struct call {
 	db_revision_doc_fn doc;
 	db_signing_session_fn session;
 	db_serial_fn serial;
-	int64_t number;          /* the contract a document call asked for */
-	char id[37];             /* the session a claim asked for */
+	int64_t number; /* the contract a document call asked for */
+	char id[37];    /* the session a claim asked for */
 	void *arg;
 };
 
@@ -139,8 +139,8 @@ doc_load(struct db_pool *pool, const char *sql, int n, const struct db_param *p,
 }
 
 int
-db_signing_prepare_load(struct db_pool *pool, int64_t number, int64_t org_id,
-			db_revision_doc_fn cb, void *arg)
+db_signing_prepare_load(struct db_pool *pool, int64_t number, int64_t org_id, db_revision_doc_fn cb,
+			void *arg)
 {
 	struct db_param p[2];
 	char num[24], org[24];
@@ -148,8 +148,10 @@ db_signing_prepare_load(struct db_pool *pool, int64_t number, int64_t org_id,
 	memset(p, 0, sizeof(p));
 	db_param_text(&p[0], db_i64_text(num, sizeof(num), number));
 	db_param_text(&p[1], db_i64_text(org, sizeof(org), org_id));
-	return doc_load(pool, "SELECT base_seq, document FROM signing_prepare_load($1::bigint, "
-			"$2::bigint)", 2, p, number, cb, arg);
+	return doc_load(pool,
+			"SELECT base_seq, document FROM signing_prepare_load($1::bigint, "
+			"$2::bigint)",
+			2, p, number, cb, arg);
 }
 
 /* The latest revision, through the one visibility check of db/contracts.c. */
@@ -163,7 +165,8 @@ db_verification_document_load(struct db_pool *pool, int64_t number, int64_t org_
 	if ((r = db_contract_visible(&v, number, org_id,
 				     "l.seq, revision_document(c.number, l.seq)",
 				     ", LATERAL (SELECT max(seq)::integer AS seq FROM revisions "
-				     "WHERE contract_number = c.number) l", "")) != SP_OK)
+				     "WHERE contract_number = c.number) l",
+				     "")) != SP_OK)
 		return r;
 	return doc_load(pool, v.sql, v.n, v.p, number, cb, arg);
 }
@@ -199,7 +202,8 @@ db_signing_session_create(struct db_pool *pool, const struct db_actor *who,
 	/* certificates.serial is lower-case hex, like the login's record of it */
 	for (i = 0; s->cert_serial_hex[i] != '\0'; i++)
 		serial[i] = (s->cert_serial_hex[i] >= 'A' && s->cert_serial_hex[i] <= 'F')
-			    ? (char)(s->cert_serial_hex[i] - 'A' + 'a') : s->cert_serial_hex[i];
+				    ? (char)(s->cert_serial_hex[i] - 'A' + 'a')
+				    : s->cert_serial_hex[i];
 	serial[i] = '\0';
 	memset(p, 0, sizeof(p));
 	p[0].value = number;
@@ -248,8 +252,20 @@ db_signing_session_free(struct db_signing_session *s)
 }
 
 /* Columns of signing_session_claim, binary. */
-enum { C_NUMBER, C_BASE, C_DOC, C_ORIG, C_COFF, C_CLEN, C_ATTRS, C_ALG, C_CHAIN, C_CERT,
-       C_SERIAL, C_N };
+enum {
+	C_NUMBER,
+	C_BASE,
+	C_DOC,
+	C_ORIG,
+	C_COFF,
+	C_CLEN,
+	C_ATTRS,
+	C_ALG,
+	C_CHAIN,
+	C_CERT,
+	C_SERIAL,
+	C_N
+};
 
 static int
 session_decode(const PGresult *res, struct db_signing_session *s)
@@ -261,9 +277,8 @@ session_decode(const PGresult *res, struct db_signing_session *s)
 	    col_uint(res, C_NUMBER, 8, &number) != 0 || col_uint(res, C_BASE, 4, &base) != 0 ||
 	    col_uint(res, C_ORIG, 8, &orig) != 0 || col_uint(res, C_COFF, 8, &coff) != 0 ||
 	    col_uint(res, C_CLEN, 8, &clen) != 0 ||
-	    col_uint(res, C_SERIAL, 8, &s->tsa_serial) != 0 ||
-	    PQgetisnull(res, 0, C_ALG) || (alen = PQgetlength(res, 0, C_ALG)) <= 0 ||
-	    alen >= (int)sizeof(s->algorithm) ||
+	    col_uint(res, C_SERIAL, 8, &s->tsa_serial) != 0 || PQgetisnull(res, 0, C_ALG) ||
+	    (alen = PQgetlength(res, 0, C_ALG)) <= 0 || alen >= (int)sizeof(s->algorithm) ||
 	    col_bytes(res, C_DOC, &s->document, &s->document_len) != 0 ||
 	    col_bytes(res, C_ATTRS, &s->signed_attrs, &s->signed_attrs_len) != 0 ||
 	    col_bytes(res, C_CHAIN, &s->chain, &s->chain_len) != 0 ||
@@ -271,8 +286,8 @@ session_decode(const PGresult *res, struct db_signing_session *s)
 		return -1;
 	memcpy(s->algorithm, PQgetvalue(res, 0, C_ALG), (size_t)alen);
 	s->algorithm[alen] = '\0';
-	if (number > INT64_MAX || base > INT32_MAX || orig >= s->document_len ||
-	    coff < orig || coff > s->document_len || clen > s->document_len - coff)
+	if (number > INT64_MAX || base > INT32_MAX || orig >= s->document_len || coff < orig ||
+	    coff > s->document_len || clen > s->document_len - coff)
 		return -1;
 	s->contract_number = (int64_t)number;
 	s->base_seq = (int)base;
@@ -343,10 +358,11 @@ db_signing_session_claim(struct db_pool *pool, const char *id, int64_t org_id,
 	memset(p, 0, sizeof(p));
 	p[0].value = sid;
 	p[1].value = org;
-	return call_send(pool, "SELECT contract_number, base_seq, document, orig_len, "
+	return call_send(pool,
+			 "SELECT contract_number, base_seq, document, orig_len, "
 			 "contents_off, contents_len, signed_attrs, algorithm, chain, cert_der, "
-			 "tsa_serial FROM signing_session_claim($1::uuid, $2::bigint)", 2, p, 1,
-			 session_done, c);
+			 "tsa_serial FROM signing_session_claim($1::uuid, $2::bigint)",
+			 2, p, 1, session_done, c);
 }
 
 /* ---- complete: storing the revision; abort --------------------------------------------- */
@@ -398,8 +414,10 @@ db_signing_session_abort(struct db_pool *pool, const char *id, const struct db_a
 	p[2].value = t.user;
 	p[3].value = t.ip;
 	p[4].value = t.ua;
-	return db_json_call(pool, "SELECT signing_session_abort($1::uuid, $2::bigint, $3::bigint, "
-			    "$4::inet, $5)::text", 5, p, NULL, cb, arg);
+	return db_json_call(pool,
+			    "SELECT signing_session_abort($1::uuid, $2::bigint, $3::bigint, "
+			    "$4::inet, $5)::text",
+			    5, p, NULL, cb, arg);
 }
 
 /* ---- the built-in TSA's serials ------------------------------------------------------------ */

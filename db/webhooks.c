@@ -30,8 +30,10 @@ db_webhook_create(struct db_pool *pool, const struct db_actor *actor, const char
 	db_param_text(&p[4], idempotency_key);
 	db_param_text(&p[5], a.ip);
 	db_param_text(&p[6], a.ua);
-	return db_json_call(pool, "SELECT webhook_create($1::bigint, $2::bigint, $3, $4, $5, "
-			    "$6::inet, $7)::text", 7, p, NULL, cb, arg);
+	return db_json_call(pool,
+			    "SELECT webhook_create($1::bigint, $2::bigint, $3, $4, $5, "
+			    "$6::inet, $7)::text",
+			    7, p, NULL, cb, arg);
 }
 
 int
@@ -41,17 +43,18 @@ db_webhook_list(struct db_pool *pool, int64_t organization_id, db_json_fn cb, vo
 	char org[24];
 
 	db_param_text(&p, db_i64_text(org, sizeof(org), organization_id));
-	return db_json_call(pool,
-			    "SELECT jsonb_build_object('items', coalesce(jsonb_agg(jsonb_build_object("
-			    "'id', id::text, 'url', url, 'created_at', wf_ts(created_at)) ORDER BY id), "
-			    "'[]'))::text FROM webhooks WHERE organization_id = $1::bigint "
-			    "AND deleted_at IS NULL",
-			    1, &p, NULL, cb, arg);
+	return db_json_call(
+		pool,
+		"SELECT jsonb_build_object('items', coalesce(jsonb_agg(jsonb_build_object("
+		"'id', id::text, 'url', url, 'created_at', wf_ts(created_at)) ORDER BY id), "
+		"'[]'))::text FROM webhooks WHERE organization_id = $1::bigint "
+		"AND deleted_at IS NULL",
+		1, &p, NULL, cb, arg);
 }
 
 int
-db_webhook_delete(struct db_pool *pool, const struct db_actor *actor, int64_t id,
-		  db_status_fn cb, void *arg)
+db_webhook_delete(struct db_pool *pool, const struct db_actor *actor, int64_t id, db_status_fn cb,
+		  void *arg)
 {
 	struct db_actor_text a;
 	struct db_param p[5];
@@ -65,8 +68,10 @@ db_webhook_delete(struct db_pool *pool, const struct db_actor *actor, int64_t id
 	db_param_text(&p[2], db_i64_text(wid, sizeof(wid), id));
 	db_param_text(&p[3], a.ip);
 	db_param_text(&p[4], a.ua);
-	return db_status_call(pool, "SELECT webhook_delete($1::bigint, $2::bigint, $3::bigint, "
-			      "$4::inet, $5)", 5, p, "no such webhook", cb, arg);
+	return db_status_call(pool,
+			      "SELECT webhook_delete($1::bigint, $2::bigint, $3::bigint, "
+			      "$4::inet, $5)",
+			      5, p, "no such webhook", cb, arg);
 }
 
 /* The 100 newest deliveries, each with the log of its attempts. */
@@ -86,8 +91,8 @@ db_webhook_delete(struct db_pool *pool, const struct db_actor *actor, int64_t id
 	"FROM webhooks w WHERE w.id = $1::bigint AND w.organization_id = $2::bigint"
 
 int
-db_webhook_deliveries_get(struct db_pool *pool, int64_t organization_id, int64_t id,
-			  db_json_fn cb, void *arg)
+db_webhook_deliveries_get(struct db_pool *pool, int64_t organization_id, int64_t id, db_json_fn cb,
+			  void *arg)
 {
 	char wid[24], org[24];
 	struct db_param p[2];
@@ -159,16 +164,18 @@ db_webhook_claim(struct db_pool *pool, int limit, int lease_s, db_webhook_claim_
 		return SP_ERR_NOMEM;
 	w->cb = cb;
 	w->arg = arg;
-	r = db_query_send(pool, "SELECT id, url, secret, payload, attempt "
-			  "FROM webhook_claim($1::integer, $2::integer)", 2, p, 0, 0, on_claim, w);
+	r = db_query_send(pool,
+			  "SELECT id, url, secret, payload, attempt "
+			  "FROM webhook_claim($1::integer, $2::integer)",
+			  2, p, 0, 0, on_claim, w);
 	if (r != SP_OK)
 		free(w);
 	return r;
 }
 
 int
-db_webhook_attempt_record(struct db_pool *pool, const struct db_webhook_attempt *a,
-			  db_status_fn cb, void *arg)
+db_webhook_attempt_record(struct db_pool *pool, const struct db_webhook_attempt *a, db_status_fn cb,
+			  void *arg)
 {
 	char id[24], attempt[16], status[24], dur[24], base[16], max[16];
 	struct db_param p[7];
@@ -187,7 +194,8 @@ db_webhook_attempt_record(struct db_pool *pool, const struct db_webhook_attempt 
 	db_param_text(&p[4], dur);
 	db_param_text(&p[5], base);
 	db_param_text(&p[6], max);
-	return db_status_call(pool, "SELECT webhook_attempt_done($1::bigint, $2::integer, "
+	return db_status_call(pool,
+			      "SELECT webhook_attempt_done($1::bigint, $2::integer, "
 			      "$3::integer, $4, $5::integer, $6::integer, $7::integer)",
 			      7, p, NULL, cb, arg);
 }

@@ -21,7 +21,8 @@ struct parser {
 	struct sp_errinfo *ei;
 };
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem, size_t max)
+static int
+grow(void **p, size_t *cap, size_t need, size_t elem, size_t max)
 {
 	size_t ncap;
 	void *np;
@@ -43,13 +44,15 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem, size_t max)
 }
 
 /* A character code of n (1..4) bytes, big-endian. */
-static uint32_t be_code(const unsigned char *s, size_t n)
+static uint32_t
+be_code(const unsigned char *s, size_t n)
 {
 	return (uint32_t)sp_load_ben(s, n);
 }
 
 /* UTF-16BE to code points; unpaired surrogates become U+FFFD. */
-static size_t utf16_decode(const unsigned char *s, size_t n, uint32_t *out, size_t max)
+static size_t
+utf16_decode(const unsigned char *s, size_t n, uint32_t *out, size_t max)
 {
 	size_t i = 0, k = 0;
 
@@ -74,8 +77,9 @@ static size_t utf16_decode(const unsigned char *s, size_t n, uint32_t *out, size
 	return k;
 }
 
-static int add_map(struct parser *ps, int cid, uint32_t lo, uint32_t hi, size_t nbytes,
-		   int is_range, const uint32_t *dst, size_t dlen, uint32_t cidv)
+static int
+add_map(struct parser *ps, int cid, uint32_t lo, uint32_t hi, size_t nbytes, int is_range,
+	const uint32_t *dst, size_t dlen, uint32_t cidv)
 {
 	struct cmap *cm = ps->cm;
 	struct cmap_map *m;
@@ -109,7 +113,8 @@ static int add_map(struct parser *ps, int cid, uint32_t lo, uint32_t hi, size_t 
 	return SP_OK;
 }
 
-static int map_cmp(const void *a, const void *b)
+static int
+map_cmp(const void *a, const void *b)
 {
 	const struct cmap_map *x = a, *y = b;
 
@@ -120,7 +125,8 @@ static int map_cmp(const void *a, const void *b)
 	return 0;
 }
 
-void cmap_free(struct cmap *cm)
+void
+cmap_free(struct cmap *cm)
 {
 	if (!cm)
 		return;
@@ -131,7 +137,8 @@ void cmap_free(struct cmap *cm)
 	free(cm);
 }
 
-int cmap_parse(const unsigned char *p, size_t len, struct cmap **out, struct sp_errinfo *ei)
+int
+cmap_parse(const unsigned char *p, size_t len, struct cmap **out, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
 	struct parser ps;
@@ -201,16 +208,16 @@ int cmap_parse(const unsigned char *p, size_t len, struct cmap **out, struct sp_
 					continue;
 				dlen = utf16_decode(t.s, t.len, dst, CMAP_MAX_DST);
 				if (lo + k <= hi && lo + k >= lo &&
-				    (r = add_map(&ps, 0, lo + (uint32_t)k, lo + (uint32_t)k, alen, 0, dst, dlen,
-						 0)) != SP_OK)
+				    (r = add_map(&ps, 0, lo + (uint32_t)k, lo + (uint32_t)k, alen,
+						 0, dst, dlen, 0)) != SP_OK)
 					goto out;
 				k++;
 				continue;
 			}
 			if (tt == CT_STR) {
 				dlen = utf16_decode(t.s, t.len, dst, CMAP_MAX_DST);
-				if (dlen && (r = add_map(&ps, 0, be_code(a, alen), be_code(b, blen), alen,
-							 1, dst, dlen, 0)) != SP_OK)
+				if (dlen && (r = add_map(&ps, 0, be_code(a, alen), be_code(b, blen),
+							 alen, 1, dst, dlen, 0)) != SP_OK)
 					goto out;
 			}
 			have = 0;
@@ -250,17 +257,18 @@ int cmap_parse(const unsigned char *p, size_t len, struct cmap **out, struct sp_
 		/* the destination of bfchar (have 1), cidchar (have 1), cidrange (have 2) */
 		if (sec == SEC_BFCHAR && tt == CT_STR) {
 			dlen = utf16_decode(t.s, t.len, dst, CMAP_MAX_DST);
-			if (dlen && (r = add_map(&ps, 0, be_code(a, alen), be_code(a, alen), alen, 0, dst,
-						 dlen, 0)) != SP_OK)
+			if (dlen && (r = add_map(&ps, 0, be_code(a, alen), be_code(a, alen), alen,
+						 0, dst, dlen, 0)) != SP_OK)
 				goto out;
-		} else if (sec == SEC_CIDCHAR && tt == CT_NUM && t.num >= 0 && t.num < 4294967295.0) {
-			if ((r = add_map(&ps, 1, be_code(a, alen), be_code(a, alen), alen, 0, NULL, 0,
-					 (uint32_t)t.num)) != SP_OK)
+		} else if (sec == SEC_CIDCHAR && tt == CT_NUM && t.num >= 0 &&
+			   t.num < 4294967295.0) {
+			if ((r = add_map(&ps, 1, be_code(a, alen), be_code(a, alen), alen, 0, NULL,
+					 0, (uint32_t)t.num)) != SP_OK)
 				goto out;
 		} else if (sec == SEC_CIDRANGE && tt == CT_NUM && t.num >= 0 &&
 			   t.num < 4294967295.0) {
-			if ((r = add_map(&ps, 1, be_code(a, alen), be_code(b, blen), alen, 1, NULL, 0,
-					 (uint32_t)t.num)) != SP_OK)
+			if ((r = add_map(&ps, 1, be_code(a, alen), be_code(b, blen), alen, 1, NULL,
+					 0, (uint32_t)t.num)) != SP_OK)
 				goto out;
 		}
 		have = 0;
@@ -278,7 +286,8 @@ out:
 	return r;
 }
 
-size_t cmap_code_len(const struct cmap *cm, const unsigned char *p, size_t avail, size_t def)
+size_t
+cmap_code_len(const struct cmap *cm, const unsigned char *p, size_t avail, size_t def)
 {
 	size_t n, i;
 
@@ -288,7 +297,8 @@ size_t cmap_code_len(const struct cmap *cm, const unsigned char *p, size_t avail
 		for (n = 1; n <= 4 && n <= avail; n++) {
 			uint32_t v = be_code(p, n);
 			for (i = 0; i < cm->nspace; i++)
-				if (cm->space[i].nbytes == n && v >= cm->space[i].lo && v <= cm->space[i].hi)
+				if (cm->space[i].nbytes == n && v >= cm->space[i].lo &&
+				    v <= cm->space[i].hi)
 					return n;
 		}
 		/* no range matches: consume as many bytes as the shortest range uses */
@@ -302,7 +312,8 @@ size_t cmap_code_len(const struct cmap *cm, const unsigned char *p, size_t avail
 }
 
 /* The last map with lo <= code among those of nbytes, or NULL. */
-static const struct cmap_map *find(const struct cmap_map *m, size_t n, uint32_t code, size_t nbytes)
+static const struct cmap_map *
+find(const struct cmap_map *m, size_t n, uint32_t code, size_t nbytes)
 {
 	size_t lo = 0, hi = n;
 	const struct cmap_map *best = NULL;
@@ -319,7 +330,8 @@ static const struct cmap_map *find(const struct cmap_map *m, size_t n, uint32_t 
 	return best;
 }
 
-size_t cmap_lookup_bf(const struct cmap *cm, uint32_t code, size_t nbytes, uint32_t *out, size_t max)
+size_t
+cmap_lookup_bf(const struct cmap *cm, uint32_t code, size_t nbytes, uint32_t *out, size_t max)
 {
 	const struct cmap_map *m;
 	size_t n;
@@ -333,7 +345,8 @@ size_t cmap_lookup_bf(const struct cmap *cm, uint32_t code, size_t nbytes, uint3
 	return n;
 }
 
-int cmap_lookup_cid(const struct cmap *cm, uint32_t code, size_t nbytes, uint32_t *cid)
+int
+cmap_lookup_cid(const struct cmap *cm, uint32_t code, size_t nbytes, uint32_t *cid)
 {
 	const struct cmap_map *m;
 

@@ -10,32 +10,37 @@
 
 #include "text_int.h"
 
-static int is_ws(unsigned char c)
+static int
+is_ws(unsigned char c)
 {
 	return c == 0 || c == 9 || c == 10 || c == 12 || c == 13 || c == 32;
 }
 
-static int is_delim(unsigned char c)
+static int
+is_delim(unsigned char c)
 {
-	return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' ||
-	       c == '{' || c == '}' || c == '/' || c == '%';
+	return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' ||
+	       c == '}' || c == '/' || c == '%';
 }
 
-void clex_init(struct clex *lx, const unsigned char *p, size_t len)
+void
+clex_init(struct clex *lx, const unsigned char *p, size_t len)
 {
 	lx->p = p;
 	lx->len = len;
 	lx->pos = 0;
 }
 
-static void skip_ws(struct clex *lx)
+static void
+skip_ws(struct clex *lx)
 {
 	while (lx->pos < lx->len) {
 		unsigned char c = lx->p[lx->pos];
 		if (is_ws(c)) {
 			lx->pos++;
 		} else if (c == '%') {
-			while (lx->pos < lx->len && lx->p[lx->pos] != '\n' && lx->p[lx->pos] != '\r')
+			while (lx->pos < lx->len && lx->p[lx->pos] != '\n' &&
+			       lx->p[lx->pos] != '\r')
 				lx->pos++;
 		} else {
 			break;
@@ -43,7 +48,8 @@ static void skip_ws(struct clex *lx)
 	}
 }
 
-static enum ctok_type lex_literal(struct clex *lx, struct ctok *t)
+static enum ctok_type
+lex_literal(struct clex *lx, struct ctok *t)
 {
 	size_t n = 0;
 	int depth = 1;
@@ -61,11 +67,21 @@ static enum ctok_type lex_literal(struct clex *lx, struct ctok *t)
 				break;
 			c = lx->p[lx->pos++];
 			switch (c) {
-			case 'n': c = '\n'; break;
-			case 'r': c = '\r'; break;
-			case 't': c = '\t'; break;
-			case 'b': c = '\b'; break;
-			case 'f': c = '\f'; break;
+			case 'n':
+				c = '\n';
+				break;
+			case 'r':
+				c = '\r';
+				break;
+			case 't':
+				c = '\t';
+				break;
+			case 'b':
+				c = '\b';
+				break;
+			case 'f':
+				c = '\f';
+				break;
 			case '\r':
 				/* a line continuation: no character */
 				if (lx->pos < lx->len && lx->p[lx->pos] == '\n')
@@ -77,7 +93,8 @@ static enum ctok_type lex_literal(struct clex *lx, struct ctok *t)
 				if (c >= '0' && c <= '7') {
 					int v = c - '0', k;
 					for (k = 0; k < 2 && lx->pos < lx->len &&
-						    lx->p[lx->pos] >= '0' && lx->p[lx->pos] <= '7'; k++)
+						    lx->p[lx->pos] >= '0' && lx->p[lx->pos] <= '7';
+					     k++)
 						v = v * 8 + (lx->p[lx->pos++] - '0');
 					c = (unsigned char)(v & 0xff);
 				}
@@ -96,7 +113,8 @@ done:
 	return t->type = CT_STR;
 }
 
-static enum ctok_type lex_hex(struct clex *lx, struct ctok *t)
+static enum ctok_type
+lex_hex(struct clex *lx, struct ctok *t)
 {
 	size_t n = 0;
 	int hi = -1;
@@ -130,7 +148,8 @@ static enum ctok_type lex_hex(struct clex *lx, struct ctok *t)
 	return t->type = CT_STR;
 }
 
-static enum ctok_type lex_name(struct clex *lx, struct ctok *t)
+static enum ctok_type
+lex_name(struct clex *lx, struct ctok *t)
 {
 	size_t n = 0;
 
@@ -142,7 +161,8 @@ static enum ctok_type lex_name(struct clex *lx, struct ctok *t)
 		lx->pos++;
 		if (c == '#' && lx->pos + 1 < lx->len && sp_hex_val(lx->p[lx->pos]) >= 0 &&
 		    sp_hex_val(lx->p[lx->pos + 1]) >= 0) {
-			c = (unsigned char)(sp_hex_val(lx->p[lx->pos]) << 4 | sp_hex_val(lx->p[lx->pos + 1]));
+			c = (unsigned char)(sp_hex_val(lx->p[lx->pos]) << 4 |
+					    sp_hex_val(lx->p[lx->pos + 1]));
 			lx->pos += 2;
 		}
 		if (n >= sizeof(lx->scratch))
@@ -155,7 +175,8 @@ static enum ctok_type lex_name(struct clex *lx, struct ctok *t)
 }
 
 /* Numbers: [+-] digits [. digits]; PDF has no exponents. */
-static int lex_number(struct clex *lx, struct ctok *t)
+static int
+lex_number(struct clex *lx, struct ctok *t)
 {
 	size_t i = lx->pos;
 	double v = 0, scale = 0.1;
@@ -194,7 +215,8 @@ static int lex_number(struct clex *lx, struct ctok *t)
 	return 1;
 }
 
-enum ctok_type clex_next(struct clex *lx, struct ctok *t)
+enum ctok_type
+clex_next(struct clex *lx, struct ctok *t)
 {
 	unsigned char c;
 	size_t n = 0;
@@ -261,7 +283,8 @@ enum ctok_type clex_next(struct clex *lx, struct ctok *t)
  * Inline image data is binary and has no length we can trust, so, like
  * most readers, look for "EI" between white space (or at the end).
  */
-void clex_skip_inline_image(struct clex *lx)
+void
+clex_skip_inline_image(struct clex *lx)
 {
 	size_t i = lx->pos;
 

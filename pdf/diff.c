@@ -36,8 +36,8 @@ struct ctx {
 static void note(struct pdf_diff *d, int obj, int gen, int allowed, int visible, const char *fmt,
 		 ...) SP_PRINTF(6, 7);
 
-static void note(struct pdf_diff *d, int obj, int gen, int allowed, int visible, const char *fmt,
-		 ...)
+static void
+note(struct pdf_diff *d, int obj, int gen, int allowed, int visible, const char *fmt, ...)
 {
 	struct pdf_change *c;
 	va_list ap;
@@ -58,7 +58,8 @@ static void note(struct pdf_diff *d, int obj, int gen, int allowed, int visible,
 	va_end(ap);
 }
 
-static long long num_at(const unsigned char *d, size_t len, size_t *p)
+static long long
+num_at(const unsigned char *d, size_t len, size_t *p)
 {
 	long long v = 0;
 	int digits = 0;
@@ -73,7 +74,8 @@ static long long num_at(const unsigned char *d, size_t len, size_t *p)
 	return digits ? v : -1;
 }
 
-static int xadd(struct xent **x, size_t *n, size_t *cap, int num, int gen, int type)
+static int
+xadd(struct xent **x, size_t *n, size_t *cap, int num, int gen, int type)
 {
 	if (*n == XREF_ENTRIES_MAX)
 		return -1;
@@ -91,8 +93,8 @@ static int xadd(struct xent **x, size_t *n, size_t *cap, int num, int gen, int t
 }
 
 /* The entries of a classic xref table at p. */
-static int table_entries(const unsigned char *d, size_t len, size_t p, struct xent **x,
-			 size_t *n, size_t *cap)
+static int
+table_entries(const unsigned char *d, size_t len, size_t p, struct xent **x, size_t *n, size_t *cap)
 {
 	long long start, count, i, off, gen;
 
@@ -121,8 +123,8 @@ static int table_entries(const unsigned char *d, size_t len, size_t p, struct xe
 }
 
 /* The entries of an xref stream "N G obj" at p, decoded by qpdf. */
-static int stream_entries(struct pdf_doc *doc, size_t p, int *self, struct xent **x, size_t *n,
-			  size_t *cap)
+static int
+stream_entries(struct pdf_doc *doc, size_t p, int *self, struct xent **x, size_t *n, size_t *cap)
 {
 	qpdf_data q = doc->q;
 	long long num, gen, w[3], idx[2 * 64], i, j, k;
@@ -132,8 +134,8 @@ static int stream_entries(struct pdf_doc *doc, size_t p, int *self, struct xent 
 	int filtered = 0, nidx, r = -1;
 	size_t p0 = p;
 
-	if ((num = num_at(doc->data, doc->len, &p)) < 0 || (gen = num_at(doc->data, doc->len, &p)) < 0 ||
-	    num > INT32_MAX || gen > 65535)
+	if ((num = num_at(doc->data, doc->len, &p)) < 0 ||
+	    (gen = num_at(doc->data, doc->len, &p)) < 0 || num > INT32_MAX || gen > 65535)
 		return -1;
 	*self = (int)num;
 	s = qpdf_get_object_by_id(q, (int)num, (int)gen);
@@ -163,7 +165,8 @@ static int stream_entries(struct pdf_doc *doc, size_t p, int *self, struct xent 
 			goto out;
 		for (i = 0; i < nidx; i++) {
 			it = qpdf_oh_get_array_item(q, ia, (int)i);
-			if (!qpdf_oh_is_integer(q, it) || (idx[i] = qpdf_oh_get_int_value(q, it)) < 0 ||
+			if (!qpdf_oh_is_integer(q, it) ||
+			    (idx[i] = qpdf_oh_get_int_value(q, it)) < 0 ||
 			    idx[i] > XREF_ENTRIES_MAX * 4LL)
 				goto out;
 		}
@@ -185,7 +188,8 @@ static int stream_entries(struct pdf_doc *doc, size_t p, int *self, struct xent 
 			k = w[0] ? (long long)sp_load_ben(buf + at, (size_t)w[0]) : 1;
 			if (k < 0 || k > 2)
 				goto out;
-			gen = k == 1 ? (long long)sp_load_ben(buf + at + w[0] + w[1], (size_t)w[2]) : 0;
+			gen = k == 1 ? (long long)sp_load_ben(buf + at + w[0] + w[1], (size_t)w[2])
+				     : 0;
 			if (gen > 65535 || xadd(x, n, cap, (int)(idx[i] + j), (int)gen, (int)k) < 0)
 				goto out;
 			at += row;
@@ -198,7 +202,8 @@ out:
 }
 
 /* Mark every object number the older revision refers to but does not have. */
-static int walk_dangling(struct ctx *c, struct sp_errinfo *ei)
+static int
+walk_dangling(struct ctx *c, struct sp_errinfo *ei)
 {
 	qpdf_data q = c->o->q;
 	qpdf_oh *st = NULL;
@@ -208,8 +213,8 @@ static int walk_dangling(struct ctx *c, struct sp_errinfo *ei)
 	const char *k;
 
 	/* references beyond the older /Size count too: the newer may define them */
-	c->ndangling = (size_t)(c->o->info.size > c->n->info.size ? c->o->info.size
-								  : c->n->info.size) + 1;
+	c->ndangling =
+		(size_t)(c->o->info.size > c->n->info.size ? c->o->info.size : c->n->info.size) + 1;
 	if (c->ndangling > PDF_DOC_MAX_OBJECTS)
 		c->ndangling = PDF_DOC_MAX_OBJECTS;
 	if (!(c->dangling = calloc(c->ndangling, 1)) || !(seen = calloc(c->ndangling, 1)) ||
@@ -275,7 +280,8 @@ out:
 	return r;
 }
 
-static char *unparse(qpdf_data q, qpdf_oh h)
+static char *
+unparse(qpdf_data q, qpdf_oh h)
 {
 	const char *s = qpdf_oh_unparse_resolved(q, h);
 
@@ -283,7 +289,8 @@ static char *unparse(qpdf_data q, qpdf_oh h)
 }
 
 /* Same value in both documents (references compared as references). */
-static int same(qpdf_data qa, qpdf_oh a, qpdf_data qb, qpdf_oh b)
+static int
+same(qpdf_data qa, qpdf_oh a, qpdf_data qb, qpdf_oh b)
 {
 	const char *sa = qpdf_oh_is_indirect(qa, a) ? NULL : qpdf_oh_unparse(qa, a);
 	char *x = NULL;
@@ -300,7 +307,8 @@ static int same(qpdf_data qa, qpdf_oh a, qpdf_data qb, qpdf_oh b)
 }
 
 /* A signature field, or a widget whose field is one. */
-static int is_sig_field(qpdf_data q, qpdf_oh h, int *visible)
+static int
+is_sig_field(qpdf_data q, qpdf_oh h, int *visible)
 {
 	qpdf_oh p = qpdf_oh_get_key_if_dict(q, h, "/Parent"), rect, f;
 	int sig = qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key_if_dict(q, h, "/FT"), "/Sig") ||
@@ -325,7 +333,8 @@ static int is_sig_field(qpdf_data q, qpdf_oh h, int *visible)
  * An array that may only grow by signature fields or widgets: the old items
  * in place, each new one a signature field (widget if annots). 1 when so.
  */
-static int grows_by_sigs(struct ctx *c, qpdf_oh old, qpdf_oh nw, int annots, int *visible)
+static int
+grows_by_sigs(struct ctx *c, qpdf_oh old, qpdf_oh nw, int annots, int *visible)
 {
 	qpdf_data qo = c->o->q, qn = c->n->q;
 	int no = qpdf_oh_is_array(qo, old) ? qpdf_oh_get_array_n_items(qo, old) : 0;
@@ -337,14 +346,16 @@ static int grows_by_sigs(struct ctx *c, qpdf_oh old, qpdf_oh nw, int annots, int
 	if (nn < no)
 		return 0;
 	for (i = 0; i < no; i++)
-		if (!same(qo, qpdf_oh_get_array_item(qo, old, i), qn, qpdf_oh_get_array_item(qn, nw, i)))
+		if (!same(qo, qpdf_oh_get_array_item(qo, old, i), qn,
+			  qpdf_oh_get_array_item(qn, nw, i)))
 			return 0;
 	for (i = no; i < nn; i++) {
 		qpdf_oh it = qpdf_oh_get_array_item(qn, nw, i);
 		if (!qpdf_oh_is_indirect(qn, it) || !qpdf_oh_is_dictionary(qn, it) ||
 		    !is_sig_field(qn, it, &vis) ||
-		    (annots && !qpdf_oh_is_name_and_equals(qn, qpdf_oh_get_key_if_dict(qn, it, "/Subtype"),
-							   "/Widget")))
+		    (annots &&
+		     !qpdf_oh_is_name_and_equals(qn, qpdf_oh_get_key_if_dict(qn, it, "/Subtype"),
+						 "/Widget")))
 			return 0;
 		*visible += vis;
 	}
@@ -356,12 +367,13 @@ static int grows_by_sigs(struct ctx *c, qpdf_oh old, qpdf_oh nw, int annots, int
  * will, /Fields and /Annots by grows_by_sigs, /AcroForm recursively.
  * Returns 1 when every difference is allowed; *what names the first that is not.
  */
-static int dict_allowed(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *const *free_keys,
-			int depth, int *visible, const char **what)
+static int
+dict_allowed(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *const *free_keys, int depth,
+	     int *visible, const char **what)
 {
 	qpdf_data qo = c->o->q, qn = c->n->q;
 	const char *keys[2][128];
-	int nk[2] = {0, 0}, s, i, vis;
+	int nk[2] = { 0, 0 }, s, i, vis;
 	size_t j;
 
 	*what = NULL;
@@ -384,7 +396,8 @@ static int dict_allowed(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *cons
 	s = 1;
 	for (i = 0; i < nk[0] + nk[1] && s; i++) {
 		const char *k = i < nk[0] ? keys[0][i] : keys[1][i - nk[0]];
-		qpdf_oh a = qpdf_oh_get_key_if_dict(qo, old, k), b = qpdf_oh_get_key_if_dict(qn, nw, k);
+		qpdf_oh a = qpdf_oh_get_key_if_dict(qo, old, k),
+			b = qpdf_oh_get_key_if_dict(qn, nw, k);
 		int ok = 0;
 		if (!k)
 			s = 0;
@@ -398,7 +411,7 @@ static int dict_allowed(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *cons
 			*visible += vis;
 		}
 		if (!ok && k && !strcmp(k, "/AcroForm")) {
-			static const char *const af_free[] = {"/SigFlags", NULL};
+			static const char *const af_free[] = { "/SigFlags", NULL };
 			const char *w2;
 			ok = dict_allowed(c, a, b, af_free, depth + 1, visible, &w2);
 		}
@@ -413,7 +426,8 @@ static int dict_allowed(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *cons
 	return s;
 }
 
-static int ref_id(qpdf_data q, qpdf_oh parent, const char *key)
+static int
+ref_id(qpdf_data q, qpdf_oh parent, const char *key)
 {
 	qpdf_oh h = qpdf_oh_get_key_if_dict(q, parent, key);
 
@@ -421,7 +435,8 @@ static int ref_id(qpdf_data q, qpdf_oh parent, const char *key)
 }
 
 /* The page whose /Annots array is object id, 0 if none. */
-static int is_annots(struct ctx *c, int id)
+static int
+is_annots(struct ctx *c, int id)
 {
 	int i;
 
@@ -431,7 +446,8 @@ static int is_annots(struct ctx *c, int id)
 	return 0;
 }
 
-static int is_page(struct ctx *c, int id)
+static int
+is_page(struct ctx *c, int id)
 {
 	int i;
 
@@ -442,24 +458,28 @@ static int is_page(struct ctx *c, int id)
 }
 
 /* An object the update redefined: allowed or not, and why. */
-static void classify(struct ctx *c, int num, int gen)
+static void
+classify(struct ctx *c, int num, int gen)
 {
 	qpdf_data qo = c->o->q, qn = c->n->q;
-	qpdf_oh old = qpdf_get_object_by_id(qo, num, gen), nw = qpdf_get_object_by_id(qn, num, gen), od;
+	qpdf_oh old = qpdf_get_object_by_id(qo, num, gen), nw = qpdf_get_object_by_id(qn, num, gen),
+		od;
 	unsigned char *ba = NULL, *bb = NULL;
 	size_t la = 0, lb = 0;
 	int fa = 0, fb = 0, page, vis = 0, eq;
 	char *ua, *ub;
 	const char *what;
-	static const char *const root_free[] = {"/DSS", "/Metadata", NULL};
-	static const char *const sigfield_free[] = {"/V", NULL};
+	static const char *const root_free[] = { "/DSS", "/Metadata", NULL };
+	static const char *const sigfield_free[] = { "/V", NULL };
 
 	if (qpdf_oh_is_null(qo, old)) {
 		if (gen != 0 && !qpdf_oh_is_null(qo, qpdf_get_object_by_id(qo, num, 0)))
-			note(c->d, num, gen, 0, 0, "object %d redefined with generation %d", num, gen);
+			note(c->d, num, gen, 0, 0, "object %d redefined with generation %d", num,
+			     gen);
 		else if ((size_t)num < c->ndangling && c->dangling[num])
 			note(c->d, num, gen, 0, 0,
-			     "new object %d fills a reference the signed revision already made", num);
+			     "new object %d fills a reference the signed revision already made",
+			     num);
 		return; /* a new object: only what refers to it can show it */
 	}
 	if (qpdf_oh_is_null(qn, nw)) {
@@ -474,7 +494,8 @@ static void classify(struct ctx *c, int num, int gen)
 	free(ub);
 	if (eq && qpdf_oh_is_stream(qo, old)) {
 		eq = qpdf_oh_is_stream(qn, nw) &&
-		     qpdf_oh_get_stream_data(qo, old, qpdf_dl_none, &fa, &ba, &la) == QPDF_SUCCESS &&
+		     qpdf_oh_get_stream_data(qo, old, qpdf_dl_none, &fa, &ba, &la) ==
+			     QPDF_SUCCESS &&
 		     qpdf_oh_get_stream_data(qn, nw, qpdf_dl_none, &fb, &bb, &lb) == QPDF_SUCCESS &&
 		     la == lb && memcmp(ba, bb, la) == 0;
 		free(ba);
@@ -486,19 +507,24 @@ static void classify(struct ctx *c, int num, int gen)
 		note(c->d, num, gen, 1, 0, "document information (/Info)");
 	} else if (num == c->metadata) {
 		note(c->d, num, gen, 1, 0, "XMP metadata");
-	} else if (num == c->dss || (c->dss && qpdf_oh_is_name_and_equals(
-							qo, qpdf_oh_get_key_if_dict(qo, od, "/Type"), "/DSS"))) {
+	} else if (num == c->dss ||
+		   (c->dss &&
+		    qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key_if_dict(qo, od, "/Type"),
+					       "/DSS"))) {
 		note(c->d, num, gen, 1, 0, "document security store (DSS)");
-	} else if (qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key_if_dict(qo, od, "/Type"), "/XRef") ||
-		   qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key_if_dict(qo, od, "/Type"), "/ObjStm")) {
+	} else if (qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key_if_dict(qo, od, "/Type"),
+					      "/XRef") ||
+		   qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key_if_dict(qo, od, "/Type"),
+					      "/ObjStm")) {
 		return; /* file structure, not content: what it holds is compared object by object */
 	} else if (num == c->root) {
 		if (dict_allowed(c, old, nw, root_free, 0, &vis, &what))
-			note(c->d, num, gen, 1, vis, "catalog: signature form entries, DSS or metadata");
+			note(c->d, num, gen, 1, vis,
+			     "catalog: signature form entries, DSS or metadata");
 		else
 			note(c->d, num, gen, 0, 0, "catalog (/Root) changed (%s)", what);
 	} else if (num == c->acroform) {
-		static const char *const af_free[] = {"/SigFlags", NULL};
+		static const char *const af_free[] = { "/SigFlags", NULL };
 		if (dict_allowed(c, old, nw, af_free, 1, &vis, &what))
 			note(c->d, num, gen, 1, vis, "AcroForm: signature fields added");
 		else
@@ -509,18 +535,20 @@ static void classify(struct ctx *c, int num, int gen)
 		else
 			note(c->d, num, gen, 0, 0, "AcroForm /Fields changed");
 	} else if ((page = is_page(c, num)) > 0) {
-		static const char *const page_free[] = {NULL};
+		static const char *const page_free[] = { NULL };
 		if (dict_allowed(c, old, nw, page_free, 1, &vis, &what))
 			note(c->d, num, gen, 1, vis, "page %d: signature widgets added", page);
 		else
 			note(c->d, num, gen, 0, 0, "page %d changed (%s)", page, what);
 	} else if ((page = is_annots(c, num)) > 0) {
 		if (grows_by_sigs(c, old, nw, 1, &vis))
-			note(c->d, num, gen, 1, vis, "page %d /Annots: signature widgets added", page);
+			note(c->d, num, gen, 1, vis, "page %d /Annots: signature widgets added",
+			     page);
 		else
 			note(c->d, num, gen, 0, 0, "page %d /Annots: annotations added or changed",
 			     page);
-	} else if (qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key_if_dict(qo, old, "/FT"), "/Sig") &&
+	} else if (qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key_if_dict(qo, old, "/FT"),
+					      "/Sig") &&
 		   !qpdf_oh_has_key(qo, old, "/V") &&
 		   dict_allowed(c, old, nw, sigfield_free, 1, &vis, &what)) {
 		note(c->d, num, gen, 1, 0, "empty signature field signed");
@@ -531,8 +559,9 @@ static void classify(struct ctx *c, int num, int gen)
 	}
 }
 
-int pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf_revision *rev,
-		      struct pdf_diff *out, struct sp_errinfo *ei)
+int
+pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf_revision *rev,
+		  struct pdf_diff *out, struct sp_errinfo *ei)
 {
 	struct ctx c;
 	struct xent *x = NULL;
@@ -545,7 +574,8 @@ int pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct
 	if (!(out->c = calloc(CHANGES_MAX, sizeof(*out->c))))
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	if (rev->xref < 0 || (size_t)rev->xref >= newer->len)
-		return sp_err_reason(ei, SP_ERR_PDF, "revision_structure", "xref outside the revision");
+		return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
+				     "xref outside the revision");
 	c.o = older;
 	c.n = newer;
 	c.d = out;
@@ -554,7 +584,8 @@ int pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct
 	c.root = ref_id(older->q, to, "/Root");
 	c.info = ref_id(older->q, to, "/Info");
 	c.acroform = ref_id(older->q, qpdf_get_root(older->q), "/AcroForm");
-	c.fields = ref_id(older->q, qpdf_oh_get_key_if_dict(older->q, qpdf_get_root(older->q), "/AcroForm"),
+	c.fields = ref_id(older->q,
+			  qpdf_oh_get_key_if_dict(older->q, qpdf_get_root(older->q), "/AcroForm"),
 			  "/Fields");
 	c.metadata = ref_id(older->q, qpdf_get_root(older->q), "/Metadata");
 	c.dss = ref_id(older->q, qpdf_get_root(older->q), "/DSS");
@@ -577,7 +608,8 @@ int pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct
 		if (x[i].num <= 0 || x[i].num == self)
 			continue;
 		if (x[i].type == 0) {
-			if (!qpdf_oh_is_null(older->q, qpdf_get_object_by_id(older->q, x[i].num, 0)) ||
+			if (!qpdf_oh_is_null(older->q,
+					     qpdf_get_object_by_id(older->q, x[i].num, 0)) ||
 			    (x[i].gen > 0 &&
 			     !qpdf_oh_is_null(older->q, qpdf_get_object_by_id(older->q, x[i].num,
 									      x[i].gen - 1))))
@@ -598,7 +630,8 @@ out:
 	return r;
 }
 
-void pdf_diff_cleanup(struct pdf_diff *d)
+void
+pdf_diff_cleanup(struct pdf_diff *d)
 {
 	if (!d)
 		return;

@@ -14,7 +14,8 @@
 
 #define DICT_MAX 65536
 
-static int inflate_capped(const unsigned char *in, size_t n, unsigned char **out, size_t *outlen)
+static int
+inflate_capped(const unsigned char *in, size_t n, unsigned char **out, size_t *outlen)
 {
 	z_stream z;
 	unsigned char *b = NULL;
@@ -53,7 +54,8 @@ fail:
 	return -1;
 }
 
-static int paeth(int a, int b, int c)
+static int
+paeth(int a, int b, int c)
 {
 	int p = a + b - c, pa = abs(p - a), pb = abs(p - b), pc = abs(p - c);
 
@@ -61,7 +63,8 @@ static int paeth(int a, int b, int c)
 }
 
 /* Undo PNG predictors in place: rows of 1 + cols bytes become rows of cols. */
-static int unpredict(unsigned char *d, size_t *len, size_t cols)
+static int
+unpredict(unsigned char *d, size_t *len, size_t cols)
 {
 	size_t rows, r, i, out = 0;
 	unsigned char *prev = NULL, *row;
@@ -102,8 +105,9 @@ static int unpredict(unsigned char *d, size_t *len, size_t cols)
 	return 0;
 }
 
-int diff_xref_stream_read(struct pdf_doc *doc, size_t p, qpdf_oh *dict, unsigned char **buf,
-			  size_t *len)
+int
+diff_xref_stream_read(struct pdf_doc *doc, size_t p, qpdf_oh *dict, unsigned char **buf,
+		      size_t *len)
 {
 	const unsigned char *d = doc->data, *s, *e;
 	size_t n = doc->len, start, dl;

@@ -34,8 +34,8 @@ pdf_qpdf_fail(struct sp_errinfo *ei, qpdf_data q, const char *what)
  * and sets kind/off, or -1 when the tail is not what a well-formed file has
  * (qpdf may still have repaired it: such a file is not signable).
  */
-static int find_startxref(const unsigned char *d, size_t len, enum pdf_xref_kind *kind,
-			  long long *off)
+static int
+find_startxref(const unsigned char *d, size_t len, enum pdf_xref_kind *kind, long long *off)
 {
 	static const char kw[] = "startxref";
 	size_t klen = sizeof(kw) - 1, from = len > 2048 ? len - 2048 : 0, i, p;
@@ -91,9 +91,13 @@ static int find_startxref(const unsigned char *d, size_t len, enum pdf_xref_kind
  * deep overflows the stack. Walk it first, iteratively, with a depth and a
  * node cap (a loop runs into the node cap).
  */
-static int check_page_tree(qpdf_data q, struct sp_errinfo *ei)
+static int
+check_page_tree(qpdf_data q, struct sp_errinfo *ei)
 {
-	struct { qpdf_oh oh; int depth; } *st = NULL;
+	struct {
+		qpdf_oh oh;
+		int depth;
+	} *st = NULL;
 	size_t sp = 0, cap = 64, nodes = 0;
 	int r = SP_ERR_INTERNAL, i, n;
 
@@ -106,7 +110,8 @@ static int check_page_tree(qpdf_data q, struct sp_errinfo *ei)
 		int depth = st[sp].depth;
 		if (++nodes > TREE_MAX_NODES || depth > TREE_MAX_DEPTH) {
 			r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
-					  "the page tree is too deep or too large (depth %d, %zu nodes)",
+					  "the page tree is too deep or too large (depth %d, %zu "
+					  "nodes)",
 					  depth, nodes);
 			goto out;
 		}
@@ -115,7 +120,8 @@ static int check_page_tree(qpdf_data q, struct sp_errinfo *ei)
 		for (i = 0; i < n; i++) {
 			if (sp == cap) {
 				void *nv;
-				if (cap >= TREE_MAX_NODES || !(nv = realloc(st, 2 * cap * sizeof(*st)))) {
+				if (cap >= TREE_MAX_NODES ||
+				    !(nv = realloc(st, 2 * cap * sizeof(*st)))) {
 					r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
 							  "the page tree is too large");
 					goto out;
@@ -135,7 +141,8 @@ out:
 	return r;
 }
 
-static int read_rect(qpdf_data q, qpdf_oh a, struct pdf_rect *r)
+static int
+read_rect(qpdf_data q, qpdf_oh a, struct pdf_rect *r)
 {
 	double v[4];
 	int i;
@@ -156,7 +163,8 @@ static int read_rect(qpdf_data q, qpdf_oh a, struct pdf_rect *r)
 }
 
 /* The value of an inheritable page attribute, or an uninitialized handle. */
-static qpdf_oh inherited(qpdf_data q, qpdf_oh page, const char *key)
+static qpdf_oh
+inherited(qpdf_data q, qpdf_oh page, const char *key)
 {
 	qpdf_oh n = page;
 	int depth;
@@ -169,7 +177,8 @@ static qpdf_oh inherited(qpdf_data q, qpdf_oh page, const char *key)
 	return qpdf_oh_new_null(q);
 }
 
-static int page_geometry(struct pdf_doc *doc, int i, struct sp_errinfo *ei)
+static int
+page_geometry(struct pdf_doc *doc, int i, struct sp_errinfo *ei)
 {
 	qpdf_data q = doc->q;
 	struct pdf_page_info *pi = &doc->pinfo[i];
@@ -203,7 +212,8 @@ static int page_geometry(struct pdf_doc *doc, int i, struct sp_errinfo *ei)
 	return SP_OK;
 }
 
-static int add_name(struct pdf_doc *doc, const char *prefix, const char *t)
+static int
+add_name(struct pdf_doc *doc, const char *prefix, const char *t)
 {
 	size_t n = strlen(prefix) + strlen(t) + 2;
 	char *s, **v;
@@ -222,8 +232,9 @@ static int add_name(struct pdf_doc *doc, const char *prefix, const char *t)
 }
 
 /* Walk one field and its kids: names, and whether signature fields are signed. */
-static int walk_field(struct pdf_doc *doc, qpdf_oh f, const char *prefix, int is_sig,
-		      int top, int depth, size_t *budget, struct sp_errinfo *ei)
+static int
+walk_field(struct pdf_doc *doc, qpdf_oh f, const char *prefix, int is_sig, int top, int depth,
+	   size_t *budget, struct sp_errinfo *ei)
 {
 	qpdf_data q = doc->q;
 	char name[512];
@@ -259,15 +270,16 @@ static int walk_field(struct pdf_doc *doc, qpdf_oh f, const char *prefix, int is
 		return SP_OK;
 	n = qpdf_oh_get_array_n_items(q, kids);
 	for (i = 0; i < n; i++) {
-		r = walk_field(doc, qpdf_oh_get_array_item(q, kids, i), name, is_sig, 0,
-			       depth + 1, budget, ei);
+		r = walk_field(doc, qpdf_oh_get_array_item(q, kids, i), name, is_sig, 0, depth + 1,
+			       budget, ei);
 		if (r < 0)
 			return r;
 	}
 	return SP_OK;
 }
 
-static int read_form(struct pdf_doc *doc, struct sp_errinfo *ei)
+static int
+read_form(struct pdf_doc *doc, struct sp_errinfo *ei)
 {
 	qpdf_data q = doc->q;
 	qpdf_oh root = qpdf_get_root(q), af, fields;
@@ -285,20 +297,20 @@ static int read_form(struct pdf_doc *doc, struct sp_errinfo *ei)
 	if (n > MAX_FIELDS)
 		return sp_err(ei, SP_ERR_LIMIT, "AcroForm has %d fields (cap %d)", n, MAX_FIELDS);
 	for (i = 0; i < n; i++)
-		if ((r = walk_field(doc, qpdf_oh_get_array_item(q, fields, i), "", 0, 1, 0,
-				    &budget, ei)) < 0)
+		if ((r = walk_field(doc, qpdf_oh_get_array_item(q, fields, i), "", 0, 1, 0, &budget,
+				    ei)) < 0)
 			return r;
 	return SP_OK;
 }
 
-static int read_trailer(struct pdf_doc *doc, struct sp_errinfo *ei)
+static int
+read_trailer(struct pdf_doc *doc, struct sp_errinfo *ei)
 {
 	qpdf_data q = doc->q;
 	qpdf_oh tr = qpdf_get_trailer(q), root, info;
 	long long size = 0;
 
-	if (!qpdf_oh_get_value_as_longlong(q, qpdf_oh_get_key(q, tr, "/Size"), &size) ||
-	    size < 1)
+	if (!qpdf_oh_get_value_as_longlong(q, qpdf_oh_get_key(q, tr, "/Size"), &size) || size < 1)
 		return sp_err_reason(ei, SP_ERR_PDF, "pdf_bad_trailer", "trailer has no /Size");
 	if (size > PDF_DOC_MAX_OBJECTS)
 		return sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
@@ -325,7 +337,8 @@ static int read_trailer(struct pdf_doc *doc, struct sp_errinfo *ei)
  * bad offset. Resolve every object once (dictionaries only, no stream data)
  * so that the damage shows now, at open, and not halfway through an update.
  */
-static void resolve_all(struct pdf_doc *doc)
+static void
+resolve_all(struct pdf_doc *doc)
 {
 	long long i, end = doc->info.size < RESOLVE_BUDGET ? doc->info.size : RESOLVE_BUDGET;
 
@@ -340,19 +353,20 @@ static void resolve_all(struct pdf_doc *doc)
 }
 
 /* qpdf reports repairs as warnings; a repaired file has no trustworthy xref to chain to. */
-void pdf_doc_scan_warnings(struct pdf_doc *doc)
+void
+pdf_doc_scan_warnings(struct pdf_doc *doc)
 {
 	while (qpdf_more_warnings(doc->q)) {
 		qpdf_error w = qpdf_next_warning(doc->q);
 		const char *t = qpdf_get_error_full_text(doc->q, w);
-		if (t && (strstr(t, "reconstruct") || strstr(t, "damaged") ||
-			  strstr(t, "xref") || strstr(t, "startxref")))
+		if (t && (strstr(t, "reconstruct") || strstr(t, "damaged") || strstr(t, "xref") ||
+			  strstr(t, "startxref")))
 			doc->info.damaged = 1;
 	}
 }
 
-int pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out,
-		 struct sp_errinfo *ei)
+int
+pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL, i, n;
 	struct pdf_doc *doc = NULL;
@@ -361,12 +375,14 @@ int pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out,
 
 	*out = NULL;
 	if (!data || len == 0 || !memmem(data, head, "%PDF-", 5)) {
-		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_not_pdf", "not a PDF file (no %%PDF- header)");
+		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_not_pdf",
+				  "not a PDF file (no %%PDF- header)");
 		goto out;
 	}
 	if (len > PDF_DOC_MAX_BYTES) {
 		r = sp_err_reason(ei, SP_ERR_TOO_LARGE, "pdf_too_large",
-				  "PDF of %zu bytes exceeds the cap of %zu", len, PDF_DOC_MAX_BYTES);
+				  "PDF of %zu bytes exceeds the cap of %zu", len,
+				  PDF_DOC_MAX_BYTES);
 		goto out;
 	}
 	if (!(doc = calloc(1, sizeof(*doc))) || !(copy = malloc(len))) {
@@ -443,7 +459,8 @@ out:
 	return r;
 }
 
-void pdf_doc_free(struct pdf_doc *doc)
+void
+pdf_doc_free(struct pdf_doc *doc)
 {
 	size_t i;
 
@@ -460,13 +477,15 @@ void pdf_doc_free(struct pdf_doc *doc)
 	free(doc);
 }
 
-int pdf_doc_page_count(const struct pdf_doc *doc)
+int
+pdf_doc_page_count(const struct pdf_doc *doc)
 {
 	return doc ? doc->npages : 0;
 }
 
-int pdf_doc_page_info(const struct pdf_doc *doc, int page, struct pdf_page_info *out,
-		      struct sp_errinfo *ei)
+int
+pdf_doc_page_info(const struct pdf_doc *doc, int page, struct pdf_page_info *out,
+		  struct sp_errinfo *ei)
 {
 	memset(out, 0, sizeof(*out));
 	if (!doc || page < 1 || page > doc->npages)
@@ -476,7 +495,8 @@ int pdf_doc_page_info(const struct pdf_doc *doc, int page, struct pdf_page_info 
 	return SP_OK;
 }
 
-void pdf_doc_info_get(const struct pdf_doc *doc, struct pdf_doc_info *out)
+void
+pdf_doc_info_get(const struct pdf_doc *doc, struct pdf_doc_info *out)
 {
 	*out = doc->info;
 }

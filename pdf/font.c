@@ -17,17 +17,20 @@
 
 #define FONT_MAX_W_ITEMS 200000 /* /W array items we read */
 
-static int glyph_cmp(const void *k, const void *e)
+static int
+glyph_cmp(const void *k, const void *e)
 {
 	return strcmp(k, ((const struct font_glyph *)e)->name);
 }
 
-static const struct font_glyph *glyph_find(const char *name)
+static const struct font_glyph *
+glyph_find(const char *name)
 {
 	return bsearch(name, font_glyphs, font_nglyphs, sizeof(font_glyphs[0]), glyph_cmp);
 }
 
-static uint32_t hex_run(const char *s, size_t n)
+static uint32_t
+hex_run(const char *s, size_t n)
 {
 	uint32_t v = 0;
 	size_t i;
@@ -41,7 +44,8 @@ static uint32_t hex_run(const char *s, size_t n)
 	return v;
 }
 
-uint32_t font_glyph_unicode(const char *name)
+uint32_t
+font_glyph_unicode(const char *name)
 {
 	const struct font_glyph *g;
 	char base[64];
@@ -65,7 +69,8 @@ uint32_t font_glyph_unicode(const char *name)
 	return 0;
 }
 
-void font_free(struct font *f)
+void
+font_free(struct font *f)
 {
 	if (!f)
 		return;
@@ -76,19 +81,22 @@ void font_free(struct font *f)
 }
 
 /* A CMap from a stream entry; a broken one is ignored (the font falls back). */
-static void load_cmap(struct pdf_doc *doc, qpdf_oh s, struct cmap **out)
+static void
+load_cmap(struct pdf_doc *doc, qpdf_oh s, struct cmap **out)
 {
 	unsigned char *data = NULL;
 	size_t len = 0;
 
 	*out = NULL;
-	if (text_stream_data(doc, s, &data, &len, NULL) == SP_OK && cmap_parse(data, len, out, NULL) != SP_OK)
+	if (text_stream_data(doc, s, &data, &len, NULL) == SP_OK &&
+	    cmap_parse(data, len, out, NULL) != SP_OK)
 		*out = NULL;
 	free(data);
 }
 
 /* Standard-14 metrics column by base font name, -1 when not one of them, -2 Courier. */
-static int std14_column(const char *base)
+static int
+std14_column(const char *base)
 {
 	int bold = strstr(base, "Bold") != NULL;
 	int ital = strstr(base, "Italic") != NULL || strstr(base, "Oblique") != NULL;
@@ -103,8 +111,9 @@ static int std14_column(const char *base)
 }
 
 /* /Differences: [code name name ... code name ...]; names[] gets glyph indexes, uni[] code points. */
-static void apply_differences(struct pdf_doc *doc, qpdf_oh diffs, short *names, uint32_t *uni,
-			      unsigned char *set)
+static void
+apply_differences(struct pdf_doc *doc, qpdf_oh diffs, short *names, uint32_t *uni,
+		  unsigned char *set)
 {
 	int n, i, code = -1;
 
@@ -133,8 +142,8 @@ static void apply_differences(struct pdf_doc *doc, qpdf_oh diffs, short *names, 
 	}
 }
 
-static void load_simple(struct pdf_doc *doc, qpdf_oh fd, struct font *f, const char *subtype,
-			const char *base)
+static void
+load_simple(struct pdf_doc *doc, qpdf_oh fd, struct font *f, const char *subtype, const char *base)
 {
 	qpdf_oh enc = tobj_key(doc, fd, "/Encoding"), widths, diffs = 0;
 	const short *basetab = font_enc_standard;
@@ -149,8 +158,9 @@ static void load_simple(struct pdf_doc *doc, qpdf_oh fd, struct font *f, const c
 	if (strcmp(subtype, "TrueType") == 0)
 		basetab = font_enc_winansi;
 	if (qpdf_oh_is_name(doc->q, enc) || qpdf_oh_is_dictionary(doc->q, enc)) {
-		int have = qpdf_oh_is_name(doc->q, enc) ? tobj_name(doc, fd, "/Encoding", nm, sizeof(nm))
-							 : tobj_name(doc, enc, "/BaseEncoding", nm, sizeof(nm));
+		int have = qpdf_oh_is_name(doc->q, enc)
+				   ? tobj_name(doc, fd, "/Encoding", nm, sizeof(nm))
+				   : tobj_name(doc, enc, "/BaseEncoding", nm, sizeof(nm));
 		if (have && strcmp(nm, "WinAnsiEncoding") == 0)
 			basetab = font_enc_winansi;
 		else if (have && strcmp(nm, "MacRomanEncoding") == 0)
@@ -192,7 +202,8 @@ static void load_simple(struct pdf_doc *doc, qpdf_oh fd, struct font *f, const c
 	tobj_release(doc, enc);
 }
 
-static int w_cmp(const void *a, const void *b)
+static int
+w_cmp(const void *a, const void *b)
 {
 	const struct font_w *x = a, *y = b;
 
@@ -200,7 +211,8 @@ static int w_cmp(const void *a, const void *b)
 }
 
 /* /W: [c [w1 w2 ...] cfirst clast w ...] */
-static int load_cid_widths(struct pdf_doc *doc, qpdf_oh cidf, struct font *f, struct sp_errinfo *ei)
+static int
+load_cid_widths(struct pdf_doc *doc, qpdf_oh cidf, struct font *f, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
 	qpdf_oh w = tobj_key(doc, cidf, "/W"), it = 0;
@@ -221,19 +233,22 @@ static int load_cid_widths(struct pdf_doc *doc, qpdf_oh cidf, struct font *f, st
 		it = qpdf_oh_get_array_item(doc->q, w, i + 1);
 		if (qpdf_oh_is_array(doc->q, it)) {
 			int m = qpdf_oh_get_array_n_items(doc->q, it);
-			for (j = 0; j < m && j < FONT_MAX_W_ITEMS && f->ncidw < FONT_MAX_W_ITEMS; j++) {
+			for (j = 0; j < m && j < FONT_MAX_W_ITEMS && f->ncidw < FONT_MAX_W_ITEMS;
+			     j++) {
 				if (!tobj_item_num(doc, it, j, &v) || a < 0 || a + j > 4294967295.0)
 					continue;
 				if (f->ncidw == cap) {
 					struct font_w *nw;
 					cap = cap ? cap * 2 : 64;
 					if (!(nw = realloc(f->cidw, cap * sizeof(*nw)))) {
-						r = sp_err(ei, SP_ERR_NOMEM, "font widths: out of memory");
+						r = sp_err(ei, SP_ERR_NOMEM,
+							   "font widths: out of memory");
 						goto out;
 					}
 					f->cidw = nw;
 				}
-				f->cidw[f->ncidw].lo = f->cidw[f->ncidw].hi = (uint32_t)a + (uint32_t)j;
+				f->cidw[f->ncidw].lo = f->cidw[f->ncidw].hi =
+					(uint32_t)a + (uint32_t)j;
 				f->cidw[f->ncidw++].w = v;
 			}
 			i += 2;
@@ -245,7 +260,8 @@ static int load_cid_widths(struct pdf_doc *doc, qpdf_oh cidf, struct font *f, st
 					struct font_w *nw;
 					cap = cap ? cap * 2 : 64;
 					if (!(nw = realloc(f->cidw, cap * sizeof(*nw)))) {
-						r = sp_err(ei, SP_ERR_NOMEM, "font widths: out of memory");
+						r = sp_err(ei, SP_ERR_NOMEM,
+							   "font widths: out of memory");
 						goto out;
 					}
 					f->cidw = nw;
@@ -268,7 +284,8 @@ out:
 	return r;
 }
 
-static void load_descriptor(struct pdf_doc *doc, qpdf_oh fontish, struct font *f)
+static void
+load_descriptor(struct pdf_doc *doc, qpdf_oh fontish, struct font *f)
 {
 	qpdf_oh desc = tobj_key(doc, fontish, "/FontDescriptor");
 	double asc = tobj_num(doc, desc, "/Ascent", 0), dsc = tobj_num(doc, desc, "/Descent", 0);
@@ -287,7 +304,8 @@ static void load_descriptor(struct pdf_doc *doc, qpdf_oh fontish, struct font *f
 	tobj_release(doc, desc);
 }
 
-int font_load(struct pdf_doc *doc, qpdf_oh fd, struct font **out, struct sp_errinfo *ei)
+int
+font_load(struct pdf_doc *doc, qpdf_oh fd, struct font **out, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
 	struct font *f = NULL;
@@ -322,12 +340,14 @@ int font_load(struct pdf_doc *doc, qpdf_oh fd, struct font **out, struct sp_erri
 		encs = tobj_key(doc, fd, "/Encoding");
 		if (qpdf_oh_is_stream(doc->q, encs)) {
 			load_cmap(doc, encs, &f->encoding);
-		} else if (tobj_name(doc, fd, "/Encoding", enc, sizeof(enc)) && strncmp(enc, "Uni", 3) == 0 &&
+		} else if (tobj_name(doc, fd, "/Encoding", enc, sizeof(enc)) &&
+			   strncmp(enc, "Uni", 3) == 0 &&
 			   (strstr(enc, "UCS2") || strstr(enc, "UTF16"))) {
 			f->unicode_codes = 1;
 		}
 		desc_arr = tobj_key(doc, fd, "/DescendantFonts");
-		if (qpdf_oh_is_array(doc->q, desc_arr) && qpdf_oh_get_array_n_items(doc->q, desc_arr) > 0)
+		if (qpdf_oh_is_array(doc->q, desc_arr) &&
+		    qpdf_oh_get_array_n_items(doc->q, desc_arr) > 0)
 			cidf = qpdf_oh_get_array_item(doc->q, desc_arr, 0);
 		if (qpdf_oh_is_dictionary(doc->q, cidf)) {
 			f->missing_w = tobj_num(doc, cidf, "/DW", 1000);
@@ -360,7 +380,8 @@ out:
 	return r;
 }
 
-static double cid_width(const struct font *f, uint32_t cid)
+static double
+cid_width(const struct font *f, uint32_t cid)
 {
 	size_t lo = 0, hi = f->ncidw;
 
@@ -376,8 +397,9 @@ static double cid_width(const struct font *f, uint32_t cid)
 	return f->missing_w;
 }
 
-size_t font_next_code(const struct font *f, const unsigned char *p, size_t avail,
-		      uint32_t *uni, size_t *nuni, double *w, int *is_space)
+size_t
+font_next_code(const struct font *f, const unsigned char *p, size_t avail, uint32_t *uni,
+	       size_t *nuni, double *w, int *is_space)
 {
 	size_t n;
 	uint32_t code = 0, cid;

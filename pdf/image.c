@@ -12,7 +12,8 @@
 
 #define PNG_MAX_BYTES ((size_t)32 * 1024 * 1024)
 
-static int begin(png_image *im, const unsigned char *png, size_t len, struct sp_errinfo *ei)
+static int
+begin(png_image *im, const unsigned char *png, size_t len, struct sp_errinfo *ei)
 {
 	memset(im, 0, sizeof(*im));
 	im->version = PNG_IMAGE_VERSION;
@@ -35,8 +36,9 @@ static int begin(png_image *im, const unsigned char *png, size_t len, struct sp_
 	return SP_OK;
 }
 
-int pdf_image_png_size(const unsigned char *png, size_t len, unsigned *w, unsigned *h,
-		       struct sp_errinfo *ei)
+int
+pdf_image_png_size(const unsigned char *png, size_t len, unsigned *w, unsigned *h,
+		   struct sp_errinfo *ei)
 {
 	png_image im;
 	int r;
@@ -50,8 +52,9 @@ int pdf_image_png_size(const unsigned char *png, size_t len, unsigned *w, unsign
 	return SP_OK;
 }
 
-int pdf_image_decode_png(const unsigned char *png, size_t len, struct pdf_image *img,
-			 struct sp_errinfo *ei)
+int
+pdf_image_decode_png(const unsigned char *png, size_t len, struct pdf_image *img,
+		     struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
 	png_image im;
@@ -70,8 +73,7 @@ int pdf_image_decode_png(const unsigned char *png, size_t len, struct pdf_image 
 		goto out;
 	}
 	if (!png_image_finish_read(&im, NULL, rgba, 0, NULL)) {
-		r = sp_err_reason(ei, SP_ERR_INVALID, "seal_bad_png", "seal image: %s",
-				  im.message);
+		r = sp_err_reason(ei, SP_ERR_INVALID, "seal_bad_png", "seal image: %s", im.message);
 		goto out;
 	}
 	for (i = 0; i < npx; i++) {
@@ -88,7 +90,8 @@ out:
 	return r;
 }
 
-void pdf_image_cleanup(struct pdf_image *img)
+void
+pdf_image_cleanup(struct pdf_image *img)
 {
 	if (!img)
 		return;
@@ -98,8 +101,9 @@ void pdf_image_cleanup(struct pdf_image *img)
 }
 
 /* zlib at a fixed level: the same input always gives the same bytes. */
-int pdf_zlib_compress(const unsigned char *in, size_t n, unsigned char **out, size_t *outlen,
-		      struct sp_errinfo *ei)
+int
+pdf_zlib_compress(const unsigned char *in, size_t n, unsigned char **out, size_t *outlen,
+		  struct sp_errinfo *ei)
 {
 	uLongf cap = compressBound((uLong)n);
 	unsigned char *buf;

@@ -12,7 +12,8 @@
 
 #define MAX_KEYS 4096
 
-int pdfw_num(struct sp_buf *b, double v)
+int
+pdfw_num(struct sp_buf *b, double v)
 {
 	char s[64];
 	size_t n;
@@ -34,7 +35,8 @@ int pdfw_num(struct sp_buf *b, double v)
 }
 
 /* name includes its leading '/'; bytes outside the regular set become #xx. */
-int pdfw_name(struct sp_buf *b, const char *name)
+int
+pdfw_name(struct sp_buf *b, const char *name)
 {
 	const unsigned char *p = (const unsigned char *)name;
 	int r;
@@ -54,7 +56,8 @@ int pdfw_name(struct sp_buf *b, const char *name)
 	return SP_OK;
 }
 
-int pdfw_hexstr(struct sp_buf *b, const unsigned char *p, size_t n)
+int
+pdfw_hexstr(struct sp_buf *b, const unsigned char *p, size_t n)
 {
 	char c[2 * 64 + 1];
 	size_t i, k;
@@ -72,7 +75,8 @@ int pdfw_hexstr(struct sp_buf *b, const unsigned char *p, size_t n)
 }
 
 /* A PDF text string: ASCII as is (hex), otherwise UTF-16BE with a BOM. */
-int pdfw_textstr(struct sp_buf *b, const char *utf8)
+int
+pdfw_textstr(struct sp_buf *b, const char *utf8)
 {
 	const unsigned char *s = (const unsigned char *)utf8;
 	size_t n = strlen(utf8), i, o = 0;
@@ -135,7 +139,8 @@ int pdfw_textstr(struct sp_buf *b, const char *utf8)
 }
 
 /* qpdf's key iterator is one shared cursor: copy the keys before recursing. */
-static int dict_keys(qpdf_data q, qpdf_oh d, char ***keys, size_t *n)
+static int
+dict_keys(qpdf_data q, qpdf_oh d, char ***keys, size_t *n)
 {
 	char **v = NULL;
 	size_t k = 0;
@@ -165,7 +170,8 @@ fail:
 	return SP_ERR_LIMIT;
 }
 
-static void free_keys(char **keys, size_t n)
+static void
+free_keys(char **keys, size_t n)
 {
 	size_t i;
 
@@ -175,8 +181,9 @@ static void free_keys(char **keys, size_t n)
 }
 
 /* Keys of dict (minus skip1/skip2), each "/Key value", without the << >>. */
-int pdfw_dict_body(struct sp_buf *b, qpdf_data q, qpdf_oh dict, const char *skip1,
-		   const char *skip2, int depth)
+int
+pdfw_dict_body(struct sp_buf *b, qpdf_data q, qpdf_oh dict, const char *skip1, const char *skip2,
+	       int depth)
 {
 	char **keys = NULL;
 	size_t nkeys = 0, i;
@@ -201,7 +208,8 @@ int pdfw_dict_body(struct sp_buf *b, qpdf_data q, qpdf_oh dict, const char *skip
 	return r;
 }
 
-int pdfw_obj(struct sp_buf *b, qpdf_data q, qpdf_oh oh, int depth)
+int
+pdfw_obj(struct sp_buf *b, qpdf_data q, qpdf_oh oh, int depth)
 {
 	int r = SP_OK, i, n;
 

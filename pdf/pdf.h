@@ -22,16 +22,16 @@
 #define PDF_DOC_MAX_BYTES ((size_t)256 * 1024 * 1024)
 #define PDF_DOC_MAX_PAGES 10000
 #define PDF_DOC_MAX_OBJECTS 4000000
-#define PDF_SEAL_MAX_SIDE 4096           /* PNG width/height cap, pixels */
-#define PDF_SEAL_DEFAULT_MM 42.0         /* a round official seal */
-#define PDF_SIG_CONTENTS_DEFAULT 16384   /* DER bytes the /Contents placeholder holds */
+#define PDF_SEAL_MAX_SIDE 4096         /* PNG width/height cap, pixels */
+#define PDF_SEAL_DEFAULT_MM 42.0       /* a round official seal */
+#define PDF_SIG_CONTENTS_DEFAULT 16384 /* DER bytes the /Contents placeholder holds */
 #define PDF_SIG_CONTENTS_MAX (1024 * 1024)
 
 struct pdf_doc;
 
 enum pdf_xref_kind {
-	PDF_XREF_TABLE = 1,  /* classic "xref" table + "trailer" */
-	PDF_XREF_STREAM = 2  /* /Type /XRef stream (PDF 1.5+) */
+	PDF_XREF_TABLE = 1, /* classic "xref" table + "trailer" */
+	PDF_XREF_STREAM = 2 /* /Type /XRef stream (PDF 1.5+) */
 };
 
 /* A rectangle; which space it is in is said where it is used. */
@@ -41,10 +41,10 @@ struct pdf_rect {
 
 /* What the reader learned about one page (1-based page numbers everywhere). */
 struct pdf_page_info {
-	struct pdf_rect media;  /* /MediaBox, inherited through /Parent, default user space */
-	struct pdf_rect crop;   /* /CropBox clipped to the MediaBox (= media when absent) */
-	int rotate;             /* /Rotate normalized to 0, 90, 180 or 270 */
-	double width, height;   /* visible size in points (crop box, after rotation) */
+	struct pdf_rect media; /* /MediaBox, inherited through /Parent, default user space */
+	struct pdf_rect crop;  /* /CropBox clipped to the MediaBox (= media when absent) */
+	int rotate;            /* /Rotate normalized to 0, 90, 180 or 270 */
+	double width, height;  /* visible size in points (crop box, after rotation) */
 };
 
 /*
@@ -66,17 +66,17 @@ int pdf_doc_page_info(const struct pdf_doc *doc, int page, struct pdf_page_info 
 
 /* Facts about the file's last revision, as the writer will chain onto it. */
 struct pdf_doc_info {
-	enum pdf_xref_kind xref_kind;  /* kind of the last revision's xref section */
-	long long startxref;           /* offset of the last revision's xref section */
-	long long size;                /* trailer /Size */
-	int root_obj, root_gen;        /* trailer /Root */
-	int info_obj, info_gen;        /* trailer /Info, 0 0 when absent */
-	int has_id;                    /* trailer /ID present */
-	int has_acroform;              /* catalog /AcroForm present */
-	int nfields;                   /* top-level AcroForm /Fields */
-	int nsigfields;                /* of which signature fields (/FT /Sig) */
-	int nsigned;                   /* signature fields with a /V value */
-	int damaged;                   /* qpdf repaired the xref (or ours is unreadable): not signable */
+	enum pdf_xref_kind xref_kind; /* kind of the last revision's xref section */
+	long long startxref;          /* offset of the last revision's xref section */
+	long long size;               /* trailer /Size */
+	int root_obj, root_gen;       /* trailer /Root */
+	int info_obj, info_gen;       /* trailer /Info, 0 0 when absent */
+	int has_id;                   /* trailer /ID present */
+	int has_acroform;             /* catalog /AcroForm present */
+	int nfields;                  /* top-level AcroForm /Fields */
+	int nsigfields;               /* of which signature fields (/FT /Sig) */
+	int nsigned;                  /* signature fields with a /V value */
+	int damaged; /* qpdf repaired the xref (or ours is unreadable): not signable */
 };
 
 /* Fill *out from the opened document. Never fails on an open document. */
@@ -92,22 +92,21 @@ int pdf_page_range_parse(const char *spec, int npages, int **pages, size_t *npag
 
 /* A seal image: a PNG (with transparency) and the seal's physical width. */
 struct pdf_seal {
-	const unsigned char *png;  /* borrowed for the duration of the call */
+	const unsigned char *png; /* borrowed for the duration of the call */
 	size_t png_len;
-	double width_mm;           /* <= 0: PDF_SEAL_DEFAULT_MM; height follows the aspect */
+	double width_mm; /* <= 0: PDF_SEAL_DEFAULT_MM; height follows the aspect */
 };
 
 enum pdf_place_mode {
-	PDF_PLACE_NORMAL = 1,  /* page, x, y */
-	PDF_PLACE_MULTI,       /* pages, x, y: the same position on each page */
-	PDF_PLACE_SEAM,        /* pages (>= 2), y: one vertical slice per page, right edge */
-	PDF_PLACE_KEYWORD,     /* keyword, occurrences, dx, dy: centred on each hit */
-	PDF_PLACE_DATE         /* page, x, y: the signing date in a small stamp */
+	PDF_PLACE_NORMAL = 1, /* page, x, y */
+	PDF_PLACE_MULTI,      /* pages, x, y: the same position on each page */
+	PDF_PLACE_SEAM,       /* pages (>= 2), y: one vertical slice per page, right edge */
+	PDF_PLACE_KEYWORD,    /* keyword, occurrences, dx, dy: centred on each hit */
+	PDF_PLACE_DATE        /* page, x, y: the signing date in a small stamp */
 };
 
 /* "normal", "multi", "seam", "keyword", "date" -> mode; SP_ERR_INVALID otherwise. */
-int pdf_place_mode_parse(const char *name, enum pdf_place_mode *out,
-			 struct sp_errinfo *ei) SP_WUR;
+int pdf_place_mode_parse(const char *name, enum pdf_place_mode *out, struct sp_errinfo *ei) SP_WUR;
 
 /*
  * One placement as a client asks for it. Coordinates are in points, in the
@@ -118,24 +117,24 @@ int pdf_place_mode_parse(const char *name, enum pdf_place_mode *out,
  */
 struct pdf_placement {
 	enum pdf_place_mode mode;
-	size_t seal;              /* index into the seals array (not for date) */
-	int page;                 /* normal, date */
-	const char *pages;        /* multi, seam: page range (see pdf_page_range_parse) */
-	double x, y;              /* normal, multi, date: centre; seam: y only */
-	const char *keyword;      /* keyword: UTF-8 text to find */
-	const char *occurrences;  /* keyword: NULL or "all", or "1,3" (1-based, reading order) */
-	double dx, dy;            /* keyword: offset of the seal centre from the hit's centre */
+	size_t seal;             /* index into the seals array (not for date) */
+	int page;                /* normal, date */
+	const char *pages;       /* multi, seam: page range (see pdf_page_range_parse) */
+	double x, y;             /* normal, multi, date: centre; seam: y only */
+	const char *keyword;     /* keyword: UTF-8 text to find */
+	const char *occurrences; /* keyword: NULL or "all", or "1,3" (1-based, reading order) */
+	double dx, dy;           /* keyword: offset of the seal centre from the hit's centre */
 };
 
 /* One resolved widget: where one appearance lands. */
 struct pdf_widget_rect {
-	int page;                /* 1-based */
-	size_t placement;        /* index of the placement it came from */
+	int page;         /* 1-based */
+	size_t placement; /* index of the placement it came from */
 	enum pdf_place_mode mode;
-	size_t seal;             /* seal index (0 for date) */
-	int slice, nslices;      /* seam: slice index (0 = left) and count; else 0, 1 */
-	struct pdf_rect rect;    /* default user space: the widget's /Rect */
-	struct pdf_rect view;    /* displayed page coordinates (bottom-left origin) */
+	size_t seal;          /* seal index (0 for date) */
+	int slice, nslices;   /* seam: slice index (0 = left) and count; else 0, 1 */
+	struct pdf_rect rect; /* default user space: the widget's /Rect */
+	struct pdf_rect view; /* displayed page coordinates (bottom-left origin) */
 };
 
 /*
@@ -147,31 +146,30 @@ struct pdf_widget_rect {
  * Seal images are not decoded here; only their aspect ratio is read.
  */
 int pdf_placements_resolve(struct pdf_doc *doc, const struct pdf_seal *seals, size_t nseals,
-			   const struct pdf_placement *pl, size_t npl,
-			   struct pdf_widget_rect **out, size_t *nout,
-			   struct sp_errinfo *ei) SP_WUR;
+			   const struct pdf_placement *pl, size_t npl, struct pdf_widget_rect **out,
+			   size_t *nout, struct sp_errinfo *ei) SP_WUR;
 
 /* Parameters of one signature. Everything that varies the output is here. */
 struct pdf_sig_params {
-	time_t signing_time;      /* goes into /M and the date stamp */
-	int utc_offset_min;       /* local offset for /M and the date text, e.g. 480 */
-	size_t contents_max;      /* DER bytes reserved in /Contents; 0: default */
-	const char *field_name;   /* NULL: "Signature<n>", the first free n */
-	const char *reason;       /* optional /Reason (UTF-8) */
-	const char *location;     /* optional /Location (UTF-8) */
+	time_t signing_time;    /* goes into /M and the date stamp */
+	int utc_offset_min;     /* local offset for /M and the date text, e.g. 480 */
+	size_t contents_max;    /* DER bytes reserved in /Contents; 0: default */
+	const char *field_name; /* NULL: "Signature<n>", the first free n */
+	const char *reason;     /* optional /Reason (UTF-8) */
+	const char *location;   /* optional /Location (UTF-8) */
 };
 
 /* The result of pdf_sig_prepare(); _cleanup frees and zeroes it. */
 struct pdf_sig_prepared {
-	unsigned char *data;        /* the whole new file: original bytes + the update */
+	unsigned char *data; /* the whole new file: original bytes + the update */
 	size_t len;
-	size_t orig_len;            /* the original is data[0 .. orig_len) */
-	size_t contents_off;        /* offset of the '<' of the /Contents placeholder */
-	size_t contents_len;        /* its length including '<' and '>' */
-	long long byte_range[4];    /* 0, contents_off, contents_off+contents_len, rest */
-	unsigned char sha256[32];   /* digest of the covered ranges */
+	size_t orig_len;          /* the original is data[0 .. orig_len) */
+	size_t contents_off;      /* offset of the '<' of the /Contents placeholder */
+	size_t contents_len;      /* its length including '<' and '>' */
+	long long byte_range[4];  /* 0, contents_off, contents_off+contents_len, rest */
+	unsigned char sha256[32]; /* digest of the covered ranges */
 	unsigned char sm3[32];
-	struct pdf_widget_rect *rects;  /* the resolved placements */
+	struct pdf_widget_rect *rects; /* the resolved placements */
 	size_t nrects;
 };
 
@@ -193,9 +191,8 @@ void pdf_sig_prepared_cleanup(struct pdf_sig_prepared *p);
  * changed (it may be prepared again). Any thread.
  */
 int pdf_sig_prepare(struct pdf_doc *doc, const struct pdf_sig_params *params,
-		    const struct pdf_seal *seals, size_t nseals,
-		    const struct pdf_placement *pl, size_t npl,
-		    struct pdf_sig_prepared *out, struct sp_errinfo *ei) SP_WUR;
+		    const struct pdf_seal *seals, size_t nseals, const struct pdf_placement *pl,
+		    size_t npl, struct pdf_sig_prepared *out, struct sp_errinfo *ei) SP_WUR;
 
 /*
  * Write a DER signature (CMS) into the placeholder data[contents_off ..
@@ -264,7 +261,7 @@ int pdf_page_text(struct pdf_doc *doc, int page, char **utf8, size_t *len,
  * signature (a /Sig field with /V) is kept byte for byte instead.
  */
 struct pdf_normalized {
-	unsigned char *data;      /* malloc'd: the bytes to store as revision 0 */
+	unsigned char *data; /* malloc'd: the bytes to store as revision 0 */
 	size_t len;
 	int pages;                /* page count */
 	int kept;                 /* 1: signed upload kept as is; 0: rewritten */
@@ -299,11 +296,11 @@ void pdf_normalized_cleanup(struct pdf_normalized *n);
 
 /* One revision: the file's prefix data[0 .. end) is a PDF on its own. */
 struct pdf_revision {
-	long long xref;        /* offset of its xref section */
-	int xref_stream;       /* 1: an xref stream, 0: a table */
-	size_t eof_end;        /* just after its "%%EOF" */
-	size_t end;            /* eof_end plus one end-of-line, if present */
-	int trailing_garbage;  /* last revision only: non-space bytes after it */
+	long long xref;       /* offset of its xref section */
+	int xref_stream;      /* 1: an xref stream, 0: a table */
+	size_t eof_end;       /* just after its "%%EOF" */
+	size_t end;           /* eof_end plus one end-of-line, if present */
+	int trailing_garbage; /* last revision only: non-space bytes after it */
 };
 
 /*
@@ -313,12 +310,12 @@ struct pdf_revision {
  * first. SP_ERR_PDF (reason revision_structure) when the chain is broken,
  * SP_ERR_UNSUPPORTED for an update (not the first revision) with /XRefStm.
  */
-int pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revision *revs,
-		       size_t max, size_t *n, struct sp_errinfo *ei) SP_WUR;
+int pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revision *revs, size_t max,
+		       size_t *n, struct sp_errinfo *ei) SP_WUR;
 
 /* How a signature dictionary holds /Contents or /ByteRange. */
 enum pdf_sig_key {
-	PDF_SIG_KEY_OK = 0,       /* present, direct, right type (4 non-negative integers) */
+	PDF_SIG_KEY_OK = 0, /* present, direct, right type (4 non-negative integers) */
 	PDF_SIG_KEY_MISSING,
 	PDF_SIG_KEY_NULL,
 	PDF_SIG_KEY_INDIRECT,
@@ -327,13 +324,13 @@ enum pdf_sig_key {
 
 /* A signed signature field (/FT /Sig with a /V) as the document has it. */
 struct pdf_sig_field {
-	char name[128];            /* fully qualified field name (UTF-8) */
-	int field_obj;             /* the field's object number (0: direct) */
-	int sig_obj, sig_gen;      /* the /V dictionary's object (0: direct, never valid) */
+	char name[128];       /* fully qualified field name (UTF-8) */
+	int field_obj;        /* the field's object number (0: direct) */
+	int sig_obj, sig_gen; /* the /V dictionary's object (0: direct, never valid) */
 	char type[32], filter[64], subfilter[64]; /* names, "" when absent */
-	int docmdp_p;              /* certifying signature: DocMDP /P (1..3), else 0 */
+	int docmdp_p; /* certifying signature: DocMDP /P (1..3), else 0 */
 	enum pdf_sig_key contents_state, byterange_state;
-	unsigned char *contents;   /* the /Contents string (DER plus padding) */
+	unsigned char *contents; /* the /Contents string (DER plus padding) */
 	size_t contents_len;
 	long long byterange[4];
 };
@@ -352,9 +349,9 @@ int pdf_sig_field_same(struct pdf_doc *doc, const struct pdf_sig_field *s);
 
 /* One object an update changed. */
 struct pdf_change {
-	int obj, gen;     /* 0 0 for the trailer */
-	int allowed;      /* 1: allowed after a signature; 0: not */
-	char what[160];   /* names the object and the change */
+	int obj, gen;   /* 0 0 for the trailer */
+	int allowed;    /* 1: allowed after a signature; 0: not */
+	char what[160]; /* names the object and the change */
 };
 
 /* What one update changed: the first 256 changes, and counts of all. */
@@ -362,7 +359,7 @@ struct pdf_diff {
 	struct pdf_change *c;
 	size_t n;
 	size_t nallowed, ndisallowed;
-	int visible_widgets;  /* new signature widgets with a visible rectangle */
+	int visible_widgets; /* new signature widgets with a visible rectangle */
 };
 
 /*

@@ -14,11 +14,11 @@
 #include "sp.h"
 
 struct pdf_doc {
-	qpdf_data q;                 /* shared: the qpdf handle, opened on data */
-	const unsigned char *data;   /* shared: the original bytes (owned by the doc) */
-	size_t len;                  /* shared: their length */
-	int npages;                  /* shared: page count */
-	qpdf_oh *pages;              /* shared: page dictionaries, index 0 = page 1 */
+	qpdf_data q;               /* shared: the qpdf handle, opened on data */
+	const unsigned char *data; /* shared: the original bytes (owned by the doc) */
+	size_t len;                /* shared: their length */
+	int npages;                /* shared: page count */
+	qpdf_oh *pages;            /* shared: page dictionaries, index 0 = page 1 */
 
 	/* writer / placements (doc.c) */
 	struct pdf_page_info *pinfo; /* per page, index 0 = page 1 */
@@ -45,8 +45,8 @@ int pdfw_num(struct sp_buf *b, double v) SP_WUR;
 /* image.c: a PNG seal decoded to 8-bit RGB + alpha. */
 struct pdf_image {
 	unsigned width, height;
-	unsigned char *rgb;    /* width*height*3 */
-	unsigned char *alpha;  /* width*height */
+	unsigned char *rgb;   /* width*height*3 */
+	unsigned char *alpha; /* width*height */
 };
 int pdf_image_decode_png(const unsigned char *png, size_t len, struct pdf_image *img,
 			 struct sp_errinfo *ei) SP_WUR;
@@ -63,10 +63,10 @@ struct pdfw_xent {
 	size_t off;
 };
 struct pdfw {
-	struct sp_buf b;         /* the whole new file, starting with the original */
-	struct pdfw_xent *x;     /* objects written in this update */
+	struct sp_buf b;     /* the whole new file, starting with the original */
+	struct pdfw_xent *x; /* objects written in this update */
 	size_t nx, capx;
-	int next;                /* next free object number */
+	int next; /* next free object number */
 };
 int pdfw_init(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei) SP_WUR;
 void pdfw_cleanup(struct pdfw *w);
@@ -80,8 +80,8 @@ int pdfw_stream(struct pdfw *w, int num, const char *dict_body, const unsigned c
 /* The xref section (kind of the previous revision), trailer and %%EOF. */
 int pdfw_finish(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei) SP_WUR;
 /* SHA-256 and SM3 over data[0..a) and data[b..len). */
-int pdfw_digest(const unsigned char *data, size_t len, size_t a, size_t b,
-		unsigned char sha256[32], unsigned char sm3[32], struct sp_errinfo *ei) SP_WUR;
+int pdfw_digest(const unsigned char *data, size_t len, size_t a, size_t b, unsigned char sha256[32],
+		unsigned char sm3[32], struct sp_errinfo *ei) SP_WUR;
 
 /* place.c: the date stamp's text and size. */
 void pdf_date_text(time_t t, int utc_offset_min, char out[16]);

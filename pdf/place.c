@@ -22,37 +22,62 @@
 #define MAX_RANGE_SPEC 4096
 #define MAX_WIDGETS 20000
 
-static void view_to_user(const struct pdf_page_info *pi, double u, double v, double *x,
-			 double *y)
+static void
+view_to_user(const struct pdf_page_info *pi, double u, double v, double *x, double *y)
 {
 	double w = pi->crop.x1 - pi->crop.x0, h = pi->crop.y1 - pi->crop.y0;
 
 	switch (pi->rotate) {
-	case 90: *x = w - v; *y = u; break;
-	case 180: *x = w - u; *y = h - v; break;
-	case 270: *x = v; *y = h - u; break;
-	default: *x = u; *y = v; break;
+	case 90:
+		*x = w - v;
+		*y = u;
+		break;
+	case 180:
+		*x = w - u;
+		*y = h - v;
+		break;
+	case 270:
+		*x = v;
+		*y = h - u;
+		break;
+	default:
+		*x = u;
+		*y = v;
+		break;
 	}
 	*x += pi->crop.x0;
 	*y += pi->crop.y0;
 }
 
-static void user_to_view(const struct pdf_page_info *pi, double x, double y, double *u,
-			 double *v)
+static void
+user_to_view(const struct pdf_page_info *pi, double x, double y, double *u, double *v)
 {
 	double w = pi->crop.x1 - pi->crop.x0, h = pi->crop.y1 - pi->crop.y0;
 
 	x -= pi->crop.x0;
 	y -= pi->crop.y0;
 	switch (pi->rotate) {
-	case 90: *u = y; *v = w - x; break;
-	case 180: *u = w - x; *v = h - y; break;
-	case 270: *u = h - y; *v = x; break;
-	default: *u = x; *v = y; break;
+	case 90:
+		*u = y;
+		*v = w - x;
+		break;
+	case 180:
+		*u = w - x;
+		*v = h - y;
+		break;
+	case 270:
+		*u = h - y;
+		*v = x;
+		break;
+	default:
+		*u = x;
+		*v = y;
+		break;
 	}
 }
 
-static struct pdf_rect view_rect_to_user(const struct pdf_page_info *pi, struct pdf_rect vr)
+static struct pdf_rect
+view_rect_to_user(const struct pdf_page_info *pi, struct pdf_rect vr)
 {
 	struct pdf_rect r;
 	double ax, ay, bx, by;
@@ -66,7 +91,8 @@ static struct pdf_rect view_rect_to_user(const struct pdf_page_info *pi, struct 
 	return r;
 }
 
-void pdf_date_text(time_t t, int utc_offset_min, char out[16])
+void
+pdf_date_text(time_t t, int utc_offset_min, char out[16])
 {
 	time_t lt = t + (time_t)utc_offset_min * 60;
 	struct tm tm;
@@ -77,15 +103,20 @@ void pdf_date_text(time_t t, int utc_offset_min, char out[16])
 }
 
 /* Helvetica: digits are 556/1000 em and '-' 333: "YYYY-MM-DD" plus padding. */
-void pdf_date_stamp_size(double *w, double *h)
+void
+pdf_date_stamp_size(double *w, double *h)
 {
 	*w = (8 * 556 + 2 * 333) / 1000.0 * PDF_DATE_FONT_SIZE + 8;
 	*h = PDF_DATE_FONT_SIZE + 8;
 }
 
-int pdf_place_mode_parse(const char *name, enum pdf_place_mode *out, struct sp_errinfo *ei)
+int
+pdf_place_mode_parse(const char *name, enum pdf_place_mode *out, struct sp_errinfo *ei)
 {
-	static const struct { const char *n; enum pdf_place_mode m; } t[] = {
+	static const struct {
+		const char *n;
+		enum pdf_place_mode m;
+	} t[] = {
 		{ "normal", PDF_PLACE_NORMAL }, { "multi", PDF_PLACE_MULTI },
 		{ "seam", PDF_PLACE_SEAM },     { "keyword", PDF_PLACE_KEYWORD },
 		{ "date", PDF_PLACE_DATE },
@@ -100,11 +131,13 @@ int pdf_place_mode_parse(const char *name, enum pdf_place_mode *out, struct sp_e
 		}
 	}
 	return sp_err_reason(ei, SP_ERR_INVALID, "placement_mode",
-			     "unknown placement mode \"%.40s\" (normal, multi, seam, keyword, date)",
+			     "unknown placement mode \"%.40s\" (normal, multi, seam, keyword, "
+			     "date)",
 			     name ? name : "");
 }
 
-static int parse_uint(const char **pp, long *v)
+static int
+parse_uint(const char **pp, long *v)
 {
 	const char *p = *pp;
 	long n = 0;
@@ -121,8 +154,9 @@ static int parse_uint(const char **pp, long *v)
 	return 0;
 }
 
-int pdf_page_range_parse(const char *spec, int npages, int **pages, size_t *npages_out,
-			 struct sp_errinfo *ei)
+int
+pdf_page_range_parse(const char *spec, int npages, int **pages, size_t *npages_out,
+		     struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL, *v = NULL;
 	unsigned char *seen = NULL;
@@ -159,7 +193,8 @@ int pdf_page_range_parse(const char *spec, int npages, int **pages, size_t *npag
 			p++;
 		if (parse_uint(&p, &a) < 0) {
 			r = sp_err_reason(ei, SP_ERR_INVALID, "page_range",
-					  "page range \"%.40s\": expected a page number at \"%.10s\"",
+					  "page range \"%.40s\": expected a page number at "
+					  "\"%.10s\"",
 					  spec, p);
 			goto out;
 		}
@@ -172,20 +207,23 @@ int pdf_page_range_parse(const char *spec, int npages, int **pages, size_t *npag
 				p++;
 			if (parse_uint(&p, &b) < 0) {
 				r = sp_err_reason(ei, SP_ERR_INVALID, "page_range",
-						  "page range \"%.40s\": expected a page after '-'", spec);
+						  "page range \"%.40s\": expected a page after '-'",
+						  spec);
 				goto out;
 			}
 		}
 		if (a < 1 || b > npages || a > npages || b < a) {
 			r = sp_err_reason(ei, SP_ERR_INVALID, "page_range",
-					  "page range \"%.40s\": %ld-%ld is not within 1..%d or not ascending",
+					  "page range \"%.40s\": %ld-%ld is not within 1..%d or "
+					  "not ascending",
 					  spec, a, b, npages);
 			goto out;
 		}
 		for (k = a; k <= b; k++) {
 			if (seen[k]) {
 				r = sp_err_reason(ei, SP_ERR_INVALID, "page_range",
-						  "page range \"%.40s\": page %ld appears twice", spec, k);
+						  "page range \"%.40s\": page %ld appears twice",
+						  spec, k);
 				goto out;
 			}
 			seen[k] = 1;
@@ -218,7 +256,8 @@ struct wlist {
 	size_t n, cap;
 };
 
-static int wl_add(struct wlist *l, const struct pdf_widget_rect *w, struct sp_errinfo *ei)
+static int
+wl_add(struct wlist *l, const struct pdf_widget_rect *w, struct sp_errinfo *ei)
 {
 	if (l->n >= MAX_WIDGETS)
 		return sp_err(ei, SP_ERR_LIMIT, "more than %d seal widgets", MAX_WIDGETS);
@@ -234,16 +273,16 @@ static int wl_add(struct wlist *l, const struct pdf_widget_rect *w, struct sp_er
 	return SP_OK;
 }
 
-static int inside(const struct pdf_page_info *pi, double u, double v)
+static int
+inside(const struct pdf_page_info *pi, double u, double v)
 {
-	return isfinite(u) && isfinite(v) && u >= 0 && v >= 0 && u <= pi->width &&
-	       v <= pi->height;
+	return isfinite(u) && isfinite(v) && u >= 0 && v >= 0 && u <= pi->width && v <= pi->height;
 }
 
 /* A box of sw x sh centred at (u, v) on page; the centre must be on the page. */
-static int add_centred(struct pdf_doc *doc, struct wlist *l, size_t idx,
-		       const struct pdf_placement *p, int page, double u, double v, double sw,
-		       double sh, struct sp_errinfo *ei)
+static int
+add_centred(struct pdf_doc *doc, struct wlist *l, size_t idx, const struct pdf_placement *p,
+	    int page, double u, double v, double sw, double sh, struct sp_errinfo *ei)
 {
 	const struct pdf_page_info *pi;
 	struct pdf_widget_rect w;
@@ -271,7 +310,8 @@ static int add_centred(struct pdf_doc *doc, struct wlist *l, size_t idx,
 	return wl_add(l, &w, ei);
 }
 
-static int seal_size(const struct pdf_seal *s, double *w, double *h, struct sp_errinfo *ei)
+static int
+seal_size(const struct pdf_seal *s, double *w, double *h, struct sp_errinfo *ei)
 {
 	unsigned pw, ph;
 	int r;
@@ -279,15 +319,16 @@ static int seal_size(const struct pdf_seal *s, double *w, double *h, struct sp_e
 	if ((r = pdf_image_png_size(s->png, s->png_len, &pw, &ph, ei)) < 0)
 		return r;
 	if (!isfinite(s->width_mm) || s->width_mm > 1000)
-		return sp_err(ei, SP_ERR_INVALID, "seal width %.1f mm is out of range", s->width_mm);
+		return sp_err(ei, SP_ERR_INVALID, "seal width %.1f mm is out of range",
+			      s->width_mm);
 	*w = (s->width_mm > 0 ? s->width_mm : PDF_SEAL_DEFAULT_MM) * MM_TO_PT;
 	*h = *w * ph / pw;
 	return SP_OK;
 }
 
-static int resolve_keyword(struct pdf_doc *doc, struct wlist *l, size_t idx,
-			   const struct pdf_placement *p, double sw, double sh,
-			   struct sp_errinfo *ei)
+static int
+resolve_keyword(struct pdf_doc *doc, struct wlist *l, size_t idx, const struct pdf_placement *p,
+		double sw, double sh, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL, *sel = NULL;
 	struct pdf_text_hit *hits = NULL;
@@ -302,7 +343,8 @@ static int resolve_keyword(struct pdf_doc *doc, struct wlist *l, size_t idx,
 		goto out;
 	if (nhits == 0) {
 		r = sp_err_reason(ei, SP_ERR_INVALID, "keyword_not_found",
-				  "placement %zu: keyword \"%.80s\" not found", idx + 1, p->keyword);
+				  "placement %zu: keyword \"%.80s\" not found", idx + 1,
+				  p->keyword);
 		goto out;
 	}
 	if (nhits > INT32_MAX) {
@@ -322,9 +364,10 @@ static int resolve_keyword(struct pdf_doc *doc, struct wlist *l, size_t idx,
 			r = sp_err(ei, SP_ERR_INTERNAL, "text locator returned page %d", h->page);
 			goto out;
 		}
-		user_to_view(&doc->pinfo[h->page - 1], (h->x0 + h->x1) / 2, (h->y0 + h->y1) / 2,
-			     &u, &v);
-		if ((r = add_centred(doc, l, idx, p, h->page, u + p->dx, v + p->dy, sw, sh, ei)) < 0)
+		user_to_view(&doc->pinfo[h->page - 1], (h->x0 + h->x1) / 2, (h->y0 + h->y1) / 2, &u,
+			     &v);
+		if ((r = add_centred(doc, l, idx, p, h->page, u + p->dx, v + p->dy, sw, sh, ei)) <
+		    0)
 			goto out;
 	}
 	r = SP_OK;
@@ -334,9 +377,9 @@ out:
 	return r;
 }
 
-static int resolve_one(struct pdf_doc *doc, struct wlist *l, size_t idx,
-		       const struct pdf_seal *seals, size_t nseals, const struct pdf_placement *p,
-		       struct sp_errinfo *ei)
+static int
+resolve_one(struct pdf_doc *doc, struct wlist *l, size_t idx, const struct pdf_seal *seals,
+	    size_t nseals, const struct pdf_placement *p, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL, *pages = NULL;
 	size_t n = 0, i;
@@ -374,15 +417,16 @@ static int resolve_one(struct pdf_doc *doc, struct wlist *l, size_t idx,
 			break;
 		if (n < 2) {
 			r = sp_err_reason(ei, SP_ERR_INVALID, "seam_pages",
-					  "placement %zu: a seam seal needs at least 2 pages", idx + 1);
+					  "placement %zu: a seam seal needs at least 2 pages",
+					  idx + 1);
 			break;
 		}
 		for (i = 0; i < n && r >= 0; i++) {
 			const struct pdf_page_info *pi = &doc->pinfo[pages[i] - 1];
 			double slw = sw / (double)n;
 			size_t at = l->n;
-			r = add_centred(doc, l, idx, p, pages[i], pi->width - slw / 2, p->y, slw, sh,
-					ei);
+			r = add_centred(doc, l, idx, p, pages[i], pi->width - slw / 2, p->y, slw,
+					sh, ei);
 			if (r >= 0) {
 				l->v[at].slice = (int)i;
 				l->v[at].nslices = (int)n;
@@ -398,9 +442,10 @@ out:
 	return r;
 }
 
-int pdf_placements_resolve(struct pdf_doc *doc, const struct pdf_seal *seals, size_t nseals,
-			   const struct pdf_placement *pl, size_t npl,
-			   struct pdf_widget_rect **out, size_t *nout, struct sp_errinfo *ei)
+int
+pdf_placements_resolve(struct pdf_doc *doc, const struct pdf_seal *seals, size_t nseals,
+		       const struct pdf_placement *pl, size_t npl, struct pdf_widget_rect **out,
+		       size_t *nout, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
 	struct wlist l = { 0 };

@@ -18,7 +18,8 @@
 #define SIG_FIELDS_MAX 1000
 #define FIELD_NODES_MAX 20000
 
-static const unsigned char *find(const unsigned char *d, size_t from, size_t to, const char *s)
+static const unsigned char *
+find(const unsigned char *d, size_t from, size_t to, const char *s)
 {
 	size_t n = strlen(s);
 
@@ -28,7 +29,8 @@ static const unsigned char *find(const unsigned char *d, size_t from, size_t to,
 }
 
 /* A non-negative decimal after optional white space; -1 when there is none. */
-static long long read_num(const unsigned char *d, size_t len, size_t *p)
+static long long
+read_num(const unsigned char *d, size_t len, size_t *p)
 {
 	long long v = 0;
 	int digits = 0;
@@ -44,7 +46,8 @@ static long long read_num(const unsigned char *d, size_t len, size_t *p)
 }
 
 /* The last "startxref N" before `to`; -1 when absent. */
-static long long last_startxref(const unsigned char *d, size_t to)
+static long long
+last_startxref(const unsigned char *d, size_t to)
 {
 	size_t i, p;
 
@@ -62,8 +65,8 @@ static long long last_startxref(const unsigned char *d, size_t to)
  * its startxref) or the dictionary of an xref stream (up to "stream").
  * 0 when there is none, -1 when the section is not an xref section.
  */
-static long long prev_of(const unsigned char *d, size_t len, size_t x, int *is_stream,
-			 int *hybrid)
+static long long
+prev_of(const unsigned char *d, size_t len, size_t x, int *is_stream, int *hybrid)
 {
 	const unsigned char *end, *pv;
 	size_t p = x;
@@ -71,7 +74,8 @@ static long long prev_of(const unsigned char *d, size_t len, size_t x, int *is_s
 	*is_stream = 0;
 	*hybrid = 0;
 	if (len - x >= 4 && memcmp(d + x, "xref", 4) == 0) {
-		if (!(end = find(d, x, len, "startxref")) || !find(d, x, (size_t)(end - d), "trailer"))
+		if (!(end = find(d, x, len, "startxref")) ||
+		    !find(d, x, (size_t)(end - d), "trailer"))
 			return -1;
 		*hybrid = find(d, x, (size_t)(end - d), "/XRefStm") != NULL;
 	} else {
@@ -90,8 +94,9 @@ static long long prev_of(const unsigned char *d, size_t len, size_t x, int *is_s
 	return read_num(d, (size_t)(end - d), &p);
 }
 
-int pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revision *revs,
-		       size_t max, size_t *n, struct sp_errinfo *ei)
+int
+pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revision *revs, size_t max,
+		   size_t *n, struct sp_errinfo *ei)
 {
 	long long x, chain[PDF_REVISIONS_MAX];
 	int streams[PDF_REVISIONS_MAX], hybrid;
@@ -106,12 +111,13 @@ int pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revisio
 		if ((size_t)x >= len || nchain == PDF_REVISIONS_MAX || nchain == max)
 			return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
 					     "the xref chain is broken or longer than %zu sections",
-					     max < PDF_REVISIONS_MAX ? max : (size_t)PDF_REVISIONS_MAX);
+					     max < PDF_REVISIONS_MAX ? max
+								     : (size_t)PDF_REVISIONS_MAX);
 		/* each /Prev must point back: no loops, no forward references */
 		if (nchain > 0 && x >= chain[nchain - 1])
 			return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
-					     "xref section at %lld is not before the one at %lld", x,
-					     chain[nchain - 1]);
+					     "xref section at %lld is not before the one at %lld",
+					     x, chain[nchain - 1]);
 		chain[nchain] = x;
 		x = prev_of(data, len, (size_t)x, &streams[nchain], &hybrid);
 		if (x < 0)
@@ -121,7 +127,8 @@ int pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revisio
 		   original revision's (e.g. from a word processor) are never compared */
 		if (hybrid && x > 0)
 			return sp_err_reason(ei, SP_ERR_UNSUPPORTED, "revision_structure",
-					     "an incremental update with a hybrid-reference section "
+					     "an incremental update with a hybrid-reference "
+					     "section "
 					     "(/XRefStm) cannot be verified");
 		nchain++;
 	}
@@ -158,7 +165,8 @@ int pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revisio
 
 /* ---- signature fields ---- */
 
-static enum pdf_sig_key key_state(qpdf_data q, qpdf_oh d, const char *key, int want_string)
+static enum pdf_sig_key
+key_state(qpdf_data q, qpdf_oh d, const char *key, int want_string)
 {
 	qpdf_oh v;
 	enum pdf_sig_key s = PDF_SIG_KEY_OK;
@@ -182,7 +190,8 @@ static enum pdf_sig_key key_state(qpdf_data q, qpdf_oh d, const char *key, int w
  * file's text (an object in an object stream reads as missing: only the
  * reason's wording depends on this, never the verdict).
  */
-static int raw_key_null(const struct pdf_doc *doc, int obj, int gen, const char *key)
+static int
+raw_key_null(const struct pdf_doc *doc, int obj, int gen, const char *key)
 {
 	char head[48];
 	const unsigned char *d = doc->data, *p = NULL, *q, *end;
@@ -206,7 +215,8 @@ static int raw_key_null(const struct pdf_doc *doc, int obj, int gen, const char 
 	return 0;
 }
 
-static void copy_name(qpdf_data q, qpdf_oh d, const char *key, char *out, size_t cap)
+static void
+copy_name(qpdf_data q, qpdf_oh d, const char *key, char *out, size_t cap)
 {
 	qpdf_oh v = qpdf_oh_get_key_if_dict(q, d, key);
 
@@ -217,7 +227,8 @@ static void copy_name(qpdf_data q, qpdf_oh d, const char *key, char *out, size_t
 }
 
 /* DocMDP permissions of a certifying signature (/Reference), 0 when none. */
-static int docmdp_p(qpdf_data q, qpdf_oh sig)
+static int
+docmdp_p(qpdf_data q, qpdf_oh sig)
 {
 	qpdf_oh refs = qpdf_oh_get_key_if_dict(q, sig, "/Reference"), ref, tp, p;
 	int i, n, res = 0;
@@ -225,14 +236,16 @@ static int docmdp_p(qpdf_data q, qpdf_oh sig)
 	n = qpdf_oh_is_array(q, refs) ? qpdf_oh_get_array_n_items(q, refs) : 0;
 	for (i = 0; i < n && i < 16 && res == 0; i++) {
 		ref = qpdf_oh_get_array_item(q, refs, i);
-		if (qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key_if_dict(q, ref, "/TransformMethod"),
+		if (qpdf_oh_is_name_and_equals(q,
+					       qpdf_oh_get_key_if_dict(q, ref, "/TransformMethod"),
 					       "/DocMDP")) {
 			tp = qpdf_oh_get_key_if_dict(q, ref, "/TransformParams");
 			p = qpdf_oh_get_key_if_dict(q, tp, "/P");
 			res = 2; /* the default */
 			if (qpdf_oh_is_integer(q, p)) {
 				long long v = qpdf_oh_get_int_value(q, p);
-				res = v >= 1 && v <= 3 ? (int)v : 1; /* an unknown value: strictest */
+				res = v >= 1 && v <= 3 ? (int)v
+						       : 1; /* an unknown value: strictest */
 			}
 		}
 		qpdf_oh_release(q, ref);
@@ -241,8 +254,9 @@ static int docmdp_p(qpdf_data q, qpdf_oh sig)
 	return res;
 }
 
-static int sig_add(struct pdf_doc *doc, qpdf_oh field, qpdf_oh v, const char *name,
-		   struct pdf_sig_field **arr, size_t *n, size_t *cap, struct sp_errinfo *ei)
+static int
+sig_add(struct pdf_doc *doc, qpdf_oh field, qpdf_oh v, const char *name, struct pdf_sig_field **arr,
+	size_t *n, size_t *cap, struct sp_errinfo *ei)
 {
 	qpdf_data q = doc->q;
 	struct pdf_sig_field *s;
@@ -316,8 +330,9 @@ static int sig_add(struct pdf_doc *doc, qpdf_oh field, qpdf_oh v, const char *na
 	return SP_OK;
 }
 
-int pdf_sig_fields_list(struct pdf_doc *doc, struct pdf_sig_field **out, size_t *nout,
-			struct sp_errinfo *ei)
+int
+pdf_sig_fields_list(struct pdf_doc *doc, struct pdf_sig_field **out, size_t *nout,
+		    struct sp_errinfo *ei)
 {
 	qpdf_data q = doc->q;
 	struct node {
@@ -347,9 +362,11 @@ int pdf_sig_fields_list(struct pdf_doc *doc, struct pdf_sig_field **out, size_t 
 		st[sp].is_sig = 0;
 		st[sp++].name[0] = 0;
 		if (sp == cap) {
-			void *nv = cap < FIELD_NODES_MAX ? realloc(st, 2 * cap * sizeof(*st)) : NULL;
+			void *nv =
+				cap < FIELD_NODES_MAX ? realloc(st, 2 * cap * sizeof(*st)) : NULL;
 			if (!nv) {
-				r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit", "too many form fields");
+				r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+						  "too many form fields");
 				goto out;
 			}
 			st = nv;
@@ -360,7 +377,8 @@ int pdf_sig_fields_list(struct pdf_doc *doc, struct pdf_sig_field **out, size_t 
 		struct node cur = st[--sp];
 		char full[128];
 		if (++nodes > FIELD_NODES_MAX || cur.depth > PDF_MAX_DEPTH) {
-			r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit", "the field tree is too large");
+			r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+					  "the field tree is too large");
 			goto out;
 		}
 		if (!qpdf_oh_is_dictionary(q, cur.oh))
@@ -400,7 +418,8 @@ int pdf_sig_fields_list(struct pdf_doc *doc, struct pdf_sig_field **out, size_t 
 		}
 	}
 	if (qpdf_has_error(q)) {
-		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable", "the form fields cannot be read");
+		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable",
+				  "the form fields cannot be read");
 		goto out;
 	}
 	*out = arr;
@@ -413,7 +432,8 @@ out:
 	return r;
 }
 
-void pdf_sig_fields_free(struct pdf_sig_field *s, size_t n)
+void
+pdf_sig_fields_free(struct pdf_sig_field *s, size_t n)
 {
 	size_t i;
 
@@ -424,7 +444,8 @@ void pdf_sig_fields_free(struct pdf_sig_field *s, size_t n)
 	free(s);
 }
 
-int pdf_sig_field_same(struct pdf_doc *doc, const struct pdf_sig_field *s)
+int
+pdf_sig_field_same(struct pdf_doc *doc, const struct pdf_sig_field *s)
 {
 	qpdf_data q = doc->q;
 	qpdf_oh v, c, br, it;

@@ -12,10 +12,10 @@
 
 #include "pdf_int.h"
 
-#define BR_WIDTH 10  /* digits reserved for each /ByteRange number */
+#define BR_WIDTH 10 /* digits reserved for each /ByteRange number */
 
 struct seal_objs {
-	int img;  /* 0: seal not used */
+	int img; /* 0: seal not used */
 	int smask;
 	double aspect;
 };
@@ -24,11 +24,11 @@ struct ctx {
 	struct pdf_doc *doc;
 	const struct pdf_sig_params *par;
 	struct pdfw w;
-	struct sp_buf t;           /* scratch for dictionaries and content streams */
+	struct sp_buf t; /* scratch for dictionaries and content streams */
 	struct pdf_widget_rect *rects;
 	size_t nrects;
-	int *wobj;                 /* widget object numbers, parallel to rects */
-	int *apobj;                /* their appearance streams (shared when alike) */
+	int *wobj;  /* widget object numbers, parallel to rects */
+	int *apobj; /* their appearance streams (shared when alike) */
 	struct seal_objs *so;
 	int sig, field;
 	size_t br_off, contents_off, contents_len;
@@ -36,24 +36,30 @@ struct ctx {
 
 static int field_keys(struct ctx *c, struct sp_errinfo *ei);
 
-static int nomem(struct sp_errinfo *ei)
+static int
+nomem(struct sp_errinfo *ei)
 {
 	return sp_err(ei, SP_ERR_TOO_LARGE, "incremental update too large");
 }
 
-static const char *rot_matrix(int rotate)
+static const char *
+rot_matrix(int rotate)
 {
 	/* Counter-rotate the appearance so the seal stands upright on screen. */
 	switch (rotate) {
-	case 90: return "[0 1 -1 0 0 0]";
-	case 180: return "[-1 0 0 -1 0 0]";
-	case 270: return "[0 -1 1 0 0 0]";
-	default: return "[1 0 0 1 0 0]";
+	case 90:
+		return "[0 1 -1 0 0 0]";
+	case 180:
+		return "[-1 0 0 -1 0 0]";
+	case 270:
+		return "[0 -1 1 0 0 0]";
+	default:
+		return "[1 0 0 1 0 0]";
 	}
 }
 
-static int write_seal_images(struct ctx *c, const struct pdf_seal *seals,
-			     struct sp_errinfo *ei)
+static int
+write_seal_images(struct ctx *c, const struct pdf_seal *seals, struct sp_errinfo *ei)
 {
 	struct pdf_image img = { 0 };
 	unsigned char *z = NULL;
@@ -99,7 +105,8 @@ out:
 }
 
 /* The appearance Form XObject of widget i; returns its object number or < 0. */
-static int write_appearance(struct ctx *c, size_t i, struct sp_errinfo *ei)
+static int
+write_appearance(struct ctx *c, size_t i, struct sp_errinfo *ei)
 {
 	const struct pdf_widget_rect *wr = &c->rects[i];
 	const struct pdf_page_info *pi = &c->doc->pinfo[wr->page - 1];
@@ -122,7 +129,8 @@ static int write_appearance(struct ctx *c, size_t i, struct sp_errinfo *ei)
 		    sp_buf_addstr(&content, "q 0.8 0 0 RG 0.6 w 0.3 0.3 ") < 0 ||
 		    pdfw_num(&content, vw - 0.6) < 0 || sp_buf_add(&content, " ", 1) < 0 ||
 		    pdfw_num(&content, vh - 0.6) < 0 ||
-		    sp_buf_printf(&content, " re S Q\nBT 0.8 0 0 rg /Helv %g Tf 4 6 Td (%s) Tj ET\n",
+		    sp_buf_printf(&content,
+				  " re S Q\nBT 0.8 0 0 rg /Helv %g Tf 4 6 Td (%s) Tj ET\n",
 				  PDF_DATE_FONT_SIZE, date) < 0)
 			goto oom;
 	} else {
@@ -150,7 +158,8 @@ oom:
  * rotation) shares its appearance: a multi-page seal over n pages then
  * costs n small widgets, not n appearance streams.
  */
-static int same_appearance(const struct ctx *c, size_t i)
+static int
+same_appearance(const struct ctx *c, size_t i)
 {
 	const struct pdf_widget_rect *a = &c->rects[i];
 	int ra = c->doc->pinfo[a->page - 1].rotate;
@@ -168,7 +177,8 @@ static int same_appearance(const struct ctx *c, size_t i)
 	return 0;
 }
 
-static int write_widgets(struct ctx *c, struct sp_errinfo *ei)
+static int
+write_widgets(struct ctx *c, struct sp_errinfo *ei)
 {
 	size_t i;
 	int r, ap;
@@ -191,7 +201,8 @@ static int write_widgets(struct ctx *c, struct sp_errinfo *ei)
 			/* One widget: field and widget merged, as most signers write it. */
 			if ((r = field_keys(c, ei)) < 0)
 				return r;
-		} else if (sp_buf_printf(&c->w.b, "/Parent %d 0 R /V %d 0 R ", c->field, c->sig) < 0) {
+		} else if (sp_buf_printf(&c->w.b, "/Parent %d 0 R /V %d 0 R ", c->field, c->sig) <
+			   0) {
 			/* /V repeated on each kid: poppler before 25 reads a signature
 			 * field's widgets as fields of their own and finds no value. */
 			return nomem(ei);
@@ -211,7 +222,8 @@ static int write_widgets(struct ctx *c, struct sp_errinfo *ei)
 }
 
 /* "[old items... new refs]" where old is an array handle (or not an array). */
-static int array_plus(struct sp_buf *b, qpdf_data q, qpdf_oh old, const int *add, size_t nadd)
+static int
+array_plus(struct sp_buf *b, qpdf_data q, qpdf_oh old, const int *add, size_t nadd)
 {
 	int i, n = qpdf_oh_is_array(q, old) ? qpdf_oh_get_array_n_items(q, old) : 0;
 	size_t k;
@@ -229,8 +241,9 @@ static int array_plus(struct sp_buf *b, qpdf_data q, qpdf_oh old, const int *add
 }
 
 /* A new version of an existing indirect object: "N G obj <<body extra>> endobj". */
-static int rewrite_dict(struct ctx *c, qpdf_oh obj, const char *skip1, const char *skip2,
-			struct sp_buf *extra, struct sp_errinfo *ei)
+static int
+rewrite_dict(struct ctx *c, qpdf_oh obj, const char *skip1, const char *skip2, struct sp_buf *extra,
+	     struct sp_errinfo *ei)
 {
 	qpdf_data q = c->doc->q;
 	int r;
@@ -247,8 +260,8 @@ static int rewrite_dict(struct ctx *c, qpdf_oh obj, const char *skip1, const cha
 	return SP_OK;
 }
 
-static int rewrite_array(struct ctx *c, qpdf_oh arr, const int *add, size_t nadd,
-			 struct sp_errinfo *ei)
+static int
+rewrite_array(struct ctx *c, qpdf_oh arr, const int *add, size_t nadd, struct sp_errinfo *ei)
 {
 	qpdf_data q = c->doc->q;
 	int r;
@@ -261,7 +274,8 @@ static int rewrite_array(struct ctx *c, qpdf_oh arr, const int *add, size_t nadd
 	return SP_OK;
 }
 
-static int cmp_int(const void *a, const void *b)
+static int
+cmp_int(const void *a, const void *b)
 {
 	int x = *(const int *)a, y = *(const int *)b;
 	return (x > y) - (x < y);
@@ -273,7 +287,8 @@ static int cmp_int(const void *a, const void *b)
  * array is direct, absent, or shared with another page (the widgets must
  * not appear on that page too).
  */
-static int update_annots(struct ctx *c, struct sp_errinfo *ei)
+static int
+update_annots(struct ctx *c, struct sp_errinfo *ei)
 {
 	qpdf_data q = c->doc->q;
 	int np = c->doc->npages, *add = NULL, *ids = NULL, *sorted = NULL, p, r = SP_OK;
@@ -313,15 +328,17 @@ static int update_annots(struct ctx *c, struct sp_errinfo *ei)
 		if (!n)
 			continue;
 		annots = qpdf_oh_get_key(q, page, "/Annots");
-		hit = ids[p - 1] ? bsearch(&ids[p - 1], sorted, (size_t)np, sizeof(*sorted),
-					   cmp_int) : NULL;
+		hit = ids[p - 1]
+			      ? bsearch(&ids[p - 1], sorted, (size_t)np, sizeof(*sorted), cmp_int)
+			      : NULL;
 		if (hit && !(hit > sorted && hit[-1] == *hit) &&
 		    !(hit + 1 < sorted + np && hit[1] == *hit)) {
 			r = rewrite_array(c, annots, add, n, ei);
 			continue;
 		}
 		sp_buf_reset(&extra);
-		if (sp_buf_addstr(&extra, "/Annots ") < 0 || array_plus(&extra, q, annots, add, n) < 0)
+		if (sp_buf_addstr(&extra, "/Annots ") < 0 ||
+		    array_plus(&extra, q, annots, add, n) < 0)
 			r = nomem(ei);
 		else
 			r = rewrite_dict(c, page, "/Annots", NULL, &extra, ei);
@@ -337,7 +354,8 @@ out:
 }
 
 /* /Fields (+ our field) and /SigFlags 3 into the AcroForm, wherever it lives. */
-static int update_acroform(struct ctx *c, struct sp_errinfo *ei)
+static int
+update_acroform(struct ctx *c, struct sp_errinfo *ei)
 {
 	qpdf_data q = c->doc->q;
 	qpdf_oh root = qpdf_get_root(q), af = qpdf_oh_get_key(q, root, "/AcroForm"), fields;
@@ -392,7 +410,8 @@ out:
 	return r;
 }
 
-static int name_taken(const struct pdf_doc *doc, const char *name)
+static int
+name_taken(const struct pdf_doc *doc, const char *name)
 {
 	size_t i;
 
@@ -402,7 +421,8 @@ static int name_taken(const struct pdf_doc *doc, const char *name)
 	return 0;
 }
 
-static int pick_field_name(struct ctx *c, char *out, size_t outsz, struct sp_errinfo *ei)
+static int
+pick_field_name(struct ctx *c, char *out, size_t outsz, struct sp_errinfo *ei)
 {
 	int n;
 
@@ -410,7 +430,8 @@ static int pick_field_name(struct ctx *c, char *out, size_t outsz, struct sp_err
 		size_t len = strlen(c->par->field_name);
 		if (len == 0 || len >= outsz || strchr(c->par->field_name, '.'))
 			return sp_err_reason(ei, SP_ERR_INVALID, "field_name",
-					     "signature field name must be 1..%zu characters without '.'",
+					     "signature field name must be 1..%zu characters "
+					     "without '.'",
 					     outsz - 1);
 		if (name_taken(c->doc, c->par->field_name))
 			return sp_err_reason(ei, SP_ERR_CONFLICT, "field_name",
@@ -427,7 +448,8 @@ static int pick_field_name(struct ctx *c, char *out, size_t outsz, struct sp_err
 	return sp_err(ei, SP_ERR_LIMIT, "no free signature field name");
 }
 
-static void pdf_date(time_t t, int off_min, char out[64])
+static void
+pdf_date(time_t t, int off_min, char out[64])
 {
 	time_t lt = t + (time_t)off_min * 60;
 	struct tm tm;
@@ -444,7 +466,8 @@ static void pdf_date(time_t t, int off_min, char out[64])
 }
 
 /* The signature dictionary, with /ByteRange and /Contents placeholders. */
-static int write_sigdict(struct ctx *c, size_t contents_max, struct sp_errinfo *ei)
+static int
+write_sigdict(struct ctx *c, size_t contents_max, struct sp_errinfo *ei)
 {
 	struct sp_buf *b = &c->w.b;
 	char m[64];
@@ -454,14 +477,16 @@ static int write_sigdict(struct ctx *c, size_t contents_max, struct sp_errinfo *
 	pdf_date(c->par->signing_time, c->par->utc_offset_min, m);
 	if ((r = pdfw_begin(&c->w, c->sig, 0, ei)) < 0)
 		return r;
-	if (sp_buf_printf(b, "<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
-			     "/M (%s)", m) < 0)
+	if (sp_buf_printf(b,
+			  "<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
+			  "/M (%s)",
+			  m) < 0)
 		return nomem(ei);
-	if (c->par->reason && (sp_buf_addstr(b, " /Reason ") < 0 ||
-			       pdfw_textstr(b, c->par->reason) < 0))
+	if (c->par->reason &&
+	    (sp_buf_addstr(b, " /Reason ") < 0 || pdfw_textstr(b, c->par->reason) < 0))
 		return nomem(ei);
-	if (c->par->location && (sp_buf_addstr(b, " /Location ") < 0 ||
-				 pdfw_textstr(b, c->par->location) < 0))
+	if (c->par->location &&
+	    (sp_buf_addstr(b, " /Location ") < 0 || pdfw_textstr(b, c->par->location) < 0))
 		return nomem(ei);
 	if (sp_buf_addstr(b, "\n/ByteRange [0 ") < 0)
 		return nomem(ei);
@@ -482,7 +507,8 @@ static int write_sigdict(struct ctx *c, size_t contents_max, struct sp_errinfo *
 }
 
 /* /FT /Sig /T (name) /V ref: the field's own keys. */
-static int field_keys(struct ctx *c, struct sp_errinfo *ei)
+static int
+field_keys(struct ctx *c, struct sp_errinfo *ei)
 {
 	struct sp_buf *b = &c->w.b;
 	char name[128];
@@ -497,7 +523,8 @@ static int field_keys(struct ctx *c, struct sp_errinfo *ei)
 }
 
 /* A field of its own with the widgets as /Kids (several placements). */
-static int write_field(struct ctx *c, struct sp_errinfo *ei)
+static int
+write_field(struct ctx *c, struct sp_errinfo *ei)
 {
 	struct sp_buf *b = &c->w.b;
 	size_t i;
@@ -522,7 +549,8 @@ static int write_field(struct ctx *c, struct sp_errinfo *ei)
 }
 
 /* Exactly BR_WIDTH characters per number, left-aligned and space padded. */
-static void patch_byte_range(unsigned char *p, const long long br[4])
+static void
+patch_byte_range(unsigned char *p, const long long br[4])
 {
 	char s[BR_WIDTH + 2];
 	int i;
@@ -533,7 +561,8 @@ static void patch_byte_range(unsigned char *p, const long long br[4])
 	}
 }
 
-static void ctx_cleanup(struct ctx *c)
+static void
+ctx_cleanup(struct ctx *c)
 {
 	pdfw_cleanup(&c->w);
 	sp_buf_cleanup(&c->t);
@@ -543,10 +572,10 @@ static void ctx_cleanup(struct ctx *c)
 	free(c->so);
 }
 
-int pdf_sig_prepare(struct pdf_doc *doc, const struct pdf_sig_params *params,
-		    const struct pdf_seal *seals, size_t nseals,
-		    const struct pdf_placement *pl, size_t npl,
-		    struct pdf_sig_prepared *out, struct sp_errinfo *ei)
+int
+pdf_sig_prepare(struct pdf_doc *doc, const struct pdf_sig_params *params,
+		const struct pdf_seal *seals, size_t nseals, const struct pdf_placement *pl,
+		size_t npl, struct pdf_sig_prepared *out, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
 	struct ctx c;
@@ -561,7 +590,8 @@ int pdf_sig_prepare(struct pdf_doc *doc, const struct pdf_sig_params *params,
 	}
 	if (doc->info.damaged) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_damaged",
-				  "the PDF is damaged (its cross-reference data had to be repaired); "
+				  "the PDF is damaged (its cross-reference data had to be "
+				  "repaired); "
 				  "it cannot be signed incrementally");
 		goto out;
 	}
@@ -607,14 +637,15 @@ int pdf_sig_prepare(struct pdf_doc *doc, const struct pdf_sig_params *params,
 	pdf_doc_scan_warnings(doc);
 	if (doc->info.damaged) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_damaged",
-				  "the PDF is damaged (qpdf repaired it while building the update)");
+				  "the PDF is damaged (qpdf repaired it while building the "
+				  "update)");
 		goto out;
 	}
 	if (qpdf_has_error(doc->q)) {
 		qpdf_error e = qpdf_get_error(doc->q);
 		const char *m = qpdf_get_error_message_detail(doc->q, e);
-		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_damaged", "reading the PDF for the update: %s",
-				  m ? m : "qpdf error");
+		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_damaged",
+				  "reading the PDF for the update: %s", m ? m : "qpdf error");
 		goto out;
 	}
 	out->byte_range[0] = 0;
@@ -622,8 +653,8 @@ int pdf_sig_prepare(struct pdf_doc *doc, const struct pdf_sig_params *params,
 	out->byte_range[2] = (long long)(c.contents_off + c.contents_len);
 	out->byte_range[3] = (long long)(c.w.b.len - c.contents_off - c.contents_len);
 	patch_byte_range(c.w.b.data + c.br_off, out->byte_range);
-	if ((r = pdfw_digest(c.w.b.data, c.w.b.len, c.contents_off,
-			     c.contents_off + c.contents_len, out->sha256, out->sm3, ei)) < 0)
+	if ((r = pdfw_digest(c.w.b.data, c.w.b.len, c.contents_off, c.contents_off + c.contents_len,
+			     out->sha256, out->sm3, ei)) < 0)
 		goto out;
 	out->contents_off = c.contents_off;
 	out->contents_len = c.contents_len;
@@ -640,7 +671,8 @@ out:
 	return r;
 }
 
-void pdf_sig_prepared_cleanup(struct pdf_sig_prepared *p)
+void
+pdf_sig_prepared_cleanup(struct pdf_sig_prepared *p)
 {
 	if (!p)
 		return;
@@ -649,8 +681,9 @@ void pdf_sig_prepared_cleanup(struct pdf_sig_prepared *p)
 	memset(p, 0, sizeof(*p));
 }
 
-int pdf_sig_fill(unsigned char *data, size_t len, size_t contents_off, size_t contents_len,
-		 const unsigned char *der, size_t der_len, struct sp_errinfo *ei)
+int
+pdf_sig_fill(unsigned char *data, size_t len, size_t contents_off, size_t contents_len,
+	     const unsigned char *der, size_t der_len, struct sp_errinfo *ei)
 {
 	size_t i;
 	char hx[3];

@@ -36,21 +36,22 @@ struct interp {
 	struct gstate stack[TEXT_MAX_GSTACK];
 	int sp;
 	double tm[6], tlm[6];
-	struct font *fonts;     /* loaded fonts, owned */
+	struct font *fonts; /* loaded fonts, owned */
 	size_t nfonts;
-	struct font *deffont;   /* not owned */
+	struct font *deffont; /* not owned */
 	size_t work;
 	int depth;
 	int forms[TEXT_MAX_FORM_DEPTH];
 	/* line tracking */
 	int have_last;
 	double last_ox, last_oy, last_dx, last_dy, last_h;
-	struct opnd *ops;       /* grows up to TEXT_MAX_OPERANDS */
+	struct opnd *ops; /* grows up to TEXT_MAX_OPERANDS */
 	size_t nops, capops;
 	struct sp_buf strs;
 };
 
-static void mat_mul(const double a[6], const double b[6], double out[6])
+static void
+mat_mul(const double a[6], const double b[6], double out[6])
 {
 	double r[6];
 
@@ -63,19 +64,22 @@ static void mat_mul(const double a[6], const double b[6], double out[6])
 	memcpy(out, r, sizeof(r));
 }
 
-static void mat_apply(const double m[6], double x, double y, double *ox, double *oy)
+static void
+mat_apply(const double m[6], double x, double y, double *ox, double *oy)
 {
 	*ox = x * m[0] + y * m[2] + m[4];
 	*oy = x * m[1] + y * m[3] + m[5];
 }
 
-static void mat_ident(double m[6])
+static void
+mat_ident(double m[6])
 {
 	m[0] = m[3] = 1;
 	m[1] = m[2] = m[4] = m[5] = 0;
 }
 
-static int finite6(const double m[6])
+static int
+finite6(const double m[6])
 {
 	int i;
 
@@ -85,7 +89,8 @@ static int finite6(const double m[6])
 	return 1;
 }
 
-void text_page_cleanup(struct text_page *tp)
+void
+text_page_cleanup(struct text_page *tp)
 {
 	if (!tp)
 		return;
@@ -93,7 +98,8 @@ void text_page_cleanup(struct text_page *tp)
 	memset(tp, 0, sizeof(*tp));
 }
 
-static int add_char(struct interp *in, uint32_t cp, int line, const double box[4])
+static int
+add_char(struct interp *in, uint32_t cp, int line, const double box[4])
 {
 	struct text_page *tp = in->tp;
 
@@ -123,7 +129,8 @@ static int add_char(struct interp *in, uint32_t cp, int line, const double box[4
  * more than half its height or turns. A jump back along the same baseline
  * is not one: writers (LibreOffice) draw runs of one line out of order.
  */
-static int line_of(struct interp *in, double ox, double oy, double dx, double dy, double h)
+static int
+line_of(struct interp *in, double ox, double oy, double dx, double dy, double h)
 {
 	int line = in->tp->n ? in->tp->c[in->tp->n - 1].line : 0;
 
@@ -142,7 +149,8 @@ static int line_of(struct interp *in, double ox, double oy, double dx, double dy
 	return line;
 }
 
-static int show_string(struct interp *in, const unsigned char *s, size_t len)
+static int
+show_string(struct interp *in, const unsigned char *s, size_t len)
 {
 	struct gstate *g = &in->gs;
 	struct font *f = g->font;
@@ -192,7 +200,8 @@ static int show_string(struct interp *in, const unsigned char *s, size_t len)
 	return SP_OK;
 }
 
-static void td(struct interp *in, double x, double y)
+static void
+td(struct interp *in, double x, double y)
 {
 	double t[6] = { 1, 0, 0, 1, x, y };
 
@@ -201,7 +210,8 @@ static void td(struct interp *in, double x, double y)
 }
 
 /* The font resource name in res, from the cache or loaded. */
-static int set_font(struct interp *in, qpdf_oh res, const char *name)
+static int
+set_font(struct interp *in, qpdf_oh res, const char *name)
 {
 	struct pdf_doc *doc = in->doc;
 	qpdf_oh fonts = 0, fd = 0;
@@ -260,7 +270,8 @@ out:
 
 static int run(struct interp *in, const unsigned char *p, size_t len, qpdf_oh res);
 
-static int do_xobject(struct interp *in, qpdf_oh res, const char *name)
+static int
+do_xobject(struct interp *in, qpdf_oh res, const char *name)
 {
 	struct pdf_doc *doc = in->doc;
 	qpdf_oh xobjs = 0, xo = 0, fres = 0, mat = 0;
@@ -325,7 +336,8 @@ out:
 }
 
 /* The last n operands as numbers; 0 when they are not all numbers. */
-static int nums(struct interp *in, size_t n, double *v)
+static int
+nums(struct interp *in, size_t n, double *v)
 {
 	size_t i;
 
@@ -340,24 +352,28 @@ static int nums(struct interp *in, size_t n, double *v)
 	return 1;
 }
 
-static const struct opnd *last(struct interp *in, enum opnd_type t)
+static const struct opnd *
+last(struct interp *in, enum opnd_type t)
 {
 	if (in->nops == 0 || in->ops[in->nops - 1].t != t)
 		return NULL;
 	return &in->ops[in->nops - 1];
 }
 
-static const char *opnd_name(struct interp *in, const struct opnd *o)
+static const char *
+opnd_name(struct interp *in, const struct opnd *o)
 {
 	return (const char *)in->strs.data + o->off;
 }
 
-static int show_opnd(struct interp *in, const struct opnd *o)
+static int
+show_opnd(struct interp *in, const struct opnd *o)
 {
 	return show_string(in, in->strs.data + o->off, o->len);
 }
 
-static int op_tj_array(struct interp *in)
+static int
+op_tj_array(struct interp *in)
 {
 	size_t i, start, end;
 	int r;
@@ -392,7 +408,8 @@ static int op_tj_array(struct interp *in)
 
 #define OP(s) (oplen == sizeof(s) - 1 && memcmp(op, s, oplen) == 0)
 
-static int operator(struct interp *in, const char *op, size_t oplen, qpdf_oh res)
+static int
+operator(struct interp *in, const char *op, size_t oplen, qpdf_oh res)
 {
 	struct gstate *g = &in->gs;
 	const struct opnd *o;
@@ -404,7 +421,8 @@ static int operator(struct interp *in, const char *op, size_t oplen, qpdf_oh res
 		mat_ident(in->tlm);
 	} else if (OP("q")) {
 		if (in->sp >= TEXT_MAX_GSTACK)
-			return sp_err(in->ei, SP_ERR_LIMIT, "q nested deeper than %d", TEXT_MAX_GSTACK);
+			return sp_err(in->ei, SP_ERR_LIMIT, "q nested deeper than %d",
+				      TEXT_MAX_GSTACK);
 		in->stack[in->sp++] = *g;
 	} else if (OP("Q")) {
 		if (in->sp > 0)
@@ -477,7 +495,8 @@ static int operator(struct interp *in, const char *op, size_t oplen, qpdf_oh res
 	return r;
 }
 
-static int push(struct interp *in, enum opnd_type t, double num, const unsigned char *s, size_t len)
+static int
+push(struct interp *in, enum opnd_type t, double num, const unsigned char *s, size_t len)
 {
 	struct opnd *o;
 
@@ -499,13 +518,15 @@ static int push(struct interp *in, enum opnd_type t, double num, const unsigned 
 	if (t == O_STR || t == O_NAME) {
 		static const unsigned char nul = 0;
 		/* NUL-terminated so names can be used as C strings */
-		if (sp_buf_add(&in->strs, s, len) != SP_OK || sp_buf_add(&in->strs, &nul, 1) != SP_OK)
+		if (sp_buf_add(&in->strs, s, len) != SP_OK ||
+		    sp_buf_add(&in->strs, &nul, 1) != SP_OK)
 			return sp_err(in->ei, SP_ERR_LIMIT, "operands too large");
 	}
 	return SP_OK;
 }
 
-static int run(struct interp *in, const unsigned char *p, size_t len, qpdf_oh res)
+static int
+run(struct interp *in, const unsigned char *p, size_t len, qpdf_oh res)
 {
 	struct clex *lx;
 	struct ctok t;
@@ -525,7 +546,8 @@ static int run(struct interp *in, const unsigned char *p, size_t len, qpdf_oh re
 		if (tt == CT_EOF)
 			break;
 		if (tt == CT_BAD) {
-			r = sp_err(in->ei, SP_ERR_PDF, "malformed content stream near byte %zu", lx->pos);
+			r = sp_err(in->ei, SP_ERR_PDF, "malformed content stream near byte %zu",
+				   lx->pos);
 			goto out;
 		}
 		if (dict) {
@@ -534,7 +556,8 @@ static int run(struct interp *in, const unsigned char *p, size_t len, qpdf_oh re
 				r = sp_err(in->ei, SP_ERR_LIMIT, "dictionaries nested too deep");
 				goto out;
 			}
-			if (tt == CT_DICT_CLOSE && --dict == 0 && (r = push(in, O_OTHER, 0, NULL, 0)) != SP_OK)
+			if (tt == CT_DICT_CLOSE && --dict == 0 &&
+			    (r = push(in, O_OTHER, 0, NULL, 0)) != SP_OK)
 				goto out;
 			continue;
 		}
@@ -598,8 +621,8 @@ out:
 	return r;
 }
 
-static void interp_init(struct interp *in, struct pdf_doc *doc, struct text_page *tp,
-			struct sp_errinfo *ei)
+static void
+interp_init(struct interp *in, struct pdf_doc *doc, struct text_page *tp, struct sp_errinfo *ei)
 {
 	memset(in, 0, sizeof(*in));
 	in->doc = doc;
@@ -612,7 +635,8 @@ static void interp_init(struct interp *in, struct pdf_doc *doc, struct text_page
 	sp_buf_init(&in->strs, 16 * 1024 * 1024);
 }
 
-static void interp_cleanup(struct interp *in)
+static void
+interp_cleanup(struct interp *in)
 {
 	struct font *f, *next;
 
@@ -624,8 +648,9 @@ static void interp_cleanup(struct interp *in)
 	free(in->ops);
 }
 
-int text_stream_extract(struct pdf_doc *doc, const unsigned char *p, size_t len, qpdf_oh res,
-			struct font *deffont, struct text_page *tp, struct sp_errinfo *ei)
+int
+text_stream_extract(struct pdf_doc *doc, const unsigned char *p, size_t len, qpdf_oh res,
+		    struct font *deffont, struct text_page *tp, struct sp_errinfo *ei)
 {
 	struct interp *in;
 	int r;
@@ -642,7 +667,8 @@ int text_stream_extract(struct pdf_doc *doc, const unsigned char *p, size_t len,
 }
 
 /* /Resources of a page, inherited through /Parent; 0 if none. */
-static qpdf_oh page_resources(struct pdf_doc *doc, qpdf_oh page)
+static qpdf_oh
+page_resources(struct pdf_doc *doc, qpdf_oh page)
 {
 	qpdf_oh node = qpdf_oh_new_object(doc->q, page), res, parent;
 	int i;
@@ -668,8 +694,9 @@ static qpdf_oh page_resources(struct pdf_doc *doc, qpdf_oh page)
  * A page's /Contents (one stream or an array of them, joined by a newline
  * as the spec says), each decoded with the cap of text_stream_data.
  */
-static int page_content(struct pdf_doc *doc, qpdf_oh page, unsigned char **out, size_t *len,
-			struct sp_errinfo *ei)
+static int
+page_content(struct pdf_doc *doc, qpdf_oh page, unsigned char **out, size_t *len,
+	     struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL, i, n;
 	qpdf_oh c = tobj_key(doc, page, "/Contents"), it = 0;
@@ -691,7 +718,8 @@ static int page_content(struct pdf_doc *doc, qpdf_oh page, unsigned char **out, 
 			if ((r = text_stream_data(doc, it, &d, &dn, ei)) != SP_OK)
 				goto out;
 			if (sp_buf_add(&b, d, dn) != SP_OK || sp_buf_add(&b, "\n", 1) != SP_OK) {
-				r = sp_err(ei, SP_ERR_LIMIT, "content over %d bytes", TEXT_MAX_STREAM);
+				r = sp_err(ei, SP_ERR_LIMIT, "content over %d bytes",
+					   TEXT_MAX_STREAM);
 				goto out;
 			}
 			free(d);
@@ -714,7 +742,8 @@ out:
 	return r;
 }
 
-int text_page_extract(struct pdf_doc *doc, int page, struct text_page *tp, struct sp_errinfo *ei)
+int
+text_page_extract(struct pdf_doc *doc, int page, struct text_page *tp, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
 	unsigned char *data = NULL;

@@ -10,14 +10,16 @@
 
 #include "text_int.h"
 
-static int is_space(uint32_t c)
+static int
+is_space(uint32_t c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0xA0 || c == 0x3000 ||
 	       c == 0x2002 || c == 0x2003 || c == 0x2009 || c == 0x200B || c == 0xFEFF;
 }
 
 /* Strict UTF-8 to code points; -1 on malformed input. */
-static int utf8_decode(const char *s, uint32_t *out, size_t max, size_t *n)
+static int
+utf8_decode(const char *s, uint32_t *out, size_t max, size_t *n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t k = 0;
@@ -46,8 +48,8 @@ static int utf8_decode(const char *s, uint32_t *out, size_t max, size_t *n)
 				return -1;
 			c = c << 6 | (*p & 0x3F);
 		}
-		if ((extra == 1 && c < 0x80) || (extra == 2 && c < 0x800) || (extra == 3 && c < 0x10000) ||
-		    c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		if ((extra == 1 && c < 0x80) || (extra == 2 && c < 0x800) ||
+		    (extra == 3 && c < 0x10000) || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
 			return -1;
 		if (k >= max)
 			return -1;
@@ -57,7 +59,8 @@ static int utf8_decode(const char *s, uint32_t *out, size_t max, size_t *n)
 	return 0;
 }
 
-static size_t utf8_encode(uint32_t c, char *o)
+static size_t
+utf8_encode(uint32_t c, char *o)
 {
 	if (c < 0x80) {
 		o[0] = (char)c;
@@ -85,7 +88,8 @@ static size_t utf8_encode(uint32_t c, char *o)
 	return 4;
 }
 
-int pdf_page_text(struct pdf_doc *doc, int page, char **utf8, size_t *len, struct sp_errinfo *ei)
+int
+pdf_page_text(struct pdf_doc *doc, int page, char **utf8, size_t *len, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
 	struct text_page tp = { 0 };
@@ -127,9 +131,9 @@ out:
 	return r;
 }
 
-static int add_hit(struct pdf_text_hit **hits, size_t *n, size_t *cap, int page,
-		   const struct text_page *tp, const size_t *idx, size_t from, size_t count,
-		   struct sp_errinfo *ei)
+static int
+add_hit(struct pdf_text_hit **hits, size_t *n, size_t *cap, int page, const struct text_page *tp,
+	const size_t *idx, size_t from, size_t count, struct sp_errinfo *ei)
 {
 	struct pdf_text_hit h = { page, HUGE_VAL, HUGE_VAL, -HUGE_VAL, -HUGE_VAL };
 	int line = tp->c[idx[from]].line;
@@ -161,8 +165,9 @@ static int add_hit(struct pdf_text_hit **hits, size_t *n, size_t *cap, int page,
 	return SP_OK;
 }
 
-int pdf_text_find(struct pdf_doc *doc, const char *needle_utf8, struct pdf_text_hit **hits,
-		  size_t *nhits, struct sp_errinfo *ei)
+int
+pdf_text_find(struct pdf_doc *doc, const char *needle_utf8, struct pdf_text_hit **hits,
+	      size_t *nhits, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL, page;
 	uint32_t raw[TEXT_MAX_NEEDLE], nd[TEXT_MAX_NEEDLE];
@@ -221,7 +226,8 @@ int pdf_text_find(struct pdf_doc *doc, const char *needle_utf8, struct pdf_text_
 			if (c == nd[k])
 				k++;
 			if (k == nn) {
-				if ((r = add_hit(&out, &n, &cap, page, &tp, idx, i + 1 - nn, nn, ei)) != SP_OK)
+				if ((r = add_hit(&out, &n, &cap, page, &tp, idx, i + 1 - nn, nn,
+						 ei)) != SP_OK)
 					goto out;
 				k = 0; /* occurrences do not overlap */
 			}

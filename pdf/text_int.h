@@ -15,31 +15,31 @@
 #include "pdf_int.h"
 
 /* Limits against hostile input. */
-#define TEXT_MAX_TOKEN (64 * 1024)          /* one name or string token */
-#define TEXT_MAX_OPERANDS 8192              /* operands before one operator */
-#define TEXT_MAX_NESTING 32                 /* arrays / dicts inside operands */
-#define TEXT_MAX_STREAM (64 * 1024 * 1024)  /* one decoded content stream */
+#define TEXT_MAX_TOKEN (64 * 1024)             /* one name or string token */
+#define TEXT_MAX_OPERANDS 8192                 /* operands before one operator */
+#define TEXT_MAX_NESTING 32                    /* arrays / dicts inside operands */
+#define TEXT_MAX_STREAM (64 * 1024 * 1024)     /* one decoded content stream */
 #define TEXT_MAX_PAGE_WORK (256 * 1024 * 1024) /* content bytes run for one page, forms included */
-#define TEXT_MAX_FORM_DEPTH 12              /* nested Form XObjects */
-#define TEXT_MAX_GSTACK 64                  /* q nesting */
-#define TEXT_MAX_CHARS (4 * 1024 * 1024)    /* extracted characters per page */
-#define TEXT_MAX_FONTS 4096                 /* distinct fonts per document */
-#define TEXT_MAX_CMAP_MAPS 200000           /* bfchar/bfrange entries per CMap */
-#define TEXT_MAX_NEEDLE 256                 /* needle length in bytes */
+#define TEXT_MAX_FORM_DEPTH 12                 /* nested Form XObjects */
+#define TEXT_MAX_GSTACK 64                     /* q nesting */
+#define TEXT_MAX_CHARS (4 * 1024 * 1024)       /* extracted characters per page */
+#define TEXT_MAX_FONTS 4096                    /* distinct fonts per document */
+#define TEXT_MAX_CMAP_MAPS 200000              /* bfchar/bfrange entries per CMap */
+#define TEXT_MAX_NEEDLE 256                    /* needle length in bytes */
 
 /* ---- content.c: tokenizer ---- */
 
 enum ctok_type {
 	CT_EOF = 0,
-	CT_NUM,        /* num */
-	CT_NAME,       /* s/len: decoded name without the slash */
-	CT_STR,        /* s/len: decoded literal or hex string */
+	CT_NUM,  /* num */
+	CT_NAME, /* s/len: decoded name without the slash */
+	CT_STR,  /* s/len: decoded literal or hex string */
 	CT_ARR_OPEN,
 	CT_ARR_CLOSE,
 	CT_DICT_OPEN,
 	CT_DICT_CLOSE,
-	CT_OP,         /* s/len: operator keyword (also true, false, null) */
-	CT_BAD         /* malformed input: the caller stops */
+	CT_OP, /* s/len: operator keyword (also true, false, null) */
+	CT_BAD /* malformed input: the caller stops */
 };
 
 struct ctok {
@@ -64,23 +64,26 @@ void clex_skip_inline_image(struct clex *lx);
 
 /* ---- cmap.c: CMaps (ToUnicode bf mappings and embedded CID mappings) ---- */
 
-struct cmap_space { uint32_t lo, hi; uint8_t nbytes; };
+struct cmap_space {
+	uint32_t lo, hi;
+	uint8_t nbytes;
+};
 struct cmap_map {
-	uint32_t lo, hi;   /* source code range (lo == hi for a single code) */
-	uint8_t nbytes;    /* source code length */
-	uint8_t is_range;  /* destination increments with the code */
-	uint16_t dlen;     /* destination code points (bf) */
-	uint32_t doff;     /* offset into dst (bf) or the first CID (cid) */
+	uint32_t lo, hi;  /* source code range (lo == hi for a single code) */
+	uint8_t nbytes;   /* source code length */
+	uint8_t is_range; /* destination increments with the code */
+	uint16_t dlen;    /* destination code points (bf) */
+	uint32_t doff;    /* offset into dst (bf) or the first CID (cid) */
 };
 
 struct cmap {
 	struct cmap_space *space;
 	size_t nspace;
-	struct cmap_map *bf;    /* sorted by (nbytes, lo) */
+	struct cmap_map *bf; /* sorted by (nbytes, lo) */
 	size_t nbf;
-	struct cmap_map *cid;   /* sorted by (nbytes, lo) */
+	struct cmap_map *cid; /* sorted by (nbytes, lo) */
 	size_t ncid;
-	uint32_t *dst;          /* Unicode code points of bf destinations */
+	uint32_t *dst; /* Unicode code points of bf destinations */
 	size_t ndst;
 };
 
@@ -93,38 +96,46 @@ void cmap_free(struct cmap *cm);
  */
 size_t cmap_code_len(const struct cmap *cm, const unsigned char *p, size_t avail, size_t def);
 /* Unicode for a code: number of code points written to out (<= max), 0 if unmapped. */
-size_t cmap_lookup_bf(const struct cmap *cm, uint32_t code, size_t nbytes, uint32_t *out, size_t max);
+size_t cmap_lookup_bf(const struct cmap *cm, uint32_t code, size_t nbytes, uint32_t *out,
+		      size_t max);
 /* CID for a code: 1 and *cid when mapped, 0 otherwise. */
 int cmap_lookup_cid(const struct cmap *cm, uint32_t code, size_t nbytes, uint32_t *cid);
 
 /* ---- font.c: fonts ---- */
 
-struct font_glyph { const char *name; uint32_t uni; uint16_t w[6]; };
-extern const struct font_glyph font_glyphs[];   /* sorted by name */
+struct font_glyph {
+	const char *name;
+	uint32_t uni;
+	uint16_t w[6];
+};
+extern const struct font_glyph font_glyphs[]; /* sorted by name */
 extern const size_t font_nglyphs;
-extern const short font_enc_winansi[256];       /* index into font_glyphs or -1 */
+extern const short font_enc_winansi[256]; /* index into font_glyphs or -1 */
 extern const short font_enc_macroman[256];
 extern const short font_enc_standard[256];
 
 #define FONT_MAX_UNI 8 /* code points one glyph may decode to */
 
-struct font_w { uint32_t lo, hi; double w; };
+struct font_w {
+	uint32_t lo, hi;
+	double w;
+};
 
 struct font {
-	int objid, gen;          /* cache key (0 for direct objects) */
-	uint64_t dkey;           /* direct objects: hash of the dictionary's text */
-	int composite;           /* Type0: 2-byte codes unless an embedded CMap says otherwise */
-	int unicode_codes;       /* Uni*-UCS2/UTF16 CMaps: the code is the Unicode value */
-	double wscale;           /* glyph space to text space (0.001, or FontMatrix a for Type3) */
-	double ascent, descent;  /* in text space units per unit font size */
-	struct cmap *tounicode;  /* NULL without /ToUnicode */
-	struct cmap *encoding;   /* Type0 embedded CMap, NULL otherwise */
-	uint32_t simple_uni[256];/* simple fonts: code -> Unicode (0 = unknown) */
-	double simple_w[256];    /* simple fonts: width in glyph units, < 0 = unknown */
-	double missing_w;        /* width for unknown codes (MissingWidth / DW) */
-	struct font_w *cidw;     /* Type0 /W, sorted by lo */
+	int objid, gen;           /* cache key (0 for direct objects) */
+	uint64_t dkey;            /* direct objects: hash of the dictionary's text */
+	int composite;            /* Type0: 2-byte codes unless an embedded CMap says otherwise */
+	int unicode_codes;        /* Uni*-UCS2/UTF16 CMaps: the code is the Unicode value */
+	double wscale;            /* glyph space to text space (0.001, or FontMatrix a for Type3) */
+	double ascent, descent;   /* in text space units per unit font size */
+	struct cmap *tounicode;   /* NULL without /ToUnicode */
+	struct cmap *encoding;    /* Type0 embedded CMap, NULL otherwise */
+	uint32_t simple_uni[256]; /* simple fonts: code -> Unicode (0 = unknown) */
+	double simple_w[256];     /* simple fonts: width in glyph units, < 0 = unknown */
+	double missing_w;         /* width for unknown codes (MissingWidth / DW) */
+	struct font_w *cidw;      /* Type0 /W, sorted by lo */
 	size_t ncidw;
-	struct font *next;       /* in the document's font list */
+	struct font *next; /* in the document's font list */
 };
 
 /*
@@ -138,8 +149,8 @@ void font_free(struct font *f);
  * (count returned in *nuni) and width in glyph units; *is_space when the
  * code is the single byte 32 (word spacing applies).
  */
-size_t font_next_code(const struct font *f, const unsigned char *p, size_t avail,
-		      uint32_t *uni, size_t *nuni, double *w, int *is_space);
+size_t font_next_code(const struct font *f, const unsigned char *p, size_t avail, uint32_t *uni,
+		      size_t *nuni, double *w, int *is_space);
 
 /* Unicode for a glyph name ("A", "uni4E59", "u1F600"); 0 if unknown. */
 uint32_t font_glyph_unicode(const char *name);
@@ -149,7 +160,7 @@ uint32_t font_glyph_unicode(const char *name);
 /* One extracted character in default user space. */
 struct text_char {
 	uint32_t cp;
-	int line;                /* increments at each new line */
+	int line; /* increments at each new line */
 	double x0, y0, x1, y1;
 };
 
@@ -159,7 +170,8 @@ struct text_page {
 };
 
 /* Run a page's content; the characters are appended to tp (caller cleans up). */
-int text_page_extract(struct pdf_doc *doc, int page, struct text_page *tp, struct sp_errinfo *ei) SP_WUR;
+int text_page_extract(struct pdf_doc *doc, int page, struct text_page *tp,
+		      struct sp_errinfo *ei) SP_WUR;
 /*
  * Run a raw content stream with resources res (0 for none) and a given
  * font (used when res has none; may be NULL). For the fuzzer and tests.

@@ -12,7 +12,8 @@
 
 #include "text_int.h"
 
-qpdf_oh tobj_key(struct pdf_doc *doc, qpdf_oh d, const char *key)
+qpdf_oh
+tobj_key(struct pdf_doc *doc, qpdf_oh d, const char *key)
 {
 	qpdf_oh dict, v;
 
@@ -25,7 +26,8 @@ qpdf_oh tobj_key(struct pdf_doc *doc, qpdf_oh d, const char *key)
 	return qpdf_oh_get_key_if_dict(doc->q, d, key);
 }
 
-double tobj_num(struct pdf_doc *doc, qpdf_oh d, const char *key, double def)
+double
+tobj_num(struct pdf_doc *doc, qpdf_oh d, const char *key, double def)
 {
 	qpdf_oh v = tobj_key(doc, d, key);
 	double r = def;
@@ -36,7 +38,8 @@ double tobj_num(struct pdf_doc *doc, qpdf_oh d, const char *key, double def)
 	return r;
 }
 
-int tobj_name(struct pdf_doc *doc, qpdf_oh d, const char *key, char *buf, size_t n)
+int
+tobj_name(struct pdf_doc *doc, qpdf_oh d, const char *key, char *buf, size_t n)
 {
 	qpdf_oh v = tobj_key(doc, d, key);
 	int found = 0;
@@ -55,7 +58,8 @@ int tobj_name(struct pdf_doc *doc, qpdf_oh d, const char *key, char *buf, size_t
 	return found;
 }
 
-int tobj_item_num(struct pdf_doc *doc, qpdf_oh a, int i, double *v)
+int
+tobj_item_num(struct pdf_doc *doc, qpdf_oh a, int i, double *v)
 {
 	qpdf_oh it;
 	int ok = 0;
@@ -71,13 +75,15 @@ int tobj_item_num(struct pdf_doc *doc, qpdf_oh a, int i, double *v)
 	return ok;
 }
 
-void tobj_release(struct pdf_doc *doc, qpdf_oh o)
+void
+tobj_release(struct pdf_doc *doc, qpdf_oh o)
 {
 	if (o)
 		qpdf_oh_release(doc->q, o);
 }
 
-void tobj_drain(struct pdf_doc *doc)
+void
+tobj_drain(struct pdf_doc *doc)
 {
 	int guard = 0;
 
@@ -94,8 +100,9 @@ void tobj_drain(struct pdf_doc *doc)
  * gigabytes before any size check. Corrupt data after some output keeps
  * what decoded, as viewers do.
  */
-static int inflate_capped(const unsigned char *in, size_t n, unsigned char **out, size_t *outlen,
-			  struct sp_errinfo *ei)
+static int
+inflate_capped(const unsigned char *in, size_t n, unsigned char **out, size_t *outlen,
+	       struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL, zr;
 	z_stream z;
@@ -122,7 +129,8 @@ static int inflate_capped(const unsigned char *in, size_t n, unsigned char **out
 			zr = Z_STREAM_END; /* keep the part that decoded */
 		}
 		if (sp_buf_add(&b, chunk, sizeof(chunk) - z.avail_out) != SP_OK) {
-			r = sp_err(ei, SP_ERR_LIMIT, "stream decodes to more than %d bytes", TEXT_MAX_STREAM);
+			r = sp_err(ei, SP_ERR_LIMIT, "stream decodes to more than %d bytes",
+				   TEXT_MAX_STREAM);
 			goto out;
 		}
 	} while (zr == Z_OK || (zr == Z_BUF_ERROR && z.avail_out == 0));
@@ -140,7 +148,8 @@ out_noz:
 }
 
 /* 1 when the stream is unfiltered (*flate 0) or plain /FlateDecode (*flate 1). */
-static int simple_filter(struct pdf_doc *doc, qpdf_oh s, int *flate)
+static int
+simple_filter(struct pdf_doc *doc, qpdf_oh s, int *flate)
 {
 	qpdf_oh f = tobj_key(doc, s, "/Filter"), parms = tobj_key(doc, s, "/DecodeParms"), one = 0;
 	int ok = 0;
@@ -168,8 +177,9 @@ out:
 	return ok;
 }
 
-int text_stream_data(struct pdf_doc *doc, qpdf_oh s, unsigned char **out, size_t *len,
-		     struct sp_errinfo *ei)
+int
+text_stream_data(struct pdf_doc *doc, qpdf_oh s, unsigned char **out, size_t *len,
+		 struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
 	unsigned char *buf = NULL;
@@ -185,7 +195,8 @@ int text_stream_data(struct pdf_doc *doc, qpdf_oh s, unsigned char **out, size_t
 	}
 	if (simple_filter(doc, s, &flate)) {
 		/* the raw bytes are bounded by the file; decode them ourselves, capped */
-		if (qpdf_oh_get_stream_data(doc->q, s, qpdf_dl_none, NULL, &buf, &n) & QPDF_ERRORS) {
+		if (qpdf_oh_get_stream_data(doc->q, s, qpdf_dl_none, NULL, &buf, &n) &
+		    QPDF_ERRORS) {
 			qpdf_error e = qpdf_get_error(doc->q);
 			r = sp_err(ei, SP_ERR_PDF, "stream data: %s",
 				   e ? qpdf_get_error_full_text(doc->q, e) : "unreadable");

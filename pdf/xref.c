@@ -13,7 +13,8 @@
 
 #define UPDATE_MAX ((size_t)256 * 1024 * 1024)
 
-int pdfw_init(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei)
+int
+pdfw_init(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei)
 {
 	int r;
 
@@ -29,7 +30,8 @@ int pdfw_init(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei)
 	return SP_OK;
 }
 
-void pdfw_cleanup(struct pdfw *w)
+void
+pdfw_cleanup(struct pdfw *w)
 {
 	if (!w)
 		return;
@@ -38,19 +40,22 @@ void pdfw_cleanup(struct pdfw *w)
 	memset(w, 0, sizeof(*w));
 }
 
-int pdfw_alloc(struct pdfw *w)
+int
+pdfw_alloc(struct pdfw *w)
 {
 	return w->next++;
 }
 
-int pdfw_begin(struct pdfw *w, int num, int gen, struct sp_errinfo *ei)
+int
+pdfw_begin(struct pdfw *w, int num, int gen, struct sp_errinfo *ei)
 {
 	size_t i;
 
 	for (i = 0; i < w->nx; i++)
 		if (w->x[i].num == num)
 			return sp_err(ei, SP_ERR_UNSUPPORTED,
-				      "object %d would be written twice in one update (shared /Annots?)",
+				      "object %d would be written twice in one update (shared "
+				      "/Annots?)",
 				      num);
 	if (w->nx == w->capx) {
 		size_t nc = w->capx ? w->capx * 2 : 64;
@@ -69,13 +74,15 @@ int pdfw_begin(struct pdfw *w, int num, int gen, struct sp_errinfo *ei)
 	return SP_OK;
 }
 
-int pdfw_end(struct pdfw *w)
+int
+pdfw_end(struct pdfw *w)
 {
 	return sp_buf_addstr(&w->b, "\nendobj\n");
 }
 
-int pdfw_stream(struct pdfw *w, int num, const char *dict_body, const unsigned char *data,
-		size_t len, struct sp_errinfo *ei)
+int
+pdfw_stream(struct pdfw *w, int num, const char *dict_body, const unsigned char *data, size_t len,
+	    struct sp_errinfo *ei)
 {
 	int r;
 
@@ -88,14 +95,16 @@ int pdfw_stream(struct pdfw *w, int num, const char *dict_body, const unsigned c
 	return SP_OK;
 }
 
-static int cmp_xent(const void *a, const void *b)
+static int
+cmp_xent(const void *a, const void *b)
 {
 	const struct pdfw_xent *x = a, *y = b;
 	return (x->num > y->num) - (x->num < y->num);
 }
 
 /* /Root, /Info, /ID and /Prev, shared by both trailer kinds. */
-static int trailer_keys(struct sp_buf *b, const struct pdf_doc *doc, int size)
+static int
+trailer_keys(struct sp_buf *b, const struct pdf_doc *doc, int size)
 {
 	qpdf_oh id, info;
 	int r;
@@ -116,7 +125,8 @@ static int trailer_keys(struct sp_buf *b, const struct pdf_doc *doc, int size)
 	return sp_buf_printf(b, " /Prev %lld", doc->info.startxref);
 }
 
-static int subsections(struct sp_buf *b, const struct pdfw_xent *x, size_t n, int table)
+static int
+subsections(struct sp_buf *b, const struct pdfw_xent *x, size_t n, int table)
 {
 	size_t i = 0, j;
 	int r;
@@ -128,10 +138,12 @@ static int subsections(struct sp_buf *b, const struct pdfw_xent *x, size_t n, in
 			if ((r = sp_buf_printf(b, "%d %zu\n", x[i].num, j - i)) < 0)
 				return r;
 			for (; i < j; i++)
-				if ((r = sp_buf_printf(b, "%010zu %05d n \n", x[i].off, x[i].gen)) < 0)
+				if ((r = sp_buf_printf(b, "%010zu %05d n \n", x[i].off, x[i].gen)) <
+				    0)
 					return r;
 		} else {
-			if ((r = sp_buf_printf(b, "%s%d %zu", b->len ? " " : "", x[i].num, j - i)) < 0)
+			if ((r = sp_buf_printf(b, "%s%d %zu", b->len ? " " : "", x[i].num, j - i)) <
+			    0)
 				return r;
 			i = j;
 		}
@@ -139,7 +151,8 @@ static int subsections(struct sp_buf *b, const struct pdfw_xent *x, size_t n, in
 	return SP_OK;
 }
 
-static int finish_table(struct pdfw *w, const struct pdf_doc *doc, int size)
+static int
+finish_table(struct pdfw *w, const struct pdf_doc *doc, int size)
 {
 	size_t start = w->b.len;
 	int r;
@@ -153,7 +166,8 @@ static int finish_table(struct pdfw *w, const struct pdf_doc *doc, int size)
 	return SP_OK;
 }
 
-static int finish_stream(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei)
+static int
+finish_stream(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL, num = pdfw_alloc(w), size = w->next;
 	struct sp_buf idx, dict;
@@ -202,7 +216,8 @@ out:
 	return r;
 }
 
-int pdfw_finish(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei)
+int
+pdfw_finish(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei)
 {
 	int size;
 
@@ -215,8 +230,9 @@ int pdfw_finish(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei
 	return SP_OK;
 }
 
-static int digest_one(const char *name, const unsigned char *data, size_t len, size_t a,
-		      size_t b, unsigned char out[32], struct sp_errinfo *ei)
+static int
+digest_one(const char *name, const unsigned char *data, size_t len, size_t a, size_t b,
+	   unsigned char out[32], struct sp_errinfo *ei)
 {
 	int r = SP_ERR_CRYPTO;
 	EVP_MD *md = EVP_MD_fetch(NULL, name, NULL);
@@ -239,8 +255,9 @@ out:
 	return r;
 }
 
-int pdfw_digest(const unsigned char *data, size_t len, size_t a, size_t b,
-		unsigned char sha256[32], unsigned char sm3[32], struct sp_errinfo *ei)
+int
+pdfw_digest(const unsigned char *data, size_t len, size_t a, size_t b, unsigned char sha256[32],
+	    unsigned char sm3[32], struct sp_errinfo *ei)
 {
 	int r;
 

@@ -43,8 +43,8 @@ static int
 scrypt_derive(const char *password, const unsigned char *salt, size_t saltlen, uint64_t n,
 	      uint64_t r, uint64_t p, unsigned char *key, size_t keylen, struct sp_errinfo *ei)
 {
-	if (EVP_PBE_scrypt(password, strlen(password), salt, saltlen, n, r, p, SCRYPT_MAXMEM,
-			   key, keylen) != 1)
+	if (EVP_PBE_scrypt(password, strlen(password), salt, saltlen, n, r, p, SCRYPT_MAXMEM, key,
+			   keylen) != 1)
 		return sp_err(ei, SP_ERR_CRYPTO, "scrypt failed");
 	return SP_OK;
 }
@@ -61,7 +61,8 @@ auth_password_hash(const char *password, char **out, struct sp_errinfo *ei)
 	*out = NULL;
 	sp_buf_init(&b, 512);
 	if (strlen(password) > AUTH_PASSWORD_MAX) {
-		r = sp_err(ei, SP_ERR_TOO_LARGE, "password longer than %d bytes", AUTH_PASSWORD_MAX);
+		r = sp_err(ei, SP_ERR_TOO_LARGE, "password longer than %d bytes",
+			   AUTH_PASSWORD_MAX);
 		goto out;
 	}
 	if (RAND_bytes(salt, sizeof(salt)) != 1) {
@@ -127,8 +128,9 @@ auth_password_verify(const char *password, const char *stored, struct sp_errinfo
 	}
 	if ((r = scrypt_derive(password, salt, saltlen, n, rr, p, key, wantlen, ei)) != SP_OK)
 		goto out;
-	r = CRYPTO_memcmp(key, want, wantlen) == 0 ? SP_OK
-		: sp_err(ei, SP_ERR_UNAUTHORIZED, "wrong password");
+	r = CRYPTO_memcmp(key, want, wantlen) == 0
+		    ? SP_OK
+		    : sp_err(ei, SP_ERR_UNAUTHORIZED, "wrong password");
 	goto out;
 bad:
 	r = sp_err(ei, SP_ERR_INVALID, "stored password hash is malformed");
@@ -147,9 +149,11 @@ out:
 static void
 admin_usage(FILE *f)
 {
-	fprintf(f, "usage: sealpactd [-c FILE] admin create-reviewer --username U [--name N]\n"
-		   "  The password is read from stdin (one line), or prompted for without\n"
-		   "  echo when stdin is a terminal. At least %d characters.\n", PASSWORD_MIN);
+	fprintf(f,
+		"usage: sealpactd [-c FILE] admin create-reviewer --username U [--name N]\n"
+		"  The password is read from stdin (one line), or prompted for without\n"
+		"  echo when stdin is a terminal. At least %d characters.\n",
+		PASSWORD_MIN);
 }
 
 /* Read one line into buf (capped); strips the newline. Returns 0, or -1 on EOF/too long. */
@@ -228,8 +232,9 @@ create_reviewer(const struct config *cfg, const char *username, const char *name
 
 	sp_errinfo_init(&ei);
 	if ((prc = read_password(password, sizeof(password))) != 0) {
-		fprintf(stderr, "sealpactd: admin: %s\n", prc == -2 ? "the passwords differ"
-			: "no password on stdin (or longer than 1024 bytes)");
+		fprintf(stderr, "sealpactd: admin: %s\n",
+			prc == -2 ? "the passwords differ"
+				  : "no password on stdin (or longer than 1024 bytes)");
 		goto out;
 	}
 	if (strlen(password) < PASSWORD_MIN) {

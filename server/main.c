@@ -75,7 +75,8 @@ cmd_migrate(const struct config *cfg, const char *dir)
 		fprintf(stderr, "sealpactd: migrate %s: %s\n", dir, ei.msg);
 		return 1;
 	}
-	printf("sealpactd: %d migration%s applied from %s\n", applied, applied == 1 ? "" : "s", dir);
+	printf("sealpactd: %d migration%s applied from %s\n", applied, applied == 1 ? "" : "s",
+	       dir);
 	return 0;
 }
 
@@ -98,7 +99,8 @@ main(int argc, char **argv)
 	/* `admin` has options of its own: keep them from the getopt below. */
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "admin") == 0 && strcmp(argv[i - 1], "-c") != 0 &&
-		    strcmp(argv[i - 1], "--config") != 0 && strcmp(argv[i - 1], "--migrations") != 0) {
+		    strcmp(argv[i - 1], "--config") != 0 &&
+		    strcmp(argv[i - 1], "--migrations") != 0) {
 			admin_argc = argc - i;
 			admin_argv = argv + i;
 			argc = i + 1;

@@ -50,7 +50,7 @@ enum http_method {
 typedef void (*route_fn)(struct request *r);
 
 /* Route flags. */
-#define ROUTE_UPLOAD 0x1u  /* body may be up to server.max_upload_bytes (else max_body_bytes) */
+#define ROUTE_UPLOAD 0x1u /* body may be up to server.max_upload_bytes (else max_body_bytes) */
 
 /*
  * Add a route: methods is a set of enum http_method (a GET route also answers
@@ -157,8 +157,8 @@ int request_json_body(struct request *r, json_t **out) SP_WUR;
 void request_reply_json(struct request *r, int status, json_t *doc);
 
 /* Any body (copied) with the given Content-Type; len bytes. */
-void request_reply_data(struct request *r, int status, const char *content_type,
-			const void *data, size_t len);
+void request_reply_data(struct request *r, int status, const char *content_type, const void *data,
+			size_t len);
 
 /*
  * The stable problem codes of the API. One table (http/problem.c) gives each
@@ -166,41 +166,41 @@ void request_reply_data(struct request *r, int status, const char *content_type,
  * a status and a string of its own.
  */
 enum problem {
-	P_INVALID,                 /* 400 invalid: a field is missing, malformed or out of range */
-	P_INVALID_PATH,            /* 400 invalid_path */
-	P_MALFORMED_JSON,          /* 400 malformed_json */
-	P_EMPTY_BODY,              /* 400 empty_body */
-	P_UNAUTHORIZED,            /* 401 unauthorized */
-	P_INVALID_CREDENTIALS,     /* 401 invalid_credentials */
-	P_FORBIDDEN,               /* 403 forbidden */
-	P_NOT_FOUND,               /* 404 not_found */
-	P_METHOD_NOT_ALLOWED,      /* 405 method_not_allowed */
-	P_CONFLICT,                /* 409 conflict */
-	P_WRONG_STATE,             /* 409 wrong_state */
-	P_OUT_OF_TURN,             /* 409 out_of_turn */
-	P_IDEMPOTENCY_KEY_REUSED,  /* 409 idempotency_key_reused */
-	P_STALE_REVISION,          /* 409 stale_revision */
-	P_SESSION_USED,            /* 409 session_used */
-	P_API_KEY_LIMIT,           /* 409 api_key_limit */
-	P_SESSION_EXPIRED,         /* 410 session_expired */
-	P_PAYLOAD_TOO_LARGE,       /* 413 payload_too_large */
-	P_UNSUPPORTED_MEDIA_TYPE,  /* 415 unsupported_media_type */
-	P_UNPROCESSABLE,           /* 422 unprocessable: well-formed, but refused on its merits */
-	P_PDF_UNREADABLE,          /* 422 pdf_unreadable */
-	P_CERTIFICATE_REFUSED,     /* 422 certificate_refused */
-	P_BAD_SIGNATURE,           /* 422 bad_signature */
-	P_RATE_LIMITED,            /* 429 rate_limited */
-	P_LOGIN_LOCKED,            /* 429 login_locked */
-	P_INTERNAL,                /* 500 internal_error */
-	P_VERIFICATION_FAILED,     /* 500 verification_failed */
-	P_NOT_IMPLEMENTED,         /* 501 not_implemented */
-	P_TIMESTAMP_FAILED,        /* 502 timestamp_failed: the TSA answered badly */
-	P_BUSY,                    /* 503 server_busy */
-	P_RETRY,                   /* 503 retry: a concurrent change won */
-	P_UNAVAILABLE,             /* 503 service_unavailable */
-	P_DATABASE_UNAVAILABLE,    /* 503 database_unavailable */
-	P_TSA_NOT_CONFIGURED,      /* 503 tsa_not_configured */
-	P_TIMEOUT,                 /* 504 timeout */
+	P_INVALID,                /* 400 invalid: a field is missing, malformed or out of range */
+	P_INVALID_PATH,           /* 400 invalid_path */
+	P_MALFORMED_JSON,         /* 400 malformed_json */
+	P_EMPTY_BODY,             /* 400 empty_body */
+	P_UNAUTHORIZED,           /* 401 unauthorized */
+	P_INVALID_CREDENTIALS,    /* 401 invalid_credentials */
+	P_FORBIDDEN,              /* 403 forbidden */
+	P_NOT_FOUND,              /* 404 not_found */
+	P_METHOD_NOT_ALLOWED,     /* 405 method_not_allowed */
+	P_CONFLICT,               /* 409 conflict */
+	P_WRONG_STATE,            /* 409 wrong_state */
+	P_OUT_OF_TURN,            /* 409 out_of_turn */
+	P_IDEMPOTENCY_KEY_REUSED, /* 409 idempotency_key_reused */
+	P_STALE_REVISION,         /* 409 stale_revision */
+	P_SESSION_USED,           /* 409 session_used */
+	P_API_KEY_LIMIT,          /* 409 api_key_limit */
+	P_SESSION_EXPIRED,        /* 410 session_expired */
+	P_PAYLOAD_TOO_LARGE,      /* 413 payload_too_large */
+	P_UNSUPPORTED_MEDIA_TYPE, /* 415 unsupported_media_type */
+	P_UNPROCESSABLE,          /* 422 unprocessable: well-formed, but refused on its merits */
+	P_PDF_UNREADABLE,         /* 422 pdf_unreadable */
+	P_CERTIFICATE_REFUSED,    /* 422 certificate_refused */
+	P_BAD_SIGNATURE,          /* 422 bad_signature */
+	P_RATE_LIMITED,           /* 429 rate_limited */
+	P_LOGIN_LOCKED,           /* 429 login_locked */
+	P_INTERNAL,               /* 500 internal_error */
+	P_VERIFICATION_FAILED,    /* 500 verification_failed */
+	P_NOT_IMPLEMENTED,        /* 501 not_implemented */
+	P_TIMESTAMP_FAILED,       /* 502 timestamp_failed: the TSA answered badly */
+	P_BUSY,                   /* 503 server_busy */
+	P_RETRY,                  /* 503 retry: a concurrent change won */
+	P_UNAVAILABLE,            /* 503 service_unavailable */
+	P_DATABASE_UNAVAILABLE,   /* 503 database_unavailable */
+	P_TSA_NOT_CONFIGURED,     /* 503 tsa_not_configured */
+	P_TIMEOUT,                /* 504 timeout */
 	P__COUNT
 };
 

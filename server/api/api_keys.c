@@ -89,9 +89,10 @@ create_next(struct request *r, const struct principal *who)
 		return; /* answered */
 	name = json_object_get(doc, "name");
 	if (!json_is_object(doc) || json_object_size(doc) != 1 || !json_is_string(name) ||
-	    !name_ok(json_string_value(name)) || json_string_length(name) != strlen(json_string_value(name))) {
+	    !name_ok(json_string_value(name)) ||
+	    json_string_length(name) != strlen(json_string_value(name))) {
 		request_problem(r, P_INVALID,
-				      "the body must be {\"name\": 1-100 printable characters}");
+				"the body must be {\"name\": 1-100 printable characters}");
 		goto out;
 	}
 	if ((w = calloc(1, sizeof(*w))) == NULL || RAND_bytes(rnd, sizeof(rnd)) != 1 ||
@@ -165,7 +166,8 @@ list_next(struct request *r, const struct principal *who)
 		request_problem(r, P_INVALID, "page must be >= 1 and page_size 1..100");
 		return;
 	}
-	rc = db_api_key_list(request_db(r), who->organization_id, size, (page - 1) * size, on_list, r);
+	rc = db_api_key_list(request_db(r), who->organization_id, size, (page - 1) * size, on_list,
+			     r);
 	if (rc != SP_OK)
 		request_reply_error(r, rc, NULL);
 }
@@ -184,7 +186,8 @@ on_revoke(void *arg, const struct sp_errinfo *err)
 	struct request *r = arg;
 
 	if (err->code != SP_OK)
-		request_reply_error(r, err->code, err); /* not_found: none live in this organization */
+		request_reply_error(r, err->code,
+				    err); /* not_found: none live in this organization */
 	else
 		request_reply_data(r, 204, "text/plain", "", 0);
 }

@@ -69,7 +69,8 @@ auth_challenge_post(struct request *r)
 
 	if (RAND_bytes(nonce, sizeof(nonce)) != 1 ||
 	    EVP_Digest(nonce, sizeof(nonce), md, &mdlen, EVP_sha256(), NULL) != 1 ||
-	    (w = calloc(1, sizeof(*w))) == NULL || (w->b64 = sp_b64_encode(nonce, sizeof(nonce), 0)) == NULL) {
+	    (w = calloc(1, sizeof(*w))) == NULL ||
+	    (w->b64 = sp_b64_encode(nonce, sizeof(nonce), 0)) == NULL) {
 		if (w != NULL)
 			free(w);
 		request_reply_error(r, SP_ERR_INTERNAL, NULL);
@@ -91,7 +92,7 @@ auth_challenge_post(struct request *r)
 struct login_job {
 	struct request *r;
 	const struct config *cfg;
-	struct crypto_trust *trust;   /* the process's (NULL: none); outlives the job */
+	struct crypto_trust *trust; /* the process's (NULL: none); outlives the job */
 	/* inputs (decoded) */
 	unsigned char *cert_der, *sig;
 	size_t cert_len, sig_len;
@@ -105,10 +106,10 @@ struct login_job {
 	char nonce_hash[65], credit_code[19], org[256], user[256], subject[512], issuer[512];
 	char serial[82];
 	int64_t not_before, not_after;
-	long ttl_s;                /* the session's: never past the certificate's notAfter */
+	long ttl_s; /* the session's: never past the certificate's notAfter */
 	char token[AUTH_TOKEN_LEN + 1], token_hash[65];
 	/* the failure, for done() */
-	int refused;               /* 1: answer problem with why (reason and message) */
+	int refused; /* 1: answer problem with why (reason and message) */
 	enum problem problem;
 	struct sp_errinfo why;
 };
@@ -171,7 +172,8 @@ login_work(void *arg, struct sp_errinfo *ei)
 	memset(&res, 0, sizeof(res));
 	sp_errinfo_init(&e2);
 	if (crypto_cert_parse(j->cert_der, j->cert_len, &leaf, &e2) != SP_OK) {
-		r = refuse(j, P_INVALID, CRYPTO_REASON_MALFORMED_CERT, "certificate is not a DER X.509 certificate");
+		r = refuse(j, P_INVALID, CRYPTO_REASON_MALFORMED_CERT,
+			   "certificate is not a DER X.509 certificate");
 		goto out;
 	}
 	/* For the log of a refusal; the checked values replace it on success. */
@@ -199,14 +201,16 @@ login_work(void *arg, struct sp_errinfo *ei)
 		goto out;
 	}
 	if (j->alg_name[0] != '\0' && crypto_sigalg_from_name(j->alg_name) != alg) {
-		r = refuse(j, P_INVALID, "alg_mismatch", "algorithm does not fit the certificate's key");
+		r = refuse(j, P_INVALID, "alg_mismatch",
+			   "algorithm does not fit the certificate's key");
 		goto out;
 	}
 	sp_errinfo_init(&e2);
 	if (crypto_sig_verify(leaf, alg, j->challenge, sizeof(j->challenge), j->sig, j->sig_len,
 			      &e2) != SP_OK) {
 		r = refuse(j, P_UNAUTHORIZED, "bad_signature",
-			   "the signature over the challenge does not verify with this certificate");
+			   "the signature over the challenge does not verify with this "
+			   "certificate");
 		goto out;
 	}
 	sp_errinfo_init(&e2);
@@ -224,14 +228,16 @@ login_work(void *arg, struct sp_errinfo *ei)
 		goto out;
 	}
 	if (res.info.org[0] == '\0') {
-		r = refuse(j, P_UNAUTHORIZED, "missing_organization", "the certificate's subject has no O name");
+		r = refuse(j, P_UNAUTHORIZED, "missing_organization",
+			   "the certificate's subject has no O name");
 		goto out;
 	}
 	sp_errinfo_init(&e2);
 	if (res.info.org_id[0] == '\0' || crypto_credit_code_check(res.info.org_id, &e2) != SP_OK) {
-		r = refuse(j, P_UNAUTHORIZED, CRYPTO_REASON_CREDIT_CODE, res.info.org_id[0] == '\0'
-			   ? "the certificate's subject has no organizationIdentifier"
-			   : e2.msg);
+		r = refuse(j, P_UNAUTHORIZED, CRYPTO_REASON_CREDIT_CODE,
+			   res.info.org_id[0] == '\0'
+				   ? "the certificate's subject has no organizationIdentifier"
+				   : e2.msg);
 		goto out;
 	}
 	if (strlen(res.info.serial_hex) > 64) {
@@ -242,12 +248,15 @@ login_work(void *arg, struct sp_errinfo *ei)
 	memcpy(j->credit_code, res.info.org_id, 18);
 	j->credit_code[18] = '\0';
 	snprintf(j->org, sizeof(j->org), "%s", res.info.org);
-	snprintf(j->user, sizeof(j->user), "%s", res.info.cn[0] != '\0' ? res.info.cn : res.info.org);
+	snprintf(j->user, sizeof(j->user), "%s",
+		 res.info.cn[0] != '\0' ? res.info.cn : res.info.org);
 	snprintf(j->subject, sizeof(j->subject), "%s", res.info.subject);
 	snprintf(j->issuer, sizeof(j->issuer), "%s", res.info.issuer);
 	for (i = 0; res.info.serial_hex[i] != '\0'; i++)
-		j->serial[i] = (char)((res.info.serial_hex[i] >= 'A' && res.info.serial_hex[i] <= 'F')
-				      ? res.info.serial_hex[i] - 'A' + 'a' : res.info.serial_hex[i]);
+		j->serial[i] =
+			(char)((res.info.serial_hex[i] >= 'A' && res.info.serial_hex[i] <= 'F')
+				       ? res.info.serial_hex[i] - 'A' + 'a'
+				       : res.info.serial_hex[i]);
 	j->serial[i] = '\0';
 	j->not_before = (int64_t)res.info.not_before;
 	j->not_after = (int64_t)res.info.not_after;
@@ -255,7 +264,8 @@ login_work(void *arg, struct sp_errinfo *ei)
 	if ((long long)res.info.not_after - (long long)time(NULL) < j->ttl_s)
 		j->ttl_s = (long)((long long)res.info.not_after - (long long)time(NULL));
 	if (j->ttl_s < 1) {
-		r = refuse(j, P_UNAUTHORIZED, CRYPTO_REASON_CERT_EXPIRED, "the certificate expires now");
+		r = refuse(j, P_UNAUTHORIZED, CRYPTO_REASON_CERT_EXPIRED,
+			   "the certificate expires now");
 		goto out;
 	}
 	if ((j->der_len = i2d_X509(leaf, &j->der)) <= 0) {
@@ -294,7 +304,8 @@ reply_login_sql_error(struct request *r, const struct sp_errinfo *err)
 		/* An unexpected refusal (e.g. a token hash taken): a new login may pass. */
 		log_event(LOG_WARN, request_id(r), "login not stored", "{s:s,s:s}", "sqlstate",
 			  err->sqlstate, "detail", err->msg);
-		request_problem(r, P_DATABASE_UNAVAILABLE, "The login cannot be completed right now.");
+		request_problem(r, P_DATABASE_UNAVAILABLE,
+				"The login cannot be completed right now.");
 		return;
 	}
 	request_reply_error(r, err->code, err);
@@ -312,14 +323,13 @@ on_login(void *arg, const struct db_member_session *s, const struct sp_errinfo *
 		login_job_free(j);
 		return;
 	}
-	doc = json_pack("{s:s,s:s,s:{s:I,s:s,s:s,s:b},s:{s:I,s:s,s:s},s:{s:I,s:s,s:s}}",
-			"token", j->token, "expires_at", s->expires_at,
-			"organization", "id", (json_int_t)s->organization_id,
-			"name", s->organization_name, "credit_code", s->credit_code,
-			"created", s->organization_created,
-			"user", "id", (json_int_t)s->user_id, "name", s->user_name, "kind", "member",
-			"certificate", "id", (json_int_t)s->certificate_id,
-			"subject", j->subject, "issuer", j->issuer);
+	doc = json_pack("{s:s,s:s,s:{s:I,s:s,s:s,s:b},s:{s:I,s:s,s:s},s:{s:I,s:s,s:s}}", "token",
+			j->token, "expires_at", s->expires_at, "organization", "id",
+			(json_int_t)s->organization_id, "name", s->organization_name, "credit_code",
+			s->credit_code, "created", s->organization_created, "user", "id",
+			(json_int_t)s->user_id, "name", s->user_name, "kind", "member",
+			"certificate", "id", (json_int_t)s->certificate_id, "subject", j->subject,
+			"issuer", j->issuer);
 	snprintf(oid, sizeof(oid), "%lld", (long long)s->organization_id);
 	snprintf(uid, sizeof(uid), "%lld", (long long)s->user_id);
 	snprintf(sid, sizeof(sid), "%lld", (long long)s->session_id);
@@ -413,7 +423,8 @@ auth_login_post(struct request *r)
 		request_problem(r, P_INVALID, "the body must be a JSON object");
 		goto out;
 	}
-	json_object_foreach(doc, key, v) {
+	json_object_foreach(doc, key, v)
+	{
 		for (k = 0; k < SP_ARRAY_LEN(known) && strcmp(key, known[k]) != 0; k++)
 			;
 		if (k == SP_ARRAY_LEN(known)) {
@@ -438,11 +449,11 @@ auth_login_post(struct request *r)
 	}
 	memcpy(j->challenge, ch, CHALLENGE_BYTES);
 	if ((v = json_object_get(doc, "algorithm")) != NULL) {
-		if (!json_is_string(v) || crypto_sigalg_from_name(json_string_value(v)) ==
-		    CRYPTO_SIGALG_NONE) {
+		if (!json_is_string(v) ||
+		    crypto_sigalg_from_name(json_string_value(v)) == CRYPTO_SIGALG_NONE) {
 			request_problem(r, P_INVALID,
-					      "algorithm must be sha256WithRSAEncryption, "
-					      "ecdsa-with-SHA256 or SM2-with-SM3");
+					"algorithm must be sha256WithRSAEncryption, "
+					"ecdsa-with-SHA256 or SM2-with-SM3");
 			goto out;
 		}
 		snprintf(j->alg_name, sizeof(j->alg_name), "%s", json_string_value(v));
@@ -450,7 +461,7 @@ auth_login_post(struct request *r)
 	if ((v = json_object_get(doc, "chain")) != NULL) {
 		if (!json_is_array(v) || json_array_size(v) > CHAIN_MAX) {
 			request_problem(r, P_INVALID,
-					      "chain must be an array of at most 8 base64 certificates");
+					"chain must be an array of at most 8 base64 certificates");
 			goto out;
 		}
 		for (i = 0; i < json_array_size(v); i++) {
@@ -460,7 +471,8 @@ auth_login_post(struct request *r)
 				request_reply_error(r, SP_ERR_NOMEM, NULL);
 				goto out;
 			}
-			rc = b64_member(r, wrap, "chain", CERT_MAX, 1, &j->chain_der[i], &j->chain_len[i]);
+			rc = b64_member(r, wrap, "chain", CERT_MAX, 1, &j->chain_der[i],
+					&j->chain_len[i]);
 			json_decref(wrap);
 			if (rc != 0)
 				goto out;
@@ -546,8 +558,8 @@ whoami_next(struct request *r, const struct principal *who)
 	}
 	w->r = r;
 	w->kind = who->kind;
-	rc = db_auth_whoami(request_db(r), who->user_id, who->organization_id,
-			    who->certificate_id, on_whoami, w);
+	rc = db_auth_whoami(request_db(r), who->user_id, who->organization_id, who->certificate_id,
+			    on_whoami, w);
 	if (rc != SP_OK) {
 		free(w);
 		request_reply_error(r, rc, NULL);

@@ -40,7 +40,6 @@ int auth_token_hash(const char *s, char out[65]) SP_WUR;
  */
 int auth_token_new(char out[AUTH_TOKEN_LEN + 1]) SP_WUR;
 
-
 /* Answer r 401 unauthorized with WWW-Authenticate: Bearer (and detail). */
 void auth_reply_unauthorized(struct request *r, const char *detail);
 
@@ -69,6 +68,5 @@ int auth_password_verify(const char *password, const char *stored, struct sp_err
 int admin_main(const struct config *cfg, int argc, char **argv);
 
 /* ---- route modules --------------------------------------------------------- */
-
 
 #endif /* SP_SERVER_AUTH_INT_H */

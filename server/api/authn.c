@@ -119,8 +119,9 @@ on_lookup(void *arg, const struct db_credential *c, const struct sp_errinfo *err
 		return;
 	}
 	memset(&who, 0, sizeof(who));
-	who.kind = c->kind == DB_CREDENTIAL_MEMBER ? PRINCIPAL_MEMBER
-		 : c->kind == DB_CREDENTIAL_API_KEY ? PRINCIPAL_API_KEY : PRINCIPAL_REVIEWER;
+	who.kind = c->kind == DB_CREDENTIAL_MEMBER    ? PRINCIPAL_MEMBER
+		   : c->kind == DB_CREDENTIAL_API_KEY ? PRINCIPAL_API_KEY
+						      : PRINCIPAL_REVIEWER;
 	who.credential_id = c->credential_id;
 	who.user_id = c->user_id;
 	who.organization_id = c->organization_id;

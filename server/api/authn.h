@@ -19,20 +19,20 @@
 #include "server.h"
 
 enum principal_kind {
-	PRINCIPAL_MEMBER = 1 << 0,   /* a person of an organization, logged in with a token */
-	PRINCIPAL_API_KEY = 1 << 1,  /* an organization's system, with an API key */
-	PRINCIPAL_REVIEWER = 1 << 2  /* platform staff reviewing seal applications */
+	PRINCIPAL_MEMBER = 1 << 0,  /* a person of an organization, logged in with a token */
+	PRINCIPAL_API_KEY = 1 << 1, /* an organization's system, with an API key */
+	PRINCIPAL_REVIEWER = 1 << 2 /* platform staff reviewing seal applications */
 };
 
 #define PRINCIPAL_ORG (PRINCIPAL_MEMBER | PRINCIPAL_API_KEY)
 
 struct principal {
 	enum principal_kind kind;
-	int64_t user_id;             /* members and reviewers; for API keys the key's creator */
-	int64_t organization_id;     /* 0 for reviewers */
-	int64_t credential_id;       /* sessions.id or api_keys.id */
-	int64_t certificate_id;      /* members: the certificate they logged in with, else 0 */
-	char credit_code[19];        /* the organization's code, "" for reviewers */
+	int64_t user_id;         /* members and reviewers; for API keys the key's creator */
+	int64_t organization_id; /* 0 for reviewers */
+	int64_t credential_id;   /* sessions.id or api_keys.id */
+	int64_t certificate_id;  /* members: the certificate they logged in with, else 0 */
+	char credit_code[19];    /* the organization's code, "" for reviewers */
 };
 
 /*

@@ -33,8 +33,9 @@ wf_reply_failed(struct request *r, const struct sp_errinfo *err)
 		return 0;
 	/* db/ mapped the SQLSTATE to a class and a problem code (db/errors.c). */
 	if (err->reason[0] == '\0')
-		log_event(LOG_WARN, request_id(r), "workflow query failed", "{s:s,s:s,s:s}", "error",
-			  sp_errname(err->code), "sqlstate", err->sqlstate, "detail", err->msg);
+		log_event(LOG_WARN, request_id(r), "workflow query failed", "{s:s,s:s,s:s}",
+			  "error", sp_errname(err->code), "sqlstate", err->sqlstate, "detail",
+			  err->msg);
 	request_reply_error(r, err->code, err);
 	return 1;
 }
@@ -95,7 +96,7 @@ sent_or_fail(struct request *r, int rc)
 
 struct create_job {
 	struct request *r;
-	unsigned char *body;        /* copy of the request body */
+	unsigned char *body; /* copy of the request body */
 	size_t body_len;
 	size_t max_pdf;
 	struct principal who;
@@ -155,7 +156,8 @@ parties_check(json_t *parties, char **out, struct sp_errinfo *ei)
 	if (!json_is_array(parties) || json_array_size(parties) > 100)
 		return sp_err_reason(ei, SP_ERR_INVALID, "invalid",
 				     "parties must be an array of at most 100 entries");
-	json_array_foreach(parties, i, p) {
+	json_array_foreach(parties, i, p)
+	{
 		const char *code = json_string_value(json_object_get(p, "credit_code"));
 
 		if (!json_is_object(p) || code == NULL)
@@ -183,7 +185,8 @@ base64_decode(const char *in, size_t max, unsigned char **out, size_t *outlen,
 	if (r == SP_ERR_NOMEM)
 		return sp_err(ei, r, "out of memory");
 	if (r != SP_OK)
-		return sp_err_reason(ei, SP_ERR_INVALID, "invalid", "pdf_base64 is not valid base64");
+		return sp_err_reason(ei, SP_ERR_INVALID, "invalid",
+				     "pdf_base64 is not valid base64");
 	return SP_OK;
 }
 
@@ -333,7 +336,7 @@ contracts_create_post(struct request *r)
 
 	if (ct == NULL || strncmp(ct, "application/json", 16) != 0) {
 		request_problem(r, P_UNSUPPORTED_MEDIA_TYPE,
-				      "Send application/json with the PDF in pdf_base64.");
+				"Send application/json with the PDF in pdf_base64.");
 		return;
 	}
 	auth_then(r, PRINCIPAL_ORG, create_step);

@@ -25,7 +25,8 @@ readyz_done(void *arg, const struct sp_errinfo *err)
 	struct request *r = arg;
 
 	if (err->code == SP_OK) {
-		request_reply_json(r, 200, json_pack("{s:s,s:s}", "status", "ok", "database", "ok"));
+		request_reply_json(r, 200,
+				   json_pack("{s:s,s:s}", "status", "ok", "database", "ok"));
 		return;
 	}
 	log_event(LOG_WARN, request_id(r), "readiness check failed", "{s:s,s:s}", "error",
@@ -80,6 +81,6 @@ health_metrics_get(struct request *r)
 void
 health_version_get(struct request *r)
 {
-	request_reply_json(r, 200, json_pack("{s:s,s:s}", "name", "sealpact", "version",
-					     SEALPACT_VERSION));
+	request_reply_json(r, 200,
+			   json_pack("{s:s,s:s}", "name", "sealpact", "version", SEALPACT_VERSION));
 }

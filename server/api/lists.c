@@ -18,15 +18,12 @@ static const struct {
 	const char *name;
 	enum db_list_tab tab;
 } tabs[] = {
-	{ "todo", DB_LIST_TODO },
-	{ "initiated", DB_LIST_INITIATED },
-	{ "signed", DB_LIST_SIGNED },
-	{ "cc", DB_LIST_CC },
-	{ "drafts", DB_LIST_DRAFTS },
+	{ "todo", DB_LIST_TODO }, { "initiated", DB_LIST_INITIATED }, { "signed", DB_LIST_SIGNED },
+	{ "cc", DB_LIST_CC },     { "drafts", DB_LIST_DRAFTS },
 };
 
-static const char *const statuses[] = { "draft", "signing", "completed", "rejected",
-					 "cancelled", "expired" };
+static const char *const statuses[] = { "draft",    "signing",   "completed",
+					"rejected", "cancelled", "expired" };
 
 static int
 parse_int(const char *s, long lo, long hi, long *out)
@@ -50,8 +47,8 @@ rfc3339_ok(const char *s)
 	if (n < 20 || n > 40 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
 	    s[13] != ':' || s[16] != ':')
 		return 0;
-	return s[n - 1] == 'Z' || s[n - 1] == 'z' || (n >= 6 && s[n - 3] == ':' &&
-						       (s[n - 6] == '+' || s[n - 6] == '-'));
+	return s[n - 1] == 'Z' || s[n - 1] == 'z' ||
+	       (n >= 6 && s[n - 3] == ':' && (s[n - 6] == '+' || s[n - 6] == '-'));
 }
 
 static void
@@ -78,28 +75,27 @@ list_step(struct request *r, const struct principal *who)
 			found = 1;
 		}
 	if (!found) {
-		request_problem(r, P_INVALID,
-				      "tab must be todo, initiated, signed, cc or drafts");
+		request_problem(r, P_INVALID, "tab must be todo, initiated, signed, cc or drafts");
 		return;
 	}
 	if (status != NULL) {
 		for (i = 0; i < SP_ARRAY_LEN(statuses); i++)
 			ok |= strcmp(status, statuses[i]) == 0;
 		if (!ok) {
-			request_problem(r, P_INVALID, "status must be draft, signing, "
-					      "completed, rejected, cancelled or expired");
+			request_problem(r, P_INVALID,
+					"status must be draft, signing, "
+					"completed, rejected, cancelled or expired");
 			return;
 		}
 	}
 	if (parse_int(request_query(r, "page"), 1, DB_LIST_PAGE_MAX, &page) != 0 ||
 	    parse_int(request_query(r, "page_size"), 1, DB_LIST_PAGE_SIZE_MAX, &size) != 0) {
-		request_problem(r, P_INVALID,
-				      "page must be 1..100000 and page_size 1..100");
+		request_problem(r, P_INVALID, "page must be 1..100000 and page_size 1..100");
 		return;
 	}
 	if ((from != NULL && !rfc3339_ok(from)) || (to != NULL && !rfc3339_ok(to))) {
 		request_problem(r, P_INVALID,
-				      "created_from and created_to must be RFC 3339 times with a zone");
+				"created_from and created_to must be RFC 3339 times with a zone");
 		return;
 	}
 	if ((q != NULL && strlen(q) > DB_LIST_FILTER_MAX) ||

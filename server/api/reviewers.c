@@ -22,9 +22,8 @@
 #include "state.h"
 
 /* A well-formed hash nobody's password matches: unknown users cost the same. */
-static const char dummy_hash[] =
-	"scrypt$32768$8$1$c2VhbHBhY3QtZHVtbXktc2FsdA==$"
-	"ZHVtbXktaGFzaC10aGF0LW5ldmVyLW1hdGNoZXMtISE=";
+static const char dummy_hash[] = "scrypt$32768$8$1$c2VhbHBhY3QtZHVtbXktc2FsdA==$"
+				 "ZHVtbXktaGFzaC10aGF0LW5ldmVyLW1hdGNoZXMtISE=";
 
 struct rlogin {
 	struct request *r;
@@ -39,9 +38,9 @@ struct rlogin {
 	char ip[64];
 	char username[65];
 	char password[AUTH_PASSWORD_MAX + 1];
-	char *stored;             /* the credential's hash, or NULL for an unknown user */
+	char *stored; /* the credential's hash, or NULL for an unknown user */
 	int64_t user_id;
-	int ok;                   /* the password matched */
+	int ok; /* the password matched */
 	char token[AUTH_TOKEN_LEN + 1], token_hash[65];
 };
 
@@ -83,10 +82,11 @@ on_finish(void *arg, const struct db_reviewer_result *res, const struct sp_errin
 		goto out;
 	}
 	if (res->outcome == DB_REVIEWER_OK)
-		request_reply_json(l->r, 200, json_pack("{s:s,s:s,s:{s:I,s:s,s:s}}",
-			"token", l->token, "expires_at", res->expires_at,
-			"user", "id", (json_int_t)l->user_id,
-			"kind", "reviewer", "username", l->username));
+		request_reply_json(l->r, 200,
+				   json_pack("{s:s,s:s,s:{s:I,s:s,s:s}}", "token", l->token,
+					     "expires_at", res->expires_at, "user", "id",
+					     (json_int_t)l->user_id, "kind", "reviewer", "username",
+					     l->username));
 	else if (res->outcome == DB_REVIEWER_LOCKED)
 		reply_locked(l->r, res->retry_after_s);
 	else

@@ -37,7 +37,8 @@ static const struct {
 	{ HTTP_POST, "/api/v1/contracts/receive-all", contracts_receive_all_post, 0 },
 	/* documents.c, lists.c: documents, audit verification, the five lists */
 	{ HTTP_GET, "/api/v1/contracts/{number}/document", documents_document_get, 0 },
-	{ HTTP_GET, "/api/v1/contracts/{number}/revisions/{seq}/document", documents_document_get, 0 },
+	{ HTTP_GET, "/api/v1/contracts/{number}/revisions/{seq}/document", documents_document_get,
+	  0 },
 	{ HTTP_GET, "/api/v1/contracts/{number}/audit/verify", documents_audit_verify_get, 0 },
 	{ HTTP_GET, "/api/v1/contracts", lists_get, 0 },
 	/* webhooks.c (members) */

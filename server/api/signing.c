@@ -39,19 +39,19 @@
 struct prep_job {
 	struct request *r;
 	const struct config *cfg;
-	struct crypto_trust *trust;   /* the process's (NULL: none); outlives the job */
+	struct crypto_trust *trust; /* the process's (NULL: none); outlives the job */
 	unsigned char *body;
 	size_t body_len;
 	int64_t number, org_id, user_id;
 	char credit_code[19];
-	struct db_revision_doc *base;   /* from db_signing_prepare_load */
+	struct db_revision_doc *base; /* from db_signing_prepare_load */
 	/* results of work() */
 	struct pdf_sig_prepared prep;
 	unsigned char *attrs;
 	size_t attrs_len;
 	unsigned char *cert_der;
 	size_t cert_len;
-	uint8_t *chain;            /* crypto_chain_to_der of the issuing CAs */
+	uint8_t *chain; /* crypto_chain_to_der of the issuing CAs */
 	size_t chain_len;
 	struct crypto_cert_info info;
 	const char *alg_name;
@@ -76,8 +76,7 @@ prep_job_free(struct prep_job *j)
 /* ---- shared with signing_complete.c --------------------------------------------------- */
 
 void
-signing_actor_fill(struct db_actor *a, const struct request *r, int64_t org_id,
-		   int64_t user_id)
+signing_actor_fill(struct db_actor *a, const struct request *r, int64_t org_id, int64_t user_id)
 {
 	memset(a, 0, sizeof(*a));
 	a->org_id = org_id;
@@ -110,9 +109,9 @@ b64_field(json_t *v, const char *what, size_t max, unsigned char **out, size_t *
 static int
 seal_ref_ok(json_t *seal)
 {
-	return seal == NULL || json_is_null(seal) || (json_is_integer(seal) &&
-		json_integer_value(seal) == 0) || (json_is_string(seal) &&
-		strcmp(json_string_value(seal), "default") == 0);
+	return seal == NULL || json_is_null(seal) ||
+	       (json_is_integer(seal) && json_integer_value(seal) == 0) ||
+	       (json_is_string(seal) && strcmp(json_string_value(seal), "default") == 0);
 }
 
 static double
@@ -146,7 +145,8 @@ placements_parse(json_t *arr, struct pdf_placement *pl, size_t *npl, int *needs_
 		return sp_err_reason(ei, SP_ERR_INVALID, "invalid",
 				     "placements must be an array of at most %d entries",
 				     MAX_PLACEMENTS);
-	json_array_foreach(arr, i, o) {
+	json_array_foreach(arr, i, o)
+	{
 		struct pdf_placement *p = &pl[i];
 		const char *mode = json_string_value(json_object_get(o, "mode"));
 
@@ -155,12 +155,14 @@ placements_parse(json_t *arr, struct pdf_placement *pl, size_t *npl, int *needs_
 		    pdf_place_mode_parse(mode, &p->mode, ei) != SP_OK)
 			return sp_err_reason(ei, SP_ERR_INVALID, "invalid",
 					     "placement %zu: mode must be normal, multi, seam, "
-					     "keyword or date", i + 1);
+					     "keyword or date",
+					     i + 1);
 		if (p->mode != PDF_PLACE_DATE) {
 			if (!seal_ref_ok(json_object_get(o, "seal")))
 				return sp_err_reason(ei, SP_ERR_INVALID, "seal_not_found",
 						     "placement %zu: unknown seal (only the "
-						     "organization's default seal, \"default\", exists)",
+						     "organization's default seal, \"default\", "
+						     "exists)",
 						     i + 1);
 			*needs_seal = 1;
 		}
@@ -200,23 +202,24 @@ placements_parse(json_t *arr, struct pdf_placement *pl, size_t *npl, int *needs_
 static json_t *
 rects_json(const struct pdf_widget_rect *w, size_t n)
 {
-	static const char *const modes[] = {"", "normal", "multi", "seam", "keyword", "date"};
+	static const char *const modes[] = { "", "normal", "multi", "seam", "keyword", "date" };
 	json_t *a = json_array();
 	size_t i;
 
 	for (i = 0; a != NULL && i < n; i++)
-		json_array_append_new(a, json_pack("{s:i,s:i,s:s,s:i,s:i,s:f,s:f,s:f,s:f}",
-			"page", w[i].page, "placement", (int)w[i].placement + 1,
-			"mode", modes[w[i].mode], "slice", w[i].slice, "slices", w[i].nslices,
-			"x0", w[i].view.x0, "y0", w[i].view.y0, "x1", w[i].view.x1,
-			"y1", w[i].view.y1));
+		json_array_append_new(a, json_pack("{s:i,s:i,s:s,s:i,s:i,s:f,s:f,s:f,s:f}", "page",
+						   w[i].page, "placement", (int)w[i].placement + 1,
+						   "mode", modes[w[i].mode], "slice", w[i].slice,
+						   "slices", w[i].nslices, "x0", w[i].view.x0, "y0",
+						   w[i].view.y0, "x1", w[i].view.x1, "y1",
+						   w[i].view.y1));
 	return a;
 }
 
 /* ---- the worker ------------------------------------------------------------------------- */
 
 static int
-chain_parse(json_t *arr, STACK_OF(X509) **out, struct sp_errinfo *ei)
+chain_parse(json_t *arr, STACK_OF(X509) * *out, struct sp_errinfo *ei)
 {
 	unsigned char *der = NULL;
 	size_t i, len;
@@ -233,7 +236,8 @@ chain_parse(json_t *arr, STACK_OF(X509) **out, struct sp_errinfo *ei)
 				     CRYPTO_CHAIN_MAX);
 	if ((*out = sk_X509_new_null()) == NULL)
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		if ((r = b64_field(v, "a chain certificate", MAX_CERT, &der, &len, ei)) != SP_OK ||
 		    (r = crypto_cert_parse(der, len, &x, ei)) != SP_OK)
 			goto out;
@@ -258,7 +262,7 @@ out:
  * (pdfsig) can build the path even when the token holds just the leaf.
  */
 static int
-chain_store(STACK_OF(X509) *chain, uint8_t **der, size_t *len, struct sp_errinfo *ei)
+chain_store(STACK_OF(X509) * chain, uint8_t **der, size_t *len, struct sp_errinfo *ei)
 {
 	STACK_OF(X509) *cas = NULL;
 	int r = SP_ERR_INTERNAL;
@@ -317,8 +321,8 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	if (strcmp(res.info.org_id, j->credit_code) != 0) {
 		r = sp_err_reason(ei, SP_ERR_FORBIDDEN, "certificate_not_yours",
 				  "the certificate's organizationIdentifier (%s) is not your "
-				  "organization's credit code", res.info.org_id[0] ? res.info.org_id
-				  : "absent");
+				  "organization's credit code",
+				  res.info.org_id[0] ? res.info.org_id : "absent");
 		goto out;
 	}
 	j->info = res.info;
@@ -332,8 +336,8 @@ prep_work(void *arg, struct sp_errinfo *ei)
 					  "image is configured): use a date placement or none");
 			goto out;
 		}
-		if ((r = sp_file_read(j->cfg->signing.default_seal_image, SEAL_MAX, &png,
-				      &png_len, ei)) != SP_OK) {
+		if ((r = sp_file_read(j->cfg->signing.default_seal_image, SEAL_MAX, &png, &png_len,
+				      ei)) != SP_OK) {
 			r = sp_err(ei, SP_ERR_CONFIG, "the default seal image cannot be read");
 			goto out;
 		}
@@ -352,9 +356,10 @@ prep_work(void *arg, struct sp_errinfo *ei)
 		r = sp_err(ei, SP_ERR_INTERNAL, "the update does not extend the stored revision");
 		goto out;
 	}
-	if ((r = crypto_cms_signed_attrs(cert, alg, alg == CRYPTO_SIGALG_SM2_SM3 ? j->prep.sm3
-					 : j->prep.sha256, 32, &j->attrs, &j->attrs_len, ei))
-	    != SP_OK)
+	if ((r = crypto_cms_signed_attrs(cert, alg,
+					 alg == CRYPTO_SIGALG_SM2_SM3 ? j->prep.sm3
+								      : j->prep.sha256,
+					 32, &j->attrs, &j->attrs_len, ei)) != SP_OK)
 		goto out;
 	j->alg_name = crypto_sigalg_name(alg);
 	if ((rects = rects_json(j->prep.rects, j->prep.nrects)) == NULL ||

@@ -32,7 +32,7 @@
 
 struct done_job {
 	struct request *r;
-	struct crypto_trust *trust;       /* the process's (NULL: none); outlive the job */
+	struct crypto_trust *trust; /* the process's (NULL: none); outlive the job */
 	const struct tsa_provider *tsa;
 	char id[37];
 	int64_t org_id, user_id;
@@ -64,7 +64,7 @@ uuid_ok(const char *s)
 		return 0;
 	for (i = 0; i < 36; i++)
 		if ((i == 8 || i == 13 || i == 18 || i == 23) ? s[i] != '-'
-		    : !isxdigit((unsigned char)s[i]))
+							      : !isxdigit((unsigned char)s[i]))
 			return 0;
 	return 1;
 }
@@ -100,8 +100,8 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 	}
 	if ((r = crypto_digest_ctx_new(crypto_sigalg_digest(alg), &dc, ei)) != SP_OK ||
 	    (r = crypto_digest_ctx_update(dc, ss->document, ss->contents_off, ei)) != SP_OK ||
-	    (r = crypto_digest_ctx_update(dc, ss->document + end, ss->document_len - end,
-					  ei)) != SP_OK ||
+	    (r = crypto_digest_ctx_update(dc, ss->document + end, ss->document_len - end, ei)) !=
+		    SP_OK ||
 	    (r = crypto_digest_ctx_final(dc, d, &dlen, ei)) != SP_OK ||
 	    (r = crypto_cms_signed_attrs(cert, alg, d, dlen, &attrs, &alen, ei)) != SP_OK)
 		goto out;
@@ -146,10 +146,11 @@ engine_check(struct done_job *j, struct sp_errinfo *ei)
 		if (s->byte_range[2] + s->byte_range[3] == (long long)ss->document_len) {
 			nnew++;
 			if ((s->verdict != CRYPTO_VERDICT_VALID &&
-			     s->verdict != CRYPTO_VERDICT_VALID_ALLOWED_CHANGES) || !s->has_timestamp) {
+			     s->verdict != CRYPTO_VERDICT_VALID_ALLOWED_CHANGES) ||
+			    !s->has_timestamp) {
 				r = sp_err(ei, SP_ERR_CRYPTO, "the new signature is %s: %s",
-					   crypto_verdict_name(s->verdict), s->nreasons > 0
-					   ? s->reasons[0] : "no timestamp");
+					   crypto_verdict_name(s->verdict),
+					   s->nreasons > 0 ? s->reasons[0] : "no timestamp");
 				goto out;
 			}
 		} else if (s->verdict == CRYPTO_VERDICT_INVALID) {
@@ -159,8 +160,10 @@ engine_check(struct done_job *j, struct sp_errinfo *ei)
 		}
 	}
 	if (nnew != 1) {
-		r = sp_err(ei, SP_ERR_CRYPTO, "the new revision carries %zu signatures over the "
-			   "whole file", nnew);
+		r = sp_err(ei, SP_ERR_CRYPTO,
+			   "the new revision carries %zu signatures over the "
+			   "whole file",
+			   nnew);
 		goto out;
 	}
 	r = SP_OK;
@@ -261,19 +264,20 @@ done_done(void *arg, int rc, const struct sp_errinfo *ei)
 		done_job_free(j);
 		if (strcmp(reason, "bad_signature") == 0 || strcmp(reason, "alg_mismatch") == 0)
 			request_problem(r, P_BAD_SIGNATURE,
-					      "the signature value does not verify against the "
-					      "certificate over to_be_signed; nothing was stored");
+					"the signature value does not verify against the "
+					"certificate over to_be_signed; nothing was stored");
 		else if (strncmp(reason, "ts_", 3) == 0 || strncmp(reason, "tsa_", 4) == 0 ||
 			 rc == SP_ERR_TIMEOUT || rc == SP_ERR_UNAVAILABLE)
-			request_problem(r, rc == SP_ERR_CONFIG ? P_TSA_NOT_CONFIGURED
-							       : P_TIMESTAMP_FAILED, ei->msg);
+			request_problem(r,
+					rc == SP_ERR_CONFIG ? P_TSA_NOT_CONFIGURED
+							    : P_TIMESTAMP_FAILED,
+					ei->msg);
 		else if (strcmp(reason, "verification_failed") == 0) {
 			/* Our own output failed our own check: an operator must look. */
 			log_event(LOG_ERROR, request_id(r), "signed revision failed verification",
 				  "{s:s}", "detail", ei->msg);
 			request_problem(r, P_VERIFICATION_FAILED, ei->msg);
-		}
-		else
+		} else
 			request_reply_error(r, rc, ei);
 		return;
 	}
@@ -284,8 +288,8 @@ done_done(void *arg, int rc, const struct sp_errinfo *ei)
 	rev.sha256_hex = j->sha_hex;
 	rev.tsa_time = j->tsa_time;
 	signing_actor_fill(&who, r, j->org_id, j->user_id);
-	if ((rc = db_signing_session_complete(request_db(r), j->id, &who, &rev, done_stored, j))
-	    != SP_OK) {
+	if ((rc = db_signing_session_complete(request_db(r), j->id, &who, &rev, done_stored, j)) !=
+	    SP_OK) {
 		done_job_free(j);
 		request_reply_error(r, rc, NULL);
 	}
@@ -330,12 +334,14 @@ signing_complete_step(struct request *r, const struct principal *who)
 		request_reply_error(r, SP_ERR_NOMEM, NULL);
 		return;
 	}
-	if (!json_is_string(v) || sp_b64_decode(json_string_value(v), SIZE_MAX, CRYPTO_SIG_MAX, 0,
-						 &j->sig, &j->siglen) != SP_OK || j->siglen == 0) {
+	if (!json_is_string(v) ||
+	    sp_b64_decode(json_string_value(v), SIZE_MAX, CRYPTO_SIG_MAX, 0, &j->sig, &j->siglen) !=
+		    SP_OK ||
+	    j->siglen == 0) {
 		json_decref(doc);
 		done_job_free(j);
 		request_problem(r, P_INVALID,
-				      "signature must be the token's signature value, base64");
+				"signature must be the token's signature value, base64");
 		return;
 	}
 	json_decref(doc);

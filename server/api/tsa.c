@@ -20,7 +20,7 @@ struct tsa_job {
 	unsigned char *query;
 	size_t querylen;
 	uint64_t serial;
-	const struct tsa_provider *tsa;   /* the process's; outlives the job */
+	const struct tsa_provider *tsa; /* the process's; outlives the job */
 	uint8_t *resp;
 	size_t resplen;
 };
@@ -45,8 +45,8 @@ tsa_work(void *arg, struct sp_errinfo *ei)
 
 	if ((r = tsa_provider_builtin(j->tsa, &tsa, ei)) != SP_OK)
 		return r;
-	return crypto_tsa_respond(tsa, j->query, j->querylen, j->serial, 0, &j->resp,
-				  &j->resplen, ei);
+	return crypto_tsa_respond(tsa, j->query, j->querylen, j->serial, 0, &j->resp, &j->resplen,
+				  ei);
 }
 
 static void
@@ -94,7 +94,7 @@ tsa_post(struct request *r)
 
 	if (ct == NULL || strncasecmp(ct, "application/timestamp-query", 27) != 0) {
 		request_problem(r, P_UNSUPPORTED_MEDIA_TYPE,
-				      "send an RFC 3161 TimeStampReq as application/timestamp-query");
+				"send an RFC 3161 TimeStampReq as application/timestamp-query");
 		return;
 	}
 	if (request_body(r, &body, &len) != SP_OK) {
@@ -106,8 +106,7 @@ tsa_post(struct request *r)
 		return;
 	}
 	if (len > CRYPTO_TS_QUERY_MAX) {
-		request_problem(r, P_PAYLOAD_TOO_LARGE,
-				      "a timestamp query is at most 16384 bytes");
+		request_problem(r, P_PAYLOAD_TOO_LARGE, "a timestamp query is at most 16384 bytes");
 		return;
 	}
 	if ((j = calloc(1, sizeof(*j))) == NULL || (j->query = malloc(len)) == NULL) {

@@ -30,16 +30,17 @@
 /* ---- the job ---- */
 
 struct vjob {
-	struct request *r;           /* answered by done(); never touched by work() */
-	struct crypto_trust *trust;  /* the process's (NULL: none); outlives the jobs */
+	struct request *r;          /* answered by done(); never touched by work() */
+	struct crypto_trust *trust; /* the process's (NULL: none); outlives the jobs */
 	const struct tsa_provider *tsa;
 	unsigned char *pdf;
 	size_t len;
-	unsigned char *json;         /* the report (work's result) */
+	unsigned char *json; /* the report (work's result) */
 	size_t jsonlen;
 };
 
-static void vjob_free(struct vjob *j)
+static void
+vjob_free(struct vjob *j)
 {
 	if (!j)
 		return;
@@ -48,7 +49,8 @@ static void vjob_free(struct vjob *j)
 	free(j);
 }
 
-static int verify_work(void *arg, struct sp_errinfo *ei)
+static int
+verify_work(void *arg, struct sp_errinfo *ei)
 {
 	struct vjob *j = arg;
 	struct crypto_verify_report *rep = NULL;
@@ -66,8 +68,9 @@ static int verify_work(void *arg, struct sp_errinfo *ei)
 	if ((r = crypto_pdf_verify(j->pdf, j->len, &o, &rep, ei)) != SP_OK)
 		goto out;
 	if ((r = verify_report_text(rep, VERIFY_REPORT_MAX, &text, &j->jsonlen)) != SP_OK) {
-		r = sp_err(ei, r, r == SP_ERR_TOO_LARGE ? "the verification report is too large"
-							: "out of memory");
+		r = sp_err(ei, r,
+			   r == SP_ERR_TOO_LARGE ? "the verification report is too large"
+						 : "out of memory");
 		goto out;
 	}
 	j->json = (unsigned char *)text;
@@ -77,7 +80,8 @@ out:
 	return r;
 }
 
-static void verify_done(void *arg, int rc, const struct sp_errinfo *ei)
+static void
+verify_done(void *arg, int rc, const struct sp_errinfo *ei)
 {
 	struct vjob *j = arg;
 
@@ -93,7 +97,8 @@ static void verify_done(void *arg, int rc, const struct sp_errinfo *ei)
  * Queue the verification of *pdf (malloc'd, len bytes), taking it: *pdf is
  * NULL afterwards, whatever happens. Answers r in every case.
  */
-static void verify_submit_take(struct request *r, unsigned char **pdf, size_t len)
+static void
+verify_submit_take(struct request *r, unsigned char **pdf, size_t len)
 {
 	struct vjob *j = calloc(1, sizeof(*j));
 
@@ -129,13 +134,13 @@ verification_upload_post(struct request *r)
 		snprintf(wait, sizeof(wait), "%llu", (unsigned long long)((w + 999) / 1000));
 		request_header_add(r, "Retry-After", wait);
 		request_problem(r, P_RATE_LIMITED,
-				      "too many verifications from this address; retry in a minute");
+				"too many verifications from this address; retry in a minute");
 		return;
 	}
 	ip_limiter_count(request_verify_limiter(r), request_remote(r));
 	if (!ct || strncasecmp(ct, "application/pdf", 15) != 0) {
 		request_problem(r, P_UNSUPPORTED_MEDIA_TYPE,
-				      "send the PDF as the body with Content-Type application/pdf");
+				"send the PDF as the body with Content-Type application/pdf");
 		return;
 	}
 	if (request_body(r, &body, &len) != SP_OK) {
@@ -157,7 +162,8 @@ verification_upload_post(struct request *r)
 /* ---- a contract's latest revision ---- */
 
 /* The document's bytes go to the job as they are: no copy of a large file. */
-static void contract_doc_done(void *arg, struct db_revision_doc *doc, const struct sp_errinfo *err)
+static void
+contract_doc_done(void *arg, struct db_revision_doc *doc, const struct sp_errinfo *err)
 {
 	struct request *r = arg;
 
@@ -169,7 +175,8 @@ static void contract_doc_done(void *arg, struct db_revision_doc *doc, const stru
 	db_revision_doc_free(doc);
 }
 
-static void contract_step(struct request *r, const struct principal *who)
+static void
+contract_step(struct request *r, const struct principal *who)
 {
 	int64_t n;
 	int rc;

@@ -194,8 +194,8 @@ verify_report_json(const struct crypto_verify_report *rep)
 	size_t i;
 	int bad = 0;
 
-	set(o, "verdict", json_string(rep->nsigs ? crypto_verdict_name(rep->verdict)
-					       : "no_signature"), &bad);
+	set(o, "verdict",
+	    json_string(rep->nsigs ? crypto_verdict_name(rep->verdict) : "no_signature"), &bad);
 	set(o, "size", json_integer((json_int_t)rep->size), &bad);
 	set(o, "revisions", json_integer((json_int_t)rep->nrevisions), &bad);
 	set(o, "last_revision_signed", json_boolean(rep->last_revision_signed), &bad);
@@ -213,8 +213,7 @@ verify_report_json(const struct crypto_verify_report *rep)
 }
 
 int
-verify_report_text(const struct crypto_verify_report *rep, size_t max, char **out,
-		   size_t *outlen)
+verify_report_text(const struct crypto_verify_report *rep, size_t max, char **out, size_t *outlen)
 {
 	json_t *doc = NULL;
 	char *s = NULL;

@@ -20,7 +20,8 @@ path_id(struct request *r, int64_t *out)
 {
 	const char *s = request_param(r, "id");
 
-	if (s == NULL || s[0] == '+' || s[0] == '-' || sp_parse_i64(s, 1, INT64_MAX, out) != SP_OK) {
+	if (s == NULL || s[0] == '+' || s[0] == '-' ||
+	    sp_parse_i64(s, 1, INT64_MAX, out) != SP_OK) {
 		request_problem(r, P_NOT_FOUND, "no such webhook");
 		return 0;
 	}
@@ -96,7 +97,8 @@ deleted(void *arg, const struct sp_errinfo *err)
 	struct request *r = arg;
 
 	if (err->code != SP_OK)
-		request_reply_error(r, err->code, err); /* not_found: none live in this organization */
+		request_reply_error(r, err->code,
+				    err); /* not_found: none live in this organization */
 	else
 		request_reply_data(r, 204, "text/plain", "", 0);
 }

@@ -43,9 +43,9 @@ void log_time_format(char out[32]);
 /* ---- problem.c: sp_err -> HTTP ---------------------------------------------------- */
 
 struct problem_map {
-	int status;            /* HTTP status */
-	const char *code;      /* stable snake_case code, static or ei->reason */
-	const char *detail;    /* message safe to show, static or ei->msg */
+	int status;         /* HTTP status */
+	const char *code;   /* stable snake_case code, static or ei->reason */
+	const char *detail; /* message safe to show, static or ei->msg */
 };
 
 /*
@@ -91,13 +91,13 @@ json_t *problem_json(int status, const char *code, const char *detail, const cha
 struct route;
 
 struct route_match {
-	const struct route *route;     /* NULL unless status == 200 */
-	const struct route *named;     /* a route of the matched pattern (200, 405) for labels */
-	int status;                    /* 200 found, 400 bad path, 404, 405 */
-	unsigned allow;                /* methods of the path when status == 405 */
+	const struct route *route; /* NULL unless status == 200 */
+	const struct route *named; /* a route of the matched pattern (200, 405) for labels */
+	int status;                /* 200 found, 400 bad path, 404, 405 */
+	unsigned allow;            /* methods of the path when status == 405 */
 	size_t nparams;
 	struct {
-		const char *name;      /* points into the route */
+		const char *name; /* points into the route */
 		char value[ROUTER_MAX_PARAM_LEN + 1];
 	} params[ROUTER_MAX_PARAMS];
 };
@@ -112,8 +112,8 @@ void router_free(struct router *rt);
  * too long, has too many segments, bad percent-encoding, an encoded NUL or a
  * parameter longer than ROUTER_MAX_PARAM_LEN.
  */
-int router_match(const struct router *rt, unsigned method, const char *path,
-		 struct route_match *m, struct sp_errinfo *ei) SP_WUR;
+int router_match(const struct router *rt, unsigned method, const char *path, struct route_match *m,
+		 struct sp_errinfo *ei) SP_WUR;
 
 const char *route_name(const struct route *rt);
 route_fn route_handler(const struct route *rt);
@@ -197,21 +197,21 @@ struct server {
 	struct metrics *metrics;
 	struct db_pool *db;
 	struct jobs *jobs;
-	struct crypto_trust *trust;         /* NULL: trust.roots is empty */
+	struct crypto_trust *trust; /* NULL: trust.roots is empty */
 	struct tsa_provider *tsa;
-	struct snowflake *numbers;          /* node server.node_id + worker index */
-	struct ip_limiter *login_limiter;   /* reviewer password failures per address */
-	struct ip_limiter *verify_limiter;  /* anonymous verifications per address */
-	struct expiry expiry;               /* the deadline sweep */
-	struct webhook_delivery webhooks;   /* webhook deliveries */
+	struct snowflake *numbers;         /* node server.node_id + worker index */
+	struct ip_limiter *login_limiter;  /* reviewer password failures per address */
+	struct ip_limiter *verify_limiter; /* anonymous verifications per address */
+	struct expiry expiry;              /* the deadline sweep */
+	struct webhook_delivery webhooks;  /* webhook deliveries */
 	struct event *sigterm_ev, *sigint_ev, *drain_ev;
-	double start_time;          /* epoch seconds, for process_start_time_seconds */
-	int port;                   /* the bound port */
-	int draining;               /* SIGTERM seen: every reply says Connection: close */
-	int timed_out;              /* the shutdown deadline passed */
-	long inflight;              /* request contexts alive */
-	struct request *current;    /* the request whose handler is running, if any */
-	uint64_t last_activity_ms;  /* monotonic ms of the last request start or reply */
+	double start_time;         /* epoch seconds, for process_start_time_seconds */
+	int port;                  /* the bound port */
+	int draining;              /* SIGTERM seen: every reply says Connection: close */
+	int timed_out;             /* the shutdown deadline passed */
+	long inflight;             /* request contexts alive */
+	struct request *current;   /* the request whose handler is running, if any */
+	uint64_t last_activity_ms; /* monotonic ms of the last request start or reply */
 	uint64_t drain_start_ms;
 };
 

@@ -42,7 +42,7 @@ request_json_body(struct request *r, json_t **out)
 			return SP_ERR_UNAVAILABLE;
 		}
 		request_problem(r, P_UNSUPPORTED_MEDIA_TYPE,
-				      "This route takes Content-Type: application/json.");
+				"This route takes Content-Type: application/json.");
 		return SP_ERR_UNSUPPORTED;
 	}
 	if ((rc = request_body(r, &body, &len)) != SP_OK) {

@@ -10,9 +10,8 @@
 #include "http_int.h"
 
 /* Seconds: from a cached health check to a slow signature with a timestamp. */
-const double metrics_buckets[METRICS_NBUCKETS] = {
-	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
-};
+const double metrics_buckets[METRICS_NBUCKETS] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+						   0.25,  0.5,    1,     2.5,  5,     10 };
 
 #define MAX_COUNTERS 4096
 
@@ -24,13 +23,13 @@ struct counter {
 };
 
 struct histogram {
-	unsigned long long buckets[METRICS_NBUCKETS];  /* per bucket, not cumulative */
+	unsigned long long buckets[METRICS_NBUCKETS]; /* per bucket, not cumulative */
 	unsigned long long count;
 	double sum;
 };
 
 struct metrics {
-	size_t nroutes;            /* + 1 slot for "unmatched" */
+	size_t nroutes; /* + 1 slot for "unmatched" */
 	struct histogram *hist;
 	struct counter *counters;
 	size_t ncounters;
@@ -126,24 +125,34 @@ label_of(const char *const *names, size_t nroutes, size_t idx)
 }
 
 int
-metrics_render(const struct metrics *m, const char *const *names,
-	       const struct metrics_gauges *g, double start_time, struct sp_buf *out)
+metrics_render(const struct metrics *m, const char *const *names, const struct metrics_gauges *g,
+	       double start_time, struct sp_buf *out)
 {
 	int r = SP_ERR_INTERNAL;
 	size_t i, k;
 
-#define ADD(...) do { if ((r = sp_buf_printf(out, __VA_ARGS__)) != SP_OK) goto out; } while (0)
-#define LABEL(v) do { if ((r = add_label(out, (v))) != SP_OK) goto out; } while (0)
-	ADD("# HELP sealpact_http_requests_total HTTP requests answered, by route pattern, method and status.\n");
+#define ADD(...) \
+	do { \
+		if ((r = sp_buf_printf(out, __VA_ARGS__)) != SP_OK) \
+			goto out; \
+	} while (0)
+#define LABEL(v) \
+	do { \
+		if ((r = add_label(out, (v))) != SP_OK) \
+			goto out; \
+	} while (0)
+	ADD("# HELP sealpact_http_requests_total HTTP requests answered, by route pattern, method "
+	    "and status.\n");
 	ADD("# TYPE sealpact_http_requests_total counter\n");
 	for (i = 0; i < m->ncounters; i++) {
 		const struct counter *c = &m->counters[i];
 		ADD("sealpact_http_requests_total{route=\"");
 		LABEL(label_of(names, m->nroutes, c->route));
-		ADD("\",method=\"%s\",status=\"%d\"} %llu\n", http_method_name(c->method), c->status,
-		    c->n);
+		ADD("\",method=\"%s\",status=\"%d\"} %llu\n", http_method_name(c->method),
+		    c->status, c->n);
 	}
-	ADD("# HELP sealpact_http_request_duration_seconds Time from request dispatch to reply, by route pattern.\n");
+	ADD("# HELP sealpact_http_request_duration_seconds Time from request dispatch to reply, by "
+	    "route pattern.\n");
 	ADD("# TYPE sealpact_http_request_duration_seconds histogram\n");
 	for (i = 0; i <= m->nroutes; i++) {
 		const struct histogram *h = &m->hist[i];
@@ -182,7 +191,8 @@ metrics_render(const struct metrics *m, const char *const *names,
 	ADD("# HELP sealpact_jobs_running Worker-pool jobs running now.\n");
 	ADD("# TYPE sealpact_jobs_running gauge\n");
 	ADD("sealpact_jobs_running %ld\n", g->jobs_running);
-	ADD("# HELP process_start_time_seconds Start time of the process since the Unix epoch in seconds.\n");
+	ADD("# HELP process_start_time_seconds Start time of the process since the Unix epoch in "
+	    "seconds.\n");
 	ADD("# TYPE process_start_time_seconds gauge\n");
 	ADD("process_start_time_seconds %.3f\n", start_time);
 #undef ADD

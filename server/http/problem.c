@@ -14,17 +14,34 @@ struct status_text {
 };
 
 static const struct status_text status_texts[] = {
-	{ 200, "OK" }, { 201, "Created" }, { 202, "Accepted" }, { 204, "No Content" },
-	{ 301, "Moved Permanently" }, { 304, "Not Modified" },
-	{ 400, "Bad Request" }, { 401, "Unauthorized" }, { 403, "Forbidden" },
-	{ 404, "Not Found" }, { 405, "Method Not Allowed" }, { 406, "Not Acceptable" },
-	{ 408, "Request Timeout" }, { 409, "Conflict" }, { 410, "Gone" },
-	{ 411, "Length Required" }, { 412, "Precondition Failed" },
-	{ 413, "Content Too Large" }, { 414, "URI Too Long" },
-	{ 415, "Unsupported Media Type" }, { 422, "Unprocessable Content" },
-	{ 429, "Too Many Requests" }, { 431, "Request Header Fields Too Large" },
-	{ 500, "Internal Server Error" }, { 501, "Not Implemented" },
-	{ 502, "Bad Gateway" }, { 503, "Service Unavailable" }, { 504, "Gateway Timeout" },
+	{ 200, "OK" },
+	{ 201, "Created" },
+	{ 202, "Accepted" },
+	{ 204, "No Content" },
+	{ 301, "Moved Permanently" },
+	{ 304, "Not Modified" },
+	{ 400, "Bad Request" },
+	{ 401, "Unauthorized" },
+	{ 403, "Forbidden" },
+	{ 404, "Not Found" },
+	{ 405, "Method Not Allowed" },
+	{ 406, "Not Acceptable" },
+	{ 408, "Request Timeout" },
+	{ 409, "Conflict" },
+	{ 410, "Gone" },
+	{ 411, "Length Required" },
+	{ 412, "Precondition Failed" },
+	{ 413, "Content Too Large" },
+	{ 414, "URI Too Long" },
+	{ 415, "Unsupported Media Type" },
+	{ 422, "Unprocessable Content" },
+	{ 429, "Too Many Requests" },
+	{ 431, "Request Header Fields Too Large" },
+	{ 500, "Internal Server Error" },
+	{ 501, "Not Implemented" },
+	{ 502, "Bad Gateway" },
+	{ 503, "Service Unavailable" },
+	{ 504, "Gateway Timeout" },
 };
 
 const char *
@@ -97,7 +114,7 @@ problem_code(enum problem p)
 struct err_row {
 	int code;
 	enum problem p;
-	int show_msg;            /* 1: the error's message is the detail (client errors) */
+	int show_msg; /* 1: the error's message is the detail (client errors) */
 };
 
 static const struct err_row err_rows[] = {
@@ -216,7 +233,8 @@ problem_json(int status, const char *code, const char *detail, const char *reque
 		if (json_object_set_new(o, "detail", d) != 0)
 			goto fail;
 	}
-	if (request_id != NULL && json_object_set_new(o, "request_id", json_string(request_id)) != 0)
+	if (request_id != NULL &&
+	    json_object_set_new(o, "request_id", json_string(request_id)) != 0)
 		goto fail;
 	return o;
 fail:

@@ -28,19 +28,19 @@
 
 struct request {
 	struct server *srv;
-	struct evhttp_request *evreq;     /* NULL once answered or gone */
-	struct evhttp_connection *evcon;  /* valid while evreq is */
+	struct evhttp_request *evreq;    /* NULL once answered or gone */
+	struct evhttp_connection *evcon; /* valid while evreq is */
 	struct event *deadline_ev;
-	struct event *watch_ev;           /* notices a client leaving while we work */
-	const struct route *route;        /* the handler's route (200 only) */
-	const struct route *label;        /* names the pattern in logs/metrics (200, 405) */
+	struct event *watch_ev;    /* notices a client leaving while we work */
+	const struct route *route; /* the handler's route (200 only) */
+	const struct route *label; /* names the pattern in logs/metrics (200, 405) */
 	unsigned method;
-	int answered;                     /* a response went out (or the client left) */
-	int gone;                         /* the client disconnected first */
+	int answered; /* a response went out (or the client left) */
+	int gone;     /* the client disconnected first */
 	char id[65];
 	char remote[64];
-	char log_path[LOG_PATH_MAX + 1];  /* printable ASCII copy for logs */
-	char *path;                       /* raw path, no query */
+	char log_path[LOG_PATH_MAX + 1]; /* printable ASCII copy for logs */
+	char *path;                      /* raw path, no query */
 	char *query_str;
 	struct evkeyvalq query;
 	int query_parsed;
@@ -93,35 +93,107 @@ static unsigned
 method_of(enum evhttp_cmd_type t)
 {
 	switch (t) {
-	case EVHTTP_REQ_GET: return HTTP_GET;
-	case EVHTTP_REQ_HEAD: return HTTP_HEAD;
-	case EVHTTP_REQ_POST: return HTTP_POST;
-	case EVHTTP_REQ_PUT: return HTTP_PUT;
-	case EVHTTP_REQ_PATCH: return HTTP_PATCH;
-	case EVHTTP_REQ_DELETE: return HTTP_DELETE;
-	case EVHTTP_REQ_OPTIONS: return HTTP_OPTIONS;
-	default: return 0;
+	case EVHTTP_REQ_GET:
+		return HTTP_GET;
+	case EVHTTP_REQ_HEAD:
+		return HTTP_HEAD;
+	case EVHTTP_REQ_POST:
+		return HTTP_POST;
+	case EVHTTP_REQ_PUT:
+		return HTTP_PUT;
+	case EVHTTP_REQ_PATCH:
+		return HTTP_PATCH;
+	case EVHTTP_REQ_DELETE:
+		return HTTP_DELETE;
+	case EVHTTP_REQ_OPTIONS:
+		return HTTP_OPTIONS;
+	default:
+		return 0;
 	}
 }
 
 /* ---- accessors ---- */
 
-const char *request_route(const struct request *r) { return route_name(r->label); }
-unsigned request_method(const struct request *r) { return r->method; }
-const char *request_path(const struct request *r) { return r->path; }
-const char *request_id(const struct request *r) { return r->id; }
-int request_is_gone(const struct request *r) { return r->evreq == NULL; }
-const char *request_remote(const struct request *r) { return r->remote; }
-const struct config *request_config(const struct request *r) { return r->srv->cfg; }
-struct db_pool *request_db(const struct request *r) { return r->srv->db; }
-struct jobs *request_jobs(const struct request *r) { return r->srv->jobs; }
-struct event_base *request_base(const struct request *r) { return r->srv->base; }
-struct server *request_server(const struct request *r) { return r->srv; }
-struct crypto_trust *request_trust(const struct request *r) { return r->srv->trust; }
-const struct tsa_provider *request_tsa(const struct request *r) { return r->srv->tsa; }
-struct snowflake *request_numbers(const struct request *r) { return r->srv->numbers; }
-struct ip_limiter *request_login_limiter(const struct request *r) { return r->srv->login_limiter; }
-struct ip_limiter *request_verify_limiter(const struct request *r) { return r->srv->verify_limiter; }
+const char *
+request_route(const struct request *r)
+{
+	return route_name(r->label);
+}
+unsigned
+request_method(const struct request *r)
+{
+	return r->method;
+}
+const char *
+request_path(const struct request *r)
+{
+	return r->path;
+}
+const char *
+request_id(const struct request *r)
+{
+	return r->id;
+}
+int
+request_is_gone(const struct request *r)
+{
+	return r->evreq == NULL;
+}
+const char *
+request_remote(const struct request *r)
+{
+	return r->remote;
+}
+const struct config *
+request_config(const struct request *r)
+{
+	return r->srv->cfg;
+}
+struct db_pool *
+request_db(const struct request *r)
+{
+	return r->srv->db;
+}
+struct jobs *
+request_jobs(const struct request *r)
+{
+	return r->srv->jobs;
+}
+struct event_base *
+request_base(const struct request *r)
+{
+	return r->srv->base;
+}
+struct server *
+request_server(const struct request *r)
+{
+	return r->srv;
+}
+struct crypto_trust *
+request_trust(const struct request *r)
+{
+	return r->srv->trust;
+}
+const struct tsa_provider *
+request_tsa(const struct request *r)
+{
+	return r->srv->tsa;
+}
+struct snowflake *
+request_numbers(const struct request *r)
+{
+	return r->srv->numbers;
+}
+struct ip_limiter *
+request_login_limiter(const struct request *r)
+{
+	return r->srv->login_limiter;
+}
+struct ip_limiter *
+request_verify_limiter(const struct request *r)
+{
+	return r->srv->verify_limiter;
+}
 
 const char *
 request_param(const struct request *r, const char *name)
@@ -227,7 +299,8 @@ record(struct request *r, int status, size_t bytes)
 		log_event(status >= 500 ? LOG_WARN : LOG_INFO, r->id, "request",
 			  "{s:s,s:s,s:s,s:i,s:f,s:I,s:s}", "method", http_method_name(r->method),
 			  "route", route_name(r->label), "path", r->log_path, "status", status,
-			  "duration_ms", s * 1000.0, "bytes", (json_int_t)bytes, "remote", r->remote);
+			  "duration_ms", s * 1000.0, "bytes", (json_int_t)bytes, "remote",
+			  r->remote);
 }
 
 /* Put the response on the wire once; afterwards evreq belongs to evhttp again. */
@@ -362,8 +435,7 @@ request_reply_error(struct request *r, int code, const struct sp_errinfo *ei)
 }
 
 void
-request_reply_job_error(struct request *r, int rc, const struct sp_errinfo *ei,
-			enum problem input)
+request_reply_job_error(struct request *r, int rc, const struct sp_errinfo *ei, enum problem input)
 {
 	enum problem p = problem_for_job(rc, ei, input);
 
@@ -404,7 +476,8 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	log_event(LOG_WARN, r->id, "request deadline passed", "{s:s,s:i}", "route",
 		  route_name(r->label), "timeout_ms", r->srv->cfg->server.request_timeout_ms);
-	send_problem(r, problem_status(P_TIMEOUT), problem_code(P_TIMEOUT), "The request did not finish in time.");
+	send_problem(r, problem_status(P_TIMEOUT), problem_code(P_TIMEOUT),
+		     "The request did not finish in time.");
 }
 
 /*
@@ -511,7 +584,7 @@ request_dispatch(struct evhttp_request *req, void *server_arg)
 		request_header_add(r, "Connection", "close");
 		if (evhttp_request_get_response_code(req) == 413)
 			request_problem(r, P_PAYLOAD_TOO_LARGE,
-					      "The request body is larger than this server accepts.");
+					"The request body is larger than this server accepts.");
 		else
 			request_problem(r, P_INVALID, "The HTTP request is malformed.");
 		return;
@@ -548,13 +621,13 @@ request_dispatch(struct evhttp_request *req, void *server_arg)
 		http_methods_format(r->match.allow, allow, sizeof(allow));
 		request_header_add(r, "Allow", allow);
 		request_problem(r, P_METHOD_NOT_ALLOWED,
-				      "This path does not accept this method; see Allow.");
+				"This path does not accept this method; see Allow.");
 		return;
 	}
 	r->route = r->match.route;
 	if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) > body_limit(r)) {
 		request_problem(r, P_PAYLOAD_TOO_LARGE,
-				      "The request body is larger than this route accepts.");
+				"The request body is larger than this route accepts.");
 		return;
 	}
 	if (srv->cfg->server.request_timeout_ms > 0) {

@@ -13,12 +13,12 @@
 #define NAME_MAX_LEN 31
 
 struct segment {
-	char *text;          /* literal text, or the parameter's name */
+	char *text; /* literal text, or the parameter's name */
 	int is_param;
 };
 
 struct pattern {
-	char *text;          /* "/api/v1/contracts/{number}": the route's name */
+	char *text; /* "/api/v1/contracts/{number}": the route's name */
 	size_t nseg;
 	struct segment segs[ROUTER_MAX_SEGMENTS];
 };
@@ -42,8 +42,8 @@ static const struct {
 	unsigned bit;
 	const char *name;
 } method_names[] = {
-	{ HTTP_GET, "GET" }, { HTTP_HEAD, "HEAD" }, { HTTP_POST, "POST" },
-	{ HTTP_PUT, "PUT" }, { HTTP_PATCH, "PATCH" }, { HTTP_DELETE, "DELETE" },
+	{ HTTP_GET, "GET" },         { HTTP_HEAD, "HEAD" },   { HTTP_POST, "POST" },
+	{ HTTP_PUT, "PUT" },         { HTTP_PATCH, "PATCH" }, { HTTP_DELETE, "DELETE" },
 	{ HTTP_OPTIONS, "OPTIONS" },
 };
 
@@ -166,7 +166,8 @@ pattern_parse(const char *text, struct pattern **out, struct sp_errinfo *ei)
 		seg = &p->segs[p->nseg];
 		if (s[0] == '{') {
 			if (n < 3 || s[n - 1] != '}' || !param_name_ok(s + 1, n - 2)) {
-				r = sp_err(ei, SP_ERR_INVALID, "route %s: bad parameter segment", text);
+				r = sp_err(ei, SP_ERR_INVALID, "route %s: bad parameter segment",
+					   text);
 				goto out;
 			}
 			if (++nparams > ROUTER_MAX_PARAMS) {
@@ -178,8 +179,8 @@ pattern_parse(const char *text, struct pattern **out, struct sp_errinfo *ei)
 		} else {
 			for (i = 0; i < n; i++) {
 				if (!literal_char_ok((unsigned char)s[i])) {
-					r = sp_err(ei, SP_ERR_INVALID, "route %s: bad character in segment",
-						   text);
+					r = sp_err(ei, SP_ERR_INVALID,
+						   "route %s: bad character in segment", text);
 					goto out;
 				}
 			}
@@ -206,8 +207,8 @@ pattern_parse(const char *text, struct pattern **out, struct sp_errinfo *ei)
 		for (j = i + 1; j < p->nseg; j++)
 			if (p->segs[i].is_param && p->segs[j].is_param &&
 			    strcmp(p->segs[i].text, p->segs[j].text) == 0) {
-				r = sp_err(ei, SP_ERR_INVALID, "route %s: parameter {%s} twice", text,
-					   p->segs[i].text);
+				r = sp_err(ei, SP_ERR_INVALID, "route %s: parameter {%s} twice",
+					   text, p->segs[i].text);
 				goto out;
 			}
 	*out = p;
@@ -238,7 +239,8 @@ router_route_add(struct router *rt, unsigned methods, const char *pattern, route
 			break;
 	for (i = 0; i < rt->nroutes; i++) {
 		if (rt->routes[i].pat_idx == pat_idx && (rt->routes[i].methods & methods)) {
-			r = sp_err(ei, SP_ERR_CONFLICT, "route %s: method registered twice", pattern);
+			r = sp_err(ei, SP_ERR_CONFLICT, "route %s: method registered twice",
+				   pattern);
 			goto out;
 		}
 	}
@@ -329,7 +331,8 @@ segment_decode(const char *s, size_t n, char *out, size_t cap, size_t *outlen,
 		}
 		if (o == cap)
 			return sp_err_reason(ei, SP_ERR_INVALID, "invalid_path",
-					     "path segment longer than %d bytes", ROUTER_MAX_PARAM_LEN);
+					     "path segment longer than %d bytes",
+					     ROUTER_MAX_PARAM_LEN);
 		out[o++] = (char)c;
 	}
 	out[o] = '\0';
@@ -392,10 +395,12 @@ router_match(const struct router *rt, unsigned method, const char *path, struct 
 			n = e ? (size_t)(e - s) : strlen(s);
 			if (nseg == ROUTER_MAX_SEGMENTS) {
 				r = sp_err_reason(ei, SP_ERR_INVALID, "invalid_path",
-						  "more than %d path segments", ROUTER_MAX_SEGMENTS);
+						  "more than %d path segments",
+						  ROUTER_MAX_SEGMENTS);
 				goto out;
 			}
-			if ((r = segment_decode(s, n, segs[nseg], ROUTER_MAX_PARAM_LEN, &dn, ei)) != SP_OK)
+			if ((r = segment_decode(s, n, segs[nseg], ROUTER_MAX_PARAM_LEN, &dn, ei)) !=
+			    SP_OK)
 				goto out;
 			nseg++;
 			if (e == NULL)

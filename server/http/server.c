@@ -43,7 +43,7 @@
 #define LOGIN_LIMIT_SLOTS 1024
 #define VERIFY_LIMIT_SLOTS 4096
 #define VERIFY_LIMIT_WINDOW_MS (60 * 1000)
-#define VERIFY_LIMIT_MAX 30        /* anonymous verifications per address per window */
+#define VERIFY_LIMIT_MAX 30 /* anonymous verifications per address per window */
 #define EX_CONFIG 78
 #define EX_START 71
 
@@ -90,7 +90,8 @@ server_socket_bind(const char *host, int port, int listen_now, int *fd_out, int 
 		goto out;
 	}
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-		r = sp_err(ei, SP_ERR_IO, "bind %s:%d: %s", host ? host : "*", port, strerror(errno));
+		r = sp_err(ei, SP_ERR_IO, "bind %s:%d: %s", host ? host : "*", port,
+			   strerror(errno));
 		goto out;
 	}
 	if (listen_now && listen(fd, 1024) != 0) {
@@ -145,7 +146,8 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (srv->draining) {
-		log_event(LOG_INFO, NULL, "shutdown already in progress", "{s:i}", "signal", (int)sig);
+		log_event(LOG_INFO, NULL, "shutdown already in progress", "{s:i}", "signal",
+			  (int)sig);
 		return;
 	}
 	srv->draining = 1;
@@ -296,7 +298,8 @@ server_run(const struct config *cfg, int port, int worker, server_routes_fn extr
 		sp_err(&ei, SP_ERR_INTERNAL, "event_base_new failed");
 		goto out;
 	}
-	if (router_new(&srv.router, &ei) != SP_OK || routes_register_all(srv.router, &ei) != SP_OK ||
+	if (router_new(&srv.router, &ei) != SP_OK ||
+	    routes_register_all(srv.router, &ei) != SP_OK ||
 	    (extra != NULL && extra(srv.router, &ei) != SP_OK))
 		goto out;
 	if (metrics_new(router_count(srv.router), &srv.metrics, &ei) != SP_OK)
@@ -323,8 +326,9 @@ server_run(const struct config *cfg, int port, int worker, server_routes_fn extr
 	if (db_pool_new(srv.base, &dbo, &srv.db, &ei) != SP_OK)
 		goto out;
 	/* The job queue is as deep as the database wait queue: both bound memory. */
-	if (jobs_new(srv.base, cfg->server.threads, cfg->database.queue_max > 0 ?
-		     cfg->database.queue_max : 256, &srv.jobs, &ei) != SP_OK)
+	if (jobs_new(srv.base, cfg->server.threads,
+		     cfg->database.queue_max > 0 ? cfg->database.queue_max : 256, &srv.jobs,
+		     &ei) != SP_OK)
 		goto out;
 	if (expiry_start(&srv.expiry, srv.base, srv.db, &ei) != SP_OK ||
 	    webhook_delivery_start(&srv.webhooks, srv.base, srv.db, &ei) != SP_OK)
@@ -334,17 +338,18 @@ server_run(const struct config *cfg, int port, int worker, server_routes_fn extr
 		goto out;
 	}
 	evhttp_set_allowed_methods(srv.http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
-				   EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE |
-				   EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
+						     EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH |
+						     EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+						     EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
 	/*
 	 * evhttp's cap is the largest any route takes (uploads); each route's own
 	 * cap is checked at dispatch so that the 413 is problem+json. Beyond
 	 * this cap evhttp answers 413 itself (libevent 2.1 has no error hook).
 	 */
 	evhttp_set_max_body_size(srv.http, (ev_ssize_t)(cfg->server.max_upload_bytes >
-							 cfg->server.max_body_bytes
-							 ? cfg->server.max_upload_bytes
-							 : cfg->server.max_body_bytes));
+									cfg->server.max_body_bytes
+								? cfg->server.max_upload_bytes
+								: cfg->server.max_body_bytes));
 	evhttp_set_max_headers_size(srv.http, MAX_HEADERS_BYTES);
 	/* Read the rest of an oversize body so the client can read our 413. */
 	evhttp_set_flags(srv.http, EVHTTP_SERVER_LINGERING_CLOSE);

@@ -68,7 +68,8 @@ supervisor_run(const struct config *cfg)
 		return 78;
 	}
 	/* Reserve the (possibly kernel-chosen) port so every child binds the same one. */
-	if (server_socket_bind(cfg->server.host, cfg->server.port, 0, &resfd, &port, &ei) != SP_OK) {
+	if (server_socket_bind(cfg->server.host, cfg->server.port, 0, &resfd, &port, &ei) !=
+	    SP_OK) {
 		log_event(LOG_ERROR, NULL, "start-up failed", "{s:s}", "detail", ei.msg);
 		return 71;
 	}
@@ -82,7 +83,8 @@ supervisor_run(const struct config *cfg)
 		kids[i].pid = spawn(cfg, port, i, &oldmask);
 		kids[i].started = time(NULL);
 		if (kids[i].pid < 0) {
-			log_event(LOG_ERROR, NULL, "fork failed", "{s:s}", "error", strerror(errno));
+			log_event(LOG_ERROR, NULL, "fork failed", "{s:s}", "error",
+				  strerror(errno));
 			failed = 1;
 			break;
 		}
@@ -129,8 +131,9 @@ supervisor_run(const struct config *cfg)
 					failed = 1;
 				if (startup && !stopping) {
 					/* A child that cannot start will not start on retry either. */
-					log_event(LOG_ERROR, NULL, "worker failed to start; stopping",
-						  "{s:i}", "pid", (int)pid);
+					log_event(LOG_ERROR, NULL,
+						  "worker failed to start; stopping", "{s:i}",
+						  "pid", (int)pid);
 					stopping = 1;
 					for (int k = 0; k < n; k++)
 						if (kids[k].pid > 0)
@@ -138,9 +141,10 @@ supervisor_run(const struct config *cfg)
 				}
 				continue;
 			}
-			log_event(LOG_ERROR, NULL, "worker exited; restarting", "{s:i,s:i,s:i}", "pid",
-				  (int)pid, "status", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-				  "signal", WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+			log_event(LOG_ERROR, NULL, "worker exited; restarting", "{s:i,s:i,s:i}",
+				  "pid", (int)pid, "status",
+				  WIFEXITED(status) ? WEXITSTATUS(status) : -1, "signal",
+				  WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 			/* A crash loop should not spin the machine. */
 			if (time(NULL) - kids[i].started < RESTART_BACKOFF_S)
 				sleep(RESTART_BACKOFF_S);

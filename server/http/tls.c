@@ -26,15 +26,15 @@ ossl_err(struct sp_errinfo *ei, const char *what, const char *path)
 }
 
 int
-tls_ctx_new(const char *cert_chain, const char *key, struct ssl_ctx_st **out,
-	    struct sp_errinfo *ei)
+tls_ctx_new(const char *cert_chain, const char *key, struct ssl_ctx_st **out, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
 	SSL_CTX *ctx = NULL;
 
 	*out = NULL;
 	if (cert_chain == NULL || key == NULL || !*cert_chain || !*key) {
-		r = sp_err(ei, SP_ERR_CONFIG, "server.tls needs server.tls_cert and server.tls_key");
+		r = sp_err(ei, SP_ERR_CONFIG,
+			   "server.tls needs server.tls_cert and server.tls_key");
 		goto out;
 	}
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
@@ -47,7 +47,7 @@ tls_ctx_new(const char *cert_chain, const char *key, struct ssl_ctx_st **out,
 	}
 	/* No renegotiation, no compression, server cipher order. */
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
-				 SSL_OP_CIPHER_SERVER_PREFERENCE);
+					 SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert_chain) != 1) {
 		r = ossl_err(ei, "TLS certificate chain", cert_chain);

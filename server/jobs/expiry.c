@@ -25,7 +25,8 @@ swept(void *arg, long long n, const struct sp_errinfo *err)
 	if (err->code != SP_OK) {
 		/* Once per outage, not once a second while the database is away. */
 		if (ex->running && !ex->failing)
-			log_event(LOG_WARN, NULL, "expiry sweep failed", "{s:s}", "detail", err->msg);
+			log_event(LOG_WARN, NULL, "expiry sweep failed", "{s:s}", "detail",
+				  err->msg);
 		ex->failing = 1;
 		return;
 	}
@@ -48,8 +49,7 @@ sweep(evutil_socket_t fd, short what, void *arg)
 }
 
 int
-expiry_start(struct expiry *ex, struct event_base *base, struct db_pool *db,
-	     struct sp_errinfo *ei)
+expiry_start(struct expiry *ex, struct event_base *base, struct db_pool *db, struct sp_errinfo *ei)
 {
 	struct timeval tv = { SWEEP_MS / 1000, (SWEEP_MS % 1000) * 1000 };
 

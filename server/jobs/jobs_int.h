@@ -43,8 +43,8 @@ struct expiry {
 	struct db_pool *db;
 	struct event *timer;
 	int running;
-	int busy;      /* a sweep is in flight */
-	int failing;   /* the last sweep failed: log again only once it recovered */
+	int busy;    /* a sweep is in flight */
+	int failing; /* the last sweep failed: log again only once it recovered */
 };
 
 /*
@@ -62,11 +62,11 @@ void expiry_stop(struct expiry *ex);
 /* Embedded in struct server; the fields are webhook_delivery.c's. */
 struct webhook_delivery {
 	struct db_pool *db;
-	struct jobs *jobs;      /* the deliveries' own small pool, not the request pool */
+	struct jobs *jobs; /* the deliveries' own small pool, not the request pool */
 	struct event *timer;
-	int running;            /* 1 between start and stop */
-	int claiming;           /* a claim query is in flight */
-	int inflight;           /* deliveries claimed and not yet recorded */
+	int running;  /* 1 between start and stop */
+	int claiming; /* a claim query is in flight */
+	int inflight; /* deliveries claimed and not yet recorded */
 };
 
 /*
@@ -75,8 +75,8 @@ struct webhook_delivery {
  * threads (running POSTs finish within their hard timeout). Loop thread,
  * once per process.
  */
-int webhook_delivery_start(struct webhook_delivery *wd, struct event_base *base,
-			   struct db_pool *db, struct sp_errinfo *ei) SP_WUR;
+int webhook_delivery_start(struct webhook_delivery *wd, struct event_base *base, struct db_pool *db,
+			   struct sp_errinfo *ei) SP_WUR;
 void webhook_delivery_stop(struct webhook_delivery *wd);
 
 #endif /* SP_JOBS_INT_H */

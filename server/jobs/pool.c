@@ -36,8 +36,8 @@ struct jobs {
 	int efd;
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
-	struct job *q_head, *q_tail;   /* waiting for a thread */
-	struct job *d_head, *d_tail;   /* finished, waiting for done() */
+	struct job *q_head, *q_tail; /* waiting for a thread */
+	struct job *d_head, *d_tail; /* finished, waiting for done() */
 	long queued, running;
 	int queue_max;
 	int stopping;

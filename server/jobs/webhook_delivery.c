@@ -22,10 +22,10 @@
 
 #define POLL_MS 300
 #define CLAIM_BATCH 8
-#define LEASE_S 60           /* longer than the POST's hard timeout */
+#define LEASE_S 60 /* longer than the POST's hard timeout */
 #define POST_TIMEOUT_MS 10000
 #define CONNECT_TIMEOUT_MS 5000
-#define BACKOFF_BASE_S 2     /* 2, 4, 8, ... seconds between attempts */
+#define BACKOFF_BASE_S 2 /* 2, 4, 8, ... seconds between attempts */
 #define MAX_ATTEMPTS 8
 #define DELIVERY_THREADS 2
 
@@ -37,7 +37,7 @@ struct delivery {
 	long http_status;
 	char error[256];
 	long duration_ms;
-	struct webhook_delivery *wd;   /* loop thread only: work() never touches it */
+	struct webhook_delivery *wd; /* loop thread only: work() never touches it */
 };
 
 static void
@@ -59,7 +59,7 @@ deliver_work(void *arg, struct sp_errinfo *ei)
 {
 	struct delivery *d = arg;
 	char sig[WEBHOOK_SIG_MAX], hdr[WEBHOOK_SIG_MAX + 32];
-	const char *headers[] = {hdr, "User-Agent: sealpact-webhooks/1", NULL};
+	const char *headers[] = { hdr, "User-Agent: sealpact-webhooks/1", NULL };
 	struct crypto_http_req hq;
 	struct crypto_http_resp hr;
 	struct sp_errinfo hei;
@@ -68,8 +68,8 @@ deliver_work(void *arg, struct sp_errinfo *ei)
 	(void)ei;
 	memset(&hr, 0, sizeof(hr));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (webhook_signature(d->secret, (long long)time(NULL), d->payload, strlen(d->payload),
-			      sig, sizeof(sig), NULL) != SP_OK) {
+	if (webhook_signature(d->secret, (long long)time(NULL), d->payload, strlen(d->payload), sig,
+			      sizeof(sig), NULL) != SP_OK) {
 		snprintf(d->error, sizeof(d->error), "cannot sign the delivery");
 		goto done;
 	}
@@ -94,7 +94,8 @@ deliver_work(void *arg, struct sp_errinfo *ei)
 		snprintf(d->error, sizeof(d->error), "HTTP %ld", d->http_status);
 done:
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	d->duration_ms = (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+	d->duration_ms =
+		(long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
 	crypto_http_resp_cleanup(&hr);
 	/* A failed POST is an outcome to record, not a job failure. */
 	return SP_OK;
@@ -107,8 +108,10 @@ recorded(void *arg, const struct sp_errinfo *err)
 
 	wd->inflight--;
 	if (err->code != SP_OK)
-		log_event(LOG_WARN, NULL, "webhook attempt not recorded (the lease will expire "
-			  "and it is retried)", "{s:s}", "detail", err->msg);
+		log_event(LOG_WARN, NULL,
+			  "webhook attempt not recorded (the lease will expire "
+			  "and it is retried)",
+			  "{s:s}", "detail", err->msg);
 }
 
 static void

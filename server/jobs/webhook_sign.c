@@ -13,8 +13,8 @@
 #include "contracts_int.h"
 
 int
-webhook_signature(const char *secret, long long timestamp, const char *body, size_t len,
-		  char *out, size_t outlen, struct sp_errinfo *ei)
+webhook_signature(const char *secret, long long timestamp, const char *body, size_t len, char *out,
+		  size_t outlen, struct sp_errinfo *ei)
 {
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned int maclen = 0;

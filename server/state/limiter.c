@@ -17,7 +17,7 @@
 
 struct slot {
 	char ip[64];
-	uint64_t start_ms;   /* monotonic start of the address's window */
+	uint64_t start_ms; /* monotonic start of the address's window */
 	int count;
 };
 
@@ -45,7 +45,8 @@ ip_limiter_new(size_t slots, uint64_t window_ms, int max, struct ip_limiter **ou
 
 	*out = NULL;
 	if (slots == 0 || window_ms == 0 || max < 0)
-		return sp_err(ei, SP_ERR_INVALID, "a rate limit needs slots, a window and max >= 0");
+		return sp_err(ei, SP_ERR_INVALID,
+			      "a rate limit needs slots, a window and max >= 0");
 	if ((l = calloc(1, sizeof(*l) + slots * sizeof(l->slots[0]))) == NULL)
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	l->nslots = slots;
@@ -81,8 +82,8 @@ find(struct ip_limiter *l, const char *ip, uint64_t now)
 			break;
 		}
 		/* An unused slot (ip "") beats any window; else the oldest. */
-		if (victim == NULL || (victim->ip[0] != '\0' &&
-				       (s->ip[0] == '\0' || s->start_ms < victim->start_ms)))
+		if (victim == NULL ||
+		    (victim->ip[0] != '\0' && (s->ip[0] == '\0' || s->start_ms < victim->start_ms)))
 			victim = s;
 	}
 	if (strcmp(victim->ip, ip) != 0 || now - victim->start_ms >= l->window_ms) {

@@ -38,8 +38,8 @@ snowflake_worker_node(int base, int workers, int worker, int *out, struct sp_err
 	if (base < 0 || base > SNOWFLAKE_MAX_NODE - (workers - 1))
 		return sp_err(ei, SP_ERR_CONFIG,
 			      "server.node_id %d with server.workers %d needs node ids %d..%d; "
-			      "contract numbers have 0..%d", base, workers, base,
-			      base + workers - 1, SNOWFLAKE_MAX_NODE);
+			      "contract numbers have 0..%d",
+			      base, workers, base, base + workers - 1, SNOWFLAKE_MAX_NODE);
 	*out = base + worker;
 	return SP_OK;
 }
@@ -86,7 +86,8 @@ snowflake_next(struct snowflake *sf, int64_t now_ms, int64_t *out)
 		goto out;
 	}
 	sf->last_ms = t;
-	*out = SNOWFLAKE_OFFSET + ((t << (SEQ_BITS + NODE_BITS)) | (sf->node << SEQ_BITS) | sf->seq);
+	*out = SNOWFLAKE_OFFSET +
+	       ((t << (SEQ_BITS + NODE_BITS)) | (sf->node << SEQ_BITS) | sf->seq);
 	r = SP_OK;
 out:
 	pthread_mutex_unlock(&sf->mu);

@@ -113,7 +113,7 @@ int tsa_provider_timestamp(const struct tsa_provider *p, const uint8_t *sig, siz
 struct snowflake {
 	pthread_mutex_t mu;
 	int64_t node;
-	int64_t last_ms;   /* ms since the epoch of the last number */
+	int64_t last_ms; /* ms since the epoch of the last number */
 	int64_t seq;
 };
 

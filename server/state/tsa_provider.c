@@ -120,11 +120,12 @@ tsa_provider_timestamp(const struct tsa_provider *p, const uint8_t *sig, size_t 
 	} else {
 		if ((r = tsa_provider_builtin(p, &tsa, ei)) != SP_OK)
 			goto out;
-		if ((r = crypto_tsa_respond(tsa, query, qlen, serial, 0, &resp, &rlen, ei)) != SP_OK)
+		if ((r = crypto_tsa_respond(tsa, query, qlen, serial, 0, &resp, &rlen, ei)) !=
+		    SP_OK)
 			goto out;
 	}
-	if ((r = crypto_ts_response_check(resp, rlen, query, qlen, trust, token, tokenlen,
-					  gen_time, ei)) != SP_OK)
+	if ((r = crypto_ts_response_check(resp, rlen, query, qlen, trust, token, tokenlen, gen_time,
+					  ei)) != SP_OK)
 		goto out;
 	r = SP_OK;
 out:

@@ -26,9 +26,11 @@ static const char *objs[] = {
 	"<< /Font << /F1 6 0 R /F2 7 0 R /F3 10 0 R >> /XObject << /X1 11 0 R >> >>",
 	"<< /Length 0 >>\nstream\n\nendstream",
 	"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-	"<< /Type /Font /Subtype /Type0 /BaseFont /Bar /Encoding /Identity-H /DescendantFonts [8 0 R] "
+	"<< /Type /Font /Subtype /Type0 /BaseFont /Bar /Encoding /Identity-H /DescendantFonts [8 0 "
+	"R] "
 	"/ToUnicode 9 0 R >>",
-	"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /Bar /DW 1000 /W [1 [500 600] 10 20 700] >>",
+	"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /Bar /DW 1000 /W [1 [500 600] 10 20 700] "
+	">>",
 	NULL, /* 9: the ToUnicode stream, built below */
 	"<< /Type /Font /Subtype /Type1 /BaseFont /Foo /FirstChar 65 /Widths [500 600] "
 	"/Encoding << /Differences [65 /uni4E59 /quoteright] >> >>",
@@ -44,7 +46,8 @@ static const char cmap[] =
 
 static const char form[] = "BT /F1 10 Tf 10 10 Td (AB) Tj ET /X1 Do";
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct sp_buf b;
 	size_t off[16], len, i, xref, n = SP_ARRAY_LEN(objs);
@@ -60,10 +63,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		off[i] = b.len;
 		ok &= sp_buf_printf(&b, "%zu 0 obj\n", i + 1) == SP_OK;
 		if (i == 8)
-			ok &= sp_buf_printf(&b, "<< /Length %zu >>\nstream\n%s\nendstream", strlen(cmap), cmap) == SP_OK;
+			ok &= sp_buf_printf(&b, "<< /Length %zu >>\nstream\n%s\nendstream",
+					    strlen(cmap), cmap) == SP_OK;
 		else if (i == 10)
-			ok &= sp_buf_printf(&b, "<< /Type /XObject /Subtype /Form /BBox [0 0 100 100] "
-						"/Matrix [1 0 0 1 5 5] /Length %zu >>\nstream\n%s\nendstream",
+			ok &= sp_buf_printf(&b,
+					    "<< /Type /XObject /Subtype /Form /BBox [0 0 100 100] "
+					    "/Matrix [1 0 0 1 5 5] /Length %zu "
+					    ">>\nstream\n%s\nendstream",
 					    strlen(form), form) == SP_OK;
 		else
 			ok &= sp_buf_addstr(&b, objs[i]) == SP_OK;
@@ -73,8 +79,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	ok &= sp_buf_printf(&b, "xref\n0 %zu\n0000000000 65535 f \n", n + 1) == SP_OK;
 	for (i = 0; i < n; i++)
 		ok &= sp_buf_printf(&b, "%010zu 00000 n \n", off[i]) == SP_OK;
-	ok &= sp_buf_printf(&b, "trailer\n<< /Size %zu /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", n + 1,
-			    xref) == SP_OK;
+	ok &= sp_buf_printf(&b, "trailer\n<< /Size %zu /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n",
+			    n + 1, xref) == SP_OK;
 	if (!ok)
 		abort();
 	pdf = sp_buf_take(&b, &len);
@@ -88,7 +94,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct text_page tp = { 0 };
 	struct sp_errinfo ei;

@@ -11,7 +11,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pdf_doc *doc = NULL;
 	struct pdf_text_hit *hits = NULL;
@@ -25,8 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (pdf_text_find(doc, "乙方（盖章）", &hits, &nhits, &ei) == SP_OK) {
 		for (i = 0; i < nhits; i++)
-			if (hits[i].page < 1 || hits[i].page > doc->npages || !(hits[i].x0 < hits[i].x1) ||
-			    !(hits[i].y0 < hits[i].y1))
+			if (hits[i].page < 1 || hits[i].page > doc->npages ||
+			    !(hits[i].x0 < hits[i].x1) || !(hits[i].y0 < hits[i].y1))
 				abort(); /* the documented contract of a hit */
 	}
 	free(hits);

@@ -36,13 +36,16 @@ static const char tiny_pdf[] =
 	"<< /Type /Pages /Kids [3 0 R 4 0 R 5 0 R] /Count 3 >>\n"
 	"endobj\n"
 	"3 0 obj\n"
-	"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 6 0 R /Resources << /Font << /F1 7 0 R >> >> >>\n"
+	"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 6 0 R /Resources << /Font "
+	"<< /F1 7 0 R >> >> >>\n"
 	"endobj\n"
 	"4 0 obj\n"
-	"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /CropBox [10 20 585 822] /Rotate 90 /Contents 6 0 R /Resources << /Font << /F1 7 0 R >> >> >>\n"
+	"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /CropBox [10 20 585 822] /Rotate 90 "
+	"/Contents 6 0 R /Resources << /Font << /F1 7 0 R >> >> >>\n"
 	"endobj\n"
 	"5 0 obj\n"
-	"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 842 595] /Rotate 270 /Contents 6 0 R /Resources << /Font << /F1 7 0 R >> >> >>\n"
+	"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 842 595] /Rotate 270 /Contents 6 0 R "
+	"/Resources << /Font << /F1 7 0 R >> >> >>\n"
 	"endobj\n"
 	"6 0 obj\n"
 	"<< /Length 44 >>\n"
@@ -67,8 +70,7 @@ static const char tiny_pdf[] =
 	"<< /Size 8 /Root 1 0 R >>\n"
 	"startxref\n"
 	"744\n"
-	"%%EOF\n"
-	;
+	"%%EOF\n";
 
 static struct pdf_doc *doc;
 
@@ -137,7 +139,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		sp_errinfo_init(&ei);
 		if (pdf_image_decode_png(p, left, &img, &ei) == SP_OK) {
-			if (img.width != pw || img.height != ph || img.rgb == NULL || img.alpha == NULL)
+			if (img.width != pw || img.height != ph || img.rgb == NULL ||
+			    img.alpha == NULL)
 				abort();
 			pdf_image_cleanup(&img);
 		}

@@ -55,8 +55,8 @@ setup(void)
 	    X509_gmtime_adj(X509_getm_notBefore(x), -86400) == NULL ||
 	    X509_gmtime_adj(X509_getm_notAfter(x), 86400L * 365) == NULL ||
 	    (n = X509_get_subject_name(x)) == NULL ||
-	    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"Fuzz TSA",
-				       -1, -1, 0) != 1 ||
+	    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"Fuzz TSA", -1,
+				       -1, 0) != 1 ||
 	    X509_set_issuer_name(x, n) != 1 || X509_set_pubkey(x, k) != 1)
 		abort();
 	X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
@@ -98,8 +98,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (tsa == NULL)
 		setup();
 	sp_errinfo_init(&ei);
-	if (crypto_tsa_respond(tsa, data, size, serial++, 0, &resp, &resplen, &ei) !=
-	    SP_OK) {
+	if (crypto_tsa_respond(tsa, data, size, serial++, 0, &resp, &resplen, &ei) != SP_OK) {
 		fprintf(stderr, "crypto_tsa_respond failed: %s\n", ei.msg);
 		abort();
 	}
@@ -117,8 +116,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (status == TS_STATUS_GRANTED && strict) {
 		sp_errinfo_init(&ei);
-		if (crypto_ts_response_check(resp, resplen, data, size, NULL, &token, &tokenlen, NULL,
-					     &ei) != SP_OK) {
+		if (crypto_ts_response_check(resp, resplen, data, size, NULL, &token, &tokenlen,
+					     NULL, &ei) != SP_OK) {
 			fprintf(stderr, "granted answer refused by the client: %s\n", ei.msg);
 			abort();
 		}

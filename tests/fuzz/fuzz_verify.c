@@ -18,9 +18,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct crypto_verify_opts o = {NULL, NULL};
+	struct crypto_verify_opts o = { NULL, NULL };
 	struct crypto_verify_report *rep = NULL;
 	struct sp_errinfo ei;
 	json_error_t je;
@@ -35,8 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	/* the documented contract of a report */
-	if (rep->nsigs > 0 && (rep->verdict < CRYPTO_VERDICT_VALID ||
-			       rep->verdict > CRYPTO_VERDICT_INVALID))
+	if (rep->nsigs > 0 &&
+	    (rep->verdict < CRYPTO_VERDICT_VALID || rep->verdict > CRYPTO_VERDICT_INVALID))
 		abort();
 	for (i = 0; i < rep->nsigs; i++) {
 		const struct crypto_sig_report *s = &rep->sigs[i];

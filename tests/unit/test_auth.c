@@ -77,14 +77,20 @@ START_TEST(passwords)
 	ck_assert_int_eq(auth_password_verify("", h1, NULL), SP_ERR_UNAUTHORIZED);
 	/* Malformed or hostile stored strings are refused without running scrypt. */
 	ck_assert_int_eq(auth_password_verify("x", "bcrypt$1$2$3$a$b", NULL), SP_ERR_INVALID);
-	ck_assert_int_eq(auth_password_verify("x", "scrypt$1000$8$1$YWJj$YWJj", NULL), SP_ERR_INVALID);
-	ck_assert_int_eq(auth_password_verify("x", "scrypt$4194304$8$1$YWJjZGVmZ2g=$YWJjZGVmZ2hpamtsbW5vcA==",
-					      NULL), SP_ERR_INVALID);
-	ck_assert_int_eq(auth_password_verify("x", "scrypt$1024$8$1$YWJj$YWJj", NULL), SP_ERR_INVALID);
+	ck_assert_int_eq(auth_password_verify("x", "scrypt$1000$8$1$YWJj$YWJj", NULL),
+			 SP_ERR_INVALID);
+	ck_assert_int_eq(auth_password_verify(
+				 "x",
+				 "scrypt$4194304$8$1$YWJjZGVmZ2g=$YWJjZGVmZ2hpamtsbW5vcA==", NULL),
+			 SP_ERR_INVALID);
+	ck_assert_int_eq(auth_password_verify("x", "scrypt$1024$8$1$YWJj$YWJj", NULL),
+			 SP_ERR_INVALID);
 	ck_assert_int_eq(auth_password_verify("x", "scrypt$1024$8$1$!!!!$YWJjZGVmZ2hpamtsbW5vcA==",
-					      NULL), SP_ERR_INVALID);
+					      NULL),
+			 SP_ERR_INVALID);
 	ck_assert_int_eq(auth_password_verify("x", "scrypt$1024$0$1$YWJj$YWJjZGVmZ2hpamtsbW5vcA==",
-					      NULL), SP_ERR_INVALID);
+					      NULL),
+			 SP_ERR_INVALID);
 	ck_assert_int_eq(auth_password_verify("x", "scrypt$", NULL), SP_ERR_INVALID);
 	free(h1);
 	free(h2);
@@ -102,7 +108,8 @@ exec_ok(const char *sql)
 {
 	PGresult *res = PQexec(conn, sql);
 
-	ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK || PQresultStatus(res) == PGRES_COMMAND_OK,
+	ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK ||
+			      PQresultStatus(res) == PGRES_COMMAND_OK,
 		      "%s: %s", sql, PQresultErrorMessage(res));
 	PQclear(res);
 }
@@ -125,7 +132,8 @@ scalar(const char *sql)
 	static char buf[256];
 	PGresult *res = PQexec(conn, sql);
 
-	ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql, PQresultErrorMessage(res));
+	ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql,
+		      PQresultErrorMessage(res));
 	snprintf(buf, sizeof(buf), "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return buf;
@@ -183,7 +191,8 @@ db_teardown(void)
 	"SELECT session_id FROM auth_login_member(" nonce ", '91310000MA1FL8TQ36', 'Org', 'Al', " \
 	"'\\x3082'::bytea, 'CN=Al', 'CN=CA', '0a', now() - interval '1 day', " \
 	"now() + interval '1 day', " token ", 3600, NULL)"
-#define COUNTS "SELECT (SELECT count(*) FROM organizations) || '|' || (SELECT count(*) FROM users)" \
+#define COUNTS \
+	"SELECT (SELECT count(*) FROM organizations) || '|' || (SELECT count(*) FROM users)" \
 	" || '|' || (SELECT count(*) FROM certificates) || '|' || (SELECT count(*) FROM sessions)"
 
 START_TEST(sql_challenges_and_login)
@@ -205,18 +214,24 @@ START_TEST(sql_challenges_and_login)
 	/* A token hash already in use fails the whole call: the nonce is not consumed. */
 	exec_ok("SELECT auth_challenge_create(" H("e") ", 60)");
 	ck_assert_str_eq(state_of(LOGIN(H("e"), H("b")), st), "23505");
-	ck_assert_str_eq(scalar("SELECT used_at IS NULL FROM auth_challenges WHERE nonce_hash = " H("e")), "t");
+	ck_assert_str_eq(scalar("SELECT used_at IS NULL FROM auth_challenges WHERE nonce_hash = " H(
+				 "e")),
+			 "t");
 	/* Second login of the same certificate: same user, new session. */
 	ck_assert_str_eq(state_of(LOGIN(H("e"), H("f")), st), "");
 	ck_assert_str_eq(scalar(COUNTS), "1|1|1|2");
 	/* Lookup: live session yes; revoked, expired or API key path no. */
-	ck_assert_str_eq(scalar("SELECT count(*) FROM auth_credential_lookup(" H("f") ", false)"), "1");
-	ck_assert_str_eq(scalar("SELECT count(*) FROM auth_credential_lookup(" H("f") ", true)"), "0");
+	ck_assert_str_eq(scalar("SELECT count(*) FROM auth_credential_lookup(" H("f") ", false)"),
+			 "1");
+	ck_assert_str_eq(scalar("SELECT count(*) FROM auth_credential_lookup(" H("f") ", true)"),
+			 "0");
 	exec_ok("UPDATE sessions SET revoked_at = now() WHERE token_hash = " H("f"));
-	ck_assert_str_eq(scalar("SELECT count(*) FROM auth_credential_lookup(" H("f") ", false)"), "0");
+	ck_assert_str_eq(scalar("SELECT count(*) FROM auth_credential_lookup(" H("f") ", false)"),
+			 "0");
 	exec_ok("UPDATE sessions SET created_at = now() - interval '2 days', "
 		"expires_at = now() - interval '1 day' WHERE token_hash = " H("b"));
-	ck_assert_str_eq(scalar("SELECT count(*) FROM auth_credential_lookup(" H("b") ", false)"), "0");
+	ck_assert_str_eq(scalar("SELECT count(*) FROM auth_credential_lookup(" H("b") ", false)"),
+			 "0");
 	/* A certificate revoked on the platform cannot log in. */
 	exec_ok("UPDATE certificates SET revoked_at = now()");
 	exec_ok("SELECT auth_challenge_create(" H("9") ", 60)");
@@ -233,29 +248,37 @@ START_TEST(sql_api_keys_and_reviewers)
 	exec_ok("SELECT auth_challenge_create(" H("a") ", 60)");
 	exec_ok(LOGIN(H("a"), H("b")));
 	exec_ok("SELECT api_key_create(1, 1, 'erp', 'abcd1234', " H("c") ")");
-	ck_assert_str_eq(scalar("SELECT kind || ':' || organization_id FROM auth_credential_lookup("
-				H("c") ", true)"), "api_key:1");
+	ck_assert_str_eq(scalar("SELECT kind || ':' || organization_id FROM "
+				"auth_credential_lookup(" H("c") ", true)"),
+			 "api_key:1");
 	ck_assert_str_eq(scalar("SELECT last_used_at IS NOT NULL FROM api_keys"), "t");
 	ck_assert_str_eq(state_of("SELECT api_key_create(1, 1, 'erp', 'abcd1234', " H("d") ")", st),
 			 "23505"); /* duplicate prefix */
 	exec_ok("UPDATE api_keys SET revoked_at = now()");
-	ck_assert_str_eq(scalar("SELECT count(*) FROM auth_credential_lookup(" H("c") ", true)"), "0");
+	ck_assert_str_eq(scalar("SELECT count(*) FROM auth_credential_lookup(" H("c") ", true)"),
+			 "0");
 
 	exec_ok("SELECT reviewer_create('rev', 'Rev', 'scrypt$1024$8$1$YWJj$YWJj')");
-	ck_assert_str_eq(state_of("SELECT reviewer_create('rev', 'R2', 'scrypt$1024$8$1$YWJj$YWJj')", st),
-			 "SA011");
-	ck_assert_str_eq(scalar("SELECT outcome FROM reviewer_login_finish(2, false, NULL, 60, 2, 30, NULL)"),
+	ck_assert_str_eq(
+		state_of("SELECT reviewer_create('rev', 'R2', 'scrypt$1024$8$1$YWJj$YWJj')", st),
+		"SA011");
+	ck_assert_str_eq(scalar("SELECT outcome FROM reviewer_login_finish(2, false, NULL, 60, 2, "
+				"30, NULL)"),
 			 "failed");
 	ck_assert_str_eq(scalar("SELECT outcome || ':' || retry_after_s FROM "
-				"reviewer_login_finish(2, false, NULL, 60, 2, 30, NULL)"), "locked:30");
+				"reviewer_login_finish(2, false, NULL, 60, 2, 30, NULL)"),
+			 "locked:30");
 	/* Locked: the right password is refused too, and no session appears. */
-	ck_assert_str_eq(scalar("SELECT outcome FROM reviewer_login_finish(2, true, " H("e")
-				", 60, 2, 30, NULL)"), "locked");
+	ck_assert_str_eq(scalar("SELECT outcome FROM reviewer_login_finish(2, true, " H(
+				 "e") ", 60, 2, 30, NULL)"),
+			 "locked");
 	ck_assert_str_eq(scalar("SELECT count(*) FROM sessions WHERE kind = 'reviewer'"), "0");
 	exec_ok("UPDATE reviewer_credentials SET locked_until = now() - interval '1 second'");
-	ck_assert_str_eq(scalar("SELECT outcome FROM reviewer_login_finish(2, true, " H("e")
-				", 60, 2, 30, NULL)"), "ok");
-	ck_assert_str_eq(scalar("SELECT kind FROM auth_credential_lookup(" H("e") ", false)"), "reviewer");
+	ck_assert_str_eq(scalar("SELECT outcome FROM reviewer_login_finish(2, true, " H(
+				 "e") ", 60, 2, 30, NULL)"),
+			 "ok");
+	ck_assert_str_eq(scalar("SELECT kind FROM auth_credential_lookup(" H("e") ", false)"),
+			 "reviewer");
 	db_teardown();
 }
 END_TEST
@@ -268,7 +291,8 @@ START_TEST(sql_org_audit)
 	db_setup();
 	exec_ok("SELECT auth_challenge_create(" H("a") ", 60)");
 	exec_ok(LOGIN(H("a"), H("b")));
-	exec_ok("INSERT INTO organizations (name, credit_code) VALUES ('Other', '911100000000000017')");
+	exec_ok("INSERT INTO organizations (name, credit_code) VALUES ('Other', "
+		"'911100000000000017')");
 	exec_ok("SELECT api_key_create(1, 1, 'erp', 'abcd1234', " H("c") ", '10.0.0.1', 'ua/1')");
 	ck_assert_str_eq(scalar("SELECT count(*) FROM org_audit_events"), "2"); /* login, key */
 	/* Another organization's key: not found, unchanged, nothing recorded. */
@@ -277,11 +301,13 @@ START_TEST(sql_org_audit)
 	ck_assert_str_eq(scalar("SELECT count(*) FROM org_audit_events"), "2");
 	ck_assert_str_eq(scalar("SELECT api_key_revoke(1, 1, 1, '10.0.0.2', 'ua/2')"), "t");
 	ck_assert_str_eq(scalar("SELECT api_key_revoke(1, 1, 1, '10.0.0.2', 'ua/2')"), "f");
-	ck_assert_str_eq(scalar("SELECT action || ' ' || host(ip) || ' ' || user_agent || ' ' || seq "
+	ck_assert_str_eq(scalar("SELECT action || ' ' || host(ip) || ' ' || user_agent || ' ' || "
+				"seq "
 				"FROM org_audit_events ORDER BY id DESC LIMIT 1"),
 			 "api_key.revoked 10.0.0.2 ua/2 3");
 	/* Webhooks: the same shape. */
-	exec_ok("SELECT webhook_create(1, 1, 'https://example.com/h', " H("d") ", NULL, '10.0.0.3', 'ua/3')");
+	exec_ok("SELECT webhook_create(1, 1, 'https://example.com/h', " H(
+		"d") ", NULL, '10.0.0.3', 'ua/3')");
 	ck_assert_str_eq(scalar("SELECT webhook_delete(2, NULL, 1, NULL, NULL)"), "f");
 	ck_assert_str_eq(scalar("SELECT count(*) FROM webhooks WHERE deleted_at IS NULL"), "1");
 	ck_assert_str_eq(scalar("SELECT webhook_delete(1, 1, 1, '10.0.0.4', 'ua/4')"), "t");
@@ -294,13 +320,17 @@ START_TEST(sql_org_audit)
 				"WHERE organization_id = 1"),
 			 "session.login,api_key.created,api_key.revoked,webhook.created,"
 			 "webhook.deleted,session.logout");
-	ck_assert_str_eq(scalar("SELECT count(*) FROM org_audit_events WHERE organization_id <> 1"), "0");
+	ck_assert_str_eq(scalar("SELECT count(*) FROM org_audit_events WHERE organization_id <> 1"),
+			 "0");
 	/* Each organization's chain verifies; the trail is append-only; a cut tail shows. */
-	ck_assert_str_eq(scalar("SELECT valid || ' ' || events FROM org_audit_chain_verify(1)"), "true 6");
-	ck_assert_str_eq(state_of("UPDATE org_audit_events SET user_agent = 'forged'", st), "42501");
+	ck_assert_str_eq(scalar("SELECT valid || ' ' || events FROM org_audit_chain_verify(1)"),
+			 "true 6");
+	ck_assert_str_eq(state_of("UPDATE org_audit_events SET user_agent = 'forged'", st),
+			 "42501");
 	ck_assert_str_eq(state_of("DELETE FROM org_audit_events", st), "42501");
 	exec_ok("UPDATE org_audit_heads SET last_seq = 7 WHERE chain = 1");
-	ck_assert_str_eq(scalar("SELECT valid || ' ' || first_bad_seq FROM org_audit_chain_verify(1)"),
+	ck_assert_str_eq(scalar("SELECT valid || ' ' || first_bad_seq FROM "
+				"org_audit_chain_verify(1)"),
 			 "false 7");
 	db_teardown();
 }

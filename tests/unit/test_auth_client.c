@@ -44,7 +44,8 @@ START_TEST(session_roundtrip_and_modes)
 	ck_assert_int_eq(client_session_path(path, sizeof(path), &ei), SP_OK);
 	ck_assert(strstr(path, "/xdg/sealpact/session.json") != NULL);
 	ck_assert_int_eq(client_session_load("https://a", &tok, &ei), SP_ERR_NOT_FOUND);
-	ck_assert_int_eq(client_session_save("https://a", "tok123", "2030-01-01T00:00:00Z", &ei), SP_OK);
+	ck_assert_int_eq(client_session_save("https://a", "tok123", "2030-01-01T00:00:00Z", &ei),
+			 SP_OK);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0600);
 	ck_assert_int_eq(stat(xdg, &st), 0);
@@ -117,7 +118,8 @@ pem_signer_roundtrip(const char *keygen, const char *expect_alg)
 	snprintf(crt, sizeof(crt), "%s/c.pem", tmpdir);
 	snprintf(cmd, sizeof(cmd),
 		 "openssl genpkey %s -out %s 2>/dev/null && openssl req -new -x509 -key %s "
-		 "-subj /CN=t -days 2 -out %s 2>/dev/null", keygen, key, key, crt);
+		 "-subj /CN=t -days 2 -out %s 2>/dev/null",
+		 keygen, key, key, crt);
 	ck_assert_int_eq(system(cmd), 0);
 	memset(&o, 0, sizeof(o));
 	o.key_pem = key;
@@ -131,11 +133,13 @@ pem_signer_roundtrip(const char *keygen, const char *expect_alg)
 	p = der;
 	ck_assert((x = d2i_X509(NULL, &p, (long)derlen)) != NULL);
 	ck_assert_int_eq(crypto_sig_verify(x, crypto_sigalg_from_name(alg), msg, sizeof(msg), sig,
-					   siglen, &ei), SP_OK);
+					   siglen, &ei),
+			 SP_OK);
 	sig[siglen / 2] ^= 1;
 	sp_errinfo_init(&ei);
 	ck_assert_int_ne(crypto_sig_verify(x, crypto_sigalg_from_name(alg), msg, sizeof(msg), sig,
-					   siglen, &ei), SP_OK);
+					   siglen, &ei),
+			 SP_OK);
 	X509_free(x);
 	free(der);
 	free(sig);
@@ -144,7 +148,8 @@ pem_signer_roundtrip(const char *keygen, const char *expect_alg)
 
 START_TEST(pem_signers)
 {
-	pem_signer_roundtrip("-algorithm RSA -pkeyopt rsa_keygen_bits:2048", "sha256WithRSAEncryption");
+	pem_signer_roundtrip("-algorithm RSA -pkeyopt rsa_keygen_bits:2048",
+			     "sha256WithRSAEncryption");
 	pem_signer_roundtrip("-algorithm EC -pkeyopt ec_paramgen_curve:P-256", "ecdsa-with-SHA256");
 	pem_signer_roundtrip("-algorithm SM2", "SM2-with-SM3");
 }

@@ -24,19 +24,19 @@ struct mini {
 	int lfd;
 	int port;
 	pthread_t thread;
-	int stop;                 /* under mu */
-	int readyz_status;        /* under mu: what /readyz answers */
-	int nrequests;            /* under mu */
-	char last[16384];         /* under mu: the last request, head and body */
+	int stop;          /* under mu */
+	int readyz_status; /* under mu: what /readyz answers */
+	int nrequests;     /* under mu */
+	char last[16384];  /* under mu: the last request, head and body */
 	pthread_mutex_t mu;
 };
 
 static struct mini srv;
 static char base[64];
 
-static const char problem409[] =
-	"{\"type\":\"about:blank\",\"title\":\"Conflict\",\"status\":409,"
-	"\"code\":\"stale_revision\",\"detail\":\"another revision landed since the session began\"}";
+static const char problem409[] = "{\"type\":\"about:blank\",\"title\":\"Conflict\",\"status\":409,"
+				 "\"code\":\"stale_revision\",\"detail\":\"another revision landed "
+				 "since the session began\"}";
 
 static void
 send_all(int fd, const char *p, size_t n)
@@ -63,7 +63,8 @@ respond(int fd, int status, const char *ctype, const char *body, size_t len, int
 	if (with_length)
 		n = snprintf(head, sizeof(head),
 			     "HTTP/1.1 %d X\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-			     "Connection: close\r\n\r\n", status, ctype, len);
+			     "Connection: close\r\n\r\n",
+			     status, ctype, len);
 	else
 		n = snprintf(head, sizeof(head),
 			     "HTTP/1.1 %d X\r\nContent-Type: %s\r\nConnection: close\r\n\r\n",
@@ -118,8 +119,9 @@ serve_one(int fd)
 	} else if (strcmp(path, "/readyz") == 0 && readyz == 200) {
 		respond(fd, 200, "application/json", "{\"status\":\"ready\"}", 18, 1);
 	} else if (strcmp(path, "/readyz") == 0) {
-		const char *b = "{\"title\":\"Service Unavailable\",\"status\":503,"
-				"\"code\":\"db_unavailable\",\"detail\":\"the database is unreachable\"}";
+		const char *b =
+			"{\"title\":\"Service Unavailable\",\"status\":503,"
+			"\"code\":\"db_unavailable\",\"detail\":\"the database is unreachable\"}";
 		respond(fd, readyz, "application/problem+json", b, strlen(b), 1);
 	} else if (strcmp(path, "/conflict") == 0) {
 		respond(fd, 409, "application/problem+json", problem409, strlen(problem409), 1);
@@ -131,13 +133,14 @@ serve_one(int fd)
 	} else if (strcmp(path, "/big") == 0 || strcmp(path, "/big-unannounced") == 0) {
 		big = malloc(200000);
 		memset(big, 'x', 200000);
-		respond(fd, 200, "application/octet-stream", big, 200000, strcmp(path, "/big") == 0);
+		respond(fd, 200, "application/octet-stream", big, 200000,
+			strcmp(path, "/big") == 0);
 		free(big);
 	} else if (strcmp(path, "/echo") == 0) {
 		respond(fd, 200, "text/plain", req, strlen(req), 1);
 	} else {
-		respond(fd, 404, "application/problem+json", "{\"title\":\"Not Found\",\"status\":404}",
-			34, 1);
+		respond(fd, 404, "application/problem+json",
+			"{\"title\":\"Not Found\",\"status\":404}", 34, 1);
 	}
 	/* Let the client read everything before the close. */
 	shutdown(fd, SHUT_WR);
@@ -245,7 +248,8 @@ START_TEST(get_json_200)
 	ck_assert_str_eq((char *)resp.body.data, "{\"status\":\"ok\"}");
 	ck_assert_str_eq(resp.content_type, "application/json");
 	/* The same client again: the handle is reused and the response reset. */
-	ck_assert_int_eq(client_request(c, "GET", "/nothing", NULL, 0, NULL, NULL, &resp, &ei), SP_OK);
+	ck_assert_int_eq(client_request(c, "GET", "/nothing", NULL, 0, NULL, NULL, &resp, &ei),
+			 SP_OK);
 	ck_assert_int_eq(resp.status, 404);
 	ck_assert_ptr_null(strstr((char *)resp.body.data, "ok"));
 	client_response_cleanup(&resp);
@@ -263,7 +267,8 @@ START_TEST(problem_json_becomes_one_line)
 	client_response_init(&resp, 4096);
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(client_request(c, "POST", "/conflict", "{}", 2, "application/json", NULL,
-					&resp, &ei), SP_OK);
+					&resp, &ei),
+			 SP_OK);
 	ck_assert_int_eq(resp.status, 409);
 	ck_assert_str_eq(resp.content_type, "application/problem+json");
 	client_error_format(&resp, line, sizeof(line));
@@ -327,14 +332,16 @@ START_TEST(response_cap_is_enforced)
 			 SP_ERR_TOO_LARGE);
 	ck_assert_ptr_nonnull(strstr(ei.msg, "larger than 100000 bytes"));
 	sp_errinfo_init(&ei);
-	ck_assert_int_eq(client_request(c, "GET", "/big-unannounced", NULL, 0, NULL, NULL, &resp, &ei),
+	ck_assert_int_eq(client_request(c, "GET", "/big-unannounced", NULL, 0, NULL, NULL, &resp,
+					&ei),
 			 SP_ERR_TOO_LARGE);
 	ck_assert_uint_le(resp.body.len, 100000);
 	client_response_cleanup(&resp);
 
 	/* Under the cap it is all there. */
 	client_response_init(&resp, 200000);
-	ck_assert_int_eq(client_request(c, "GET", "/big-unannounced", NULL, 0, NULL, NULL, &resp, &ei),
+	ck_assert_int_eq(client_request(c, "GET", "/big-unannounced", NULL, 0, NULL, NULL, &resp,
+					&ei),
 			 SP_OK);
 	ck_assert_uint_eq(resp.body.len, 200000);
 	client_response_cleanup(&resp);
@@ -347,14 +354,15 @@ START_TEST(bearer_body_and_headers_are_sent)
 	struct client *c = client_for(base);
 	struct client_response resp;
 	struct sp_errinfo ei;
-	const char *extra[] = {"X-Request-Id: abc123", NULL};
+	const char *extra[] = { "X-Request-Id: abc123", NULL };
 	const char *req;
 
 	ck_assert_int_eq(client_token_set(c, "tok.en-123", &ei), SP_OK);
 	client_response_init(&resp, 65536);
 	sp_errinfo_init(&ei);
-	ck_assert_int_eq(client_request(c, "PUT", "/echo", "{\"a\":1}", 7, "application/json", extra,
-					&resp, &ei), SP_OK);
+	ck_assert_int_eq(client_request(c, "PUT", "/echo", "{\"a\":1}", 7, "application/json",
+					extra, &resp, &ei),
+			 SP_OK);
 	ck_assert_int_eq(resp.status, 200);
 	req = (const char *)resp.body.data;
 	ck_assert_msg(strncmp(req, "PUT /echo HTTP/1.1\r\n", 20) == 0, "%s", req);
@@ -377,11 +385,12 @@ START_TEST(bad_arguments_are_refused_before_sending)
 	struct client *c = client_for(base), *none = NULL;
 	struct client_response resp;
 	struct sp_errinfo ei;
-	const char *split[] = {"X-A: 1\r\nX-Injected: 2", NULL};
+	const char *split[] = { "X-A: 1\r\nX-Injected: 2", NULL };
 
 	client_response_init(&resp, 4096);
 	sp_errinfo_init(&ei);
-	ck_assert_int_eq(client_request(c, "GET", "/x\r\nHost: evil", NULL, 0, NULL, NULL, &resp, &ei),
+	ck_assert_int_eq(client_request(c, "GET", "/x\r\nHost: evil", NULL, 0, NULL, NULL, &resp,
+					&ei),
 			 SP_ERR_INVALID);
 	ck_assert_int_eq(client_request(c, "GET", "json", NULL, 0, NULL, NULL, &resp, &ei),
 			 SP_ERR_INVALID);
@@ -448,7 +457,8 @@ tls_start(struct tls_srv *t)
 	snprintf(cmd, sizeof(cmd),
 		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout %s "
 		 "-out %s -days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost "
-		 ">/dev/null 2>&1", key, t->cert);
+		 ">/dev/null 2>&1",
+		 key, t->cert);
 	ck_assert_int_eq(system(cmd), 0);
 	t->port = dead_port();
 	snprintf(portstr, sizeof(portstr), "127.0.0.1:%d", t->port);
@@ -460,8 +470,8 @@ tls_start(struct tls_srv *t)
 		dup2(devnull, 0);
 		dup2(devnull, 1);
 		dup2(devnull, 2);
-		execlp("openssl", "openssl", "s_server", "-accept", portstr, "-cert", t->cert, "-key",
-		       key, "-www", "-quiet", (char *)NULL);
+		execlp("openssl", "openssl", "s_server", "-accept", portstr, "-cert", t->cert,
+		       "-key", key, "-www", "-quiet", (char *)NULL);
 		_exit(127);
 	}
 	memset(&a, 0, sizeof(a));
@@ -538,7 +548,7 @@ END_TEST
 /* ---- the sealpact binary ---- */
 
 struct run {
-	int status;       /* exit status, or 128 + signal */
+	int status; /* exit status, or 128 + signal */
 	char out[8192];
 	char err[8192];
 };
@@ -601,10 +611,10 @@ run_cli(struct run *r, const char *const *args, const char *env_server)
 START_TEST(cli_version_and_help)
 {
 	struct run r;
-	const char *version[] = {"--version", NULL};
-	const char *help[] = {"--help", NULL};
-	const char *help_cmd[] = {"help", "health", NULL};
-	const char *cmd_help[] = {"health", "--help", NULL};
+	const char *version[] = { "--version", NULL };
+	const char *help[] = { "--help", NULL };
+	const char *help_cmd[] = { "help", "health", NULL };
+	const char *cmd_help[] = { "health", "--help", NULL };
 
 	run_cli(&r, version, NULL);
 	ck_assert_int_eq(r.status, 0);
@@ -627,19 +637,24 @@ END_TEST
 START_TEST(cli_usage_errors_exit_64)
 {
 	static const char *const cases[][4] = {
-		{NULL},
-		{"frobnicate", NULL},
-		{"help", "frobnicate", NULL},
-		{"--bogus", "health", NULL},
-		{"--timeout", "0", "health", NULL},
-		{"--timeout", "ten", "health", NULL},
-		{"--server", "ftp://127.0.0.1", "health", NULL},
-		{"health", "extra", NULL},
+		{ NULL },
+		{ "frobnicate", NULL },
+		{ "help", "frobnicate", NULL },
+		{ "--bogus", "health", NULL },
+		{ "--timeout", "0", "health", NULL },
+		{ "--timeout", "ten", "health", NULL },
+		{ "--server", "ftp://127.0.0.1", "health", NULL },
+		{ "health", "extra", NULL },
 	};
 	static const char *const says[] = {
-		"usage: sealpact", "unknown command 'frobnicate'", "unknown command 'frobnicate'",
-		"unrecognized option '--bogus'", "--timeout: '0'", "--timeout: 'ten'",
-		"not an http:// or https:// URL", "unexpected argument 'extra'",
+		"usage: sealpact",
+		"unknown command 'frobnicate'",
+		"unknown command 'frobnicate'",
+		"unrecognized option '--bogus'",
+		"--timeout: '0'",
+		"--timeout: 'ten'",
+		"not an http:// or https:// URL",
+		"unexpected argument 'extra'",
 	};
 	struct run r;
 	size_t i;
@@ -660,9 +675,9 @@ START_TEST(cli_health_ok_not_ready_and_unreachable)
 {
 	struct run r;
 	char dead[64];
-	const char *health_at[] = {"--server", base, "health", NULL};
-	const char *health_env[] = {"--timeout", "5", "health", NULL};
-	const char *health_dead[] = {"--server", dead, "health", NULL};
+	const char *health_at[] = { "--server", base, "health", NULL };
+	const char *health_env[] = { "--timeout", "5", "health", NULL };
+	const char *health_dead[] = { "--server", dead, "health", NULL };
 
 	run_cli(&r, health_at, NULL);
 	ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);

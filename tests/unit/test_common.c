@@ -28,7 +28,8 @@ START_TEST(errinfo_reason_and_names)
 	struct sp_errinfo ei;
 
 	sp_errinfo_init(&ei);
-	sp_err_reason(&ei, SP_ERR_CRYPTO, "cert_expired", "certificate expired on %s", "2020-01-01");
+	sp_err_reason(&ei, SP_ERR_CRYPTO, "cert_expired", "certificate expired on %s",
+		      "2020-01-01");
 	ck_assert_str_eq(ei.reason, "cert_expired");
 	ck_assert_str_eq(sp_errname(SP_ERR_NOT_FOUND), "not_found");
 	ck_assert_str_eq(sp_errname(SP_OK), "ok");
@@ -123,7 +124,7 @@ END_TEST
 START_TEST(hex_and_wipe)
 {
 	char out[9];
-	unsigned char k[4] = {0xde, 0xad, 0xbe, 0xef};
+	unsigned char k[4] = { 0xde, 0xad, 0xbe, 0xef };
 
 	sp_hex(k, 4, out);
 	ck_assert_str_eq(out, "deadbeef");
@@ -134,7 +135,7 @@ END_TEST
 
 START_TEST(hex_encode_decode)
 {
-	unsigned char k[4] = {0xde, 0xad, 0xbe, 0xef}, out[8];
+	unsigned char k[4] = { 0xde, 0xad, 0xbe, 0xef }, out[8];
 	char s[9];
 	size_t n = 99;
 
@@ -187,11 +188,13 @@ START_TEST(base64_standard)
 {
 	static const struct {
 		const char *plain, *enc;
-	} v[] = {{"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="},
-		 {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}}; /* RFC 4648 section 10 */
+	} v[] = {
+		{ "f", "Zg==" },        { "fo", "Zm8=" },        { "foo", "Zm9v" },
+		{ "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" }, { "foobar", "Zm9vYmFy" }
+	}; /* RFC 4648 section 10 */
 	char out[64], *s;
 	size_t i;
-	unsigned char bin[3] = {0xfb, 0xff, 0xbf};
+	unsigned char bin[3] = { 0xfb, 0xff, 0xbf };
 
 	for (i = 0; i < SP_ARRAY_LEN(v); i++) {
 		s = sp_b64_encode(v[i].plain, strlen(v[i].plain), 0);

@@ -87,18 +87,19 @@ expect_fail(const char *yaml, char **envp, int line, const char *env, const char
 		snprintf(prefix, sizeof(prefix), "%s:%d: ", cfgpath, line);
 	else
 		snprintf(prefix, sizeof(prefix), "%s", cfgpath);
-	ck_assert_msg(strncmp(ei.msg, prefix, strlen(prefix)) == 0, "message '%s' does not start '%s'",
-		      ei.msg, prefix);
+	ck_assert_msg(strncmp(ei.msg, prefix, strlen(prefix)) == 0,
+		      "message '%s' does not start '%s'", ei.msg, prefix);
 	if (key != NULL)
 		ck_assert_msg(strstr(ei.msg, key) != NULL, "message '%s' lacks '%s'", ei.msg, key);
 	if (reason != NULL)
-		ck_assert_msg(strstr(ei.msg, reason) != NULL, "message '%s' lacks '%s'", ei.msg, reason);
+		ck_assert_msg(strstr(ei.msg, reason) != NULL, "message '%s' lacks '%s'", ei.msg,
+			      reason);
 }
 
 START_TEST(defaults_without_a_file)
 {
-	char *env[] = {"SEALPACT_DATABASE_URL=host=/tmp dbname=x", "SEALPACT_SERVER_TLS=no",
-		       "PATH=/usr/bin", NULL};
+	char *env[] = { "SEALPACT_DATABASE_URL=host=/tmp dbname=x", "SEALPACT_SERVER_TLS=no",
+			"PATH=/usr/bin", NULL };
 	struct sp_errinfo ei;
 	struct config *cfg = NULL;
 
@@ -147,8 +148,8 @@ END_TEST
 
 START_TEST(defaults_need_database_url_and_tls_files)
 {
-	char *no_tls[] = {"SEALPACT_SERVER_TLS=false", NULL};
-	char *no_db[] = {"SEALPACT_DATABASE_URL=postgresql:///x", NULL};
+	char *no_tls[] = { "SEALPACT_SERVER_TLS=false", NULL };
+	char *no_db[] = { "SEALPACT_DATABASE_URL=postgresql:///x", NULL };
 	struct sp_errinfo ei;
 	struct config *cfg = NULL;
 
@@ -214,7 +215,8 @@ START_TEST(example_file_documents_every_key)
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(sp_file_read(path, 1 << 20, &text, &len, &ei), SP_OK);
 	for (i = 0; i < config_nkeys; i++) {
-		snprintf(env, sizeof(env), "SEALPACT_%s_%s", config_keys[i].section, config_keys[i].key);
+		snprintf(env, sizeof(env), "SEALPACT_%s_%s", config_keys[i].section,
+			 config_keys[i].key);
 		for (j = 0; env[j] != '\0'; j++)
 			env[j] = (char)toupper((unsigned char)env[j]);
 		snprintf(key, sizeof(key), "\n  %s:", config_keys[i].key);
@@ -230,9 +232,12 @@ START_TEST(example_file_with_the_run_sh_environment)
 {
 	const char *src = getenv("SEALPACT_SOURCE_DIR");
 	char path[PATH_MAX];
-	char *env[] = {"SEALPACT_DATABASE_URL=postgresql://sealpact@127.0.0.1:5999/sealpact",
-		       "SEALPACT_MIGRATIONS_DIR=/src/migrations", "SEALPACT_CONFIG=x.yaml",
-		       "SEALPACT_PG_PORT=5999", "SEALPACT_SERVER_PORT=9443", NULL};
+	char *env[] = { "SEALPACT_DATABASE_URL=postgresql://sealpact@127.0.0.1:5999/sealpact",
+			"SEALPACT_MIGRATIONS_DIR=/src/migrations",
+			"SEALPACT_CONFIG=x.yaml",
+			"SEALPACT_PG_PORT=5999",
+			"SEALPACT_SERVER_PORT=9443",
+			NULL };
 	struct sp_errinfo ei;
 	struct config *cfg = NULL;
 
@@ -283,9 +288,9 @@ START_TEST(sizes_and_booleans)
 	static const struct {
 		const char *text;
 		size_t want;
-	} sizes[] = {{"1048576", 1048576}, {"2 MiB", 2u << 20}, {"3MiB", 3u << 20},
-		     {"64 KiB", 64u << 10}, {"4096 B", 4096}, {"32 MiB", 32u << 20}};
-	static const char *const truthy[] = {"true", "yes", "on", "1", "TRUE", "Yes"};
+	} sizes[] = { { "1048576", 1048576 },  { "2 MiB", 2u << 20 }, { "3MiB", 3u << 20 },
+		      { "64 KiB", 64u << 10 }, { "4096 B", 4096 },    { "32 MiB", 32u << 20 } };
+	static const char *const truthy[] = { "true", "yes", "on", "1", "TRUE", "Yes" };
 	char yaml[256];
 	struct config *cfg;
 	size_t i;
@@ -307,7 +312,8 @@ END_TEST
 
 START_TEST(bad_values_name_file_line_and_key)
 {
-	expect_fail(BASE PLAIN "  port: 70000\n", NULL, 5, NULL, "server.port", "out of range 0..65535");
+	expect_fail(BASE PLAIN "  port: 70000\n", NULL, 5, NULL, "server.port",
+		    "out of range 0..65535");
 	expect_fail(BASE PLAIN "  port: -1\n", NULL, 5, NULL, "server.port", "out of range");
 	expect_fail(BASE PLAIN "  port: 84x3\n", NULL, 5, NULL, "server.port", "not an integer");
 	expect_fail(BASE PLAIN "  port: 0x10\n", NULL, 5, NULL, "server.port", "not an integer");
@@ -315,17 +321,18 @@ START_TEST(bad_values_name_file_line_and_key)
 	expect_fail(BASE "server:\n  tls: maybe\n", NULL, 4, NULL, "server.tls", "not a boolean");
 	expect_fail(BASE PLAIN "  max_body_bytes: 1 MB\n", NULL, 5, NULL, "server.max_body_bytes",
 		    "not a size");
-	expect_fail(BASE PLAIN "  max_body_bytes: 1.5 MiB\n", NULL, 5, NULL, "server.max_body_bytes",
-		    "not a size");
+	expect_fail(BASE PLAIN "  max_body_bytes: 1.5 MiB\n", NULL, 5, NULL,
+		    "server.max_body_bytes", "not a size");
 	expect_fail(BASE PLAIN "  max_body_bytes: 99999999999999999999 GiB\n", NULL, 5, NULL,
 		    "server.max_body_bytes", "not a size");
-	expect_fail(BASE PLAIN "  max_body_bytes: 128 MiB\n", NULL, 5, NULL, "server.max_body_bytes",
-		    "out of range");
+	expect_fail(BASE PLAIN "  max_body_bytes: 128 MiB\n", NULL, 5, NULL,
+		    "server.max_body_bytes", "out of range");
 	expect_fail(BASE PLAIN "  max_body_bytes: 100\n", NULL, 5, NULL, "server.max_body_bytes",
 		    "out of range");
 	expect_fail(BASE PLAIN "log:\n  level: verbose\n", NULL, 6, NULL, "log.level",
 		    "not one of debug|info|warn|error");
-	expect_fail(BASE PLAIN "tsa:\n  mode: remote\n", NULL, 6, NULL, "tsa.mode", "builtin|external");
+	expect_fail(BASE PLAIN "tsa:\n  mode: remote\n", NULL, 6, NULL, "tsa.mode",
+		    "builtin|external");
 	expect_fail(BASE PLAIN "tsa:\n  url: ftp://tsa\n", NULL, 6, NULL, "tsa.url", "not an http");
 	expect_fail(BASE PLAIN "  host: \"a\\0b\"\n", NULL, 5, NULL, "server.host", "NUL byte");
 }
@@ -365,10 +372,14 @@ END_TEST
 
 START_TEST(malformed_yaml_names_the_line)
 {
-	expect_fail(BASE PLAIN "trust:\n  roots: [a.pem\n", NULL, 7, NULL, NULL, "YAML syntax error");
-	expect_fail(BASE "server:\n  tls: false\n port: 1\n", NULL, 5, NULL, NULL, "YAML syntax error");
-	expect_fail(BASE PLAIN "  host: \"unterminated\n", NULL, 6, NULL, NULL, "YAML syntax error");
-	expect_fail(BASE "server:\n\ttls: false\n", NULL, 4, NULL, NULL, "YAML does not allow tabs");
+	expect_fail(BASE PLAIN "trust:\n  roots: [a.pem\n", NULL, 7, NULL, NULL,
+		    "YAML syntax error");
+	expect_fail(BASE "server:\n  tls: false\n port: 1\n", NULL, 5, NULL, NULL,
+		    "YAML syntax error");
+	expect_fail(BASE PLAIN "  host: \"unterminated\n", NULL, 6, NULL, NULL,
+		    "YAML syntax error");
+	expect_fail(BASE "server:\n\ttls: false\n", NULL, 4, NULL, NULL,
+		    "YAML does not allow tabs");
 }
 END_TEST
 
@@ -418,7 +429,7 @@ END_TEST
 
 START_TEST(empty_file_and_null_values_mean_defaults)
 {
-	char *env[] = {"SEALPACT_DATABASE_URL=postgresql:///x", "SEALPACT_SERVER_TLS=0", NULL};
+	char *env[] = { "SEALPACT_DATABASE_URL=postgresql:///x", "SEALPACT_SERVER_TLS=0", NULL };
 	struct config *cfg = load_ok("", env);
 
 	ck_assert_int_eq(cfg->server.port, 8443);
@@ -434,8 +445,8 @@ END_TEST
 
 START_TEST(cross_field_rules)
 {
-	char *env_fix[] = {"SEALPACT_SERVER_TLS=false", NULL};
-	char *env_break[] = {"SEALPACT_SERVER_TLS=true", NULL};
+	char *env_fix[] = { "SEALPACT_SERVER_TLS=false", NULL };
+	char *env_break[] = { "SEALPACT_SERVER_TLS=true", NULL };
 	struct config *cfg;
 
 	expect_fail(BASE "server:\n  port: 1\n  tls: true\n", NULL, 5, NULL, "server.tls",
@@ -447,12 +458,14 @@ START_TEST(cross_field_rules)
 	/* ...or break it, and then the message names the variable. */
 	expect_fail(BASE PLAIN, env_break, 0, "SEALPACT_SERVER_TLS", "server.tls", "needs");
 	expect_fail(PLAIN "database:\n  pool_size: 2\n", NULL, 0, NULL, "database.url", "required");
-	expect_fail(BASE PLAIN "tsa:\n  mode: external\n", NULL, 6, NULL, "tsa.mode", "needs tsa.url");
+	expect_fail(BASE PLAIN "tsa:\n  mode: external\n", NULL, 6, NULL, "tsa.mode",
+		    "needs tsa.url");
 	expect_fail(BASE PLAIN "tsa:\n  password: x\n", NULL, 6, NULL, "tsa.password",
 		    "without tsa.username");
-	expect_fail(BASE PLAIN "tsa:\n  policy: 1.2.x\n", NULL, 6, NULL, "tsa.policy", "dotted OID");
-	expect_fail(BASE PLAIN "  max_body_bytes: 2 MiB\n  max_upload_bytes: 1 MiB\n", NULL, 6, NULL,
-		    "server.max_upload_bytes", "smaller than");
+	expect_fail(BASE PLAIN "tsa:\n  policy: 1.2.x\n", NULL, 6, NULL, "tsa.policy",
+		    "dotted OID");
+	expect_fail(BASE PLAIN "  max_body_bytes: 2 MiB\n  max_upload_bytes: 1 MiB\n", NULL, 6,
+		    NULL, "server.max_upload_bytes", "smaller than");
 	expect_fail(BASE PLAIN "trust:\n  ocsp: false\n", NULL, 0, NULL, "trust.require_revocation",
 		    "refuse every certificate");
 }
@@ -460,11 +473,14 @@ END_TEST
 
 START_TEST(environment_overrides_the_file)
 {
-	char *env[] = {"SEALPACT_SERVER_PORT=9443", "SEALPACT_LOG_LEVEL=warn",
-		       "SEALPACT_SERVER_MAX_BODY_BYTES=2 MiB", "SEALPACT_TSA_PASSWORD=",
-		       "SEALPACT_DATABASE_URL=postgresql://other/db", NULL};
+	char *env[] = { "SEALPACT_SERVER_PORT=9443",
+			"SEALPACT_LOG_LEVEL=warn",
+			"SEALPACT_SERVER_MAX_BODY_BYTES=2 MiB",
+			"SEALPACT_TSA_PASSWORD=",
+			"SEALPACT_DATABASE_URL=postgresql://other/db",
+			NULL };
 	struct config *cfg = load_ok(BASE PLAIN "  port: 8000\nlog:\n  level: error\n"
-					       "tsa:\n  username: u\n  password: p\n",
+						"tsa:\n  username: u\n  password: p\n",
 				     env);
 
 	ck_assert_int_eq(cfg->server.port, 9443);
@@ -480,14 +496,14 @@ END_TEST
 
 START_TEST(bad_environment_values_are_refused)
 {
-	char *port[] = {"SEALPACT_SERVER_PORT=eighty", NULL};
-	char *range[] = {"SEALPACT_SERVER_PORT=65536", NULL};
-	char *level[] = {"SEALPACT_LOG_LEVEL=loud", NULL};
-	char *boolean[] = {"SEALPACT_LOG_ACCESS_LOG=sometimes", NULL};
-	char *typo[] = {"SEALPACT_SERVER_PROT=1", NULL};
-	char *lower[] = {"SEALPACT_DATABASE_url=x", NULL};
-	char *mixed[] = {"SEALPACT_Server_Port=1", NULL};
-	char *size[] = {"SEALPACT_SERVER_MAX_BODY_BYTES=1 TiB", NULL};
+	char *port[] = { "SEALPACT_SERVER_PORT=eighty", NULL };
+	char *range[] = { "SEALPACT_SERVER_PORT=65536", NULL };
+	char *level[] = { "SEALPACT_LOG_LEVEL=loud", NULL };
+	char *boolean[] = { "SEALPACT_LOG_ACCESS_LOG=sometimes", NULL };
+	char *typo[] = { "SEALPACT_SERVER_PROT=1", NULL };
+	char *lower[] = { "SEALPACT_DATABASE_url=x", NULL };
+	char *mixed[] = { "SEALPACT_Server_Port=1", NULL };
+	char *size[] = { "SEALPACT_SERVER_MAX_BODY_BYTES=1 TiB", NULL };
 
 	expect_fail(BASE PLAIN, port, 0, "SEALPACT_SERVER_PORT", "server.port", "not an integer");
 	expect_fail(BASE PLAIN, range, 0, "SEALPACT_SERVER_PORT", "server.port", "out of range");
@@ -495,7 +511,8 @@ START_TEST(bad_environment_values_are_refused)
 	expect_fail(BASE PLAIN, boolean, 0, "SEALPACT_LOG_ACCESS_LOG", "log.access_log",
 		    "not a boolean");
 	expect_fail(BASE PLAIN, typo, 0, "SEALPACT_SERVER_PROT", "server",
-		    "unknown setting (section server has no such key; did you mean SEALPACT_SERVER_PORT?)");
+		    "unknown setting (section server has no such key; did you mean "
+		    "SEALPACT_SERVER_PORT?)");
 	expect_fail(BASE PLAIN, lower, 0, "SEALPACT_DATABASE_url", "database",
 		    "did you mean SEALPACT_DATABASE_URL?");
 	expect_fail(BASE PLAIN, mixed, 0, "SEALPACT_Server_Port", "server",
@@ -507,9 +524,15 @@ END_TEST
 
 START_TEST(other_tools_variables_are_ignored)
 {
-	char *env[] = {"SEALPACT_PIN=1234", "SEALPACT_SOURCE_DIR=/src", "SEALPACT_TEST_PGDIR=/pg",
-		       "SEALPACT_SERVER=https://h:1", "SEALPACT_CACERT=/ca.pem", "SEALPACT_=x",
-		       "SEALPACT_SERVER_=x", "HOME=/root", NULL};
+	char *env[] = { "SEALPACT_PIN=1234",
+			"SEALPACT_SOURCE_DIR=/src",
+			"SEALPACT_TEST_PGDIR=/pg",
+			"SEALPACT_SERVER=https://h:1",
+			"SEALPACT_CACERT=/ca.pem",
+			"SEALPACT_=x",
+			"SEALPACT_SERVER_=x",
+			"HOME=/root",
+			NULL };
 	struct config *cfg = load_ok(BASE PLAIN, env);
 
 	ck_assert_int_eq(cfg->server.port, 8443);
@@ -519,7 +542,7 @@ END_TEST
 
 START_TEST(relative_paths_resolve_against_the_file)
 {
-	char *env[] = {"SEALPACT_SERVER_TLS_KEY=rel/env.key", NULL};
+	char *env[] = { "SEALPACT_SERVER_TLS_KEY=rel/env.key", NULL };
 	char want[PATH_MAX + 64];
 	struct config *cfg = load_ok(BASE "server:\n  tls_cert: certs/server.crt\n"
 					  "  tls_key: /abs/server.key\n"
@@ -551,7 +574,8 @@ START_TEST(relative_config_path_gives_absolute_paths)
 		   strlen(BASE "server:\n  tls_cert: c.crt\n  tls_key: c.key\n"));
 	ck_assert_int_eq(chdir("/tmp"), 0);
 	sp_errinfo_init(&ei);
-	ck_assert_msg(config_load(cfgpath + strlen("/tmp/"), NULL, &cfg, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_msg(config_load(cfgpath + strlen("/tmp/"), NULL, &cfg, &ei) == SP_OK, "%s",
+		      ei.msg);
 	snprintf(want, sizeof(want), "%s/c.crt", tmpdir);
 	ck_assert_str_eq(cfg->server.tls_cert, want);
 	config_free(cfg);
@@ -561,9 +585,9 @@ END_TEST
 
 START_TEST(string_lists_from_yaml_and_environment)
 {
-	char *env[] = {"SEALPACT_TRUST_INTERMEDIATES= /i/a.pem , b.pem,/i/c.pem", NULL};
-	char *clear[] = {"SEALPACT_TRUST_ROOTS=", NULL};
-	char *bad[] = {"SEALPACT_TRUST_CRLS=a.crl,,b.crl", NULL};
+	char *env[] = { "SEALPACT_TRUST_INTERMEDIATES= /i/a.pem , b.pem,/i/c.pem", NULL };
+	char *clear[] = { "SEALPACT_TRUST_ROOTS=", NULL };
+	char *bad[] = { "SEALPACT_TRUST_CRLS=a.crl,,b.crl", NULL };
 	char want[PATH_MAX + 64];
 	const char *yaml = BASE PLAIN "trust:\n  roots:\n    - /r/root1.pem\n    - root2.pem\n"
 				      "  intermediates: [x.pem]\n  crls: []\n";

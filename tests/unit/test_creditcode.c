@@ -72,7 +72,8 @@ START_TEST(computed_codes_are_valid)
 	for (i = 0; i < SP_ARRAY_LEN(bodies); i++) {
 		snprintf(code, sizeof(code), "%.17s", bodies[i]);
 		if (strlen(code) < 17)
-			snprintf(code, sizeof(code), "%s%0*d", bodies[i], (int)(17 - strlen(bodies[i])), 0);
+			snprintf(code, sizeof(code), "%s%0*d", bodies[i],
+				 (int)(17 - strlen(bodies[i])), 0);
 		code[17] = check_char(code);
 		code[18] = '\0';
 		ck_assert_msg(crypto_credit_code_valid(code) == 1, "%s refused", code);
@@ -121,7 +122,7 @@ END_TEST
 
 START_TEST(excluded_letters_are_refused)
 {
-	static const char bad[] = {'I', 'O', 'Z', 'S', 'V'};
+	static const char bad[] = { 'I', 'O', 'Z', 'S', 'V' };
 	char code[] = "91350100M000100Y43";
 	char want[64];
 	size_t i;

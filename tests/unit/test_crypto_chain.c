@@ -38,8 +38,7 @@ make_cert(const char *cn, long serial)
 	return x;
 }
 
-static STACK_OF(X509) *
-make_chain(int n)
+static STACK_OF(X509) * make_chain(int n)
 {
 	STACK_OF(X509) *sk = sk_X509_new_null();
 	char cn[32];
@@ -204,14 +203,14 @@ END_TEST
 START_TEST(truncated_and_garbage_fail_cleanly)
 {
 	static const uint8_t garbage[][8] = {
-		{0x00},
-		{0x31, 0x00},                    /* a SET, not a SEQUENCE */
-		{0x30, 0x05, 0x01, 0x01, 0xff},  /* length past the end */
-		{0x30, 0x03, 0x02, 0x01, 0x05},  /* an INTEGER where a certificate goes */
-		{0x30, 0x00, 0x00},              /* bytes after the sequence */
-		{0x04, 0x02, 0x30, 0x00},        /* an OCTET STRING */
+		{ 0x00 },
+		{ 0x31, 0x00 },                   /* a SET, not a SEQUENCE */
+		{ 0x30, 0x05, 0x01, 0x01, 0xff }, /* length past the end */
+		{ 0x30, 0x03, 0x02, 0x01, 0x05 }, /* an INTEGER where a certificate goes */
+		{ 0x30, 0x00, 0x00 },             /* bytes after the sequence */
+		{ 0x04, 0x02, 0x30, 0x00 },       /* an OCTET STRING */
 	};
-	static const size_t glen[] = {1, 2, 5, 5, 3, 4};
+	static const size_t glen[] = { 1, 2, 5, 5, 3, 4 };
 	STACK_OF(X509) *in = make_chain(2), *out = NULL;
 	struct sp_errinfo ei;
 	uint8_t *der = NULL, *bad;

@@ -56,13 +56,16 @@ pki_setup(void)
 		sh("openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem "
 		   "-subj '/CN=pdfsig test root' -days 3 -addext basicConstraints=critical,CA:TRUE "
 		   "-addext keyUsage=critical,keyCertSign,cRLSign && "
-		   "printf 'basicConstraints=critical,CA:FALSE\\nkeyUsage=critical,digitalSignature,"
+		   "printf "
+		   "'basicConstraints=critical,CA:FALSE\\nkeyUsage=critical,digitalSignature,"
 		   "nonRepudiation\\n' >leaf.ext && "
-		   "printf 'basicConstraints=critical,CA:FALSE\\nkeyUsage=critical,digitalSignature\\n"
+		   "printf "
+		   "'basicConstraints=critical,CA:FALSE\\nkeyUsage=critical,digitalSignature\\n"
 		   "extendedKeyUsage=critical,timeStamping\\n' >tsa.ext && "
 		   "openssl req -new -newkey rsa:2048 -nodes -keyout rsa.key -out rsa.csr "
 		   "-subj '/CN=rsa signer/O=Org' && "
-		   "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ec.key "
+		   "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "
+		   "ec.key "
 		   "-out ec.csr -subj '/CN=ec signer/O=Org' && "
 		   "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
 		   "-keyout tsa.key -out tsa.csr -subj '/CN=pdfsig test TSA' && "
@@ -121,8 +124,8 @@ pdf_make(size_t *len, size_t *c0)
 							   "/M (D:20260101000000Z) /ByteRange "),
 					 SP_OK);
 			br = b.len;
-			ck_assert_int_eq(sp_buf_printf(&b, "[0 %010d %010d %010d] /Contents <", 0, 0,
-						       0),
+			ck_assert_int_eq(sp_buf_printf(&b, "[0 %010d %010d %010d] /Contents <", 0,
+						       0, 0),
 					 SP_OK);
 			*c0 = b.len - 1;
 			for (a = 0; a < CONTENTS_HEX; a++)
@@ -135,8 +138,9 @@ pdf_make(size_t *len, size_t *c0)
 	ck_assert_int_eq(sp_buf_addstr(&b, "xref\n0 6\n0000000000 65535 f \n"), SP_OK);
 	for (i = 0; i < 5; i++)
 		ck_assert_int_eq(sp_buf_printf(&b, "%010zu 00000 n \n", offs[i]), SP_OK);
-	ck_assert_int_eq(sp_buf_printf(&b, "trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%zu\n"
-					   "%%%%EOF\n",
+	ck_assert_int_eq(sp_buf_printf(&b,
+				       "trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%zu\n"
+				       "%%%%EOF\n",
 				       xref),
 			 SP_OK);
 	/* Now the ranges are known: same width, so no offset moves. */
@@ -222,7 +226,7 @@ sign_pdf(const char *name, const char *out)
 
 START_TEST(pdfsig_accepts_the_signature)
 {
-	static const char *const names[] = {"rsa", "ec"};
+	static const char *const names[] = { "rsa", "ec" };
 	char out[64], cmd[256], *verdict;
 
 	snprintf(out, sizeof(out), "%s.pdf", names[_i]);
@@ -239,8 +243,9 @@ START_TEST(pdfsig_accepts_the_signature)
 	ck_assert_int_eq(sh(cmd), 0);
 
 	/* One signed byte changed (the page's MediaBox): pdfsig sees it. */
-	snprintf(cmd, sizeof(cmd), "sed -i 's|0 0 200 200|0 0 300 200|' %s && pdfsig -nssdir "
-				   "sql:nss %s",
+	snprintf(cmd, sizeof(cmd),
+		 "sed -i 's|0 0 200 200|0 0 300 200|' %s && pdfsig -nssdir "
+		 "sql:nss %s",
 		 out, out);
 	verdict = sh_out(cmd);
 	ck_assert_msg(strstr(verdict, "Digest Mismatch") != NULL, "pdfsig: %s", verdict);

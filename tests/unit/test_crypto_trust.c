@@ -20,10 +20,10 @@
 
 #include "crypto.h"
 
-static char src[1024];  /* the source tree */
-static char tmp[512];   /* this run's directory */
-static char pki[600];   /* tmp/pki */
-static int ocsp_port;   /* the shared responder, named in every certificate's AIA */
+static char src[1024];       /* the source tree */
+static char tmp[512];        /* this run's directory */
+static char pki[600];        /* tmp/pki */
+static int ocsp_port;        /* the shared responder, named in every certificate's AIA */
 static char orgs[3][3][128]; /* slug, name, credit code per demo organization */
 static int norgs;
 
@@ -47,8 +47,7 @@ free_port(void)
 	return port;
 }
 
-static int
-run(const char *fmt, ...) SP_PRINTF(1, 2);
+static int run(const char *fmt, ...) SP_PRINTF(1, 2);
 static int
 run(const char *fmt, ...)
 {
@@ -64,15 +63,16 @@ run(const char *fmt, ...)
 static int
 responder_start(const char *name, int port)
 {
-	return run("bash '%s/tests/support/ocsp_responder.sh' start '%s/%s' '%s' %d", src, tmp, name,
-		   pki, port);
+	return run("bash '%s/tests/support/ocsp_responder.sh' start '%s/%s' '%s' %d", src, tmp,
+		   name, pki, port);
 }
 
 /* A responder that signs with pki/cert and pki/key instead of the delegated OCSP key. */
 static int
 responder_start_as(const char *name, int port, const char *cert, const char *key)
 {
-	return run("bash '%s/tests/support/ocsp_responder.sh' start '%s/%s' '%s' %d '%s/%s' '%s/%s'",
+	return run("bash '%s/tests/support/ocsp_responder.sh' start '%s/%s' '%s' %d '%s/%s' "
+		   "'%s/%s'",
 		   src, tmp, name, pki, port, pki, cert, pki, key);
 }
 
@@ -105,8 +105,8 @@ static struct crypto_trust *
 trust(int ocsp, const char *url, int require, const char *crl, long timeout_ms)
 {
 	char root[700], ca[700], crlpath[700];
-	const char *roots[] = {root}, *inter[] = {ca}, *crls[] = {crlpath};
-	struct crypto_revocation_opts o = {ocsp, url, timeout_ms, require};
+	const char *roots[] = { root }, *inter[] = { ca }, *crls[] = { crlpath };
+	struct crypto_revocation_opts o = { ocsp, url, timeout_ms, require };
 	struct crypto_trust *t = NULL;
 	struct sp_errinfo ei;
 
@@ -114,8 +114,9 @@ trust(int ocsp, const char *url, int require, const char *crl, long timeout_ms)
 	snprintf(ca, sizeof(ca), "%s/ca.pem", pki);
 	snprintf(crlpath, sizeof(crlpath), "%s/%s", pki, crl != NULL ? crl : "");
 	sp_errinfo_init(&ei);
-	ck_assert_msg(crypto_trust_new(roots, 1, inter, 1, crls, crl != NULL ? 1 : 0, &o, &t, &ei) ==
-		      SP_OK, "%s", ei.msg);
+	ck_assert_msg(crypto_trust_new(roots, 1, inter, 1, crls, crl != NULL ? 1 : 0, &o, &t,
+				       &ei) == SP_OK,
+		      "%s", ei.msg);
 	return t;
 }
 
@@ -162,7 +163,7 @@ utc(int y, int mo, int d)
 
 START_TEST(good_certs_pass_by_ocsp)
 {
-	static const char *algs[] = {"rsa", "ec", "sm2"};
+	static const char *algs[] = { "rsa", "ec", "sm2" };
 	struct crypto_trust *t = trust(1, NULL, 1, NULL, 3000); /* the AIA URL */
 	struct crypto_cert_result res;
 	struct sp_errinfo ei;
@@ -172,16 +173,16 @@ START_TEST(good_certs_pass_by_ocsp)
 	for (o = 0; o < norgs; o++) {
 		for (a = 0; a < 3; a++) {
 			snprintf(rel, sizeof(rel), "orgs/%s/%s.crt", orgs[o][0], algs[a]);
-			ck_assert_msg(check(t, rel, 0, &res, &ei) == SP_OK, "%s: %s: %s", rel, ei.reason,
-				      ei.msg);
+			ck_assert_msg(check(t, rel, 0, &res, &ei) == SP_OK, "%s: %s: %s", rel,
+				      ei.reason, ei.msg);
 			ck_assert_int_eq(res.rev_status, CRYPTO_REV_GOOD);
 			ck_assert_int_eq(res.rev_source, CRYPTO_REV_SRC_OCSP);
 			ck_assert_int_eq(sk_X509_num(res.chain), 3);
 			ck_assert_str_eq(res.info.org, orgs[o][1]);
 			ck_assert_str_eq(res.info.org_id, orgs[o][2]);
 			ck_assert_int_eq(crypto_credit_code_valid(res.info.org_id), 1);
-			ck_assert_msg(strstr(res.info.issuer, "sealpact Dev Issuing CA") != NULL, "%s",
-				      res.info.issuer);
+			ck_assert_msg(strstr(res.info.issuer, "sealpact Dev Issuing CA") != NULL,
+				      "%s", res.info.issuer);
 			ck_assert_msg(strstr(res.info.subject, orgs[o][1]) != NULL, "%s",
 				      res.info.subject);
 			crypto_cert_result_cleanup(&res);
@@ -428,8 +429,8 @@ END_TEST
 START_TEST(revoked_issuing_ca_is_refused)
 {
 	char root[700], ca[700], rca[700], crl[700], rcrl[700];
-	const char *roots[] = {root}, *inter[] = {ca, rca}, *crls[] = {crl, rcrl};
-	struct crypto_revocation_opts o = {0, NULL, 0, 0};
+	const char *roots[] = { root }, *inter[] = { ca, rca }, *crls[] = { crl, rcrl };
+	struct crypto_revocation_opts o = { 0, NULL, 0, 0 };
 	struct crypto_trust *t = NULL;
 	struct crypto_cert_result res;
 	struct sp_errinfo ei;
@@ -463,8 +464,8 @@ END_TEST
 START_TEST(ocsp_from_an_unauthorized_responder_is_ignored)
 {
 	static const char *signers[][2] = {
-		{"tsa.crt", "tsa.key"},                   /* our CA's, but not for OCSP */
-		{"bad/untrusted.crt", "bad/untrusted.key"}, /* another root's */
+		{ "tsa.crt", "tsa.key" },                     /* our CA's, but not for OCSP */
+		{ "bad/untrusted.crt", "bad/untrusted.key" }, /* another root's */
 	};
 	char url[128];
 	struct crypto_trust *t;
@@ -475,7 +476,8 @@ START_TEST(ocsp_from_an_unauthorized_responder_is_ignored)
 
 	for (i = 0; i < SP_ARRAY_LEN(signers); i++) {
 		port = free_port();
-		ck_assert_int_eq(responder_start_as("ocsp-rogue", port, signers[i][0], signers[i][1]),
+		ck_assert_int_eq(responder_start_as("ocsp-rogue", port, signers[i][0],
+						    signers[i][1]),
 				 0);
 		snprintf(url, sizeof(url), "http://127.0.0.1:%d/ocsp", port);
 		t = trust(1, url, 1, NULL, 2000);
@@ -503,14 +505,16 @@ START_TEST(unusable_crls_give_no_answer)
 	/* A CRL past its nextUpdate (made to expire one second after issue). */
 	ck_assert_int_eq(run("cd '%s' && openssl ca -config openssl.cnf -name issuing -gencrl "
 			     "-crlsec 1 -out '%s/stale.crl' 2>/dev/null",
-			     pki, tmp), 0);
+			     pki, tmp),
+			 0);
 	/* The real CRL with one byte of its signature flipped. */
 	ck_assert_int_eq(run("cd '%s' && cp crl.der '%s/forged.crl' && "
 			     "n=$(($(stat -c %%s crl.der) - 1)) && "
 			     "b=$(od -An -tu1 -j $n -N1 crl.der | tr -d ' ') && "
 			     "printf \"$(printf '\\\\%%03o' $((b ^ 1)))\" | "
 			     "dd of='%s/forged.crl' bs=1 seek=$n conv=notrunc status=none",
-			     pki, tmp, tmp), 0);
+			     pki, tmp, tmp),
+			 0);
 	sleep(2);
 	t = trust(0, NULL, 1, "../stale.crl", 0);
 	assert_refused(t, "bad/revoked.crt", 0, SP_ERR_UNAVAILABLE, "revocation_unknown");
@@ -670,7 +674,7 @@ fetcher_run(void *arg)
 /* Worker threads fetching OCSP answers at the same time, each for another certificate. */
 START_TEST(concurrent_ocsp_fetches)
 {
-	static const char *algs[] = {"rsa", "ec", "sm2"};
+	static const char *algs[] = { "rsa", "ec", "sm2" };
 	struct crypto_trust *t = trust(1, NULL, 1, NULL, 5000);
 	struct fetcher f[9];
 	pthread_t th[9];
@@ -706,8 +710,10 @@ START_TEST(cert_info_matches_openssl)
 	ck_assert_str_eq(info.cn, "张三");
 	ck_assert_str_eq(info.org, "示例采购有限公司");
 	ck_assert_str_eq(info.org_id, orgs[0][2]);
-	snprintf(line, sizeof(line), "openssl x509 -in '%s/orgs/buyer/sm2.crt' -noout -serial "
-		 "-fingerprint -sha256", pki);
+	snprintf(line, sizeof(line),
+		 "openssl x509 -in '%s/orgs/buyer/sm2.crt' -noout -serial "
+		 "-fingerprint -sha256",
+		 pki);
 	ck_assert_ptr_nonnull(f = popen(line, "r"));
 	while (fgets(line, sizeof(line), f) != NULL) {
 		line[strcspn(line, "\n")] = '\0';
@@ -736,7 +742,7 @@ START_TEST(trust_store_input_errors)
 	const char *roots[1];
 	struct crypto_trust *t = NULL;
 	struct sp_errinfo ei;
-	struct crypto_revocation_opts bad_url = {1, "ftp://example/ocsp", 0, 0};
+	struct crypto_revocation_opts bad_url = { 1, "ftp://example/ocsp", 0, 0 };
 	FILE *f;
 
 	snprintf(root, sizeof(root), "%s/root.pem", pki);
@@ -755,16 +761,19 @@ START_TEST(trust_store_input_errors)
 	ck_assert_int_eq(crypto_trust_new(roots, 1, NULL, 0, NULL, 0, NULL, &t, &ei), SP_ERR_IO);
 	roots[0] = leaf;
 	sp_errinfo_init(&ei);
-	ck_assert_int_eq(crypto_trust_new(roots, 1, NULL, 0, NULL, 0, NULL, &t, &ei), SP_ERR_INVALID);
+	ck_assert_int_eq(crypto_trust_new(roots, 1, NULL, 0, NULL, 0, NULL, &t, &ei),
+			 SP_ERR_INVALID);
 	ck_assert_msg(strstr(ei.msg, "not a CA") != NULL, "%s", ei.msg);
 	roots[0] = ca;
 	sp_errinfo_init(&ei);
-	ck_assert_int_eq(crypto_trust_new(roots, 1, NULL, 0, NULL, 0, NULL, &t, &ei), SP_ERR_INVALID);
+	ck_assert_int_eq(crypto_trust_new(roots, 1, NULL, 0, NULL, 0, NULL, &t, &ei),
+			 SP_ERR_INVALID);
 	ck_assert_msg(strstr(ei.msg, "self-signed") != NULL, "%s", ei.msg);
 	roots[0] = root;
 	sp_errinfo_init(&ei);
-	ck_assert_int_eq(crypto_trust_new(roots, 1, NULL, 0, (const char *const[]){junk}, 1, NULL,
-					  &t, &ei), SP_ERR_INVALID);
+	ck_assert_int_eq(crypto_trust_new(roots, 1, NULL, 0, (const char *const[]){ junk }, 1, NULL,
+					  &t, &ei),
+			 SP_ERR_INVALID);
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(crypto_trust_new(roots, 1, NULL, 0, NULL, 0, &bad_url, &t, &ei),
 			 SP_ERR_CONFIG);
@@ -858,8 +867,8 @@ main(void)
 	if (s != NULL)
 		snprintf(src, sizeof(src), "%s", s);
 	else /* run by hand: the tree this file is in */
-		snprintf(src, sizeof(src), "%.*s", (int)(strstr(__FILE__, "/tests/unit/") - __FILE__),
-			 __FILE__);
+		snprintf(src, sizeof(src), "%.*s",
+			 (int)(strstr(__FILE__, "/tests/unit/") - __FILE__), __FILE__);
 	snprintf(tmp, sizeof(tmp), "/tmp/sp-trust.XXXXXX");
 	if (mkdtemp(tmp) == NULL) {
 		perror("mkdtemp");

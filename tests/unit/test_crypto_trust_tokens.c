@@ -23,8 +23,7 @@ static char tmp[512];
 static char pki[600];
 static char tok[600];
 
-static int
-run(const char *fmt, ...) SP_PRINTF(1, 2);
+static int run(const char *fmt, ...) SP_PRINTF(1, 2);
 static int
 run(const char *fmt, ...)
 {
@@ -38,8 +37,7 @@ run(const char *fmt, ...)
 }
 
 /* Run a command and keep its output (capped). */
-static int
-capture(char *out, size_t outsz, const char *fmt, ...) SP_PRINTF(3, 4);
+static int capture(char *out, size_t outsz, const char *fmt, ...) SP_PRINTF(3, 4);
 static int
 capture(char *out, size_t outsz, const char *fmt, ...)
 {
@@ -59,7 +57,7 @@ capture(char *out, size_t outsz, const char *fmt, ...)
 	return pclose(f);
 }
 
-static const char *labels[] = {"buyer-rsa", "buyer-ec", "supplier-rsa", "supplier-ec"};
+static const char *labels[] = { "buyer-rsa", "buyer-ec", "supplier-rsa", "supplier-ec" };
 
 START_TEST(token_lists_key_and_certificate)
 {
@@ -68,7 +66,9 @@ START_TEST(token_lists_key_and_certificate)
 
 	ck_assert_int_eq(capture(out, sizeof(out),
 				 "SOFTHSM2_CONF='%s/softhsm2.conf' pkcs11-tool --module " MODULE
-				 " --token-label %s --login --pin " PIN " -O 2>&1", tok, label), 0);
+				 " --token-label %s --login --pin " PIN " -O 2>&1",
+				 tok, label),
+			 0);
 	ck_assert_msg(strstr(out, "Private Key Object") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "Certificate Object") != NULL, "%s", out);
 	/* Key and certificate share the ID and the label. */
@@ -76,7 +76,9 @@ START_TEST(token_lists_key_and_certificate)
 	ck_assert_msg(strstr(out, label) != NULL, "%s", out);
 	/* A wrong PIN gets nothing. */
 	ck_assert_int_ne(run("SOFTHSM2_CONF='%s/softhsm2.conf' pkcs11-tool --module " MODULE
-			     " --token-label %s --login --pin 000000 -O >/dev/null 2>&1", tok, label), 0);
+			     " --token-label %s --login --pin 000000 -O >/dev/null 2>&1",
+			     tok, label),
+			 0);
 }
 END_TEST
 
@@ -88,28 +90,39 @@ START_TEST(token_signs_and_openssl_verifies)
 	char out[8192];
 
 	ck_assert_int_eq(run("printf 'contract %s' >'%s/msg-%s' && openssl dgst -sha256 -binary "
-			     "'%s/msg-%s' >'%s/hash-%s'", label, tmp, label, tmp, label, tmp, label), 0);
+			     "'%s/msg-%s' >'%s/hash-%s'",
+			     label, tmp, label, tmp, label, tmp, label),
+			 0);
 	/* SoftHSM2 has no ECDSA-SHA256: the hash is made outside, as a UKey client does. */
 	if (ec)
 		ck_assert_int_eq(run("SOFTHSM2_CONF='%s/softhsm2.conf' pkcs11-tool --module " MODULE
 				     " --token-label %s --login --pin " PIN " --sign -m ECDSA "
 				     "--signature-format openssl -i '%s/hash-%s' -o '%s/sig-%s' "
-				     ">/dev/null 2>&1", tok, label, tmp, label, tmp, label), 0);
+				     ">/dev/null 2>&1",
+				     tok, label, tmp, label, tmp, label),
+				 0);
 	else
 		ck_assert_int_eq(run("SOFTHSM2_CONF='%s/softhsm2.conf' pkcs11-tool --module " MODULE
-				     " --token-label %s --login --pin " PIN " --sign -m SHA256-RSA-PKCS "
-				     "-i '%s/msg-%s' -o '%s/sig-%s' >/dev/null 2>&1", tok, label, tmp,
-				     label, tmp, label), 0);
-	ck_assert_int_eq(run("openssl x509 -in '%s/orgs/%s/%s.crt' -pubkey -noout >'%s/pub-%s'", pki,
-			     slug, ec ? "ec" : "rsa", tmp, label), 0);
-	ck_assert_int_eq(capture(out, sizeof(out), "openssl dgst -sha256 -verify '%s/pub-%s' "
-				 "-signature '%s/sig-%s' '%s/msg-%s' 2>&1", tmp, label, tmp, label,
-				 tmp, label), 0);
+				     " --token-label %s --login --pin " PIN
+				     " --sign -m SHA256-RSA-PKCS "
+				     "-i '%s/msg-%s' -o '%s/sig-%s' >/dev/null 2>&1",
+				     tok, label, tmp, label, tmp, label),
+				 0);
+	ck_assert_int_eq(run("openssl x509 -in '%s/orgs/%s/%s.crt' -pubkey -noout >'%s/pub-%s'",
+			     pki, slug, ec ? "ec" : "rsa", tmp, label),
+			 0);
+	ck_assert_int_eq(capture(out, sizeof(out),
+				 "openssl dgst -sha256 -verify '%s/pub-%s' "
+				 "-signature '%s/sig-%s' '%s/msg-%s' 2>&1",
+				 tmp, label, tmp, label, tmp, label),
+			 0);
 	ck_assert_msg(strstr(out, "Verified OK") != NULL, "%s", out);
 	/* The same signature over another message does not verify. */
 	ck_assert_int_eq(run("printf 'contract X' >'%s/other-%s'", tmp, label), 0);
 	ck_assert_int_ne(run("openssl dgst -sha256 -verify '%s/pub-%s' -signature '%s/sig-%s' "
-			     "'%s/other-%s' >/dev/null 2>&1", tmp, label, tmp, label, tmp, label), 0);
+			     "'%s/other-%s' >/dev/null 2>&1",
+			     tmp, label, tmp, label, tmp, label),
+			 0);
 }
 END_TEST
 
@@ -117,8 +130,8 @@ START_TEST(token_certificate_passes_the_trust_check)
 {
 	const char *label = labels[_i];
 	char path[1024], root[700], ca[700], crl[700];
-	const char *roots[] = {root}, *inter[] = {ca}, *crls[] = {crl};
-	struct crypto_revocation_opts o = {0, NULL, 0, 1}; /* CRL only, required */
+	const char *roots[] = { root }, *inter[] = { ca }, *crls[] = { crl };
+	struct crypto_revocation_opts o = { 0, NULL, 0, 1 }; /* CRL only, required */
 	struct crypto_trust *t = NULL;
 	struct crypto_cert_result res;
 	struct sp_errinfo ei;
@@ -129,7 +142,9 @@ START_TEST(token_certificate_passes_the_trust_check)
 	snprintf(path, sizeof(path), "%s/cert-%s.der", tmp, label);
 	ck_assert_int_eq(run("SOFTHSM2_CONF='%s/softhsm2.conf' pkcs11-tool --module " MODULE
 			     " --token-label %s --read-object --type cert --id 01 -o '%s' "
-			     ">/dev/null 2>&1", tok, label, path), 0);
+			     ">/dev/null 2>&1",
+			     tok, label, path),
+			 0);
 	sp_errinfo_init(&ei);
 	ck_assert_msg(sp_file_read(path, 65536, &der, &len, &ei) == SP_OK, "%s", ei.msg);
 	ck_assert_msg(crypto_cert_parse(der, len, &x, &ei) == SP_OK, "%s", ei.msg);
@@ -155,12 +170,16 @@ START_TEST(tokens_script_is_idempotent)
 	char out[8192];
 
 	ck_assert_int_eq(capture(out, sizeof(out), "bash '%s/deploy/tokens.sh' '%s' '%s' 2>&1", src,
-				 pki, tok), 0);
+				 pki, tok),
+			 0);
 	/* Nothing made twice: still exactly one token per label. */
 	ck_assert_msg(strstr(out, "tokens.sh: token") == NULL, "%s", out);
 	ck_assert_msg(strstr(out, "PIN 123456") != NULL, "%s", out);
-	ck_assert_int_eq(capture(out, sizeof(out), "SOFTHSM2_CONF='%s/softhsm2.conf' softhsm2-util "
-				 "--show-slots | grep -c 'Label: *buyer-ec *$'", tok), 0);
+	ck_assert_int_eq(capture(out, sizeof(out),
+				 "SOFTHSM2_CONF='%s/softhsm2.conf' softhsm2-util "
+				 "--show-slots | grep -c 'Label: *buyer-ec *$'",
+				 tok),
+			 0);
 	ck_assert_str_eq(out, "1\n");
 }
 END_TEST
@@ -191,8 +210,8 @@ main(void)
 	if (s != NULL)
 		snprintf(src, sizeof(src), "%s", s);
 	else
-		snprintf(src, sizeof(src), "%.*s", (int)(strstr(__FILE__, "/tests/unit/") - __FILE__),
-			 __FILE__);
+		snprintf(src, sizeof(src), "%.*s",
+			 (int)(strstr(__FILE__, "/tests/unit/") - __FILE__), __FILE__);
 	snprintf(tmp, sizeof(tmp), "/tmp/sp-tokens.XXXXXX");
 	if (mkdtemp(tmp) == NULL) {
 		perror("mkdtemp");
@@ -201,7 +220,8 @@ main(void)
 	snprintf(pki, sizeof(pki), "%s/pki", tmp);
 	snprintf(tok, sizeof(tok), "%s/tokens", tmp);
 	if (run("bash '%s/deploy/pki.sh' '%s' 2>'%s/pki.log'", src, pki, tmp) != 0 ||
-	    run("bash '%s/deploy/tokens.sh' '%s' '%s' >'%s/tokens.txt' 2>&1", src, pki, tok, tmp) != 0) {
+	    run("bash '%s/deploy/tokens.sh' '%s' '%s' >'%s/tokens.txt' 2>&1", src, pki, tok, tmp) !=
+		    0) {
 		fprintf(stderr, "deploy/pki.sh or deploy/tokens.sh failed (see %s)\n", tmp);
 		return 2;
 	}

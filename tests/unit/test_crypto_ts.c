@@ -43,8 +43,7 @@ add_ext(X509 *x, X509 *issuer, int nid, const char *value)
 
 /* A certificate for key by issuer (NULL: a self-signed CA), EKU as given. */
 static X509 *
-make_cert(X509 *issuer, EVP_PKEY *ikey, EVP_PKEY *key, const char *cn, long serial,
-	  const char *eku)
+make_cert(X509 *issuer, EVP_PKEY *ikey, EVP_PKEY *key, const char *cn, long serial, const char *eku)
 {
 	X509 *x = X509_new();
 	X509_NAME *n = X509_NAME_new();
@@ -142,7 +141,8 @@ pki_setup(void)
 	P.tsa_key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
 	P.other_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	P.ca = make_cert(NULL, NULL, P.ca_key, "ts test root", 1, NULL);
-	P.tsa_cert = make_cert(P.ca, P.ca_key, P.tsa_key, "ts test TSA", 2, "critical,timeStamping");
+	P.tsa_cert =
+		make_cert(P.ca, P.ca_key, P.tsa_key, "ts test TSA", 2, "critical,timeStamping");
 	P.tsa_noncrit = make_cert(P.ca, P.ca_key, P.tsa_key, "non-critical", 3, "timeStamping");
 	P.tsa_mixed = make_cert(P.ca, P.ca_key, P.tsa_key, "mixed", 4,
 				"critical,timeStamping,codeSigning");
@@ -490,8 +490,8 @@ START_TEST(tampered_tokens_are_refused)
 	uint8_t *bad, *f;
 	size_t flen, i;
 	/* POLICY, DER-encoded. */
-	static const uint8_t policy_der[] = {0x06, 0x09, 0x2b, 0x06, 0x01, 0x04,
-					     0x01, 0x86, 0x8d, 0x1f, 0x07};
+	static const uint8_t policy_der[] = { 0x06, 0x09, 0x2b, 0x06, 0x01, 0x04,
+					      0x01, 0x86, 0x8d, 0x1f, 0x07 };
 
 	exchange_run(P.tsa, "signature A", 100, 0, &a);
 	exchange_run(P.tsa, "signature A", 101, 0, &b);
@@ -568,7 +568,8 @@ respond_many(void *arg)
 
 	for (i = 0; i < RUNS_PER_THREAD; i++) {
 		sp_errinfo_init(&ei);
-		if (crypto_ts_query_new((const uint8_t *)&i, sizeof(i), NULL, &q, &qlen, &ei) != SP_OK)
+		if (crypto_ts_query_new((const uint8_t *)&i, sizeof(i), NULL, &q, &qlen, &ei) !=
+		    SP_OK)
 			continue;
 		if (crypto_tsa_respond(P.tsa, q, qlen, base + (uint64_t)i, 0, &resp, &rlen, &ei) ==
 			    SP_OK &&

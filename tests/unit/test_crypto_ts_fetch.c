@@ -98,7 +98,7 @@ srv_main(void *arg)
 	struct sp_errinfo ei;
 	char buf[65536], hdr[256], *end, *h;
 	size_t len = 0, clen = 0, body_at;
-	uint8_t *resp, zeros[4096] = {0};
+	uint8_t *resp, zeros[4096] = { 0 };
 	size_t rlen, i;
 	struct pollfd pfd;
 	ssize_t n;
@@ -127,8 +127,8 @@ srv_main(void *arg)
 	case SRV_OK:
 	case SRV_CTYPE:
 		sp_errinfo_init(&ei);
-		if (crypto_tsa_respond(P.tsa, (uint8_t *)buf + body_at, len - body_at, 555, 0, &resp,
-				       &rlen, &ei) != SP_OK)
+		if (crypto_tsa_respond(P.tsa, (uint8_t *)buf + body_at, len - body_at, 555, 0,
+				       &resp, &rlen, &ei) != SP_OK)
 			break;
 		snprintf(hdr, sizeof(hdr),
 			 "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
@@ -147,21 +147,24 @@ srv_main(void *arg)
 		break;
 	case SRV_HUGE:
 		/* No Content-Length: the cap must work while reading. */
-		snprintf(hdr, sizeof(hdr), "HTTP/1.1 200 OK\r\nContent-Type: "
-					   "application/timestamp-reply\r\nConnection: close\r\n\r\n");
+		snprintf(hdr, sizeof(hdr),
+			 "HTTP/1.1 200 OK\r\nContent-Type: "
+			 "application/timestamp-reply\r\nConnection: close\r\n\r\n");
 		send_all(fd, hdr, strlen(hdr));
 		for (i = 0; i < (CRYPTO_TS_RESP_MAX / sizeof(zeros)) + 8; i++)
 			send_all(fd, zeros, sizeof(zeros));
 		break;
 	case SRV_500:
-		snprintf(hdr, sizeof(hdr), "HTTP/1.1 500 Internal Server Error\r\n"
-					   "Content-Length: 0\r\nConnection: close\r\n\r\n");
+		snprintf(hdr, sizeof(hdr),
+			 "HTTP/1.1 500 Internal Server Error\r\n"
+			 "Content-Length: 0\r\nConnection: close\r\n\r\n");
 		send_all(fd, hdr, strlen(hdr));
 		break;
 	case SRV_REDIRECT:
 		/* Followed, this would end on a closed port and fail. */
-		snprintf(hdr, sizeof(hdr), "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/\r\n"
-					   "Content-Length: 0\r\nConnection: close\r\n\r\n");
+		snprintf(hdr, sizeof(hdr),
+			 "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/\r\n"
+			 "Content-Length: 0\r\nConnection: close\r\n\r\n");
 		send_all(fd, hdr, strlen(hdr));
 		break;
 	}
@@ -196,8 +199,8 @@ srv_stop(struct srv *s)
 }
 
 static int
-fetch(struct srv *s, const uint8_t *q, size_t qlen, long timeout_ms, uint8_t **resp,
-      size_t *rlen, struct sp_errinfo *ei)
+fetch(struct srv *s, const uint8_t *q, size_t qlen, long timeout_ms, uint8_t **resp, size_t *rlen,
+      struct sp_errinfo *ei)
 {
 	char url[64];
 
@@ -216,7 +219,8 @@ START_TEST(fetch_from_a_tsa)
 	size_t toklen;
 	time_t gt;
 
-	ck_assert_int_eq(crypto_ts_query_new((const uint8_t *)"sig", 3, NULL, &q, &qlen, &ei), SP_OK);
+	ck_assert_int_eq(crypto_ts_query_new((const uint8_t *)"sig", 3, NULL, &q, &qlen, &ei),
+			 SP_OK);
 	srv_start(&s, SRV_OK);
 	ck_assert_int_eq(fetch(&s, q, qlen, 5000, &resp, &rlen, &ei), SP_OK);
 	srv_stop(&s);
@@ -262,7 +266,8 @@ START_TEST(fetch_failures_are_clear)
 	struct timespec t0, t1;
 	long ms;
 
-	ck_assert_int_eq(crypto_ts_query_new((const uint8_t *)"sig", 3, NULL, &q, &qlen, &ei), SP_OK);
+	ck_assert_int_eq(crypto_ts_query_new((const uint8_t *)"sig", 3, NULL, &q, &qlen, &ei),
+			 SP_OK);
 
 	srv_start(&s, SRV_CTYPE);
 	ck_assert_int_eq(fetch(&s, q, qlen, 5000, &resp, &rlen, &ei), SP_ERR_CRYPTO);
@@ -292,8 +297,8 @@ START_TEST(fetch_failures_are_clear)
 	ck_assert_int_eq(fetch(&s, q, qlen, 5000, &resp, &rlen, &ei), SP_ERR_UNAVAILABLE);
 
 	sp_errinfo_init(&ei);
-	ck_assert_int_eq(crypto_ts_fetch("ftp://127.0.0.1/", q, qlen, 1000, NULL, NULL, &resp, &rlen,
-					 &ei),
+	ck_assert_int_eq(crypto_ts_fetch("ftp://127.0.0.1/", q, qlen, 1000, NULL, NULL, &resp,
+					 &rlen, &ei),
 			 SP_ERR_CONFIG);
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(crypto_ts_fetch("http://127.0.0.1:1/", q, qlen, 1000, "u", "p", &resp,
@@ -305,8 +310,8 @@ START_TEST(fetch_failures_are_clear)
 					 &rlen, &ei),
 			 SP_ERR_CONFIG);
 	sp_errinfo_init(&ei);
-	ck_assert_int_eq(crypto_ts_fetch("http://127.0.0.1:1/", q, qlen, 0, NULL, NULL, &resp, &rlen,
-					 &ei),
+	ck_assert_int_eq(crypto_ts_fetch("http://127.0.0.1:1/", q, qlen, 0, NULL, NULL, &resp,
+					 &rlen, &ei),
 			 SP_ERR_CONFIG);
 	free(q);
 }
@@ -326,8 +331,8 @@ req_init(struct crypto_http_req *q, const char *url)
 
 START_TEST(http_post_refuses_bad_options)
 {
-	static const char *const split[] = {"X-A: 1\r\nX-B: 2", NULL};
-	static const char *const nocolon[] = {"X-A", NULL};
+	static const char *const split[] = { "X-A: 1\r\nX-B: 2", NULL };
+	static const char *const nocolon[] = { "X-A", NULL };
 	struct crypto_http_req q;
 	struct crypto_http_resp r;
 	struct sp_errinfo ei;
@@ -373,7 +378,7 @@ END_TEST
 
 START_TEST(http_post_status_cap_redirect_and_proxy)
 {
-	static const char *const agent[] = {"User-Agent: sealpact-test/1", NULL};
+	static const char *const agent[] = { "User-Agent: sealpact-test/1", NULL };
 	struct crypto_http_req q;
 	struct crypto_http_resp r;
 	struct sp_errinfo ei;

@@ -100,12 +100,12 @@ struct outcome {
 	char sqlstate[6];
 	char msg[512];
 	int ntuples;
-	char *value;          /* first column of the first row, copied */
+	char *value; /* first column of the first row, copied */
 	int vlen;
 	double at;
-	int *counter;         /* incremented on every call */
+	int *counter; /* incremented on every call */
 	struct event_base *base;
-	int stop_at;          /* loopbreak when *counter reaches it */
+	int stop_at; /* loopbreak when *counter reaches it */
 };
 
 static void
@@ -147,7 +147,7 @@ run_until(struct event_base *base, int *counter, int target, double seconds)
 {
 	int expired = 0;
 	struct event *guard = evtimer_new(base, on_guard, &expired);
-	struct timeval tv = {(long)seconds, (long)((seconds - (long)seconds) * 1e6)};
+	struct timeval tv = { (long)seconds, (long)((seconds - (long)seconds) * 1e6) };
 
 	ck_assert_ptr_nonnull(guard);
 	evtimer_add(guard, &tv);
@@ -175,7 +175,7 @@ outcome_cleanup(struct outcome *o)
 static struct db_pool *
 pool_open(struct event_base *base, const char *url, int size, int queue_max, int timeout_ms)
 {
-	struct db_pool_opts opts = {url, size, queue_max, timeout_ms, 2000};
+	struct db_pool_opts opts = { url, size, queue_max, timeout_ms, 2000 };
 	struct db_pool *pool = NULL;
 	struct sp_errinfo ei;
 
@@ -192,8 +192,9 @@ run_one(struct event_base *base, struct db_pool *pool, const char *sql, int npar
 	int n = 0;
 
 	outcome_init(o, base, &n, 1);
-	ck_assert_int_eq(db_query_send(pool, sql, nparams, params, binary, timeout_ms,
-				       on_result, o), SP_OK);
+	ck_assert_int_eq(db_query_send(pool, sql, nparams, params, binary, timeout_ms, on_result,
+				       o),
+			 SP_OK);
 	ck_assert_int_eq(o->calls, 0); /* never from inside db_query_send */
 	run_until(base, &n, 1, 30);
 	ck_assert_int_eq(o->calls, 1);
@@ -205,8 +206,8 @@ START_TEST(text_params)
 {
 	struct event_base *base = event_base_new();
 	struct db_pool *pool = pool_open(base, db_url, 2, 10, 5000);
-	struct db_param p[3] = {{"40", 0, 0}, {"2", 0, 0}, {"h\xc3\xa9llo", 0, 0}};
-	struct db_param pn[1] = {{NULL, 0, 0}};
+	struct db_param p[3] = { { "40", 0, 0 }, { "2", 0, 0 }, { "h\xc3\xa9llo", 0, 0 } };
+	struct db_param pn[1] = { { NULL, 0, 0 } };
 	struct outcome o;
 
 	run_one(base, pool, "SELECT ($1::int + $2::int)::text || ' ' || $3::text", 3, p, 0, 0, &o);
@@ -263,8 +264,8 @@ START_TEST(bytea_binary_roundtrip)
 	ck_assert(EVP_Digest(blob, n, md, NULL, EVP_sha256(), NULL));
 	sp_hex(md, sizeof(md), hex);
 	snprintf(want, sizeof(want), "%zu:%s", n, hex);
-	run_one(base, pool, "SELECT length($1::bytea)::text || ':' || encode(sha256($1), 'hex')",
-		1, p, 0, 0, &o);
+	run_one(base, pool, "SELECT length($1::bytea)::text || ':' || encode(sha256($1), 'hex')", 1,
+		p, 0, 0, &o);
 	ck_assert_msg(o.code == SP_OK, "%s", o.msg);
 	ck_assert_str_eq(o.value, want);
 	outcome_cleanup(&o);
@@ -362,7 +363,7 @@ START_TEST(concurrency_exactly_once)
 		db_pool_stats_get(pool, &st);
 		if (st.connected == 4)
 			break;
-		run_until(base, &(int){0}, 1, 0.1);
+		run_until(base, &(int){ 0 }, 1, 0.1);
 	}
 	ck_assert_int_eq(st.connected, 4);
 	for (i = 0; i < CONC_N; i++) {
@@ -371,7 +372,8 @@ START_TEST(concurrency_exactly_once)
 		p[i][0].value = vals[i];
 		p[i][0].binary = 0;
 		ck_assert_int_eq(db_query_send(pool, "SELECT $1::int * 3 FROM pg_sleep(0.002)", 1,
-					       p[i], 0, 0, on_result, &o[i]), SP_OK);
+					       p[i], 0, 0, on_result, &o[i]),
+				 SP_OK);
 	}
 	db_pool_stats_get(pool, &st);
 	ck_assert_int_le(st.in_use, 4);
@@ -424,7 +426,8 @@ START_TEST(queue_full_is_busy)
 	for (i = 0; i < 3; i++) {
 		outcome_init(&o[i], base, &n, 3);
 		ck_assert_int_eq(db_query_send(pool, "SELECT pg_sleep(0.1)", 0, NULL, 0, 0,
-					       on_result, &o[i]), SP_OK);
+					       on_result, &o[i]),
+				 SP_OK);
 	}
 	db_pool_stats_get(pool, &st);
 	ck_assert_int_eq(st.in_use, 1);
@@ -474,8 +477,9 @@ START_TEST(timeout_then_pool_works)
 
 		outcome_init(&a, base, &n, 2);
 		outcome_init(&b, base, &n, 2);
-		ck_assert_int_eq(db_query_send(pool, "SELECT pg_sleep(1)", 0, NULL, 0, 0,
-					       on_result, &a), SP_OK);
+		ck_assert_int_eq(db_query_send(pool, "SELECT pg_sleep(1)", 0, NULL, 0, 0, on_result,
+					       &a),
+				 SP_OK);
 		ck_assert_int_eq(db_query_send(pool, "SELECT 1", 0, NULL, 0, 200, on_result, &b),
 				 SP_OK);
 		run_until(base, &n, 2, 10);
@@ -523,8 +527,9 @@ START_TEST(free_fails_pending)
 	run_one(base, pool, "SELECT 1", 0, NULL, 0, 0, &o);
 	outcome_cleanup(&o);
 	free_calls = 0;
-	ck_assert_int_eq(db_query_send(pool, "SELECT pg_sleep(5)", 0, NULL, 0, 0,
-				       on_free_result, NULL), SP_OK);
+	ck_assert_int_eq(db_query_send(pool, "SELECT pg_sleep(5)", 0, NULL, 0, 0, on_free_result,
+				       NULL),
+			 SP_OK);
 	ck_assert_int_eq(db_query_send(pool, "SELECT 1", 0, NULL, 0, 0, on_free_result, NULL),
 			 SP_OK);
 	event_base_loop(base, EVLOOP_NONBLOCK);
@@ -558,7 +563,7 @@ START_TEST(down_from_the_start_fails_fast)
 	struct event_base *base = event_base_new();
 	char url[128];
 	struct db_pool *pool;
-	struct db_pool_opts bad = {"host=127.0.0.1 port=notaport", 1, 1, 1000, 1000};
+	struct db_pool_opts bad = { "host=127.0.0.1 port=notaport", 1, 1, 1000, 1000 };
 	struct sp_errinfo ei;
 	struct outcome o;
 	double t0;
@@ -680,13 +685,14 @@ START_TEST(restart_recovers_same_pool)
 	run_one(base, pool, "SELECT 'up'", 0, NULL, 0, 0, &o[0]);
 	ck_assert_msg(o[0].code == SP_OK, "%s", o[0].msg);
 	outcome_cleanup(&o[0]);
-	run_until(base, &(int){0}, 1, 0.3); /* let the other connections come up */
+	run_until(base, &(int){ 0 }, 1, 0.3); /* let the other connections come up */
 
 	/* A statement running when the server stops fails, and not at its deadline. */
 	outcome_init(&slow, base, &slow_n, 1);
 	ck_assert_int_eq(db_query_send(pool, "SELECT pg_sleep(30)", 0, NULL, 0, 0, on_result,
-				       &slow), SP_OK);
-	run_until(base, &(int){0}, 1, 0.2);
+				       &slow),
+			 SP_OK);
+	run_until(base, &(int){ 0 }, 1, 0.2);
 	cluster("stop", 0);
 	t0 = now_s();
 	run_until(base, &slow_n, 1, 10);
@@ -715,12 +721,12 @@ START_TEST(restart_recovers_same_pool)
 		run_one(base, pool, "SELECT 1", 0, NULL, 0, 0, &o[0]);
 		ck_assert_int_eq(o[0].code, SP_ERR_UNAVAILABLE);
 		ck_assert_msg(o[0].at - t0 < 2.0, "failing took %.3f s", o[0].at - t0);
-		run_until(base, &(int){0}, 1, 0.2);
+		run_until(base, &(int){ 0 }, 1, 0.2);
 	}
 	db_pool_stats_get(pool, &st);
 	ck_assert_int_eq(st.connected, 0);
 	/* Stay down a while, so that the reconnect backoff has grown. */
-	run_until(base, &(int){0}, 1, 3.0);
+	run_until(base, &(int){ 0 }, 1, 3.0);
 	db_pool_stats_get(pool, &st);
 	ck_assert_int_eq(st.connected, 0);
 	ck_assert_int_eq(st.waiting, 0);
@@ -734,14 +740,16 @@ START_TEST(restart_recovers_same_pool)
 			ok = 1;
 		} else {
 			ck_assert_int_eq(o[0].code, SP_ERR_UNAVAILABLE);
-			run_until(base, &(int){0}, 1, 0.2);
+			run_until(base, &(int){ 0 }, 1, 0.2);
 		}
 		outcome_cleanup(&o[0]);
 	}
 	ck_assert_msg(ok, "no recovery 15 s after PostgreSQL came back");
 	ck_assert_msg(now_s() - t_up < 7.0, "recovery took %.3f s", now_s() - t_up);
-	fprintf(stderr, "restart: queries failed within %.3f s of the stop, "
-		"succeeded %.3f s after the start\n", worst, now_s() - t_up);
+	fprintf(stderr,
+		"restart: queries failed within %.3f s of the stop, "
+		"succeeded %.3f s after the start\n",
+		worst, now_s() - t_up);
 	db_pool_free(pool);
 	event_base_free(base);
 }

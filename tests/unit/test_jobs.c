@@ -30,7 +30,7 @@ struct arg {
 	struct state *st;
 	int i;
 	int sleep_ms;
-	pthread_mutex_t *gate;   /* a job may wait on it so the queue stays full */
+	pthread_mutex_t *gate; /* a job may wait on it so the queue stays full */
 };
 
 static int

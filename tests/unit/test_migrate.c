@@ -172,7 +172,8 @@ START_TEST(applies_initial_once)
 	sp_hex(md, sizeof(md), hex);
 	ck_assert_str_eq(q1(pg, "SELECT checksum FROM schema_migrations WHERE version = 1"), hex);
 	ck_assert_str_eq(q1(pg, "SELECT applied_at <= now() FROM schema_migrations "
-			    "WHERE version = 1"), "t");
+				"WHERE version = 1"),
+			 "t");
 	ck_assert_str_eq(q1(pg, "SELECT to_regclass('audit_events') IS NOT NULL"), "t");
 	free(data);
 	PQfinish(pg);
@@ -242,7 +243,8 @@ START_TEST(broken_migration_rolls_back)
 	ck_assert_str_eq(q1(pg, "SELECT to_regclass('good') IS NOT NULL"), "t");
 	ck_assert_str_eq(q1(pg, "SELECT to_regclass('half') IS NULL"), "t");
 	ck_assert_str_eq(q1(pg, "SELECT string_agg(version::text, ',' ORDER BY version) "
-			    "FROM schema_migrations"), "1");
+				"FROM schema_migrations"),
+			 "1");
 	/* Fixed, it applies: it was never recorded, so this is not a conflict. */
 	write_file(tmp_dir, "002_bad.sql", "CREATE TABLE half (x int);\n");
 	migrate_ok(tmp_dir, 1);
@@ -344,7 +346,8 @@ START_TEST(concurrent_runners_apply_once)
 	ck_assert(r[0].applied == 0 || r[1].applied == 0);
 	pg = connect_to(db_url);
 	ck_assert_str_eq(q1(pg, "SELECT string_agg(version::text, ',' ORDER BY version) "
-			    "FROM schema_migrations"), "1,2");
+				"FROM schema_migrations"),
+			 "1,2");
 	PQfinish(pg);
 }
 END_TEST
@@ -404,31 +407,47 @@ START_TEST(credit_code_and_duplicates_refused)
 	PGconn *pg = schema_db();
 
 	/* 17 characters, a letter outside the code's alphabet, lower case. */
-	q_fails(pg, "INSERT INTO organizations (name, credit_code) "
-		    "VALUES ('Short', '91110000MA01ABCD2')", "23514");
-	q_fails(pg, "INSERT INTO organizations (name, credit_code) "
-		    "VALUES ('Bad', '91110000MA01ABCDIX')", "23514");
-	q_fails(pg, "INSERT INTO organizations (name, credit_code) "
-		    "VALUES ('Lower', '91110000ma01abcd2x')", "23514");
-	q_fails(pg, "INSERT INTO organizations (name, credit_code) "
-		    "VALUES ('Again', '91110000MA01ABCD2X')", "23505");
+	q_fails(pg,
+		"INSERT INTO organizations (name, credit_code) "
+		"VALUES ('Short', '91110000MA01ABCD2')",
+		"23514");
+	q_fails(pg,
+		"INSERT INTO organizations (name, credit_code) "
+		"VALUES ('Bad', '91110000MA01ABCDIX')",
+		"23514");
+	q_fails(pg,
+		"INSERT INTO organizations (name, credit_code) "
+		"VALUES ('Lower', '91110000ma01abcd2x')",
+		"23514");
+	q_fails(pg,
+		"INSERT INTO organizations (name, credit_code) "
+		"VALUES ('Again', '91110000MA01ABCD2X')",
+		"23505");
 	/* The same organization twice as signer of one contract. */
-	q_fails(pg, "INSERT INTO parties (contract_number, organization_id, role) "
-		    "VALUES (" CONTRACT ", 2, 'signer')", "23505");
+	q_fails(pg,
+		"INSERT INTO parties (contract_number, organization_id, role) "
+		"VALUES (" CONTRACT ", 2, 'signer')",
+		"23505");
 	/* ... though it may also be cc'd, and an unknown role or state is refused. */
 	q1(pg, "INSERT INTO parties (contract_number, organization_id, role) "
 	       "VALUES (" CONTRACT ", 2, 'cc')");
-	q_fails(pg, "INSERT INTO parties (contract_number, organization_id, role) "
-		    "VALUES (" CONTRACT ", 1, 'boss')", "23514");
+	q_fails(pg,
+		"INSERT INTO parties (contract_number, organization_id, role) "
+		"VALUES (" CONTRACT ", 1, 'boss')",
+		"23514");
 	q_fails(pg, "UPDATE parties SET status = 'rejected' WHERE id = 1", "23514");
 	q1(pg, "UPDATE parties SET status = 'rejected', reject_reason = 'price' WHERE id = 1");
 	q_fails(pg, "UPDATE contracts SET status = 'lost'", "23514");
 	/* A contract number has 19 digits; a certificate's fingerprint is its DER's. */
-	q_fails(pg, "INSERT INTO contracts (number, name, initiator_org_id) "
-		    "VALUES (123456789012345678, 'short', 1)", "23514");
-	q_fails(pg, "INSERT INTO certificates (organization_id, fingerprint, subject, issuer, "
-		    "serial, not_before, not_after, der) VALUES (2, repeat('a', 64), 'CN=x', "
-		    "'CN=CA', '0b', now(), now() + interval '1 day', '\\x3083')", "23514");
+	q_fails(pg,
+		"INSERT INTO contracts (number, name, initiator_org_id) "
+		"VALUES (123456789012345678, 'short', 1)",
+		"23514");
+	q_fails(pg,
+		"INSERT INTO certificates (organization_id, fingerprint, subject, issuer, "
+		"serial, not_before, not_after, der) VALUES (2, repeat('a', 64), 'CN=x', "
+		"'CN=CA', '0b', now(), now() + interval '1 day', '\\x3083')",
+		"23514");
 	/* A member needs an organization; a reviewer has none. */
 	q_fails(pg, "INSERT INTO users (kind, name) VALUES ('member', 'Nobody')", "23514");
 	q1(pg, "INSERT INTO users (kind, name) VALUES ('reviewer', 'Rita')");
@@ -440,8 +459,9 @@ START_TEST(revisions_reassemble_from_deltas)
 {
 	PGconn *pg = schema_db();
 
-	q1(pg, "INSERT INTO revisions (contract_number, seq, delta, length, sha256) VALUES ("
-	       CONTRACT ", 0, '%PDF-1.7 base', 13, encode(sha256('%PDF-1.7 base'), 'hex'))");
+	q1(pg,
+	   "INSERT INTO revisions (contract_number, seq, delta, length, sha256) VALUES (" CONTRACT
+	   ", 0, '%PDF-1.7 base', 13, encode(sha256('%PDF-1.7 base'), 'hex'))");
 	q1(pg, "INSERT INTO revisions (contract_number, seq, delta, length, sha256, party_id, "
 	       "certificate_id) VALUES (" CONTRACT ", 1, ' +sig1', 19, "
 	       "encode(sha256('%PDF-1.7 base +sig1'), 'hex'), 1, 1)");
@@ -458,14 +478,17 @@ START_TEST(revisions_reassemble_from_deltas)
 	/* Only the delta is stored. */
 	ck_assert_str_eq(q1(pg, "SELECT length(delta) FROM revisions WHERE seq = 2"), "6");
 	/* A wrong full length or digest, a gap, or a rewrite is refused. */
-	q_fails(pg, "INSERT INTO revisions (contract_number, seq, delta, length, sha256, party_id, "
-		    "certificate_id) VALUES (" CONTRACT ", 3, 'x', 1, repeat('0', 64), 1, 1)",
+	q_fails(pg,
+		"INSERT INTO revisions (contract_number, seq, delta, length, sha256, party_id, "
+		"certificate_id) VALUES (" CONTRACT ", 3, 'x', 1, repeat('0', 64), 1, 1)",
 		"23514");
-	q_fails(pg, "INSERT INTO revisions (contract_number, seq, delta, length, sha256, party_id, "
-		    "certificate_id) VALUES (" CONTRACT ", 3, 'x', 26, repeat('0', 64), 1, 1)",
+	q_fails(pg,
+		"INSERT INTO revisions (contract_number, seq, delta, length, sha256, party_id, "
+		"certificate_id) VALUES (" CONTRACT ", 3, 'x', 26, repeat('0', 64), 1, 1)",
 		"23514");
-	q_fails(pg, "INSERT INTO revisions (contract_number, seq, delta, length, sha256, party_id, "
-		    "certificate_id) VALUES (" CONTRACT ", 5, 'x', 26, repeat('0', 64), 1, 1)",
+	q_fails(pg,
+		"INSERT INTO revisions (contract_number, seq, delta, length, sha256, party_id, "
+		"certificate_id) VALUES (" CONTRACT ", 5, 'x', 26, repeat('0', 64), 1, 1)",
 		"23503");
 	q_fails(pg, "UPDATE revisions SET delta = ' +evil' WHERE seq = 1", "23514");
 	PQfinish(pg);
@@ -486,13 +509,18 @@ START_TEST(audit_chain_links_and_detects_tampering)
 	       "VALUES ('seal.approve', 'seal', '9')");
 	/* Each event's prev_hash is the previous event's hash; the first's is zero. */
 	ck_assert_str_eq(q1(pg, "SELECT count(*) FROM audit_events e JOIN audit_events p "
-			    "ON p.contract_number = e.contract_number AND p.seq = e.seq - 1 "
-			    "WHERE e.prev_hash = p.hash"), "4");
+				"ON p.contract_number = e.contract_number AND p.seq = e.seq - 1 "
+				"WHERE e.prev_hash = p.hash"),
+			 "4");
 	ck_assert_str_eq(q1(pg, "SELECT prev_hash = decode(repeat('00', 32), 'hex') FROM "
-			    "audit_events WHERE contract_number = " CONTRACT " AND seq = 1"), "t");
-	ck_assert_str_eq(q1(pg, "SELECT valid::text || ' ' || events FROM audit_chain_verify("
-			    CONTRACT ")"), "true 5");
-	ck_assert_str_eq(q1(pg, "SELECT valid::text || ' ' || events FROM audit_chain_verify(NULL)"),
+				"audit_events WHERE contract_number = " CONTRACT " AND seq = 1"),
+			 "t");
+	ck_assert_str_eq(q1(pg,
+			    "SELECT valid::text || ' ' || events FROM audit_chain_verify(" CONTRACT
+			    ")"),
+			 "true 5");
+	ck_assert_str_eq(q1(pg,
+			    "SELECT valid::text || ' ' || events FROM audit_chain_verify(NULL)"),
 			 "true 1");
 	/* Session time zone or date style does not change the hash. */
 	q1(pg, "SET TimeZone = 'Asia/Shanghai'");
@@ -507,7 +535,7 @@ START_TEST(audit_chain_links_and_detects_tampering)
 	       "WHERE contract_number = " CONTRACT " AND seq = 3");
 	q1(pg, "SET session_replication_role = DEFAULT");
 	ck_assert_str_eq(q1(pg, "SELECT valid::text || ' ' || first_bad_seq || ' ' || reason "
-			    "FROM audit_chain_verify(" CONTRACT ")"),
+				"FROM audit_chain_verify(" CONTRACT ")"),
 			 "false 3 hash does not match the event");
 	PQfinish(pg);
 }
@@ -525,7 +553,8 @@ START_TEST(audit_tail_deletion_detected)
 	q1(pg, "DELETE FROM audit_events WHERE seq = 3");
 	q1(pg, "SET session_replication_role = DEFAULT");
 	ck_assert_str_eq(q1(pg, "SELECT valid::text || ' ' || first_bad_seq "
-			    "FROM audit_chain_verify(" CONTRACT ")"), "false 3");
+				"FROM audit_chain_verify(" CONTRACT ")"),
+			 "false 3");
 	PQfinish(pg);
 }
 END_TEST
@@ -543,8 +572,8 @@ append_events(void *arg)
 	}
 	for (i = 0; i < 40; i++) {
 		PGresult *res = PQexec(pg, "INSERT INTO audit_events (contract_number, action, "
-				       "object_type, object_id) VALUES (" CONTRACT ", "
-				       "'contract.view', 'contract', '" CONTRACT "')");
+					   "object_type, object_id) VALUES (" CONTRACT ", "
+					   "'contract.view', 'contract', '" CONTRACT "')");
 
 		if (PQresultStatus(res) != PGRES_COMMAND_OK)
 			*failed = 1;
@@ -558,7 +587,7 @@ START_TEST(audit_concurrent_appends_stay_one_chain)
 {
 	PGconn *pg = schema_db();
 	pthread_t t[4];
-	int failed[4] = {0}, i;
+	int failed[4] = { 0 }, i;
 
 	for (i = 0; i < 4; i++)
 		ck_assert_int_eq(pthread_create(&t[i], NULL, append_events, &failed[i]), 0);
@@ -566,8 +595,10 @@ START_TEST(audit_concurrent_appends_stay_one_chain)
 		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
 		ck_assert_int_eq(failed[i], 0);
 	}
-	ck_assert_str_eq(q1(pg, "SELECT valid::text || ' ' || events FROM audit_chain_verify("
-			    CONTRACT ")"), "true 160");
+	ck_assert_str_eq(q1(pg,
+			    "SELECT valid::text || ' ' || events FROM audit_chain_verify(" CONTRACT
+			    ")"),
+			 "true 160");
 	ck_assert_str_eq(q1(pg, "SELECT max(seq) FROM audit_events"), "160");
 	PQfinish(pg);
 }

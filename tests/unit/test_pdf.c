@@ -15,7 +15,8 @@ static unsigned char *seal;
 static size_t seal_len;
 static const time_t T0 = 1795000000; /* 2026-11-18 11:06:40 UTC */
 
-static struct pdf_doc *open_ok(const unsigned char *d, size_t n)
+static struct pdf_doc *
+open_ok(const unsigned char *d, size_t n)
 {
 	struct sp_errinfo ei;
 	struct pdf_doc *doc = NULL;
@@ -26,8 +27,8 @@ static struct pdf_doc *open_ok(const unsigned char *d, size_t n)
 }
 
 /* Convert the file with the qpdf CLI (e.g. "--object-streams=generate"). */
-static unsigned char *qpdf_variant(const unsigned char *d, size_t n, const char *args,
-				   size_t *outn)
+static unsigned char *
+qpdf_variant(const unsigned char *d, size_t n, const char *args, size_t *outn)
 {
 	char in[512], out[512];
 	unsigned char *r;
@@ -42,8 +43,8 @@ static unsigned char *qpdf_variant(const unsigned char *d, size_t n, const char 
 }
 
 /* Count /Annots on each page and signature fields, reading the file with qpdf. */
-static void qpdf_counts(const unsigned char *d, size_t n, int *annots, int maxpages,
-			int *sigfields)
+static void
+qpdf_counts(const unsigned char *d, size_t n, int *annots, int maxpages, int *sigfields)
 {
 	qpdf_data q = qpdf_init();
 	qpdf_oh root, fields;
@@ -64,13 +65,17 @@ static void qpdf_counts(const unsigned char *d, size_t n, int *annots, int maxpa
 		if (qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, f, "/FT"), "/Sig"))
 			(*sigfields)++;
 	}
-	ck_assert_int_eq(qpdf_oh_get_int_value(q, qpdf_oh_get_key(q, qpdf_oh_get_key(q, root,
-		"/AcroForm"), "/SigFlags")), 3);
+	ck_assert_int_eq(qpdf_oh_get_int_value(q, qpdf_oh_get_key(q,
+								  qpdf_oh_get_key(q, root,
+										  "/AcroForm"),
+								  "/SigFlags")),
+			 3);
 	qpdf_cleanup(&q);
 }
 
 /* /Info and /ID of the original survive the updates. */
-static void trailer_kept(const unsigned char *d, size_t n)
+static void
+trailer_kept(const unsigned char *d, size_t n)
 {
 	qpdf_data q = qpdf_init();
 	qpdf_oh tr;
@@ -80,18 +85,25 @@ static void trailer_kept(const unsigned char *d, size_t n)
 	qpdf_silence_errors(q);
 	ck_assert_int_eq(qpdf_read_memory(q, "out.pdf", (const char *)d, n, "") & QPDF_ERRORS, 0);
 	tr = qpdf_get_trailer(q);
-	ck_assert_str_eq(qpdf_oh_get_utf8_value(q, qpdf_oh_get_key(q, qpdf_oh_get_key(q, tr, "/Info"),
-								     "/Title")), "Contract");
-	id = qpdf_oh_get_binary_string_value(q, qpdf_oh_get_array_item(q, qpdf_oh_get_key(q, tr,
-									"/ID"), 0), &len);
+	ck_assert_str_eq(qpdf_oh_get_utf8_value(q,
+						qpdf_oh_get_key(q, qpdf_oh_get_key(q, tr, "/Info"),
+								"/Title")),
+			 "Contract");
+	id = qpdf_oh_get_binary_string_value(q,
+					     qpdf_oh_get_array_item(q,
+								    qpdf_oh_get_key(q, tr, "/ID"),
+								    0),
+					     &len);
 	ck_assert_uint_eq(len, 16);
-	ck_assert_mem_eq(id, "\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\xcc\xdd\xee\xff", 16);
+	ck_assert_mem_eq(id, "\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\xcc\xdd\xee\xff",
+			 16);
 	qpdf_cleanup(&q);
 }
 
 /* What every prepared file must satisfy; writes it as name and runs qpdf --check. */
-static void check_prepared(const struct pdf_sig_prepared *p, const unsigned char *orig,
-			   size_t orig_len, enum pdf_xref_kind kind, const char *name)
+static void
+check_prepared(const struct pdf_sig_prepared *p, const unsigned char *orig, size_t orig_len,
+	       enum pdf_xref_kind kind, const char *name)
 {
 	char path[512];
 	const char *br;
@@ -117,12 +129,14 @@ static void check_prepared(const struct pdf_sig_prepared *p, const unsigned char
 		  c == p->byte_range[3]);
 	ck_assert(EVP_DigestInit_ex(mc, EVP_sha256(), NULL) &&
 		  EVP_DigestUpdate(mc, p->data, (size_t)a) &&
-		  EVP_DigestUpdate(mc, p->data + b, (size_t)c) && EVP_DigestFinal_ex(mc, md, &mdlen));
+		  EVP_DigestUpdate(mc, p->data + b, (size_t)c) &&
+		  EVP_DigestFinal_ex(mc, md, &mdlen));
 	EVP_MD_CTX_free(mc);
 	ck_assert_mem_eq(md, p->sha256, 32);
 	/* The new section is of the previous revision's xref kind. */
 	if (kind == PDF_XREF_STREAM)
-		ck_assert_ptr_nonnull(memmem(p->data + orig_len, p->len - orig_len, "/Type /XRef", 11));
+		ck_assert_ptr_nonnull(
+			memmem(p->data + orig_len, p->len - orig_len, "/Type /XRef", 11));
 	else
 		ck_assert_ptr_nonnull(memmem(p->data + orig_len, p->len - orig_len, "\nxref\n", 6));
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -130,13 +144,15 @@ static void check_prepared(const struct pdf_sig_prepared *p, const unsigned char
 	ck_assert_msg(run("qpdf --check %s >/dev/null 2>&1", path) == 0, "qpdf --check %s", path);
 }
 
-static void setup(void)
+static void
+setup(void)
 {
 	dir = tmpdir_new();
 	seal = make_seal_png(200, &seal_len);
 }
 
-static void teardown(void)
+static void
+teardown(void)
 {
 	run("rm -rf %s", dir);
 	free(seal);
@@ -269,7 +285,8 @@ START_TEST(reader_refuses_bad_input)
 		objs[0] = strdup("<< /Type /Catalog /Pages 2 0 R >>");
 		for (i = 0; i < LEVELS; i++) {
 			objs[i + 1] = malloc(96);
-			snprintf(objs[i + 1], 96, "<< /Type /Pages /Kids [%zu 0 R] /Count 1 >>", i + 3);
+			snprintf(objs[i + 1], 96, "<< /Type /Pages /Kids [%zu 0 R] /Count 1 >>",
+				 i + 3);
 		}
 		objs[LEVELS + 1] = strdup("<< /Type /Page /MediaBox [0 0 10 10] >>");
 		deeptree = make_pdf_objs((const char *const *)objs, LEVELS + 2, &dn);
@@ -309,8 +326,10 @@ START_TEST(reader_refuses_bad_input)
 	/* Prefixes and byte mutations of a file with every geometry: open fails
 	 * or works, prepare fails or produces a file; never a crash or a leak
 	 * (ASan judges). */
-	d = make_pdf((struct tpage[3]){ { .rotate = 90 }, { .has_cb = 1, .cb = { 1, 2, 300, 400 } },
-				       { .text = "x", .tx = 1, .ty = 1 } }, 3, &n);
+	d = make_pdf((struct tpage[3]){ { .rotate = 90 },
+					{ .has_cb = 1, .cb = { 1, 2, 300, 400 } },
+					{ .text = "x", .tx = 1, .ty = 1 } },
+		     3, &n);
 	bad = malloc(n);
 	for (i = 0; i < n; i += 5) {
 		struct pdf_placement pl = { .mode = PDF_PLACE_SEAM, .pages = "all", .y = 100 };
@@ -335,8 +354,8 @@ START_TEST(page_ranges)
 	struct sp_errinfo ei;
 	int *v = NULL;
 	size_t n = 0;
-	static const char *bad[] = { "", "0", "6", "3-1", "1,1", "1-3,2", "a", "1,", "1-", "all,1",
-				     "-2", "1 2", "2-9" };
+	static const char *bad[] = { "",   "0",  "6",     "3-1", "1,1", "1-3,2", "a",
+				     "1,", "1-", "all,1", "-2",  "1 2", "2-9" };
 	size_t i;
 
 	sp_errinfo_init(&ei);
@@ -362,7 +381,8 @@ END_TEST
 
 /* A 4-page document with every geometry: plain, /Rotate 90, 180 with a shifted
  * MediaBox, 270 with a CropBox. Page 4 carries "Party B (seal)" twice. */
-static unsigned char *geometry_pdf(size_t *n)
+static unsigned char *
+geometry_pdf(size_t *n)
 {
 	struct tpage pg[4] = { { 0 } };
 
@@ -383,10 +403,12 @@ static unsigned char *geometry_pdf(size_t *n)
 #define S42 (42.0 / 25.4 * 72.0)
 #define NEAR(a, b) (fabs((a) - (b)) < 0.01)
 
-static void centre_is(const struct pdf_widget_rect *w, int page, double x, double y)
+static void
+centre_is(const struct pdf_widget_rect *w, int page, double x, double y)
 {
 	ck_assert_int_eq(w->page, page);
-	ck_assert_msg(NEAR((w->rect.x0 + w->rect.x1) / 2, x) && NEAR((w->rect.y0 + w->rect.y1) / 2, y),
+	ck_assert_msg(NEAR((w->rect.x0 + w->rect.x1) / 2, x) &&
+			      NEAR((w->rect.y0 + w->rect.y1) / 2, y),
 		      "page %d centre (%.2f, %.2f), expected (%.2f, %.2f)", page,
 		      (w->rect.x0 + w->rect.x1) / 2, (w->rect.y0 + w->rect.y1) / 2, x, y);
 }
@@ -411,7 +433,8 @@ START_TEST(resolve_geometry)
 	d = geometry_pdf(&n);
 	doc = open_ok(d, n);
 	sp_errinfo_init(&ei);
-	ck_assert_msg(pdf_placements_resolve(doc, &s, 1, pl, 6, &w, &nw, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_msg(pdf_placements_resolve(doc, &s, 1, pl, 6, &w, &nw, &ei) == SP_OK, "%s",
+		      ei.msg);
 	ck_assert_uint_eq(nw, 4 + 4 + 2);
 	centre_is(&w[0], 1, 300, 400);
 	ck_assert(NEAR(w[0].rect.x1 - w[0].rect.x0, S42) && NEAR(w[0].rect.y1 - w[0].rect.y0, S42));
@@ -472,10 +495,11 @@ START_TEST(resolve_refuses_invalid)
 	for (i = 0; i < SP_ARRAY_LEN(bad); i++) {
 		sp_errinfo_init(&ei);
 		ck_assert_msg(pdf_placements_resolve(doc, &s, 1, &bad[i].p, 1, &w, &nw, &ei) ==
-				      SP_ERR_INVALID, "case %zu accepted", i);
+				      SP_ERR_INVALID,
+			      "case %zu accepted", i);
 		ck_assert(w == NULL && nw == 0);
-		ck_assert_msg(strstr(ei.msg, bad[i].msg), "case %zu: \"%s\" lacks \"%s\"", i, ei.msg,
-			      bad[i].msg);
+		ck_assert_msg(strstr(ei.msg, bad[i].msg), "case %zu: \"%s\" lacks \"%s\"", i,
+			      ei.msg, bad[i].msg);
 	}
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(pdf_place_mode_parse("seam", &m, &ei), SP_OK);
@@ -492,8 +516,11 @@ START_TEST(keyword_centres_on_hits)
 	struct pdf_seal s = { seal, seal_len, 0 };
 	struct pdf_placement pl[2] = {
 		{ .mode = PDF_PLACE_KEYWORD, .keyword = "Party B (seal)" },
-		{ .mode = PDF_PLACE_KEYWORD, .keyword = "Party B (seal)", .occurrences = "2",
-		  .dx = 10, .dy = -5 },
+		{ .mode = PDF_PLACE_KEYWORD,
+		  .keyword = "Party B (seal)",
+		  .occurrences = "2",
+		  .dx = 10,
+		  .dy = -5 },
 	};
 	struct pdf_widget_rect *w = NULL;
 	struct pdf_text_hit *hits = NULL;
@@ -507,7 +534,8 @@ START_TEST(keyword_centres_on_hits)
 	sp_errinfo_init(&ei);
 	ck_assert_msg(pdf_text_find(doc, "Party B (seal)", &hits, &nh, &ei) == SP_OK, "%s", ei.msg);
 	ck_assert_uint_eq(nh, 2);
-	ck_assert_msg(pdf_placements_resolve(doc, &s, 1, pl, 2, &w, &nw, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_msg(pdf_placements_resolve(doc, &s, 1, pl, 2, &w, &nw, &ei) == SP_OK, "%s",
+		      ei.msg);
 	ck_assert_uint_eq(nw, 3);
 	centre_is(&w[0], 1, (hits[0].x0 + hits[0].x1) / 2, (hits[0].y0 + hits[0].y1) / 2);
 	centre_is(&w[1], 4, (hits[1].x0 + hits[1].x1) / 2, (hits[1].y0 + hits[1].y1) / 2);
@@ -522,12 +550,15 @@ START_TEST(keyword_centres_on_hits)
 }
 END_TEST
 
-static int prepare(const unsigned char *d, size_t n, const struct pdf_placement *pl, size_t npl,
-		   struct pdf_sig_prepared *p, struct sp_errinfo *ei)
+static int
+prepare(const unsigned char *d, size_t n, const struct pdf_placement *pl, size_t npl,
+	struct pdf_sig_prepared *p, struct sp_errinfo *ei)
 {
 	struct pdf_seal s[2] = { { seal, seal_len, 0 }, { seal, seal_len, 30 } };
-	struct pdf_sig_params par = { .signing_time = T0, .utc_offset_min = 480,
-				      .contents_max = 4096, .reason = "签署合同",
+	struct pdf_sig_params par = { .signing_time = T0,
+				      .utc_offset_min = 480,
+				      .contents_max = 4096,
+				      .reason = "签署合同",
 				      .location = "Beijing" };
 	struct pdf_doc *doc;
 	int r;
@@ -559,8 +590,8 @@ START_TEST(prepare_all_modes_both_xref_kinds)
 	 * linearized with object streams (xref streams). */
 	static const char *const variants[] = { NULL, "--object-streams=generate", "--linearize",
 						"--linearize --object-streams=generate" };
-	static const enum pdf_xref_kind kinds[] = { PDF_XREF_TABLE, PDF_XREF_STREAM,
-						    PDF_XREF_TABLE, PDF_XREF_STREAM };
+	static const enum pdf_xref_kind kinds[] = { PDF_XREF_TABLE, PDF_XREF_STREAM, PDF_XREF_TABLE,
+						    PDF_XREF_STREAM };
 
 	d = geometry_pdf(&n);
 	for (kind = 0; kind < 4; kind++) {
@@ -608,13 +639,16 @@ START_TEST(fill_fits_or_refuses)
 	copy = malloc(p.len);
 	memcpy(copy, p.data, p.len);
 	sp_errinfo_init(&ei);
-	ck_assert_int_eq(pdf_sig_fill(p.data, p.len, p.contents_off, p.contents_len, der, 4097, &ei),
+	ck_assert_int_eq(pdf_sig_fill(p.data, p.len, p.contents_off, p.contents_len, der, 4097,
+				      &ei),
 			 SP_ERR_TOO_LARGE);
 	ck_assert_mem_eq(p.data, copy, p.len); /* nothing written */
 	ck_assert_int_eq(pdf_sig_fill(p.data, p.len, p.contents_off + 1, p.contents_len, der, 10,
-				      &ei), SP_ERR_INVALID);
+				      &ei),
+			 SP_ERR_INVALID);
 	sp_errinfo_init(&ei);
-	ck_assert_int_eq(pdf_sig_fill(p.data, p.len, p.contents_off, p.contents_len, der, 4096, &ei),
+	ck_assert_int_eq(pdf_sig_fill(p.data, p.len, p.contents_off, p.contents_len, der, 4096,
+				      &ei),
 			 SP_OK);
 	ck_assert_int_eq(memcmp(p.data + p.contents_off, "<ABAB", 5), 0);
 	ck_assert_int_eq(p.data[p.contents_off + p.contents_len - 2], 'B');
@@ -651,8 +685,9 @@ START_TEST(two_signatures_in_a_row)
 		if (!kind)
 			on = n;
 		ck_assert_int_eq(prepare(o, on, &pl, 1, &p1, &ei), SP_OK);
-		ck_assert_int_eq(pdf_sig_fill(p1.data, p1.len, p1.contents_off, p1.contents_len, der,
-					      sizeof(der), &ei), SP_OK);
+		ck_assert_int_eq(pdf_sig_fill(p1.data, p1.len, p1.contents_off, p1.contents_len,
+					      der, sizeof(der), &ei),
+				 SP_OK);
 		doc = open_ok(p1.data, p1.len);
 		pdf_doc_info_get(doc, &info);
 		ck_assert_int_eq(info.xref_kind, kind ? PDF_XREF_STREAM : PDF_XREF_TABLE);
@@ -666,9 +701,10 @@ START_TEST(two_signatures_in_a_row)
 		ck_assert_int_eq(sig, 2);
 		trailer_kept(p2.data, p2.len);
 		ck_assert(annots[0] == 1 && annots[1] == 2 && annots[2] == 1);
-		ck_assert_ptr_nonnull(memmem(p2.data + p1.len, p2.len - p1.len, "(Signature2)", 12) ?
-					      (void *)1 : memmem(p2.data + p1.len, p2.len - p1.len,
-							  "<5369676E617475726532>", 22));
+		ck_assert_ptr_nonnull(memmem(p2.data + p1.len, p2.len - p1.len, "(Signature2)", 12)
+					      ? (void *)1
+					      : memmem(p2.data + p1.len, p2.len - p1.len,
+						       "<5369676E617475726532>", 22));
 		pdf_sig_prepared_cleanup(&p1);
 		pdf_sig_prepared_cleanup(&p2);
 		if (kind)
@@ -697,7 +733,8 @@ START_TEST(invisible_signature_and_existing_form)
 }
 END_TEST
 
-int main(void)
+int
+main(void)
 {
 	Suite *s = suite_create("pdf");
 	TCase *tc = tcase_create("writer");

@@ -26,7 +26,8 @@ static const char *const form_objs[] = {
 	"/Rect [10 10 100 30] /P 3 0 R /F 4 >>",
 };
 
-static unsigned char *png_of(unsigned w, unsigned h, unsigned format, size_t *len)
+static unsigned char *
+png_of(unsigned w, unsigned h, unsigned format, size_t *len)
 {
 	png_image im;
 	size_t px = PNG_IMAGE_PIXEL_SIZE(format) * (size_t)w * h;
@@ -98,15 +99,29 @@ START_TEST(existing_form_and_indirect_annots_are_kept)
 	root = qpdf_get_root(q);
 	ck_assert_str_eq(qpdf_oh_get_utf8_value(q, qpdf_oh_get_key(q, root, "/Lang")), "zh-CN");
 	af = qpdf_oh_get_key(q, root, "/AcroForm");
-	ck_assert_str_eq(qpdf_oh_get_utf8_value(q, qpdf_oh_get_key(q, af, "/DA")), "/Helv 0 Tf 0 g");
+	ck_assert_str_eq(qpdf_oh_get_utf8_value(q, qpdf_oh_get_key(q, af, "/DA")),
+			 "/Helv 0 Tf 0 g");
 	ck_assert_int_eq(qpdf_oh_get_array_n_items(q, qpdf_oh_get_key(q, af, "/Fields")), 2);
 	ck_assert_int_eq(qpdf_oh_get_int_value(q, qpdf_oh_get_key(q, af, "/SigFlags")), 3);
 	ck_assert(qpdf_oh_is_bool(q, qpdf_oh_get_key(q, af, "/NeedAppearances")));
-	ck_assert_str_eq(qpdf_oh_get_utf8_value(q, qpdf_oh_get_key(q,
-		qpdf_oh_get_array_item(q, qpdf_oh_get_key(q, af, "/Fields"), 0), "/V")),
-		"hello (world)");
-	ck_assert_str_eq(qpdf_oh_get_utf8_value(q, qpdf_oh_get_key(q,
-		qpdf_oh_get_array_item(q, qpdf_oh_get_key(q, af, "/Fields"), 1), "/T")), "乙方签章");
+	ck_assert_str_eq(qpdf_oh_get_utf8_value(
+				 q,
+				 qpdf_oh_get_key(q,
+						 qpdf_oh_get_array_item(q,
+									qpdf_oh_get_key(q, af,
+											"/Fields"),
+									0),
+						 "/V")),
+			 "hello (world)");
+	ck_assert_str_eq(qpdf_oh_get_utf8_value(
+				 q,
+				 qpdf_oh_get_key(q,
+						 qpdf_oh_get_array_item(q,
+									qpdf_oh_get_key(q, af,
+											"/Fields"),
+									1),
+						 "/T")),
+			 "乙方签章");
 	qpdf_cleanup(&q);
 	/* The result opens again and knows its signature field. */
 	ck_assert_int_eq(pdf_doc_open(p.data, p.len, &doc, &ei), SP_OK);
@@ -201,9 +216,12 @@ END_TEST
 
 START_TEST(seal_png_kinds_and_caps)
 {
-	static const unsigned formats[] = { PNG_FORMAT_GA, PNG_FORMAT_LINEAR_Y_ALPHA,
-					    PNG_FORMAT_RGB, PNG_FORMAT_LINEAR_RGB_ALPHA,
-					    PNG_FORMAT_RGBA_COLORMAP, PNG_FORMAT_GRAY };
+	static const unsigned formats[] = { PNG_FORMAT_GA,
+					    PNG_FORMAT_LINEAR_Y_ALPHA,
+					    PNG_FORMAT_RGB,
+					    PNG_FORMAT_LINEAR_RGB_ALPHA,
+					    PNG_FORMAT_RGBA_COLORMAP,
+					    PNG_FORMAT_GRAY };
 	struct pdf_placement pl = { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 300, .y = 400 };
 	struct pdf_sig_params par = { .signing_time = T0 };
 	struct pdf_sig_prepared p;
@@ -225,9 +243,11 @@ START_TEST(seal_png_kinds_and_caps)
 		ck_assert_msg(pdf_sig_prepare(doc, &par, &s, 1, &pl, 1, &p, &ei) == SP_OK,
 			      "format %u: %s", formats[i], ei.msg);
 		/* Normalized to 8-bit RGB with an 8-bit alpha /SMask. */
-		snprintf(hdr, sizeof(hdr), "/Width 37 /Height 19 /ColorSpace /DeviceRGB "
-					   "/BitsPerComponent 8");
-		ck_assert_ptr_nonnull(memmem(p.data + p.orig_len, p.len - p.orig_len, hdr, strlen(hdr)));
+		snprintf(hdr, sizeof(hdr),
+			 "/Width 37 /Height 19 /ColorSpace /DeviceRGB "
+			 "/BitsPerComponent 8");
+		ck_assert_ptr_nonnull(
+			memmem(p.data + p.orig_len, p.len - p.orig_len, hdr, strlen(hdr)));
 		/* Height follows the image's aspect ratio. */
 		ck_assert(fabs((p.rects[0].rect.y1 - p.rects[0].rect.y0) -
 			       (p.rects[0].rect.x1 - p.rects[0].rect.x0) * 19 / 37) < 0.01);
@@ -267,7 +287,8 @@ START_TEST(seal_png_kinds_and_caps)
 }
 END_TEST
 
-int main(void)
+int
+main(void)
 {
 	Suite *s = suite_create("pdf_input");
 	TCase *tc = tcase_create("input");

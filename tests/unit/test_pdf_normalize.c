@@ -54,8 +54,9 @@ make(struct pbuf *b, const char *const *objs, int n)
 			snprintf(line, sizeof(line), "%010zu 00000 n \n", off[i]);
 			add(b, line);
 		}
-		snprintf(line, sizeof(line), "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n",
-			 n + 1, xref);
+		snprintf(line, sizeof(line),
+			 "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", n + 1,
+			 xref);
 		add(b, line);
 	}
 }
@@ -119,12 +120,14 @@ START_TEST(earlier_revisions_are_dropped)
 
 	make(&b, unsigned_objs, 4);
 	/* An incremental update replacing page 1 with one marked OVERLAY. */
-	xref = b.n + strlen("3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /OVERLAY true >>\nendobj\n");
+	xref = b.n + strlen("3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+			    "/OVERLAY true >>\nendobj\n");
 	k = snprintf(upd, sizeof(upd),
-		     "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /OVERLAY true >>\nendobj\n"
+		     "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /OVERLAY true "
+		     ">>\nendobj\n"
 		     "xref\n3 1\n%010zu 00000 n \ntrailer\n<< /Size 5 /Root 1 0 R /Prev %zu >>\n"
-		     "startxref\n%zu\n%%%%EOF\n", b.n,
-		     (size_t)(strstr(b.d, "xref\n0 ") - b.d), xref);
+		     "startxref\n%zu\n%%%%EOF\n",
+		     b.n, (size_t)(strstr(b.d, "xref\n0 ") - b.d), xref);
 	two = malloc(b.n + (size_t)k);
 	memcpy(two, b.d, b.n);
 	memcpy(two + b.n, upd, (size_t)k);
@@ -181,7 +184,8 @@ START_TEST(bad_uploads_refused_with_a_reason)
 	make(&b, unsigned_objs, 4);
 	sp_errinfo_init(&ei);
 	ck_assert_int_ne(pdf_upload_normalize((unsigned char *)b.d, b.n - 60, &n, &ei), SP_OK);
-	ck_assert(strcmp(ei.reason, "pdf_damaged") == 0 || strcmp(ei.reason, "pdf_unreadable") == 0);
+	ck_assert(strcmp(ei.reason, "pdf_damaged") == 0 ||
+		  strcmp(ei.reason, "pdf_unreadable") == 0);
 
 	/* Encrypted with qpdf's CLI. */
 	fd = mkstemp(path);

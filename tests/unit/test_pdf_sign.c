@@ -15,24 +15,30 @@ static unsigned char *seal;
 static size_t seal_len;
 static const time_t T0 = 1795000000;
 
-static void setup(void)
+static void
+setup(void)
 {
 	dir = tmpdir_new();
 	seal = make_seal_png(240, &seal_len);
 	ck_assert_int_eq(run("cd %s && openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem "
-			     "-out cert.pem -days 30 -subj /CN=sealpact-pdf-test >/dev/null 2>&1 && "
-			     "mkdir nss && certutil -N -d sql:nss --empty-password", dir), 0);
+			     "-out cert.pem -days 30 -subj /CN=sealpact-pdf-test >/dev/null 2>&1 "
+			     "&& "
+			     "mkdir nss && certutil -N -d sql:nss --empty-password",
+			     dir),
+			 0);
 }
 
-static void teardown(void)
+static void
+teardown(void)
 {
 	run("rm -rf %s", dir);
 	free(seal);
 }
 
 /* Prepare on d, sign the covered bytes with openssl cms, fill. Returns the new file. */
-static unsigned char *sign_with_openssl(const unsigned char *d, size_t n,
-					const struct pdf_placement *pl, size_t npl, size_t *outn)
+static unsigned char *
+sign_with_openssl(const unsigned char *d, size_t n, const struct pdf_placement *pl, size_t npl,
+		  size_t *outn)
 {
 	struct pdf_seal s = { seal, seal_len, 0 };
 	struct pdf_sig_params par = { .signing_time = T0, .utc_offset_min = 480 };
@@ -64,13 +70,15 @@ static unsigned char *sign_with_openssl(const unsigned char *d, size_t n,
 	ck_assert_mem_eq(der, p.sm3, 32);
 	free(der);
 	ck_assert_int_eq(run("cd %s && openssl cms -sign -binary -in covered.bin -signer cert.pem "
-			     "-inkey key.pem -md sha256 -nosmimecap -outform DER -out sig.der", dir),
+			     "-inkey key.pem -md sha256 -nosmimecap -outform DER -out sig.der",
+			     dir),
 			 0);
 	snprintf(path, sizeof(path), "%s/sig.der", dir);
 	der = read_file(path, &dn);
 	ck_assert_ptr_nonnull(der);
 	ck_assert_msg(pdf_sig_fill(p.data, p.len, p.contents_off, p.contents_len, der, dn, &ei) ==
-			      SP_OK, "%s", ei.msg);
+			      SP_OK,
+		      "%s", ei.msg);
 	free(der);
 	out = p.data;
 	*outn = p.len;
@@ -80,7 +88,8 @@ static unsigned char *sign_with_openssl(const unsigned char *d, size_t n,
 }
 
 /* pdfsig's verdict on signature #k (1-based): valid? total? */
-static void pdfsig_verdict(const char *file, int k, int *valid, int *total, int *count)
+static void
+pdfsig_verdict(const char *file, int k, int *valid, int *total, int *count)
 {
 	char path[512], key[32];
 	unsigned char *txt;
@@ -102,7 +111,8 @@ static void pdfsig_verdict(const char *file, int k, int *valid, int *total, int 
 	next = strstr(sec, key);
 	if (!next)
 		next = sec + strlen(sec);
-	*valid = memmem(sec, (size_t)(next - sec), "Signature Validation: Signature is Valid.", 41) != NULL;
+	*valid = memmem(sec, (size_t)(next - sec), "Signature Validation: Signature is Valid.",
+			41) != NULL;
 	*total = memmem(sec, (size_t)(next - sec), "Total document signed", 21) != NULL &&
 		 memmem(sec, (size_t)(next - sec), "Not total document signed", 25) == NULL;
 	free(txt);
@@ -125,8 +135,9 @@ START_TEST(earlier_signature_stays_valid_in_pdfsig)
 		if (kind) {
 			snprintf(path, sizeof(path), "%s/plain.pdf", dir);
 			write_file(path, d, n);
-			ck_assert_int_eq(run("qpdf --object-streams=generate %s %s/stream.pdf", path,
-					     dir), 0);
+			ck_assert_int_eq(run("qpdf --object-streams=generate %s %s/stream.pdf",
+					     path, dir),
+					 0);
 			snprintf(path, sizeof(path), "%s/stream.pdf", dir);
 			o = read_file(path, &on);
 		} else {
@@ -147,14 +158,15 @@ START_TEST(earlier_signature_stays_valid_in_pdfsig)
 		write_file(path, s2, n2);
 		ck_assert_int_eq(run("qpdf --check %s >/dev/null", path), 0);
 		pdfsig_verdict("two.pdf", 1, &valid, &total, &count);
-		ck_assert_msg(valid && !total, "earlier signature after an update: valid %d", valid);
+		ck_assert_msg(valid && !total, "earlier signature after an update: valid %d",
+			      valid);
 		/* poppler 22 lists each widget of a multi-widget field as an entry
 		 * (3 seam slices + the date): all are the second signature. */
 		ck_assert_int_eq(count, 1 + 4);
 		for (k = 2; k <= count; k++) {
 			pdfsig_verdict("two.pdf", k, &valid, &total, &count);
-			ck_assert_msg(valid && total, "second signature (#%d): valid %d total %d", k,
-				      valid, total);
+			ck_assert_msg(valid && total, "second signature (#%d): valid %d total %d",
+				      k, valid, total);
 		}
 
 		/* Tampering with one covered byte breaks the last signature in pdfsig. */
@@ -174,7 +186,8 @@ START_TEST(earlier_signature_stays_valid_in_pdfsig)
 END_TEST
 
 /* Red seal pixels of a rendered page, in a column range [cx0, cx1). */
-static long red_pixels(const char *png, unsigned *w, unsigned *h, double fx0, double fx1)
+static long
+red_pixels(const char *png, unsigned *w, unsigned *h, double fx0, double fx1)
 {
 	png_image im;
 	unsigned char *px;
@@ -232,8 +245,9 @@ START_TEST(seam_renders_at_right_edge_of_every_page)
 		/* The slice is 42/5 mm wide: the rightmost 30 px at 50 dpi hold it all. */
 		edge = red_pixels(png, &w, &h, 1.0 - 30.0 / w, 1);
 		ck_assert_msg(edge > 20, "page %d: %ld red pixels at the right edge", i, edge);
-		ck_assert_msg(edge == all, "page %d: red pixels away from the right edge (%ld of %ld)",
-			      i, all - edge, all);
+		ck_assert_msg(edge == all,
+			      "page %d: red pixels away from the right edge (%ld of %ld)", i,
+			      all - edge, all);
 		total += edge;
 	}
 	/* The slices add up to the whole seal rendered once. */
@@ -313,7 +327,8 @@ START_TEST(contract30_keyword_and_seam)
 }
 END_TEST
 
-int main(void)
+int
+main(void)
 {
 	Suite *s = suite_create("pdf_sign");
 	TCase *tc = tcase_create("judges");

@@ -20,7 +20,8 @@ struct box {
 	double x0, y0, x1, y1;
 };
 
-static char *fixture(const char *name)
+static char *
+fixture(const char *name)
 {
 	const char *src = getenv("SEALPACT_SOURCE_DIR");
 	char *p = NULL;
@@ -30,7 +31,8 @@ static char *fixture(const char *name)
 	return p;
 }
 
-static struct pdf_doc *open_doc(const char *name)
+static struct pdf_doc *
+open_doc(const char *name)
 {
 	struct sp_errinfo ei;
 	unsigned char *data = NULL;
@@ -39,7 +41,8 @@ static struct pdf_doc *open_doc(const char *name)
 	char *path = fixture(name);
 
 	sp_errinfo_init(&ei);
-	ck_assert_msg(sp_file_read(path, 64 << 20, &data, &len, &ei) == SP_OK, "%s: %s", path, ei.msg);
+	ck_assert_msg(sp_file_read(path, 64 << 20, &data, &len, &ei) == SP_OK, "%s: %s", path,
+		      ei.msg);
 	ck_assert_msg(pdf_doc_open(data, len, &doc, &ei) == SP_OK, "%s: %s", path, ei.msg);
 	free(data);
 	free(path);
@@ -47,7 +50,8 @@ static struct pdf_doc *open_doc(const char *name)
 }
 
 /* Number of UTF-8 characters in s[0..n). */
-static size_t u8len(const char *s, size_t n)
+static size_t
+u8len(const char *s, size_t n)
 {
 	size_t i, k = 0;
 
@@ -57,7 +61,8 @@ static size_t u8len(const char *s, size_t n)
 	return k;
 }
 
-static int all_wide(const char *s)
+static int
+all_wide(const char *s)
 {
 	for (; *s; s++)
 		if ((unsigned char)*s < 0x80)
@@ -72,7 +77,8 @@ static int all_wide(const char *s)
  * the keyword's slice of it is proportional. x1 is NAN when it cannot be
  * derived (a word with narrow characters after the keyword start).
  */
-static size_t poppler_find(const char *pdf, const char *needle, struct box **out)
+static size_t
+poppler_find(const char *pdf, const char *needle, struct box **out)
 {
 	char cmd[1024], line[4096], *tmp = NULL;
 	FILE *f;
@@ -95,13 +101,14 @@ static size_t poppler_find(const char *pdf, const char *needle, struct box **out
 		}
 		if (!(w = strstr(line, "<word ")))
 			continue;
-		ck_assert(sscanf(w, "<word xMin=\"%lf\" yMin=\"%lf\" xMax=\"%lf\" yMax=\"%lf\"", &xmin, &ymin,
-				 &xmax, &ymax) == 4);
+		ck_assert(sscanf(w, "<word xMin=\"%lf\" yMin=\"%lf\" xMax=\"%lf\" yMax=\"%lf\"",
+				 &xmin, &ymin, &xmax, &ymax) == 4);
 		w = strchr(w, '>') + 1;
 		ck_assert((e = strstr(w, "</word>")) != NULL);
 		*e = '\0';
 		for (hit = w; (hit = strstr(hit, needle)); hit += nl) {
-			size_t k = u8len(w, (size_t)(hit - w)), L = u8len(needle, nl), N = u8len(w, strlen(w));
+			size_t k = u8len(w, (size_t)(hit - w)), L = u8len(needle, nl),
+			       N = u8len(w, strlen(w));
 			double cw = (xmax - xmin) / (double)N;
 			if (n == cap) {
 				cap = cap ? cap * 2 : 16;
@@ -128,7 +135,8 @@ static size_t poppler_find(const char *pdf, const char *needle, struct box **out
 	return n;
 }
 
-static int box_cmp(const void *a, const void *b)
+static int
+box_cmp(const void *a, const void *b)
 {
 	const struct box *x = a, *y = b;
 
@@ -140,7 +148,8 @@ static int box_cmp(const void *a, const void *b)
 }
 
 /* Our hits for needle equal poppler's occurrences, one for one. */
-static size_t check_against_poppler(const char *name, const char *needle)
+static size_t
+check_against_poppler(const char *name, const char *needle)
 {
 	struct pdf_doc *doc = open_doc(name);
 	char *path = fixture(name);
@@ -171,9 +180,12 @@ static size_t check_against_poppler(const char *name, const char *needle)
 		const struct box *a = &ours[i], *b = &ref[i];
 		ck_assert_int_eq(a->page, b->page);
 		ck_assert_msg(fabs(a->x0 - b->x0) < TOL && fabs(a->y0 - b->y0) < TOL &&
-				      fabs(a->y1 - b->y1) < TOL && (isnan(b->x1) || fabs(a->x1 - b->x1) < TOL),
-			      "%s page %d: ours [%.2f %.2f %.2f %.2f], poppler [%.2f %.2f %.2f %.2f]", name,
-			      a->page, a->x0, a->y0, a->x1, a->y1, b->x0, b->y0, b->x1, b->y1);
+				      fabs(a->y1 - b->y1) < TOL &&
+				      (isnan(b->x1) || fabs(a->x1 - b->x1) < TOL),
+			      "%s page %d: ours [%.2f %.2f %.2f %.2f], poppler [%.2f %.2f %.2f "
+			      "%.2f]",
+			      name, a->page, a->x0, a->y0, a->x1, a->y1, b->x0, b->y0, b->x1,
+			      b->y1);
 	}
 	free(ours);
 	free(ref);
@@ -301,7 +313,8 @@ START_TEST(bad_needles)
 }
 END_TEST
 
-static Suite *suite(void)
+static Suite *
+suite(void)
 {
 	Suite *s = suite_create("pdf_text");
 	TCase *tc = tcase_create("fixtures");
@@ -317,7 +330,8 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
+int
+main(void)
 {
 	SRunner *sr = srunner_create(suite());
 	int failed;

@@ -21,9 +21,10 @@
 #define HELV "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
 
 /* A one-page PDF: obj 4 = resources, 5 = content, 6.. = extras. */
-static unsigned char *build_bin(const unsigned char *content, size_t clen, const char *cdict,
-				const char *contents_ref, const char *resources, const char *pageextra,
-				const char **extras, int nextra, size_t *len)
+static unsigned char *
+build_bin(const unsigned char *content, size_t clen, const char *cdict, const char *contents_ref,
+	  const char *resources, const char *pageextra, const char **extras, int nextra,
+	  size_t *len)
 {
 	struct sp_buf b;
 	size_t off[32];
@@ -39,15 +40,19 @@ static unsigned char *build_bin(const unsigned char *content, size_t clen, const
 		if (i == 1)
 			ck_assert(sp_buf_addstr(&b, "<< /Type /Catalog /Pages 2 0 R >>") == SP_OK);
 		else if (i == 2)
-			ck_assert(sp_buf_addstr(&b, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>") == SP_OK);
+			ck_assert(sp_buf_addstr(&b, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>") ==
+				  SP_OK);
 		else if (i == 3)
-			ck_assert(sp_buf_printf(&b, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 600 800] "
-						    "/Resources 4 0 R /Contents %s %s >>",
+			ck_assert(sp_buf_printf(&b,
+						"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 600 "
+						"800] "
+						"/Resources 4 0 R /Contents %s %s >>",
 						contents_ref, pageextra ? pageextra : "") == SP_OK);
 		else if (i == 4)
 			ck_assert(sp_buf_addstr(&b, resources) == SP_OK);
 		else if (i == 5)
-			ck_assert(sp_buf_printf(&b, "<< /Length %zu %s >>\nstream\n", clen, cdict) == SP_OK &&
+			ck_assert(sp_buf_printf(&b, "<< /Length %zu %s >>\nstream\n", clen,
+						cdict) == SP_OK &&
 				  sp_buf_add(&b, content, clen) == SP_OK &&
 				  sp_buf_addstr(&b, "\nendstream") == SP_OK);
 		else
@@ -58,31 +63,37 @@ static unsigned char *build_bin(const unsigned char *content, size_t clen, const
 	ck_assert(sp_buf_printf(&b, "xref\n0 %d\n0000000000 65535 f \n", n + 1) == SP_OK);
 	for (i = 1; i <= n; i++)
 		ck_assert(sp_buf_printf(&b, "%010zu 00000 n \n", off[i]) == SP_OK);
-	ck_assert(sp_buf_printf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", n + 1,
-				off[0]) == SP_OK);
+	ck_assert(sp_buf_printf(&b,
+				"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n",
+				n + 1, off[0]) == SP_OK);
 	out = sp_buf_take(&b, len);
 	sp_buf_cleanup(&b);
 	return out;
 }
 
-static unsigned char *build(const char *content, const char *resources, const char *pageextra,
-			    const char **extras, int nextra, size_t *len)
+static unsigned char *
+build(const char *content, const char *resources, const char *pageextra, const char **extras,
+      int nextra, size_t *len)
 {
-	return build_bin((const unsigned char *)content, strlen(content), "", "5 0 R", resources, pageextra,
-			 extras, nextra, len);
+	return build_bin((const unsigned char *)content, strlen(content), "", "5 0 R", resources,
+			 pageextra, extras, nextra, len);
 }
 
 /* A stream object body. */
-static char *sobj(const char *dict, const char *data)
+static char *
+sobj(const char *dict, const char *data)
 {
 	char *s = NULL;
 
-	ck_assert_int_ge(asprintf(&s, "<< %s /Length %zu >>\nstream\n%s\nendstream", dict, strlen(data), data), 0);
+	ck_assert_int_ge(asprintf(&s, "<< %s /Length %zu >>\nstream\n%s\nendstream", dict,
+				  strlen(data), data),
+			 0);
 	return s;
 }
 
-static struct pdf_doc *open_built(const char *content, const char *resources, const char *pageextra,
-				  const char **extras, int nextra)
+static struct pdf_doc *
+open_built(const char *content, const char *resources, const char *pageextra, const char **extras,
+	   int nextra)
 {
 	size_t len;
 	unsigned char *pdf = build(content, resources, pageextra, extras, nextra, &len);
@@ -95,7 +106,8 @@ static struct pdf_doc *open_built(const char *content, const char *resources, co
 	return doc;
 }
 
-static struct pdf_doc *helv_doc(const char *content, const char *pageextra)
+static struct pdf_doc *
+helv_doc(const char *content, const char *pageextra)
 {
 	static const char *ex[] = { HELV };
 
@@ -103,7 +115,8 @@ static struct pdf_doc *helv_doc(const char *content, const char *pageextra)
 }
 
 /* Exactly one hit for needle, at the given box. */
-static void expect_box(struct pdf_doc *doc, const char *needle, double x0, double y0, double x1, double y1)
+static void
+expect_box(struct pdf_doc *doc, const char *needle, double x0, double y0, double x1, double y1)
 {
 	struct pdf_text_hit *h = NULL;
 	size_t n = 0;
@@ -114,12 +127,13 @@ static void expect_box(struct pdf_doc *doc, const char *needle, double x0, doubl
 	ck_assert_msg(n == 1, "%s: %zu hits", needle, n);
 	ck_assert_msg(h[0].page == 1 && fabs(h[0].x0 - x0) < EPS && fabs(h[0].y0 - y0) < EPS &&
 			      fabs(h[0].x1 - x1) < EPS && fabs(h[0].y1 - y1) < EPS,
-		      "%s: got [%.3f %.3f %.3f %.3f], want [%.3f %.3f %.3f %.3f]", needle, h[0].x0, h[0].y0,
-		      h[0].x1, h[0].y1, x0, y0, x1, y1);
+		      "%s: got [%.3f %.3f %.3f %.3f], want [%.3f %.3f %.3f %.3f]", needle, h[0].x0,
+		      h[0].y0, h[0].x1, h[0].y1, x0, y0, x1, y1);
 	free(h);
 }
 
-static void expect_text(struct pdf_doc *doc, const char *want)
+static void
+expect_text(struct pdf_doc *doc, const char *want)
 {
 	char *t = NULL;
 	size_t len;
@@ -157,7 +171,8 @@ END_TEST
 START_TEST(quote_operators)
 {
 	/* ' moves to the next line; " also sets word (2) and char (1) spacing */
-	struct pdf_doc *doc = helv_doc("BT /F1 10 Tf 14 TL 100 700 Td (A) Tj (B) ' 2 1 (C D) \" ET", NULL);
+	struct pdf_doc *doc =
+		helv_doc("BT /F1 10 Tf 14 TL 100 700 Td (A) Tj (B) ' 2 1 (C D) \" ET", NULL);
 
 	expect_box(doc, "B", 100, 682.5, 106.67, 695.5);
 	/* C: 7.22 + 1; space: 2.78 + 1 + 2; D: 7.22 */
@@ -173,7 +188,8 @@ START_TEST(text_state)
 	 * they are graphics state, so they outlive ET and are reset by hand */
 	struct pdf_doc *doc = helv_doc("BT /F1 10 Tf 50 Tz 5 Ts 100 700 Td (AB) Tj ET "
 				       "BT /F1 10 Tf 100 Tz 0 Ts 3 Tc 100 500 Td (CD) Tj ET "
-				       "BT /F1 10 Tf 0 Tc 100 400 TD 0 -20 TD (X) Tj T* (Y) Tj ET", NULL);
+				       "BT /F1 10 Tf 0 Tc 100 400 TD 0 -20 TD (X) Tj T* (Y) Tj ET",
+				       NULL);
 
 	expect_box(doc, "AB", 100, 701.5, 106.67, 714.5);
 	expect_box(doc, "CD", 100, 496.5, 117.44, 509.5);
@@ -188,7 +204,8 @@ START_TEST(cm_and_gstate)
 {
 	struct pdf_doc *doc = helv_doc("q 2 0 0 2 10 20 cm BT /F1 10 Tf 5 5 Td (A) Tj ET Q "
 				       "BT /F1 10 Tf 300 300 Td (B) Tj ET "
-				       "q 0 1 -1 0 400 100 cm BT /F1 10 Tf 0 0 Td (CD) Tj ET Q Q Q", NULL);
+				       "q 0 1 -1 0 400 100 cm BT /F1 10 Tf 0 0 Td (CD) Tj ET Q Q Q",
+				       NULL);
 
 	expect_box(doc, "A", 20, 23, 33.34, 49);
 	expect_box(doc, "B", 300, 296.5, 306.67, 309.5); /* Q restored the CTM */
@@ -205,10 +222,12 @@ START_TEST(form_xobject)
 			"BT /F9 10 Tf 10 10 Td (AB) Tj ET /Y Do");
 	/* a form that paints the first one again: a cycle the interpreter must cut */
 	char *f2 = sobj("/Type /XObject /Subtype /Form /BBox [0 0 500 500] "
-			"/Resources << /XObject << /X 7 0 R >> >>", "/X Do");
+			"/Resources << /XObject << /X 7 0 R >> >>",
+			"/X Do");
 	const char *ex[] = { HELV, f1, f2 };
-	struct pdf_doc *doc = open_built("q 1 0 0 1 100 100 cm /X1 Do Q",
-					 "<< /Font << /F1 6 0 R >> /XObject << /X1 7 0 R >> >>", NULL, ex, 3);
+	struct pdf_doc *doc =
+		open_built("q 1 0 0 1 100 100 cm /X1 Do Q",
+			   "<< /Font << /F1 6 0 R >> /XObject << /X1 7 0 R >> >>", NULL, ex, 3);
 	struct pdf_text_hit *h = NULL;
 	size_t n = 0;
 	struct sp_errinfo ei;
@@ -218,8 +237,8 @@ START_TEST(form_xobject)
 	sp_errinfo_init(&ei);
 	ck_assert_msg(pdf_text_find(doc, "AB", &h, &n, &ei) == SP_OK, "%s", ei.msg);
 	ck_assert_uint_eq(n, 1);
-	ck_assert(fabs(h[0].x0 - 160) < EPS && fabs(h[0].y0 - 166.5) < EPS && fabs(h[0].x1 - 173.34) < EPS &&
-		  fabs(h[0].y1 - 179.5) < EPS);
+	ck_assert(fabs(h[0].x0 - 160) < EPS && fabs(h[0].y0 - 166.5) < EPS &&
+		  fabs(h[0].x1 - 173.34) < EPS && fabs(h[0].y1 - 179.5) < EPS);
 	free(h);
 	pdf_doc_free(doc);
 	free(f1);
@@ -231,7 +250,8 @@ START_TEST(across_lines)
 {
 	/* an occurrence broken over two lines is found; its box is the first line's
 	 * part ("x" is 5 pt wide, so A starts at 105) */
-	struct pdf_doc *doc = helv_doc("BT /F1 10 Tf 100 700 Td (xAB) Tj 0 -20 Td (CD) Tj ET", NULL);
+	struct pdf_doc *doc =
+		helv_doc("BT /F1 10 Tf 100 700 Td (xAB) Tj 0 -20 Td (CD) Tj ET", NULL);
 
 	expect_box(doc, "ABCD", 105, 696.5, 118.34, 709.5);
 	expect_box(doc, "A B\nC", 105, 696.5, 118.34, 709.5);
@@ -252,11 +272,13 @@ END_TEST
 
 START_TEST(differences_encoding)
 {
-	const char *ex[] = { "<< /Type /Font /Subtype /Type1 /BaseFont /Foo /FirstChar 65 /LastChar 67 "
-			     "/Widths [500 600 700] /Encoding << /BaseEncoding /WinAnsiEncoding "
-			     "/Differences [65 /uni4E59 /uni65B9 67 /Euro] >> >>" };
-	struct pdf_doc *doc = open_built("BT /F1 10 Tf 100 700 Td (ABCa) Tj ET", "<< /Font << /F1 6 0 R >> >>",
-					 NULL, ex, 1);
+	const char *ex[] = {
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Foo /FirstChar 65 /LastChar 67 "
+		"/Widths [500 600 700] /Encoding << /BaseEncoding /WinAnsiEncoding "
+		"/Differences [65 /uni4E59 /uni65B9 67 /Euro] >> >>"
+	};
+	struct pdf_doc *doc = open_built("BT /F1 10 Tf 100 700 Td (ABCa) Tj ET",
+					 "<< /Font << /F1 6 0 R >> >>", NULL, ex, 1);
 
 	expect_box(doc, "乙方", 100, 696.5, 111, 709.5);
 	expect_box(doc, "€", 111, 696.5, 118, 709.5);
@@ -267,10 +289,13 @@ END_TEST
 
 START_TEST(standard_and_macroman)
 {
-	const char *ex[] = { "<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>",
-			     "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /MacRomanEncoding >>" };
-	struct pdf_doc *doc = open_built("BT /F1 10 Tf 100 700 Td (\\047) Tj /F2 10 Tf (\\212) Tj ET",
-					 "<< /Font << /F1 6 0 R /F2 7 0 R >> >>", NULL, ex, 2);
+	const char *ex[] = {
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>",
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /MacRomanEncoding >>"
+	};
+	struct pdf_doc *doc =
+		open_built("BT /F1 10 Tf 100 700 Td (\\047) Tj /F2 10 Tf (\\212) Tj ET",
+			   "<< /Font << /F1 6 0 R /F2 7 0 R >> >>", NULL, ex, 2);
 
 	/* StandardEncoding 047 is quoteright (Times 333); MacRoman 0x8A is adieresis (Helvetica 556) */
 	expect_box(doc, "\xe2\x80\x99", 100, 696.5, 103.33, 709.5);
@@ -284,20 +309,23 @@ END_TEST
 
 START_TEST(type0_identity_tounicode)
 {
-	char *tu = sobj("", CMAP_HEAD
-			"1 begincodespacerange <0000> <FFFF> endcodespacerange\n"
-			"2 beginbfchar <0001> <4E59> <0002> <D83DDE00> endbfchar\n"
-			"2 beginbfrange <000A> <000C> [<7532> <65B9> <0028>]\n"
-			"<0014> <0016> <FF08> endbfrange\n" CMAP_TAIL);
+	char *tu = sobj("", CMAP_HEAD "1 begincodespacerange <0000> <FFFF> endcodespacerange\n"
+				      "2 beginbfchar <0001> <4E59> <0002> <D83DDE00> endbfchar\n"
+				      "2 beginbfrange <000A> <000C> [<7532> <65B9> <0028>]\n"
+				      "<0014> <0016> <FF08> endbfrange\n" CMAP_TAIL);
 	const char *ex[] = {
 		"<< /Type /Font /Subtype /Type0 /BaseFont /Bar /Encoding /Identity-H "
 		"/DescendantFonts [7 0 R] /ToUnicode 8 0 R >>",
-		"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /Bar /CIDSystemInfo << /Registry (Adobe) "
-		"/Ordering (Identity) /Supplement 0 >> /FontDescriptor 9 0 R /DW 1000 /W [1 [500 600] 10 20 700] >>",
+		"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /Bar /CIDSystemInfo << /Registry "
+		"(Adobe) "
+		"/Ordering (Identity) /Supplement 0 >> /FontDescriptor 9 0 R /DW 1000 /W [1 [500 "
+		"600] 10 20 700] >>",
 		tu,
 		"<< /Type /FontDescriptor /FontName /Bar /Flags 4 /Ascent 800 /Descent -200 "
-		"/FontBBox [0 -200 1000 800] /ItalicAngle 0 /StemV 80 /CapHeight 700 >>" };
-	struct pdf_doc *doc = open_built("BT /F1 10 Tf 100 700 Td <0001 000A 000B 0014 0015 0016 0002 0030> Tj ET",
+		"/FontBBox [0 -200 1000 800] /ItalicAngle 0 /StemV 80 /CapHeight 700 >>"
+	};
+	struct pdf_doc *doc = open_built("BT /F1 10 Tf 100 700 Td <0001 000A 000B 0014 0015 0016 "
+					 "0002 0030> Tj ET",
 					 "<< /Font << /F1 6 0 R >> >>", NULL, ex, 4);
 
 	/* widths: cid 1 500, 10..20 700, 21 and 22 DW 1000, 2 600, 0x30 DW */
@@ -312,20 +340,24 @@ END_TEST
 
 START_TEST(inline_image_and_strings)
 {
-	struct pdf_doc *doc = helv_doc("BI /W 2 /H 2 /BPC 8 /CS /G ID \x01" "EI\xff\x02 EI "
-				       "BT /F1 10 Tf 100 700 Td (\\101\\(B\\)\\\n) Tj <41 4 2> Tj ET", NULL);
+	struct pdf_doc *doc =
+		helv_doc("BI /W 2 /H 2 /BPC 8 /CS /G ID \x01"
+			 "EI\xff\x02 EI "
+			 "BT /F1 10 Tf 100 700 Td (\\101\\(B\\)\\\n) Tj <41 4 2> Tj ET",
+			 NULL);
 
 	expect_box(doc, "A(B)AB", 100, 696.5, 133.34, 709.5);
 	pdf_doc_free(doc);
 }
 END_TEST
 
-static struct pdf_doc *open_bin(const unsigned char *c, size_t clen, const char *cdict, const char *ref,
-				const char **extras, int nextra)
+static struct pdf_doc *
+open_bin(const unsigned char *c, size_t clen, const char *cdict, const char *ref,
+	 const char **extras, int nextra)
 {
 	size_t len;
-	unsigned char *pdf = build_bin(c, clen, cdict, ref, "<< /Font << /F1 6 0 R >> >>", NULL, extras,
-				       nextra, &len);
+	unsigned char *pdf = build_bin(c, clen, cdict, ref, "<< /Font << /F1 6 0 R >> >>", NULL,
+				       extras, nextra, &len);
 	struct pdf_doc *doc = NULL;
 	struct sp_errinfo ei;
 
@@ -424,7 +456,8 @@ START_TEST(hostile_content)
 	ck_assert_ptr_nonnull(strstr(ei.msg, "page 1"));
 	pdf_doc_free(doc);
 	/* unbalanced Q, unknown operators, a missing font: no error, no text */
-	doc = helv_doc("Q Q foo 1 2 bar BT /Nope 10 Tf (A) Tj ET BT /F1 10 Tf 1 1 Td (B) Tj ET", NULL);
+	doc = helv_doc("Q Q foo 1 2 bar BT /Nope 10 Tf (A) Tj ET BT /F1 10 Tf 1 1 Td (B) Tj ET",
+		       NULL);
 	expect_box(doc, "B", 1, -2.5, 7.67, 10.5);
 	expect_text(doc, "B");
 	pdf_doc_free(doc);
@@ -448,8 +481,9 @@ START_TEST(direct_font_reused)
 		ck_assert(sp_buf_addstr(&b, "/F1 1 Tf (A) Tj ") == SP_OK);
 	ck_assert(sp_buf_addstr(&b, "ET") == SP_OK);
 	doc = open_built((char *)b.data,
-			 "<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>", NULL,
-			 NULL, 0);
+			 "<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> "
+			 ">> >>",
+			 NULL, NULL, 0);
 	sp_errinfo_init(&ei);
 	ck_assert_msg(pdf_text_find(doc, "A", &h, &n, &ei) == SP_OK, "%s", ei.msg);
 	ck_assert_uint_eq(n, 5000);
@@ -462,13 +496,13 @@ END_TEST
 
 START_TEST(cmap_parser)
 {
-	static const char src[] = CMAP_HEAD
-		"2 begincodespacerange <00> <80> <8140> <FEFE> endcodespacerange\n"
-		"1 beginbfchar <41> <0041> endbfchar\n"
-		"1 beginbfrange <81FE> <8201> <4E00> endbfrange\n"
-		"1 begincidrange <8140> <817E> 633 endcidrange\n" CMAP_TAIL;
-	static const char *bad[] = { "begincodespacerange <00", "beginbfrange <01> <02> [<0041> <", ")",
-				     "beginbfchar <0102030405> <0041> endbfchar", "<zz>" };
+	static const char src[] =
+		CMAP_HEAD "2 begincodespacerange <00> <80> <8140> <FEFE> endcodespacerange\n"
+			  "1 beginbfchar <41> <0041> endbfchar\n"
+			  "1 beginbfrange <81FE> <8201> <4E00> endbfrange\n"
+			  "1 begincidrange <8140> <817E> 633 endcidrange\n" CMAP_TAIL;
+	static const char *bad[] = { "begincodespacerange <00", "beginbfrange <01> <02> [<0041> <",
+				     ")", "beginbfchar <0102030405> <0041> endbfchar", "<zz>" };
 	struct cmap *cm = NULL;
 	uint32_t u[8], cid = 0;
 	size_t i;
@@ -479,7 +513,8 @@ START_TEST(cmap_parser)
 	ck_assert_uint_eq(cmap_code_len(cm, (const unsigned char *)"\x81", 1, 1), 1);
 	ck_assert_uint_eq(cmap_lookup_bf(cm, 0x41, 1, u, 8), 1);
 	ck_assert_uint_eq(u[0], 0x41);
-	ck_assert_uint_eq(cmap_lookup_bf(cm, 0x41, 2, u, 8), 0); /* a 2-byte 0x0041 is another code */
+	ck_assert_uint_eq(cmap_lookup_bf(cm, 0x41, 2, u, 8),
+			  0); /* a 2-byte 0x0041 is another code */
 	/* the range increments across the byte boundary */
 	ck_assert_uint_eq(cmap_lookup_bf(cm, 0x8201, 2, u, 8), 1);
 	ck_assert_uint_eq(u[0], 0x4E03);
@@ -512,7 +547,8 @@ START_TEST(glyph_names)
 }
 END_TEST
 
-static Suite *suite(void)
+static Suite *
+suite(void)
 {
 	Suite *s = suite_create("pdf_text_ops");
 	TCase *tc = tcase_create("ops");
@@ -539,7 +575,8 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
+int
+main(void)
 {
 	SRunner *sr = srunner_create(suite());
 	int failed;

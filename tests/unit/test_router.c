@@ -5,9 +5,21 @@
 
 #include "http_int.h"
 
-static void h_a(struct request *r) { (void)r; }
-static void h_b(struct request *r) { (void)r; }
-static void h_c(struct request *r) { (void)r; }
+static void
+h_a(struct request *r)
+{
+	(void)r;
+}
+static void
+h_b(struct request *r)
+{
+	(void)r;
+}
+static void
+h_c(struct request *r)
+{
+	(void)r;
+}
 
 static struct router *
 mk(void)
@@ -18,12 +30,16 @@ mk(void)
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(router_new(&rt, &ei), SP_OK);
 	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/healthz", h_a, 0, &ei), SP_OK);
-	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/api/v1/contracts/{number}", h_a, 0, &ei), SP_OK);
-	ck_assert_int_eq(router_route_add(rt, HTTP_DELETE, "/api/v1/contracts/{number}", h_b, 0, &ei),
+	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/api/v1/contracts/{number}", h_a, 0, &ei),
 			 SP_OK);
-	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/api/v1/contracts/drafts", h_c, 0, &ei), SP_OK);
+	ck_assert_int_eq(router_route_add(rt, HTTP_DELETE, "/api/v1/contracts/{number}", h_b, 0,
+					  &ei),
+			 SP_OK);
+	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/api/v1/contracts/drafts", h_c, 0, &ei),
+			 SP_OK);
 	ck_assert_int_eq(router_route_add(rt, HTTP_POST, "/api/v1/contracts/{number}/parties/{org}",
-					  h_b, 0, &ei), SP_OK);
+					  h_b, 0, &ei),
+			 SP_OK);
 	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/", h_c, 0, &ei), SP_OK);
 	return rt;
 }
@@ -33,8 +49,10 @@ START_TEST(params_are_extracted)
 	struct router *rt = mk();
 	struct route_match m;
 
-	ck_assert_int_eq(router_match(rt, HTTP_POST, "/api/v1/contracts/1234567890123456789/parties/org-9",
-				      &m, NULL), SP_OK);
+	ck_assert_int_eq(router_match(rt, HTTP_POST,
+				      "/api/v1/contracts/1234567890123456789/parties/org-9", &m,
+				      NULL),
+			 SP_OK);
 	ck_assert_int_eq(m.status, 200);
 	ck_assert_ptr_eq(route_handler(m.route), h_b);
 	ck_assert_str_eq(route_name(m.route), "/api/v1/contracts/{number}/parties/{org}");
@@ -105,17 +123,20 @@ START_TEST(params_are_percent_decoded_per_segment)
 	struct route_match m;
 	struct sp_errinfo ei;
 
-	ck_assert_int_eq(router_match(rt, HTTP_GET, "/api/v1/contracts/a%2Fb%20c", &m, NULL), SP_OK);
+	ck_assert_int_eq(router_match(rt, HTTP_GET, "/api/v1/contracts/a%2Fb%20c", &m, NULL),
+			 SP_OK);
 	ck_assert_int_eq(m.status, 200);
 	ck_assert_str_eq(m.params[0].value, "a/b c");
 	/* Decoding a literal segment matches too. */
 	ck_assert_int_eq(router_match(rt, HTTP_GET, "/heal%74hz", &m, NULL), SP_OK);
 	ck_assert_int_eq(m.status, 200);
 	sp_errinfo_init(&ei);
-	ck_assert_int_eq(router_match(rt, HTTP_GET, "/api/v1/contracts/a%zz", &m, &ei), SP_ERR_INVALID);
+	ck_assert_int_eq(router_match(rt, HTTP_GET, "/api/v1/contracts/a%zz", &m, &ei),
+			 SP_ERR_INVALID);
 	ck_assert_int_eq(m.status, 400);
 	ck_assert_str_eq(ei.reason, "invalid_path");
-	ck_assert_int_eq(router_match(rt, HTTP_GET, "/api/v1/contracts/a%2", &m, NULL), SP_ERR_INVALID);
+	ck_assert_int_eq(router_match(rt, HTTP_GET, "/api/v1/contracts/a%2", &m, NULL),
+			 SP_ERR_INVALID);
 	ck_assert_int_eq(router_match(rt, HTTP_GET, "/api/v1/contracts/a%00b", &m, NULL),
 			 SP_ERR_INVALID);
 	ck_assert_int_eq(router_match(rt, HTTP_GET, "relative", &m, NULL), SP_ERR_INVALID);
@@ -170,12 +191,14 @@ START_TEST(bad_patterns_and_duplicates_are_refused)
 	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/a/", h_a, 0, NULL), SP_ERR_INVALID);
 	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/a/{}", h_a, 0, NULL), SP_ERR_INVALID);
 	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/a/{Bad}", h_a, 0, NULL), SP_ERR_INVALID);
-	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/a/{x}/{x}", h_a, 0, NULL), SP_ERR_INVALID);
+	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/a/{x}/{x}", h_a, 0, NULL),
+			 SP_ERR_INVALID);
 	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/a b", h_a, 0, NULL), SP_ERR_INVALID);
 	ck_assert_int_eq(router_route_add(rt, 0, "/a", h_a, 0, NULL), SP_ERR_INVALID);
 	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/a", h_a, 0x80, NULL), SP_ERR_INVALID);
 	ck_assert_int_eq(router_route_add(rt, HTTP_GET, "/a", NULL, 0, NULL), SP_ERR_INVALID);
-	ck_assert_int_eq(router_route_add(rt, HTTP_GET | HTTP_POST, "/a/{id}", h_a, 0, NULL), SP_OK);
+	ck_assert_int_eq(router_route_add(rt, HTTP_GET | HTTP_POST, "/a/{id}", h_a, 0, NULL),
+			 SP_OK);
 	ck_assert_int_eq(router_route_add(rt, HTTP_POST, "/a/{id}", h_b, 0, NULL), SP_ERR_CONFLICT);
 	ck_assert_int_eq(router_route_add(rt, HTTP_PUT, "/a/{id}", h_b, 0, NULL), SP_OK);
 	ck_assert_uint_eq(router_count(rt), 1);

@@ -210,9 +210,15 @@ static void
 start_server_ex(const char *db_url, const char *timeout_ms, const char *shutdown_ms)
 {
 	char e_url[600], e_timeout[64], e_shutdown[64];
-	char *envp[] = { e_url, "SEALPACT_SERVER_TLS=false", "SEALPACT_SERVER_THREADS=2",
-			 "SEALPACT_DATABASE_POOL_SIZE=2", "SEALPACT_DATABASE_CONNECT_TIMEOUT_MS=500",
-			 e_shutdown, "SEALPACT_LOG_LEVEL=warn", e_timeout, NULL };
+	char *envp[] = { e_url,
+			 "SEALPACT_SERVER_TLS=false",
+			 "SEALPACT_SERVER_THREADS=2",
+			 "SEALPACT_DATABASE_POOL_SIZE=2",
+			 "SEALPACT_DATABASE_CONNECT_TIMEOUT_MS=500",
+			 e_shutdown,
+			 "SEALPACT_LOG_LEVEL=warn",
+			 e_timeout,
+			 NULL };
 	int i, fd;
 
 	snprintf(e_url, sizeof(e_url), "SEALPACT_DATABASE_URL=%s", db_url);
@@ -308,17 +314,17 @@ read_resp(int fd, struct resp *out)
 }
 
 static void
-request(const char *method, const char *path, const char *ctype, const char *body,
-	struct resp *out)
+request(const char *method, const char *path, const char *ctype, const char *body, struct resp *out)
 {
 	char head[1024];
 	int fd = connect_port(server_port);
 
 	ck_assert_int_ge(fd, 0);
 	snprintf(head, sizeof(head),
-		 "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s%s%sContent-Length: %zu\r\n\r\n",
-		 method, path, ctype ? "Content-Type: " : "", ctype ? ctype : "", ctype ? "\r\n" : "",
-		 body ? strlen(body) : 0);
+		 "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s%s%sContent-Length: "
+		 "%zu\r\n\r\n",
+		 method, path, ctype ? "Content-Type: " : "", ctype ? ctype : "",
+		 ctype ? "\r\n" : "", body ? strlen(body) : 0);
 	send_all(fd, head, strlen(head));
 	if (body)
 		send_all(fd, body, strlen(body));
@@ -330,7 +336,8 @@ static void
 assert_problem(const struct resp *r, int status, const char *code)
 {
 	ck_assert_int_eq(r->status, status);
-	ck_assert_msg(strstr(r->head, "Content-Type: application/problem+json") != NULL, "%s", r->head);
+	ck_assert_msg(strstr(r->head, "Content-Type: application/problem+json") != NULL, "%s",
+		      r->head);
 	ck_assert_msg(r->doc != NULL, "body is not JSON: %s", r->body);
 	ck_assert_int_eq(json_integer_value(json_object_get(r->doc, "status")), status);
 	ck_assert_str_eq(json_string_value(json_object_get(r->doc, "code")), code);
@@ -382,7 +389,8 @@ START_TEST(json_bodies_415_400_413)
 	resp_clear(&r);
 	request("POST", "/t/json", "application/json", "{\"a\": 1,\n  \"b\": }", &r);
 	assert_problem(&r, 400, "malformed_json");
-	ck_assert_msg(strstr(json_string_value(json_object_get(r.doc, "detail")), "line 2, column") != NULL,
+	ck_assert_msg(strstr(json_string_value(json_object_get(r.doc, "detail")),
+			     "line 2, column") != NULL,
 		      "%s", r.body);
 	resp_clear(&r);
 	request("POST", "/t/json", "application/json", "", &r);
@@ -589,8 +597,12 @@ START_TEST(workers_share_the_port_restart_after_a_crash_and_stop_cleanly)
 {
 	char e_port[64];
 	char *envp[] = { "SEALPACT_DATABASE_URL=postgresql://127.0.0.1:1/none",
-			 "SEALPACT_SERVER_TLS=false", "SEALPACT_SERVER_WORKERS=2",
-			 "SEALPACT_SERVER_THREADS=1", "SEALPACT_LOG_LEVEL=warn", e_port, NULL };
+			 "SEALPACT_SERVER_TLS=false",
+			 "SEALPACT_SERVER_WORKERS=2",
+			 "SEALPACT_SERVER_THREADS=1",
+			 "SEALPACT_LOG_LEVEL=warn",
+			 e_port,
+			 NULL };
 	pid_t kids[8], kids2[8], sup;
 	struct resp r;
 	int i, n, status, fd;

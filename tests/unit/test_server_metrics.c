@@ -42,16 +42,34 @@ START_TEST(counters_and_cumulative_buckets)
 	ck_assert_int_eq(metrics_render(m, names, &g, 1700000000.5, &out), SP_OK);
 	t = (const char *)out.data;
 
-	ck_assert_uint_eq(value_of(t, "sealpact_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"}"), 4);
-	ck_assert_uint_eq(value_of(t, "sealpact_http_requests_total{route=\"/api/v1/contracts/{number}\",method=\"DELETE\",status=\"404\"}"), 1);
-	ck_assert_uint_eq(value_of(t, "sealpact_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"}"), 1);
-	ck_assert_uint_eq(value_of(t, "sealpact_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.001\"}"), 1);
-	ck_assert_uint_eq(value_of(t, "sealpact_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.005\"}"), 2);
-	ck_assert_uint_eq(value_of(t, "sealpact_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.25\"}"), 3);
-	ck_assert_uint_eq(value_of(t, "sealpact_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"10\"}"), 3);
-	ck_assert_uint_eq(value_of(t, "sealpact_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"}"), 4);
-	ck_assert_uint_eq(value_of(t, "sealpact_http_request_duration_seconds_count{route=\"/healthz\"}"), 4);
-	ck_assert_ptr_nonnull(strstr(t, "sealpact_http_request_duration_seconds_sum{route=\"/healthz\"} 30.203500\n"));
+	ck_assert_uint_eq(value_of(t, "sealpact_http_requests_total{route=\"/"
+				      "healthz\",method=\"GET\",status=\"200\"}"),
+			  4);
+	ck_assert_uint_eq(value_of(t, "sealpact_http_requests_total{route=\"/api/v1/contracts/"
+				      "{number}\",method=\"DELETE\",status=\"404\"}"),
+			  1);
+	ck_assert_uint_eq(value_of(t, "sealpact_http_requests_total{route=\"unmatched\",method="
+				      "\"GET\",status=\"404\"}"),
+			  1);
+	ck_assert_uint_eq(value_of(t, "sealpact_http_request_duration_seconds_bucket{route=\"/"
+				      "healthz\",le=\"0.001\"}"),
+			  1);
+	ck_assert_uint_eq(value_of(t, "sealpact_http_request_duration_seconds_bucket{route=\"/"
+				      "healthz\",le=\"0.005\"}"),
+			  2);
+	ck_assert_uint_eq(value_of(t, "sealpact_http_request_duration_seconds_bucket{route=\"/"
+				      "healthz\",le=\"0.25\"}"),
+			  3);
+	ck_assert_uint_eq(value_of(t, "sealpact_http_request_duration_seconds_bucket{route=\"/"
+				      "healthz\",le=\"10\"}"),
+			  3);
+	ck_assert_uint_eq(value_of(t, "sealpact_http_request_duration_seconds_bucket{route=\"/"
+				      "healthz\",le=\"+Inf\"}"),
+			  4);
+	ck_assert_uint_eq(
+		value_of(t, "sealpact_http_request_duration_seconds_count{route=\"/healthz\"}"), 4);
+	ck_assert_ptr_nonnull(strstr(t, "sealpact_http_request_duration_seconds_sum{route=\"/"
+					"healthz\"} 30.203500\n"));
 	ck_assert_uint_eq(value_of(t, "sealpact_db_pool_connections{state=\"size\"}"), 8);
 	ck_assert_uint_eq(value_of(t, "sealpact_db_pool_connections{state=\"connected\"}"), 3);
 	ck_assert_uint_eq(value_of(t, "sealpact_db_pool_connections{state=\"in_use\"}"), 1);
@@ -59,18 +77,21 @@ START_TEST(counters_and_cumulative_buckets)
 	ck_assert_uint_eq(value_of(t, "sealpact_jobs_queued"), 4);
 	ck_assert_uint_eq(value_of(t, "sealpact_jobs_running"), 1);
 	ck_assert_ptr_nonnull(strstr(t, "process_start_time_seconds 1700000000.500\n"));
-	ck_assert_ptr_nonnull(strstr(t, "# TYPE sealpact_http_request_duration_seconds histogram\n"));
+	ck_assert_ptr_nonnull(
+		strstr(t, "# TYPE sealpact_http_request_duration_seconds histogram\n"));
 	ck_assert_ptr_nonnull(strstr(t, "# TYPE sealpact_http_requests_total counter\n"));
 
 	/* Every line is a comment or "name{labels} value"; buckets never decrease. */
 	copy = strdup(t);
 	for (line = strtok_r(copy, "\n", &save), k = 0; line; line = strtok_r(NULL, "\n", &save)) {
 		if (line[0] == '#') {
-			ck_assert(strncmp(line, "# HELP ", 7) == 0 || strncmp(line, "# TYPE ", 7) == 0);
+			ck_assert(strncmp(line, "# HELP ", 7) == 0 ||
+				  strncmp(line, "# TYPE ", 7) == 0);
 			continue;
 		}
 		ck_assert_ptr_nonnull(strrchr(line, ' '));
-		ck_assert_msg(strchr("0123456789", strrchr(line, ' ')[1]) != NULL, "bad line %s", line);
+		ck_assert_msg(strchr("0123456789", strrchr(line, ' ')[1]) != NULL, "bad line %s",
+			      line);
 		if (strstr(line, "_bucket{route=\"/healthz\"")) {
 			unsigned long long v = strtoull(strrchr(line, ' ') + 1, NULL, 10);
 			ck_assert_uint_ge(v, prev);
@@ -98,7 +119,8 @@ START_TEST(label_values_are_escaped_and_output_is_capped)
 	ck_assert_int_eq(metrics_observe(m, 0, HTTP_POST, 201, 0.1), SP_OK);
 	sp_buf_init(&out, 1 << 16);
 	ck_assert_int_eq(metrics_render(m, names, &g, 0, &out), SP_OK);
-	ck_assert_ptr_nonnull(strstr((char *)out.data, "route=\"/we\\\"ird\\\\\",method=\"POST\",status=\"201\"} 1"));
+	ck_assert_ptr_nonnull(strstr((char *)out.data,
+				     "route=\"/we\\\"ird\\\\\",method=\"POST\",status=\"201\"} 1"));
 	sp_buf_cleanup(&out);
 	sp_buf_init(&out, 64);
 	ck_assert_int_eq(metrics_render(m, names, &g, 0, &out), SP_ERR_TOO_LARGE);

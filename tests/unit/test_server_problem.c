@@ -12,7 +12,11 @@
 
 START_TEST(error_codes_map_to_statuses)
 {
-	static const struct { int code; int status; const char *pcode; } rows[] = {
+	static const struct {
+		int code;
+		int status;
+		const char *pcode;
+	} rows[] = {
 		{ SP_ERR_INVALID, 400, "invalid" },
 		{ SP_ERR_UNAUTHORIZED, 401, "unauthorized" },
 		{ SP_ERR_FORBIDDEN, 403, "forbidden" },
@@ -129,8 +133,8 @@ START_TEST(worker_errors_map_to_problems)
 {
 	static const struct {
 		int rc;
-		const char *reason;     /* NULL: no error info at all */
-		enum problem want;      /* P__COUNT: the caller answers it as a server error */
+		const char *reason; /* NULL: no error info at all */
+		enum problem want;  /* P__COUNT: the caller answers it as a server error */
 	} rows[] = {
 		{ SP_ERR_INVALID, NULL, P_PDF_UNREADABLE },
 		{ SP_ERR_INVALID, "", P_PDF_UNREADABLE },
@@ -194,7 +198,8 @@ START_TEST(problem_json_has_rfc9457_members)
 	json_t *d2;
 
 	ck_assert_ptr_nonnull(doc);
-	ck_assert_str_eq(json_string_value(json_object_get(doc, "type")), "urn:sealpact:problem:not_found");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "type")),
+			 "urn:sealpact:problem:not_found");
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "title")), "Not Found");
 	ck_assert_int_eq(json_integer_value(json_object_get(doc, "status")), 404);
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "detail")), "No route matches.");

@@ -106,9 +106,10 @@ START_TEST(test_placements_json)
 	ck_assert_ptr_nonnull(a);
 	s = json_dumps(a, JSON_COMPACT | JSON_ENSURE_ASCII);
 	ck_assert_str_eq(s, "[{\"mode\":\"normal\",\"page\":1,\"x\":400.0,\"y\":120.0},"
-			 "{\"mode\":\"seam\",\"pages\":\"1-4\",\"y\":300.0},"
-			 "{\"mode\":\"keyword\",\"keyword\":\"\\u4E59\\u65B9\\uFF08\\u76D6\\u7AE0\\uFF09\","
-			 "\"occurrence\":\"2\"}]");
+			    "{\"mode\":\"seam\",\"pages\":\"1-4\",\"y\":300.0},"
+			    "{\"mode\":\"keyword\",\"keyword\":"
+			    "\"\\u4E59\\u65B9\\uFF08\\u76D6\\u7AE0\\uFF09\","
+			    "\"occurrence\":\"2\"}]");
 	free(s);
 	json_decref(a);
 }
@@ -128,10 +129,12 @@ config_for_tsa(const char *cert, const char *key)
 	snprintf(path, sizeof(path), "%s/sealpact.yaml", tmp);
 	f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
-	fprintf(f, "server:\n  tls: false\ndatabase:\n  url: postgresql://unused@127.0.0.1:1/x\n"
+	fprintf(f,
+		"server:\n  tls: false\ndatabase:\n  url: postgresql://unused@127.0.0.1:1/x\n"
 		"trust:\n  roots:\n    - %s/pki/root.pem\n"
 		"tsa:\n  mode: builtin\n  chain: %s/pki/chain.pem\n  trust: %s/pki/root.pem\n"
-		"  accuracy_ms: 500\n", tmp, tmp, tmp);
+		"  accuracy_ms: 500\n",
+		tmp, tmp, tmp);
 	if (cert != NULL)
 		fprintf(f, "  cert: %s/pki/%s\n  key: %s/pki/%s\n", tmp, cert, tmp, key);
 	fclose(f);
@@ -171,7 +174,8 @@ START_TEST(test_builtin_timestamp)
 	memset(sig, 0x5a, sizeof(sig));
 	memset(other, 0xa5, sizeof(other));
 	ck_assert_msg(tsa_provider_timestamp(tp, sig, sizeof(sig), 4242, &tok, &toklen, &gen,
-					     &ei) == SP_OK, "timestamp: %s", ei.msg);
+					     &ei) == SP_OK,
+		      "timestamp: %s", ei.msg);
 	ck_assert(gen >= now - 5 && gen <= now + 5);
 	p = tok;
 	p7 = d2i_PKCS7(NULL, &p, (long)toklen);
@@ -185,8 +189,9 @@ START_TEST(test_builtin_timestamp)
 	PKCS7_free(p7);
 	free(tok);
 	tok = NULL;
-	ck_assert_int_eq(tsa_provider_timestamp(tp, other, sizeof(other), 4243, &tok, &toklen,
-						&gen, &ei), SP_OK);
+	ck_assert_int_eq(tsa_provider_timestamp(tp, other, sizeof(other), 4243, &tok, &toklen, &gen,
+						&ei),
+			 SP_OK);
 	ck_assert_ptr_nonnull(tok);
 	free(tok);
 	tsa_provider_free(tp);
@@ -258,15 +263,15 @@ main(void)
 	if (s != NULL)
 		snprintf(src, sizeof(src), "%s", s);
 	else
-		snprintf(src, sizeof(src), "%.*s", (int)(strstr(__FILE__, "/tests/unit/") - __FILE__),
-			 __FILE__);
+		snprintf(src, sizeof(src), "%.*s",
+			 (int)(strstr(__FILE__, "/tests/unit/") - __FILE__), __FILE__);
 	snprintf(tmp, sizeof(tmp), "/tmp/sp-signing.XXXXXX");
 	if (mkdtemp(tmp) == NULL) {
 		perror("mkdtemp");
 		return 2;
 	}
-	pki_ok = run("bash '%s/deploy/pki.sh' '%s/pki' >/dev/null 2>'%s/pki.log'", src, tmp, tmp)
-		== 0;
+	pki_ok = run("bash '%s/deploy/pki.sh' '%s/pki' >/dev/null 2>'%s/pki.log'", src, tmp, tmp) ==
+		 0;
 	sr = srunner_create(signing_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -12,10 +12,11 @@
 #include "verify_report.h"
 
 static struct crypto_trust *trust;
-static unsigned char *good;      /* base signed by rsa with a timestamp */
+static unsigned char *good; /* base signed by rsa with a timestamp */
 static size_t good_len;
 
-static void setup(void)
+static void
+setup(void)
 {
 	const char *roots[1];
 	struct sp_errinfo ei;
@@ -25,23 +26,25 @@ static void setup(void)
 	ck_assert_int_eq(vc_pki_make(), 0);
 	roots[0] = vc_path("ca.pem");
 	sp_errinfo_init(&ei);
-	ck_assert_msg(crypto_trust_new(roots, 1, NULL, 0, NULL, 0, NULL, &trust, &ei) == SP_OK, "%s",
-		      ei.msg);
+	ck_assert_msg(crypto_trust_new(roots, 1, NULL, 0, NULL, 0, NULL, &trust, &ei) == SP_OK,
+		      "%s", ei.msg);
 	base = vc_base(0, &n);
 	good = vc_sign(base, n, "rsa", 1, 0, &good_len);
 	free(base);
 }
 
-static void teardown(void)
+static void
+teardown(void)
 {
 	crypto_trust_free(trust);
 	free(good);
 	vc_pki_free();
 }
 
-static struct crypto_verify_report *verify(const unsigned char *d, size_t n)
+static struct crypto_verify_report *
+verify(const unsigned char *d, size_t n)
 {
-	struct crypto_verify_opts o = {trust, NULL};
+	struct crypto_verify_opts o = { trust, NULL };
 	struct crypto_verify_report *r = NULL;
 	struct sp_errinfo ei;
 
@@ -50,7 +53,8 @@ static struct crypto_verify_report *verify(const unsigned char *d, size_t n)
 	return r;
 }
 
-static int has_reason(const struct crypto_sig_report *s, const char *reason)
+static int
+has_reason(const struct crypto_sig_report *s, const char *reason)
 {
 	size_t i;
 
@@ -61,7 +65,8 @@ static int has_reason(const struct crypto_sig_report *s, const char *reason)
 }
 
 /* pdfsig's output for a file (malloc'd). */
-static char *pdfsig(const unsigned char *d, size_t n)
+static char *
+pdfsig(const unsigned char *d, size_t n)
 {
 	size_t m;
 
@@ -70,7 +75,8 @@ static char *pdfsig(const unsigned char *d, size_t n)
 	return (char *)read_file(vc_path("pdfsig.txt"), &m);
 }
 
-static int count(const char *hay, const char *needle)
+static int
+count(const char *hay, const char *needle)
 {
 	int c = 0;
 
@@ -79,7 +85,8 @@ static int count(const char *hay, const char *needle)
 	return c;
 }
 
-static void assert_all_checks(const struct crypto_sig_report *s, int ts)
+static void
+assert_all_checks(const struct crypto_sig_report *s, int ts)
 {
 	ck_assert_int_eq(s->structure_ok, 1);
 	ck_assert_int_eq(s->digest_ok, 1);
@@ -104,9 +111,10 @@ START_TEST(report_json_is_exact_and_always_valid)
 
 	memset(&rep, 0, sizeof(rep));
 	ck_assert_int_eq(verify_report_text(&rep, 4096, &t, &tl), SP_OK);
-	ck_assert_str_eq(t, "{\"verdict\":\"no_signature\",\"size\":0,\"revisions\":0,"
-			    "\"last_revision_signed\":false,\"trailing_data\":false,\"reason\":null,"
-			    "\"message\":\"no verifiable signature\",\"signatures\":[]}");
+	ck_assert_str_eq(t,
+			 "{\"verdict\":\"no_signature\",\"size\":0,\"revisions\":0,"
+			 "\"last_revision_signed\":false,\"trailing_data\":false,\"reason\":null,"
+			 "\"message\":\"no verifiable signature\",\"signatures\":[]}");
 	ck_assert_uint_eq(tl, strlen(t));
 	free(t);
 	memset(&sig, 0, sizeof(sig));
@@ -132,18 +140,20 @@ START_TEST(report_json_is_exact_and_always_valid)
 	rep.verdict = CRYPTO_VERDICT_INVALID;
 	snprintf(rep.reason, sizeof(rep.reason), "unsigned_trailing_update");
 	ck_assert_int_eq(verify_report_text(&rep, 4096, &t, &tl), SP_OK);
-	ck_assert_str_eq(t, "{\"verdict\":\"invalid\",\"size\":25,\"revisions\":1,"
-			    "\"last_revision_signed\":false,\"trailing_data\":false,"
-			    "\"reason\":\"unsigned_trailing_update\",\"message\":\"\",\"signatures\":"
-			    "[{\"field\":\"Sig\xef\xbf\xbd\xef\xbf\xbd\\\"\\n\xef\xbf\xbdx\","
-			    "\"object\":7,\"subfilter\":\"adbe.pkcs7.detached\",\"doc_timestamp\":false,"
-			    "\"certifying\":0,\"verdict\":\"invalid\",\"reasons\":[\"bad_digest\"],"
-			    "\"message\":\"\",\"byte_range\":[0,10,20,5],\"revision\":1,\"checks\":"
-			    "{\"structure\":true,\"digest\":false,\"signature\":null,\"chain\":null,"
-			    "\"timestamp\":null,\"changes\":null},\"digest_algorithm\":\"\","
-			    "\"signature_algorithm\":\"\",\"signer\":null,\"timestamp\":null,"
-			    "\"checked_at\":\"2023-11-14T22:13:20Z\",\"changes\":{\"allowed\":0,"
-			    "\"disallowed\":0,\"objects\":[]}}]}");
+	ck_assert_str_eq(t,
+			 "{\"verdict\":\"invalid\",\"size\":25,\"revisions\":1,"
+			 "\"last_revision_signed\":false,\"trailing_data\":false,"
+			 "\"reason\":\"unsigned_trailing_update\",\"message\":\"\",\"signatures\":"
+			 "[{\"field\":\"Sig\xef\xbf\xbd\xef\xbf\xbd\\\"\\n\xef\xbf\xbdx\","
+			 "\"object\":7,\"subfilter\":\"adbe.pkcs7.detached\",\"doc_timestamp\":"
+			 "false,"
+			 "\"certifying\":0,\"verdict\":\"invalid\",\"reasons\":[\"bad_digest\"],"
+			 "\"message\":\"\",\"byte_range\":[0,10,20,5],\"revision\":1,\"checks\":"
+			 "{\"structure\":true,\"digest\":false,\"signature\":null,\"chain\":null,"
+			 "\"timestamp\":null,\"changes\":null},\"digest_algorithm\":\"\","
+			 "\"signature_algorithm\":\"\",\"signer\":null,\"timestamp\":null,"
+			 "\"checked_at\":\"2023-11-14T22:13:20Z\",\"changes\":{\"allowed\":0,"
+			 "\"disallowed\":0,\"objects\":[]}}]}");
 	free(t);
 	ck_assert_int_eq(verify_report_text(&rep, 100, &t, &tl), SP_ERR_TOO_LARGE);
 	ck_assert_ptr_null(t);
@@ -222,7 +232,7 @@ START_TEST(no_timestamp_unsigned_and_untrusted)
 	size_t n, nb;
 	unsigned char *base = vc_base(0, &nb), *d = vc_sign(base, nb, "ec", 0, 0, &n);
 	struct crypto_verify_report *r = verify(d, n);
-	struct crypto_verify_opts none = {NULL, NULL};
+	struct crypto_verify_opts none = { NULL, NULL };
 	struct sp_errinfo ei;
 
 	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID);
@@ -250,7 +260,8 @@ START_TEST(no_timestamp_unsigned_and_untrusted)
 	ck_assert_int_eq(client_verify_exit_code(r), 3);
 	crypto_verify_report_free(r);
 	/* not a PDF */
-	ck_assert_int_ne(crypto_pdf_verify((const unsigned char *)"hello", 5, &none, &r, &ei), SP_OK);
+	ck_assert_int_ne(crypto_pdf_verify((const unsigned char *)"hello", 5, &none, &r, &ei),
+			 SP_OK);
 	ck_assert_ptr_null(r);
 	free(base);
 }
@@ -262,12 +273,13 @@ START_TEST(certification_attacks)
 	size_t n1, n2, n;
 	unsigned char *p1 = vc_certified(1, &n1), *p2 = vc_certified(2, &n2), *d;
 	struct crypto_verify_report *r = verify(p1, n1);
-	static const int nums[2] = {3, 20};
+	static const int nums[2] = { 3, 20 };
 	static const char *const objs[2] = {
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
 		"/Resources << /Font << /F1 5 0 R >> >> /Annots [6 0 R 20 0 R] >>",
 		"<< /Type /Annot /Subtype /FreeText /Rect [72 690 300 720] /Contents (Pay 999 EUR) "
-		"/DA (/Helv 12 Tf 0 g) >>"};
+		"/DA (/Helv 12 Tf 0 g) >>"
+	};
 
 	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID);
 	ck_assert_int_eq(r->sigs[0].certifying, 1);
@@ -317,17 +329,21 @@ START_TEST(xref_streams_and_object_streams)
 	size_t nb, n1, n2, n3, ns;
 	unsigned char *base = vc_base(0, &nb), *one, *two, *bad, *os;
 	struct crypto_verify_report *r;
-	static const int nums[1] = {5};
-	static const char *const objs[1] = {"<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>"};
+	static const int nums[1] = { 5 };
+	static const char *const objs[1] = {
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>"
+	};
 
 	write_file(vc_path("plain.pdf"), base, nb);
 	ck_assert_int_eq(run("qpdf --object-streams=generate %s %s", vc_path("plain.pdf"),
-			     vc_path("objstm.pdf")), 0);
+			     vc_path("objstm.pdf")),
+			 0);
 	os = read_file(vc_path("objstm.pdf"), &ns);
 	ck_assert_ptr_nonnull(memmem(os, ns, "/ObjStm", 7));
 	one = vc_sign(os, ns, "rsa", 1, 0, &n1);
 	two = vc_sign(one, n1, "ec", 1, 0, &n2);
-	write_file(vc_path("xref_streams.pdf"), two, n2); /* a fuzz seed, kept with SP_VERIFY_KEEP */
+	write_file(vc_path("xref_streams.pdf"), two,
+		   n2); /* a fuzz seed, kept with SP_VERIFY_KEEP */
 	r = verify(two, n2);
 	ck_assert_uint_eq(r->nsigs, 2);
 	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, "%s: %s",
@@ -377,39 +393,40 @@ END_TEST
 
 struct attack {
 	const char *name;
-	const char *reason;      /* expected on the first signature */
+	const char *reason; /* expected on the first signature */
 	enum crypto_verdict verdict;
-	int changed_obj;         /* an object that must be named as disallowed, 0 none */
+	int changed_obj; /* an object that must be named as disallowed, 0 none */
 };
 
 static const struct attack attacks[] = {
-	{"usf_contents_missing", "contents_missing", CRYPTO_VERDICT_INVALID, 0},
-	{"usf_contents_null", "contents_null", CRYPTO_VERDICT_INVALID, 0},
-	{"usf_contents_indirect", "contents_indirect", CRYPTO_VERDICT_INVALID, 0},
-	{"usf_contents_malformed", "contents_malformed", CRYPTO_VERDICT_INVALID, 0},
-	{"usf_byterange_missing", "byterange_missing", CRYPTO_VERDICT_INVALID, 0},
-	{"usf_byterange_null", "byterange_null", CRYPTO_VERDICT_INVALID, 0},
-	{"usf_byterange_indirect", "byterange_indirect", CRYPTO_VERDICT_INVALID, 0},
-	{"usf_byterange_malformed", "byterange_malformed", CRYPTO_VERDICT_INVALID, 0},
-	{"usf_wrong_key", "bad_signature", CRYPTO_VERDICT_INVALID, 0},
-	{"isa_content_changed", "disallowed_changes", CRYPTO_VERDICT_INVALID, 4},
-	{"swa_gap_wider", "gap_not_contents", CRYPTO_VERDICT_INVALID, 0},
-	{"swa_range_moved", "byterange_not_revision_end", CRYPTO_VERDICT_INVALID, 0},
-	{"swa_redefined_range", "digest_mismatch", CRYPTO_VERDICT_INVALID, 0},
-	{"shadow_hide_overlay", "disallowed_changes", CRYPTO_VERDICT_INVALID, 99},
-	{"shadow_replace_form_value", "disallowed_changes", CRYPTO_VERDICT_INVALID, 7},
-	{"shadow_replace_font", "disallowed_changes", CRYPTO_VERDICT_INVALID, 5},
-	{"shadow_replace_xobject", "disallowed_changes", CRYPTO_VERDICT_INVALID, 6},
-	{"shadow_hide_replace_root", "disallowed_changes", CRYPTO_VERDICT_INVALID, 0},
-	{"shadow_hide_replace_pages", "disallowed_changes", CRYPTO_VERDICT_INVALID, 2},
-	{"annotation_added", "disallowed_changes", CRYPTO_VERDICT_INVALID, 3},
-	{"unsigned_trailing_update", NULL, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, 0},
-	{"trailing_garbage", NULL, CRYPTO_VERDICT_VALID, 0},
+	{ "usf_contents_missing", "contents_missing", CRYPTO_VERDICT_INVALID, 0 },
+	{ "usf_contents_null", "contents_null", CRYPTO_VERDICT_INVALID, 0 },
+	{ "usf_contents_indirect", "contents_indirect", CRYPTO_VERDICT_INVALID, 0 },
+	{ "usf_contents_malformed", "contents_malformed", CRYPTO_VERDICT_INVALID, 0 },
+	{ "usf_byterange_missing", "byterange_missing", CRYPTO_VERDICT_INVALID, 0 },
+	{ "usf_byterange_null", "byterange_null", CRYPTO_VERDICT_INVALID, 0 },
+	{ "usf_byterange_indirect", "byterange_indirect", CRYPTO_VERDICT_INVALID, 0 },
+	{ "usf_byterange_malformed", "byterange_malformed", CRYPTO_VERDICT_INVALID, 0 },
+	{ "usf_wrong_key", "bad_signature", CRYPTO_VERDICT_INVALID, 0 },
+	{ "isa_content_changed", "disallowed_changes", CRYPTO_VERDICT_INVALID, 4 },
+	{ "swa_gap_wider", "gap_not_contents", CRYPTO_VERDICT_INVALID, 0 },
+	{ "swa_range_moved", "byterange_not_revision_end", CRYPTO_VERDICT_INVALID, 0 },
+	{ "swa_redefined_range", "digest_mismatch", CRYPTO_VERDICT_INVALID, 0 },
+	{ "shadow_hide_overlay", "disallowed_changes", CRYPTO_VERDICT_INVALID, 99 },
+	{ "shadow_replace_form_value", "disallowed_changes", CRYPTO_VERDICT_INVALID, 7 },
+	{ "shadow_replace_font", "disallowed_changes", CRYPTO_VERDICT_INVALID, 5 },
+	{ "shadow_replace_xobject", "disallowed_changes", CRYPTO_VERDICT_INVALID, 6 },
+	{ "shadow_hide_replace_root", "disallowed_changes", CRYPTO_VERDICT_INVALID, 0 },
+	{ "shadow_hide_replace_pages", "disallowed_changes", CRYPTO_VERDICT_INVALID, 2 },
+	{ "annotation_added", "disallowed_changes", CRYPTO_VERDICT_INVALID, 3 },
+	{ "unsigned_trailing_update", NULL, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, 0 },
+	{ "trailing_garbage", NULL, CRYPTO_VERDICT_VALID, 0 },
 };
 
 /* The signature dictionary of good, rebuilt with its /Contents and /ByteRange replaced. */
-static void sigdict(const struct crypto_sig_report *s, const char *contents, const char *br,
-		    char *out, size_t cap)
+static void
+sigdict(const struct crypto_sig_report *s, const char *contents, const char *br, char *out,
+	size_t cap)
 {
 	char hex[2 * PDF_SIG_CONTENTS_DEFAULT + 3], brs[128];
 	size_t hl = (size_t)(s->byte_range[2] - s->byte_range[1]);
@@ -419,13 +436,15 @@ static void sigdict(const struct crypto_sig_report *s, const char *contents, con
 	hex[hl] = 0;
 	snprintf(brs, sizeof(brs), "[%lld %lld %lld %lld]", s->byte_range[0], s->byte_range[1],
 		 s->byte_range[2], s->byte_range[3]);
-	snprintf(out, cap, "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached%s%s%s%s >>",
+	snprintf(out, cap,
+		 "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached%s%s%s%s >>",
 		 contents ? " /Contents " : "", contents ? (*contents ? contents : hex) : "",
 		 br ? " /ByteRange " : "", br ? (*br ? br : brs) : "");
 }
 
 /* Rewrite good's /ByteRange in place (same width, as the writer pads it). */
-static unsigned char *rewrite_br(const long long br[4], size_t *n)
+static unsigned char *
+rewrite_br(const long long br[4], size_t *n)
 {
 	unsigned char *d = malloc(good_len), *p;
 	char s[64];
@@ -439,7 +458,8 @@ static unsigned char *rewrite_br(const long long br[4], size_t *n)
 	return d;
 }
 
-static unsigned char *build(const char *name, const struct crypto_sig_report *s, size_t *n)
+static unsigned char *
+build(const char *name, const struct crypto_sig_report *s, size_t *n)
 {
 	static char big[2][2 * PDF_SIG_CONTENTS_DEFAULT + 512];
 	const char *objs[4];
@@ -464,7 +484,8 @@ static unsigned char *build(const char *name, const struct crypto_sig_report *s,
 		sigdict(s, "", NULL, big[1], sizeof(big[1]));
 		/* object 40: the original hex string alone */
 		memmove(big[1], strchr(big[1], '<') + 0, strlen(strchr(big[1], '<')) + 1);
-		memmove(big[1], strstr(big[1], "/Contents ") + 10, strlen(strstr(big[1], "/Contents ") + 10) + 1);
+		memmove(big[1], strstr(big[1], "/Contents ") + 10,
+			strlen(strstr(big[1], "/Contents ") + 10) + 1);
 		*strrchr(big[1], '>') = 0;
 		nums[1] = 40;
 		objs[1] = big[1];
@@ -501,7 +522,8 @@ static unsigned char *build(const char *name, const struct crypto_sig_report *s,
 	}
 	if (!strcmp(name, "isa_content_changed")) {
 		nums[0] = 4;
-		objs[0] = "<< /Length 42 >>\nstream\nBT /F1 12 Tf 72 700 Td (Pay 999 EUR) Tj ET\nendstream";
+		objs[0] = "<< /Length 42 >>\nstream\nBT /F1 12 Tf 72 700 Td (Pay 999 EUR) Tj "
+			  "ET\nendstream";
 		return UPD(1, 0, NULL);
 	}
 	if (!strcmp(name, "swa_gap_wider")) {
@@ -642,7 +664,8 @@ START_TEST(attack_corpus)
 }
 END_TEST
 
-static Suite *verify_suite(void)
+static Suite *
+verify_suite(void)
 {
 	Suite *s = suite_create("verify");
 	TCase *tc = tcase_create("engine");
@@ -661,7 +684,8 @@ static Suite *verify_suite(void)
 	return s;
 }
 
-int main(void)
+int
+main(void)
 {
 	SRunner *sr = srunner_create(verify_suite());
 	int failed;

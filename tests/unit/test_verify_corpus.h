@@ -22,7 +22,8 @@ static char vc_dir[256];
 static struct crypto_tsa *vc_tsa;
 
 /* Root CA, RSA / EC P-256 / SM2 signers, a TSA, a stranger root and signer, a wrong key. */
-VC_FN int vc_pki_make(void)
+VC_FN int
+vc_pki_make(void)
 {
 	snprintf(vc_dir, sizeof(vc_dir), "/tmp/sp-verify-XXXXXX");
 	if (!mkdtemp(vc_dir))
@@ -43,7 +44,8 @@ VC_FN int vc_pki_make(void)
 		"openssl req -new -newkey rsa:2048 -nodes -keyout stranger.key -out stranger.csr "
 		"-subj '/CN=stranger/O=Org S' && "
 		"openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out wrong.key && "
-		"openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ec.key "
+		"openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "
+		"ec.key "
 		"-out ec.csr -subj '/CN=ec signer/O=Org B' && "
 		"openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:SM2 -out sm2.key && "
 		"openssl req -new -key sm2.key -sm3 -sigopt distid:1234567812345678 -out sm2.csr "
@@ -64,7 +66,8 @@ VC_FN int vc_pki_make(void)
 		vc_dir);
 }
 
-VC_FN void vc_pki_free(void)
+VC_FN void
+vc_pki_free(void)
 {
 	crypto_tsa_free(vc_tsa);
 	vc_tsa = NULL;
@@ -73,7 +76,8 @@ VC_FN void vc_pki_free(void)
 		(void)run("rm -rf %s", vc_dir);
 }
 
-VC_FN char *vc_path(const char *name)
+VC_FN char *
+vc_path(const char *name)
 {
 	static char p[8][512];
 	static int i;
@@ -83,7 +87,8 @@ VC_FN char *vc_path(const char *name)
 	return p[i];
 }
 
-VC_FN X509 *vc_cert(const char *name)
+VC_FN X509 *
+vc_cert(const char *name)
 {
 	char n[64];
 	FILE *f;
@@ -97,7 +102,8 @@ VC_FN X509 *vc_cert(const char *name)
 	return x;
 }
 
-VC_FN EVP_PKEY *vc_key(const char *name)
+VC_FN EVP_PKEY *
+vc_key(const char *name)
 {
 	char n[64];
 	FILE *f;
@@ -112,8 +118,8 @@ VC_FN EVP_PKEY *vc_key(const char *name)
 }
 
 /* What the token does: sign tbs (the signed attributes) with the key, DER for EC/SM2. */
-VC_FN size_t vc_token_sign(EVP_PKEY *key, enum crypto_sigalg alg, const uint8_t *tbs, size_t n,
-			   uint8_t *sig)
+VC_FN size_t
+vc_token_sign(EVP_PKEY *key, enum crypto_sigalg alg, const uint8_t *tbs, size_t n, uint8_t *sig)
 {
 	EVP_MD_CTX *m = EVP_MD_CTX_new();
 	EVP_PKEY_CTX *pc = NULL;
@@ -125,8 +131,8 @@ VC_FN size_t vc_token_sign(EVP_PKEY *key, enum crypto_sigalg alg, const uint8_t 
 			abort();
 		EVP_MD_CTX_set_pkey_ctx(m, pc);
 	}
-	if (EVP_DigestSignInit(m, NULL, alg == CRYPTO_SIGALG_SM2_SM3 ? EVP_sm3() : EVP_sha256(), NULL,
-			       key) != 1 ||
+	if (EVP_DigestSignInit(m, NULL, alg == CRYPTO_SIGALG_SM2_SM3 ? EVP_sm3() : EVP_sha256(),
+			       NULL, key) != 1 ||
 	    EVP_DigestSign(m, sig, &siglen, tbs, n) != 1)
 		abort();
 	EVP_MD_CTX_free(m);
@@ -141,22 +147,24 @@ VC_FN size_t vc_token_sign(EVP_PKEY *key, enum crypto_sigalg alg, const uint8_t 
  * attacker would). Returns the new file (malloc'd).
  */
 static unsigned char *vc_sign_at(const unsigned char *d, size_t n, const char *who, int ts,
-				  int wrong_key, int visible, size_t *outn);
+				 int wrong_key, int visible, size_t *outn);
 
-VC_FN unsigned char *vc_sign(const unsigned char *d, size_t n, const char *who, int ts,
-			     int wrong_key, size_t *outn)
+VC_FN unsigned char *
+vc_sign(const unsigned char *d, size_t n, const char *who, int ts, int wrong_key, size_t *outn)
 {
 	return vc_sign_at(d, n, who, ts, wrong_key, 0, outn);
 }
 
 /* As vc_sign; visible: a seal widget on page 1 instead of an invisible one. */
-VC_FN unsigned char *vc_sign_at(const unsigned char *d, size_t n, const char *who, int ts,
-				int wrong_key, int visible, size_t *outn)
+VC_FN unsigned char *
+vc_sign_at(const unsigned char *d, size_t n, const char *who, int ts, int wrong_key, int visible,
+	   size_t *outn)
 {
-	struct pdf_placement pl = {.mode = PDF_PLACE_NORMAL, .seal = 0, .page = 1, .x = 300,
-				   .y = 300};
-	struct pdf_seal seal = {NULL, 0, 0};
-	struct pdf_sig_params par = {.signing_time = time(NULL), .utc_offset_min = 480};
+	struct pdf_placement pl = {
+		.mode = PDF_PLACE_NORMAL, .seal = 0, .page = 1, .x = 300, .y = 300
+	};
+	struct pdf_seal seal = { NULL, 0, 0 };
+	struct pdf_sig_params par = { .signing_time = time(NULL), .utc_offset_min = 480 };
 	struct pdf_sig_prepared p;
 	struct sp_errinfo ei;
 	struct pdf_doc *doc = NULL;
@@ -225,11 +233,11 @@ VC_FN unsigned char *vc_sign_at(const unsigned char *d, size_t n, const char *wh
  * body of object nums[i]; root (0: keep) replaces the trailer's /Root;
  * extra is more trailer text (may be NULL).
  */
-VC_FN unsigned char *vc_update(const unsigned char *d, size_t n, const int *nums,
-			       const char *const *objs, size_t k, int root, const char *extra,
-			       size_t *outn)
+VC_FN unsigned char *
+vc_update(const unsigned char *d, size_t n, const int *nums, const char *const *objs, size_t k,
+	  int root, const char *extra, size_t *outn)
 {
-	struct gbuf b = {malloc(n + 4096), 0, n + 4096};
+	struct gbuf b = { malloc(n + 4096), 0, n + 4096 };
 	struct pdf_doc *doc = NULL;
 	struct pdf_doc_info info;
 	struct sp_errinfo ei;
@@ -254,14 +262,16 @@ VC_FN unsigned char *vc_update(const unsigned char *d, size_t n, const int *nums
 	gb_printf(&b, "xref\n0 1\n0000000000 65535 f \n");
 	for (i = 0; i < k; i++)
 		gb_printf(&b, "%d 1\n%010zu 00000 n \n", nums[i], off[i]);
-	gb_printf(&b, "trailer\n<< /Size %lld /Root %d 0 R /Prev %lld %s>>\nstartxref\n%zu\n%%%%EOF\n",
+	gb_printf(&b,
+		  "trailer\n<< /Size %lld /Root %d 0 R /Prev %lld %s>>\nstartxref\n%zu\n%%%%EOF\n",
 		  size, root ? root : info.root_obj, info.startxref, extra ? extra : "", xref);
 	*outn = b.n;
 	return (unsigned char *)b.p;
 }
 
 /* The base contract: a text field, a font, an XObject and a content stream. */
-VC_FN unsigned char *vc_base(int dangling, size_t *n)
+VC_FN unsigned char *
+vc_base(int dangling, size_t *n)
 {
 	static const char content[] = "BT /F1 12 Tf 72 700 Td (Pay 100 EUR) Tj ET q /X1 Do Q";
 	static const char form[] = "0 0 1 rg 0 0 10 10 re f";
@@ -270,7 +280,8 @@ VC_FN unsigned char *vc_base(int dangling, size_t *n)
 
 	snprintf(c3, sizeof(c3),
 		 "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %s "
-		 "/Resources << /Font << /F1 5 0 R >> /XObject << /X1 6 0 R >> >> /Annots [7 0 R] >>",
+		 "/Resources << /Font << /F1 5 0 R >> /XObject << /X1 6 0 R >> >> /Annots [7 0 R] "
+		 ">>",
 		 dangling ? "[4 0 R 99 0 R]" : "4 0 R");
 	snprintf(c4, sizeof(c4), "<< /Length %zu >>\nstream\n%s\nendstream", strlen(content) + 1,
 		 content);
@@ -282,7 +293,8 @@ VC_FN unsigned char *vc_base(int dangling, size_t *n)
 	objs[1] = "<< /Type /Pages /Kids [3 0 R] /Count 1 >>";
 	objs[2] = c3;
 	objs[3] = c4;
-	objs[4] = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>";
+	objs[4] =
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>";
 	objs[5] = c6;
 	objs[6] = "<< /Type /Annot /Subtype /Widget /FT /Tx /T (amount) /V (100) "
 		  "/Rect [72 600 200 620] /P 3 0 R >>";
@@ -297,21 +309,24 @@ VC_FN unsigned char *vc_base(int dangling, size_t *n)
  */
 static unsigned char *vc_handmade(int p, int doc_ts, size_t *len);
 
-VC_FN unsigned char *vc_certified(int p, size_t *len)
+VC_FN unsigned char *
+vc_certified(int p, size_t *len)
 {
 	return vc_handmade(p, 0, len);
 }
 
 /* A document timestamp (RFC 3161 over the byte ranges) by the built-in TSA, alone. */
-VC_FN unsigned char *vc_doc_timestamp(size_t *len)
+VC_FN unsigned char *
+vc_doc_timestamp(size_t *len)
 {
 	return vc_handmade(0, 1, len);
 }
 
-VC_FN unsigned char *vc_handmade(int p, int doc_ts, size_t *len)
+VC_FN unsigned char *
+vc_handmade(int p, int doc_ts, size_t *len)
 {
 	enum { HEX = 16384 };
-	struct gbuf b = {malloc(65536), 0, 65536};
+	struct gbuf b = { malloc(65536), 0, 65536 };
 	size_t off[8], xref, c0 = 0, br = 0, a, i, dlen, alen, siglen, cmslen;
 	char num[80], *hex;
 	struct crypto_digest_ctx *dc;
@@ -330,8 +345,10 @@ VC_FN unsigned char *vc_handmade(int p, int doc_ts, size_t *len)
 		gb_printf(&b, "%zu 0 obj\n", i);
 		switch (i) {
 		case 1:
-			gb_printf(&b, "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [6 0 R] "
-				      "/SigFlags 3 >>%s >>", doc_ts ? "" : " /Perms << /DocMDP 7 0 R >>");
+			gb_printf(&b,
+				  "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [6 0 R] "
+				  "/SigFlags 3 >>%s >>",
+				  doc_ts ? "" : " /Perms << /DocMDP 7 0 R >>");
 			break;
 		case 2:
 			gb_printf(&b, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
@@ -347,18 +364,20 @@ VC_FN unsigned char *vc_handmade(int p, int doc_ts, size_t *len)
 			gb_printf(&b, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>");
 			break;
 		case 6:
-			gb_printf(&b, "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Certification) "
-				      "/Rect [0 0 0 0] /F 132 /P 3 0 R /V 7 0 R >>");
+			gb_printf(&b,
+				  "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Certification) "
+				  "/Rect [0 0 0 0] /F 132 /P 3 0 R /V 7 0 R >>");
 			break;
 		case 7:
 			if (doc_ts)
 				gb_printf(&b, "<< /Type /DocTimeStamp /Filter /Adobe.PPKLite "
 					      "/SubFilter /ETSI.RFC3161 /ByteRange ");
 			else
-				gb_printf(&b, "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter "
-					      "/ETSI.CAdES.detached /Reference [<< /Type /SigRef "
-					      "/TransformMethod /DocMDP /TransformParams << /Type "
-					      "/TransformParams /P %d /V /1.2 >> >>] /ByteRange ",
+				gb_printf(&b,
+					  "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter "
+					  "/ETSI.CAdES.detached /Reference [<< /Type /SigRef "
+					  "/TransformMethod /DocMDP /TransformParams << /Type "
+					  "/TransformParams /P %d /V /1.2 >> >>] /ByteRange ",
 					  p);
 			br = b.n;
 			gb_printf(&b, "[0 %010d %010d %010d] /Contents <", 0, 0, 0);
@@ -408,8 +427,8 @@ VC_FN unsigned char *vc_handmade(int p, int doc_ts, size_t *len)
 		abort();
 	crypto_digest_ctx_free(dc);
 	siglen = vc_token_sign(key, CRYPTO_SIGALG_RSA_SHA256, attrs, alen, sig);
-	if (crypto_cms_assemble(cert, NULL, attrs, alen, sig, siglen, NULL, 0, &cms, &cmslen, &ei) !=
-		    SP_OK ||
+	if (crypto_cms_assemble(cert, NULL, attrs, alen, sig, siglen, NULL, 0, &cms, &cmslen,
+				&ei) != SP_OK ||
 	    2 * cmslen > HEX)
 		abort();
 fill:

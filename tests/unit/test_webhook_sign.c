@@ -15,7 +15,8 @@ START_TEST(matches_an_independent_hmac)
 	FILE *p;
 
 	ck_assert_int_eq(webhook_signature("secret-key", 1700000000LL, "{\"a\":1}", 7, out,
-					   sizeof(out), NULL), SP_OK);
+					   sizeof(out), NULL),
+			 SP_OK);
 	p = popen("printf '%s' '1700000000.{\"a\":1}' | openssl dgst -sha256 -hmac secret-key -r",
 		  "r");
 	ck_assert_ptr_nonnull(p);
