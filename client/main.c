@@ -124,7 +124,8 @@ static const struct command commands[] = {
 	  "Placement flags repeat. The resolved seal rectangles are printed before the\n"
 	  "PIN is asked. Token options as for login (--module, --token, --key-id,\n"
 	  "--pin-file; or --key PEM --cert PEM). Online the server adds the timestamp;\n"
-	  "offline --tsa URL gets one (without it the file has none, and it says so).\n",
+	  "offline --tsa URL gets one (without it the file has none, and it says so);\n"
+	  "an https TSA is verified against --cacert (global, or after sign).\n",
 	  cmd_sign },
 	{ "verify",
 	  "FILE [--json] [--trust-roots PEM]... [--intermediate PEM]... [--crl F]... [--tsa-trust "
@@ -143,7 +144,8 @@ static const char global_help[] =
 	"Global options (before the command):\n"
 	"  --server URL       sealpactd base URL (env SEALPACT_SERVER, "
 	"default " CLIENT_DEFAULT_SERVER ")\n"
-	"  --cacert FILE      PEM CA certificates that verify the server's TLS certificate\n"
+	"  --cacert FILE      PEM CA certificates that verify the server's (and an offline\n"
+	"                     --tsa https URL's) TLS certificate\n"
 	"                     (env SEALPACT_CACERT; default the system store; verification\n"
 	"                     is always on)\n"
 	"  --timeout SECONDS  per-request deadline, 1..3600 (default 30)\n"

@@ -199,6 +199,7 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 		{ "seal", required_argument, NULL, 'G' },
 		{ "reason", required_argument, NULL, 'r' },
 		{ "chain", required_argument, NULL, 'H' },
+		{ "cacert", required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct sign_opts o; /* large: keep it off the stack */
@@ -211,6 +212,7 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 	o.so.module = getenv("SEALPACT_PKCS11_MODULE");
 	o.so.token_label = getenv("SEALPACT_TOKEN");
 	o.so.key_id = getenv("SEALPACT_KEY_ID");
+	o.cafile = cafile; /* the global --cacert / SEALPACT_CACERT; sign --cacert overrides */
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		kind = NULL;
@@ -278,6 +280,9 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 		case 'H':
 			o.chain_pem = optarg;
 			break;
+		case 'A':
+			o.cafile = optarg;
+			break;
 		default:
 			return usage_err("unknown option");
 		}
@@ -299,6 +304,6 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 		return usage_err(
 			"--tsa, --tsa-cert, --seal and --chain are for --offline (the "
 			"server timestamps, holds the seal and embeds the verified chain)");
-	st = sign_run_online(server, cafile, timeout_s, &o, argv[optind]);
+	st = sign_run_online(server, o.cafile, timeout_s, &o, argv[optind]);
 	return st;
 }

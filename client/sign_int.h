@@ -24,7 +24,8 @@ struct sign_opts {
 	struct client_signer_opts so; /* token or PEM key; so.pin unset until asked */
 	const char *pin_file;
 	int offline;
-	const char *tsa_url;            /* offline: external TSA, or NULL */
+	const char *cafile;  /* PEM CAs for every https peer (server, TSA); NULL: system */
+	const char *tsa_url; /* offline: external TSA, or NULL */
 	const char *tsa_cert, *tsa_key; /* offline: a development built-in TSA */
 	const char *tsa_trust;          /* offline: PEM the TSA must chain to, or NULL */
 	const char *seal_png;           /* offline: the seal image */

@@ -41,8 +41,8 @@ timestamp(const struct sign_opts *o, const uint8_t *sig, size_t siglen, uint8_t 
 	if ((r = crypto_ts_query_new(sig, siglen, NULL, &q, &qlen, ei)) != SP_OK)
 		goto out;
 	if (o->tsa_url != NULL) {
-		r = crypto_ts_fetch(o->tsa_url, q, qlen, TSA_TIMEOUT_MS, NULL, NULL, &resp, &rlen,
-				    ei);
+		r = crypto_ts_fetch(o->tsa_url, q, qlen, TSA_TIMEOUT_MS, NULL, NULL, o->cafile,
+				    &resp, &rlen, ei);
 	} else {
 		if ((r = crypto_tsa_new(o->tsa_cert, o->tsa_key, o->chain_pem,
 					"1.3.6.1.4.1.99999.1.1", 1000, &tsa, ei)) != SP_OK ||

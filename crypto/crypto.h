@@ -359,13 +359,14 @@ int crypto_ts_query_new(const uint8_t *what, size_t whatlen, uint64_t *nonce, ui
  * redirects, no proxy) and return its body (malloc'd, at most
  * CRYPTO_TS_RESP_MAX). Blocks up to timeout_ms in total: call it on a worker
  * thread or in the CLI, never on the event loop. username/password (both or
- * neither, may be NULL) use HTTP basic auth, over https only. Returns SP_ERR_TIMEOUT, SP_ERR_UNAVAILABLE (connection, HTTP
+ * neither, may be NULL) use HTTP basic auth, over https only. ca_file (may be
+ * NULL: the system store) is a PEM bundle that verifies an https TSA. Returns SP_ERR_TIMEOUT, SP_ERR_UNAVAILABLE (connection, HTTP
  * status), SP_ERR_TOO_LARGE, SP_ERR_CRYPTO (reason "ts_malformed": wrong
  * content type).
  */
 int crypto_ts_fetch(const char *url, const uint8_t *query, size_t querylen, long timeout_ms,
-		    const char *username, const char *password, uint8_t **resp, size_t *resplen,
-		    struct sp_errinfo *ei) SP_WUR;
+		    const char *username, const char *password, const char *ca_file, uint8_t **resp,
+		    size_t *resplen, struct sp_errinfo *ei) SP_WUR;
 
 /*
  * Check a TimeStampResp against the query it answers: status granted,

@@ -101,8 +101,8 @@ content_type_ok(const char *ct)
 
 int
 crypto_ts_fetch(const char *url, const uint8_t *query, size_t querylen, long timeout_ms,
-		const char *username, const char *password, uint8_t **resp, size_t *resplen,
-		struct sp_errinfo *ei)
+		const char *username, const char *password, const char *ca_file, uint8_t **resp,
+		size_t *resplen, struct sp_errinfo *ei)
 {
 	static const char *const accept[] = { "Accept: application/timestamp-reply", NULL };
 	struct crypto_http_req hq;
@@ -147,6 +147,7 @@ crypto_ts_fetch(const char *url, const uint8_t *query, size_t querylen, long tim
 	hq.max_response = CRYPTO_TS_RESP_MAX;
 	hq.username = username;
 	hq.password = password;
+	hq.ca_file = ca_file;
 	if ((r = crypto_http_post(&hq, &hr, ei)) != SP_OK)
 		goto out;
 	if (hr.status != 200) {

@@ -110,7 +110,7 @@ tsa_provider_timestamp(const struct tsa_provider *p, const uint8_t *sig, size_t 
 		goto out;
 	if (strcmp(cfg->tsa.mode, "external") == 0) {
 		r = crypto_ts_fetch(cfg->tsa.url, query, qlen, cfg->tsa.timeout_ms,
-				    cfg->tsa.username, cfg->tsa.password, &resp, &rlen, ei);
+				    cfg->tsa.username, cfg->tsa.password, NULL, &resp, &rlen, ei);
 		if (r != SP_OK) {
 			sp_errinfo_prefix(ei, "external TSA");
 			if (ei->reason[0] == '\0')

@@ -540,5 +540,34 @@ class Offline(unittest.TestCase):
         self.assertEqual(q.returncode, 0, q.stdout)
 
 
+class OfflineHttpsTSA(SigningCase):
+    """`sign --offline --tsa https://...` trusts the CA given with --cacert (global or after
+    `sign`) for the TSA, as the online calls do; without it the TLS check refuses the TSA."""
+
+    def test_cacert_verifies_an_https_tsa(self):
+        out = os.path.join(self.tmp, "off.pdf")
+        crt, key = PKI.org_cert("supplier", "ec")
+        e = dict(os.environ)
+        e.pop("SEALPACT_CACERT", None)
+        args = ["sign", "--offline", SHORT, out, "--key", key, "--cert", crt, "--date",
+                "1,300,300", "--tsa", self.server.url + "/tsa", "--tsa-trust",
+                PKI.path("root.pem")]
+        p = subprocess.run([harness.SEALPACT] + args, capture_output=True, text=True, env=e,
+                           timeout=60)
+        self.assertNotEqual(p.returncode, 0, p.stdout)
+        self.assertIn("timestamp", p.stderr)
+        self.assertIn("certificate", p.stderr.lower())
+        self.assertFalse(os.path.exists(out))
+        for argv in ([harness.SEALPACT, "--cacert", self.server.cafile] + args,
+                     [harness.SEALPACT] + args[:1] + ["--cacert", self.server.cafile] + args[1:]):
+            p = subprocess.run(argv, capture_output=True, text=True, env=e, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertIn("timestamp 20", p.stdout)
+            rep = pdfsig(out)
+            self.assertIn("Signature is Valid.", rep)
+            self.assertIn("Total document signed", rep)
+            os.unlink(out)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -206,7 +206,7 @@ fetch(struct srv *s, const uint8_t *q, size_t qlen, long timeout_ms, uint8_t **r
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/tsa", s->port);
 	sp_errinfo_init(ei);
-	return crypto_ts_fetch(url, q, qlen, timeout_ms, NULL, NULL, resp, rlen, ei);
+	return crypto_ts_fetch(url, q, qlen, timeout_ms, NULL, NULL, NULL, resp, rlen, ei);
 }
 
 START_TEST(fetch_from_a_tsa)
@@ -297,20 +297,20 @@ START_TEST(fetch_failures_are_clear)
 	ck_assert_int_eq(fetch(&s, q, qlen, 5000, &resp, &rlen, &ei), SP_ERR_UNAVAILABLE);
 
 	sp_errinfo_init(&ei);
-	ck_assert_int_eq(crypto_ts_fetch("ftp://127.0.0.1/", q, qlen, 1000, NULL, NULL, &resp,
+	ck_assert_int_eq(crypto_ts_fetch("ftp://127.0.0.1/", q, qlen, 1000, NULL, NULL, NULL, &resp,
 					 &rlen, &ei),
 			 SP_ERR_CONFIG);
 	sp_errinfo_init(&ei);
-	ck_assert_int_eq(crypto_ts_fetch("http://127.0.0.1:1/", q, qlen, 1000, "u", "p", &resp,
-					 &rlen, &ei),
+	ck_assert_int_eq(crypto_ts_fetch("http://127.0.0.1:1/", q, qlen, 1000, "u", "p", NULL,
+					 &resp, &rlen, &ei),
 			 SP_ERR_CONFIG);
 	ck_assert_ptr_nonnull(strstr(ei.msg, "https"));
 	sp_errinfo_init(&ei);
-	ck_assert_int_eq(crypto_ts_fetch("https://127.0.0.1:1/", q, qlen, 1000, "u", NULL, &resp,
-					 &rlen, &ei),
+	ck_assert_int_eq(crypto_ts_fetch("https://127.0.0.1:1/", q, qlen, 1000, "u", NULL, NULL,
+					 &resp, &rlen, &ei),
 			 SP_ERR_CONFIG);
 	sp_errinfo_init(&ei);
-	ck_assert_int_eq(crypto_ts_fetch("http://127.0.0.1:1/", q, qlen, 0, NULL, NULL, &resp,
+	ck_assert_int_eq(crypto_ts_fetch("http://127.0.0.1:1/", q, qlen, 0, NULL, NULL, NULL, &resp,
 					 &rlen, &ei),
 			 SP_ERR_CONFIG);
 	free(q);
