@@ -114,6 +114,14 @@ int pdf_place_mode_parse(const char *name, enum pdf_place_mode *out, struct sp_e
  * (CropBox) area, x to the right, y up, after /Rotate. x, y is where the
  * centre of the seal goes (for seam, y is the centre height; the slice sits
  * at the right edge).
+ *
+ * Every box stays on its page: the whole seal, date stamp or seam slice
+ * (each page's own slice, flush with its right edge) must lie within the
+ * visible box 0,0 - width,height of that page. A box reaching outside is
+ * refused (reason placement_outside, naming the page and its visible box),
+ * never moved or clipped, in every mode: normal, multi (each page), date,
+ * keyword (each hit, after dx/dy) and seam (each slice, so y must keep the
+ * seal's height on every page).
  */
 struct pdf_placement {
 	enum pdf_place_mode mode;
@@ -141,7 +149,7 @@ struct pdf_widget_rect {
  * Resolve placements to widget rectangles without writing anything, so a
  * client can preview them. Invalid placements (page out of range, unknown
  * mode, bad seal index, keyword not found, seam on fewer than 2 pages,
- * coordinates outside the page) fail with SP_ERR_INVALID and a message
+ * any box reaching outside its page's visible area) fail with SP_ERR_INVALID and a message
  * naming the placement. *out (caller free()s) gets *nout rectangles.
  * Seal images are not decoded here; only their aspect ratio is read.
  */

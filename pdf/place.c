@@ -273,13 +273,40 @@ wl_add(struct wlist *l, const struct pdf_widget_rect *w, struct sp_errinfo *ei)
 	return SP_OK;
 }
 
+/*
+ * Rounding slack when comparing a box with the page: a seam slice computed as
+ * width - slw/2 +- slw/2 may land a few ulps past the edge it sits on.
+ */
+#define EDGE_EPS 1e-6
+
+/* The whole box, not only its centre, must lie within the visible page. */
 static int
-inside(const struct pdf_page_info *pi, double u, double v)
+box_inside(const struct pdf_page_info *pi, const struct pdf_rect *b)
 {
-	return isfinite(u) && isfinite(v) && u >= 0 && v >= 0 && u <= pi->width && v <= pi->height;
+	return isfinite(b->x0) && isfinite(b->y0) && isfinite(b->x1) && isfinite(b->y1) &&
+	       b->x0 >= -EDGE_EPS && b->y0 >= -EDGE_EPS && b->x1 <= pi->width + EDGE_EPS &&
+	       b->y1 <= pi->height + EDGE_EPS;
 }
 
-/* A box of sw x sh centred at (u, v) on page; the centre must be on the page. */
+static const char *
+box_name(enum pdf_place_mode m)
+{
+	switch (m) {
+	case PDF_PLACE_DATE:
+		return "date stamp";
+	case PDF_PLACE_SEAM:
+		return "seam slice";
+	default:
+		return "seal";
+	}
+}
+
+/*
+ * A box of sw x sh centred at (u, v) on page. A box that does not fit
+ * entirely inside the visible page (the CropBox after /Rotate) is refused,
+ * never moved: the signer sees the refusal before any PIN is asked and places
+ * it again, so what is signed is exactly what was asked for.
+ */
 static int
 add_centred(struct pdf_doc *doc, struct wlist *l, size_t idx, const struct pdf_placement *p,
 	    int page, double u, double v, double sw, double sh, struct sp_errinfo *ei)
@@ -292,10 +319,6 @@ add_centred(struct pdf_doc *doc, struct wlist *l, size_t idx, const struct pdf_p
 				     "placement %zu: page %d out of range 1..%d", idx + 1, page,
 				     doc->npages);
 	pi = &doc->pinfo[page - 1];
-	if (!inside(pi, u, v))
-		return sp_err_reason(ei, SP_ERR_INVALID, "placement_outside",
-				     "placement %zu: (%.1f, %.1f) is outside page %d (%.1f x %.1f)",
-				     idx + 1, u, v, page, pi->width, pi->height);
 	memset(&w, 0, sizeof(w));
 	w.page = page;
 	w.placement = idx;
@@ -306,6 +329,15 @@ add_centred(struct pdf_doc *doc, struct wlist *l, size_t idx, const struct pdf_p
 	w.view.x1 = u + sw / 2;
 	w.view.y0 = v - sh / 2;
 	w.view.y1 = v + sh / 2;
+	if (!box_inside(pi, &w.view))
+		return sp_err_reason(
+			ei, SP_ERR_INVALID, "placement_outside",
+			"placement %zu: the %s %.1f,%.1f - %.1f,%.1f (centre %.1f,%.1f) "
+			"reaches outside page %d, whose visible box is 0,0 - %.1f,%.1f "
+			"(points, bottom-left origin): place it so that all of it is on "
+			"the page",
+			idx + 1, box_name(p->mode), w.view.x0, w.view.y0, w.view.x1, w.view.y1, u,
+			v, page, pi->width, pi->height);
 	w.rect = view_rect_to_user(pi, w.view);
 	return wl_add(l, &w, ei);
 }

@@ -159,6 +159,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			sp_errinfo_init(&ei);
 			if (pdf_doc_page_info(doc, w[i].page, &pi, &ei) != SP_OK)
 				abort();
+			/* Every accepted box lies wholly on its visible page. */
+			if (!(w[i].view.x0 >= -1e-6 && w[i].view.y0 >= -1e-6 &&
+			      w[i].view.x1 <= pi.width + 1e-6 && w[i].view.y1 <= pi.height + 1e-6))
+				abort();
 		}
 	} else if (w != NULL || nw != 0) {
 		abort();

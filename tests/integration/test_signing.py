@@ -367,6 +367,74 @@ class Failures(SigningCase):
         self.assertEqual(self.revisions(n), 1)
 
 
+class SealsOnPage(SigningCase):
+    """A seal, date stamp or seam slice reaching past the visible page is refused (never
+    moved), by the API with nothing stored, and by `sealpact sign` before the PIN."""
+
+    def test_api_refuses_boxes_off_the_page(self):
+        self.login_api("buyer", "rsa")
+        self.login_api("supplier", "rsa")
+        n = self.create([("supplier", 1)])
+        self.act("supplier", n, "receive")
+        # short.pdf: one A4 page, 595.3 x 841.9 points.
+        for bad, where in (
+                ([{"mode": "normal", "seal": "default", "page": 1, "x": 10, "y": 10}],
+                 "the seal -49.5,-49.5 - 69.5,69.5"),
+                ([{"mode": "date", "page": 1, "x": 590, "y": 5}], "the date stamp"),
+                ([{"mode": "multi", "seal": "default", "pages": "1", "x": 300, "y": 800}],
+                 "the seal"),
+                ([{"mode": "keyword", "seal": "default", "keyword": "乙方（盖章）", "dy": 900}],
+                 "the seal"),
+                ([{"mode": "normal", "seal": "default", "page": 1, "x": 300, "y": 400},
+                  {"mode": "date", "page": 1, "x": 300, "y": 837}], "placement 2: ")):
+            st, _, _, doc = self.prepare("supplier", n, placements=bad)
+            self.assertEqual((st, doc.get("code")), (422, "placement_outside"), doc)
+            self.assertIn(where, doc["detail"])
+            self.assertIn("outside page 1, whose visible box is 0,0 - 595.3,841.9",
+                          doc["detail"])
+        self.assertEqual(int(self.db.query("SELECT count(*) FROM signing_sessions")), 0)
+        self.assertEqual(self.revisions(n), 1)
+        # Touching the edge exactly is on the page (42 mm seal: 59.53 points each side).
+        self.prepared("supplier", n, placements=[
+            {"mode": "normal", "seal": "default", "page": 1, "x": 59.6, "y": 841.8 - 59.6}])
+
+    def test_client_refuses_before_the_pin(self):
+        self.login_api("buyer", "rsa")
+        self.login("supplier", "rsa")
+        n = self.create([("supplier", 1)])
+        self.act("supplier", n, "receive")
+        # No PIN is available at all: a refusal must come before the client asks for it.
+        p = self.cli("supplier", "sign", n, "--module", MODULE, "--token", "supplier-rsa",
+                     "--key-id", "01", "--pin-file", os.path.join(self.tmp, "no-pin"),
+                     "--normal", "1,10,10")
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("placement_outside", p.stderr)
+        self.assertIn("outside page 1, whose visible box is 0,0 - 595.3,841.9", p.stderr)
+        self.assertNotIn("PIN", p.stderr)
+        self.assertNotIn("no-pin", p.stderr)
+        self.assertNotIn("Seal placements", p.stdout)
+        self.assertEqual(int(self.db.query("SELECT count(*) FROM signing_sessions")), 0)
+        # Offline: the same refusal from the same resolver, before the PIN and the output.
+        out = os.path.join(self.tmp, "off.pdf")
+        e = dict(os.environ)
+        e.update(PKI.token_env())
+        e.pop("SEALPACT_PIN", None)
+        p = subprocess.run([harness.SEALPACT, "sign", "--offline", SHORT, out, "--module", MODULE,
+                            "--token", "supplier-rsa", "--key-id", "01", "--pin-file",
+                            os.path.join(self.tmp, "no-pin"), "--date", "1,590,5"],
+                           capture_output=True, text=True, env=e, timeout=60)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("placement 1: the date stamp", p.stderr)
+        self.assertIn("outside page 1, whose visible box is 0,0 - 595.3,841.9", p.stderr)
+        self.assertNotIn("Seal placements", p.stdout)
+        self.assertFalse(os.path.exists(out))
+        # In range, the client shows the rectangle it will sign before asking for the PIN.
+        p = self.cli("supplier", "sign", n, "--module", MODULE, "--token", "supplier-rsa",
+                     "--key-id", "01", "--normal", "1,60,60")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("#1 normal  page 1: 0.5,0.5 - 119.5,119.5", p.stdout)
+
+
 class ConcurrentComplete(SigningCase):
 
     def setUp(self):

@@ -418,9 +418,9 @@ START_TEST(resolve_geometry)
 	struct pdf_seal s = { seal, seal_len, 0 };
 	struct pdf_placement pl[6] = {
 		{ .mode = PDF_PLACE_NORMAL, .page = 1, .x = 300, .y = 400 },
-		{ .mode = PDF_PLACE_NORMAL, .page = 2, .x = 100, .y = 50 },
-		{ .mode = PDF_PLACE_NORMAL, .page = 3, .x = 10, .y = 20 },
-		{ .mode = PDF_PLACE_NORMAL, .page = 4, .x = 30, .y = 40 },
+		{ .mode = PDF_PLACE_NORMAL, .page = 2, .x = 100, .y = 80 },
+		{ .mode = PDF_PLACE_NORMAL, .page = 3, .x = 70, .y = 80 },
+		{ .mode = PDF_PLACE_NORMAL, .page = 4, .x = 70, .y = 80 },
 		{ .mode = PDF_PLACE_SEAM, .pages = "1-4", .y = 300 },
 		{ .mode = PDF_PLACE_MULTI, .pages = "1,3", .x = 200, .y = 200 },
 	};
@@ -438,9 +438,9 @@ START_TEST(resolve_geometry)
 	ck_assert_uint_eq(nw, 4 + 4 + 2);
 	centre_is(&w[0], 1, 300, 400);
 	ck_assert(NEAR(w[0].rect.x1 - w[0].rect.x0, S42) && NEAR(w[0].rect.y1 - w[0].rect.y0, S42));
-	centre_is(&w[1], 2, 612 - 50, 100);
-	centre_is(&w[2], 3, 100 + 612 - 10, 200 + 792 - 20);
-	centre_is(&w[3], 4, 50 + 40, 60 + 700 - 30);
+	centre_is(&w[1], 2, 612 - 80, 100);
+	centre_is(&w[2], 3, 100 + 612 - 70, 200 + 792 - 80);
+	centre_is(&w[3], 4, 50 + 80, 60 + 700 - 70);
 	/* Seam: slice i of 4 at the displayed right edge, S/4 wide on screen. */
 	for (i = 0; i < 4; i++) {
 		ck_assert_int_eq(w[4 + i].slice, (int)i);
@@ -506,6 +506,135 @@ START_TEST(resolve_refuses_invalid)
 	ck_assert_int_eq(m, PDF_PLACE_SEAM);
 	ck_assert_int_eq(pdf_place_mode_parse("stamp", &m, &ei), SP_ERR_INVALID);
 	ck_assert_ptr_nonnull(strstr(ei.msg, "unknown placement mode"));
+	pdf_doc_free(doc);
+	free(d);
+}
+END_TEST
+
+/* Resolve one placement; SP_OK or the refusal's code, with its message in ei. */
+static int
+resolve1(struct pdf_doc *doc, double seal_mm, const struct pdf_placement *p,
+	 struct pdf_widget_rect **w, size_t *nw, struct sp_errinfo *ei)
+{
+	struct pdf_seal s = { seal, seal_len, seal_mm };
+
+	sp_errinfo_init(ei);
+	return pdf_placements_resolve(doc, &s, 1, p, 1, w, nw, ei);
+}
+
+/* Every mode refuses a box that reaches past the visible page, on plain and
+ * rotated/cropped pages, and accepts one that touches the edge exactly. */
+START_TEST(resolve_keeps_boxes_on_page)
+{
+	const double h = S42 / 2;
+	double dw, dh;
+	struct {
+		struct pdf_placement p;
+		const char *msg; /* NULL: accepted */
+	} cases[] = {
+		/* normal: a seal at (10,10) would be three quarters off the page */
+		{ { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 10, .y = 10 },
+		  "the seal -49.5,-49.5 - 69.5,69.5 (centre 10.0,10.0) reaches outside page 1, "
+		  "whose visible box is 0,0 - 612.0,792.0" },
+		{ { .mode = PDF_PLACE_NORMAL, .page = 1, .x = h, .y = h }, NULL },
+		{ { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 612 - h, .y = 792 - h }, NULL },
+		{ { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 612 - h + 0.5, .y = 400 },
+		  "outside page 1" },
+		{ { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 300, .y = h - 0.5 },
+		  "outside page 1" },
+		/* /Rotate 90: displayed 792 wide, 612 high */
+		{ { .mode = PDF_PLACE_NORMAL, .page = 2, .x = 700, .y = 612 - h }, NULL },
+		{ { .mode = PDF_PLACE_NORMAL, .page = 2, .x = 700, .y = 612 - h + 1 },
+		  "visible box is 0,0 - 792.0,612.0" },
+		/* /Rotate 270 with a CropBox 500 x 700: displayed 700 x 500 */
+		{ { .mode = PDF_PLACE_NORMAL, .page = 4, .x = 700 - h, .y = 500 - h }, NULL },
+		{ { .mode = PDF_PLACE_NORMAL, .page = 4, .x = 690, .y = 250 },
+		  "outside page 4, whose visible box is 0,0 - 700.0,500.0" },
+		/* date: a corner would cut "2026-12-03" */
+		{ { .mode = PDF_PLACE_DATE, .page = 1, .x = 600, .y = 5 }, "the date stamp" },
+		{ { .mode = PDF_PLACE_DATE, .page = 3, .x = 1, .y = 400 }, "outside page 3" },
+		/* multi: each page is checked; page 2 is lower once rotated */
+		{ { .mode = PDF_PLACE_MULTI, .pages = "1-4", .x = 300, .y = 650 },
+		  "outside page 2" },
+		{ { .mode = PDF_PLACE_MULTI, .pages = "1,3", .x = 300, .y = 650 }, NULL },
+		/* keyword: the hit near the top-left of page 1, pushed above the page */
+		{ { .mode = PDF_PLACE_KEYWORD, .keyword = "Party B (seal)", .dy = 280 },
+		  "outside page 1" },
+		{ { .mode = PDF_PLACE_KEYWORD, .keyword = "Party B (seal)", .dx = -200 },
+		  "outside page 1" },
+		/* ... and the hit on the rotated, cropped page 4 (centre near u=360) */
+		{ { .mode = PDF_PLACE_KEYWORD,
+		    .keyword = "Party B (seal)",
+		    .occurrences = "2",
+		    .dx = 300 },
+		  "outside page 4" },
+		/* seam: each page's slice keeps the seal's height within that page */
+		{ { .mode = PDF_PLACE_SEAM, .pages = "1-4", .y = 30 }, "the seam slice" },
+		{ { .mode = PDF_PLACE_SEAM, .pages = "1-4", .y = 500 - h + 1 }, "outside page 4" },
+		{ { .mode = PDF_PLACE_SEAM, .pages = "1-4", .y = 500 - h }, NULL },
+		{ { .mode = PDF_PLACE_SEAM, .pages = "1,3", .y = 792 - h }, NULL },
+	};
+	struct pdf_widget_rect *w = NULL;
+	struct sp_errinfo ei;
+	struct pdf_page_info pi;
+	struct pdf_doc *doc;
+	unsigned char *d;
+	size_t n, nw, i, k;
+	int r;
+
+	/* The date stamp: "YYYY-MM-DD" in 10 pt Helvetica plus 8 pt padding. */
+	dw = (8 * 556 + 2 * 333) / 1000.0 * 10 + 8;
+	dh = 10 + 8;
+	d = geometry_pdf(&n);
+	doc = open_ok(d, n);
+	for (i = 0; i < SP_ARRAY_LEN(cases); i++) {
+		r = resolve1(doc, 0, &cases[i].p, &w, &nw, &ei);
+		if (cases[i].msg == NULL) {
+			ck_assert_msg(r == SP_OK, "case %zu refused: %s", i, ei.msg);
+			for (k = 0; k < nw; k++) {
+				ck_assert(pdf_doc_page_info(doc, w[k].page, &pi, &ei) == SP_OK);
+				ck_assert_msg(w[k].view.x0 > -1e-6 && w[k].view.y0 > -1e-6 &&
+						      w[k].view.x1 < pi.width + 1e-6 &&
+						      w[k].view.y1 < pi.height + 1e-6,
+					      "case %zu box %zu off page", i, k);
+			}
+			free(w);
+			w = NULL;
+			continue;
+		}
+		ck_assert_msg(r == SP_ERR_INVALID, "case %zu accepted", i);
+		ck_assert(w == NULL && nw == 0);
+		ck_assert_str_eq(ei.reason, "placement_outside");
+		ck_assert_msg(strstr(ei.msg, cases[i].msg), "case %zu: \"%s\" lacks \"%s\"", i,
+			      ei.msg, cases[i].msg);
+	}
+	/* A date stamp touching the bottom-left corner exactly fits. */
+	{
+		struct pdf_placement p = {
+			.mode = PDF_PLACE_DATE, .page = 1, .x = dw / 2, .y = dh / 2
+		};
+		ck_assert_msg(resolve1(doc, 0, &p, &w, &nw, &ei) == SP_OK, "%s", ei.msg);
+		ck_assert(NEAR(w[0].rect.x0, 0) && NEAR(w[0].rect.y0, 0));
+		free(w);
+	}
+	/* /Rotate 180 on a shifted MediaBox: the displayed top-right corner is the
+	 * user-space bottom-left (100, 200). */
+	{
+		struct pdf_placement p = {
+			.mode = PDF_PLACE_NORMAL, .page = 3, .x = 612 - h, .y = 792 - h
+		};
+		ck_assert_msg(resolve1(doc, 0, &p, &w, &nw, &ei) == SP_OK, "%s", ei.msg);
+		ck_assert(NEAR(w[0].rect.x0, 100) && NEAR(w[0].rect.y0, 200));
+		free(w);
+	}
+	/* A seal wider than the page fits nowhere on it. */
+	{
+		struct pdf_placement p = {
+			.mode = PDF_PLACE_NORMAL, .page = 1, .x = 306, .y = 396
+		};
+		ck_assert_int_eq(resolve1(doc, 300, &p, &w, &nw, &ei), SP_ERR_INVALID);
+		ck_assert_ptr_nonnull(strstr(ei.msg, "outside page 1"));
+	}
 	pdf_doc_free(doc);
 	free(d);
 }
@@ -748,6 +877,7 @@ main(void)
 	tcase_add_test(tc, page_ranges);
 	tcase_add_test(tc, resolve_geometry);
 	tcase_add_test(tc, resolve_refuses_invalid);
+	tcase_add_test(tc, resolve_keeps_boxes_on_page);
 	tcase_add_test(tc, keyword_centres_on_hits);
 	tcase_add_test(tc, prepare_all_modes_both_xref_kinds);
 	tcase_add_test(tc, fill_fits_or_refuses);
