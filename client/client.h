@@ -14,6 +14,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "sp.h"
 
 #define CLIENT_DEFAULT_SERVER "https://127.0.0.1:8443"
@@ -86,6 +88,24 @@ void client_error_format(const struct client_response *resp, char *out, size_t o
  * SP_ERR_INVALID (empty, too long, no terminal). Any thread; interactive.
  */
 int client_pin_read(const char *pin_file, char *pin, size_t n, struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * Terminal-safe text: copy s (NULL is "") into out (outlen bytes, always
+ * NUL-terminated when outlen > 0, cut on a character boundary) with every
+ * C0 control (newline and tab included), DEL, C1 control (a raw byte or
+ * UTF-8 U+0080..U+009F), bidi embedding, override, isolate or mark and line
+ * or paragraph separator, and every malformed UTF-8 byte, replaced by '?'.
+ * Returns out. Every print of text that came from the server or from a PDF
+ * goes through here. Any thread.
+ */
+char *client_text_clean(const char *s, char *out, size_t outlen);
+
+/*
+ * The string obj[key] made terminal-safe (client_text_clean) in place in the
+ * document, so the pointer lives as long as obj; absent when the member is
+ * missing, not a string, or memory runs out. CLI thread (changes obj).
+ */
+const char *client_json_text(json_t *obj, const char *key, const char *absent);
 
 struct crypto_verify_report;
 

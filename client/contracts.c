@@ -123,12 +123,11 @@ out:
 	return r;
 }
 
+/* A string from the server, safe for the terminal, "-" when absent. */
 static const char *
 s(json_t *o, const char *k)
 {
-	const char *v = json_string_value(json_object_get(o, k));
-
-	return v != NULL ? v : "-";
+	return client_json_text(o, k, "-");
 }
 
 static void
@@ -388,7 +387,11 @@ cmd_simple(const struct client_cli *cli, int argc, char **argv)
 			      &doc)) != 0)
 			return r;
 		json_array_foreach(json_object_get(doc, "received"), i, n)
-			printf("%s\n", json_string_value(n));
+		{
+			char num[64];
+
+			printf("%s\n", client_text_clean(json_string_value(n), num, sizeof(num)));
+		}
 		printf("received %zu\n", json_array_size(json_object_get(doc, "received")));
 		json_decref(doc);
 		return 0;

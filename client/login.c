@@ -246,11 +246,10 @@ client_cmd_login(const char *server, const char *cafile, long timeout_s, int arg
 		goto out;
 	}
 	printf("logged in as %s of %s (%s); the session expires at %s\n",
-	       json_string_value(json_object_get(json_object_get(doc, "user"), "name")),
-	       json_string_value(json_object_get(json_object_get(doc, "organization"), "name")),
-	       json_string_value(
-		       json_object_get(json_object_get(doc, "organization"), "credit_code")),
-	       json_string_value(json_object_get(doc, "expires_at")));
+	       client_json_text(json_object_get(doc, "user"), "name", "-"),
+	       client_json_text(json_object_get(doc, "organization"), "name", "-"),
+	       client_json_text(json_object_get(doc, "organization"), "credit_code", "-"),
+	       client_json_text(doc, "expires_at", "-"));
 	rc = 0;
 out:
 	sp_wipe(pin, sizeof(pin));
@@ -361,14 +360,13 @@ client_cmd_whoami(const char *server, const char *cafile, long timeout_s, int ar
 	user = json_object_get(doc, "user");
 	org = json_object_get(doc, "organization");
 	cert = json_object_get(doc, "certificate");
-	printf("kind: %s\nuser: %s\n", json_string_value(json_object_get(doc, "kind")),
-	       json_string_value(json_object_get(user, "name")));
+	printf("kind: %s\nuser: %s\n", client_json_text(doc, "kind", "-"),
+	       client_json_text(user, "name", "-"));
 	if (json_is_object(org))
-		printf("organization: %s\ncredit code: %s\n",
-		       json_string_value(json_object_get(org, "name")),
-		       json_string_value(json_object_get(org, "credit_code")));
+		printf("organization: %s\ncredit code: %s\n", client_json_text(org, "name", "-"),
+		       client_json_text(org, "credit_code", "-"));
 	if (json_is_object(cert))
-		printf("certificate: %s\n", json_string_value(json_object_get(cert, "subject")));
+		printf("certificate: %s\n", client_json_text(cert, "subject", "-"));
 	rc = 0;
 out:
 	json_decref(doc);

@@ -46,21 +46,22 @@ reason_phrase(long status)
 	return NULL;
 }
 
-/* Append s (at most max bytes, stopping at a newline) with control bytes
- * replaced, so a hostile server cannot drive the terminal. */
+/* Append the first line of s, at most max bytes, terminal-safe
+ * (client_text_clean), so a hostile server cannot drive the terminal. */
 static void
 append_clean(char *out, size_t outlen, const char *s, size_t max)
 {
-	size_t n = strlen(out), i;
+	size_t n = strlen(out), line = strcspn(s, "\r\n"), room;
+	char first[512];
 
-	for (i = 0; s[i] != '\0' && i < max && n + 1 < outlen; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch == '\n' || ch == '\r')
-			break;
-		out[n++] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
-	}
-	out[n] = '\0';
+	if (line >= sizeof(first))
+		line = sizeof(first) - 1;
+	memcpy(first, s, line);
+	first[line] = '\0';
+	room = outlen - n;
+	if (room > max + 1)
+		room = max + 1;
+	client_text_clean(first, out + n, room);
 }
 
 static void

@@ -78,7 +78,7 @@ sign_run_online(const char *server, const char *cafile, long timeout_s, struct s
 	unsigned char *der = NULL, *tbs = NULL;
 	uint8_t *sig = NULL;
 	size_t derlen = 0, tbslen = 0, siglen = 0;
-	char *token = NULL, *s = NULL, path[160], pin[SIGN_PIN_MAX];
+	char *token = NULL, *s = NULL, path[160], pin[SIGN_PIN_MAX], idc[128], algc[64];
 	const char *alg = NULL, *id, *want_alg;
 	json_t *body = NULL, *prep = NULL, *done = NULL;
 	int st = 1;
@@ -120,8 +120,10 @@ sign_run_online(const char *server, const char *cafile, long timeout_s, struct s
 		st = EX_PROTOCOL;
 		goto out;
 	}
-	printf("Contract %s, signing session %s (expires %s), algorithm %s\n", number, id,
-	       json_string_value(json_object_get(prep, "expires_at")), want_alg);
+	/* id and want_alg stay as sent (they go back to the server): print copies. */
+	printf("Contract %s, signing session %s (expires %s), algorithm %s\n", number,
+	       client_text_clean(id, idc, sizeof(idc)), client_json_text(prep, "expires_at", "-"),
+	       client_text_clean(want_alg, algc, sizeof(algc)));
 	sign_rects_print(json_object_get(prep, "rects"));
 	/* Only now, with the placements shown, does the PIN get asked. */
 	if (o->so.key_pem == NULL && client_pin_read(o->pin_file, pin, sizeof(pin), &ei) != SP_OK) {
@@ -136,7 +138,7 @@ sign_run_online(const char *server, const char *cafile, long timeout_s, struct s
 	}
 	if (strcmp(alg, want_alg) != 0) {
 		fprintf(stderr, "sealpact: sign: the token signs %s but the server expects %s\n",
-			alg, want_alg);
+			alg, algc);
 		goto out;
 	}
 	free(s);
@@ -151,8 +153,7 @@ sign_run_online(const char *server, const char *cafile, long timeout_s, struct s
 		goto out;
 	printf("Signed: revision %lld, sha256 %s, timestamp %s\n",
 	       (long long)json_integer_value(json_object_get(done, "seq")),
-	       json_string_value(json_object_get(done, "sha256")),
-	       json_string_value(json_object_get(done, "timestamp")));
+	       client_json_text(done, "sha256", "-"), client_json_text(done, "timestamp", "-"));
 	printf("Run 'sealpact send %s' to hand the contract on.\n", number);
 	st = 0;
 out:

@@ -106,7 +106,7 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 	size_t pdflen = 0, pnglen = 0, derlen = 0, alen = 0, siglen = 0, toklen = 0, cmslen = 0;
 	size_t nrects = 0, i;
 	const char *algname;
-	char pin[SIGN_PIN_MAX], when[32];
+	char pin[SIGN_PIN_MAX], when[32], msgc[512];
 	X509 *cert = NULL;
 	STACK_OF(X509) *chain = NULL;
 	time_t gen = 0;
@@ -197,7 +197,8 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 	st = 0;
 	goto out;
 fail:
-	fprintf(stderr, "sealpact: sign: %s\n", ei.msg);
+	/* The message may quote the PDF (qpdf's or the text locator's words). */
+	fprintf(stderr, "sealpact: sign: %s\n", client_text_clean(ei.msg, msgc, sizeof(msgc)));
 out:
 	OPENSSL_cleanse(pin, sizeof(pin));
 	o->so.pin = NULL;

@@ -20,6 +20,7 @@ typedef struct ec_key_method_st EC_KEY_METHOD;
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "client.h"
 #include "sign_int.h"
 
 /* ---- placements --------------------------------------------------------------- */
@@ -167,7 +168,7 @@ sign_rects_print(json_t *rects)
 	{
 		printf("  #%lld %-7s page %lld: %.1f,%.1f - %.1f,%.1f",
 		       (long long)json_integer_value(json_object_get(r, "placement")),
-		       json_string_value(json_object_get(r, "mode")),
+		       client_json_text(r, "mode", "-"),
 		       (long long)json_integer_value(json_object_get(r, "page")),
 		       json_number_value(json_object_get(r, "x0")),
 		       json_number_value(json_object_get(r, "y0")),

@@ -67,7 +67,7 @@ static void
 print_text(const char *path, const struct crypto_verify_report *r)
 {
 	size_t i, j;
-	char v[64], t1[32];
+	char v[64], t1[32], c1[1024], c2[1024];
 
 	if (r->nsigs == 0) {
 		printf("%s: no verifiable signature\n", path);
@@ -77,26 +77,33 @@ print_text(const char *path, const struct crypto_verify_report *r)
 	for (i = 0; i < r->nsigs; i++) {
 		const struct crypto_sig_report *s = &r->sigs[i];
 		upper(crypto_verdict_name(s->verdict), v, sizeof(v));
-		printf("\nSignature %zu \"%s\" (object %d)%s%s: %s\n", i + 1, s->field, s->sig_obj,
+		/* Everything below but our own words comes from the PDF: cleaned. */
+		printf("\nSignature %zu \"%s\" (object %d)%s%s: %s\n", i + 1,
+		       client_text_clean(s->field, c1, sizeof(c1)), s->sig_obj,
 		       s->doc_timestamp ? ", document timestamp" : "",
 		       s->certifying ? ", certifying" : "", v);
 		for (j = 0; j < s->nreasons; j++)
-			printf("  reason: %s\n", s->reasons[j]);
+			printf("  reason: %s\n", client_text_clean(s->reasons[j], c1, sizeof(c1)));
 		if (s->message[0])
-			printf("  %s\n", s->message);
+			printf("  %s\n", client_text_clean(s->message, c1, sizeof(c1)));
 		if (s->has_signer)
-			printf("  signer: %s\n  issuer: %s\n", s->signer.subject, s->signer.issuer);
+			printf("  signer: %s\n  issuer: %s\n",
+			       client_text_clean(s->signer.subject, c1, sizeof(c1)),
+			       client_text_clean(s->signer.issuer, c2, sizeof(c2)));
 		printf("  byte range [%lld %lld %lld %lld], signs revision %zu of %zu\n",
 		       s->byte_range[0], s->byte_range[1], s->byte_range[2], s->byte_range[3],
 		       s->revision, r->nrevisions);
 		printf("  structure: %s; digest %s: %s; signature %s: %s\n", tri(s->structure_ok),
-		       s->digest_alg[0] ? s->digest_alg : "-", tri(s->digest_ok),
-		       s->sig_alg[0] ? s->sig_alg : "-", tri(s->signature_ok));
+		       s->digest_alg[0] ? client_text_clean(s->digest_alg, c1, sizeof(c1)) : "-",
+		       tri(s->digest_ok),
+		       s->sig_alg[0] ? client_text_clean(s->sig_alg, c2, sizeof(c2)) : "-",
+		       tri(s->signature_ok));
 		when(s->checked_at, t1, sizeof(t1));
 		printf("  certificate chain: %s (at %s)\n", tri(s->chain_ok), t1);
 		if (s->has_timestamp) {
 			when(s->ts_time, t1, sizeof(t1));
-			printf("  timestamp: %s, %s by %s\n", tri(s->timestamp_ok), t1, s->tsa);
+			printf("  timestamp: %s, %s by %s\n", tri(s->timestamp_ok), t1,
+			       client_text_clean(s->tsa, c1, sizeof(c1)));
 		} else {
 			printf("  timestamp: none\n");
 		}
@@ -104,12 +111,14 @@ print_text(const char *path, const struct crypto_verify_report *r)
 		       s->ndisallowed);
 		for (j = 0; j < s->nchanges; j++)
 			printf("    revision %zu, object %d: %s [%s]\n", s->changes[j].revision,
-			       s->changes[j].obj, s->changes[j].what,
+			       s->changes[j].obj,
+			       client_text_clean(s->changes[j].what, c1, sizeof(c1)),
 			       s->changes[j].allowed ? "allowed" : "NOT ALLOWED");
 	}
 	upper(crypto_verdict_name(r->verdict), v, sizeof(v));
 	printf("\nLast revision signed: %s%s%s\nVerdict: %s\n",
-	       r->last_revision_signed ? "yes" : "no", r->message[0] ? " - " : "", r->message, v);
+	       r->last_revision_signed ? "yes" : "no", r->message[0] ? " - " : "",
+	       client_text_clean(r->message, c1, sizeof(c1)), v);
 }
 
 int
@@ -134,6 +143,7 @@ client_cmd_verify(const char *default_roots, int argc, char **argv)
 	size_t textlen = 0;
 	unsigned char *data = NULL;
 	int json = 0, ch, rc = EX_USAGE;
+	char c1[512];
 
 	sp_errinfo_init(&ei);
 	optind = 0;
@@ -186,7 +196,8 @@ client_cmd_verify(const char *default_roots, int argc, char **argv)
 	if (crypto_pdf_verify(data, len, &vo, &rep, &ei) != SP_OK) {
 		if (json)
 			printf("{\"verdict\":\"invalid\",\"error\":\"%s\"}\n", sp_errname(ei.code));
-		fprintf(stderr, "sealpact verify: %s: cannot be verified: %s\n", path, ei.msg);
+		fprintf(stderr, "sealpact verify: %s: cannot be verified: %s\n", path,
+			client_text_clean(ei.msg, c1, sizeof(c1)));
 		goto out;
 	}
 	if (json) {

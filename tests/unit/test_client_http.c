@@ -293,6 +293,57 @@ START_TEST(problem_json_becomes_one_line)
 }
 END_TEST
 
+/* What another organization or a PDF wrote cannot steer the terminal. */
+START_TEST(terminal_text_is_neutralized)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "Supply contract", "Supply contract" },
+		{ "供货合同（2026）", "供货合同（2026）" },
+		{ "\x1b[2J\x1b[H\a", "?[2J?[H?" },                             /* ESC, BEL */
+		{ "a\r\nSigned: revision 9\tok", "a??Signed: revision 9?ok" }, /* no fake lines */
+		{ "x\x7fy", "x?y" },                                           /* DEL */
+		{ "\xc2\x9b"
+		  "31m\xc2\x85"
+		  "z",
+		  "?31m?z" }, /* C1 as UTF-8 */
+		{ "\x9b"
+		  "31m",
+		  "?31m" }, /* C1 as a raw byte */
+		{ "\xe2\x80\xae"
+		  "cod.exe\xe2\x80\xac",
+		  "?cod.exe?" }, /* RLO ... PDF */
+		{ "\xe2\x81\xa6"
+		  "a\xe2\x81\xa9",
+		  "?a?" },                                               /* LRI ... PDI */
+		{ "\xe2\x80\x8f\xe2\x80\xa8", "??" },                    /* RLM, LINE SEPARATOR */
+		{ "\xc0\xaf\xed\xa0\x80\xf5\x80\x80\x80", "?????????" }, /* overlong, surrogate */
+		{ "\xe4\xbe", "??" },                                    /* cut sequence */
+		{ "\xf0\x9f\x93\x9c ok", "\xf0\x9f\x93\x9c ok" },        /* 4-byte is fine */
+	};
+	char out[64];
+	json_t *doc;
+	size_t i;
+
+	for (i = 0; i < SP_ARRAY_LEN(cases); i++)
+		ck_assert_msg(strcmp(client_text_clean(cases[i].in, out, sizeof(out)),
+				     cases[i].out) == 0,
+			      "case %zu gave \"%s\"", i, out);
+	ck_assert_str_eq(client_text_clean(NULL, out, sizeof(out)), "");
+	/* A short buffer cuts on a character boundary, never inside one. */
+	ck_assert_str_eq(client_text_clean("合同", out, 6), "合");
+	ck_assert_str_eq(client_text_clean("ab\x1b", out, 3), "ab");
+	/* In a document: cleaned in place, absent members get the default. */
+	doc = json_pack("{s:s,s:i}", "name", "x\x1b]0;owned\ay", "n", 1);
+	ck_assert_str_eq(client_json_text(doc, "name", "-"), "x?]0;owned?y");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "name")), "x?]0;owned?y");
+	ck_assert_str_eq(client_json_text(doc, "n", "-"), "-");
+	ck_assert_str_eq(client_json_text(doc, "missing", "-"), "-");
+	json_decref(doc);
+}
+END_TEST
+
 START_TEST(connection_refused_is_unavailable)
 {
 	char url[64];
@@ -722,6 +773,7 @@ client_suite(void)
 
 	tcase_add_checked_fixture(cli, setup, teardown);
 	tcase_add_test(cli, cli_version_and_help);
+	tcase_add_test(cli, terminal_text_is_neutralized);
 	tcase_add_test(cli, cli_usage_errors_exit_64);
 	tcase_add_test(cli, cli_health_ok_not_ready_and_unreachable);
 	suite_add_tcase(s, cli);
