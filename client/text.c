@@ -8,58 +8,8 @@
  */
 #include "client.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Code points that steer a terminal or the order in which text is displayed. */
-static int
-unsafe_cp(uint32_t cp)
-{
-	return cp < 0x20 || cp == 0x7f ||        /* C0 (newline and tab too), DEL */
-	       (cp >= 0x80 && cp <= 0x9f) ||     /* C1, e.g. U+009B CSI */
-	       cp == 0x061c ||                   /* ARABIC LETTER MARK */
-	       cp == 0x200e || cp == 0x200f ||   /* LRM, RLM */
-	       (cp >= 0x2028 && cp <= 0x202e) || /* line/paragraph separators, LRE..RLO */
-	       (cp >= 0x2066 && cp <= 0x2069);   /* LRI..PDI */
-}
-
-/*
- * Decode one UTF-8 sequence at s (n bytes left, n > 0). Returns its length
- * and the code point, or 0 for a malformed, overlong, surrogate or
- * out-of-range sequence (the caller then replaces one byte).
- */
-static size_t
-utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len, i;
-	uint32_t v, min;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2, v = s[0] & 0x1f, min = 0x80;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3, v = s[0] & 0x0f, min = 0x800;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4, v = s[0] & 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return len;
-}
 
 char *
 client_text_clean(const char *s, char *out, size_t outlen)
@@ -71,8 +21,8 @@ client_text_clean(const char *s, char *out, size_t outlen)
 	if (outlen == 0)
 		return out;
 	while (n > 0) {
-		k = utf8_next(p, n, &cp);
-		if (k == 0 || unsafe_cp(cp)) {
+		k = sp_utf8_next(p, n, &cp);
+		if (k == 0 || sp_text_cp_unsafe(cp)) {
 			if (o + 1 >= outlen)
 				break;
 			out[o++] = '?';

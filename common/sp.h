@@ -256,4 +256,22 @@ int sp_parse_u64n(const char *s, size_t n, uint64_t lo, uint64_t hi, uint64_t *o
 /* Zero memory in a way the compiler may not elide (keys, PINs, tokens). */
 void sp_wipe(void *p, size_t n);
 
+/*
+ * Text one organization writes and another's terminal shows (names, reasons).
+ * sp_utf8_next: the length (1..4) of the well-formed UTF-8 sequence at s (n >
+ * 0 bytes) and its code point, or 0 when it is malformed, overlong, a
+ * surrogate or past U+10FFFF. sp_text_cp_unsafe: nonzero for a code point
+ * that steers a terminal or the display order: C0 (newline and tab
+ * included), DEL, C1 (U+0080..U+009F), the bidi marks, embeddings, overrides
+ * and isolates (U+061C, U+200E/F, U+202A..U+202E, U+2066..U+2069) and the
+ * line and paragraph separators (U+2028/9). sp_text_check: SP_OK when
+ * s[0..len) is well-formed UTF-8 with no such code point (and no NUL), else
+ * SP_ERR_INVALID with the byte offset and the code point (0xFFFFFFFF for a
+ * malformed byte) of the first offender in *at and *cp (either may be NULL).
+ * Any thread.
+ */
+size_t sp_utf8_next(const unsigned char *s, size_t n, uint32_t *cp);
+int sp_text_cp_unsafe(uint32_t cp);
+int sp_text_check(const char *s, size_t len, size_t *at, uint32_t *cp);
+
 #endif /* SP_H */

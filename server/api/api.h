@@ -57,6 +57,14 @@ void signing_abort_delete(struct request *r);
 /* tsa.c */
 void tsa_post(struct request *r);
 
+/*
+ * text.c: SP_OK when v is not a string or is printable text; else
+ * SP_ERR_INVALID, reason control_character (400), naming field and the first
+ * control/bidi code point (see sp_text_check). For every free-text field one
+ * organization writes and another reads. Any thread.
+ */
+int api_text_check(const char *field, json_t *v, struct sp_errinfo *ei) SP_WUR;
+
 /* verification.c */
 void verification_upload_post(struct request *r);
 void verification_contract_get(struct request *r);

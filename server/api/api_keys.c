@@ -81,6 +81,7 @@ create_next(struct request *r, const struct principal *who)
 	unsigned char rnd[AUTH_APIKEY_PREFIX_LEN];
 	struct key_wait *w = NULL;
 	struct db_actor actor;
+	struct sp_errinfo ei;
 	json_t *doc = NULL, *name;
 	size_t i;
 	int rc;
@@ -88,6 +89,11 @@ create_next(struct request *r, const struct principal *who)
 	if (request_json_body(r, &doc) != SP_OK)
 		return; /* answered */
 	name = json_object_get(doc, "name");
+	sp_errinfo_init(&ei);
+	if (api_text_check("name", name, &ei) != SP_OK) {
+		request_reply_error(r, ei.code, &ei);
+		goto out;
+	}
 	if (!json_is_object(doc) || json_object_size(doc) != 1 || !json_is_string(name) ||
 	    !name_ok(json_string_value(name)) ||
 	    json_string_length(name) != strlen(json_string_value(name))) {

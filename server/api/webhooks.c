@@ -56,6 +56,7 @@ create_step(struct request *r, const struct principal *who)
 	struct db_actor actor;
 	char secret[65];
 	json_t *doc = NULL;
+	struct sp_errinfo ei;
 	const char *url;
 	int rc;
 
@@ -64,6 +65,12 @@ create_step(struct request *r, const struct principal *who)
 	if ((url = json_string_value(json_object_get(doc, "url"))) == NULL) {
 		json_decref(doc);
 		request_problem(r, P_INVALID, "url (a string) is required");
+		return;
+	}
+	sp_errinfo_init(&ei);
+	if (api_text_check("url", json_object_get(doc, "url"), &ei) != SP_OK) {
+		json_decref(doc);
+		request_reply_error(r, ei.code, &ei);
 		return;
 	}
 	if (RAND_bytes(raw, sizeof(raw)) != 1) {

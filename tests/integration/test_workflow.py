@@ -585,6 +585,55 @@ class TestUploadLimits(WorkflowCase):
         self.assertEqual(self.db.query("SELECT count(*) FROM contracts"), "1")
 
 
+# Text that would drive a terminal or reorder it: ESC sequences, BEL, a line break
+# followed by a fake status line, DEL, C1 CSI (U+009B), RLO, LRI.
+HOSTILE = ["Supply\x1b[2J\x1b[H", "ring\x07", "two\nSigned: revision 9", "del\x7f",
+           "csi\u009b31m", "\u202eexe.fdp", "iso\u2066x\u2069"]
+
+
+class TestControlCharacters(WorkflowCase):
+    """Names and reasons are shown on other organizations' terminals: control and bidi
+    characters are refused (400 control_character) and nothing changes."""
+
+    def test_names_reasons_urls_refused(self):
+        for bad in HOSTILE:
+            self.assertProblem(self.create(name=bad), 400, "control_character")
+            self.assertProblem(self.create(business_type=bad), 400, "control_character")
+            self.assertProblem(self.create(parties=[{"credit_code": credit_code(80),
+                                                     "name": bad, "role": "signer"}]),
+                               400, "control_character")
+        self.assertEqual(self.db.query("SELECT count(*) FROM contracts"), "0")
+        st, _, _, doc = self.create(name="two\nlines")
+        self.assertIn("U+000A at byte 3", doc["detail"])
+        # A draft keeps its name; a rejection needs a printable reason.
+        n = self.created(parties=[{"credit_code": self.s1.code, "role": "signer"}])["number"]
+        before = self.snapshot(n)
+        for bad in HOSTILE:
+            self.assertProblem(self.call(self.a, "PATCH", "/api/v1/contracts/" + n,
+                                         {"name": bad}), 400, "control_character")
+            self.assertProblem(self.call(self.a, "PATCH", "/api/v1/contracts/" + n, {
+                "parties": [{"credit_code": credit_code(81), "name": bad, "role": "signer"}]}),
+                400, "control_character")
+        self.assertEqual(self.snapshot(n), before)
+        self.act(self.a, n, "send")
+        self.act(self.s1, n, "receive")
+        before = self.snapshot(n)
+        for bad in HOSTILE:
+            self.assertProblem(self.call(self.s1, "POST", "/api/v1/contracts/%s/reject" % n,
+                                         {"reason": bad}), 400, "control_character")
+        self.assertEqual(self.snapshot(n), before)
+        # Printable text of any script still goes through.
+        self.act(self.s1, n, "reject", {"reason": "价格不对 (price) — ok"})
+        for bad in HOSTILE:
+            self.assertProblem(self.call(self.a, "POST", "/api/v1/api-keys", {"name": bad}),
+                               400, "control_character")
+            self.assertProblem(self.call(self.a, "POST", "/api/v1/webhooks",
+                                         {"url": "https://hooks.example/" + bad}),
+                               400, "control_character")
+        self.assertEqual(self.db.query("SELECT count(*) FROM api_keys"), "0")
+        self.assertEqual(self.db.query("SELECT count(*) FROM webhooks"), "0")
+
+
 class TestWorkflowCli(WorkflowCase):
     """The sealpact commands, with SEALPACT_TOKEN standing in for a saved login."""
 
@@ -626,6 +675,33 @@ class TestWorkflowCli(WorkflowCase):
         self.assertIn("signing", self.cli(self.a, "send", n2).stdout)
         self.assertIn("signing", self.cli(self.s1, "receive", n2).stdout)
         self.assertIn("cancelled", self.cli(self.a, "cancel", n2).stdout)
+
+    def test_list_and_show_neutralize_what_others_wrote(self):
+        n = self.created(parties=[{"credit_code": self.s1.code, "role": "signer"}])["number"]
+        self.act(self.a, n, "send")
+        self.act(self.s1, n, "receive")
+        self.act(self.s1, n, "reject", {"reason": "price"})
+        # Written past the API, as an older server or a direct database edit could have.
+        evil = ("E'Supply\\x1b[2J\\x1b[H\\x07\\nSigned: revision 9 \\x7f"
+                "\\u009b31m\\u202eevil\\u2066x'")
+        self.db.query("UPDATE contracts SET name = %s WHERE number = %s" % (evil, n))
+        self.db.query("UPDATE organizations SET name = %s WHERE id = %d" % (evil, self.a.id))
+        self.db.query("UPDATE parties SET reject_reason = %s WHERE contract_number = %s"
+                      % (evil, n))
+        clean = "Supply?[2J?[H??Signed: revision 9 ??31m?evil?x"
+        outputs = {"list": self.cli(self.a, "list", "--tab", "initiated").stdout,
+                   "show": self.cli(self.s1, "show", n).stdout,
+                   "show by initiator": self.cli(self.a, "show", n).stdout}
+        for what, out in outputs.items():
+            self.assertIn(n, out, what)
+            self.assertIn(clean, out, what)
+            bad = [c for c in out if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) <= 0x9f
+                   or 0x202a <= ord(c) <= 0x202e or 0x2066 <= ord(c) <= 0x2069]
+            self.assertEqual(bad, [], what)
+            self.assertFalse(any(line.startswith("Signed:") for line in out.splitlines()), what)
+        self.assertEqual(outputs["list"].count(clean), 2)  # the name and the initiator
+        self.assertIn("rejected:      " + clean, outputs["show"])
+        self.assertIn("initiator:     " + clean, outputs["show"])
 
 
 if __name__ == "__main__":

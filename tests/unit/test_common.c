@@ -307,6 +307,53 @@ START_TEST(big_endian)
 }
 END_TEST
 
+START_TEST(printable_text)
+{
+	static const struct {
+		const char *s;
+		size_t at;
+		uint32_t cp;
+	} bad[] = {
+		{ "ab\x1b[2J", 2, 0x1b },
+		{ "a\nb", 1, 0x0a },
+		{ "tab\there", 3, 0x09 },
+		{ "x\x7f", 1, 0x7f },
+		{ "\xc2\x9b"
+		  "31m",
+		  0, 0x9b },
+		{ "\xc2\x80", 0, 0x80 },
+		{ "a\xe2\x80\xae", 1, 0x202e },
+		{ "\xe2\x80\xaa", 0, 0x202a },
+		{ "\xe2\x81\xa6", 0, 0x2066 },
+		{ "\xe2\x81\xa9", 0, 0x2069 },
+		{ "\xe2\x80\xa8", 0, 0x2028 },
+		{ "\x9b", 0, 0xffffffffu },
+		{ "\xc0\xaf", 0, 0xffffffffu },
+		{ "\xed\xa0\x80", 0, 0xffffffffu },
+		{ "ok\xe5", 2, 0xffffffffu },
+	};
+	static const char *good[] = { "Supply contract",  "供货合同（2026）", "price — ok",
+				      "\xf0\x9f\x93\x9c", "\xc2\xa0nbsp",     "" };
+	size_t i, at;
+	uint32_t cp;
+
+	for (i = 0; i < SP_ARRAY_LEN(bad); i++) {
+		at = 99;
+		cp = 0;
+		ck_assert_msg(sp_text_check(bad[i].s, strlen(bad[i].s), &at, &cp) == SP_ERR_INVALID,
+			      "case %zu accepted", i);
+		ck_assert_msg(at == bad[i].at && cp == bad[i].cp, "case %zu: at %zu U+%04X", i, at,
+			      (unsigned)cp);
+	}
+	for (i = 0; i < SP_ARRAY_LEN(good); i++)
+		ck_assert_msg(sp_text_check(good[i], strlen(good[i]), NULL, NULL) == SP_OK,
+			      "\"%s\" refused", good[i]);
+	/* An embedded NUL is a control character too. */
+	ck_assert_int_eq(sp_text_check("a\0b", 3, &at, NULL), SP_ERR_INVALID);
+	ck_assert_uint_eq(at, 1);
+}
+END_TEST
+
 START_TEST(decimal)
 {
 	int64_t i = 7;
@@ -376,6 +423,7 @@ main(void)
 	tcase_add_test(tc, base64_whitespace_and_url);
 	tcase_add_test(tc, big_endian);
 	tcase_add_test(tc, decimal);
+	tcase_add_test(tc, printable_text);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
