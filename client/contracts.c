@@ -354,7 +354,8 @@ cmd_list(const struct client_cli *cli, int argc, char **argv)
 	if ((r = call(cli, argv[0], "GET", path, NULL, NULL, 200, &doc)) != 0)
 		return r;
 	if (as_json) {
-		json_dumpf(doc, stdout, JSON_INDENT(2));
+		/* ASCII escapes: control and bidi characters stay inert in JSON too. */
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 		printf("\n");
 	} else {
 		printf("%-19s  %-9s  %-8s  %-24s  %s\n", "NUMBER", "STATUS", "MINE", "CREATED",

@@ -350,13 +350,18 @@ client_cmd_whoami(const char *server, const char *cafile, long timeout_s, int ar
 		rc = server_said_no("whoami", &resp);
 		goto out;
 	}
+	doc = json_loadb((const char *)resp.body.data, resp.body.len, 0, NULL);
 	if (json_out) {
-		fwrite(resp.body.data, 1, resp.body.len, stdout);
+		/* Re-encoded as ASCII: the server's bytes never reach the terminal raw. */
+		if (doc == NULL || json_dumpf(doc, stdout, JSON_ENSURE_ASCII) != 0) {
+			fprintf(stderr, "sealpact: whoami: the server's answer is not JSON\n");
+			rc = EX_PROTOCOL;
+			goto out;
+		}
 		fputc('\n', stdout);
 		rc = 0;
 		goto out;
 	}
-	doc = json_loadb((const char *)resp.body.data, resp.body.len, 0, NULL);
 	user = json_object_get(doc, "user");
 	org = json_object_get(doc, "organization");
 	cert = json_object_get(doc, "certificate");

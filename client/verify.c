@@ -141,6 +141,7 @@ client_cmd_verify(const char *default_roots, int argc, char **argv)
 	struct sp_errinfo ei;
 	char *text = NULL;
 	size_t textlen = 0;
+	json_t *doc = NULL;
 	unsigned char *data = NULL;
 	int json = 0, ch, rc = EX_USAGE;
 	char c1[512];
@@ -205,7 +206,13 @@ client_cmd_verify(const char *default_roots, int argc, char **argv)
 			fprintf(stderr, "sealpact verify: cannot write the report\n");
 			goto out;
 		}
-		printf("%s\n", text);
+		/* ASCII escapes: what the PDF says stays inert on a terminal. */
+		if ((doc = json_loadb(text, textlen, 0, NULL)) == NULL ||
+		    json_dumpf(doc, stdout, JSON_COMPACT | JSON_ENSURE_ASCII) != 0) {
+			fprintf(stderr, "sealpact verify: cannot write the report\n");
+			goto out;
+		}
+		printf("\n");
 	} else {
 		print_text(path, rep);
 	}
@@ -214,6 +221,7 @@ out:
 	crypto_verify_report_free(rep);
 	crypto_trust_free(trust);
 	X509_STORE_free(vo.ts_trust);
+	json_decref(doc);
 	free(text);
 	free(data);
 	return rc;
