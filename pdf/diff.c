@@ -20,6 +20,9 @@
 #define WALK_MAX 200000
 #define CHANGES_MAX 256
 
+/* AcroForm entries a signer's tool may set (ISO 32000-2 §12.7.3, §12.8.2.2). */
+static const char *const af_free[] = { "/SigFlags", "/DA", "/DR", NULL };
+
 struct xent {
 	int num, gen, type; /* type 0 free, 1 in use, 2 in an object stream */
 };
@@ -410,8 +413,11 @@ dict_allowed(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *const *free_key
 			ok = 1;
 			*visible += vis;
 		}
+		/* a viewer told to redraw appearances could repaint signed fields */
+		if (!ok && k && !strcmp(k, "/NeedAppearances") && depth > 0 &&
+		    !(qpdf_oh_is_bool(qn, b) && qpdf_oh_get_bool_value(qn, b)))
+			ok = 1;
 		if (!ok && k && !strcmp(k, "/AcroForm")) {
-			static const char *const af_free[] = { "/SigFlags", NULL };
 			const char *w2;
 			ok = dict_allowed(c, a, b, af_free, depth + 1, visible, &w2);
 		}
@@ -469,7 +475,10 @@ classify(struct ctx *c, int num, int gen)
 	int fa = 0, fb = 0, page, vis = 0, eq;
 	char *ua, *ub;
 	const char *what;
-	static const char *const root_free[] = { "/DSS", "/Metadata", NULL };
+	/* what ISO 32000-2 §12.8.2.2 and PAdES let a later signer add to the catalog:
+	   validation data, metadata, extension levels (ESIC) and permissions */
+	static const char *const root_free[] = { "/DSS", "/Metadata", "/Extensions", "/Perms",
+						 NULL };
 	static const char *const sigfield_free[] = { "/V", NULL };
 
 	if (qpdf_oh_is_null(qo, old)) {
@@ -524,7 +533,6 @@ classify(struct ctx *c, int num, int gen)
 		else
 			note(c->d, num, gen, 0, 0, "catalog (/Root) changed (%s)", what);
 	} else if (num == c->acroform) {
-		static const char *const af_free[] = { "/SigFlags", NULL };
 		if (dict_allowed(c, old, nw, af_free, 1, &vis, &what))
 			note(c->d, num, gen, 1, vis, "AcroForm: signature fields added");
 		else
@@ -595,10 +603,15 @@ pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf
 		note(out, 0, 0, 0, 0, "encryption added");
 	if ((r = walk_dangling(&c, ei)) < 0)
 		goto out;
-	if (newer->len - (size_t)rev->xref >= 4 && memcmp(newer->data + rev->xref, "xref", 4) == 0)
+	if (newer->len - (size_t)rev->xref >= 4 &&
+	    memcmp(newer->data + rev->xref, "xref", 4) == 0) {
 		rc = table_entries(newer->data, newer->len, (size_t)rev->xref, &x, &nx, &capx);
-	else
+		/* a hybrid-reference update lists more objects in its /XRefStm stream */
+		if (rc == 0 && rev->xrefstm > 0)
+			rc = stream_entries(newer, (size_t)rev->xrefstm, &self, &x, &nx, &capx);
+	} else {
 		rc = stream_entries(newer, (size_t)rev->xref, &self, &x, &nx, &capx);
+	}
 	if (rc < 0) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
 				  "the xref section at %lld cannot be read", rev->xref);

@@ -59,7 +59,9 @@ find_startxref(const unsigned char *d, size_t len, enum pdf_xref_kind *kind, lon
 	if (digits == 0 || v <= 0 || (size_t)v >= len)
 		return -1;
 	*off = v;
-	p = (size_t)v;
+	/* an offset at the end-of-line before the section is what many writers produce */
+	for (p = (size_t)v; p < len && isspace(d[p]); p++)
+		;
 	if (len - p >= 4 && memcmp(d + p, "xref", 4) == 0) {
 		*kind = PDF_XREF_TABLE;
 		return 0;
@@ -359,6 +361,9 @@ pdf_doc_scan_warnings(struct pdf_doc *doc)
 	while (qpdf_more_warnings(doc->q)) {
 		qpdf_error w = qpdf_next_warning(doc->q);
 		const char *t = qpdf_get_error_full_text(doc->q, w);
+		/* startxref on the end-of-line before "xref": read as written, no repair */
+		if (t && strstr(t, "extraneous whitespace seen before xref"))
+			continue;
 		if (t && (strstr(t, "reconstruct") || strstr(t, "damaged") || strstr(t, "xref") ||
 			  strstr(t, "startxref")))
 			doc->info.damaged = 1;

@@ -296,19 +296,21 @@ void pdf_normalized_cleanup(struct pdf_normalized *n);
 
 /* One revision: the file's prefix data[0 .. end) is a PDF on its own. */
 struct pdf_revision {
-	long long xref;       /* offset of its xref section */
-	int xref_stream;      /* 1: an xref stream, 0: a table */
-	size_t eof_end;       /* just after its "%%EOF" */
-	size_t end;           /* eof_end plus one end-of-line, if present */
-	int trailing_garbage; /* last revision only: non-space bytes after it */
+	long long xref;            /* offset of its xref section */
+	int xref_stream;           /* 1: an xref stream, 0: a table */
+	long long xrefstm;         /* a hybrid table's /XRefStm stream, 0 when none */
+	long long linearized_main; /* first revision of a linearized file: its main section */
+	size_t eof_end;            /* just after its "%%EOF" */
+	size_t end;                /* eof_end plus one end-of-line, if present */
+	int trailing_garbage;      /* last revision only: non-space bytes after it */
 };
 
 /*
  * Find the revisions by following startxref and the /Prev chain (each
  * section before the one that names it, each revision ending with its own
- * startxref and %%EOF). revs holds max entries; on SP_OK *n of them, oldest
- * first. SP_ERR_PDF (reason revision_structure) when the chain is broken,
- * SP_ERR_UNSUPPORTED for an update (not the first revision) with /XRefStm.
+ * startxref and %%EOF; a linearized file's first-page and main sections
+ * are one revision). revs holds max entries; on SP_OK *n of them, oldest
+ * first. SP_ERR_PDF (reason revision_structure) when the chain is broken.
  */
 int pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revision *revs, size_t max,
 		       size_t *n, struct sp_errinfo *ei) SP_WUR;

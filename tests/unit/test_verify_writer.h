@@ -1,0 +1,184 @@
+/*
+ * test_verify_writer.h: a second, independent PDF writer for the verify
+ * tests: incremental updates as other tools write them (a classic table
+ * whose startxref points at the end-of-line before "xref", a hybrid table
+ * with /XRefStm, a cross-reference stream), optionally carrying a signature
+ * it makes itself, so that sealpact's verifier is tried on files sealpact's
+ * writer did not produce. Header-only (static), test-only.
+ */
+#ifndef VERIFY_WRITER_H
+#define VERIFY_WRITER_H
+
+#include "test_verify_corpus.h"
+
+enum vw_xref {
+	VW_TABLE,    /* classic table */
+	VW_TABLE_WS, /* classic table, startxref one byte early (on the end-of-line) */
+	VW_HYBRID,   /* table for the first object, /XRefStm stream for the rest */
+	VW_STREAM    /* a cross-reference stream */
+};
+
+#define VW_HEX 16384
+
+static void
+vw_put_be(unsigned char *p, unsigned long long v, int n)
+{
+	while (n-- > 0) {
+		p[n] = (unsigned char)(v & 0xff);
+		v >>= 8;
+	}
+}
+
+/* An xref stream object `num` listing nums/off (type 1, /W [1 4 2]), uncompressed. */
+static void
+vw_xref_stream(struct gbuf *b, int num, const int *nums, const size_t *off, size_t k,
+	       long long size, int root, long long prev, int trailer_keys)
+{
+	unsigned char row[7];
+	size_t i;
+
+	gb_printf(b, "%d 0 obj\n<< /Type /XRef /W [1 4 2] /Index [", num);
+	for (i = 0; i < k; i++)
+		gb_printf(b, "%d 1 ", nums[i]);
+	gb_printf(b, "] /Size %lld /Length %zu", size, 7 * k);
+	if (trailer_keys)
+		gb_printf(b, " /Root %d 0 R /Prev %lld", root, prev);
+	gb_printf(b, " >>\nstream\n");
+	for (i = 0; i < k; i++) {
+		row[0] = 1;
+		vw_put_be(row + 1, off[i], 4);
+		vw_put_be(row + 5, 0, 2);
+		while (b->cap - b->n < 8) {
+			b->cap *= 2;
+			b->p = realloc(b->p, b->cap);
+		}
+		memcpy(b->p + b->n, row, 7);
+		b->n += 7;
+	}
+	gb_printf(b, "\nendstream\nendobj\n");
+}
+
+/*
+ * Append an update to d as another tool would: objs[i] is the body of object
+ * nums[i]. When `who` is not NULL, one body holds "@SIG@", replaced by
+ * "/ByteRange [...] /Contents <...>" and filled with a CMS signature by who's
+ * key (signed attributes as sealpact builds them, no timestamp) over the
+ * whole new file. Returns the new file (malloc'd).
+ */
+VC_FN unsigned char *
+vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *objs, size_t k,
+	  enum vw_xref kind, const char *who, size_t *outn)
+{
+	struct gbuf b = { malloc(n + 65536), 0, n + 65536 };
+	struct pdf_doc *doc = NULL;
+	struct pdf_doc_info info;
+	struct sp_errinfo ei;
+	size_t off[32], xref, i, br = 0, c0 = 0, a, dlen, alen, siglen, cmslen;
+	long long size;
+	char num[80], *hex;
+	const char *at;
+	uint8_t dg[CRYPTO_DIGEST_MAX], sig[CRYPTO_SIG_MAX], *attrs = NULL, *cms = NULL;
+	struct crypto_digest_ctx *dc;
+	enum crypto_sigalg alg;
+
+	sp_errinfo_init(&ei);
+	if (k > 30 || pdf_doc_open(d, n, &doc, &ei) != SP_OK)
+		abort();
+	pdf_doc_info_get(doc, &info);
+	pdf_doc_free(doc);
+	memcpy(b.p, d, n);
+	b.n = n;
+	if (d[n - 1] != '\n')
+		gb_printf(&b, "\n");
+	size = info.size;
+	for (i = 0; i < k; i++) {
+		off[i] = b.n;
+		gb_printf(&b, "%d 0 obj\n", nums[i]);
+		if ((at = strstr(objs[i], "@SIG@")) != NULL) {
+			gb_printf(&b, "%.*s/ByteRange ", (int)(at - objs[i]), objs[i]);
+			br = b.n;
+			gb_printf(&b, "[0 %010d %010d %010d] /Contents <", 0, 0, 0);
+			c0 = b.n - 1;
+			for (a = 0; a < VW_HEX; a++)
+				gb_printf(&b, "0");
+			gb_printf(&b, ">%s", at + 5);
+		} else {
+			gb_printf(&b, "%s", objs[i]);
+		}
+		gb_printf(&b, "\nendobj\n");
+		if (nums[i] >= size)
+			size = nums[i] + 1;
+	}
+	if (kind == VW_STREAM) {
+		nums = memcpy(malloc((k + 1) * sizeof(int)), nums, k * sizeof(int));
+		((int *)nums)[k] = (int)size;
+		off[k] = xref = b.n;
+		vw_xref_stream(&b, (int)size, nums, off, k + 1, size + 1, info.root_obj,
+			       info.startxref, 1);
+		free((void *)nums);
+	} else {
+		size_t stm = 0;
+		if (kind == VW_HYBRID) {
+			/* objects after the first are listed in the /XRefStm stream only */
+			int hn[32];
+			size_t ho[32];
+			stm = b.n;
+			for (i = 1; i < k; i++) {
+				hn[i - 1] = nums[i];
+				ho[i - 1] = off[i];
+			}
+			hn[k - 1] = (int)size; /* it lists itself */
+			ho[k - 1] = stm;
+			vw_xref_stream(&b, (int)size, hn, ho, k, size + 1, 0, 0, 0);
+			size++;
+		}
+		xref = b.n;
+		gb_printf(&b, "xref\n0 1\n0000000000 65535 f \n");
+		for (i = 0; i < (kind == VW_HYBRID ? 1 : k); i++)
+			gb_printf(&b, "%d 1\n%010zu 00000 n \n", nums[i], off[i]);
+		gb_printf(&b, "trailer\n<< /Size %lld /Root %d 0 R /Prev %lld", size, info.root_obj,
+			  info.startxref);
+		if (stm)
+			gb_printf(&b, " /XRefStm %zu", stm);
+		gb_printf(&b, " >>\n");
+		if (kind == VW_TABLE_WS)
+			xref--; /* the '\n' before "xref" */
+	}
+	gb_printf(&b, "startxref\n%zu\n%%%%EOF\n", xref);
+	if (who) {
+		X509 *cert = vc_cert(who);
+		EVP_PKEY *key = vc_key(who);
+		if (!br)
+			abort();
+		a = c0 + VW_HEX + 2;
+		snprintf(num, sizeof(num), "[0 %010zu %010zu %010zu]", c0, a, b.n - a);
+		memcpy(b.p + br, num, strlen(num));
+		if (crypto_sigalg_for_cert(cert, &alg, &ei) != SP_OK ||
+		    crypto_digest_ctx_new(alg == CRYPTO_SIGALG_SM2_SM3 ? CRYPTO_DIGEST_SM3
+								       : CRYPTO_DIGEST_SHA256,
+					  &dc, &ei) != SP_OK ||
+		    crypto_digest_ctx_update(dc, b.p, c0, &ei) != SP_OK ||
+		    crypto_digest_ctx_update(dc, b.p + a, b.n - a, &ei) != SP_OK ||
+		    crypto_digest_ctx_final(dc, dg, &dlen, &ei) != SP_OK ||
+		    crypto_cms_signed_attrs(cert, alg, dg, dlen, &attrs, &alen, &ei) != SP_OK)
+			abort();
+		crypto_digest_ctx_free(dc);
+		siglen = vc_token_sign(key, alg, attrs, alen, sig);
+		if (crypto_cms_assemble(cert, NULL, attrs, alen, sig, siglen, NULL, 0, &cms,
+					&cmslen, &ei) != SP_OK ||
+		    2 * cmslen > VW_HEX)
+			abort();
+		hex = malloc(2 * cmslen + 1);
+		sp_hex(cms, cmslen, hex);
+		memcpy(b.p + c0 + 1, hex, 2 * cmslen);
+		free(hex);
+		free(cms);
+		free(attrs);
+		X509_free(cert);
+		EVP_PKEY_free(key);
+	}
+	*outn = b.n;
+	return (unsigned char *)b.p;
+}
+
+#endif /* VERIFY_WRITER_H */
