@@ -202,16 +202,17 @@ next_obj(const unsigned char *d, size_t n)
  * A countersignature by the other writer on d (signed by sealpact): a new
  * signature field with an invisible widget on page 1 (object 3), the
  * catalog (object 1) with its /Fields grown and, when extras, what PAdES
- * tools add: /Extensions (ESIC), AcroForm /DA /DR /NeedAppearances, a DSS.
+ * tools add: /Extensions (ESIC), AcroForm /DA /DR /NeedAppearances, a DSS;
+ * extras 2: /NeedAppearances true, 3: also the amount field's value changed.
  */
 static unsigned char *
 countersign(const unsigned char *d, size_t n, enum vw_xref kind, int extras, const char *subfilter,
 	    size_t *outn)
 {
-	int f = next_obj(d, n), nums[5];
+	int f = next_obj(d, n), nums[6];
 	char *cat = obj_text(d, n, 1), *page = obj_text(d, n, 3), *c2, *c3, *p2, fld[256], sig[256],
 	     ref[32];
-	const char *objs[5];
+	const char *objs[6];
 	size_t k = 0;
 	unsigned char *out;
 
@@ -238,10 +239,10 @@ countersign(const unsigned char *d, size_t n, enum vw_xref kind, int extras, con
 			char *af = strstr(c3, "/AcroForm <<");
 			ck_assert_ptr_nonnull(af);
 			sprintf(c2,
-				"%.*s/AcroForm << /DA (/Helv 0 Tf 0 g) /NeedAppearances false "
+				"%.*s/AcroForm << /DA (/Helv 0 Tf 0 g) /NeedAppearances %s "
 				"/DR << /Font << /Helv << /Type /Font /Subtype /Type1 /BaseFont "
 				"/Helvetica >> >> >> %s",
-				(int)(af - c3), c3, af + 12);
+				(int)(af - c3), c3, extras == 2 ? "true" : "false", af + 12);
 		}
 		free(c3);
 	}
@@ -254,6 +255,12 @@ countersign(const unsigned char *d, size_t n, enum vw_xref kind, int extras, con
 	objs[k++] = sig;
 	nums[k] = 3;
 	objs[k++] = p2;
+	if (extras == 3) {
+		/* the existing text field's value changed (no FieldMDP lets it) */
+		nums[k] = 7;
+		objs[k++] = "<< /Type /Annot /Subtype /Widget /FT /Tx /T (amount) /V (900) "
+			    "/Rect [72 600 200 620] /P 3 0 R >>";
+	}
 	out = vw_update(d, n, nums, objs, k, kind, "ec", outn);
 	free(cat);
 	free(page);
@@ -278,6 +285,26 @@ START_TEST(countersigned_by_another_writer)
 	snprintf(nm, sizeof(nm), "then_sealpact_%s", names[_i]);
 	assert_valid(three, n3, 3, nm);
 	free(three);
+	free(two);
+	free(one);
+}
+END_TEST
+
+/* What a countersigner may not do: have viewers redraw fields, change a value. */
+START_TEST(countersignature_with_disallowed_changes)
+{
+	size_t n1, n2;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	struct crypto_verify_report *r;
+
+	two = countersign(one, n1, VW_TABLE, 2 + _i, "/ETSI.CAdES.detached", &n2);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_INVALID, "%s: %s",
+		      crypto_verdict_name(r->sigs[0].verdict), r->sigs[0].message);
+	ck_assert_ptr_nonnull(strstr(r->sigs[0].message, _i ? "object 7" : "/AcroForm"));
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
 	free(two);
 	free(one);
 }
@@ -342,6 +369,7 @@ world_suite(void)
 	tcase_add_loop_test(tc, linearized_signed_twice, 0, 2);
 	tcase_add_test(tc, forward_prev_outside_linearization_is_refused);
 	tcase_add_loop_test(tc, countersigned_by_another_writer, 0, 4);
+	tcase_add_loop_test(tc, countersignature_with_disallowed_changes, 0, 2);
 	tcase_add_test(tc, hybrid_update_hides_nothing);
 	tcase_add_test(tc, startxref_on_the_end_of_line);
 	suite_add_tcase(s, tc);
