@@ -250,30 +250,64 @@ signed_attrs_der(CMS_SignerInfo *si, unsigned char **der, int *derlen)
 	return ok && *derlen > 0;
 }
 
-static void
+/*
+ * The ESS signing-certificate attribute binds the signer's certificate
+ * (RFC 5035). v2, or v1 as older tools write it, must name the signer: a
+ * mismatch is invalid. Without either the signature is still sound but not
+ * PAdES: for adbe.pkcs7.detached that is what it claims to be; a signature
+ * claiming ETSI.CAdES.detached without it cannot be judged as PAdES.
+ * Returns 1 when an attribute names the signer.
+ */
+static int
 signing_cert_check(CMS_SignerInfo *si, X509 *signer, struct crypto_sig_report *rep)
 {
-	ASN1_STRING *seq =
-		CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_id_smime_aa_signingCertificateV2),
-					    -3, V_ASN1_SEQUENCE);
+	ASN1_STRING
+		*seq2 = CMS_signed_get0_data_by_OBJ(si,
+						    OBJ_nid2obj(
+							    NID_id_smime_aa_signingCertificateV2),
+						    -3, V_ASN1_SEQUENCE),
+		*seq1 = CMS_signed_get0_data_by_OBJ(si,
+						    OBJ_nid2obj(NID_id_smime_aa_signingCertificate),
+						    -3, V_ASN1_SEQUENCE);
 	ESS_SIGNING_CERT_V2 *v2 = NULL;
+	ESS_SIGNING_CERT *v1 = NULL;
 	STACK_OF(X509) *chain = sk_X509_new_null();
 	const unsigned char *p;
+	int ok = 0;
 
-	if (!seq) {
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "signing_certificate_missing",
-			    "no ESS signing-certificate-v2 attribute");
+	if (!seq2 && !seq1) {
+		if (!strcmp(rep->subfilter, "/ETSI.CAdES.detached"))
+			verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE,
+				    "signing_certificate_missing",
+				    "a CAdES signature without the ESS signing-certificate "
+				    "attribute PAdES requires");
 		goto out;
 	}
-	p = ASN1_STRING_get0_data(seq);
-	if (!(v2 = d2i_ESS_SIGNING_CERT_V2(NULL, &p, ASN1_STRING_length(seq))) || !chain ||
-	    !sk_X509_push(chain, signer) || OSSL_ESS_check_signing_certs(NULL, v2, chain, 1) <= 0)
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "signing_certificate_mismatch",
-			    "the signing-certificate-v2 attribute does not name the signer");
+	if (!chain || !sk_X509_push(chain, signer))
+		goto mismatch;
+	if (seq2) {
+		p = ASN1_STRING_get0_data(seq2);
+		if (!(v2 = d2i_ESS_SIGNING_CERT_V2(NULL, &p, ASN1_STRING_length(seq2))) ||
+		    OSSL_ESS_check_signing_certs(NULL, v2, chain, 1) <= 0)
+			goto mismatch;
+	}
+	if (seq1) {
+		p = ASN1_STRING_get0_data(seq1);
+		if (!(v1 = d2i_ESS_SIGNING_CERT(NULL, &p, ASN1_STRING_length(seq1))) ||
+		    OSSL_ESS_check_signing_certs(v1, NULL, chain, 1) <= 0)
+			goto mismatch;
+	}
+	ok = 1;
+	goto out;
+mismatch:
+	verify_fail(rep, CRYPTO_VERDICT_INVALID, "signing_certificate_mismatch",
+		    "the ESS signing-certificate attribute does not name the signer");
 out:
 	ERR_clear_error();
 	sk_X509_free(chain);
 	ESS_SIGNING_CERT_V2_free(v2);
+	ESS_SIGNING_CERT_free(v1);
+	return ok;
 }
 
 void
@@ -292,7 +326,7 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 	ASN1_OCTET_STRING *md_attr, *sigval;
 	unsigned char h[EVP_MAX_MD_SIZE], *attrs = NULL;
 	unsigned int hl = 0;
-	int i, attrslen = 0, dnid, pknid, idx;
+	int i, attrslen = 0, dnid, pknid, idx, ess = 0;
 	const EVP_MD *md;
 	enum crypto_sigalg alg = CRYPTO_SIGALG_NONE;
 	struct sp_errinfo ei;
@@ -372,7 +406,7 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 		goto out;
 	}
 	rep->digest_ok = 1;
-	signing_cert_check(si, signer, rep);
+	ess = signing_cert_check(si, signer, rep);
 	/* the signature value */
 	sigval = CMS_SignerInfo_get0_signature(si);
 	sp_errinfo_init(&ei);
@@ -428,6 +462,10 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 				    "validity");
 	}
 	chain_check(opts, signer, certs, rep);
+	snprintf(rep->level, sizeof(rep->level), "%s",
+		 !ess                     ? "not_pades"
+		 : rep->timestamp_ok == 1 ? "pades_b_t"
+					  : "pades_b");
 out:
 	ERR_clear_error();
 	OPENSSL_free(attrs);

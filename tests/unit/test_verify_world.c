@@ -207,7 +207,7 @@ next_obj(const unsigned char *d, size_t n)
  */
 static unsigned char *
 countersign(const unsigned char *d, size_t n, enum vw_xref kind, int extras, const char *subfilter,
-	    size_t *outn)
+	    const char *signer, size_t *outn)
 {
 	int f = next_obj(d, n), nums[6];
 	char *cat = obj_text(d, n, 1), *page = obj_text(d, n, 3), *c2, *c3, *p2, fld[256], sig[256],
@@ -261,7 +261,7 @@ countersign(const unsigned char *d, size_t n, enum vw_xref kind, int extras, con
 		objs[k++] = "<< /Type /Annot /Subtype /Widget /FT /Tx /T (amount) /V (900) "
 			    "/Rect [72 600 200 620] /P 3 0 R >>";
 	}
-	out = vw_update(d, n, nums, objs, k, kind, "ec", outn);
+	out = vw_update(d, n, nums, objs, k, kind, signer ? signer : "ec", outn);
 	free(cat);
 	free(page);
 	free(c2);
@@ -278,13 +278,43 @@ START_TEST(countersigned_by_another_writer)
 	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two, *three;
 	char nm[64];
 
-	two = countersign(one, n1, kinds[_i], 1, "/ETSI.CAdES.detached", &n2);
+	two = countersign(one, n1, kinds[_i], 1, "/ETSI.CAdES.detached", NULL, &n2);
 	assert_valid(two, n2, 2, names[_i]);
 	/* and sealpact signs over the other writer's update */
 	three = vc_sign(two, n2, "rsa", 1, 0, &n3); /* pdfsig has no SM2 */
 	snprintf(nm, sizeof(nm), "then_sealpact_%s", names[_i]);
 	assert_valid(three, n3, 3, nm);
 	free(three);
+	free(two);
+	free(one);
+}
+END_TEST
+
+/*
+ * A legacy countersignature (adbe.pkcs7.detached, made by the openssl CLI:
+ * no ESS signing-certificate attribute) is sound but not PAdES; the same CMS
+ * claiming ETSI.CAdES.detached cannot be judged as PAdES: indeterminate.
+ */
+START_TEST(legacy_countersignature_is_not_pades_not_invalid)
+{
+	size_t n1, n2;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	struct crypto_verify_report *r;
+
+	two = countersign(one, n1, VW_TABLE, 1, "/adbe.pkcs7.detached", "openssl:ec", &n2);
+	assert_valid(two, n2, 2, "legacy_pkcs7.pdf");
+	r = verify(two, n2);
+	ck_assert_str_eq(r->sigs[0].level, "pades_b_t");
+	ck_assert_str_eq(r->sigs[1].level, "not_pades");
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
+	free(two);
+	two = countersign(one, n1, VW_TABLE, 1, "/ETSI.CAdES.detached", "openssl:ec", &n2);
+	r = verify(two, n2);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INDETERMINATE);
+	ck_assert_int_eq(r->sigs[1].signature_ok, 1);
+	ck_assert_str_eq(r->sigs[1].reasons[0], "signing_certificate_missing");
+	crypto_verify_report_free(r);
 	free(two);
 	free(one);
 }
@@ -297,7 +327,7 @@ START_TEST(countersignature_with_disallowed_changes)
 	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
 	struct crypto_verify_report *r;
 
-	two = countersign(one, n1, VW_TABLE, 2 + _i, "/ETSI.CAdES.detached", &n2);
+	two = countersign(one, n1, VW_TABLE, 2 + _i, "/ETSI.CAdES.detached", NULL, &n2);
 	r = verify(two, n2);
 	ck_assert_uint_eq(r->nsigs, 2);
 	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_INVALID, "%s: %s",
@@ -370,6 +400,7 @@ world_suite(void)
 	tcase_add_test(tc, forward_prev_outside_linearization_is_refused);
 	tcase_add_loop_test(tc, countersigned_by_another_writer, 0, 4);
 	tcase_add_loop_test(tc, countersignature_with_disallowed_changes, 0, 2);
+	tcase_add_test(tc, legacy_countersignature_is_not_pades_not_invalid);
 	tcase_add_test(tc, hybrid_update_hides_nothing);
 	tcase_add_test(tc, startxref_on_the_end_of_line);
 	suite_add_tcase(s, tc);

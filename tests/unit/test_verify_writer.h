@@ -63,7 +63,7 @@ vw_xref_stream(struct gbuf *b, int num, const int *nums, const size_t *off, size
  * nums[i]. When `who` is not NULL, one body holds "@SIG@", replaced by
  * "/ByteRange [...] /Contents <...>" and filled with a CMS signature by who's
  * key (signed attributes as sealpact builds them, no timestamp) over the
- * whole new file. Returns the new file (malloc'd).
+ * whole new file; "openssl:WHO": the CMS made by the openssl CLI instead. Returns the new file (malloc'd).
  */
 VC_FN unsigned char *
 vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *objs, size_t k,
@@ -145,7 +145,30 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 			xref--; /* the '\n' before "xref" */
 	}
 	gb_printf(&b, "startxref\n%zu\n%%%%EOF\n", xref);
-	if (who) {
+	if (who && !strncmp(who, "openssl:", 8)) {
+		/* the CMS as `openssl cms -sign` makes it (contentType, signingTime,
+		   messageDigest, S/MIME capabilities; no ESS signing-certificate) */
+		size_t m;
+		a = c0 + VW_HEX + 2;
+		snprintf(num, sizeof(num), "[0 %010zu %010zu %010zu]", c0, a, b.n - a);
+		memcpy(b.p + br, num, strlen(num));
+		FILE *f = fopen(vc_path("tbs.bin"), "wb");
+		if (!f || fwrite(b.p, 1, c0, f) != c0 || fwrite(b.p + a, 1, b.n - a, f) != b.n - a)
+			abort();
+		fclose(f);
+		if (run("cd %s && openssl cms -sign -binary -md sha256 -in tbs.bin -signer %s.pem "
+			"-inkey %s.key -outform DER -out tbs.p7s",
+			vc_dir, who + 8, who + 8) != 0)
+			abort();
+		cms = read_file(vc_path("tbs.p7s"), &m);
+		if (2 * m > VW_HEX)
+			abort();
+		hex = malloc(2 * m + 1);
+		sp_hex(cms, m, hex);
+		memcpy(b.p + c0 + 1, hex, 2 * m);
+		free(hex);
+		free(cms);
+	} else if (who) {
 		X509 *cert = vc_cert(who);
 		EVP_PKEY *key = vc_key(who);
 		if (!br)
