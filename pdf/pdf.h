@@ -346,6 +346,13 @@ int pdf_sig_fields_list(struct pdf_doc *doc, struct pdf_sig_field **out, size_t 
 			struct sp_errinfo *ei) SP_WUR;
 void pdf_sig_fields_free(struct pdf_sig_field *s, size_t n);
 
+/*
+ * SP_OK when doc may take another signature; SP_ERR_INVALID (reason
+ * docmdp_no_changes, a message naming the field) when a certification
+ * signature's DocMDP permissions are P=1, which forbids any change.
+ */
+int pdf_docmdp_check_signable(struct pdf_doc *doc, struct sp_errinfo *ei) SP_WUR;
+
 /* 1 when doc (a revision) has s's signature object with the same /Contents and /ByteRange. */
 int pdf_sig_field_same(struct pdf_doc *doc, const struct pdf_sig_field *s);
 

@@ -543,3 +543,24 @@ pdf_sig_field_same(struct pdf_doc *doc, const struct pdf_sig_field *s)
 out:
 	return same;
 }
+
+int
+pdf_docmdp_check_signable(struct pdf_doc *doc, struct sp_errinfo *ei)
+{
+	struct pdf_sig_field *s = NULL;
+	size_t n = 0, i;
+	int r;
+
+	if ((r = pdf_sig_fields_list(doc, &s, &n, ei)) < 0)
+		return r;
+	for (i = 0; i < n && s[i].docmdp_p != 1; i++)
+		;
+	if (i < n)
+		r = sp_err_reason(ei, SP_ERR_INVALID, "docmdp_no_changes",
+				  "the document is certified by signature \"%.60s\" with DocMDP "
+				  "permissions P=1 (no changes allowed): another signature would "
+				  "invalidate the certification",
+				  s[i].name);
+	pdf_sig_fields_free(s, n);
+	return r;
+}

@@ -388,6 +388,31 @@ START_TEST(startxref_on_the_end_of_line)
 }
 END_TEST
 
+/* Signing refuses a document certified with DocMDP P=1, and only that. */
+START_TEST(certified_p1_is_not_signable)
+{
+	size_t n;
+	unsigned char *d = vc_certified(1 + _i, &n);
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	int r;
+
+	sp_errinfo_init(&ei);
+	ck_assert(pdf_doc_open(d, n, &doc, &ei) == SP_OK);
+	r = pdf_docmdp_check_signable(doc, &ei);
+	if (_i == 0) {
+		ck_assert_int_eq(r, SP_ERR_INVALID);
+		ck_assert_str_eq(ei.reason, "docmdp_no_changes");
+		ck_assert_ptr_nonnull(strstr(ei.msg, "P=1"));
+		ck_assert_ptr_nonnull(strstr(ei.msg, "Certification"));
+	} else {
+		ck_assert_int_eq(r, SP_OK);
+	}
+	pdf_doc_free(doc);
+	free(d);
+}
+END_TEST
+
 static Suite *
 world_suite(void)
 {
@@ -402,6 +427,7 @@ world_suite(void)
 	tcase_add_loop_test(tc, countersignature_with_disallowed_changes, 0, 2);
 	tcase_add_test(tc, legacy_countersignature_is_not_pades_not_invalid);
 	tcase_add_test(tc, hybrid_update_hides_nothing);
+	tcase_add_loop_test(tc, certified_p1_is_not_signable, 0, 3);
 	tcase_add_test(tc, startxref_on_the_end_of_line);
 	suite_add_tcase(s, tc);
 	return s;
