@@ -262,13 +262,10 @@ static int
 signing_cert_check(CMS_SignerInfo *si, X509 *signer, struct crypto_sig_report *rep)
 {
 	ASN1_STRING
-		*seq2 = CMS_signed_get0_data_by_OBJ(si,
-						    OBJ_nid2obj(
-							    NID_id_smime_aa_signingCertificateV2),
-						    -3, V_ASN1_SEQUENCE),
-		*seq1 = CMS_signed_get0_data_by_OBJ(si,
-						    OBJ_nid2obj(NID_id_smime_aa_signingCertificate),
-						    -3, V_ASN1_SEQUENCE);
+	*seq2 = CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_id_smime_aa_signingCertificateV2),
+					    -3, V_ASN1_SEQUENCE),
+	*seq1 = CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_id_smime_aa_signingCertificate), -3,
+					    V_ASN1_SEQUENCE);
 	ESS_SIGNING_CERT_V2 *v2 = NULL;
 	ESS_SIGNING_CERT *v1 = NULL;
 	STACK_OF(X509) *chain = sk_X509_new_null();
