@@ -303,6 +303,36 @@ hidden_sigs(struct engine *e, struct pdf_sig_field **sigs, size_t *nsigs, struct
 	return r;
 }
 
+/* Signatures over a file whose revisions cannot be told apart: invalid, and why. */
+static int
+broken_chain(struct crypto_verify_report *rep, const struct pdf_sig_field *sigs, size_t nsigs,
+	     const struct sp_errinfo *why, struct sp_errinfo *ei)
+{
+	size_t i;
+
+	if (!(rep->sigs = calloc(nsigs, sizeof(*rep->sigs))))
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	rep->nsigs = nsigs;
+	for (i = 0; i < nsigs; i++) {
+		struct crypto_sig_report *s = &rep->sigs[i];
+		snprintf(s->field, sizeof(s->field), "%s", sigs[i].name);
+		snprintf(s->subfilter, sizeof(s->subfilter), "%s", sigs[i].subfilter);
+		s->sig_obj = sigs[i].sig_obj;
+		s->certifying = sigs[i].docmdp_p;
+		s->doc_timestamp = !strcmp(sigs[i].type, "/DocTimeStamp");
+		memcpy(s->byte_range, sigs[i].byterange, sizeof(s->byte_range));
+		s->digest_ok = s->signature_ok = s->chain_ok = s->timestamp_ok = -1;
+		s->changes_ok = -1;
+		s->structure_ok = 0;
+		verify_fail(s, CRYPTO_VERDICT_INVALID, "revision_structure",
+			    "the chain of revisions is broken: %.200s", why->msg);
+	}
+	rep->verdict = CRYPTO_VERDICT_INVALID;
+	snprintf(rep->reason, sizeof(rep->reason), "revision_structure");
+	snprintf(rep->message, sizeof(rep->message), "%.200s", why->msg);
+	return SP_OK;
+}
+
 int
 crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_verify_opts *opts,
 		  struct crypto_verify_report **out, struct sp_errinfo *ei)
@@ -312,7 +342,9 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	struct pdf_sig_field *sigs = NULL;
 	struct pdf_doc *doc = NULL;
 	struct engine e;
+	struct sp_errinfo rei;
 	size_t nsigs = 0, i;
+	int broken = 0;
 	static const struct crypto_verify_opts none;
 
 	*out = NULL;
@@ -331,11 +363,12 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		goto out;
 	if ((r = pdf_sig_fields_list(doc, &sigs, &nsigs, ei)) < 0)
 		goto out;
-	if ((r = pdf_revisions_find(data, len, e.revs, PDF_REVISIONS_MAX, &e.nrev, ei)) < 0) {
-		if (nsigs > 0)
-			goto out;
-		/* unsigned and oddly built: there is simply nothing to verify */
+	sp_errinfo_init(&rei);
+	if (pdf_revisions_find(data, len, e.revs, PDF_REVISIONS_MAX, &e.nrev, &rei) < 0) {
+		/* unsigned and oddly built: there is simply nothing to verify; signed, the
+		   chain of revisions contradicts itself, which no signer's tool writes */
 		e.nrev = 0;
+		broken = 1;
 	}
 	if (e.nrev > 0 && (!(e.docs = calloc(e.nrev, sizeof(*e.docs))) ||
 			   !(e.dstate = calloc(e.nrev, sizeof(*e.dstate))) ||
@@ -347,6 +380,13 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	/* signatures a later revision unhooked (e.g. a replaced /Root) are still verified */
 	if (e.nrev > 1 && (r = hidden_sigs(&e, &sigs, &nsigs, ei)) < 0)
 		goto out;
+	if (nsigs > 0 && broken) {
+		if ((r = broken_chain(rep, sigs, nsigs, &rei, ei)) < 0)
+			goto out;
+		*out = rep;
+		rep = NULL; /* transferred */
+		goto out;
+	}
 	if (nsigs == 0) {
 		*out = rep;
 		rep = NULL; /* transferred */

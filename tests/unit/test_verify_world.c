@@ -12,6 +12,8 @@
 #include <qpdf/qpdf-c.h>
 
 #include "test_verify_writer.h"
+#include "client.h"
+#include "verify_int.h"
 
 static struct crypto_trust *trust;
 static unsigned char *base;
@@ -134,10 +136,12 @@ START_TEST(forward_prev_outside_linearization_is_refused)
 	ck_assert_ptr_nonnull(p);
 	p[6] = '9'; /* a larger offset with the same number of digits or more */
 	sp_errinfo_init(&ei);
-	if (crypto_pdf_verify(bad, n2, &o, &r, &ei) == SP_OK) {
-		ck_assert_int_ne(r->verdict, CRYPTO_VERDICT_VALID);
-		ck_assert_int_ne(r->verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
-	}
+	ck_assert_msg(crypto_pdf_verify(bad, n2, &o, &r, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_uint_eq(r->nsigs, 1);
+	ck_assert_int_eq(r->verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[0].reasons[0], "revision_structure");
+	ck_assert_int_eq(client_verify_exit_code(r), 1);
 	crypto_verify_report_free(r);
 	free(bad);
 	free(one);
@@ -413,6 +417,33 @@ START_TEST(certified_p1_is_not_signable)
 }
 END_TEST
 
+/* `sealpact verify` on what it cannot parse: unreadable (4), never invalid (1). */
+START_TEST(unreadable_is_not_invalid)
+{
+	char *argv[3] = { "verify", NULL, NULL };
+	size_t n;
+	unsigned char *d;
+	int rc;
+
+	write_file(vc_path("garbage.pdf"), "%PDF-1.7\nnothing here at all\n", 29);
+	argv[1] = vc_path("garbage.pdf");
+	ck_assert_int_eq(client_cmd_verify(NULL, 2, argv), CLIENT_VERIFY_EXIT_UNREADABLE);
+	argv[1] = vc_path("does-not-exist.pdf");
+	rc = client_cmd_verify(NULL, 2, argv);
+	ck_assert(rc != 0 && rc != 1 && rc != 2 && rc != 3);
+	/* unsigned, its xref table gone: qpdf reads it, there is nothing to verify */
+	d = malloc(base_len);
+	memcpy(d, base, base_len);
+	n = (size_t)((unsigned char *)memmem(d, base_len, "xref", 4) - d);
+	memcpy(d + n, "junk", 4);
+	write_file(vc_path("damaged.pdf"), d, base_len);
+	argv[1] = vc_path("damaged.pdf");
+	rc = client_cmd_verify(NULL, 2, argv);
+	ck_assert_msg(rc == 3 || rc == CLIENT_VERIFY_EXIT_UNREADABLE, "exit %d", rc);
+	free(d);
+}
+END_TEST
+
 static Suite *
 world_suite(void)
 {
@@ -427,6 +458,7 @@ world_suite(void)
 	tcase_add_loop_test(tc, countersignature_with_disallowed_changes, 0, 2);
 	tcase_add_test(tc, legacy_countersignature_is_not_pades_not_invalid);
 	tcase_add_test(tc, hybrid_update_hides_nothing);
+	tcase_add_test(tc, unreadable_is_not_invalid);
 	tcase_add_loop_test(tc, certified_p1_is_not_signable, 0, 3);
 	tcase_add_test(tc, startxref_on_the_end_of_line);
 	suite_add_tcase(s, tc);
