@@ -31,6 +31,14 @@ setup(void)
 	ck_assert_msg(crypto_trust_new(roots, 1, NULL, 0, NULL, 0, NULL, &trust, &ei) == SP_OK,
 		      "%s", ei.msg);
 	base = vc_base(0, &base_len);
+	/* an Ed25519 signer under the same root (OpenSSL 3.0's CMS cannot verify EdDSA) */
+	ck_assert_int_eq(
+		run("cd %s && ( openssl genpkey -algorithm ed25519 -out ed.key && "
+		    "openssl req -new -key ed.key -out ed.csr -subj '/CN=ed signer/O=Org E' "
+		    "&& openssl x509 -req -in ed.csr -CA ca.pem -CAkey ca.key -set_serial 9 "
+		    "-days 20 -extfile leaf.ext -out ed.pem ) >>pki.log 2>&1",
+		    vc_dir),
+		0);
 }
 
 static void
@@ -324,6 +332,60 @@ START_TEST(legacy_countersignature_is_not_pades_not_invalid)
 }
 END_TEST
 
+/* A signed attributes SET OF out of DER order is invalid, even when signed so. */
+START_TEST(unsorted_signed_attributes_are_invalid)
+{
+	size_t n1, n2;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	struct crypto_verify_report *r;
+
+	two = countersign(one, n1, VW_TABLE, 0, "/ETSI.CAdES.detached", "unsorted:rsa", &n2);
+	write_file(vc_path("unsorted_attrs.pdf"), two, n2);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[1].reasons[0], "signed_attrs_not_der");
+	crypto_verify_report_free(r);
+	free(two);
+	free(one);
+}
+END_TEST
+
+/* Ed25519 (RFC 8419) made by another library: verified, and a flipped bit is caught. */
+START_TEST(ed25519_countersignature)
+{
+	size_t n1, n2, total, at;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two, *c;
+	struct crypto_verify_report *r;
+	int h;
+
+	two = countersign(one, n1, VW_TABLE, 0, "/adbe.pkcs7.detached", "eddsa:ed", &n2);
+	write_file(vc_path("ed25519.pdf"), two, n2);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_msg(r->sigs[1].verdict == CRYPTO_VERDICT_VALID, "%s: %s",
+		      crypto_verdict_name(r->sigs[1].verdict), r->sigs[1].message);
+	ck_assert_int_eq(r->sigs[1].signature_ok, 1);
+	ck_assert_str_eq(r->sigs[1].sig_alg, "ED25519");
+	ck_assert_str_eq(r->sigs[1].level, "not_pades");
+	/* the signature value is the CMS's last bytes; not covered by the digest */
+	c = (unsigned char *)strstr((char *)two + n1, "/Contents <") + 11;
+	ck_assert(c[0] == '3' && c[1] == '0' && c[2] == '8' && c[3] == '2');
+	total = 4 + (size_t)strtoul((char[]){ c[4], c[5], c[6], c[7], 0 }, NULL, 16);
+	at = 2 * (total - 1);
+	h = sp_hex_val(c[at]);
+	c[at] = "0123456789abcdef"[h ^ 1];
+	crypto_verify_report_free(r);
+	r = verify(two, n2);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[1].reasons[0], "bad_signature");
+	crypto_verify_report_free(r);
+	free(two);
+	free(one);
+}
+END_TEST
+
 /* What a countersigner may not do: have viewers redraw fields, change a value. */
 START_TEST(countersignature_with_disallowed_changes)
 {
@@ -459,6 +521,8 @@ world_suite(void)
 	tcase_add_test(tc, legacy_countersignature_is_not_pades_not_invalid);
 	tcase_add_test(tc, hybrid_update_hides_nothing);
 	tcase_add_test(tc, unreadable_is_not_invalid);
+	tcase_add_test(tc, unsorted_signed_attributes_are_invalid);
+	tcase_add_test(tc, ed25519_countersignature);
 	tcase_add_loop_test(tc, certified_p1_is_not_signable, 0, 3);
 	tcase_add_test(tc, startxref_on_the_end_of_line);
 	suite_add_tcase(s, tc);

@@ -9,6 +9,9 @@
 #ifndef VERIFY_WRITER_H
 #define VERIFY_WRITER_H
 
+#include <openssl/cms.h>
+#include <openssl/pkcs7.h>
+
 #include "test_verify_corpus.h"
 
 enum vw_xref {
@@ -58,12 +61,124 @@ vw_xref_stream(struct gbuf *b, int num, const int *nums, const size_t *off, size
 	gb_printf(b, "\nendstream\nendobj\n");
 }
 
+/* The length of the DER element at p (tag, short or long length, content). */
+static size_t
+vw_der_len(const uint8_t *p)
+{
+	size_t nb, j, l = 0;
+
+	if (!(p[1] & 0x80))
+		return 2 + p[1];
+	nb = p[1] & 0x7f;
+	for (j = 0; j < nb; j++)
+		l = l << 8 | p[2 + j];
+	return 2 + nb + l;
+}
+
+/*
+ * Splice into cms (made over the sorted signed attributes attrs, signature
+ * sig) the same attributes in another order and a signature over those
+ * bytes: what a signer that does not sort its SET OF produces.
+ */
+static void
+vw_unsort(uint8_t *cms, size_t cmslen, const uint8_t *attrs, size_t alen, EVP_PKEY *key,
+	  enum crypto_sigalg alg, const uint8_t *sig, size_t siglen)
+{
+	size_t hl, p, el[9], ne = 0, l, i;
+	uint8_t *u = malloc(alen), *hit, nsig[CRYPTO_SIG_MAX];
+
+	hl = attrs[1] & 0x80 ? 2 + (size_t)(attrs[1] & 0x7f) : 2;
+	/* the elements of the SET */
+	for (p = hl; p < alen && ne < 8; p += vw_der_len(attrs + p))
+		el[ne++] = p;
+	if (ne < 2 || p != alen)
+		abort();
+	el[ne] = alen;
+	/* the last element first, then the others as they were */
+	memcpy(u, attrs, hl);
+	l = hl;
+	memcpy(u + l, attrs + el[ne - 1], alen - el[ne - 1]);
+	l += alen - el[ne - 1];
+	for (i = 0; i + 1 < ne; i++) {
+		memcpy(u + l, attrs + el[i], el[i + 1] - el[i]);
+		l += el[i + 1] - el[i];
+	}
+	if (!memcmp(u, attrs, alen) || !(hit = memmem(cms, cmslen, attrs + hl, alen - hl)))
+		abort();
+	memcpy(hit, u + hl, alen - hl);
+	if (vc_token_sign(key, alg, u, alen, nsig) != siglen ||
+	    !(hit = memmem(cms, cmslen, sig, siglen)))
+		abort();
+	memcpy(hit, nsig, siglen);
+	free(u);
+}
+
+/*
+ * A detached CMS SignedData by who's Ed25519 key over a || b: contentType,
+ * messageDigest (SHA-512) and the signature over their DER (RFC 8419).
+ */
+static uint8_t *
+vw_eddsa_cms(const char *who, const uint8_t *a, size_t al, const uint8_t *b, size_t bl,
+	     size_t *outn)
+{
+	X509 *cert = vc_cert(who);
+	EVP_PKEY *key = vc_key(who);
+	CMS_ContentInfo *cms =
+		CMS_sign(NULL, NULL, NULL, NULL, CMS_DETACHED | CMS_BINARY | CMS_PARTIAL);
+	CMS_SignerInfo *si;
+	STACK_OF(X509_ATTRIBUTE) *sk = sk_X509_ATTRIBUTE_new_null();
+	X509_ALGOR *sigalg = NULL;
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	unsigned char md[64], sig[64], *der = NULL, *out = NULL;
+	unsigned int mdl = 0;
+	size_t sl = sizeof(sig);
+	int i, dl;
+
+	if (!cms || !(si = CMS_add1_signer(cms, cert, key, EVP_sha512(),
+					   CMS_PARTIAL | CMS_NOSMIMECAP | CMS_NOATTR)))
+		abort();
+	{
+		EVP_MD_CTX *h = EVP_MD_CTX_new();
+		EVP_DigestInit_ex(h, EVP_sha512(), NULL);
+		EVP_DigestUpdate(h, a, al);
+		EVP_DigestUpdate(h, b, bl);
+		EVP_DigestFinal_ex(h, md, &mdl);
+		EVP_MD_CTX_free(h);
+	}
+	if (CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT,
+					OBJ_nid2obj(NID_pkcs7_data), -1) != 1 ||
+	    CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, md,
+					(int)mdl) != 1)
+		abort();
+	for (i = 0; i < CMS_signed_get_attr_count(si); i++)
+		sk_X509_ATTRIBUTE_push(sk, CMS_signed_get_attr(si, i));
+	dl = ASN1_item_i2d((ASN1_VALUE *)sk, &der, ASN1_ITEM_rptr(PKCS7_ATTR_SIGN));
+	if (dl <= 0 || EVP_DigestSignInit_ex(m, NULL, NULL, NULL, NULL, key, NULL) != 1 ||
+	    EVP_DigestSign(m, sig, &sl, der, (size_t)dl) != 1)
+		abort();
+	ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), sig, (int)sl);
+	CMS_SignerInfo_get0_algs(si, NULL, NULL, NULL, &sigalg);
+	X509_ALGOR_set0(sigalg, OBJ_nid2obj(NID_ED25519), V_ASN1_UNDEF, NULL);
+	if ((dl = i2d_CMS_ContentInfo(cms, &out)) <= 0)
+		abort();
+	*outn = (size_t)dl;
+	sk_X509_ATTRIBUTE_free(sk);
+	OPENSSL_free(der);
+	EVP_MD_CTX_free(m);
+	CMS_ContentInfo_free(cms);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	return out;
+}
+
 /*
  * Append an update to d as another tool would: objs[i] is the body of object
  * nums[i]. When `who` is not NULL, one body holds "@SIG@", replaced by
  * "/ByteRange [...] /Contents <...>" and filled with a CMS signature by who's
  * key (signed attributes as sealpact builds them, no timestamp) over the
- * whole new file; "openssl:WHO": the CMS made by the openssl CLI instead. Returns the new file (malloc'd).
+ * whole new file; "openssl:WHO": the CMS made by the openssl CLI instead,
+ * "eddsa:WHO" an Ed25519 CMS built by hand (RFC 8419), "unsorted:WHO" as sealpact's with
+ * the signed attributes out of DER order (and signed so). Returns the new file (malloc'd).
  */
 VC_FN unsigned char *
 vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *objs, size_t k,
@@ -145,7 +260,21 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 			xref--; /* the '\n' before "xref" */
 	}
 	gb_printf(&b, "startxref\n%zu\n%%%%EOF\n", xref);
-	if (who && !strncmp(who, "openssl:", 8)) {
+	if (who && !strncmp(who, "eddsa:", 6)) {
+		/* RFC 8419 Ed25519 CMS, built here: OpenSSL 3.0 cannot make one */
+		size_t m;
+		a = c0 + VW_HEX + 2;
+		snprintf(num, sizeof(num), "[0 %010zu %010zu %010zu]", c0, a, b.n - a);
+		memcpy(b.p + br, num, strlen(num));
+		cms = vw_eddsa_cms(who + 6, (uint8_t *)b.p, c0, (uint8_t *)b.p + a, b.n - a, &m);
+		if (2 * m > VW_HEX)
+			abort();
+		hex = malloc(2 * m + 1);
+		sp_hex(cms, m, hex);
+		memcpy(b.p + c0 + 1, hex, 2 * m);
+		free(hex);
+		free(cms);
+	} else if (who && !strncmp(who, "openssl:", 8)) {
 		/* the CMS as `openssl cms -sign` makes it (contentType, signingTime,
 		   messageDigest, S/MIME capabilities; no ESS signing-certificate) */
 		size_t m;
@@ -169,8 +298,9 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 		free(hex);
 		free(cms);
 	} else if (who) {
-		X509 *cert = vc_cert(who);
-		EVP_PKEY *key = vc_key(who);
+		int unsorted = !strncmp(who, "unsorted:", 9);
+		X509 *cert = vc_cert(who + (unsorted ? 9 : 0));
+		EVP_PKEY *key = vc_key(who + (unsorted ? 9 : 0));
 		if (!br)
 			abort();
 		a = c0 + VW_HEX + 2;
@@ -191,6 +321,8 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 					&cmslen, &ei) != SP_OK ||
 		    2 * cmslen > VW_HEX)
 			abort();
+		if (unsorted)
+			vw_unsort(cms, cmslen, attrs, alen, key, alg, sig, siglen);
 		hex = malloc(2 * cmslen + 1);
 		sp_hex(cms, cmslen, hex);
 		memcpy(b.p + c0 + 1, hex, 2 * cmslen);
