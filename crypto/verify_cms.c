@@ -23,7 +23,7 @@
 
 #include "verify_int.h"
 
-/* Digests a signature may use; MD5 and SHA-1 are refused as weak. */
+/* Digests a signature may use (1); MD5 and SHA-1 leave it indeterminate, as weak. */
 static int
 digest_ok(int nid, struct crypto_sig_report *rep, const char *what)
 {
@@ -39,9 +39,11 @@ digest_ok(int nid, struct crypto_sig_report *rep, const char *what)
 	case NID_sha1:
 	case NID_mdc2:
 	case NID_ripemd160:
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "weak_algorithm",
+		/* no proof of a forgery, no longer a proof of integrity: the other
+		   checks still run (and still prove a forgery) */
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "weak_algorithm",
 			    "%s uses the weak digest %s", what, OBJ_nid2sn(nid));
-		return 0;
+		return 1;
 	default:
 		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "unsupported_algorithm",
 			    "%s uses an unsupported digest (%s)", what,
@@ -392,6 +394,8 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 	unsigned char h[EVP_MAX_MD_SIZE], *attrs = NULL;
 	unsigned int hl = 0;
 	int i, attrslen = 0, dnid, pknid, idx, ess = 0, kt;
+	const unsigned char *econtent = NULL;
+	size_t econtent_len = 0;
 	const EVP_MD *md;
 	enum crypto_sigalg alg = CRYPTO_SIGALG_NONE;
 	struct sp_errinfo ei;
@@ -414,8 +418,27 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 		goto out;
 	}
 	if (CMS_get0_content(cms) && *CMS_get0_content(cms)) {
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_not_detached",
-			    "the CMS carries its own content instead of signing the PDF's bytes");
+		/* adbe.pkcs7.sha1 (ISO 32000-1 §12.8.3.3): the content is the SHA-1 of the
+		   byte ranges, and the signer signs that content */
+		ASN1_OCTET_STRING *ec = *CMS_get0_content(cms);
+		if (strcmp(rep->subfilter, "/adbe.pkcs7.sha1") != 0) {
+			verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_not_detached",
+				    "the CMS carries its own content instead of signing the "
+				    "PDF's bytes");
+			goto out;
+		}
+		digest_ok(NID_sha1, rep, "adbe.pkcs7.sha1");
+		if (!ranges_digest(EVP_sha1(), rg, h, &hl) || ASN1_STRING_length(ec) != (int)hl ||
+		    memcmp(ASN1_STRING_get0_data(ec), h, hl) != 0) {
+			verify_fail(rep, CRYPTO_VERDICT_INVALID, "digest_mismatch",
+				    "the signed bytes do not match the SHA-1 the signature holds");
+			goto out;
+		}
+		econtent = ASN1_STRING_get0_data(ec);
+		econtent_len = (size_t)ASN1_STRING_length(ec);
+	} else if (!strcmp(rep->subfilter, "/adbe.pkcs7.sha1")) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_malformed",
+			    "an adbe.pkcs7.sha1 signature without its SHA-1 content");
 		goto out;
 	}
 	if (OBJ_obj2nid(CMS_get0_eContentType(cms)) != NID_pkcs7_data) {
@@ -473,7 +496,10 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 			    "no message-digest attribute");
 		goto out;
 	}
-	if (!md || !ranges_digest(md, rg, h, &hl) || (int)hl != ASN1_STRING_length(md_attr) ||
+	if (!md ||
+	    (econtent ? !EVP_Digest(econtent, econtent_len, h, &hl, md, NULL)
+		      : !ranges_digest(md, rg, h, &hl)) ||
+	    (int)hl != ASN1_STRING_length(md_attr) ||
 	    memcmp(h, ASN1_STRING_get0_data(md_attr), hl) != 0) {
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "digest_mismatch",
 			    "the signed bytes do not match the signature's message digest");

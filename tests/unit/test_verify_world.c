@@ -386,6 +386,39 @@ START_TEST(ed25519_countersignature)
 }
 END_TEST
 
+/*
+ * adbe.pkcs7.sha1 (the SHA-1 of the ranges enveloped and signed): checked in
+ * full, indeterminate for its weak digest; a changed covered byte is invalid.
+ */
+START_TEST(adbe_pkcs7_sha1)
+{
+	size_t n1, n2;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two, *p;
+	struct crypto_verify_report *r;
+
+	two = countersign(one, n1, VW_TABLE, 0, "/adbe.pkcs7.sha1", "opensha1:ec", &n2);
+	write_file(vc_path("pkcs7_sha1.pdf"), two, n2);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_msg(r->sigs[1].verdict == CRYPTO_VERDICT_INDETERMINATE, "%s: %s",
+		      crypto_verdict_name(r->sigs[1].verdict), r->sigs[1].message);
+	ck_assert_str_eq(r->sigs[1].reasons[0], "weak_algorithm");
+	ck_assert_int_eq(r->sigs[1].digest_ok, 1);
+	ck_assert_int_eq(r->sigs[1].signature_ok, 1);
+	ck_assert_int_eq(r->sigs[1].chain_ok, 1);
+	crypto_verify_report_free(r);
+	/* the countersigner's /M date is covered: one digit changed */
+	p = memmem(two + n1, n2 - n1, "D:2026", 6);
+	p[5] = '7';
+	r = verify(two, n2);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[1].reasons[1], "digest_mismatch");
+	crypto_verify_report_free(r);
+	free(two);
+	free(one);
+}
+END_TEST
+
 /* What a countersigner may not do: have viewers redraw fields, change a value. */
 START_TEST(countersignature_with_disallowed_changes)
 {
@@ -523,6 +556,7 @@ world_suite(void)
 	tcase_add_test(tc, unreadable_is_not_invalid);
 	tcase_add_test(tc, unsorted_signed_attributes_are_invalid);
 	tcase_add_test(tc, ed25519_countersignature);
+	tcase_add_test(tc, adbe_pkcs7_sha1);
 	tcase_add_loop_test(tc, certified_p1_is_not_signable, 0, 3);
 	tcase_add_test(tc, startxref_on_the_end_of_line);
 	suite_add_tcase(s, tc);

@@ -177,6 +177,7 @@ vw_eddsa_cms(const char *who, const uint8_t *a, size_t al, const uint8_t *b, siz
  * "/ByteRange [...] /Contents <...>" and filled with a CMS signature by who's
  * key (signed attributes as sealpact builds them, no timestamp) over the
  * whole new file; "openssl:WHO": the CMS made by the openssl CLI instead,
+ * "opensha1:WHO" an adbe.pkcs7.sha1 one (SHA-1 of the ranges enveloped),
  * "eddsa:WHO" an Ed25519 CMS built by hand (RFC 8419), "unsorted:WHO" as sealpact's with
  * the signed attributes out of DER order (and signed so). Returns the new file (malloc'd).
  */
@@ -274,10 +275,13 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 		memcpy(b.p + c0 + 1, hex, 2 * m);
 		free(hex);
 		free(cms);
-	} else if (who && !strncmp(who, "openssl:", 8)) {
+	} else if (who && (!strncmp(who, "openssl:", 8) || !strncmp(who, "opensha1:", 9))) {
 		/* the CMS as `openssl cms -sign` makes it (contentType, signingTime,
-		   messageDigest, S/MIME capabilities; no ESS signing-certificate) */
+		   messageDigest, S/MIME capabilities; no ESS signing-certificate);
+		   opensha1: adbe.pkcs7.sha1, the SHA-1 of the ranges enveloped */
 		size_t m;
+		int sha1 = !strncmp(who, "opensha1:", 9);
+		who = strchr(who, ':') + 1;
 		a = c0 + VW_HEX + 2;
 		snprintf(num, sizeof(num), "[0 %010zu %010zu %010zu]", c0, a, b.n - a);
 		memcpy(b.p + br, num, strlen(num));
@@ -285,9 +289,10 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 		if (!f || fwrite(b.p, 1, c0, f) != c0 || fwrite(b.p + a, 1, b.n - a, f) != b.n - a)
 			abort();
 		fclose(f);
-		if (run("cd %s && openssl cms -sign -binary -md sha256 -in tbs.bin -signer %s.pem "
+		if (run("cd %s && %s openssl cms -sign -binary -md sha256 %s -signer %s.pem "
 			"-inkey %s.key -outform DER -out tbs.p7s",
-			vc_dir, who + 8, who + 8) != 0)
+			vc_dir, sha1 ? "openssl dgst -sha1 -binary tbs.bin >tbs.sha1 &&" : "",
+			sha1 ? "-nodetach -in tbs.sha1" : "-in tbs.bin", who, who) != 0)
 			abort();
 		cms = read_file(vc_path("tbs.p7s"), &m);
 		if (2 * m > VW_HEX)
