@@ -370,8 +370,9 @@ pdf_doc_scan_warnings(struct pdf_doc *doc)
 	}
 }
 
-int
-pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out, struct sp_errinfo *ei)
+static int
+doc_open(const unsigned char *data, size_t len, int view, struct pdf_doc **out,
+	 struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL, i, n;
 	struct pdf_doc *doc = NULL;
@@ -390,14 +391,19 @@ pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out, struct
 				  PDF_DOC_MAX_BYTES);
 		goto out;
 	}
-	if (!(doc = calloc(1, sizeof(*doc))) || !(copy = malloc(len))) {
+	if (!(doc = calloc(1, sizeof(*doc))) || (!view && !(copy = malloc(len)))) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory opening a PDF");
 		goto out;
 	}
-	memcpy(copy, data, len);
-	doc->data = copy;
+	if (view) {
+		doc->data = data;
+		doc->borrowed = 1;
+	} else {
+		memcpy(copy, data, len);
+		doc->data = copy;
+		copy = NULL; /* transferred */
+	}
 	doc->len = len;
-	copy = NULL; /* transferred */
 	if (!(doc->q = qpdf_init())) {
 		r = sp_err(ei, SP_ERR_NOMEM, "qpdf_init failed");
 		goto out;
@@ -449,7 +455,8 @@ pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out, struct
 	}
 	if ((r = read_form(doc, ei)) < 0)
 		goto out;
-	resolve_all(doc);
+	if (!view)
+		resolve_all(doc);
 	if (qpdf_has_error(doc->q)) {
 		r = pdf_qpdf_fail(ei, doc->q, "reading the PDF");
 		goto out;
@@ -478,8 +485,29 @@ pdf_doc_free(struct pdf_doc *doc)
 	free(doc->fieldnames);
 	free(doc->pages);
 	free(doc->pinfo);
-	free((void *)doc->data);
+	if (!doc->borrowed)
+		free((void *)doc->data);
 	free(doc);
+}
+
+int
+pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out, struct sp_errinfo *ei)
+{
+	return doc_open(data, len, 0, out, ei);
+}
+
+int
+pdf_doc_open_view(const unsigned char *data, size_t len, struct pdf_doc **out,
+		  struct sp_errinfo *ei)
+{
+	return doc_open(data, len, 1, out, ei);
+}
+
+int
+pdf_doc_damaged(struct pdf_doc *doc)
+{
+	pdf_doc_scan_warnings(doc);
+	return doc->info.damaged || qpdf_has_error(doc->q);
 }
 
 int

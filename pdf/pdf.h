@@ -55,6 +55,16 @@ struct pdf_page_info {
  * *out is the caller's, released with pdf_doc_free(). Any thread; a document
  * is used by one thread at a time.
  */
+/*
+ * As pdf_doc_open, for reading only (verification): data is borrowed (it
+ * must outlive the document, nothing is copied) and objects are parsed when
+ * used, not all at open; call pdf_doc_damaged() after use, since a repair
+ * qpdf makes on the way shows only then.
+ */
+int pdf_doc_open_view(const unsigned char *data, size_t len, struct pdf_doc **out,
+		      struct sp_errinfo *ei) SP_WUR;
+/* 1 when qpdf has had to repair doc's cross-reference data so far. */
+int pdf_doc_damaged(struct pdf_doc *doc);
 int pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out,
 		 struct sp_errinfo *ei) SP_WUR;
 void pdf_doc_free(struct pdf_doc *doc);
@@ -372,13 +382,27 @@ struct pdf_diff {
 };
 
 /*
+ * The object numbers the revisions so far refer to (a bit set), so that an
+ * update's new object filling a reference an earlier revision made is seen
+ * without walking every revision again: pdf_refs_init() walks the first
+ * revision once, each pdf_revision_diff() adds what its update refers to.
+ */
+struct pdf_refs {
+	unsigned char *bits;
+	size_t n; /* numbers 0 .. n-1 */
+};
+int pdf_refs_init(struct pdf_doc *first, struct pdf_refs *r, struct sp_errinfo *ei) SP_WUR;
+void pdf_refs_cleanup(struct pdf_refs *r);
+
+/*
  * Compare newer (the revision whose xref section is rev) with older (the
- * revision before it), over the objects rev's xref section lists. Fills
- * *out (pdf_diff_cleanup). An error (unreadable section, limits) means the
- * update cannot be accounted for: the caller must not treat it as allowed.
+ * revision before it), over the objects rev's xref section lists, then add
+ * what the update refers to to refs (updates in order, from the first).
+ * Fills *out (pdf_diff_cleanup). An error (unreadable section, limits) means
+ * the update cannot be accounted for: the caller must not treat it as allowed.
  */
 int pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf_revision *rev,
-		      struct pdf_diff *out, struct sp_errinfo *ei) SP_WUR;
+		      struct pdf_refs *refs, struct pdf_diff *out, struct sp_errinfo *ei) SP_WUR;
 void pdf_diff_cleanup(struct pdf_diff *d);
 /* ==== end section: revisions and differences ==== */
 
