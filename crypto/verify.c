@@ -181,10 +181,16 @@ hidden_sigs(struct engine *e, struct pdf_doc *d, struct sp_errinfo *ei)
 	struct pdf_sig_field *rs = NULL;
 	size_t nrs = 0, i, j;
 	struct sp_errinfo ign;
-	int r = SP_OK;
+	int r = SP_OK, *skip;
 
+	if (!(skip = calloc(e->nsigs + 1, sizeof(*skip))))
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	for (i = 0; i < e->nsigs; i++)
+		skip[i] = e->sigs[i].sig_obj;
 	sp_errinfo_init(&ign);
-	if (pdf_sig_fields_list(d, &rs, &nrs, &ign) != SP_OK)
+	j = (size_t)pdf_sig_fields_list_new(d, skip, e->nsigs, &rs, &nrs, &ign);
+	free(skip);
+	if ((int)j != SP_OK)
 		return SP_OK; /* an unreadable revision shows up in the diffs */
 	for (i = 0; i < nrs && r == SP_OK; i++) {
 		for (j = 0; j < e->nsigs; j++)

@@ -453,7 +453,8 @@ doc_open(const unsigned char *data, size_t len, int view, struct pdf_doc **out,
 		if ((r = page_geometry(doc, i, ei)) < 0)
 			goto out;
 	}
-	if ((r = read_form(doc, ei)) < 0)
+	/* the writer's field names; a verifier reads signature fields on its own */
+	if (!view && (r = read_form(doc, ei)) < 0)
 		goto out;
 	if (!view)
 		resolve_all(doc);

@@ -354,6 +354,9 @@ struct pdf_sig_field {
  */
 int pdf_sig_fields_list(struct pdf_doc *doc, struct pdf_sig_field **out, size_t *n,
 			struct sp_errinfo *ei) SP_WUR;
+/* As pdf_sig_fields_list, leaving out the signature objects skip[0..nskip) names. */
+int pdf_sig_fields_list_new(struct pdf_doc *doc, const int *skip, size_t nskip,
+			    struct pdf_sig_field **out, size_t *n, struct sp_errinfo *ei) SP_WUR;
 void pdf_sig_fields_free(struct pdf_sig_field *s, size_t n);
 
 /*

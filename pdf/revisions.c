@@ -400,9 +400,27 @@ sig_add(struct pdf_doc *doc, qpdf_oh field, qpdf_oh v, const char *name, struct 
 	return SP_OK;
 }
 
+static int
+known(const int *skip, size_t nskip, int id)
+{
+	size_t i;
+
+	for (i = 0; i < nskip; i++)
+		if (skip[i] == id)
+			return 1;
+	return 0;
+}
+
 int
 pdf_sig_fields_list(struct pdf_doc *doc, struct pdf_sig_field **out, size_t *nout,
 		    struct sp_errinfo *ei)
+{
+	return pdf_sig_fields_list_new(doc, NULL, 0, out, nout, ei);
+}
+
+int
+pdf_sig_fields_list_new(struct pdf_doc *doc, const int *skip, size_t nskip,
+			struct pdf_sig_field **out, size_t *nout, struct sp_errinfo *ei)
 {
 	qpdf_data q = doc->q;
 	struct node {
@@ -462,6 +480,10 @@ pdf_sig_fields_list(struct pdf_doc *doc, struct pdf_sig_field **out, size_t *nou
 			 qpdf_oh_is_string(q, t) ? qpdf_oh_get_utf8_value(q, t) : "");
 		v = qpdf_oh_get_key_if_dict(q, cur.oh, "/V");
 		kids = qpdf_oh_get_key_if_dict(q, cur.oh, "/Kids");
+		/* a signature already known is not read again (its /Contents is large) */
+		if (cur.is_sig && nskip > 0 && qpdf_oh_is_indirect(q, v) &&
+		    known(skip, nskip, qpdf_oh_get_object_id(q, v)))
+			continue;
 		if (cur.is_sig && !qpdf_oh_is_null(q, v)) {
 			if ((r = sig_add(doc, cur.oh, v, full, &arr, &n, &scap, ei)) < 0)
 				goto out;
