@@ -234,9 +234,9 @@ countersign(const unsigned char *d, size_t n, enum vw_xref kind, int extras, con
 		 "/Rect [0 0 0 0] /P 3 0 R /V %d 0 R >>",
 		 f + 1);
 	snprintf(sig, sizeof(sig),
-		 "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter %s /M (D:20260101120000Z) "
+		 "<< /Type %s /Filter /Adobe.PPKLite /SubFilter %s /M (D:20260101120000Z) "
 		 "@SIG@ >>",
-		 subfilter);
+		 strcmp(subfilter, "/ETSI.RFC3161") ? "/Sig" : "/DocTimeStamp", subfilter);
 	c2 = array_append(cat, "/Fields", ref);
 	if (extras) {
 		c3 = dict_add(c2, "/Extensions << /ESIC << /BaseVersion /1.7 /ExtensionLevel 2 >> "
@@ -419,6 +419,31 @@ START_TEST(adbe_pkcs7_sha1)
 }
 END_TEST
 
+/* A document timestamp (ETSI.RFC3161) another tool adds after sealpact's signature. */
+START_TEST(document_timestamp_after_signature)
+{
+	size_t n1, n2;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	struct crypto_verify_report *r;
+
+	two = countersign(one, n1, VW_STREAM, 1, "/ETSI.RFC3161", "doctsa:", &n2);
+	/* pdfsig cannot judge document timestamps ("Unimplemented Feature"): qpdf only */
+	write_file(vc_path("doc_timestamp_after.pdf"), two, n2);
+	ck_assert_int_eq(run("qpdf --check %s >/dev/null 2>&1", vc_path("doc_timestamp_after.pdf")),
+			 0);
+	r = verify(two, n2);
+	ck_assert_msg(r->verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, "%s: %s / %s",
+		      crypto_verdict_name(r->verdict), r->sigs[1].message, r->message);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	ck_assert_int_eq(r->sigs[1].doc_timestamp, 1);
+	ck_assert_int_eq(r->sigs[1].timestamp_ok, 1);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	crypto_verify_report_free(r);
+	free(two);
+	free(one);
+}
+END_TEST
+
 /* What a countersigner may not do: have viewers redraw fields, change a value. */
 START_TEST(countersignature_with_disallowed_changes)
 {
@@ -557,6 +582,7 @@ world_suite(void)
 	tcase_add_test(tc, unsorted_signed_attributes_are_invalid);
 	tcase_add_test(tc, ed25519_countersignature);
 	tcase_add_test(tc, adbe_pkcs7_sha1);
+	tcase_add_test(tc, document_timestamp_after_signature);
 	tcase_add_loop_test(tc, certified_p1_is_not_signable, 0, 3);
 	tcase_add_test(tc, startxref_on_the_end_of_line);
 	suite_add_tcase(s, tc);

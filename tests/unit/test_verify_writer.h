@@ -177,6 +177,7 @@ vw_eddsa_cms(const char *who, const uint8_t *a, size_t al, const uint8_t *b, siz
  * "/ByteRange [...] /Contents <...>" and filled with a CMS signature by who's
  * key (signed attributes as sealpact builds them, no timestamp) over the
  * whole new file; "openssl:WHO": the CMS made by the openssl CLI instead,
+ * "doctsa:" an RFC 3161 document timestamp by the built-in TSA,
  * "opensha1:WHO" an adbe.pkcs7.sha1 one (SHA-1 of the ranges enveloped),
  * "eddsa:WHO" an Ed25519 CMS built by hand (RFC 8419), "unsorted:WHO" as sealpact's with
  * the signed attributes out of DER order (and signed so). Returns the new file (malloc'd).
@@ -261,7 +262,34 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 			xref--; /* the '\n' before "xref" */
 	}
 	gb_printf(&b, "startxref\n%zu\n%%%%EOF\n", xref);
-	if (who && !strncmp(who, "eddsa:", 6)) {
+	if (who && !strcmp(who, "doctsa:")) {
+		/* an RFC 3161 token over the ranges by the built-in TSA: a document timestamp */
+		unsigned char *cat, *q = NULL, *resp = NULL;
+		size_t qlen, rlen, m;
+		a = c0 + VW_HEX + 2;
+		snprintf(num, sizeof(num), "[0 %010zu %010zu %010zu]", c0, a, b.n - a);
+		memcpy(b.p + br, num, strlen(num));
+		cat = malloc(c0 + b.n - a);
+		memcpy(cat, b.p, c0);
+		memcpy(cat + c0, b.p + a, b.n - a);
+		if ((!vc_tsa &&
+		     crypto_tsa_new(vc_path("tsa.pem"), vc_path("tsa.key"), NULL,
+				    "1.3.6.1.4.1.99999.2", 1000, &vc_tsa, &ei) != SP_OK) ||
+		    crypto_ts_query_new(cat, c0 + b.n - a, NULL, &q, &qlen, &ei) != SP_OK ||
+		    crypto_tsa_respond(vc_tsa, q, qlen, 3, 0, &resp, &rlen, &ei) != SP_OK ||
+		    crypto_ts_response_check(resp, rlen, q, qlen, NULL, &cms, &m, NULL, &ei) !=
+			    SP_OK ||
+		    2 * m > VW_HEX)
+			abort();
+		hex = malloc(2 * m + 1);
+		sp_hex(cms, m, hex);
+		memcpy(b.p + c0 + 1, hex, 2 * m);
+		free(hex);
+		free(cms);
+		free(cat);
+		free(q);
+		free(resp);
+	} else if (who && !strncmp(who, "eddsa:", 6)) {
 		/* RFC 8419 Ed25519 CMS, built here: OpenSSL 3.0 cannot make one */
 		size_t m;
 		a = c0 + VW_HEX + 2;
