@@ -133,8 +133,13 @@ static const struct command commands[] = {
 	  "verify every signature of a PDF offline",
 	  "Integrity, trust (chain to --trust-roots/--cacert at the timestamp's time),\n"
 	  "timestamps and what changed after each signature. Exit 0 every signature\n"
-	  "valid and the whole file signed, 1 invalid or disallowed changes, 2\n"
-	  "indeterminate (e.g. untrusted root, unsigned last revision), 3 no signature.\n",
+	  "valid and the whole file signed (--json verdict \"valid\" or\n"
+	  "\"valid_with_allowed_changes\"), 1 invalid, only with proof: digest, signature\n"
+	  "value, disallowed change, broken revision chain (\"invalid\"), 2 indeterminate:\n"
+	  "cannot decide, e.g. untrusted root, unsupported algorithm or structure, unsigned\n"
+	  "last revision (\"indeterminate\"), 3 no signature (\"no_signature\"), 4 the\n"
+	  "file cannot be parsed (\"unreadable\"). Each signature's \"level\" is pades_b,\n"
+	  "pades_b_t or not_pades (a sound legacy adbe.pkcs7 signature).\n",
 	  cmd_verify },
 	{ "help", "[COMMAND]", "show help for sealpact or for one command", "", cmd_help },
 	{ "version", "", "print the version", "", cmd_version },

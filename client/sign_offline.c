@@ -159,7 +159,8 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 	params.signing_time = time(NULL);
 	params.utc_offset_min = 480;
 	params.reason = o->reason;
-	if (pdf_sig_prepare(doc, &params, &seal, needs_seal, o->pl, o->npl, &prep, &ei) != SP_OK ||
+	if (pdf_docmdp_check_signable(doc, &ei) != SP_OK ||
+	    pdf_sig_prepare(doc, &params, &seal, needs_seal, o->pl, o->npl, &prep, &ei) != SP_OK ||
 	    crypto_cms_signed_attrs(cert, alg,
 				    alg == CRYPTO_SIGALG_SM2_SM3 ? prep.sm3 : prep.sha256, 32,
 				    &attrs, &alen, &ei) != SP_OK)

@@ -192,13 +192,17 @@ client_cmd_verify(const char *default_roots, int argc, char **argv)
 	vo.trust = trust;
 	if (sp_file_read(path, PDF_DOC_MAX_BYTES, &data, &len, &ei) != SP_OK) {
 		fprintf(stderr, "sealpact verify: %s: %s\n", path, ei.msg);
+		rc = EX_NOINPUT;
 		goto out;
 	}
 	if (crypto_pdf_verify(data, len, &vo, &rep, &ei) != SP_OK) {
+		/* a file the engine cannot parse proves nothing about any signature */
 		if (json)
-			printf("{\"verdict\":\"invalid\",\"error\":\"%s\"}\n", sp_errname(ei.code));
-		fprintf(stderr, "sealpact verify: %s: cannot be verified: %s\n", path,
+			printf("{\"verdict\":\"unreadable\",\"error\":\"%s\"}\n",
+			       sp_errname(ei.code));
+		fprintf(stderr, "sealpact verify: %s: unreadable, cannot be verified: %s\n", path,
 			client_text_clean(ei.msg, c1, sizeof(c1)));
+		rc = ei.code == SP_ERR_NOMEM ? EX_SOFTWARE : CLIENT_VERIFY_EXIT_UNREADABLE;
 		goto out;
 	}
 	if (json) {

@@ -511,7 +511,10 @@ struct crypto_sig_report {
 	int sig_obj;        /* object number of the signature dictionary */
 	char subfilter[64]; /* e.g. "/ETSI.CAdES.detached", "" if absent */
 	int doc_timestamp;  /* 1: a /DocTimeStamp (RFC 3161 over the ranges) */
-	int certifying;     /* DocMDP /P of a certifying signature, else 0 */
+	/* "pades_b", "pades_b_t" (with a signature timestamp), "not_pades" (a legacy
+	   signature without ESS signing-certificate(-v2): sound, not PAdES), "" */
+	char level[16];
+	int certifying; /* DocMDP /P of a certifying signature, else 0 */
 	enum crypto_verdict verdict;
 	char reasons[CRYPTO_VERIFY_REASONS_MAX][40];
 	size_t nreasons;

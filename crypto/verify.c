@@ -16,9 +16,6 @@
 #include "pdf.h"
 #include "verify_int.h"
 
-/* Each revision is opened on its own copy of its prefix: a cap on their sum. */
-#define VERIFY_OPEN_BUDGET ((size_t)1024 * 1024 * 1024)
-
 void
 verify_fail(struct crypto_sig_report *rep, enum crypto_verdict sev, const char *reason,
 	    const char *fmt, ...)
@@ -118,64 +115,189 @@ structure(const unsigned char *d, size_t len, const struct pdf_revision *revs, s
 	return -1;
 }
 
+/*
+ * One pass over the revisions, oldest first, with at most two of them open
+ * (views over the caller's bytes, objects parsed when used): each revision
+ * is read once, for its signature fields, the signatures that sign it and
+ * its difference from the one before. Then every signature is judged from
+ * what the pass found and its own CMS: the file's bytes plus k times the
+ * cryptography, whatever k is.
+ */
 struct engine {
 	const unsigned char *data;
 	size_t len;
 	struct pdf_revision *revs;
 	size_t nrev;
-	struct pdf_doc **docs;  /* revision prefixes, opened on demand */
-	int *dstate;            /* 0 not tried, 1 open, -1 unreadable */
 	struct pdf_diff *diffs; /* diffs[j]: revision j against j - 1 */
-	int *fstate;            /* 0 not computed, 1 done, -1 could not be accounted for */
-	size_t opened;          /* bytes of revision prefixes opened so far */
+	int *fstate;            /* 1 done, -1 could not be accounted for */
 	char ferr[256];
+	struct pdf_refs refs; /* object numbers the revisions so far refer to */
+	int refs_ok;
+	struct pdf_sig_field *sigs; /* the final revision's, then those earlier ones hid */
+	size_t nsigs, capsigs;
+	int *same; /* per signature: 1 its revision holds it, 0 not, -1 unknown, -2 unreadable */
 };
 
-static struct pdf_doc *
-rev_doc(struct engine *e, size_t k)
+/* The revision a signature's range ends with, -1 when none (structure() says why). */
+static int
+sig_revision(const struct engine *e, const struct pdf_sig_field *s)
 {
-	struct sp_errinfo ei;
+	size_t i, end;
 
-	if (e->dstate[k] == 0 && e->opened + e->revs[k].end > VERIFY_OPEN_BUDGET)
-		e->dstate[k] = -1; /* hostile: many large revisions; never valid, never a crash */
-	if (e->dstate[k] == 0) {
-		e->opened += e->revs[k].end;
-		sp_errinfo_init(&ei);
-		e->dstate[k] =
-			pdf_doc_open(e->data, e->revs[k].end, &e->docs[k], &ei) == SP_OK ? 1 : -1;
-		if (e->dstate[k] == 1) {
-			struct pdf_doc_info info;
-			pdf_doc_info_get(e->docs[k], &info);
-			if (info.damaged)
-				e->dstate[k] =
-					-1; /* qpdf had to guess: not the revision as written */
-		}
-	}
-	return e->dstate[k] == 1 ? e->docs[k] : NULL;
+	if (s->byterange_state != PDF_SIG_KEY_OK || s->byterange[2] < 0 || s->byterange[3] < 0 ||
+	    (size_t)s->byterange[2] > e->len || (size_t)s->byterange[3] > e->len)
+		return -1;
+	end = (size_t)(s->byterange[2] + s->byterange[3]);
+	for (i = 0; i < e->nrev; i++)
+		if (e->revs[i].end == end || e->revs[i].eof_end == end)
+			return (int)i;
+	return -1;
 }
 
 static int
-rev_diff(struct engine *e, size_t j)
+add_sig(struct engine *e, struct pdf_sig_field *s, struct sp_errinfo *ei)
 {
-	struct pdf_doc *a, *b;
+	if (e->nsigs == e->capsigs) {
+		size_t nc = e->capsigs ? 2 * e->capsigs : 8;
+		void *nv = realloc(e->sigs, nc * sizeof(*e->sigs)), *ns;
+		if (!nv)
+			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		e->sigs = nv;
+		if (!(ns = realloc(e->same, nc * sizeof(*e->same))))
+			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		e->same = ns;
+		e->capsigs = nc;
+	}
+	e->sigs[e->nsigs] = *s;
+	e->same[e->nsigs++] = -1;
+	s->contents = NULL; /* transferred */
+	return SP_OK;
+}
+
+/* Signatures revision k has that the final revision no longer shows (e.g. a replaced /Root). */
+static int
+hidden_sigs(struct engine *e, struct pdf_doc *d, struct sp_errinfo *ei)
+{
+	struct pdf_sig_field *rs = NULL;
+	size_t nrs = 0, i, j;
+	struct sp_errinfo ign;
+	int r = SP_OK, *skip;
+
+	if (!(skip = calloc(e->nsigs + 1, sizeof(*skip))))
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	for (i = 0; i < e->nsigs; i++)
+		skip[i] = e->sigs[i].sig_obj;
+	sp_errinfo_init(&ign);
+	j = (size_t)pdf_sig_fields_list_new(d, skip, e->nsigs, &rs, &nrs, &ign);
+	free(skip);
+	if ((int)j != SP_OK)
+		return SP_OK; /* an unreadable revision shows up in the diffs */
+	for (i = 0; i < nrs && r == SP_OK; i++) {
+		for (j = 0; j < e->nsigs; j++)
+			if (e->sigs[j].sig_obj == rs[i].sig_obj)
+				break;
+		if (j == e->nsigs && rs[i].sig_obj > 0)
+			r = add_sig(e, &rs[i], ei);
+	}
+	pdf_sig_fields_free(rs, nrs);
+	return r;
+}
+
+/* Whether each signature of revision k is there as the final file has it. */
+static void
+same_at(struct engine *e, size_t k, struct pdf_doc *d)
+{
+	size_t i;
+
+	for (i = 0; i < e->nsigs; i++)
+		if (e->same[i] == -1 && sig_revision(e, &e->sigs[i]) == (int)k) {
+			e->same[i] = d ? pdf_sig_field_same(d, &e->sigs[i]) : -2;
+			if (d && pdf_doc_damaged(d))
+				e->same[i] =
+					-2; /* qpdf had to guess: not the revision as written */
+		}
+}
+
+static struct pdf_doc *
+open_rev(struct engine *e, size_t k)
+{
+	struct pdf_doc *d = NULL;
 	struct sp_errinfo ei;
 
-	if (e->fstate[j] == 0) {
-		sp_errinfo_init(&ei);
-		a = rev_doc(e, j - 1);
-		b = rev_doc(e, j);
-		if (!a || !b) {
-			e->fstate[j] = -1;
-			snprintf(e->ferr, sizeof(e->ferr), "revision %zu cannot be read on its own",
-				 a ? j + 1 : j);
-		} else if (pdf_revision_diff(a, b, &e->revs[j], &e->diffs[j], &ei) != SP_OK) {
-			e->fstate[j] = -1;
-			snprintf(e->ferr, sizeof(e->ferr), "revision %zu: %.200s", j + 1, ei.msg);
-		} else {
-			e->fstate[j] = 1;
-		}
+	sp_errinfo_init(&ei);
+	if (pdf_doc_open_view(e->data, e->revs[k].end, &d, &ei) != SP_OK)
+		return NULL;
+	if (pdf_doc_damaged(d)) {
+		pdf_doc_free(d);
+		return NULL;
 	}
-	return e->fstate[j];
+	return d;
+}
+
+static void
+diff_at(struct engine *e, size_t j, struct pdf_doc *older, struct pdf_doc *newer)
+{
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	e->fstate[j] = -1;
+	if (!older || !newer) {
+		snprintf(e->ferr, sizeof(e->ferr), "revision %zu cannot be read on its own",
+			 older ? j + 1 : j);
+	} else if (!e->refs_ok) {
+		snprintf(e->ferr, sizeof(e->ferr), "revision %zu: earlier references unknown",
+			 j + 1);
+	} else if (pdf_revision_diff(older, newer, &e->revs[j], &e->refs, &e->diffs[j], &ei) !=
+		   SP_OK) {
+		snprintf(e->ferr, sizeof(e->ferr), "revision %zu: %.200s", j + 1, ei.msg);
+	} else if (pdf_doc_damaged(older) || pdf_doc_damaged(newer)) {
+		snprintf(e->ferr, sizeof(e->ferr), "revision %zu had to be repaired to be read",
+			 j + 1);
+	} else {
+		e->fstate[j] = 1;
+	}
+	/* a failed update leaves the references it made unknown: count them all anew */
+	if (e->fstate[j] < 0 && newer) {
+		pdf_refs_cleanup(&e->refs);
+		sp_errinfo_init(&ei);
+		e->refs_ok = pdf_refs_init(newer, &e->refs, &ei) == SP_OK;
+	}
+}
+
+static int
+revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
+{
+	struct pdf_doc *prev = NULL, *cur;
+	struct sp_errinfo ign;
+	size_t k, i;
+	int r = SP_OK;
+
+	for (k = 0; k < e->nrev && r == SP_OK; k++) {
+		cur = k + 1 == e->nrev && e->revs[k].end == e->len ? last : open_rev(e, k);
+		if (cur && k + 1 < e->nrev)
+			r = hidden_sigs(e, cur, ei);
+		same_at(e, k, cur);
+		if (k == 0 && cur) {
+			sp_errinfo_init(&ign);
+			e->refs_ok = pdf_refs_init(cur, &e->refs, &ign) == SP_OK;
+		}
+		if (k > 0)
+			diff_at(e, k, prev, cur);
+		if (prev != last)
+			pdf_doc_free(prev);
+		prev = cur;
+	}
+	if (prev != last)
+		pdf_doc_free(prev);
+	/* a signature an update hid, over an earlier revision: that one read again */
+	for (i = 0; i < e->nsigs && r == SP_OK; i++)
+		if (e->same[i] == -1 && sig_revision(e, &e->sigs[i]) >= 0) {
+			k = (size_t)sig_revision(e, &e->sigs[i]);
+			cur = open_rev(e, k);
+			same_at(e, k, cur);
+			pdf_doc_free(cur);
+		}
+	return r;
 }
 
 /* What changed after revision k, for a signature that signs it. */
@@ -188,7 +310,7 @@ changes_after(struct engine *e, size_t k, const struct pdf_sig_field *s,
 
 	rep->changes_ok = 1;
 	for (j = k + 1; j < e->nrev; j++) {
-		if (rev_diff(e, j) < 0) {
+		if (e->fstate[j] < 0) {
 			rep->changes_ok = 0;
 			verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "changes_unverifiable",
 				    "later changes cannot be accounted for: %s", e->ferr);
@@ -228,11 +350,11 @@ changes_after(struct engine *e, size_t k, const struct pdf_sig_field *s,
 }
 
 static void
-verify_one(struct engine *e, const struct crypto_verify_opts *opts, const struct pdf_sig_field *s,
+verify_one(struct engine *e, const struct crypto_verify_opts *opts, size_t i,
 	   struct crypto_sig_report *rep)
 {
+	const struct pdf_sig_field *s = &e->sigs[i];
 	struct verify_ranges rg;
-	struct pdf_doc *signed_rev;
 	int k;
 
 	snprintf(rep->field, sizeof(rep->field), "%s", s->name);
@@ -246,12 +368,12 @@ verify_one(struct engine *e, const struct crypto_verify_opts *opts, const struct
 	if ((k = structure(e->data, e->len, e->revs, e->nrev, s, rep)) < 0)
 		return;
 	rep->revision = (size_t)k + 1;
-	if (!(signed_rev = rev_doc(e, (size_t)k))) {
+	if (e->same[i] < 0) {
 		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "revision_unreadable",
 			    "the signed revision %d cannot be read on its own", k + 1);
 		return;
 	}
-	if (!pdf_sig_field_same(signed_rev, s)) {
+	if (e->same[i] == 0) {
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "signature_not_in_signed_revision",
 			    "the signed revision does not hold this signature dictionary");
 		return;
@@ -267,51 +389,46 @@ verify_one(struct engine *e, const struct crypto_verify_opts *opts, const struct
 	changes_after(e, (size_t)k, s, rep);
 }
 
-/* Add the signatures earlier revisions have and the last one no longer shows. */
+/* Signatures over a file whose revisions cannot be told apart: invalid, and why. */
 static int
-hidden_sigs(struct engine *e, struct pdf_sig_field **sigs, size_t *nsigs, struct sp_errinfo *ei)
+broken_chain(struct crypto_verify_report *rep, const struct pdf_sig_field *sigs, size_t nsigs,
+	     const struct sp_errinfo *why, struct sp_errinfo *ei)
 {
-	struct pdf_sig_field *rs = NULL;
-	struct pdf_doc *d;
-	size_t nrs = 0, k, i, j;
-	struct sp_errinfo ign;
-	int r = SP_OK;
+	size_t i;
 
-	for (k = e->nrev - 1; k-- > 0 && r == SP_OK;) {
-		sp_errinfo_init(&ign);
-		if (!(d = rev_doc(e, k)) || pdf_sig_fields_list(d, &rs, &nrs, &ign) != SP_OK)
-			continue; /* an unreadable revision shows up in the diffs */
-		for (i = 0; i < nrs && r == SP_OK; i++) {
-			for (j = 0; j < *nsigs; j++)
-				if ((*sigs)[j].sig_obj == rs[i].sig_obj)
-					break;
-			if (j < *nsigs || rs[i].sig_obj <= 0)
-				continue;
-			void *nv = realloc(*sigs, (*nsigs + 1) * sizeof(**sigs));
-			if (!nv) {
-				r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
-				break;
-			}
-			*sigs = nv;
-			(*sigs)[(*nsigs)++] = rs[i];
-			rs[i].contents = NULL; /* transferred */
-		}
-		pdf_sig_fields_free(rs, nrs);
-		rs = NULL;
-		nrs = 0;
+	if (!(rep->sigs = calloc(nsigs, sizeof(*rep->sigs))))
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	rep->nsigs = nsigs;
+	for (i = 0; i < nsigs; i++) {
+		struct crypto_sig_report *s = &rep->sigs[i];
+		snprintf(s->field, sizeof(s->field), "%s", sigs[i].name);
+		snprintf(s->subfilter, sizeof(s->subfilter), "%s", sigs[i].subfilter);
+		s->sig_obj = sigs[i].sig_obj;
+		s->certifying = sigs[i].docmdp_p;
+		s->doc_timestamp = !strcmp(sigs[i].type, "/DocTimeStamp");
+		memcpy(s->byte_range, sigs[i].byterange, sizeof(s->byte_range));
+		s->digest_ok = s->signature_ok = s->chain_ok = s->timestamp_ok = -1;
+		s->changes_ok = -1;
+		s->structure_ok = 0;
+		verify_fail(s, CRYPTO_VERDICT_INVALID, "revision_structure",
+			    "the chain of revisions is broken: %.200s", why->msg);
 	}
-	return r;
+	rep->verdict = CRYPTO_VERDICT_INVALID;
+	snprintf(rep->reason, sizeof(rep->reason), "revision_structure");
+	snprintf(rep->message, sizeof(rep->message), "%.200s", why->msg);
+	return SP_OK;
 }
 
 int
 crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_verify_opts *opts,
 		  struct crypto_verify_report **out, struct sp_errinfo *ei)
 {
-	int r = SP_ERR_INTERNAL;
+	int r = SP_ERR_INTERNAL, broken = 0;
 	struct crypto_verify_report *rep = NULL;
 	struct pdf_sig_field *sigs = NULL;
 	struct pdf_doc *doc = NULL;
 	struct engine e;
+	struct sp_errinfo rei;
 	size_t nsigs = 0, i;
 	static const struct crypto_verify_opts none;
 
@@ -327,27 +444,36 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		goto out;
 	}
 	rep->size = len;
-	if ((r = pdf_doc_open(data, len, &doc, ei)) < 0)
+	if ((r = pdf_doc_open_view(data, len, &doc, ei)) < 0)
 		goto out;
 	if ((r = pdf_sig_fields_list(doc, &sigs, &nsigs, ei)) < 0)
 		goto out;
-	if ((r = pdf_revisions_find(data, len, e.revs, PDF_REVISIONS_MAX, &e.nrev, ei)) < 0) {
-		if (nsigs > 0)
+	for (i = 0; i < nsigs; i++)
+		if ((r = add_sig(&e, &sigs[i], ei)) < 0)
 			goto out;
-		/* unsigned and oddly built: there is simply nothing to verify */
+	sp_errinfo_init(&rei);
+	if (pdf_revisions_find(data, len, e.revs, PDF_REVISIONS_MAX, &e.nrev, &rei) < 0) {
+		/* unsigned and oddly built: there is simply nothing to verify; signed, the
+		   chain of revisions contradicts itself, which no signer's tool writes */
 		e.nrev = 0;
+		broken = 1;
 	}
-	if (e.nrev > 0 && (!(e.docs = calloc(e.nrev, sizeof(*e.docs))) ||
-			   !(e.dstate = calloc(e.nrev, sizeof(*e.dstate))) ||
-			   !(e.diffs = calloc(e.nrev, sizeof(*e.diffs))) ||
+	if (e.nsigs > 0 && broken) {
+		if ((r = broken_chain(rep, e.sigs, e.nsigs, &rei, ei)) < 0)
+			goto out;
+		*out = rep;
+		rep = NULL; /* transferred */
+		goto out;
+	}
+	if (e.nrev > 0 && (!(e.diffs = calloc(e.nrev, sizeof(*e.diffs))) ||
 			   !(e.fstate = calloc(e.nrev, sizeof(*e.fstate))))) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	/* signatures a later revision unhooked (e.g. a replaced /Root) are still verified */
-	if (e.nrev > 1 && (r = hidden_sigs(&e, &sigs, &nsigs, ei)) < 0)
+	if ((e.nsigs > 0 || e.nrev > 1) && (r = revision_pass(&e, doc, ei)) < 0)
 		goto out;
-	if (nsigs == 0) {
+	if (e.nsigs == 0) {
 		*out = rep;
 		rep = NULL; /* transferred */
 		r = SP_OK;
@@ -355,18 +481,18 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	}
 	rep->nrevisions = e.nrev;
 	rep->trailing_data = e.revs[e.nrev - 1].trailing_garbage;
-	if (!(rep->sigs = calloc(nsigs, sizeof(*rep->sigs)))) {
+	if (!(rep->sigs = calloc(e.nsigs, sizeof(*rep->sigs)))) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	rep->nsigs = nsigs;
-	for (i = 0; i < nsigs; i++) {
+	rep->nsigs = e.nsigs;
+	for (i = 0; i < e.nsigs; i++) {
 		if (!(rep->sigs[i].changes =
 			      calloc(CRYPTO_VERIFY_CHANGES_MAX, sizeof(*rep->sigs[i].changes)))) {
 			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 			goto out;
 		}
-		verify_one(&e, opts, &sigs[i], &rep->sigs[i]);
+		verify_one(&e, opts, i, &rep->sigs[i]);
 		if (rep->sigs[i].verdict > rep->verdict)
 			rep->verdict = rep->sigs[i].verdict;
 		if (rep->sigs[i].structure_ok == 1 && rep->sigs[i].revision == e.nrev)
@@ -387,17 +513,15 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	rep = NULL; /* transferred */
 	r = SP_OK;
 out:
-	for (i = 0; i < e.nrev && e.docs; i++) {
-		pdf_doc_free(e.docs[i]);
-		if (e.diffs)
-			pdf_diff_cleanup(&e.diffs[i]);
-	}
-	free(e.docs);
-	free(e.dstate);
+	for (i = 0; i < e.nrev && e.diffs; i++)
+		pdf_diff_cleanup(&e.diffs[i]);
 	free(e.diffs);
 	free(e.fstate);
 	free(e.revs);
-	pdf_sig_fields_free(sigs, nsigs);
+	pdf_refs_cleanup(&e.refs);
+	pdf_sig_fields_free(e.sigs, e.nsigs);
+	free(e.same);
+	pdf_sig_fields_free(sigs, nsigs); /* entries moved to e.sigs hold nothing */
 	pdf_doc_free(doc);
 	crypto_verify_report_free(rep);
 	return r;

@@ -23,7 +23,7 @@
 
 #include "verify_int.h"
 
-/* Digests a signature may use; MD5 and SHA-1 are refused as weak. */
+/* Digests a signature may use (1); MD5 and SHA-1 leave it indeterminate, as weak. */
 static int
 digest_ok(int nid, struct crypto_sig_report *rep, const char *what)
 {
@@ -39,9 +39,11 @@ digest_ok(int nid, struct crypto_sig_report *rep, const char *what)
 	case NID_sha1:
 	case NID_mdc2:
 	case NID_ripemd160:
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "weak_algorithm",
+		/* no proof of a forgery, no longer a proof of integrity: the other
+		   checks still run (and still prove a forgery) */
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "weak_algorithm",
 			    "%s uses the weak digest %s", what, OBJ_nid2sn(nid));
-		return 0;
+		return 1;
 	default:
 		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "unsupported_algorithm",
 			    "%s uses an unsupported digest (%s)", what,
@@ -250,30 +252,129 @@ signed_attrs_der(CMS_SignerInfo *si, unsigned char **der, int *derlen)
 	return ok && *derlen > 0;
 }
 
-static void
+/*
+ * DER (X.690 §11.6) sorts a SET OF by the encodings of its elements; CMS
+ * signs the DER of the signed attributes, and a receiver that sorts them
+ * (as OpenSSL does) checks other bytes than the signer signed. EU DSS holds
+ * an unsorted set invalid; so does this. 1 when sorted.
+ */
+static int
+attrs_der_sorted(CMS_SignerInfo *si)
+{
+	STACK_OF(X509_ATTRIBUTE) *sk = sk_X509_ATTRIBUTE_new_null();
+	unsigned char *got = NULL, *want = NULL;
+	int i, n = CMS_signed_get_attr_count(si), ok = sk != NULL && n > 0, gl = 0, wl = 0;
+
+	for (i = 0; ok && i < n; i++)
+		ok = sk_X509_ATTRIBUTE_push(sk, CMS_signed_get_attr(si, i)) > 0;
+	if (ok) {
+		gl = ASN1_item_i2d((ASN1_VALUE *)sk, &got, ASN1_ITEM_rptr(PKCS7_ATTR_VERIFY));
+		wl = ASN1_item_i2d((ASN1_VALUE *)sk, &want, ASN1_ITEM_rptr(PKCS7_ATTR_SIGN));
+		ok = gl > 0 && gl == wl && memcmp(got, want, (size_t)gl) == 0;
+	}
+	sk_X509_ATTRIBUTE_free(sk);
+	OPENSSL_free(got);
+	OPENSSL_free(want);
+	return ok;
+}
+
+/*
+ * The ESS signing-certificate attribute binds the signer's certificate
+ * (RFC 5035). v2, or v1 as older tools write it, must name the signer: a
+ * mismatch is invalid. Without either the signature is still sound but not
+ * PAdES: for adbe.pkcs7.detached that is what it claims to be; a signature
+ * claiming ETSI.CAdES.detached without it cannot be judged as PAdES.
+ * Returns 1 when an attribute names the signer.
+ */
+static int
 signing_cert_check(CMS_SignerInfo *si, X509 *signer, struct crypto_sig_report *rep)
 {
-	ASN1_STRING *seq =
-		CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_id_smime_aa_signingCertificateV2),
-					    -3, V_ASN1_SEQUENCE);
+	ASN1_STRING
+	*seq2 = CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_id_smime_aa_signingCertificateV2),
+					    -3, V_ASN1_SEQUENCE),
+	*seq1 = CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_id_smime_aa_signingCertificate), -3,
+					    V_ASN1_SEQUENCE);
 	ESS_SIGNING_CERT_V2 *v2 = NULL;
+	ESS_SIGNING_CERT *v1 = NULL;
 	STACK_OF(X509) *chain = sk_X509_new_null();
 	const unsigned char *p;
+	int ok = 0;
 
-	if (!seq) {
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "signing_certificate_missing",
-			    "no ESS signing-certificate-v2 attribute");
+	if (!seq2 && !seq1) {
+		if (!strcmp(rep->subfilter, "/ETSI.CAdES.detached"))
+			verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE,
+				    "signing_certificate_missing",
+				    "a CAdES signature without the ESS signing-certificate "
+				    "attribute PAdES requires");
 		goto out;
 	}
-	p = ASN1_STRING_get0_data(seq);
-	if (!(v2 = d2i_ESS_SIGNING_CERT_V2(NULL, &p, ASN1_STRING_length(seq))) || !chain ||
-	    !sk_X509_push(chain, signer) || OSSL_ESS_check_signing_certs(NULL, v2, chain, 1) <= 0)
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "signing_certificate_mismatch",
-			    "the signing-certificate-v2 attribute does not name the signer");
+	if (!chain || !sk_X509_push(chain, signer))
+		goto mismatch;
+	if (seq2) {
+		p = ASN1_STRING_get0_data(seq2);
+		if (!(v2 = d2i_ESS_SIGNING_CERT_V2(NULL, &p, ASN1_STRING_length(seq2))) ||
+		    OSSL_ESS_check_signing_certs(NULL, v2, chain, 1) <= 0)
+			goto mismatch;
+	}
+	if (seq1) {
+		p = ASN1_STRING_get0_data(seq1);
+		if (!(v1 = d2i_ESS_SIGNING_CERT(NULL, &p, ASN1_STRING_length(seq1))) ||
+		    OSSL_ESS_check_signing_certs(v1, NULL, chain, 1) <= 0)
+			goto mismatch;
+	}
+	ok = 1;
+	goto out;
+mismatch:
+	verify_fail(rep, CRYPTO_VERDICT_INVALID, "signing_certificate_mismatch",
+		    "the ESS signing-certificate attribute does not name the signer");
 out:
 	ERR_clear_error();
 	sk_X509_free(chain);
 	ESS_SIGNING_CERT_V2_free(v2);
+	ESS_SIGNING_CERT_free(v1);
+	return ok;
+}
+
+/* 1 when the last OpenSSL error is CMS's "the signature value does not verify". */
+static int
+cms_verification_failed(void)
+{
+	unsigned long e, last = 0;
+
+	while ((e = ERR_get_error()) != 0)
+		if (ERR_GET_LIB(e) == ERR_LIB_CMS)
+			last = e;
+	return last && ERR_GET_REASON(last) == CMS_R_VERIFICATION_FAILURE;
+}
+
+/*
+ * EdDSA in CMS (RFC 8419): the signature is over the DER of the signed
+ * attributes themselves, no prehash. OpenSSL 3.0's CMS cannot run it, so it
+ * is checked here; returns 1 when it verifies (rep says why not).
+ */
+static int
+eddsa_verify(CMS_SignerInfo *si, X509 *signer, ASN1_OCTET_STRING *sigval,
+	     struct crypto_sig_report *rep)
+{
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	unsigned char *der = NULL;
+	int derlen = 0, ok;
+
+	snprintf(rep->sig_alg, sizeof(rep->sig_alg), "%s",
+		 EVP_PKEY_get_base_id(X509_get0_pubkey(signer)) == EVP_PKEY_ED25519 ? "ED25519"
+										    : "ED448");
+	ok = m && signed_attrs_der(si, &der, &derlen) &&
+	     EVP_DigestVerifyInit_ex(m, NULL, NULL, NULL, NULL, X509_get0_pubkey(signer), NULL) ==
+		     1 &&
+	     EVP_DigestVerify(m, ASN1_STRING_get0_data(sigval), (size_t)ASN1_STRING_length(sigval),
+			      der, (size_t)derlen) == 1;
+	if (!ok)
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "bad_signature",
+			    "the %s signature does not verify with the signer's key", rep->sig_alg);
+	ERR_clear_error();
+	EVP_MD_CTX_free(m);
+	OPENSSL_free(der);
+	return ok;
 }
 
 void
@@ -292,7 +393,9 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 	ASN1_OCTET_STRING *md_attr, *sigval;
 	unsigned char h[EVP_MAX_MD_SIZE], *attrs = NULL;
 	unsigned int hl = 0;
-	int i, attrslen = 0, dnid, pknid, idx;
+	int i, attrslen = 0, dnid, pknid, idx, ess = 0, kt;
+	const unsigned char *econtent = NULL;
+	size_t econtent_len = 0;
 	const EVP_MD *md;
 	enum crypto_sigalg alg = CRYPTO_SIGALG_NONE;
 	struct sp_errinfo ei;
@@ -315,8 +418,27 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 		goto out;
 	}
 	if (CMS_get0_content(cms) && *CMS_get0_content(cms)) {
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_not_detached",
-			    "the CMS carries its own content instead of signing the PDF's bytes");
+		/* adbe.pkcs7.sha1 (ISO 32000-1 §12.8.3.3): the content is the SHA-1 of the
+		   byte ranges, and the signer signs that content */
+		ASN1_OCTET_STRING *ec = *CMS_get0_content(cms);
+		if (strcmp(rep->subfilter, "/adbe.pkcs7.sha1") != 0) {
+			verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_not_detached",
+				    "the CMS carries its own content instead of signing the "
+				    "PDF's bytes");
+			goto out;
+		}
+		digest_ok(NID_sha1, rep, "adbe.pkcs7.sha1");
+		if (!ranges_digest(EVP_sha1(), rg, h, &hl) || ASN1_STRING_length(ec) != (int)hl ||
+		    memcmp(ASN1_STRING_get0_data(ec), h, hl) != 0) {
+			verify_fail(rep, CRYPTO_VERDICT_INVALID, "digest_mismatch",
+				    "the signed bytes do not match the SHA-1 the signature holds");
+			goto out;
+		}
+		econtent = ASN1_STRING_get0_data(ec);
+		econtent_len = (size_t)ASN1_STRING_length(ec);
+	} else if (!strcmp(rep->subfilter, "/adbe.pkcs7.sha1")) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_malformed",
+			    "an adbe.pkcs7.sha1 signature without its SHA-1 content");
 		goto out;
 	}
 	if (OBJ_obj2nid(CMS_get0_eContentType(cms)) != NID_pkcs7_data) {
@@ -355,6 +477,11 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_malformed", "no signed attributes");
 		goto out;
 	}
+	if (!attrs_der_sorted(si)) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "signed_attrs_not_der",
+			    "the signed attributes are not a DER-sorted SET OF");
+		goto out;
+	}
 	ct = CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_contentType), -3, V_ASN1_OBJECT);
 	if (!ct || OBJ_obj2nid(ct) != NID_pkcs7_data) {
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_content_type",
@@ -364,7 +491,14 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 	md_attr = CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3,
 					      V_ASN1_OCTET_STRING);
 	md = EVP_get_digestbynid(OBJ_obj2nid(dig->algorithm));
-	if (!md_attr || !md || !ranges_digest(md, rg, h, &hl) ||
+	if (!md_attr) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "message_digest_missing",
+			    "no message-digest attribute");
+		goto out;
+	}
+	if (!md ||
+	    (econtent ? !EVP_Digest(econtent, econtent_len, h, &hl, md, NULL)
+		      : !ranges_digest(md, rg, h, &hl)) ||
 	    (int)hl != ASN1_STRING_length(md_attr) ||
 	    memcmp(h, ASN1_STRING_get0_data(md_attr), hl) != 0) {
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "digest_mismatch",
@@ -372,9 +506,10 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 		goto out;
 	}
 	rep->digest_ok = 1;
-	signing_cert_check(si, signer, rep);
+	ess = signing_cert_check(si, signer, rep);
 	/* the signature value */
 	sigval = CMS_SignerInfo_get0_signature(si);
+	kt = X509_get0_pubkey(signer) ? EVP_PKEY_get_base_id(X509_get0_pubkey(signer)) : NID_undef;
 	sp_errinfo_init(&ei);
 	if (crypto_sigalg_for_cert(signer, &alg, &ei) == SP_OK && alg == CRYPTO_SIGALG_SM2_SM3) {
 		snprintf(rep->sig_alg, sizeof(rep->sig_alg), "%s", crypto_sigalg_name(alg));
@@ -394,9 +529,22 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 				 ? crypto_sigalg_name(alg)
 				 : OBJ_nid2sn(OBJ_obj2nid(sigalg->algorithm)));
 		CMS_SignerInfo_set1_signer_cert(si, signer);
-		if (CMS_SignerInfo_verify(si) != 1) {
-			verify_fail(rep, CRYPTO_VERDICT_INVALID, "bad_signature",
-				    "the signature does not verify with the signer's key");
+		ERR_clear_error();
+		if ((kt == EVP_PKEY_ED25519 || kt == EVP_PKEY_ED448) &&
+		    !eddsa_verify(si, signer, sigval, rep))
+			goto out;
+		if (kt != EVP_PKEY_ED25519 && kt != EVP_PKEY_ED448 &&
+		    CMS_SignerInfo_verify(si) != 1) {
+			/* only a signature value that fails the check is proof; an
+			   algorithm OpenSSL cannot run is no verdict */
+			if (cms_verification_failed())
+				verify_fail(rep, CRYPTO_VERDICT_INVALID, "bad_signature",
+					    "the signature does not verify with the signer's key");
+			else
+				verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE,
+					    "unsupported_algorithm",
+					    "the signature algorithm %s cannot be checked here",
+					    rep->sig_alg);
 			goto out;
 		}
 	}
@@ -428,6 +576,10 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 				    "validity");
 	}
 	chain_check(opts, signer, certs, rep);
+	snprintf(rep->level, sizeof(rep->level), "%s",
+		 !ess                     ? "not_pades"
+		 : rep->timestamp_ok == 1 ? "pades_b_t"
+					  : "pades_b");
 out:
 	ERR_clear_error();
 	OPENSSL_free(attrs);

@@ -20,6 +20,9 @@
 #define WALK_MAX 200000
 #define CHANGES_MAX 256
 
+/* AcroForm entries a signer's tool may set (ISO 32000-2 §12.7.3, §12.8.2.2). */
+static const char *const af_free[] = { "/SigFlags", "/DA", "/DR", NULL };
+
 struct xent {
 	int num, gen, type; /* type 0 free, 1 in use, 2 in an object stream */
 };
@@ -28,9 +31,8 @@ struct ctx {
 	struct pdf_doc *o, *n;
 	struct pdf_diff *d;
 	int root, info, acroform, fields, metadata, dss;
-	unsigned char *dangling; /* by object number: older refers to it, it is missing */
-	size_t ndangling;
-	char key[64]; /* the key dict_allowed() refused */
+	const struct pdf_refs *refs; /* numbers some revision up to older refers to */
+	char key[64];                /* the key dict_allowed() refused */
 };
 
 static void note(struct pdf_diff *d, int obj, int gen, int allowed, int visible, const char *fmt,
@@ -201,51 +203,46 @@ out:
 	return r;
 }
 
-/* Mark every object number the older revision refers to but does not have. */
+#define REF_SET(r, id) ((r)->bits[(size_t)(id) >> 3] |= (unsigned char)(1u << ((id)&7)))
+#define REF_HAS(r, id) (((r)->bits[(size_t)(id) >> 3] >> ((id)&7)) & 1)
+
+/*
+ * Mark the object numbers h refers to. follow: walk through the references
+ * into what they point to (the whole reachable document, each object once);
+ * otherwise only h's own (direct) contents.
+ */
 static int
-walk_dangling(struct ctx *c, struct sp_errinfo *ei)
+refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_refs *r, unsigned char *seen,
+	  struct sp_errinfo *ei)
 {
-	qpdf_data q = c->o->q;
 	qpdf_oh *st = NULL;
-	unsigned char *seen = NULL;
 	size_t sp = 0, cap = 256, steps = 0;
-	int r = SP_ERR_INTERNAL, i, nitems, id;
+	int rc = SP_ERR_INTERNAL, i, nitems, id;
 	const char *k;
 
-	/* references beyond the older /Size count too: the newer may define them */
-	c->ndangling =
-		(size_t)(c->o->info.size > c->n->info.size ? c->o->info.size : c->n->info.size) + 1;
-	if (c->ndangling > PDF_DOC_MAX_OBJECTS)
-		c->ndangling = PDF_DOC_MAX_OBJECTS;
-	if (!(c->dangling = calloc(c->ndangling, 1)) || !(seen = calloc(c->ndangling, 1)) ||
-	    !(st = malloc(cap * sizeof(*st)))) {
-		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	st[sp++] = qpdf_get_trailer(q);
+	if (!(st = malloc(cap * sizeof(*st))))
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	st[sp++] = start;
 	while (sp > 0) {
 		qpdf_oh h = st[--sp];
 		if (++steps > WALK_MAX) {
-			r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
-					  "more than %d objects to compare", WALK_MAX);
+			rc = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+					   "more than %d objects to compare", WALK_MAX);
 			goto out;
 		}
-		if (qpdf_oh_is_indirect(q, h)) {
+		if (qpdf_oh_is_indirect(q, h) && steps > 1) {
 			id = qpdf_oh_get_object_id(q, h);
-			if (id <= 0 || (size_t)id >= c->ndangling)
-				continue; /* beyond both /Size: no revision here defines it */
-			if (seen[id])
+			if (id <= 0 || (size_t)id >= r->n)
+				continue;
+			REF_SET(r, id);
+			if (!follow || !seen || seen[id])
 				continue;
 			seen[id] = 1;
-			if (qpdf_oh_is_null(q, h)) {
-				c->dangling[id] = 1;
-				continue;
-			}
 		}
 		if (sp + 2 >= cap) {
 			void *nv = realloc(st, 2 * cap * sizeof(*st));
 			if (!nv) {
-				r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+				rc = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 				goto out;
 			}
 			st = nv;
@@ -253,31 +250,71 @@ walk_dangling(struct ctx *c, struct sp_errinfo *ei)
 		}
 		if (qpdf_oh_is_array(q, h)) {
 			nitems = qpdf_oh_get_array_n_items(q, h);
-			for (i = 0; i < nitems && sp < cap; i++)
+			for (i = 0; i < nitems; i++) {
+				if (sp + 2 >= cap) {
+					void *nv = realloc(st, 2 * cap * sizeof(*st));
+					if (!nv) {
+						rc = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+						goto out;
+					}
+					st = nv;
+					cap *= 2;
+				}
 				st[sp++] = qpdf_oh_get_array_item(q, h, i);
+			}
 		} else if (qpdf_oh_is_dictionary(q, h) || qpdf_oh_is_stream(q, h)) {
 			qpdf_oh dict = qpdf_oh_is_stream(q, h) ? qpdf_oh_get_dict(q, h) : h;
 			qpdf_oh_begin_dict_key_iter(q, dict);
-			while (qpdf_oh_dict_more_keys(q) && sp < cap) {
+			while (qpdf_oh_dict_more_keys(q)) {
+				if (sp + 2 >= cap) {
+					void *nv = realloc(st, 2 * cap * sizeof(*st));
+					if (!nv) {
+						rc = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+						goto out;
+					}
+					st = nv;
+					cap *= 2;
+				}
 				k = qpdf_oh_dict_next_key(q);
 				st[sp++] = qpdf_oh_get_key_if_dict(q, dict, k);
 			}
 		}
-		if (sp + 2 >= cap) {
-			void *nv = realloc(st, 2 * cap * sizeof(*st));
-			if (!nv) {
-				r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
-				goto out;
-			}
-			st = nv;
-			cap *= 2;
-		}
 	}
-	r = SP_OK;
+	rc = SP_OK;
 out:
 	free(st);
+	return rc;
+}
+
+int
+pdf_refs_init(struct pdf_doc *first, struct pdf_refs *r, struct sp_errinfo *ei)
+{
+	unsigned char *seen = NULL;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->n = PDF_DOC_MAX_OBJECTS + 1;
+	if (!(r->bits = calloc(r->n / 8 + 1, 1)) || !(seen = calloc(r->n, 1))) {
+		free(r->bits);
+		r->bits = NULL;
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	}
+	/* the trailer itself is not an indirect object: start from it, step 1 */
+	rc = refs_walk(first->q, qpdf_get_trailer(first->q), 1, r, seen, ei);
 	free(seen);
-	return r;
+	if (rc == SP_OK && qpdf_has_error(first->q))
+		rc = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable",
+				   "objects of the first revision cannot be read");
+	return rc;
+}
+
+void
+pdf_refs_cleanup(struct pdf_refs *r)
+{
+	if (!r)
+		return;
+	free(r->bits);
+	memset(r, 0, sizeof(*r));
 }
 
 static char *
@@ -410,8 +447,11 @@ dict_allowed(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *const *free_key
 			ok = 1;
 			*visible += vis;
 		}
+		/* a viewer told to redraw appearances could repaint signed fields */
+		if (!ok && k && !strcmp(k, "/NeedAppearances") && depth > 0 &&
+		    !(qpdf_oh_is_bool(qn, b) && qpdf_oh_get_bool_value(qn, b)))
+			ok = 1;
 		if (!ok && k && !strcmp(k, "/AcroForm")) {
-			static const char *const af_free[] = { "/SigFlags", NULL };
 			const char *w2;
 			ok = dict_allowed(c, a, b, af_free, depth + 1, visible, &w2);
 		}
@@ -469,14 +509,17 @@ classify(struct ctx *c, int num, int gen)
 	int fa = 0, fb = 0, page, vis = 0, eq;
 	char *ua, *ub;
 	const char *what;
-	static const char *const root_free[] = { "/DSS", "/Metadata", NULL };
+	/* what ISO 32000-2 §12.8.2.2 and PAdES let a later signer add to the catalog:
+	   validation data, metadata, extension levels (ESIC) and permissions */
+	static const char *const root_free[] = { "/DSS", "/Metadata", "/Extensions", "/Perms",
+						 NULL };
 	static const char *const sigfield_free[] = { "/V", NULL };
 
 	if (qpdf_oh_is_null(qo, old)) {
 		if (gen != 0 && !qpdf_oh_is_null(qo, qpdf_get_object_by_id(qo, num, 0)))
 			note(c->d, num, gen, 0, 0, "object %d redefined with generation %d", num,
 			     gen);
-		else if ((size_t)num < c->ndangling && c->dangling[num])
+		else if ((size_t)num < c->refs->n && REF_HAS(c->refs, num))
 			note(c->d, num, gen, 0, 0,
 			     "new object %d fills a reference the signed revision already made",
 			     num);
@@ -524,7 +567,6 @@ classify(struct ctx *c, int num, int gen)
 		else
 			note(c->d, num, gen, 0, 0, "catalog (/Root) changed (%s)", what);
 	} else if (num == c->acroform) {
-		static const char *const af_free[] = { "/SigFlags", NULL };
 		if (dict_allowed(c, old, nw, af_free, 1, &vis, &what))
 			note(c->d, num, gen, 1, vis, "AcroForm: signature fields added");
 		else
@@ -561,7 +603,7 @@ classify(struct ctx *c, int num, int gen)
 
 int
 pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf_revision *rev,
-		  struct pdf_diff *out, struct sp_errinfo *ei)
+		  struct pdf_refs *refs, struct pdf_diff *out, struct sp_errinfo *ei)
 {
 	struct ctx c;
 	struct xent *x = NULL;
@@ -593,12 +635,16 @@ pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf
 		note(out, 0, 0, 0, 0, "the trailer's /Root was replaced");
 	if (qpdf_oh_has_key(newer->q, tn, "/Encrypt"))
 		note(out, 0, 0, 0, 0, "encryption added");
-	if ((r = walk_dangling(&c, ei)) < 0)
-		goto out;
-	if (newer->len - (size_t)rev->xref >= 4 && memcmp(newer->data + rev->xref, "xref", 4) == 0)
+	c.refs = refs;
+	if (newer->len - (size_t)rev->xref >= 4 &&
+	    memcmp(newer->data + rev->xref, "xref", 4) == 0) {
 		rc = table_entries(newer->data, newer->len, (size_t)rev->xref, &x, &nx, &capx);
-	else
+		/* a hybrid-reference update lists more objects in its /XRefStm stream */
+		if (rc == 0 && rev->xrefstm > 0)
+			rc = stream_entries(newer, (size_t)rev->xrefstm, &self, &x, &nx, &capx);
+	} else {
 		rc = stream_entries(newer, (size_t)rev->xref, &self, &x, &nx, &capx);
+	}
 	if (rc < 0) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
 				  "the xref section at %lld cannot be read", rev->xref);
@@ -618,6 +664,14 @@ pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf
 		}
 		classify(&c, x[i].num, x[i].gen);
 	}
+	/* what this update's objects refer to, for the next update's new objects */
+	for (i = 0; i < nx; i++)
+		if (x[i].num > 0 && x[i].type != 0 &&
+		    (r = refs_walk(newer->q, qpdf_get_object_by_id(newer->q, x[i].num, x[i].gen), 0,
+				   refs, NULL, ei)) < 0)
+			goto out;
+	if ((r = refs_walk(newer->q, qpdf_get_trailer(newer->q), 0, refs, NULL, ei)) < 0)
+		goto out;
 	if (qpdf_has_error(older->q) || qpdf_has_error(newer->q)) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable",
 				  "objects of the revisions cannot be read");
@@ -625,7 +679,6 @@ pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf
 	}
 	r = SP_OK;
 out:
-	free(c.dangling);
 	free(x);
 	return r;
 }

@@ -59,7 +59,9 @@ find_startxref(const unsigned char *d, size_t len, enum pdf_xref_kind *kind, lon
 	if (digits == 0 || v <= 0 || (size_t)v >= len)
 		return -1;
 	*off = v;
-	p = (size_t)v;
+	/* an offset at the end-of-line before the section is what many writers produce */
+	for (p = (size_t)v; p < len && isspace(d[p]); p++)
+		;
 	if (len - p >= 4 && memcmp(d + p, "xref", 4) == 0) {
 		*kind = PDF_XREF_TABLE;
 		return 0;
@@ -359,14 +361,18 @@ pdf_doc_scan_warnings(struct pdf_doc *doc)
 	while (qpdf_more_warnings(doc->q)) {
 		qpdf_error w = qpdf_next_warning(doc->q);
 		const char *t = qpdf_get_error_full_text(doc->q, w);
+		/* startxref on the end-of-line before "xref": read as written, no repair */
+		if (t && strstr(t, "extraneous whitespace seen before xref"))
+			continue;
 		if (t && (strstr(t, "reconstruct") || strstr(t, "damaged") || strstr(t, "xref") ||
 			  strstr(t, "startxref")))
 			doc->info.damaged = 1;
 	}
 }
 
-int
-pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out, struct sp_errinfo *ei)
+static int
+doc_open(const unsigned char *data, size_t len, int view, struct pdf_doc **out,
+	 struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL, i, n;
 	struct pdf_doc *doc = NULL;
@@ -385,14 +391,19 @@ pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out, struct
 				  PDF_DOC_MAX_BYTES);
 		goto out;
 	}
-	if (!(doc = calloc(1, sizeof(*doc))) || !(copy = malloc(len))) {
+	if (!(doc = calloc(1, sizeof(*doc))) || (!view && !(copy = malloc(len)))) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory opening a PDF");
 		goto out;
 	}
-	memcpy(copy, data, len);
-	doc->data = copy;
+	if (view) {
+		doc->data = data;
+		doc->borrowed = 1;
+	} else {
+		memcpy(copy, data, len);
+		doc->data = copy;
+		copy = NULL; /* transferred */
+	}
 	doc->len = len;
-	copy = NULL; /* transferred */
 	if (!(doc->q = qpdf_init())) {
 		r = sp_err(ei, SP_ERR_NOMEM, "qpdf_init failed");
 		goto out;
@@ -442,9 +453,11 @@ pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out, struct
 		if ((r = page_geometry(doc, i, ei)) < 0)
 			goto out;
 	}
-	if ((r = read_form(doc, ei)) < 0)
+	/* the writer's field names; a verifier reads signature fields on its own */
+	if (!view && (r = read_form(doc, ei)) < 0)
 		goto out;
-	resolve_all(doc);
+	if (!view)
+		resolve_all(doc);
 	if (qpdf_has_error(doc->q)) {
 		r = pdf_qpdf_fail(ei, doc->q, "reading the PDF");
 		goto out;
@@ -473,8 +486,29 @@ pdf_doc_free(struct pdf_doc *doc)
 	free(doc->fieldnames);
 	free(doc->pages);
 	free(doc->pinfo);
-	free((void *)doc->data);
+	if (!doc->borrowed)
+		free((void *)doc->data);
 	free(doc);
+}
+
+int
+pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out, struct sp_errinfo *ei)
+{
+	return doc_open(data, len, 0, out, ei);
+}
+
+int
+pdf_doc_open_view(const unsigned char *data, size_t len, struct pdf_doc **out,
+		  struct sp_errinfo *ei)
+{
+	return doc_open(data, len, 1, out, ei);
+}
+
+int
+pdf_doc_damaged(struct pdf_doc *doc)
+{
+	pdf_doc_scan_warnings(doc);
+	return doc->info.damaged || qpdf_has_error(doc->q);
 }
 
 int

@@ -55,6 +55,16 @@ struct pdf_page_info {
  * *out is the caller's, released with pdf_doc_free(). Any thread; a document
  * is used by one thread at a time.
  */
+/*
+ * As pdf_doc_open, for reading only (verification): data is borrowed (it
+ * must outlive the document, nothing is copied) and objects are parsed when
+ * used, not all at open; call pdf_doc_damaged() after use, since a repair
+ * qpdf makes on the way shows only then.
+ */
+int pdf_doc_open_view(const unsigned char *data, size_t len, struct pdf_doc **out,
+		      struct sp_errinfo *ei) SP_WUR;
+/* 1 when qpdf has had to repair doc's cross-reference data so far. */
+int pdf_doc_damaged(struct pdf_doc *doc);
 int pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out,
 		 struct sp_errinfo *ei) SP_WUR;
 void pdf_doc_free(struct pdf_doc *doc);
@@ -304,19 +314,21 @@ void pdf_normalized_cleanup(struct pdf_normalized *n);
 
 /* One revision: the file's prefix data[0 .. end) is a PDF on its own. */
 struct pdf_revision {
-	long long xref;       /* offset of its xref section */
-	int xref_stream;      /* 1: an xref stream, 0: a table */
-	size_t eof_end;       /* just after its "%%EOF" */
-	size_t end;           /* eof_end plus one end-of-line, if present */
-	int trailing_garbage; /* last revision only: non-space bytes after it */
+	long long xref;            /* offset of its xref section */
+	int xref_stream;           /* 1: an xref stream, 0: a table */
+	long long xrefstm;         /* a hybrid table's /XRefStm stream, 0 when none */
+	long long linearized_main; /* first revision of a linearized file: its main section */
+	size_t eof_end;            /* just after its "%%EOF" */
+	size_t end;                /* eof_end plus one end-of-line, if present */
+	int trailing_garbage;      /* last revision only: non-space bytes after it */
 };
 
 /*
  * Find the revisions by following startxref and the /Prev chain (each
  * section before the one that names it, each revision ending with its own
- * startxref and %%EOF). revs holds max entries; on SP_OK *n of them, oldest
- * first. SP_ERR_PDF (reason revision_structure) when the chain is broken,
- * SP_ERR_UNSUPPORTED for an update (not the first revision) with /XRefStm.
+ * startxref and %%EOF; a linearized file's first-page and main sections
+ * are one revision). revs holds max entries; on SP_OK *n of them, oldest
+ * first. SP_ERR_PDF (reason revision_structure) when the chain is broken.
  */
 int pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revision *revs, size_t max,
 		       size_t *n, struct sp_errinfo *ei) SP_WUR;
@@ -350,7 +362,17 @@ struct pdf_sig_field {
  */
 int pdf_sig_fields_list(struct pdf_doc *doc, struct pdf_sig_field **out, size_t *n,
 			struct sp_errinfo *ei) SP_WUR;
+/* As pdf_sig_fields_list, leaving out the signature objects skip[0..nskip) names. */
+int pdf_sig_fields_list_new(struct pdf_doc *doc, const int *skip, size_t nskip,
+			    struct pdf_sig_field **out, size_t *n, struct sp_errinfo *ei) SP_WUR;
 void pdf_sig_fields_free(struct pdf_sig_field *s, size_t n);
+
+/*
+ * SP_OK when doc may take another signature; SP_ERR_INVALID (reason
+ * docmdp_no_changes, a message naming the field) when a certification
+ * signature's DocMDP permissions are P=1, which forbids any change.
+ */
+int pdf_docmdp_check_signable(struct pdf_doc *doc, struct sp_errinfo *ei) SP_WUR;
 
 /* 1 when doc (a revision) has s's signature object with the same /Contents and /ByteRange. */
 int pdf_sig_field_same(struct pdf_doc *doc, const struct pdf_sig_field *s);
@@ -371,13 +393,27 @@ struct pdf_diff {
 };
 
 /*
+ * The object numbers the revisions so far refer to (a bit set), so that an
+ * update's new object filling a reference an earlier revision made is seen
+ * without walking every revision again: pdf_refs_init() walks the first
+ * revision once, each pdf_revision_diff() adds what its update refers to.
+ */
+struct pdf_refs {
+	unsigned char *bits;
+	size_t n; /* numbers 0 .. n-1 */
+};
+int pdf_refs_init(struct pdf_doc *first, struct pdf_refs *r, struct sp_errinfo *ei) SP_WUR;
+void pdf_refs_cleanup(struct pdf_refs *r);
+
+/*
  * Compare newer (the revision whose xref section is rev) with older (the
- * revision before it), over the objects rev's xref section lists. Fills
- * *out (pdf_diff_cleanup). An error (unreadable section, limits) means the
- * update cannot be accounted for: the caller must not treat it as allowed.
+ * revision before it), over the objects rev's xref section lists, then add
+ * what the update refers to to refs (updates in order, from the first).
+ * Fills *out (pdf_diff_cleanup). An error (unreadable section, limits) means
+ * the update cannot be accounted for: the caller must not treat it as allowed.
  */
 int pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf_revision *rev,
-		      struct pdf_diff *out, struct sp_errinfo *ei) SP_WUR;
+		      struct pdf_refs *refs, struct pdf_diff *out, struct sp_errinfo *ei) SP_WUR;
 void pdf_diff_cleanup(struct pdf_diff *d);
 /* ==== end section: revisions and differences ==== */
 

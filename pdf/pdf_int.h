@@ -15,7 +15,8 @@
 
 struct pdf_doc {
 	qpdf_data q;               /* shared: the qpdf handle, opened on data */
-	const unsigned char *data; /* shared: the original bytes (owned by the doc) */
+	const unsigned char *data; /* shared: the original bytes (owned unless borrowed) */
+	int borrowed;              /* pdf_doc_open_view: data is the caller's */
 	size_t len;                /* shared: their length */
 	int npages;                /* shared: page count */
 	qpdf_oh *pages;            /* shared: page dictionaries, index 0 = page 1 */

@@ -60,24 +60,54 @@ last_startxref(const unsigned char *d, size_t to)
 	return -1;
 }
 
+/* The first non-space byte at or after x: writers may point startxref at the
+   end-of-line before "xref", and readers (qpdf, Acrobat) accept it. */
+static size_t
+skip_space(const unsigned char *d, size_t len, size_t x)
+{
+	while (x < len && isspace(d[x]))
+		x++;
+	return x;
+}
+
+/* The integer after `key` in d[from, to), -1 when absent or not a number. */
+static long long
+key_num(const unsigned char *d, size_t from, size_t to, const char *key)
+{
+	const unsigned char *pv = find(d, from, to, key);
+	size_t p, kl = strlen(key);
+
+	if (!pv)
+		return 0;
+	p = (size_t)(pv - d) + kl;
+	if (p < to && !isspace(d[p]) && d[p] != '-' && !isdigit(d[p]))
+		return 0; /* a longer name such as /Prevx */
+	return read_num(d, to, &p);
+}
+
 /*
- * /Prev of the xref section at x: searched in the trailer of a table (up to
- * its startxref) or the dictionary of an xref stream (up to "stream").
- * 0 when there is none, -1 when the section is not an xref section.
+ * The xref section at x: /Prev (0 when none, -1 when x is not an xref
+ * section) and, for a table, /XRefStm (0 when none) of a hybrid-reference
+ * file. *body is where the section really starts (after any white space).
  */
 static long long
-prev_of(const unsigned char *d, size_t len, size_t x, int *is_stream, int *hybrid)
+prev_of(const unsigned char *d, size_t len, size_t x, size_t *body, int *is_stream,
+	long long *xrefstm)
 {
-	const unsigned char *end, *pv;
-	size_t p = x;
+	const unsigned char *end;
+	size_t p;
 
 	*is_stream = 0;
-	*hybrid = 0;
+	*xrefstm = 0;
+	x = skip_space(d, len, x);
+	*body = x;
+	p = x;
 	if (len - x >= 4 && memcmp(d + x, "xref", 4) == 0) {
 		if (!(end = find(d, x, len, "startxref")) ||
 		    !find(d, x, (size_t)(end - d), "trailer"))
 			return -1;
-		*hybrid = find(d, x, (size_t)(end - d), "/XRefStm") != NULL;
+		if ((*xrefstm = key_num(d, x, (size_t)(end - d), "/XRefStm")) < 0)
+			return -1;
 	} else {
 		if (read_num(d, len, &p) < 0 || read_num(d, len, &p) < 0)
 			return -1;
@@ -88,19 +118,31 @@ prev_of(const unsigned char *d, size_t len, size_t x, int *is_stream, int *hybri
 			return -1;
 		*is_stream = 1;
 	}
-	if (!(pv = find(d, x, (size_t)(end - d), "/Prev")))
+	return key_num(d, x, (size_t)(end - d), "/Prev");
+}
+
+/*
+ * 1 when the file is linearized: its first object, within the first 1024
+ * bytes, is the linearization parameter dictionary (ISO 32000-2 Annex F).
+ */
+static int
+linearized(const unsigned char *d, size_t len)
+{
+	const unsigned char *o = find(d, 0, len < 1024 ? len : 1024, " obj"), *e;
+
+	if (!o)
 		return 0;
-	p = (size_t)(pv - d) + 5;
-	return read_num(d, (size_t)(end - d), &p);
+	e = find(d, (size_t)(o - d), len < 1024 ? len : 1024, "endobj");
+	return e && find(d, (size_t)(o - d), (size_t)(e - d), "/Linearized") != NULL;
 }
 
 int
 pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revision *revs, size_t max,
 		   size_t *n, struct sp_errinfo *ei)
 {
-	long long x, chain[PDF_REVISIONS_MAX];
-	int streams[PDF_REVISIONS_MAX], hybrid;
-	size_t nchain = 0, i, j;
+	long long x, chain[PDF_REVISIONS_MAX], stm[PDF_REVISIONS_MAX];
+	size_t body[PDF_REVISIONS_MAX], nchain = 0, i, j, lin_main = 0, from;
+	int streams[PDF_REVISIONS_MAX], lin = -1;
 	const unsigned char *eof;
 
 	*n = 0;
@@ -108,39 +150,64 @@ pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revision *r
 		return sp_err_reason(ei, SP_ERR_PDF, "revision_structure", "not a PDF file");
 	x = last_startxref(data, len);
 	while (x > 0) {
-		if ((size_t)x >= len || nchain == PDF_REVISIONS_MAX || nchain == max)
+		if ((size_t)x >= len || nchain == PDF_REVISIONS_MAX || nchain == max + 1)
 			return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
 					     "the xref chain is broken or longer than %zu sections",
 					     max < PDF_REVISIONS_MAX ? max
 								     : (size_t)PDF_REVISIONS_MAX);
-		/* each /Prev must point back: no loops, no forward references */
-		if (nchain > 0 && x >= chain[nchain - 1])
-			return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
-					     "xref section at %lld is not before the one at %lld",
-					     x, chain[nchain - 1]);
+		/*
+		 * Each /Prev must point back: no loops, no forward references. The
+		 * one exception is a linearized file's first-page section, which
+		 * names the main section after it; the two are one revision, and
+		 * the main section ends the chain.
+		 */
+		if (nchain > 0 && x >= chain[nchain - 1]) {
+			if (lin < 0)
+				lin = linearized(data, len);
+			if (!lin || lin_main || (nchain > 1 && x >= chain[nchain - 2]))
+				return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
+						     "xref section at %lld is not before the one "
+						     "at %lld",
+						     x, chain[nchain - 1]);
+			lin_main = nchain;
+		}
 		chain[nchain] = x;
-		x = prev_of(data, len, (size_t)x, &streams[nchain], &hybrid);
-		if (x < 0)
+		x = prev_of(data, len, (size_t)x, &body[nchain], &streams[nchain], &stm[nchain]);
+		if (x < 0 || stm[nchain] < 0 || (size_t)stm[nchain] >= len)
 			return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
 					     "no xref section at offset %lld", chain[nchain]);
-		/* an update's /XRefStm entries would escape the difference analysis; the
-		   original revision's (e.g. from a word processor) are never compared */
-		if (hybrid && x > 0)
-			return sp_err_reason(ei, SP_ERR_UNSUPPORTED, "revision_structure",
-					     "an incremental update with a hybrid-reference "
-					     "section "
-					     "(/XRefStm) cannot be verified");
+		if (lin_main && x != 0)
+			return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
+					     "the main xref section of a linearized file at %lld "
+					     "has a /Prev",
+					     chain[nchain]);
 		nchain++;
 	}
 	if (nchain == 0)
 		return sp_err_reason(ei, SP_ERR_PDF, "revision_structure", "no startxref");
+	if (lin_main) {
+		/* the first-page section stands for the revision; the main one sets its end */
+		if (lin_main != nchain - 1 || body[lin_main] <= body[lin_main - 1])
+			return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
+					     "the linearized sections are out of order");
+		nchain--;
+	}
+	if (nchain > max)
+		return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
+				     "the xref chain is longer than %zu sections", max);
 	/* oldest first */
 	for (i = 0; i < nchain; i++) {
 		j = nchain - 1 - i;
 		memset(&revs[i], 0, sizeof(revs[i]));
-		revs[i].xref = chain[j];
+		revs[i].xref = (long long)body[j];
 		revs[i].xref_stream = streams[j];
-		if (!(eof = find(data, (size_t)chain[j], len, "%%EOF")))
+		revs[i].xrefstm = stm[j];
+		from = body[j];
+		if (lin_main && i == 0) {
+			revs[i].linearized_main = (long long)body[lin_main];
+			from = body[lin_main];
+		}
+		if (!(eof = find(data, from, len, "%%EOF")))
 			return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
 					     "no %%%%EOF after the xref section at %lld", chain[j]);
 		revs[i].eof_end = (size_t)(eof - data) + 5;
@@ -149,9 +216,12 @@ pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revision *r
 			revs[i].end++;
 		if (revs[i].end < len && data[revs[i].end] == '\n')
 			revs[i].end++;
-		/* the revision's own startxref must name its own section */
+		/* the revision's own startxref must name its own section; an update's
+		   hybrid /XRefStm stream must lie inside the update */
 		if (last_startxref(data, revs[i].eof_end) != chain[j] ||
-		    (i > 0 && revs[i].eof_end <= revs[i - 1].end))
+		    (i > 0 && revs[i].eof_end <= revs[i - 1].end) ||
+		    (i > 0 && stm[j] > 0 &&
+		     ((size_t)stm[j] < revs[i - 1].end || (size_t)stm[j] >= revs[i].eof_end)))
 			return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
 					     "revision %zu does not end with its own startxref", i);
 	}
@@ -330,9 +400,27 @@ sig_add(struct pdf_doc *doc, qpdf_oh field, qpdf_oh v, const char *name, struct 
 	return SP_OK;
 }
 
+static int
+known(const int *skip, size_t nskip, int id)
+{
+	size_t i;
+
+	for (i = 0; i < nskip; i++)
+		if (skip[i] == id)
+			return 1;
+	return 0;
+}
+
 int
 pdf_sig_fields_list(struct pdf_doc *doc, struct pdf_sig_field **out, size_t *nout,
 		    struct sp_errinfo *ei)
+{
+	return pdf_sig_fields_list_new(doc, NULL, 0, out, nout, ei);
+}
+
+int
+pdf_sig_fields_list_new(struct pdf_doc *doc, const int *skip, size_t nskip,
+			struct pdf_sig_field **out, size_t *nout, struct sp_errinfo *ei)
 {
 	qpdf_data q = doc->q;
 	struct node {
@@ -392,6 +480,10 @@ pdf_sig_fields_list(struct pdf_doc *doc, struct pdf_sig_field **out, size_t *nou
 			 qpdf_oh_is_string(q, t) ? qpdf_oh_get_utf8_value(q, t) : "");
 		v = qpdf_oh_get_key_if_dict(q, cur.oh, "/V");
 		kids = qpdf_oh_get_key_if_dict(q, cur.oh, "/Kids");
+		/* a signature already known is not read again (its /Contents is large) */
+		if (cur.is_sig && nskip > 0 && qpdf_oh_is_indirect(q, v) &&
+		    known(skip, nskip, qpdf_oh_get_object_id(q, v)))
+			continue;
 		if (cur.is_sig && !qpdf_oh_is_null(q, v)) {
 			if ((r = sig_add(doc, cur.oh, v, full, &arr, &n, &scap, ei)) < 0)
 				goto out;
@@ -472,4 +564,25 @@ pdf_sig_field_same(struct pdf_doc *doc, const struct pdf_sig_field *s)
 	same = 1;
 out:
 	return same;
+}
+
+int
+pdf_docmdp_check_signable(struct pdf_doc *doc, struct sp_errinfo *ei)
+{
+	struct pdf_sig_field *s = NULL;
+	size_t n = 0, i;
+	int r;
+
+	if ((r = pdf_sig_fields_list(doc, &s, &n, ei)) < 0)
+		return r;
+	for (i = 0; i < n && s[i].docmdp_p != 1; i++)
+		;
+	if (i < n)
+		r = sp_err_reason(ei, SP_ERR_INVALID, "docmdp_no_changes",
+				  "the document is certified by signature \"%.60s\" with DocMDP "
+				  "permissions P=1 (no changes allowed): another signature would "
+				  "invalidate the certification",
+				  s[i].name);
+	pdf_sig_fields_free(s, n);
+	return r;
 }

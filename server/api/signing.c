@@ -344,7 +344,8 @@ prep_work(void *arg, struct sp_errinfo *ei)
 		seal.png = png;
 		seal.png_len = png_len;
 	}
-	if ((r = pdf_doc_open(j->base->data, j->base->len, &pdoc, ei)) != SP_OK)
+	if ((r = pdf_doc_open(j->base->data, j->base->len, &pdoc, ei)) != SP_OK ||
+	    (r = pdf_docmdp_check_signable(pdoc, ei)) != SP_OK)
 		goto out;
 	memset(&params, 0, sizeof(params));
 	params.signing_time = time(NULL);

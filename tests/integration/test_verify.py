@@ -130,6 +130,80 @@ class Offline(unittest.TestCase):
         self.assertEqual(p.returncode, 64)
 
 
+def handmade_pdf(objs):
+    """A PDF with a classic xref table from object bodies (object i + 1 = objs[i])."""
+    out = b"%PDF-1.7\n"
+    offs = []
+    for i, body in enumerate(objs):
+        offs.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (i + 1, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    for o in offs:
+        out += b"%010d 00000 n \n" % o
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objs) + 1, xref)
+    return out
+
+
+class World(unittest.TestCase):
+
+    def test_linearized_signed_twice(self):
+        lin = os.path.join(WORK, "lin.pdf")
+        run(["qpdf", "--linearize", SHORT, lin])
+        one = sign_offline(lin, os.path.join(WORK, "lin1.pdf"), "supplier", "rsa")
+        two = sign_offline(one, os.path.join(WORK, "lin2.pdf"), "logistics", "ec")
+        for path, n in ((one, 1), (two, 2)):
+            p = verify(path, "--json")
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            doc = json.loads(p.stdout)
+            self.assertEqual(doc["verdict"], "valid" if n == 1 else "valid_with_allowed_changes")
+            self.assertEqual([s["level"] for s in doc["signatures"]], ["pades_b_t"] * n)
+            self.assertEqual(pdfsig_valid(path), n)
+            self.assertEqual(subprocess.run(["qpdf", "--check", path],
+                                            capture_output=True).returncode, 0)
+
+    def test_unreadable_is_not_invalid(self):
+        junk = os.path.join(WORK, "junk.pdf")
+        with open(junk, "wb") as f:
+            f.write(b"%PDF-1.7\nthis is not a PDF at all\n")
+        p = verify(junk, "--json")
+        self.assertEqual(p.returncode, 4, p.stdout + p.stderr)
+        self.assertEqual(json.loads(p.stdout)["verdict"], "unreadable")
+        self.assertIn("unreadable", p.stderr)
+        p = subprocess.run([harness.SEALPACT, "help", "verify"], capture_output=True, text=True)
+        self.assertIn("4 the", p.stdout + p.stderr)
+
+    def test_certified_p1_is_not_signed(self):
+        sig = (b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
+               b"/Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams "
+               b"<< /Type /TransformParams /P %d /V /1.2 >> >>] /ByteRange [0 1 2 3] "
+               b"/Contents <3000> >>")
+        for p_value, refused in ((1, True), (2, False)):
+            src = os.path.join(WORK, "certified%d.pdf" % p_value)
+            out = os.path.join(WORK, "certified%d-signed.pdf" % p_value)
+            with open(src, "wb") as f:
+                f.write(handmade_pdf([
+                    b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] "
+                    b"/SigFlags 3 >> /Perms << /DocMDP 5 0 R >> >>",
+                    b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                    b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Annots [4 0 R] >>",
+                    b"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Certification) "
+                    b"/Rect [0 0 0 0] /F 132 /P 3 0 R /V 5 0 R >>",
+                    sig % p_value]))
+            crt, key = PKI.org_cert("supplier", "rsa")
+            p = subprocess.run([harness.SEALPACT, "sign", "--offline", src, out, "--key", key,
+                                "--cert", crt, "--date", "1,450,80"], capture_output=True,
+                               text=True, timeout=60)
+            if refused:
+                self.assertNotEqual(p.returncode, 0, p.stdout + p.stderr)
+                self.assertIn("P=1", p.stderr)
+                self.assertIn("Certification", p.stderr)
+                self.assertFalse(os.path.exists(out))
+            else:
+                self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+
 class Api(ServerTestCase):
     tls = False
 

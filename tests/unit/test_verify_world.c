@@ -1,0 +1,602 @@
+/*
+ * test_verify_world.c: the verifier on files as the rest of the world writes
+ * them: linearized (qpdf --linearize, with and without object streams),
+ * startxref on the end-of-line before "xref", hybrid-reference updates
+ * (/XRefStm), cross-reference stream updates, and a contract signed by
+ * sealpact then countersigned by another writer that also adds what PAdES
+ * tools add (catalog /Extensions, AcroForm /DA /DR /NeedAppearances, DSS).
+ * Each valid file is also checked with pdfsig and qpdf --check.
+ */
+#include <check.h>
+
+#include <qpdf/qpdf-c.h>
+
+#include "test_verify_writer.h"
+#include "client.h"
+#include "verify_int.h"
+
+static struct crypto_trust *trust;
+static unsigned char *base;
+static size_t base_len;
+
+static void
+setup(void)
+{
+	const char *roots[1];
+	struct sp_errinfo ei;
+
+	ck_assert_int_eq(vc_pki_make(), 0);
+	roots[0] = vc_path("ca.pem");
+	sp_errinfo_init(&ei);
+	ck_assert_msg(crypto_trust_new(roots, 1, NULL, 0, NULL, 0, NULL, &trust, &ei) == SP_OK,
+		      "%s", ei.msg);
+	base = vc_base(0, &base_len);
+	/* an Ed25519 signer under the same root (OpenSSL 3.0's CMS cannot verify EdDSA) */
+	ck_assert_int_eq(
+		run("cd %s && ( openssl genpkey -algorithm ed25519 -out ed.key && "
+		    "openssl req -new -key ed.key -out ed.csr -subj '/CN=ed signer/O=Org E' "
+		    "&& openssl x509 -req -in ed.csr -CA ca.pem -CAkey ca.key -set_serial 9 "
+		    "-days 20 -extfile leaf.ext -out ed.pem ) >>pki.log 2>&1",
+		    vc_dir),
+		0);
+}
+
+static void
+teardown(void)
+{
+	crypto_trust_free(trust);
+	free(base);
+	vc_pki_free();
+}
+
+static struct crypto_verify_report *
+verify(const unsigned char *d, size_t n)
+{
+	struct crypto_verify_opts o = { trust, NULL };
+	struct crypto_verify_report *r = NULL;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	ck_assert_msg(crypto_pdf_verify(d, n, &o, &r, &ei) == SP_OK, "%s", ei.msg);
+	return r;
+}
+
+/* Every signature valid (the last unchanged, earlier ones with allowed changes only). */
+static void
+assert_valid(const unsigned char *d, size_t n, size_t nsigs, const char *name)
+{
+	struct crypto_verify_report *r = verify(d, n);
+	size_t i, m;
+	char *out;
+
+	write_file(vc_path(name), d, n);
+	ck_assert_msg(r->nsigs == nsigs, "%s: %zu signatures", name, r->nsigs);
+	for (i = 0; i < r->nsigs; i++) {
+		ck_assert_msg(r->sigs[i].verdict == CRYPTO_VERDICT_VALID ||
+				      r->sigs[i].verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES,
+			      "%s: signature %zu %s: %s", name, i,
+			      crypto_verdict_name(r->sigs[i].verdict), r->sigs[i].message);
+		ck_assert_uint_eq(r->sigs[i].ndisallowed, 0);
+		ck_assert_int_eq(r->sigs[i].digest_ok, 1);
+		ck_assert_int_eq(r->sigs[i].signature_ok, 1);
+	}
+	ck_assert_msg(r->verdict == CRYPTO_VERDICT_VALID ||
+			      r->verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES,
+		      "%s: %s %s", name, crypto_verdict_name(r->verdict), r->message);
+	crypto_verify_report_free(r);
+	/* the independent validators agree: every signature intact, the file sound */
+	(void)run("cd %s && pdfsig -nssdir sql:nss %s >pdfsig.txt 2>&1", vc_dir, name);
+	out = (char *)read_file(vc_path("pdfsig.txt"), &m);
+	for (i = 0; i < nsigs; i++) {
+		char *p = strstr(out, "Signature Validation: ");
+		ck_assert_msg(p && !strncmp(p + 22, "Signature is Valid", 18), "%s: pdfsig: %s",
+			      name, out);
+		memset(p, '-', 10);
+	}
+	free(out);
+	/* qpdf exits 3 on a warning: only for the file built with its whitespace warning */
+	i = (size_t)run("qpdf --check %s >/dev/null 2>&1", vc_path(name));
+	ck_assert_msg(i == 0 || (i == 3 && strstr(name, "_ws")), "%s: qpdf --check %zu", name, i);
+}
+
+static unsigned char *
+qpdf_tool(const unsigned char *d, size_t n, const char *args, size_t *outn)
+{
+	write_file(vc_path("in.pdf"), d, n);
+	ck_assert_int_eq(run("qpdf %s %s %s", args, vc_path("in.pdf"), vc_path("out.pdf")), 0);
+	return read_file(vc_path("out.pdf"), outn);
+}
+
+START_TEST(linearized_signed_twice)
+{
+	static const char *const how[] = { "--linearize", "--linearize --object-streams=generate" };
+	size_t nl, n1, n2;
+	unsigned char *lin = qpdf_tool(base, base_len, how[_i], &nl), *one, *two;
+
+	ck_assert_ptr_nonnull(memmem(lin, nl < 1024 ? nl : 1024, "/Linearized", 11));
+	one = vc_sign(lin, nl, "rsa", 1, 0, &n1);
+	assert_valid(one, n1, 1, "linearized1.pdf");
+	two = vc_sign(one, n1, "ec", 1, 0, &n2);
+	assert_valid(two, n2, 2, "linearized2.pdf");
+	/* a forward /Prev anywhere but a linearized file's first section is still refused */
+	free(two);
+	free(one);
+	free(lin);
+}
+END_TEST
+
+START_TEST(forward_prev_outside_linearization_is_refused)
+{
+	size_t n1, n2;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *bad;
+	struct crypto_verify_report *r = NULL;
+	struct crypto_verify_opts o = { trust, NULL };
+	struct sp_errinfo ei;
+	char *p;
+	static const int nums[1] = { 5 };
+	static const char *const objs[1] = {
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>"
+	};
+
+	/* an update whose /Prev points past itself: a loop, not a linearized file */
+	bad = vc_update(one, n1, nums, objs, 1, 0, NULL, &n2);
+	p = strstr((char *)bad + n1, "/Prev ");
+	ck_assert_ptr_nonnull(p);
+	p[6] = '9'; /* a larger offset with the same number of digits or more */
+	sp_errinfo_init(&ei);
+	ck_assert_msg(crypto_pdf_verify(bad, n2, &o, &r, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_uint_eq(r->nsigs, 1);
+	ck_assert_int_eq(r->verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[0].reasons[0], "revision_structure");
+	ck_assert_int_eq(client_verify_exit_code(r), 1);
+	crypto_verify_report_free(r);
+	free(bad);
+	free(one);
+}
+END_TEST
+
+/* The text of object num as qpdf unparses it (malloc'd). */
+static char *
+obj_text(const unsigned char *d, size_t n, int num)
+{
+	qpdf_data q = qpdf_init();
+	char *s;
+
+	qpdf_silence_errors(q);
+	ck_assert(!(qpdf_read_memory(q, "x.pdf", (const char *)d, n, "") & QPDF_ERRORS));
+	s = strdup(qpdf_oh_unparse_resolved(q, qpdf_get_object_by_id(q, num, 0)));
+	qpdf_cleanup(&q);
+	return s;
+}
+
+/* s with `ins` inserted before the ']' that closes the array after `key` (malloc'd). */
+static char *
+array_append(const char *s, const char *key, const char *ins)
+{
+	const char *k = strstr(s, key), *e;
+	char *o;
+
+	ck_assert_msg(k != NULL, "%s not in %s", key, s);
+	e = strchr(k, ']');
+	o = malloc(strlen(s) + strlen(ins) + 2);
+	sprintf(o, "%.*s %s%s", (int)(e - s), s, ins, e);
+	return o;
+}
+
+/* s (a dictionary) with `ins` added after its opening "<<" (malloc'd). */
+static char *
+dict_add(const char *s, const char *ins)
+{
+	char *o = malloc(strlen(s) + strlen(ins) + 2);
+
+	ck_assert(s[0] == '<' && s[1] == '<');
+	sprintf(o, "<< %s %s", ins, s + 2);
+	return o;
+}
+
+/* The size (next free object number) of d. */
+static int
+next_obj(const unsigned char *d, size_t n)
+{
+	struct pdf_doc *doc;
+	struct pdf_doc_info info;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	ck_assert(pdf_doc_open(d, n, &doc, &ei) == SP_OK);
+	pdf_doc_info_get(doc, &info);
+	pdf_doc_free(doc);
+	return (int)info.size;
+}
+
+/*
+ * A countersignature by the other writer on d (signed by sealpact): a new
+ * signature field with an invisible widget on page 1 (object 3), the
+ * catalog (object 1) with its /Fields grown and, when extras, what PAdES
+ * tools add: /Extensions (ESIC), AcroForm /DA /DR /NeedAppearances, a DSS;
+ * extras 2: /NeedAppearances true, 3: also the amount field's value changed.
+ */
+static unsigned char *
+countersign(const unsigned char *d, size_t n, enum vw_xref kind, int extras, const char *subfilter,
+	    const char *signer, size_t *outn)
+{
+	int f = next_obj(d, n), nums[6];
+	char *cat = obj_text(d, n, 1), *page = obj_text(d, n, 3), *c2, *c3, *p2, fld[256], sig[256],
+	     ref[32];
+	const char *objs[6];
+	size_t k = 0;
+	unsigned char *out;
+
+	snprintf(ref, sizeof(ref), "%d 0 R", f);
+	snprintf(fld, sizeof(fld),
+		 "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Countersignature) /F 132 "
+		 "/Rect [0 0 0 0] /P 3 0 R /V %d 0 R >>",
+		 f + 1);
+	snprintf(sig, sizeof(sig),
+		 "<< /Type %s /Filter /Adobe.PPKLite /SubFilter %s /M (D:20260101120000Z) "
+		 "@SIG@ >>",
+		 strcmp(subfilter, "/ETSI.RFC3161") ? "/Sig" : "/DocTimeStamp", subfilter);
+	c2 = array_append(cat, "/Fields", ref);
+	if (extras) {
+		c3 = dict_add(c2, "/Extensions << /ESIC << /BaseVersion /1.7 /ExtensionLevel 2 >> "
+				  ">> /DSS << /Certs [] >>");
+		free(c2);
+		c2 = c3;
+		c3 = array_append(c2, "/Fields", "");
+		free(c2);
+		/* AcroForm defaults a form filler writes */
+		c2 = malloc(strlen(c3) + 200);
+		{
+			char *af = strstr(c3, "/AcroForm <<");
+			ck_assert_ptr_nonnull(af);
+			sprintf(c2,
+				"%.*s/AcroForm << /DA (/Helv 0 Tf 0 g) /NeedAppearances %s "
+				"/DR << /Font << /Helv << /Type /Font /Subtype /Type1 /BaseFont "
+				"/Helvetica >> >> >> %s",
+				(int)(af - c3), c3, extras == 2 ? "true" : "false", af + 12);
+		}
+		free(c3);
+	}
+	p2 = strstr(page, "/Annots") ? array_append(page, "/Annots", ref) : dict_add(page, "");
+	nums[k] = 1;
+	objs[k++] = c2;
+	nums[k] = f;
+	objs[k++] = fld;
+	nums[k] = f + 1;
+	objs[k++] = sig;
+	nums[k] = 3;
+	objs[k++] = p2;
+	if (extras == 3) {
+		/* the existing text field's value changed (no FieldMDP lets it) */
+		nums[k] = 7;
+		objs[k++] = "<< /Type /Annot /Subtype /Widget /FT /Tx /T (amount) /V (900) "
+			    "/Rect [72 600 200 620] /P 3 0 R >>";
+	}
+	out = vw_update(d, n, nums, objs, k, kind, signer ? signer : "ec", outn);
+	free(cat);
+	free(page);
+	free(c2);
+	free(p2);
+	return out;
+}
+
+START_TEST(countersigned_by_another_writer)
+{
+	static const enum vw_xref kinds[] = { VW_TABLE, VW_TABLE_WS, VW_HYBRID, VW_STREAM };
+	static const char *const names[] = { "counter_table.pdf", "counter_ws.pdf",
+					     "counter_hybrid.pdf", "counter_stream.pdf" };
+	size_t n1, n2, n3;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two, *three;
+	char nm[64];
+
+	two = countersign(one, n1, kinds[_i], 1, "/ETSI.CAdES.detached", NULL, &n2);
+	assert_valid(two, n2, 2, names[_i]);
+	/* and sealpact signs over the other writer's update */
+	three = vc_sign(two, n2, "rsa", 1, 0, &n3); /* pdfsig has no SM2 */
+	snprintf(nm, sizeof(nm), "then_sealpact_%s", names[_i]);
+	assert_valid(three, n3, 3, nm);
+	free(three);
+	free(two);
+	free(one);
+}
+END_TEST
+
+/*
+ * A legacy countersignature (adbe.pkcs7.detached, made by the openssl CLI:
+ * no ESS signing-certificate attribute) is sound but not PAdES; the same CMS
+ * claiming ETSI.CAdES.detached cannot be judged as PAdES: indeterminate.
+ */
+START_TEST(legacy_countersignature_is_not_pades_not_invalid)
+{
+	size_t n1, n2;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	struct crypto_verify_report *r;
+
+	two = countersign(one, n1, VW_TABLE, 1, "/adbe.pkcs7.detached", "openssl:ec", &n2);
+	assert_valid(two, n2, 2, "legacy_pkcs7.pdf");
+	r = verify(two, n2);
+	ck_assert_str_eq(r->sigs[0].level, "pades_b_t");
+	ck_assert_str_eq(r->sigs[1].level, "not_pades");
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
+	free(two);
+	two = countersign(one, n1, VW_TABLE, 1, "/ETSI.CAdES.detached", "openssl:ec", &n2);
+	r = verify(two, n2);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INDETERMINATE);
+	ck_assert_int_eq(r->sigs[1].signature_ok, 1);
+	ck_assert_str_eq(r->sigs[1].reasons[0], "signing_certificate_missing");
+	crypto_verify_report_free(r);
+	free(two);
+	free(one);
+}
+END_TEST
+
+/* A signed attributes SET OF out of DER order is invalid, even when signed so. */
+START_TEST(unsorted_signed_attributes_are_invalid)
+{
+	size_t n1, n2;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	struct crypto_verify_report *r;
+
+	two = countersign(one, n1, VW_TABLE, 0, "/ETSI.CAdES.detached", "unsorted:rsa", &n2);
+	write_file(vc_path("unsorted_attrs.pdf"), two, n2);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[1].reasons[0], "signed_attrs_not_der");
+	crypto_verify_report_free(r);
+	free(two);
+	free(one);
+}
+END_TEST
+
+/* Ed25519 (RFC 8419) made by another library: verified, and a flipped bit is caught. */
+START_TEST(ed25519_countersignature)
+{
+	size_t n1, n2, total, at;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two, *c;
+	struct crypto_verify_report *r;
+	int h;
+
+	two = countersign(one, n1, VW_TABLE, 0, "/adbe.pkcs7.detached", "eddsa:ed", &n2);
+	write_file(vc_path("ed25519.pdf"), two, n2);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_msg(r->sigs[1].verdict == CRYPTO_VERDICT_VALID, "%s: %s",
+		      crypto_verdict_name(r->sigs[1].verdict), r->sigs[1].message);
+	ck_assert_int_eq(r->sigs[1].signature_ok, 1);
+	ck_assert_str_eq(r->sigs[1].sig_alg, "ED25519");
+	ck_assert_str_eq(r->sigs[1].level, "not_pades");
+	/* the signature value is the CMS's last bytes; not covered by the digest */
+	c = (unsigned char *)strstr((char *)two + n1, "/Contents <") + 11;
+	ck_assert(c[0] == '3' && c[1] == '0' && c[2] == '8' && c[3] == '2');
+	total = 4 + (size_t)strtoul((char[]){ c[4], c[5], c[6], c[7], 0 }, NULL, 16);
+	at = 2 * (total - 1);
+	h = sp_hex_val(c[at]);
+	c[at] = "0123456789abcdef"[h ^ 1];
+	crypto_verify_report_free(r);
+	r = verify(two, n2);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[1].reasons[0], "bad_signature");
+	crypto_verify_report_free(r);
+	free(two);
+	free(one);
+}
+END_TEST
+
+/*
+ * adbe.pkcs7.sha1 (the SHA-1 of the ranges enveloped and signed): checked in
+ * full, indeterminate for its weak digest; a changed covered byte is invalid.
+ */
+START_TEST(adbe_pkcs7_sha1)
+{
+	size_t n1, n2;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two, *p;
+	struct crypto_verify_report *r;
+
+	two = countersign(one, n1, VW_TABLE, 0, "/adbe.pkcs7.sha1", "opensha1:ec", &n2);
+	write_file(vc_path("pkcs7_sha1.pdf"), two, n2);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_msg(r->sigs[1].verdict == CRYPTO_VERDICT_INDETERMINATE, "%s: %s",
+		      crypto_verdict_name(r->sigs[1].verdict), r->sigs[1].message);
+	ck_assert_str_eq(r->sigs[1].reasons[0], "weak_algorithm");
+	ck_assert_int_eq(r->sigs[1].digest_ok, 1);
+	ck_assert_int_eq(r->sigs[1].signature_ok, 1);
+	ck_assert_int_eq(r->sigs[1].chain_ok, 1);
+	crypto_verify_report_free(r);
+	/* the countersigner's /M date is covered: one digit changed */
+	p = memmem(two + n1, n2 - n1, "D:2026", 6);
+	p[5] = '7';
+	r = verify(two, n2);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[1].reasons[1], "digest_mismatch");
+	crypto_verify_report_free(r);
+	free(two);
+	free(one);
+}
+END_TEST
+
+/* A document timestamp (ETSI.RFC3161) another tool adds after sealpact's signature. */
+START_TEST(document_timestamp_after_signature)
+{
+	size_t n1, n2;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	struct crypto_verify_report *r;
+
+	two = countersign(one, n1, VW_STREAM, 1, "/ETSI.RFC3161", "doctsa:", &n2);
+	/* pdfsig cannot judge document timestamps ("Unimplemented Feature"): qpdf only */
+	write_file(vc_path("doc_timestamp_after.pdf"), two, n2);
+	ck_assert_int_eq(run("qpdf --check %s >/dev/null 2>&1", vc_path("doc_timestamp_after.pdf")),
+			 0);
+	r = verify(two, n2);
+	ck_assert_msg(r->verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, "%s: %s / %s",
+		      crypto_verdict_name(r->verdict), r->sigs[1].message, r->message);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	ck_assert_int_eq(r->sigs[1].doc_timestamp, 1);
+	ck_assert_int_eq(r->sigs[1].timestamp_ok, 1);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	crypto_verify_report_free(r);
+	free(two);
+	free(one);
+}
+END_TEST
+
+/* What a countersigner may not do: have viewers redraw fields, change a value. */
+START_TEST(countersignature_with_disallowed_changes)
+{
+	size_t n1, n2;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	struct crypto_verify_report *r;
+
+	two = countersign(one, n1, VW_TABLE, 2 + _i, "/ETSI.CAdES.detached", NULL, &n2);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_INVALID, "%s: %s",
+		      crypto_verdict_name(r->sigs[0].verdict), r->sigs[0].message);
+	ck_assert_ptr_nonnull(strstr(r->sigs[0].message, _i ? "object 7" : "/AcroForm"));
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
+	free(two);
+	free(one);
+}
+END_TEST
+
+/* An update hiding a content change in its /XRefStm stream is still seen. */
+START_TEST(hybrid_update_hides_nothing)
+{
+	size_t n1, n2;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *bad;
+	struct crypto_verify_report *r;
+	static const int nums[2] = { 6, 4 };
+	static const char *const objs[2] = {
+		"<< /Type /XObject /Subtype /Form /BBox [0 0 100 100] /Length 23 >>\nstream\n0 0 1 "
+		"rg 0 0 10 10 re f\nendstream",
+		"<< /Length 53 >>\nstream\nBT /F1 12 Tf 72 700 Td (Pay 900 EUR) Tj ET q /X1 Do "
+		"Q\nendstream"
+	};
+
+	bad = vw_update(one, n1, nums, objs, 2, VW_HYBRID, NULL, &n2);
+	r = verify(bad, n2);
+	ck_assert_uint_eq(r->nsigs, 1);
+	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_INVALID, "%s: %s",
+		      crypto_verdict_name(r->sigs[0].verdict), r->sigs[0].message);
+	ck_assert_uint_ge(r->sigs[0].ndisallowed, 1);
+	crypto_verify_report_free(r);
+	free(bad);
+	free(one);
+}
+END_TEST
+
+START_TEST(startxref_on_the_end_of_line)
+{
+	size_t n, n1;
+	unsigned char *d = malloc(base_len + 16), *one;
+	char *sx = (char *)memmem(base, base_len, "startxref\n", 10), tail[64];
+	long long x;
+
+	ck_assert_ptr_nonnull(sx);
+	x = atoll(sx + 10);
+	ck_assert(base[x - 1] == '\n');
+	n = (size_t)(sx - (char *)base);
+	memcpy(d, base, n);
+	snprintf(tail, sizeof(tail), "startxref\n%lld\n%%%%EOF\n", x - 1);
+	memcpy(d + n, tail, strlen(tail));
+	n += strlen(tail);
+	one = vc_sign(d, n, "rsa", 1, 0, &n1);
+	assert_valid(one, n1, 1, "startxref_ws.pdf");
+	free(one);
+	free(d);
+}
+END_TEST
+
+/* Signing refuses a document certified with DocMDP P=1, and only that. */
+START_TEST(certified_p1_is_not_signable)
+{
+	size_t n;
+	unsigned char *d = vc_certified(1 + _i, &n);
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	int r;
+
+	sp_errinfo_init(&ei);
+	ck_assert(pdf_doc_open(d, n, &doc, &ei) == SP_OK);
+	r = pdf_docmdp_check_signable(doc, &ei);
+	if (_i == 0) {
+		ck_assert_int_eq(r, SP_ERR_INVALID);
+		ck_assert_str_eq(ei.reason, "docmdp_no_changes");
+		ck_assert_ptr_nonnull(strstr(ei.msg, "P=1"));
+		ck_assert_ptr_nonnull(strstr(ei.msg, "Certification"));
+	} else {
+		ck_assert_int_eq(r, SP_OK);
+	}
+	pdf_doc_free(doc);
+	free(d);
+}
+END_TEST
+
+/* `sealpact verify` on what it cannot parse: unreadable (4), never invalid (1). */
+START_TEST(unreadable_is_not_invalid)
+{
+	char *argv[3] = { "verify", NULL, NULL };
+	size_t n;
+	unsigned char *d;
+	int rc;
+
+	write_file(vc_path("garbage.pdf"), "%PDF-1.7\nnothing here at all\n", 29);
+	argv[1] = vc_path("garbage.pdf");
+	ck_assert_int_eq(client_cmd_verify(NULL, 2, argv), CLIENT_VERIFY_EXIT_UNREADABLE);
+	argv[1] = vc_path("does-not-exist.pdf");
+	rc = client_cmd_verify(NULL, 2, argv);
+	ck_assert(rc != 0 && rc != 1 && rc != 2 && rc != 3);
+	/* unsigned, its xref table gone: qpdf reads it, there is nothing to verify */
+	d = malloc(base_len);
+	memcpy(d, base, base_len);
+	n = (size_t)((unsigned char *)memmem(d, base_len, "xref", 4) - d);
+	memcpy(d + n, "junk", 4);
+	write_file(vc_path("damaged.pdf"), d, base_len);
+	argv[1] = vc_path("damaged.pdf");
+	rc = client_cmd_verify(NULL, 2, argv);
+	ck_assert_msg(rc == 3 || rc == CLIENT_VERIFY_EXIT_UNREADABLE, "exit %d", rc);
+	free(d);
+}
+END_TEST
+
+static Suite *
+world_suite(void)
+{
+	Suite *s = suite_create("verify_world");
+	TCase *tc = tcase_create("world");
+
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, linearized_signed_twice, 0, 2);
+	tcase_add_test(tc, forward_prev_outside_linearization_is_refused);
+	tcase_add_loop_test(tc, countersigned_by_another_writer, 0, 4);
+	tcase_add_loop_test(tc, countersignature_with_disallowed_changes, 0, 2);
+	tcase_add_test(tc, legacy_countersignature_is_not_pades_not_invalid);
+	tcase_add_test(tc, hybrid_update_hides_nothing);
+	tcase_add_test(tc, unreadable_is_not_invalid);
+	tcase_add_test(tc, unsorted_signed_attributes_are_invalid);
+	tcase_add_test(tc, ed25519_countersignature);
+	tcase_add_test(tc, adbe_pkcs7_sha1);
+	tcase_add_test(tc, document_timestamp_after_signature);
+	tcase_add_loop_test(tc, certified_p1_is_not_signable, 0, 3);
+	tcase_add_test(tc, startxref_on_the_end_of_line);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(world_suite());
+	int nf;
+
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? 0 : 1;
+}

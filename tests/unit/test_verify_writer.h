@@ -1,0 +1,372 @@
+/*
+ * test_verify_writer.h: a second, independent PDF writer for the verify
+ * tests: incremental updates as other tools write them (a classic table
+ * whose startxref points at the end-of-line before "xref", a hybrid table
+ * with /XRefStm, a cross-reference stream), optionally carrying a signature
+ * it makes itself, so that sealpact's verifier is tried on files sealpact's
+ * writer did not produce. Header-only (static), test-only.
+ */
+#ifndef VERIFY_WRITER_H
+#define VERIFY_WRITER_H
+
+#include <openssl/cms.h>
+#include <openssl/pkcs7.h>
+
+#include "test_verify_corpus.h"
+
+enum vw_xref {
+	VW_TABLE,    /* classic table */
+	VW_TABLE_WS, /* classic table, startxref one byte early (on the end-of-line) */
+	VW_HYBRID,   /* table for the first object, /XRefStm stream for the rest */
+	VW_STREAM    /* a cross-reference stream */
+};
+
+#define VW_HEX 16384
+
+static void
+vw_put_be(unsigned char *p, unsigned long long v, int n)
+{
+	while (n-- > 0) {
+		p[n] = (unsigned char)(v & 0xff);
+		v >>= 8;
+	}
+}
+
+/* An xref stream object `num` listing nums/off (type 1, /W [1 4 2]), uncompressed. */
+static void
+vw_xref_stream(struct gbuf *b, int num, const int *nums, const size_t *off, size_t k,
+	       long long size, int root, long long prev, int trailer_keys)
+{
+	unsigned char row[7];
+	size_t i;
+
+	gb_printf(b, "%d 0 obj\n<< /Type /XRef /W [1 4 2] /Index [", num);
+	for (i = 0; i < k; i++)
+		gb_printf(b, "%d 1 ", nums[i]);
+	gb_printf(b, "] /Size %lld /Length %zu", size, 7 * k);
+	if (trailer_keys)
+		gb_printf(b, " /Root %d 0 R /Prev %lld", root, prev);
+	gb_printf(b, " >>\nstream\n");
+	for (i = 0; i < k; i++) {
+		row[0] = 1;
+		vw_put_be(row + 1, off[i], 4);
+		vw_put_be(row + 5, 0, 2);
+		while (b->cap - b->n < 8) {
+			b->cap *= 2;
+			b->p = realloc(b->p, b->cap);
+		}
+		memcpy(b->p + b->n, row, 7);
+		b->n += 7;
+	}
+	gb_printf(b, "\nendstream\nendobj\n");
+}
+
+/* The length of the DER element at p (tag, short or long length, content). */
+static size_t
+vw_der_len(const uint8_t *p)
+{
+	size_t nb, j, l = 0;
+
+	if (!(p[1] & 0x80))
+		return 2 + p[1];
+	nb = p[1] & 0x7f;
+	for (j = 0; j < nb; j++)
+		l = l << 8 | p[2 + j];
+	return 2 + nb + l;
+}
+
+/*
+ * Splice into cms (made over the sorted signed attributes attrs, signature
+ * sig) the same attributes in another order and a signature over those
+ * bytes: what a signer that does not sort its SET OF produces.
+ */
+static void
+vw_unsort(uint8_t *cms, size_t cmslen, const uint8_t *attrs, size_t alen, EVP_PKEY *key,
+	  enum crypto_sigalg alg, const uint8_t *sig, size_t siglen)
+{
+	size_t hl, p, el[9], ne = 0, l, i;
+	uint8_t *u = malloc(alen), *hit, nsig[CRYPTO_SIG_MAX];
+
+	hl = attrs[1] & 0x80 ? 2 + (size_t)(attrs[1] & 0x7f) : 2;
+	/* the elements of the SET */
+	for (p = hl; p < alen && ne < 8; p += vw_der_len(attrs + p))
+		el[ne++] = p;
+	if (ne < 2 || p != alen)
+		abort();
+	el[ne] = alen;
+	/* the last element first, then the others as they were */
+	memcpy(u, attrs, hl);
+	l = hl;
+	memcpy(u + l, attrs + el[ne - 1], alen - el[ne - 1]);
+	l += alen - el[ne - 1];
+	for (i = 0; i + 1 < ne; i++) {
+		memcpy(u + l, attrs + el[i], el[i + 1] - el[i]);
+		l += el[i + 1] - el[i];
+	}
+	if (!memcmp(u, attrs, alen) || !(hit = memmem(cms, cmslen, attrs + hl, alen - hl)))
+		abort();
+	memcpy(hit, u + hl, alen - hl);
+	if (vc_token_sign(key, alg, u, alen, nsig) != siglen ||
+	    !(hit = memmem(cms, cmslen, sig, siglen)))
+		abort();
+	memcpy(hit, nsig, siglen);
+	free(u);
+}
+
+/*
+ * A detached CMS SignedData by who's Ed25519 key over a || b: contentType,
+ * messageDigest (SHA-512) and the signature over their DER (RFC 8419).
+ */
+static uint8_t *
+vw_eddsa_cms(const char *who, const uint8_t *a, size_t al, const uint8_t *b, size_t bl,
+	     size_t *outn)
+{
+	X509 *cert = vc_cert(who);
+	EVP_PKEY *key = vc_key(who);
+	CMS_ContentInfo *cms =
+		CMS_sign(NULL, NULL, NULL, NULL, CMS_DETACHED | CMS_BINARY | CMS_PARTIAL);
+	CMS_SignerInfo *si;
+	STACK_OF(X509_ATTRIBUTE) *sk = sk_X509_ATTRIBUTE_new_null();
+	X509_ALGOR *sigalg = NULL;
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	unsigned char md[64], sig[64], *der = NULL, *out = NULL;
+	unsigned int mdl = 0;
+	size_t sl = sizeof(sig);
+	int i, dl;
+
+	if (!cms || !(si = CMS_add1_signer(cms, cert, key, EVP_sha512(),
+					   CMS_PARTIAL | CMS_NOSMIMECAP | CMS_NOATTR)))
+		abort();
+	{
+		EVP_MD_CTX *h = EVP_MD_CTX_new();
+		EVP_DigestInit_ex(h, EVP_sha512(), NULL);
+		EVP_DigestUpdate(h, a, al);
+		EVP_DigestUpdate(h, b, bl);
+		EVP_DigestFinal_ex(h, md, &mdl);
+		EVP_MD_CTX_free(h);
+	}
+	if (CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT,
+					OBJ_nid2obj(NID_pkcs7_data), -1) != 1 ||
+	    CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, md,
+					(int)mdl) != 1)
+		abort();
+	for (i = 0; i < CMS_signed_get_attr_count(si); i++)
+		sk_X509_ATTRIBUTE_push(sk, CMS_signed_get_attr(si, i));
+	dl = ASN1_item_i2d((ASN1_VALUE *)sk, &der, ASN1_ITEM_rptr(PKCS7_ATTR_SIGN));
+	if (dl <= 0 || EVP_DigestSignInit_ex(m, NULL, NULL, NULL, NULL, key, NULL) != 1 ||
+	    EVP_DigestSign(m, sig, &sl, der, (size_t)dl) != 1)
+		abort();
+	ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), sig, (int)sl);
+	CMS_SignerInfo_get0_algs(si, NULL, NULL, NULL, &sigalg);
+	X509_ALGOR_set0(sigalg, OBJ_nid2obj(NID_ED25519), V_ASN1_UNDEF, NULL);
+	if ((dl = i2d_CMS_ContentInfo(cms, &out)) <= 0)
+		abort();
+	*outn = (size_t)dl;
+	sk_X509_ATTRIBUTE_free(sk);
+	OPENSSL_free(der);
+	EVP_MD_CTX_free(m);
+	CMS_ContentInfo_free(cms);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	return out;
+}
+
+/*
+ * Append an update to d as another tool would: objs[i] is the body of object
+ * nums[i]. When `who` is not NULL, one body holds "@SIG@", replaced by
+ * "/ByteRange [...] /Contents <...>" and filled with a CMS signature by who's
+ * key (signed attributes as sealpact builds them, no timestamp) over the
+ * whole new file; "openssl:WHO": the CMS made by the openssl CLI instead,
+ * "doctsa:" an RFC 3161 document timestamp by the built-in TSA,
+ * "opensha1:WHO" an adbe.pkcs7.sha1 one (SHA-1 of the ranges enveloped),
+ * "eddsa:WHO" an Ed25519 CMS built by hand (RFC 8419), "unsorted:WHO" as sealpact's with
+ * the signed attributes out of DER order (and signed so). Returns the new file (malloc'd).
+ */
+VC_FN unsigned char *
+vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *objs, size_t k,
+	  enum vw_xref kind, const char *who, size_t *outn)
+{
+	struct gbuf b = { malloc(n + 65536), 0, n + 65536 };
+	struct pdf_doc *doc = NULL;
+	struct pdf_doc_info info;
+	struct sp_errinfo ei;
+	size_t off[32], xref, i, br = 0, c0 = 0, a, dlen, alen, siglen, cmslen;
+	long long size;
+	char num[80], *hex;
+	const char *at;
+	uint8_t dg[CRYPTO_DIGEST_MAX], sig[CRYPTO_SIG_MAX], *attrs = NULL, *cms = NULL;
+	struct crypto_digest_ctx *dc;
+	enum crypto_sigalg alg;
+
+	sp_errinfo_init(&ei);
+	if (k > 30 || pdf_doc_open(d, n, &doc, &ei) != SP_OK)
+		abort();
+	pdf_doc_info_get(doc, &info);
+	pdf_doc_free(doc);
+	memcpy(b.p, d, n);
+	b.n = n;
+	if (d[n - 1] != '\n')
+		gb_printf(&b, "\n");
+	size = info.size;
+	for (i = 0; i < k; i++) {
+		off[i] = b.n;
+		gb_printf(&b, "%d 0 obj\n", nums[i]);
+		if ((at = strstr(objs[i], "@SIG@")) != NULL) {
+			gb_printf(&b, "%.*s/ByteRange ", (int)(at - objs[i]), objs[i]);
+			br = b.n;
+			gb_printf(&b, "[0 %010d %010d %010d] /Contents <", 0, 0, 0);
+			c0 = b.n - 1;
+			for (a = 0; a < VW_HEX; a++)
+				gb_printf(&b, "0");
+			gb_printf(&b, ">%s", at + 5);
+		} else {
+			gb_printf(&b, "%s", objs[i]);
+		}
+		gb_printf(&b, "\nendobj\n");
+		if (nums[i] >= size)
+			size = nums[i] + 1;
+	}
+	if (kind == VW_STREAM) {
+		nums = memcpy(malloc((k + 1) * sizeof(int)), nums, k * sizeof(int));
+		((int *)nums)[k] = (int)size;
+		off[k] = xref = b.n;
+		vw_xref_stream(&b, (int)size, nums, off, k + 1, size + 1, info.root_obj,
+			       info.startxref, 1);
+		free((void *)nums);
+	} else {
+		size_t stm = 0;
+		if (kind == VW_HYBRID) {
+			/* objects after the first are listed in the /XRefStm stream only */
+			int hn[32];
+			size_t ho[32];
+			stm = b.n;
+			for (i = 1; i < k; i++) {
+				hn[i - 1] = nums[i];
+				ho[i - 1] = off[i];
+			}
+			hn[k - 1] = (int)size; /* it lists itself */
+			ho[k - 1] = stm;
+			vw_xref_stream(&b, (int)size, hn, ho, k, size + 1, 0, 0, 0);
+			size++;
+		}
+		xref = b.n;
+		gb_printf(&b, "xref\n0 1\n0000000000 65535 f \n");
+		for (i = 0; i < (kind == VW_HYBRID ? 1 : k); i++)
+			gb_printf(&b, "%d 1\n%010zu 00000 n \n", nums[i], off[i]);
+		gb_printf(&b, "trailer\n<< /Size %lld /Root %d 0 R /Prev %lld", size, info.root_obj,
+			  info.startxref);
+		if (stm)
+			gb_printf(&b, " /XRefStm %zu", stm);
+		gb_printf(&b, " >>\n");
+		if (kind == VW_TABLE_WS)
+			xref--; /* the '\n' before "xref" */
+	}
+	gb_printf(&b, "startxref\n%zu\n%%%%EOF\n", xref);
+	if (who && !strcmp(who, "doctsa:")) {
+		/* an RFC 3161 token over the ranges by the built-in TSA: a document timestamp */
+		unsigned char *cat, *q = NULL, *resp = NULL;
+		size_t qlen, rlen, m;
+		a = c0 + VW_HEX + 2;
+		snprintf(num, sizeof(num), "[0 %010zu %010zu %010zu]", c0, a, b.n - a);
+		memcpy(b.p + br, num, strlen(num));
+		cat = malloc(c0 + b.n - a);
+		memcpy(cat, b.p, c0);
+		memcpy(cat + c0, b.p + a, b.n - a);
+		if ((!vc_tsa &&
+		     crypto_tsa_new(vc_path("tsa.pem"), vc_path("tsa.key"), NULL,
+				    "1.3.6.1.4.1.99999.2", 1000, &vc_tsa, &ei) != SP_OK) ||
+		    crypto_ts_query_new(cat, c0 + b.n - a, NULL, &q, &qlen, &ei) != SP_OK ||
+		    crypto_tsa_respond(vc_tsa, q, qlen, 3, 0, &resp, &rlen, &ei) != SP_OK ||
+		    crypto_ts_response_check(resp, rlen, q, qlen, NULL, &cms, &m, NULL, &ei) !=
+			    SP_OK ||
+		    2 * m > VW_HEX)
+			abort();
+		hex = malloc(2 * m + 1);
+		sp_hex(cms, m, hex);
+		memcpy(b.p + c0 + 1, hex, 2 * m);
+		free(hex);
+		free(cms);
+		free(cat);
+		free(q);
+		free(resp);
+	} else if (who && !strncmp(who, "eddsa:", 6)) {
+		/* RFC 8419 Ed25519 CMS, built here: OpenSSL 3.0 cannot make one */
+		size_t m;
+		a = c0 + VW_HEX + 2;
+		snprintf(num, sizeof(num), "[0 %010zu %010zu %010zu]", c0, a, b.n - a);
+		memcpy(b.p + br, num, strlen(num));
+		cms = vw_eddsa_cms(who + 6, (uint8_t *)b.p, c0, (uint8_t *)b.p + a, b.n - a, &m);
+		if (2 * m > VW_HEX)
+			abort();
+		hex = malloc(2 * m + 1);
+		sp_hex(cms, m, hex);
+		memcpy(b.p + c0 + 1, hex, 2 * m);
+		free(hex);
+		free(cms);
+	} else if (who && (!strncmp(who, "openssl:", 8) || !strncmp(who, "opensha1:", 9))) {
+		/* the CMS as `openssl cms -sign` makes it (contentType, signingTime,
+		   messageDigest, S/MIME capabilities; no ESS signing-certificate);
+		   opensha1: adbe.pkcs7.sha1, the SHA-1 of the ranges enveloped */
+		size_t m;
+		int sha1 = !strncmp(who, "opensha1:", 9);
+		who = strchr(who, ':') + 1;
+		a = c0 + VW_HEX + 2;
+		snprintf(num, sizeof(num), "[0 %010zu %010zu %010zu]", c0, a, b.n - a);
+		memcpy(b.p + br, num, strlen(num));
+		FILE *f = fopen(vc_path("tbs.bin"), "wb");
+		if (!f || fwrite(b.p, 1, c0, f) != c0 || fwrite(b.p + a, 1, b.n - a, f) != b.n - a)
+			abort();
+		fclose(f);
+		if (run("cd %s && %s openssl cms -sign -binary -md sha256 %s -signer %s.pem "
+			"-inkey %s.key -outform DER -out tbs.p7s",
+			vc_dir, sha1 ? "openssl dgst -sha1 -binary tbs.bin >tbs.sha1 &&" : "",
+			sha1 ? "-nodetach -in tbs.sha1" : "-in tbs.bin", who, who) != 0)
+			abort();
+		cms = read_file(vc_path("tbs.p7s"), &m);
+		if (2 * m > VW_HEX)
+			abort();
+		hex = malloc(2 * m + 1);
+		sp_hex(cms, m, hex);
+		memcpy(b.p + c0 + 1, hex, 2 * m);
+		free(hex);
+		free(cms);
+	} else if (who) {
+		int unsorted = !strncmp(who, "unsorted:", 9);
+		X509 *cert = vc_cert(who + (unsorted ? 9 : 0));
+		EVP_PKEY *key = vc_key(who + (unsorted ? 9 : 0));
+		if (!br)
+			abort();
+		a = c0 + VW_HEX + 2;
+		snprintf(num, sizeof(num), "[0 %010zu %010zu %010zu]", c0, a, b.n - a);
+		memcpy(b.p + br, num, strlen(num));
+		if (crypto_sigalg_for_cert(cert, &alg, &ei) != SP_OK ||
+		    crypto_digest_ctx_new(alg == CRYPTO_SIGALG_SM2_SM3 ? CRYPTO_DIGEST_SM3
+								       : CRYPTO_DIGEST_SHA256,
+					  &dc, &ei) != SP_OK ||
+		    crypto_digest_ctx_update(dc, b.p, c0, &ei) != SP_OK ||
+		    crypto_digest_ctx_update(dc, b.p + a, b.n - a, &ei) != SP_OK ||
+		    crypto_digest_ctx_final(dc, dg, &dlen, &ei) != SP_OK ||
+		    crypto_cms_signed_attrs(cert, alg, dg, dlen, &attrs, &alen, &ei) != SP_OK)
+			abort();
+		crypto_digest_ctx_free(dc);
+		siglen = vc_token_sign(key, alg, attrs, alen, sig);
+		if (crypto_cms_assemble(cert, NULL, attrs, alen, sig, siglen, NULL, 0, &cms,
+					&cmslen, &ei) != SP_OK ||
+		    2 * cmslen > VW_HEX)
+			abort();
+		if (unsorted)
+			vw_unsort(cms, cmslen, attrs, alen, key, alg, sig, siglen);
+		hex = malloc(2 * cmslen + 1);
+		sp_hex(cms, cmslen, hex);
+		memcpy(b.p + c0 + 1, hex, 2 * cmslen);
+		free(hex);
+		free(cms);
+		free(attrs);
+		X509_free(cert);
+		EVP_PKEY_free(key);
+	}
+	*outn = b.n;
+	return (unsigned char *)b.p;
+}
+
+#endif /* VERIFY_WRITER_H */
