@@ -92,11 +92,14 @@ const struct config_key config_keys[] = {
 
 	INT(signing, session_ttl_s, 30, 86400, 600),
 	PATH(signing, default_seal_image),
+
+	STR(webhooks, allow_hosts, NULL),
+	BOOL(webhooks, allow_http, 0),
 };
 const size_t config_nkeys = SP_ARRAY_LEN(config_keys);
 
 const char *const config_sections[] = {
-	"server", "database", "log", "trust", "tsa", "auth", "signing",
+	"server", "database", "log", "trust", "tsa", "auth", "signing", "webhooks",
 };
 const size_t config_nsections = SP_ARRAY_LEN(config_sections);
 

@@ -87,6 +87,16 @@ struct config_signing {
 	char *default_seal_image; /* PNG used until an organization has an approved seal */
 };
 
+struct config_webhooks {
+	/*
+	 * Comma-separated host names and IP addresses or CIDR ranges that webhook
+	 * receivers may use although they are not public (an internal receiver);
+	 * NULL: none (only public unicast addresses are connected to).
+	 */
+	char *allow_hosts;
+	int allow_http; /* 1: http:// receivers too; default 0 (https only) */
+};
+
 struct config {
 	char *path; /* the file it was loaded from ("" if none) */
 	struct config_server server;
@@ -96,6 +106,7 @@ struct config {
 	struct config_tsa tsa;
 	struct config_auth auth;
 	struct config_signing signing;
+	struct config_webhooks webhooks;
 };
 
 /*

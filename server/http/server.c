@@ -331,7 +331,7 @@ server_run(const struct config *cfg, int port, int worker, server_routes_fn extr
 		     &ei) != SP_OK)
 		goto out;
 	if (expiry_start(&srv.expiry, srv.base, srv.db, &ei) != SP_OK ||
-	    webhook_delivery_start(&srv.webhooks, srv.base, srv.db, &ei) != SP_OK)
+	    webhook_delivery_start(&srv.webhooks, srv.base, srv.db, cfg, &ei) != SP_OK)
 		goto out;
 	if ((srv.http = evhttp_new(srv.base)) == NULL) {
 		sp_err(&ei, SP_ERR_INTERNAL, "evhttp_new failed");
