@@ -87,6 +87,7 @@ const struct config_key config_keys[] = {
 	INT(auth, challenge_ttl_s, 10, 3600, 120),
 	INT(auth, session_ttl_s, 60, 2592000, 28800),
 	INT(auth, login_max_failures, 1, 1000, 5),
+	INT(auth, login_backoff_s, 1, 86400, 30),
 	INT(auth, login_lockout_s, 1, 86400, 900),
 	INT(auth, ip_max_failures, 0, 100000, 20),
 
