@@ -1,5 +1,5 @@
--- 007_hardening.sql: secrets shown once, and reviewer login throttling that
--- several server processes agree on.
+-- 007_hardening.sql: secrets shown once, a neutral webhook delivery log, and
+-- reviewer login throttling that several server processes agree on.
 --
 -- Secrets: the webhook secret was kept in the Idempotency-Key record of its
 -- registration, so a replay showed it again. The record now keeps the
@@ -8,6 +8,14 @@
 
 UPDATE idempotency_keys SET response = response - 'secret'
 WHERE response IS NOT NULL AND response ? 'secret';
+
+-- The delivery log says "refused" (the address policy kept the connection
+-- from being made) or "failed", never what a receiver or the network said:
+-- the error texts recorded before are made neutral too.
+UPDATE webhook_attempts SET error = 'failed'
+WHERE error IS NOT NULL AND error NOT IN ('refused', 'failed');
+UPDATE webhook_deliveries SET last_error = 'failed'
+WHERE last_error IS NOT NULL AND last_error NOT IN ('refused', 'failed', 'webhook removed');
 
 DROP FUNCTION webhook_create(bigint, bigint, text, text, text, inet, text);
 
