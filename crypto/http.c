@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -477,11 +478,11 @@ guarded_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *sa)
 	if (purpose == CURLSOCKTYPE_IPCXN && sa->family == AF_INET &&
 	    sa->addrlen >= sizeof(struct sockaddr_in)) {
 		a.family = AF_INET;
-		memcpy(a.b, &((const struct sockaddr_in *)(const void *)&sa->addr)->sin_addr, 4);
+		memcpy(a.b, (const char *)&sa->addr + offsetof(struct sockaddr_in, sin_addr), 4);
 	} else if (purpose == CURLSOCKTYPE_IPCXN && sa->family == AF_INET6 &&
 		   sa->addrlen >= sizeof(struct sockaddr_in6)) {
 		a.family = AF_INET6;
-		memcpy(a.b, &((const struct sockaddr_in6 *)(const void *)&sa->addr)->sin6_addr, 16);
+		memcpy(a.b, (const char *)&sa->addr + offsetof(struct sockaddr_in6, sin6_addr), 16);
 	}
 	if (a.family == 0 ||
 	    (!crypto_http_addr_public(a.family, a.b) && !allowed(g->allow, g->host, &a))) {
