@@ -351,8 +351,6 @@ url_check(const char *url, int https_only, int forbid_private, int names, const 
 {
 	char *scheme = NULL, *user = NULL, *pass = NULL, *host = NULL, *port = NULL;
 	CURLU *u = NULL;
-
-	hostout[0] = '\0';
 	struct addr a;
 	struct in_addr v4;
 	char h[256];
@@ -360,6 +358,7 @@ url_check(const char *url, int https_only, int forbid_private, int names, const 
 	long pn;
 	int r = SP_ERR_INTERNAL;
 
+	hostout[0] = '\0';
 	if (url == NULL || strlen(url) > URL_MAX || strpbrk(url, "\r\n\t ") != NULL) {
 		r = url_bad(ei, "a URL of at most 2000 bytes without spaces is required");
 		goto out;
