@@ -243,12 +243,31 @@ opt_string(json_t *doc, const char *key, int required, size_t max, char **out,
 	return SP_OK;
 }
 
+/* The parties' routing orders: integers 1..PARTY_ORDER_MAX where given. */
+static int
+orders_check(json_t *parties, struct sp_errinfo *ei)
+{
+	json_t *p, *ord;
+	size_t i;
+
+	json_array_foreach(parties, i, p)
+	{
+		ord = json_object_get(p, "routing_order");
+		if (ord != NULL && (!json_is_integer(ord) || json_integer_value(ord) < 1 ||
+				    json_integer_value(ord) > PARTY_ORDER_MAX))
+			return sp_err_reason(ei, SP_ERR_INVALID, "invalid",
+					     "party %zu: routing_order must be an integer 1..%d",
+					     i + 1, PARTY_ORDER_MAX);
+	}
+	return SP_OK;
+}
+
 /* Parties: an array whose credit codes carry a valid check character. */
 static int
 parties_check(json_t *parties, char **out, struct sp_errinfo *ei)
 {
-	json_t *p, *ord;
 	size_t i;
+	json_t *p;
 
 	*out = NULL;
 	if (parties == NULL || json_is_null(parties))
@@ -267,12 +286,6 @@ parties_check(json_t *parties, char **out, struct sp_errinfo *ei)
 			sp_errinfo_prefix(ei, "party credit_code");
 			return SP_ERR_INVALID;
 		}
-		ord = json_object_get(p, "routing_order");
-		if (ord != NULL && (!json_is_integer(ord) || json_integer_value(ord) < 1 ||
-				    json_integer_value(ord) > PARTY_ORDER_MAX))
-			return sp_err_reason(ei, SP_ERR_INVALID, "invalid",
-					     "party %zu: routing_order must be an integer 1..%d",
-					     i + 1, PARTY_ORDER_MAX);
 	}
 	if ((*out = json_dumps(parties, JSON_COMPACT)) == NULL)
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
@@ -318,7 +331,8 @@ create_work(void *arg, struct sp_errinfo *ei)
 	if ((r = opt_string(doc, "name", 1, 800, &j->name, ei)) != SP_OK ||
 	    (r = opt_string(doc, "business_type", 0, 64, &j->business_type, ei)) != SP_OK ||
 	    (r = deadline_get(doc, &j->deadline, ei)) != SP_OK ||
-	    (r = parties_check(json_object_get(doc, "parties"), &j->parties, ei)) != SP_OK)
+	    (r = parties_check(json_object_get(doc, "parties"), &j->parties, ei)) != SP_OK ||
+	    (r = orders_check(json_object_get(doc, "parties"), ei)) != SP_OK)
 		goto out;
 	b64 = json_string_value(json_object_get(doc, "pdf_base64"));
 	if (b64 == NULL) {
@@ -476,7 +490,8 @@ patch_with_body(struct request *r, const struct principal *who, json_t *doc)
 	if (opt_string(doc, "name", 0, 800, &name, &ei) != SP_OK ||
 	    opt_string(doc, "business_type", 0, 64, &bt, &ei) != SP_OK ||
 	    deadline_get(doc, &deadline, &ei) != SP_OK ||
-	    parties_check(json_object_get(doc, "parties"), &parties, &ei) != SP_OK) {
+	    parties_check(json_object_get(doc, "parties"), &parties, &ei) != SP_OK ||
+	    orders_check(json_object_get(doc, "parties"), &ei) != SP_OK) {
 		request_reply_error(r, ei.code, &ei);
 		goto out;
 	}

@@ -55,12 +55,28 @@ on_doc(void *arg, json_t *doc, const struct sp_errinfo *err)
 	reply_doc(arg, 200, doc, err);
 }
 
+/*
+ * 1 when url may receive this server's webhooks under the configuration's
+ * address policy; else 0 after answering 400 url_invalid or url_forbidden.
+ */
+static int
+receiver_allowed(struct request *r, const char *url)
+{
+	const struct config *cfg = request_config(r);
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	if (crypto_http_url_check(url, !cfg->webhooks.allow_http, 1, cfg->webhooks.allow_hosts,
+				  &ei) == SP_OK)
+		return 1;
+	request_reply_error(r, ei.code, &ei);
+	return 0;
+}
+
 static void
 create_step(struct request *r, const struct principal *who)
 {
-	const struct config *cfg = request_config(r);
 	unsigned char raw[32];
-	struct sp_errinfo ei;
 	struct db_actor actor;
 	char secret[65];
 	json_t *doc = NULL;
@@ -75,13 +91,6 @@ create_step(struct request *r, const struct principal *who)
 		request_problem(r, P_INVALID, "the body must be {\"url\": string}");
 		return;
 	}
-	sp_errinfo_init(&ei);
-	if (crypto_http_url_check(url, !cfg->webhooks.allow_http, 1, cfg->webhooks.allow_hosts,
-				  &ei) != SP_OK) {
-		json_decref(doc);
-		request_reply_error(r, ei.code, &ei); /* url_invalid or url_forbidden */
-		return;
-	}
 	if (RAND_bytes(raw, sizeof(raw)) != 1) {
 		json_decref(doc);
 		request_reply_error(r, SP_ERR_CRYPTO, NULL);
@@ -89,8 +98,10 @@ create_step(struct request *r, const struct principal *who)
 	}
 	sp_hex(raw, sizeof(raw), secret);
 	auth_actor(r, who, &actor);
-	rc = db_webhook_create(request_db(r), &actor, url, secret,
-			       request_header(r, "Idempotency-Key"), on_created, r);
+	rc = SP_OK;
+	if (receiver_allowed(r, url)) /* else answered */
+		rc = db_webhook_create(request_db(r), &actor, url, secret,
+				       request_header(r, "Idempotency-Key"), on_created, r);
 	json_decref(doc);
 	sp_wipe(raw, sizeof(raw));
 	sp_wipe(secret, sizeof(secret));
