@@ -87,16 +87,20 @@ const struct config_key config_keys[] = {
 	INT(auth, challenge_ttl_s, 10, 3600, 120),
 	INT(auth, session_ttl_s, 60, 2592000, 28800),
 	INT(auth, login_max_failures, 1, 1000, 5),
+	INT(auth, login_backoff_s, 1, 86400, 30),
 	INT(auth, login_lockout_s, 1, 86400, 900),
 	INT(auth, ip_max_failures, 0, 100000, 20),
 
 	INT(signing, session_ttl_s, 30, 86400, 600),
 	PATH(signing, default_seal_image),
+
+	STR(webhooks, allow_hosts, NULL),
+	BOOL(webhooks, allow_http, 0),
 };
 const size_t config_nkeys = SP_ARRAY_LEN(config_keys);
 
 const char *const config_sections[] = {
-	"server", "database", "log", "trust", "tsa", "auth", "signing",
+	"server", "database", "log", "trust", "tsa", "auth", "signing", "webhooks",
 };
 const size_t config_nsections = SP_ARRAY_LEN(config_sections);
 

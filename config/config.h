@@ -77,14 +77,25 @@ struct config_tsa {
 struct config_auth {
 	int challenge_ttl_s;    /* login nonce lifetime, default 120 */
 	int session_ttl_s;      /* bearer session lifetime, default 28800 */
-	int login_max_failures; /* reviewer password failures before lockout, default 5 */
-	int login_lockout_s;    /* lockout length, default 900 */
-	int ip_max_failures; /* failed password logins per client IP and lockout window, 0 = off; default 20 */
+	int login_max_failures; /* reviewer password failures before the first lock, default 5 */
+	int login_backoff_s;    /* the first lock; each further one doubles it, default 30 */
+	int login_lockout_s;    /* the longest lock (and block of an address), default 900 */
+	int ip_max_failures; /* failed logins per client address before it is slowed, 0 = off; default 20 */
 };
 
 struct config_signing {
 	int session_ttl_s;        /* signing-session lifetime, default 600 */
 	char *default_seal_image; /* PNG used until an organization has an approved seal */
+};
+
+struct config_webhooks {
+	/*
+	 * Comma-separated host names and IP addresses or CIDR ranges that webhook
+	 * receivers may use although they are not public (an internal receiver);
+	 * NULL: none (only public unicast addresses are connected to).
+	 */
+	char *allow_hosts;
+	int allow_http; /* 1: http:// receivers too; default 0 (https only) */
 };
 
 struct config {
@@ -96,6 +107,7 @@ struct config {
 	struct config_tsa tsa;
 	struct config_auth auth;
 	struct config_signing signing;
+	struct config_webhooks webhooks;
 };
 
 /*

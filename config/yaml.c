@@ -233,7 +233,7 @@ read_sections(struct reader *rd, struct sp_errinfo *ei)
 			return sp_err(ei, SP_ERR_CONFIG,
 				      "%s:%d: %s: unknown section (known: server, database, log, "
 				      "trust, "
-				      "tsa, auth, signing)",
+				      "tsa, auth, signing, webhooks)",
 				      rd->ld->file, line, name);
 		if (rd->section_line[i] != 0)
 			return sp_err(ei, SP_ERR_CONFIG,

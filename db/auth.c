@@ -282,32 +282,35 @@ on_reviewer_credential(void *p, const PGresult *res, const struct sp_errinfo *er
 		return;
 	}
 	sp_errinfo_init(&ei);
-	if (PQntuples(res) != 1) {
-		sp_err_reason(&ei, SP_ERR_NOT_FOUND, "not_found", "no such reviewer");
+	if (PQntuples(res) != 1 || PQnfields(res) != 4) {
+		db_shape_err(&ei, "reviewer_login_begin");
 		cb(arg, NULL, &ei);
 		return;
 	}
 	memset(&c, 0, sizeof(c));
-	c.user_id = db_col_i64(res, 0, 0);
-	c.password_hash = PQgetvalue(res, 0, 1);
-	c.locked_s = (int)db_col_i64(res, 0, 2);
+	if (!PQgetisnull(res, 0, 0) && !PQgetisnull(res, 0, 1)) {
+		c.user_id = db_col_i64(res, 0, 0);
+		c.password_hash = PQgetvalue(res, 0, 1);
+		c.locked_s = PQgetisnull(res, 0, 2) ? 0 : (int)db_col_i64(res, 0, 2);
+	}
+	c.address_wait_s = (int)db_col_i64(res, 0, 3);
 	cb(arg, &c, &ei);
 }
 
 int
-db_auth_reviewer_credential_get(struct db_pool *pool, const char *username,
+db_auth_reviewer_credential_get(struct db_pool *pool, const char *username, const char *ip,
 				db_reviewer_credential_fn cb, void *arg)
 {
-	struct db_param p;
+	struct db_param p[2];
 
 	if (username == NULL)
 		return SP_ERR_INVALID;
-	db_param_text(&p, username);
+	db_param_text(&p[0], username);
+	db_param_text(&p[1], ip != NULL && ip[0] != '\0' ? ip : NULL);
 	return send_wait(pool,
-			 "SELECT user_id, password_hash, CASE WHEN locked_until > now() THEN "
-			 "greatest(1, ceil(extract(epoch FROM locked_until - now())))::int END "
-			 "FROM reviewer_credentials WHERE username = $1",
-			 1, &p, (void (*)(void))cb, arg, on_reviewer_credential);
+			 "SELECT user_id, password_hash, locked_s, address_wait_s "
+			 "FROM reviewer_login_begin($1, $2::inet)",
+			 2, p, (void (*)(void))cb, arg, on_reviewer_credential);
 }
 
 static void
@@ -334,6 +337,9 @@ on_reviewer_finish(void *p, const PGresult *res, const struct sp_errinfo *err)
 	} else if (strcmp(outcome, "locked") == 0) {
 		out.outcome = DB_REVIEWER_LOCKED;
 		out.retry_after_s = (int)db_col_i64(res, 0, 3);
+	} else if (strcmp(outcome, "throttled") == 0) {
+		out.outcome = DB_REVIEWER_THROTTLED;
+		out.retry_after_s = (int)db_col_i64(res, 0, 3);
 	} else if (strcmp(outcome, "failed") == 0) {
 		out.outcome = DB_REVIEWER_FAILED;
 	} else {
@@ -348,32 +354,37 @@ int
 db_auth_reviewer_login_finish(struct db_pool *pool, const struct db_reviewer_login *in,
 			      const struct db_actor *actor, db_reviewer_result_fn cb, void *arg)
 {
-	char uid[24], ttl[16], maxf[16], lock[16];
+	char uid[24], ttl[16], maxf[16], lock[16], back[16], ipmax[16];
 	struct db_actor_text a;
-	struct db_param p[8];
+	struct db_param p[10];
 
-	if (in == NULL || actor == NULL || (in->password_ok && in->token_hash == NULL))
+	if (in == NULL || actor == NULL || (in->password_ok && in->token_hash == NULL) ||
+	    (in->password_ok && in->user_id == 0))
 		return SP_ERR_INVALID;
 	db_actor_text_fill(&a, actor);
 	snprintf(ttl, sizeof(ttl), "%d", in->ttl_s);
 	snprintf(maxf, sizeof(maxf), "%d", in->max_failures);
 	snprintf(lock, sizeof(lock), "%d", in->lockout_s);
-	db_param_text(&p[0], db_i64_text(uid, sizeof(uid), in->user_id));
+	snprintf(back, sizeof(back), "%d", in->backoff_s);
+	snprintf(ipmax, sizeof(ipmax), "%d", in->ip_max_failures);
+	db_param_text(&p[0], in->user_id != 0 ? db_i64_text(uid, sizeof(uid), in->user_id) : NULL);
 	db_param_text(&p[1], in->password_ok ? "true" : "false");
 	/* Only a matched password opens a session: no token hash otherwise. */
 	db_param_text(&p[2], in->password_ok ? in->token_hash : NULL);
 	db_param_text(&p[3], ttl);
 	db_param_text(&p[4], maxf);
 	db_param_text(&p[5], lock);
-	db_param_text(&p[6], a.ip);
-	db_param_text(&p[7], a.ua);
+	db_param_text(&p[6], back);
+	db_param_text(&p[7], ipmax);
+	db_param_text(&p[8], a.ip);
+	db_param_text(&p[9], a.ua);
 	return send_wait(pool,
 			 "SELECT outcome, session_id, " TS(
 				 "expires_at") ", retry_after_s "
 					       "FROM reviewer_login_finish($1::bigint, "
 					       "$2::boolean, $3, $4::int, "
-					       "$5::int, $6::int, $7::inet, $8)",
-			 8, p, (void (*)(void))cb, arg, on_reviewer_finish);
+					       "$5::int, $6::int, $7::int, $8::int, $9::inet, $10)",
+			 10, p, (void (*)(void))cb, arg, on_reviewer_finish);
 }
 
 int

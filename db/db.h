@@ -375,39 +375,47 @@ int db_auth_logout(struct db_pool *pool, int64_t session_id, const struct db_act
 int db_auth_whoami(struct db_pool *pool, int64_t user_id, int64_t organization_id,
 		   int64_t certificate_id, db_json_fn cb, void *arg) SP_WUR;
 
-/* A reviewer's password credential; password_hash valid only during the call. */
+/*
+ * The first step of a reviewer login: the credential of a username, if it
+ * exists (user_id 0 and password_hash NULL when not), and the throttles that
+ * apply (migrations/007_hardening.sql). Strings valid only during the call.
+ */
 struct db_reviewer_credential {
-	int64_t user_id;
-	const char *password_hash; /* "scrypt$N$r$p$salt$hash" */
-	int locked_s;              /* > 0: seconds the running lockout still lasts */
+	int64_t user_id;           /* 0: no such username */
+	const char *password_hash; /* "scrypt$N$r$p$salt$hash", or NULL */
+	int locked_s;              /* > 0: seconds the account's running lockout still lasts */
+	int address_wait_s;        /* > 0: the client's address is blocked for unknown names */
 };
 
 typedef void (*db_reviewer_credential_fn)(void *arg, const struct db_reviewer_credential *c,
 					  const struct sp_errinfo *err);
 
-/* The credential of username; SP_ERR_NOT_FOUND when there is none. */
-int db_auth_reviewer_credential_get(struct db_pool *pool, const char *username,
+/* The credential of username and the throttle state of ip (NULL: none). */
+int db_auth_reviewer_credential_get(struct db_pool *pool, const char *username, const char *ip,
 				    db_reviewer_credential_fn cb, void *arg) SP_WUR;
 
-/* A checked reviewer password, to be recorded. */
+/* A checked reviewer password (or an unknown username), to be recorded. */
 struct db_reviewer_login {
-	int64_t user_id;
+	int64_t user_id; /* 0: the username does not exist (only the address counts) */
 	int password_ok;
 	const char *token_hash; /* the new session's, when password_ok (else NULL) */
-	int ttl_s, max_failures, lockout_s;
+	int ttl_s;
+	int max_failures, lockout_s, backoff_s; /* the account's throttle (auth.login_*) */
+	int ip_max_failures;                    /* the address's (auth.ip_max_failures, 0: off) */
 };
 
 enum db_reviewer_outcome {
-	DB_REVIEWER_OK = 1, /* a session was opened */
-	DB_REVIEWER_FAILED, /* refused; a wrong password was counted */
-	DB_REVIEWER_LOCKED  /* refused; the account is locked for retry_after_s */
+	DB_REVIEWER_OK = 1,   /* a session was opened */
+	DB_REVIEWER_FAILED,   /* refused; a wrong password was counted */
+	DB_REVIEWER_LOCKED,   /* refused; the account is locked for retry_after_s */
+	DB_REVIEWER_THROTTLED /* refused; wrong, and the address is blocked for retry_after_s */
 };
 
 struct db_reviewer_result {
 	enum db_reviewer_outcome outcome;
 	int64_t session_id;     /* OK */
 	const char *expires_at; /* OK: RFC 3339 UTC, seconds; valid during the call */
-	int retry_after_s;      /* LOCKED */
+	int retry_after_s;      /* LOCKED, THROTTLED */
 };
 
 typedef void (*db_reviewer_result_fn)(void *arg, const struct db_reviewer_result *res,
@@ -417,7 +425,8 @@ typedef void (*db_reviewer_result_fn)(void *arg, const struct db_reviewer_result
  * Record the outcome of a password check under the credential's row lock
  * (so guesses racing past a lockout are still refused): a session, a counted
  * failure or a lockout, each appended to the platform's audit trail with
- * actor's ip and user_agent.
+ * actor's ip and user_agent; every failure also counts against the actor's
+ * address, shared by all server processes.
  */
 int db_auth_reviewer_login_finish(struct db_pool *pool, const struct db_reviewer_login *in,
 				  const struct db_actor *actor, db_reviewer_result_fn cb,

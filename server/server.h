@@ -118,13 +118,12 @@ struct event_base *request_base(const struct request *r);
  * (trust_store_need() says so); any thread may check certificates with it.
  * request_tsa: the timestamp provider; read-only, any thread.
  * request_numbers: the contract-number generator of this process's node.
- * request_login_limiter / request_verify_limiter: reviewer password failures
- * and anonymous verifications per client address; loop thread only.
+ * request_verify_limiter: anonymous verifications per client address; loop
+ * thread only.
  */
 struct crypto_trust *request_trust(const struct request *r);
 const struct tsa_provider *request_tsa(const struct request *r);
 struct snowflake *request_numbers(const struct request *r);
-struct ip_limiter *request_login_limiter(const struct request *r);
 struct ip_limiter *request_verify_limiter(const struct request *r);
 
 /*

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api.h"
 #include "config.h"
@@ -23,6 +24,105 @@
 #include "crypto.h"
 #include "http_int.h"
 #include "pdf.h"
+
+/* The routing orders migrations/001_initial.sql accepts. */
+#define PARTY_ORDER_MAX 1000
+
+/* ---- times -------------------------------------------------------------------------------- */
+
+/* n decimal digits at s into *v; 0 when one is not a digit. */
+static int
+digits(const char *s, int n, int *v)
+{
+	int i;
+
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return 1;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian), as timegm() without the TZ. */
+static int64_t
+days_from_civil(int y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+int
+wf_time_parse(const char *s, int64_t *epoch)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0, leap;
+	size_t n, i = 19;
+
+	*epoch = 0;
+	if (s == NULL || (n = strlen(s)) < 20 || n > 40)
+		return SP_ERR_INVALID;
+	if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
+	    !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') || !digits(s + 11, 2, &h) ||
+	    s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' || !digits(s + 17, 2, &sec))
+		return SP_ERR_INVALID;
+	if (s[i] == '.') {
+		if (s[++i] < '0' || s[i] > '9')
+			return SP_ERR_INVALID;
+		while (s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	if ((s[i] == 'Z' || s[i] == 'z') && s[i + 1] == '\0') {
+		sign = 0;
+	} else if ((s[i] == '+' || s[i] == '-') && n - i == 6 && digits(s + i + 1, 2, &oh) &&
+		   s[i + 3] == ':' && digits(s + i + 4, 2, &om)) {
+		sign = s[i] == '+' ? 1 : -1;
+	} else {
+		return SP_ERR_INVALID;
+	}
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
+	    d > mdays[mo - 1] + (mo == 2 && leap ? 1 : 0) || h > 23 || mi > 59 || sec > 60 ||
+	    oh > 23 || om > 59)
+		return SP_ERR_INVALID;
+	*epoch = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + (sec == 60 ? 59 : sec) -
+		 sign * (oh * 3600 + om * 60);
+	return SP_OK;
+}
+
+/*
+ * The deadline member of doc into *out (NULL when absent or null): an RFC
+ * 3339 time with a zone, in the future and at most WF_DEADLINE_MAX_YEARS
+ * ahead. The database would also take "tomorrow" or "infinity".
+ */
+static int
+deadline_get(json_t *doc, char **out, struct sp_errinfo *ei)
+{
+	json_t *v = json_object_get(doc, "deadline");
+	int64_t t, now = (int64_t)time(NULL);
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
+		return SP_OK;
+	if (!json_is_string(v) || wf_time_parse(json_string_value(v), &t) != SP_OK)
+		return sp_err_reason(ei, SP_ERR_INVALID, "invalid",
+				     "deadline must be an RFC 3339 time with a zone, such as "
+				     "2026-12-31T18:00:00+08:00");
+	if (t <= now || t > now + (int64_t)WF_DEADLINE_MAX_YEARS * 366 * 86400)
+		return sp_err_reason(ei, SP_ERR_INVALID, "invalid",
+				     "deadline must be in the future and at most %d years ahead",
+				     WF_DEADLINE_MAX_YEARS);
+	if ((*out = strdup(json_string_value(v))) == NULL)
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	return SP_OK;
+}
 
 /* ---- replies from typed calls ------------------------------------------------------ */
 
@@ -145,6 +245,25 @@ opt_string(json_t *doc, const char *key, int required, size_t max, char **out,
 	return SP_OK;
 }
 
+/* The parties' routing orders: integers 1..PARTY_ORDER_MAX where given. */
+static int
+orders_check(json_t *parties, struct sp_errinfo *ei)
+{
+	json_t *p, *ord;
+	size_t i;
+
+	json_array_foreach(parties, i, p)
+	{
+		ord = json_object_get(p, "routing_order");
+		if (ord != NULL && (!json_is_integer(ord) || json_integer_value(ord) < 1 ||
+				    json_integer_value(ord) > PARTY_ORDER_MAX))
+			return sp_err_reason(ei, SP_ERR_INVALID, "invalid",
+					     "party %zu: routing_order must be an integer 1..%d",
+					     i + 1, PARTY_ORDER_MAX);
+	}
+	return SP_OK;
+}
+
 /* Parties: an array whose credit codes carry a valid check character. */
 static int
 parties_check(json_t *parties, char **out, struct sp_errinfo *ei)
@@ -206,7 +325,7 @@ create_work(void *arg, struct sp_errinfo *ei)
 	const char *b64;
 	int r = SP_ERR_INTERNAL;
 
-	doc = json_loadb((const char *)j->body, j->body_len, 0, &je);
+	doc = json_loadb((const char *)j->body, j->body_len, JSON_REJECT_DUPLICATES, &je);
 	if (doc == NULL || !json_is_object(doc)) {
 		r = sp_err_reason(ei, SP_ERR_INVALID, "malformed_json",
 				  "the body must be a JSON object: %s (line %d)",
@@ -215,8 +334,9 @@ create_work(void *arg, struct sp_errinfo *ei)
 	}
 	if ((r = opt_string(doc, "name", 1, 800, &j->name, ei)) != SP_OK ||
 	    (r = opt_string(doc, "business_type", 0, 64, &j->business_type, ei)) != SP_OK ||
-	    (r = opt_string(doc, "deadline", 0, 64, &j->deadline, ei)) != SP_OK ||
-	    (r = parties_check(json_object_get(doc, "parties"), &j->parties, ei)) != SP_OK)
+	    (r = deadline_get(doc, &j->deadline, ei)) != SP_OK ||
+	    (r = parties_check(json_object_get(doc, "parties"), &j->parties, ei)) != SP_OK ||
+	    (r = orders_check(json_object_get(doc, "parties"), ei)) != SP_OK)
 		goto out;
 	b64 = json_string_value(json_object_get(doc, "pdf_base64"));
 	if (b64 == NULL) {
@@ -373,8 +493,9 @@ patch_with_body(struct request *r, const struct principal *who, json_t *doc)
 		return;
 	if (opt_string(doc, "name", 0, 800, &name, &ei) != SP_OK ||
 	    opt_string(doc, "business_type", 0, 64, &bt, &ei) != SP_OK ||
-	    opt_string(doc, "deadline", 0, 64, &deadline, &ei) != SP_OK ||
-	    parties_check(json_object_get(doc, "parties"), &parties, &ei) != SP_OK) {
+	    deadline_get(doc, &deadline, &ei) != SP_OK ||
+	    parties_check(json_object_get(doc, "parties"), &parties, &ei) != SP_OK ||
+	    orders_check(json_object_get(doc, "parties"), &ei) != SP_OK) {
 		request_reply_error(r, ei.code, &ei);
 		goto out;
 	}

@@ -48,6 +48,18 @@ void wf_actor_fill(struct db_actor *a, const struct request *r, const struct pri
 /* 1 with *out set, or 0 after answering 404 for a malformed {number} path parameter. */
 int wf_path_number(struct request *r, int64_t *out);
 
+/*
+ * An RFC 3339 date-time with a zone ("2026-11-21T19:20:46Z",
+ * "2026-11-21T19:20:46.5+08:00"), years 1970..9999, checked field by field
+ * (month lengths, leap years, hour < 24, seconds < 61): SP_OK with *epoch
+ * the seconds since 1970 in UTC, else SP_ERR_INVALID. Nothing else passes
+ * ("tomorrow", "infinity", a date without a time or zone). Any thread.
+ */
+int wf_time_parse(const char *s, int64_t *epoch) SP_WUR;
+
+/* The furthest a contract deadline may lie ahead, in years. */
+#define WF_DEADLINE_MAX_YEARS 10
+
 /* The raw-row forms of the route modules whose SQL has not moved to db/ yet. */
 
 /* The route modules of the workflow. */

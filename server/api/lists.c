@@ -38,17 +38,13 @@ parse_int(const char *s, long lo, long hi, long *out)
 	return 0;
 }
 
-/* RFC 3339 with a time and a zone: "2026-11-21T19:20:46Z" or "+08:00" offset. */
+/* RFC 3339 with a time and a zone, checked as the contracts' deadlines are. */
 static int
 rfc3339_ok(const char *s)
 {
-	size_t n = s != NULL ? strlen(s) : 0;
+	int64_t t;
 
-	if (n < 20 || n > 40 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
-	    s[13] != ':' || s[16] != ':')
-		return 0;
-	return s[n - 1] == 'Z' || s[n - 1] == 'z' ||
-	       (n >= 6 && s[n - 3] == ':' && (s[n - 6] == '+' || s[n - 6] == '-'));
+	return wf_time_parse(s, &t) == SP_OK;
 }
 
 static void

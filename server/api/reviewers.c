@@ -3,12 +3,22 @@
  *
  *   POST /api/v1/auth/reviewer-login {"username","password"} -> {"token","expires_at","user"}
  *
- * Three steps: fetch the credential (refuse at once while locked out), check
- * the password with scrypt on the worker pool, then ONE SQL call records the
- * outcome under the credential's row lock (failure count, lockout, or a new
- * session), each with an audit event carrying the caller's address and
- * User-Agent. An unknown username costs the same scrypt as a known one, and
- * both answer the same 401, so the answer does not reveal which names exist.
+ * Three steps: fetch the credential and the throttles (refuse at once while
+ * the account is locked, or while the client's address is blocked and the
+ * username does not exist), check the password with scrypt on the worker
+ * pool, then ONE SQL call records the outcome under the credential's row
+ * lock (failure count, lockout, the address's failure, or a new session),
+ * each with an audit event carrying the caller's address and User-Agent. An
+ * unknown username costs the same scrypt as a known one, and both answer the
+ * same 401, so the answer does not reveal which names exist.
+ *
+ * The throttles live in PostgreSQL (migrations/007_hardening.sql), so every
+ * server process agrees: an account is locked with a doubling backoff after
+ * auth.login_max_failures wrong passwords; an address is slowed down the
+ * same way after auth.ip_max_failures failures of any kind, which refuses
+ * unknown usernames from it but never locks an account nor refuses a
+ * correct password: a reviewer behind the same NAT as a guesser still logs
+ * in.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -28,14 +38,6 @@ static const char dummy_hash[] = "scrypt$32768$8$1$c2VhbHBhY3QtZHVtbXktc2FsdA==$
 struct rlogin {
 	struct request *r;
 	const struct config *cfg;
-	/*
-	 * The process's failures per client address (request_login_limiter(),
-	 * outlives r): within auth.login_lockout_s they count against
-	 * auth.ip_max_failures whatever the username, so one address cannot walk
-	 * through many accounts below each account's own lockout.
-	 */
-	struct ip_limiter *iplim;
-	char ip[64];
 	char username[65];
 	char password[AUTH_PASSWORD_MAX + 1];
 	char *stored; /* the credential's hash, or NULL for an unknown user */
@@ -72,6 +74,18 @@ reply_bad_credentials(struct request *r)
 	request_problem(r, P_INVALID_CREDENTIALS, "Wrong username or password.");
 }
 
+/* The address is blocked: unknown usernames and wrong passwords get this. */
+static void
+reply_address_blocked(struct request *r, int seconds)
+{
+	char s[16];
+
+	snprintf(s, sizeof(s), "%d", seconds > 0 ? seconds : 1);
+	request_header_add(r, "Retry-After", s);
+	request_problem(r, P_RATE_LIMITED,
+			"Too many failed logins from this address; try again later.");
+}
+
 static void
 on_finish(void *arg, const struct db_reviewer_result *res, const struct sp_errinfo *err)
 {
@@ -89,10 +103,10 @@ on_finish(void *arg, const struct db_reviewer_result *res, const struct sp_errin
 					     l->username));
 	else if (res->outcome == DB_REVIEWER_LOCKED)
 		reply_locked(l->r, res->retry_after_s);
+	else if (res->outcome == DB_REVIEWER_THROTTLED)
+		reply_address_blocked(l->r, res->retry_after_s);
 	else
 		reply_bad_credentials(l->r);
-	if (!l->ok)
-		ip_limiter_count(l->iplim, l->ip);
 out:
 	rlogin_free(l);
 }
@@ -126,19 +140,16 @@ check_done(void *arg, int rc, const struct sp_errinfo *ei)
 		rlogin_free(l);
 		return;
 	}
-	if (l->stored == NULL) {
-		ip_limiter_count(l->iplim, l->ip);
-		reply_bad_credentials(l->r);
-		rlogin_free(l);
-		return;
-	}
+	/* An unknown username is recorded too: it counts against the address. */
 	memset(&in, 0, sizeof(in));
-	in.user_id = l->user_id;
+	in.user_id = l->stored != NULL ? l->user_id : 0;
 	in.password_ok = l->ok;
 	in.token_hash = l->ok ? l->token_hash : NULL;
 	in.ttl_s = l->cfg->auth.session_ttl_s;
 	in.max_failures = l->cfg->auth.login_max_failures;
 	in.lockout_s = l->cfg->auth.login_lockout_s;
+	in.backoff_s = l->cfg->auth.login_backoff_s;
+	in.ip_max_failures = l->cfg->auth.ip_max_failures;
 	auth_actor(l->r, NULL, &actor);
 	if ((rc = db_auth_reviewer_login_finish(request_db(l->r), &in, &actor, on_finish, l)) !=
 	    SP_OK) {
@@ -153,13 +164,23 @@ on_credential(void *arg, const struct db_reviewer_credential *c, const struct sp
 	struct rlogin *l = arg;
 	int rc;
 
-	/* An unknown username goes on to the same scrypt as a known one. */
-	if (err->code != SP_OK && err->code != SP_ERR_NOT_FOUND) {
+	if (err->code != SP_OK) {
 		request_reply_error(l->r, err->code, err);
 		rlogin_free(l);
 		return;
 	}
-	if (c != NULL) {
+	/*
+	 * A blocked address is refused before any hashing for a name that does
+	 * not exist; for a real account the password is checked (a correct one
+	 * works), and a wrong one gets this same answer from the finish step.
+	 */
+	if (c->user_id == 0 && c->address_wait_s > 0) {
+		reply_address_blocked(l->r, c->address_wait_s);
+		rlogin_free(l);
+		return;
+	}
+	/* An unknown username goes on to the same scrypt as a known one. */
+	if (c->user_id != 0) {
 		if (c->locked_s > 0) {
 			reply_locked(l->r, c->locked_s);
 			rlogin_free(l);
@@ -184,18 +205,8 @@ reviewers_login_post(struct request *r)
 	struct rlogin *l = NULL;
 	json_t *doc = NULL, *u, *pw;
 	size_t ulen, plen;
-	char wait[24];
-	uint64_t w;
 	int rc;
 
-	/* Before parsing anything: a blocked address costs us nothing more. */
-	if ((w = ip_limiter_wait_ms(request_login_limiter(r), request_remote(r))) > 0) {
-		snprintf(wait, sizeof(wait), "%llu", (unsigned long long)((w + 999) / 1000));
-		request_header_add(r, "Retry-After", wait);
-		request_problem(r, P_RATE_LIMITED,
-				"Too many failed logins from this address; try again later.");
-		return;
-	}
 	if (request_json_body(r, &doc) != SP_OK)
 		return; /* answered */
 	u = json_object_get(doc, "username");
@@ -218,12 +229,10 @@ reviewers_login_post(struct request *r)
 	}
 	l->r = r;
 	l->cfg = request_config(r);
-	l->iplim = request_login_limiter(r);
-	snprintf(l->ip, sizeof(l->ip), "%s", request_remote(r));
 	memcpy(l->username, json_string_value(u), ulen + 1);
 	memcpy(l->password, json_string_value(pw), plen + 1);
-	if ((rc = db_auth_reviewer_credential_get(request_db(r), l->username, on_credential, l)) !=
-	    SP_OK) {
+	if ((rc = db_auth_reviewer_credential_get(request_db(r), l->username, request_remote(r),
+						  on_credential, l)) != SP_OK) {
 		request_reply_error(r, rc, NULL);
 		goto out;
 	}

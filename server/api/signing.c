@@ -16,6 +16,7 @@
  * The update is stored, not re-created, so completion does not depend on
  * this process's code or clock being the same.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,9 +168,11 @@ placements_parse(json_t *arr, struct pdf_placement *pl, size_t *npl, int *needs_
 			*needs_seal = 1;
 		}
 		v = json_object_get(o, "page");
-		if (v != NULL && !json_is_integer(v))
+		if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 1 ||
+				  json_integer_value(v) > PDF_DOC_MAX_PAGES))
 			return sp_err_reason(ei, SP_ERR_INVALID, "invalid",
-					     "placement %zu: page must be an integer", i + 1);
+					     "placement %zu: page must be an integer 1..%d", i + 1,
+					     PDF_DOC_MAX_PAGES);
 		p->page = v != NULL ? (int)json_integer_value(v) : 0;
 		v = json_object_get(o, "pages");
 		if (v != NULL && json_is_integer(v))
@@ -182,6 +185,10 @@ placements_parse(json_t *arr, struct pdf_placement *pl, size_t *npl, int *needs_
 		if (v == NULL)
 			v = json_object_get(o, "occurrences");
 		if (json_is_integer(v)) {
+			if (json_integer_value(v) < 1 || json_integer_value(v) > INT_MAX)
+				return sp_err_reason(ei, SP_ERR_INVALID, "invalid",
+						     "placement %zu: occurrence must be 1 or more",
+						     i + 1);
 			snprintf(occ[i], 16, "%lld", (long long)json_integer_value(v));
 			p->occurrences = occ[i];
 		} else {

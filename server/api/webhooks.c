@@ -1,7 +1,11 @@
 /*
  * webhooks.c: an organization's webhooks: register (POST, the secret is in
- * that response only), list (GET), remove (DELETE) and read the delivery log
- * (GET /api/v1/webhooks/{id}/deliveries). Registering and removing are
+ * that response only: a replay with the same Idempotency-Key answers without
+ * it, "secret_shown_once": true), list (GET), remove (DELETE) and read the
+ * delivery log (GET /api/v1/webhooks/{id}/deliveries). A receiver URL must
+ * pass crypto_http_url_check() under the webhooks section of the
+ * configuration (https only unless allow_http; no internal address unless
+ * allow_hosts allows it); delivery checks the address connected to again. Registering and removing are
  * audited with the caller's address and User-Agent (db/webhooks.c).
  * Delivery itself is in jobs/webhook_delivery.c.
  */
@@ -12,7 +16,9 @@
 #include <openssl/rand.h>
 
 #include "api.h"
+#include "config.h"
 #include "contracts_int.h"
+#include "crypto.h"
 
 /* The {id} path parameter: a positive decimal int64, else answered 404. */
 static int
@@ -49,6 +55,24 @@ on_doc(void *arg, json_t *doc, const struct sp_errinfo *err)
 	reply_doc(arg, 200, doc, err);
 }
 
+/*
+ * 1 when url may receive this server's webhooks under the configuration's
+ * address policy; else 0 after answering 400 url_invalid or url_forbidden.
+ */
+static int
+receiver_allowed(struct request *r, const char *url)
+{
+	const struct config *cfg = request_config(r);
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	if (crypto_http_url_check(url, !cfg->webhooks.allow_http, 1, cfg->webhooks.allow_hosts,
+				  &ei) == SP_OK)
+		return 1;
+	request_reply_error(r, ei.code, &ei);
+	return 0;
+}
+
 static void
 create_step(struct request *r, const struct principal *who)
 {
@@ -62,9 +86,10 @@ create_step(struct request *r, const struct principal *who)
 
 	if (request_json_body(r, &doc) != SP_OK)
 		return; /* answered */
-	if ((url = json_string_value(json_object_get(doc, "url"))) == NULL) {
+	if (!json_is_object(doc) || json_object_size(doc) != 1 ||
+	    (url = json_string_value(json_object_get(doc, "url"))) == NULL) {
 		json_decref(doc);
-		request_problem(r, P_INVALID, "url (a string) is required");
+		request_problem(r, P_INVALID, "the body must be {\"url\": string}");
 		return;
 	}
 	sp_errinfo_init(&ei);
@@ -80,8 +105,10 @@ create_step(struct request *r, const struct principal *who)
 	}
 	sp_hex(raw, sizeof(raw), secret);
 	auth_actor(r, who, &actor);
-	rc = db_webhook_create(request_db(r), &actor, url, secret,
-			       request_header(r, "Idempotency-Key"), on_created, r);
+	rc = SP_OK;
+	if (receiver_allowed(r, url)) /* else answered */
+		rc = db_webhook_create(request_db(r), &actor, url, secret,
+				       request_header(r, "Idempotency-Key"), on_created, r);
 	json_decref(doc);
 	sp_wipe(raw, sizeof(raw));
 	sp_wipe(secret, sizeof(secret));
@@ -137,16 +164,25 @@ deliveries_step(struct request *r, const struct principal *who)
 		request_reply_error(r, rc, NULL);
 }
 
+/*
+ * Registering and removing a webhook decide where the organization's contract
+ * events go: members only, like API keys themselves, so a leaked API key
+ * cannot redirect them. An organization's systems (API keys) may read the
+ * registrations and the delivery log, which carry no secret.
+ */
 void
 webhooks_collection(struct request *r)
 {
-	auth_then(r, PRINCIPAL_ORG, request_method(r) == HTTP_POST ? create_step : list_step);
+	if (request_method(r) == HTTP_POST)
+		auth_then(r, PRINCIPAL_MEMBER, create_step);
+	else
+		auth_then(r, PRINCIPAL_ORG, list_step);
 }
 
 void
 webhooks_item_delete(struct request *r)
 {
-	auth_then(r, PRINCIPAL_ORG, delete_step);
+	auth_then(r, PRINCIPAL_MEMBER, delete_step);
 }
 
 void

@@ -200,7 +200,6 @@ struct server {
 	struct crypto_trust *trust; /* NULL: trust.roots is empty */
 	struct tsa_provider *tsa;
 	struct snowflake *numbers;         /* node server.node_id + worker index */
-	struct ip_limiter *login_limiter;  /* reviewer password failures per address */
 	struct ip_limiter *verify_limiter; /* anonymous verifications per address */
 	struct expiry expiry;              /* the deadline sweep */
 	struct webhook_delivery webhooks;  /* webhook deliveries */

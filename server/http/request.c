@@ -185,11 +185,6 @@ request_numbers(const struct request *r)
 	return r->srv->numbers;
 }
 struct ip_limiter *
-request_login_limiter(const struct request *r)
-{
-	return r->srv->login_limiter;
-}
-struct ip_limiter *
 request_verify_limiter(const struct request *r)
 {
 	return r->srv->verify_limiter;

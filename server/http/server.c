@@ -40,7 +40,6 @@
 #define DRAIN_TICK_MS 50
 #define MAX_HEADERS_BYTES (16 * 1024)
 /* Rate limits kept per process (state/limiter.c). */
-#define LOGIN_LIMIT_SLOTS 1024
 #define VERIFY_LIMIT_SLOTS 4096
 #define VERIFY_LIMIT_WINDOW_MS (60 * 1000)
 #define VERIFY_LIMIT_MAX 30 /* anonymous verifications per address per window */
@@ -198,16 +197,13 @@ out:
 	return r;
 }
 
-/* The rate limits of the process (state/limiter.c). */
+/*
+ * The rate limits of the process (state/limiter.c). Reviewer logins are
+ * throttled in PostgreSQL instead (api/reviewers.c), so processes agree.
+ */
 static int
 limiters_build(struct server *srv, struct sp_errinfo *ei)
 {
-	const struct config *cfg = srv->cfg;
-	int r;
-
-	if ((r = ip_limiter_new(LOGIN_LIMIT_SLOTS, (uint64_t)cfg->auth.login_lockout_s * 1000,
-				cfg->auth.ip_max_failures, &srv->login_limiter, ei)) != SP_OK)
-		return r;
 	return ip_limiter_new(VERIFY_LIMIT_SLOTS, VERIFY_LIMIT_WINDOW_MS, VERIFY_LIMIT_MAX,
 			      &srv->verify_limiter, ei);
 }
@@ -266,7 +262,6 @@ server_cleanup(struct server *srv)
 	if (srv->numbers != NULL)
 		snowflake_cleanup(srv->numbers);
 	free(srv->numbers);
-	ip_limiter_free(srv->login_limiter);
 	ip_limiter_free(srv->verify_limiter);
 	if (srv->base)
 		event_base_free(srv->base);
@@ -331,7 +326,7 @@ server_run(const struct config *cfg, int port, int worker, server_routes_fn extr
 		     &ei) != SP_OK)
 		goto out;
 	if (expiry_start(&srv.expiry, srv.base, srv.db, &ei) != SP_OK ||
-	    webhook_delivery_start(&srv.webhooks, srv.base, srv.db, &ei) != SP_OK)
+	    webhook_delivery_start(&srv.webhooks, srv.base, srv.db, cfg, &ei) != SP_OK)
 		goto out;
 	if ((srv.http = evhttp_new(srv.base)) == NULL) {
 		sp_err(&ei, SP_ERR_INTERNAL, "evhttp_new failed");

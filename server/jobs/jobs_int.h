@@ -64,19 +64,22 @@ struct webhook_delivery {
 	struct db_pool *db;
 	struct jobs *jobs; /* the deliveries' own small pool, not the request pool */
 	struct event *timer;
-	int running;  /* 1 between start and stop */
-	int claiming; /* a claim query is in flight */
-	int inflight; /* deliveries claimed and not yet recorded */
+	int running;              /* 1 between start and stop */
+	int claiming;             /* a claim query is in flight */
+	int inflight;             /* deliveries claimed and not yet recorded */
+	const struct config *cfg; /* webhooks.allow_hosts and allow_http; outlives wd */
 };
 
 /*
- * Deliver queued webhook events from base through db, on a pool of its own.
+ * Deliver queued webhook events from base through db, on a pool of its own,
+ * to public addresses only unless cfg's webhooks.allow_hosts allows (cfg
+ * outlives wd; a malformed allow list is SP_ERR_CONFIG, so start-up stops).
  * The same lifetime rules as expiry_start(); stop joins the delivery
  * threads (running POSTs finish within their hard timeout). Loop thread,
  * once per process.
  */
 int webhook_delivery_start(struct webhook_delivery *wd, struct event_base *base, struct db_pool *db,
-			   struct sp_errinfo *ei) SP_WUR;
+			   const struct config *cfg, struct sp_errinfo *ei) SP_WUR;
 void webhook_delivery_stop(struct webhook_delivery *wd);
 
 #endif /* SP_JOBS_INT_H */

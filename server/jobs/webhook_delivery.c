@@ -16,6 +16,7 @@
 
 #include <event2/event.h>
 
+#include "config.h"
 #include "contracts_int.h"
 #include "crypto.h"
 #include "http_int.h"
@@ -33,9 +34,12 @@ struct delivery {
 	int64_t id;
 	int attempt;
 	char *url, *secret, *payload;
+	const char *allow; /* the configuration's, which outlives every delivery */
+	int allow_http;
 	/* results of work() */
 	long http_status;
-	char error[256];
+	char error[16];   /* "refused" or "failed", for the organization's delivery log */
+	char detail[256]; /* why, for the server's log only */
 	long duration_ms;
 	struct webhook_delivery *wd; /* loop thread only: work() never touches it */
 };
@@ -64,13 +68,15 @@ deliver_work(void *arg, struct sp_errinfo *ei)
 	struct crypto_http_resp hr;
 	struct sp_errinfo hei;
 	struct timespec t0, t1;
+	int rc;
 
 	(void)ei;
 	memset(&hr, 0, sizeof(hr));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (webhook_signature(d->secret, (long long)time(NULL), d->payload, strlen(d->payload), sig,
 			      sizeof(sig), NULL) != SP_OK) {
-		snprintf(d->error, sizeof(d->error), "cannot sign the delivery");
+		snprintf(d->error, sizeof(d->error), "failed");
+		snprintf(d->detail, sizeof(d->detail), "cannot sign the delivery");
 		goto done;
 	}
 	snprintf(hdr, sizeof(hdr), "Sealpact-Signature: %s", sig);
@@ -84,14 +90,25 @@ deliver_work(void *arg, struct sp_errinfo *ei)
 	hq.timeout_ms = POST_TIMEOUT_MS;
 	hq.connect_timeout_ms = CONNECT_TIMEOUT_MS;
 	hq.discard = 1; /* only the status counts */
+	hq.forbid_private = 1;
+	hq.https_only = !d->allow_http;
+	hq.allow = d->allow;
 	sp_errinfo_init(&hei);
-	if (crypto_http_post(&hq, &hr, &hei) != SP_OK) {
-		snprintf(d->error, sizeof(d->error), "%.*s", (int)sizeof(d->error) - 1, hei.msg);
+	if ((rc = crypto_http_post(&hq, &hr, &hei)) != SP_OK) {
+		/*
+		 * The organization's log says only "refused" (the policy kept the
+		 * connection from being made) or "failed": what a receiver or the
+		 * network said would let it map the server's network. Operators
+		 * get the reason in the server's log.
+		 */
+		snprintf(d->error, sizeof(d->error), "%s",
+			 rc == SP_ERR_FORBIDDEN || rc == SP_ERR_INVALID ? "refused" : "failed");
+		snprintf(d->detail, sizeof(d->detail), "%.*s", (int)sizeof(d->detail) - 1, hei.msg);
 		goto done;
 	}
 	d->http_status = hr.status;
 	if (d->http_status < 200 || d->http_status > 299)
-		snprintf(d->error, sizeof(d->error), "HTTP %ld", d->http_status);
+		snprintf(d->error, sizeof(d->error), "failed");
 done:
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	d->duration_ms =
@@ -128,6 +145,10 @@ deliver_done(void *arg, int rc, const struct sp_errinfo *ei)
 		delivery_free(d);
 		return;
 	}
+	if (d->detail[0] != '\0')
+		log_event(LOG_WARN, NULL, "webhook delivery attempt failed", "{s:I,s:i,s:s,s:s}",
+			  "delivery_id", (json_int_t)d->id, "attempt", d->attempt, "outcome",
+			  d->error, "detail", d->detail);
 	memset(&a, 0, sizeof(a));
 	a.delivery_id = d->id;
 	a.attempt = d->attempt;
@@ -161,6 +182,8 @@ claimed(void *arg, const struct db_webhook_delivery *dv, size_t n, const struct 
 		}
 		d->id = dv[i].id;
 		d->attempt = dv[i].attempt;
+		d->allow = wd->cfg->webhooks.allow_hosts;
+		d->allow_http = wd->cfg->webhooks.allow_http;
 		d->wd = wd;
 		if (jobs_submit(wd->jobs, deliver_work, deliver_done, d) != SP_OK) {
 			delivery_free(d);
@@ -185,15 +208,20 @@ tick(evutil_socket_t fd, short what, void *arg)
 
 int
 webhook_delivery_start(struct webhook_delivery *wd, struct event_base *base, struct db_pool *db,
-		       struct sp_errinfo *ei)
+		       const struct config *cfg, struct sp_errinfo *ei)
 {
 	struct timeval tv = { 0, POLL_MS * 1000 };
 	int r;
 
 	if ((r = crypto_http_init(ei)) != SP_OK)
 		return r;
+	if ((r = crypto_http_allow_check(cfg->webhooks.allow_hosts, ei)) != SP_OK) {
+		sp_errinfo_prefix(ei, "webhooks.allow_hosts");
+		return r;
+	}
 	memset(wd, 0, sizeof(*wd));
 	wd->db = db;
+	wd->cfg = cfg;
 	if ((r = jobs_new(base, DELIVERY_THREADS, CLAIM_BATCH * 2, &wd->jobs, ei)) != SP_OK)
 		return r;
 	if ((wd->timer = event_new(base, -1, EV_PERSIST, tick, wd)) == NULL ||

@@ -1,7 +1,8 @@
 /*
  * limiter.c: per-address event counts over fixed windows, for the rate
- * limits a serving process keeps in memory (reviewer login failures per
- * address, anonymous verifications per address). Open addressing over a few
+ * limits a serving process keeps in memory (anonymous verifications per
+ * address; reviewer logins are throttled in PostgreSQL, where every process
+ * sees the same counts). Open addressing over a few
  * neighbours of the address's hash; when all are taken, the oldest window is
  * replaced. Each serving process owns its limiters and uses them on its loop
  * thread only, so there is no lock.

@@ -374,25 +374,89 @@ class Reviewers(IdentityCase):
                                                    body=body), 400, "invalid")
 
 
-class PerAddressLimit(IdentityCase):
+class LoginThrottles(IdentityCase):
+    """Reviewer logins are throttled per account and per client address, in
+    PostgreSQL: a second server process on the same database sees the same state."""
 
-    auth_extra = {"login_max_failures": 100, "login_lockout_s": 60, "ip_max_failures": 2}
+    auth_extra = {"login_max_failures": 3, "login_backoff_s": 30, "login_lockout_s": 120,
+                  "ip_max_failures": 5}
 
-    def test_one_address_cannot_walk_through_usernames(self):
+    def login(self, username, password, server=None):
+        return (server or self.server).request("POST", "/api/v1/auth/reviewer-login",
+                                               body={"username": username, "password": password})
+
+    def second_server(self):
+        tmp = os.path.join(self.tmp, "second")
+        os.makedirs(tmp)
+        other = harness.Server(tmp, self.db.url, tls=self.tls, extra=self.server_extra)
+        self.addCleanup(other.stop)
+        other.start()
+        return other
+
+    def test_made_up_names_slow_the_address_but_never_lock_the_reviewer(self):
         p = create_reviewer(self.server, "carol", "carol's password")
         self.assertEqual(p.returncode, 0, p.stderr)
-        for name in ("u1", "u2"):
-            self.assertProblem(self.server.request(
-                "POST", "/api/v1/auth/reviewer-login",
-                body={"username": name, "password": "guess"}), 401, "invalid_credentials")
-        # The address is now blocked, even for a right password of another account.
-        resp = self.server.request("POST", "/api/v1/auth/reviewer-login",
-                                   body={"username": "carol", "password": "carol's password"})
+        for i in range(5):
+            self.assertProblem(self.login("made-up-%d" % i, "guess"), 401, "invalid_credentials")
+        # The address is slowed down: made-up names are refused at once, with the wait,
+        # by every server process.
+        resp = self.login("made-up-9", "guess")
         self.assertProblem(resp, 429, "rate_limited")
-        self.assertTrue(0 < int(resp[1]["retry-after"]) <= 60)
+        self.assertTrue(0 < int(resp[1]["retry-after"]) <= 30, resp[1])
+        other = self.second_server()
+        self.assertProblem(self.login("made-up-10", "guess", other), 429, "rate_limited")
+        # The real reviewer, behind the same address (a shared NAT): not locked, and the
+        # right password works, on either process.
+        self.assertEqual(self.db.query(
+            "SELECT failed_count || ':' || (locked_until IS NULL) FROM reviewer_credentials"),
+            "0:true")
+        st, _, _, doc = self.login("carol", "carol's password")
+        self.assertEqual(st, 200, doc)
+        st, _, _, doc = self.login("carol", "carol's password", other)
+        self.assertEqual(st, 200, doc)
+        # A wrong password for her from the blocked address gets the same 429 as a made-up
+        # name (no hint which names exist), and counts against her account as usual.
+        resp = self.login("carol", "wrong")
+        self.assertProblem(resp, 429, "rate_limited")
+        self.assertEqual(self.db.query("SELECT failed_count FROM reviewer_credentials"), "1")
+        self.assertEqual(self.db.query("SELECT count(*) FROM sessions"), "2")
+        # The block doubles with each further failure (30 s, then 60 s), capped.
+        wait = self.db.query("SELECT ceil(extract(epoch FROM blocked_until - now())) "
+                             "FROM login_address_throttle")
+        self.assertTrue(30 < float(wait) <= 60, wait)
+
+    def test_wrong_passwords_lock_the_account_with_backoff(self):
+        p = create_reviewer(self.server, "dave", "dave's password")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        other = self.second_server()
+        for _ in range(2):
+            self.assertProblem(self.login("dave", "wrong"), 401, "invalid_credentials")
+        # The third wrong password (login_max_failures: 3) locks for login_backoff_s ...
+        resp = self.login("dave", "wrong", other)
+        self.assertProblem(resp, 429, "login_locked")
+        self.assertEqual(resp[1]["retry-after"], "30")
+        # ... on every process, even for the right password.
+        resp = self.login("dave", "dave's password")
+        self.assertProblem(resp, 429, "login_locked")
+        self.assertTrue(0 < int(resp[1]["retry-after"]) <= 30)
+        # Once the lock is over, the next wrong password locks for twice as long, then
+        # four times, up to login_lockout_s (120).
+        for want in ("60", "120", "120"):
+            self.db.query("UPDATE reviewer_credentials SET locked_until = now() - interval '1 s'")
+            resp = self.login("dave", "wrong")
+            self.assertProblem(resp, 429, "login_locked")
+            self.assertEqual(resp[1]["retry-after"], want)
         self.assertEqual(self.db.query("SELECT count(*) FROM sessions"), "0")
-        # carol's own counter was never touched.
+        # After the lock, the right password works and resets the count.
+        self.db.query("UPDATE reviewer_credentials SET locked_until = now() - interval '1 s'")
+        st, _, _, doc = self.login("dave", "dave's password", other)
+        self.assertEqual(st, 200, doc)
         self.assertEqual(self.db.query("SELECT failed_count FROM reviewer_credentials"), "0")
+        # Failures on dave were counted against the address too (7 so far, over 5):
+        # made-up names from it are slowed, dave is not locked by them.
+        self.assertProblem(self.login("made-up", "x"), 429, "rate_limited")
+        self.assertEqual(self.db.query("SELECT locked_until IS NULL OR locked_until < now() "
+                                       "FROM reviewer_credentials"), "t")
 
 
 class SessionBoundToCertificate(IdentityCase):

@@ -363,6 +363,17 @@ class Failures(SigningCase):
             self.assertEqual(st, 422, doc)
             if code:
                 self.assertEqual(doc["code"], code, doc)
+        # Integers out of range are refused as such, never cast: 2^32 + 1 is not page 1.
+        for bad, what in (([{"mode": "normal", "page": 4294967297, "x": 100, "y": 100}], "page"),
+                          ([{"mode": "normal", "page": 0, "x": 100, "y": 100}], "page"),
+                          ([{"mode": "date", "page": -4294967295, "x": 100, "y": 100}], "page"),
+                          ([{"mode": "keyword", "keyword": "Signature", "occurrence": 0}],
+                           "occurrence"),
+                          ([{"mode": "keyword", "keyword": "Signature",
+                             "occurrence": 4294967297}], "occurrence")):
+            st, _, _, doc = self.prepare("supplier", n, placements=bad)
+            self.assertEqual((st, doc["code"]), (422, "invalid"), doc)
+            self.assertIn(what, doc["detail"])
         self.assertEqual(int(self.db.query("SELECT count(*) FROM signing_sessions")), 0)
         self.assertEqual(self.revisions(n), 1)
 

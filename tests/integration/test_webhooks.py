@@ -67,6 +67,10 @@ class Receiver:
 
 
 class TestWebhooks(WorkflowCase):
+    # The receiver runs on 127.0.0.1 over plain HTTP: exactly the internal
+    # receiver the allow list and allow_http exist for.
+    server_extra = {"webhooks": {"allow_hosts": "127.0.0.1", "allow_http": "true"}}
+
     def wait_for(self, pred, timeout=20):
         end = time.time() + timeout
         while time.time() < end:
@@ -134,6 +138,8 @@ class TestWebhooks(WorkflowCase):
         self.assertEqual(d["event"], "sent")
         self.assertEqual(d["attempts"], 3)
         self.assertEqual([a["http_status"] for a in d["log"]], [500, 500, 204])
+        # The log is neutral: "failed", never what the receiver said.
+        self.assertEqual([a["error"] for a in d["log"]], ["failed", "failed", None])
         at = [time.mktime(time.strptime(a["at"][:19], "%Y-%m-%dT%H:%M:%S")) for a in d["log"]]
         # Backoff: 2 s after the first failure, 4 s after the second.
         self.assertGreaterEqual(at[1] - at[0], 1)
@@ -184,6 +190,140 @@ class TestWebhooks(WorkflowCase):
         self.assertEqual((r1[0], r2[0]), (201, 201))
         self.assertEqual(r1[3]["id"], r2[3]["id"])
         self.assertEqual(len(self.call(self.a, "GET", "/api/v1/webhooks")[3]["items"]), 1)
+        # The secret is shown once: the replay answers without it, and says so.
+        self.assertRegex(r1[3]["secret"], "^[0-9a-f]{64}$")
+        self.assertNotIn("secret_shown_once", r1[3])
+        self.assertNotIn("secret", r2[3])
+        self.assertIs(r2[3]["secret_shown_once"], True)
+        self.assertIs(r2[3]["idempotent_replay"], True)
+        self.assertEqual(r2[3]["url"], "http://127.0.0.1:9/x")
+        # ... and the stored idempotency record never held it.
+        self.assertEqual(self.db.query(
+            "SELECT count(*) FROM idempotency_keys WHERE response::text LIKE '%%%s%%'"
+            % r1[3]["secret"]), "0")
+        self.assertEqual(self.db.query(
+            "SELECT count(*) FROM idempotency_keys WHERE response ? 'secret'"), "0")
+
+    def test_only_members_register_and_remove(self):
+        st, _, _, key = self.call(self.a, "POST", "/api/v1/api-keys", {"name": "erp"})
+        self.assertEqual(st, 201, key)
+        sys_auth = {"Authorization": "Bearer " + key["key"]}
+        hook = self.register(self.a, "http://127.0.0.1:9/x")
+        # An API key (the organization's systems) may read, not register or remove.
+        self.assertProblem(self.server.request("POST", "/api/v1/webhooks",
+                                               {"url": "http://127.0.0.1:9/y"}, sys_auth),
+                           403, "forbidden")
+        self.assertProblem(self.server.request("DELETE", "/api/v1/webhooks/%s" % hook["id"],
+                                               None, sys_auth), 403, "forbidden")
+        st, _, _, lst = self.server.request("GET", "/api/v1/webhooks", None, sys_auth)
+        self.assertEqual((st, [w["id"] for w in lst["items"]]), (200, [hook["id"]]))
+        st, _, _, log = self.server.request("GET", "/api/v1/webhooks/%s/deliveries" % hook["id"],
+                                            None, sys_auth)
+        self.assertEqual(st, 200, log)
+        self.assertEqual(self.db.query("SELECT count(*) FROM webhooks WHERE deleted_at IS NULL"),
+                         "1")
+
+
+class TestWebhookAddressPolicy(WorkflowCase):
+    """The default configuration: https only, public addresses only."""
+
+    FORBIDDEN = [
+        "https://127.0.0.1/hook", "https://127.0.0.1:5432/", "https://localhost/hook",
+        "https://LOCALHOST./hook", "https://hooks.localhost/", "https://0.0.0.0/",
+        "https://127.1/", "https://2130706433/", "https://0x7f.1/", "https://0x7f000001/",
+        "https://0177.0.0.1/", "https://169.254.169.254/latest/meta-data/",
+        "https://10.0.0.8/", "https://172.16.5.4/", "https://192.168.0.1/",
+        "https://100.64.1.1/", "https://224.0.0.1/", "https://255.255.255.255/",
+        "https://[::1]/", "https://[::]/", "https://[::ffff:127.0.0.1]/",
+        "https://[::ffff:a9fe:a9fe]/", "https://[fd00::1]/", "https://[fe80::1]/",
+        "https://postgres/", "https://metadata/",
+    ]
+    MALFORMED = [
+        "http://hooks.example.com/x", "ftp://hooks.example.com/", "https://user@127.0.0.1/",
+        "https://hooks.example.com@127.0.0.1/", "https://u:p@hooks.example.com/",
+        "https://hooks.example.com:0/", "https://hooks.example.com:70000/",
+        "https://256.0.0.1/", "https://1.2.3.4.5/", "https://hooks.exa mple.com/",
+        "https://h\u00e9.example/", "hooks.example.com", "",
+    ]
+
+    def test_registration_refusals(self):
+        for url in self.FORBIDDEN:
+            resp = self.call(self.a, "POST", "/api/v1/webhooks", {"url": url})
+            self.assertProblem(resp, 400, "url_forbidden")
+            self.assertIn("allow_hosts", resp[3]["detail"])
+        for url in self.MALFORMED:
+            self.assertProblem(self.call(self.a, "POST", "/api/v1/webhooks", {"url": url}),
+                               400, "url_invalid")
+        self.assertProblem(self.call(self.a, "POST", "/api/v1/webhooks",
+                                     {"url": "https://hooks.example.com/", "x": 1}), 400,
+                           "invalid")
+        # Nothing was stored or audited.
+        self.assertEqual(self.db.query("SELECT count(*) FROM webhooks"), "0")
+        self.assertEqual(self.db.query(
+            "SELECT count(*) FROM org_audit_events WHERE action = 'webhook.created'"), "0")
+        # A public https receiver is accepted.
+        st, _, _, doc = self.call(self.a, "POST", "/api/v1/webhooks",
+                                  {"url": "https://hooks.example.com:8443/sealpact?x=1"})
+        self.assertEqual(st, 201, doc)
+
+
+class TestWebhookConnectTimeCheck(WorkflowCase):
+    """A name that resolves to 127.0.0.1 at delivery: refused when the connection
+    is opened, whatever was registered. The API refuses "localhost" itself, so the
+    registration is made in SQL here; it stands for a public name whose DNS answer
+    changed since (rebinding)."""
+
+    server_extra = {"webhooks": {"allow_http": "true"}}
+
+    def test_refused_at_connect_and_logged_neutrally(self):
+        rx = Receiver()
+        self.addCleanup(rx.stop)
+        url = "http://localhost:%d/hook" % rx.port
+        self.assertProblem(self.call(self.a, "POST", "/api/v1/webhooks", {"url": url}), 400,
+                           "url_forbidden")
+        hid = json.loads(self.db.query(
+            "SELECT webhook_create(%d, %d, '%s', '%s', NULL)::text"
+            % (self.a.id, self.a.user, url, "ab" * 32)))["id"]
+        n = self.created()["number"]
+        self.act(self.a, n, "send")
+        path = "/api/v1/webhooks/%s/deliveries" % hid
+        end = time.time() + 20
+        log = []
+        while time.time() < end:
+            items = self.call(self.a, "GET", path)[3]["items"]
+            log = items[0]["log"] if items else []
+            if log:
+                break
+            time.sleep(0.2)
+        self.assertTrue(log, "no attempt was recorded")
+        self.assertEqual((log[0]["error"], log[0]["http_status"]), ("refused", None))
+        time.sleep(0.5)
+        self.assertEqual(rx.got, [], "the receiver on 127.0.0.1 must never be reached")
+        # It was the connection that was refused (the address localhost resolved
+        # to), not the URL: the operators' log says so.
+        self.assertIn("refused to connect to a non-public address of localhost",
+                      self.server.log())
+
+
+class TestWebhookAllowedByName(WorkflowCase):
+    server_extra = {"webhooks": {"allow_hosts": "localhost", "allow_http": "true"}}
+
+    def test_allowlisted_name_is_delivered(self):
+        rx = Receiver()
+        self.addCleanup(rx.stop)
+        st, _, _, hook = self.call(self.a, "POST", "/api/v1/webhooks",
+                                   {"url": "http://localhost:%d/hook" % rx.port})
+        self.assertEqual(st, 201, hook)
+        # The name is allowed, not every internal address.
+        self.assertProblem(self.call(self.a, "POST", "/api/v1/webhooks",
+                                     {"url": "http://127.0.0.1:%d/hook" % rx.port}), 400,
+                           "url_forbidden")
+        n = self.created()["number"]
+        self.act(self.a, n, "send")
+        end = time.time() + 20
+        while time.time() < end and not rx.got:
+            time.sleep(0.2)
+        self.assertEqual([e["event"] for e in rx.verified(hook["secret"])], ["sent"])
 
 
 if __name__ == "__main__":

@@ -342,6 +342,52 @@ class TestWorkflow(WorkflowCase):
         self.assertEqual(self.db.query("SELECT action FROM audit_events WHERE contract_number = %s "
                                        "ORDER BY seq DESC LIMIT 1" % n), "contract.deleted")
 
+    def test_strict_deadlines_integers_and_keys(self):
+        """Only RFC 3339 deadlines with a zone, in the future and at most 10 years ahead;
+        routing orders and paging in range; duplicate JSON keys refused. Nothing is
+        created by a refused request."""
+        count = self.db.query("SELECT count(*) FROM contracts")
+        for bad in ("tomorrow", "infinity", "99999-01-01", "2030-01-01", "2030-01-01T10:00:00",
+                    "2030-02-30T10:00:00Z", "2030-01-01T24:00:00Z", "2030-01-01 10:00:00Z",
+                    "2020-01-01T00:00:00Z", "2099-01-01T00:00:00Z", 1767225600):
+            resp = self.create(deadline=bad)
+            self.assertProblem(resp, 400, "invalid")
+            self.assertIn("deadline", resp[3]["detail"])
+        for order in (0, 1001, 4294967297, 1.5, "1"):
+            resp = self.create(parties=[{"credit_code": self.s1.code, "role": "signer",
+                                         "routing_order": order}])
+            self.assertProblem(resp, 400, "invalid")
+            self.assertIn("routing_order", resp[3]["detail"])
+        raw = ('{"name": "a", "name": "b", "pdf_base64": "%s"}'
+               % base64.b64encode(self.pdf).decode()).encode()
+        resp = self.server.request("POST", "/api/v1/contracts", raw,
+                                   self.a.auth({"Content-Type": "application/json"}))
+        self.assertProblem(resp, 400, "malformed_json")
+        self.assertIn("duplicate", resp[3]["detail"])
+        self.assertEqual(self.db.query("SELECT count(*) FROM contracts"), count)
+        # A zone offset and fractions are fine; the instant is what is stored.
+        soon = time.gmtime(time.time() + 86400)
+        n = self.created(deadline=time.strftime("%Y-%m-%dT%H:%M:%S.250+08:00", soon))["number"]
+        self.assertEqual(self.db.query(
+            "SELECT deadline = '%s'::timestamptz FROM contracts WHERE number = %s"
+            % (time.strftime("%Y-%m-%dT%H:%M:%S.250+08:00", soon), n)), "t")
+        # The same checks on an edit, and on an edit body with a duplicate key.
+        before = self.snapshot(n)
+        for bad in ("tomorrow", "infinity", "99999-01-01T00:00:00Z"):
+            self.assertProblem(self.call(self.a, "PATCH", "/api/v1/contracts/" + n,
+                                         {"deadline": bad}), 400, "invalid")
+        resp = self.server.request("PATCH", "/api/v1/contracts/" + n,
+                                   b'{"name": "x", "name": "y"}',
+                                   self.a.auth({"Content-Type": "application/json"}))
+        self.assertProblem(resp, 400, "malformed_json")
+        self.assertEqual(self.snapshot(n), before)
+        # Paging and time filters of the lists.
+        for q in ("page=4294967297", "page=0", "page=-1", "page_size=101", "page=1e3",
+                  "created_from=tomorrow", "created_from=2026-13-01T00:00:00Z",
+                  "created_to=2026-01-01T00:00:00"):
+            self.assertProblem(self.call(self.a, "GET", "/api/v1/contracts?tab=drafts&" + q),
+                               400, "invalid")
+
     def test_upload_refusals(self):
         st, _, _, d = self.create(pdf=b"hello, not a pdf")
         self.assertEqual((st, d["code"]), (422, "pdf_unreadable"), d)

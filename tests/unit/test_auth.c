@@ -1,6 +1,6 @@
 /* test_auth.c: identity building blocks: bearer parsing, tokens, scrypt
  * passwords, and the SQL functions of migrations/002_identity.sql and
- * 006_identity_audit.sql (nonce single use and expiry with their SQLSTATEs,
+ * 006_identity_audit.sql and 007_hardening.sql (nonce single use and expiry with their SQLSTATEs,
  * all-or-nothing login, lockout, the audited trail of each organization). */
 #include <check.h>
 #include <stdio.h>
@@ -262,23 +262,87 @@ START_TEST(sql_api_keys_and_reviewers)
 	ck_assert_str_eq(
 		state_of("SELECT reviewer_create('rev', 'R2', 'scrypt$1024$8$1$YWJj$YWJj')", st),
 		"SA011");
-	ck_assert_str_eq(scalar("SELECT outcome FROM reviewer_login_finish(2, false, NULL, 60, 2, "
-				"30, NULL)"),
-			 "failed");
-	ck_assert_str_eq(scalar("SELECT outcome || ':' || retry_after_s FROM "
-				"reviewer_login_finish(2, false, NULL, 60, 2, 30, NULL)"),
-			 "locked:30");
+	/* (user, ok, token, ttl, max_failures 2, lockout_s 30, backoff_s 10, ip_max_failures 0, ip) */
+#define RLF(ok, tok) "reviewer_login_finish(2, " ok ", " tok ", 60, 2, 30, 10, 0, NULL)"
+	ck_assert_str_eq(scalar("SELECT outcome FROM " RLF("false", "NULL")), "failed");
+	ck_assert_str_eq(scalar("SELECT outcome || ':' || retry_after_s FROM " RLF("false",
+										   "NULL")),
+			 "locked:10");
 	/* Locked: the right password is refused too, and no session appears. */
-	ck_assert_str_eq(scalar("SELECT outcome FROM reviewer_login_finish(2, true, " H(
-				 "e") ", 60, 2, 30, NULL)"),
-			 "locked");
+	ck_assert_str_eq(scalar("SELECT outcome FROM " RLF("true", H("e"))), "locked");
 	ck_assert_str_eq(scalar("SELECT count(*) FROM sessions WHERE kind = 'reviewer'"), "0");
+	/* Each further wrong password after a lock doubles it, up to lockout_s. */
 	exec_ok("UPDATE reviewer_credentials SET locked_until = now() - interval '1 second'");
-	ck_assert_str_eq(scalar("SELECT outcome FROM reviewer_login_finish(2, true, " H(
-				 "e") ", 60, 2, 30, NULL)"),
-			 "ok");
+	ck_assert_str_eq(scalar("SELECT outcome || ':' || retry_after_s FROM " RLF("false",
+										   "NULL")),
+			 "locked:20");
+	exec_ok("UPDATE reviewer_credentials SET locked_until = now() - interval '1 second'");
+	ck_assert_str_eq(scalar("SELECT outcome || ':' || retry_after_s FROM " RLF("false",
+										   "NULL")),
+			 "locked:30");
+	/* A quiet spell as long as lockout_s starts the count over. */
+	exec_ok("UPDATE reviewer_credentials SET locked_until = now() - interval '31 seconds', "
+		"last_failed_at = now() - interval '40 seconds'");
+	ck_assert_str_eq(scalar("SELECT outcome FROM " RLF("false", "NULL")), "failed");
+	exec_ok("UPDATE reviewer_credentials SET locked_until = now() - interval '1 second'");
+	ck_assert_str_eq(scalar("SELECT outcome FROM " RLF("true", H("e"))), "ok");
+	ck_assert_str_eq(scalar("SELECT failed_count || ':' || (last_failed_at IS NULL) FROM "
+				"reviewer_credentials"),
+			 "0:true");
+#undef RLF
 	ck_assert_str_eq(scalar("SELECT kind FROM auth_credential_lookup(" H("e") ", false)"),
 			 "reviewer");
+	db_teardown();
+}
+END_TEST
+
+/* Failed logins per client address (IPv4 host, IPv6 /64), agreed on in the database. */
+START_TEST(sql_login_address_throttle)
+{
+	db_setup();
+	exec_ok("SELECT reviewer_create('rev', 'Rev', 'scrypt$1024$8$1$YWJj$YWJj')");
+#define UNKNOWN(ip) \
+	"SELECT outcome FROM reviewer_login_finish(NULL, false, NULL, 60, 5, 900, 10, " \
+	"2, '" ip "')"
+	ck_assert_str_eq(scalar(UNKNOWN("10.1.2.3")), "failed");
+	ck_assert_str_eq(scalar("SELECT login_address_wait_s('10.1.2.3')"), "0");
+	ck_assert_str_eq(scalar(UNKNOWN("10.1.2.3")), "failed");
+	/* Past ip_max_failures: blocked for backoff_s, doubling with each failure. */
+	ck_assert_str_eq(scalar("SELECT login_address_wait_s('10.1.2.3') BETWEEN 9 AND 10"), "t");
+	ck_assert_str_eq(scalar(UNKNOWN("10.1.2.3")), "failed");
+	ck_assert_str_eq(scalar("SELECT login_address_wait_s('10.1.2.3') BETWEEN 19 AND 20"), "t");
+	ck_assert_str_eq(scalar("SELECT login_address_wait_s('10.1.2.4')"), "0");
+	/* The real account was never touched by failures on other names. */
+	ck_assert_str_eq(scalar("SELECT failed_count || ':' || (locked_until IS NULL) FROM "
+				"reviewer_credentials"),
+			 "0:true");
+	/* From the blocked address: a wrong password for the real account is
+	 * "throttled" (counted against the account), a right one opens a session. */
+	ck_assert_str_eq(scalar("SELECT outcome || ':' || (retry_after_s > 0) FROM "
+				"reviewer_login_finish((SELECT user_id FROM reviewer_credentials), "
+				"false, NULL, 60, 5, 900, 10, 2, "
+				"'10.1.2.3')"),
+			 "throttled:true");
+	ck_assert_str_eq(scalar("SELECT failed_count FROM reviewer_credentials"), "1");
+	ck_assert_str_eq(scalar("SELECT outcome FROM reviewer_login_finish((SELECT user_id FROM "
+				"reviewer_credentials), true, " H(
+					"f") ", 60, 5, 900, 10, 2, '10.1.2.3')"),
+			 "ok");
+	/* IPv6: one /64 is one client. */
+	ck_assert_str_eq(scalar(UNKNOWN("2001:db8:1:2::1")), "failed");
+	ck_assert_str_eq(scalar(UNKNOWN("2001:db8:1:2:ffff::9")), "failed");
+	ck_assert_str_eq(scalar("SELECT login_address_wait_s('2001:db8:1:2::77') > 0"), "t");
+	ck_assert_str_eq(scalar("SELECT login_address_wait_s('2001:db8:1:3::1')"), "0");
+	/* The begin step reports both throttles. */
+	ck_assert_str_eq(scalar("SELECT (user_id IS NULL) || ':' || (address_wait_s > 0) FROM "
+				"reviewer_login_begin('nobody', '10.1.2.3')"),
+			 "true:true");
+	ck_assert_str_eq(scalar("SELECT (user_id = (SELECT user_id FROM reviewer_credentials)) || "
+				"':' || "
+				"coalesce(locked_s, 0) || ':' || address_wait_s FROM "
+				"reviewer_login_begin('rev', '10.9.9.9')"),
+			 "true:0:0");
+#undef UNKNOWN
 	db_teardown();
 }
 END_TEST
@@ -350,6 +414,7 @@ auth_suite(void)
 	suite_add_tcase(s, tc);
 	tcase_add_test(db, sql_challenges_and_login);
 	tcase_add_test(db, sql_api_keys_and_reviewers);
+	tcase_add_test(db, sql_login_address_throttle);
 	tcase_add_test(db, sql_org_audit);
 	tcase_set_timeout(db, 60);
 	suite_add_tcase(s, db);
