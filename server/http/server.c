@@ -17,6 +17,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -368,6 +369,19 @@ server_run(const struct config *cfg, int port, int worker, server_routes_fn extr
 	    evsignal_add(srv.sigint_ev, NULL)) {
 		sp_err(&ei, SP_ERR_INTERNAL, "cannot install signal handlers");
 		goto out;
+	}
+	/*
+	 * A supervised child starts with SIGTERM and SIGINT blocked, so that one
+	 * sent while it was starting waits for these handlers instead of killing
+	 * it; now it is delivered and drains the loop like any other.
+	 */
+	{
+		sigset_t stop;
+
+		sigemptyset(&stop);
+		sigaddset(&stop, SIGTERM);
+		sigaddset(&stop, SIGINT);
+		pthread_sigmask(SIG_UNBLOCK, &stop, NULL);
 	}
 	log_event(LOG_INFO, NULL, "listening", "{s:s,s:s,s:i,s:i,s:i,s:i,s:i}", "scheme",
 		  srv.ssl_ctx ? "https" : "http", "host", cfg->server.host ? cfg->server.host : "",

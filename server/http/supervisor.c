@@ -34,15 +34,24 @@ static pid_t
 spawn(const struct config *cfg, int port, int idx, const sigset_t *oldmask)
 {
 	pid_t pid = fork();
+	sigset_t mask;
 
 	if (pid != 0)
 		return pid;
-	/* Child: die with the parent; take signals through the event loop again. */
+	mask = *oldmask;
+
+	/*
+	 * Child: die with the parent; take signals through the event loop again.
+	 * SIGTERM and SIGINT stay blocked until server_run() has its handlers,
+	 * so a shutdown that arrives during start-up drains instead of killing.
+	 */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
-	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 	_exit(server_run(cfg, port, idx, NULL));
 }
 
