@@ -117,14 +117,36 @@ static const struct command commands[] = {
 	{ "download", "NUMBER FILE [REVISION]", "save the latest (or one revision's) PDF", "",
 	  cmd_contracts },
 	{ "sign",
-	  "NUMBER [--normal P,X,Y] [--multi PAGES,X,Y] [--seam PAGES,Y] [--keyword TEXT[,OCC]] "
-	  "[--date P,X,Y] [token options] | --offline IN.pdf OUT.pdf [--seal PNG] [--chain PEM] "
-	  "[--tsa URL | --tsa-cert PEM --tsa-key PEM] [--tsa-trust PEM]",
+	  "NUMBER (PLACEMENT... | --invisible) [token options] | --offline IN.pdf OUT.pdf "
+	  "(PLACEMENT... | --invisible) [--seal PNG] [--chain PEM] [--tsa URL | --tsa-cert PEM "
+	  "--tsa-key PEM] [--tsa-trust PEM] [--date-zone ZONE]",
 	  "sign a contract (or a local PDF) with the key on your token",
-	  "Placement flags repeat. The resolved seal rectangles are printed before the\n"
-	  "PIN is asked. Token options as for login (--module, --token, --key-id,\n"
-	  "--pin-file; or --key PEM --cert PEM). Online the server adds the timestamp;\n"
-	  "offline --tsa URL gets one (without it the file has none, and it says so).\n",
+	  "Where the seals go (flags repeat; at least one, or --invisible):\n"
+	  "  --normal P,X,Y     one seal on page P\n"
+	  "  --multi PAGES,X,Y  the same seal on each page of PAGES (1-3,5 or all)\n"
+	  "  --seam PAGES,Y     a seam seal (骑缝章) cut across the right edges of PAGES\n"
+	  "  --keyword TEXT[,OCCURRENCES]  a seal centred on each occurrence of TEXT\n"
+	  "  --date P,X,Y       the signing date (YYYY-MM-DD) as text on page P\n"
+	  "  --invisible        no seal on the page: the signature is only in the file\n"
+	  "Units are PDF points (1/72 inch; an A4 page is 595 x 842). X,Y is the CENTRE\n"
+	  "of the seal, measured from the bottom-left corner of the page as it is shown\n"
+	  "(after its crop box and rotation). Pages count from 1. Keyword occurrences\n"
+	  "count across the WHOLE document in reading order (page 1 first), not per\n"
+	  "page: \"乙方（盖章）,2\" is the second occurrence anywhere; \"1,3\", \"2-4\" and\n"
+	  "\"all\" (the default) work as page ranges do.\n"
+	  "Examples:\n"
+	  "  sealpact sign N --normal 1,400,120        page 1, centre 400 pt right, 120 up\n"
+	  "  sealpact sign N --multi 1-3,450,700       pages 1 to 3 at the same spot\n"
+	  "  sealpact sign N --seam all,400            a seam seal 400 pt up every page\n"
+	  "  sealpact sign N --keyword 乙方（盖章）,1  on the first occurrence of the text\n"
+	  "  sealpact sign N --date 1,400,60           the date on page 1\n"
+	  "  sealpact sign N --invisible               a signature with no seal shown\n"
+	  "The resolved seal rectangles are printed before the PIN is asked. Token\n"
+	  "options as for login (--module, --token, --key-id, --pin-file; or --key PEM\n"
+	  "--cert PEM). Online the server adds the timestamp and writes the date in its\n"
+	  "configured zone (signing.date_seal_zone); offline --tsa URL gets a timestamp\n"
+	  "(without it the file has none, and it says so) and --date-zone ZONE (an IANA\n"
+	  "name, default Asia/Shanghai) picks the date's zone.\n",
 	  cmd_sign },
 	{ "verify",
 	  "FILE [--json] [--trust-roots PEM]... [--intermediate PEM]... [--crl F]... [--tsa-trust "

@@ -4,7 +4,8 @@
  *   POST /api/v1/contracts/{number}/signing-sessions   (member)
  *     {"certificate": base64 DER, "chain": [base64 DER, ...],
  *      "placements": [{"mode": "normal"|"multi"|"seam"|"keyword"|"date", ...}]}
- *   -> 201 {"session", "to_be_signed", "algorithm", "rects", "expires_at", "base_seq"}
+ *   -> 201 {"session", "to_be_signed", "algorithm", "rects", "expires_at", "base_seq",
+ *           "date_seal_zone"}
  *
  * Flow: one query loads the latest revision after checking the party's turn
  * (db_signing_prepare_load); a worker checks the certificate (chain,
@@ -34,7 +35,6 @@
 #define MAX_PLACEMENTS 64
 #define MAX_CERT 65536
 #define SEAL_MAX (4u * 1024 * 1024)
-#define SIGN_UTC_OFFSET_MIN 480 /* China Standard Time in /M and the date stamp */
 
 struct prep_job {
 	struct request *r;
@@ -348,7 +348,10 @@ prep_work(void *arg, struct sp_errinfo *ei)
 		goto out;
 	memset(&params, 0, sizeof(params));
 	params.signing_time = time(NULL);
-	params.utc_offset_min = SIGN_UTC_OFFSET_MIN;
+	/* The zone was checked at start-up; the offset is the one in force now. */
+	if ((r = sp_tz_offset(j->cfg->signing.date_seal_zone, params.signing_time,
+			      &params.utc_offset_min, ei)) != SP_OK)
+		goto out;
 	if ((r = pdf_sig_prepare(pdoc, &params, &seal, needs_seal ? 1 : 0, pl, npl, &j->prep,
 				 ei)) != SP_OK)
 		goto out;
@@ -406,6 +409,7 @@ prep_stored(void *arg, json_t *out, const struct sp_errinfo *err)
 	json_object_set_new(out, "algorithm", json_string(j->alg_name));
 	json_object_set_new(out, "rects", rects != NULL ? rects : json_array());
 	json_object_set_new(out, "certificate_subject", json_string(j->info.subject));
+	json_object_set_new(out, "date_seal_zone", json_string(j->cfg->signing.date_seal_zone));
 	free(tbs);
 	prep_job_free(j);
 	request_reply_json(r, 201, out);

@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import subprocess
+import shutil
 import tempfile
 import threading
 import unittest
@@ -508,11 +509,16 @@ class ExternalTSA(SigningCase):
 class Offline(unittest.TestCase):
 
     def test_offline_sign_with_and_without_timestamp(self):
+        # The test's own directory (the client makes none): removed whatever happens.
         tmp = tempfile.mkdtemp(prefix="sealpact-off.")
+        self.addCleanup(shutil.rmtree, tmp, True)
         out = os.path.join(tmp, "out.pdf")
         crt, key = PKI.org_cert("supplier", "ec")
         e = dict(os.environ)
         e.update(PKI.token_env())
+        # Whatever temporary files the client makes, it removes.
+        e["TMPDIR"] = os.path.join(tmp, "t")
+        os.mkdir(e["TMPDIR"])
         base = [harness.SEALPACT, "sign", "--offline", SHORT, out, "--key", key, "--cert", crt,
                 "--seal", SEAL, "--keyword", "乙方（盖章）", "--date", "1,450,80"]
         p = subprocess.run(base, capture_output=True, text=True, env=e)
@@ -538,6 +544,7 @@ class Offline(unittest.TestCase):
         self.assertIn("Signature is Valid.", pdfsig(out))
         q = subprocess.run(["qpdf", "--check", out], capture_output=True, text=True)
         self.assertEqual(q.returncode, 0, q.stdout)
+        self.assertEqual(os.listdir(e["TMPDIR"]), [])
 
 
 if __name__ == "__main__":
