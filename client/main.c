@@ -93,14 +93,32 @@ static const struct command commands[] = {
 	  "  --key PEM --cert PEM  a development key and certificate (also SM2)\n",
 	  cmd_login },
 	{ "logout", "", "end the saved session", "", cmd_logout },
-	{ "whoami", "[--json]", "show who the saved session is", "", cmd_whoami },
+	{ "whoami", "[--json | --all]", "show who the saved session is (--all: every profile)",
+	  "--all lists every profile with a saved session: its organization, server and\n"
+	  "expiry, from the files alone; '*' marks the one in use. A profile is chosen\n"
+	  "with --profile NAME (before the command) or SEALPACT_PROFILE, e.g.\n"
+	  "  sealpact --profile supplier login --token supplier-rsa ...\n"
+	  "  sealpact --profile supplier list --tab todo\n",
+	  cmd_whoami },
 	{ "create",
 	  "FILE --name N [--business-type T] [--deadline RFC3339] [--signer "
-	  "CODE[:ORDER][:NAME]]... [--cc CODE[:NAME]]... [--idempotency-key K] [--send]",
+	  "PARTY[:ORDER][:NAME]]... [--cc PARTY[:NAME]]... [--idempotency-key K] [--send]",
 	  "create a draft contract from a PDF (and send it with --send)",
-	  "Prints the new contract's 19-digit number. NAME is needed for an organization\n"
-	  "that has never logged in. Equal ORDERs sign in parallel.\n",
+	  "Prints the new contract's 19-digit number. PARTY is an organization's\n"
+	  "18-character credit code, or an alias from the alias file (SEALPACT_ALIASES,\n"
+	  "else $XDG_CONFIG_HOME/sealpact/aliases.tsv: lines ALIAS<TAB>NAME<TAB>CODE,\n"
+	  "the format of the development setup's var/pki/orgs.tsv, so 'supplier' names\n"
+	  "the demo supplier). NAME is needed for an organization that has never logged\n"
+	  "in (an alias supplies it). Equal ORDERs sign in parallel. T is a business\n"
+	  "type's code or display name (e.g. purchase or 采购). --send needs a signer and\n"
+	  "is checked before anything is created.\n",
 	  cmd_contracts },
+	{ "edit",
+	  "NUMBER [--name N] [--business-type T] [--deadline RFC3339] [--file PDF] "
+	  "[--signer PARTY[:ORDER][:NAME]]... [--cc PARTY[:NAME]]...",
+	  "change a draft (only what you pass; parties given replace all parties)", "",
+	  cmd_contracts },
+	{ "delete", "NUMBER", "delete a draft you created", "", cmd_contracts },
 	{ "list",
 	  "[--tab todo|initiated|signed|cc|drafts] [--status S] [--business-type T] [--q TEXT] "
 	  "[--initiator NAME|CODE] [--from T] [--to T] [--page N] [--page-size N] [--json]",
@@ -169,6 +187,9 @@ static const char global_help[] =
 	"                     (env SEALPACT_CACERT; default the system store; verification\n"
 	"                     is always on)\n"
 	"  --timeout SECONDS  per-request deadline, 1..3600 (default 30)\n"
+	"  --profile NAME     act as one of several organizations: each profile keeps its\n"
+	"                     own session (env SEALPACT_PROFILE; 'sealpact whoami --all'\n"
+	"                     lists them)\n"
 	"  -h, --help         this help\n"
 	"  -V, --version      print the version\n";
 
@@ -339,6 +360,7 @@ main(int argc, char **argv)
 		{ "server", required_argument, NULL, 's' },
 		{ "cacert", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "profile", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -366,6 +388,15 @@ main(int argc, char **argv)
 				return usage_error("--timeout: '%s' is not a number of seconds in "
 						   "1..3600",
 						   optarg);
+			break;
+		case 'p':
+			/* The session code reads the environment: one source of truth. */
+			if (client_profile_check(optarg) != 0)
+				return usage_error("--profile: '%s' is not 1..%d of a-z, 0-9, '-', "
+						   "'_'",
+						   optarg, CLIENT_PROFILE_MAX);
+			if (setenv("SEALPACT_PROFILE", optarg, 1) != 0)
+				return EX_OSERR;
 			break;
 		case 'h':
 			usage(stdout);
