@@ -131,6 +131,15 @@ s(json_t *o, const char *k)
 	return v != NULL ? v : "-";
 }
 
+/* The business type's display name (the code when the server sends none). */
+static const char *
+btype_name(json_t *d)
+{
+	const char *n = json_string_value(json_object_get(d, "business_type_name"));
+
+	return n != NULL ? n : s(d, "business_type");
+}
+
 /*
  * A cc party never acts: the server keeps it "waiting". Shown as a cc party
  * reads it instead: "notified" once the contract is out of draft, then the
@@ -157,8 +166,8 @@ print_contract(json_t *d)
 	size_t i;
 	json_t *p;
 
-	printf("number:        %s\nname:          %s\nbusiness type: %s\nstatus:        %s\n",
-	       s(d, "number"), s(d, "name"), s(d, "business_type"), s(d, "status"));
+	printf("number:        %s\nname:          %s\nbusiness type: %s (%s)\nstatus:        %s\n",
+	       s(d, "number"), s(d, "name"), btype_name(d), s(d, "business_type"), s(d, "status"));
 	printf("initiator:     %s (%s)\ncreated:       %s\ndeadline:      %s\n",
 	       s(json_object_get(d, "initiator"), "name"),
 	       s(json_object_get(d, "initiator"), "credit_code"), s(d, "created_at"),
@@ -447,12 +456,13 @@ cmd_list(const struct client_cli *cli, int argc, char **argv)
 		json_dumpf(doc, stdout, JSON_INDENT(2));
 		printf("\n");
 	} else {
-		printf("%-19s  %-9s  %-8s  %-24s  %s\n", "NUMBER", "STATUS", "MINE", "CREATED",
-		       "NAME / INITIATOR");
+		printf("%-19s  %-9s  %-8s  %-20s  %-12s  %s\n", "NUMBER", "STATUS", "MINE",
+		       "CREATED", "TYPE", "NAME / INITIATOR");
 		json_array_foreach(json_object_get(doc, "items"), i, it)
-			printf("%-19s  %-9s  %-8s  %-24s  %s / %s\n", s(it, "number"),
+			printf("%-19s  %-9s  %-8s  %-20s  %-12s  %s / %s\n", s(it, "number"),
 			       s(it, "status"), s(it, "my_status"), s(it, "created_at"),
-			       s(it, "name"), s(json_object_get(it, "initiator"), "name"));
+			       btype_name(it), s(it, "name"),
+			       s(json_object_get(it, "initiator"), "name"));
 		{
 			long long total = json_integer_value(json_object_get(doc, "total"));
 			long long page = vals[7] != NULL ? atoll(vals[7]) : 1;
