@@ -355,15 +355,17 @@ resolve_keyword(struct pdf_doc *doc, struct wlist *l, size_t idx, const struct p
 	if ((r = pdf_page_range_parse(p->occurrences ? p->occurrences : "all", (int)nhits, &sel,
 				      &nsel, ei)) < 0) {
 		/* Said in the user's terms: occurrences, not pages. */
-		if (r == SP_ERR_INVALID)
+		if (r == SP_ERR_INVALID) {
+			sp_errinfo_init(ei);
 			r = sp_err_reason(ei, SP_ERR_INVALID, "keyword_occurrence",
-					  "placement %zu: keyword \"%.80s\" occurs %zu time%s in "
-					  "the "
-					  "whole document (counted across all pages, in reading "
-					  "order); occurrence \"%.40s\" is not a list of 1..%zu or "
-					  "\"all\"",
-					  idx + 1, p->keyword, nhits, nhits == 1 ? "" : "s",
-					  p->occurrences, nhits);
+					  "placement %zu: occurrences \"%.40s\": keyword \"%.80s\" "
+					  "occurs %zu time%s in the whole document (counted across "
+					  "all pages, in reading order); give numbers within "
+					  "1..%zu, "
+					  "ranges such as 1-2, or \"all\"",
+					  idx + 1, p->occurrences ? p->occurrences : "all",
+					  p->keyword, nhits, nhits == 1 ? "" : "s", nhits);
+		}
 		goto out;
 	}
 	for (i = 0; i < nsel; i++) {

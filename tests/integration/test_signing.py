@@ -547,5 +547,143 @@ class Offline(unittest.TestCase):
         self.assertEqual(os.listdir(e["TMPDIR"]), [])
 
 
+class TerminalHelp(unittest.TestCase):
+    """What `sealpact help sign` and the offline signer tell a user, no server needed."""
+
+    def sign(self, *extra, env=None):
+        tmp = tempfile.mkdtemp(prefix="sealpact-help.")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        crt, key = PKI.org_cert("supplier", "ec")
+        cmd = [harness.SEALPACT, "sign", "--offline", SHORT, os.path.join(tmp, "o.pdf"), "--key",
+               key, "--cert", crt, "--seal", SEAL] + list(extra)
+        return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
+
+    def test_help_sign_says_units_centre_origin_and_occurrences(self):
+        p = subprocess.run([harness.SEALPACT, "help", "sign"], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0)
+        h = p.stdout
+        for words in ("PDF points", "X,Y is the CENTRE", "bottom-left corner of the page as it "
+                      "is shown", "count across the WHOLE document", "reading order",
+                      "--invisible", "date_seal_zone", "--date-zone ZONE"):
+            self.assertIn(words, h.replace("\n", " "))
+        for example in ("--normal 1,400,120", "--multi 1-3,450,700", "--seam all,400",
+                        "--keyword 乙方（盖章）,1", "--date 1,400,60", "sign N --invisible"):
+            self.assertIn("sealpact sign N " + example.replace("sign N ", ""), h)
+
+    def test_no_placement_needs_invisible(self):
+        p = self.sign()
+        self.assertEqual(p.returncode, 64, p.stderr)
+        self.assertIn("no seal placement", p.stderr)
+        self.assertIn("--invisible", p.stderr)
+        p = self.sign("--invisible", "--normal", "1,300,300")
+        self.assertEqual(p.returncode, 64)
+        self.assertIn("exclude each other", p.stderr)
+        p = self.sign("--invisible")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("none: an invisible signature", p.stdout)
+
+    def test_bad_keyword_occurrence_is_said_plainly(self):
+        p = self.sign("--keyword", "乙方（盖章）,99")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertNotIn("page range", p.stderr)
+        self.assertIn('occurrences "99": keyword "乙方（盖章）" occurs 1 time in the whole '
+                      'document (counted across all pages', p.stderr)
+        self.assertIn("give numbers within 1..1", p.stderr)
+
+    def test_date_seal_zone(self):
+        p = self.sign("--date", "1,450,80")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("Date seal and signing time in Asia/Shanghai (UTC+08:00)", p.stdout)
+        p = self.sign("--date", "1,450,80", "--date-zone", "UTC")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("Date seal and signing time in UTC (UTC+00:00)", p.stdout)
+        p = self.sign("--date", "1,450,80", "--date-zone", "Mars/Olympus")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn('unknown time zone "Mars/Olympus"', p.stderr)
+        p = subprocess.run([harness.SEALPACT, "sign", "1234567890123456789", "--date", "1,1,1",
+                            "--date-zone", "UTC"], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 64)
+        self.assertIn("--date-zone are for --offline", p.stderr)
+
+    def test_softhsm_without_conf_says_what_to_set(self):
+        e = {k: v for k, v in os.environ.items() if k != "SOFTHSM2_CONF"}
+        e["SEALPACT_PIN"] = harness.TOKEN_PIN
+        tmp = tempfile.mkdtemp(prefix="sealpact-hsm.")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        p = subprocess.run([harness.SEALPACT, "sign", "--offline", SHORT,
+                            os.path.join(tmp, "o.pdf"), "--module", MODULE, "--token",
+                            "buyer-rsa", "--date", "1,300,300"], capture_output=True, text=True,
+                           env=e, timeout=60)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("no token labelled buyer-rsa is present", p.stderr)
+        self.assertIn("SOFTHSM2_CONF is not set", p.stderr)
+        self.assertIn("export SOFTHSM2_CONF=", p.stderr)
+
+    def test_bad_profile_name(self):
+        p = subprocess.run([harness.SEALPACT, "--profile", "../x", "whoami"], capture_output=True,
+                           text=True)
+        self.assertEqual(p.returncode, 64)
+        self.assertIn("--profile", p.stderr)
+
+
+class OfflineAndServerAgree(SigningCase):
+    """The same offline-signed file, verified here and by POST /api/v1/verify: each says
+    which trust it used, and the terminal says what to add to match the server."""
+
+    def test_trust_is_named_and_names_are_text(self):
+        tmp = tempfile.mkdtemp(prefix="sealpact-agree.")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        out = os.path.join(tmp, "o.pdf")
+        crt, key = PKI.org_cert("supplier", "ec")
+        # Signed without --chain (and without a timestamp): the file lacks the issuing CA.
+        run([harness.SEALPACT, "sign", "--offline", SHORT, out, "--key", key, "--cert", crt,
+             "--seal", SEAL, "--date", "1,450,80"])
+        p = subprocess.run([harness.SEALPACT, "verify", out, "--trust-roots", PKI.path("root.pem")],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 2, p.stdout)
+        self.assertIn("untrusted_issuer", p.stdout)
+        self.assertIn("Trust used (this machine's files, not the server's):", p.stdout)
+        self.assertIn("  roots: " + PKI.path("root.pem"), p.stdout)
+        self.assertIn("  intermediates: none", p.stdout)
+        self.assertIn("Hint:", p.stdout)
+        self.assertIn("--intermediate PEM", p.stdout)
+        # The TSA's name is UTF-8 text, not escapes.
+        ts = os.path.join(tmp, "ts.pdf")
+        run([harness.SEALPACT, "sign", "--offline", SHORT, ts, "--key", key, "--cert", crt,
+             "--seal", SEAL, "--date", "1,450,80", "--tsa-cert", PKI.path("tsa.crt"),
+             "--tsa-key", PKI.path("tsa.key"), "--tsa-trust", PKI.path("root.pem"), "--chain",
+             PKI.path("chain.pem")])
+        p = subprocess.run([harness.SEALPACT, "verify", ts, "--trust-roots", PKI.path("root.pem"),
+                            "--tsa-trust", PKI.path("root.pem")], capture_output=True, text=True)
+        self.assertRegex(p.stdout, r"timestamp: [a-z]+, \S+ by .*sealpact 开发")
+        self.assertNotIn("\\x", p.stdout)
+        self.assertNotIn("Hint:", p.stdout)
+        # With the intermediate the server is configured with, the chain is trusted here too.
+        p = subprocess.run([harness.SEALPACT, "verify", out, "--trust-roots", PKI.path("root.pem"),
+                            "--intermediate", PKI.path("ca.pem"), "--crl", PKI.path("crl.pem"),
+                            "--crl", PKI.path("root-crl.pem"), "--json"], capture_output=True,
+                           text=True)
+        import json
+        local = json.loads(p.stdout)
+        self.assertEqual(local["trust"]["source"], "local")
+        self.assertEqual(local["trust"]["intermediates"], [PKI.path("ca.pem")])
+        self.assertNotIn("untrusted_issuer", p.stdout)
+        with open(out, "rb") as f:
+            st, _, _, doc = self.server.request("POST", "/api/v1/verify", body=f.read(),
+                                                headers={"Content-Type": "application/pdf"})
+        self.assertEqual(st, 200, doc)
+        self.assertEqual(doc["trust"]["source"], "server")
+        self.assertEqual((doc["trust"]["roots"], doc["trust"]["intermediates"]), (1, 1))
+        self.assertIn("trust.intermediates", doc["trust"]["note"])
+        self.assertNotIn("untrusted_issuer", json.dumps(doc))
+
+    def test_bad_date_seal_zone_stops_startup(self):
+        srv = harness.Server(self.tmp, self.db.url, extra={"signing": {"date_seal_zone": "Nowhere/X"}})
+        with self.assertRaises(RuntimeError) as cm:
+            srv.start()
+        srv.stop()
+        self.assertIn("date_seal_zone", str(cm.exception))
+
+
 if __name__ == "__main__":
     unittest.main()
