@@ -200,12 +200,13 @@ if [ "$mode" = foreground ]; then
   "$build/server/sealpactd" -c "$config" serve > >(tee -a "$var/sealpactd.log") 2>&1 &
   pid=$!
   echo "$pid" >"$var/sealpactd.pid"
-  trap 'kill -TERM "$pid" 2>/dev/null' INT TERM
+  stopping=""
+  trap 'stopping=1; kill -TERM "$pid" 2>/dev/null' INT TERM
   if url=$(wait_ready "$pid"); then guide "$url"; fi
   st=0
   wait "$pid" || st=$?
-  # A signal ends the first wait early: wait for the graceful exit too.
-  while kill -0 "$pid" 2>/dev/null; do wait "$pid" || st=$?; done
+  # Ctrl-C ends that wait at once (status 130): wait again for sealpactd's own exit.
+  if [ -n "$stopping" ]; then st=0; wait "$pid" || st=$?; fi
   rm -f "$var/sealpactd.pid"
   exit "$st"
 fi

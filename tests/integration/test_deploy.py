@@ -6,6 +6,7 @@ with free ports, reusing the suite's build."""
 
 import os
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -117,6 +118,29 @@ class RunScript(unittest.TestCase):
         s = subprocess.run(["bash", self.script, "--stop"], env=self.env, capture_output=True,
                            text=True, timeout=120)
         self.assertEqual(s.returncode, 0, s.stderr)
+        with self.assertRaises(OSError):
+            socket.create_connection(("127.0.0.1", self.port), timeout=2).close()
+        self.assertFalse(os.path.exists(os.path.join(self.var, "sealpactd.pid")))
+
+    def test_foreground_prints_the_guide_and_stops_on_ctrl_c(self):
+        p = subprocess.Popen(["bash", self.script], env=self.env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+                             start_new_session=True)
+        err = ""
+        deadline = time.time() + 600
+        while time.time() < deadline and "More: sealpact --help" not in err:
+            line = p.stderr.readline()
+            if not line:
+                break
+            err += line
+        self.assertIn("== sealpact development server: https://127.0.0.1:%d" % self.port, err)
+        self.assertIn("export SEALPACT_SERVER=https://127.0.0.1:%d" % self.port, err)
+        self.assertEqual(self.get("https://127.0.0.1:%d/readyz" % self.port,
+                                  os.path.join(self.var, "pki", "root.pem")), 200)
+        os.killpg(p.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
+        self.assertEqual(p.wait(60), 0)
+        p.stdout.close()
+        p.stderr.close()
         with self.assertRaises(OSError):
             socket.create_connection(("127.0.0.1", self.port), timeout=2).close()
         self.assertFalse(os.path.exists(os.path.join(self.var, "sealpactd.pid")))

@@ -677,6 +677,23 @@ class OfflineAndServerAgree(SigningCase):
         self.assertIn("trust.intermediates", doc["trust"]["note"])
         self.assertNotIn("untrusted_issuer", json.dumps(doc))
 
+    def test_online_placement_messages(self):
+        for slug in ("buyer", "supplier"):
+            self.login(slug, "rsa")
+        n = self.create([("supplier", 1)])
+        self.act("supplier", n, "receive")
+        p = self.cli("supplier", "sign", n, "--module", MODULE, "--token", "supplier-rsa",
+                     "--key-id", "01")
+        self.assertEqual(p.returncode, 64, p.stderr)
+        self.assertIn("--invisible", p.stderr)
+        p = self.cli("supplier", "sign", n, "--module", MODULE, "--token", "supplier-rsa",
+                     "--key-id", "01", "--keyword", "乙方（盖章）,99")
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn('occurrences "99": keyword "乙方（盖章）" occurs 1 time in the whole '
+                      'document', p.stderr)
+        self.assertNotIn("page range", p.stderr)
+        self.assertEqual(self.revisions(n), 1)
+
     def test_bad_date_seal_zone_stops_startup(self):
         srv = harness.Server(self.tmp, self.db.url, extra={"signing": {"date_seal_zone": "Nowhere/X"}})
         with self.assertRaises(RuntimeError) as cm:
