@@ -258,7 +258,9 @@ int sp_parse_u64n(const char *s, size_t n, uint64_t lo, uint64_t hi, uint64_t *o
  * Time zones by IANA name ("Asia/Shanghai", "UTC"), for the date a seal
  * shows. sp_tz_check: SP_OK when the zone is known (its tzdata file
  * exists), else SP_ERR_INVALID naming it. sp_tz_offset: the zone's offset
- * from UTC in minutes at instant t (daylight saving included). Any thread.
+ * from UTC in minutes at instant t (daylight saving included). sp_tz_check
+ * any thread; sp_tz_offset switches TZ for a moment (setenv), so in a
+ * threaded program call it from the one thread that owns the environment.
  */
 #define SP_TZ_DEFAULT "Asia/Shanghai"
 int sp_tz_check(const char *zone, struct sp_errinfo *ei) SP_WUR;

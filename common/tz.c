@@ -4,8 +4,9 @@
  *
  * The C library only knows one zone at a time (TZ, process-wide), so the
  * lookup switches TZ under a mutex and puts it back. Nothing else in
- * sealpact reads local time (logs and the API are UTC), so the short switch
- * cannot disturb another thread's output.
+ * sealpact reads local time (logs and the API are UTC). setenv() is not safe
+ * against a getenv() running on another thread, so a threaded program calls
+ * this from one thread only (the server: its event loop, never a worker).
  */
 #include <errno.h>
 #include <pthread.h>

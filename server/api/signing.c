@@ -56,6 +56,8 @@ struct prep_job {
 	struct crypto_cert_info info;
 	const char *alg_name;
 	char *rects_json;
+	time_t signing_time; /* taken on the event loop, with its zone's offset: */
+	int utc_offset_min;  /* sp_tz_offset() switches TZ, which no worker may see */
 };
 
 static void
@@ -347,11 +349,8 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	if ((r = pdf_doc_open(j->base->data, j->base->len, &pdoc, ei)) != SP_OK)
 		goto out;
 	memset(&params, 0, sizeof(params));
-	params.signing_time = time(NULL);
-	/* The zone was checked at start-up; the offset is the one in force now. */
-	if ((r = sp_tz_offset(j->cfg->signing.date_seal_zone, params.signing_time,
-			      &params.utc_offset_min, ei)) != SP_OK)
-		goto out;
+	params.signing_time = j->signing_time;
+	params.utc_offset_min = j->utc_offset_min;
 	if ((r = pdf_sig_prepare(pdoc, &params, &seal, needs_seal ? 1 : 0, pl, npl, &j->prep,
 				 ei)) != SP_OK)
 		goto out;
@@ -461,6 +460,7 @@ prep_loaded(void *arg, struct db_revision_doc *base, const struct sp_errinfo *er
 {
 	struct prep_job *j = arg;
 	struct request *r = j->r;
+	struct sp_errinfo ei;
 	int rc;
 
 	if (err->code != SP_OK) {
@@ -469,6 +469,14 @@ prep_loaded(void *arg, struct db_revision_doc *base, const struct sp_errinfo *er
 		return;
 	}
 	j->base = base;
+	j->signing_time = time(NULL);
+	sp_errinfo_init(&ei);
+	if (sp_tz_offset(j->cfg->signing.date_seal_zone, j->signing_time, &j->utc_offset_min,
+			 &ei) != SP_OK) {
+		prep_job_free(j);
+		request_reply_error(r, SP_ERR_CONFIG, &ei);
+		return;
+	}
 	if ((rc = jobs_submit(request_jobs(r), prep_work, prep_done, j)) != SP_OK) {
 		prep_job_free(j);
 		request_reply_error(r, rc, NULL);

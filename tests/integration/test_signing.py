@@ -597,6 +597,16 @@ class TerminalHelp(unittest.TestCase):
         p = self.sign("--date", "1,450,80", "--date-zone", "UTC")
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("Date seal and signing time in UTC (UTC+00:00)", p.stdout)
+        # The zone reaches the file: the signature's /M time carries its offset.
+        for zone, mark in (("Pacific/Kiritimati", b"+14'00'"), ("Pacific/Pago_Pago", b"-11'00'")):
+            tmp = tempfile.mkdtemp(prefix="sealpact-zone.")
+            self.addCleanup(shutil.rmtree, tmp, True)
+            out = os.path.join(tmp, "z.pdf")
+            crt, key = PKI.org_cert("supplier", "ec")
+            run([harness.SEALPACT, "sign", "--offline", SHORT, out, "--key", key, "--cert", crt,
+                 "--seal", SEAL, "--date", "1,450,80", "--date-zone", zone])
+            with open(out, "rb") as f:
+                self.assertRegex(f.read(), rb"/M \(D:\d{14}" + re.escape(mark) + rb"\)")
         p = self.sign("--date", "1,450,80", "--date-zone", "Mars/Olympus")
         self.assertNotEqual(p.returncode, 0)
         self.assertIn('unknown time zone "Mars/Olympus"', p.stderr)
