@@ -114,7 +114,7 @@ static const struct command commands[] = {
 	  "is checked before anything is created.\n",
 	  cmd_contracts },
 	{ "edit",
-	  "NUMBER [--name N] [--business-type T] [--deadline RFC3339] [--file PDF] "
+	  "NUMBER [--name N] [--business-type T] [--deadline RFC3339] "
 	  "[--signer PARTY[:ORDER][:NAME]]... [--cc PARTY[:NAME]]...",
 	  "change a draft (only what you pass; parties given replace all parties)", "",
 	  cmd_contracts },

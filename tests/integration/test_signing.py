@@ -629,6 +629,33 @@ class TerminalHelp(unittest.TestCase):
         self.assertIn("SOFTHSM2_CONF is not set", p.stderr)
         self.assertIn("export SOFTHSM2_CONF=", p.stderr)
 
+    def test_whoami_all_lists_profiles_and_marks_the_current_one(self):
+        import json
+        xdg = tempfile.mkdtemp(prefix="sealpact-prof.")
+        self.addCleanup(shutil.rmtree, xdg, True)
+        for prof, who in (("buyer", "示例采购有限公司 (91310000MA1FL8TQ3X)"),
+                          ("supplier", "示例供应有限公司 (91440300MA5DC1XQ8X)")):
+            d = os.path.join(xdg, "sealpact", "profiles", prof)
+            os.makedirs(d, mode=0o700)
+            path = os.path.join(d, "session.json")
+            with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+                json.dump({"server": "https://127.0.0.1:8443", "token": "t-" + prof,
+                           "expires_at": "2030-01-01T00:00:00Z", "who": who}, f)
+        e = dict(os.environ, XDG_CONFIG_HOME=xdg)
+        e.pop("SEALPACT_PROFILE", None)
+        p = subprocess.run([harness.SEALPACT, "--profile", "supplier", "whoami", "--all"],
+                           capture_output=True, text=True, env=e)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout, r"\n\* supplier +示例供应有限公司 \(91440300MA5DC1XQ8X\) +"
+                                   r"https://127.0.0.1:8443 +2030-01-01T00:00:00Z\n")
+        self.assertRegex(p.stdout, r"\n  buyer +示例采购有限公司")
+        self.assertIn("2 profiles logged in", p.stdout)
+        self.assertNotIn("t-buyer", p.stdout)
+        e["SEALPACT_PROFILE"] = "buyer"
+        p = subprocess.run([harness.SEALPACT, "whoami", "--all"], capture_output=True, text=True,
+                           env=e)
+        self.assertRegex(p.stdout, r"\n\* buyer ")
+
     def test_bad_profile_name(self):
         p = subprocess.run([harness.SEALPACT, "--profile", "../x", "whoami"], capture_output=True,
                            text=True)
