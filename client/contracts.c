@@ -135,9 +135,8 @@ s(json_t *o, const char *k)
 static const char *
 btype_name(json_t *d)
 {
-	const char *n = json_string_value(json_object_get(d, "business_type_name"));
-
-	return n != NULL ? n : s(d, "business_type");
+	return json_is_string(json_object_get(d, "business_type_name")) ? s(d, "business_type_name")
+									: s(d, "business_type");
 }
 
 /*
@@ -190,7 +189,9 @@ print_contract(json_t *d)
 	json_array_foreach(json_object_get(d, "audit"), i, p)
 	{
 		json_t *det = json_object_get(p, "details");
-		const char *why = json_string_value(json_object_get(det, "reason"));
+		/* s(): every string from the server is printed through the one helper. */
+		const char *why =
+			json_is_string(json_object_get(det, "reason")) ? s(det, "reason") : NULL;
 
 		printf("  %3lld  %s  %-10s %s%s%s\n",
 		       (long long)json_integer_value(json_object_get(p, "seq")), s(p, "at"),
