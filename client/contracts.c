@@ -130,14 +130,42 @@ s(json_t *o, const char *k)
 	return client_json_text(o, k, "-");
 }
 
+/* The business type's display name (the code when the server sends none). */
+static const char *
+btype_name(json_t *d)
+{
+	return json_is_string(json_object_get(d, "business_type_name")) ? s(d, "business_type_name")
+									: s(d, "business_type");
+}
+
+/*
+ * A cc party never acts: the server keeps it "waiting". Shown as a cc party
+ * reads it instead: "notified" once the contract is out of draft, then the
+ * contract's own end (completed, rejected, cancelled, expired).
+ */
+static const char *
+party_status(json_t *d, json_t *p)
+{
+	const char *cs = s(d, "status");
+
+	if (strcmp(s(p, "role"), "cc") != 0)
+		return s(p, "status");
+	if (strcmp(cs, "draft") == 0)
+		return s(p, "status");
+	if (strcmp(cs, "completed") == 0 || strcmp(cs, "rejected") == 0 ||
+	    strcmp(cs, "cancelled") == 0 || strcmp(cs, "expired") == 0)
+		return cs;
+	return "notified";
+}
+
 static void
 print_contract(json_t *d)
 {
 	size_t i;
 	json_t *p;
 
-	printf("number:        %s\nname:          %s\nbusiness type: %s\nstatus:        %s\n",
-	       s(d, "number"), s(d, "name"), s(d, "business_type"), s(d, "status"));
+	printf("number:        %s\nname:          %s\nbusiness type: %s (%s)\nstatus:        %s\n",
+	       s(d, "number"), s(d, "name"), btype_name(d), s(d, "business_type"), s(d, "status"));
 	printf("initiator:     %s (%s)\ncreated:       %s\ndeadline:      %s\n",
 	       s(json_object_get(d, "initiator"), "name"),
 	       s(json_object_get(d, "initiator"), "credit_code"), s(d, "created_at"),
@@ -148,7 +176,7 @@ print_contract(json_t *d)
 	json_array_foreach(json_object_get(d, "parties"), i, p)
 		printf("  %-6s #%-3lld %-9s %s %s%s\n", s(p, "role"),
 		       (long long)json_integer_value(json_object_get(p, "routing_order")),
-		       s(p, "status"), s(p, "credit_code"), s(p, "name"),
+		       party_status(d, p), s(p, "credit_code"), s(p, "name"),
 		       json_is_true(json_object_get(p, "is_me")) ? "  (you)" : "");
 	printf("revisions:\n");
 	json_array_foreach(json_object_get(d, "revisions"), i, p)
@@ -156,6 +184,19 @@ print_contract(json_t *d)
 		       (long long)json_integer_value(json_object_get(p, "seq")),
 		       (long long)json_integer_value(json_object_get(p, "length")), s(p, "sha256"),
 		       s(p, "created_at"));
+	printf("audit trail:\n");
+	json_array_foreach(json_object_get(d, "audit"), i, p)
+	{
+		json_t *det = json_object_get(p, "details");
+		/* s(): every string from the server is printed through the one helper. */
+		const char *why =
+			json_is_string(json_object_get(det, "reason")) ? s(det, "reason") : NULL;
+
+		printf("  %3lld  %s  %-10s %s%s%s\n",
+		       (long long)json_integer_value(json_object_get(p, "seq")), s(p, "at"),
+		       s(p, "action"), s(p, "actor"), why != NULL ? "  reason: " : "",
+		       why != NULL ? why : "");
+	}
 }
 
 static int
@@ -171,16 +212,55 @@ number_ok(const char *n)
 	return 1;
 }
 
-/* "CODE[:ORDER][:NAME]" for signers, "CODE[:NAME]" for cc. */
+/*
+ * An alias ("supplier") for an organization: the alias file holds lines
+ * ALIAS<TAB>NAME<TAB>CREDIT-CODE (the development setup's var/pki/orgs.tsv
+ * has exactly this form). Found: code and name (when empty) are replaced.
+ */
+static void
+alias_resolve(char *code, size_t codelen, char *name, size_t namelen)
+{
+	const char *f = getenv("SEALPACT_ALIASES"), *xdg = getenv("XDG_CONFIG_HOME"),
+		   *home = getenv("HOME");
+	char path[4096], line[1024], *t1, *t2, *nl;
+	FILE *fp;
+
+	if (f != NULL && *f != '\0')
+		snprintf(path, sizeof(path), "%s", f);
+	else if (xdg != NULL && xdg[0] == '/')
+		snprintf(path, sizeof(path), "%s/sealpact/aliases.tsv", xdg);
+	else if (home != NULL && home[0] == '/')
+		snprintf(path, sizeof(path), "%s/.config/sealpact/aliases.tsv", home);
+	else
+		return;
+	if ((fp = fopen(path, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl = '\0';
+		if ((t1 = strchr(line, '\t')) == NULL || (t2 = strchr(t1 + 1, '\t')) == NULL)
+			continue;
+		*t1++ = '\0';
+		*t2++ = '\0';
+		if (strcmp(line, code) != 0)
+			continue;
+		snprintf(code, codelen, "%s", t2);
+		if (name[0] == '\0')
+			snprintf(name, namelen, "%s", t1);
+		break;
+	}
+	fclose(fp);
+}
+
+/* "PARTY[:ORDER][:NAME]" for signers, "PARTY[:NAME]" for cc; PARTY a code or an alias. */
 static int
 party_add(json_t *arr, const char *spec, const char *role)
 {
-	char buf[512], *code, *rest, *name = NULL;
+	char buf[512], code[512], name[512] = "", *rest, *nm = NULL;
 	json_t *p;
 	int64_t order = 1;
 
 	snprintf(buf, sizeof(buf), "%s", spec);
-	code = buf;
 	rest = strchr(buf, ':');
 	if (rest != NULL) {
 		*rest++ = '\0';
@@ -191,17 +271,31 @@ party_add(json_t *arr, const char *spec, const char *role)
 			if (sp_parse_i64n(rest, end != NULL ? (size_t)(end - rest) : strlen(rest),
 					  0, INT_MAX, &order) != SP_OK)
 				return -1;
-			name = end != NULL ? end + 1 : NULL;
+			nm = end != NULL ? end + 1 : NULL;
 		} else {
-			name = rest;
+			nm = rest;
 		}
 	}
+	snprintf(code, sizeof(code), "%s", buf);
+	if (nm != NULL)
+		snprintf(name, sizeof(name), "%s", nm);
+	alias_resolve(code, sizeof(code), name, sizeof(name));
 	p = json_pack("{s:s,s:s,s:i}", "credit_code", code, "role", role, "routing_order",
 		      (int)order);
-	if (p == NULL || (name != NULL && *name != '\0' &&
-			  json_object_set_new(p, "name", json_string(name)) != 0))
+	if (p == NULL ||
+	    (name[0] != '\0' && json_object_set_new(p, "name", json_string(name)) != 0))
 		return -1;
 	return json_array_append_new(arr, p);
+}
+
+static int
+has_signer(json_t *parties)
+{
+	size_t i;
+	json_t *p;
+
+	json_array_foreach(parties, i, p) if (strcmp(s(p, "role"), "signer") == 0) return 1;
+	return 0;
 }
 
 static int
@@ -246,7 +340,7 @@ cmd_create(const struct client_cli *cli, int argc, char **argv)
 		case 'c':
 			if (party_add(parties, optarg, o == 's' ? "signer" : "cc") != 0) {
 				r = usage(argv[0],
-					  "bad --signer CODE[:ORDER][:NAME] or --cc CODE[:NAME]");
+					  "bad --signer PARTY[:ORDER][:NAME] or --cc PARTY[:NAME]");
 				goto out;
 			}
 			break;
@@ -257,6 +351,11 @@ cmd_create(const struct client_cli *cli, int argc, char **argv)
 	}
 	if (optind != argc - 1 || name == NULL) {
 		r = usage(argv[0], "give the PDF file and --name");
+		goto out;
+	}
+	/* One command, one outcome: a send that must fail leaves no draft behind. */
+	if (send_now && !has_signer(parties)) {
+		r = usage(argv[0], "--send needs at least one --signer (nothing was created)");
 		goto out;
 	}
 	if (sp_file_read(argv[optind], PDF_MAX, &pdf, &len, &ei) != SP_OK) {
@@ -358,14 +457,24 @@ cmd_list(const struct client_cli *cli, int argc, char **argv)
 		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 		printf("\n");
 	} else {
-		printf("%-19s  %-9s  %-8s  %-24s  %s\n", "NUMBER", "STATUS", "MINE", "CREATED",
-		       "NAME / INITIATOR");
+		printf("%-19s  %-9s  %-8s  %-20s  %-12s  %s\n", "NUMBER", "STATUS", "MINE",
+		       "CREATED", "TYPE", "NAME / INITIATOR");
 		json_array_foreach(json_object_get(doc, "items"), i, it)
-			printf("%-19s  %-9s  %-8s  %-24s  %s / %s\n", s(it, "number"),
+			printf("%-19s  %-9s  %-8s  %-20s  %-12s  %s / %s\n", s(it, "number"),
 			       s(it, "status"), s(it, "my_status"), s(it, "created_at"),
-			       s(it, "name"), s(json_object_get(it, "initiator"), "name"));
-		printf("total %lld\n",
-		       (long long)json_integer_value(json_object_get(doc, "total")));
+			       btype_name(it), s(it, "name"),
+			       s(json_object_get(it, "initiator"), "name"));
+		{
+			long long total = json_integer_value(json_object_get(doc, "total"));
+			long long page = vals[7] != NULL ? atoll(vals[7]) : 1;
+			long long size = vals[8] != NULL ? atoll(vals[8]) : 10;
+			long long pages = size > 0 ? (total + size - 1) / size : 1;
+
+			if (pages < 1)
+				pages = 1;
+			printf("page %lld of %lld, total %lld%s\n", page, pages, total,
+			       page < pages ? " (--page N for more)" : "");
+		}
 	}
 	json_decref(doc);
 	return 0;
@@ -399,7 +508,11 @@ cmd_simple(const struct client_cli *cli, int argc, char **argv)
 	}
 	if (argc != (reject ? 3 : 2) || !number_ok(argv[1]))
 		return usage(cmd, reject ? "give the 19-digit contract number and a reason"
-					 : "give the 19-digit contract number");
+				  : strcmp(cmd, "receive") == 0
+					  ? "give the 19-digit contract number, or --all to "
+					    "receive every "
+					    "contract waiting for you"
+					  : "give the 19-digit contract number");
 	if (show)
 		snprintf(path, sizeof(path), "/api/v1/contracts/%s", argv[1]);
 	else
@@ -457,11 +570,93 @@ cmd_download(const struct client_cli *cli, int argc, char **argv)
 	return r;
 }
 
+/* edit: PATCH only what was given; delete: DELETE the draft. */
+static int
+cmd_edit(const struct client_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = { { "name", required_argument, NULL, 'n' },
+					      { "business-type", required_argument, NULL, 'b' },
+					      { "deadline", required_argument, NULL, 'd' },
+					      { "signer", required_argument, NULL, 's' },
+					      { "cc", required_argument, NULL, 'c' },
+					      { NULL, 0, NULL, 0 } };
+	json_t *body = json_object(), *parties = json_array(), *doc = NULL;
+	char path[96];
+	int o, r = EX_SOFTWARE, any = 0;
+
+	optind = 0;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'n':
+		case 'b':
+		case 'd':
+			json_object_set_new(body,
+					    o == 'n'   ? "name"
+					    : o == 'b' ? "business_type"
+						       : "deadline",
+					    json_string(optarg));
+			any = 1;
+			break;
+		case 's':
+		case 'c':
+			if (party_add(parties, optarg, o == 's' ? "signer" : "cc") != 0) {
+				r = usage(argv[0],
+					  "bad --signer PARTY[:ORDER][:NAME] or --cc PARTY[:NAME]");
+				goto out;
+			}
+			any = 1;
+			break;
+		default:
+			r = EX_USAGE;
+			goto out;
+		}
+	}
+	if (optind != argc - 1 || !number_ok(argv[optind])) {
+		r = usage(argv[0], "give the 19-digit number of a draft");
+		goto out;
+	}
+	if (!any) {
+		r = usage(argv[0], "nothing to change: give --name, --business-type, --deadline, "
+				   "--signer or --cc");
+		goto out;
+	}
+	if (json_array_size(parties) > 0)
+		json_object_set(body, "parties", parties);
+	snprintf(path, sizeof(path), "/api/v1/contracts/%s", argv[optind]);
+	if ((r = call(cli, argv[0], "PATCH", path, body, NULL, 200, &doc)) != 0)
+		goto out;
+	print_contract(doc);
+out:
+	json_decref(body);
+	json_decref(parties);
+	json_decref(doc);
+	return r;
+}
+
+static int
+cmd_delete(const struct client_cli *cli, int argc, char **argv)
+{
+	char path[96];
+	int r;
+
+	if (argc != 2 || !number_ok(argv[1]))
+		return usage(argv[0], "give the 19-digit number of a draft");
+	snprintf(path, sizeof(path), "/api/v1/contracts/%s", argv[1]);
+	if ((r = call(cli, argv[0], "DELETE", path, NULL, NULL, 204, NULL)) != 0)
+		return r;
+	printf("%s deleted\n", argv[1]);
+	return 0;
+}
+
 int
 client_cmd_contracts(const struct client_cli *cli, int argc, char **argv)
 {
 	const char *cmd = argv[0];
 
+	if (strcmp(cmd, "edit") == 0)
+		return cmd_edit(cli, argc, argv);
+	if (strcmp(cmd, "delete") == 0)
+		return cmd_delete(cli, argc, argv);
 	if (strcmp(cmd, "create") == 0)
 		return cmd_create(cli, argc, argv);
 	if (strcmp(cmd, "list") == 0)

@@ -121,6 +121,7 @@ client_cmd_login(const char *server, const char *cafile, long timeout_s, int arg
 	size_t derlen = 0, siglen = 0;
 	const char *alg = NULL, *pin_file = NULL, *v;
 	char pin[PIN_MAX];
+	char who[512];
 	char *s_cert = NULL, *s_sig = NULL, *s_ch = NULL;
 	json_t *doc = NULL, *body = NULL;
 	int ch, rc = 1;
@@ -239,8 +240,14 @@ client_cmd_login(const char *server, const char *cafile, long timeout_s, int arg
 		rc = 1;
 		goto out;
 	}
+	snprintf(who, sizeof(who), "%s (%s)",
+		 json_string_value(json_object_get(json_object_get(doc, "organization"), "name"))
+			 ?: "-",
+		 json_string_value(
+			 json_object_get(json_object_get(doc, "organization"), "credit_code"))
+			 ?: "-");
 	if (client_session_save(c->base_url, v,
-				json_string_value(json_object_get(doc, "expires_at")),
+				json_string_value(json_object_get(doc, "expires_at")), who,
 				&ei) != SP_OK) {
 		rc = fail(1, "login", &ei);
 		goto out;
@@ -338,7 +345,14 @@ client_cmd_whoami(const char *server, const char *cafile, long timeout_s, int ar
 	struct client *c = NULL;
 	json_t *doc = NULL, *org, *user, *cert;
 	int rc, json_out = argc == 2 && strcmp(argv[1], "--json") == 0;
+	struct sp_errinfo ei;
 
+	if (argc == 2 && strcmp(argv[1], "--all") == 0) {
+		sp_errinfo_init(&ei);
+		if (client_profiles_list(&ei) != SP_OK)
+			return fail(EX_CONFIG, "whoami", &ei);
+		return 0;
+	}
 	if (argc > 2 || (argc == 2 && !json_out))
 		return usage_err("whoami", "unexpected argument");
 	if ((rc = open_session("whoami", server, cafile, timeout_s, &c)) != 0)

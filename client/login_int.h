@@ -40,6 +40,13 @@ int client_signer_open(const struct client_signer_opts *o, struct client_signer 
 		       struct sp_errinfo *ei) SP_WUR;
 void client_signer_free(struct client_signer *s);
 
+/*
+ * What to add to "no token ... is present" for this PKCS#11 module: for
+ * SoftHSM2, whether SOFTHSM2_CONF is set and what to set it to; "" for
+ * other modules. A static string.
+ */
+const char *client_token_hint(const char *module);
+
 /* The signer's certificate as DER (malloc'd). */
 int client_signer_cert_der(struct client_signer *s, unsigned char **der, size_t *len,
 			   struct sp_errinfo *ei) SP_WUR;
@@ -56,16 +63,28 @@ int client_signer_sign(struct client_signer *s, const uint8_t *data, size_t len,
 
 /*
  * The session file's path: $XDG_CONFIG_HOME/sealpact/session.json, else
- * $HOME/.config/sealpact/session.json. Returns SP_OK or SP_ERR_CONFIG.
+ * $HOME/.config/sealpact/session.json; for a profile NAME other than
+ * "default", .../sealpact/profiles/NAME/session.json. Returns SP_OK,
+ * SP_ERR_CONFIG, or SP_ERR_INVALID for a bad profile name.
  */
 int client_session_path(char *out, size_t n, struct sp_errinfo *ei) SP_WUR;
 
 /*
- * Save server + token (+ expires_at) with mode 0600 in a 0700 directory,
+ * Save server + token (+ expires_at, + who: "organization (credit code)",
+ * shown by `whoami --all`; both may be NULL) with mode 0600 in a 0700 directory,
  * replacing any earlier session atomically.
  */
 int client_session_save(const char *server, const char *token, const char *expires_at,
-			struct sp_errinfo *ei) SP_WUR;
+			const char *who, struct sp_errinfo *ei) SP_WUR;
+
+/* Profiles: NAME is 1..CLIENT_PROFILE_MAX of [a-z0-9_-], not starting with '-'/'_'. */
+#define CLIENT_PROFILE_MAX 32
+/* 0 when name is a valid profile name, else -1. */
+int client_profile_check(const char *name);
+/* The active profile (SEALPACT_PROFILE, which --profile sets), NULL = default. */
+const char *client_profile_current(void);
+/* Print every profile that has a saved session (`whoami --all`), no network. */
+int client_profiles_list(struct sp_errinfo *ei) SP_WUR;
 
 /*
  * Load the saved token for server into *token (malloc'd; the caller wipes

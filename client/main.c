@@ -93,14 +93,32 @@ static const struct command commands[] = {
 	  "  --key PEM --cert PEM  a development key and certificate (also SM2)\n",
 	  cmd_login },
 	{ "logout", "", "end the saved session", "", cmd_logout },
-	{ "whoami", "[--json]", "show who the saved session is", "", cmd_whoami },
+	{ "whoami", "[--json | --all]", "show who the saved session is (--all: every profile)",
+	  "--all lists every profile with a saved session: its organization, server and\n"
+	  "expiry, from the files alone; '*' marks the one in use. A profile is chosen\n"
+	  "with --profile NAME (before the command) or SEALPACT_PROFILE, e.g.\n"
+	  "  sealpact --profile supplier login --token supplier-rsa ...\n"
+	  "  sealpact --profile supplier list --tab todo\n",
+	  cmd_whoami },
 	{ "create",
 	  "FILE --name N [--business-type T] [--deadline RFC3339] [--signer "
-	  "CODE[:ORDER][:NAME]]... [--cc CODE[:NAME]]... [--idempotency-key K] [--send]",
+	  "PARTY[:ORDER][:NAME]]... [--cc PARTY[:NAME]]... [--idempotency-key K] [--send]",
 	  "create a draft contract from a PDF (and send it with --send)",
-	  "Prints the new contract's 19-digit number. NAME is needed for an organization\n"
-	  "that has never logged in. Equal ORDERs sign in parallel.\n",
+	  "Prints the new contract's 19-digit number. PARTY is an organization's\n"
+	  "18-character credit code, or an alias from the alias file (SEALPACT_ALIASES,\n"
+	  "else $XDG_CONFIG_HOME/sealpact/aliases.tsv: lines ALIAS<TAB>NAME<TAB>CODE,\n"
+	  "the format of the development setup's var/pki/orgs.tsv, so 'supplier' names\n"
+	  "the demo supplier). NAME is needed for an organization that has never logged\n"
+	  "in (an alias supplies it). Equal ORDERs sign in parallel. T is a business\n"
+	  "type's code or display name (e.g. purchase or 采购). --send needs a signer and\n"
+	  "is checked before anything is created.\n",
 	  cmd_contracts },
+	{ "edit",
+	  "NUMBER [--name N] [--business-type T] [--deadline RFC3339] "
+	  "[--signer PARTY[:ORDER][:NAME]]... [--cc PARTY[:NAME]]...",
+	  "change a draft (only what you pass; parties given replace all parties)", "",
+	  cmd_contracts },
+	{ "delete", "NUMBER", "delete a draft you created", "", cmd_contracts },
 	{ "list",
 	  "[--tab todo|initiated|signed|cc|drafts] [--status S] [--business-type T] [--q TEXT] "
 	  "[--initiator NAME|CODE] [--from T] [--to T] [--page N] [--page-size N] [--json]",
@@ -117,15 +135,37 @@ static const struct command commands[] = {
 	{ "download", "NUMBER FILE [REVISION]", "save the latest (or one revision's) PDF", "",
 	  cmd_contracts },
 	{ "sign",
-	  "NUMBER [--normal P,X,Y] [--multi PAGES,X,Y] [--seam PAGES,Y] [--keyword TEXT[,OCC]] "
-	  "[--date P,X,Y] [token options] | --offline IN.pdf OUT.pdf [--seal PNG] [--chain PEM] "
-	  "[--tsa URL | --tsa-cert PEM --tsa-key PEM] [--tsa-trust PEM]",
+	  "NUMBER (PLACEMENT... | --invisible) [token options] | --offline IN.pdf OUT.pdf "
+	  "(PLACEMENT... | --invisible) [--seal PNG] [--chain PEM] [--tsa URL | --tsa-cert PEM "
+	  "--tsa-key PEM] [--tsa-trust PEM] [--date-zone ZONE]",
 	  "sign a contract (or a local PDF) with the key on your token",
-	  "Placement flags repeat. The resolved seal rectangles are printed before the\n"
-	  "PIN is asked. Token options as for login (--module, --token, --key-id,\n"
-	  "--pin-file; or --key PEM --cert PEM). Online the server adds the timestamp;\n"
-	  "offline --tsa URL gets one (without it the file has none, and it says so);\n"
-	  "an https TSA is verified against --cacert (global, or after sign).\n",
+	  "Where the seals go (flags repeat; at least one, or --invisible):\n"
+	  "  --normal P,X,Y     one seal on page P\n"
+	  "  --multi PAGES,X,Y  the same seal on each page of PAGES (1-3,5 or all)\n"
+	  "  --seam PAGES,Y     a seam seal (骑缝章) cut across the right edges of PAGES\n"
+	  "  --keyword TEXT[,OCCURRENCES]  a seal centred on each occurrence of TEXT\n"
+	  "  --date P,X,Y       the signing date (YYYY-MM-DD) as text on page P\n"
+	  "  --invisible        no seal on the page: the signature is only in the file\n"
+	  "Units are PDF points (1/72 inch; an A4 page is 595 x 842). X,Y is the CENTRE\n"
+	  "of the seal, measured from the bottom-left corner of the page as it is shown\n"
+	  "(after its crop box and rotation). Pages count from 1. Keyword occurrences\n"
+	  "count across the WHOLE document in reading order (page 1 first), not per\n"
+	  "page: \"乙方（盖章）,2\" is the second occurrence anywhere; \"1,3\", \"2-4\" and\n"
+	  "\"all\" (the default) work as page ranges do.\n"
+	  "Examples:\n"
+	  "  sealpact sign N --normal 1,400,120        page 1, centre 400 pt right, 120 up\n"
+	  "  sealpact sign N --multi 1-3,450,700       pages 1 to 3 at the same spot\n"
+	  "  sealpact sign N --seam all,400            a seam seal 400 pt up every page\n"
+	  "  sealpact sign N --keyword 乙方（盖章）,1  on the first occurrence of the text\n"
+	  "  sealpact sign N --date 1,400,60           the date on page 1\n"
+	  "  sealpact sign N --invisible               a signature with no seal shown\n"
+	  "The resolved seal rectangles are printed before the PIN is asked. Token\n"
+	  "options as for login (--module, --token, --key-id, --pin-file; or --key PEM\n"
+	  "--cert PEM). Online the server adds the timestamp and writes the date in its\n"
+	  "configured zone (signing.date_seal_zone); offline --tsa URL gets a timestamp\n"
+	  "(without it the file has none, and it says so) and --date-zone ZONE (an IANA\n"
+	  "name, default Asia/Shanghai) picks the date's zone. An https TSA is verified\n"
+	  "against --cacert (global, or after sign).\n",
 	  cmd_sign },
 	{ "verify",
 	  "FILE [--json] [--trust-roots PEM]... [--intermediate PEM]... [--crl F]... [--tsa-trust "
@@ -154,6 +194,9 @@ static const char global_help[] =
 	"                     (env SEALPACT_CACERT; default the system store; verification\n"
 	"                     is always on)\n"
 	"  --timeout SECONDS  per-request deadline, 1..3600 (default 30)\n"
+	"  --profile NAME     act as one of several organizations: each profile keeps its\n"
+	"                     own session (env SEALPACT_PROFILE; 'sealpact whoami --all'\n"
+	"                     lists them)\n"
 	"  -h, --help         this help\n"
 	"  -V, --version      print the version\n";
 
@@ -324,6 +367,7 @@ main(int argc, char **argv)
 		{ "server", required_argument, NULL, 's' },
 		{ "cacert", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "profile", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -351,6 +395,15 @@ main(int argc, char **argv)
 				return usage_error("--timeout: '%s' is not a number of seconds in "
 						   "1..3600",
 						   optarg);
+			break;
+		case 'p':
+			/* The session code reads the environment: one source of truth. */
+			if (client_profile_check(optarg) != 0)
+				return usage_error("--profile: '%s' is not 1..%d of a-z, 0-9, '-', "
+						   "'_'",
+						   optarg, CLIENT_PROFILE_MAX);
+			if (setenv("SEALPACT_PROFILE", optarg, 1) != 0)
+				return EX_OSERR;
 			break;
 		case 'h':
 			usage(stdout);

@@ -125,6 +125,10 @@ sign_run_online(const char *server, const char *cafile, long timeout_s, struct s
 	       client_text_clean(id, idc, sizeof(idc)), client_json_text(prep, "expires_at", "-"),
 	       client_text_clean(want_alg, algc, sizeof(algc)));
 	sign_rects_print(json_object_get(prep, "rects"));
+	if (json_is_string(json_object_get(prep, "date_seal_zone")))
+		printf("Date seal and signing time in %s (the server's signing.date_seal_zone)\n",
+		       json_string_value(json_object_get(prep, "date_seal_zone")));
+	fflush(stdout);
 	/* Only now, with the placements shown, does the PIN get asked. */
 	if (o->so.key_pem == NULL && client_pin_read(o->pin_file, pin, sizeof(pin), &ei) != SP_OK) {
 		fprintf(stderr, "sealpact: sign: %s\n", ei.msg);
@@ -201,12 +205,14 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 		{ "reason", required_argument, NULL, 'r' },
 		{ "chain", required_argument, NULL, 'H' },
 		{ "cacert", required_argument, NULL, 'A' },
+		{ "invisible", no_argument, NULL, 'I' },
+		{ "date-zone", required_argument, NULL, 'Z' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct sign_opts o; /* large: keep it off the stack */
 	struct sp_errinfo ei;
 	const char *kind;
-	int ch, st;
+	int ch, st, invisible = 0;
 
 	memset(&o, 0, sizeof(o));
 	sp_errinfo_init(&ei);
@@ -284,6 +290,12 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 		case 'A':
 			o.cafile = optarg;
 			break;
+		case 'I':
+			invisible = 1;
+			break;
+		case 'Z':
+			o.date_zone = optarg;
+			break;
 		default:
 			return usage_err("unknown option");
 		}
@@ -292,6 +304,14 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 	}
 	if (o.so.key_pem != NULL)
 		o.so.module = NULL;
+	/* A signature nobody can see on the page is a choice, never a forgotten flag. */
+	if (o.npl == 0 && !invisible)
+		return usage_err(
+			"no seal placement: give --normal, --multi, --seam, --keyword or "
+			"--date (see 'sealpact help sign'), or --invisible for a signature "
+			"with no seal on the page");
+	if (o.npl > 0 && invisible)
+		return usage_err("--invisible and a seal placement exclude each other");
 	if ((o.tsa_cert == NULL) != (o.tsa_key == NULL))
 		return usage_err("--tsa-cert and --tsa-key go together");
 	if (o.offline) {
@@ -301,10 +321,12 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 	}
 	if (argc - optind != 1)
 		return usage_err("wants the contract NUMBER (or --offline IN.pdf OUT.pdf)");
-	if (o.tsa_url != NULL || o.tsa_cert != NULL || o.seal_png != NULL || o.chain_pem != NULL)
+	if (o.tsa_url != NULL || o.tsa_cert != NULL || o.seal_png != NULL || o.chain_pem != NULL ||
+	    o.date_zone != NULL)
 		return usage_err(
-			"--tsa, --tsa-cert, --seal and --chain are for --offline (the "
-			"server timestamps, holds the seal and embeds the verified chain)");
+			"--tsa, --tsa-cert, --seal, --chain and --date-zone are for --offline (the "
+			"server timestamps, holds the seal, embeds the verified chain and dates "
+			"the seal in its configured zone)");
 	st = sign_run_online(server, o.cafile, timeout_s, &o, argv[optind]);
 	return st;
 }

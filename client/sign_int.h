@@ -31,6 +31,7 @@ struct sign_opts {
 	const char *seal_png;           /* offline: the seal image */
 	const char *chain_pem;          /* offline: CA certificates to embed (PEM), or NULL */
 	const char *reason;
+	const char *date_zone; /* offline: IANA zone of the date seal, NULL = SP_TZ_DEFAULT */
 	struct pdf_placement pl[SIGN_MAX_PLACEMENTS];
 	size_t npl;
 	char text[SIGN_MAX_PLACEMENTS][3][256]; /* storage for the placements' strings */

@@ -105,7 +105,7 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 	uint8_t *attrs = NULL, *sig = NULL, *tok = NULL, *cms = NULL;
 	size_t pdflen = 0, pnglen = 0, derlen = 0, alen = 0, siglen = 0, toklen = 0, cmslen = 0;
 	size_t nrects = 0, i;
-	const char *algname;
+	const char *algname, *zone;
 	char pin[SIGN_PIN_MAX], when[32], msgc[512];
 	X509 *cert = NULL;
 	STACK_OF(X509) *chain = NULL;
@@ -154,10 +154,18 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 						"slices", rects[i].nslices, "x0", rects[i].view.x0,
 						"y0", rects[i].view.y0, "x1", rects[i].view.x1,
 						"y1", rects[i].view.y1));
-	sign_rects_print(rj);
 	memset(&params, 0, sizeof(params));
 	params.signing_time = time(NULL);
-	params.utc_offset_min = 480;
+	zone = o->date_zone != NULL ? o->date_zone : SP_TZ_DEFAULT;
+	if (sp_tz_offset(zone, params.signing_time, &params.utc_offset_min, &ei) != SP_OK) {
+		sp_errinfo_prefix(&ei, "--date-zone");
+		goto fail;
+	}
+	sign_rects_print(rj);
+	printf("Date seal and signing time in %s (UTC%c%02d:%02d)\n", zone,
+	       params.utc_offset_min < 0 ? '-' : '+', abs(params.utc_offset_min) / 60,
+	       abs(params.utc_offset_min) % 60);
+	fflush(stdout);
 	params.reason = o->reason;
 	if (pdf_docmdp_check_signable(doc, &ei) != SP_OK ||
 	    pdf_sig_prepare(doc, &params, &seal, needs_seal, o->pl, o->npl, &prep, &ei) != SP_OK ||

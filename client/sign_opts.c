@@ -244,11 +244,14 @@ token_cert(const struct client_signer_opts *so, unsigned char **der, size_t *len
 		nmatch++;
 	}
 	if (nmatch != 1) {
-		r = sp_err(ei, nmatch == 0 ? SP_ERR_NOT_FOUND : SP_ERR_INVALID,
-			   nmatch == 0 ? "no matching token is present"
-				       : "%u tokens are present: choose one "
-					 "with --token LABEL",
-			   nmatch);
+		if (nmatch == 0)
+			r = sp_err(ei, SP_ERR_NOT_FOUND, "no token%s%s is present%s",
+				   so->token_label != NULL ? " labelled " : "",
+				   so->token_label != NULL ? so->token_label : "",
+				   client_token_hint(so->module));
+		else
+			r = sp_err(ei, SP_ERR_INVALID,
+				   "%u tokens are present: choose one with --token LABEL", nmatch);
 		goto out;
 	}
 	if (PKCS11_enumerate_certs(slot->token, &certs, &ncerts) != 0) {

@@ -78,6 +78,22 @@ open_pem(const struct client_signer_opts *o, struct client_signer *s, struct sp_
 }
 
 /* Does a token object (id, label) match what was asked for? */
+const char *
+client_token_hint(const char *module)
+{
+	const char *conf = getenv("SOFTHSM2_CONF");
+
+	/* SoftHSM2 finds its tokens through SOFTHSM2_CONF; without it, the system's (none). */
+	if (module == NULL || strstr(module, "softhsm") == NULL)
+		return "";
+	if (conf == NULL || *conf == '\0')
+		return " (SOFTHSM2_CONF is not set: SoftHSM2 then looks in its system-wide "
+		       "store; for the development tokens run 'export "
+		       "SOFTHSM2_CONF=var/tokens/softhsm2.conf' as deploy/run.sh prints)";
+	return " (SoftHSM2 reads the tokens named by SOFTHSM2_CONF; check that file and the "
+	       "label: softhsm2-util --show-slots lists them)";
+}
+
 static int
 object_matches(const struct client_signer_opts *o, const unsigned char *id, size_t id_len,
 	       const char *label, const unsigned char *want_id, size_t want_len)
@@ -108,10 +124,10 @@ find_slot(const struct client_signer_opts *o, struct client_signer *s, struct sp
 		n++;
 	}
 	if (n == 0) {
-		sp_err(ei, SP_ERR_NOT_FOUND, "no token%s%s%s%s is present",
+		sp_err(ei, SP_ERR_NOT_FOUND, "no token%s%s%s%s is present%s",
 		       o->token_label ? " labelled " : "", o->token_label ? o->token_label : "",
 		       o->token_serial ? " with serial " : "",
-		       o->token_serial ? o->token_serial : "");
+		       o->token_serial ? o->token_serial : "", client_token_hint(o->module));
 		return NULL;
 	}
 	if (n > 1) {

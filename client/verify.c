@@ -121,6 +121,88 @@ print_text(const char *path, const struct crypto_verify_report *r)
 	       client_text_clean(r->message, c1, sizeof(c1)), v);
 }
 
+static void
+print_files(const char *what, const char *const *f, size_t n)
+{
+	size_t i;
+
+	printf("  %s:", what);
+	if (n == 0)
+		printf(" none");
+	for (i = 0; i < n; i++)
+		printf(" %s", f[i]);
+	printf("\n");
+}
+
+static int
+untrusted_issuer(const struct crypto_verify_report *r)
+{
+	size_t i, j;
+
+	for (i = 0; i < r->nsigs; i++)
+		for (j = 0; j < r->sigs[i].nreasons; j++)
+			if (strstr(r->sigs[i].reasons[j], "untrusted_issuer") != NULL)
+				return 1;
+	return 0;
+}
+
+/*
+ * Say what the verdict was reached against: the server's POST /api/v1/verify
+ * uses its own configured trust, so the same file may read differently.
+ */
+static void
+print_trust(const struct crypto_verify_report *r, const char *const *roots, size_t nroots,
+	    const char *const *inter, size_t ninter, const char *const *crls, size_t ncrls,
+	    const char *tsa)
+{
+	printf("\nTrust used (this machine's files, not the server's):\n");
+	print_files("roots", roots, nroots);
+	print_files("intermediates", inter, ninter);
+	print_files("CRLs", crls, ncrls);
+	print_files("TSA roots", tsa != NULL ? &tsa : NULL, tsa != NULL ? 1 : 0);
+	printf("  plus the CA certificates embedded in each signature\n");
+	if (untrusted_issuer(r) && ninter == 0)
+		printf("Hint: the signer's issuing CA is not in the file (signed without "
+		       "--chain?) and no --intermediate was given; pass --intermediate PEM "
+		       "(development: var/pki/ca.pem) to use the trust the server is "
+		       "configured with (trust.intermediates).\n");
+}
+
+static json_t *
+files_json(const char *const *f, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a != NULL && i < n; i++)
+		json_array_append_new(a, json_string(f[i]));
+	return a;
+}
+
+static int
+json_with_trust(char **text, const char *const *roots, size_t nroots, const char *const *inter,
+		size_t ninter, const char *const *crls, size_t ncrls, const char *tsa)
+{
+	json_t *doc = json_loads(*text, 0, NULL), *t;
+	char *out;
+
+	t = json_pack("{s:s,s:o,s:o,s:o,s:o}", "source", "local", "roots",
+		      files_json(roots, nroots), "intermediates", files_json(inter, ninter), "crls",
+		      files_json(crls, ncrls), "tsa_roots",
+		      files_json(tsa != NULL ? &tsa : NULL, tsa != NULL ? 1 : 0));
+	if (doc == NULL || t == NULL || json_object_set_new(doc, "trust", t) != 0) {
+		json_decref(doc);
+		return -1;
+	}
+	out = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	if (out == NULL)
+		return -1;
+	free(*text);
+	*text = out;
+	return 0;
+}
+
 int
 client_cmd_verify(const char *default_roots, int argc, char **argv)
 {
@@ -206,7 +288,8 @@ client_cmd_verify(const char *default_roots, int argc, char **argv)
 		goto out;
 	}
 	if (json) {
-		if (verify_report_text(rep, REPORT_MAX, &text, &textlen) != SP_OK) {
+		if (verify_report_text(rep, REPORT_MAX, &text, &textlen) != SP_OK ||
+		    json_with_trust(&text, roots, nroots, inter, ninter, crls, ncrls, tsa) != 0) {
 			fprintf(stderr, "sealpact verify: cannot write the report\n");
 			goto out;
 		}
@@ -219,6 +302,7 @@ client_cmd_verify(const char *default_roots, int argc, char **argv)
 		printf("\n");
 	} else {
 		print_text(path, rep);
+		print_trust(rep, roots, nroots, inter, ninter, crls, ncrls, tsa);
 	}
 	rc = client_verify_exit_code(rep);
 out:

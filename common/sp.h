@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define SP_WUR __attribute__((warn_unused_result))
 #define SP_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -252,6 +253,18 @@ int sp_parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out) SP_WUR;
 int sp_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out) SP_WUR;
 int sp_parse_i64n(const char *s, size_t n, int64_t lo, int64_t hi, int64_t *out) SP_WUR;
 int sp_parse_u64n(const char *s, size_t n, uint64_t lo, uint64_t hi, uint64_t *out) SP_WUR;
+
+/*
+ * Time zones by IANA name ("Asia/Shanghai", "UTC"), for the date a seal
+ * shows. sp_tz_check: SP_OK when the zone is known (its tzdata file
+ * exists), else SP_ERR_INVALID naming it. sp_tz_offset: the zone's offset
+ * from UTC in minutes at instant t (daylight saving included). sp_tz_check
+ * any thread; sp_tz_offset switches TZ for a moment (setenv), so in a
+ * threaded program call it from the one thread that owns the environment.
+ */
+#define SP_TZ_DEFAULT "Asia/Shanghai"
+int sp_tz_check(const char *zone, struct sp_errinfo *ei) SP_WUR;
+int sp_tz_offset(const char *zone, time_t t, int *off_min, struct sp_errinfo *ei) SP_WUR;
 
 /* Zero memory in a way the compiler may not elide (keys, PINs, tokens). */
 void sp_wipe(void *p, size_t n);

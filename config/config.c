@@ -93,6 +93,7 @@ const struct config_key config_keys[] = {
 
 	INT(signing, session_ttl_s, 30, 86400, 600),
 	PATH(signing, default_seal_image),
+	STR(signing, date_seal_zone, SP_TZ_DEFAULT),
 
 	STR(webhooks, allow_hosts, NULL),
 	BOOL(webhooks, allow_http, 0),
@@ -351,6 +352,9 @@ validate(struct config_loader *ld, struct sp_errinfo *ei)
 		return rule_failed(ld, "tsa", "password", ei, "set without tsa.username");
 	if (c->tsa.policy == NULL || !oid_ok(c->tsa.policy))
 		return rule_failed(ld, "tsa", "policy", ei, "not a dotted OID such as 1.2.3.4");
+	if (sp_tz_check(c->signing.date_seal_zone, NULL) != SP_OK)
+		return rule_failed(ld, "signing", "date_seal_zone", ei,
+				   "not a known IANA time zone (e.g. Asia/Shanghai, UTC)");
 	return SP_OK;
 }
 

@@ -86,6 +86,7 @@ struct config_auth {
 struct config_signing {
 	int session_ttl_s;        /* signing-session lifetime, default 600 */
 	char *default_seal_image; /* PNG used until an organization has an approved seal */
+	char *date_seal_zone;     /* IANA zone of the date seal and /M, default Asia/Shanghai */
 };
 
 struct config_webhooks {

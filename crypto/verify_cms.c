@@ -138,7 +138,9 @@ ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t *what, 
 		goto out;
 	}
 	tsa = sk_X509_value(signers, 0);
-	X509_NAME_oneline(X509_get_subject_name(tsa), rep->tsa, sizeof(rep->tsa));
+	/* UTF-8 names stay text (X509_NAME_oneline escapes every non-ASCII byte). */
+	if (trust_name_print(X509_get_subject_name(tsa), rep->tsa, sizeof(rep->tsa)) < 0)
+		rep->tsa[0] = '\0';
 	if (!ts_eku_ok(tsa)) {
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_bad_eku",
 			    "the TSA certificate lacks a critical timeStamping extendedKeyUsage");

@@ -58,7 +58,8 @@ db_contract_create(struct db_pool *pool, const struct db_actor *who,
 		   const struct db_contract_new *c, db_json_fn cb, void *arg)
 {
 	static const char sql[] =
-		"SELECT contract_create($1::bigint, $2::bigint, $3::bigint, $4, $5, "
+		"SELECT contract_create($1::bigint, $2::bigint, $3::bigint, $4, "
+		"business_type_code($5), "
 		"$6::timestamptz, $7::jsonb, $8::bytea, $9, $10::integer, $11, $12::inet, "
 		"$13)::text";
 	struct db_actor_text a;
@@ -93,9 +94,9 @@ int
 db_contract_update(struct db_pool *pool, int64_t number, const struct db_actor *who,
 		   const struct db_contract_edit *e, db_json_fn cb, void *arg)
 {
-	static const char sql[] =
-		"SELECT contract_update($1::bigint, $2::bigint, $3::bigint, $4, $5, "
-		"$6::timestamptz, $7::boolean, $8::jsonb, $9::inet, $10)::text";
+	static const char sql[] = "SELECT contract_update($1::bigint, $2::bigint, $3::bigint, $4, "
+				  "business_type_code($5), "
+				  "$6::timestamptz, $7::boolean, $8::jsonb, $9::inet, $10)::text";
 	struct db_actor_text a;
 	struct db_param p[10];
 	char num[24];

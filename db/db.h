@@ -142,7 +142,7 @@ typedef void (*db_count_fn)(void *arg, long long n, const struct sp_errinfo *err
 struct db_contract_new {
 	int64_t number; /* a fresh contract number */
 	const char *name;
-	const char *business_type;
+	const char *business_type; /* a code or a display name (business_types), NULL = default */
 	const char *deadline;
 	const char *parties;
 	const unsigned char *pdf;
@@ -168,8 +168,8 @@ int db_contract_get(struct db_pool *pool, int64_t number, int64_t org, db_json_f
 /* An edit of a draft: NULL keeps a field; clear_deadline drops the deadline. */
 struct db_contract_edit {
 	const char *name;
-	const char *business_type;
-	const char *deadline; /* RFC 3339 */
+	const char *business_type; /* a code or a display name; unknown non-codes: SP400 */
+	const char *deadline;      /* RFC 3339 */
 	int clear_deadline;
 	const char *parties; /* JSON array text replacing every party */
 };
@@ -254,7 +254,7 @@ enum db_list_tab {
 struct db_list_query {
 	enum db_list_tab tab;
 	const char *status;
-	const char *business_type;
+	const char *business_type; /* a code or a display name */
 	const char *q;
 	const char *initiator;
 	const char *created_from;
@@ -265,7 +265,7 @@ struct db_list_query {
 
 /*
  * The page for organization org: {"items": [{"number", "name", "business_type",
- * "status", "initiator", "created_at", "sent_at", "deadline", "completed_at",
+ * "business_type_name", "status", "initiator", "created_at", "sent_at", "deadline", "completed_at",
  * "my_status"}...], "total": n}. SP_ERR_INVALID (and cb will not fire) for
  * a query out of the ranges above.
  */

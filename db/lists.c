@@ -69,7 +69,7 @@ where_add(struct sp_buf *b, const struct tab *t, int q_trgm)
 
 	if ((r = sp_buf_printf(b,
 			       "%s AND ($2::text IS NULL OR %s = $2) AND ($3::text IS NULL OR %s = "
-			       "$3) ",
+			       "business_type_code($3)) ",
 			       t->cond, t->status, t->btype)) != SP_OK)
 		return r;
 	if (q_trgm)
@@ -194,7 +194,8 @@ db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *
 		     &sql,
 		     "), coalesce((SELECT jsonb_agg(x.j ORDER BY x.n DESC) FROM (SELECT pg.n, "
 		     "jsonb_build_object('number', c.number::text, 'name', c.name, "
-		     "'business_type', c.business_type, 'status', c.status, 'initiator', "
+		     "'business_type', c.business_type, 'business_type_name', "
+		     "business_type_name(c.business_type), 'status', c.status, 'initiator', "
 		     "jsonb_build_object('name', io.name, 'credit_code', io.credit_code), "
 		     "'created_at', wf_ts(c.created_at), 'sent_at', wf_ts(c.sent_at), "
 		     "'deadline', wf_ts(c.deadline), 'completed_at', wf_ts(c.completed_at), "

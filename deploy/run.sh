@@ -5,6 +5,13 @@
 #   deploy/run.sh --background  the same, but return once the server is ready and print its URL
 #   deploy/run.sh --stop        stop the server and the PostgreSQL cluster it started
 #
+# Once the server is ready it prints (on stderr, and into var/guide.txt) what
+# to paste next with this machine's real values: var/env.sh (the terminal on
+# PATH, SEALPACT_SERVER, SEALPACT_CACERT, SOFTHSM2_CONF, the PKCS#11 module,
+# SEALPACT_ALIASES = var/pki/orgs.tsv so that "supplier" names the demo
+# supplier), every organization's credit code, a login per organization in its
+# own profile, and a contract signed by two of them and verified.
+#
 # The embedded default lives under var/ at the top of the tree: a private
 # PostgreSQL cluster (var/pg, owned by an unprivileged user when run as root),
 # a development PKI (var/pki: CAs, demo organizations, TSA, OCSP, the server's
@@ -46,7 +53,7 @@ stop_all() {
 case "$mode" in
 --stop) stop_all; exit 0 ;;
 --background|foreground) ;;
--h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+-h|--help) sed -n '2,28p' "$0"; exit 0 ;;
 *) log "unknown option $mode"; exit 64 ;;
 esac
 
@@ -98,43 +105,116 @@ fi
 log "migrating"
 "$build/server/sealpactd" -c "$config" migrate >&2
 
-if [ "$mode" = foreground ]; then
-  log "starting sealpactd (Ctrl-C to stop; PostgreSQL keeps running, deploy/run.sh --stop stops it)"
-  exec "$build/server/sealpactd" -c "$config" serve
-fi
-
 if [ -f "$var/sealpactd.pid" ] && kill -0 "$(cat "$var/sealpactd.pid")" 2>/dev/null; then
   log "sealpactd is already running ($(cat "$var/sealpactd.pid")); deploy/run.sh --stop first"
   exit 1
 fi
+
+# guide URL: what a new user pastes next, with this machine's real values;
+# also written to var/env.sh (the exports) and var/guide.txt (all of it).
+guide() {
+  local url=$1 module=${SEALPACT_PKCS11_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
+  local pdf="$root/tests/fixtures/contracts/short.pdf" slug name code
+  cat >"$var/env.sh" <<EOF
+# Made by deploy/run.sh: the development server's settings for the sealpact terminal.
+export SEALPACT_SERVER=$url
+export SEALPACT_CACERT=$var/pki/root.pem
+export SOFTHSM2_CONF=$var/tokens/softhsm2.conf
+export SEALPACT_PKCS11_MODULE=$module
+export SEALPACT_KEY_ID=01
+export SEALPACT_ALIASES=$var/pki/orgs.tsv
+export PATH="$build/client:\$PATH"
+EOF
+  {
+    echo
+    echo "== sealpact development server: $url (DEVELOPMENT ONLY) =="
+    echo "Log: $var/sealpactd.log   CA: $var/pki/root.pem   stop: deploy/run.sh --stop"
+    echo
+    echo "Organizations (alias, credit code, name); --signer and --cc take the alias or the code:"
+    while IFS=$'\t' read -r slug name code; do
+      [ -n "$slug" ] && printf '  %-10s %s  %s\n' "$slug" "$code" "$name"
+    done <"$var/pki/orgs.tsv"
+    echo
+    echo "1. Set up this shell (the terminal on PATH, the server, its CA, the demo tokens):"
+    echo "     . $var/env.sh"
+    echo "   which is:"
+    sed -n 's/^export /     export /p' "$var/env.sh"
+    echo
+    echo "2. Log in once per organization, each in its own profile (token PIN: 123456):"
+    while IFS=$'\t' read -r slug name code; do
+      [ -n "$slug" ] && echo "     sealpact --profile $slug login --token $slug-rsa"
+    done <"$var/pki/orgs.tsv"
+    echo "     sealpact whoami --all"
+    echo
+    echo "3. The buyer sends a contract; the supplier, then logistics, sign it:"
+    echo "     n=\$(sealpact --profile buyer create $pdf --name 采购合同 --business-type 采购 \\"
+    echo "          --signer supplier:1 --signer logistics:2 --send)"
+    echo "     sealpact --profile supplier list --tab todo"
+    echo "     sealpact --profile supplier receive \$n"
+    echo "     sealpact --profile supplier sign \$n --token supplier-rsa --keyword 乙方（盖章）,1 --date 1,450,80"
+    echo "     sealpact --profile supplier send \$n"
+    echo "     sealpact --profile logistics receive \$n"
+    echo "     sealpact --profile logistics sign \$n --token logistics-rsa --normal 1,150,120"
+    echo "     sealpact --profile logistics send \$n"
+    echo "     sealpact --profile buyer show \$n"
+    echo
+    echo "4. Download it and verify it here (offline, against the development CA):"
+    echo "     sealpact --profile buyer download \$n signed.pdf"
+    echo "     sealpact verify signed.pdf --intermediate $var/pki/ca.pem"
+    echo
+    echo "More: sealpact --help, sealpact help sign, and the README's client section."
+  } | tee "$var/guide.txt" >&2
+}
+
+# wait_ready PID: the "listening" log line, then /readyz; prints the URL.
+wait_ready() {
+  local pid=$1 line port scheme url="" cacert=()
+  for _ in $(seq 1 200); do
+    kill -0 "$pid" 2>/dev/null || { tail -n 20 "$var/sealpactd.log" >&2; log "sealpactd exited"; return 1; }
+    line=$(grep -m1 '"listening"' "$var/sealpactd.log" || true)
+    if [ -n "$line" ]; then
+      port=$(sed -n 's/.*"port": *\([0-9]*\).*/\1/p' <<<"$line")
+      scheme=$(sed -n 's/.*"scheme": *"\([a-z]*\)".*/\1/p' <<<"$line")
+      url="${scheme:-https}://127.0.0.1:$port"
+      break
+    fi
+    sleep 0.1
+  done
+  [ -n "$url" ] || { log "sealpactd did not start listening; see $var/sealpactd.log"; return 1; }
+  [ -f "$var/pki/root.pem" ] && cacert=(--cacert "$var/pki/root.pem")
+  for _ in $(seq 1 100); do
+    if curl -fsS "${cacert[@]}" "$url/readyz" >/dev/null 2>&1; then
+      echo "$url"
+      return 0
+    fi
+    sleep 0.1
+  done
+  log "sealpactd listens at $url but /readyz did not answer 200; see $var/sealpactd.log"
+  return 1
+}
+
 : >"$var/sealpactd.log"
+if [ "$mode" = foreground ]; then
+  log "starting sealpactd (Ctrl-C to stop; PostgreSQL keeps running, deploy/run.sh --stop stops it)"
+  # The log goes to the terminal and to var/sealpactd.log (where the URL is read from).
+  "$build/server/sealpactd" -c "$config" serve > >(tee -a "$var/sealpactd.log") 2>&1 &
+  pid=$!
+  echo "$pid" >"$var/sealpactd.pid"
+  stopping=""
+  trap 'stopping=1; kill -TERM "$pid" 2>/dev/null' INT TERM
+  if url=$(wait_ready "$pid"); then guide "$url"; fi
+  st=0
+  wait "$pid" || st=$?
+  # Ctrl-C ends that wait at once (status 130): wait again for sealpactd's own exit.
+  if [ -n "$stopping" ]; then st=0; wait "$pid" || st=$?; fi
+  rm -f "$var/sealpactd.pid"
+  exit "$st"
+fi
+
 nohup "$build/server/sealpactd" -c "$config" serve >>"$var/sealpactd.log" 2>&1 &
 echo $! >"$var/sealpactd.pid"
-
-# Wait for the "listening" log line, then for /readyz.
-url=""
-for _ in $(seq 1 200); do
-  kill -0 "$(cat "$var/sealpactd.pid")" 2>/dev/null || { tail -n 20 "$var/sealpactd.log" >&2; log "sealpactd exited"; exit 1; }
-  line=$(grep -m1 '"listening"' "$var/sealpactd.log" || true)
-  if [ -n "$line" ]; then
-    port=$(sed -n 's/.*"port": *\([0-9]*\).*/\1/p' <<<"$line")
-    scheme=$(sed -n 's/.*"scheme": *"\([a-z]*\)".*/\1/p' <<<"$line")
-    url="${scheme:-https}://127.0.0.1:$port"
-    break
-  fi
-  sleep 0.1
-done
-[ -n "$url" ] || { log "sealpactd did not start listening; see $var/sealpactd.log"; exit 1; }
-cacert=()
-[ -f "$var/pki/root.pem" ] && cacert=(--cacert "$var/pki/root.pem")
-for _ in $(seq 1 100); do
-  if curl -fsS "${cacert[@]}" "$url/readyz" >/dev/null 2>&1; then
-    echo "$url"
-    log "sealpactd is ready at $url (log: var/sealpactd.log; CA: var/pki/root.pem)"
-    [ -f "$var/tokens.txt" ] && cat "$var/tokens.txt" >&2
-    exit 0
-  fi
-  sleep 0.1
-done
-log "sealpactd listens at $url but /readyz did not answer 200; see $var/sealpactd.log"
-exit 1
+url=$(wait_ready "$(cat "$var/sealpactd.pid")") || exit 1
+log "sealpactd is ready at $url"
+guide "$url"
+echo "$url"
+exit 0

@@ -90,9 +90,10 @@ $(cut -f1 "$dir/tokens.tsv" | sed 's/^/  /')
 Use one:
   export SOFTHSM2_CONF=$dir/softhsm2.conf
   pkcs11-tool --module $module --token-label $first --login --pin $user_pin -O
-Log in with it (SOFTHSM2_CONF exported as above; the PIN is asked without echo,
-or comes from SEALPACT_PIN or --pin-file):
-  sealpact --server URL --cacert CA login --module $module --token $first --key-id $id
-SM2 keys have no token (SoftHSM2 lacks SM2): log in with the PEM key:
-  sealpact --server URL --cacert CA login --key $pki/orgs/<slug>/sm2.key --cert $pki/orgs/<slug>/sm2.crt
+Log in with it (SOFTHSM2_CONF exported as above, SEALPACT_SERVER and SEALPACT_CACERT
+naming the server and its CA — deploy/run.sh writes all of them to var/env.sh; the PIN
+is asked without echo, or comes from SEALPACT_PIN or --pin-file):
+  sealpact login --module $module --token $first --key-id $id
+SM2 keys have no token (SoftHSM2 lacks SM2): log in with the PEM key, e.g.
+  sealpact login --key $pki/orgs/$(head -n1 "$pki/orgs.tsv" | cut -f1)/sm2.key --cert $pki/orgs/$(head -n1 "$pki/orgs.tsv" | cut -f1)/sm2.crt
 EOF

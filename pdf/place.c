@@ -386,7 +386,18 @@ resolve_keyword(struct pdf_doc *doc, struct wlist *l, size_t idx, const struct p
 	/* Occurrences use the page-range syntax over the hits, in reading order. */
 	if ((r = pdf_page_range_parse(p->occurrences ? p->occurrences : "all", (int)nhits, &sel,
 				      &nsel, ei)) < 0) {
-		sp_errinfo_prefix(ei, "keyword occurrences");
+		/* Said in the user's terms: occurrences, not pages. */
+		if (r == SP_ERR_INVALID) {
+			sp_errinfo_init(ei);
+			r = sp_err_reason(ei, SP_ERR_INVALID, "keyword_occurrence",
+					  "placement %zu: occurrences \"%.40s\": keyword \"%.80s\" "
+					  "occurs %zu time%s in the whole document (counted across "
+					  "all pages, in reading order); give numbers within "
+					  "1..%zu, "
+					  "ranges such as 1-2, or \"all\"",
+					  idx + 1, p->occurrences ? p->occurrences : "all",
+					  p->keyword, nhits, nhits == 1 ? "" : "s", nhits);
+		}
 		goto out;
 	}
 	for (i = 0; i < nsel; i++) {

@@ -4,7 +4,8 @@
  *   POST /api/v1/contracts/{number}/signing-sessions   (member)
  *     {"certificate": base64 DER, "chain": [base64 DER, ...],
  *      "placements": [{"mode": "normal"|"multi"|"seam"|"keyword"|"date", ...}]}
- *   -> 201 {"session", "to_be_signed", "algorithm", "rects", "expires_at", "base_seq"}
+ *   -> 201 {"session", "to_be_signed", "algorithm", "rects", "expires_at", "base_seq",
+ *           "date_seal_zone"}
  *
  * Flow: one query loads the latest revision after checking the party's turn
  * (db_signing_prepare_load); a worker checks the certificate (chain,
@@ -35,7 +36,6 @@
 #define MAX_PLACEMENTS 64
 #define MAX_CERT 65536
 #define SEAL_MAX (4u * 1024 * 1024)
-#define SIGN_UTC_OFFSET_MIN 480 /* China Standard Time in /M and the date stamp */
 
 struct prep_job {
 	struct request *r;
@@ -57,6 +57,8 @@ struct prep_job {
 	struct crypto_cert_info info;
 	const char *alg_name;
 	char *rects_json;
+	time_t signing_time; /* taken on the event loop, with its zone's offset: */
+	int utc_offset_min;  /* sp_tz_offset() switches TZ, which no worker may see */
 };
 
 static void
@@ -355,8 +357,8 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	    (r = pdf_docmdp_check_signable(pdoc, ei)) != SP_OK)
 		goto out;
 	memset(&params, 0, sizeof(params));
-	params.signing_time = time(NULL);
-	params.utc_offset_min = SIGN_UTC_OFFSET_MIN;
+	params.signing_time = j->signing_time;
+	params.utc_offset_min = j->utc_offset_min;
 	if ((r = pdf_sig_prepare(pdoc, &params, &seal, needs_seal ? 1 : 0, pl, npl, &j->prep,
 				 ei)) != SP_OK)
 		goto out;
@@ -414,6 +416,7 @@ prep_stored(void *arg, json_t *out, const struct sp_errinfo *err)
 	json_object_set_new(out, "algorithm", json_string(j->alg_name));
 	json_object_set_new(out, "rects", rects != NULL ? rects : json_array());
 	json_object_set_new(out, "certificate_subject", json_string(j->info.subject));
+	json_object_set_new(out, "date_seal_zone", json_string(j->cfg->signing.date_seal_zone));
 	free(tbs);
 	prep_job_free(j);
 	request_reply_json(r, 201, out);
@@ -465,6 +468,7 @@ prep_loaded(void *arg, struct db_revision_doc *base, const struct sp_errinfo *er
 {
 	struct prep_job *j = arg;
 	struct request *r = j->r;
+	struct sp_errinfo ei;
 	int rc;
 
 	if (err->code != SP_OK) {
@@ -473,6 +477,14 @@ prep_loaded(void *arg, struct db_revision_doc *base, const struct sp_errinfo *er
 		return;
 	}
 	j->base = base;
+	j->signing_time = time(NULL);
+	sp_errinfo_init(&ei);
+	if (sp_tz_offset(j->cfg->signing.date_seal_zone, j->signing_time, &j->utc_offset_min,
+			 &ei) != SP_OK) {
+		prep_job_free(j);
+		request_reply_error(r, SP_ERR_CONFIG, &ei);
+		return;
+	}
 	if ((rc = jobs_submit(request_jobs(r), prep_work, prep_done, j)) != SP_OK) {
 		prep_job_free(j);
 		request_reply_error(r, rc, NULL);

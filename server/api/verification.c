@@ -37,6 +37,7 @@ struct vjob {
 	size_t len;
 	unsigned char *json; /* the report (work's result) */
 	size_t jsonlen;
+	json_t *trust_used; /* what the report says it was verified against (owned) */
 };
 
 static void
@@ -46,7 +47,42 @@ vjob_free(struct vjob *j)
 		return;
 	free(j->pdf);
 	free(j->json);
+	json_decref(j->trust_used);
 	free(j);
+}
+
+/*
+ * The same file can be judged differently against different trust (the
+ * terminal's `sealpact verify` uses the files it is given): the report says
+ * which trust the server used, by count only (its file names are its own).
+ */
+static json_t *
+trust_used_new(const struct config *cfg)
+{
+	return json_pack("{s:s,s:i,s:i,s:i,s:b,s:s}", "source", "server", "roots",
+			 (int)cfg->trust.nroots, "intermediates", (int)cfg->trust.nintermediates,
+			 "crls", (int)cfg->trust.ncrls, "ocsp", cfg->trust.ocsp, "note",
+			 "the server's configured trust.roots and trust.intermediates, and the "
+			 "CA certificates embedded in the signature");
+}
+
+static int
+trust_used_add(struct vjob *j, struct sp_errinfo *ei)
+{
+	json_t *doc = json_loadb((const char *)j->json, j->jsonlen, 0, NULL);
+	char *text = NULL;
+
+	if (doc == NULL || !json_is_object(doc) ||
+	    json_object_set(doc, "trust", j->trust_used) != 0 ||
+	    (text = json_dumps(doc, JSON_COMPACT)) == NULL) {
+		json_decref(doc);
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	}
+	json_decref(doc);
+	free(j->json);
+	j->json = (unsigned char *)text;
+	j->jsonlen = strlen(text);
+	return SP_OK;
 }
 
 static int
@@ -74,6 +110,8 @@ verify_work(void *arg, struct sp_errinfo *ei)
 		goto out;
 	}
 	j->json = (unsigned char *)text;
+	if ((r = trust_used_add(j, ei)) != SP_OK)
+		goto out;
 	r = SP_OK;
 out:
 	crypto_verify_report_free(rep);
@@ -114,6 +152,11 @@ verify_submit_take(struct request *r, unsigned char **pdf, size_t len)
 	j->r = r;
 	j->trust = request_trust(r);
 	j->tsa = request_tsa(r);
+	if ((j->trust_used = trust_used_new(request_config(r))) == NULL) {
+		vjob_free(j);
+		request_reply_error(r, SP_ERR_NOMEM, NULL);
+		return;
+	}
 	if (jobs_submit(request_jobs(r), verify_work, verify_done, j) != SP_OK) {
 		vjob_free(j);
 		request_problem(r, P_BUSY, "the verification workers are busy");

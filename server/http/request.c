@@ -282,6 +282,18 @@ elapsed_s(const struct request *r)
 	return (double)(t1.tv_sec - r->t0.tv_sec) + (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e9;
 }
 
+/*
+ * Health probes arrive every few seconds from load balancers and monitors:
+ * one info line each would drown the log. They are counted in /metrics and
+ * logged at debug (still at warn when they fail with a 5xx).
+ */
+static int
+probe_path(const char *path)
+{
+	return strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0 ||
+	       strcmp(path, "/metrics") == 0;
+}
+
 static void
 record(struct request *r, int status, size_t bytes)
 {
@@ -291,11 +303,13 @@ record(struct request *r, int status, size_t bytes)
 	if (metrics_observe(r->srv->metrics, idx, r->method, status, s) != SP_OK)
 		log_event(LOG_WARN, r->id, "metrics table full", NULL);
 	if (r->srv->cfg->log.access_log)
-		log_event(status >= 500 ? LOG_WARN : LOG_INFO, r->id, "request",
-			  "{s:s,s:s,s:s,s:i,s:f,s:I,s:s}", "method", http_method_name(r->method),
-			  "route", route_name(r->label), "path", r->log_path, "status", status,
-			  "duration_ms", s * 1000.0, "bytes", (json_int_t)bytes, "remote",
-			  r->remote);
+		log_event(status >= 500             ? LOG_WARN
+			  : probe_path(r->log_path) ? LOG_DEBUG
+						    : LOG_INFO,
+			  r->id, "request", "{s:s,s:s,s:s,s:i,s:f,s:I,s:s}", "method",
+			  http_method_name(r->method), "route", route_name(r->label), "path",
+			  r->log_path, "status", status, "duration_ms", s * 1000.0, "bytes",
+			  (json_int_t)bytes, "remote", r->remote);
 }
 
 /* Put the response on the wire once; afterwards evreq belongs to evhttp again. */

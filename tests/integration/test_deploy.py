@@ -6,6 +6,7 @@ with free ports, reusing the suite's build."""
 
 import os
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -15,6 +16,67 @@ import unittest
 import urllib.request
 
 import harness
+
+
+def run_on_pty(cmd, env, answers, timeout=120, cwd=None):
+    """Run cmd with a pseudo-terminal as its controlling terminal and stdio,
+    typing each answer once its prompt shows. Returns (exit status, output)."""
+    import fcntl
+    import pty
+    import select
+    import termios
+    master, slave = pty.openpty()
+
+    def controlling_tty():
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    p = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd,
+                         preexec_fn=controlling_tty)
+    os.close(slave)
+    out, pending = b"", list(answers)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        r, _, _ = select.select([master], [], [], 0.2)
+        if r:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        if pending and out.count(pending[0][0]) >= 1:
+            prompt, answer = pending.pop(0)
+            out = out.replace(prompt, b"<" + prompt.strip() + b">", 1)
+            os.write(master, (answer + "\n").encode())
+        if p.poll() is not None and not r:
+            break
+    os.close(master)
+    try:
+        return p.wait(10), out.decode("utf-8", "replace")
+    except subprocess.TimeoutExpired:
+        p.kill()
+        return p.wait(), out.decode("utf-8", "replace")
+
+
+def guide_commands(guide):
+    """The commands the guide tells a user to paste (steps 2-4), continuation lines joined."""
+    cmds, cur, in_steps = [], "", False
+    for line in guide.splitlines():
+        if line.startswith("2. "):
+            in_steps = True
+        if not in_steps or not line.startswith("     "):
+            continue
+        text = line.strip()
+        if cur:
+            text = cur + " " + text
+            cur = ""
+        if text.endswith("\\"):
+            cur = text[:-1].rstrip()
+            continue
+        cmds.append(text)
+    return cmds
 
 
 class RunScript(unittest.TestCase):
@@ -59,6 +121,87 @@ class RunScript(unittest.TestCase):
         with self.assertRaises(OSError):
             socket.create_connection(("127.0.0.1", self.port), timeout=2).close()
         self.assertFalse(os.path.exists(os.path.join(self.var, "sealpactd.pid")))
+
+    def test_foreground_prints_the_guide_and_stops_on_ctrl_c(self):
+        p = subprocess.Popen(["bash", self.script], env=self.env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+                             start_new_session=True)
+        err = ""
+        deadline = time.time() + 600
+        while time.time() < deadline and "More: sealpact --help" not in err:
+            line = p.stderr.readline()
+            if not line:
+                break
+            err += line
+        self.assertIn("== sealpact development server: https://127.0.0.1:%d" % self.port, err)
+        self.assertIn("export SEALPACT_SERVER=https://127.0.0.1:%d" % self.port, err)
+        self.assertEqual(self.get("https://127.0.0.1:%d/readyz" % self.port,
+                                  os.path.join(self.var, "pki", "root.pem")), 200)
+        os.killpg(p.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
+        self.assertEqual(p.wait(60), 0)
+        p.stdout.close()
+        p.stderr.close()
+        with self.assertRaises(OSError):
+            socket.create_connection(("127.0.0.1", self.port), timeout=2).close()
+        self.assertFalse(os.path.exists(os.path.join(self.var, "sealpactd.pid")))
+
+    def test_guide_walks_a_new_user_to_a_signed_verified_contract(self):
+        """What run.sh prints is enough: paste it and three organizations sign and verify."""
+        p = subprocess.run(["bash", self.script, "--background"], env=self.env, capture_output=True,
+                           text=True, timeout=600, stdin=subprocess.DEVNULL)
+        self.assertEqual(p.returncode, 0, p.stderr[-3000:])
+        url = "https://127.0.0.1:%d" % self.port
+        guide = p.stderr[p.stderr.index("== sealpact development server"):]
+        with open(os.path.join(self.var, "guide.txt"), encoding="utf-8") as f:
+            self.assertEqual(f.read().strip(), guide.strip())
+        # Real values, no placeholders.
+        self.assertNotIn(" URL", guide)
+        self.assertNotIn(" CA ", guide)
+        env_sh = os.path.join(self.var, "env.sh")
+        self.assertIn(". " + env_sh, guide)
+        self.assertIn("export SEALPACT_SERVER=" + url, guide)
+        self.assertIn("export SEALPACT_CACERT=" + os.path.join(self.var, "pki", "root.pem"), guide)
+        self.assertIn("export SOFTHSM2_CONF=" + os.path.join(self.var, "tokens", "softhsm2.conf"),
+                      guide)
+        self.assertIn("export SEALPACT_PKCS11_MODULE=/usr/lib/softhsm/libsofthsm2.so", guide)
+        self.assertIn('export PATH="%s:$PATH"' % os.path.join(harness.BUILD_DIR, "client"), guide)
+        with open(os.path.join(self.var, "pki", "orgs.tsv"), encoding="utf-8") as f:
+            orgs = [l.split("\t") for l in f.read().splitlines()]
+        self.assertEqual(len(orgs), 3)
+        for slug, name, code in orgs:
+            self.assertRegex(guide, r"\n  %s +%s  %s\n" % (slug, code, name))
+            self.assertIn("sealpact --profile %s login --token %s-rsa" % (slug, slug), guide)
+        # Paste it: a fresh shell, a fresh home, the PIN typed at each prompt.
+        home = os.path.join(self.tmp, "home")
+        os.mkdir(home)
+        script = os.path.join(self.tmp, "steps.sh")
+        cmds = guide_commands(guide)
+        with open(script, "w", encoding="utf-8") as f:
+            f.write("set -e\n. %s\n" % env_sh)
+            for c in cmds:
+                f.write('echo "+ %s"\n%s\n' % (c.replace('"', "'").replace("$", "\\$"), c))
+        e = {"PATH": "/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8"}
+        rc, out = run_on_pty(["bash", script], e, [(b"Token PIN: ", "123456")] * 5, timeout=300,
+                             cwd=home)
+        self.assertEqual(rc, 0, out)
+        self.assertNotIn("123456", out.replace("<Token PIN:>", ""))
+        self.assertEqual(out.count("logged in as"), 3, out)
+        self.assertIn("3 profiles logged in", out)
+        for _, name, code in orgs:
+            self.assertIn("%s (%s)" % (name, code), out)  # whoami --all, one profile each
+        self.assertIn("business type: 采购 (purchase)", out)
+        self.assertIn("Date seal and signing time in Asia/Shanghai", out)
+        self.assertIn("completed", out)
+        self.assertIn("Verdict: VALID", out)
+        self.assertTrue(os.path.isfile(os.path.join(home, "signed.pdf")))
+        # The credit codes again on the next run, not only on the first.
+        subprocess.run(["bash", self.script, "--stop"], env=self.env, capture_output=True,
+                       timeout=120)
+        p = subprocess.run(["bash", self.script, "--background"], env=self.env, capture_output=True,
+                           text=True, timeout=600, stdin=subprocess.DEVNULL)
+        self.assertEqual(p.returncode, 0, p.stderr[-3000:])
+        for slug, name, code in orgs:
+            self.assertIn(code, p.stderr)
 
 
 if __name__ == "__main__":

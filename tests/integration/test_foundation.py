@@ -101,7 +101,7 @@ class HealthAndErrors(ServerTestCase):
         self.assertNotIn('"/nope"', text)
 
     def test_access_log_is_json_with_request_id(self):
-        _, hdrs, _, _ = self.server.request("GET", "/healthz")
+        _, hdrs, _, _ = self.server.request("GET", "/api/v1/version")
         rid = hdrs["x-request-id"]
         deadline = time.time() + 5
         while time.time() < deadline:
@@ -112,6 +112,30 @@ class HealthAndErrors(ServerTestCase):
         self.assertTrue(hits, self.server.log())
         self.assertIn("duration_ms", hits[0])
         self.assertEqual(hits[0].get("method"), "GET")
+
+    def test_health_probes_are_counted_not_logged(self):
+        rids = []
+        for path in ("/healthz", "/readyz", "/metrics") * 3:
+            st, hdrs, _, _ = self.server.request("GET", path)
+            self.assertEqual(st, 200)
+            rids.append(hdrs["x-request-id"])
+        _, hdrs, _, _ = self.server.request("GET", "/api/v1/version")
+        last = hdrs["x-request-id"]
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            lines = self.server.log_lines()
+            if any(l.get("request_id") == last for l in lines):
+                break
+            time.sleep(0.05)
+        self.assertTrue(any(l.get("request_id") == last and l.get("level") == "info"
+                            for l in lines), self.server.log())
+        self.assertEqual([l for l in lines if l.get("request_id") in rids], [])
+        _, _, body, _ = self.server.request("GET", "/metrics")
+        for route in ("/healthz", "/readyz"):
+            m = re.search(r'sealpact_http_requests_total\{[^}]*route="%s"[^}]*status="200"'
+                          r'[^}]*\} (\d+)' % route, body.decode())
+            self.assertIsNotNone(m, body.decode())
+            self.assertGreaterEqual(int(m.group(1)), 3)
 
 
 class Readiness(unittest.TestCase):
@@ -360,11 +384,12 @@ class Workers(ServerTestCase):
         self.assertEqual(len(kids), 2, self.server.log())
         # Many fresh connections: the kernel spreads them over both processes,
         # and every one is answered.
+        # (A logged route: health probes are not logged at info.)
         for _ in range(40):
-            self.assertEqual(self.server.request("GET", "/readyz")[0], 200)
+            self.assertEqual(self.server.request("GET", "/api/v1/version")[0], 200)
         pids = set()
         for line in self.server.log_lines():
-            if line.get("route") == "/readyz" and "pid" in line:
+            if line.get("route") == "/api/v1/version" and "pid" in line:
                 pids.add(line["pid"])
         self.assertEqual(pids, set(kids), "requests were not spread over both processes")
         # A crashed worker is replaced.

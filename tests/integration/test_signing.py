@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import subprocess
+import shutil
 import tempfile
 import threading
 import unittest
@@ -587,11 +588,16 @@ class ExternalTSA(SigningCase):
 class Offline(unittest.TestCase):
 
     def test_offline_sign_with_and_without_timestamp(self):
+        # The test's own directory (the client makes none): removed whatever happens.
         tmp = tempfile.mkdtemp(prefix="sealpact-off.")
+        self.addCleanup(shutil.rmtree, tmp, True)
         out = os.path.join(tmp, "out.pdf")
         crt, key = PKI.org_cert("supplier", "ec")
         e = dict(os.environ)
         e.update(PKI.token_env())
+        # Whatever temporary files the client makes, it removes.
+        e["TMPDIR"] = os.path.join(tmp, "t")
+        os.mkdir(e["TMPDIR"])
         base = [harness.SEALPACT, "sign", "--offline", SHORT, out, "--key", key, "--cert", crt,
                 "--seal", SEAL, "--keyword", "乙方（盖章）", "--date", "1,450,80"]
         p = subprocess.run(base, capture_output=True, text=True, env=e)
@@ -617,6 +623,199 @@ class Offline(unittest.TestCase):
         self.assertIn("Signature is Valid.", pdfsig(out))
         q = subprocess.run(["qpdf", "--check", out], capture_output=True, text=True)
         self.assertEqual(q.returncode, 0, q.stdout)
+        self.assertEqual(os.listdir(e["TMPDIR"]), [])
+
+
+class TerminalHelp(unittest.TestCase):
+    """What `sealpact help sign` and the offline signer tell a user, no server needed."""
+
+    def sign(self, *extra, env=None):
+        tmp = tempfile.mkdtemp(prefix="sealpact-help.")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        crt, key = PKI.org_cert("supplier", "ec")
+        cmd = [harness.SEALPACT, "sign", "--offline", SHORT, os.path.join(tmp, "o.pdf"), "--key",
+               key, "--cert", crt, "--seal", SEAL] + list(extra)
+        return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
+
+    def test_help_sign_says_units_centre_origin_and_occurrences(self):
+        p = subprocess.run([harness.SEALPACT, "help", "sign"], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0)
+        h = p.stdout
+        for words in ("PDF points", "X,Y is the CENTRE", "bottom-left corner of the page as it "
+                      "is shown", "count across the WHOLE document", "reading order",
+                      "--invisible", "date_seal_zone", "--date-zone ZONE"):
+            self.assertIn(words, h.replace("\n", " "))
+        for example in ("--normal 1,400,120", "--multi 1-3,450,700", "--seam all,400",
+                        "--keyword 乙方（盖章）,1", "--date 1,400,60", "sign N --invisible"):
+            self.assertIn("sealpact sign N " + example.replace("sign N ", ""), h)
+
+    def test_no_placement_needs_invisible(self):
+        p = self.sign()
+        self.assertEqual(p.returncode, 64, p.stderr)
+        self.assertIn("no seal placement", p.stderr)
+        self.assertIn("--invisible", p.stderr)
+        p = self.sign("--invisible", "--normal", "1,300,300")
+        self.assertEqual(p.returncode, 64)
+        self.assertIn("exclude each other", p.stderr)
+        p = self.sign("--invisible")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("none: an invisible signature", p.stdout)
+
+    def test_bad_keyword_occurrence_is_said_plainly(self):
+        p = self.sign("--keyword", "乙方（盖章）,99")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertNotIn("page range", p.stderr)
+        self.assertIn('occurrences "99": keyword "乙方（盖章）" occurs 1 time in the whole '
+                      'document (counted across all pages', p.stderr)
+        self.assertIn("give numbers within 1..1", p.stderr)
+
+    def test_date_seal_zone(self):
+        p = self.sign("--date", "1,450,80")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("Date seal and signing time in Asia/Shanghai (UTC+08:00)", p.stdout)
+        p = self.sign("--date", "1,450,80", "--date-zone", "UTC")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("Date seal and signing time in UTC (UTC+00:00)", p.stdout)
+        # The zone reaches the file: the signature's /M time carries its offset.
+        for zone, mark in (("Pacific/Kiritimati", b"+14'00'"), ("Pacific/Pago_Pago", b"-11'00'")):
+            tmp = tempfile.mkdtemp(prefix="sealpact-zone.")
+            self.addCleanup(shutil.rmtree, tmp, True)
+            out = os.path.join(tmp, "z.pdf")
+            crt, key = PKI.org_cert("supplier", "ec")
+            run([harness.SEALPACT, "sign", "--offline", SHORT, out, "--key", key, "--cert", crt,
+                 "--seal", SEAL, "--date", "1,450,80", "--date-zone", zone])
+            with open(out, "rb") as f:
+                self.assertRegex(f.read(), rb"/M \(D:\d{14}" + re.escape(mark) + rb"\)")
+        p = self.sign("--date", "1,450,80", "--date-zone", "Mars/Olympus")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn('unknown time zone "Mars/Olympus"', p.stderr)
+        p = subprocess.run([harness.SEALPACT, "sign", "1234567890123456789", "--date", "1,1,1",
+                            "--date-zone", "UTC"], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 64)
+        self.assertIn("--date-zone are for --offline", p.stderr)
+
+    def test_softhsm_without_conf_says_what_to_set(self):
+        e = {k: v for k, v in os.environ.items() if k != "SOFTHSM2_CONF"}
+        e["SEALPACT_PIN"] = harness.TOKEN_PIN
+        tmp = tempfile.mkdtemp(prefix="sealpact-hsm.")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        p = subprocess.run([harness.SEALPACT, "sign", "--offline", SHORT,
+                            os.path.join(tmp, "o.pdf"), "--module", MODULE, "--token",
+                            "buyer-rsa", "--date", "1,300,300"], capture_output=True, text=True,
+                           env=e, timeout=60)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("no token labelled buyer-rsa is present", p.stderr)
+        self.assertIn("SOFTHSM2_CONF is not set", p.stderr)
+        self.assertIn("export SOFTHSM2_CONF=", p.stderr)
+
+    def test_whoami_all_lists_profiles_and_marks_the_current_one(self):
+        import json
+        xdg = tempfile.mkdtemp(prefix="sealpact-prof.")
+        self.addCleanup(shutil.rmtree, xdg, True)
+        for prof, who in (("buyer", "示例采购有限公司 (91310000MA1FL8TQ3X)"),
+                          ("supplier", "示例供应有限公司 (91440300MA5DC1XQ8X)")):
+            d = os.path.join(xdg, "sealpact", "profiles", prof)
+            os.makedirs(d, mode=0o700)
+            path = os.path.join(d, "session.json")
+            with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+                json.dump({"server": "https://127.0.0.1:8443", "token": "t-" + prof,
+                           "expires_at": "2030-01-01T00:00:00Z", "who": who}, f)
+        e = dict(os.environ, XDG_CONFIG_HOME=xdg)
+        e.pop("SEALPACT_PROFILE", None)
+        p = subprocess.run([harness.SEALPACT, "--profile", "supplier", "whoami", "--all"],
+                           capture_output=True, text=True, env=e)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout, r"\n\* supplier +示例供应有限公司 \(91440300MA5DC1XQ8X\) +"
+                                   r"https://127.0.0.1:8443 +2030-01-01T00:00:00Z\n")
+        self.assertRegex(p.stdout, r"\n  buyer +示例采购有限公司")
+        self.assertIn("2 profiles logged in", p.stdout)
+        self.assertNotIn("t-buyer", p.stdout)
+        e["SEALPACT_PROFILE"] = "buyer"
+        p = subprocess.run([harness.SEALPACT, "whoami", "--all"], capture_output=True, text=True,
+                           env=e)
+        self.assertRegex(p.stdout, r"\n\* buyer ")
+
+    def test_bad_profile_name(self):
+        p = subprocess.run([harness.SEALPACT, "--profile", "../x", "whoami"], capture_output=True,
+                           text=True)
+        self.assertEqual(p.returncode, 64)
+        self.assertIn("--profile", p.stderr)
+
+
+class OfflineAndServerAgree(SigningCase):
+    """The same offline-signed file, verified here and by POST /api/v1/verify: each says
+    which trust it used, and the terminal says what to add to match the server."""
+
+    def test_trust_is_named_and_names_are_text(self):
+        tmp = tempfile.mkdtemp(prefix="sealpact-agree.")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        out = os.path.join(tmp, "o.pdf")
+        crt, key = PKI.org_cert("supplier", "ec")
+        # Signed without --chain (and without a timestamp): the file lacks the issuing CA.
+        run([harness.SEALPACT, "sign", "--offline", SHORT, out, "--key", key, "--cert", crt,
+             "--seal", SEAL, "--date", "1,450,80"])
+        p = subprocess.run([harness.SEALPACT, "verify", out, "--trust-roots", PKI.path("root.pem")],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 2, p.stdout)
+        self.assertIn("untrusted_issuer", p.stdout)
+        self.assertIn("Trust used (this machine's files, not the server's):", p.stdout)
+        self.assertIn("  roots: " + PKI.path("root.pem"), p.stdout)
+        self.assertIn("  intermediates: none", p.stdout)
+        self.assertIn("Hint:", p.stdout)
+        self.assertIn("--intermediate PEM", p.stdout)
+        # The TSA's name is UTF-8 text, not escapes.
+        ts = os.path.join(tmp, "ts.pdf")
+        run([harness.SEALPACT, "sign", "--offline", SHORT, ts, "--key", key, "--cert", crt,
+             "--seal", SEAL, "--date", "1,450,80", "--tsa-cert", PKI.path("tsa.crt"),
+             "--tsa-key", PKI.path("tsa.key"), "--tsa-trust", PKI.path("root.pem"), "--chain",
+             PKI.path("chain.pem")])
+        p = subprocess.run([harness.SEALPACT, "verify", ts, "--trust-roots", PKI.path("root.pem"),
+                            "--tsa-trust", PKI.path("root.pem")], capture_output=True, text=True)
+        self.assertRegex(p.stdout, r"timestamp: [a-z]+, \S+ by .*sealpact 开发")
+        self.assertNotIn("\\x", p.stdout)
+        self.assertNotIn("Hint:", p.stdout)
+        # With the intermediate the server is configured with, the chain is trusted here too.
+        p = subprocess.run([harness.SEALPACT, "verify", out, "--trust-roots", PKI.path("root.pem"),
+                            "--intermediate", PKI.path("ca.pem"), "--crl", PKI.path("crl.pem"),
+                            "--crl", PKI.path("root-crl.pem"), "--json"], capture_output=True,
+                           text=True)
+        import json
+        local = json.loads(p.stdout)
+        self.assertEqual(local["trust"]["source"], "local")
+        self.assertEqual(local["trust"]["intermediates"], [PKI.path("ca.pem")])
+        self.assertNotIn("untrusted_issuer", p.stdout)
+        with open(out, "rb") as f:
+            st, _, _, doc = self.server.request("POST", "/api/v1/verify", body=f.read(),
+                                                headers={"Content-Type": "application/pdf"})
+        self.assertEqual(st, 200, doc)
+        self.assertEqual(doc["trust"]["source"], "server")
+        self.assertEqual((doc["trust"]["roots"], doc["trust"]["intermediates"]), (1, 1))
+        self.assertIn("trust.intermediates", doc["trust"]["note"])
+        self.assertNotIn("untrusted_issuer", json.dumps(doc))
+
+    def test_online_placement_messages(self):
+        for slug in ("buyer", "supplier"):
+            self.login(slug, "rsa")
+        n = self.create([("supplier", 1)])
+        self.act("supplier", n, "receive")
+        p = self.cli("supplier", "sign", n, "--module", MODULE, "--token", "supplier-rsa",
+                     "--key-id", "01")
+        self.assertEqual(p.returncode, 64, p.stderr)
+        self.assertIn("--invisible", p.stderr)
+        p = self.cli("supplier", "sign", n, "--module", MODULE, "--token", "supplier-rsa",
+                     "--key-id", "01", "--keyword", "乙方（盖章）,99")
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn('occurrences "99": keyword "乙方（盖章）" occurs 1 time in the whole '
+                      'document', p.stderr)
+        self.assertNotIn("page range", p.stderr)
+        self.assertEqual(self.revisions(n), 1)
+
+    def test_bad_date_seal_zone_stops_startup(self):
+        srv = harness.Server(self.tmp, self.db.url, extra={"signing": {"date_seal_zone": "Nowhere/X"}})
+        with self.assertRaises(RuntimeError) as cm:
+            srv.start()
+        srv.stop()
+        self.assertIn("date_seal_zone", str(cm.exception))
 
 
 class OfflineHttpsTSA(SigningCase):

@@ -14,6 +14,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import subprocess
 import time
 import unittest
@@ -748,6 +749,105 @@ class TestWorkflowCli(WorkflowCase):
         self.assertEqual(outputs["list"].count(clean), 2)  # the name and the initiator
         self.assertIn("rejected:      " + clean, outputs["show"])
         self.assertIn("initiator:     " + clean, outputs["show"])
+
+    def count(self, sql):
+        return int(self.db.query(sql))
+
+    def test_send_without_signer_creates_nothing(self):
+        before = self.count("SELECT count(*) FROM contracts")
+        p = self.cli(self.a, "create", FIXTURE, "--name", "No signer", "--cc", self.cc.code,
+                     "--send", ok=False)
+        self.assertEqual(p.returncode, 64)
+        self.assertIn("--send needs at least one --signer (nothing was created)", p.stderr)
+        self.assertEqual(p.stdout, "")
+        self.assertEqual(self.count("SELECT count(*) FROM contracts"), before)
+
+    def test_edit_and_delete_a_draft(self):
+        n = self.cli(self.a, "create", FIXTURE, "--name", "Draft one", "--signer",
+                     self.s1.code).stdout.split()[0]
+        out = self.cli(self.a, "edit", n, "--name", "Draft renamed", "--business-type", "销售",
+                       "--signer", self.s2.code + ":1", "--cc", self.cc.code).stdout
+        self.assertIn("name:          Draft renamed", out)
+        self.assertIn("business type: 销售 (sales)", out)
+        self.assertIn(self.s2.code, out)
+        self.assertNotIn(self.s1.code, out)
+        d = self.detail(self.a, n)
+        self.assertEqual((d["name"], d["business_type"], d["business_type_name"]),
+                         ("Draft renamed", "sales", "销售"))
+        p = self.cli(self.a, "edit", n, ok=False)
+        self.assertEqual(p.returncode, 64)
+        self.assertIn("nothing to change", p.stderr)
+        p = self.cli(self.s1, "delete", n, ok=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(n + " deleted", self.cli(self.a, "delete", n).stdout)
+        self.assertEqual(self.count("SELECT count(*) FROM contracts WHERE number = %s" % n), 0)
+        p = self.cli(self.a, "show", n, ok=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("404", p.stderr)
+
+    def test_business_types_by_display_name(self):
+        n = self.cli(self.a, "create", FIXTURE, "--name", "采购一", "--business-type", "采购",
+                     "--signer", self.s1.code, "--send").stdout.split()[0]
+        d = self.detail(self.a, n)
+        self.assertEqual((d["business_type"], d["business_type_name"]), ("purchase", "采购"))
+        self.assertIn("business type: 采购 (purchase)", self.cli(self.a, "show", n).stdout)
+        for bt in ("采购", "purchase"):
+            out = self.cli(self.s1, "list", "--tab", "todo", "--business-type", bt).stdout
+            self.assertIn(n, out)
+            self.assertIn("采购", out)
+        items = self.listing(self.s1, "tab=todo&business_type=%E9%87%87%E8%B4%AD")["items"]
+        self.assertEqual([(i["business_type"], i["business_type_name"]) for i in items],
+                         [("purchase", "采购")])
+        self.assertNotIn(n, self.cli(self.s1, "list", "--tab", "todo", "--business-type",
+                                     "销售").stdout)
+        p = self.cli(self.a, "create", FIXTURE, "--name", "x", "--business-type", "不存在",
+                     ok=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("unknown business type", p.stderr)
+        self.assertIn("采购 (purchase)", p.stderr)
+
+    def test_parties_by_alias(self):
+        aliases = os.path.join(self.tmp, "aliases.tsv")
+        with open(aliases, "w", encoding="utf-8") as f:
+            f.write("signer1\tSigner One\t%s\nlater\t后来的签署方\t%s\n" % (self.s1.code,
+                                                                           credit_code(91)))
+        env = dict(os.environ, SEALPACT_TOKEN=self.a.token, XDG_CONFIG_HOME=self.tmp,
+                   SEALPACT_ALIASES=aliases)
+        p = subprocess.run([SEALPACT, "--server", self.server.url, "create", FIXTURE, "--name",
+                            "By alias", "--signer", "signer1:1", "--signer", "later:2", "--cc",
+                            self.cc.code], env=env, capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        d = self.detail(self.a, p.stdout.split()[0])
+        self.assertEqual([(x["credit_code"], x["name"], x["routing_order"]) for x in d["parties"]
+                          if x["role"] == "signer"],
+                         [(self.s1.code, "Signer One", 1), (credit_code(91), "后来的签署方", 2)])
+
+    def test_pages_audit_trail_cc_status_and_receive_hint(self):
+        made = [self.cli(self.a, "create", FIXTURE, "--name", "Page %d" % i, "--signer",
+                         self.s1.code, "--cc", self.cc.code, "--send").stdout.split()[0]
+                for i in range(3)]
+        out = self.cli(self.s1, "list", "--tab", "todo", "--page-size", "2").stdout
+        self.assertIn("page 1 of 2, total 3 (--page N for more)", out)
+        out = self.cli(self.s1, "list", "--tab", "todo", "--page-size", "2", "--page", "2").stdout
+        self.assertIn("page 2 of 2, total 3\n", out)
+        p = self.cli(self.s1, "receive", ok=False)
+        self.assertEqual(p.returncode, 64)
+        self.assertIn("--all", p.stderr)
+        n = made[0]
+        show = self.cli(self.cc, "show", n).stdout
+        self.assertRegex(show, r"cc +#\d+ +notified +%s" % self.cc.code)
+        self.act(self.s1, n, "receive")
+        self.sign(self.s1, n)
+        self.act(self.s1, n, "send")
+        show = self.cli(self.cc, "show", n).stdout
+        self.assertRegex(show, r"cc +#\d+ +completed +%s" % self.cc.code)
+        # The audit trail the API returns, event by event.
+        trail = show[show.index("audit trail:"):]
+        audit = self.detail(self.a, n)["audit"]
+        self.assertGreaterEqual(len(audit), 4)
+        for ev in audit:
+            self.assertRegex(trail, r"\n +%d  %s  %s" % (ev["seq"], re.escape(ev["at"]),
+                                                        ev["action"]))
 
 
 if __name__ == "__main__":

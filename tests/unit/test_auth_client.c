@@ -44,7 +44,8 @@ START_TEST(session_roundtrip_and_modes)
 	ck_assert_int_eq(client_session_path(path, sizeof(path), &ei), SP_OK);
 	ck_assert(strstr(path, "/xdg/sealpact/session.json") != NULL);
 	ck_assert_int_eq(client_session_load("https://a", &tok, &ei), SP_ERR_NOT_FOUND);
-	ck_assert_int_eq(client_session_save("https://a", "tok123", "2030-01-01T00:00:00Z", &ei),
+	ck_assert_int_eq(client_session_save("https://a", "tok123", "2030-01-01T00:00:00Z", NULL,
+					     &ei),
 			 SP_OK);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0600);
@@ -88,7 +89,7 @@ START_TEST(session_damaged_file)
 	snprintf(xdg, sizeof(xdg), "%s/x2", tmpdir);
 	setenv("XDG_CONFIG_HOME", xdg, 1);
 	sp_errinfo_init(&ei);
-	ck_assert_int_eq(client_session_save("https://a", "t", NULL, &ei), SP_OK);
+	ck_assert_int_eq(client_session_save("https://a", "t", NULL, NULL, &ei), SP_OK);
 	ck_assert_int_eq(client_session_path(path, sizeof(path), &ei), SP_OK);
 	ck_assert((f = fopen(path, "w")) != NULL);
 	fputs("{\"server\": 5}", f);

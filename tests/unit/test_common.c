@@ -403,6 +403,50 @@ START_TEST(decimal)
 }
 END_TEST
 
+/* Time zones by name: known ones give their offset at an instant, others are refused. */
+START_TEST(time_zones)
+{
+	static const char *const bad[] = { "",
+					   "Mars/Olympus",
+					   "../../etc/passwd",
+					   "/etc/localtime",
+					   "Asia/Shanghai\n",
+					   "Asia/../Asia/Shanghai" };
+	struct sp_errinfo ei;
+	int off = -1;
+	size_t i;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(sp_tz_check("Asia/Shanghai", &ei), SP_OK);
+	ck_assert_int_eq(sp_tz_offset("Asia/Shanghai", 1700000000, &off, &ei), SP_OK);
+	ck_assert_int_eq(off, 480);
+	ck_assert_int_eq(sp_tz_offset("UTC", 1700000000, &off, &ei), SP_OK);
+	ck_assert_int_eq(off, 0);
+	/* Daylight saving: Berlin is +60 in January, +120 in July (2024). */
+	ck_assert_int_eq(sp_tz_offset("Europe/Berlin", 1704067200, &off, &ei), SP_OK);
+	ck_assert_int_eq(off, 60);
+	ck_assert_int_eq(sp_tz_offset("Europe/Berlin", 1719792000, &off, &ei), SP_OK);
+	ck_assert_int_eq(off, 120);
+	ck_assert_int_eq(sp_tz_offset("America/New_York", 1704067200, &off, &ei), SP_OK);
+	ck_assert_int_eq(off, -300);
+	/* The process's own TZ is put back. */
+	ck_assert_int_eq(setenv("TZ", "Pacific/Auckland", 1), 0);
+	ck_assert_int_eq(sp_tz_offset("UTC", 1704067200, &off, &ei), SP_OK);
+	ck_assert_str_eq(getenv("TZ"), "Pacific/Auckland");
+	unsetenv("TZ");
+	ck_assert_int_eq(sp_tz_offset("UTC", 1704067200, &off, &ei), SP_OK);
+	ck_assert_ptr_null(getenv("TZ"));
+	for (i = 0; i < SP_ARRAY_LEN(bad); i++) {
+		sp_errinfo_init(&ei);
+		off = 7;
+		ck_assert_int_eq(sp_tz_check(bad[i], &ei), SP_ERR_INVALID);
+		ck_assert_int_eq(sp_tz_offset(bad[i], 1700000000, &off, &ei), SP_ERR_INVALID);
+		ck_assert_int_eq(off, 0);
+		ck_assert_ptr_nonnull(strstr(ei.msg, "unknown time zone"));
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -424,6 +468,7 @@ main(void)
 	tcase_add_test(tc, big_endian);
 	tcase_add_test(tc, decimal);
 	tcase_add_test(tc, printable_text);
+	tcase_add_test(tc, time_zones);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
