@@ -169,6 +169,10 @@ def check_exchange(method, path, req_headers, req_body, status, resp_headers, re
     if resp is None:
         raise ContractError("%s: status %d is not described (described: %s)"
                             % (where, status, ", ".join(sorted(resps))))
+    for name, h in (resp.get("headers") or {}).items():
+        h = c.resolve(h)
+        if h.get("required") and name.lower() not in resp_headers:
+            raise ContractError("%s: header %s is required by the description" % (where, name))
     content = resp.get("content")
     media = _media(resp_headers.get("content-type"))
     if not content:
@@ -188,10 +192,34 @@ def check_exchange(method, path, req_headers, req_body, status, resp_headers, re
         except ValueError:
             raise ContractError("%s: the response body is not JSON" % where)
         c.validate(schema, value, where + " response body")
-    for name, h in (resp.get("headers") or {}).items():
-        h = c.resolve(h)
-        if h.get("required") and name.lower() not in resp_headers:
-            raise ContractError("%s: header %s is required by the description" % (where, name))
+
+
+def check_webhook(headers, body):
+    """Check one webhook delivery as a receiver got it (the description's
+    `webhooks`): its headers and its JSON payload. Raises ContractError."""
+    c = contract()
+    op = c.doc["webhooks"]["webhookEvent"]["post"]
+    lower = {k.lower(): v for k, v in headers.items()}
+    for prm in op.get("parameters", []):
+        prm = c.resolve(prm)
+        if prm["in"] != "header":
+            continue
+        v = lower.get(prm["name"].lower())
+        if v is None:
+            if prm.get("required"):
+                raise ContractError("webhook delivery without header %s" % prm["name"])
+            continue
+        c.validate(prm["schema"], v, "webhook header " + prm["name"])
+    media = _media(lower.get("content-type"))
+    content = c.resolve(op["requestBody"])["content"]
+    if media not in content:
+        raise ContractError("webhook delivery with Content-Type %r" % media)
+    try:
+        value = json.loads(body)
+    except ValueError:
+        raise ContractError("webhook delivery whose body is not JSON")
+    c.validate(content[media]["schema"], value, "webhook payload")
+    record("POST", "(webhook)", 200, "webhook")
 
 
 def check_log(lines):

@@ -221,12 +221,10 @@ class Server:
             return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout, context=ctx)
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
 
-    def request(self, method, path, body=None, headers=None, timeout=10, check=True):
+    def request(self, method, path, body=None, headers=None, timeout=10):
         """One request on a fresh connection: (status, headers dict, body bytes, json or None).
-        The exchange must fit the API description (apicheck.check_exchange());
-        check=False only for requests that are no HTTP API call a client would
-        make (e.g. a deliberately broken Content-Type) and still recorded by
-        the access-log check at stop()."""
+        The exchange must fit the API description (apicheck.check_exchange()
+        raises otherwise, failing the test)."""
         h = dict(headers or {})
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode()
@@ -239,8 +237,7 @@ class Server:
             hdrs = {k.lower(): v for k, v in r.getheaders()}
         finally:
             c.close()
-        if check:
-            apicheck.check_exchange(method, path, h, body, r.status, hdrs, data)
+        apicheck.check_exchange(method, path, h, body, r.status, hdrs, data)
         doc = None
         if hdrs.get("content-type", "").split(";")[0].strip() in ("application/json",
                                                                   "application/problem+json"):
