@@ -9,9 +9,11 @@ import os
 import re
 import subprocess
 import unittest
+from unittest import mock
 
 import yaml
 
+import apicheck
 import harness
 from harness import IdentityPKI, ServerTestCase, run
 
@@ -65,6 +67,58 @@ class Description(unittest.TestCase):
                          "#/components/schemas/ContractNumber")
         self.assertEqual(s["WebhookPayload"]["properties"]["contract_number"]["$ref"],
                          "#/components/schemas/ContractNumber")
+
+
+class Validator(unittest.TestCase):
+    """The harness's check refuses what the description does not allow."""
+
+    PROBLEM = {"type": "urn:sealpact:problem:not_found", "title": "Not Found", "status": 404,
+               "code": "not_found", "detail": "no such contract", "request_id": "r1"}
+
+    def setUp(self):
+        # Made-up exchanges must not count as exercising a route.
+        patcher = mock.patch.object(apicheck, "record", lambda *a: None)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def check(self, method, path, status, body, ctype="application/json"):
+        apicheck.check_exchange(method, path, {}, None, status, {"content-type": ctype},
+                                json.dumps(body).encode())
+
+    def test_described_answers_pass(self):
+        self.check("GET", "/healthz", 200, {"status": "ok"})
+        self.check("GET", "/api/v1/contracts/123", 404, self.PROBLEM,
+                   "application/problem+json")
+
+    def test_undescribed_answers_fail(self):
+        bad = [
+            ("GET", "/healthz", 418, {"status": "ok"}, "application/json"),
+            ("GET", "/healthz", 200, {"status": "fine"}, "application/json"),
+            ("GET", "/healthz", 200, {"status": "ok"}, "text/plain"),
+            ("GET", "/api/v1/nope", 200, {}, "application/json"),
+            ("PUT", "/healthz", 200, {"status": "ok"}, "application/json"),
+            ("GET", "/api/v1/contracts/123", 404, dict(self.PROBLEM, code="gone_fishing"),
+             "application/problem+json"),
+            ("GET", "/api/v1/contracts/123", 404, dict(self.PROBLEM, code="wrong_state"),
+             "application/problem+json"),
+            ("GET", "/api/v1/contracts/123", 404, {"code": "not_found"},
+             "application/problem+json"),
+            ("POST", "/api/v1/contracts/receive-all", 200, {"received": [1386827782719537152]},
+             "application/json"),
+            ("GET", "/api/v1/auth/whoami", 200, {"kind": "member", "user": {"id": 1, "name": "x"},
+                                                 "secret": "leak"}, "application/json"),
+        ]
+        for method, path, status, body, ctype in bad:
+            with self.assertRaises(apicheck.ContractError, msg=(method, path, status, body)):
+                self.check(method, path, status, body, ctype)
+
+    def test_access_log_statuses_are_checked(self):
+        lines = [{"msg": "request", "method": "GET", "route": "/readyz", "status": 503},
+                 {"msg": "request", "method": "GET", "route": "/readyz", "status": 302},
+                 {"msg": "request", "method": "POST", "route": "/healthz", "status": 200}]
+        self.assertEqual(apicheck.check_log(lines),
+                         ["GET /readyz -> 302: status not described",
+                          "POST /healthz -> 200: not described"])
 
 
 class Served(ServerTestCase):
