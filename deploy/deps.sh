@@ -16,6 +16,7 @@ run_pkgs=(
 )
 test_pkgs=(
   poppler-utils libnss3-tools wrk clang libclang-rt-14-dev clang-format
+  python3-jsonschema python3-yaml jq nodejs
 )
 
 want=("${run_pkgs[@]}")
@@ -25,7 +26,17 @@ missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# The npm tools of the test suite (the OpenAPI linter, the reference renderer):
+# deploy/npm.sh, after the Debian packages (it needs node and npm).
+npm_tools() {
+  [ "${1:-run}" = "test" ] || return 0
+  bash "$(dirname "$0")/npm.sh"
+}
+
+if [ ${#missing[@]} -eq 0 ]; then
+  npm_tools "${1:-run}"
+  exit 0
+fi
 
 echo "deps: installing ${missing[*]}" >&2
 sudo=()
@@ -36,3 +47,8 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian's nodejs ships npm as a package of its own; NodeSource's bundles it.
+if [ "${1:-run}" = "test" ] && ! command -v npm >/dev/null; then
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends npm >/dev/null
+fi
+npm_tools "${1:-run}"

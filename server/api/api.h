@@ -54,6 +54,10 @@ void signing_prepare_post(struct request *r);
 void signing_complete_post(struct request *r);
 void signing_abort_delete(struct request *r);
 
+/* console.c: the OpenAPI description and the console's files, compiled in */
+void console_openapi_get(struct request *r);
+void console_index_get(struct request *r);
+void console_file_get(struct request *r);
 /* tsa.c */
 void tsa_post(struct request *r);
 

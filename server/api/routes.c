@@ -18,6 +18,10 @@ static const struct {
 	{ HTTP_GET, "/readyz", health_readyz_get, 0 },
 	{ HTTP_GET, "/metrics", health_metrics_get, 0 },
 	{ HTTP_GET, "/api/v1/version", health_version_get, 0 },
+	/* console.c: the API description and the reference pages (anyone) */
+	{ HTTP_GET, "/api/v1/openapi.json", console_openapi_get, 0 },
+	{ HTTP_GET, "/console/api", console_index_get, 0 },
+	{ HTTP_GET, "/console/api/{file}", console_file_get, 0 },
 	/* auth.c, reviewers.c, api_keys.c: who is calling */
 	{ HTTP_POST, "/api/v1/auth/challenge", auth_challenge_post, 0 },
 	{ HTTP_POST, "/api/v1/auth/login", auth_login_post, 0 },

@@ -3,7 +3,8 @@
 Every test gets its own database in the suite's throwaway cluster (the CTest
 fixture `pg`, see tests/support/pgtmp.sh), its own temporary directory, its
 own TLS certificate and a server on a free port; everything is removed when
-the test ends. Only the Python standard library is used.
+the test ends. The standard library is used, and jsonschema for apicheck.py:
+every exchange is checked against the OpenAPI description (openapi.yaml).
 """
 
 import http.client
@@ -20,6 +21,8 @@ import threading
 import time
 import unittest
 import uuid
+
+import apicheck
 
 # Where the suite lives: set by CTest (tests/CMakeLists.txt), read once here.
 SOURCE_DIR = os.environ.get("SEALPACT_SOURCE_DIR",
@@ -219,7 +222,9 @@ class Server:
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
 
     def request(self, method, path, body=None, headers=None, timeout=10):
-        """One request on a fresh connection: (status, headers dict, body bytes, json or None)."""
+        """One request on a fresh connection: (status, headers dict, body bytes, json or None).
+        The exchange must fit the API description (apicheck.check_exchange()
+        raises otherwise, failing the test)."""
         h = dict(headers or {})
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode()
@@ -232,6 +237,7 @@ class Server:
             hdrs = {k.lower(): v for k, v in r.getheaders()}
         finally:
             c.close()
+        apicheck.check_exchange(method, path, h, body, r.status, hdrs, data)
         doc = None
         if hdrs.get("content-type", "").split(";")[0].strip() in ("application/json",
                                                                   "application/problem+json"):
@@ -254,6 +260,10 @@ class Server:
                 self.proc.wait()
         if self.proc is not None:
             self._log.close()
+            bad = apicheck.check_log(self.log_lines())
+            if bad:
+                raise apicheck.ContractError("answers the API description does not allow:\n"
+                                             + "\n".join(bad))
 
 
 class ServerTestCase(unittest.TestCase):

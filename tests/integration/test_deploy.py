@@ -4,6 +4,7 @@ over HTTPS with a certificate that chains to the development root;
 deploy/run.sh --stop stops everything it started. Run in a temporary var/
 with free ports, reusing the suite's build."""
 
+import json
 import os
 import shutil
 import signal
@@ -15,6 +16,7 @@ import time
 import unittest
 import urllib.request
 
+import apicheck
 import harness
 
 
@@ -97,6 +99,16 @@ class RunScript(unittest.TestCase):
         with urllib.request.urlopen(url, context=ctx, timeout=10) as r:
             return r.status
 
+    def log_lines(self):
+        out = []
+        with open(os.path.join(self.var, "sealpactd.log")) as f:
+            for line in f:
+                try:
+                    out.append(json.loads(line))
+                except ValueError:
+                    pass
+        return out
+
     def test_background_then_stop(self):
         p = subprocess.run(["bash", self.script, "--background"], env=self.env, capture_output=True,
                            text=True, timeout=600, stdin=subprocess.DEVNULL)
@@ -110,6 +122,9 @@ class RunScript(unittest.TestCase):
         c = subprocess.run([harness.SEALPACT, "--server", url, "--cacert", root, "health"],
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(c.returncode, 0, c.stdout + c.stderr)
+        # Every answer of this server (to urllib and to the client) is one the
+        # API description allows (apicheck.py, as for the harness's servers).
+        self.assertEqual(apicheck.check_log(self.log_lines()), [])
         # A second --background refuses to start a second server.
         again = subprocess.run(["bash", self.script, "--background"], env=self.env,
                                capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)

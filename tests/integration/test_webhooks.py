@@ -15,6 +15,7 @@ import threading
 import time
 import unittest
 
+import apicheck
 from harness import free_port
 from test_workflow import WorkflowCase
 
@@ -25,12 +26,17 @@ class Receiver:
         self.got = []
         self.fail_left = fail_first
         self.secret = None
+        self.contract_errors = []  # deliveries the API description does not allow
         outer = self
 
         class H(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 sig = self.headers.get("Sealpact-Signature", "")
+                try:
+                    apicheck.check_webhook(dict(self.headers), body)
+                except apicheck.ContractError as e:
+                    outer.contract_errors.append(str(e))
                 outer.got.append((sig, body))
                 if outer.fail_left > 0:
                     outer.fail_left -= 1
@@ -56,6 +62,8 @@ class Receiver:
 
     def verified(self, secret):
         """The bodies whose signature checks with secret, as JSON."""
+        if self.contract_errors:
+            raise apicheck.ContractError("\n".join(self.contract_errors))
         out = []
         for sig, body in self.got:
             parts = dict(p.split("=", 1) for p in sig.split(","))
