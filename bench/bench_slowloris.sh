@@ -133,7 +133,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer bench-to
 echo "== unloaded"
 h0=$(p99 "$health"); t0=$(p99 "$todo")
 echo "== 10,000 slow connections from 127.0.0.2"
-python3 "$here/slowloris.py" 127.0.0.1 "$port" 10000 $((secs * 2 + 20)) >"$work/loris.log" 2>&1 &
+nice -n 19 python3 "$here/slowloris.py" 127.0.0.1 "$port" 10000 $((secs * 2 + 20)) >"$work/loris.log" 2>&1 &
 loris_pid=$!
 sleep 10 # let it open its connections
 h1=$(p99 "$health"); t1=$(p99 "$todo")

@@ -1,86 +1,86 @@
-"""slowloris.py HOST PORT N SECONDS: hold up to N slow connections to HOST:PORT
+"""slowloris.py HOST PORT N SECONDS: keep N slow connections to HOST:PORT open
 from 127.0.0.2 for SECONDS, then exit by itself. Loopback only (refuses any
 other HOST). Each connection sends a request line, then one header line every
-5 s, never finishing its head; a connection the server closes is reopened
-after 1 s. The last line printed sums up what was held and refused."""
+5 s, never finishing its head; a connection the server drops is reopened
+after RECONNECT_S (2 s), so the server sees a steady stream of new
+connections as well. The last line printed sums up what was held and
+refused."""
 
 import errno
+import heapq
 import selectors
 import socket
 import sys
 import time
 
+RECONNECT_S = 2.0
+LINE_EVERY_S = 5.0
+
 host, port, n, seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
 if not host.startswith("127."):
     sys.exit("slowloris: loopback targets only")
 sel = selectors.DefaultSelector()
-slots = [None] * n          # socket or None
-next_at = [0.0] * n         # when to (re)connect or send the next line
-first = [True] * n          # the request line is still to be sent
-opened = closed = 0
+slots = [None] * n   # socket or None
+first = [True] * n   # the request line is still to be sent
+due = [(0.0, i) for i in range(n)]  # (when, slot): connect or send the next line
+heapq.heapify(due)
+opened = dropped = peak = live = 0
 end = time.time() + seconds
-peak = 0
 
 
-def close(i):
-    global closed
+def drop(i):
+    global dropped, live
     s = slots[i]
-    try:
-        sel.unregister(s)
-    except (KeyError, ValueError):
-        pass
+    sel.unregister(s)
     s.close()
     slots[i] = None
-    next_at[i] = time.time() + 1.0
-    closed += 1
+    live -= 1
+    dropped += 1
+    heapq.heappush(due, (time.time() + RECONNECT_S, i))
 
 
 while time.time() < end:
     now = time.time()
-    live = 0
-    for i in range(n):
+    while due and due[0][0] <= now:
+        _, i = heapq.heappop(due)
         s = slots[i]
         if s is None:
-            if now < next_at[i]:
-                continue
             s = socket.socket()
             s.setblocking(False)
             try:
                 s.bind(("127.0.0.2", 0))
                 err = s.connect_ex((host, port))
             except OSError:
-                s.close()
-                next_at[i] = now + 1.0
-                continue
+                err = -1
             if err not in (0, errno.EINPROGRESS):
                 s.close()
-                next_at[i] = now + 1.0
+                heapq.heappush(due, (now + RECONNECT_S, i))
                 continue
             slots[i] = s
+            first[i] = True
             sel.register(s, selectors.EVENT_READ, i)
             opened += 1
-            next_at[i] = now + 0.05
-            first[i] = True
             live += 1
+            peak = max(peak, live)
+            heapq.heappush(due, (now + 0.1, i))
             continue
-        live += 1
-        if now >= next_at[i]:
-            try:
-                s.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" if first[i] else b"X-a: b\r\n")
-                first[i] = False
-                next_at[i] = now + 5.0
-            except BlockingIOError:
-                next_at[i] = now + 0.5
-            except OSError:
-                close(i)
-    peak = max(peak, live)
-    for key, _ in sel.select(timeout=0.2):
+        try:
+            s.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" if first[i] else b"X-a: b\r\n")
+            first[i] = False
+            heapq.heappush(due, (now + LINE_EVERY_S, i))
+        except BlockingIOError:
+            heapq.heappush(due, (now + 0.5, i))
+        except OSError:
+            drop(i)
+    timeout = max(0.0, min(due[0][0] - time.time(), 0.5)) if due else 0.5
+    for key, _ in sel.select(timeout=timeout):
         i = key.data
         try:
             if slots[i].recv(4096) == b"":
-                close(i)
+                drop(i)
         except BlockingIOError:
             pass
         except OSError:
-            close(i)
-print("held at most %d connections; opened %d, dropped by the server %d" % (peak, opened, closed))
+            drop(i)
+print("held at most %d connections at once; opened %d, dropped by the server %d"
+      % (peak, opened, dropped))

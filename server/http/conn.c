@@ -29,6 +29,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
@@ -37,7 +38,10 @@
 #include "config.h"
 #include "http_int.h"
 
-enum conn_state { CONN_FREE = 0, CONN_IDLE, CONN_READING, CONN_BUSY };
+enum conn_state { CONN_FREE = 0, CONN_IDLE, CONN_READING, CONN_BUSY, CONN_ANSWERING };
+
+/* How long a refused request's answer may take to leave before the connection closes. */
+#define ANSWER_LINGER_MS 2000
 
 struct conn_rec {
 	struct conn_guard *g;
@@ -45,8 +49,13 @@ struct conn_rec {
 	struct request *req;    /* told when the connection closes under it */
 	struct event *wait_ev;  /* idle: first byte or keep-alive idle limit */
 	struct event *timer_ev; /* reading: head and body deadline */
+	struct evbuffer *in;    /* the bufferevent's input, watched by on_input */
+	struct evbuffer_cb_entry *in_cb;
+	struct http_framer fr;
 	size_t ip_slot;
 	int fd;
+	int doomed;               /* the framing went wrong: no further request is read */
+	unsigned long dispatched; /* requests handed to a handler (cf. fr.heads) */
 	enum conn_state state;
 };
 
@@ -66,6 +75,7 @@ struct conn_guard {
 	size_t npending, cappending;
 	struct event *pending_ev;
 	long open, max_open, max_per_ip;
+	uint64_t max_body; /* the largest body any route takes */
 	struct timeval idle_tv, read_tv;
 };
 
@@ -135,13 +145,17 @@ peer_key(int fd, unsigned char out[16])
 
 /* ---- records ---- */
 
+/* stale: the connection is long gone (its bufferevent may be freed). */
 static void
-rec_release(struct conn_rec *c)
+rec_release_ex(struct conn_rec *c, int stale)
 {
 	struct conn_guard *g = c->g;
 
 	if (c->state == CONN_FREE)
 		return;
+	if (!stale && c->in_cb != NULL)
+		evbuffer_remove_cb_entry(c->in, c->in_cb);
+	framer_free(&c->fr);
 	if (c->wait_ev != NULL)
 		event_free(c->wait_ev);
 	if (c->timer_ev != NULL)
@@ -155,6 +169,12 @@ rec_release(struct conn_rec *c)
 }
 
 static void
+rec_release(struct conn_rec *c)
+{
+	rec_release_ex(c, 0);
+}
+
+static void
 on_close(struct evhttp_connection *evcon, void *arg)
 {
 	struct conn_rec *c = arg;
@@ -165,13 +185,14 @@ on_close(struct evhttp_connection *evcon, void *arg)
 	rec_release(c);
 }
 
-/* Close a connection whose client is too slow; evhttp frees what it holds. */
+/* Close a connection; evhttp frees what it holds. why CONN_CLOSE__COUNT: counted before. */
 static void
 rec_close(struct conn_rec *c, enum conn_close why)
 {
 	struct evhttp_connection *evcon = c->evcon;
 
-	metrics_connection_closed(c->g->srv->metrics, why);
+	if (why != CONN_CLOSE__COUNT)
+		metrics_connection_closed(c->g->srv->metrics, why);
 	evhttp_connection_set_closecb(evcon, NULL, NULL);
 	rec_release(c);
 	evhttp_connection_free(evcon);
@@ -186,6 +207,127 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (c->state == CONN_READING)
 		rec_close(c, CONN_CLOSED_DEADLINE);
+	else if (c->state == CONN_ANSWERING)
+		rec_close(c, CONN_CLOSE__COUNT);
+}
+
+/* ---- answering malformed framing ourselves ---- */
+
+static void
+answer_read(struct bufferevent *bev, void *arg)
+{
+	(void)arg;
+	/* Discard what the client still sends, so that closing does not reset our answer. */
+	evbuffer_drain(bufferevent_get_input(bev), evbuffer_get_length(bufferevent_get_input(bev)));
+}
+
+static void
+answer_written(struct bufferevent *bev, void *arg)
+{
+	struct conn_rec *c = arg;
+	evutil_socket_t fd = bufferevent_getfd(bev);
+
+	/* The answer is out: say so, read until the client closes or the linger ends. */
+	if (fd >= 0)
+		shutdown(fd, SHUT_WR);
+	(void)c;
+}
+
+static void
+answer_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn_rec *c = arg;
+
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
+		event_active(c->timer_ev, EV_TIMEOUT, 1);
+}
+
+/*
+ * Answer the framing problem with problem+json and close. evhttp has not
+ * seen the bad bytes (they are drained before its read callback runs); the
+ * bufferevent's callbacks become ours, so evhttp hears nothing more of the
+ * connection until it is freed.
+ */
+static void
+answer(struct conn_rec *c)
+{
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(c->evcon);
+	struct timeval tv = { ANSWER_LINGER_MS / 1000, (ANSWER_LINGER_MS % 1000) * 1000 };
+	enum problem p = c->fr.bad;
+	int status = problem_status(p);
+	char id[33], *text = NULL;
+	json_t *doc;
+
+	request_id_generate(id);
+	metrics_connection_closed(c->g->srv->metrics, CONN_CLOSED_FRAMING);
+	log_event(LOG_INFO, id, "request refused: malformed framing", "{s:i,s:s,s:s}", "status",
+		  status, "code", problem_code(p), "detail", c->fr.detail);
+	c->state = CONN_ANSWERING;
+	event_del(c->wait_ev);
+	evtimer_del(c->timer_ev);
+	if (evtimer_add(c->timer_ev, &tv) != 0 || bev == NULL) {
+		rec_close(c, CONN_CLOSE__COUNT);
+		return;
+	}
+	evbuffer_drain(c->in, evbuffer_get_length(c->in));
+	bufferevent_setcb(bev, answer_read, answer_written, answer_event, c);
+	doc = problem_json(status, problem_code(p), c->fr.detail, id);
+	if (doc != NULL)
+		text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	evbuffer_add_printf(bufferevent_get_output(bev),
+			    "HTTP/1.1 %d %s\r\nContent-Type: application/problem+json\r\n"
+			    "Content-Length: %zu\r\nConnection: close\r\nX-Request-Id: %s\r\n"
+			    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n\r\n%s",
+			    status, http_status_text(status), text ? strlen(text) : 0, id,
+			    text ? text : "");
+	free(text);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+/*
+ * Every byte read for the connection, before evhttp's read callback runs:
+ * the framer checks it; the first malformed byte ends the connection's
+ * requests.
+ */
+static void
+on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct conn_rec *c = arg;
+	struct evbuffer_iovec vec[8];
+	struct evbuffer_ptr pos;
+	size_t len, from, done = 0;
+	int nv, i, bad = 0;
+
+	if (c->state == CONN_FREE || c->state == CONN_ANSWERING || c->doomed || info->n_added == 0)
+		return;
+	len = evbuffer_get_length(buf);
+	if (info->n_added > len)
+		return; /* cannot happen: callbacks run after each change */
+	from = len - info->n_added;
+	while (done < info->n_added && !bad) {
+		if (evbuffer_ptr_set(buf, &pos, from + done, EVBUFFER_PTR_SET) != 0)
+			break;
+		nv = evbuffer_peek(buf, (ev_ssize_t)(info->n_added - done), &pos, vec, 8);
+		if (nv <= 0)
+			break;
+		for (i = 0; i < nv && i < 8 && done < info->n_added && !bad; i++) {
+			size_t k = vec[i].iov_len < info->n_added - done ? vec[i].iov_len
+									 : info->n_added - done;
+			bad = framer_feed(&c->fr, vec[i].iov_base, k);
+			done += k;
+		}
+	}
+	if (!bad)
+		return;
+	c->doomed = 1;
+	/*
+	 * A handler owns a request, or a sound request read before the bad bytes
+	 * waits for one: its reply says Connection: close (conn_request_end).
+	 */
+	if (c->state != CONN_BUSY && c->fr.heads == c->dispatched)
+		answer(c);
 }
 
 static void
@@ -249,7 +391,7 @@ admit(struct conn_guard *g, struct bufferevent *bev)
 	}
 	c = &g->recs[fd];
 	/* A record still on this descriptor belongs to a connection already gone. */
-	rec_release(c);
+	rec_release_ex(c, 1);
 	if (g->open >= g->max_open) {
 		refuse(g, evcon, fd, CONN_REFUSED_TOTAL);
 		return;
@@ -260,8 +402,11 @@ admit(struct conn_guard *g, struct bufferevent *bev)
 		refuse(g, evcon, fd, CONN_REFUSED_PER_IP);
 		return;
 	}
-	c->wait_ev = event_new(g->srv->base, fd, EV_READ, on_wait, c);
-	c->timer_ev = evtimer_new(g->srv->base, on_timer, c);
+	struct event *wait_ev = event_new(g->srv->base, fd, EV_READ, on_wait, c);
+	struct event *timer_ev = evtimer_new(g->srv->base, on_timer, c);
+
+	c->wait_ev = wait_ev;
+	c->timer_ev = timer_ev;
 	if (c->wait_ev == NULL || c->timer_ev == NULL) {
 		if (c->wait_ev != NULL)
 			event_free(c->wait_ev);
@@ -278,6 +423,17 @@ admit(struct conn_guard *g, struct bufferevent *bev)
 	c->fd = fd;
 	c->ip_slot = slot;
 	c->state = CONN_IDLE;
+	c->in = bufferevent_get_input(bev);
+	framer_init(&c->fr, g->srv->cfg->server.max_header_bytes, g->max_body);
+	if ((c->in_cb = evbuffer_add_cb(c->in, on_input, c)) == NULL) {
+		/* Unchecked framing is not served. */
+		memset(c, 0, sizeof(*c));
+		c->fd = -1;
+		event_free(c->wait_ev);
+		event_free(c->timer_ev);
+		refuse(g, evcon, fd, CONN_REFUSED_TOTAL);
+		return;
+	}
 	g->open++;
 	metrics_connections_open(g->srv->metrics, g->open);
 	evhttp_connection_set_closecb(evcon, on_close, c);
@@ -346,21 +502,25 @@ conn_request_begin(struct server *srv, struct evhttp_connection *evcon, struct r
 		return -1;
 	c->state = CONN_BUSY;
 	c->req = r;
+	c->dispatched++;
 	event_del(c->wait_ev);
 	evtimer_del(c->timer_ev);
 	return 0;
 }
 
-void
+int
 conn_request_end(struct server *srv, struct evhttp_connection *evcon)
 {
 	struct conn_rec *c = rec_of(srv, evcon);
 
 	if (c == NULL)
-		return;
+		return 0;
 	c->req = NULL;
+	if (c->doomed)
+		return 1; /* evhttp closes the connection after this reply */
 	/* Closing instead (Connection: close) reports through on_close. */
 	rec_idle(c);
+	return 0;
 }
 
 long
@@ -401,6 +561,8 @@ conn_guard_new(struct server *srv, struct conn_guard **out, struct sp_errinfo *e
 	g->srv = srv;
 	g->max_open = cs->max_connections;
 	g->max_per_ip = cs->max_connections_per_ip;
+	g->max_body = cs->max_upload_bytes > cs->max_body_bytes ? cs->max_upload_bytes
+								: cs->max_body_bytes;
 	if (g->max_open > nofile - spare) {
 		/* Descriptors for the database, files and the listener stay free. */
 		log_event(LOG_WARN, NULL, "server.max_connections lowered to the descriptor limit",

@@ -152,6 +152,7 @@ enum conn_close {
 	CONN_REFUSED_PER_IP,  /* server.max_connections_per_ip reached */
 	CONN_CLOSED_IDLE,     /* no request within server.keepalive_idle_ms */
 	CONN_CLOSED_DEADLINE, /* head and body not in within server.read_timeout_ms */
+	CONN_CLOSED_FRAMING,  /* malformed request framing, answered with a problem */
 	CONN_CLOSE__COUNT
 };
 
@@ -192,6 +193,32 @@ void request_dispatch(struct evhttp_request *req, void *server_arg);
  */
 void request_connection_closed(struct request *r);
 
+/* ---- framing.c: strict request framing ---------------------------------------------------- */
+
+/* The framing state of one connection, fed its raw bytes in order. */
+struct http_framer {
+	size_t max_head;     /* request line + headers cap (server.max_header_bytes) */
+	uint64_t max_body;   /* largest Content-Length of any route */
+	unsigned char *line; /* the line being read; NULL between heads */
+	size_t linelen, linecap, head_bytes;
+	unsigned nlines;    /* complete lines of this head */
+	uint64_t body_left; /* body bytes still to pass */
+	uint64_t cl;
+	int v11, has_host, has_cl, has_te;
+	unsigned long heads; /* complete heads seen */
+	enum problem bad;    /* P__COUNT while the framing is sound */
+	const char *detail;  /* static text for bad */
+};
+
+void framer_init(struct http_framer *f, size_t max_head, uint64_t max_body);
+void framer_free(struct http_framer *f);
+/*
+ * Feed the next n bytes of the connection. Returns 0 while the framing is
+ * sound, 1 once it is not: f->bad is the problem to answer (400, 411, 413,
+ * 414, 431, 505) and f->detail says why; later calls return 1 at once.
+ */
+int framer_feed(struct http_framer *f, const unsigned char *p, size_t n);
+
 /* ---- conn.c: the connection guard ------------------------------------------------------- */
 
 struct conn_guard;
@@ -222,8 +249,12 @@ struct bufferevent *conn_bev_new(struct event_base *base, void *srv);
  * the guard does not track evcon (the caller watches it itself).
  */
 int conn_request_begin(struct server *srv, struct evhttp_connection *evcon, struct request *r);
-/* The reply of evcon's request goes out: the connection is idle again. */
-void conn_request_end(struct server *srv, struct evhttp_connection *evcon);
+/*
+ * The reply of evcon's request goes out: the connection is idle again.
+ * Returns 1 when the bytes that followed the request are malformed: the
+ * reply must then say "Connection: close" (evhttp must not parse them).
+ */
+int conn_request_end(struct server *srv, struct evhttp_connection *evcon);
 /* Connections open now. */
 long conn_open_count(const struct server *srv);
 

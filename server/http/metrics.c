@@ -221,6 +221,8 @@ metrics_render(const struct metrics *m, const char *const *names, const struct m
 	    m->conn_closed[CONN_CLOSED_IDLE]);
 	ADD("sealpact_connections_closed_total{reason=\"read_timeout\"} %llu\n",
 	    m->conn_closed[CONN_CLOSED_DEADLINE]);
+	ADD("sealpact_connections_closed_total{reason=\"bad_framing\"} %llu\n",
+	    m->conn_closed[CONN_CLOSED_FRAMING]);
 	ADD("# HELP process_start_time_seconds Start time of the process since the Unix epoch in "
 	    "seconds.\n");
 	ADD("# TYPE process_start_time_seconds gauge\n");

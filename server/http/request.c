@@ -277,7 +277,7 @@ request_body(struct request *r, const unsigned char **out, size_t *len)
 	return SP_OK;
 }
 
-static void request_connection_release(struct request *r);
+static int request_connection_release(struct request *r);
 
 /* ---- replying ---- */
 
@@ -350,8 +350,11 @@ send_response(struct request *r, int status, const char *ctype, const void *data
 		evhttp_add_header(h, "Content-Length", "0");
 		len = 0;
 	}
-	if (r->evcon != NULL)
-		request_connection_release(r);
+	if (r->evcon != NULL && request_connection_release(r)) {
+		/* What the client sent after this request is malformed: stop here. */
+		evhttp_remove_header(h, "Connection");
+		evhttp_add_header(h, "Connection", "close");
+	}
 	evhttp_send_reply(r->evreq, status, http_status_text(status), buf);
 	if (buf != NULL)
 		evbuffer_free(buf);
@@ -478,13 +481,13 @@ on_conn_close(struct evhttp_connection *evcon, void *arg)
  * Tell the connection guard (or evhttp, for a connection the guard does not
  * track) that this request no longer needs to hear of the connection closing.
  */
-static void
+static int
 request_connection_release(struct request *r)
 {
 	if (r->guarded)
-		conn_request_end(r->srv, r->evcon);
-	else
-		evhttp_connection_set_closecb(r->evcon, NULL, NULL);
+		return conn_request_end(r->srv, r->evcon);
+	evhttp_connection_set_closecb(r->evcon, NULL, NULL);
+	return 0;
 }
 
 static void
@@ -528,7 +531,7 @@ on_peer_readable(evutil_socket_t fd, short what, void *arg)
 	log_event(LOG_INFO, r->id, "client went away before the reply", "{s:s}", "route",
 		  route_name(r->label));
 	/* Detach first: evhttp_connection_free() frees the request. */
-	request_connection_release(r);
+	(void)request_connection_release(r);
 	r->evreq = NULL;
 	r->evcon = NULL;
 	r->gone = 1;

@@ -366,7 +366,11 @@ server_serve(const struct config *cfg, int port, int listen_fd, int worker, serv
 									cfg->server.max_body_bytes
 								? cfg->server.max_upload_bytes
 								: cfg->server.max_body_bytes));
-	evhttp_set_max_headers_size(srv.http, (ev_ssize_t)cfg->server.max_header_bytes);
+	/*
+	 * The connection guard (conn.c) answers an oversize head with a 431
+	 * problem before evhttp parses it; evhttp's own cap is only a backstop.
+	 */
+	evhttp_set_max_headers_size(srv.http, (ev_ssize_t)cfg->server.max_header_bytes * 2);
 	/* Read the rest of an oversize body so the client can read our 413. */
 	evhttp_set_flags(srv.http, EVHTTP_SERVER_LINGERING_CLOSE);
 	tv.tv_sec = cfg->server.request_timeout_ms / 1000;
