@@ -8,12 +8,13 @@
 # In a throwaway PostgreSQL cluster it loads 5,000 contracts (the supplier's
 # session inserted with SQL, as bench_lists.sh does), starts sealpactd (plain
 # HTTP on loopback, default limits) and measures each URL with wrk (2
-# threads, 8 connections, SECONDS each, default 8). Then bench/slowloris.py
+# threads, 8 connections, SECONDS each, default 8). Then, twice, the
+# attacker bench/slowloris.py (at nice 19: it stands for another machine)
 # opens 10,000 connections from 127.0.0.2 (the measuring client is
-# 127.0.0.1), each sending one header line every 5 s and reconnecting when
-# the server drops it; it stops by itself after its time budget. The same
-# measurement runs while it holds its connections, and the server's
-# connection counters are printed from /metrics.
+# 127.0.0.1), each sending one header line every 5 s and reopening a
+# connection the server drops after 60 s ("hold") or 2 s ("churn"); it stops
+# by itself after its time budget. The same measurement runs while it holds
+# its connections; the server's connection counters come from /metrics.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
@@ -130,21 +131,37 @@ todo="http://127.0.0.1:$port/api/v1/contracts?tab=todo"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer bench-token" "$todo")
 [ "$code" = 200 ] || { echo "FAIL: the to-do list answered $code" >&2; exit 1; }
 
+cpu() { awk '{print $14 + $15}' "/proc/$srv_pid/stat"; } # server CPU ticks
+hz=$(getconf CLK_TCK)
 echo "== unloaded"
 h0=$(p99 "$health"); t0=$(p99 "$todo")
-echo "== 10,000 slow connections from 127.0.0.2"
-nice -n 19 python3 "$here/slowloris.py" 127.0.0.1 "$port" 10000 $((secs * 2 + 20)) >"$work/loris.log" 2>&1 &
-loris_pid=$!
-sleep 10 # let it open its connections
-h1=$(p99 "$health"); t1=$(p99 "$todo")
-metrics=$(curl -s "http://127.0.0.1:$port/metrics" | grep '^sealpact_connections' || true)
-wait "$loris_pid" || true
-loris_pid=
-printf '\n%-34s %18s %18s %8s\n' "URL (p99 ms, req/s)" "unloaded" "10k slow" "ratio"
-for row in "GET /healthz|$h0|$h1" "GET /api/v1/contracts?tab=todo|$t0|$t1"; do
-  IFS='|' read -r name a b <<<"$row"
-  python3 -c 'import sys; a, b = float(sys.argv[2].split()[0]), float(sys.argv[3].split()[0]); print("%-34s %18s %18s %7.2fx" % (sys.argv[1], sys.argv[2], sys.argv[3], b / a))' "$name" "$a" "$b"
+rows=()
+# hold: the attacker reopens a dropped connection after 60 s (10,000 sockets
+# sit on the server or are refused once); churn: after 2 s (up to 5,000 new
+# connections a second from the attacker).
+for mode in hold:60 churn:2; do
+  name=${mode%%:*}; again=${mode##*:}
+  echo "== 10,000 slow connections from 127.0.0.2 ($name)"
+  nice -n 19 python3 "$here/slowloris.py" 127.0.0.1 "$port" 10000 $((secs * 2 + 20)) "$again" \
+    >"$work/loris.log" 2>&1 &
+  loris_pid=$!
+  sleep 10 # let it open its connections
+  c0=$(cpu)
+  h1=$(p99 "$health"); t1=$(p99 "$todo")
+  c1=$(cpu)
+  curl -s "http://127.0.0.1:$port/metrics" | grep '^sealpact_connections' >"$work/metrics.$name" || true
+  wait "$loris_pid" || true
+  loris_pid=
+  rows+=("$name|$h1|$t1|$(tail -1 "$work/loris.log")|$(( (c1 - c0) * 100 / hz ))")
+  sleep 3
 done
-echo
-echo "attacker: $(tail -1 "$work/loris.log")"
-echo "$metrics"
+printf '\n%-8s %-34s %18s %18s %8s\n' "attack" "URL (p99 ms, req/s)" "unloaded" "attacked" "ratio"
+for row in "${rows[@]}"; do
+  IFS='|' read -r name h1 t1 summary cpums <<<"$row"
+  for r in "GET /healthz|$h0|$h1" "GET /api/v1/contracts?tab=todo|$t0|$t1"; do
+    IFS='|' read -r url a b <<<"$r"
+    python3 -c 'import sys; a, b = float(sys.argv[3].split()[0]), float(sys.argv[4].split()[0]); print("%-8s %-34s %18s %18s %7.2fx" % (sys.argv[1], sys.argv[2], sys.argv[3], b / a))' "$name" "$url" "$a" "$b"
+  done
+  echo "         attacker: $summary; server CPU during the measurement: ${cpums}0 ms"
+  sed 's/^/         /' "$work/metrics.$name"
+done

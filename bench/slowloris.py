@@ -1,9 +1,9 @@
-"""slowloris.py HOST PORT N SECONDS: keep N slow connections to HOST:PORT open
-from 127.0.0.2 for SECONDS, then exit by itself. Loopback only (refuses any
-other HOST). Each connection sends a request line, then one header line every
-5 s, never finishing its head; a connection the server drops is reopened
-after RECONNECT_S (2 s), so the server sees a steady stream of new
-connections as well. The last line printed sums up what was held and
+"""slowloris.py HOST PORT N SECONDS [RECONNECT_S]: keep N slow connections to
+HOST:PORT open from 127.0.0.2 for SECONDS, then exit by itself. Loopback only
+(refuses any other HOST). Each connection sends a request line, then one
+header line every 5 s, never finishing its head; a connection the server
+drops is reopened after RECONNECT_S (default 2 s), so the server also sees a
+steady stream of new connections (N / RECONNECT_S per second at most). The last line printed sums up what was held and
 refused."""
 
 import errno
@@ -13,10 +13,10 @@ import socket
 import sys
 import time
 
-RECONNECT_S = 2.0
 LINE_EVERY_S = 5.0
 
 host, port, n, seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+RECONNECT_S = float(sys.argv[5]) if len(sys.argv) > 5 else 2.0
 if not host.startswith("127."):
     sys.exit("slowloris: loopback targets only")
 sel = selectors.DefaultSelector()

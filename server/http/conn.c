@@ -71,7 +71,10 @@ struct conn_guard {
 	struct ip_slot *ips;
 	size_t ipmask; /* table size - 1, a power of two */
 	uint64_t seed;
-	struct bufferevent **pending; /* built, not yet looked at */
+	struct pending {
+		struct bufferevent *bev;
+		int broken; /* its TLS state could not be built: refuse it */
+	} * pending;        /* built, not yet looked at */
 	size_t npending, cappending;
 	struct event *pending_ev;
 	long open, max_open, max_per_ip;
@@ -363,14 +366,13 @@ refuse(struct conn_guard *g, struct evhttp_connection *evcon, int fd, enum conn_
 {
 	struct linger lg = { 1, 0 };
 
-	(void)g;
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	metrics_connection_closed(g->srv->metrics, why);
 	evhttp_connection_free(evcon);
 }
 
 static void
-admit(struct conn_guard *g, struct bufferevent *bev)
+admit(struct conn_guard *g, struct bufferevent *bev, int broken)
 {
 	struct evhttp_connection *evcon = NULL;
 	struct conn_rec *c;
@@ -384,7 +386,7 @@ admit(struct conn_guard *g, struct bufferevent *bev)
 	fd = (int)bufferevent_getfd(bev);
 	if (evcon == NULL || fd < 0)
 		return;
-	if (fd >= g->nrecs) {
+	if (fd >= g->nrecs || broken) {
 		/* Cannot happen below RLIMIT_NOFILE; refuse rather than track blindly. */
 		refuse(g, evcon, fd, CONN_REFUSED_TOTAL);
 		return;
@@ -449,7 +451,7 @@ on_pending(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	for (i = 0; i < g->npending; i++)
-		admit(g, g->pending[i]);
+		admit(g, g->pending[i].bev, g->pending[i].broken);
 	g->npending = 0;
 }
 
@@ -458,23 +460,42 @@ conn_bev_new(struct event_base *base, void *arg)
 {
 	struct server *srv = arg;
 	struct conn_guard *g = srv->conns;
-	struct bufferevent *bev;
+	struct bufferevent *bev = NULL;
+	int broken = 0;
 
 	if (g->npending == g->cappending) {
-		size_t n = g->cappending ? g->cappending * 2 : 64;
-		struct bufferevent **p = realloc(g->pending, n * sizeof(*p));
-		if (p == NULL)
-			return NULL; /* evhttp closes the socket */
-		g->pending = p;
-		g->cappending = n;
+		size_t n = g->cappending * 2;
+		struct pending *p = realloc(g->pending, n * sizeof(*p));
+
+		if (p != NULL) {
+			g->pending = p;
+			g->cappending = n;
+		}
 	}
 	if (srv->ssl_ctx != NULL)
 		bev = tls_bev_new(base, srv->ssl_ctx);
-	else
-		bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL)
-		return NULL;
-	g->pending[g->npending++] = bev;
+	if (bev == NULL) {
+		/*
+		 * Never NULL on a TLS port: evhttp would build a plain bufferevent
+		 * and serve cleartext there. A socket bufferevent that admission
+		 * refuses before it reads anything instead.
+		 */
+		broken = srv->ssl_ctx != NULL;
+		if ((bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL)
+			return NULL;
+	}
+	if (g->npending == g->cappending) {
+		/* Out of memory past the preallocated queue: serve unguarded, never cleartext. */
+		log_event(LOG_WARN, NULL, "connection admission queue full", NULL);
+		if (broken) {
+			bufferevent_free(bev);
+			return NULL;
+		}
+		return bev;
+	}
+	g->pending[g->npending].bev = bev;
+	g->pending[g->npending].broken = broken;
+	g->npending++;
 	event_active(g->pending_ev, EV_TIMEOUT, 0);
 	return bev;
 }
@@ -577,7 +598,10 @@ conn_guard_new(struct server *srv, struct conn_guard **out, struct sp_errinfo *e
 	g->recs = calloc((size_t)g->nrecs, sizeof(*g->recs));
 	g->ips = calloc(ips, sizeof(*g->ips));
 	g->pending_ev = event_new(srv->base, -1, 0, on_pending, g);
-	if (g->recs == NULL || g->ips == NULL || g->pending_ev == NULL) {
+	/* One loop turn accepts at most about a listen backlog (1024) of connections. */
+	g->cappending = 2048;
+	g->pending = calloc(g->cappending, sizeof(*g->pending));
+	if (g->recs == NULL || g->ips == NULL || g->pending_ev == NULL || g->pending == NULL) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory for %d connection records", g->nrecs);
 		goto out;
 	}

@@ -128,6 +128,11 @@ header_line(struct http_framer *f, const char *s, size_t n)
 		f->cl = cl;
 	} else if (nlen == 17 && strncasecmp(s, "Transfer-Encoding", 17) == 0) {
 		f->has_te = 1;
+	} else if (nlen == 6 && strncasecmp(s, "Expect", 6) == 0) {
+		/* evhttp answers any other expectation with an HTML 417. */
+		if (e - v != 12 || strncasecmp(v, "100-continue", 12) != 0)
+			return fail(f, P_MALFORMED_REQUEST,
+				    "Only Expect: 100-continue is understood.");
 	} else if (nlen == 4 && strncasecmp(s, "Host", 4) == 0) {
 		if (f->has_host)
 			return fail(f, P_MALFORMED_REQUEST, "More than one Host header.");

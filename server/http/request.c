@@ -602,9 +602,10 @@ request_dispatch(struct evhttp_request *req, void *server_arg)
 	}
 	if (evhttp_request_get_uri(req) == NULL) {
 		/*
-		 * Defensive: libevent 2.1 answers its own parse failures (bad
-		 * request line, headers over the cap, bodies over evhttp's cap)
-		 * itself with an HTML page and never calls us without a URI.
+		 * Defensive: the connection guard (conn.c, framing.c) answers
+		 * malformed framing before evhttp parses it, and libevent 2.1
+		 * answers what is left of its parse failures itself; it never
+		 * calls us without a URI.
 		 */
 		log_path_copy(r->log_path, "");
 		request_header_add(r, "Connection", "close");

@@ -121,7 +121,8 @@ class Framing(ServerTestCase):
                     b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Name: y\r\n\r\n",
                     b"GET /healthz HTTP/1.1\r\nHost: x\r\nX: a\x01b\r\n\r\n",
                     b"GET /he\x00z HTTP/1.1\r\nHost: x\r\n\r\n",
-                    b"G(T /healthz HTTP/1.1\r\nHost: x\r\n\r\n"):
+                    b"G(T /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+                    b"GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n\r\n"):
             self.refused(raw, 400, "malformed_request")
 
     def test_unknown_http_version_is_505(self):
