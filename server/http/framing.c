@@ -3,7 +3,7 @@
  * of a connection before evhttp parses them (conn.c). It decides only what
  * evhttp would otherwise answer with an HTML page or a dropped connection:
  * an oversize request line (414) or head (431), a malformed request line or
- * header line, an obsolete line folding, control characters, a missing or
+ * header line, an obsolete line folding, a NUL or bare CR, a missing or
  * repeated Host on HTTP/1.1, a bad or repeated Content-Length (400), any
  * Transfer-Encoding (411: request smuggling needs two framings; bodies here
  * come with one Content-Length), a body over the server's largest cap (413)
@@ -104,12 +104,6 @@ header_line(struct http_framer *f, const char *s, size_t n)
 		v++;
 	while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
 		e--;
-	for (i = 0; v + i < e; i++) {
-		unsigned char c = (unsigned char)v[i];
-		if ((c < 0x20 && c != '\t') || c == 0x7f)
-			return fail(f, P_MALFORMED_REQUEST,
-				    "A header value has a control character.");
-	}
 	if (nlen == 14 && strncasecmp(s, "Content-Length", 14) == 0) {
 		uint64_t cl = 0;
 

@@ -119,7 +119,8 @@ class Framing(ServerTestCase):
                     b"GET /healthz HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n",
                     b"GET /healthz HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n",
                     b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Name: y\r\n\r\n",
-                    b"GET /healthz HTTP/1.1\r\nHost: x\r\nX: a\x01b\r\n\r\n",
+                    b"GET /healthz HTTP/1.1\r\nHost: x\r\nX: a\x00b\r\n\r\n",
+                    b"GET /healthz HTTP/1.1\r\nHost: x\r\nX: a\rb\r\n\r\n",
                     b"GET /he\x00z HTTP/1.1\r\nHost: x\r\n\r\n",
                     b"G(T /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
                     b"GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n\r\n"):
