@@ -160,7 +160,7 @@ for row in "${rows[@]}"; do
   IFS='|' read -r name h1 t1 summary cpums <<<"$row"
   for r in "GET /healthz|$h0|$h1" "GET /api/v1/contracts?tab=todo|$t0|$t1"; do
     IFS='|' read -r url a b <<<"$r"
-    python3 -c 'import sys; a, b = float(sys.argv[3].split()[0]), float(sys.argv[4].split()[0]); print("%-8s %-34s %18s %18s %7.2fx" % (sys.argv[1], sys.argv[2], sys.argv[3], b / a))' "$name" "$url" "$a" "$b"
+    python3 -c 'import sys; a, b = float(sys.argv[3].split()[0]), float(sys.argv[4].split()[0]); print("%-8s %-34s %18s %18s %7.2fx" % (sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], b / a))' "$name" "$url" "$a" "$b"
   done
   echo "         attacker: $summary; server CPU during the measurement: ${cpums}0 ms"
   sed 's/^/         /' "$work/metrics.$name"

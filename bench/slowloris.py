@@ -22,7 +22,8 @@ if not host.startswith("127."):
 sel = selectors.DefaultSelector()
 slots = [None] * n   # socket or None
 first = [True] * n   # the request line is still to be sent
-due = [(0.0, i) for i in range(n)]  # (when, slot): connect or send the next line
+gen = [0] * n        # bumped when a slot's connection ends: older schedule entries are void
+due = [(0.0, i, 0) for i in range(n)]  # (when, slot, gen): connect or send the next line
 heapq.heapify(due)
 opened = dropped = peak = live = 0
 end = time.time() + seconds
@@ -36,13 +37,16 @@ def drop(i):
     slots[i] = None
     live -= 1
     dropped += 1
-    heapq.heappush(due, (time.time() + RECONNECT_S, i))
+    gen[i] += 1
+    heapq.heappush(due, (time.time() + RECONNECT_S, i, gen[i]))
 
 
 while time.time() < end:
     now = time.time()
     while due and due[0][0] <= now:
-        _, i = heapq.heappop(due)
+        _, i, g = heapq.heappop(due)
+        if g != gen[i]:
+            continue
         s = slots[i]
         if s is None:
             s = socket.socket()
@@ -54,7 +58,7 @@ while time.time() < end:
                 err = -1
             if err not in (0, errno.EINPROGRESS):
                 s.close()
-                heapq.heappush(due, (now + RECONNECT_S, i))
+                heapq.heappush(due, (now + RECONNECT_S, i, gen[i]))
                 continue
             slots[i] = s
             first[i] = True
@@ -62,14 +66,14 @@ while time.time() < end:
             opened += 1
             live += 1
             peak = max(peak, live)
-            heapq.heappush(due, (now + 0.1, i))
+            heapq.heappush(due, (now + 0.1, i, gen[i]))
             continue
         try:
             s.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" if first[i] else b"X-a: b\r\n")
             first[i] = False
-            heapq.heappush(due, (now + LINE_EVERY_S, i))
+            heapq.heappush(due, (now + LINE_EVERY_S, i, gen[i]))
         except BlockingIOError:
-            heapq.heappush(due, (now + 0.5, i))
+            heapq.heappush(due, (now + 0.5, i, gen[i]))
         except OSError:
             drop(i)
     timeout = max(0.0, min(due[0][0] - time.time(), 0.5)) if due else 0.5
