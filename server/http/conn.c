@@ -33,12 +33,21 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/listener.h>
 #include <openssl/rand.h>
 
 #include "config.h"
 #include "http_int.h"
 
 enum conn_state { CONN_FREE = 0, CONN_IDLE, CONN_READING, CONN_BUSY, CONN_ANSWERING };
+
+/*
+ * Connections accepted in one loop turn before the listener pauses until they
+ * are admitted: libevent accepts until the backlog is empty, and a flood of
+ * connections would otherwise hold the loop (and every other client) for the
+ * whole backlog.
+ */
+#define ACCEPT_BATCH 8
 
 /* How long a refused request's answer may take to leave before the connection closes. */
 #define ANSWER_LINGER_MS 2000
@@ -77,6 +86,8 @@ struct conn_guard {
 	} * pending;        /* built, not yet looked at */
 	size_t npending, cappending;
 	struct event *pending_ev;
+	int batch;  /* connections built since the last admission */
+	int paused; /* the listener waits for the admission of a batch */
 	long open, max_open, max_per_ip;
 	uint64_t max_body; /* the largest body any route takes */
 	struct timeval idle_tv, read_tv;
@@ -453,6 +464,13 @@ on_pending(evutil_socket_t fd, short what, void *arg)
 	for (i = 0; i < g->npending; i++)
 		admit(g, g->pending[i].bev, g->pending[i].broken);
 	g->npending = 0;
+	g->batch = 0;
+	if (g->paused) {
+		g->paused = 0;
+		/* NULL once draining closed the listener. */
+		if (g->srv->bound != NULL)
+			evconnlistener_enable(evhttp_bound_socket_get_listener(g->srv->bound));
+	}
 }
 
 struct bufferevent *
@@ -497,6 +515,11 @@ conn_bev_new(struct event_base *base, void *arg)
 	g->pending[g->npending].broken = broken;
 	g->npending++;
 	event_active(g->pending_ev, EV_TIMEOUT, 0);
+	if (++g->batch >= ACCEPT_BATCH && !g->paused && srv->bound != NULL) {
+		/* Stops libevent's accept loop after this connection; on_pending resumes it. */
+		g->paused = 1;
+		evconnlistener_disable(evhttp_bound_socket_get_listener(srv->bound));
+	}
 	return bev;
 }
 
