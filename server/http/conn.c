@@ -567,12 +567,6 @@ conn_request_end(struct server *srv, struct evhttp_connection *evcon)
 	return 0;
 }
 
-long
-conn_open_count(const struct server *srv)
-{
-	return srv->conns != NULL ? srv->conns->open : 0;
-}
-
 /* Soft RLIMIT_NOFILE up to the hard limit; returns the soft limit now in force. */
 static long
 nofile_raise(void)

@@ -255,8 +255,6 @@ int conn_request_begin(struct server *srv, struct evhttp_connection *evcon, stru
  * reply must then say "Connection: close" (evhttp must not parse them).
  */
 int conn_request_end(struct server *srv, struct evhttp_connection *evcon);
-/* Connections open now. */
-long conn_open_count(const struct server *srv);
 
 /* ---- api/routes.c ------------------------------------------------------------------------------- */
 
