@@ -18,6 +18,11 @@
  *   its first byte, however slowly they trickle in, else it is closed;
  * - busy: a handler owns a request; server.request_timeout_ms answers it.
  *
+ * Every byte read for a connection passes framing.c (an evbuffer callback on
+ * the bufferevent's input, which runs before evhttp's read callback): a
+ * malformed head is answered here with problem+json and the connection
+ * closed, so evhttp never parses it nor answers with its own HTML page.
+ *
  * Records are indexed by socket descriptor, so every lookup is O(1) and the
  * table is bounded by RLIMIT_NOFILE; per-address counts live in an
  * open-addressing table twice the connection cap, so it never fills.
