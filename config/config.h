@@ -24,11 +24,16 @@ struct config_server {
 	int tls;                 /* 1 = HTTPS (default), 0 = plain HTTP for local use */
 	char *tls_cert;          /* PEM certificate chain, required when tls */
 	char *tls_key;           /* PEM private key, required when tls */
-	int workers;             /* processes sharing the port (SO_REUSEPORT), default 1 */
+	int workers;             /* serving processes sharing one listening socket, default 1 */
 	int threads;             /* worker-pool threads per process, default 2 */
 	size_t max_body_bytes;   /* request body cap, default 1 MiB */
 	size_t max_upload_bytes; /* PDF upload cap, default 32 MiB */
-	int request_timeout_ms;  /* whole-request deadline, default 30000 */
+	int request_timeout_ms;  /* handler deadline from dispatch to reply, default 30000 */
+	int read_timeout_ms;     /* head + body of a request from its first byte, default 20000 */
+	int keepalive_idle_ms; /* connection without a request before it is closed, default 15000 */
+	size_t max_header_bytes;    /* request line + headers cap, default 8 KiB */
+	int max_connections;        /* open client connections per process, default 4096 */
+	int max_connections_per_ip; /* open client connections per address per process, default 256 */
 	int shutdown_timeout_ms; /* how long SIGTERM waits for in-flight requests, default 20000 */
 	int node_id;             /* 0..1023: worker i numbers contracts on node node_id + i */
 	char *public_url;        /* base URL shown to users, default derived from host/port */

@@ -169,6 +169,7 @@ enum problem {
 	P_INVALID_PATH,           /* 400 invalid_path */
 	P_MALFORMED_JSON,         /* 400 malformed_json */
 	P_EMPTY_BODY,             /* 400 empty_body */
+	P_MALFORMED_REQUEST,      /* 400 malformed_request: HTTP framing (request line, headers) */
 	P_UNAUTHORIZED,           /* 401 unauthorized */
 	P_INVALID_CREDENTIALS,    /* 401 invalid_credentials */
 	P_FORBIDDEN,              /* 403 forbidden */
@@ -182,7 +183,9 @@ enum problem {
 	P_SESSION_USED,           /* 409 session_used */
 	P_API_KEY_LIMIT,          /* 409 api_key_limit */
 	P_SESSION_EXPIRED,        /* 410 session_expired */
+	P_LENGTH_REQUIRED,        /* 411 length_required: a body without one Content-Length */
 	P_PAYLOAD_TOO_LARGE,      /* 413 payload_too_large */
+	P_URI_TOO_LONG,           /* 414 uri_too_long */
 	P_UNSUPPORTED_MEDIA_TYPE, /* 415 unsupported_media_type */
 	P_UNPROCESSABLE,          /* 422 unprocessable: well-formed, but refused on its merits */
 	P_PDF_UNREADABLE,         /* 422 pdf_unreadable */
@@ -190,6 +193,7 @@ enum problem {
 	P_BAD_SIGNATURE,          /* 422 bad_signature */
 	P_RATE_LIMITED,           /* 429 rate_limited */
 	P_LOGIN_LOCKED,           /* 429 login_locked */
+	P_HEADERS_TOO_LARGE,      /* 431 headers_too_large */
 	P_INTERNAL,               /* 500 internal_error */
 	P_VERIFICATION_FAILED,    /* 500 verification_failed */
 	P_NOT_IMPLEMENTED,        /* 501 not_implemented */
@@ -200,6 +204,7 @@ enum problem {
 	P_DATABASE_UNAVAILABLE,   /* 503 database_unavailable */
 	P_TSA_NOT_CONFIGURED,     /* 503 tsa_not_configured */
 	P_TIMEOUT,                /* 504 timeout */
+	P_HTTP_VERSION,           /* 505 http_version_not_supported */
 	P__COUNT
 };
 

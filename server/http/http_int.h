@@ -146,6 +146,19 @@ struct metrics_gauges {
 int metrics_new(size_t nroutes, struct metrics **out, struct sp_errinfo *ei) SP_WUR;
 void metrics_free(struct metrics *m);
 
+/* Why the connection guard closed a connection (sealpact_connections_closed_total). */
+enum conn_close {
+	CONN_REFUSED_TOTAL,   /* server.max_connections reached */
+	CONN_REFUSED_PER_IP,  /* server.max_connections_per_ip reached */
+	CONN_CLOSED_IDLE,     /* no request within server.keepalive_idle_ms */
+	CONN_CLOSED_DEADLINE, /* head and body not in within server.read_timeout_ms */
+	CONN_CLOSED_FRAMING,  /* malformed request framing, answered with a problem */
+	CONN_CLOSE__COUNT
+};
+
+void metrics_connection_closed(struct metrics *m, enum conn_close why);
+void metrics_connections_open(struct metrics *m, long open);
+
 /* route_idx == nroutes for unmatched; method one enum http_method bit. */
 int metrics_observe(struct metrics *m, size_t route_idx, unsigned method, int status,
 		    double seconds) SP_WUR;
@@ -174,6 +187,75 @@ struct server *request_server(const struct request *r);
 /* The evhttp entry point: builds the context, routes, runs the handler. */
 void request_dispatch(struct evhttp_request *req, void *server_arg);
 
+/*
+ * The connection of r closed before the reply (conn.c calls it): the context
+ * drops its evhttp pointers, and a later reply only records. Loop thread.
+ */
+void request_connection_closed(struct request *r);
+
+/* ---- framing.c: strict request framing ---------------------------------------------------- */
+
+/* The framing state of one connection, fed its raw bytes in order. */
+struct http_framer {
+	size_t max_head;     /* request line + headers cap (server.max_header_bytes) */
+	uint64_t max_body;   /* largest Content-Length of any route */
+	unsigned char *line; /* the line being read; NULL between heads */
+	size_t linelen, linecap, head_bytes;
+	unsigned nlines;    /* complete lines of this head */
+	uint64_t body_left; /* body bytes still to pass */
+	uint64_t cl;
+	int v11, has_host, has_cl, has_te;
+	unsigned long heads; /* complete heads seen */
+	enum problem bad;    /* P__COUNT while the framing is sound */
+	const char *detail;  /* static text for bad */
+};
+
+void framer_init(struct http_framer *f, size_t max_head, uint64_t max_body);
+void framer_free(struct http_framer *f);
+/*
+ * Feed the next n bytes of the connection. Returns 0 while the framing is
+ * sound, 1 once it is not: f->bad is the problem to answer (400, 411, 413,
+ * 414, 431, 505) and f->detail says why; later calls return 1 at once.
+ */
+int framer_feed(struct http_framer *f, const unsigned char *p, size_t n);
+
+/* ---- conn.c: the connection guard ------------------------------------------------------- */
+
+struct conn_guard;
+struct evhttp_connection;
+struct bufferevent;
+struct event_base;
+
+/*
+ * Build the guard of srv from server.max_connections, max_connections_per_ip,
+ * keepalive_idle_ms and read_timeout_ms; raises the soft RLIMIT_NOFILE to the
+ * hard limit and lowers the connection cap (with a warning) to what the
+ * descriptors allow. Needs srv->base and srv->metrics. Loop thread.
+ */
+int conn_guard_new(struct server *srv, struct conn_guard **out, struct sp_errinfo *ei) SP_WUR;
+/* After evhttp_free() (its connections report their close here). NULL is fine. */
+void conn_guard_free(struct conn_guard *g);
+
+/*
+ * The evhttp_set_bevcb callback (arg: the struct server): builds the
+ * connection's bufferevent (TLS when srv->ssl_ctx) and queues the
+ * connection for admission, which runs later in the same loop turn.
+ */
+struct bufferevent *conn_bev_new(struct event_base *base, void *srv);
+
+/*
+ * A request of evcon was dispatched: its read deadline ends, and r hears of
+ * the connection closing (request_connection_closed). Returns 0, or -1 when
+ * the guard does not track evcon (the caller watches it itself).
+ */
+int conn_request_begin(struct server *srv, struct evhttp_connection *evcon, struct request *r);
+/*
+ * The reply of evcon's request goes out: the connection is idle again.
+ * Returns 1 when the bytes that followed the request are malformed: the
+ * reply must then say "Connection: close" (evhttp must not parse them).
+ */
+int conn_request_end(struct server *srv, struct evhttp_connection *evcon);
+
 /* ---- api/routes.c ------------------------------------------------------------------------------- */
 
 /* Register every route module of the table in api/routes.c. Start-up only. */
@@ -195,6 +277,7 @@ struct server {
 	struct ssl_ctx_st *ssl_ctx;
 	struct router *router;
 	struct metrics *metrics;
+	struct conn_guard *conns; /* connection caps and slow-client deadlines */
 	struct db_pool *db;
 	struct jobs *jobs;
 	struct crypto_trust *trust; /* NULL: trust.roots is empty */
@@ -219,8 +302,8 @@ uint64_t server_now_ms(void);
 
 /*
  * Create a listening TCP socket on host:port (port 0 picks one) with
- * SO_REUSEADDR and SO_REUSEPORT; listen_now 0 only binds (reserves the port
- * for worker processes). *fd_out is the socket, *port_out the bound port.
+ * SO_REUSEADDR only, so a port another process holds fails with EADDRINUSE
+ * and a message saying so; listen_now 0 only binds. *fd_out is the socket, *port_out the bound port.
  */
 int server_socket_bind(const char *host, int port, int listen_now, int *fd_out, int *port_out,
 		       struct sp_errinfo *ei) SP_WUR;
@@ -253,6 +336,13 @@ typedef int (*server_routes_fn)(struct router *rt, struct sp_errinfo *ei);
  * once.
  */
 int server_run(const struct config *cfg, int port, int worker, server_routes_fn extra);
+
+/*
+ * server_run() on listen_fd, a listening socket the supervisor created and
+ * this worker inherited (it takes ownership), or on port when listen_fd < 0.
+ */
+int server_serve(const struct config *cfg, int port, int listen_fd, int worker,
+		 server_routes_fn extra);
 
 /*
  * `server.workers: N > 1`: reserve the port, fork N children that each run

@@ -33,7 +33,23 @@ struct metrics {
 	struct histogram *hist;
 	struct counter *counters;
 	size_t ncounters;
+	unsigned long long conn_closed[CONN_CLOSE__COUNT];
+	long conn_open;
 };
+
+void
+metrics_connection_closed(struct metrics *m, enum conn_close why)
+{
+	if (m != NULL && why < CONN_CLOSE__COUNT)
+		m->conn_closed[why]++;
+}
+
+void
+metrics_connections_open(struct metrics *m, long open)
+{
+	if (m != NULL)
+		m->conn_open = open;
+}
 
 int
 metrics_new(size_t nroutes, struct metrics **out, struct sp_errinfo *ei)
@@ -191,6 +207,22 @@ metrics_render(const struct metrics *m, const char *const *names, const struct m
 	ADD("# HELP sealpact_jobs_running Worker-pool jobs running now.\n");
 	ADD("# TYPE sealpact_jobs_running gauge\n");
 	ADD("sealpact_jobs_running %ld\n", g->jobs_running);
+	ADD("# HELP sealpact_connections_open Client connections open in this process.\n");
+	ADD("# TYPE sealpact_connections_open gauge\n");
+	ADD("sealpact_connections_open %ld\n", m->conn_open);
+	ADD("# HELP sealpact_connections_closed_total Client connections refused at accept or "
+	    "closed for slowness, by reason.\n");
+	ADD("# TYPE sealpact_connections_closed_total counter\n");
+	ADD("sealpact_connections_closed_total{reason=\"max_connections\"} %llu\n",
+	    m->conn_closed[CONN_REFUSED_TOTAL]);
+	ADD("sealpact_connections_closed_total{reason=\"max_connections_per_ip\"} %llu\n",
+	    m->conn_closed[CONN_REFUSED_PER_IP]);
+	ADD("sealpact_connections_closed_total{reason=\"keepalive_idle\"} %llu\n",
+	    m->conn_closed[CONN_CLOSED_IDLE]);
+	ADD("sealpact_connections_closed_total{reason=\"read_timeout\"} %llu\n",
+	    m->conn_closed[CONN_CLOSED_DEADLINE]);
+	ADD("sealpact_connections_closed_total{reason=\"bad_framing\"} %llu\n",
+	    m->conn_closed[CONN_CLOSED_FRAMING]);
 	ADD("# HELP process_start_time_seconds Start time of the process since the Unix epoch in "
 	    "seconds.\n");
 	ADD("# TYPE process_start_time_seconds gauge\n");

@@ -42,6 +42,7 @@ static const struct status_text status_texts[] = {
 	{ 502, "Bad Gateway" },
 	{ 503, "Service Unavailable" },
 	{ 504, "Gateway Timeout" },
+	{ 505, "HTTP Version Not Supported" },
 };
 
 const char *
@@ -62,6 +63,11 @@ static const struct {
 } problems[P__COUNT] = {
 	[P_INVALID] = { 400, "invalid" },
 	[P_INVALID_PATH] = { 400, "invalid_path" },
+	[P_MALFORMED_REQUEST] = { 400, "malformed_request" },
+	[P_LENGTH_REQUIRED] = { 411, "length_required" },
+	[P_URI_TOO_LONG] = { 414, "uri_too_long" },
+	[P_HEADERS_TOO_LARGE] = { 431, "headers_too_large" },
+	[P_HTTP_VERSION] = { 505, "http_version_not_supported" },
 	[P_MALFORMED_JSON] = { 400, "malformed_json" },
 	[P_EMPTY_BODY] = { 400, "empty_body" },
 	[P_UNAUTHORIZED] = { 401, "unauthorized" },

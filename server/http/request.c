@@ -37,6 +37,7 @@ struct request {
 	unsigned method;
 	int answered; /* a response went out (or the client left) */
 	int gone;     /* the client disconnected first */
+	int guarded;  /* the connection guard (conn.c) tracks the connection */
 	char id[65];
 	char remote[64];
 	char log_path[LOG_PATH_MAX + 1]; /* printable ASCII copy for logs */
@@ -271,6 +272,8 @@ request_body(struct request *r, const unsigned char **out, size_t *len)
 	return SP_OK;
 }
 
+static int request_connection_release(struct request *r);
+
 /* ---- replying ---- */
 
 static double
@@ -356,8 +359,11 @@ send_response(struct request *r, int status, const char *ctype, const void *data
 		evhttp_add_header(h, "Content-Length", "0");
 		len = 0;
 	}
-	if (r->evcon != NULL)
-		evhttp_connection_set_closecb(r->evcon, NULL, NULL);
+	if (r->evcon != NULL && request_connection_release(r)) {
+		/* What the client sent after this request is malformed: stop here. */
+		evhttp_remove_header(h, "Connection");
+		evhttp_add_header(h, "Connection", "close");
+	}
 	evhttp_send_reply(r->evreq, status, http_status_text(status), buf);
 	if (buf != NULL)
 		evbuffer_free(buf);
@@ -456,12 +462,9 @@ request_reply_job_error(struct request *r, int rc, const struct sp_errinfo *ei, 
 
 /* ---- lifecycle ---- */
 
-static void
-on_conn_close(struct evhttp_connection *evcon, void *arg)
+void
+request_connection_closed(struct request *r)
 {
-	struct request *r = arg;
-
-	(void)evcon;
 	if (r->evreq != NULL) {
 		/*
 		 * evhttp frees a request still queued on the connection right after
@@ -474,6 +477,26 @@ on_conn_close(struct evhttp_connection *evcon, void *arg)
 		r->evcon = NULL;
 		r->gone = 1;
 	}
+}
+
+static void
+on_conn_close(struct evhttp_connection *evcon, void *arg)
+{
+	(void)evcon;
+	request_connection_closed(arg);
+}
+
+/*
+ * Tell the connection guard (or evhttp, for a connection the guard does not
+ * track) that this request no longer needs to hear of the connection closing.
+ */
+static int
+request_connection_release(struct request *r)
+{
+	if (r->guarded)
+		return conn_request_end(r->srv, r->evcon);
+	evhttp_connection_set_closecb(r->evcon, NULL, NULL);
+	return 0;
 }
 
 static void
@@ -517,7 +540,7 @@ on_peer_readable(evutil_socket_t fd, short what, void *arg)
 	log_event(LOG_INFO, r->id, "client went away before the reply", "{s:s}", "route",
 		  route_name(r->label));
 	/* Detach first: evhttp_connection_free() frees the request. */
-	evhttp_connection_set_closecb(evcon, NULL, NULL);
+	(void)request_connection_release(r);
 	r->evreq = NULL;
 	r->evcon = NULL;
 	r->gone = 1;
@@ -581,13 +604,17 @@ request_dispatch(struct evhttp_request *req, void *server_arg)
 	if (r->evcon != NULL) {
 		evhttp_connection_get_peer(r->evcon, &addr, &port);
 		snprintf(r->remote, sizeof(r->remote), "%s", addr ? addr : "");
-		evhttp_connection_set_closecb(r->evcon, on_conn_close, r);
+		/* The guard tracks every connection it admitted; it also ends its read deadline. */
+		r->guarded = conn_request_begin(srv, r->evcon, r) == 0;
+		if (!r->guarded)
+			evhttp_connection_set_closecb(r->evcon, on_conn_close, r);
 	}
 	if (evhttp_request_get_uri(req) == NULL) {
 		/*
-		 * Defensive: libevent 2.1 answers its own parse failures (bad
-		 * request line, headers over the cap, bodies over evhttp's cap)
-		 * itself with an HTML page and never calls us without a URI.
+		 * Defensive: the connection guard (conn.c, framing.c) answers
+		 * malformed framing before evhttp parses it, and libevent 2.1
+		 * answers what is left of its parse failures itself; it never
+		 * calls us without a URI.
 		 */
 		log_path_copy(r->log_path, "");
 		request_header_add(r, "Connection", "close");

@@ -39,7 +39,6 @@
 /* How long open connections must stay quiet before a draining process exits. */
 #define DRAIN_QUIET_MS 300
 #define DRAIN_TICK_MS 50
-#define MAX_HEADERS_BYTES (16 * 1024)
 /* Rate limits kept per process (state/limiter.c). */
 #define VERIFY_LIMIT_SLOTS 4096
 #define VERIFY_LIMIT_WINDOW_MS (60 * 1000)
@@ -75,9 +74,13 @@ server_socket_bind(const char *host, int port, int listen_now, int *fd_out, int 
 		r = sp_err(ei, SP_ERR_IO, "socket: %s", strerror(errno));
 		goto out;
 	}
-	/* REUSEPORT lets every worker process bind the same port and share the load. */
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
+	/*
+	 * REUSEADDR only (restart while old connections are in TIME_WAIT). No
+	 * SO_REUSEPORT: with it a second server on the same port would be
+	 * handed a share of this one's connections. Workers share the one
+	 * listening socket they inherit from the supervisor instead.
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0) {
 		r = sp_err(ei, SP_ERR_IO, "setsockopt: %s", strerror(errno));
 		goto out;
 	}
@@ -90,8 +93,14 @@ server_socket_bind(const char *host, int port, int listen_now, int *fd_out, int 
 		goto out;
 	}
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-		r = sp_err(ei, SP_ERR_IO, "bind %s:%d: %s", host ? host : "*", port,
-			   strerror(errno));
+		if (errno == EADDRINUSE)
+			r = sp_err(ei, SP_ERR_IO,
+				   "bind %s:%d: the port is already in use by another process "
+				   "(another sealpactd?); refusing to share it",
+				   host ? host : "*", port);
+		else
+			r = sp_err(ei, SP_ERR_IO, "bind %s:%d: %s", host ? host : "*", port,
+				   strerror(errno));
 		goto out;
 	}
 	if (listen_now && listen(fd, 1024) != 0) {
@@ -254,6 +263,7 @@ server_cleanup(struct server *srv)
 	db_pool_free(srv->db);
 	if (srv->http)
 		evhttp_free(srv->http);
+	conn_guard_free(srv->conns);
 	tls_ctx_free(srv->ssl_ctx);
 	metrics_free(srv->metrics);
 	router_free(srv->router);
@@ -270,6 +280,12 @@ server_cleanup(struct server *srv)
 
 int
 server_run(const struct config *cfg, int port, int worker, server_routes_fn extra)
+{
+	return server_serve(cfg, port, -1, worker, extra);
+}
+
+int
+server_serve(const struct config *cfg, int port, int listen_fd, int worker, server_routes_fn extra)
 {
 	int r = EX_START;
 	struct server srv;
@@ -346,17 +362,33 @@ server_run(const struct config *cfg, int port, int worker, server_routes_fn extr
 									cfg->server.max_body_bytes
 								? cfg->server.max_upload_bytes
 								: cfg->server.max_body_bytes));
-	evhttp_set_max_headers_size(srv.http, MAX_HEADERS_BYTES);
+	/*
+	 * The connection guard (conn.c) answers an oversize head with a 431
+	 * problem before evhttp parses it; evhttp's own cap is only a backstop.
+	 */
+	evhttp_set_max_headers_size(srv.http, (ev_ssize_t)cfg->server.max_header_bytes * 2);
 	/* Read the rest of an oversize body so the client can read our 413. */
 	evhttp_set_flags(srv.http, EVHTTP_SERVER_LINGERING_CLOSE);
 	tv.tv_sec = cfg->server.request_timeout_ms / 1000;
 	tv.tv_usec = (cfg->server.request_timeout_ms % 1000) * 1000;
 	evhttp_set_timeout_tv(srv.http, &tv);
 	evhttp_set_gencb(srv.http, request_dispatch, &srv);
-	if (srv.ssl_ctx != NULL)
-		evhttp_set_bevcb(srv.http, tls_bev_new, srv.ssl_ctx);
-	if (server_socket_bind(cfg->server.host, port, 1, &fd, &bound_port, &ei) != SP_OK)
+	if (conn_guard_new(&srv, &srv.conns, &ei) != SP_OK)
 		goto out;
+	/* Every connection passes the guard; it builds the TLS bufferevent too. */
+	evhttp_set_bevcb(srv.http, conn_bev_new, &srv);
+	if (listen_fd >= 0) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+
+		fd = listen_fd;
+		if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+			bound_port = ntohs(ss.ss_family == AF_INET6
+						   ? ((struct sockaddr_in6 *)&ss)->sin6_port
+						   : ((struct sockaddr_in *)&ss)->sin_port);
+	} else if (server_socket_bind(cfg->server.host, port, 1, &fd, &bound_port, &ei) != SP_OK) {
+		goto out;
+	}
 	if ((srv.bound = evhttp_accept_socket_with_handle(srv.http, fd)) == NULL) {
 		sp_err(&ei, SP_ERR_INTERNAL, "evhttp_accept_socket_with_handle failed");
 		close(fd);

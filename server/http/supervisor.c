@@ -1,8 +1,8 @@
 /*
- * supervisor.c: `server.workers: N` > 1. The parent reserves the port (bound,
- * never listening, so the kernel sends it no connections), forks N children
- * that each bind that port with SO_REUSEPORT and serve independently, and
- * then only supervises: it restarts a child that crashed, forwards SIGTERM
+ * supervisor.c: `server.workers: N` > 1. The parent creates the one listening
+ * socket of the port (without SO_REUSEPORT, so a port another process holds
+ * stops start-up instead of being shared with it), forks N children that
+ * inherit it and accept from it independently, and then only supervises: it restarts a child that crashed, forwards SIGTERM
  * and SIGINT, and exits once every child has exited. It never creates an
  * event base, so nothing of libevent crosses a fork.
  *
@@ -31,7 +31,7 @@ struct child {
 };
 
 static pid_t
-spawn(const struct config *cfg, int port, int idx, const sigset_t *oldmask)
+spawn(const struct config *cfg, int port, int listen_fd, int idx, const sigset_t *oldmask)
 {
 	pid_t pid = fork();
 	sigset_t mask;
@@ -52,7 +52,7 @@ spawn(const struct config *cfg, int port, int idx, const sigset_t *oldmask)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_SETMASK, &mask, NULL);
-	_exit(server_run(cfg, port, idx, NULL));
+	_exit(server_serve(cfg, port, listen_fd, idx, NULL));
 }
 
 int
@@ -76,8 +76,8 @@ supervisor_run(const struct config *cfg)
 			  sp_errname(ei.code), "detail", ei.msg);
 		return 78;
 	}
-	/* Reserve the (possibly kernel-chosen) port so every child binds the same one. */
-	if (server_socket_bind(cfg->server.host, cfg->server.port, 0, &resfd, &port, &ei) !=
+	/* The one listening socket of the port; every child accepts from it. */
+	if (server_socket_bind(cfg->server.host, cfg->server.port, 1, &resfd, &port, &ei) !=
 	    SP_OK) {
 		log_event(LOG_ERROR, NULL, "start-up failed", "{s:s}", "detail", ei.msg);
 		return 71;
@@ -89,7 +89,7 @@ supervisor_run(const struct config *cfg)
 	sigprocmask(SIG_BLOCK, &set, &oldmask);
 	memset(kids, 0, sizeof(kids));
 	for (i = 0; i < n; i++) {
-		kids[i].pid = spawn(cfg, port, i, &oldmask);
+		kids[i].pid = spawn(cfg, port, resfd, i, &oldmask);
 		kids[i].started = time(NULL);
 		if (kids[i].pid < 0) {
 			log_event(LOG_ERROR, NULL, "fork failed", "{s:s}", "error",
@@ -119,6 +119,11 @@ supervisor_run(const struct config *cfg)
 				log_event(LOG_INFO, NULL, "stopping workers", "{s:s}", "signal",
 					  sig == SIGTERM ? "SIGTERM" : "SIGINT");
 			stopping = 1;
+			/* No restart will need it: let the port close with the last child. */
+			if (resfd >= 0) {
+				close(resfd);
+				resfd = -1;
+			}
 			for (i = 0; i < n; i++)
 				if (kids[i].pid > 0)
 					kill(kids[i].pid, sig);
@@ -157,13 +162,14 @@ supervisor_run(const struct config *cfg)
 			/* A crash loop should not spin the machine. */
 			if (time(NULL) - kids[i].started < RESTART_BACKOFF_S)
 				sleep(RESTART_BACKOFF_S);
-			kids[i].pid = spawn(cfg, port, i, &oldmask);
+			kids[i].pid = spawn(cfg, port, resfd, i, &oldmask);
 			kids[i].started = time(NULL);
 			if (kids[i].pid > 0)
 				alive++;
 		}
 	}
-	close(resfd);
+	if (resfd >= 0)
+		close(resfd);
 	log_event(failed ? LOG_ERROR : LOG_INFO, NULL, "all workers stopped", "{s:b}", "clean",
 		  !failed);
 	return failed ? 1 : 0;

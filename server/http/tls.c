@@ -12,6 +12,11 @@
 
 #include "http_int.h"
 
+#define TLS12_CIPHERS \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+
 static int
 ossl_err(struct sp_errinfo *ei, const char *what, const char *path)
 {
@@ -43,6 +48,15 @@ tls_ctx_new(const char *cert_chain, const char *key, struct ssl_ctx_st **out, st
 	}
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
 		r = ossl_err(ei, "TLS minimum version", NULL);
+		goto out;
+	}
+	/*
+	 * TLS 1.2: only ECDHE key exchange (forward secrecy) with an AEAD cipher;
+	 * no RSA key transport, no CBC (Lucky 13, padding oracles), no SHA-1 MACs.
+	 * TLS 1.3 suites are all AEAD with ephemeral keys: OpenSSL's defaults stay.
+	 */
+	if (SSL_CTX_set_cipher_list(ctx, TLS12_CIPHERS) != 1) {
+		r = ossl_err(ei, "TLS 1.2 cipher list", NULL);
 		goto out;
 	}
 	/* No renegotiation, no compression, server cipher order. */

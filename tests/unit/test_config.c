@@ -115,6 +115,11 @@ START_TEST(defaults_without_a_file)
 	ck_assert_uint_eq(cfg->server.max_body_bytes, 1024 * 1024);
 	ck_assert_uint_eq(cfg->server.max_upload_bytes, 32 * 1024 * 1024);
 	ck_assert_int_eq(cfg->server.request_timeout_ms, 30000);
+	ck_assert_int_eq(cfg->server.read_timeout_ms, 20000);
+	ck_assert_int_eq(cfg->server.keepalive_idle_ms, 15000);
+	ck_assert_uint_eq(cfg->server.max_header_bytes, 8 * 1024);
+	ck_assert_int_eq(cfg->server.max_connections, 4096);
+	ck_assert_int_eq(cfg->server.max_connections_per_ip, 256);
 	ck_assert_int_eq(cfg->server.shutdown_timeout_ms, 20000);
 	ck_assert_int_eq(cfg->server.node_id, 0);
 	ck_assert_str_eq(cfg->server.public_url, "http://127.0.0.1:8443");
@@ -335,6 +340,18 @@ START_TEST(bad_values_name_file_line_and_key)
 		    "builtin|external");
 	expect_fail(BASE PLAIN "tsa:\n  url: ftp://tsa\n", NULL, 6, NULL, "tsa.url", "not an http");
 	expect_fail(BASE PLAIN "  host: \"a\\0b\"\n", NULL, 5, NULL, "server.host", "NUL byte");
+	expect_fail(BASE PLAIN "  max_connections: 0\n", NULL, 5, NULL, "server.max_connections",
+		    "out of range 1..1000000");
+	expect_fail(BASE PLAIN "  max_connections_per_ip: 0\n", NULL, 5, NULL,
+		    "server.max_connections_per_ip", "out of range");
+	expect_fail(BASE PLAIN "  max_header_bytes: 512\n", NULL, 5, NULL,
+		    "server.max_header_bytes", "out of range");
+	expect_fail(BASE PLAIN "  max_header_bytes: 1 MiB\n", NULL, 5, NULL,
+		    "server.max_header_bytes", "out of range");
+	expect_fail(BASE PLAIN "  read_timeout_ms: 50\n", NULL, 5, NULL, "server.read_timeout_ms",
+		    "out of range 100..600000");
+	expect_fail(BASE PLAIN "  keepalive_idle_ms: 600001\n", NULL, 5, NULL,
+		    "server.keepalive_idle_ms", "out of range");
 }
 END_TEST
 

@@ -660,6 +660,93 @@ START_TEST(workers_share_the_port_restart_after_a_crash_and_stop_cleanly)
 }
 END_TEST
 
+/* Feed text in pieces of step bytes; the result of the last call. */
+static int
+framer_run(const char *text, size_t step, enum problem *bad, unsigned long *heads)
+{
+	struct http_framer f;
+	size_t len = strlen(text), i;
+	int r = 0;
+
+	framer_init(&f, 256, 1000);
+	for (i = 0; i < len && r == 0; i += step)
+		r = framer_feed(&f, (const unsigned char *)text + i,
+				len - i < step ? len - i : step);
+	*bad = f.bad;
+	*heads = f.heads;
+	framer_free(&f);
+	return r;
+}
+
+START_TEST(framer_verdicts_do_not_depend_on_how_bytes_arrive)
+{
+	static const struct {
+		const char *text;
+		enum problem want; /* P__COUNT: sound */
+		unsigned long heads;
+	} cases[] = {
+		{ "GET / HTTP/1.1\r\nHost: a\r\n\r\nPOST /x HTTP/1.1\r\nHost: a\r\n"
+		  "Content-Length: 5\r\n\r\nHELLOGET /y HTTP/1.0\n\n",
+		  P__COUNT, 3 },
+		{ "\r\nGET / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n\r\n", P__COUNT, 1 },
+		{ "GET / HTTP/1.1\r\n\r\n", P_MALFORMED_REQUEST, 0 },
+		{ "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", P_MALFORMED_REQUEST, 0 },
+		{ "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\ncontent-length: 1\r\n\r\n",
+		  P_MALFORMED_REQUEST, 0 },
+		{ "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1 1\r\n\r\n", P_MALFORMED_REQUEST,
+		  0 },
+		{ "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1001\r\n\r\n", P_PAYLOAD_TOO_LARGE,
+		  0 },
+		{ "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n",
+		  P_LENGTH_REQUIRED, 0 },
+		{ "GET / HTTP/3.0\r\nHost: a\r\n\r\n", P_HTTP_VERSION, 0 },
+		{ "GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n", P_MALFORMED_REQUEST, 0 },
+		/* A body is not a head: its bytes are not judged. */
+		{ "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\n\r\n\x01 GET / "
+		  "HTTP/1.0\r\n\r\n",
+		  P__COUNT, 2 },
+	};
+	char big[600];
+	size_t i, step;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (step = 1; step <= strlen(cases[i].text); step++) {
+			enum problem bad;
+			unsigned long heads;
+			int r = framer_run(cases[i].text, step, &bad, &heads);
+
+			ck_assert_msg(bad == cases[i].want, "case %zu step %zu: %d", i, step,
+				      (int)bad);
+			ck_assert_int_eq(r, cases[i].want != P__COUNT);
+			if (cases[i].want == P__COUNT)
+				ck_assert_uint_eq(heads, cases[i].heads);
+		}
+	}
+	/* The cap (256 here) separates the request line (414) from the headers (431). */
+	memset(big, 0, sizeof(big));
+	memcpy(big, "GET /", 5);
+	memset(big + 5, 'a', 400);
+	for (step = 1; step < 500; step += 37) {
+		enum problem bad;
+		unsigned long heads;
+
+		ck_assert_int_eq(framer_run(big, step, &bad, &heads), 1);
+		ck_assert_int_eq(bad, P_URI_TOO_LONG);
+	}
+	memset(big, 0, sizeof(big));
+	strcpy(big, "GET / HTTP/1.1\r\nHost: a\r\n");
+	for (i = 0; i < 20; i++)
+		strcat(big, "X-Header: 0123456789\r\n");
+	for (step = 1; step < 500; step += 37) {
+		enum problem bad;
+		unsigned long heads;
+
+		ck_assert_int_eq(framer_run(big, step, &bad, &heads), 1);
+		ck_assert_int_eq(bad, P_HEADERS_TOO_LARGE);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -670,6 +757,7 @@ main(void)
 
 	signal(SIGPIPE, SIG_IGN);
 	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, framer_verdicts_do_not_depend_on_how_bytes_arrive);
 	tcase_add_test(tc, json_bodies_415_400_413);
 	tcase_add_test(tc, readyz_answers_503_quickly_when_database_is_down);
 	tcase_add_test(tc, async_replies_and_client_disconnects);

@@ -1,0 +1,662 @@
+/*
+ * conn.c: the connection guard. Every connection evhttp accepts passes here
+ * before a byte of it is read: beyond server.max_connections open
+ * connections, or server.max_connections_per_ip from one address, it is
+ * reset at once (no TLS handshake, no buffers) and counted in /metrics.
+ *
+ * libevent 2.1 has no hook with the accepted socket (no newreqcb), so the
+ * guard takes the bufferevent it builds for evhttp (evhttp_set_bevcb) and
+ * looks at it once evhttp has attached the socket, later in the same loop
+ * turn and before anything was read: the connection is then reached through
+ * the bufferevent's callback argument, which evhttp sets to it.
+ *
+ * Each admitted connection then lives in one of three states:
+ * - idle (just accepted, or its last response sent): the first byte must
+ *   come within server.keepalive_idle_ms, else the connection is closed;
+ * - reading: the whole head and body of the request (and, on the first
+ *   request, the TLS handshake) must arrive within server.read_timeout_ms of
+ *   its first byte, however slowly they trickle in, else it is closed;
+ * - busy: a handler owns a request; server.request_timeout_ms answers it.
+ *
+ * Every byte read for a connection passes framing.c (an evbuffer callback on
+ * the bufferevent's input, which runs before evhttp's read callback): a
+ * malformed head is answered here with problem+json and the connection
+ * closed, so evhttp never parses it nor answers with its own HTML page.
+ *
+ * Records are indexed by socket descriptor, so every lookup is O(1) and the
+ * table is bounded by RLIMIT_NOFILE; per-address counts live in an
+ * open-addressing table twice the connection cap, so it never fills.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/listener.h>
+#include <openssl/rand.h>
+
+#include "config.h"
+#include "http_int.h"
+
+enum conn_state { CONN_FREE = 0, CONN_IDLE, CONN_READING, CONN_BUSY, CONN_ANSWERING };
+
+/*
+ * Connections accepted in one loop turn before the listener pauses until they
+ * are admitted: libevent accepts until the backlog is empty, and a flood of
+ * connections would otherwise hold the loop (and every other client) for the
+ * whole backlog.
+ */
+#define ACCEPT_BATCH 8
+
+/* How long a refused request's answer may take to leave before the connection closes. */
+#define ANSWER_LINGER_MS 2000
+
+struct conn_rec {
+	struct conn_guard *g;
+	struct evhttp_connection *evcon;
+	struct request *req;    /* told when the connection closes under it */
+	struct event *wait_ev;  /* idle: first byte or keep-alive idle limit */
+	struct event *timer_ev; /* reading: head and body deadline */
+	struct evbuffer *in;    /* the bufferevent's input, watched by on_input */
+	struct evbuffer_cb_entry *in_cb;
+	struct http_framer fr;
+	size_t ip_slot;
+	int fd;
+	int doomed;               /* the framing went wrong: no further request is read */
+	unsigned long dispatched; /* requests handed to a handler (cf. fr.heads) */
+	enum conn_state state;
+};
+
+struct ip_slot {
+	unsigned char addr[16]; /* IPv6, or IPv4-mapped */
+	long n;                 /* 0: slot empty */
+};
+
+struct conn_guard {
+	struct server *srv;
+	struct conn_rec *recs; /* indexed by fd */
+	int nrecs;
+	struct ip_slot *ips;
+	size_t ipmask; /* table size - 1, a power of two */
+	uint64_t seed;
+	struct pending {
+		struct bufferevent *bev;
+		int broken; /* its TLS state could not be built: refuse it */
+	} * pending;        /* built, not yet looked at */
+	size_t npending, cappending;
+	struct event *pending_ev;
+	int batch;  /* connections built since the last admission */
+	int paused; /* the listener waits for the admission of a batch */
+	long open, max_open, max_per_ip;
+	uint64_t max_body; /* the largest body any route takes */
+	struct timeval idle_tv, read_tv;
+};
+
+/* ---- per-address counts ---- */
+
+static size_t
+ip_hash(const struct conn_guard *g, const unsigned char a[16])
+{
+	uint64_t h = 1469598103934665603ULL ^ g->seed;
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		h ^= a[i];
+		h *= 1099511628211ULL;
+	}
+	return (size_t)(h ^ (h >> 29));
+}
+
+/* The slot of a (found or the empty one where it belongs). */
+static size_t
+ip_find(const struct conn_guard *g, const unsigned char a[16])
+{
+	size_t i = ip_hash(g, a) & g->ipmask;
+
+	while (g->ips[i].n != 0 && memcmp(g->ips[i].addr, a, 16) != 0)
+		i = (i + 1) & g->ipmask;
+	return i;
+}
+
+/* Remove slot i of a linear-probing table, moving later entries of its run back. */
+static void
+ip_remove(struct conn_guard *g, size_t i)
+{
+	size_t j = i, k;
+
+	g->ips[i].n = 0;
+	for (;;) {
+		j = (j + 1) & g->ipmask;
+		if (g->ips[j].n == 0)
+			return;
+		k = ip_hash(g, g->ips[j].addr) & g->ipmask;
+		/* Entry j may fill the hole at i unless its home lies cyclically in (i, j]. */
+		if ((i <= j) ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		g->ips[i] = g->ips[j];
+		g->ips[j].n = 0;
+		i = j;
+	}
+}
+
+static void
+peer_key(int fd, unsigned char out[16])
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	memset(out, 0, 16);
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) != 0)
+		return;
+	if (ss.ss_family == AF_INET6) {
+		memcpy(out, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+	} else if (ss.ss_family == AF_INET) {
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+	}
+}
+
+/* ---- records ---- */
+
+/* stale: the connection is long gone (its bufferevent may be freed). */
+static void
+rec_release_ex(struct conn_rec *c, int stale)
+{
+	struct conn_guard *g = c->g;
+
+	if (c->state == CONN_FREE)
+		return;
+	if (!stale && c->in_cb != NULL)
+		evbuffer_remove_cb_entry(c->in, c->in_cb);
+	framer_free(&c->fr);
+	if (c->wait_ev != NULL)
+		event_free(c->wait_ev);
+	if (c->timer_ev != NULL)
+		event_free(c->timer_ev);
+	if (g->ips[c->ip_slot].n > 0 && --g->ips[c->ip_slot].n == 0)
+		ip_remove(g, c->ip_slot);
+	g->open--;
+	metrics_connections_open(g->srv->metrics, g->open);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
+static void
+rec_release(struct conn_rec *c)
+{
+	rec_release_ex(c, 0);
+}
+
+static void
+on_close(struct evhttp_connection *evcon, void *arg)
+{
+	struct conn_rec *c = arg;
+
+	(void)evcon;
+	if (c->req != NULL)
+		request_connection_closed(c->req);
+	rec_release(c);
+}
+
+/* Close a connection; evhttp frees what it holds. why CONN_CLOSE__COUNT: counted before. */
+static void
+rec_close(struct conn_rec *c, enum conn_close why)
+{
+	struct evhttp_connection *evcon = c->evcon;
+
+	if (why != CONN_CLOSE__COUNT)
+		metrics_connection_closed(c->g->srv->metrics, why);
+	evhttp_connection_set_closecb(evcon, NULL, NULL);
+	rec_release(c);
+	evhttp_connection_free(evcon);
+}
+
+static void
+on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn_rec *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (c->state == CONN_READING)
+		rec_close(c, CONN_CLOSED_DEADLINE);
+	else if (c->state == CONN_ANSWERING)
+		rec_close(c, CONN_CLOSE__COUNT);
+}
+
+/* ---- answering malformed framing ourselves ---- */
+
+static void
+answer_read(struct bufferevent *bev, void *arg)
+{
+	(void)arg;
+	/* Discard what the client still sends, so that closing does not reset our answer. */
+	evbuffer_drain(bufferevent_get_input(bev), evbuffer_get_length(bufferevent_get_input(bev)));
+}
+
+static void
+answer_written(struct bufferevent *bev, void *arg)
+{
+	struct conn_rec *c = arg;
+	evutil_socket_t fd = bufferevent_getfd(bev);
+
+	/* The answer is out: say so, read until the client closes or the linger ends. */
+	if (fd >= 0)
+		shutdown(fd, SHUT_WR);
+	(void)c;
+}
+
+static void
+answer_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn_rec *c = arg;
+
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
+		event_active(c->timer_ev, EV_TIMEOUT, 1);
+}
+
+/*
+ * Answer the framing problem with problem+json and close. evhttp has not
+ * seen the bad bytes (they are drained before its read callback runs); the
+ * bufferevent's callbacks become ours, so evhttp hears nothing more of the
+ * connection until it is freed.
+ */
+static void
+answer(struct conn_rec *c)
+{
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(c->evcon);
+	struct timeval tv = { ANSWER_LINGER_MS / 1000, (ANSWER_LINGER_MS % 1000) * 1000 };
+	enum problem p = c->fr.bad;
+	int status = problem_status(p);
+	char id[33], *text = NULL;
+	json_t *doc;
+
+	request_id_generate(id);
+	metrics_connection_closed(c->g->srv->metrics, CONN_CLOSED_FRAMING);
+	log_event(LOG_INFO, id, "request refused: malformed framing", "{s:i,s:s,s:s}", "status",
+		  status, "code", problem_code(p), "detail", c->fr.detail);
+	c->state = CONN_ANSWERING;
+	event_del(c->wait_ev);
+	evtimer_del(c->timer_ev);
+	if (evtimer_add(c->timer_ev, &tv) != 0 || bev == NULL) {
+		rec_close(c, CONN_CLOSE__COUNT);
+		return;
+	}
+	evbuffer_drain(c->in, evbuffer_get_length(c->in));
+	bufferevent_setcb(bev, answer_read, answer_written, answer_event, c);
+	doc = problem_json(status, problem_code(p), c->fr.detail, id);
+	if (doc != NULL)
+		text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	evbuffer_add_printf(bufferevent_get_output(bev),
+			    "HTTP/1.1 %d %s\r\nContent-Type: application/problem+json\r\n"
+			    "Content-Length: %zu\r\nConnection: close\r\nX-Request-Id: %s\r\n"
+			    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n\r\n%s",
+			    status, http_status_text(status), text ? strlen(text) : 0, id,
+			    text ? text : "");
+	free(text);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+/*
+ * Every byte read for the connection, before evhttp's read callback runs:
+ * the framer checks it; the first malformed byte ends the connection's
+ * requests.
+ */
+static void
+on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct conn_rec *c = arg;
+	struct evbuffer_iovec vec[8];
+	struct evbuffer_ptr pos;
+	size_t len, from, done = 0;
+	int nv, i, bad = 0;
+
+	if (c->state == CONN_FREE || c->state == CONN_ANSWERING || c->doomed || info->n_added == 0)
+		return;
+	len = evbuffer_get_length(buf);
+	if (info->n_added > len)
+		return; /* cannot happen: callbacks run after each change */
+	from = len - info->n_added;
+	while (done < info->n_added && !bad) {
+		if (evbuffer_ptr_set(buf, &pos, from + done, EVBUFFER_PTR_SET) != 0)
+			break;
+		nv = evbuffer_peek(buf, (ev_ssize_t)(info->n_added - done), &pos, vec, 8);
+		if (nv <= 0)
+			break;
+		for (i = 0; i < nv && i < 8 && done < info->n_added && !bad; i++) {
+			size_t k = vec[i].iov_len < info->n_added - done ? vec[i].iov_len
+									 : info->n_added - done;
+			bad = framer_feed(&c->fr, vec[i].iov_base, k);
+			done += k;
+		}
+	}
+	if (!bad)
+		return;
+	c->doomed = 1;
+	/*
+	 * A handler owns a request, or a sound request read before the bad bytes
+	 * waits for one: its reply says Connection: close (conn_request_end).
+	 */
+	if (c->state != CONN_BUSY && c->fr.heads == c->dispatched)
+		answer(c);
+}
+
+static void
+on_wait(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn_rec *c = arg;
+
+	(void)fd;
+	if (c->state != CONN_IDLE)
+		return;
+	if (what & EV_TIMEOUT) {
+		rec_close(c, CONN_CLOSED_IDLE);
+		return;
+	}
+	/* The first byte of a request (or of the TLS handshake): its deadline runs. */
+	c->state = CONN_READING;
+	if (evtimer_add(c->timer_ev, &c->g->read_tv) != 0)
+		rec_close(c, CONN_CLOSED_DEADLINE);
+}
+
+static void
+rec_idle(struct conn_rec *c)
+{
+	c->state = CONN_IDLE;
+	evtimer_del(c->timer_ev);
+	if (event_add(c->wait_ev, &c->g->idle_tv) != 0)
+		rec_close(c, CONN_CLOSED_IDLE);
+}
+
+/* Reset the connection: RST, no TIME_WAIT, nothing read or handshaken. */
+static void
+refuse(struct conn_guard *g, struct evhttp_connection *evcon, int fd, enum conn_close why)
+{
+	struct linger lg = { 1, 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	metrics_connection_closed(g->srv->metrics, why);
+	evhttp_connection_free(evcon);
+}
+
+static void
+admit(struct conn_guard *g, struct bufferevent *bev, int broken)
+{
+	struct evhttp_connection *evcon = NULL;
+	struct conn_rec *c;
+	unsigned char key[16];
+	size_t slot;
+	void *arg = NULL;
+	int fd;
+
+	bufferevent_getcb(bev, NULL, NULL, NULL, &arg);
+	evcon = arg;
+	fd = (int)bufferevent_getfd(bev);
+	if (evcon == NULL || fd < 0)
+		return;
+	if (fd >= g->nrecs || broken) {
+		/* Cannot happen below RLIMIT_NOFILE; refuse rather than track blindly. */
+		refuse(g, evcon, fd, CONN_REFUSED_TOTAL);
+		return;
+	}
+	c = &g->recs[fd];
+	/* A record still on this descriptor belongs to a connection already gone. */
+	rec_release_ex(c, 1);
+	if (g->open >= g->max_open) {
+		refuse(g, evcon, fd, CONN_REFUSED_TOTAL);
+		return;
+	}
+	peer_key(fd, key);
+	slot = ip_find(g, key);
+	if (g->ips[slot].n >= g->max_per_ip) {
+		refuse(g, evcon, fd, CONN_REFUSED_PER_IP);
+		return;
+	}
+	struct event *wait_ev = event_new(g->srv->base, fd, EV_READ, on_wait, c);
+	struct event *timer_ev = evtimer_new(g->srv->base, on_timer, c);
+
+	c->wait_ev = wait_ev;
+	c->timer_ev = timer_ev;
+	if (c->wait_ev == NULL || c->timer_ev == NULL) {
+		if (c->wait_ev != NULL)
+			event_free(c->wait_ev);
+		if (c->timer_ev != NULL)
+			event_free(c->timer_ev);
+		c->wait_ev = c->timer_ev = NULL;
+		refuse(g, evcon, fd, CONN_REFUSED_TOTAL);
+		return;
+	}
+	memcpy(g->ips[slot].addr, key, 16);
+	g->ips[slot].n++;
+	c->g = g;
+	c->evcon = evcon;
+	c->fd = fd;
+	c->ip_slot = slot;
+	c->state = CONN_IDLE;
+	c->in = bufferevent_get_input(bev);
+	framer_init(&c->fr, g->srv->cfg->server.max_header_bytes, g->max_body);
+	if ((c->in_cb = evbuffer_add_cb(c->in, on_input, c)) == NULL) {
+		/* Unchecked framing is not served. */
+		memset(c, 0, sizeof(*c));
+		c->fd = -1;
+		event_free(c->wait_ev);
+		event_free(c->timer_ev);
+		refuse(g, evcon, fd, CONN_REFUSED_TOTAL);
+		return;
+	}
+	g->open++;
+	metrics_connections_open(g->srv->metrics, g->open);
+	evhttp_connection_set_closecb(evcon, on_close, c);
+	rec_idle(c);
+}
+
+static void
+on_pending(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn_guard *g = arg;
+	size_t i;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < g->npending; i++)
+		admit(g, g->pending[i].bev, g->pending[i].broken);
+	g->npending = 0;
+	g->batch = 0;
+	if (g->paused) {
+		g->paused = 0;
+		/* NULL once draining closed the listener. */
+		if (g->srv->bound != NULL)
+			evconnlistener_enable(evhttp_bound_socket_get_listener(g->srv->bound));
+	}
+}
+
+struct bufferevent *
+conn_bev_new(struct event_base *base, void *arg)
+{
+	struct server *srv = arg;
+	struct conn_guard *g = srv->conns;
+	struct bufferevent *bev = NULL;
+	int broken = 0;
+
+	if (g->npending == g->cappending) {
+		size_t n = g->cappending * 2;
+		struct pending *p = realloc(g->pending, n * sizeof(*p));
+
+		if (p != NULL) {
+			g->pending = p;
+			g->cappending = n;
+		}
+	}
+	if (srv->ssl_ctx != NULL)
+		bev = tls_bev_new(base, srv->ssl_ctx);
+	if (bev == NULL) {
+		/*
+		 * Never NULL on a TLS port: evhttp would build a plain bufferevent
+		 * and serve cleartext there. A socket bufferevent that admission
+		 * refuses before it reads anything instead.
+		 */
+		broken = srv->ssl_ctx != NULL;
+		if ((bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL)
+			return NULL;
+	}
+	if (g->npending == g->cappending) {
+		/* Out of memory past the preallocated queue: serve unguarded, never cleartext. */
+		log_event(LOG_WARN, NULL, "connection admission queue full", NULL);
+		if (broken) {
+			bufferevent_free(bev);
+			return NULL;
+		}
+		return bev;
+	}
+	g->pending[g->npending].bev = bev;
+	g->pending[g->npending].broken = broken;
+	g->npending++;
+	event_active(g->pending_ev, EV_TIMEOUT, 0);
+	if (++g->batch >= ACCEPT_BATCH && !g->paused && srv->bound != NULL) {
+		/* Stops libevent's accept loop after this connection; on_pending resumes it. */
+		g->paused = 1;
+		evconnlistener_disable(evhttp_bound_socket_get_listener(srv->bound));
+	}
+	return bev;
+}
+
+static struct conn_rec *
+rec_of(struct server *srv, struct evhttp_connection *evcon)
+{
+	struct bufferevent *bev;
+	int fd;
+
+	if (srv->conns == NULL || evcon == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL ||
+	    (fd = (int)bufferevent_getfd(bev)) < 0 || fd >= srv->conns->nrecs ||
+	    srv->conns->recs[fd].evcon != evcon)
+		return NULL;
+	return &srv->conns->recs[fd];
+}
+
+int
+conn_request_begin(struct server *srv, struct evhttp_connection *evcon, struct request *r)
+{
+	struct conn_rec *c = rec_of(srv, evcon);
+
+	if (c == NULL)
+		return -1;
+	c->state = CONN_BUSY;
+	c->req = r;
+	c->dispatched++;
+	event_del(c->wait_ev);
+	evtimer_del(c->timer_ev);
+	return 0;
+}
+
+int
+conn_request_end(struct server *srv, struct evhttp_connection *evcon)
+{
+	struct conn_rec *c = rec_of(srv, evcon);
+
+	if (c == NULL)
+		return 0;
+	c->req = NULL;
+	if (c->doomed)
+		return 1; /* evhttp closes the connection after this reply */
+	/* Closing instead (Connection: close) reports through on_close. */
+	rec_idle(c);
+	return 0;
+}
+
+/* Soft RLIMIT_NOFILE up to the hard limit; returns the soft limit now in force. */
+static long
+nofile_raise(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (1u << 20) ? (1L << 20)
+									: (long)rl.rlim_cur;
+}
+
+int
+conn_guard_new(struct server *srv, struct conn_guard **out, struct sp_errinfo *ei)
+{
+	const struct config_server *cs = &srv->cfg->server;
+	struct conn_guard *g;
+	size_t ips = 16;
+	long nofile = nofile_raise(), spare = 128;
+	int i, r = SP_ERR_NOMEM;
+
+	*out = NULL;
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	g->srv = srv;
+	g->max_open = cs->max_connections;
+	g->max_per_ip = cs->max_connections_per_ip;
+	g->max_body = cs->max_upload_bytes > cs->max_body_bytes ? cs->max_upload_bytes
+								: cs->max_body_bytes;
+	if (g->max_open > nofile - spare) {
+		/* Descriptors for the database, files and the listener stay free. */
+		log_event(LOG_WARN, NULL, "server.max_connections lowered to the descriptor limit",
+			  "{s:i,s:I}", "max_connections", cs->max_connections, "nofile",
+			  (json_int_t)nofile);
+		g->max_open = nofile > 2 * spare ? nofile - spare : nofile / 2;
+	}
+	while (ips < 2 * (size_t)g->max_open)
+		ips <<= 1;
+	g->ipmask = ips - 1;
+	g->nrecs = (int)nofile;
+	g->recs = calloc((size_t)g->nrecs, sizeof(*g->recs));
+	g->ips = calloc(ips, sizeof(*g->ips));
+	g->pending_ev = event_new(srv->base, -1, 0, on_pending, g);
+	/* One loop turn accepts at most about a listen backlog (1024) of connections. */
+	g->cappending = 2048;
+	g->pending = calloc(g->cappending, sizeof(*g->pending));
+	if (g->recs == NULL || g->ips == NULL || g->pending_ev == NULL || g->pending == NULL) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory for %d connection records", g->nrecs);
+		goto out;
+	}
+	for (i = 0; i < g->nrecs; i++)
+		g->recs[i].fd = -1;
+	if (RAND_bytes((unsigned char *)&g->seed, sizeof(g->seed)) != 1)
+		g->seed = (uint64_t)(uintptr_t)g ^ server_now_ms();
+	g->idle_tv.tv_sec = cs->keepalive_idle_ms / 1000;
+	g->idle_tv.tv_usec = (cs->keepalive_idle_ms % 1000) * 1000;
+	g->read_tv.tv_sec = cs->read_timeout_ms / 1000;
+	g->read_tv.tv_usec = (cs->read_timeout_ms % 1000) * 1000;
+	*out = g;
+	g = NULL;
+	r = SP_OK;
+out:
+	conn_guard_free(g);
+	return r;
+}
+
+void
+conn_guard_free(struct conn_guard *g)
+{
+	int i;
+
+	if (g == NULL)
+		return;
+	for (i = 0; g->recs != NULL && i < g->nrecs; i++)
+		if (g->recs[i].state != CONN_FREE)
+			rec_release(&g->recs[i]);
+	if (g->pending_ev != NULL)
+		event_free(g->pending_ev);
+	free(g->pending);
+	free(g->recs);
+	free(g->ips);
+	free(g);
+}

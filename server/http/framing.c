@@ -1,0 +1,226 @@
+/*
+ * framing.c: a strict reader of HTTP/1.x request framing, fed the raw bytes
+ * of a connection before evhttp parses them (conn.c). It decides only what
+ * evhttp would otherwise answer with an HTML page or a dropped connection:
+ * an oversize request line (414) or head (431), a malformed request line or
+ * header line, an obsolete line folding, a NUL or bare CR, a missing or
+ * repeated Host on HTTP/1.1, a bad or repeated Content-Length (400), any
+ * Transfer-Encoding (411: request smuggling needs two framings; bodies here
+ * come with one Content-Length), a body over the server's largest cap (413)
+ * and an HTTP version other than 1.0 and 1.1 (505). Everything else is left
+ * to evhttp and the router.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http_int.h"
+
+#define LINE_MIN_CAP 256
+
+void
+framer_init(struct http_framer *f, size_t max_head, uint64_t max_body)
+{
+	memset(f, 0, sizeof(*f));
+	f->max_head = max_head;
+	f->max_body = max_body;
+	f->bad = P__COUNT;
+}
+
+void
+framer_free(struct http_framer *f)
+{
+	free(f->line);
+	f->line = NULL;
+	f->linecap = 0;
+}
+
+static int
+fail(struct http_framer *f, enum problem p, const char *detail)
+{
+	f->bad = p;
+	f->detail = detail;
+	return 1;
+}
+
+static int
+is_tchar(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+static int
+request_line(struct http_framer *f, const char *s, size_t n)
+{
+	const char *sp1 = memchr(s, ' ', n), *sp2, *v;
+	size_t i, vlen;
+
+	if (sp1 == NULL || sp1 == s)
+		return fail(f, P_MALFORMED_REQUEST,
+			    "The request line is not METHOD SP TARGET SP VERSION.");
+	for (i = 0; s + i < sp1; i++)
+		if (!is_tchar((unsigned char)s[i]))
+			return fail(f, P_MALFORMED_REQUEST, "The request method is not a token.");
+	sp2 = memchr(sp1 + 1, ' ', n - (size_t)(sp1 + 1 - s));
+	if (sp2 == NULL || sp2 == sp1 + 1)
+		return fail(f, P_MALFORMED_REQUEST,
+			    "The request line is not METHOD SP TARGET SP VERSION.");
+	for (v = sp1 + 1; v < sp2; v++)
+		if ((unsigned char)*v <= 0x20 || (unsigned char)*v >= 0x7f)
+			return fail(f, P_MALFORMED_REQUEST,
+				    "The request target has a forbidden byte.");
+	v = sp2 + 1;
+	vlen = n - (size_t)(v - s);
+	if (vlen == 8 && memcmp(v, "HTTP/1.1", 8) == 0) {
+		f->v11 = 1;
+		return 0;
+	}
+	if (vlen == 8 && memcmp(v, "HTTP/1.0", 8) == 0)
+		return 0;
+	if (vlen == 8 && memcmp(v, "HTTP/", 5) == 0 && v[5] >= '0' && v[5] <= '9' && v[6] == '.' &&
+	    v[7] >= '0' && v[7] <= '9')
+		return fail(f, P_HTTP_VERSION, "Only HTTP/1.0 and HTTP/1.1 are served.");
+	return fail(f, P_MALFORMED_REQUEST, "The request line does not end in an HTTP version.");
+}
+
+static int
+header_line(struct http_framer *f, const char *s, size_t n)
+{
+	const char *colon = memchr(s, ':', n), *v, *e;
+	size_t nlen, i;
+
+	if (s[0] == ' ' || s[0] == '\t')
+		return fail(f, P_MALFORMED_REQUEST, "Folded header lines are not accepted.");
+	if (colon == NULL || colon == s)
+		return fail(f, P_MALFORMED_REQUEST, "A header line has no name and colon.");
+	nlen = (size_t)(colon - s);
+	for (i = 0; i < nlen; i++)
+		if (!is_tchar((unsigned char)s[i]))
+			return fail(f, P_MALFORMED_REQUEST, "A header name is not a token.");
+	v = colon + 1;
+	e = s + n;
+	while (v < e && (*v == ' ' || *v == '\t'))
+		v++;
+	while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if (nlen == 14 && strncasecmp(s, "Content-Length", 14) == 0) {
+		uint64_t cl = 0;
+
+		if (f->has_cl)
+			return fail(f, P_MALFORMED_REQUEST, "More than one Content-Length header.");
+		if (v == e || e - v > 18)
+			return fail(f, P_MALFORMED_REQUEST,
+				    "Content-Length is not a decimal length.");
+		for (; v < e; v++) {
+			if (*v < '0' || *v > '9')
+				return fail(f, P_MALFORMED_REQUEST,
+					    "Content-Length is not a decimal length.");
+			cl = cl * 10 + (uint64_t)(*v - '0');
+		}
+		f->has_cl = 1;
+		f->cl = cl;
+	} else if (nlen == 17 && strncasecmp(s, "Transfer-Encoding", 17) == 0) {
+		f->has_te = 1;
+	} else if (nlen == 6 && strncasecmp(s, "Expect", 6) == 0) {
+		/* evhttp answers any other expectation with an HTML 417. */
+		if (e - v != 12 || strncasecmp(v, "100-continue", 12) != 0)
+			return fail(f, P_MALFORMED_REQUEST,
+				    "Only Expect: 100-continue is understood.");
+	} else if (nlen == 4 && strncasecmp(s, "Host", 4) == 0) {
+		if (f->has_host)
+			return fail(f, P_MALFORMED_REQUEST, "More than one Host header.");
+		f->has_host = 1;
+	}
+	return 0;
+}
+
+/* The empty line: the head is complete. */
+static int
+head_end(struct http_framer *f)
+{
+	if (f->v11 && !f->has_host)
+		return fail(f, P_MALFORMED_REQUEST, "An HTTP/1.1 request needs a Host header.");
+	if (f->has_te)
+		return fail(f, P_LENGTH_REQUIRED,
+			    "Transfer-Encoding is not accepted; send the body with "
+			    "Content-Length.");
+	if (f->cl > f->max_body)
+		return fail(f, P_PAYLOAD_TOO_LARGE,
+			    "The request body is larger than this server accepts.");
+	f->body_left = f->cl;
+	f->nlines = 0;
+	f->head_bytes = 0;
+	f->v11 = f->has_host = f->has_cl = f->has_te = 0;
+	f->cl = 0;
+	f->heads++;
+	framer_free(f); /* an idle connection keeps no line buffer */
+	return 0;
+}
+
+static int
+line_done(struct http_framer *f)
+{
+	size_t n = f->linelen - 1; /* without the LF */
+	const char *s = (const char *)f->line;
+	int r;
+
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	if (memchr(s, '\r', n) != NULL || memchr(s, '\0', n) != NULL)
+		return fail(f, P_MALFORMED_REQUEST, "A bare CR or NUL in the request head.");
+	f->linelen = 0;
+	if (f->nlines == 0) {
+		if (n == 0) /* empty lines before a request line are ignored (RFC 9112 2.2) */
+			return 0;
+		r = request_line(f, s, n);
+	} else if (n == 0) {
+		return head_end(f);
+	} else {
+		r = header_line(f, s, n);
+	}
+	f->nlines++;
+	return r;
+}
+
+int
+framer_feed(struct http_framer *f, const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+	if (f->bad != P__COUNT)
+		return 1;
+	while (i < n) {
+		if (f->body_left > 0) {
+			size_t k = n - i < f->body_left ? n - i : (size_t)f->body_left;
+			f->body_left -= k;
+			i += k;
+			continue;
+		}
+		if (f->linelen == f->linecap) {
+			size_t cap = f->linecap ? f->linecap * 2 : LINE_MIN_CAP;
+			unsigned char *q;
+
+			if (cap > f->max_head + 2)
+				cap = f->max_head + 2;
+			if (cap <= f->linelen)
+				return fail(f,
+					    f->nlines == 0 ? P_URI_TOO_LONG : P_HEADERS_TOO_LARGE,
+					    f->nlines == 0 ? "The request line is too long."
+							   : "The request head is too large.");
+			if ((q = realloc(f->line, cap)) == NULL)
+				return fail(f, P_BUSY, "Out of memory for the request head.");
+			f->line = q;
+			f->linecap = cap;
+		}
+		f->line[f->linelen++] = p[i];
+		f->head_bytes++;
+		if (f->head_bytes > f->max_head + 2)
+			return fail(f, f->nlines == 0 ? P_URI_TOO_LONG : P_HEADERS_TOO_LARGE,
+				    f->nlines == 0 ? "The request line is too long."
+						   : "The request head is too large.");
+		if (p[i++] == '\n' && line_done(f))
+			return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,262 @@
+"""The HTTP layer against slow and greedy clients, end to end on the real server:
+connection caps (total and per address, counted in /metrics), the head-and-body
+deadline that inactivity alone does not reset, the keep-alive idle limit, TLS
+1.2 suites (AEAD with forward secrecy only), and one listener per port."""
+
+import os
+import re
+import socket
+import subprocess
+import time
+import unittest
+
+import harness
+from harness import Server, ServerTestCase
+
+
+def closed_within(sock, seconds):
+    """True when the server closes (EOF or reset) sock within seconds."""
+    sock.settimeout(0.2)
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            if sock.recv(4096) == b"":
+                return True
+        except socket.timeout:
+            continue
+        except (ConnectionResetError, BrokenPipeError):
+            return True
+    return False
+
+
+def connect(port, source="127.0.0.1"):
+    s = socket.socket()
+    s.bind((source, 0))
+    s.connect(("127.0.0.1", port))
+    return s
+
+
+def healthz(port, source="127.0.0.1"):
+    """The status line of GET /healthz on a fresh connection from source."""
+    s = connect(port, source)
+    try:
+        s.settimeout(5)
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        return data.split(b"\r\n", 1)[0].decode()
+    finally:
+        s.close()
+
+
+def metric(server, reason):
+    st, _, body, _ = server.request("GET", "/metrics")
+    m = re.search(r'sealpact_connections_closed_total\{reason="%s"\} (\d+)' % reason,
+                  body.decode())
+    return int(m.group(1)) if m else None
+
+
+class ConnectionCaps(ServerTestCase):
+    tls = False
+    server_extra = {"server": {"max_connections": 6, "max_connections_per_ip": 2}}
+
+    def test_per_address_cap_refuses_early_and_spares_other_addresses(self):
+        held = [connect(self.server.port, "127.0.0.2") for _ in range(2)]
+        self.addCleanup(lambda: [s.close() for s in held])
+        time.sleep(0.2)
+        extra = connect(self.server.port, "127.0.0.2")
+        self.addCleanup(extra.close)
+        self.assertTrue(closed_within(extra, 2), "a third connection from one address was kept")
+        # Another address is served meanwhile.
+        self.assertEqual(healthz(self.server.port, "127.0.0.1"), "HTTP/1.1 200 OK")
+        self.assertGreaterEqual(metric(self.server, "max_connections_per_ip"), 1)
+        # Once the address closes its connections it is served again.
+        for s in held:
+            s.close()
+        time.sleep(0.3)
+        self.assertEqual(healthz(self.server.port, "127.0.0.2"), "HTTP/1.1 200 OK")
+
+    def test_total_cap_refuses_early_and_recovers(self):
+        held = [connect(self.server.port, "127.0.0.%d" % (10 + i)) for i in range(6)]
+        self.addCleanup(lambda: [s.close() for s in held])
+        time.sleep(0.2)
+        extra = connect(self.server.port, "127.0.0.20")
+        self.addCleanup(extra.close)
+        self.assertTrue(closed_within(extra, 2), "a connection beyond max_connections was kept")
+        for s in held:
+            s.close()
+        time.sleep(0.3)
+        self.assertEqual(metric(self.server, "max_connections"), 1)
+        self.assertEqual(healthz(self.server.port), "HTTP/1.1 200 OK")
+
+
+class SlowClients(ServerTestCase):
+    tls = False
+    server_extra = {"server": {"read_timeout_ms": 1000, "keepalive_idle_ms": 1500,
+                               "request_timeout_ms": 30000}}
+
+    def test_a_trickling_head_is_cut_at_the_read_deadline(self):
+        s = connect(self.server.port)
+        self.addCleanup(s.close)
+        s.sendall(b"GET /healthz HTTP/1.1\r\n")
+        t0 = time.time()
+        cut = False
+        # One header line every 200 ms: never inactive for long, never finished.
+        for i in range(25):
+            try:
+                s.sendall(b"X-Slow-%d: y\r\n" % i)
+            except (BrokenPipeError, ConnectionResetError):
+                cut = True
+                break
+            if closed_within(s, 0.2):
+                cut = True
+                break
+        elapsed = time.time() - t0
+        self.assertTrue(cut, "a head trickling in for 5 s was still being read")
+        self.assertLess(elapsed, 2.5)
+        self.assertGreaterEqual(metric(self.server, "read_timeout"), 1)
+
+    def test_a_trickling_body_is_cut_at_the_read_deadline(self):
+        s = connect(self.server.port)
+        self.addCleanup(s.close)
+        s.sendall(b"POST /api/v1/auth/challenge HTTP/1.1\r\nHost: x\r\n"
+                  b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+        t0 = time.time()
+        cut = False
+        for _ in range(25):
+            try:
+                s.sendall(b" ")
+            except (BrokenPipeError, ConnectionResetError):
+                cut = True
+                break
+            if closed_within(s, 0.2):
+                cut = True
+                break
+        self.assertTrue(cut, "a body trickling in for 5 s was still being read")
+        self.assertLess(time.time() - t0, 2.5)
+
+    def test_idle_connections_are_closed_after_the_keepalive_limit(self):
+        silent = connect(self.server.port)
+        self.addCleanup(silent.close)
+        self.assertTrue(closed_within(silent, 4), "a connection that never spoke was kept")
+        # After a response on a kept-alive connection, the same limit applies.
+        c = self.server.connection()
+        c.request("GET", "/healthz")
+        r = c.getresponse()
+        r.read()
+        self.assertEqual(r.status, 200)
+        t0 = time.time()
+        self.assertTrue(closed_within(c.sock, 4), "an idle kept-alive connection was kept")
+        self.assertGreater(time.time() - t0, 1.0)
+        self.assertGreaterEqual(metric(self.server, "keepalive_idle"), 2)
+
+    def test_a_prompt_client_is_served_on_a_kept_alive_connection(self):
+        c = self.server.connection()
+        for _ in range(3):
+            c.request("GET", "/healthz")
+            r = c.getresponse()
+            r.read()
+            self.assertEqual(r.status, 200)
+            time.sleep(0.5)
+        c.close()
+
+
+def s_client(port, args):
+    p = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port] + args,
+                       input="", capture_output=True, text=True, timeout=20)
+    return p.returncode, p.stdout + p.stderr
+
+
+class TlsSuites(ServerTestCase):
+    """The default test certificate is ECDSA; an RSA one is checked too."""
+
+    def check(self, port, refused, accepted):
+        for c in refused:
+            rc, out = s_client(port, ["-tls1_2", "-cipher", c])
+            self.assertNotEqual(rc, 0, "%s was negotiated:\n%s" % (c, out))
+        for c in accepted:
+            rc, out = s_client(port, ["-tls1_2", "-cipher", c])
+            self.assertEqual(rc, 0, "%s refused:\n%s" % (c, out))
+            self.assertIn(c, out)
+        rc, out = s_client(port, ["-tls1_3"])
+        self.assertEqual(rc, 0, out)
+        self.assertIn("TLSv1.3", out)
+
+    def test_ecdsa_certificate_offers_only_ecdhe_aead(self):
+        self.check(self.server.port,
+                   ["ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA384",
+                    "ECDHE-ECDSA-AES128-SHA256"],
+                   ["ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
+                    "ECDHE-ECDSA-CHACHA20-POLY1305"])
+
+    def test_rsa_certificate_offers_only_ecdhe_aead(self):
+        d = os.path.join(self.tmp, "rsa")
+        os.mkdir(d)
+        key, crt = os.path.join(self.tmp, "rsa.key"), os.path.join(self.tmp, "rsa.crt")
+        harness.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                     "-out", crt, "-days", "2", "-subj", "/CN=localhost"])
+        srv = Server(d, self.db.url, tls=True)
+        with open(srv.cfg) as f:
+            text = f.read()
+        text = re.sub(r'tls_cert: ".*"', 'tls_cert: "%s"' % crt, text)
+        text = re.sub(r'tls_key: ".*"', 'tls_key: "%s"' % key, text)
+        with open(srv.cfg, "w") as f:
+            f.write(text)
+        self.addCleanup(srv.stop)
+        srv.start()
+        self.check(srv.port,
+                   ["AES128-SHA", "AES256-GCM-SHA384", "DHE-RSA-AES128-SHA",
+                    "ECDHE-RSA-AES128-SHA", "ECDHE-RSA-AES256-SHA384"],
+                   ["ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384",
+                    "ECDHE-RSA-CHACHA20-POLY1305"])
+
+
+class OneListenerPerPort(ServerTestCase):
+    tls = False
+
+    def second(self, workers):
+        cfg = os.path.join(self.tmp, "second-%d.yaml" % workers)
+        with open(cfg, "w") as f:
+            f.write("server:\n  tls: false\n  host: 127.0.0.1\n  port: %d\n  workers: %d\n"
+                    "database:\n  url: %s\n" % (self.server.port, workers, self.db.url))
+        t0 = time.time()
+        p = subprocess.run([harness.SEALPACTD, "-c", cfg, "serve"], capture_output=True,
+                           text=True, timeout=30, env=harness.clean_env())
+        return p.returncode, p.stdout + p.stderr, time.time() - t0
+
+    def test_a_second_server_on_a_busy_port_fails_clearly(self):
+        for workers in (1, 2):
+            rc, out, elapsed = self.second(workers)
+            self.assertEqual(rc, 71, out)
+            self.assertIn("already in use", out)
+            self.assertNotIn('"listening"', out)
+            self.assertLess(elapsed, 10)
+        # The first server still gets every connection.
+        for _ in range(20):
+            self.assertEqual(healthz(self.server.port), "HTTP/1.1 200 OK")
+
+
+class WorkersShareOneSocket(ServerTestCase):
+    tls = False
+    server_extra = {"server": {"workers": 2}}
+
+    def test_workers_serve_and_a_second_server_is_refused(self):
+        pids = set()
+        for _ in range(40):
+            st, hdrs, _, doc = self.server.request("GET", "/healthz")
+            self.assertEqual(st, 200)
+        rc, out, _ = OneListenerPerPort.second(self, 1)
+        self.assertEqual(rc, 71, out)
+        self.assertIn("already in use", out)
+        for line in self.server.log_lines():
+            if line.get("msg") == "listening":
+                pids.add(line.get("pid"))
+        self.assertEqual(len(pids), 2, self.server.log())
+
+
+if __name__ == "__main__":
+    unittest.main()
