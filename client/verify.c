@@ -179,27 +179,19 @@ files_json(const char *const *f, size_t n)
 	return a;
 }
 
+/* Add the trust this run used to the report document (the server's report has its own). */
 static int
-json_with_trust(char **text, const char *const *roots, size_t nroots, const char *const *inter,
-		size_t ninter, const char *const *crls, size_t ncrls, const char *tsa)
+json_add_trust(json_t *doc, const char *const *roots, size_t nroots, const char *const *inter,
+	       size_t ninter, const char *const *crls, size_t ncrls, const char *tsa)
 {
-	json_t *doc = json_loads(*text, 0, NULL), *t;
-	char *out;
+	json_t *t;
 
 	t = json_pack("{s:s,s:o,s:o,s:o,s:o}", "source", "local", "roots",
 		      files_json(roots, nroots), "intermediates", files_json(inter, ninter), "crls",
 		      files_json(crls, ncrls), "tsa_roots",
 		      files_json(tsa != NULL ? &tsa : NULL, tsa != NULL ? 1 : 0));
-	if (doc == NULL || t == NULL || json_object_set_new(doc, "trust", t) != 0) {
-		json_decref(doc);
+	if (t == NULL || json_object_set_new(doc, "trust", t) != 0)
 		return -1;
-	}
-	out = json_dumps(doc, JSON_COMPACT);
-	json_decref(doc);
-	if (out == NULL)
-		return -1;
-	free(*text);
-	*text = out;
 	return 0;
 }
 
@@ -288,14 +280,12 @@ client_cmd_verify(const char *default_roots, int argc, char **argv)
 		goto out;
 	}
 	if (json) {
-		if (verify_report_text(rep, REPORT_MAX, &text, &textlen) != SP_OK ||
-		    json_with_trust(&text, roots, nroots, inter, ninter, crls, ncrls, tsa) != 0) {
-			fprintf(stderr, "sealpact verify: cannot write the report\n");
-			goto out;
-		}
 		/* ASCII escapes: what the PDF says stays inert on a terminal. */
-		if ((doc = json_loadb(text, textlen, 0, NULL)) == NULL ||
-		    json_dumpf(doc, stdout, JSON_COMPACT | JSON_ENSURE_ASCII) != 0) {
+		if (verify_report_text(rep, REPORT_MAX, &text, &textlen) != SP_OK ||
+		    (doc = json_loadb(text, textlen, 0, NULL)) == NULL ||
+		    json_add_trust(doc, roots, nroots, inter, ninter, crls, ncrls, tsa) != 0 ||
+		    json_dumpf(doc, stdout,
+			       JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER) != 0) {
 			fprintf(stderr, "sealpact verify: cannot write the report\n");
 			goto out;
 		}

@@ -89,7 +89,10 @@ class RunScript(unittest.TestCase):
         self.var = os.path.join(self.tmp, "var")
         self.port = harness.free_port()
         self.env = dict(os.environ, SEALPACT_VAR_DIR=self.var, SEALPACT_BUILD_DIR=harness.BUILD_DIR,
-                        SEALPACT_PG_PORT=str(harness.free_port()), SEALPACT_SERVER_PORT=str(self.port))
+                        SEALPACT_PG_PORT=str(harness.free_port()), SEALPACT_SERVER_PORT=str(self.port),
+                        # health checks are logged at debug: keep them, so the access log
+                        # shows (and apicheck holds) every request this test makes
+                        SEALPACT_LOG_LEVEL="debug")
         self.script = os.path.join(harness.SOURCE_DIR, "deploy", "run.sh")
         self.addCleanup(subprocess.run, ["bash", self.script, "--stop"], env=self.env,
                         capture_output=True)
