@@ -188,7 +188,8 @@ array_append(const char *s, const char *key, const char *ins)
 static char *
 dict_add(const char *s, const char *ins)
 {
-	char *o = malloc(strlen(s) + strlen(ins) + 2);
+	/* "<< " + ins + " " + the rest after "<<" + NUL */
+	char *o = malloc(strlen(s) + strlen(ins) + 3);
 
 	ck_assert(s[0] == '<' && s[1] == '<');
 	sprintf(o, "<< %s %s", ins, s + 2);
