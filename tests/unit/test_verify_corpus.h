@@ -141,6 +141,29 @@ vc_token_sign(EVP_PKEY *key, enum crypto_sigalg alg, const uint8_t *tbs, size_t 
 }
 
 /*
+ * The verdict on the whole file, in the verifier's own terms: no signature;
+ * valid when every signature is (allowed changes included) and the last
+ * revision is signed; indeterminate; invalid.
+ */
+enum vc_outcome { VC_VALID, VC_INVALID, VC_INDETERMINATE, VC_NO_SIGNATURE };
+
+static inline enum vc_outcome
+vc_outcome(const struct crypto_verify_report *r)
+{
+	if (r == NULL || r->nsigs == 0)
+		return VC_NO_SIGNATURE;
+	switch (r->verdict) {
+	case CRYPTO_VERDICT_VALID:
+	case CRYPTO_VERDICT_VALID_ALLOWED_CHANGES:
+		return r->last_revision_signed ? VC_VALID : VC_INDETERMINATE;
+	case CRYPTO_VERDICT_INDETERMINATE:
+		return VC_INDETERMINATE;
+	default:
+		return VC_INVALID;
+	}
+}
+
+/*
  * Sign d (an existing revision) as `who` ("rsa", "ec", "sm2", "stranger")
  * through the real path, with a timestamp when ts. wrong_key: the token
  * signs with another RSA key (the CMS is then spliced by hand, as an

@@ -12,7 +12,6 @@
 #include <qpdf/qpdf-c.h>
 
 #include "test_verify_writer.h"
-#include "client.h"
 #include "verify_int.h"
 
 static struct crypto_trust *trust;
@@ -149,7 +148,7 @@ START_TEST(forward_prev_outside_linearization_is_refused)
 	ck_assert_int_eq(r->verdict, CRYPTO_VERDICT_INVALID);
 	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
 	ck_assert_str_eq(r->sigs[0].reasons[0], "revision_structure");
-	ck_assert_int_eq(client_verify_exit_code(r), 1);
+	ck_assert_int_eq(vc_outcome(r), VC_INVALID);
 	crypto_verify_report_free(r);
 	free(bad);
 	free(one);
@@ -538,29 +537,36 @@ START_TEST(certified_p1_is_not_signable)
 }
 END_TEST
 
-/* `sealpact verify` on what it cannot parse: unreadable (4), never invalid (1). */
+/*
+ * What the engine cannot parse proves nothing: it fails (the CLI's
+ * "unreadable", exit 4, tested in integration.test_verify), never a report
+ * that calls a signature invalid.
+ */
 START_TEST(unreadable_is_not_invalid)
 {
-	char *argv[3] = { "verify", NULL, NULL };
-	size_t n;
+	static const char garbage[] = "%PDF-1.7\nnothing here at all\n";
+	struct crypto_verify_opts o;
+	struct crypto_verify_report *r = NULL;
+	struct sp_errinfo ei;
 	unsigned char *d;
+	size_t n;
 	int rc;
 
-	write_file(vc_path("garbage.pdf"), "%PDF-1.7\nnothing here at all\n", 29);
-	argv[1] = vc_path("garbage.pdf");
-	ck_assert_int_eq(client_cmd_verify(NULL, 2, argv), CLIENT_VERIFY_EXIT_UNREADABLE);
-	argv[1] = vc_path("does-not-exist.pdf");
-	rc = client_cmd_verify(NULL, 2, argv);
-	ck_assert(rc != 0 && rc != 1 && rc != 2 && rc != 3);
+	memset(&o, 0, sizeof(o));
+	sp_errinfo_init(&ei);
+	rc = crypto_pdf_verify((const unsigned char *)garbage, sizeof(garbage) - 1, &o, &r, &ei);
+	ck_assert_msg(rc != SP_OK || vc_outcome(r) == VC_NO_SIGNATURE, "garbage: %d", rc);
+	crypto_verify_report_free(r);
+	r = NULL;
 	/* unsigned, its xref table gone: qpdf reads it, there is nothing to verify */
 	d = malloc(base_len);
 	memcpy(d, base, base_len);
 	n = (size_t)((unsigned char *)memmem(d, base_len, "xref", 4) - d);
 	memcpy(d + n, "junk", 4);
-	write_file(vc_path("damaged.pdf"), d, base_len);
-	argv[1] = vc_path("damaged.pdf");
-	rc = client_cmd_verify(NULL, 2, argv);
-	ck_assert_msg(rc == 3 || rc == CLIENT_VERIFY_EXIT_UNREADABLE, "exit %d", rc);
+	sp_errinfo_init(&ei);
+	rc = crypto_pdf_verify(d, base_len, &o, &r, &ei);
+	ck_assert_msg(rc != SP_OK || vc_outcome(r) == VC_NO_SIGNATURE, "damaged: %d", rc);
+	crypto_verify_report_free(r);
 	free(d);
 }
 END_TEST
