@@ -167,6 +167,7 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 	       abs(params.utc_offset_min) % 60);
 	fflush(stdout);
 	params.reason = o->reason;
+	params.digest_sm3 = alg == CRYPTO_SIGALG_SM2_SM3;
 	if (pdf_docmdp_check_signable(doc, &ei) != SP_OK ||
 	    pdf_sig_prepare(doc, &params, &seal, needs_seal, o->pl, o->npl, &prep, &ei) != SP_OK ||
 	    crypto_cms_signed_attrs(cert, alg,

@@ -175,17 +175,23 @@ struct pdf_sig_params {
 	const char *field_name; /* NULL: "Signature<n>", the first free n */
 	const char *reason;     /* optional /Reason (UTF-8) */
 	const char *location;   /* optional /Location (UTF-8) */
+	int digest_sm3;         /* 1: SM3 of the covered ranges (an SM2 signer), else SHA-256 */
 };
 
 /* The result of pdf_sig_prepare(); _cleanup frees and zeroes it. */
 struct pdf_sig_prepared {
 	unsigned char *data; /* the whole new file: original bytes + the update */
 	size_t len;
-	size_t orig_len;          /* the original is data[0 .. orig_len) */
-	size_t contents_off;      /* offset of the '<' of the /Contents placeholder */
-	size_t contents_len;      /* its length including '<' and '>' */
-	long long byte_range[4];  /* 0, contents_off, contents_off+contents_len, rest */
-	unsigned char sha256[32]; /* digest of the covered ranges */
+	size_t orig_len;         /* the original is data[0 .. orig_len) */
+	size_t contents_off;     /* offset of the '<' of the /Contents placeholder */
+	size_t contents_len;     /* its length including '<' and '>' */
+	long long byte_range[4]; /* 0, contents_off, contents_off+contents_len, rest */
+	/*
+	 * The digest of the covered ranges the signature uses: sha256, or sm3
+	 * when params->digest_sm3; the other stays zero (hashing a large file
+	 * twice for a digest nobody signs is the cost of prepare).
+	 */
+	unsigned char sha256[32];
 	unsigned char sm3[32];
 	struct pdf_widget_rect *rects; /* the resolved placements */
 	size_t nrects;

@@ -80,7 +80,7 @@ int pdfw_stream(struct pdfw *w, int num, const char *dict_body, const unsigned c
 		size_t len, struct sp_errinfo *ei) SP_WUR;
 /* The xref section (kind of the previous revision), trailer and %%EOF. */
 int pdfw_finish(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei) SP_WUR;
-/* SHA-256 and SM3 over data[0..a) and data[b..len). */
+/* SHA-256 and/or SM3 (each unless its output is NULL) over data[0..a) and data[b..len). */
 int pdfw_digest(const unsigned char *data, size_t len, size_t a, size_t b, unsigned char sha256[32],
 		unsigned char sm3[32], struct sp_errinfo *ei) SP_WUR;
 

@@ -654,7 +654,8 @@ pdf_sig_prepare(struct pdf_doc *doc, const struct pdf_sig_params *params,
 	out->byte_range[3] = (long long)(c.w.b.len - c.contents_off - c.contents_len);
 	patch_byte_range(c.w.b.data + c.br_off, out->byte_range);
 	if ((r = pdfw_digest(c.w.b.data, c.w.b.len, c.contents_off, c.contents_off + c.contents_len,
-			     out->sha256, out->sm3, ei)) < 0)
+			     params->digest_sm3 ? NULL : out->sha256,
+			     params->digest_sm3 ? out->sm3 : NULL, ei)) < 0)
 		goto out;
 	out->contents_off = c.contents_off;
 	out->contents_len = c.contents_len;

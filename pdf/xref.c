@@ -263,7 +263,9 @@ pdfw_digest(const unsigned char *data, size_t len, size_t a, size_t b, unsigned 
 
 	if (a > b || b > len)
 		return sp_err(ei, SP_ERR_INTERNAL, "byte range out of order");
-	if ((r = digest_one("SHA256", data, len, a, b, sha256, ei)) < 0)
+	if (sha256 != NULL && (r = digest_one("SHA256", data, len, a, b, sha256, ei)) < 0)
 		return r;
-	return digest_one("SM3", data, len, a, b, sm3, ei);
+	if (sm3 != NULL && (r = digest_one("SM3", data, len, a, b, sm3, ei)) < 0)
+		return r;
+	return SP_OK;
 }

@@ -359,6 +359,7 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	memset(&params, 0, sizeof(params));
 	params.signing_time = j->signing_time;
 	params.utc_offset_min = j->utc_offset_min;
+	params.digest_sm3 = alg == CRYPTO_SIGALG_SM2_SM3;
 	if ((r = pdf_sig_prepare(pdoc, &params, &seal, needs_seal ? 1 : 0, pl, npl, &j->prep,
 				 ei)) != SP_OK)
 		goto out;

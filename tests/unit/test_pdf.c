@@ -743,7 +743,7 @@ START_TEST(prepare_all_modes_both_xref_kinds)
 		ck_assert_int_eq(prepare(o, on, pl, SP_ARRAY_LEN(pl), &p2, &ei), SP_OK);
 		ck_assert_uint_eq(p.len, p2.len);
 		ck_assert_mem_eq(p.data, p2.data, p.len);
-		ck_assert_mem_eq(p.sm3, p2.sm3, 32);
+		ck_assert_mem_eq(p.sha256, p2.sha256, 32);
 		pdf_sig_prepared_cleanup(&p);
 		pdf_sig_prepared_cleanup(&p2);
 		if (kind)

@@ -203,6 +203,9 @@ vc_sign_at(const unsigned char *d, size_t n, const char *who, int ts, int wrong_
 	if (!vc_tsa && crypto_tsa_new(vc_path("tsa.pem"), vc_path("tsa.key"), NULL,
 				      "1.3.6.1.4.1.99999.2", 1000, &vc_tsa, &ei) != SP_OK)
 		abort();
+	if (crypto_sigalg_for_cert(cert, &alg, &ei) != SP_OK)
+		abort();
+	par.digest_sm3 = alg == CRYPTO_SIGALG_SM2_SM3;
 	if (pdf_doc_open(d, n, &doc, &ei) != SP_OK ||
 	    (visible && !(seal.png = make_seal_png(120, &seal.png_len))) ||
 	    pdf_sig_prepare(doc, &par, visible ? &seal : NULL, visible ? 1 : 0,
