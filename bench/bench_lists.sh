@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
-# bench_lists.sh: the to-do list over HTTP with 100,000 contracts.
+# bench_lists.sh: the lists over HTTP with 100,000 (or COUNT) contracts.
 #
-#   bench/bench_lists.sh [BUILD_DIR] [SECONDS_PER_QUERY]
+#   bench/bench_lists.sh [BUILD_DIR] [SECONDS_PER_QUERY] [COUNT]
 #
 # In a throwaway PostgreSQL cluster (tests/support/pgtmp.sh) it migrates a
-# database, generates 100,000 contracts with generate_series (one supplier is
+# database, generates COUNT contracts with generate_series (one supplier is
 # a signer on every sent one, 70% of them still to do), starts sealpactd and:
 #   1. runs each list query once with auto_explain on and prints its plan,
 #      failing if any plan has a sequential scan over contracts;
-#   2. drives the to-do list with each filter through wrk (--latency) and
-#      prints p50 / p99 latency and requests per second.
+#   2. drives the to-do list with each filter, a deep page by keyset
+#      ("after") and the other tabs through wrk (--latency) and prints p50 /
+#      p99 latency and requests per second.
 # The session of the supplier is inserted with SQL (as the integration tests do).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
 build=${1:-$src/build}
 secs=${2:-5}
+count=${3:-100000}
 sealpactd=$build/server/sealpactd
 [ -x "$sealpactd" ] || { echo "bench_lists: build sealpactd first ($sealpactd)" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "bench_lists: wrk is not installed" >&2; exit 2; }
@@ -39,9 +41,9 @@ q() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$url" -c "$1"; }
 SEALPACT_DATABASE_URL=$url SEALPACT_SERVER_TLS=false SEALPACT_MIGRATIONS_DIR=$src/migrations \
   "$sealpactd" migrate >/dev/null
 
-echo "== generating 100,000 contracts"
+echo "== generating $count contracts"
 t0=$(date +%s.%N)
-psql -X -q -v ON_ERROR_STOP=1 -v n=100000 "$url" -f "$src/bench/load_contracts.sql"
+psql -X -q -v ON_ERROR_STOP=1 -v n="$count" "$url" -f "$src/bench/load_contracts.sql"
 q "VACUUM ANALYZE"
 t1=$(date +%s.%N)
 printf 'loaded %s contracts, %s parties in %.1f s\n' "$(q 'SELECT count(*) FROM contracts')" \
@@ -95,15 +97,22 @@ psql -X -q "$url" -c "ALTER DATABASE bench SET session_preload_libraries = 'auto
   -c "ALTER DATABASE bench SET auto_explain.log_analyze = on"
 lines_before=$(wc -l <"$pglog")
 start_server
+# A deep page by keyset: the number 5,000 rows down the to-do list.
+deep=$(q "SELECT contract_number::text FROM parties p JOIN organizations o ON o.id = p.organization_id
+  WHERE o.credit_code = '91310000000000001B' AND p.role = 'signer'
+  AND p.status IN ('pending', 'received', 'signed') AND p.c_status = 'signing'
+  ORDER BY contract_number DESC OFFSET 5000 LIMIT 1")
+other_queries+=("tab=todo&after=$deep")
 for qs in "${todo_queries[@]}" "${other_queries[@]}"; do
   code=$(curl -s -o "$work/out.json" -w '%{http_code}' -H "$auth" "http://127.0.0.1:$port/api/v1/contracts?$qs")
-  total=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["total"])' "$work/out.json")
+  total=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+print(d["total"], "exact" if d["total_exact"] else "at least", "has_more" if d["has_more"] else "")' "$work/out.json")
   echo "GET ?$qs -> $code, total $total"
 done
 stop_server
 psql -X -q "$url" -c "ALTER DATABASE bench RESET ALL"
 tail -n +"$((lines_before + 1))" "$pglog" | grep -v 'auth_credential_lookup\|SELECT 1' >"$work/plans.log" || true
-sed -n '/Query Text: SELECT (SELECT count/,/^[0-9-]* [0-9:.]* UTC .*LOG:/p' "$work/plans.log" | \
+sed -n '/Query Text: WITH /,/^[0-9-]* [0-9:.]* UTC .*LOG:/p' "$work/plans.log" | \
   grep -E 'Query Text|Scan|Join|Loop|Limit|Aggregate|Execution|Planning|rows=' | \
   grep -vE '^\s*$' | sed 's/^.*LOG:  duration/-- duration/' | cut -c1-160
 if grep -q 'Seq Scan on contracts' "$work/plans.log"; then
@@ -111,16 +120,16 @@ if grep -q 'Seq Scan on contracts' "$work/plans.log"; then
   echo "FAIL: a list query scans contracts sequentially" >&2
   exit 1
 fi
-echo "OK: no sequential scan on contracts in $(grep -c 'Query Text: SELECT (SELECT count' "$work/plans.log" || true) list plans"
+echo "OK: no sequential scan on contracts in $(grep -c 'Query Text: WITH ' "$work/plans.log" || true) list plans"
 
 echo
-echo "== wrk: to-do list, ${secs}s per query, 2 threads, 16 connections"
+echo "== wrk: $count contracts, ${secs}s per query, 2 threads, 16 connections"
 cat >"$work/auth.lua" <<'EOF'
 wrk.headers["Authorization"] = "Bearer bench-token"
 EOF
 start_server
 printf '%-78s %9s %9s %10s\n' "query" "p50 ms" "p99 ms" "req/s"
-for qs in "${todo_queries[@]}"; do
+for qs in "${todo_queries[@]}" "${other_queries[@]}"; do
   wrk -t2 -c16 -d"${secs}s" --latency -s "$work/auth.lua" \
     "http://127.0.0.1:$port/api/v1/contracts?$qs" >"$work/wrk.out" 2>&1
   non2xx=$(grep -o 'Non-2xx or 3xx responses: [0-9]*' "$work/wrk.out" | grep -o '[0-9]*$' || echo 0)

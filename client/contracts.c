@@ -472,8 +472,14 @@ cmd_list(const struct client_cli *cli, int argc, char **argv)
 
 			if (pages < 1)
 				pages = 1;
-			printf("page %lld of %lld, total %lld%s\n", page, pages, total,
-			       page < pages ? " (--page N for more)" : "");
+			/* Past 1000 matches a filtered list's total is a lower bound. */
+			int exact = !json_is_false(json_object_get(doc, "total_exact"));
+
+			printf("page %lld of %s%lld, total %s%lld%s\n", page,
+			       exact ? "" : "at least ", pages, exact ? "" : "at least ", total,
+			       json_is_true(json_object_get(doc, "has_more"))
+				       ? " (--page N for more)"
+				       : "");
 		}
 	}
 	json_decref(doc);

@@ -261,13 +261,20 @@ struct db_list_query {
 	const char *created_to;
 	int page;      /* 1..DB_LIST_PAGE_MAX */
 	int page_size; /* 1..DB_LIST_PAGE_SIZE_MAX */
+	int64_t after; /* > 0: keyset paging, rows older than this number (page must be 1) */
 };
+
+/* A filtered list counts at most this many rows; beyond it total is a lower bound. */
+#define DB_LIST_COUNT_CAP 1000
 
 /*
  * The page for organization org: {"items": [{"number", "name", "business_type",
  * "business_type_name", "status", "initiator", "created_at", "sent_at", "deadline", "completed_at",
- * "my_status"}...], "total": n}. SP_ERR_INVALID (and cb will not fire) for
- * a query out of the ranges above.
+ * "my_status"}...], "total": n, "total_exact": bool, "has_more": bool}. An
+ * unfiltered tab's total is exact (list_counts, 011); a filtered one counts
+ * at most DB_LIST_COUNT_CAP rows and says total_exact false past it.
+ * has_more: a row follows this page. SP_ERR_INVALID (and cb will not fire)
+ * for a query out of the ranges above.
  */
 int db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *lq,
 		     db_json_fn cb, void *arg) SP_WUR;

@@ -4,15 +4,18 @@
  * guide's filters, newest first, paged.
  *
  * Each tab starts from its own partial index of 003_workflow.sql, ordered by
- * contract number (time-ordered, so number DESC is newest first). Filters are
- * "$k IS NULL OR ..." terms: libpq's unnamed statements are planned with the
- * actual values, so absent filters fold away and present ones can use the
- * trigram indexes. One statement returns the page and the total count.
+ * contract number (time-ordered, so number DESC is newest first). Only the
+ * present filters are written into the statement, which is planned with the
+ * actual values. One statement returns the page, whether more rows follow,
+ * and the total: an unfiltered tab's size from list_counts (kept by
+ * triggers, 011: no count over the tab per page), or for a filtered list a
+ * count that stops after DB_LIST_COUNT_CAP + 1 matches. Deep pages go by
+ * keyset ("after": older than a contract number) instead of OFFSET.
  *
  * The party tabs read only parties: the contract columns they filter on are
- * copied onto each party row (003_workflow.sql), so the count is an
+ * copied onto each party row (003_workflow.sql), so a count is an
  * index-only scan of the caller's rows and the page walks the index in order
- * and stops after page_size rows. Joining contracts instead made the planner
+ * and stops after page_size + 1 rows. Joining contracts instead made the planner
  * hash-join against a sequential scan of all contracts once one organization
  * was a party to most of them.
  */
@@ -23,6 +26,7 @@
 #include <string.h>
 
 struct tab {
+	const char *name; /* the tab in list_counts (011) */
 	const char *from; /* the table the tab's index is on, aliased t */
 	const char *cond; /* the tab's condition ($1 = the caller's organization) */
 	const char *number, *status, *btype, *initiator, *created, *mine; /* columns of t */
@@ -37,64 +41,78 @@ struct tab {
 
 /* Each condition repeats its index's predicate, so the planner can use it. */
 static const struct tab tabs[] = {
-	[DB_LIST_TODO] = { "parties t",
+	[DB_LIST_TODO] = { "todo", "parties t",
 			   "t.organization_id = $1 AND t.role = 'signer' AND "
 			   "t.status IN ('pending', 'received', 'signed') AND t.c_status = "
 			   "'signing'",
 			   PARTY_COLS },
-	[DB_LIST_INITIATED] = { "contracts t", "t.initiator_org_id = $1 AND t.status <> 'draft'",
-				CONTRACT_COLS },
-	[DB_LIST_SIGNED] = { "parties t",
+	[DB_LIST_INITIATED] = { "initiated", "contracts t",
+				"t.initiator_org_id = $1 AND t.status <> 'draft'", CONTRACT_COLS },
+	[DB_LIST_SIGNED] = { "signed", "parties t",
 			     "t.organization_id = $1 AND t.role = 'signer' AND "
 			     "t.status IN ('signed', 'sent')",
 			     PARTY_COLS },
-	[DB_LIST_CC] = { "parties t",
+	[DB_LIST_CC] = { "cc", "parties t",
 			 "t.organization_id = $1 AND t.role = 'cc' AND "
 			 "t.c_status <> 'draft'",
 			 PARTY_COLS },
-	[DB_LIST_DRAFTS] = { "contracts t", "t.initiator_org_id = $1 AND t.status = 'draft'",
-			     CONTRACT_COLS },
+	[DB_LIST_DRAFTS] = { "drafts", "contracts t",
+			     "t.initiator_org_id = $1 AND t.status = 'draft'", CONTRACT_COLS },
+};
+
+/* The statement's parameters: each present value once, numbered in order. */
+struct params {
+	struct db_param p[10];
+	int n;
+};
+
+static int
+param_add(struct params *ps, const char *v)
+{
+	ps->p[ps->n].value = v;
+	return ++ps->n;
+}
+
+/* The $ numbers of the present filters (0: absent). */
+struct filters {
+	int status, btype, q, initiator, from, to, after;
+	int q_trgm; /* q has 3+ code points: the trigram indexes find it */
 };
 
 /*
- * The filters. A search text of 3+ characters is looked up in the trigram
- * indexes of contracts; a shorter one has no trigrams to use, so it is
+ * The tab's condition and the present filters, on t. Searches that look
+ * beyond t (business type name, text, initiator) are the CTEs of
+ * db_contract_list, run once per request however often they are used.
+ * A search text shorter than 3 characters has no trigrams to use, so it is
  * checked by a correlated primary-key lookup (a subplan the planner cannot
  * turn into a scan of all contracts) on the rows the tab's index selected.
  */
 static int
-where_add(struct sp_buf *b, const struct tab *t, int q_trgm)
+where_add(struct sp_buf *b, const struct tab *t, const struct filters *f, int with_after)
 {
-	int r;
+	int r = sp_buf_printf(b, "%s", t->cond);
 
-	if ((r = sp_buf_printf(b,
-			       "%s AND ($2::text IS NULL OR %s = $2) AND ($3::text IS NULL OR %s = "
-			       "business_type_code($3)) ",
-			       t->cond, t->status, t->btype)) != SP_OK)
-		return r;
-	if (q_trgm)
+	if (r == SP_OK && f->status)
+		r = sp_buf_printf(b, " AND %s = $%d", t->status, f->status);
+	if (r == SP_OK && f->btype)
+		r = sp_buf_printf(b, " AND %s = (SELECT code FROM bt)", t->btype);
+	if (r == SP_OK && f->q && f->q_trgm)
+		r = sp_buf_printf(b, " AND %s IN (SELECT number FROM qm)", t->number);
+	if (r == SP_OK && f->q && !f->q_trgm)
 		r = sp_buf_printf(b,
-				  "AND ($4::text IS NULL OR %s IN (SELECT qc.number FROM contracts "
-				  "qc WHERE "
-				  "qc.name ILIKE '%%' || $4 || '%%' OR qc.number::text LIKE '%%' "
-				  "|| $4 || '%%')) ",
-				  t->number);
-	else
-		r = sp_buf_printf(b,
-				  "AND ($4::text IS NULL OR (SELECT qc.name ILIKE '%%' || $4 || "
-				  "'%%' OR "
-				  "qc.number::text LIKE '%%' || $4 || '%%' FROM contracts qc "
-				  "WHERE qc.number = %s)) ",
-				  t->number);
-	if (r != SP_OK)
-		return r;
-	return sp_buf_printf(
-		b,
-		"AND ($5::text IS NULL OR %s IN (SELECT o2.id FROM organizations o2 WHERE "
-		"o2.name ILIKE '%%' || $5 || '%%' OR o2.credit_code ILIKE '%%' || $5 || '%%')) "
-		"AND ($6::timestamptz IS NULL OR %s >= $6) AND ($7::timestamptz IS NULL OR %s <= "
-		"$7)",
-		t->initiator, t->created, t->created);
+				  " AND (SELECT qc.name ILIKE '%%' || $%d || '%%' OR "
+				  "qc.number::text LIKE '%%' || $%d || '%%' FROM contracts qc "
+				  "WHERE qc.number = %s)",
+				  f->q, f->q, t->number);
+	if (r == SP_OK && f->initiator)
+		r = sp_buf_printf(b, " AND %s IN (SELECT id FROM im)", t->initiator);
+	if (r == SP_OK && f->from)
+		r = sp_buf_printf(b, " AND %s >= $%d::timestamptz", t->created, f->from);
+	if (r == SP_OK && f->to)
+		r = sp_buf_printf(b, " AND %s <= $%d::timestamptz", t->created, f->to);
+	if (r == SP_OK && with_after && f->after)
+		r = sp_buf_printf(b, " AND %s < $%d::bigint", t->number, f->after);
+	return r;
 }
 
 /* Escape LIKE's wildcards so that a search for "10%" means those characters. */
@@ -130,9 +148,10 @@ like_param(const char *in, char *buf, size_t n, const char **out)
 struct list_call {
 	db_json_fn cb;
 	void *arg;
+	int counted; /* the total is a bounded count, not the tab's size */
 };
 
-/* One row: the total and the page's items as a JSON array. */
+/* One row: the total, whether more follow, and the page's items as a JSON array. */
 static void
 list_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 {
@@ -140,16 +159,25 @@ list_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	struct sp_errinfo ei;
 	json_error_t je;
 	json_t *items = NULL, *doc = NULL;
+	int64_t total = 0;
+	int exact = 1;
 
 	sp_errinfo_init(&ei);
 	if (err->code != SP_OK) {
 		ei = *err;
-	} else if (PQntuples(res) != 1 || PQnfields(res) != 2 ||
-		   (items = json_loads(PQgetvalue(res, 0, 1), 0, &je)) == NULL) {
+	} else if (PQntuples(res) != 1 || PQnfields(res) != 3 ||
+		   (items = json_loads(PQgetvalue(res, 0, 2), 0, &je)) == NULL) {
 		sp_err(&ei, SP_ERR_INTERNAL, "the list query returned no page");
-	} else if ((doc = json_pack("{s:o,s:I}", "items", items, "total",
-				    (json_int_t)db_col_i64(res, 0, 0))) == NULL) {
-		sp_err(&ei, SP_ERR_NOMEM, "out of memory");
+	} else {
+		total = db_col_i64(res, 0, 0);
+		if (c->counted && total > DB_LIST_COUNT_CAP) {
+			total = DB_LIST_COUNT_CAP;
+			exact = 0;
+		}
+		if ((doc = json_pack("{s:o,s:I,s:b,s:b}", "items", items, "total",
+				     (json_int_t)total, "total_exact", exact, "has_more",
+				     PQgetvalue(res, 0, 1)[0] == 't')) == NULL)
+			sp_err(&ei, SP_ERR_NOMEM, "out of memory");
 	}
 	c->cb(c->arg, doc, &ei);
 	free(c);
@@ -160,20 +188,23 @@ db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *
 		 void *arg)
 {
 	char orgs[24], qe[2 * DB_LIST_FILTER_MAX + 4], ie[2 * DB_LIST_FILTER_MAX + 4];
-	char lim[16], off[24];
+	char lim[16], off[24], after[24];
 	const struct tab *tab;
 	struct list_call *c = NULL;
 	struct sp_buf sql;
-	struct db_param p[9];
+	struct params ps;
+	struct filters f;
 	const char *q, *initiator;
 	size_t i;
-	int r = SP_ERR_INTERNAL, q_trgm, q_chars = 0;
+	int r = SP_ERR_INTERNAL, q_chars = 0, plim, poff;
 
 	sp_buf_init(&sql, 16384);
+	memset(&ps, 0, sizeof(ps));
+	memset(&f, 0, sizeof(f));
 	if (cb == NULL || (unsigned)lq->tab >= SP_ARRAY_LEN(tabs) || lq->page < 1 ||
 	    lq->page > DB_LIST_PAGE_MAX || lq->page_size < 1 ||
-	    lq->page_size > DB_LIST_PAGE_SIZE_MAX ||
-	    like_param(lq->q, qe, sizeof(qe), &q) != SP_OK ||
+	    lq->page_size > DB_LIST_PAGE_SIZE_MAX || lq->after < 0 ||
+	    (lq->after > 0 && lq->page != 1) || like_param(lq->q, qe, sizeof(qe), &q) != SP_OK ||
 	    like_param(lq->initiator, ie, sizeof(ie), &initiator) != SP_OK) {
 		r = SP_ERR_INVALID;
 		goto out;
@@ -182,49 +213,89 @@ db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *
 	snprintf(orgs, sizeof(orgs), "%lld", (long long)org);
 	snprintf(lim, sizeof(lim), "%d", lq->page_size);
 	snprintf(off, sizeof(off), "%ld", (long)(lq->page - 1) * lq->page_size);
-	if (lq->q != NULL)
+	snprintf(after, sizeof(after), "%lld", (long long)lq->after);
+	if (q != NULL)
 		for (i = 0; lq->q[i] != '\0'; i++)
 			q_chars += ((unsigned char)lq->q[i] & 0xc0) != 0x80; /* code points */
-	q_trgm = q_chars >= 3;
-	/* The total and the page in one statement, each from the tab's index. */
-	if ((r = sp_buf_printf(&sql, "SELECT (SELECT count(*) FROM %s WHERE ", tab->from)) !=
-		    SP_OK ||
-	    (r = where_add(&sql, tab, q_trgm)) != SP_OK ||
-	    (r = sp_buf_printf(
-		     &sql,
-		     "), coalesce((SELECT jsonb_agg(x.j ORDER BY x.n DESC) FROM (SELECT pg.n, "
-		     "jsonb_build_object('number', c.number::text, 'name', c.name, "
-		     "'business_type', c.business_type, 'business_type_name', "
-		     "business_type_name(c.business_type), 'status', c.status, 'initiator', "
-		     "jsonb_build_object('name', io.name, 'credit_code', io.credit_code), "
-		     "'created_at', wf_ts(c.created_at), 'sent_at', wf_ts(c.sent_at), "
-		     "'deadline', wf_ts(c.deadline), 'completed_at', wf_ts(c.completed_at), "
-		     "'my_status', pg.mine) AS j FROM (SELECT %s AS n, %s AS mine FROM %s WHERE ",
-		     tab->number, tab->mine, tab->from)) != SP_OK ||
-	    (r = where_add(&sql, tab, q_trgm)) != SP_OK ||
-	    (r = sp_buf_printf(&sql,
-			       " ORDER BY %s DESC LIMIT $8::integer OFFSET $9::integer) pg "
-			       "JOIN contracts c ON c.number = pg.n JOIN organizations io "
-			       "ON io.id = c.initiator_org_id) x), '[]')::text",
-			       tab->number)) != SP_OK)
-		goto out;
-	memset(p, 0, sizeof(p));
-	p[0].value = orgs;
-	p[1].value = lq->status;
-	p[2].value = lq->business_type;
-	p[3].value = q;
-	p[4].value = initiator;
-	p[5].value = lq->created_from;
-	p[6].value = lq->created_to;
-	p[7].value = lim;
-	p[8].value = off;
+	param_add(&ps, orgs);
+	plim = param_add(&ps, lim);
+	poff = param_add(&ps, off);
+	f.status = lq->status != NULL ? param_add(&ps, lq->status) : 0;
+	f.btype = lq->business_type != NULL ? param_add(&ps, lq->business_type) : 0;
+	f.q = q != NULL ? param_add(&ps, q) : 0;
+	f.q_trgm = q_chars >= 3;
+	f.initiator = initiator != NULL ? param_add(&ps, initiator) : 0;
+	f.from = lq->created_from != NULL ? param_add(&ps, lq->created_from) : 0;
+	f.to = lq->created_to != NULL ? param_add(&ps, lq->created_to) : 0;
+	f.after = lq->after > 0 ? param_add(&ps, after) : 0;
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		r = SP_ERR_NOMEM;
 		goto out;
 	}
 	c->cb = cb;
 	c->arg = arg;
-	if ((r = db_query_send(pool, (const char *)sql.data, 9, p, 0, 0, list_done, c)) != SP_OK)
+	c->counted = f.status || f.btype || f.q || f.initiator || f.from || f.to;
+	/* The searches beyond t, each once (MATERIALIZED: not re-run per use). */
+	r = sp_buf_printf(&sql, "WITH ");
+	if (r == SP_OK && f.btype)
+		r = sp_buf_printf(&sql,
+				  "bt AS MATERIALIZED (SELECT business_type_code($%d) AS code), ",
+				  f.btype);
+	if (r == SP_OK && f.q && f.q_trgm)
+		r = sp_buf_printf(&sql,
+				  "qm AS MATERIALIZED (SELECT qc.number FROM contracts qc WHERE "
+				  "qc.name ILIKE '%%' || $%d || '%%' OR qc.number::text LIKE '%%' "
+				  "|| $%d || '%%'), ",
+				  f.q, f.q);
+	if (r == SP_OK && f.initiator)
+		r = sp_buf_printf(&sql,
+				  "im AS MATERIALIZED (SELECT o2.id FROM organizations o2 WHERE "
+				  "o2.name ILIKE '%%' || $%d || '%%' OR o2.credit_code ILIKE '%%' "
+				  "|| "
+				  "$%d || '%%'), ",
+				  f.initiator, f.initiator);
+	/* The page and one row more (has_more), from the tab's index in order. */
+	if (r == SP_OK)
+		r = sp_buf_printf(&sql,
+				  "pg AS MATERIALIZED (SELECT %s AS n, %s AS mine FROM %s WHERE ",
+				  tab->number, tab->mine, tab->from);
+	if (r == SP_OK)
+		r = where_add(&sql, tab, &f, 1);
+	if (r == SP_OK)
+		r = sp_buf_printf(&sql,
+				  " ORDER BY %s DESC LIMIT $%d::integer + 1 OFFSET $%d::integer) "
+				  "SELECT ",
+				  tab->number, plim, poff);
+	/* The total: the tab's size, or a count of the matches that stops past the cap. */
+	if (r == SP_OK && !c->counted)
+		r = sp_buf_printf(&sql, "list_count($1, '%s')", tab->name);
+	else if (r == SP_OK) {
+		r = sp_buf_printf(&sql, "(SELECT count(*) FROM (SELECT true FROM %s WHERE ",
+				  tab->from);
+		if (r == SP_OK)
+			r = where_add(&sql, tab, &f, 0);
+		if (r == SP_OK)
+			r = sp_buf_printf(&sql, " LIMIT %d) b)", DB_LIST_COUNT_CAP + 1);
+	}
+	if (r == SP_OK)
+		r = sp_buf_printf(
+			&sql,
+			", (SELECT count(*) FROM pg) > $%d::integer, "
+			"coalesce((SELECT jsonb_agg(x.j ORDER BY x.n DESC) FROM (SELECT p.n, "
+			"jsonb_build_object('number', c.number::text, 'name', c.name, "
+			"'business_type', c.business_type, 'business_type_name', "
+			"business_type_name(c.business_type), 'status', c.status, 'initiator', "
+			"jsonb_build_object('name', io.name, 'credit_code', io.credit_code), "
+			"'created_at', wf_ts(c.created_at), 'sent_at', wf_ts(c.sent_at), "
+			"'deadline', wf_ts(c.deadline), 'completed_at', wf_ts(c.completed_at), "
+			"'my_status', p.mine) AS j FROM (SELECT n, mine FROM pg ORDER BY n DESC "
+			"LIMIT $%d::integer) p JOIN contracts c ON c.number = p.n JOIN "
+			"organizations io ON io.id = c.initiator_org_id) x), '[]')::text",
+			plim, plim);
+	if (r != SP_OK)
+		goto out;
+	if ((r = db_query_send(pool, (const char *)sql.data, ps.n, ps.p, 0, 0, list_done, c)) !=
+	    SP_OK)
 		goto out;
 	c = NULL; /* transferred */
 	r = SP_OK;

@@ -58,7 +58,9 @@ list_step(struct request *r, const struct principal *who)
 	const char *from = request_query(r, "created_from");
 	const char *to = request_query(r, "created_to");
 	struct db_list_query lq;
+	const char *after = request_query(r, "after");
 	long page = 1, size = PAGE_SIZE_DEFAULT;
+	int64_t after_n = 0;
 	size_t i;
 	int ok = 0, found = 0, rc;
 
@@ -89,6 +91,14 @@ list_step(struct request *r, const struct principal *who)
 		request_problem(r, P_INVALID, "page must be 1..100000 and page_size 1..100");
 		return;
 	}
+	/* Keyset paging: the last number of the previous page, instead of a deep page. */
+	if (after != NULL &&
+	    (snowflake_parse(after, &after_n) != SP_OK || request_query(r, "page") != NULL)) {
+		request_problem(r, P_INVALID,
+				"after must be a contract number (the last of the previous page), "
+				"without page");
+		return;
+	}
 	if ((from != NULL && !rfc3339_ok(from)) || (to != NULL && !rfc3339_ok(to))) {
 		request_problem(r, P_INVALID,
 				"created_from and created_to must be RFC 3339 times with a zone");
@@ -108,6 +118,7 @@ list_step(struct request *r, const struct principal *who)
 	lq.created_to = to;
 	lq.page = (int)page;
 	lq.page_size = (int)size;
+	lq.after = after_n;
 	rc = db_contract_list(request_db(r), who->organization_id, &lq, wf_reply_doc, r);
 	if (rc != SP_OK)
 		request_reply_error(r, rc, NULL);

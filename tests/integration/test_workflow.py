@@ -34,6 +34,20 @@ def credit_code(n):
     return body + ALPHABET[(31 - s % 31) % 31]
 
 
+
+# Each tab's rows, written independently of db/lists.c, to hold its totals against.
+TAB_ROWS = {
+    "todo": "SELECT 1 FROM parties p JOIN contracts c ON c.number = p.contract_number WHERE "
+            "p.organization_id = %(org)d AND p.role = 'signer' AND p.status IN "
+            "('pending', 'received', 'signed') AND c.status = 'signing'",
+    "signed": "SELECT 1 FROM parties p WHERE p.organization_id = %(org)d AND p.role = 'signer' "
+              "AND p.status IN ('signed', 'sent')",
+    "cc": "SELECT 1 FROM parties p JOIN contracts c ON c.number = p.contract_number WHERE "
+          "p.organization_id = %(org)d AND p.role = 'cc' AND c.status <> 'draft'",
+    "initiated": "SELECT 1 FROM contracts WHERE initiator_org_id = %(org)d AND status <> 'draft'",
+    "drafts": "SELECT 1 FROM contracts WHERE initiator_org_id = %(org)d AND status = 'draft'",
+}
+
 class Org:
     def __init__(self, case, n, name):
         self.code = credit_code(n)
@@ -505,6 +519,21 @@ class TestWorkflow(WorkflowCase):
         self.assertEqual(self.listing(self.s1, "tab=todo&page=9")["items"], [])
         self.assertEqual(self.listing(self.s1, "tab=todo&page=9")["total"], 3)
         self.assertEqual(self.listing(self.s1, "q=50%25")["total"], 0)
+        # has_more and keyset paging: the page after the last number shown, same order.
+        first = self.listing(self.s1, "tab=todo&page_size=2")
+        self.assertEqual((first["has_more"], first["total"], first["total_exact"]), (True, 3, True))
+        rest = self.listing(self.s1, "tab=todo&page_size=2&after=" + first["items"][-1]["number"])
+        self.assertEqual([i["number"] for i in rest["items"]], [made[0]])
+        self.assertEqual((rest["has_more"], rest["total"]), (False, 3))
+        self.assertProblem(self.call(self.s1, "GET", "/api/v1/contracts?tab=todo&page=2&after="
+                                     + made[0]), 400)
+        self.assertProblem(self.call(self.s1, "GET", "/api/v1/contracts?tab=todo&after=12"), 400)
+        # The unfiltered totals are kept by triggers (011): they equal a count of the rows.
+        for org in (self.a, self.s1, self.s2, self.cc):
+            for tab in ("todo", "initiated", "signed", "cc", "drafts"):
+                got = self.listing(org, "tab=" + tab)
+                self.assertEqual(got["total"], int(self.db.query(
+                    "SELECT count(*) FROM (%s) x" % TAB_ROWS[tab] % {"org": org.id})), tab)
         for bad in ("tab=mine", "page_size=101", "page=0", "status=done",
                     "created_from=yesterday"):
             self.assertProblem(self.call(self.s1, "GET", "/api/v1/contracts?" + bad), 400)
