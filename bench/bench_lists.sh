@@ -63,14 +63,17 @@ log:
   level: info
   access_log: false
 EOF
-  "$sealpactd" -c "$work/sealpact.yaml" serve >"$work/sealpactd.log" 2>&1 &
+  # A log per start: a stopped server's last lines must not give its port.
+  starts=$((${starts:-0} + 1))
+  log=$work/sealpactd.$starts.log
+  "$sealpactd" -c "$work/sealpact.yaml" serve >"$log" 2>&1 &
   srv_pid=$!
   for _ in $(seq 100); do
-    port=$(grep -o "\"port\": *[0-9]*" "$work/sealpactd.log" | head -1 | grep -o "[0-9]*$" || true)
+    port=$(grep -o "\"port\": *[0-9]*" "$log" | head -1 | grep -o "[0-9]*$" || true)
     [ -n "$port" ] && return 0
     sleep 0.1
   done
-  cat "$work/sealpactd.log" >&2
+  cat "$log" >&2
   exit 1
 }
 stop_server() { kill "$srv_pid"; wait "$srv_pid" 2>/dev/null || true; srv_pid=; }

@@ -3,8 +3,9 @@
  * (我发起的), signed (我签署的), cc (抄送我的), drafts (我的草稿), with the
  * guide's filters, newest first, paged.
  *
- * Each tab starts from its own partial index of 003_workflow.sql, ordered by
- * contract number (time-ordered, so number DESC is newest first). Only the
+ * Each tab starts from its own partial index (011_perf.sql), ordered by
+ * creation time then contract number: newest first, and a creation-time
+ * range is a range of the index. Only the
  * present filters are written into the statement, which is planned with the
  * actual values. One statement returns the page, whether more rows follow,
  * and the total: an unfiltered tab's size from list_counts (kept by
@@ -26,17 +27,17 @@
 #include <string.h>
 
 struct tab {
-	const char *name; /* the tab in list_counts (011) */
+	const char *tab;  /* the tab in list_counts (011) */
 	const char *from; /* the table the tab's index is on, aliased t */
 	const char *cond; /* the tab's condition ($1 = the caller's organization) */
-	const char *number, *status, *btype, *initiator, *created, *mine; /* columns of t */
+	const char *number, *status, *btype, *initiator, *created, *name, *mine; /* of t */
 };
 
 #define PARTY_COLS \
 	"t.contract_number", "t.c_status", "t.c_business_type", "t.c_initiator_org_id", \
-		"t.c_created_at", "t.status"
+		"t.c_created_at", "t.c_name", "t.status"
 #define CONTRACT_COLS \
-	"t.number", "t.status", "t.business_type", "t.initiator_org_id", "t.created_at", \
+	"t.number", "t.status", "t.business_type", "t.initiator_org_id", "t.created_at", "t.name", \
 		"NULL::text"
 
 /* Each condition repeats its index's predicate, so the planner can use it. */
@@ -76,16 +77,12 @@ param_add(struct params *ps, const char *v)
 /* The $ numbers of the present filters (0: absent). */
 struct filters {
 	int status, btype, q, initiator, from, to, after;
-	int q_trgm; /* q has 3+ code points: the trigram indexes find it */
 };
 
 /*
- * The tab's condition and the present filters, on t. Searches that look
- * beyond t (business type name, text, initiator) are the CTEs of
+ * The tab's condition and the present filters, on t. The lookups beyond t
+ * (a business type's name, initiators by name or code) are the CTEs of
  * db_contract_list, run once per request however often they are used.
- * A search text shorter than 3 characters has no trigrams to use, so it is
- * checked by a correlated primary-key lookup (a subplan the planner cannot
- * turn into a scan of all contracts) on the rows the tab's index selected.
  */
 static int
 where_add(struct sp_buf *b, const struct tab *t, const struct filters *f, int with_after)
@@ -96,22 +93,27 @@ where_add(struct sp_buf *b, const struct tab *t, const struct filters *f, int wi
 		r = sp_buf_printf(b, " AND %s = $%d", t->status, f->status);
 	if (r == SP_OK && f->btype)
 		r = sp_buf_printf(b, " AND %s = (SELECT code FROM bt)", t->btype);
-	if (r == SP_OK && f->q && f->q_trgm)
-		r = sp_buf_printf(b, " AND %s IN (SELECT number FROM qm)", t->number);
-	if (r == SP_OK && f->q && !f->q_trgm)
+	/*
+	 * On t's own copy of name and number: the trigram indexes find a rare
+	 * text; a common one is checked in the tab's order, index-only.
+	 */
+	if (r == SP_OK && f->q)
 		r = sp_buf_printf(b,
-				  " AND (SELECT qc.name ILIKE '%%' || $%d || '%%' OR "
-				  "qc.number::text LIKE '%%' || $%d || '%%' FROM contracts qc "
-				  "WHERE qc.number = %s)",
-				  f->q, f->q, t->number);
+				  " AND (%s ILIKE '%%' || $%d || '%%' OR %s::text LIKE '%%' || $%d "
+				  "|| '%%')",
+				  t->name, f->q, t->number, f->q);
 	if (r == SP_OK && f->initiator)
 		r = sp_buf_printf(b, " AND %s IN (SELECT id FROM im)", t->initiator);
 	if (r == SP_OK && f->from)
 		r = sp_buf_printf(b, " AND %s >= $%d::timestamptz", t->created, f->from);
 	if (r == SP_OK && f->to)
 		r = sp_buf_printf(b, " AND %s <= $%d::timestamptz", t->created, f->to);
+	/* Older than that contract, in the tabs' order (created_at, then number). */
 	if (r == SP_OK && with_after && f->after)
-		r = sp_buf_printf(b, " AND %s < $%d::bigint", t->number, f->after);
+		r = sp_buf_printf(b,
+				  " AND (%s, %s) < (SELECT a.created_at, a.number FROM contracts a "
+				  "WHERE a.number = $%d::bigint)",
+				  t->created, t->number, f->after);
 	return r;
 }
 
@@ -195,8 +197,7 @@ db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *
 	struct params ps;
 	struct filters f;
 	const char *q, *initiator;
-	size_t i;
-	int r = SP_ERR_INTERNAL, q_chars = 0, plim, poff;
+	int r = SP_ERR_INTERNAL, plim, poff;
 
 	sp_buf_init(&sql, 16384);
 	memset(&ps, 0, sizeof(ps));
@@ -214,16 +215,12 @@ db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *
 	snprintf(lim, sizeof(lim), "%d", lq->page_size);
 	snprintf(off, sizeof(off), "%ld", (long)(lq->page - 1) * lq->page_size);
 	snprintf(after, sizeof(after), "%lld", (long long)lq->after);
-	if (q != NULL)
-		for (i = 0; lq->q[i] != '\0'; i++)
-			q_chars += ((unsigned char)lq->q[i] & 0xc0) != 0x80; /* code points */
 	param_add(&ps, orgs);
 	plim = param_add(&ps, lim);
 	poff = param_add(&ps, off);
 	f.status = lq->status != NULL ? param_add(&ps, lq->status) : 0;
 	f.btype = lq->business_type != NULL ? param_add(&ps, lq->business_type) : 0;
 	f.q = q != NULL ? param_add(&ps, q) : 0;
-	f.q_trgm = q_chars >= 3;
 	f.initiator = initiator != NULL ? param_add(&ps, initiator) : 0;
 	f.from = lq->created_from != NULL ? param_add(&ps, lq->created_from) : 0;
 	f.to = lq->created_to != NULL ? param_add(&ps, lq->created_to) : 0;
@@ -235,18 +232,12 @@ db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *
 	c->cb = cb;
 	c->arg = arg;
 	c->counted = f.status || f.btype || f.q || f.initiator || f.from || f.to;
-	/* The searches beyond t, each once (MATERIALIZED: not re-run per use). */
+	/* The lookups beyond t, each once (MATERIALIZED: not re-run per use). */
 	r = sp_buf_printf(&sql, "WITH ");
 	if (r == SP_OK && f.btype)
 		r = sp_buf_printf(&sql,
 				  "bt AS MATERIALIZED (SELECT business_type_code($%d) AS code), ",
 				  f.btype);
-	if (r == SP_OK && f.q && f.q_trgm)
-		r = sp_buf_printf(&sql,
-				  "qm AS MATERIALIZED (SELECT qc.number FROM contracts qc WHERE "
-				  "qc.name ILIKE '%%' || $%d || '%%' OR qc.number::text LIKE '%%' "
-				  "|| $%d || '%%'), ",
-				  f.q, f.q);
 	if (r == SP_OK && f.initiator)
 		r = sp_buf_printf(&sql,
 				  "im AS MATERIALIZED (SELECT o2.id FROM organizations o2 WHERE "
@@ -257,38 +248,45 @@ db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *
 	/* The page and one row more (has_more), from the tab's index in order. */
 	if (r == SP_OK)
 		r = sp_buf_printf(&sql,
-				  "pg AS MATERIALIZED (SELECT %s AS n, %s AS mine FROM %s WHERE ",
-				  tab->number, tab->mine, tab->from);
+				  "pg AS MATERIALIZED (SELECT %s AS n, %s AS ct, %s AS mine FROM "
+				  "%s "
+				  "WHERE ",
+				  tab->number, tab->created, tab->mine, tab->from);
 	if (r == SP_OK)
 		r = where_add(&sql, tab, &f, 1);
 	if (r == SP_OK)
 		r = sp_buf_printf(&sql,
-				  " ORDER BY %s DESC LIMIT $%d::integer + 1 OFFSET $%d::integer) "
-				  "SELECT ",
-				  tab->number, plim, poff);
+				  " ORDER BY %s DESC, %s DESC LIMIT $%d::integer + 1 OFFSET "
+				  "$%d::integer) SELECT ",
+				  tab->created, tab->number, plim, poff);
 	/* The total: the tab's size, or a count of the matches that stops past the cap. */
 	if (r == SP_OK && !c->counted)
-		r = sp_buf_printf(&sql, "list_count($1, '%s')", tab->name);
+		r = sp_buf_printf(&sql, "list_count($1, '%s')", tab->tab);
 	else if (r == SP_OK) {
 		r = sp_buf_printf(&sql, "(SELECT count(*) FROM (SELECT true FROM %s WHERE ",
 				  tab->from);
 		if (r == SP_OK)
 			r = where_add(&sql, tab, &f, 0);
+		/* In the tab's order: the planner then walks its index when matches are
+		 * common, and takes a filter's own index (and sorts) when they are rare. */
 		if (r == SP_OK)
-			r = sp_buf_printf(&sql, " LIMIT %d) b)", DB_LIST_COUNT_CAP + 1);
+			r = sp_buf_printf(&sql, " ORDER BY %s DESC, %s DESC LIMIT %d) b)",
+					  tab->created, tab->number, DB_LIST_COUNT_CAP + 1);
 	}
 	if (r == SP_OK)
 		r = sp_buf_printf(
 			&sql,
 			", (SELECT count(*) FROM pg) > $%d::integer, "
-			"coalesce((SELECT jsonb_agg(x.j ORDER BY x.n DESC) FROM (SELECT p.n, "
+			"coalesce((SELECT jsonb_agg(x.j ORDER BY x.ct DESC, x.n DESC) FROM (SELECT "
+			"p.n, p.ct, "
 			"jsonb_build_object('number', c.number::text, 'name', c.name, "
 			"'business_type', c.business_type, 'business_type_name', "
 			"business_type_name(c.business_type), 'status', c.status, 'initiator', "
 			"jsonb_build_object('name', io.name, 'credit_code', io.credit_code), "
 			"'created_at', wf_ts(c.created_at), 'sent_at', wf_ts(c.sent_at), "
 			"'deadline', wf_ts(c.deadline), 'completed_at', wf_ts(c.completed_at), "
-			"'my_status', p.mine) AS j FROM (SELECT n, mine FROM pg ORDER BY n DESC "
+			"'my_status', p.mine) AS j FROM (SELECT n, ct, mine FROM pg ORDER BY ct "
+			"DESC, n DESC "
 			"LIMIT $%d::integer) p JOIN contracts c ON c.number = p.n JOIN "
 			"organizations io ON io.id = c.initiator_org_id) x), '[]')::text",
 			plim, plim);
