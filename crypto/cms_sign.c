@@ -265,6 +265,44 @@ add_certs(CMS_ContentInfo *cms, X509 *signer, STACK_OF(X509) * chain, struct sp_
 	return SP_OK;
 }
 
+int
+crypto_cms_size_max(X509 *signer, STACK_OF(X509) * chain, size_t attrs_len, size_t tst_max,
+		    size_t *out, struct sp_errinfo *ei)
+{
+	EVP_PKEY *pk = signer != NULL ? X509_get0_pubkey(signer) : NULL;
+	int i, j, n, sig, name, serial;
+	size_t total;
+	X509 *x;
+
+	*out = 0;
+	if (pk == NULL || (sig = EVP_PKEY_get_size(pk)) <= 0 || (n = i2d_X509(signer, NULL)) <= 0 ||
+	    (name = i2d_X509_NAME(X509_get_issuer_name(signer), NULL)) <= 0 ||
+	    (serial = i2d_ASN1_INTEGER(X509_get0_serialNumber(signer), NULL)) <= 0)
+		return cms_err_ossl(ei, SP_ERR_INVALID, NULL,
+				    "cannot size the signer's certificate");
+	if (sk_X509_num(chain) > CRYPTO_CHAIN_MAX)
+		return sp_err(ei, SP_ERR_LIMIT, "chain of %d certificates (at most %d)",
+			      sk_X509_num(chain), CRYPTO_CHAIN_MAX);
+	total = 512 + (size_t)n + (size_t)name + (size_t)serial + (size_t)sig + attrs_len + tst_max;
+	/* The chain as add_certs() adds it: without the signer, each certificate once. */
+	for (i = 0; i < sk_X509_num(chain); i++) {
+		x = sk_X509_value(chain, i);
+		if (x == NULL || X509_cmp(x, signer) == 0)
+			continue;
+		for (j = 0; j < i; j++)
+			if (X509_cmp(x, sk_X509_value(chain, j)) == 0)
+				break;
+		if (j < i)
+			continue;
+		if ((n = i2d_X509(x, NULL)) <= 0)
+			return cms_err_ossl(ei, SP_ERR_INVALID, NULL,
+					    "cannot size a chain certificate");
+		total += (size_t)n;
+	}
+	*out = total;
+	return SP_OK;
+}
+
 /*
  * Read the CMS back from its DER and check what a verifier will see: one
  * signer, signed attributes re-encoding to exactly the bytes the token

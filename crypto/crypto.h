@@ -289,6 +289,18 @@ int crypto_cms_signed_attrs(X509 *signer, enum crypto_sigalg alg, const uint8_t 
 			    struct sp_errinfo *ei) SP_WUR;
 
 /*
+ * The most DER bytes crypto_cms_assemble() can produce for signer, chain,
+ * signed attributes of attrs_len bytes and a timestamp token of at most
+ * tst_max bytes (0: none): what a /Contents placeholder must hold. Sized
+ * from the actual certificates (each once, as assemble adds them), the
+ * signer's issuer and serial (the SignerIdentifier), the key's largest
+ * signature, plus 512 bytes for the fixed OIDs, versions and headers.
+ * Any thread.
+ */
+int crypto_cms_size_max(X509 *signer, STACK_OF(X509) * chain, size_t attrs_len, size_t tst_max,
+			size_t *out, struct sp_errinfo *ei) SP_WUR;
+
+/*
  * Assemble the detached CMS SignedData (DER into *cms_der, malloc'd) from
  * stored bytes, with the algorithm crypto_sigalg_for_cert(signer) names: the signed attributes exactly as crypto_cms_signed_attrs()
  * made them (checked: canonical DER, exactly those three attributes, the

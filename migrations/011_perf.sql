@@ -185,3 +185,63 @@ CREATE INDEX parties_name_trgm_idx ON parties USING gin (c_name gin_trgm_ops);
 CREATE INDEX parties_number_trgm_idx ON parties USING gin ((contract_number::text) gin_trgm_ops);
 CREATE INDEX parties_initiator_idx ON parties (organization_id, c_initiator_org_id,
 	c_created_at DESC, contract_number DESC) INCLUDE (role, status, c_status, c_business_type);
+
+-- ---------------------------------------------------------------------------
+-- Each update stored once. A signing session holds its prepared update only
+-- while it can still complete: once completed (the revision now holds the
+-- same bytes, signed) or aborted, the copy is dropped. Completed sessions
+-- stay as the record of what was prepared (offsets, signed attributes,
+-- certificate).
+ALTER TABLE signing_sessions ALTER COLUMN delta DROP NOT NULL;
+ALTER TABLE signing_sessions ADD CONSTRAINT signing_sessions_delta_open
+	CHECK ((state = 'open') = (delta IS NOT NULL)) NOT VALID;
+UPDATE signing_sessions SET delta = NULL WHERE state <> 'open';
+ALTER TABLE signing_sessions VALIDATE CONSTRAINT signing_sessions_delta_open;
+
+CREATE FUNCTION signing_sessions_drop_delta() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF NEW.state <> 'open' THEN
+		NEW.delta := NULL;
+	END IF;
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER signing_sessions_drop_delta BEFORE UPDATE OF state ON signing_sessions
+	FOR EACH ROW EXECUTE FUNCTION signing_sessions_drop_delta();
+
+-- A revision's length is its predecessor's plus its update: checked without
+-- reassembling the document in SQL (a 10 MB contract's k-th signature used
+-- to concatenate and hash k + 1 rows). The server hashed the document it
+-- built and verified; revision 0 (the whole upload) is still hashed here.
+CREATE OR REPLACE FUNCTION revisions_check_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+	prev_length bigint;
+BEGIN
+	IF NEW.seq = 0 THEN
+		IF NEW.length <> length(NEW.delta) THEN
+			RAISE EXCEPTION 'revision 0 of contract %: length % but the document has % bytes',
+				NEW.contract_number, NEW.length, length(NEW.delta)
+				USING ERRCODE = 'check_violation';
+		END IF;
+		IF NEW.sha256 <> encode(sha256(NEW.delta), 'hex') THEN
+			RAISE EXCEPTION 'revision 0 of contract %: sha256 does not match the document',
+				NEW.contract_number USING ERRCODE = 'check_violation';
+		END IF;
+		RETURN NEW;
+	END IF;
+	-- Lock the predecessor: two signatures racing onto the same revision
+	-- serialize here, and the primary key refuses the loser.
+	SELECT length INTO prev_length FROM revisions
+	WHERE contract_number = NEW.contract_number AND seq = NEW.seq - 1 FOR SHARE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'revision % of contract % has no predecessor', NEW.seq,
+			NEW.contract_number USING ERRCODE = 'foreign_key_violation';
+	END IF;
+	IF NEW.length <> prev_length + length(NEW.delta) THEN
+		RAISE EXCEPTION 'revision % of contract %: length % but the document has % bytes',
+			NEW.seq, NEW.contract_number, NEW.length, prev_length + length(NEW.delta)
+			USING ERRCODE = 'check_violation';
+	END IF;
+	RETURN NEW;
+END
+$$;

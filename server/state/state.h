@@ -83,6 +83,16 @@ int tsa_provider_trust(const struct tsa_provider *p, X509_STORE **out,
 		       struct sp_errinfo *ei) SP_WUR;
 
 /*
+ * The most bytes a token from p can take, to size the /Contents placeholder
+ * at prepare: the built-in TSA's is measured once at start-up from a token it
+ * made (its certificates, key and policy fixed), plus room for a longer
+ * serial and time; an external TSA's is not known in advance:
+ * TSA_TOKEN_MAX_EXTERNAL. Any thread.
+ */
+#define TSA_TOKEN_MAX_EXTERNAL 8192
+size_t tsa_provider_token_max(const struct tsa_provider *p);
+
+/*
  * A checked RFC 3161 token over sig (PAdES B-T: the hash of the signature
  * value): from the built-in TSA with serial (a value of the tsa_serial
  * sequence) when tsa.mode is builtin, else from tsa.url with libcurl (hard

@@ -17,7 +17,41 @@ struct tsa_provider {
 	const struct config *cfg;   /* immutable; outlives the provider */
 	struct crypto_tsa *builtin; /* NULL: tsa.cert/tsa.key unset */
 	X509_STORE *trust;          /* NULL: neither tsa.trust nor trust.roots set */
+	size_t builtin_token_max;   /* measured at start-up; 0 without a built-in TSA */
 };
+
+/*
+ * Measure the built-in TSA's token: one response over a signature-sized
+ * value with the largest serial. The token is the response less its status,
+ * so the response's length bounds it; 64 bytes more cover a longer time
+ * (fractions of a second) and any other variation of the encoding. When it
+ * cannot answer now (say its certificate expired), signing will fail with
+ * that reason; until then the external bound stands in.
+ */
+static void
+builtin_measure(struct tsa_provider *p)
+{
+	uint8_t sig[512], *query = NULL, *resp = NULL;
+	size_t qlen = 0, rlen = 0;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	memset(sig, 0xa5, sizeof(sig));
+	if (crypto_ts_query_new(sig, sizeof(sig), NULL, &query, &qlen, &ei) == SP_OK &&
+	    crypto_tsa_respond(p->builtin, query, qlen, (uint64_t)INT64_MAX, 0, &resp, &rlen,
+			       &ei) == SP_OK)
+		p->builtin_token_max = rlen + 64;
+	free(query);
+	free(resp);
+}
+
+size_t
+tsa_provider_token_max(const struct tsa_provider *p)
+{
+	if (strcmp(p->cfg->tsa.mode, "external") == 0 || p->builtin_token_max == 0)
+		return TSA_TOKEN_MAX_EXTERNAL;
+	return p->builtin_token_max;
+}
 
 int
 tsa_provider_new(const struct config *cfg, struct tsa_provider **out, struct sp_errinfo *ei)
@@ -44,6 +78,8 @@ tsa_provider_new(const struct config *cfg, struct tsa_provider **out, struct sp_
 		sp_errinfo_prefix(ei, "tsa");
 		goto out;
 	}
+	if (p->builtin != NULL)
+		builtin_measure(p);
 	if (trust == NULL && cfg->trust.nroots > 0)
 		trust = cfg->trust.roots[0];
 	if (trust != NULL && (r = crypto_ts_trust_load(trust, &p->trust, ei)) != SP_OK) {

@@ -477,6 +477,12 @@ class ConcurrentComplete(SigningCase):
         self.assertEqual(self.revisions(n), 2)
         self.assertEqual(self.db.query("SELECT state FROM signing_sessions WHERE id = '%s'"
                                        % prep["session"]), "completed")
+        # The update is stored once (the revision), and its /Contents placeholder
+        # is sized for this signer's CMS, not a fixed 16 KiB: RSA-2048 with the
+        # chain and the built-in TSA's token takes about 5 KB.
+        self.assertEqual(self.db.query(
+            "SELECT delta IS NULL AND (contents_len - 2) / 2 BETWEEN 3000 AND 9000 "
+            "FROM signing_sessions WHERE id = '%s'" % prep["session"]), "t")
         self.assertEqual(int(self.db.query(
             "SELECT count(*) FROM audit_events WHERE contract_number = %s AND "
             "action = 'signing.completed'" % n)), 1)

@@ -719,6 +719,38 @@ START_TEST(chain_is_deduplicated)
 }
 END_TEST
 
+/*
+ * The placeholder bound holds every CMS assemble makes (RSA, EC and SM2
+ * signers, with the chain and a timestamp token) and wastes little: at
+ * most the 512 bytes of room for fixed parts plus an ECDSA value's slack.
+ */
+START_TEST(size_max_holds_the_cms_and_is_tight)
+{
+	struct signing s;
+	struct sp_errinfo ei;
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	size_t bound = 0, with_ca = 0;
+
+	signing_run(_i, "size", &s);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_cms_size_max(P.leaf[_i], NULL, s.attrslen, s.toklen, &bound, &ei),
+			 SP_OK);
+	sk_X509_push(chain, P.leaf[_i]); /* the signer is not counted twice, as in assemble */
+	sk_X509_push(chain, P.ca);
+	sk_X509_push(chain, P.ca);
+	ck_assert_int_eq(crypto_cms_size_max(P.leaf[_i], chain, s.attrslen, s.toklen, &with_ca,
+					     &ei),
+			 SP_OK);
+	ck_assert_uint_eq(with_ca - bound, (size_t)i2d_X509(P.ca, NULL));
+	ck_assert_msg(s.cmslen <= with_ca && with_ca - s.cmslen <= 600,
+		      "CMS of %zu bytes, bound %zu", s.cmslen, with_ca);
+	ck_assert_int_eq(crypto_cms_size_max(NULL, NULL, 0, 0, &bound, &ei), SP_ERR_INVALID);
+	ck_assert_uint_eq(bound, 0);
+	sk_X509_free(chain);
+	signing_free(&s);
+}
+END_TEST
+
 static Suite *
 crypto_cms_suite(void)
 {
@@ -734,6 +766,7 @@ crypto_cms_suite(void)
 	tcase_add_loop_test(tc, assemble_refuses_bad_inputs, 0, A_N);
 	tcase_add_loop_test(tc, ecdsa_raw_signatures, 0, 2);
 	tcase_add_test(tc, chain_is_deduplicated);
+	tcase_add_loop_test(tc, size_max_holds_the_cms_and_is_tight, 0, A_N);
 	suite_add_tcase(s, tc);
 	return s;
 }
