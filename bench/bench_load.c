@@ -1,0 +1,373 @@
+/*
+ * bench_load.c: a lean signing load generator (issue 14). It drives prepare
+ * -> token signature -> complete against a running sealpactd from plain
+ * threads, one keep-alive libcurl handle each, and signs to_be_signed in
+ * process with the client's key (OpenSSL, standing for the token), so that
+ * the load generator takes little of the cores it shares with the server.
+ *
+ *   bench_load JOBFILE
+ *
+ * JOBFILE (written by bench/bench_load.py, which sets up the server, the
+ * contracts and the session) has one "key value" a line:
+ *   url URL          the server's base URL
+ *   cacert PATH      the CA of its TLS certificate (absent: plain HTTP)
+ *   token T          the signer's bearer token
+ *   cert B64         the signing certificate, DER in base64
+ *   key PATH         its private key (PEM)
+ *   pid PID          the server's process: its CPU time (and its children's)
+ *                    over the run, from /proc, is divided by completed signings
+ *   pgpid PID        PostgreSQL's postmaster (optional): the same for its
+ *                    backends, printed apart
+ *   threads N        concurrent clients
+ *   placements JSON  the placements of every prepare
+ *   contract NUMBER  one per contract to sign (received by the signer)
+ *
+ * It prints completed signings per second over the wall time, p50 / p99 of
+ * prepare and of complete (the client signing excluded), the server's CPU
+ * per completed signing and the generator's own.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+#include <dirent.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "sp.h"
+
+#define MAX_CONTRACTS 100000
+#define MAX_THREADS 256
+
+static struct {
+	char url[512], cacert[512], token[512], key[512];
+	char *cert_b64, *placements;
+	long pid, pgpid;
+	int threads;
+	char (*contracts)[24];
+	int ncontracts;
+} job;
+
+static EVP_PKEY *pkey;
+static atomic_int next_contract, failures;
+static double *prep_ms, *done_ms; /* indexed by contract */
+
+struct buf {
+	char *p;
+	size_t n, cap;
+};
+
+static size_t
+on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct buf *b = arg;
+	size_t n = size * nmemb;
+	char *p;
+
+	if (b->n + n + 1 > b->cap) {
+		b->cap = (b->n + n + 1) * 2;
+		if ((p = realloc(b->p, b->cap)) == NULL)
+			return 0;
+		b->p = p;
+	}
+	memcpy(b->p + b->n, data, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+	return n;
+}
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* POST body to path; the answer's JSON when the status is want, else NULL (and a message). */
+static json_t *
+post(CURL *c, struct curl_slist *h, const char *path, const char *body, long want)
+{
+	char url[1024];
+	struct buf b = { 0 };
+	json_error_t je;
+	json_t *doc = NULL;
+	long st = 0;
+	CURLcode rc;
+
+	snprintf(url, sizeof(url), "%s%s", job.url, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
+	if (rc != CURLE_OK || st != want || b.p == NULL ||
+	    (doc = json_loads(b.p, 0, &je)) == NULL) {
+		fprintf(stderr, "bench_load: POST %s: %s, HTTP %ld: %.300s\n", path,
+			curl_easy_strerror(rc), st, b.p != NULL ? b.p : "");
+		json_decref(doc);
+		doc = NULL;
+	}
+	free(b.p);
+	return doc;
+}
+
+/* The token's part: sign to_be_signed (RSA PKCS#1 v1.5 or ECDSA over SHA-256). */
+static char *
+token_sign(const char *tbs_b64)
+{
+	unsigned char *tbs = NULL, sig[1024];
+	size_t tbslen = 0, siglen = sizeof(sig);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	char *out = NULL;
+
+	if (md != NULL &&
+	    sp_b64_decode(tbs_b64, strlen(tbs_b64), 65536, 0, &tbs, &tbslen) == SP_OK &&
+	    EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, pkey) == 1 &&
+	    EVP_DigestSign(md, sig, &siglen, tbs, tbslen) == 1)
+		out = sp_b64_encode(sig, siglen, 0);
+	EVP_MD_CTX_free(md);
+	free(tbs);
+	return out;
+}
+
+static void *
+client(void *arg)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+	char auth[600], path[256], *body, *sigb64;
+	json_t *prep, *done, *req;
+	double t0, t1, t2, t3;
+	int i;
+
+	(void)arg;
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", job.token);
+	h = curl_slist_append(h, auth);
+	h = curl_slist_append(h, "Content-Type: application/json");
+	if (job.cacert[0] != '\0')
+		curl_easy_setopt(c, CURLOPT_CAINFO, job.cacert);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+	curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+	while ((i = atomic_fetch_add(&next_contract, 1)) < job.ncontracts) {
+		snprintf(path, sizeof(path), "/api/v1/contracts/%s/signing-sessions",
+			 job.contracts[i]);
+		req = json_pack("{s:s,s:o}", "certificate", job.cert_b64, "placements",
+				json_loads(job.placements, 0, NULL));
+		body = json_dumps(req, JSON_COMPACT);
+		json_decref(req);
+		t0 = now_ms();
+		prep = post(c, h, path, body, 201);
+		t1 = now_ms();
+		free(body);
+		if (prep == NULL) {
+			atomic_fetch_add(&failures, 1);
+			continue;
+		}
+		sigb64 = token_sign(json_string_value(json_object_get(prep, "to_be_signed")));
+		snprintf(path, sizeof(path), "/api/v1/signing-sessions/%s/complete",
+			 json_string_value(json_object_get(prep, "session")));
+		json_decref(prep);
+		if (sigb64 == NULL) {
+			atomic_fetch_add(&failures, 1);
+			continue;
+		}
+		req = json_pack("{s:s}", "signature", sigb64);
+		body = json_dumps(req, JSON_COMPACT);
+		json_decref(req);
+		free(sigb64);
+		t2 = now_ms();
+		done = post(c, h, path, body, 200);
+		t3 = now_ms();
+		free(body);
+		if (done == NULL) {
+			atomic_fetch_add(&failures, 1);
+			continue;
+		}
+		json_decref(done);
+		prep_ms[i] = t1 - t0;
+		done_ms[i] = t3 - t2;
+	}
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return NULL;
+}
+
+/* utime + stime (+ reaped children's) of pid and, one level down, its children, in ticks. */
+static long long
+tree_ticks(long pid)
+{
+	char p[300], line[1024], *s;
+	long long sum = 0, ut, st, cut, cst;
+	long ppid, self;
+	struct dirent *d;
+	DIR *dir = opendir("/proc");
+	FILE *f;
+
+	while (dir != NULL && (d = readdir(dir)) != NULL) {
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		snprintf(p, sizeof(p), "/proc/%s/stat", d->d_name);
+		if ((f = fopen(p, "r")) == NULL)
+			continue;
+		s = fgets(line, sizeof(line), f);
+		fclose(f);
+		if (s == NULL || (s = strrchr(line, ')')) == NULL)
+			continue;
+		self = atol(d->d_name);
+		/* after ")": state ppid pgrp session tty tpgid flags minflt cminflt majflt
+		 * cmajflt utime stime cutime cstime */
+		if (sscanf(s + 2, "%*c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u %lld %lld %lld %lld",
+			   &ppid, &ut, &st, &cut, &cst) != 5)
+			continue;
+		if (self == pid)
+			sum += ut + st + cut + cst;
+		else if (ppid == pid)
+			sum += ut + st;
+	}
+	if (dir != NULL)
+		closedir(dir);
+	return sum;
+}
+
+static int
+cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+pct(double *v, int n, double p)
+{
+	int k = (int)(p / 100.0 * (n - 1) + 0.5);
+
+	return n > 0 ? v[k < n ? k : n - 1] : 0;
+}
+
+static int
+job_read(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL, *v;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (f == NULL)
+		return -1;
+	job.contracts = calloc(MAX_CONTRACTS, sizeof(*job.contracts));
+	while (job.contracts != NULL && (n = getline(&line, &cap, f)) > 0) {
+		if (line[n - 1] == '\n')
+			line[n - 1] = '\0';
+		if ((v = strchr(line, ' ')) == NULL)
+			continue;
+		*v++ = '\0';
+		if (strcmp(line, "url") == 0)
+			snprintf(job.url, sizeof(job.url), "%s", v);
+		else if (strcmp(line, "cacert") == 0)
+			snprintf(job.cacert, sizeof(job.cacert), "%s", v);
+		else if (strcmp(line, "token") == 0)
+			snprintf(job.token, sizeof(job.token), "%s", v);
+		else if (strcmp(line, "key") == 0)
+			snprintf(job.key, sizeof(job.key), "%s", v);
+		else if (strcmp(line, "cert") == 0)
+			job.cert_b64 = strdup(v);
+		else if (strcmp(line, "placements") == 0)
+			job.placements = strdup(v);
+		else if (strcmp(line, "pid") == 0)
+			job.pid = atol(v);
+		else if (strcmp(line, "pgpid") == 0)
+			job.pgpid = atol(v);
+		else if (strcmp(line, "threads") == 0)
+			job.threads = atoi(v);
+		else if (strcmp(line, "contract") == 0 && job.ncontracts < MAX_CONTRACTS)
+			snprintf(job.contracts[job.ncontracts++], 24, "%s", v);
+	}
+	free(line);
+	fclose(f);
+	return job.contracts != NULL && job.url[0] && job.token[0] && job.key[0] && job.cert_b64 &&
+			       job.placements && job.threads > 0 && job.threads <= MAX_THREADS &&
+			       job.ncontracts > 0
+		       ? 0
+		       : -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	pthread_t th[MAX_THREADS];
+	struct rusage ru;
+	double t0, wall, *pv, *dv, tick = (double)sysconf(_SC_CLK_TCK);
+	long long c0, c1, g0, g1;
+	FILE *kf;
+	int i, n = 0;
+
+	if (argc != 2 || job_read(argv[1]) != 0) {
+		fprintf(stderr, "usage: bench_load JOBFILE (see the comment at the top)\n");
+		return 2;
+	}
+	if ((kf = fopen(job.key, "r")) == NULL ||
+	    (pkey = PEM_read_PrivateKey(kf, NULL, NULL, NULL)) == NULL) {
+		fprintf(stderr, "bench_load: cannot read the key %s\n", job.key);
+		return 2;
+	}
+	fclose(kf);
+	curl_global_init(CURL_GLOBAL_ALL);
+	prep_ms = calloc((size_t)job.ncontracts, sizeof(double));
+	done_ms = calloc((size_t)job.ncontracts, sizeof(double));
+	pv = calloc((size_t)job.ncontracts, sizeof(double));
+	dv = calloc((size_t)job.ncontracts, sizeof(double));
+	if (!prep_ms || !done_ms || !pv || !dv)
+		return 2;
+	c0 = job.pid > 0 ? tree_ticks(job.pid) : 0;
+	g0 = job.pgpid > 0 ? tree_ticks(job.pgpid) : 0;
+	t0 = now_ms();
+	for (i = 0; i < job.threads; i++)
+		pthread_create(&th[i], NULL, client, NULL);
+	for (i = 0; i < job.threads; i++)
+		pthread_join(th[i], NULL);
+	wall = (now_ms() - t0) / 1e3;
+	c1 = job.pid > 0 ? tree_ticks(job.pid) : 0;
+	g1 = job.pgpid > 0 ? tree_ticks(job.pgpid) : 0;
+	for (i = 0; i < job.ncontracts; i++)
+		if (done_ms[i] > 0) {
+			pv[n] = prep_ms[i];
+			dv[n++] = done_ms[i];
+		}
+	qsort(pv, (size_t)n, sizeof(double), cmp);
+	qsort(dv, (size_t)n, sizeof(double), cmp);
+	getrusage(RUSAGE_SELF, &ru);
+	printf("bench_load: %d of %d signings completed, %d clients, %ld cores online\n", n,
+	       job.ncontracts, job.threads, sysconf(_SC_NPROCESSORS_ONLN));
+	printf("  completed signings/s: %.1f (wall %.2f s)\n", n / wall, wall);
+	printf("  prepare  ms: p50 %.1f  p99 %.1f\n", pct(pv, n, 50), pct(pv, n, 99));
+	printf("  complete ms: p50 %.1f  p99 %.1f\n", pct(dv, n, 50), pct(dv, n, 99));
+	if (job.pid > 0)
+		printf("  server CPU per completed signing: %.2f ms (%.2f s of CPU over the run, "
+		       "/proc/%ld/stat and its children)\n",
+		       n > 0 ? (double)(c1 - c0) / tick * 1e3 / n : 0, (double)(c1 - c0) / tick,
+		       job.pid);
+	if (job.pgpid > 0 && n > 0)
+		printf("  PostgreSQL CPU per completed signing: %.2f ms (its backends)\n",
+		       (double)(g1 - g0) / tick * 1e3 / n);
+	printf("  load generator CPU per signing: %.2f ms\n",
+	       n > 0 ? ((double)ru.ru_utime.tv_sec * 1e3 + ru.ru_utime.tv_usec / 1e3 +
+			(double)ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3) /
+			       n
+		     : 0);
+	curl_global_cleanup();
+	EVP_PKEY_free(pkey);
+	return atomic_load(&failures) == 0 ? 0 : 1;
+}

@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""bench_load.py: signings per second through the real sealpactd with the lean
+C load generator (bench_load), the server's CPU per signing, and a contract's
+20th signing against its 1st (issue 14).
+
+    bench/bench_load.py [BUILD_DIR] [SIGNINGS] [CLIENTS] [SIGNERS]
+
+Set-up (not timed), as bench_sign.py: a throwaway PostgreSQL, the development
+PKI, sealpactd over HTTPS with the built-in TSA; SIGNINGS contracts of 10
+pages (initiator + the supplier as signer, sent and received). Then
+build/bench/bench_load signs them all from CLIENTS threads (prepare ->
+RSA-2048 signature in process -> complete) and prints signings/s, p50/p99 of
+prepare and complete and the server's CPU per completed signing.
+
+Last, one contract with SIGNERS (20) signers in one routing group is signed
+by each in turn (receive, prepare, sign, complete, send), three times over,
+and the prepare and complete times of the 1st and the last signature are
+printed side by side (the same client for both, so its overhead cancels).
+"""
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_storage import issue_rsa  # noqa: E402
+
+
+def main(argv):
+    build = os.path.abspath(argv[1]) if len(argv) > 1 else os.path.join(ROOT, "build")
+    total = int(argv[2]) if len(argv) > 2 else 300
+    clients = int(argv[3]) if len(argv) > 3 else 8
+    nsigners = int(argv[4]) if len(argv) > 4 else 20
+    tmp = tempfile.mkdtemp(prefix="sealpact-bench-load.")
+    os.environ["SEALPACT_SOURCE_DIR"] = ROOT
+    os.environ["SEALPACT_BUILD_DIR"] = build
+    os.environ["SEALPACT_TEST_PGDIR"] = os.path.join(tmp, "pg")
+    sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+    import harness
+    subprocess.run(["bash", os.path.join(ROOT, "tests", "support", "pgtmp.sh"), "start",
+                    os.path.join(tmp, "pg")], check=True, capture_output=True)
+    pki = server = db = None
+    try:
+        pki = harness.IdentityPKI(tokens=False)
+        seal = os.path.join(tmp, "seal.png")
+        harness.run(["python3", os.path.join(ROOT, "deploy", "seal.py"), seal, "120"])
+        pdf10 = os.path.join(tmp, "contract10.pdf")
+        harness.run(["qpdf", os.path.join(ROOT, "tests", "fixtures", "contracts",
+                                          "contract30.pdf"), "--pages", ".", "1-10", "--", pdf10])
+        db = harness.Database()
+        db.migrate()
+        extra = {"trust": pki.trust_config(),
+                 "tsa": {"mode": "builtin", "cert": pki.path("tsa.crt"),
+                         "key": pki.path("tsa.key"), "chain": pki.path("chain.pem"),
+                         "trust": pki.path("root.pem")},
+                 "signing": {"default_seal_image": seal},
+                 "database": {"pool_size": 8}, "server": {"threads": 2}}
+        server = harness.Server(tmp, db.url, extra=extra).start()
+        orgs = [{"slug": o["slug"], "credit_code": o["credit_code"],
+                 "crt": pki.org_cert(o["slug"], "rsa")[0], "key": pki.org_cert(o["slug"], "rsa")[1]}
+                for o in pki.orgs]
+        buyer, supplier = orgs[0], orgs[1]
+        signers = orgs[1:]
+        while len(signers) < nsigners:
+            signers.append(issue_rsa(harness, pki, tmp, len(signers)))
+        tok = {}
+        for o in [buyer] + signers:
+            st, _, _, doc = harness.api_login(server, o["crt"], o["key"])
+            assert st == 200, doc
+            tok[o["slug"]] = doc["token"]
+
+        def call(slug, method, path, body=None):
+            h = {"Authorization": "Bearer " + tok[slug]}
+            if body is None and method == "POST":
+                body, h["Content-Type"] = b"", "application/json"
+            return server.request(method, path, body=body, headers=h, timeout=120)
+
+        with open(pdf10, "rb") as f:
+            b64pdf = base64.b64encode(f.read()).decode()
+
+        def new_contract(parties):
+            st, _, _, doc = call(buyer["slug"], "POST", "/api/v1/contracts", {
+                "name": "Bench", "pdf_base64": b64pdf, "parties": [
+                    {"credit_code": o["credit_code"], "role": "signer", "routing_order": 1}
+                    for o in parties]})
+            assert st == 201, doc
+            n = doc["number"]
+            assert call(buyer["slug"], "POST", "/api/v1/contracts/%s/send" % n)[0] == 200
+            return n
+
+        numbers, lock = [], threading.Lock()
+
+        def setup(k):
+            for _ in range(k):
+                n = new_contract([supplier])
+                assert call(supplier["slug"], "POST", "/api/v1/contracts/%s/receive" % n)[0] \
+                    == 200
+                with lock:
+                    numbers.append(n)
+
+        ts = [threading.Thread(target=setup, args=(total // 4 + (i < total % 4),))
+              for i in range(4)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        assert len(numbers) == total
+        placements = [{"mode": "normal", "page": 1, "x": 400, "y": 120},
+                      {"mode": "date", "page": 1, "x": 400, "y": 60}]
+        jobfile = os.path.join(tmp, "job.txt")
+        with open(jobfile, "w") as f:
+            f.write("url %s\ncacert %s\ntoken %s\ncert %s\nkey %s\npid %d\nthreads %d\n"
+                    "placements %s\n" % (
+                        server.url, server.cafile, tok[supplier["slug"]],
+                        base64.b64encode(harness.der_of(supplier["crt"])).decode(),
+                        supplier["key"], server.proc.pid, clients, json.dumps(placements)))
+            with open(os.path.join(open(os.path.join(tmp, "pg", "datadir")).read().strip(),
+                                   "postmaster.pid")) as pm:
+                f.write("pgpid %s\n" % pm.readline().strip())
+            for n in numbers:
+                f.write("contract %s\n" % n)
+        print("bench_load: %d signings of a 10-page contract (%d bytes), RSA-2048, built-in "
+              "TSA, HTTPS, server threads 2" % (total, os.path.getsize(pdf10)))
+        sys.stdout.flush()
+        p = subprocess.run([os.path.join(build, "bench", "bench_load"), jobfile])
+        if p.returncode != 0:
+            return 1
+
+        # A contract's k-th signature against its 1st.
+        first, last = {"prepare": [], "complete": []}, {"prepare": [], "complete": []}
+        for _ in range(3):
+            n = new_contract(signers)
+            for k, o in enumerate(signers):
+                s = o["slug"]
+                assert call(s, "POST", "/api/v1/contracts/%s/receive" % n)[0] == 200
+                t0 = time.perf_counter()
+                st, _, _, prep = call(s, "POST", "/api/v1/contracts/%s/signing-sessions" % n, {
+                    "certificate": base64.b64encode(harness.der_of(o["crt"])).decode(),
+                    "placements": placements})
+                t1 = time.perf_counter()
+                assert st == 201, prep
+                sig = harness.openssl_sign(o["key"], base64.b64decode(prep["to_be_signed"]))
+                t2 = time.perf_counter()
+                st, _, _, res = call(s, "POST", "/api/v1/signing-sessions/%s/complete"
+                                     % prep["session"],
+                                     {"signature": base64.b64encode(sig).decode()})
+                t3 = time.perf_counter()
+                assert st == 200, res
+                assert call(s, "POST", "/api/v1/contracts/%s/send" % n)[0] == 200
+                if k == 0:
+                    first["prepare"].append((t1 - t0) * 1000)
+                    first["complete"].append((t3 - t2) * 1000)
+                if k == len(signers) - 1:
+                    last["prepare"].append((t1 - t0) * 1000)
+                    last["complete"].append((t3 - t2) * 1000)
+        med = lambda v: sorted(v)[len(v) // 2]  # noqa: E731
+        print("  one contract, %d signers in turn (median of 3, one client, HTTPS):" %
+              len(signers))
+        print("    1st signing:  prepare %.1f ms  complete %.1f ms" % (med(first["prepare"]),
+                                                                     med(first["complete"])))
+        print("    %dth signing: prepare %.1f ms  complete %.1f ms" % (
+            len(signers), med(last["prepare"]), med(last["complete"])))
+        return 0
+    finally:
+        if server is not None:
+            server.stop()
+        if db is not None:
+            db.drop()
+        if pki is not None:
+            pki.close()
+        subprocess.run(["bash", os.path.join(ROOT, "tests", "support", "pgtmp.sh"), "stop",
+                        os.path.join(tmp, "pg")], capture_output=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
