@@ -128,7 +128,17 @@ def main(argv):
         print("bench_load: %d signings of a 10-page contract (%d bytes), RSA-2048, built-in "
               "TSA, HTTPS, server threads 2" % (total, os.path.getsize(pdf10)))
         sys.stdout.flush()
+        # BENCH_PERF=FILE: perf record the server (with call graphs) over the timed run.
+        rec = None
+        if os.environ.get("BENCH_PERF"):
+            rec = subprocess.Popen(["perf", "record", "--call-graph", "dwarf,32768", "-F", "499", "-o", os.environ["BENCH_PERF"],
+                                    "-p", str(server.proc.pid)], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+            time.sleep(1)
         p = subprocess.run([os.path.join(build, "bench", "bench_load"), jobfile])
+        if rec is not None:
+            rec.send_signal(2)
+            rec.wait()
         if p.returncode != 0:
             return 1
 

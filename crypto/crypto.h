@@ -593,6 +593,7 @@ struct crypto_sig_report {
 	struct crypto_change *changes; /* malloc'd, up to CRYPTO_VERIFY_CHANGES_MAX */
 	size_t nchanges;
 	size_t nallowed, ndisallowed; /* all changes after this signature */
+	int prior; /* 1: in the part verified before (opts.verified_len): CMS not re-checked */
 };
 
 struct crypto_verify_report {
@@ -612,6 +613,16 @@ struct crypto_verify_report {
 struct crypto_verify_opts {
 	struct crypto_trust *trust; /* signer roots + revocation; NULL: chains are untrusted */
 	X509_STORE *ts_trust;       /* TSA roots; NULL: the roots of trust */
+	/*
+	 * > 0: the revisions within data[0..verified_len) were verified before,
+	 * with everything they changed, and are byte for byte what was verified
+	 * (completion: the stored revision a signature extends). They are not
+	 * opened or diffed again and their signatures' CMS is not checked again
+	 * (prior = 1 in their reports); only the later revisions' signatures and
+	 * changes are, and the earlier signatures are judged by those changes.
+	 * 0: verify everything.
+	 */
+	size_t verified_len;
 };
 
 /*

@@ -136,6 +136,7 @@ struct engine {
 	struct pdf_sig_field *sigs; /* the final revision's, then those earlier ones hid */
 	size_t nsigs, capsigs;
 	int *same; /* per signature: 1 its revision holds it, 0 not, -1 unknown, -2 unreadable */
+	size_t nverified; /* revisions [0, nverified) verified before (opts->verified_len) */
 };
 
 /* The revision a signature's range ends with, -1 when none (structure() says why). */
@@ -269,20 +270,32 @@ revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
 {
 	struct pdf_doc *prev = NULL, *cur;
 	struct sp_errinfo ign;
-	size_t k, i;
+	size_t k, i, first = e->nverified > 0 ? e->nverified - 1 : 0;
 	int r = SP_OK;
 
 	for (k = 0; k < e->nrev && r == SP_OK; k++) {
+		if (k < first) {
+			/* verified before, unchanged: its signatures are where they were, and
+			 * what the next revision changed was accounted for then */
+			for (i = 0; i < e->nsigs; i++)
+				if (e->same[i] == -1 && sig_revision(e, &e->sigs[i]) == (int)k)
+					e->same[i] = 1;
+			if (k + 1 < first)
+				e->fstate[k + 1] = 1;
+			continue;
+		}
 		cur = k + 1 == e->nrev && e->revs[k].end == e->len ? last : open_rev(e, k);
 		if (cur && k + 1 < e->nrev)
 			r = hidden_sigs(e, cur, ei);
 		same_at(e, k, cur);
-		if (k == 0 && cur) {
+		if (k == first && cur) {
 			sp_errinfo_init(&ign);
 			e->refs_ok = pdf_refs_init(cur, &e->refs, &ign) == SP_OK;
 		}
-		if (k > 0)
+		if (k > first)
 			diff_at(e, k, prev, cur);
+		else if (k > 0)
+			e->fstate[k] = 1; /* the last revision verified before */
 		if (prev != last)
 			pdf_doc_free(prev);
 		prev = cur;
@@ -382,6 +395,12 @@ verify_one(struct engine *e, const struct crypto_verify_opts *opts, size_t i,
 	rg.a = (size_t)s->byterange[1];
 	rg.b = (size_t)s->byterange[2];
 	rg.end = rg.b + (size_t)s->byterange[3];
+	if ((size_t)k < e->nverified) {
+		/* verified when its revision was: only what changed since is news */
+		rep->prior = 1;
+		changes_after(e, (size_t)k, s, rep);
+		return;
+	}
 	if (rep->doc_timestamp)
 		verify_doc_timestamp(opts, &rg, s->contents, s->contents_len, rep);
 	else
@@ -458,6 +477,10 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		e.nrev = 0;
 		broken = 1;
 	}
+	/* The revisions verified before; the last one is always verified now. */
+	for (i = 0; opts->verified_len > 0 && i + 1 < e.nrev; i++)
+		if (e.revs[i].end <= opts->verified_len)
+			e.nverified = i + 1;
 	if (e.nsigs > 0 && broken) {
 		if ((r = broken_chain(rep, e.sigs, e.nsigs, &rei, ei)) < 0)
 			goto out;

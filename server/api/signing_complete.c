@@ -120,10 +120,10 @@ out:
 }
 
 /*
- * The whole new revision through the verification engine (DESIGN §6): the
- * new signature (the one whose range ends at the end of the file) must be
+ * The new revision through the verification engine (DESIGN §6): the new
+ * signature (the one whose range ends at the end of the file) must be
  * valid, with its timestamp, and no earlier signature may have become
- * invalid (an earlier one may be indeterminate, e.g. revocation unknown now).
+ * invalid through the new update (an earlier one may be indeterminate).
  */
 static int
 engine_check(struct done_job *j, struct sp_errinfo *ei)
@@ -137,6 +137,15 @@ engine_check(struct done_job *j, struct sp_errinfo *ei)
 
 	memset(&vo, 0, sizeof(vo));
 	vo.trust = j->trust;
+	/*
+	 * Verify once: a stored revision after the upload was verified, with all
+	 * it changed, by the completion that stored it, and the new file starts
+	 * with its bytes. So only the new signature and the new update's changes
+	 * are checked, and the earlier signatures judged by those changes: a
+	 * contract's k-th signing no longer re-verifies k - 1 signatures. The
+	 * upload (base_seq 0) is verified whole, as it was never verified here.
+	 */
+	vo.verified_len = ss->base_seq > 0 ? ss->orig_len : 0;
 	if ((r = trust_store_need(vo.trust, ei)) != SP_OK ||
 	    (r = tsa_provider_trust(j->tsa, &vo.ts_trust, ei)) != SP_OK ||
 	    (r = crypto_pdf_verify(ss->document, ss->document_len, &vo, &rep, ei)) != SP_OK)

@@ -42,7 +42,7 @@ teardown(void)
 static struct crypto_verify_report *
 verify(const unsigned char *d, size_t n)
 {
-	struct crypto_verify_opts o = { trust, NULL };
+	struct crypto_verify_opts o = { trust, NULL, 0 };
 	struct crypto_verify_report *r = NULL;
 	struct sp_errinfo ei;
 
@@ -156,12 +156,65 @@ START_TEST(rsa_ec_sm2_chain_of_signatures)
 }
 END_TEST
 
+/*
+ * Verify once (completion): with verified_len at the end of what was
+ * verified before, the earlier signatures are not checked again (prior)
+ * but still judged by what the later updates change, and the verdicts of
+ * a sound file are the ones a full verification gives.
+ */
+START_TEST(verified_len_checks_what_is_new)
+{
+	int nums[1] = { 4 };
+	const char *objs[1] = { "<< /Length 42 >>\nstream\nBT /F1 12 Tf 72 700 Td (Pay 999 EUR) Tj "
+				"ET\nendstream" };
+	size_t n2, n3, nb, n4, i;
+	unsigned char *two = vc_sign(good, good_len, "ec", 1, 0, &n2);
+	unsigned char *three = vc_sign(two, n2, "rsa", 1, 0, &n3), *bad, *badsig;
+	struct crypto_verify_opts o = { trust, NULL, n2 };
+	struct crypto_verify_report *full = verify(three, n3), *part = NULL;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_pdf_verify(three, n3, &o, &part, &ei), SP_OK);
+	ck_assert_uint_eq(part->nsigs, 3);
+	ck_assert_uint_eq(full->nsigs, 3);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(part->sigs[i].prior, i < 2);
+		ck_assert_int_eq(full->sigs[i].prior, 0);
+		ck_assert_int_eq(part->sigs[i].verdict, full->sigs[i].verdict);
+	}
+	ck_assert_int_eq(part->sigs[2].verdict, CRYPTO_VERDICT_VALID);
+	ck_assert_int_eq(part->sigs[2].has_timestamp, 1);
+	assert_all_checks(&part->sigs[2], 1);
+	ck_assert_int_eq(part->verdict, full->verdict);
+	crypto_verify_report_free(part);
+	part = NULL;
+	/* A signed update that changes the content: the earlier signatures are still invalid. */
+	bad = vc_update(two, n2, nums, objs, 1, 0, NULL, &nb);
+	badsig = vc_sign(bad, nb, "rsa", 1, 0, &n4);
+	ck_assert_int_eq(crypto_pdf_verify(badsig, n4, &o, &part, &ei), SP_OK);
+	ck_assert_uint_eq(part->nsigs, 3);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(part->sigs[i].prior, 1);
+		ck_assert_int_eq(part->sigs[i].verdict, CRYPTO_VERDICT_INVALID);
+		ck_assert(has_reason(&part->sigs[i], "disallowed_changes"));
+	}
+	ck_assert_int_eq(part->sigs[2].prior, 0);
+	crypto_verify_report_free(part);
+	crypto_verify_report_free(full);
+	free(badsig);
+	free(bad);
+	free(three);
+	free(two);
+}
+END_TEST
+
 START_TEST(no_timestamp_unsigned_and_untrusted)
 {
 	size_t n, nb;
 	unsigned char *base = vc_base(0, &nb), *d = vc_sign(base, nb, "ec", 0, 0, &n);
 	struct crypto_verify_report *r = verify(d, n);
-	struct crypto_verify_opts none = { NULL, NULL };
+	struct crypto_verify_opts none = { NULL, NULL, 0 };
 	struct sp_errinfo ei;
 
 	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID);
@@ -603,6 +656,7 @@ verify_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, one_signature_is_valid_and_pdfsig_agrees);
 	tcase_add_test(tc, rsa_ec_sm2_chain_of_signatures);
+	tcase_add_test(tc, verified_len_checks_what_is_new);
 	tcase_add_test(tc, no_timestamp_unsigned_and_untrusted);
 	tcase_add_test(tc, certification_attacks);
 	tcase_add_test(tc, document_timestamp);
