@@ -128,7 +128,7 @@ def main(argv):
         print("bench_load: %d signings of a 10-page contract (%d bytes), RSA-2048, built-in "
               "TSA, HTTPS, server threads 2" % (total, os.path.getsize(pdf10)))
         sys.stdout.flush()
-        # BENCH_PERF=FILE: perf record the server (with call graphs) over the timed run.
+        # BENCH_PERF=FILE: perf record the server (with call graphs) over both runs.
         rec = None
         if os.environ.get("BENCH_PERF"):
             rec = subprocess.Popen(["perf", "record", "--call-graph", "dwarf,32768", "-F", "499", "-o", os.environ["BENCH_PERF"],
@@ -136,9 +136,6 @@ def main(argv):
                                    stderr=subprocess.DEVNULL)
             time.sleep(1)
         p = subprocess.run([os.path.join(build, "bench", "bench_load"), jobfile])
-        if rec is not None:
-            rec.send_signal(2)
-            rec.wait()
         if p.returncode != 0:
             return 1
 
@@ -169,6 +166,9 @@ def main(argv):
                 if k == len(signers) - 1:
                     last["prepare"].append((t1 - t0) * 1000)
                     last["complete"].append((t3 - t2) * 1000)
+        if rec is not None:
+            rec.send_signal(2)
+            rec.wait()
         med = lambda v: sorted(v)[len(v) // 2]  # noqa: E731
         print("  one contract, %d signers in turn (median of 3, one client, HTTPS):" %
               len(signers))
