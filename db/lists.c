@@ -197,7 +197,7 @@ db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *
 	struct params ps;
 	struct filters f;
 	const char *q, *initiator;
-	int r = SP_ERR_INTERNAL, plim, poff;
+	int r = SP_ERR_INTERNAL, plim, poff, shared;
 
 	sp_buf_init(&sql, 16384);
 	memset(&ps, 0, sizeof(ps));
@@ -245,16 +245,39 @@ db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *
 				  "|| "
 				  "$%d || '%%'), ",
 				  f.initiator, f.initiator);
-	/* The page and one row more (has_more), from the tab's index in order. */
-	if (r == SP_OK)
+	/*
+	 * A filtered list without "after": one scan of the matches, in the tab's
+	 * order, as far as the cap or the page's end, serves both the count and
+	 * the page (the filters run once). In that order the planner walks the
+	 * tab's index when matches are common, and takes a filter's own index (and
+	 * sorts) when they are rare.
+	 */
+	shared = c->counted && !f.after;
+	if (r == SP_OK && shared)
+		r = sp_buf_printf(&sql,
+				  "m AS MATERIALIZED (SELECT %s AS n, %s AS ct, %s AS mine FROM %s "
+				  "WHERE ",
+				  tab->number, tab->created, tab->mine, tab->from);
+	if (r == SP_OK && shared)
+		r = where_add(&sql, tab, &f, 0);
+	if (r == SP_OK && shared)
+		r = sp_buf_printf(
+			&sql,
+			" ORDER BY %s DESC, %s DESC LIMIT greatest(%d, $%d::integer + "
+			"$%d::integer + 1)), pg AS MATERIALIZED (SELECT n, ct, mine FROM m "
+			"ORDER BY ct DESC, n DESC LIMIT $%d::integer + 1 OFFSET $%d::integer) "
+			"SELECT (SELECT count(*) FROM m)",
+			tab->created, tab->number, DB_LIST_COUNT_CAP + 1, poff, plim, plim, poff);
+	/* Otherwise the page and one row more (has_more), from the tab's index in order. */
+	if (r == SP_OK && !shared)
 		r = sp_buf_printf(&sql,
 				  "pg AS MATERIALIZED (SELECT %s AS n, %s AS ct, %s AS mine FROM "
 				  "%s "
 				  "WHERE ",
 				  tab->number, tab->created, tab->mine, tab->from);
-	if (r == SP_OK)
+	if (r == SP_OK && !shared)
 		r = where_add(&sql, tab, &f, 1);
-	if (r == SP_OK)
+	if (r == SP_OK && !shared)
 		r = sp_buf_printf(&sql,
 				  " ORDER BY %s DESC, %s DESC LIMIT $%d::integer + 1 OFFSET "
 				  "$%d::integer) SELECT ",
@@ -262,13 +285,11 @@ db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *
 	/* The total: the tab's size, or a count of the matches that stops past the cap. */
 	if (r == SP_OK && !c->counted)
 		r = sp_buf_printf(&sql, "list_count($1, '%s')", tab->tab);
-	else if (r == SP_OK) {
+	else if (r == SP_OK && !shared) {
 		r = sp_buf_printf(&sql, "(SELECT count(*) FROM (SELECT true FROM %s WHERE ",
 				  tab->from);
 		if (r == SP_OK)
 			r = where_add(&sql, tab, &f, 0);
-		/* In the tab's order: the planner then walks its index when matches are
-		 * common, and takes a filter's own index (and sorts) when they are rare. */
 		if (r == SP_OK)
 			r = sp_buf_printf(&sql, " ORDER BY %s DESC, %s DESC LIMIT %d) b)",
 					  tab->created, tab->number, DB_LIST_COUNT_CAP + 1);
