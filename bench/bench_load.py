@@ -55,6 +55,9 @@ def main(argv):
                                           "contract30.pdf"), "--pages", ".", "1-10", "--", pdf10])
         db = harness.Database()
         db.migrate()
+        # BENCH_PGFUNCS=1: PostgreSQL's time per SQL function over the run (track_functions).
+        if os.environ.get("BENCH_PGFUNCS"):
+            db.query("ALTER DATABASE %s SET track_functions = 'all'" % db.name)
         extra = {"trust": pki.trust_config(),
                  "tsa": {"mode": "builtin", "cert": pki.path("tsa.crt"),
                          "key": pki.path("tsa.key"), "chain": pki.path("chain.pem"),
@@ -135,9 +138,19 @@ def main(argv):
                                     "-p", str(server.proc.pid)], stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
             time.sleep(1)
+        if os.environ.get("BENCH_PGFUNCS"):
+            db.query("SELECT pg_stat_reset()")
         p = subprocess.run([os.path.join(build, "bench", "bench_load"), jobfile])
         if p.returncode != 0:
             return 1
+        if os.environ.get("BENCH_PGFUNCS"):
+            time.sleep(1)  # the backends report their statistics when idle
+            print("  PostgreSQL functions, ms per signing (self, total, calls):")
+            print(db.query("SELECT format('    %%-36s %%8s %%8s %%6s', funcname, "
+                           "round((self_time / %d)::numeric, 3), "
+                           "round((total_time / %d)::numeric, 3), calls) FROM "
+                           "pg_stat_user_functions ORDER BY self_time DESC LIMIT 15"
+                           % (total, total)))
 
         # A contract's k-th signature against its 1st.
         first, last = {"prepare": [], "complete": []}, {"prepare": [], "complete": []}
