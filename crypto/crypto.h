@@ -616,11 +616,12 @@ struct crypto_verify_opts {
 	/*
 	 * > 0: the revisions within data[0..verified_len) were verified before,
 	 * with everything they changed, and are byte for byte what was verified
-	 * (completion: the stored revision a signature extends). They are not
-	 * opened or diffed again and their signatures' CMS is not checked again
-	 * (prior = 1 in their reports); only the later revisions' signatures and
-	 * changes are, and the earlier signatures are judged by those changes.
-	 * 0: verify everything.
+	 * (completion: the stored revision a signature extends). Those up to the
+	 * last one a signature signs are not opened or diffed again and their
+	 * signatures' CMS is not checked again (prior = 1 in their reports); the
+	 * later revisions' signatures and changes are (an unsigned update inside
+	 * verified_len included), and the earlier signatures are judged by those
+	 * changes. 0: verify everything.
 	 */
 	size_t verified_len;
 };

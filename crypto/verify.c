@@ -155,6 +155,18 @@ sig_revision(const struct engine *e, const struct pdf_sig_field *s)
 	return -1;
 }
 
+/* Whether a signature's range ends with revision k. */
+static int
+revision_signed(const struct engine *e, size_t k)
+{
+	size_t i;
+
+	for (i = 0; i < e->nsigs; i++)
+		if (sig_revision(e, &e->sigs[i]) == (int)k)
+			return 1;
+	return 0;
+}
+
 static int
 add_sig(struct engine *e, struct pdf_sig_field *s, struct sp_errinfo *ei)
 {
@@ -477,10 +489,16 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		e.nrev = 0;
 		broken = 1;
 	}
-	/* The revisions verified before; the last one is always verified now. */
+	/*
+	 * The revisions verified before: within verified_len, up to the last one a
+	 * signature signs (an unsigned update after it, e.g. one appended after
+	 * that verification, is checked again); the last revision always is.
+	 */
 	for (i = 0; opts->verified_len > 0 && i + 1 < e.nrev; i++)
 		if (e.revs[i].end <= opts->verified_len)
 			e.nverified = i + 1;
+	while (e.nverified > 0 && !revision_signed(&e, e.nverified - 1))
+		e.nverified--;
 	if (e.nsigs > 0 && broken) {
 		if ((r = broken_chain(rep, e.sigs, e.nsigs, &rei, ei)) < 0)
 			goto out;

@@ -143,7 +143,8 @@ engine_check(struct done_job *j, struct sp_errinfo *ei)
 	 * with its bytes. So only the new signature and the new update's changes
 	 * are checked, and the earlier signatures judged by those changes: a
 	 * contract's k-th signing no longer re-verifies k - 1 signatures. The
-	 * upload (base_seq 0) is verified whole, as it was never verified here.
+	 * upload (base_seq 0) is verified whole, as it was never verified here;
+	 * an unsigned update at the base's end is checked again by the engine.
 	 */
 	vo.verified_len = ss->base_seq > 0 ? ss->orig_len : 0;
 	if ((r = trust_store_need(vo.trust, ei)) != SP_OK ||

@@ -201,6 +201,15 @@ START_TEST(verified_len_checks_what_is_new)
 	}
 	ck_assert_int_eq(part->sigs[2].prior, 0);
 	crypto_verify_report_free(part);
+	part = NULL;
+	/* Even when that unsigned update lies within verified_len: it is checked again. */
+	o.verified_len = nb;
+	ck_assert_int_eq(crypto_pdf_verify(badsig, n4, &o, &part, &ei), SP_OK);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(part->sigs[i].prior, 1);
+		ck_assert_int_eq(part->sigs[i].verdict, CRYPTO_VERDICT_INVALID);
+	}
+	crypto_verify_report_free(part);
 	crypto_verify_report_free(full);
 	free(badsig);
 	free(bad);
