@@ -16,7 +16,7 @@ run_pkgs=(
 )
 test_pkgs=(
   poppler-utils libnss3-tools wrk clang libclang-rt-14-dev clang-format
-  python3-jsonschema python3-yaml jq nodejs
+  python3-jsonschema python3-yaml jq nodejs chromium
 )
 
 want=("${run_pkgs[@]}")
