@@ -58,6 +58,8 @@ void signing_abort_delete(struct request *r);
 void console_openapi_get(struct request *r);
 void console_index_get(struct request *r);
 void console_file_get(struct request *r);
+void console_review_index_get(struct request *r);
+void console_review_file_get(struct request *r);
 /* tsa.c */
 void tsa_post(struct request *r);
 

@@ -18,8 +18,11 @@ static const struct {
 	{ HTTP_GET, "/readyz", health_readyz_get, 0 },
 	{ HTTP_GET, "/metrics", health_metrics_get, 0 },
 	{ HTTP_GET, "/api/v1/version", health_version_get, 0 },
-	/* console.c: the API description and the reference pages (anyone) */
+	/* console.c: the API description, the reference pages and the reviewers'
+	 * console (anyone: the console's pages hold no data, its API calls do) */
 	{ HTTP_GET, "/api/v1/openapi.json", console_openapi_get, 0 },
+	{ HTTP_GET, "/console", console_review_index_get, 0 },
+	{ HTTP_GET, "/console/{file}", console_review_file_get, 0 },
 	{ HTTP_GET, "/console/api", console_index_get, 0 },
 	{ HTTP_GET, "/console/api/{file}", console_file_get, 0 },
 	/* auth.c, reviewers.c, api_keys.c: who is calling */
