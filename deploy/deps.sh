@@ -11,7 +11,7 @@ set -euo pipefail
 run_pkgs=(
   build-essential cmake pkg-config ca-certificates curl openssl python3 acl procps
   libevent-dev libssl-dev libpq-dev postgresql libcurl4-openssl-dev
-  libqpdf-dev qpdf libyaml-dev libjansson-dev libp11-dev libpng-dev zlib1g-dev
+  libqpdf-dev qpdf libyaml-dev libjansson-dev libp11-dev libp11-kit-dev libpng-dev zlib1g-dev
   softhsm2 opensc check libsubunit-dev
 )
 test_pkgs=(

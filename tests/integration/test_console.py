@@ -182,7 +182,8 @@ class ReviewInChromium(ServerTestCase):
              "scan": "pdf"},
             {"do": "approve", "id": first, "code": "1101080001", "from": "2026-01-01",
              "until": "2029-12-31"},
-            {"do": "queue", "status": "", "expect_ids": [first, odd, held]},
+            {"do": "queue", "status": "approved", "expect_ids": [first], "absent_ids": [odd]},
+            {"do": "queue", "status": "rejected", "expect_ids": [odd], "absent_ids": [first]},
             {"do": "queue", "expect_ids": [held], "absent_ids": [first, odd]},
         ])
         steps = {s["do"] + ":" + str(s.get("id")): s for s in obs["steps"]}

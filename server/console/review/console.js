@@ -113,7 +113,7 @@
 	function claimText(c) {
 		if (!c)
 			return 'unclaimed';
-		return (c.reviewer || '?') + ' until ' + when(c.expires_at);
+		return (c.reviewer || '?') + (c.mine ? ' (you)' : '') + ' until ' + when(c.expires_at);
 	}
 
 	function objectUrl(blob) {
@@ -246,7 +246,7 @@
 		text($('d-note'), a.review_note);
 		text($('d-seal'), a.seal_id);
 		$('detail').hidden = false;
-		const mine = !!(a.claim && a.claim.reviewer === sessionStorage.getItem(USER_KEY));
+		const mine = !!(a.claim && a.claim.mine);
 		$('claim').hidden = a.status !== 'under_review' || mine;
 		$('release').hidden = !mine;
 		$('review-tools').hidden = !(mine && a.status === 'under_review');
