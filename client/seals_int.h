@@ -18,7 +18,7 @@
 struct seal_info {
 	char es_id[129];
 	char name[256];
-	char type[16]; /* "official", "contract" or "other" */
+	char type[16];                        /* "official", "contract" or "other" */
 	char valid_from[32], valid_until[32]; /* RFC 3339 UTC */
 };
 
