@@ -101,7 +101,9 @@ class ReviewInChromium(ServerTestCase):
     tls = False
 
     def setUp(self):
-        self.server_extra = {"trust": PKI.trust_config()}
+        self.server_extra = {"trust": PKI.trust_config(),
+                             "seals": {"maker_cert": PKI.path("sealmaker.crt"),
+                                       "maker_key": PKI.path("sealmaker.key")}}
         super().setUp()
         self.members = []
         for i in (0, 1):
