@@ -691,6 +691,15 @@ cmd_install(struct client *c, int argc, char **argv)
 	snprintf(path, sizeof(path), "/api/v1/seals/%s", id);
 	if ((r = json_request(c, "install", "GET", path, NULL, 200, &seal)) != 0)
 		goto out;
+	if (strcmp(s(seal, "status"), "approved") != 0 &&
+	    strcmp(s(seal, "status"), "installed") != 0) {
+		fprintf(stderr,
+			"sealpact: seal install: seal %s is %s: only an approved seal is "
+			"installed\n",
+			id, s(seal, "status"));
+		r = 1;
+		goto out;
+	}
 	snprintf(path, sizeof(path), "/api/v1/seals/%s/seseal", id);
 	if ((r = request(c, "install", "GET", path, NULL, 0, NULL, 200, NULL, &resp)) != 0)
 		goto out;
