@@ -107,6 +107,17 @@ struct pdf_seal {
 	double width_mm; /* <= 0: PDF_SEAL_DEFAULT_MM; height follows the aspect */
 };
 
+/*
+ * Check an uploaded seal picture: a PNG that decodes, sides within
+ * min_side..max_side pixels (SP_ERR_INVALID "seal_image_dimensions"), with
+ * an alpha channel and a transparent background: every corner pixel and at
+ * least a fifth of all pixels fully transparent (SP_ERR_INVALID
+ * "seal_image_opaque"). "seal_not_png" / "seal_bad_png" for other bytes.
+ * Any thread.
+ */
+int pdf_seal_png_check(const unsigned char *png, size_t len, unsigned min_side, unsigned max_side,
+		       struct sp_errinfo *ei) SP_WUR;
+
 enum pdf_place_mode {
 	PDF_PLACE_NORMAL = 1, /* page, x, y */
 	PDF_PLACE_MULTI,      /* pages, x, y: the same position on each page */
