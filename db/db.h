@@ -552,7 +552,9 @@ struct db_revision_doc {
 	uint8_t *data;
 	size_t len; /* > 0 */
 	/* db_signing_prepare_load_seal with a seal: its picture and
-	 * {"id", "name", "type", "valid_from", "valid_until", "status"}; else NULL */
+	 * {"id", "name", "type", "valid_from", "valid_until", "status"};
+	 * db_verification_document_load: {"<revision length>": that seal, ...}
+	 * of the signed revisions that show a seal; else NULL */
 	uint8_t *seal_png;
 	size_t seal_png_len;
 	char *seal_info;
@@ -584,7 +586,8 @@ int db_signing_prepare_load_seal(struct db_pool *pool, int64_t number, int64_t o
 
 /*
  * Verification of a contract: the latest revision of contract `number` as
- * organization org_id may see it (the initiator, or a party once sent);
+ * organization org_id may see it (the initiator, or a party once sent),
+ * with the seals its signatures show (seal_info);
  * SP_ERR_NOT_FOUND "no such contract" otherwise. Loop thread.
  */
 int db_verification_document_load(struct db_pool *pool, int64_t number, int64_t org_id,

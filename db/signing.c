@@ -103,7 +103,7 @@ doc_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 		ei = *err;
 		goto out;
 	}
-	if (PQntuples(res) != 1 || (PQnfields(res) != 2 && PQnfields(res) != 4) ||
+	if (PQntuples(res) != 1 || PQnfields(res) < 2 || PQnfields(res) > 4 ||
 	    PQgetisnull(res, 0, 1)) {
 		sp_err_reason(&ei, SP_ERR_NOT_FOUND, "not_found", "no such contract");
 		goto out;
@@ -123,6 +123,13 @@ doc_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	     (d->seal_info = strndup(PQgetvalue(res, 0, 3), (size_t)PQgetlength(res, 0, 3))) ==
 		     NULL)) {
 		sp_err(&ei, SP_ERR_INTERNAL, "the seal does not decode");
+		goto out;
+	}
+	/* db_verification_document_load: the seals of the signed revisions */
+	if (PQnfields(res) == 3 && !PQgetisnull(res, 0, 2) &&
+	    (d->seal_info = strndup(PQgetvalue(res, 0, 2), (size_t)PQgetlength(res, 0, 2))) ==
+		    NULL) {
+		sp_err(&ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	d->contract_number = c->number;
@@ -193,7 +200,8 @@ db_verification_document_load(struct db_pool *pool, int64_t number, int64_t org_
 	int r;
 
 	if ((r = db_contract_visible(&v, number, org_id,
-				     "l.seq, revision_document(c.number, l.seq)",
+				     "l.seq, revision_document(c.number, l.seq), "
+				     "contract_revision_seals(c.number)::text",
 				     ", LATERAL (SELECT max(seq)::integer AS seq FROM revisions "
 				     "WHERE contract_number = c.number) l",
 				     "")) != SP_OK)

@@ -529,10 +529,11 @@ $$;
 CREATE TRIGGER signing_sessions_seal_complete AFTER UPDATE OF state ON signing_sessions
 	FOR EACH ROW EXECUTE FUNCTION signing_sessions_seal_complete();
 
--- The seals of a contract's signed revisions, for its verification report.
+-- The seals of a contract's signed revisions, for its verification report,
+-- keyed by the revision's length: a signature's byte range ends there.
 CREATE FUNCTION contract_revision_seals(p_number bigint) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
-	SELECT coalesce(jsonb_object_agg(r.seq::text, jsonb_build_object('id', s.id::text,
+	SELECT coalesce(jsonb_object_agg(r.length::text, jsonb_build_object('id', s.id::text,
 		'name', s.name, 'type', s.type, 'valid_from', wf_ts(s.valid_from),
 		'valid_until', wf_ts(s.valid_until), 'status', s.status)), '{}'::jsonb)
 	FROM revisions r JOIN seals s ON s.id = r.seal_id

@@ -107,6 +107,17 @@ struct pdf_seal {
 	double width_mm; /* <= 0: PDF_SEAL_DEFAULT_MM; height follows the aspect */
 };
 
+/*
+ * Check an uploaded seal picture: a PNG that decodes, sides within
+ * min_side..max_side pixels (SP_ERR_INVALID "seal_image_dimensions"), with
+ * an alpha channel and a transparent background: every corner pixel and at
+ * least a fifth of all pixels fully transparent (SP_ERR_INVALID
+ * "seal_image_opaque"). "seal_not_png" / "seal_bad_png" for other bytes.
+ * Any thread.
+ */
+int pdf_seal_png_check(const unsigned char *png, size_t len, unsigned min_side, unsigned max_side,
+		       struct sp_errinfo *ei) SP_WUR;
+
 enum pdf_place_mode {
 	PDF_PLACE_NORMAL = 1, /* page, x, y */
 	PDF_PLACE_MULTI,      /* pages, x, y: the same position on each page */
@@ -422,5 +433,57 @@ int pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct
 		      struct pdf_refs *refs, struct pdf_diff *out, struct sp_errinfo *ei) SP_WUR;
 void pdf_diff_cleanup(struct pdf_diff *d);
 /* ==== end section: revisions and differences ==== */
+
+/* ==== section: generated documents and pictures ==== */
+/*
+ * Documents and pictures the platform generates, set in a CJK font: an
+ * OpenType/CFF face (Debian's fonts-noto-cjk NotoSansCJK-Regular.ttc, face
+ * PDF_CJK_FONT_INDEX_SC for Simplified Chinese) shaped with HarfBuzz and
+ * embedded as a subset made with hb-subset (Type0, Identity-H, CIDFontType0,
+ * /ToUnicode, so the text can be searched and copied). Errors common to all:
+ * SP_ERR_IO (reason font_unreadable) when the font file cannot be read,
+ * SP_ERR_INVALID (font_index) for a face outside the collection,
+ * SP_ERR_UNSUPPORTED (font_not_cff) for a font without CFF outlines,
+ * SP_ERR_INVALID (font_missing_glyph) for a character the font lacks and
+ * (text_invalid) for text that is empty where it may not be, too long, not
+ * UTF-8 or holds control characters. Out buffers are malloc'd (the caller
+ * frees them) and zeroed on failure. Deterministic: the same input gives the
+ * same bytes. Pure CPU work: any thread, never on the event loop.
+ */
+#define PDF_CJK_FONT_DEFAULT "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+#define PDF_CJK_FONT_INDEX_SC 2
+
+/* A generated seal picture: red ring, five-pointed star, org name along the upper arc,
+ * type text below the star, optional code along the lower arc; transparent background. */
+struct pdf_seal_art {
+	const char *org_name;  /* UTF-8, 1..40 characters */
+	const char *type_text; /* UTF-8, e.g. "合同专用章"; may be "" */
+	const char *code;      /* UTF-8 digits/letters along the lower arc, or NULL */
+	unsigned size_px;      /* square side, 120..1024 */
+};
+/*
+ * A PNG (8-bit RGBA, straight alpha) of size_px x size_px. Besides the
+ * common errors: SP_ERR_INVALID with reason seal_size (size out of range),
+ * text_invalid (name empty or over 40 characters, type over 12), seal_code
+ * (code not 1..20 ASCII digits and letters).
+ */
+int pdf_seal_round_png(const char *font_path, int font_index, const struct pdf_seal_art *a,
+		       unsigned char **png, size_t *png_len, struct sp_errinfo *ei) SP_WUR;
+
+/* The seal application form (申请表), one A4 page, Chinese+English labels, a box for
+ * the physical stamp. All strings UTF-8. */
+struct pdf_seal_form {
+	const char *application_id, *org_name, *credit_code, *seal_name, *seal_type_text,
+		*applicant, *date; /* date: YYYY-MM-DD */
+};
+/*
+ * The form as a PDF. Each field is required (1..200 characters; the
+ * organization and seal names 1..100, the credit code 1..32 printable ASCII)
+ * and date must be a real YYYY-MM-DD date: otherwise SP_ERR_INVALID (reason
+ * text_invalid or form_date) naming the field.
+ */
+int pdf_seal_application_form(const char *font_path, int font_index, const struct pdf_seal_form *f,
+			      unsigned char **pdf, size_t *pdf_len, struct sp_errinfo *ei) SP_WUR;
+/* ==== end section: generated documents and pictures ==== */
 
 #endif /* SP_PDF_H */
