@@ -59,6 +59,7 @@ seal_verify(const uint8_t *der, size_t len, X509 *maker, const uint8_t *cert_der
 	const unsigned char *p = cert_der;
 	X509 *cert = NULL;
 	time_t now = time(NULL);
+	char want[64];
 	int r = SP_ERR_INTERNAL;
 
 	memset(out, 0, sizeof(*out));
@@ -80,9 +81,12 @@ seal_verify(const uint8_t *der, size_t len, X509 *maker, const uint8_t *cert_der
 			   "organization's, or an older certificate's)");
 		goto out;
 	}
-	if (strcmp(ss.es_id, seal_id) != 0) {
-		r = sp_err(ei, SP_ERR_INVALID, "the package is seal %s, not seal %s asked for",
-			   out->es_id, seal_id);
+	/* The platform names seal N "sealpact-N" (server/api/seals.c): a package
+	 * for another seal is not installed under this one's label. */
+	snprintf(want, sizeof(want), "sealpact-%s", seal_id);
+	if (strcmp(ss.es_id, want) != 0) {
+		r = sp_err(ei, SP_ERR_INVALID, "the package is seal %s, not %s as asked",
+			   out->es_id, want);
 		goto out;
 	}
 	if (ss.valid_end <= now) {
