@@ -142,7 +142,8 @@ static const struct command commands[] = {
 	{ "download", "NUMBER FILE [REVISION]", "save the latest (or one revision's) PDF", "",
 	  cmd_contracts },
 	{ "sign",
-	  "NUMBER (PLACEMENT... | --invisible) [token options] | --offline IN.pdf OUT.pdf "
+	  "NUMBER (PLACEMENT... | --invisible) [--seal ID] [token options] | --offline IN.pdf "
+	  "OUT.pdf "
 	  "(PLACEMENT... | --invisible) [--seal PNG] [--chain PEM] [--tsa URL | --tsa-cert PEM "
 	  "--tsa-key PEM] [--tsa-trust PEM] [--date-zone ZONE]",
 	  "sign a contract (or a local PDF) with the key on your token",
@@ -166,6 +167,9 @@ static const struct command commands[] = {
 	  "  sealpact sign N --keyword 乙方（盖章）,1  on the first occurrence of the text\n"
 	  "  sealpact sign N --date 1,400,60           the date on page 1\n"
 	  "  sealpact sign N --invisible               a signature with no seal shown\n"
+	  "Online, --seal ID puts your organization's seal ID on the page (an approved\n"
+	  "or installed seal, valid now: 'sealpact seal list'); without it the server's\n"
+	  "development demo seal, where it has one. Offline, --seal PNG is the picture.\n"
 	  "The resolved seal rectangles are printed before the PIN is asked. Token\n"
 	  "options as for login (--module, --token, --key-id, --pin-file; or --key PEM\n"
 	  "--cert PEM). Online the server adds the timestamp and writes the date in its\n"
