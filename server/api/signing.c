@@ -515,7 +515,11 @@ prep_loaded(void *arg, struct db_revision_doc *base, const struct sp_errinfo *er
 
 	if (err->code != SP_OK) {
 		prep_job_free(j);
-		request_reply_error(r, err->code, err);
+		/* seal_not_found: 422 like the worker's placement refusals */
+		if (err->code == SP_ERR_INVALID && strncmp(err->reason, "seal_", 5) == 0)
+			request_problem_ei(r, P_UNPROCESSABLE, err);
+		else
+			request_reply_error(r, err->code, err);
 		return;
 	}
 	j->base = base;
@@ -569,7 +573,8 @@ prepare_step(struct request *r, const struct principal *who)
 	}
 	sp_errinfo_init(&ei);
 	if (placements_seal(j->doc, &j->seal_id, &ei) != SP_OK) {
-		request_reply_error(r, ei.code, &ei);
+		/* 422 like every placement refusal of the worker */
+		request_problem_ei(r, P_UNPROCESSABLE, &ei);
 		prep_job_free(j);
 		return;
 	}
