@@ -161,6 +161,10 @@ class ReviewInChromium(ServerTestCase):
         first = self.apply(0, "采购合同专用章")
         odd = self.apply(1, "<img src=x onerror=alert(1)>章", kind="official", scan="pdf")
         held = self.apply(1, "物流专用章")
+        uploaded = self.apply(0, "采购公章", kind="official")
+        own_png = os.path.join(self.tmp, "own-seal.png")
+        harness.run(["python3", os.path.join(harness.SOURCE_DIR, "deploy", "seal.py"), own_png,
+                     "200"])
         # Another reviewer holds one claim: the console must say no, visibly.
         rev2 = self.reviewer_token("rev2", "second reviewer pw 2")
         st, _, _, doc = self.server.request("POST", "/api/v1/review/applications/%s/claim" % held,
@@ -174,19 +178,22 @@ class ReviewInChromium(ServerTestCase):
         obs = self.browse([
             {"do": "login_wrong", "password": "not the password"},
             {"do": "login"},
-            {"do": "queue", "expect_ids": [first, odd, held], "ordered": True,
+            {"do": "queue", "expect_ids": [first, odd, held, uploaded], "ordered": True,
              "absent_ids": [draft["id"]]},
-            {"do": "queue", "q": org0, "expect_ids": [first], "absent_ids": [odd, held]},
+            {"do": "queue", "q": org0, "expect_ids": [first, uploaded], "absent_ids": [odd, held]},
             {"do": "queue"},
             {"do": "literal_text", "id": odd, "text": "<img src=x onerror=alert(1)>章"},
             {"do": "claim_refused", "id": held},
             {"do": "reject", "id": odd, "reason": "扫描件不清晰 / the scan is unreadable",
              "scan": "pdf"},
+            {"do": "claim_release", "id": first},
             {"do": "approve", "id": first, "code": "1101080001", "from": "2026-01-01",
              "until": "2029-12-31"},
-            {"do": "queue", "status": "approved", "expect_ids": [first], "absent_ids": [odd]},
+            {"do": "approve", "id": uploaded, "png": own_png, "until": "2030-06-30"},
+            {"do": "queue", "status": "approved", "expect_ids": [first, uploaded],
+             "absent_ids": [odd]},
             {"do": "queue", "status": "rejected", "expect_ids": [odd], "absent_ids": [first]},
-            {"do": "queue", "expect_ids": [held], "absent_ids": [first, odd]},
+            {"do": "queue", "expect_ids": [held], "absent_ids": [first, odd, uploaded]},
         ])
         steps = {s["do"] + ":" + str(s.get("id")): s for s in obs["steps"]}
         self.assertIn("invalid_credentials", steps["login_wrong:None"]["message"])
@@ -208,6 +215,14 @@ class ReviewInChromium(ServerTestCase):
         _, hdrs, png, _ = self.member(0, "GET", "/api/v1/seals/%s/image" % seal_id, want=200)
         self.assertEqual(hdrs["content-type"], "image/png")
         self.assertEqual(png[:8], b"\x89PNG\r\n\x1a\n")
+        # The uploaded picture is the seal's, byte for byte.
+        seal_id = steps["approve:%s" % uploaded]["seal_id"]
+        _, _, _, seal = self.member(0, "GET", "/api/v1/seals/%s" % seal_id, want=200)
+        self.assertEqual(seal["image_source"], "uploaded")
+        self.assertTrue(seal["valid_until"].startswith("2030-06-30"), seal)
+        _, _, got, _ = self.member(0, "GET", "/api/v1/seals/%s/image" % seal_id, want=200)
+        with open(own_png, "rb") as f:
+            self.assertEqual(got, f.read())
         # The claim another reviewer holds is untouched.
         st, _, _, doc = self.server.request("GET", "/api/v1/review/applications/%s" % held,
                                             headers=bearer(rev2))

@@ -12,8 +12,10 @@
  *   {"do": "literal_text", "id", "text"}  the row shows text literally (no HTML)
  *   {"do": "claim_refused", "id"}         claiming a claim held by another fails visibly
  *   {"do": "reject", "id", "reason"}      claim, view the scan, reject
- *   {"do": "approve", "id", "code", "from", "until", "scan": "image"|"pdf"}
- *                                         claim, view the scan, preview, approve
+ *   {"do": "claim_release", "id"}        claim, view the scan, release the claim
+ *   {"do": "approve", "id", "code", "from", "until", "scan": "image"|"pdf", "png"}
+ *                                         claim, view the scan, preview, approve with
+ *                                         the generated seal (or the PNG file png)
  * Every step checks what a reviewer would see. The script also fails on any
  * Content-Security-Policy violation, page error or console error the page
  * did not expect. It prints one JSON line of observations and exits 0, or
@@ -219,6 +221,15 @@ async function run() {
 				if (await page.isVisible('#review-tools'))
 					fail('the review tools show for a claim held by another reviewer');
 				break;
+			case 'claim_release':
+				await claimAndView(page, step, out);
+				await page.click('#release');
+				await waitMessage(page, /^Released\.$/, false);
+				if (await page.isVisible('#review-tools'))
+					fail('the review tools stay after the claim was released');
+				if ((await page.textContent('#d-claim')) !== 'unclaimed')
+					fail('the detail still shows a claim after release');
+				break;
 			case 'reject':
 				await claimAndView(page, step, out);
 				await page.fill('#reject-reason', step.reason);
@@ -244,7 +255,13 @@ async function run() {
 					await page.fill('#valid-from', step.from);
 				if (step.until)
 					await page.fill('#valid-until', step.until);
-				await page.check('#image-generated');
+				if (step.png) {
+					await page.setInputFiles('#image-file', step.png);
+					if (!(await page.isChecked('#image-upload')))
+						fail('choosing a PNG does not select the uploaded picture');
+				} else {
+					await page.check('#image-generated');
+				}
 				await page.click('#approve');
 				out.message = await waitMessage(page, /^Approved: seal \S+ issued\.$/, false);
 				out.seal_id = await page.textContent('#d-seal');
