@@ -785,7 +785,8 @@ gen_finish(struct gen *g, const char *title, unsigned char **pdf, size_t *len,
 	if ((r = cjk_font_write(g->font, g, g->font_num, ei)) < 0 ||
 	    (r = write_pages(g, pages_num, ei)) < 0)
 		return r;
-	qsort(g->atts, g->natts, sizeof(*g->atts), att_cmp);
+	if (g->natts > 1)
+		qsort(g->atts, g->natts, sizeof(*g->atts), att_cmp);
 	if ((r = gen_obj_begin(g, cat_num, &b, ei)) < 0)
 		return r;
 	if ((r = sp_buf_printf(b, "<< /Type /Catalog /Pages %d 0 R", pages_num)) < 0)
@@ -861,4 +862,37 @@ gen_check_text(const char *what, const char *s, size_t min_cp, size_t max_cp, st
 				     max_cp);
 	}
 	return SP_OK;
+}
+
+int
+gen_sanitize(struct gen *g, const char *in, char **out)
+{
+	struct sp_buf b;
+	size_t n = in ? strlen(in) : 0, i = 0, k;
+	uint32_t cp;
+	hb_codepoint_t gid;
+	int r = SP_OK;
+
+	*out = NULL;
+	sp_buf_init(&b, 4 * n + 16);
+	while (i < n && r == SP_OK) {
+		if (!(k = sp_utf8_next((const unsigned char *)in + i, n - i, &cp))) {
+			r = sp_buf_add(&b, "?", 1);
+			i++;
+			continue;
+		}
+		if (sp_text_cp_unsafe(cp))
+			r = sp_buf_add(&b, " ", 1);
+		else if (!hb_font_get_nominal_glyph(cjk_font_hb(g->font), cp, &gid) || gid == 0)
+			r = sp_buf_add(&b, "?", 1);
+		else
+			r = sp_buf_add(&b, in + i, k);
+		i += k;
+	}
+	if (r < 0) {
+		sp_buf_cleanup(&b);
+		return r;
+	}
+	*out = b.data ? (char *)sp_buf_take(&b, &n) : strdup("");
+	return *out ? SP_OK : SP_ERR_NOMEM;
 }

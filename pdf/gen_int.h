@@ -108,6 +108,11 @@ int gen_image_png(struct gen *g, const unsigned char *png, size_t len, double x,
 /* An embedded file: /EmbeddedFiles and the catalog's /AF. */
 int gen_attach(struct gen *g, const char *filename, const char *mime, const char *desc,
 	       const unsigned char *data, size_t len, struct sp_errinfo *ei) SP_WUR;
+/*
+ * A copy of in (NULL: "") safe to show: malformed bytes and characters the
+ * font lacks become "?", control and bidi characters a space. *out malloc'd.
+ */
+int gen_sanitize(struct gen *g, const char *in, char **out) SP_WUR;
 /* Subset the font, write the whole file; *pdf malloc'd. The composer is spent. */
 int gen_finish(struct gen *g, const char *title, unsigned char **pdf, size_t *len,
 	       struct sp_errinfo *ei) SP_WUR;
