@@ -71,6 +71,11 @@ int gen_page_add(struct gen *g, double w, double h, struct sp_errinfo *ei) SP_WU
 int gen_page_count(const struct gen *g);
 void gen_page_select(struct gen *g, int index);
 
+/* The current page's content stream (NULL before the first page). */
+struct sp_buf *gen_content(struct gen *g);
+/* "r g b op " for a 0xRRGGBB colour (op: rg fill, RG stroke). */
+int gen_colour(struct sp_buf *b, uint32_t rgb, const char *op) SP_WUR;
+
 /* Reserve an object number; write objects (the whole "n 0 obj ... endobj"). */
 int gen_obj_reserve(struct gen *g);
 int gen_obj_begin(struct gen *g, int num, struct sp_buf **b, struct sp_errinfo *ei) SP_WUR;
