@@ -18,16 +18,16 @@ cluster_text(const struct cjk_glyph *gl, size_t n, size_t len, size_t *tlen)
 {
 	size_t i, k;
 
+	/* Left-to-right shaping keeps clusters in ascending order. */
 	for (i = 0; i < n; i++) {
-		size_t end = len;
 		if (i > 0 && gl[i].cluster == gl[i - 1].cluster) {
 			tlen[i] = 0;
 			continue;
 		}
-		for (k = 0; k < n; k++)
-			if (gl[k].cluster > gl[i].cluster && gl[k].cluster < end)
-				end = gl[k].cluster;
-		tlen[i] = end - gl[i].cluster;
+		for (k = i + 1; k < n && gl[k].cluster == gl[i].cluster; k++)
+			;
+		tlen[i] = (k < n && gl[k].cluster > gl[i].cluster ? gl[k].cluster : len) -
+			  gl[i].cluster;
 	}
 }
 
