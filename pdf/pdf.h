@@ -466,10 +466,12 @@ struct pdf_seal_form {
 		*applicant, *date; /* date: YYYY-MM-DD */
 };
 /*
- * The form as a PDF. Each field is required (1..200 characters; the
- * organization and seal names 1..100, the credit code 1..32 printable ASCII)
- * and date must be a real YYYY-MM-DD date: otherwise SP_ERR_INVALID (reason
- * text_invalid or form_date) naming the field.
+ * The form as a PDF. Each field is required: the application id 1..40
+ * characters, the organization and seal names 1..100, the seal type 1..40,
+ * the applicant 1..60, the credit code 1..32 printable ASCII,
+ * and the date a real YYYY-MM-DD date: otherwise SP_ERR_INVALID (reason
+ * text_invalid or form_date) naming the field. Long values are set smaller
+ * so the form stays one page with room for the stamp.
  */
 int pdf_seal_application_form(const char *font_path, int font_index, const struct pdf_seal_form *f,
 			      unsigned char **pdf, size_t *pdf_len, struct sp_errinfo *ei) SP_WUR;

@@ -164,6 +164,66 @@ START_TEST(subset_glyphs_render_as_shaped)
 }
 END_TEST
 
+static char *
+repeat(const char *u, int n)
+{
+	char *s = malloc(strlen(u) * (size_t)n + 1);
+	int i;
+
+	s[0] = 0;
+	for (i = 0; i < n; i++)
+		strcat(s, u);
+	return s;
+}
+
+/* Every field at its longest: still one page, and the box for the stamp is there. */
+START_TEST(form_longest_values_fit_one_page)
+{
+	struct pdf_seal_form f = form0;
+	struct sp_errinfo ei;
+	unsigned char *pdf = NULL;
+	size_t len = 0, tl = 0;
+	struct pdf_doc *doc = NULL;
+	char *org = repeat("华", 100), *seal = repeat("章", 100), *type = repeat("类", 40),
+	     *who = repeat("申", 60), *txt = NULL;
+	const char *dir = tmpdir_new();
+	char path[512];
+
+	f.application_id = "1234567890123456789012345678901234567890";
+	f.org_name = org;
+	f.seal_name = seal;
+	f.seal_type_text = type;
+	f.applicant = who;
+	f.credit_code = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_seal_application_form(FONT, FACE, &f, &pdf, &len, &ei) == SP_OK, "%s",
+		      ei.msg);
+	snprintf(path, sizeof(path), "%s/long.pdf", dir);
+	write_file(path, pdf, len);
+	ck_assert_int_eq(run("qpdf --check %s >/dev/null 2>&1", path), 0);
+	ck_assert_int_eq(pdf_doc_open(pdf, len, &doc, &ei), SP_OK);
+	ck_assert_int_eq(pdf_doc_page_count(doc), 1);
+	ck_assert_int_eq(pdf_page_text(doc, 1, &txt, &tl, &ei), SP_OK);
+	ck_assert_ptr_nonnull(strstr(txt, "实物印章盖章处"));
+	ck_assert_ptr_nonnull(strstr(txt, "申请人签字"));
+	ck_assert_ptr_nonnull(strstr(txt, f.credit_code));
+	free(txt);
+	pdf_doc_free(doc);
+	free(pdf);
+	/* One character more than allowed is refused. */
+	free(who);
+	who = repeat("申", 61);
+	f.applicant = who;
+	ck_assert_int_eq(pdf_seal_application_form(FONT, FACE, &f, &pdf, &len, &ei),
+			 SP_ERR_INVALID);
+	run("rm -rf %s", dir);
+	free(org);
+	free(seal);
+	free(type);
+	free(who);
+}
+END_TEST
+
 START_TEST(form_bad_input_is_refused)
 {
 	struct pdf_seal_form f = form0;
@@ -442,6 +502,7 @@ main(void)
 
 	tcase_add_test(tc, form_is_valid_and_reads_back);
 	tcase_add_test(tc, subset_glyphs_render_as_shaped);
+	tcase_add_test(tc, form_longest_values_fit_one_page);
 	tcase_add_test(tc, form_bad_input_is_refused);
 	tcase_add_test(tc, font_problems_are_clear);
 	tcase_add_test(tc, seal_picture_is_a_round_seal);
