@@ -5,6 +5,7 @@
  * break across pages and repeat their header), page numbers on each page,
  * and the signed contract embedded as an attachment.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,11 +39,17 @@ struct rep {
 	char *number; /* the contract number, sanitized */
 };
 
-/* A sanitized copy of s (or "—" for none) that lives as long as the report. */
+/*
+ * A sanitized copy of s (or "—" for none) that lives as long as the report,
+ * cut to max characters (with "…"): a table row never splits across pages,
+ * so no cell may be taller than a page.
+ */
 static int
-txt(struct rep *rp, const char *s, const char **out)
+txtn(struct rep *rp, const char *s, size_t max, const char **out)
 {
 	char *c = NULL;
+	size_t i = 0, n, k, cps = 0;
+	uint32_t cp;
 	int r;
 
 	*out = "—";
@@ -58,9 +65,34 @@ txt(struct rep *rp, const char *s, const char **out)
 	}
 	if ((r = gen_sanitize(rp->g, s, &c)) < 0)
 		return sp_err(rp->ei, r, "out of memory");
+	n = strlen(c);
+	while (i < n && (k = sp_utf8_next((unsigned char *)c + i, n - i, &cp)) != 0) {
+		if (++cps > max) {
+			/* The sanitized text is well formed; "…" needs 3 bytes of what is cut. */
+			char *t = realloc(c, i + 4);
+			if (!t) {
+				free(c);
+				return sp_err(rp->ei, SP_ERR_NOMEM, "out of memory");
+			}
+			c = t;
+			memcpy(c + i, "\xe2\x80\xa6", 4);
+			break;
+		}
+		i += k;
+	}
 	rp->keep[rp->nkeep++] = c;
 	*out = c;
 	return SP_OK;
+}
+
+#define CELL_MAX 160 /* characters in a table cell */
+#define SIG_MAX 400  /* in a signature's row */
+#define KV_MAX 1000  /* in the contract's rows */
+
+static int
+txt(struct rep *rp, const char *s, const char **out)
+{
+	return txtn(rp, s, CELL_MAX, out);
 }
 
 /* Codes shown in both languages; anything else as given. */
@@ -323,12 +355,12 @@ section_contract(struct rep *rp, const char *filename)
 {
 	const struct pdf_evidence *e = rp->e;
 	const char *name, *status, *init, *code, *sm3;
-	char buf[1200], att[600];
+	char buf[3200], att[600];
 	int r;
 
-	if ((r = txt(rp, e->contract_name, &name)) < 0 ||
+	if ((r = txtn(rp, e->contract_name, KV_MAX, &name)) < 0 ||
 	    (r = txt(rp, label(e->status), &status)) < 0 ||
-	    (r = txt(rp, e->initiator, &init)) < 0 ||
+	    (r = txtn(rp, e->initiator, KV_MAX, &init)) < 0 ||
 	    (r = txt(rp, e->initiator_credit_code, &code)) < 0 ||
 	    (r = txt(rp, e->sm3_hex, &sm3)) < 0)
 		return r;
@@ -409,15 +441,16 @@ signature(struct rep *rp, size_t idx)
 					  "Timestamp",          "Level (PAdES)", "Verification" };
 	char seal[1200], result[1200], title[128];
 	const char *sn, *st, *res, *det;
-	double x0 = M + 118, w = CW - 118, total = 0, h, top;
+	double x0 = M + 118, w = CW - 118, total = 0, h, top, boxh;
 	unsigned pw = 0, ph = 0;
 	size_t i;
-	int r;
+	int r, broke = 0;
 
-	if ((r = txt(rp, s->signer_subject, &v[0])) < 0 ||
+	if ((r = txtn(rp, s->signer_subject, SIG_MAX, &v[0])) < 0 ||
 	    (r = txt(rp, s->signer_serial, &v[1])) < 0 ||
-	    (r = txt(rp, s->signer_issuer, &v[2])) < 0 || (r = txt(rp, s->seal_name, &sn)) < 0 ||
-	    (r = txt(rp, s->seal_type, &st)) < 0 || (r = txt(rp, s->seal_validity, &v[4])) < 0 ||
+	    (r = txtn(rp, s->signer_issuer, SIG_MAX, &v[2])) < 0 ||
+	    (r = txt(rp, s->seal_name, &sn)) < 0 || (r = txt(rp, s->seal_type, &st)) < 0 ||
+	    (r = txt(rp, s->seal_validity, &v[4])) < 0 ||
 	    (r = txt(rp, s->signing_time, &v[5])) < 0 ||
 	    (r = txt(rp, s->timestamp_time, &v[6])) < 0 || (r = txt(rp, s->level, &v[7])) < 0 ||
 	    (r = txt(rp, label(s->result), &res)) < 0 || (r = txt(rp, s->result_detail, &det)) < 0)
@@ -436,7 +469,8 @@ signature(struct rep *rp, size_t idx)
 	}
 	if (total < 130)
 		total = 130;
-	if ((r = need(rp, total + 26, NULL)) < 0)
+	/* A block taller than a page (very long names) goes on row by row. */
+	if ((r = need(rp, fmin(total, TOP - BOTTOM - 26) + 26, NULL)) < 0)
 		return r;
 	snprintf(title, sizeof(title), "签名 %zu  Signature %zu", idx + 1, idx + 1);
 	if ((r = gen_text(rp->g, M, rp->y - 12, 10, INK, GEN_BOLD, title, rp->ei)) < 0 ||
@@ -445,8 +479,9 @@ signature(struct rep *rp, size_t idx)
 		return r;
 	rp->y -= 20;
 	top = rp->y;
+	boxh = fmin(total, top - BOTTOM);
 	/* The seal's picture on the left, in its own aspect, with a caption. */
-	if ((r = gen_rect(rp->g, M, top - total, 112, total, 0.6, RULE, GEN_NONE, 0, rp->ei)) < 0)
+	if ((r = gen_rect(rp->g, M, top - boxh, 112, boxh, 0.6, RULE, GEN_NONE, 0, rp->ei)) < 0)
 		return r;
 	if (s->seal_png && s->seal_png_len) {
 		double bw = 100, bh = 100;
@@ -465,15 +500,27 @@ signature(struct rep *rp, size_t idx)
 				 rp->ei)) < 0) {
 		return r;
 	}
-	if ((r = gen_text(rp->g, M + 56, top - total + 16, 7.5, GREY, GEN_CENTER, "印章图片",
+	if ((r = gen_text(rp->g, M + 56, top - boxh + 16, 7.5, GREY, GEN_CENTER, "印章图片",
 			  rp->ei)) < 0 ||
-	    (r = gen_text(rp->g, M + 56, top - total + 7, 6, GREY, GEN_CENTER, "Seal picture",
+	    (r = gen_text(rp->g, M + 56, top - boxh + 7, 6, GREY, GEN_CENTER, "Seal picture",
 			  rp->ei)) < 0)
 		return r;
-	for (i = 0; i < 9; i++)
-		if ((r = kv(rp, x0, w, 112, zh[i], en[i], v[i],
-			    i == 8 ? result_colour(s->result) : INK, 1, &h)) < 0)
+	for (i = 0; i < 9; i++) {
+		uint32_t ink = i == 8 ? result_colour(s->result) : INK;
+		if ((r = kv(rp, x0, w, 112, zh[i], en[i], v[i], ink, 0, &h)) < 0)
 			return r;
+		if (rp->y - h < BOTTOM) {
+			if ((r = page_new(rp)) < 0)
+				return r;
+			broke = 1;
+		}
+		if ((r = kv(rp, x0, w, 112, zh[i], en[i], v[i], ink, 1, &h)) < 0)
+			return r;
+	}
+	if (broke) {
+		rp->y -= 14;
+		return SP_OK;
+	}
 	rp->y = top - total - 14;
 	return SP_OK;
 bad_png : {
@@ -514,7 +561,7 @@ section_audit(struct rep *rp)
 		{ "操作", "Action", 131, 7.5 },
 		{ "IP 地址", "IP address", CW - 108 - 170 - 131, 7.5 },
 	};
-	char chain[400];
+	char chain[1100];
 	size_t i;
 	int r;
 
@@ -580,7 +627,7 @@ footers(struct rep *rp)
 {
 	int n = gen_page_count(rp->g), i, r;
 	const char *gen_at;
-	char buf[160], left[300];
+	char buf[160], left[600];
 
 	if ((r = txt(rp, rp->e->generated_at, &gen_at)) < 0)
 		return r;
@@ -605,7 +652,7 @@ pdf_evidence_report(const char *font_path, int font_index, const struct pdf_evid
 {
 	int r = SP_ERR_INTERNAL;
 	struct rep rp = { 0 };
-	char filename[128], *fn = NULL, title[400];
+	char filename[128], *fn = NULL, title[3400];
 	const char *num, *name;
 	size_t i, k;
 

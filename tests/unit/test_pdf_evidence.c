@@ -343,6 +343,54 @@ START_TEST(odd_text_is_shown_not_refused)
 }
 END_TEST
 
+/* Absurdly long values: cut with "…", the report still paginates and checks. */
+START_TEST(long_values_are_cut_and_paginated)
+{
+	struct world w;
+	struct sp_errinfo ei;
+	unsigned char *pdf = NULL;
+	size_t len = 0, i;
+	char *subject = malloc(3 * 2000 + 1), *action = malloc(5001);
+	const char *dir = tmpdir_new();
+	char path[512], *txt;
+
+	world_init(&w);
+	for (i = 0; i < 2000; i++)
+		memcpy(subject + 3 * i, "签", 3);
+	subject[3 * 2000] = 0;
+	memset(action, 'x', 5000);
+	action[5000] = 0;
+	w.sigs[0].signer_subject = subject;
+	w.sigs[0].signer_issuer = subject;
+	w.sigs[1].result_detail = subject;
+	w.ev[3].action = action;
+	w.e.contract_name = subject + 3 * (2000 - 330); /* 990 bytes: under the cap */
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_evidence_report(FONT, FACE, &w.e, &pdf, &len, &ei) == SP_OK, "%s",
+		      ei.msg);
+	snprintf(path, sizeof(path), "%s/long.pdf", dir);
+	write_file(path, pdf, len);
+	ck_assert_int_eq(run("qpdf --check %s >/dev/null 2>&1", path), 0);
+	txt = output_of(dir, "pdftotext -enc UTF-8", path, " -");
+	ck_assert_ptr_nonnull(strstr(txt, "签…"));
+	/* The 5000 x of one action are cut to CELL_MAX: far fewer than were given. */
+	{
+		size_t nx = 0;
+		const char *q;
+		for (q = txt; *q; q++)
+			nx += *q == 'x';
+		ck_assert_msg(nx < 400, "%zu x shown", nx);
+	}
+	ck_assert_ptr_nonnull(strstr(txt, w.hash[NEV]));
+	free(txt);
+	run("rm -rf %s", dir);
+	free(pdf);
+	free(subject);
+	free(action);
+	world_cleanup(&w);
+}
+END_TEST
+
 START_TEST(bad_evidence_is_refused)
 {
 	struct world w;
@@ -411,6 +459,7 @@ main(void)
 	tcase_add_test(tc, attachment_dictionaries);
 	tcase_add_test(tc, report_can_be_signed);
 	tcase_add_test(tc, odd_text_is_shown_not_refused);
+	tcase_add_test(tc, long_values_are_cut_and_paginated);
 	tcase_add_test(tc, bad_evidence_is_refused);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
