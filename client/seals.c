@@ -490,9 +490,23 @@ token_opts_parse(struct token_opts *t, const char *sub, int argc, char **argv, i
 	return 0;
 }
 
-/* The seals stored on the token, as the list prints them. */
+/* The server's status of seal id (from `GET /api/v1/seals`), or "unknown". */
+static const char *
+server_status(json_t *items, const char *id)
+{
+	size_t i;
+	json_t *it;
+
+	json_array_foreach(items, i, it) if (json_is_string(json_object_get(it, "id")) &&
+					     strcmp(json_string_value(json_object_get(it, "id")),
+						    id) == 0) return s(it, "status");
+	return "unknown";
+}
+
+/* The seals stored on the token, with the server's word on each (a seal
+ * revoked by a change stays on the token until replaced, but signs nothing). */
 static int
-list_token(const struct token_opts *t, json_t *out)
+list_token(const struct token_opts *t, json_t *server, json_t *out)
 {
 	struct p11data *p = NULL;
 	struct p11data_obj *objs = NULL;
@@ -500,6 +514,7 @@ list_token(const struct token_opts *t, json_t *out)
 	struct seal_info info;
 	size_t n = 0, i;
 	char line[256];
+	const char *st;
 	int r;
 
 	sp_errinfo_init(&ei);
@@ -516,18 +531,19 @@ list_token(const struct token_opts *t, json_t *out)
 		sp_errinfo_init(&ei);
 		r = seal_info_read(objs[i].value, objs[i].value_len, &info, &ei);
 		client_text_clean(objs[i].label, line, sizeof(line));
-		o = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s?}", "id", line, "name",
+		st = server_status(server, line);
+		o = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s,s:s?}", "id", line, "name",
 			      r == SP_OK ? info.name : NULL, "type", r == SP_OK ? info.type : NULL,
 			      "valid_from", r == SP_OK ? info.valid_from : NULL, "valid_until",
-			      r == SP_OK ? info.valid_until : NULL, "error",
+			      r == SP_OK ? info.valid_until : NULL, "server_status", st, "error",
 			      r == SP_OK ? NULL : ei.msg);
 		if (o != NULL)
 			json_array_append_new(out, o);
 		if (t->json)
 			continue;
 		if (r == SP_OK)
-			printf("  seal %-8s %-24s %-10s valid %s .. %s\n", line, info.name,
-			       info.type, info.valid_from, info.valid_until);
+			printf("  seal %-8s %-24s %-10s valid %s .. %s  (server: %s)\n", line,
+			       info.name, info.type, info.valid_from, info.valid_until, st);
 		else
 			printf("  seal %-8s unreadable: %s\n", line, ei.msg);
 	}
@@ -552,13 +568,13 @@ cmd_list(struct client *c, int argc, char **argv)
 		return usage("list", "unexpected argument");
 	if ((tok = json_array()) == NULL)
 		return EX_SOFTWARE;
-	/* The token first: no PIN, the seals are public objects. */
-	if (t.module != NULL && (r = list_token(&t, tok)) != 0)
-		goto out;
 	if ((r = json_request(c, "list", "GET", "/api/v1/seals?page_size=100", NULL, 200,
 			      &seals)) != 0 ||
 	    (r = json_request(c, "list", "GET", "/api/v1/seal-applications?page_size=100", NULL,
 			      200, &apps)) != 0)
+		goto out;
+	/* The token needs no PIN: the seals are public objects. */
+	if (t.module != NULL && (r = list_token(&t, json_object_get(seals, "items"), tok)) != 0)
 		goto out;
 	if (t.json) {
 		all = json_pack("{s:O,s:O,s:O}", "token", t.module ? tok : json_null(), "seals",
