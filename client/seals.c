@@ -33,6 +33,15 @@
 #define SESEAL_MAX ((size_t)4 * 1024 * 1024)
 #define PIN_MAX 256
 
+/*
+ * One run of `sealpact seal`: the client opens at the first request, so a
+ * usage error is reported as one whether or not a session is saved.
+ */
+struct seal_run {
+	const struct client_cli *cli;
+	struct client *c; /* NULL until the first request */
+};
+
 static int
 usage(const char *sub, const char *msg)
 {
@@ -85,8 +94,9 @@ s(json_t *o, const char *k)
  * the exit status after printing why.
  */
 static int
-request(struct client *c, const char *sub, const char *method, const char *path, const void *body,
-	size_t len, const char *ctype, long want, json_t **doc, struct client_response *keep)
+request(struct seal_run *sr, const char *sub, const char *method, const char *path,
+	const void *body, size_t len, const char *ctype, long want, json_t **doc,
+	struct client_response *keep)
 {
 	struct client_response own, *resp = keep != NULL ? keep : &own;
 	struct sp_errinfo ei;
@@ -95,11 +105,13 @@ request(struct client *c, const char *sub, const char *method, const char *path,
 
 	if (doc != NULL)
 		*doc = NULL;
+	if (sr->c == NULL && (r = client_cli_open(sr->cli, "seal", &sr->c)) != 0)
+		return r;
 	snprintf(cmd, sizeof(cmd), "seal %s", sub);
 	sp_errinfo_init(&ei);
 	if (keep == NULL)
 		client_response_init(&own, CLIENT_DEFAULT_MAX_RESPONSE);
-	if (client_request(c, method, path, body, len, ctype, NULL, resp, &ei) != SP_OK) {
+	if (client_request(sr->c, method, path, body, len, ctype, NULL, resp, &ei) != SP_OK) {
 		r = client_cli_transport(cmd, &ei);
 		goto out;
 	}
@@ -121,8 +133,8 @@ out:
 }
 
 static int
-json_request(struct client *c, const char *sub, const char *method, const char *path, json_t *body,
-	     long want, json_t **doc)
+json_request(struct seal_run *c, const char *sub, const char *method, const char *path,
+	     json_t *body, long want, json_t **doc)
 {
 	char *text = NULL;
 	int r;
@@ -173,7 +185,7 @@ sniff(const unsigned char *p, size_t n)
 }
 
 static int
-upload_scan(struct client *c, const char *sub, const char *id, const char *file)
+upload_scan(struct seal_run *c, const char *sub, const char *id, const char *file)
 {
 	unsigned char *data = NULL;
 	size_t len = 0;
@@ -207,7 +219,7 @@ upload_scan(struct client *c, const char *sub, const char *id, const char *file)
 }
 
 static int
-submit(struct client *c, const char *sub, const char *id)
+submit(struct seal_run *c, const char *sub, const char *id)
 {
 	char path[128];
 	json_t *doc = NULL;
@@ -224,7 +236,7 @@ submit(struct client *c, const char *sub, const char *id)
 
 /* apply --name N --type T; change SEAL_ID [--name N] [--type T] */
 static int
-cmd_apply(struct client *c, int change, int argc, char **argv)
+cmd_apply(struct seal_run *c, int change, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, 'n' },
@@ -288,7 +300,7 @@ out:
 }
 
 static int
-cmd_form(struct client *c, int argc, char **argv)
+cmd_form(struct seal_run *c, int argc, char **argv)
 {
 	struct client_response resp;
 	struct sp_errinfo ei;
@@ -317,7 +329,7 @@ out:
 
 /* upload ID FILE [--submit] */
 static int
-cmd_upload(struct client *c, int argc, char **argv)
+cmd_upload(struct seal_run *c, int argc, char **argv)
 {
 	static const struct option opts[] = { { "submit", no_argument, NULL, 's' },
 					      { NULL, 0, NULL, 0 } };
@@ -338,7 +350,7 @@ cmd_upload(struct client *c, int argc, char **argv)
 
 /* modify ID [--name N] [--type T] [--scan FILE] [--submit] */
 static int
-cmd_modify(struct client *c, int argc, char **argv)
+cmd_modify(struct seal_run *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, 'n' },
@@ -404,7 +416,7 @@ out:
 
 /* submit, cancel, show: one application id */
 static int
-cmd_one(struct client *c, const char *sub, int argc, char **argv)
+cmd_one(struct seal_run *c, const char *sub, int argc, char **argv)
 {
 	char path[128];
 	json_t *doc = NULL;
@@ -555,7 +567,7 @@ out:
 }
 
 static int
-cmd_list(struct client *c, int argc, char **argv)
+cmd_list(struct seal_run *c, int argc, char **argv)
 {
 	struct token_opts t;
 	json_t *seals = NULL, *apps = NULL, *tok = NULL, *it, *all = NULL;
@@ -658,7 +670,7 @@ header_cert(struct client *c, struct sp_errinfo *ei)
 }
 
 static int
-cmd_install(struct client *c, int argc, char **argv)
+cmd_install(struct seal_run *c, int argc, char **argv)
 {
 	struct token_opts t;
 	struct client_response resp;
@@ -719,7 +731,7 @@ cmd_install(struct client *c, int argc, char **argv)
 	snprintf(path, sizeof(path), "/api/v1/seals/%s/seseal", id);
 	if ((r = request(c, "install", "GET", path, NULL, 0, NULL, 200, NULL, &resp)) != 0)
 		goto out;
-	if ((sent = header_cert(c, &ei)) == NULL && maker == NULL) {
+	if ((sent = header_cert(c->c, &ei)) == NULL && maker == NULL) {
 		r = fail("install", 1, &ei);
 		goto out;
 	}
@@ -781,7 +793,7 @@ out:
 int
 client_cmd_seal(const struct client_cli *cli, int argc, char **argv)
 {
-	struct client *c = NULL;
+	struct seal_run run = { cli, NULL }, *c = &run;
 	const char *sub;
 	int r;
 
@@ -795,8 +807,6 @@ client_cmd_seal(const struct client_cli *cli, int argc, char **argv)
 	    strcmp(sub, "list") != 0 && strcmp(sub, "install") != 0)
 		return usage(sub, "unknown: apply, form, upload, submit, modify, cancel, show, "
 				  "change, list or install");
-	if ((r = client_cli_open(cli, "seal", &c)) != 0)
-		return r;
 	argc--;
 	argv++;
 	if (strcmp(sub, "apply") == 0 || strcmp(sub, "change") == 0)
@@ -813,6 +823,6 @@ client_cmd_seal(const struct client_cli *cli, int argc, char **argv)
 		r = cmd_install(c, argc, argv);
 	else
 		r = cmd_one(c, sub, argc, argv);
-	client_free(c);
+	client_free(run.c);
 	return r;
 }
