@@ -36,7 +36,7 @@ try {
 }
 
 const plan = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-const T = 15000; /* per wait: a step that hangs fails instead of the test */
+const T = 30000; /* per wait (a loaded CI machine runs sanitized servers): a step that hangs fails instead of the test */
 
 function fail(msg) {
 	throw new Error(msg);
