@@ -212,7 +212,9 @@ EOF
   done
   cat <<EOF
 # The API: TLS passes through to the nodes (each terminates it with the same
-# certificate); a node is in rotation while its /readyz answers 200.
+# certificate); a node is in rotation while its /readyz answers 200. A node
+# taken out (its database unreachable) finishes what it has in flight: its
+# connections are not cut, unlike the database's above.
 listen api
   bind 127.0.0.1:$API_PORT
   mode tcp
@@ -221,7 +223,7 @@ listen api
   retries 3
   option httpchk GET /readyz
   http-check expect status 200
-  default-server inter 300ms fall 2 rise 1 check-ssl verify none on-marked-down shutdown-sessions
+  default-server inter 300ms fall 2 rise 1 check-ssl verify none
 EOF
   for ((i = 1; i <= NODES; i++)); do
     echo "  server n$i 127.0.0.1:$(eval echo \$NODE${i}_PORT) check"
@@ -349,8 +351,8 @@ EOF
     echo "REST2_PORT=$REST2_PORT"
     echo "HAPG_PORT=$HAPG_PORT"
     echo "BOUNCER_PORT=$BOUNCER_PORT"
-    echo "BOUNCER_URL=$pgbouncer_url"
-    echo "DIRECT_URL=$direct_url"
+    echo "BOUNCER_URL='$pgbouncer_url'"
+    echo "DIRECT_URL='$direct_url'"
     for ((i = 1; i <= nodes; i++)); do echo "NODE${i}_PORT=$(eval echo \$NODE${i}_PORT)"; done
   } >"$S/cluster.env"
 
