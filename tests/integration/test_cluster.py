@@ -198,22 +198,35 @@ class Client:
             time.sleep(0.2)
 
 
-class ClusterCase(unittest.TestCase):
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
 
-    @classmethod
-    def setUpClass(cls):
-        cls.orgs = {o["slug"]: o for o in PKI.orgs}
-        cls.tokens = {}
+
+class Work:
+    """The signing workload through an endpoint (the balancer): two organizations
+    of the PKI logged in, contracts made, signings driven to the end with
+    retries. bench/bench_cluster.py drives the same."""
+
+    def __init__(self, ep, pki):
+        self.ep, self.pki = ep, pki
+        self.orgs = {o["slug"]: o for o in pki.orgs}
+        self.tokens = {}
         for slug in ("buyer", "supplier"):
-            crt, key = PKI.org_cert(slug, "rsa")
-            st, _, _, doc = harness.api_login(CLUSTER.balancer, crt, key)
-            assert st == 200, doc
-            cls.tokens[slug] = doc["token"]
+            crt, key = pki.org_cert(slug, "rsa")
+            st, _, _, doc = harness.api_login(ep, crt, key)
+            check(st == 200, doc)
+            self.tokens[slug] = doc["token"]
         with open(SHORT, "rb") as f:
-            cls.pdf = base64.b64encode(f.read()).decode()
+            self.pdf = base64.b64encode(f.read()).decode()
+        crt, self.key = pki.org_cert("supplier", "rsa")
+        self.prep_body = {"certificate": base64.b64encode(der_of(crt)).decode(),
+                          "chain": [base64.b64encode(der_of(pki.path("ca.pem"))).decode()],
+                          "placements": [{"mode": "normal", "seal": "default", "page": 1,
+                                          "x": 400, "y": 120}]}
 
     def client(self, slug, failures=None):
-        return Client(CLUSTER.balancer, self.tokens[slug], failures or Failures())
+        return Client(self.ep, self.tokens[slug], failures or Failures())
 
     def contracts(self, k, deadline=None, receive=True):
         """k contracts from the buyer, sent to the supplier (and received by it)."""
@@ -226,41 +239,36 @@ class ClusterCase(unittest.TestCase):
             if deadline is not None:
                 body["deadline"] = deadline(i)
             st, doc = buyer.call("POST", "/api/v1/contracts", body)
-            self.assertEqual(st, 201, doc)
+            check(st == 201, doc)
             n = doc["number"]
             st, doc = buyer.call("POST", "/api/v1/contracts/%s/send" % n)
-            self.assertEqual(st, 200, doc)
+            check(st == 200, doc)
             if receive:
                 st, doc = supplier.call("POST", "/api/v1/contracts/%s/receive" % n)
-                self.assertEqual(st, 200, doc)
+                check(st == 200, doc)
             return n
 
         with concurrent.futures.ThreadPoolExecutor(8) as ex:
             return list(ex.map(one, range(k)))
 
-    # ---- one signing, retried to the end ---------------------------------------------
-
     def sign(self, sup, n, acked, deadline):
-        crt, key = PKI.org_cert("supplier", "rsa")
-        prep_body = {"certificate": base64.b64encode(der_of(crt)).decode(),
-                     "chain": [base64.b64encode(der_of(PKI.path("ca.pem"))).decode()],
-                     "placements": [{"mode": "normal", "seal": "default", "page": 1,
-                                     "x": 400, "y": 120}]}
+        """One signing of contract n by the supplier, retried to the end; an
+        acknowledged completion is recorded in acked[n] = (seq, sha256)."""
         code = self.orgs["supplier"]["credit_code"]
         while True:
             # A completion whose answer was lost may have landed: look first.
             st, doc = sup.call("GET", "/api/v1/contracts/%s" % n, deadline=deadline)
-            self.assertEqual(st, 200, doc)
+            check(st == 200, doc)
             party = [p for p in doc["parties"] if p["credit_code"] == code][0]
             if party["status"] == "signed":
                 return
-            self.assertEqual(party["status"], "received", doc)
-            st, prep = sup.call("POST", "/api/v1/contracts/%s/signing-sessions" % n, prep_body,
-                                deadline=deadline)
+            check(party["status"] == "received", doc)
+            st, prep = sup.call("POST", "/api/v1/contracts/%s/signing-sessions" % n,
+                                self.prep_body, deadline=deadline)
             if st == 409:
                 continue
-            self.assertEqual(st, 201, prep)
-            sig = openssl_sign(key, base64.b64decode(prep["to_be_signed"]))
+            check(st == 201, prep)
+            sig = openssl_sign(self.key, base64.b64decode(prep["to_be_signed"]))
             st, doc = sup.call("POST", "/api/v1/signing-sessions/%s/complete" % prep["session"],
                                {"signature": base64.b64encode(sig).decode()}, deadline=deadline)
             if st == 200:
@@ -268,25 +276,34 @@ class ClusterCase(unittest.TestCase):
                 return
             # Another attempt's revision landed, or this session was taken by a
             # completion on a node that then died: look again.
-            self.assertIn(st, (409, 410), doc)
+            check(st in (409, 410), doc)
 
-    def load(self, numbers, failures, during=None):
-        """SIGNINGS concurrent signings through the balancer; during(acked) runs in
-        its own thread once the load is under way. Returns (acked, seconds)."""
+    def load(self, numbers, failures, during=None, clients=None):
+        """Sign every contract of numbers through the endpoint, `clients` at once
+        (default: all of them); during(acked) runs in its own thread once the
+        load is under way. Returns (acked, seconds)."""
         acked = {}
         sup = self.client("supplier", failures)
         deadline = time.time() + WORK_DEADLINE_S
-        gate = threading.Barrier(len(numbers) + 1)
+        todo = list(numbers)
+        lock = threading.Lock()
+        k = clients or len(todo)
+        gate = threading.Barrier(k + 1)
         errors = []
 
-        def worker(n):
+        def worker():
             try:
                 gate.wait(30)
-                self.sign(sup, n, acked, deadline)
+                while True:
+                    with lock:
+                        if not todo:
+                            return
+                        n = todo.pop()
+                    self.sign(sup, n, acked, deadline)
             except Exception as e:  # reported below
-                errors.append("%s: %r" % (n, e))
+                errors.append(repr(e))
 
-        threads = [threading.Thread(target=worker, args=(n,)) for n in numbers]
+        threads = [threading.Thread(target=worker) for _ in range(k)]
         for t in threads:
             t.start()
         gate.wait(30)
@@ -300,8 +317,26 @@ class ClusterCase(unittest.TestCase):
         took = time.time() - t0
         if side is not None:
             side.join()
-        self.assertEqual(errors, [])
+        check(errors == [], errors)
         return acked, took
+
+
+class ClusterCase(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.work = Work(CLUSTER.balancer, PKI)
+        cls.orgs = cls.work.orgs
+        cls.tokens = cls.work.tokens
+
+    def client(self, slug, failures=None):
+        return self.work.client(slug, failures)
+
+    def contracts(self, k, deadline=None, receive=True):
+        return self.work.contracts(k, deadline, receive)
+
+    def load(self, numbers, failures, during=None):
+        return self.work.load(numbers, failures, during)
 
     # ---- what must hold after every failure -------------------------------------------
 
