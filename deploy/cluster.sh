@@ -324,9 +324,9 @@ EOF
   pgbouncer_url="postgresql://sealpact@127.0.0.1:$BOUNCER_PORT/sealpact"
   wait_for 30 "PgBouncer through HAProxy" psql -X -q -A -t "$pgbouncer_url" -c "SELECT 1"
 
-  # Migrations go straight to the primary: the runner's session advisory lock
-  # means nothing through transaction pooling.
-  SEALPACT_DATABASE_URL=$direct_url SEALPACT_SERVER_TLS=false \
+  # Migrations through PgBouncer like everything else: the runner's locks are
+  # transaction-scoped (db/migrate.c), so none stays behind on a pooled connection.
+  SEALPACT_DATABASE_URL=$pgbouncer_url SEALPACT_SERVER_TLS=false \
     SEALPACT_MIGRATIONS_DIR="$root/migrations" "$build/server/sealpactd" migrate >"$S/migrate.log" 2>&1 ||
     { cat "$S/migrate.log" >&2; die "migrate failed"; }
 

@@ -439,6 +439,24 @@ class ClusterCase(unittest.TestCase):
         timing("jobs: %d expiries + %d deliveries, exactly once" % (k, deliveries),
                time.time() - t0)
 
+    def test_1b_migrate_through_pgbouncer_leaves_no_lock(self):
+        # cluster.sh migrated through PgBouncer; a second run applies nothing, and
+        # neither leaves an advisory lock on a pooled server connection (a
+        # session lock would, and block the next release's migration).
+        env = harness.clean_env({"SEALPACT_DATABASE_URL": CLUSTER.v["BOUNCER_URL"],
+                                 "SEALPACT_SERVER_TLS": "false",
+                                 "SEALPACT_MIGRATIONS_DIR": os.path.join(harness.SOURCE_DIR,
+                                                                         "migrations")})
+        procs = [subprocess.Popen([harness.SEALPACTD, "migrate"], env=env, text=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                 for _ in range(2)]
+        outs = [p.communicate(timeout=60)[0] for p in procs]
+        for p, out in zip(procs, outs):
+            self.assertEqual(p.returncode, 0, out)
+            self.assertIn("0 migrations applied", out)
+        self.assertEqual(CLUSTER.sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"),
+                         "0")
+
     def test_2_sigkill_a_node_during_50_signings(self):
         numbers = self.contracts(SIGNINGS)
         # A signing prepared on one node completes on another (nothing in memory).
