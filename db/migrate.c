@@ -416,8 +416,7 @@ db_migrate(const char *conninfo, const char *dir, int *applied, struct sp_errinf
 out:
 	if (applied != NULL)
 		*applied = n;
-	if (pg != NULL && PQstatus(pg) == CONNECTION_OK &&
-	    PQtransactionStatus(pg) != PQTRANS_IDLE)
+	if (pg != NULL && PQstatus(pg) == CONNECTION_OK && PQtransactionStatus(pg) != PQTRANS_IDLE)
 		PQclear(PQexec(pg, "ROLLBACK"));
 	if (pg != NULL)
 		PQfinish(pg);
