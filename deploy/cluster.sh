@@ -76,7 +76,17 @@ wait_for() {
     "$@" >/dev/null 2>&1 && return 0
     sleep 0.1
   done
-  die "$what did not come up in ${secs}s (logs under $S)"
+  die "$what did not come up in ${secs}s"
+}
+
+# The end of every log, before a failed "up" removes them.
+dump_logs() {
+  local f
+  for f in "$S"/*.log "$S"/*/*.log "$S"/*/*.out; do
+    [ -s "$f" ] || continue
+    echo "---- ${f#"$S"/} (last lines)" >&2
+    tail -n 8 "$f" >&2
+  done
 }
 
 pgbin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
@@ -246,8 +256,12 @@ up() {
     command -v "$b" >/dev/null || die "$b is missing (deploy/deps.sh cluster)"
   done
   [ -x "$build/server/sealpactd" ] || die "no $build/server/sealpactd (build first, or set SEALPACT_BUILD_DIR)"
-  if [ -f "$S/cluster.env" ]; then die "a cluster is already up in $S (deploy/cluster.sh down first)"; fi
+  if [ -f "$S/cluster.env" ] || [ -d "$S/run" ]; then
+    die "a cluster is already up in $S (deploy/cluster.sh down first)"
+  fi
   mkdir -p "$S/run"
+  # A failed start leaves nothing running behind it.
+  trap 'st=$?; if [ $st -ne 0 ]; then dump_logs; log "up failed: stopping what started"; down; fi' EXIT
   S=$(cd "$S" && pwd)
   chmod 755 "$S"
 
@@ -363,6 +377,7 @@ EOF
   wait_for 30 "the balancer" curl -fsS --cacert "$pki/root.pem" "$API_URL/readyz"
   log "up: $nodes sealpactd nodes behind $API_URL (CA $pki/root.pem); state in $S"
   echo "$API_URL"
+  trap - EXIT
 }
 
 status() {
