@@ -37,6 +37,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 S=${SEALPACT_CLUSTER_DIR:-$root/var/cluster}
 build=${SEALPACT_BUILD_DIR:-$root/build}
 pgc="$root/deploy/pgcluster.sh"
+# Debian installs pgbouncer and haproxy in /usr/sbin, outside a user's PATH.
+PATH=$PATH:/usr/sbin:/sbin
 
 log() { echo "cluster: $*" >&2; }
 die() { log "$*"; exit 1; }
