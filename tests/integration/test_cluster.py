@@ -143,8 +143,26 @@ def tearDownModule():
     bad = []
     try:
         if CLUSTER is not None:
+            # Stop the nodes first, so that what a sanitizer reports at exit is
+            # in their logs before cluster.sh down removes them.
+            pids = [CLUSTER.pid("node%d" % i) for i in range(1, CLUSTER.nodes + 1)]
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+            end = time.time() + 30
+            for pid in pids:
+                while time.time() < end:
+                    try:
+                        os.kill(pid, 0)
+                    except ProcessLookupError:
+                        break
+                    time.sleep(0.1)
             for i in range(1, CLUSTER.nodes + 1):
                 bad += apicheck.check_log(CLUSTER.node_log_lines(i))
+                bad += ["node %d: %s" % (i, line) for line in CLUSTER.node_log(i).splitlines()
+                        if "Sanitizer" in line or "runtime error" in line]
             CLUSTER.down()
     finally:
         if PKI is not None:
@@ -152,8 +170,8 @@ def tearDownModule():
     for what, s in TIMINGS:
         print("cluster timing: %-58s %7.2f s" % (what, s))
     if bad:
-        raise apicheck.ContractError("answers the API description does not allow:\n"
-                                     + "\n".join(bad))
+        raise apicheck.ContractError("the nodes' logs: answers the API description does not "
+                                     "allow, or sanitizer reports:\n" + "\n".join(bad))
 
 
 class Failures:
