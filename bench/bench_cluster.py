@@ -52,6 +52,7 @@ def main(argv):
     import test_cluster as tc
 
     cluster_sh = os.path.join(ROOT, "deploy", "cluster.sh")
+    load0 = os.getloadavg()[0]
     pki = harness.IdentityPKI(tokens=False)
     tc.PKI = pki
     rows, recovery = [], []
@@ -81,6 +82,8 @@ def main(argv):
 
     print("sealpact cluster on loopback: %d cores, %d signings by %d clients, %d lists (8 at once)"
           % (os.cpu_count(), signings, clients, lists))
+    print("load average before %.1f, after %.1f (other work on the machine skews the figures)"
+          % (load0, os.getloadavg()[0]))
     print("%-6s %14s %14s %14s %9s" % ("nodes", "signings/s", "list p50 ms", "list p99 ms",
                                        "retries"))
     for n, rate, p50, p99, fails in rows:
