@@ -22,7 +22,7 @@ test_pkgs=(
   python3-jsonschema python3-yaml jq nodejs
 )
 cluster_pkgs=(
-  patroni etcd-server etcd-client pgbouncer haproxy util-linux
+  patroni python3-etcd etcd-server etcd-client pgbouncer haproxy util-linux
 )
 
 want=("${run_pkgs[@]}")
