@@ -403,17 +403,20 @@ class ClusterCase(unittest.TestCase):
 
     # ---- the tests, in order ---------------------------------------------------------
 
-    def test_1_background_jobs_exactly_once_across_nodes(self):
-        t0 = time.time()
-        rx = Receiver()
-        self.addCleanup(rx.stop)
-        buyer = self.client("buyer")
-        st, hook = buyer.call("POST", "/api/v1/webhooks", {"url": rx.url})
-        self.assertEqual(st, 201, hook)
-        k = 30
+    def expired_by_node(self):
+        """How many contracts each node's sweeps expired (their log lines)."""
+        return {i: sum(line.get("count", 0) for line in CLUSTER.node_log_lines(i)
+                       if line.get("msg") == "contracts expired")
+                for i in range(1, CLUSTER.nodes + 1)}
+
+    def expiry_round(self, hook, k):
+        """k contracts due within 7 s, expired and their events delivered while
+        every node runs both sweeps; checks that each was processed exactly once
+        and returns how many each node expired."""
+        before = self.expired_by_node()
         base = time.time() + 6
-        # Due times spread over 7 s, at fractions of a second: with whole seconds the
-        # node whose sweep phase comes first after :00.000 would take every one.
+        # Due at fractions of a second: with whole seconds the node whose sweep
+        # phase comes first after :00.000 would take every one.
 
         def due(i):
             t = base + i * 0.237
@@ -421,8 +424,6 @@ class ClusterCase(unittest.TestCase):
 
         numbers = self.contracts(k, deadline=due, receive=False)
         nums = ",".join(numbers)
-        # Every contract expires, and every event reaches the receiver, while all
-        # three nodes run both sweeps.
         end = time.time() + 45
         while time.time() < end:
             left = CLUSTER.sql(
@@ -438,23 +439,40 @@ class ClusterCase(unittest.TestCase):
         per = CLUSTER.sql("SELECT count(*) FROM audit_events WHERE contract_number IN (%s) "
                           "AND action = 'contract.expired' GROUP BY contract_number" % nums)
         self.assertEqual(per.split(), ["1"] * k)
-        by_node = {}
-        for i in range(1, CLUSTER.nodes + 1):
-            by_node[i] = sum(line.get("count", 0) for line in CLUSTER.node_log_lines(i)
-                             if line.get("msg") == "contracts expired")
+        after = self.expired_by_node()
+        by_node = {i: after[i] - before[i] for i in after}
         print("cluster: contracts expired by node", by_node, flush=True)
         self.assertEqual(sum(by_node.values()), k, by_node)
+        return by_node
+
+    def test_1_background_jobs_exactly_once_across_nodes(self):
+        t0 = time.time()
+        rx = Receiver()
+        self.addCleanup(rx.stop)
+        buyer = self.client("buyer")
+        st, hook = buyer.call("POST", "/api/v1/webhooks", {"url": rx.url})
+        self.assertEqual(st, 201, hook)
+        k, rounds = 30, 0
+        # The sweeps' phases are random per process; when two come within a few
+        # milliseconds of each other one node takes every due row (the other
+        # skips the locked ones): exactly once still, but no proof that several
+        # nodes did the work. So another round, rarely.
+        while rounds < 3:
+            rounds += 1
+            by_node = self.expiry_round(hook, k)
+            if len([v for v in by_node.values() if v > 0]) >= 2:
+                break
         self.assertGreaterEqual(len([v for v in by_node.values() if v > 0]), 2, by_node)
         # Each delivery was claimed once and received once.
         deliveries = int(CLUSTER.sql("SELECT count(*) FROM webhook_deliveries WHERE webhook_id = %s"
                                      % hook["id"]))
-        self.assertGreaterEqual(deliveries, 2 * k)  # sent + expired, per contract
+        self.assertGreaterEqual(deliveries, 2 * k * rounds)  # sent + expired, per contract
         self.assertEqual(CLUSTER.sql("SELECT max(attempts) FROM webhook_deliveries "
                                      "WHERE webhook_id = %s" % hook["id"]), "1")
         got = [b["id"] for b in rx.verified(hook["secret"])]
         self.assertEqual(len(got), deliveries)
         self.assertEqual(len(set(got)), deliveries, "an event was delivered twice")
-        timing("jobs: %d expiries + %d deliveries, exactly once" % (k, deliveries),
+        timing("jobs: %d expiries + %d deliveries, exactly once" % (k * rounds, deliveries),
                time.time() - t0)
 
     def test_1b_migrate_through_pgbouncer_leaves_no_lock(self):
