@@ -514,6 +514,9 @@ class ClusterCase(unittest.TestCase):
         timing("node SIGKILL: 50 signings through the balancer", took)
         timing("node SIGKILL: last signing done after the kill", time.time() - killed["at"])
         self.assertEqual(len(numbers), SIGNINGS)
+        # The kill landed during the load, and the node is gone.
+        self.assertLess(killed["acked"], SIGNINGS)
+        self.assertIsNone(CLUSTER.readyz(victim))
         self.check_invariants(numbers, acked)
         # The balancer took the dead node out: requests keep working.
         self.assertEqual(CLUSTER.balancer.request("GET", "/readyz")[0], 200)
@@ -586,6 +589,7 @@ class ClusterCase(unittest.TestCase):
             poller.join()
         new = CLUSTER.leader()
         self.assertNotIn(new, (None, leader), "Patroni did not promote the replica")
+        self.assertLess(ev["acked"], SIGNINGS)  # the primary died during the load
         for i in alive:
             window = (unready[i][-1][0] - unready[i][0][0] + 0.1) if unready[i] else 0.0
             statuses = collections.Counter(st for _, st in unready[i])
