@@ -22,9 +22,11 @@
 # and PgBouncer run as the unprivileged user "sealpact" (deploy/pgcluster.sh
 # creates it); sealpactd and HAProxy run as the caller.
 #
-# Patroni timings are short (ttl 6 s, loop_wait 1 s, retry_timeout 2 s) so a
-# failover takes seconds on loopback; synchronous_mode keeps acknowledged
-# commits on the replica that Patroni promotes. --fast turns fsync off (tests:
+# Patroni timings are short (ttl 8 s, loop_wait 1 s, retry_timeout 3 s) so a
+# failover takes seconds on loopback, yet a leader starved of CPU for a couple
+# of seconds on a busy machine keeps its key; synchronous_mode keeps
+# acknowledged commits on the replica that Patroni promotes, and pg_rewind lets
+# a former primary rejoin as a replica. --fast turns fsync off (tests:
 # a killed process, not a lost machine, so the page cache survives).
 #
 # Environment: SEALPACT_CLUSTER_DIR, SEALPACT_BUILD_DIR (default build/),
@@ -112,13 +114,13 @@ etcd3:
   hosts: 127.0.0.1:$ETCD_PORT
 bootstrap:
   dcs:
-    ttl: 6
+    ttl: 8
     loop_wait: 1
-    retry_timeout: 2
+    retry_timeout: 3
     maximum_lag_on_failover: 1048576
     synchronous_mode: true
     postgresql:
-      use_pg_rewind: false
+      use_pg_rewind: true
       parameters:
         max_connections: 200
         wal_level: replica
