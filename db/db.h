@@ -71,7 +71,8 @@ int db_ping(struct db_pool *pool, int timeout_ms,
 
 /*
  * Apply every migrations/NNN_name.sql of dir not yet recorded, in order, each
- * in its own transaction, under a session advisory lock, recording version,
+ * in its own transaction under a transaction-scoped advisory lock (so it
+ * also runs through PgBouncer in transaction mode), recording version,
  * name and SHA-256 checksum in schema_migrations. Refuses (SP_ERR_CONFLICT)
  * when an applied migration's file has changed or is missing. *applied (may be
  * NULL) receives how many were applied now. Blocking: CLI and tests only.
