@@ -136,6 +136,7 @@ struct engine {
 	struct pdf_sig_field *sigs; /* the final revision's, then those earlier ones hid */
 	size_t nsigs, capsigs;
 	int *same; /* per signature: 1 its revision holds it, 0 not, -1 unknown, -2 unreadable */
+	struct verify_hasher hx;
 };
 
 /* The revision a signature's range ends with, -1 when none (structure() says why). */
@@ -382,11 +383,25 @@ verify_one(struct engine *e, const struct crypto_verify_opts *opts, size_t i,
 	rg.a = (size_t)s->byterange[1];
 	rg.b = (size_t)s->byterange[2];
 	rg.end = rg.b + (size_t)s->byterange[3];
+	rg.hx = &e->hx;
 	if (rep->doc_timestamp)
 		verify_doc_timestamp(opts, &rg, s->contents, s->contents_len, rep);
 	else
 		verify_cms(opts, &rg, s->contents, s->contents_len, rep);
 	changes_after(e, (size_t)k, s, rep);
+}
+
+struct sig_order {
+	long long a;
+	size_t i;
+};
+
+static int
+by_first_range(const void *x, const void *y)
+{
+	const struct sig_order *p = x, *q = y;
+
+	return (p->a > q->a) - (p->a < q->a);
 }
 
 /* Signatures over a file whose revisions cannot be told apart: invalid, and why. */
@@ -429,7 +444,8 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	struct pdf_doc *doc = NULL;
 	struct engine e;
 	struct sp_errinfo rei;
-	size_t nsigs = 0, i;
+	size_t nsigs = 0, i, j;
+	struct sig_order *order = NULL;
 	static const struct crypto_verify_opts none;
 
 	*out = NULL;
@@ -486,7 +502,19 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		goto out;
 	}
 	rep->nsigs = e.nsigs;
+	/* in the order of their first ranges, so that the hashing walks the file once */
+	if (!(order = calloc(e.nsigs, sizeof(*order)))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
 	for (i = 0; i < e.nsigs; i++) {
+		order[i].i = i;
+		order[i].a =
+			e.sigs[i].byterange_state == PDF_SIG_KEY_OK ? e.sigs[i].byterange[1] : 0;
+	}
+	qsort(order, e.nsigs, sizeof(*order), by_first_range);
+	for (j = 0; j < e.nsigs; j++) {
+		i = order[j].i;
 		if (!(rep->sigs[i].changes =
 			      calloc(CRYPTO_VERIFY_CHANGES_MAX, sizeof(*rep->sigs[i].changes)))) {
 			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
@@ -521,6 +549,8 @@ out:
 	pdf_refs_cleanup(&e.refs);
 	pdf_sig_fields_free(e.sigs, e.nsigs);
 	free(e.same);
+	free(order);
+	verify_hasher_cleanup(&e.hx);
 	pdf_sig_fields_free(sigs, nsigs); /* entries moved to e.sigs hold nothing */
 	pdf_doc_free(doc);
 	crypto_verify_report_free(rep);
