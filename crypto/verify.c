@@ -301,13 +301,54 @@ revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
 	return r;
 }
 
+/*
+ * The DocMDP permissions in force for a signature over revision k: those of
+ * the certification signature that revision k or an earlier one holds, 0
+ * when none (an approval signature alone permits no form filling).
+ */
+static int
+docmdp_in_force(const struct engine *e, size_t k)
+{
+	size_t t;
+	int r;
+
+	for (t = 0; t < e->nsigs; t++)
+		if (e->sigs[t].docmdp_p > 0 && (r = sig_revision(e, &e->sigs[t])) >= 0 &&
+		    (size_t)r <= k)
+			return e->sigs[t].docmdp_p;
+	return 0;
+}
+
+/*
+ * Whether DocMDP / FieldMDP permit change c for a signature over revision
+ * k: filling in a field with P>=2 when no signature made by then (revision
+ * k or earlier: their locks were in force) locks it; annotations with P=3.
+ */
+static const char *
+permitted(const struct engine *e, size_t k, int p, const struct pdf_change *c)
+{
+	size_t t;
+	int r;
+
+	if (c->kind == PDF_CHANGE_ANNOT)
+		return p == 3 ? "DocMDP P=3 permits annotations" : NULL;
+	if (c->kind != PDF_CHANGE_FORM_FILL || p < 2)
+		return NULL;
+	for (t = 0; t < e->nsigs; t++)
+		if ((r = sig_revision(e, &e->sigs[t])) >= 0 && (size_t)r <= k &&
+		    pdf_sig_field_locks(&e->sigs[t], c->field))
+			return NULL;
+	return p == 2 ? "DocMDP P=2 permits form filling" : "DocMDP P=3 permits form filling";
+}
+
 /* What changed after revision k, for a signature that signs it. */
 static void
 changes_after(struct engine *e, size_t k, const struct pdf_sig_field *s,
 	      struct crypto_sig_report *rep)
 {
 	size_t j, i;
-	int visible = 0;
+	int visible = 0, p = docmdp_in_force(e, k);
+	const char *why;
 
 	rep->changes_ok = 1;
 	for (j = k + 1; j < e->nrev; j++) {
@@ -320,13 +361,24 @@ changes_after(struct engine *e, size_t k, const struct pdf_sig_field *s,
 		rep->nallowed += e->diffs[j].nallowed;
 		rep->ndisallowed += e->diffs[j].ndisallowed;
 		visible += e->diffs[j].visible_widgets;
-		for (i = 0; i < e->diffs[j].n && rep->nchanges < CRYPTO_VERIFY_CHANGES_MAX; i++) {
-			struct crypto_change *c = &rep->changes[rep->nchanges++];
+		for (i = 0; i < e->diffs[j].n; i++) {
+			const struct pdf_change *dc = &e->diffs[j].c[i];
+			struct crypto_change *c;
+			why = dc->allowed ? NULL : permitted(e, k, p, dc);
+			if (why) {
+				/* counted as disallowed by the diff, which knows no signature */
+				rep->nallowed++;
+				rep->ndisallowed--;
+			}
+			if (rep->nchanges == CRYPTO_VERIFY_CHANGES_MAX)
+				continue;
+			c = &rep->changes[rep->nchanges++];
 			c->revision = j + 1;
-			c->obj = e->diffs[j].c[i].obj;
-			c->gen = e->diffs[j].c[i].gen;
-			c->allowed = e->diffs[j].c[i].allowed;
-			snprintf(c->what, sizeof(c->what), "%s", e->diffs[j].c[i].what);
+			c->obj = dc->obj;
+			c->gen = dc->gen;
+			c->allowed = dc->allowed || why;
+			snprintf(c->what, sizeof(c->what), "%.100s%s%s%s", dc->what,
+				 why ? " (" : "", why ? why : "", why ? ")" : "");
 		}
 	}
 	if (rep->ndisallowed > 0) {

@@ -33,16 +33,19 @@ struct ctx {
 	int root, info, acroform, fields, metadata, dss;
 	const struct pdf_refs *refs; /* numbers some revision up to older refers to */
 	char key[64];                /* the key dict_allowed() refused */
+	int in_page;                 /* dict_allowed() compares a page */
+	int annots_edited; /* ... whose /Annots gained or lost annotations (DocMDP P=3) */
 };
 
 static void note(struct pdf_diff *d, int obj, int gen, int allowed, int visible, const char *fmt,
 		 ...) SP_PRINTF(6, 7);
+static void note_perm(struct pdf_diff *d, int obj, int gen, enum pdf_change_kind kind,
+		      const char *field, const char *fmt, ...) SP_PRINTF(6, 7);
 
-static void
-note(struct pdf_diff *d, int obj, int gen, int allowed, int visible, const char *fmt, ...)
+static struct pdf_change *
+vnote(struct pdf_diff *d, int obj, int gen, int allowed, int visible, const char *fmt, va_list ap)
 {
 	struct pdf_change *c;
-	va_list ap;
 
 	if (allowed)
 		d->nallowed++;
@@ -50,14 +53,42 @@ note(struct pdf_diff *d, int obj, int gen, int allowed, int visible, const char 
 		d->ndisallowed++;
 	d->visible_widgets += visible;
 	if (d->n == CHANGES_MAX)
-		return;
+		return NULL;
 	c = &d->c[d->n++];
+	memset(c, 0, sizeof(*c));
 	c->obj = obj;
 	c->gen = gen;
 	c->allowed = allowed;
-	va_start(ap, fmt);
 	vsnprintf(c->what, sizeof(c->what), fmt, ap);
+	return c;
+}
+
+static void
+note(struct pdf_diff *d, int obj, int gen, int allowed, int visible, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vnote(d, obj, gen, allowed, visible, fmt, ap);
 	va_end(ap);
+}
+
+/* A change only DocMDP permissions allow: disallowed here, judged per signature. A change
+   past CHANGES_MAX loses its kind and stays disallowed: fail closed. */
+static void
+note_perm(struct pdf_diff *d, int obj, int gen, enum pdf_change_kind kind, const char *field,
+	  const char *fmt, ...)
+{
+	struct pdf_change *c;
+	va_list ap;
+
+	va_start(ap, fmt);
+	c = vnote(d, obj, gen, 0, 0, fmt, ap);
+	va_end(ap);
+	if (c) {
+		c->kind = kind;
+		snprintf(c->field, sizeof(c->field), "%s", field ? field : "");
+	}
 }
 
 static long long
@@ -399,6 +430,111 @@ grows_by_sigs(struct ctx *c, qpdf_oh old, qpdf_oh nw, int annots, int *visible)
 	return 1;
 }
 
+/* An annotation that is no form widget (those DocMDP P=3 lets a later signer edit). */
+static int
+is_markup_annot(qpdf_data q, qpdf_oh h)
+{
+	qpdf_oh st = qpdf_oh_get_key_if_dict(q, h, "/Subtype");
+
+	return qpdf_oh_is_dictionary(q, h) && !qpdf_oh_is_stream(q, h) &&
+	       qpdf_oh_is_name(q, st) && !qpdf_oh_is_name_and_equals(q, st, "/Widget") &&
+	       (qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key_if_dict(q, h, "/Type"), "/Annot") ||
+		qpdf_oh_is_array(q, qpdf_oh_get_key_if_dict(q, h, "/Rect"))) &&
+	       !qpdf_oh_has_key(q, h, "/FT") && !qpdf_oh_has_key(q, h, "/Parent");
+}
+
+#define ANNOTS_EDIT_MAX 512
+
+static int
+in_refs(qpdf_data q, qpdf_oh arr, int n, int id)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (qpdf_oh_get_object_id(q, qpdf_oh_get_array_item(q, arr, i)) == id)
+			return 1;
+	return 0;
+}
+
+/*
+ * A page's /Annots that gained or lost annotations (ISO 32000-2 §12.8.2.2.2,
+ * P=3: "annotation creation, deletion and modification"): every item a
+ * reference; every widget of the old array still there; every item added a
+ * markup annotation or a signature widget, every item removed a markup
+ * annotation. 1 when so.
+ */
+static int
+annots_edit(struct ctx *c, qpdf_oh old, qpdf_oh nw)
+{
+	qpdf_data qo = c->o->q, qn = c->n->q;
+	int no = qpdf_oh_is_array(qo, old) ? qpdf_oh_get_array_n_items(qo, old) : 0;
+	int nn = qpdf_oh_is_array(qn, nw) ? qpdf_oh_get_array_n_items(qn, nw) : 0, i, id, vis;
+	qpdf_oh it;
+
+	if ((!qpdf_oh_is_null(qo, old) && !qpdf_oh_is_array(qo, old)) ||
+	    (!qpdf_oh_is_null(qn, nw) && !qpdf_oh_is_array(qn, nw)) || no > ANNOTS_EDIT_MAX ||
+	    nn > ANNOTS_EDIT_MAX)
+		return 0;
+	for (i = 0; i < no; i++) {
+		it = qpdf_oh_get_array_item(qo, old, i);
+		if (!qpdf_oh_is_indirect(qo, it))
+			return 0;
+		id = qpdf_oh_get_object_id(qo, it);
+		if (!in_refs(qn, nw, nn, id) && !is_markup_annot(qo, it))
+			return 0;
+	}
+	for (i = 0; i < nn; i++) {
+		it = qpdf_oh_get_array_item(qn, nw, i);
+		if (!qpdf_oh_is_indirect(qn, it))
+			return 0;
+		id = qpdf_oh_get_object_id(qn, it);
+		if (!in_refs(qo, old, no, id) && !is_markup_annot(qn, it) &&
+		    !(is_sig_field(qn, it, &vis) &&
+		      qpdf_oh_is_name_and_equals(qn, qpdf_oh_get_key_if_dict(qn, it, "/Subtype"),
+						 "/Widget")))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The form field h is (a field dictionary, or a widget whose /Parent is
+ * one): its field type, inherited, into ft and its fully qualified name
+ * (ISO 32000-2 §12.7.4.2) into name. 0 when h is not part of a field.
+ */
+static int
+field_of(qpdf_data q, qpdf_oh h, char *ft, size_t ftcap, char *name, size_t cap)
+{
+	const char *parts[16];
+	char *dup[16];
+	qpdf_oh t, f;
+	int n = 0, depth, i, found = 0;
+	size_t at = 0;
+
+	ft[0] = name[0] = 0;
+	for (depth = 0; depth < 16 && qpdf_oh_is_dictionary(q, h); depth++) {
+		f = qpdf_oh_get_key_if_dict(q, h, "/FT");
+		if (!ft[0] && qpdf_oh_is_name(q, f)) {
+			snprintf(ft, ftcap, "%s", qpdf_oh_get_name(q, f));
+			found = 1;
+		}
+		t = qpdf_oh_get_key_if_dict(q, h, "/T");
+		dup[n] = qpdf_oh_is_string(q, t) ? strdup(qpdf_oh_get_utf8_value(q, t)) : NULL;
+		parts[n] = dup[n];
+		n++;
+		h = qpdf_oh_get_key_if_dict(q, h, "/Parent");
+	}
+	if (depth == 16)
+		found = 0; /* a loop of parents: no field */
+	for (i = n; i-- > 0;)
+		if (parts[i] && at < cap)
+			at += (size_t)snprintf(name + at, cap - at, "%s%s", at ? "." : "",
+					       parts[i]);
+	for (i = 0; i < n; i++)
+		free(dup[i]);
+	return found && name[0] != 0;
+}
+
 /*
  * Compare two dictionaries key by key; keys in `free_keys` may change at
  * will, /Fields and /Annots by grows_by_sigs, /AcroForm recursively.
@@ -446,6 +582,10 @@ dict_allowed(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *const *free_key
 		    grows_by_sigs(c, a, b, !strcmp(k, "/Annots"), &vis)) {
 			ok = 1;
 			*visible += vis;
+		}
+		if (!ok && k && c->in_page && !strcmp(k, "/Annots") && annots_edit(c, a, b)) {
+			ok = 1;
+			c->annots_edited = 1;
 		}
 		/* a viewer told to redraw appearances could repaint signed fields */
 		if (!ok && k && !strcmp(k, "/NeedAppearances") && depth > 0 &&
@@ -514,6 +654,11 @@ classify(struct ctx *c, int num, int gen)
 	static const char *const root_free[] = { "/DSS", "/Metadata", "/Extensions", "/Perms",
 						 NULL };
 	static const char *const sigfield_free[] = { "/V", NULL };
+	/* what filling in a field changes (ISO 32000-2 §12.7.4): its value, the
+	   appearance state of a check box or radio button, the appearance */
+	static const char *const fill_free[] = { "/V", "/AS", "/AP", NULL };
+	char ft[32], ft2[32], name[128], name2[128];
+	int ok;
 
 	if (qpdf_oh_is_null(qo, old)) {
 		if (gen != 0 && !qpdf_oh_is_null(qo, qpdf_get_object_by_id(qo, num, 0)))
@@ -578,7 +723,14 @@ classify(struct ctx *c, int num, int gen)
 			note(c->d, num, gen, 0, 0, "AcroForm /Fields changed");
 	} else if ((page = is_page(c, num)) > 0) {
 		static const char *const page_free[] = { NULL };
-		if (dict_allowed(c, old, nw, page_free, 1, &vis, &what))
+		c->in_page = 1;
+		c->annots_edited = 0;
+		ok = dict_allowed(c, old, nw, page_free, 1, &vis, &what);
+		c->in_page = 0;
+		if (ok && c->annots_edited)
+			note_perm(c->d, num, gen, PDF_CHANGE_ANNOT, NULL,
+				  "page %d: annotations added or removed", page);
+		else if (ok)
 			note(c->d, num, gen, 1, vis, "page %d: signature widgets added", page);
 		else
 			note(c->d, num, gen, 0, 0, "page %d changed (%s)", page, what);
@@ -586,6 +738,9 @@ classify(struct ctx *c, int num, int gen)
 		if (grows_by_sigs(c, old, nw, 1, &vis))
 			note(c->d, num, gen, 1, vis, "page %d /Annots: signature widgets added",
 			     page);
+		else if (annots_edit(c, old, nw))
+			note_perm(c->d, num, gen, PDF_CHANGE_ANNOT, NULL,
+				  "page %d /Annots: annotations added or removed", page);
 		else
 			note(c->d, num, gen, 0, 0, "page %d /Annots: annotations added or changed",
 			     page);
@@ -594,6 +749,16 @@ classify(struct ctx *c, int num, int gen)
 		   !qpdf_oh_has_key(qo, old, "/V") &&
 		   dict_allowed(c, old, nw, sigfield_free, 1, &vis, &what)) {
 		note(c->d, num, gen, 1, 0, "empty signature field signed");
+	} else if (!qpdf_oh_is_stream(qo, old) &&
+		   field_of(qo, old, ft, sizeof(ft), name, sizeof(name)) && strcmp(ft, "/Sig") &&
+		   field_of(qn, nw, ft2, sizeof(ft2), name2, sizeof(name2)) &&
+		   !strcmp(ft, ft2) && !strcmp(name, name2) &&
+		   dict_allowed(c, old, nw, fill_free, 1, &vis, &what)) {
+		/* the same field, only its value and appearance changed (form filling) */
+		note_perm(c->d, num, gen, PDF_CHANGE_FORM_FILL, name,
+			  "form field \"%.60s\" filled in", name);
+	} else if (is_markup_annot(qo, old) && is_markup_annot(qn, nw)) {
+		note_perm(c->d, num, gen, PDF_CHANGE_ANNOT, NULL, "annotation %d changed", num);
 	} else {
 		note(c->d, num, gen, 0, 0, "object %d changed (%s)", num,
 		     qpdf_oh_is_stream(qo, old) ? "a stream: content, image, font or form XObject"

@@ -324,6 +324,87 @@ docmdp_p(qpdf_data q, qpdf_oh sig)
 	return res;
 }
 
+/* A FieldMDP parameters dictionary (/Action /Fields) into s's lock. */
+static void
+lock_read(qpdf_data q, qpdf_oh params, struct pdf_sig_field *s)
+{
+	qpdf_oh act = qpdf_oh_get_key_if_dict(q, params, "/Action"),
+		f = qpdf_oh_get_key_if_dict(q, params, "/Fields"), it;
+	size_t at = 0, l;
+	int i, n;
+
+	/* an unknown action locks everything: fail closed */
+	s->lock = qpdf_oh_is_name_and_equals(q, act, "/Include")	  ? PDF_LOCK_INCLUDE
+		  : qpdf_oh_is_name_and_equals(q, act, "/Exclude") ? PDF_LOCK_EXCLUDE
+								   : PDF_LOCK_ALL;
+	memset(s->lock_fields, 0, sizeof(s->lock_fields));
+	if (s->lock == PDF_LOCK_ALL)
+		return;
+	n = qpdf_oh_is_array(q, f) ? qpdf_oh_get_array_n_items(q, f) : 0;
+	for (i = 0; i < n; i++) {
+		it = qpdf_oh_get_array_item(q, f, i);
+		if (!qpdf_oh_is_string(q, it))
+			continue;
+		l = strlen(qpdf_oh_get_utf8_value(q, it));
+		if (l == 0)
+			continue;
+		if (at + l + 2 > sizeof(s->lock_fields)) {
+			/* an Include list cut short would unlock fields: lock all instead; an
+			   Exclude list cut short only locks more */
+			if (s->lock == PDF_LOCK_INCLUDE)
+				s->lock = PDF_LOCK_ALL;
+			return;
+		}
+		memcpy(s->lock_fields + at, qpdf_oh_get_utf8_value(q, it), l + 1);
+		at += l + 1;
+	}
+}
+
+/* The FieldMDP lock a signature carries: its /Reference's, else its field's /Lock. */
+static void
+field_lock(qpdf_data q, qpdf_oh field, qpdf_oh sig, struct pdf_sig_field *s)
+{
+	qpdf_oh refs = qpdf_oh_get_key_if_dict(q, sig, "/Reference"), ref, lk;
+	int i, n;
+
+	n = qpdf_oh_is_array(q, refs) ? qpdf_oh_get_array_n_items(q, refs) : 0;
+	for (i = 0; i < n && i < 16; i++) {
+		ref = qpdf_oh_get_array_item(q, refs, i);
+		if (qpdf_oh_is_name_and_equals(
+			    q, qpdf_oh_get_key_if_dict(q, ref, "/TransformMethod"), "/FieldMDP")) {
+			lock_read(q, qpdf_oh_get_key_if_dict(q, ref, "/TransformParams"), s);
+			return;
+		}
+	}
+	lk = qpdf_oh_get_key_if_dict(q, field, "/Lock");
+	if (qpdf_oh_is_dictionary(q, lk))
+		lock_read(q, lk, s);
+}
+
+/* name is field or one of its ancestors ("a.b" covers "a.b" and "a.b.c"). */
+static int
+covers(const char *name, const char *field)
+{
+	size_t l = strlen(name);
+
+	return strncmp(name, field, l) == 0 && (field[l] == 0 || field[l] == '.');
+}
+
+int
+pdf_sig_field_locks(const struct pdf_sig_field *s, const char *field)
+{
+	const char *p;
+
+	if (s->lock == PDF_LOCK_NONE)
+		return 0;
+	if (s->lock == PDF_LOCK_ALL)
+		return 1;
+	for (p = s->lock_fields; *p; p += strlen(p) + 1)
+		if (covers(p, field))
+			return s->lock == PDF_LOCK_INCLUDE;
+	return s->lock == PDF_LOCK_EXCLUDE;
+}
+
 static int
 sig_add(struct pdf_doc *doc, qpdf_oh field, qpdf_oh v, const char *name, struct pdf_sig_field **arr,
 	size_t *n, size_t *cap, struct sp_errinfo *ei)
@@ -361,6 +442,7 @@ sig_add(struct pdf_doc *doc, qpdf_oh field, qpdf_oh v, const char *name, struct 
 	copy_name(q, v, "/Filter", s->filter, sizeof(s->filter));
 	copy_name(q, v, "/SubFilter", s->subfilter, sizeof(s->subfilter));
 	s->docmdp_p = docmdp_p(q, v);
+	field_lock(q, field, v, s);
 	s->contents_state = key_state(q, v, "/Contents", 1);
 	s->byterange_state = key_state(q, v, "/ByteRange", 0);
 	if (s->contents_state == PDF_SIG_KEY_MISSING && s->sig_obj > 0 &&
