@@ -325,19 +325,22 @@ docmdp_in_force(const struct engine *e, size_t k)
  * k or earlier: their locks were in force) locks it; annotations with P=3.
  */
 static const char *
-permitted(const struct engine *e, size_t k, int p, const struct pdf_change *c)
+permitted(const struct engine *e, size_t k, int p, const struct pdf_change *c, const char **locker)
 {
 	size_t t;
 	int r;
 
+	*locker = NULL;
 	if (c->kind == PDF_CHANGE_ANNOT)
 		return p == 3 ? "DocMDP P=3 permits annotations" : NULL;
 	if (c->kind != PDF_CHANGE_FORM_FILL || p < 2)
 		return NULL;
 	for (t = 0; t < e->nsigs; t++)
 		if ((r = sig_revision(e, &e->sigs[t])) >= 0 && (size_t)r <= k &&
-		    pdf_sig_field_locks(&e->sigs[t], c->field))
+		    pdf_sig_field_locks(&e->sigs[t], c->field)) {
+			*locker = e->sigs[t].name;
 			return NULL;
+		}
 	return p == 2 ? "DocMDP P=2 permits form filling" : "DocMDP P=3 permits form filling";
 }
 
@@ -348,7 +351,7 @@ changes_after(struct engine *e, size_t k, const struct pdf_sig_field *s,
 {
 	size_t j, i;
 	int visible = 0, p = docmdp_in_force(e, k);
-	const char *why;
+	const char *why, *locker;
 
 	rep->changes_ok = 1;
 	for (j = k + 1; j < e->nrev; j++) {
@@ -364,7 +367,8 @@ changes_after(struct engine *e, size_t k, const struct pdf_sig_field *s,
 		for (i = 0; i < e->diffs[j].n; i++) {
 			const struct pdf_change *dc = &e->diffs[j].c[i];
 			struct crypto_change *c;
-			why = dc->allowed ? NULL : permitted(e, k, p, dc);
+			locker = NULL;
+			why = dc->allowed ? NULL : permitted(e, k, p, dc, &locker);
 			if (why) {
 				/* counted as disallowed by the diff, which knows no signature */
 				rep->nallowed++;
@@ -377,8 +381,13 @@ changes_after(struct engine *e, size_t k, const struct pdf_sig_field *s,
 			c->obj = dc->obj;
 			c->gen = dc->gen;
 			c->allowed = dc->allowed || why;
-			snprintf(c->what, sizeof(c->what), "%.100s%s%s%s", dc->what,
-				 why ? " (" : "", why ? why : "", why ? ")" : "");
+			if (locker)
+				snprintf(c->what, sizeof(c->what),
+					 "%.80s (a field the FieldMDP lock of \"%.28s\" covers)",
+					 dc->what, locker);
+			else
+				snprintf(c->what, sizeof(c->what), "%.100s%s%s%s", dc->what,
+					 why ? " (" : "", why ? why : "", why ? ")" : "");
 		}
 	}
 	if (rep->ndisallowed > 0) {

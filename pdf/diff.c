@@ -34,7 +34,7 @@ struct ctx {
 	const struct pdf_refs *refs; /* numbers some revision up to older refers to */
 	char key[64];                /* the key dict_allowed() refused */
 	int in_page;                 /* dict_allowed() compares a page */
-	int annots_edited; /* ... whose /Annots gained or lost annotations (DocMDP P=3) */
+	int annots_edited;           /* ... whose /Annots gained or lost annotations (DocMDP P=3) */
 };
 
 static void note(struct pdf_diff *d, int obj, int gen, int allowed, int visible, const char *fmt,
@@ -436,8 +436,8 @@ is_markup_annot(qpdf_data q, qpdf_oh h)
 {
 	qpdf_oh st = qpdf_oh_get_key_if_dict(q, h, "/Subtype");
 
-	return qpdf_oh_is_dictionary(q, h) && !qpdf_oh_is_stream(q, h) &&
-	       qpdf_oh_is_name(q, st) && !qpdf_oh_is_name_and_equals(q, st, "/Widget") &&
+	return qpdf_oh_is_dictionary(q, h) && !qpdf_oh_is_stream(q, h) && qpdf_oh_is_name(q, st) &&
+	       !qpdf_oh_is_name_and_equals(q, st, "/Widget") &&
 	       (qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key_if_dict(q, h, "/Type"), "/Annot") ||
 		qpdf_oh_is_array(q, qpdf_oh_get_key_if_dict(q, h, "/Rect"))) &&
 	       !qpdf_oh_has_key(q, h, "/FT") && !qpdf_oh_has_key(q, h, "/Parent");
@@ -751,9 +751,8 @@ classify(struct ctx *c, int num, int gen)
 		note(c->d, num, gen, 1, 0, "empty signature field signed");
 	} else if (!qpdf_oh_is_stream(qo, old) &&
 		   field_of(qo, old, ft, sizeof(ft), name, sizeof(name)) && strcmp(ft, "/Sig") &&
-		   field_of(qn, nw, ft2, sizeof(ft2), name2, sizeof(name2)) &&
-		   !strcmp(ft, ft2) && !strcmp(name, name2) &&
-		   dict_allowed(c, old, nw, fill_free, 1, &vis, &what)) {
+		   field_of(qn, nw, ft2, sizeof(ft2), name2, sizeof(name2)) && !strcmp(ft, ft2) &&
+		   !strcmp(name, name2) && dict_allowed(c, old, nw, fill_free, 1, &vis, &what)) {
 		/* the same field, only its value and appearance changed (form filling) */
 		note_perm(c->d, num, gen, PDF_CHANGE_FORM_FILL, name,
 			  "form field \"%.60s\" filled in", name);

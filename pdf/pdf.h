@@ -416,8 +416,8 @@ enum pdf_change_kind {
 
 /* One object an update changed. */
 struct pdf_change {
-	int obj, gen;   /* 0 0 for the trailer */
-	int allowed;    /* 1: allowed after a signature; 0: not (unless kind permits) */
+	int obj, gen; /* 0 0 for the trailer */
+	int allowed;  /* 1: allowed after a signature; 0: not (unless kind permits) */
 	enum pdf_change_kind kind;
 	char field[128]; /* PDF_CHANGE_FORM_FILL: the fully qualified field name */
 	char what[160];  /* names the object and the change */

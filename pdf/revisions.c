@@ -334,7 +334,7 @@ lock_read(qpdf_data q, qpdf_oh params, struct pdf_sig_field *s)
 	int i, n;
 
 	/* an unknown action locks everything: fail closed */
-	s->lock = qpdf_oh_is_name_and_equals(q, act, "/Include")	  ? PDF_LOCK_INCLUDE
+	s->lock = qpdf_oh_is_name_and_equals(q, act, "/Include")   ? PDF_LOCK_INCLUDE
 		  : qpdf_oh_is_name_and_equals(q, act, "/Exclude") ? PDF_LOCK_EXCLUDE
 								   : PDF_LOCK_ALL;
 	memset(s->lock_fields, 0, sizeof(s->lock_fields));
@@ -370,8 +370,9 @@ field_lock(qpdf_data q, qpdf_oh field, qpdf_oh sig, struct pdf_sig_field *s)
 	n = qpdf_oh_is_array(q, refs) ? qpdf_oh_get_array_n_items(q, refs) : 0;
 	for (i = 0; i < n && i < 16; i++) {
 		ref = qpdf_oh_get_array_item(q, refs, i);
-		if (qpdf_oh_is_name_and_equals(
-			    q, qpdf_oh_get_key_if_dict(q, ref, "/TransformMethod"), "/FieldMDP")) {
+		if (qpdf_oh_is_name_and_equals(q,
+					       qpdf_oh_get_key_if_dict(q, ref, "/TransformMethod"),
+					       "/FieldMDP")) {
 			lock_read(q, qpdf_oh_get_key_if_dict(q, ref, "/TransformParams"), s);
 			return;
 		}

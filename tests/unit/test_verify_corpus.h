@@ -395,12 +395,14 @@ vc_handmade(int p, int doc_ts, const char *ref_lock, const char *field_lock, siz
 				  doc_ts ? "" : " /Perms << /DocMDP 7 0 R >>");
 			break;
 		case 8:
-			gb_printf(&b, "<< /Type /Annot /Subtype /Widget /FT /Tx /T (amount) /V (100) "
-				      "/Rect [72 600 200 620] /P 3 0 R >>");
+			gb_printf(&b,
+				  "<< /Type /Annot /Subtype /Widget /FT /Tx /T (amount) /V (100) "
+				  "/Rect [72 600 200 620] /P 3 0 R >>");
 			break;
 		case 9:
-			gb_printf(&b, "<< /Type /Annot /Subtype /Widget /FT /Tx /T (note) /V (none) "
-				      "/Rect [72 560 200 580] /P 3 0 R >>");
+			gb_printf(&b,
+				  "<< /Type /Annot /Subtype /Widget /FT /Tx /T (note) /V (none) "
+				  "/Rect [72 560 200 580] /P 3 0 R >>");
 			break;
 		case 2:
 			gb_printf(&b, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
@@ -454,8 +456,8 @@ vc_handmade(int p, int doc_ts, const char *ref_lock, const char *field_lock, siz
 	gb_printf(&b, "xref\n0 %d\n0000000000 65535 f \n", nobj + 1);
 	for (i = 1; i <= (size_t)nobj; i++)
 		gb_printf(&b, "%010zu 00000 n \n", off[i]);
-	gb_printf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n",
-		  nobj + 1, xref);
+	gb_printf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", nobj + 1,
+		  xref);
 	a = c0 + HEX + 2;
 	snprintf(num, sizeof(num), "[0 %010zu %010zu %010zu]", c0, a, b.n - a);
 	memcpy(b.p + br, num, strlen(num));
