@@ -303,20 +303,29 @@ revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
 
 /*
  * The DocMDP permissions in force for a signature over revision k: those of
- * the certification signature that revision k or an earlier one holds, 0
- * when none (an approval signature alone permits no form filling).
+ * the certification signature that revision k or an earlier one holds,
+ * lowered by the /P of any signature field lock signed by then (ISO 32000-2
+ * Table 236: permissions can be denied, never added). 0 when no signature
+ * grants any: unlike the standard's default of 3 for an uncertified
+ * document, an approval signature alone covers its form values too (a
+ * changed value is a shadow attack), so only an explicit P permits them.
  */
 static int
 docmdp_in_force(const struct engine *e, size_t k)
 {
 	size_t t;
-	int r;
+	int r, p = 0, own;
 
-	for (t = 0; t < e->nsigs; t++)
-		if (e->sigs[t].docmdp_p > 0 && (r = sig_revision(e, &e->sigs[t])) >= 0 &&
-		    (size_t)r <= k)
-			return e->sigs[t].docmdp_p;
-	return 0;
+	for (t = 0; t < e->nsigs; t++) {
+		if ((r = sig_revision(e, &e->sigs[t])) < 0 || (size_t)r > k)
+			continue;
+		own = e->sigs[t].docmdp_p;
+		if (e->sigs[t].lock_p > 0 && (own == 0 || e->sigs[t].lock_p < own))
+			own = e->sigs[t].lock_p;
+		if (own > 0 && (p == 0 || own < p))
+			p = own;
+	}
+	return p;
 }
 
 /*
@@ -350,7 +359,7 @@ changes_after(struct engine *e, size_t k, const struct pdf_sig_field *s,
 	      struct crypto_sig_report *rep)
 {
 	size_t j, i;
-	int visible = 0, p = docmdp_in_force(e, k);
+	int visible = 0, p = docmdp_in_force(e, k), own;
 	const char *why, *locker;
 
 	rep->changes_ok = 1;
@@ -399,13 +408,17 @@ changes_after(struct engine *e, size_t k, const struct pdf_sig_field *s,
 			    rep->ndisallowed, i < rep->nchanges ? rep->changes[i].revision : 0,
 			    i < rep->nchanges ? rep->changes[i].what : "");
 	}
-	/* a certifying signature: P=1 no change at all, P=2 no new visible widgets */
-	if ((s->docmdp_p == 1 && k + 1 < e->nrev) || (s->docmdp_p == 2 && visible > 0)) {
+	/* what this signature itself set (certification, or its lock's /P): P=1 no change
+	   at all, P=2 no new visible widgets */
+	own = s->docmdp_p;
+	if (s->lock_p > 0 && (own == 0 || s->lock_p < own))
+		own = s->lock_p;
+	if ((own == 1 && k + 1 < e->nrev) || (own == 2 && visible > 0)) {
 		rep->changes_ok = 0;
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "docmdp_violation",
-			    "the certifying signature (DocMDP P=%d) forbids the later %s",
-			    s->docmdp_p,
-			    s->docmdp_p == 1 ? "revisions" : "visible signature widgets");
+			    "the %s (DocMDP P=%d) forbids the later %s",
+			    s->docmdp_p ? "certifying signature" : "signature's field lock", own,
+			    own == 1 ? "revisions" : "visible signature widgets");
 	}
 	if (rep->verdict == CRYPTO_VERDICT_VALID && k + 1 < e->nrev)
 		rep->verdict = CRYPTO_VERDICT_VALID_ALLOWED_CHANGES;

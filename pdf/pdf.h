@@ -369,6 +369,8 @@ struct pdf_sig_field {
 	/* the /Fields names of an Include / Exclude lock, each NUL-terminated, an empty
 	   name ends the list (an Include list too long for it reads as All: fail closed) */
 	char lock_fields[512];
+	/* the lock's /P (PDF 2.0): DocMDP permissions from this signature on (1..3), 0 none */
+	int lock_p;
 	enum pdf_sig_key contents_state, byterange_state;
 	unsigned char *contents; /* the /Contents string (DER plus padding) */
 	size_t contents_len;

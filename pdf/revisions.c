@@ -329,9 +329,16 @@ static void
 lock_read(qpdf_data q, qpdf_oh params, struct pdf_sig_field *s)
 {
 	qpdf_oh act = qpdf_oh_get_key_if_dict(q, params, "/Action"),
-		f = qpdf_oh_get_key_if_dict(q, params, "/Fields"), it;
+		f = qpdf_oh_get_key_if_dict(q, params, "/Fields"),
+		p = qpdf_oh_get_key_if_dict(q, params, "/P"), it;
 	size_t at = 0, l;
 	int i, n;
+	long long pv;
+
+	if (qpdf_oh_is_integer(q, p)) {
+		pv = qpdf_oh_get_int_value(q, p);
+		s->lock_p = pv >= 1 && pv <= 3 ? (int)pv : 1; /* unknown: strictest */
+	}
 
 	/* an unknown action locks everything: fail closed */
 	s->lock = qpdf_oh_is_name_and_equals(q, act, "/Include")   ? PDF_LOCK_INCLUDE

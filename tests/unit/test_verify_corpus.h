@@ -345,7 +345,8 @@ vc_certified(int p, size_t *len)
 /*
  * A certified form: as vc_certified, plus two text fields on page 1, object
  * 8 "amount" (/V (100)) and object 9 "note" (/V (none)), both widgets in
- * /Annots. ref_lock: FieldMDP transform parameters the signature's
+ * /Annots (p 0: an approval signature, no DocMDP). ref_lock: FieldMDP
+ * transform parameters the signature's
  * /Reference carries (e.g. "/Action /Include /Fields [(amount)]"), or NULL;
  * field_lock: the same as the signature field's /Lock, or NULL.
  */
@@ -376,12 +377,17 @@ vc_handmade(int p, int doc_ts, const char *ref_lock, const char *field_lock, siz
 	uint8_t dg[CRYPTO_DIGEST_MAX], sig[CRYPTO_SIG_MAX], *attrs, *cms;
 	X509 *cert = vc_cert("rsa");
 	EVP_PKEY *key = vc_key("rsa");
-	char page[256];
+	char page[256], mdp[160] = "";
 
 	snprintf(page, sizeof(page),
 		 "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
 		 "/Resources << /Font << /F1 5 0 R >> >> /Annots [6 0 R%s] >>",
 		 form ? " 8 0 R 9 0 R" : "");
+	if (p > 0)
+		snprintf(mdp, sizeof(mdp),
+			 "<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type "
+			 "/TransformParams /P %d /V /1.2 >> >>",
+			 p);
 	gb_printf(&b, "%%PDF-1.7\n");
 	for (i = 1; i <= (size_t)nobj; i++) {
 		off[i] = b.n;
@@ -392,7 +398,7 @@ vc_handmade(int p, int doc_ts, const char *ref_lock, const char *field_lock, siz
 				  "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [6 0 R%s] "
 				  "/SigFlags 3 >>%s >>",
 				  form ? " 8 0 R 9 0 R" : "",
-				  doc_ts ? "" : " /Perms << /DocMDP 7 0 R >>");
+				  doc_ts || p == 0 ? "" : " /Perms << /DocMDP 7 0 R >>");
 			break;
 		case 8:
 			gb_printf(&b,
@@ -432,10 +438,8 @@ vc_handmade(int p, int doc_ts, const char *ref_lock, const char *field_lock, siz
 			else
 				gb_printf(&b,
 					  "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter "
-					  "/ETSI.CAdES.detached /Reference [<< /Type /SigRef "
-					  "/TransformMethod /DocMDP /TransformParams << /Type "
-					  "/TransformParams /P %d /V /1.2 >> >>%s%s%s] /ByteRange ",
-					  p,
+					  "/ETSI.CAdES.detached /Reference [%s%s%s%s] /ByteRange ",
+					  mdp,
 					  ref_lock && *ref_lock
 						  ? " << /Type /SigRef /TransformMethod /FieldMDP "
 						    "/TransformParams << /Type /TransformParams "
