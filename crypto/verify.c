@@ -136,6 +136,11 @@ struct engine {
 	struct pdf_sig_field *sigs; /* the final revision's, then those earlier ones hid */
 	size_t nsigs, capsigs;
 	int *same; /* per signature: 1 its revision holds it, 0 not, -1 unknown, -2 unreadable */
+	/* per signature: the revision its dictionary was read from, -1 not yet (a signature
+	   of the final revision's list is read in the revision that last wrote it) */
+	int *rd;
+	int *lazy;        /* per signature: 1 listed by the final revision, read lazily */
+	int listing_lost; /* some update's xref could not be listed: read from the final */
 	struct verify_hasher hx;
 };
 
@@ -145,8 +150,9 @@ sig_revision(const struct engine *e, const struct pdf_sig_field *s)
 {
 	size_t i, end;
 
-	if (s->byterange_state != PDF_SIG_KEY_OK || s->byterange[2] < 0 || s->byterange[3] < 0 ||
-	    (size_t)s->byterange[2] > e->len || (size_t)s->byterange[3] > e->len)
+	if (s->unread || s->byterange_state != PDF_SIG_KEY_OK || s->byterange[2] < 0 ||
+	    s->byterange[3] < 0 || (size_t)s->byterange[2] > e->len ||
+	    (size_t)s->byterange[3] > e->len)
 		return -1;
 	end = (size_t)(s->byterange[2] + s->byterange[3]);
 	for (i = 0; i < e->nrev; i++)
@@ -156,7 +162,7 @@ sig_revision(const struct engine *e, const struct pdf_sig_field *s)
 }
 
 static int
-add_sig(struct engine *e, struct pdf_sig_field *s, struct sp_errinfo *ei)
+add_sig(struct engine *e, struct pdf_sig_field *s, int rd, struct sp_errinfo *ei)
 {
 	if (e->nsigs == e->capsigs) {
 		size_t nc = e->capsigs ? 2 * e->capsigs : 8;
@@ -167,9 +173,17 @@ add_sig(struct engine *e, struct pdf_sig_field *s, struct sp_errinfo *ei)
 		if (!(ns = realloc(e->same, nc * sizeof(*e->same))))
 			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		e->same = ns;
+		if (!(ns = realloc(e->rd, nc * sizeof(*e->rd))))
+			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		e->rd = ns;
+		if (!(ns = realloc(e->lazy, nc * sizeof(*e->lazy))))
+			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		e->lazy = ns;
 		e->capsigs = nc;
 	}
 	e->sigs[e->nsigs] = *s;
+	e->rd[e->nsigs] = rd;
+	e->lazy[e->nsigs] = s->unread;
 	e->same[e->nsigs++] = -1;
 	s->contents = NULL; /* transferred */
 	return SP_OK;
@@ -198,7 +212,7 @@ hidden_sigs(struct engine *e, struct pdf_doc *d, struct sp_errinfo *ei)
 			if (e->sigs[j].sig_obj == rs[i].sig_obj)
 				break;
 		if (j == e->nsigs && rs[i].sig_obj > 0)
-			r = add_sig(e, &rs[i], ei);
+			r = add_sig(e, &rs[i], -2, ei);
 	}
 	pdf_sig_fields_free(rs, nrs);
 	return r;
@@ -265,6 +279,71 @@ diff_at(struct engine *e, size_t j, struct pdf_doc *older, struct pdf_doc *newer
 	}
 }
 
+/*
+ * Read the final list's signatures that revision k's update wrote (k 0: the
+ * original file) from revision k itself, where the diff parses them anyway:
+ * each signature dictionary is parsed once, in its own revision, and reads
+ * as the final revision has it (no later update lists it; one that does
+ * reads it again and makes the signature's revision be compared anew).
+ */
+static int
+read_written(struct engine *e, size_t k, struct pdf_doc *cur, struct sp_errinfo *ei)
+{
+	struct sp_errinfo nf;
+	size_t i;
+	int r;
+
+	for (i = 0; i < e->nsigs; i++) {
+		if (!e->lazy[i] || (k > 0 && !pdf_diff_lists(&e->diffs[k], e->sigs[i].sig_obj)))
+			continue;
+		sp_errinfo_init(&nf);
+		r = pdf_sig_field_read(cur, &e->sigs[i], &nf);
+		if (r == SP_ERR_NOT_FOUND) {
+			if (k > 0) {
+				/* freed by this update: as the final file has it, absent */
+				e->sigs[i].unread = 1;
+				e->rd[i] = -1;
+			}
+			continue;
+		}
+		if (r < 0)
+			return sp_err(ei, r, "%s", nf.msg);
+		e->rd[i] = (int)k;
+		e->same[i] = -1;
+	}
+	return SP_OK;
+}
+
+/* The final list's signatures read from the final revision; those it lacks dropped. */
+static int
+read_final(struct engine *e, struct pdf_doc *last, int all, struct sp_errinfo *ei)
+{
+	struct sp_errinfo nf;
+	size_t i, j;
+	int r;
+
+	for (i = j = 0; i < e->nsigs; i++) {
+		if (e->lazy[i] && (all || e->sigs[i].unread)) {
+			sp_errinfo_init(&nf);
+			r = last ? pdf_sig_field_read(last, &e->sigs[i], &nf) : SP_ERR_NOT_FOUND;
+			if (r < 0 && r != SP_ERR_NOT_FOUND)
+				return sp_err(ei, r, "%s", nf.msg);
+			if (r == SP_ERR_NOT_FOUND) {
+				free(e->sigs[i].contents);
+				continue; /* a signature field whose value is no object */
+			}
+			e->rd[i] = (int)e->nrev - 1;
+			e->same[i] = -1;
+		}
+		e->sigs[j] = e->sigs[i];
+		e->same[j] = e->same[i];
+		e->rd[j] = e->rd[i];
+		e->lazy[j++] = e->lazy[i];
+	}
+	e->nsigs = j;
+	return SP_OK;
+}
+
 static int
 revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
 {
@@ -277,20 +356,28 @@ revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
 		cur = k + 1 == e->nrev && e->revs[k].end == e->len ? last : open_rev(e, k);
 		if (cur && k + 1 < e->nrev)
 			r = hidden_sigs(e, cur, ei);
-		same_at(e, k, cur);
 		if (k == 0 && cur) {
 			sp_errinfo_init(&ign);
 			e->refs_ok = pdf_refs_init(cur, &e->refs, &ign) == SP_OK;
 		}
 		if (k > 0)
 			diff_at(e, k, prev, cur);
+		if (!cur || (k > 0 && e->fstate[k] != 1))
+			e->listing_lost = 1;
+		else if (r == SP_OK)
+			r = read_written(e, k, cur, ei);
+		same_at(e, k, cur);
 		if (prev != last)
 			pdf_doc_free(prev);
 		prev = cur;
 	}
 	if (prev != last)
 		pdf_doc_free(prev);
-	/* a signature an update hid, over an earlier revision: that one read again */
+	/* an update that could not be listed may have rewritten any signature: read them all
+	   as the final revision has them (compared with their revisions below) */
+	if (r == SP_OK)
+		r = read_final(e, last, e->listing_lost || !last || pdf_doc_damaged(last), ei);
+	/* a signature an update hid or rewrote, over an earlier revision: that one read again */
 	for (i = 0; i < e->nsigs && r == SP_OK; i++)
 		if (e->same[i] == -1 && sig_revision(e, &e->sigs[i]) >= 0) {
 			k = (size_t)sig_revision(e, &e->sigs[i]);
@@ -536,10 +623,10 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	rep->size = len;
 	if ((r = pdf_doc_open_view(data, len, &doc, ei)) < 0)
 		goto out;
-	if ((r = pdf_sig_fields_list(doc, &sigs, &nsigs, ei)) < 0)
+	if ((r = pdf_sig_fields_list_lazy(doc, &sigs, &nsigs, ei)) < 0)
 		goto out;
 	for (i = 0; i < nsigs; i++)
-		if ((r = add_sig(&e, &sigs[i], ei)) < 0)
+		if ((r = add_sig(&e, &sigs[i], -1, ei)) < 0)
 			goto out;
 	sp_errinfo_init(&rei);
 	if (pdf_revisions_find(data, len, e.revs, PDF_REVISIONS_MAX, &e.nrev, &rei) < 0) {
@@ -548,6 +635,8 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		e.nrev = 0;
 		broken = 1;
 	}
+	if (e.nsigs > 0 && broken && (r = read_final(&e, doc, 1, ei)) < 0)
+		goto out;
 	if (e.nsigs > 0 && broken) {
 		if ((r = broken_chain(rep, e.sigs, e.nsigs, &rei, ei)) < 0)
 			goto out;
@@ -623,6 +712,8 @@ out:
 	pdf_refs_cleanup(&e.refs);
 	pdf_sig_fields_free(e.sigs, e.nsigs);
 	free(e.same);
+	free(e.rd);
+	free(e.lazy);
 	free(order);
 	verify_hasher_cleanup(&e.hx);
 	pdf_sig_fields_free(sigs, nsigs); /* entries moved to e.sigs hold nothing */

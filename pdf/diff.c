@@ -765,6 +765,14 @@ classify(struct ctx *c, int num, int gen)
 	}
 }
 
+static int
+cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
 int
 pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf_revision *rev,
 		  struct pdf_refs *refs, struct pdf_diff *out, struct sp_errinfo *ei)
@@ -828,6 +836,14 @@ pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf
 		}
 		classify(&c, x[i].num, x[i].gen);
 	}
+	if (nx > 0 && !(out->listed = malloc(nx * sizeof(*out->listed)))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < nx; i++)
+		out->listed[i] = x[i].num;
+	out->nlisted = nx;
+	qsort(out->listed, nx, sizeof(*out->listed), cmp_int);
 	/* what this update's objects refer to, for the next update's new objects */
 	for (i = 0; i < nx; i++)
 		if (x[i].num > 0 && x[i].type != 0 &&
@@ -847,11 +863,18 @@ out:
 	return r;
 }
 
+int
+pdf_diff_lists(const struct pdf_diff *d, int num)
+{
+	return d->listed && bsearch(&num, d->listed, d->nlisted, sizeof(int), cmp_int) != NULL;
+}
+
 void
 pdf_diff_cleanup(struct pdf_diff *d)
 {
 	if (!d)
 		return;
+	free(d->listed);
 	free(d->c);
 	memset(d, 0, sizeof(*d));
 }

@@ -372,6 +372,7 @@ struct pdf_sig_field {
 	/* the lock's /P (PDF 2.0): DocMDP permissions from this signature on (1..3), 0 none */
 	int lock_p;
 	enum pdf_sig_key contents_state, byterange_state;
+	int unread; /* pdf_sig_fields_list_lazy: only name, field, lock and sig_obj are set */
 	unsigned char *contents; /* the /Contents string (DER plus padding) */
 	size_t contents_len;
 	long long byterange[4];
@@ -384,6 +385,21 @@ struct pdf_sig_field {
  */
 int pdf_sig_fields_list(struct pdf_doc *doc, struct pdf_sig_field **out, size_t *n,
 			struct sp_errinfo *ei) SP_WUR;
+/*
+ * As pdf_sig_fields_list, but a signature value that is an indirect object
+ * is not read: the entry has `unread` set, its name, field, field /Lock and
+ * sig_obj/sig_gen; pdf_sig_field_read() reads the rest from any revision.
+ * (A signature dictionary holds a large /Contents: parsing it once, in the
+ * revision that wrote it, is what keeps verification linear.)
+ */
+int pdf_sig_fields_list_lazy(struct pdf_doc *doc, struct pdf_sig_field **out, size_t *n,
+			     struct sp_errinfo *ei) SP_WUR;
+/*
+ * Read s's signature dictionary (s->sig_obj) as doc has it into s, keeping
+ * its name, field and the field's lock. SP_ERR_NOT_FOUND when doc has no
+ * such object; s unchanged then.
+ */
+int pdf_sig_field_read(struct pdf_doc *doc, struct pdf_sig_field *s, struct sp_errinfo *ei) SP_WUR;
 /* As pdf_sig_fields_list, leaving out the signature objects skip[0..nskip) names. */
 int pdf_sig_fields_list_new(struct pdf_doc *doc, const int *skip, size_t nskip,
 			    struct pdf_sig_field **out, size_t *n, struct sp_errinfo *ei) SP_WUR;
@@ -431,7 +447,14 @@ struct pdf_diff {
 	size_t n;
 	size_t nallowed, ndisallowed;
 	int visible_widgets; /* new signature widgets with a visible rectangle */
+	/* every object number the update's xref lists (changed or not, freed too), sorted:
+	   an object no later update lists reads the same in every later revision */
+	int *listed;
+	size_t nlisted;
 };
+
+/* 1 when d's update lists object num (pdf_revision_diff must have succeeded). */
+int pdf_diff_lists(const struct pdf_diff *d, int num);
 
 /*
  * The object numbers the revisions so far refer to (a bit set), so that an

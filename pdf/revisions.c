@@ -335,6 +335,7 @@ lock_read(qpdf_data q, qpdf_oh params, struct pdf_sig_field *s)
 	int i, n;
 	long long pv;
 
+	s->lock_p = 0;
 	if (qpdf_oh_is_integer(q, p)) {
 		pv = qpdf_oh_get_int_value(q, p);
 		s->lock_p = pv >= 1 && pv <= 3 ? (int)pv : 1; /* unknown: strictest */
@@ -367,11 +368,15 @@ lock_read(qpdf_data q, qpdf_oh params, struct pdf_sig_field *s)
 	}
 }
 
-/* The FieldMDP lock a signature carries: its /Reference's, else its field's /Lock. */
+/*
+ * The FieldMDP lock a signature carries: its /Reference's, which replaces
+ * the field's /Lock that field_lock() read (the field and its signature
+ * value may be read from different revisions).
+ */
 static void
-field_lock(qpdf_data q, qpdf_oh field, qpdf_oh sig, struct pdf_sig_field *s)
+ref_lock(qpdf_data q, qpdf_oh sig, struct pdf_sig_field *s)
 {
-	qpdf_oh refs = qpdf_oh_get_key_if_dict(q, sig, "/Reference"), ref, lk;
+	qpdf_oh refs = qpdf_oh_get_key_if_dict(q, sig, "/Reference"), ref;
 	int i, n;
 
 	n = qpdf_oh_is_array(q, refs) ? qpdf_oh_get_array_n_items(q, refs) : 0;
@@ -384,7 +389,16 @@ field_lock(qpdf_data q, qpdf_oh field, qpdf_oh sig, struct pdf_sig_field *s)
 			return;
 		}
 	}
-	lk = qpdf_oh_get_key_if_dict(q, field, "/Lock");
+}
+
+static void
+field_lock(qpdf_data q, qpdf_oh field, struct pdf_sig_field *s)
+{
+	qpdf_oh lk = qpdf_oh_get_key_if_dict(q, field, "/Lock");
+
+	s->lock = PDF_LOCK_NONE;
+	s->lock_p = 0;
+	memset(s->lock_fields, 0, sizeof(s->lock_fields));
 	if (qpdf_oh_is_dictionary(q, lk))
 		lock_read(q, lk, s);
 }
@@ -413,35 +427,23 @@ pdf_sig_field_locks(const struct pdf_sig_field *s, const char *field)
 	return s->lock == PDF_LOCK_EXCLUDE;
 }
 
+/* s's signature dictionary v (in doc): its keys into s, field name and lock kept. */
 static int
-sig_add(struct pdf_doc *doc, qpdf_oh field, qpdf_oh v, const char *name, struct pdf_sig_field **arr,
-	size_t *n, size_t *cap, struct sp_errinfo *ei)
+sig_read(struct pdf_doc *doc, qpdf_oh v, struct pdf_sig_field *s, struct sp_errinfo *ei)
 {
 	qpdf_data q = doc->q;
-	struct pdf_sig_field *s;
 	qpdf_oh c, br, it;
 	const char *bin;
 	size_t blen;
 	int i;
 
-	if (*n == SIG_FIELDS_MAX)
-		return sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit", "more than %d signatures",
-				     SIG_FIELDS_MAX);
-	if (*n == *cap) {
-		void *nv = realloc(*arr, (*cap ? 2 * *cap : 8) * sizeof(**arr));
-		if (!nv)
-			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
-		*arr = nv;
-		*cap = *cap ? 2 * *cap : 8;
-	}
-	s = &(*arr)[(*n)++];
-	memset(s, 0, sizeof(*s));
-	snprintf(s->name, sizeof(s->name), "%s", name);
-	s->field_obj = qpdf_oh_get_object_id(q, field);
-	if (qpdf_oh_is_indirect(q, v)) {
-		s->sig_obj = qpdf_oh_get_object_id(q, v);
-		s->sig_gen = qpdf_oh_get_generation(q, v);
-	}
+	free(s->contents);
+	s->contents = NULL;
+	s->contents_len = 0;
+	s->unread = 0;
+	s->type[0] = s->filter[0] = s->subfilter[0] = 0;
+	s->docmdp_p = 0;
+	memset(s->byterange, 0, sizeof(s->byterange));
 	if (!qpdf_oh_is_dictionary(q, v)) {
 		s->contents_state = s->byterange_state = PDF_SIG_KEY_MALFORMED;
 		return SP_OK;
@@ -450,7 +452,7 @@ sig_add(struct pdf_doc *doc, qpdf_oh field, qpdf_oh v, const char *name, struct 
 	copy_name(q, v, "/Filter", s->filter, sizeof(s->filter));
 	copy_name(q, v, "/SubFilter", s->subfilter, sizeof(s->subfilter));
 	s->docmdp_p = docmdp_p(q, v);
-	field_lock(q, field, v, s);
+	ref_lock(q, v, s);
 	s->contents_state = key_state(q, v, "/Contents", 1);
 	s->byterange_state = key_state(q, v, "/ByteRange", 0);
 	if (s->contents_state == PDF_SIG_KEY_MISSING && s->sig_obj > 0 &&
@@ -490,6 +492,53 @@ sig_add(struct pdf_doc *doc, qpdf_oh field, qpdf_oh v, const char *name, struct 
 	return SP_OK;
 }
 
+int
+pdf_sig_field_read(struct pdf_doc *doc, struct pdf_sig_field *s, struct sp_errinfo *ei)
+{
+	qpdf_oh v;
+
+	if (s->sig_obj <= 0)
+		return sp_err(ei, SP_ERR_NOT_FOUND, "no signature object");
+	v = qpdf_get_object_by_id(doc->q, s->sig_obj, s->sig_gen);
+	if (qpdf_oh_is_null(doc->q, v))
+		return sp_err(ei, SP_ERR_NOT_FOUND, "object %d is not in this revision",
+			      s->sig_obj);
+	return sig_read(doc, v, s, ei);
+}
+
+static int
+sig_add(struct pdf_doc *doc, qpdf_oh field, qpdf_oh v, const char *name, int lazy,
+	struct pdf_sig_field **arr, size_t *n, size_t *cap, struct sp_errinfo *ei)
+{
+	qpdf_data q = doc->q;
+	struct pdf_sig_field *s;
+
+	if (*n == SIG_FIELDS_MAX)
+		return sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit", "more than %d signatures",
+				     SIG_FIELDS_MAX);
+	if (*n == *cap) {
+		void *nv = realloc(*arr, (*cap ? 2 * *cap : 8) * sizeof(**arr));
+		if (!nv)
+			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		*arr = nv;
+		*cap = *cap ? 2 * *cap : 8;
+	}
+	s = &(*arr)[(*n)++];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->field_obj = qpdf_oh_get_object_id(q, field);
+	field_lock(q, field, s);
+	if (qpdf_oh_is_indirect(q, v)) {
+		s->sig_obj = qpdf_oh_get_object_id(q, v);
+		s->sig_gen = qpdf_oh_get_generation(q, v);
+		if (lazy) {
+			s->unread = 1;
+			return SP_OK;
+		}
+	}
+	return sig_read(doc, v, s, ei);
+}
+
 static int
 known(const int *skip, size_t nskip, int id)
 {
@@ -501,16 +550,33 @@ known(const int *skip, size_t nskip, int id)
 	return 0;
 }
 
+static int list(struct pdf_doc *doc, const int *skip, size_t nskip, int lazy,
+		struct pdf_sig_field **out, size_t *nout, struct sp_errinfo *ei);
+
 int
 pdf_sig_fields_list(struct pdf_doc *doc, struct pdf_sig_field **out, size_t *nout,
 		    struct sp_errinfo *ei)
 {
-	return pdf_sig_fields_list_new(doc, NULL, 0, out, nout, ei);
+	return list(doc, NULL, 0, 0, out, nout, ei);
+}
+
+int
+pdf_sig_fields_list_lazy(struct pdf_doc *doc, struct pdf_sig_field **out, size_t *nout,
+			 struct sp_errinfo *ei)
+{
+	return list(doc, NULL, 0, 1, out, nout, ei);
 }
 
 int
 pdf_sig_fields_list_new(struct pdf_doc *doc, const int *skip, size_t nskip,
 			struct pdf_sig_field **out, size_t *nout, struct sp_errinfo *ei)
+{
+	return list(doc, skip, nskip, 0, out, nout, ei);
+}
+
+static int
+list(struct pdf_doc *doc, const int *skip, size_t nskip, int lazy, struct pdf_sig_field **out,
+     size_t *nout, struct sp_errinfo *ei)
 {
 	qpdf_data q = doc->q;
 	struct node {
@@ -574,8 +640,9 @@ pdf_sig_fields_list_new(struct pdf_doc *doc, const int *skip, size_t nskip,
 		if (cur.is_sig && nskip > 0 && qpdf_oh_is_indirect(q, v) &&
 		    known(skip, nskip, qpdf_oh_get_object_id(q, v)))
 			continue;
-		if (cur.is_sig && !qpdf_oh_is_null(q, v)) {
-			if ((r = sig_add(doc, cur.oh, v, full, &arr, &n, &scap, ei)) < 0)
+		/* lazy: an indirect value is not resolved (parsed) here */
+		if (cur.is_sig && ((lazy && qpdf_oh_is_indirect(q, v)) || !qpdf_oh_is_null(q, v))) {
+			if ((r = sig_add(doc, cur.oh, v, full, lazy, &arr, &n, &scap, ei)) < 0)
 				goto out;
 		} else if (qpdf_oh_is_array(q, kids)) {
 			cnt = qpdf_oh_get_array_n_items(q, kids);
