@@ -637,6 +637,24 @@ is_page(struct ctx *c, int id)
 	return 0;
 }
 
+/* Whether object id is in some page's /Annots in the older revision. */
+static int
+on_a_page(struct ctx *c, int id)
+{
+	qpdf_data q = c->o->q;
+	qpdf_oh a;
+	int i, j, n;
+
+	for (i = 0; i < c->o->npages; i++) {
+		a = qpdf_oh_get_key_if_dict(q, c->o->pages[i], "/Annots");
+		n = qpdf_oh_is_array(q, a) ? qpdf_oh_get_array_n_items(q, a) : 0;
+		for (j = 0; j < n && j < ANNOTS_EDIT_MAX; j++)
+			if (qpdf_oh_get_object_id(q, qpdf_oh_get_array_item(q, a, j)) == id)
+				return 1;
+	}
+	return 0;
+}
+
 /* An object the update redefined: allowed or not, and why. */
 static void
 classify(struct ctx *c, int num, int gen)
@@ -756,7 +774,7 @@ classify(struct ctx *c, int num, int gen)
 		/* the same field, only its value and appearance changed (form filling) */
 		note_perm(c->d, num, gen, PDF_CHANGE_FORM_FILL, name,
 			  "form field \"%.60s\" filled in", name);
-	} else if (is_markup_annot(qo, old) && is_markup_annot(qn, nw)) {
+	} else if (is_markup_annot(qo, old) && is_markup_annot(qn, nw) && on_a_page(c, num)) {
 		note_perm(c->d, num, gen, PDF_CHANGE_ANNOT, NULL, "annotation %d changed", num);
 	} else {
 		note(c->d, num, gen, 0, 0, "object %d changed (%s)", num,

@@ -53,6 +53,7 @@ enum change {
 	CONTENT,           /* the page's content stream */
 	TEXT_FIELD_ADD,    /* a new text field's widget on the page */
 	CERT_FIELD_VALUE,  /* the certification field's /V pointed elsewhere */
+	OFFPAGE_EDIT,      /* an annotation-like object on no page added, then changed */
 	APPROVAL_THEN_FILL /* an approval signature first, then amount filled in */
 };
 
@@ -80,6 +81,7 @@ static const struct mdp_case cases[] = {
 	{ "p3_content.pdf", 3, NULL, NULL, CONTENT, 0, "disallowed_changes" },
 	{ "p3_new_text_field.pdf", 3, NULL, NULL, TEXT_FIELD_ADD, 0, "disallowed_changes" },
 	{ "p3_cert_value.pdf", 3, NULL, NULL, CERT_FIELD_VALUE, 0, "disallowed_changes" },
+	{ "p3_offpage_edit.pdf", 3, NULL, NULL, OFFPAGE_EDIT, 0, "disallowed_changes" },
 	{ "p2_lock_include_locked.pdf", 2, INCL_AMOUNT, NULL, FILL_AMOUNT, 0,
 	  "disallowed_changes" },
 	{ "p2_lock_include_free.pdf", 2, INCL_AMOUNT, NULL, FILL_NOTE, 1, NULL },
@@ -204,6 +206,15 @@ apply(unsigned char *d, size_t *n, enum change ch)
 		objs[1] = "<< /Type /Annot /Subtype /Widget /FT /Tx /T (iban) /V (XX00 0000) "
 			  "/Rect [72 520 200 540] /P 3 0 R >>";
 		return upd(d, n, nums, objs, 2);
+	case OFFPAGE_EDIT:
+		/* what P=3 lets change is an annotation of a page, not whatever looks like one */
+		nums[0] = 20;
+		objs[0] = freetext;
+		d = upd(d, n, nums, objs, 1);
+		nums[0] = 20;
+		objs[0] = "<< /Type /Annot /Subtype /FreeText /Rect [72 690 300 720] "
+			  "/Contents (Pay 999 EUR) /DA (/Helv 14 Tf 0 g) >>";
+		return upd(d, n, nums, objs, 1);
 	case CERT_FIELD_VALUE:
 		nums[0] = 6;
 		objs[0] = "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Certification) "
