@@ -408,7 +408,8 @@ void pdf_sig_fields_free(struct pdf_sig_field *s, size_t n);
 /*
  * SP_OK when doc may take another signature; SP_ERR_INVALID (reason
  * docmdp_no_changes, a message naming the field) when a certification
- * signature's DocMDP permissions are P=1, which forbids any change.
+ * signature's DocMDP permissions are P=1, or a signature field lock's /P is
+ * 1 (PDF 2.0), which forbid any change.
  */
 int pdf_docmdp_check_signable(struct pdf_doc *doc, struct sp_errinfo *ei) SP_WUR;
 

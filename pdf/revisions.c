@@ -732,14 +732,15 @@ pdf_docmdp_check_signable(struct pdf_doc *doc, struct sp_errinfo *ei)
 
 	if ((r = pdf_sig_fields_list(doc, &s, &n, ei)) < 0)
 		return r;
-	for (i = 0; i < n && s[i].docmdp_p != 1; i++)
+	for (i = 0; i < n && s[i].docmdp_p != 1 && s[i].lock_p != 1; i++)
 		;
 	if (i < n)
 		r = sp_err_reason(ei, SP_ERR_INVALID, "docmdp_no_changes",
-				  "the document is certified by signature \"%.60s\" with DocMDP "
+				  "the document is %s by signature \"%.60s\" with DocMDP "
 				  "permissions P=1 (no changes allowed): another signature would "
-				  "invalidate the certification",
-				  s[i].name);
+				  "invalidate %s",
+				  s[i].docmdp_p == 1 ? "certified" : "locked", s[i].name,
+				  s[i].docmdp_p == 1 ? "the certification" : "it");
 	pdf_sig_fields_free(s, n);
 	return r;
 }

@@ -317,6 +317,31 @@ START_TEST(field_lock_names)
 }
 END_TEST
 
+/* sign refuses what a signature field lock's /P 1 forbids, as it does a P=1 certification. */
+START_TEST(lock_p1_is_not_signable)
+{
+	size_t n;
+	unsigned char *d =
+		vc_certified_form(0, NULL, _i ? "/Action /All /P 1" : "/Action /All", &n);
+	struct pdf_doc *doc;
+	struct sp_errinfo ei;
+	int r;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open(d, n, &doc, &ei), SP_OK);
+	r = pdf_docmdp_check_signable(doc, &ei);
+	if (_i) {
+		ck_assert_int_eq(r, SP_ERR_INVALID);
+		ck_assert_str_eq(ei.reason, "docmdp_no_changes");
+		ck_assert_ptr_nonnull(strstr(ei.msg, "locked by signature \"Certification\""));
+	} else {
+		ck_assert_int_eq(r, SP_OK);
+	}
+	pdf_doc_free(doc);
+	free(d);
+}
+END_TEST
+
 static Suite *
 mdp_suite(void)
 {
@@ -327,6 +352,7 @@ mdp_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, certified_form_changes, 0, (int)SP_ARRAY_LEN(cases));
 	tcase_add_test(tc, field_lock_names);
+	tcase_add_loop_test(tc, lock_p1_is_not_signable, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }
