@@ -587,7 +587,7 @@ list(struct pdf_doc *doc, const int *skip, size_t nskip, int lazy, struct pdf_si
 	size_t sp = 0, cap = 64, nodes = 0, n = 0, scap = 0;
 	struct pdf_sig_field *arr = NULL;
 	qpdf_oh af, fields, kids, ft, t, v;
-	int r = SP_ERR_INTERNAL, i, cnt;
+	int r = SP_ERR_INTERNAL, i, cnt, lz;
 
 	*out = NULL;
 	*nout = 0;
@@ -640,9 +640,11 @@ list(struct pdf_doc *doc, const int *skip, size_t nskip, int lazy, struct pdf_si
 		if (cur.is_sig && nskip > 0 && qpdf_oh_is_indirect(q, v) &&
 		    known(skip, nskip, qpdf_oh_get_object_id(q, v)))
 			continue;
-		/* lazy: an indirect value is not resolved (parsed) here */
-		if (cur.is_sig && ((lazy && qpdf_oh_is_indirect(q, v)) || !qpdf_oh_is_null(q, v))) {
-			if ((r = sig_add(doc, cur.oh, v, full, lazy, &arr, &n, &scap, ei)) < 0)
+		/* lazy: an indirect value is not resolved (parsed) here, unless the field also
+		   has kids, which a value that is no object would leave to be walked */
+		lz = lazy && qpdf_oh_is_indirect(q, v) && !qpdf_oh_is_array(q, kids);
+		if (cur.is_sig && (lz || !qpdf_oh_is_null(q, v))) {
+			if ((r = sig_add(doc, cur.oh, v, full, lz, &arr, &n, &scap, ei)) < 0)
 				goto out;
 		} else if (qpdf_oh_is_array(q, kids)) {
 			cnt = qpdf_oh_get_array_n_items(q, kids);
