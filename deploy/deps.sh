@@ -11,12 +11,12 @@ set -euo pipefail
 run_pkgs=(
   build-essential cmake pkg-config ca-certificates curl openssl python3 acl procps
   libevent-dev libssl-dev libpq-dev postgresql libcurl4-openssl-dev
-  libqpdf-dev qpdf libyaml-dev libjansson-dev libp11-dev libpng-dev zlib1g-dev
-  softhsm2 opensc check libsubunit-dev
+  libqpdf-dev qpdf libyaml-dev libjansson-dev libp11-dev libp11-kit-dev libpng-dev zlib1g-dev
+  softhsm2 opensc check libsubunit-dev libharfbuzz-dev fonts-noto-cjk
 )
 test_pkgs=(
   poppler-utils libnss3-tools wrk clang libclang-rt-14-dev clang-format
-  python3-jsonschema python3-yaml jq nodejs
+  python3-jsonschema python3-yaml jq nodejs chromium
 )
 
 want=("${run_pkgs[@]}")

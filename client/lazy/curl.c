@@ -33,6 +33,8 @@ static struct {
 	void (*easy_cleanup)(CURL *);
 	void (*easy_reset)(CURL *);
 	const char *(*easy_strerror)(CURLcode);
+	CURLHcode (*easy_header)(CURL *, const char *, size_t, unsigned int, int,
+				 struct curl_header **);
 	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
 	void (*slist_free_all)(struct curl_slist *);
 	void (*free)(void *);
@@ -68,6 +70,7 @@ lc_load(void)
 	LC_SYM(easy_cleanup, "curl_easy_cleanup")
 	LC_SYM(easy_reset, "curl_easy_reset")
 	LC_SYM(easy_strerror, "curl_easy_strerror")
+	LC_SYM(easy_header, "curl_easy_header")
 	LC_SYM(slist_append, "curl_slist_append")
 	LC_SYM(slist_free_all, "curl_slist_free_all")
 	LC_SYM(free, "curl_free")
@@ -167,6 +170,14 @@ const char *
 curl_easy_strerror(CURLcode c)
 {
 	return lc_ready() ? lc.easy_strerror(c) : lc_why;
+}
+
+CURLHcode
+curl_easy_header(CURL *h, const char *name, size_t index, unsigned int origin, int request,
+		 struct curl_header **hout)
+{
+	return lc_ready() ? lc.easy_header(h, name, index, origin, request, hout)
+			  : CURLHE_BAD_ARGUMENT;
 }
 
 struct curl_slist *
