@@ -231,7 +231,9 @@ static const struct command commands[] = {
 	  "cannot decide, e.g. untrusted root, unsupported algorithm or structure, unsigned\n"
 	  "last revision (\"indeterminate\"), 3 no signature (\"no_signature\"), 4 the\n"
 	  "file cannot be parsed (\"unreadable\"). Each signature's \"level\" is pades_b,\n"
-	  "pades_b_t or not_pades (a sound legacy adbe.pkcs7 signature).\n",
+	  "pades_b_t or not_pades (a sound legacy adbe.pkcs7 signature). After a\n"
+	  "certification, DocMDP P=2 permits filling in form fields that no FieldMDP\n"
+	  "lock covers, P=3 also annotations; P=1 nothing.\n",
 	  cmd_verify },
 	{ "help", "[COMMAND]", "show help for sealpact or for one command", "", cmd_help },
 	{ "version", "", "print the version", "", cmd_version },
