@@ -477,14 +477,23 @@ START_TEST(revisions_reassemble_from_deltas)
 	ck_assert_str_eq(q1(pg, "SELECT revision_document(" CONTRACT ", 3) IS NULL"), "t");
 	/* Only the delta is stored. */
 	ck_assert_str_eq(q1(pg, "SELECT length(delta) FROM revisions WHERE seq = 2"), "6");
-	/* A wrong full length or digest, a gap, or a rewrite is refused. */
+	/*
+	 * A wrong full length, a wrong upload digest, a gap, or a rewrite is
+	 * refused. A later revision's digest is the server's (it hashes the
+	 * document it built and verified): the trigger checks the predecessor's
+	 * length plus the delta instead of rebuilding the whole document (011).
+	 */
 	q_fails(pg,
 		"INSERT INTO revisions (contract_number, seq, delta, length, sha256, party_id, "
 		"certificate_id) VALUES (" CONTRACT ", 3, 'x', 1, repeat('0', 64), 1, 1)",
 		"23514");
 	q_fails(pg,
 		"INSERT INTO revisions (contract_number, seq, delta, length, sha256, party_id, "
-		"certificate_id) VALUES (" CONTRACT ", 3, 'x', 26, repeat('0', 64), 1, 1)",
+		"certificate_id) VALUES (" CONTRACT ", 3, 'x', 27, repeat('0', 64), 1, 1)",
+		"23514");
+	q_fails(pg,
+		"INSERT INTO revisions (contract_number, seq, delta, length, sha256) VALUES "
+		"(1234567890123456780, 0, '%PDF-1.7 other', 14, repeat('0', 64))",
 		"23514");
 	q_fails(pg,
 		"INSERT INTO revisions (contract_number, seq, delta, length, sha256, party_id, "
