@@ -169,7 +169,7 @@ static const struct command commands[] = {
 	  cmd_sign },
 	{ "verify",
 	  "FILE [--json] [--trust-roots PEM]... [--intermediate PEM]... [--crl F]... [--tsa-trust "
-	  "PEM]",
+	  "PEM] [--at TIME]",
 	  "verify every signature of a PDF offline",
 	  "Integrity, trust (chain to --trust-roots/--cacert at the timestamp's time),\n"
 	  "timestamps and what changed after each signature. Exit 0 every signature\n"
@@ -179,7 +179,12 @@ static const struct command commands[] = {
 	  "cannot decide, e.g. untrusted root, unsupported algorithm or structure, unsigned\n"
 	  "last revision (\"indeterminate\"), 3 no signature (\"no_signature\"), 4 the\n"
 	  "file cannot be parsed (\"unreadable\"). Each signature's \"level\" is pades_b,\n"
-	  "pades_b_t or not_pades (a sound legacy adbe.pkcs7 signature).\n",
+	  "pades_b_t, pades_b_lt (revocation data embedded in a later /DSS), pades_b_lta\n"
+	  "(and a document timestamp over it) or not_pades (a sound legacy adbe.pkcs7\n"
+	  "signature). Revocation is answered from the file's /DSS first, without network.\n"
+	  "--at TIME (RFC 3339, e.g. 2040-01-01T00:00:00Z) moves the verification clock:\n"
+	  "a signature without a timestamp is checked then, timestamps are checked\n"
+	  "against it.\n",
 	  cmd_verify },
 	{ "help", "[COMMAND]", "show help for sealpact or for one command", "", cmd_help },
 	{ "version", "", "print the version", "", cmd_version },

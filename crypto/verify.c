@@ -462,6 +462,30 @@ vri_before(struct engine *e, size_t rev, const char key[41])
 }
 
 /*
+ * 1 when every revision after the last signed one only adds validation
+ * data (a DSS: PAdES B-LT after a non-final signature, or a DSS written
+ * after the last document timestamp): nothing a reader sees is unsigned.
+ */
+static int
+ltv_tail(const struct engine *e, const struct crypto_verify_report *rep)
+{
+	size_t i, last = 0, j;
+
+	for (i = 0; i < rep->nsigs; i++)
+		if (rep->sigs[i].structure_ok == 1 && rep->sigs[i].revision > last)
+			last = rep->sigs[i].revision;
+	if (last == 0 || last >= e->nrev || !e->fstate)
+		return 0;
+	for (j = last; j < e->nrev; j++) {
+		const struct pdf_diff *d = &e->diffs[j];
+		if (e->fstate[j] != 1 || d->ndisallowed || d->nallowed == 0 ||
+		    d->nallowed != d->nltv || d->visible_widgets)
+			return 0;
+	}
+	return 1;
+}
+
+/*
  * PAdES levels beyond B-T (ETSI EN 319 142-1 §5.4, §5.5): B-LT when a later
  * DSS has a /VRI entry for the signature, B-LTA when a valid document
  * timestamp covers a DSS with that entry.
@@ -575,6 +599,8 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 			rep->last_revision_signed = 1;
 	}
 	ltv_levels(&e, rep);
+	if (!rep->last_revision_signed && ltv_tail(&e, rep))
+		rep->last_revision_signed = 1;
 	if (!rep->last_revision_signed || rep->trailing_data) {
 		rep->last_revision_signed = 0;
 		snprintf(rep->reason, sizeof(rep->reason), "unsigned_trailing_update");

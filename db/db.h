@@ -637,6 +637,8 @@ struct db_signing_session {
 	uint8_t *cert_der;
 	size_t cert_len;
 	uint64_t tsa_serial; /* a fresh value of the tsa_serial sequence */
+	int last_signer;         /* 1: every other signer has signed (B-LTA goes in now) */
+	uint64_t archive_serial; /* last_signer: another serial, for the document timestamp */
 };
 void db_signing_session_free(struct db_signing_session *s); /* NULL is fine */
 
@@ -660,6 +662,7 @@ struct db_signed_revision {
 	size_t length;          /* of the whole new revision */
 	const char *sha256_hex; /* of the whole new revision, lower case */
 	int64_t tsa_time;       /* the timestamp token's genTime, Unix seconds */
+	int64_t archive_until;  /* a document timestamp's TSA notAfter (Unix), 0: none */
 };
 
 /*

@@ -264,6 +264,8 @@ enum {
 	C_CHAIN,
 	C_CERT,
 	C_SERIAL,
+	C_LAST,
+	C_ASERIAL,
 	C_N
 };
 
@@ -277,13 +279,16 @@ session_decode(const PGresult *res, struct db_signing_session *s)
 	    col_uint(res, C_NUMBER, 8, &number) != 0 || col_uint(res, C_BASE, 4, &base) != 0 ||
 	    col_uint(res, C_ORIG, 8, &orig) != 0 || col_uint(res, C_COFF, 8, &coff) != 0 ||
 	    col_uint(res, C_CLEN, 8, &clen) != 0 ||
-	    col_uint(res, C_SERIAL, 8, &s->tsa_serial) != 0 || PQgetisnull(res, 0, C_ALG) ||
+	    col_uint(res, C_SERIAL, 8, &s->tsa_serial) != 0 ||
+	    col_uint(res, C_ASERIAL, 8, &s->archive_serial) != 0 || PQgetisnull(res, 0, C_LAST) ||
+	    PQgetlength(res, 0, C_LAST) != 1 || PQgetisnull(res, 0, C_ALG) ||
 	    (alen = PQgetlength(res, 0, C_ALG)) <= 0 || alen >= (int)sizeof(s->algorithm) ||
 	    col_bytes(res, C_DOC, &s->document, &s->document_len) != 0 ||
 	    col_bytes(res, C_ATTRS, &s->signed_attrs, &s->signed_attrs_len) != 0 ||
 	    col_bytes(res, C_CHAIN, &s->chain, &s->chain_len) != 0 ||
 	    col_bytes(res, C_CERT, &s->cert_der, &s->cert_len) != 0)
 		return -1;
+	s->last_signer = PQgetvalue(res, 0, C_LAST)[0] != 0;
 	memcpy(s->algorithm, PQgetvalue(res, 0, C_ALG), (size_t)alen);
 	s->algorithm[alen] = '\0';
 	if (number > INT64_MAX || base > INT32_MAX || orig >= s->document_len || coff < orig ||
@@ -361,7 +366,8 @@ db_signing_session_claim(struct db_pool *pool, const char *id, int64_t org_id,
 	return call_send(pool,
 			 "SELECT contract_number, base_seq, document, orig_len, "
 			 "contents_off, contents_len, signed_attrs, algorithm, chain, cert_der, "
-			 "tsa_serial FROM signing_session_claim($1::uuid, $2::bigint)",
+			 "tsa_serial, last_signer, archive_serial "
+			 "FROM signing_session_claim($1::uuid, $2::bigint)",
 			 2, p, 1, session_done, c);
 }
 
@@ -373,16 +379,18 @@ db_signing_session_complete(struct db_pool *pool, const char *id, const struct d
 {
 	static const char sql[] =
 		"SELECT signing_session_complete($1::uuid, $2::bigint, $3::bigint, $4::bytea, "
-		"$5::bigint, $6, to_timestamp($7::bigint), $8::inet, $9)::text";
-	struct db_param p[9];
+		"$5::bigint, $6, to_timestamp($7::bigint), $8::inet, $9, "
+		"to_timestamp(nullif($10::bigint, 0)))::text";
+	struct db_param p[10];
 	struct db_actor_text t;
-	char length[24], tsa_time[24];
+	char length[24], tsa_time[24], until[24];
 
 	if (id == NULL || rev->delta_len == 0 || rev->delta_len > INT32_MAX)
 		return SP_ERR_INVALID;
 	db_actor_text_fill(&t, who);
 	snprintf(length, sizeof(length), "%zu", rev->length);
 	snprintf(tsa_time, sizeof(tsa_time), "%lld", (long long)rev->tsa_time);
+	snprintf(until, sizeof(until), "%lld", (long long)rev->archive_until);
 	memset(p, 0, sizeof(p));
 	p[0].value = id;
 	p[1].value = t.org;
@@ -395,7 +403,8 @@ db_signing_session_complete(struct db_pool *pool, const char *id, const struct d
 	p[6].value = tsa_time;
 	p[7].value = t.ip;
 	p[8].value = t.ua;
-	return db_json_call(pool, sql, 9, p, NULL, cb, arg);
+	p[9].value = until;
+	return db_json_call(pool, sql, 10, p, NULL, cb, arg);
 }
 
 int

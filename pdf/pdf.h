@@ -389,6 +389,7 @@ int pdf_sig_field_same(struct pdf_doc *doc, const struct pdf_sig_field *s);
 struct pdf_change {
 	int obj, gen;   /* 0 0 for the trailer */
 	int allowed;    /* 1: allowed after a signature; 0: not */
+	int ltv;        /* 1: validation data only (the DSS, or the catalog's /DSS entry) */
 	char what[160]; /* names the object and the change */
 };
 
@@ -397,6 +398,7 @@ struct pdf_diff {
 	struct pdf_change *c;
 	size_t n;
 	size_t nallowed, ndisallowed;
+	size_t nltv;         /* of the allowed changes, those that only add validation data */
 	int visible_widgets; /* new signature widgets with a visible rectangle */
 };
 

@@ -19,6 +19,16 @@
 /* The document timestamp's /Contents: a token of the built-in TSA is ~3 KiB. */
 #define DOC_TS_CONTENTS 8192
 
+int
+ltv_level_code(const char *level)
+{
+	if (level && strcmp(level, "B-LTA") == 0)
+		return 2;
+	if (level && strcmp(level, "B-LT") == 0)
+		return 1;
+	return 0;
+}
+
 void
 ltv_result_cleanup(struct ltv_result *r)
 {

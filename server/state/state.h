@@ -113,6 +113,9 @@ struct ltv_result {
 };
 void ltv_result_cleanup(struct ltv_result *r);
 
+/* signing.level as a number: "B-T" 0, "B-LT" 1, "B-LTA" 2 (anything else 0). */
+int ltv_level_code(const char *level);
+
 /*
  * Extend a signed PDF data[0..len) (borrowed) for long-term validation: one
  * incremental update with a /DSS holding the revocation evidence (t's OCSP
