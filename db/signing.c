@@ -23,34 +23,6 @@ struct call {
 
 /* ---- decoding ------------------------------------------------------------------------- */
 
-/* A binary integer column of exactly size bytes (2, 4 or 8); -1 when NULL or misfit. */
-static int
-col_uint(const PGresult *res, int c, int size, uint64_t *out)
-{
-	*out = 0;
-	if (PQgetisnull(res, 0, c) || PQgetlength(res, 0, c) != size)
-		return -1;
-	*out = sp_load_ben((const unsigned char *)PQgetvalue(res, 0, c), (size_t)size);
-	return 0;
-}
-
-/* A bytea column into a malloc'd copy (at least 1 byte allocated); -1 when NULL or no memory. */
-static int
-col_bytes(const PGresult *res, int c, uint8_t **out, size_t *len)
-{
-	int n;
-
-	*out = NULL;
-	*len = 0;
-	if (PQgetisnull(res, 0, c) || (n = PQgetlength(res, 0, c)) < 0)
-		return -1;
-	if ((*out = malloc(n > 0 ? (size_t)n : 1)) == NULL)
-		return -1;
-	memcpy(*out, PQgetvalue(res, 0, c), (size_t)n);
-	*len = (size_t)n;
-	return 0;
-}
-
 static struct call *
 call_new(void *arg)
 {
@@ -109,8 +81,8 @@ doc_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 		sp_err(&ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if (col_uint(res, 0, 4, &seq) != 0 || seq > INT32_MAX ||
-	    col_bytes(res, 1, &d->data, &d->len) != 0 || d->len == 0) {
+	if (db_col_uint(res, 0, 4, &seq) != 0 || seq > INT32_MAX ||
+	    db_col_bytes(res, 1, &d->data, &d->len) != 0 || d->len == 0) {
 		sp_err(&ei, SP_ERR_INTERNAL, "the revision's document does not decode");
 		goto out;
 	}
@@ -276,17 +248,17 @@ session_decode(const PGresult *res, struct db_signing_session *s)
 	int alen;
 
 	if (PQntuples(res) != 1 || PQnfields(res) != C_N ||
-	    col_uint(res, C_NUMBER, 8, &number) != 0 || col_uint(res, C_BASE, 4, &base) != 0 ||
-	    col_uint(res, C_ORIG, 8, &orig) != 0 || col_uint(res, C_COFF, 8, &coff) != 0 ||
-	    col_uint(res, C_CLEN, 8, &clen) != 0 ||
-	    col_uint(res, C_SERIAL, 8, &s->tsa_serial) != 0 ||
-	    col_uint(res, C_ASERIAL, 8, &s->archive_serial) != 0 || PQgetisnull(res, 0, C_LAST) ||
+	    db_col_uint(res, C_NUMBER, 8, &number) != 0 || db_col_uint(res, C_BASE, 4, &base) != 0 ||
+	    db_col_uint(res, C_ORIG, 8, &orig) != 0 || db_col_uint(res, C_COFF, 8, &coff) != 0 ||
+	    db_col_uint(res, C_CLEN, 8, &clen) != 0 ||
+	    db_col_uint(res, C_SERIAL, 8, &s->tsa_serial) != 0 ||
+	    db_col_uint(res, C_ASERIAL, 8, &s->archive_serial) != 0 || PQgetisnull(res, 0, C_LAST) ||
 	    PQgetlength(res, 0, C_LAST) != 1 || PQgetisnull(res, 0, C_ALG) ||
 	    (alen = PQgetlength(res, 0, C_ALG)) <= 0 || alen >= (int)sizeof(s->algorithm) ||
-	    col_bytes(res, C_DOC, &s->document, &s->document_len) != 0 ||
-	    col_bytes(res, C_ATTRS, &s->signed_attrs, &s->signed_attrs_len) != 0 ||
-	    col_bytes(res, C_CHAIN, &s->chain, &s->chain_len) != 0 ||
-	    col_bytes(res, C_CERT, &s->cert_der, &s->cert_len) != 0)
+	    db_col_bytes(res, C_DOC, &s->document, &s->document_len) != 0 ||
+	    db_col_bytes(res, C_ATTRS, &s->signed_attrs, &s->signed_attrs_len) != 0 ||
+	    db_col_bytes(res, C_CHAIN, &s->chain, &s->chain_len) != 0 ||
+	    db_col_bytes(res, C_CERT, &s->cert_der, &s->cert_len) != 0)
 		return -1;
 	s->last_signer = PQgetvalue(res, 0, C_LAST)[0] != 0;
 	memcpy(s->algorithm, PQgetvalue(res, 0, C_ALG), (size_t)alen);
@@ -446,7 +418,7 @@ serial_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 		return;
 	}
 	sp_errinfo_init(&ei);
-	if (PQntuples(res) != 1 || col_uint(res, 0, 8, &serial) != 0 || serial == 0)
+	if (PQntuples(res) != 1 || db_col_uint(res, 0, 8, &serial) != 0 || serial == 0)
 		sp_err(&ei, SP_ERR_INTERNAL, "the TSA serial does not decode");
 	cb(cbarg, ei.code == SP_OK ? serial : 0, &ei);
 }
