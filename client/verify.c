@@ -68,8 +68,10 @@ static const char *
 level_name(const char *level)
 {
 	static const char *const names[][2] = {
-		{ "pades_b", "PAdES B-B" },	    { "pades_b_t", "PAdES B-T" },
-		{ "pades_b_lt", "PAdES B-LT" },	    { "pades_b_lta", "PAdES B-LTA" },
+		{ "pades_b", "PAdES B-B" },
+		{ "pades_b_t", "PAdES B-T" },
+		{ "pades_b_lt", "PAdES B-LT" },
+		{ "pades_b_lta", "PAdES B-LTA" },
 		{ "not_pades", "not PAdES (legacy)" },
 	};
 	size_t i;
@@ -223,8 +225,8 @@ utc_parse(const char *s)
 	int y, mo, d, h, mi, sec, n = 0;
 
 	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
-	    s[n] != '\0' || n != 20 || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
-	    h > 23 || mi > 59 || sec > 60 || h < 0 || mi < 0 || sec < 0)
+	    s[n] != '\0' || n != 20 || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || sec > 60 || h < 0 || mi < 0 || sec < 0)
 		return (time_t)-1;
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = y - 1900;

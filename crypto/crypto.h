@@ -618,7 +618,7 @@ struct crypto_sig_report {
 	   over that DSS), "not_pades" (a legacy signature without ESS
 	   signing-certificate(-v2): sound, not PAdES), "" (document timestamps) */
 	char level[16];
-	int rev_dss; /* 1: the signer's revocation was answered by the document's /DSS */
+	int rev_dss;    /* 1: the signer's revocation was answered by the document's /DSS */
 	int certifying; /* DocMDP /P of a certifying signature, else 0 */
 	enum crypto_verdict verdict;
 	char reasons[CRYPTO_VERIFY_REASONS_MAX][40];

@@ -299,11 +299,10 @@ roots_at(struct crypto_trust *t, time_t at)
 }
 
 /* Certificates that may complete a responder's chain: untrusted and the evidence's. */
-static STACK_OF(X509) *
-evidence_certs(const struct crypto_evidence *ev, STACK_OF(X509) * untrusted)
+static STACK_OF(X509) * evidence_certs(const struct crypto_evidence *ev, STACK_OF(X509) * untrusted)
 {
-	STACK_OF(X509) *sk = untrusted ? sk_X509_deep_copy(untrusted, X509_dup, X509_free)
-				       : sk_X509_new_null();
+	STACK_OF(X509) *sk =
+		untrusted ? sk_X509_deep_copy(untrusted, X509_dup, X509_free) : sk_X509_new_null();
 	size_t i;
 
 	for (i = 0; sk && i < ev->n[PDF_DSS_CERTS]; i++) {

@@ -20,7 +20,7 @@ struct trust_ocsp_entry {
 	enum crypto_rev_status status;
 	time_t revoked_at;
 	int reason;
-	time_t expires; /* the response's nextUpdate */
+	time_t expires;     /* the response's nextUpdate */
 	unsigned char *der; /* the response itself, kept as long-term evidence */
 	size_t derlen;
 };

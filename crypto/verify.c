@@ -136,8 +136,8 @@ struct engine {
 	struct pdf_sig_field *sigs; /* the final revision's, then those earlier ones hid */
 	size_t nsigs, capsigs;
 	int *same; /* per signature: 1 its revision holds it, 0 not, -1 unknown, -2 unreadable */
-	struct pdf_dss dss;          /* the last revision's document security store */
-	struct crypto_evidence ev;   /* its items, as revocation evidence */
+	struct pdf_dss dss;        /* the last revision's document security store */
+	struct crypto_evidence ev; /* its items, as revocation evidence */
 };
 
 /* The revision a signature's range ends with, -1 when none (structure() says why). */

@@ -49,8 +49,8 @@ claim_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	if (PQntuples(res) != 1 || PQnfields(res) != 4 || db_col_uint(res, 0, 8, &number) != 0 ||
 	    db_col_uint(res, 1, 4, &seq) != 0 ||
 	    db_col_bytes(res, 2, &c->document, &c->document_len) != 0 ||
-	    db_col_uint(res, 3, 8, &c->tsa_serial) != 0 || number > INT64_MAX ||
-	    seq > INT32_MAX || c->document_len == 0) {
+	    db_col_uint(res, 3, 8, &c->tsa_serial) != 0 || number > INT64_MAX || seq > INT32_MAX ||
+	    c->document_len == 0) {
 		sp_err(&ei, SP_ERR_INTERNAL, "the claimed contract does not decode");
 		goto out;
 	}

@@ -636,7 +636,7 @@ struct db_signing_session {
 	size_t chain_len;
 	uint8_t *cert_der;
 	size_t cert_len;
-	uint64_t tsa_serial; /* a fresh value of the tsa_serial sequence */
+	uint64_t tsa_serial;     /* a fresh value of the tsa_serial sequence */
 	int last_signer;         /* 1: every other signer has signed (B-LTA goes in now) */
 	uint64_t archive_serial; /* last_signer: another serial, for the document timestamp */
 };
@@ -698,8 +698,8 @@ int db_tsa_serial_next(struct db_pool *pool, db_serial_fn cb, void *arg) SP_WUR;
 /* A completed contract claimed for renewal; db_archive_claim_free() frees it. */
 struct db_archive_claim {
 	int64_t contract_number;
-	int base_seq;       /* its latest revision */
-	uint8_t *document;  /* that revision's whole document */
+	int base_seq;      /* its latest revision */
+	uint8_t *document; /* that revision's whole document */
 	size_t document_len;
 	uint64_t tsa_serial; /* a fresh serial for the built-in TSA */
 };

@@ -248,13 +248,14 @@ session_decode(const PGresult *res, struct db_signing_session *s)
 	int alen;
 
 	if (PQntuples(res) != 1 || PQnfields(res) != C_N ||
-	    db_col_uint(res, C_NUMBER, 8, &number) != 0 || db_col_uint(res, C_BASE, 4, &base) != 0 ||
-	    db_col_uint(res, C_ORIG, 8, &orig) != 0 || db_col_uint(res, C_COFF, 8, &coff) != 0 ||
-	    db_col_uint(res, C_CLEN, 8, &clen) != 0 ||
+	    db_col_uint(res, C_NUMBER, 8, &number) != 0 ||
+	    db_col_uint(res, C_BASE, 4, &base) != 0 || db_col_uint(res, C_ORIG, 8, &orig) != 0 ||
+	    db_col_uint(res, C_COFF, 8, &coff) != 0 || db_col_uint(res, C_CLEN, 8, &clen) != 0 ||
 	    db_col_uint(res, C_SERIAL, 8, &s->tsa_serial) != 0 ||
-	    db_col_uint(res, C_ASERIAL, 8, &s->archive_serial) != 0 || PQgetisnull(res, 0, C_LAST) ||
-	    PQgetlength(res, 0, C_LAST) != 1 || PQgetisnull(res, 0, C_ALG) ||
-	    (alen = PQgetlength(res, 0, C_ALG)) <= 0 || alen >= (int)sizeof(s->algorithm) ||
+	    db_col_uint(res, C_ASERIAL, 8, &s->archive_serial) != 0 ||
+	    PQgetisnull(res, 0, C_LAST) || PQgetlength(res, 0, C_LAST) != 1 ||
+	    PQgetisnull(res, 0, C_ALG) || (alen = PQgetlength(res, 0, C_ALG)) <= 0 ||
+	    alen >= (int)sizeof(s->algorithm) ||
 	    db_col_bytes(res, C_DOC, &s->document, &s->document_len) != 0 ||
 	    db_col_bytes(res, C_ATTRS, &s->signed_attrs, &s->signed_attrs_len) != 0 ||
 	    db_col_bytes(res, C_CHAIN, &s->chain, &s->chain_len) != 0 ||

@@ -242,7 +242,8 @@ dss_body(struct sp_buf *b, struct pdf_doc *doc, struct dss_w *dw, const struct p
 			if (nk == cap) {
 				char **nv;
 				cap = cap ? cap * 2 : 16;
-				if (cap > DSS_ITEMS_MAX || !(nv = realloc(keys, cap * sizeof(*nv)))) {
+				if (cap > DSS_ITEMS_MAX ||
+				    !(nv = realloc(keys, cap * sizeof(*nv)))) {
 					r = SP_ERR_LIMIT;
 					goto keys_out;
 				}
@@ -265,7 +266,7 @@ dss_body(struct sp_buf *b, struct pdf_doc *doc, struct dss_w *dw, const struct p
 			    sp_buf_add(b, "\n", 1) < 0)
 				r = SP_ERR_TOO_LARGE;
 		}
-	keys_out:
+keys_out:
 		for (i = 0; i < nk; i++)
 			free(keys[i]);
 		free(keys);
@@ -317,7 +318,8 @@ pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss_add *add, unsigned char
 	}
 	for (i = 0; i < add->nvri; i++)
 		if (strlen(add->vri[i]) != 40 || strspn(add->vri[i], "0123456789ABCDEF") != 40) {
-			r = sp_err(ei, SP_ERR_INVALID, "a /VRI key must be 40 uppercase hex digits");
+			r = sp_err(ei, SP_ERR_INVALID,
+				   "a /VRI key must be 40 uppercase hex digits");
 			goto out;
 		}
 	if ((r = pdf_dss_read(doc, &dw.old, ei)) < 0 || (r = pdfw_init(&w, doc, ei)) < 0)

@@ -441,8 +441,8 @@ struct pdf_blob {
  * signature's /Contents). pdf_dss_cleanup() frees and zeroes it.
  */
 struct pdf_dss {
-	int present;         /* the catalog has a /DSS dictionary */
-	int dss_obj;         /* its object number, 0 when direct */
+	int present; /* the catalog has a /DSS dictionary */
+	int dss_obj; /* its object number, 0 when direct */
 	struct pdf_blob *item[3];
 	int *obj[3];
 	size_t n[3];
