@@ -233,8 +233,8 @@ chain_check(const struct crypto_verify_opts *opts, X509 *signer, STACK_OF(X509) 
 	    !strcmp(reason, CRYPTO_REASON_REVOCATION_UNKNOWN) ||
 	    !strcmp(reason, CRYPTO_REASON_CHAIN_INVALID) ||
 	    /* without a timestamp nothing proves the signature was made in the validity period */
-	    (!at && (!strcmp(reason, CRYPTO_REASON_CERT_EXPIRED) ||
-		     !strcmp(reason, CRYPTO_REASON_CERT_NOT_YET_VALID))))
+	    (rep->timestamp_ok != 1 && (!strcmp(reason, CRYPTO_REASON_CERT_EXPIRED) ||
+					!strcmp(reason, CRYPTO_REASON_CERT_NOT_YET_VALID))))
 		sev = CRYPTO_VERDICT_INDETERMINATE;
 	verify_fail(rep, sev, reason, "signer certificate: %s", ei.msg);
 }
