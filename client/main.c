@@ -137,7 +137,8 @@ static const struct command commands[] = {
 	{ "sign",
 	  "NUMBER (PLACEMENT... | --invisible) [token options] | --offline IN.pdf OUT.pdf "
 	  "(PLACEMENT... | --invisible) [--seal PNG] [--chain PEM] [--tsa URL | --tsa-cert PEM "
-	  "--tsa-key PEM] [--tsa-trust PEM] [--date-zone ZONE]",
+	  "--tsa-key PEM] [--tsa-trust PEM] [--date-zone ZONE] [--level B-B|B-T|B-LT|B-LTA "
+	  "--trust-roots PEM [--crl FILE]... [--ocsp FILE]... [--ocsp-allow HOSTS]]",
 	  "sign a contract (or a local PDF) with the key on your token",
 	  "Where the seals go (flags repeat; at least one, or --invisible):\n"
 	  "  --normal P,X,Y     one seal on page P\n"
@@ -165,7 +166,13 @@ static const struct command commands[] = {
 	  "configured zone (signing.date_seal_zone); offline --tsa URL gets a timestamp\n"
 	  "(without it the file has none, and it says so) and --date-zone ZONE (an IANA\n"
 	  "name, default Asia/Shanghai) picks the date's zone. An https TSA is verified\n"
-	  "against --cacert (global, or after sign).\n",
+	  "against --cacert (global, or after sign).\n"
+	  "Offline PAdES level (--level): B-B (no timestamp), B-T (the default with a\n"
+	  "TSA), B-LT (then a /DSS with the certificates and revocation data of the\n"
+	  "signer's and the TSA's chains, built to --trust-roots: OCSP from each\n"
+	  "certificate's AIA responder, which must be at a public address unless\n"
+	  "--ocsp-allow names it, else the --crl files; --ocsp FILE adds a DER OCSP\n"
+	  "response you fetched), B-LTA (and a document timestamp over everything).\n",
 	  cmd_sign },
 	{ "verify",
 	  "FILE [--json] [--trust-roots PEM]... [--intermediate PEM]... [--crl F]... [--tsa-trust "

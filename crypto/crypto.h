@@ -203,6 +203,42 @@ int crypto_evidence_collect(struct crypto_trust *t, X509_STORE *ts_store, const 
 			    struct sp_errinfo *ei) SP_WUR;
 
 /*
+ * PAdES B-LT: one incremental update of the signed PDF data[0..len) adding
+ * a /DSS with the evidence (crypto_evidence_collect through t and ts_store)
+ * of every signature and document timestamp the DSS has no /VRI entry for
+ * yet, plus extra (may be NULL: evidence from elsewhere, e.g. OCSP
+ * responses given as files). *out (malloc'd) is the whole new file, or NULL
+ * when every signature is covered already (no update needed). May block on
+ * OCSP: worker threads or the CLI.
+ */
+int crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
+		       const struct crypto_evidence *extra, const uint8_t *data, size_t len,
+		       uint8_t **out, size_t *outlen, struct sp_errinfo *ei) SP_WUR;
+
+/* A TSA over a SHA-256: a checked TimeStampToken (malloc'd) and its genTime. */
+typedef int (*crypto_ts_digest_fn)(void *arg, const uint8_t sha256[32], uint8_t **tok,
+				   size_t *toklen, time_t *gen, struct sp_errinfo *ei);
+
+/*
+ * PAdES B-LTA: one incremental update of data[0..len) with a document
+ * timestamp (/DocTimeStamp, ETSI.RFC3161, an invisible field) whose token ts
+ * makes over the byte ranges. *out (malloc'd) is the whole new file;
+ * *tsa_until the TSA certificate's notAfter, *gen_time the token's time.
+ */
+int crypto_ltv_doc_timestamp(const uint8_t *data, size_t len, crypto_ts_digest_fn ts, void *arg,
+			     uint8_t **out, size_t *outlen, time_t *tsa_until, time_t *gen_time,
+			     struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * Outbound policy for OCSP responders named by certificates (AIA): with
+ * forbid_private, only public addresses or those allow lists (see
+ * crypto_http_url_check()) are connected to; a configured ocsp_url is the
+ * operator's choice and is not restricted. Call before the store is shared.
+ */
+int crypto_trust_set_url_policy(struct crypto_trust *t, int forbid_private, const char *allow,
+				struct sp_errinfo *ei) SP_WUR;
+
+/*
  * As crypto_cert_check(), with embedded evidence (may be NULL): an OCSP
  * response or CRL in ev about a certificate of the chain answers first
  * (verified against t's roots at the time it was produced, so it still

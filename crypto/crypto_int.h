@@ -42,6 +42,8 @@ struct crypto_trust {
 	char *ocsp_url; /* override, NULL: the leaf's AIA */
 	long timeout_ms;
 	int require_revocation;
+	int forbid_private; /* AIA responders: public addresses or allow only */
+	char *allow;
 	pthread_mutex_t cache_lock;     /* guards cache and ncache */
 	struct trust_ocsp_entry *cache; /* TRUST_OCSP_CACHE_MAX entries */
 	size_t ncache;

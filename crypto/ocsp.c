@@ -287,6 +287,9 @@ trust_ocsp_query(struct crypto_trust *t, X509 *leaf, X509 *issuer, STACK_OF(X509
 	hq.body_len = (size_t)reqlen;
 	hq.timeout_ms = t->timeout_ms;
 	hq.max_response = TRUST_OCSP_RESPONSE_MAX;
+	/* a responder the certificate names is someone else's choice of address */
+	hq.forbid_private = t->forbid_private && t->ocsp_url == NULL;
+	hq.allow = t->allow;
 	if ((r = crypto_http_post(&hq, &resp, ei)) != SP_OK)
 		goto out;
 	if (resp.status != 200) {

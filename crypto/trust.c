@@ -229,6 +229,7 @@ crypto_trust_free(struct crypto_trust *t)
 	sk_X509_pop_free(t->intermediates, X509_free);
 	sk_X509_CRL_pop_free(t->crls, X509_CRL_free);
 	free(t->ocsp_url);
+	free(t->allow);
 	free(t);
 }
 
@@ -422,6 +423,22 @@ check_revocation(struct crypto_trust *t, STACK_OF(X509) * chain, STACK_OF(X509) 
 	r = SP_OK;
 out:
 	return r;
+}
+
+int
+crypto_trust_set_url_policy(struct crypto_trust *t, int forbid_private, const char *allow,
+			    struct sp_errinfo *ei)
+{
+	int r;
+
+	if (allow != NULL && allow[0] != '\0' && (r = crypto_http_allow_check(allow, ei)) != SP_OK)
+		return r;
+	free(t->allow);
+	t->allow = NULL;
+	if (allow != NULL && allow[0] != '\0' && (t->allow = strdup(allow)) == NULL)
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	t->forbid_private = forbid_private != 0;
+	return SP_OK;
 }
 
 int

@@ -8,7 +8,9 @@ timestamp exactly once and the file still verifies with sealpact, pdfsig and qpd
 import json
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 import time
 import unittest
 
@@ -156,6 +158,78 @@ class Levels(LtvCase):
             data = fh.read()
         self.assertNotIn(b"/DSS", data)
         self.assertNotIn(b"/DocTimeStamp", data)
+
+
+class Offline(unittest.TestCase):
+    """`sealpact sign --offline --level`: the same levels without a server."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="sealpact-ltv.")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+
+    def sign(self, src, out, slug, alg, *extra):
+        pki = PKI()
+        crt, key = pki.org_cert(slug, alg)
+        return subprocess.run([harness.SEALPACT, "sign", "--offline", src, out, "--key", key,
+                               "--cert", crt, "--invisible", "--tsa-cert", pki.path("tsa.crt"),
+                               "--tsa-key", pki.path("tsa.key"), "--tsa-trust",
+                               pki.path("root.pem"), "--chain", pki.path("chain.pem")]
+                              + list(extra), capture_output=True, text=True, timeout=120)
+
+    def level_of(self, path, at=None):
+        p = verify(path, *(("--at", at) if at else ()))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        rep = json.loads(p.stdout)
+        return [(s["level"], s["revocation_embedded"]) for s in rep["signatures"]
+                if not s["doc_timestamp"]], rep
+
+    def test_levels_offline(self):
+        pki = PKI()
+        src = test_signing.SHORT
+        lt = os.path.join(self.tmp, "lt.pdf")
+        allow = "127.0.0.1"
+        p = self.sign(src, lt, "supplier", "rsa", "--level", "B-LT", "--trust-roots",
+                      pki.path("root.pem"), "--ocsp-allow", allow)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("PAdES B-LT", p.stdout)
+        with open(lt, "rb") as f:
+            data = f.read()
+        self.assertIn(b"/OCSPs", data)  # the AIA responder answered
+        self.assertEqual(self.level_of(lt, FAR)[0], [("pades_b_lt", True)])
+
+        lta = os.path.join(self.tmp, "lta.pdf")
+        p = self.sign(lt, lta, "logistics", "ec", "--level", "B-LTA", "--trust-roots",
+                      pki.path("root.pem"), "--ocsp-allow", allow)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        levels, rep = self.level_of(lta, FAR)
+        self.assertEqual(levels, [("pades_b_lta", True), ("pades_b_lta", True)], rep)
+        self.assertEqual(subprocess.run(["qpdf", "--check", lta],
+                                        capture_output=True).returncode, 0)
+
+        # The AIA responder is on loopback: without --ocsp-allow it is not asked, and
+        # the --crl files answer instead.
+        crl = os.path.join(self.tmp, "crl.pdf")
+        p = self.sign(src, crl, "supplier", "rsa", "--level", "B-LT", "--trust-roots",
+                      pki.path("root.pem"), "--crl", pki.path("crl.pem"), "--crl",
+                      pki.path("root-crl.pem"))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        with open(crl, "rb") as f:
+            data = f.read()
+        self.assertNotIn(b"/OCSPs", data)
+        self.assertIn(b"/CRLs", data)
+        self.assertEqual(self.level_of(crl, FAR)[0], [("pades_b_lt", True)])
+
+        # B-T is the default with a TSA; a level without what it needs is refused
+        bt = os.path.join(self.tmp, "bt.pdf")
+        p = self.sign(src, bt, "supplier", "rsa")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual(self.level_of(bt)[0], [("pades_b_t", False)])
+        p = self.sign(src, bt, "supplier", "rsa", "--level", "B-LT")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("--trust-roots", p.stderr)
+        p = self.sign(src, bt, "supplier", "rsa", "--level", "B-XL")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("--level", p.stderr)
 
 
 class Renewal(LtvCase):
