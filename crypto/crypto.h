@@ -206,7 +206,7 @@ int crypto_evidence_collect(struct crypto_trust *t, X509_STORE *ts_store, const 
  * PAdES B-LT: one incremental update of the signed PDF data[0..len) adding
  * a /DSS with the evidence (crypto_evidence_collect through t and ts_store)
  * of every signature and document timestamp the DSS has no /VRI entry for
- * yet, plus extra (may be NULL: evidence from elsewhere, e.g. OCSP
+ * yet (one whose chain cannot be read is left without an entry), plus extra (may be NULL: evidence from elsewhere, e.g. OCSP
  * responses given as files). *out (malloc'd) is the whole new file, or NULL
  * when every signature is covered already (no update needed). May block on
  * OCSP: worker threads or the CLI.

@@ -238,6 +238,12 @@ class Renewal(LtvCase):
         super().setUp()
         # The horizon beyond the TSA certificate's expiry: every contract is due.
         self.restart(archive_horizon_days=36500, archive_interval_s=1)
+        # A second process on the same database races for the same contracts.
+        tmp2 = os.path.join(self.tmp, "second")
+        os.makedirs(tmp2)
+        self.second = harness.Server(tmp2, self.db.url, tls=True, extra=self.server_extra)
+        self.addCleanup(self.second.stop)
+        self.second.start()
 
     def test_renewal_adds_a_second_document_timestamp_once(self):
         n = self.three_party()
@@ -245,7 +251,7 @@ class Renewal(LtvCase):
         while self.revisions(n) < 5 and time.time() < deadline:
             time.sleep(0.5)
         self.assertEqual(self.revisions(n), 5)
-        time.sleep(3)  # further rounds find nothing due: exactly once
+        time.sleep(3)  # further rounds of both processes find nothing due: exactly once
         self.assertEqual(self.revisions(n), 5)
         self.assertEqual(self.db.query(
             "SELECT archive FROM revisions WHERE contract_number = %s AND seq = 4" % n), "t")
@@ -257,6 +263,9 @@ class Renewal(LtvCase):
         self.check_file(f, 3, 2, at=FAR)
         st, _, _, doc = self.call("buyer", "GET", "/api/v1/contracts/%s" % n)
         self.assertEqual(doc["revisions"][-1]["signed_by"], None, doc)
+        renewed = [l for srv in (self.server, self.second) for l in srv.log_lines()
+                   if "archive timestamp renewed" in l.get("msg", "")]
+        self.assertEqual(len(renewed), 1, renewed)
 
 
 if __name__ == "__main__":
