@@ -616,7 +616,7 @@ void crypto_http_resp_cleanup(struct crypto_http_resp *resp);
  *     signing_certificate_missing signing_certificate_mismatch
  *     cert_revoked bad_key_usage cert_signature_invalid
  *     cert_expired cert_not_yet_valid (when a timestamp fixes the time)
- *     ts_imprint_mismatch ts_bad_signature ts_bad_eku ts_malformed
+ *     ts_imprint_mismatch ts_bad_signature ts_bad_eku ts_malformed ts_revoked
  *     ts_time_implausible disallowed_changes docmdp_violation
  *   indeterminate: untrusted_issuer revocation_unknown chain_invalid
  *     cert_expired cert_not_yet_valid (no timestamp) ts_untrusted

@@ -385,7 +385,7 @@ verify_one(struct engine *e, const struct crypto_verify_opts *opts, size_t i,
 	rg.b = (size_t)s->byterange[2];
 	rg.end = rg.b + (size_t)s->byterange[3];
 	if (rep->doc_timestamp)
-		verify_doc_timestamp(opts, &rg, s->contents, s->contents_len, rep);
+		verify_doc_timestamp(opts, &rg, s->contents, s->contents_len, &e->ev, rep);
 	else
 		verify_cms(opts, &rg, s->contents, s->contents_len, &e->ev, rep);
 	changes_after(e, (size_t)k, s, rep);

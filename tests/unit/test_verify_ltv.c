@@ -386,6 +386,39 @@ START_TEST(embedded_revocation_after_expiry)
 }
 END_TEST
 
+/* The embedded evidence also judges the TSA: revoked before it stamped, invalid. */
+START_TEST(tsa_revoked_in_evidence)
+{
+	size_t n1, n2, crllen;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	struct crypto_verify_report *r;
+	struct pdf_blob crl;
+
+	/* serial 6 is the corpus TSA */
+	crl.data = make_crl(6, time(NULL) - 3600, &crllen);
+	crl.len = crllen;
+	two = with_dss(one, n1, "rsa", &crl, &n2);
+	r = verify_at(two, n2, 0);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[0].reasons[0], "ts_revoked");
+	ck_assert_int_eq(r->sigs[0].timestamp_ok, 0);
+	crypto_verify_report_free(r);
+	free(two);
+	free(crl.data);
+	/* revoked after it stamped: the timestamp stands */
+	crl.data = make_crl(6, time(NULL) + 3600, &crllen);
+	crl.len = crllen;
+	two = with_dss(one, n1, "rsa", &crl, &n2);
+	r = verify_at(two, n2, 0);
+	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, "%s",
+		      r->sigs[0].message);
+	crypto_verify_report_free(r);
+	free(two);
+	free(crl.data);
+	free(one);
+}
+END_TEST
+
 /* A document timestamp whose token was altered is invalid, and so is the file. */
 START_TEST(broken_archive_timestamp)
 {
@@ -430,6 +463,7 @@ ltv_suite(void)
 	tcase_add_test(tc, levels);
 	tcase_add_test(tc, embedded_revocation_after_expiry);
 	tcase_add_test(tc, broken_archive_timestamp);
+	tcase_add_test(tc, tsa_revoked_in_evidence);
 	suite_add_tcase(s, tc);
 	return s;
 }
