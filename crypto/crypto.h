@@ -239,6 +239,14 @@ int crypto_trust_set_url_policy(struct crypto_trust *t, int forbid_private, cons
 				struct sp_errinfo *ei) SP_WUR;
 
 /*
+ * Let crypto_evidence_collect() fetch a CRL from a certificate's CRL
+ * distribution point (http(s), the URL policy above) when neither OCSP nor
+ * the store's CRLs answer (the offline client; the server uses its
+ * configured CRLs). Call before the store is shared.
+ */
+void crypto_trust_set_fetch_crls(struct crypto_trust *t, int on);
+
+/*
  * As crypto_cert_check(), with embedded evidence (may be NULL): an OCSP
  * response or CRL in ev about a certificate of the chain answers first
  * (verified against t's roots at the time it was produced, so it still
@@ -544,6 +552,13 @@ struct crypto_http_resp {
  */
 int crypto_http_post(const struct crypto_http_req *req, struct crypto_http_resp *resp,
 		     struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * As crypto_http_post, a GET of req->url (body NULL and 0, content_type
+ * unused): a CRL from a certificate's distribution point.
+ */
+int crypto_http_get(const struct crypto_http_req *req, struct crypto_http_resp *resp,
+		    struct sp_errinfo *ei) SP_WUR;
 
 /*
  * Whether url may be used for an outbound request chosen by someone else (a

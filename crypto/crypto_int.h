@@ -43,6 +43,7 @@ struct crypto_trust {
 	long timeout_ms;
 	int require_revocation;
 	int forbid_private; /* AIA responders: public addresses or allow only */
+	int fetch_crls;     /* evidence: fetch CRL distribution points (offline) */
 	char *allow;
 	pthread_mutex_t cache_lock;     /* guards cache and ncache */
 	struct trust_ocsp_entry *cache; /* TRUST_OCSP_CACHE_MAX entries */

@@ -11,6 +11,7 @@
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
+#include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 #include <openssl/x509v3.h>
 
@@ -89,6 +90,77 @@ store_crl(struct crypto_trust *t, X509 *issuer)
 	}
 	ERR_clear_error();
 	return best;
+}
+
+#define CRL_FETCH_MAX (4 * 1024 * 1024)
+
+/*
+ * A CRL of issuer from x's CRL distribution points (the first http(s) URI
+ * that answers with a CRL the issuer signed), under t's URL policy; NULL
+ * when none does.
+ */
+static X509_CRL *
+fetch_crl(struct crypto_trust *t, X509 *x, X509 *issuer)
+{
+	STACK_OF(DIST_POINT) *dps = X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL);
+	X509_CRL *crl = NULL;
+	int i, j;
+
+	for (i = 0; i < sk_DIST_POINT_num(dps) && !crl; i++) {
+		DIST_POINT *dp = sk_DIST_POINT_value(dps, i);
+		GENERAL_NAMES *names;
+		if (!dp->distpoint || dp->distpoint->type != 0)
+			continue;
+		names = dp->distpoint->name.fullname;
+		for (j = 0; j < sk_GENERAL_NAME_num(names) && !crl; j++) {
+			GENERAL_NAME *g = sk_GENERAL_NAME_value(names, j);
+			struct crypto_http_req hq;
+			struct crypto_http_resp resp;
+			struct sp_errinfo ei;
+			char url[1024];
+			const unsigned char *p;
+			int n;
+			if (g->type != GEN_URI ||
+			    (n = ASN1_STRING_length(g->d.uniformResourceIdentifier)) <= 0 ||
+			    n >= (int)sizeof(url))
+				continue;
+			memcpy(url, ASN1_STRING_get0_data(g->d.uniformResourceIdentifier),
+			       (size_t)n);
+			url[n] = '\0';
+			if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+				continue;
+			memset(&hq, 0, sizeof(hq));
+			hq.url = url;
+			hq.who = "CRL distribution point";
+			hq.timeout_ms = t->timeout_ms;
+			hq.max_response = CRL_FETCH_MAX;
+			hq.forbid_private = t->forbid_private;
+			hq.allow = t->allow;
+			sp_errinfo_init(&ei);
+			if (crypto_http_get(&hq, &resp, &ei) == SP_OK && resp.status == 200 &&
+			    resp.body.len > 0) {
+				p = resp.body.data;
+				crl = d2i_X509_CRL(NULL, &p, (long)resp.body.len);
+				if (!crl) {
+					BIO *bio =
+						BIO_new_mem_buf(resp.body.data, (int)resp.body.len);
+					crl = bio ? PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)
+						  : NULL;
+					BIO_free(bio);
+				}
+				if (crl && (X509_NAME_cmp(X509_CRL_get_issuer(crl),
+							  X509_get_subject_name(issuer)) != 0 ||
+					    X509_CRL_verify(crl, X509_get0_pubkey(issuer)) != 1)) {
+					X509_CRL_free(crl);
+					crl = NULL;
+				}
+			}
+			crypto_http_resp_cleanup(&resp);
+		}
+	}
+	ERR_clear_error();
+	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+	return crl;
 }
 
 static int
@@ -183,8 +255,15 @@ chain_evidence(struct crypto_trust *t, X509_STORE *store, X509 *leaf, STACK_OF(X
 			free(der);
 			der = NULL;
 		}
-		if ((crl = store_crl(t, issuer)) && (r = add_crl(e, crl, ei)) != SP_OK)
-			goto out;
+		if ((crl = store_crl(t, issuer))) {
+			if ((r = add_crl(e, crl, ei)) != SP_OK)
+				goto out;
+		} else if (t->fetch_crls && (crl = fetch_crl(t, x, issuer))) {
+			r = add_crl(e, crl, ei);
+			X509_CRL_free(crl);
+			if (r != SP_OK)
+				goto out;
+		}
 	}
 	r = SP_OK;
 out:

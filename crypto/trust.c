@@ -425,6 +425,12 @@ out:
 	return r;
 }
 
+void
+crypto_trust_set_fetch_crls(struct crypto_trust *t, int on)
+{
+	t->fetch_crls = on != 0;
+}
+
 int
 crypto_trust_set_url_policy(struct crypto_trust *t, int forbid_private, const char *allow,
 			    struct sp_errinfo *ei)

@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.request
 
 import harness
 import test_signing
@@ -218,6 +219,47 @@ class Offline(unittest.TestCase):
         self.assertNotIn(b"/OCSPs", data)
         self.assertIn(b"/CRLs", data)
         self.assertEqual(self.level_of(crl, FAR)[0], [("pades_b_lt", True)])
+
+        # No OCSP answer (a plain web server on the responder's port) and no --crl: the
+        # CRL distribution point's CRL is fetched (GET), under the same address policy.
+        subprocess.run(["bash", harness.OCSP_SH, "stop", pki.dir], capture_output=True)
+        pki.responder = False
+        web = subprocess.Popen(["python3", "-m", "http.server", str(pki.ocsp_port), "--bind",
+                                "127.0.0.1", "--directory", pki.pki],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                try:
+                    urllib.request.urlopen("http://127.0.0.1:%d/crl.der" % pki.ocsp_port,
+                                           timeout=1).read()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            dp = os.path.join(self.tmp, "dp.pdf")
+            p = self.sign(src, dp, "supplier", "rsa", "--level", "B-LT", "--trust-roots",
+                          pki.path("root.pem"), "--ocsp-allow", allow)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            with open(dp, "rb") as f:
+                data = f.read()
+            self.assertNotIn(b"/OCSPs", data)
+            self.assertIn(b"/CRLs", data)
+            self.assertEqual(self.level_of(dp, FAR)[0], [("pades_b_lt", True)])
+            # loopback is not asked without --ocsp-allow: certificates only, no answer
+            p = self.sign(src, dp, "supplier", "rsa", "--level", "B-LT", "--trust-roots",
+                          pki.path("root.pem"))
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            with open(dp, "rb") as f:
+                data = f.read()
+            self.assertNotIn(b"/CRLs", data)
+            self.assertNotIn(b"/OCSPs", data)
+            self.assertEqual(self.level_of(dp)[0], [("pades_b_lt", False)])
+        finally:
+            web.terminate()
+            web.wait()
+            subprocess.run(["bash", harness.OCSP_SH, "start", pki.dir, pki.pki,
+                            str(pki.ocsp_port)], capture_output=True)
+            pki.responder = True
 
         # B-T is the default with a TSA; a level without what it needs is refused
         bt = os.path.join(self.tmp, "bt.pdf")
