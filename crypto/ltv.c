@@ -394,9 +394,19 @@ static STACK_OF(X509) * evidence_certs(const struct crypto_evidence *ev, STACK_O
 	return sk;
 }
 
+/* An answer issued at `issued`, current from `from` to `until` (0: open), speaks for `at`. */
+static int
+speaks_for(time_t issued, time_t from, time_t until, time_t at)
+{
+	if (issued != (time_t)-1 && issued + TRUST_CLOCK_SKEW >= at)
+		return 1;
+	return from != (time_t)-1 && from <= at + TRUST_CLOCK_SKEW &&
+	       (until == 0 || (until != (time_t)-1 && at <= until + TRUST_CLOCK_SKEW));
+}
+
 static int
 ocsp_answer(struct crypto_trust *t, const struct pdf_blob *b, OCSP_CERTID *id,
-	    STACK_OF(X509) * certs, struct trust_rev *rev)
+	    STACK_OF(X509) * certs, time_t at, struct trust_rev *rev)
 {
 	const unsigned char *p = b->data;
 	OCSP_RESPONSE *rsp = d2i_OCSP_RESPONSE(NULL, &p, (long)b->len);
@@ -416,6 +426,10 @@ ocsp_answer(struct crypto_trust *t, const struct pdf_blob *b, OCSP_CERTID *id,
 	if (produced == (time_t)-1 || !(st = roots_at(t, produced)) ||
 	    OCSP_basic_verify(bs, certs, st, 0) != 1)
 		goto out;
+	if (status == V_OCSP_CERTSTATUS_GOOD &&
+	    !speaks_for(produced, trust_asn1_time(thisupd), nextupd ? trust_asn1_time(nextupd) : 0,
+			at))
+		goto out; /* too old to say anything about `at` */
 	memset(rev, 0, sizeof(*rev));
 	rev->reason = reason;
 	rev->source = CRYPTO_REV_SRC_DSS;
@@ -433,11 +447,12 @@ out:
 }
 
 static int
-crl_answer(const struct pdf_blob *b, X509 *leaf, X509 *issuer, struct trust_rev *rev)
+crl_answer(const struct pdf_blob *b, X509 *leaf, X509 *issuer, time_t at, struct trust_rev *rev)
 {
 	const unsigned char *p = b->data;
 	X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)b->len);
 	X509_REVOKED *entry = NULL;
+	time_t upd, next;
 	int ok = 0;
 
 	if (!crl || X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0 ||
@@ -450,6 +465,10 @@ crl_answer(const struct pdf_blob *b, X509 *leaf, X509 *issuer, struct trust_rev 
 	rev->reason = -1;
 	rev->source = CRYPTO_REV_SRC_DSS;
 	rev->status = CRYPTO_REV_GOOD;
+	upd = trust_asn1_time(X509_CRL_get0_lastUpdate(crl));
+	next = X509_CRL_get0_nextUpdate(crl) ? trust_asn1_time(X509_CRL_get0_nextUpdate(crl)) : 0;
+	if (X509_CRL_get0_by_cert(crl, &entry, leaf) != 1 && !speaks_for(upd, upd, next, at))
+		goto out; /* not listed, but too old to say anything about `at` */
 	if (X509_CRL_get0_by_cert(crl, &entry, leaf) == 1) {
 		rev->status = CRYPTO_REV_REVOKED;
 		if ((rev->revoked_at = trust_asn1_time(X509_REVOKED_get0_revocationDate(entry))) ==
@@ -465,7 +484,7 @@ out:
 
 int
 trust_evidence_status(struct crypto_trust *t, const struct crypto_evidence *ev, X509 *leaf,
-		      X509 *issuer, STACK_OF(X509) * untrusted, struct trust_rev *rev,
+		      X509 *issuer, STACK_OF(X509) * untrusted, time_t at, struct trust_rev *rev,
 		      struct sp_errinfo *ei)
 {
 	OCSP_CERTID *id = NULL;
@@ -475,16 +494,18 @@ trust_evidence_status(struct crypto_trust *t, const struct crypto_evidence *ev, 
 
 	memset(rev, 0, sizeof(*rev));
 	rev->reason = -1;
+	if (at == 0)
+		at = time(NULL);
 	if (!ev || (ev->n[PDF_DSS_OCSPS] == 0 && ev->n[PDF_DSS_CRLS] == 0))
 		return sp_err(ei, SP_ERR_NOT_FOUND, "no embedded revocation data");
 	if (ev->n[PDF_DSS_OCSPS] > 0 && (id = OCSP_cert_to_id(NULL, leaf, issuer)) &&
 	    (certs = evidence_certs(ev, untrusted)))
 		for (i = 0; i < ev->n[PDF_DSS_OCSPS] && !found; i++)
-			found = ocsp_answer(t, &ev->item[PDF_DSS_OCSPS][i], id, certs, rev);
+			found = ocsp_answer(t, &ev->item[PDF_DSS_OCSPS][i], id, certs, at, rev);
 	/* a revoked answer from any source wins over a good one */
 	for (i = 0; i < ev->n[PDF_DSS_CRLS] && !(found && rev->status == CRYPTO_REV_REVOKED); i++) {
 		struct trust_rev cr;
-		if (crl_answer(&ev->item[PDF_DSS_CRLS][i], leaf, issuer, &cr) &&
+		if (crl_answer(&ev->item[PDF_DSS_CRLS][i], leaf, issuer, at, &cr) &&
 		    (!found || cr.status == CRYPTO_REV_REVOKED)) {
 			*rev = cr;
 			found = 1;

@@ -106,8 +106,8 @@ ts_revocation(const struct crypto_verify_opts *opts, X509_STORE_CTX *xc, X509 *t
 		return 1;
 	sp_errinfo_init(&ei);
 	if ((chain = X509_STORE_CTX_get1_chain(xc)) && sk_X509_num(chain) > 1 &&
-	    trust_evidence_status(opts->trust, ev, tsa, sk_X509_value(chain, 1), untrusted, &rev,
-				  &ei) == SP_OK &&
+	    trust_evidence_status(opts->trust, ev, tsa, sk_X509_value(chain, 1), untrusted,
+				  rep->ts_time, &rev, &ei) == SP_OK &&
 	    rev.status == CRYPTO_REV_REVOKED && rev.revoked_at <= rep->ts_time) {
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_revoked",
 			    "the TSA certificate was revoked before it stamped (the document's "
