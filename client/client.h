@@ -73,6 +73,14 @@ int client_request(struct client *c, const char *method, const char *path, const
 		   struct client_response *resp, struct sp_errinfo *ei) SP_WUR;
 
 /*
+ * A header of the last response c received (name case-insensitive; the
+ * last one when repeated) into out: SP_OK, SP_ERR_NOT_FOUND (absent) or
+ * SP_ERR_TOO_LARGE (longer than outlen - 1). The value is the server's:
+ * clean it before printing.
+ */
+int client_response_header(struct client *c, const char *name, char *out, size_t outlen) SP_WUR;
+
+/*
  * One line describing an error response, for the CLI: "409 Conflict
  * (stale_revision): another revision landed" from a problem+json body
  * (title, code, detail), or the status and the start of a plain body.

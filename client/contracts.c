@@ -28,8 +28,8 @@ usage(const char *cmd, const char *msg)
 	return EX_USAGE;
 }
 
-static int
-transport(const char *cmd, const struct sp_errinfo *ei)
+int
+client_cli_transport(const char *cmd, const struct sp_errinfo *ei)
 {
 	fprintf(stderr, "sealpact: %s: %s\n", cmd, ei->msg);
 	return ei->code == SP_ERR_INVALID                                  ? EX_USAGE
@@ -37,8 +37,8 @@ transport(const char *cmd, const struct sp_errinfo *ei)
 									   : EX_UNAVAILABLE;
 }
 
-static int
-said_no(const char *cmd, const struct client_response *resp)
+int
+client_cli_said_no(const char *cmd, const struct client_response *resp)
 {
 	char line[512];
 
@@ -47,9 +47,8 @@ said_no(const char *cmd, const struct client_response *resp)
 	return 1;
 }
 
-/* A client with the caller's token; returns 0 or an exit status. */
-static int
-open_client(const struct client_cli *cli, const char *cmd, struct client **out)
+int
+client_cli_open(const struct client_cli *cli, const char *cmd, struct client **out)
 {
 	struct sp_errinfo ei;
 	const char *env = getenv("SEALPACT_TOKEN");
@@ -72,7 +71,7 @@ open_client(const struct client_cli *cli, const char *cmd, struct client **out)
 	if (r) {
 		client_free(*out);
 		*out = NULL;
-		return transport(cmd, &ei);
+		return client_cli_transport(cmd, &ei);
 	}
 	return 0;
 }
@@ -91,7 +90,7 @@ call(const struct client_cli *cli, const char *cmd, const char *method, const ch
 
 	if (doc != NULL)
 		*doc = NULL;
-	if ((r = open_client(cli, cmd, &c)) != 0)
+	if ((r = client_cli_open(cli, cmd, &c)) != 0)
 		return r;
 	sp_errinfo_init(&ei);
 	client_response_init(&resp, CLIENT_DEFAULT_MAX_RESPONSE);
@@ -106,11 +105,11 @@ call(const struct client_cli *cli, const char *cmd, const char *method, const ch
 	if (client_request(c, method, path, text, text != NULL ? strlen(text) : 0,
 			   text != NULL ? "application/json" : NULL, headers, &resp,
 			   &ei) != SP_OK) {
-		r = transport(cmd, &ei);
+		r = client_cli_transport(cmd, &ei);
 		goto out;
 	}
 	if (resp.status != want) {
-		r = said_no(cmd, &resp);
+		r = client_cli_said_no(cmd, &resp);
 		goto out;
 	}
 	if (doc != NULL && resp.body.len > 0)
@@ -550,14 +549,14 @@ cmd_download(const struct client_cli *cli, int argc, char **argv)
 			 argv[3]);
 	else
 		snprintf(path, sizeof(path), "/api/v1/contracts/%s/document", argv[1]);
-	if ((r = open_client(cli, argv[0], &c)) != 0)
+	if ((r = client_cli_open(cli, argv[0], &c)) != 0)
 		return r;
 	sp_errinfo_init(&ei);
 	client_response_init(&resp, PDF_MAX);
 	if (client_request(c, "GET", path, NULL, 0, NULL, NULL, &resp, &ei) != SP_OK) {
-		r = transport(argv[0], &ei);
+		r = client_cli_transport(argv[0], &ei);
 	} else if (resp.status != 200) {
-		r = said_no(argv[0], &resp);
+		r = client_cli_said_no(argv[0], &resp);
 	} else if (sp_file_write(argv[2], resp.body.data, resp.body.len, 0644, &ei) != SP_OK) {
 		fprintf(stderr, "sealpact: %s: %s\n", argv[0], ei.msg);
 		r = EX_CANTCREAT;

@@ -19,4 +19,25 @@ struct client_cli {
  */
 int client_cmd_contracts(const struct client_cli *cli, int argc, char **argv);
 
+struct client;
+struct client_response;
+struct sp_errinfo;
+
+/*
+ * A client for cli->server with the caller's token: SEALPACT_TOKEN (e.g. an
+ * API key), else the session `sealpact login` saved. Returns 0 and *out
+ * (client_free()), or the exit status after printing why (cmd names the
+ * command in the message).
+ */
+int client_cli_open(const struct client_cli *cli, const char *cmd, struct client **out);
+
+/* A failed transfer: prints "sealpact: CMD: why", returns the exit status. */
+int client_cli_transport(const char *cmd, const struct sp_errinfo *ei);
+
+/* The server said no: prints the problem as one line, returns 1. */
+int client_cli_said_no(const char *cmd, const struct client_response *resp);
+
+/* `sealpact seal ...` (seals.c): argv[0] is "seal"; returns the exit status. */
+int client_cmd_seal(const struct client_cli *cli, int argc, char **argv);
+
 #endif /* SP_CLIENT_CONTRACTS_INT_H */

@@ -363,3 +363,19 @@ out:
 	headers_free(hdrs);
 	return r;
 }
+
+int
+client_response_header(struct client *c, const char *name, char *out, size_t outlen)
+{
+	struct curl_header *h = NULL;
+
+	if (outlen > 0)
+		out[0] = '\0';
+	if (c == NULL || c->curl == NULL || outlen == 0 ||
+	    curl_easy_header(c->curl, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK || h == NULL)
+		return SP_ERR_NOT_FOUND;
+	if (strlen(h->value) >= outlen)
+		return SP_ERR_TOO_LARGE;
+	snprintf(out, outlen, "%s", h->value);
+	return SP_OK;
+}

@@ -70,6 +70,13 @@ cmd_contracts(const struct cli *cli, int argc, char **argv)
 }
 
 static int
+cmd_seal(const struct cli *cli, int argc, char **argv)
+{
+	struct client_cli c = { cli->server, cli->cafile, cli->timeout_s };
+	return client_cmd_seal(&c, argc, argv);
+}
+
+static int
 cmd_verify(const struct cli *cli, int argc, char **argv)
 {
 	return client_cmd_verify(cli->cafile, argc, argv);
@@ -135,7 +142,8 @@ static const struct command commands[] = {
 	{ "download", "NUMBER FILE [REVISION]", "save the latest (or one revision's) PDF", "",
 	  cmd_contracts },
 	{ "sign",
-	  "NUMBER (PLACEMENT... | --invisible) [token options] | --offline IN.pdf OUT.pdf "
+	  "NUMBER (PLACEMENT... | --invisible) [--seal ID] [token options] | --offline IN.pdf "
+	  "OUT.pdf "
 	  "(PLACEMENT... | --invisible) [--seal PNG] [--chain PEM] [--tsa URL | --tsa-cert PEM "
 	  "--tsa-key PEM] [--tsa-trust PEM] [--date-zone ZONE] [--level B-B|B-T|B-LT|B-LTA "
 	  "--trust-roots PEM [--crl FILE]... [--ocsp FILE]... [--ocsp-allow HOSTS]]",
@@ -160,6 +168,9 @@ static const struct command commands[] = {
 	  "  sealpact sign N --keyword 乙方（盖章）,1  on the first occurrence of the text\n"
 	  "  sealpact sign N --date 1,400,60           the date on page 1\n"
 	  "  sealpact sign N --invisible               a signature with no seal shown\n"
+	  "Online, --seal ID puts your organization's seal ID on the page (an approved\n"
+	  "or installed seal, valid now: 'sealpact seal list'); without it the server's\n"
+	  "development demo seal, where it has one. Offline, --seal PNG is the picture.\n"
 	  "The resolved seal rectangles are printed before the PIN is asked. Token\n"
 	  "options as for login (--module, --token, --key-id, --pin-file; or --key PEM\n"
 	  "--cert PEM). Online the server adds the timestamp and writes the date in its\n"
@@ -174,6 +185,47 @@ static const struct command commands[] = {
 	  "--ocsp-allow names it, else the --crl files; --ocsp FILE adds a DER OCSP\n"
 	  "response you fetched), B-LTA (and a document timestamp over everything).\n",
 	  cmd_sign },
+	{ "seal", "apply|change|form|upload|submit|modify|cancel|show|list|install ...",
+	  "apply for your organization's electronic seal, install it on the token",
+	  "The seal's life from the terminal (a logged-in member; IDs are the numbers\n"
+	  "the commands print):\n"
+	  "  seal apply --name NAME --type official|contract\n"
+	  "                     apply for a seal: NAME must equal the physical seal's\n"
+	  "                     name; official is 公章, contract is 合同专用章\n"
+	  "  seal change SEAL_ID [--name NAME] [--type T]\n"
+	  "                     apply for a seal that replaces SEAL_ID once approved\n"
+	  "                     (the old seal is then revoked)\n"
+	  "  seal form APP_ID FILE.pdf\n"
+	  "                     download the application form: print it, stamp it with\n"
+	  "                     the physical seal, scan it in colour\n"
+	  "  seal upload APP_ID SCAN [--submit]\n"
+	  "                     upload the scan (PDF, PNG or JPEG, at most 10 MiB);\n"
+	  "                     --submit also submits it for review\n"
+	  "  seal submit APP_ID  submit a draft with its scan for review\n"
+	  "  seal modify APP_ID [--name NAME] [--type T] [--scan SCAN] [--submit]\n"
+	  "                     change an application under review or rejected (it goes\n"
+	  "                     back to draft); --submit resubmits it\n"
+	  "  seal cancel APP_ID  withdraw an application\n"
+	  "  seal show APP_ID    an application: status, scan, the reviewer's note, seal\n"
+	  "  seal list [--json] [--module SO] [--token LABEL]\n"
+	  "                     the seals on the token (with a module) and on the server,\n"
+	  "                     with status and validity, and the applications\n"
+	  "  seal install SEAL_ID [--module SO] [--token LABEL] [--key-id HEX]\n"
+	  "               [--pin-file F] [--maker-cert PEM]\n"
+	  "                     download an approved seal (GB/T 38540 SESeal), check the\n"
+	  "                     platform's signature (against --maker-cert or\n"
+	  "                     SEALPACT_SEAL_MAKER_CERT when given, else the certificate\n"
+	  "                     the server names), that it binds the certificate on this\n"
+	  "                     token and is not expired; store it on the token (a public\n"
+	  "                     PKCS#11 data object, application \"sealpact-seal\", label\n"
+	  "                     SEAL_ID; the PIN is asked without echo) and tell the\n"
+	  "                     server it is installed. A seal that fails a check is not\n"
+	  "                     stored. Token options as for login (SEALPACT_PKCS11_MODULE,\n"
+	  "                     SEALPACT_TOKEN, SEALPACT_KEY_ID, SEALPACT_PIN).\n"
+	  "Exit status: 0 done, 1 the server or the token said no (the reason is\n"
+	  "printed), 64 usage, 65 a scan that is no PDF/PNG/JPEG, 66 unreadable file,\n"
+	  "69 server unreachable, 73 cannot write the form.\n",
+	  cmd_seal },
 	{ "verify",
 	  "FILE [--json] [--trust-roots PEM]... [--intermediate PEM]... [--crl F]... [--tsa-trust "
 	  "PEM] [--at TIME]",
@@ -188,10 +240,11 @@ static const struct command commands[] = {
 	  "file cannot be parsed (\"unreadable\"). Each signature's \"level\" is pades_b,\n"
 	  "pades_b_t, pades_b_lt (revocation data embedded in a later /DSS), pades_b_lta\n"
 	  "(and a document timestamp over it) or not_pades (a sound legacy adbe.pkcs7\n"
-	  "signature). Revocation is answered from the file's /DSS first, without network.\n"
-	  "--at TIME (RFC 3339, e.g. 2040-01-01T00:00:00Z) moves the verification clock:\n"
-	  "a signature without a timestamp is checked then, timestamps are checked\n"
-	  "against it.\n",
+	  "signature). After a certification, DocMDP P=2 permits filling in form fields\n"
+	  "that no FieldMDP lock covers, P=3 also annotations; P=1 nothing. Revocation is\n"
+	  "answered from the file's /DSS first, without network. --at TIME (RFC 3339,\n"
+	  "e.g. 2040-01-01T00:00:00Z) moves the verification clock: a signature without\n"
+	  "a timestamp is checked then, timestamps are checked against it.\n",
 	  cmd_verify },
 	{ "help", "[COMMAND]", "show help for sealpact or for one command", "", cmd_help },
 	{ "version", "", "print the version", "", cmd_version },

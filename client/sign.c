@@ -371,12 +371,22 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 	}
 	if (argc - optind != 1)
 		return usage_err("wants the contract NUMBER (or --offline IN.pdf OUT.pdf)");
-	if (o.tsa_url != NULL || o.tsa_cert != NULL || o.seal_png != NULL || o.chain_pem != NULL ||
-	    o.date_zone != NULL)
+	/* Online, --seal names one of the organization's seals by its id. */
+	if (o.seal_png != NULL) {
+		size_t n = strlen(o.seal_png);
+
+		if (n == 0 || n > 18 || strspn(o.seal_png, "0123456789") != n)
+			return usage_err("--seal ID names one of your organization's seals online "
+					 "(the number 'sealpact seal list' shows); a PNG is for "
+					 "--offline");
+		o.seal_id = o.seal_png;
+		o.seal_png = NULL;
+	}
+	if (o.tsa_url != NULL || o.tsa_cert != NULL || o.chain_pem != NULL || o.date_zone != NULL)
 		return usage_err(
-			"--tsa, --tsa-cert, --seal, --chain and --date-zone are for --offline (the "
-			"server timestamps, holds the seal, embeds the verified chain and dates "
-			"the seal in its configured zone)");
+			"--tsa, --tsa-cert, --chain and --date-zone are for --offline (the "
+			"server timestamps, embeds the verified chain and dates the seal in "
+			"its configured zone)");
 	if (o.level >= 0 || o.nroots || o.ncrls || o.nocsps || o.ocsp_allow)
 		return usage_err("--level, --trust-roots, --crl, --ocsp and --ocsp-allow are for "
 				 "--offline (online the server's signing.level decides, with the "

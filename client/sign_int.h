@@ -29,6 +29,7 @@ struct sign_opts {
 	const char *tsa_cert, *tsa_key; /* offline: a development built-in TSA */
 	const char *tsa_trust;          /* offline: PEM the TSA must chain to, or NULL */
 	const char *seal_png;           /* offline: the seal image */
+	const char *seal_id;            /* online: the seal placements show (its id), or NULL */
 	const char *chain_pem;          /* offline: CA certificates to embed (PEM), or NULL */
 	const char *reason;
 	const char *date_zone; /* offline: IANA zone of the date seal, NULL = SP_TZ_DEFAULT */

@@ -150,6 +150,9 @@ sign_placements_json(const struct sign_opts *o)
 			json_object_set_new(e, "keyword", json_string(p->keyword));
 		if (p->occurrences != NULL)
 			json_object_set_new(e, "occurrence", json_string(p->occurrences));
+		/* The organization's seal (`seal list`); a date seal shows no picture. */
+		if (o->seal_id != NULL && p->mode != PDF_PLACE_DATE)
+			json_object_set_new(e, "seal", json_string(o->seal_id));
 		json_array_append_new(a, e);
 	}
 	return a;

@@ -103,13 +103,20 @@ const struct config_key config_keys[] = {
 	INT(signing, archive_horizon_days, 1, 36500, 90),
 	INT(signing, archive_interval_s, 0, 604800, 3600),
 
+	PATH(seals, maker_cert),
+	PATH(seals, maker_key),
+	INT(seals, claim_ttl, 60, 86400, 1800),
+	ROW(seals, cjk_font, CONFIG_PATH, 0, 0, 0,
+	    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", NULL, 0),
+	INT(seals, cjk_font_index, 0, 255, 2),
+
 	STR(webhooks, allow_hosts, NULL),
 	BOOL(webhooks, allow_http, 0),
 };
 const size_t config_nkeys = SP_ARRAY_LEN(config_keys);
 
 const char *const config_sections[] = {
-	"server", "database", "log", "trust", "tsa", "auth", "signing", "webhooks",
+	"server", "database", "log", "trust", "tsa", "auth", "signing", "seals", "webhooks",
 };
 const size_t config_nsections = SP_ARRAY_LEN(config_sections);
 
@@ -360,6 +367,10 @@ validate(struct config_loader *ld, struct sp_errinfo *ei)
 		return rule_failed(ld, "tsa", "password", ei, "set without tsa.username");
 	if (c->tsa.policy == NULL || !oid_ok(c->tsa.policy))
 		return rule_failed(ld, "tsa", "policy", ei, "not a dotted OID such as 1.2.3.4");
+	if ((c->seals.maker_cert == NULL) != (c->seals.maker_key == NULL))
+		return rule_failed(ld, "seals",
+				   c->seals.maker_cert != NULL ? "maker_cert" : "maker_key", ei,
+				   "seals.maker_cert and seals.maker_key go together");
 	if (sp_tz_check(c->signing.date_seal_zone, NULL) != SP_OK)
 		return rule_failed(ld, "signing", "date_seal_zone", ei,
 				   "not a known IANA time zone (e.g. Asia/Shanghai, UTC)");

@@ -99,6 +99,14 @@ struct config_signing {
 	int archive_interval_s;   /* how often the renewal job looks, default 3600 (0: never) */
 };
 
+struct config_seals {
+	char *maker_cert;   /* PEM: the platform's seal-making certificate; NULL: no approvals */
+	char *maker_key;    /* PEM: its private key (SM2, RSA or P-256) */
+	int claim_ttl;      /* seconds a reviewer's claim lasts, default 1800 */
+	char *cjk_font;     /* OpenType/TrueType collection for forms and generated seals */
+	int cjk_font_index; /* the face in cjk_font (Noto Sans CJK: 2 = SC), default 2 */
+};
+
 struct config_webhooks {
 	/*
 	 * Comma-separated host names and IP addresses or CIDR ranges that webhook
@@ -118,6 +126,7 @@ struct config {
 	struct config_tsa tsa;
 	struct config_auth auth;
 	struct config_signing signing;
+	struct config_seals seals;
 	struct config_webhooks webhooks;
 };
 

@@ -9,6 +9,7 @@
  * SM2 signer's signed attributes are re-encoded and checked with
  * crypto_sig_verify(), which sets CRYPTO_SM2_ID.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,12 +53,54 @@ digest_ok(int nid, struct crypto_sig_report *rep, const char *what)
 	}
 }
 
+void
+verify_hasher_cleanup(struct verify_hasher *h)
+{
+	size_t i;
+
+	for (i = 0; h && i < h->n; i++)
+		EVP_MD_CTX_free(h->s[i].c);
+	if (h)
+		h->n = 0;
+}
+
+/* The running digest of md moved on to data[0..a), or NULL when it is already
+   past a (signatures out of order) or cannot be had: hash afresh then. */
+static EVP_MD_CTX *
+prefix_at(struct verify_hasher *h, const EVP_MD *md, const unsigned char *data, size_t a)
+{
+	size_t i;
+
+	for (i = 0; i < h->n && EVP_MD_get_type(h->s[i].md) != EVP_MD_get_type(md); i++)
+		;
+	if (i == h->n) {
+		if (h->n == VERIFY_HASHER_MDS || !(h->s[i].c = EVP_MD_CTX_new()))
+			return NULL;
+		h->s[i].md = md;
+		h->s[i].pos = 0;
+		h->n++;
+		if (!EVP_DigestInit_ex(h->s[i].c, md, NULL))
+			h->s[i].pos = SIZE_MAX;
+	}
+	if (h->s[i].pos > a)
+		return NULL;
+	if (!EVP_DigestUpdate(h->s[i].c, data + h->s[i].pos, a - h->s[i].pos)) {
+		h->s[i].pos = SIZE_MAX;
+		return NULL;
+	}
+	h->s[i].pos = a;
+	return h->s[i].c;
+}
+
 static int
 ranges_digest(const EVP_MD *md, const struct verify_ranges *rg, unsigned char *out,
 	      unsigned int *outlen)
 {
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	int ok = c && EVP_DigestInit_ex(c, md, NULL) && EVP_DigestUpdate(c, rg->data, rg->a) &&
+	EVP_MD_CTX *c = EVP_MD_CTX_new(),
+		   *pre = rg->hx ? prefix_at(rg->hx, md, rg->data, rg->a) : NULL;
+	int ok = c &&
+		 (pre ? EVP_MD_CTX_copy_ex(c, pre)
+		      : EVP_DigestInit_ex(c, md, NULL) && EVP_DigestUpdate(c, rg->data, rg->a)) &&
 		 EVP_DigestUpdate(c, rg->data + rg->b, rg->end - rg->b) &&
 		 EVP_DigestFinal_ex(c, out, outlen);
 

@@ -71,7 +71,8 @@ int db_ping(struct db_pool *pool, int timeout_ms,
 
 /*
  * Apply every migrations/NNN_name.sql of dir not yet recorded, in order, each
- * in its own transaction, under a session advisory lock, recording version,
+ * in its own transaction under a transaction-scoped advisory lock (so it
+ * also runs through PgBouncer in transaction mode), recording version,
  * name and SHA-256 checksum in schema_migrations. Refuses (SP_ERR_CONFLICT)
  * when an applied migration's file has changed or is missing. *applied (may be
  * NULL) receives how many were applied now. Blocking: CLI and tests only.
@@ -551,6 +552,13 @@ struct db_revision_doc {
 	int seq; /* the revision's seq, 0 for the original upload */
 	uint8_t *data;
 	size_t len; /* > 0 */
+	/* db_signing_prepare_load_seal with a seal: its picture and
+	 * {"id", "name", "type", "valid_from", "valid_until", "status"};
+	 * db_verification_document_load: {"<revision length>": that seal, ...}
+	 * of the signed revisions that show a seal; else NULL */
+	uint8_t *seal_png;
+	size_t seal_png_len;
+	char *seal_info;
 };
 void db_revision_doc_free(struct db_revision_doc *doc); /* NULL is fine */
 
@@ -568,8 +576,19 @@ int db_signing_prepare_load(struct db_pool *pool, int64_t number, int64_t org_id
 			    db_revision_doc_fn cb, void *arg) SP_WUR;
 
 /*
+ * The same plus the seal the placements name (seal_id > 0; 0: none), checked
+ * in the same statement (SQL signing_prepare_load_seal, seal_usable): the
+ * organization's own ("seal_foreign"), approved or installed
+ * ("seal_not_approved", "seal_revoked"), valid now ("seal_expired",
+ * "seal_not_yet_valid"); "seal_not_found" when it does not exist. Loop thread.
+ */
+int db_signing_prepare_load_seal(struct db_pool *pool, int64_t number, int64_t org_id,
+				 int64_t seal_id, db_revision_doc_fn cb, void *arg) SP_WUR;
+
+/*
  * Verification of a contract: the latest revision of contract `number` as
- * organization org_id may see it (the initiator, or a party once sent);
+ * organization org_id may see it (the initiator, or a party once sent),
+ * with the seals its signatures show (seal_info);
  * SP_ERR_NOT_FOUND "no such contract" otherwise. Loop thread.
  */
 int db_verification_document_load(struct db_pool *pool, int64_t number, int64_t org_id,
@@ -600,6 +619,7 @@ struct db_signing_new {
 	const char *cert_serial_hex; /* any case; stored lower case */
 	int64_t cert_not_before;     /* Unix seconds */
 	int64_t cert_not_after;
+	int64_t seal_id; /* the seal the appearance shows (checked again), 0: none */
 };
 
 /*
@@ -739,5 +759,115 @@ struct db_archive_revision {
  */
 int db_archive_store(struct db_pool *pool, const struct db_archive_revision *rev, db_json_fn cb,
 		     void *arg) SP_WUR;
+
+/* ---- seals.c: seal applications, the review queue, issued seals ------------------------- */
+
+/*
+ * Every state change below is one SQL function of migrations/009_seals.sql
+ * that locks the seal's row, checks the caller and the state, and appends
+ * the audit event (members: their organization's chain; reviewers: the
+ * platform's, and the organization's for approve and reject). JSON shapes
+ * are the API's (openapi.yaml SealApplication, Seal, SealClaim). Another
+ * organization's application or seal fails SP_ERR_NOT_FOUND like one that
+ * does not exist; a wrong state SP_ERR_CONFLICT "wrong_state". Loop thread.
+ */
+
+/* A blob and its content type; valid only during the call (NULL on failure). */
+typedef void (*db_blob_fn)(void *arg, const unsigned char *data, size_t len, const char *type,
+			   const struct sp_errinfo *err);
+
+/*
+ * A new application (draft) of who's organization, applied for by who's
+ * user with certificate certificate_id (the one the SESeal will bind);
+ * replaces > 0 makes it a change of that issued seal (SP_ERR_CONFLICT
+ * "seal_change_pending" when one is open already).
+ */
+int db_seal_app_create(struct db_pool *pool, const struct db_actor *who, int64_t certificate_id,
+		       const char *name, const char *type, int64_t replaces, db_json_fn cb,
+		       void *arg) SP_WUR;
+/* org's applications, newest first: {"items", "total"}. */
+int db_seal_app_list(struct db_pool *pool, int64_t org, long limit, long offset, db_json_fn cb,
+		     void *arg) SP_WUR;
+int db_seal_app_get(struct db_pool *pool, int64_t org, int64_t id, db_json_fn cb, void *arg) SP_WUR;
+/* Modify name and/or type (NULL keeps it); back to draft, any claim ends. */
+int db_seal_app_modify(struct db_pool *pool, const struct db_actor *who, int64_t id,
+		       const char *name, const char *type, db_json_fn cb, void *arg) SP_WUR;
+/* Store the scan (type: its checked content type) of a draft. */
+int db_seal_app_scan(struct db_pool *pool, const struct db_actor *who, int64_t id,
+		     const unsigned char *scan, size_t len, const char *type, db_json_fn cb,
+		     void *arg) SP_WUR;
+
+enum db_seal_step {
+	DB_SEAL_SUBMIT,   /* draft with a scan -> under_review ("scan_missing") */
+	DB_SEAL_CANCEL,   /* draft, under_review, rejected -> cancelled */
+	DB_SEAL_INSTALLED /* approved -> installed; the JSON is the Seal */
+};
+int db_seal_app_step(struct db_pool *pool, const struct db_actor *who, int64_t id,
+		     enum db_seal_step step, db_json_fn cb, void *arg) SP_WUR;
+
+/* org's issued seals (approved, installed, revoked), newest first, and one of them. */
+int db_seal_list(struct db_pool *pool, int64_t org, long limit, long offset, db_json_fn cb,
+		 void *arg) SP_WUR;
+int db_seal_get(struct db_pool *pool, int64_t org, int64_t id, db_json_fn cb, void *arg) SP_WUR;
+
+enum db_seal_blob { DB_SEAL_BLOB_IMAGE, DB_SEAL_BLOB_SESEAL };
+/* An issued seal's picture (PNG) or its DER SESeal. */
+int db_seal_blob(struct db_pool *pool, int64_t org, int64_t id, enum db_seal_blob which,
+		 db_blob_fn cb, void *arg) SP_WUR;
+
+/* A page of the review queue: status, q (NULL: all), after the cursor, oldest first. */
+struct db_review_query {
+	const char *status;
+	const char *q;     /* at most 200 bytes, taken literally */
+	int64_t cursor_us; /* the cursor's submitted_at, Unix microseconds */
+	int64_t cursor_id; /* 0: the first page */
+	int limit;         /* 1..100 */
+};
+/* {"items": [SealApplication with claim], "next_cursor": "US.ID" or null}. */
+int db_review_list(struct db_pool *pool, int64_t reviewer, const struct db_review_query *q,
+		   db_json_fn cb, void *arg) SP_WUR;
+/* A submitted application as reviewer sees it (drafts: not found). */
+int db_review_get(struct db_pool *pool, int64_t reviewer, int64_t id, db_json_fn cb,
+		  void *arg) SP_WUR;
+/*
+ * Claim (or renew one's claim) for ttl_s seconds under the row lock: of
+ * concurrent claims exactly one wins; the others fail SP_ERR_CONFLICT
+ * "claim_held". The JSON is the SealClaim.
+ */
+int db_review_claim(struct db_pool *pool, const struct db_actor *who, int64_t id, int ttl_s,
+		    db_json_fn cb, void *arg) SP_WUR;
+/* Release one's live claim ("claim_required" without one). */
+int db_review_release(struct db_pool *pool, const struct db_actor *who, int64_t id, db_status_fn cb,
+		      void *arg) SP_WUR;
+/*
+ * For the claim holder: {"id", "name", "type", "org_name", "credit_code",
+ * "certificate": base64 DER} (what approve and the previews need).
+ */
+int db_review_material(struct db_pool *pool, int64_t reviewer, int64_t id, db_json_fn cb,
+		       void *arg) SP_WUR;
+/* The scan and its type, for the claim holder. */
+int db_review_scan(struct db_pool *pool, int64_t reviewer, int64_t id, db_blob_fn cb,
+		   void *arg) SP_WUR;
+
+/* What approve stores (borrowed for the call). */
+struct db_seal_approval {
+	int64_t id;
+	const char *valid_from, *valid_until; /* RFC 3339 */
+	const unsigned char *png;
+	size_t png_len;
+	const char *image_source; /* "generated" | "uploaded" */
+	const char *code;         /* or NULL */
+	const unsigned char *seseal;
+	size_t seseal_len;
+};
+/*
+ * Approve under the claim ("claim_required"), check the validity
+ * ("validity_invalid", "validity_expired"), revoke the seal a change
+ * replaces. The JSON is the application (reviewer's view).
+ */
+int db_review_approve(struct db_pool *pool, const struct db_actor *who,
+		      const struct db_seal_approval *a, db_json_fn cb, void *arg) SP_WUR;
+int db_review_reject(struct db_pool *pool, const struct db_actor *who, int64_t id,
+		     const char *reason, db_json_fn cb, void *arg) SP_WUR;
 
 #endif /* SP_DB_H */

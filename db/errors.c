@@ -74,6 +74,19 @@ static const struct sqlstate_row {
 	{ "SA010", SP_ERR_CONFLICT, "api_key_limit",
 	  "This organization has 100 active API keys; revoke one first." },
 	{ "SA011", SP_ERR_CONFLICT, "username_taken", "This username is taken." },
+	/* seals (migrations/009_seals.sql) */
+	{ "SE001", SP_ERR_CONFLICT, "claim_held", NULL },
+	{ "SE002", SP_ERR_CONFLICT, "claim_required", NULL },
+	{ "SE003", SP_ERR_CONFLICT, "scan_missing", NULL },
+	{ "SE004", SP_ERR_CONFLICT, "seal_change_pending", NULL },
+	{ "SE005", SP_ERR_FORBIDDEN, "seal_foreign", NULL },
+	{ "SE006", SP_ERR_CONFLICT, "seal_revoked", NULL },
+	{ "SE007", SP_ERR_CONFLICT, "seal_expired", NULL },
+	{ "SE008", SP_ERR_CONFLICT, "seal_not_yet_valid", NULL },
+	{ "SE009", SP_ERR_CONFLICT, "seal_not_approved", NULL },
+	{ "SE010", SP_ERR_INVALID, "seal_not_found", NULL },
+	{ "SE011", SP_ERR_INVALID, "validity_invalid", NULL },
+	{ "SE012", SP_ERR_INVALID, "validity_expired", NULL },
 	{ "23514", SP_ERR_INVALID, "invalid", NULL },     /* check_violation */
 	{ "23503", SP_ERR_INVALID, "invalid", NULL },     /* foreign_key_violation */
 	{ "42501", SP_ERR_FORBIDDEN, "forbidden", NULL }, /* insufficient_privilege */

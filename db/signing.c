@@ -54,6 +54,8 @@ db_revision_doc_free(struct db_revision_doc *doc)
 	if (doc == NULL)
 		return;
 	free(doc->data);
+	free(doc->seal_png);
+	free(doc->seal_info);
 	free(doc);
 }
 
@@ -73,7 +75,8 @@ doc_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 		ei = *err;
 		goto out;
 	}
-	if (PQntuples(res) != 1 || PQnfields(res) != 2 || PQgetisnull(res, 0, 1)) {
+	if (PQntuples(res) != 1 || PQnfields(res) < 2 || PQnfields(res) > 4 ||
+	    PQgetisnull(res, 0, 1)) {
 		sp_err_reason(&ei, SP_ERR_NOT_FOUND, "not_found", "no such contract");
 		goto out;
 	}
@@ -84,6 +87,21 @@ doc_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	if (db_col_uint(res, 0, 4, &seq) != 0 || seq > INT32_MAX ||
 	    db_col_bytes(res, 1, &d->data, &d->len) != 0 || d->len == 0) {
 		sp_err(&ei, SP_ERR_INTERNAL, "the revision's document does not decode");
+		goto out;
+	}
+	/* signing_prepare_load_seal: the seal's picture and its facts (text, binary = bytes) */
+	if (PQnfields(res) == 4 && !PQgetisnull(res, 0, 2) &&
+	    (db_col_bytes(res, 2, &d->seal_png, &d->seal_png_len) != 0 || PQgetisnull(res, 0, 3) ||
+	     (d->seal_info = strndup(PQgetvalue(res, 0, 3), (size_t)PQgetlength(res, 0, 3))) ==
+		     NULL)) {
+		sp_err(&ei, SP_ERR_INTERNAL, "the seal does not decode");
+		goto out;
+	}
+	/* db_verification_document_load: the seals of the signed revisions */
+	if (PQnfields(res) == 3 && !PQgetisnull(res, 0, 2) &&
+	    (d->seal_info = strndup(PQgetvalue(res, 0, 2), (size_t)PQgetlength(res, 0, 2))) ==
+		    NULL) {
+		sp_err(&ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	d->contract_number = c->number;
@@ -126,6 +144,25 @@ db_signing_prepare_load(struct db_pool *pool, int64_t number, int64_t org_id, db
 			2, p, number, cb, arg);
 }
 
+int
+db_signing_prepare_load_seal(struct db_pool *pool, int64_t number, int64_t org_id, int64_t seal_id,
+			     db_revision_doc_fn cb, void *arg)
+{
+	struct db_param p[3];
+	char num[24], org[24], seal[24];
+
+	if (seal_id <= 0)
+		return db_signing_prepare_load(pool, number, org_id, cb, arg);
+	memset(p, 0, sizeof(p));
+	db_param_text(&p[0], db_i64_text(num, sizeof(num), number));
+	db_param_text(&p[1], db_i64_text(org, sizeof(org), org_id));
+	db_param_text(&p[2], db_i64_text(seal, sizeof(seal), seal_id));
+	return doc_load(pool,
+			"SELECT base_seq, document, seal_png, seal_info::text FROM "
+			"signing_prepare_load_seal($1::bigint, $2::bigint, $3::bigint)",
+			3, p, number, cb, arg);
+}
+
 /* The latest revision, through the one visibility check of db/contracts.c. */
 int
 db_verification_document_load(struct db_pool *pool, int64_t number, int64_t org_id,
@@ -135,7 +172,8 @@ db_verification_document_load(struct db_pool *pool, int64_t number, int64_t org_
 	int r;
 
 	if ((r = db_contract_visible(&v, number, org_id,
-				     "l.seq, revision_document(c.number, l.seq)",
+				     "l.seq, revision_document(c.number, l.seq), "
+				     "contract_revision_seals(c.number)::text",
 				     ", LATERAL (SELECT max(seq)::integer AS seq FROM revisions "
 				     "WHERE contract_number = c.number) l",
 				     "")) != SP_OK)
@@ -154,9 +192,17 @@ db_signing_session_create(struct db_pool *pool, const struct db_actor *who,
 		"$5::bytea, $6::bigint, $7::bigint, $8::bytea, $9, $10::bytea, $11::jsonb, "
 		"$12::integer, $13::bytea, $14, $15, $16, to_timestamp($17::bigint), "
 		"to_timestamp($18::bigint), $19::inet, $20)::text";
-	struct db_param p[20];
+	/* With a seal: the same call through signing_session_create_seal (009). */
+	static const char sql_seal[] =
+		"SELECT signing_session_create_seal($1::bigint, $2::bigint, $3::bigint, "
+		"$4::integer, "
+		"$5::bytea, $6::bigint, $7::bigint, $8::bytea, $9, $10::bytea, $11::jsonb, "
+		"$12::integer, $13::bytea, $14, $15, $16, to_timestamp($17::bigint), "
+		"to_timestamp($18::bigint), $19::inet, $20, $21::bigint)::text";
+	struct db_param p[21];
 	struct db_actor_text t;
-	char number[24], base[16], coff[24], clen[24], ttl[16], nb[24], na[24], serial[82];
+	char number[24], base[16], coff[24], clen[24], ttl[16], nb[24], na[24], serial[82],
+		seal[24];
 	size_t i;
 
 	if (s->delta_len == 0 || s->delta_len > INT32_MAX || s->signed_attrs_len > INT32_MAX ||
@@ -206,6 +252,10 @@ db_signing_session_create(struct db_pool *pool, const struct db_actor *who,
 	p[17].value = na;
 	p[18].value = t.ip;
 	p[19].value = t.ua;
+	if (s->seal_id > 0) {
+		p[20].value = db_i64_text(seal, sizeof(seal), s->seal_id);
+		return db_json_call(pool, sql_seal, 21, p, NULL, cb, arg);
+	}
 	return db_json_call(pool, sql, 20, p, NULL, cb, arg);
 }
 

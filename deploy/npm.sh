@@ -4,6 +4,8 @@
 #   @redocly/cli   lints openapi.yaml (CTest openapi.lint, ruleset redocly.yaml)
 #   redoc          the reference renderer; server/console/api/redoc.standalone.js
 #                  is its bundle, vendored (CTest openapi.redoc_vendored checks it)
+#   playwright-core drives Debian's chromium in the console's browser test
+#                  (tests/integration/test_console.py); it downloads no browser
 # Needs node and npm (deploy/deps.sh test installs them). Installs only when
 # something is missing or the lock file changed, so once installed it needs no
 # network; the tools run offline (telemetry and update checks off, see
@@ -13,7 +15,8 @@ here=$(cd "$(dirname "$0")/npm" && pwd)
 stamp=$here/node_modules/.sealpact-lock.sha256
 want=$(sha256sum "$here/package-lock.json" | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
-   [ -x "$here/node_modules/.bin/redocly" ] && [ -f "$here/node_modules/redoc/bundles/redoc.standalone.js" ]; then
+   [ -x "$here/node_modules/.bin/redocly" ] && [ -f "$here/node_modules/redoc/bundles/redoc.standalone.js" ] &&
+   [ -f "$here/node_modules/playwright-core/package.json" ]; then
   exit 0
 fi
 command -v npm >/dev/null || { echo "npm.sh: npm is missing (deploy/deps.sh test)" >&2; exit 1; }

@@ -26,6 +26,9 @@
 #                              organizationIdentifier (2.5.4.97)=<credit code>,
 #                              keyUsage critical digitalSignature,nonRepudiation
 #   tsa.key tsa.crt            TSA (EKU critical timeStamping, KU digitalSignature)
+#   sealmaker.key sealmaker.crt  the platform's seal maker (SM2; KU critical
+#                              digitalSignature,nonRepudiation): signs the GB/T 38540
+#                              SESeal of every approved electronic seal
 #   ocsp.key ocsp.crt          OCSP responder (EKU OCSPSigning, ocsp-nocheck)
 #   server.key server.crt      TLS server, SAN DNS:localhost, IP:127.0.0.1
 #   server-chain.pem           server.crt then ca.pem (what a TLS server sends)
@@ -202,6 +205,14 @@ authorityKeyIdentifier = keyid:always
 authorityInfoAccess = OCSP;URI:$base/ocsp
 crlDistributionPoints = URI:$base/crl.der
 
+[ v3_sealmaker ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature, nonRepudiation
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+authorityInfoAccess = OCSP;URI:$base/ocsp
+crlDistributionPoints = URI:$base/crl.der
+
 [ v3_ocsp ]
 basicConstraints = critical, CA:false
 keyUsage = critical, digitalSignature
@@ -292,6 +303,7 @@ IFS=$'\t' read -r slug1 name1 code1 < <(head -n1 orgs.tsv)
 subj1="/C=CN/O=$name1/organizationIdentifier=$code1"
 
 issue ec tsa.key tsa.crt "/C=CN/O=sealpact 开发/CN=sealpact Dev TSA" v3_tsa
+issue sm2 sealmaker.key sealmaker.crt "/C=CN/O=sealpact 开发/CN=sealpact Dev Seal Maker" v3_sealmaker
 issue ec ocsp.key ocsp.crt "/C=CN/O=sealpact 开发/CN=sealpact Dev OCSP Responder" v3_ocsp
 issue ec server.key server.crt "/C=CN/O=sealpact 开发/CN=localhost" v3_server
 cat server.crt ca.pem >server-chain.pem

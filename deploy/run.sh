@@ -100,6 +100,8 @@ if [ "$var" != "$root/var" ]; then
   export SEALPACT_TSA_CHAIN=${SEALPACT_TSA_CHAIN:-$var/pki/chain.pem}
   export SEALPACT_TSA_TRUST=${SEALPACT_TSA_TRUST:-$var/pki/root.pem}
   export SEALPACT_SIGNING_DEFAULT_SEAL_IMAGE=${SEALPACT_SIGNING_DEFAULT_SEAL_IMAGE:-$var/pki/seal.png}
+  export SEALPACT_SEALS_MAKER_CERT=${SEALPACT_SEALS_MAKER_CERT:-$var/pki/sealmaker.crt}
+  export SEALPACT_SEALS_MAKER_KEY=${SEALPACT_SEALS_MAKER_KEY:-$var/pki/sealmaker.key}
 fi
 
 log "migrating"

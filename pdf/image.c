@@ -90,6 +90,43 @@ out:
 	return r;
 }
 
+int
+pdf_seal_png_check(const unsigned char *png, size_t len, unsigned min_side, unsigned max_side,
+		   struct sp_errinfo *ei)
+{
+	struct pdf_image img;
+	png_image im;
+	size_t npx, i, clear = 0;
+	unsigned w, h;
+	int has_alpha, r;
+
+	if ((r = begin(&im, png, len, ei)) < 0)
+		return r;
+	has_alpha = (im.format & PNG_FORMAT_FLAG_ALPHA) != 0;
+	w = im.width;
+	h = im.height;
+	png_image_free(&im);
+	if (w < min_side || h < min_side || w > max_side || h > max_side)
+		return sp_err_reason(ei, SP_ERR_INVALID, "seal_image_dimensions",
+				     "the seal picture is %ux%u pixels; each side must be %u..%u",
+				     w, h, min_side, max_side);
+	if (!has_alpha)
+		return sp_err_reason(ei, SP_ERR_INVALID, "seal_image_opaque",
+				     "the seal picture has no transparency (alpha channel)");
+	if ((r = pdf_image_decode_png(png, len, &img, ei)) < 0)
+		return r;
+	npx = (size_t)img.width * img.height;
+	for (i = 0; i < npx; i++)
+		clear += img.alpha[i] == 0;
+	r = img.alpha[0] == 0 && img.alpha[img.width - 1] == 0 && img.alpha[npx - img.width] == 0 &&
+	    img.alpha[npx - 1] == 0 && clear * 5 >= npx;
+	pdf_image_cleanup(&img);
+	if (!r)
+		return sp_err_reason(ei, SP_ERR_INVALID, "seal_image_opaque",
+				     "the seal picture's background is not transparent");
+	return SP_OK;
+}
+
 void
 pdf_image_cleanup(struct pdf_image *img)
 {

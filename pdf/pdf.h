@@ -107,6 +107,17 @@ struct pdf_seal {
 	double width_mm; /* <= 0: PDF_SEAL_DEFAULT_MM; height follows the aspect */
 };
 
+/*
+ * Check an uploaded seal picture: a PNG that decodes, sides within
+ * min_side..max_side pixels (SP_ERR_INVALID "seal_image_dimensions"), with
+ * an alpha channel and a transparent background: every corner pixel and at
+ * least a fifth of all pixels fully transparent (SP_ERR_INVALID
+ * "seal_image_opaque"). "seal_not_png" / "seal_bad_png" for other bytes.
+ * Any thread.
+ */
+int pdf_seal_png_check(const unsigned char *png, size_t len, unsigned min_side, unsigned max_side,
+		       struct sp_errinfo *ei) SP_WUR;
+
 enum pdf_place_mode {
 	PDF_PLACE_NORMAL = 1, /* page, x, y */
 	PDF_PLACE_MULTI,      /* pages, x, y: the same position on each page */
@@ -350,6 +361,14 @@ enum pdf_sig_key {
 	PDF_SIG_KEY_MALFORMED
 };
 
+/* What a signature's FieldMDP lock covers. */
+enum pdf_lock {
+	PDF_LOCK_NONE = 0,
+	PDF_LOCK_ALL,     /* every form field */
+	PDF_LOCK_INCLUDE, /* the fields lock_fields names */
+	PDF_LOCK_EXCLUDE  /* every field but those */
+};
+
 /* A signed signature field (/FT /Sig with a /V) as the document has it. */
 struct pdf_sig_field {
 	char name[128];       /* fully qualified field name (UTF-8) */
@@ -357,7 +376,16 @@ struct pdf_sig_field {
 	int sig_obj, sig_gen; /* the /V dictionary's object (0: direct, never valid) */
 	char type[32], filter[64], subfilter[64]; /* names, "" when absent */
 	int docmdp_p; /* certifying signature: DocMDP /P (1..3), else 0 */
+	/* FieldMDP (ISO 32000-2 §12.8.2.4): the /Reference's FieldMDP transform, else the
+	   field's /Lock: which form fields this signature locks */
+	enum pdf_lock lock;
+	/* the /Fields names of an Include / Exclude lock, each NUL-terminated, an empty
+	   name ends the list (an Include list too long for it reads as All: fail closed) */
+	char lock_fields[512];
+	/* the lock's /P (PDF 2.0): DocMDP permissions from this signature on (1..3), 0 none */
+	int lock_p;
 	enum pdf_sig_key contents_state, byterange_state;
+	int unread; /* pdf_sig_fields_list_lazy: only name, field, lock and sig_obj are set */
 	unsigned char *contents; /* the /Contents string (DER plus padding) */
 	size_t contents_len;
 	long long byterange[4];
@@ -370,6 +398,21 @@ struct pdf_sig_field {
  */
 int pdf_sig_fields_list(struct pdf_doc *doc, struct pdf_sig_field **out, size_t *n,
 			struct sp_errinfo *ei) SP_WUR;
+/*
+ * As pdf_sig_fields_list, but a signature value that is an indirect object
+ * is not read: the entry has `unread` set, its name, field, field /Lock and
+ * sig_obj/sig_gen; pdf_sig_field_read() reads the rest from any revision.
+ * (A signature dictionary holds a large /Contents: parsing it once, in the
+ * revision that wrote it, is what keeps verification linear.)
+ */
+int pdf_sig_fields_list_lazy(struct pdf_doc *doc, struct pdf_sig_field **out, size_t *n,
+			     struct sp_errinfo *ei) SP_WUR;
+/*
+ * Read s's signature dictionary (s->sig_obj) as doc has it into s, keeping
+ * its name, field and the field's lock. SP_ERR_NOT_FOUND when doc has no
+ * such object; s unchanged then.
+ */
+int pdf_sig_field_read(struct pdf_doc *doc, struct pdf_sig_field *s, struct sp_errinfo *ei) SP_WUR;
 /* As pdf_sig_fields_list, leaving out the signature objects skip[0..nskip) names. */
 int pdf_sig_fields_list_new(struct pdf_doc *doc, const int *skip, size_t nskip,
 			    struct pdf_sig_field **out, size_t *n, struct sp_errinfo *ei) SP_WUR;
@@ -378,19 +421,39 @@ void pdf_sig_fields_free(struct pdf_sig_field *s, size_t n);
 /*
  * SP_OK when doc may take another signature; SP_ERR_INVALID (reason
  * docmdp_no_changes, a message naming the field) when a certification
- * signature's DocMDP permissions are P=1, which forbids any change.
+ * signature's DocMDP permissions are P=1, or a signature field lock's /P is
+ * 1 (PDF 2.0), which forbid any change.
  */
 int pdf_docmdp_check_signable(struct pdf_doc *doc, struct sp_errinfo *ei) SP_WUR;
+
+/* 1 when s's FieldMDP lock covers the fully qualified field name (or an ancestor of it). */
+int pdf_sig_field_locks(const struct pdf_sig_field *s, const char *field);
 
 /* 1 when doc (a revision) has s's signature object with the same /Contents and /ByteRange. */
 int pdf_sig_field_same(struct pdf_doc *doc, const struct pdf_sig_field *s);
 
+/*
+ * Changes that DocMDP permissions may allow (ISO 32000-2 §12.8.2.2): left
+ * disallowed by the diff, since an approval signature alone permits
+ * neither, and judged per signature by the verifier.
+ */
+enum pdf_change_kind {
+	PDF_CHANGE_OTHER = 0, /* allowed or not as `allowed` says, after any signature */
+	/* an existing form field's value and appearance (/V /AS /AP): certified with P>=2,
+	   unless a FieldMDP lock in force covers the field */
+	PDF_CHANGE_FORM_FILL,
+	/* an annotation that is no form widget added, removed or changed: certified with P=3 */
+	PDF_CHANGE_ANNOT
+};
+
 /* One object an update changed. */
 struct pdf_change {
-	int obj, gen;   /* 0 0 for the trailer */
-	int allowed;    /* 1: allowed after a signature; 0: not */
-	int ltv;        /* 1: validation data only (the DSS, or the catalog's /DSS entry) */
-	char what[160]; /* names the object and the change */
+	int obj, gen; /* 0 0 for the trailer */
+	int allowed;  /* 1: allowed after a signature; 0: not (unless kind permits) */
+	int ltv;      /* 1: validation data only (the DSS, or the catalog's /DSS entry) */
+	enum pdf_change_kind kind;
+	char field[128]; /* PDF_CHANGE_FORM_FILL: the fully qualified field name */
+	char what[160];  /* names the object and the change */
 };
 
 /* What one update changed: the first 256 changes, and counts of all. */
@@ -400,7 +463,14 @@ struct pdf_diff {
 	size_t nallowed, ndisallowed;
 	size_t nltv;         /* of the allowed changes, those that only add validation data */
 	int visible_widgets; /* new signature widgets with a visible rectangle */
+	/* every object number the update's xref lists (changed or not, freed too), sorted:
+	   an object no later update lists reads the same in every later revision */
+	int *listed;
+	size_t nlisted;
 };
+
+/* 1 when d's update lists object num (pdf_revision_diff must have succeeded). */
+int pdf_diff_lists(const struct pdf_diff *d, int num);
 
 /*
  * The object numbers the revisions so far refer to (a bit set), so that an
@@ -480,5 +550,132 @@ struct pdf_dss_add {
 int pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss_add *add, unsigned char **out,
 		   size_t *outlen, struct sp_errinfo *ei) SP_WUR;
 /* ==== end section: document security store ==== */
+/* ==== section: generated documents and pictures ==== */
+/*
+ * Documents and pictures the platform generates, set in a CJK font: an
+ * OpenType/CFF face (Debian's fonts-noto-cjk NotoSansCJK-Regular.ttc, face
+ * PDF_CJK_FONT_INDEX_SC for Simplified Chinese) shaped with HarfBuzz and
+ * embedded as a subset made with hb-subset (Type0, Identity-H, CIDFontType0,
+ * /ToUnicode, so the text can be searched and copied). Errors common to all:
+ * SP_ERR_IO (reason font_unreadable) when the font file cannot be read,
+ * SP_ERR_INVALID (font_index) for a face outside the collection,
+ * SP_ERR_UNSUPPORTED (font_not_cff) for a font without CFF outlines,
+ * SP_ERR_INVALID (font_missing_glyph) for a character the font lacks and
+ * (text_invalid) for text that is empty where it may not be, too long, not
+ * UTF-8 or holds control characters. Out buffers are malloc'd (the caller
+ * frees them) and zeroed on failure. Deterministic: the same input gives the
+ * same bytes. Pure CPU work: any thread, never on the event loop.
+ */
+#define PDF_CJK_FONT_DEFAULT "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+#define PDF_CJK_FONT_INDEX_SC 2
+
+/* A generated seal picture: red ring, five-pointed star, org name along the upper arc,
+ * type text below the star, optional code along the lower arc; transparent background. */
+struct pdf_seal_art {
+	const char *org_name;  /* UTF-8, 1..40 characters */
+	const char *type_text; /* UTF-8, e.g. "合同专用章"; may be "" */
+	const char *code;      /* UTF-8 digits/letters along the lower arc, or NULL */
+	unsigned size_px;      /* square side, 120..1024 */
+};
+/*
+ * A PNG (8-bit RGBA, straight alpha) of size_px x size_px. Besides the
+ * common errors: SP_ERR_INVALID with reason seal_size (size out of range),
+ * text_invalid (name empty or over 40 characters, type over 12), seal_code
+ * (code not 1..20 ASCII digits and letters).
+ */
+int pdf_seal_round_png(const char *font_path, int font_index, const struct pdf_seal_art *a,
+		       unsigned char **png, size_t *png_len, struct sp_errinfo *ei) SP_WUR;
+
+/* The seal application form (申请表), one A4 page, Chinese+English labels, a box for
+ * the physical stamp. All strings UTF-8. */
+struct pdf_seal_form {
+	const char *application_id, *org_name, *credit_code, *seal_name, *seal_type_text,
+		*applicant, *date; /* date: YYYY-MM-DD */
+};
+/*
+ * The form as a PDF. Each field is required: the application id 1..40
+ * characters, the organization and seal names 1..100, the seal type 1..40,
+ * the applicant 1..60, the credit code 1..32 printable ASCII,
+ * and the date a real YYYY-MM-DD date: otherwise SP_ERR_INVALID (reason
+ * text_invalid or form_date) naming the field. Long values are set smaller
+ * so the form stays one page with room for the stamp.
+ */
+int pdf_seal_application_form(const char *font_path, int font_index, const struct pdf_seal_form *f,
+			      unsigned char **pdf, size_t *pdf_len, struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * The evidence report (出证报告) of a contract: its identity and document
+ * hashes, the parties, every signature (certificate, seal with its picture,
+ * times, level, verification result) and the audit trail with its hash chain,
+ * bilingual (Chinese headings with English), A4, multi-page with page
+ * numbers; the signed contract is embedded as an attachment (/EmbeddedFiles
+ * and the catalog's /AF, /Subtype application/pdf, /Params /Size /CheckSum)
+ * so the report can be checked alone. The output is an unsigned PDF with a
+ * classic xref table, ready for pdf_sig_prepare() (the platform signs it).
+ *
+ * All strings are UTF-8 and borrowed for the call. Optional ones may be NULL
+ * or "" (shown as "—"). Known codes are shown in both languages: contract
+ * status (draft signing completed rejected cancelled expired), party role
+ * (signer cc) and status (waiting pending received signed sent rejected),
+ * verification result (valid invalid indeterminate); anything else as given.
+ * Control characters are shown as spaces and characters the font lacks as
+ * "?", so an odd name never stops a report.
+ */
+struct pdf_evidence_party {
+	const char *role;         /* "signer" | "cc" | free text */
+	const char *organization; /* required */
+	const char *credit_code;
+	const char *status;
+	const char *time; /* when it reached its status, e.g. RFC 3339 */
+};
+
+struct pdf_evidence_signature {
+	const char *signer_subject; /* required: the signing certificate's subject */
+	const char *signer_serial, *signer_issuer;
+	const char *seal_name, *seal_type, *seal_validity; /* e.g. "2026-01-01 至 2027-01-01" */
+	const unsigned char *seal_png;                     /* the seal's picture (PNG), or NULL */
+	size_t seal_png_len;
+	const char *signing_time, *timestamp_time;
+	const char *level;         /* "B-B" | "B-T" | "B-LT" | "B-LTA" */
+	const char *result;        /* "valid" | "invalid" | "indeterminate" | free text */
+	const char *result_detail; /* why, in a sentence */
+};
+
+struct pdf_evidence_event {
+	const char *time, *actor, *action, *ip;
+	const char *prev_hash, *hash; /* hex */
+};
+
+struct pdf_evidence {
+	const char *contract_number; /* required (up to 64 characters) */
+	const char *contract_name;   /* required */
+	const char *status;          /* required */
+	const char *initiator;       /* required: the initiating organization */
+	const char *initiator_credit_code;
+	const char *generated_at; /* when the report was made (shown on each page) */
+	const char *sha256_hex;   /* required: 64 hex digits, of contract_pdf */
+	const char *sm3_hex;      /* 64 hex digits, or NULL */
+	const struct pdf_evidence_party *parties;
+	size_t nparties; /* 0..1000 */
+	const struct pdf_evidence_signature *signatures;
+	size_t nsignatures; /* 0..1000 */
+	const struct pdf_evidence_event *events;
+	size_t nevents;                    /* 0..100000 */
+	const unsigned char *contract_pdf; /* required: attached byte for byte */
+	size_t contract_pdf_len;
+	const char *contract_filename; /* NULL: "contract-<number>.pdf" */
+};
+
+/*
+ * Build the report. Besides the common errors: SP_ERR_INVALID (reason
+ * evidence_invalid) for a missing required field, a hash that is not 64 hex
+ * digits, counts over their caps or an attachment that is not a PDF, naming
+ * the field; a bad seal picture fails as pdf_image errors do, prefixed with
+ * the signature's number. On success *pdf (malloc'd, the caller frees) holds
+ * the report. Deterministic; any thread, never on the event loop.
+ */
+int pdf_evidence_report(const char *font_path, int font_index, const struct pdf_evidence *e,
+			unsigned char **pdf, size_t *pdf_len, struct sp_errinfo *ei) SP_WUR;
+/* ==== end section: generated documents and pictures ==== */
 
 #endif /* SP_PDF_H */

@@ -33,6 +33,7 @@ struct request;
 struct router;
 struct snowflake;
 struct tsa_provider;
+struct seal_maker;
 
 /* ---- routes --------------------------------------------------------------- */
 
@@ -123,6 +124,8 @@ struct event_base *request_base(const struct request *r);
  */
 struct crypto_trust *request_trust(const struct request *r);
 const struct tsa_provider *request_tsa(const struct request *r);
+/* request_seal_maker: the seal-making key (state.h), NULL when not configured. */
+const struct seal_maker *request_seal_maker(const struct request *r);
 struct snowflake *request_numbers(const struct request *r);
 struct ip_limiter *request_verify_limiter(const struct request *r);
 

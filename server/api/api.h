@@ -58,8 +58,30 @@ void signing_abort_delete(struct request *r);
 void console_openapi_get(struct request *r);
 void console_index_get(struct request *r);
 void console_file_get(struct request *r);
+void console_review_index_get(struct request *r);
+void console_review_file_get(struct request *r);
 /* tsa.c */
 void tsa_post(struct request *r);
+
+/* seals.c, seals_art.c: seal applications and issued seals (members), the review queue */
+void seals_apps_collection(struct request *r);
+void seals_app_item(struct request *r);
+void seals_app_form_get(struct request *r);
+void seals_app_scan_put(struct request *r);
+void seals_app_submit_post(struct request *r);
+void seals_app_cancel_post(struct request *r);
+void seals_collection_get(struct request *r);
+void seals_item_get(struct request *r);
+void seals_image_get(struct request *r);
+void seals_seseal_get(struct request *r);
+void seals_installed_post(struct request *r);
+void seals_review_list_get(struct request *r);
+void seals_review_item_get(struct request *r);
+void seals_review_claim(struct request *r);
+void seals_review_scan_get(struct request *r);
+void seals_review_preview_post(struct request *r);
+void seals_review_approve_post(struct request *r);
+void seals_review_reject_post(struct request *r);
 
 /*
  * text.c: SP_OK when v is not a string or is printable text; else

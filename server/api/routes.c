@@ -18,8 +18,11 @@ static const struct {
 	{ HTTP_GET, "/readyz", health_readyz_get, 0 },
 	{ HTTP_GET, "/metrics", health_metrics_get, 0 },
 	{ HTTP_GET, "/api/v1/version", health_version_get, 0 },
-	/* console.c: the API description and the reference pages (anyone) */
+	/* console.c: the API description, the reference pages and the reviewers'
+	 * console (anyone: the console's pages hold no data, its API calls do) */
 	{ HTTP_GET, "/api/v1/openapi.json", console_openapi_get, 0 },
+	{ HTTP_GET, "/console", console_review_index_get, 0 },
+	{ HTTP_GET, "/console/{file}", console_review_file_get, 0 },
 	{ HTTP_GET, "/console/api", console_index_get, 0 },
 	{ HTTP_GET, "/console/api/{file}", console_file_get, 0 },
 	/* auth.c, reviewers.c, api_keys.c: who is calling */
@@ -57,6 +60,28 @@ static const struct {
 	/* verification.c: any PDF (anyone, rate-limited), a contract's document (parties) */
 	{ HTTP_POST, "/api/v1/verify", verification_upload_post, ROUTE_UPLOAD },
 	{ HTTP_GET, "/api/v1/contracts/{number}/verification", verification_contract_get, 0 },
+	/* seals.c, seals_art.c: seal applications and seals (members), the review queue (reviewers) */
+	{ HTTP_GET | HTTP_POST, "/api/v1/seal-applications", seals_apps_collection, 0 },
+	{ HTTP_GET | HTTP_PATCH, "/api/v1/seal-applications/{id}", seals_app_item, 0 },
+	{ HTTP_GET, "/api/v1/seal-applications/{id}/form", seals_app_form_get, 0 },
+	{ HTTP_PUT, "/api/v1/seal-applications/{id}/scan", seals_app_scan_put, ROUTE_UPLOAD },
+	{ HTTP_POST, "/api/v1/seal-applications/{id}/submit", seals_app_submit_post, 0 },
+	{ HTTP_POST, "/api/v1/seal-applications/{id}/cancel", seals_app_cancel_post, 0 },
+	{ HTTP_GET, "/api/v1/seals", seals_collection_get, 0 },
+	{ HTTP_GET, "/api/v1/seals/{id}", seals_item_get, 0 },
+	{ HTTP_GET, "/api/v1/seals/{id}/image", seals_image_get, 0 },
+	{ HTTP_GET, "/api/v1/seals/{id}/seseal", seals_seseal_get, 0 },
+	{ HTTP_POST, "/api/v1/seals/{id}/installed", seals_installed_post, 0 },
+	{ HTTP_GET, "/api/v1/review/applications", seals_review_list_get, 0 },
+	{ HTTP_GET, "/api/v1/review/applications/{id}", seals_review_item_get, 0 },
+	{ HTTP_POST | HTTP_DELETE, "/api/v1/review/applications/{id}/claim", seals_review_claim,
+	  0 },
+	{ HTTP_GET, "/api/v1/review/applications/{id}/scan", seals_review_scan_get, 0 },
+	{ HTTP_POST, "/api/v1/review/applications/{id}/seal-preview", seals_review_preview_post,
+	  0 },
+	{ HTTP_POST, "/api/v1/review/applications/{id}/approve", seals_review_approve_post,
+	  ROUTE_UPLOAD },
+	{ HTTP_POST, "/api/v1/review/applications/{id}/reject", seals_review_reject_post, 0 },
 };
 
 int

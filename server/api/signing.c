@@ -8,7 +8,8 @@
  *           "date_seal_zone"}
  *
  * Flow: one query loads the latest revision after checking the party's turn
- * (db_signing_prepare_load); a worker checks the certificate (chain,
+ * and, when the placements name one, the seal (db_signing_prepare_load_seal:
+ * the organization's own, approved or installed, valid now); a worker checks the certificate (chain,
  * validity, key usage, revocation, organizationIdentifier = the caller's
  * credit code), builds the incremental update with pdf_sig_prepare and the
  * CMS signed attributes; one call (db_signing_session_create) stores what
@@ -41,8 +42,8 @@ struct prep_job {
 	struct request *r;
 	const struct config *cfg;
 	struct crypto_trust *trust; /* the process's (NULL: none); outlives the job */
-	unsigned char *body;
-	size_t body_len;
+	json_t *doc;                /* the body, parsed on the loop (the seal id is needed first) */
+	int64_t seal_id;            /* the seal the placements name, 0: none or the demo seal */
 	int64_t number, org_id, user_id;
 	char credit_code[19];
 	struct db_revision_doc *base; /* from db_signing_prepare_load */
@@ -66,7 +67,7 @@ prep_job_free(struct prep_job *j)
 {
 	if (j == NULL)
 		return;
-	free(j->body);
+	json_decref(j->doc);
 	db_revision_doc_free(j->base);
 	pdf_sig_prepared_cleanup(&j->prep);
 	free(j->attrs);
@@ -108,13 +109,58 @@ b64_field(json_t *v, const char *what, size_t max, unsigned char **out, size_t *
 	return SP_OK;
 }
 
-/* Only the organization's default seal exists until seals can be installed. */
+/* No seal named, or the development demo seal (signing.default_seal_image). */
 static int
-seal_ref_ok(json_t *seal)
+seal_ref_default(json_t *seal)
 {
 	return seal == NULL || json_is_null(seal) ||
 	       (json_is_integer(seal) && json_integer_value(seal) == 0) ||
 	       (json_is_string(seal) && strcmp(json_string_value(seal), "default") == 0);
+}
+
+/*
+ * The seal the placements of doc name (*seal_id, 0 for the demo seal or
+ * none): a seal id as an integer or a decimal string; every seal placement
+ * of one signature names the same seal, whose picture the appearance shows
+ * and which is recorded with the signature. Loop thread (cheap: no I/O).
+ */
+static int
+placements_seal(json_t *doc, int64_t *seal_id, struct sp_errinfo *ei)
+{
+	json_t *arr = json_object_get(doc, "placements"), *o, *v;
+	int64_t id;
+	size_t i;
+	int seen = 0;
+
+	*seal_id = 0;
+	if (!json_is_array(arr))
+		return SP_OK; /* placements_parse() judges the rest */
+	json_array_foreach(arr, i, o)
+	{
+		const char *mode = json_string_value(json_object_get(o, "mode"));
+
+		if (mode == NULL || strcmp(mode, "date") == 0)
+			continue;
+		v = json_object_get(o, "seal");
+		id = 0;
+		if (!seal_ref_default(v) &&
+		    !(json_is_integer(v) && (id = json_integer_value(v)) > 0) &&
+		    !(json_is_string(v) && json_string_value(v)[0] >= '0' &&
+		      json_string_value(v)[0] <= '9' &&
+		      sp_parse_i64(json_string_value(v), 1, INT64_MAX, &id) == SP_OK))
+			return sp_err_reason(ei, SP_ERR_INVALID, "seal_not_found",
+					     "placement %zu: seal must be the id of one of your "
+					     "organization's seals",
+					     i + 1);
+		if (seen && id != *seal_id)
+			return sp_err_reason(ei, SP_ERR_INVALID, "placement_seal",
+					     "placement %zu: all placements of one signature use "
+					     "the same seal",
+					     i + 1);
+		seen = 1;
+		*seal_id = id;
+	}
+	return SP_OK;
 }
 
 static double
@@ -160,15 +206,8 @@ placements_parse(json_t *arr, struct pdf_placement *pl, size_t *npl, int *needs_
 					     "placement %zu: mode must be normal, multi, seam, "
 					     "keyword or date",
 					     i + 1);
-		if (p->mode != PDF_PLACE_DATE) {
-			if (!seal_ref_ok(json_object_get(o, "seal")))
-				return sp_err_reason(ei, SP_ERR_INVALID, "seal_not_found",
-						     "placement %zu: unknown seal (only the "
-						     "organization's default seal, \"default\", "
-						     "exists)",
-						     i + 1);
-			*needs_seal = 1;
-		}
+		if (p->mode != PDF_PLACE_DATE)
+			*needs_seal = 1; /* which seal: placements_seal() on the loop */
 		v = json_object_get(o, "page");
 		if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 1 ||
 				  json_integer_value(v) > PDF_DOC_MAX_PAGES))
@@ -303,18 +342,11 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	unsigned char *png = NULL;
 	size_t png_len = 0, npl = 0;
 	X509 *cert = NULL;
-	json_t *doc = NULL, *rects = NULL;
-	json_error_t je;
+	json_t *doc = j->doc, *rects = NULL;
 	int needs_seal, r = SP_ERR_INTERNAL;
 
 	memset(&res, 0, sizeof(res));
-	doc = json_loadb((const char *)j->body, j->body_len, 0, &je);
-	if (doc == NULL || !json_is_object(doc)) {
-		r = sp_err_reason(ei, SP_ERR_INVALID, "malformed_json",
-				  "the body must be a JSON object: %s",
-				  doc == NULL ? je.text : "not an object");
-		goto out;
-	}
+	j->doc = NULL; /* transferred: freed below */
 	if ((r = b64_field(json_object_get(doc, "certificate"), "certificate", MAX_CERT,
 			   &j->cert_der, &j->cert_len, ei)) != SP_OK ||
 	    (r = crypto_cert_parse(j->cert_der, j->cert_len, &cert, ei)) != SP_OK ||
@@ -338,11 +370,17 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	if ((r = chain_store(res.chain, &j->chain, &j->chain_len, ei)) != SP_OK)
 		goto out;
 	memset(&seal, 0, sizeof(seal));
-	if (needs_seal) {
+	if (needs_seal && j->base->seal_png != NULL) {
+		/* The organization's own seal, checked by the loading statement. */
+		seal.png = j->base->seal_png;
+		seal.png_len = j->base->seal_png_len;
+	} else if (needs_seal) {
+		/* The demo seal: development only (production leaves it unset). */
 		if (j->cfg->signing.default_seal_image == NULL) {
 			r = sp_err_reason(ei, SP_ERR_INVALID, "seal_not_found",
-					  "your organization has no seal yet (and no default seal "
-					  "image is configured): use a date placement or none");
+					  "name one of your organization's approved seals in the "
+					  "placements (\"seal\": its id): there is no default "
+					  "seal");
 			goto out;
 		}
 		if ((r = sp_file_read(j->cfg->signing.default_seal_image, SEAL_MAX, &png, &png_len,
@@ -418,6 +456,8 @@ prep_stored(void *arg, json_t *out, const struct sp_errinfo *err)
 	json_object_set_new(out, "rects", rects != NULL ? rects : json_array());
 	json_object_set_new(out, "certificate_subject", json_string(j->info.subject));
 	json_object_set_new(out, "date_seal_zone", json_string(j->cfg->signing.date_seal_zone));
+	if (j->base->seal_info != NULL)
+		json_object_set_new(out, "seal", json_loads(j->base->seal_info, 0, &je));
 	free(tbs);
 	prep_job_free(j);
 	request_reply_json(r, 201, out);
@@ -457,6 +497,7 @@ prep_done(void *arg, int rc, const struct sp_errinfo *ei)
 	s.cert_serial_hex = j->info.serial_hex;
 	s.cert_not_before = j->info.not_before;
 	s.cert_not_after = j->info.not_after;
+	s.seal_id = j->seal_id;
 	signing_actor_fill(&who, r, j->org_id, j->user_id);
 	if ((rc = db_signing_session_create(request_db(r), &who, &s, prep_stored, j)) != SP_OK) {
 		prep_job_free(j);
@@ -474,7 +515,11 @@ prep_loaded(void *arg, struct db_revision_doc *base, const struct sp_errinfo *er
 
 	if (err->code != SP_OK) {
 		prep_job_free(j);
-		request_reply_error(r, err->code, err);
+		/* seal_not_found: 422 like the worker's placement refusals */
+		if (err->code == SP_ERR_INVALID && strncmp(err->reason, "seal_", 5) == 0)
+			request_problem_ei(r, P_UNPROCESSABLE, err);
+		else
+			request_reply_error(r, err->code, err);
 		return;
 	}
 	j->base = base;
@@ -497,6 +542,8 @@ prepare_step(struct request *r, const struct principal *who)
 {
 	struct prep_job *j = NULL;
 	const unsigned char *body;
+	struct sp_errinfo ei;
+	json_error_t je;
 	size_t len;
 	int64_t n;
 	int rc;
@@ -513,13 +560,24 @@ prepare_step(struct request *r, const struct principal *who)
 		request_problem(r, P_EMPTY_BODY, "The request body is empty.");
 		return;
 	}
-	if ((j = calloc(1, sizeof(*j))) == NULL || (j->body = malloc(len)) == NULL) {
-		prep_job_free(j);
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
 		request_reply_error(r, SP_ERR_NOMEM, NULL);
 		return;
 	}
-	memcpy(j->body, body, len);
-	j->body_len = len;
+	j->doc = json_loadb((const char *)body, len, 0, &je);
+	if (j->doc == NULL || !json_is_object(j->doc)) {
+		request_problem(r, P_MALFORMED_JSON,
+				j->doc == NULL ? je.text : "the body must be a JSON object");
+		prep_job_free(j);
+		return;
+	}
+	sp_errinfo_init(&ei);
+	if (placements_seal(j->doc, &j->seal_id, &ei) != SP_OK) {
+		/* 422 like every placement refusal of the worker */
+		request_problem_ei(r, P_UNPROCESSABLE, &ei);
+		prep_job_free(j);
+		return;
+	}
 	j->r = r;
 	j->cfg = request_config(r);
 	j->trust = request_trust(r);
@@ -527,7 +585,8 @@ prepare_step(struct request *r, const struct principal *who)
 	j->org_id = who->organization_id;
 	j->user_id = who->user_id;
 	snprintf(j->credit_code, sizeof(j->credit_code), "%s", who->credit_code);
-	rc = db_signing_prepare_load(request_db(r), n, who->organization_id, prep_loaded, j);
+	rc = db_signing_prepare_load_seal(request_db(r), n, who->organization_id, j->seal_id,
+					  prep_loaded, j);
 	if (rc != SP_OK) {
 		prep_job_free(j);
 		request_reply_error(r, rc, NULL);

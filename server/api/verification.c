@@ -38,6 +38,7 @@ struct vjob {
 	unsigned char *json; /* the report (work's result) */
 	size_t jsonlen;
 	json_t *trust_used; /* what the report says it was verified against (owned) */
+	char *seals;        /* a contract's {"<revision length>": seal} (db), or NULL */
 };
 
 static void
@@ -48,6 +49,7 @@ vjob_free(struct vjob *j)
 	free(j->pdf);
 	free(j->json);
 	json_decref(j->trust_used);
+	free(j->seals);
 	free(j);
 }
 
@@ -66,12 +68,40 @@ trust_used_new(const struct config *cfg)
 			 "CA certificates embedded in the signature");
 }
 
+/*
+ * A contract's signatures with the seal each shows: the signed revision ends
+ * where the signature's byte range ends, and the database recorded the seal
+ * of that revision.
+ */
+static void
+seals_add(json_t *doc, const char *seals_text)
+{
+	json_t *seals = json_loads(seals_text, 0, NULL), *sig, *br, *seal;
+	char key[32];
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "signatures"), i, sig)
+	{
+		br = json_object_get(sig, "byte_range");
+		if (json_array_size(br) != 4)
+			continue;
+		snprintf(key, sizeof(key), "%lld",
+			 (long long)(json_integer_value(json_array_get(br, 2)) +
+				     json_integer_value(json_array_get(br, 3))));
+		seal = json_object_get(seals, key);
+		json_object_set(sig, "seal", seal != NULL ? seal : json_null());
+	}
+	json_decref(seals);
+}
+
 static int
 trust_used_add(struct vjob *j, struct sp_errinfo *ei)
 {
 	json_t *doc = json_loadb((const char *)j->json, j->jsonlen, 0, NULL);
 	char *text = NULL;
 
+	if (doc != NULL && j->seals != NULL)
+		seals_add(doc, j->seals);
 	if (doc == NULL || !json_is_object(doc) ||
 	    json_object_set(doc, "trust", j->trust_used) != 0 ||
 	    (text = json_dumps(doc, JSON_COMPACT)) == NULL) {
@@ -136,18 +166,26 @@ verify_done(void *arg, int rc, const struct sp_errinfo *ei)
  * NULL afterwards, whatever happens. Answers r in every case.
  */
 static void
-verify_submit_take(struct request *r, unsigned char **pdf, size_t len)
+verify_submit_take(struct request *r, unsigned char **pdf, size_t len, char **seals)
 {
 	struct vjob *j = calloc(1, sizeof(*j));
 
 	if (!j) {
 		free(*pdf);
 		*pdf = NULL;
+		if (seals != NULL) {
+			free(*seals);
+			*seals = NULL;
+		}
 		request_reply_error(r, SP_ERR_NOMEM, NULL);
 		return;
 	}
 	j->pdf = *pdf;
 	*pdf = NULL; /* transferred */
+	if (seals != NULL) {
+		j->seals = *seals;
+		*seals = NULL; /* transferred */
+	}
 	j->len = len;
 	j->r = r;
 	j->trust = request_trust(r);
@@ -199,7 +237,7 @@ verification_upload_post(struct request *r)
 		return;
 	}
 	memcpy(copy, body, len);
-	verify_submit_take(r, &copy, len);
+	verify_submit_take(r, &copy, len, NULL);
 }
 
 /* ---- a contract's latest revision ---- */
@@ -214,7 +252,7 @@ contract_doc_done(void *arg, struct db_revision_doc *doc, const struct sp_errinf
 		request_reply_error(r, err->code, err);
 		return;
 	}
-	verify_submit_take(r, &doc->data, doc->len);
+	verify_submit_take(r, &doc->data, doc->len, &doc->seal_info);
 	db_revision_doc_free(doc);
 }
 

@@ -282,6 +282,7 @@ struct server {
 	struct jobs *jobs;
 	struct crypto_trust *trust; /* NULL: trust.roots is empty */
 	struct tsa_provider *tsa;
+	struct seal_maker *seal_maker;     /* NULL: seals.maker_* unset */
 	struct snowflake *numbers;         /* node server.node_id + worker index */
 	struct ip_limiter *verify_limiter; /* anonymous verifications per address */
 	struct expiry expiry;              /* the deadline sweep */

@@ -180,6 +180,11 @@ request_tsa(const struct request *r)
 {
 	return r->srv->tsa;
 }
+const struct seal_maker *
+request_seal_maker(const struct request *r)
+{
+	return r->srv->seal_maker;
+}
 struct snowflake *
 request_numbers(const struct request *r)
 {

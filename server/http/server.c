@@ -190,6 +190,7 @@ files_state_build(struct server *srv, int worker, struct sp_errinfo *ei)
 
 	if ((r = trust_store_new(cfg, &srv->trust, ei)) != SP_OK ||
 	    (r = tsa_provider_new(cfg, &srv->tsa, ei)) != SP_OK ||
+	    (r = seal_maker_new(cfg, &srv->seal_maker, ei)) != SP_OK ||
 	    (r = snowflake_worker_node(cfg->server.node_id, cfg->server.workers, worker, &node,
 				       ei)) != SP_OK)
 		goto out;
@@ -241,6 +242,7 @@ out:
 	tls_ctx_free(srv.ssl_ctx);
 	crypto_trust_free(srv.trust);
 	tsa_provider_free(srv.tsa);
+	seal_maker_free(srv.seal_maker);
 	if (srv.numbers != NULL)
 		snowflake_cleanup(srv.numbers);
 	free(srv.numbers);
@@ -271,6 +273,7 @@ server_cleanup(struct server *srv)
 	/* No job is left that could use the state. */
 	crypto_trust_free(srv->trust);
 	tsa_provider_free(srv->tsa);
+	seal_maker_free(srv->seal_maker);
 	if (srv->numbers != NULL)
 		snowflake_cleanup(srv->numbers);
 	free(srv->numbers);

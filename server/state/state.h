@@ -23,6 +23,24 @@ struct config;
 struct crypto_trust;
 struct crypto_tsa;
 
+/* ---- seal_maker.c: the platform's seal-making key -------------------------------------- */
+
+struct seal_maker;
+
+/*
+ * Load seals.maker_cert and seals.maker_key (both or neither): SP_OK with
+ * *out NULL when unset; SP_ERR_CONFIG naming the key when a file does not
+ * load or the key does not match. Start-up only.
+ */
+int seal_maker_new(const struct config *cfg, struct seal_maker **out, struct sp_errinfo *ei) SP_WUR;
+void seal_maker_free(struct seal_maker *m); /* NULL is fine */
+/*
+ * The certificate and key (borrowed, read-only: any thread may sign with
+ * them), or SP_ERR_UNAVAILABLE "seal_maker_not_configured" when m is NULL.
+ */
+int seal_maker_get(const struct seal_maker *m, X509 **cert, EVP_PKEY **key,
+		   struct sp_errinfo *ei) SP_WUR;
+
 /* ---- trust.c: the certificate trust store ----------------------------------------------- */
 
 /*
