@@ -683,6 +683,7 @@ struct db_signed_revision {
 	const char *sha256_hex; /* of the whole new revision, lower case */
 	int64_t tsa_time;       /* the timestamp token's genTime, Unix seconds */
 	int64_t archive_until;  /* a document timestamp's TSA notAfter (Unix), 0: none */
+	size_t signed_length;   /* where the signature's own update ends (before its DSS) */
 };
 
 /*

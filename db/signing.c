@@ -403,10 +403,10 @@ db_signing_session_complete(struct db_pool *pool, const char *id, const struct d
 	static const char sql[] =
 		"SELECT signing_session_complete($1::uuid, $2::bigint, $3::bigint, $4::bytea, "
 		"$5::bigint, $6, to_timestamp($7::bigint), $8::inet, $9, "
-		"to_timestamp(nullif($10::bigint, 0)))::text";
-	struct db_param p[10];
+		"to_timestamp(nullif($10::bigint, 0)), nullif($11::bigint, 0))::text";
+	struct db_param p[11];
 	struct db_actor_text t;
-	char length[24], tsa_time[24], until[24];
+	char length[24], tsa_time[24], until[24], slen[24];
 
 	if (id == NULL || rev->delta_len == 0 || rev->delta_len > INT32_MAX)
 		return SP_ERR_INVALID;
@@ -414,6 +414,7 @@ db_signing_session_complete(struct db_pool *pool, const char *id, const struct d
 	snprintf(length, sizeof(length), "%zu", rev->length);
 	snprintf(tsa_time, sizeof(tsa_time), "%lld", (long long)rev->tsa_time);
 	snprintf(until, sizeof(until), "%lld", (long long)rev->archive_until);
+	snprintf(slen, sizeof(slen), "%zu", rev->signed_length);
 	memset(p, 0, sizeof(p));
 	p[0].value = id;
 	p[1].value = t.org;
@@ -427,7 +428,8 @@ db_signing_session_complete(struct db_pool *pool, const char *id, const struct d
 	p[7].value = t.ip;
 	p[8].value = t.ua;
 	p[9].value = until;
-	return db_json_call(pool, sql, 10, p, NULL, cb, arg);
+	p[10].value = slen;
+	return db_json_call(pool, sql, 11, p, NULL, cb, arg);
 }
 
 int

@@ -8,6 +8,10 @@
 ALTER TABLE contracts ADD COLUMN archive_until timestamptz;
 ALTER TABLE contracts ADD COLUMN archive_next_at timestamptz;
 ALTER TABLE revisions ADD COLUMN archive boolean NOT NULL DEFAULT false;
+-- Where a signature's own update ends when the revision also carries its DSS
+-- (and document timestamp) after it: the signature's byte range ends there.
+ALTER TABLE revisions ADD COLUMN signed_length bigint
+	CHECK (signed_length IS NULL OR (signed_length > 0 AND signed_length <= length));
 ALTER TABLE revisions DROP CONSTRAINT revisions_signed_by;
 ALTER TABLE revisions ADD CONSTRAINT revisions_signed_by CHECK (
 	(seq = 0 AND party_id IS NULL AND certificate_id IS NULL AND NOT archive)
@@ -61,7 +65,8 @@ DROP FUNCTION signing_session_complete(uuid, bigint, bigint, bytea, bigint, text
 	inet, text);
 CREATE FUNCTION signing_session_complete(p_id uuid, p_org bigint, p_user bigint,
 	p_delta bytea, p_length bigint, p_sha256 text, p_tsa_time timestamptz, p_ip inet,
-	p_ua text DEFAULT NULL, p_archive_until timestamptz DEFAULT NULL)
+	p_ua text DEFAULT NULL, p_archive_until timestamptz DEFAULT NULL,
+	p_signed_length bigint DEFAULT NULL)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
 	s signing_sessions%ROWTYPE;
@@ -83,6 +88,10 @@ BEGIN
 	END IF;
 	doc := party_mark_signed(s.contract_number, p_org, p_user, s.base_seq + 1, p_delta,
 		p_length, p_sha256, s.certificate_id, p_ip, p_ua);
+	IF p_signed_length IS NOT NULL AND p_signed_length <> p_length THEN
+		UPDATE revisions SET signed_length = p_signed_length
+		WHERE contract_number = s.contract_number AND seq = s.base_seq + 1;
+	END IF;
 	UPDATE signing_sessions SET state = 'completed', finished_at = now() WHERE id = p_id;
 	PERFORM wf_audit(s.contract_number, p_org, p_user, 'signing.completed', jsonb_build_object(
 		'session', p_id, 'seq', s.base_seq + 1, 'sha256', p_sha256,
@@ -148,4 +157,16 @@ BEGIN
 	RETURN jsonb_build_object('contract', p_number::text, 'seq', p_seq, 'sha256', p_sha256,
 		'archive_until', wf_ts(p_archive_until));
 END
+$$;
+
+-- The seals of 009, keyed by where each signature's byte range ends: its own
+-- update's end, not the end of the DSS after it.
+CREATE OR REPLACE FUNCTION contract_revision_seals(p_number bigint) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+	SELECT coalesce(jsonb_object_agg(coalesce(r.signed_length, r.length)::text,
+		jsonb_build_object('id', s.id::text, 'name', s.name, 'type', s.type,
+		'valid_from', wf_ts(s.valid_from), 'valid_until', wf_ts(s.valid_until),
+		'status', s.status)), '{}'::jsonb)
+	FROM revisions r JOIN seals s ON s.id = r.seal_id
+	WHERE r.contract_number = p_number
 $$;

@@ -46,6 +46,7 @@ struct done_job {
 	char sha_hex[65];
 	time_t tsa_time;
 	time_t archive_until; /* a document timestamp was added: its TSA's notAfter */
+	size_t signed_len;    /* the signature's own update ends here (the DSS follows) */
 	char ltv_err[256];    /* why no long-term data was added ("" when it was, or not asked) */
 };
 
@@ -266,6 +267,7 @@ done_ltv(struct done_job *j)
 		snprintf(j->ltv_err, sizeof(j->ltv_err), "%.255s", ei.msg);
 		return;
 	}
+	j->signed_len = ss->document_len;
 	free(ss->document);
 	ss->document = lr.data;
 	ss->document_len = lr.len;
@@ -329,6 +331,7 @@ done_done(void *arg, int rc, const struct sp_errinfo *ei)
 	rev.sha256_hex = j->sha_hex;
 	rev.tsa_time = j->tsa_time;
 	rev.archive_until = j->archive_until;
+	rev.signed_length = j->signed_len;
 	signing_actor_fill(&who, r, j->org_id, j->user_id);
 	if ((rc = db_signing_session_complete(request_db(r), j->id, &who, &rev, done_stored, j)) !=
 	    SP_OK) {
