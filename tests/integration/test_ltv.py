@@ -111,6 +111,10 @@ class Completion(LtvCase):
         self.assertEqual(len(re.findall(rb"/Type /DocTimeStamp", data)), 1)
         self.assertIn(b"/ETSI.RFC3161", data)
         self.check_file(f, 3, 1)
+        # each stored revision knows where its signature's own update ends (the DSS follows)
+        rows = self.db.query("SELECT signed_length < length FROM revisions WHERE "
+                             "contract_number = %s AND seq > 0 ORDER BY seq" % n)
+        self.assertEqual(rows.split(), ["t", "t", "t"])
         # the revision that the first signer's completion stored is B-LT: its DSS after it
         p = verify(self.download("buyer", n, 1))
         rep = json.loads(p.stdout)
