@@ -130,13 +130,46 @@ asn1_time(const ASN1_TIME *t)
 }
 
 /*
+ * The TSA's certificate against the document's embedded revocation data
+ * (PAdES B-LT keeps it for the timestamp's chain too): revoked before it
+ * stamped is proof against the token. Without evidence nothing is asked
+ * here (TSA revocation is then unknown, as before B-LT). 1 when it passes.
+ */
+static int
+ts_revocation(const struct crypto_verify_opts *opts, X509_STORE_CTX *xc, X509 *tsa,
+	      STACK_OF(X509) * untrusted, const struct crypto_evidence *ev,
+	      struct crypto_sig_report *rep)
+{
+	STACK_OF(X509) *chain = NULL;
+	struct trust_rev rev;
+	struct sp_errinfo ei;
+	int ok = 1;
+
+	if (!ev || !opts->trust || (ev->n[PDF_DSS_OCSPS] == 0 && ev->n[PDF_DSS_CRLS] == 0))
+		return 1;
+	sp_errinfo_init(&ei);
+	if ((chain = X509_STORE_CTX_get1_chain(xc)) && sk_X509_num(chain) > 1 &&
+	    trust_evidence_status(opts->trust, ev, tsa, sk_X509_value(chain, 1), untrusted,
+				  rep->ts_time, &rev, &ei) == SP_OK &&
+	    rev.status == CRYPTO_REV_REVOKED && rev.revoked_at <= rep->ts_time) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_revoked",
+			    "the TSA certificate was revoked before it stamped (the document's "
+			    "embedded revocation data says so)");
+		ok = 0;
+	}
+	sk_X509_pop_free(chain, X509_free);
+	return ok;
+}
+
+/*
  * Check a TimeStampToken (p7) whose imprint must be over `what` (one piece,
  * or the ranges when what is NULL). The token's chain is checked at its own
  * genTime against the TSA store. Fills the timestamp fields of rep.
  */
 static void
 ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t *what, size_t whatlen,
-	 const struct verify_ranges *rg, struct crypto_sig_report *rep)
+	 const struct verify_ranges *rg, const struct crypto_evidence *ev,
+	 struct crypto_sig_report *rep)
 {
 	TS_TST_INFO *info = NULL;
 	TS_MSG_IMPRINT *mi;
@@ -151,7 +184,7 @@ ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t *what, 
 	unsigned char h[EVP_MAX_MD_SIZE];
 	unsigned int hl = 0;
 	const EVP_MD *md;
-	time_t now = time(NULL);
+	time_t now = opts->at ? opts->at : time(NULL);
 
 	rep->has_timestamp = 1;
 	rep->timestamp_ok = 0;
@@ -223,6 +256,8 @@ ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t *what, 
 			    X509_verify_cert_error_string(X509_STORE_CTX_get_error(xc)));
 		goto out;
 	}
+	if (!ts_revocation(opts, xc, tsa, untrusted, ev, rep))
+		goto out;
 	/* the token's signature and ESS certificate id (OpenSSL frees the store: a reference) */
 	if (!(v = TS_VERIFY_CTX_new()) || X509_STORE_up_ref(store) != 1) {
 		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "ts_untrusted", "out of memory");
@@ -248,11 +283,11 @@ out:
 /* Map crypto_cert_check's reason to a verdict. */
 static void
 chain_check(const struct crypto_verify_opts *opts, X509 *signer, STACK_OF(X509) * extra,
-	    struct crypto_sig_report *rep)
+	    const struct crypto_evidence *ev, struct crypto_sig_report *rep)
 {
 	struct crypto_cert_result res;
 	struct sp_errinfo ei;
-	time_t at = rep->timestamp_ok == 1 ? rep->ts_time : 0;
+	time_t at = rep->timestamp_ok == 1 ? rep->ts_time : opts->at;
 	enum crypto_verdict sev = CRYPTO_VERDICT_INVALID;
 	const char *reason;
 
@@ -265,8 +300,9 @@ chain_check(const struct crypto_verify_opts *opts, X509 *signer, STACK_OF(X509) 
 		return;
 	}
 	sp_errinfo_init(&ei);
-	if (crypto_cert_check(opts->trust, signer, extra, at, &res, &ei) == SP_OK) {
+	if (crypto_cert_check_ev(opts->trust, signer, extra, at, ev, &res, &ei) == SP_OK) {
 		rep->chain_ok = 1;
+		rep->rev_dss = res.rev_source == CRYPTO_REV_SRC_DSS;
 		crypto_cert_result_cleanup(&res);
 		return;
 	}
@@ -275,8 +311,8 @@ chain_check(const struct crypto_verify_opts *opts, X509 *signer, STACK_OF(X509) 
 	    !strcmp(reason, CRYPTO_REASON_REVOCATION_UNKNOWN) ||
 	    !strcmp(reason, CRYPTO_REASON_CHAIN_INVALID) ||
 	    /* without a timestamp nothing proves the signature was made in the validity period */
-	    (!at && (!strcmp(reason, CRYPTO_REASON_CERT_EXPIRED) ||
-		     !strcmp(reason, CRYPTO_REASON_CERT_NOT_YET_VALID))))
+	    (rep->timestamp_ok != 1 && (!strcmp(reason, CRYPTO_REASON_CERT_EXPIRED) ||
+					!strcmp(reason, CRYPTO_REASON_CERT_NOT_YET_VALID))))
 		sev = CRYPTO_VERDICT_INDETERMINATE;
 	verify_fail(rep, sev, reason, "signer certificate: %s", ei.msg);
 }
@@ -424,7 +460,8 @@ eddsa_verify(CMS_SignerInfo *si, X509 *signer, ASN1_OCTET_STRING *sigval,
 
 void
 verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg,
-	   const uint8_t *cms_der, size_t cmslen, struct crypto_sig_report *rep)
+	   const uint8_t *cms_der, size_t cmslen, const struct crypto_evidence *ev,
+	   struct crypto_sig_report *rep)
 {
 	const unsigned char *p = cms_der;
 	CMS_ContentInfo *cms = NULL;
@@ -611,7 +648,7 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 				    "the signature timestamp is malformed");
 		} else {
 			ts_check(opts, p7, ASN1_STRING_get0_data(sigval),
-				 (size_t)ASN1_STRING_length(sigval), rg, rep);
+				 (size_t)ASN1_STRING_length(sigval), rg, ev, rep);
 			PKCS7_free(p7);
 		}
 		if (rep->timestamp_ok == 1 && rep->has_signer &&
@@ -620,7 +657,7 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 				    "the timestamp's time is outside the signer certificate's "
 				    "validity");
 	}
-	chain_check(opts, signer, certs, rep);
+	chain_check(opts, signer, certs, ev, rep);
 	snprintf(rep->level, sizeof(rep->level), "%s",
 		 !ess                     ? "not_pades"
 		 : rep->timestamp_ok == 1 ? "pades_b_t"
@@ -634,7 +671,8 @@ out:
 
 void
 verify_doc_timestamp(const struct crypto_verify_opts *opts, const struct verify_ranges *rg,
-		     const uint8_t *tok, size_t toklen, struct crypto_sig_report *rep)
+		     const uint8_t *tok, size_t toklen, const struct crypto_evidence *ev,
+		     struct crypto_sig_report *rep)
 {
 	const unsigned char *p = tok;
 	PKCS7 *p7 = NULL;
@@ -652,7 +690,7 @@ verify_doc_timestamp(const struct crypto_verify_opts *opts, const struct verify_
 				    "/Contents holds data after the timestamp");
 			goto out;
 		}
-	ts_check(opts, p7, NULL, 0, rg, rep);
+	ts_check(opts, p7, NULL, 0, rg, ev, rep);
 	rep->digest_ok = rep->signature_ok = rep->timestamp_ok;
 	rep->chain_ok = rep->timestamp_ok;
 out:

@@ -392,8 +392,11 @@ class ClusterCase(unittest.TestCase):
         def verify(n):
             st, rep = buyer.call("GET", "/api/v1/contracts/%s/verification" % n)
             self.assertEqual(st, 200, rep)
-            self.assertEqual(rep["verdict"], "valid", rep)
-            self.assertEqual(len(rep["signatures"]), 1, rep)
+            # B-LTA by default: a DSS and a document timestamp follow the signature
+            self.assertEqual(rep["verdict"], "valid_with_allowed_changes", rep)
+            self.assertTrue(rep["last_revision_signed"], rep)
+            self.assertEqual([s["doc_timestamp"] for s in rep["signatures"]], [False, True],
+                             rep)
             st, au = buyer.call("GET", "/api/v1/contracts/%s/audit/verify" % n)
             self.assertEqual(st, 200, au)
             self.assertTrue(au["valid"], au)

@@ -42,7 +42,7 @@ teardown(void)
 static struct crypto_verify_report *
 verify(const unsigned char *d, size_t n)
 {
-	struct crypto_verify_opts o = { trust, NULL, 0 };
+	struct crypto_verify_opts o = { .trust = trust };
 	struct crypto_verify_report *r = NULL;
 	struct sp_errinfo ei;
 
@@ -170,7 +170,7 @@ START_TEST(verified_len_checks_what_is_new)
 	size_t n2, n3, nb, n4, i;
 	unsigned char *two = vc_sign(good, good_len, "ec", 1, 0, &n2);
 	unsigned char *three = vc_sign(two, n2, "rsa", 1, 0, &n3), *bad, *badsig;
-	struct crypto_verify_opts o = { trust, NULL, n2 };
+	struct crypto_verify_opts o = { .trust = trust, .verified_len = n2 };
 	struct crypto_verify_report *full = verify(three, n3), *part = NULL;
 	struct sp_errinfo ei;
 
@@ -223,7 +223,7 @@ START_TEST(no_timestamp_unsigned_and_untrusted)
 	size_t n, nb;
 	unsigned char *base = vc_base(0, &nb), *d = vc_sign(base, nb, "ec", 0, 0, &n);
 	struct crypto_verify_report *r = verify(d, n);
-	struct crypto_verify_opts none = { NULL, NULL, 0 };
+	struct crypto_verify_opts none = { 0 };
 	struct sp_errinfo ei;
 
 	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID);
