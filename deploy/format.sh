@@ -3,7 +3,7 @@
 #
 #   deploy/format.sh                  rewrite the files that are not formatted
 #   deploy/format.sh --check          list them and exit 1 if there are any
-#   deploy/format.sh [--check] FILE...  only these files
+#   deploy/format.sh [--check] FILE...  only these files (other than *.c and *.h: skipped)
 #
 # The files are every *.c and *.h of the tree except build directories, var/,
 # tests/fixtures/ (third-party and generated inputs) and the data tables
@@ -35,7 +35,12 @@ ver=$("$cf" --version | sed -n 's/.*version \([0-9]*\)\..*/\1/p')
 
 files=()
 if [ $# -gt 0 ]; then
-  files=("$@")
+  # Only C sources: a list such as `git diff --name-only` also names CMake,
+  # Python and PDF files, which clang-format would happily mangle.
+  for f in "$@"; do
+    case "$f" in *.c | *.h) [ -f "$f" ] && files+=("$f") ;; esac
+  done
+  [ ${#files[@]} -gt 0 ] || exit 0
 else
   while IFS= read -r f; do
     f=${f#./}
