@@ -120,7 +120,7 @@ main(int argc, char **argv)
 		struct pdf_sig_params params;
 		struct pdf_placement pl[2];
 		struct crypto_verify_report *rep = NULL;
-		struct crypto_verify_opts vo;
+		struct crypto_verify_opts vo = { 0 };
 		uint8_t *attrs = NULL, *sig = NULL, *q = NULL, *resp = NULL, *tok = NULL,
 			*cms = NULL;
 		size_t alen = 0, siglen = 0, qlen = 0, rlen = 0, toklen = 0, cmslen = 0;

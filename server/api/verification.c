@@ -120,7 +120,7 @@ verify_work(void *arg, struct sp_errinfo *ei)
 {
 	struct vjob *j = arg;
 	struct crypto_verify_report *rep = NULL;
-	struct crypto_verify_opts o;
+	struct crypto_verify_opts o = { 0 };
 	struct sp_errinfo tei;
 	char *text = NULL;
 	int r = SP_ERR_INTERNAL;
