@@ -145,7 +145,8 @@ static const struct command commands[] = {
 	  "NUMBER (PLACEMENT... | --invisible) [--seal ID] [token options] | --offline IN.pdf "
 	  "OUT.pdf "
 	  "(PLACEMENT... | --invisible) [--seal PNG] [--chain PEM] [--tsa URL | --tsa-cert PEM "
-	  "--tsa-key PEM] [--tsa-trust PEM] [--date-zone ZONE]",
+	  "--tsa-key PEM] [--tsa-trust PEM] [--date-zone ZONE] [--level B-B|B-T|B-LT|B-LTA "
+	  "--trust-roots PEM [--crl FILE]... [--ocsp FILE]... [--ocsp-allow HOSTS]]",
 	  "sign a contract (or a local PDF) with the key on your token",
 	  "Where the seals go (flags repeat; at least one, or --invisible):\n"
 	  "  --normal P,X,Y     one seal on page P\n"
@@ -176,7 +177,13 @@ static const struct command commands[] = {
 	  "configured zone (signing.date_seal_zone); offline --tsa URL gets a timestamp\n"
 	  "(without it the file has none, and it says so) and --date-zone ZONE (an IANA\n"
 	  "name, default Asia/Shanghai) picks the date's zone. An https TSA is verified\n"
-	  "against --cacert (global, or after sign).\n",
+	  "against --cacert (global, or after sign).\n"
+	  "Offline PAdES level (--level): B-B (no timestamp), B-T (the default with a\n"
+	  "TSA), B-LT (then a /DSS with the certificates and revocation data of the\n"
+	  "signer's and the TSA's chains, built to --trust-roots: OCSP from each\n"
+	  "certificate's AIA responder, which must be at a public address unless\n"
+	  "--ocsp-allow names it, else the --crl files; --ocsp FILE adds a DER OCSP\n"
+	  "response you fetched), B-LTA (and a document timestamp over everything).\n",
 	  cmd_sign },
 	{ "seal", "apply|change|form|upload|submit|modify|cancel|show|list|install ...",
 	  "apply for your organization's electronic seal, install it on the token",
@@ -221,7 +228,7 @@ static const struct command commands[] = {
 	  cmd_seal },
 	{ "verify",
 	  "FILE [--json] [--trust-roots PEM]... [--intermediate PEM]... [--crl F]... [--tsa-trust "
-	  "PEM]",
+	  "PEM] [--at TIME]",
 	  "verify every signature of a PDF offline",
 	  "Integrity, trust (chain to --trust-roots/--cacert at the timestamp's time),\n"
 	  "timestamps and what changed after each signature. Exit 0 every signature\n"
@@ -231,7 +238,12 @@ static const struct command commands[] = {
 	  "cannot decide, e.g. untrusted root, unsupported algorithm or structure, unsigned\n"
 	  "last revision (\"indeterminate\"), 3 no signature (\"no_signature\"), 4 the\n"
 	  "file cannot be parsed (\"unreadable\"). Each signature's \"level\" is pades_b,\n"
-	  "pades_b_t or not_pades (a sound legacy adbe.pkcs7 signature).\n",
+	  "pades_b_t, pades_b_lt (revocation data embedded in a later /DSS), pades_b_lta\n"
+	  "(and a document timestamp over it) or not_pades (a sound legacy adbe.pkcs7\n"
+	  "signature). Revocation is answered from the file's /DSS first, without network.\n"
+	  "--at TIME (RFC 3339, e.g. 2040-01-01T00:00:00Z) moves the verification clock:\n"
+	  "a signature without a timestamp is checked then, timestamps are checked\n"
+	  "against it.\n",
 	  cmd_verify },
 	{ "help", "[COMMAND]", "show help for sealpact or for one command", "", cmd_help },
 	{ "version", "", "print the version", "", cmd_version },

@@ -179,6 +179,19 @@ out:
 	return st;
 }
 
+/* "B-B" 0, "B-T" 1, "B-LT" 2, "B-LTA" 3, else -1. */
+static int
+level_parse(const char *s)
+{
+	static const char *const names[] = { "B-B", "B-T", "B-LT", "B-LTA" };
+	size_t i;
+
+	for (i = 0; i < SP_ARRAY_LEN(names); i++)
+		if (strcmp(s, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
 int
 client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc, char **argv)
 {
@@ -207,6 +220,11 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 		{ "cacert", required_argument, NULL, 'A' },
 		{ "invisible", no_argument, NULL, 'I' },
 		{ "date-zone", required_argument, NULL, 'Z' },
+		{ "level", required_argument, NULL, 'V' },
+		{ "trust-roots", required_argument, NULL, 'B' },
+		{ "crl", required_argument, NULL, 'L' },
+		{ "ocsp", required_argument, NULL, 'Q' },
+		{ "ocsp-allow", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct sign_opts o; /* large: keep it off the stack */
@@ -215,6 +233,7 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 	int ch, st, invisible = 0;
 
 	memset(&o, 0, sizeof(o));
+	o.level = -1;
 	sp_errinfo_init(&ei);
 	o.so.module = getenv("SEALPACT_PKCS11_MODULE");
 	o.so.token_label = getenv("SEALPACT_TOKEN");
@@ -296,6 +315,28 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 		case 'Z':
 			o.date_zone = optarg;
 			break;
+		case 'V':
+			if ((o.level = level_parse(optarg)) < 0)
+				return usage_err("--level is B-B, B-T, B-LT or B-LTA");
+			break;
+		case 'B':
+			if (o.nroots == SP_ARRAY_LEN(o.roots))
+				return usage_err("at most 8 --trust-roots");
+			o.roots[o.nroots++] = optarg;
+			break;
+		case 'L':
+			if (o.ncrls == SP_ARRAY_LEN(o.crls))
+				return usage_err("at most 16 --crl");
+			o.crls[o.ncrls++] = optarg;
+			break;
+		case 'Q':
+			if (o.nocsps == SP_ARRAY_LEN(o.ocsps))
+				return usage_err("at most 16 --ocsp");
+			o.ocsps[o.nocsps++] = optarg;
+			break;
+		case 'W':
+			o.ocsp_allow = optarg;
+			break;
 		default:
 			return usage_err("unknown option");
 		}
@@ -315,6 +356,15 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 	if ((o.tsa_cert == NULL) != (o.tsa_key == NULL))
 		return usage_err("--tsa-cert and --tsa-key go together");
 	if (o.offline) {
+		/* B-T by default; without a TSA named, B-B as before (the output says so) */
+		if (o.level < 0)
+			o.level = o.tsa_url != NULL || o.tsa_cert != NULL ? 1 : 0;
+		if (o.level >= 1 && o.tsa_url == NULL && o.tsa_cert == NULL)
+			return usage_err("--level B-T and above need a timestamp: --tsa URL (or "
+					 "--tsa-cert and --tsa-key)");
+		if (o.level >= 2 && o.nroots == 0)
+			return usage_err(
+				"--level B-LT and B-LTA build the chains to --trust-roots PEM");
 		if (argc - optind != 2)
 			return usage_err("--offline wants IN.pdf OUT.pdf");
 		return sign_run_offline(&o, argv[optind], argv[optind + 1]);
@@ -332,11 +382,13 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 		o.seal_id = o.seal_png;
 		o.seal_png = NULL;
 	}
-	if (o.tsa_url != NULL || o.tsa_cert != NULL || o.chain_pem != NULL || o.date_zone != NULL)
+	if (o.tsa_url != NULL || o.tsa_cert != NULL || o.chain_pem != NULL || o.date_zone != NULL ||
+	    o.nroots || o.ncrls || o.nocsps || o.level >= 0)
 		return usage_err(
-			"--tsa, --tsa-cert, --chain and --date-zone are for --offline (the "
-			"server timestamps, embeds the verified chain and dates the seal in "
-			"its configured zone)");
+			"--tsa, --tsa-cert, --chain, --date-zone, --level, --trust-roots, --crl and "
+			"--ocsp are for --offline (the server timestamps, embeds the verified chain "
+			"and its revocation data (signing.level) and dates the seal in its "
+			"configured zone)");
 	st = sign_run_online(server, o.cafile, timeout_s, &o, argv[optind]);
 	return st;
 }

@@ -33,6 +33,16 @@ struct sign_opts {
 	const char *chain_pem;          /* offline: CA certificates to embed (PEM), or NULL */
 	const char *reason;
 	const char *date_zone; /* offline: IANA zone of the date seal, NULL = SP_TZ_DEFAULT */
+	/* offline PAdES level: 0 B-B, 1 B-T, 2 B-LT, 3 B-LTA; -1 not given (B-T with a TSA,
+	   else B-B) */
+	int level;
+	const char *roots[8]; /* offline B-LT: trusted roots the chains are built to */
+	size_t nroots;
+	const char *crls[16]; /* offline B-LT: CRL files (evidence where OCSP gives none) */
+	size_t ncrls;
+	const char *ocsps[16]; /* offline B-LT: OCSP responses (DER files) to embed */
+	size_t nocsps;
+	const char *ocsp_allow; /* offline B-LT: private hosts AIA responders may be at */
 	struct pdf_placement pl[SIGN_MAX_PLACEMENTS];
 	size_t npl;
 	char text[SIGN_MAX_PLACEMENTS][3][256]; /* storage for the placements' strings */

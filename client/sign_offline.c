@@ -26,8 +26,8 @@
 #define TSA_TIMEOUT_MS 15000
 
 static int
-timestamp(const struct sign_opts *o, const uint8_t *sig, size_t siglen, uint8_t **tok,
-	  size_t *toklen, time_t *gen, struct sp_errinfo *ei)
+timestamp(const struct sign_opts *o, const uint8_t *sig, size_t siglen, const uint8_t *sha256,
+	  uint8_t **tok, size_t *toklen, time_t *gen, struct sp_errinfo *ei)
 {
 	struct crypto_tsa *tsa = NULL;
 	X509_STORE *trust = NULL;
@@ -38,7 +38,8 @@ timestamp(const struct sign_opts *o, const uint8_t *sig, size_t siglen, uint8_t 
 
 	if (o->tsa_trust != NULL && (r = crypto_ts_trust_load(o->tsa_trust, &trust, ei)) != SP_OK)
 		goto out;
-	if ((r = crypto_ts_query_new(sig, siglen, NULL, &q, &qlen, ei)) != SP_OK)
+	if ((r = sha256 ? crypto_ts_query_new_digest(sha256, NULL, &q, &qlen, ei)
+			: crypto_ts_query_new(sig, siglen, NULL, &q, &qlen, ei)) != SP_OK)
 		goto out;
 	if (o->tsa_url != NULL) {
 		r = crypto_ts_fetch(o->tsa_url, q, qlen, TSA_TIMEOUT_MS, NULL, NULL, o->cafile,
@@ -58,6 +59,80 @@ out:
 	X509_STORE_free(trust);
 	free(q);
 	free(resp);
+	return r;
+}
+
+/* The document timestamp's TSA: the same as the signature's. */
+static int
+doc_ts(void *arg, const uint8_t sha256[32], uint8_t **tok, size_t *toklen, time_t *gen,
+       struct sp_errinfo *ei)
+{
+	return timestamp(arg, NULL, 0, sha256, tok, toklen, gen, ei);
+}
+
+/*
+ * B-LT and B-LTA offline: the DSS with the evidence fetched now (OCSP from
+ * the certificates' AIA, public addresses only unless --ocsp-allow; the
+ * --crl files where OCSP gives none; the --ocsp files as they are), then for
+ * B-LTA a document timestamp. *data is replaced by the longer file.
+ */
+static int
+extend(const struct sign_opts *o, unsigned char **data, size_t *len, struct sp_errinfo *ei)
+{
+	struct crypto_revocation_opts ro;
+	struct crypto_trust *t = NULL;
+	struct crypto_evidence extra;
+	X509_STORE *ts_store = NULL;
+	const char *inter[1];
+	uint8_t *mid = NULL, *fin = NULL, *f = NULL;
+	size_t midlen = 0, finlen = 0, flen = 0, i;
+	time_t until = 0, gen = 0;
+	int r = SP_ERR_INTERNAL;
+
+	memset(&extra, 0, sizeof(extra));
+	memset(&ro, 0, sizeof(ro));
+	ro.ocsp = 1;
+	ro.timeout_ms = 10000;
+	inter[0] = o->chain_pem;
+	if ((r = crypto_trust_new(o->roots, o->nroots, inter, o->chain_pem ? 1 : 0, o->crls,
+				  o->ncrls, &ro, &t, ei)) != SP_OK ||
+	    (r = crypto_trust_set_url_policy(t, 1, o->ocsp_allow, ei)) != SP_OK ||
+	    (o->tsa_trust && (r = crypto_ts_trust_load(o->tsa_trust, &ts_store, ei)) != SP_OK))
+		goto out;
+	for (i = 0; i < o->nocsps; i++) {
+		if ((r = sp_file_read(o->ocsps[i], 64 * 1024, &f, &flen, ei)) != SP_OK ||
+		    (r = crypto_evidence_add(&extra, PDF_DSS_OCSPS, f, flen, ei)) != SP_OK)
+			goto out;
+		free(f);
+		f = NULL;
+	}
+	if ((r = crypto_ltv_add_dss(t, ts_store, &extra, *data, *len, &mid, &midlen, ei)) != SP_OK)
+		goto out;
+	if (o->level >= 3 &&
+	    (r = crypto_ltv_doc_timestamp(mid ? mid : *data, mid ? midlen : *len, doc_ts, (void *)o,
+					  &fin, &finlen, &until, &gen, ei)) != SP_OK) {
+		sp_errinfo_prefix(ei, "document timestamp");
+		goto out;
+	}
+	if (fin) {
+		free(*data);
+		*data = fin;
+		*len = finlen;
+		fin = NULL; /* transferred */
+	} else if (mid) {
+		free(*data);
+		*data = mid;
+		*len = midlen;
+		mid = NULL; /* transferred */
+	}
+	r = SP_OK;
+out:
+	free(f);
+	free(mid);
+	free(fin);
+	crypto_evidence_cleanup(&extra);
+	X509_STORE_free(ts_store);
+	crypto_trust_free(t);
 	return r;
 }
 
@@ -185,7 +260,7 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 	    crypto_sig_verify(cert, alg, attrs, alen, sig, siglen, &ei) != SP_OK)
 		goto fail;
 	if (o->tsa_url != NULL || o->tsa_cert != NULL) {
-		if (timestamp(o, sig, siglen, &tok, &toklen, &gen, &ei) != SP_OK) {
+		if (timestamp(o, sig, siglen, NULL, &tok, &toklen, &gen, &ei) != SP_OK) {
 			sp_errinfo_prefix(&ei, "timestamp");
 			goto fail;
 		}
@@ -193,12 +268,20 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 	if (crypto_cms_assemble(cert, chain, attrs, alen, sig, siglen, tok, toklen, &cms, &cmslen,
 				&ei) != SP_OK ||
 	    pdf_sig_fill(prep.data, prep.len, prep.contents_off, prep.contents_len, cms, cmslen,
-			 &ei) != SP_OK ||
-	    sp_file_write(outp, prep.data, prep.len, 0644, &ei) != SP_OK)
+			 &ei) != SP_OK)
+		goto fail;
+	if (o->level >= 2 && extend(o, &prep.data, &prep.len, &ei) != SP_OK) {
+		sp_errinfo_prefix(&ei, "long-term validation data");
+		goto fail;
+	}
+	if (sp_file_write(outp, prep.data, prep.len, 0644, &ei) != SP_OK)
 		goto fail;
 	if (tok != NULL) {
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&gen));
-		printf("Signed %s -> %s (%s), timestamp %s\n", in, outp, algname, when);
+		printf("Signed %s -> %s (%s), timestamp %s, PAdES %s\n", in, outp, algname, when,
+		       o->level >= 3   ? "B-LTA"
+		       : o->level == 2 ? "B-LT"
+				       : "B-T");
 	} else {
 		printf("Signed %s -> %s (%s), WITHOUT a timestamp (PAdES B-B): pass --tsa URL "
 		       "for one\n",

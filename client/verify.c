@@ -63,6 +63,25 @@ upper(const char *in, char *out, size_t cap)
 	out[i] = 0;
 }
 
+/* The PAdES level as ETSI EN 319 142-1 names it. */
+static const char *
+level_name(const char *level)
+{
+	static const char *const names[][2] = {
+		{ "pades_b", "PAdES B-B" },
+		{ "pades_b_t", "PAdES B-T" },
+		{ "pades_b_lt", "PAdES B-LT" },
+		{ "pades_b_lta", "PAdES B-LTA" },
+		{ "not_pades", "not PAdES (legacy)" },
+	};
+	size_t i;
+
+	for (i = 0; i < SP_ARRAY_LEN(names); i++)
+		if (!strcmp(level, names[i][0]))
+			return names[i][1];
+	return level;
+}
+
 static void
 print_text(const char *path, const struct crypto_verify_report *r)
 {
@@ -99,7 +118,10 @@ print_text(const char *path, const struct crypto_verify_report *r)
 		       s->sig_alg[0] ? client_text_clean(s->sig_alg, c2, sizeof(c2)) : "-",
 		       tri(s->signature_ok));
 		when(s->checked_at, t1, sizeof(t1));
-		printf("  certificate chain: %s (at %s)\n", tri(s->chain_ok), t1);
+		printf("  certificate chain: %s (at %s)%s\n", tri(s->chain_ok), t1,
+		       s->rev_dss ? ", revocation from the embedded DSS" : "");
+		if (s->level[0])
+			printf("  level: %s\n", level_name(s->level));
 		if (s->has_timestamp) {
 			when(s->ts_time, t1, sizeof(t1));
 			printf("  timestamp: %s, %s by %s\n", tri(s->timestamp_ok), t1,
@@ -195,6 +217,27 @@ json_add_trust(json_t *doc, const char *const *roots, size_t nroots, const char 
 	return 0;
 }
 
+/* "YYYY-MM-DDTHH:MM:SSZ" (UTC) to time_t; -1 when it is not that. */
+static time_t
+utc_parse(const char *s)
+{
+	struct tm tm;
+	int y, mo, d, h, mi, sec, n = 0;
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
+	    s[n] != '\0' || n != 20 || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || sec > 60 || h < 0 || mi < 0 || sec < 0)
+		return (time_t)-1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	return timegm(&tm);
+}
+
 int
 client_cmd_verify(const char *default_roots, int argc, char **argv)
 {
@@ -205,6 +248,7 @@ client_cmd_verify(const char *default_roots, int argc, char **argv)
 		{ "intermediate", required_argument, NULL, 'i' },
 		{ "crl", required_argument, NULL, 'l' },
 		{ "tsa-trust", required_argument, NULL, 't' },
+		{ "at", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *roots[MAX_FILES], *inter[MAX_FILES], *crls[MAX_FILES], *tsa = NULL, *path;
@@ -239,6 +283,12 @@ client_cmd_verify(const char *default_roots, int argc, char **argv)
 			crls[ncrls++] = optarg;
 		} else if (ch == 't') {
 			tsa = optarg;
+		} else if (ch == 'a') {
+			if ((vo.at = utc_parse(optarg)) == (time_t)-1) {
+				fprintf(stderr, "sealpact verify: --at wants a UTC time such as "
+						"2040-01-01T00:00:00Z\n");
+				goto out;
+			}
 		} else {
 			fprintf(stderr, "Run 'sealpact help verify' for usage.\n");
 			goto out;

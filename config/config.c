@@ -99,6 +99,9 @@ const struct config_key config_keys[] = {
 	INT(signing, session_ttl_s, 30, 86400, 600),
 	PATH(signing, default_seal_image),
 	STR(signing, date_seal_zone, SP_TZ_DEFAULT),
+	ENUM(signing, level, "B-T|B-LT|B-LTA", "B-LTA"),
+	INT(signing, archive_horizon_days, 1, 36500, 90),
+	INT(signing, archive_interval_s, 0, 604800, 3600),
 
 	PATH(seals, maker_cert),
 	PATH(seals, maker_key),

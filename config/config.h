@@ -92,6 +92,11 @@ struct config_signing {
 	int session_ttl_s;        /* signing-session lifetime, default 600 */
 	char *default_seal_image; /* PNG used until an organization has an approved seal */
 	char *date_seal_zone;     /* IANA zone of the date seal and /M, default Asia/Shanghai */
+	char *level;              /* PAdES level of completed signatures: "B-T" | "B-LT" |
+				     "B-LTA" (default: DSS after each, document timestamp after the last) */
+	int archive_horizon_days; /* renew the archive timestamp this long before its TSA
+				     certificate expires, default 90 */
+	int archive_interval_s;   /* how often the renewal job looks, default 3600 (0: never) */
 };
 
 struct config_seals {

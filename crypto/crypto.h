@@ -16,6 +16,7 @@
 
 #include <openssl/x509.h>
 
+#include "pdf.h"
 #include "sp.h"
 
 /* ==== section: trust, certificates, revocation ==== */
@@ -136,7 +137,8 @@ enum crypto_rev_source {
 	CRYPTO_REV_SRC_NONE = 0,
 	CRYPTO_REV_SRC_OCSP,       /* a fresh OCSP response */
 	CRYPTO_REV_SRC_OCSP_CACHE, /* a cached OCSP response, before its nextUpdate */
-	CRYPTO_REV_SRC_CRL
+	CRYPTO_REV_SRC_CRL,
+	CRYPTO_REV_SRC_DSS /* an OCSP response or CRL embedded in the document (its /DSS) */
 };
 
 /* The outcome of a successful crypto_cert_check(). */
@@ -170,6 +172,83 @@ void crypto_cert_result_cleanup(struct crypto_cert_result *res);
  */
 int crypto_cert_check(struct crypto_trust *t, X509 *leaf, STACK_OF(X509) * extra, time_t at,
 		      struct crypto_cert_result *res, struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * Long-term validation evidence (PAdES B-LT): certificates, OCSP responses
+ * and CRLs as DER, item[PDF_DSS_CERTS / _OCSPS / _CRLS] as in struct
+ * pdf_dss. _cleanup frees and zeroes it.
+ */
+struct crypto_evidence {
+	struct pdf_blob *item[3];
+	size_t n[3];
+};
+void crypto_evidence_cleanup(struct crypto_evidence *e);
+/* Add a copy of der as an item of kind (PDF_DSS_*) unless the same bytes are there. */
+int crypto_evidence_add(struct crypto_evidence *e, int kind, const uint8_t *der, size_t len,
+			struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * Gather the evidence for one signature's /Contents (der, len: a CMS
+ * SignedData, or with token an RFC 3161 TimeStampToken of a document
+ * timestamp): the chains of the signer and of the TSA of its timestamp
+ * (built through t's intermediates and the certificates the CMS and token
+ * carry; ts_store for the TSA, NULL: t's roots), every certificate of them,
+ * for each end-entity an OCSP response (t's responder policy, through its
+ * cache; only with t->ocsp) or else a CRL of its issuer from t, and for each
+ * issuing CA a CRL of its issuer from t. What nobody answers is simply not
+ * added. Appends to *e. May block on OCSP: worker threads or the CLI.
+ */
+int crypto_evidence_collect(struct crypto_trust *t, X509_STORE *ts_store, const uint8_t *der,
+			    size_t len, int token, struct crypto_evidence *e,
+			    struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * PAdES B-LT: one incremental update of the signed PDF data[0..len) adding
+ * a /DSS with the evidence (crypto_evidence_collect through t and ts_store)
+ * of every signature and document timestamp the DSS has no /VRI entry for
+ * yet, plus extra (may be NULL: evidence from elsewhere, e.g. OCSP
+ * responses given as files). *out (malloc'd) is the whole new file, or NULL
+ * when every signature is covered already (no update needed). May block on
+ * OCSP: worker threads or the CLI.
+ */
+int crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
+		       const struct crypto_evidence *extra, const uint8_t *data, size_t len,
+		       uint8_t **out, size_t *outlen, struct sp_errinfo *ei) SP_WUR;
+
+/* A TSA over a SHA-256: a checked TimeStampToken (malloc'd) and its genTime. */
+typedef int (*crypto_ts_digest_fn)(void *arg, const uint8_t sha256[32], uint8_t **tok,
+				   size_t *toklen, time_t *gen, struct sp_errinfo *ei);
+
+/*
+ * PAdES B-LTA: one incremental update of data[0..len) with a document
+ * timestamp (/DocTimeStamp, ETSI.RFC3161, an invisible field) whose token ts
+ * makes over the byte ranges. *out (malloc'd) is the whole new file;
+ * *tsa_until the TSA certificate's notAfter, *gen_time the token's time.
+ */
+int crypto_ltv_doc_timestamp(const uint8_t *data, size_t len, crypto_ts_digest_fn ts, void *arg,
+			     uint8_t **out, size_t *outlen, time_t *tsa_until, time_t *gen_time,
+			     struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * Outbound policy for OCSP responders named by certificates (AIA): with
+ * forbid_private, only public addresses or those allow lists (see
+ * crypto_http_url_check()) are connected to; a configured ocsp_url is the
+ * operator's choice and is not restricted. Call before the store is shared.
+ */
+int crypto_trust_set_url_policy(struct crypto_trust *t, int forbid_private, const char *allow,
+				struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * As crypto_cert_check(), with embedded evidence (may be NULL): an OCSP
+ * response or CRL in ev about a certificate of the chain answers first
+ * (verified against t's roots at the time it was produced, so it still
+ * counts after the responder's certificate has expired); only without one
+ * does the store's own revocation policy run. The chain is built at `at`
+ * with ev's certificates as further untrusted ones.
+ */
+int crypto_cert_check_ev(struct crypto_trust *t, X509 *leaf, STACK_OF(X509) * extra, time_t at,
+			 const struct crypto_evidence *ev, struct crypto_cert_result *res,
+			 struct sp_errinfo *ei) SP_WUR;
 
 /*
  * Check a unified social credit code (统一社会信用代码, GB 32100-2015):
@@ -353,6 +432,18 @@ int crypto_tsa_serial_make(uint64_t *serial, struct sp_errinfo *ei) SP_WUR;
  */
 int crypto_ts_query_new(const uint8_t *what, size_t whatlen, uint64_t *nonce, uint8_t **query,
 			size_t *querylen, struct sp_errinfo *ei) SP_WUR;
+
+/* As crypto_ts_query_new, over an already computed SHA-256 (a document timestamp's ranges). */
+int crypto_ts_query_new_digest(const uint8_t sha256[32], uint64_t *nonce, uint8_t **query,
+			       size_t *querylen, struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * The signer certificate's notAfter of an RFC 3161 TimeStampToken
+ * (ContentInfo DER): when its TSA certificate expires. SP_ERR_INVALID when it
+ * cannot be read.
+ */
+int crypto_ts_token_tsa_expiry(const uint8_t *tok, size_t toklen, time_t *not_after,
+			       struct sp_errinfo *ei) SP_WUR;
 
 /*
  * POST query to an external TSA with crypto_http_post() (http or https, no
@@ -558,9 +649,12 @@ struct crypto_sig_report {
 	int sig_obj;        /* object number of the signature dictionary */
 	char subfilter[64]; /* e.g. "/ETSI.CAdES.detached", "" if absent */
 	int doc_timestamp;  /* 1: a /DocTimeStamp (RFC 3161 over the ranges) */
-	/* "pades_b", "pades_b_t" (with a signature timestamp), "not_pades" (a legacy
-	   signature without ESS signing-certificate(-v2): sound, not PAdES), "" */
+	/* "pades_b", "pades_b_t" (with a signature timestamp), "pades_b_lt" (and a later
+	   /DSS with a /VRI entry for it), "pades_b_lta" (and a valid document timestamp
+	   over that DSS), "not_pades" (a legacy signature without ESS
+	   signing-certificate(-v2): sound, not PAdES), "" (document timestamps) */
 	char level[16];
+	int rev_dss;    /* 1: the signer's revocation was answered by the document's /DSS */
 	int certifying; /* DocMDP /P of a certifying signature, else 0 */
 	enum crypto_verdict verdict;
 	char reasons[CRYPTO_VERIFY_REASONS_MAX][40];
@@ -600,6 +694,8 @@ struct crypto_verify_report {
 struct crypto_verify_opts {
 	struct crypto_trust *trust; /* signer roots + revocation; NULL: chains are untrusted */
 	X509_STORE *ts_trust;       /* TSA roots; NULL: the roots of trust */
+	time_t at;                  /* the verification time ("now"), 0: the clock (tests and
+				       audits move it: `sealpact verify --at`) */
 };
 
 /*

@@ -42,6 +42,8 @@ struct crypto_trust {
 	char *ocsp_url; /* override, NULL: the leaf's AIA */
 	long timeout_ms;
 	int require_revocation;
+	int forbid_private; /* AIA responders: public addresses or allow only */
+	char *allow;
 	pthread_mutex_t cache_lock;     /* guards cache and ncache */
 	struct trust_ocsp_entry *cache; /* TRUST_OCSP_CACHE_MAX entries */
 	size_t ncache;
@@ -68,6 +70,23 @@ struct trust_rev {
  */
 int trust_ocsp_status(struct crypto_trust *t, X509 *leaf, X509 *issuer, STACK_OF(X509) * untrusted,
 		      struct trust_rev *rev, struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * As trust_ocsp_status; with der_out, also the DER of the response that
+ * answered (malloc'd, also from the cache), for long-term evidence.
+ */
+int trust_ocsp_query(struct crypto_trust *t, X509 *leaf, X509 *issuer, STACK_OF(X509) * untrusted,
+		     struct trust_rev *rev, unsigned char **der_out, size_t *derlen_out,
+		     struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * ltv.c: what the evidence ev says about leaf (issued by issuer) at `at`:
+ * SP_OK and *rev (source CRYPTO_REV_SRC_DSS), or SP_ERR_NOT_FOUND when no
+ * item of ev answers (a response that does not verify answers nothing).
+ */
+int trust_evidence_status(struct crypto_trust *t, const struct crypto_evidence *ev, X509 *leaf,
+			  X509 *issuer, STACK_OF(X509) * untrusted, struct trust_rev *rev,
+			  struct sp_errinfo *ei) SP_WUR;
 
 /* Free the OCSP cache (crypto_trust_free). */
 void trust_ocsp_cache_cleanup(struct crypto_trust *t);

@@ -20,19 +20,26 @@ struct trust_ocsp_entry {
 	enum crypto_rev_status status;
 	time_t revoked_at;
 	int reason;
-	time_t expires; /* the response's nextUpdate */
+	time_t expires;     /* the response's nextUpdate */
+	unsigned char *der; /* the response itself, kept as long-term evidence */
+	size_t derlen;
 };
 
 void
 trust_ocsp_cache_cleanup(struct crypto_trust *t)
 {
+	size_t i;
+
+	for (i = 0; t->cache && i < t->ncache; i++)
+		free(t->cache[i].der);
 	free(t->cache);
 	t->cache = NULL;
 	t->ncache = 0;
 }
 
 static int
-cache_get(struct crypto_trust *t, const unsigned char *key, time_t now, struct trust_rev *rev)
+cache_get(struct crypto_trust *t, const unsigned char *key, time_t now, struct trust_rev *rev,
+	  unsigned char **der, size_t *derlen)
 {
 	size_t i;
 	int found = 0;
@@ -49,6 +56,15 @@ cache_get(struct crypto_trust *t, const unsigned char *key, time_t now, struct t
 			rev->reason = e->reason;
 			rev->source = CRYPTO_REV_SRC_OCSP_CACHE;
 			found = 1;
+			if (der != NULL) {
+				/* a copy: the entry may be replaced once the lock is gone */
+				if ((*der = malloc(e->derlen)) == NULL) {
+					found = 0;
+					break;
+				}
+				memcpy(*der, e->der, e->derlen);
+				*derlen = e->derlen;
+			}
 		}
 		break;
 	}
@@ -59,9 +75,14 @@ cache_get(struct crypto_trust *t, const unsigned char *key, time_t now, struct t
 /* Remember an answer; a full cache drops expired entries, then the soonest to expire. */
 static void
 cache_put(struct crypto_trust *t, const unsigned char *key, const struct trust_rev *rev,
-	  time_t expires, time_t now)
+	  time_t expires, time_t now, const struct sp_buf *der)
 {
 	size_t i, slot = SIZE_MAX, soonest = 0;
+	unsigned char *copy = malloc(der->len);
+
+	if (copy == NULL)
+		return; /* no cache is slower, not wrong */
+	memcpy(copy, der->data, der->len);
 
 	pthread_mutex_lock(&t->cache_lock);
 	if (t->cache == NULL &&
@@ -78,6 +99,10 @@ cache_put(struct crypto_trust *t, const unsigned char *key, const struct trust_r
 	}
 	if (slot == SIZE_MAX)
 		slot = t->ncache < TRUST_OCSP_CACHE_MAX ? t->ncache++ : soonest;
+	free(t->cache[slot].der); /* NULL for a slot never used (calloc) */
+	t->cache[slot].der = copy;
+	t->cache[slot].derlen = der->len;
+	copy = NULL; /* transferred */
 	memcpy(t->cache[slot].key, key, sizeof(t->cache[slot].key));
 	t->cache[slot].status = rev->status;
 	t->cache[slot].revoked_at = rev->revoked_at;
@@ -85,6 +110,7 @@ cache_put(struct crypto_trust *t, const unsigned char *key, const struct trust_r
 	t->cache[slot].expires = expires;
 out:
 	pthread_mutex_unlock(&t->cache_lock);
+	free(copy);
 }
 
 /* The configured responder, else the leaf's first http(s) AIA OCSP URL. */
@@ -204,6 +230,14 @@ int
 trust_ocsp_status(struct crypto_trust *t, X509 *leaf, X509 *issuer, STACK_OF(X509) * untrusted,
 		  struct trust_rev *rev, struct sp_errinfo *ei)
 {
+	return trust_ocsp_query(t, leaf, issuer, untrusted, rev, NULL, NULL, ei);
+}
+
+int
+trust_ocsp_query(struct crypto_trust *t, X509 *leaf, X509 *issuer, STACK_OF(X509) * untrusted,
+		 struct trust_rev *rev, unsigned char **der_out, size_t *derlen_out,
+		 struct sp_errinfo *ei)
+{
 	int r = SP_ERR_INTERNAL;
 	OCSP_CERTID *id = NULL, *idref = NULL;
 	OCSP_REQUEST *req = NULL;
@@ -219,13 +253,17 @@ trust_ocsp_status(struct crypto_trust *t, X509 *leaf, X509 *issuer, STACK_OF(X50
 	memset(rev, 0, sizeof(*rev));
 	rev->reason = -1;
 	memset(&resp, 0, sizeof(resp));
+	if (der_out != NULL) {
+		*der_out = NULL;
+		*derlen_out = 0;
+	}
 	if ((id = OCSP_cert_to_id(NULL, leaf, issuer)) == NULL ||
 	    (n = i2d_OCSP_CERTID(id, &der)) <= 0 ||
 	    !EVP_Digest(der, (size_t)n, key, &keylen, EVP_sha256(), NULL)) {
 		r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "cannot make the OCSP certificate ID");
 		goto out;
 	}
-	if (cache_get(t, key, now, rev)) {
+	if (cache_get(t, key, now, rev, der_out, derlen_out)) {
 		r = SP_OK;
 		goto out;
 	}
@@ -249,6 +287,9 @@ trust_ocsp_status(struct crypto_trust *t, X509 *leaf, X509 *issuer, STACK_OF(X50
 	hq.body_len = (size_t)reqlen;
 	hq.timeout_ms = t->timeout_ms;
 	hq.max_response = TRUST_OCSP_RESPONSE_MAX;
+	/* a responder the certificate names is someone else's choice of address */
+	hq.forbid_private = t->forbid_private && t->ocsp_url == NULL;
+	hq.allow = t->allow;
 	if ((r = crypto_http_post(&hq, &resp, ei)) != SP_OK)
 		goto out;
 	if (resp.status != 200) {
@@ -259,7 +300,15 @@ trust_ocsp_status(struct crypto_trust *t, X509 *leaf, X509 *issuer, STACK_OF(X50
 	    SP_OK)
 		goto out;
 	if (expires != 0)
-		cache_put(t, key, rev, expires, now);
+		cache_put(t, key, rev, expires, now, &resp.body);
+	if (der_out != NULL) {
+		if ((*der_out = malloc(resp.body.len)) == NULL) {
+			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(*der_out, resp.body.data, resp.body.len);
+		*derlen_out = resp.body.len;
+	}
 	r = SP_OK;
 out:
 	OCSP_CERTID_free(id);

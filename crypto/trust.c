@@ -229,6 +229,7 @@ crypto_trust_free(struct crypto_trust *t)
 	sk_X509_pop_free(t->intermediates, X509_free);
 	sk_X509_CRL_pop_free(t->crls, X509_CRL_free);
 	free(t->ocsp_url);
+	free(t->allow);
 	free(t);
 }
 
@@ -309,7 +310,9 @@ check_usage(X509 *leaf, struct sp_errinfo *ei)
 static const char *
 source_name(enum crypto_rev_source s)
 {
-	return s == CRYPTO_REV_SRC_CRL ? "the CRL" : "OCSP";
+	return s == CRYPTO_REV_SRC_CRL   ? "the CRL"
+	       : s == CRYPTO_REV_SRC_DSS ? "the document's embedded revocation data"
+					 : "OCSP";
 }
 
 /*
@@ -320,6 +323,7 @@ source_name(enum crypto_rev_source s)
  */
 static int
 check_ca_revocation(struct crypto_trust *t, STACK_OF(X509) * chain, time_t at,
+		    const struct crypto_evidence *ev, STACK_OF(X509) * untrusted,
 		    struct sp_errinfo *ei)
 {
 	struct trust_rev rev;
@@ -329,9 +333,13 @@ check_ca_revocation(struct crypto_trust *t, STACK_OF(X509) * chain, time_t at,
 
 	for (i = 1; i + 1 < sk_X509_num(chain); i++) {
 		sp_errinfo_init(&ce);
-		if (trust_crl_status(t, sk_X509_value(chain, i), sk_X509_value(chain, i + 1), &rev,
-				     &ce) != SP_OK ||
-		    rev.status != CRYPTO_REV_REVOKED)
+		if ((ev == NULL || trust_evidence_status(t, ev, sk_X509_value(chain, i),
+							 sk_X509_value(chain, i + 1), untrusted,
+							 &rev, &ce) != SP_OK) &&
+		    trust_crl_status(t, sk_X509_value(chain, i), sk_X509_value(chain, i + 1), &rev,
+				     &ce) != SP_OK)
+			continue;
+		if (rev.status != CRYPTO_REV_REVOKED)
 			continue;
 		if (at != 0 && rev.revoked_at > at)
 			continue;
@@ -347,7 +355,8 @@ check_ca_revocation(struct crypto_trust *t, STACK_OF(X509) * chain, time_t at,
 /* Revocation of chain[0] by its issuer chain[1]; fills res's rev_* fields. */
 static int
 check_revocation(struct crypto_trust *t, STACK_OF(X509) * chain, STACK_OF(X509) * untrusted,
-		 time_t at, struct crypto_cert_result *res, struct sp_errinfo *ei)
+		 time_t at, const struct crypto_evidence *ev, struct crypto_cert_result *res,
+		 struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
 	X509 *leaf = sk_X509_value(chain, 0);
@@ -367,7 +376,12 @@ check_revocation(struct crypto_trust *t, STACK_OF(X509) * chain, STACK_OF(X509) 
 				  "the certificate has no issuer in its chain");
 		goto out;
 	}
-	if (t->ocsp) {
+	/* embedded evidence first: it is what the signer's platform checked, and the
+	   only answer left once the responder is gone */
+	if (ev != NULL &&
+	    trust_evidence_status(t, ev, leaf, issuer, untrusted, &rev, &oe) == SP_OK) {
+		have = 1;
+	} else if (t->ocsp) {
 		if (trust_ocsp_status(t, leaf, issuer, untrusted, &rev, &oe) == SP_OK &&
 		    rev.status != CRYPTO_REV_UNKNOWN)
 			have = 1;
@@ -412,8 +426,32 @@ out:
 }
 
 int
+crypto_trust_set_url_policy(struct crypto_trust *t, int forbid_private, const char *allow,
+			    struct sp_errinfo *ei)
+{
+	int r;
+
+	if (allow != NULL && allow[0] != '\0' && (r = crypto_http_allow_check(allow, ei)) != SP_OK)
+		return r;
+	free(t->allow);
+	t->allow = NULL;
+	if (allow != NULL && allow[0] != '\0' && (t->allow = strdup(allow)) == NULL)
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	t->forbid_private = forbid_private != 0;
+	return SP_OK;
+}
+
+int
 crypto_cert_check(struct crypto_trust *t, X509 *leaf, STACK_OF(X509) * extra, time_t at,
 		  struct crypto_cert_result *res, struct sp_errinfo *ei)
+{
+	return crypto_cert_check_ev(t, leaf, extra, at, NULL, res, ei);
+}
+
+int
+crypto_cert_check_ev(struct crypto_trust *t, X509 *leaf, STACK_OF(X509) * extra, time_t at,
+		     const struct crypto_evidence *ev, struct crypto_cert_result *res,
+		     struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
 	STACK_OF(X509) *untrusted = NULL, *chain = NULL;
@@ -464,8 +502,8 @@ crypto_cert_check(struct crypto_trust *t, X509 *leaf, STACK_OF(X509) * extra, ti
 		goto out;
 	if ((r = crypto_cert_info_get(leaf, &res->info, ei)) != SP_OK)
 		goto out;
-	if ((r = check_ca_revocation(t, chain, at, ei)) != SP_OK ||
-	    (r = check_revocation(t, chain, untrusted, at, res, ei)) != SP_OK)
+	if ((r = check_ca_revocation(t, chain, at, ev, untrusted, ei)) != SP_OK ||
+	    (r = check_revocation(t, chain, untrusted, at, ev, res, ei)) != SP_OK)
 		goto out;
 	res->chain = chain;
 	chain = NULL; /* transferred */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 #include <openssl/rand.h>
@@ -19,13 +20,32 @@ int
 crypto_ts_query_new(const uint8_t *what, size_t whatlen, uint64_t *nonce, uint8_t **query,
 		    size_t *querylen, struct sp_errinfo *ei)
 {
+	unsigned char h[EVP_MAX_MD_SIZE];
+	unsigned int hlen = 0;
+
+	if (nonce != NULL)
+		*nonce = 0;
+	*query = NULL;
+	*querylen = 0;
+	if (what == NULL || whatlen == 0)
+		return sp_err(ei, SP_ERR_INVALID, "nothing to timestamp");
+	if (EVP_Digest(what, whatlen, h, &hlen, EVP_sha256(), NULL) != 1 || hlen != 32)
+		return cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "SHA-256 failed");
+	return crypto_ts_query_new_digest(h, nonce, query, querylen, ei);
+}
+
+int
+crypto_ts_query_new_digest(const uint8_t sha256[32], uint64_t *nonce, uint8_t **query,
+			   size_t *querylen, struct sp_errinfo *ei)
+{
 	int r = SP_ERR_INTERNAL;
 	TS_REQ *req = NULL;
 	TS_MSG_IMPRINT *mi = NULL;
 	X509_ALGOR *algo = NULL;
 	ASN1_INTEGER *an = NULL;
-	unsigned char h[EVP_MAX_MD_SIZE], rnd[8];
-	unsigned int hlen = 0;
+	unsigned char h[32];
+	unsigned int hlen = 32;
+	unsigned char rnd[8];
 	unsigned char *obuf = NULL;
 	uint64_t nv = 0;
 	int n;
@@ -34,14 +54,7 @@ crypto_ts_query_new(const uint8_t *what, size_t whatlen, uint64_t *nonce, uint8_
 		*nonce = 0;
 	*query = NULL;
 	*querylen = 0;
-	if (what == NULL || whatlen == 0) {
-		r = sp_err(ei, SP_ERR_INVALID, "nothing to timestamp");
-		goto out;
-	}
-	if (EVP_Digest(what, whatlen, h, &hlen, EVP_sha256(), NULL) != 1) {
-		r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "SHA-256 failed");
-		goto out;
-	}
+	memcpy(h, sha256, sizeof(h));
 	/* A zero nonce would read as "no nonce" to careless TSAs. */
 	do {
 		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
@@ -450,4 +463,30 @@ out:
 	BIO_free(bio);
 	free(data);
 	return r;
+}
+
+int
+crypto_ts_token_tsa_expiry(const uint8_t *tok, size_t toklen, time_t *not_after,
+			   struct sp_errinfo *ei)
+{
+	const unsigned char *p = tok;
+	PKCS7 *p7 = d2i_PKCS7(NULL, &p, (long)toklen);
+	STACK_OF(X509) *signers = NULL;
+	int r = SP_ERR_INVALID;
+
+	*not_after = 0;
+	if (p7 && PKCS7_type_is_signed(p7) && (signers = PKCS7_get0_signers(p7, NULL, 0)) &&
+	    sk_X509_num(signers) == 1) {
+		*not_after = trust_asn1_time(X509_get0_notAfter(sk_X509_value(signers, 0)));
+		if (*not_after != (time_t)-1)
+			r = SP_OK;
+	}
+	ERR_clear_error();
+	sk_X509_free(signers);
+	PKCS7_free(p7);
+	if (r != SP_OK) {
+		*not_after = 0;
+		return sp_err(ei, SP_ERR_INVALID, "the timestamp token names no TSA certificate");
+	}
+	return SP_OK;
 }

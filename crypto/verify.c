@@ -136,6 +136,8 @@ struct engine {
 	struct pdf_sig_field *sigs; /* the final revision's, then those earlier ones hid */
 	size_t nsigs, capsigs;
 	int *same; /* per signature: 1 its revision holds it, 0 not, -1 unknown, -2 unreadable */
+	struct pdf_dss dss;        /* the last revision's document security store */
+	struct crypto_evidence ev; /* its items, as revocation evidence */
 };
 
 /* The revision a signature's range ends with, -1 when none (structure() says why). */
@@ -385,7 +387,7 @@ verify_one(struct engine *e, const struct crypto_verify_opts *opts, size_t i,
 	if (rep->doc_timestamp)
 		verify_doc_timestamp(opts, &rg, s->contents, s->contents_len, rep);
 	else
-		verify_cms(opts, &rg, s->contents, s->contents_len, rep);
+		verify_cms(opts, &rg, s->contents, s->contents_len, &e->ev, rep);
 	changes_after(e, (size_t)k, s, rep);
 }
 
@@ -419,6 +421,103 @@ broken_chain(struct crypto_verify_report *rep, const struct pdf_sig_field *sigs,
 	return SP_OK;
 }
 
+/* The DSS's items become the engine's evidence (moved, not copied). */
+static void
+dss_evidence(struct engine *e, struct pdf_doc *doc)
+{
+	struct sp_errinfo ei;
+	size_t k;
+
+	sp_errinfo_init(&ei);
+	/* an unreadable DSS is no evidence: revocation then runs as without one */
+	if (pdf_dss_read(doc, &e->dss, &ei) != SP_OK)
+		return;
+	for (k = 0; k < 3; k++) {
+		e->ev.item[k] = e->dss.item[k];
+		e->ev.n[k] = e->dss.n[k];
+		e->dss.item[k] = NULL;
+		e->dss.n[k] = 0;
+	}
+}
+
+/* 1 when the revision before rev (1-based) has a DSS with a /VRI entry for key. */
+static int
+vri_before(struct engine *e, size_t rev, const char key[41])
+{
+	struct pdf_doc *d = NULL;
+	struct pdf_dss dss;
+	struct sp_errinfo ei;
+	int found = 0;
+
+	sp_errinfo_init(&ei);
+	if (rev < 2 || rev > e->nrev ||
+	    pdf_doc_open_view(e->data, e->revs[rev - 2].end, &d, &ei) != SP_OK)
+		return 0;
+	if (pdf_dss_read(d, &dss, &ei) == SP_OK) {
+		found = pdf_dss_has_vri(&dss, key);
+		pdf_dss_cleanup(&dss);
+	}
+	pdf_doc_free(d);
+	return found;
+}
+
+/*
+ * 1 when every revision after the last signed one only adds validation
+ * data (a DSS: PAdES B-LT after a non-final signature, or a DSS written
+ * after the last document timestamp): nothing a reader sees is unsigned.
+ */
+static int
+ltv_tail(const struct engine *e, const struct crypto_verify_report *rep)
+{
+	size_t i, last = 0, j;
+
+	for (i = 0; i < rep->nsigs; i++)
+		if (rep->sigs[i].structure_ok == 1 && rep->sigs[i].revision > last)
+			last = rep->sigs[i].revision;
+	if (last == 0 || last >= e->nrev || !e->fstate)
+		return 0;
+	for (j = last; j < e->nrev; j++) {
+		const struct pdf_diff *d = &e->diffs[j];
+		if (e->fstate[j] != 1 || d->ndisallowed || d->nallowed == 0 ||
+		    d->nallowed != d->nltv || d->visible_widgets)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * PAdES levels beyond B-T (ETSI EN 319 142-1 §5.4, §5.5): B-LT when a later
+ * DSS has a /VRI entry for the signature, B-LTA when a valid document
+ * timestamp covers a DSS with that entry.
+ */
+static void
+ltv_levels(struct engine *e, struct crypto_verify_report *rep)
+{
+	size_t i, j;
+	char key[41];
+
+	for (i = 0; i < rep->nsigs; i++) {
+		struct crypto_sig_report *s = &rep->sigs[i];
+		const struct pdf_sig_field *f = &e->sigs[i];
+		if (s->doc_timestamp || strcmp(s->level, "pades_b_t") != 0 ||
+		    f->contents_state != PDF_SIG_KEY_OK ||
+		    pdf_vri_key(f->contents, f->contents_len, key) != SP_OK ||
+		    !pdf_dss_has_vri(&e->dss, key))
+			continue;
+		snprintf(s->level, sizeof(s->level), "pades_b_lt");
+		for (j = 0; j < rep->nsigs; j++) {
+			const struct crypto_sig_report *d = &rep->sigs[j];
+			if (d->doc_timestamp && d->timestamp_ok == 1 &&
+			    (d->verdict == CRYPTO_VERDICT_VALID ||
+			     d->verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES) &&
+			    d->revision > s->revision && vri_before(e, d->revision, key)) {
+				snprintf(s->level, sizeof(s->level), "pades_b_lta");
+				break;
+			}
+		}
+	}
+}
+
 int
 crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_verify_opts *opts,
 		  struct crypto_verify_report **out, struct sp_errinfo *ei)
@@ -448,6 +547,7 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		goto out;
 	if ((r = pdf_sig_fields_list(doc, &sigs, &nsigs, ei)) < 0)
 		goto out;
+	dss_evidence(&e, doc);
 	for (i = 0; i < nsigs; i++)
 		if ((r = add_sig(&e, &sigs[i], ei)) < 0)
 			goto out;
@@ -498,6 +598,9 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		if (rep->sigs[i].structure_ok == 1 && rep->sigs[i].revision == e.nrev)
 			rep->last_revision_signed = 1;
 	}
+	ltv_levels(&e, rep);
+	if (!rep->last_revision_signed && ltv_tail(&e, rep))
+		rep->last_revision_signed = 1;
 	if (!rep->last_revision_signed || rep->trailing_data) {
 		rep->last_revision_signed = 0;
 		snprintf(rep->reason, sizeof(rep->reason), "unsigned_trailing_update");
@@ -521,6 +624,8 @@ out:
 	pdf_refs_cleanup(&e.refs);
 	pdf_sig_fields_free(e.sigs, e.nsigs);
 	free(e.same);
+	pdf_dss_cleanup(&e.dss);
+	crypto_evidence_cleanup(&e.ev);
 	pdf_sig_fields_free(sigs, nsigs); /* entries moved to e.sigs hold nothing */
 	pdf_doc_free(doc);
 	crypto_verify_report_free(rep);

@@ -108,7 +108,7 @@ ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t *what, 
 	unsigned char h[EVP_MAX_MD_SIZE];
 	unsigned int hl = 0;
 	const EVP_MD *md;
-	time_t now = time(NULL);
+	time_t now = opts->at ? opts->at : time(NULL);
 
 	rep->has_timestamp = 1;
 	rep->timestamp_ok = 0;
@@ -205,11 +205,11 @@ out:
 /* Map crypto_cert_check's reason to a verdict. */
 static void
 chain_check(const struct crypto_verify_opts *opts, X509 *signer, STACK_OF(X509) * extra,
-	    struct crypto_sig_report *rep)
+	    const struct crypto_evidence *ev, struct crypto_sig_report *rep)
 {
 	struct crypto_cert_result res;
 	struct sp_errinfo ei;
-	time_t at = rep->timestamp_ok == 1 ? rep->ts_time : 0;
+	time_t at = rep->timestamp_ok == 1 ? rep->ts_time : opts->at;
 	enum crypto_verdict sev = CRYPTO_VERDICT_INVALID;
 	const char *reason;
 
@@ -222,8 +222,9 @@ chain_check(const struct crypto_verify_opts *opts, X509 *signer, STACK_OF(X509) 
 		return;
 	}
 	sp_errinfo_init(&ei);
-	if (crypto_cert_check(opts->trust, signer, extra, at, &res, &ei) == SP_OK) {
+	if (crypto_cert_check_ev(opts->trust, signer, extra, at, ev, &res, &ei) == SP_OK) {
 		rep->chain_ok = 1;
+		rep->rev_dss = res.rev_source == CRYPTO_REV_SRC_DSS;
 		crypto_cert_result_cleanup(&res);
 		return;
 	}
@@ -232,8 +233,8 @@ chain_check(const struct crypto_verify_opts *opts, X509 *signer, STACK_OF(X509) 
 	    !strcmp(reason, CRYPTO_REASON_REVOCATION_UNKNOWN) ||
 	    !strcmp(reason, CRYPTO_REASON_CHAIN_INVALID) ||
 	    /* without a timestamp nothing proves the signature was made in the validity period */
-	    (!at && (!strcmp(reason, CRYPTO_REASON_CERT_EXPIRED) ||
-		     !strcmp(reason, CRYPTO_REASON_CERT_NOT_YET_VALID))))
+	    (rep->timestamp_ok != 1 && (!strcmp(reason, CRYPTO_REASON_CERT_EXPIRED) ||
+					!strcmp(reason, CRYPTO_REASON_CERT_NOT_YET_VALID))))
 		sev = CRYPTO_VERDICT_INDETERMINATE;
 	verify_fail(rep, sev, reason, "signer certificate: %s", ei.msg);
 }
@@ -381,7 +382,8 @@ eddsa_verify(CMS_SignerInfo *si, X509 *signer, ASN1_OCTET_STRING *sigval,
 
 void
 verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg,
-	   const uint8_t *cms_der, size_t cmslen, struct crypto_sig_report *rep)
+	   const uint8_t *cms_der, size_t cmslen, const struct crypto_evidence *ev,
+	   struct crypto_sig_report *rep)
 {
 	const unsigned char *p = cms_der;
 	CMS_ContentInfo *cms = NULL;
@@ -577,7 +579,7 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 				    "the timestamp's time is outside the signer certificate's "
 				    "validity");
 	}
-	chain_check(opts, signer, certs, rep);
+	chain_check(opts, signer, certs, ev, rep);
 	snprintf(rep->level, sizeof(rep->level), "%s",
 		 !ess                     ? "not_pades"
 		 : rep->timestamp_ok == 1 ? "pades_b_t"

@@ -24,7 +24,8 @@ void verify_fail(struct crypto_sig_report *rep, enum crypto_verdict sev, const c
  * fields and reasons; never fails itself (everything is a verdict).
  */
 void verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg,
-		const uint8_t *cms, size_t cmslen, struct crypto_sig_report *rep);
+		const uint8_t *cms, size_t cmslen, const struct crypto_evidence *ev,
+		struct crypto_sig_report *rep);
 
 /* A /DocTimeStamp: the /Contents is an RFC 3161 token over the ranges. */
 void verify_doc_timestamp(const struct crypto_verify_opts *opts, const struct verify_ranges *rg,

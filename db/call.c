@@ -163,3 +163,31 @@ db_count_call(struct db_pool *pool, const char *sql, int nparams, const struct d
 		return SP_ERR_INVALID;
 	return call_send(pool, sql, nparams, params, &t, on_count);
 }
+
+/* A binary integer column of exactly size bytes (2, 4 or 8); -1 when NULL or misfit. */
+int
+db_col_uint(const PGresult *res, int c, int size, uint64_t *out)
+{
+	*out = 0;
+	if (PQgetisnull(res, 0, c) || PQgetlength(res, 0, c) != size)
+		return -1;
+	*out = sp_load_ben((const unsigned char *)PQgetvalue(res, 0, c), (size_t)size);
+	return 0;
+}
+
+/* A bytea column into a malloc'd copy (at least 1 byte allocated); -1 when NULL or no memory. */
+int
+db_col_bytes(const PGresult *res, int c, uint8_t **out, size_t *len)
+{
+	int n;
+
+	*out = NULL;
+	*len = 0;
+	if (PQgetisnull(res, 0, c) || (n = PQgetlength(res, 0, c)) < 0)
+		return -1;
+	if ((*out = malloc(n > 0 ? (size_t)n : 1)) == NULL)
+		return -1;
+	memcpy(*out, PQgetvalue(res, 0, c), (size_t)n);
+	*len = (size_t)n;
+	return 0;
+}

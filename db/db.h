@@ -655,7 +655,9 @@ struct db_signing_session {
 	size_t chain_len;
 	uint8_t *cert_der;
 	size_t cert_len;
-	uint64_t tsa_serial; /* a fresh value of the tsa_serial sequence */
+	uint64_t tsa_serial;     /* a fresh value of the tsa_serial sequence */
+	int last_signer;         /* 1: every other signer has signed (B-LTA goes in now) */
+	uint64_t archive_serial; /* last_signer: another serial, for the document timestamp */
 };
 void db_signing_session_free(struct db_signing_session *s); /* NULL is fine */
 
@@ -679,6 +681,7 @@ struct db_signed_revision {
 	size_t length;          /* of the whole new revision */
 	const char *sha256_hex; /* of the whole new revision, lower case */
 	int64_t tsa_time;       /* the timestamp token's genTime, Unix seconds */
+	int64_t archive_until;  /* a document timestamp's TSA notAfter (Unix), 0: none */
 };
 
 /*
@@ -818,5 +821,52 @@ int db_review_approve(struct db_pool *pool, const struct db_actor *who,
 		      const struct db_seal_approval *a, db_json_fn cb, void *arg) SP_WUR;
 int db_review_reject(struct db_pool *pool, const struct db_actor *who, int64_t id,
 		     const char *reason, db_json_fn cb, void *arg) SP_WUR;
+
+/* ---- archive.c: archive-timestamp renewal (PAdES B-LTA, migration 010) ---------------- */
+
+/* A completed contract claimed for renewal; db_archive_claim_free() frees it. */
+struct db_archive_claim {
+	int64_t contract_number;
+	int base_seq;      /* its latest revision */
+	uint8_t *document; /* that revision's whole document */
+	size_t document_len;
+	uint64_t tsa_serial; /* a fresh serial for the built-in TSA */
+};
+void db_archive_claim_free(struct db_archive_claim *c); /* NULL is fine */
+
+/* c is the callback's; NULL with err SP_OK when no contract is due. */
+typedef void (*db_archive_claim_fn)(void *arg, struct db_archive_claim *c,
+				    const struct sp_errinfo *err);
+
+/*
+ * Claim the completed contract most in need of a new archive timestamp (none
+ * yet, or its newest one's TSA certificate expiring within horizon_s) and
+ * lease it for lease_s seconds (SQL archive_renewal_claim: FOR UPDATE SKIP
+ * LOCKED, so of several processes exactly one takes each contract). Loop
+ * thread.
+ */
+int db_archive_claim(struct db_pool *pool, long long horizon_s, int lease_s, db_archive_claim_fn cb,
+		     void *arg) SP_WUR;
+
+/* The archive revision a renewal stores. Pointers borrowed for the call. */
+struct db_archive_revision {
+	int64_t contract_number;
+	int seq;              /* the claimed base_seq + 1 */
+	const uint8_t *delta; /* the DSS and document timestamp updates */
+	size_t delta_len;
+	size_t length;          /* of the whole new revision */
+	const char *sha256_hex; /* of the whole new revision, lower case */
+	int64_t archive_until;  /* the new document timestamp's TSA notAfter, Unix */
+	int64_t tsa_time;       /* its genTime, Unix */
+};
+
+/*
+ * Store it (SQL archive_renewal_store): the revision, the new horizon, an
+ * audit event; SP409 (conflict) when another revision landed since the
+ * claim. The JSON is {"contract", "seq", "sha256", "archive_until"}. Loop
+ * thread.
+ */
+int db_archive_store(struct db_pool *pool, const struct db_archive_revision *rev, db_json_fn cb,
+		     void *arg) SP_WUR;
 
 #endif /* SP_DB_H */

@@ -163,6 +163,11 @@ int db_conn_err(struct sp_errinfo *ei, int code, const char *what, const PGconn 
 
 /* ---- call.c: the plumbing of the typed calls ------------------------------------------ */
 
+/* Row 0's binary integer column c of exactly size bytes (2, 4 or 8); -1 when NULL or misfit. */
+int db_col_uint(const PGresult *res, int c, int size, uint64_t *out);
+/* Row 0's bytea column c into a malloc'd copy (at least 1 byte); -1 when NULL or no memory. */
+int db_col_bytes(const PGresult *res, int c, uint8_t **out, size_t *len);
+
 /* A text parameter (value NULL is SQL NULL). */
 void db_param_text(struct db_param *p, const char *value);
 

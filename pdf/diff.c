@@ -497,6 +497,15 @@ is_page(struct ctx *c, int id)
 	return 0;
 }
 
+/* The change just noted only adds validation data (PAdES B-LT). */
+static void
+mark_ltv(struct pdf_diff *d)
+{
+	d->nltv++;
+	if (d->n > 0)
+		d->c[d->n - 1].ltv = 1;
+}
+
 /* An object the update redefined: allowed or not, and why. */
 static void
 classify(struct ctx *c, int num, int gen)
@@ -555,13 +564,22 @@ classify(struct ctx *c, int num, int gen)
 		    qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key_if_dict(qo, od, "/Type"),
 					       "/DSS"))) {
 		note(c->d, num, gen, 1, 0, "document security store (DSS)");
+		mark_ltv(c->d);
 	} else if (qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key_if_dict(qo, od, "/Type"),
 					      "/XRef") ||
 		   qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key_if_dict(qo, od, "/Type"),
 					      "/ObjStm")) {
 		return; /* file structure, not content: what it holds is compared object by object */
 	} else if (num == c->root) {
-		if (dict_allowed(c, old, nw, root_free, 0, &vis, &what))
+		static const char *const dss_only[] = { "/DSS", NULL };
+		int v1 = 0;
+		/* validation data only: /DSS is the one key that differs */
+		if (same(qo, qpdf_oh_get_key_if_dict(qo, old, "/AcroForm"), qn,
+			 qpdf_oh_get_key_if_dict(qn, nw, "/AcroForm")) &&
+		    dict_allowed(c, old, nw, dss_only, 0, &v1, &what) && v1 == 0) {
+			note(c->d, num, gen, 1, 0, "catalog: document security store (DSS) added");
+			mark_ltv(c->d);
+		} else if (dict_allowed(c, old, nw, root_free, 0, &vis, &what))
 			note(c->d, num, gen, 1, vis,
 			     "catalog: signature form entries, DSS or metadata");
 		else

@@ -187,6 +187,8 @@ struct pdf_sig_params {
 	const char *reason;     /* optional /Reason (UTF-8) */
 	const char *location;   /* optional /Location (UTF-8) */
 	int digest_sm3;         /* 1: SM3 of the covered ranges (an SM2 signer), else SHA-256 */
+	int doc_timestamp;      /* 1: a document timestamp (/DocTimeStamp, ETSI.RFC3161, no /M);
+				   placements are ignored: one invisible widget */
 };
 
 /* The result of pdf_sig_prepare(); _cleanup frees and zeroes it. */
@@ -398,6 +400,7 @@ int pdf_sig_field_same(struct pdf_doc *doc, const struct pdf_sig_field *s);
 struct pdf_change {
 	int obj, gen;   /* 0 0 for the trailer */
 	int allowed;    /* 1: allowed after a signature; 0: not */
+	int ltv;        /* 1: validation data only (the DSS, or the catalog's /DSS entry) */
 	char what[160]; /* names the object and the change */
 };
 
@@ -406,6 +409,7 @@ struct pdf_diff {
 	struct pdf_change *c;
 	size_t n;
 	size_t nallowed, ndisallowed;
+	size_t nltv;         /* of the allowed changes, those that only add validation data */
 	int visible_widgets; /* new signature widgets with a visible rectangle */
 };
 
@@ -485,5 +489,59 @@ struct pdf_seal_form {
 int pdf_seal_application_form(const char *font_path, int font_index, const struct pdf_seal_form *f,
 			      unsigned char **pdf, size_t *pdf_len, struct sp_errinfo *ei) SP_WUR;
 /* ==== end section: generated documents and pictures ==== */
+
+/* ==== section: document security store (PAdES B-LT) ==== */
+/* One DER object (certificate, OCSP response, CRL). */
+struct pdf_blob {
+	unsigned char *data;
+	size_t len;
+};
+
+/*
+ * What a document's /DSS holds: item[0] certificates, item[1] OCSP
+ * responses, item[2] CRLs (decoded stream bytes, each with its object number
+ * in obj[k]), and the /VRI keys (40 uppercase hex digits of the SHA-1 of a
+ * signature's /Contents). pdf_dss_cleanup() frees and zeroes it.
+ */
+struct pdf_dss {
+	int present; /* the catalog has a /DSS dictionary */
+	int dss_obj; /* its object number, 0 when direct */
+	struct pdf_blob *item[3];
+	int *obj[3];
+	size_t n[3];
+	char (*vri)[41];
+	size_t nvri;
+};
+#define PDF_DSS_CERTS 0
+#define PDF_DSS_OCSPS 1
+#define PDF_DSS_CRLS 2
+
+/* Read doc's DSS into *out (zeroed when there is none). Any thread. */
+int pdf_dss_read(struct pdf_doc *doc, struct pdf_dss *out, struct sp_errinfo *ei) SP_WUR;
+void pdf_dss_cleanup(struct pdf_dss *d);
+/* 1 when the DSS has a /VRI entry for hex (upper case). */
+int pdf_dss_has_vri(const struct pdf_dss *d, const char hex[41]);
+/* The /VRI key of a signature: uppercase hex SHA-1 of its whole /Contents string. */
+int pdf_vri_key(const unsigned char *contents, size_t len, char out[41]) SP_WUR;
+
+/* What one DSS update adds (all borrowed). */
+struct pdf_dss_add {
+	const struct pdf_blob *certs, *ocsps, *crls;
+	size_t ncerts, nocsps, ncrls;
+	const char (*vri)[41]; /* signatures whose /VRI entry lists all of the above */
+	size_t nvri;
+};
+
+/*
+ * One incremental update that writes a new version of doc's /DSS (or a new
+ * DSS and catalog): the old items and /VRI entries kept, each new item once
+ * (bytes already in the DSS are referenced, not copied), a /VRI entry per
+ * key in add->vri. *out (malloc'd, *outlen bytes) is the whole new file; doc
+ * is not changed. SP_ERR_PDF for a damaged document, SP_ERR_INVALID for a
+ * bad key or empty item. Any thread.
+ */
+int pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss_add *add, unsigned char **out,
+		   size_t *outlen, struct sp_errinfo *ei) SP_WUR;
+/* ==== end section: document security store ==== */
 
 #endif /* SP_PDF_H */

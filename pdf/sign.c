@@ -477,15 +477,20 @@ write_sigdict(struct ctx *c, size_t contents_max, struct sp_errinfo *ei)
 	pdf_date(c->par->signing_time, c->par->utc_offset_min, m);
 	if ((r = pdfw_begin(&c->w, c->sig, 0, ei)) < 0)
 		return r;
-	if (sp_buf_printf(b,
-			  "<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
-			  "/M (%s)",
-			  m) < 0)
+	if (c->par->doc_timestamp) {
+		/* ISO 32000-2 §12.8.5: the time is the token's; no /M, /Reason, /Location */
+		if (sp_buf_addstr(b, "<</Type /DocTimeStamp /Filter /Adobe.PPKLite "
+				     "/SubFilter /ETSI.RFC3161") < 0)
+			return nomem(ei);
+	} else if (sp_buf_printf(b,
+				 "<</Type /Sig /Filter /Adobe.PPKLite /SubFilter "
+				 "/ETSI.CAdES.detached /M (%s)",
+				 m) < 0)
 		return nomem(ei);
-	if (c->par->reason &&
+	if (c->par->reason && !c->par->doc_timestamp &&
 	    (sp_buf_addstr(b, " /Reason ") < 0 || pdfw_textstr(b, c->par->reason) < 0))
 		return nomem(ei);
-	if (c->par->location &&
+	if (c->par->location && !c->par->doc_timestamp &&
 	    (sp_buf_addstr(b, " /Location ") < 0 || pdfw_textstr(b, c->par->location) < 0))
 		return nomem(ei);
 	if (sp_buf_addstr(b, "\n/ByteRange [0 ") < 0)
@@ -603,6 +608,8 @@ pdf_sig_prepare(struct pdf_doc *doc, const struct pdf_sig_params *params,
 	}
 	c.doc = doc;
 	c.par = params;
+	if (params->doc_timestamp)
+		npl = 0; /* a document timestamp shows nothing */
 	if ((r = pdf_placements_resolve(doc, seals, nseals, pl, npl, &c.rects, &c.nrects, ei)) < 0)
 		goto out;
 	if (c.nrects == 0) {

@@ -29,6 +29,7 @@
 #include "pdf.h"
 #include "http_int.h"
 #include "signing_int.h"
+#include "state.h"
 
 struct done_job {
 	struct request *r;
@@ -40,9 +41,12 @@ struct done_job {
 	size_t siglen;
 	/* from db_signing_session_claim; work() fills s->document in place */
 	struct db_signing_session *s;
+	int level; /* 0 B-T, 1 B-LT, 2 B-LTA (signing.level) */
 	/* results of work() */
 	char sha_hex[65];
 	time_t tsa_time;
+	time_t archive_until; /* a document timestamp was added: its TSA's notAfter */
+	char ltv_err[256];    /* why no long-term data was added ("" when it was, or not asked) */
 };
 
 static void
@@ -172,6 +176,8 @@ out:
 	return r;
 }
 
+static void done_ltv(struct done_job *j);
+
 static int
 done_work(void *arg, struct sp_errinfo *ei)
 {
@@ -221,6 +227,7 @@ done_work(void *arg, struct sp_errinfo *ei)
 				  "the signed revision failed verification: %s", vei.msg);
 		goto out;
 	}
+	done_ltv(j);
 	if ((r = crypto_digest(CRYPTO_DIGEST_SHA256, ss->document, ss->document_len, dig, &dlen,
 			       ei)) != SP_OK)
 		goto out;
@@ -233,6 +240,37 @@ out:
 	X509_free(cert);
 	sk_X509_pop_free(chain, X509_free);
 	return r;
+}
+
+/*
+ * PAdES B-LT / B-LTA (signing.level): the verified revision gets the DSS
+ * update (and, from the last signer, a document timestamp) appended, and
+ * the stored delta grows by them. Long-term evidence is an addition to a
+ * good signature, not a condition of it: when it cannot be made (OCSP or
+ * the TSA down) the B-T revision is stored, the failure logged, and the
+ * renewal job archives the contract once it is completed.
+ */
+static void
+done_ltv(struct done_job *j)
+{
+	struct db_signing_session *ss = j->s;
+	struct ltv_result lr;
+	struct sp_errinfo ei;
+	int archive = j->level >= 2 && ss->last_signer;
+
+	if (j->level < 1)
+		return;
+	sp_errinfo_init(&ei);
+	if (ltv_extend(j->trust, j->tsa, ss->document, ss->document_len, archive,
+		       ss->archive_serial, &lr, &ei) != SP_OK) {
+		snprintf(j->ltv_err, sizeof(j->ltv_err), "%.255s", ei.msg);
+		return;
+	}
+	free(ss->document);
+	ss->document = lr.data;
+	ss->document_len = lr.len;
+	j->archive_until = lr.archive_until;
+	lr.data = NULL; /* transferred */
 }
 
 /* ---- the loop side ------------------------------------------------------------------------ */
@@ -281,12 +319,16 @@ done_done(void *arg, int rc, const struct sp_errinfo *ei)
 			request_reply_error(r, rc, ei);
 		return;
 	}
+	if (j->ltv_err[0])
+		log_event(LOG_WARN, request_id(r), "long-term validation data not added", "{s:s}",
+			  "detail", j->ltv_err);
 	memset(&rev, 0, sizeof(rev));
 	rev.delta = j->s->document + j->s->orig_len;
 	rev.delta_len = j->s->document_len - j->s->orig_len;
 	rev.length = j->s->document_len;
 	rev.sha256_hex = j->sha_hex;
 	rev.tsa_time = j->tsa_time;
+	rev.archive_until = j->archive_until;
 	signing_actor_fill(&who, r, j->org_id, j->user_id);
 	if ((rc = db_signing_session_complete(request_db(r), j->id, &who, &rev, done_stored, j)) !=
 	    SP_OK) {
@@ -348,6 +390,7 @@ signing_complete_step(struct request *r, const struct principal *who)
 	j->r = r;
 	j->trust = request_trust(r);
 	j->tsa = request_tsa(r);
+	j->level = ltv_level_code(request_config(r)->signing.level);
 	snprintf(j->id, sizeof(j->id), "%s", id);
 	j->org_id = who->organization_id;
 	j->user_id = who->user_id;

@@ -153,6 +153,7 @@ sig_json(const struct crypto_sig_report *s, int *bad)
 	set(o, "subfilter", text(s->subfilter[0] == '/' ? s->subfilter + 1 : s->subfilter), bad);
 	set(o, "doc_timestamp", json_boolean(s->doc_timestamp), bad);
 	set(o, "level", s->level[0] ? text(s->level) : json_null(), bad);
+	set(o, "revocation_embedded", json_boolean(s->rev_dss), bad);
 	set(o, "certifying", json_integer(s->certifying), bad);
 	set(o, "verdict", json_string(crypto_verdict_name(s->verdict)), bad);
 	a = json_array();

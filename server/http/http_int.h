@@ -287,6 +287,7 @@ struct server {
 	struct ip_limiter *verify_limiter; /* anonymous verifications per address */
 	struct expiry expiry;              /* the deadline sweep */
 	struct webhook_delivery webhooks;  /* webhook deliveries */
+	struct archive_renewal archive;    /* archive-timestamp renewal */
 	struct event *sigterm_ev, *sigint_ev, *drain_ev;
 	double start_time;         /* epoch seconds, for process_start_time_seconds */
 	int port;                  /* the bound port */

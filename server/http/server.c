@@ -259,6 +259,7 @@ server_cleanup(struct server *srv)
 	if (srv->sigint_ev)
 		event_free(srv->sigint_ev);
 	webhook_delivery_stop(&srv->webhooks);
+	archive_renewal_stop(&srv->archive);
 	expiry_stop(&srv->expiry);
 	/* Jobs and queries first: their callbacks may still answer requests. */
 	jobs_free(srv->jobs);
@@ -346,7 +347,9 @@ server_serve(const struct config *cfg, int port, int listen_fd, int worker, serv
 		     &ei) != SP_OK)
 		goto out;
 	if (expiry_start(&srv.expiry, srv.base, srv.db, &ei) != SP_OK ||
-	    webhook_delivery_start(&srv.webhooks, srv.base, srv.db, cfg, &ei) != SP_OK)
+	    webhook_delivery_start(&srv.webhooks, srv.base, srv.db, cfg, &ei) != SP_OK ||
+	    archive_renewal_start(&srv.archive, srv.base, srv.db, srv.jobs, cfg, srv.trust, srv.tsa,
+				  &ei) != SP_OK)
 		goto out;
 	if ((srv.http = evhttp_new(srv.base)) == NULL) {
 		sp_err(&ei, SP_ERR_INTERNAL, "evhttp_new failed");

@@ -82,4 +82,35 @@ int webhook_delivery_start(struct webhook_delivery *wd, struct event_base *base,
 			   const struct config *cfg, struct sp_errinfo *ei) SP_WUR;
 void webhook_delivery_stop(struct webhook_delivery *wd);
 
+/* ---- archive.c: archive-timestamp renewal (PAdES B-LTA) ----------------------------------- */
+
+/* Embedded in struct server; the fields are archive.c's. */
+struct archive_renewal {
+	struct db_pool *db;
+	struct jobs *jobs;
+	struct crypto_trust *trust;     /* borrowed, outlive the job */
+	const struct tsa_provider *tsa; /* borrowed */
+	long long horizon_s;            /* signing.archive_horizon_days */
+	struct event *timer;
+	int running;
+	int busy;    /* a claim or a renewal is in flight */
+	int failing; /* the last round failed: log again only once it recovered */
+	unsigned long renewed;
+};
+
+/*
+ * Every cfg->signing.archive_interval_s seconds (and at once after each
+ * renewal while more are due), claim one due completed contract
+ * (db_archive_claim), append a new DSS and document timestamp on a worker
+ * (ltv_extend) and store it as the contract's next revision
+ * (db_archive_store). Not started (SP_OK, nothing scheduled) unless
+ * signing.level is B-LTA, the interval is not 0 and trust and a TSA are
+ * configured. The lifetime rules of expiry_start(). Loop thread, once per
+ * process.
+ */
+int archive_renewal_start(struct archive_renewal *ar, struct event_base *base, struct db_pool *db,
+			  struct jobs *jobs, const struct config *cfg, struct crypto_trust *trust,
+			  const struct tsa_provider *tsa, struct sp_errinfo *ei) SP_WUR;
+void archive_renewal_stop(struct archive_renewal *ar);
+
 #endif /* SP_JOBS_INT_H */

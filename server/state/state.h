@@ -115,6 +115,38 @@ int tsa_provider_timestamp(const struct tsa_provider *p, const uint8_t *sig, siz
 			   uint64_t serial, uint8_t **token, size_t *tokenlen, time_t *gen_time,
 			   struct sp_errinfo *ei) SP_WUR;
 
+/* As tsa_provider_timestamp, over a computed SHA-256 (a document timestamp's byte ranges). */
+int tsa_provider_timestamp_digest(const struct tsa_provider *p, const uint8_t sha256[32],
+				  uint64_t serial, uint8_t **token, size_t *tokenlen,
+				  time_t *gen_time, struct sp_errinfo *ei) SP_WUR;
+
+/* ---- ltv.c: PAdES B-LT and B-LTA updates ----------------------------------------------- */
+
+/* The result of ltv_extend(). */
+struct ltv_result {
+	uint8_t *data; /* the whole new file (malloc'd), the input as its prefix */
+	size_t len;
+	time_t archive_until; /* archive: the new document timestamp's TSA notAfter, else 0 */
+	time_t archive_time;  /* archive: its genTime, else 0 */
+};
+void ltv_result_cleanup(struct ltv_result *r);
+
+/* signing.level as a number: "B-T" 0, "B-LT" 1, "B-LTA" 2 (anything else 0). */
+int ltv_level_code(const char *level);
+
+/*
+ * Extend a signed PDF data[0..len) (borrowed) for long-term validation: one
+ * incremental update with a /DSS holding the revocation evidence (t's OCSP
+ * policy and CRLs, crypto_evidence_collect) of every signature and document
+ * timestamp that has no /VRI entry yet; with archive, then one more update
+ * with a document timestamp (ETSI.RFC3161) from tsa over the whole file,
+ * using serial for the built-in TSA. Failures leave *out empty. May block on
+ * OCSP and an external TSA: worker threads only.
+ */
+int ltv_extend(struct crypto_trust *t, const struct tsa_provider *tsa, const uint8_t *data,
+	       size_t len, int archive, uint64_t serial, struct ltv_result *out,
+	       struct sp_errinfo *ei) SP_WUR;
+
 /* ---- snowflake.c: 19-digit, time-ordered contract numbers ---------------------- */
 
 /*

@@ -89,10 +89,30 @@ tsa_provider_trust(const struct tsa_provider *p, X509_STORE **out, struct sp_err
 	return SP_OK;
 }
 
+static int timestamp_query(const struct tsa_provider *p, const uint8_t *sig, size_t siglen,
+			   const uint8_t *sha256, uint64_t serial, uint8_t **token,
+			   size_t *tokenlen, time_t *gen_time, struct sp_errinfo *ei);
+
 int
 tsa_provider_timestamp(const struct tsa_provider *p, const uint8_t *sig, size_t siglen,
 		       uint64_t serial, uint8_t **token, size_t *tokenlen, time_t *gen_time,
 		       struct sp_errinfo *ei)
+{
+	return timestamp_query(p, sig, siglen, NULL, serial, token, tokenlen, gen_time, ei);
+}
+
+int
+tsa_provider_timestamp_digest(const struct tsa_provider *p, const uint8_t sha256[32],
+			      uint64_t serial, uint8_t **token, size_t *tokenlen, time_t *gen_time,
+			      struct sp_errinfo *ei)
+{
+	return timestamp_query(p, NULL, 0, sha256, serial, token, tokenlen, gen_time, ei);
+}
+
+static int
+timestamp_query(const struct tsa_provider *p, const uint8_t *sig, size_t siglen,
+		const uint8_t *sha256, uint64_t serial, uint8_t **token, size_t *tokenlen,
+		time_t *gen_time, struct sp_errinfo *ei)
 {
 	const struct config *cfg = p->cfg;
 	const struct crypto_tsa *tsa;
@@ -106,7 +126,8 @@ tsa_provider_timestamp(const struct tsa_provider *p, const uint8_t *sig, size_t 
 	*gen_time = 0;
 	if ((r = tsa_provider_trust(p, &trust, ei)) != SP_OK)
 		goto out;
-	if ((r = crypto_ts_query_new(sig, siglen, NULL, &query, &qlen, ei)) != SP_OK)
+	if ((r = sha256 ? crypto_ts_query_new_digest(sha256, NULL, &query, &qlen, ei)
+			: crypto_ts_query_new(sig, siglen, NULL, &query, &qlen, ei)) != SP_OK)
 		goto out;
 	if (strcmp(cfg->tsa.mode, "external") == 0) {
 		r = crypto_ts_fetch(cfg->tsa.url, query, qlen, cfg->tsa.timeout_ms,

@@ -279,9 +279,14 @@ class Api(ServerTestCase):
         for slug in ("buyer", "supplier"):
             st, _, _, doc = call(slug, "GET", "/api/v1/contracts/%s/verification" % n)
             self.assertEqual(st, 200, doc)
-            self.assertEqual(doc["verdict"], "valid", doc)
-            self.assertEqual(len(doc["signatures"]), 1)
+            # B-LTA by default: the DSS and the document timestamp are allowed additions
+            self.assertEqual(doc["verdict"], "valid_with_allowed_changes", doc)
+            self.assertTrue(doc["last_revision_signed"], doc)
+            self.assertEqual([s["doc_timestamp"] for s in doc["signatures"]], [False, True])
+            self.assertEqual(doc["signatures"][0]["level"], "pades_b_lta", doc)
+            self.assertTrue(doc["signatures"][0]["revocation_embedded"], doc)
             self.assertTrue(doc["signatures"][0]["checks"]["timestamp"])
+            self.assertEqual(doc["signatures"][1]["verdict"], "valid", doc)
         # not a party: as if it did not exist
         self.assertProblem(call("logistics", "GET", "/api/v1/contracts/%s/verification" % n),
                            404)

@@ -42,7 +42,7 @@ teardown(void)
 static struct crypto_verify_report *
 verify(const unsigned char *d, size_t n)
 {
-	struct crypto_verify_opts o = { trust, NULL };
+	struct crypto_verify_opts o = { trust, NULL, 0 };
 	struct crypto_verify_report *r = NULL;
 	struct sp_errinfo ei;
 
@@ -161,7 +161,7 @@ START_TEST(no_timestamp_unsigned_and_untrusted)
 	size_t n, nb;
 	unsigned char *base = vc_base(0, &nb), *d = vc_sign(base, nb, "ec", 0, 0, &n);
 	struct crypto_verify_report *r = verify(d, n);
-	struct crypto_verify_opts none = { NULL, NULL };
+	struct crypto_verify_opts none = { NULL, NULL, 0 };
 	struct sp_errinfo ei;
 
 	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID);

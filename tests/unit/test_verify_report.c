@@ -56,7 +56,7 @@ START_TEST(report_json_is_exact_and_always_valid)
 			 "\"reason\":\"unsigned_trailing_update\",\"message\":\"\",\"signatures\":"
 			 "[{\"field\":\"Sig\xef\xbf\xbd\xef\xbf\xbd\\\"\\n\xef\xbf\xbdx\","
 			 "\"object\":7,\"subfilter\":\"adbe.pkcs7.detached\",\"doc_timestamp\":"
-			 "false,\"level\":null,"
+			 "false,\"level\":null,\"revocation_embedded\":false,"
 			 "\"certifying\":0,\"verdict\":\"invalid\",\"reasons\":[\"bad_digest\"],"
 			 "\"message\":\"\",\"byte_range\":[0,10,20,5],\"revision\":1,\"checks\":"
 			 "{\"structure\":true,\"digest\":false,\"signature\":null,\"chain\":null,"

@@ -1,0 +1,422 @@
+/*
+ * ltv.c: long-term validation evidence (PAdES B-LT, ETSI EN 319 142-1
+ * §5.4): gathering the certificates, OCSP responses and CRLs that prove a
+ * signature's and its timestamp's chains at signing time, and answering
+ * revocation from such embedded evidence later, when the responder and the
+ * certificates may be long gone.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/ocsp.h>
+#include <openssl/pkcs7.h>
+#include <openssl/x509v3.h>
+
+#include "crypto_int.h"
+
+#define EVIDENCE_MAX 1024 /* items of one kind */
+
+void
+crypto_evidence_cleanup(struct crypto_evidence *e)
+{
+	size_t k, i;
+
+	if (!e)
+		return;
+	for (k = 0; k < 3; k++) {
+		for (i = 0; i < e->n[k]; i++)
+			free(e->item[k][i].data);
+		free(e->item[k]);
+	}
+	memset(e, 0, sizeof(*e));
+}
+
+int
+crypto_evidence_add(struct crypto_evidence *e, int kind, const uint8_t *der, size_t len,
+		    struct sp_errinfo *ei)
+{
+	struct pdf_blob *nv;
+	size_t i;
+
+	if (kind < 0 || kind > 2 || !der || len == 0)
+		return sp_err(ei, SP_ERR_INVALID, "empty evidence");
+	for (i = 0; i < e->n[kind]; i++)
+		if (e->item[kind][i].len == len && memcmp(e->item[kind][i].data, der, len) == 0)
+			return SP_OK;
+	if (e->n[kind] >= EVIDENCE_MAX)
+		return sp_err(ei, SP_ERR_LIMIT, "too much revocation evidence");
+	if (!(nv = realloc(e->item[kind], (e->n[kind] + 1) * sizeof(*nv))))
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	e->item[kind] = nv;
+	if (!(nv[e->n[kind]].data = malloc(len)))
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	memcpy(nv[e->n[kind]].data, der, len);
+	nv[e->n[kind]].len = len;
+	e->n[kind]++;
+	return SP_OK;
+}
+
+static int
+add_cert(struct crypto_evidence *e, X509 *x, struct sp_errinfo *ei)
+{
+	unsigned char *der = NULL;
+	int n = i2d_X509(x, &der), r;
+
+	if (n <= 0)
+		return cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "cannot encode a certificate");
+	r = crypto_evidence_add(e, PDF_DSS_CERTS, der, (size_t)n, ei);
+	OPENSSL_free(der);
+	return r;
+}
+
+/* A usable CRL of issuer from the store (the newest one), as DER; NULL when none. */
+static X509_CRL *
+store_crl(struct crypto_trust *t, X509 *issuer)
+{
+	X509_CRL *best = NULL;
+	int i;
+
+	for (i = 0; i < sk_X509_CRL_num(t->crls); i++) {
+		X509_CRL *c = sk_X509_CRL_value(t->crls, i);
+		if (X509_NAME_cmp(X509_CRL_get_issuer(c), X509_get_subject_name(issuer)) != 0 ||
+		    X509_CRL_verify(c, X509_get0_pubkey(issuer)) != 1)
+			continue;
+		if (!best || ASN1_TIME_compare(X509_CRL_get0_lastUpdate(c),
+					       X509_CRL_get0_lastUpdate(best)) > 0)
+			best = c;
+	}
+	ERR_clear_error();
+	return best;
+}
+
+static int
+add_crl(struct crypto_evidence *e, X509_CRL *c, struct sp_errinfo *ei)
+{
+	unsigned char *der = NULL;
+	int n = i2d_X509_CRL(c, &der), r;
+
+	if (n <= 0)
+		return cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "cannot encode a CRL");
+	r = crypto_evidence_add(e, PDF_DSS_CRLS, der, (size_t)n, ei);
+	OPENSSL_free(der);
+	return r;
+}
+
+/* The certificates an OCSP response carries (its responder's), as evidence too. */
+static int
+add_ocsp(struct crypto_evidence *e, const unsigned char *der, size_t len, struct sp_errinfo *ei)
+{
+	const unsigned char *p = der;
+	OCSP_RESPONSE *rsp = d2i_OCSP_RESPONSE(NULL, &p, (long)len);
+	OCSP_BASICRESP *bs = rsp ? OCSP_response_get1_basic(rsp) : NULL;
+	const STACK_OF(X509) *certs = bs ? OCSP_resp_get0_certs(bs) : NULL;
+	int r, i;
+
+	r = crypto_evidence_add(e, PDF_DSS_OCSPS, der, len, ei);
+	for (i = 0; r == SP_OK && i < sk_X509_num(certs); i++)
+		r = add_cert(e, sk_X509_value(certs, i), ei);
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPONSE_free(rsp);
+	ERR_clear_error();
+	return r;
+}
+
+/*
+ * The chain of leaf through store (t's roots when NULL), t's intermediates
+ * and extra; every certificate, OCSP for the leaf (else a CRL), a CRL for
+ * each issuing CA. The chain is built at the current time but a chain that
+ * does not verify still gives what it could find: evidence is not judgement.
+ */
+static int
+chain_evidence(struct crypto_trust *t, X509_STORE *store, X509 *leaf, STACK_OF(X509) * extra,
+	       struct crypto_evidence *e, struct sp_errinfo *ei)
+{
+	STACK_OF(X509) *untrusted = NULL, *chain = NULL;
+	X509_STORE_CTX *ctx = NULL;
+	struct trust_rev rev;
+	struct sp_errinfo oe;
+	unsigned char *der = NULL;
+	size_t derlen = 0;
+	X509_CRL *crl;
+	int r = SP_ERR_INTERNAL, i, n;
+
+	if (!(untrusted = sk_X509_dup(t->intermediates))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; extra && i < sk_X509_num(extra); i++)
+		if (!sk_X509_push(untrusted, sk_X509_value(extra, i))) {
+			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+	if (!(ctx = X509_STORE_CTX_new()) ||
+	    !X509_STORE_CTX_init(ctx, store ? store : t->store, leaf, untrusted)) {
+		r = cms_err_ossl(ei, SP_ERR_NOMEM, NULL, "cannot set up the chain");
+		goto out;
+	}
+	(void)X509_verify_cert(ctx);
+	ERR_clear_error();
+	if (!(chain = X509_STORE_CTX_get1_chain(ctx)) || sk_X509_num(chain) == 0) {
+		r = sp_err(ei, SP_ERR_CRYPTO, "no chain for the certificate");
+		goto out;
+	}
+	n = sk_X509_num(chain);
+	for (i = 0; i < n; i++)
+		if ((r = add_cert(e, sk_X509_value(chain, i), ei)) != SP_OK)
+			goto out;
+	for (i = 0; i + 1 < n; i++) {
+		X509 *x = sk_X509_value(chain, i), *issuer = sk_X509_value(chain, i + 1);
+		if (i == 0 && t->ocsp) {
+			sp_errinfo_init(&oe);
+			if (trust_ocsp_query(t, x, issuer, untrusted, &rev, &der, &derlen, &oe) ==
+				    SP_OK &&
+			    rev.status != CRYPTO_REV_UNKNOWN) {
+				r = add_ocsp(e, der, derlen, ei);
+				free(der);
+				der = NULL;
+				if (r != SP_OK)
+					goto out;
+				continue;
+			}
+			free(der);
+			der = NULL;
+		}
+		if ((crl = store_crl(t, issuer)) && (r = add_crl(e, crl, ei)) != SP_OK)
+			goto out;
+	}
+	r = SP_OK;
+out:
+	free(der);
+	sk_X509_pop_free(chain, X509_free);
+	X509_STORE_CTX_free(ctx);
+	sk_X509_free(untrusted);
+	return r;
+}
+
+/* The TSA of a TimeStampToken: its signer certificate and the certificates it carries. */
+static int
+token_evidence(struct crypto_trust *t, X509_STORE *ts_store, PKCS7 *p7, struct crypto_evidence *e,
+	       struct sp_errinfo *ei)
+{
+	STACK_OF(X509) *signers = NULL;
+	int r;
+
+	if (!PKCS7_type_is_signed(p7) || !(signers = PKCS7_get0_signers(p7, NULL, 0)) ||
+	    sk_X509_num(signers) != 1) {
+		sk_X509_free(signers);
+		ERR_clear_error();
+		return sp_err(ei, SP_ERR_INVALID, "the timestamp names no TSA certificate");
+	}
+	r = chain_evidence(t, ts_store, sk_X509_value(signers, 0), p7->d.sign->cert, e, ei);
+	sk_X509_free(signers);
+	return r;
+}
+
+int
+crypto_evidence_collect(struct crypto_trust *t, X509_STORE *ts_store, const uint8_t *der,
+			size_t len, int token, struct crypto_evidence *e, struct sp_errinfo *ei)
+{
+	const unsigned char *p = der;
+	CMS_ContentInfo *cms = NULL;
+	CMS_SignerInfo *si;
+	STACK_OF(X509) *certs = NULL;
+	PKCS7 *p7 = NULL;
+	X509 *signer = NULL;
+	int r = SP_ERR_INTERNAL, i, idx;
+
+	if (!t) {
+		r = sp_err(ei, SP_ERR_CONFIG, "no trust store to build chains with");
+		goto out;
+	}
+	if (token) {
+		if (!(p7 = d2i_PKCS7(NULL, &p, (long)len))) {
+			r = sp_err(ei, SP_ERR_INVALID, "not a timestamp token");
+			goto out;
+		}
+		r = token_evidence(t, ts_store, p7, e, ei);
+		goto out;
+	}
+	if (!(cms = d2i_CMS_ContentInfo(NULL, &p, (long)len)) ||
+	    sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(cms)) != 1) {
+		r = sp_err(ei, SP_ERR_INVALID, "not a CMS signature with one signer");
+		goto out;
+	}
+	si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+	certs = CMS_get1_certs(cms);
+	for (i = 0; i < sk_X509_num(certs) && !signer; i++)
+		if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(certs, i)) == 0)
+			signer = sk_X509_value(certs, i);
+	if (!signer) {
+		r = sp_err(ei, SP_ERR_INVALID, "the CMS does not carry its signer's certificate");
+		goto out;
+	}
+	if ((r = chain_evidence(t, NULL, signer, certs, e, ei)) != SP_OK)
+		goto out;
+	idx = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1);
+	if (idx >= 0) {
+		ASN1_TYPE *at = X509_ATTRIBUTE_get0_type(CMS_unsigned_get_attr(si, idx), 0);
+		if (at && at->type == V_ASN1_SEQUENCE) {
+			p = at->value.sequence->data;
+			p7 = d2i_PKCS7(NULL, &p, at->value.sequence->length);
+		}
+		if (!p7) {
+			r = sp_err(ei, SP_ERR_INVALID, "the signature timestamp is malformed");
+			goto out;
+		}
+		if ((r = token_evidence(t, ts_store, p7, e, ei)) != SP_OK)
+			goto out;
+	}
+	r = SP_OK;
+out:
+	ERR_clear_error();
+	PKCS7_free(p7);
+	sk_X509_pop_free(certs, X509_free);
+	CMS_ContentInfo_free(cms);
+	return r;
+}
+
+/* A store of t's roots whose checks run at time `at` (a response's own time). */
+static X509_STORE *
+roots_at(struct crypto_trust *t, time_t at)
+{
+	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(t->store);
+	X509_STORE *s = X509_STORE_new();
+	int i;
+
+	if (!s)
+		return NULL;
+	for (i = 0; i < sk_X509_OBJECT_num(objs); i++) {
+		X509 *x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+		if (x && !X509_STORE_add_cert(s, x)) {
+			X509_STORE_free(s);
+			return NULL;
+		}
+	}
+	X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(s), at);
+	return s;
+}
+
+/* Certificates that may complete a responder's chain: untrusted and the evidence's. */
+static STACK_OF(X509) * evidence_certs(const struct crypto_evidence *ev, STACK_OF(X509) * untrusted)
+{
+	STACK_OF(X509) *sk =
+		untrusted ? sk_X509_deep_copy(untrusted, X509_dup, X509_free) : sk_X509_new_null();
+	size_t i;
+
+	for (i = 0; sk && i < ev->n[PDF_DSS_CERTS]; i++) {
+		const unsigned char *p = ev->item[PDF_DSS_CERTS][i].data;
+		X509 *x = d2i_X509(NULL, &p, (long)ev->item[PDF_DSS_CERTS][i].len);
+		if (x && !sk_X509_push(sk, x))
+			X509_free(x);
+	}
+	ERR_clear_error();
+	return sk;
+}
+
+static int
+ocsp_answer(struct crypto_trust *t, const struct pdf_blob *b, OCSP_CERTID *id,
+	    STACK_OF(X509) * certs, struct trust_rev *rev)
+{
+	const unsigned char *p = b->data;
+	OCSP_RESPONSE *rsp = d2i_OCSP_RESPONSE(NULL, &p, (long)b->len);
+	OCSP_BASICRESP *bs = NULL;
+	ASN1_GENERALIZEDTIME *revtime = NULL, *thisupd = NULL, *nextupd = NULL;
+	X509_STORE *st = NULL;
+	int status, reason = -1, ok = 0;
+	time_t produced;
+
+	if (!rsp || OCSP_response_status(rsp) != OCSP_RESPONSE_STATUS_SUCCESSFUL ||
+	    !(bs = OCSP_response_get1_basic(rsp)) ||
+	    !OCSP_resp_find_status(bs, id, &status, &reason, &revtime, &thisupd, &nextupd) ||
+	    status == V_OCSP_CERTSTATUS_UNKNOWN)
+		goto out;
+	/* the responder's chain as it was when it answered */
+	produced = trust_asn1_time(OCSP_resp_get0_produced_at(bs));
+	if (produced == (time_t)-1 || !(st = roots_at(t, produced)) ||
+	    OCSP_basic_verify(bs, certs, st, 0) != 1)
+		goto out;
+	memset(rev, 0, sizeof(*rev));
+	rev->reason = reason;
+	rev->source = CRYPTO_REV_SRC_DSS;
+	rev->status = status == V_OCSP_CERTSTATUS_GOOD ? CRYPTO_REV_GOOD : CRYPTO_REV_REVOKED;
+	if (rev->status == CRYPTO_REV_REVOKED &&
+	    (rev->revoked_at = trust_asn1_time(revtime)) == (time_t)-1)
+		rev->revoked_at = 0;
+	ok = 1;
+out:
+	ERR_clear_error();
+	X509_STORE_free(st);
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPONSE_free(rsp);
+	return ok;
+}
+
+static int
+crl_answer(const struct pdf_blob *b, X509 *leaf, X509 *issuer, struct trust_rev *rev)
+{
+	const unsigned char *p = b->data;
+	X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)b->len);
+	X509_REVOKED *entry = NULL;
+	int ok = 0;
+
+	if (!crl || X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0 ||
+	    X509_CRL_get_ext_by_NID(crl, NID_delta_crl, -1) >= 0 ||
+	    X509_CRL_get_ext_by_NID(crl, NID_issuing_distribution_point, -1) >= 0 ||
+	    (X509_get_key_usage(issuer) & KU_CRL_SIGN) == 0 ||
+	    X509_CRL_verify(crl, X509_get0_pubkey(issuer)) != 1)
+		goto out;
+	memset(rev, 0, sizeof(*rev));
+	rev->reason = -1;
+	rev->source = CRYPTO_REV_SRC_DSS;
+	rev->status = CRYPTO_REV_GOOD;
+	if (X509_CRL_get0_by_cert(crl, &entry, leaf) == 1) {
+		rev->status = CRYPTO_REV_REVOKED;
+		if ((rev->revoked_at = trust_asn1_time(X509_REVOKED_get0_revocationDate(entry))) ==
+		    (time_t)-1)
+			rev->revoked_at = 0;
+	}
+	ok = 1;
+out:
+	ERR_clear_error();
+	X509_CRL_free(crl);
+	return ok;
+}
+
+int
+trust_evidence_status(struct crypto_trust *t, const struct crypto_evidence *ev, X509 *leaf,
+		      X509 *issuer, STACK_OF(X509) * untrusted, struct trust_rev *rev,
+		      struct sp_errinfo *ei)
+{
+	OCSP_CERTID *id = NULL;
+	STACK_OF(X509) *certs = NULL;
+	size_t i;
+	int r = SP_ERR_NOT_FOUND, found = 0;
+
+	memset(rev, 0, sizeof(*rev));
+	rev->reason = -1;
+	if (!ev || (ev->n[PDF_DSS_OCSPS] == 0 && ev->n[PDF_DSS_CRLS] == 0))
+		return sp_err(ei, SP_ERR_NOT_FOUND, "no embedded revocation data");
+	if (ev->n[PDF_DSS_OCSPS] > 0 && (id = OCSP_cert_to_id(NULL, leaf, issuer)) &&
+	    (certs = evidence_certs(ev, untrusted)))
+		for (i = 0; i < ev->n[PDF_DSS_OCSPS] && !found; i++)
+			found = ocsp_answer(t, &ev->item[PDF_DSS_OCSPS][i], id, certs, rev);
+	/* a revoked answer from any source wins over a good one */
+	for (i = 0; i < ev->n[PDF_DSS_CRLS] && !(found && rev->status == CRYPTO_REV_REVOKED); i++) {
+		struct trust_rev cr;
+		if (crl_answer(&ev->item[PDF_DSS_CRLS][i], leaf, issuer, &cr) &&
+		    (!found || cr.status == CRYPTO_REV_REVOKED)) {
+			*rev = cr;
+			found = 1;
+		}
+	}
+	if (found)
+		r = SP_OK;
+	else
+		sp_err(ei, SP_ERR_NOT_FOUND, "no embedded OCSP response or CRL covers it");
+	ERR_clear_error();
+	OCSP_CERTID_free(id);
+	sk_X509_pop_free(certs, X509_free);
+	return r;
+}

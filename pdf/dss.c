@@ -1,0 +1,403 @@
+/*
+ * dss.c: the document security store (ISO 32000-2 §12.8.4.3, ETSI EN 319
+ * 142-1 §5.4): reading /DSS, and writing a new version of it in its own
+ * incremental update. The writer keeps what an earlier DSS holds (its
+ * streams by reference, its /VRI entries as they are), adds each new
+ * certificate, OCSP response and CRL once as a stream, and one /VRI entry
+ * per signature keyed by the uppercase hex SHA-1 of its /Contents bytes.
+ * Only the DSS dictionary (or, for the first DSS, the catalog) and new
+ * objects change, which the difference analysis allows after a signature.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "pdf_int.h"
+
+#define DSS_ITEMS_MAX 4096
+#define DSS_BLOB_MAX ((size_t)16 << 20)
+
+static const char *const kinds[3] = { "/Certs", "/OCSPs", "/CRLs" };
+static const char *const vri_kinds[3] = { "/Cert", "/OCSP", "/CRL" };
+
+void
+pdf_dss_cleanup(struct pdf_dss *d)
+{
+	size_t k, i;
+
+	if (!d)
+		return;
+	for (k = 0; k < 3; k++) {
+		for (i = 0; i < d->n[k]; i++)
+			free(d->item[k][i].data);
+		free(d->item[k]);
+		free(d->obj[k]);
+	}
+	free(d->vri);
+	memset(d, 0, sizeof(*d));
+}
+
+/* The stream data of an array item (decoded), or SP_ERR_PDF. */
+static int
+stream_bytes(qpdf_data q, qpdf_oh s, unsigned char **out, size_t *len)
+{
+	int filtered = 0;
+
+	*out = NULL;
+	*len = 0;
+	if (!qpdf_oh_is_stream(q, s) ||
+	    qpdf_oh_get_stream_data(q, s, qpdf_dl_generalized, &filtered, out, len) !=
+		    QPDF_SUCCESS ||
+	    !filtered || *len == 0 || *len > DSS_BLOB_MAX) {
+		free(*out);
+		*out = NULL;
+		return SP_ERR_PDF;
+	}
+	return SP_OK;
+}
+
+int
+pdf_dss_read(struct pdf_doc *doc, struct pdf_dss *out, struct sp_errinfo *ei)
+{
+	qpdf_data q = doc->q;
+	qpdf_oh dss = qpdf_oh_get_key_if_dict(q, qpdf_get_root(q), "/DSS"), arr, vri;
+	int r = SP_ERR_INTERNAL, i, n;
+	size_t k;
+
+	memset(out, 0, sizeof(*out));
+	if (!qpdf_oh_is_dictionary(q, dss)) {
+		r = SP_OK; /* no DSS */
+		goto out;
+	}
+	out->present = 1;
+	out->dss_obj = qpdf_oh_is_indirect(q, dss) ? qpdf_oh_get_object_id(q, dss) : 0;
+	for (k = 0; k < 3; k++) {
+		arr = qpdf_oh_get_key(q, dss, kinds[k]);
+		n = qpdf_oh_is_array(q, arr) ? qpdf_oh_get_array_n_items(q, arr) : 0;
+		if (n > DSS_ITEMS_MAX) {
+			r = sp_err(ei, SP_ERR_LIMIT, "the DSS holds more than %d %s", DSS_ITEMS_MAX,
+				   kinds[k] + 1);
+			goto out;
+		}
+		if (n == 0)
+			continue;
+		if (!(out->item[k] = calloc((size_t)n, sizeof(*out->item[k]))) ||
+		    !(out->obj[k] = calloc((size_t)n, sizeof(*out->obj[k])))) {
+			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		for (i = 0; i < n; i++) {
+			qpdf_oh s = qpdf_oh_get_array_item(q, arr, i);
+			struct pdf_blob *b = &out->item[k][out->n[k]];
+			/* an entry that is not a readable stream is skipped: it proves nothing */
+			if (!qpdf_oh_is_indirect(q, s) ||
+			    stream_bytes(q, s, &b->data, &b->len) != SP_OK)
+				continue;
+			out->obj[k][out->n[k]] = qpdf_oh_get_object_id(q, s);
+			out->n[k]++;
+		}
+	}
+	vri = qpdf_oh_get_key(q, dss, "/VRI");
+	if (qpdf_oh_is_dictionary(q, vri)) {
+		size_t cap = 0;
+		qpdf_oh_begin_dict_key_iter(q, vri);
+		while (qpdf_oh_dict_more_keys(q)) {
+			const char *key = qpdf_oh_dict_next_key(q);
+			char(*nv)[41];
+			if (!key || strlen(key) != 41)
+				continue;
+			if (out->nvri == cap) {
+				if (cap >= DSS_ITEMS_MAX) {
+					r = sp_err(ei, SP_ERR_LIMIT, "too many /VRI entries");
+					goto out;
+				}
+				cap = cap ? cap * 2 : 16;
+				if (!(nv = realloc(out->vri, cap * sizeof(*nv)))) {
+					r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+					goto out;
+				}
+				out->vri = nv;
+			}
+			/* keys are compared upper case: some writers use lower case hex */
+			for (i = 0; i < 40; i++) {
+				char c = key[i + 1];
+				out->vri[out->nvri][i] = (char)(c >= 'a' && c <= 'f' ? c - 32 : c);
+			}
+			out->vri[out->nvri][40] = '\0';
+			out->nvri++;
+		}
+	}
+	r = SP_OK;
+out:
+	if (r < 0)
+		pdf_dss_cleanup(out);
+	return r;
+}
+
+int
+pdf_dss_has_vri(const struct pdf_dss *d, const char hex[41])
+{
+	size_t i;
+
+	for (i = 0; i < d->nvri; i++)
+		if (memcmp(d->vri[i], hex, 40) == 0)
+			return 1;
+	return 0;
+}
+
+int
+pdf_vri_key(const unsigned char *contents, size_t len, char out[41])
+{
+	unsigned char h[EVP_MAX_MD_SIZE];
+	unsigned int hl = 0;
+
+	out[0] = '\0';
+	if (EVP_Digest(contents, len, h, &hl, EVP_sha1(), NULL) != 1 || hl != 20)
+		return SP_ERR_CRYPTO;
+	sp_hex_upper(h, 20, out);
+	out[40] = '\0';
+	return SP_OK;
+}
+
+/* Index of blob b among existing[0..n), or -1. */
+static int
+find_blob(const struct pdf_blob *existing, size_t n, const struct pdf_blob *b)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (existing[i].len == b->len && memcmp(existing[i].data, b->data, b->len) == 0)
+			return (int)i;
+	return -1;
+}
+
+struct dss_w {
+	struct pdf_dss old;
+	int *num[3]; /* object number of each new item (a reused old one, or new) */
+	size_t nnew[3];
+};
+
+static int
+oom(struct sp_errinfo *ei)
+{
+	return sp_err(ei, SP_ERR_TOO_LARGE, "DSS update too large");
+}
+
+/* "[a 0 R b 0 R ...]" of the numbers, without duplicates. */
+static int
+ref_array(struct sp_buf *b, const int *nums, size_t n)
+{
+	size_t i, j;
+
+	if (sp_buf_add(b, "[", 1) < 0)
+		return SP_ERR_TOO_LARGE;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i && nums[j] != nums[i]; j++)
+			;
+		if (j < i)
+			continue;
+		if (sp_buf_printf(b, "%s%d 0 R", i ? " " : "", nums[i]) < 0)
+			return SP_ERR_TOO_LARGE;
+	}
+	return sp_buf_add(b, "]", 1);
+}
+
+/* The DSS dictionary body: old and new items, old VRI entries, new VRI entries. */
+static int
+dss_body(struct sp_buf *b, struct pdf_doc *doc, struct dss_w *dw, const struct pdf_dss_add *add)
+{
+	qpdf_data q = doc->q;
+	qpdf_oh dss = qpdf_oh_get_key_if_dict(q, qpdf_get_root(q), "/DSS");
+	qpdf_oh vri = qpdf_oh_get_key_if_dict(q, dss, "/VRI");
+	int *all = NULL, r = SP_ERR_TOO_LARGE;
+	size_t k, i, m;
+
+	if (sp_buf_addstr(b, "<</Type /DSS") < 0)
+		return SP_ERR_TOO_LARGE;
+	for (k = 0; k < 3; k++) {
+		if (dw->old.n[k] + dw->nnew[k] == 0)
+			continue;
+		free(all);
+		if (!(all = calloc(dw->old.n[k] + dw->nnew[k], sizeof(*all))))
+			return SP_ERR_NOMEM;
+		m = 0;
+		for (i = 0; i < dw->old.n[k]; i++)
+			all[m++] = dw->old.obj[k][i];
+		for (i = 0; i < dw->nnew[k]; i++)
+			all[m++] = dw->num[k][i];
+		if (sp_buf_printf(b, "\n%s ", kinds[k]) < 0 || ref_array(b, all, m) < 0)
+			goto out;
+	}
+	if (sp_buf_addstr(b, "\n/VRI <<") < 0)
+		goto out;
+	if (qpdf_oh_is_dictionary(q, vri)) {
+		/* the old entries as they are, except those a new entry replaces */
+		char **keys = NULL;
+		size_t nk = 0, cap = 0;
+		qpdf_oh_begin_dict_key_iter(q, vri);
+		while (qpdf_oh_dict_more_keys(q)) {
+			const char *key = qpdf_oh_dict_next_key(q);
+			if (nk == cap) {
+				char **nv;
+				cap = cap ? cap * 2 : 16;
+				if (cap > DSS_ITEMS_MAX ||
+				    !(nv = realloc(keys, cap * sizeof(*nv)))) {
+					r = SP_ERR_LIMIT;
+					goto keys_out;
+				}
+				keys = nv;
+			}
+			if (!(keys[nk] = strdup(key ? key : "/")))
+				goto keys_out;
+			nk++;
+		}
+		r = SP_OK;
+		for (i = 0; i < nk && r == SP_OK; i++) {
+			size_t v;
+			for (v = 0; v < add->nvri; v++)
+				if (strlen(keys[i]) == 41 && strcmp(keys[i] + 1, add->vri[v]) == 0)
+					break;
+			if (v < add->nvri)
+				continue;
+			if (pdfw_name(b, keys[i]) < 0 || sp_buf_add(b, " ", 1) < 0 ||
+			    pdfw_obj(b, q, qpdf_oh_get_key(q, vri, keys[i]), 1) < 0 ||
+			    sp_buf_add(b, "\n", 1) < 0)
+				r = SP_ERR_TOO_LARGE;
+		}
+keys_out:
+		for (i = 0; i < nk; i++)
+			free(keys[i]);
+		free(keys);
+		if (r != SP_OK)
+			goto out;
+		r = SP_ERR_TOO_LARGE;
+	}
+	for (i = 0; i < add->nvri; i++) {
+		if (sp_buf_printf(b, "/%s <<", add->vri[i]) < 0)
+			goto out;
+		for (k = 0; k < 3; k++)
+			if (dw->nnew[k] > 0 && (sp_buf_printf(b, "%s ", vri_kinds[k]) < 0 ||
+						ref_array(b, dw->num[k], dw->nnew[k]) < 0))
+				goto out;
+		if (sp_buf_addstr(b, ">>\n") < 0)
+			goto out;
+	}
+	if (sp_buf_addstr(b, ">>>>") < 0)
+		goto out;
+	r = SP_OK;
+out:
+	free(all);
+	return r;
+}
+
+int
+pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss_add *add, unsigned char **out,
+	       size_t *outlen, struct sp_errinfo *ei)
+{
+	struct pdfw w;
+	struct dss_w dw;
+	struct sp_buf body;
+	qpdf_data q = doc->q;
+	const struct pdf_blob *const items[3] = { add->certs, add->ocsps, add->crls };
+	const size_t counts[3] = { add->ncerts, add->nocsps, add->ncrls };
+	unsigned char *z = NULL;
+	size_t zlen = 0, k, i;
+	int r = SP_ERR_INTERNAL, dssnum, idx;
+
+	*out = NULL;
+	*outlen = 0;
+	memset(&w, 0, sizeof(w));
+	memset(&dw, 0, sizeof(dw));
+	sp_buf_init(&body, (size_t)64 << 20);
+	if (doc->info.damaged) {
+		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_damaged",
+				  "the PDF is damaged; no DSS can be added incrementally");
+		goto out;
+	}
+	for (i = 0; i < add->nvri; i++)
+		if (strlen(add->vri[i]) != 40 || strspn(add->vri[i], "0123456789ABCDEF") != 40) {
+			r = sp_err(ei, SP_ERR_INVALID,
+				   "a /VRI key must be 40 uppercase hex digits");
+			goto out;
+		}
+	if ((r = pdf_dss_read(doc, &dw.old, ei)) < 0 || (r = pdfw_init(&w, doc, ei)) < 0)
+		goto out;
+	for (k = 0; k < 3; k++) {
+		if (counts[k] > DSS_ITEMS_MAX) {
+			r = sp_err(ei, SP_ERR_LIMIT, "too many DSS items");
+			goto out;
+		}
+		if (counts[k] && !(dw.num[k] = calloc(counts[k], sizeof(*dw.num[k])))) {
+			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		for (i = 0; i < counts[k]; i++) {
+			const struct pdf_blob *b = &items[k][i];
+			if (!b->data || b->len == 0 || b->len > DSS_BLOB_MAX) {
+				r = sp_err(ei, SP_ERR_INVALID, "an empty or oversized DSS item");
+				goto out;
+			}
+			/* the same bytes already stored (by an earlier DSS or just now) */
+			if ((idx = find_blob(dw.old.item[k], dw.old.n[k], b)) >= 0) {
+				dw.num[k][dw.nnew[k]++] = dw.old.obj[k][idx];
+				continue;
+			}
+			if ((idx = find_blob(items[k], i, b)) >= 0) {
+				dw.num[k][dw.nnew[k]++] = dw.num[k][idx];
+				continue;
+			}
+			dw.num[k][dw.nnew[k]] = pdfw_alloc(&w);
+			if ((r = pdf_zlib_compress(b->data, b->len, &z, &zlen, ei)) < 0 ||
+			    (r = pdfw_stream(&w, dw.num[k][dw.nnew[k]], "/Filter /FlateDecode", z,
+					     zlen, ei)) < 0)
+				goto out;
+			free(z);
+			z = NULL;
+			dw.nnew[k]++;
+		}
+	}
+	/* an indirect DSS gets a new version of itself; else a new object and catalog */
+	dssnum = dw.old.dss_obj ? dw.old.dss_obj : pdfw_alloc(&w);
+	if ((r = dss_body(&body, doc, &dw, add)) < 0) {
+		r = r == SP_ERR_NOMEM ? sp_err(ei, r, "out of memory") : oom(ei);
+		goto out;
+	}
+	if ((r = pdfw_begin(&w, dssnum, 0, ei)) < 0)
+		goto out;
+	if (sp_buf_add(&w.b, body.data, body.len) < 0 || pdfw_end(&w) < 0) {
+		r = oom(ei);
+		goto out;
+	}
+	if (!dw.old.dss_obj) {
+		qpdf_oh root = qpdf_get_root(q);
+		if ((r = pdfw_begin(&w, qpdf_oh_get_object_id(q, root),
+				    qpdf_oh_get_generation(q, root), ei)) < 0)
+			goto out;
+		if (sp_buf_addstr(&w.b, "<<\n") < 0 ||
+		    pdfw_dict_body(&w.b, q, root, "/DSS", NULL, 0) < 0 ||
+		    sp_buf_printf(&w.b, "/DSS %d 0 R>>", dssnum) < 0 || pdfw_end(&w) < 0) {
+			r = oom(ei);
+			goto out;
+		}
+	}
+	if ((r = pdfw_finish(&w, doc, ei)) < 0)
+		goto out;
+	pdf_doc_scan_warnings(doc);
+	if (doc->info.damaged || qpdf_has_error(q)) {
+		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_damaged",
+				  "the PDF is damaged (found while writing the DSS)");
+		goto out;
+	}
+	*out = sp_buf_take(&w.b, outlen);
+	r = SP_OK;
+out:
+	free(z);
+	for (k = 0; k < 3; k++)
+		free(dw.num[k]);
+	pdf_dss_cleanup(&dw.old);
+	sp_buf_cleanup(&body);
+	pdfw_cleanup(&w);
+	return r;
+}

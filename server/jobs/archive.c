@@ -1,0 +1,205 @@
+/*
+ * archive.c: the archive-timestamp renewal job (PAdES B-LTA, DESIGN §5). A
+ * document timestamp proves the file existed when its TSA certificate was
+ * valid; before that certificate expires a new DSS (the revocation evidence
+ * of the newest document timestamp, fetched now) and a new document
+ * timestamp over everything are appended, and so on. One contract at a
+ * time per process: the claim leases the row (FOR UPDATE SKIP LOCKED in
+ * archive_renewal_claim), so several processes never renew one contract
+ * twice; a renewal that finds a newer revision than it claimed is refused
+ * by the store and simply retried at the next round.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "crypto.h"
+#include "db.h"
+#include "http_int.h"
+#include "jobs_int.h"
+#include "state.h"
+
+#define LEASE_S 600 /* a renewal that has not stored by then may be claimed again */
+
+struct run {
+	struct archive_renewal *ar;
+	struct db_archive_claim *c;
+	struct ltv_result lr;
+	char sha_hex[65];
+};
+
+static void claim(struct archive_renewal *ar);
+
+static void
+run_free(struct run *u)
+{
+	if (!u)
+		return;
+	db_archive_claim_free(u->c);
+	ltv_result_cleanup(&u->lr);
+	free(u);
+}
+
+static void
+round_failed(struct archive_renewal *ar, const char *what, const char *detail)
+{
+	if (ar->running && !ar->failing)
+		log_event(LOG_WARN, NULL, what, "{s:s}", "detail", detail);
+	ar->failing = 1;
+}
+
+static void
+stored(void *arg, json_t *doc, const struct sp_errinfo *err)
+{
+	struct run *u = arg;
+	struct archive_renewal *ar = u->ar;
+
+	(void)doc;
+	ar->busy = 0;
+	if (err->code != SP_OK) {
+		round_failed(ar, "archive renewal not stored", err->msg);
+	} else {
+		ar->failing = 0;
+		ar->renewed++;
+		log_event(LOG_INFO, NULL, "archive timestamp renewed", "{s:I,s:i}", "contract",
+			  (json_int_t)u->c->contract_number, "seq", u->c->base_seq + 1);
+	}
+	run_free(u);
+	/* more may be due: go on at once while it works */
+	if (err->code == SP_OK && ar->running)
+		claim(ar);
+}
+
+static int
+work(void *arg, struct sp_errinfo *ei)
+{
+	struct run *u = arg;
+	uint8_t dig[CRYPTO_DIGEST_MAX];
+	size_t dlen = 0;
+	int r;
+
+	if ((r = ltv_extend(u->ar->trust, u->ar->tsa, u->c->document, u->c->document_len, 1,
+			    u->c->tsa_serial, &u->lr, ei)) != SP_OK ||
+	    (r = crypto_digest(CRYPTO_DIGEST_SHA256, u->lr.data, u->lr.len, dig, &dlen, ei)) !=
+		    SP_OK)
+		return r;
+	sp_hex(dig, 32, u->sha_hex);
+	return SP_OK;
+}
+
+static void
+worked(void *arg, int rc, const struct sp_errinfo *ei)
+{
+	struct run *u = arg;
+	struct archive_renewal *ar = u->ar;
+	struct db_archive_revision rev;
+
+	if (rc != SP_OK || !ar->running) {
+		ar->busy = 0;
+		if (rc != SP_OK)
+			round_failed(ar, "archive renewal failed", ei->msg);
+		run_free(u);
+		return;
+	}
+	memset(&rev, 0, sizeof(rev));
+	rev.contract_number = u->c->contract_number;
+	rev.seq = u->c->base_seq + 1;
+	rev.delta = u->lr.data + u->c->document_len;
+	rev.delta_len = u->lr.len - u->c->document_len;
+	rev.length = u->lr.len;
+	rev.sha256_hex = u->sha_hex;
+	rev.archive_until = u->lr.archive_until;
+	rev.tsa_time = u->lr.archive_time;
+	if ((rc = db_archive_store(ar->db, &rev, stored, u)) != SP_OK) {
+		ar->busy = 0;
+		round_failed(ar, "archive renewal not stored", sp_strerror(rc));
+		run_free(u);
+	}
+}
+
+static void
+claimed(void *arg, struct db_archive_claim *c, const struct sp_errinfo *err)
+{
+	struct archive_renewal *ar = arg;
+	struct run *u;
+	int rc;
+
+	if (err->code != SP_OK || c == NULL || !ar->running) {
+		ar->busy = 0;
+		if (err->code != SP_OK)
+			round_failed(ar, "archive renewal claim failed", err->msg);
+		else
+			ar->failing = 0;
+		db_archive_claim_free(c);
+		return;
+	}
+	if ((u = calloc(1, sizeof(*u))) == NULL) {
+		ar->busy = 0;
+		db_archive_claim_free(c);
+		return;
+	}
+	u->ar = ar;
+	u->c = c;
+	if ((rc = jobs_submit(ar->jobs, work, worked, u)) != SP_OK) {
+		ar->busy = 0;
+		round_failed(ar, "archive renewal not queued", sp_strerror(rc));
+		run_free(u);
+	}
+}
+
+static void
+claim(struct archive_renewal *ar)
+{
+	if (!ar->running || ar->busy)
+		return;
+	if (db_archive_claim(ar->db, ar->horizon_s, LEASE_S, claimed, ar) == SP_OK)
+		ar->busy = 1;
+}
+
+static void
+tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	claim(arg);
+}
+
+int
+archive_renewal_start(struct archive_renewal *ar, struct event_base *base, struct db_pool *db,
+		      struct jobs *jobs, const struct config *cfg, struct crypto_trust *trust,
+		      const struct tsa_provider *tsa, struct sp_errinfo *ei)
+{
+	struct timeval tv;
+	struct sp_errinfo te;
+	X509_STORE *ts;
+
+	memset(ar, 0, sizeof(*ar));
+	sp_errinfo_init(&te);
+	if (ltv_level_code(cfg->signing.level) < 2 || cfg->signing.archive_interval_s <= 0 ||
+	    trust == NULL || tsa == NULL || tsa_provider_trust(tsa, &ts, &te) != SP_OK)
+		return SP_OK; /* nothing to renew with, or not asked to */
+	ar->db = db;
+	ar->jobs = jobs;
+	ar->trust = trust;
+	ar->tsa = tsa;
+	ar->horizon_s = (long long)cfg->signing.archive_horizon_days * 86400;
+	tv.tv_sec = cfg->signing.archive_interval_s;
+	tv.tv_usec = 0;
+	if ((ar->timer = event_new(base, -1, EV_PERSIST, tick, ar)) == NULL ||
+	    event_add(ar->timer, &tv) != 0)
+		return sp_err(ei, SP_ERR_INTERNAL, "cannot schedule the archive renewal");
+	ar->running = 1;
+	return SP_OK;
+}
+
+void
+archive_renewal_stop(struct archive_renewal *ar)
+{
+	ar->running = 0;
+	if (ar->timer != NULL)
+		event_free(ar->timer);
+	ar->timer = NULL;
+}

@@ -1,0 +1,92 @@
+/*
+ * ltv.c: PAdES B-LT and B-LTA for the server (DESIGN §5, ETSI EN 319 142-1
+ * §5.4-5.5). Given the bytes of a signed contract, append the revocation
+ * evidence of each signature not yet covered (a new /DSS version with a
+ * /VRI entry per signature) and, for an archive, a document timestamp over
+ * the whole file. Used by signing completion (after the signature is
+ * verified) and by the archive-timestamp renewal job; both store the
+ * result as the contract's next bytes. Pure apart from the TSA and OCSP
+ * calls it makes through the provider and the trust store: worker threads.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto.h"
+#include "pdf.h"
+#include "state.h"
+
+int
+ltv_level_code(const char *level)
+{
+	if (level && strcmp(level, "B-LTA") == 0)
+		return 2;
+	if (level && strcmp(level, "B-LT") == 0)
+		return 1;
+	return 0;
+}
+
+void
+ltv_result_cleanup(struct ltv_result *r)
+{
+	if (!r)
+		return;
+	free(r->data);
+	memset(r, 0, sizeof(*r));
+}
+
+/* The built-in or external TSA of the provider, over a document timestamp's digest. */
+struct ts_arg {
+	const struct tsa_provider *tsa;
+	uint64_t serial;
+};
+
+static int
+provider_ts(void *arg, const uint8_t sha256[32], uint8_t **tok, size_t *toklen, time_t *gen,
+	    struct sp_errinfo *ei)
+{
+	const struct ts_arg *a = arg;
+
+	return tsa_provider_timestamp_digest(a->tsa, sha256, a->serial, tok, toklen, gen, ei);
+}
+
+int
+ltv_extend(struct crypto_trust *t, const struct tsa_provider *tsa, const uint8_t *data, size_t len,
+	   int archive, uint64_t serial, struct ltv_result *out, struct sp_errinfo *ei)
+{
+	struct ts_arg ta = { tsa, serial };
+	X509_STORE *ts_store = NULL;
+	uint8_t *mid = NULL;
+	size_t midlen = 0;
+	int r = SP_ERR_INTERNAL;
+
+	memset(out, 0, sizeof(*out));
+	if (tsa_provider_trust(tsa, &ts_store, ei) != SP_OK)
+		ts_store = NULL; /* the TSA chain then runs through the signer roots */
+	sp_errinfo_init(ei);
+	if ((r = crypto_ltv_add_dss(t, ts_store, NULL, data, len, &mid, &midlen, ei)) != SP_OK)
+		goto out;
+	if (archive) {
+		r = crypto_ltv_doc_timestamp(mid ? mid : data, mid ? midlen : len, provider_ts, &ta,
+					     &out->data, &out->len, &out->archive_until,
+					     &out->archive_time, ei);
+		goto out;
+	}
+	if (!mid) {
+		if (!(mid = malloc(len))) {
+			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(mid, data, len);
+		midlen = len;
+	}
+	out->data = mid;
+	out->len = midlen;
+	mid = NULL; /* transferred */
+	r = SP_OK;
+out:
+	free(mid);
+	if (r != SP_OK)
+		ltv_result_cleanup(out);
+	return r;
+}

@@ -1,0 +1,263 @@
+"""Issue 15, end to end: long-term validation. Contracts completed on the server are
+PAdES B-LTA by default (a /DSS after each signature, a document timestamp after the
+last); with the server and the OCSP responder gone and the verification clock past
+every certificate's expiry, `sealpact verify` still finds every signature valid at its
+timestamp's time from the embedded evidence; the renewal job adds a second document
+timestamp exactly once and the file still verifies with sealpact, pdfsig and qpdf."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+
+import harness
+import test_signing
+from test_signing import SigningCase, doc_timestamps, pdfsig, signatures
+
+FAR = "2100-01-01T00:00:00Z"  # after every certificate of the development PKI
+
+
+def setUpModule():
+    test_signing.setUpModule()
+
+
+def tearDownModule():
+    test_signing.tearDownModule()
+
+
+def PKI():
+    return test_signing.PKI
+
+
+def verify(path, *extra):
+    return subprocess.run([harness.SEALPACT, "verify", path, "--trust-roots",
+                           PKI().path("root.pem"), "--intermediate", PKI().path("ca.pem"),
+                           "--json"] + list(extra), capture_output=True, text=True, timeout=120)
+
+
+class LtvCase(SigningCase):
+
+    def restart(self, **signing):
+        """The server again, with more signing settings (same database)."""
+        self.server.stop()
+        self.server_extra["signing"].update(signing)
+        self.server = harness.Server(self.tmp, self.db.url, tls=True, extra=self.server_extra)
+        self.addCleanup(self.server.stop)
+        self.server.start()
+
+    def sign_all(self, n, signers):
+        for slug, alg in signers:
+            self.act(slug, n, "receive")
+            prep = self.prepared(slug, n, alg)
+            st, _, _, doc = self.complete(slug, prep["session"], self.token_sign(slug, alg, prep))
+            self.assertEqual(st, 200, doc)
+            self.act(slug, n, "send")
+
+    def three_party(self):
+        for slug, alg in (("buyer", "rsa"), ("supplier", "rsa"), ("logistics", "ec")):
+            self.login_api(slug, alg)
+        signers = [("supplier", "rsa"), ("logistics", "ec"), ("buyer", "rsa")]
+        n = self.create([(s, i + 1) for i, (s, _) in enumerate(signers)])
+        self.sign_all(n, signers)
+        st, _, _, doc = self.call("buyer", "GET", "/api/v1/contracts/%s" % n)
+        self.assertEqual(st, 200, doc)
+        self.assertEqual(doc["status"], "completed", doc)
+        return n
+
+    def check_file(self, path, n_sigs, n_doc_ts, at=None):
+        extra = ("--at", at) if at else ()
+        p = verify(path, *extra)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        rep = json.loads(p.stdout)
+        self.assertIn(rep["verdict"], ("valid", "valid_with_allowed_changes"), rep)
+        self.assertTrue(rep["last_revision_signed"], rep)
+        sigs = [s for s in rep["signatures"] if not s["doc_timestamp"]]
+        dts = [s for s in rep["signatures"] if s["doc_timestamp"]]
+        self.assertEqual((len(sigs), len(dts)), (n_sigs, n_doc_ts), rep)
+        for s in sigs:
+            self.assertIn(s["verdict"], ("valid", "valid_with_allowed_changes"), s)
+            self.assertEqual(s["level"], "pades_b_lta", s)
+            self.assertTrue(s["checks"]["chain"], s)
+            # revocation came from the file, and the chain was judged when it was stamped
+            self.assertTrue(s["revocation_embedded"], s)
+            self.assertEqual(s["checked_at"], s["timestamp"]["time"], s)
+        for d in dts:
+            self.assertIn(d["verdict"], ("valid", "valid_with_allowed_changes"), d)
+        # the independent judges
+        rep = pdfsig(path)
+        ps = signatures(rep)
+        self.assertEqual(len(ps), n_sigs, rep)
+        for s in ps:
+            self.assertIn("Signature is Valid.", s, rep)
+        self.assertEqual(len(doc_timestamps(rep)), n_doc_ts, rep)
+        q = subprocess.run(["qpdf", "--check", path], capture_output=True, text=True)
+        self.assertEqual(q.returncode, 0, q.stdout + q.stderr)
+
+
+class Completion(LtvCase):
+
+    def test_three_parties_complete_as_b_lta_and_verify_offline_after_expiry(self):
+        n = self.three_party()
+        f = self.download("buyer", n)
+        with open(f, "rb") as fh:
+            data = fh.read()
+        # three DSS updates and one document timestamp, after the last signature
+        self.assertEqual(len(re.findall(rb"/Type /DSS", data)), 3)
+        self.assertEqual(len(re.findall(rb"/Type /DocTimeStamp", data)), 1)
+        self.assertIn(b"/ETSI.RFC3161", data)
+        self.check_file(f, 3, 1)
+        # the revision that the first signer's completion stored is B-LT: its DSS after it
+        p = verify(self.download("buyer", n, 1))
+        rep = json.loads(p.stdout)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual([s["level"] for s in rep["signatures"]], ["pades_b_lt"], rep)
+
+        # Server and OCSP responder gone; the clock past every certificate's expiry.
+        self.server.stop()
+        subprocess.run(["bash", harness.OCSP_SH, "stop", PKI().dir], capture_output=True)
+        PKI().responder = False
+        try:
+            self.check_file(f, 3, 1, at=FAR)
+        finally:
+            subprocess.run(["bash", harness.OCSP_SH, "start", PKI().dir, PKI().pki,
+                            str(PKI().ocsp_port)], capture_output=True)
+            PKI().responder = True
+
+        # a broken archive timestamp is reported as invalid
+        i = data.rindex(b"/ETSI.RFC3161")
+        j = data.index(b"/Contents <", i) + len(b"/Contents <")
+        k = data.index(b">", j)
+        hexstr = data[j:k].rstrip(b"0")
+        pos = j + len(hexstr) - 40  # inside the TSA's signature value
+        flipped = b"1" if data[pos:pos + 1] != b"1" else b"2"
+        bad = data[:pos] + flipped + data[pos + 1:]
+        bf = os.path.join(self.tmp, "broken.pdf")
+        with open(bf, "wb") as fh:
+            fh.write(bad)
+        p = verify(bf)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        rep = json.loads(p.stdout)
+        dts = [s for s in rep["signatures"] if s["doc_timestamp"]]
+        self.assertEqual(dts[0]["verdict"], "invalid", rep)
+        self.assertEqual(rep["verdict"], "invalid", rep)
+
+
+class Levels(LtvCase):
+
+    def test_b_t_level_adds_nothing(self):
+        self.restart(level="B-T")
+        for slug, alg in (("buyer", "rsa"), ("supplier", "rsa")):
+            self.login_api(slug, alg)
+        n = self.create([("supplier", 1)])
+        self.sign_all(n, [("supplier", "rsa")])
+        with open(self.download("buyer", n), "rb") as fh:
+            data = fh.read()
+        self.assertNotIn(b"/DSS", data)
+        self.assertNotIn(b"/DocTimeStamp", data)
+
+
+class Offline(unittest.TestCase):
+    """`sealpact sign --offline --level`: the same levels without a server."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="sealpact-ltv.")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+
+    def sign(self, src, out, slug, alg, *extra):
+        pki = PKI()
+        crt, key = pki.org_cert(slug, alg)
+        return subprocess.run([harness.SEALPACT, "sign", "--offline", src, out, "--key", key,
+                               "--cert", crt, "--invisible", "--tsa-cert", pki.path("tsa.crt"),
+                               "--tsa-key", pki.path("tsa.key"), "--tsa-trust",
+                               pki.path("root.pem"), "--chain", pki.path("chain.pem")]
+                              + list(extra), capture_output=True, text=True, timeout=120)
+
+    def level_of(self, path, at=None):
+        p = verify(path, *(("--at", at) if at else ()))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        rep = json.loads(p.stdout)
+        return [(s["level"], s["revocation_embedded"]) for s in rep["signatures"]
+                if not s["doc_timestamp"]], rep
+
+    def test_levels_offline(self):
+        pki = PKI()
+        src = test_signing.SHORT
+        lt = os.path.join(self.tmp, "lt.pdf")
+        allow = "127.0.0.1"
+        p = self.sign(src, lt, "supplier", "rsa", "--level", "B-LT", "--trust-roots",
+                      pki.path("root.pem"), "--ocsp-allow", allow)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("PAdES B-LT", p.stdout)
+        with open(lt, "rb") as f:
+            data = f.read()
+        self.assertIn(b"/OCSPs", data)  # the AIA responder answered
+        self.assertEqual(self.level_of(lt, FAR)[0], [("pades_b_lt", True)])
+
+        lta = os.path.join(self.tmp, "lta.pdf")
+        p = self.sign(lt, lta, "logistics", "ec", "--level", "B-LTA", "--trust-roots",
+                      pki.path("root.pem"), "--ocsp-allow", allow)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        levels, rep = self.level_of(lta, FAR)
+        self.assertEqual(levels, [("pades_b_lta", True), ("pades_b_lta", True)], rep)
+        self.assertEqual(subprocess.run(["qpdf", "--check", lta],
+                                        capture_output=True).returncode, 0)
+
+        # The AIA responder is on loopback: without --ocsp-allow it is not asked, and
+        # the --crl files answer instead.
+        crl = os.path.join(self.tmp, "crl.pdf")
+        p = self.sign(src, crl, "supplier", "rsa", "--level", "B-LT", "--trust-roots",
+                      pki.path("root.pem"), "--crl", pki.path("crl.pem"), "--crl",
+                      pki.path("root-crl.pem"))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        with open(crl, "rb") as f:
+            data = f.read()
+        self.assertNotIn(b"/OCSPs", data)
+        self.assertIn(b"/CRLs", data)
+        self.assertEqual(self.level_of(crl, FAR)[0], [("pades_b_lt", True)])
+
+        # B-T is the default with a TSA; a level without what it needs is refused
+        bt = os.path.join(self.tmp, "bt.pdf")
+        p = self.sign(src, bt, "supplier", "rsa")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual(self.level_of(bt)[0], [("pades_b_t", False)])
+        p = self.sign(src, bt, "supplier", "rsa", "--level", "B-LT")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("--trust-roots", p.stderr)
+        p = self.sign(src, bt, "supplier", "rsa", "--level", "B-XL")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("--level", p.stderr)
+
+
+class Renewal(LtvCase):
+
+    def setUp(self):
+        super().setUp()
+        # The horizon beyond the TSA certificate's expiry: every contract is due.
+        self.restart(archive_horizon_days=36500, archive_interval_s=1)
+
+    def test_renewal_adds_a_second_document_timestamp_once(self):
+        n = self.three_party()
+        deadline = time.time() + 60
+        while self.revisions(n) < 5 and time.time() < deadline:
+            time.sleep(0.5)
+        self.assertEqual(self.revisions(n), 5)
+        time.sleep(3)  # further rounds find nothing due: exactly once
+        self.assertEqual(self.revisions(n), 5)
+        self.assertEqual(self.db.query(
+            "SELECT archive FROM revisions WHERE contract_number = %s AND seq = 4" % n), "t")
+        self.assertEqual(int(self.db.query(
+            "SELECT count(*) FROM audit_events WHERE contract_number = %s AND "
+            "action = 'contract.archive_timestamped'" % n)), 1)
+        f = self.download("buyer", n)
+        self.check_file(f, 3, 2)
+        self.check_file(f, 3, 2, at=FAR)
+        st, _, _, doc = self.call("buyer", "GET", "/api/v1/contracts/%s" % n)
+        self.assertEqual(doc["revisions"][-1]["signed_by"], None, doc)
+
+
+if __name__ == "__main__":
+    unittest.main()

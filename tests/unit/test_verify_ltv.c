@@ -1,0 +1,447 @@
+/*
+ * test_verify_ltv.c: long-term validation in pdf/ and crypto/: the DSS
+ * writer (items stored once, /VRI keys, an existing DSS kept, the update an
+ * allowed change that leaves the file signed), document timestamps written
+ * by pdf_sig_prepare, and the verifier's levels (B-T, B-LT, B-LTA) and its
+ * use of the embedded revocation data at a moved verification time.
+ */
+#include <check.h>
+
+#include <openssl/x509v3.h>
+
+#include "test_verify_corpus.h"
+#include "verify_int.h"
+
+static struct crypto_trust *trust;
+static unsigned char *base;
+static size_t base_len;
+
+static void
+setup(void)
+{
+	const char *roots[1];
+	struct sp_errinfo ei;
+
+	ck_assert_int_eq(vc_pki_make(), 0);
+	roots[0] = vc_path("ca.pem");
+	sp_errinfo_init(&ei);
+	ck_assert_msg(crypto_trust_new(roots, 1, NULL, 0, NULL, 0, NULL, &trust, &ei) == SP_OK,
+		      "%s", ei.msg);
+	base = vc_base(0, &base_len);
+}
+
+static void
+teardown(void)
+{
+	crypto_trust_free(trust);
+	free(base);
+	vc_pki_free();
+}
+
+static struct crypto_verify_report *
+verify_at(const unsigned char *d, size_t n, time_t at)
+{
+	struct crypto_verify_opts o = { trust, NULL, at };
+	struct crypto_verify_report *r = NULL;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	ck_assert_msg(crypto_pdf_verify(d, n, &o, &r, &ei) == SP_OK, "%s", ei.msg);
+	return r;
+}
+
+/* A CRL of the root CA (signed with ca.key), listing serial (0: none) revoked at `when`. */
+static unsigned char *
+make_crl(long serial, time_t when, size_t *len)
+{
+	X509 *ca = vc_cert("ca");
+	EVP_PKEY *key = vc_key("ca");
+	X509_CRL *crl = X509_CRL_new();
+	ASN1_TIME *t = ASN1_TIME_set(NULL, time(NULL) - 60),
+		  *nx = ASN1_TIME_set(NULL, time(NULL) + 86400);
+	unsigned char *der = NULL, *out;
+	int n;
+
+	ck_assert(crl && t && nx);
+	ck_assert(X509_CRL_set_version(crl, 1) &&
+		  X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca)) &&
+		  X509_CRL_set1_lastUpdate(crl, t) && X509_CRL_set1_nextUpdate(crl, nx));
+	if (serial) {
+		X509_REVOKED *rv = X509_REVOKED_new();
+		ASN1_INTEGER *sn = ASN1_INTEGER_new();
+		ASN1_TIME *rt = ASN1_TIME_set(NULL, when);
+		ck_assert(rv && sn && rt && ASN1_INTEGER_set(sn, serial) &&
+			  X509_REVOKED_set_serialNumber(rv, sn) &&
+			  X509_REVOKED_set_revocationDate(rv, rt) &&
+			  X509_CRL_add0_revoked(crl, rv));
+		ASN1_INTEGER_free(sn);
+		ASN1_TIME_free(rt);
+	}
+	ck_assert(X509_CRL_sort(crl) && X509_CRL_sign(crl, key, EVP_sha256()) > 0);
+	ck_assert((n = i2d_X509_CRL(crl, &der)) > 0);
+	out = malloc((size_t)n);
+	memcpy(out, der, (size_t)n);
+	*len = (size_t)n;
+	OPENSSL_free(der);
+	ASN1_TIME_free(t);
+	ASN1_TIME_free(nx);
+	X509_CRL_free(crl);
+	EVP_PKEY_free(key);
+	X509_free(ca);
+	return out;
+}
+
+static void
+cert_der(const char *who, struct pdf_blob *b)
+{
+	X509 *x = vc_cert(who);
+	unsigned char *der = NULL;
+	int n = i2d_X509(x, &der);
+
+	ck_assert_int_gt(n, 0);
+	b->data = malloc((size_t)n);
+	memcpy(b->data, der, (size_t)n);
+	b->len = (size_t)n;
+	OPENSSL_free(der);
+	X509_free(x);
+}
+
+/* The /VRI key of signature i of d. */
+static void
+vri_of(const unsigned char *d, size_t n, size_t i, char key[41])
+{
+	struct pdf_doc *doc = NULL;
+	struct pdf_sig_field *f = NULL;
+	size_t nf = 0;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	ck_assert(pdf_doc_open(d, n, &doc, &ei) == SP_OK);
+	ck_assert(pdf_sig_fields_list(doc, &f, &nf, &ei) == SP_OK && nf > i);
+	ck_assert(pdf_vri_key(f[i].contents, f[i].contents_len, key) == SP_OK);
+	pdf_sig_fields_free(f, nf);
+	pdf_doc_free(doc);
+}
+
+/* d plus a DSS update: the root and the signer's certificate, one CRL, a /VRI for signature si. */
+static unsigned char *
+with_dss_of(const unsigned char *d, size_t n, size_t si, const char *who, struct pdf_blob *crl,
+	    size_t *outn)
+{
+	struct pdf_blob certs[3];
+	char vri[1][41];
+	struct pdf_dss_add add;
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	unsigned char *out = NULL;
+
+	cert_der("ca", &certs[0]);
+	cert_der(who, &certs[1]);
+	cert_der("ca", &certs[2]); /* twice in one update: stored once */
+	vri_of(d, n, si, vri[0]);
+	memset(&add, 0, sizeof(add));
+	add.certs = certs;
+	add.ncerts = 3;
+	add.crls = crl;
+	add.ncrls = crl ? 1 : 0;
+	add.vri = (const char(*)[41])vri;
+	add.nvri = 1;
+	sp_errinfo_init(&ei);
+	ck_assert(pdf_doc_open(d, n, &doc, &ei) == SP_OK);
+	ck_assert_msg(pdf_dss_append(doc, &add, &out, outn, &ei) == SP_OK, "%s", ei.msg);
+	pdf_doc_free(doc);
+	free(certs[0].data);
+	free(certs[1].data);
+	free(certs[2].data);
+	return out;
+}
+
+static unsigned char *
+with_dss(const unsigned char *d, size_t n, const char *who, struct pdf_blob *crl, size_t *outn)
+{
+	return with_dss_of(d, n, 0, who, crl, outn);
+}
+
+/* A document timestamp over d, written by sealpact's writer, from the corpus TSA. */
+static unsigned char *
+with_doc_ts(const unsigned char *d, size_t n, size_t *outn)
+{
+	struct pdf_sig_params par = { .signing_time = time(NULL),
+				      .contents_max = 8192,
+				      .doc_timestamp = 1 };
+	struct pdf_sig_prepared p;
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	uint8_t *q = NULL, *resp = NULL, *tok = NULL;
+	size_t qlen = 0, rlen = 0, toklen = 0;
+	unsigned char *out;
+
+	sp_errinfo_init(&ei);
+	ck_assert(pdf_doc_open(d, n, &doc, &ei) == SP_OK);
+	ck_assert_msg(pdf_sig_prepare(doc, &par, NULL, 0, NULL, 0, &p, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert(crypto_ts_query_new_digest(p.sha256, NULL, &q, &qlen, &ei) == SP_OK);
+	ck_assert(crypto_tsa_respond(vc_tsa, q, qlen, 7, 0, &resp, &rlen, &ei) == SP_OK);
+	ck_assert(crypto_ts_response_check(resp, rlen, q, qlen, NULL, &tok, &toklen, NULL, &ei) ==
+		  SP_OK);
+	ck_assert(pdf_sig_fill(p.data, p.len, p.contents_off, p.contents_len, tok, toklen, &ei) ==
+		  SP_OK);
+	ck_assert(memmem(p.data + n, p.len - n, "/Type /DocTimeStamp", 19) != NULL);
+	ck_assert(memmem(p.data + n, p.len - n, "/ETSI.RFC3161", 13) != NULL);
+	ck_assert(memmem(p.data + n, p.len - n, "/M (", 4) == NULL);
+	out = p.data;
+	*outn = p.len;
+	p.data = NULL; /* transferred */
+	pdf_sig_prepared_cleanup(&p);
+	pdf_doc_free(doc);
+	free(q);
+	free(resp);
+	free(tok);
+	return out;
+}
+
+static void
+judges_agree(const unsigned char *d, size_t n, const char *name)
+{
+	write_file(vc_path(name), d, n);
+	ck_assert_msg(run("qpdf --check %s >/dev/null 2>&1", vc_path(name)) == 0, "%s: qpdf", name);
+	ck_assert_msg(run("cd %s && pdfsig -nssdir sql:nss %s 2>&1 | grep -q 'Signature is Valid'",
+			  vc_dir, name) == 0,
+		      "%s: pdfsig", name);
+}
+
+/* The DSS as written: items once, /VRI, and a second DSS keeps the first. */
+START_TEST(dss_written_and_merged)
+{
+	size_t n1, n2, n3, crllen;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two, *three;
+	struct pdf_blob crl;
+	struct pdf_doc *doc = NULL;
+	struct pdf_dss dss;
+	struct sp_errinfo ei;
+	char k1[41], k2[41];
+
+	crl.data = make_crl(0, 0, &crllen);
+	crl.len = crllen;
+	two = with_dss(one, n1, "rsa", &crl, &n2);
+	ck_assert(memcmp(two, one, n1) == 0); /* an incremental update */
+	sp_errinfo_init(&ei);
+	ck_assert(pdf_doc_open(two, n2, &doc, &ei) == SP_OK);
+	ck_assert(pdf_dss_read(doc, &dss, &ei) == SP_OK);
+	ck_assert_int_eq(dss.present, 1);
+	ck_assert_uint_eq(dss.n[PDF_DSS_CERTS], 2);
+	ck_assert_uint_eq(dss.n[PDF_DSS_CRLS], 1);
+	ck_assert_uint_eq(dss.n[PDF_DSS_OCSPS], 0);
+	ck_assert(dss.item[PDF_DSS_CRLS][0].len == crllen &&
+		  !memcmp(dss.item[PDF_DSS_CRLS][0].data, crl.data, crllen));
+	vri_of(one, n1, 0, k1);
+	ck_assert_int_eq(pdf_dss_has_vri(&dss, k1), 1);
+	ck_assert_uint_eq(strspn(k1, "0123456789ABCDEF"), 40);
+	pdf_dss_cleanup(&dss);
+	pdf_doc_free(doc);
+	judges_agree(two, n2, "dss1.pdf");
+
+	/* a second signer and its DSS: the first DSS's items and /VRI stay */
+	three = vc_sign(two, n2, "ec", 1, 0, &n3);
+	free(two);
+	two = with_dss_of(three, n3, 1, "ec", NULL, &n2);
+	ck_assert(pdf_doc_open(two, n2, &doc, &ei) == SP_OK);
+	ck_assert(pdf_dss_read(doc, &dss, &ei) == SP_OK);
+	ck_assert_uint_eq(dss.n[PDF_DSS_CERTS], 3); /* root once, both signers */
+	ck_assert_uint_eq(dss.n[PDF_DSS_CRLS], 1);
+	vri_of(three, n3, 1, k2);
+	ck_assert_int_eq(pdf_dss_has_vri(&dss, k1), 1);
+	ck_assert_int_eq(pdf_dss_has_vri(&dss, k2), 1);
+	pdf_dss_cleanup(&dss);
+	pdf_doc_free(doc);
+	judges_agree(two, n2, "dss2.pdf");
+	free(three);
+	free(two);
+	free(one);
+	free(crl.data);
+}
+END_TEST
+
+/* B-T, then B-LT (the DSS an allowed, validation-only tail), then B-LTA. */
+START_TEST(levels)
+{
+	size_t n1, n2, n3, n4, crllen;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two, *three, *four;
+	struct crypto_verify_report *r;
+	struct pdf_blob crl;
+
+	r = verify_at(one, n1, 0);
+	ck_assert_str_eq(r->sigs[0].level, "pades_b_t");
+	crypto_verify_report_free(r);
+
+	crl.data = make_crl(0, 0, &crllen);
+	crl.len = crllen;
+	two = with_dss(one, n1, "rsa", &crl, &n2);
+	r = verify_at(two, n2, 0);
+	ck_assert_str_eq(r->sigs[0].level, "pades_b_lt");
+	ck_assert_int_eq(r->last_revision_signed, 1);
+	ck_assert_int_eq(r->sigs[0].rev_dss, 1);
+	ck_assert_msg(r->verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, "%s %s",
+		      crypto_verdict_name(r->verdict), r->message);
+	crypto_verify_report_free(r);
+
+	three = with_doc_ts(two, n2, &n3);
+	r = verify_at(three, n3, 0);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_str_eq(r->sigs[0].level, "pades_b_lta");
+	ck_assert_int_eq(r->sigs[1].doc_timestamp, 1);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	ck_assert_int_eq(r->verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	crypto_verify_report_free(r);
+	write_file(vc_path("lta.pdf"), three, n3);
+	ck_assert_int_eq(run("qpdf --check %s >/dev/null 2>&1", vc_path("lta.pdf")), 0);
+
+	/* a document timestamp over a file without a DSS does not make B-LTA */
+	four = with_doc_ts(one, n1, &n4);
+	r = verify_at(four, n4, 0);
+	ck_assert_str_eq(r->sigs[0].level, "pades_b_t");
+	crypto_verify_report_free(r);
+
+	/* an unsigned update that is not only a DSS still leaves the file unsigned */
+	free(four);
+	{
+		int nums[1] = { 0 };
+		const char *objs[1] = { "<< /Producer (x) >>" };
+		struct pdf_doc *d = NULL;
+		struct pdf_doc_info info;
+		struct sp_errinfo ei;
+		sp_errinfo_init(&ei);
+		ck_assert(pdf_doc_open(two, n2, &d, &ei) == SP_OK);
+		pdf_doc_info_get(d, &info);
+		nums[0] = (int)info.size;
+		pdf_doc_free(d);
+		four = vc_update(two, n2, nums, objs, 1, 0, NULL, &n4);
+	}
+	r = verify_at(four, n4, 0);
+	ck_assert_int_eq(r->last_revision_signed, 0);
+	ck_assert_int_eq(r->verdict, CRYPTO_VERDICT_INDETERMINATE);
+	crypto_verify_report_free(r);
+	free(four);
+	free(three);
+	free(two);
+	free(one);
+	free(crl.data);
+}
+END_TEST
+
+/*
+ * The embedded evidence answers revocation, also at a verification time
+ * after every certificate expired (the leaves live 20 days): good, and
+ * revoked before the timestamp (invalid); without a timestamp, expired.
+ */
+START_TEST(embedded_revocation_after_expiry)
+{
+	size_t n1, n2, crllen;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	time_t later = time(NULL) + 400 * 86400;
+	struct crypto_verify_report *r;
+	struct pdf_blob crl;
+
+	crl.data = make_crl(0, 0, &crllen);
+	crl.len = crllen;
+	two = with_dss(one, n1, "rsa", &crl, &n2);
+	r = verify_at(two, n2, later);
+	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, "%s: %s",
+		      crypto_verdict_name(r->sigs[0].verdict), r->sigs[0].message);
+	ck_assert_int_eq(r->sigs[0].rev_dss, 1);
+	ck_assert_int_eq(r->sigs[0].checked_at, r->sigs[0].ts_time);
+	crypto_verify_report_free(r);
+	free(two);
+	free(crl.data);
+
+	/* revoked (serial 2 is the rsa signer) an hour before it signed */
+	crl.data = make_crl(2, time(NULL) - 3600, &crllen);
+	crl.len = crllen;
+	two = with_dss(one, n1, "rsa", &crl, &n2);
+	r = verify_at(two, n2, later);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[0].reasons[0], "cert_revoked");
+	crypto_verify_report_free(r);
+	free(two);
+	free(crl.data);
+
+	/* revoked a day after it signed (the timestamp proves it): still valid */
+	crl.data = make_crl(2, time(NULL) + 86400, &crllen);
+	crl.len = crllen;
+	two = with_dss(one, n1, "rsa", &crl, &n2);
+	r = verify_at(two, n2, later);
+	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, "%s",
+		      r->sigs[0].message);
+	crypto_verify_report_free(r);
+	free(two);
+	free(crl.data);
+	free(one);
+
+	/* no timestamp: nothing proves when it was made; at `later` it has expired */
+	one = vc_sign(base, base_len, "rsa", 0, 0, &n1);
+	r = verify_at(one, n1, later);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INDETERMINATE);
+	ck_assert_str_eq(r->sigs[0].reasons[0], "cert_expired");
+	crypto_verify_report_free(r);
+	free(one);
+}
+END_TEST
+
+/* A document timestamp whose token was altered is invalid, and so is the file. */
+START_TEST(broken_archive_timestamp)
+{
+	size_t n1, n2, n3, crllen, i;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two, *three, *c, *e;
+	struct crypto_verify_report *r;
+	struct pdf_blob crl;
+
+	crl.data = make_crl(0, 0, &crllen);
+	crl.len = crllen;
+	two = with_dss(one, n1, "rsa", &crl, &n2);
+	three = with_doc_ts(two, n2, &n3);
+	c = memmem(three + n2, n3 - n2, "/Contents <", 11);
+	ck_assert_ptr_nonnull(c);
+	c += 11;
+	e = memchr(c, '>', n3 - (size_t)(c - three));
+	for (i = (size_t)(e - c); i > 0 && c[i - 1] == '0'; i--)
+		;
+	c[i - 40] = c[i - 40] == '1' ? '2' : '1'; /* inside the TSA's signature */
+	r = verify_at(three, n3, 0);
+	ck_assert_int_eq(r->sigs[1].doc_timestamp, 1);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_int_eq(r->verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[0].level, "pades_b_lt");
+	crypto_verify_report_free(r);
+	free(three);
+	free(two);
+	free(one);
+	free(crl.data);
+}
+END_TEST
+
+static Suite *
+ltv_suite(void)
+{
+	Suite *s = suite_create("verify_ltv");
+	TCase *tc = tcase_create("ltv");
+
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, dss_written_and_merged);
+	tcase_add_test(tc, levels);
+	tcase_add_test(tc, embedded_revocation_after_expiry);
+	tcase_add_test(tc, broken_archive_timestamp);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(ltv_suite());
+	int nf;
+
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? 0 : 1;
+}
