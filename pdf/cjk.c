@@ -586,7 +586,8 @@ cjk_font_write(struct cjk_font *f, struct gen *g, int type0_num, struct sp_errin
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory writing the font");
 		goto out;
 	}
-	qsort(f->used, f->nused, sizeof(*f->used), use_cmp);
+	if (f->nused > 1)
+		qsort(f->used, f->nused, sizeof(*f->used), use_cmp);
 	for (i = 0; i < f->nused; i++)
 		f->slot[f->used[i].gid] = (int32_t)i;
 	/* The subset tag: six letters that depend on the glyphs it holds. */

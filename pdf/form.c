@@ -47,17 +47,29 @@ check_ascii(const char *what, const char *s, size_t max, struct sp_errinfo *ei)
 	return SP_OK;
 }
 
-/* One table row: shaded label cell (Chinese, English below) and the value. */
+/*
+ * One table row: shaded label cell (Chinese, English below) and the value,
+ * in a smaller size when it would take more than two lines, so the longest
+ * values still leave room for the stamp box on the one page.
+ */
 static int
 row(struct gen *g, double *y, const char *zh, const char *en, const char *value,
     struct sp_errinfo *ei)
 {
-	const double x0 = MARGIN, lw = 150, x1 = GEN_A4_W - MARGIN, size = 12, lead = 16;
-	double vw = x1 - x0 - lw - 20, h;
+	static const double sizes[] = { 12, 10.5, 9 };
+	const double x0 = MARGIN, lw = 150, x1 = GEN_A4_W - MARGIN;
+	double vw = x1 - x0 - lw - 20, h, size = 12, lead = 16;
 	int lines = 0, r, dummy = 0;
+	size_t i;
 
-	if ((r = gen_text_wrap(g, 0, 0, vw, size, lead, INK, 0, value, 0, &lines, ei)) < 0)
-		return r;
+	for (i = 0; i < SP_ARRAY_LEN(sizes); i++) {
+		size = sizes[i];
+		lead = size * 1.33;
+		if ((r = gen_text_wrap(g, 0, 0, vw, size, lead, INK, 0, value, 0, &lines, ei)) < 0)
+			return r;
+		if (lines <= 2)
+			break;
+	}
 	h = lines * lead + 22;
 	if (h < 44)
 		h = 44;
@@ -67,7 +79,7 @@ row(struct gen *g, double *y, const char *zh, const char *en, const char *value,
 	    (r = gen_text(g, x0 + 10, *y - h / 2 - 11, 7.5, GREY, 0, en, ei)) < 0)
 		return r;
 	/* The value, vertically centred in its cell. */
-	if ((r = gen_text_wrap(g, x0 + lw + 10, *y - (h - lines * lead) / 2 - 12, vw, size, lead,
+	if ((r = gen_text_wrap(g, x0 + lw + 10, *y - (h - lines * lead) / 2 - size, vw, size, lead,
 			       INK, 0, value, 1, &dummy, ei)) < 0)
 		return r;
 	*y -= h;
@@ -80,19 +92,19 @@ pdf_seal_application_form(const char *font_path, int font_index, const struct pd
 {
 	int r = SP_ERR_INTERNAL, lines = 0;
 	struct gen *g = NULL;
-	double y, bx, bw, bh, by;
+	double y, bx, bw, bh, by, gy, gr;
 	char buf[512];
 
 	*pdf = NULL;
 	*pdf_len = 0;
 	if (!f)
 		return sp_err(ei, SP_ERR_INVALID, "no form data");
-	if ((r = gen_check_text("the application id", f->application_id, 1, 64, ei)) < 0 ||
+	if ((r = gen_check_text("the application id", f->application_id, 1, 40, ei)) < 0 ||
 	    (r = gen_check_text("the organization name", f->org_name, 1, 100, ei)) < 0 ||
 	    (r = check_ascii("the credit code", f->credit_code, 32, ei)) < 0 ||
 	    (r = gen_check_text("the seal name", f->seal_name, 1, 100, ei)) < 0 ||
 	    (r = gen_check_text("the seal type", f->seal_type_text, 1, 40, ei)) < 0 ||
-	    (r = gen_check_text("the applicant", f->applicant, 1, 200, ei)) < 0 ||
+	    (r = gen_check_text("the applicant", f->applicant, 1, 60, ei)) < 0 ||
 	    (r = check_date(f->date, ei)) < 0)
 		return r;
 	if ((r = gen_new(font_path, font_index, &g, ei)) < 0)
@@ -150,14 +162,21 @@ pdf_seal_application_form(const char *font_path, int font_index, const struct pd
 	/* The stamp box, with a guide circle of 42 mm (a round official seal). */
 	bx = MARGIN;
 	bw = GEN_A4_W - 2 * MARGIN;
-	bh = 205;
+	/* What the table left, down to the signature line and the footer. */
+	bh = y - 120;
+	if (bh > 205)
+		bh = 205;
 	by = y - bh;
+	/* The guide: 42 mm across, between the box's label and its notes. */
+	gy = (y - 40 + by + 36) / 2;
+	gr = (y - 40 - (by + 36)) / 2 - 2;
+	if (gr > 42 / 25.4 * 72 / 2)
+		gr = 42 / 25.4 * 72 / 2;
 	if ((r = gen_rect(g, bx, by, bw, bh, 1.2, RULE, GEN_NONE, 0, ei)) < 0 ||
 	    (r = gen_text(g, bx + 12, y - 22, 11.5, INK, GEN_BOLD, "实物印章盖章处", ei)) < 0 ||
 	    (r = gen_text(g, bx + 12, y - 36, 8.5, GREY, 0, "Stamp the physical seal here", ei)) <
 		    0 ||
-	    (r = gen_circle(g, bx + bw / 2, by + bh / 2 - 4, 42 / 25.4 * 72 / 2, 0.6, 0xb0b0b0u, 3,
-			    ei)) < 0 ||
+	    (r = gen_circle(g, bx + bw / 2, gy, gr, 0.6, 0xb0b0b0u, 3, ei)) < 0 ||
 	    (r = gen_text(g, bx + bw / 2, by + 26, 8.5, GREY, GEN_CENTER,
 			  "请加盖与申请名称一致的实物印章，彩色扫描后上传。", ei)) < 0 ||
 	    (r = gen_text(g, bx + bw / 2, by + 13, 7.5, GREY, GEN_CENTER,

@@ -71,6 +71,11 @@ int gen_page_add(struct gen *g, double w, double h, struct sp_errinfo *ei) SP_WU
 int gen_page_count(const struct gen *g);
 void gen_page_select(struct gen *g, int index);
 
+/* The current page's content stream (NULL before the first page). */
+struct sp_buf *gen_content(struct gen *g);
+/* "r g b op " for a 0xRRGGBB colour (op: rg fill, RG stroke). */
+int gen_colour(struct sp_buf *b, uint32_t rgb, const char *op) SP_WUR;
+
 /* Reserve an object number; write objects (the whole "n 0 obj ... endobj"). */
 int gen_obj_reserve(struct gen *g);
 int gen_obj_begin(struct gen *g, int num, struct sp_buf **b, struct sp_errinfo *ei) SP_WUR;
@@ -108,6 +113,11 @@ int gen_image_png(struct gen *g, const unsigned char *png, size_t len, double x,
 /* An embedded file: /EmbeddedFiles and the catalog's /AF. */
 int gen_attach(struct gen *g, const char *filename, const char *mime, const char *desc,
 	       const unsigned char *data, size_t len, struct sp_errinfo *ei) SP_WUR;
+/*
+ * A copy of in (NULL: "") safe to show: malformed bytes and characters the
+ * font lacks become "?", control and bidi characters a space. *out malloc'd.
+ */
+int gen_sanitize(struct gen *g, const char *in, char **out) SP_WUR;
 /* Subset the font, write the whole file; *pdf malloc'd. The composer is spent. */
 int gen_finish(struct gen *g, const char *title, unsigned char **pdf, size_t *len,
 	       struct sp_errinfo *ei) SP_WUR;

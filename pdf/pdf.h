@@ -481,13 +481,89 @@ struct pdf_seal_form {
 		*applicant, *date; /* date: YYYY-MM-DD */
 };
 /*
- * The form as a PDF. Each field is required (1..200 characters; the
- * organization and seal names 1..100, the credit code 1..32 printable ASCII)
- * and date must be a real YYYY-MM-DD date: otherwise SP_ERR_INVALID (reason
- * text_invalid or form_date) naming the field.
+ * The form as a PDF. Each field is required: the application id 1..40
+ * characters, the organization and seal names 1..100, the seal type 1..40,
+ * the applicant 1..60, the credit code 1..32 printable ASCII,
+ * and the date a real YYYY-MM-DD date: otherwise SP_ERR_INVALID (reason
+ * text_invalid or form_date) naming the field. Long values are set smaller
+ * so the form stays one page with room for the stamp.
  */
 int pdf_seal_application_form(const char *font_path, int font_index, const struct pdf_seal_form *f,
 			      unsigned char **pdf, size_t *pdf_len, struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * The evidence report (出证报告) of a contract: its identity and document
+ * hashes, the parties, every signature (certificate, seal with its picture,
+ * times, level, verification result) and the audit trail with its hash chain,
+ * bilingual (Chinese headings with English), A4, multi-page with page
+ * numbers; the signed contract is embedded as an attachment (/EmbeddedFiles
+ * and the catalog's /AF, /Subtype application/pdf, /Params /Size /CheckSum)
+ * so the report can be checked alone. The output is an unsigned PDF with a
+ * classic xref table, ready for pdf_sig_prepare() (the platform signs it).
+ *
+ * All strings are UTF-8 and borrowed for the call. Optional ones may be NULL
+ * or "" (shown as "—"). Known codes are shown in both languages: contract
+ * status (draft signing completed rejected cancelled expired), party role
+ * (signer cc) and status (waiting pending received signed sent rejected),
+ * verification result (valid invalid indeterminate); anything else as given.
+ * Control characters are shown as spaces and characters the font lacks as
+ * "?", so an odd name never stops a report.
+ */
+struct pdf_evidence_party {
+	const char *role;         /* "signer" | "cc" | free text */
+	const char *organization; /* required */
+	const char *credit_code;
+	const char *status;
+	const char *time; /* when it reached its status, e.g. RFC 3339 */
+};
+
+struct pdf_evidence_signature {
+	const char *signer_subject; /* required: the signing certificate's subject */
+	const char *signer_serial, *signer_issuer;
+	const char *seal_name, *seal_type, *seal_validity; /* e.g. "2026-01-01 至 2027-01-01" */
+	const unsigned char *seal_png;                     /* the seal's picture (PNG), or NULL */
+	size_t seal_png_len;
+	const char *signing_time, *timestamp_time;
+	const char *level;         /* "B-B" | "B-T" | "B-LT" | "B-LTA" */
+	const char *result;        /* "valid" | "invalid" | "indeterminate" | free text */
+	const char *result_detail; /* why, in a sentence */
+};
+
+struct pdf_evidence_event {
+	const char *time, *actor, *action, *ip;
+	const char *prev_hash, *hash; /* hex */
+};
+
+struct pdf_evidence {
+	const char *contract_number; /* required (up to 64 characters) */
+	const char *contract_name;   /* required */
+	const char *status;          /* required */
+	const char *initiator;       /* required: the initiating organization */
+	const char *initiator_credit_code;
+	const char *generated_at; /* when the report was made (shown on each page) */
+	const char *sha256_hex;   /* required: 64 hex digits, of contract_pdf */
+	const char *sm3_hex;      /* 64 hex digits, or NULL */
+	const struct pdf_evidence_party *parties;
+	size_t nparties; /* 0..1000 */
+	const struct pdf_evidence_signature *signatures;
+	size_t nsignatures; /* 0..1000 */
+	const struct pdf_evidence_event *events;
+	size_t nevents;                    /* 0..100000 */
+	const unsigned char *contract_pdf; /* required: attached byte for byte */
+	size_t contract_pdf_len;
+	const char *contract_filename; /* NULL: "contract-<number>.pdf" */
+};
+
+/*
+ * Build the report. Besides the common errors: SP_ERR_INVALID (reason
+ * evidence_invalid) for a missing required field, a hash that is not 64 hex
+ * digits, counts over their caps or an attachment that is not a PDF, naming
+ * the field; a bad seal picture fails as pdf_image errors do, prefixed with
+ * the signature's number. On success *pdf (malloc'd, the caller frees) holds
+ * the report. Deterministic; any thread, never on the event loop.
+ */
+int pdf_evidence_report(const char *font_path, int font_index, const struct pdf_evidence *e,
+			unsigned char **pdf, size_t *pdf_len, struct sp_errinfo *ei) SP_WUR;
 /* ==== end section: generated documents and pictures ==== */
 
 /* ==== section: document security store (PAdES B-LT) ==== */

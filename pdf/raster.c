@@ -172,14 +172,8 @@ edge_cmp(const void *a, const void *b)
 struct xing {
 	double x;
 	int dir;
+	size_t e; /* the edge */
 };
-
-static int
-xing_cmp(const void *a, const void *b)
-{
-	const struct xing *x = a, *y = b;
-	return x->x < y->x ? -1 : x->x > y->x;
-}
 
 static void
 span(float *acc, unsigned w, double a, double b, float wt)
@@ -234,7 +228,7 @@ raster_fill(struct raster *r, uint32_t rgb, struct sp_errinfo *ei)
 		memset(acc, 0, ((size_t)r->w + 1) * sizeof(*acc));
 		for (s = 0; s < RASTER_SS; s++) {
 			double y = row + (s + 0.5) / RASTER_SS;
-			size_t nx = 0, k = 0;
+			size_t nx = 0;
 			int wind = 0;
 			while (next < r->ne && r->e[next].y0 <= y)
 				act[nact++] = next++;
@@ -242,16 +236,27 @@ raster_fill(struct raster *r, uint32_t rgb, struct sp_errinfo *ei)
 				const struct edge *e = &r->e[act[i]];
 				if (e->y1 <= y)
 					continue; /* finished: dropped below */
-				act[k++] = act[i];
-				if (e->y0 <= y) {
-					xs[nx].x = e->x0 + (y - e->y0) * e->dxdy;
-					xs[nx++].dir = e->dir;
-				}
+				xs[nx].x = e->x0 + (y - e->y0) * e->dxdy;
+				xs[nx].dir = e->dir;
+				xs[nx++].e = act[i];
 			}
-			nact = k;
+			/*
+			 * The active list stays in the order of the last
+			 * sub-scanline, so it is nearly sorted: insertion sort
+			 * is linear but for the few edges that crossed or began.
+			 */
+			for (i = 1; i < nx; i++) {
+				struct xing t = xs[i];
+				size_t j = i;
+				for (; j > 0 && xs[j - 1].x > t.x; j--)
+					xs[j] = xs[j - 1];
+				xs[j] = t;
+			}
+			for (i = 0; i < nx; i++)
+				act[i] = xs[i].e;
+			nact = nx;
 			if (nx < 2)
 				continue;
-			qsort(xs, nx, sizeof(*xs), xing_cmp);
 			for (i = 0; i + 1 < nx; i++) {
 				wind += xs[i].dir;
 				if (wind != 0) {

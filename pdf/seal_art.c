@@ -253,7 +253,7 @@ pdf_seal_round_png(const char *font_path, int font_index, const struct pdf_seal_
 		p.rx = sin(th);
 		p.ry = -cos(th);
 		p.sy = h / (et - eb);
-		p.sx = w / adv;
+		p.sx = w / upem; /* narrower (Latin) glyphs stay narrow, centred in their cell */
 		p.gu = adv / 2;
 		if ((r = glyph(&p, hf, df, ng[i].gid, fmin(w, h) * 0.028)) < 0)
 			goto fail;

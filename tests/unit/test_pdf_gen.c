@@ -7,6 +7,7 @@
 #include <check.h>
 #include <png.h>
 
+#include "gen_int.h"
 #include "pdf.h"
 #include "../fixtures/pdf-writer/pdfgen.h"
 
@@ -97,6 +98,129 @@ START_TEST(form_is_valid_and_reads_back)
 	run("rm -rf %s", dir);
 	free(pdf);
 	free(pdf2);
+}
+END_TEST
+
+/* Ink bounding box of a rendered grey page (P5 PGM): width and height. */
+static void
+ink_box(const char *pgm, int *bw, int *bh)
+{
+	size_t n = 0;
+	unsigned char *p = read_file(pgm, &n), *px;
+	int w, h, maxv, off = 0, x, y, x0 = 1 << 30, x1 = -1, y0 = 1 << 30, y1 = -1;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert(sscanf((char *)p, "P5 %d %d %d%n", &w, &h, &maxv, &off) == 3);
+	px = p + off + 1;
+	ck_assert((size_t)(off + 1) + (size_t)w * h <= n);
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w; x++)
+			if (px[y * w + x] < 128) {
+				x0 = x < x0 ? x : x0;
+				x1 = x > x1 ? x : x1;
+				y0 = y < y0 ? y : y0;
+				y1 = y > y1 ? y : y1;
+			}
+	*bw = x1 >= x0 ? x1 - x0 + 1 : 0;
+	*bh = y1 >= y0 ? y1 - y0 + 1 : 0;
+	free(p);
+}
+
+/*
+ * The glyph a viewer draws is the one shaped: the code shown (a CID) must
+ * reach the right outline in the subset's charset. "一" is a flat stroke,
+ * "丨" a tall one; a wrong mapping draws another glyph or .notdef's box.
+ */
+START_TEST(subset_glyphs_render_as_shaped)
+{
+	static const char *const text[] = { "一", "丨" };
+	const char *dir = tmpdir_new();
+	struct sp_errinfo ei;
+	struct gen *g = NULL;
+	unsigned char *pdf = NULL;
+	size_t len = 0;
+	char path[512], pgm[600];
+	int i, bw[2], bh[2];
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(gen_new(FONT, FACE, &g, &ei), SP_OK);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_ge(gen_page_add(g, 300, 300, &ei), 0);
+		ck_assert_int_eq(gen_text(g, 150, 80, 200, 0, GEN_CENTER, text[i], &ei), SP_OK);
+	}
+	ck_assert_msg(gen_finish(g, "glyphs", &pdf, &len, &ei) == SP_OK, "%s", ei.msg);
+	gen_free(g);
+	snprintf(path, sizeof(path), "%s/glyphs.pdf", dir);
+	write_file(path, pdf, len);
+	ck_assert_int_eq(run("pdftoppm -r 36 -gray %s %s/g >/dev/null 2>&1", path, dir), 0);
+	for (i = 0; i < 2; i++) {
+		snprintf(pgm, sizeof(pgm), "%s/g-%d.pgm", dir, i + 1);
+		ink_box(pgm, &bw[i], &bh[i]);
+	}
+	ck_assert_msg(bw[0] > 4 * bh[0] && bh[0] > 0, "一 drawn %dx%d", bw[0], bh[0]);
+	ck_assert_msg(bh[1] > 4 * bw[1] && bw[1] > 0, "丨 drawn %dx%d", bw[1], bh[1]);
+	run("rm -rf %s", dir);
+	free(pdf);
+}
+END_TEST
+
+static char *
+repeat(const char *u, int n)
+{
+	char *s = malloc(strlen(u) * (size_t)n + 1);
+	int i;
+
+	s[0] = 0;
+	for (i = 0; i < n; i++)
+		strcat(s, u);
+	return s;
+}
+
+/* Every field at its longest: still one page, and the box for the stamp is there. */
+START_TEST(form_longest_values_fit_one_page)
+{
+	struct pdf_seal_form f = form0;
+	struct sp_errinfo ei;
+	unsigned char *pdf = NULL;
+	size_t len = 0, tl = 0;
+	struct pdf_doc *doc = NULL;
+	char *org = repeat("华", 100), *seal = repeat("章", 100), *type = repeat("类", 40),
+	     *who = repeat("申", 60), *txt = NULL;
+	const char *dir = tmpdir_new();
+	char path[512];
+
+	f.application_id = "1234567890123456789012345678901234567890";
+	f.org_name = org;
+	f.seal_name = seal;
+	f.seal_type_text = type;
+	f.applicant = who;
+	f.credit_code = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_seal_application_form(FONT, FACE, &f, &pdf, &len, &ei) == SP_OK, "%s",
+		      ei.msg);
+	snprintf(path, sizeof(path), "%s/long.pdf", dir);
+	write_file(path, pdf, len);
+	ck_assert_int_eq(run("qpdf --check %s >/dev/null 2>&1", path), 0);
+	ck_assert_int_eq(pdf_doc_open(pdf, len, &doc, &ei), SP_OK);
+	ck_assert_int_eq(pdf_doc_page_count(doc), 1);
+	ck_assert_int_eq(pdf_page_text(doc, 1, &txt, &tl, &ei), SP_OK);
+	ck_assert_ptr_nonnull(strstr(txt, "实物印章盖章处"));
+	ck_assert_ptr_nonnull(strstr(txt, "申请人签字"));
+	ck_assert_ptr_nonnull(strstr(txt, f.credit_code));
+	free(txt);
+	pdf_doc_free(doc);
+	free(pdf);
+	/* One character more than allowed is refused. */
+	free(who);
+	who = repeat("申", 61);
+	f.applicant = who;
+	ck_assert_int_eq(pdf_seal_application_form(FONT, FACE, &f, &pdf, &len, &ei),
+			 SP_ERR_INVALID);
+	run("rm -rf %s", dir);
+	free(org);
+	free(seal);
+	free(type);
+	free(who);
 }
 END_TEST
 
@@ -377,6 +501,8 @@ main(void)
 	int failed;
 
 	tcase_add_test(tc, form_is_valid_and_reads_back);
+	tcase_add_test(tc, subset_glyphs_render_as_shaped);
+	tcase_add_test(tc, form_longest_values_fit_one_page);
 	tcase_add_test(tc, form_bad_input_is_refused);
 	tcase_add_test(tc, font_problems_are_clear);
 	tcase_add_test(tc, seal_picture_is_a_round_seal);
