@@ -33,11 +33,32 @@ font_check(const struct config *cfg, struct sp_errinfo *ei)
 	return SP_OK;
 }
 
+/*
+ * What pdf/ says about the font is the operator's business (a missing face,
+ * an unreadable or unsupported file): 503 font_unavailable. What it says
+ * about the text (text_invalid, font_missing_glyph) stays the caller's.
+ */
+static int
+font_err(int r, const struct sp_errinfo *pei, struct sp_errinfo *ei)
+{
+	if (r == SP_OK)
+		return SP_OK;
+	if (strncmp(pei->reason, "font_", 5) == 0 && strcmp(pei->reason, "font_missing_glyph") != 0)
+		return sp_err_reason(ei, SP_ERR_UNAVAILABLE, "font_unavailable",
+				     "the CJK font (seals.cjk_font, seals.cjk_font_index) is not "
+				     "usable: %s",
+				     pei->msg);
+	if (ei != NULL && ei->code == SP_OK)
+		*ei = *pei;
+	return r;
+}
+
 int
 seals_generated_png(const struct config *cfg, const char *org_name, const char *type_text,
 		    const char *code, unsigned char **png, size_t *len, struct sp_errinfo *ei)
 {
 	struct pdf_seal_art a;
+	struct sp_errinfo pei;
 	int r;
 
 	*png = NULL;
@@ -49,7 +70,9 @@ seals_generated_png(const struct config *cfg, const char *org_name, const char *
 	a.type_text = type_text;
 	a.code = code;
 	a.size_px = SEALS_GENERATED_PX;
-	return pdf_seal_round_png(cfg->seals.cjk_font, cfg->seals.cjk_font_index, &a, png, len, ei);
+	sp_errinfo_init(&pei);
+	r = pdf_seal_round_png(cfg->seals.cjk_font, cfg->seals.cjk_font_index, &a, png, len, &pei);
+	return font_err(r, &pei, ei);
 }
 
 /* ---- the application form ------------------------------------------------------------ */
@@ -83,6 +106,7 @@ form_work(void *arg, struct sp_errinfo *ei)
 {
 	struct form_job *j = arg;
 	struct pdf_seal_form f;
+	struct sp_errinfo pei;
 	int r;
 
 	if ((r = font_check(j->cfg, ei)) != SP_OK)
@@ -95,8 +119,10 @@ form_work(void *arg, struct sp_errinfo *ei)
 	f.seal_type_text = seals_type_text(j->type);
 	f.applicant = j->applicant;
 	f.date = j->date;
-	return pdf_seal_application_form(j->cfg->seals.cjk_font, j->cfg->seals.cjk_font_index, &f,
-					 &j->pdf, &j->pdf_len, ei);
+	sp_errinfo_init(&pei);
+	r = pdf_seal_application_form(j->cfg->seals.cjk_font, j->cfg->seals.cjk_font_index, &f,
+				      &j->pdf, &j->pdf_len, &pei);
+	return font_err(r, &pei, ei);
 }
 
 static void

@@ -539,10 +539,12 @@ class BadInput(SealCase):
 
 
 class NoSealMaker(ServerTestCase):
-    """Without seals.maker_*, approvals say why (503) and change nothing."""
+    """Without seals.maker_*, approvals say why (503) and change nothing; without a
+    readable CJK font, the form says so (503)."""
 
     def setUp(self):
-        self.server_extra = {"trust": PKI.trust_config()}
+        self.server_extra = {"trust": PKI.trust_config(),
+                             "seals": {"cjk_font": "/nonexistent/NotoSansCJK.ttc"}}
         super().setUp()
 
     def test_approve_without_maker(self):
@@ -553,6 +555,8 @@ class NoSealMaker(ServerTestCase):
         st, _, _, app = self.server.request("POST", "/api/v1/seal-applications",
                                             body={"name": "章", "type": "official"}, headers=h)
         self.assertEqual(st, 201, app)
+        self.assertProblem(self.server.request("GET", "/api/v1/seal-applications/%s/form"
+                                               % app["id"], headers=h), 503, "font_unavailable")
         st, _, _, _ = self.server.request("PUT", "/api/v1/seal-applications/%s/scan" % app["id"],
                                           body=b"%PDF-1.4\n%%EOF\n",
                                           headers=dict(h, **{"Content-Type": "application/pdf"}))
