@@ -91,7 +91,7 @@ doc_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	}
 	/* signing_prepare_load_seal: the seal's picture and its facts (text, binary = bytes) */
 	if (PQnfields(res) == 4 && !PQgetisnull(res, 0, 2) &&
-	    (col_bytes(res, 2, &d->seal_png, &d->seal_png_len) != 0 || PQgetisnull(res, 0, 3) ||
+	    (db_col_bytes(res, 2, &d->seal_png, &d->seal_png_len) != 0 || PQgetisnull(res, 0, 3) ||
 	     (d->seal_info = strndup(PQgetvalue(res, 0, 3), (size_t)PQgetlength(res, 0, 3))) ==
 		     NULL)) {
 		sp_err(&ei, SP_ERR_INTERNAL, "the seal does not decode");
