@@ -10,8 +10,72 @@
 
 #include "crypto_int.h"
 
-/* A token of the built-in TSA with its chain is ~3 KiB; 8 KiB leaves room. */
-#define DOC_TS_CONTENTS 8192
+/*
+ * The document timestamp's /Contents is sized from the timestamp tokens the
+ * file already holds (a token of the same TSA has about the same size: its
+ * certificates and signature do not depend on the digest), with room to
+ * spare; without any, 8 KiB, which holds a token with a long chain.
+ */
+#define DOC_TS_CONTENTS_DEFAULT 8192
+#define DOC_TS_CONTENTS_MIN 2048
+#define DOC_TS_MARGIN 1024
+
+#include <openssl/cms.h>
+#include <openssl/err.h>
+
+/* The DER length of the TimeStampToken of one /Contents (CMS or token), 0 if none. */
+static size_t
+token_len(const struct pdf_sig_field *s)
+{
+	const unsigned char *p = s->contents;
+	CMS_ContentInfo *cms = NULL;
+	CMS_SignerInfo *si;
+	ASN1_TYPE *at;
+	long n = 0;
+	int tag, cls, idx;
+	size_t out = 0;
+
+	if (strcmp(s->type, "/DocTimeStamp") == 0) {
+		if (ASN1_get_object(&p, &n, &tag, &cls, (long)s->contents_len) & 0x80)
+			goto out;
+		out = (size_t)(p - s->contents) + (size_t)n;
+		goto out;
+	}
+	if (!(cms = d2i_CMS_ContentInfo(NULL, &p, (long)s->contents_len)) ||
+	    sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(cms)) != 1)
+		goto out;
+	si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+	if ((idx = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1)) >= 0 &&
+	    (at = X509_ATTRIBUTE_get0_type(CMS_unsigned_get_attr(si, idx), 0)) &&
+	    at->type == V_ASN1_SEQUENCE)
+		out = (size_t)at->value.sequence->length;
+out:
+	ERR_clear_error();
+	CMS_ContentInfo_free(cms);
+	return out > s->contents_len ? 0 : out;
+}
+
+static size_t
+doc_ts_contents(struct pdf_doc *doc)
+{
+	struct pdf_sig_field *sigs = NULL;
+	size_t n = 0, i, m = 0, k;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	if (pdf_sig_fields_list(doc, &sigs, &n, &ei) != SP_OK)
+		return DOC_TS_CONTENTS_DEFAULT;
+	for (i = 0; i < n; i++)
+		if (sigs[i].contents_state == PDF_SIG_KEY_OK && (k = token_len(&sigs[i])) > m)
+			m = k;
+	pdf_sig_fields_free(sigs, n);
+	if (m == 0)
+		return DOC_TS_CONTENTS_DEFAULT;
+	m += m / 4 + DOC_TS_MARGIN;
+	return m < DOC_TS_CONTENTS_MIN    ? DOC_TS_CONTENTS_MIN
+	       : m > PDF_SIG_CONTENTS_MAX ? PDF_SIG_CONTENTS_MAX
+					  : m;
+}
 
 int
 crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
@@ -103,10 +167,11 @@ crypto_ltv_doc_timestamp(const uint8_t *data, size_t len, crypto_ts_digest_fn ts
 	memset(&prep, 0, sizeof(prep));
 	memset(&par, 0, sizeof(par));
 	par.signing_time = time(NULL);
-	par.contents_max = DOC_TS_CONTENTS;
 	par.doc_timestamp = 1;
-	if ((r = pdf_doc_open(data, len, &doc, ei)) != SP_OK ||
-	    (r = pdf_sig_prepare(doc, &par, NULL, 0, NULL, 0, &prep, ei)) != SP_OK ||
+	if ((r = pdf_doc_open(data, len, &doc, ei)) != SP_OK)
+		goto out;
+	par.contents_max = doc_ts_contents(doc);
+	if ((r = pdf_sig_prepare(doc, &par, NULL, 0, NULL, 0, &prep, ei)) != SP_OK ||
 	    (r = ts(arg, prep.sha256, &tok, &toklen, gen_time, ei)) != SP_OK)
 		goto out;
 	if ((r = pdf_sig_fill(prep.data, prep.len, prep.contents_off, prep.contents_len, tok,

@@ -15,9 +15,11 @@
 #include <openssl/evp.h>
 
 #include "pdf_int.h"
+#include "text_int.h"
 
 #define DSS_ITEMS_MAX 4096
 #define DSS_BLOB_MAX ((size_t)16 << 20)
+#define DSS_TOTAL_MAX ((size_t)64 << 20)
 
 static const char *const kinds[3] = { "/Certs", "/OCSPs", "/CRLs" };
 static const char *const vri_kinds[3] = { "/Cert", "/OCSP", "/CRL" };
@@ -39,20 +41,23 @@ pdf_dss_cleanup(struct pdf_dss *d)
 	memset(d, 0, sizeof(*d));
 }
 
-/* The stream data of an array item (decoded), or SP_ERR_PDF. */
+/*
+ * The decoded bytes of an array item, or SP_ERR_PDF. text_stream_data()
+ * inflates with a cap itself: a deflate bomb in a hostile DSS costs no more
+ * than its cap, and an item over DSS_BLOB_MAX is no evidence anyway.
+ */
 static int
-stream_bytes(qpdf_data q, qpdf_oh s, unsigned char **out, size_t *len)
+stream_bytes(struct pdf_doc *doc, qpdf_oh s, unsigned char **out, size_t *len)
 {
-	int filtered = 0;
+	struct sp_errinfo ei;
 
-	*out = NULL;
-	*len = 0;
-	if (!qpdf_oh_is_stream(q, s) ||
-	    qpdf_oh_get_stream_data(q, s, qpdf_dl_generalized, &filtered, out, len) !=
-		    QPDF_SUCCESS ||
-	    !filtered || *len == 0 || *len > DSS_BLOB_MAX) {
+	sp_errinfo_init(&ei);
+	if (text_stream_data(doc, s, out, len, &ei) != SP_OK)
+		return SP_ERR_PDF;
+	if (*len == 0 || *len > DSS_BLOB_MAX) {
 		free(*out);
 		*out = NULL;
+		*len = 0;
 		return SP_ERR_PDF;
 	}
 	return SP_OK;
@@ -64,7 +69,7 @@ pdf_dss_read(struct pdf_doc *doc, struct pdf_dss *out, struct sp_errinfo *ei)
 	qpdf_data q = doc->q;
 	qpdf_oh dss = qpdf_oh_get_key_if_dict(q, qpdf_get_root(q), "/DSS"), arr, vri;
 	int r = SP_ERR_INTERNAL, i, n;
-	size_t k;
+	size_t k, total = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (!qpdf_oh_is_dictionary(q, dss)) {
@@ -92,9 +97,16 @@ pdf_dss_read(struct pdf_doc *doc, struct pdf_dss *out, struct sp_errinfo *ei)
 			qpdf_oh s = qpdf_oh_get_array_item(q, arr, i);
 			struct pdf_blob *b = &out->item[k][out->n[k]];
 			/* an entry that is not a readable stream is skipped: it proves nothing */
-			if (!qpdf_oh_is_indirect(q, s) ||
-			    stream_bytes(q, s, &b->data, &b->len) != SP_OK)
+			if (!qpdf_oh_is_indirect(q, s) || !qpdf_oh_is_stream(q, s) ||
+			    stream_bytes(doc, s, &b->data, &b->len) != SP_OK)
 				continue;
+			if ((total += b->len) > DSS_TOTAL_MAX) {
+				free(b->data);
+				b->data = NULL;
+				r = sp_err(ei, SP_ERR_LIMIT, "the DSS holds more than %zu bytes",
+					   DSS_TOTAL_MAX);
+				goto out;
+			}
 			out->obj[k][out->n[k]] = qpdf_oh_get_object_id(q, s);
 			out->n[k]++;
 		}
