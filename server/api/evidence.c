@@ -406,6 +406,7 @@ evidence_work(void *arg, struct sp_errinfo *ei)
 	struct fill f;
 	struct sp_errinfo pei;
 	json_t *info = NULL, *a, *v, *chain;
+	const char *reject = NULL;
 	char sha[65], sm3[65];
 	size_t i, n;
 	int r = SP_ERR_INTERNAL;
@@ -457,8 +458,10 @@ evidence_work(void *arg, struct sp_errinfo *ei)
 		parties[i].credit_code = str(v, "credit_code");
 		parties[i].status = str(v, "status");
 		parties[i].time = str(v, "time");
-		if (rr != NULL &&
-		    (parties[i].status = keepf(&f, "已拒签 Rejected：%s", rr)) == NULL)
+		/* The reason gets a row of its own: a table cell is too narrow for it. */
+		if (rr != NULL && reject == NULL &&
+		    (reject = keepf(&f, "%s（%s）：%s", parties[i].organization ?: "—",
+				    parties[i].credit_code ?: "—", rr)) == NULL)
 			goto nomem;
 	}
 	e.parties = parties;
@@ -528,6 +531,9 @@ evidence_work(void *arg, struct sp_errinfo *ei)
 	for (i = 0; i < n; i++)
 		if (facts[i].value == NULL && i != 1 && i != 2 && i != 3)
 			goto nomem;
+	if (reject != NULL)
+		facts[n++] =
+			(struct pdf_evidence_fact){ "拒签理由", "Reason of the rejection", reject };
 	e.facts = facts;
 	e.nfacts = n;
 

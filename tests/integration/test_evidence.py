@@ -6,16 +6,19 @@ contract number, every party's credit code and every audit hash. Each request is
 audit event; an organization that is not a party gets 404, an unfinished contract 409,
 and a server without an evidence key says so (503) and records nothing."""
 
+import datetime
 import json
 import os
 import re
 import subprocess
 import unittest
 
+import shutil
+
 import harness
-import test_ltv
 import test_signing
 from test_ltv import LtvCase, verify
+from test_seals import png
 from test_signing import pdfsig, signatures
 
 
@@ -43,7 +46,66 @@ class EvidenceCase(LtvCase):
         self.server_extra["evidence"] = {"cert": PKI().path("evidence.crt"),
                                          "key": PKI().path("evidence.key"),
                                          "chain": PKI().path("chain.pem")}
+        self.server_extra["seals"] = {"maker_cert": PKI().path("sealmaker.crt"),
+                                      "maker_key": PKI().path("sealmaker.key")}
         self.restart()
+
+    def keep(self, path, name):
+        """SEALPACT_TEST_KEEP_DIR: where to leave a copy of a report (for looking at it)."""
+        d = os.environ.get("SEALPACT_TEST_KEEP_DIR")
+        if d:
+            os.makedirs(d, exist_ok=True)
+            shutil.copy(path, os.path.join(d, name))
+
+    def issue_seal(self, slug):
+        """An electronic seal from the seal desk: apply, scan, submit, a reviewer approves."""
+        if not hasattr(self, "reviewer_token"):
+            p = harness.create_reviewer(self.server, "rev1", "correct horse battery rev1")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            st, _, _, doc = self.server.request("POST", "/api/v1/auth/reviewer-login", body={
+                "username": "rev1", "password": "correct horse battery rev1"})
+            self.assertEqual(st, 200, doc)
+            self.reviewer_token = doc["token"]
+        name = self.orgs[slug]["name"][:8] + "合同专用章"
+        st, _, _, app = self.call(slug, "POST", "/api/v1/seal-applications",
+                                  {"name": name, "type": "contract"})
+        self.assertEqual(st, 201, app)
+        h = {"Authorization": "Bearer " + self.tokens[slug], "Content-Type": "image/png"}
+        st, _, _, doc = self.server.request("PUT", "/api/v1/seal-applications/%s/scan" % app["id"],
+                                            body=png(200, 100, transparent=False), headers=h)
+        self.assertEqual(st, 200, doc)
+        st, _, _, doc = self.call(slug, "POST", "/api/v1/seal-applications/%s/submit" % app["id"])
+        self.assertEqual(st, 200, doc)
+        h = {"Authorization": "Bearer " + self.reviewer_token}
+        path = "/api/v1/review/applications/%s" % app["id"]
+        st, _, _, doc = self.server.request("POST", path + "/claim", body=b"",
+                                            headers=dict(h, **{"Content-Type": "application/json"}))
+        self.assertEqual(st, 200, doc)
+        now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+        at = lambda d: (now + datetime.timedelta(days=d)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        st, _, _, doc = self.server.request("POST", path + "/approve", headers=h, body={
+            "valid_from": at(-1), "valid_until": at(365), "image": "generated"}, timeout=60)
+        self.assertEqual(st, 200, doc)
+        return doc["seal_id"]
+
+    def three_party_sealed(self):
+        """three_party(), each signer placing its own issued seal."""
+        for slug, alg in (("buyer", "rsa"), ("supplier", "rsa"), ("logistics", "ec")):
+            self.login_api(slug, alg)
+        signers = [("supplier", "rsa"), ("logistics", "ec"), ("buyer", "rsa")]
+        seals = {slug: self.issue_seal(slug) for slug, _ in signers}
+        n = self.create([(s, i + 1) for i, (s, _) in enumerate(signers)])
+        for i, (slug, alg) in enumerate(signers):
+            self.act(slug, n, "receive")
+            prep = self.prepared(slug, n, alg, placements=[
+                {"mode": "normal", "seal": seals[slug], "page": 1, "x": 150 + 150 * i,
+                 "y": 120}])
+            st, _, _, doc = self.complete(slug, prep["session"], self.token_sign(slug, alg, prep))
+            self.assertEqual(st, 200, doc)
+            self.act(slug, n, "send")
+        st, _, _, doc = self.call("buyer", "GET", "/api/v1/contracts/%s" % n)
+        self.assertEqual(doc["status"], "completed", doc)
+        return n
 
     def evidence(self, slug, n):
         return self.call(slug, "GET", "/api/v1/contracts/%s/evidence" % n)
@@ -57,7 +119,7 @@ class EvidenceCase(LtvCase):
 class Report(EvidenceCase):
 
     def test_completed_contract_report_verifies_and_carries_the_contract(self):
-        n = self.three_party()
+        n = self.three_party_sealed()
         st, hdrs, data, _ = self.evidence("buyer", n)
         self.assertEqual(st, 200, data[:300])
         self.assertEqual(hdrs.get("content-type"), "application/pdf")
@@ -66,6 +128,7 @@ class Report(EvidenceCase):
         report = os.path.join(self.tmp, "report.pdf")
         with open(report, "wb") as f:
             f.write(data)
+        self.keep(report, "completed-report.pdf")
         self.assertEqual(self.requests_recorded(n), 1)
 
         # sealpact verify: the report's own signature, valid at B-LTA
@@ -100,6 +163,13 @@ class Report(EvidenceCase):
         self.assertIn(n, text)
         for slug in ("buyer", "supplier", "logistics"):
             self.assertIn(self.orgs[slug]["credit_code"], text)
+        # each signature shows its seal: three seal pictures (and the attached file's none)
+        p = subprocess.run(["pdfimages", "-list", report], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertGreaterEqual(len([l for l in p.stdout.splitlines()[2:] if " image " in l]),
+                                3, p.stdout)
+        self.assertIn("合同专用章", text.replace(" ", ""))
+        self.assertEqual(text.count("PAdES B-LTA"), 4, text)  # 3 signatures + the archive
         self.assertIn("电子合同出证报告", text)
         st, _, _, doc = self.call("buyer", "GET", "/api/v1/contracts/%s" % n)
         self.assertEqual(st, 200, doc)
