@@ -125,6 +125,19 @@ rfc3339(struct fill *f, time_t t)
 	return keepf(f, "%s", s);
 }
 
+/*
+ * A database time ("2026-12-03T13:14:37.392Z") to the second
+ * ("2026-12-03T13:14:37Z"), so it fits a table cell; anything else as it is.
+ * The audit trail keeps its milliseconds.
+ */
+static const char *
+secs(struct fill *f, const char *t)
+{
+	if (t == NULL || strlen(t) != 24 || t[19] != '.' || t[23] != 'Z')
+		return t;
+	return keepf(f, "%.19sZ", t);
+}
+
 /* Audit actions in both languages; others as recorded. */
 static const char *
 action_label(struct fill *f, const char *a)
@@ -155,6 +168,24 @@ action_label(struct fill *f, const char *a)
 		if (strcmp(a, map[i][0]) == 0)
 			return keepf(f, "%s（%s）", map[i][1], a);
 	return a;
+}
+
+/* The document's verdict in both languages (-1: no signature). */
+static const char *
+verdict_label(int v)
+{
+	switch (v) {
+	case CRYPTO_VERDICT_VALID:
+		return "有效 Valid";
+	case CRYPTO_VERDICT_VALID_ALLOWED_CHANGES:
+		return "有效，其后仅有允许的增补 Valid, with allowed later additions";
+	case CRYPTO_VERDICT_INVALID:
+		return "无效 Invalid";
+	case -1:
+		return "无签名 No signature";
+	default:
+		return "无法确定 Indeterminate";
+	}
 }
 
 static const char *
@@ -233,8 +264,10 @@ static int
 signature_fill(struct fill *f, json_t *info, const struct crypto_sig_report *s,
 	       struct pdf_evidence_signature *o)
 {
-	json_t *rv = revision_of(json_object_get(info, "revisions"),
-				 s->byte_range[2] + s->byte_range[3]);
+	/* A document timestamp is the platform's, not a party's: no revision, no seal. */
+	json_t *rv = s->doc_timestamp ? NULL
+				      : revision_of(json_object_get(info, "revisions"),
+						    s->byte_range[2] + s->byte_range[3]);
 	json_t *cert = json_object_get(rv, "certificate"), *seal = json_object_get(rv, "seal");
 	json_t *signer = json_object_get(rv, "signer");
 	const char *type;
@@ -257,7 +290,7 @@ signature_fill(struct fill *f, json_t *info, const struct crypto_sig_report *s,
 		o->signer_serial = s->has_signer ? s->signer.serial_hex : str(cert, "serial");
 		o->signer_issuer = s->has_signer ? s->signer.issuer : str(cert, "issuer");
 		o->level = s->level[0] ? level_label(s->level) : NULL;
-		o->signing_time = str(rv, "created_at");
+		o->signing_time = secs(f, str(rv, "created_at"));
 	}
 	if (o->signer_subject == NULL)
 		return SP_ERR_NOMEM;
@@ -268,9 +301,8 @@ signature_fill(struct fill *f, json_t *info, const struct crypto_sig_report *s,
 			       : strcmp(type, "contract") == 0 ? "合同专用章 Contract seal"
 			       : strcmp(type, "official") == 0 ? "公章 Official seal"
 							       : type;
-		o->seal_validity = keepf(f, "%s 至 to %s",
-					 str(seal, "valid_from") ? str(seal, "valid_from") : "—",
-					 str(seal, "valid_until") ? str(seal, "valid_until") : "—");
+		o->seal_validity = keepf(f, "%s 至 to %s", secs(f, str(seal, "valid_from")) ?: "—",
+					 secs(f, str(seal, "valid_until")) ?: "—");
 		if ((r = seal_png(f, seal, &o->seal_png, &o->seal_png_len)) != SP_OK)
 			return r;
 	}
@@ -457,7 +489,7 @@ evidence_work(void *arg, struct sp_errinfo *ei)
 		parties[i].organization = str(v, "name");
 		parties[i].credit_code = str(v, "credit_code");
 		parties[i].status = str(v, "status");
-		parties[i].time = str(v, "time");
+		parties[i].time = secs(&f, str(v, "time"));
 		/* The reason gets a row of its own: a table cell is too narrow for it. */
 		if (rr != NULL && reject == NULL &&
 		    (reject = keepf(&f, "%s（%s）：%s", parties[i].organization ?: "—",
@@ -502,10 +534,12 @@ evidence_work(void *arg, struct sp_errinfo *ei)
 						 keepf(&f, "%s（%s）",
 						       str(info, "business_type_name") ?: "—",
 						       str(info, "business_type") ?: "—") };
-	facts[n++] = (struct pdf_evidence_fact){ "创建时间", "Created", str(info, "created_at") };
-	facts[n++] = (struct pdf_evidence_fact){ "发送时间", "Sent", str(info, "sent_at") };
+	facts[n++] = (struct pdf_evidence_fact){ "创建时间", "Created",
+						 secs(&f, str(info, "created_at")) };
 	facts[n++] =
-		(struct pdf_evidence_fact){ "结束时间", "Finished", str(info, "completed_at") };
+		(struct pdf_evidence_fact){ "发送时间", "Sent", secs(&f, str(info, "sent_at")) };
+	facts[n++] = (struct pdf_evidence_fact){ "结束时间", "Finished",
+						 secs(&f, str(info, "completed_at")) };
 	facts[n++] = (struct pdf_evidence_fact){
 		"文件版本", "Revision (bytes)",
 		keepf(&f, "%lld（%zu 字节 bytes）",
@@ -513,10 +547,10 @@ evidence_work(void *arg, struct sp_errinfo *ei)
 	};
 	facts[n++] = (struct pdf_evidence_fact){
 		"验证结论", "Verification of the document",
-		keepf(&f, "%s：%s", rep->nsigs ? crypto_verdict_name(rep->verdict) : "no_signature",
+		keepf(&f, "%s：%s", verdict_label(rep->nsigs ? (int)rep->verdict : -1),
 		      rep->nsigs ? (rep->message[0] ? rep->message
 						    : "每个签名均完整有效 every signature intact")
-				 : "无签名 no signature")
+				 : "合同未经签名 the document carries no signature")
 	};
 	facts[n++] = (struct pdf_evidence_fact){
 		"审计链校验", "Audit hash chain",

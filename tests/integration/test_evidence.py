@@ -51,8 +51,8 @@ class EvidenceCase(LtvCase):
         self.restart()
 
     def keep(self, path, name):
-        """SEALPACT_TEST_KEEP_DIR: where to leave a copy of a report (for looking at it)."""
-        d = os.environ.get("SEALPACT_TEST_KEEP_DIR")
+        """EVIDENCE_KEEP_DIR: where to leave a copy of a report (for looking at it)."""
+        d = os.environ.get("EVIDENCE_KEEP_DIR")
         if d:
             os.makedirs(d, exist_ok=True)
             shutil.copy(path, os.path.join(d, name))
