@@ -385,9 +385,9 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 	if (o.tsa_url != NULL || o.tsa_cert != NULL || o.chain_pem != NULL || o.date_zone != NULL ||
 	    o.nroots || o.ncrls || o.nocsps || o.level >= 0)
 		return usage_err(
-			"--tsa, --tsa-cert, --chain, --date-zone, --level, --trust-roots, --crl and "
-			"--ocsp are for --offline (the server timestamps, embeds the verified chain "
-			"and its revocation data (signing.level) and dates the seal in its "
+			"--tsa, --tsa-cert, --chain, --level, --trust-roots, --crl, --ocsp and "
+			"--date-zone are for --offline (the server timestamps, embeds the verified "
+			"chain and its revocation data (signing.level) and dates the seal in its "
 			"configured zone)");
 	st = sign_run_online(server, o.cafile, timeout_s, &o, argv[optind]);
 	return st;

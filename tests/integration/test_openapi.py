@@ -220,7 +220,8 @@ class ReadmeExample(ServerTestCase):
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         m = re.search(r"^contract (\d+): completed$", p.stdout, re.M)
         self.assertIsNotNone(m, p.stdout + p.stderr)
-        self.assertRegex(p.stdout, r"(?m)^verdict: valid$")
+        # B-LTA by default: a DSS and a document timestamp follow the signature
+        self.assertRegex(p.stdout, r"(?m)^verdict: valid(_with_allowed_changes)?$")
         # What the example downloaded is the server's latest revision, signed once.
         n = m.group(1)
         self.assertEqual(self.db.query("SELECT status FROM contracts WHERE number = %s" % n),
@@ -230,7 +231,9 @@ class ReadmeExample(ServerTestCase):
         with open(os.path.join(self.tmp, "signed.pdf"), "rb") as f:
             signed = f.read()
         self.assertTrue(signed.startswith(b"%PDF-"))
-        self.assertEqual(signed.count(b"/ByteRange"), 1)
+        # one signature, and (B-LTA by default) one document timestamp after it
+        self.assertEqual(signed.count(b"/ByteRange"), 2)
+        self.assertEqual(signed.count(b"/Type /DocTimeStamp"), 1)
 
 
 if __name__ == "__main__":

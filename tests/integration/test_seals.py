@@ -293,7 +293,8 @@ class SealFlow(SealCase):
                                        "AND seq = 1" % n), seal)
         rep = self.ok("supplier", "GET", "/api/v1/contracts/%s/verification" % n)
         sig = rep["signatures"][0]
-        self.assertEqual(sig["verdict"], "valid", sig)
+        # B-LTA by default: the DSS and document timestamp after it are allowed changes
+        self.assertIn(sig["verdict"], ("valid", "valid_with_allowed_changes"), sig)
         self.assertEqual(sig["seal"]["id"], seal)
         self.assertEqual(sig["seal"]["name"], "供应商有限公司 合同专用章")
         self.assertEqual(sig["seal"]["type"], "contract")
