@@ -250,10 +250,11 @@ static const struct command commands[] = {
 	  "file cannot be parsed (\"unreadable\"). Each signature's \"level\" is pades_b,\n"
 	  "pades_b_t, pades_b_lt (revocation data embedded in a later /DSS), pades_b_lta\n"
 	  "(and a document timestamp over it) or not_pades (a sound legacy adbe.pkcs7\n"
-	  "signature). Revocation is answered from the file's /DSS first, without network.\n"
-	  "--at TIME (RFC 3339, e.g. 2040-01-01T00:00:00Z) moves the verification clock:\n"
-	  "a signature without a timestamp is checked then, timestamps are checked\n"
-	  "against it.\n",
+	  "signature). After a certification, DocMDP P=2 permits filling in form fields\n"
+	  "that no FieldMDP lock covers, P=3 also annotations; P=1 nothing. Revocation is\n"
+	  "answered from the file's /DSS first, without network. --at TIME (RFC 3339,\n"
+	  "e.g. 2040-01-01T00:00:00Z) moves the verification clock: a signature without\n"
+	  "a timestamp is checked then, timestamps are checked against it.\n",
 	  cmd_verify },
 	{ "help", "[COMMAND]", "show help for sealpact or for one command", "", cmd_help },
 	{ "version", "", "print the version", "", cmd_version },

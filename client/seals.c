@@ -33,6 +33,15 @@
 #define SESEAL_MAX ((size_t)4 * 1024 * 1024)
 #define PIN_MAX 256
 
+/*
+ * One run of `sealpact seal`: the client opens at the first request, so a
+ * usage error is reported as one whether or not a session is saved.
+ */
+struct seal_run {
+	const struct client_cli *cli;
+	struct client *c; /* NULL until the first request */
+};
+
 static int
 usage(const char *sub, const char *msg)
 {
@@ -85,8 +94,9 @@ s(json_t *o, const char *k)
  * the exit status after printing why.
  */
 static int
-request(struct client *c, const char *sub, const char *method, const char *path, const void *body,
-	size_t len, const char *ctype, long want, json_t **doc, struct client_response *keep)
+request(struct seal_run *sr, const char *sub, const char *method, const char *path,
+	const void *body, size_t len, const char *ctype, long want, json_t **doc,
+	struct client_response *keep)
 {
 	struct client_response own, *resp = keep != NULL ? keep : &own;
 	struct sp_errinfo ei;
@@ -95,11 +105,13 @@ request(struct client *c, const char *sub, const char *method, const char *path,
 
 	if (doc != NULL)
 		*doc = NULL;
+	if (sr->c == NULL && (r = client_cli_open(sr->cli, "seal", &sr->c)) != 0)
+		return r;
 	snprintf(cmd, sizeof(cmd), "seal %s", sub);
 	sp_errinfo_init(&ei);
 	if (keep == NULL)
 		client_response_init(&own, CLIENT_DEFAULT_MAX_RESPONSE);
-	if (client_request(c, method, path, body, len, ctype, NULL, resp, &ei) != SP_OK) {
+	if (client_request(sr->c, method, path, body, len, ctype, NULL, resp, &ei) != SP_OK) {
 		r = client_cli_transport(cmd, &ei);
 		goto out;
 	}
@@ -121,8 +133,8 @@ out:
 }
 
 static int
-json_request(struct client *c, const char *sub, const char *method, const char *path, json_t *body,
-	     long want, json_t **doc)
+json_request(struct seal_run *c, const char *sub, const char *method, const char *path,
+	     json_t *body, long want, json_t **doc)
 {
 	char *text = NULL;
 	int r;
@@ -173,7 +185,7 @@ sniff(const unsigned char *p, size_t n)
 }
 
 static int
-upload_scan(struct client *c, const char *sub, const char *id, const char *file)
+upload_scan(struct seal_run *c, const char *sub, const char *id, const char *file)
 {
 	unsigned char *data = NULL;
 	size_t len = 0;
@@ -207,7 +219,7 @@ upload_scan(struct client *c, const char *sub, const char *id, const char *file)
 }
 
 static int
-submit(struct client *c, const char *sub, const char *id)
+submit(struct seal_run *c, const char *sub, const char *id)
 {
 	char path[128];
 	json_t *doc = NULL;
@@ -224,7 +236,7 @@ submit(struct client *c, const char *sub, const char *id)
 
 /* apply --name N --type T; change SEAL_ID [--name N] [--type T] */
 static int
-cmd_apply(struct client *c, int change, int argc, char **argv)
+cmd_apply(struct seal_run *c, int change, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, 'n' },
@@ -288,7 +300,7 @@ out:
 }
 
 static int
-cmd_form(struct client *c, int argc, char **argv)
+cmd_form(struct seal_run *c, int argc, char **argv)
 {
 	struct client_response resp;
 	struct sp_errinfo ei;
@@ -317,7 +329,7 @@ out:
 
 /* upload ID FILE [--submit] */
 static int
-cmd_upload(struct client *c, int argc, char **argv)
+cmd_upload(struct seal_run *c, int argc, char **argv)
 {
 	static const struct option opts[] = { { "submit", no_argument, NULL, 's' },
 					      { NULL, 0, NULL, 0 } };
@@ -338,7 +350,7 @@ cmd_upload(struct client *c, int argc, char **argv)
 
 /* modify ID [--name N] [--type T] [--scan FILE] [--submit] */
 static int
-cmd_modify(struct client *c, int argc, char **argv)
+cmd_modify(struct seal_run *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, 'n' },
@@ -404,7 +416,7 @@ out:
 
 /* submit, cancel, show: one application id */
 static int
-cmd_one(struct client *c, const char *sub, int argc, char **argv)
+cmd_one(struct seal_run *c, const char *sub, int argc, char **argv)
 {
 	char path[128];
 	json_t *doc = NULL;
@@ -490,9 +502,23 @@ token_opts_parse(struct token_opts *t, const char *sub, int argc, char **argv, i
 	return 0;
 }
 
-/* The seals stored on the token, as the list prints them. */
+/* The server's status of seal id (from `GET /api/v1/seals`), or "unknown". */
+static const char *
+server_status(json_t *items, const char *id)
+{
+	size_t i;
+	json_t *it;
+
+	json_array_foreach(items, i, it) if (json_is_string(json_object_get(it, "id")) &&
+					     strcmp(json_string_value(json_object_get(it, "id")),
+						    id) == 0) return s(it, "status");
+	return "unknown";
+}
+
+/* The seals stored on the token, with the server's word on each (a seal
+ * revoked by a change stays on the token until replaced, but signs nothing). */
 static int
-list_token(const struct token_opts *t, json_t *out)
+list_token(const struct token_opts *t, json_t *server, json_t *out)
 {
 	struct p11data *p = NULL;
 	struct p11data_obj *objs = NULL;
@@ -500,6 +526,7 @@ list_token(const struct token_opts *t, json_t *out)
 	struct seal_info info;
 	size_t n = 0, i;
 	char line[256];
+	const char *st;
 	int r;
 
 	sp_errinfo_init(&ei);
@@ -516,18 +543,19 @@ list_token(const struct token_opts *t, json_t *out)
 		sp_errinfo_init(&ei);
 		r = seal_info_read(objs[i].value, objs[i].value_len, &info, &ei);
 		client_text_clean(objs[i].label, line, sizeof(line));
-		o = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s?}", "id", line, "name",
+		st = server_status(server, line);
+		o = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s,s:s?}", "id", line, "name",
 			      r == SP_OK ? info.name : NULL, "type", r == SP_OK ? info.type : NULL,
 			      "valid_from", r == SP_OK ? info.valid_from : NULL, "valid_until",
-			      r == SP_OK ? info.valid_until : NULL, "error",
+			      r == SP_OK ? info.valid_until : NULL, "server_status", st, "error",
 			      r == SP_OK ? NULL : ei.msg);
 		if (o != NULL)
 			json_array_append_new(out, o);
 		if (t->json)
 			continue;
 		if (r == SP_OK)
-			printf("  seal %-8s %-24s %-10s valid %s .. %s\n", line, info.name,
-			       info.type, info.valid_from, info.valid_until);
+			printf("  seal %-8s %-24s %-10s valid %s .. %s  (server: %s)\n", line,
+			       info.name, info.type, info.valid_from, info.valid_until, st);
 		else
 			printf("  seal %-8s unreadable: %s\n", line, ei.msg);
 	}
@@ -539,7 +567,7 @@ out:
 }
 
 static int
-cmd_list(struct client *c, int argc, char **argv)
+cmd_list(struct seal_run *c, int argc, char **argv)
 {
 	struct token_opts t;
 	json_t *seals = NULL, *apps = NULL, *tok = NULL, *it, *all = NULL;
@@ -552,13 +580,13 @@ cmd_list(struct client *c, int argc, char **argv)
 		return usage("list", "unexpected argument");
 	if ((tok = json_array()) == NULL)
 		return EX_SOFTWARE;
-	/* The token first: no PIN, the seals are public objects. */
-	if (t.module != NULL && (r = list_token(&t, tok)) != 0)
-		goto out;
 	if ((r = json_request(c, "list", "GET", "/api/v1/seals?page_size=100", NULL, 200,
 			      &seals)) != 0 ||
 	    (r = json_request(c, "list", "GET", "/api/v1/seal-applications?page_size=100", NULL,
 			      200, &apps)) != 0)
+		goto out;
+	/* The token needs no PIN: the seals are public objects. */
+	if (t.module != NULL && (r = list_token(&t, json_object_get(seals, "items"), tok)) != 0)
 		goto out;
 	if (t.json) {
 		all = json_pack("{s:O,s:O,s:O}", "token", t.module ? tok : json_null(), "seals",
@@ -642,7 +670,7 @@ header_cert(struct client *c, struct sp_errinfo *ei)
 }
 
 static int
-cmd_install(struct client *c, int argc, char **argv)
+cmd_install(struct seal_run *c, int argc, char **argv)
 {
 	struct token_opts t;
 	struct client_response resp;
@@ -703,7 +731,7 @@ cmd_install(struct client *c, int argc, char **argv)
 	snprintf(path, sizeof(path), "/api/v1/seals/%s/seseal", id);
 	if ((r = request(c, "install", "GET", path, NULL, 0, NULL, 200, NULL, &resp)) != 0)
 		goto out;
-	if ((sent = header_cert(c, &ei)) == NULL && maker == NULL) {
+	if ((sent = header_cert(c->c, &ei)) == NULL && maker == NULL) {
 		r = fail("install", 1, &ei);
 		goto out;
 	}
@@ -765,7 +793,7 @@ out:
 int
 client_cmd_seal(const struct client_cli *cli, int argc, char **argv)
 {
-	struct client *c = NULL;
+	struct seal_run run = { cli, NULL }, *c = &run;
 	const char *sub;
 	int r;
 
@@ -779,8 +807,6 @@ client_cmd_seal(const struct client_cli *cli, int argc, char **argv)
 	    strcmp(sub, "list") != 0 && strcmp(sub, "install") != 0)
 		return usage(sub, "unknown: apply, form, upload, submit, modify, cancel, show, "
 				  "change, list or install");
-	if ((r = client_cli_open(cli, "seal", &c)) != 0)
-		return r;
 	argc--;
 	argv++;
 	if (strcmp(sub, "apply") == 0 || strcmp(sub, "change") == 0)
@@ -797,6 +823,6 @@ client_cmd_seal(const struct client_cli *cli, int argc, char **argv)
 		r = cmd_install(c, argc, argv);
 	else
 		r = cmd_one(c, sub, argc, argv);
-	client_free(c);
+	client_free(run.c);
 	return r;
 }

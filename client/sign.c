@@ -382,13 +382,15 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 		o.seal_id = o.seal_png;
 		o.seal_png = NULL;
 	}
-	if (o.tsa_url != NULL || o.tsa_cert != NULL || o.chain_pem != NULL || o.date_zone != NULL ||
-	    o.nroots || o.ncrls || o.nocsps || o.level >= 0)
+	if (o.tsa_url != NULL || o.tsa_cert != NULL || o.chain_pem != NULL || o.date_zone != NULL)
 		return usage_err(
-			"--tsa, --tsa-cert, --chain, --level, --trust-roots, --crl, --ocsp and "
-			"--date-zone are for --offline (the server timestamps, embeds the verified "
-			"chain and its revocation data (signing.level) and dates the seal in its "
-			"configured zone)");
+			"--tsa, --tsa-cert, --chain and --date-zone are for --offline (the "
+			"server timestamps, embeds the verified chain and dates the seal in "
+			"its configured zone)");
+	if (o.level >= 0 || o.nroots || o.ncrls || o.nocsps || o.ocsp_allow)
+		return usage_err("--level, --trust-roots, --crl, --ocsp and --ocsp-allow are for "
+				 "--offline (online the server's signing.level decides, with the "
+				 "revocation data it checked itself)");
 	st = sign_run_online(server, o.cafile, timeout_s, &o, argv[optind]);
 	return st;
 }

@@ -73,7 +73,8 @@ doc_ts(void *arg, const uint8_t sha256[32], uint8_t **tok, size_t *toklen, time_
 /*
  * B-LT and B-LTA offline: the DSS with the evidence fetched now (OCSP from
  * the certificates' AIA, public addresses only unless --ocsp-allow; the
- * --crl files where OCSP gives none; the --ocsp files as they are), then for
+ * --crl files where OCSP gives none, else the CRL distribution point's,
+ * under the same address policy; the --ocsp files as they are), then for
  * B-LTA a document timestamp. *data is replaced by the longer file.
  */
 static int
@@ -96,8 +97,10 @@ extend(const struct sign_opts *o, unsigned char **data, size_t *len, struct sp_e
 	inter[0] = o->chain_pem;
 	if ((r = crypto_trust_new(o->roots, o->nroots, inter, o->chain_pem ? 1 : 0, o->crls,
 				  o->ncrls, &ro, &t, ei)) != SP_OK ||
-	    (r = crypto_trust_set_url_policy(t, 1, o->ocsp_allow, ei)) != SP_OK ||
-	    (o->tsa_trust && (r = crypto_ts_trust_load(o->tsa_trust, &ts_store, ei)) != SP_OK))
+	    (r = crypto_trust_set_url_policy(t, 1, o->ocsp_allow, ei)) != SP_OK)
+		goto out;
+	crypto_trust_set_fetch_crls(t, 1);
+	if (o->tsa_trust && (r = crypto_ts_trust_load(o->tsa_trust, &ts_store, ei)) != SP_OK)
 		goto out;
 	for (i = 0; i < o->nocsps; i++) {
 		if ((r = sp_file_read(o->ocsps[i], 64 * 1024, &f, &flen, ei)) != SP_OK ||

@@ -206,7 +206,7 @@ int crypto_evidence_collect(struct crypto_trust *t, X509_STORE *ts_store, const 
  * PAdES B-LT: one incremental update of the signed PDF data[0..len) adding
  * a /DSS with the evidence (crypto_evidence_collect through t and ts_store)
  * of every signature and document timestamp the DSS has no /VRI entry for
- * yet, plus extra (may be NULL: evidence from elsewhere, e.g. OCSP
+ * yet (one whose chain cannot be read is left without an entry), plus extra (may be NULL: evidence from elsewhere, e.g. OCSP
  * responses given as files). *out (malloc'd) is the whole new file, or NULL
  * when every signature is covered already (no update needed). May block on
  * OCSP: worker threads or the CLI.
@@ -237,6 +237,14 @@ int crypto_ltv_doc_timestamp(const uint8_t *data, size_t len, crypto_ts_digest_f
  */
 int crypto_trust_set_url_policy(struct crypto_trust *t, int forbid_private, const char *allow,
 				struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * Let crypto_evidence_collect() fetch a CRL from a certificate's CRL
+ * distribution point (http(s), the URL policy above) when neither OCSP nor
+ * the store's CRLs answer (the offline client; the server uses its
+ * configured CRLs). Call before the store is shared.
+ */
+void crypto_trust_set_fetch_crls(struct crypto_trust *t, int on);
 
 /*
  * As crypto_cert_check(), with embedded evidence (may be NULL): an OCSP
@@ -556,6 +564,13 @@ int crypto_http_post(const struct crypto_http_req *req, struct crypto_http_resp 
 		     struct sp_errinfo *ei) SP_WUR;
 
 /*
+ * As crypto_http_post, a GET of req->url (body NULL and 0, content_type
+ * unused): a CRL from a certificate's distribution point.
+ */
+int crypto_http_get(const struct crypto_http_req *req, struct crypto_http_resp *resp,
+		    struct sp_errinfo *ei) SP_WUR;
+
+/*
  * Whether url may be used for an outbound request chosen by someone else (a
  * webhook receiver). SP_OK, or SP_ERR_INVALID with reason "url_invalid" (not
  * a URL; not https:// when https_only, else not http(s)://; userinfo such as
@@ -626,7 +641,7 @@ void crypto_http_resp_cleanup(struct crypto_http_resp *resp);
  *     signing_certificate_missing signing_certificate_mismatch
  *     cert_revoked bad_key_usage cert_signature_invalid
  *     cert_expired cert_not_yet_valid (when a timestamp fixes the time)
- *     ts_imprint_mismatch ts_bad_signature ts_bad_eku ts_malformed
+ *     ts_imprint_mismatch ts_bad_signature ts_bad_eku ts_malformed ts_revoked
  *     ts_time_implausible disallowed_changes docmdp_violation
  *   indeterminate: untrusted_issuer revocation_unknown chain_invalid
  *     cert_expired cert_not_yet_valid (no timestamp) ts_untrusted

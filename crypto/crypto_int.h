@@ -43,6 +43,7 @@ struct crypto_trust {
 	long timeout_ms;
 	int require_revocation;
 	int forbid_private; /* AIA responders: public addresses or allow only */
+	int fetch_crls;     /* evidence: fetch CRL distribution points (offline) */
 	char *allow;
 	pthread_mutex_t cache_lock;     /* guards cache and ncache */
 	struct trust_ocsp_entry *cache; /* TRUST_OCSP_CACHE_MAX entries */
@@ -80,13 +81,17 @@ int trust_ocsp_query(struct crypto_trust *t, X509 *leaf, X509 *issuer, STACK_OF(
 		     struct sp_errinfo *ei) SP_WUR;
 
 /*
- * ltv.c: what the evidence ev says about leaf (issued by issuer) at `at`:
- * SP_OK and *rev (source CRYPTO_REV_SRC_DSS), or SP_ERR_NOT_FOUND when no
- * item of ev answers (a response that does not verify answers nothing).
+ * ltv.c: what the evidence ev says about leaf (issued by issuer) at `at`
+ * (0: now): SP_OK and *rev (source CRYPTO_REV_SRC_DSS), or SP_ERR_NOT_FOUND
+ * when no item of ev answers. A response that does not verify answers
+ * nothing; "good" counts only from one that speaks for `at` (issued after
+ * it, or current at it: thisUpdate <= at <= nextUpdate), so an old answer
+ * cannot hide a revocation that came before the signature; "revoked"
+ * counts from any.
  */
 int trust_evidence_status(struct crypto_trust *t, const struct crypto_evidence *ev, X509 *leaf,
-			  X509 *issuer, STACK_OF(X509) * untrusted, struct trust_rev *rev,
-			  struct sp_errinfo *ei) SP_WUR;
+			  X509 *issuer, STACK_OF(X509) * untrusted, time_t at,
+			  struct trust_rev *rev, struct sp_errinfo *ei) SP_WUR;
 
 /* Free the OCSP cache (crypto_trust_free). */
 void trust_ocsp_cache_cleanup(struct crypto_trust *t);

@@ -492,7 +492,7 @@ guarded_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *sa)
 }
 
 static int
-req_check(const struct crypto_http_req *q, const char *who, struct sp_errinfo *ei)
+req_check(const struct crypto_http_req *q, const char *who, int get, struct sp_errinfo *ei)
 {
 	size_t i;
 
@@ -501,7 +501,8 @@ req_check(const struct crypto_http_req *q, const char *who, struct sp_errinfo *e
 	    !line_ok(q->url))
 		return sp_err(ei, SP_ERR_INVALID, "%s: only http:// and https:// URLs are used",
 			      who);
-	if (!line_ok(q->content_type) || (q->body == NULL && q->body_len > 0))
+	if (get ? q->body != NULL || q->body_len > 0
+		: !line_ok(q->content_type) || (q->body == NULL && q->body_len > 0))
 		return sp_err(ei, SP_ERR_INVALID, "%s: bad content type or body", who);
 	if (q->timeout_ms <= 0 || q->timeout_ms > CRYPTO_HTTP_TIMEOUT_MAX_MS ||
 	    q->connect_timeout_ms < 0 || q->connect_timeout_ms > q->timeout_ms)
@@ -540,17 +541,20 @@ discard(char *p, size_t size, size_t n, void *ud)
 }
 
 static int
-headers_build(const struct crypto_http_req *q, struct curl_slist **out)
+headers_build(const struct crypto_http_req *q, int get, struct curl_slist **out)
 {
 	struct curl_slist *h = NULL, *n;
 	char line[160];
 	size_t i;
 
 	*out = NULL;
-	if (snprintf(line, sizeof(line), "Content-Type: %s", q->content_type) >= (int)sizeof(line))
-		return SP_ERR_INVALID;
-	if ((h = curl_slist_append(NULL, line)) == NULL)
-		return SP_ERR_NOMEM;
+	if (!get) {
+		if (snprintf(line, sizeof(line), "Content-Type: %s", q->content_type) >=
+		    (int)sizeof(line))
+			return SP_ERR_INVALID;
+		if ((h = curl_slist_append(NULL, line)) == NULL)
+			return SP_ERR_NOMEM;
+	}
 	for (i = 0; q->headers != NULL && q->headers[i] != NULL; i++) {
 		if ((n = curl_slist_append(h, q->headers[i])) == NULL) {
 			curl_slist_free_all(h);
@@ -562,9 +566,26 @@ headers_build(const struct crypto_http_req *q, struct curl_slist **out)
 	return SP_OK;
 }
 
+static int http_do(const struct crypto_http_req *q, int get, struct crypto_http_resp *resp,
+		   struct sp_errinfo *ei);
+
 int
 crypto_http_post(const struct crypto_http_req *q, struct crypto_http_resp *resp,
 		 struct sp_errinfo *ei)
+{
+	return http_do(q, 0, resp, ei);
+}
+
+int
+crypto_http_get(const struct crypto_http_req *q, struct crypto_http_resp *resp,
+		struct sp_errinfo *ei)
+{
+	return http_do(q, 1, resp, ei);
+}
+
+static int
+http_do(const struct crypto_http_req *q, int get, struct crypto_http_resp *resp,
+	struct sp_errinfo *ei)
 {
 	const char *who = q->who != NULL ? q->who : q->url != NULL ? q->url : "HTTP";
 	char errbuf[CURL_ERROR_SIZE] = "";
@@ -578,7 +599,7 @@ crypto_http_post(const struct crypto_http_req *q, struct crypto_http_resp *resp,
 
 	memset(resp, 0, sizeof(*resp));
 	sp_buf_init(&resp->body, q->discard ? 0 : q->max_response);
-	if ((r = req_check(q, who, ei)) != SP_OK)
+	if ((r = req_check(q, who, get, ei)) != SP_OK)
 		goto out;
 	if ((r = crypto_http_init(ei)) != SP_OK)
 		goto out;
@@ -590,7 +611,7 @@ crypto_http_post(const struct crypto_http_req *q, struct crypto_http_resp *resp,
 		goto out;
 	g.allow = q->allow;
 	g.host = host;
-	if ((r = headers_build(q, &hdrs)) != SP_OK) {
+	if ((r = headers_build(q, get, &hdrs)) != SP_OK) {
 		r = sp_err(ei, r, "%s: cannot set the request headers", who);
 		goto out;
 	}
@@ -613,10 +634,13 @@ crypto_http_post(const struct crypto_http_req *q, struct crypto_http_resp *resp,
 	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
 			     q->connect_timeout_ms > 0 ? q->connect_timeout_ms : q->timeout_ms) !=
 		    CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_POST, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_POSTFIELDS, q->body_len > 0 ? (const char *)q->body : "") !=
-		    CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->body_len) != CURLE_OK ||
+	    (get ? curl_easy_setopt(c, CURLOPT_HTTPGET, 1L) != CURLE_OK
+		 : curl_easy_setopt(c, CURLOPT_POST, 1L) != CURLE_OK ||
+			     curl_easy_setopt(c, CURLOPT_POSTFIELDS,
+					      q->body_len > 0 ? (const char *)q->body : "") !=
+				     CURLE_OK ||
+			     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+					      (curl_off_t)q->body_len) != CURLE_OK) ||
 	    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, q->discard ? discard : collect) !=
 		    CURLE_OK ||

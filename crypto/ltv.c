@@ -11,6 +11,7 @@
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
+#include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 #include <openssl/x509v3.h>
 
@@ -89,6 +90,77 @@ store_crl(struct crypto_trust *t, X509 *issuer)
 	}
 	ERR_clear_error();
 	return best;
+}
+
+#define CRL_FETCH_MAX (4 * 1024 * 1024)
+
+/*
+ * A CRL of issuer from x's CRL distribution points (the first http(s) URI
+ * that answers with a CRL the issuer signed), under t's URL policy; NULL
+ * when none does.
+ */
+static X509_CRL *
+fetch_crl(struct crypto_trust *t, X509 *x, X509 *issuer)
+{
+	STACK_OF(DIST_POINT) *dps = X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL);
+	X509_CRL *crl = NULL;
+	int i, j;
+
+	for (i = 0; i < sk_DIST_POINT_num(dps) && !crl; i++) {
+		DIST_POINT *dp = sk_DIST_POINT_value(dps, i);
+		GENERAL_NAMES *names;
+		if (!dp->distpoint || dp->distpoint->type != 0)
+			continue;
+		names = dp->distpoint->name.fullname;
+		for (j = 0; j < sk_GENERAL_NAME_num(names) && !crl; j++) {
+			GENERAL_NAME *g = sk_GENERAL_NAME_value(names, j);
+			struct crypto_http_req hq;
+			struct crypto_http_resp resp;
+			struct sp_errinfo ei;
+			char url[1024];
+			const unsigned char *p;
+			int n;
+			if (g->type != GEN_URI ||
+			    (n = ASN1_STRING_length(g->d.uniformResourceIdentifier)) <= 0 ||
+			    n >= (int)sizeof(url))
+				continue;
+			memcpy(url, ASN1_STRING_get0_data(g->d.uniformResourceIdentifier),
+			       (size_t)n);
+			url[n] = '\0';
+			if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+				continue;
+			memset(&hq, 0, sizeof(hq));
+			hq.url = url;
+			hq.who = "CRL distribution point";
+			hq.timeout_ms = t->timeout_ms;
+			hq.max_response = CRL_FETCH_MAX;
+			hq.forbid_private = t->forbid_private;
+			hq.allow = t->allow;
+			sp_errinfo_init(&ei);
+			if (crypto_http_get(&hq, &resp, &ei) == SP_OK && resp.status == 200 &&
+			    resp.body.len > 0) {
+				p = resp.body.data;
+				crl = d2i_X509_CRL(NULL, &p, (long)resp.body.len);
+				if (!crl) {
+					BIO *bio =
+						BIO_new_mem_buf(resp.body.data, (int)resp.body.len);
+					crl = bio ? PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)
+						  : NULL;
+					BIO_free(bio);
+				}
+				if (crl && (X509_NAME_cmp(X509_CRL_get_issuer(crl),
+							  X509_get_subject_name(issuer)) != 0 ||
+					    X509_CRL_verify(crl, X509_get0_pubkey(issuer)) != 1)) {
+					X509_CRL_free(crl);
+					crl = NULL;
+				}
+			}
+			crypto_http_resp_cleanup(&resp);
+		}
+	}
+	ERR_clear_error();
+	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+	return crl;
 }
 
 static int
@@ -183,8 +255,15 @@ chain_evidence(struct crypto_trust *t, X509_STORE *store, X509 *leaf, STACK_OF(X
 			free(der);
 			der = NULL;
 		}
-		if ((crl = store_crl(t, issuer)) && (r = add_crl(e, crl, ei)) != SP_OK)
-			goto out;
+		if ((crl = store_crl(t, issuer))) {
+			if ((r = add_crl(e, crl, ei)) != SP_OK)
+				goto out;
+		} else if (t->fetch_crls && (crl = fetch_crl(t, x, issuer))) {
+			r = add_crl(e, crl, ei);
+			X509_CRL_free(crl);
+			if (r != SP_OK)
+				goto out;
+		}
 	}
 	r = SP_OK;
 out:
@@ -315,9 +394,19 @@ static STACK_OF(X509) * evidence_certs(const struct crypto_evidence *ev, STACK_O
 	return sk;
 }
 
+/* An answer issued at `issued`, current from `from` to `until` (0: open), speaks for `at`. */
+static int
+speaks_for(time_t issued, time_t from, time_t until, time_t at)
+{
+	if (issued != (time_t)-1 && issued + TRUST_CLOCK_SKEW >= at)
+		return 1;
+	return from != (time_t)-1 && from <= at + TRUST_CLOCK_SKEW &&
+	       (until == 0 || (until != (time_t)-1 && at <= until + TRUST_CLOCK_SKEW));
+}
+
 static int
 ocsp_answer(struct crypto_trust *t, const struct pdf_blob *b, OCSP_CERTID *id,
-	    STACK_OF(X509) * certs, struct trust_rev *rev)
+	    STACK_OF(X509) * certs, time_t at, struct trust_rev *rev)
 {
 	const unsigned char *p = b->data;
 	OCSP_RESPONSE *rsp = d2i_OCSP_RESPONSE(NULL, &p, (long)b->len);
@@ -337,6 +426,10 @@ ocsp_answer(struct crypto_trust *t, const struct pdf_blob *b, OCSP_CERTID *id,
 	if (produced == (time_t)-1 || !(st = roots_at(t, produced)) ||
 	    OCSP_basic_verify(bs, certs, st, 0) != 1)
 		goto out;
+	if (status == V_OCSP_CERTSTATUS_GOOD &&
+	    !speaks_for(produced, trust_asn1_time(thisupd), nextupd ? trust_asn1_time(nextupd) : 0,
+			at))
+		goto out; /* too old to say anything about `at` */
 	memset(rev, 0, sizeof(*rev));
 	rev->reason = reason;
 	rev->source = CRYPTO_REV_SRC_DSS;
@@ -354,11 +447,12 @@ out:
 }
 
 static int
-crl_answer(const struct pdf_blob *b, X509 *leaf, X509 *issuer, struct trust_rev *rev)
+crl_answer(const struct pdf_blob *b, X509 *leaf, X509 *issuer, time_t at, struct trust_rev *rev)
 {
 	const unsigned char *p = b->data;
 	X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)b->len);
 	X509_REVOKED *entry = NULL;
+	time_t upd, next;
 	int ok = 0;
 
 	if (!crl || X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0 ||
@@ -371,6 +465,10 @@ crl_answer(const struct pdf_blob *b, X509 *leaf, X509 *issuer, struct trust_rev 
 	rev->reason = -1;
 	rev->source = CRYPTO_REV_SRC_DSS;
 	rev->status = CRYPTO_REV_GOOD;
+	upd = trust_asn1_time(X509_CRL_get0_lastUpdate(crl));
+	next = X509_CRL_get0_nextUpdate(crl) ? trust_asn1_time(X509_CRL_get0_nextUpdate(crl)) : 0;
+	if (X509_CRL_get0_by_cert(crl, &entry, leaf) != 1 && !speaks_for(upd, upd, next, at))
+		goto out; /* not listed, but too old to say anything about `at` */
 	if (X509_CRL_get0_by_cert(crl, &entry, leaf) == 1) {
 		rev->status = CRYPTO_REV_REVOKED;
 		if ((rev->revoked_at = trust_asn1_time(X509_REVOKED_get0_revocationDate(entry))) ==
@@ -386,7 +484,7 @@ out:
 
 int
 trust_evidence_status(struct crypto_trust *t, const struct crypto_evidence *ev, X509 *leaf,
-		      X509 *issuer, STACK_OF(X509) * untrusted, struct trust_rev *rev,
+		      X509 *issuer, STACK_OF(X509) * untrusted, time_t at, struct trust_rev *rev,
 		      struct sp_errinfo *ei)
 {
 	OCSP_CERTID *id = NULL;
@@ -396,16 +494,18 @@ trust_evidence_status(struct crypto_trust *t, const struct crypto_evidence *ev, 
 
 	memset(rev, 0, sizeof(*rev));
 	rev->reason = -1;
+	if (at == 0)
+		at = time(NULL);
 	if (!ev || (ev->n[PDF_DSS_OCSPS] == 0 && ev->n[PDF_DSS_CRLS] == 0))
 		return sp_err(ei, SP_ERR_NOT_FOUND, "no embedded revocation data");
 	if (ev->n[PDF_DSS_OCSPS] > 0 && (id = OCSP_cert_to_id(NULL, leaf, issuer)) &&
 	    (certs = evidence_certs(ev, untrusted)))
 		for (i = 0; i < ev->n[PDF_DSS_OCSPS] && !found; i++)
-			found = ocsp_answer(t, &ev->item[PDF_DSS_OCSPS][i], id, certs, rev);
+			found = ocsp_answer(t, &ev->item[PDF_DSS_OCSPS][i], id, certs, at, rev);
 	/* a revoked answer from any source wins over a good one */
 	for (i = 0; i < ev->n[PDF_DSS_CRLS] && !(found && rev->status == CRYPTO_REV_REVOKED); i++) {
 		struct trust_rev cr;
-		if (crl_answer(&ev->item[PDF_DSS_CRLS][i], leaf, issuer, &cr) &&
+		if (crl_answer(&ev->item[PDF_DSS_CRLS][i], leaf, issuer, at, &cr) &&
 		    (!found || cr.status == CRYPTO_REV_REVOKED)) {
 			*rev = cr;
 			found = 1;

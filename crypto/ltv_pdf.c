@@ -87,6 +87,7 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 	struct pdf_dss dss;
 	struct crypto_evidence ev;
 	struct pdf_dss_add add;
+	struct sp_errinfo ce;
 	char(*vri)[41] = NULL;
 	size_t nsigs = 0, nvri = 0, i, k;
 	int r = SP_ERR_INTERNAL;
@@ -114,18 +115,24 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 		}
 		if (pdf_dss_has_vri(&dss, vri[nvri]))
 			continue;
-		if ((r = crypto_evidence_collect(t, ts_store, s->contents, s->contents_len,
-						 strcmp(s->type, "/DocTimeStamp") == 0, &ev, ei)) !=
-		    SP_OK) {
-			sp_errinfo_prefix(ei, "revocation evidence");
+		/* a signature this store cannot read (another tool's, malformed) gets no
+		   /VRI entry; the others still get theirs */
+		sp_errinfo_init(&ce);
+		r = crypto_evidence_collect(t, ts_store, s->contents, s->contents_len,
+					    strcmp(s->type, "/DocTimeStamp") == 0, &ev, &ce);
+		if (r == SP_ERR_NOMEM) {
+			*ei = ce;
 			goto out;
 		}
+		if (r != SP_OK)
+			continue;
 		nvri++;
 	}
 	if (nvri == 0) {
 		r = SP_OK; /* nothing new to prove: no update */
 		goto out;
 	}
+	r = SP_OK;
 	for (k = 0; extra && k < 3; k++)
 		for (i = 0; i < extra->n[k]; i++)
 			if ((r = crypto_evidence_add(&ev, (int)k, extra->item[k][i].data,

@@ -334,7 +334,7 @@ check_ca_revocation(struct crypto_trust *t, STACK_OF(X509) * chain, time_t at,
 	for (i = 1; i + 1 < sk_X509_num(chain); i++) {
 		sp_errinfo_init(&ce);
 		if ((ev == NULL || trust_evidence_status(t, ev, sk_X509_value(chain, i),
-							 sk_X509_value(chain, i + 1), untrusted,
+							 sk_X509_value(chain, i + 1), untrusted, at,
 							 &rev, &ce) != SP_OK) &&
 		    trust_crl_status(t, sk_X509_value(chain, i), sk_X509_value(chain, i + 1), &rev,
 				     &ce) != SP_OK)
@@ -379,7 +379,7 @@ check_revocation(struct crypto_trust *t, STACK_OF(X509) * chain, STACK_OF(X509) 
 	/* embedded evidence first: it is what the signer's platform checked, and the
 	   only answer left once the responder is gone */
 	if (ev != NULL &&
-	    trust_evidence_status(t, ev, leaf, issuer, untrusted, &rev, &oe) == SP_OK) {
+	    trust_evidence_status(t, ev, leaf, issuer, untrusted, at, &rev, &oe) == SP_OK) {
 		have = 1;
 	} else if (t->ocsp) {
 		if (trust_ocsp_status(t, leaf, issuer, untrusted, &rev, &oe) == SP_OK &&
@@ -423,6 +423,12 @@ check_revocation(struct crypto_trust *t, STACK_OF(X509) * chain, STACK_OF(X509) 
 	r = SP_OK;
 out:
 	return r;
+}
+
+void
+crypto_trust_set_fetch_crls(struct crypto_trust *t, int on)
+{
+	t->fetch_crls = on != 0;
 }
 
 int

@@ -138,6 +138,12 @@ struct engine {
 	int *same; /* per signature: 1 its revision holds it, 0 not, -1 unknown, -2 unreadable */
 	struct pdf_dss dss;        /* the last revision's document security store */
 	struct crypto_evidence ev; /* its items, as revocation evidence */
+	/* per signature: the revision its dictionary was read from, -1 not yet (a signature
+	   of the final revision's list is read in the revision that last wrote it) */
+	int *rd;
+	int *lazy;        /* per signature: 1 listed by the final revision, read lazily */
+	int listing_lost; /* some update's xref could not be listed: read from the final */
+	struct verify_hasher hx;
 };
 
 /* The revision a signature's range ends with, -1 when none (structure() says why). */
@@ -146,8 +152,9 @@ sig_revision(const struct engine *e, const struct pdf_sig_field *s)
 {
 	size_t i, end;
 
-	if (s->byterange_state != PDF_SIG_KEY_OK || s->byterange[2] < 0 || s->byterange[3] < 0 ||
-	    (size_t)s->byterange[2] > e->len || (size_t)s->byterange[3] > e->len)
+	if (s->unread || s->byterange_state != PDF_SIG_KEY_OK || s->byterange[2] < 0 ||
+	    s->byterange[3] < 0 || (size_t)s->byterange[2] > e->len ||
+	    (size_t)s->byterange[3] > e->len)
 		return -1;
 	end = (size_t)(s->byterange[2] + s->byterange[3]);
 	for (i = 0; i < e->nrev; i++)
@@ -157,7 +164,7 @@ sig_revision(const struct engine *e, const struct pdf_sig_field *s)
 }
 
 static int
-add_sig(struct engine *e, struct pdf_sig_field *s, struct sp_errinfo *ei)
+add_sig(struct engine *e, struct pdf_sig_field *s, int rd, struct sp_errinfo *ei)
 {
 	if (e->nsigs == e->capsigs) {
 		size_t nc = e->capsigs ? 2 * e->capsigs : 8;
@@ -168,9 +175,17 @@ add_sig(struct engine *e, struct pdf_sig_field *s, struct sp_errinfo *ei)
 		if (!(ns = realloc(e->same, nc * sizeof(*e->same))))
 			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		e->same = ns;
+		if (!(ns = realloc(e->rd, nc * sizeof(*e->rd))))
+			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		e->rd = ns;
+		if (!(ns = realloc(e->lazy, nc * sizeof(*e->lazy))))
+			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		e->lazy = ns;
 		e->capsigs = nc;
 	}
 	e->sigs[e->nsigs] = *s;
+	e->rd[e->nsigs] = rd;
+	e->lazy[e->nsigs] = s->unread;
 	e->same[e->nsigs++] = -1;
 	s->contents = NULL; /* transferred */
 	return SP_OK;
@@ -199,7 +214,7 @@ hidden_sigs(struct engine *e, struct pdf_doc *d, struct sp_errinfo *ei)
 			if (e->sigs[j].sig_obj == rs[i].sig_obj)
 				break;
 		if (j == e->nsigs && rs[i].sig_obj > 0)
-			r = add_sig(e, &rs[i], ei);
+			r = add_sig(e, &rs[i], -2, ei);
 	}
 	pdf_sig_fields_free(rs, nrs);
 	return r;
@@ -266,6 +281,71 @@ diff_at(struct engine *e, size_t j, struct pdf_doc *older, struct pdf_doc *newer
 	}
 }
 
+/*
+ * Read the final list's signatures that revision k's update wrote (k 0: the
+ * original file) from revision k itself, where the diff parses them anyway:
+ * each signature dictionary is parsed once, in its own revision, and reads
+ * as the final revision has it (no later update lists it; one that does
+ * reads it again and makes the signature's revision be compared anew).
+ */
+static int
+read_written(struct engine *e, size_t k, struct pdf_doc *cur, struct sp_errinfo *ei)
+{
+	struct sp_errinfo nf;
+	size_t i;
+	int r;
+
+	for (i = 0; i < e->nsigs; i++) {
+		if (!e->lazy[i] || (k > 0 && !pdf_diff_lists(&e->diffs[k], e->sigs[i].sig_obj)))
+			continue;
+		sp_errinfo_init(&nf);
+		r = pdf_sig_field_read(cur, &e->sigs[i], &nf);
+		if (r == SP_ERR_NOT_FOUND) {
+			if (k > 0) {
+				/* freed by this update: as the final file has it, absent */
+				e->sigs[i].unread = 1;
+				e->rd[i] = -1;
+			}
+			continue;
+		}
+		if (r < 0)
+			return sp_err(ei, r, "%s", nf.msg);
+		e->rd[i] = (int)k;
+		e->same[i] = -1;
+	}
+	return SP_OK;
+}
+
+/* The final list's signatures read from the final revision; those it lacks dropped. */
+static int
+read_final(struct engine *e, struct pdf_doc *last, int all, struct sp_errinfo *ei)
+{
+	struct sp_errinfo nf;
+	size_t i, j;
+	int r;
+
+	for (i = j = 0; i < e->nsigs; i++) {
+		if (e->lazy[i] && (all || e->sigs[i].unread)) {
+			sp_errinfo_init(&nf);
+			r = last ? pdf_sig_field_read(last, &e->sigs[i], &nf) : SP_ERR_NOT_FOUND;
+			if (r < 0 && r != SP_ERR_NOT_FOUND)
+				return sp_err(ei, r, "%s", nf.msg);
+			if (r == SP_ERR_NOT_FOUND) {
+				free(e->sigs[i].contents);
+				continue; /* a signature field whose value is no object */
+			}
+			e->rd[i] = (int)e->nrev - 1;
+			e->same[i] = -1;
+		}
+		e->sigs[j] = e->sigs[i];
+		e->same[j] = e->same[i];
+		e->rd[j] = e->rd[i];
+		e->lazy[j++] = e->lazy[i];
+	}
+	e->nsigs = j;
+	return SP_OK;
+}
+
 static int
 revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
 {
@@ -278,20 +358,28 @@ revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
 		cur = k + 1 == e->nrev && e->revs[k].end == e->len ? last : open_rev(e, k);
 		if (cur && k + 1 < e->nrev)
 			r = hidden_sigs(e, cur, ei);
-		same_at(e, k, cur);
 		if (k == 0 && cur) {
 			sp_errinfo_init(&ign);
 			e->refs_ok = pdf_refs_init(cur, &e->refs, &ign) == SP_OK;
 		}
 		if (k > 0)
 			diff_at(e, k, prev, cur);
+		if (!cur || (k > 0 && e->fstate[k] != 1))
+			e->listing_lost = 1;
+		else if (r == SP_OK)
+			r = read_written(e, k, cur, ei);
+		same_at(e, k, cur);
 		if (prev != last)
 			pdf_doc_free(prev);
 		prev = cur;
 	}
 	if (prev != last)
 		pdf_doc_free(prev);
-	/* a signature an update hid, over an earlier revision: that one read again */
+	/* an update that could not be listed may have rewritten any signature: read them all
+	   as the final revision has them (compared with their revisions below) */
+	if (r == SP_OK)
+		r = read_final(e, last, e->listing_lost || !last || pdf_doc_damaged(last), ei);
+	/* a signature an update hid or rewrote, over an earlier revision: that one read again */
 	for (i = 0; i < e->nsigs && r == SP_OK; i++)
 		if (e->same[i] == -1 && sig_revision(e, &e->sigs[i]) >= 0) {
 			k = (size_t)sig_revision(e, &e->sigs[i]);
@@ -302,13 +390,66 @@ revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
 	return r;
 }
 
+/*
+ * The DocMDP permissions in force for a signature over revision k: those of
+ * the certification signature that revision k or an earlier one holds,
+ * lowered by the /P of any signature field lock signed by then (ISO 32000-2
+ * Table 236: permissions can be denied, never added). 0 when no signature
+ * grants any: unlike the standard's default of 3 for an uncertified
+ * document, an approval signature alone covers its form values too (a
+ * changed value is a shadow attack), so only an explicit P permits them.
+ */
+static int
+docmdp_in_force(const struct engine *e, size_t k)
+{
+	size_t t;
+	int r, p = 0, own;
+
+	for (t = 0; t < e->nsigs; t++) {
+		if ((r = sig_revision(e, &e->sigs[t])) < 0 || (size_t)r > k)
+			continue;
+		own = e->sigs[t].docmdp_p;
+		if (e->sigs[t].lock_p > 0 && (own == 0 || e->sigs[t].lock_p < own))
+			own = e->sigs[t].lock_p;
+		if (own > 0 && (p == 0 || own < p))
+			p = own;
+	}
+	return p;
+}
+
+/*
+ * Whether DocMDP / FieldMDP permit change c for a signature over revision
+ * k: filling in a field with P>=2 when no signature made by then (revision
+ * k or earlier: their locks were in force) locks it; annotations with P=3.
+ */
+static const char *
+permitted(const struct engine *e, size_t k, int p, const struct pdf_change *c, const char **locker)
+{
+	size_t t;
+	int r;
+
+	*locker = NULL;
+	if (c->kind == PDF_CHANGE_ANNOT)
+		return p == 3 ? "DocMDP P=3 permits annotations" : NULL;
+	if (c->kind != PDF_CHANGE_FORM_FILL || p < 2)
+		return NULL;
+	for (t = 0; t < e->nsigs; t++)
+		if ((r = sig_revision(e, &e->sigs[t])) >= 0 && (size_t)r <= k &&
+		    pdf_sig_field_locks(&e->sigs[t], c->field)) {
+			*locker = e->sigs[t].name;
+			return NULL;
+		}
+	return p == 2 ? "DocMDP P=2 permits form filling" : "DocMDP P=3 permits form filling";
+}
+
 /* What changed after revision k, for a signature that signs it. */
 static void
 changes_after(struct engine *e, size_t k, const struct pdf_sig_field *s,
 	      struct crypto_sig_report *rep)
 {
 	size_t j, i;
-	int visible = 0;
+	int visible = 0, p = docmdp_in_force(e, k), own;
+	const char *why, *locker;
 
 	rep->changes_ok = 1;
 	for (j = k + 1; j < e->nrev; j++) {
@@ -321,13 +462,30 @@ changes_after(struct engine *e, size_t k, const struct pdf_sig_field *s,
 		rep->nallowed += e->diffs[j].nallowed;
 		rep->ndisallowed += e->diffs[j].ndisallowed;
 		visible += e->diffs[j].visible_widgets;
-		for (i = 0; i < e->diffs[j].n && rep->nchanges < CRYPTO_VERIFY_CHANGES_MAX; i++) {
-			struct crypto_change *c = &rep->changes[rep->nchanges++];
+		for (i = 0; i < e->diffs[j].n; i++) {
+			const struct pdf_change *dc = &e->diffs[j].c[i];
+			struct crypto_change *c;
+			locker = NULL;
+			why = dc->allowed ? NULL : permitted(e, k, p, dc, &locker);
+			if (why) {
+				/* counted as disallowed by the diff, which knows no signature */
+				rep->nallowed++;
+				rep->ndisallowed--;
+			}
+			if (rep->nchanges == CRYPTO_VERIFY_CHANGES_MAX)
+				continue;
+			c = &rep->changes[rep->nchanges++];
 			c->revision = j + 1;
-			c->obj = e->diffs[j].c[i].obj;
-			c->gen = e->diffs[j].c[i].gen;
-			c->allowed = e->diffs[j].c[i].allowed;
-			snprintf(c->what, sizeof(c->what), "%s", e->diffs[j].c[i].what);
+			c->obj = dc->obj;
+			c->gen = dc->gen;
+			c->allowed = dc->allowed || why;
+			if (locker)
+				snprintf(c->what, sizeof(c->what),
+					 "%.80s (a field the FieldMDP lock of \"%.28s\" covers)",
+					 dc->what, locker);
+			else
+				snprintf(c->what, sizeof(c->what), "%.100s%s%s%s", dc->what,
+					 why ? " (" : "", why ? why : "", why ? ")" : "");
 		}
 	}
 	if (rep->ndisallowed > 0) {
@@ -339,13 +497,17 @@ changes_after(struct engine *e, size_t k, const struct pdf_sig_field *s,
 			    rep->ndisallowed, i < rep->nchanges ? rep->changes[i].revision : 0,
 			    i < rep->nchanges ? rep->changes[i].what : "");
 	}
-	/* a certifying signature: P=1 no change at all, P=2 no new visible widgets */
-	if ((s->docmdp_p == 1 && k + 1 < e->nrev) || (s->docmdp_p == 2 && visible > 0)) {
+	/* what this signature itself set (certification, or its lock's /P): P=1 no change
+	   at all, P=2 no new visible widgets */
+	own = s->docmdp_p;
+	if (s->lock_p > 0 && (own == 0 || s->lock_p < own))
+		own = s->lock_p;
+	if ((own == 1 && k + 1 < e->nrev) || (own == 2 && visible > 0)) {
 		rep->changes_ok = 0;
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "docmdp_violation",
-			    "the certifying signature (DocMDP P=%d) forbids the later %s",
-			    s->docmdp_p,
-			    s->docmdp_p == 1 ? "revisions" : "visible signature widgets");
+			    "the %s (DocMDP P=%d) forbids the later %s",
+			    s->docmdp_p ? "certifying signature" : "signature's field lock", own,
+			    own == 1 ? "revisions" : "visible signature widgets");
 	}
 	if (rep->verdict == CRYPTO_VERDICT_VALID && k + 1 < e->nrev)
 		rep->verdict = CRYPTO_VERDICT_VALID_ALLOWED_CHANGES;
@@ -384,11 +546,25 @@ verify_one(struct engine *e, const struct crypto_verify_opts *opts, size_t i,
 	rg.a = (size_t)s->byterange[1];
 	rg.b = (size_t)s->byterange[2];
 	rg.end = rg.b + (size_t)s->byterange[3];
+	rg.hx = &e->hx;
 	if (rep->doc_timestamp)
-		verify_doc_timestamp(opts, &rg, s->contents, s->contents_len, rep);
+		verify_doc_timestamp(opts, &rg, s->contents, s->contents_len, &e->ev, rep);
 	else
 		verify_cms(opts, &rg, s->contents, s->contents_len, &e->ev, rep);
 	changes_after(e, (size_t)k, s, rep);
+}
+
+struct sig_order {
+	long long a;
+	size_t i;
+};
+
+static int
+by_first_range(const void *x, const void *y)
+{
+	const struct sig_order *p = x, *q = y;
+
+	return (p->a > q->a) - (p->a < q->a);
 }
 
 /* Signatures over a file whose revisions cannot be told apart: invalid, and why. */
@@ -528,7 +704,8 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	struct pdf_doc *doc = NULL;
 	struct engine e;
 	struct sp_errinfo rei;
-	size_t nsigs = 0, i;
+	size_t nsigs = 0, i, j;
+	struct sig_order *order = NULL;
 	static const struct crypto_verify_opts none;
 
 	*out = NULL;
@@ -545,11 +722,11 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	rep->size = len;
 	if ((r = pdf_doc_open_view(data, len, &doc, ei)) < 0)
 		goto out;
-	if ((r = pdf_sig_fields_list(doc, &sigs, &nsigs, ei)) < 0)
+	if ((r = pdf_sig_fields_list_lazy(doc, &sigs, &nsigs, ei)) < 0)
 		goto out;
 	dss_evidence(&e, doc);
 	for (i = 0; i < nsigs; i++)
-		if ((r = add_sig(&e, &sigs[i], ei)) < 0)
+		if ((r = add_sig(&e, &sigs[i], -1, ei)) < 0)
 			goto out;
 	sp_errinfo_init(&rei);
 	if (pdf_revisions_find(data, len, e.revs, PDF_REVISIONS_MAX, &e.nrev, &rei) < 0) {
@@ -558,6 +735,8 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		e.nrev = 0;
 		broken = 1;
 	}
+	if (e.nsigs > 0 && broken && (r = read_final(&e, doc, 1, ei)) < 0)
+		goto out;
 	if (e.nsigs > 0 && broken) {
 		if ((r = broken_chain(rep, e.sigs, e.nsigs, &rei, ei)) < 0)
 			goto out;
@@ -586,7 +765,19 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		goto out;
 	}
 	rep->nsigs = e.nsigs;
+	/* in the order of their first ranges, so that the hashing walks the file once */
+	if (!(order = calloc(e.nsigs, sizeof(*order)))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
 	for (i = 0; i < e.nsigs; i++) {
+		order[i].i = i;
+		order[i].a =
+			e.sigs[i].byterange_state == PDF_SIG_KEY_OK ? e.sigs[i].byterange[1] : 0;
+	}
+	qsort(order, e.nsigs, sizeof(*order), by_first_range);
+	for (j = 0; j < e.nsigs; j++) {
+		i = order[j].i;
 		if (!(rep->sigs[i].changes =
 			      calloc(CRYPTO_VERIFY_CHANGES_MAX, sizeof(*rep->sigs[i].changes)))) {
 			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
@@ -626,6 +817,10 @@ out:
 	free(e.same);
 	pdf_dss_cleanup(&e.dss);
 	crypto_evidence_cleanup(&e.ev);
+	free(e.rd);
+	free(e.lazy);
+	free(order);
+	verify_hasher_cleanup(&e.hx);
 	pdf_sig_fields_free(sigs, nsigs); /* entries moved to e.sigs hold nothing */
 	pdf_doc_free(doc);
 	crypto_verify_report_free(rep);

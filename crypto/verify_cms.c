@@ -9,6 +9,7 @@
  * SM2 signer's signed attributes are re-encoded and checked with
  * crypto_sig_verify(), which sets CRYPTO_SM2_ID.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,12 +53,54 @@ digest_ok(int nid, struct crypto_sig_report *rep, const char *what)
 	}
 }
 
+void
+verify_hasher_cleanup(struct verify_hasher *h)
+{
+	size_t i;
+
+	for (i = 0; h && i < h->n; i++)
+		EVP_MD_CTX_free(h->s[i].c);
+	if (h)
+		h->n = 0;
+}
+
+/* The running digest of md moved on to data[0..a), or NULL when it is already
+   past a (signatures out of order) or cannot be had: hash afresh then. */
+static EVP_MD_CTX *
+prefix_at(struct verify_hasher *h, const EVP_MD *md, const unsigned char *data, size_t a)
+{
+	size_t i;
+
+	for (i = 0; i < h->n && EVP_MD_get_type(h->s[i].md) != EVP_MD_get_type(md); i++)
+		;
+	if (i == h->n) {
+		if (h->n == VERIFY_HASHER_MDS || !(h->s[i].c = EVP_MD_CTX_new()))
+			return NULL;
+		h->s[i].md = md;
+		h->s[i].pos = 0;
+		h->n++;
+		if (!EVP_DigestInit_ex(h->s[i].c, md, NULL))
+			h->s[i].pos = SIZE_MAX;
+	}
+	if (h->s[i].pos > a)
+		return NULL;
+	if (!EVP_DigestUpdate(h->s[i].c, data + h->s[i].pos, a - h->s[i].pos)) {
+		h->s[i].pos = SIZE_MAX;
+		return NULL;
+	}
+	h->s[i].pos = a;
+	return h->s[i].c;
+}
+
 static int
 ranges_digest(const EVP_MD *md, const struct verify_ranges *rg, unsigned char *out,
 	      unsigned int *outlen)
 {
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	int ok = c && EVP_DigestInit_ex(c, md, NULL) && EVP_DigestUpdate(c, rg->data, rg->a) &&
+	EVP_MD_CTX *c = EVP_MD_CTX_new(),
+		   *pre = rg->hx ? prefix_at(rg->hx, md, rg->data, rg->a) : NULL;
+	int ok = c &&
+		 (pre ? EVP_MD_CTX_copy_ex(c, pre)
+		      : EVP_DigestInit_ex(c, md, NULL) && EVP_DigestUpdate(c, rg->data, rg->a)) &&
 		 EVP_DigestUpdate(c, rg->data + rg->b, rg->end - rg->b) &&
 		 EVP_DigestFinal_ex(c, out, outlen);
 
@@ -87,13 +130,46 @@ asn1_time(const ASN1_TIME *t)
 }
 
 /*
+ * The TSA's certificate against the document's embedded revocation data
+ * (PAdES B-LT keeps it for the timestamp's chain too): revoked before it
+ * stamped is proof against the token. Without evidence nothing is asked
+ * here (TSA revocation is then unknown, as before B-LT). 1 when it passes.
+ */
+static int
+ts_revocation(const struct crypto_verify_opts *opts, X509_STORE_CTX *xc, X509 *tsa,
+	      STACK_OF(X509) * untrusted, const struct crypto_evidence *ev,
+	      struct crypto_sig_report *rep)
+{
+	STACK_OF(X509) *chain = NULL;
+	struct trust_rev rev;
+	struct sp_errinfo ei;
+	int ok = 1;
+
+	if (!ev || !opts->trust || (ev->n[PDF_DSS_OCSPS] == 0 && ev->n[PDF_DSS_CRLS] == 0))
+		return 1;
+	sp_errinfo_init(&ei);
+	if ((chain = X509_STORE_CTX_get1_chain(xc)) && sk_X509_num(chain) > 1 &&
+	    trust_evidence_status(opts->trust, ev, tsa, sk_X509_value(chain, 1), untrusted,
+				  rep->ts_time, &rev, &ei) == SP_OK &&
+	    rev.status == CRYPTO_REV_REVOKED && rev.revoked_at <= rep->ts_time) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_revoked",
+			    "the TSA certificate was revoked before it stamped (the document's "
+			    "embedded revocation data says so)");
+		ok = 0;
+	}
+	sk_X509_pop_free(chain, X509_free);
+	return ok;
+}
+
+/*
  * Check a TimeStampToken (p7) whose imprint must be over `what` (one piece,
  * or the ranges when what is NULL). The token's chain is checked at its own
  * genTime against the TSA store. Fills the timestamp fields of rep.
  */
 static void
 ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t *what, size_t whatlen,
-	 const struct verify_ranges *rg, struct crypto_sig_report *rep)
+	 const struct verify_ranges *rg, const struct crypto_evidence *ev,
+	 struct crypto_sig_report *rep)
 {
 	TS_TST_INFO *info = NULL;
 	TS_MSG_IMPRINT *mi;
@@ -180,6 +256,8 @@ ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t *what, 
 			    X509_verify_cert_error_string(X509_STORE_CTX_get_error(xc)));
 		goto out;
 	}
+	if (!ts_revocation(opts, xc, tsa, untrusted, ev, rep))
+		goto out;
 	/* the token's signature and ESS certificate id (OpenSSL frees the store: a reference) */
 	if (!(v = TS_VERIFY_CTX_new()) || X509_STORE_up_ref(store) != 1) {
 		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "ts_untrusted", "out of memory");
@@ -570,7 +648,7 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 				    "the signature timestamp is malformed");
 		} else {
 			ts_check(opts, p7, ASN1_STRING_get0_data(sigval),
-				 (size_t)ASN1_STRING_length(sigval), rg, rep);
+				 (size_t)ASN1_STRING_length(sigval), rg, ev, rep);
 			PKCS7_free(p7);
 		}
 		if (rep->timestamp_ok == 1 && rep->has_signer &&
@@ -593,7 +671,8 @@ out:
 
 void
 verify_doc_timestamp(const struct crypto_verify_opts *opts, const struct verify_ranges *rg,
-		     const uint8_t *tok, size_t toklen, struct crypto_sig_report *rep)
+		     const uint8_t *tok, size_t toklen, const struct crypto_evidence *ev,
+		     struct crypto_sig_report *rep)
 {
 	const unsigned char *p = tok;
 	PKCS7 *p7 = NULL;
@@ -611,7 +690,7 @@ verify_doc_timestamp(const struct crypto_verify_opts *opts, const struct verify_
 				    "/Contents holds data after the timestamp");
 			goto out;
 		}
-	ts_check(opts, p7, NULL, 0, rg, rep);
+	ts_check(opts, p7, NULL, 0, rg, ev, rep);
 	rep->digest_ok = rep->signature_ok = rep->timestamp_ok;
 	rep->chain_ok = rep->timestamp_ok;
 out:

@@ -3,12 +3,35 @@
  */
 #pragma once
 
+#include <openssl/evp.h>
+
 #include "crypto_int.h"
+
+/*
+ * The signatures of one file share their hashing: signature k's first range,
+ * data[0..a_k), is a prefix of every later signature's, so one running digest
+ * per algorithm walks the file once, and each signature copies it at its own
+ * a_k and adds only its second range (the rest of its update). k signatures
+ * then cost the file's bytes plus their updates, not k times the file.
+ */
+#define VERIFY_HASHER_MDS 4
+struct verify_hasher {
+	struct {
+		const EVP_MD *md;
+		EVP_MD_CTX *c;
+		size_t pos; /* bytes of data the running digest holds */
+	} s[VERIFY_HASHER_MDS];
+	size_t n;
+};
+
+/* Frees the running digests; the struct may be reused after memset 0. */
+void verify_hasher_cleanup(struct verify_hasher *h);
 
 /* The signed bytes of one signature: data[0..a) and data[b..end). */
 struct verify_ranges {
 	const unsigned char *data;
 	size_t a, b, end;
+	struct verify_hasher *hx; /* NULL: hash both ranges afresh */
 };
 
 /*
@@ -29,4 +52,5 @@ void verify_cms(const struct crypto_verify_opts *opts, const struct verify_range
 
 /* A /DocTimeStamp: the /Contents is an RFC 3161 token over the ranges. */
 void verify_doc_timestamp(const struct crypto_verify_opts *opts, const struct verify_ranges *rg,
-			  const uint8_t *tok, size_t toklen, struct crypto_sig_report *rep);
+			  const uint8_t *tok, size_t toklen, const struct crypto_evidence *ev,
+			  struct crypto_sig_report *rep);

@@ -71,7 +71,8 @@ int db_ping(struct db_pool *pool, int timeout_ms,
 
 /*
  * Apply every migrations/NNN_name.sql of dir not yet recorded, in order, each
- * in its own transaction, under a session advisory lock, recording version,
+ * in its own transaction under a transaction-scoped advisory lock (so it
+ * also runs through PgBouncer in transaction mode), recording version,
  * name and SHA-256 checksum in schema_migrations. Refuses (SP_ERR_CONFLICT)
  * when an applied migration's file has changed or is missing. *applied (may be
  * NULL) receives how many were applied now. Blocking: CLI and tests only.
@@ -712,6 +713,53 @@ int db_signing_session_abort(struct db_pool *pool, const char *id, const struct 
 typedef void (*db_serial_fn)(void *arg, uint64_t serial, const struct sp_errinfo *err);
 int db_tsa_serial_next(struct db_pool *pool, db_serial_fn cb, void *arg) SP_WUR;
 
+/* ---- archive.c: archive-timestamp renewal (PAdES B-LTA, migration 010) ---------------- */
+
+/* A completed contract claimed for renewal; db_archive_claim_free() frees it. */
+struct db_archive_claim {
+	int64_t contract_number;
+	int base_seq;      /* its latest revision */
+	uint8_t *document; /* that revision's whole document */
+	size_t document_len;
+	uint64_t tsa_serial; /* a fresh serial for the built-in TSA */
+};
+void db_archive_claim_free(struct db_archive_claim *c); /* NULL is fine */
+
+/* c is the callback's; NULL with err SP_OK when no contract is due. */
+typedef void (*db_archive_claim_fn)(void *arg, struct db_archive_claim *c,
+				    const struct sp_errinfo *err);
+
+/*
+ * Claim the completed contract most in need of a new archive timestamp (none
+ * yet, or its newest one's TSA certificate expiring within horizon_s) and
+ * lease it for lease_s seconds (SQL archive_renewal_claim: FOR UPDATE SKIP
+ * LOCKED, so of several processes exactly one takes each contract). Loop
+ * thread.
+ */
+int db_archive_claim(struct db_pool *pool, long long horizon_s, int lease_s, db_archive_claim_fn cb,
+		     void *arg) SP_WUR;
+
+/* The archive revision a renewal stores. Pointers borrowed for the call. */
+struct db_archive_revision {
+	int64_t contract_number;
+	int seq;              /* the claimed base_seq + 1 */
+	const uint8_t *delta; /* the DSS and document timestamp updates */
+	size_t delta_len;
+	size_t length;          /* of the whole new revision */
+	const char *sha256_hex; /* of the whole new revision, lower case */
+	int64_t archive_until;  /* the new document timestamp's TSA notAfter, Unix */
+	int64_t tsa_time;       /* its genTime, Unix */
+};
+
+/*
+ * Store it (SQL archive_renewal_store): the revision, the new horizon, an
+ * audit event; SP409 (conflict) when another revision landed since the
+ * claim. The JSON is {"contract", "seq", "sha256", "archive_until"}. Loop
+ * thread.
+ */
+int db_archive_store(struct db_pool *pool, const struct db_archive_revision *rev, db_json_fn cb,
+		     void *arg) SP_WUR;
+
 /* ---- seals.c: seal applications, the review queue, issued seals ------------------------- */
 
 /*
@@ -821,53 +869,6 @@ int db_review_approve(struct db_pool *pool, const struct db_actor *who,
 		      const struct db_seal_approval *a, db_json_fn cb, void *arg) SP_WUR;
 int db_review_reject(struct db_pool *pool, const struct db_actor *who, int64_t id,
 		     const char *reason, db_json_fn cb, void *arg) SP_WUR;
-
-/* ---- archive.c: archive-timestamp renewal (PAdES B-LTA, migration 010) ---------------- */
-
-/* A completed contract claimed for renewal; db_archive_claim_free() frees it. */
-struct db_archive_claim {
-	int64_t contract_number;
-	int base_seq;      /* its latest revision */
-	uint8_t *document; /* that revision's whole document */
-	size_t document_len;
-	uint64_t tsa_serial; /* a fresh serial for the built-in TSA */
-};
-void db_archive_claim_free(struct db_archive_claim *c); /* NULL is fine */
-
-/* c is the callback's; NULL with err SP_OK when no contract is due. */
-typedef void (*db_archive_claim_fn)(void *arg, struct db_archive_claim *c,
-				    const struct sp_errinfo *err);
-
-/*
- * Claim the completed contract most in need of a new archive timestamp (none
- * yet, or its newest one's TSA certificate expiring within horizon_s) and
- * lease it for lease_s seconds (SQL archive_renewal_claim: FOR UPDATE SKIP
- * LOCKED, so of several processes exactly one takes each contract). Loop
- * thread.
- */
-int db_archive_claim(struct db_pool *pool, long long horizon_s, int lease_s, db_archive_claim_fn cb,
-		     void *arg) SP_WUR;
-
-/* The archive revision a renewal stores. Pointers borrowed for the call. */
-struct db_archive_revision {
-	int64_t contract_number;
-	int seq;              /* the claimed base_seq + 1 */
-	const uint8_t *delta; /* the DSS and document timestamp updates */
-	size_t delta_len;
-	size_t length;          /* of the whole new revision */
-	const char *sha256_hex; /* of the whole new revision, lower case */
-	int64_t archive_until;  /* the new document timestamp's TSA notAfter, Unix */
-	int64_t tsa_time;       /* its genTime, Unix */
-};
-
-/*
- * Store it (SQL archive_renewal_store): the revision, the new horizon, an
- * audit event; SP409 (conflict) when another revision landed since the
- * claim. The JSON is {"contract", "seq", "sha256", "archive_until"}. Loop
- * thread.
- */
-int db_archive_store(struct db_pool *pool, const struct db_archive_revision *rev, db_json_fn cb,
-		     void *arg) SP_WUR;
 
 /* ---- evidence.c: the evidence report (migration 013) ---------------------------------- */
 

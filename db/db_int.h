@@ -55,7 +55,13 @@ int db_query_send(struct db_pool *pool, const char *sql, int nparams, const stru
 /* ---- the pool's structures (pool.c: queries and API, conn.c: connections) */
 
 #define DB_BACKOFF_MIN_MS 100
-#define DB_BACKOFF_MAX_MS 5000
+/*
+ * The longest wait between connection attempts while the database is away.
+ * After a failover it is also the longest a node waits, once the new primary
+ * is up, before it notices (a multi-host conninfo has no pooler to notice for
+ * it): short, since an attempt at an unreachable or read-only host is cheap.
+ */
+#define DB_BACKOFF_MAX_MS 2000
 
 enum conn_state {
 	CONN_DOWN,       /* no socket; ev_timer schedules the next attempt */

@@ -3,8 +3,12 @@
  *
  * A migration is a file NNN_name.sql. Each runs in its own transaction
  * together with the INSERT of its schema_migrations row, so a migration is
- * either applied and recorded or neither. Runners serialize on a session
- * advisory lock, so two processes migrating at once apply every file once.
+ * either applied and recorded or neither. Each of those transactions first
+ * takes a transaction-scoped advisory lock and looks again whether its file
+ * was recorded meanwhile, so two processes migrating at once apply every file
+ * once, in order. No lock outlives its transaction, so the runner also works
+ * through PgBouncer in transaction mode (a session lock would stay with
+ * whichever server connection took it, long after this runner left).
  * Files must not contain transaction control (BEGIN/COMMIT) of their own.
  */
 #include "db.h"
@@ -290,17 +294,43 @@ out:
 	return r;
 }
 
+/* Apply m unless another runner did; *applied_now says whether this one did. */
 static int
-apply_one(PGconn *pg, const struct migration *m, struct sp_errinfo *ei)
+apply_one(PGconn *pg, const struct migration *m, int *applied_now, struct sp_errinfo *ei)
 {
+	const char *key[1] = { MIGRATE_LOCK_KEY };
 	PGresult *res = NULL;
 	char version[16], ctx[200];
 	const char *values[3];
 	int r = SP_ERR_INTERNAL, line;
 
+	*applied_now = 0;
 	snprintf(ctx, sizeof(ctx), "migration %s", m->file);
-	if ((r = exec_sql(pg, "BEGIN", 0, NULL, NULL, ctx, ei)) != SP_OK)
+	snprintf(version, sizeof(version), "%d", m->version);
+	values[0] = version;
+	values[1] = m->name;
+	values[2] = m->checksum;
+	if ((r = exec_sql(pg, "BEGIN", 0, NULL, NULL, ctx, ei)) != SP_OK ||
+	    (r = exec_sql(pg, "SELECT pg_advisory_xact_lock($1::bigint)", 1, key, NULL, ctx, ei)) !=
+		    SP_OK)
 		goto out;
+	/* Another runner may have applied it while this one waited for the lock. */
+	if ((r = exec_sql(pg, "SELECT name, checksum FROM schema_migrations WHERE version = $1", 1,
+			  values, &res, ctx, ei)) != SP_OK)
+		goto out;
+	if (PQntuples(res) == 1) {
+		if (strcmp(PQgetvalue(res, 0, 0), m->name) != 0 ||
+		    strcmp(PQgetvalue(res, 0, 1), m->checksum) != 0) {
+			r = sp_err(ei, SP_ERR_CONFLICT,
+				   "migration %s was applied meanwhile with another content "
+				   "(checksum %.12s); add a new migration instead",
+				   m->file, PQgetvalue(res, 0, 1));
+			goto out;
+		}
+		r = exec_sql(pg, "COMMIT", 0, NULL, NULL, ctx, ei);
+		goto out;
+	}
+	PQclear(res);
 	/* PQexec: a migration is several statements (simple query protocol). */
 	res = PQexec(pg, m->sql);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK &&
@@ -321,10 +351,6 @@ apply_one(PGconn *pg, const struct migration *m, struct sp_errinfo *ei)
 			   m->file);
 		goto out;
 	}
-	snprintf(version, sizeof(version), "%d", m->version);
-	values[0] = version;
-	values[1] = m->name;
-	values[2] = m->checksum;
 	if ((r = exec_sql(pg,
 			  "INSERT INTO schema_migrations (version, name, checksum) "
 			  "VALUES ($1, $2, $3)",
@@ -332,6 +358,7 @@ apply_one(PGconn *pg, const struct migration *m, struct sp_errinfo *ei)
 		goto out;
 	if ((r = exec_sql(pg, "COMMIT", 0, NULL, NULL, ctx, ei)) != SP_OK)
 		goto out;
+	*applied_now = 1;
 	r = SP_OK;
 out:
 	PQclear(res);
@@ -347,7 +374,7 @@ db_migrate(const char *conninfo, const char *dir, int *applied, struct sp_errinf
 	PGconn *pg = NULL;
 	const char *key[1] = { MIGRATE_LOCK_KEY };
 	size_t j;
-	int r = SP_ERR_INTERNAL, n = 0;
+	int r = SP_ERR_INTERNAL, n = 0, now = 0;
 
 	if (applied != NULL)
 		*applied = 0;
@@ -363,31 +390,34 @@ db_migrate(const char *conninfo, const char *dir, int *applied, struct sp_errinf
 		goto out;
 	}
 	PQsetNoticeProcessor(pg, quiet_notices, NULL);
-	if ((r = exec_sql(pg, "SELECT pg_advisory_lock($1::bigint)", 1, key, NULL,
-			  "migrate: advisory lock", ei)) != SP_OK)
-		goto out;
-	if ((r = exec_sql(pg,
+	/* Two runners creating the table at once would collide in the catalog. */
+	if ((r = exec_sql(pg, "BEGIN", 0, NULL, NULL, "migrate", ei)) != SP_OK ||
+	    (r = exec_sql(pg, "SELECT pg_advisory_xact_lock($1::bigint)", 1, key, NULL,
+			  "migrate: advisory lock", ei)) != SP_OK ||
+	    (r = exec_sql(pg,
 			  "CREATE TABLE IF NOT EXISTS schema_migrations ("
 			  " version integer PRIMARY KEY CHECK (version >= 0),"
 			  " name text NOT NULL,"
 			  " checksum text NOT NULL CHECK (checksum ~ '^[0-9a-f]{64}$'),"
 			  " applied_at timestamptz NOT NULL DEFAULT now())",
-			  0, NULL, NULL, "migrate: creating schema_migrations", ei)) != SP_OK)
+			  0, NULL, NULL, "migrate: creating schema_migrations", ei)) != SP_OK ||
+	    (r = exec_sql(pg, "COMMIT", 0, NULL, NULL, "migrate", ei)) != SP_OK)
 		goto out;
 	if ((r = check_applied(pg, &set, ei)) != SP_OK)
 		goto out;
 	for (j = 0; j < set.n; j++) {
 		if (set.m[j].applied)
 			continue;
-		if ((r = apply_one(pg, &set.m[j], ei)) != SP_OK)
+		if ((r = apply_one(pg, &set.m[j], &now, ei)) != SP_OK)
 			goto out;
-		n++;
+		n += now;
 	}
 	r = SP_OK;
 out:
 	if (applied != NULL)
 		*applied = n;
-	/* Closing the session releases the advisory lock. */
+	if (pg != NULL && PQstatus(pg) == CONNECTION_OK && PQtransactionStatus(pg) != PQTRANS_IDLE)
+		PQclear(PQexec(pg, "ROLLBACK"));
 	if (pg != NULL)
 		PQfinish(pg);
 	set_cleanup(&set);

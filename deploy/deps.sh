@@ -3,6 +3,9 @@
 #
 #   deploy/deps.sh run    what building and running the server needs
 #   deploy/deps.sh test   that, plus what the test suite and benchmarks need
+#   deploy/deps.sh cluster   run, plus the engines of deploy/cluster.sh (Patroni,
+#                            etcd, PgBouncer, HAProxy); "test" includes them, since
+#                            integration.test_cluster runs that cluster
 #
 # Installs only what is missing (so a prepared machine needs no network), as
 # root or through sudo.
@@ -18,9 +21,15 @@ test_pkgs=(
   poppler-utils libnss3-tools wrk clang libclang-rt-14-dev clang-format
   python3-jsonschema python3-yaml jq nodejs chromium
 )
+cluster_pkgs=(
+  patroni python3-etcd etcd-server etcd-client pgbouncer haproxy util-linux
+)
 
 want=("${run_pkgs[@]}")
-[ "${1:-run}" = "test" ] && want+=("${test_pkgs[@]}")
+case "${1:-run}" in
+test) want+=("${test_pkgs[@]}" "${cluster_pkgs[@]}") ;;
+cluster) want+=("${cluster_pkgs[@]}") ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do

@@ -4,6 +4,9 @@
 #   pgcluster.sh start DATADIR PORT [--fast]   initdb on first use, start, wait until ready
 #   pgcluster.sh stop DATADIR                  fast shutdown (no-op when not running)
 #   pgcluster.sh url DATADIR                   print the libpq URL of a started cluster
+#   pgcluster.sh own DIR                       as root: make DIR the unprivileged owner's
+#                                              (for data that another supervisor starts,
+#                                              e.g. Patroni in deploy/cluster.sh)
 #
 # PostgreSQL refuses to run as root, so as root the cluster belongs to the
 # unprivileged system user "sealpact" (created on demand). The superuser role
@@ -50,7 +53,7 @@ ensure_owner() {
 }
 
 cmd=${1:-}; dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || die "usage: pgcluster.sh start|stop|url DATADIR [PORT] [--fast]"
+[ -n "$cmd" ] && [ -n "$dir" ] || die "usage: pgcluster.sh start|stop|url|own DATADIR [PORT] [--fast]"
 case "$cmd" in
 start)
   port=${3:-}; fast=${4:-}
@@ -83,6 +86,10 @@ stop)
   ;;
 url)
   cat "$dir/../$(basename "$dir").url"
+  ;;
+own)
+  mkdir -p "$dir"
+  ensure_owner "$(cd "$dir" && pwd)"
   ;;
 *)
   die "unknown command $cmd"

@@ -16,16 +16,11 @@
 
 #include "diff_int.h"
 
-#define XREF_ENTRIES_MAX 1000000
 #define WALK_MAX 200000
 #define CHANGES_MAX 256
 
 /* AcroForm entries a signer's tool may set (ISO 32000-2 §12.7.3, §12.8.2.2). */
 static const char *const af_free[] = { "/SigFlags", "/DA", "/DR", NULL };
-
-struct xent {
-	int num, gen, type; /* type 0 free, 1 in use, 2 in an object stream */
-};
 
 struct ctx {
 	struct pdf_doc *o, *n;
@@ -33,16 +28,19 @@ struct ctx {
 	int root, info, acroform, fields, metadata, dss;
 	const struct pdf_refs *refs; /* numbers some revision up to older refers to */
 	char key[64];                /* the key dict_allowed() refused */
+	int in_page;                 /* dict_allowed() compares a page */
+	int annots_edited;           /* ... whose /Annots gained or lost annotations (DocMDP P=3) */
 };
 
 static void note(struct pdf_diff *d, int obj, int gen, int allowed, int visible, const char *fmt,
 		 ...) SP_PRINTF(6, 7);
+static void note_perm(struct pdf_diff *d, int obj, int gen, enum pdf_change_kind kind,
+		      const char *field, const char *fmt, ...) SP_PRINTF(6, 7);
 
-static void
-note(struct pdf_diff *d, int obj, int gen, int allowed, int visible, const char *fmt, ...)
+static struct pdf_change *
+vnote(struct pdf_diff *d, int obj, int gen, int allowed, int visible, const char *fmt, va_list ap)
 {
 	struct pdf_change *c;
-	va_list ap;
 
 	if (allowed)
 		d->nallowed++;
@@ -50,157 +48,42 @@ note(struct pdf_diff *d, int obj, int gen, int allowed, int visible, const char 
 		d->ndisallowed++;
 	d->visible_widgets += visible;
 	if (d->n == CHANGES_MAX)
-		return;
+		return NULL;
 	c = &d->c[d->n++];
+	memset(c, 0, sizeof(*c));
 	c->obj = obj;
 	c->gen = gen;
 	c->allowed = allowed;
-	va_start(ap, fmt);
 	vsnprintf(c->what, sizeof(c->what), fmt, ap);
+	return c;
+}
+
+static void
+note(struct pdf_diff *d, int obj, int gen, int allowed, int visible, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vnote(d, obj, gen, allowed, visible, fmt, ap);
 	va_end(ap);
 }
 
-static long long
-num_at(const unsigned char *d, size_t len, size_t *p)
+/* A change only DocMDP permissions allow: disallowed here, judged per signature. A change
+   past CHANGES_MAX loses its kind and stays disallowed: fail closed. */
+static void
+note_perm(struct pdf_diff *d, int obj, int gen, enum pdf_change_kind kind, const char *field,
+	  const char *fmt, ...)
 {
-	long long v = 0;
-	int digits = 0;
+	struct pdf_change *c;
+	va_list ap;
 
-	while (*p < len && isspace(d[*p]))
-		(*p)++;
-	while (*p < len && isdigit(d[*p]) && digits < 15) {
-		v = v * 10 + (d[*p] - '0');
-		(*p)++;
-		digits++;
+	va_start(ap, fmt);
+	c = vnote(d, obj, gen, 0, 0, fmt, ap);
+	va_end(ap);
+	if (c) {
+		c->kind = kind;
+		snprintf(c->field, sizeof(c->field), "%s", field ? field : "");
 	}
-	return digits ? v : -1;
-}
-
-static int
-xadd(struct xent **x, size_t *n, size_t *cap, int num, int gen, int type)
-{
-	if (*n == XREF_ENTRIES_MAX)
-		return -1;
-	if (*n == *cap) {
-		void *nv = realloc(*x, (*cap ? 2 * *cap : 64) * sizeof(**x));
-		if (!nv)
-			return -1;
-		*x = nv;
-		*cap = *cap ? 2 * *cap : 64;
-	}
-	(*x)[*n].num = num;
-	(*x)[*n].gen = gen;
-	(*x)[(*n)++].type = type;
-	return 0;
-}
-
-/* The entries of a classic xref table at p. */
-static int
-table_entries(const unsigned char *d, size_t len, size_t p, struct xent **x, size_t *n, size_t *cap)
-{
-	long long start, count, i, off, gen;
-
-	p += 4;
-	for (;;) {
-		while (p < len && isspace(d[p]))
-			p++;
-		if (len - p >= 7 && memcmp(d + p, "trailer", 7) == 0)
-			return 0;
-		if ((start = num_at(d, len, &p)) < 0 || (count = num_at(d, len, &p)) < 0 ||
-		    start > INT32_MAX || count > XREF_ENTRIES_MAX)
-			return -1;
-		for (i = 0; i < count; i++) {
-			if ((off = num_at(d, len, &p)) < 0 || (gen = num_at(d, len, &p)) < 0 ||
-			    gen > 65535)
-				return -1;
-			while (p < len && isspace(d[p]))
-				p++;
-			if (p >= len || (d[p] != 'n' && d[p] != 'f') || start + i > INT32_MAX)
-				return -1;
-			if (xadd(x, n, cap, (int)(start + i), (int)gen, d[p] == 'n') < 0)
-				return -1;
-			p++;
-		}
-	}
-}
-
-/* The entries of an xref stream "N G obj" at p, decoded by qpdf. */
-static int
-stream_entries(struct pdf_doc *doc, size_t p, int *self, struct xent **x, size_t *n, size_t *cap)
-{
-	qpdf_data q = doc->q;
-	long long num, gen, w[3], idx[2 * 64], i, j, k;
-	qpdf_oh s, wa, ia, it;
-	unsigned char *buf = NULL;
-	size_t blen = 0, at = 0, row;
-	int filtered = 0, nidx, r = -1;
-	size_t p0 = p;
-
-	if ((num = num_at(doc->data, doc->len, &p)) < 0 ||
-	    (gen = num_at(doc->data, doc->len, &p)) < 0 || num > INT32_MAX || gen > 65535)
-		return -1;
-	*self = (int)num;
-	s = qpdf_get_object_by_id(q, (int)num, (int)gen);
-	if (qpdf_oh_is_stream(q, s)) {
-		if (qpdf_oh_get_stream_data(q, s, qpdf_dl_generalized, &filtered, &buf, &blen) !=
-			    QPDF_SUCCESS ||
-		    !filtered)
-			goto out;
-		s = qpdf_oh_get_dict(q, s);
-	} else if (diff_xref_stream_read(doc, p0, &s, &buf, &blen) < 0) {
-		/* qpdf need not expose an xref stream that does not list itself */
-		return -1;
-	}
-	wa = qpdf_oh_get_key_if_dict(q, s, "/W");
-	ia = qpdf_oh_get_key_if_dict(q, s, "/Index");
-	if (!qpdf_oh_is_array(q, wa) || qpdf_oh_get_array_n_items(q, wa) != 3)
-		goto out;
-	for (i = 0; i < 3; i++) {
-		it = qpdf_oh_get_array_item(q, wa, (int)i);
-		w[i] = qpdf_oh_is_integer(q, it) ? qpdf_oh_get_int_value(q, it) : -1;
-		if (w[i] < 0 || w[i] > 8)
-			goto out;
-	}
-	if (qpdf_oh_is_array(q, ia)) {
-		nidx = qpdf_oh_get_array_n_items(q, ia);
-		if (nidx % 2 || nidx > (int)SP_ARRAY_LEN(idx))
-			goto out;
-		for (i = 0; i < nidx; i++) {
-			it = qpdf_oh_get_array_item(q, ia, (int)i);
-			if (!qpdf_oh_is_integer(q, it) ||
-			    (idx[i] = qpdf_oh_get_int_value(q, it)) < 0 ||
-			    idx[i] > XREF_ENTRIES_MAX * 4LL)
-				goto out;
-		}
-	} else {
-		it = qpdf_oh_get_key_if_dict(q, s, "/Size");
-		if (!qpdf_oh_is_integer(q, it))
-			goto out;
-		idx[0] = 0;
-		idx[1] = qpdf_oh_get_int_value(q, it);
-		nidx = 2;
-	}
-	row = (size_t)(w[0] + w[1] + w[2]);
-	if (row == 0)
-		goto out;
-	for (i = 0; i < nidx; i += 2) {
-		for (j = 0; j < idx[i + 1]; j++) {
-			if (blen - at < row || idx[i] + j > INT32_MAX)
-				goto out;
-			k = w[0] ? (long long)sp_load_ben(buf + at, (size_t)w[0]) : 1;
-			if (k < 0 || k > 2)
-				goto out;
-			gen = k == 1 ? (long long)sp_load_ben(buf + at + w[0] + w[1], (size_t)w[2])
-				     : 0;
-			if (gen > 65535 || xadd(x, n, cap, (int)(idx[i] + j), (int)gen, (int)k) < 0)
-				goto out;
-			at += row;
-		}
-	}
-	r = 0;
-out:
-	free(buf);
-	return r;
 }
 
 #define REF_SET(r, id) ((r)->bits[(size_t)(id) >> 3] |= (unsigned char)(1u << ((id)&7)))
@@ -399,6 +282,111 @@ grows_by_sigs(struct ctx *c, qpdf_oh old, qpdf_oh nw, int annots, int *visible)
 	return 1;
 }
 
+/* An annotation that is no form widget (those DocMDP P=3 lets a later signer edit). */
+static int
+is_markup_annot(qpdf_data q, qpdf_oh h)
+{
+	qpdf_oh st = qpdf_oh_get_key_if_dict(q, h, "/Subtype");
+
+	return qpdf_oh_is_dictionary(q, h) && !qpdf_oh_is_stream(q, h) && qpdf_oh_is_name(q, st) &&
+	       !qpdf_oh_is_name_and_equals(q, st, "/Widget") &&
+	       (qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key_if_dict(q, h, "/Type"), "/Annot") ||
+		qpdf_oh_is_array(q, qpdf_oh_get_key_if_dict(q, h, "/Rect"))) &&
+	       !qpdf_oh_has_key(q, h, "/FT") && !qpdf_oh_has_key(q, h, "/Parent");
+}
+
+#define ANNOTS_EDIT_MAX 512
+
+static int
+in_refs(qpdf_data q, qpdf_oh arr, int n, int id)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (qpdf_oh_get_object_id(q, qpdf_oh_get_array_item(q, arr, i)) == id)
+			return 1;
+	return 0;
+}
+
+/*
+ * A page's /Annots that gained or lost annotations (ISO 32000-2 §12.8.2.2.2,
+ * P=3: "annotation creation, deletion and modification"): every item a
+ * reference; every widget of the old array still there; every item added a
+ * markup annotation or a signature widget, every item removed a markup
+ * annotation. 1 when so.
+ */
+static int
+annots_edit(struct ctx *c, qpdf_oh old, qpdf_oh nw)
+{
+	qpdf_data qo = c->o->q, qn = c->n->q;
+	int no = qpdf_oh_is_array(qo, old) ? qpdf_oh_get_array_n_items(qo, old) : 0;
+	int nn = qpdf_oh_is_array(qn, nw) ? qpdf_oh_get_array_n_items(qn, nw) : 0, i, id, vis;
+	qpdf_oh it;
+
+	if ((!qpdf_oh_is_null(qo, old) && !qpdf_oh_is_array(qo, old)) ||
+	    (!qpdf_oh_is_null(qn, nw) && !qpdf_oh_is_array(qn, nw)) || no > ANNOTS_EDIT_MAX ||
+	    nn > ANNOTS_EDIT_MAX)
+		return 0;
+	for (i = 0; i < no; i++) {
+		it = qpdf_oh_get_array_item(qo, old, i);
+		if (!qpdf_oh_is_indirect(qo, it))
+			return 0;
+		id = qpdf_oh_get_object_id(qo, it);
+		if (!in_refs(qn, nw, nn, id) && !is_markup_annot(qo, it))
+			return 0;
+	}
+	for (i = 0; i < nn; i++) {
+		it = qpdf_oh_get_array_item(qn, nw, i);
+		if (!qpdf_oh_is_indirect(qn, it))
+			return 0;
+		id = qpdf_oh_get_object_id(qn, it);
+		if (!in_refs(qo, old, no, id) && !is_markup_annot(qn, it) &&
+		    !(is_sig_field(qn, it, &vis) &&
+		      qpdf_oh_is_name_and_equals(qn, qpdf_oh_get_key_if_dict(qn, it, "/Subtype"),
+						 "/Widget")))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The form field h is (a field dictionary, or a widget whose /Parent is
+ * one): its field type, inherited, into ft and its fully qualified name
+ * (ISO 32000-2 §12.7.4.2) into name. 0 when h is not part of a field.
+ */
+static int
+field_of(qpdf_data q, qpdf_oh h, char *ft, size_t ftcap, char *name, size_t cap)
+{
+	const char *parts[16];
+	char *dup[16];
+	qpdf_oh t, f;
+	int n = 0, depth, i, found = 0;
+	size_t at = 0;
+
+	ft[0] = name[0] = 0;
+	for (depth = 0; depth < 16 && qpdf_oh_is_dictionary(q, h); depth++) {
+		f = qpdf_oh_get_key_if_dict(q, h, "/FT");
+		if (!ft[0] && qpdf_oh_is_name(q, f)) {
+			snprintf(ft, ftcap, "%s", qpdf_oh_get_name(q, f));
+			found = 1;
+		}
+		t = qpdf_oh_get_key_if_dict(q, h, "/T");
+		dup[n] = qpdf_oh_is_string(q, t) ? strdup(qpdf_oh_get_utf8_value(q, t)) : NULL;
+		parts[n] = dup[n];
+		n++;
+		h = qpdf_oh_get_key_if_dict(q, h, "/Parent");
+	}
+	if (depth == 16)
+		found = 0; /* a loop of parents: no field */
+	for (i = n; i-- > 0;)
+		if (parts[i] && at < cap)
+			at += (size_t)snprintf(name + at, cap - at, "%s%s", at ? "." : "",
+					       parts[i]);
+	for (i = 0; i < n; i++)
+		free(dup[i]);
+	return found && name[0] != 0;
+}
+
 /*
  * Compare two dictionaries key by key; keys in `free_keys` may change at
  * will, /Fields and /Annots by grows_by_sigs, /AcroForm recursively.
@@ -446,6 +434,10 @@ dict_allowed(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *const *free_key
 		    grows_by_sigs(c, a, b, !strcmp(k, "/Annots"), &vis)) {
 			ok = 1;
 			*visible += vis;
+		}
+		if (!ok && k && c->in_page && !strcmp(k, "/Annots") && annots_edit(c, a, b)) {
+			ok = 1;
+			c->annots_edited = 1;
 		}
 		/* a viewer told to redraw appearances could repaint signed fields */
 		if (!ok && k && !strcmp(k, "/NeedAppearances") && depth > 0 &&
@@ -506,6 +498,24 @@ mark_ltv(struct pdf_diff *d)
 		d->c[d->n - 1].ltv = 1;
 }
 
+/* Whether object id is in some page's /Annots in the older revision. */
+static int
+on_a_page(struct ctx *c, int id)
+{
+	qpdf_data q = c->o->q;
+	qpdf_oh a;
+	int i, j, n;
+
+	for (i = 0; i < c->o->npages; i++) {
+		a = qpdf_oh_get_key_if_dict(q, c->o->pages[i], "/Annots");
+		n = qpdf_oh_is_array(q, a) ? qpdf_oh_get_array_n_items(q, a) : 0;
+		for (j = 0; j < n && j < ANNOTS_EDIT_MAX; j++)
+			if (qpdf_oh_get_object_id(q, qpdf_oh_get_array_item(q, a, j)) == id)
+				return 1;
+	}
+	return 0;
+}
+
 /* An object the update redefined: allowed or not, and why. */
 static void
 classify(struct ctx *c, int num, int gen)
@@ -523,6 +533,11 @@ classify(struct ctx *c, int num, int gen)
 	static const char *const root_free[] = { "/DSS", "/Metadata", "/Extensions", "/Perms",
 						 NULL };
 	static const char *const sigfield_free[] = { "/V", NULL };
+	/* what filling in a field changes (ISO 32000-2 §12.7.4): its value, the
+	   appearance state of a check box or radio button, the appearance */
+	static const char *const fill_free[] = { "/V", "/AS", "/AP", NULL };
+	char ft[32], ft2[32], name[128], name2[128];
+	int ok;
 
 	if (qpdf_oh_is_null(qo, old)) {
 		if (gen != 0 && !qpdf_oh_is_null(qo, qpdf_get_object_by_id(qo, num, 0)))
@@ -596,7 +611,14 @@ classify(struct ctx *c, int num, int gen)
 			note(c->d, num, gen, 0, 0, "AcroForm /Fields changed");
 	} else if ((page = is_page(c, num)) > 0) {
 		static const char *const page_free[] = { NULL };
-		if (dict_allowed(c, old, nw, page_free, 1, &vis, &what))
+		c->in_page = 1;
+		c->annots_edited = 0;
+		ok = dict_allowed(c, old, nw, page_free, 1, &vis, &what);
+		c->in_page = 0;
+		if (ok && c->annots_edited)
+			note_perm(c->d, num, gen, PDF_CHANGE_ANNOT, NULL,
+				  "page %d: annotations added or removed", page);
+		else if (ok)
 			note(c->d, num, gen, 1, vis, "page %d: signature widgets added", page);
 		else
 			note(c->d, num, gen, 0, 0, "page %d changed (%s)", page, what);
@@ -604,6 +626,9 @@ classify(struct ctx *c, int num, int gen)
 		if (grows_by_sigs(c, old, nw, 1, &vis))
 			note(c->d, num, gen, 1, vis, "page %d /Annots: signature widgets added",
 			     page);
+		else if (annots_edit(c, old, nw))
+			note_perm(c->d, num, gen, PDF_CHANGE_ANNOT, NULL,
+				  "page %d /Annots: annotations added or removed", page);
 		else
 			note(c->d, num, gen, 0, 0, "page %d /Annots: annotations added or changed",
 			     page);
@@ -612,6 +637,15 @@ classify(struct ctx *c, int num, int gen)
 		   !qpdf_oh_has_key(qo, old, "/V") &&
 		   dict_allowed(c, old, nw, sigfield_free, 1, &vis, &what)) {
 		note(c->d, num, gen, 1, 0, "empty signature field signed");
+	} else if (!qpdf_oh_is_stream(qo, old) &&
+		   field_of(qo, old, ft, sizeof(ft), name, sizeof(name)) && strcmp(ft, "/Sig") &&
+		   field_of(qn, nw, ft2, sizeof(ft2), name2, sizeof(name2)) && !strcmp(ft, ft2) &&
+		   !strcmp(name, name2) && dict_allowed(c, old, nw, fill_free, 1, &vis, &what)) {
+		/* the same field, only its value and appearance changed (form filling) */
+		note_perm(c->d, num, gen, PDF_CHANGE_FORM_FILL, name,
+			  "form field \"%.60s\" filled in", name);
+	} else if (is_markup_annot(qo, old) && is_markup_annot(qn, nw) && on_a_page(c, num)) {
+		note_perm(c->d, num, gen, PDF_CHANGE_ANNOT, NULL, "annotation %d changed", num);
 	} else {
 		note(c->d, num, gen, 0, 0, "object %d changed (%s)", num,
 		     qpdf_oh_is_stream(qo, old) ? "a stream: content, image, font or form XObject"
@@ -619,14 +653,22 @@ classify(struct ctx *c, int num, int gen)
 	}
 }
 
+static int
+cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
 int
 pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf_revision *rev,
 		  struct pdf_refs *refs, struct pdf_diff *out, struct sp_errinfo *ei)
 {
 	struct ctx c;
-	struct xent *x = NULL;
-	size_t nx = 0, capx = 0, i;
-	int r = SP_ERR_INTERNAL, self = -1, rc;
+	struct diff_xent *x = NULL;
+	size_t nx = 0, i;
+	int r = SP_ERR_INTERNAL, self = -1;
 	qpdf_oh to, tn;
 
 	memset(out, 0, sizeof(*out));
@@ -654,16 +696,7 @@ pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf
 	if (qpdf_oh_has_key(newer->q, tn, "/Encrypt"))
 		note(out, 0, 0, 0, 0, "encryption added");
 	c.refs = refs;
-	if (newer->len - (size_t)rev->xref >= 4 &&
-	    memcmp(newer->data + rev->xref, "xref", 4) == 0) {
-		rc = table_entries(newer->data, newer->len, (size_t)rev->xref, &x, &nx, &capx);
-		/* a hybrid-reference update lists more objects in its /XRefStm stream */
-		if (rc == 0 && rev->xrefstm > 0)
-			rc = stream_entries(newer, (size_t)rev->xrefstm, &self, &x, &nx, &capx);
-	} else {
-		rc = stream_entries(newer, (size_t)rev->xref, &self, &x, &nx, &capx);
-	}
-	if (rc < 0) {
+	if (diff_xref_entries(newer, rev, &self, &x, &nx) < 0) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
 				  "the xref section at %lld cannot be read", rev->xref);
 		goto out;
@@ -682,6 +715,14 @@ pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf
 		}
 		classify(&c, x[i].num, x[i].gen);
 	}
+	if (nx > 0 && !(out->listed = malloc(nx * sizeof(*out->listed)))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < nx; i++)
+		out->listed[i] = x[i].num;
+	out->nlisted = nx;
+	qsort(out->listed, nx, sizeof(*out->listed), cmp_int);
 	/* what this update's objects refer to, for the next update's new objects */
 	for (i = 0; i < nx; i++)
 		if (x[i].num > 0 && x[i].type != 0 &&
@@ -701,11 +742,18 @@ out:
 	return r;
 }
 
+int
+pdf_diff_lists(const struct pdf_diff *d, int num)
+{
+	return d->listed && bsearch(&num, d->listed, d->nlisted, sizeof(int), cmp_int) != NULL;
+}
+
 void
 pdf_diff_cleanup(struct pdf_diff *d)
 {
 	if (!d)
 		return;
+	free(d->listed);
 	free(d->c);
 	memset(d, 0, sizeof(*d));
 }

@@ -17,3 +17,17 @@
  */
 int diff_xref_stream_read(struct pdf_doc *doc, size_t p, qpdf_oh *dict, unsigned char **buf,
 			  size_t *len);
+
+/* One entry of an update's cross-reference section. */
+struct diff_xent {
+	int num, gen, type; /* type 0 free, 1 in use, 2 in an object stream */
+};
+
+/*
+ * Every entry rev's update lists: its xref table (and a hybrid file's
+ * /XRefStm stream) or its xref stream, read from newer's bytes. *x is
+ * malloc'd (*n entries, capped); *self the xref stream's own number (-1 if
+ * none). Returns 0, or -1 when the section cannot be read.
+ */
+int diff_xref_entries(struct pdf_doc *newer, const struct pdf_revision *rev, int *self,
+		      struct diff_xent **x, size_t *n);

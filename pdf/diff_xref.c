@@ -1,8 +1,10 @@
 /*
- * diff_xref.c: an xref stream read by hand (dictionary via qpdf_oh_parse,
- * data via zlib and the PNG predictors of PDF 32000 §7.4.4.4), so that the
- * difference analysis can list what an update redefined even when qpdf does
- * not expose the xref stream as an object. Hostile input: every size capped.
+ * diff_xref.c: the entries an update's xref section lists (a table, a
+ * hybrid file's /XRefStm, an xref stream), and an xref stream read by hand
+ * (dictionary via qpdf_oh_parse, data via zlib and the PNG predictors of
+ * PDF 32000 §7.4.4.4), so that the difference analysis can list what an
+ * update redefined even when qpdf does not expose the xref stream as an
+ * object. Hostile input: every size capped.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include "diff_int.h"
 
 #define DICT_MAX 65536
+#define XREF_ENTRIES_MAX 1000000
 
 static int
 inflate_capped(const unsigned char *in, size_t n, unsigned char **out, size_t *outlen)
@@ -173,4 +176,173 @@ diff_xref_stream_read(struct pdf_doc *doc, size_t p, qpdf_oh *dict, unsigned cha
 out:
 	free(raw);
 	return r;
+}
+
+static long long
+num_at(const unsigned char *d, size_t len, size_t *p)
+{
+	long long v = 0;
+	int digits = 0;
+
+	while (*p < len && isspace(d[*p]))
+		(*p)++;
+	while (*p < len && isdigit(d[*p]) && digits < 15) {
+		v = v * 10 + (d[*p] - '0');
+		(*p)++;
+		digits++;
+	}
+	return digits ? v : -1;
+}
+
+static int
+xadd(struct diff_xent **x, size_t *n, size_t *cap, int num, int gen, int type)
+{
+	if (*n == XREF_ENTRIES_MAX)
+		return -1;
+	if (*n == *cap) {
+		void *nv = realloc(*x, (*cap ? 2 * *cap : 64) * sizeof(**x));
+		if (!nv)
+			return -1;
+		*x = nv;
+		*cap = *cap ? 2 * *cap : 64;
+	}
+	(*x)[*n].num = num;
+	(*x)[*n].gen = gen;
+	(*x)[(*n)++].type = type;
+	return 0;
+}
+
+/* The entries of a classic xref table at p. */
+static int
+table_entries(const unsigned char *d, size_t len, size_t p, struct diff_xent **x, size_t *n,
+	      size_t *cap)
+{
+	long long start, count, i, off, gen;
+
+	p += 4;
+	for (;;) {
+		while (p < len && isspace(d[p]))
+			p++;
+		if (len - p >= 7 && memcmp(d + p, "trailer", 7) == 0)
+			return 0;
+		if ((start = num_at(d, len, &p)) < 0 || (count = num_at(d, len, &p)) < 0 ||
+		    start > INT32_MAX || count > XREF_ENTRIES_MAX)
+			return -1;
+		for (i = 0; i < count; i++) {
+			if ((off = num_at(d, len, &p)) < 0 || (gen = num_at(d, len, &p)) < 0 ||
+			    gen > 65535)
+				return -1;
+			while (p < len && isspace(d[p]))
+				p++;
+			if (p >= len || (d[p] != 'n' && d[p] != 'f') || start + i > INT32_MAX)
+				return -1;
+			if (xadd(x, n, cap, (int)(start + i), (int)gen, d[p] == 'n') < 0)
+				return -1;
+			p++;
+		}
+	}
+}
+
+/* The entries of an xref stream "N G obj" at p, decoded by qpdf. */
+static int
+stream_entries(struct pdf_doc *doc, size_t p, int *self, struct diff_xent **x, size_t *n,
+	       size_t *cap)
+{
+	qpdf_data q = doc->q;
+	long long num, gen, w[3], idx[2 * 64], i, j, k;
+	qpdf_oh s, wa, ia, it;
+	unsigned char *buf = NULL;
+	size_t blen = 0, at = 0, row;
+	int filtered = 0, nidx, r = -1;
+	size_t p0 = p;
+
+	if ((num = num_at(doc->data, doc->len, &p)) < 0 ||
+	    (gen = num_at(doc->data, doc->len, &p)) < 0 || num > INT32_MAX || gen > 65535)
+		return -1;
+	*self = (int)num;
+	s = qpdf_get_object_by_id(q, (int)num, (int)gen);
+	if (qpdf_oh_is_stream(q, s)) {
+		if (qpdf_oh_get_stream_data(q, s, qpdf_dl_generalized, &filtered, &buf, &blen) !=
+			    QPDF_SUCCESS ||
+		    !filtered)
+			goto out;
+		s = qpdf_oh_get_dict(q, s);
+	} else if (diff_xref_stream_read(doc, p0, &s, &buf, &blen) < 0) {
+		/* qpdf need not expose an xref stream that does not list itself */
+		return -1;
+	}
+	wa = qpdf_oh_get_key_if_dict(q, s, "/W");
+	ia = qpdf_oh_get_key_if_dict(q, s, "/Index");
+	if (!qpdf_oh_is_array(q, wa) || qpdf_oh_get_array_n_items(q, wa) != 3)
+		goto out;
+	for (i = 0; i < 3; i++) {
+		it = qpdf_oh_get_array_item(q, wa, (int)i);
+		w[i] = qpdf_oh_is_integer(q, it) ? qpdf_oh_get_int_value(q, it) : -1;
+		if (w[i] < 0 || w[i] > 8)
+			goto out;
+	}
+	if (qpdf_oh_is_array(q, ia)) {
+		nidx = qpdf_oh_get_array_n_items(q, ia);
+		if (nidx % 2 || nidx > (int)SP_ARRAY_LEN(idx))
+			goto out;
+		for (i = 0; i < nidx; i++) {
+			it = qpdf_oh_get_array_item(q, ia, (int)i);
+			if (!qpdf_oh_is_integer(q, it) ||
+			    (idx[i] = qpdf_oh_get_int_value(q, it)) < 0 ||
+			    idx[i] > XREF_ENTRIES_MAX * 4LL)
+				goto out;
+		}
+	} else {
+		it = qpdf_oh_get_key_if_dict(q, s, "/Size");
+		if (!qpdf_oh_is_integer(q, it))
+			goto out;
+		idx[0] = 0;
+		idx[1] = qpdf_oh_get_int_value(q, it);
+		nidx = 2;
+	}
+	row = (size_t)(w[0] + w[1] + w[2]);
+	if (row == 0)
+		goto out;
+	for (i = 0; i < nidx; i += 2) {
+		for (j = 0; j < idx[i + 1]; j++) {
+			if (blen - at < row || idx[i] + j > INT32_MAX)
+				goto out;
+			k = w[0] ? (long long)sp_load_ben(buf + at, (size_t)w[0]) : 1;
+			if (k < 0 || k > 2)
+				goto out;
+			gen = k == 1 ? (long long)sp_load_ben(buf + at + w[0] + w[1], (size_t)w[2])
+				     : 0;
+			if (gen > 65535 || xadd(x, n, cap, (int)(idx[i] + j), (int)gen, (int)k) < 0)
+				goto out;
+			at += row;
+		}
+	}
+	r = 0;
+out:
+	free(buf);
+	return r;
+}
+
+int
+diff_xref_entries(struct pdf_doc *newer, const struct pdf_revision *rev, int *self,
+		  struct diff_xent **x, size_t *n)
+{
+	size_t cap = 0;
+	int rc;
+
+	*x = NULL;
+	*n = 0;
+	*self = -1;
+	if (rev->xref < 0 || (size_t)rev->xref >= newer->len)
+		return -1;
+	if (newer->len - (size_t)rev->xref >= 4 &&
+	    memcmp(newer->data + rev->xref, "xref", 4) == 0) {
+		rc = table_entries(newer->data, newer->len, (size_t)rev->xref, x, n, &cap);
+		/* a hybrid-reference update lists more objects in its /XRefStm stream */
+		if (rc == 0 && rev->xrefstm > 0)
+			rc = stream_entries(newer, (size_t)rev->xrefstm, self, x, n, &cap);
+	} else {
+		rc = stream_entries(newer, (size_t)rev->xref, self, x, n, &cap);
+	}
+	return rc;
 }

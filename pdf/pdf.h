@@ -361,6 +361,14 @@ enum pdf_sig_key {
 	PDF_SIG_KEY_MALFORMED
 };
 
+/* What a signature's FieldMDP lock covers. */
+enum pdf_lock {
+	PDF_LOCK_NONE = 0,
+	PDF_LOCK_ALL,     /* every form field */
+	PDF_LOCK_INCLUDE, /* the fields lock_fields names */
+	PDF_LOCK_EXCLUDE  /* every field but those */
+};
+
 /* A signed signature field (/FT /Sig with a /V) as the document has it. */
 struct pdf_sig_field {
 	char name[128];       /* fully qualified field name (UTF-8) */
@@ -368,7 +376,16 @@ struct pdf_sig_field {
 	int sig_obj, sig_gen; /* the /V dictionary's object (0: direct, never valid) */
 	char type[32], filter[64], subfilter[64]; /* names, "" when absent */
 	int docmdp_p; /* certifying signature: DocMDP /P (1..3), else 0 */
+	/* FieldMDP (ISO 32000-2 §12.8.2.4): the /Reference's FieldMDP transform, else the
+	   field's /Lock: which form fields this signature locks */
+	enum pdf_lock lock;
+	/* the /Fields names of an Include / Exclude lock, each NUL-terminated, an empty
+	   name ends the list (an Include list too long for it reads as All: fail closed) */
+	char lock_fields[512];
+	/* the lock's /P (PDF 2.0): DocMDP permissions from this signature on (1..3), 0 none */
+	int lock_p;
 	enum pdf_sig_key contents_state, byterange_state;
+	int unread; /* pdf_sig_fields_list_lazy: only name, field, lock and sig_obj are set */
 	unsigned char *contents; /* the /Contents string (DER plus padding) */
 	size_t contents_len;
 	long long byterange[4];
@@ -381,6 +398,21 @@ struct pdf_sig_field {
  */
 int pdf_sig_fields_list(struct pdf_doc *doc, struct pdf_sig_field **out, size_t *n,
 			struct sp_errinfo *ei) SP_WUR;
+/*
+ * As pdf_sig_fields_list, but a signature value that is an indirect object
+ * is not read: the entry has `unread` set, its name, field, field /Lock and
+ * sig_obj/sig_gen; pdf_sig_field_read() reads the rest from any revision.
+ * (A signature dictionary holds a large /Contents: parsing it once, in the
+ * revision that wrote it, is what keeps verification linear.)
+ */
+int pdf_sig_fields_list_lazy(struct pdf_doc *doc, struct pdf_sig_field **out, size_t *n,
+			     struct sp_errinfo *ei) SP_WUR;
+/*
+ * Read s's signature dictionary (s->sig_obj) as doc has it into s, keeping
+ * its name, field and the field's lock. SP_ERR_NOT_FOUND when doc has no
+ * such object; s unchanged then.
+ */
+int pdf_sig_field_read(struct pdf_doc *doc, struct pdf_sig_field *s, struct sp_errinfo *ei) SP_WUR;
 /* As pdf_sig_fields_list, leaving out the signature objects skip[0..nskip) names. */
 int pdf_sig_fields_list_new(struct pdf_doc *doc, const int *skip, size_t nskip,
 			    struct pdf_sig_field **out, size_t *n, struct sp_errinfo *ei) SP_WUR;
@@ -389,19 +421,39 @@ void pdf_sig_fields_free(struct pdf_sig_field *s, size_t n);
 /*
  * SP_OK when doc may take another signature; SP_ERR_INVALID (reason
  * docmdp_no_changes, a message naming the field) when a certification
- * signature's DocMDP permissions are P=1, which forbids any change.
+ * signature's DocMDP permissions are P=1, or a signature field lock's /P is
+ * 1 (PDF 2.0), which forbid any change.
  */
 int pdf_docmdp_check_signable(struct pdf_doc *doc, struct sp_errinfo *ei) SP_WUR;
+
+/* 1 when s's FieldMDP lock covers the fully qualified field name (or an ancestor of it). */
+int pdf_sig_field_locks(const struct pdf_sig_field *s, const char *field);
 
 /* 1 when doc (a revision) has s's signature object with the same /Contents and /ByteRange. */
 int pdf_sig_field_same(struct pdf_doc *doc, const struct pdf_sig_field *s);
 
+/*
+ * Changes that DocMDP permissions may allow (ISO 32000-2 §12.8.2.2): left
+ * disallowed by the diff, since an approval signature alone permits
+ * neither, and judged per signature by the verifier.
+ */
+enum pdf_change_kind {
+	PDF_CHANGE_OTHER = 0, /* allowed or not as `allowed` says, after any signature */
+	/* an existing form field's value and appearance (/V /AS /AP): certified with P>=2,
+	   unless a FieldMDP lock in force covers the field */
+	PDF_CHANGE_FORM_FILL,
+	/* an annotation that is no form widget added, removed or changed: certified with P=3 */
+	PDF_CHANGE_ANNOT
+};
+
 /* One object an update changed. */
 struct pdf_change {
-	int obj, gen;   /* 0 0 for the trailer */
-	int allowed;    /* 1: allowed after a signature; 0: not */
-	int ltv;        /* 1: validation data only (the DSS, or the catalog's /DSS entry) */
-	char what[160]; /* names the object and the change */
+	int obj, gen; /* 0 0 for the trailer */
+	int allowed;  /* 1: allowed after a signature; 0: not (unless kind permits) */
+	int ltv;      /* 1: validation data only (the DSS, or the catalog's /DSS entry) */
+	enum pdf_change_kind kind;
+	char field[128]; /* PDF_CHANGE_FORM_FILL: the fully qualified field name */
+	char what[160];  /* names the object and the change */
 };
 
 /* What one update changed: the first 256 changes, and counts of all. */
@@ -411,7 +463,14 @@ struct pdf_diff {
 	size_t nallowed, ndisallowed;
 	size_t nltv;         /* of the allowed changes, those that only add validation data */
 	int visible_widgets; /* new signature widgets with a visible rectangle */
+	/* every object number the update's xref lists (changed or not, freed too), sorted:
+	   an object no later update lists reads the same in every later revision */
+	int *listed;
+	size_t nlisted;
 };
+
+/* 1 when d's update lists object num (pdf_revision_diff must have succeeded). */
+int pdf_diff_lists(const struct pdf_diff *d, int num);
 
 /*
  * The object numbers the revisions so far refer to (a bit set), so that an
@@ -438,6 +497,59 @@ int pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct
 void pdf_diff_cleanup(struct pdf_diff *d);
 /* ==== end section: revisions and differences ==== */
 
+/* ==== section: document security store (PAdES B-LT) ==== */
+/* One DER object (certificate, OCSP response, CRL). */
+struct pdf_blob {
+	unsigned char *data;
+	size_t len;
+};
+
+/*
+ * What a document's /DSS holds: item[0] certificates, item[1] OCSP
+ * responses, item[2] CRLs (decoded stream bytes, each with its object number
+ * in obj[k]), and the /VRI keys (40 uppercase hex digits of the SHA-1 of a
+ * signature's /Contents). pdf_dss_cleanup() frees and zeroes it.
+ */
+struct pdf_dss {
+	int present; /* the catalog has a /DSS dictionary */
+	int dss_obj; /* its object number, 0 when direct */
+	struct pdf_blob *item[3];
+	int *obj[3];
+	size_t n[3];
+	char (*vri)[41];
+	size_t nvri;
+};
+#define PDF_DSS_CERTS 0
+#define PDF_DSS_OCSPS 1
+#define PDF_DSS_CRLS 2
+
+/* Read doc's DSS into *out (zeroed when there is none). Any thread. */
+int pdf_dss_read(struct pdf_doc *doc, struct pdf_dss *out, struct sp_errinfo *ei) SP_WUR;
+void pdf_dss_cleanup(struct pdf_dss *d);
+/* 1 when the DSS has a /VRI entry for hex (upper case). */
+int pdf_dss_has_vri(const struct pdf_dss *d, const char hex[41]);
+/* The /VRI key of a signature: uppercase hex SHA-1 of its whole /Contents string. */
+int pdf_vri_key(const unsigned char *contents, size_t len, char out[41]) SP_WUR;
+
+/* What one DSS update adds (all borrowed). */
+struct pdf_dss_add {
+	const struct pdf_blob *certs, *ocsps, *crls;
+	size_t ncerts, nocsps, ncrls;
+	const char (*vri)[41]; /* signatures whose /VRI entry lists all of the above */
+	size_t nvri;
+};
+
+/*
+ * One incremental update that writes a new version of doc's /DSS (or a new
+ * DSS and catalog): the old items and /VRI entries kept, each new item once
+ * (bytes already in the DSS are referenced, not copied), a /VRI entry per
+ * key in add->vri. *out (malloc'd, *outlen bytes) is the whole new file; doc
+ * is not changed. SP_ERR_PDF for a damaged document, SP_ERR_INVALID for a
+ * bad key or empty item. Any thread.
+ */
+int pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss_add *add, unsigned char **out,
+		   size_t *outlen, struct sp_errinfo *ei) SP_WUR;
+/* ==== end section: document security store ==== */
 /* ==== section: generated documents and pictures ==== */
 /*
  * Documents and pictures the platform generates, set in a CJK font: an
@@ -572,59 +684,5 @@ struct pdf_evidence {
 int pdf_evidence_report(const char *font_path, int font_index, const struct pdf_evidence *e,
 			unsigned char **pdf, size_t *pdf_len, struct sp_errinfo *ei) SP_WUR;
 /* ==== end section: generated documents and pictures ==== */
-
-/* ==== section: document security store (PAdES B-LT) ==== */
-/* One DER object (certificate, OCSP response, CRL). */
-struct pdf_blob {
-	unsigned char *data;
-	size_t len;
-};
-
-/*
- * What a document's /DSS holds: item[0] certificates, item[1] OCSP
- * responses, item[2] CRLs (decoded stream bytes, each with its object number
- * in obj[k]), and the /VRI keys (40 uppercase hex digits of the SHA-1 of a
- * signature's /Contents). pdf_dss_cleanup() frees and zeroes it.
- */
-struct pdf_dss {
-	int present; /* the catalog has a /DSS dictionary */
-	int dss_obj; /* its object number, 0 when direct */
-	struct pdf_blob *item[3];
-	int *obj[3];
-	size_t n[3];
-	char (*vri)[41];
-	size_t nvri;
-};
-#define PDF_DSS_CERTS 0
-#define PDF_DSS_OCSPS 1
-#define PDF_DSS_CRLS 2
-
-/* Read doc's DSS into *out (zeroed when there is none). Any thread. */
-int pdf_dss_read(struct pdf_doc *doc, struct pdf_dss *out, struct sp_errinfo *ei) SP_WUR;
-void pdf_dss_cleanup(struct pdf_dss *d);
-/* 1 when the DSS has a /VRI entry for hex (upper case). */
-int pdf_dss_has_vri(const struct pdf_dss *d, const char hex[41]);
-/* The /VRI key of a signature: uppercase hex SHA-1 of its whole /Contents string. */
-int pdf_vri_key(const unsigned char *contents, size_t len, char out[41]) SP_WUR;
-
-/* What one DSS update adds (all borrowed). */
-struct pdf_dss_add {
-	const struct pdf_blob *certs, *ocsps, *crls;
-	size_t ncerts, nocsps, ncrls;
-	const char (*vri)[41]; /* signatures whose /VRI entry lists all of the above */
-	size_t nvri;
-};
-
-/*
- * One incremental update that writes a new version of doc's /DSS (or a new
- * DSS and catalog): the old items and /VRI entries kept, each new item once
- * (bytes already in the DSS are referenced, not copied), a /VRI entry per
- * key in add->vri. *out (malloc'd, *outlen bytes) is the whole new file; doc
- * is not changed. SP_ERR_PDF for a damaged document, SP_ERR_INVALID for a
- * bad key or empty item. Any thread.
- */
-int pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss_add *add, unsigned char **out,
-		   size_t *outlen, struct sp_errinfo *ei) SP_WUR;
-/* ==== end section: document security store ==== */
 
 #endif /* SP_PDF_H */

@@ -324,35 +324,126 @@ docmdp_p(qpdf_data q, qpdf_oh sig)
 	return res;
 }
 
+/* A FieldMDP parameters dictionary (/Action /Fields) into s's lock. */
+static void
+lock_read(qpdf_data q, qpdf_oh params, struct pdf_sig_field *s)
+{
+	qpdf_oh act = qpdf_oh_get_key_if_dict(q, params, "/Action"),
+		f = qpdf_oh_get_key_if_dict(q, params, "/Fields"),
+		p = qpdf_oh_get_key_if_dict(q, params, "/P"), it;
+	size_t at = 0, l;
+	int i, n;
+	long long pv;
+
+	s->lock_p = 0;
+	if (qpdf_oh_is_integer(q, p)) {
+		pv = qpdf_oh_get_int_value(q, p);
+		s->lock_p = pv >= 1 && pv <= 3 ? (int)pv : 1; /* unknown: strictest */
+	}
+
+	/* an unknown action locks everything: fail closed */
+	s->lock = qpdf_oh_is_name_and_equals(q, act, "/Include")   ? PDF_LOCK_INCLUDE
+		  : qpdf_oh_is_name_and_equals(q, act, "/Exclude") ? PDF_LOCK_EXCLUDE
+								   : PDF_LOCK_ALL;
+	memset(s->lock_fields, 0, sizeof(s->lock_fields));
+	if (s->lock == PDF_LOCK_ALL)
+		return;
+	n = qpdf_oh_is_array(q, f) ? qpdf_oh_get_array_n_items(q, f) : 0;
+	for (i = 0; i < n; i++) {
+		it = qpdf_oh_get_array_item(q, f, i);
+		if (!qpdf_oh_is_string(q, it))
+			continue;
+		l = strlen(qpdf_oh_get_utf8_value(q, it));
+		if (l == 0)
+			continue;
+		if (at + l + 2 > sizeof(s->lock_fields)) {
+			/* an Include list cut short would unlock fields: lock all instead; an
+			   Exclude list cut short only locks more */
+			if (s->lock == PDF_LOCK_INCLUDE)
+				s->lock = PDF_LOCK_ALL;
+			return;
+		}
+		memcpy(s->lock_fields + at, qpdf_oh_get_utf8_value(q, it), l + 1);
+		at += l + 1;
+	}
+}
+
+/*
+ * The FieldMDP lock a signature carries: its /Reference's, which replaces
+ * the field's /Lock that field_lock() read (the field and its signature
+ * value may be read from different revisions).
+ */
+static void
+ref_lock(qpdf_data q, qpdf_oh sig, struct pdf_sig_field *s)
+{
+	qpdf_oh refs = qpdf_oh_get_key_if_dict(q, sig, "/Reference"), ref;
+	int i, n;
+
+	n = qpdf_oh_is_array(q, refs) ? qpdf_oh_get_array_n_items(q, refs) : 0;
+	for (i = 0; i < n && i < 16; i++) {
+		ref = qpdf_oh_get_array_item(q, refs, i);
+		if (qpdf_oh_is_name_and_equals(q,
+					       qpdf_oh_get_key_if_dict(q, ref, "/TransformMethod"),
+					       "/FieldMDP")) {
+			lock_read(q, qpdf_oh_get_key_if_dict(q, ref, "/TransformParams"), s);
+			return;
+		}
+	}
+}
+
+static void
+field_lock(qpdf_data q, qpdf_oh field, struct pdf_sig_field *s)
+{
+	qpdf_oh lk = qpdf_oh_get_key_if_dict(q, field, "/Lock");
+
+	s->lock = PDF_LOCK_NONE;
+	s->lock_p = 0;
+	memset(s->lock_fields, 0, sizeof(s->lock_fields));
+	if (qpdf_oh_is_dictionary(q, lk))
+		lock_read(q, lk, s);
+}
+
+/* name is field or one of its ancestors ("a.b" covers "a.b" and "a.b.c"). */
 static int
-sig_add(struct pdf_doc *doc, qpdf_oh field, qpdf_oh v, const char *name, struct pdf_sig_field **arr,
-	size_t *n, size_t *cap, struct sp_errinfo *ei)
+covers(const char *name, const char *field)
+{
+	size_t l = strlen(name);
+
+	return strncmp(name, field, l) == 0 && (field[l] == 0 || field[l] == '.');
+}
+
+int
+pdf_sig_field_locks(const struct pdf_sig_field *s, const char *field)
+{
+	const char *p;
+
+	if (s->lock == PDF_LOCK_NONE)
+		return 0;
+	if (s->lock == PDF_LOCK_ALL)
+		return 1;
+	for (p = s->lock_fields; *p; p += strlen(p) + 1)
+		if (covers(p, field))
+			return s->lock == PDF_LOCK_INCLUDE;
+	return s->lock == PDF_LOCK_EXCLUDE;
+}
+
+/* s's signature dictionary v (in doc): its keys into s, field name and lock kept. */
+static int
+sig_read(struct pdf_doc *doc, qpdf_oh v, struct pdf_sig_field *s, struct sp_errinfo *ei)
 {
 	qpdf_data q = doc->q;
-	struct pdf_sig_field *s;
 	qpdf_oh c, br, it;
 	const char *bin;
 	size_t blen;
 	int i;
 
-	if (*n == SIG_FIELDS_MAX)
-		return sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit", "more than %d signatures",
-				     SIG_FIELDS_MAX);
-	if (*n == *cap) {
-		void *nv = realloc(*arr, (*cap ? 2 * *cap : 8) * sizeof(**arr));
-		if (!nv)
-			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
-		*arr = nv;
-		*cap = *cap ? 2 * *cap : 8;
-	}
-	s = &(*arr)[(*n)++];
-	memset(s, 0, sizeof(*s));
-	snprintf(s->name, sizeof(s->name), "%s", name);
-	s->field_obj = qpdf_oh_get_object_id(q, field);
-	if (qpdf_oh_is_indirect(q, v)) {
-		s->sig_obj = qpdf_oh_get_object_id(q, v);
-		s->sig_gen = qpdf_oh_get_generation(q, v);
-	}
+	free(s->contents);
+	s->contents = NULL;
+	s->contents_len = 0;
+	s->unread = 0;
+	s->type[0] = s->filter[0] = s->subfilter[0] = 0;
+	s->docmdp_p = 0;
+	memset(s->byterange, 0, sizeof(s->byterange));
 	if (!qpdf_oh_is_dictionary(q, v)) {
 		s->contents_state = s->byterange_state = PDF_SIG_KEY_MALFORMED;
 		return SP_OK;
@@ -361,6 +452,7 @@ sig_add(struct pdf_doc *doc, qpdf_oh field, qpdf_oh v, const char *name, struct 
 	copy_name(q, v, "/Filter", s->filter, sizeof(s->filter));
 	copy_name(q, v, "/SubFilter", s->subfilter, sizeof(s->subfilter));
 	s->docmdp_p = docmdp_p(q, v);
+	ref_lock(q, v, s);
 	s->contents_state = key_state(q, v, "/Contents", 1);
 	s->byterange_state = key_state(q, v, "/ByteRange", 0);
 	if (s->contents_state == PDF_SIG_KEY_MISSING && s->sig_obj > 0 &&
@@ -400,6 +492,53 @@ sig_add(struct pdf_doc *doc, qpdf_oh field, qpdf_oh v, const char *name, struct 
 	return SP_OK;
 }
 
+int
+pdf_sig_field_read(struct pdf_doc *doc, struct pdf_sig_field *s, struct sp_errinfo *ei)
+{
+	qpdf_oh v;
+
+	if (s->sig_obj <= 0)
+		return sp_err(ei, SP_ERR_NOT_FOUND, "no signature object");
+	v = qpdf_get_object_by_id(doc->q, s->sig_obj, s->sig_gen);
+	if (qpdf_oh_is_null(doc->q, v))
+		return sp_err(ei, SP_ERR_NOT_FOUND, "object %d is not in this revision",
+			      s->sig_obj);
+	return sig_read(doc, v, s, ei);
+}
+
+static int
+sig_add(struct pdf_doc *doc, qpdf_oh field, qpdf_oh v, const char *name, int lazy,
+	struct pdf_sig_field **arr, size_t *n, size_t *cap, struct sp_errinfo *ei)
+{
+	qpdf_data q = doc->q;
+	struct pdf_sig_field *s;
+
+	if (*n == SIG_FIELDS_MAX)
+		return sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit", "more than %d signatures",
+				     SIG_FIELDS_MAX);
+	if (*n == *cap) {
+		void *nv = realloc(*arr, (*cap ? 2 * *cap : 8) * sizeof(**arr));
+		if (!nv)
+			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		*arr = nv;
+		*cap = *cap ? 2 * *cap : 8;
+	}
+	s = &(*arr)[(*n)++];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->field_obj = qpdf_oh_get_object_id(q, field);
+	field_lock(q, field, s);
+	if (qpdf_oh_is_indirect(q, v)) {
+		s->sig_obj = qpdf_oh_get_object_id(q, v);
+		s->sig_gen = qpdf_oh_get_generation(q, v);
+		if (lazy) {
+			s->unread = 1;
+			return SP_OK;
+		}
+	}
+	return sig_read(doc, v, s, ei);
+}
+
 static int
 known(const int *skip, size_t nskip, int id)
 {
@@ -411,16 +550,33 @@ known(const int *skip, size_t nskip, int id)
 	return 0;
 }
 
+static int list(struct pdf_doc *doc, const int *skip, size_t nskip, int lazy,
+		struct pdf_sig_field **out, size_t *nout, struct sp_errinfo *ei);
+
 int
 pdf_sig_fields_list(struct pdf_doc *doc, struct pdf_sig_field **out, size_t *nout,
 		    struct sp_errinfo *ei)
 {
-	return pdf_sig_fields_list_new(doc, NULL, 0, out, nout, ei);
+	return list(doc, NULL, 0, 0, out, nout, ei);
+}
+
+int
+pdf_sig_fields_list_lazy(struct pdf_doc *doc, struct pdf_sig_field **out, size_t *nout,
+			 struct sp_errinfo *ei)
+{
+	return list(doc, NULL, 0, 1, out, nout, ei);
 }
 
 int
 pdf_sig_fields_list_new(struct pdf_doc *doc, const int *skip, size_t nskip,
 			struct pdf_sig_field **out, size_t *nout, struct sp_errinfo *ei)
+{
+	return list(doc, skip, nskip, 0, out, nout, ei);
+}
+
+static int
+list(struct pdf_doc *doc, const int *skip, size_t nskip, int lazy, struct pdf_sig_field **out,
+     size_t *nout, struct sp_errinfo *ei)
 {
 	qpdf_data q = doc->q;
 	struct node {
@@ -431,7 +587,7 @@ pdf_sig_fields_list_new(struct pdf_doc *doc, const int *skip, size_t nskip,
 	size_t sp = 0, cap = 64, nodes = 0, n = 0, scap = 0;
 	struct pdf_sig_field *arr = NULL;
 	qpdf_oh af, fields, kids, ft, t, v;
-	int r = SP_ERR_INTERNAL, i, cnt;
+	int r = SP_ERR_INTERNAL, i, cnt, lz;
 
 	*out = NULL;
 	*nout = 0;
@@ -484,8 +640,11 @@ pdf_sig_fields_list_new(struct pdf_doc *doc, const int *skip, size_t nskip,
 		if (cur.is_sig && nskip > 0 && qpdf_oh_is_indirect(q, v) &&
 		    known(skip, nskip, qpdf_oh_get_object_id(q, v)))
 			continue;
-		if (cur.is_sig && !qpdf_oh_is_null(q, v)) {
-			if ((r = sig_add(doc, cur.oh, v, full, &arr, &n, &scap, ei)) < 0)
+		/* lazy: an indirect value is not resolved (parsed) here, unless the field also
+		   has kids, which a value that is no object would leave to be walked */
+		lz = lazy && qpdf_oh_is_indirect(q, v) && !qpdf_oh_is_array(q, kids);
+		if (cur.is_sig && (lz || !qpdf_oh_is_null(q, v))) {
+			if ((r = sig_add(doc, cur.oh, v, full, lz, &arr, &n, &scap, ei)) < 0)
 				goto out;
 		} else if (qpdf_oh_is_array(q, kids)) {
 			cnt = qpdf_oh_get_array_n_items(q, kids);
@@ -575,14 +734,15 @@ pdf_docmdp_check_signable(struct pdf_doc *doc, struct sp_errinfo *ei)
 
 	if ((r = pdf_sig_fields_list(doc, &s, &n, ei)) < 0)
 		return r;
-	for (i = 0; i < n && s[i].docmdp_p != 1; i++)
+	for (i = 0; i < n && s[i].docmdp_p != 1 && s[i].lock_p != 1; i++)
 		;
 	if (i < n)
 		r = sp_err_reason(ei, SP_ERR_INVALID, "docmdp_no_changes",
-				  "the document is certified by signature \"%.60s\" with DocMDP "
+				  "the document is %s by signature \"%.60s\" with DocMDP "
 				  "permissions P=1 (no changes allowed): another signature would "
-				  "invalidate the certification",
-				  s[i].name);
+				  "invalidate %s",
+				  s[i].docmdp_p == 1 ? "certified" : "locked", s[i].name,
+				  s[i].docmdp_p == 1 ? "the certification" : "it");
 	pdf_sig_fields_free(s, n);
 	return r;
 }

@@ -45,6 +45,7 @@ struct expiry {
 	int running;
 	int busy;    /* a sweep is in flight */
 	int failing; /* the last sweep failed: log again only once it recovered */
+	int phased;  /* the randomly offset first sweep ran; the period applies */
 };
 
 /*

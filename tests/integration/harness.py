@@ -266,6 +266,17 @@ class Server:
                                              + "\n".join(bad))
 
 
+class Endpoint(Server):
+    """A server this test did not start itself (a node of deploy/cluster.sh, or the
+    balancer in front of them): request(), connection() and url as for a Server."""
+
+    def __init__(self, port, cafile, tls=True):
+        self.port, self.cafile, self.tls, self.proc = port, cafile, tls, None
+
+    def start(self, timeout=20):
+        raise RuntimeError("an Endpoint is started by someone else")
+
+
 class ServerTestCase(unittest.TestCase):
     """A test case with a temporary directory, a migrated database and a started server."""
 

@@ -146,6 +146,10 @@ class ReviewInChromium(ServerTestCase):
     def browse(self, steps):
         plan = {"base": self.server.url, "chromium": CHROMIUM, "username": "rev1",
                 "password": "first reviewer pw 1", "steps": steps}
+        # CONSOLE_SCREENSHOT=FILE.png keeps a picture of the page after the last step,
+        # for a person to look at; the test does not need it.
+        if os.environ.get("CONSOLE_SCREENSHOT"):
+            plan["screenshot"] = os.environ["CONSOLE_SCREENSHOT"]
         path = os.path.join(self.tmp, "plan.json")
         with open(path, "w") as f:
             json.dump(plan, f)

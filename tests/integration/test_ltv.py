@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.request
 
 import harness
 import test_signing
@@ -219,6 +220,47 @@ class Offline(unittest.TestCase):
         self.assertIn(b"/CRLs", data)
         self.assertEqual(self.level_of(crl, FAR)[0], [("pades_b_lt", True)])
 
+        # No OCSP answer (a plain web server on the responder's port) and no --crl: the
+        # CRL distribution point's CRL is fetched (GET), under the same address policy.
+        subprocess.run(["bash", harness.OCSP_SH, "stop", pki.dir], capture_output=True)
+        pki.responder = False
+        web = subprocess.Popen(["python3", "-m", "http.server", str(pki.ocsp_port), "--bind",
+                                "127.0.0.1", "--directory", pki.pki],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                try:
+                    urllib.request.urlopen("http://127.0.0.1:%d/crl.der" % pki.ocsp_port,
+                                           timeout=1).read()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            dp = os.path.join(self.tmp, "dp.pdf")
+            p = self.sign(src, dp, "supplier", "rsa", "--level", "B-LT", "--trust-roots",
+                          pki.path("root.pem"), "--ocsp-allow", allow)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            with open(dp, "rb") as f:
+                data = f.read()
+            self.assertNotIn(b"/OCSPs", data)
+            self.assertIn(b"/CRLs", data)
+            self.assertEqual(self.level_of(dp, FAR)[0], [("pades_b_lt", True)])
+            # loopback is not asked without --ocsp-allow: certificates only, no answer
+            p = self.sign(src, dp, "supplier", "rsa", "--level", "B-LT", "--trust-roots",
+                          pki.path("root.pem"))
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            with open(dp, "rb") as f:
+                data = f.read()
+            self.assertNotIn(b"/CRLs", data)
+            self.assertNotIn(b"/OCSPs", data)
+            self.assertEqual(self.level_of(dp)[0], [("pades_b_lt", False)])
+        finally:
+            web.terminate()
+            web.wait()
+            subprocess.run(["bash", harness.OCSP_SH, "start", pki.dir, pki.pki,
+                            str(pki.ocsp_port)], capture_output=True)
+            pki.responder = True
+
         # B-T is the default with a TSA; a level without what it needs is refused
         bt = os.path.join(self.tmp, "bt.pdf")
         p = self.sign(src, bt, "supplier", "rsa")
@@ -238,6 +280,12 @@ class Renewal(LtvCase):
         super().setUp()
         # The horizon beyond the TSA certificate's expiry: every contract is due.
         self.restart(archive_horizon_days=36500, archive_interval_s=1)
+        # A second process on the same database races for the same contracts.
+        tmp2 = os.path.join(self.tmp, "second")
+        os.makedirs(tmp2)
+        self.second = harness.Server(tmp2, self.db.url, tls=True, extra=self.server_extra)
+        self.addCleanup(self.second.stop)
+        self.second.start()
 
     def test_renewal_adds_a_second_document_timestamp_once(self):
         n = self.three_party()
@@ -245,7 +293,7 @@ class Renewal(LtvCase):
         while self.revisions(n) < 5 and time.time() < deadline:
             time.sleep(0.5)
         self.assertEqual(self.revisions(n), 5)
-        time.sleep(3)  # further rounds find nothing due: exactly once
+        time.sleep(3)  # further rounds of both processes find nothing due: exactly once
         self.assertEqual(self.revisions(n), 5)
         self.assertEqual(self.db.query(
             "SELECT archive FROM revisions WHERE contract_number = %s AND seq = 4" % n), "t")
@@ -257,6 +305,9 @@ class Renewal(LtvCase):
         self.check_file(f, 3, 2, at=FAR)
         st, _, _, doc = self.call("buyer", "GET", "/api/v1/contracts/%s" % n)
         self.assertEqual(doc["revisions"][-1]["signed_by"], None, doc)
+        renewed = [l for srv in (self.server, self.second) for l in srv.log_lines()
+                   if "archive timestamp renewed" in l.get("msg", "")]
+        self.assertEqual(len(renewed), 1, renewed)
 
 
 if __name__ == "__main__":

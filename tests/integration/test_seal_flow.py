@@ -169,7 +169,18 @@ class SealFlow(ServerTestCase):
         self.assertIn("seal_name_invalid", p.stderr)
         p = self.cli("supplier", "seal", "apply", "--name", "x", "--type", "round", ok=64)
         self.assertIn("--type", p.stderr)
+        p = self.cli("supplier", "seal", "show", "12x", ok=64)
         self.assertEqual(self.db.query("SELECT count(*) FROM seals"), "0")
+
+        # An application can be withdrawn; it then goes nowhere.
+        out = self.cli("supplier", "seal", "apply", "--name", "作废章", "--type",
+                       "official").stdout
+        gone = self.app_id(out)
+        self.assertIn("is cancelled", self.cli("supplier", "seal", "cancel", gone).stdout)
+        p = self.cli("supplier", "seal", "submit", gone, ok=1)
+        self.assertIn("wrong_state", p.stderr)
+        self.assertRegex(self.cli("supplier", "seal", "show", gone).stdout,
+                         r"status:\s+cancelled")
 
         # Apply, form, scan, submit.
         out = self.cli("supplier", "seal", "apply", "--name", "供应商合同专用章", "--type",
@@ -268,6 +279,13 @@ class SealFlow(ServerTestCase):
         out = self.cli("supplier", "seal", "list").stdout
         self.assertRegex(out, r"seal %s\s+\S+\s+contract\s+revoked" % seal)
         self.assertRegex(out, r"seal %s\s+\S+\s+contract\s+approved" % seal2)
+        # The token still holds the old seal; the list says the server revoked it.
+        doc = json.loads(self.cli("supplier", "seal", "list", "--json", "--module", MODULE,
+                                  "--token", "supplier-rsa").stdout)
+        self.assertEqual([(t["id"], t["server_status"]) for t in doc["token"]],
+                         [(seal, "revoked")])
+        self.assertEqual({x["id"]: x["status"] for x in doc["seals"]},
+                         {seal: "revoked", seal2: "approved"})
 
         # The old seal is refused (nothing stored); the new one works.
         n2 = self.contract_for_supplier(buyer)

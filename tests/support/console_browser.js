@@ -5,7 +5,7 @@
  * plan and checks what the server recorded afterwards.
  *
  * The plan: {"base": URL, "chromium": PATH, "username", "password",
- *            "steps": [STEP...]}; a step is one of
+ *            "steps": [STEP...], "screenshot": PNG (optional)}; a step is one of
  *   {"do": "login_wrong", "password"}     a wrong password shows the problem
  *   {"do": "login"}                       logs in; the queue shows
  *   {"do": "queue", "status", "q", "expect_ids": [...], "absent_ids": [...]}
@@ -36,7 +36,7 @@ try {
 }
 
 const plan = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-const T = 15000; /* per wait: a step that hangs fails instead of the test */
+const T = 30000; /* per wait (a loaded CI machine runs sanitized servers): a step that hangs fails instead of the test */
 
 function fail(msg) {
 	throw new Error(msg);
@@ -275,6 +275,9 @@ async function run() {
 			}
 			obs.steps.push(out);
 		}
+		/* For a person to look at (plan.screenshot: a PNG path), e.g. after a change. */
+		if (plan.screenshot)
+			await page.screenshot({ path: plan.screenshot, fullPage: true });
 		if (obs.violations.length)
 			fail('Content-Security-Policy violations: ' + obs.violations.join('; '));
 		if (obs.errors.length)

@@ -333,48 +333,82 @@ vc_base(int dangling, size_t *n)
  * carries /Reference [/TransformMethod /DocMDP /TransformParams /P p] and
  * the catalog /Perms /DocMDP points at it.
  */
-static unsigned char *vc_handmade(int p, int doc_ts, size_t *len);
+static unsigned char *vc_handmade(int p, int doc_ts, const char *ref_lock, const char *field_lock,
+				  size_t *len);
 
 VC_FN unsigned char *
 vc_certified(int p, size_t *len)
 {
-	return vc_handmade(p, 0, len);
+	return vc_handmade(p, 0, NULL, NULL, len);
+}
+
+/*
+ * A certified form: as vc_certified, plus two text fields on page 1, object
+ * 8 "amount" (/V (100)) and object 9 "note" (/V (none)), both widgets in
+ * /Annots (p 0: an approval signature, no DocMDP). ref_lock: FieldMDP
+ * transform parameters the signature's
+ * /Reference carries (e.g. "/Action /Include /Fields [(amount)]"), or NULL;
+ * field_lock: the same as the signature field's /Lock, or NULL.
+ */
+VC_FN unsigned char *
+vc_certified_form(int p, const char *ref_lock, const char *field_lock, size_t *len)
+{
+	return vc_handmade(p, 0, ref_lock ? ref_lock : "", field_lock ? field_lock : "", len);
 }
 
 /* A document timestamp (RFC 3161 over the byte ranges) by the built-in TSA, alone. */
 VC_FN unsigned char *
 vc_doc_timestamp(size_t *len)
 {
-	return vc_handmade(0, 1, len);
+	return vc_handmade(0, 1, NULL, NULL, len);
 }
 
 VC_FN unsigned char *
-vc_handmade(int p, int doc_ts, size_t *len)
+vc_handmade(int p, int doc_ts, const char *ref_lock, const char *field_lock, size_t *len)
 {
+	/* ref_lock and field_lock non-NULL (maybe "") make the form */
+	int form = ref_lock != NULL, nobj = form ? 9 : 7;
 	enum { HEX = 16384 };
 	struct gbuf b = { malloc(65536), 0, 65536 };
-	size_t off[8], xref, c0 = 0, br = 0, a, i, dlen, alen, siglen, cmslen;
+	size_t off[10], xref, c0 = 0, br = 0, a, i, dlen, alen, siglen, cmslen;
 	char num[80], *hex;
 	struct crypto_digest_ctx *dc;
 	struct sp_errinfo ei;
 	uint8_t dg[CRYPTO_DIGEST_MAX], sig[CRYPTO_SIG_MAX], *attrs, *cms;
 	X509 *cert = vc_cert("rsa");
 	EVP_PKEY *key = vc_key("rsa");
-	char page[256];
+	char page[256], mdp[160] = "";
 
 	snprintf(page, sizeof(page),
 		 "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-		 "/Resources << /Font << /F1 5 0 R >> >> /Annots [6 0 R] >>");
+		 "/Resources << /Font << /F1 5 0 R >> >> /Annots [6 0 R%s] >>",
+		 form ? " 8 0 R 9 0 R" : "");
+	if (p > 0)
+		snprintf(mdp, sizeof(mdp),
+			 "<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type "
+			 "/TransformParams /P %d /V /1.2 >> >>",
+			 p);
 	gb_printf(&b, "%%PDF-1.7\n");
-	for (i = 1; i <= 7; i++) {
+	for (i = 1; i <= (size_t)nobj; i++) {
 		off[i] = b.n;
 		gb_printf(&b, "%zu 0 obj\n", i);
 		switch (i) {
 		case 1:
 			gb_printf(&b,
-				  "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [6 0 R] "
+				  "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [6 0 R%s] "
 				  "/SigFlags 3 >>%s >>",
-				  doc_ts ? "" : " /Perms << /DocMDP 7 0 R >>");
+				  form ? " 8 0 R 9 0 R" : "",
+				  doc_ts || p == 0 ? "" : " /Perms << /DocMDP 7 0 R >>");
+			break;
+		case 8:
+			gb_printf(&b,
+				  "<< /Type /Annot /Subtype /Widget /FT /Tx /T (amount) /V (100) "
+				  "/Rect [72 600 200 620] /P 3 0 R >>");
+			break;
+		case 9:
+			gb_printf(&b,
+				  "<< /Type /Annot /Subtype /Widget /FT /Tx /T (note) /V (none) "
+				  "/Rect [72 560 200 580] /P 3 0 R >>");
 			break;
 		case 2:
 			gb_printf(&b, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
@@ -392,7 +426,10 @@ vc_handmade(int p, int doc_ts, size_t *len)
 		case 6:
 			gb_printf(&b,
 				  "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Certification) "
-				  "/Rect [0 0 0 0] /F 132 /P 3 0 R /V 7 0 R >>");
+				  "/Rect [0 0 0 0] /F 132 /P 3 0 R /V 7 0 R%s%s%s >>",
+				  field_lock && *field_lock ? " /Lock << /Type /SigFieldLock " : "",
+				  field_lock ? field_lock : "",
+				  field_lock && *field_lock ? " >>" : "");
 			break;
 		case 7:
 			if (doc_ts)
@@ -401,10 +438,14 @@ vc_handmade(int p, int doc_ts, size_t *len)
 			else
 				gb_printf(&b,
 					  "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter "
-					  "/ETSI.CAdES.detached /Reference [<< /Type /SigRef "
-					  "/TransformMethod /DocMDP /TransformParams << /Type "
-					  "/TransformParams /P %d /V /1.2 >> >>] /ByteRange ",
-					  p);
+					  "/ETSI.CAdES.detached /Reference [%s%s%s%s] /ByteRange ",
+					  mdp,
+					  ref_lock && *ref_lock
+						  ? " << /Type /SigRef /TransformMethod /FieldMDP "
+						    "/TransformParams << /Type /TransformParams "
+						  : "",
+					  ref_lock ? ref_lock : "",
+					  ref_lock && *ref_lock ? " /V /1.2 >> >>" : "");
 			br = b.n;
 			gb_printf(&b, "[0 %010d %010d %010d] /Contents <", 0, 0, 0);
 			c0 = b.n - 1;
@@ -416,10 +457,11 @@ vc_handmade(int p, int doc_ts, size_t *len)
 		gb_printf(&b, "\nendobj\n");
 	}
 	xref = b.n;
-	gb_printf(&b, "xref\n0 8\n0000000000 65535 f \n");
-	for (i = 1; i <= 7; i++)
+	gb_printf(&b, "xref\n0 %d\n0000000000 65535 f \n", nobj + 1);
+	for (i = 1; i <= (size_t)nobj; i++)
 		gb_printf(&b, "%010zu 00000 n \n", off[i]);
-	gb_printf(&b, "trailer\n<< /Size 8 /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", xref);
+	gb_printf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", nobj + 1,
+		  xref);
 	a = c0 + HEX + 2;
 	snprintf(num, sizeof(num), "[0 %010zu %010zu %010zu]", c0, a, b.n - a);
 	memcpy(b.p + br, num, strlen(num));

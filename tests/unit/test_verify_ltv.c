@@ -50,15 +50,17 @@ verify_at(const unsigned char *d, size_t n, time_t at)
 	return r;
 }
 
-/* A CRL of the root CA (signed with ca.key), listing serial (0: none) revoked at `when`. */
+/*
+ * A CRL of the root CA (signed with ca.key) issued at last, next update at
+ * next, listing serial (0: none) revoked at `when`.
+ */
 static unsigned char *
-make_crl(long serial, time_t when, size_t *len)
+make_crl_at(long serial, time_t when, time_t last, time_t next, size_t *len)
 {
 	X509 *ca = vc_cert("ca");
 	EVP_PKEY *key = vc_key("ca");
 	X509_CRL *crl = X509_CRL_new();
-	ASN1_TIME *t = ASN1_TIME_set(NULL, time(NULL) - 60),
-		  *nx = ASN1_TIME_set(NULL, time(NULL) + 86400);
+	ASN1_TIME *t = ASN1_TIME_set(NULL, last), *nx = ASN1_TIME_set(NULL, next);
 	unsigned char *der = NULL, *out;
 	int n;
 
@@ -89,6 +91,13 @@ make_crl(long serial, time_t when, size_t *len)
 	EVP_PKEY_free(key);
 	X509_free(ca);
 	return out;
+}
+
+/* As make_crl_at, issued a minute ago and current for a day. */
+static unsigned char *
+make_crl(long serial, time_t when, size_t *len)
+{
+	return make_crl_at(serial, when, time(NULL) - 60, time(NULL) + 86400, len);
 }
 
 static void
@@ -374,6 +383,17 @@ START_TEST(embedded_revocation_after_expiry)
 	crypto_verify_report_free(r);
 	free(two);
 	free(crl.data);
+
+	/* a CRL that was out of date before the signature says nothing about it: an old
+	   "not listed" cannot hide a revocation that came in between */
+	crl.data = make_crl_at(0, 0, time(NULL) - 3 * 86400, time(NULL) - 2 * 86400, &crllen);
+	crl.len = crllen;
+	two = with_dss(one, n1, "rsa", &crl, &n2);
+	r = verify_at(two, n2, later);
+	ck_assert_int_eq(r->sigs[0].rev_dss, 0);
+	crypto_verify_report_free(r);
+	free(two);
+	free(crl.data);
 	free(one);
 
 	/* no timestamp: nothing proves when it was made; at `later` it has expired */
@@ -382,6 +402,39 @@ START_TEST(embedded_revocation_after_expiry)
 	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INDETERMINATE);
 	ck_assert_str_eq(r->sigs[0].reasons[0], "cert_expired");
 	crypto_verify_report_free(r);
+	free(one);
+}
+END_TEST
+
+/* The embedded evidence also judges the TSA: revoked before it stamped, invalid. */
+START_TEST(tsa_revoked_in_evidence)
+{
+	size_t n1, n2, crllen;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	struct crypto_verify_report *r;
+	struct pdf_blob crl;
+
+	/* serial 6 is the corpus TSA */
+	crl.data = make_crl(6, time(NULL) - 3600, &crllen);
+	crl.len = crllen;
+	two = with_dss(one, n1, "rsa", &crl, &n2);
+	r = verify_at(two, n2, 0);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[0].reasons[0], "ts_revoked");
+	ck_assert_int_eq(r->sigs[0].timestamp_ok, 0);
+	crypto_verify_report_free(r);
+	free(two);
+	free(crl.data);
+	/* revoked after it stamped: the timestamp stands */
+	crl.data = make_crl(6, time(NULL) + 3600, &crllen);
+	crl.len = crllen;
+	two = with_dss(one, n1, "rsa", &crl, &n2);
+	r = verify_at(two, n2, 0);
+	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, "%s",
+		      r->sigs[0].message);
+	crypto_verify_report_free(r);
+	free(two);
+	free(crl.data);
 	free(one);
 }
 END_TEST
@@ -430,6 +483,7 @@ ltv_suite(void)
 	tcase_add_test(tc, levels);
 	tcase_add_test(tc, embedded_revocation_after_expiry);
 	tcase_add_test(tc, broken_archive_timestamp);
+	tcase_add_test(tc, tsa_revoked_in_evidence);
 	suite_add_tcase(s, tc);
 	return s;
 }

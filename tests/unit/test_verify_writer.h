@@ -116,10 +116,12 @@ vw_unsort(uint8_t *cms, size_t cmslen, const uint8_t *attrs, size_t alen, EVP_PK
 /*
  * A detached CMS SignedData by who's Ed25519 key over a || b: contentType,
  * messageDigest (SHA-512) and the signature over their DER (RFC 8419).
+ * oid not NULL: the signatureAlgorithm says oid instead (who's key signs
+ * with its default algorithm), one no verifier knows.
  */
 static uint8_t *
-vw_eddsa_cms(const char *who, const uint8_t *a, size_t al, const uint8_t *b, size_t bl,
-	     size_t *outn)
+vw_eddsa_cms(const char *who, const char *oid, const uint8_t *a, size_t al, const uint8_t *b,
+	     size_t bl, size_t *outn)
 {
 	X509 *cert = vc_cert(who);
 	EVP_PKEY *key = vc_key(who);
@@ -129,7 +131,7 @@ vw_eddsa_cms(const char *who, const uint8_t *a, size_t al, const uint8_t *b, siz
 	STACK_OF(X509_ATTRIBUTE) *sk = sk_X509_ATTRIBUTE_new_null();
 	X509_ALGOR *sigalg = NULL;
 	EVP_MD_CTX *m = EVP_MD_CTX_new();
-	unsigned char md[64], sig[64], *der = NULL, *out = NULL;
+	unsigned char md[64], sig[512], *der = NULL, *out = NULL;
 	unsigned int mdl = 0;
 	size_t sl = sizeof(sig);
 	int i, dl;
@@ -158,7 +160,8 @@ vw_eddsa_cms(const char *who, const uint8_t *a, size_t al, const uint8_t *b, siz
 		abort();
 	ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), sig, (int)sl);
 	CMS_SignerInfo_get0_algs(si, NULL, NULL, NULL, &sigalg);
-	X509_ALGOR_set0(sigalg, OBJ_nid2obj(NID_ED25519), V_ASN1_UNDEF, NULL);
+	X509_ALGOR_set0(sigalg, oid ? OBJ_txt2obj(oid, 1) : OBJ_nid2obj(NID_ED25519), V_ASN1_UNDEF,
+			NULL);
 	if ((dl = i2d_CMS_ContentInfo(cms, &out)) <= 0)
 		abort();
 	*outn = (size_t)dl;
@@ -179,7 +182,8 @@ vw_eddsa_cms(const char *who, const uint8_t *a, size_t al, const uint8_t *b, siz
  * whole new file; "openssl:WHO": the CMS made by the openssl CLI instead,
  * "doctsa:" an RFC 3161 document timestamp by the built-in TSA,
  * "opensha1:WHO" an adbe.pkcs7.sha1 one (SHA-1 of the ranges enveloped),
- * "eddsa:WHO" an Ed25519 CMS built by hand (RFC 8419), "unsorted:WHO" as sealpact's with
+ * "eddsa:WHO" an Ed25519 CMS built by hand (RFC 8419), "unknownalg:WHO" the same with an
+ * unknown signature algorithm OID and WHO's key, "unsorted:WHO" as sealpact's with
  * the signed attributes out of DER order (and signed so). Returns the new file (malloc'd).
  */
 VC_FN unsigned char *
@@ -289,13 +293,16 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 		free(cat);
 		free(q);
 		free(resp);
-	} else if (who && !strncmp(who, "eddsa:", 6)) {
-		/* RFC 8419 Ed25519 CMS, built here: OpenSSL 3.0 cannot make one */
+	} else if (who && (!strncmp(who, "eddsa:", 6) || !strncmp(who, "unknownalg:", 11))) {
+		/* RFC 8419 Ed25519 CMS, built here: OpenSSL 3.0 cannot make one; or one
+		   whose signature algorithm is an OID nobody knows */
 		size_t m;
+		int unknown = who[0] == 'u';
 		a = c0 + VW_HEX + 2;
 		snprintf(num, sizeof(num), "[0 %010zu %010zu %010zu]", c0, a, b.n - a);
 		memcpy(b.p + br, num, strlen(num));
-		cms = vw_eddsa_cms(who + 6, (uint8_t *)b.p, c0, (uint8_t *)b.p + a, b.n - a, &m);
+		cms = vw_eddsa_cms(strchr(who, ':') + 1, unknown ? "1.3.6.1.4.1.99999.7.7" : NULL,
+				   (uint8_t *)b.p, c0, (uint8_t *)b.p + a, b.n - a, &m);
 		if (2 * m > VW_HEX)
 			abort();
 		hex = malloc(2 * m + 1);

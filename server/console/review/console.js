@@ -101,7 +101,8 @@
 		if (!s)
 			return '—';
 		const d = new Date(s);
-		return isNaN(d) ? String(s) : d.toLocaleString();
+		/* One unambiguous form for every reviewer's browser: 2026-12-03 13:23:06. */
+		return isNaN(d) ? String(s) : d.toLocaleString('sv-SE', { hour12: false });
 	}
 
 	const TYPES = { official: 'official seal 公章', contract: 'contract seal 合同专用章' };

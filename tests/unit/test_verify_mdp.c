@@ -1,0 +1,370 @@
+/*
+ * test_verify_mdp.c: certified documents (DocMDP P=1, P=2, P=3) and FieldMDP
+ * locks, after ISO 32000-2 §12.8.2.2-4: what a later party may do to a
+ * certified form, each case a file of the corpus with the verdict the
+ * certification signature must get. After the change a second party signs
+ * (an invisible approval signature), as in a real workflow, so that the
+ * file's own verdict is the certification's.
+ *
+ * P=1 permits nothing; P=2 filling in form fields and signing; P=3 also
+ * creating, deleting and changing annotations. A FieldMDP lock (the
+ * signature's /Reference, or its field's /Lock) keeps the fields it names
+ * (Include), all (All) or all but those named (Exclude) as they were. Page
+ * content, new form fields, a field's other entries and the signature
+ * fields themselves stay disallowed whatever P is. An approval signature
+ * alone permits none of it (stricter than the standard's default of P=3:
+ * a changed form value is a shadow attack), unless its field lock carries a
+ * PDF 2.0 /P, which may also lower what a certification granted.
+ */
+#include <check.h>
+
+#include "test_verify_corpus.h"
+
+static struct crypto_trust *trust;
+
+static void
+setup(void)
+{
+	const char *roots[1];
+	struct sp_errinfo ei;
+
+	ck_assert_int_eq(vc_pki_make(), 0);
+	roots[0] = vc_path("ca.pem");
+	sp_errinfo_init(&ei);
+	ck_assert_msg(crypto_trust_new(roots, 1, NULL, 0, NULL, 0, NULL, &trust, &ei) == SP_OK,
+		      "%s", ei.msg);
+}
+
+static void
+teardown(void)
+{
+	crypto_trust_free(trust);
+	vc_pki_free();
+}
+
+/* What the later party does to the certified form (objects as vc_certified_form has them). */
+enum change {
+	FILL_AMOUNT,       /* amount's value 100 -> 900, with a new appearance */
+	FILL_NOTE,         /* note's value */
+	FILL_AMOUNT_MOVED, /* amount's value, and its widget moved */
+	ANNOT_ADD,         /* a FreeText annotation on page 1 */
+	ANNOT_ADD_EDIT,    /* ... then, in another update, its text changed */
+	ANNOT_ADD_DELETE,  /* ... then removed from the page again */
+	CONTENT,           /* the page's content stream */
+	TEXT_FIELD_ADD,    /* a new text field's widget on the page */
+	CERT_FIELD_VALUE,  /* the certification field's /V pointed elsewhere */
+	OFFPAGE_EDIT,      /* an annotation-like object on no page added, then changed */
+	APPROVAL_THEN_FILL /* an approval signature first, then amount filled in */
+};
+
+struct mdp_case {
+	const char *file;
+	int p;
+	const char *ref_lock, *field_lock; /* FieldMDP parameters, or NULL */
+	enum change change;
+	int valid; /* 1: every signature valid (allowed changes); 0: the certification invalid */
+	const char *reason; /* of the certification when invalid */
+};
+
+#define INCL_AMOUNT "/Action /Include /Fields [(amount)]"
+
+static const struct mdp_case cases[] = {
+	{ "p1_fill.pdf", 1, NULL, NULL, FILL_AMOUNT, 0, "docmdp_violation" },
+	{ "p2_fill.pdf", 2, NULL, NULL, FILL_AMOUNT, 1, NULL },
+	{ "p3_fill.pdf", 3, NULL, NULL, FILL_AMOUNT, 1, NULL },
+	{ "p2_fill_moved.pdf", 2, NULL, NULL, FILL_AMOUNT_MOVED, 0, "disallowed_changes" },
+	{ "p2_annot.pdf", 2, NULL, NULL, ANNOT_ADD, 0, "disallowed_changes" },
+	{ "p3_annot.pdf", 3, NULL, NULL, ANNOT_ADD, 1, NULL },
+	{ "p3_annot_edit.pdf", 3, NULL, NULL, ANNOT_ADD_EDIT, 1, NULL },
+	{ "p3_annot_delete.pdf", 3, NULL, NULL, ANNOT_ADD_DELETE, 1, NULL },
+	{ "p2_annot_edit.pdf", 2, NULL, NULL, ANNOT_ADD_EDIT, 0, "disallowed_changes" },
+	{ "p3_content.pdf", 3, NULL, NULL, CONTENT, 0, "disallowed_changes" },
+	{ "p3_new_text_field.pdf", 3, NULL, NULL, TEXT_FIELD_ADD, 0, "disallowed_changes" },
+	{ "p3_cert_value.pdf", 3, NULL, NULL, CERT_FIELD_VALUE, 0, "disallowed_changes" },
+	{ "p3_offpage_edit.pdf", 3, NULL, NULL, OFFPAGE_EDIT, 0, "disallowed_changes" },
+	{ "p2_lock_include_locked.pdf", 2, INCL_AMOUNT, NULL, FILL_AMOUNT, 0,
+	  "disallowed_changes" },
+	{ "p2_lock_include_free.pdf", 2, INCL_AMOUNT, NULL, FILL_NOTE, 1, NULL },
+	{ "p2_lock_exclude_free.pdf", 2, "/Action /Exclude /Fields [(note)]", NULL, FILL_NOTE, 1,
+	  NULL },
+	{ "p2_lock_exclude_locked.pdf", 2, "/Action /Exclude /Fields [(note)]", NULL, FILL_AMOUNT,
+	  0, "disallowed_changes" },
+	{ "p2_lock_all.pdf", 2, "/Action /All", NULL, FILL_NOTE, 0, "disallowed_changes" },
+	{ "p2_field_lock_locked.pdf", 2, NULL, INCL_AMOUNT, FILL_AMOUNT, 0, "disallowed_changes" },
+	{ "p2_field_lock_free.pdf", 2, NULL, INCL_AMOUNT, FILL_NOTE, 1, NULL },
+	{ "p3_lock_include_locked.pdf", 3, INCL_AMOUNT, NULL, FILL_AMOUNT, 0,
+	  "disallowed_changes" },
+	{ "p2_approval_then_fill.pdf", 2, NULL, NULL, APPROVAL_THEN_FILL, 1, NULL },
+	{ "p1_approval_then_fill.pdf", 1, NULL, NULL, APPROVAL_THEN_FILL, 0, "docmdp_violation" },
+	/* not certified: an approval signature covers its form values (a shadow attack) ... */
+	{ "approval_fill.pdf", 0, NULL, NULL, FILL_NOTE, 0, "disallowed_changes" },
+	{ "approval_annot.pdf", 0, NULL, NULL, ANNOT_ADD, 0, "disallowed_changes" },
+	/* ... unless its field lock grants permissions (PDF 2.0 /P), locks still holding */
+	{ "approval_lock_p2_free.pdf", 0, NULL, INCL_AMOUNT " /P 2", FILL_NOTE, 1, NULL },
+	{ "approval_lock_p2_locked.pdf", 0, NULL, INCL_AMOUNT " /P 2", FILL_AMOUNT, 0,
+	  "disallowed_changes" },
+	{ "approval_lock_p1.pdf", 0, NULL, "/Action /All /P 1", FILL_NOTE, 0, "docmdp_violation" },
+	/* a lock's /P can deny what the certification granted, never add */
+	{ "p3_lock_p2_annot.pdf", 3, NULL, INCL_AMOUNT " /P 2", ANNOT_ADD, 0,
+	  "disallowed_changes" },
+	{ "p2_lock_p3_annot.pdf", 2, NULL, INCL_AMOUNT " /P 3", ANNOT_ADD, 0,
+	  "disallowed_changes" },
+};
+
+static const char amount_filled[] = "<< /Type /Annot /Subtype /Widget /FT /Tx /T (amount) /V (900) "
+				    "/Rect [72 600 200 620] /P 3 0 R /AP << /N 20 0 R >> >>";
+static const char amount_ap[] = "<< /Type /XObject /Subtype /Form /BBox [0 0 128 20] "
+				"/Length 34 >>\nstream\nBT /F1 12 Tf 2 5 Td (900) Tj ET\nendstream";
+static const char freetext[] = "<< /Type /Annot /Subtype /FreeText /Rect [72 690 300 720] "
+			       "/Contents (Pay 999 EUR) /DA (/Helv 12 Tf 0 g) >>";
+
+/* Page 1 with these /Annots, as vc_certified_form writes it otherwise. */
+static void
+page_with(char *buf, size_t cap, const char *annots)
+{
+	snprintf(buf, cap,
+		 "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+		 "/Resources << /Font << /F1 5 0 R >> >> /Annots [%s] >>",
+		 annots);
+}
+
+static unsigned char *
+upd(unsigned char *d, size_t *n, const int *nums, const char *const *objs, size_t k)
+{
+	size_t nn;
+	unsigned char *o = vc_update(d, *n, nums, objs, k, 0, NULL, &nn);
+
+	free(d);
+	*n = nn;
+	return o;
+}
+
+static unsigned char *
+apply(unsigned char *d, size_t *n, enum change ch)
+{
+	char page[512];
+	int nums[3];
+	const char *objs[3];
+	size_t nn;
+	unsigned char *o;
+
+	switch (ch) {
+	case FILL_AMOUNT:
+	case APPROVAL_THEN_FILL:
+		if (ch == APPROVAL_THEN_FILL) {
+			o = vc_sign(d, *n, "ec", 1, 0, &nn);
+			free(d);
+			d = o;
+			*n = nn;
+		}
+		nums[0] = 8;
+		objs[0] = amount_filled;
+		nums[1] = 20;
+		objs[1] = amount_ap;
+		return upd(d, n, nums, objs, 2);
+	case FILL_NOTE:
+		nums[0] = 9;
+		objs[0] = "<< /Type /Annot /Subtype /Widget /FT /Tx /T (note) /V (paid) "
+			  "/Rect [72 560 200 580] /P 3 0 R >>";
+		return upd(d, n, nums, objs, 1);
+	case FILL_AMOUNT_MOVED:
+		nums[0] = 8;
+		objs[0] = "<< /Type /Annot /Subtype /Widget /FT /Tx /T (amount) /V (900) "
+			  "/Rect [72 300 200 320] /P 3 0 R >>";
+		return upd(d, n, nums, objs, 1);
+	case ANNOT_ADD:
+	case ANNOT_ADD_EDIT:
+	case ANNOT_ADD_DELETE:
+		page_with(page, sizeof(page), "6 0 R 8 0 R 9 0 R 20 0 R");
+		nums[0] = 3;
+		objs[0] = page;
+		nums[1] = 20;
+		objs[1] = freetext;
+		d = upd(d, n, nums, objs, 2);
+		if (ch == ANNOT_ADD_EDIT) {
+			nums[0] = 20;
+			objs[0] = "<< /Type /Annot /Subtype /FreeText /Rect [72 690 300 720] "
+				  "/Contents (Pay 100 EUR, agreed) /DA (/Helv 12 Tf 0 g) >>";
+			d = upd(d, n, nums, objs, 1);
+		} else if (ch == ANNOT_ADD_DELETE) {
+			page_with(page, sizeof(page), "6 0 R 8 0 R 9 0 R");
+			nums[0] = 3;
+			objs[0] = page;
+			d = upd(d, n, nums, objs, 1);
+		}
+		return d;
+	case CONTENT:
+		nums[0] = 4;
+		objs[0] = "<< /Length 42 >>\nstream\nBT /F1 12 Tf 72 700 Td (Pay 900 EUR) Tj "
+			  "ET\nendstream";
+		return upd(d, n, nums, objs, 1);
+	case TEXT_FIELD_ADD:
+		page_with(page, sizeof(page), "6 0 R 8 0 R 9 0 R 20 0 R");
+		nums[0] = 3;
+		objs[0] = page;
+		nums[1] = 20;
+		objs[1] = "<< /Type /Annot /Subtype /Widget /FT /Tx /T (iban) /V (XX00 0000) "
+			  "/Rect [72 520 200 540] /P 3 0 R >>";
+		return upd(d, n, nums, objs, 2);
+	case OFFPAGE_EDIT:
+		/* what P=3 lets change is an annotation of a page, not whatever looks like one */
+		nums[0] = 20;
+		objs[0] = freetext;
+		d = upd(d, n, nums, objs, 1);
+		nums[0] = 20;
+		objs[0] = "<< /Type /Annot /Subtype /FreeText /Rect [72 690 300 720] "
+			  "/Contents (Pay 999 EUR) /DA (/Helv 14 Tf 0 g) >>";
+		return upd(d, n, nums, objs, 1);
+	case CERT_FIELD_VALUE:
+		nums[0] = 6;
+		objs[0] = "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Certification) "
+			  "/Rect [0 0 0 0] /F 132 /P 3 0 R /V 20 0 R >>";
+		nums[1] = 20;
+		objs[1] = "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
+			  "/ByteRange [0 0 0 0] /Contents <00> >>";
+		return upd(d, n, nums, objs, 2);
+	}
+	return d;
+}
+
+static int
+has_reason(const struct crypto_sig_report *s, const char *r)
+{
+	size_t i;
+
+	for (i = 0; i < s->nreasons; i++)
+		if (!strcmp(s->reasons[i], r))
+			return 1;
+	return 0;
+}
+
+START_TEST(certified_form_changes)
+{
+	const struct mdp_case *c = &cases[_i];
+	struct crypto_verify_opts o = { trust, NULL, 0 };
+	struct crypto_verify_report *r = NULL;
+	const struct crypto_sig_report *cert;
+	struct sp_errinfo ei;
+	size_t n, nn, i;
+	unsigned char *d = vc_certified_form(c->p, c->ref_lock, c->field_lock, &n), *s;
+
+	/* the certified form alone is valid */
+	sp_errinfo_init(&ei);
+	ck_assert_msg(crypto_pdf_verify(d, n, &o, &r, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_msg(vc_outcome(r) == VC_VALID, "%s: certified form: %s", c->file, r->message);
+	ck_assert_int_eq(r->sigs[0].certifying, c->p);
+	crypto_verify_report_free(r);
+	/* the change, then the second party's approval signature */
+	d = apply(d, &n, c->change);
+	s = vc_sign(d, n, "ec", 1, 0, &nn);
+	free(d);
+	write_file(vc_path(c->file), s, nn);
+	ck_assert_msg(crypto_pdf_verify(s, nn, &o, &r, &ei) == SP_OK, "%s", ei.msg);
+	/* a replaced certification value adds a (bogus) signature of its own */
+	if (c->change != CERT_FIELD_VALUE)
+		ck_assert_uint_eq(r->nsigs, c->change == APPROVAL_THEN_FILL ? 3 : 2);
+	for (i = 0; i < r->nsigs && r->sigs[i].certifying != c->p; i++)
+		;
+	ck_assert_msg(i < r->nsigs, "%s: the certification is not reported", c->file);
+	cert = &r->sigs[i];
+	if (c->valid) {
+		ck_assert_msg(cert->verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, "%s: %s: %s",
+			      c->file, crypto_verdict_name(cert->verdict), cert->message);
+		ck_assert_msg(vc_outcome(r) == VC_VALID, "%s: %s", c->file, r->message);
+		/* the change is listed, allowed, and says which permission allowed it */
+		for (i = 0; i < cert->nchanges && !strstr(cert->changes[i].what, "DocMDP"); i++)
+			;
+		ck_assert_msg(i < cert->nchanges, "%s: no change permitted by DocMDP", c->file);
+		ck_assert_int_eq(cert->changes[i].allowed, 1);
+	} else {
+		ck_assert_msg(cert->verdict == CRYPTO_VERDICT_INVALID, "%s: %s", c->file,
+			      crypto_verdict_name(cert->verdict));
+		ck_assert_msg(has_reason(cert, c->reason), "%s: %s", c->file, cert->message);
+		ck_assert_int_eq(vc_outcome(r), VC_INVALID);
+		/* a locked field says which lock */
+		if ((c->ref_lock || c->field_lock) && c->change != ANNOT_ADD &&
+		    !strcmp(c->reason, "disallowed_changes"))
+			ck_assert_msg(strstr(cert->message, "FieldMDP lock of \"Certification\""),
+				      "%s: %s", c->file, cert->message);
+	}
+	/* the second party's signature signs the final file as it is */
+	for (i = 0; i < r->nsigs && r->sigs[i].revision != r->nrevisions; i++)
+		;
+	ck_assert_msg(i < r->nsigs && r->sigs[i].verdict == CRYPTO_VERDICT_VALID, "%s", c->file);
+	crypto_verify_report_free(r);
+	free(s);
+}
+END_TEST
+
+/* A lock reads as written: Include/Exclude lists and ancestors of a field name. */
+START_TEST(field_lock_names)
+{
+	struct pdf_sig_field s;
+
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(pdf_sig_field_locks(&s, "amount"), 0);
+	s.lock = PDF_LOCK_ALL;
+	ck_assert_int_eq(pdf_sig_field_locks(&s, "anything"), 1);
+	s.lock = PDF_LOCK_INCLUDE;
+	memcpy(s.lock_fields, "buyer\0amount\0", 14);
+	ck_assert_int_eq(pdf_sig_field_locks(&s, "amount"), 1);
+	ck_assert_int_eq(pdf_sig_field_locks(&s, "buyer.name"), 1); /* a kid of a locked field */
+	ck_assert_int_eq(pdf_sig_field_locks(&s, "buyername"), 0);
+	ck_assert_int_eq(pdf_sig_field_locks(&s, "note"), 0);
+	s.lock = PDF_LOCK_EXCLUDE;
+	ck_assert_int_eq(pdf_sig_field_locks(&s, "amount"), 0);
+	ck_assert_int_eq(pdf_sig_field_locks(&s, "note"), 1);
+}
+END_TEST
+
+/* sign refuses what a signature field lock's /P 1 forbids, as it does a P=1 certification. */
+START_TEST(lock_p1_is_not_signable)
+{
+	size_t n;
+	unsigned char *d =
+		vc_certified_form(0, NULL, _i ? "/Action /All /P 1" : "/Action /All", &n);
+	struct pdf_doc *doc;
+	struct sp_errinfo ei;
+	int r;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open(d, n, &doc, &ei), SP_OK);
+	r = pdf_docmdp_check_signable(doc, &ei);
+	if (_i) {
+		ck_assert_int_eq(r, SP_ERR_INVALID);
+		ck_assert_str_eq(ei.reason, "docmdp_no_changes");
+		ck_assert_ptr_nonnull(strstr(ei.msg, "locked by signature \"Certification\""));
+	} else {
+		ck_assert_int_eq(r, SP_OK);
+	}
+	pdf_doc_free(doc);
+	free(d);
+}
+END_TEST
+
+static Suite *
+mdp_suite(void)
+{
+	Suite *s = suite_create("verify_mdp");
+	TCase *tc = tcase_create("mdp");
+
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, certified_form_changes, 0, (int)SP_ARRAY_LEN(cases));
+	tcase_add_test(tc, field_lock_names);
+	tcase_add_loop_test(tc, lock_p1_is_not_signable, 0, 2);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(mdp_suite());
+	int nf;
+
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? 0 : 1;
+}
