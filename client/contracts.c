@@ -575,6 +575,60 @@ cmd_download(const struct client_cli *cli, int argc, char **argv)
 	return r;
 }
 
+/*
+ * evidence NUMBER -o FILE: the signed evidence report of a finished
+ * contract. The file is written only when the server made the report; a
+ * refusal (409 contract_not_final, 404, 503 evidence_not_configured) is
+ * printed and leaves nothing behind.
+ */
+static int
+cmd_evidence(const struct client_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = { { "output", required_argument, NULL, 'o' },
+					      { NULL, 0, NULL, 0 } };
+	struct client *c = NULL;
+	struct client_response resp;
+	struct sp_errinfo ei;
+	const char *out = NULL;
+	char path[128];
+	int o, r;
+
+	optind = 0;
+	while ((o = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		if (o != 'o')
+			return usage(argv[0], "give the contract number and -o FILE");
+		out = optarg;
+	}
+	if (argc - optind != 1 || !number_ok(argv[optind]))
+		return usage(argv[0], "give the 19-digit contract number");
+	if (out == NULL || *out == '\0')
+		return usage(argv[0], "give the report's file with -o FILE");
+	snprintf(path, sizeof(path), "/api/v1/contracts/%s/evidence", argv[optind]);
+	if ((r = client_cli_open(cli, argv[0], &c)) != 0)
+		return r;
+	sp_errinfo_init(&ei);
+	client_response_init(&resp, PDF_MAX);
+	if (client_request(c, "GET", path, NULL, 0, NULL, NULL, &resp, &ei) != SP_OK) {
+		r = client_cli_transport(argv[0], &ei);
+	} else if (resp.status != 200) {
+		r = client_cli_said_no(argv[0], &resp);
+	} else if (resp.body.len < 5 || memcmp(resp.body.data, "%PDF-", 5) != 0) {
+		fprintf(stderr, "sealpact: %s: the server's answer is not a PDF\n", argv[0]);
+		r = EX_PROTOCOL;
+	} else if (sp_file_write(out, resp.body.data, resp.body.len, 0644, &ei) != SP_OK) {
+		fprintf(stderr, "sealpact: %s: %s\n", argv[0], ei.msg);
+		r = EX_CANTCREAT;
+	} else {
+		printf("%s: evidence report of contract %s, %zu bytes (signed by the platform; "
+		       "check it with 'sealpact verify %s')\n",
+		       out, argv[optind], resp.body.len, out);
+		r = 0;
+	}
+	client_response_cleanup(&resp);
+	client_free(c);
+	return r;
+}
+
 /* edit: PATCH only what was given; delete: DELETE the draft. */
 static int
 cmd_edit(const struct client_cli *cli, int argc, char **argv)
@@ -668,5 +722,7 @@ client_cmd_contracts(const struct client_cli *cli, int argc, char **argv)
 		return cmd_list(cli, argc, argv);
 	if (strcmp(cmd, "download") == 0)
 		return cmd_download(cli, argc, argv);
+	if (strcmp(cmd, "evidence") == 0)
+		return cmd_evidence(cli, argc, argv);
 	return cmd_simple(cli, argc, argv);
 }

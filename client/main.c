@@ -141,6 +141,16 @@ static const struct command commands[] = {
 	  cmd_contracts },
 	{ "download", "NUMBER FILE [REVISION]", "save the latest (or one revision's) PDF", "",
 	  cmd_contracts },
+	{ "evidence", "NUMBER -o FILE",
+	  "save the signed evidence report (出证报告) of a finished contract",
+	  "For a completed, rejected, cancelled or expired contract you are a party of:\n"
+	  "a PDF in Chinese and English with the contract's hashes (SHA-256, SM3), the\n"
+	  "parties, every signature with its certificate, seal, timestamp, level and\n"
+	  "verification result, and the audit trail with its hash chain, signed by the\n"
+	  "platform (PAdES B-LTA) with the signed contract attached. Each request is\n"
+	  "recorded in the contract's audit trail. Check it with 'sealpact verify FILE';\n"
+	  "'pdfdetach -save 1 FILE' extracts the contract.\n",
+	  cmd_contracts },
 	{ "sign",
 	  "NUMBER (PLACEMENT... | --invisible) [--seal ID] [token options] | --offline IN.pdf "
 	  "OUT.pdf "

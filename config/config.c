@@ -110,13 +110,18 @@ const struct config_key config_keys[] = {
 	    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", NULL, 0),
 	INT(seals, cjk_font_index, 0, 255, 2),
 
+	PATH(evidence, cert),
+	PATH(evidence, key),
+	PATH(evidence, chain),
+
 	STR(webhooks, allow_hosts, NULL),
 	BOOL(webhooks, allow_http, 0),
 };
 const size_t config_nkeys = SP_ARRAY_LEN(config_keys);
 
 const char *const config_sections[] = {
-	"server", "database", "log", "trust", "tsa", "auth", "signing", "seals", "webhooks",
+	"server", "database", "log",   "trust",    "tsa",
+	"auth",   "signing",  "seals", "evidence", "webhooks",
 };
 const size_t config_nsections = SP_ARRAY_LEN(config_sections);
 
@@ -371,6 +376,11 @@ validate(struct config_loader *ld, struct sp_errinfo *ei)
 		return rule_failed(ld, "seals",
 				   c->seals.maker_cert != NULL ? "maker_cert" : "maker_key", ei,
 				   "seals.maker_cert and seals.maker_key go together");
+	if ((c->evidence.cert == NULL) != (c->evidence.key == NULL))
+		return rule_failed(ld, "evidence", c->evidence.cert != NULL ? "cert" : "key", ei,
+				   "evidence.cert and evidence.key go together");
+	if (c->evidence.chain != NULL && c->evidence.cert == NULL)
+		return rule_failed(ld, "evidence", "chain", ei, "set without evidence.cert");
 	if (sp_tz_check(c->signing.date_seal_zone, NULL) != SP_OK)
 		return rule_failed(ld, "signing", "date_seal_zone", ei,
 				   "not a known IANA time zone (e.g. Asia/Shanghai, UTC)");

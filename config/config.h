@@ -107,6 +107,12 @@ struct config_seals {
 	int cjk_font_index; /* the face in cjk_font (Noto Sans CJK: 2 = SC), default 2 */
 };
 
+struct config_evidence {
+	char *cert;  /* PEM: the platform's evidence certificate; NULL: no evidence reports */
+	char *key;   /* PEM: its private key (RSA, EC P-256 or SM2) */
+	char *chain; /* PEM: its CA certificates, embedded beside it (optional) */
+};
+
 struct config_webhooks {
 	/*
 	 * Comma-separated host names and IP addresses or CIDR ranges that webhook
@@ -127,6 +133,7 @@ struct config {
 	struct config_auth auth;
 	struct config_signing signing;
 	struct config_seals seals;
+	struct config_evidence evidence;
 	struct config_webhooks webhooks;
 };
 

@@ -355,6 +355,16 @@ int crypto_sig_verify(X509 *cert, enum crypto_sigalg alg, const uint8_t *tbs, si
 		      const uint8_t *sig, size_t siglen, struct sp_errinfo *ei) SP_WUR;
 
 /*
+ * Sign tbs with a key held in this process (the platform's own keys, e.g.
+ * the evidence key; a token key never is): the algorithm must fit the key
+ * (SP_ERR_INVALID "alg_mismatch"). *sig (malloc'd) is the value as
+ * crypto_sig_verify takes it (DER for ECDSA and SM2). Any thread, on a
+ * shared read-only key.
+ */
+int crypto_sig_sign(EVP_PKEY *key, enum crypto_sigalg alg, const uint8_t *tbs, size_t tbslen,
+		    uint8_t **sig, size_t *siglen, struct sp_errinfo *ei) SP_WUR;
+
+/*
  * Convert a raw r||s signature (PKCS#11 CKM_ECDSA, also SM2 tokens) of an
  * even length up to 132 bytes into the DER ECDSA-Sig-Value. *der is malloc'd.
  */

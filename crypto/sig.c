@@ -287,3 +287,74 @@ out:
 	ECDSA_SIG_free(es);
 	return r;
 }
+
+int
+crypto_sig_sign(EVP_PKEY *key, enum crypto_sigalg alg, const uint8_t *tbs, size_t tbslen,
+		uint8_t **sig, size_t *siglen, struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL;
+	EVP_MD_CTX *mctx = NULL;
+	EVP_PKEY_CTX *sm2ctx = NULL, *pctx = NULL;
+	enum crypto_sigalg keyalg;
+	uint8_t *buf = NULL;
+	size_t n = 0;
+
+	*sig = NULL;
+	*siglen = 0;
+	if (key == NULL || tbs == NULL || tbslen == 0)
+		return sp_err(ei, SP_ERR_INVALID, "nothing to sign");
+	if ((r = sigalg_for_pkey(key, &keyalg, ei)) != SP_OK)
+		goto out;
+	if (keyalg != alg) {
+		r = sp_err_reason(ei, SP_ERR_INVALID, "alg_mismatch",
+				  "algorithm %s does not fit the key (%s)",
+				  crypto_sigalg_name(alg) ? crypto_sigalg_name(alg) : "unknown",
+				  crypto_sigalg_name(keyalg));
+		goto out;
+	}
+	if ((mctx = EVP_MD_CTX_new()) == NULL) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (alg == CRYPTO_SIGALG_SM2_SM3) {
+		/* As in verification: the distid before init, else OpenSSL 3.0 uses "". */
+		if ((sm2ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL)) == NULL ||
+		    EVP_PKEY_CTX_set1_id(sm2ctx, CRYPTO_SM2_ID, strlen(CRYPTO_SM2_ID)) <= 0) {
+			r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "SM2 context setup failed");
+			goto out;
+		}
+		EVP_MD_CTX_set_pkey_ctx(mctx, sm2ctx);
+		if (EVP_DigestSignInit(mctx, NULL, EVP_sm3(), NULL, key) != 1) {
+			r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "SM2 sign init failed");
+			goto out;
+		}
+	} else {
+		if (EVP_DigestSignInit_ex(mctx, &pctx, "SHA256", NULL, NULL, key, NULL) != 1 ||
+		    (alg == CRYPTO_SIGALG_RSA_SHA256 &&
+		     EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0)) {
+			r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "sign init failed");
+			goto out;
+		}
+	}
+	if (EVP_DigestSign(mctx, NULL, &n, tbs, tbslen) != 1 || n == 0 || n > CRYPTO_SIG_MAX) {
+		r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "signing failed");
+		goto out;
+	}
+	if ((buf = malloc(n)) == NULL) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (EVP_DigestSign(mctx, buf, &n, tbs, tbslen) != 1) {
+		r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "signing failed");
+		goto out;
+	}
+	*sig = buf;
+	*siglen = n;
+	buf = NULL; /* transferred */
+	r = SP_OK;
+out:
+	free(buf);
+	EVP_MD_CTX_free(mctx);
+	EVP_PKEY_CTX_free(sm2ctx);
+	return r;
+}

@@ -878,4 +878,46 @@ int db_review_approve(struct db_pool *pool, const struct db_actor *who,
 int db_review_reject(struct db_pool *pool, const struct db_actor *who, int64_t id,
 		     const char *reason, db_json_fn cb, void *arg) SP_WUR;
 
+/* ---- evidence.c: the evidence report (migration 013) ---------------------------------- */
+
+/*
+ * What the report shows, as SQL contract_evidence answers it; free with
+ * db_evidence_free() (NULL is fine). info is the JSON text (NUL-terminated)
+ * {"number", "name", "business_type", "business_type_name", "status",
+ * "created_at", "sent_at", "completed_at", "updated_at", "deadline",
+ * "page_count", "seq", "generated_at", "initiator": {"name", "credit_code"},
+ * "parties": [{"role", "routing_order", "name", "credit_code", "status",
+ * "reject_reason", "time"}], "revisions": [{"seq", "length", "sha256",
+ * "created_at", "archive", "signer": {"name", "credit_code"} | null,
+ * "certificate": {"subject", "issuer", "serial", "not_before", "not_after"} |
+ * null, "seal": {"id", "name", "type", "valid_from", "valid_until",
+ * "status", "png_hex"} | null}], "audit": [{"seq", "at", "action", "actor":
+ * {"name", "credit_code"} | null, "user", "ip", "prev_hash", "hash"}],
+ * "audit_chain": {"valid", "events", "first_bad_seq", "reason"}}; document
+ * the latest revision's bytes (what GET .../document answers); two fresh
+ * serials of the built-in TSA.
+ */
+struct db_evidence {
+	char *info;
+	size_t info_len;
+	uint8_t *document;
+	size_t document_len;
+	uint64_t tsa_serial, archive_serial;
+};
+void db_evidence_free(struct db_evidence *e);
+
+/* e is the callback's (NULL when err->code is not SP_OK). */
+typedef void (*db_evidence_fn)(void *arg, struct db_evidence *e, const struct sp_errinfo *err);
+
+/*
+ * The evidence of contract number for who's organization, recorded as the
+ * audit event contract.evidence_requested (with who's address and user
+ * agent) in the same transaction. Fails SP_ERR_NOT_FOUND when the
+ * organization may not see the contract (the rule of the document download),
+ * SP_ERR_CONFLICT "contract_not_final" while it is a draft or being signed.
+ * Loop thread.
+ */
+int db_contract_evidence(struct db_pool *pool, int64_t number, const struct db_actor *who,
+			 db_evidence_fn cb, void *arg) SP_WUR;
+
 #endif /* SP_DB_H */

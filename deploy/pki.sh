@@ -29,6 +29,9 @@
 #   sealmaker.key sealmaker.crt  the platform's seal maker (SM2; KU critical
 #                              digitalSignature,nonRepudiation): signs the GB/T 38540
 #                              SESeal of every approved electronic seal
+#   evidence.key evidence.crt  the platform's evidence key (ECDSA P-256; KU critical
+#                              digitalSignature,nonRepudiation): PAdES-signs every
+#                              evidence report (出证报告)
 #   ocsp.key ocsp.crt          OCSP responder (EKU OCSPSigning, ocsp-nocheck)
 #   server.key server.crt      TLS server, SAN DNS:localhost, IP:127.0.0.1
 #   server-chain.pem           server.crt then ca.pem (what a TLS server sends)
@@ -304,6 +307,7 @@ subj1="/C=CN/O=$name1/organizationIdentifier=$code1"
 
 issue ec tsa.key tsa.crt "/C=CN/O=sealpact 开发/CN=sealpact Dev TSA" v3_tsa
 issue sm2 sealmaker.key sealmaker.crt "/C=CN/O=sealpact 开发/CN=sealpact Dev Seal Maker" v3_sealmaker
+issue ec evidence.key evidence.crt "/C=CN/O=sealpact 开发/CN=sealpact Dev Evidence" v3_sealmaker
 issue ec ocsp.key ocsp.crt "/C=CN/O=sealpact 开发/CN=sealpact Dev OCSP Responder" v3_ocsp
 issue ec server.key server.crt "/C=CN/O=sealpact 开发/CN=localhost" v3_server
 cat server.crt ca.pem >server-chain.pem

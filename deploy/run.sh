@@ -102,6 +102,9 @@ if [ "$var" != "$root/var" ]; then
   export SEALPACT_SIGNING_DEFAULT_SEAL_IMAGE=${SEALPACT_SIGNING_DEFAULT_SEAL_IMAGE:-$var/pki/seal.png}
   export SEALPACT_SEALS_MAKER_CERT=${SEALPACT_SEALS_MAKER_CERT:-$var/pki/sealmaker.crt}
   export SEALPACT_SEALS_MAKER_KEY=${SEALPACT_SEALS_MAKER_KEY:-$var/pki/sealmaker.key}
+  export SEALPACT_EVIDENCE_CERT=${SEALPACT_EVIDENCE_CERT:-$var/pki/evidence.crt}
+  export SEALPACT_EVIDENCE_KEY=${SEALPACT_EVIDENCE_KEY:-$var/pki/evidence.key}
+  export SEALPACT_EVIDENCE_CHAIN=${SEALPACT_EVIDENCE_CHAIN:-$var/pki/chain.pem}
 fi
 
 log "migrating"

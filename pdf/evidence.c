@@ -324,6 +324,9 @@ check(const struct pdf_evidence *e, struct sp_errinfo *ei)
 	if ((r = check_hex("the document's SHA-256", e->sha256_hex, 1, ei)) < 0 ||
 	    (r = check_hex("the document's SM3", e->sm3_hex, 0, ei)) < 0)
 		return r;
+	if (e->nfacts > 32 || (e->nfacts && !e->facts))
+		return sp_err_reason(ei, SP_ERR_INVALID, "evidence_invalid",
+				     "facts missing or more than 32");
 	if (e->nparties > EV_MAX_PARTIES || e->nsignatures > EV_MAX_SIGS ||
 	    e->nevents > EV_MAX_EVENTS || (e->nparties && !e->parties) ||
 	    (e->nsignatures && !e->signatures) || (e->nevents && !e->events))
@@ -356,6 +359,7 @@ section_contract(struct rep *rp, const char *filename)
 	const struct pdf_evidence *e = rp->e;
 	const char *name, *status, *init, *code, *sm3;
 	char buf[3200], att[600];
+	size_t i;
 	int r;
 
 	if ((r = txtn(rp, e->contract_name, KV_MAX, &name)) < 0 ||
@@ -376,6 +380,14 @@ section_contract(struct rep *rp, const char *filename)
 	    (r = kv_row(rp, "文件摘要 SM3", "Document digest, SM3", sm3)) < 0 ||
 	    (r = kv_row(rp, "附件", "Attachment: the signed contract", att)) < 0)
 		return r;
+	for (i = 0; i < e->nfacts; i++) {
+		const char *zh, *en, *v;
+		if ((r = txtn(rp, e->facts[i].zh, 40, &zh)) < 0 ||
+		    (r = txtn(rp, e->facts[i].en, 60, &en)) < 0 ||
+		    (r = txtn(rp, e->facts[i].value, KV_MAX, &v)) < 0 ||
+		    (r = kv_row(rp, zh, en, v)) < 0)
+			return r;
+	}
 	return SP_OK;
 }
 

@@ -646,6 +646,11 @@ struct pdf_evidence_event {
 	const char *prev_hash, *hash; /* hex */
 };
 
+/* A further row of the contract's section: a Chinese and an English label, a value. */
+struct pdf_evidence_fact {
+	const char *zh, *en, *value;
+};
+
 struct pdf_evidence {
 	const char *contract_number; /* required (up to 64 characters) */
 	const char *contract_name;   /* required */
@@ -663,7 +668,9 @@ struct pdf_evidence {
 	size_t nevents;                    /* 0..100000 */
 	const unsigned char *contract_pdf; /* required: attached byte for byte */
 	size_t contract_pdf_len;
-	const char *contract_filename; /* NULL: "contract-<number>.pdf" */
+	const char *contract_filename;         /* NULL: "contract-<number>.pdf" */
+	const struct pdf_evidence_fact *facts; /* shown after the attachment's row */
+	size_t nfacts;                         /* 0..32 */
 };
 
 /*

@@ -34,6 +34,7 @@ struct router;
 struct snowflake;
 struct tsa_provider;
 struct seal_maker;
+struct evidence_key;
 
 /* ---- routes --------------------------------------------------------------- */
 
@@ -126,6 +127,8 @@ struct crypto_trust *request_trust(const struct request *r);
 const struct tsa_provider *request_tsa(const struct request *r);
 /* request_seal_maker: the seal-making key (state.h), NULL when not configured. */
 const struct seal_maker *request_seal_maker(const struct request *r);
+/* request_evidence_key: the evidence-report key (state.h), NULL when not configured. */
+const struct evidence_key *request_evidence_key(const struct request *r);
 struct snowflake *request_numbers(const struct request *r);
 struct ip_limiter *request_verify_limiter(const struct request *r);
 

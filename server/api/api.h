@@ -41,6 +41,9 @@ void contracts_receive_all_post(struct request *r);
 void documents_document_get(struct request *r);
 void documents_audit_verify_get(struct request *r);
 
+/* evidence.c: the signed evidence report of a finished contract */
+void evidence_get(struct request *r);
+
 /* lists.c */
 void lists_get(struct request *r);
 

@@ -47,6 +47,8 @@ static const struct {
 	{ HTTP_GET, "/api/v1/contracts/{number}/revisions/{seq}/document", documents_document_get,
 	  0 },
 	{ HTTP_GET, "/api/v1/contracts/{number}/audit/verify", documents_audit_verify_get, 0 },
+	/* evidence.c: the signed evidence report (parties, once the contract is finished) */
+	{ HTTP_GET, "/api/v1/contracts/{number}/evidence", evidence_get, 0 },
 	{ HTTP_GET, "/api/v1/contracts", lists_get, 0 },
 	/* webhooks.c (members) */
 	{ HTTP_GET | HTTP_POST, "/api/v1/webhooks", webhooks_collection, 0 },

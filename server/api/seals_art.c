@@ -21,8 +21,8 @@
 #include "seals_int.h"
 
 /* A font that cannot be opened is the operator's to fix: say so as 503. */
-static int
-font_check(const struct config *cfg, struct sp_errinfo *ei)
+int
+seals_font_check(const struct config *cfg, struct sp_errinfo *ei)
 {
 	FILE *f = fopen(cfg->seals.cjk_font, "rb");
 
@@ -38,8 +38,8 @@ font_check(const struct config *cfg, struct sp_errinfo *ei)
  * an unreadable or unsupported file): 503 font_unavailable. What it says
  * about the text (text_invalid, font_missing_glyph) stays the caller's.
  */
-static int
-font_err(int r, const struct sp_errinfo *pei, struct sp_errinfo *ei)
+int
+seals_font_err(int r, const struct sp_errinfo *pei, struct sp_errinfo *ei)
 {
 	if (r == SP_OK)
 		return SP_OK;
@@ -63,7 +63,7 @@ seals_generated_png(const struct config *cfg, const char *org_name, const char *
 
 	*png = NULL;
 	*len = 0;
-	if ((r = font_check(cfg, ei)) != SP_OK)
+	if ((r = seals_font_check(cfg, ei)) != SP_OK)
 		return r;
 	memset(&a, 0, sizeof(a));
 	a.org_name = org_name;
@@ -72,7 +72,7 @@ seals_generated_png(const struct config *cfg, const char *org_name, const char *
 	a.size_px = SEALS_GENERATED_PX;
 	sp_errinfo_init(&pei);
 	r = pdf_seal_round_png(cfg->seals.cjk_font, cfg->seals.cjk_font_index, &a, png, len, &pei);
-	return font_err(r, &pei, ei);
+	return seals_font_err(r, &pei, ei);
 }
 
 /* ---- the application form ------------------------------------------------------------ */
@@ -109,7 +109,7 @@ form_work(void *arg, struct sp_errinfo *ei)
 	struct sp_errinfo pei;
 	int r;
 
-	if ((r = font_check(j->cfg, ei)) != SP_OK)
+	if ((r = seals_font_check(j->cfg, ei)) != SP_OK)
 		return r;
 	memset(&f, 0, sizeof(f));
 	f.application_id = j->id;
@@ -122,7 +122,7 @@ form_work(void *arg, struct sp_errinfo *ei)
 	sp_errinfo_init(&pei);
 	r = pdf_seal_application_form(j->cfg->seals.cjk_font, j->cfg->seals.cjk_font_index, &f,
 				      &j->pdf, &j->pdf_len, &pei);
-	return font_err(r, &pei, ei);
+	return seals_font_err(r, &pei, ei);
 }
 
 static void

@@ -32,4 +32,15 @@ int seals_generated_png(const struct config *cfg, const char *org_name, const ch
 			const char *code, unsigned char **png, size_t *len,
 			struct sp_errinfo *ei) SP_WUR;
 
+/*
+ * The CJK font of seals.cjk_font, for every generated document (forms,
+ * seals, evidence reports): seals_font_check() fails SP_ERR_UNAVAILABLE
+ * "font_unavailable" when the file cannot be opened; seals_font_err() turns
+ * pdf/'s error r (pei) into that for font trouble (the operator's) and
+ * copies it into ei otherwise (text the font cannot carry stays the
+ * caller's). Any thread.
+ */
+int seals_font_check(const struct config *cfg, struct sp_errinfo *ei) SP_WUR;
+int seals_font_err(int r, const struct sp_errinfo *pei, struct sp_errinfo *ei) SP_WUR;
+
 #endif /* SP_SERVER_SEALS_INT_H */

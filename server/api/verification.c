@@ -68,28 +68,59 @@ trust_used_new(const struct config *cfg)
 			 "CA certificates embedded in the signature");
 }
 
+/* Where a signature's byte range ends (-1 without one). */
+static long long
+range_end(json_t *sig)
+{
+	json_t *br = json_object_get(sig, "byte_range");
+
+	if (json_array_size(br) != 4)
+		return -1;
+	return (long long)(json_integer_value(json_array_get(br, 2)) +
+			   json_integer_value(json_array_get(br, 3)));
+}
+
 /*
- * A contract's signatures with the seal each shows: the signed revision ends
- * where the signature's byte range ends, and the database recorded the seal
- * of that revision.
+ * A contract's signatures with the seal each shows. The database recorded
+ * the seal of each signed revision, keyed by the revision's length; a stored
+ * revision ends with its signature, or after it with the DSS and document
+ * timestamp that completion appends (PAdES B-LT/B-LTA). So a signature's
+ * revision is the first one that ends at or after its byte range, unless
+ * another signature ends in between (then that length is that one's: each
+ * stored revision carries one party's signature).
  */
 static void
 seals_add(json_t *doc, const char *seals_text)
 {
-	json_t *seals = json_loads(seals_text, 0, NULL), *sig, *br, *seal;
-	char key[32];
-	size_t i;
+	json_t *seals = json_loads(seals_text, 0, NULL), *sigs = json_object_get(doc, "signatures");
+	json_t *sig, *other, *seal, *best;
+	const char *key;
+	long long end, k, bestk, e2;
+	size_t i, m;
 
-	json_array_foreach(json_object_get(doc, "signatures"), i, sig)
+	json_array_foreach(sigs, i, sig)
 	{
-		br = json_object_get(sig, "byte_range");
-		if (json_array_size(br) != 4)
-			continue;
-		snprintf(key, sizeof(key), "%lld",
-			 (long long)(json_integer_value(json_array_get(br, 2)) +
-				     json_integer_value(json_array_get(br, 3))));
-		seal = json_object_get(seals, key);
-		json_object_set(sig, "seal", seal != NULL ? seal : json_null());
+		best = NULL;
+		bestk = -1;
+		end = range_end(sig);
+		if (end >= 0 && !json_is_true(json_object_get(sig, "doc_timestamp")))
+			json_object_foreach(seals, key, seal)
+			{
+				k = strtoll(key, NULL, 10);
+				if (k >= end && (bestk < 0 || k < bestk)) {
+					bestk = k;
+					best = seal;
+				}
+			}
+		json_array_foreach(sigs, m, other)
+		{
+			e2 = range_end(other);
+			if (best != NULL && m != i &&
+			    !json_is_true(json_object_get(other, "doc_timestamp")) && e2 > end &&
+			    e2 <= bestk)
+				best = NULL;
+		}
+		json_object_set(sig, "seal", best != NULL ? best : json_null());
 	}
 	json_decref(seals);
 }

@@ -283,6 +283,7 @@ struct server {
 	struct crypto_trust *trust; /* NULL: trust.roots is empty */
 	struct tsa_provider *tsa;
 	struct seal_maker *seal_maker;     /* NULL: seals.maker_* unset */
+	struct evidence_key *evidence_key; /* NULL: evidence.cert/key unset */
 	struct snowflake *numbers;         /* node server.node_id + worker index */
 	struct ip_limiter *verify_limiter; /* anonymous verifications per address */
 	struct expiry expiry;              /* the deadline sweep */

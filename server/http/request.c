@@ -185,6 +185,11 @@ request_seal_maker(const struct request *r)
 {
 	return r->srv->seal_maker;
 }
+const struct evidence_key *
+request_evidence_key(const struct request *r)
+{
+	return r->srv->evidence_key;
+}
 struct snowflake *
 request_numbers(const struct request *r)
 {

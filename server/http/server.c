@@ -191,6 +191,7 @@ files_state_build(struct server *srv, int worker, struct sp_errinfo *ei)
 	if ((r = trust_store_new(cfg, &srv->trust, ei)) != SP_OK ||
 	    (r = tsa_provider_new(cfg, &srv->tsa, ei)) != SP_OK ||
 	    (r = seal_maker_new(cfg, &srv->seal_maker, ei)) != SP_OK ||
+	    (r = evidence_key_new(cfg, &srv->evidence_key, ei)) != SP_OK ||
 	    (r = snowflake_worker_node(cfg->server.node_id, cfg->server.workers, worker, &node,
 				       ei)) != SP_OK)
 		goto out;
@@ -243,6 +244,7 @@ out:
 	crypto_trust_free(srv.trust);
 	tsa_provider_free(srv.tsa);
 	seal_maker_free(srv.seal_maker);
+	evidence_key_free(srv.evidence_key);
 	if (srv.numbers != NULL)
 		snowflake_cleanup(srv.numbers);
 	free(srv.numbers);
@@ -274,6 +276,7 @@ server_cleanup(struct server *srv)
 	crypto_trust_free(srv->trust);
 	tsa_provider_free(srv->tsa);
 	seal_maker_free(srv->seal_maker);
+	evidence_key_free(srv->evidence_key);
 	if (srv->numbers != NULL)
 		snowflake_cleanup(srv->numbers);
 	free(srv->numbers);

@@ -41,6 +41,26 @@ void seal_maker_free(struct seal_maker *m); /* NULL is fine */
 int seal_maker_get(const struct seal_maker *m, X509 **cert, EVP_PKEY **key,
 		   struct sp_errinfo *ei) SP_WUR;
 
+/* ---- evidence_key.c: the platform's evidence key ---------------------------------------- */
+
+struct evidence_key;
+
+/*
+ * Load evidence.cert, evidence.key and evidence.chain: SP_OK with *out NULL
+ * when unset; SP_ERR_CONFIG naming the key when a file does not load, the key
+ * does not match or the certificate may not sign. Start-up only.
+ */
+int evidence_key_new(const struct config *cfg, struct evidence_key **out,
+		     struct sp_errinfo *ei) SP_WUR;
+void evidence_key_free(struct evidence_key *k); /* NULL is fine */
+/*
+ * The certificate, key and CA chain (borrowed, read-only: any thread may
+ * sign with them), or SP_ERR_UNAVAILABLE "evidence_not_configured" when k is
+ * NULL.
+ */
+int evidence_key_get(const struct evidence_key *k, X509 **cert, EVP_PKEY **key,
+		     STACK_OF(X509) * *chain, struct sp_errinfo *ei) SP_WUR;
+
 /* ---- trust.c: the certificate trust store ----------------------------------------------- */
 
 /*

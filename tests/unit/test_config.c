@@ -485,6 +485,12 @@ START_TEST(cross_field_rules)
 		    NULL, "server.max_upload_bytes", "smaller than");
 	expect_fail(BASE PLAIN "trust:\n  ocsp: false\n", NULL, 0, NULL, "trust.require_revocation",
 		    "refuse every certificate");
+	expect_fail(BASE PLAIN "evidence:\n  cert: /e.crt\n", NULL, 0, NULL, "evidence.cert",
+		    "go together");
+	expect_fail(BASE PLAIN "evidence:\n  key: /e.key\n", NULL, 0, NULL, "evidence.key",
+		    "go together");
+	expect_fail(BASE PLAIN "evidence:\n  chain: /c.pem\n", NULL, 0, NULL, "evidence.chain",
+		    "without evidence.cert");
 }
 END_TEST
 

@@ -751,6 +751,38 @@ START_TEST(size_max_holds_the_cms_and_is_tight)
 }
 END_TEST
 
+/* A key held in process (the evidence key) signs what its certificate then verifies. */
+START_TEST(local_key_signs)
+{
+	static const uint8_t tbs[] = "signed attributes stand-in";
+	struct sp_errinfo ei;
+	uint8_t *sig = NULL;
+	size_t siglen = 0;
+	int a = _i, other = (_i + 1) % A_N;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_sig_sign(P.key[a], algs[a], tbs, sizeof(tbs), &sig, &siglen, &ei),
+			 SP_OK);
+	ck_assert_uint_gt(siglen, 0);
+	ck_assert_int_eq(crypto_sig_verify(P.leaf[a], algs[a], tbs, sizeof(tbs), sig, siglen, &ei),
+			 SP_OK);
+	/* another message, or another certificate, does not verify */
+	ck_assert_int_ne(crypto_sig_verify(P.leaf[a], algs[a], tbs, sizeof(tbs) - 1, sig, siglen,
+					   &ei),
+			 SP_OK);
+	free(sig);
+	/* an algorithm that does not fit the key is refused before signing */
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_sig_sign(P.key[a], algs[other], tbs, sizeof(tbs), &sig, &siglen,
+					 &ei),
+			 SP_ERR_INVALID);
+	ck_assert_str_eq(ei.reason, "alg_mismatch");
+	ck_assert_ptr_null(sig);
+	ck_assert_int_eq(crypto_sig_sign(P.key[a], algs[a], tbs, 0, &sig, &siglen, &ei),
+			 SP_ERR_INVALID);
+}
+END_TEST
+
 static Suite *
 crypto_cms_suite(void)
 {
@@ -767,6 +799,7 @@ crypto_cms_suite(void)
 	tcase_add_loop_test(tc, ecdsa_raw_signatures, 0, 2);
 	tcase_add_test(tc, chain_is_deduplicated);
 	tcase_add_loop_test(tc, size_max_holds_the_cms_and_is_tight, 0, A_N);
+	tcase_add_loop_test(tc, local_key_signs, 0, A_N);
 	suite_add_tcase(s, tc);
 	return s;
 }

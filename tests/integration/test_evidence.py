@@ -1,0 +1,262 @@
+"""Issue 15, end to end: the evidence report (出证报告). A three-party contract completes;
+its report, fetched through the API and through `sealpact evidence`, is a PDF signed by
+the platform's evidence key at PAdES B-LTA that `sealpact verify`, pdfsig and qpdf accept,
+whose attachment is byte for byte the contract's document, and whose text names the
+contract number, every party's credit code and every audit hash. Each request is an
+audit event; an organization that is not a party gets 404, an unfinished contract 409,
+and a server without an evidence key says so (503) and records nothing."""
+
+import datetime
+import json
+import os
+import re
+import subprocess
+import unittest
+
+import shutil
+
+import harness
+import test_signing
+from test_ltv import LtvCase, verify
+from test_seals import png
+from test_signing import pdfsig, signatures
+
+
+def setUpModule():
+    test_signing.setUpModule()
+
+
+def tearDownModule():
+    test_signing.tearDownModule()
+
+
+def PKI():
+    return test_signing.PKI
+
+
+def pdftotext(path):
+    p = subprocess.run(["pdftotext", "-layout", path, "-"], capture_output=True, text=True)
+    return p.stdout
+
+
+class EvidenceCase(LtvCase):
+
+    def setUp(self):
+        super().setUp()
+        self.server_extra["evidence"] = {"cert": PKI().path("evidence.crt"),
+                                         "key": PKI().path("evidence.key"),
+                                         "chain": PKI().path("chain.pem")}
+        self.server_extra["seals"] = {"maker_cert": PKI().path("sealmaker.crt"),
+                                      "maker_key": PKI().path("sealmaker.key")}
+        self.restart()
+
+    def keep(self, path, name):
+        """EVIDENCE_KEEP_DIR: where to leave a copy of a report (for looking at it)."""
+        d = os.environ.get("EVIDENCE_KEEP_DIR")
+        if d:
+            os.makedirs(d, exist_ok=True)
+            shutil.copy(path, os.path.join(d, name))
+
+    def issue_seal(self, slug):
+        """An electronic seal from the seal desk: apply, scan, submit, a reviewer approves."""
+        if not hasattr(self, "reviewer_token"):
+            p = harness.create_reviewer(self.server, "rev1", "correct horse battery rev1")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            st, _, _, doc = self.server.request("POST", "/api/v1/auth/reviewer-login", body={
+                "username": "rev1", "password": "correct horse battery rev1"})
+            self.assertEqual(st, 200, doc)
+            self.reviewer_token = doc["token"]
+        name = self.orgs[slug]["name"][:8] + "合同专用章"
+        st, _, _, app = self.call(slug, "POST", "/api/v1/seal-applications",
+                                  {"name": name, "type": "contract"})
+        self.assertEqual(st, 201, app)
+        h = {"Authorization": "Bearer " + self.tokens[slug], "Content-Type": "image/png"}
+        st, _, _, doc = self.server.request("PUT", "/api/v1/seal-applications/%s/scan" % app["id"],
+                                            body=png(200, 100, transparent=False), headers=h)
+        self.assertEqual(st, 200, doc)
+        st, _, _, doc = self.call(slug, "POST", "/api/v1/seal-applications/%s/submit" % app["id"])
+        self.assertEqual(st, 200, doc)
+        h = {"Authorization": "Bearer " + self.reviewer_token}
+        path = "/api/v1/review/applications/%s" % app["id"]
+        st, _, _, doc = self.server.request("POST", path + "/claim", body=b"",
+                                            headers=dict(h, **{"Content-Type": "application/json"}))
+        self.assertEqual(st, 200, doc)
+        now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+        at = lambda d: (now + datetime.timedelta(days=d)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        st, _, _, doc = self.server.request("POST", path + "/approve", headers=h, body={
+            "valid_from": at(-1), "valid_until": at(365), "image": "generated"}, timeout=60)
+        self.assertEqual(st, 200, doc)
+        return doc["seal_id"]
+
+    def three_party_sealed(self):
+        """three_party(), each signer placing its own issued seal."""
+        for slug, alg in (("buyer", "rsa"), ("supplier", "rsa"), ("logistics", "ec")):
+            self.login_api(slug, alg)
+        signers = [("supplier", "rsa"), ("logistics", "ec"), ("buyer", "rsa")]
+        seals = {slug: self.issue_seal(slug) for slug, _ in signers}
+        n = self.create([(s, i + 1) for i, (s, _) in enumerate(signers)])
+        for i, (slug, alg) in enumerate(signers):
+            self.act(slug, n, "receive")
+            prep = self.prepared(slug, n, alg, placements=[
+                {"mode": "normal", "seal": seals[slug], "page": 1, "x": 150 + 150 * i,
+                 "y": 120}])
+            st, _, _, doc = self.complete(slug, prep["session"], self.token_sign(slug, alg, prep))
+            self.assertEqual(st, 200, doc)
+            self.act(slug, n, "send")
+        st, _, _, doc = self.call("buyer", "GET", "/api/v1/contracts/%s" % n)
+        self.assertEqual(doc["status"], "completed", doc)
+        return n
+
+    def evidence(self, slug, n):
+        return self.call(slug, "GET", "/api/v1/contracts/%s/evidence" % n)
+
+    def requests_recorded(self, n):
+        return int(self.db.query(
+            "SELECT count(*) FROM audit_events WHERE contract_number = %s AND "
+            "action = 'contract.evidence_requested'" % n))
+
+
+class Report(EvidenceCase):
+
+    def test_completed_contract_report_verifies_and_carries_the_contract(self):
+        n = self.three_party_sealed()
+        st, hdrs, data, _ = self.evidence("buyer", n)
+        self.assertEqual(st, 200, data[:300])
+        self.assertEqual(hdrs.get("content-type"), "application/pdf")
+        self.assertIn("evidence-%s.pdf" % n, hdrs.get("content-disposition", ""))
+        self.assertTrue(data.startswith(b"%PDF-"))
+        report = os.path.join(self.tmp, "report.pdf")
+        with open(report, "wb") as f:
+            f.write(data)
+        self.keep(report, "completed-report.pdf")
+        self.assertEqual(self.requests_recorded(n), 1)
+
+        # sealpact verify: the report's own signature, valid at B-LTA
+        p = verify(report)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        rep = json.loads(p.stdout)
+        self.assertIn(rep["verdict"], ("valid", "valid_with_allowed_changes"), rep)
+        sigs = [s for s in rep["signatures"] if not s["doc_timestamp"]]
+        self.assertEqual(len(sigs), 1, rep)
+        self.assertEqual(sigs[0]["level"], "pades_b_lta", rep)
+        self.assertIn("sealpact Dev Evidence", sigs[0]["signer"]["subject"], rep)
+        self.assertTrue(sigs[0]["checks"]["chain"], rep)
+        self.assertEqual(len([s for s in rep["signatures"] if s["doc_timestamp"]]), 1, rep)
+        # pdfsig and qpdf, the independent judges
+        ps = signatures(pdfsig(report))
+        self.assertEqual(len(ps), 1, ps)
+        self.assertIn("Signature is Valid.", ps[0])
+        q = subprocess.run(["qpdf", "--check", report], capture_output=True, text=True)
+        self.assertEqual(q.returncode, 0, q.stdout + q.stderr)
+
+        # the attachment is the contract's document, byte for byte
+        contract = self.download("buyer", n)
+        out = os.path.join(self.tmp, "attached.pdf")
+        p = subprocess.run(["pdfdetach", "-save", "1", "-o", out, report],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(out, "rb") as a, open(contract, "rb") as b:
+            self.assertEqual(a.read(), b.read())
+
+        # the text: the number, every party's credit code, every audit hash
+        text = pdftotext(report)
+        self.assertIn(n, text)
+        for slug in ("buyer", "supplier", "logistics"):
+            self.assertIn(self.orgs[slug]["credit_code"], text)
+        # each signature shows its seal: three seal pictures (and the attached file's none)
+        p = subprocess.run(["pdfimages", "-list", report], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertGreaterEqual(len([l for l in p.stdout.splitlines()[2:] if " image " in l]),
+                                3, p.stdout)
+        self.assertIn("合同专用章", text.replace(" ", ""))
+        self.assertEqual(text.count("PAdES B-LTA"), 4, text)  # 3 signatures + the archive
+        self.assertIn("电子合同出证报告", text)
+        st, _, _, doc = self.call("buyer", "GET", "/api/v1/contracts/%s" % n)
+        self.assertEqual(st, 200, doc)
+        flat = text.replace("\n", " ")
+        for ev in doc["audit"]:
+            self.assertIn(ev["hash"], flat, ev)
+        # the report shows its own request, the last event of the trail
+        self.assertEqual(doc["audit"][-1]["action"], "contract.evidence_requested")
+        self.assertIn("contract.evidence_requested", flat)
+
+        # a party fetches it with the terminal too; each request is an audit event
+        self.login("supplier", "rsa")
+        out2 = os.path.join(self.tmp, "cli-report.pdf")
+        p = self.cli("supplier", "evidence", n, "-o", out2)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn(out2, p.stdout)
+        p = verify(out2)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual(self.requests_recorded(n), 2)
+        # a chain of events that still verifies
+        st, _, _, doc = self.call("buyer", "GET", "/api/v1/contracts/%s/audit/verify" % n)
+        self.assertEqual(st, 200, doc)
+        self.assertTrue(doc["valid"], doc)
+
+
+class Refusals(EvidenceCase):
+
+    def test_outsider_404_unfinished_409_and_cli_errors(self):
+        for slug, alg in (("buyer", "rsa"), ("supplier", "rsa"), ("logistics", "ec")):
+            self.login_api(slug, alg)
+        n = self.create([("supplier", 1)])
+        # in progress: 409 contract_not_final, nothing recorded
+        st, _, _, doc = self.evidence("buyer", n)
+        self.assertEqual(st, 409, doc)
+        self.assertEqual(doc["code"], "contract_not_final", doc)
+        self.assertEqual(self.requests_recorded(n), 0)
+        self.sign_all(n, [("supplier", "rsa")])
+        # an organization that is not a party: 404, as for a contract that does not exist
+        st, _, _, doc = self.evidence("logistics", n)
+        self.assertEqual(st, 404, doc)
+        self.assertEqual(doc["code"], "not_found", doc)
+        st, _, _, doc = self.evidence("buyer", "1999999999999999999")
+        self.assertEqual(st, 404, doc)
+        self.assertEqual(self.requests_recorded(n), 0)
+        # unauthenticated
+        st, _, _, doc = self.server.request("GET", "/api/v1/contracts/%s/evidence" % n)
+        self.assertEqual(st, 401, doc)
+        # the terminal: a clear message and a non-zero exit, no file
+        self.login("logistics", "ec")
+        out = os.path.join(self.tmp, "nope.pdf")
+        p = self.cli("logistics", "evidence", n, "-o", out)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("not_found", p.stderr)
+        self.assertFalse(os.path.exists(out))
+        p = self.cli("logistics", "evidence", n)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("-o", p.stderr)
+        # a rejected contract has a report too
+        n2 = self.create([("supplier", 1)])
+        self.act("supplier", n2, "receive")
+        st, _, _, doc = self.call("supplier", "POST", "/api/v1/contracts/%s/reject" % n2,
+                                  {"reason": "价格不符"})
+        self.assertEqual(st, 200, doc)
+        st, hdrs, data, _ = self.evidence("supplier", n2)
+        self.assertEqual(st, 200, data[:300])
+        report = os.path.join(self.tmp, "rejected.pdf")
+        with open(report, "wb") as f:
+            f.write(data)
+        p = verify(report)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("价格不符", re.sub(r"\s+", "", pdftotext(report)))
+
+
+class NotConfigured(LtvCase):
+
+    def test_without_an_evidence_key_503_and_nothing_recorded(self):
+        for slug, alg in (("buyer", "rsa"), ("supplier", "rsa")):
+            self.login_api(slug, alg)
+        n = self.create([("supplier", 1)])
+        self.sign_all(n, [("supplier", "rsa")])
+        st, _, _, doc = self.call("buyer", "GET", "/api/v1/contracts/%s/evidence" % n)
+        self.assertEqual(st, 503, doc)
+        self.assertEqual(doc["code"], "evidence_not_configured", doc)
+        self.assertEqual(int(self.db.query(
+            "SELECT count(*) FROM audit_events WHERE contract_number = %s AND "
+            "action = 'contract.evidence_requested'" % n)), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
