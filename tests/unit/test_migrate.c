@@ -341,9 +341,12 @@ START_TEST(concurrent_runners_apply_once)
 		ck_assert_msg(r[i].rc == SP_OK, "runner %d: %s", i, r[i].ei.msg);
 		total += r[i].applied;
 	}
-	/* One applied both, the other found nothing left to do. */
+	/*
+	 * Each file was applied once, by one runner or the other: the lock is
+	 * per file's transaction (so it works through PgBouncer's transaction
+	 * pooling), and a runner looks again under it whether its file is done.
+	 */
 	ck_assert_int_eq(total, 2);
-	ck_assert(r[0].applied == 0 || r[1].applied == 0);
 	pg = connect_to(db_url);
 	ck_assert_str_eq(q1(pg, "SELECT string_agg(version::text, ',' ORDER BY version) "
 				"FROM schema_migrations"),
