@@ -468,9 +468,11 @@ int crypto_ts_query_new_digest(const uint8_t sha256[32], uint64_t *nonce, uint8_
 			       size_t *querylen, struct sp_errinfo *ei) SP_WUR;
 
 /*
- * The signer certificate's notAfter of an RFC 3161 TimeStampToken
- * (ContentInfo DER): when its TSA certificate expires. SP_ERR_INVALID when it
- * cannot be read.
+ * Until when an RFC 3161 TimeStampToken (ContentInfo DER) proves its time:
+ * its TSA certificate's notAfter, or earlier when its algorithms weaken (the
+ * TSA key or a digest below 112 bits of strength: now, i.e. 0; at 112 bits:
+ * the end of 2030, after NIST SP 800-57 Part 1). The archive-timestamp
+ * renewal is scheduled from it. SP_ERR_INVALID when it cannot be read.
  */
 int crypto_ts_token_tsa_expiry(const uint8_t *tok, size_t toklen, time_t *not_after,
 			       struct sp_errinfo *ei) SP_WUR;

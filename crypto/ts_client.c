@@ -465,6 +465,59 @@ out:
 	return r;
 }
 
+/*
+ * When the algorithms of a token stop proving anything, after NIST SP 800-57
+ * Part 1 Rev. 5 (Table 4): below 112 bits of security strength (RSA < 2048,
+ * SHA-1 signatures) they already have (0); at 112 bits (RSA-2048, P-224,
+ * SHA-224) they are acceptable through 2030; from 128 bits on no end is
+ * foreseen ((time_t)-1). The weakest of the TSA key, the token's signature
+ * digest and its message imprint digest decides.
+ */
+#define SUNSET_112 ((time_t)1924991999) /* 2030-12-31T23:59:59Z */
+
+static int
+strength_of_digest(int nid)
+{
+	const EVP_MD *md = EVP_get_digestbynid(nid);
+
+	if (nid == NID_sha1 || nid == NID_md5 || !md)
+		return 80; /* collisions are practical or the digest is unknown */
+	/* collision resistance: half the output, as SP 800-57 counts it for signatures */
+	return EVP_MD_get_size(md) * 4;
+}
+
+static time_t
+sunset_of(int bits)
+{
+	if (bits < 112)
+		return 0;
+	return bits < 128 ? SUNSET_112 : (time_t)-1;
+}
+
+static time_t
+token_sunset(PKCS7 *p7, X509 *tsa)
+{
+	STACK_OF(PKCS7_SIGNER_INFO) *sis = PKCS7_get_signer_info(p7);
+	PKCS7_SIGNER_INFO *si =
+		sk_PKCS7_SIGNER_INFO_num(sis) == 1 ? sk_PKCS7_SIGNER_INFO_value(sis, 0) : NULL;
+	TS_TST_INFO *info = PKCS7_to_TS_TST_INFO(p7);
+	EVP_PKEY *pk = X509_get0_pubkey(tsa);
+	int bits = pk ? EVP_PKEY_get_security_bits(pk) : 0, b;
+
+	if (si && (b = strength_of_digest(OBJ_obj2nid(si->digest_alg->algorithm))) < bits)
+		bits = b;
+	if (info) {
+		const X509_ALGOR *a = TS_MSG_IMPRINT_get_algo(TS_TST_INFO_get_msg_imprint(info));
+
+		if ((b = strength_of_digest(OBJ_obj2nid(a->algorithm))) < bits)
+			bits = b;
+	} else {
+		bits = 0;
+	}
+	TS_TST_INFO_free(info);
+	return sunset_of(bits);
+}
+
 int
 crypto_ts_token_tsa_expiry(const uint8_t *tok, size_t toklen, time_t *not_after,
 			   struct sp_errinfo *ei)
@@ -472,14 +525,19 @@ crypto_ts_token_tsa_expiry(const uint8_t *tok, size_t toklen, time_t *not_after,
 	const unsigned char *p = tok;
 	PKCS7 *p7 = d2i_PKCS7(NULL, &p, (long)toklen);
 	STACK_OF(X509) *signers = NULL;
+	time_t sunset;
 	int r = SP_ERR_INVALID;
 
 	*not_after = 0;
 	if (p7 && PKCS7_type_is_signed(p7) && (signers = PKCS7_get0_signers(p7, NULL, 0)) &&
 	    sk_X509_num(signers) == 1) {
 		*not_after = trust_asn1_time(X509_get0_notAfter(sk_X509_value(signers, 0)));
-		if (*not_after != (time_t)-1)
+		if (*not_after != (time_t)-1) {
 			r = SP_OK;
+			sunset = token_sunset(p7, sk_X509_value(signers, 0));
+			if (sunset != (time_t)-1 && sunset < *not_after)
+				*not_after = sunset;
+		}
 	}
 	ERR_clear_error();
 	sk_X509_free(signers);

@@ -483,6 +483,65 @@ forge(const struct exchange *x, X509 *cert, EVP_PKEY *key, size_t *outlen)
 	return out;
 }
 
+/* A token of the exchange's response (its TimeStampToken), checked against the test root. */
+static void
+token_of(const struct exchange *x, uint8_t **tok, size_t *toklen)
+{
+	struct sp_errinfo ei;
+	time_t gt;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_ts_response_check(x->resp, x->rlen, x->q, x->qlen, P.trust, tok,
+						  toklen, &gt, &ei),
+			 SP_OK);
+}
+
+/*
+ * Until when a token proves its time (the archive renewal is scheduled from
+ * it): the TSA certificate's end, or the end of 2030 for an RSA-2048 TSA
+ * whose certificate lives longer (112 bits of strength, NIST SP 800-57).
+ */
+START_TEST(token_proves_until_cert_end_or_algorithm_sunset)
+{
+	struct exchange x;
+	struct crypto_tsa *lt;
+	ASN1_TIME *at;
+	X509 *longc;
+	uint8_t *tok;
+	size_t toklen;
+	time_t until;
+	struct sp_errinfo ei;
+
+	exchange_run(P.tsa, "short-lived TSA certificate", 1, 0, &x);
+	token_of(&x, &tok, &toklen);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_ts_token_tsa_expiry(tok, toklen, &until, &ei), SP_OK);
+	ck_assert_ptr_nonnull(at = ASN1_TIME_set(NULL, until));
+	ck_assert_int_eq(ASN1_TIME_compare(at, X509_get0_notAfter(P.tsa_cert)), 0);
+	ASN1_TIME_free(at);
+	free(tok);
+	exchange_free(&x);
+
+	/* the same RSA-2048 key under a certificate valid for 20 years */
+	longc = make_cert(P.ca, P.ca_key, P.tsa_key, "long TSA", 9, "critical,timeStamping");
+	X509_gmtime_adj(X509_getm_notAfter(longc), (long)20 * 365 * 86400);
+	ck_assert_int_gt(X509_sign(longc, P.ca_key, EVP_sha256()), 0);
+	write_pem("long.pem", longc, NULL);
+	ck_assert_ptr_nonnull(lt = tsa_open("long.pem", "tsa.key", &ei));
+	exchange_run(lt, "long-lived TSA certificate", 2, 0, &x);
+	token_of(&x, &tok, &toklen);
+	ck_assert_int_eq(crypto_ts_token_tsa_expiry(tok, toklen, &until, &ei), SP_OK);
+	ck_assert_int_eq((long long)until, 1924991999LL); /* 2030-12-31T23:59:59Z */
+	/* not a token at all */
+	ck_assert_int_eq(crypto_ts_token_tsa_expiry(tok, toklen / 2, &until, &ei), SP_ERR_INVALID);
+	ck_assert_int_eq((long long)until, 0);
+	free(tok);
+	exchange_free(&x);
+	crypto_tsa_free(lt);
+	X509_free(longc);
+}
+END_TEST
+
 START_TEST(tampered_tokens_are_refused)
 {
 	struct exchange a, b, o;
@@ -666,6 +725,7 @@ crypto_ts_suite(void)
 	tcase_add_test(tc, tampered_tokens_are_refused);
 	tcase_add_test(tc, concurrent_responds);
 	tcase_add_test(tc, query_and_serial);
+	tcase_add_test(tc, token_proves_until_cert_end_or_algorithm_sunset);
 	suite_add_tcase(s, tc);
 	return s;
 }
