@@ -566,6 +566,9 @@ struct db_revision_doc {
 	uint8_t *seal_png;
 	size_t seal_png_len;
 	char *seal_info;
+	/* db_verification_document_load: the report completion stored with this
+	 * revision (api/verify_report.c's document; NULL: none) */
+	char *verification;
 };
 void db_revision_doc_free(struct db_revision_doc *doc); /* NULL is fine */
 
@@ -664,6 +667,8 @@ struct db_signing_session {
 	uint8_t *cert_der;
 	size_t cert_len;
 	uint64_t tsa_serial; /* a fresh value of the tsa_serial sequence */
+	/* the verification report stored with the base revision (NULL: none) */
+	char *base_verification;
 };
 void db_signing_session_free(struct db_signing_session *s); /* NULL is fine */
 
@@ -687,6 +692,9 @@ struct db_signed_revision {
 	size_t length;          /* of the whole new revision */
 	const char *sha256_hex; /* of the whole new revision, lower case */
 	int64_t tsa_time;       /* the timestamp token's genTime, Unix seconds */
+	/* the new revision's verification report (JSON text), stored with it so
+	 * that the contract's verification reuses it; NULL: none */
+	const char *verification;
 };
 
 /*

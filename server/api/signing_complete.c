@@ -29,6 +29,10 @@
 #include "pdf.h"
 #include "http_int.h"
 #include "signing_int.h"
+#include "verify_report.h"
+
+/* A stored report larger than this is not kept (the contract's verification builds it). */
+#define STORED_REPORT_MAX (1024 * 1024)
 
 struct done_job {
 	struct request *r;
@@ -43,6 +47,7 @@ struct done_job {
 	/* results of work() */
 	char sha_hex[65];
 	time_t tsa_time;
+	char *report; /* the new revision's verification report, or NULL (none kept) */
 };
 
 static void
@@ -51,6 +56,7 @@ done_job_free(struct done_job *j)
 	if (j == NULL)
 		return;
 	free(j->sig);
+	free(j->report);
 	db_signing_session_free(j->s);
 	free(j);
 }
@@ -120,6 +126,32 @@ out:
 }
 
 /*
+ * What the contract's verification will answer for this revision, kept with
+ * it: the engine's report when it verified the whole file (the upload's
+ * first signing), else the base revision's stored report with this one's
+ * news (verify_report_merge). None (NULL) when that cannot be exact or is
+ * too large: reading then verifies the file itself, as before.
+ */
+static void
+report_keep(struct done_job *j, const struct crypto_verify_report *rep)
+{
+	size_t len;
+	int r;
+
+	if (j->s->base_seq == 0)
+		r = verify_report_text(rep, STORED_REPORT_MAX, &j->report, &len);
+	else if (j->s->base_verification != NULL)
+		r = verify_report_merge(j->s->base_verification, rep, STORED_REPORT_MAX, &j->report,
+					&len);
+	else
+		r = SP_OK;
+	if (r != SP_OK) {
+		free(j->report);
+		j->report = NULL;
+	}
+}
+
+/*
  * The new revision through the verification engine (DESIGN §6): the new
  * signature (the one whose range ends at the end of the file) must be
  * valid, with its timestamp, and no earlier signature may have become
@@ -176,6 +208,7 @@ engine_check(struct done_job *j, struct sp_errinfo *ei)
 			   nnew);
 		goto out;
 	}
+	report_keep(j, rep);
 	r = SP_OK;
 out:
 	crypto_verify_report_free(rep);
@@ -297,6 +330,7 @@ done_done(void *arg, int rc, const struct sp_errinfo *ei)
 	rev.length = j->s->document_len;
 	rev.sha256_hex = j->sha_hex;
 	rev.tsa_time = j->tsa_time;
+	rev.verification = j->report;
 	signing_actor_fill(&who, r, j->org_id, j->user_id);
 	if ((rc = db_signing_session_complete(request_db(r), j->id, &who, &rev, done_stored, j)) !=
 	    SP_OK) {
