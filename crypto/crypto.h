@@ -106,6 +106,18 @@ int crypto_chain_to_der(STACK_OF(X509) * chain, uint8_t **der, size_t *len,
 int crypto_chain_from_der(const uint8_t *der, size_t len, STACK_OF(X509) * *out,
 			  struct sp_errinfo *ei) SP_WUR;
 
+/*
+ * crypto_cert_parse() and crypto_chain_from_der(), except that a certificate
+ * with exactly the DER of one of t's roots or intermediates is that one,
+ * decoded once when t was built and shared (up-ref'd: free as usual), not
+ * decoded again. The same results and errors; t NULL: the plain functions.
+ * Any thread, concurrently on one t.
+ */
+int crypto_trust_cert_parse(const struct crypto_trust *t, const unsigned char *data, size_t len,
+			    X509 **out, struct sp_errinfo *ei) SP_WUR;
+int crypto_trust_chain_from_der(const struct crypto_trust *t, const uint8_t *der, size_t len,
+				STACK_OF(X509) * *out, struct sp_errinfo *ei) SP_WUR;
+
 /* What the server needs to know about a certificate's subject. */
 struct crypto_cert_info {
 	char org[256];       /* subject O (UTF-8), "" if absent */
