@@ -39,6 +39,7 @@
 #define CRYPTO_REASON_CREDIT_CODE "malformed_credit_code"     /* crypto_credit_code_check() */
 
 struct crypto_trust;
+struct pdf_doc; /* pdf/pdf.h */
 
 /* Revocation policy of a trust store. */
 struct crypto_revocation_opts {
@@ -636,6 +637,14 @@ struct crypto_verify_opts {
 	 * changes. 0: verify everything.
 	 */
 	size_t verified_len;
+	/*
+	 * Documents the caller has already opened (pdf_doc_open or _view), so
+	 * that a request opens each once: doc over data[0..len), verified_doc
+	 * over data[0..verified_len). Borrowed: used, never freed; used by this
+	 * call's thread only while it runs. NULL: opened here.
+	 */
+	struct pdf_doc *doc;
+	struct pdf_doc *verified_doc;
 };
 
 /*

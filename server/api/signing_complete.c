@@ -48,6 +48,9 @@ struct done_job {
 	char sha_hex[65];
 	time_t tsa_time;
 	char *report; /* the new revision's verification report, or NULL (none kept) */
+	/* the base revision and the new one, opened once by revision_check() for the
+	   engine too (work() frees them) */
+	struct pdf_doc *base_doc, *new_doc;
 };
 
 static void
@@ -94,9 +97,11 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 	size_t dlen = 0, alen = 0, end = ss->contents_off + ss->contents_len;
 	int r = SP_ERR_INTERNAL;
 
-	if ((r = pdf_doc_open(ss->document, ss->orig_len, &base, ei)) != SP_OK ||
-	    (r = pdf_doc_open(ss->document, ss->document_len, &doc, ei)) != SP_OK)
+	if ((r = pdf_doc_open(ss->document, ss->orig_len, &j->base_doc, ei)) != SP_OK ||
+	    (r = pdf_doc_open(ss->document, ss->document_len, &j->new_doc, ei)) != SP_OK)
 		goto out;
+	base = j->base_doc;
+	doc = j->new_doc;
 	pdf_doc_info_get(base, &bi);
 	pdf_doc_info_get(doc, &ni);
 	if (ni.damaged || ni.nsigned != bi.nsigned + 1) {
@@ -120,8 +125,6 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 out:
 	free(attrs);
 	crypto_digest_ctx_free(dc);
-	pdf_doc_free(doc);
-	pdf_doc_free(base);
 	return r;
 }
 
@@ -179,6 +182,9 @@ engine_check(struct done_job *j, struct sp_errinfo *ei)
 	 * an unsigned update at the base's end is checked again by the engine.
 	 */
 	vo.verified_len = ss->base_seq > 0 ? ss->orig_len : 0;
+	/* the documents revision_check() opened: one parse of each per completion */
+	vo.doc = j->new_doc;
+	vo.verified_doc = j->base_doc;
 	if ((r = trust_store_need(vo.trust, ei)) != SP_OK ||
 	    (r = tsa_provider_trust(j->tsa, &vo.ts_trust, ei)) != SP_OK ||
 	    (r = crypto_pdf_verify(ss->document, ss->document_len, &vo, &rep, ei)) != SP_OK)
@@ -275,6 +281,9 @@ done_work(void *arg, struct sp_errinfo *ei)
 out:
 	free(tok);
 	free(cms);
+	pdf_doc_free(j->new_doc);
+	pdf_doc_free(j->base_doc);
+	j->new_doc = j->base_doc = NULL;
 	X509_free(cert);
 	sk_X509_pop_free(chain, X509_free);
 	return r;

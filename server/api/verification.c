@@ -161,6 +161,8 @@ verify_work(void *arg, struct sp_errinfo *ei)
 	sp_errinfo_init(&tei);
 	if (stored_take(j))
 		return trust_used_add(j, ei);
+	/* verify everything: no verified_len, no documents opened before */
+	memset(&o, 0, sizeof(o));
 	/* without configured roots every chain is reported untrusted (indeterminate) */
 	o.trust = j->trust;
 	/* the signing protocol's TSA store (tsa.trust, else trust.roots[0]); NULL: trust's roots */

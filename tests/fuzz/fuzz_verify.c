@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct crypto_verify_opts o = { NULL, NULL, 0 };
+	struct crypto_verify_opts o = { .trust = NULL };
 	struct crypto_verify_report *rep = NULL;
 	struct sp_errinfo ei;
 	json_error_t je;

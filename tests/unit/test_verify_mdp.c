@@ -241,7 +241,7 @@ has_reason(const struct crypto_sig_report *s, const char *r)
 START_TEST(certified_form_changes)
 {
 	const struct mdp_case *c = &cases[_i];
-	struct crypto_verify_opts o = { trust, NULL, 0 };
+	struct crypto_verify_opts o = { .trust = trust };
 	struct crypto_verify_report *r = NULL;
 	const struct crypto_sig_report *cert;
 	struct sp_errinfo ei;

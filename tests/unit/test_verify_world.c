@@ -51,7 +51,7 @@ teardown(void)
 static struct crypto_verify_report *
 verify(const unsigned char *d, size_t n)
 {
-	struct crypto_verify_opts o = { trust, NULL, 0 };
+	struct crypto_verify_opts o = { .trust = trust };
 	struct crypto_verify_report *r = NULL;
 	struct sp_errinfo ei;
 
@@ -129,7 +129,7 @@ START_TEST(forward_prev_outside_linearization_is_refused)
 	size_t n1, n2;
 	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *bad;
 	struct crypto_verify_report *r = NULL;
-	struct crypto_verify_opts o = { trust, NULL, 0 };
+	struct crypto_verify_opts o = { .trust = trust };
 	struct sp_errinfo ei;
 	char *p;
 	static const int nums[1] = { 5 };
