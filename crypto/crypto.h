@@ -40,6 +40,7 @@
 #define CRYPTO_REASON_CREDIT_CODE "malformed_credit_code"     /* crypto_credit_code_check() */
 
 struct crypto_trust;
+struct pdf_doc; /* pdf/pdf.h */
 
 /* Revocation policy of a trust store. */
 struct crypto_revocation_opts {
@@ -106,6 +107,18 @@ int crypto_chain_to_der(STACK_OF(X509) * chain, uint8_t **der, size_t *len,
  */
 int crypto_chain_from_der(const uint8_t *der, size_t len, STACK_OF(X509) * *out,
 			  struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * crypto_cert_parse() and crypto_chain_from_der(), except that a certificate
+ * with exactly the DER of one of t's roots or intermediates is that one,
+ * decoded once when t was built and shared (up-ref'd: free as usual), not
+ * decoded again. The same results and errors; t NULL: the plain functions.
+ * Any thread, concurrently on one t.
+ */
+int crypto_trust_cert_parse(const struct crypto_trust *t, const unsigned char *data, size_t len,
+			    X509 **out, struct sp_errinfo *ei) SP_WUR;
+int crypto_trust_chain_from_der(const struct crypto_trust *t, const uint8_t *der, size_t len,
+				STACK_OF(X509) * *out, struct sp_errinfo *ei) SP_WUR;
 
 /* What the server needs to know about a certificate's subject. */
 struct crypto_cert_info {
@@ -747,6 +760,14 @@ struct crypto_verify_opts {
 	size_t verified_len;
 	time_t at; /* the verification time ("now"), 0: the clock (tests and
 				       audits move it: `sealpact verify --at`) */
+	/*
+	 * Documents the caller has already opened (pdf_doc_open or _view), so
+	 * that a request opens each once: doc over data[0..len), verified_doc
+	 * over data[0..verified_len). Borrowed: used, never freed; used by this
+	 * call's thread only while it runs. NULL: opened here.
+	 */
+	struct pdf_doc *doc;
+	struct pdf_doc *verified_doc;
 };
 
 /*

@@ -48,7 +48,17 @@ struct crypto_trust {
 	pthread_mutex_t cache_lock;     /* guards cache and ncache */
 	struct trust_ocsp_entry *cache; /* TRUST_OCSP_CACHE_MAX entries */
 	size_t ncache;
+	struct trust_known *known; /* the roots and intermediates by DER hash (cert_known.c) */
+	size_t nknown;
 };
+
+/* A certificate of the trust, by the SHA-256 of its DER; sorted, read-only once built. */
+struct trust_known {
+	unsigned char sha[32];
+	X509 *x; /* one reference */
+};
+int trust_known_build(struct crypto_trust *t, struct sp_errinfo *ei) SP_WUR;
+void trust_known_cleanup(struct crypto_trust *t);
 
 /* What one revocation source says about a certificate. */
 struct trust_rev {

@@ -191,6 +191,8 @@ crypto_trust_new(const char *const *roots, size_t nroots, const char *const *int
 		if ((r = load_crls(crls[i], t->crls, ei)) != SP_OK)
 			goto out;
 	}
+	if ((r = trust_known_build(t, ei)) != SP_OK)
+		goto out;
 	t->timeout_ms = 5000;
 	if (opts != NULL) {
 		t->ocsp = opts->ocsp != 0;
@@ -224,6 +226,7 @@ crypto_trust_free(struct crypto_trust *t)
 	if (t == NULL)
 		return;
 	trust_ocsp_cache_cleanup(t);
+	trust_known_cleanup(t);
 	pthread_mutex_destroy(&t->cache_lock);
 	X509_STORE_free(t->store);
 	sk_X509_pop_free(t->intermediates, X509_free);

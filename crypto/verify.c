@@ -145,6 +145,9 @@ struct engine {
 	int *lazy;        /* per signature: 1 listed by the final revision, read lazily */
 	int listing_lost; /* some update's xref could not be listed: read from the final */
 	struct verify_hasher hx;
+	/* opts->verified_doc and where it ends: the caller's, opened for it, not freed here */
+	struct pdf_doc *given;
+	size_t given_end;
 };
 
 /* The revision a signature's range ends with, -1 when none (structure() says why). */
@@ -255,6 +258,8 @@ open_rev(struct engine *e, size_t k)
 	struct sp_errinfo ei;
 
 	sp_errinfo_init(&ei);
+	if (e->given != NULL && e->revs[k].end == e->given_end)
+		return pdf_doc_damaged(e->given) ? NULL : e->given;
 	if (pdf_doc_open_view(e->data, e->revs[k].end, &d, &ei) != SP_OK)
 		return NULL;
 	if (pdf_doc_damaged(d)) {
@@ -262,6 +267,14 @@ open_rev(struct engine *e, size_t k)
 		return NULL;
 	}
 	return d;
+}
+
+/* Release a revision open_rev() gave, unless it is the caller's (given) or the final one. */
+static void
+close_rev(struct engine *e, struct pdf_doc *d, struct pdf_doc *last)
+{
+	if (d != last && d != e->given)
+		pdf_doc_free(d);
 }
 
 static void
@@ -394,12 +407,10 @@ revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
 		else if (r == SP_OK)
 			r = read_written(e, k, cur, ei);
 		same_at(e, k, cur);
-		if (prev != last)
-			pdf_doc_free(prev);
+		close_rev(e, prev, last);
 		prev = cur;
 	}
-	if (prev != last)
-		pdf_doc_free(prev);
+	close_rev(e, prev, last);
 	/* an update that could not be listed may have rewritten any signature: read them all
 	   as the final revision has them (compared with their revisions below) */
 	if (r == SP_OK)
@@ -410,7 +421,7 @@ revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
 			k = (size_t)sig_revision(e, &e->sigs[i]);
 			cur = open_rev(e, k);
 			same_at(e, k, cur);
-			pdf_doc_free(cur);
+			close_rev(e, cur, last);
 		}
 	return r;
 }
@@ -751,7 +762,13 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		goto out;
 	}
 	rep->size = len;
-	if ((r = pdf_doc_open_view(data, len, &doc, ei)) < 0)
+	if (opts->verified_doc != NULL && opts->verified_len > 0 && opts->verified_len < len) {
+		e.given = opts->verified_doc;
+		e.given_end = opts->verified_len;
+	}
+	if (opts->doc != NULL)
+		doc = opts->doc;
+	else if ((r = pdf_doc_open_view(data, len, &doc, ei)) < 0)
 		goto out;
 	if ((r = pdf_sig_fields_list_lazy(doc, &sigs, &nsigs, ei)) < 0)
 		goto out;
@@ -869,7 +886,8 @@ out:
 	free(order);
 	verify_hasher_cleanup(&e.hx);
 	pdf_sig_fields_free(sigs, nsigs); /* entries moved to e.sigs hold nothing */
-	pdf_doc_free(doc);
+	if (doc != opts->doc)
+		pdf_doc_free(doc);
 	crypto_verify_report_free(rep);
 	return r;
 }

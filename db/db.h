@@ -566,6 +566,9 @@ struct db_revision_doc {
 	uint8_t *seal_png;
 	size_t seal_png_len;
 	char *seal_info;
+	/* db_verification_document_load: the report completion stored with this
+	 * revision (api/verify_report.c's document; NULL: none) */
+	char *verification;
 };
 void db_revision_doc_free(struct db_revision_doc *doc); /* NULL is fine */
 
@@ -666,6 +669,8 @@ struct db_signing_session {
 	uint64_t tsa_serial;     /* a fresh value of the tsa_serial sequence */
 	int last_signer;         /* 1: every other signer has signed (B-LTA goes in now) */
 	uint64_t archive_serial; /* last_signer: another serial, for the document timestamp */
+	/* the verification report stored with the base revision (NULL: none) */
+	char *base_verification;
 };
 void db_signing_session_free(struct db_signing_session *s); /* NULL is fine */
 
@@ -691,6 +696,9 @@ struct db_signed_revision {
 	int64_t tsa_time;       /* the timestamp token's genTime, Unix seconds */
 	int64_t archive_until;  /* a document timestamp's TSA notAfter (Unix), 0: none */
 	size_t signed_length;   /* where the signature's own update ends (before its DSS) */
+	/* the new revision's verification report (JSON text), stored with it so
+	 * that the contract's verification reuses it; NULL: none */
+	const char *verification;
 };
 
 /*

@@ -56,10 +56,15 @@ db_revision_doc_free(struct db_revision_doc *doc)
 	free(doc->data);
 	free(doc->seal_png);
 	free(doc->seal_info);
+	free(doc->verification);
 	free(doc);
 }
 
-/* Columns: seq integer, document bytea (binary); no row or NULL: not_found. */
+/*
+ * Columns: seq integer, document bytea (binary); no row or NULL: not_found.
+ * Then the seal's picture and facts (prepare with a seal), or the seals
+ * shown and the column named verification (db_verification_document_load).
+ */
 static void
 doc_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 {
@@ -69,6 +74,7 @@ doc_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	struct db_revision_doc *d = NULL;
 	struct sp_errinfo ei;
 	uint64_t seq;
+	int vcol = err->code == SP_OK ? PQfnumber(res, "verification") : -1;
 
 	sp_errinfo_init(&ei);
 	if (err->code != SP_OK) {
@@ -90,17 +96,22 @@ doc_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 		goto out;
 	}
 	/* signing_prepare_load_seal: the seal's picture and its facts (text, binary = bytes) */
-	if (PQnfields(res) == 4 && !PQgetisnull(res, 0, 2) &&
+	if (PQnfields(res) == 4 && vcol < 0 && !PQgetisnull(res, 0, 2) &&
 	    (db_col_bytes(res, 2, &d->seal_png, &d->seal_png_len) != 0 || PQgetisnull(res, 0, 3) ||
 	     (d->seal_info = strndup(PQgetvalue(res, 0, 3), (size_t)PQgetlength(res, 0, 3))) ==
 		     NULL)) {
 		sp_err(&ei, SP_ERR_INTERNAL, "the seal does not decode");
 		goto out;
 	}
-	/* db_verification_document_load: the seals of the signed revisions */
-	if (PQnfields(res) == 3 && !PQgetisnull(res, 0, 2) &&
-	    (d->seal_info = strndup(PQgetvalue(res, 0, 2), (size_t)PQgetlength(res, 0, 2))) ==
-		    NULL) {
+	/* db_verification_document_load: the seals of the signed revisions, and the
+	   verification report completion stored with the revision */
+	if (vcol == 3 &&
+	    ((!PQgetisnull(res, 0, 2) &&
+	      (d->seal_info = strndup(PQgetvalue(res, 0, 2), (size_t)PQgetlength(res, 0, 2))) ==
+		      NULL) ||
+	     (!PQgetisnull(res, 0, 3) &&
+	      (d->verification = strndup(PQgetvalue(res, 0, 3), (size_t)PQgetlength(res, 0, 3))) ==
+		      NULL))) {
 		sp_err(&ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -171,12 +182,13 @@ db_verification_document_load(struct db_pool *pool, int64_t number, int64_t org_
 	struct db_visible v;
 	int r;
 
-	if ((r = db_contract_visible(&v, number, org_id,
-				     "l.seq, revision_document(c.number, l.seq), "
-				     "contract_revision_seals(c.number)::text",
-				     ", LATERAL (SELECT max(seq)::integer AS seq FROM revisions "
-				     "WHERE contract_number = c.number) l",
-				     "")) != SP_OK)
+	if ((r = db_contract_visible(
+		     &v, number, org_id,
+		     "l.seq, revision_document(c.number, l.seq), "
+		     "contract_revision_seals(c.number)::text, l.verification AS verification",
+		     ", LATERAL (SELECT seq, verification FROM revisions "
+		     "WHERE contract_number = c.number ORDER BY seq DESC LIMIT 1) l",
+		     "")) != SP_OK)
 		return r;
 	return doc_load(pool, v.sql, v.n, v.p, number, cb, arg);
 }
@@ -270,10 +282,11 @@ db_signing_session_free(struct db_signing_session *s)
 	free(s->signed_attrs);
 	free(s->chain);
 	free(s->cert_der);
+	free(s->base_verification);
 	free(s);
 }
 
-/* Columns of signing_session_claim, binary. */
+/* Columns of signing_session_claim, binary, and the base revision's stored report. */
 enum {
 	C_NUMBER,
 	C_BASE,
@@ -288,6 +301,7 @@ enum {
 	C_SERIAL,
 	C_LAST,
 	C_ASERIAL,
+	C_VERIFICATION,
 	C_N
 };
 
@@ -314,6 +328,10 @@ session_decode(const PGresult *res, struct db_signing_session *s)
 	s->last_signer = PQgetvalue(res, 0, C_LAST)[0] != 0;
 	memcpy(s->algorithm, PQgetvalue(res, 0, C_ALG), (size_t)alen);
 	s->algorithm[alen] = '\0';
+	if (!PQgetisnull(res, 0, C_VERIFICATION) &&
+	    (s->base_verification = strndup(PQgetvalue(res, 0, C_VERIFICATION),
+					    (size_t)PQgetlength(res, 0, C_VERIFICATION))) == NULL)
+		return -1;
 	if (number > INT64_MAX || base > INT32_MAX || orig >= s->document_len || coff < orig ||
 	    coff > s->document_len || clen > s->document_len - coff)
 		return -1;
@@ -387,10 +405,12 @@ db_signing_session_claim(struct db_pool *pool, const char *id, int64_t org_id,
 	p[0].value = sid;
 	p[1].value = org;
 	return call_send(pool,
-			 "SELECT contract_number, base_seq, document, orig_len, "
-			 "contents_off, contents_len, signed_attrs, algorithm, chain, cert_der, "
-			 "tsa_serial, last_signer, archive_serial "
-			 "FROM signing_session_claim($1::uuid, $2::bigint)",
+			 "SELECT s.contract_number, s.base_seq, s.document, s.orig_len, "
+			 "s.contents_off, s.contents_len, s.signed_attrs, s.algorithm, s.chain, "
+			 "s.cert_der, s.tsa_serial, s.last_signer, s.archive_serial, "
+			 "(SELECT v.verification FROM revisions v "
+			 "WHERE v.contract_number = s.contract_number AND v.seq = s.base_seq) "
+			 "FROM signing_session_claim($1::uuid, $2::bigint) s",
 			 2, p, 1, session_done, c);
 }
 
@@ -404,7 +424,12 @@ db_signing_session_complete(struct db_pool *pool, const char *id, const struct d
 		"SELECT signing_session_complete($1::uuid, $2::bigint, $3::bigint, $4::bytea, "
 		"$5::bigint, $6, to_timestamp($7::bigint), $8::inet, $9, "
 		"to_timestamp(nullif($10::bigint, 0)), nullif($11::bigint, 0))::text";
-	struct db_param p[11];
+	/* with the verification report: the same call through 012's wrapper */
+	static const char sql_report[] =
+		"SELECT signing_session_complete_verified($1::uuid, $2::bigint, $3::bigint, "
+		"$4::bytea, $5::bigint, $6, to_timestamp($7::bigint), $12, "
+		"to_timestamp(nullif($10::bigint, 0)), nullif($11::bigint, 0), $8::inet, $9)::text";
+	struct db_param p[12];
 	struct db_actor_text t;
 	char length[24], tsa_time[24], until[24], slen[24];
 
@@ -429,6 +454,9 @@ db_signing_session_complete(struct db_pool *pool, const char *id, const struct d
 	p[8].value = t.ua;
 	p[9].value = until;
 	p[10].value = slen;
+	p[11].value = rev->verification;
+	if (rev->verification != NULL)
+		return db_json_call(pool, sql_report, 12, p, NULL, cb, arg);
 	return db_json_call(pool, sql, 11, p, NULL, cb, arg);
 }
 

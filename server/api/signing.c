@@ -267,8 +267,10 @@ rects_json(const struct pdf_widget_rect *w, size_t n)
 
 /* ---- the worker ------------------------------------------------------------------------- */
 
+/* The CA certificates the client sends: the trust's own ones are not decoded again. */
 static int
-chain_parse(json_t *arr, STACK_OF(X509) * *out, struct sp_errinfo *ei)
+chain_parse(const struct crypto_trust *trust, json_t *arr, STACK_OF(X509) * *out,
+	    struct sp_errinfo *ei)
 {
 	unsigned char *der = NULL;
 	size_t i, len;
@@ -288,7 +290,7 @@ chain_parse(json_t *arr, STACK_OF(X509) * *out, struct sp_errinfo *ei)
 	json_array_foreach(arr, i, v)
 	{
 		if ((r = b64_field(v, "a chain certificate", MAX_CERT, &der, &len, ei)) != SP_OK ||
-		    (r = crypto_cert_parse(der, len, &x, ei)) != SP_OK)
+		    (r = crypto_trust_cert_parse(trust, der, len, &x, ei)) != SP_OK)
 			goto out;
 		if (sk_X509_push(*out, x) <= 0) {
 			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
@@ -373,7 +375,7 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	if ((r = b64_field(json_object_get(doc, "certificate"), "certificate", MAX_CERT,
 			   &j->cert_der, &j->cert_len, ei)) != SP_OK ||
 	    (r = crypto_cert_parse(j->cert_der, j->cert_len, &cert, ei)) != SP_OK ||
-	    (r = chain_parse(json_object_get(doc, "chain"), &chain, ei)) != SP_OK ||
+	    (r = chain_parse(j->trust, json_object_get(doc, "chain"), &chain, ei)) != SP_OK ||
 	    (r = placements_parse(json_object_get(doc, "placements"), pl, &npl, &needs_seal, occ,
 				  ei)) != SP_OK)
 		goto out;

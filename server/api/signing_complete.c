@@ -30,6 +30,10 @@
 #include "http_int.h"
 #include "signing_int.h"
 #include "state.h"
+#include "verify_report.h"
+
+/* A stored report larger than this is not kept (the contract's verification builds it). */
+#define STORED_REPORT_MAX (1024 * 1024)
 
 struct done_job {
 	struct request *r;
@@ -48,6 +52,10 @@ struct done_job {
 	time_t archive_until; /* a document timestamp was added: its TSA's notAfter */
 	size_t signed_len;    /* the signature's own update ends here (the DSS follows) */
 	char ltv_err[256];    /* why no long-term data was added ("" when it was, or not asked) */
+	char *report;         /* the new revision's verification report, or NULL (none kept) */
+	/* the base revision and the new one, opened once by revision_check() for the
+	   engine too (work() frees them) */
+	struct pdf_doc *base_doc, *new_doc;
 };
 
 static void
@@ -56,6 +64,7 @@ done_job_free(struct done_job *j)
 	if (j == NULL)
 		return;
 	free(j->sig);
+	free(j->report);
 	db_signing_session_free(j->s);
 	free(j);
 }
@@ -93,9 +102,11 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 	size_t dlen = 0, alen = 0, end = ss->contents_off + ss->contents_len;
 	int r = SP_ERR_INTERNAL;
 
-	if ((r = pdf_doc_open(ss->document, ss->orig_len, &base, ei)) != SP_OK ||
-	    (r = pdf_doc_open(ss->document, ss->document_len, &doc, ei)) != SP_OK)
+	if ((r = pdf_doc_open(ss->document, ss->orig_len, &j->base_doc, ei)) != SP_OK ||
+	    (r = pdf_doc_open(ss->document, ss->document_len, &j->new_doc, ei)) != SP_OK)
 		goto out;
+	base = j->base_doc;
+	doc = j->new_doc;
 	pdf_doc_info_get(base, &bi);
 	pdf_doc_info_get(doc, &ni);
 	if (ni.damaged || ni.nsigned != bi.nsigned + 1) {
@@ -119,9 +130,33 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 out:
 	free(attrs);
 	crypto_digest_ctx_free(dc);
-	pdf_doc_free(doc);
-	pdf_doc_free(base);
 	return r;
+}
+
+/*
+ * What the contract's verification will answer for this revision, kept with
+ * it: the engine's report when it verified the whole file (the upload's
+ * first signing), else the base revision's stored report with this one's
+ * news (verify_report_merge). None (NULL) when that cannot be exact or is
+ * too large: reading then verifies the file itself, as before.
+ */
+static void
+report_keep(struct done_job *j, const struct crypto_verify_report *rep)
+{
+	size_t len;
+	int r;
+
+	if (j->s->base_seq == 0)
+		r = verify_report_text(rep, STORED_REPORT_MAX, &j->report, &len);
+	else if (j->s->base_verification != NULL)
+		r = verify_report_merge(j->s->base_verification, rep, STORED_REPORT_MAX, &j->report,
+					&len);
+	else
+		r = SP_OK;
+	if (r != SP_OK) {
+		free(j->report);
+		j->report = NULL;
+	}
 }
 
 /*
@@ -152,6 +187,9 @@ engine_check(struct done_job *j, struct sp_errinfo *ei)
 	 * an unsigned update at the base's end is checked again by the engine.
 	 */
 	vo.verified_len = ss->base_seq > 0 ? ss->orig_len : 0;
+	/* the documents revision_check() opened: one parse of each per completion */
+	vo.doc = j->new_doc;
+	vo.verified_doc = j->base_doc;
 	if ((r = trust_store_need(vo.trust, ei)) != SP_OK ||
 	    (r = tsa_provider_trust(j->tsa, &vo.ts_trust, ei)) != SP_OK ||
 	    (r = crypto_pdf_verify(ss->document, ss->document_len, &vo, &rep, ei)) != SP_OK)
@@ -181,6 +219,7 @@ engine_check(struct done_job *j, struct sp_errinfo *ei)
 			   nnew);
 		goto out;
 	}
+	report_keep(j, rep);
 	r = SP_OK;
 out:
 	crypto_verify_report_free(rep);
@@ -205,8 +244,10 @@ done_work(void *arg, struct sp_errinfo *ei)
 
 	/* What prepare stored is ours: if it does not decode, the fault is not the caller's. */
 	sp_errinfo_init(&vei);
+	/* the chain's CAs are most often the trust's own, decoded once at start-up */
 	if (crypto_cert_parse(ss->cert_der, ss->cert_len, &cert, &vei) != SP_OK ||
-	    crypto_chain_from_der(ss->chain, ss->chain_len, &chain, &vei) != SP_OK) {
+	    crypto_trust_chain_from_der(j->trust, ss->chain, ss->chain_len, &chain, &vei) !=
+		    SP_OK) {
 		r = sp_err(ei, SP_ERR_INTERNAL, "the stored signing session does not decode: %s",
 			   vei.msg);
 		goto out;
@@ -248,6 +289,9 @@ done_work(void *arg, struct sp_errinfo *ei)
 out:
 	free(tok);
 	free(cms);
+	pdf_doc_free(j->new_doc);
+	pdf_doc_free(j->base_doc);
+	j->new_doc = j->base_doc = NULL;
 	X509_free(cert);
 	sk_X509_pop_free(chain, X509_free);
 	return r;
@@ -278,6 +322,14 @@ done_ltv(struct done_job *j)
 		return;
 	}
 	j->signed_len = ss->document_len;
+	/*
+	 * The report describes the file before the DSS and document timestamp:
+	 * not what is stored. None is kept; the contract's verification checks
+	 * the whole file (a stored report for B-LT/B-LTA revisions needs the
+	 * engine's view of the appended update merged in: not done yet).
+	 */
+	free(j->report);
+	j->report = NULL;
 	free(ss->document);
 	ss->document = lr.data;
 	ss->document_len = lr.len;
@@ -342,6 +394,7 @@ done_done(void *arg, int rc, const struct sp_errinfo *ei)
 	rev.tsa_time = j->tsa_time;
 	rev.archive_until = j->archive_until;
 	rev.signed_length = j->signed_len;
+	rev.verification = j->report;
 	signing_actor_fill(&who, r, j->org_id, j->user_id);
 	if ((rc = db_signing_session_complete(request_db(r), j->id, &who, &rev, done_stored, j)) !=
 	    SP_OK) {

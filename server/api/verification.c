@@ -4,6 +4,12 @@
  *
  *   POST /api/v1/verify                         any PDF (application/pdf), no login
  *   GET  /api/v1/contracts/{number}/verification  the latest revision of a contract
+ *        [?fresh=true]
+ *
+ * A contract's revision carries the report completion built when it stored
+ * it (db/ 012): that report is the answer, unless the file has grown since
+ * or the caller asks for fresh=true, a verification of the whole file
+ * against the server's trust as it is now (new roots, revocations).
  *
  * Both answer 200 with the JSON report of api/verify_report.c whatever the
  * verdict (a report on an invalid signature is a successful verification);
@@ -39,6 +45,7 @@ struct vjob {
 	size_t jsonlen;
 	json_t *trust_used; /* what the report says it was verified against (owned) */
 	char *seals;        /* a contract's {"<revision length>": seal} (db), or NULL */
+	char *stored;       /* the report stored with the revision (db), or NULL: verify */
 };
 
 static void
@@ -50,6 +57,7 @@ vjob_free(struct vjob *j)
 	free(j->json);
 	json_decref(j->trust_used);
 	free(j->seals);
+	free(j->stored);
 	free(j);
 }
 
@@ -146,6 +154,31 @@ trust_used_add(struct vjob *j, struct sp_errinfo *ei)
 	return SP_OK;
 }
 
+/*
+ * The stored report when it is about this very file (its size is the
+ * file's: revisions only grow, so the same size is the same bytes). Its
+ * text becomes the job's result.
+ */
+static int
+stored_take(struct vjob *j)
+{
+	json_t *doc;
+	int same;
+
+	if (j->stored == NULL)
+		return 0;
+	doc = json_loads(j->stored, 0, NULL);
+	same = json_is_object(doc) &&
+	       json_integer_value(json_object_get(doc, "size")) == (json_int_t)j->len;
+	json_decref(doc);
+	if (!same)
+		return 0;
+	j->json = (unsigned char *)j->stored;
+	j->jsonlen = strlen(j->stored);
+	j->stored = NULL; /* transferred */
+	return 1;
+}
+
 static int
 verify_work(void *arg, struct sp_errinfo *ei)
 {
@@ -157,6 +190,10 @@ verify_work(void *arg, struct sp_errinfo *ei)
 	int r = SP_ERR_INTERNAL;
 
 	sp_errinfo_init(&tei);
+	if (stored_take(j))
+		return trust_used_add(j, ei);
+	/* verify everything: no verified_len, no documents opened before */
+	memset(&o, 0, sizeof(o));
 	/* without configured roots every chain is reported untrusted (indeterminate) */
 	o.trust = j->trust;
 	/* the signing protocol's TSA store (tsa.trust, else trust.roots[0]); NULL: trust's roots */
@@ -197,7 +234,7 @@ verify_done(void *arg, int rc, const struct sp_errinfo *ei)
  * NULL afterwards, whatever happens. Answers r in every case.
  */
 static void
-verify_submit_take(struct request *r, unsigned char **pdf, size_t len, char **seals)
+verify_submit_take(struct request *r, unsigned char **pdf, size_t len, char **seals, char **stored)
 {
 	struct vjob *j = calloc(1, sizeof(*j));
 
@@ -208,6 +245,10 @@ verify_submit_take(struct request *r, unsigned char **pdf, size_t len, char **se
 			free(*seals);
 			*seals = NULL;
 		}
+		if (stored != NULL) {
+			free(*stored);
+			*stored = NULL;
+		}
 		request_reply_error(r, SP_ERR_NOMEM, NULL);
 		return;
 	}
@@ -216,6 +257,10 @@ verify_submit_take(struct request *r, unsigned char **pdf, size_t len, char **se
 	if (seals != NULL) {
 		j->seals = *seals;
 		*seals = NULL; /* transferred */
+	}
+	if (stored != NULL) {
+		j->stored = *stored;
+		*stored = NULL; /* transferred */
 	}
 	j->len = len;
 	j->r = r;
@@ -268,7 +313,7 @@ verification_upload_post(struct request *r)
 		return;
 	}
 	memcpy(copy, body, len);
-	verify_submit_take(r, &copy, len, NULL);
+	verify_submit_take(r, &copy, len, NULL, NULL);
 }
 
 /* ---- a contract's latest revision ---- */
@@ -278,12 +323,18 @@ static void
 contract_doc_done(void *arg, struct db_revision_doc *doc, const struct sp_errinfo *err)
 {
 	struct request *r = arg;
+	const char *fresh = request_query(r, "fresh");
 
 	if (err->code != SP_OK) {
 		request_reply_error(r, err->code, err);
 		return;
 	}
-	verify_submit_take(r, &doc->data, doc->len, &doc->seal_info);
+	/* fresh=true: verify the file whatever was stored */
+	if (fresh != NULL && strcmp(fresh, "true") == 0) {
+		free(doc->verification);
+		doc->verification = NULL;
+	}
+	verify_submit_take(r, &doc->data, doc->len, &doc->seal_info, &doc->verification);
 	db_revision_doc_free(doc);
 }
 
@@ -293,8 +344,14 @@ contract_step(struct request *r, const struct principal *who)
 	int64_t n;
 	int rc;
 
+	const char *fresh = request_query(r, "fresh");
+
 	if (!wf_path_number(r, &n))
 		return; /* answered */
+	if (fresh != NULL && strcmp(fresh, "true") != 0 && strcmp(fresh, "false") != 0) {
+		request_problem(r, P_INVALID, "fresh must be true or false");
+		return;
+	}
 	rc = db_verification_document_load(request_db(r), n, who->organization_id,
 					   contract_doc_done, r);
 	if (rc != SP_OK)

@@ -241,3 +241,157 @@ out:
 	json_decref(doc);
 	return r;
 }
+
+/* "valid" or "valid_with_allowed_changes" with no reason given: nothing to merge but changes. */
+static int
+json_sig_valid(json_t *sig)
+{
+	const char *v = json_string_value(json_object_get(sig, "verdict"));
+
+	return v != NULL && (!strcmp(v, "valid") || !strcmp(v, "valid_with_allowed_changes")) &&
+	       json_array_size(json_object_get(sig, "reasons")) == 0;
+}
+
+static int
+sig_valid(const struct crypto_sig_report *s)
+{
+	return (s->verdict == CRYPTO_VERDICT_VALID ||
+		s->verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES) &&
+	       s->nreasons == 0;
+}
+
+/* The base's report of the signature with byte range br, or NULL. */
+static json_t *
+base_sig(json_t *sigs, const long long br[4])
+{
+	json_t *sig, *a;
+	size_t i, k;
+
+	json_array_foreach(sigs, i, sig)
+	{
+		a = json_object_get(sig, "byte_range");
+		if (json_array_size(a) != 4)
+			continue;
+		for (k = 0; k < 4 && json_integer_value(json_array_get(a, k)) == br[k]; k++)
+			;
+		if (k == 4)
+			return sig;
+	}
+	return NULL;
+}
+
+/* A prior signature: base's report of it with the new revision's changes added. */
+static json_t *
+prior_json(json_t *b, const struct crypto_sig_report *s, int *bad)
+{
+	json_t *o = json_deep_copy(b), *ch, *objs, *fresh;
+	size_t i;
+	int allowed_changes;
+
+	if (o == NULL) {
+		*bad = 1;
+		return NULL;
+	}
+	allowed_changes = s->verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES ||
+			  !strcmp(json_string_value(json_object_get(o, "verdict")),
+				  "valid_with_allowed_changes");
+	set(o, "verdict",
+	    json_string(crypto_verdict_name(allowed_changes ? CRYPTO_VERDICT_VALID_ALLOWED_CHANGES
+							    : CRYPTO_VERDICT_VALID)),
+	    bad);
+	set(json_object_get(o, "checks"), "changes", tri(s->changes_ok), bad);
+	ch = json_object_get(o, "changes");
+	objs = json_object_get(ch, "objects");
+	if (!json_is_object(ch) || !json_is_array(objs)) {
+		*bad = 1;
+		return o;
+	}
+	set(ch, "allowed",
+	    json_integer(json_integer_value(json_object_get(ch, "allowed")) +
+			 (json_int_t)s->nallowed),
+	    bad);
+	set(ch, "disallowed",
+	    json_integer(json_integer_value(json_object_get(ch, "disallowed")) +
+			 (json_int_t)s->ndisallowed),
+	    bad);
+	/* the engine lists the first CRYPTO_VERIFY_CHANGES_MAX in revision order */
+	if ((fresh = changes_json(s, bad)) != NULL) {
+		for (i = 0; i < json_array_size(json_object_get(fresh, "objects")) &&
+			    json_array_size(objs) < CRYPTO_VERIFY_CHANGES_MAX;
+		     i++)
+			if (json_array_append(objs,
+					      json_array_get(json_object_get(fresh, "objects"),
+							     i)) != 0)
+				*bad = 1;
+	}
+	json_decref(fresh);
+	return o;
+}
+
+int
+verify_report_merge(const char *base, const struct crypto_verify_report *rep, size_t max,
+		    char **out, size_t *outlen)
+{
+	json_t *b = NULL, *doc = NULL, *sigs, *bs, *bsig;
+	char *s = NULL;
+	size_t i, nprior = 0;
+	int r = SP_ERR_INTERNAL, bad = 0;
+
+	*out = NULL;
+	*outlen = 0;
+	if ((b = json_loads(base, 0, NULL)) == NULL || !json_is_object(b) ||
+	    json_is_true(json_object_get(b, "last_revision_signed")) == 0 ||
+	    json_is_true(json_object_get(b, "trailing_data")) ||
+	    json_integer_value(json_object_get(b, "revisions")) + 1 !=
+		    (json_int_t)rep->nrevisions ||
+	    !json_is_array(bs = json_object_get(b, "signatures"))) {
+		r = SP_OK; /* not a base to build on: none */
+		goto out;
+	}
+	for (i = 0; i < json_array_size(bs); i++)
+		if (!json_sig_valid(json_array_get(bs, i))) {
+			r = SP_OK;
+			goto out;
+		}
+	if ((doc = verify_report_json(rep)) == NULL) {
+		r = SP_ERR_NOMEM;
+		goto out;
+	}
+	sigs = json_object_get(doc, "signatures");
+	for (i = 0; i < rep->nsigs; i++) {
+		if (!sig_valid(&rep->sigs[i])) {
+			r = SP_OK;
+			goto out;
+		}
+		if (!rep->sigs[i].prior)
+			continue;
+		if ((bsig = base_sig(bs, rep->sigs[i].byte_range)) == NULL) {
+			r = SP_OK;
+			goto out;
+		}
+		nprior++;
+		if (json_array_set_new(sigs, i, prior_json(bsig, &rep->sigs[i], &bad)) != 0)
+			bad = 1;
+	}
+	if (nprior != json_array_size(bs)) {
+		r = SP_OK;
+		goto out;
+	}
+	if (bad || (s = json_dumps(doc, JSON_COMPACT)) == NULL) {
+		r = SP_ERR_NOMEM;
+		goto out;
+	}
+	if (strlen(s) > max) {
+		r = SP_ERR_TOO_LARGE;
+		goto out;
+	}
+	*outlen = strlen(s);
+	*out = s;
+	s = NULL; /* transferred */
+	r = SP_OK;
+out:
+	free(s);
+	json_decref(doc);
+	json_decref(b);
+	return r;
+}

@@ -42,4 +42,20 @@ json_t *verify_report_json(const struct crypto_verify_report *rep);
 int verify_report_text(const struct crypto_verify_report *rep, size_t max, char **out,
 		       size_t *outlen) SP_WUR;
 
+/*
+ * The report of a whole file from two halves: base, the stored report (text)
+ * of its first revisions, verified whole, and rep, the engine's report on the
+ * file with those revisions as verified before (opts.verified_len = the
+ * base's size: its signatures have prior = 1, judged only by the changes of
+ * the new revision). A prior signature takes what base says of its CMS,
+ * chain and timestamp, and the changes of both. The result is what a fresh
+ * verification reports, so it is built only where that is certain: every
+ * signature valid, the base's last revision signed (so that rep diffs only
+ * the new revision) and every base signature found in rep; otherwise *out is
+ * NULL with SP_OK (verify afresh when reading). SP_ERR_NOMEM, or
+ * SP_ERR_TOO_LARGE past max bytes. Any thread.
+ */
+int verify_report_merge(const char *base, const struct crypto_verify_report *rep, size_t max,
+			char **out, size_t *outlen) SP_WUR;
+
 #endif /* SP_VERIFY_REPORT_H */

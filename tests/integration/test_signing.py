@@ -3,6 +3,7 @@ real `sealpact sign`, the built-in TSA (also at POST /tsa), PAdES B-T judged by
 pdfsig and qpdf, and every way a completion must fail while storing nothing."""
 
 import base64
+import json
 import hashlib
 import os
 import re
@@ -234,6 +235,67 @@ class ThreeParties(SigningCase):
         self.assertEqual(int(self.db.query(
             "SELECT count(*) FROM audit_events WHERE contract_number = %s AND action = "
             "'signing.completed'" % n)), 2)
+
+
+class StoredVerification(SigningCase):
+    """Completion keeps each revision's verification report; the contract's
+    verification answers from it, and the answer is the fresh one."""
+    tls = False
+
+    def verification(self, n, query=""):
+        st, _, _, doc = self.call("buyer", "GET", "/api/v1/contracts/%s/verification%s" % (n, query))
+        self.assertEqual(st, 200, doc)
+        return doc
+
+    def test_stored_report_is_the_fresh_report(self):
+        signers = (("supplier", "rsa"), ("logistics", "ec"), ("buyer", "rsa"))
+        for slug, alg in signers:
+            self.login_api(slug, alg)
+        n = self.create([(slug, i + 1) for i, (slug, _) in enumerate(signers)])
+        for k, (slug, alg) in enumerate(signers, start=1):
+            self.act(slug, n, "receive")
+            prep = self.prepared(slug, n, alg)
+            st, _, _, doc = self.complete(slug, prep["session"], self.token_sign(slug, alg, prep))
+            self.assertEqual(st, 200, doc)
+            # kept with the revision, about exactly its bytes
+            stored = self.db.query("SELECT verification FROM revisions WHERE contract_number = "
+                                   "%s AND seq = %d" % (n, k))
+            self.assertTrue(stored, "revision %d has no stored report" % k)
+            length = int(self.db.query("SELECT length FROM revisions WHERE contract_number = "
+                                       "%s AND seq = %d" % (n, k)))
+            self.assertEqual(json.loads(stored)["size"], length)
+            self.act(slug, n, "send")
+            # field by field: the stored report is what verifying the file now says
+            kept, fresh = self.verification(n), self.verification(n, "?fresh=true")
+            self.assertEqual(kept, fresh)
+            self.assertEqual(len(kept["signatures"]), k)
+            self.assertEqual(kept["verdict"], "valid" if k == 1 else "valid_with_allowed_changes",
+                             kept)
+            for i, sig in enumerate(kept["signatures"]):
+                self.assertEqual(sig["verdict"], "valid" if sig["revision"] == k + 1
+                                 else "valid_with_allowed_changes", sig)
+                self.assertTrue(sig["checks"]["signature"])
+                self.assertTrue(sig["checks"]["timestamp"])
+                self.assertIsNotNone(sig["signer"])
+                if sig["revision"] < k + 1:
+                    self.assertGreater(sig["changes"]["allowed"], 0, sig)
+        # the answer comes from the stored report (a marker put into it shows), and
+        # fresh=true does not use it
+        self.db.query("UPDATE revisions SET verification = jsonb_set(verification::jsonb, "
+                      "'{message}', '\"stored marker\"')::text WHERE contract_number = %s "
+                      "AND seq = 3" % n)
+        self.assertEqual(self.verification(n)["message"], "stored marker")
+        self.assertEqual(self.verification(n, "?fresh=false")["message"], "stored marker")
+        self.assertNotEqual(self.verification(n, "?fresh=true")["message"], "stored marker")
+        # a report about other bytes than the file's is not used
+        self.db.query("UPDATE revisions SET verification = (SELECT verification FROM revisions "
+                      "WHERE contract_number = %s AND seq = 2) WHERE contract_number = %s "
+                      "AND seq = 3" % (n, n))
+        self.assertEqual(len(self.verification(n)["signatures"]), 3)
+        st, _, _, doc = self.call("buyer", "GET",
+                                  "/api/v1/contracts/%s/verification?fresh=yes" % n)
+        self.assertEqual(st, 400, doc)
+        self.assertEqual(doc["code"], "invalid")
 
 
 class Failures(SigningCase):

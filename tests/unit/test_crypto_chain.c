@@ -1,24 +1,30 @@
 /*
  * test_crypto_chain.c: certificate chains as DER SEQUENCE OF Certificate
  * (crypto_chain_to_der / crypto_chain_from_der): round trip, the empty
- * chain, the caps, and truncated or garbage input failing cleanly.
+ * chain, the caps, and truncated or garbage input failing cleanly; the
+ * trust's certificates shared instead of decoded again
+ * (crypto_trust_chain_from_der / crypto_trust_cert_parse).
  *
  * The certificates are small self-signed P-256 ones made with the OpenSSL
  * API, so the suite needs no files and no database.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "crypto.h"
 
 static EVP_PKEY *key;
 
 static X509 *
-make_cert(const char *cn, long serial)
+make_cert_ca(const char *cn, long serial, int ca)
 {
 	X509 *x = X509_new();
 	X509_NAME *n = X509_NAME_new();
@@ -34,8 +40,21 @@ make_cert(const char *cn, long serial)
 	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
 	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
 	X509_set_pubkey(x, key);
+	if (ca) {
+		X509_EXTENSION *e =
+			X509V3_EXT_conf_nid(NULL, NULL, NID_basic_constraints, "critical,CA:TRUE");
+		ck_assert_ptr_nonnull(e);
+		ck_assert_int_eq(X509_add_ext(x, e, -1), 1);
+		X509_EXTENSION_free(e);
+	}
 	ck_assert_int_gt(X509_sign(x, key, EVP_sha256()), 0);
 	return x;
+}
+
+static X509 *
+make_cert(const char *cn, long serial)
+{
+	return make_cert_ca(cn, serial, 0);
 }
 
 static STACK_OF(X509) * make_chain(int n)
@@ -251,6 +270,82 @@ START_TEST(truncated_and_garbage_fail_cleanly)
 }
 END_TEST
 
+/* A PEM file of x in a fresh temporary directory; the path is malloc'd. */
+static char *
+pem_file(X509 *x, char *dir)
+{
+	char *path = malloc(strlen(dir) + 16);
+	FILE *f;
+
+	ck_assert_ptr_nonnull(path);
+	sprintf(path, "%s/%ld.pem", dir, ASN1_INTEGER_get(X509_get0_serialNumber(x)));
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	ck_assert_int_eq(PEM_write_X509(f, x), 1);
+	fclose(f);
+	return path;
+}
+
+START_TEST(trust_certificates_are_shared_not_decoded)
+{
+	STACK_OF(X509) *in = sk_X509_new_null(), *a = NULL, *b = NULL;
+	struct crypto_trust *t = NULL;
+	struct sp_errinfo ei;
+	char dir[] = "/tmp/sp-chain-XXXXXX", *root, *inter;
+	uint8_t *der = NULL, *one = NULL;
+	size_t len = 0, i;
+	int onelen;
+	X509 *x = NULL;
+
+	ck_assert_int_gt(sk_X509_push(in, make_cert_ca("Intermediate", 200, 1)), 0);
+	ck_assert_int_gt(sk_X509_push(in, make_cert_ca("Root", 201, 1)), 0);
+	ck_assert_int_gt(sk_X509_push(in, make_cert_ca("Elsewhere", 202, 1)), 0);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	root = pem_file(sk_X509_value(in, 1), dir);
+	inter = pem_file(sk_X509_value(in, 0), dir);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_trust_new((const char *const *)&root, 1,
+					  (const char *const *)&inter, 1, NULL, 0, NULL, &t, &ei),
+			 SP_OK);
+	/* [intermediate, root, unknown] */
+	ck_assert_int_eq(crypto_chain_to_der(in, &der, &len, NULL), SP_OK);
+	ck_assert_int_eq(crypto_trust_chain_from_der(t, der, len, &a, &ei), SP_OK);
+	ck_assert_int_eq(crypto_trust_chain_from_der(t, der, len, &b, &ei), SP_OK);
+	ck_assert_int_eq(sk_X509_num(a), 3);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(X509_cmp(sk_X509_value(a, (int)i), sk_X509_value(in, (int)i)), 0);
+	/* the trust's two are one object each, the unknown one decoded each time */
+	ck_assert_ptr_eq(sk_X509_value(a, 0), sk_X509_value(b, 0));
+	ck_assert_ptr_eq(sk_X509_value(a, 1), sk_X509_value(b, 1));
+	ck_assert_ptr_ne(sk_X509_value(a, 2), sk_X509_value(b, 2));
+	onelen = i2d_X509(sk_X509_value(in, 1), &one);
+	ck_assert_int_gt(onelen, 0);
+	ck_assert_int_eq(crypto_trust_cert_parse(t, one, (size_t)onelen, &x, &ei), SP_OK);
+	ck_assert_ptr_eq(x, sk_X509_value(a, 1));
+	X509_free(x);
+	/* what the plain decoder refuses, refused the same way */
+	for (i = 0; i < len; i++) {
+		STACK_OF(X509) *c = NULL;
+		sp_errinfo_init(&ei);
+		ck_assert_int_eq(crypto_trust_chain_from_der(t, der, i, &c, &ei), SP_ERR_INVALID);
+		ck_assert_ptr_null(c);
+		ck_assert_str_eq(ei.reason, CRYPTO_REASON_MALFORMED_CERT);
+	}
+	/* the trust goes first: the shared certificates live on in a and b */
+	crypto_trust_free(t);
+	ck_assert_int_eq(X509_cmp(sk_X509_value(a, 1), sk_X509_value(in, 1)), 0);
+	sk_X509_pop_free(a, X509_free);
+	sk_X509_pop_free(b, X509_free);
+	OPENSSL_free(one);
+	free(der);
+	remove(root);
+	remove(inter);
+	rmdir(dir);
+	free(root);
+	free(inter);
+	sk_X509_pop_free(in, X509_free);
+}
+END_TEST
+
 static Suite *
 chain_suite(void)
 {
@@ -264,6 +359,7 @@ chain_suite(void)
 	tcase_add_test(tc, over_the_count_cap);
 	tcase_add_test(tc, over_the_size_cap);
 	tcase_add_test(tc, truncated_and_garbage_fail_cleanly);
+	tcase_add_test(tc, trust_certificates_are_shared_not_decoded);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -189,6 +189,31 @@ START_TEST(verified_len_checks_what_is_new)
 	ck_assert_int_eq(part->verdict, full->verdict);
 	crypto_verify_report_free(part);
 	part = NULL;
+	/* The same with the documents opened by the caller (completion opens each once) */
+	{
+		struct crypto_verify_report *given = NULL;
+		struct pdf_doc *d3 = NULL, *d2 = NULL;
+		ck_assert_int_eq(pdf_doc_open(three, n3, &d3, &ei), SP_OK);
+		ck_assert_int_eq(pdf_doc_open(two, n2, &d2, &ei), SP_OK);
+		o.doc = d3;
+		o.verified_doc = d2;
+		ck_assert_int_eq(crypto_pdf_verify(three, n3, &o, &given, &ei), SP_OK);
+		ck_assert_int_eq(crypto_pdf_verify(three, n3, &o, &part, &ei), SP_OK);
+		o.doc = o.verified_doc = NULL;
+		ck_assert_uint_eq(given->nsigs, 3);
+		for (i = 0; i < 3; i++) {
+			ck_assert_int_eq(given->sigs[i].prior, i < 2);
+			ck_assert_int_eq(given->sigs[i].verdict, full->sigs[i].verdict);
+			ck_assert_uint_eq(given->sigs[i].nchanges, part->sigs[i].nchanges);
+			ck_assert_uint_eq(given->sigs[i].nallowed, part->sigs[i].nallowed);
+		}
+		assert_all_checks(&given->sigs[2], 1);
+		crypto_verify_report_free(given);
+		crypto_verify_report_free(part);
+		part = NULL;
+		pdf_doc_free(d3); /* still the caller's after two verifications */
+		pdf_doc_free(d2);
+	}
 	/* A signed update that changes the content: the earlier signatures are still invalid. */
 	bad = vc_update(two, n2, nums, objs, 1, 0, NULL, &nb);
 	badsig = vc_sign(bad, nb, "rsa", 1, 0, &n4);
