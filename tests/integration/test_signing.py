@@ -69,13 +69,15 @@ def doc_timestamps(text):
 
 class SigningCase(ServerTestCase):
     tls = True
+    signing_extra = {}  # more signing.* keys for a test class
 
     def setUp(self):
         self.server_extra = {
             "trust": PKI.trust_config(),
             "tsa": {"mode": "builtin", "cert": PKI.path("tsa.crt"), "key": PKI.path("tsa.key"),
                     "chain": PKI.path("chain.pem"), "trust": PKI.path("root.pem")},
-            "signing": {"default_seal_image": SEAL, "session_ttl_s": 600},
+            "signing": dict({"default_seal_image": SEAL, "session_ttl_s": 600},
+                            **self.signing_extra),
         }
         super().setUp()
         self.orgs = {o["slug"]: o for o in PKI.orgs}
@@ -239,8 +241,11 @@ class ThreeParties(SigningCase):
 
 class StoredVerification(SigningCase):
     """Completion keeps each revision's verification report; the contract's
-    verification answers from it, and the answer is the fresh one."""
+    verification answers from it, and the answer is the fresh one. At B-T:
+    completion keeps no report for a revision that also carries a DSS or a
+    document timestamp appended after its check (B-LT, B-LTA)."""
     tls = False
+    signing_extra = {"level": "B-T"}
 
     def verification(self, n, query=""):
         st, _, _, doc = self.call("buyer", "GET", "/api/v1/contracts/%s/verification%s" % (n, query))
