@@ -1,16 +1,30 @@
 /*
- * seals_int.h: what seals.c (applications, review, approve) and seals_art.c
- * (the application form, the generated round seal) share.
+ * seals_int.h: what seals.c (applications, issued seals), seals_review.c
+ * (the review queue, approve, reject) and seals_art.c (the application form,
+ * the generated round seal) share.
  */
 #ifndef SP_SERVER_SEALS_INT_H
 #define SP_SERVER_SEALS_INT_H
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sp.h"
 
 struct config;
+struct request;
+
+/* ---- seals.c: what the member and reviewer routes share ---- */
+
+/* A db/ JSON callback answering 200 with the document, or the error (arg: the request). */
+void seals_reply_200(void *arg, json_t *doc, const struct sp_errinfo *err);
+/* The {id} path parameter into *id: 1; else 404 answered and 0. */
+int seals_path_id(struct request *r, int64_t *id);
+/* A positive integer query parameter in [1, max], def when absent; -1 when malformed. */
+long seals_query_int(struct request *r, const char *name, long def, long max);
+/* SP_OK when every member of the object doc is named in allowed (NULL-terminated). */
+int seals_members_only(json_t *doc, const char *const *allowed, struct sp_errinfo *ei) SP_WUR;
 
 #define SEALS_PNG_MAX (1024u * 1024) /* bytes of an uploaded seal picture */
 #define SEALS_SIDE_MIN 120           /* pixels: a seal picture's sides */
