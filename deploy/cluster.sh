@@ -45,8 +45,27 @@ PATH=$PATH:/usr/sbin:/sbin
 log() { echo "cluster: $*" >&2; }
 die() { log "$*"; exit 1; }
 
+# A free port below Linux's ephemeral range (32768-60999): a port the kernel
+# hands out for bind(0) is just as likely to be taken next by another
+# program's outgoing connection before our daemon binds it (seen with the
+# test suite running beside the cluster).
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+  python3 -c '
+import random, socket
+for _ in range(200):
+    p = random.randrange(20000, 32000)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(p)
+    break
+else:
+    raise SystemExit("no free port in 20000-31999")
+'
 }
 
 # Run a command as the owner of the database side (exec, so $! is its pid).
