@@ -126,14 +126,18 @@ fi
 echo "OK: no sequential scan on contracts in $(grep -c 'Query Text: WITH ' "$work/plans.log" || true) list plans"
 
 echo
-echo "== wrk: $count contracts, ${secs}s per query, 2 threads, 16 connections"
+# BENCH_CONNECTIONS=N: wrk's connections (default 16); 1 shows a request's own
+# latency, 16 adds the queueing of 16 clients on this machine's cores.
+conns=${BENCH_CONNECTIONS:-16}
+threads=$((conns < 2 ? 1 : 2))
+echo "== wrk: $count contracts, ${secs}s per query, $threads threads, $conns connections"
 cat >"$work/auth.lua" <<'EOF'
 wrk.headers["Authorization"] = "Bearer bench-token"
 EOF
 start_server
 printf '%-78s %9s %9s %10s\n' "query" "p50 ms" "p99 ms" "req/s"
 for qs in "${todo_queries[@]}" "${other_queries[@]}"; do
-  wrk -t2 -c16 -d"${secs}s" --latency -s "$work/auth.lua" \
+  wrk -t"$threads" -c"$conns" -d"${secs}s" --latency -s "$work/auth.lua" \
     "http://127.0.0.1:$port/api/v1/contracts?$qs" >"$work/wrk.out" 2>&1
   non2xx=$(grep -o 'Non-2xx or 3xx responses: [0-9]*' "$work/wrk.out" | grep -o '[0-9]*$' || echo 0)
   [ "$non2xx" = 0 ] || { cat "$work/wrk.out" >&2; echo "FAIL: errors during the run" >&2; exit 1; }

@@ -62,7 +62,11 @@ def main(argv):
                  "tsa": {"mode": "builtin", "cert": pki.path("tsa.crt"),
                          "key": pki.path("tsa.key"), "chain": pki.path("chain.pem"),
                          "trust": pki.path("root.pem")},
-                 "signing": {"default_seal_image": seal},
+                 # BENCH_LEVEL=B-T|B-LT|B-LTA: the PAdES level completion builds (default
+                 # the server's, B-LTA: a DSS, and a document timestamp from the last signer)
+                 "signing": dict({"default_seal_image": seal},
+                                 **({"level": os.environ["BENCH_LEVEL"]}
+                                    if os.environ.get("BENCH_LEVEL") else {})),
                  "database": {"pool_size": 8}, "server": {"threads": 2}}
         server = harness.Server(tmp, db.url, extra=extra).start()
         orgs = [{"slug": o["slug"], "credit_code": o["credit_code"],
@@ -128,6 +132,7 @@ def main(argv):
                 f.write("pgpid %s\n" % pm.readline().strip())
             for n in numbers:
                 f.write("contract %s\n" % n)
+        print("bench_load: level %s" % (os.environ.get("BENCH_LEVEL") or "B-LTA (default)"))
         print("bench_load: %d signings of a 10-page contract (%d bytes), RSA-2048, built-in "
               "TSA, HTTPS, server threads 2" % (total, os.path.getsize(pdf10)))
         sys.stdout.flush()
