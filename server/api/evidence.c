@@ -385,7 +385,9 @@ report_sign(struct ejob *j, unsigned char **pdf, size_t *len, struct sp_errinfo 
 	par.reason = reason;
 	par.location = "sealpact";
 	par.digest_sm3 = alg == CRYPTO_SIGALG_SM2_SM3;
-	if ((r = pdf_doc_open(*pdf, *len, &doc, ei)) != SP_OK ||
+	if ((r = tsa_provider_contents_max(j->tsa, cert, alg, chain, &par.contents_max, ei)) !=
+		    SP_OK ||
+	    (r = pdf_doc_open(*pdf, *len, &doc, ei)) != SP_OK ||
 	    (r = pdf_sig_prepare(doc, &par, NULL, 0, NULL, 0, &prep, ei)) != SP_OK ||
 	    (r = crypto_cms_signed_attrs(cert, alg, par.digest_sm3 ? prep.sm3 : prep.sha256, 32,
 					 &attrs, &alen, ei)) != SP_OK ||

@@ -330,28 +330,6 @@ out:
 	return r;
 }
 
-/*
- * The /Contents placeholder's size in DER bytes: the largest CMS this
- * signer's certificate, chain and algorithm make with a token of the
- * configured TSA (the signed attributes' length does not depend on the
- * digest's value, so a zero digest measures it), instead of a fixed 16 KiB
- * of which most would stay zero padding in every stored revision.
- */
-static int
-contents_size(struct prep_job *j, X509 *cert, enum crypto_sigalg alg, STACK_OF(X509) * chain,
-	      size_t *out, struct sp_errinfo *ei)
-{
-	uint8_t zero[CRYPTO_DIGEST_MAX], *attrs = NULL;
-	size_t alen = 0;
-	int r;
-
-	memset(zero, 0, sizeof(zero));
-	if ((r = crypto_cms_signed_attrs(cert, alg, zero, 32, &attrs, &alen, ei)) == SP_OK)
-		r = crypto_cms_size_max(cert, chain, alen, tsa_provider_token_max(j->tsa), out, ei);
-	free(attrs);
-	return r;
-}
-
 static int
 prep_work(void *arg, struct sp_errinfo *ei)
 {
@@ -421,7 +399,8 @@ prep_work(void *arg, struct sp_errinfo *ei)
 		goto out;
 	memset(&params, 0, sizeof(params));
 	/* The placeholder holds exactly what this signer's CMS can take. */
-	if ((r = contents_size(j, cert, alg, res.chain, &params.contents_max, ei)) != SP_OK)
+	if ((r = tsa_provider_contents_max(j->tsa, cert, alg, res.chain, &params.contents_max,
+					   ei)) != SP_OK)
 		goto out;
 	params.signing_time = j->signing_time;
 	params.utc_offset_min = j->utc_offset_min;

@@ -17,6 +17,7 @@
 
 #include <openssl/x509.h>
 
+#include "crypto.h"
 #include "sp.h"
 
 struct config;
@@ -129,6 +130,17 @@ int tsa_provider_trust(const struct tsa_provider *p, X509_STORE **out,
  */
 #define TSA_TOKEN_MAX_EXTERNAL 8192
 size_t tsa_provider_token_max(const struct tsa_provider *p);
+
+/*
+ * The /Contents placeholder's size in DER bytes for a signature by cert
+ * (alg, chain: the certificates the CMS carries) timestamped by p: the
+ * largest CMS they make (the signed attributes' length does not depend on
+ * the digest's value, so a zero digest measures it), instead of a fixed
+ * 16 KiB of which most would stay zero padding in every stored revision.
+ * Any thread.
+ */
+int tsa_provider_contents_max(const struct tsa_provider *p, X509 *cert, enum crypto_sigalg alg,
+			      STACK_OF(X509) * chain, size_t *out, struct sp_errinfo *ei) SP_WUR;
 
 /*
  * A checked RFC 3161 token over sig (PAdES B-T: the hash of the signature
