@@ -227,61 +227,6 @@ alg_from_oid(const ASN1_OBJECT *o)
 	return CRYPTO_SIGALG_NONE;
 }
 
-/* Sign tbs with the maker's key (SM2 with the GM/T 0009 distinguishing ID). */
-static int
-sign_tbs(EVP_PKEY *key, enum crypto_sigalg alg, const unsigned char *tbs, size_t tbslen,
-	 unsigned char **sig, size_t *siglen, struct sp_errinfo *ei)
-{
-	EVP_MD_CTX *mctx = NULL;
-	EVP_PKEY_CTX *sm2ctx = NULL, *pctx = NULL;
-	int r = SP_ERR_INTERNAL;
-
-	*sig = NULL;
-	*siglen = 0;
-	if ((mctx = EVP_MD_CTX_new()) == NULL) {
-		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	if (alg == CRYPTO_SIGALG_SM2_SM3) {
-		if ((sm2ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL)) == NULL ||
-		    EVP_PKEY_CTX_set1_id(sm2ctx, CRYPTO_SM2_ID, strlen(CRYPTO_SM2_ID)) <= 0) {
-			r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "SM2 context setup failed");
-			goto out;
-		}
-		EVP_MD_CTX_set_pkey_ctx(mctx, sm2ctx);
-		if (EVP_DigestSignInit(mctx, NULL, EVP_sm3(), NULL, key) != 1) {
-			r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "SM2 sign init failed");
-			goto out;
-		}
-	} else {
-		if (EVP_DigestSignInit_ex(mctx, &pctx, "SHA256", NULL, NULL, key, NULL) != 1) {
-			r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "sign init failed");
-			goto out;
-		}
-		if (alg == CRYPTO_SIGALG_RSA_SHA256 &&
-		    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0) {
-			r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "RSA padding setup failed");
-			goto out;
-		}
-	}
-	if (EVP_DigestSign(mctx, NULL, siglen, tbs, tbslen) != 1 ||
-	    (*sig = malloc(*siglen)) == NULL ||
-	    EVP_DigestSign(mctx, *sig, siglen, tbs, tbslen) != 1) {
-		r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "signing the seal failed");
-		goto out;
-	}
-	r = SP_OK;
-out:
-	if (r != SP_OK) {
-		free(*sig);
-		*sig = NULL;
-		*siglen = 0;
-	}
-	EVP_MD_CTX_free(mctx);
-	EVP_PKEY_CTX_free(sm2ctx);
-	return r;
-}
-
 static int
 info_fill(SP_SES_SEALINFO *si, const struct crypto_seseal_in *in, struct sp_errinfo *ei)
 {
@@ -362,7 +307,7 @@ crypto_seseal_build(const struct crypto_seseal_in *in, X509 *maker_cert, EVP_PKE
 		r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "the seal information does not encode");
 		goto out;
 	}
-	if ((r = sign_tbs(maker_key, alg, tbs, (size_t)tbslen, &sig, &siglen, ei)) != SP_OK)
+	if ((r = crypto_sig_sign(maker_key, alg, tbs, (size_t)tbslen, &sig, &siglen, ei)) != SP_OK)
 		goto out;
 	/* A whole-octet BIT STRING: no unused bits. */
 	if (!ASN1_BIT_STRING_set(s->value, sig, (int)siglen)) {
