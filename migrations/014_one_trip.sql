@@ -1,0 +1,95 @@
+-- 014_one_trip.sql: PostgreSQL's work per signing, and one trip in (issue 14).
+--
+-- Measured with bench/bench_pg_signing.py (PostgreSQL's CPU per signing for
+-- the statements the server sends) and bench/bench_load.py BENCH_PGFUNCS=1.
+-- Every answer and every audit event is the same as before: only how the
+-- database computes them changes, and how many statements a signing takes.
+
+-- ---------------------------------------------------------------------------
+-- Small SQL functions that PostgreSQL could not inline.
+--
+-- wf_ts was declared IMMUTABLE over to_char(), which is only STABLE: the
+-- planner refuses to inline such a function, so each of its ~20 uses per
+-- signing was a separate SQL-function call. STABLE is what it is (its
+-- result does not depend on TimeZone, but to_char's could on lc_time for
+-- other patterns); no index or generated column uses it. Same text out.
+CREATE OR REPLACE FUNCTION wf_ts(t timestamptz) RETURNS text LANGUAGE sql STABLE AS $$
+	SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+$$;
+
+-- A SQL function that is not inlined plans its statement again at every
+-- call; PL/pgSQL keeps the plan for the session. These three run several
+-- times per signing (every audit event, every party or contract change,
+-- every document read).
+CREATE OR REPLACE FUNCTION wf_audit(p_number bigint, p_org bigint, p_user bigint,
+	p_action text, p_details jsonb, p_ip inet, p_ua text DEFAULT NULL) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO audit_events (contract_number, actor_org_id, actor_user_id, action,
+		object_type, object_id, ip, user_agent, details)
+	VALUES (p_number, p_org, p_user, p_action, 'contract', p_number::text, p_ip,
+		nullif(left(p_ua, 256), ''), coalesce(p_details, '{}'::jsonb));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION list_counts_add(d jsonb) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO list_counts (organization_id, tab, slot, n)
+	SELECT (e->>0)::bigint, e->>1, pg_backend_pid() % 16, (e->>2)::bigint
+	FROM jsonb_array_elements(d) e
+	ORDER BY 1, 2
+	ON CONFLICT (organization_id, tab, slot) DO UPDATE SET n = list_counts.n + EXCLUDED.n;
+END
+$$;
+
+-- The whole document at revision p_seq, as 001 assembles it (NULL when a
+-- revision is missing). Revision 0 alone, the common case of a first
+-- signature, is its own bytes without the aggregate's copy.
+CREATE OR REPLACE FUNCTION revision_document(p_contract bigint, p_seq integer) RETURNS bytea
+LANGUAGE plpgsql STABLE STRICT AS $$
+DECLARE
+	doc bytea;
+BEGIN
+	IF p_seq = 0 THEN
+		SELECT delta INTO doc FROM revisions WHERE contract_number = p_contract AND seq = 0;
+		RETURN doc;
+	END IF;
+	SELECT CASE WHEN count(*) = p_seq + 1 THEN string_agg(delta, ''::bytea ORDER BY seq) END
+	INTO doc FROM revisions WHERE contract_number = p_contract AND seq BETWEEN 0 AND p_seq;
+	RETURN doc;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION business_type_name(p_code text) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN coalesce((SELECT display_name FROM business_types WHERE code = p_code), p_code);
+END
+$$;
+
+-- ---------------------------------------------------------------------------
+-- The audit chain (005), one statement fewer per event: the head is locked
+-- first and only created when the chain has none yet (the first event of a
+-- contract), instead of an INSERT ... ON CONFLICT attempt before every event.
+-- The hash and the order of events are unchanged.
+CREATE OR REPLACE FUNCTION audit_events_chain() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+	k bigint := coalesce(NEW.contract_number, 0);
+	head audit_heads%ROWTYPE;
+BEGIN
+	SELECT * INTO head FROM audit_heads WHERE chain = k FOR UPDATE;
+	IF NOT FOUND THEN
+		INSERT INTO audit_heads (chain, last_seq, last_hash)
+		VALUES (k, 0, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
+		ON CONFLICT (chain) DO NOTHING;
+		SELECT * INTO head FROM audit_heads WHERE chain = k FOR UPDATE;
+	END IF;
+	NEW.seq := head.last_seq + 1;
+	NEW.prev_hash := head.last_hash;
+	NEW.hash := audit_event_hash(NEW.prev_hash, NEW.contract_number, NEW.seq,
+		NEW.actor_org_id, NEW.actor_user_id, NEW.action, NEW.object_type,
+		NEW.object_id, NEW.ip, NEW.at, NEW.details, NEW.user_agent);
+	UPDATE audit_heads SET last_seq = NEW.seq, last_hash = NEW.hash WHERE chain = k;
+	RETURN NEW;
+END
+$$;
