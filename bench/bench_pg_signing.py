@@ -11,9 +11,9 @@ per signing, the statements the server sends for prepare and complete:
   MODE split:    auth_credential_lookup, signing_prepare_load,
                  signing_session_create, auth_credential_lookup,
                  signing_session_claim, signing_session_complete_verified
-  MODE combined: signing_prepare_load_auth, signing_session_create,
-                 signing_session_claim_auth, signing_session_complete_verified
-                 (migration 014: the credential checked in the first statement)
+  MODE combined: auth_member + signing_prepare_load_seal, signing_session_create,
+                 auth_member + signing_session_claim, signing_session_complete_verified
+                 (migration 014: the credential checked in the request's own statement)
 
 and prints the CPU time of PostgreSQL's processes per signing (from /proc,
 the backend and everything the postmaster reaped meanwhile), which is steadier
@@ -102,11 +102,16 @@ SELECT s.contract_number, s.base_seq, length(s.document) AS claimlen, s.orig_len
 	 AND v.seq = s.base_seq) FROM signing_session_claim(:sid, :organization_id) s \gset
 """ + COMPLETE
 COMBINED = HEAD + r"""
-SELECT kind, user_id, organization_id, credit_code, base_seq, length(document) AS doclen
-FROM signing_prepare_load_auth(repeat('a', 64), :n, NULL) \gset
+SELECT a.kind, a.user_id, a.organization_id, a.credit_code, l.base_seq,
+	length(l.document) AS doclen
+FROM auth_member(repeat('a', 64)) a,
+	signing_prepare_load_seal(:n, a.organization_id, NULL) l \gset
 """ + CREATE + r"""
-SELECT kind, user_id, organization_id, s.contract_number, length(s.document) AS claimlen,
-	s.verification FROM signing_session_claim_auth(repeat('a', 64), :sid) s \gset
+SELECT a.kind, a.user_id, a.organization_id, s.contract_number, s.base_seq,
+	length(s.document) AS claimlen, s.orig_len,
+	(SELECT v.verification FROM revisions v WHERE v.contract_number = s.contract_number
+	 AND v.seq = s.base_seq)
+FROM auth_member(repeat('a', 64)) a, signing_session_claim(:sid, a.organization_id) s \gset
 """ + COMPLETE
 
 

@@ -93,3 +93,36 @@ BEGIN
 	RETURN NEW;
 END
 $$;
+
+-- ---------------------------------------------------------------------------
+-- One trip in. A signing's prepare and complete used to look the bearer
+-- credential up in one statement (auth_credential_lookup) and then load the
+-- contract or claim the session in another. auth_member() is that lookup
+-- as the first step of the request's own statement: the server joins it
+-- laterally with signing_prepare_load_seal() or signing_session_claim(),
+-- which then run as the organization and user it returns, so nothing runs
+-- for a credential that is not a live member session. The same rules as
+-- auth_credential_lookup (it is called): the token's SHA-256 only, expiry,
+-- revocation, a disabled user, a revoked login certificate. An unknown
+-- credential is SA020 (401), a live one that is not a member's (a
+-- reviewer's) SA021 (403), the answers auth_then() gives. API keys never
+-- come here (the server sends them the old way: their lookup refreshes
+-- last_used_at, which an error of the request's work would roll back).
+-- One statement, no session state: PgBouncer's transaction pooling is fine.
+CREATE FUNCTION auth_member(p_hash text, OUT kind text, OUT credential_id bigint,
+	OUT user_id bigint, OUT organization_id bigint, OUT certificate_id bigint,
+	OUT credit_code text)
+LANGUAGE plpgsql AS $$
+BEGIN
+	SELECT a.kind, a.credential_id, a.user_id, a.organization_id, a.certificate_id,
+		a.credit_code
+	INTO kind, credential_id, user_id, organization_id, certificate_id, credit_code
+	FROM auth_credential_lookup(p_hash, false) a;
+	IF NOT FOUND THEN
+		PERFORM wf_fail('SA020', 'The credential is unknown, expired or revoked.');
+	END IF;
+	IF kind <> 'member' THEN
+		PERFORM wf_fail('SA021', 'This credential may not use this operation.');
+	END IF;
+END
+$$;
