@@ -126,3 +126,52 @@ BEGIN
 	END IF;
 END
 $$;
+
+-- ---------------------------------------------------------------------------
+-- contract_json (011), the same document. Its audit trail asked for
+-- a.contract_number = c.number, which no index serves (the chain's unique
+-- index is on coalesce(contract_number, 0), seq): every state change's answer
+-- read the whole audit_events table, so a signing got slower as the
+-- platform's history grew. The chain's own expression finds the contract's
+-- events by index, already in seq order (a contract's number is never 0).
+CREATE OR REPLACE FUNCTION contract_json(p_number bigint, p_org bigint) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN (
+		SELECT jsonb_build_object(
+			'number', c.number::text, 'name', c.name, 'business_type', c.business_type,
+			'business_type_name', business_type_name(c.business_type),
+			'status', c.status, 'deadline', wf_ts(c.deadline),
+			'created_at', wf_ts(c.created_at), 'updated_at', wf_ts(c.updated_at),
+			'sent_at', wf_ts(c.sent_at), 'completed_at', wf_ts(c.completed_at),
+			'page_count', c.page_count, 'sha256', c.sha256,
+			'initiator', jsonb_build_object('name', o.name, 'credit_code', o.credit_code),
+			'is_initiator', c.initiator_org_id = p_org,
+			'reject_reason', (SELECT reject_reason FROM parties WHERE contract_number = c.number
+				AND status = 'rejected' LIMIT 1),
+			'document_url', '/api/v1/contracts/' || c.number || '/document',
+			'parties', coalesce((SELECT jsonb_agg(jsonb_build_object(
+					'credit_code', po.credit_code, 'name', po.name, 'role', p.role,
+					'routing_order', p.routing_order, 'status', p.status,
+					'reject_reason', p.reject_reason, 'received_at', wf_ts(p.received_at),
+					'signed_at', wf_ts(p.signed_at), 'sent_at', wf_ts(p.sent_at),
+					'rejected_at', wf_ts(p.rejected_at), 'is_me', p.organization_id = p_org)
+					ORDER BY p.routing_order, p.role DESC, p.id)
+				FROM parties p JOIN organizations po ON po.id = p.organization_id
+				WHERE p.contract_number = c.number), '[]'::jsonb),
+			'revisions', coalesce((SELECT jsonb_agg(jsonb_build_object('seq', r.seq,
+					'length', r.length, 'sha256', r.sha256, 'created_at', wf_ts(r.created_at),
+					'signed_by', (SELECT po.credit_code FROM parties p JOIN organizations po
+						ON po.id = p.organization_id WHERE p.id = r.party_id),
+					'document_url', '/api/v1/contracts/' || c.number || '/revisions/'
+						|| r.seq || '/document') ORDER BY r.seq)
+				FROM revisions r WHERE r.contract_number = c.number), '[]'::jsonb),
+			'audit', coalesce((SELECT jsonb_agg(jsonb_build_object('seq', a.seq,
+					'action', a.action, 'actor', ao.credit_code, 'at', wf_ts(a.at),
+					'details', a.details, 'hash', encode(a.hash, 'hex')) ORDER BY a.seq)
+				FROM audit_events a LEFT JOIN organizations ao ON ao.id = a.actor_org_id
+				WHERE coalesce(a.contract_number, 0) = c.number), '[]'::jsonb))
+		FROM contracts c JOIN organizations o ON o.id = c.initiator_org_id
+		WHERE c.number = p_number);
+END
+$$;
