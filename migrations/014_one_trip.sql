@@ -194,3 +194,132 @@ EXCEPTION WHEN feature_not_supported THEN
 	RAISE NOTICE 'lz4 is not available: the signing columns keep pglz';
 END
 $$;
+
+-- ---------------------------------------------------------------------------
+-- Webhook events (003), unchanged for an organization with webhooks. Most
+-- transitions concern organizations without one: the payload is then not
+-- built (nor the event id drawn) for nobody.
+CREATE OR REPLACE FUNCTION wf_event(p_number bigint, p_event text, p_actor_org bigint,
+	p_details jsonb) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+	c contracts%ROWTYPE;
+	ev uuid;
+	body jsonb;
+BEGIN
+	SELECT * INTO c FROM contracts WHERE number = p_number;
+	IF NOT EXISTS (SELECT 1 FROM webhooks w
+			WHERE w.deleted_at IS NULL AND w.organization_id IN (
+				SELECT c.initiator_org_id
+				UNION SELECT organization_id FROM parties WHERE contract_number = p_number)) THEN
+		RETURN;
+	END IF;
+	ev := gen_random_uuid();
+	body := jsonb_build_object('id', ev, 'event', p_event,
+		'contract_number', p_number::text, 'contract_name', c.name,
+		'contract_status', c.status,
+		'actor', (SELECT credit_code FROM organizations WHERE id = p_actor_org),
+		'at', wf_ts(now()), 'details', coalesce(p_details, '{}'::jsonb));
+	INSERT INTO webhook_deliveries (webhook_id, event_id, event, contract_number, payload)
+	SELECT w.id, ev, p_event, p_number, body
+	FROM webhooks w
+	WHERE w.deleted_at IS NULL AND w.organization_id IN (
+		SELECT c.initiator_org_id
+		UNION SELECT organization_id FROM parties WHERE contract_number = p_number);
+END
+$$;
+
+-- ---------------------------------------------------------------------------
+-- Indexes that every audit event updated and nothing reads: no query of the
+-- server, the migrations or the jobs looks events up by actor or by time
+-- (the trail is read per chain, by the chain's unique index). Three events
+-- per signing paid for two B-tree insertions each.
+DROP INDEX audit_events_actor_idx, audit_events_at_idx;
+
+-- ---------------------------------------------------------------------------
+-- The signed revision stored whole in one INSERT. Completion (010, 012)
+-- inserted the revision, then updated it twice: its signed_length (B-LT and
+-- B-LTA) and its verification report. Each update wrote the row again and
+-- ran revisions_immutable, which compares the old and new update bytes (the
+-- delta, decompressed twice). party_mark_signed takes both values now; its
+-- 005 form stays, for any caller without them.
+CREATE FUNCTION party_mark_signed(p_number bigint, p_org bigint, p_user bigint,
+	p_seq integer, p_delta bytea, p_length bigint, p_sha256 text, p_certificate_id bigint,
+	p_ip inet, p_ua text, p_signed_length bigint, p_verification text) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+	p parties%ROWTYPE;
+	last integer;
+BEGIN
+	p := wf_party_turn(p_number, p_org, 'sign');
+	SELECT max(seq) INTO last FROM revisions WHERE contract_number = p_number;
+	IF p_seq <> last + 1 THEN
+		PERFORM wf_fail('SP409', format('revision %s is the latest; prepare again', last));
+	END IF;
+	INSERT INTO revisions (contract_number, seq, delta, length, sha256, party_id, certificate_id,
+		signed_length, verification)
+	VALUES (p_number, p_seq, p_delta, p_length, p_sha256, p.id, p_certificate_id,
+		nullif(p_signed_length, p_length), p_verification);
+	UPDATE parties SET status = 'signed', signed_at = now(),
+		received_at = coalesce(received_at, now()), acted_by = p_user WHERE id = p.id;
+	PERFORM wf_audit(p_number, p_org, p_user, 'party.signed', jsonb_build_object('seq', p_seq,
+		'sha256', p_sha256, 'certificate_id', p_certificate_id), p_ip, p_ua);
+	PERFORM wf_event(p_number, 'signed', p_org, jsonb_build_object('seq', p_seq));
+	RETURN contract_json(p_number, p_org);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION party_mark_signed(p_number bigint, p_org bigint, p_user bigint,
+	p_seq integer, p_delta bytea, p_length bigint, p_sha256 text, p_certificate_id bigint,
+	p_ip inet, p_ua text DEFAULT NULL) RETURNS jsonb LANGUAGE plpgsql AS $$
+BEGIN
+	RETURN party_mark_signed(p_number, p_org, p_user, p_seq, p_delta, p_length, p_sha256,
+		p_certificate_id, p_ip, p_ua, NULL::bigint, NULL::text);
+END
+$$;
+
+-- 010's completion with the report (012) in the same INSERT; the same checks
+-- in the same order, the same audit events and answer.
+CREATE OR REPLACE FUNCTION signing_session_complete_verified(p_id uuid, p_org bigint,
+	p_user bigint, p_delta bytea, p_length bigint, p_sha256 text, p_tsa_time timestamptz,
+	p_verification text, p_archive_until timestamptz, p_signed_length bigint, p_ip inet,
+	p_ua text DEFAULT NULL) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+	s signing_sessions%ROWTYPE;
+	doc jsonb;
+BEGIN
+	-- Lock the contract first, in the same order as every workflow function.
+	SELECT ss.contract_number INTO s.contract_number FROM signing_sessions ss WHERE ss.id = p_id;
+	IF s.contract_number IS NULL THEN
+		PERFORM wf_fail('SP404', 'no such signing session');
+	END IF;
+	PERFORM wf_lock(s.contract_number, p_org);
+	SELECT * INTO s FROM signing_sessions WHERE id = p_id FOR UPDATE;
+	IF s.organization_id <> p_org THEN
+		PERFORM wf_fail('SP404', 'no such signing session');
+	END IF;
+	PERFORM signing_session_usable(s);
+	IF p_archive_until IS NOT NULL THEN
+		UPDATE contracts SET archive_until = p_archive_until WHERE number = s.contract_number;
+	END IF;
+	doc := party_mark_signed(s.contract_number, p_org, p_user, s.base_seq + 1, p_delta,
+		p_length, p_sha256, s.certificate_id, p_ip, p_ua, p_signed_length, p_verification);
+	UPDATE signing_sessions SET state = 'completed', finished_at = now() WHERE id = p_id;
+	PERFORM wf_audit(s.contract_number, p_org, p_user, 'signing.completed', jsonb_build_object(
+		'session', p_id, 'seq', s.base_seq + 1, 'sha256', p_sha256,
+		'timestamp', wf_ts(p_tsa_time), 'archive_until', wf_ts(p_archive_until)), p_ip, p_ua);
+	RETURN jsonb_build_object('session', p_id, 'seq', s.base_seq + 1, 'sha256', p_sha256,
+		'length', p_length, 'timestamp', wf_ts(p_tsa_time), 'contract', doc);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION signing_session_complete(p_id uuid, p_org bigint, p_user bigint,
+	p_delta bytea, p_length bigint, p_sha256 text, p_tsa_time timestamptz, p_ip inet,
+	p_ua text DEFAULT NULL, p_archive_until timestamptz DEFAULT NULL,
+	p_signed_length bigint DEFAULT NULL)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+BEGIN
+	RETURN signing_session_complete_verified(p_id, p_org, p_user, p_delta, p_length, p_sha256,
+		p_tsa_time, NULL, p_archive_until, p_signed_length, p_ip, p_ua);
+END
+$$;
