@@ -603,9 +603,10 @@ int db_signing_prepare_load_seal(struct db_pool *pool, int64_t number, int64_t o
  * lowercase hex SHA-256 of a member's bearer token (never an API key's), and
  * the load runs as the organization of the live session it names, returned
  * in doc->cred. An unknown, expired or revoked credential fails with
- * SP_ERR_UNAUTHORIZED, reason "credential_unknown"; a live one that is not a
- * member's with SP_ERR_FORBIDDEN, reason "credential_kind"; both before any
- * other check. Loop thread.
+ * SP_ERR_UNAUTHORIZED, reason "unauthorized"; a live one that is not a
+ * member's with SP_ERR_FORBIDDEN, reason "forbidden" and the detail
+ * "This credential may not use this operation."; both before any other
+ * check. Loop thread.
  */
 int db_signing_prepare_load_auth(struct db_pool *pool, const char *token_hash, int64_t number,
 				 int64_t seal_id, db_revision_doc_fn cb, void *arg) SP_WUR;

@@ -161,15 +161,18 @@ auth_member_hash(const struct request *r, char hash[65])
 	return rc == SP_OK ? SP_OK : SP_ERR_UNAUTHORIZED;
 }
 
+/*
+ * SA020 comes back as SP_ERR_UNAUTHORIZED "unauthorized" (no step of the
+ * signing statements raises that otherwise) and needs the WWW-Authenticate
+ * header; SA021 is SP_ERR_FORBIDDEN "forbidden" with wrong_kind as its
+ * detail (db/errors.c), which request_reply_error() answers exactly as
+ * on_lookup() does.
+ */
 int
 auth_reply_credential(struct request *r, const struct sp_errinfo *err)
 {
-	if (err->code == SP_ERR_UNAUTHORIZED && strcmp(err->reason, "credential_unknown") == 0) {
+	if (err->code == SP_ERR_UNAUTHORIZED && strcmp(err->reason, "unauthorized") == 0) {
 		auth_reply_unauthorized(r, unknown_credential);
-		return 1;
-	}
-	if (err->code == SP_ERR_FORBIDDEN && strcmp(err->reason, "credential_kind") == 0) {
-		request_problem(r, P_FORBIDDEN, wrong_kind);
 		return 1;
 	}
 	return 0;

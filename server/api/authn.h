@@ -72,10 +72,11 @@ struct sp_errinfo;
 void auth_principal_fill(const struct db_credential *c, struct principal *who);
 
 /*
- * When err is the credential check of such a statement (an unknown, expired
- * or revoked credential, or one that is not a member's), answer r exactly
- * as auth_then() would (401 with WWW-Authenticate, or 403) and return 1;
- * otherwise 0 and r is not answered.
+ * When err is the credential check of such a statement that failed with an
+ * unknown, expired or revoked credential, answer r exactly as auth_then()
+ * would (401 with WWW-Authenticate) and return 1; otherwise 0 and r is not
+ * answered (a live credential that is not a member's comes back as 403
+ * "forbidden" with auth_then()'s detail: request_reply_error() answers it).
  */
 int auth_reply_credential(struct request *r, const struct sp_errinfo *err);
 

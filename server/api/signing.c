@@ -7,7 +7,8 @@
  *   -> 201 {"session", "to_be_signed", "algorithm", "rects", "expires_at", "base_seq",
  *           "date_seal_zone"}
  *
- * Flow: one query loads the latest revision after checking the party's turn
+ * Flow: one query authenticates the member (db_signing_prepare_load_auth)
+ * and loads the latest revision after checking the party's turn
  * and, when the placements name one, the seal (db_signing_prepare_load_seal:
  * the organization's own, approved or installed, valid now); a worker checks the certificate (chain,
  * validity, key usage, revocation, organizationIdentifier = the caller's

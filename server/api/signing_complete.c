@@ -5,9 +5,9 @@
  *     -> 200 {"session", "seq", "sha256", "length", "timestamp", "contract"}
  *   DELETE /api/v1/signing-sessions/{id} -> 200 {"session", "state": "aborted"}
  *
- * Complete: one query claims the session's stored inputs and a TSA serial
- * (db_signing_session_claim; a used, aborted, expired or stale session fails
- * there); a worker checks the token's signature against the certificate
+ * Complete: one query authenticates the member and claims the session's
+ * stored inputs and a TSA serial (db_signing_session_claim_auth; a bad
+ * credential, then a used, aborted, expired or stale session fails there); a worker checks the token's signature against the certificate
  * (a wrong value is 422 and changes nothing: the session stays usable),
  * gets a checked RFC 3161 token over it (no token, no signature: it fails),
  * assembles the CMS, fills the placeholder and verifies the new revision;
