@@ -57,6 +57,60 @@ wait_take(void *p, void (**cb)(void))
 	"SELECT kind, credential_id, user_id, organization_id, certificate_id, credit_code " \
 	"FROM auth_credential_lookup($1, $2::boolean)"
 
+/* An integer column of row 0 in either format (the signing calls read binary). */
+static int
+col_i64(const PGresult *res, int col, int64_t *out)
+{
+	uint64_t u;
+
+	*out = 0;
+	if (PQgetisnull(res, 0, col))
+		return 0;
+	if (PQfformat(res, col) == 0)
+		return sp_parse_i64(PQgetvalue(res, 0, col), INT64_MIN, INT64_MAX, out) == SP_OK
+			       ? 0
+			       : -1;
+	if (db_col_uint(res, col, 8, &u) != 0)
+		return -1;
+	*out = (int64_t)u;
+	return 0;
+}
+
+int
+db_credential_decode(const PGresult *res, int col, struct db_credential *c)
+{
+	const char *kind;
+	int n;
+
+	memset(c, 0, sizeof(*c));
+	if (PQntuples(res) != 1 || PQnfields(res) < col + DB_CREDENTIAL_COLS ||
+	    PQgetisnull(res, 0, col))
+		return -1;
+	kind = PQgetvalue(res, 0, col);
+	n = PQgetlength(res, 0, col);
+	if (n == 6 && memcmp(kind, "member", 6) == 0)
+		c->kind = DB_CREDENTIAL_MEMBER;
+	else if (n == 7 && memcmp(kind, "api_key", 7) == 0)
+		c->kind = DB_CREDENTIAL_API_KEY;
+	else if (n == 8 && memcmp(kind, "reviewer", 8) == 0)
+		c->kind = DB_CREDENTIAL_REVIEWER;
+	else
+		return -1;
+	if (col_i64(res, col + 1, &c->credential_id) != 0 ||
+	    col_i64(res, col + 2, &c->user_id) != 0 ||
+	    col_i64(res, col + 3, &c->organization_id) != 0 ||
+	    col_i64(res, col + 4, &c->certificate_id) != 0)
+		return -1;
+	if (!PQgetisnull(res, 0, col + 5)) {
+		n = PQgetlength(res, 0, col + 5);
+		if (n < 0 || (size_t)n >= sizeof(c->credit_code))
+			return -1;
+		memcpy(c->credit_code, PQgetvalue(res, 0, col + 5), (size_t)n);
+		c->credit_code[n] = '\0';
+	}
+	return 0;
+}
+
 static void
 on_lookup(void *p, const PGresult *res, const struct sp_errinfo *err)
 {
@@ -65,7 +119,6 @@ on_lookup(void *p, const PGresult *res, const struct sp_errinfo *err)
 	void (*fn)(void);
 	void *arg = wait_take(p, &fn);
 	db_credential_fn cb = (db_credential_fn)fn;
-	const char *kind;
 
 	if (err->code != SP_OK) {
 		cb(arg, NULL, err);
@@ -78,25 +131,11 @@ on_lookup(void *p, const PGresult *res, const struct sp_errinfo *err)
 		cb(arg, NULL, &ei);
 		return;
 	}
-	memset(&c, 0, sizeof(c));
-	kind = PQgetvalue(res, 0, 0);
-	if (strcmp(kind, "member") == 0)
-		c.kind = DB_CREDENTIAL_MEMBER;
-	else if (strcmp(kind, "api_key") == 0)
-		c.kind = DB_CREDENTIAL_API_KEY;
-	else if (strcmp(kind, "reviewer") == 0)
-		c.kind = DB_CREDENTIAL_REVIEWER;
-	else {
-		db_shape_err(&ei, "credential kind");
+	if (db_credential_decode(res, 0, &c) != 0) {
+		db_shape_err(&ei, "credential");
 		cb(arg, NULL, &ei);
 		return;
 	}
-	c.credential_id = db_col_i64(res, 0, 1);
-	c.user_id = db_col_i64(res, 0, 2);
-	c.organization_id = db_col_i64(res, 0, 3);
-	c.certificate_id = db_col_i64(res, 0, 4);
-	if (!PQgetisnull(res, 0, 5))
-		snprintf(c.credit_code, sizeof(c.credit_code), "%s", PQgetvalue(res, 0, 5));
 	cb(arg, &c, &ei);
 }
 

@@ -569,6 +569,8 @@ struct db_revision_doc {
 	/* db_verification_document_load: the report completion stored with this
 	 * revision (api/verify_report.c's document; NULL: none) */
 	char *verification;
+	/* db_signing_prepare_load_auth: the member session the statement checked */
+	struct db_credential cred;
 };
 void db_revision_doc_free(struct db_revision_doc *doc); /* NULL is fine */
 
@@ -593,6 +595,20 @@ int db_signing_prepare_load(struct db_pool *pool, int64_t number, int64_t org_id
  * "seal_not_yet_valid"); "seal_not_found" when it does not exist. Loop thread.
  */
 int db_signing_prepare_load_seal(struct db_pool *pool, int64_t number, int64_t org_id,
+				 int64_t seal_id, db_revision_doc_fn cb, void *arg) SP_WUR;
+
+/*
+ * db_signing_prepare_load_seal in the statement that also authenticates the
+ * request (SQL auth_member, issue 14: one round trip in): token_hash is the
+ * lowercase hex SHA-256 of a member's bearer token (never an API key's), and
+ * the load runs as the organization of the live session it names, returned
+ * in doc->cred. An unknown, expired or revoked credential fails with
+ * SP_ERR_UNAUTHORIZED, reason "unauthorized"; a live one that is not a
+ * member's with SP_ERR_FORBIDDEN, reason "forbidden" and the detail
+ * "This credential may not use this operation."; both before any other
+ * check. Loop thread.
+ */
+int db_signing_prepare_load_auth(struct db_pool *pool, const char *token_hash, int64_t number,
 				 int64_t seal_id, db_revision_doc_fn cb, void *arg) SP_WUR;
 
 /*
@@ -671,6 +687,8 @@ struct db_signing_session {
 	uint64_t archive_serial; /* last_signer: another serial, for the document timestamp */
 	/* the verification report stored with the base revision (NULL: none) */
 	char *base_verification;
+	/* db_signing_session_claim_auth: the member session the statement checked */
+	struct db_credential cred;
 };
 void db_signing_session_free(struct db_signing_session *s); /* NULL is fine */
 
@@ -686,6 +704,15 @@ typedef void (*db_signing_session_fn)(void *arg, struct db_signing_session *s,
  */
 int db_signing_session_claim(struct db_pool *pool, const char *id, int64_t org_id,
 			     db_signing_session_fn cb, void *arg) SP_WUR;
+
+/*
+ * db_signing_session_claim in the statement that also authenticates the
+ * request, as db_signing_prepare_load_auth: the session is claimed for the
+ * organization of the member session token_hash names (s->cred), and fails
+ * the same two ways first. Loop thread.
+ */
+int db_signing_session_claim_auth(struct db_pool *pool, const char *token_hash, const char *id,
+				  db_signing_session_fn cb, void *arg) SP_WUR;
 
 /* The signed revision completion stores. Pointers borrowed for the call. */
 struct db_signed_revision {

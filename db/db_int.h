@@ -208,6 +208,15 @@ int db_status_call(struct db_pool *pool, const char *sql, int nparams,
 int db_count_call(struct db_pool *pool, const char *sql, int nparams, const struct db_param *params,
 		  db_count_fn cb, void *arg) SP_WUR;
 
+/*
+ * auth.c: the credential in columns col .. col + DB_CREDENTIAL_COLS - 1 of
+ * row 0 (kind, credential_id, user_id, organization_id, certificate_id,
+ * credit_code: auth_credential_lookup's and auth_member's columns, text or
+ * binary). -1 when they do not decode.
+ */
+#define DB_CREDENTIAL_COLS 6
+int db_credential_decode(const PGresult *res, int col, struct db_credential *c);
+
 /* Record "unexpected result" (SP_ERR_DB) in ei, for a result of the wrong shape. */
 int db_shape_err(struct sp_errinfo *ei, const char *what);
 

@@ -71,6 +71,11 @@ static const struct sqlstate_row {
 	{ "SA005", SP_ERR_CONFLICT, "certificate_conflict",
 	  "This certificate belongs to another organization." },
 	{ "SA006", SP_ERR_FORBIDDEN, "user_disabled", "This user is disabled." },
+	/* auth_member (014): the credential checked in a request's own statement,
+	   answered as auth_then() answers (api/authn.c, auth_reply_credential) */
+	{ "SA020", SP_ERR_UNAUTHORIZED, "unauthorized",
+	  "The credential is unknown, expired or revoked." },
+	{ "SA021", SP_ERR_FORBIDDEN, "forbidden", "This credential may not use this operation." },
 	{ "SA010", SP_ERR_CONFLICT, "api_key_limit",
 	  "This organization has 100 active API keys; revoke one first." },
 	{ "SA011", SP_ERR_CONFLICT, "username_taken", "This username is taken." },

@@ -18,6 +18,7 @@ struct call {
 	db_serial_fn serial;
 	int64_t number; /* the contract a document call asked for */
 	char id[37];    /* the session a claim asked for */
+	int auth;       /* the row ends with auth_member's columns */
 	void *arg;
 };
 
@@ -75,14 +76,14 @@ doc_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	struct sp_errinfo ei;
 	uint64_t seq;
 	int vcol = err->code == SP_OK ? PQfnumber(res, "verification") : -1;
+	int nf = err->code == SP_OK ? PQnfields(res) - (c->auth ? DB_CREDENTIAL_COLS : 0) : 0;
 
 	sp_errinfo_init(&ei);
 	if (err->code != SP_OK) {
 		ei = *err;
 		goto out;
 	}
-	if (PQntuples(res) != 1 || PQnfields(res) < 2 || PQnfields(res) > 4 ||
-	    PQgetisnull(res, 0, 1)) {
+	if (PQntuples(res) != 1 || nf < 2 || nf > 4 || PQgetisnull(res, 0, 1)) {
 		sp_err_reason(&ei, SP_ERR_NOT_FOUND, "not_found", "no such contract");
 		goto out;
 	}
@@ -96,7 +97,7 @@ doc_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 		goto out;
 	}
 	/* signing_prepare_load_seal: the seal's picture and its facts (text, binary = bytes) */
-	if (PQnfields(res) == 4 && vcol < 0 && !PQgetisnull(res, 0, 2) &&
+	if (nf == 4 && vcol < 0 && !PQgetisnull(res, 0, 2) &&
 	    (db_col_bytes(res, 2, &d->seal_png, &d->seal_png_len) != 0 || PQgetisnull(res, 0, 3) ||
 	     (d->seal_info = strndup(PQgetvalue(res, 0, 3), (size_t)PQgetlength(res, 0, 3))) ==
 		     NULL)) {
@@ -113,6 +114,10 @@ doc_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	      (d->verification = strndup(PQgetvalue(res, 0, 3), (size_t)PQgetlength(res, 0, 3))) ==
 		      NULL))) {
 		sp_err(&ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (c->auth && db_credential_decode(res, nf, &d->cred) != 0) {
+		db_shape_err(&ei, "credential");
 		goto out;
 	}
 	d->contract_number = c->number;
@@ -172,6 +177,37 @@ db_signing_prepare_load_seal(struct db_pool *pool, int64_t number, int64_t org_i
 			"SELECT base_seq, document, seal_png, seal_info::text FROM "
 			"signing_prepare_load_seal($1::bigint, $2::bigint, $3::bigint)",
 			3, p, number, cb, arg);
+}
+
+/* auth_member's columns, after the request's own (db_credential_decode). */
+#define AUTH_COLS \
+	"a.kind, a.credential_id, a.user_id, a.organization_id, a.certificate_id, a.credit_code"
+
+int
+db_signing_prepare_load_auth(struct db_pool *pool, const char *token_hash, int64_t number,
+			     int64_t seal_id, db_revision_doc_fn cb, void *arg)
+{
+	struct call *c;
+	struct db_param p[3];
+	char num[24], seal[24];
+
+	if (token_hash == NULL)
+		return SP_ERR_INVALID;
+	if ((c = call_new(arg)) != NULL) {
+		c->doc = cb;
+		c->number = number;
+		c->auth = 1;
+	}
+	memset(p, 0, sizeof(p));
+	db_param_text(&p[0], token_hash);
+	db_param_text(&p[1], db_i64_text(num, sizeof(num), number));
+	db_param_text(&p[2], seal_id > 0 ? db_i64_text(seal, sizeof(seal), seal_id) : NULL);
+	/* auth_member runs first: the load takes its organization (LATERAL) */
+	return call_send(pool,
+			 "SELECT l.base_seq, l.document, l.seal_png, l.seal_info::text, " AUTH_COLS
+			 " FROM auth_member($1) a, "
+			 "signing_prepare_load_seal($2::bigint, a.organization_id, $3::bigint) l",
+			 3, p, 1, doc_done, c);
 }
 
 /* The latest revision, through the one visibility check of db/contracts.c. */
@@ -306,12 +342,13 @@ enum {
 };
 
 static int
-session_decode(const PGresult *res, struct db_signing_session *s)
+session_decode(const PGresult *res, int auth, struct db_signing_session *s)
 {
 	uint64_t number, base, orig, coff, clen;
 	int alen;
 
-	if (PQntuples(res) != 1 || PQnfields(res) != C_N ||
+	if (PQntuples(res) != 1 || PQnfields(res) != C_N + (auth ? DB_CREDENTIAL_COLS : 0) ||
+	    (auth && db_credential_decode(res, C_N, &s->cred) != 0) ||
 	    db_col_uint(res, C_NUMBER, 8, &number) != 0 ||
 	    db_col_uint(res, C_BASE, 4, &base) != 0 || db_col_uint(res, C_ORIG, 8, &orig) != 0 ||
 	    db_col_uint(res, C_COFF, 8, &coff) != 0 || db_col_uint(res, C_CLEN, 8, &clen) != 0 ||
@@ -362,7 +399,7 @@ session_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 		goto out;
 	}
 	memcpy(s->id, c->id, sizeof(s->id));
-	if (session_decode(res, s) != 0)
+	if (session_decode(res, c->auth, s) != 0)
 		sp_err(&ei, SP_ERR_INTERNAL, "the stored signing session does not decode");
 out:
 	free(c);
@@ -386,9 +423,16 @@ id_copy(char dst[37], const char *id)
 	return SP_OK;
 }
 
-int
-db_signing_session_claim(struct db_pool *pool, const char *id, int64_t org_id,
-			 db_signing_session_fn cb, void *arg)
+/* What completion reads of a claimed session s, and the base revision's stored report. */
+#define CLAIM_COLS \
+	"s.contract_number, s.base_seq, s.document, s.orig_len, s.contents_off, s.contents_len, " \
+	"s.signed_attrs, s.algorithm, s.chain, s.cert_der, s.tsa_serial, s.last_signer, " \
+	"s.archive_serial, (SELECT v.verification FROM revisions v " \
+	"WHERE v.contract_number = s.contract_number AND v.seq = s.base_seq)"
+
+static int
+claim_send(struct db_pool *pool, const char *id, const char *token_hash, int64_t org_id,
+	   db_signing_session_fn cb, void *arg)
 {
 	struct call *c;
 	struct db_param p[2];
@@ -398,20 +442,40 @@ db_signing_session_claim(struct db_pool *pool, const char *id, int64_t org_id,
 		return SP_ERR_INVALID;
 	if ((c = call_new(arg)) != NULL) {
 		c->session = cb;
+		c->auth = token_hash != NULL;
 		memcpy(c->id, sid, sizeof(c->id));
 	}
-	snprintf(org, sizeof(org), "%lld", (long long)org_id);
 	memset(p, 0, sizeof(p));
 	p[0].value = sid;
+	if (token_hash != NULL) {
+		p[1].value = token_hash;
+		/* auth_member runs first: the claim takes its organization (LATERAL) */
+		return call_send(pool,
+				 "SELECT " CLAIM_COLS ", " AUTH_COLS " FROM auth_member($2) a, "
+				 "signing_session_claim($1::uuid, a.organization_id) s",
+				 2, p, 1, session_done, c);
+	}
+	snprintf(org, sizeof(org), "%lld", (long long)org_id);
 	p[1].value = org;
 	return call_send(pool,
-			 "SELECT s.contract_number, s.base_seq, s.document, s.orig_len, "
-			 "s.contents_off, s.contents_len, s.signed_attrs, s.algorithm, s.chain, "
-			 "s.cert_der, s.tsa_serial, s.last_signer, s.archive_serial, "
-			 "(SELECT v.verification FROM revisions v "
-			 "WHERE v.contract_number = s.contract_number AND v.seq = s.base_seq) "
-			 "FROM signing_session_claim($1::uuid, $2::bigint) s",
+			 "SELECT " CLAIM_COLS " FROM signing_session_claim($1::uuid, $2::bigint) s",
 			 2, p, 1, session_done, c);
+}
+
+int
+db_signing_session_claim(struct db_pool *pool, const char *id, int64_t org_id,
+			 db_signing_session_fn cb, void *arg)
+{
+	return claim_send(pool, id, NULL, org_id, cb, arg);
+}
+
+int
+db_signing_session_claim_auth(struct db_pool *pool, const char *token_hash, const char *id,
+			      db_signing_session_fn cb, void *arg)
+{
+	if (token_hash == NULL)
+		return SP_ERR_INVALID;
+	return claim_send(pool, id, token_hash, 0, cb, arg);
 }
 
 /* ---- complete: storing the revision; abort --------------------------------------------- */

@@ -155,6 +155,12 @@ int request_body(struct request *r, const unsigned char **out, size_t *len) SP_W
  * must return without touching r. Returns SP_OK or the sp_err code.
  */
 int request_json_body(struct request *r, json_t **out) SP_WUR;
+/*
+ * request_json_body without answering: SP_OK and *out (the caller's) when
+ * request_json_body would accept the body, else an error and r unanswered
+ * (a route that must authenticate before judging the body asks again then).
+ */
+int request_json_body_peek(struct request *r, json_t **out) SP_WUR;
 
 /* ---- replies: each answers and frees r --------------------------------------- */
 

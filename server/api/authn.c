@@ -100,6 +100,23 @@ struct auth_wait {
 	unsigned kinds;
 };
 
+void
+auth_principal_fill(const struct db_credential *c, struct principal *who)
+{
+	memset(who, 0, sizeof(*who));
+	who->kind = c->kind == DB_CREDENTIAL_MEMBER    ? PRINCIPAL_MEMBER
+		    : c->kind == DB_CREDENTIAL_API_KEY ? PRINCIPAL_API_KEY
+						       : PRINCIPAL_REVIEWER;
+	who->credential_id = c->credential_id;
+	who->user_id = c->user_id;
+	who->organization_id = c->organization_id;
+	who->certificate_id = c->certificate_id;
+	memcpy(who->credit_code, c->credit_code, sizeof(who->credit_code));
+}
+
+static const char unknown_credential[] = "The credential is unknown, expired or revoked.";
+static const char wrong_kind[] = "This credential may not use this operation.";
+
 static void
 on_lookup(void *arg, const struct db_credential *c, const struct sp_errinfo *err)
 {
@@ -111,27 +128,54 @@ on_lookup(void *arg, const struct db_credential *c, const struct sp_errinfo *err
 
 	free(w);
 	if (err->code == SP_ERR_NOT_FOUND) {
-		auth_reply_unauthorized(r, "The credential is unknown, expired or revoked.");
+		auth_reply_unauthorized(r, unknown_credential);
 		return;
 	}
 	if (err->code != SP_OK) {
 		request_reply_error(r, err->code, err);
 		return;
 	}
-	memset(&who, 0, sizeof(who));
-	who.kind = c->kind == DB_CREDENTIAL_MEMBER    ? PRINCIPAL_MEMBER
-		   : c->kind == DB_CREDENTIAL_API_KEY ? PRINCIPAL_API_KEY
-						      : PRINCIPAL_REVIEWER;
-	who.credential_id = c->credential_id;
-	who.user_id = c->user_id;
-	who.organization_id = c->organization_id;
-	who.certificate_id = c->certificate_id;
-	memcpy(who.credit_code, c->credit_code, sizeof(who.credit_code));
+	auth_principal_fill(c, &who);
 	if (((unsigned)who.kind & kinds) == 0) {
-		request_problem(r, P_FORBIDDEN, "This credential may not use this operation.");
+		request_problem(r, P_FORBIDDEN, wrong_kind);
 		return;
 	}
 	next(r, &who);
+}
+
+int
+auth_member_hash(const struct request *r, char hash[65])
+{
+	char tok[AUTH_BEARER_MAX + 1];
+	int rc;
+
+	hash[0] = '\0';
+	if (auth_bearer_parse(request_header(r, "Authorization"), tok) != SP_OK)
+		return SP_ERR_UNAUTHORIZED;
+	if (strncmp(tok, AUTH_APIKEY_PREFIX, strlen(AUTH_APIKEY_PREFIX)) == 0) {
+		sp_wipe(tok, sizeof(tok));
+		return SP_ERR_UNAUTHORIZED;
+	}
+	rc = auth_token_hash(tok, hash);
+	sp_wipe(tok, sizeof(tok));
+	return rc == SP_OK ? SP_OK : SP_ERR_UNAUTHORIZED;
+}
+
+/*
+ * SA020 comes back as SP_ERR_UNAUTHORIZED "unauthorized" (no step of the
+ * signing statements raises that otherwise) and needs the WWW-Authenticate
+ * header; SA021 is SP_ERR_FORBIDDEN "forbidden" with wrong_kind as its
+ * detail (db/errors.c), which request_reply_error() answers exactly as
+ * on_lookup() does.
+ */
+int
+auth_reply_credential(struct request *r, const struct sp_errinfo *err)
+{
+	if (err->code == SP_ERR_UNAUTHORIZED && strcmp(err->reason, "unauthorized") == 0) {
+		auth_reply_unauthorized(r, unknown_credential);
+		return 1;
+	}
+	return 0;
 }
 
 void

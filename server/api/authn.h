@@ -53,6 +53,33 @@ typedef void (*auth_next_fn)(struct request *r, const struct principal *who);
  */
 void auth_then(struct request *r, unsigned kinds, auth_next_fn next);
 
+/*
+ * One trip in (issue 14): a route whose first statement authenticates too
+ * (db_signing_prepare_load_auth, db_signing_session_claim_auth).
+ *
+ * auth_member_hash: the hash of r's bearer credential (lowercase hex
+ * SHA-256, what the database stores) when it may be a member's session
+ * token; SP_ERR_UNAUTHORIZED when there is none, it is malformed, or it is an
+ * API key: then the route calls auth_then() instead, which answers as
+ * always (API keys are looked up apart: their lookup records their use).
+ */
+int auth_member_hash(const struct request *r, char hash[65]) SP_WUR;
+
+struct db_credential;
+struct sp_errinfo;
+
+/* The principal of a member credential the database checked. */
+void auth_principal_fill(const struct db_credential *c, struct principal *who);
+
+/*
+ * When err is the credential check of such a statement that failed with an
+ * unknown, expired or revoked credential, answer r exactly as auth_then()
+ * would (401 with WWW-Authenticate) and return 1; otherwise 0 and r is not
+ * answered (a live credential that is not a member's comes back as 403
+ * "forbidden" with auth_then()'s detail: request_reply_error() answers it).
+ */
+int auth_reply_credential(struct request *r, const struct sp_errinfo *err);
+
 struct db_actor;
 
 /*

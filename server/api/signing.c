@@ -7,7 +7,8 @@
  *   -> 201 {"session", "to_be_signed", "algorithm", "rects", "expires_at", "base_seq",
  *           "date_seal_zone"}
  *
- * Flow: one query loads the latest revision after checking the party's turn
+ * Flow: one query authenticates the member (db_signing_prepare_load_auth)
+ * and loads the latest revision after checking the party's turn
  * and, when the placements name one, the seal (db_signing_prepare_load_seal:
  * the organization's own, approved or installed, valid now); a worker checks the certificate (chain,
  * validity, key usage, revocation, organizationIdentifier = the caller's
@@ -47,6 +48,7 @@ struct prep_job {
 	int64_t seal_id; /* the seal the placements name, 0: none or the demo seal */
 	int64_t number, org_id, user_id;
 	char credit_code[19];
+	int authed; /* the load authenticated the request (db_signing_prepare_load_auth) */
 	struct db_revision_doc *base; /* from db_signing_prepare_load */
 	/* results of work() */
 	struct pdf_sig_prepared prep;
@@ -518,10 +520,13 @@ prep_loaded(void *arg, struct db_revision_doc *base, const struct sp_errinfo *er
 	struct prep_job *j = arg;
 	struct request *r = j->r;
 	struct sp_errinfo ei;
-	int rc;
+	int rc, authed;
 
 	if (err->code != SP_OK) {
+		authed = j->authed;
 		prep_job_free(j);
+		if (authed && auth_reply_credential(r, err))
+			return;
 		/* seal_not_found: 422 like the worker's placement refusals */
 		if (err->code == SP_ERR_INVALID && strncmp(err->reason, "seal_", 5) == 0)
 			request_problem_ei(r, P_UNPROCESSABLE, err);
@@ -530,6 +535,11 @@ prep_loaded(void *arg, struct db_revision_doc *base, const struct sp_errinfo *er
 		return;
 	}
 	j->base = base;
+	if (j->authed) {
+		j->org_id = base->cred.organization_id;
+		j->user_id = base->cred.user_id;
+		memcpy(j->credit_code, base->cred.credit_code, sizeof(j->credit_code));
+	}
 	j->signing_time = time(NULL);
 	sp_errinfo_init(&ei);
 	if (sp_tz_offset(j->cfg->signing.date_seal_zone, j->signing_time, &j->utc_offset_min,
@@ -544,8 +554,14 @@ prep_loaded(void *arg, struct db_revision_doc *base, const struct sp_errinfo *er
 	}
 }
 
-static void
-prepare_step(struct request *r, const struct principal *who)
+/*
+ * The request's own checks before any database work: the contract number,
+ * a JSON object body, the seal the placements name. With reply 0 a failure
+ * is not answered: the caller authenticates first and asks again (a bad
+ * credential is answered 401 before a bad body, as always).
+ */
+static int
+prep_parse(struct request *r, int reply, struct prep_job **out)
 {
 	struct prep_job *j = NULL;
 	const unsigned char *body;
@@ -555,62 +571,97 @@ prepare_step(struct request *r, const struct principal *who)
 	int64_t n;
 	int rc;
 
+	*out = NULL;
 	if (snowflake_parse(request_param(r, "number"), &n) != SP_OK) {
-		request_problem(r, P_NOT_FOUND, "no such contract");
-		return;
+		if (reply)
+			request_problem(r, P_NOT_FOUND, "no such contract");
+		return SP_ERR_NOT_FOUND;
 	}
-	if (request_body(r, &body, &len) != SP_OK) {
-		request_reply_error(r, SP_ERR_UNAVAILABLE, NULL);
-		return;
+	if ((rc = request_body(r, &body, &len)) != SP_OK) {
+		if (reply)
+			request_reply_error(r, SP_ERR_UNAVAILABLE, NULL);
+		return SP_ERR_UNAVAILABLE;
 	}
 	if (len == 0) {
-		request_problem(r, P_EMPTY_BODY, "The request body is empty.");
-		return;
+		if (reply)
+			request_problem(r, P_EMPTY_BODY, "The request body is empty.");
+		return SP_ERR_INVALID;
 	}
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
-		request_reply_error(r, SP_ERR_NOMEM, NULL);
-		return;
+		if (reply)
+			request_reply_error(r, SP_ERR_NOMEM, NULL);
+		return SP_ERR_NOMEM;
 	}
 	j->doc = json_loadb((const char *)body, len, 0, &je);
 	if (j->doc == NULL || !json_is_object(j->doc)) {
-		request_problem(r, P_MALFORMED_JSON,
-				j->doc == NULL ? je.text : "the body must be a JSON object");
+		if (reply)
+			request_problem(r, P_MALFORMED_JSON,
+					j->doc == NULL ? je.text
+						       : "the body must be a JSON object");
 		prep_job_free(j);
-		return;
+		return SP_ERR_INVALID;
 	}
 	sp_errinfo_init(&ei);
 	if (placements_seal(j->doc, &j->seal_id, &ei) != SP_OK) {
 		/* 422 like every placement refusal of the worker */
-		request_problem_ei(r, P_UNPROCESSABLE, &ei);
+		if (reply)
+			request_problem_ei(r, P_UNPROCESSABLE, &ei);
 		prep_job_free(j);
-		return;
+		return SP_ERR_INVALID;
 	}
 	j->r = r;
 	j->cfg = request_config(r);
 	j->trust = request_trust(r);
 	j->tsa = request_tsa(r);
 	j->number = n;
+	*out = j;
+	return SP_OK;
+}
+
+static void
+prepare_step(struct request *r, const struct principal *who)
+{
+	struct prep_job *j;
+	int rc;
+
+	if (prep_parse(r, 1, &j) != SP_OK)
+		return; /* answered */
 	j->org_id = who->organization_id;
 	j->user_id = who->user_id;
 	snprintf(j->credit_code, sizeof(j->credit_code), "%s", who->credit_code);
-	rc = db_signing_prepare_load_seal(request_db(r), n, who->organization_id, j->seal_id,
-					  prep_loaded, j);
+	rc = db_signing_prepare_load_seal(request_db(r), j->number, who->organization_id,
+					  j->seal_id, prep_loaded, j);
 	if (rc != SP_OK) {
 		prep_job_free(j);
 		request_reply_error(r, rc, NULL);
 	}
 }
 
+/*
+ * One trip in: a member's bearer token is checked by the statement that
+ * loads the contract (db_signing_prepare_load_auth), which then runs as its
+ * organization. Anything else (no or a malformed credential, an API key, a
+ * request that fails its own checks) takes auth_then() first, which answers
+ * in the usual order.
+ */
 void
 signing_prepare_post(struct request *r)
 {
-	auth_then(r, PRINCIPAL_MEMBER, prepare_step);
-}
+	struct prep_job *j;
+	char hash[65];
+	int rc;
 
-void
-signing_complete_post(struct request *r)
-{
-	auth_then(r, PRINCIPAL_MEMBER, signing_complete_step);
+	if (auth_member_hash(r, hash) != SP_OK || prep_parse(r, 0, &j) != SP_OK) {
+		auth_then(r, PRINCIPAL_MEMBER, prepare_step);
+		return;
+	}
+	j->authed = 1;
+	rc = db_signing_prepare_load_auth(request_db(r), hash, j->number, j->seal_id, prep_loaded,
+					  j);
+	if (rc != SP_OK) {
+		prep_job_free(j);
+		request_reply_error(r, rc, NULL);
+	}
 }
 
 void

@@ -5,9 +5,9 @@
  *     -> 200 {"session", "seq", "sha256", "length", "timestamp", "contract"}
  *   DELETE /api/v1/signing-sessions/{id} -> 200 {"session", "state": "aborted"}
  *
- * Complete: one query claims the session's stored inputs and a TSA serial
- * (db_signing_session_claim; a used, aborted, expired or stale session fails
- * there); a worker checks the token's signature against the certificate
+ * Complete: one query authenticates the member and claims the session's
+ * stored inputs and a TSA serial (db_signing_session_claim_auth; a bad
+ * credential, then a used, aborted, expired or stale session fails there); a worker checks the token's signature against the certificate
  * (a wrong value is 422 and changes nothing: the session stays usable),
  * gets a checked RFC 3161 token over it (no token, no signature: it fails),
  * assembles the CMS, fills the placeholder and verifies the new revision;
@@ -23,6 +23,7 @@
 
 #include <openssl/crypto.h>
 
+#include "api.h"
 #include "auth_int.h"
 #include "config.h"
 #include "crypto.h"
@@ -41,6 +42,7 @@ struct done_job {
 	const struct tsa_provider *tsa;
 	char id[37];
 	int64_t org_id, user_id;
+	int authed; /* the claim authenticated the request (db_signing_session_claim_auth) */
 	uint8_t *sig;
 	size_t siglen;
 	/* from db_signing_session_claim; work() fills s->document in place */
@@ -408,39 +410,53 @@ done_claimed(void *arg, struct db_signing_session *s, const struct sp_errinfo *e
 {
 	struct done_job *j = arg;
 	struct request *r = j->r;
-	int rc;
+	int rc, authed;
 
 	if (err->code != SP_OK) {
+		authed = j->authed;
 		done_job_free(j);
+		if (authed && auth_reply_credential(r, err))
+			return;
 		request_reply_error(r, err->code, err);
 		return;
 	}
 	j->s = s;
+	if (j->authed) {
+		j->org_id = s->cred.organization_id;
+		j->user_id = s->cred.user_id;
+	}
 	if ((rc = jobs_submit(request_jobs(r), done_work, done_done, j)) != SP_OK) {
 		done_job_free(j);
 		request_reply_error(r, rc, NULL);
 	}
 }
 
-void
-signing_complete_step(struct request *r, const struct principal *who)
+/*
+ * The request's own checks before any database work: the session id and a
+ * JSON body with the signature. With reply 0 a failure is not answered (the
+ * caller authenticates first and asks again).
+ */
+static int
+done_parse(struct request *r, int reply, struct done_job **out)
 {
 	const char *id = request_param(r, "id");
 	struct done_job *j = NULL;
 	json_t *doc = NULL, *v;
-	int rc;
 
+	*out = NULL;
 	if (!uuid_ok(id)) {
-		request_problem(r, P_NOT_FOUND, "no such signing session");
-		return;
+		if (reply)
+			request_problem(r, P_NOT_FOUND, "no such signing session");
+		return SP_ERR_NOT_FOUND;
 	}
-	if (request_json_body(r, &doc) != SP_OK)
-		return; /* answered */
+	if ((reply ? request_json_body(r, &doc) : request_json_body_peek(r, &doc)) != SP_OK)
+		return SP_ERR_INVALID; /* answered when reply */
 	v = json_object_get(doc, "signature");
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
 		json_decref(doc);
-		request_reply_error(r, SP_ERR_NOMEM, NULL);
-		return;
+		if (reply)
+			request_reply_error(r, SP_ERR_NOMEM, NULL);
+		return SP_ERR_NOMEM;
 	}
 	if (!json_is_string(v) ||
 	    sp_b64_decode(json_string_value(v), SIZE_MAX, CRYPTO_SIG_MAX, 0, &j->sig, &j->siglen) !=
@@ -448,9 +464,10 @@ signing_complete_step(struct request *r, const struct principal *who)
 	    j->siglen == 0) {
 		json_decref(doc);
 		done_job_free(j);
-		request_problem(r, P_INVALID,
-				"signature must be the token's signature value, base64");
-		return;
+		if (reply)
+			request_problem(r, P_INVALID,
+					"signature must be the token's signature value, base64");
+		return SP_ERR_INVALID;
 	}
 	json_decref(doc);
 	j->r = r;
@@ -458,9 +475,45 @@ signing_complete_step(struct request *r, const struct principal *who)
 	j->tsa = request_tsa(r);
 	j->level = ltv_level_code(request_config(r)->signing.level);
 	snprintf(j->id, sizeof(j->id), "%s", id);
+	*out = j;
+	return SP_OK;
+}
+
+void
+signing_complete_step(struct request *r, const struct principal *who)
+{
+	struct done_job *j;
+	int rc;
+
+	if (done_parse(r, 1, &j) != SP_OK)
+		return; /* answered */
 	j->org_id = who->organization_id;
 	j->user_id = who->user_id;
 	rc = db_signing_session_claim(request_db(r), j->id, who->organization_id, done_claimed, j);
+	if (rc != SP_OK) {
+		done_job_free(j);
+		request_reply_error(r, rc, NULL);
+	}
+}
+
+/*
+ * One trip in: a member's bearer token is checked by the statement that
+ * claims the session (db_signing_session_claim_auth), for its organization.
+ * Anything else takes auth_then() first, which answers in the usual order.
+ */
+void
+signing_complete_post(struct request *r)
+{
+	struct done_job *j;
+	char hash[65];
+	int rc;
+
+	if (auth_member_hash(r, hash) != SP_OK || done_parse(r, 0, &j) != SP_OK) {
+		auth_then(r, PRINCIPAL_MEMBER, signing_complete_step);
+		return;
+	}
+	j->authed = 1;
+	rc = db_signing_session_claim_auth(request_db(r), hash, j->id, done_claimed, j);
 	if (rc != SP_OK) {
 		done_job_free(j);
 		request_reply_error(r, rc, NULL);

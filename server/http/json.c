@@ -26,6 +26,21 @@ is_json_type(const char *ct)
 }
 
 int
+request_json_body_peek(struct request *r, json_t **out)
+{
+	const unsigned char *body;
+	json_error_t jerr;
+	size_t len;
+
+	*out = NULL;
+	if (!is_json_type(request_header(r, "Content-Type")) ||
+	    request_body(r, &body, &len) != SP_OK || len == 0)
+		return SP_ERR_INVALID;
+	*out = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &jerr);
+	return *out != NULL ? SP_OK : SP_ERR_INVALID;
+}
+
+int
 request_json_body(struct request *r, json_t **out)
 {
 	const unsigned char *body;

@@ -461,6 +461,90 @@ class Failures(SigningCase):
         self.assertEqual(self.revisions(n), 1)
 
 
+class OneTripIn(SigningCase):
+    """Prepare and complete check the bearer credential in the statement that loads the
+    contract or claims the session (migration 014, auth_member): every answer is the one
+    auth_then() gives, in the same order, and nothing is claimed or stored for a caller
+    that may not act."""
+
+    def raw(self, token, method, path, body, ctype="application/json"):
+        h = {"Content-Type": ctype}
+        if token is not None:
+            h["Authorization"] = "Bearer " + token
+        return self.server.request(method, path, body=body, headers=h, timeout=60)
+
+    def test_credential_checked_with_the_session(self):
+        for slug in ("buyer", "supplier", "logistics"):
+            self.login_api(slug, "rsa")
+        n = self.create([("supplier", 1)])
+        self.act("supplier", n, "receive")
+        st, _, _, doc = self.call("supplier", "POST", "/api/v1/api-keys", {"name": "erp"})
+        self.assertEqual(st, 201, doc)
+        api_key = doc["key"]
+        crt, key = PKI.org_cert("supplier", "rsa")
+        st, _, _, doc = harness.api_login(self.server, crt, key)
+        self.assertEqual(st, 200, doc)
+        gone = doc["token"]
+        st, _, _, doc = self.raw(gone, "POST", "/api/v1/auth/logout", b"")
+        self.assertEqual(st, 200, doc)
+        p = harness.create_reviewer(self.server, "rev", "reviewer password 1")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        st, _, _, doc = self.server.request("POST", "/api/v1/auth/reviewer-login", body={
+            "username": "rev", "password": "reviewer password 1"})
+        self.assertEqual(st, 200, doc)
+        reviewer = doc["token"]
+        unknown = "A" * 43
+        refused = ((None, 401), (unknown, 401), (gone, 401), (api_key, 403), (reviewer, 403))
+
+        def expect(token, want, method, path, body):
+            st, hdrs, _, doc = self.raw(token, method, path, body)
+            self.assertEqual(st, want, (token, path, doc))
+            if want == 401:
+                self.assertEqual(doc["code"], "unauthorized")
+                self.assertIn("Bearer", hdrs.get("www-authenticate", ""))
+            elif want == 403:
+                self.assertEqual((doc["code"], doc["detail"]),
+                                 ("forbidden", "This credential may not use this operation."))
+            return doc
+
+        crt, _ = PKI.org_cert("supplier", "rsa")
+        body = json.dumps({"certificate": base64.b64encode(der_of(crt)).decode(),
+                           "placements": [{"mode": "date", "page": 1, "x": 400,
+                                           "y": 120}]}).encode()
+        prep_path = "/api/v1/contracts/%s/signing-sessions" % n
+        # The credential is judged before the body, and before the contract.
+        for token, want in refused:
+            expect(token, want, "POST", prep_path, body)
+            expect(token, want, "POST", prep_path, b"{not json")
+            expect(token, want, "POST", "/api/v1/contracts/1/signing-sessions", body)
+        doc = expect(self.tokens["supplier"], 400, "POST", prep_path, b"{not json")
+        self.assertEqual(doc["code"], "malformed_json")
+        # Another organization: the contract is not there for it.
+        doc = expect(self.tokens["logistics"], 404, "POST", prep_path, body)
+        self.assertEqual(doc["detail"], "no such contract")
+        self.assertEqual(int(self.db.query("SELECT count(*) FROM signing_sessions")), 0)
+
+        prep = self.prepared("supplier", n)
+        sig = self.token_sign("supplier", "rsa", prep)
+        done_path = "/api/v1/signing-sessions/%s/complete" % prep["session"]
+        done_body = json.dumps({"signature": base64.b64encode(sig).decode()}).encode()
+        for token, want in refused:
+            expect(token, want, "POST", done_path, done_body)
+            expect(token, want, "POST", done_path, b"[")
+        # A session of another organization is answered like one that does not exist.
+        for slug in ("logistics", "buyer"):
+            doc = expect(self.tokens[slug], 404, "POST", done_path, done_body)
+            self.assertEqual(doc["detail"], "no such signing session")
+        # Nothing was claimed: the session's own organization completes it once.
+        st, _, _, doc = self.complete("supplier", prep["session"], sig)
+        self.assertEqual(st, 200, doc)
+        self.assertEqual(doc["seq"], 1)
+        st, _, _, doc = self.complete("supplier", prep["session"], sig)
+        self.assertEqual((st, doc["code"]), (409, "session_used"), doc)
+        self.assertEqual(self.revisions(n), 2)
+        self.assertEqual(self.db.query("SELECT valid FROM audit_chain_verify(%s)" % n), "t")
+
+
 class SealsOnPage(SigningCase):
     """A seal, date stamp or seam slice reaching past the visible page is refused (never
     moved), by the API with nothing stored, and by `sealpact sign` before the PIN."""

@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""bench_pg_signing.py: PostgreSQL's own CPU per signing, without the server (issue 14).
+
+    bench/bench_pg_signing.py [BUILD_DIR] [SIGNINGS] [MODE]
+
+A throwaway cluster with migrations/ applied; SIGNINGS contracts of the 10-page
+fixture, sent and received by one signer. pgbench (one client, extended
+protocol: unnamed statements with parameters, as db/ sends them) then runs,
+per signing, the statements the server sends for prepare and complete:
+
+  MODE split:    auth_credential_lookup, signing_prepare_load,
+                 signing_session_create, auth_credential_lookup,
+                 signing_session_claim, signing_session_complete_verified
+  MODE combined: auth_member + signing_prepare_load_seal, signing_session_create,
+                 auth_member + signing_session_claim, signing_session_complete_verified
+                 (migration 014: the credential checked in the request's own statement)
+
+and prints the CPU time of PostgreSQL's processes per signing (from /proc,
+the backend and everything the postmaster reaped meanwhile), which is steadier
+than wall-clock time on a shared machine. BENCH_PGFUNCS=1 adds the
+per-function table (track_functions; it costs time itself). The update and
+the report are fixed bytes of realistic size (a 19 KB update: objects, a 6 KB
+compressed image, the 9930-character /Contents; a 3 KB report). On a shared
+machine CPU time grows with contention: compare the best of several runs.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+
+SETUP = r"""
+CREATE TABLE bench_blob (delta bytea, signed bytea, attrs bytea, chain bytea, cert bytea,
+	report text, tok text);
+-- an update as prepare stores it (objects, a compressed seal image, the
+-- zeroed /Contents) and as completion stores it (/Contents filled with the CMS)
+INSERT INTO bench_blob
+SELECT head || img || convert_to(repeat('0', 9930), 'UTF8') || tail,
+	head || img || convert_to(encode(cms, 'hex'), 'UTF8') || tail,
+	decode(repeat('31', 300), 'hex'), decode(repeat('ab', 2400), 'hex'),
+	decode(repeat('cd', 900), 'hex'), repeat('{"signature":"valid"}', 150),
+	repeat('a', 64)
+FROM (SELECT convert_to(repeat('12 0 obj << /Type /Annot /Subtype /Widget /FT /Sig '
+		'/Rect [400 120 520 240] /P 3 0 R /F 132 /AP << /N 13 0 R >> >> endobj ', 30), 'UTF8')
+		AS head,
+	(SELECT string_agg(sha256(int4send(i)), ''::bytea) FROM generate_series(1, 200) i) AS img,
+	(SELECT string_agg(sha256(int4send(-i)), ''::bytea) FROM generate_series(1, 155) i) AS cms,
+	convert_to(repeat('xref 0 1 0000000000 65535 f trailer << /Size 20 >> ', 20), 'UTF8')
+		AS tail) x;
+INSERT INTO organizations (name, credit_code) VALUES ('Buyer', '91110000000000001A'),
+	('Supplier', '91110000000000002B');
+INSERT INTO users (kind, organization_id, name) SELECT 'member', id, name FROM organizations;
+INSERT INTO certificates (organization_id, user_id, fingerprint, subject, issuer, serial,
+	not_before, not_after, der)
+SELECT u.organization_id, u.id, encode(sha256(b.cert || int8send(u.id)), 'hex'), 'CN=' || u.name,
+	'CN=CA', to_hex(u.id), now() - interval '1 day', now() + interval '1 year',
+	b.cert || int8send(u.id)
+FROM users u, bench_blob b;
+INSERT INTO sessions (token_hash, user_id, organization_id, kind, certificate_id, expires_at)
+SELECT CASE WHEN u.organization_id = 2 THEN repeat('a', 64) ELSE repeat('b', 64) END, u.id,
+	u.organization_id, 'member', c.id, now() + interval '1 day'
+FROM users u JOIN certificates c ON c.user_id = u.id;
+CREATE TABLE bench_todo (id bigint PRIMARY KEY, n bigint);
+CREATE SEQUENCE bench_seq;
+SELECT set_config('bench.pdf', :'pdf', false), set_config('bench.count', :'count', false);
+DO $$
+DECLARE
+	pdf bytea := pg_read_binary_file(current_setting('bench.pdf'));
+	n bigint;
+BEGIN
+	FOR i IN 1..current_setting('bench.count')::integer LOOP
+		n := 1000000000000000000 + i;
+		PERFORM contract_create(n, 1, 1, 'Bench ' || i, NULL, NULL,
+			'[{"credit_code": "91110000000000002B", "role": "signer", "routing_order": 1}]',
+			pdf, encode(sha256(pdf), 'hex'), 10, NULL, '127.0.0.1', 'bench');
+		PERFORM contract_send(n, 1, 1, '127.0.0.1', 'bench');
+		PERFORM contract_receive(n, 2, 2, '127.0.0.1', 'bench');
+		INSERT INTO bench_todo VALUES (i, n);
+	END LOOP;
+END $$;
+VACUUM ANALYZE;
+"""
+
+# What the server sends (db/auth.c, db/signing.c), the documents measured by length
+# so that pgbench's text output does not dominate (the server reads them binary).
+HEAD = r"""
+SELECT n FROM bench_todo WHERE id = (SELECT nextval('bench_seq')) \gset
+"""
+CREATE = r"""
+SELECT signing_session_create(:n, :organization_id, :user_id, :base_seq, d.delta, 1000,
+	9930, d.attrs, 'sha256WithRSAEncryption', d.chain, '[{"page": 1, "rect": [1, 2, 3, 4]}]',
+	600, c.der, 'CN=Supplier', 'CN=CA', c.serial, now() - interval '1 day',
+	now() + interval '1 year', '127.0.0.1', 'bench')->>'session' AS sid
+FROM bench_blob d, certificates c WHERE c.user_id = :user_id \gset
+"""
+COMPLETE = r"""
+SELECT length(signing_session_complete_verified(:sid, :organization_id, :user_id, d.signed,
+	:doclen + length(d.signed), repeat('e', 64), now(), d.report, NULL, NULL, '127.0.0.1',
+	'bench')::text) FROM bench_blob d;
+"""
+SPLIT = HEAD + r"""
+SELECT kind, credential_id, user_id, organization_id, certificate_id, credit_code
+FROM auth_credential_lookup(repeat('a', 64), false) \gset
+SELECT base_seq, length(document) AS doclen FROM signing_prepare_load(:n, :organization_id) \gset
+""" + CREATE + r"""
+SELECT kind, credential_id, user_id, organization_id, certificate_id, credit_code
+FROM auth_credential_lookup(repeat('a', 64), false) \gset
+SELECT s.contract_number, s.base_seq, length(s.document) AS claimlen, s.orig_len,
+	(SELECT v.verification FROM revisions v WHERE v.contract_number = s.contract_number
+	 AND v.seq = s.base_seq) FROM signing_session_claim(:sid, :organization_id) s \gset
+""" + COMPLETE
+COMBINED = HEAD + r"""
+SELECT a.kind, a.user_id, a.organization_id, a.credit_code, l.base_seq,
+	length(l.document) AS doclen
+FROM auth_member(repeat('a', 64)) a,
+	signing_prepare_load_seal(:n, a.organization_id, NULL) l \gset
+""" + CREATE + r"""
+SELECT a.kind, a.user_id, a.organization_id, s.contract_number, s.base_seq,
+	length(s.document) AS claimlen, s.orig_len,
+	(SELECT v.verification FROM revisions v WHERE v.contract_number = s.contract_number
+	 AND v.seq = s.base_seq)
+FROM auth_member(repeat('a', 64)) a, signing_session_claim(:sid, a.organization_id) s \gset
+""" + COMPLETE
+
+
+def cpu_ticks(pid):
+    """utime+stime+cutime+cstime of pid, plus utime+stime of its live children."""
+    def stat(p):
+        with open("/proc/%d/stat" % p) as f:
+            return f.read().rsplit(")", 1)[1].split()
+    s = stat(pid)
+    total = sum(int(x) for x in s[11:15])
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                c = stat(int(d))
+            except OSError:
+                continue
+            if int(c[1]) == pid:
+                total += int(c[11]) + int(c[12])
+    return total
+
+
+def main(argv):
+    build = os.path.abspath(argv[1]) if len(argv) > 1 else os.path.join(ROOT, "build")
+    count = int(argv[2]) if len(argv) > 2 else 300
+    mode = argv[3] if len(argv) > 3 else "combined"
+    script = {"split": SPLIT, "combined": COMBINED}[mode]
+    tmp = tempfile.mkdtemp(prefix="sealpact-bench-pg.")
+    os.environ["SEALPACT_SOURCE_DIR"] = ROOT
+    os.environ["SEALPACT_BUILD_DIR"] = build
+    os.environ["SEALPACT_TEST_PGDIR"] = os.path.join(tmp, "pg")
+    sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+    import harness
+    subprocess.run(["bash", os.path.join(ROOT, "tests", "support", "pgtmp.sh"), "start",
+                    os.path.join(tmp, "pg")], check=True, capture_output=True)
+    db = None
+    try:
+        db = harness.Database()
+        db.migrate()
+        pdf = os.path.join(tmp, "contract10.pdf")
+        harness.run(["qpdf", os.path.join(ROOT, "tests", "fixtures", "contracts",
+                                          "contract30.pdf"), "--pages", ".", "1-10", "--", pdf])
+        os.chmod(tmp, 0o755)
+        os.chmod(pdf, 0o644)
+        subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", "-v", "pdf=" + pdf, "-v",
+                        "count=%d" % (count + 20), db.url], input=SETUP, text=True,
+                       check=True, stdout=subprocess.DEVNULL)
+        with open(os.path.join(tmp, "sign.sql"), "w") as f:
+            f.write(script)
+        if os.environ.get("BENCH_PGFUNCS"):
+            db.query("ALTER DATABASE %s SET track_functions = 'all'" % db.name)
+        pgbench = ["pgbench", "-n", "-M", "extended", "-c", "1", "-f",
+                   os.path.join(tmp, "sign.sql"), db.url]
+        # warm-up (plans cached, catalogs read), not counted
+        subprocess.run(pgbench + ["-t", "20"], check=True, stdout=subprocess.DEVNULL)
+        db.query("SELECT pg_stat_reset()")
+        pm = int(open(os.path.join(open(os.path.join(tmp, "pg", "datadir")).read().strip(),
+                                   "postmaster.pid")).readline())
+        hz = os.sysconf("SC_CLK_TCK")
+        t0 = cpu_ticks(pm)
+        p = subprocess.run(pgbench + ["-t", str(count)], check=True, capture_output=True,
+                           text=True)
+        t1 = cpu_ticks(pm)
+        tps = [ln for ln in p.stdout.splitlines() if ln.startswith("tps")]
+        print("bench_pg_signing: mode %s, %d signings, one client" % (mode, count))
+        print("  PostgreSQL CPU per signing: %.2f ms  (%s)" % (
+            (t1 - t0) * 1000.0 / hz / count, tps[0] if tps else "?"))
+        if os.environ.get("BENCH_PGFUNCS"):
+            print(db.query("SELECT format('    %%-36s %%8s %%8s %%6s', funcname, "
+                           "round((self_time / %d)::numeric, 3), "
+                           "round((total_time / %d)::numeric, 3), calls) FROM "
+                           "pg_stat_user_functions ORDER BY self_time DESC LIMIT 25"
+                           % (count, count)))
+        return 0
+    finally:
+        if db is not None:
+            db.drop()
+        subprocess.run(["bash", os.path.join(ROOT, "tests", "support", "pgtmp.sh"), "stop",
+                        os.path.join(tmp, "pg")], capture_output=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
