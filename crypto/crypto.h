@@ -111,9 +111,11 @@ int crypto_chain_from_der(const uint8_t *der, size_t len, STACK_OF(X509) * *out,
 /*
  * crypto_cert_parse() and crypto_chain_from_der(), except that a certificate
  * with exactly the DER of one of t's roots or intermediates is that one,
- * decoded once when t was built and shared (up-ref'd: free as usual), not
- * decoded again. The same results and errors; t NULL: the plain functions.
- * Any thread, concurrently on one t.
+ * decoded once when t was built, and any other is decoded once and kept in
+ * t's bounded certificate cache: either way shared with other threads
+ * (up-ref'd: free as usual; never modify it), not decoded again. The same
+ * results and errors; t NULL: the plain functions. Any thread, concurrently
+ * on one t.
  */
 int crypto_trust_cert_parse(const struct crypto_trust *t, const unsigned char *data, size_t len,
 			    X509 **out, struct sp_errinfo *ei) SP_WUR;

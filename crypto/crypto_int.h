@@ -50,7 +50,34 @@ struct crypto_trust {
 	size_t ncache;
 	struct trust_known *known; /* the roots and intermediates by DER hash (cert_known.c) */
 	size_t nknown;
+	struct cert_cache *certs; /* every other certificate met, decoded once (cert_cache.c) */
 };
+
+/*
+ * cert_cache.c: a bounded, thread-safe cache of decoded certificates keyed
+ * by the SHA-256 of their exact DER, least recently used out first.
+ * cert_cache_get returns the X509 that d2i_X509 makes of exactly der/len
+ * (up-ref'd and shared with other threads: read only, free with X509_free),
+ * NULL when those bytes are not one certificate; c NULL: plain d2i_X509.
+ * cert_cache_cms_d2i / cert_cache_pkcs7_d2i are d2i_CMS_ContentInfo /
+ * d2i_PKCS7 of der (*used: the bytes the object took), with the
+ * SignedData's certificates taken from c. Any thread.
+ */
+#include <openssl/cms.h>
+#include <openssl/pkcs7.h>
+
+#define TRUST_CERT_CACHE_MAX 512
+struct cert_cache;
+struct cert_cache *cert_cache_new(size_t cap);
+void cert_cache_free(struct cert_cache *c);
+X509 *cert_cache_get(struct cert_cache *c, const unsigned char *der, size_t len);
+void cert_cache_stats(struct cert_cache *c, size_t *n, unsigned long *hits, unsigned long *misses);
+CMS_ContentInfo *cert_cache_cms_d2i(struct cert_cache *c, const unsigned char *der, size_t len,
+				    size_t *used);
+PKCS7 *cert_cache_pkcs7_d2i(struct cert_cache *c, const unsigned char *der, size_t len,
+			    size_t *used);
+/* The trust's own certificate with this DER, else cert_cache_get(t->certs); t may be NULL. */
+X509 *trust_cert_get(const struct crypto_trust *t, const unsigned char *der, size_t len);
 
 /* A certificate of the trust, by the SHA-256 of its DER; sorted, read-only once built. */
 struct trust_known {

@@ -297,9 +297,9 @@ int
 crypto_evidence_collect(struct crypto_trust *t, X509_STORE *ts_store, const uint8_t *der,
 			size_t len, int token, struct crypto_evidence *e, struct sp_errinfo *ei)
 {
-	const unsigned char *p = der;
 	CMS_ContentInfo *cms = NULL;
 	CMS_SignerInfo *si;
+	size_t used = 0;
 	STACK_OF(X509) *certs = NULL;
 	PKCS7 *p7 = NULL;
 	X509 *signer = NULL;
@@ -310,14 +310,14 @@ crypto_evidence_collect(struct crypto_trust *t, X509_STORE *ts_store, const uint
 		goto out;
 	}
 	if (token) {
-		if (!(p7 = d2i_PKCS7(NULL, &p, (long)len))) {
+		if (!(p7 = cert_cache_pkcs7_d2i(t->certs, der, len, &used))) {
 			r = sp_err(ei, SP_ERR_INVALID, "not a timestamp token");
 			goto out;
 		}
 		r = token_evidence(t, ts_store, p7, e, ei);
 		goto out;
 	}
-	if (!(cms = d2i_CMS_ContentInfo(NULL, &p, (long)len)) ||
+	if (!(cms = cert_cache_cms_d2i(t->certs, der, len, &used)) ||
 	    sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(cms)) != 1) {
 		r = sp_err(ei, SP_ERR_INVALID, "not a CMS signature with one signer");
 		goto out;
@@ -336,10 +336,9 @@ crypto_evidence_collect(struct crypto_trust *t, X509_STORE *ts_store, const uint
 	idx = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1);
 	if (idx >= 0) {
 		ASN1_TYPE *at = X509_ATTRIBUTE_get0_type(CMS_unsigned_get_attr(si, idx), 0);
-		if (at && at->type == V_ASN1_SEQUENCE) {
-			p = at->value.sequence->data;
-			p7 = d2i_PKCS7(NULL, &p, at->value.sequence->length);
-		}
+		if (at && at->type == V_ASN1_SEQUENCE && at->value.sequence->length > 0)
+			p7 = cert_cache_pkcs7_d2i(t->certs, at->value.sequence->data,
+						  (size_t)at->value.sequence->length, &used);
 		if (!p7) {
 			r = sp_err(ei, SP_ERR_INVALID, "the signature timestamp is malformed");
 			goto out;

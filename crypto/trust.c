@@ -193,6 +193,10 @@ crypto_trust_new(const char *const *roots, size_t nroots, const char *const *int
 	}
 	if ((r = trust_known_build(t, ei)) != SP_OK)
 		goto out;
+	if ((t->certs = cert_cache_new(TRUST_CERT_CACHE_MAX)) == NULL) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
 	t->timeout_ms = 5000;
 	if (opts != NULL) {
 		t->ocsp = opts->ocsp != 0;
@@ -227,6 +231,7 @@ crypto_trust_free(struct crypto_trust *t)
 		return;
 	trust_ocsp_cache_cleanup(t);
 	trust_known_cleanup(t);
+	cert_cache_free(t->certs);
 	pthread_mutex_destroy(&t->cache_lock);
 	X509_STORE_free(t->store);
 	sk_X509_pop_free(t->intermediates, X509_free);

@@ -244,8 +244,8 @@ done_work(void *arg, struct sp_errinfo *ei)
 
 	/* What prepare stored is ours: if it does not decode, the fault is not the caller's. */
 	sp_errinfo_init(&vei);
-	/* the chain's CAs are most often the trust's own, decoded once at start-up */
-	if (crypto_cert_parse(ss->cert_der, ss->cert_len, &cert, &vei) != SP_OK ||
+	/* the signer and its CAs repeat: decoded once per process (the trust and its cache) */
+	if (crypto_trust_cert_parse(j->trust, ss->cert_der, ss->cert_len, &cert, &vei) != SP_OK ||
 	    crypto_trust_chain_from_der(j->trust, ss->chain, ss->chain_len, &chain, &vei) !=
 		    SP_OK) {
 		r = sp_err(ei, SP_ERR_INTERNAL, "the stored signing session does not decode: %s",
