@@ -51,6 +51,17 @@ struct crypto_trust {
 	struct trust_known *known; /* the roots and intermediates by DER hash (cert_known.c) */
 	size_t nknown;
 	struct cert_cache *certs; /* every other certificate met, decoded once (cert_cache.c) */
+	struct trust_crl_key *crl_key; /* per CRL of crls, guarded by cache_lock (crl.c) */
+};
+
+/*
+ * The key a CRL's signature verified with (its SubjectPublicKeyInfo DER,
+ * OPENSSL_malloc'd), NULL until one did: the same CRL bytes and the same
+ * key verify the same way, so the check is not repeated for every chain.
+ */
+struct trust_crl_key {
+	unsigned char *spki;
+	int len;
 };
 
 /*
@@ -141,6 +152,13 @@ void trust_ocsp_cache_cleanup(struct crypto_trust *t);
  */
 int trust_crl_status(struct crypto_trust *t, X509 *leaf, X509 *issuer, struct trust_rev *rev,
 		     struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * 1 when t's CRL number idx (crl) verifies with issuer's public key; a
+ * success is remembered with the key (t->crl_key), so a CRL is verified once
+ * per issuer key, not at every chain check. Any thread.
+ */
+int trust_crl_signature_ok(struct crypto_trust *t, int idx, X509_CRL *crl, X509 *issuer);
 
 /* ASN1_TIME to time_t (UTC); -1 when it cannot be read. */
 time_t trust_asn1_time(const ASN1_TIME *a);

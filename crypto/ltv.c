@@ -82,7 +82,7 @@ store_crl(struct crypto_trust *t, X509 *issuer)
 	for (i = 0; i < sk_X509_CRL_num(t->crls); i++) {
 		X509_CRL *c = sk_X509_CRL_value(t->crls, i);
 		if (X509_NAME_cmp(X509_CRL_get_issuer(c), X509_get_subject_name(issuer)) != 0 ||
-		    X509_CRL_verify(c, X509_get0_pubkey(issuer)) != 1)
+		    !trust_crl_signature_ok(t, i, c, issuer))
 			continue;
 		if (!best || ASN1_TIME_compare(X509_CRL_get0_lastUpdate(c),
 					       X509_CRL_get0_lastUpdate(best)) > 0)

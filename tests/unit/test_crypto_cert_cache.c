@@ -6,7 +6,7 @@
  * theirs), threads share it, and a CMS or PKCS#7 SignedData parsed with its
  * certificates from the cache is the object the plain decoder makes (it
  * encodes back to the same bytes and still verifies), while odd input gets
- * the plain decoder's answer.
+ * the plain decoder's answer. A CRL's signature check is kept per key.
  *
  * The certificates are small self-signed P-256 ones made with the OpenSSL
  * API, so the suite needs no files and no database.
@@ -16,19 +16,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "crypto_int.h"
 
 static EVP_PKEY *key;
 
 static X509 *
-make_cert(const char *cn, long serial)
+make_cert_ca(const char *cn, long serial, int ca)
 {
 	X509 *x = X509_new();
 	X509_NAME *n = X509_NAME_new();
@@ -44,8 +48,21 @@ make_cert(const char *cn, long serial)
 	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
 	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
 	X509_set_pubkey(x, key);
+	if (ca) {
+		X509_EXTENSION *e =
+			X509V3_EXT_conf_nid(NULL, NULL, NID_basic_constraints, "critical,CA:TRUE");
+		ck_assert_ptr_nonnull(e);
+		ck_assert_int_eq(X509_add_ext(x, e, -1), 1);
+		X509_EXTENSION_free(e);
+	}
 	ck_assert_int_gt(X509_sign(x, key, EVP_sha256()), 0);
 	return x;
+}
+
+static X509 *
+make_cert(const char *cn, long serial)
+{
+	return make_cert_ca(cn, serial, 0);
 }
 
 /* The DER of x (OPENSSL_malloc'd) and its length. */
@@ -440,6 +457,66 @@ START_TEST(pkcs7_from_the_cache_is_the_plain_object)
 }
 END_TEST
 
+/*
+ * A CRL's signature check is remembered with the key it verified with
+ * (trust_crl_signature_ok): asked again with that key, yes without another
+ * verification; asked with another key under the same name, no.
+ */
+START_TEST(crl_signature_kept_per_key)
+{
+	char dir[] = "/tmp/sp-cc-XXXXXX", root[64], crlp[64];
+	const char *roots[1] = { root }, *crls[1] = { crlp };
+	EVP_PKEY *other = EVP_EC_gen("P-256"), *mine = key;
+	X509 *ca = make_cert_ca("CRL Issuer", 40, 1), *twin;
+	X509_CRL *crl = X509_CRL_new();
+	ASN1_TIME *now = ASN1_TIME_set(NULL, time(NULL) - 60);
+	ASN1_TIME *next = ASN1_TIME_set(NULL, time(NULL) + 86400);
+	struct crypto_trust *t = NULL;
+	struct sp_errinfo ei;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(root, sizeof(root), "%s/root.pem", dir);
+	snprintf(crlp, sizeof(crlp), "%s/ca.crl", dir);
+	ck_assert(X509_CRL_set_version(crl, 1) &&
+		  X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca)) &&
+		  X509_CRL_set1_lastUpdate(crl, now) && X509_CRL_set1_nextUpdate(crl, next));
+	ck_assert_int_gt(X509_CRL_sign(crl, key, EVP_sha256()), 0);
+	ck_assert_ptr_nonnull(f = fopen(root, "w"));
+	ck_assert_int_eq(PEM_write_X509(f, ca), 1);
+	fclose(f);
+	ck_assert_ptr_nonnull(f = fopen(crlp, "w"));
+	ck_assert_int_eq(PEM_write_X509_CRL(f, crl), 1);
+	fclose(f);
+	/* the same name, another key */
+	key = other;
+	twin = make_cert_ca("CRL Issuer", 40, 1);
+	key = mine;
+	sp_errinfo_init(&ei);
+	ck_assert_msg(crypto_trust_new(roots, 1, NULL, 0, crls, 1, NULL, &t, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_int_eq(sk_X509_CRL_num(t->crls), 1);
+	ck_assert_ptr_null(t->crl_key[0].spki);
+	ck_assert_int_eq(trust_crl_signature_ok(t, 0, sk_X509_CRL_value(t->crls, 0), twin), 0);
+	ck_assert_ptr_null(t->crl_key[0].spki); /* a failure is not kept */
+	ck_assert_int_eq(trust_crl_signature_ok(t, 0, sk_X509_CRL_value(t->crls, 0), ca), 1);
+	ck_assert_ptr_nonnull(t->crl_key[0].spki);
+	ck_assert_int_eq(trust_crl_signature_ok(t, 0, sk_X509_CRL_value(t->crls, 0), ca), 1);
+	ck_assert_int_eq(trust_crl_signature_ok(t, 0, sk_X509_CRL_value(t->crls, 0), twin), 0);
+	ck_assert_int_eq(trust_crl_signature_ok(t, 0, sk_X509_CRL_value(t->crls, 0), ca), 1);
+	crypto_trust_free(t);
+	remove(root);
+	remove(crlp);
+	rmdir(dir);
+	ASN1_TIME_free(now);
+	ASN1_TIME_free(next);
+	X509_CRL_free(crl);
+	X509_free(ca);
+	X509_free(twin);
+	EVP_PKEY_free(other);
+}
+END_TEST
+
 static Suite *
 cache_suite(void)
 {
@@ -453,6 +530,7 @@ cache_suite(void)
 	tcase_add_test(tc, threads_share_it);
 	tcase_add_test(tc, cms_from_the_cache_is_the_plain_object);
 	tcase_add_test(tc, pkcs7_from_the_cache_is_the_plain_object);
+	tcase_add_test(tc, crl_signature_kept_per_key);
 	suite_add_tcase(s, tc);
 	return s;
 }
