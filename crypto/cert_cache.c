@@ -43,16 +43,17 @@ struct cert_cache {
 	pthread_mutex_t lock; /* guards all below */
 	struct cache_entry *e;
 	size_t n, cap;
+	size_t bytes, max_bytes; /* DER bytes of the entries, and their bound */
 	uint64_t tick;
 	unsigned long hits, misses;
 };
 
 struct cert_cache *
-cert_cache_new(size_t cap)
+cert_cache_new(size_t cap, size_t max_bytes)
 {
 	struct cert_cache *c;
 
-	if (cap == 0 || (c = calloc(1, sizeof(*c))) == NULL)
+	if (cap == 0 || max_bytes == 0 || (c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
 	if ((c->e = calloc(cap, sizeof(*c->e))) == NULL ||
 	    pthread_mutex_init(&c->lock, NULL) != 0) {
@@ -61,6 +62,7 @@ cert_cache_new(size_t cap)
 		return NULL;
 	}
 	c->cap = cap;
+	c->max_bytes = max_bytes;
 	return c;
 }
 
@@ -143,20 +145,21 @@ cert_cache_get(struct cert_cache *c, const unsigned char *der, size_t len)
 			X509_free(x);
 			x = k->x;
 		}
-	} else if (X509_up_ref(x) == 1) {
-		if (c->n < c->cap) {
-			k = &c->e[c->n++];
-		} else {
-			/* full: the least recently used goes (its holders keep their references) */
+	} else if (len <= c->max_bytes && X509_up_ref(x) == 1) {
+		/* full (by count or bytes): the least recently used go (holders keep theirs) */
+		while (c->n > 0 && (c->n == c->cap || c->bytes + len > c->max_bytes)) {
 			for (old = &c->e[0], i = 1; i < c->n; i++)
 				if (c->e[i].used < old->used)
 					old = &c->e[i];
 			X509_free(old->x);
-			k = old;
+			c->bytes -= old->len;
+			*old = c->e[--c->n];
 		}
+		k = &c->e[c->n++];
 		memcpy(k->sha, sha, sizeof(k->sha));
 		k->len = len;
 		k->x = x;
+		c->bytes += len;
 	}
 	if (k != NULL)
 		k->used = ++c->tick;

@@ -66,7 +66,8 @@ struct trust_crl_key {
 
 /*
  * cert_cache.c: a bounded, thread-safe cache of decoded certificates keyed
- * by the SHA-256 of their exact DER, least recently used out first.
+ * by the SHA-256 of their exact DER, at most cap of them and max_bytes of
+ * DER, least recently used out first.
  * cert_cache_get returns the X509 that d2i_X509 makes of exactly der/len
  * (up-ref'd and shared with other threads: read only, free with X509_free),
  * NULL when those bytes are not one certificate; c NULL: plain d2i_X509.
@@ -78,8 +79,9 @@ struct trust_crl_key {
 #include <openssl/pkcs7.h>
 
 #define TRUST_CERT_CACHE_MAX 512
+#define TRUST_CERT_CACHE_BYTES (2 * 1024 * 1024) /* of DER: a certificate is 1-2 KB */
 struct cert_cache;
-struct cert_cache *cert_cache_new(size_t cap);
+struct cert_cache *cert_cache_new(size_t cap, size_t max_bytes);
 void cert_cache_free(struct cert_cache *c);
 X509 *cert_cache_get(struct cert_cache *c, const unsigned char *der, size_t len);
 void cert_cache_stats(struct cert_cache *c, size_t *n, unsigned long *hits, unsigned long *misses);

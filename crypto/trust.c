@@ -198,7 +198,7 @@ crypto_trust_new(const char *const *roots, size_t nroots, const char *const *int
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((t->certs = cert_cache_new(TRUST_CERT_CACHE_MAX)) == NULL) {
+	if ((t->certs = cert_cache_new(TRUST_CERT_CACHE_MAX, TRUST_CERT_CACHE_BYTES)) == NULL) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}

@@ -92,7 +92,7 @@ teardown(void)
 
 START_TEST(hit_is_the_first_decode)
 {
-	struct cert_cache *c = cert_cache_new(8);
+	struct cert_cache *c = cert_cache_new(8, 1 << 20);
 	X509 *x = make_cert("Signer", 1), *a, *b;
 	unsigned char *d;
 	unsigned long hits, misses;
@@ -136,7 +136,7 @@ END_TEST
 
 START_TEST(same_subject_other_bytes_not_confused)
 {
-	struct cert_cache *c = cert_cache_new(8);
+	struct cert_cache *c = cert_cache_new(8, 1 << 20);
 	/* the same subject, issuer and key; only the serial differs */
 	X509 *x1 = make_cert("Same Org", 10), *x2 = NULL, *a, *b;
 	unsigned char *d1, *d2 = NULL;
@@ -172,7 +172,7 @@ END_TEST
 
 START_TEST(bounded_least_recently_used_out)
 {
-	struct cert_cache *c = cert_cache_new(4);
+	struct cert_cache *c = cert_cache_new(4, 1 << 20);
 	X509 *x[10], *got[10], *again;
 	unsigned char *d[10];
 	int len[10], i;
@@ -225,9 +225,51 @@ START_TEST(bounded_least_recently_used_out)
 }
 END_TEST
 
+/* The bound in DER bytes holds as well; a certificate over it alone is decoded, not kept. */
+START_TEST(bounded_in_bytes)
+{
+	X509 *x[6], *got;
+	unsigned char *d[6];
+	int len[6], i;
+	unsigned long hits, misses;
+	size_t n;
+	char cn[16];
+	struct cert_cache *c, *tiny;
+
+	for (i = 0; i < 6; i++) {
+		snprintf(cn, sizeof(cn), "Bytes %d", i);
+		x[i] = make_cert(cn, 200 + i);
+		d[i] = der_of(x[i], &len[i]);
+	}
+	/* room for three of them by size, many by count */
+	c = cert_cache_new(100, (size_t)len[0] * 3 + 10);
+	for (i = 0; i < 6; i++) {
+		got = cert_cache_get(c, d[i], (size_t)len[i]);
+		ck_assert_ptr_nonnull(got);
+		ck_assert_int_eq(X509_cmp(got, x[i]), 0);
+		X509_free(got);
+		cert_cache_stats(c, &n, &hits, &misses);
+		ck_assert_uint_le(n, 3);
+	}
+	cert_cache_free(c);
+	tiny = cert_cache_new(100, 16);
+	got = cert_cache_get(tiny, d[0], (size_t)len[0]);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_int_eq(X509_cmp(got, x[0]), 0);
+	cert_cache_stats(tiny, &n, &hits, &misses);
+	ck_assert_uint_eq(n, 0);
+	X509_free(got);
+	cert_cache_free(tiny);
+	for (i = 0; i < 6; i++) {
+		X509_free(x[i]);
+		OPENSSL_free(d[i]);
+	}
+}
+END_TEST
+
 #define T_THREADS 4
 #define T_CERTS 12
-#define T_ROUNDS 3000
+#define T_ROUNDS 1000
 
 struct shared {
 	struct cert_cache *c;
@@ -274,7 +316,7 @@ START_TEST(threads_share_it)
 	int i;
 
 	/* fewer slots than certificates: eviction races with use */
-	s.c = cert_cache_new(T_CERTS / 2);
+	s.c = cert_cache_new(T_CERTS / 2, 1 << 20);
 	for (i = 0; i < T_CERTS; i++) {
 		snprintf(cn, sizeof(cn), "T %d", i);
 		s.x[i] = make_cert(cn, 500 + i);
@@ -321,7 +363,7 @@ make_cms(X509 *x0, STACK_OF(X509) * extra, int *len)
 
 START_TEST(cms_from_the_cache_is_the_plain_object)
 {
-	struct cert_cache *c = cert_cache_new(8);
+	struct cert_cache *c = cert_cache_new(8, 1 << 20);
 	X509 *x0 = make_cert("CMS signer", 20), *x1 = make_cert("CMS CA", 21), *y;
 	STACK_OF(X509) *extra = sk_X509_new_null(), *certs;
 	unsigned char *d, *padded, *again = NULL;
@@ -403,7 +445,7 @@ END_TEST
 
 START_TEST(pkcs7_from_the_cache_is_the_plain_object)
 {
-	struct cert_cache *c = cert_cache_new(8);
+	struct cert_cache *c = cert_cache_new(8, 1 << 20);
 	X509 *x0 = make_cert("Token signer", 30), *x1 = make_cert("TSA CA", 31);
 	STACK_OF(X509) *extra = sk_X509_new_null();
 	BIO *in = BIO_new_mem_buf("data", 4);
@@ -527,6 +569,7 @@ cache_suite(void)
 	tcase_add_test(tc, hit_is_the_first_decode);
 	tcase_add_test(tc, same_subject_other_bytes_not_confused);
 	tcase_add_test(tc, bounded_least_recently_used_out);
+	tcase_add_test(tc, bounded_in_bytes);
 	tcase_add_test(tc, threads_share_it);
 	tcase_add_test(tc, cms_from_the_cache_is_the_plain_object);
 	tcase_add_test(tc, pkcs7_from_the_cache_is_the_plain_object);
