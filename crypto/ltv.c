@@ -376,16 +376,38 @@ roots_at(struct crypto_trust *t, time_t at)
 	return s;
 }
 
-/* Certificates that may complete a responder's chain: untrusted and the evidence's. */
-static STACK_OF(X509) * evidence_certs(const struct crypto_evidence *ev, STACK_OF(X509) * untrusted)
+/*
+ * Certificates that may complete a responder's chain: untrusted and the
+ * evidence's. Shared, not copied (read only, up-ref'd), and the DSS's
+ * through t's certificate cache: this runs for every certificate of every
+ * chain checked against a /DSS, and a copy or a decode costs a provider
+ * key decoder each time.
+ */
+static STACK_OF(X509) * evidence_certs(struct crypto_trust *t, const struct crypto_evidence *ev,
+				       STACK_OF(X509) * untrusted)
 {
-	STACK_OF(X509) *sk =
-		untrusted ? sk_X509_deep_copy(untrusted, X509_dup, X509_free) : sk_X509_new_null();
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	X509 *x;
 	size_t i;
+	int k;
 
+	for (k = 0; sk && k < sk_X509_num(untrusted); k++) {
+		x = sk_X509_value(untrusted, k);
+		if (X509_up_ref(x) != 1) {
+			sk_X509_pop_free(sk, X509_free);
+			return NULL;
+		}
+		if (!sk_X509_push(sk, x)) {
+			X509_free(x);
+			sk_X509_pop_free(sk, X509_free);
+			return NULL;
+		}
+	}
 	for (i = 0; sk && i < ev->n[PDF_DSS_CERTS]; i++) {
 		const unsigned char *p = ev->item[PDF_DSS_CERTS][i].data;
-		X509 *x = d2i_X509(NULL, &p, (long)ev->item[PDF_DSS_CERTS][i].len);
+		/* what the cache does not take (over its size limit) is decoded as before */
+		if ((x = trust_cert_get(t, p, ev->item[PDF_DSS_CERTS][i].len)) == NULL)
+			x = d2i_X509(NULL, &p, (long)ev->item[PDF_DSS_CERTS][i].len);
 		if (x && !sk_X509_push(sk, x))
 			X509_free(x);
 	}
@@ -498,7 +520,7 @@ trust_evidence_status(struct crypto_trust *t, const struct crypto_evidence *ev, 
 	if (!ev || (ev->n[PDF_DSS_OCSPS] == 0 && ev->n[PDF_DSS_CRLS] == 0))
 		return sp_err(ei, SP_ERR_NOT_FOUND, "no embedded revocation data");
 	if (ev->n[PDF_DSS_OCSPS] > 0 && (id = OCSP_cert_to_id(NULL, leaf, issuer)) &&
-	    (certs = evidence_certs(ev, untrusted)))
+	    (certs = evidence_certs(t, ev, untrusted)))
 		for (i = 0; i < ev->n[PDF_DSS_OCSPS] && !found; i++)
 			found = ocsp_answer(t, &ev->item[PDF_DSS_OCSPS][i], id, certs, at, rev);
 	/* a revoked answer from any source wins over a good one */
