@@ -297,8 +297,9 @@ static STACK_OF(X509) * split_resolve(struct cert_cache *c, const struct split *
 	return sk;
 }
 
-CMS_ContentInfo *
-cert_cache_cms_d2i(struct cert_cache *c, const unsigned char *der, size_t len, size_t *used)
+/* cert_cache_cms_d2i, or with bare the CMS without its certificates at all. */
+static CMS_ContentInfo *
+cms_d2i(struct cert_cache *c, int bare, const unsigned char *der, size_t len, size_t *used)
 {
 	const unsigned char *p = der;
 	CMS_ContentInfo *cms = NULL;
@@ -308,7 +309,8 @@ cert_cache_cms_d2i(struct cert_cache *c, const unsigned char *der, size_t len, s
 
 	*used = 0;
 	s.der = NULL;
-	if (c != NULL && split_certs(der, len, &s) && (sk = split_resolve(c, &s)) != NULL) {
+	if ((c != NULL || bare) && split_certs(der, len, &s) &&
+	    (sk = bare ? sk_X509_new_null() : split_resolve(c, &s)) != NULL) {
 		p = s.der;
 		if ((cms = d2i_CMS_ContentInfo(NULL, &p, (long)s.len)) != NULL &&
 		    p == s.der + s.len && OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_signed) {
@@ -332,6 +334,18 @@ out:
 	free(s.der);
 	sk_X509_pop_free(sk, X509_free);
 	return cms;
+}
+
+CMS_ContentInfo *
+cert_cache_cms_d2i(struct cert_cache *c, const unsigned char *der, size_t len, size_t *used)
+{
+	return cms_d2i(c, 0, der, len, used);
+}
+
+CMS_ContentInfo *
+cert_cache_cms_d2i_bare(const unsigned char *der, size_t len, size_t *used)
+{
+	return cms_d2i(NULL, 1, der, len, used);
 }
 
 PKCS7 *

@@ -89,6 +89,12 @@ CMS_ContentInfo *cert_cache_cms_d2i(struct cert_cache *c, const unsigned char *d
 				    size_t *used);
 PKCS7 *cert_cache_pkcs7_d2i(struct cert_cache *c, const unsigned char *der, size_t len,
 			    size_t *used);
+/*
+ * d2i_CMS_ContentInfo of der without its certificate set, for a caller that
+ * reads nothing of the certificates (the CMS then carries none: never verify
+ * with it); any shape the pre-pass does not handle is decoded whole.
+ */
+CMS_ContentInfo *cert_cache_cms_d2i_bare(const unsigned char *der, size_t len, size_t *used);
 /* The trust's own certificate with this DER, else cert_cache_get(t->certs); t may be NULL. */
 X509 *trust_cert_get(const struct crypto_trust *t, const unsigned char *der, size_t len);
 

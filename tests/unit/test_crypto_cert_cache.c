@@ -420,6 +420,25 @@ START_TEST(cms_from_the_cache_is_the_plain_object)
 		sk_X509_pop_free(certs, X509_free);
 		CMS_ContentInfo_free(cms);
 	}
+	/* bare: the same signer info, no certificates decoded or kept */
+	cms = cert_cache_cms_d2i_bare(padded, (size_t)len + 64, &used);
+	ck_assert_ptr_nonnull(cms);
+	ck_assert_uint_eq(used, (size_t)len);
+	certs = CMS_get1_certs(cms);
+	ck_assert_int_le(sk_X509_num(certs), 0); /* none: NULL */
+	sk_X509_pop_free(certs, X509_free);
+	ck_assert_int_eq(sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(cms)), 1);
+	{
+		const unsigned char *q = d;
+		CMS_ContentInfo *plain = d2i_CMS_ContentInfo(NULL, &q, len);
+		ASN1_OCTET_STRING *s1 = CMS_SignerInfo_get0_signature(
+					  sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0)),
+				  *s2 = CMS_SignerInfo_get0_signature(
+					  sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(plain), 0));
+		ck_assert_int_eq(ASN1_STRING_cmp(s1, s2), 0);
+		CMS_ContentInfo_free(plain);
+	}
+	CMS_ContentInfo_free(cms);
 	cert_cache_stats(c, &n, &hits, &misses);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_uint_eq(misses, 2);   /* each decoded once over both parses */
