@@ -149,6 +149,17 @@ int trust_evidence_status(struct crypto_trust *t, const struct crypto_evidence *
 			  X509 *issuer, STACK_OF(X509) * untrusted, time_t at,
 			  struct trust_rev *rev, struct sp_errinfo *ei) SP_WUR;
 
+/*
+ * ltv.c: the certificates of a BasicOCSPResponse (OCSPResponse DER), in
+ * order, through t's certificate cache (t may be NULL: decoded), read from
+ * the DER without decoding the response. 1 and *out (free with
+ * sk_X509_pop_free; may be empty), or 0 when the DER is not the plain shape
+ * read there or a certificate does not decode: the caller decodes the
+ * response instead. Any thread.
+ */
+int trust_ocsp_certs_cached(struct crypto_trust *t, const unsigned char *der, size_t len,
+			    STACK_OF(X509) * *out);
+
 /* Free the OCSP cache (crypto_trust_free). */
 void trust_ocsp_cache_cleanup(struct crypto_trust *t);
 

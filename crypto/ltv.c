@@ -5,6 +5,7 @@
  * revocation from such embedded evidence later, when the responder and the
  * certificates may be long gone.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,19 +177,129 @@ add_crl(struct crypto_evidence *e, X509_CRL *c, struct sp_errinfo *ei)
 	return r;
 }
 
+/* One definite-length element of tag/class at *p (before end); its content in *c, *clen. */
+static int
+der_enter(const unsigned char **p, const unsigned char *end, int want_tag, int want_cls,
+	  const unsigned char **c, long *clen)
+{
+	const unsigned char *q = *p;
+	int tag, cls, ret;
+
+	if (*p >= end)
+		return 0;
+	ret = ASN1_get_object(&q, clen, &tag, &cls, end - *p);
+	if ((ret & 0x80) || ret == 0x21 || tag != want_tag || cls != want_cls || *clen > end - q)
+		return 0;
+	*c = q;
+	*p = q + *clen;
+	return 1;
+}
+
+/*
+ * The certificates of a BasicOCSPResponse (OCSPResponse DER) through t's
+ * certificate cache, in order: the responder's certificate is the same in
+ * every response, and decoding the response for it decoded it twice (the
+ * response, then its basic response). 0 when the DER is not the plain shape
+ * read here; *out then NULL.
+ */
+int
+trust_ocsp_certs_cached(struct crypto_trust *t, const unsigned char *der, size_t len,
+			STACK_OF(X509) * *out)
+{
+	const unsigned char *p = der, *end = der + len, *c, *e, *cert;
+	STACK_OF(X509) *sk = NULL;
+	ASN1_OBJECT *oid = NULL;
+	long n;
+	int ok = 0, i;
+	X509 *x;
+
+	*out = NULL;
+	/* OCSPResponse { status, [0] { ResponseBytes { basic OID, OCTET STRING } } } */
+	if (len > LONG_MAX || !der_enter(&p, end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &c, &n))
+		return 0;
+	p = c;
+	end = c + n;
+	if (!der_enter(&p, end, V_ASN1_ENUMERATED, V_ASN1_UNIVERSAL, &c, &n) ||
+	    !der_enter(&p, end, 0, V_ASN1_CONTEXT_SPECIFIC, &c, &n))
+		return 0;
+	p = c;
+	end = c + n;
+	if (!der_enter(&p, end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &c, &n))
+		return 0;
+	p = c;
+	end = c + n;
+	e = p;
+	if (!der_enter(&p, end, V_ASN1_OBJECT, V_ASN1_UNIVERSAL, &c, &n) ||
+	    (oid = d2i_ASN1_OBJECT(NULL, &e, p - e)) == NULL)
+		return 0;
+	i = OBJ_obj2nid(oid);
+	ASN1_OBJECT_free(oid);
+	if (i != NID_id_pkix_OCSP_basic ||
+	    !der_enter(&p, end, V_ASN1_OCTET_STRING, V_ASN1_UNIVERSAL, &c, &n))
+		return 0;
+	/* BasicOCSPResponse { tbsResponseData, signatureAlgorithm, signature, [0] { certs } } */
+	p = c;
+	end = c + n;
+	if (!der_enter(&p, end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &c, &n))
+		return 0;
+	p = c;
+	end = c + n;
+	if (!der_enter(&p, end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &c, &n) ||
+	    !der_enter(&p, end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &c, &n) ||
+	    !der_enter(&p, end, V_ASN1_BIT_STRING, V_ASN1_UNIVERSAL, &c, &n))
+		return 0;
+	if ((sk = sk_X509_new_null()) == NULL)
+		return 0;
+	if (p < end) {
+		if (!der_enter(&p, end, 0, V_ASN1_CONTEXT_SPECIFIC, &c, &n) || p != end)
+			goto out;
+		p = c;
+		end = c + n;
+		if (!der_enter(&p, end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &c, &n) || p != end)
+			goto out;
+		for (p = c, end = c + n; p < end;) {
+			cert = p;
+			if (!der_enter(&p, end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &c, &n) ||
+			    (x = trust_cert_get(t, cert, (size_t)(p - cert))) == NULL)
+				goto out;
+			if (!sk_X509_push(sk, x)) {
+				X509_free(x);
+				goto out;
+			}
+		}
+	}
+	*out = sk;
+	sk = NULL; /* transferred */
+	ok = 1;
+out:
+	sk_X509_pop_free(sk, X509_free);
+	return ok;
+}
+
 /* The certificates an OCSP response carries (its responder's), as evidence too. */
 static int
-add_ocsp(struct crypto_evidence *e, const unsigned char *der, size_t len, struct sp_errinfo *ei)
+add_ocsp(struct crypto_trust *t, struct crypto_evidence *e, const unsigned char *der, size_t len,
+	 struct sp_errinfo *ei)
 {
 	const unsigned char *p = der;
-	OCSP_RESPONSE *rsp = d2i_OCSP_RESPONSE(NULL, &p, (long)len);
-	OCSP_BASICRESP *bs = rsp ? OCSP_response_get1_basic(rsp) : NULL;
-	const STACK_OF(X509) *certs = bs ? OCSP_resp_get0_certs(bs) : NULL;
+	OCSP_RESPONSE *rsp = NULL;
+	OCSP_BASICRESP *bs = NULL;
+	STACK_OF(X509) *own = NULL;
+	const STACK_OF(X509) * certs;
 	int r, i;
 
+	/* a response the trust parsed and verified: its certificates from the cache */
+	if (trust_ocsp_certs_cached(t, der, len, &own)) {
+		certs = own;
+	} else {
+		rsp = d2i_OCSP_RESPONSE(NULL, &p, (long)len);
+		bs = rsp ? OCSP_response_get1_basic(rsp) : NULL;
+		certs = bs ? OCSP_resp_get0_certs(bs) : NULL;
+	}
 	r = crypto_evidence_add(e, PDF_DSS_OCSPS, der, len, ei);
 	for (i = 0; r == SP_OK && i < sk_X509_num(certs); i++)
 		r = add_cert(e, sk_X509_value(certs, i), ei);
+	sk_X509_pop_free(own, X509_free);
 	OCSP_BASICRESP_free(bs);
 	OCSP_RESPONSE_free(rsp);
 	ERR_clear_error();
@@ -245,7 +356,7 @@ chain_evidence(struct crypto_trust *t, X509_STORE *store, X509 *leaf, STACK_OF(X
 			if (trust_ocsp_query(t, x, issuer, untrusted, &rev, &der, &derlen, &oe) ==
 				    SP_OK &&
 			    rev.status != CRYPTO_REV_UNKNOWN) {
-				r = add_ocsp(e, der, derlen, ei);
+				r = add_ocsp(t, e, der, derlen, ei);
 				free(der);
 				der = NULL;
 				if (r != SP_OK)

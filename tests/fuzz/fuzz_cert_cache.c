@@ -5,7 +5,8 @@
  * parses every /Contents and timestamp token) must be what the plain OpenSSL
  * decoder makes of the same bytes: both refuse, or both accept, take the
  * same number of bytes and encode back to the same DER. One small cache
- * lives across inputs, so hits, misses and evictions all happen.
+ * lives across inputs, so hits, misses and evictions all happen. An OCSP
+ * response's certificates read from its DER are the decoder's.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include <openssl/cms.h>
 #include <openssl/err.h>
+#include <openssl/ocsp.h>
 #include <openssl/pkcs7.h>
 
 #include "crypto_int.h"
@@ -28,6 +30,33 @@ same_der(unsigned char *a, int alen, unsigned char *b, int blen)
 		abort();
 	OPENSSL_free(a);
 	OPENSSL_free(b);
+}
+
+/*
+ * An OCSP response's certificates read from its DER (trust_ocsp_certs_cached)
+ * are the ones OpenSSL's decoder finds, in order, whenever both read it.
+ */
+static void
+ocsp_same(const uint8_t *data, size_t size)
+{
+	const unsigned char *p = data;
+	OCSP_RESPONSE *rsp = d2i_OCSP_RESPONSE(NULL, &p, (long)size);
+	OCSP_BASICRESP *bs = rsp ? OCSP_response_get1_basic(rsp) : NULL;
+	const STACK_OF(X509) *want = bs ? OCSP_resp_get0_certs(bs) : NULL;
+	STACK_OF(X509) *got = NULL;
+	int i;
+
+	if (trust_ocsp_certs_cached(NULL, data, size, &got) && bs != NULL &&
+	    (size_t)(p - data) == size) {
+		if (sk_X509_num(got) != (want ? sk_X509_num(want) : 0))
+			abort();
+		for (i = 0; i < sk_X509_num(got); i++)
+			if (X509_cmp(sk_X509_value(got, i), sk_X509_value(want, i)) != 0)
+				abort();
+	}
+	sk_X509_pop_free(got, X509_free);
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPONSE_free(rsp);
 }
 
 int
@@ -73,6 +102,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	PKCS7_free(p1);
 	PKCS7_free(p2);
+	ocsp_same(data, size);
 	ERR_clear_error();
 	return 0;
 }

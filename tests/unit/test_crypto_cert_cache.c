@@ -22,6 +22,7 @@
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
@@ -578,6 +579,62 @@ START_TEST(crl_signature_kept_per_key)
 }
 END_TEST
 
+/* An OCSP response made with OpenSSL, its responder and extra certificates included or not. */
+static unsigned char *
+make_ocsp(X509 *rsp, STACK_OF(X509) * extra, unsigned long flags, int *len)
+{
+	OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
+	OCSP_CERTID *id = OCSP_cert_to_id(NULL, rsp, rsp);
+	OCSP_RESPONSE *r;
+	ASN1_TIME *now = ASN1_TIME_set(NULL, time(NULL));
+	unsigned char *d = NULL;
+
+	ck_assert_ptr_nonnull(bs);
+	ck_assert_ptr_nonnull(id);
+	ck_assert_ptr_nonnull(
+		OCSP_basic_add1_status(bs, id, V_OCSP_CERTSTATUS_GOOD, 0, NULL, now, NULL));
+	ck_assert_int_eq(OCSP_basic_sign(bs, rsp, key, EVP_sha256(), extra, flags), 1);
+	ck_assert_ptr_nonnull(r = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs));
+	*len = i2d_OCSP_RESPONSE(r, &d);
+	ck_assert_int_gt(*len, 0);
+	OCSP_RESPONSE_free(r);
+	OCSP_BASICRESP_free(bs);
+	OCSP_CERTID_free(id);
+	ASN1_TIME_free(now);
+	return d;
+}
+
+/* trust_ocsp_certs_cached reads the certificates OpenSSL's decoder finds, in order. */
+START_TEST(ocsp_certificates_read_from_der)
+{
+	X509 *rsp = make_cert("Responder", 50), *ca = make_cert("Responder CA", 51);
+	STACK_OF(X509) *extra = sk_X509_new_null(), *got = NULL;
+	unsigned char *d;
+	int len;
+
+	ck_assert_int_gt(sk_X509_push(extra, ca), 0);
+	d = make_ocsp(rsp, extra, 0, &len);
+	ck_assert_int_eq(trust_ocsp_certs_cached(NULL, d, (size_t)len, &got), 1);
+	ck_assert_int_eq(sk_X509_num(got), 2);
+	ck_assert_int_eq(X509_cmp(sk_X509_value(got, 0), rsp), 0);
+	ck_assert_int_eq(X509_cmp(sk_X509_value(got, 1), ca), 0);
+	sk_X509_pop_free(got, X509_free);
+	got = NULL;
+	/* cut short: not read, left to the decoder */
+	ck_assert_int_eq(trust_ocsp_certs_cached(NULL, d, (size_t)len - 1, &got), 0);
+	ck_assert_ptr_null(got);
+	OPENSSL_free(d);
+	d = make_ocsp(rsp, NULL, OCSP_NOCERTS, &len);
+	ck_assert_int_eq(trust_ocsp_certs_cached(NULL, d, (size_t)len, &got), 1);
+	ck_assert_int_eq(sk_X509_num(got), 0);
+	sk_X509_pop_free(got, X509_free);
+	OPENSSL_free(d);
+	sk_X509_free(extra);
+	X509_free(rsp);
+	X509_free(ca);
+}
+END_TEST
+
 static Suite *
 cache_suite(void)
 {
@@ -593,6 +650,7 @@ cache_suite(void)
 	tcase_add_test(tc, cms_from_the_cache_is_the_plain_object);
 	tcase_add_test(tc, pkcs7_from_the_cache_is_the_plain_object);
 	tcase_add_test(tc, crl_signature_kept_per_key);
+	tcase_add_test(tc, ocsp_certificates_read_from_der);
 	suite_add_tcase(s, tc);
 	return s;
 }
