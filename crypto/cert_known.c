@@ -103,13 +103,25 @@ known_get(const struct crypto_trust *t, const unsigned char *der, size_t len)
 	return k->x;
 }
 
+X509 *
+trust_cert_get(const struct crypto_trust *t, const unsigned char *der, size_t len)
+{
+	X509 *x;
+
+	if (der == NULL || len == 0 || len > KNOWN_DER_MAX)
+		return NULL;
+	if ((x = known_get(t, der, len)) != NULL)
+		return x;
+	return cert_cache_get(t != NULL ? t->certs : NULL, der, len);
+}
+
 int
 crypto_trust_cert_parse(const struct crypto_trust *t, const unsigned char *data, size_t len,
 			X509 **out, struct sp_errinfo *ei)
 {
 	*out = NULL;
-	if (data != NULL && len > 0 && len <= KNOWN_DER_MAX &&
-	    (*out = known_get(t, data, len)) != NULL)
+	/* a PEM certificate or one that does not decode: the plain function's answer */
+	if (t != NULL && (*out = trust_cert_get(t, data, len)) != NULL)
 		return SP_OK;
 	return crypto_cert_parse(data, len, out, ei);
 }
@@ -125,7 +137,7 @@ crypto_trust_chain_from_der(const struct crypto_trust *t, const uint8_t *der, si
 	X509 *x = NULL;
 
 	*out = NULL;
-	if (t == NULL || t->nknown == 0 || der == NULL || len == 0 || len > CRYPTO_CHAIN_DER_MAX)
+	if (t == NULL || der == NULL || len == 0 || len > CRYPTO_CHAIN_DER_MAX)
 		return crypto_chain_from_der(der, len, out, ei);
 	/* one definite-length SEQUENCE filling len; anything else: the plain decoder's answer */
 	ret = ASN1_get_object(&p, &clen, &tag, &cls, (long)len);
@@ -142,11 +154,8 @@ crypto_trust_chain_from_der(const struct crypto_trust *t, const uint8_t *der, si
 		    elen > end - q || sk_X509_num(sk) >= CRYPTO_CHAIN_MAX)
 			goto plain;
 		e = q + elen;
-		if ((x = known_get(t, p, (size_t)(e - p))) == NULL) {
-			q = p;
-			if ((x = d2i_X509(NULL, &q, e - p)) == NULL || q != e)
-				goto plain;
-		}
+		if ((x = trust_cert_get(t, p, (size_t)(e - p))) == NULL)
+			goto plain;
 		if (sk_X509_push(sk, x) <= 0) {
 			X509_free(x);
 			sk_X509_pop_free(sk, X509_free);

@@ -375,6 +375,17 @@ crypto_cms_assemble(X509 *signer, STACK_OF(X509) * chain, const uint8_t *signed_
 		    size_t len, const uint8_t *sig, size_t siglen, const uint8_t *tst_der,
 		    size_t tstlen, uint8_t **cms_der, size_t *cmslen, struct sp_errinfo *ei)
 {
+	return crypto_cms_assemble_ex(signer, chain, signed_attrs_der, len, sig, siglen, tst_der,
+				      tstlen, 0, cms_der, cmslen, ei);
+}
+
+int
+crypto_cms_assemble_ex(X509 *signer, STACK_OF(X509) * chain, const uint8_t *signed_attrs_der,
+		       size_t len, const uint8_t *sig, size_t siglen, const uint8_t *tst_der,
+		       size_t tstlen, unsigned flags, uint8_t **cms_der, size_t *cmslen,
+		       struct sp_errinfo *ei)
+{
+	int engine = (flags & CRYPTO_CMS_ENGINE_CHECKS) != 0;
 	int r = SP_ERR_INTERNAL;
 	enum crypto_sigalg alg;
 	STACK_OF(X509_ATTRIBUTE) *attrs = NULL;
@@ -391,11 +402,19 @@ crypto_cms_assemble(X509 *signer, STACK_OF(X509) * chain, const uint8_t *signed_
 	md = cms_digest_md(crypto_sigalg_digest(alg));
 	if ((r = attrs_parse_checked(signer, alg, signed_attrs_der, len, &attrs, ei)) != SP_OK)
 		goto out;
-	/* The token's value is checked before anything is built around it. */
-	if ((r = crypto_sig_verify(signer, alg, signed_attrs_der, len, sig, siglen, ei)) != SP_OK)
+	/* The token's value is checked before anything is built around it
+	 * (with CRYPTO_CMS_ENGINE_CHECKS the caller has, and the engine will). */
+	if (!engine &&
+	    (r = crypto_sig_verify(signer, alg, signed_attrs_der, len, sig, siglen, ei)) != SP_OK)
 		goto out;
-	if (tst_der != NULL && (r = tst_check_imprint(tst_der, tstlen, sig, siglen, ei)) != SP_OK)
+	if (!engine && tst_der != NULL &&
+	    (r = tst_check_imprint(tst_der, tstlen, sig, siglen, ei)) != SP_OK)
 		goto out;
+	if (tst_der != NULL && tstlen > CRYPTO_TS_RESP_MAX) {
+		r = sp_err_reason(ei, SP_ERR_TOO_LARGE, "ts_malformed",
+				  "timestamp token of %zu bytes", tstlen);
+		goto out;
+	}
 
 	/* An empty SignedData, detached: the PDF holds the content. */
 	if ((cms = CMS_ContentInfo_new()) == NULL || CMS_SignedData_init(cms) != 1 ||
@@ -436,7 +455,8 @@ crypto_cms_assemble(X509 *signer, STACK_OF(X509) * chain, const uint8_t *signed_
 		r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "cannot encode the CMS");
 		goto out;
 	}
-	if ((r = check_output(signer, alg, obuf, (size_t)n, signed_attrs_der, len, ei)) != SP_OK)
+	if (!engine &&
+	    (r = check_output(signer, alg, obuf, (size_t)n, signed_attrs_der, len, ei)) != SP_OK)
 		goto out;
 	r = cms_ossl_to_malloc(obuf, n, cms_der, cmslen, ei);
 	obuf = NULL; /* transferred */

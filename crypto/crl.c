@@ -12,21 +12,61 @@
 
 #include "crypto_int.h"
 
-/* Why a CRL of this issuer cannot be used, or NULL when it can. */
-static const char *
-crl_unusable(X509_CRL *crl, X509 *issuer, time_t now)
+/*
+ * 1 when the trust's CRL number idx verifies with issuer's key. A CRL of the
+ * trust never changes, and the answer depends on nothing else but the key
+ * (its SubjectPublicKeyInfo), so a success is kept with that key: every
+ * chain check asked again (an ECDSA or RSA verification each time).
+ */
+int
+trust_crl_signature_ok(struct crypto_trust *t, int idx, X509_CRL *crl, X509 *issuer)
 {
 	EVP_PKEY *pk = X509_get0_pubkey(issuer);
+	struct trust_crl_key *k = t->crl_key != NULL ? &t->crl_key[idx] : NULL;
+	unsigned char *spki = NULL;
+	int n, ok = 0;
+
+	if (pk == NULL)
+		return 0;
+	n = k != NULL ? i2d_X509_PUBKEY(X509_get_X509_PUBKEY(issuer), &spki) : 0;
+	if (n > 0) {
+		pthread_mutex_lock(&t->cache_lock);
+		ok = k->spki != NULL && k->len == n && memcmp(k->spki, spki, (size_t)n) == 0;
+		pthread_mutex_unlock(&t->cache_lock);
+		if (ok) {
+			OPENSSL_free(spki);
+			return 1;
+		}
+	}
+	if (X509_CRL_verify(crl, pk) != 1) {
+		ERR_clear_error();
+		OPENSSL_free(spki);
+		return 0;
+	}
+	if (n > 0) {
+		pthread_mutex_lock(&t->cache_lock);
+		OPENSSL_free(k->spki);
+		k->spki = spki;
+		k->len = n;
+		spki = NULL; /* transferred */
+		pthread_mutex_unlock(&t->cache_lock);
+	}
+	OPENSSL_free(spki);
+	return 1;
+}
+
+/* Why the trust's CRL number idx cannot be used for issuer, or NULL when it can. */
+static const char *
+crl_unusable(struct crypto_trust *t, int idx, X509_CRL *crl, X509 *issuer, time_t now)
+{
 	time_t upd, next;
 
 	if (X509_CRL_get_ext_by_NID(crl, NID_delta_crl, -1) >= 0)
 		return "only a delta CRL";
 	if (X509_CRL_get_ext_by_NID(crl, NID_issuing_distribution_point, -1) >= 0)
 		return "only a partitioned CRL (issuingDistributionPoint)";
-	if (pk == NULL || X509_CRL_verify(crl, pk) != 1) {
-		ERR_clear_error();
+	if (!trust_crl_signature_ok(t, idx, crl, issuer))
 		return "a CRL whose signature does not verify with the issuer's key";
-	}
 	upd = trust_asn1_time(X509_CRL_get0_lastUpdate(crl));
 	next = trust_asn1_time(X509_CRL_get0_nextUpdate(crl));
 	if (upd == (time_t)-1 || upd > now + TRUST_CLOCK_SKEW)
@@ -59,7 +99,7 @@ trust_crl_status(struct crypto_trust *t, X509 *leaf, X509 *issuer, struct trust_
 		if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0)
 			continue;
 		seen++;
-		if ((why = crl_unusable(crl, issuer, now)) != NULL)
+		if ((why = crl_unusable(t, i, crl, issuer, now)) != NULL)
 			continue;
 		rev->source = CRYPTO_REV_SRC_CRL;
 		if (X509_CRL_get0_by_cert(crl, &entry, leaf) == 1) {

@@ -111,9 +111,11 @@ int crypto_chain_from_der(const uint8_t *der, size_t len, STACK_OF(X509) * *out,
 /*
  * crypto_cert_parse() and crypto_chain_from_der(), except that a certificate
  * with exactly the DER of one of t's roots or intermediates is that one,
- * decoded once when t was built and shared (up-ref'd: free as usual), not
- * decoded again. The same results and errors; t NULL: the plain functions.
- * Any thread, concurrently on one t.
+ * decoded once when t was built, and any other is decoded once and kept in
+ * t's bounded certificate cache: either way shared with other threads
+ * (up-ref'd: free as usual; never modify it), not decoded again. The same
+ * results and errors; t NULL: the plain functions. Any thread, concurrently
+ * on one t.
  */
 int crypto_trust_cert_parse(const struct crypto_trust *t, const unsigned char *data, size_t len,
 			    X509 **out, struct sp_errinfo *ei) SP_WUR;
@@ -429,6 +431,20 @@ int crypto_cms_assemble(X509 *signer, STACK_OF(X509) * chain, const uint8_t *sig
 			size_t tstlen, uint8_t **cms_der, size_t *cmslen,
 			struct sp_errinfo *ei) SP_WUR;
 
+/*
+ * crypto_cms_assemble with flags. CRYPTO_CMS_ENGINE_CHECKS: the caller has
+ * checked sig against the signed attributes (crypto_sig_verify) and checks
+ * the file the CMS goes into with crypto_pdf_verify before using it, which
+ * parses the CMS, re-encodes the signed attributes, verifies the signature
+ * and the timestamp's imprint, signature and chain: the signature, imprint
+ * and read-back checks are then left to it instead of being made twice.
+ */
+#define CRYPTO_CMS_ENGINE_CHECKS 1u
+int crypto_cms_assemble_ex(X509 *signer, STACK_OF(X509) * chain, const uint8_t *signed_attrs_der,
+			   size_t len, const uint8_t *sig, size_t siglen, const uint8_t *tst_der,
+			   size_t tstlen, unsigned flags, uint8_t **cms_der, size_t *cmslen,
+			   struct sp_errinfo *ei) SP_WUR;
+
 /* RFC 3161. Size caps of what goes over the wire. */
 #define CRYPTO_TS_QUERY_MAX (16 * 1024)
 #define CRYPTO_TS_RESP_MAX (128 * 1024)
@@ -464,6 +480,18 @@ X509 *crypto_tsa_get0_cert(const struct crypto_tsa *tsa);
 int crypto_tsa_respond(const struct crypto_tsa *tsa, const uint8_t *query, size_t querylen,
 		       uint64_t serial, time_t now, uint8_t **resp, size_t *resplen,
 		       struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * As crypto_tsa_respond, but the granted TimeStampToken itself (ContentInfo
+ * DER, malloc'd into *token) and its genTime, read from the objects the TSA
+ * just built instead of encoding the response and parsing it back. For a
+ * caller that checks the token with the verification engine afterwards (a
+ * completion); anything but a granted answer is SP_ERR_CRYPTO, reason
+ * ts_rejected.
+ */
+int crypto_tsa_token(const struct crypto_tsa *tsa, const uint8_t *query, size_t querylen,
+		     uint64_t serial, time_t now, uint8_t **token, size_t *tokenlen,
+		     time_t *gen_time, struct sp_errinfo *ei) SP_WUR;
 
 /* A serial for a TSA with no database: seconds since 1970 << 30 | 30 random bits. */
 int crypto_tsa_serial_make(uint64_t *serial, struct sp_errinfo *ei) SP_WUR;

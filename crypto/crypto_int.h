@@ -50,7 +50,53 @@ struct crypto_trust {
 	size_t ncache;
 	struct trust_known *known; /* the roots and intermediates by DER hash (cert_known.c) */
 	size_t nknown;
+	struct cert_cache *certs; /* every other certificate met, decoded once (cert_cache.c) */
+	struct trust_crl_key *crl_key; /* per CRL of crls, guarded by cache_lock (crl.c) */
 };
+
+/*
+ * The key a CRL's signature verified with (its SubjectPublicKeyInfo DER,
+ * OPENSSL_malloc'd), NULL until one did: the same CRL bytes and the same
+ * key verify the same way, so the check is not repeated for every chain.
+ */
+struct trust_crl_key {
+	unsigned char *spki;
+	int len;
+};
+
+/*
+ * cert_cache.c: a bounded, thread-safe cache of decoded certificates keyed
+ * by the SHA-256 of their exact DER, at most cap of them and max_bytes of
+ * DER, least recently used out first.
+ * cert_cache_get returns the X509 that d2i_X509 makes of exactly der/len
+ * (up-ref'd and shared with other threads: read only, free with X509_free),
+ * NULL when those bytes are not one certificate; c NULL: plain d2i_X509.
+ * cert_cache_cms_d2i / cert_cache_pkcs7_d2i are d2i_CMS_ContentInfo /
+ * d2i_PKCS7 of der (*used: the bytes the object took), with the
+ * SignedData's certificates taken from c. Any thread.
+ */
+#include <openssl/cms.h>
+#include <openssl/pkcs7.h>
+
+#define TRUST_CERT_CACHE_MAX 512
+#define TRUST_CERT_CACHE_BYTES (2 * 1024 * 1024) /* of DER: a certificate is 1-2 KB */
+struct cert_cache;
+struct cert_cache *cert_cache_new(size_t cap, size_t max_bytes);
+void cert_cache_free(struct cert_cache *c);
+X509 *cert_cache_get(struct cert_cache *c, const unsigned char *der, size_t len);
+void cert_cache_stats(struct cert_cache *c, size_t *n, unsigned long *hits, unsigned long *misses);
+CMS_ContentInfo *cert_cache_cms_d2i(struct cert_cache *c, const unsigned char *der, size_t len,
+				    size_t *used);
+PKCS7 *cert_cache_pkcs7_d2i(struct cert_cache *c, const unsigned char *der, size_t len,
+			    size_t *used);
+/*
+ * d2i_CMS_ContentInfo of der without its certificate set, for a caller that
+ * reads nothing of the certificates (the CMS then carries none: never verify
+ * with it); any shape the pre-pass does not handle is decoded whole.
+ */
+CMS_ContentInfo *cert_cache_cms_d2i_bare(const unsigned char *der, size_t len, size_t *used);
+/* The trust's own certificate with this DER, else cert_cache_get(t->certs); t may be NULL. */
+X509 *trust_cert_get(const struct crypto_trust *t, const unsigned char *der, size_t len);
 
 /* A certificate of the trust, by the SHA-256 of its DER; sorted, read-only once built. */
 struct trust_known {
@@ -103,6 +149,17 @@ int trust_evidence_status(struct crypto_trust *t, const struct crypto_evidence *
 			  X509 *issuer, STACK_OF(X509) * untrusted, time_t at,
 			  struct trust_rev *rev, struct sp_errinfo *ei) SP_WUR;
 
+/*
+ * ltv.c: the certificates of a BasicOCSPResponse (OCSPResponse DER), in
+ * order, through t's certificate cache (t may be NULL: decoded), read from
+ * the DER without decoding the response. 1 and *out (free with
+ * sk_X509_pop_free; may be empty), or 0 when the DER is not the plain shape
+ * read there or a certificate does not decode: the caller decodes the
+ * response instead. Any thread.
+ */
+int trust_ocsp_certs_cached(struct crypto_trust *t, const unsigned char *der, size_t len,
+			    STACK_OF(X509) * *out);
+
 /* Free the OCSP cache (crypto_trust_free). */
 void trust_ocsp_cache_cleanup(struct crypto_trust *t);
 
@@ -114,6 +171,13 @@ void trust_ocsp_cache_cleanup(struct crypto_trust *t);
  */
 int trust_crl_status(struct crypto_trust *t, X509 *leaf, X509 *issuer, struct trust_rev *rev,
 		     struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * 1 when t's CRL number idx (crl) verifies with issuer's public key; a
+ * success is remembered with the key (t->crl_key), so a CRL is verified once
+ * per issuer key, not at every chain check. Any thread.
+ */
+int trust_crl_signature_ok(struct crypto_trust *t, int idx, X509_CRL *crl, X509 *issuer);
 
 /* ASN1_TIME to time_t (UTC); -1 when it cannot be read. */
 time_t trust_asn1_time(const ASN1_TIME *a);

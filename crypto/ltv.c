@@ -5,6 +5,7 @@
  * revocation from such embedded evidence later, when the responder and the
  * certificates may be long gone.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,7 +83,7 @@ store_crl(struct crypto_trust *t, X509 *issuer)
 	for (i = 0; i < sk_X509_CRL_num(t->crls); i++) {
 		X509_CRL *c = sk_X509_CRL_value(t->crls, i);
 		if (X509_NAME_cmp(X509_CRL_get_issuer(c), X509_get_subject_name(issuer)) != 0 ||
-		    X509_CRL_verify(c, X509_get0_pubkey(issuer)) != 1)
+		    !trust_crl_signature_ok(t, i, c, issuer))
 			continue;
 		if (!best || ASN1_TIME_compare(X509_CRL_get0_lastUpdate(c),
 					       X509_CRL_get0_lastUpdate(best)) > 0)
@@ -176,19 +177,129 @@ add_crl(struct crypto_evidence *e, X509_CRL *c, struct sp_errinfo *ei)
 	return r;
 }
 
+/* One definite-length element of tag/class at *p (before end); its content in *c, *clen. */
+static int
+der_enter(const unsigned char **p, const unsigned char *end, int want_tag, int want_cls,
+	  const unsigned char **c, long *clen)
+{
+	const unsigned char *q = *p;
+	int tag, cls, ret;
+
+	if (*p >= end)
+		return 0;
+	ret = ASN1_get_object(&q, clen, &tag, &cls, end - *p);
+	if ((ret & 0x80) || ret == 0x21 || tag != want_tag || cls != want_cls || *clen > end - q)
+		return 0;
+	*c = q;
+	*p = q + *clen;
+	return 1;
+}
+
+/*
+ * The certificates of a BasicOCSPResponse (OCSPResponse DER) through t's
+ * certificate cache, in order: the responder's certificate is the same in
+ * every response, and decoding the response for it decoded it twice (the
+ * response, then its basic response). 0 when the DER is not the plain shape
+ * read here; *out then NULL.
+ */
+int
+trust_ocsp_certs_cached(struct crypto_trust *t, const unsigned char *der, size_t len,
+			STACK_OF(X509) * *out)
+{
+	const unsigned char *p = der, *end = der + len, *c, *e, *cert;
+	STACK_OF(X509) *sk = NULL;
+	ASN1_OBJECT *oid = NULL;
+	long n;
+	int ok = 0, i;
+	X509 *x;
+
+	*out = NULL;
+	/* OCSPResponse { status, [0] { ResponseBytes { basic OID, OCTET STRING } } } */
+	if (len > LONG_MAX || !der_enter(&p, end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &c, &n))
+		return 0;
+	p = c;
+	end = c + n;
+	if (!der_enter(&p, end, V_ASN1_ENUMERATED, V_ASN1_UNIVERSAL, &c, &n) ||
+	    !der_enter(&p, end, 0, V_ASN1_CONTEXT_SPECIFIC, &c, &n))
+		return 0;
+	p = c;
+	end = c + n;
+	if (!der_enter(&p, end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &c, &n))
+		return 0;
+	p = c;
+	end = c + n;
+	e = p;
+	if (!der_enter(&p, end, V_ASN1_OBJECT, V_ASN1_UNIVERSAL, &c, &n) ||
+	    (oid = d2i_ASN1_OBJECT(NULL, &e, p - e)) == NULL)
+		return 0;
+	i = OBJ_obj2nid(oid);
+	ASN1_OBJECT_free(oid);
+	if (i != NID_id_pkix_OCSP_basic ||
+	    !der_enter(&p, end, V_ASN1_OCTET_STRING, V_ASN1_UNIVERSAL, &c, &n))
+		return 0;
+	/* BasicOCSPResponse { tbsResponseData, signatureAlgorithm, signature, [0] { certs } } */
+	p = c;
+	end = c + n;
+	if (!der_enter(&p, end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &c, &n))
+		return 0;
+	p = c;
+	end = c + n;
+	if (!der_enter(&p, end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &c, &n) ||
+	    !der_enter(&p, end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &c, &n) ||
+	    !der_enter(&p, end, V_ASN1_BIT_STRING, V_ASN1_UNIVERSAL, &c, &n))
+		return 0;
+	if ((sk = sk_X509_new_null()) == NULL)
+		return 0;
+	if (p < end) {
+		if (!der_enter(&p, end, 0, V_ASN1_CONTEXT_SPECIFIC, &c, &n) || p != end)
+			goto out;
+		p = c;
+		end = c + n;
+		if (!der_enter(&p, end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &c, &n) || p != end)
+			goto out;
+		for (p = c, end = c + n; p < end;) {
+			cert = p;
+			if (!der_enter(&p, end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &c, &n) ||
+			    (x = trust_cert_get(t, cert, (size_t)(p - cert))) == NULL)
+				goto out;
+			if (!sk_X509_push(sk, x)) {
+				X509_free(x);
+				goto out;
+			}
+		}
+	}
+	*out = sk;
+	sk = NULL; /* transferred */
+	ok = 1;
+out:
+	sk_X509_pop_free(sk, X509_free);
+	return ok;
+}
+
 /* The certificates an OCSP response carries (its responder's), as evidence too. */
 static int
-add_ocsp(struct crypto_evidence *e, const unsigned char *der, size_t len, struct sp_errinfo *ei)
+add_ocsp(struct crypto_trust *t, struct crypto_evidence *e, const unsigned char *der, size_t len,
+	 struct sp_errinfo *ei)
 {
 	const unsigned char *p = der;
-	OCSP_RESPONSE *rsp = d2i_OCSP_RESPONSE(NULL, &p, (long)len);
-	OCSP_BASICRESP *bs = rsp ? OCSP_response_get1_basic(rsp) : NULL;
-	const STACK_OF(X509) *certs = bs ? OCSP_resp_get0_certs(bs) : NULL;
+	OCSP_RESPONSE *rsp = NULL;
+	OCSP_BASICRESP *bs = NULL;
+	STACK_OF(X509) *own = NULL;
+	const STACK_OF(X509) * certs;
 	int r, i;
 
+	/* a response the trust parsed and verified: its certificates from the cache */
+	if (trust_ocsp_certs_cached(t, der, len, &own)) {
+		certs = own;
+	} else {
+		rsp = d2i_OCSP_RESPONSE(NULL, &p, (long)len);
+		bs = rsp ? OCSP_response_get1_basic(rsp) : NULL;
+		certs = bs ? OCSP_resp_get0_certs(bs) : NULL;
+	}
 	r = crypto_evidence_add(e, PDF_DSS_OCSPS, der, len, ei);
 	for (i = 0; r == SP_OK && i < sk_X509_num(certs); i++)
 		r = add_cert(e, sk_X509_value(certs, i), ei);
+	sk_X509_pop_free(own, X509_free);
 	OCSP_BASICRESP_free(bs);
 	OCSP_RESPONSE_free(rsp);
 	ERR_clear_error();
@@ -245,7 +356,7 @@ chain_evidence(struct crypto_trust *t, X509_STORE *store, X509 *leaf, STACK_OF(X
 			if (trust_ocsp_query(t, x, issuer, untrusted, &rev, &der, &derlen, &oe) ==
 				    SP_OK &&
 			    rev.status != CRYPTO_REV_UNKNOWN) {
-				r = add_ocsp(e, der, derlen, ei);
+				r = add_ocsp(t, e, der, derlen, ei);
 				free(der);
 				der = NULL;
 				if (r != SP_OK)
@@ -297,9 +408,9 @@ int
 crypto_evidence_collect(struct crypto_trust *t, X509_STORE *ts_store, const uint8_t *der,
 			size_t len, int token, struct crypto_evidence *e, struct sp_errinfo *ei)
 {
-	const unsigned char *p = der;
 	CMS_ContentInfo *cms = NULL;
 	CMS_SignerInfo *si;
+	size_t used = 0;
 	STACK_OF(X509) *certs = NULL;
 	PKCS7 *p7 = NULL;
 	X509 *signer = NULL;
@@ -310,14 +421,14 @@ crypto_evidence_collect(struct crypto_trust *t, X509_STORE *ts_store, const uint
 		goto out;
 	}
 	if (token) {
-		if (!(p7 = d2i_PKCS7(NULL, &p, (long)len))) {
+		if (!(p7 = cert_cache_pkcs7_d2i(t->certs, der, len, &used))) {
 			r = sp_err(ei, SP_ERR_INVALID, "not a timestamp token");
 			goto out;
 		}
 		r = token_evidence(t, ts_store, p7, e, ei);
 		goto out;
 	}
-	if (!(cms = d2i_CMS_ContentInfo(NULL, &p, (long)len)) ||
+	if (!(cms = cert_cache_cms_d2i(t->certs, der, len, &used)) ||
 	    sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(cms)) != 1) {
 		r = sp_err(ei, SP_ERR_INVALID, "not a CMS signature with one signer");
 		goto out;
@@ -336,10 +447,9 @@ crypto_evidence_collect(struct crypto_trust *t, X509_STORE *ts_store, const uint
 	idx = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1);
 	if (idx >= 0) {
 		ASN1_TYPE *at = X509_ATTRIBUTE_get0_type(CMS_unsigned_get_attr(si, idx), 0);
-		if (at && at->type == V_ASN1_SEQUENCE) {
-			p = at->value.sequence->data;
-			p7 = d2i_PKCS7(NULL, &p, at->value.sequence->length);
-		}
+		if (at && at->type == V_ASN1_SEQUENCE && at->value.sequence->length > 0)
+			p7 = cert_cache_pkcs7_d2i(t->certs, at->value.sequence->data,
+						  (size_t)at->value.sequence->length, &used);
 		if (!p7) {
 			r = sp_err(ei, SP_ERR_INVALID, "the signature timestamp is malformed");
 			goto out;
@@ -377,16 +487,38 @@ roots_at(struct crypto_trust *t, time_t at)
 	return s;
 }
 
-/* Certificates that may complete a responder's chain: untrusted and the evidence's. */
-static STACK_OF(X509) * evidence_certs(const struct crypto_evidence *ev, STACK_OF(X509) * untrusted)
+/*
+ * Certificates that may complete a responder's chain: untrusted and the
+ * evidence's. Shared, not copied (read only, up-ref'd), and the DSS's
+ * through t's certificate cache: this runs for every certificate of every
+ * chain checked against a /DSS, and a copy or a decode costs a provider
+ * key decoder each time.
+ */
+static STACK_OF(X509) * evidence_certs(struct crypto_trust *t, const struct crypto_evidence *ev,
+				       STACK_OF(X509) * untrusted)
 {
-	STACK_OF(X509) *sk =
-		untrusted ? sk_X509_deep_copy(untrusted, X509_dup, X509_free) : sk_X509_new_null();
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	X509 *x;
 	size_t i;
+	int k;
 
+	for (k = 0; sk && k < sk_X509_num(untrusted); k++) {
+		x = sk_X509_value(untrusted, k);
+		if (X509_up_ref(x) != 1) {
+			sk_X509_pop_free(sk, X509_free);
+			return NULL;
+		}
+		if (!sk_X509_push(sk, x)) {
+			X509_free(x);
+			sk_X509_pop_free(sk, X509_free);
+			return NULL;
+		}
+	}
 	for (i = 0; sk && i < ev->n[PDF_DSS_CERTS]; i++) {
 		const unsigned char *p = ev->item[PDF_DSS_CERTS][i].data;
-		X509 *x = d2i_X509(NULL, &p, (long)ev->item[PDF_DSS_CERTS][i].len);
+		/* what the cache does not take (over its size limit) is decoded as before */
+		if ((x = trust_cert_get(t, p, ev->item[PDF_DSS_CERTS][i].len)) == NULL)
+			x = d2i_X509(NULL, &p, (long)ev->item[PDF_DSS_CERTS][i].len);
 		if (x && !sk_X509_push(sk, x))
 			X509_free(x);
 	}
@@ -499,7 +631,7 @@ trust_evidence_status(struct crypto_trust *t, const struct crypto_evidence *ev, 
 	if (!ev || (ev->n[PDF_DSS_OCSPS] == 0 && ev->n[PDF_DSS_CRLS] == 0))
 		return sp_err(ei, SP_ERR_NOT_FOUND, "no embedded revocation data");
 	if (ev->n[PDF_DSS_OCSPS] > 0 && (id = OCSP_cert_to_id(NULL, leaf, issuer)) &&
-	    (certs = evidence_certs(ev, untrusted)))
+	    (certs = evidence_certs(t, ev, untrusted)))
 		for (i = 0; i < ev->n[PDF_DSS_OCSPS] && !found; i++)
 			found = ocsp_answer(t, &ev->item[PDF_DSS_OCSPS][i], id, certs, at, rev);
 	/* a revoked answer from any source wins over a good one */

@@ -33,7 +33,7 @@ token_len(const struct pdf_sig_field *s)
 	ASN1_TYPE *at;
 	long n = 0;
 	int tag, cls, idx;
-	size_t out = 0;
+	size_t out = 0, used = 0;
 
 	if (strcmp(s->type, "/DocTimeStamp") == 0) {
 		if (ASN1_get_object(&p, &n, &tag, &cls, (long)s->contents_len) & 0x80)
@@ -41,7 +41,8 @@ token_len(const struct pdf_sig_field *s)
 		out = (size_t)(p - s->contents) + (size_t)n;
 		goto out;
 	}
-	if (!(cms = d2i_CMS_ContentInfo(NULL, &p, (long)s->contents_len)) ||
+	/* only the unsigned attributes are read: the certificates are not decoded */
+	if (!(cms = cert_cache_cms_d2i_bare(s->contents, s->contents_len, &used)) ||
 	    sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(cms)) != 1)
 		goto out;
 	si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);

@@ -193,6 +193,15 @@ crypto_trust_new(const char *const *roots, size_t nroots, const char *const *int
 	}
 	if ((r = trust_known_build(t, ei)) != SP_OK)
 		goto out;
+	if (sk_X509_CRL_num(t->crls) > 0 &&
+	    (t->crl_key = calloc((size_t)sk_X509_CRL_num(t->crls), sizeof(*t->crl_key))) == NULL) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((t->certs = cert_cache_new(TRUST_CERT_CACHE_MAX, TRUST_CERT_CACHE_BYTES)) == NULL) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
 	t->timeout_ms = 5000;
 	if (opts != NULL) {
 		t->ocsp = opts->ocsp != 0;
@@ -223,10 +232,16 @@ out:
 void
 crypto_trust_free(struct crypto_trust *t)
 {
+	size_t i;
+
 	if (t == NULL)
 		return;
 	trust_ocsp_cache_cleanup(t);
 	trust_known_cleanup(t);
+	cert_cache_free(t->certs);
+	for (i = 0; t->crl_key != NULL && i < (size_t)sk_X509_CRL_num(t->crls); i++)
+		OPENSSL_free(t->crl_key[i].spki);
+	free(t->crl_key);
 	pthread_mutex_destroy(&t->cache_lock);
 	X509_STORE_free(t->store);
 	sk_X509_pop_free(t->intermediates, X509_free);

@@ -262,10 +262,10 @@ time_cb(TS_RESP_CTX *ctx, void *data, long *sec, long *usec)
 	return 1;
 }
 
-int
-crypto_tsa_respond(const struct crypto_tsa *tsa, const uint8_t *query, size_t querylen,
-		   uint64_t serial, time_t now, uint8_t **resp, size_t *resplen,
-		   struct sp_errinfo *ei)
+/* The TS_RESP answering query (*out); see crypto_tsa_respond. */
+static int
+respond(const struct crypto_tsa *tsa, const uint8_t *query, size_t querylen, uint64_t serial,
+	time_t now, TS_RESP **out, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
 	struct respond_args args;
@@ -273,11 +273,9 @@ crypto_tsa_respond(const struct crypto_tsa *tsa, const uint8_t *query, size_t qu
 	TS_RESP_CTX *ctx = NULL;
 	TS_RESP *rsp = NULL;
 	BIO *in = NULL;
-	unsigned char *obuf = NULL;
-	int n, usec_digits = 0;
+	int usec_digits = 0;
 
-	*resp = NULL;
-	*resplen = 0;
+	*out = NULL;
 	if (now == 0) {
 		clock_gettime(CLOCK_REALTIME, &ts);
 		now = ts.tv_sec;
@@ -323,16 +321,66 @@ crypto_tsa_respond(const struct crypto_tsa *tsa, const uint8_t *query, size_t qu
 		r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "the TSA could not build a response");
 		goto out;
 	}
-	n = i2d_TS_RESP(rsp, &obuf);
-	r = cms_ossl_to_malloc(obuf, n, resp, resplen, ei);
-	obuf = NULL; /* transferred */
 	/* A rejection is a valid answer; what OpenSSL queued on the way
 	 * (the failed parse) must not leak into this thread's next call. */
 	ERR_clear_error();
+	*out = rsp;
+	rsp = NULL; /* transferred */
+	r = SP_OK;
 out:
 	TS_RESP_free(rsp);
 	TS_RESP_CTX_free(ctx);
 	BIO_free(in);
+	return r;
+}
+
+int
+crypto_tsa_respond(const struct crypto_tsa *tsa, const uint8_t *query, size_t querylen,
+		   uint64_t serial, time_t now, uint8_t **resp, size_t *resplen,
+		   struct sp_errinfo *ei)
+{
+	TS_RESP *rsp = NULL;
+	unsigned char *obuf = NULL;
+	int r;
+
+	*resp = NULL;
+	*resplen = 0;
+	if ((r = respond(tsa, query, querylen, serial, now, &rsp, ei)) != SP_OK)
+		return r;
+	r = cms_ossl_to_malloc(obuf, i2d_TS_RESP(rsp, &obuf), resp, resplen, ei);
+	TS_RESP_free(rsp);
+	return r;
+}
+
+int
+crypto_tsa_token(const struct crypto_tsa *tsa, const uint8_t *query, size_t querylen,
+		 uint64_t serial, time_t now, uint8_t **token, size_t *tokenlen, time_t *gen_time,
+		 struct sp_errinfo *ei)
+{
+	TS_RESP *rsp = NULL;
+	PKCS7 *p7;
+	TS_TST_INFO *info;
+	unsigned char *obuf = NULL;
+	int r;
+
+	*token = NULL;
+	*tokenlen = 0;
+	*gen_time = 0;
+	if ((r = respond(tsa, query, querylen, serial, now, &rsp, ei)) != SP_OK)
+		return r;
+	/* the objects it just signed: no encoding and parsing back to read them */
+	if (ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(TS_RESP_get_status_info(rsp))) !=
+		    TS_STATUS_GRANTED ||
+	    (p7 = TS_RESP_get_token(rsp)) == NULL || (info = TS_RESP_get_tst_info(rsp)) == NULL ||
+	    (*gen_time = trust_asn1_time(TS_TST_INFO_get_time(info))) == (time_t)-1) {
+		*gen_time = 0;
+		r = sp_err_reason(ei, SP_ERR_CRYPTO, "ts_rejected",
+				  "the built-in TSA did not grant the query");
+		goto out;
+	}
+	r = cms_ossl_to_malloc(obuf, i2d_PKCS7(p7, &obuf), token, tokenlen, ei);
+out:
+	TS_RESP_free(rsp);
 	return r;
 }
 

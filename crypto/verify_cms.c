@@ -463,7 +463,6 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 	   const uint8_t *cms_der, size_t cmslen, const struct crypto_evidence *ev,
 	   struct crypto_sig_report *rep)
 {
-	const unsigned char *p = cms_der;
 	CMS_ContentInfo *cms = NULL;
 	STACK_OF(CMS_SignerInfo) * sis;
 	CMS_SignerInfo *si;
@@ -481,15 +480,17 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 	const EVP_MD *md;
 	enum crypto_sigalg alg = CRYPTO_SIGALG_NONE;
 	struct sp_errinfo ei;
-	size_t k;
+	size_t k, used = 0;
 
 	rep->digest_ok = rep->signature_ok = 0;
-	if (cmslen > LONG_MAX || !(cms = d2i_CMS_ContentInfo(NULL, &p, (long)cmslen))) {
+	/* the certificates it carries from the trust's cache: signers and TSAs repeat */
+	if (cmslen > LONG_MAX || !(cms = cert_cache_cms_d2i(opts->trust ? opts->trust->certs : NULL,
+							    cms_der, cmslen, &used))) {
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_malformed",
 			    "/Contents is not a CMS SignedData");
 		goto out;
 	}
-	for (k = (size_t)(p - cms_der); k < cmslen; k++)
+	for (k = used; k < cmslen; k++)
 		if (cms_der[k] != 0) {
 			verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_malformed",
 				    "/Contents holds data after the CMS");
@@ -635,12 +636,12 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 	idx = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1);
 	if (idx >= 0) {
 		ASN1_TYPE *t = X509_ATTRIBUTE_get0_type(CMS_unsigned_get_attr(si, idx), 0);
-		const unsigned char *tp;
 		PKCS7 *p7 = NULL;
-		if (t && t->type == V_ASN1_SEQUENCE) {
-			tp = t->value.sequence->data;
-			p7 = d2i_PKCS7(NULL, &tp, t->value.sequence->length);
-		}
+		size_t tused = 0;
+		if (t && t->type == V_ASN1_SEQUENCE && t->value.sequence->length > 0)
+			p7 = cert_cache_pkcs7_d2i(opts->trust ? opts->trust->certs : NULL,
+						  t->value.sequence->data,
+						  (size_t)t->value.sequence->length, &tused);
 		if (!p7) {
 			rep->has_timestamp = 1;
 			rep->timestamp_ok = 0;
@@ -674,17 +675,18 @@ verify_doc_timestamp(const struct crypto_verify_opts *opts, const struct verify_
 		     const uint8_t *tok, size_t toklen, const struct crypto_evidence *ev,
 		     struct crypto_sig_report *rep)
 {
-	const unsigned char *p = tok;
 	PKCS7 *p7 = NULL;
-	size_t k;
+	size_t k, used = 0;
 
 	rep->doc_timestamp = 1;
-	if (toklen > LONG_MAX || !(p7 = d2i_PKCS7(NULL, &p, (long)toklen))) {
+	if (toklen > LONG_MAX ||
+	    !(p7 = cert_cache_pkcs7_d2i(opts->trust ? opts->trust->certs : NULL, tok, toklen,
+					&used))) {
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_malformed",
 			    "the document timestamp is malformed");
 		goto out;
 	}
-	for (k = (size_t)(p - tok); k < toklen; k++)
+	for (k = used; k < toklen; k++)
 		if (tok[k] != 0) {
 			verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_malformed",
 				    "/Contents holds data after the timestamp");

@@ -354,7 +354,7 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	j->doc = NULL; /* transferred: freed below */
 	if ((r = b64_field(json_object_get(doc, "certificate"), "certificate", MAX_CERT,
 			   &j->cert_der, &j->cert_len, ei)) != SP_OK ||
-	    (r = crypto_cert_parse(j->cert_der, j->cert_len, &cert, ei)) != SP_OK ||
+	    (r = crypto_trust_cert_parse(j->trust, j->cert_der, j->cert_len, &cert, ei)) != SP_OK ||
 	    (r = chain_parse(j->trust, json_object_get(doc, "chain"), &chain, ei)) != SP_OK ||
 	    (r = placements_parse(json_object_get(doc, "placements"), pl, &npl, &needs_seal, occ,
 				  ei)) != SP_OK)

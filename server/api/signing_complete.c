@@ -246,8 +246,8 @@ done_work(void *arg, struct sp_errinfo *ei)
 
 	/* What prepare stored is ours: if it does not decode, the fault is not the caller's. */
 	sp_errinfo_init(&vei);
-	/* the chain's CAs are most often the trust's own, decoded once at start-up */
-	if (crypto_cert_parse(ss->cert_der, ss->cert_len, &cert, &vei) != SP_OK ||
+	/* the signer and its CAs repeat: decoded once per process (the trust and its cache) */
+	if (crypto_trust_cert_parse(j->trust, ss->cert_der, ss->cert_len, &cert, &vei) != SP_OK ||
 	    crypto_trust_chain_from_der(j->trust, ss->chain, ss->chain_len, &chain, &vei) !=
 		    SP_OK) {
 		r = sp_err(ei, SP_ERR_INTERNAL, "the stored signing session does not decode: %s",
@@ -265,11 +265,13 @@ done_work(void *arg, struct sp_errinfo *ei)
 	if ((r = crypto_sig_verify(cert, alg, ss->signed_attrs, ss->signed_attrs_len, j->sig,
 				   j->siglen, ei)) != SP_OK)
 		goto out;
-	if ((r = tsa_provider_timestamp(j->tsa, j->sig, j->siglen, ss->tsa_serial, &tok, &toklen,
-					&gen, ei)) != SP_OK)
+	/* the token and the CMS are checked once, by engine_check() below, not also here */
+	if ((r = tsa_provider_timestamp_engine(j->tsa, j->sig, j->siglen, ss->tsa_serial, &tok,
+					       &toklen, &gen, ei)) != SP_OK)
 		goto out;
-	if ((r = crypto_cms_assemble(cert, chain, ss->signed_attrs, ss->signed_attrs_len, j->sig,
-				     j->siglen, tok, toklen, &cms, &cmslen, ei)) != SP_OK)
+	if ((r = crypto_cms_assemble_ex(cert, chain, ss->signed_attrs, ss->signed_attrs_len, j->sig,
+					j->siglen, tok, toklen, CRYPTO_CMS_ENGINE_CHECKS, &cms,
+					&cmslen, ei)) != SP_OK)
 		goto out;
 	if ((r = pdf_sig_fill(ss->document, ss->document_len, ss->contents_off, ss->contents_len,
 			      cms, cmslen, ei)) != SP_OK)

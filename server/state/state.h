@@ -157,6 +157,18 @@ int tsa_provider_timestamp(const struct tsa_provider *p, const uint8_t *sig, siz
 			   uint64_t serial, uint8_t **token, size_t *tokenlen, time_t *gen_time,
 			   struct sp_errinfo *ei) SP_WUR;
 
+/*
+ * As tsa_provider_timestamp, for a caller that verifies the token with
+ * crypto_pdf_verify before using it (completion's engine check: imprint,
+ * TSA certificate and chain, signature): the built-in TSA's token, made in
+ * this process, is not parsed back and checked here as well. An external
+ * TSA's response is checked as always (its error reasons stay). Worker
+ * threads only.
+ */
+int tsa_provider_timestamp_engine(const struct tsa_provider *p, const uint8_t *sig, size_t siglen,
+				  uint64_t serial, uint8_t **token, size_t *tokenlen,
+				  time_t *gen_time, struct sp_errinfo *ei) SP_WUR;
+
 /* As tsa_provider_timestamp, over a computed SHA-256 (a document timestamp's byte ranges). */
 int tsa_provider_timestamp_digest(const struct tsa_provider *p, const uint8_t sha256[32],
 				  uint64_t serial, uint8_t **token, size_t *tokenlen,

@@ -648,6 +648,44 @@ START_TEST(assemble_refuses_bad_inputs)
 }
 END_TEST
 
+/*
+ * CRYPTO_CMS_ENGINE_CHECKS (completion: the engine checks the result) changes
+ * what is checked here, not what is built: the same bytes as the checked
+ * assembly; the stored attributes are still checked against the signer.
+ */
+START_TEST(engine_checks_flag_builds_the_same_cms)
+{
+	struct signing s;
+	struct sp_errinfo ei;
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	uint8_t *cms = NULL, bad[CRYPTO_SIG_MAX + 64];
+	size_t cmslen = 0;
+	int a = _i;
+
+	signing_run(a, "content for the engine", &s);
+	sk_X509_push(chain, P.ca);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(crypto_cms_assemble_ex(P.leaf[a], chain, s.attrs, s.attrslen, s.sig, s.siglen,
+					     s.tok, s.toklen, CRYPTO_CMS_ENGINE_CHECKS, &cms,
+					     &cmslen, &ei) == SP_OK,
+		      "%s", ei.msg);
+	ck_assert_uint_eq(cmslen, s.cmslen);
+	ck_assert_mem_eq(cms, s.cms, cmslen);
+	free(cms);
+	cms = NULL;
+	memcpy(bad, s.attrs, s.attrslen);
+	bad[s.attrslen] = 0;
+	ck_assert_int_eq(crypto_cms_assemble_ex(P.leaf[a], chain, bad, s.attrslen + 1, s.sig,
+						s.siglen, s.tok, s.toklen, CRYPTO_CMS_ENGINE_CHECKS,
+						&cms, &cmslen, &ei),
+			 SP_ERR_INVALID);
+	ck_assert_str_eq(ei.reason, "bad_signed_attrs");
+	ck_assert_ptr_null(cms);
+	sk_X509_free(chain);
+	signing_free(&s);
+}
+END_TEST
+
 START_TEST(ecdsa_raw_signatures)
 {
 	struct signing s;
@@ -796,6 +834,7 @@ crypto_cms_suite(void)
 	tcase_add_loop_test(tc, signed_attrs_exact_and_deterministic, 0, A_N);
 	tcase_add_loop_test(tc, assemble_verifies_with_openssl_cli, 0, A_N);
 	tcase_add_loop_test(tc, assemble_refuses_bad_inputs, 0, A_N);
+	tcase_add_loop_test(tc, engine_checks_flag_builds_the_same_cms, 0, A_N);
 	tcase_add_loop_test(tc, ecdsa_raw_signatures, 0, 2);
 	tcase_add_test(tc, chain_is_deduplicated);
 	tcase_add_loop_test(tc, size_max_holds_the_cms_and_is_tight, 0, A_N);

@@ -370,6 +370,64 @@ START_TEST(token_fields_and_openssl_verify)
 }
 END_TEST
 
+/*
+ * crypto_tsa_token: the granted token straight from the TSA's objects is
+ * what the response carries (OpenSSL's verifier accepts it against the
+ * query: imprint, nonce, chain, signature), with the serial and genTime
+ * asked for; a query it rejects is an error, not a token.
+ */
+START_TEST(direct_token_is_the_granted_one)
+{
+	struct sp_errinfo ei;
+	uint8_t *q = NULL, *tok = (uint8_t *)"x";
+	size_t qlen = 0, toklen = 1;
+	const uint64_t serial = 4711;
+	const time_t now = time(NULL) - 10;
+	time_t gt = 1;
+	const unsigned char *p;
+	PKCS7 *p7;
+	TS_TST_INFO *info;
+	uint64_t v;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_ts_query_new((const uint8_t *)"direct", 6, NULL, &q, &qlen, &ei),
+			 SP_OK);
+	ck_assert_msg(crypto_tsa_token(P.tsa, q, qlen, serial, now, &tok, &toklen, &gt, &ei) ==
+			      SP_OK,
+		      "%s", ei.msg);
+	ck_assert_int_eq(gt, now);
+	p = tok;
+	ck_assert_ptr_nonnull(p7 = d2i_PKCS7(NULL, &p, (long)toklen));
+	ck_assert(p == tok + toklen);
+	ck_assert_ptr_nonnull(info = PKCS7_to_TS_TST_INFO(p7));
+	ck_assert_int_eq(ASN1_INTEGER_get_uint64(&v, TS_TST_INFO_get_serial(info)), 1);
+	ck_assert(v == serial);
+	TS_TST_INFO_free(info);
+	PKCS7_free(p7);
+	write_bin("direct_query.der", q, qlen);
+	write_bin("direct_token.der", tok, toklen);
+	ck_assert_int_eq(sh("openssl ts -verify -queryfile direct_query.der -in direct_token.der "
+			    "-token_in -CAfile ca.pem"),
+			 0);
+	ck_assert_int_ne(sh("openssl ts -verify -queryfile direct_query.der -in direct_token.der "
+			    "-token_in -CAfile other_ca.pem"),
+			 0);
+	free(tok);
+	/* a query the TSA rejects: no token */
+	tok = (uint8_t *)"x";
+	toklen = 1;
+	gt = 1;
+	ck_assert_int_eq(crypto_tsa_token(P.tsa, (const uint8_t *)"junk", 4, serial + 1, now, &tok,
+					  &toklen, &gt, &ei),
+			 SP_ERR_CRYPTO);
+	ck_assert_str_eq(ei.reason, "ts_rejected");
+	ck_assert_ptr_null(tok);
+	ck_assert_uint_eq(toklen, 0);
+	ck_assert_int_eq(gt, 0);
+	free(q);
+}
+END_TEST
+
 static long
 resp_status(const uint8_t *resp, size_t rlen, int failure_bit)
 {
@@ -721,6 +779,7 @@ crypto_ts_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, tsa_new_checks_its_certificate);
 	tcase_add_test(tc, token_fields_and_openssl_verify);
+	tcase_add_test(tc, direct_token_is_the_granted_one);
 	tcase_add_test(tc, bad_queries_get_rejections);
 	tcase_add_test(tc, tampered_tokens_are_refused);
 	tcase_add_test(tc, concurrent_responds);
