@@ -768,6 +768,21 @@ struct crypto_verify_opts {
 	 */
 	struct pdf_doc *doc;
 	struct pdf_doc *verified_doc;
+	/*
+	 * The object numbers the revisions within verified_len refer to, as an
+	 * earlier verification of exactly those bytes gave them in *refs_out
+	 * (ascending; borrowed): used instead of walking the last verified
+	 * revision again when it ends at verified_len. NULL: walked.
+	 */
+	const int *verified_refs;
+	size_t nverified_refs;
+	/*
+	 * Non-NULL: on SP_OK, when every update after the verified part was
+	 * accounted for, *refs_out (the caller's, free()) holds the numbers the
+	 * whole file's revisions refer to, for a later verified_refs; else NULL.
+	 */
+	int **refs_out;
+	size_t *nrefs_out;
 };
 
 /*

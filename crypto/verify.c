@@ -148,6 +148,8 @@ struct engine {
 	/* opts->verified_doc and where it ends: the caller's, opened for it, not freed here */
 	struct pdf_doc *given;
 	size_t given_end;
+	const int *given_refs; /* opts->verified_refs, what the revision ending there refers to */
+	size_t ngiven_refs;
 };
 
 /* The revision a signature's range ends with, -1 when none (structure() says why). */
@@ -396,7 +398,12 @@ revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
 			r = hidden_sigs(e, cur, ei);
 		if (k == first && cur) {
 			sp_errinfo_init(&ign);
-			e->refs_ok = pdf_refs_init(cur, &e->refs, &ign) == SP_OK;
+			/* the set an earlier verification of these very bytes ended with */
+			if (e->given_refs != NULL && e->revs[k].end == e->given_end)
+				e->refs_ok = pdf_refs_import(e->given_refs, e->ngiven_refs,
+							     &e->refs, &ign) == SP_OK;
+			else
+				e->refs_ok = pdf_refs_init(cur, &e->refs, &ign) == SP_OK;
 		}
 		if (k > first)
 			diff_at(e, k, prev, cur);
@@ -766,6 +773,15 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		e.given = opts->verified_doc;
 		e.given_end = opts->verified_len;
 	}
+	if (opts->verified_refs != NULL && opts->verified_len > 0 && opts->verified_len < len) {
+		e.given_refs = opts->verified_refs;
+		e.ngiven_refs = opts->nverified_refs;
+		e.given_end = opts->verified_len;
+	}
+	if (opts->refs_out != NULL) {
+		*opts->refs_out = NULL;
+		*opts->nrefs_out = 0;
+	}
 	if (opts->doc != NULL)
 		doc = opts->doc;
 	else if ((r = pdf_doc_open_view(data, len, &doc, ei)) < 0)
@@ -816,6 +832,18 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	/* signatures a later revision unhooked (e.g. a replaced /Root) are still verified */
 	if ((e.nsigs > 0 || e.nrev > 1) && (r = revision_pass(&e, doc, ei)) < 0)
 		goto out;
+	/* what the revisions refer to, for the next verification of this file plus an update */
+	if (opts->refs_out != NULL && (e.nsigs > 0 || e.nrev > 1) && e.refs_ok && e.nrev > 0 &&
+	    e.revs[e.nrev - 1].end == len) {
+		/* only a set built update by update (no update left unaccounted for) */
+		for (i = 1; i < e.nrev && e.fstate[i] == 1; i++)
+			;
+		if (i == e.nrev &&
+		    pdf_refs_export(&e.refs, opts->refs_out, opts->nrefs_out, &rei) != SP_OK) {
+			*opts->refs_out = NULL;
+			*opts->nrefs_out = 0;
+		}
+	}
 	if (e.nsigs == 0) {
 		*out = rep;
 		rep = NULL; /* transferred */

@@ -65,6 +65,13 @@ int pdf_doc_open_view(const unsigned char *data, size_t len, struct pdf_doc **ou
 		      struct sp_errinfo *ei) SP_WUR;
 /* 1 when qpdf has had to repair doc's cross-reference data so far. */
 int pdf_doc_damaged(struct pdf_doc *doc);
+/*
+ * Read the AcroForm field tree of a view (pdf_doc_open does at open) so that
+ * pdf_doc_info_get() reports nfields, nsigfields and nsigned; once per
+ * document, SP_OK at once after that. A field tree over the caps fails
+ * (SP_ERR_LIMIT), as at open. The document's thread.
+ */
+int pdf_doc_form_load(struct pdf_doc *doc, struct sp_errinfo *ei) SP_WUR;
 int pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out,
 		 struct sp_errinfo *ei) SP_WUR;
 void pdf_doc_free(struct pdf_doc *doc);
@@ -484,6 +491,14 @@ struct pdf_refs {
 };
 int pdf_refs_init(struct pdf_doc *first, struct pdf_refs *r, struct sp_errinfo *ei) SP_WUR;
 void pdf_refs_cleanup(struct pdf_refs *r);
+/*
+ * The set as its numbers, ascending (*nums the caller's, free()), and back:
+ * so that the set a verification ends with can be kept and given to the next
+ * verification of the same bytes plus an update instead of walking them
+ * again. Import fails (SP_ERR_INVALID) on a number out of 1..PDF_DOC_MAX_OBJECTS.
+ */
+int pdf_refs_export(const struct pdf_refs *r, int **nums, size_t *n, struct sp_errinfo *ei) SP_WUR;
+int pdf_refs_import(const int *nums, size_t n, struct pdf_refs *r, struct sp_errinfo *ei) SP_WUR;
 
 /*
  * Compare newer (the revision whose xref section is rev) with older (the

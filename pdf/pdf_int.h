@@ -26,6 +26,7 @@ struct pdf_doc {
 	struct pdf_doc_info info;    /* last revision, trailer and form facts */
 	char **fieldnames;           /* fully qualified names of existing fields */
 	size_t nfieldnames;
+	int form_read; /* info's form facts and fieldnames are filled (read_form ran) */
 };
 
 /* doc.c: read qpdf's pending warnings; a repaired xref sets info.damaged. */

@@ -56,6 +56,11 @@ struct done_job {
 	/* the base revision and the new one, opened once by revision_check() for the
 	   engine too (work() frees them) */
 	struct pdf_doc *base_doc, *new_doc;
+	/* what the base's revisions refer to, from an earlier completion (the engine need
+	   not walk the base again), and what the new revision's do (kept for the next) */
+	struct blob_cache *refs_cache;
+	int *refs_out;
+	size_t nrefs_out;
 };
 
 static void
@@ -65,6 +70,7 @@ done_job_free(struct done_job *j)
 		return;
 	free(j->sig);
 	free(j->report);
+	free(j->refs_out);
 	db_signing_session_free(j->s);
 	free(j);
 }
@@ -90,6 +96,12 @@ uuid_ok(const char *s)
  * PDF with one more signed field than its base, and the signed attributes
  * rebuilt over the digest of its byte ranges are exactly the ones the token
  * signed (so the message digest covers this file).
+ *
+ * Both are opened as views: objects are parsed when used, not all at open.
+ * The base is a stored revision, parsed whole and found undamaged when it
+ * was uploaded or stored; what the update adds is read object by object by
+ * the engine's difference check, and done_work() refuses the revision when
+ * qpdf had to repair either on the way (pdf_doc_damaged).
  */
 static int
 revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp_errinfo *ei)
@@ -102,14 +114,16 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 	size_t dlen = 0, alen = 0, end = ss->contents_off + ss->contents_len;
 	int r = SP_ERR_INTERNAL;
 
-	if ((r = pdf_doc_open(ss->document, ss->orig_len, &j->base_doc, ei)) != SP_OK ||
-	    (r = pdf_doc_open(ss->document, ss->document_len, &j->new_doc, ei)) != SP_OK)
+	if ((r = pdf_doc_open_view(ss->document, ss->orig_len, &j->base_doc, ei)) != SP_OK ||
+	    (r = pdf_doc_open_view(ss->document, ss->document_len, &j->new_doc, ei)) != SP_OK ||
+	    (r = pdf_doc_form_load(j->base_doc, ei)) != SP_OK ||
+	    (r = pdf_doc_form_load(j->new_doc, ei)) != SP_OK)
 		goto out;
 	base = j->base_doc;
 	doc = j->new_doc;
 	pdf_doc_info_get(base, &bi);
 	pdf_doc_info_get(doc, &ni);
-	if (ni.damaged || ni.nsigned != bi.nsigned + 1) {
+	if (pdf_doc_damaged(doc) || ni.nsigned != bi.nsigned + 1) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "verification_failed",
 				  "the signed revision does not read back as one more signature");
 		goto out;
@@ -172,10 +186,13 @@ engine_check(struct done_job *j, struct sp_errinfo *ei)
 	struct crypto_verify_opts vo;
 	struct crypto_verify_report *rep = NULL;
 	const struct crypto_sig_report *s;
-	size_t i, nnew = 0;
+	uint8_t key[32], *refs = NULL;
+	size_t i, nnew = 0, klen = 0, rlen = 0;
+	struct sp_errinfo kei;
 	int r = SP_ERR_INTERNAL;
 
 	memset(&vo, 0, sizeof(vo));
+	sp_errinfo_init(&kei);
 	vo.trust = j->trust;
 	/*
 	 * Verify once: a stored revision after the upload was verified, with all
@@ -190,6 +207,21 @@ engine_check(struct done_job *j, struct sp_errinfo *ei)
 	/* the documents revision_check() opened: one parse of each per completion */
 	vo.doc = j->new_doc;
 	vo.verified_doc = j->base_doc;
+	/*
+	 * What the base's revisions refer to, as the completion that verified
+	 * the base found it (a process cache by the base's digest: exactly these
+	 * bytes), so the engine need not walk the whole base to see whether the
+	 * update fills a reference it already made; on a miss it walks it.
+	 */
+	if (j->refs_cache != NULL && ss->base_seq > 0 &&
+	    crypto_digest(CRYPTO_DIGEST_SHA256, ss->document, ss->orig_len, key, &klen, &kei) ==
+		    SP_OK &&
+	    blob_cache_get(j->refs_cache, key, &refs, &rlen) == SP_OK) {
+		vo.verified_refs = (const int *)(void *)refs;
+		vo.nverified_refs = rlen / sizeof(int);
+	}
+	vo.refs_out = &j->refs_out;
+	vo.nrefs_out = &j->nrefs_out;
 	if ((r = trust_store_need(vo.trust, ei)) != SP_OK ||
 	    (r = tsa_provider_trust(j->tsa, &vo.ts_trust, ei)) != SP_OK ||
 	    (r = crypto_pdf_verify(ss->document, ss->document_len, &vo, &rep, ei)) != SP_OK)
@@ -219,9 +251,15 @@ engine_check(struct done_job *j, struct sp_errinfo *ei)
 			   nnew);
 		goto out;
 	}
+	/* a repair on the way (the views parse what is used) makes the file not ours */
+	if (pdf_doc_damaged(j->new_doc) || pdf_doc_damaged(j->base_doc)) {
+		r = sp_err(ei, SP_ERR_PDF, "the signed revision had to be repaired to be read");
+		goto out;
+	}
 	report_keep(j, rep);
 	r = SP_OK;
 out:
+	free(refs);
 	crypto_verify_report_free(rep);
 	return r;
 }
@@ -279,11 +317,20 @@ done_work(void *arg, struct sp_errinfo *ei)
 				  "the signed revision failed verification: %s", vei.msg);
 		goto out;
 	}
+	/* the views borrow ss->document, which done_ltv() may replace */
+	pdf_doc_free(j->new_doc);
+	pdf_doc_free(j->base_doc);
+	j->new_doc = j->base_doc = NULL;
 	done_ltv(j);
 	if ((r = crypto_digest(CRYPTO_DIGEST_SHA256, ss->document, ss->document_len, dig, &dlen,
 			       ei)) != SP_OK)
 		goto out;
 	sp_hex(dig, 32, j->sha_hex);
+	/* kept for the next signer's completion, when what is stored is what was verified (no
+	   DSS appended: its objects' references are not in the set) */
+	if (j->refs_out != NULL && j->signed_len == 0)
+		blob_cache_put(j->refs_cache, dig, (const uint8_t *)j->refs_out,
+			       j->nrefs_out * sizeof(int));
 	j->tsa_time = gen;
 	r = SP_OK;
 out:
@@ -456,6 +503,7 @@ signing_complete_step(struct request *r, const struct principal *who)
 	j->r = r;
 	j->trust = request_trust(r);
 	j->tsa = request_tsa(r);
+	j->refs_cache = request_revision_refs(r);
 	j->level = ltv_level_code(request_config(r)->signing.level);
 	snprintf(j->id, sizeof(j->id), "%s", id);
 	j->org_id = who->organization_id;
