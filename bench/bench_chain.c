@@ -159,7 +159,8 @@ chain(const struct keys *k, const unsigned char *pdf, size_t len, const unsigned
 		t0 = now_ms();
 		if (pdf_doc_open_view(prep.data, prep.orig_len, &base, &ei) != SP_OK ||
 		    pdf_doc_open_view(prep.data, prep.len, &nw, &ei) != SP_OK ||
-		    (getenv("NOFORM") == NULL && (pdf_doc_form_load(base, &ei) != SP_OK || pdf_doc_form_load(nw, &ei) != SP_OK)))
+		    (getenv("NOFORM") == NULL && (pdf_doc_form_load(base, &ei) != SP_OK ||
+						  pdf_doc_form_load(nw, &ei) != SP_OK)))
 			die("complete: open", &ei);
 		pdf_doc_info_get(base, &bi);
 		pdf_doc_info_get(nw, &ni);

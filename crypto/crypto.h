@@ -728,6 +728,10 @@ struct crypto_sig_report {
 	size_t nchanges;
 	size_t nallowed, ndisallowed; /* all changes after this signature */
 	int prior; /* 1: in the part verified before (opts.verified_len): CMS not re-checked */
+	/* what its level rests on, whatever the level (so a report kept from before can be
+	   brought up to date): the last /DSS has a /VRI entry for it; and a valid document
+	   timestamp after it covers a DSS with that entry */
+	int ltv_vri, ltv_archived;
 };
 
 struct crypto_verify_report {
@@ -758,6 +762,13 @@ struct crypto_verify_opts {
 	 * changes. 0: verify everything.
 	 */
 	size_t verified_len;
+	/*
+	 * 1: the unsigned revisions at the end of verified_len (a DSS appended
+	 * after the last signature) were verified too, so the next update is
+	 * diffed against the revision at verified_len. 0: they are checked
+	 * again (from the last revision a signature signs).
+	 */
+	int verified_tail;
 	time_t at; /* the verification time ("now"), 0: the clock (tests and
 				       audits move it: `sealpact verify --at`) */
 	/*

@@ -61,6 +61,7 @@ struct done_job {
 	struct blob_cache *refs_cache;
 	int *refs_out;
 	size_t nrefs_out;
+	int refs_stored; /* refs_out is about the bytes stored (with any DSS appended) */
 };
 
 static void
@@ -154,6 +155,22 @@ out:
  * news (verify_report_merge). None (NULL) when that cannot be exact or is
  * too large: reading then verifies the file itself, as before.
  */
+/* 1 when report (a stored report's text, or NULL) is about the first len bytes. */
+static int
+report_covers(const char *report, size_t len)
+{
+	json_t *doc;
+	int same;
+
+	if (report == NULL)
+		return 0;
+	doc = json_loads(report, 0, NULL);
+	same = json_is_object(doc) &&
+	       json_integer_value(json_object_get(doc, "size")) == (json_int_t)len;
+	json_decref(doc);
+	return same;
+}
+
 static void
 report_keep(struct done_job *j, const struct crypto_verify_report *rep)
 {
@@ -204,6 +221,10 @@ engine_check(struct done_job *j, struct sp_errinfo *ei)
 	 * an unsigned update at the base's end is checked again by the engine.
 	 */
 	vo.verified_len = ss->base_seq > 0 ? ss->orig_len : 0;
+	/* a base whose report was kept was verified to its end, a DSS after its signature
+	   included (done_ltv): the new update is diffed against the base itself */
+	vo.verified_tail =
+		vo.verified_len > 0 && report_covers(ss->base_verification, ss->orig_len);
 	/* the documents revision_check() opened: one parse of each per completion */
 	vo.doc = j->new_doc;
 	vo.verified_doc = j->base_doc;
@@ -265,6 +286,7 @@ out:
 }
 
 static void done_ltv(struct done_job *j);
+static void ltv_report(struct done_job *j);
 
 static int
 done_work(void *arg, struct sp_errinfo *ei)
@@ -326,9 +348,8 @@ done_work(void *arg, struct sp_errinfo *ei)
 			       ei)) != SP_OK)
 		goto out;
 	sp_hex(dig, 32, j->sha_hex);
-	/* kept for the next signer's completion, when what is stored is what was verified (no
-	   DSS appended: its objects' references are not in the set) */
-	if (j->refs_out != NULL && j->signed_len == 0)
+	/* kept for the next signer's completion, when the set is about what is stored */
+	if (j->refs_out != NULL && (j->signed_len == 0 || j->refs_stored))
 		blob_cache_put(j->refs_cache, dig, (const uint8_t *)j->refs_out,
 			       j->nrefs_out * sizeof(int));
 	j->tsa_time = gen;
@@ -369,19 +390,55 @@ done_ltv(struct done_job *j)
 		return;
 	}
 	j->signed_len = ss->document_len;
-	/*
-	 * The report describes the file before the DSS and document timestamp:
-	 * not what is stored. None is kept; the contract's verification checks
-	 * the whole file (a stored report for B-LT/B-LTA revisions needs the
-	 * engine's view of the appended update merged in: not done yet).
-	 */
-	free(j->report);
-	j->report = NULL;
 	free(ss->document);
 	ss->document = lr.data;
 	ss->document_len = lr.len;
 	j->archive_until = lr.archive_until;
 	lr.data = NULL; /* transferred */
+	ltv_report(j);
+}
+
+/*
+ * The report describes the file before the DSS and document timestamp, not
+ * what is stored: the engine verifies what they appended (the DSS update,
+ * the document timestamp, and a signature the DSS brings new revocation
+ * evidence for, verified again with it) with the signed revision as
+ * verified before, and verify_report_merge() brings the report up to date
+ * (levels, changes). Where that cannot be exact, none is kept and the
+ * contract's verification checks the whole file.
+ */
+static void
+ltv_report(struct done_job *j)
+{
+	struct db_signing_session *ss = j->s;
+	struct crypto_verify_opts vo;
+	struct crypto_verify_report *rep = NULL;
+	struct sp_errinfo ei;
+	char *merged = NULL;
+	int *refs = NULL;
+	size_t len = 0, nrefs = 0;
+
+	memset(&vo, 0, sizeof(vo));
+	sp_errinfo_init(&ei);
+	vo.trust = j->trust;
+	vo.verified_len = j->signed_len;
+	vo.verified_refs = j->refs_out;
+	vo.nverified_refs = j->nrefs_out;
+	vo.refs_out = &refs;
+	vo.nrefs_out = &nrefs;
+	if (j->report == NULL || tsa_provider_trust(j->tsa, &vo.ts_trust, &ei) != SP_OK ||
+	    crypto_pdf_verify(ss->document, ss->document_len, &vo, &rep, &ei) != SP_OK ||
+	    verify_report_merge(j->report, rep, STORED_REPORT_MAX, &merged, &len) != SP_OK)
+		merged = NULL;
+	free(j->report);
+	j->report = merged;
+	if (refs != NULL) {
+		free(j->refs_out);
+		j->refs_out = refs;
+		j->nrefs_out = nrefs;
+		j->refs_stored = 1;
+	}
+	crypto_verify_report_free(rep);
 }
 
 /* ---- the loop side ------------------------------------------------------------------------ */
