@@ -112,7 +112,21 @@ struct pdf_seal {
 	const unsigned char *png; /* borrowed for the duration of the call */
 	size_t png_len;
 	double width_mm; /* <= 0: PDF_SEAL_DEFAULT_MM; height follows the aspect */
+	/* optional: pdf_seal_image_encode() of png, made once and kept by the caller, so
+	   that the picture is not decoded and compressed again; NULL: made from png */
+	const unsigned char *image;
+	size_t image_len;
 };
+
+/*
+ * The seal picture as the image data its appearances draw: the PNG decoded
+ * into an RGB image and an alpha soft mask, each zlib-compressed, in one
+ * byte string (*out the caller's, free()) for struct pdf_seal.image. The same
+ * PNG always gives the same bytes. Fails as the PNG does (SP_ERR_INVALID
+ * "seal_not_png", "seal_bad_png"). Any thread.
+ */
+int pdf_seal_image_encode(const unsigned char *png, size_t len, unsigned char **out, size_t *outlen,
+			  struct sp_errinfo *ei) SP_WUR;
 
 /*
  * Check an uploaded seal picture: a PNG that decodes, sides within
