@@ -727,7 +727,9 @@ struct crypto_sig_report {
 	struct crypto_change *changes; /* malloc'd, up to CRYPTO_VERIFY_CHANGES_MAX */
 	size_t nchanges;
 	size_t nallowed, ndisallowed; /* all changes after this signature */
-	int prior; /* 1: in the part verified before (opts.verified_len): CMS not re-checked */
+	/* 1: in the part verified before (opts.verified_len): CMS not re-checked (unless a
+	   later DSS brings its revocation evidence: then verified again, prior 0) */
+	int prior;
 	/* what its level rests on, whatever the level (so a report kept from before can be
 	   brought up to date): the last /DSS has a /VRI entry for it; and a valid document
 	   timestamp after it covers a DSS with that entry */
