@@ -69,11 +69,12 @@ write_seal_images(struct ctx *c, const struct pdf_seal *seals, struct sp_errinfo
 	size_t i;
 
 	for (i = 0; c->so && i < c->nrects; i++) {
-		size_t s = c->rects[i].seal;
-		const unsigned char *e = seals[s].image;
-		size_t elen = seals[s].image_len;
+		size_t s = c->rects[i].seal, elen;
+		const unsigned char *e;
 		if (c->rects[i].mode == PDF_PLACE_DATE || c->rects[i].nslices == 0 || c->so[s].img)
 			continue;
+		e = seals[s].image;
+		elen = seals[s].image_len;
 		c->so[s].img = pdfw_alloc(&c->w);
 		c->so[s].smask = pdfw_alloc(&c->w);
 		/* the caller's encoding when it kept one, else made now */
