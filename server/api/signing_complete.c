@@ -61,7 +61,6 @@ struct done_job {
 	struct blob_cache *refs_cache;
 	int *refs_out;
 	size_t nrefs_out;
-	int refs_stored; /* refs_out is about the bytes stored (with any DSS appended) */
 };
 
 static void
@@ -192,12 +191,16 @@ report_keep(struct done_job *j, const struct crypto_verify_report *rep)
 
 /*
  * The new revision through the verification engine (DESIGN §6): the new
- * signature (the one whose range ends at the end of the file) must be
- * valid, with its timestamp, and no earlier signature may have become
+ * signature (the one whose range ends where the signed revision ends) must
+ * be valid, with its timestamp, and no earlier signature may have become
  * invalid through the new update (an earlier one may be indeterminate).
+ * data[0..len) is the signed revision, or it with the DSS and document
+ * timestamp done_ltv() appended: then one pass verifies those too (the new
+ * signature with the DSS's revocation evidence, as any later verification
+ * will), and whatever they add must be valid.
  */
 static int
-engine_check(struct done_job *j, struct sp_errinfo *ei)
+engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_errinfo *ei)
 {
 	const struct db_signing_session *ss = j->s;
 	struct crypto_verify_opts vo;
@@ -226,7 +229,7 @@ engine_check(struct done_job *j, struct sp_errinfo *ei)
 	vo.verified_tail =
 		vo.verified_len > 0 && report_covers(ss->base_verification, ss->orig_len);
 	/* the documents revision_check() opened: one parse of each per completion */
-	vo.doc = j->new_doc;
+	vo.doc = len == ss->document_len ? j->new_doc : NULL;
 	vo.verified_doc = j->base_doc;
 	/*
 	 * What the base's revisions refer to, as the completion that verified
@@ -241,15 +244,25 @@ engine_check(struct done_job *j, struct sp_errinfo *ei)
 		vo.verified_refs = (const int *)(void *)refs;
 		vo.nverified_refs = rlen / sizeof(int);
 	}
+	free(j->refs_out);
+	j->refs_out = NULL;
 	vo.refs_out = &j->refs_out;
 	vo.nrefs_out = &j->nrefs_out;
 	if ((r = trust_store_need(vo.trust, ei)) != SP_OK ||
 	    (r = tsa_provider_trust(j->tsa, &vo.ts_trust, ei)) != SP_OK ||
-	    (r = crypto_pdf_verify(ss->document, ss->document_len, &vo, &rep, ei)) != SP_OK)
+	    (r = crypto_pdf_verify(data, len, &vo, &rep, ei)) != SP_OK)
 		goto out;
 	for (i = 0; i < rep->nsigs; i++) {
 		s = &rep->sigs[i];
-		if (s->byte_range[2] + s->byte_range[3] == (long long)ss->document_len) {
+		/* what done_ltv() appended: proven wrong, it is not stored (undecided, it is, as
+		   the renewal job's is; the report is then not kept) */
+		if (s->byte_range[2] + s->byte_range[3] > (long long)ss->document_len &&
+		    s->verdict == CRYPTO_VERDICT_INVALID) {
+			r = sp_err(ei, SP_ERR_CRYPTO, "the document timestamp is %s: %s",
+				   crypto_verdict_name(s->verdict),
+				   s->nreasons > 0 ? s->reasons[0] : "not valid");
+			goto out;
+		} else if (s->byte_range[2] + s->byte_range[3] == (long long)ss->document_len) {
 			nnew++;
 			if ((s->verdict != CRYPTO_VERDICT_VALID &&
 			     s->verdict != CRYPTO_VERDICT_VALID_ALLOWED_CHANGES) ||
@@ -273,7 +286,8 @@ engine_check(struct done_job *j, struct sp_errinfo *ei)
 		goto out;
 	}
 	/* a repair on the way (the views parse what is used) makes the file not ours */
-	if (pdf_doc_damaged(j->new_doc) || pdf_doc_damaged(j->base_doc)) {
+	if (pdf_doc_damaged(j->new_doc) || pdf_doc_damaged(j->base_doc) ||
+	    (vo.doc == NULL && rep->nrevisions > 0 && rep->trailing_data)) {
 		r = sp_err(ei, SP_ERR_PDF, "the signed revision had to be repaired to be read");
 		goto out;
 	}
@@ -285,8 +299,7 @@ out:
 	return r;
 }
 
-static void done_ltv(struct done_job *j);
-static void ltv_report(struct done_job *j);
+static int done_ltv(struct done_job *j, struct ltv_result *lr);
 
 static int
 done_work(void *arg, struct sp_errinfo *ei)
@@ -299,9 +312,11 @@ done_work(void *arg, struct sp_errinfo *ei)
 	uint8_t *tok = NULL, *cms = NULL, dig[32];
 	size_t toklen = 0, cmslen = 0, dlen = 0;
 	struct sp_errinfo vei;
+	struct ltv_result lr;
 	time_t gen = 0;
 	int r = SP_ERR_INTERNAL;
 
+	memset(&lr, 0, sizeof(lr));
 	/* What prepare stored is ours: if it does not decode, the fault is not the caller's. */
 	sp_errinfo_init(&vei);
 	/* the chain's CAs are most often the trust's own, decoded once at start-up */
@@ -333,28 +348,57 @@ done_work(void *arg, struct sp_errinfo *ei)
 			      cms, cmslen, ei)) != SP_OK)
 		goto out;
 	sp_errinfo_init(&vei);
-	if (revision_check(j, cert, alg, &vei) != SP_OK || engine_check(j, &vei) != SP_OK) {
+	if (revision_check(j, cert, alg, &vei) != SP_OK) {
+		r = sp_err_reason(ei, SP_ERR_CRYPTO, "verification_failed",
+				  "the signed revision failed verification: %s", vei.msg);
+		goto out;
+	}
+	/*
+	 * B-LT / B-LTA: the DSS (and document timestamp) go on before the engine
+	 * runs, so that one pass verifies the new signature, what it changed and
+	 * what they add, and its report is what the contract's verification will
+	 * say of the stored bytes. Long-term data that does not verify is not
+	 * stored: the signed revision alone is verified then, as at B-T.
+	 */
+	memset(&lr, 0, sizeof(lr));
+	if (done_ltv(j, &lr) && engine_check(j, lr.data, lr.len, &vei) != SP_OK) {
+		snprintf(j->ltv_err, sizeof(j->ltv_err),
+			 "the long-term validation data did not verify: %.200s", vei.msg);
+		ltv_result_cleanup(&lr);
+		free(j->report);
+		j->report = NULL;
+		sp_errinfo_init(&vei);
+	}
+	if (lr.data == NULL && engine_check(j, ss->document, ss->document_len, &vei) != SP_OK) {
 		/* Whatever failed, the answer is the same: the new revision is not good. */
 		r = sp_err_reason(ei, SP_ERR_CRYPTO, "verification_failed",
 				  "the signed revision failed verification: %s", vei.msg);
 		goto out;
 	}
-	/* the views borrow ss->document, which done_ltv() may replace */
+	/* the views borrow ss->document, replaced now by the document with its DSS */
 	pdf_doc_free(j->new_doc);
 	pdf_doc_free(j->base_doc);
 	j->new_doc = j->base_doc = NULL;
-	done_ltv(j);
+	if (lr.data != NULL) {
+		j->signed_len = ss->document_len;
+		free(ss->document);
+		ss->document = lr.data;
+		ss->document_len = lr.len;
+		j->archive_until = lr.archive_until;
+		lr.data = NULL; /* transferred */
+	}
 	if ((r = crypto_digest(CRYPTO_DIGEST_SHA256, ss->document, ss->document_len, dig, &dlen,
 			       ei)) != SP_OK)
 		goto out;
 	sp_hex(dig, 32, j->sha_hex);
-	/* kept for the next signer's completion, when the set is about what is stored */
-	if (j->refs_out != NULL && (j->signed_len == 0 || j->refs_stored))
+	/* what the stored bytes refer to, for the next signer's completion */
+	if (j->refs_out != NULL)
 		blob_cache_put(j->refs_cache, dig, (const uint8_t *)j->refs_out,
 			       j->nrefs_out * sizeof(int));
 	j->tsa_time = gen;
 	r = SP_OK;
 out:
+	ltv_result_cleanup(&lr);
 	free(tok);
 	free(cms);
 	pdf_doc_free(j->new_doc);
@@ -366,79 +410,32 @@ out:
 }
 
 /*
- * PAdES B-LT / B-LTA (signing.level): the verified revision gets the DSS
- * update (and, from the last signer, a document timestamp) appended, and
- * the stored delta grows by them. Long-term evidence is an addition to a
- * good signature, not a condition of it: when it cannot be made (OCSP or
- * the TSA down) the B-T revision is stored, the failure logged, and the
- * renewal job archives the contract once it is completed.
+ * PAdES B-LT / B-LTA (signing.level): the signed revision with the DSS
+ * update (and, from the last signer, a document timestamp) appended, in
+ * *lr; 1 when made, 0 when not asked or it could not be made. Long-term
+ * evidence is an addition to a good signature, not a condition of it: when
+ * it cannot be made (OCSP or the TSA down) the B-T revision is stored, the
+ * failure logged, and the renewal job archives the contract once it is
+ * completed.
  */
-static void
-done_ltv(struct done_job *j)
+static int
+done_ltv(struct done_job *j, struct ltv_result *lr)
 {
 	struct db_signing_session *ss = j->s;
-	struct ltv_result lr;
 	struct sp_errinfo ei;
 	int archive = j->level >= 2 && ss->last_signer;
 
+	memset(lr, 0, sizeof(*lr));
 	if (j->level < 1)
-		return;
+		return 0;
 	sp_errinfo_init(&ei);
 	if (ltv_extend(j->trust, j->tsa, ss->document, ss->document_len, archive,
-		       ss->archive_serial, &lr, &ei) != SP_OK) {
+		       ss->archive_serial, lr, &ei) != SP_OK) {
 		snprintf(j->ltv_err, sizeof(j->ltv_err), "%.255s", ei.msg);
-		return;
+		ltv_result_cleanup(lr);
+		return 0;
 	}
-	j->signed_len = ss->document_len;
-	free(ss->document);
-	ss->document = lr.data;
-	ss->document_len = lr.len;
-	j->archive_until = lr.archive_until;
-	lr.data = NULL; /* transferred */
-	ltv_report(j);
-}
-
-/*
- * The report describes the file before the DSS and document timestamp, not
- * what is stored: the engine verifies what they appended (the DSS update,
- * the document timestamp, and a signature the DSS brings new revocation
- * evidence for, verified again with it) with the signed revision as
- * verified before, and verify_report_merge() brings the report up to date
- * (levels, changes). Where that cannot be exact, none is kept and the
- * contract's verification checks the whole file.
- */
-static void
-ltv_report(struct done_job *j)
-{
-	struct db_signing_session *ss = j->s;
-	struct crypto_verify_opts vo;
-	struct crypto_verify_report *rep = NULL;
-	struct sp_errinfo ei;
-	char *merged = NULL;
-	int *refs = NULL;
-	size_t len = 0, nrefs = 0;
-
-	memset(&vo, 0, sizeof(vo));
-	sp_errinfo_init(&ei);
-	vo.trust = j->trust;
-	vo.verified_len = j->signed_len;
-	vo.verified_refs = j->refs_out;
-	vo.nverified_refs = j->nrefs_out;
-	vo.refs_out = &refs;
-	vo.nrefs_out = &nrefs;
-	if (j->report == NULL || tsa_provider_trust(j->tsa, &vo.ts_trust, &ei) != SP_OK ||
-	    crypto_pdf_verify(ss->document, ss->document_len, &vo, &rep, &ei) != SP_OK ||
-	    verify_report_merge(j->report, rep, STORED_REPORT_MAX, &merged, &len) != SP_OK)
-		merged = NULL;
-	free(j->report);
-	j->report = merged;
-	if (refs != NULL) {
-		free(j->refs_out);
-		j->refs_out = refs;
-		j->nrefs_out = nrefs;
-		j->refs_stored = 1;
-	}
-	crypto_verify_report_free(rep);
+	return 1;
 }
 
 /* ---- the loop side ------------------------------------------------------------------------ */
