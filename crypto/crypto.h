@@ -194,8 +194,18 @@ int crypto_cert_check(struct crypto_trust *t, X509 *leaf, STACK_OF(X509) * extra
 struct crypto_evidence {
 	struct pdf_blob *item[3];
 	size_t n[3];
+	/* item[PDF_DSS_CERTS] decoded (crypto_evidence_decode), or NULL: decoded at each use */
+	STACK_OF(X509) * certs;
 };
 void crypto_evidence_cleanup(struct crypto_evidence *e);
+/*
+ * Decode the certificate items once, for every revocation check that reads
+ * e afterwards (a verification checks each chain against them; a DSS holds
+ * every signer's chain). Items added later are not in it: call once the
+ * evidence is complete. An item that does not decode is left out, as at
+ * each use. The thread that owns e.
+ */
+void crypto_evidence_decode(struct crypto_evidence *e);
 /* Add a copy of der as an item of kind (PDF_DSS_*) unless the same bytes are there. */
 int crypto_evidence_add(struct crypto_evidence *e, int kind, const uint8_t *der, size_t len,
 			struct sp_errinfo *ei) SP_WUR;

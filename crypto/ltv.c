@@ -31,7 +31,24 @@ crypto_evidence_cleanup(struct crypto_evidence *e)
 			free(e->item[k][i].data);
 		free(e->item[k]);
 	}
+	sk_X509_pop_free(e->certs, X509_free);
 	memset(e, 0, sizeof(*e));
+}
+
+void
+crypto_evidence_decode(struct crypto_evidence *e)
+{
+	size_t i;
+
+	if (e->certs != NULL || (e->certs = sk_X509_new_null()) == NULL)
+		return;
+	for (i = 0; i < e->n[PDF_DSS_CERTS]; i++) {
+		const unsigned char *p = e->item[PDF_DSS_CERTS][i].data;
+		X509 *x = d2i_X509(NULL, &p, (long)e->item[PDF_DSS_CERTS][i].len);
+		if (x && !sk_X509_push(e->certs, x))
+			X509_free(x);
+	}
+	ERR_clear_error();
 }
 
 int
@@ -380,11 +397,22 @@ roots_at(struct crypto_trust *t, time_t at)
 /* Certificates that may complete a responder's chain: untrusted and the evidence's. */
 static STACK_OF(X509) * evidence_certs(const struct crypto_evidence *ev, STACK_OF(X509) * untrusted)
 {
-	STACK_OF(X509) *sk =
-		untrusted ? sk_X509_deep_copy(untrusted, X509_dup, X509_free) : sk_X509_new_null();
+	STACK_OF(X509) *sk = sk_X509_new_null();
 	size_t i;
 
-	for (i = 0; sk && i < ev->n[PDF_DSS_CERTS]; i++) {
+	/* one more reference each, not copies (X509_dup re-encodes and decodes) */
+	for (i = 0; sk && untrusted && i < (size_t)sk_X509_num(untrusted); i++) {
+		X509 *x = sk_X509_value(untrusted, (int)i);
+		if (X509_up_ref(x) == 1 && !sk_X509_push(sk, x))
+			X509_free(x);
+	}
+	/* decoded once (crypto_evidence_decode): shared, one more reference each */
+	for (i = 0; sk && ev->certs && i < (size_t)sk_X509_num(ev->certs); i++) {
+		X509 *x = sk_X509_value(ev->certs, (int)i);
+		if (X509_up_ref(x) == 1 && !sk_X509_push(sk, x))
+			X509_free(x);
+	}
+	for (i = 0; sk && !ev->certs && i < ev->n[PDF_DSS_CERTS]; i++) {
 		const unsigned char *p = ev->item[PDF_DSS_CERTS][i].data;
 		X509 *x = d2i_X509(NULL, &p, (long)ev->item[PDF_DSS_CERTS][i].len);
 		if (x && !sk_X509_push(sk, x))

@@ -705,6 +705,8 @@ dss_evidence(struct engine *e, struct pdf_doc *doc)
 		e->dss.item[k] = NULL;
 		e->dss.n[k] = 0;
 	}
+	/* every chain checked against it: its certificates decoded once, not per check */
+	crypto_evidence_decode(&e->ev);
 }
 
 /*
