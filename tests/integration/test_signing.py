@@ -241,9 +241,8 @@ class ThreeParties(SigningCase):
 
 class StoredVerification(SigningCase):
     """Completion keeps each revision's verification report; the contract's
-    verification answers from it, and the answer is the fresh one. At B-T:
-    completion keeps no report for a revision that also carries a DSS or a
-    document timestamp appended after its check (B-LT, B-LTA)."""
+    verification answers from it, and the answer is the fresh one. At B-T
+    here; StoredVerificationLTA: at B-LTA."""
     tls = False
     signing_extra = {"level": "B-T"}
 
