@@ -118,9 +118,10 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_refs *r, unsigned c
 			if (id <= 0 || (size_t)id >= r->n)
 				continue;
 			REF_SET(r, id);
-			if (!follow || !seen || seen[id])
+			/* seen: a bit per object number, as r->bits */
+			if (!follow || !seen || ((seen[(size_t)id >> 3] >> (id & 7)) & 1))
 				continue;
-			seen[id] = 1;
+			seen[(size_t)id >> 3] |= (unsigned char)(1u << (id & 7));
 		}
 		if (sp + 2 >= cap) {
 			void *nv = realloc(st, 2 * cap * sizeof(*st));
@@ -177,7 +178,7 @@ pdf_refs_init(struct pdf_doc *first, struct pdf_refs *r, struct sp_errinfo *ei)
 
 	memset(r, 0, sizeof(*r));
 	r->n = PDF_DOC_MAX_OBJECTS + 1;
-	if (!(r->bits = calloc(r->n / 8 + 1, 1)) || !(seen = calloc(r->n, 1))) {
+	if (!(r->bits = calloc(r->n / 8 + 1, 1)) || !(seen = calloc(r->n / 8 + 1, 1))) {
 		free(r->bits);
 		r->bits = NULL;
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
