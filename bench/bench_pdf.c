@@ -61,7 +61,7 @@ main(int argc, char **argv)
 		topen = now_ms() - topen;
 		printf("%-6d %-10s %12.3f %14zu (document bytes)\n", sizes[si], "open", topen, n);
 		for (mi = 0; mi < SP_ARRAY_LEN(modes); mi++) {
-			struct pdf_seal s = { seal, seal_len, 0 };
+			struct pdf_seal s = { .png = seal, .png_len = seal_len, .width_mm = 0 };
 			struct pdf_placement pl = {
 				.mode = PDF_PLACE_NORMAL, .page = 1, .x = 300, .y = 300
 			};

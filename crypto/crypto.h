@@ -196,8 +196,19 @@ int crypto_cert_check(struct crypto_trust *t, X509 *leaf, STACK_OF(X509) * extra
 struct crypto_evidence {
 	struct pdf_blob *item[3];
 	size_t n[3];
+	/* item[PDF_DSS_CERTS] decoded (crypto_evidence_decode), or NULL: decoded at each use */
+	STACK_OF(X509) * certs;
 };
 void crypto_evidence_cleanup(struct crypto_evidence *e);
+/*
+ * Decode the certificate items once, for every revocation check that reads
+ * e afterwards (a verification checks each chain against them; a DSS holds
+ * every signer's chain). Items added later are not in it: call once the
+ * evidence is complete. An item that does not decode is left out, as at
+ * each use. Through t's certificate cache when t is not NULL. The thread
+ * that owns e.
+ */
+void crypto_evidence_decode(struct crypto_evidence *e, const struct crypto_trust *t);
 /* Add a copy of der as an item of kind (PDF_DSS_*) unless the same bytes are there. */
 int crypto_evidence_add(struct crypto_evidence *e, int kind, const uint8_t *der, size_t len,
 			struct sp_errinfo *ei) SP_WUR;
@@ -755,7 +766,13 @@ struct crypto_sig_report {
 	struct crypto_change *changes; /* malloc'd, up to CRYPTO_VERIFY_CHANGES_MAX */
 	size_t nchanges;
 	size_t nallowed, ndisallowed; /* all changes after this signature */
-	int prior; /* 1: in the part verified before (opts.verified_len): CMS not re-checked */
+	/* 1: in the part verified before (opts.verified_len): CMS not re-checked (unless a
+	   later DSS brings its revocation evidence: then verified again, prior 0) */
+	int prior;
+	/* what its level rests on, whatever the level (so a report kept from before can be
+	   brought up to date): the last /DSS has a /VRI entry for it; and a valid document
+	   timestamp after it covers a DSS with that entry */
+	int ltv_vri, ltv_archived;
 };
 
 struct crypto_verify_report {
@@ -786,6 +803,13 @@ struct crypto_verify_opts {
 	 * changes. 0: verify everything.
 	 */
 	size_t verified_len;
+	/*
+	 * 1: the unsigned revisions at the end of verified_len (a DSS appended
+	 * after the last signature) were verified too, so the next update is
+	 * diffed against the revision at verified_len. 0: they are checked
+	 * again (from the last revision a signature signs).
+	 */
+	int verified_tail;
 	time_t at; /* the verification time ("now"), 0: the clock (tests and
 				       audits move it: `sealpact verify --at`) */
 	/*
@@ -796,6 +820,21 @@ struct crypto_verify_opts {
 	 */
 	struct pdf_doc *doc;
 	struct pdf_doc *verified_doc;
+	/*
+	 * The object numbers the revisions within verified_len refer to, as an
+	 * earlier verification of exactly those bytes gave them in *refs_out
+	 * (ascending; borrowed): used instead of walking the last verified
+	 * revision again when it ends at verified_len. NULL: walked.
+	 */
+	const int *verified_refs;
+	size_t nverified_refs;
+	/*
+	 * Non-NULL: on SP_OK, when every update after the verified part was
+	 * accounted for, *refs_out (the caller's, free()) holds the numbers the
+	 * whole file's revisions refer to, for a later verified_refs; else NULL.
+	 */
+	int **refs_out;
+	size_t *nrefs_out;
 };
 
 /*

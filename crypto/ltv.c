@@ -32,7 +32,28 @@ crypto_evidence_cleanup(struct crypto_evidence *e)
 			free(e->item[k][i].data);
 		free(e->item[k]);
 	}
+	sk_X509_pop_free(e->certs, X509_free);
 	memset(e, 0, sizeof(*e));
+}
+
+void
+crypto_evidence_decode(struct crypto_evidence *e, const struct crypto_trust *t)
+{
+	size_t i;
+	X509 *x;
+
+	if (e->certs != NULL || (e->certs = sk_X509_new_null()) == NULL)
+		return;
+	for (i = 0; i < e->n[PDF_DSS_CERTS]; i++) {
+		const unsigned char *p = e->item[PDF_DSS_CERTS][i].data;
+		/* through t's certificate cache (the TSA's and CAs' recur in every DSS); what
+		   it does not take is decoded here */
+		if (t == NULL || (x = trust_cert_get(t, p, e->item[PDF_DSS_CERTS][i].len)) == NULL)
+			x = d2i_X509(NULL, &p, (long)e->item[PDF_DSS_CERTS][i].len);
+		if (x && !sk_X509_push(e->certs, x))
+			X509_free(x);
+	}
+	ERR_clear_error();
 }
 
 int
@@ -514,7 +535,13 @@ static STACK_OF(X509) * evidence_certs(struct crypto_trust *t, const struct cryp
 			return NULL;
 		}
 	}
-	for (i = 0; sk && i < ev->n[PDF_DSS_CERTS]; i++) {
+	/* decoded once (crypto_evidence_decode): shared, one more reference each */
+	for (k = 0; sk && ev->certs && k < sk_X509_num(ev->certs); k++) {
+		x = sk_X509_value(ev->certs, k);
+		if (X509_up_ref(x) == 1 && !sk_X509_push(sk, x))
+			X509_free(x);
+	}
+	for (i = 0; sk && !ev->certs && i < ev->n[PDF_DSS_CERTS]; i++) {
 		const unsigned char *p = ev->item[PDF_DSS_CERTS][i].data;
 		/* what the cache does not take (over its size limit) is decoded as before */
 		if ((x = trust_cert_get(t, p, ev->item[PDF_DSS_CERTS][i].len)) == NULL)

@@ -148,6 +148,15 @@ struct engine {
 	/* opts->verified_doc and where it ends: the caller's, opened for it, not freed here */
 	struct pdf_doc *given;
 	size_t given_end;
+	const int *given_refs; /* opts->verified_refs, what the revision ending there refers to */
+	size_t ngiven_refs;
+	/* the DSS of the last revision verified before: 0 not read, 1 read, -1 unreadable */
+	struct pdf_dss vdss;
+	int vdss_state;
+	/* vri_before()'s last revision read: its DSS (bdss_ok 1) or none (0) */
+	struct pdf_dss bdss;
+	size_t bdss_rev;
+	int bdss_ok;
 };
 
 /* The revision a signature's range ends with, -1 when none (structure() says why). */
@@ -396,7 +405,12 @@ revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
 			r = hidden_sigs(e, cur, ei);
 		if (k == first && cur) {
 			sp_errinfo_init(&ign);
-			e->refs_ok = pdf_refs_init(cur, &e->refs, &ign) == SP_OK;
+			/* the set an earlier verification of these very bytes ended with */
+			if (e->given_refs != NULL && e->revs[k].end == e->given_end)
+				e->refs_ok = pdf_refs_import(e->given_refs, e->ngiven_refs,
+							     &e->refs, &ign) == SP_OK;
+			else
+				e->refs_ok = pdf_refs_init(cur, &e->refs, &ign) == SP_OK;
 		}
 		if (k > first)
 			diff_at(e, k, prev, cur);
@@ -549,6 +563,41 @@ changes_after(struct engine *e, size_t k, const struct pdf_sig_field *s,
 		rep->verdict = CRYPTO_VERDICT_VALID_ALLOWED_CHANGES;
 }
 
+/*
+ * 1 when signature i, in the part verified before, gets its revocation
+ * evidence from a DSS update after that part (a /VRI entry the last DSS has
+ * and the verified part's did not): it is then verified again with that
+ * evidence, as a fresh verification would.
+ */
+static int
+vri_new(struct engine *e, size_t i)
+{
+	const struct pdf_sig_field *f = &e->sigs[i];
+	struct pdf_doc *d = NULL;
+	struct sp_errinfo ei;
+	char key[41];
+
+	if (!e->dss.present || f->contents_state != PDF_SIG_KEY_OK ||
+	    pdf_vri_key(f->contents, f->contents_len, key) != SP_OK ||
+	    !pdf_dss_has_vri(&e->dss, key))
+		return 0;
+	if (e->vdss_state == 0) {
+		sp_errinfo_init(&ei);
+		e->vdss_state = -1;
+		if (e->given != NULL && e->revs[e->nverified - 1].end == e->given_end)
+			d = e->given;
+		else if (pdf_doc_open_view(e->data, e->revs[e->nverified - 1].end, &d, &ei) !=
+			 SP_OK)
+			d = NULL;
+		if (d != NULL && pdf_dss_read(d, &e->vdss, &ei) == SP_OK)
+			e->vdss_state = 1;
+		if (d != e->given)
+			pdf_doc_free(d);
+	}
+	/* unreadable: verified again, to be sure */
+	return e->vdss_state != 1 || !pdf_dss_has_vri(&e->vdss, key);
+}
+
 static void
 verify_one(struct engine *e, const struct crypto_verify_opts *opts, size_t i,
 	   struct crypto_sig_report *rep)
@@ -583,7 +632,7 @@ verify_one(struct engine *e, const struct crypto_verify_opts *opts, size_t i,
 	rg.b = (size_t)s->byterange[2];
 	rg.end = rg.b + (size_t)s->byterange[3];
 	rg.hx = &e->hx;
-	if ((size_t)k < e->nverified) {
+	if ((size_t)k < e->nverified && !vri_new(e, i)) {
 		/* verified when its revision was: only what changed since is news */
 		rep->prior = 1;
 		changes_after(e, (size_t)k, s, rep);
@@ -641,7 +690,7 @@ broken_chain(struct crypto_verify_report *rep, const struct pdf_sig_field *sigs,
 
 /* The DSS's items become the engine's evidence (moved, not copied). */
 static void
-dss_evidence(struct engine *e, struct pdf_doc *doc)
+dss_evidence(struct engine *e, struct pdf_doc *doc, const struct crypto_trust *t)
 {
 	struct sp_errinfo ei;
 	size_t k;
@@ -656,27 +705,33 @@ dss_evidence(struct engine *e, struct pdf_doc *doc)
 		e->dss.item[k] = NULL;
 		e->dss.n[k] = 0;
 	}
+	/* every chain checked against it: its certificates decoded once, not per check */
+	crypto_evidence_decode(&e->ev, t);
 }
 
-/* 1 when the revision before rev (1-based) has a DSS with a /VRI entry for key. */
+/*
+ * 1 when the revision before rev (1-based) has a DSS with a /VRI entry for
+ * key. That revision's DSS is read once for all the signatures asked about.
+ */
 static int
 vri_before(struct engine *e, size_t rev, const char key[41])
 {
 	struct pdf_doc *d = NULL;
-	struct pdf_dss dss;
 	struct sp_errinfo ei;
-	int found = 0;
 
-	sp_errinfo_init(&ei);
-	if (rev < 2 || rev > e->nrev ||
-	    pdf_doc_open_view(e->data, e->revs[rev - 2].end, &d, &ei) != SP_OK)
+	if (rev < 2 || rev > e->nrev)
 		return 0;
-	if (pdf_dss_read(d, &dss, &ei) == SP_OK) {
-		found = pdf_dss_has_vri(&dss, key);
-		pdf_dss_cleanup(&dss);
+	if (e->bdss_rev != rev) {
+		pdf_dss_cleanup(&e->bdss);
+		e->bdss_rev = rev;
+		e->bdss_ok = 0;
+		sp_errinfo_init(&ei);
+		if (pdf_doc_open_view(e->data, e->revs[rev - 2].end, &d, &ei) == SP_OK &&
+		    pdf_dss_read(d, &e->bdss, &ei) == SP_OK)
+			e->bdss_ok = 1;
+		pdf_doc_free(d);
 	}
-	pdf_doc_free(d);
-	return found;
+	return e->bdss_ok && pdf_dss_has_vri(&e->bdss, key);
 }
 
 /*
@@ -717,22 +772,25 @@ ltv_levels(struct engine *e, struct crypto_verify_report *rep)
 	for (i = 0; i < rep->nsigs; i++) {
 		struct crypto_sig_report *s = &rep->sigs[i];
 		const struct pdf_sig_field *f = &e->sigs[i];
-		if (s->doc_timestamp || strcmp(s->level, "pades_b_t") != 0 ||
-		    f->contents_state != PDF_SIG_KEY_OK ||
+		if (s->doc_timestamp || f->contents_state != PDF_SIG_KEY_OK ||
 		    pdf_vri_key(f->contents, f->contents_len, key) != SP_OK ||
 		    !pdf_dss_has_vri(&e->dss, key))
 			continue;
-		snprintf(s->level, sizeof(s->level), "pades_b_lt");
+		/* the evidence, whatever the level (a prior signature's comes from before) */
+		s->ltv_vri = 1;
 		for (j = 0; j < rep->nsigs; j++) {
 			const struct crypto_sig_report *d = &rep->sigs[j];
 			if (d->doc_timestamp && d->timestamp_ok == 1 &&
 			    (d->verdict == CRYPTO_VERDICT_VALID ||
 			     d->verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES) &&
 			    d->revision > s->revision && vri_before(e, d->revision, key)) {
-				snprintf(s->level, sizeof(s->level), "pades_b_lta");
+				s->ltv_archived = 1;
 				break;
 			}
 		}
+		if (strcmp(s->level, "pades_b_t") == 0)
+			snprintf(s->level, sizeof(s->level), "%s",
+				 s->ltv_archived ? "pades_b_lta" : "pades_b_lt");
 	}
 }
 
@@ -766,13 +824,22 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		e.given = opts->verified_doc;
 		e.given_end = opts->verified_len;
 	}
+	if (opts->verified_refs != NULL && opts->verified_len > 0 && opts->verified_len < len) {
+		e.given_refs = opts->verified_refs;
+		e.ngiven_refs = opts->nverified_refs;
+		e.given_end = opts->verified_len;
+	}
+	if (opts->refs_out != NULL) {
+		*opts->refs_out = NULL;
+		*opts->nrefs_out = 0;
+	}
 	if (opts->doc != NULL)
 		doc = opts->doc;
 	else if ((r = pdf_doc_open_view(data, len, &doc, ei)) < 0)
 		goto out;
 	if ((r = pdf_sig_fields_list_lazy(doc, &sigs, &nsigs, ei)) < 0)
 		goto out;
-	dss_evidence(&e, doc);
+	dss_evidence(&e, doc, opts->trust);
 	for (i = 0; i < nsigs; i++)
 		if ((r = add_sig(&e, &sigs[i], -1, ei)) < 0)
 			goto out;
@@ -798,7 +865,8 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		for (i = 0; i + 1 < e.nrev; i++)
 			if (e.revs[i].end <= opts->verified_len)
 				e.nverified = i + 1;
-		while (e.nverified > 0 && !revision_signed(&e, e.nverified - 1))
+		while (e.nverified > 0 && !opts->verified_tail &&
+		       !revision_signed(&e, e.nverified - 1))
 			e.nverified--;
 	}
 	if (e.nsigs > 0 && broken) {
@@ -816,6 +884,18 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	/* signatures a later revision unhooked (e.g. a replaced /Root) are still verified */
 	if ((e.nsigs > 0 || e.nrev > 1) && (r = revision_pass(&e, doc, ei)) < 0)
 		goto out;
+	/* what the revisions refer to, for the next verification of this file plus an update */
+	if (opts->refs_out != NULL && (e.nsigs > 0 || e.nrev > 1) && e.refs_ok && e.nrev > 0 &&
+	    e.revs[e.nrev - 1].end == len) {
+		/* only a set built update by update (no update left unaccounted for) */
+		for (i = 1; i < e.nrev && e.fstate[i] == 1; i++)
+			;
+		if (i == e.nrev &&
+		    pdf_refs_export(&e.refs, opts->refs_out, opts->nrefs_out, &rei) != SP_OK) {
+			*opts->refs_out = NULL;
+			*opts->nrefs_out = 0;
+		}
+	}
 	if (e.nsigs == 0) {
 		*out = rep;
 		rep = NULL; /* transferred */
@@ -880,6 +960,8 @@ out:
 	pdf_sig_fields_free(e.sigs, e.nsigs);
 	free(e.same);
 	pdf_dss_cleanup(&e.dss);
+	pdf_dss_cleanup(&e.vdss);
+	pdf_dss_cleanup(&e.bdss);
 	crypto_evidence_cleanup(&e.ev);
 	free(e.rd);
 	free(e.lazy);

@@ -118,9 +118,10 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_refs *r, unsigned c
 			if (id <= 0 || (size_t)id >= r->n)
 				continue;
 			REF_SET(r, id);
-			if (!follow || !seen || seen[id])
+			/* seen: a bit per object number, as r->bits */
+			if (!follow || !seen || ((seen[(size_t)id >> 3] >> (id & 7)) & 1))
 				continue;
-			seen[id] = 1;
+			seen[(size_t)id >> 3] |= (unsigned char)(1u << (id & 7));
 		}
 		if (sp + 2 >= cap) {
 			void *nv = realloc(st, 2 * cap * sizeof(*st));
@@ -177,7 +178,7 @@ pdf_refs_init(struct pdf_doc *first, struct pdf_refs *r, struct sp_errinfo *ei)
 
 	memset(r, 0, sizeof(*r));
 	r->n = PDF_DOC_MAX_OBJECTS + 1;
-	if (!(r->bits = calloc(r->n / 8 + 1, 1)) || !(seen = calloc(r->n, 1))) {
+	if (!(r->bits = calloc(r->n / 8 + 1, 1)) || !(seen = calloc(r->n / 8 + 1, 1))) {
 		free(r->bits);
 		r->bits = NULL;
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
@@ -189,6 +190,51 @@ pdf_refs_init(struct pdf_doc *first, struct pdf_refs *r, struct sp_errinfo *ei)
 		rc = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable",
 				   "objects of the first revision cannot be read");
 	return rc;
+}
+
+int
+pdf_refs_export(const struct pdf_refs *r, int **nums, size_t *n, struct sp_errinfo *ei)
+{
+	size_t i, k = 0, cnt = 0, cap = 0;
+	int *v = NULL;
+
+	*nums = NULL;
+	*n = 0;
+	/* a byte at a time: the set is sparse, most bytes are 0 */
+	for (i = 0; i < r->n / 8 + 1; i++)
+		if (r->bits[i])
+			cnt += (size_t)__builtin_popcount(r->bits[i]);
+	if (cnt > 0 && !(v = malloc(cnt * sizeof(*v))))
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	cap = cnt;
+	for (i = 0; i < r->n / 8 + 1 && k < cap; i++) {
+		unsigned b = r->bits[i], j;
+		for (j = 0; b && j < 8; j++, b >>= 1)
+			if ((b & 1) && i * 8 + j < r->n)
+				v[k++] = (int)(i * 8 + j);
+	}
+	*nums = v;
+	*n = k;
+	return SP_OK;
+}
+
+int
+pdf_refs_import(const int *nums, size_t n, struct pdf_refs *r, struct sp_errinfo *ei)
+{
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	r->n = PDF_DOC_MAX_OBJECTS + 1;
+	if (!(r->bits = calloc(r->n / 8 + 1, 1)))
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		if (nums[i] <= 0 || (size_t)nums[i] >= r->n) {
+			pdf_refs_cleanup(r);
+			return sp_err(ei, SP_ERR_INVALID, "object number %d out of range", nums[i]);
+		}
+		REF_SET(r, nums[i]);
+	}
+	return SP_OK;
 }
 
 void

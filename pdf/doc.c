@@ -288,6 +288,7 @@ read_form(struct pdf_doc *doc, struct sp_errinfo *ei)
 	size_t budget = 4 * MAX_FIELDS;
 	int i, n, r;
 
+	doc->form_read = 1;
 	af = qpdf_oh_get_key(q, root, "/AcroForm");
 	if (!qpdf_oh_is_dictionary(q, af))
 		return SP_OK;
@@ -502,6 +503,20 @@ pdf_doc_open_view(const unsigned char *data, size_t len, struct pdf_doc **out,
 		  struct sp_errinfo *ei)
 {
 	return doc_open(data, len, 1, out, ei);
+}
+
+int
+pdf_doc_form_load(struct pdf_doc *doc, struct sp_errinfo *ei)
+{
+	int r;
+
+	if (doc->form_read)
+		return SP_OK;
+	if ((r = read_form(doc, ei)) < 0)
+		return r;
+	if (qpdf_has_error(doc->q))
+		return pdf_qpdf_fail(ei, doc->q, "reading the AcroForm");
+	return SP_OK;
 }
 
 int

@@ -159,3 +159,80 @@ pdf_zlib_compress(const unsigned char *in, size_t n, unsigned char **out, size_t
 	*outlen = cap;
 	return SP_OK;
 }
+
+/*
+ * The encoded picture: "SPIMG1", then width, height, the compressed alpha
+ * plane's length and the compressed RGB's, each 4 bytes big-endian, then
+ * the two zlib streams. Made here and read back here only.
+ */
+#define SEAL_IMAGE_MAGIC "SPIMG1"
+#define SEAL_IMAGE_HEAD (6 + 4 * 4)
+
+static void
+put32(unsigned char *p, size_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static size_t
+get32(const unsigned char *p)
+{
+	return (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+}
+
+int
+pdf_seal_image_encode(const unsigned char *png, size_t len, unsigned char **out, size_t *outlen,
+		      struct sp_errinfo *ei)
+{
+	struct pdf_image img = { 0 };
+	unsigned char *za = NULL, *zc = NULL, *buf = NULL;
+	size_t la = 0, lc = 0;
+	int r;
+
+	*out = NULL;
+	*outlen = 0;
+	if ((r = pdf_image_decode_png(png, len, &img, ei)) < 0 ||
+	    (r = pdf_zlib_compress(img.alpha, (size_t)img.width * img.height, &za, &la, ei)) < 0 ||
+	    (r = pdf_zlib_compress(img.rgb, (size_t)img.width * img.height * 3, &zc, &lc, ei)) < 0)
+		goto out;
+	if (la > 0xffffffffu || lc > 0xffffffffu || !(buf = malloc(SEAL_IMAGE_HEAD + la + lc))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory encoding the seal picture");
+		goto out;
+	}
+	memcpy(buf, SEAL_IMAGE_MAGIC, 6);
+	put32(buf + 6, img.width);
+	put32(buf + 10, img.height);
+	put32(buf + 14, la);
+	put32(buf + 18, lc);
+	memcpy(buf + SEAL_IMAGE_HEAD, za, la);
+	memcpy(buf + SEAL_IMAGE_HEAD + la, zc, lc);
+	*out = buf;
+	*outlen = SEAL_IMAGE_HEAD + la + lc;
+	r = SP_OK;
+out:
+	free(za);
+	free(zc);
+	pdf_image_cleanup(&img);
+	return r;
+}
+
+int
+pdf_seal_image_parse(const unsigned char *enc, size_t len, struct pdf_seal_image *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (enc == NULL || len < SEAL_IMAGE_HEAD || memcmp(enc, SEAL_IMAGE_MAGIC, 6) != 0)
+		return -1;
+	out->width = (unsigned)get32(enc + 6);
+	out->height = (unsigned)get32(enc + 10);
+	out->alpha_len = get32(enc + 14);
+	out->rgb_len = get32(enc + 18);
+	if (out->width == 0 || out->height == 0 || out->alpha_len > len - SEAL_IMAGE_HEAD ||
+	    out->rgb_len != len - SEAL_IMAGE_HEAD - out->alpha_len)
+		return -1;
+	out->alpha_z = enc + SEAL_IMAGE_HEAD;
+	out->rgb_z = out->alpha_z + out->alpha_len;
+	return 0;
+}

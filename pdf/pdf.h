@@ -65,6 +65,13 @@ int pdf_doc_open_view(const unsigned char *data, size_t len, struct pdf_doc **ou
 		      struct sp_errinfo *ei) SP_WUR;
 /* 1 when qpdf has had to repair doc's cross-reference data so far. */
 int pdf_doc_damaged(struct pdf_doc *doc);
+/*
+ * Read the AcroForm field tree of a view (pdf_doc_open does at open) so that
+ * pdf_doc_info_get() reports nfields, nsigfields and nsigned; once per
+ * document, SP_OK at once after that. A field tree over the caps fails
+ * (SP_ERR_LIMIT), as at open. The document's thread.
+ */
+int pdf_doc_form_load(struct pdf_doc *doc, struct sp_errinfo *ei) SP_WUR;
 int pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out,
 		 struct sp_errinfo *ei) SP_WUR;
 void pdf_doc_free(struct pdf_doc *doc);
@@ -105,7 +112,21 @@ struct pdf_seal {
 	const unsigned char *png; /* borrowed for the duration of the call */
 	size_t png_len;
 	double width_mm; /* <= 0: PDF_SEAL_DEFAULT_MM; height follows the aspect */
+	/* optional: pdf_seal_image_encode() of png, made once and kept by the caller, so
+	   that the picture is not decoded and compressed again; NULL: made from png */
+	const unsigned char *image;
+	size_t image_len;
 };
+
+/*
+ * The seal picture as the image data its appearances draw: the PNG decoded
+ * into an RGB image and an alpha soft mask, each zlib-compressed, in one
+ * byte string (*out the caller's, free()) for struct pdf_seal.image. The same
+ * PNG always gives the same bytes. Fails as the PNG does (SP_ERR_INVALID
+ * "seal_not_png", "seal_bad_png"). Any thread.
+ */
+int pdf_seal_image_encode(const unsigned char *png, size_t len, unsigned char **out, size_t *outlen,
+			  struct sp_errinfo *ei) SP_WUR;
 
 /*
  * Check an uploaded seal picture: a PNG that decodes, sides within
@@ -484,6 +505,14 @@ struct pdf_refs {
 };
 int pdf_refs_init(struct pdf_doc *first, struct pdf_refs *r, struct sp_errinfo *ei) SP_WUR;
 void pdf_refs_cleanup(struct pdf_refs *r);
+/*
+ * The set as its numbers, ascending (*nums the caller's, free()), and back:
+ * so that the set a verification ends with can be kept and given to the next
+ * verification of the same bytes plus an update instead of walking them
+ * again. Import fails (SP_ERR_INVALID) on a number out of 1..PDF_DOC_MAX_OBJECTS.
+ */
+int pdf_refs_export(const struct pdf_refs *r, int **nums, size_t *n, struct sp_errinfo *ei) SP_WUR;
+int pdf_refs_import(const int *nums, size_t n, struct pdf_refs *r, struct sp_errinfo *ei) SP_WUR;
 
 /*
  * Compare newer (the revision whose xref section is rev) with older (the

@@ -26,6 +26,7 @@ struct pdf_doc {
 	struct pdf_doc_info info;    /* last revision, trailer and form facts */
 	char **fieldnames;           /* fully qualified names of existing fields */
 	size_t nfieldnames;
+	int form_read; /* info's form facts and fieldnames are filled (read_form ran) */
 };
 
 /* doc.c: read qpdf's pending warnings; a repaired xref sets info.damaged. */
@@ -51,6 +52,14 @@ struct pdf_image {
 };
 int pdf_image_decode_png(const unsigned char *png, size_t len, struct pdf_image *img,
 			 struct sp_errinfo *ei) SP_WUR;
+/* An encoded seal picture (pdf_seal_image_encode) read back: views into its bytes. */
+struct pdf_seal_image {
+	unsigned width, height;
+	const unsigned char *alpha_z, *rgb_z; /* zlib streams of the alpha plane and RGB */
+	size_t alpha_len, rgb_len;
+};
+/* 0, or -1 when enc is not what pdf_seal_image_encode() made. */
+int pdf_seal_image_parse(const unsigned char *enc, size_t len, struct pdf_seal_image *out);
 /* Only the header: width and height, for placement previews. */
 int pdf_image_png_size(const unsigned char *png, size_t len, unsigned *w, unsigned *h,
 		       struct sp_errinfo *ei) SP_WUR;

@@ -61,46 +61,52 @@ rot_matrix(int rotate)
 static int
 write_seal_images(struct ctx *c, const struct pdf_seal *seals, struct sp_errinfo *ei)
 {
-	struct pdf_image img = { 0 };
-	unsigned char *z = NULL;
-	size_t zlen = 0;
+	struct pdf_seal_image img;
+	unsigned char *enc = NULL;
+	size_t enclen = 0;
 	char d[256];
 	int r = SP_OK;
 	size_t i;
 
 	for (i = 0; c->so && i < c->nrects; i++) {
-		size_t s = c->rects[i].seal;
+		size_t s = c->rects[i].seal, elen;
+		const unsigned char *e;
 		if (c->rects[i].mode == PDF_PLACE_DATE || c->rects[i].nslices == 0 || c->so[s].img)
 			continue;
+		e = seals[s].image;
+		elen = seals[s].image_len;
 		c->so[s].img = pdfw_alloc(&c->w);
 		c->so[s].smask = pdfw_alloc(&c->w);
-		if ((r = pdf_image_decode_png(seals[s].png, seals[s].png_len, &img, ei)) < 0)
+		/* the caller's encoding when it kept one, else made now */
+		if (e == NULL) {
+			free(enc);
+			enc = NULL;
+			if ((r = pdf_seal_image_encode(seals[s].png, seals[s].png_len, &enc,
+						       &enclen, ei)) < 0)
+				goto out;
+			e = enc;
+			elen = enclen;
+		}
+		if (pdf_seal_image_parse(e, elen, &img) < 0) {
+			r = sp_err(ei, SP_ERR_INVALID, "seal %zu: the encoded picture is malformed",
+				   s);
 			goto out;
+		}
 		snprintf(d, sizeof(d),
 			 "/Type /XObject /Subtype /Image /Width %u /Height %u /ColorSpace "
 			 "/DeviceGray /BitsPerComponent 8 /Filter /FlateDecode",
 			 img.width, img.height);
-		if ((r = pdf_zlib_compress(img.alpha, (size_t)img.width * img.height, &z, &zlen,
-					   ei)) < 0 ||
-		    (r = pdfw_stream(&c->w, c->so[s].smask, d, z, zlen, ei)) < 0)
+		if ((r = pdfw_stream(&c->w, c->so[s].smask, d, img.alpha_z, img.alpha_len, ei)) < 0)
 			goto out;
-		free(z);
-		z = NULL;
 		snprintf(d, sizeof(d),
 			 "/Type /XObject /Subtype /Image /Width %u /Height %u /ColorSpace "
 			 "/DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode /SMask %d 0 R",
 			 img.width, img.height, c->so[s].smask);
-		if ((r = pdf_zlib_compress(img.rgb, (size_t)img.width * img.height * 3, &z, &zlen,
-					   ei)) < 0 ||
-		    (r = pdfw_stream(&c->w, c->so[s].img, d, z, zlen, ei)) < 0)
+		if ((r = pdfw_stream(&c->w, c->so[s].img, d, img.rgb_z, img.rgb_len, ei)) < 0)
 			goto out;
-		free(z);
-		z = NULL;
-		pdf_image_cleanup(&img);
 	}
 out:
-	free(z);
-	pdf_image_cleanup(&img);
+	free(enc);
 	return r;
 }
 

@@ -131,6 +131,15 @@ const struct seal_maker *request_seal_maker(const struct request *r);
 const struct evidence_key *request_evidence_key(const struct request *r);
 struct snowflake *request_numbers(const struct request *r);
 struct ip_limiter *request_verify_limiter(const struct request *r);
+/*
+ * Per-process caches (state.h blob_cache), alive as long as the trust
+ * store; any thread. request_seal_images: a seal picture's PDF image data
+ * by the SHA-256 of its PNG (pdf_seal_image_encode). request_revision_refs:
+ * the object numbers a signed revision refers to, by the SHA-256 of its
+ * bytes (crypto_verify_opts.refs_out).
+ */
+struct blob_cache *request_seal_images(const struct request *r);
+struct blob_cache *request_revision_refs(const struct request *r);
 
 /*
  * Add a response header to the coming reply (copied). Ignored once gone.

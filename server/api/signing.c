@@ -44,6 +44,7 @@ struct prep_job {
 	const struct config *cfg;
 	struct crypto_trust *trust; /* the process's (NULL: none); outlives the job */
 	const struct tsa_provider *tsa;
+	struct blob_cache *seal_images; /* the process's (state.h); outlives the job */
 	json_t *doc;     /* the body, parsed on the loop (the seal id is needed first) */
 	int64_t seal_id; /* the seal the placements name, 0: none or the demo seal */
 	int64_t number, org_id, user_id;
@@ -332,6 +333,32 @@ out:
 	return r;
 }
 
+/*
+ * The seal picture's image data (pdf_seal_image_encode) from the process
+ * cache, by the SHA-256 of the PNG: a picture is decoded and compressed
+ * once, not at every prepare. Made and kept on a miss; *enc (the caller's)
+ * backs seal->image.
+ */
+static int
+seal_image(struct blob_cache *c, struct pdf_seal *seal, uint8_t **enc, struct sp_errinfo *ei)
+{
+	uint8_t key[32];
+	size_t klen = 0, len = 0;
+	int r;
+
+	if ((r = crypto_digest(CRYPTO_DIGEST_SHA256, seal->png, seal->png_len, key, &klen, ei)) !=
+	    SP_OK)
+		return r;
+	if (blob_cache_get(c, key, enc, &len) != SP_OK) {
+		if ((r = pdf_seal_image_encode(seal->png, seal->png_len, enc, &len, ei)) != SP_OK)
+			return r;
+		blob_cache_put(c, key, *enc, len);
+	}
+	seal->image = *enc;
+	seal->image_len = len;
+	return SP_OK;
+}
+
 static int
 prep_work(void *arg, struct sp_errinfo *ei)
 {
@@ -344,7 +371,7 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	struct pdf_doc *pdoc = NULL;
 	enum crypto_sigalg alg;
 	STACK_OF(X509) *chain = NULL;
-	unsigned char *png = NULL;
+	unsigned char *png = NULL, *enc = NULL;
 	size_t png_len = 0, npl = 0;
 	X509 *cert = NULL;
 	json_t *doc = j->doc, *rects = NULL;
@@ -396,6 +423,8 @@ prep_work(void *arg, struct sp_errinfo *ei)
 		seal.png = png;
 		seal.png_len = png_len;
 	}
+	if (needs_seal && (r = seal_image(j->seal_images, &seal, &enc, ei)) != SP_OK)
+		goto out;
 	if ((r = pdf_doc_open(j->base->data, j->base->len, &pdoc, ei)) != SP_OK ||
 	    (r = pdf_docmdp_check_signable(pdoc, ei)) != SP_OK)
 		goto out;
@@ -430,6 +459,7 @@ out:
 	crypto_cert_result_cleanup(&res);
 	pdf_doc_free(pdoc);
 	free(png);
+	free(enc);
 	X509_free(cert);
 	sk_X509_pop_free(chain, X509_free);
 	json_decref(rects);
@@ -613,6 +643,7 @@ prep_parse(struct request *r, int reply, struct prep_job **out)
 	j->cfg = request_config(r);
 	j->trust = request_trust(r);
 	j->tsa = request_tsa(r);
+	j->seal_images = request_seal_images(r);
 	j->number = n;
 	*out = j;
 	return SP_OK;

@@ -58,6 +58,11 @@ struct done_job {
 	/* the base revision and the new one, opened once by revision_check() for the
 	   engine too (work() frees them) */
 	struct pdf_doc *base_doc, *new_doc;
+	/* what the base's revisions refer to, from an earlier completion (the engine need
+	   not walk the base again), and what the new revision's do (kept for the next) */
+	struct blob_cache *refs_cache;
+	int *refs_out;
+	size_t nrefs_out;
 };
 
 static void
@@ -67,6 +72,7 @@ done_job_free(struct done_job *j)
 		return;
 	free(j->sig);
 	free(j->report);
+	free(j->refs_out);
 	db_signing_session_free(j->s);
 	free(j);
 }
@@ -92,6 +98,12 @@ uuid_ok(const char *s)
  * PDF with one more signed field than its base, and the signed attributes
  * rebuilt over the digest of its byte ranges are exactly the ones the token
  * signed (so the message digest covers this file).
+ *
+ * Both are opened as views: objects are parsed when used, not all at open.
+ * The base is a stored revision, parsed whole and found undamaged when it
+ * was uploaded or stored; what the update adds is read object by object by
+ * the engine's difference check, and done_work() refuses the revision when
+ * qpdf had to repair either on the way (pdf_doc_damaged).
  */
 static int
 revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp_errinfo *ei)
@@ -104,14 +116,16 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 	size_t dlen = 0, alen = 0, end = ss->contents_off + ss->contents_len;
 	int r = SP_ERR_INTERNAL;
 
-	if ((r = pdf_doc_open(ss->document, ss->orig_len, &j->base_doc, ei)) != SP_OK ||
-	    (r = pdf_doc_open(ss->document, ss->document_len, &j->new_doc, ei)) != SP_OK)
+	if ((r = pdf_doc_open_view(ss->document, ss->orig_len, &j->base_doc, ei)) != SP_OK ||
+	    (r = pdf_doc_open_view(ss->document, ss->document_len, &j->new_doc, ei)) != SP_OK ||
+	    (r = pdf_doc_form_load(j->base_doc, ei)) != SP_OK ||
+	    (r = pdf_doc_form_load(j->new_doc, ei)) != SP_OK)
 		goto out;
 	base = j->base_doc;
 	doc = j->new_doc;
 	pdf_doc_info_get(base, &bi);
 	pdf_doc_info_get(doc, &ni);
-	if (ni.damaged || ni.nsigned != bi.nsigned + 1) {
+	if (pdf_doc_damaged(doc) || ni.nsigned != bi.nsigned + 1) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "verification_failed",
 				  "the signed revision does not read back as one more signature");
 		goto out;
@@ -142,6 +156,22 @@ out:
  * news (verify_report_merge). None (NULL) when that cannot be exact or is
  * too large: reading then verifies the file itself, as before.
  */
+/* 1 when report (a stored report's text, or NULL) is about the first len bytes. */
+static int
+report_covers(const char *report, size_t len)
+{
+	json_t *doc;
+	int same;
+
+	if (report == NULL)
+		return 0;
+	doc = json_loads(report, 0, NULL);
+	same = json_is_object(doc) &&
+	       json_integer_value(json_object_get(doc, "size")) == (json_int_t)len;
+	json_decref(doc);
+	return same;
+}
+
 static void
 report_keep(struct done_job *j, const struct crypto_verify_report *rep)
 {
@@ -163,21 +193,28 @@ report_keep(struct done_job *j, const struct crypto_verify_report *rep)
 
 /*
  * The new revision through the verification engine (DESIGN §6): the new
- * signature (the one whose range ends at the end of the file) must be
- * valid, with its timestamp, and no earlier signature may have become
+ * signature (the one whose range ends where the signed revision ends) must
+ * be valid, with its timestamp, and no earlier signature may have become
  * invalid through the new update (an earlier one may be indeterminate).
+ * data[0..len) is the signed revision, or it with the DSS and document
+ * timestamp done_ltv() appended: then one pass verifies those too (the new
+ * signature with the DSS's revocation evidence, as any later verification
+ * will), and whatever they add must be valid.
  */
 static int
-engine_check(struct done_job *j, struct sp_errinfo *ei)
+engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_errinfo *ei)
 {
 	const struct db_signing_session *ss = j->s;
 	struct crypto_verify_opts vo;
 	struct crypto_verify_report *rep = NULL;
 	const struct crypto_sig_report *s;
-	size_t i, nnew = 0;
+	uint8_t key[32], *refs = NULL;
+	size_t i, nnew = 0, klen = 0, rlen = 0;
+	struct sp_errinfo kei;
 	int r = SP_ERR_INTERNAL;
 
 	memset(&vo, 0, sizeof(vo));
+	sp_errinfo_init(&kei);
 	vo.trust = j->trust;
 	/*
 	 * Verify once: a stored revision after the upload was verified, with all
@@ -189,16 +226,45 @@ engine_check(struct done_job *j, struct sp_errinfo *ei)
 	 * an unsigned update at the base's end is checked again by the engine.
 	 */
 	vo.verified_len = ss->base_seq > 0 ? ss->orig_len : 0;
+	/* a base whose report was kept was verified to its end, a DSS after its signature
+	   included (done_ltv): the new update is diffed against the base itself */
+	vo.verified_tail =
+		vo.verified_len > 0 && report_covers(ss->base_verification, ss->orig_len);
 	/* the documents revision_check() opened: one parse of each per completion */
-	vo.doc = j->new_doc;
+	vo.doc = len == ss->document_len ? j->new_doc : NULL;
 	vo.verified_doc = j->base_doc;
+	/*
+	 * What the base's revisions refer to, as the completion that verified
+	 * the base found it (a process cache by the base's digest: exactly these
+	 * bytes), so the engine need not walk the whole base to see whether the
+	 * update fills a reference it already made; on a miss it walks it.
+	 */
+	if (j->refs_cache != NULL && ss->base_seq > 0 &&
+	    crypto_digest(CRYPTO_DIGEST_SHA256, ss->document, ss->orig_len, key, &klen, &kei) ==
+		    SP_OK &&
+	    blob_cache_get(j->refs_cache, key, &refs, &rlen) == SP_OK) {
+		vo.verified_refs = (const int *)(void *)refs;
+		vo.nverified_refs = rlen / sizeof(int);
+	}
+	free(j->refs_out);
+	j->refs_out = NULL;
+	vo.refs_out = &j->refs_out;
+	vo.nrefs_out = &j->nrefs_out;
 	if ((r = trust_store_need(vo.trust, ei)) != SP_OK ||
 	    (r = tsa_provider_trust(j->tsa, &vo.ts_trust, ei)) != SP_OK ||
-	    (r = crypto_pdf_verify(ss->document, ss->document_len, &vo, &rep, ei)) != SP_OK)
+	    (r = crypto_pdf_verify(data, len, &vo, &rep, ei)) != SP_OK)
 		goto out;
 	for (i = 0; i < rep->nsigs; i++) {
 		s = &rep->sigs[i];
-		if (s->byte_range[2] + s->byte_range[3] == (long long)ss->document_len) {
+		/* what done_ltv() appended: proven wrong, it is not stored (undecided, it is, as
+		   the renewal job's is; the report is then not kept) */
+		if (s->byte_range[2] + s->byte_range[3] > (long long)ss->document_len &&
+		    s->verdict == CRYPTO_VERDICT_INVALID) {
+			r = sp_err(ei, SP_ERR_CRYPTO, "the document timestamp is %s: %s",
+				   crypto_verdict_name(s->verdict),
+				   s->nreasons > 0 ? s->reasons[0] : "not valid");
+			goto out;
+		} else if (s->byte_range[2] + s->byte_range[3] == (long long)ss->document_len) {
 			nnew++;
 			if ((s->verdict != CRYPTO_VERDICT_VALID &&
 			     s->verdict != CRYPTO_VERDICT_VALID_ALLOWED_CHANGES) ||
@@ -221,14 +287,21 @@ engine_check(struct done_job *j, struct sp_errinfo *ei)
 			   nnew);
 		goto out;
 	}
+	/* a repair on the way (the views parse what is used) makes the file not ours */
+	if (pdf_doc_damaged(j->new_doc) || pdf_doc_damaged(j->base_doc) ||
+	    (vo.doc == NULL && rep->nrevisions > 0 && rep->trailing_data)) {
+		r = sp_err(ei, SP_ERR_PDF, "the signed revision had to be repaired to be read");
+		goto out;
+	}
 	report_keep(j, rep);
 	r = SP_OK;
 out:
+	free(refs);
 	crypto_verify_report_free(rep);
 	return r;
 }
 
-static void done_ltv(struct done_job *j);
+static int done_ltv(struct done_job *j, struct ltv_result *lr);
 
 static int
 done_work(void *arg, struct sp_errinfo *ei)
@@ -241,9 +314,11 @@ done_work(void *arg, struct sp_errinfo *ei)
 	uint8_t *tok = NULL, *cms = NULL, dig[32];
 	size_t toklen = 0, cmslen = 0, dlen = 0;
 	struct sp_errinfo vei;
+	struct ltv_result lr;
 	time_t gen = 0;
 	int r = SP_ERR_INTERNAL;
 
+	memset(&lr, 0, sizeof(lr));
 	/* What prepare stored is ours: if it does not decode, the fault is not the caller's. */
 	sp_errinfo_init(&vei);
 	/* the signer and its CAs repeat: decoded once per process (the trust and its cache) */
@@ -277,20 +352,57 @@ done_work(void *arg, struct sp_errinfo *ei)
 			      cms, cmslen, ei)) != SP_OK)
 		goto out;
 	sp_errinfo_init(&vei);
-	if (revision_check(j, cert, alg, &vei) != SP_OK || engine_check(j, &vei) != SP_OK) {
+	if (revision_check(j, cert, alg, &vei) != SP_OK) {
+		r = sp_err_reason(ei, SP_ERR_CRYPTO, "verification_failed",
+				  "the signed revision failed verification: %s", vei.msg);
+		goto out;
+	}
+	/*
+	 * B-LT / B-LTA: the DSS (and document timestamp) go on before the engine
+	 * runs, so that one pass verifies the new signature, what it changed and
+	 * what they add, and its report is what the contract's verification will
+	 * say of the stored bytes. Long-term data that does not verify is not
+	 * stored: the signed revision alone is verified then, as at B-T.
+	 */
+	memset(&lr, 0, sizeof(lr));
+	if (done_ltv(j, &lr) && engine_check(j, lr.data, lr.len, &vei) != SP_OK) {
+		snprintf(j->ltv_err, sizeof(j->ltv_err),
+			 "the long-term validation data did not verify: %.200s", vei.msg);
+		ltv_result_cleanup(&lr);
+		free(j->report);
+		j->report = NULL;
+		sp_errinfo_init(&vei);
+	}
+	if (lr.data == NULL && engine_check(j, ss->document, ss->document_len, &vei) != SP_OK) {
 		/* Whatever failed, the answer is the same: the new revision is not good. */
 		r = sp_err_reason(ei, SP_ERR_CRYPTO, "verification_failed",
 				  "the signed revision failed verification: %s", vei.msg);
 		goto out;
 	}
-	done_ltv(j);
+	/* the views borrow ss->document, replaced now by the document with its DSS */
+	pdf_doc_free(j->new_doc);
+	pdf_doc_free(j->base_doc);
+	j->new_doc = j->base_doc = NULL;
+	if (lr.data != NULL) {
+		j->signed_len = ss->document_len;
+		free(ss->document);
+		ss->document = lr.data;
+		ss->document_len = lr.len;
+		j->archive_until = lr.archive_until;
+		lr.data = NULL; /* transferred */
+	}
 	if ((r = crypto_digest(CRYPTO_DIGEST_SHA256, ss->document, ss->document_len, dig, &dlen,
 			       ei)) != SP_OK)
 		goto out;
 	sp_hex(dig, 32, j->sha_hex);
+	/* what the stored bytes refer to, for the next signer's completion */
+	if (j->refs_out != NULL)
+		blob_cache_put(j->refs_cache, dig, (const uint8_t *)j->refs_out,
+			       j->nrefs_out * sizeof(int));
 	j->tsa_time = gen;
 	r = SP_OK;
 out:
+	ltv_result_cleanup(&lr);
 	free(tok);
 	free(cms);
 	pdf_doc_free(j->new_doc);
@@ -302,43 +414,32 @@ out:
 }
 
 /*
- * PAdES B-LT / B-LTA (signing.level): the verified revision gets the DSS
- * update (and, from the last signer, a document timestamp) appended, and
- * the stored delta grows by them. Long-term evidence is an addition to a
- * good signature, not a condition of it: when it cannot be made (OCSP or
- * the TSA down) the B-T revision is stored, the failure logged, and the
- * renewal job archives the contract once it is completed.
+ * PAdES B-LT / B-LTA (signing.level): the signed revision with the DSS
+ * update (and, from the last signer, a document timestamp) appended, in
+ * *lr; 1 when made, 0 when not asked or it could not be made. Long-term
+ * evidence is an addition to a good signature, not a condition of it: when
+ * it cannot be made (OCSP or the TSA down) the B-T revision is stored, the
+ * failure logged, and the renewal job archives the contract once it is
+ * completed.
  */
-static void
-done_ltv(struct done_job *j)
+static int
+done_ltv(struct done_job *j, struct ltv_result *lr)
 {
 	struct db_signing_session *ss = j->s;
-	struct ltv_result lr;
 	struct sp_errinfo ei;
 	int archive = j->level >= 2 && ss->last_signer;
 
+	memset(lr, 0, sizeof(*lr));
 	if (j->level < 1)
-		return;
+		return 0;
 	sp_errinfo_init(&ei);
 	if (ltv_extend(j->trust, j->tsa, ss->document, ss->document_len, archive,
-		       ss->archive_serial, &lr, &ei) != SP_OK) {
+		       ss->archive_serial, lr, &ei) != SP_OK) {
 		snprintf(j->ltv_err, sizeof(j->ltv_err), "%.255s", ei.msg);
-		return;
+		ltv_result_cleanup(lr);
+		return 0;
 	}
-	j->signed_len = ss->document_len;
-	/*
-	 * The report describes the file before the DSS and document timestamp:
-	 * not what is stored. None is kept; the contract's verification checks
-	 * the whole file (a stored report for B-LT/B-LTA revisions needs the
-	 * engine's view of the appended update merged in: not done yet).
-	 */
-	free(j->report);
-	j->report = NULL;
-	free(ss->document);
-	ss->document = lr.data;
-	ss->document_len = lr.len;
-	j->archive_until = lr.archive_until;
-	lr.data = NULL; /* transferred */
+	return 1;
 }
 
 /* ---- the loop side ------------------------------------------------------------------------ */
@@ -475,6 +576,7 @@ done_parse(struct request *r, int reply, struct done_job **out)
 	j->r = r;
 	j->trust = request_trust(r);
 	j->tsa = request_tsa(r);
+	j->refs_cache = request_revision_refs(r);
 	j->level = ltv_level_code(request_config(r)->signing.level);
 	snprintf(j->id, sizeof(j->id), "%s", id);
 	*out = j;

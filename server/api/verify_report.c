@@ -280,11 +280,18 @@ base_sig(json_t *sigs, const long long br[4])
 	return NULL;
 }
 
-/* A prior signature: base's report of it with the new revision's changes added. */
+/*
+ * A prior signature: base's report of it with the new revisions' changes
+ * added and its level as the new revisions make it (a DSS with its /VRI
+ * entry: B-LT; a document timestamp over that: B-LTA). reverified: s was
+ * verified again (new revocation evidence): s's report with base's changes
+ * before its own.
+ */
 static json_t *
-prior_json(json_t *b, const struct crypto_sig_report *s, int *bad)
+prior_json(json_t *b, const struct crypto_sig_report *s, json_t *reverified, int *bad)
 {
-	json_t *o = json_deep_copy(b), *ch, *objs, *fresh;
+	json_t *o = json_deep_copy(reverified ? reverified : b), *ch, *objs, *fresh;
+	const char *lv;
 	size_t i;
 	int allowed_changes;
 
@@ -292,6 +299,23 @@ prior_json(json_t *b, const struct crypto_sig_report *s, int *bad)
 		*bad = 1;
 		return NULL;
 	}
+	if (reverified) {
+		/* the changes as base has them; the engine's (the new revisions') follow */
+		if (json_object_set(o, "changes", json_object_get(b, "changes")) != 0)
+			*bad = 1;
+	} else if ((lv = json_string_value(json_object_get(o, "level"))) != NULL &&
+		   (!strcmp(lv, "pades_b_t") || !strcmp(lv, "pades_b_lt") ||
+		    !strcmp(lv, "pades_b_lta"))) {
+		/* the engine's rule (ltv_levels) over its B-T level and the evidence now */
+		set(o, "level",
+		    json_string(!s->ltv_vri       ? "pades_b_t"
+				: s->ltv_archived ? "pades_b_lta"
+						  : "pades_b_lt"),
+		    bad);
+	}
+	if ((ch = json_object_get(o, "changes")) != NULL && json_is_object(ch) &&
+	    (ch = json_deep_copy(ch)) != NULL && json_object_set_new(o, "changes", ch) != 0)
+		*bad = 1;
 	allowed_changes = s->verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES ||
 			  !strcmp(json_string_value(json_object_get(o, "verdict")),
 				  "valid_with_allowed_changes");
@@ -342,8 +366,7 @@ verify_report_merge(const char *base, const struct crypto_verify_report *rep, si
 	if ((b = json_loads(base, 0, NULL)) == NULL || !json_is_object(b) ||
 	    json_is_true(json_object_get(b, "last_revision_signed")) == 0 ||
 	    json_is_true(json_object_get(b, "trailing_data")) ||
-	    json_integer_value(json_object_get(b, "revisions")) + 1 !=
-		    (json_int_t)rep->nrevisions ||
+	    json_integer_value(json_object_get(b, "revisions")) >= (json_int_t)rep->nrevisions ||
 	    !json_is_array(bs = json_object_get(b, "signatures"))) {
 		r = SP_OK; /* not a base to build on: none */
 		goto out;
@@ -363,14 +386,20 @@ verify_report_merge(const char *base, const struct crypto_verify_report *rep, si
 			r = SP_OK;
 			goto out;
 		}
-		if (!rep->sigs[i].prior)
-			continue;
-		if ((bsig = base_sig(bs, rep->sigs[i].byte_range)) == NULL) {
+		bsig = base_sig(bs, rep->sigs[i].byte_range);
+		if (!rep->sigs[i].prior && bsig == NULL)
+			continue; /* a new signature: the engine's report is whole */
+		if (bsig == NULL) {
 			r = SP_OK;
 			goto out;
 		}
 		nprior++;
-		if (json_array_set_new(sigs, i, prior_json(bsig, &rep->sigs[i], &bad)) != 0)
+		/* verified again (new revocation evidence): the engine's report, base's changes */
+		if (json_array_set_new(sigs, i,
+				       prior_json(bsig, &rep->sigs[i],
+						  rep->sigs[i].prior ? NULL
+								     : json_array_get(sigs, i),
+						  &bad)) != 0)
 			bad = 1;
 	}
 	if (nprior != json_array_size(bs)) {

@@ -47,13 +47,18 @@ int verify_report_text(const struct crypto_verify_report *rep, size_t max, char 
  * of its first revisions, verified whole, and rep, the engine's report on the
  * file with those revisions as verified before (opts.verified_len = the
  * base's size: its signatures have prior = 1, judged only by the changes of
- * the new revision). A prior signature takes what base says of its CMS,
- * chain and timestamp, and the changes of both. The result is what a fresh
- * verification reports, so it is built only where that is certain: every
- * signature valid, the base's last revision signed (so that rep diffs only
- * the new revision) and every base signature found in rep; otherwise *out is
- * NULL with SP_OK (verify afresh when reading). SP_ERR_NOMEM, or
- * SP_ERR_TOO_LARGE past max bytes. Any thread.
+ * the new revisions). A prior signature takes what base says of its CMS,
+ * chain and timestamp, the changes of both, and its level from base's B-T
+ * and rep's evidence flags (ltv_vri, ltv_archived: a DSS or document
+ * timestamp among the new revisions). A base signature rep verified again
+ * (prior 0: a new DSS brought its revocation evidence) takes rep's report
+ * with base's changes before rep's. The result is what a fresh verification
+ * reports, so it is built only where that is certain: every signature
+ * valid, rep diffing only revisions after base's (base's last revision
+ * signed, or its DSS tail verified: opts.verified_tail) and every base
+ * signature found in rep; otherwise *out is NULL with SP_OK (verify afresh
+ * when reading). SP_ERR_NOMEM, or SP_ERR_TOO_LARGE past max bytes. Any
+ * thread.
  */
 int verify_report_merge(const char *base, const struct crypto_verify_report *rep, size_t max,
 			char **out, size_t *outlen) SP_WUR;

@@ -286,9 +286,12 @@ struct server {
 	struct evidence_key *evidence_key; /* NULL: evidence.cert/key unset */
 	struct snowflake *numbers;         /* node server.node_id + worker index */
 	struct ip_limiter *verify_limiter; /* anonymous verifications per address */
-	struct expiry expiry;              /* the deadline sweep */
-	struct webhook_delivery webhooks;  /* webhook deliveries */
-	struct archive_renewal archive;    /* archive-timestamp renewal */
+	/* what a signing derives and the next one would derive again (state.h) */
+	struct blob_cache *seal_images;   /* seal pictures as PDF image data, by PNG digest */
+	struct blob_cache *revision_refs; /* object numbers a revision refers to, by digest */
+	struct expiry expiry;             /* the deadline sweep */
+	struct webhook_delivery webhooks; /* webhook deliveries */
+	struct archive_renewal archive;   /* archive-timestamp renewal */
 	struct event *sigterm_ev, *sigint_ev, *drain_ev;
 	double start_time;         /* epoch seconds, for process_start_time_seconds */
 	int port;                  /* the bound port */

@@ -195,6 +195,16 @@ request_numbers(const struct request *r)
 {
 	return r->srv->numbers;
 }
+struct blob_cache *
+request_seal_images(const struct request *r)
+{
+	return r->srv->seal_images;
+}
+struct blob_cache *
+request_revision_refs(const struct request *r)
+{
+	return r->srv->revision_refs;
+}
 struct ip_limiter *
 request_verify_limiter(const struct request *r)
 {

@@ -43,6 +43,15 @@
 #define VERIFY_LIMIT_SLOTS 4096
 #define VERIFY_LIMIT_WINDOW_MS (60 * 1000)
 #define VERIFY_LIMIT_MAX 30 /* anonymous verifications per address per window */
+/*
+ * Per-process caches: an organization has few seals; a revision's object
+ * numbers are a few hundred ints for a contract, kept for the contracts
+ * being signed now (a miss walks the revision, as without the cache).
+ */
+#define SEAL_IMAGE_CACHE_ENTRIES 64
+#define SEAL_IMAGE_CACHE_BYTES (16u << 20)
+#define REVISION_REFS_CACHE_ENTRIES 1024
+#define REVISION_REFS_CACHE_BYTES (32u << 20)
 #define EX_CONFIG 78
 #define EX_START 71
 
@@ -210,14 +219,22 @@ out:
 }
 
 /*
- * The rate limits of the process (state/limiter.c). Reviewer logins are
- * throttled in PostgreSQL instead (api/reviewers.c), so processes agree.
+ * The rate limits of the process (state/limiter.c) and its caches
+ * (state/blob_cache.c). Reviewer logins are throttled in PostgreSQL instead
+ * (api/reviewers.c), so processes agree.
  */
 static int
 limiters_build(struct server *srv, struct sp_errinfo *ei)
 {
-	return ip_limiter_new(VERIFY_LIMIT_SLOTS, VERIFY_LIMIT_WINDOW_MS, VERIFY_LIMIT_MAX,
-			      &srv->verify_limiter, ei);
+	int r;
+
+	if ((r = ip_limiter_new(VERIFY_LIMIT_SLOTS, VERIFY_LIMIT_WINDOW_MS, VERIFY_LIMIT_MAX,
+				&srv->verify_limiter, ei)) != SP_OK ||
+	    (r = blob_cache_new(SEAL_IMAGE_CACHE_ENTRIES, SEAL_IMAGE_CACHE_BYTES, &srv->seal_images,
+				ei)) != SP_OK)
+		return r;
+	return blob_cache_new(REVISION_REFS_CACHE_ENTRIES, REVISION_REFS_CACHE_BYTES,
+			      &srv->revision_refs, ei);
 }
 
 int
@@ -281,6 +298,8 @@ server_cleanup(struct server *srv)
 		snowflake_cleanup(srv->numbers);
 	free(srv->numbers);
 	ip_limiter_free(srv->verify_limiter);
+	blob_cache_free(srv->seal_images);
+	blob_cache_free(srv->revision_refs);
 	if (srv->base)
 		event_base_free(srv->base);
 }

@@ -245,6 +245,24 @@ int64_t snowflake_now_ms(void);
 /* Parse exactly 19 ASCII digits >= 10^18 into *out; SP_ERR_INVALID otherwise. */
 int snowflake_parse(const char *s, int64_t *out) SP_WUR;
 
+/* ---- blob_cache.c: derived bytes kept per process ------------------------------------------ */
+
+/*
+ * A bounded table of byte values by a 32-byte key (a SHA-256 digest of what
+ * they were derived from), shared by every thread of the process (one
+ * mutex; values copied in and out). max_entries 1..65536; values over
+ * max_bytes are not kept. Start-up builds it; free after the last job.
+ */
+struct blob_cache;
+int blob_cache_new(size_t max_entries, size_t max_bytes, struct blob_cache **out,
+		   struct sp_errinfo *ei) SP_WUR;
+void blob_cache_free(struct blob_cache *c); /* NULL is fine */
+/* A copy of key's value (*val the caller's, free()): SP_OK, SP_ERR_NOT_FOUND (also when c
+   is NULL) or SP_ERR_NOMEM. Any thread. */
+int blob_cache_get(struct blob_cache *c, const uint8_t key[32], uint8_t **val, size_t *len) SP_WUR;
+/* Keep a copy of val under key (replacing), evicting the least recently used. Any thread. */
+void blob_cache_put(struct blob_cache *c, const uint8_t key[32], const uint8_t *val, size_t len);
+
 /* ---- limiter.c: per-address rate limits ---------------------------------------------------- */
 
 /*

@@ -97,7 +97,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sp_errinfo ei;
-	struct pdf_seal seal;
+	struct pdf_seal seal = { 0 };
 	struct pdf_placement pl;
 	struct pdf_widget_rect *w = NULL;
 	struct pdf_image img;

@@ -241,9 +241,8 @@ class ThreeParties(SigningCase):
 
 class StoredVerification(SigningCase):
     """Completion keeps each revision's verification report; the contract's
-    verification answers from it, and the answer is the fresh one. At B-T:
-    completion keeps no report for a revision that also carries a DSS or a
-    document timestamp appended after its check (B-LT, B-LTA)."""
+    verification answers from it, and the answer is the fresh one. At B-T
+    here; StoredVerificationLTA: at B-LTA."""
     tls = False
     signing_extra = {"level": "B-T"}
 
@@ -301,6 +300,57 @@ class StoredVerification(SigningCase):
                                   "/api/v1/contracts/%s/verification?fresh=yes" % n)
         self.assertEqual(st, 400, doc)
         self.assertEqual(doc["code"], "invalid")
+
+
+class StoredVerificationLTA(SigningCase):
+    """At B-LTA (a DSS after every signature, a document timestamp from the
+    last signer) completion keeps each revision's report too, the appended
+    DSS and document timestamp merged in, and it is what a fresh verification
+    reports: field by field, levels and changes included."""
+    tls = False
+    signing_extra = {"level": "B-LTA"}
+
+    def verification(self, n, query=""):
+        st, _, _, doc = self.call("buyer", "GET", "/api/v1/contracts/%s/verification%s" % (n, query))
+        self.assertEqual(st, 200, doc)
+        return doc
+
+    def test_stored_report_is_the_fresh_report_at_b_lta(self):
+        signers = (("supplier", "rsa"), ("logistics", "ec"), ("buyer", "rsa"))
+        for slug, alg in signers:
+            self.login_api(slug, alg)
+        n = self.create([(slug, i + 1) for i, (slug, _) in enumerate(signers)])
+        for k, (slug, alg) in enumerate(signers, start=1):
+            self.act(slug, n, "receive")
+            prep = self.prepared(slug, n, alg)
+            st, _, _, doc = self.complete(slug, prep["session"], self.token_sign(slug, alg, prep))
+            self.assertEqual(st, 200, doc)
+            stored = self.db.query("SELECT verification FROM revisions WHERE contract_number = "
+                                   "%s AND seq = %d" % (n, k))
+            self.assertTrue(stored, "revision %d has no stored report" % k)
+            length = int(self.db.query("SELECT length FROM revisions WHERE contract_number = "
+                                       "%s AND seq = %d" % (n, k)))
+            self.assertEqual(json.loads(stored)["size"], length)
+            self.act(slug, n, "send")
+            kept, fresh = self.verification(n), self.verification(n, "?fresh=true")
+            self.assertEqual(kept, fresh)
+            sigs = [s for s in kept["signatures"] if not s["doc_timestamp"]]
+            self.assertEqual(len(sigs), k)
+            for sig in sigs:
+                self.assertTrue(sig["checks"]["signature"], sig)
+                self.assertTrue(sig["checks"]["timestamp"], sig)
+                # every signature has its DSS; the last signer's document timestamp
+                # makes them all B-LTA
+                self.assertEqual(sig["level"], "pades_b_lta" if k == len(signers)
+                                 else "pades_b_lt", sig)
+                self.assertEqual(sig["verdict"], "valid_with_allowed_changes", sig)
+                self.assertGreater(sig["changes"]["allowed"], 0, sig)
+            self.assertEqual(len(kept["signatures"]) - len(sigs), 1 if k == len(signers) else 0)
+        # the last answer came from the stored report
+        self.db.query("UPDATE revisions SET verification = jsonb_set(verification::jsonb, "
+                      "'{message}', '\"stored marker\"')::text WHERE contract_number = %s "
+                      "AND seq = 3" % n)
+        self.assertEqual(self.verification(n)["message"], "stored marker")
 
 
 class Failures(SigningCase):

@@ -333,7 +333,7 @@ START_TEST(reader_refuses_bad_input)
 	bad = malloc(n);
 	for (i = 0; i < n; i += 5) {
 		struct pdf_placement pl = { .mode = PDF_PLACE_SEAM, .pages = "all", .y = 100 };
-		struct pdf_seal sl = { seal, seal_len, 0 };
+		struct pdf_seal sl = { .png = seal, .png_len = seal_len, .width_mm = 0 };
 		memcpy(bad, d, n);
 		bad[i] = (unsigned char)"0 ]>/(9\xff"[i % 8];
 		sp_errinfo_init(&ei);
@@ -415,7 +415,7 @@ centre_is(const struct pdf_widget_rect *w, int page, double x, double y)
 
 START_TEST(resolve_geometry)
 {
-	struct pdf_seal s = { seal, seal_len, 0 };
+	struct pdf_seal s = { .png = seal, .png_len = seal_len, .width_mm = 0 };
 	struct pdf_placement pl[6] = {
 		{ .mode = PDF_PLACE_NORMAL, .page = 1, .x = 300, .y = 400 },
 		{ .mode = PDF_PLACE_NORMAL, .page = 2, .x = 100, .y = 80 },
@@ -464,7 +464,7 @@ END_TEST
 
 START_TEST(resolve_refuses_invalid)
 {
-	struct pdf_seal s = { seal, seal_len, 40 };
+	struct pdf_seal s = { .png = seal, .png_len = seal_len, .width_mm = 40 };
 	struct {
 		struct pdf_placement p;
 		const char *msg;
@@ -516,7 +516,7 @@ static int
 resolve1(struct pdf_doc *doc, double seal_mm, const struct pdf_placement *p,
 	 struct pdf_widget_rect **w, size_t *nw, struct sp_errinfo *ei)
 {
-	struct pdf_seal s = { seal, seal_len, seal_mm };
+	struct pdf_seal s = { .png = seal, .png_len = seal_len, .width_mm = seal_mm };
 
 	sp_errinfo_init(ei);
 	return pdf_placements_resolve(doc, &s, 1, p, 1, w, nw, ei);
@@ -642,7 +642,7 @@ END_TEST
 
 START_TEST(keyword_centres_on_hits)
 {
-	struct pdf_seal s = { seal, seal_len, 0 };
+	struct pdf_seal s = { .png = seal, .png_len = seal_len, .width_mm = 0 };
 	struct pdf_placement pl[2] = {
 		{ .mode = PDF_PLACE_KEYWORD, .keyword = "Party B (seal)" },
 		{ .mode = PDF_PLACE_KEYWORD,
@@ -683,7 +683,8 @@ static int
 prepare(const unsigned char *d, size_t n, const struct pdf_placement *pl, size_t npl,
 	struct pdf_sig_prepared *p, struct sp_errinfo *ei)
 {
-	struct pdf_seal s[2] = { { seal, seal_len, 0 }, { seal, seal_len, 30 } };
+	struct pdf_seal s[2] = { { .png = seal, .png_len = seal_len, .width_mm = 0 },
+				 { .png = seal, .png_len = seal_len, .width_mm = 30 } };
 	struct pdf_sig_params par = { .signing_time = T0,
 				      .utc_offset_min = 480,
 				      .contents_max = 4096,

@@ -59,7 +59,7 @@ START_TEST(existing_form_and_indirect_annots_are_kept)
 	struct pdf_sig_params par = { .signing_time = T0, .field_name = "Text1" };
 	struct pdf_sig_prepared p;
 	struct pdf_doc_info info;
-	struct pdf_seal s;
+	struct pdf_seal s = { 0 };
 	struct sp_errinfo ei;
 	struct pdf_doc *doc = NULL;
 	unsigned char *d, *png;
@@ -151,7 +151,7 @@ START_TEST(shared_annots_array_is_not_extended)
 	struct pdf_placement pl = { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 300, .y = 400 };
 	struct pdf_sig_params par = { .signing_time = T0 };
 	struct pdf_sig_prepared p;
-	struct pdf_seal s;
+	struct pdf_seal s = { 0 };
 	struct sp_errinfo ei;
 	struct pdf_doc *doc = NULL;
 	unsigned char *d, *png;

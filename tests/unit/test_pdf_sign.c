@@ -40,7 +40,7 @@ static unsigned char *
 sign_with_openssl(const unsigned char *d, size_t n, const struct pdf_placement *pl, size_t npl,
 		  size_t *outn)
 {
-	struct pdf_seal s = { seal, seal_len, 0 };
+	struct pdf_seal s = { .png = seal, .png_len = seal_len, .width_mm = 0 };
 	struct pdf_sig_params par = { .signing_time = T0, .utc_offset_min = 480, .digest_sm3 = 1 };
 	static const unsigned char zero[32];
 	struct pdf_sig_prepared p;
@@ -330,6 +330,54 @@ START_TEST(contract30_keyword_and_seam)
 }
 END_TEST
 
+/*
+ * A seal picture encoded once (what sealpactd keeps per process) gives the
+ * update, byte for byte, that the PNG itself gives; a damaged encoding is
+ * refused, never drawn.
+ */
+START_TEST(kept_seal_image_gives_the_same_update)
+{
+	struct pdf_placement pl[2] = {
+		{ .mode = PDF_PLACE_NORMAL, .page = 1, .x = 300, .y = 300 },
+		{ .mode = PDF_PLACE_SEAM, .pages = "all", .y = 400 },
+	};
+	struct pdf_sig_params par = { .signing_time = T0, .utc_offset_min = 480 };
+	struct pdf_seal s = { .png = seal, .png_len = seal_len };
+	struct pdf_sig_prepared a, b;
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	unsigned char *d, *enc = NULL;
+	size_t n, elen = 0;
+
+	sp_errinfo_init(&ei);
+	d = make_plain_pdf(3, &n);
+	ck_assert_msg(pdf_seal_image_encode(seal, seal_len, &enc, &elen, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_msg(pdf_doc_open(d, n, &doc, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_msg(pdf_sig_prepare(doc, &par, &s, 1, pl, 2, &a, &ei) == SP_OK, "%s", ei.msg);
+	s.image = enc;
+	s.image_len = elen;
+	ck_assert_msg(pdf_sig_prepare(doc, &par, &s, 1, pl, 2, &b, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_uint_eq(a.len, b.len);
+	ck_assert_mem_eq(a.data, b.data, a.len);
+	pdf_sig_prepared_cleanup(&b);
+	/* cut short: refused */
+	s.image_len = elen - 1;
+	sp_errinfo_init(&ei);
+	ck_assert_int_ne(pdf_sig_prepare(doc, &par, &s, 1, pl, 2, &b, &ei), SP_OK);
+	ck_assert_ptr_null(b.data);
+	/* not an encoding at all (the PNG itself): refused */
+	s.image = seal;
+	s.image_len = seal_len;
+	sp_errinfo_init(&ei);
+	ck_assert_int_ne(pdf_sig_prepare(doc, &par, &s, 1, pl, 2, &b, &ei), SP_OK);
+	pdf_sig_prepared_cleanup(&a);
+	pdf_doc_free(doc);
+	free(enc);
+	free(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -343,6 +391,7 @@ main(void)
 	tcase_add_test(tc, earlier_signature_stays_valid_in_pdfsig);
 	tcase_add_test(tc, seam_renders_at_right_edge_of_every_page);
 	tcase_add_test(tc, contract30_keyword_and_seam);
+	tcase_add_test(tc, kept_seal_image_gives_the_same_update);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

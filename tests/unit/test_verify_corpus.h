@@ -186,7 +186,7 @@ vc_sign_at(const unsigned char *d, size_t n, const char *who, int ts, int wrong_
 	struct pdf_placement pl = {
 		.mode = PDF_PLACE_NORMAL, .seal = 0, .page = 1, .x = 300, .y = 300
 	};
-	struct pdf_seal seal = { NULL, 0, 0 };
+	struct pdf_seal seal = { 0 };
 	struct pdf_sig_params par = { .signing_time = time(NULL), .utc_offset_min = 480 };
 	struct pdf_sig_prepared p;
 	struct sp_errinfo ei;

@@ -1,0 +1,302 @@
+/*
+ * bench_chain.c: whether a contract's k-th signing costs what its 1st does,
+ * in process (no HTTP, no database): one PDF signed N times in a row, each
+ * signing doing the document work sealpactd does (prepare: open the stored
+ * revision, check DocMDP, build the update with a seal and a date
+ * placement; complete: open the base and the new revision as views, count
+ * their signed fields, run the engine over the new update only with the
+ * object numbers the previous completion handed forward, the seal picture's
+ * image data made once). Prints the median over ROUNDS chains of the prepare
+ * and complete milliseconds of the 1st, the middle and the N-th signing,
+ * beside the same chain done the way sealpactd did before this branch (both
+ * documents opened whole, the base walked again, the picture compressed at
+ * every prepare), the two interleaved so that a busy machine slows both
+ * alike. The token's signature, the timestamp and the CMS are made but not
+ * timed (bench_sign_local times those).
+ *
+ *   bench_chain PDF SEAL.png [N (20)] [ROUNDS (5)]
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "crypto.h"
+#include "pdf.h"
+
+/* CPU time of this thread: others sharing the machine do not count */
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int
+cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+die(const char *what, const struct sp_errinfo *ei)
+{
+	fprintf(stderr, "bench_chain: %s: %s\n", what, ei ? ei->msg : "failed");
+	exit(1);
+}
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+struct keys {
+	EVP_PKEY *key;
+	X509 *cert;
+	struct crypto_tsa *tsa;
+	X509_STORE *ts_trust;
+};
+
+/* The CMS of one signing over attrs, timestamped by the throwaway TSA. */
+static void
+make_cms(const struct keys *k, const uint8_t *attrs, size_t alen, uint64_t serial, uint8_t **cms,
+	 size_t *cmslen)
+{
+	uint8_t *sig = NULL, *q = NULL, *resp = NULL, *tok = NULL;
+	size_t siglen = (size_t)EVP_PKEY_get_size(k->key), qlen = 0, rlen = 0, toklen = 0;
+	struct sp_errinfo ei;
+	EVP_MD_CTX *md;
+
+	sp_errinfo_init(&ei);
+	if ((sig = malloc(siglen)) == NULL || (md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k->key) != 1 ||
+	    EVP_DigestSign(md, sig, &siglen, attrs, alen) != 1)
+		die("sign", NULL);
+	EVP_MD_CTX_free(md);
+	if (crypto_ts_query_new(sig, siglen, NULL, &q, &qlen, &ei) != SP_OK ||
+	    crypto_tsa_respond(k->tsa, q, qlen, serial, 0, &resp, &rlen, &ei) != SP_OK ||
+	    crypto_ts_response_check(resp, rlen, q, qlen, NULL, &tok, &toklen, NULL, &ei) !=
+		    SP_OK ||
+	    crypto_cms_assemble(k->cert, NULL, attrs, alen, sig, siglen, tok, toklen, cms, cmslen,
+				&ei) != SP_OK)
+		die("cms", &ei);
+	free(sig);
+	free(q);
+	free(resp);
+	free(tok);
+}
+
+/* One chain of n signings; tp[k], tc[k]: prepare and complete ms of signing k + 1. */
+static void
+chain(const struct keys *k, const unsigned char *pdf, size_t len, const unsigned char *png,
+      size_t pnglen, int before, int n, double *tp, double *tc)
+{
+	unsigned char *enc = NULL;
+	size_t enclen = 0;
+	unsigned char *cur = malloc(len);
+	size_t curlen = len;
+	int *refs = NULL, i;
+	size_t nrefs = 0;
+	struct sp_errinfo ei;
+
+	if (cur == NULL)
+		die("oom", NULL);
+	memcpy(cur, pdf, len);
+	sp_errinfo_init(&ei);
+	for (i = 0; i < n; i++) {
+		struct pdf_doc *doc = NULL, *base = NULL, *nw = NULL;
+		struct pdf_sig_prepared prep;
+		struct pdf_sig_params params;
+		struct pdf_placement pl[2];
+		struct pdf_seal seal;
+		struct pdf_doc_info bi, ni;
+		struct crypto_verify_opts vo;
+		struct crypto_verify_report *rep = NULL;
+		uint8_t *attrs = NULL, *cms = NULL;
+		size_t alen = 0, cmslen = 0;
+		int *nrefs_out = NULL;
+		size_t nn = 0;
+		double t0;
+
+		memset(pl, 0, sizeof(pl));
+		pl[0].mode = PDF_PLACE_NORMAL;
+		pl[0].page = 1 + i % 10;
+		pl[0].x = 100 + (i / 10 % 4) * 110;
+		pl[0].y = 150 + (i / 40 % 6) * 110;
+		pl[1].mode = PDF_PLACE_DATE;
+		pl[1].page = pl[0].page;
+		pl[1].x = pl[0].x;
+		pl[1].y = pl[0].y - 30;
+		memset(&seal, 0, sizeof(seal));
+		seal.png = png;
+		seal.png_len = pnglen;
+		memset(&params, 0, sizeof(params));
+		params.signing_time = time(NULL);
+		params.contents_max = 8192;
+		t0 = now_ms();
+		/* the picture's image data: made at the first prepare, then kept */
+		if (!before && enc == NULL &&
+		    pdf_seal_image_encode(png, pnglen, &enc, &enclen, &ei) != SP_OK)
+			die("seal image", &ei);
+		seal.image = enc;
+		seal.image_len = enclen;
+		if (pdf_doc_open(cur, curlen, &doc, &ei) != SP_OK ||
+		    pdf_docmdp_check_signable(doc, &ei) != SP_OK ||
+		    pdf_sig_prepare(doc, &params, &seal, 1, pl, 2, &prep, &ei) != SP_OK ||
+		    crypto_cms_signed_attrs(k->cert, CRYPTO_SIGALG_RSA_SHA256, prep.sha256, 32,
+					    &attrs, &alen, &ei) != SP_OK)
+			die("prepare", &ei);
+		pdf_doc_free(doc);
+		tp[i] = now_ms() - t0;
+		make_cms(k, attrs, alen, (uint64_t)i + 1, &cms, &cmslen);
+		if (pdf_sig_fill(prep.data, prep.len, prep.contents_off, prep.contents_len, cms,
+				 cmslen, &ei) != SP_OK)
+			die("fill", &ei);
+		t0 = now_ms();
+		if (before ? pdf_doc_open(prep.data, prep.orig_len, &base, &ei) != SP_OK ||
+				     pdf_doc_open(prep.data, prep.len, &nw, &ei) != SP_OK
+			   : pdf_doc_open_view(prep.data, prep.orig_len, &base, &ei) != SP_OK ||
+				     pdf_doc_open_view(prep.data, prep.len, &nw, &ei) != SP_OK ||
+				     pdf_doc_form_load(base, &ei) != SP_OK ||
+				     pdf_doc_form_load(nw, &ei) != SP_OK)
+			die("complete: open", &ei);
+		pdf_doc_info_get(base, &bi);
+		pdf_doc_info_get(nw, &ni);
+		if (ni.nsigned != bi.nsigned + 1)
+			die("complete: not one more signature", NULL);
+		memset(&vo, 0, sizeof(vo));
+		vo.ts_trust = k->ts_trust;
+		vo.verified_len = i > 0 ? prep.orig_len : 0;
+		vo.doc = nw;
+		vo.verified_doc = base;
+		if (!before) {
+			vo.verified_refs = refs;
+			vo.nverified_refs = nrefs;
+			vo.refs_out = &nrefs_out;
+			vo.nrefs_out = &nn;
+		}
+		if (crypto_pdf_verify(prep.data, prep.len, &vo, &rep, &ei) != SP_OK ||
+		    rep->nsigs < 1 || pdf_doc_damaged(nw) || pdf_doc_damaged(base))
+			die("complete: verify", &ei);
+		pdf_doc_free(nw);
+		pdf_doc_free(base);
+		tc[i] = now_ms() - t0;
+		crypto_verify_report_free(rep);
+		free(refs);
+		refs = nrefs_out;
+		nrefs = nn;
+		free(cur);
+		cur = prep.data;
+		curlen = prep.len;
+		prep.data = NULL; /* transferred */
+		pdf_sig_prepared_cleanup(&prep);
+		free(attrs);
+		free(cms);
+	}
+	free(refs);
+	free(cur);
+	free(enc);
+}
+
+int
+main(int argc, char **argv)
+{
+	char dir[] = "/tmp/sp-bench-chain.XXXXXX", path[512], tc[512], tk[512];
+	unsigned char *pdf = NULL, *png = NULL;
+	size_t len = 0, pnglen = 0;
+	int n = argc > 3 ? atoi(argv[3]) : 20, rounds = argc > 4 ? atoi(argv[4]) : 5, i, r;
+	double *tp, *tcm, *bp, *bcm, *col;
+	struct sp_errinfo ei;
+	struct keys k;
+	FILE *f;
+
+	if (argc < 3 || n < 2 || n > 200 || rounds < 1 || rounds > 100) {
+		fprintf(stderr, "usage: bench_chain PDF SEAL.png [N (2..200)] [ROUNDS (1..100)]\n");
+		return 64;
+	}
+	sp_errinfo_init(&ei);
+	if (sp_file_read(argv[1], PDF_DOC_MAX_BYTES, &pdf, &len, &ei) != SP_OK)
+		die(argv[1], &ei);
+	if (sp_file_read(argv[2], 4 << 20, &png, &pnglen, &ei) != SP_OK)
+		die(argv[2], &ei);
+	if (mkdtemp(dir) == NULL ||
+	    sh("cd %s && openssl req -x509 -newkey rsa:2048 -nodes -keyout k.pem -out c.pem "
+	       "-days 2 -subj /CN=bench -addext keyUsage=critical,digitalSignature "
+	       ">/dev/null 2>&1 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+	       "-nodes -keyout tk.pem -out tc.pem -days 2 -subj /CN=tsa -addext "
+	       "extendedKeyUsage=critical,timeStamping >/dev/null 2>&1",
+	       dir) != 0)
+		die("openssl req", NULL);
+	memset(&k, 0, sizeof(k));
+	snprintf(path, sizeof(path), "%s/k.pem", dir);
+	if ((f = fopen(path, "r")) == NULL ||
+	    (k.key = PEM_read_PrivateKey(f, NULL, NULL, NULL)) == NULL)
+		die("key", NULL);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/c.pem", dir);
+	if ((f = fopen(path, "r")) == NULL || (k.cert = PEM_read_X509(f, NULL, NULL, NULL)) == NULL)
+		die("cert", NULL);
+	fclose(f);
+	snprintf(tc, sizeof(tc), "%s/tc.pem", dir);
+	snprintf(tk, sizeof(tk), "%s/tk.pem", dir);
+	if (crypto_tsa_new(tc, tk, NULL, "1.3.6.1.4.1.99999.1.1", 1000, &k.tsa, &ei) != SP_OK)
+		die("tsa", &ei);
+	if ((tp = calloc((size_t)(n * rounds), sizeof(double))) == NULL ||
+	    (tcm = calloc((size_t)(n * rounds), sizeof(double))) == NULL ||
+	    (bp = calloc((size_t)(n * rounds), sizeof(double))) == NULL ||
+	    (bcm = calloc((size_t)(n * rounds), sizeof(double))) == NULL ||
+	    (col = calloc((size_t)rounds, sizeof(double))) == NULL)
+		die("oom", NULL);
+	for (r = 0; r < rounds; r++) {
+		chain(&k, pdf, len, png, pnglen, 1, n, bp + r * n, bcm + r * n);
+		chain(&k, pdf, len, png, pnglen, 0, n, tp + r * n, tcm + r * n);
+	}
+	printf("bench_chain: %s (%zu bytes) signed %d times in a row, median of %d chains, CPU "
+	       "ms:\n",
+	       argv[1], len, n, rounds);
+	{
+		int at[3] = { 0, n / 2 - 1, n - 1 }, a, b;
+		const double *src[4] = { bp, bcm, tp, tcm };
+		double m[4];
+		printf("               before: prepare  complete     now: prepare  complete\n");
+		for (a = 0; a < 3; a++) {
+			for (b = 0; b < 4; b++) {
+				for (i = 0; i < rounds; i++)
+					col[i] = src[b][i * n + at[a]];
+				qsort(col, (size_t)rounds, sizeof(double), cmp);
+				m[b] = col[rounds / 2];
+			}
+			printf("  signing %3d:        %7.2f   %7.2f         %7.2f   %7.2f\n",
+			       at[a] + 1, m[0], m[1], m[2], m[3]);
+		}
+	}
+	free(tp);
+	free(tcm);
+	free(bp);
+	free(bcm);
+	free(col);
+	crypto_tsa_free(k.tsa);
+	EVP_PKEY_free(k.key);
+	X509_free(k.cert);
+	free(pdf);
+	free(png);
+	sh("rm -rf %s", dir);
+	return 0;
+}

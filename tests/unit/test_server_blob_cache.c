@@ -1,0 +1,170 @@
+/*
+ * test_server_blob_cache.c: the per-process cache of derived bytes
+ * (server/state/blob_cache.c): a value comes back as it was put, as a copy;
+ * the least recently used entry goes when the table or its byte budget is
+ * full; a value over the budget is not kept; threads may share it.
+ */
+#include <check.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "state.h"
+
+static void
+key_of(int i, uint8_t key[32])
+{
+	memset(key, 0, 32);
+	memcpy(key, &i, sizeof(i));
+}
+
+static int
+has(struct blob_cache *c, int i, const char *want)
+{
+	uint8_t key[32], *v = NULL;
+	size_t len = 0;
+	int ok;
+
+	key_of(i, key);
+	if (blob_cache_get(c, key, &v, &len) != SP_OK)
+		return 0;
+	ok = want == NULL || (len == strlen(want) && memcmp(v, want, len) == 0);
+	free(v);
+	return ok ? 1 : -1;
+}
+
+static void
+put(struct blob_cache *c, int i, const char *val)
+{
+	uint8_t key[32];
+
+	key_of(i, key);
+	blob_cache_put(c, key, (const uint8_t *)val, strlen(val));
+}
+
+START_TEST(values_come_back_as_copies)
+{
+	struct blob_cache *c = NULL;
+	struct sp_errinfo ei;
+	char buf[8] = "first";
+	uint8_t key[32], *v = NULL;
+	size_t len = 0;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(blob_cache_new(4, 1024, &c, &ei), SP_OK);
+	key_of(1, key);
+	ck_assert_int_eq(blob_cache_get(c, key, &v, &len), SP_ERR_NOT_FOUND);
+	ck_assert_ptr_null(v);
+	blob_cache_put(c, key, (const uint8_t *)buf, 5);
+	memcpy(buf, "XXXXX", 5); /* the cache kept its own copy */
+	ck_assert_int_eq(has(c, 1, "first"), 1);
+	ck_assert_int_eq(blob_cache_get(c, key, &v, &len), SP_OK);
+	v[0] = 'Y'; /* and hands out copies */
+	free(v);
+	ck_assert_int_eq(has(c, 1, "first"), 1);
+	put(c, 1, "second"); /* replaced */
+	ck_assert_int_eq(has(c, 1, "second"), 1);
+	ck_assert_int_eq(has(c, 2, NULL), 0);
+	/* no cache: every get misses, a put is a no-op */
+	ck_assert_int_eq(blob_cache_get(NULL, key, &v, &len), SP_ERR_NOT_FOUND);
+	blob_cache_put(NULL, key, (const uint8_t *)"x", 1);
+	blob_cache_free(c);
+	blob_cache_free(NULL);
+	ck_assert_int_ne(blob_cache_new(0, 1024, &c, &ei), SP_OK);
+	ck_assert_ptr_null(c);
+}
+END_TEST
+
+START_TEST(least_recently_used_goes)
+{
+	struct blob_cache *c = NULL;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(blob_cache_new(3, 12, &c, &ei), SP_OK);
+	put(c, 1, "aaaa");
+	put(c, 2, "bbbb");
+	put(c, 3, "cccc");
+	ck_assert_int_eq(has(c, 1, "aaaa"), 1); /* 1 used: 2 is now the oldest */
+	put(c, 4, "dd");                        /* the table is full: 2 goes */
+	ck_assert_int_eq(has(c, 2, NULL), 0);
+	ck_assert_int_eq(has(c, 1, "aaaa") + has(c, 3, "cccc") + has(c, 4, "dd"), 3);
+	/* read since in the order 1, 3, 4. 10 bytes kept and the table full: 6 more bytes
+	   need one slot and fit in the 12-byte budget once the oldest (1) is gone */
+	put(c, 5, "eeeeee");
+	ck_assert_int_eq(has(c, 5, "eeeeee"), 1);
+	ck_assert_int_eq(has(c, 1, NULL), 0);
+	ck_assert_int_eq(has(c, 3, "cccc"), 1);
+	/* 12 bytes and a full table: 2 more need a slot; the oldest (4) goes, and they fit */
+	put(c, 7, "gg");
+	ck_assert_int_eq(has(c, 7, "gg") + has(c, 3, "cccc"), 2);
+	ck_assert_int_eq(has(c, 4, NULL), 0);
+	ck_assert_int_eq(has(c, 5, "eeeeee"), 1);
+	/* over the whole budget: not kept, nothing else dropped */
+	put(c, 6, "ffffffffffffff");
+	ck_assert_int_eq(has(c, 6, NULL), 0);
+	ck_assert_int_eq(has(c, 3, "cccc") + has(c, 5, "eeeeee") + has(c, 7, "gg"), 3);
+	blob_cache_free(c);
+}
+END_TEST
+
+static void *
+worker(void *arg)
+{
+	struct blob_cache *c = arg;
+	char val[32];
+	int i, r;
+
+	for (i = 0; i < 2000; i++) {
+		snprintf(val, sizeof(val), "value-%d", i % 50);
+		put(c, i % 50, val);
+		r = has(c, (i * 7) % 50, NULL);
+		if (r < 0)
+			return (void *)1;
+	}
+	return NULL;
+}
+
+START_TEST(threads_share_it)
+{
+	struct blob_cache *c = NULL;
+	struct sp_errinfo ei;
+	pthread_t t[4];
+	void *rv;
+	char val[32];
+	int i;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(blob_cache_new(16, 4096, &c, &ei), SP_OK);
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, worker, c), 0);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(pthread_join(t[i], &rv), 0);
+		ck_assert_ptr_null(rv);
+	}
+	/* whatever survived is what was put under its key */
+	for (i = 0; i < 50; i++) {
+		snprintf(val, sizeof(val), "value-%d", i);
+		ck_assert_int_ge(has(c, i, val), 0);
+	}
+	blob_cache_free(c);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("server_blob_cache");
+	TCase *tc = tcase_create("cache");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, values_come_back_as_copies);
+	tcase_add_test(tc, least_recently_used_goes);
+	tcase_add_test(tc, threads_share_it);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
