@@ -157,7 +157,8 @@ chain(const struct keys *k, const unsigned char *pdf, size_t len, const unsigned
 			die("seal image", &ei);
 		seal.image = enc;
 		seal.image_len = enclen;
-		if (pdf_doc_open(cur, curlen, &doc, &ei) != SP_OK ||
+		if ((before ? pdf_doc_open(cur, curlen, &doc, &ei)
+			    : pdf_doc_open_stored(cur, curlen, &doc, &ei)) != SP_OK ||
 		    pdf_docmdp_check_signable(doc, &ei) != SP_OK ||
 		    pdf_sig_prepare(doc, &params, &seal, 1, pl, 2, &prep, &ei) != SP_OK ||
 		    crypto_cms_signed_attrs(k->cert, CRYPTO_SIGALG_RSA_SHA256, prep.sha256, 32,

@@ -234,6 +234,23 @@ add_name(struct pdf_doc *doc, const char *prefix, const char *t)
 }
 
 /* Walk one field and its kids: names, and whether signature fields are signed. */
+/*
+ * Whether a signature field has a value. An indirect /V counts without being
+ * read: reading it parses the signature dictionary with its /Contents (the
+ * largest object of every signature), and a form read at each open would make
+ * every request cost O(k) in the file's earlier signatures. A reference to a
+ * missing object therefore counts too; the verifier reads each value and
+ * reports such a signature unreadable.
+ */
+static int
+sig_value_present(qpdf_data q, qpdf_oh f)
+{
+	/* not qpdf_oh_has_key: it resolves the value to tell null from absent */
+	qpdf_oh v = qpdf_oh_get_key(q, f, "/V");
+
+	return qpdf_oh_is_indirect(q, v) || !qpdf_oh_is_null(q, v);
+}
+
 static int
 walk_field(struct pdf_doc *doc, qpdf_oh f, const char *prefix, int is_sig, int top, int depth,
 	   size_t *budget, struct sp_errinfo *ei)
@@ -260,8 +277,7 @@ walk_field(struct pdf_doc *doc, qpdf_oh f, const char *prefix, int is_sig, int t
 		snprintf(name, sizeof(name), "%s", doc->fieldnames[doc->nfieldnames - 1]);
 		if (is_sig) {
 			doc->info.nsigfields++;
-			if (qpdf_oh_has_key(q, f, "/V") &&
-			    !qpdf_oh_is_null(q, qpdf_oh_get_key(q, f, "/V")))
+			if (sig_value_present(q, f))
 				doc->info.nsigned++;
 		}
 	}
@@ -371,10 +387,14 @@ pdf_doc_scan_warnings(struct pdf_doc *doc)
 	}
 }
 
+/* doc_open's modes: what is read ahead at open */
+enum { OPEN_WHOLE, OPEN_VIEW, OPEN_STORED };
+
 static int
-doc_open(const unsigned char *data, size_t len, int view, struct pdf_doc **out,
+doc_open(const unsigned char *data, size_t len, int mode, struct pdf_doc **out,
 	 struct sp_errinfo *ei)
 {
+	int view = mode != OPEN_WHOLE;
 	int r = SP_ERR_INTERNAL, i, n;
 	struct pdf_doc *doc = NULL;
 	unsigned char *copy = NULL;
@@ -455,9 +475,9 @@ doc_open(const unsigned char *data, size_t len, int view, struct pdf_doc **out,
 			goto out;
 	}
 	/* the writer's field names; a verifier reads signature fields on its own */
-	if (!view && (r = read_form(doc, ei)) < 0)
+	if (mode != OPEN_VIEW && (r = read_form(doc, ei)) < 0)
 		goto out;
-	if (!view)
+	if (mode == OPEN_WHOLE)
 		resolve_all(doc);
 	if (qpdf_has_error(doc->q)) {
 		r = pdf_qpdf_fail(ei, doc->q, "reading the PDF");
@@ -495,14 +515,21 @@ pdf_doc_free(struct pdf_doc *doc)
 int
 pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out, struct sp_errinfo *ei)
 {
-	return doc_open(data, len, 0, out, ei);
+	return doc_open(data, len, OPEN_WHOLE, out, ei);
+}
+
+int
+pdf_doc_open_stored(const unsigned char *data, size_t len, struct pdf_doc **out,
+		    struct sp_errinfo *ei)
+{
+	return doc_open(data, len, OPEN_STORED, out, ei);
 }
 
 int
 pdf_doc_open_view(const unsigned char *data, size_t len, struct pdf_doc **out,
 		  struct sp_errinfo *ei)
 {
-	return doc_open(data, len, 1, out, ei);
+	return doc_open(data, len, OPEN_VIEW, out, ei);
 }
 
 int

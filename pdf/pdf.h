@@ -63,6 +63,17 @@ struct pdf_page_info {
  */
 int pdf_doc_open_view(const unsigned char *data, size_t len, struct pdf_doc **out,
 		      struct sp_errinfo *ei) SP_WUR;
+/*
+ * As pdf_doc_open, for a document this server stored: the upload, opened
+ * whole when it was accepted, or a revision the verification engine checked
+ * when it was completed. Objects are not all resolved ahead (that pass found
+ * repairs at the upload; doing it again at every prepare parsed every earlier
+ * signature's dictionary, so the k-th signer paid for k - 1); a repair met
+ * on the way still marks the document damaged (pdf_sig_prepare scans after
+ * building the update). data is borrowed and must outlive the document.
+ */
+int pdf_doc_open_stored(const unsigned char *data, size_t len, struct pdf_doc **out,
+			struct sp_errinfo *ei) SP_WUR;
 /* 1 when qpdf has had to repair doc's cross-reference data so far. */
 int pdf_doc_damaged(struct pdf_doc *doc);
 /*

@@ -425,7 +425,8 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	}
 	if (needs_seal && (r = seal_image(j->seal_images, &seal, &enc, ei)) != SP_OK)
 		goto out;
-	if ((r = pdf_doc_open(j->base->data, j->base->len, &pdoc, ei)) != SP_OK ||
+	/* the stored revision: opened whole at upload, verified at completion */
+	if ((r = pdf_doc_open_stored(j->base->data, j->base->len, &pdoc, ei)) != SP_OK ||
 	    (r = pdf_docmdp_check_signable(pdoc, ei)) != SP_OK)
 		goto out;
 	memset(&params, 0, sizeof(params));
