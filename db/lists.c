@@ -13,6 +13,11 @@
  * count that stops after DB_LIST_COUNT_CAP + 1 matches. Deep pages go by
  * keyset ("after": older than a contract number) instead of OFFSET.
  *
+ * A text search (q) is answered from the first rows of the walk when they
+ * hold enough matches, else from the tab's trigram index by organization
+ * (015, matches_add): a common word stops early in the walk, a rare one
+ * does not walk the tab.
+ *
  * The party tabs read only parties: the contract columns they filter on are
  * copied onto each party row (003_workflow.sql), so a count is an
  * index-only scan of the caller's rows and the page walks the index in order
@@ -148,12 +153,12 @@ where_add(struct sp_buf *b, const struct tab *t, const struct filters *f, int wi
  * Without a text search, a walk of the tab's index in order (or the filter's
  * own index and a sort, when the planner finds that cheaper).
  *
- * With one, the walk checks the first LIST_TEXT_WALK rows that pass the other
- * filters (<name>_w, with hit: whether the text matches). When they hold
- * <lim> matches, or are all there is, the answer is theirs. Otherwise the
- * matches are rare in the tab: the tab's trigram index gives the candidates
- * (list_text_tids), which are fetched by ctid and checked against every
- * condition here. The two branches are gated on <name>_e, so only one runs.
+ * With one, the walk (<name>_w) checks at most the first LIST_TEXT_WALK rows
+ * that pass the other filters, and stops at <lim> matches. When it found
+ * <lim>, the answer is theirs. Otherwise the matches are rare in the tab:
+ * the tab's trigram index gives the candidates (list_text_tids), which are
+ * fetched by ctid and checked against every condition here. The two
+ * branches are gated on the walk's count, so only one runs.
  * The planner alone cannot make this choice: it estimates a word's
  * frequency over all names, not over this organization's tab.
  */
@@ -175,28 +180,38 @@ matches_add(struct sp_buf *b, const char *name, const struct tab *t, const struc
 					  t->number, lim);
 		return r;
 	}
-	r = sp_buf_printf(b, "%s_w AS MATERIALIZED (SELECT %s AS n, %s AS ct, %s AS mine, ", name,
-			  t->number, t->created, t->mine);
+	/*
+	 * The walk: a pipeline that stops at <lim> matches or after
+	 * LIST_TEXT_WALK rows, whichever comes first (the text check sits above
+	 * the inner LIMIT, so it cannot be pushed into the scan).
+	 */
+	r = sp_buf_printf(b,
+			  "%s_w AS MATERIALIZED (SELECT n, ct, mine FROM (SELECT %s AS n, %s AS "
+			  "ct, %s AS mine, ",
+			  name, t->number, t->created, t->mine);
 	if (r == SP_OK)
 		r = text_add(b, t, f);
 	if (r == SP_OK)
 		r = sp_buf_printf(b, " AS hit FROM %s WHERE ", t->from);
 	if (r == SP_OK)
 		r = where_add(b, t, f, with_after, 0);
+	/*
+	 * Fewer than <lim> matches there: all the matches from the trigram
+	 * index instead (exact whether or not the walk reached the tab's end).
+	 */
 	if (r == SP_OK)
 		r = sp_buf_printf(
 			b,
-			" ORDER BY %s DESC, %s DESC LIMIT greatest(%d, %s)), "
-			"%s_e AS MATERIALIZED (SELECT count(*) FILTER (WHERE hit) >= %s OR "
-			"count(*) < greatest(%d, %s) AS enough FROM %s_w), "
-			"%s AS MATERIALIZED ((SELECT n, ct, mine FROM %s_w WHERE hit AND "
-			"(SELECT enough FROM %s_e) ORDER BY ct DESC, n DESC LIMIT %s) UNION ALL "
-			"(SELECT %s, %s, %s FROM %s WHERE NOT (SELECT enough FROM %s_e) AND "
+			" ORDER BY %s DESC, %s DESC LIMIT greatest(%d, %s)) w WHERE hit ORDER BY "
+			"ct DESC, n DESC LIMIT %s), "
+			"%s AS MATERIALIZED ((SELECT n, ct, mine FROM %s_w WHERE "
+			"(SELECT count(*) FROM %s_w) >= %s) UNION ALL "
+			"(SELECT %s, %s, %s FROM %s WHERE (SELECT count(*) FROM %s_w) < %s AND "
 			"t.ctid = ANY (list_text_tids($1, '%s', '%%' || lower($%d) || '%%', "
 			"%s)) AND ",
-			t->created, t->number, LIST_TEXT_WALK, lim, name, lim, LIST_TEXT_WALK, lim,
-			name, name, name, name, lim, t->number, t->created, t->mine, t->from, name,
-			t->tab, f->q, f->q_number ? "true" : "false");
+			t->created, t->number, LIST_TEXT_WALK, lim, lim, name, name, name, lim,
+			t->number, t->created, t->mine, t->from, name, lim, t->tab, f->q,
+			f->q_number ? "true" : "false");
 	if (r == SP_OK)
 		r = where_add(b, t, f, with_after, 1);
 	if (r == SP_OK)
