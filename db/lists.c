@@ -158,7 +158,10 @@ where_add(struct sp_buf *b, const struct tab *t, const struct filters *f, int wi
  * <lim>, the answer is theirs. Otherwise the matches are rare in the tab:
  * the tab's trigram index gives the candidates (list_text_tids), which are
  * fetched by ctid and checked against every condition here. The two
- * branches are gated on the walk's count, so only one runs.
+ * branches are gated on the walk's count, so only one runs. The function's
+ * organization comes through a sub-select: with constant arguments the
+ * planner would call it (STABLE) while estimating the scan, i.e. search the
+ * index at every planning, also when the walk serves.
  * The planner alone cannot make this choice: it estimates a word's
  * frequency over all names, not over this organization's tab.
  */
@@ -207,7 +210,8 @@ matches_add(struct sp_buf *b, const char *name, const struct tab *t, const struc
 			"%s AS MATERIALIZED ((SELECT n, ct, mine FROM %s_w WHERE "
 			"(SELECT count(*) FROM %s_w) >= %s) UNION ALL "
 			"(SELECT %s, %s, %s FROM %s WHERE (SELECT count(*) FROM %s_w) < %s AND "
-			"t.ctid = ANY (list_text_tids($1, '%s', '%%' || lower($%d) || '%%', "
+			"t.ctid = ANY (list_text_tids((SELECT $1::bigint), '%s', '%%' || "
+			"lower($%d) || '%%', "
 			"%s)) AND ",
 			t->created, t->number, LIST_TEXT_WALK, lim, lim, name, name, name, lim,
 			t->number, t->created, t->mine, t->from, name, lim, t->tab, f->q,
