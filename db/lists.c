@@ -46,12 +46,15 @@ struct tab {
 		"t.name_lc", "NULL::text"
 
 /*
- * A text search first checks this many of the tab's rows (with the other
- * filters) in order, about 2.5 ms here; a word common enough to fill the
- * count there is answered from them, a rarer one from the tab's trigram
- * index (list_text_tids, 015) instead of a walk past the whole tab.
+ * A text search first checks at most this many of the tab's rows (with the
+ * other filters) in order, about 2.5 ms here; a word common enough to fill
+ * the count there is answered from them, a rarer one from the tab's trigram
+ * index (list_text_tids, 015) instead of a walk past the whole tab. Digits
+ * also search the number (int8 to text per row doubles the walk's cost), and
+ * a number's digits are rarely common: a shorter walk first.
  */
 #define LIST_TEXT_WALK 12000
+#define LIST_TEXT_WALK_DIGITS 2000
 
 /* Each condition repeats its index's predicate, so the planner can use it. */
 static const struct tab tabs[] = {
@@ -91,6 +94,7 @@ param_add(struct params *ps, const char *v)
 struct filters {
 	int status, btype, q, initiator, from, to, after;
 	int q_number; /* q is digits only: it may be part of a contract number */
+	int walk;     /* rows a text search walks before the trigram index; 0: no index */
 };
 
 /*
@@ -151,9 +155,10 @@ where_add(struct sp_buf *b, const struct tab *t, const struct filters *f, int wi
  * filters, in the tab's order (newest first).
  *
  * Without a text search, a walk of the tab's index in order (or the filter's
- * own index and a sort, when the planner finds that cheaper).
+ * own index and a sort, when the planner finds that cheaper); also for a
+ * text of fewer than 3 characters, which has no trigram to look up.
  *
- * With one, the walk (<name>_w) checks at most the first LIST_TEXT_WALK rows
+ * With one, the walk (<name>_w) checks at most the first f->walk rows
  * that pass the other filters, and stops at <lim> matches. When it found
  * <lim>, the answer is theirs. Otherwise the matches are rare in the tab:
  * the tab's trigram index gives the candidates (list_text_tids), which are
@@ -171,7 +176,7 @@ matches_add(struct sp_buf *b, const char *name, const struct tab *t, const struc
 {
 	int r;
 
-	if (!f->q) {
+	if (!f->q || !f->walk) {
 		r = sp_buf_printf(b,
 				  "%s AS MATERIALIZED (SELECT %s AS n, %s AS ct, %s AS mine FROM "
 				  "%s WHERE ",
@@ -213,8 +218,8 @@ matches_add(struct sp_buf *b, const char *name, const struct tab *t, const struc
 			"t.ctid = ANY (list_text_tids((SELECT $1::bigint), '%s', '%%' || "
 			"lower($%d) || '%%', "
 			"%s)) AND ",
-			t->created, t->number, LIST_TEXT_WALK, lim, lim, name, name, name, lim,
-			t->number, t->created, t->mine, t->from, name, lim, t->tab, f->q,
+			t->created, t->number, f->walk, lim, lim, name, name, name, lim, t->number,
+			t->created, t->mine, t->from, name, lim, t->tab, f->q,
 			f->q_number ? "true" : "false");
 	if (r == SP_OK)
 		r = where_add(b, t, f, with_after, 1);
@@ -222,6 +227,16 @@ matches_add(struct sp_buf *b, const char *name, const struct tab *t, const struc
 		r = sp_buf_printf(b, " ORDER BY %s DESC, %s DESC LIMIT %s))", t->created, t->number,
 				  lim);
 	return r;
+}
+
+static size_t
+utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
 }
 
 /* Escape LIKE's wildcards so that a search for "10%" means those characters. */
@@ -329,6 +344,8 @@ db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *
 	f.btype = lq->business_type != NULL ? param_add(&ps, lq->business_type) : 0;
 	f.q = q != NULL ? param_add(&ps, q) : 0;
 	f.q_number = q != NULL && strspn(q, "0123456789") == strlen(q);
+	if (q != NULL && utf8_chars(lq->q) >= 3)
+		f.walk = f.q_number ? LIST_TEXT_WALK_DIGITS : LIST_TEXT_WALK;
 	f.initiator = initiator != NULL ? param_add(&ps, initiator) : 0;
 	f.from = lq->created_from != NULL ? param_add(&ps, lq->created_from) : 0;
 	f.to = lq->created_to != NULL ? param_add(&ps, lq->created_to) : 0;

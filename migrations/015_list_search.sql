@@ -39,17 +39,22 @@ CREATE INDEX contracts_initiated_idx ON contracts (initiator_org_id, created_at 
 CREATE INDEX contracts_drafts_idx ON contracts (initiator_org_id, created_at DESC, number DESC)
 	INCLUDE (status, business_type, name_lc) WHERE status = 'draft';
 
--- Each tab's rows by organization and trigram of the lowered name.
-CREATE INDEX parties_todo_text_idx ON parties USING gin (organization_id, c_name_lc gin_trgm_ops)
+-- Each tab's rows by organization and trigram of the lowered name and of the
+-- number (which replaces 011's index of every party's number).
+DROP INDEX parties_number_trgm_idx;
+CREATE INDEX parties_todo_text_idx ON parties USING gin (organization_id,
+	c_name_lc gin_trgm_ops, (contract_number::text) gin_trgm_ops)
 	WHERE role = 'signer' AND status IN ('pending', 'received', 'signed') AND c_status = 'signing';
-CREATE INDEX parties_signed_text_idx ON parties USING gin (organization_id, c_name_lc gin_trgm_ops)
+CREATE INDEX parties_signed_text_idx ON parties USING gin (organization_id,
+	c_name_lc gin_trgm_ops, (contract_number::text) gin_trgm_ops)
 	WHERE role = 'signer' AND status IN ('signed', 'sent');
-CREATE INDEX parties_cc_text_idx ON parties USING gin (organization_id, c_name_lc gin_trgm_ops)
+CREATE INDEX parties_cc_text_idx ON parties USING gin (organization_id,
+	c_name_lc gin_trgm_ops, (contract_number::text) gin_trgm_ops)
 	WHERE role = 'cc' AND c_status <> 'draft';
-CREATE INDEX contracts_initiated_text_idx ON contracts
-	USING gin (initiator_org_id, name_lc gin_trgm_ops) WHERE status <> 'draft';
-CREATE INDEX contracts_drafts_text_idx ON contracts
-	USING gin (initiator_org_id, name_lc gin_trgm_ops) WHERE status = 'draft';
+CREATE INDEX contracts_initiated_text_idx ON contracts USING gin (initiator_org_id,
+	name_lc gin_trgm_ops, (number::text) gin_trgm_ops) WHERE status <> 'draft';
+CREATE INDEX contracts_drafts_text_idx ON contracts USING gin (initiator_org_id,
+	name_lc gin_trgm_ops, (number::text) gin_trgm_ops) WHERE status = 'draft';
 
 -- The rows of p_org's tab p_tab whose lowered name is LIKE p_like (already
 -- lowered and escaped), or whose number is when p_number: candidates for

@@ -596,6 +596,9 @@ class TestWorkflow(WorkflowCase):
         self.assertEqual([i["number"] for i in mine["items"]], expect(self.x, "%lease%"))
         self.assertEqual(mine["total"], 20)
         self.assertFalse(set(i["number"] for i in mine["items"]) & set(rare))
+        # Two characters have no trigram: the walk alone finds them, through the whole tab.
+        two = self.listing(self.s1, "tab=todo&q=Le&page_size=100")
+        self.assertEqual(([i["number"] for i in two["items"]], two["total"]), (rare, 30))
         # Nothing matches: no walk through the whole tab, and an exact zero.
         none = self.listing(self.s1, "tab=todo&q=nowhere")
         self.assertEqual((none["total"], none["total_exact"], none["items"]), (0, True, []))
