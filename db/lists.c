@@ -394,8 +394,11 @@ db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *
 				  plim, poff);
 	/*
 	 * Otherwise the page and one row more from the tab's index in order
-	 * (OFFSET is 0 with "after"), and the total: the tab's size, or a count
-	 * of the matches (without "after") that stops past the cap.
+	 * (OFFSET is 0 with "after"), and the total: the tab's size (what
+	 * list_count() of 011 sums, written out: a SQL function with a FROM is
+	 * not inlined and was planned again at every call), or a count of the
+	 * matches (without "after") that stops past the cap. The page's items
+	 * come from list_page_json (015), whose plan PL/pgSQL keeps.
 	 */
 	if (r == SP_OK && !shared && !c->counted)
 		r = sp_buf_printf(&sql,
@@ -408,7 +411,8 @@ db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *
 	if (r == SP_OK && !shared && !c->counted)
 		r = sp_buf_printf(&sql,
 				  " ORDER BY %s DESC, %s DESC LIMIT $%d::integer + 1 OFFSET "
-				  "$%d::integer) SELECT list_count($1, '%s')",
+				  "$%d::integer) SELECT (SELECT coalesce(sum(n), 0)::bigint FROM "
+				  "list_counts WHERE organization_id = $1 AND tab = '%s')",
 				  tab->created, tab->number, plim, poff, tab->tab);
 	if (r == SP_OK && !shared && c->counted)
 		r = matches_add(&sql, "pg", tab, &f, 1, pg1);
@@ -421,20 +425,10 @@ db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *
 	if (r == SP_OK)
 		r = sp_buf_printf(
 			&sql,
-			", (SELECT count(*) FROM pg) > $%d::integer, "
-			"coalesce((SELECT jsonb_agg(x.j ORDER BY x.ct DESC, x.n DESC) FROM (SELECT "
-			"p.n, p.ct, "
-			"jsonb_build_object('number', c.number::text, 'name', c.name, "
-			"'business_type', c.business_type, 'business_type_name', "
-			"business_type_name(c.business_type), 'status', c.status, 'initiator', "
-			"jsonb_build_object('name', io.name, 'credit_code', io.credit_code), "
-			"'created_at', wf_ts(c.created_at), 'sent_at', wf_ts(c.sent_at), "
-			"'deadline', wf_ts(c.deadline), 'completed_at', wf_ts(c.completed_at), "
-			"'my_status', p.mine) AS j FROM (SELECT n, ct, mine FROM pg ORDER BY ct "
-			"DESC, n DESC "
-			"LIMIT $%d::integer) p JOIN contracts c ON c.number = p.n JOIN "
-			"organizations io ON io.id = c.initiator_org_id) x), '[]')::text",
-			plim, plim);
+			", (SELECT count(*) FROM pg) > $%d::integer, list_page_json(ARRAY(SELECT n "
+			"FROM pg ORDER BY ct DESC, n DESC LIMIT $%d::integer), ARRAY(SELECT mine "
+			"FROM pg ORDER BY ct DESC, n DESC LIMIT $%d::integer))",
+			plim, plim, plim);
 	if (r != SP_OK)
 		goto out;
 	if ((r = db_query_send(pool, (const char *)sql.data, ps.n, ps.p, 0, 0, list_done, c)) !=
