@@ -40,8 +40,10 @@ CREATE INDEX contracts_drafts_idx ON contracts (initiator_org_id, created_at DES
 	INCLUDE (status, business_type, name_lc) WHERE status = 'draft';
 
 -- Each tab's rows by organization and trigram of the lowered name and of the
--- number (which replaces 011's index of every party's number).
-DROP INDEX parties_number_trgm_idx;
+-- number. They replace the trigram indexes of every party's number (011) and
+-- of every contract's name and number (003), which only the lists read: each
+-- contract or party update no longer writes those.
+DROP INDEX parties_number_trgm_idx, contracts_name_trgm_idx, contracts_number_trgm_idx;
 CREATE INDEX parties_todo_text_idx ON parties USING gin (organization_id,
 	c_name_lc gin_trgm_ops, (contract_number::text) gin_trgm_ops)
 	WHERE role = 'signer' AND status IN ('pending', 'received', 'signed') AND c_status = 'signing';
