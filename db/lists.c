@@ -13,6 +13,11 @@
  * count that stops after DB_LIST_COUNT_CAP + 1 matches. Deep pages go by
  * keyset ("after": older than a contract number) instead of OFFSET.
  *
+ * A text search (q) is answered from the first rows of the walk when they
+ * hold enough matches, else from the tab's trigram index by organization
+ * (015, matches_add): a common word stops early in the walk, a rare one
+ * does not walk the tab.
+ *
  * The party tabs read only parties: the contract columns they filter on are
  * copied onto each party row (003_workflow.sql), so a count is an
  * index-only scan of the caller's rows and the page walks the index in order
@@ -27,18 +32,29 @@
 #include <string.h>
 
 struct tab {
-	const char *tab;  /* the tab in list_counts (011) */
+	const char *tab;  /* the tab in list_counts and list_text_tids (011, 015) */
 	const char *from; /* the table the tab's index is on, aliased t */
 	const char *cond; /* the tab's condition ($1 = the caller's organization) */
-	const char *number, *status, *btype, *initiator, *created, *name, *mine; /* of t */
+	const char *number, *status, *btype, *initiator, *created, *name_lc, *mine; /* of t */
 };
 
 #define PARTY_COLS \
 	"t.contract_number", "t.c_status", "t.c_business_type", "t.c_initiator_org_id", \
-		"t.c_created_at", "t.c_name", "t.status"
+		"t.c_created_at", "t.c_name_lc", "t.status"
 #define CONTRACT_COLS \
-	"t.number", "t.status", "t.business_type", "t.initiator_org_id", "t.created_at", "t.name", \
-		"NULL::text"
+	"t.number", "t.status", "t.business_type", "t.initiator_org_id", "t.created_at", \
+		"t.name_lc", "NULL::text"
+
+/*
+ * A text search first checks at most this many of the tab's rows (with the
+ * other filters) in order, about 2.5 ms here; a word common enough to fill
+ * the count there is answered from them, a rarer one from the tab's trigram
+ * index (list_text_tids, 015) instead of a walk past the whole tab. Digits
+ * also search the number (int8 to text per row doubles the walk's cost), and
+ * a number's digits are rarely common: a shorter walk first.
+ */
+#define LIST_TEXT_WALK 12000
+#define LIST_TEXT_WALK_DIGITS 2000
 
 /* Each condition repeats its index's predicate, so the planner can use it. */
 static const struct tab tabs[] = {
@@ -77,15 +93,37 @@ param_add(struct params *ps, const char *v)
 /* The $ numbers of the present filters (0: absent). */
 struct filters {
 	int status, btype, q, initiator, from, to, after;
+	int q_number; /* q is digits only: it may be part of a contract number */
+	int walk;     /* rows a text search walks before the trigram index; 0: no index */
 };
 
 /*
- * The tab's condition and the present filters, on t. The lookups beyond t
- * (a business type's name, initiators by name or code) are the CTEs of
- * db_contract_list, run once per request however often they are used.
+ * The text search on t: lower(name) LIKE lower('%q%'), which is what ILIKE
+ * does, on the lowered copy in the tab's index (015) instead of lowering
+ * every row's name again; the number only for digits (nothing else can match
+ * it).
  */
 static int
-where_add(struct sp_buf *b, const struct tab *t, const struct filters *f, int with_after)
+text_add(struct sp_buf *b, const struct tab *t, const struct filters *f)
+{
+	int r = sp_buf_printf(b, "(%s LIKE '%%' || lower($%d) || '%%'", t->name_lc, f->q);
+
+	if (r == SP_OK && f->q_number)
+		r = sp_buf_printf(b, " OR %s::text LIKE '%%' || $%d || '%%'", t->number, f->q);
+	if (r == SP_OK)
+		r = sp_buf_printf(b, ")");
+	return r;
+}
+
+/*
+ * The tab's condition and the present filters, on t (with_text: the text
+ * search too). The lookups beyond t (a business type's name, initiators by
+ * name or code) are the CTEs of db_contract_list, run once per request
+ * however often they are used.
+ */
+static int
+where_add(struct sp_buf *b, const struct tab *t, const struct filters *f, int with_after,
+	  int with_text)
 {
 	int r = sp_buf_printf(b, "%s", t->cond);
 
@@ -93,15 +131,10 @@ where_add(struct sp_buf *b, const struct tab *t, const struct filters *f, int wi
 		r = sp_buf_printf(b, " AND %s = $%d", t->status, f->status);
 	if (r == SP_OK && f->btype)
 		r = sp_buf_printf(b, " AND %s = (SELECT code FROM bt)", t->btype);
-	/*
-	 * On t's own copy of name and number: the trigram indexes find a rare
-	 * text; a common one is checked in the tab's order, index-only.
-	 */
-	if (r == SP_OK && f->q)
-		r = sp_buf_printf(b,
-				  " AND (%s ILIKE '%%' || $%d || '%%' OR %s::text LIKE '%%' || $%d "
-				  "|| '%%')",
-				  t->name, f->q, t->number, f->q);
+	if (r == SP_OK && f->q && with_text)
+		r = sp_buf_printf(b, " AND ");
+	if (r == SP_OK && f->q && with_text)
+		r = text_add(b, t, f);
 	if (r == SP_OK && f->initiator)
 		r = sp_buf_printf(b, " AND %s IN (SELECT id FROM im)", t->initiator);
 	if (r == SP_OK && f->from)
@@ -115,6 +148,95 @@ where_add(struct sp_buf *b, const struct tab *t, const struct filters *f, int wi
 				  "WHERE a.number = $%d::bigint)",
 				  t->created, t->number, f->after);
 	return r;
+}
+
+/*
+ * The CTE <name>: the first <lim> rows (n, ct, mine) of the tab that pass the
+ * filters, in the tab's order (newest first).
+ *
+ * Without a text search, a walk of the tab's index in order (or the filter's
+ * own index and a sort, when the planner finds that cheaper); also for a
+ * text of fewer than 3 characters, which has no trigram to look up.
+ *
+ * With one, the walk (<name>_w) checks at most the first f->walk rows
+ * that pass the other filters, and stops at <lim> matches. When it found
+ * <lim>, the answer is theirs. Otherwise the matches are rare in the tab:
+ * the tab's trigram index gives the candidates (list_text_tids), which are
+ * fetched by ctid and checked against every condition here. The two
+ * branches are gated on the walk's count, so only one runs. The function's
+ * organization comes through a sub-select: with constant arguments the
+ * planner would call it (STABLE) while estimating the scan, i.e. search the
+ * index at every planning, also when the walk serves.
+ * The planner alone cannot make this choice: it estimates a word's
+ * frequency over all names, not over this organization's tab.
+ */
+static int
+matches_add(struct sp_buf *b, const char *name, const struct tab *t, const struct filters *f,
+	    int with_after, const char *lim)
+{
+	int r;
+
+	if (!f->q || !f->walk) {
+		r = sp_buf_printf(b,
+				  "%s AS MATERIALIZED (SELECT %s AS n, %s AS ct, %s AS mine FROM "
+				  "%s WHERE ",
+				  name, t->number, t->created, t->mine, t->from);
+		if (r == SP_OK)
+			r = where_add(b, t, f, with_after, 1);
+		if (r == SP_OK)
+			r = sp_buf_printf(b, " ORDER BY %s DESC, %s DESC LIMIT %s)", t->created,
+					  t->number, lim);
+		return r;
+	}
+	/*
+	 * The walk: a pipeline that stops at <lim> matches or after
+	 * LIST_TEXT_WALK rows, whichever comes first (the text check sits above
+	 * the inner LIMIT, so it cannot be pushed into the scan).
+	 */
+	r = sp_buf_printf(b,
+			  "%s_w AS MATERIALIZED (SELECT n, ct, mine FROM (SELECT %s AS n, %s AS "
+			  "ct, %s AS mine, ",
+			  name, t->number, t->created, t->mine);
+	if (r == SP_OK)
+		r = text_add(b, t, f);
+	if (r == SP_OK)
+		r = sp_buf_printf(b, " AS hit FROM %s WHERE ", t->from);
+	if (r == SP_OK)
+		r = where_add(b, t, f, with_after, 0);
+	/*
+	 * Fewer than <lim> matches there: all the matches from the trigram
+	 * index instead (exact whether or not the walk reached the tab's end).
+	 */
+	if (r == SP_OK)
+		r = sp_buf_printf(
+			b,
+			" ORDER BY %s DESC, %s DESC LIMIT greatest(%d, %s)) w WHERE hit ORDER BY "
+			"ct DESC, n DESC LIMIT %s), "
+			"%s AS MATERIALIZED ((SELECT n, ct, mine FROM %s_w WHERE "
+			"(SELECT count(*) FROM %s_w) >= %s) UNION ALL "
+			"(SELECT %s, %s, %s FROM %s WHERE (SELECT count(*) FROM %s_w) < %s AND "
+			"t.ctid = ANY (list_text_tids((SELECT $1::bigint), '%s', '%%' || "
+			"lower($%d) || '%%', "
+			"%s)) AND ",
+			t->created, t->number, f->walk, lim, lim, name, name, name, lim, t->number,
+			t->created, t->mine, t->from, name, lim, t->tab, f->q,
+			f->q_number ? "true" : "false");
+	if (r == SP_OK)
+		r = where_add(b, t, f, with_after, 1);
+	if (r == SP_OK)
+		r = sp_buf_printf(b, " ORDER BY %s DESC, %s DESC LIMIT %s))", t->created, t->number,
+				  lim);
+	return r;
+}
+
+static size_t
+utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
 }
 
 /* Escape LIKE's wildcards so that a search for "10%" means those characters. */
@@ -190,7 +312,7 @@ db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *
 		 void *arg)
 {
 	char orgs[24], qe[2 * DB_LIST_FILTER_MAX + 4], ie[2 * DB_LIST_FILTER_MAX + 4];
-	char lim[16], off[24], after[24];
+	char lim[16], off[24], after[24], need[96], pg1[48];
 	const struct tab *tab;
 	struct list_call *c = NULL;
 	struct sp_buf sql;
@@ -221,6 +343,9 @@ db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *
 	f.status = lq->status != NULL ? param_add(&ps, lq->status) : 0;
 	f.btype = lq->business_type != NULL ? param_add(&ps, lq->business_type) : 0;
 	f.q = q != NULL ? param_add(&ps, q) : 0;
+	f.q_number = q != NULL && strspn(q, "0123456789") == strlen(q);
+	if (q != NULL && utf8_chars(lq->q) >= 3)
+		f.walk = f.q_number ? LIST_TEXT_WALK_DIGITS : LIST_TEXT_WALK;
 	f.initiator = initiator != NULL ? param_add(&ps, initiator) : 0;
 	f.from = lq->created_from != NULL ? param_add(&ps, lq->created_from) : 0;
 	f.to = lq->created_to != NULL ? param_add(&ps, lq->created_to) : 0;
@@ -246,71 +371,64 @@ db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *
 				  "$%d || '%%'), ",
 				  f.initiator, f.initiator);
 	/*
-	 * A filtered list without "after": one scan of the matches, in the tab's
-	 * order, as far as the cap or the page's end, serves both the count and
-	 * the page (the filters run once). In that order the planner walks the
-	 * tab's index when matches are common, and takes a filter's own index (and
-	 * sorts) when they are rare.
+	 * need: the matches a filtered list looks at, as far as the cap or the
+	 * page's end; pg1: the page and one row more (has_more).
+	 */
+	snprintf(need, sizeof(need), "greatest(%d, $%d::integer + $%d::integer + 1)",
+		 DB_LIST_COUNT_CAP + 1, poff, plim);
+	snprintf(pg1, sizeof(pg1), "$%d::integer + 1", plim);
+	/*
+	 * A filtered list without "after": the first matches, in the tab's order,
+	 * as far as the cap or the page's end, serve both the count and the page
+	 * (the filters run once).
 	 */
 	shared = c->counted && !f.after;
 	if (r == SP_OK && shared)
+		r = matches_add(&sql, "m", tab, &f, 0, need);
+	if (r == SP_OK && shared)
 		r = sp_buf_printf(&sql,
-				  "m AS MATERIALIZED (SELECT %s AS n, %s AS ct, %s AS mine FROM %s "
-				  "WHERE ",
-				  tab->number, tab->created, tab->mine, tab->from);
-	if (r == SP_OK && shared)
-		r = where_add(&sql, tab, &f, 0);
-	if (r == SP_OK && shared)
-		r = sp_buf_printf(
-			&sql,
-			" ORDER BY %s DESC, %s DESC LIMIT greatest(%d, $%d::integer + "
-			"$%d::integer + 1)), pg AS MATERIALIZED (SELECT n, ct, mine FROM m "
-			"ORDER BY ct DESC, n DESC LIMIT $%d::integer + 1 OFFSET $%d::integer) "
-			"SELECT (SELECT count(*) FROM m)",
-			tab->created, tab->number, DB_LIST_COUNT_CAP + 1, poff, plim, plim, poff);
-	/* Otherwise the page and one row more (has_more), from the tab's index in order. */
-	if (r == SP_OK && !shared)
+				  ", pg AS MATERIALIZED (SELECT n, ct, mine FROM m ORDER BY ct "
+				  "DESC, n "
+				  "DESC LIMIT $%d::integer + 1 OFFSET $%d::integer) SELECT (SELECT "
+				  "count(*) FROM m)",
+				  plim, poff);
+	/*
+	 * Otherwise the page and one row more from the tab's index in order
+	 * (OFFSET is 0 with "after"), and the total: the tab's size (what
+	 * list_count() of 011 sums, written out: a SQL function with a FROM is
+	 * not inlined and was planned again at every call), or a count of the
+	 * matches (without "after") that stops past the cap. The page's items
+	 * come from list_page_json (015), whose plan PL/pgSQL keeps.
+	 */
+	if (r == SP_OK && !shared && !c->counted)
 		r = sp_buf_printf(&sql,
 				  "pg AS MATERIALIZED (SELECT %s AS n, %s AS ct, %s AS mine FROM "
 				  "%s "
 				  "WHERE ",
 				  tab->number, tab->created, tab->mine, tab->from);
-	if (r == SP_OK && !shared)
-		r = where_add(&sql, tab, &f, 1);
-	if (r == SP_OK && !shared)
+	if (r == SP_OK && !shared && !c->counted)
+		r = where_add(&sql, tab, &f, 1, 1);
+	if (r == SP_OK && !shared && !c->counted)
 		r = sp_buf_printf(&sql,
 				  " ORDER BY %s DESC, %s DESC LIMIT $%d::integer + 1 OFFSET "
-				  "$%d::integer) SELECT ",
-				  tab->created, tab->number, plim, poff);
-	/* The total: the tab's size, or a count of the matches that stops past the cap. */
-	if (r == SP_OK && !c->counted)
-		r = sp_buf_printf(&sql, "list_count($1, '%s')", tab->tab);
-	else if (r == SP_OK && !shared) {
-		r = sp_buf_printf(&sql, "(SELECT count(*) FROM (SELECT true FROM %s WHERE ",
-				  tab->from);
-		if (r == SP_OK)
-			r = where_add(&sql, tab, &f, 0);
-		if (r == SP_OK)
-			r = sp_buf_printf(&sql, " ORDER BY %s DESC, %s DESC LIMIT %d) b)",
-					  tab->created, tab->number, DB_LIST_COUNT_CAP + 1);
-	}
+				  "$%d::integer) SELECT (SELECT coalesce(sum(n), 0)::bigint FROM "
+				  "list_counts WHERE organization_id = $1 AND tab = '%s')",
+				  tab->created, tab->number, plim, poff, tab->tab);
+	if (r == SP_OK && !shared && c->counted)
+		r = matches_add(&sql, "pg", tab, &f, 1, pg1);
+	if (r == SP_OK && !shared && c->counted)
+		r = sp_buf_printf(&sql, ", ");
+	if (r == SP_OK && !shared && c->counted)
+		r = matches_add(&sql, "m", tab, &f, 0, need);
+	if (r == SP_OK && !shared && c->counted)
+		r = sp_buf_printf(&sql, " SELECT (SELECT count(*) FROM m)");
 	if (r == SP_OK)
 		r = sp_buf_printf(
 			&sql,
-			", (SELECT count(*) FROM pg) > $%d::integer, "
-			"coalesce((SELECT jsonb_agg(x.j ORDER BY x.ct DESC, x.n DESC) FROM (SELECT "
-			"p.n, p.ct, "
-			"jsonb_build_object('number', c.number::text, 'name', c.name, "
-			"'business_type', c.business_type, 'business_type_name', "
-			"business_type_name(c.business_type), 'status', c.status, 'initiator', "
-			"jsonb_build_object('name', io.name, 'credit_code', io.credit_code), "
-			"'created_at', wf_ts(c.created_at), 'sent_at', wf_ts(c.sent_at), "
-			"'deadline', wf_ts(c.deadline), 'completed_at', wf_ts(c.completed_at), "
-			"'my_status', p.mine) AS j FROM (SELECT n, ct, mine FROM pg ORDER BY ct "
-			"DESC, n DESC "
-			"LIMIT $%d::integer) p JOIN contracts c ON c.number = p.n JOIN "
-			"organizations io ON io.id = c.initiator_org_id) x), '[]')::text",
-			plim, plim);
+			", (SELECT count(*) FROM pg) > $%d::integer, list_page_json(ARRAY(SELECT n "
+			"FROM pg ORDER BY ct DESC, n DESC LIMIT $%d::integer), ARRAY(SELECT mine "
+			"FROM pg ORDER BY ct DESC, n DESC LIMIT $%d::integer))",
+			plim, plim, plim);
 	if (r != SP_OK)
 		goto out;
 	if ((r = db_query_send(pool, (const char *)sql.data, ps.n, ps.p, 0, 0, list_done, c)) !=

@@ -541,6 +541,76 @@ class TestWorkflow(WorkflowCase):
         self.db.query("ANALYZE")
 
 
+    def test_list_text_search_rare_and_common(self):
+        """db/lists.c answers a text search from the first 12,000 rows of the tab when
+        they hold enough matches, and otherwise from the tab's trigram index (015):
+        both give what a plain ILIKE over the caller's own rows gives."""
+        # 12,100 contracts sent to s1 (the newest all "Freight"), then the 30 oldest
+        # "Rare Lease" ones, half of them purchases, and 20 "Rare Lease" ones
+        # sent to the outsider only.
+        self.db.query(
+            "INSERT INTO contracts (number, name, business_type, initiator_org_id, status, "
+            "page_count, sha256, created_at, sent_at) SELECT 1000000000000000000 + "
+            "(i::bigint << 22), CASE WHEN i <= 50 THEN 'Rare Lease #' ELSE 'Freight #' END || i, "
+            "CASE WHEN i %% 2 = 0 THEN 'purchase' ELSE 'e-contract' END, %d, 'signing', 1, "
+            "repeat('0', 64), timestamptz '2020-01-01' + i * interval '1 minute', "
+            "timestamptz '2020-01-01' + i * interval '1 minute' FROM generate_series(1, 12150) i"
+            % self.a.id)
+        self.db.query(
+            "INSERT INTO parties (contract_number, organization_id, role, routing_order, status) "
+            "SELECT number, CASE WHEN number < 1000000000000000000 + (51::bigint << 22) AND "
+            "number >= 1000000000000000000 + (31::bigint << 22) THEN %d ELSE %d END, 'signer', 1, "
+            "'pending' FROM contracts WHERE number < 1000000000000000000 + (12151::bigint << 22)"
+            % (self.x.id, self.s1.id))
+        self.db.query("ANALYZE")
+
+        def expect(org, like, extra=""):
+            return self.db.query(
+                "SELECT c.number FROM parties p JOIN contracts c ON c.number = p.contract_number "
+                "WHERE p.organization_id = %d AND p.role = 'signer' AND p.status IN ('pending', "
+                "'received', 'signed') AND c.status = 'signing' AND (c.name ILIKE '%s' OR "
+                "c.number::text LIKE '%s') %s ORDER BY c.created_at DESC, c.number DESC"
+                % (org.id, like, like, extra)).split()
+
+        rare = expect(self.s1, "%rare lease%")
+        self.assertEqual(len(rare), 30)
+        got = self.listing(self.s1, "tab=todo&q=RARE%20lease")
+        self.assertEqual((got["total"], got["total_exact"], got["has_more"]), (30, True, True))
+        self.assertEqual([i["number"] for i in got["items"]], rare[:10])
+        # The next pages by keyset and by page number, through the same path.
+        nxt = self.listing(self.s1, "tab=todo&q=rare%20lease&after=" + rare[9])
+        self.assertEqual([i["number"] for i in nxt["items"]], rare[10:20])
+        self.assertEqual((nxt["total"], nxt["has_more"]), (30, True))
+        last = self.listing(self.s1, "tab=todo&q=rare%20lease&page=3")
+        self.assertEqual(([i["number"] for i in last["items"]], last["has_more"]),
+                         (rare[20:], False))
+        # Another filter on top; a contract's number (digits search the number too).
+        pur = expect(self.s1, "%rare lease%", "AND c.business_type = 'purchase'")
+        got = self.listing(self.s1, "tab=todo&q=rare&business_type=purchase&page_size=100")
+        self.assertEqual(([i["number"] for i in got["items"]], got["total"]), (pur, 15))
+        got = self.listing(self.s1, "tab=todo&q=" + rare[-1][-12:])
+        self.assertEqual([i["number"] for i in got["items"]], expect(self.s1, "%" + rare[-1][-12:] + "%"))
+        self.assertIn(rare[-1], [i["number"] for i in got["items"]])
+        # The outsider sees its own 20 and none of s1's; s1 none of the outsider's.
+        mine = self.listing(self.x, "tab=todo&q=lease&page_size=100")
+        self.assertEqual([i["number"] for i in mine["items"]], expect(self.x, "%lease%"))
+        self.assertEqual(mine["total"], 20)
+        self.assertFalse(set(i["number"] for i in mine["items"]) & set(rare))
+        # Two characters have no trigram: the walk alone finds them, through the whole tab.
+        two = self.listing(self.s1, "tab=todo&q=Le&page_size=100")
+        self.assertEqual(([i["number"] for i in two["items"]], two["total"]), (rare, 30))
+        # Nothing matches: no walk through the whole tab, and an exact zero.
+        none = self.listing(self.s1, "tab=todo&q=nowhere")
+        self.assertEqual((none["total"], none["total_exact"], none["items"]), (0, True, []))
+        # A common word: counted as far as the cap, from the first rows.
+        common = self.listing(self.s1, "tab=todo&q=freight")
+        self.assertEqual((common["total"], common["total_exact"], common["has_more"]),
+                         (1000, False, True))
+        self.assertEqual([i["number"] for i in common["items"]], expect(self.s1, "%freight%")[:10])
+        # Keyset from the newest contract: 12,000 rows without a match, then the index.
+        deep = self.listing(self.s1, "tab=todo&q=rare%20lease&after=" + common["items"][0]["number"])
+        self.assertEqual(([i["number"] for i in deep["items"]], deep["total"]), (rare[:10], 30))
+
     def test_turn_rule_one_for_every_step(self):
         """migrations/005: receive needs pending, reject pending or received, signing
         (prepare and complete alike) received, send signed; waiting is out of turn."""
