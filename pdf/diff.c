@@ -86,7 +86,10 @@ note_perm(struct pdf_diff *d, int obj, int gen, enum pdf_change_kind kind, const
 	}
 }
 
-#define REF_SET(r, id) ((r)->bits[(size_t)(id) >> 3] |= (unsigned char)(1u << ((id)&7)))
+/* hi: one past the highest number set, so that export reads only that far */
+#define REF_SET(r, id) \
+	((r)->bits[(size_t)(id) >> 3] |= (unsigned char)(1u << ((id)&7)), \
+	 (r)->hi = (size_t)(id) + 1 > (r)->hi ? (size_t)(id) + 1 : (r)->hi)
 #define REF_HAS(r, id) (((r)->bits[(size_t)(id) >> 3] >> ((id)&7)) & 1)
 
 /*
@@ -200,14 +203,14 @@ pdf_refs_export(const struct pdf_refs *r, int **nums, size_t *n, struct sp_errin
 
 	*nums = NULL;
 	*n = 0;
-	/* a byte at a time: the set is sparse, most bytes are 0 */
-	for (i = 0; i < r->n / 8 + 1; i++)
+	/* only up to the highest number set: the bit set is sized for the largest file */
+	for (i = 0; i < (r->hi + 7) / 8; i++)
 		if (r->bits[i])
 			cnt += (size_t)__builtin_popcount(r->bits[i]);
 	if (cnt > 0 && !(v = malloc(cnt * sizeof(*v))))
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	cap = cnt;
-	for (i = 0; i < r->n / 8 + 1 && k < cap; i++) {
+	for (i = 0; i < (r->hi + 7) / 8 && k < cap; i++) {
 		unsigned b = r->bits[i], j;
 		for (j = 0; b && j < 8; j++, b >>= 1)
 			if ((b & 1) && i * 8 + j < r->n)

@@ -512,7 +512,8 @@ int pdf_diff_lists(const struct pdf_diff *d, int num);
  */
 struct pdf_refs {
 	unsigned char *bits;
-	size_t n; /* numbers 0 .. n-1 */
+	size_t n;  /* numbers 0 .. n-1 */
+	size_t hi; /* one past the highest number in the set (0: empty) */
 };
 int pdf_refs_init(struct pdf_doc *first, struct pdf_refs *r, struct sp_errinfo *ei) SP_WUR;
 void pdf_refs_cleanup(struct pdf_refs *r);
