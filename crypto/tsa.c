@@ -341,13 +341,15 @@ crypto_tsa_respond(const struct crypto_tsa *tsa, const uint8_t *query, size_t qu
 {
 	TS_RESP *rsp = NULL;
 	unsigned char *obuf = NULL;
-	int r;
+	int r, n;
 
 	*resp = NULL;
 	*resplen = 0;
 	if ((r = respond(tsa, query, querylen, serial, now, &rsp, ei)) != SP_OK)
 		return r;
-	r = cms_ossl_to_malloc(obuf, i2d_TS_RESP(rsp, &obuf), resp, resplen, ei);
+	/* i2d first: the order a call's arguments are evaluated in is unspecified */
+	n = i2d_TS_RESP(rsp, &obuf);
+	r = cms_ossl_to_malloc(obuf, n, resp, resplen, ei);
 	TS_RESP_free(rsp);
 	return r;
 }
@@ -361,7 +363,7 @@ crypto_tsa_token(const struct crypto_tsa *tsa, const uint8_t *query, size_t quer
 	PKCS7 *p7;
 	TS_TST_INFO *info;
 	unsigned char *obuf = NULL;
-	int r;
+	int r, n;
 
 	*token = NULL;
 	*tokenlen = 0;
@@ -378,7 +380,8 @@ crypto_tsa_token(const struct crypto_tsa *tsa, const uint8_t *query, size_t quer
 				  "the built-in TSA did not grant the query");
 		goto out;
 	}
-	r = cms_ossl_to_malloc(obuf, i2d_PKCS7(p7, &obuf), token, tokenlen, ei);
+	n = i2d_PKCS7(p7, &obuf); /* before the call: argument order is unspecified */
+	r = cms_ossl_to_malloc(obuf, n, token, tokenlen, ei);
 out:
 	TS_RESP_free(rsp);
 	return r;

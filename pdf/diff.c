@@ -37,6 +37,9 @@ static void note(struct pdf_diff *d, int obj, int gen, int allowed, int visible,
 static void note_perm(struct pdf_diff *d, int obj, int gen, enum pdf_change_kind kind,
 		      const char *field, const char *fmt, ...) SP_PRINTF(6, 7);
 
+static struct pdf_change *vnote(struct pdf_diff *d, int obj, int gen, int allowed, int visible,
+				const char *fmt, va_list ap) SP_PRINTF(6, 0);
+
 static struct pdf_change *
 vnote(struct pdf_diff *d, int obj, int gen, int allowed, int visible, const char *fmt, va_list ap)
 {
