@@ -115,50 +115,6 @@ structure(const unsigned char *d, size_t len, const struct pdf_revision *revs, s
 	return -1;
 }
 
-/*
- * One pass over the revisions, oldest first, with at most two of them open
- * (views over the caller's bytes, objects parsed when used): each revision
- * is read once, for its signature fields, the signatures that sign it and
- * its difference from the one before. Then every signature is judged from
- * what the pass found and its own CMS: the file's bytes plus k times the
- * cryptography, whatever k is.
- */
-struct engine {
-	const unsigned char *data;
-	size_t len;
-	struct pdf_revision *revs;
-	size_t nrev;
-	struct pdf_diff *diffs; /* diffs[j]: revision j against j - 1 */
-	int *fstate;            /* 1 done, -1 could not be accounted for */
-	char ferr[256];
-	struct pdf_refs refs; /* object numbers the revisions so far refer to */
-	int refs_ok;
-	struct pdf_sig_field *sigs; /* the final revision's, then those earlier ones hid */
-	size_t nsigs, capsigs;
-	int *same; /* per signature: 1 its revision holds it, 0 not, -1 unknown, -2 unreadable */
-	size_t nverified;   /* revisions [0, nverified) verified before (opts->verified_len) */
-	struct pdf_dss dss; /* the last revision's document security store */
-	struct crypto_evidence ev; /* its items, as revocation evidence */
-	/* per signature: the revision its dictionary was read from, -1 not yet (a signature
-	   of the final revision's list is read in the revision that last wrote it) */
-	int *rd;
-	int *lazy;        /* per signature: 1 listed by the final revision, read lazily */
-	int listing_lost; /* some update's xref could not be listed: read from the final */
-	struct verify_hasher hx;
-	/* opts->verified_doc and where it ends: the caller's, opened for it, not freed here */
-	struct pdf_doc *given;
-	size_t given_end;
-	const int *given_refs; /* opts->verified_refs, what the revision ending there refers to */
-	size_t ngiven_refs;
-	/* the DSS of the last revision verified before: 0 not read, 1 read, -1 unreadable */
-	struct pdf_dss vdss;
-	int vdss_state;
-	/* vri_before()'s last revision read: its DSS (bdss_ok 1) or none (0) */
-	struct pdf_dss bdss;
-	size_t bdss_rev;
-	int bdss_ok;
-};
-
 /* The revision a signature's range ends with, -1 when none (structure() says why). */
 static int
 sig_revision(const struct engine *e, const struct pdf_sig_field *s)
@@ -563,41 +519,6 @@ changes_after(struct engine *e, size_t k, const struct pdf_sig_field *s,
 		rep->verdict = CRYPTO_VERDICT_VALID_ALLOWED_CHANGES;
 }
 
-/*
- * 1 when signature i, in the part verified before, gets its revocation
- * evidence from a DSS update after that part (a /VRI entry the last DSS has
- * and the verified part's did not): it is then verified again with that
- * evidence, as a fresh verification would.
- */
-static int
-vri_new(struct engine *e, size_t i)
-{
-	const struct pdf_sig_field *f = &e->sigs[i];
-	struct pdf_doc *d = NULL;
-	struct sp_errinfo ei;
-	char key[41];
-
-	if (!e->dss.present || f->contents_state != PDF_SIG_KEY_OK ||
-	    pdf_vri_key(f->contents, f->contents_len, key) != SP_OK ||
-	    !pdf_dss_has_vri(&e->dss, key))
-		return 0;
-	if (e->vdss_state == 0) {
-		sp_errinfo_init(&ei);
-		e->vdss_state = -1;
-		if (e->given != NULL && e->revs[e->nverified - 1].end == e->given_end)
-			d = e->given;
-		else if (pdf_doc_open_view(e->data, e->revs[e->nverified - 1].end, &d, &ei) !=
-			 SP_OK)
-			d = NULL;
-		if (d != NULL && pdf_dss_read(d, &e->vdss, &ei) == SP_OK)
-			e->vdss_state = 1;
-		if (d != e->given)
-			pdf_doc_free(d);
-	}
-	/* unreadable: verified again, to be sure */
-	return e->vdss_state != 1 || !pdf_dss_has_vri(&e->vdss, key);
-}
-
 static void
 verify_one(struct engine *e, const struct crypto_verify_opts *opts, size_t i,
 	   struct crypto_sig_report *rep)
@@ -632,7 +553,7 @@ verify_one(struct engine *e, const struct crypto_verify_opts *opts, size_t i,
 	rg.b = (size_t)s->byterange[2];
 	rg.end = rg.b + (size_t)s->byterange[3];
 	rg.hx = &e->hx;
-	if ((size_t)k < e->nverified && !vri_new(e, i)) {
+	if ((size_t)k < e->nverified && !engine_vri_new(e, i)) {
 		/* verified when its revision was: only what changed since is news */
 		rep->prior = 1;
 		changes_after(e, (size_t)k, s, rep);
@@ -688,112 +609,6 @@ broken_chain(struct crypto_verify_report *rep, const struct pdf_sig_field *sigs,
 	return SP_OK;
 }
 
-/* The DSS's items become the engine's evidence (moved, not copied). */
-static void
-dss_evidence(struct engine *e, struct pdf_doc *doc, const struct crypto_trust *t)
-{
-	struct sp_errinfo ei;
-	size_t k;
-
-	sp_errinfo_init(&ei);
-	/* an unreadable DSS is no evidence: revocation then runs as without one */
-	if (pdf_dss_read(doc, &e->dss, &ei) != SP_OK)
-		return;
-	for (k = 0; k < 3; k++) {
-		e->ev.item[k] = e->dss.item[k];
-		e->ev.n[k] = e->dss.n[k];
-		e->dss.item[k] = NULL;
-		e->dss.n[k] = 0;
-	}
-	/* every chain checked against it: its certificates decoded once, not per check */
-	crypto_evidence_decode(&e->ev, t);
-}
-
-/*
- * 1 when the revision before rev (1-based) has a DSS with a /VRI entry for
- * key. That revision's DSS is read once for all the signatures asked about.
- */
-static int
-vri_before(struct engine *e, size_t rev, const char key[41])
-{
-	struct pdf_doc *d = NULL;
-	struct sp_errinfo ei;
-
-	if (rev < 2 || rev > e->nrev)
-		return 0;
-	if (e->bdss_rev != rev) {
-		pdf_dss_cleanup(&e->bdss);
-		e->bdss_rev = rev;
-		e->bdss_ok = 0;
-		sp_errinfo_init(&ei);
-		if (pdf_doc_open_view(e->data, e->revs[rev - 2].end, &d, &ei) == SP_OK &&
-		    pdf_dss_read(d, &e->bdss, &ei) == SP_OK)
-			e->bdss_ok = 1;
-		pdf_doc_free(d);
-	}
-	return e->bdss_ok && pdf_dss_has_vri(&e->bdss, key);
-}
-
-/*
- * 1 when every revision after the last signed one only adds validation
- * data (a DSS: PAdES B-LT after a non-final signature, or a DSS written
- * after the last document timestamp): nothing a reader sees is unsigned.
- */
-static int
-ltv_tail(const struct engine *e, const struct crypto_verify_report *rep)
-{
-	size_t i, last = 0, j;
-
-	for (i = 0; i < rep->nsigs; i++)
-		if (rep->sigs[i].structure_ok == 1 && rep->sigs[i].revision > last)
-			last = rep->sigs[i].revision;
-	if (last == 0 || last >= e->nrev || !e->fstate)
-		return 0;
-	for (j = last; j < e->nrev; j++) {
-		const struct pdf_diff *d = &e->diffs[j];
-		if (e->fstate[j] != 1 || d->ndisallowed || d->nallowed == 0 ||
-		    d->nallowed != d->nltv || d->visible_widgets)
-			return 0;
-	}
-	return 1;
-}
-
-/*
- * PAdES levels beyond B-T (ETSI EN 319 142-1 §5.4, §5.5): B-LT when a later
- * DSS has a /VRI entry for the signature, B-LTA when a valid document
- * timestamp covers a DSS with that entry.
- */
-static void
-ltv_levels(struct engine *e, struct crypto_verify_report *rep)
-{
-	size_t i, j;
-	char key[41];
-
-	for (i = 0; i < rep->nsigs; i++) {
-		struct crypto_sig_report *s = &rep->sigs[i];
-		const struct pdf_sig_field *f = &e->sigs[i];
-		if (s->doc_timestamp || f->contents_state != PDF_SIG_KEY_OK ||
-		    pdf_vri_key(f->contents, f->contents_len, key) != SP_OK ||
-		    !pdf_dss_has_vri(&e->dss, key))
-			continue;
-		/* the evidence, whatever the level (a prior signature's comes from before) */
-		s->ltv_vri = 1;
-		for (j = 0; j < rep->nsigs; j++) {
-			const struct crypto_sig_report *d = &rep->sigs[j];
-			if (d->doc_timestamp && d->timestamp_ok == 1 &&
-			    (d->verdict == CRYPTO_VERDICT_VALID ||
-			     d->verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES) &&
-			    d->revision > s->revision && vri_before(e, d->revision, key)) {
-				s->ltv_archived = 1;
-				break;
-			}
-		}
-		if (strcmp(s->level, "pades_b_t") == 0)
-			snprintf(s->level, sizeof(s->level), "%s",
-				 s->ltv_archived ? "pades_b_lta" : "pades_b_lt");
-	}
-}
-
 int
 crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_verify_opts *opts,
 		  struct crypto_verify_report **out, struct sp_errinfo *ei)
@@ -839,7 +654,7 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		goto out;
 	if ((r = pdf_sig_fields_list_lazy(doc, &sigs, &nsigs, ei)) < 0)
 		goto out;
-	dss_evidence(&e, doc, opts->trust);
+	engine_dss_evidence(&e, doc, opts->trust);
 	for (i = 0; i < nsigs; i++)
 		if ((r = add_sig(&e, &sigs[i], -1, ei)) < 0)
 			goto out;
@@ -933,8 +748,8 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		if (rep->sigs[i].structure_ok == 1 && rep->sigs[i].revision == e.nrev)
 			rep->last_revision_signed = 1;
 	}
-	ltv_levels(&e, rep);
-	if (!rep->last_revision_signed && ltv_tail(&e, rep))
+	engine_ltv_levels(&e, rep);
+	if (!rep->last_revision_signed && engine_ltv_tail(&e, rep))
 		rep->last_revision_signed = 1;
 	if (!rep->last_revision_signed || rep->trailing_data) {
 		rep->last_revision_signed = 0;

@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 
 #include "crypto_int.h"
+#include "pdf.h"
 
 /*
  * The signatures of one file share their hashing: signature k's first range,
@@ -54,3 +55,58 @@ void verify_cms(const struct crypto_verify_opts *opts, const struct verify_range
 void verify_doc_timestamp(const struct crypto_verify_opts *opts, const struct verify_ranges *rg,
 			  const uint8_t *tok, size_t toklen, const struct crypto_evidence *ev,
 			  struct crypto_sig_report *rep);
+
+/* ---- the engine (verify.c; its long-term validation part in verify_ltv.c) ---------- */
+
+/*
+ * One pass over the revisions, oldest first, with at most two of them open
+ * (views over the caller's bytes, objects parsed when used): each revision
+ * is read once, for its signature fields, the signatures that sign it and
+ * its difference from the one before. Then every signature is judged from
+ * what the pass found and its own CMS: the file's bytes plus k times the
+ * cryptography, whatever k is.
+ */
+struct engine {
+	const unsigned char *data;
+	size_t len;
+	struct pdf_revision *revs;
+	size_t nrev;
+	struct pdf_diff *diffs; /* diffs[j]: revision j against j - 1 */
+	int *fstate;            /* 1 done, -1 could not be accounted for */
+	char ferr[256];
+	struct pdf_refs refs; /* object numbers the revisions so far refer to */
+	int refs_ok;
+	struct pdf_sig_field *sigs; /* the final revision's, then those earlier ones hid */
+	size_t nsigs, capsigs;
+	int *same; /* per signature: 1 its revision holds it, 0 not, -1 unknown, -2 unreadable */
+	size_t nverified;   /* revisions [0, nverified) verified before (opts->verified_len) */
+	struct pdf_dss dss; /* the last revision's document security store */
+	struct crypto_evidence ev; /* its items, as revocation evidence */
+	/* per signature: the revision its dictionary was read from, -1 not yet (a signature
+	   of the final revision's list is read in the revision that last wrote it) */
+	int *rd;
+	int *lazy;        /* per signature: 1 listed by the final revision, read lazily */
+	int listing_lost; /* some update's xref could not be listed: read from the final */
+	struct verify_hasher hx;
+	/* opts->verified_doc and where it ends: the caller's, opened for it, not freed here */
+	struct pdf_doc *given;
+	size_t given_end;
+	const int *given_refs; /* opts->verified_refs, what the revision ending there refers to */
+	size_t ngiven_refs;
+	/* the DSS of the last revision verified before: 0 not read, 1 read, -1 unreadable */
+	struct pdf_dss vdss;
+	int vdss_state;
+	/* vri_before()'s last revision read: its DSS (bdss_ok 1) or none (0) */
+	struct pdf_dss bdss;
+	size_t bdss_rev;
+	int bdss_ok;
+};
+
+/* 1: signature i, verified before, gets new revocation evidence from a later DSS. */
+int engine_vri_new(struct engine *e, size_t i);
+/* The last revision's DSS becomes the engine's evidence (t: its certificate cache). */
+void engine_dss_evidence(struct engine *e, struct pdf_doc *doc, const struct crypto_trust *t);
+/* 1: every revision after the last signed one only adds validation data. */
+int engine_ltv_tail(const struct engine *e, const struct crypto_verify_report *rep);
+/* The PAdES levels beyond B-T of each signature of rep. */
+void engine_ltv_levels(struct engine *e, struct crypto_verify_report *rep);

@@ -1,0 +1,153 @@
+/*
+ * verify_ltv.c: the verification engine's long-term validation part
+ * (PAdES B-LT and B-LTA, ETSI EN 319 142-1 §5.4-5.5): the last revision's
+ * DSS as revocation evidence, which earlier signatures it brings new
+ * evidence for, and the levels each signature reaches. The engine itself
+ * is verify.c.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "pdf.h"
+#include "verify_int.h"
+
+/*
+ * 1 when signature i, in the part verified before, gets its revocation
+ * evidence from a DSS update after that part (a /VRI entry the last DSS has
+ * and the verified part's did not): it is then verified again with that
+ * evidence, as a fresh verification would.
+ */
+int
+engine_vri_new(struct engine *e, size_t i)
+{
+	const struct pdf_sig_field *f = &e->sigs[i];
+	struct pdf_doc *d = NULL;
+	struct sp_errinfo ei;
+	char key[41];
+
+	if (!e->dss.present || f->contents_state != PDF_SIG_KEY_OK ||
+	    pdf_vri_key(f->contents, f->contents_len, key) != SP_OK ||
+	    !pdf_dss_has_vri(&e->dss, key))
+		return 0;
+	if (e->vdss_state == 0) {
+		sp_errinfo_init(&ei);
+		e->vdss_state = -1;
+		if (e->given != NULL && e->revs[e->nverified - 1].end == e->given_end)
+			d = e->given;
+		else if (pdf_doc_open_view(e->data, e->revs[e->nverified - 1].end, &d, &ei) !=
+			 SP_OK)
+			d = NULL;
+		if (d != NULL && pdf_dss_read(d, &e->vdss, &ei) == SP_OK)
+			e->vdss_state = 1;
+		if (d != e->given)
+			pdf_doc_free(d);
+	}
+	/* unreadable: verified again, to be sure */
+	return e->vdss_state != 1 || !pdf_dss_has_vri(&e->vdss, key);
+}
+
+/* The DSS's items become the engine's evidence (moved, not copied). */
+void
+engine_dss_evidence(struct engine *e, struct pdf_doc *doc, const struct crypto_trust *t)
+{
+	struct sp_errinfo ei;
+	size_t k;
+
+	sp_errinfo_init(&ei);
+	/* an unreadable DSS is no evidence: revocation then runs as without one */
+	if (pdf_dss_read(doc, &e->dss, &ei) != SP_OK)
+		return;
+	for (k = 0; k < 3; k++) {
+		e->ev.item[k] = e->dss.item[k];
+		e->ev.n[k] = e->dss.n[k];
+		e->dss.item[k] = NULL;
+		e->dss.n[k] = 0;
+	}
+	/* every chain checked against it: its certificates decoded once, not per check */
+	crypto_evidence_decode(&e->ev, t);
+}
+
+/*
+ * 1 when the revision before rev (1-based) has a DSS with a /VRI entry for
+ * key. That revision's DSS is read once for all the signatures asked about.
+ */
+static int
+vri_before(struct engine *e, size_t rev, const char key[41])
+{
+	struct pdf_doc *d = NULL;
+	struct sp_errinfo ei;
+
+	if (rev < 2 || rev > e->nrev)
+		return 0;
+	if (e->bdss_rev != rev) {
+		pdf_dss_cleanup(&e->bdss);
+		e->bdss_rev = rev;
+		e->bdss_ok = 0;
+		sp_errinfo_init(&ei);
+		if (pdf_doc_open_view(e->data, e->revs[rev - 2].end, &d, &ei) == SP_OK &&
+		    pdf_dss_read(d, &e->bdss, &ei) == SP_OK)
+			e->bdss_ok = 1;
+		pdf_doc_free(d);
+	}
+	return e->bdss_ok && pdf_dss_has_vri(&e->bdss, key);
+}
+
+/*
+ * 1 when every revision after the last signed one only adds validation
+ * data (a DSS: PAdES B-LT after a non-final signature, or a DSS written
+ * after the last document timestamp): nothing a reader sees is unsigned.
+ */
+int
+engine_ltv_tail(const struct engine *e, const struct crypto_verify_report *rep)
+{
+	size_t i, last = 0, j;
+
+	for (i = 0; i < rep->nsigs; i++)
+		if (rep->sigs[i].structure_ok == 1 && rep->sigs[i].revision > last)
+			last = rep->sigs[i].revision;
+	if (last == 0 || last >= e->nrev || !e->fstate)
+		return 0;
+	for (j = last; j < e->nrev; j++) {
+		const struct pdf_diff *d = &e->diffs[j];
+		if (e->fstate[j] != 1 || d->ndisallowed || d->nallowed == 0 ||
+		    d->nallowed != d->nltv || d->visible_widgets)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * PAdES levels beyond B-T (ETSI EN 319 142-1 §5.4, §5.5): B-LT when a later
+ * DSS has a /VRI entry for the signature, B-LTA when a valid document
+ * timestamp covers a DSS with that entry.
+ */
+void
+engine_ltv_levels(struct engine *e, struct crypto_verify_report *rep)
+{
+	size_t i, j;
+	char key[41];
+
+	for (i = 0; i < rep->nsigs; i++) {
+		struct crypto_sig_report *s = &rep->sigs[i];
+		const struct pdf_sig_field *f = &e->sigs[i];
+		if (s->doc_timestamp || f->contents_state != PDF_SIG_KEY_OK ||
+		    pdf_vri_key(f->contents, f->contents_len, key) != SP_OK ||
+		    !pdf_dss_has_vri(&e->dss, key))
+			continue;
+		/* the evidence, whatever the level (a prior signature's comes from before) */
+		s->ltv_vri = 1;
+		for (j = 0; j < rep->nsigs; j++) {
+			const struct crypto_sig_report *d = &rep->sigs[j];
+			if (d->doc_timestamp && d->timestamp_ok == 1 &&
+			    (d->verdict == CRYPTO_VERDICT_VALID ||
+			     d->verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES) &&
+			    d->revision > s->revision && vri_before(e, d->revision, key)) {
+				s->ltv_archived = 1;
+				break;
+			}
+		}
+		if (strcmp(s->level, "pades_b_t") == 0)
+			snprintf(s->level, sizeof(s->level), "%s",
+				 s->ltv_archived ? "pades_b_lta" : "pades_b_lt");
+	}
+}
