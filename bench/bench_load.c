@@ -25,6 +25,13 @@
  * It prints completed signings per second over the wall time, p50 / p99 of
  * prepare and of complete (the client signing excluded), the server's CPU
  * per completed signing and the generator's own.
+ *
+ * With "mode chain" it measures a contract's k-th signing instead: every
+ * contract is signed by every "signer TOKEN CERT_B64 KEYPATH" in the order
+ * given (receive, prepare, sign, complete, send), from one client, and it
+ * prints each k's median prepare and complete over the contracts, the 1st
+ * against the last. One keep-alive client, so that what grows is the
+ * server's (a Python client's own ~20 ms per request hid it).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -46,6 +53,13 @@
 
 #define MAX_CONTRACTS 100000
 #define MAX_THREADS 256
+#define MAX_SIGNERS 64
+
+struct signer {
+	char *token, *cert_b64;
+	EVP_PKEY *key;
+	struct curl_slist *h;
+};
 
 static struct {
 	char url[512], cacert[512], token[512], key[512];
@@ -53,7 +67,9 @@ static struct {
 	long pid, pgpid;
 	int threads;
 	char (*contracts)[24];
-	int ncontracts;
+	int ncontracts, chain;
+	struct signer signers[MAX_SIGNERS];
+	int nsigners;
 } job;
 
 static EVP_PKEY *pkey;
@@ -125,7 +141,7 @@ post(CURL *c, struct curl_slist *h, const char *path, const char *body, long wan
 
 /* The token's part: sign to_be_signed (RSA PKCS#1 v1.5 or ECDSA over SHA-256). */
 static char *
-token_sign(const char *tbs_b64)
+token_sign(EVP_PKEY *key, const char *tbs_b64)
 {
 	unsigned char *tbs = NULL, sig[1024];
 	size_t tbslen = 0, siglen = sizeof(sig);
@@ -134,7 +150,7 @@ token_sign(const char *tbs_b64)
 
 	if (md != NULL &&
 	    sp_b64_decode(tbs_b64, strlen(tbs_b64), 65536, 0, &tbs, &tbslen) == SP_OK &&
-	    EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, pkey) == 1 &&
+	    EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) == 1 &&
 	    EVP_DigestSign(md, sig, &siglen, tbs, tbslen) == 1)
 		out = sp_b64_encode(sig, siglen, 0);
 	EVP_MD_CTX_free(md);
@@ -142,66 +158,155 @@ token_sign(const char *tbs_b64)
 	return out;
 }
 
-static void *
-client(void *arg)
+static struct curl_slist *
+headers(const char *token)
+{
+	char auth[600];
+	struct curl_slist *h;
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+	h = curl_slist_append(NULL, auth);
+	return h != NULL ? curl_slist_append(h, "Content-Type: application/json") : NULL;
+}
+
+static CURL *
+handle(void)
 {
 	CURL *c = curl_easy_init();
-	struct curl_slist *h = NULL;
-	char auth[600], path[256], *body, *sigb64;
-	json_t *prep, *done, *req;
-	double t0, t1, t2, t3;
-	int i;
 
-	(void)arg;
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", job.token);
-	h = curl_slist_append(h, auth);
-	h = curl_slist_append(h, "Content-Type: application/json");
+	if (c == NULL)
+		return NULL;
 	if (job.cacert[0] != '\0')
 		curl_easy_setopt(c, CURLOPT_CAINFO, job.cacert);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
 	curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
-	while ((i = atomic_fetch_add(&next_contract, 1)) < job.ncontracts) {
-		snprintf(path, sizeof(path), "/api/v1/contracts/%s/signing-sessions",
-			 job.contracts[i]);
-		req = json_pack("{s:s,s:o}", "certificate", job.cert_b64, "placements",
-				json_loads(job.placements, 0, NULL));
-		body = json_dumps(req, JSON_COMPACT);
-		json_decref(req);
-		t0 = now_ms();
-		prep = post(c, h, path, body, 201);
-		t1 = now_ms();
-		free(body);
-		if (prep == NULL) {
+	return c;
+}
+
+/* prepare -> token signature -> complete of one contract; the two request times in ms. */
+static int
+sign_once(CURL *c, struct curl_slist *h, const char *number, const char *cert_b64, EVP_PKEY *key,
+	  double *prep_t, double *done_t)
+{
+	char path[256], *body, *sigb64;
+	json_t *prep, *done, *req;
+	double t0, t1, t2, t3;
+
+	snprintf(path, sizeof(path), "/api/v1/contracts/%s/signing-sessions", number);
+	req = json_pack("{s:s,s:o}", "certificate", cert_b64, "placements",
+			json_loads(job.placements, 0, NULL));
+	body = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	t0 = now_ms();
+	prep = post(c, h, path, body, 201);
+	t1 = now_ms();
+	free(body);
+	if (prep == NULL)
+		return -1;
+	sigb64 = token_sign(key, json_string_value(json_object_get(prep, "to_be_signed")));
+	snprintf(path, sizeof(path), "/api/v1/signing-sessions/%s/complete",
+		 json_string_value(json_object_get(prep, "session")));
+	json_decref(prep);
+	if (sigb64 == NULL)
+		return -1;
+	req = json_pack("{s:s}", "signature", sigb64);
+	body = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	free(sigb64);
+	t2 = now_ms();
+	done = post(c, h, path, body, 200);
+	t3 = now_ms();
+	free(body);
+	if (done == NULL)
+		return -1;
+	json_decref(done);
+	*prep_t = t1 - t0;
+	*done_t = t3 - t2;
+	return 0;
+}
+
+static void *
+client(void *arg)
+{
+	CURL *c = handle();
+	struct curl_slist *h = headers(job.token);
+	int i;
+
+	(void)arg;
+	while (c != NULL && h != NULL && (i = atomic_fetch_add(&next_contract, 1)) < job.ncontracts)
+		if (sign_once(c, h, job.contracts[i], job.cert_b64, pkey, &prep_ms[i],
+			      &done_ms[i]) != 0)
 			atomic_fetch_add(&failures, 1);
-			continue;
-		}
-		sigb64 = token_sign(json_string_value(json_object_get(prep, "to_be_signed")));
-		snprintf(path, sizeof(path), "/api/v1/signing-sessions/%s/complete",
-			 json_string_value(json_object_get(prep, "session")));
-		json_decref(prep);
-		if (sigb64 == NULL) {
-			atomic_fetch_add(&failures, 1);
-			continue;
-		}
-		req = json_pack("{s:s}", "signature", sigb64);
-		body = json_dumps(req, JSON_COMPACT);
-		json_decref(req);
-		free(sigb64);
-		t2 = now_ms();
-		done = post(c, h, path, body, 200);
-		t3 = now_ms();
-		free(body);
-		if (done == NULL) {
-			atomic_fetch_add(&failures, 1);
-			continue;
-		}
-		json_decref(done);
-		prep_ms[i] = t1 - t0;
-		done_ms[i] = t3 - t2;
-	}
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
 	return NULL;
+}
+
+static int cmp(const void *a, const void *b);
+
+static double
+median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(double), cmp);
+	return n > 0 ? v[n / 2] : 0;
+}
+
+/* A contract's k-th signing against its 1st: every signer in turn, one client. */
+static int
+chain_run(void)
+{
+	int ns = job.nsigners, nc = job.ncontracts, k, i;
+	double *pt = calloc((size_t)(ns * nc), sizeof(double));
+	double *dt = calloc((size_t)(ns * nc), sizeof(double));
+	double col_p[64], col_d[64], mp[MAX_SIGNERS], md[MAX_SIGNERS];
+	char path[256];
+	json_t *doc;
+	CURL *c = handle();
+
+	if (pt == NULL || dt == NULL || c == NULL || nc > 64)
+		return 2;
+	for (i = 0; i < nc; i++)
+		for (k = 0; k < ns; k++) {
+			struct signer *s = &job.signers[k];
+			snprintf(path, sizeof(path), "/api/v1/contracts/%s/receive",
+				 job.contracts[i]);
+			if ((doc = post(c, s->h, path, "", 200)) == NULL)
+				return 1;
+			json_decref(doc);
+			if (sign_once(c, s->h, job.contracts[i], s->cert_b64, s->key,
+				      &pt[i * ns + k], &dt[i * ns + k]) != 0)
+				return 1;
+			snprintf(path, sizeof(path), "/api/v1/contracts/%s/send", job.contracts[i]);
+			if ((doc = post(c, s->h, path, "", 200)) == NULL)
+				return 1;
+			json_decref(doc);
+		}
+	for (k = 0; k < ns; k++) {
+		for (i = 0; i < nc; i++) {
+			col_p[i] = pt[i * ns + k];
+			col_d[i] = dt[i * ns + k];
+		}
+		mp[k] = median(col_p, nc);
+		md[k] = median(col_d, nc);
+	}
+	printf("  one contract, %d signers in turn (median of %d contracts, one keep-alive "
+	       "client, HTTPS):\n",
+	       ns, nc);
+	printf("    k:        ");
+	for (k = 0; k < ns; k++)
+		printf(" %5d", k + 1);
+	printf("\n    prepare:  ");
+	for (k = 0; k < ns; k++)
+		printf(" %5.1f", mp[k]);
+	printf("\n    complete: ");
+	for (k = 0; k < ns; k++)
+		printf(" %5.1f", md[k]);
+	printf("\n    1st signing:  prepare %.1f ms  complete %.1f ms\n", mp[0], md[0]);
+	printf("    %dth signing: prepare %.1f ms  complete %.1f ms\n", ns, mp[ns - 1], md[ns - 1]);
+	curl_easy_cleanup(c);
+	free(pt);
+	free(dt);
+	return 0;
 }
 
 /* utime + stime (+ reaped children's) of pid and, one level down, its children, in ticks. */
@@ -257,6 +362,27 @@ pct(double *v, int n, double p)
 	return n > 0 ? v[k < n ? k : n - 1] : 0;
 }
 
+/* "TOKEN CERT_B64 KEYPATH": a chain signer. */
+static int
+signer_read(struct signer *s, char *v)
+{
+	char *cert = strchr(v, ' '), *key = cert != NULL ? strchr(cert + 1, ' ') : NULL;
+	FILE *kf;
+
+	if (key == NULL)
+		return -1;
+	*cert++ = '\0';
+	*key++ = '\0';
+	if ((kf = fopen(key, "r")) == NULL)
+		return -1;
+	s->key = PEM_read_PrivateKey(kf, NULL, NULL, NULL);
+	fclose(kf);
+	s->token = strdup(v);
+	s->cert_b64 = strdup(cert);
+	s->h = s->token != NULL ? headers(s->token) : NULL;
+	return s->key != NULL && s->cert_b64 != NULL && s->h != NULL ? 0 : -1;
+}
+
 static int
 job_read(const char *path)
 {
@@ -294,9 +420,19 @@ job_read(const char *path)
 			job.threads = atoi(v);
 		else if (strcmp(line, "contract") == 0 && job.ncontracts < MAX_CONTRACTS)
 			snprintf(job.contracts[job.ncontracts++], 24, "%s", v);
+		else if (strcmp(line, "mode") == 0)
+			job.chain = strcmp(v, "chain") == 0;
+		else if (strcmp(line, "signer") == 0 && job.nsigners < MAX_SIGNERS &&
+			 signer_read(&job.signers[job.nsigners], v) == 0)
+			job.nsigners++;
 	}
 	free(line);
 	fclose(f);
+	if (job.chain)
+		return job.contracts != NULL && job.url[0] && job.placements && job.nsigners > 0 &&
+				       job.ncontracts > 0 && job.ncontracts <= 64
+			       ? 0
+			       : -1;
 	return job.contracts != NULL && job.url[0] && job.token[0] && job.key[0] && job.cert_b64 &&
 			       job.placements && job.threads > 0 && job.threads <= MAX_THREADS &&
 			       job.ncontracts > 0
@@ -317,6 +453,12 @@ main(int argc, char **argv)
 	if (argc != 2 || job_read(argv[1]) != 0) {
 		fprintf(stderr, "usage: bench_load JOBFILE (see the comment at the top)\n");
 		return 2;
+	}
+	if (job.chain) {
+		curl_global_init(CURL_GLOBAL_ALL);
+		i = chain_run();
+		curl_global_cleanup();
+		return i;
 	}
 	if ((kf = fopen(job.key, "r")) == NULL ||
 	    (pkey = PEM_read_PrivateKey(kf, NULL, NULL, NULL)) == NULL) {

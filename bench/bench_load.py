@@ -14,8 +14,8 @@ prepare and complete and the server's CPU per completed signing.
 
 Last, one contract with SIGNERS (20) signers in one routing group is signed
 by each in turn (receive, prepare, sign, complete, send), three times over,
-and the prepare and complete times of the 1st and the last signature are
-printed side by side (the same client for both, so its overhead cancels).
+by the same C client on one keep-alive connection, and each k's median
+prepare and complete is printed, the 1st and the last side by side.
 """
 import base64
 import json
@@ -157,43 +157,24 @@ def main(argv):
                            "pg_stat_user_functions ORDER BY self_time DESC LIMIT 15"
                            % (total, total)))
 
-        # A contract's k-th signature against its 1st.
-        first, last = {"prepare": [], "complete": []}, {"prepare": [], "complete": []}
-        for _ in range(3):
-            n = new_contract(signers)
-            for k, o in enumerate(signers):
-                s = o["slug"]
-                assert call(s, "POST", "/api/v1/contracts/%s/receive" % n)[0] == 200
-                t0 = time.perf_counter()
-                st, _, _, prep = call(s, "POST", "/api/v1/contracts/%s/signing-sessions" % n, {
-                    "certificate": base64.b64encode(harness.der_of(o["crt"])).decode(),
-                    "placements": placements})
-                t1 = time.perf_counter()
-                assert st == 201, prep
-                sig = harness.openssl_sign(o["key"], base64.b64decode(prep["to_be_signed"]))
-                t2 = time.perf_counter()
-                st, _, _, res = call(s, "POST", "/api/v1/signing-sessions/%s/complete"
-                                     % prep["session"],
-                                     {"signature": base64.b64encode(sig).decode()})
-                t3 = time.perf_counter()
-                assert st == 200, res
-                assert call(s, "POST", "/api/v1/contracts/%s/send" % n)[0] == 200
-                if k == 0:
-                    first["prepare"].append((t1 - t0) * 1000)
-                    first["complete"].append((t3 - t2) * 1000)
-                if k == len(signers) - 1:
-                    last["prepare"].append((t1 - t0) * 1000)
-                    last["complete"].append((t3 - t2) * 1000)
+        # A contract's k-th signature against its 1st: the same lean client, one
+        # keep-alive connection, every signer in turn (bench_load "mode chain").
+        chainfile = os.path.join(tmp, "chain.txt")
+        with open(chainfile, "w") as f:
+            f.write("mode chain\nurl %s\ncacert %s\nplacements %s\n" % (
+                server.url, server.cafile, json.dumps(placements)))
+            for o in signers:
+                f.write("signer %s %s %s\n" % (
+                    tok[o["slug"]], base64.b64encode(harness.der_of(o["crt"])).decode(),
+                    o["key"]))
+            for _ in range(3):
+                f.write("contract %s\n" % new_contract(signers))
+        p = subprocess.run([os.path.join(build, "bench", "bench_load"), chainfile])
         if rec is not None:
             rec.send_signal(2)
             rec.wait()
-        med = lambda v: sorted(v)[len(v) // 2]  # noqa: E731
-        print("  one contract, %d signers in turn (median of 3, one client, HTTPS):" %
-              len(signers))
-        print("    1st signing:  prepare %.1f ms  complete %.1f ms" % (med(first["prepare"]),
-                                                                     med(first["complete"])))
-        print("    %dth signing: prepare %.1f ms  complete %.1f ms" % (
-            len(signers), med(last["prepare"]), med(last["complete"])))
+        if p.returncode != 0:
+            return 1
         return 0
     finally:
         if server is not None:
