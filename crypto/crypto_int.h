@@ -31,6 +31,8 @@ int cms_ossl_to_malloc(unsigned char *obuf, int n, uint8_t **out, size_t *outlen
 
 #include <pthread.h>
 
+#include <openssl/ocsp.h>
+
 struct trust_ocsp_entry; /* ocsp.c */
 
 /* The trust store; see crypto_trust_new(). Read-only once made but for the cache. */
@@ -52,7 +54,30 @@ struct crypto_trust {
 	size_t nknown;
 	struct cert_cache *certs; /* every other certificate met, decoded once (cert_cache.c) */
 	struct trust_crl_key *crl_key; /* per CRL of crls, guarded by cache_lock (crl.c) */
+	struct ocsp_verified *ocsps;   /* embedded OCSP responses verified (ocsp_verified.c) */
 };
+
+/*
+ * ocsp_verified.c: a bounded, thread-safe cache of the embedded OCSP
+ * responses that verified against the trust (OCSP_basic_verify at their
+ * producedAt), keyed by the SHA-256 of their DER, least recently used out
+ * first. ocsp_verified_get: -1 when der is not a response kept; else its
+ * producedAt in *produced and 1 with the first single response for id in
+ * *st, 0 when it has none for id. ocsp_verified_put keeps what bs (the
+ * basic response of der, verified) says. c NULL: nothing kept.
+ */
+#define TRUST_OCSP_VERIFIED_MAX 256
+struct ocsp_verified_status {
+	int status, reason; /* V_OCSP_CERTSTATUS_*, the revocation reason or -1 */
+	time_t revoked, this_update, next_update; /* -1: unreadable; next_update 0: none */
+};
+struct ocsp_verified;
+struct ocsp_verified *ocsp_verified_new(size_t cap);
+void ocsp_verified_free(struct ocsp_verified *c);
+int ocsp_verified_get(struct ocsp_verified *c, const unsigned char *der, size_t len,
+		      const OCSP_CERTID *id, time_t *produced, struct ocsp_verified_status *st);
+void ocsp_verified_put(struct ocsp_verified *c, const unsigned char *der, size_t len,
+		      OCSP_BASICRESP *bs, time_t produced);
 
 /*
  * The key a CRL's signature verified with (its SubjectPublicKeyInfo DER,

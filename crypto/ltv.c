@@ -563,40 +563,66 @@ speaks_for(time_t issued, time_t from, time_t until, time_t at)
 	       (until == 0 || (until != (time_t)-1 && at <= until + TRUST_CLOCK_SKEW));
 }
 
+/* What a verified response says about `at`, into rev: 0 when it cannot speak for it. */
+static int
+ocsp_status_answer(time_t produced, const struct ocsp_verified_status *st, time_t at,
+		   struct trust_rev *rev)
+{
+	if (st->status == V_OCSP_CERTSTATUS_UNKNOWN)
+		return 0;
+	if (st->status == V_OCSP_CERTSTATUS_GOOD &&
+	    !speaks_for(produced, st->this_update, st->next_update, at))
+		return 0; /* too old to say anything about `at` */
+	memset(rev, 0, sizeof(*rev));
+	rev->reason = st->reason;
+	rev->source = CRYPTO_REV_SRC_DSS;
+	rev->status = st->status == V_OCSP_CERTSTATUS_GOOD ? CRYPTO_REV_GOOD : CRYPTO_REV_REVOKED;
+	if (rev->status == CRYPTO_REV_REVOKED && (rev->revoked_at = st->revoked) == (time_t)-1)
+		rev->revoked_at = 0;
+	return 1;
+}
+
 static int
 ocsp_answer(struct crypto_trust *t, const struct pdf_blob *b, OCSP_CERTID *id,
 	    STACK_OF(X509) * certs, time_t at, struct trust_rev *rev)
 {
 	const unsigned char *p = b->data;
-	OCSP_RESPONSE *rsp = d2i_OCSP_RESPONSE(NULL, &p, (long)b->len);
+	OCSP_RESPONSE *rsp = NULL;
 	OCSP_BASICRESP *bs = NULL;
+	OCSP_SINGLERESP *sr;
 	ASN1_GENERALIZEDTIME *revtime = NULL, *thisupd = NULL, *nextupd = NULL;
 	X509_STORE *st = NULL;
-	int status, reason = -1, ok = 0;
+	struct ocsp_verified_status vs;
+	int idx, ok = 0;
 	time_t produced;
 
-	if (!rsp || OCSP_response_status(rsp) != OCSP_RESPONSE_STATUS_SUCCESSFUL ||
-	    !(bs = OCSP_response_get1_basic(rsp)) ||
-	    !OCSP_resp_find_status(bs, id, &status, &reason, &revtime, &thisupd, &nextupd) ||
-	    status == V_OCSP_CERTSTATUS_UNKNOWN)
+	/* verified before: what it says, without parsing or verifying it again */
+	switch (ocsp_verified_get(t->ocsps, b->data, b->len, id, &produced, &vs)) {
+	case 1:
+		return ocsp_status_answer(produced, &vs, at, rev);
+	case 0:
+		return 0;
+	}
+	if (!(rsp = d2i_OCSP_RESPONSE(NULL, &p, (long)b->len)) ||
+	    OCSP_response_status(rsp) != OCSP_RESPONSE_STATUS_SUCCESSFUL ||
+	    !(bs = OCSP_response_get1_basic(rsp)) || (idx = OCSP_resp_find(bs, id, -1)) < 0 ||
+	    !(sr = OCSP_resp_get0(bs, idx)))
+		goto out;
+	memset(&vs, 0, sizeof(vs));
+	vs.reason = -1;
+	vs.status = OCSP_single_get0_status(sr, &vs.reason, &revtime, &thisupd, &nextupd);
+	if (vs.status < 0 || vs.status == V_OCSP_CERTSTATUS_UNKNOWN)
 		goto out;
 	/* the responder's chain as it was when it answered */
 	produced = trust_asn1_time(OCSP_resp_get0_produced_at(bs));
 	if (produced == (time_t)-1 || !(st = roots_at(t, produced)) ||
 	    OCSP_basic_verify(bs, certs, st, 0) != 1)
 		goto out;
-	if (status == V_OCSP_CERTSTATUS_GOOD &&
-	    !speaks_for(produced, trust_asn1_time(thisupd), nextupd ? trust_asn1_time(nextupd) : 0,
-			at))
-		goto out; /* too old to say anything about `at` */
-	memset(rev, 0, sizeof(*rev));
-	rev->reason = reason;
-	rev->source = CRYPTO_REV_SRC_DSS;
-	rev->status = status == V_OCSP_CERTSTATUS_GOOD ? CRYPTO_REV_GOOD : CRYPTO_REV_REVOKED;
-	if (rev->status == CRYPTO_REV_REVOKED &&
-	    (rev->revoked_at = trust_asn1_time(revtime)) == (time_t)-1)
-		rev->revoked_at = 0;
-	ok = 1;
+	ocsp_verified_put(t->ocsps, b->data, b->len, bs, produced);
+	vs.revoked = trust_asn1_time(revtime);
+	vs.this_update = trust_asn1_time(thisupd);
+	vs.next_update = nextupd ? trust_asn1_time(nextupd) : 0;
+	ok = ocsp_status_answer(produced, &vs, at, rev);
 out:
 	ERR_clear_error();
 	X509_STORE_free(st);

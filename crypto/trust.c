@@ -198,7 +198,8 @@ crypto_trust_new(const char *const *roots, size_t nroots, const char *const *int
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((t->certs = cert_cache_new(TRUST_CERT_CACHE_MAX, TRUST_CERT_CACHE_BYTES)) == NULL) {
+	if ((t->certs = cert_cache_new(TRUST_CERT_CACHE_MAX, TRUST_CERT_CACHE_BYTES)) == NULL ||
+	    (t->ocsps = ocsp_verified_new(TRUST_OCSP_VERIFIED_MAX)) == NULL) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -239,6 +240,7 @@ crypto_trust_free(struct crypto_trust *t)
 	trust_ocsp_cache_cleanup(t);
 	trust_known_cleanup(t);
 	cert_cache_free(t->certs);
+	ocsp_verified_free(t->ocsps);
 	for (i = 0; t->crl_key != NULL && i < (size_t)sk_X509_CRL_num(t->crls); i++)
 		OPENSSL_free(t->crl_key[i].spki);
 	free(t->crl_key);

@@ -7,6 +7,7 @@
  */
 #include <check.h>
 
+#include <openssl/ocsp.h>
 #include <openssl/x509v3.h>
 
 #include "test_verify_corpus.h"
@@ -406,6 +407,111 @@ START_TEST(embedded_revocation_after_expiry)
 }
 END_TEST
 
+/*
+ * An OCSP response about `who` from the CA, produced `age` seconds ago,
+ * current for a day; forged: one bit of its signature flipped.
+ */
+static unsigned char *
+make_ocsp(const char *who, int forged, int status, time_t revoked, time_t age, size_t *len)
+{
+	X509 *ca = vc_cert("ca"), *leaf = vc_cert(who);
+	EVP_PKEY *key = vc_key("ca");
+	ASN1_BIT_STRING *sig;
+	OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
+	OCSP_CERTID *id = OCSP_cert_to_id(NULL, leaf, ca);
+	ASN1_TIME *now = ASN1_TIME_set(NULL, time(NULL) - age),
+		  *next = ASN1_TIME_set(NULL, time(NULL) - age + 86400),
+		  *rt = ASN1_TIME_set(NULL, revoked);
+	OCSP_RESPONSE *r;
+	unsigned char *d = NULL, *out;
+	int n;
+
+	ck_assert(bs && id && now && next && rt);
+	ck_assert_ptr_nonnull(OCSP_basic_add1_status(bs, id, status,
+						     OCSP_REVOKED_STATUS_KEYCOMPROMISE, rt, now,
+						     next));
+	ck_assert_int_eq(OCSP_basic_sign(bs, ca, key, EVP_sha256(), NULL, 0), 1);
+	if (forged) {
+		sig = (ASN1_BIT_STRING *)OCSP_resp_get0_signature(bs);
+		sig->data[sig->length / 2] ^= 1;
+	}
+	ck_assert_ptr_nonnull(r = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs));
+	ck_assert_int_gt(n = i2d_OCSP_RESPONSE(r, &d), 0);
+	out = malloc((size_t)n);
+	memcpy(out, d, (size_t)n);
+	*len = (size_t)n;
+	OPENSSL_free(d);
+	OCSP_RESPONSE_free(r);
+	OCSP_BASICRESP_free(bs);
+	OCSP_CERTID_free(id);
+	ASN1_TIME_free(now);
+	ASN1_TIME_free(next);
+	ASN1_TIME_free(rt);
+	EVP_PKEY_free(key);
+	X509_free(ca);
+	X509_free(leaf);
+	return out;
+}
+
+/* What an embedded OCSP response says of who at `at`: SP_OK and *rev, or not. */
+static int
+ocsp_says(const unsigned char *der, size_t len, const char *who, time_t at,
+	  struct trust_rev *rev)
+{
+	struct crypto_evidence ev;
+	struct sp_errinfo ei;
+	X509 *ca = vc_cert("ca"), *leaf = vc_cert(who);
+	int r;
+
+	memset(&ev, 0, sizeof(ev));
+	sp_errinfo_init(&ei);
+	ck_assert(crypto_evidence_add(&ev, PDF_DSS_OCSPS, der, len, &ei) == SP_OK);
+	r = trust_evidence_status(trust, &ev, leaf, ca, NULL, at, rev, &ei);
+	crypto_evidence_cleanup(&ev);
+	X509_free(ca);
+	X509_free(leaf);
+	return r;
+}
+
+/*
+ * Embedded OCSP responses are parsed and verified once per process
+ * (ocsp_verified.c): asked again, the answer is the first one's, for the
+ * certificate and the time asked; a forged response (the genuine one's
+ * content, another key's signature) is refused after the genuine one was
+ * kept, and so is the genuine response asked about another certificate or
+ * about a time it cannot speak for.
+ */
+START_TEST(embedded_ocsp_verified_once)
+{
+	size_t glen, flen, rlen;
+	unsigned char *good = make_ocsp("rsa", 0, V_OCSP_CERTSTATUS_GOOD, 0, 60, &glen);
+	unsigned char *forged = make_ocsp("rsa", 1, V_OCSP_CERTSTATUS_GOOD, 0, 60, &flen);
+	unsigned char *revoked = make_ocsp("rsa", 0, V_OCSP_CERTSTATUS_REVOKED, time(NULL) - 7200,
+					   60, &rlen);
+	struct trust_rev rev;
+	int round;
+
+	for (round = 0; round < 2; round++) {
+		ck_assert_int_eq(ocsp_says(good, glen, "rsa", 0, &rev), SP_OK);
+		ck_assert_int_eq(rev.status, CRYPTO_REV_GOOD);
+		ck_assert_int_eq(rev.source, CRYPTO_REV_SRC_DSS);
+		/* not about the TSA's certificate */
+		ck_assert_int_eq(ocsp_says(good, glen, "tsa", 0, &rev), SP_ERR_NOT_FOUND);
+		/* a "good" of a minute ago says nothing about a week from now */
+		ck_assert_int_eq(ocsp_says(good, glen, "rsa", time(NULL) + 7 * 86400, &rev),
+				 SP_ERR_NOT_FOUND);
+		ck_assert_int_eq(ocsp_says(forged, flen, "rsa", 0, &rev), SP_ERR_NOT_FOUND);
+		ck_assert_int_eq(ocsp_says(revoked, rlen, "rsa", 0, &rev), SP_OK);
+		ck_assert_int_eq(rev.status, CRYPTO_REV_REVOKED);
+		ck_assert_int_eq(rev.reason, OCSP_REVOKED_STATUS_KEYCOMPROMISE);
+		ck_assert(rev.revoked_at > time(NULL) - 7300 && rev.revoked_at < time(NULL) - 7100);
+	}
+	free(good);
+	free(forged);
+	free(revoked);
+}
+END_TEST
+
 /* The embedded evidence also judges the TSA: revoked before it stamped, invalid. */
 START_TEST(tsa_revoked_in_evidence)
 {
@@ -484,6 +590,7 @@ ltv_suite(void)
 	tcase_add_test(tc, embedded_revocation_after_expiry);
 	tcase_add_test(tc, broken_archive_timestamp);
 	tcase_add_test(tc, tsa_revoked_in_evidence);
+	tcase_add_test(tc, embedded_ocsp_verified_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
