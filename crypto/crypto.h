@@ -239,7 +239,14 @@ int crypto_evidence_collect(struct crypto_trust *t, X509_STORE *ts_store, const 
  */
 int crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 		       const struct crypto_evidence *extra, const uint8_t *data, size_t len,
-		       uint8_t **out, size_t *outlen, struct sp_errinfo *ei) SP_WUR;
+		       unsigned flags, uint8_t **out, size_t *outlen, struct sp_errinfo *ei) SP_WUR;
+/*
+ * flags of crypto_ltv_add_dss and crypto_ltv_doc_timestamp. STORED: data is
+ * a document the server stored, or built on stored bytes and verifies whole
+ * afterwards: it is opened as pdf_doc_open_stored does (objects parsed when
+ * used; a repair met on the way still fails), not resolved whole first.
+ */
+#define CRYPTO_LTV_STORED 1u
 
 /* A TSA over a SHA-256: a checked TimeStampToken (malloc'd) and its genTime. */
 typedef int (*crypto_ts_digest_fn)(void *arg, const uint8_t sha256[32], uint8_t **tok,
@@ -250,9 +257,11 @@ typedef int (*crypto_ts_digest_fn)(void *arg, const uint8_t sha256[32], uint8_t 
  * timestamp (/DocTimeStamp, ETSI.RFC3161, an invisible field) whose token ts
  * makes over the byte ranges. *out (malloc'd) is the whole new file;
  * *tsa_until the TSA certificate's notAfter, *gen_time the token's time.
+ * t (may be NULL) lends its certificate cache to read the token.
  */
-int crypto_ltv_doc_timestamp(const uint8_t *data, size_t len, crypto_ts_digest_fn ts, void *arg,
-			     uint8_t **out, size_t *outlen, time_t *tsa_until, time_t *gen_time,
+int crypto_ltv_doc_timestamp(const struct crypto_trust *t, const uint8_t *data, size_t len,
+			     unsigned flags, crypto_ts_digest_fn ts, void *arg, uint8_t **out,
+			     size_t *outlen, time_t *tsa_until, time_t *gen_time,
 			     struct sp_errinfo *ei) SP_WUR;
 
 /*
@@ -525,9 +534,10 @@ int crypto_ts_query_new_digest(const uint8_t sha256[32], uint64_t *nonce, uint8_
  * TSA key or a digest below 112 bits of strength: now, i.e. 0; at 112 bits:
  * the end of 2030, after NIST SP 800-57 Part 1). The archive-timestamp
  * renewal is scheduled from it. SP_ERR_INVALID when it cannot be read.
+ * Its certificates through t's certificate cache (t may be NULL).
  */
-int crypto_ts_token_tsa_expiry(const uint8_t *tok, size_t toklen, time_t *not_after,
-			       struct sp_errinfo *ei) SP_WUR;
+int crypto_ts_token_tsa_expiry(const struct crypto_trust *t, const uint8_t *tok, size_t toklen,
+			       time_t *not_after, struct sp_errinfo *ei) SP_WUR;
 
 /*
  * POST query to an external TSA with crypto_http_post() (http or https, no

@@ -78,10 +78,19 @@ doc_ts_contents(struct pdf_doc *doc)
 					  : m;
 }
 
+/* data opened for an update: whole, or as a stored document (CRYPTO_LTV_STORED). */
+static int
+ltv_open(const uint8_t *data, size_t len, unsigned flags, struct pdf_doc **doc,
+	 struct sp_errinfo *ei)
+{
+	return (flags & CRYPTO_LTV_STORED) ? pdf_doc_open_stored(data, len, doc, ei)
+					   : pdf_doc_open(data, len, doc, ei);
+}
+
 int
 crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 		   const struct crypto_evidence *extra, const uint8_t *data, size_t len,
-		   uint8_t **out, size_t *outlen, struct sp_errinfo *ei)
+		   unsigned flags, uint8_t **out, size_t *outlen, struct sp_errinfo *ei)
 {
 	struct pdf_doc *doc = NULL;
 	struct pdf_sig_field *sigs = NULL;
@@ -98,7 +107,7 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 	memset(&dss, 0, sizeof(dss));
 	memset(&ev, 0, sizeof(ev));
 	memset(&add, 0, sizeof(add));
-	if ((r = pdf_doc_open(data, len, &doc, ei)) != SP_OK ||
+	if ((r = ltv_open(data, len, flags, &doc, ei)) != SP_OK ||
 	    (r = pdf_sig_fields_list(doc, &sigs, &nsigs, ei)) != SP_OK ||
 	    (r = pdf_dss_read(doc, &dss, ei)) != SP_OK)
 		goto out;
@@ -147,7 +156,13 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 	add.ncrls = ev.n[PDF_DSS_CRLS];
 	add.vri = (const char(*)[41])vri;
 	add.nvri = nvri;
-	r = pdf_dss_append(doc, &add, out, outlen, ei);
+	if ((r = pdf_dss_append(doc, &add, out, outlen, ei)) == SP_OK && pdf_doc_damaged(doc)) {
+		free(*out);
+		*out = NULL;
+		*outlen = 0;
+		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_damaged",
+				  "the signed PDF is damaged (qpdf had to repair it)");
+	}
 out:
 	free(vri);
 	crypto_evidence_cleanup(&ev);
@@ -158,9 +173,9 @@ out:
 }
 
 int
-crypto_ltv_doc_timestamp(const uint8_t *data, size_t len, crypto_ts_digest_fn ts, void *arg,
-			 uint8_t **out, size_t *outlen, time_t *tsa_until, time_t *gen_time,
-			 struct sp_errinfo *ei)
+crypto_ltv_doc_timestamp(const struct crypto_trust *t, const uint8_t *data, size_t len,
+			 unsigned flags, crypto_ts_digest_fn ts, void *arg, uint8_t **out,
+			 size_t *outlen, time_t *tsa_until, time_t *gen_time, struct sp_errinfo *ei)
 {
 	struct pdf_doc *doc = NULL;
 	struct pdf_sig_params par;
@@ -176,7 +191,7 @@ crypto_ltv_doc_timestamp(const uint8_t *data, size_t len, crypto_ts_digest_fn ts
 	memset(&par, 0, sizeof(par));
 	par.signing_time = time(NULL);
 	par.doc_timestamp = 1;
-	if ((r = pdf_doc_open(data, len, &doc, ei)) != SP_OK)
+	if ((r = ltv_open(data, len, flags, &doc, ei)) != SP_OK)
 		goto out;
 	par.contents_max = doc_ts_contents(doc);
 	if ((r = pdf_sig_prepare(doc, &par, NULL, 0, NULL, 0, &prep, ei)) != SP_OK ||
@@ -184,7 +199,7 @@ crypto_ltv_doc_timestamp(const uint8_t *data, size_t len, crypto_ts_digest_fn ts
 		goto out;
 	if ((r = pdf_sig_fill(prep.data, prep.len, prep.contents_off, prep.contents_len, tok,
 			      toklen, ei)) != SP_OK ||
-	    (r = crypto_ts_token_tsa_expiry(tok, toklen, tsa_until, ei)) != SP_OK)
+	    (r = crypto_ts_token_tsa_expiry(t, tok, toklen, tsa_until, ei)) != SP_OK)
 		goto out;
 	*out = prep.data;
 	*outlen = prep.len;

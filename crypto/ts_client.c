@@ -519,11 +519,11 @@ token_sunset(PKCS7 *p7, X509 *tsa)
 }
 
 int
-crypto_ts_token_tsa_expiry(const uint8_t *tok, size_t toklen, time_t *not_after,
-			   struct sp_errinfo *ei)
+crypto_ts_token_tsa_expiry(const struct crypto_trust *t, const uint8_t *tok, size_t toklen,
+			   time_t *not_after, struct sp_errinfo *ei)
 {
-	const unsigned char *p = tok;
-	PKCS7 *p7 = d2i_PKCS7(NULL, &p, (long)toklen);
+	size_t used = 0;
+	PKCS7 *p7 = cert_cache_pkcs7_d2i(t ? t->certs : NULL, tok, toklen, &used);
 	STACK_OF(X509) *signers = NULL;
 	time_t sunset;
 	int r = SP_ERR_INVALID;

@@ -142,16 +142,40 @@ int
 pdf_zlib_compress(const unsigned char *in, size_t n, unsigned char **out, size_t *outlen,
 		  struct sp_errinfo *ei)
 {
-	uLongf cap = compressBound((uLong)n);
+	uLong cap;
 	unsigned char *buf;
+	z_stream z;
+	int wbits = 9, zr;
 
 	*out = NULL;
 	*outlen = 0;
 	if (n > (size_t)1 << 30)
 		return sp_err(ei, SP_ERR_TOO_LARGE, "stream of %zu bytes is too large", n);
-	if (!(buf = malloc(cap)))
+	/*
+	 * The window no larger than the input: compress2's default state is
+	 * 256 KiB allocated and cleared per call, which for the small streams of
+	 * a signing (a DSS's certificates and OCSP responses, an xref stream)
+	 * cost more than compressing them. The output is the same format (any
+	 * Flate reader takes any window up to 32 KiB) at the same level.
+	 */
+	while (wbits < 15 && ((size_t)1 << wbits) < n + 262)
+		wbits++;
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, 6, Z_DEFLATED, wbits, wbits - 7, Z_DEFAULT_STRATEGY) != Z_OK)
+		return sp_err(ei, SP_ERR_NOMEM, "zlib: out of memory");
+	cap = deflateBound(&z, (uLong)n);
+	if (!(buf = malloc(cap))) {
+		deflateEnd(&z);
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory compressing a stream");
-	if (compress2(buf, &cap, in, (uLong)n, 6) != Z_OK) {
+	}
+	z.next_in = (Bytef *)(uintptr_t)in;
+	z.avail_in = (uInt)n;
+	z.next_out = buf;
+	z.avail_out = (uInt)cap;
+	zr = deflate(&z, Z_FINISH);
+	cap = z.total_out;
+	deflateEnd(&z);
+	if (zr != Z_STREAM_END) {
 		free(buf);
 		return sp_err(ei, SP_ERR_INTERNAL, "zlib compression failed");
 	}

@@ -402,8 +402,8 @@ report_sign(struct ejob *j, unsigned char **pdf, size_t *len, struct sp_errinfo 
 	    (r = pdf_sig_fill(prep.data, prep.len, prep.contents_off, prep.contents_len, cms,
 			      cmslen, ei)) != SP_OK)
 		goto out;
-	if ((r = ltv_extend(j->trust, j->tsa, prep.data, prep.len, 1, j->ev->archive_serial, &lr,
-			    ei)) != SP_OK) {
+	if ((r = ltv_extend(j->trust, j->tsa, prep.data, prep.len, LTV_ARCHIVE,
+			    j->ev->archive_serial, &lr, ei)) != SP_OK) {
 		sp_errinfo_prefix(ei, "long-term validation of the report");
 		goto out;
 	}

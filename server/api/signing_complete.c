@@ -341,8 +341,8 @@ done_work(void *arg, struct sp_errinfo *ei)
 				   j->siglen, ei)) != SP_OK)
 		goto out;
 	/* the token and the CMS are checked once, by engine_check() below, not also here */
-	if ((r = tsa_provider_timestamp_engine(j->tsa, j->sig, j->siglen, ss->tsa_serial, &tok,
-					       &toklen, &gen, ei)) != SP_OK)
+	if ((r = tsa_provider_timestamp_engine(j->tsa, j->sig, j->siglen, NULL, ss->tsa_serial,
+					       &tok, &toklen, &gen, ei)) != SP_OK)
 		goto out;
 	if ((r = crypto_cms_assemble_ex(cert, chain, ss->signed_attrs, ss->signed_attrs_len, j->sig,
 					j->siglen, tok, toklen, CRYPTO_CMS_ENGINE_CHECKS, &cms,
@@ -433,8 +433,10 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 	if (j->level < 1)
 		return 0;
 	sp_errinfo_init(&ei);
-	if (ltv_extend(j->trust, j->tsa, ss->document, ss->document_len, archive,
-		       ss->archive_serial, lr, &ei) != SP_OK) {
+	/* engine_check verifies the result whole before it is kept */
+	if (ltv_extend(j->trust, j->tsa, ss->document, ss->document_len,
+		       (archive ? LTV_ARCHIVE : 0) | LTV_CHECKED_AFTER, ss->archive_serial, lr,
+		       &ei) != SP_OK) {
 		snprintf(j->ltv_err, sizeof(j->ltv_err), "%.255s", ei.msg);
 		ltv_result_cleanup(lr);
 		return 0;

@@ -81,8 +81,8 @@ work(void *arg, struct sp_errinfo *ei)
 	size_t dlen = 0;
 	int r;
 
-	if ((r = ltv_extend(u->ar->trust, u->ar->tsa, u->c->document, u->c->document_len, 1,
-			    u->c->tsa_serial, &u->lr, ei)) != SP_OK ||
+	if ((r = ltv_extend(u->ar->trust, u->ar->tsa, u->c->document, u->c->document_len,
+			    LTV_ARCHIVE, u->c->tsa_serial, &u->lr, ei)) != SP_OK ||
 	    (r = crypto_digest(CRYPTO_DIGEST_SHA256, u->lr.data, u->lr.len, dig, &dlen, ei)) !=
 		    SP_OK)
 		return r;

@@ -39,6 +39,7 @@ ltv_result_cleanup(struct ltv_result *r)
 struct ts_arg {
 	const struct tsa_provider *tsa;
 	uint64_t serial;
+	int checked_after; /* LTV_CHECKED_AFTER */
 };
 
 static int
@@ -47,14 +48,17 @@ provider_ts(void *arg, const uint8_t sha256[32], uint8_t **tok, size_t *toklen, 
 {
 	const struct ts_arg *a = arg;
 
+	if (a->checked_after)
+		return tsa_provider_timestamp_engine(a->tsa, NULL, 0, sha256, a->serial, tok,
+						     toklen, gen, ei);
 	return tsa_provider_timestamp_digest(a->tsa, sha256, a->serial, tok, toklen, gen, ei);
 }
 
 int
 ltv_extend(struct crypto_trust *t, const struct tsa_provider *tsa, const uint8_t *data, size_t len,
-	   int archive, uint64_t serial, struct ltv_result *out, struct sp_errinfo *ei)
+	   unsigned flags, uint64_t serial, struct ltv_result *out, struct sp_errinfo *ei)
 {
-	struct ts_arg ta = { tsa, serial };
+	struct ts_arg ta = { tsa, serial, (flags & LTV_CHECKED_AFTER) != 0 };
 	X509_STORE *ts_store = NULL;
 	uint8_t *mid = NULL;
 	size_t midlen = 0;
@@ -64,12 +68,15 @@ ltv_extend(struct crypto_trust *t, const struct tsa_provider *tsa, const uint8_t
 	if (tsa_provider_trust(tsa, &ts_store, ei) != SP_OK)
 		ts_store = NULL; /* the TSA chain then runs through the signer roots */
 	sp_errinfo_init(ei);
-	if ((r = crypto_ltv_add_dss(t, ts_store, NULL, data, len, &mid, &midlen, ei)) != SP_OK)
+	/* what ltv_extend is given was stored, or is built on stored bytes and verified */
+	if ((r = crypto_ltv_add_dss(t, ts_store, NULL, data, len, CRYPTO_LTV_STORED, &mid, &midlen,
+				    ei)) != SP_OK)
 		goto out;
-	if (archive) {
-		r = crypto_ltv_doc_timestamp(mid ? mid : data, mid ? midlen : len, provider_ts, &ta,
-					     &out->data, &out->len, &out->archive_until,
-					     &out->archive_time, ei);
+	if (flags & LTV_ARCHIVE) {
+		r = crypto_ltv_doc_timestamp(t, mid ? mid : data, mid ? midlen : len,
+					     CRYPTO_LTV_STORED, provider_ts, &ta, &out->data,
+					     &out->len, &out->archive_until, &out->archive_time,
+					     ei);
 		goto out;
 	}
 	if (!mid) {

@@ -162,12 +162,13 @@ int tsa_provider_timestamp(const struct tsa_provider *p, const uint8_t *sig, siz
  * crypto_pdf_verify before using it (completion's engine check: imprint,
  * TSA certificate and chain, signature): the built-in TSA's token, made in
  * this process, is not parsed back and checked here as well. An external
- * TSA's response is checked as always (its error reasons stay). Worker
- * threads only.
+ * TSA's response is checked as always (its error reasons stay). With sha256
+ * (not NULL) the token is over that digest (a document timestamp) instead
+ * of over sig. Worker threads only.
  */
 int tsa_provider_timestamp_engine(const struct tsa_provider *p, const uint8_t *sig, size_t siglen,
-				  uint64_t serial, uint8_t **token, size_t *tokenlen,
-				  time_t *gen_time, struct sp_errinfo *ei) SP_WUR;
+				  const uint8_t *sha256, uint64_t serial, uint8_t **token,
+				  size_t *tokenlen, time_t *gen_time, struct sp_errinfo *ei) SP_WUR;
 
 /* As tsa_provider_timestamp, over a computed SHA-256 (a document timestamp's byte ranges). */
 int tsa_provider_timestamp_digest(const struct tsa_provider *p, const uint8_t sha256[32],
@@ -198,8 +199,16 @@ int ltv_level_code(const char *level);
  * OCSP and an external TSA: worker threads only.
  */
 int ltv_extend(struct crypto_trust *t, const struct tsa_provider *tsa, const uint8_t *data,
-	       size_t len, int archive, uint64_t serial, struct ltv_result *out,
+	       size_t len, unsigned flags, uint64_t serial, struct ltv_result *out,
 	       struct sp_errinfo *ei) SP_WUR;
+/*
+ * flags of ltv_extend. ARCHIVE: add the document timestamp. CHECKED_AFTER:
+ * the caller verifies the result whole with crypto_pdf_verify before it
+ * keeps it (completion), so the built-in TSA's token is handed over as made
+ * (tsa_provider_timestamp_engine) rather than parsed back and checked here.
+ */
+#define LTV_ARCHIVE 1u
+#define LTV_CHECKED_AFTER 2u
 
 /* ---- snowflake.c: 19-digit, time-ordered contract numbers ---------------------- */
 

@@ -154,8 +154,8 @@ tsa_provider_timestamp(const struct tsa_provider *p, const uint8_t *sig, size_t 
 
 int
 tsa_provider_timestamp_engine(const struct tsa_provider *p, const uint8_t *sig, size_t siglen,
-			      uint64_t serial, uint8_t **token, size_t *tokenlen, time_t *gen_time,
-			      struct sp_errinfo *ei)
+			      const uint8_t *sha256, uint64_t serial, uint8_t **token,
+			      size_t *tokenlen, time_t *gen_time, struct sp_errinfo *ei)
 {
 	const struct crypto_tsa *tsa;
 	X509_STORE *trust;
@@ -164,14 +164,16 @@ tsa_provider_timestamp_engine(const struct tsa_provider *p, const uint8_t *sig, 
 	int r;
 
 	if (strcmp(p->cfg->tsa.mode, "external") == 0)
-		return timestamp_query(p, sig, siglen, NULL, serial, token, tokenlen, gen_time, ei);
+		return timestamp_query(p, sig, siglen, sha256, serial, token, tokenlen, gen_time,
+				       ei);
 	*token = NULL;
 	*tokenlen = 0;
 	*gen_time = 0;
 	/* the trust the engine checks the token with must be there, as for any token */
 	if ((r = tsa_provider_trust(p, &trust, ei)) != SP_OK ||
 	    (r = tsa_provider_builtin(p, &tsa, ei)) != SP_OK ||
-	    (r = crypto_ts_query_new(sig, siglen, NULL, &query, &qlen, ei)) != SP_OK)
+	    (r = sha256 ? crypto_ts_query_new_digest(sha256, NULL, &query, &qlen, ei)
+			: crypto_ts_query_new(sig, siglen, NULL, &query, &qlen, ei)) != SP_OK)
 		goto out;
 	r = crypto_tsa_token(tsa, query, qlen, serial, 0, token, tokenlen, gen_time, ei);
 out:

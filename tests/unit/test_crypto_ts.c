@@ -573,7 +573,7 @@ START_TEST(token_proves_until_cert_end_or_algorithm_sunset)
 	exchange_run(P.tsa, "short-lived TSA certificate", 1, 0, &x);
 	token_of(&x, &tok, &toklen);
 	sp_errinfo_init(&ei);
-	ck_assert_int_eq(crypto_ts_token_tsa_expiry(tok, toklen, &until, &ei), SP_OK);
+	ck_assert_int_eq(crypto_ts_token_tsa_expiry(NULL, tok, toklen, &until, &ei), SP_OK);
 	ck_assert_ptr_nonnull(at = ASN1_TIME_set(NULL, until));
 	ck_assert_int_eq(ASN1_TIME_compare(at, X509_get0_notAfter(P.tsa_cert)), 0);
 	ASN1_TIME_free(at);
@@ -588,10 +588,11 @@ START_TEST(token_proves_until_cert_end_or_algorithm_sunset)
 	ck_assert_ptr_nonnull(lt = tsa_open("long.pem", "tsa.key", &ei));
 	exchange_run(lt, "long-lived TSA certificate", 2, 0, &x);
 	token_of(&x, &tok, &toklen);
-	ck_assert_int_eq(crypto_ts_token_tsa_expiry(tok, toklen, &until, &ei), SP_OK);
+	ck_assert_int_eq(crypto_ts_token_tsa_expiry(NULL, tok, toklen, &until, &ei), SP_OK);
 	ck_assert_int_eq((long long)until, 1924991999LL); /* 2030-12-31T23:59:59Z */
 	/* not a token at all */
-	ck_assert_int_eq(crypto_ts_token_tsa_expiry(tok, toklen / 2, &until, &ei), SP_ERR_INVALID);
+	ck_assert_int_eq(crypto_ts_token_tsa_expiry(NULL, tok, toklen / 2, &until, &ei),
+			 SP_ERR_INVALID);
 	ck_assert_int_eq((long long)until, 0);
 	free(tok);
 	exchange_free(&x);
