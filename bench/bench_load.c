@@ -302,7 +302,8 @@ chain_run(void)
 	for (k = 0; k < ns; k++)
 		printf(" %5.1f", md[k]);
 	printf("\n    1st signing:  prepare %.1f ms  complete %.1f ms\n", mp[0], md[0]);
-	printf("    %dth signing: prepare %.1f ms  complete %.1f ms\n", ns, mp[ns - 1], md[ns - 1]);
+	printf("    last (signing %d): prepare %.1f ms  complete %.1f ms\n", ns, mp[ns - 1],
+	       md[ns - 1]);
 	curl_easy_cleanup(c);
 	free(pt);
 	free(dt);
