@@ -140,26 +140,22 @@ wf_reply_failed(struct request *r, const struct sp_errinfo *err)
 	return 1;
 }
 
-static void
-reply_doc_status(void *arg, json_t *doc, const struct sp_errinfo *err, int status)
+void
+wf_reply_doc(void *arg, const char *text, size_t len, const struct sp_errinfo *err)
 {
 	struct request *r = arg;
 
-	if (wf_reply_failed(r, err))
-		return;
-	request_reply_json(r, status, doc);
+	if (!wf_reply_failed(r, err))
+		request_reply_json_text(r, 200, text, len);
 }
 
 void
-wf_reply_doc(void *arg, json_t *doc, const struct sp_errinfo *err)
+wf_reply_doc_created(void *arg, const char *text, size_t len, const struct sp_errinfo *err)
 {
-	reply_doc_status(arg, doc, err, 200);
-}
+	struct request *r = arg;
 
-void
-wf_reply_doc_created(void *arg, json_t *doc, const struct sp_errinfo *err)
-{
-	reply_doc_status(arg, doc, err, 201);
+	if (!wf_reply_failed(r, err))
+		request_reply_json_text(r, 201, text, len);
 }
 
 /* ---- small helpers ------------------------------------------------------------------------ */
@@ -357,7 +353,7 @@ out:
 }
 
 static void
-create_db_done(void *arg, json_t *doc, const struct sp_errinfo *err)
+create_db_done(void *arg, const char *text, size_t len, const struct sp_errinfo *err)
 {
 	struct create_job *j = arg;
 	struct request *r = j->r;
@@ -368,7 +364,7 @@ create_db_done(void *arg, json_t *doc, const struct sp_errinfo *err)
 	 * overlapping server.node_id ranges: the 409 says so.
 	 */
 	create_job_free(j);
-	wf_reply_doc_created(r, doc, err);
+	wf_reply_doc_created(r, text, len, err);
 }
 
 static void
@@ -564,7 +560,7 @@ contracts_item(struct request *r)
 /* ---- transitions ------------------------------------------------------------------------- */
 
 typedef int (*transition_fn)(struct db_pool *pool, int64_t number, const struct db_actor *who,
-			     db_json_fn cb, void *arg);
+			     db_text_fn cb, void *arg);
 
 static void
 transition(struct request *r, const struct principal *who, transition_fn call)

@@ -445,7 +445,7 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 /* ---- the loop side ------------------------------------------------------------------------ */
 
 static void
-done_stored(void *arg, json_t *doc, const struct sp_errinfo *err)
+done_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *err)
 {
 	struct done_job *j = arg;
 	struct request *r = j->r;
@@ -455,7 +455,7 @@ done_stored(void *arg, json_t *doc, const struct sp_errinfo *err)
 		request_reply_error(r, err->code, err);
 		return;
 	}
-	request_reply_json(r, 200, doc);
+	request_reply_json_text(r, 200, text, len);
 }
 
 static void
@@ -625,7 +625,7 @@ signing_complete_post(struct request *r)
 }
 
 static void
-abort_done(void *arg, json_t *doc, const struct sp_errinfo *err)
+abort_done(void *arg, const char *text, size_t len, const struct sp_errinfo *err)
 {
 	struct request *r = arg;
 
@@ -633,7 +633,7 @@ abort_done(void *arg, json_t *doc, const struct sp_errinfo *err)
 		request_reply_error(r, err->code, err);
 		return;
 	}
-	request_reply_json(r, 200, doc);
+	request_reply_json_text(r, 200, text, len);
 }
 
 void
