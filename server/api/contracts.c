@@ -195,6 +195,7 @@ struct create_job {
 	unsigned char *body; /* copy of the request body */
 	size_t body_len;
 	size_t max_pdf;
+	struct blob_cache *refs_cache; /* the process's (state.h); outlives the job */
 	struct principal who;
 	char *idem_key;
 	/* results of work() */
@@ -345,6 +346,14 @@ create_work(void *arg, struct sp_errinfo *ei)
 	if ((r = pdf_upload_normalize(pdf, pdf_len, &j->pdf, ei)) != SP_OK)
 		goto out;
 	sp_hex(j->pdf.sha256, 32, j->sha_hex);
+	/*
+	 * What the upload refers to, by the digest of the bytes stored as
+	 * revision 0, where the first signature's completion looks for it (it
+	 * need not walk the upload again when it lands in this process).
+	 */
+	if (j->pdf.refs != NULL)
+		blob_cache_put(j->refs_cache, j->pdf.sha256, (const uint8_t *)j->pdf.refs,
+			       j->pdf.nrefs * sizeof(int));
 	r = SP_OK;
 out:
 	free(pdf);
@@ -442,6 +451,7 @@ create_step(struct request *r, const struct principal *who)
 	j->body_len = len;
 	j->r = r;
 	j->max_pdf = request_config(r)->server.max_upload_bytes;
+	j->refs_cache = request_revision_refs(r);
 	j->who = *who;
 	if ((rc = jobs_submit(request_jobs(r), create_work, create_job_done, j)) != SP_OK) {
 		create_job_free(j);

@@ -230,16 +230,20 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	   included (done_ltv): the new update is diffed against the base itself */
 	vo.verified_tail =
 		vo.verified_len > 0 && report_covers(ss->base_verification, ss->orig_len);
-	/* the documents revision_check() opened: one parse of each per completion */
+	/* the documents revision_check() opened: one parse of each per completion (the
+	   upload's too, which is not verified but needs no second open) */
 	vo.doc = len == ss->document_len ? j->new_doc : NULL;
 	vo.verified_doc = j->base_doc;
+	vo.given_len = ss->orig_len;
 	/*
 	 * What the base's revisions refer to, as the completion that verified
-	 * the base found it (a process cache by the base's digest: exactly these
-	 * bytes), so the engine need not walk the whole base to see whether the
-	 * update fills a reference it already made; on a miss it walks it.
+	 * the base found it, or for the upload as its normalization found it
+	 * (a process cache by the base's digest: exactly these bytes), so the
+	 * engine need not walk the whole base to see whether the update fills
+	 * a reference it already made; on a miss (another process, a restart)
+	 * it walks it.
 	 */
-	if (j->refs_cache != NULL && ss->base_seq > 0 &&
+	if (j->refs_cache != NULL &&
 	    crypto_digest(CRYPTO_DIGEST_SHA256, ss->document, ss->orig_len, key, &klen, &kei) ==
 		    SP_OK &&
 	    blob_cache_get(j->refs_cache, key, &refs, &rlen) == SP_OK) {
