@@ -845,6 +845,14 @@ struct crypto_verify_opts {
 	 */
 	int **refs_out;
 	size_t *nrefs_out;
+	/*
+	 * > 0: verified_doc and verified_refs are of data[0..given_len) rather
+	 * than of data[0..verified_len): bytes the caller opened or walked but
+	 * that were never verified (an upload at its first signature, with
+	 * verified_len 0). They only spare a parse or a walk; what is verified
+	 * is verified_len's business alone. 0: verified_len.
+	 */
+	size_t given_len;
 };
 
 /*

@@ -619,7 +619,7 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	struct pdf_doc *doc = NULL;
 	struct engine e;
 	struct sp_errinfo rei;
-	size_t nsigs = 0, i, j;
+	size_t nsigs = 0, i, j, glen;
 	struct sig_order *order = NULL;
 	static const struct crypto_verify_opts none;
 
@@ -635,14 +635,15 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		goto out;
 	}
 	rep->size = len;
-	if (opts->verified_doc != NULL && opts->verified_len > 0 && opts->verified_len < len) {
+	glen = opts->given_len > 0 ? opts->given_len : opts->verified_len;
+	if (opts->verified_doc != NULL && glen > 0 && glen < len) {
 		e.given = opts->verified_doc;
-		e.given_end = opts->verified_len;
+		e.given_end = glen;
 	}
-	if (opts->verified_refs != NULL && opts->verified_len > 0 && opts->verified_len < len) {
+	if (opts->verified_refs != NULL && glen > 0 && glen < len) {
 		e.given_refs = opts->verified_refs;
 		e.ngiven_refs = opts->nverified_refs;
-		e.given_end = opts->verified_len;
+		e.given_end = glen;
 	}
 	if (opts->refs_out != NULL) {
 		*opts->refs_out = NULL;

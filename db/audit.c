@@ -96,7 +96,7 @@ db_actor_text_fill(struct db_actor_text *t, const struct db_actor *who)
 }
 
 int
-db_audit_verify(struct db_pool *pool, int64_t number, int64_t org, db_json_fn cb, void *arg)
+db_audit_verify(struct db_pool *pool, int64_t number, int64_t org, db_text_fn cb, void *arg)
 {
 	struct db_visible v;
 	int r;
@@ -106,5 +106,5 @@ db_audit_verify(struct db_pool *pool, int64_t number, int64_t org, db_json_fn cb
 				     "a)::text",
 				     "", "")) != SP_OK)
 		return r;
-	return db_json_call(pool, v.sql, v.n, v.p, NULL, cb, arg);
+	return db_text_call(pool, v.sql, v.n, v.p, NULL, cb, arg);
 }

@@ -1,7 +1,8 @@
 /*
  * call.c: the plumbing the typed calls of the aggregate files share (see
  * db_int.h): parameters, column decoding, and the common result shapes (a
- * JSON document, a found/not-found status, a count). Loop thread.
+ * JSON document parsed or as its text, a found/not-found status, a count).
+ * Loop thread.
  */
 #include "db_int.h"
 
@@ -52,6 +53,7 @@ db_shape_err(struct sp_errinfo *ei, const char *what)
 struct call_wait {
 	const char *not_found; /* static */
 	db_json_fn json_cb;
+	db_text_fn text_cb;
 	db_status_fn status_cb;
 	db_count_fn count_cb;
 	void *arg;
@@ -83,6 +85,31 @@ on_json(void *arg, const PGresult *res, const struct sp_errinfo *err)
 		db_shape_err(&ei, "JSON document");
 	}
 	w.json_cb(w.arg, doc, &ei);
+}
+
+/* The same shape as on_json, the text handed over as PostgreSQL returned it. */
+static void
+on_text(void *arg, const PGresult *res, const struct sp_errinfo *err)
+{
+	struct call_wait w = *(struct call_wait *)arg;
+	struct sp_errinfo ei;
+	int len;
+
+	free(arg);
+	sp_errinfo_init(&ei);
+	if (err->code != SP_OK) {
+		w.text_cb(w.arg, NULL, 0, err);
+		return;
+	}
+	if (PQntuples(res) < 1 || PQnfields(res) < 1 || PQgetisnull(res, 0, 0)) {
+		not_found(&ei, w.not_found);
+	} else if ((len = PQgetlength(res, 0, 0)) < 1) {
+		db_shape_err(&ei, "JSON document");
+	} else {
+		w.text_cb(w.arg, PQgetvalue(res, 0, 0), (size_t)len, &ei);
+		return;
+	}
+	w.text_cb(w.arg, NULL, 0, &ei);
 }
 
 static void
@@ -135,7 +162,7 @@ int
 db_json_call(struct db_pool *pool, const char *sql, int nparams, const struct db_param *params,
 	     const char *not_found_msg, db_json_fn cb, void *arg)
 {
-	struct call_wait t = { not_found_msg, cb, NULL, NULL, arg };
+	struct call_wait t = { not_found_msg, cb, NULL, NULL, NULL, arg };
 
 	if (cb == NULL)
 		return SP_ERR_INVALID;
@@ -143,10 +170,21 @@ db_json_call(struct db_pool *pool, const char *sql, int nparams, const struct db
 }
 
 int
+db_text_call(struct db_pool *pool, const char *sql, int nparams, const struct db_param *params,
+	     const char *not_found_msg, db_text_fn cb, void *arg)
+{
+	struct call_wait t = { not_found_msg, NULL, cb, NULL, NULL, arg };
+
+	if (cb == NULL)
+		return SP_ERR_INVALID;
+	return call_send(pool, sql, nparams, params, &t, on_text);
+}
+
+int
 db_status_call(struct db_pool *pool, const char *sql, int nparams, const struct db_param *params,
 	       const char *not_found_msg, db_status_fn cb, void *arg)
 {
-	struct call_wait t = { not_found_msg, NULL, cb, NULL, arg };
+	struct call_wait t = { not_found_msg, NULL, NULL, cb, NULL, arg };
 
 	if (cb == NULL)
 		return SP_ERR_INVALID;
@@ -157,7 +195,7 @@ int
 db_count_call(struct db_pool *pool, const char *sql, int nparams, const struct db_param *params,
 	      db_count_fn cb, void *arg)
 {
-	struct call_wait t = { NULL, NULL, NULL, cb, arg };
+	struct call_wait t = { NULL, NULL, NULL, NULL, cb, arg };
 
 	if (cb == NULL)
 		return SP_ERR_INVALID;

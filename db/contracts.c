@@ -42,7 +42,7 @@ db_contract_visible(struct db_visible *v, int64_t number, int64_t org, const cha
 }
 
 int
-db_contract_get(struct db_pool *pool, int64_t number, int64_t org, db_json_fn cb, void *arg)
+db_contract_get(struct db_pool *pool, int64_t number, int64_t org, db_text_fn cb, void *arg)
 {
 	struct db_visible v;
 	int r;
@@ -50,12 +50,12 @@ db_contract_get(struct db_pool *pool, int64_t number, int64_t org, db_json_fn cb
 	if ((r = db_contract_visible(&v, number, org, "contract_json(c.number, $2)::text", "",
 				     "")) != SP_OK)
 		return r;
-	return db_json_call(pool, v.sql, v.n, v.p, NULL, cb, arg);
+	return db_text_call(pool, v.sql, v.n, v.p, NULL, cb, arg);
 }
 
 int
 db_contract_create(struct db_pool *pool, const struct db_actor *who,
-		   const struct db_contract_new *c, db_json_fn cb, void *arg)
+		   const struct db_contract_new *c, db_text_fn cb, void *arg)
 {
 	static const char sql[] =
 		"SELECT contract_create($1::bigint, $2::bigint, $3::bigint, $4, "
@@ -87,12 +87,12 @@ db_contract_create(struct db_pool *pool, const struct db_actor *who,
 	p[10].value = c->idem_key;
 	p[11].value = a.ip;
 	p[12].value = a.ua;
-	return db_json_call(pool, sql, 13, p, NULL, cb, arg);
+	return db_text_call(pool, sql, 13, p, NULL, cb, arg);
 }
 
 int
 db_contract_update(struct db_pool *pool, int64_t number, const struct db_actor *who,
-		   const struct db_contract_edit *e, db_json_fn cb, void *arg)
+		   const struct db_contract_edit *e, db_text_fn cb, void *arg)
 {
 	static const char sql[] = "SELECT contract_update($1::bigint, $2::bigint, $3::bigint, $4, "
 				  "business_type_code($5), "
@@ -114,7 +114,7 @@ db_contract_update(struct db_pool *pool, int64_t number, const struct db_actor *
 	p[7].value = e->parties;
 	p[8].value = a.ip;
 	p[9].value = a.ua;
-	return db_json_call(pool, sql, 10, p, NULL, cb, arg);
+	return db_text_call(pool, sql, 10, p, NULL, cb, arg);
 }
 
 int
@@ -146,7 +146,7 @@ db_contract_delete(struct db_pool *pool, int64_t number, const struct db_actor *
  */
 static int
 transition(struct db_pool *pool, const char *sql, int64_t number, const struct db_actor *who,
-	   const char *reason, db_json_fn cb, void *arg)
+	   const char *reason, db_text_fn cb, void *arg)
 {
 	struct db_actor_text a;
 	struct db_param p[6];
@@ -163,11 +163,11 @@ transition(struct db_pool *pool, const char *sql, int64_t number, const struct d
 		p[k++].value = reason;
 	p[k++].value = a.ip;
 	p[k++].value = a.ua;
-	return db_json_call(pool, sql, k, p, NULL, cb, arg);
+	return db_text_call(pool, sql, k, p, NULL, cb, arg);
 }
 
 int
-db_contract_send(struct db_pool *pool, int64_t number, const struct db_actor *who, db_json_fn cb,
+db_contract_send(struct db_pool *pool, int64_t number, const struct db_actor *who, db_text_fn cb,
 		 void *arg)
 {
 	return transition(pool,
@@ -177,7 +177,7 @@ db_contract_send(struct db_pool *pool, int64_t number, const struct db_actor *wh
 }
 
 int
-db_contract_receive(struct db_pool *pool, int64_t number, const struct db_actor *who, db_json_fn cb,
+db_contract_receive(struct db_pool *pool, int64_t number, const struct db_actor *who, db_text_fn cb,
 		    void *arg)
 {
 	return transition(pool,
@@ -187,7 +187,7 @@ db_contract_receive(struct db_pool *pool, int64_t number, const struct db_actor 
 }
 
 int
-db_contract_cancel(struct db_pool *pool, int64_t number, const struct db_actor *who, db_json_fn cb,
+db_contract_cancel(struct db_pool *pool, int64_t number, const struct db_actor *who, db_text_fn cb,
 		   void *arg)
 {
 	return transition(pool,
@@ -198,7 +198,7 @@ db_contract_cancel(struct db_pool *pool, int64_t number, const struct db_actor *
 
 int
 db_contract_reject(struct db_pool *pool, int64_t number, const struct db_actor *who,
-		   const char *reason, db_json_fn cb, void *arg)
+		   const char *reason, db_text_fn cb, void *arg)
 {
 	if (reason == NULL)
 		return SP_ERR_INVALID;
@@ -209,7 +209,7 @@ db_contract_reject(struct db_pool *pool, int64_t number, const struct db_actor *
 }
 
 int
-db_contract_receive_all(struct db_pool *pool, const struct db_actor *who, db_json_fn cb, void *arg)
+db_contract_receive_all(struct db_pool *pool, const struct db_actor *who, db_text_fn cb, void *arg)
 {
 	static const char sql[] = "SELECT jsonb_build_object('received', contract_receive_all("
 				  "$1::bigint, $2::bigint, $3::inet, $4))::text";
@@ -222,7 +222,7 @@ db_contract_receive_all(struct db_pool *pool, const struct db_actor *who, db_jso
 	p[1].value = a.user;
 	p[2].value = a.ip;
 	p[3].value = a.ua;
-	return db_json_call(pool, sql, 4, p, NULL, cb, arg);
+	return db_text_call(pool, sql, 4, p, NULL, cb, arg);
 }
 
 int

@@ -100,6 +100,16 @@ int db_migrate(const char *conninfo, const char *dir, int *applied, struct sp_er
  */
 typedef void (*db_json_fn)(void *arg, json_t *doc, const struct sp_errinfo *err);
 
+/*
+ * A document-shaped result handed over as the text the statement built, for
+ * a reply that passes it on unchanged (no parse, no second serialization;
+ * json or jsonb output alike). text is valid JSON, NUL-terminated, len bytes,
+ * owned by db/ and valid only during the call (copy what must outlive it);
+ * NULL and 0 when err->code is not SP_OK. A call that finds no row fails
+ * with SP_ERR_NOT_FOUND.
+ */
+typedef void (*db_text_fn)(void *arg, const char *text, size_t len, const struct sp_errinfo *err);
+
 /* A result with nothing to decode (a state change, a ping). */
 typedef void (*db_status_fn)(void *arg, const struct sp_errinfo *err);
 
@@ -160,10 +170,10 @@ struct db_contract_new {
  * "idempotency_key_reused": the key came with a different request.
  */
 int db_contract_create(struct db_pool *pool, const struct db_actor *who,
-		       const struct db_contract_new *c, db_json_fn cb, void *arg) SP_WUR;
+		       const struct db_contract_new *c, db_text_fn cb, void *arg) SP_WUR;
 
 /* The contract as organization org sees it. */
-int db_contract_get(struct db_pool *pool, int64_t number, int64_t org, db_json_fn cb,
+int db_contract_get(struct db_pool *pool, int64_t number, int64_t org, db_text_fn cb,
 		    void *arg) SP_WUR;
 
 /* An edit of a draft: NULL keeps a field; clear_deadline drops the deadline. */
@@ -177,7 +187,7 @@ struct db_contract_edit {
 
 /* Edit a draft (the initiator only). */
 int db_contract_update(struct db_pool *pool, int64_t number, const struct db_actor *who,
-		       const struct db_contract_edit *e, db_json_fn cb, void *arg) SP_WUR;
+		       const struct db_contract_edit *e, db_text_fn cb, void *arg) SP_WUR;
 
 /* Delete a draft (the initiator only); its audit trail stays. */
 int db_contract_delete(struct db_pool *pool, int64_t number, const struct db_actor *who,
@@ -192,16 +202,16 @@ int db_contract_delete(struct db_pool *pool, int64_t number, const struct db_act
  * refuses (migrations/005_workflow_context.sql).
  */
 int db_contract_send(struct db_pool *pool, int64_t number, const struct db_actor *who,
-		     db_json_fn cb, void *arg) SP_WUR;
+		     db_text_fn cb, void *arg) SP_WUR;
 int db_contract_receive(struct db_pool *pool, int64_t number, const struct db_actor *who,
-			db_json_fn cb, void *arg) SP_WUR;
+			db_text_fn cb, void *arg) SP_WUR;
 int db_contract_cancel(struct db_pool *pool, int64_t number, const struct db_actor *who,
-		       db_json_fn cb, void *arg) SP_WUR;
+		       db_text_fn cb, void *arg) SP_WUR;
 int db_contract_reject(struct db_pool *pool, int64_t number, const struct db_actor *who,
-		       const char *reason, db_json_fn cb, void *arg) SP_WUR;
+		       const char *reason, db_text_fn cb, void *arg) SP_WUR;
 
 /* Receive every contract pending for who's organization: {"received": ["<number>", ...]}. */
-int db_contract_receive_all(struct db_pool *pool, const struct db_actor *who, db_json_fn cb,
+int db_contract_receive_all(struct db_pool *pool, const struct db_actor *who, db_text_fn cb,
 			    void *arg) SP_WUR;
 
 /*
@@ -278,7 +288,7 @@ struct db_list_query {
  * for a query out of the ranges above.
  */
 int db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *lq,
-		     db_json_fn cb, void *arg) SP_WUR;
+		     db_text_fn cb, void *arg) SP_WUR;
 
 /* ---- audit.c: the hash-chained audit trail -------------------------------------------- */
 
@@ -286,7 +296,7 @@ int db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_que
  * Re-verify the audit chain of a contract org may see: {"valid", "events",
  * "first_bad_seq", "reason"} (audit_chain_verify of migrations/).
  */
-int db_audit_verify(struct db_pool *pool, int64_t number, int64_t org, db_json_fn cb,
+int db_audit_verify(struct db_pool *pool, int64_t number, int64_t org, db_text_fn cb,
 		    void *arg) SP_WUR;
 
 /* ---- auth.c: challenges, logins, sessions, reviewers, API keys ----------------------- */
@@ -737,7 +747,7 @@ struct db_signed_revision {
  * Loop thread.
  */
 int db_signing_session_complete(struct db_pool *pool, const char *id, const struct db_actor *who,
-				const struct db_signed_revision *rev, db_json_fn cb,
+				const struct db_signed_revision *rev, db_text_fn cb,
 				void *arg) SP_WUR;
 
 /*
@@ -746,7 +756,7 @@ int db_signing_session_complete(struct db_pool *pool, const char *id, const stru
  * Loop thread.
  */
 int db_signing_session_abort(struct db_pool *pool, const char *id, const struct db_actor *who,
-			     db_json_fn cb, void *arg) SP_WUR;
+			     db_text_fn cb, void *arg) SP_WUR;
 
 /*
  * The next serial number of the built-in TSA (the PostgreSQL sequence

@@ -196,6 +196,14 @@ int db_json_call(struct db_pool *pool, const char *sql, int nparams, const struc
 		 const char *not_found, db_json_fn cb, void *arg) SP_WUR;
 
 /*
+ * db_json_call's shape for a document the API passes on unchanged: cb gets
+ * the statement's text and its length (db_text_fn), not parsed. The same
+ * not-found rule.
+ */
+int db_text_call(struct db_pool *pool, const char *sql, int nparams, const struct db_param *params,
+		 const char *not_found, db_text_fn cb, void *arg) SP_WUR;
+
+/*
  * A typed call whose statement returns one boolean, whether it found what it
  * changes: true is SP_OK, false (or no row) SP_ERR_NOT_FOUND with not_found
  * as the message; with not_found NULL any successful result is SP_OK.

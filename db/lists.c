@@ -27,6 +27,7 @@
  */
 #include "db_int.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,27 +271,32 @@ like_param(const char *in, char *buf, size_t n, const char **out)
 }
 
 struct list_call {
-	db_json_fn cb;
+	db_text_fn cb;
 	void *arg;
 	int counted; /* the total is a bounded count, not the tab's size */
 };
 
-/* One row: the total, whether more follow, and the page's items as a JSON array. */
+/*
+ * One row: the total, whether more follow, and the page's items as a JSON
+ * array, which goes into the page's text as PostgreSQL wrote it.
+ */
 static void
 list_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 {
 	struct list_call *c = arg;
 	struct sp_errinfo ei;
-	json_error_t je;
-	json_t *items = NULL, *doc = NULL;
+	struct sp_buf b;
 	int64_t total = 0;
-	int exact = 1;
+	int exact = 1, ilen;
+	const char *items;
 
 	sp_errinfo_init(&ei);
+	sp_buf_init(&b, SIZE_MAX);
 	if (err->code != SP_OK) {
 		ei = *err;
-	} else if (PQntuples(res) != 1 || PQnfields(res) != 3 ||
-		   (items = json_loads(PQgetvalue(res, 0, 2), 0, &je)) == NULL) {
+	} else if (PQntuples(res) != 1 || PQnfields(res) != 3 || PQgetisnull(res, 0, 2) ||
+		   (ilen = PQgetlength(res, 0, 2)) < 2 ||
+		   (items = PQgetvalue(res, 0, 2))[0] != '[') {
 		sp_err(&ei, SP_ERR_INTERNAL, "the list query returned no page");
 	} else {
 		total = db_col_i64(res, 0, 0);
@@ -298,17 +304,23 @@ list_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 			total = DB_LIST_COUNT_CAP;
 			exact = 0;
 		}
-		if ((doc = json_pack("{s:o,s:I,s:b,s:b}", "items", items, "total",
-				     (json_int_t)total, "total_exact", exact, "has_more",
-				     PQgetvalue(res, 0, 1)[0] == 't')) == NULL)
+		if (sp_buf_addstr(&b, "{\"items\":") != SP_OK ||
+		    sp_buf_add(&b, items, (size_t)ilen) != SP_OK ||
+		    sp_buf_printf(&b, ",\"total\":%lld,\"total_exact\":%s,\"has_more\":%s}",
+				  (long long)total, exact ? "true" : "false",
+				  PQgetvalue(res, 0, 1)[0] == 't' ? "true" : "false") != SP_OK)
 			sp_err(&ei, SP_ERR_NOMEM, "out of memory");
 	}
-	c->cb(c->arg, doc, &ei);
+	if (ei.code == SP_OK)
+		c->cb(c->arg, (const char *)b.data, b.len, &ei);
+	else
+		c->cb(c->arg, NULL, 0, &ei);
+	sp_buf_cleanup(&b);
 	free(c);
 }
 
 int
-db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *lq, db_json_fn cb,
+db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *lq, db_text_fn cb,
 		 void *arg)
 {
 	char orgs[24], qe[2 * DB_LIST_FILTER_MAX + 4], ie[2 * DB_LIST_FILTER_MAX + 4];

@@ -482,7 +482,7 @@ db_signing_session_claim_auth(struct db_pool *pool, const char *token_hash, cons
 
 int
 db_signing_session_complete(struct db_pool *pool, const char *id, const struct db_actor *who,
-			    const struct db_signed_revision *rev, db_json_fn cb, void *arg)
+			    const struct db_signed_revision *rev, db_text_fn cb, void *arg)
 {
 	static const char sql[] =
 		"SELECT signing_session_complete($1::uuid, $2::bigint, $3::bigint, $4::bytea, "
@@ -520,13 +520,13 @@ db_signing_session_complete(struct db_pool *pool, const char *id, const struct d
 	p[10].value = slen;
 	p[11].value = rev->verification;
 	if (rev->verification != NULL)
-		return db_json_call(pool, sql_report, 12, p, NULL, cb, arg);
-	return db_json_call(pool, sql, 11, p, NULL, cb, arg);
+		return db_text_call(pool, sql_report, 12, p, NULL, cb, arg);
+	return db_text_call(pool, sql, 11, p, NULL, cb, arg);
 }
 
 int
 db_signing_session_abort(struct db_pool *pool, const char *id, const struct db_actor *who,
-			 db_json_fn cb, void *arg)
+			 db_text_fn cb, void *arg)
 {
 	struct db_param p[5];
 	struct db_actor_text t;
@@ -540,7 +540,7 @@ db_signing_session_abort(struct db_pool *pool, const char *id, const struct db_a
 	p[2].value = t.user;
 	p[3].value = t.ip;
 	p[4].value = t.ua;
-	return db_json_call(pool,
+	return db_text_call(pool,
 			    "SELECT signing_session_abort($1::uuid, $2::bigint, $3::bigint, "
 			    "$4::inet, $5)::text",
 			    5, p, NULL, cb, arg);

@@ -71,6 +71,27 @@ out:
 	return r;
 }
 
+/*
+ * What the rewritten upload refers to, from the copy read back (parsed whole
+ * already, so the walk parses nothing more). Best effort: without it the
+ * verification walks the upload itself, and a walk that fails here (a
+ * limit) fails there too and is judged there.
+ */
+static void
+refs_of(struct pdf_doc *doc, struct pdf_normalized *out)
+{
+	struct pdf_refs refs;
+	struct sp_errinfo ign;
+
+	sp_errinfo_init(&ign);
+	if (pdf_refs_init(doc, &refs, &ign) == SP_OK &&
+	    pdf_refs_export(&refs, &out->refs, &out->nrefs, &ign) != SP_OK) {
+		out->refs = NULL;
+		out->nrefs = 0;
+	}
+	pdf_refs_cleanup(&refs);
+}
+
 int
 pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalized *out,
 		     struct sp_errinfo *ei)
@@ -120,6 +141,7 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 			goto out;
 		}
 		out->pages = pdf_doc_page_count(again);
+		refs_of(again, out);
 	}
 	if (out->pages <= 0) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable", "the PDF has no pages");
@@ -135,7 +157,7 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 	r = SP_OK;
 out:
 	if (r != SP_OK)
-		memset(out, 0, sizeof(*out));
+		pdf_normalized_cleanup(out);
 	free(copy);
 	pdf_doc_free(again);
 	pdf_doc_free(doc);
@@ -148,5 +170,6 @@ pdf_normalized_cleanup(struct pdf_normalized *n)
 	if (n == NULL)
 		return;
 	free(n->data);
+	free(n->refs);
 	memset(n, 0, sizeof(*n));
 }

@@ -335,6 +335,16 @@ struct pdf_normalized {
 	int pages;                /* page count */
 	int kept;                 /* 1: signed upload kept as is; 0: rewritten */
 	unsigned char sha256[32]; /* of data */
+	/*
+	 * The object numbers data's one revision refers to, ascending (malloc'd),
+	 * as pdf_refs_init() + pdf_refs_export() give them on data opened alone:
+	 * found while the rewrite is read back, so that the first signature's
+	 * verification need not walk the upload again (crypto_verify_opts
+	 * verified_refs). NULL (nrefs 0) for a kept upload, or when the walk
+	 * failed (the verification then walks and judges for itself).
+	 */
+	int *refs;
+	size_t nrefs;
 };
 
 /*

@@ -176,6 +176,13 @@ int request_json_body_peek(struct request *r, json_t **out) SP_WUR;
 /* JSON body with Content-Type application/json. Steals the reference to doc. */
 void request_reply_json(struct request *r, int status, json_t *doc);
 
+/*
+ * JSON body given as its text, len bytes (copied): a document that passes
+ * through unchanged, such as one PostgreSQL built (db_text_fn), is sent as
+ * is, not parsed and serialized again. The caller vouches that it is JSON.
+ */
+void request_reply_json_text(struct request *r, int status, const char *text, size_t len);
+
 /* Any body (copied) with the given Content-Type; len bytes. */
 void request_reply_data(struct request *r, int status, const char *content_type, const void *data,
 			size_t len);

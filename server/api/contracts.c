@@ -140,26 +140,22 @@ wf_reply_failed(struct request *r, const struct sp_errinfo *err)
 	return 1;
 }
 
-static void
-reply_doc_status(void *arg, json_t *doc, const struct sp_errinfo *err, int status)
+void
+wf_reply_doc(void *arg, const char *text, size_t len, const struct sp_errinfo *err)
 {
 	struct request *r = arg;
 
-	if (wf_reply_failed(r, err))
-		return;
-	request_reply_json(r, status, doc);
+	if (!wf_reply_failed(r, err))
+		request_reply_json_text(r, 200, text, len);
 }
 
 void
-wf_reply_doc(void *arg, json_t *doc, const struct sp_errinfo *err)
+wf_reply_doc_created(void *arg, const char *text, size_t len, const struct sp_errinfo *err)
 {
-	reply_doc_status(arg, doc, err, 200);
-}
+	struct request *r = arg;
 
-void
-wf_reply_doc_created(void *arg, json_t *doc, const struct sp_errinfo *err)
-{
-	reply_doc_status(arg, doc, err, 201);
+	if (!wf_reply_failed(r, err))
+		request_reply_json_text(r, 201, text, len);
 }
 
 /* ---- small helpers ------------------------------------------------------------------------ */
@@ -199,6 +195,7 @@ struct create_job {
 	unsigned char *body; /* copy of the request body */
 	size_t body_len;
 	size_t max_pdf;
+	struct blob_cache *refs_cache; /* the process's (state.h); outlives the job */
 	struct principal who;
 	char *idem_key;
 	/* results of work() */
@@ -349,6 +346,14 @@ create_work(void *arg, struct sp_errinfo *ei)
 	if ((r = pdf_upload_normalize(pdf, pdf_len, &j->pdf, ei)) != SP_OK)
 		goto out;
 	sp_hex(j->pdf.sha256, 32, j->sha_hex);
+	/*
+	 * What the upload refers to, by the digest of the bytes stored as
+	 * revision 0, where the first signature's completion looks for it (it
+	 * need not walk the upload again when it lands in this process).
+	 */
+	if (j->pdf.refs != NULL)
+		blob_cache_put(j->refs_cache, j->pdf.sha256, (const uint8_t *)j->pdf.refs,
+			       j->pdf.nrefs * sizeof(int));
 	r = SP_OK;
 out:
 	free(pdf);
@@ -357,7 +362,7 @@ out:
 }
 
 static void
-create_db_done(void *arg, json_t *doc, const struct sp_errinfo *err)
+create_db_done(void *arg, const char *text, size_t len, const struct sp_errinfo *err)
 {
 	struct create_job *j = arg;
 	struct request *r = j->r;
@@ -368,7 +373,7 @@ create_db_done(void *arg, json_t *doc, const struct sp_errinfo *err)
 	 * overlapping server.node_id ranges: the 409 says so.
 	 */
 	create_job_free(j);
-	wf_reply_doc_created(r, doc, err);
+	wf_reply_doc_created(r, text, len, err);
 }
 
 static void
@@ -446,6 +451,7 @@ create_step(struct request *r, const struct principal *who)
 	j->body_len = len;
 	j->r = r;
 	j->max_pdf = request_config(r)->server.max_upload_bytes;
+	j->refs_cache = request_revision_refs(r);
 	j->who = *who;
 	if ((rc = jobs_submit(request_jobs(r), create_work, create_job_done, j)) != SP_OK) {
 		create_job_free(j);
@@ -564,7 +570,7 @@ contracts_item(struct request *r)
 /* ---- transitions ------------------------------------------------------------------------- */
 
 typedef int (*transition_fn)(struct db_pool *pool, int64_t number, const struct db_actor *who,
-			     db_json_fn cb, void *arg);
+			     db_text_fn cb, void *arg);
 
 static void
 transition(struct request *r, const struct principal *who, transition_fn call)

@@ -29,12 +29,13 @@ int webhook_signature(const char *secret, long long timestamp, const char *body,
 /* ---- shared by the route modules -------------------------------------------------------- */
 
 /*
- * Answer r (the arg) from a typed call of db/ that delivers a JSON document:
- * the document with status 200 (wf_reply_doc) or 201 (wf_reply_doc_created),
- * or the error as db/ classified it. db_json_fn shape; loop thread.
+ * Answer r (the arg) from a typed call of db/ that delivers a JSON document
+ * as text: the text as PostgreSQL built it with status 200 (wf_reply_doc) or
+ * 201 (wf_reply_doc_created), or the error as db/ classified it. db_text_fn
+ * shape; loop thread.
  */
-void wf_reply_doc(void *arg, json_t *doc, const struct sp_errinfo *err);
-void wf_reply_doc_created(void *arg, json_t *doc, const struct sp_errinfo *err);
+void wf_reply_doc(void *arg, const char *text, size_t len, const struct sp_errinfo *err);
+void wf_reply_doc_created(void *arg, const char *text, size_t len, const struct sp_errinfo *err);
 /* 1 and answered when err is a workflow problem or failure; 0 when err is OK. */
 int wf_reply_failed(struct request *r, const struct sp_errinfo *err);
 

@@ -65,6 +65,8 @@ health_metrics_get(struct request *r)
 	g.pool_waiting = ds.waiting;
 	g.jobs_queued = js.queued;
 	g.jobs_running = js.running;
+	blob_cache_stats(srv->seal_images, &g.cache_hits[0], &g.cache_misses[0]);
+	blob_cache_stats(srv->revision_refs, &g.cache_hits[1], &g.cache_misses[1]);
 	for (i = 0; i < n; i++)
 		names[i] = route_name(router_at(srv->router, i));
 	sp_buf_init(&out, METRICS_MAX_BYTES);

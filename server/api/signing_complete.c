@@ -156,33 +156,25 @@ out:
  * news (verify_report_merge). None (NULL) when that cannot be exact or is
  * too large: reading then verifies the file itself, as before.
  */
-/* 1 when report (a stored report's text, or NULL) is about the first len bytes. */
+/* 1 when report (a stored report, parsed, or NULL) is about the first len bytes. */
 static int
-report_covers(const char *report, size_t len)
+report_covers(json_t *report, size_t len)
 {
-	json_t *doc;
-	int same;
-
-	if (report == NULL)
-		return 0;
-	doc = json_loads(report, 0, NULL);
-	same = json_is_object(doc) &&
-	       json_integer_value(json_object_get(doc, "size")) == (json_int_t)len;
-	json_decref(doc);
-	return same;
+	return json_is_object(report) &&
+	       json_integer_value(json_object_get(report, "size")) == (json_int_t)len;
 }
 
+/* base: the base revision's stored report, parsed (NULL: none) */
 static void
-report_keep(struct done_job *j, const struct crypto_verify_report *rep)
+report_keep(struct done_job *j, const struct crypto_verify_report *rep, json_t *base)
 {
 	size_t len;
 	int r;
 
 	if (j->s->base_seq == 0)
 		r = verify_report_text(rep, STORED_REPORT_MAX, &j->report, &len);
-	else if (j->s->base_verification != NULL)
-		r = verify_report_merge(j->s->base_verification, rep, STORED_REPORT_MAX, &j->report,
-					&len);
+	else if (base != NULL)
+		r = verify_report_merge_doc(base, rep, STORED_REPORT_MAX, &j->report, &len);
 	else
 		r = SP_OK;
 	if (r != SP_OK) {
@@ -208,6 +200,7 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	struct crypto_verify_opts vo;
 	struct crypto_verify_report *rep = NULL;
 	const struct crypto_sig_report *s;
+	json_t *base_rep = NULL;
 	uint8_t key[32], *refs = NULL;
 	size_t i, nnew = 0, klen = 0, rlen = 0;
 	struct sp_errinfo kei;
@@ -228,18 +221,24 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	vo.verified_len = ss->base_seq > 0 ? ss->orig_len : 0;
 	/* a base whose report was kept was verified to its end, a DSS after its signature
 	   included (done_ltv): the new update is diffed against the base itself */
-	vo.verified_tail =
-		vo.verified_len > 0 && report_covers(ss->base_verification, ss->orig_len);
-	/* the documents revision_check() opened: one parse of each per completion */
+	/* the base's stored report, parsed once for both uses (it grows with the signatures) */
+	if (ss->base_seq > 0 && ss->base_verification != NULL)
+		base_rep = json_loads(ss->base_verification, 0, NULL);
+	vo.verified_tail = vo.verified_len > 0 && report_covers(base_rep, ss->orig_len);
+	/* the documents revision_check() opened: one parse of each per completion (the
+	   upload's too, which is not verified but needs no second open) */
 	vo.doc = len == ss->document_len ? j->new_doc : NULL;
 	vo.verified_doc = j->base_doc;
+	vo.given_len = ss->orig_len;
 	/*
 	 * What the base's revisions refer to, as the completion that verified
-	 * the base found it (a process cache by the base's digest: exactly these
-	 * bytes), so the engine need not walk the whole base to see whether the
-	 * update fills a reference it already made; on a miss it walks it.
+	 * the base found it, or for the upload as its normalization found it
+	 * (a process cache by the base's digest: exactly these bytes), so the
+	 * engine need not walk the whole base to see whether the update fills
+	 * a reference it already made; on a miss (another process, a restart)
+	 * it walks it.
 	 */
-	if (j->refs_cache != NULL && ss->base_seq > 0 &&
+	if (j->refs_cache != NULL &&
 	    crypto_digest(CRYPTO_DIGEST_SHA256, ss->document, ss->orig_len, key, &klen, &kei) ==
 		    SP_OK &&
 	    blob_cache_get(j->refs_cache, key, &refs, &rlen) == SP_OK) {
@@ -293,9 +292,10 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 		r = sp_err(ei, SP_ERR_PDF, "the signed revision had to be repaired to be read");
 		goto out;
 	}
-	report_keep(j, rep);
+	report_keep(j, rep, base_rep);
 	r = SP_OK;
 out:
+	json_decref(base_rep);
 	free(refs);
 	crypto_verify_report_free(rep);
 	return r;
@@ -447,7 +447,7 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 /* ---- the loop side ------------------------------------------------------------------------ */
 
 static void
-done_stored(void *arg, json_t *doc, const struct sp_errinfo *err)
+done_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *err)
 {
 	struct done_job *j = arg;
 	struct request *r = j->r;
@@ -457,7 +457,7 @@ done_stored(void *arg, json_t *doc, const struct sp_errinfo *err)
 		request_reply_error(r, err->code, err);
 		return;
 	}
-	request_reply_json(r, 200, doc);
+	request_reply_json_text(r, 200, text, len);
 }
 
 static void
@@ -627,7 +627,7 @@ signing_complete_post(struct request *r)
 }
 
 static void
-abort_done(void *arg, json_t *doc, const struct sp_errinfo *err)
+abort_done(void *arg, const char *text, size_t len, const struct sp_errinfo *err)
 {
 	struct request *r = arg;
 
@@ -635,7 +635,7 @@ abort_done(void *arg, json_t *doc, const struct sp_errinfo *err)
 		request_reply_error(r, err->code, err);
 		return;
 	}
-	request_reply_json(r, 200, doc);
+	request_reply_json_text(r, 200, text, len);
 }
 
 void

@@ -137,6 +137,8 @@ extern const double metrics_buckets[METRICS_NBUCKETS];
 struct metrics_gauges {
 	int pool_size, pool_connected, pool_in_use, pool_waiting;
 	long jobs_queued, jobs_running;
+	/* the per-process caches' lookups (blob_cache_stats): [0] seal images, [1] refs */
+	unsigned long long cache_hits[2], cache_misses[2];
 };
 
 /*

@@ -92,3 +92,13 @@ request_reply_json(struct request *r, int status, json_t *doc)
 	request_reply_data(r, status, "application/json", text, strlen(text));
 	free(text);
 }
+
+void
+request_reply_json_text(struct request *r, int status, const char *text, size_t len)
+{
+	if (text == NULL || len == 0) {
+		request_reply_error(r, SP_ERR_INTERNAL, NULL);
+		return;
+	}
+	request_reply_data(r, status, "application/json", text, len);
+}

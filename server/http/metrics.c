@@ -207,6 +207,16 @@ metrics_render(const struct metrics *m, const char *const *names, const struct m
 	ADD("# HELP sealpact_jobs_running Worker-pool jobs running now.\n");
 	ADD("# TYPE sealpact_jobs_running gauge\n");
 	ADD("sealpact_jobs_running %ld\n", g->jobs_running);
+	ADD("# HELP sealpact_cache_lookups_total Lookups in this process's caches of derived "
+	    "bytes, by cache and whether they found the entry.\n");
+	ADD("# TYPE sealpact_cache_lookups_total counter\n");
+	for (k = 0; k < 2; k++) {
+		static const char *const caches[2] = { "seal_images", "revision_refs" };
+		ADD("sealpact_cache_lookups_total{cache=\"%s\",result=\"hit\"} %llu\n", caches[k],
+		    g->cache_hits[k]);
+		ADD("sealpact_cache_lookups_total{cache=\"%s\",result=\"miss\"} %llu\n", caches[k],
+		    g->cache_misses[k]);
+	}
 	ADD("# HELP sealpact_connections_open Client connections open in this process.\n");
 	ADD("# TYPE sealpact_connections_open gauge\n");
 	ADD("sealpact_connections_open %ld\n", m->conn_open);

@@ -29,6 +29,7 @@ struct blob_cache {
 	pthread_mutex_t mu;
 	size_t max_bytes, bytes, n;
 	uint64_t clock;
+	unsigned long long hits, misses; /* gets that found their key, and not */
 	struct entry e[];
 };
 
@@ -106,6 +107,10 @@ blob_cache_get(struct blob_cache *c, const uint8_t key[32], uint8_t **val, size_
 			r = SP_OK;
 		}
 	}
+	if (r == SP_OK)
+		c->hits++;
+	else
+		c->misses++;
 	pthread_mutex_unlock(&c->mu);
 	return r;
 }
@@ -141,5 +146,17 @@ blob_cache_put(struct blob_cache *c, const uint8_t key[32], const uint8_t *val, 
 	e->len = len;
 	e->used = ++c->clock;
 	c->bytes += len;
+	pthread_mutex_unlock(&c->mu);
+}
+
+void
+blob_cache_stats(struct blob_cache *c, unsigned long long *hits, unsigned long long *misses)
+{
+	*hits = *misses = 0;
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->mu);
+	*hits = c->hits;
+	*misses = c->misses;
 	pthread_mutex_unlock(&c->mu);
 }

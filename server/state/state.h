@@ -271,6 +271,8 @@ void blob_cache_free(struct blob_cache *c); /* NULL is fine */
 int blob_cache_get(struct blob_cache *c, const uint8_t key[32], uint8_t **val, size_t *len) SP_WUR;
 /* Keep a copy of val under key (replacing), evicting the least recently used. Any thread. */
 void blob_cache_put(struct blob_cache *c, const uint8_t key[32], const uint8_t *val, size_t len);
+/* How many gets found their key (*hits) and how many did not (*misses) so far (0 for NULL). */
+void blob_cache_stats(struct blob_cache *c, unsigned long long *hits, unsigned long long *misses);
 
 /* ---- limiter.c: per-address rate limits ---------------------------------------------------- */
 

@@ -251,6 +251,17 @@ class StoredVerification(SigningCase):
         self.assertEqual(st, 200, doc)
         return doc
 
+    def refs_lookups(self):
+        st, _, body, _ = self.server.request("GET", "/metrics")
+        self.assertEqual(st, 200)
+        got = {}
+        for result in ("hit", "miss"):
+            m = re.search(r'^sealpact_cache_lookups_total\{cache="revision_refs",result="%s"\} '
+                          r'(\d+)$' % result, body.decode(), re.M)
+            self.assertIsNotNone(m, body)
+            got[result] = int(m.group(1))
+        return got
+
     def test_stored_report_is_the_fresh_report(self):
         signers = (("supplier", "rsa"), ("logistics", "ec"), ("buyer", "rsa"))
         for slug, alg in signers:
@@ -259,8 +270,14 @@ class StoredVerification(SigningCase):
         for k, (slug, alg) in enumerate(signers, start=1):
             self.act(slug, n, "receive")
             prep = self.prepared(slug, n, alg)
+            before = self.refs_lookups()
             st, _, _, doc = self.complete(slug, prep["session"], self.token_sign(slug, alg, prep))
             self.assertEqual(st, 200, doc)
+            # what the base refers to came from the process cache, the first signing's
+            # too (the upload's normalization put it there): the base was not walked
+            after = self.refs_lookups()
+            self.assertEqual((after["hit"] - before["hit"], after["miss"] - before["miss"]),
+                             (1, 0), "signing %d" % k)
             # kept with the revision, about exactly its bytes
             stored = self.db.query("SELECT verification FROM revisions WHERE contract_number = "
                                    "%s AND seq = %d" % (n, k))

@@ -237,6 +237,89 @@ START_TEST(text_params)
 }
 END_TEST
 
+/* db_text_call's callback: a copy of the text, its length, the outcome. */
+struct text_outcome {
+	int calls, code, n;
+	char reason[64], msg[512];
+	char *text;
+	size_t len;
+};
+
+static void
+on_text(void *arg, const char *text, size_t len, const struct sp_errinfo *err)
+{
+	struct text_outcome *o = arg;
+
+	o->calls++;
+	o->n++;
+	o->code = err->code;
+	snprintf(o->reason, sizeof(o->reason), "%s", err->reason);
+	snprintf(o->msg, sizeof(o->msg), "%s", err->msg);
+	if (err->code == SP_OK) {
+		ck_assert_ptr_nonnull(text);
+		ck_assert_uint_eq(strlen(text), len); /* NUL-terminated at len */
+		o->text = strdup(text);
+		o->len = len;
+	} else {
+		ck_assert_ptr_null(text);
+		ck_assert_uint_eq(len, 0);
+	}
+}
+
+static void
+text_one(struct event_base *base, struct db_pool *pool, const char *sql, int nparams,
+	 const struct db_param *p, const char *not_found, struct text_outcome *o)
+{
+	memset(o, 0, sizeof(*o));
+	ck_assert_int_eq(db_text_call(pool, sql, nparams, p, not_found, on_text, o), SP_OK);
+	ck_assert_int_eq(o->calls, 0);
+	run_until(base, &o->n, 1, 30);
+	ck_assert_int_eq(o->calls, 1);
+}
+
+/*
+ * A document the API passes on is handed over byte for byte as PostgreSQL
+ * printed it, jsonb or json alike (no parse, no re-serialization: key order,
+ * spacing and escapes are the database's); no row or SQL NULL is not_found
+ * with the call's message, an SQL error keeps its class.
+ */
+START_TEST(text_call_passes_text_through)
+{
+	struct event_base *base = event_base_new();
+	struct db_pool *pool = pool_open(base, db_url, 2, 10, 5000);
+	struct db_param p[1] = { { "h\xc3\xa9 \"q\"\n", 0, 0 } };
+	struct text_outcome o;
+
+	text_one(base, pool,
+		 "SELECT jsonb_build_object('name', $1::text, 'n', 1.50, 'a', '[]'::jsonb)::text",
+		 1, p, NULL, &o);
+	ck_assert_msg(o.code == SP_OK, "%s", o.msg);
+	ck_assert_str_eq(o.text, "{\"a\": [], \"n\": 1.50, \"name\": \"h\xc3\xa9 \\\"q\\\"\\n\"}");
+	free(o.text);
+
+	text_one(base, pool, "SELECT json_build_object('z', 1, 'a', $1::text)::text", 1, p, NULL,
+		 &o);
+	ck_assert_msg(o.code == SP_OK, "%s", o.msg);
+	ck_assert_str_eq(o.text, "{\"z\" : 1, \"a\" : \"h\xc3\xa9 \\\"q\\\"\\n\"}");
+	free(o.text);
+
+	text_one(base, pool, "SELECT NULL::text", 0, NULL, "no such thing", &o);
+	ck_assert_int_eq(o.code, SP_ERR_NOT_FOUND);
+	ck_assert_str_eq(o.reason, "not_found");
+	ck_assert_str_eq(o.msg, "no such thing");
+	text_one(base, pool, "SELECT 'x'::text WHERE false", 0, NULL, NULL, &o);
+	ck_assert_int_eq(o.code, SP_ERR_NOT_FOUND);
+
+	text_one(base, pool, "SELECT 1/0", 0, NULL, NULL, &o);
+	ck_assert_int_ne(o.code, SP_OK);
+	ck_assert_int_ne(o.code, SP_ERR_NOT_FOUND);
+
+	ck_assert_int_eq(db_text_call(pool, "SELECT 1", 0, NULL, NULL, NULL, &o), SP_ERR_INVALID);
+	db_pool_free(pool);
+	event_base_free(base);
+}
+END_TEST
+
 START_TEST(bytea_binary_roundtrip)
 {
 	struct event_base *base = event_base_new();
@@ -767,6 +850,7 @@ main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_checked_fixture(tc, db_setup, db_teardown);
 	tcase_add_test(tc, text_params);
+	tcase_add_test(tc, text_call_passes_text_through);
 	tcase_add_test(tc, bytea_binary_roundtrip);
 	tcase_add_test(tc, sqlstate_table);
 	tcase_add_test(tc, sql_error_then_reusable);

@@ -161,6 +161,77 @@ START_TEST(signed_upload_kept_byte_for_byte)
 }
 END_TEST
 
+/* What a walk of data finds, as pdf_refs_export() gives it (the verifier's own way). */
+static void
+walked_refs(const unsigned char *data, size_t len, int **nums, size_t *n)
+{
+	struct pdf_doc *doc = NULL;
+	struct pdf_refs refs;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_doc_open_view(data, len, &doc, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_msg(pdf_refs_init(doc, &refs, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_msg(pdf_refs_export(&refs, nums, n, &ei) == SP_OK, "%s", ei.msg);
+	pdf_refs_cleanup(&refs);
+	pdf_doc_free(doc);
+}
+
+/*
+ * The references of the stored upload come with it, exactly the set the
+ * first signature's verification would walk the upload for (the same
+ * numbers from a separate view of the bytes stored), so that verification
+ * can start from them; a kept signed upload, whose first revision is not
+ * the whole file, has none.
+ */
+START_TEST(refs_of_the_upload_are_what_a_walk_finds)
+{
+	static const char *const fixtures[] = { "short.pdf", "contract30.pdf" };
+	const char *src = getenv("SEALPACT_SOURCE_DIR");
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+	struct pbuf b;
+	unsigned char *pdf = NULL;
+	size_t len = 0, nw = 0, i;
+	char path[1024];
+	int *w = NULL;
+
+	sp_errinfo_init(&ei);
+	for (i = 0; i <= SP_ARRAY_LEN(fixtures); i++) {
+		if (i < SP_ARRAY_LEN(fixtures)) {
+			snprintf(path, sizeof(path), "%s/tests/fixtures/contracts/%s",
+				 src ? src : "../..", fixtures[i]);
+			ck_assert_msg(sp_file_read(path, PDF_DOC_MAX_BYTES, &pdf, &len, &ei) ==
+					      SP_OK,
+				      "%s: %s", path, ei.msg);
+		} else {
+			make(&b, unsigned_objs, 5);
+			ck_assert_ptr_nonnull(pdf = malloc(b.n));
+			memcpy(pdf, b.d, b.n);
+			len = b.n;
+		}
+		ck_assert_msg(pdf_upload_normalize(pdf, len, &n, &ei) == SP_OK, "%s", ei.msg);
+		ck_assert_int_eq(n.kept, 0);
+		walked_refs(n.data, n.len, &w, &nw);
+		ck_assert_ptr_nonnull(n.refs);
+		ck_assert_uint_gt(n.nrefs, 2); /* at least the catalog, the page tree, a page */
+		ck_assert_uint_eq(n.nrefs, nw);
+		ck_assert_mem_eq(n.refs, w, nw * sizeof(int));
+		free(w);
+		pdf_normalized_cleanup(&n);
+		ck_assert_ptr_null(n.refs);
+		free(pdf);
+	}
+
+	make(&b, signed_objs, 6);
+	ck_assert_int_eq(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei), SP_OK);
+	ck_assert_int_eq(n.kept, 1);
+	ck_assert_ptr_null(n.refs);
+	ck_assert_uint_eq(n.nrefs, 0);
+	pdf_normalized_cleanup(&n);
+}
+END_TEST
+
 START_TEST(bad_uploads_refused_with_a_reason)
 {
 	struct pbuf b;
@@ -220,6 +291,7 @@ main(void)
 	tcase_add_test(tc, unsigned_upload_rewritten_deterministically);
 	tcase_add_test(tc, earlier_revisions_are_dropped);
 	tcase_add_test(tc, signed_upload_kept_byte_for_byte);
+	tcase_add_test(tc, refs_of_the_upload_are_what_a_walk_finds);
 	tcase_add_test(tc, bad_uploads_refused_with_a_reason);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -48,6 +48,7 @@ START_TEST(values_come_back_as_copies)
 	char buf[8] = "first";
 	uint8_t key[32], *v = NULL;
 	size_t len = 0;
+	unsigned long long hits, misses;
 
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(blob_cache_new(4, 1024, &c, &ei), SP_OK);
@@ -67,6 +68,12 @@ START_TEST(values_come_back_as_copies)
 	/* no cache: every get misses, a put is a no-op */
 	ck_assert_int_eq(blob_cache_get(NULL, key, &v, &len), SP_ERR_NOT_FOUND);
 	blob_cache_put(NULL, key, (const uint8_t *)"x", 1);
+	/* the gets counted (/metrics): 4 found their key, 2 did not */
+	blob_cache_stats(c, &hits, &misses);
+	ck_assert_uint_eq(hits, 4);
+	ck_assert_uint_eq(misses, 2);
+	blob_cache_stats(NULL, &hits, &misses);
+	ck_assert_uint_eq(hits + misses, 0);
 	blob_cache_free(c);
 	blob_cache_free(NULL);
 	ck_assert_int_ne(blob_cache_new(0, 1024, &c, &ei), SP_OK);

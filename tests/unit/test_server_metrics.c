@@ -22,7 +22,7 @@ value_of(const char *text, const char *series)
 START_TEST(counters_and_cumulative_buckets)
 {
 	struct metrics *m = NULL;
-	struct metrics_gauges g = { 8, 3, 1, 2, 4, 1 };
+	struct metrics_gauges g = { 8, 3, 1, 2, 4, 1, { 5, 7 }, { 6, 9 } };
 	const char *names[] = { "/healthz", "/api/v1/contracts/{number}" };
 	struct sp_buf out;
 	const char *t;
@@ -76,6 +76,15 @@ START_TEST(counters_and_cumulative_buckets)
 	ck_assert_uint_eq(value_of(t, "sealpact_db_pool_waiting"), 2);
 	ck_assert_uint_eq(value_of(t, "sealpact_jobs_queued"), 4);
 	ck_assert_uint_eq(value_of(t, "sealpact_jobs_running"), 1);
+	ck_assert_uint_eq(value_of(t, "sealpact_cache_lookups_total{cache=\"seal_images\",result="
+				      "\"hit\"}"),
+			  5);
+	ck_assert_uint_eq(value_of(t, "sealpact_cache_lookups_total{cache=\"revision_refs\","
+				      "result=\"hit\"}"),
+			  7);
+	ck_assert_uint_eq(value_of(t, "sealpact_cache_lookups_total{cache=\"revision_refs\","
+				      "result=\"miss\"}"),
+			  9);
 	ck_assert_ptr_nonnull(strstr(t, "process_start_time_seconds 1700000000.500\n"));
 	ck_assert_ptr_nonnull(
 		strstr(t, "# TYPE sealpact_http_request_duration_seconds histogram\n"));

@@ -243,6 +243,108 @@ START_TEST(verified_len_checks_what_is_new)
 }
 END_TEST
 
+/* What a walk of data[0..len) refers to (the engine's own way), as numbers. */
+static int *
+walk_refs(const unsigned char *d, size_t len, size_t *n)
+{
+	struct pdf_doc *doc = NULL;
+	struct pdf_refs refs;
+	struct sp_errinfo ei;
+	int *nums = NULL;
+
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_doc_open_view(d, len, &doc, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_msg(pdf_refs_init(doc, &refs, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_msg(pdf_refs_export(&refs, &nums, n, &ei) == SP_OK, "%s", ei.msg);
+	pdf_refs_cleanup(&refs);
+	pdf_doc_free(doc);
+	return nums;
+}
+
+/*
+ * An upload's first signature (completion): given_len hands the engine the
+ * upload as opened and the numbers it refers to (as its normalization found
+ * them), so it neither opens nor walks it again; nothing in it counts as
+ * verified (its own signatures are checked in full), and the report and
+ * the set handed on are the ones of a verification that walked it.
+ */
+START_TEST(given_len_spares_the_walk_not_the_check)
+{
+	size_t nb, nw, nfull = 0, ngot = 0, n2, i;
+	unsigned char *base = vc_base(0, &nb), *two;
+	int *walked = walk_refs(base, nb, &nw), *bogus, *full_out = NULL, *got = NULL;
+	struct crypto_verify_opts o = { .trust = trust };
+	struct crypto_verify_report *full = NULL, *r = NULL;
+	struct pdf_doc *up = NULL;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	ck_assert_uint_gt(nw, 2);
+	/* good is base plus one signed update */
+	ck_assert_mem_eq(good, base, nb);
+	o.refs_out = &full_out;
+	o.nrefs_out = &nfull;
+	ck_assert_int_eq(crypto_pdf_verify(good, good_len, &o, &full, &ei), SP_OK);
+	ck_assert_ptr_nonnull(full_out);
+
+	ck_assert_int_eq(pdf_doc_open_view(good, nb, &up, &ei), SP_OK);
+	o.given_len = nb;
+	o.verified_doc = up;
+	o.verified_refs = walked;
+	o.nverified_refs = nw;
+	o.refs_out = &got;
+	o.nrefs_out = &ngot;
+	ck_assert_int_eq(crypto_pdf_verify(good, good_len, &o, &r, &ei), SP_OK);
+	ck_assert_uint_eq(r->nsigs, 1);
+	ck_assert_int_eq(r->sigs[0].prior, 0);
+	ck_assert_int_eq(r->sigs[0].verdict, full->sigs[0].verdict);
+	ck_assert_int_eq(r->verdict, full->verdict);
+	assert_all_checks(&r->sigs[0], 1);
+	ck_assert_uint_eq(ngot, nfull);
+	ck_assert_mem_eq(got, full_out, nfull * sizeof(int));
+	crypto_verify_report_free(r);
+	free(got);
+	got = NULL;
+
+	/* the set given is the one used: a number the upload does not have comes back */
+	ck_assert_ptr_nonnull(bogus = malloc((nw + 1) * sizeof(int)));
+	memcpy(bogus, walked, nw * sizeof(int));
+	bogus[nw] = 3999999;
+	o.verified_refs = bogus;
+	o.nverified_refs = nw + 1;
+	ck_assert_int_eq(crypto_pdf_verify(good, good_len, &o, &r, &ei), SP_OK);
+	ck_assert_uint_eq(ngot, nfull + 1);
+	ck_assert_int_eq(got[ngot - 1], 3999999);
+	crypto_verify_report_free(r);
+	free(got);
+	got = NULL;
+	pdf_doc_free(up);
+	up = NULL;
+
+	/* a signed upload given so: its signature is verified, not taken as prior */
+	two = vc_sign(good, good_len, "ec", 1, 0, &n2);
+	ck_assert_int_eq(pdf_doc_open_view(two, good_len, &up, &ei), SP_OK);
+	memset(&o, 0, sizeof(o));
+	o.trust = trust;
+	o.given_len = good_len;
+	o.verified_doc = up;
+	ck_assert_int_eq(crypto_pdf_verify(two, n2, &o, &r, &ei), SP_OK);
+	ck_assert_uint_eq(r->nsigs, 2);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(r->sigs[i].prior, 0);
+		assert_all_checks(&r->sigs[i], 1);
+	}
+	crypto_verify_report_free(r);
+	pdf_doc_free(up);
+	crypto_verify_report_free(full);
+	free(full_out);
+	free(bogus);
+	free(walked);
+	free(two);
+	free(base);
+}
+END_TEST
+
 START_TEST(no_timestamp_unsigned_and_untrusted)
 {
 	size_t n, nb;
@@ -691,6 +793,7 @@ verify_suite(void)
 	tcase_add_test(tc, one_signature_is_valid_and_pdfsig_agrees);
 	tcase_add_test(tc, rsa_ec_sm2_chain_of_signatures);
 	tcase_add_test(tc, verified_len_checks_what_is_new);
+	tcase_add_test(tc, given_len_spares_the_walk_not_the_check);
 	tcase_add_test(tc, no_timestamp_unsigned_and_untrusted);
 	tcase_add_test(tc, certification_attacks);
 	tcase_add_test(tc, document_timestamp);
