@@ -383,7 +383,8 @@ BEGIN
 		RETURN contract_json(p_number, p_org); -- a repeat
 	END IF;
 	IF c.status <> 'signing' THEN
-		PERFORM wf_fail('SP409', format('the contract is %s; only a contract being signed can be cancelled', c.status));
+		PERFORM wf_fail('SP409', format('the contract is %s; only a contract being signed can be '
+			'cancelled', c.status));
 	END IF;
 	UPDATE contracts SET status = 'cancelled', completed_at = now() WHERE number = p_number;
 	PERFORM wf_audit(p_number, p_org, p_user, 'contract.cancelled', '{}'::jsonb, p_ip, p_ua);
