@@ -14,6 +14,11 @@ per signing, the statements the server sends for prepare and complete:
   MODE combined: auth_member + signing_prepare_load_seal, signing_session_create,
                  auth_member + signing_session_claim, signing_session_complete_verified
                  (migration 014: the credential checked in the request's own statement)
+  MODE parts:    combined with the document in parts, as db/signing.c asks since 017:
+                 auth_member + signing_prepare_check + the revisions' updates,
+                 signing_session_create, auth_member + signing_session_claim_head + the
+                 updates, signing_session_complete_verified (the parts are detoasted, as
+                 sending them does; the default mode when 017 is there)
 
 and prints the CPU time of PostgreSQL's processes per signing (from /proc,
 the backend and everything the postmaster reaped meanwhile), which is steadier
@@ -123,6 +128,19 @@ SELECT a.kind, a.user_id, a.organization_id, s.contract_number, s.base_seq,
 	 AND v.seq = s.base_seq)
 FROM auth_member(repeat('a', 64)) a, signing_session_claim(:sid, a.organization_id) s \gset
 """ + COMPLETE
+PARTS = HEAD + r"""
+SELECT min(a.user_id) AS user_id, min(a.organization_id) AS organization_id,
+	min(l.base_seq) AS base_seq, sum(length(d.delta || ''::bytea)) AS doclen
+FROM auth_member(repeat('a', 64)) a,
+	signing_prepare_check(:n, a.organization_id, NULL) l, revisions d
+WHERE d.contract_number = :n AND d.seq <= l.base_seq \gset
+""" + CREATE + r"""
+SELECT sum(length(d.part || ''::bytea)), min(s.orig_len), length(min((SELECT v.verification
+	FROM revisions v WHERE v.contract_number = s.contract_number AND v.seq = s.base_seq)))
+FROM auth_member(repeat('a', 64)) a, signing_session_claim_head(:sid, a.organization_id) s,
+	LATERAL (SELECT r.seq, r.delta FROM revisions r WHERE r.contract_number = s.contract_number
+	AND r.seq <= s.base_seq UNION ALL SELECT s.base_seq + 1, s.delta) d (seq, part) \gset
+""" + COMPLETE
 
 
 def cpu_ticks(pid):
@@ -146,8 +164,7 @@ def cpu_ticks(pid):
 def main(argv):
     build = os.path.abspath(argv[1]) if len(argv) > 1 else os.path.join(ROOT, "build")
     count = int(argv[2]) if len(argv) > 2 else 300
-    mode = argv[3] if len(argv) > 3 else "combined"
-    script = {"split": SPLIT, "combined": COMBINED}[mode]
+    mode = argv[3] if len(argv) > 3 else None
     tmp = tempfile.mkdtemp(prefix="sealpact-bench-pg.")
     os.environ["SEALPACT_SOURCE_DIR"] = ROOT
     os.environ["SEALPACT_BUILD_DIR"] = build
@@ -168,6 +185,10 @@ def main(argv):
         subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", "-v", "pdf=" + pdf, "-v",
                         "count=%d" % (count + 20), db.url], input=SETUP, text=True,
                        check=True, stdout=subprocess.DEVNULL)
+        if mode is None:
+            mode = "parts" if db.query("SELECT to_regproc('signing_prepare_check') IS NOT NULL") \
+                == "t" else "combined"
+        script = {"split": SPLIT, "combined": COMBINED, "parts": PARTS}[mode]
         with open(os.path.join(tmp, "sign.sql"), "w") as f:
             f.write(script)
         if os.environ.get("BENCH_PGFUNCS"):

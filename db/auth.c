@@ -83,7 +83,9 @@ db_credential_decode(const PGresult *res, int col, struct db_credential *c)
 	int n;
 
 	memset(c, 0, sizeof(*c));
-	if (PQntuples(res) != 1 || PQnfields(res) < col + DB_CREDENTIAL_COLS ||
+	/* row 0: a signing's document comes in parts, one row each (017), the
+	   credential repeated on each; a lookup's answer is one row (unique hash) */
+	if (PQntuples(res) < 1 || PQnfields(res) < col + DB_CREDENTIAL_COLS ||
 	    PQgetisnull(res, 0, col))
 		return -1;
 	kind = PQgetvalue(res, 0, col);

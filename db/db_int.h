@@ -220,7 +220,8 @@ int db_count_call(struct db_pool *pool, const char *sql, int nparams, const stru
  * auth.c: the credential in columns col .. col + DB_CREDENTIAL_COLS - 1 of
  * row 0 (kind, credential_id, user_id, organization_id, certificate_id,
  * credit_code: auth_credential_lookup's and auth_member's columns, text or
- * binary). -1 when they do not decode.
+ * binary; later rows, as in a document sent in parts, are not read). -1 when
+ * they do not decode or there is no row.
  */
 #define DB_CREDENTIAL_COLS 6
 int db_credential_decode(const PGresult *res, int col, struct db_credential *c);

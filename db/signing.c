@@ -19,6 +19,7 @@ struct call {
 	int64_t number; /* the contract a document call asked for */
 	char id[37];    /* the session a claim asked for */
 	int auth;       /* the row ends with auth_member's columns */
+	int parts;      /* the document comes in parts, one row per revision (017) */
 	void *arg;
 };
 
@@ -47,6 +48,39 @@ call_send(struct db_pool *pool, const char *sql, int n, const struct db_param *p
 	return r;
 }
 
+/*
+ * A document sent in parts (migration 017): column col of rows [first, first + n),
+ * each a non-NULL binary bytea, put end to end in a malloc'd buffer (at least
+ * 1 byte allocated). PostgreSQL streams the stored parts instead of assembling
+ * the whole document (and copying it through each function) per statement.
+ */
+static int
+parts_join(const PGresult *res, int col, int first, int n, uint8_t **out, size_t *len)
+{
+	size_t total = 0, at = 0;
+	int i, l;
+
+	*out = NULL;
+	*len = 0;
+	if (first < 0 || n < 1 || first + n > PQntuples(res))
+		return -1;
+	for (i = first; i < first + n; i++) {
+		if (PQgetisnull(res, i, col) || (l = PQgetlength(res, i, col)) < 0 ||
+		    (size_t)l > SIZE_MAX - total)
+			return -1;
+		total += (size_t)l;
+	}
+	if ((*out = malloc(total > 0 ? total : 1)) == NULL)
+		return -1;
+	for (i = first; i < first + n; i++) {
+		l = PQgetlength(res, i, col);
+		memcpy(*out + at, PQgetvalue(res, i, col), (size_t)l);
+		at += (size_t)l;
+	}
+	*len = total;
+	return 0;
+}
+
 /* ---- documents ---------------------------------------------------------------------------- */
 
 void
@@ -65,6 +99,9 @@ db_revision_doc_free(struct db_revision_doc *doc)
  * Columns: seq integer, document bytea (binary); no row or NULL: not_found.
  * Then the seal's picture and facts (prepare with a seal), or the seals
  * shown and the column named verification (db_verification_document_load).
+ * A prepare load (c->parts) has one row per revision 0..seq, in order, with
+ * that revision's update in column 1, the extra columns in the first row,
+ * and the latest revision's stored length after them (before auth_member's).
  */
 static void
 doc_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
@@ -74,16 +111,18 @@ doc_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	void *cbarg = c->arg;
 	struct db_revision_doc *d = NULL;
 	struct sp_errinfo ei;
-	uint64_t seq;
+	uint64_t seq, length = 0;
 	int vcol = err->code == SP_OK ? PQfnumber(res, "verification") : -1;
-	int nf = err->code == SP_OK ? PQnfields(res) - (c->auth ? DB_CREDENTIAL_COLS : 0) : 0;
+	int acol = err->code == SP_OK ? PQnfields(res) - (c->auth ? DB_CREDENTIAL_COLS : 0) : 0;
+	int nf = acol - (c->parts ? 1 : 0);
+	int rows = err->code == SP_OK ? PQntuples(res) : 0;
 
 	sp_errinfo_init(&ei);
 	if (err->code != SP_OK) {
 		ei = *err;
 		goto out;
 	}
-	if (PQntuples(res) != 1 || nf < 2 || nf > 4 || PQgetisnull(res, 0, 1)) {
+	if (rows < 1 || (!c->parts && rows != 1) || nf < 2 || nf > 4 || PQgetisnull(res, 0, 1)) {
 		sp_err_reason(&ei, SP_ERR_NOT_FOUND, "not_found", "no such contract");
 		goto out;
 	}
@@ -91,8 +130,11 @@ doc_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 		sp_err(&ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	/* every part came, and they make the length the revision was stored with */
 	if (db_col_uint(res, 0, 4, &seq) != 0 || seq > INT32_MAX ||
-	    db_col_bytes(res, 1, &d->data, &d->len) != 0 || d->len == 0) {
+	    (c->parts && ((uint64_t)rows != seq + 1 || db_col_uint(res, nf, 8, &length) != 0)) ||
+	    parts_join(res, 1, 0, rows, &d->data, &d->len) != 0 || d->len == 0 ||
+	    (c->parts && d->len != length)) {
 		sp_err(&ei, SP_ERR_INTERNAL, "the revision's document does not decode");
 		goto out;
 	}
@@ -116,7 +158,7 @@ doc_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 		sp_err(&ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if (c->auth && db_credential_decode(res, nf, &d->cred) != 0) {
+	if (c->auth && db_credential_decode(res, acol, &d->cred) != 0) {
 		db_shape_err(&ei, "credential");
 		goto out;
 	}
@@ -133,31 +175,35 @@ out:
 
 static int
 doc_load(struct db_pool *pool, const char *sql, int n, const struct db_param *p, int64_t number,
-	 db_revision_doc_fn cb, void *arg)
+	 int parts, db_revision_doc_fn cb, void *arg)
 {
 	struct call *c = call_new(arg);
 
 	if (c != NULL) {
 		c->doc = cb;
 		c->number = number;
+		c->parts = parts;
 	}
 	return call_send(pool, sql, n, p, 1, doc_done, c);
 }
+
+/*
+ * Prepare's load in parts (017 signing_prepare_check: the turn, the latest
+ * revision, the seal): the update of each revision 0..base_seq, in order;
+ * the seal in the first row only; base_length last. ORG is the organization.
+ */
+#define PREP_COLS \
+	"l.base_seq, d.delta, CASE WHEN d.seq = 0 THEN l.seal_png END, " \
+	"CASE WHEN d.seq = 0 THEN l.seal_info::text END, l.base_length"
+#define PREP_FROM(NUMBER, ORG, SEAL) \
+	"signing_prepare_check(" NUMBER "::bigint, " ORG ", " SEAL "::bigint) l, revisions d " \
+	"WHERE d.contract_number = " NUMBER "::bigint AND d.seq <= l.base_seq ORDER BY d.seq"
 
 int
 db_signing_prepare_load(struct db_pool *pool, int64_t number, int64_t org_id, db_revision_doc_fn cb,
 			void *arg)
 {
-	struct db_param p[2];
-	char num[24], org[24];
-
-	memset(p, 0, sizeof(p));
-	db_param_text(&p[0], db_i64_text(num, sizeof(num), number));
-	db_param_text(&p[1], db_i64_text(org, sizeof(org), org_id));
-	return doc_load(pool,
-			"SELECT base_seq, document FROM signing_prepare_load($1::bigint, "
-			"$2::bigint)",
-			2, p, number, cb, arg);
+	return db_signing_prepare_load_seal(pool, number, org_id, 0, cb, arg);
 }
 
 int
@@ -167,16 +213,12 @@ db_signing_prepare_load_seal(struct db_pool *pool, int64_t number, int64_t org_i
 	struct db_param p[3];
 	char num[24], org[24], seal[24];
 
-	if (seal_id <= 0)
-		return db_signing_prepare_load(pool, number, org_id, cb, arg);
 	memset(p, 0, sizeof(p));
 	db_param_text(&p[0], db_i64_text(num, sizeof(num), number));
 	db_param_text(&p[1], db_i64_text(org, sizeof(org), org_id));
-	db_param_text(&p[2], db_i64_text(seal, sizeof(seal), seal_id));
-	return doc_load(pool,
-			"SELECT base_seq, document, seal_png, seal_info::text FROM "
-			"signing_prepare_load_seal($1::bigint, $2::bigint, $3::bigint)",
-			3, p, number, cb, arg);
+	db_param_text(&p[2], seal_id > 0 ? db_i64_text(seal, sizeof(seal), seal_id) : NULL);
+	return doc_load(pool, "SELECT " PREP_COLS " FROM " PREP_FROM("$1", "$2::bigint", "$3"), 3,
+			p, number, 1, cb, arg);
 }
 
 /* auth_member's columns, after the request's own (db_credential_decode). */
@@ -197,6 +239,7 @@ db_signing_prepare_load_auth(struct db_pool *pool, const char *token_hash, int64
 		c->doc = cb;
 		c->number = number;
 		c->auth = 1;
+		c->parts = 1;
 	}
 	memset(p, 0, sizeof(p));
 	db_param_text(&p[0], token_hash);
@@ -204,9 +247,8 @@ db_signing_prepare_load_auth(struct db_pool *pool, const char *token_hash, int64
 	db_param_text(&p[2], seal_id > 0 ? db_i64_text(seal, sizeof(seal), seal_id) : NULL);
 	/* auth_member runs first: the load takes its organization (LATERAL) */
 	return call_send(pool,
-			 "SELECT l.base_seq, l.document, l.seal_png, l.seal_info::text, " AUTH_COLS
-			 " FROM auth_member($1) a, "
-			 "signing_prepare_load_seal($2::bigint, a.organization_id, $3::bigint) l",
+			 "SELECT " PREP_COLS ", " AUTH_COLS
+			 " FROM auth_member($1) a, " PREP_FROM("$2", "a.organization_id", "$3"),
 			 3, p, 1, doc_done, c);
 }
 
@@ -226,7 +268,7 @@ db_verification_document_load(struct db_pool *pool, int64_t number, int64_t org_
 		     "WHERE contract_number = c.number ORDER BY seq DESC LIMIT 1) l",
 		     "")) != SP_OK)
 		return r;
-	return doc_load(pool, v.sql, v.n, v.p, number, cb, arg);
+	return doc_load(pool, v.sql, v.n, v.p, number, 0, cb, arg);
 }
 
 /* ---- prepare: storing the session ---------------------------------------------------------- */
@@ -341,13 +383,19 @@ enum {
 	C_N
 };
 
+/*
+ * One row per part of the document (017): the update of each base revision
+ * 0..base_seq in order, then the session's update; the other columns in the
+ * first row. The parts before the last must make orig_len, the base
+ * revision's stored length.
+ */
 static int
 session_decode(const PGresult *res, int auth, struct db_signing_session *s)
 {
 	uint64_t number, base, orig, coff, clen;
-	int alen;
+	int alen, rows = PQntuples(res);
 
-	if (PQntuples(res) != 1 || PQnfields(res) != C_N + (auth ? DB_CREDENTIAL_COLS : 0) ||
+	if (rows < 2 || PQnfields(res) != C_N + (auth ? DB_CREDENTIAL_COLS : 0) ||
 	    (auth && db_credential_decode(res, C_N, &s->cred) != 0) ||
 	    db_col_uint(res, C_NUMBER, 8, &number) != 0 ||
 	    db_col_uint(res, C_BASE, 4, &base) != 0 || db_col_uint(res, C_ORIG, 8, &orig) != 0 ||
@@ -357,7 +405,7 @@ session_decode(const PGresult *res, int auth, struct db_signing_session *s)
 	    PQgetisnull(res, 0, C_LAST) || PQgetlength(res, 0, C_LAST) != 1 ||
 	    PQgetisnull(res, 0, C_ALG) || (alen = PQgetlength(res, 0, C_ALG)) <= 0 ||
 	    alen >= (int)sizeof(s->algorithm) ||
-	    db_col_bytes(res, C_DOC, &s->document, &s->document_len) != 0 ||
+	    parts_join(res, C_DOC, 0, rows, &s->document, &s->document_len) != 0 ||
 	    db_col_bytes(res, C_ATTRS, &s->signed_attrs, &s->signed_attrs_len) != 0 ||
 	    db_col_bytes(res, C_CHAIN, &s->chain, &s->chain_len) != 0 ||
 	    db_col_bytes(res, C_CERT, &s->cert_der, &s->cert_len) != 0)
@@ -369,7 +417,9 @@ session_decode(const PGresult *res, int auth, struct db_signing_session *s)
 	    (s->base_verification = strndup(PQgetvalue(res, 0, C_VERIFICATION),
 					    (size_t)PQgetlength(res, 0, C_VERIFICATION))) == NULL)
 		return -1;
-	if (number > INT64_MAX || base > INT32_MAX || orig >= s->document_len || coff < orig ||
+	if (number > INT64_MAX || base > INT32_MAX || (uint64_t)rows != base + 2 ||
+	    orig >= s->document_len ||
+	    orig != s->document_len - (size_t)PQgetlength(res, rows - 1, C_DOC) || coff < orig ||
 	    coff > s->document_len || clen > s->document_len - coff)
 		return -1;
 	s->contract_number = (int64_t)number;
@@ -423,12 +473,22 @@ id_copy(char dst[37], const char *id)
 	return SP_OK;
 }
 
-/* What completion reads of a claimed session s, and the base revision's stored report. */
+/*
+ * What completion reads of a claimed session s (017 signing_session_claim_head)
+ * and the base revision's stored report; the document in parts d (see
+ * session_decode), the larger columns in the first row only.
+ */
 #define CLAIM_COLS \
-	"s.contract_number, s.base_seq, s.document, s.orig_len, s.contents_off, s.contents_len, " \
-	"s.signed_attrs, s.algorithm, s.chain, s.cert_der, s.tsa_serial, s.last_signer, " \
-	"s.archive_serial, (SELECT v.verification FROM revisions v " \
-	"WHERE v.contract_number = s.contract_number AND v.seq = s.base_seq)"
+	"s.contract_number, s.base_seq, d.part, s.orig_len, s.contents_off, s.contents_len, " \
+	"CASE WHEN d.seq = 0 THEN s.signed_attrs END, s.algorithm, " \
+	"CASE WHEN d.seq = 0 THEN s.chain END, CASE WHEN d.seq = 0 THEN s.cert_der END, " \
+	"s.tsa_serial, s.last_signer, s.archive_serial, CASE WHEN d.seq = 0 THEN " \
+	"(SELECT v.verification FROM revisions v " \
+	"WHERE v.contract_number = s.contract_number AND v.seq = s.base_seq) END"
+#define CLAIM_PARTS \
+	", LATERAL (SELECT r.seq, r.delta FROM revisions r WHERE r.contract_number = " \
+	"s.contract_number AND r.seq <= s.base_seq UNION ALL SELECT s.base_seq + 1, s.delta) " \
+	"d (seq, part) ORDER BY d.seq"
 
 static int
 claim_send(struct db_pool *pool, const char *id, const char *token_hash, int64_t org_id,
@@ -452,13 +512,15 @@ claim_send(struct db_pool *pool, const char *id, const char *token_hash, int64_t
 		/* auth_member runs first: the claim takes its organization (LATERAL) */
 		return call_send(pool,
 				 "SELECT " CLAIM_COLS ", " AUTH_COLS " FROM auth_member($2) a, "
-				 "signing_session_claim($1::uuid, a.organization_id) s",
+				 "signing_session_claim_head($1::uuid, a.organization_id) "
+				 "s" CLAIM_PARTS,
 				 2, p, 1, session_done, c);
 	}
 	snprintf(org, sizeof(org), "%lld", (long long)org_id);
 	p[1].value = org;
 	return call_send(pool,
-			 "SELECT " CLAIM_COLS " FROM signing_session_claim($1::uuid, $2::bigint) s",
+			 "SELECT " CLAIM_COLS
+			 " FROM signing_session_claim_head($1::uuid, $2::bigint) s" CLAIM_PARTS,
 			 2, p, 1, session_done, c);
 }
 

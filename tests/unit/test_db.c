@@ -838,6 +838,180 @@ START_TEST(restart_recovers_same_pool)
 }
 END_TEST
 
+/* ---- a signing's document in parts (db/signing.c, migration 017) ----- */
+
+struct loaded {
+	int calls;
+	struct db_revision_doc *doc;
+	struct db_signing_session *s;
+	struct sp_errinfo err;
+};
+
+static void
+on_doc(void *arg, struct db_revision_doc *doc, const struct sp_errinfo *err)
+{
+	struct loaded *l = arg;
+
+	l->calls++;
+	l->doc = doc;
+	l->err = *err;
+}
+
+static void
+on_session(void *arg, struct db_signing_session *s, const struct sp_errinfo *err)
+{
+	struct loaded *l = arg;
+
+	l->calls++;
+	l->s = s;
+	l->err = *err;
+}
+
+/* The text of the first column of one statement's first row (binary: bytes). */
+static char *
+query_value(struct event_base *base, struct db_pool *pool, const char *sql, int binary, int *len)
+{
+	struct outcome o;
+	char *v;
+
+	run_one(base, pool, sql, 0, NULL, binary, 0, &o);
+	ck_assert_msg(o.code == SP_OK, "%s: %s", sql, o.msg);
+	ck_assert_ptr_nonnull(o.value);
+	v = o.value;
+	if (len != NULL)
+		*len = o.vlen;
+	return v; /* transferred */
+}
+
+#define PARTS_N "1000000000000000007"
+/* the signer's member session, as auth_member looks it up (any 64 hex digits) */
+#define PARTS_TOKEN_HASH "c1dd1a5bbc0b7ba3b1e56f8b1ffaa8a2af4f1283fa7bd8b7f5e0c3ac5d6a5e01"
+/* revision S: 36,000 bytes of every value (NULs included), signed by B */
+#define PARTS_REVISION(S) \
+	"INSERT INTO revisions (contract_number, seq, delta, length, sha256, party_id, " \
+	"certificate_id) SELECT " PARTS_N ", " #S ", d, (SELECT length FROM revisions " \
+	"WHERE contract_number = " PARTS_N " AND seq = " #S " - 1) + length(d), " \
+	"repeat('0', 64), (SELECT id FROM parties WHERE organization_id = 2), " \
+	"(SELECT id FROM certificates WHERE organization_id = 2) FROM (SELECT " \
+	"string_agg(int4send(i * " #S "), ''::bytea) d FROM generate_series(1, 9000) i) x;"
+
+/*
+ * Prepare's load and completion's claim read the stored updates as rows and
+ * put them end to end: the document is byte for byte revision_document's
+ * (and, for the claim, the session's update after it), and parts that do not
+ * make the stored length are refused.
+ */
+START_TEST(signing_document_in_parts)
+{
+	struct event_base *base = event_base_new();
+	struct db_pool *pool;
+	struct sp_errinfo ei;
+	struct loaded l;
+	char path[1024], *want, *sid;
+	const char *src = getenv("SEALPACT_SOURCE_DIR");
+	int applied = 0, wlen, n;
+
+	ck_assert_ptr_nonnull(src);
+	snprintf(path, sizeof(path), "%s/migrations", src);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(db_migrate(db_url, path, &applied, &ei) == SP_OK, "migrate: %s", ei.msg);
+	/* An initiator, a signer with a member session, a sent and received contract whose
+	   revisions 1 and 2 are stored updates (bytes of every value, NULs included). */
+	admin_exec(
+		db_url,
+		"INSERT INTO organizations (name, credit_code) VALUES "
+		"('A', '911100000000000011'), ('B', '911100000000000022');"
+		"INSERT INTO users (kind, organization_id, name) "
+		"SELECT 'member', id, name FROM organizations;"
+		"INSERT INTO certificates (organization_id, user_id, fingerprint, subject, issuer, "
+		"serial, not_before, not_after, der) SELECT u.organization_id, u.id, "
+		"encode(sha256(int8send(u.id)), 'hex'), 'CN=' || u.name, 'CN=CA', to_hex(u.id), "
+		"now() - interval '1 day', now() + interval '1 year', int8send(u.id) FROM users u;"
+		"INSERT INTO sessions (token_hash, user_id, organization_id, kind, certificate_id, "
+		"expires_at) SELECT '" PARTS_TOKEN_HASH
+		"', u.id, u.organization_id, 'member', c.id, "
+		"now() + interval '1 hour' FROM users u JOIN certificates c ON c.user_id = u.id "
+		"WHERE u.name = 'B';"
+		"SELECT contract_create(" PARTS_N ", 1, 1, 'Parts', NULL, NULL, "
+		"'[{\"credit_code\": \"911100000000000022\", \"role\": \"signer\", "
+		"\"routing_order\": 1}]', d, "
+		"encode(sha256(d), 'hex'), 1, NULL, NULL) FROM (SELECT convert_to("
+		"'%PDF-1.4 ' || repeat('x', 70000), 'UTF8') d) x;"
+		"SELECT contract_send(" PARTS_N ", 1, 1, NULL);"
+		"SELECT contract_receive(" PARTS_N ", 2, 2, NULL);" PARTS_REVISION(1)
+			PARTS_REVISION(2));
+	pool = pool_open(base, db_url, 1, 10, 10000);
+	want = query_value(base, pool, "SELECT revision_document(" PARTS_N ", 2)", 1, &wlen);
+	ck_assert_int_eq(wlen, 70009 + 2 * 36000);
+
+	memset(&l, 0, sizeof(l));
+	n = 0;
+	ck_assert_int_eq(db_signing_prepare_load_auth(pool, PARTS_TOKEN_HASH, 1000000000000000007LL,
+						      0, on_doc, &l),
+			 SP_OK);
+	while (l.calls == 0 && n++ < 3000)
+		event_base_loop(base, EVLOOP_ONCE);
+	ck_assert_msg(l.err.code == SP_OK, "prepare load: %s", l.err.msg);
+	ck_assert_int_eq(l.doc->seq, 2);
+	ck_assert_int_eq((int)l.doc->len, wlen);
+	ck_assert(memcmp(l.doc->data, want, (size_t)wlen) == 0);
+	ck_assert_int_eq((int)l.doc->cred.organization_id, 2);
+	db_revision_doc_free(l.doc);
+
+	sid = query_value(base, pool,
+			  "SELECT signing_session_create(" PARTS_N
+			  ", 2, 2, 2, '\\x0102030405'::bytea, "
+			  "142010, 3, '\\x31'::bytea, 'sha256WithRSAEncryption', ''::bytea, '[]', "
+			  "600, "
+			  "int8send(2::bigint), 'CN=B', 'CN=CA', '2', now() - interval '1 day', "
+			  "now() + interval '1 year', NULL)->>'session'",
+			  0, NULL);
+	memset(&l, 0, sizeof(l));
+	n = 0;
+	ck_assert_int_eq(db_signing_session_claim_auth(pool, PARTS_TOKEN_HASH, sid, on_session, &l),
+			 SP_OK);
+	while (l.calls == 0 && n++ < 3000)
+		event_base_loop(base, EVLOOP_ONCE);
+	ck_assert_msg(l.err.code == SP_OK, "claim: %s", l.err.msg);
+	ck_assert_int_eq(l.s->base_seq, 2);
+	ck_assert_int_eq((int)l.s->orig_len, wlen);
+	ck_assert_int_eq((int)l.s->document_len, wlen + 5);
+	ck_assert(memcmp(l.s->document, want, (size_t)wlen) == 0);
+	ck_assert(memcmp(l.s->document + wlen, "\x01\x02\x03\x04\x05", 5) == 0);
+	ck_assert_int_eq((int)l.s->signed_attrs_len, 1);
+	ck_assert_int_eq((int)l.s->cert_len, 8);
+	db_signing_session_free(l.s);
+
+	/* A stored length the parts do not make (a superuser's edit): both refuse. */
+	admin_exec(db_url,
+		   "ALTER TABLE revisions DISABLE TRIGGER revisions_immutable;"
+		   "UPDATE revisions SET length = length + 1 WHERE contract_number = " PARTS_N
+		   " AND seq = 2;"
+		   "ALTER TABLE revisions ENABLE TRIGGER revisions_immutable");
+	memset(&l, 0, sizeof(l));
+	n = 0;
+	ck_assert_int_eq(db_signing_prepare_load_auth(pool, PARTS_TOKEN_HASH, 1000000000000000007LL,
+						      0, on_doc, &l),
+			 SP_OK);
+	while (l.calls == 0 && n++ < 3000)
+		event_base_loop(base, EVLOOP_ONCE);
+	ck_assert_int_eq(l.err.code, SP_ERR_INTERNAL);
+	ck_assert_ptr_null(l.doc);
+	memset(&l, 0, sizeof(l));
+	n = 0;
+	ck_assert_int_eq(db_signing_session_claim_auth(pool, PARTS_TOKEN_HASH, sid, on_session, &l),
+			 SP_OK);
+	while (l.calls == 0 && n++ < 3000)
+		event_base_loop(base, EVLOOP_ONCE);
+	ck_assert_int_eq(l.err.code, SP_ERR_INTERNAL);
+	ck_assert_ptr_null(l.s);
+	free(sid);
+	free(want);
+	db_pool_free(pool);
+	event_base_free(base);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -860,6 +1034,7 @@ main(void)
 	tcase_add_test(tc, free_fails_pending);
 	tcase_add_test(tc, down_from_the_start_fails_fast);
 	tcase_add_test(tc, next_host_after_refusal);
+	tcase_add_test(tc, signing_document_in_parts);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(tr, 180);
 	tcase_add_test(tr, restart_recovers_same_pool);

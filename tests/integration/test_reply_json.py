@@ -1,0 +1,175 @@
+"""The contract document every state change answers with (migration 017, issue 14).
+
+017 renders each audit event's JSON once, when the event is inserted
+(audit_events.trail), and builds the contract as json text instead of jsonb.
+These tests hold the answers to what 014 answered: the replies of the
+workflow steps, GET of the contract and 014's contract_json (run from the
+text of migrations/014 in a temporary function) carry the same document,
+event by event; the chain still verifies, and a rendering that no longer
+matches its event is caught by /audit/verify. The last test applies 017 to
+a database that already has contracts and checks the events written before
+it got their rendering.
+
+Set-up as test_workflow.py (organizations and sessions by SQL, signatures
+stored through party_mark_signed()).
+"""
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import unittest
+
+import harness
+import test_workflow as wf
+from harness import SOURCE_DIR
+
+MIGRATIONS = os.path.join(SOURCE_DIR, "migrations")
+
+
+def contract_json_014():
+    """014's contract_json as a temporary function pg_temp.contract_json_014."""
+    with open(os.path.join(MIGRATIONS, "014_one_trip.sql")) as f:
+        text = f.read()
+    m = re.search(r"CREATE OR REPLACE FUNCTION contract_json\(.*?\n\$\$;", text, re.S)
+    return m.group(0).replace("FUNCTION contract_json(", "FUNCTION pg_temp.contract_json_014(")
+
+
+def same_as_014(db, number, orgs):
+    """Whether contract_json equals 014's document for each organization (as jsonb)."""
+    return db.query(contract_json_014() + "; SELECT bool_and(contract_json(%s, o)::jsonb = "
+                    "pg_temp.contract_json_014(%s, o)) FROM unnest(ARRAY[%s]::bigint[]) o"
+                    % (number, number, ",".join(str(o) for o in orgs)))
+
+
+class TestReplyJson(wf.WorkflowCase):
+    def test_replies_get_and_014_carry_the_same_trail(self):
+        orgs = [self.a, self.s1, self.s2, self.cc]
+        n = self.created()["number"]
+        replies = [(self.a, self.act(self.a, n, "send"))]
+        for s in (self.s1, self.s2):
+            replies.append((s, self.act(s, n, "receive")))
+            replies.append((s, self.sign(s, n)))
+            replies.append((s, self.act(s, n, "send")))
+            # The reply of the last step is the contract as GET shows it now, whole.
+            self.assertEqual(self.detail(s, n), replies[-1][1])
+        self.assertEqual(replies[-1][1]["status"], "completed")
+        get = {o.code: self.detail(o, n) for o in orgs}
+        trail = get[self.a.code]["audit"]
+        self.assertEqual(len(trail), 10)
+        self.assertEqual([e["seq"] for e in trail], list(range(1, 11)))
+        # Each reply's trail is the trail as it stood: a prefix of today's, event by event.
+        for org, doc in replies:
+            self.assertEqual(doc["audit"], trail[:len(doc["audit"])], org.code)
+            self.assertEqual(doc["audit"][-1]["actor"], org.code)
+        # Every organization sees the same trail; 014's document is the same for each.
+        for o in orgs:
+            self.assertEqual(get[o.code]["audit"], trail)
+        self.assertEqual(same_as_014(self.db, n, [o.id for o in orgs]), "t")
+        # Each event as the table holds it: its hash, actor, time and details.
+        rows = self.db.query(
+            "SELECT json_agg(json_build_object('seq', a.seq, 'hash', encode(a.hash, 'hex'), "
+            "'actor', o.credit_code, 'details', a.details, 'action', a.action) ORDER BY a.seq) "
+            "FROM audit_events a LEFT JOIN organizations o ON o.id = a.actor_org_id "
+            "WHERE a.contract_number = %s" % n)
+        for e, r in zip(trail, json.loads(rows)):
+            self.assertEqual({k: e[k] for k in r}, r)
+        st, _, _, v = self.call(self.cc, "GET", "/api/v1/contracts/%s/audit/verify" % n)
+        self.assertEqual(st, 200, v)
+        self.assertEqual((v["valid"], v["events"]), (True, 10), v)
+        # The document is json text as PostgreSQL made it: each event once, compact.
+        text = self.db.query("SELECT contract_json(%s, %d)::text" % (n, self.a.id))
+        self.assertEqual(json.loads(text), get[self.a.code])
+        self.assertNotIn("\n", text)
+
+    def test_rendering_that_differs_from_its_event_is_caught(self):
+        n = self.created()["number"]
+        self.act(self.a, n, "send")
+        self.act(self.s1, n, "receive")
+        # The rendering is as append-only as the event.
+        with self.assertRaises(RuntimeError) as e:
+            self.db.query("UPDATE audit_events SET trail = '{}' WHERE contract_number = %s" % n)
+        self.assertIn("append-only", str(e.exception))
+        # A superuser bypassing the trigger: the hash still matches the event, the trail
+        # shown does not, and the re-check says so at that event.
+        self.db.query("ALTER TABLE audit_events DISABLE TRIGGER audit_events_immutable; "
+                      "UPDATE audit_events SET trail = jsonb_set(trail::jsonb, '{action}', "
+                      "'\"contract.cancelled\"')::json WHERE contract_number = %s AND seq = 2; "
+                      "ALTER TABLE audit_events ENABLE TRIGGER audit_events_immutable" % n)
+        self.assertEqual(self.detail(self.a, n)["audit"][1]["action"], "contract.cancelled")
+        st, _, _, v = self.call(self.a, "GET", "/api/v1/contracts/%s/audit/verify" % n)
+        self.assertEqual(st, 200, v)
+        self.assertEqual((v["valid"], v["first_bad_seq"]), (False, 2), v)
+        self.assertIn("trail", v["reason"])
+
+    def test_credit_code_cannot_change(self):
+        n = self.created()["number"]
+        self.act(self.a, n, "send")
+        with self.assertRaises(RuntimeError) as e:
+            self.db.query("UPDATE organizations SET credit_code = '%s' WHERE id = %d"
+                          % (wf.credit_code(77), self.s1.id))
+        self.assertIn("credit code cannot change", str(e.exception))
+        # Its name may change; the trail names organizations by code.
+        self.db.query("UPDATE organizations SET name = 'Renamed' WHERE id = %d" % self.a.id)
+        self.assertEqual(self.detail(self.a, n)["initiator"]["name"], "Renamed")
+        self.assertEqual(same_as_014(self.db, n, [self.a.id]), "t")
+
+
+class TestMigrationWithData(unittest.TestCase):
+    """017 applied to a database whose contracts were written under 016."""
+
+    def migrate_to(self, db, last):
+        tmp = tempfile.mkdtemp(prefix="sealpact-mig.")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        for f in sorted(os.listdir(MIGRATIONS)):
+            if f.endswith(".sql") and int(f[:3]) <= last:
+                shutil.copy(os.path.join(MIGRATIONS, f), tmp)
+        harness.run([harness.SEALPACTD, "migrate"], env=harness.clean_env({
+            "SEALPACT_DATABASE_URL": db.url, "SEALPACT_SERVER_TLS": "false",
+            "SEALPACT_MIGRATIONS_DIR": tmp}))
+
+    def test_existing_events_get_their_rendering(self):
+        db = harness.Database()
+        self.addCleanup(db.drop)
+        self.migrate_to(db, 16)
+        codes = [wf.credit_code(i) for i in (11, 12, 13)]
+        db.query("INSERT INTO organizations (name, credit_code) VALUES ('A', '%s'), ('B', '%s'), "
+                 "('C', '%s'); INSERT INTO users (kind, organization_id, name) SELECT 'member', "
+                 "id, name FROM organizations" % tuple(codes))
+        pdf = b"%PDF-1.4\n% a stand-in document\n"
+        parties = json.dumps([{"credit_code": codes[1], "role": "signer", "routing_order": 1},
+                              {"credit_code": codes[2], "role": "cc"}])
+        ids = db.query("SELECT string_agg(id::text, ',' ORDER BY id) FROM organizations").split(",")
+        a, b = int(ids[0]), int(ids[1])
+        for i, n in enumerate((1000000000000000001, 1000000000000000002)):
+            db.query("SELECT contract_create(%d, %d, %d, 'C%d', NULL, NULL, '%s', '\\x%s', "
+                     "encode(sha256('\\x%s'::bytea), 'hex'), 1, NULL, '192.0.2.1', 'ua \"q\"')"
+                     % (n, a, a, i, parties, pdf.hex(), pdf.hex()))
+            db.query("SELECT contract_send(%d, %d, %d, NULL); "
+                     "SELECT contract_receive(%d, %d, %d, NULL)" % (n, a, a, n, b, b))
+        before = db.query("SELECT json_agg(contract_json(n, o) ORDER BY n, o) FROM "
+                          "unnest(ARRAY[1000000000000000001, 1000000000000000002]) n, "
+                          "unnest(ARRAY[%s]::bigint[]) o" % ",".join(ids))
+        self.migrate_to(db, 999)
+        self.assertEqual(db.query("SELECT count(*) FILTER (WHERE trail IS NULL) || '/' || count(*) "
+                                  "FROM audit_events"), "0/6")
+        after = db.query("SELECT json_agg(contract_json(n, o) ORDER BY n, o) FROM "
+                         "unnest(ARRAY[1000000000000000001, 1000000000000000002]) n, "
+                         "unnest(ARRAY[%s]::bigint[]) o" % ",".join(ids))
+        self.assertEqual(json.loads(after), json.loads(before))
+        self.assertEqual(db.query("SELECT bool_and(v.valid) FROM unnest(ARRAY["
+                                  "1000000000000000001, 1000000000000000002]) n, "
+                                  "audit_chain_verify(n) v"), "t")
+        # New events are rendered by the chain trigger, old and new in one trail.
+        db.query("SELECT contract_reject(1000000000000000001, %d, %d, 'no', NULL)" % (b, b))
+        doc = json.loads(db.query("SELECT contract_json(1000000000000000001, %d)" % a))
+        self.assertEqual([e["action"] for e in doc["audit"]],
+                         ["contract.created", "contract.sent", "party.received",
+                          "contract.rejected"])
+        self.assertEqual(doc["audit"][3]["details"], {"reason": "no"})
+        self.assertEqual(db.query("SELECT valid FROM audit_chain_verify(1000000000000000001)"), "t")
+
+
+if __name__ == "__main__":
+    unittest.main()
