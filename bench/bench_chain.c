@@ -12,9 +12,14 @@
  * documents opened whole, the base walked again, the picture compressed at
  * every prepare), the two interleaved so that a busy machine slows both
  * alike. The token's signature, the timestamp and the CMS are made but not
- * timed (bench_sign_local times those).
+ * timed (bench_sign_local times those). The keys are those of the
+ * development PKI (deploy/pki.sh): an ECDSA P-256 root and issuing CA, an
+ * RSA-2048 signer and an ECDSA TSA under the CA; prepare checks the signer's
+ * chain (crypto_cert_check) and completion the signature's and the
+ * timestamp's chains against that trust, as sealpactd does.
  *
  *   bench_chain PDF SEAL.png [N (20)] [ROUNDS (5)]
+ *   BENCH_CHAIN_NOW=1 bench_chain ...   only today's way (for a profile of it alone)
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -72,6 +77,7 @@ struct keys {
 	X509 *cert;
 	struct crypto_tsa *tsa;
 	X509_STORE *ts_trust;
+	struct crypto_trust *trust;
 };
 
 /* The CMS of one signing over attrs, timestamped by the throwaway TSA. */
@@ -151,6 +157,14 @@ chain(const struct keys *k, const unsigned char *pdf, size_t len, const unsigned
 		params.signing_time = time(NULL);
 		params.contents_max = 8192;
 		t0 = now_ms();
+		/* the signer's certificate against the trust, as sealpactd's prepare does */
+		{
+			struct crypto_cert_result res;
+
+			if (crypto_cert_check(k->trust, k->cert, NULL, 0, &res, &ei) != SP_OK)
+				die("prepare: certificate", &ei);
+			crypto_cert_result_cleanup(&res);
+		}
 		/* the picture's image data: made at the first prepare, then kept */
 		if (!before && enc == NULL &&
 		    pdf_seal_image_encode(png, pnglen, &enc, &enclen, &ei) != SP_OK)
@@ -183,6 +197,7 @@ chain(const struct keys *k, const unsigned char *pdf, size_t len, const unsigned
 		if (ni.nsigned != bi.nsigned + 1)
 			die("complete: not one more signature", NULL);
 		memset(&vo, 0, sizeof(vo));
+		vo.trust = k->trust;
 		vo.ts_trust = k->ts_trust;
 		vo.verified_len = i > 0 ? prep.orig_len : 0;
 		vo.doc = nw;
@@ -196,6 +211,10 @@ chain(const struct keys *k, const unsigned char *pdf, size_t len, const unsigned
 		if (crypto_pdf_verify(prep.data, prep.len, &vo, &rep, &ei) != SP_OK ||
 		    rep->nsigs < 1 || pdf_doc_damaged(nw) || pdf_doc_damaged(base))
 			die("complete: verify", &ei);
+		/* what sealpactd requires of the new signature: valid, trusted, timestamped */
+		if (rep->sigs[rep->nsigs - 1].verdict != CRYPTO_VERDICT_VALID ||
+		    !rep->sigs[rep->nsigs - 1].chain_ok || !rep->sigs[rep->nsigs - 1].timestamp_ok)
+			die("complete: the new signature is not valid", NULL);
 		pdf_doc_free(nw);
 		pdf_doc_free(base);
 		tc[i] = now_ms() - t0;
@@ -219,7 +238,8 @@ chain(const struct keys *k, const unsigned char *pdf, size_t len, const unsigned
 int
 main(int argc, char **argv)
 {
-	char dir[] = "/tmp/sp-bench-chain.XXXXXX", path[512], tc[512], tk[512];
+	char dir[] = "/tmp/sp-bench-chain.XXXXXX", path[512], tc[512], tk[512], ca[512], root[512];
+	const char *roots[] = { root }, *inter[] = { ca };
 	unsigned char *pdf = NULL, *png = NULL;
 	size_t len = 0, pnglen = 0;
 	int n = argc > 3 ? atoi(argv[3]) : 20, rounds = argc > 4 ? atoi(argv[4]) : 5, i, r;
@@ -237,12 +257,27 @@ main(int argc, char **argv)
 		die(argv[1], &ei);
 	if (sp_file_read(argv[2], 4 << 20, &png, &pnglen, &ei) != SP_OK)
 		die(argv[2], &ei);
+	/* root -> CA (ECDSA P-256) -> signer (RSA-2048) and TSA (ECDSA), as deploy/pki.sh */
 	if (mkdtemp(dir) == NULL ||
-	    sh("cd %s && openssl req -x509 -newkey rsa:2048 -nodes -keyout k.pem -out c.pem "
-	       "-days 2 -subj /CN=bench -addext keyUsage=critical,digitalSignature "
-	       ">/dev/null 2>&1 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
-	       "-nodes -keyout tk.pem -out tc.pem -days 2 -subj /CN=tsa -addext "
-	       "extendedKeyUsage=critical,timeStamping >/dev/null 2>&1",
+	    sh("cd %s && printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,"
+	       "keyCertSign,cRLSign\n' >ca.ext && printf 'keyUsage=critical,digitalSignature,"
+	       "nonRepudiation\n' >leaf.ext && printf 'keyUsage=critical,digitalSignature\n"
+	       "extendedKeyUsage=critical,timeStamping\n' >tsa.ext && "
+	       "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "
+	       "rk.pem -out root.pem -days 2 -subj /CN=root -addext "
+	       "basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign "
+	       ">/dev/null 2>&1 && "
+	       "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "
+	       "cak.pem -out ca.csr -subj /CN=ca >/dev/null 2>&1 && openssl x509 -req -in ca.csr "
+	       "-CA root.pem -CAkey rk.pem -set_serial 2 -days 2 -extfile ca.ext -out ca.pem "
+	       ">/dev/null 2>&1 && "
+	       "openssl req -new -newkey rsa:2048 -nodes -keyout k.pem -out c.csr -subj "
+	       "/CN=bench >/dev/null 2>&1 && openssl x509 -req -in c.csr -CA ca.pem -CAkey "
+	       "cak.pem -set_serial 3 -days 2 -extfile leaf.ext -out c.pem >/dev/null 2>&1 && "
+	       "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "
+	       "tk.pem -out t.csr -subj /CN=tsa >/dev/null 2>&1 && openssl x509 -req -in t.csr "
+	       "-CA ca.pem -CAkey cak.pem -set_serial 4 -days 2 -extfile tsa.ext -out tc.pem "
+	       ">/dev/null 2>&1",
 	       dir) != 0)
 		die("openssl req", NULL);
 	memset(&k, 0, sizeof(k));
@@ -257,8 +292,13 @@ main(int argc, char **argv)
 	fclose(f);
 	snprintf(tc, sizeof(tc), "%s/tc.pem", dir);
 	snprintf(tk, sizeof(tk), "%s/tk.pem", dir);
-	if (crypto_tsa_new(tc, tk, NULL, "1.3.6.1.4.1.99999.1.1", 1000, &k.tsa, &ei) != SP_OK)
+	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+	snprintf(root, sizeof(root), "%s/root.pem", dir);
+	if (crypto_tsa_new(tc, tk, ca, "1.3.6.1.4.1.99999.1.1", 1000, &k.tsa, &ei) != SP_OK)
 		die("tsa", &ei);
+	if (crypto_trust_new(roots, 1, inter, 1, NULL, 0, NULL, &k.trust, &ei) != SP_OK ||
+	    crypto_ts_trust_load(root, &k.ts_trust, &ei) != SP_OK)
+		die("trust", &ei);
 	if ((tp = calloc((size_t)(n * rounds), sizeof(double))) == NULL ||
 	    (tcm = calloc((size_t)(n * rounds), sizeof(double))) == NULL ||
 	    (bp = calloc((size_t)(n * rounds), sizeof(double))) == NULL ||
@@ -266,7 +306,9 @@ main(int argc, char **argv)
 	    (col = calloc((size_t)rounds, sizeof(double))) == NULL)
 		die("oom", NULL);
 	for (r = 0; r < rounds; r++) {
-		chain(&k, pdf, len, png, pnglen, 1, n, bp + r * n, bcm + r * n);
+		/* BENCH_CHAIN_NOW=1: only today's way (to profile it alone); "before" prints 0 */
+		if (getenv("BENCH_CHAIN_NOW") == NULL)
+			chain(&k, pdf, len, png, pnglen, 1, n, bp + r * n, bcm + r * n);
 		chain(&k, pdf, len, png, pnglen, 0, n, tp + r * n, tcm + r * n);
 	}
 	printf("bench_chain: %s (%zu bytes) signed %d times in a row, median of %d chains, CPU "
@@ -294,6 +336,8 @@ main(int argc, char **argv)
 	free(bcm);
 	free(col);
 	crypto_tsa_free(k.tsa);
+	crypto_trust_free(k.trust);
+	X509_STORE_free(k.ts_trust);
 	EVP_PKEY_free(k.key);
 	X509_free(k.cert);
 	free(pdf);
