@@ -5,12 +5,12 @@
  * revision, check DocMDP, build the update with a seal and a date
  * placement; complete: open the base and the new revision as views, count
  * their signed fields, run the engine over the new update only with the
- * object numbers the previous completion handed forward, the seal picture's
- * image data made once). Prints the median over ROUNDS chains of the prepare
- * and complete milliseconds of the 1st, the middle and the N-th signing,
- * beside the same chain done the way sealpactd did before this branch (both
- * documents opened whole, the base walked again, the picture compressed at
- * every prepare), the two interleaved so that a busy machine slows both
+ * object numbers and the signature dictionaries the previous completion
+ * handed forward, the seal picture's image data made once). Prints the
+ * median over ROUNDS chains of the prepare and complete milliseconds of the
+ * 1st, the middle and the N-th signing, beside the same chain done the way
+ * sealpactd did before the verify-once work (both documents opened whole,
+ * the base walked again, the picture compressed at every prepare), the two interleaved so that a busy machine slows both
  * alike. The token's signature, the timestamp and the CMS are made but not
  * timed (bench_sign_local times those). The keys are those of the
  * development PKI (deploy/pki.sh): an ECDSA P-256 root and issuing CA, an
@@ -119,7 +119,8 @@ chain(const struct keys *k, const unsigned char *pdf, size_t len, const unsigned
 	unsigned char *cur = malloc(len);
 	size_t curlen = len;
 	int *refs = NULL, i;
-	size_t nrefs = 0;
+	size_t nrefs = 0, nsigs = 0;
+	uint8_t *sigs = NULL;
 	struct sp_errinfo ei;
 
 	if (cur == NULL)
@@ -138,7 +139,8 @@ chain(const struct keys *k, const unsigned char *pdf, size_t len, const unsigned
 		uint8_t *attrs = NULL, *cms = NULL;
 		size_t alen = 0, cmslen = 0;
 		int *nrefs_out = NULL;
-		size_t nn = 0;
+		size_t nn = 0, nsigs_out = 0;
+		uint8_t *sigs_out = NULL;
 		double t0;
 
 		memset(pl, 0, sizeof(pl));
@@ -207,6 +209,11 @@ chain(const struct keys *k, const unsigned char *pdf, size_t len, const unsigned
 			vo.nverified_refs = nrefs;
 			vo.refs_out = &nrefs_out;
 			vo.nrefs_out = &nn;
+			/* the earlier signatures as the previous completion read them */
+			vo.verified_sigs = sigs;
+			vo.verified_sigs_len = nsigs;
+			vo.sigs_out = &sigs_out;
+			vo.sigs_out_len = &nsigs_out;
 		}
 		if (crypto_pdf_verify(prep.data, prep.len, &vo, &rep, &ei) != SP_OK ||
 		    rep->nsigs < 1 || pdf_doc_damaged(nw) || pdf_doc_damaged(base))
@@ -222,6 +229,9 @@ chain(const struct keys *k, const unsigned char *pdf, size_t len, const unsigned
 		free(refs);
 		refs = nrefs_out;
 		nrefs = nn;
+		free(sigs);
+		sigs = sigs_out;
+		nsigs = nsigs_out;
 		free(cur);
 		cur = prep.data;
 		curlen = prep.len;
@@ -231,6 +241,7 @@ chain(const struct keys *k, const unsigned char *pdf, size_t len, const unsigned
 		free(cms);
 	}
 	free(refs);
+	free(sigs);
 	free(cur);
 	free(enc);
 }

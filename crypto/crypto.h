@@ -835,6 +835,25 @@ struct crypto_verify_opts {
 	 */
 	int **refs_out;
 	size_t *nrefs_out;
+	/*
+	 * The signature dictionaries as an earlier verification of exactly
+	 * data[0..verified_len) read them in its last revision, packed (its
+	 * *sigs_out; borrowed). Used only with verified_doc over those bytes:
+	 * one whose read consulted no other object, and which no later update
+	 * lists (nor redefines an object stream it could lie in), reads the same
+	 * in this file, so it is taken as read instead of parsed again (its
+	 * /Contents is the largest object of a signature: parsing every earlier
+	 * one made a contract's k-th completion cost O(k)). NULL: all parsed.
+	 */
+	const uint8_t *verified_sigs;
+	size_t verified_sigs_len;
+	/*
+	 * Non-NULL: on SP_OK, *sigs_out (the caller's, free(); NULL when none)
+	 * holds the signature dictionaries as this file's last revision reads
+	 * them, packed for a later verified_sigs (pdf_sig_reads_pack).
+	 */
+	uint8_t **sigs_out;
+	size_t *sigs_out_len;
 };
 
 /*

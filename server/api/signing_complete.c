@@ -63,7 +63,30 @@ struct done_job {
 	struct blob_cache *refs_cache;
 	int *refs_out;
 	size_t nrefs_out;
+	/* the new revision's signature dictionaries as read, for the next completion (in
+	   refs_cache under sigs_key() of the stored bytes' digest) */
+	uint8_t *sigs_out;
+	size_t sigs_out_len;
 };
+
+/*
+ * Where the signature reads of the stored bytes with digest dig live in the
+ * refs cache: a key of its own, derived from the same digest, so it too can
+ * only answer for those very bytes.
+ */
+static void
+sigs_key(const uint8_t dig[32], uint8_t key[32])
+{
+	uint8_t in[36];
+	size_t n = 0;
+	struct sp_errinfo ei;
+
+	memcpy(in, "sigs", 4);
+	memcpy(in + 4, dig, 32);
+	sp_errinfo_init(&ei);
+	if (crypto_digest(CRYPTO_DIGEST_SHA256, in, sizeof(in), key, &n, &ei) != SP_OK)
+		memset(key, 0, 32); /* never a digest of stored bytes: a miss */
+}
 
 static void
 done_job_free(struct done_job *j)
@@ -73,6 +96,7 @@ done_job_free(struct done_job *j)
 	free(j->sig);
 	free(j->report);
 	free(j->refs_out);
+	free(j->sigs_out);
 	db_signing_session_free(j->s);
 	free(j);
 }
@@ -208,8 +232,8 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	struct crypto_verify_opts vo;
 	struct crypto_verify_report *rep = NULL;
 	const struct crypto_sig_report *s;
-	uint8_t key[32], *refs = NULL;
-	size_t i, nnew = 0, klen = 0, rlen = 0;
+	uint8_t key[32], skey[32], *refs = NULL, *given_sigs = NULL;
+	size_t i, nnew = 0, klen = 0, rlen = 0, glen = 0;
 	struct sp_errinfo kei;
 	int r = SP_ERR_INTERNAL;
 
@@ -241,15 +265,26 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	 */
 	if (j->refs_cache != NULL && ss->base_seq > 0 &&
 	    crypto_digest(CRYPTO_DIGEST_SHA256, ss->document, ss->orig_len, key, &klen, &kei) ==
-		    SP_OK &&
-	    blob_cache_get(j->refs_cache, key, &refs, &rlen) == SP_OK) {
-		vo.verified_refs = (const int *)(void *)refs;
-		vo.nverified_refs = rlen / sizeof(int);
+		    SP_OK) {
+		if (blob_cache_get(j->refs_cache, key, &refs, &rlen) == SP_OK) {
+			vo.verified_refs = (const int *)(void *)refs;
+			vo.nverified_refs = rlen / sizeof(int);
+		}
+		/* and its earlier signatures as that completion read them: not parsed again */
+		sigs_key(key, skey);
+		if (blob_cache_get(j->refs_cache, skey, &given_sigs, &glen) == SP_OK) {
+			vo.verified_sigs = given_sigs;
+			vo.verified_sigs_len = glen;
+		}
 	}
 	free(j->refs_out);
 	j->refs_out = NULL;
 	vo.refs_out = &j->refs_out;
 	vo.nrefs_out = &j->nrefs_out;
+	free(j->sigs_out);
+	j->sigs_out = NULL;
+	vo.sigs_out = &j->sigs_out;
+	vo.sigs_out_len = &j->sigs_out_len;
 	if ((r = trust_store_need(vo.trust, ei)) != SP_OK ||
 	    (r = tsa_provider_trust(j->tsa, &vo.ts_trust, ei)) != SP_OK ||
 	    (r = crypto_pdf_verify(data, len, &vo, &rep, ei)) != SP_OK)
@@ -297,6 +332,7 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	r = SP_OK;
 out:
 	free(refs);
+	free(given_sigs);
 	crypto_verify_report_free(rep);
 	return r;
 }
@@ -399,6 +435,12 @@ done_work(void *arg, struct sp_errinfo *ei)
 	if (j->refs_out != NULL)
 		blob_cache_put(j->refs_cache, dig, (const uint8_t *)j->refs_out,
 			       j->nrefs_out * sizeof(int));
+	if (j->sigs_out != NULL) {
+		uint8_t skey[32];
+
+		sigs_key(dig, skey);
+		blob_cache_put(j->refs_cache, skey, j->sigs_out, j->sigs_out_len);
+	}
 	j->tsa_time = gen;
 	r = SP_OK;
 out:
