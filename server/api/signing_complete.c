@@ -180,33 +180,25 @@ out:
  * news (verify_report_merge). None (NULL) when that cannot be exact or is
  * too large: reading then verifies the file itself, as before.
  */
-/* 1 when report (a stored report's text, or NULL) is about the first len bytes. */
+/* 1 when report (a stored report, parsed, or NULL) is about the first len bytes. */
 static int
-report_covers(const char *report, size_t len)
+report_covers(json_t *report, size_t len)
 {
-	json_t *doc;
-	int same;
-
-	if (report == NULL)
-		return 0;
-	doc = json_loads(report, 0, NULL);
-	same = json_is_object(doc) &&
-	       json_integer_value(json_object_get(doc, "size")) == (json_int_t)len;
-	json_decref(doc);
-	return same;
+	return json_is_object(report) &&
+	       json_integer_value(json_object_get(report, "size")) == (json_int_t)len;
 }
 
+/* base: the base's stored report, parsed once for both uses (NULL: none) */
 static void
-report_keep(struct done_job *j, const struct crypto_verify_report *rep)
+report_keep(struct done_job *j, const struct crypto_verify_report *rep, json_t *base)
 {
 	size_t len;
 	int r;
 
 	if (j->s->base_seq == 0)
 		r = verify_report_text(rep, STORED_REPORT_MAX, &j->report, &len);
-	else if (j->s->base_verification != NULL)
-		r = verify_report_merge(j->s->base_verification, rep, STORED_REPORT_MAX, &j->report,
-					&len);
+	else if (base != NULL)
+		r = verify_report_merge_json(base, rep, STORED_REPORT_MAX, &j->report, &len);
 	else
 		r = SP_OK;
 	if (r != SP_OK) {
@@ -235,6 +227,10 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	uint8_t key[32], skey[32], *refs = NULL, *given_sigs = NULL;
 	size_t i, nnew = 0, klen = 0, rlen = 0, glen = 0;
 	struct sp_errinfo kei;
+	/* the base's stored report (all its signatures): parsed once, here */
+	json_t *base = ss->base_seq > 0 && ss->base_verification != NULL
+			       ? json_loads(ss->base_verification, 0, NULL)
+			       : NULL;
 	int r = SP_ERR_INTERNAL;
 
 	memset(&vo, 0, sizeof(vo));
@@ -252,8 +248,7 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	vo.verified_len = ss->base_seq > 0 ? ss->orig_len : 0;
 	/* a base whose report was kept was verified to its end, a DSS after its signature
 	   included (done_ltv): the new update is diffed against the base itself */
-	vo.verified_tail =
-		vo.verified_len > 0 && report_covers(ss->base_verification, ss->orig_len);
+	vo.verified_tail = vo.verified_len > 0 && report_covers(base, ss->orig_len);
 	/* the documents revision_check() opened: one parse of each per completion */
 	vo.doc = len == ss->document_len ? j->new_doc : NULL;
 	vo.verified_doc = j->base_doc;
@@ -328,9 +323,10 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 		r = sp_err(ei, SP_ERR_PDF, "the signed revision had to be repaired to be read");
 		goto out;
 	}
-	report_keep(j, rep);
+	report_keep(j, rep, base);
 	r = SP_OK;
 out:
+	json_decref(base);
 	free(refs);
 	free(given_sigs);
 	crypto_verify_report_free(rep);

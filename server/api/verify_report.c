@@ -356,14 +356,25 @@ int
 verify_report_merge(const char *base, const struct crypto_verify_report *rep, size_t max,
 		    char **out, size_t *outlen)
 {
-	json_t *b = NULL, *doc = NULL, *sigs, *bs, *bsig;
+	json_t *b = json_loads(base, 0, NULL);
+	int r = verify_report_merge_json(b, rep, max, out, outlen);
+
+	json_decref(b);
+	return r;
+}
+
+int
+verify_report_merge_json(json_t *b, const struct crypto_verify_report *rep, size_t max, char **out,
+			 size_t *outlen)
+{
+	json_t *doc = NULL, *sigs, *bs, *bsig;
 	char *s = NULL;
 	size_t i, nprior = 0;
 	int r = SP_ERR_INTERNAL, bad = 0;
 
 	*out = NULL;
 	*outlen = 0;
-	if ((b = json_loads(base, 0, NULL)) == NULL || !json_is_object(b) ||
+	if (b == NULL || !json_is_object(b) ||
 	    json_is_true(json_object_get(b, "last_revision_signed")) == 0 ||
 	    json_is_true(json_object_get(b, "trailing_data")) ||
 	    json_integer_value(json_object_get(b, "revisions")) >= (json_int_t)rep->nrevisions ||
@@ -421,6 +432,5 @@ verify_report_merge(const char *base, const struct crypto_verify_report *rep, si
 out:
 	free(s);
 	json_decref(doc);
-	json_decref(b);
 	return r;
 }
