@@ -46,6 +46,28 @@ static const char *const key_reason[][2] = {
 };
 
 /*
+ * 1 when gap[0..2n) spells c[0..n) in hex, each digit in either case (what
+ * sp_hex_val reads), compared in line: every signature's gap is checked at
+ * every verification, and a call per digit made it a visible cost.
+ */
+static int
+gap_is_hex_of(const unsigned char *gap, const unsigned char *c, size_t n)
+{
+	static const char lower[] = "0123456789abcdef", upper[] = "0123456789ABCDEF";
+	size_t i;
+	unsigned hi, lo;
+
+	for (i = 0; i < n; i++) {
+		hi = c[i] >> 4;
+		lo = c[i] & 15;
+		if ((gap[2 * i] != lower[hi] && gap[2 * i] != upper[hi]) ||
+		    (gap[2 * i + 1] != lower[lo] && gap[2 * i + 1] != upper[lo]))
+			return 0;
+	}
+	return 1;
+}
+
+/*
  * /Contents and /ByteRange as PDF 32000 §12.8.1 and the attacks require:
  * returns the index of the revision the range ends with, or -1 (rep says why).
  */
@@ -55,7 +77,6 @@ structure(const unsigned char *d, size_t len, const struct pdf_revision *revs, s
 {
 	const long long *br = s->byterange;
 	size_t i, p, end;
-	int hi, lo;
 
 	rep->structure_ok = 0;
 	if (s->contents_state != PDF_SIG_KEY_OK) {
@@ -88,14 +109,10 @@ structure(const unsigned char *d, size_t len, const struct pdf_revision *revs, s
 			    "the unsigned gap is not exactly the /Contents string");
 		return -1;
 	}
-	for (i = 0; i < s->contents_len; i++) {
-		hi = sp_hex_val(d[br[1] + 1 + 2 * i]);
-		lo = sp_hex_val(d[br[1] + 2 + 2 * i]);
-		if (hi < 0 || lo < 0 || (unsigned)(hi << 4 | lo) != s->contents[i]) {
-			verify_fail(rep, CRYPTO_VERDICT_INVALID, "gap_not_contents",
-				    "the unsigned gap is not this signature's /Contents");
-			return -1;
-		}
+	if (!gap_is_hex_of(d + br[1] + 1, s->contents, s->contents_len)) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "gap_not_contents",
+			    "the unsigned gap is not this signature's /Contents");
+		return -1;
 	}
 	for (p = (size_t)br[1]; p > 0 && isspace(d[p - 1]); p--)
 		;

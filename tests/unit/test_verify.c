@@ -6,6 +6,7 @@
  * and against poppler's pdfsig on the valid set.
  */
 #include <check.h>
+#include <ctype.h>
 
 #include "test_verify_corpus.h"
 
@@ -403,6 +404,61 @@ START_TEST(earlier_signatures_handed_forward)
 	free(bad);
 	free(four);
 	free(three);
+	free(two);
+}
+END_TEST
+
+/* The /Contents gap is read in either case, digit by digit, as its hex string is. */
+START_TEST(gap_hex_in_either_case)
+{
+	size_t n2, i, k;
+	unsigned char *two = vc_sign(good, good_len, "ec", 1, 0, &n2), *up;
+	struct crypto_verify_report *r = verify(two, n2), *u;
+	const struct crypto_sig_report *last = &r->sigs[r->nsigs - 1];
+
+	ck_assert_int_eq(last->verdict, CRYPTO_VERDICT_VALID);
+	ck_assert_ptr_nonnull(up = malloc(n2));
+	for (k = 0; k < 2; k++) {
+		memcpy(up, two, n2);
+		/* k 0: every letter in the other case; k 1: every other digit's */
+		for (i = (size_t)last->byte_range[1] + 1; i + 1 < (size_t)last->byte_range[2]; i++)
+			if (isxdigit(up[i]) && !isdigit(up[i]) && (k == 0 || i % 2 == 0))
+				up[i] = (unsigned char)(up[i] ^ 0x20);
+		ck_assert_int_ne(memcmp(up, two, n2), 0);
+		u = verify(up, n2);
+		ck_assert_int_eq(u->sigs[u->nsigs - 1].verdict, CRYPTO_VERDICT_VALID);
+		ck_assert_int_eq(u->sigs[u->nsigs - 1].structure_ok, 1);
+		crypto_verify_report_free(u);
+	}
+	/* a gap that is another string of the same length than the /Contents the dictionary
+	   holds (here: the document parsed from the bytes before one digit changed) */
+	{
+		struct crypto_verify_opts o = { .trust = trust };
+		struct pdf_doc *d = NULL;
+		struct sp_errinfo ei;
+		size_t at = (size_t)last->byte_range[1] + 7;
+
+		sp_errinfo_init(&ei);
+		ck_assert_int_eq(pdf_doc_open(two, n2, &d, &ei), SP_OK);
+		memcpy(up, two, n2);
+		up[at] = (unsigned char)(up[at] == '0' ? '1' : '0');
+		o.doc = d;
+		u = NULL;
+		ck_assert_int_eq(crypto_pdf_verify(up, n2, &o, &u, &ei), SP_OK);
+		ck_assert_int_eq(u->sigs[u->nsigs - 1].verdict, CRYPTO_VERDICT_INVALID);
+		ck_assert(has_reason(&u->sigs[u->nsigs - 1], "gap_not_contents"));
+		crypto_verify_report_free(u);
+		pdf_doc_free(d);
+	}
+	/* a digit that is no hex digit: the gap is not the string */
+	memcpy(up, two, n2);
+	up[last->byte_range[1] + 5] = 'g';
+	u = verify(up, n2);
+	ck_assert_int_eq(u->sigs[u->nsigs - 1].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_int_eq(u->sigs[u->nsigs - 1].structure_ok, 0);
+	crypto_verify_report_free(u);
+	free(up);
+	crypto_verify_report_free(r);
 	free(two);
 }
 END_TEST
@@ -856,6 +912,7 @@ verify_suite(void)
 	tcase_add_test(tc, rsa_ec_sm2_chain_of_signatures);
 	tcase_add_test(tc, verified_len_checks_what_is_new);
 	tcase_add_test(tc, earlier_signatures_handed_forward);
+	tcase_add_test(tc, gap_hex_in_either_case);
 	tcase_add_test(tc, no_timestamp_unsigned_and_untrusted);
 	tcase_add_test(tc, certification_attacks);
 	tcase_add_test(tc, document_timestamp);
