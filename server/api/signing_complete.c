@@ -64,28 +64,53 @@ struct done_job {
 	int *refs_out;
 	size_t nrefs_out;
 	/* the new revision's signature dictionaries as read, for the next completion (in
-	   refs_cache under sigs_key() of the stored bytes' digest) */
+	   refs_cache under derived_key("sigs", the stored bytes' digest)) */
 	uint8_t *sigs_out;
 	size_t sigs_out_len;
+	/* the base's SHA-256, when refs_cache may know something of it (base_seq > 0) */
+	uint8_t base_dig[32];
+	int have_base_dig;
+	int new_nsigned; /* the new revision's signed fields (revision_check), -1 unknown */
 };
 
 /*
- * Where the signature reads of the stored bytes with digest dig live in the
- * refs cache: a key of its own, derived from the same digest, so it too can
- * only answer for those very bytes.
+ * Where another thing derived from the stored bytes with digest dig lives
+ * in the refs cache (tag: 4 characters naming it): a key of its own, derived
+ * from the same digest, so it too can only answer for those very bytes.
  */
 static void
-sigs_key(const uint8_t dig[32], uint8_t key[32])
+derived_key(const char *tag, const uint8_t dig[32], uint8_t key[32])
 {
 	uint8_t in[36];
 	size_t n = 0;
 	struct sp_errinfo ei;
 
-	memcpy(in, "sigs", 4);
+	memcpy(in, tag, 4);
 	memcpy(in + 4, dig, 32);
 	sp_errinfo_init(&ei);
 	if (crypto_digest(CRYPTO_DIGEST_SHA256, in, sizeof(in), key, &n, &ei) != SP_OK)
 		memset(key, 0, 32); /* never a digest of stored bytes: a miss */
+}
+
+/*
+ * The base's signed fields as the completion that stored it counted them
+ * (its new revision's, when nothing followed the signature), so that this
+ * one need not walk the base's whole form again; -1 when not known.
+ */
+static int
+base_nsigned(const struct done_job *j)
+{
+	uint8_t key[32], *v = NULL;
+	size_t len = 0;
+	int n = -1;
+
+	if (!j->have_base_dig)
+		return -1;
+	derived_key("form", j->base_dig, key);
+	if (blob_cache_get(j->refs_cache, key, &v, &len) == SP_OK && len == sizeof(n))
+		memcpy(&n, v, sizeof(n));
+	free(v);
+	return n;
 }
 
 static void
@@ -138,17 +163,21 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 	struct crypto_digest_ctx *dc = NULL;
 	uint8_t d[CRYPTO_DIGEST_MAX], *attrs = NULL;
 	size_t dlen = 0, alen = 0, end = ss->contents_off + ss->contents_len;
-	int r = SP_ERR_INTERNAL;
+	int r = SP_ERR_INTERNAL, known = base_nsigned(j);
 
 	if ((r = pdf_doc_open_view(ss->document, ss->orig_len, &j->base_doc, ei)) != SP_OK ||
 	    (r = pdf_doc_open_view(ss->document, ss->document_len, &j->new_doc, ei)) != SP_OK ||
-	    (r = pdf_doc_form_load(j->base_doc, ei)) != SP_OK ||
+	    (known < 0 && (r = pdf_doc_form_load(j->base_doc, ei)) != SP_OK) ||
 	    (r = pdf_doc_form_load(j->new_doc, ei)) != SP_OK)
 		goto out;
 	base = j->base_doc;
 	doc = j->new_doc;
 	pdf_doc_info_get(base, &bi);
 	pdf_doc_info_get(doc, &ni);
+	if (known >= 0)
+		bi.nsigned =
+			known; /* counted in these very bytes by the completion that stored them */
+	j->new_nsigned = (int)ni.nsigned;
 	if (pdf_doc_damaged(doc) || ni.nsigned != bi.nsigned + 1) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "verification_failed",
 				  "the signed revision does not read back as one more signature");
@@ -224,9 +253,8 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	struct crypto_verify_opts vo;
 	struct crypto_verify_report *rep = NULL;
 	const struct crypto_sig_report *s;
-	uint8_t key[32], skey[32], *refs = NULL, *given_sigs = NULL;
-	size_t i, nnew = 0, klen = 0, rlen = 0, glen = 0;
-	struct sp_errinfo kei;
+	uint8_t skey[32], *refs = NULL, *given_sigs = NULL;
+	size_t i, nnew = 0, rlen = 0, glen = 0;
 	/* the base's stored report (all its signatures): parsed once, here */
 	json_t *base = ss->base_seq > 0 && ss->base_verification != NULL
 			       ? json_loads(ss->base_verification, 0, NULL)
@@ -234,7 +262,6 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	int r = SP_ERR_INTERNAL;
 
 	memset(&vo, 0, sizeof(vo));
-	sp_errinfo_init(&kei);
 	vo.trust = j->trust;
 	/*
 	 * Verify once: a stored revision after the upload was verified, with all
@@ -258,15 +285,13 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	 * bytes), so the engine need not walk the whole base to see whether the
 	 * update fills a reference it already made; on a miss it walks it.
 	 */
-	if (j->refs_cache != NULL && ss->base_seq > 0 &&
-	    crypto_digest(CRYPTO_DIGEST_SHA256, ss->document, ss->orig_len, key, &klen, &kei) ==
-		    SP_OK) {
-		if (blob_cache_get(j->refs_cache, key, &refs, &rlen) == SP_OK) {
+	if (j->have_base_dig) {
+		if (blob_cache_get(j->refs_cache, j->base_dig, &refs, &rlen) == SP_OK) {
 			vo.verified_refs = (const int *)(void *)refs;
 			vo.nverified_refs = rlen / sizeof(int);
 		}
 		/* and its earlier signatures as that completion read them: not parsed again */
-		sigs_key(key, skey);
+		derived_key("sigs", j->base_dig, skey);
 		if (blob_cache_get(j->refs_cache, skey, &given_sigs, &glen) == SP_OK) {
 			vo.verified_sigs = given_sigs;
 			vo.verified_sigs_len = glen;
@@ -351,6 +376,13 @@ done_work(void *arg, struct sp_errinfo *ei)
 	int r = SP_ERR_INTERNAL;
 
 	memset(&lr, 0, sizeof(lr));
+	j->new_nsigned = -1;
+	/* the base's digest: what a completion that stored it left in the cache is keyed by */
+	sp_errinfo_init(&vei);
+	j->have_base_dig = j->refs_cache != NULL && ss->base_seq > 0 &&
+			   crypto_digest(CRYPTO_DIGEST_SHA256, ss->document, ss->orig_len,
+					 j->base_dig, &dlen, &vei) == SP_OK;
+	dlen = 0;
 	/* What prepare stored is ours: if it does not decode, the fault is not the caller's. */
 	sp_errinfo_init(&vei);
 	/* the signer and its CAs repeat: decoded once per process (the trust and its cache) */
@@ -434,8 +466,16 @@ done_work(void *arg, struct sp_errinfo *ei)
 	if (j->sigs_out != NULL) {
 		uint8_t skey[32];
 
-		sigs_key(dig, skey);
+		derived_key("sigs", dig, skey);
 		blob_cache_put(j->refs_cache, skey, j->sigs_out, j->sigs_out_len);
+	}
+	/* and its signed fields, when the stored bytes are the revision counted */
+	if (j->signed_len == 0 && j->new_nsigned >= 0) {
+		uint8_t fkey[32];
+
+		derived_key("form", dig, fkey);
+		blob_cache_put(j->refs_cache, fkey, (const uint8_t *)&j->new_nsigned,
+			       sizeof(j->new_nsigned));
 	}
 	j->tsa_time = gen;
 	r = SP_OK;
