@@ -5,10 +5,11 @@
  * revision, check DocMDP, build the update with a seal and a date
  * placement; complete: open the base and the new revision as views, count
  * their signed fields, run the engine over the new update only with the
- * object numbers and the signature dictionaries the previous completion
- * handed forward, the seal picture's image data made once). Prints the
- * median over ROUNDS chains of the prepare and complete milliseconds of the
- * 1st, the middle and the N-th signing, beside the same chain done the way
+ * object numbers, the signature dictionaries and the signed-field count
+ * the previous completion handed forward, the seal picture's image data
+ * made once). Prints the median over ROUNDS chains of the prepare and
+ * complete milliseconds of the 1st, the middle and the N-th signing,
+ * beside the same chain done the way
  * sealpactd did before the verify-once work (both documents opened whole,
  * the base walked again, the picture compressed at every prepare), the two interleaved so that a busy machine slows both
  * alike. The token's signature, the timestamp and the CMS are made but not
@@ -118,7 +119,7 @@ chain(const struct keys *k, const unsigned char *pdf, size_t len, const unsigned
 	size_t enclen = 0;
 	unsigned char *cur = malloc(len);
 	size_t curlen = len;
-	int *refs = NULL, i;
+	int *refs = NULL, i, nsigned = -1;
 	size_t nrefs = 0, nsigs = 0;
 	uint8_t *sigs = NULL;
 	struct sp_errinfo ei;
@@ -191,11 +192,16 @@ chain(const struct keys *k, const unsigned char *pdf, size_t len, const unsigned
 				     pdf_doc_open(prep.data, prep.len, &nw, &ei) != SP_OK
 			   : pdf_doc_open_view(prep.data, prep.orig_len, &base, &ei) != SP_OK ||
 				     pdf_doc_open_view(prep.data, prep.len, &nw, &ei) != SP_OK ||
-				     pdf_doc_form_load(base, &ei) != SP_OK ||
+				     /* the base's count handed forward after the first */
+				     (nsigned < 0 && pdf_doc_form_load(base, &ei) != SP_OK) ||
 				     pdf_doc_form_load(nw, &ei) != SP_OK)
 			die("complete: open", &ei);
 		pdf_doc_info_get(base, &bi);
 		pdf_doc_info_get(nw, &ni);
+		if (!before && nsigned >= 0)
+			bi.nsigned = nsigned;
+		if (!before)
+			nsigned = ni.nsigned;
 		if (ni.nsigned != bi.nsigned + 1)
 			die("complete: not one more signature", NULL);
 		memset(&vo, 0, sizeof(vo));
