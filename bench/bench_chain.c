@@ -9,9 +9,10 @@
  * the previous completion handed forward, the seal picture's image data
  * made once). Prints the median over ROUNDS chains of the prepare and
  * complete milliseconds of the 1st, the middle and the N-th signing,
- * beside the same chain done the way
- * sealpactd did before the verify-once work (both documents opened whole,
- * the base walked again, the picture compressed at every prepare), the two interleaved so that a busy machine slows both
+ * beside the same chain done the way sealpactd did before the verify-once
+ * work (both documents opened whole, the base walked again, the picture
+ * compressed at every prepare), the two interleaved so that a busy machine
+ * slows both
  * alike. The token's signature, the timestamp and the CMS are made but not
  * timed (bench_sign_local times those). The keys are those of the
  * development PKI (deploy/pki.sh): an ECDSA P-256 root and issuing CA, an
