@@ -12,8 +12,7 @@
  * beside the same chain done the way sealpactd did before the verify-once
  * work (both documents opened whole, the base walked again, the picture
  * compressed at every prepare), the two interleaved so that a busy machine
- * slows both
- * alike. The token's signature, the timestamp and the CMS are made but not
+ * slows both alike. The token's signature, the timestamp and the CMS are made but not
  * timed (bench_sign_local times those). The keys are those of the
  * development PKI (deploy/pki.sh): an ECDSA P-256 root and issuing CA, an
  * RSA-2048 signer and an ECDSA TSA under the CA; prepare checks the signer's
