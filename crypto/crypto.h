@@ -338,6 +338,12 @@ int crypto_digest_ctx_update(struct crypto_digest_ctx *c, const void *data, size
 			     struct sp_errinfo *ei) SP_WUR;
 int crypto_digest_ctx_final(struct crypto_digest_ctx *c, uint8_t *out, size_t *outlen,
 			    struct sp_errinfo *ei) SP_WUR;
+/*
+ * The digest of what c was fed so far, as _final writes it, c going on (a
+ * prefix's digest and the whole's in one pass).
+ */
+int crypto_digest_ctx_peek(const struct crypto_digest_ctx *c, uint8_t *out, size_t *outlen,
+			   struct sp_errinfo *ei) SP_WUR;
 void crypto_digest_ctx_free(struct crypto_digest_ctx *c);
 
 /* Signature algorithms a token may use. */

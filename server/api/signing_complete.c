@@ -70,6 +70,8 @@ struct done_job {
 	/* the base's SHA-256, when refs_cache may know something of it (base_seq > 0) */
 	uint8_t base_dig[32];
 	int have_base_dig;
+	/* SHA-256 fed with the base: the stored bytes' digest goes on from it (NULL: none) */
+	struct crypto_digest_ctx *tail;
 	int new_nsigned; /* the new revision's signed fields (revision_check), -1 unknown */
 };
 
@@ -122,6 +124,7 @@ done_job_free(struct done_job *j)
 	free(j->report);
 	free(j->refs_out);
 	free(j->sigs_out);
+	crypto_digest_ctx_free(j->tail);
 	db_signing_session_free(j->s);
 	free(j);
 }
@@ -379,9 +382,17 @@ done_work(void *arg, struct sp_errinfo *ei)
 	j->new_nsigned = -1;
 	/* the base's digest: what a completion that stored it left in the cache is keyed by */
 	sp_errinfo_init(&vei);
-	j->have_base_dig = j->refs_cache != NULL && ss->base_seq > 0 &&
-			   crypto_digest(CRYPTO_DIGEST_SHA256, ss->document, ss->orig_len,
-					 j->base_dig, &dlen, &vei) == SP_OK;
+	/* the base's digest: what a completion that stored it left in the cache is keyed by;
+	   the stored bytes start with the base, so their digest goes on from there */
+	if (j->refs_cache != NULL && ss->base_seq > 0 &&
+	    crypto_digest_ctx_new(CRYPTO_DIGEST_SHA256, &j->tail, &vei) == SP_OK &&
+	    crypto_digest_ctx_update(j->tail, ss->document, ss->orig_len, &vei) == SP_OK &&
+	    crypto_digest_ctx_peek(j->tail, j->base_dig, &dlen, &vei) == SP_OK)
+		j->have_base_dig = 1;
+	else {
+		crypto_digest_ctx_free(j->tail);
+		j->tail = NULL;
+	}
 	dlen = 0;
 	/* What prepare stored is ours: if it does not decode, the fault is not the caller's. */
 	sp_errinfo_init(&vei);
@@ -455,9 +466,18 @@ done_work(void *arg, struct sp_errinfo *ei)
 		j->archive_until = lr.archive_until;
 		lr.data = NULL; /* transferred */
 	}
-	if ((r = crypto_digest(CRYPTO_DIGEST_SHA256, ss->document, ss->document_len, dig, &dlen,
-			       ei)) != SP_OK)
+	/* the stored bytes' digest: on from the base's when they are the buffer the base was
+	   hashed in (no long-term data swapped in) and the fill wrote after the base only */
+	if (j->tail != NULL && j->signed_len == 0 && ss->contents_off >= ss->orig_len &&
+	    ss->document_len >= ss->orig_len) {
+		if ((r = crypto_digest_ctx_update(j->tail, ss->document + ss->orig_len,
+						  ss->document_len - ss->orig_len, ei)) != SP_OK ||
+		    (r = crypto_digest_ctx_final(j->tail, dig, &dlen, ei)) != SP_OK)
+			goto out;
+	} else if ((r = crypto_digest(CRYPTO_DIGEST_SHA256, ss->document, ss->document_len, dig,
+				      &dlen, ei)) != SP_OK) {
 		goto out;
+	}
 	sp_hex(dig, 32, j->sha_hex);
 	/* what the stored bytes refer to, for the next signer's completion */
 	if (j->refs_out != NULL)
