@@ -5,17 +5,22 @@
  * revision, check DocMDP, build the update with a seal and a date
  * placement; complete: open the base and the new revision as views, count
  * their signed fields, run the engine over the new update only with the
- * object numbers the previous completion handed forward, or at the 1st the
- * upload's normalization found, the seal picture's image data made once).
- * Prints the median over ROUNDS chains of the prepare and complete
- * milliseconds of the 1st, the middle and the N-th signing,
- * beside the same chain done the way sealpactd did before this branch (both
- * documents opened whole, the base walked again, the picture compressed at
- * every prepare), the two interleaved so that a busy machine slows both
- * alike. The token's signature, the timestamp and the CMS are made but not
- * timed (bench_sign_local times those).
+ * object numbers (at the 1st, those the upload's normalization found), the
+ * signature dictionaries and the signed-field count the previous completion
+ * handed forward, the seal picture's image data made once). Prints the median over ROUNDS chains of the prepare and
+ * complete milliseconds of the 1st, the middle and the N-th signing,
+ * beside the same chain done the way sealpactd did before the verify-once
+ * work (both documents opened whole, the base walked again, the picture
+ * compressed at every prepare), the two interleaved so that a busy machine
+ * slows both alike. The token's signature, the timestamp and the CMS are made but not
+ * timed (bench_sign_local times those). The keys are those of the
+ * development PKI (deploy/pki.sh): an ECDSA P-256 root and issuing CA, an
+ * RSA-2048 signer and an ECDSA TSA under the CA; prepare checks the signer's
+ * chain (crypto_cert_check) and completion the signature's and the
+ * timestamp's chains against that trust, as sealpactd does.
  *
  *   bench_chain PDF SEAL.png [N (20)] [ROUNDS (5)]
+ *   BENCH_CHAIN_NOW=1 bench_chain ...   only today's way (for a profile of it alone)
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -73,6 +78,7 @@ struct keys {
 	X509 *cert;
 	struct crypto_tsa *tsa;
 	X509_STORE *ts_trust;
+	struct crypto_trust *trust;
 };
 
 /* The CMS of one signing over attrs, timestamped by the throwaway TSA. */
@@ -113,8 +119,9 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 	size_t enclen = 0, len = up->len;
 	unsigned char *cur = malloc(len);
 	size_t curlen = len;
-	int *refs = NULL, i;
-	size_t nrefs = 0;
+	int *refs = NULL, i, nsigned = -1;
+	size_t nrefs = 0, nsigs = 0;
+	uint8_t *sigs = NULL;
 	struct sp_errinfo ei;
 
 	if (cur == NULL)
@@ -140,7 +147,8 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		uint8_t *attrs = NULL, *cms = NULL;
 		size_t alen = 0, cmslen = 0;
 		int *nrefs_out = NULL;
-		size_t nn = 0;
+		size_t nn = 0, nsigs_out = 0;
+		uint8_t *sigs_out = NULL;
 		double t0;
 
 		memset(pl, 0, sizeof(pl));
@@ -159,6 +167,14 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		params.signing_time = time(NULL);
 		params.contents_max = 8192;
 		t0 = now_ms();
+		/* the signer's certificate against the trust, as sealpactd's prepare does */
+		{
+			struct crypto_cert_result res;
+
+			if (crypto_cert_check(k->trust, k->cert, NULL, 0, &res, &ei) != SP_OK)
+				die("prepare: certificate", &ei);
+			crypto_cert_result_cleanup(&res);
+		}
 		/* the picture's image data: made at the first prepare, then kept */
 		if (!before && enc == NULL &&
 		    pdf_seal_image_encode(png, pnglen, &enc, &enclen, &ei) != SP_OK)
@@ -183,14 +199,20 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 				     pdf_doc_open(prep.data, prep.len, &nw, &ei) != SP_OK
 			   : pdf_doc_open_view(prep.data, prep.orig_len, &base, &ei) != SP_OK ||
 				     pdf_doc_open_view(prep.data, prep.len, &nw, &ei) != SP_OK ||
-				     pdf_doc_form_load(base, &ei) != SP_OK ||
+				     /* the base's count handed forward after the first */
+				     (nsigned < 0 && pdf_doc_form_load(base, &ei) != SP_OK) ||
 				     pdf_doc_form_load(nw, &ei) != SP_OK)
 			die("complete: open", &ei);
 		pdf_doc_info_get(base, &bi);
 		pdf_doc_info_get(nw, &ni);
+		if (!before && nsigned >= 0)
+			bi.nsigned = nsigned;
+		if (!before)
+			nsigned = ni.nsigned;
 		if (ni.nsigned != bi.nsigned + 1)
 			die("complete: not one more signature", NULL);
 		memset(&vo, 0, sizeof(vo));
+		vo.trust = k->trust;
 		vo.ts_trust = k->ts_trust;
 		vo.verified_len = i > 0 ? prep.orig_len : 0;
 		vo.doc = nw;
@@ -201,10 +223,19 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 			vo.nverified_refs = nrefs;
 			vo.refs_out = &nrefs_out;
 			vo.nrefs_out = &nn;
+			/* the earlier signatures as the previous completion read them */
+			vo.verified_sigs = sigs;
+			vo.verified_sigs_len = nsigs;
+			vo.sigs_out = &sigs_out;
+			vo.sigs_out_len = &nsigs_out;
 		}
 		if (crypto_pdf_verify(prep.data, prep.len, &vo, &rep, &ei) != SP_OK ||
 		    rep->nsigs < 1 || pdf_doc_damaged(nw) || pdf_doc_damaged(base))
 			die("complete: verify", &ei);
+		/* what sealpactd requires of the new signature: valid, trusted, timestamped */
+		if (rep->sigs[rep->nsigs - 1].verdict != CRYPTO_VERDICT_VALID ||
+		    !rep->sigs[rep->nsigs - 1].chain_ok || !rep->sigs[rep->nsigs - 1].timestamp_ok)
+			die("complete: the new signature is not valid", NULL);
 		pdf_doc_free(nw);
 		pdf_doc_free(base);
 		tc[i] = now_ms() - t0;
@@ -212,6 +243,9 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		free(refs);
 		refs = nrefs_out;
 		nrefs = nn;
+		free(sigs);
+		sigs = sigs_out;
+		nsigs = nsigs_out;
 		free(cur);
 		cur = prep.data;
 		curlen = prep.len;
@@ -221,6 +255,7 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		free(cms);
 	}
 	free(refs);
+	free(sigs);
 	free(cur);
 	free(enc);
 }
@@ -228,7 +263,8 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 int
 main(int argc, char **argv)
 {
-	char dir[] = "/tmp/sp-bench-chain.XXXXXX", path[512], tc[512], tk[512];
+	char dir[] = "/tmp/sp-bench-chain.XXXXXX", path[512], tc[512], tk[512], ca[512], root[512];
+	const char *roots[] = { root }, *inter[] = { ca };
 	unsigned char *pdf = NULL, *png = NULL;
 	size_t len = 0, pnglen = 0;
 	int n = argc > 3 ? atoi(argv[3]) : 20, rounds = argc > 4 ? atoi(argv[4]) : 5, i, r;
@@ -247,12 +283,27 @@ main(int argc, char **argv)
 		die(argv[1], &ei);
 	if (sp_file_read(argv[2], 4 << 20, &png, &pnglen, &ei) != SP_OK)
 		die(argv[2], &ei);
+	/* root -> CA (ECDSA P-256) -> signer (RSA-2048) and TSA (ECDSA), as deploy/pki.sh */
 	if (mkdtemp(dir) == NULL ||
-	    sh("cd %s && openssl req -x509 -newkey rsa:2048 -nodes -keyout k.pem -out c.pem "
-	       "-days 2 -subj /CN=bench -addext keyUsage=critical,digitalSignature "
-	       ">/dev/null 2>&1 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
-	       "-nodes -keyout tk.pem -out tc.pem -days 2 -subj /CN=tsa -addext "
-	       "extendedKeyUsage=critical,timeStamping >/dev/null 2>&1",
+	    sh("cd %s && printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,"
+	       "keyCertSign,cRLSign\n' >ca.ext && printf 'keyUsage=critical,digitalSignature,"
+	       "nonRepudiation\n' >leaf.ext && printf 'keyUsage=critical,digitalSignature\n"
+	       "extendedKeyUsage=critical,timeStamping\n' >tsa.ext && "
+	       "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "
+	       "rk.pem -out root.pem -days 2 -subj /CN=root -addext "
+	       "basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign "
+	       ">/dev/null 2>&1 && "
+	       "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "
+	       "cak.pem -out ca.csr -subj /CN=ca >/dev/null 2>&1 && openssl x509 -req -in ca.csr "
+	       "-CA root.pem -CAkey rk.pem -set_serial 2 -days 2 -extfile ca.ext -out ca.pem "
+	       ">/dev/null 2>&1 && "
+	       "openssl req -new -newkey rsa:2048 -nodes -keyout k.pem -out c.csr -subj "
+	       "/CN=bench >/dev/null 2>&1 && openssl x509 -req -in c.csr -CA ca.pem -CAkey "
+	       "cak.pem -set_serial 3 -days 2 -extfile leaf.ext -out c.pem >/dev/null 2>&1 && "
+	       "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "
+	       "tk.pem -out t.csr -subj /CN=tsa >/dev/null 2>&1 && openssl x509 -req -in t.csr "
+	       "-CA ca.pem -CAkey cak.pem -set_serial 4 -days 2 -extfile tsa.ext -out tc.pem "
+	       ">/dev/null 2>&1",
 	       dir) != 0)
 		die("openssl req", NULL);
 	memset(&k, 0, sizeof(k));
@@ -267,8 +318,13 @@ main(int argc, char **argv)
 	fclose(f);
 	snprintf(tc, sizeof(tc), "%s/tc.pem", dir);
 	snprintf(tk, sizeof(tk), "%s/tk.pem", dir);
-	if (crypto_tsa_new(tc, tk, NULL, "1.3.6.1.4.1.99999.1.1", 1000, &k.tsa, &ei) != SP_OK)
+	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+	snprintf(root, sizeof(root), "%s/root.pem", dir);
+	if (crypto_tsa_new(tc, tk, ca, "1.3.6.1.4.1.99999.1.1", 1000, &k.tsa, &ei) != SP_OK)
 		die("tsa", &ei);
+	if (crypto_trust_new(roots, 1, inter, 1, NULL, 0, NULL, &k.trust, &ei) != SP_OK ||
+	    crypto_ts_trust_load(root, &k.ts_trust, &ei) != SP_OK)
+		die("trust", &ei);
 	if ((tp = calloc((size_t)(n * rounds), sizeof(double))) == NULL ||
 	    (tcm = calloc((size_t)(n * rounds), sizeof(double))) == NULL ||
 	    (bp = calloc((size_t)(n * rounds), sizeof(double))) == NULL ||
@@ -279,7 +335,9 @@ main(int argc, char **argv)
 	if (pdf_upload_normalize(pdf, len, &up, &ei) != SP_OK)
 		die("normalize", &ei);
 	for (r = 0; r < rounds; r++) {
-		chain(&k, &up, png, pnglen, 1, n, bp + r * n, bcm + r * n);
+		/* BENCH_CHAIN_NOW=1: only today's way (to profile it alone); "before" prints 0 */
+		if (getenv("BENCH_CHAIN_NOW") == NULL)
+			chain(&k, &up, png, pnglen, 1, n, bp + r * n, bcm + r * n);
 		chain(&k, &up, png, pnglen, 0, n, tp + r * n, tcm + r * n);
 	}
 	pdf_normalized_cleanup(&up);
@@ -308,6 +366,8 @@ main(int argc, char **argv)
 	free(bcm);
 	free(col);
 	crypto_tsa_free(k.tsa);
+	crypto_trust_free(k.trust);
+	X509_STORE_free(k.ts_trust);
 	EVP_PKEY_free(k.key);
 	X509_free(k.cert);
 	free(pdf);

@@ -347,6 +347,12 @@ int crypto_digest_ctx_update(struct crypto_digest_ctx *c, const void *data, size
 			     struct sp_errinfo *ei) SP_WUR;
 int crypto_digest_ctx_final(struct crypto_digest_ctx *c, uint8_t *out, size_t *outlen,
 			    struct sp_errinfo *ei) SP_WUR;
+/*
+ * The digest of what c was fed so far, as _final writes it, c going on (a
+ * prefix's digest and the whole's in one pass).
+ */
+int crypto_digest_ctx_peek(const struct crypto_digest_ctx *c, uint8_t *out, size_t *outlen,
+			   struct sp_errinfo *ei) SP_WUR;
 void crypto_digest_ctx_free(struct crypto_digest_ctx *c);
 
 /* Signature algorithms a token may use. */
@@ -853,6 +859,25 @@ struct crypto_verify_opts {
 	 * is verified_len's business alone. 0: verified_len.
 	 */
 	size_t given_len;
+	/*
+	 * The signature dictionaries as an earlier verification of exactly
+	 * data[0..verified_len) read them in its last revision, packed (its
+	 * *sigs_out; borrowed). Used only with verified_doc over those bytes:
+	 * one whose read consulted no other object, and which no later update
+	 * lists (nor redefines an object stream it could lie in), reads the same
+	 * in this file, so it is taken as read instead of parsed again (its
+	 * /Contents is the largest object of a signature: parsing every earlier
+	 * one made a contract's k-th completion cost O(k)). NULL: all parsed.
+	 */
+	const uint8_t *verified_sigs;
+	size_t verified_sigs_len;
+	/*
+	 * Non-NULL: on SP_OK, *sigs_out (the caller's, free(); NULL when none)
+	 * holds the signature dictionaries as this file's last revision reads
+	 * them, packed for a later verified_sigs (pdf_sig_reads_pack).
+	 */
+	uint8_t **sigs_out;
+	size_t *sigs_out_len;
 };
 
 /*

@@ -52,7 +52,8 @@ struct crypto_trust {
 	size_t ncache;
 	struct trust_known *known; /* the roots and intermediates by DER hash (cert_known.c) */
 	size_t nknown;
-	struct cert_cache *certs; /* every other certificate met, decoded once (cert_cache.c) */
+	struct cert_cache *certs;   /* every other certificate met, decoded once (cert_cache.c) */
+	struct cert_sigcache *sigs; /* certificate signatures that verified (cert_sig.c) */
 	struct trust_crl_key *crl_key; /* per CRL of crls, guarded by cache_lock (crl.c) */
 	struct ocsp_verified *ocsps;   /* embedded OCSP responses verified (ocsp_verified.c) */
 };
@@ -120,6 +121,25 @@ PKCS7 *cert_cache_pkcs7_d2i(struct cert_cache *c, const unsigned char *der, size
  * with it); any shape the pre-pass does not handle is decoded whole.
  */
 CMS_ContentInfo *cert_cache_cms_d2i_bare(const unsigned char *der, size_t len, size_t *used);
+
+/*
+ * cert_sig.c: the certificate signatures (certificate DER, issuer key) that
+ * verified in this process, at most cap pairs (least recently used out
+ * first), thread-safe and reference counted (_new: one reference;
+ * cert_sigcache_free drops one). cert_sigcache_attach makes every chain
+ * check through st (X509_verify_cert, and OpenSSL's own for timestamps,
+ * OCSP and CMS) ask c before it verifies a certificate's signature, every
+ * other check unchanged; st holds a reference to c until it is freed.
+ * Returns 1, or 0 when it could not (st then checks as before). Call it
+ * before st is shared; any thread after.
+ */
+#define TRUST_SIG_CACHE_MAX 4096
+struct cert_sigcache;
+struct cert_sigcache *cert_sigcache_new(size_t cap);
+void cert_sigcache_free(struct cert_sigcache *c);
+int cert_sigcache_attach(X509_STORE *st, struct cert_sigcache *c);
+void cert_sigcache_stats(struct cert_sigcache *c, size_t *n, unsigned long *hits,
+			 unsigned long *misses);
 /* The trust's own certificate with this DER, else cert_cache_get(t->certs); t may be NULL. */
 X509 *trust_cert_get(const struct crypto_trust *t, const unsigned char *der, size_t len);
 

@@ -81,6 +81,25 @@ crypto_digest_ctx_final(struct crypto_digest_ctx *c, uint8_t *out, size_t *outle
 	return SP_OK;
 }
 
+int
+crypto_digest_ctx_peek(const struct crypto_digest_ctx *c, uint8_t *out, size_t *outlen,
+		       struct sp_errinfo *ei)
+{
+	struct crypto_digest_ctx copy = { NULL, 0 };
+	int r;
+
+	*outlen = 0;
+	if (c->finished)
+		return sp_err(ei, SP_ERR_INTERNAL, "digest already finished");
+	if ((copy.md = EVP_MD_CTX_new()) == NULL || EVP_MD_CTX_copy_ex(copy.md, c->md) != 1) {
+		EVP_MD_CTX_free(copy.md);
+		return cms_err_ossl(ei, SP_ERR_NOMEM, NULL, "digest copy failed");
+	}
+	r = crypto_digest_ctx_final(&copy, out, outlen, ei);
+	EVP_MD_CTX_free(copy.md);
+	return r;
+}
+
 void
 crypto_digest_ctx_free(struct crypto_digest_ctx *c)
 {

@@ -505,6 +505,9 @@ roots_at(struct crypto_trust *t, time_t at)
 		}
 	}
 	X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(s), at);
+	/* the same roots: the signatures t's store verified need no second look */
+	if (t->sigs != NULL)
+		(void)cert_sigcache_attach(s, t->sigs);
 	return s;
 }
 

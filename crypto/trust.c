@@ -203,6 +203,13 @@ crypto_trust_new(const char *const *roots, size_t nroots, const char *const *int
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	/* the roots' chains are checked at every prepare and completion: their
+	   signatures verified once (cert_sig.c) */
+	if ((t->sigs = cert_sigcache_new(TRUST_SIG_CACHE_MAX)) == NULL ||
+	    !cert_sigcache_attach(t->store, t->sigs)) {
+		r = cms_err_ossl(ei, SP_ERR_NOMEM, NULL, "cannot set up the signature cache");
+		goto out;
+	}
 	t->timeout_ms = 5000;
 	if (opts != NULL) {
 		t->ocsp = opts->ocsp != 0;
@@ -241,6 +248,7 @@ crypto_trust_free(struct crypto_trust *t)
 	trust_known_cleanup(t);
 	cert_cache_free(t->certs);
 	ocsp_verified_free(t->ocsps);
+	cert_sigcache_free(t->sigs);
 	for (i = 0; t->crl_key != NULL && i < (size_t)sk_X509_CRL_num(t->crls); i++)
 		OPENSSL_free(t->crl_key[i].spki);
 	free(t->crl_key);

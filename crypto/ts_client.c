@@ -417,6 +417,7 @@ crypto_ts_trust_load(const char *pem_path, X509_STORE **out, struct sp_errinfo *
 	STACK_OF(X509_INFO) *infos = NULL;
 	X509_STORE *st = NULL;
 	X509_INFO *xi;
+	struct cert_sigcache *sigs = NULL;
 	int i, n = 0;
 
 	*out = NULL;
@@ -454,10 +455,18 @@ crypto_ts_trust_load(const char *pem_path, X509_STORE **out, struct sp_errinfo *
 		r = sp_err(ei, SP_ERR_CONFIG, "%s: no certificate in the file", pem_path);
 		goto out;
 	}
+	/* every token's chain is checked against it, twice per signing: the
+	   certificate signatures verified once (cert_sig.c) */
+	if ((sigs = cert_sigcache_new(TRUST_SIG_CACHE_MAX)) == NULL ||
+	    !cert_sigcache_attach(st, sigs)) {
+		r = cms_err_ossl(ei, SP_ERR_NOMEM, NULL, "cannot set up the signature cache");
+		goto out;
+	}
 	*out = st;
 	st = NULL; /* transferred */
 	r = SP_OK;
 out:
+	cert_sigcache_free(sigs); /* the store holds its own reference */
 	sk_X509_INFO_pop_free(infos, X509_INFO_free);
 	X509_STORE_free(st);
 	BIO_free(bio);

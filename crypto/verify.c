@@ -46,6 +46,28 @@ static const char *const key_reason[][2] = {
 };
 
 /*
+ * 1 when gap[0..2n) spells c[0..n) in hex, each digit in either case (what
+ * sp_hex_val reads), compared in line: every signature's gap is checked at
+ * every verification, and a call per digit made it a visible cost.
+ */
+static int
+gap_is_hex_of(const unsigned char *gap, const unsigned char *c, size_t n)
+{
+	static const char lower[] = "0123456789abcdef", upper[] = "0123456789ABCDEF";
+	size_t i;
+	unsigned hi, lo;
+
+	for (i = 0; i < n; i++) {
+		hi = c[i] >> 4;
+		lo = c[i] & 15;
+		if ((gap[2 * i] != lower[hi] && gap[2 * i] != upper[hi]) ||
+		    (gap[2 * i + 1] != lower[lo] && gap[2 * i + 1] != upper[lo]))
+			return 0;
+	}
+	return 1;
+}
+
+/*
  * /Contents and /ByteRange as PDF 32000 §12.8.1 and the attacks require:
  * returns the index of the revision the range ends with, or -1 (rep says why).
  */
@@ -55,7 +77,6 @@ structure(const unsigned char *d, size_t len, const struct pdf_revision *revs, s
 {
 	const long long *br = s->byterange;
 	size_t i, p, end;
-	int hi, lo;
 
 	rep->structure_ok = 0;
 	if (s->contents_state != PDF_SIG_KEY_OK) {
@@ -88,14 +109,10 @@ structure(const unsigned char *d, size_t len, const struct pdf_revision *revs, s
 			    "the unsigned gap is not exactly the /Contents string");
 		return -1;
 	}
-	for (i = 0; i < s->contents_len; i++) {
-		hi = sp_hex_val(d[br[1] + 1 + 2 * i]);
-		lo = sp_hex_val(d[br[1] + 2 + 2 * i]);
-		if (hi < 0 || lo < 0 || (unsigned)(hi << 4 | lo) != s->contents[i]) {
-			verify_fail(rep, CRYPTO_VERDICT_INVALID, "gap_not_contents",
-				    "the unsigned gap is not this signature's /Contents");
-			return -1;
-		}
+	if (!gap_is_hex_of(d + br[1] + 1, s->contents, s->contents_len)) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "gap_not_contents",
+			    "the unsigned gap is not this signature's /Contents");
+		return -1;
 	}
 	for (p = (size_t)br[1]; p > 0 && isspace(d[p - 1]); p--)
 		;
@@ -307,6 +324,120 @@ read_written(struct engine *e, size_t k, struct pdf_doc *cur, struct sp_errinfo 
 	return SP_OK;
 }
 
+/*
+ * s read as k (a known read of its object) has it: the signature
+ * dictionary's part (a self-contained read has no /Reference, so the lock
+ * stays the field's, which s has from the final list). SP_OK, or 1 when k
+ * holds no read of s's object (then it is parsed), or an error.
+ */
+static int
+take_known(const struct engine *e, struct pdf_doc *last, struct pdf_sig_field *s,
+	   struct sp_errinfo *ei)
+{
+	const struct pdf_sig_field *k = NULL;
+	size_t i;
+
+	if (last == NULL || pdf_doc_damaged(last))
+		return 1;
+	for (i = 0; i < e->nknown && !k; i++)
+		if (e->known[i].sig_obj == s->sig_obj && e->known[i].sig_gen == s->sig_gen)
+			k = &e->known[i];
+	if (k == NULL)
+		return 1;
+	free(s->contents);
+	if (!(s->contents = malloc(k->contents_len ? k->contents_len : 1))) {
+		s->contents_len = 0;
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	}
+	memcpy(s->contents, k->contents, k->contents_len);
+	s->contents_len = k->contents_len;
+	memcpy(s->type, k->type, sizeof(s->type));
+	memcpy(s->filter, k->filter, sizeof(s->filter));
+	memcpy(s->subfilter, k->subfilter, sizeof(s->subfilter));
+	s->docmdp_p = k->docmdp_p;
+	s->contents_state = k->contents_state;
+	s->byterange_state = k->byterange_state;
+	memcpy(s->byterange, k->byterange, sizeof(s->byterange));
+	s->self_contained = 1;
+	s->unread = 0;
+	return SP_OK;
+}
+
+/*
+ * opts->verified_sigs that read in the final revision doc as they did in
+ * the given one (e->known): self-contained reads of objects that no update
+ * after the given revision lists, in a file whose later updates redefine no
+ * object stream of the given revision (one could hold such an object) and
+ * whose final revision reads undamaged. None (not an error) when any of
+ * this cannot be told.
+ */
+static int
+known_reads(struct engine *e, struct pdf_doc *doc, const struct crypto_verify_opts *opts,
+	    struct sp_errinfo *ei)
+{
+	struct pdf_sig_field *arr = NULL;
+	struct pdf_doc_info info;
+	struct sp_errinfo ign;
+	int *listed = NULL, *nums = NULL, r = SP_OK, boundary = 0;
+	size_t n = 0, nl = 0, nn = 0, i, k;
+	void *nv;
+
+	sp_errinfo_init(&ign);
+	if (!e->given || pdf_doc_damaged(doc) || pdf_doc_damaged(e->given) ||
+	    pdf_sig_reads_unpack(opts->verified_sigs, opts->verified_sigs_len, &arr, &n, &ign) !=
+		    SP_OK)
+		goto out;
+	for (k = 0; k < e->nrev; k++) {
+		if (e->revs[k].end == e->given_end)
+			boundary = 1;
+		if (e->revs[k].end <= e->given_end)
+			continue;
+		if (pdf_revision_listed(doc, &e->revs[k], &nums, &nn, &ign) != SP_OK)
+			goto none;
+		if (nn > 0 && !(nv = realloc(listed, (nl + nn) * sizeof(*listed)))) {
+			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+			goto none;
+		}
+		if (nn > 0)
+			listed = nv;
+		for (i = 0; i < nn; i++) {
+			/* a redefined object stream of the given revision: anything may move */
+			if (pdf_obj_is_objstm(e->given, nums[i]))
+				goto none;
+			listed[nl++] = nums[i];
+		}
+		free(nums);
+		nums = NULL;
+	}
+	if (!boundary)
+		goto none;
+	pdf_doc_info_get(doc, &info);
+	for (i = k = 0; i < n; i++) {
+		size_t j;
+		for (j = 0; j < nl && listed[j] != arr[i].sig_obj; j++)
+			;
+		if (j < nl || !arr[i].self_contained || arr[i].sig_obj >= info.size) {
+			free(arr[i].contents);
+			continue;
+		}
+		arr[k++] = arr[i];
+	}
+	e->known = arr;
+	e->nknown = k;
+	arr = NULL; /* transferred */
+	n = 0;
+	goto out;
+none:
+	pdf_sig_fields_free(arr, n);
+	arr = NULL;
+	n = 0;
+out:
+	pdf_sig_fields_free(arr, n);
+	free(nums);
+	free(listed);
+	return r;
+}
+
 /* The final list's signatures read from the final revision; those it lacks dropped. */
 static int
 read_final(struct engine *e, struct pdf_doc *last, int all, struct sp_errinfo *ei)
@@ -318,7 +449,10 @@ read_final(struct engine *e, struct pdf_doc *last, int all, struct sp_errinfo *e
 	for (i = j = 0; i < e->nsigs; i++) {
 		if (e->lazy[i] && (all || e->sigs[i].unread)) {
 			sp_errinfo_init(&nf);
-			r = last ? pdf_sig_field_read(last, &e->sigs[i], &nf) : SP_ERR_NOT_FOUND;
+			r = e->nknown > 0 ? take_known(e, last, &e->sigs[i], &nf) : 1;
+			if (r == 1)
+				r = last ? pdf_sig_field_read(last, &e->sigs[i], &nf)
+					 : SP_ERR_NOT_FOUND;
 			if (r < 0 && r != SP_ERR_NOT_FOUND)
 				return sp_err(ei, r, "%s", nf.msg);
 			if (r == SP_ERR_NOT_FOUND) {
@@ -609,6 +743,31 @@ broken_chain(struct crypto_verify_report *rep, const struct pdf_sig_field *sigs,
 	return SP_OK;
 }
 
+/*
+ * The final list's signatures as read (not those only an earlier revision
+ * shows), packed into opts->sigs_out; none when that fails (an optimisation
+ * for the next verification, not part of this one's answer).
+ */
+static void
+sigs_export(struct engine *e, const struct crypto_verify_opts *opts)
+{
+	struct pdf_sig_field *v;
+	struct sp_errinfo ign;
+	size_t i, n = 0;
+
+	sp_errinfo_init(&ign);
+	if (!(v = calloc(e->nsigs, sizeof(*v))))
+		return;
+	for (i = 0; i < e->nsigs; i++)
+		if (e->rd[i] != -2 && !e->sigs[i].unread && e->sigs[i].self_contained)
+			v[n++] = e->sigs[i]; /* shallow: packed below, not freed here */
+	if (pdf_sig_reads_pack(v, n, opts->sigs_out, opts->sigs_out_len, &ign) != SP_OK) {
+		*opts->sigs_out = NULL;
+		*opts->sigs_out_len = 0;
+	}
+	free(v);
+}
+
 int
 crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_verify_opts *opts,
 		  struct crypto_verify_report **out, struct sp_errinfo *ei)
@@ -649,16 +808,14 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		*opts->refs_out = NULL;
 		*opts->nrefs_out = 0;
 	}
+	if (opts->sigs_out != NULL) {
+		*opts->sigs_out = NULL;
+		*opts->sigs_out_len = 0;
+	}
 	if (opts->doc != NULL)
 		doc = opts->doc;
 	else if ((r = pdf_doc_open_view(data, len, &doc, ei)) < 0)
 		goto out;
-	if ((r = pdf_sig_fields_list_lazy(doc, &sigs, &nsigs, ei)) < 0)
-		goto out;
-	engine_dss_evidence(&e, doc, opts->trust);
-	for (i = 0; i < nsigs; i++)
-		if ((r = add_sig(&e, &sigs[i], -1, ei)) < 0)
-			goto out;
 	sp_errinfo_init(&rei);
 	if (pdf_revisions_find(data, len, e.revs, PDF_REVISIONS_MAX, &e.nrev, &rei) < 0) {
 		/* unsigned and oddly built: there is simply nothing to verify; signed, the
@@ -666,6 +823,16 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		e.nrev = 0;
 		broken = 1;
 	}
+	/* the earlier signatures as the given revision read them: not parsed again */
+	if (!broken && opts->verified_sigs != NULL && (r = known_reads(&e, doc, opts, ei)) < 0)
+		goto out;
+	if ((r = e.nknown > 0 ? pdf_sig_fields_list_known(doc, e.known, e.nknown, &sigs, &nsigs, ei)
+			      : pdf_sig_fields_list_lazy(doc, &sigs, &nsigs, ei)) < 0)
+		goto out;
+	engine_dss_evidence(&e, doc, opts->trust);
+	for (i = 0; i < nsigs; i++)
+		if ((r = add_sig(&e, &sigs[i], -1, ei)) < 0)
+			goto out;
 	if (e.nsigs > 0 && broken && (r = read_final(&e, doc, 1, ei)) < 0)
 		goto out;
 	/*
@@ -712,6 +879,9 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 			*opts->nrefs_out = 0;
 		}
 	}
+	/* the signatures as the final revision reads them, for the next verification */
+	if (opts->sigs_out != NULL && e.nsigs > 0 && !e.listing_lost && !pdf_doc_damaged(doc))
+		sigs_export(&e, opts);
 	if (e.nsigs == 0) {
 		*out = rep;
 		rep = NULL; /* transferred */
@@ -774,6 +944,7 @@ out:
 	free(e.revs);
 	pdf_refs_cleanup(&e.refs);
 	pdf_sig_fields_free(e.sigs, e.nsigs);
+	pdf_sig_fields_free(e.known, e.nknown);
 	free(e.same);
 	pdf_dss_cleanup(&e.dss);
 	pdf_dss_cleanup(&e.vdss);

@@ -93,6 +93,9 @@ struct engine {
 	size_t given_end;
 	const int *given_refs; /* opts->verified_refs, what the revision ending there refers to */
 	size_t ngiven_refs;
+	/* opts->verified_sigs that read in the final revision as they did in the given one */
+	struct pdf_sig_field *known;
+	size_t nknown;
 	/* the DSS of the last revision verified before: 0 not read, 1 read, -1 unreadable */
 	struct pdf_dss vdss;
 	int vdss_state;

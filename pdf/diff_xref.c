@@ -346,3 +346,59 @@ diff_xref_entries(struct pdf_doc *newer, const struct pdf_revision *rev, int *se
 	}
 	return rc;
 }
+
+static int
+cmp_num(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+int
+pdf_revision_listed(struct pdf_doc *doc, const struct pdf_revision *rev, int **nums, size_t *n,
+		    struct sp_errinfo *ei)
+{
+	struct diff_xent *x = NULL;
+	size_t nx = 0, i;
+	int self = -1, *v;
+
+	*nums = NULL;
+	*n = 0;
+	if (diff_xref_entries(doc, rev, &self, &x, &nx) != 0) {
+		free(x);
+		return sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable",
+				     "an update's cross-reference section cannot be read");
+	}
+	if (!(v = malloc((nx + 1) * sizeof(*v)))) {
+		free(x);
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	}
+	for (i = 0; i < nx; i++)
+		v[i] = x[i].num;
+	if (self >= 0)
+		v[nx++] = self;
+	free(x);
+	qsort(v, nx, sizeof(*v), cmp_num);
+	*nums = v;
+	*n = nx;
+	return SP_OK;
+}
+
+int
+pdf_obj_is_objstm(struct pdf_doc *doc, int num)
+{
+	qpdf_data q = doc->q;
+	qpdf_oh o = qpdf_get_object_by_id(q, num, 0), d, t;
+	int yes = 0;
+
+	if (qpdf_oh_is_stream(q, o)) {
+		d = qpdf_oh_get_dict(q, o);
+		t = qpdf_oh_get_key_if_dict(q, d, "/Type");
+		yes = qpdf_oh_is_name_and_equals(q, t, "/ObjStm");
+		qpdf_oh_release(q, t);
+		qpdf_oh_release(q, d);
+	}
+	qpdf_oh_release(q, o);
+	return yes;
+}

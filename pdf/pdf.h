@@ -428,6 +428,10 @@ struct pdf_sig_field {
 	int lock_p;
 	enum pdf_sig_key contents_state, byterange_state;
 	int unread; /* pdf_sig_fields_list_lazy: only name, field, lock and sig_obj are set */
+	/* read from an indirect dictionary (no stream) that consulted no other object: no
+	   /Reference, direct /Type /Filter /SubFilter, /Contents and /ByteRange present and
+	   well formed; any later revision that does not list sig_obj reads it the same */
+	int self_contained;
 	unsigned char *contents; /* the /Contents string (DER plus padding) */
 	size_t contents_len;
 	long long byterange[4];
@@ -455,6 +459,24 @@ int pdf_sig_fields_list_lazy(struct pdf_doc *doc, struct pdf_sig_field **out, si
  * such object; s unchanged then.
  */
 int pdf_sig_field_read(struct pdf_doc *doc, struct pdf_sig_field *s, struct sp_errinfo *ei) SP_WUR;
+/*
+ * As pdf_sig_fields_list_lazy, for a doc in which each of known[0..nknown)
+ * (self-contained reads whose sig_obj/sig_gen the caller knows doc resolves
+ * as it read them: see pdf_sig_reads_pack) is a dictionary: a field with
+ * /Kids whose value is one of them is not resolved to tell it from null.
+ */
+int pdf_sig_fields_list_known(struct pdf_doc *doc, const struct pdf_sig_field *known, size_t nknown,
+			      struct pdf_sig_field **out, size_t *n, struct sp_errinfo *ei) SP_WUR;
+/*
+ * Signature reads as bytes (the fields and the /Contents of each), to hand
+ * from one verification to the next in the same process; unpack gives them
+ * back (pdf_sig_fields_free). Only self-contained reads are packed; unpack
+ * fails (SP_ERR_INVALID) on bytes pack did not make.
+ */
+int pdf_sig_reads_pack(const struct pdf_sig_field *s, size_t n, uint8_t **out, size_t *len,
+		       struct sp_errinfo *ei) SP_WUR;
+int pdf_sig_reads_unpack(const uint8_t *b, size_t len, struct pdf_sig_field **out, size_t *n,
+			 struct sp_errinfo *ei) SP_WUR;
 /* As pdf_sig_fields_list, leaving out the signature objects skip[0..nskip) names. */
 int pdf_sig_fields_list_new(struct pdf_doc *doc, const int *skip, size_t nskip,
 			    struct pdf_sig_field **out, size_t *n, struct sp_errinfo *ei) SP_WUR;
@@ -510,6 +532,16 @@ struct pdf_diff {
 	int *listed;
 	size_t nlisted;
 };
+
+/*
+ * The object numbers rev's xref section lists (in use or free, and an xref
+ * stream's own), read from doc's bytes, malloc'd and sorted in *nums.
+ * SP_ERR_PDF when the section cannot be read.
+ */
+int pdf_revision_listed(struct pdf_doc *doc, const struct pdf_revision *rev, int **nums, size_t *n,
+			struct sp_errinfo *ei) SP_WUR;
+/* 1 when doc's object num (generation 0, as object streams are) is an object stream. */
+int pdf_obj_is_objstm(struct pdf_doc *doc, int num);
 
 /* 1 when d's update lists object num (pdf_revision_diff must have succeeded). */
 int pdf_diff_lists(const struct pdf_diff *d, int num);

@@ -285,6 +285,17 @@ raw_key_null(const struct pdf_doc *doc, int obj, int gen, const char *key)
 	return 0;
 }
 
+/* 1 when d's key is absent or a direct object (reading it consults no other object). */
+static int
+key_direct(qpdf_data q, qpdf_oh d, const char *key)
+{
+	qpdf_oh v = qpdf_oh_get_key_if_dict(q, d, key);
+	int direct = !qpdf_oh_is_indirect(q, v);
+
+	qpdf_oh_release(q, v);
+	return direct;
+}
+
 static void
 copy_name(qpdf_data q, qpdf_oh d, const char *key, char *out, size_t cap)
 {
@@ -441,6 +452,7 @@ sig_read(struct pdf_doc *doc, qpdf_oh v, struct pdf_sig_field *s, struct sp_erri
 	s->contents = NULL;
 	s->contents_len = 0;
 	s->unread = 0;
+	s->self_contained = 0;
 	s->type[0] = s->filter[0] = s->subfilter[0] = 0;
 	s->docmdp_p = 0;
 	memset(s->byterange, 0, sizeof(s->byterange));
@@ -489,6 +501,11 @@ sig_read(struct pdf_doc *doc, qpdf_oh v, struct pdf_sig_field *s, struct sp_erri
 		}
 		qpdf_oh_release(q, br);
 	}
+	s->self_contained = s->sig_obj > 0 && qpdf_oh_is_indirect(q, v) &&
+			    !qpdf_oh_is_stream(q, v) && !qpdf_oh_has_key(q, v, "/Reference") &&
+			    key_direct(q, v, "/Type") && key_direct(q, v, "/Filter") &&
+			    key_direct(q, v, "/SubFilter") && s->contents_state == PDF_SIG_KEY_OK &&
+			    s->byterange_state == PDF_SIG_KEY_OK;
 	return SP_OK;
 }
 
@@ -551,32 +568,53 @@ known(const int *skip, size_t nskip, int id)
 }
 
 static int list(struct pdf_doc *doc, const int *skip, size_t nskip, int lazy,
-		struct pdf_sig_field **out, size_t *nout, struct sp_errinfo *ei);
+		const struct pdf_sig_field *kn, size_t nkn, struct pdf_sig_field **out,
+		size_t *nout, struct sp_errinfo *ei);
 
 int
 pdf_sig_fields_list(struct pdf_doc *doc, struct pdf_sig_field **out, size_t *nout,
 		    struct sp_errinfo *ei)
 {
-	return list(doc, NULL, 0, 0, out, nout, ei);
+	return list(doc, NULL, 0, 0, NULL, 0, out, nout, ei);
 }
 
 int
 pdf_sig_fields_list_lazy(struct pdf_doc *doc, struct pdf_sig_field **out, size_t *nout,
 			 struct sp_errinfo *ei)
 {
-	return list(doc, NULL, 0, 1, out, nout, ei);
+	return list(doc, NULL, 0, 1, NULL, 0, out, nout, ei);
+}
+
+int
+pdf_sig_fields_list_known(struct pdf_doc *doc, const struct pdf_sig_field *known, size_t nknown,
+			  struct pdf_sig_field **out, size_t *nout, struct sp_errinfo *ei)
+{
+	return list(doc, NULL, 0, 1, known, nknown, out, nout, ei);
 }
 
 int
 pdf_sig_fields_list_new(struct pdf_doc *doc, const int *skip, size_t nskip,
 			struct pdf_sig_field **out, size_t *nout, struct sp_errinfo *ei)
 {
-	return list(doc, skip, nskip, 0, out, nout, ei);
+	return list(doc, skip, nskip, 0, NULL, 0, out, nout, ei);
+}
+
+/* 1 when v (indirect) is the object of one of kn[0..nkn): known to be a dictionary. */
+static int
+known_dict(qpdf_data q, qpdf_oh v, const struct pdf_sig_field *kn, size_t nkn)
+{
+	int id = qpdf_oh_get_object_id(q, v), gen = qpdf_oh_get_generation(q, v);
+	size_t i;
+
+	for (i = 0; i < nkn; i++)
+		if (kn[i].self_contained && kn[i].sig_obj == id && kn[i].sig_gen == gen)
+			return 1;
+	return 0;
 }
 
 static int
-list(struct pdf_doc *doc, const int *skip, size_t nskip, int lazy, struct pdf_sig_field **out,
-     size_t *nout, struct sp_errinfo *ei)
+list(struct pdf_doc *doc, const int *skip, size_t nskip, int lazy, const struct pdf_sig_field *kn,
+     size_t nkn, struct pdf_sig_field **out, size_t *nout, struct sp_errinfo *ei)
 {
 	qpdf_data q = doc->q;
 	struct node {
@@ -642,7 +680,8 @@ list(struct pdf_doc *doc, const int *skip, size_t nskip, int lazy, struct pdf_si
 			continue;
 		/* lazy: an indirect value is not resolved (parsed) here, unless the field also
 		   has kids, which a value that is no object would leave to be walked */
-		lz = lazy && qpdf_oh_is_indirect(q, v) && !qpdf_oh_is_array(q, kids);
+		lz = lazy && qpdf_oh_is_indirect(q, v) &&
+		     (!qpdf_oh_is_array(q, kids) || (nkn > 0 && known_dict(q, v, kn, nkn)));
 		if (cur.is_sig && (lz || !qpdf_oh_is_null(q, v))) {
 			if ((r = sig_add(doc, cur.oh, v, full, lz, &arr, &n, &scap, ei)) < 0)
 				goto out;
@@ -693,6 +732,85 @@ pdf_sig_fields_free(struct pdf_sig_field *s, size_t n)
 	for (i = 0; i < n; i++)
 		free(s[i].contents);
 	free(s);
+}
+
+/* One packed read: the entry (its pointer cleared) and then its /Contents. */
+int
+pdf_sig_reads_pack(const struct pdf_sig_field *s, size_t n, uint8_t **out, size_t *len,
+		   struct sp_errinfo *ei)
+{
+	struct pdf_sig_field e;
+	size_t i, total = 0;
+	uint8_t *b, *w;
+
+	*out = NULL;
+	*len = 0;
+	for (i = 0; i < n; i++)
+		if (s[i].self_contained && s[i].contents_len <= PDF_SIG_CONTENTS_MAX)
+			total += sizeof(e) + s[i].contents_len;
+	if (total == 0)
+		return SP_OK;
+	if (!(b = malloc(total)))
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	for (w = b, i = 0; i < n; i++) {
+		if (!s[i].self_contained || s[i].contents_len > PDF_SIG_CONTENTS_MAX)
+			continue;
+		e = s[i];
+		e.contents = NULL;
+		memcpy(w, &e, sizeof(e));
+		w += sizeof(e);
+		if (e.contents_len > 0)
+			memcpy(w, s[i].contents, e.contents_len);
+		w += e.contents_len;
+	}
+	*out = b;
+	*len = total;
+	return SP_OK;
+}
+
+int
+pdf_sig_reads_unpack(const uint8_t *b, size_t len, struct pdf_sig_field **out, size_t *n,
+		     struct sp_errinfo *ei)
+{
+	struct pdf_sig_field *arr = NULL, e;
+	size_t cnt = 0, cap = 0, off = 0;
+	void *nv;
+
+	*out = NULL;
+	*n = 0;
+	while (off < len) {
+		if (len - off < sizeof(e))
+			goto bad;
+		memcpy(&e, b + off, sizeof(e));
+		off += sizeof(e);
+		if (!e.self_contained || e.contents_len > PDF_SIG_CONTENTS_MAX ||
+		    e.contents_len > len - off || e.sig_obj <= 0 || cnt == SIG_FIELDS_MAX)
+			goto bad;
+		if (cnt == cap) {
+			if (!(nv = realloc(arr, (cap ? 2 * cap : 8) * sizeof(*arr)))) {
+				pdf_sig_fields_free(arr, cnt);
+				return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+			}
+			arr = nv;
+			cap = cap ? 2 * cap : 8;
+		}
+		e.name[sizeof(e.name) - 1] = 0;
+		e.contents = NULL;
+		if (e.contents_len > 0 && !(e.contents = malloc(e.contents_len))) {
+			pdf_sig_fields_free(arr, cnt);
+			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		}
+		if (e.contents_len > 0)
+			memcpy(e.contents, b + off, e.contents_len);
+		off += e.contents_len;
+		arr[cnt++] = e;
+	}
+	*out = arr;
+	*n = cnt;
+	return SP_OK;
+bad:
+	pdf_sig_fields_free(arr, cnt);
+	return sp_err(ei, SP_ERR_INVALID, "not packed signature reads");
 }
 
 int

@@ -63,7 +63,57 @@ struct done_job {
 	struct blob_cache *refs_cache;
 	int *refs_out;
 	size_t nrefs_out;
+	/* the new revision's signature dictionaries as read, for the next completion (in
+	   refs_cache under derived_key("sigs", the stored bytes' digest)) */
+	uint8_t *sigs_out;
+	size_t sigs_out_len;
+	/* the base's SHA-256, when refs_cache may know something of it (base_seq > 0) */
+	uint8_t base_dig[32];
+	int have_base_dig;
+	/* SHA-256 fed with the base: the stored bytes' digest goes on from it (NULL: none) */
+	struct crypto_digest_ctx *tail;
+	int new_nsigned; /* the new revision's signed fields (revision_check), -1 unknown */
 };
+
+/*
+ * Where another thing derived from the stored bytes with digest dig lives
+ * in the refs cache (tag: 4 characters naming it): a key of its own, derived
+ * from the same digest, so it too can only answer for those very bytes.
+ */
+static void
+derived_key(const char *tag, const uint8_t dig[32], uint8_t key[32])
+{
+	uint8_t in[36];
+	size_t n = 0;
+	struct sp_errinfo ei;
+
+	memcpy(in, tag, 4);
+	memcpy(in + 4, dig, 32);
+	sp_errinfo_init(&ei);
+	if (crypto_digest(CRYPTO_DIGEST_SHA256, in, sizeof(in), key, &n, &ei) != SP_OK)
+		memset(key, 0, 32); /* never a digest of stored bytes: a miss */
+}
+
+/*
+ * The base's signed fields as the completion that stored it counted them
+ * (its new revision's, when nothing followed the signature), so that this
+ * one need not walk the base's whole form again; -1 when not known.
+ */
+static int
+base_nsigned(const struct done_job *j)
+{
+	uint8_t key[32], *v = NULL;
+	size_t len = 0;
+	int n = -1;
+
+	if (!j->have_base_dig)
+		return -1;
+	derived_key("form", j->base_dig, key);
+	if (blob_cache_get(j->refs_cache, key, &v, &len) == SP_OK && len == sizeof(n))
+		memcpy(&n, v, sizeof(n));
+	free(v);
+	return n;
+}
 
 static void
 done_job_free(struct done_job *j)
@@ -73,6 +123,8 @@ done_job_free(struct done_job *j)
 	free(j->sig);
 	free(j->report);
 	free(j->refs_out);
+	free(j->sigs_out);
+	crypto_digest_ctx_free(j->tail);
 	db_signing_session_free(j->s);
 	free(j);
 }
@@ -114,17 +166,21 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 	struct crypto_digest_ctx *dc = NULL;
 	uint8_t d[CRYPTO_DIGEST_MAX], *attrs = NULL;
 	size_t dlen = 0, alen = 0, end = ss->contents_off + ss->contents_len;
-	int r = SP_ERR_INTERNAL;
+	int r = SP_ERR_INTERNAL, known = base_nsigned(j);
 
 	if ((r = pdf_doc_open_view(ss->document, ss->orig_len, &j->base_doc, ei)) != SP_OK ||
 	    (r = pdf_doc_open_view(ss->document, ss->document_len, &j->new_doc, ei)) != SP_OK ||
-	    (r = pdf_doc_form_load(j->base_doc, ei)) != SP_OK ||
+	    (known < 0 && (r = pdf_doc_form_load(j->base_doc, ei)) != SP_OK) ||
 	    (r = pdf_doc_form_load(j->new_doc, ei)) != SP_OK)
 		goto out;
 	base = j->base_doc;
 	doc = j->new_doc;
 	pdf_doc_info_get(base, &bi);
 	pdf_doc_info_get(doc, &ni);
+	if (known >= 0)
+		bi.nsigned =
+			known; /* counted in these very bytes by the completion that stored them */
+	j->new_nsigned = (int)ni.nsigned;
 	if (pdf_doc_damaged(doc) || ni.nsigned != bi.nsigned + 1) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "verification_failed",
 				  "the signed revision does not read back as one more signature");
@@ -164,7 +220,7 @@ report_covers(json_t *report, size_t len)
 	       json_integer_value(json_object_get(report, "size")) == (json_int_t)len;
 }
 
-/* base: the base revision's stored report, parsed (NULL: none) */
+/* base: the base's stored report, parsed once for both uses (NULL: none) */
 static void
 report_keep(struct done_job *j, const struct crypto_verify_report *rep, json_t *base)
 {
@@ -174,7 +230,7 @@ report_keep(struct done_job *j, const struct crypto_verify_report *rep, json_t *
 	if (j->s->base_seq == 0)
 		r = verify_report_text(rep, STORED_REPORT_MAX, &j->report, &len);
 	else if (base != NULL)
-		r = verify_report_merge_doc(base, rep, STORED_REPORT_MAX, &j->report, &len);
+		r = verify_report_merge_json(base, rep, STORED_REPORT_MAX, &j->report, &len);
 	else
 		r = SP_OK;
 	if (r != SP_OK) {
@@ -200,14 +256,15 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	struct crypto_verify_opts vo;
 	struct crypto_verify_report *rep = NULL;
 	const struct crypto_sig_report *s;
-	json_t *base_rep = NULL;
-	uint8_t key[32], *refs = NULL;
-	size_t i, nnew = 0, klen = 0, rlen = 0;
-	struct sp_errinfo kei;
+	uint8_t skey[32], *refs = NULL, *given_sigs = NULL;
+	size_t i, nnew = 0, rlen = 0, glen = 0;
+	/* the base's stored report (all its signatures): parsed once, here */
+	json_t *base = ss->base_seq > 0 && ss->base_verification != NULL
+			       ? json_loads(ss->base_verification, 0, NULL)
+			       : NULL;
 	int r = SP_ERR_INTERNAL;
 
 	memset(&vo, 0, sizeof(vo));
-	sp_errinfo_init(&kei);
 	vo.trust = j->trust;
 	/*
 	 * Verify once: a stored revision after the upload was verified, with all
@@ -221,10 +278,7 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	vo.verified_len = ss->base_seq > 0 ? ss->orig_len : 0;
 	/* a base whose report was kept was verified to its end, a DSS after its signature
 	   included (done_ltv): the new update is diffed against the base itself */
-	/* the base's stored report, parsed once for both uses (it grows with the signatures) */
-	if (ss->base_seq > 0 && ss->base_verification != NULL)
-		base_rep = json_loads(ss->base_verification, 0, NULL);
-	vo.verified_tail = vo.verified_len > 0 && report_covers(base_rep, ss->orig_len);
+	vo.verified_tail = vo.verified_len > 0 && report_covers(base, ss->orig_len);
 	/* the documents revision_check() opened: one parse of each per completion (the
 	   upload's too, which is not verified but needs no second open) */
 	vo.doc = len == ss->document_len ? j->new_doc : NULL;
@@ -238,17 +292,26 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	 * a reference it already made; on a miss (another process, a restart)
 	 * it walks it.
 	 */
-	if (j->refs_cache != NULL &&
-	    crypto_digest(CRYPTO_DIGEST_SHA256, ss->document, ss->orig_len, key, &klen, &kei) ==
-		    SP_OK &&
-	    blob_cache_get(j->refs_cache, key, &refs, &rlen) == SP_OK) {
-		vo.verified_refs = (const int *)(void *)refs;
-		vo.nverified_refs = rlen / sizeof(int);
+	if (j->have_base_dig) {
+		if (blob_cache_get(j->refs_cache, j->base_dig, &refs, &rlen) == SP_OK) {
+			vo.verified_refs = (const int *)(void *)refs;
+			vo.nverified_refs = rlen / sizeof(int);
+		}
+		/* and its earlier signatures as that completion read them: not parsed again */
+		derived_key("sigs", j->base_dig, skey);
+		if (blob_cache_get(j->refs_cache, skey, &given_sigs, &glen) == SP_OK) {
+			vo.verified_sigs = given_sigs;
+			vo.verified_sigs_len = glen;
+		}
 	}
 	free(j->refs_out);
 	j->refs_out = NULL;
 	vo.refs_out = &j->refs_out;
 	vo.nrefs_out = &j->nrefs_out;
+	free(j->sigs_out);
+	j->sigs_out = NULL;
+	vo.sigs_out = &j->sigs_out;
+	vo.sigs_out_len = &j->sigs_out_len;
 	if ((r = trust_store_need(vo.trust, ei)) != SP_OK ||
 	    (r = tsa_provider_trust(j->tsa, &vo.ts_trust, ei)) != SP_OK ||
 	    (r = crypto_pdf_verify(data, len, &vo, &rep, ei)) != SP_OK)
@@ -292,11 +355,12 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 		r = sp_err(ei, SP_ERR_PDF, "the signed revision had to be repaired to be read");
 		goto out;
 	}
-	report_keep(j, rep, base_rep);
+	report_keep(j, rep, base);
 	r = SP_OK;
 out:
-	json_decref(base_rep);
+	json_decref(base);
 	free(refs);
+	free(given_sigs);
 	crypto_verify_report_free(rep);
 	return r;
 }
@@ -319,6 +383,21 @@ done_work(void *arg, struct sp_errinfo *ei)
 	int r = SP_ERR_INTERNAL;
 
 	memset(&lr, 0, sizeof(lr));
+	j->new_nsigned = -1;
+	sp_errinfo_init(&vei);
+	/* the base's digest: what a completion that stored it (or, for the upload, the
+	   create that normalized it) left in the cache is keyed by; the stored bytes start
+	   with the base, so their digest goes on from there */
+	if (j->refs_cache != NULL &&
+	    crypto_digest_ctx_new(CRYPTO_DIGEST_SHA256, &j->tail, &vei) == SP_OK &&
+	    crypto_digest_ctx_update(j->tail, ss->document, ss->orig_len, &vei) == SP_OK &&
+	    crypto_digest_ctx_peek(j->tail, j->base_dig, &dlen, &vei) == SP_OK)
+		j->have_base_dig = 1;
+	else {
+		crypto_digest_ctx_free(j->tail);
+		j->tail = NULL;
+	}
+	dlen = 0;
 	/* What prepare stored is ours: if it does not decode, the fault is not the caller's. */
 	sp_errinfo_init(&vei);
 	/* the signer and its CAs repeat: decoded once per process (the trust and its cache) */
@@ -391,14 +470,37 @@ done_work(void *arg, struct sp_errinfo *ei)
 		j->archive_until = lr.archive_until;
 		lr.data = NULL; /* transferred */
 	}
-	if ((r = crypto_digest(CRYPTO_DIGEST_SHA256, ss->document, ss->document_len, dig, &dlen,
-			       ei)) != SP_OK)
+	/* the stored bytes' digest: on from the base's when they are the buffer the base was
+	   hashed in (no long-term data swapped in) and the fill wrote after the base only */
+	if (j->tail != NULL && j->signed_len == 0 && ss->contents_off >= ss->orig_len &&
+	    ss->document_len >= ss->orig_len) {
+		if ((r = crypto_digest_ctx_update(j->tail, ss->document + ss->orig_len,
+						  ss->document_len - ss->orig_len, ei)) != SP_OK ||
+		    (r = crypto_digest_ctx_final(j->tail, dig, &dlen, ei)) != SP_OK)
+			goto out;
+	} else if ((r = crypto_digest(CRYPTO_DIGEST_SHA256, ss->document, ss->document_len, dig,
+				      &dlen, ei)) != SP_OK) {
 		goto out;
+	}
 	sp_hex(dig, 32, j->sha_hex);
 	/* what the stored bytes refer to, for the next signer's completion */
 	if (j->refs_out != NULL)
 		blob_cache_put(j->refs_cache, dig, (const uint8_t *)j->refs_out,
 			       j->nrefs_out * sizeof(int));
+	if (j->sigs_out != NULL) {
+		uint8_t skey[32];
+
+		derived_key("sigs", dig, skey);
+		blob_cache_put(j->refs_cache, skey, j->sigs_out, j->sigs_out_len);
+	}
+	/* and its signed fields, when the stored bytes are the revision counted */
+	if (j->signed_len == 0 && j->new_nsigned >= 0) {
+		uint8_t fkey[32];
+
+		derived_key("form", dig, fkey);
+		blob_cache_put(j->refs_cache, fkey, (const uint8_t *)&j->new_nsigned,
+			       sizeof(j->new_nsigned));
+	}
 	j->tsa_time = gen;
 	r = SP_OK;
 out:

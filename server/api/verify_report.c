@@ -357,15 +357,15 @@ verify_report_merge(const char *base, const struct crypto_verify_report *rep, si
 		    char **out, size_t *outlen)
 {
 	json_t *b = base != NULL ? json_loads(base, 0, NULL) : NULL;
-	int r = verify_report_merge_doc(b, rep, max, out, outlen);
+	int r = verify_report_merge_json(b, rep, max, out, outlen);
 
 	json_decref(b);
 	return r;
 }
 
 int
-verify_report_merge_doc(json_t *b, const struct crypto_verify_report *rep, size_t max, char **out,
-			size_t *outlen)
+verify_report_merge_json(json_t *b, const struct crypto_verify_report *rep, size_t max, char **out,
+			 size_t *outlen)
 {
 	json_t *doc = NULL, *sigs, *bs, *bsig;
 	char *s = NULL;

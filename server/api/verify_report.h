@@ -62,8 +62,8 @@ int verify_report_text(const struct crypto_verify_report *rep, size_t max, char 
  */
 int verify_report_merge(const char *base, const struct crypto_verify_report *rep, size_t max,
 			char **out, size_t *outlen) SP_WUR;
-/* The same over base already parsed (borrowed, not changed; NULL: none to build on). */
-int verify_report_merge_doc(json_t *base, const struct crypto_verify_report *rep, size_t max,
-			    char **out, size_t *outlen) SP_WUR;
+/* As verify_report_merge, base already parsed (borrowed; NULL: none to build on). */
+int verify_report_merge_json(json_t *base, const struct crypto_verify_report *rep, size_t max,
+			     char **out, size_t *outlen) SP_WUR;
 
 #endif /* SP_VERIFY_REPORT_H */

@@ -248,8 +248,21 @@ START_TEST(digest_known_answers)
 	sp_hex(d, n, hex);
 	ck_assert_str_eq(hex, sm3);
 	ck_assert_int_eq(crypto_digest_ctx_final(c, d, &n, &ei), SP_ERR_INTERNAL);
+	ck_assert_int_eq(crypto_digest_ctx_peek(c, d, &n, &ei), SP_ERR_INTERNAL);
 	crypto_digest_ctx_free(c);
 	crypto_digest_ctx_free(NULL);
+	/* A prefix's digest on the way (peek), the whole's after: both as in one piece. */
+	ck_assert_int_eq(crypto_digest_ctx_new(CRYPTO_DIGEST_SHA256, &c, &ei), SP_OK);
+	ck_assert_int_eq(crypto_digest_ctx_update(c, "ab", 2, &ei), SP_OK);
+	ck_assert_int_eq(crypto_digest_ctx_peek(c, d, &n, &ei), SP_OK);
+	ck_assert_uint_eq(n, 32);
+	sp_hex(d, n, hex);
+	ck_assert_str_eq(hex, "fb8e20fc2e4c3f248c60c39bd652f3c1347298bb977b8b4d5903b85055620603");
+	ck_assert_int_eq(crypto_digest_ctx_update(c, "c", 1, &ei), SP_OK);
+	ck_assert_int_eq(crypto_digest_ctx_final(c, d, &n, &ei), SP_OK);
+	sp_hex(d, n, hex);
+	ck_assert_str_eq(hex, sha);
+	crypto_digest_ctx_free(c);
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(crypto_digest((enum crypto_digest_alg)9, "abc", 3, d, &n, &ei),
 			 SP_ERR_INVALID);

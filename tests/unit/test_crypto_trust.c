@@ -19,6 +19,7 @@
 #include <openssl/x509.h>
 
 #include "crypto.h"
+#include "crypto_int.h" /* the trust's signature cache counters */
 
 static char src[1024];       /* the source tree */
 static char tmp[512];        /* this run's directory */
@@ -736,6 +737,225 @@ START_TEST(cert_info_matches_openssl)
 }
 END_TEST
 
+static void
+sig_stats(struct crypto_trust *t, size_t *n, unsigned long *hits, unsigned long *misses)
+{
+	cert_sigcache_stats(t->sigs, n, hits, misses);
+}
+
+/* A copy of pki/rel with its issuer name, contents and all, signed by another key. */
+static X509 *
+forge(const char *rel)
+{
+	X509 *orig = load(rel), *x = X509_dup(orig);
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+
+	ck_assert_ptr_nonnull(x);
+	ck_assert_ptr_nonnull(k);
+	ck_assert_int_gt(X509_sign(x, k, EVP_sha256()), 0);
+	ck_assert_int_eq(X509_NAME_cmp(X509_get_issuer_name(x), X509_get_issuer_name(orig)), 0);
+	ck_assert_int_ne(X509_cmp(x, orig), 0);
+	EVP_PKEY_free(k);
+	X509_free(orig);
+	return x;
+}
+
+/*
+ * Certificate signatures are verified once per process (crypto/cert_sig.c):
+ * checking a chain again asks the cache, not the math. The cache holds the
+ * exact certificate bytes under the exact issuer key, never names: a forged
+ * sibling (the genuine certificate's issuer name and contents, a signature
+ * the CA never made) is refused after the genuine one passed, and a failure
+ * is not remembered. On a hit every other check still runs: validity at the
+ * time asked, revocation, the issuer.
+ */
+START_TEST(signatures_verified_once_every_other_check_kept)
+{
+	struct crypto_trust *t = trust(0, NULL, 1, "crl.pem", 0);
+	struct crypto_cert_result res;
+	struct sp_errinfo ei;
+	unsigned long h0, m0, h1, m1;
+	size_t n0, n1;
+	char genuine[300];
+	X509 *f;
+	int i;
+
+	snprintf(genuine, sizeof(genuine), "orgs/%s/ec.crt", orgs[0][0]);
+	ck_assert_msg(check(t, genuine, 0, &res, &ei) == SP_OK, "%s", ei.msg);
+	crypto_cert_result_cleanup(&res);
+	sig_stats(t, &n0, &h0, &m0);
+	/* the leaf under the CA, the CA under the root; the root's own is not checked */
+	ck_assert_uint_eq(n0, 2);
+	ck_assert_uint_eq(m0, 2);
+	ck_assert_uint_eq(h0, 0);
+	for (i = 0; i < 3; i++) {
+		ck_assert_msg(check(t, genuine, 0, &res, &ei) == SP_OK, "%s", ei.msg);
+		crypto_cert_result_cleanup(&res);
+	}
+	sig_stats(t, &n1, &h1, &m1);
+	ck_assert_uint_eq(h1, 6);
+	ck_assert_uint_eq(m1, 2);
+
+	/* its sibling with one signature byte flipped, then one signed by another key */
+	assert_refused(t, "bad/tampered.crt", 0, SP_ERR_CRYPTO, "cert_signature_invalid");
+	f = forge(genuine);
+	for (i = 0; i < 2; i++) {
+		sp_errinfo_init(&ei);
+		ck_assert_int_eq(crypto_cert_check(t, f, NULL, 0, &res, &ei), SP_ERR_CRYPTO);
+		ck_assert_str_eq(ei.reason, "cert_signature_invalid");
+		ck_assert_ptr_null(res.chain);
+	}
+	X509_free(f);
+	/* a forged intermediate: the CA's name and contents, another key's signature */
+	{
+		STACK_OF(X509) *extra = sk_X509_new_null();
+		X509 *leaf = load(genuine);
+		char root[700], fake[700];
+		const char *roots[] = { root }, *inter[] = { fake };
+		struct crypto_trust *t2 = NULL;
+		FILE *out;
+
+		/* a trust whose only intermediate is the forged CA */
+		f = forge("ca.pem");
+		snprintf(root, sizeof(root), "%s/root.pem", pki);
+		snprintf(fake, sizeof(fake), "%s/forged-ca.pem", tmp);
+		ck_assert_ptr_nonnull(out = fopen(fake, "w"));
+		ck_assert_int_eq(PEM_write_X509(out, f), 1);
+		fclose(out);
+		sp_errinfo_init(&ei);
+		ck_assert_msg(crypto_trust_new(roots, 1, inter, 1, NULL, 0, NULL, &t2, &ei) ==
+				      SP_OK,
+			      "%s", ei.msg);
+		ck_assert_int_eq(crypto_cert_check(t2, leaf, extra, 0, &res, &ei), SP_ERR_CRYPTO);
+		ck_assert_str_eq(ei.reason, "cert_signature_invalid");
+		crypto_trust_free(t2);
+		sk_X509_free(extra);
+		X509_free(leaf);
+		X509_free(f);
+	}
+	sig_stats(t, &n1, &h1, &m1);
+	ck_assert_uint_eq(n1, 2); /* nothing of the failures kept */
+
+	/* a hit still dates every certificate of the chain at the time asked */
+	assert_refused(t, genuine, utc(2020, 6, 1), SP_ERR_EXPIRED, "cert_not_yet_valid");
+	assert_refused(t, genuine, utc(2050, 6, 1), SP_ERR_EXPIRED, "cert_expired");
+	/* and revocation, expiry and the issuer of other leaves under the cached CA */
+	assert_refused(t, "bad/revoked.crt", 0, SP_ERR_CRYPTO, "cert_revoked");
+	assert_refused(t, "bad/expired.crt", 0, SP_ERR_EXPIRED, "cert_expired");
+	assert_refused(t, "bad/notyet.crt", 0, SP_ERR_EXPIRED, "cert_not_yet_valid");
+	assert_refused(t, "bad/untrusted.crt", 0, SP_ERR_CRYPTO, "untrusted_issuer");
+	assert_refused(t, "bad/wrongku.crt", 0, SP_ERR_CRYPTO, "bad_key_usage");
+	ck_assert_msg(check(t, genuine, 0, &res, &ei) == SP_OK, "%s", ei.msg);
+	crypto_cert_result_cleanup(&res);
+	crypto_trust_free(t);
+}
+END_TEST
+
+/* What X509_verify_cert says through store (error, depth, certificate), one line. */
+static void
+verify_outcome(X509_STORE *store, X509 *leaf, STACK_OF(X509) * untrusted, time_t at, char *out,
+	       size_t outsz)
+{
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	X509 *cur;
+	int ok;
+
+	ck_assert_ptr_nonnull(ctx);
+	ck_assert_int_eq(X509_STORE_CTX_init(ctx, store, leaf, untrusted), 1);
+	if (at != 0)
+		X509_STORE_CTX_set_time(ctx, 0, at);
+	ok = X509_verify_cert(ctx);
+	cur = X509_STORE_CTX_get_current_cert(ctx);
+	snprintf(out, outsz, "ok=%d error=%d depth=%d cert=%d chain=%d", ok,
+		 X509_STORE_CTX_get_error(ctx), X509_STORE_CTX_get_error_depth(ctx),
+		 cur == NULL ? -1 : (int)X509_subject_name_hash(cur),
+		 sk_X509_num(X509_STORE_CTX_get0_chain(ctx)));
+	X509_STORE_CTX_free(ctx);
+}
+
+static int
+accept_all(int ok, X509_STORE_CTX *ctx)
+{
+	(void)ctx;
+	(void)ok;
+	return 1;
+}
+
+/*
+ * The store's verify step with the cache is OpenSSL's for every outcome:
+ * the same answer, error code, error depth and failing certificate as a
+ * store without it, for good, expired, not yet valid, forged, misused and
+ * unrooted certificates, at now and at other times, first (a miss) and
+ * again (a hit). A store with its own verify callback gets OpenSSL's step.
+ */
+START_TEST(cached_verify_step_answers_as_openssl)
+{
+	static const char *const leaves[] = {
+		"orgs/buyer/ec.crt",
+		"orgs/buyer/rsa.crt",
+		"orgs/supplier/sm2.crt",
+		"bad/expired.crt",
+		"bad/notyet.crt",
+		"bad/tampered.crt",
+		"bad/untrusted.crt",
+		"bad/wrongku.crt",
+		"bad/by-leaf.crt",
+		"ca.pem",
+		"tsa.crt",
+		"bad/revoked-ca-leaf.crt",
+	};
+	time_t when[] = { 0, utc(2020, 6, 1), utc(2040, 6, 1), utc(2050, 6, 1) };
+	X509_STORE *plain = X509_STORE_new(), *cached = X509_STORE_new();
+	X509 *root = load("root.pem"), *leaf;
+	STACK_OF(X509) *untrusted = sk_X509_new_null();
+	struct cert_sigcache *c = cert_sigcache_new(64);
+	char want[256], got[256];
+	unsigned long hits, misses, h2, m2;
+	size_t n, w, i, pass;
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(X509_STORE_add_cert(plain, root), 1);
+	ck_assert_int_eq(X509_STORE_add_cert(cached, root), 1);
+	ck_assert_int_eq(cert_sigcache_attach(cached, c), 1);
+	ck_assert_int_gt(sk_X509_push(untrusted, load("ca.pem")), 0);
+	ck_assert_int_gt(sk_X509_push(untrusted, load("bad/revoked-ca.pem")), 0);
+	ck_assert_int_gt(sk_X509_push(untrusted, load("orgs/buyer/ec.crt")), 0);
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++)
+			for (w = 0; w < sizeof(when) / sizeof(when[0]); w++) {
+				leaf = load(leaves[i]);
+				verify_outcome(plain, leaf, untrusted, when[w], want, sizeof(want));
+				verify_outcome(cached, leaf, untrusted, when[w], got, sizeof(got));
+				ck_assert_msg(strcmp(want, got) == 0,
+					      "%s at %lld (pass %zu): %s, want %s", leaves[i],
+					      (long long)when[w], pass, got, want);
+				X509_free(leaf);
+			}
+	cert_sigcache_stats(c, &n, &hits, &misses);
+	ck_assert_uint_gt(hits, misses); /* the second pass (and most of the first) hit */
+	ck_assert_uint_gt(n, 0);
+
+	/* a callback of its own: OpenSSL's step (it may look at what we cannot set) */
+	X509_STORE_set_verify_cb(cached, accept_all);
+	X509_STORE_set_verify_cb(plain, accept_all);
+	leaf = load("bad/tampered.crt");
+	verify_outcome(plain, leaf, untrusted, 0, want, sizeof(want));
+	verify_outcome(cached, leaf, untrusted, 0, got, sizeof(got));
+	ck_assert_str_eq(got, want);
+	ck_assert_ptr_nonnull(strstr(got, "ok=1")); /* the callback forgave it */
+	cert_sigcache_stats(c, &n, &h2, &m2);
+	ck_assert_uint_eq(h2, hits);
+	ck_assert_uint_eq(m2, misses);
+	X509_free(leaf);
+
+	cert_sigcache_free(c); /* the store keeps its reference */
+	sk_X509_pop_free(untrusted, X509_free);
+	X509_free(root);
+	X509_STORE_free(plain);
+	X509_STORE_free(cached);
+}
+END_TEST
+
 START_TEST(trust_store_input_errors)
 {
 	char root[700], leaf[700], ca[700], junk[700], missing[700];
@@ -829,6 +1049,8 @@ trust_suite(void)
 	tcase_add_test(tc, concurrent_ocsp_fetches);
 	tcase_add_test(tc, cert_info_matches_openssl);
 	tcase_add_test(tc, trust_store_input_errors);
+	tcase_add_test(tc, signatures_verified_once_every_other_check_kept);
+	tcase_add_test(tc, cached_verify_step_answers_as_openssl);
 	suite_add_tcase(s, tc);
 	return s;
 }

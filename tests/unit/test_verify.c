@@ -6,6 +6,7 @@
  * and against poppler's pdfsig on the valid set.
  */
 #include <check.h>
+#include <ctype.h>
 
 #include "test_verify_corpus.h"
 
@@ -342,6 +343,225 @@ START_TEST(given_len_spares_the_walk_not_the_check)
 	free(walked);
 	free(two);
 	free(base);
+}
+END_TEST
+
+/* Two reports say the same of every signature (what a reader of either would see). */
+static void
+assert_same_report(const struct crypto_verify_report *a, const struct crypto_verify_report *b)
+{
+	size_t i, j;
+
+	ck_assert_uint_eq(a->nsigs, b->nsigs);
+	ck_assert_int_eq(a->verdict, b->verdict);
+	ck_assert_str_eq(a->reason, b->reason);
+	ck_assert_uint_eq(a->nrevisions, b->nrevisions);
+	for (i = 0; i < a->nsigs; i++) {
+		const struct crypto_sig_report *x = &a->sigs[i], *y = &b->sigs[i];
+		ck_assert_str_eq(x->field, y->field);
+		ck_assert_int_eq(x->sig_obj, y->sig_obj);
+		ck_assert_str_eq(x->subfilter, y->subfilter);
+		ck_assert_int_eq(x->verdict, y->verdict);
+		ck_assert_int_eq(x->prior, y->prior);
+		ck_assert_uint_eq(x->revision, y->revision);
+		ck_assert_uint_eq(x->nreasons, y->nreasons);
+		for (j = 0; j < x->nreasons; j++)
+			ck_assert_str_eq(x->reasons[j], y->reasons[j]);
+		ck_assert_str_eq(x->message, y->message);
+		for (j = 0; j < 4; j++)
+			ck_assert_int_eq(x->byte_range[j], y->byte_range[j]);
+		ck_assert_int_eq(x->structure_ok, y->structure_ok);
+		ck_assert_int_eq(x->digest_ok, y->digest_ok);
+		ck_assert_int_eq(x->signature_ok, y->signature_ok);
+		ck_assert_int_eq(x->chain_ok, y->chain_ok);
+		ck_assert_int_eq(x->timestamp_ok, y->timestamp_ok);
+		ck_assert_int_eq(x->changes_ok, y->changes_ok);
+		ck_assert_uint_eq(x->nchanges, y->nchanges);
+		ck_assert_uint_eq(x->nallowed, y->nallowed);
+		ck_assert_uint_eq(x->ndisallowed, y->ndisallowed);
+	}
+}
+
+/* data verified with the revision ending at vlen given (opened here), and sigs as known. */
+static struct crypto_verify_report *
+verify_given(const unsigned char *data, size_t n, size_t vlen, const uint8_t *sigs, size_t slen,
+	     uint8_t **sigs_out, size_t *sigs_out_len)
+{
+	struct crypto_verify_opts o = { .trust = trust, .verified_len = vlen };
+	struct crypto_verify_report *rep = NULL;
+	struct pdf_doc *d = NULL, *v = NULL;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open_view(data, n, &d, &ei), SP_OK);
+	if (vlen > 0)
+		ck_assert_int_eq(pdf_doc_open_view(data, vlen, &v, &ei), SP_OK);
+	o.doc = d;
+	o.verified_doc = v;
+	o.verified_sigs = sigs;
+	o.verified_sigs_len = slen;
+	o.sigs_out = sigs_out;
+	o.sigs_out_len = sigs_out_len;
+	ck_assert_msg(crypto_pdf_verify(data, n, &o, &rep, &ei) == SP_OK, "%s", ei.msg);
+	pdf_doc_free(v);
+	pdf_doc_free(d);
+	return rep;
+}
+
+/*
+ * A completion hands the signature dictionaries it read to the next one
+ * (verified_sigs / sigs_out), so that a contract's earlier signatures are
+ * not parsed again at every signing. The report is the one a verification
+ * without them gives, and only what the later updates leave alone is taken:
+ * an update that rewrites an earlier signature's dictionary is judged
+ * exactly as without the hand-over.
+ */
+START_TEST(earlier_signatures_handed_forward)
+{
+	size_t n2, n3, n4, nb, l2 = 0, l3 = 0, l4 = 0, nr, i;
+	unsigned char *two = vc_sign(good, good_len, "ec", 1, 0, &n2);
+	unsigned char *three = vc_sign(two, n2, "rsa", 1, 0, &n3), *four, *bad, *badsig;
+	uint8_t *s2 = NULL, *s3 = NULL, *s4 = NULL, *forged;
+	struct crypto_verify_report *r2, *plain, *handed, *r4, *p4;
+	struct pdf_sig_field *reads = NULL;
+	struct sp_errinfo ei;
+	int nums[1];
+	const char *objs[1];
+	char body[256];
+
+	sp_errinfo_init(&ei);
+	/* the upload's first verification reads every signature and hands them on */
+	r2 = verify_given(two, n2, 0, NULL, 0, &s2, &l2);
+	ck_assert_ptr_nonnull(s2);
+	ck_assert_int_eq(pdf_sig_reads_unpack(s2, l2, &reads, &nr, &ei), SP_OK);
+	ck_assert_uint_eq(nr, r2->nsigs);
+	for (i = 0; i < nr; i++) {
+		ck_assert(reads[i].self_contained);
+		ck_assert_int_eq(reads[i].sig_obj, r2->sigs[i].sig_obj);
+		ck_assert_int_eq(reads[i].byterange[3], r2->sigs[i].byte_range[3]);
+		ck_assert_uint_gt(reads[i].contents_len, 100);
+	}
+	pdf_sig_fields_free(reads, nr);
+	/* the next signing: the same report with and without them */
+	plain = verify_given(three, n3, n2, NULL, 0, NULL, NULL);
+	handed = verify_given(three, n3, n2, s2, l2, &s3, &l3);
+	assert_same_report(plain, handed);
+	ck_assert_uint_eq(handed->nsigs, 3);
+	ck_assert_int_eq(handed->sigs[2].verdict, CRYPTO_VERDICT_VALID);
+	ck_assert_ptr_nonnull(s3);
+	crypto_verify_report_free(plain);
+	crypto_verify_report_free(handed);
+	/* and the one after, from what that one handed on */
+	four = vc_sign(three, n3, "ec", 1, 0, &n4);
+	plain = verify_given(four, n4, n3, NULL, 0, NULL, NULL);
+	r4 = verify_given(four, n4, n3, s3, l3, &s4, &l4);
+	assert_same_report(plain, r4);
+	ck_assert_uint_eq(r4->nsigs, 4);
+	ck_assert_int_eq(pdf_sig_reads_unpack(s4, l4, &reads, &nr, &ei), SP_OK);
+	ck_assert_uint_eq(nr, 4);
+	pdf_sig_fields_free(reads, nr);
+	crypto_verify_report_free(plain);
+
+	/* they are what is used: a hand-over that lies about a range shows (it is the
+	   process's own memory, never input; this only proves the reads are taken) */
+	ck_assert_ptr_nonnull(forged = malloc(l3));
+	memcpy(forged, s3, l3);
+	ck_assert_int_eq(pdf_sig_reads_unpack(forged, l3, &reads, &nr, &ei), SP_OK);
+	reads[0].byterange[3] += 1;
+	free(forged);
+	forged = NULL;
+	ck_assert_int_eq(pdf_sig_reads_pack(reads, nr, &forged, &l4, &ei), SP_OK);
+	pdf_sig_fields_free(reads, nr);
+	p4 = verify_given(four, n4, n3, forged, l4, NULL, NULL);
+	ck_assert_int_ne(p4->sigs[0].byte_range[3], r4->sigs[0].byte_range[3]);
+	crypto_verify_report_free(p4);
+	free(forged);
+	crypto_verify_report_free(r4);
+
+	/* an update rewriting the first signature's dictionary, then a signature over it:
+	   that dictionary is read from the file, and judged as without the hand-over */
+	nums[0] = r2->sigs[0].sig_obj;
+	snprintf(body, sizeof(body),
+		 "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
+		 "/ByteRange [0 10 20 30] /Contents <3000> >>");
+	objs[0] = body;
+	bad = vc_update(three, n3, nums, objs, 1, 0, NULL, &nb);
+	badsig = vc_sign(bad, nb, "rsa", 1, 0, &n4);
+	plain = verify_given(badsig, n4, n3, NULL, 0, NULL, NULL);
+	handed = verify_given(badsig, n4, n3, s3, l3, NULL, NULL);
+	assert_same_report(plain, handed);
+	ck_assert_int_eq(handed->sigs[0].byte_range[1], 10);
+	ck_assert_int_eq(handed->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	crypto_verify_report_free(plain);
+	crypto_verify_report_free(handed);
+	/* nor does a hand-over for other bytes count: the unpacker refuses garbage */
+	ck_assert_int_eq(pdf_sig_reads_unpack((const uint8_t *)"garbage", 7, &reads, &nr, &ei),
+			 SP_ERR_INVALID);
+
+	crypto_verify_report_free(r2);
+	free(s2);
+	free(s3);
+	free(s4);
+	free(badsig);
+	free(bad);
+	free(four);
+	free(three);
+	free(two);
+}
+END_TEST
+
+/* The /Contents gap is read in either case, digit by digit, as its hex string is. */
+START_TEST(gap_hex_in_either_case)
+{
+	size_t n2, i, k;
+	unsigned char *two = vc_sign(good, good_len, "ec", 1, 0, &n2), *up;
+	struct crypto_verify_report *r = verify(two, n2), *u;
+	const struct crypto_sig_report *last = &r->sigs[r->nsigs - 1];
+
+	ck_assert_int_eq(last->verdict, CRYPTO_VERDICT_VALID);
+	ck_assert_ptr_nonnull(up = malloc(n2));
+	for (k = 0; k < 2; k++) {
+		memcpy(up, two, n2);
+		/* k 0: every letter in the other case; k 1: every other digit's */
+		for (i = (size_t)last->byte_range[1] + 1; i + 1 < (size_t)last->byte_range[2]; i++)
+			if (isxdigit(up[i]) && !isdigit(up[i]) && (k == 0 || i % 2 == 0))
+				up[i] = (unsigned char)(up[i] ^ 0x20);
+		ck_assert_int_ne(memcmp(up, two, n2), 0);
+		u = verify(up, n2);
+		ck_assert_int_eq(u->sigs[u->nsigs - 1].verdict, CRYPTO_VERDICT_VALID);
+		ck_assert_int_eq(u->sigs[u->nsigs - 1].structure_ok, 1);
+		crypto_verify_report_free(u);
+	}
+	/* a gap that is another string of the same length than the /Contents the dictionary
+	   holds (here: the document parsed from the bytes before one digit changed) */
+	{
+		struct crypto_verify_opts o = { .trust = trust };
+		struct pdf_doc *d = NULL;
+		struct sp_errinfo ei;
+		size_t at = (size_t)last->byte_range[1] + 7;
+
+		sp_errinfo_init(&ei);
+		ck_assert_int_eq(pdf_doc_open(two, n2, &d, &ei), SP_OK);
+		memcpy(up, two, n2);
+		up[at] = (unsigned char)(up[at] == '0' ? '1' : '0');
+		o.doc = d;
+		u = NULL;
+		ck_assert_int_eq(crypto_pdf_verify(up, n2, &o, &u, &ei), SP_OK);
+		ck_assert_int_eq(u->sigs[u->nsigs - 1].verdict, CRYPTO_VERDICT_INVALID);
+		ck_assert(has_reason(&u->sigs[u->nsigs - 1], "gap_not_contents"));
+		crypto_verify_report_free(u);
+		pdf_doc_free(d);
+	}
+	/* a digit that is no hex digit: the gap is not the string */
+	memcpy(up, two, n2);
+	up[last->byte_range[1] + 5] = 'g';
+	u = verify(up, n2);
+	ck_assert_int_eq(u->sigs[u->nsigs - 1].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_int_eq(u->sigs[u->nsigs - 1].structure_ok, 0);
+	crypto_verify_report_free(u);
+	free(up);
+	crypto_verify_report_free(r);
+	free(two);
 }
 END_TEST
 
@@ -794,6 +1014,8 @@ verify_suite(void)
 	tcase_add_test(tc, rsa_ec_sm2_chain_of_signatures);
 	tcase_add_test(tc, verified_len_checks_what_is_new);
 	tcase_add_test(tc, given_len_spares_the_walk_not_the_check);
+	tcase_add_test(tc, earlier_signatures_handed_forward);
+	tcase_add_test(tc, gap_hex_in_either_case);
 	tcase_add_test(tc, no_timestamp_unsigned_and_untrusted);
 	tcase_add_test(tc, certification_attacks);
 	tcase_add_test(tc, document_timestamp);
