@@ -136,10 +136,14 @@ struct ip_limiter *request_verify_limiter(const struct request *r);
  * store; any thread. request_seal_images: a seal picture's PDF image data
  * by the SHA-256 of its PNG (pdf_seal_image_encode). request_revision_refs:
  * the object numbers a signed revision refers to, by the SHA-256 of its
- * bytes (crypto_verify_opts.refs_out).
+ * bytes (crypto_verify_opts.refs_out). request_revision_reads: what the
+ * completion that stored a revision read of it, under keys derived from
+ * that digest: its signature dictionaries (crypto_verify_opts.sigs_out) and
+ * its signed-field count.
  */
 struct blob_cache *request_seal_images(const struct request *r);
 struct blob_cache *request_revision_refs(const struct request *r);
+struct blob_cache *request_revision_reads(const struct request *r);
 
 /*
  * Add a response header to the coming reply (copied). Ignored once gone.

@@ -61,13 +61,14 @@ struct done_job {
 	/* what the base's revisions refer to, from an earlier completion (the engine need
 	   not walk the base again), and what the new revision's do (kept for the next) */
 	struct blob_cache *refs_cache;
+	struct blob_cache *reads_cache; /* "sigs" and "form" below */
 	int *refs_out;
 	size_t nrefs_out;
 	/* the new revision's signature dictionaries as read, for the next completion (in
-	   refs_cache under derived_key("sigs", the stored bytes' digest)) */
+	   reads_cache under derived_key("sigs", the stored bytes' digest)) */
 	uint8_t *sigs_out;
 	size_t sigs_out_len;
-	/* the base's SHA-256, when refs_cache may know something of it (base_seq > 0) */
+	/* the base's SHA-256, when the caches may know something of it */
 	uint8_t base_dig[32];
 	int have_base_dig;
 	/* SHA-256 fed with the base: the stored bytes' digest goes on from it (NULL: none) */
@@ -109,7 +110,7 @@ base_nsigned(const struct done_job *j)
 	if (!j->have_base_dig)
 		return -1;
 	derived_key("form", j->base_dig, key);
-	if (blob_cache_get(j->refs_cache, key, &v, &len) == SP_OK && len == sizeof(n))
+	if (blob_cache_get(j->reads_cache, key, &v, &len) == SP_OK && len == sizeof(n))
 		memcpy(&n, v, sizeof(n));
 	free(v);
 	return n;
@@ -299,7 +300,7 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 		}
 		/* and its earlier signatures as that completion read them: not parsed again */
 		derived_key("sigs", j->base_dig, skey);
-		if (blob_cache_get(j->refs_cache, skey, &given_sigs, &glen) == SP_OK) {
+		if (blob_cache_get(j->reads_cache, skey, &given_sigs, &glen) == SP_OK) {
 			vo.verified_sigs = given_sigs;
 			vo.verified_sigs_len = glen;
 		}
@@ -491,14 +492,14 @@ done_work(void *arg, struct sp_errinfo *ei)
 		uint8_t skey[32];
 
 		derived_key("sigs", dig, skey);
-		blob_cache_put(j->refs_cache, skey, j->sigs_out, j->sigs_out_len);
+		blob_cache_put(j->reads_cache, skey, j->sigs_out, j->sigs_out_len);
 	}
 	/* and its signed fields, when the stored bytes are the revision counted */
 	if (j->signed_len == 0 && j->new_nsigned >= 0) {
 		uint8_t fkey[32];
 
 		derived_key("form", dig, fkey);
-		blob_cache_put(j->refs_cache, fkey, (const uint8_t *)&j->new_nsigned,
+		blob_cache_put(j->reads_cache, fkey, (const uint8_t *)&j->new_nsigned,
 			       sizeof(j->new_nsigned));
 	}
 	j->tsa_time = gen;
@@ -681,6 +682,7 @@ done_parse(struct request *r, int reply, struct done_job **out)
 	j->trust = request_trust(r);
 	j->tsa = request_tsa(r);
 	j->refs_cache = request_revision_refs(r);
+	j->reads_cache = request_revision_reads(r);
 	j->level = ltv_level_code(request_config(r)->signing.level);
 	snprintf(j->id, sizeof(j->id), "%s", id);
 	*out = j;

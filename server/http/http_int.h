@@ -137,8 +137,9 @@ extern const double metrics_buckets[METRICS_NBUCKETS];
 struct metrics_gauges {
 	int pool_size, pool_connected, pool_in_use, pool_waiting;
 	long jobs_queued, jobs_running;
-	/* the per-process caches' lookups (blob_cache_stats): [0] seal images, [1] refs */
-	unsigned long long cache_hits[2], cache_misses[2];
+	/* the per-process caches' lookups (blob_cache_stats): [0] seal images, [1] refs,
+	   [2] signature reads */
+	unsigned long long cache_hits[3], cache_misses[3];
 };
 
 /*
@@ -289,11 +290,12 @@ struct server {
 	struct snowflake *numbers;         /* node server.node_id + worker index */
 	struct ip_limiter *verify_limiter; /* anonymous verifications per address */
 	/* what a signing derives and the next one would derive again (state.h) */
-	struct blob_cache *seal_images;   /* seal pictures as PDF image data, by PNG digest */
-	struct blob_cache *revision_refs; /* object numbers a revision refers to, by digest */
-	struct expiry expiry;             /* the deadline sweep */
-	struct webhook_delivery webhooks; /* webhook deliveries */
-	struct archive_renewal archive;   /* archive-timestamp renewal */
+	struct blob_cache *seal_images;    /* seal pictures as PDF image data, by PNG digest */
+	struct blob_cache *revision_refs;  /* object numbers a revision refers to, by digest */
+	struct blob_cache *revision_reads; /* its signature dictionaries as read, and count */
+	struct expiry expiry;              /* the deadline sweep */
+	struct webhook_delivery webhooks;  /* webhook deliveries */
+	struct archive_renewal archive;    /* archive-timestamp renewal */
 	struct event *sigterm_ev, *sigint_ev, *drain_ev;
 	double start_time;         /* epoch seconds, for process_start_time_seconds */
 	int port;                  /* the bound port */

@@ -205,6 +205,12 @@ request_revision_refs(const struct request *r)
 {
 	return r->srv->revision_refs;
 }
+
+struct blob_cache *
+request_revision_reads(const struct request *r)
+{
+	return r->srv->revision_reads;
+}
 struct ip_limiter *
 request_verify_limiter(const struct request *r)
 {

@@ -52,6 +52,9 @@
 #define SEAL_IMAGE_CACHE_BYTES (16u << 20)
 #define REVISION_REFS_CACHE_ENTRIES 1024
 #define REVISION_REFS_CACHE_BYTES (32u << 20)
+/* a revision's signature reads grow with its signatures (about 110 KB at the 20th) */
+#define REVISION_READS_CACHE_ENTRIES 2048
+#define REVISION_READS_CACHE_BYTES (64u << 20)
 #define EX_CONFIG 78
 #define EX_START 71
 
@@ -233,8 +236,11 @@ limiters_build(struct server *srv, struct sp_errinfo *ei)
 	    (r = blob_cache_new(SEAL_IMAGE_CACHE_ENTRIES, SEAL_IMAGE_CACHE_BYTES, &srv->seal_images,
 				ei)) != SP_OK)
 		return r;
-	return blob_cache_new(REVISION_REFS_CACHE_ENTRIES, REVISION_REFS_CACHE_BYTES,
-			      &srv->revision_refs, ei);
+	if ((r = blob_cache_new(REVISION_REFS_CACHE_ENTRIES, REVISION_REFS_CACHE_BYTES,
+				&srv->revision_refs, ei)) != SP_OK)
+		return r;
+	return blob_cache_new(REVISION_READS_CACHE_ENTRIES, REVISION_READS_CACHE_BYTES,
+			      &srv->revision_reads, ei);
 }
 
 int
@@ -300,6 +306,7 @@ server_cleanup(struct server *srv)
 	ip_limiter_free(srv->verify_limiter);
 	blob_cache_free(srv->seal_images);
 	blob_cache_free(srv->revision_refs);
+	blob_cache_free(srv->revision_reads);
 	if (srv->base)
 		event_base_free(srv->base);
 }

@@ -251,13 +251,13 @@ class StoredVerification(SigningCase):
         self.assertEqual(st, 200, doc)
         return doc
 
-    def refs_lookups(self):
+    def refs_lookups(self, cache="revision_refs"):
         st, _, body, _ = self.server.request("GET", "/metrics")
         self.assertEqual(st, 200)
         got = {}
         for result in ("hit", "miss"):
-            m = re.search(r'^sealpact_cache_lookups_total\{cache="revision_refs",result="%s"\} '
-                          r'(\d+)$' % result, body.decode(), re.M)
+            m = re.search(r'^sealpact_cache_lookups_total\{cache="%s",result="%s"\} '
+                          r'(\d+)$' % (cache, result), body.decode(), re.M)
             self.assertIsNotNone(m, body)
             got[result] = int(m.group(1))
         return got
@@ -270,9 +270,14 @@ class StoredVerification(SigningCase):
         for k, (slug, alg) in enumerate(signers, start=1):
             self.act(slug, n, "receive")
             prep = self.prepared(slug, n, alg)
-            before = self.refs_lookups()
+            before, reads = self.refs_lookups(), self.refs_lookups("revision_reads")
             st, _, _, doc = self.complete(slug, prep["session"], self.token_sign(slug, alg, prep))
             self.assertEqual(st, 200, doc)
+            # the earlier signatures as the completion that stored the base read them (none
+            # at the upload): not parsed again
+            if k > 1:
+                self.assertGreaterEqual(self.refs_lookups("revision_reads")["hit"] - reads["hit"],
+                                        1, "signing %d" % k)
             # what the base refers to came from the process cache, the first signing's
             # too (the upload's normalization put it there): the base was not walked
             after = self.refs_lookups()
