@@ -30,12 +30,18 @@
 
 -- Whether p_org's rows are few enough in the tab whose btree index is
 -- p_index for the trigram index's organization key to narrow the search.
--- Unknown sizes (never analyzed: reltuples -1) keep the key, as 015 did.
+-- The tab's size is the index's tuple density times its current size, as
+-- the planner estimates it (reltuples alone lags a table that grew since
+-- it was last vacuumed or analyzed). Unknown sizes (never analyzed:
+-- reltuples -1) keep the key, as 015 did.
 CREATE FUNCTION list_text_org_key(p_org bigint, p_tab text, p_index regclass) RETURNS boolean
 LANGUAGE sql STABLE AS $$
 	SELECT coalesce((SELECT 2 * sum(n) FROM list_counts
 			WHERE organization_id = p_org AND tab = p_tab)
-		< (SELECT reltuples FROM pg_class WHERE oid = p_index AND reltuples > 0), true)
+		< (SELECT CASE WHEN relpages > 0 THEN reltuples / relpages
+				* (pg_relation_size(oid) / current_setting('block_size')::integer)
+				ELSE reltuples END
+			FROM pg_class WHERE oid = p_index AND reltuples > 0), true)
 $$;
 
 -- The rows of p_org's party tab p_tab (todo, signed, cc) whose lowered name
