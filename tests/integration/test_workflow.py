@@ -611,6 +611,122 @@ class TestWorkflow(WorkflowCase):
         deep = self.listing(self.s1, "tab=todo&q=rare%20lease&after=" + common["items"][0]["number"])
         self.assertEqual(([i["number"] for i in deep["items"]], deep["total"]), (rare[:10], 30))
 
+    def test_list_initiator_filter_few_and_many(self):
+        """db/lists.c reads an initiator filter that names at most 16 organizations from
+        each one's rows (the first page's worth each, merged), and one that names more
+        by a walk of the tab: both give every match, newest first, counted to the cap."""
+        self.db.query(
+            "INSERT INTO organizations (name, credit_code) SELECT 'Maker ' || i, "
+            "'91440000' || lpad(i::text, 9, '0') || 'M' FROM generate_series(1, 20) i")
+        # 20 makers, maker k initiating 3 * k contracts to s1, interleaved in time.
+        self.db.query(
+            "INSERT INTO contracts (number, name, business_type, initiator_org_id, status, "
+            "page_count, sha256, created_at, sent_at) SELECT 1000000000000000000 + "
+            "(j::bigint << 22), 'Order ' || j, 'e-contract', o.id, 'signing', 1, repeat('0', 64), "
+            "timestamptz '2021-01-01' + j * interval '1 minute', timestamptz '2021-01-01' + "
+            "j * interval '1 minute' FROM (SELECT row_number() OVER () AS j, k FROM "
+            "generate_series(1, 20) k, generate_series(1, 3 * k) r ORDER BY r, k) s JOIN "
+            "organizations o ON o.name = 'Maker ' || s.k")
+        self.db.query(
+            "INSERT INTO parties (contract_number, organization_id, role, routing_order, status) "
+            "SELECT number, %d, 'signer', 1, 'pending' FROM contracts WHERE name LIKE 'Order %%'"
+            % self.s1.id)
+        self.db.query("ANALYZE")
+
+        def expect(like):
+            return self.db.query(
+                "SELECT c.number FROM contracts c JOIN organizations o ON o.id = "
+                "c.initiator_org_id WHERE o.name ILIKE '%%%s%%' AND c.name LIKE 'Order %%' "
+                "ORDER BY c.created_at DESC, c.number DESC" % like).split()
+
+        # "Maker 1" names 11 makers (1, 10..19), "Maker" all 20, "Maker 20" one.
+        for like, n in (("Maker 1", 3 * (1 + sum(range(10, 20)))), ("Maker", 630), ("Maker 20", 60)):
+            want = expect(like)
+            self.assertEqual(len(want), n)
+            q = "tab=todo&initiator=" + like.replace(" ", "%20")
+            got = self.listing(self.s1, q + "&page_size=100")
+            self.assertEqual(([i["number"] for i in got["items"]], got["total"],
+                              got["total_exact"], got["has_more"]), (want[:100], n, True, n > 100))
+            page = self.listing(self.s1, q + "&page=3&page_size=7")
+            self.assertEqual([i["number"] for i in page["items"]], want[14:21])
+            nxt = self.listing(self.s1, q + "&page_size=100&after=" + want[99 if n > 100 else 9])
+            self.assertEqual([i["number"] for i in nxt["items"]],
+                             want[100:200] if n > 100 else want[10:110])
+        # With the creation-time range and a short text (no trigram; digits: the number too).
+        want = [x for x in expect("Maker 1") if x in self.db.query(
+            "SELECT number FROM contracts WHERE created_at >= '2021-01-01T03:00:00Z' AND "
+            "(name LIKE '%7%' OR number::text LIKE '%7%')").split()]
+        got = self.listing(self.s1, "tab=todo&initiator=Maker%201&q=7&page_size=100&"
+                           "created_from=2021-01-01T03:00:00Z")
+        self.assertEqual(([i["number"] for i in got["items"]], got["total"]), (want[:100], len(want)))
+
+    def test_list_text_search_organization_key(self):
+        """018: the trigram index's organization key narrows a text search only for an
+        organization that holds less than half of the tab; one that holds most of it is
+        searched without the key, its organization checked on each row instead. Either
+        way a list holds the caller's rows only, all of them, in order."""
+        # 3,000 contracts: s1 a signer on 2,950, the outsider on the 50 whose i ends in 7.
+        self.db.query(
+            "INSERT INTO contracts (number, name, business_type, initiator_org_id, status, "
+            "page_count, sha256, created_at, sent_at) SELECT 1000000000000000000 + "
+            "(i::bigint << 22), 'Lot #' || i, 'e-contract', %d, 'signing', 1, repeat('0', 64), "
+            "timestamptz '2020-01-01' + i * interval '1 minute', "
+            "timestamptz '2020-01-01' + i * interval '1 minute' FROM generate_series(1, 3000) i"
+            % self.a.id)
+        self.db.query(
+            "INSERT INTO parties (contract_number, organization_id, role, routing_order, status) "
+            "SELECT number, CASE WHEN (number - 1000000000000000000) >> 22 BETWEEN 1 AND 500 AND "
+            "((number - 1000000000000000000) >> 22) %% 10 = 7 THEN %d ELSE %d END, 'signer', 1, "
+            "'pending' FROM contracts WHERE name LIKE 'Lot #%%'" % (self.x.id, self.s1.id))
+        self.db.query("ANALYZE")
+        key = {org: self.db.query("SELECT list_text_org_key(%d, 'todo', 'parties_todo_idx')"
+                                  % org.id).strip() for org in (self.s1, self.x)}
+        self.assertEqual(key, {self.s1: "f", self.x: "t"})
+
+        def expect(org, digits):
+            return self.db.query(
+                "SELECT c.number FROM parties p JOIN contracts c ON c.number = p.contract_number "
+                "WHERE p.organization_id = %d AND p.role = 'signer' AND c.status = 'signing' AND "
+                "(c.name ILIKE '%%%s%%' OR c.number::text LIKE '%%%s%%') ORDER BY c.created_at "
+                "DESC, c.number DESC" % (org.id, digits, digits)).split()
+
+        theirs = expect(self.x, "")
+        self.assertEqual(len(theirs), 50)
+        # Digits of one of the outsider's numbers: its list finds it (with the key), s1's
+        # (without the key) holds only s1's own matches and not the outsider's row.
+        digits = theirs[0][-7:]
+        for org in (self.s1, self.x):
+            got = self.listing(org, "tab=todo&page_size=100&q=" + digits)
+            want = expect(org, digits)
+            self.assertEqual(([i["number"] for i in got["items"]], got["total"],
+                              got["total_exact"]), (want[:100], len(want), True), org.name)
+        self.assertNotIn(theirs[0], expect(self.s1, digits))
+        # The function itself returns the caller's rows only, with or without the key.
+        for org in (self.s1, self.x):
+            self.assertEqual(self.db.query(
+                "SELECT count(*) FILTER (WHERE organization_id <> %d) || ' ' || count(*) FROM "
+                "list_text_parties(%d, 'todo', '%%%s%%', true)" % (org.id, org.id, digits[-3:])),
+                "0 %d" % len(expect(org, digits[-3:])))
+        self.assertIn(theirs[0], [i["number"] for i in
+                                  self.listing(self.x, "tab=todo&q=" + digits)["items"]])
+        # A name in both: each sees its own, all of them, the next page by keyset too.
+        for org, n in ((self.s1, 2950), (self.x, 50)):
+            got = self.listing(org, "tab=todo&q=lot%20%23&page_size=100")
+            self.assertEqual((got["total"], got["total_exact"]), (min(n, 1000), n <= 1000))
+            want = self.db.query(
+                "SELECT p.contract_number FROM parties p WHERE p.organization_id = %d AND "
+                "p.c_name LIKE 'Lot #%%' ORDER BY p.c_created_at DESC, p.contract_number DESC "
+                "LIMIT 200" % org.id).split()
+            self.assertEqual([i["number"] for i in got["items"]], want[:100])
+            nxt = self.listing(org, "tab=todo&q=lot%20%23&page_size=100&after="
+                               + got["items"][-1]["number"])
+            self.assertEqual([i["number"] for i in nxt["items"]], want[100:200])
+        # A number's digits that only the outsider's rows hold: s1 gets an exact zero.
+        only = [n for n in theirs if not expect(self.s1, n[-9:])]
+        self.assertTrue(only)
+        none = self.listing(self.s1, "tab=todo&q=" + only[0][-9:])
+        self.assertEqual((none["total"], none["total_exact"], none["items"]), (0, True, []))
+
     def test_turn_rule_one_for_every_step(self):
         """migrations/005: receive needs pending, reject pending or received, signing
         (prepare and complete alike) received, send signed; waiting is out of turn."""
