@@ -78,7 +78,7 @@ void ocsp_verified_free(struct ocsp_verified *c);
 int ocsp_verified_get(struct ocsp_verified *c, const unsigned char *der, size_t len,
 		      const OCSP_CERTID *id, time_t *produced, struct ocsp_verified_status *st);
 void ocsp_verified_put(struct ocsp_verified *c, const unsigned char *der, size_t len,
-		      OCSP_BASICRESP *bs, time_t produced);
+		       OCSP_BASICRESP *bs, time_t produced);
 
 /*
  * The key a CRL's signature verified with (its SubjectPublicKeyInfo DER,

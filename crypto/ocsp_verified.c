@@ -138,8 +138,8 @@ entry_fill(struct entry *e, OCSP_BASICRESP *bs, time_t produced)
 		OCSP_SINGLERESP *sr = OCSP_resp_get0(bs, i);
 		ASN1_GENERALIZEDTIME *rev = NULL, *thisupd = NULL, *nextupd = NULL;
 		struct single *s = &e->s[e->n];
-		int reason = -1, status = OCSP_single_get0_status(sr, &reason, &rev, &thisupd,
-								  &nextupd);
+		int reason = -1,
+		    status = OCSP_single_get0_status(sr, &reason, &rev, &thisupd, &nextupd);
 		const OCSP_CERTID *id = OCSP_SINGLERESP_get0_id(sr);
 
 		if (status < 0 || id == NULL ||
@@ -156,8 +156,8 @@ entry_fill(struct entry *e, OCSP_BASICRESP *bs, time_t produced)
 }
 
 void
-ocsp_verified_put(struct ocsp_verified *c, const unsigned char *der, size_t len,
-		  OCSP_BASICRESP *bs, time_t produced)
+ocsp_verified_put(struct ocsp_verified *c, const unsigned char *der, size_t len, OCSP_BASICRESP *bs,
+		  time_t produced)
 {
 	struct entry fresh, *slot;
 	size_t i;

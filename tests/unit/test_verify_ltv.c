@@ -455,8 +455,7 @@ make_ocsp(const char *who, int forged, int status, time_t revoked, time_t age, s
 
 /* What an embedded OCSP response says of who at `at`: SP_OK and *rev, or not. */
 static int
-ocsp_says(const unsigned char *der, size_t len, const char *who, time_t at,
-	  struct trust_rev *rev)
+ocsp_says(const unsigned char *der, size_t len, const char *who, time_t at, struct trust_rev *rev)
 {
 	struct crypto_evidence ev;
 	struct sp_errinfo ei;
@@ -486,8 +485,8 @@ START_TEST(embedded_ocsp_verified_once)
 	size_t glen, flen, rlen;
 	unsigned char *good = make_ocsp("rsa", 0, V_OCSP_CERTSTATUS_GOOD, 0, 60, &glen);
 	unsigned char *forged = make_ocsp("rsa", 1, V_OCSP_CERTSTATUS_GOOD, 0, 60, &flen);
-	unsigned char *revoked = make_ocsp("rsa", 0, V_OCSP_CERTSTATUS_REVOKED, time(NULL) - 7200,
-					   60, &rlen);
+	unsigned char *revoked =
+		make_ocsp("rsa", 0, V_OCSP_CERTSTATUS_REVOKED, time(NULL) - 7200, 60, &rlen);
 	struct trust_rev rev;
 	int round;
 
