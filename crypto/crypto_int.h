@@ -73,6 +73,8 @@ struct ocsp_verified_status {
 	time_t revoked, this_update, next_update; /* -1: unreadable; next_update 0: none */
 };
 struct ocsp_verified;
+/* What one single response says (times through trust_asn1_time); 0 if unreadable. */
+int ocsp_single_status(OCSP_SINGLERESP *sr, struct ocsp_verified_status *st);
 struct ocsp_verified *ocsp_verified_new(size_t cap);
 void ocsp_verified_free(struct ocsp_verified *c);
 int ocsp_verified_get(struct ocsp_verified *c, const unsigned char *der, size_t len,

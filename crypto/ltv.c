@@ -593,7 +593,6 @@ ocsp_answer(struct crypto_trust *t, const struct pdf_blob *b, OCSP_CERTID *id,
 	OCSP_RESPONSE *rsp = NULL;
 	OCSP_BASICRESP *bs = NULL;
 	OCSP_SINGLERESP *sr;
-	ASN1_GENERALIZEDTIME *revtime = NULL, *thisupd = NULL, *nextupd = NULL;
 	X509_STORE *st = NULL;
 	struct ocsp_verified_status vs;
 	int idx, ok = 0;
@@ -611,10 +610,7 @@ ocsp_answer(struct crypto_trust *t, const struct pdf_blob *b, OCSP_CERTID *id,
 	    !(bs = OCSP_response_get1_basic(rsp)) || (idx = OCSP_resp_find(bs, id, -1)) < 0 ||
 	    !(sr = OCSP_resp_get0(bs, idx)))
 		goto out;
-	memset(&vs, 0, sizeof(vs));
-	vs.reason = -1;
-	vs.status = OCSP_single_get0_status(sr, &vs.reason, &revtime, &thisupd, &nextupd);
-	if (vs.status < 0 || vs.status == V_OCSP_CERTSTATUS_UNKNOWN)
+	if (!ocsp_single_status(sr, &vs) || vs.status == V_OCSP_CERTSTATUS_UNKNOWN)
 		goto out;
 	/* the responder's chain as it was when it answered */
 	produced = trust_asn1_time(OCSP_resp_get0_produced_at(bs));
@@ -622,9 +618,6 @@ ocsp_answer(struct crypto_trust *t, const struct pdf_blob *b, OCSP_CERTID *id,
 	    OCSP_basic_verify(bs, certs, st, 0) != 1)
 		goto out;
 	ocsp_verified_put(t->ocsps, b->data, b->len, bs, produced);
-	vs.revoked = trust_asn1_time(revtime);
-	vs.this_update = trust_asn1_time(thisupd);
-	vs.next_update = nextupd ? trust_asn1_time(nextupd) : 0;
 	ok = ocsp_status_answer(produced, &vs, at, rev);
 out:
 	ERR_clear_error();

@@ -125,6 +125,20 @@ ocsp_verified_get(struct ocsp_verified *c, const unsigned char *der, size_t len,
 	return r;
 }
 
+int
+ocsp_single_status(OCSP_SINGLERESP *sr, struct ocsp_verified_status *st)
+{
+	ASN1_GENERALIZEDTIME *rev = NULL, *thisupd = NULL, *nextupd = NULL;
+
+	st->reason = -1;
+	if ((st->status = OCSP_single_get0_status(sr, &st->reason, &rev, &thisupd, &nextupd)) < 0)
+		return 0;
+	st->revoked = trust_asn1_time(rev);
+	st->this_update = trust_asn1_time(thisupd);
+	st->next_update = nextupd ? trust_asn1_time(nextupd) : 0;
+	return 1;
+}
+
 /* What bs says, copied out: a CertID and the times of each single response. */
 static int
 entry_fill(struct entry *e, OCSP_BASICRESP *bs, time_t produced)
@@ -136,20 +150,12 @@ entry_fill(struct entry *e, OCSP_BASICRESP *bs, time_t produced)
 		return 0;
 	for (i = 0; i < n; i++) {
 		OCSP_SINGLERESP *sr = OCSP_resp_get0(bs, i);
-		ASN1_GENERALIZEDTIME *rev = NULL, *thisupd = NULL, *nextupd = NULL;
 		struct single *s = &e->s[e->n];
-		int reason = -1,
-		    status = OCSP_single_get0_status(sr, &reason, &rev, &thisupd, &nextupd);
 		const OCSP_CERTID *id = OCSP_SINGLERESP_get0_id(sr);
 
-		if (status < 0 || id == NULL ||
+		if (!ocsp_single_status(sr, &s->st) || id == NULL ||
 		    (s->id = OCSP_CERTID_dup((OCSP_CERTID *)id)) == NULL)
 			return 0;
-		s->st.status = status;
-		s->st.reason = reason;
-		s->st.revoked = trust_asn1_time(rev);
-		s->st.this_update = trust_asn1_time(thisupd);
-		s->st.next_update = nextupd ? trust_asn1_time(nextupd) : 0;
 		e->n++;
 	}
 	return 1;

@@ -140,6 +140,15 @@ tsa_provider_trust(const struct tsa_provider *p, X509_STORE **out, struct sp_err
 	return SP_OK;
 }
 
+/* A query over sig, or with sha256 (not NULL) over that digest (a document timestamp). */
+static int
+query_new(const uint8_t *sig, size_t siglen, const uint8_t *sha256, uint8_t **query, size_t *qlen,
+	  struct sp_errinfo *ei)
+{
+	return sha256 ? crypto_ts_query_new_digest(sha256, NULL, query, qlen, ei)
+		      : crypto_ts_query_new(sig, siglen, NULL, query, qlen, ei);
+}
+
 static int timestamp_query(const struct tsa_provider *p, const uint8_t *sig, size_t siglen,
 			   const uint8_t *sha256, uint64_t serial, uint8_t **token,
 			   size_t *tokenlen, time_t *gen_time, struct sp_errinfo *ei);
@@ -172,8 +181,7 @@ tsa_provider_timestamp_engine(const struct tsa_provider *p, const uint8_t *sig, 
 	/* the trust the engine checks the token with must be there, as for any token */
 	if ((r = tsa_provider_trust(p, &trust, ei)) != SP_OK ||
 	    (r = tsa_provider_builtin(p, &tsa, ei)) != SP_OK ||
-	    (r = sha256 ? crypto_ts_query_new_digest(sha256, NULL, &query, &qlen, ei)
-			: crypto_ts_query_new(sig, siglen, NULL, &query, &qlen, ei)) != SP_OK)
+	    (r = query_new(sig, siglen, sha256, &query, &qlen, ei)) != SP_OK)
 		goto out;
 	r = crypto_tsa_token(tsa, query, qlen, serial, 0, token, tokenlen, gen_time, ei);
 out:
@@ -206,8 +214,7 @@ timestamp_query(const struct tsa_provider *p, const uint8_t *sig, size_t siglen,
 	*gen_time = 0;
 	if ((r = tsa_provider_trust(p, &trust, ei)) != SP_OK)
 		goto out;
-	if ((r = sha256 ? crypto_ts_query_new_digest(sha256, NULL, &query, &qlen, ei)
-			: crypto_ts_query_new(sig, siglen, NULL, &query, &qlen, ei)) != SP_OK)
+	if ((r = query_new(sig, siglen, sha256, &query, &qlen, ei)) != SP_OK)
 		goto out;
 	if (strcmp(cfg->tsa.mode, "external") == 0) {
 		r = crypto_ts_fetch(cfg->tsa.url, query, qlen, cfg->tsa.timeout_ms,
