@@ -34,7 +34,7 @@ send_wait(struct db_pool *pool, const char *sql, int nparams, const struct db_pa
 		return SP_ERR_NOMEM;
 	w->cb = cb;
 	w->arg = arg;
-	if ((r = db_query_send(pool, sql, nparams, params, 0, 0, done, w)) != SP_OK)
+	if ((r = db_query_send_prepared(pool, sql, nparams, params, 0, 0, done, w)) != SP_OK)
 		free(w);
 	return r;
 }

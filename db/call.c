@@ -153,7 +153,7 @@ call_send(struct db_pool *pool, const char *sql, int nparams, const struct db_pa
 	if ((w = malloc(sizeof(*w))) == NULL)
 		return SP_ERR_NOMEM;
 	*w = *tmpl;
-	if ((r = db_query_send(pool, sql, nparams, params, 0, 0, done, w)) != SP_OK)
+	if ((r = db_query_send_prepared(pool, sql, nparams, params, 0, 0, done, w)) != SP_OK)
 		free(w);
 	return r;
 }

@@ -85,6 +85,8 @@ db_conn_close(struct db_conn *c)
 	c->pg = NULL;
 	c->flushing = 0;
 	c->state = CONN_DOWN;
+	/* A new session has none of this one's prepared statements. */
+	db_stmts_forget(c);
 }
 
 void
@@ -268,6 +270,42 @@ conn_flush(struct db_conn *c)
 	return 0;
 }
 
+/*
+ * Send q on c: as the connection's prepared statement when q asks for one
+ * (preparing it first when this connection has not yet: the execution
+ * follows from conn_query_finished), else unnamed. -1: the connection was
+ * lost (q failed, c is DOWN).
+ */
+static int
+conn_send(struct db_conn *c, struct db_query *q)
+{
+	struct db_stmt *st = NULL;
+	int ok, i = -1;
+
+	if (q->prepare && !c->pool->no_prepare && (i = db_stmt_lookup(c, q->sql)) >= 0 &&
+	    c->stmts[i].mode != STMT_UNNAMED)
+		st = &c->stmts[i];
+	c->stmt = i;
+	if (st != NULL && st->mode == STMT_NEW) {
+		c->phase = PH_PREPARE;
+		ok = PQsendPrepare(c->pg, st->name, q->sql, q->nparams, NULL);
+	} else if (st != NULL) {
+		c->phase = PH_EXEC;
+		ok = PQsendQueryPrepared(c->pg, st->name, q->nparams, q->values, q->lengths,
+					 q->formats, q->binary_result ? 1 : 0);
+	} else {
+		c->phase = PH_UNNAMED;
+		ok = PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, q->values, q->lengths,
+				       q->formats, q->binary_result ? 1 : 0);
+	}
+	if (!ok) {
+		/* Arguments were checked on entry, so this is the connection failing. */
+		conn_lost_pq(c);
+		return -1;
+	}
+	return conn_flush(c);
+}
+
 void
 db_conn_dispatch(struct db_conn *c, struct db_query *q)
 {
@@ -278,13 +316,9 @@ db_conn_dispatch(struct db_conn *c, struct db_query *q)
 	c->q = q;
 	q->conn = c;
 	q->where = Q_RUNNING;
-	if (!PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, q->values, q->lengths, q->formats,
-			       q->binary_result ? 1 : 0)) {
-		/* Arguments were checked on entry, so this is the connection failing. */
-		conn_lost_pq(c);
-		return;
-	}
-	(void)conn_flush(c);
+	c->just_prepared = 0;
+	c->resend = 0;
+	(void)conn_send(c, q);
 }
 
 /*
@@ -298,6 +332,24 @@ conn_query_finished(struct db_conn *c)
 	struct db_query *q = c->q;
 	PGTransactionStatusType ts = PQtransactionStatus(c->pg);
 
+	if (q != NULL && c->state == CONN_BUSY && q->err.code == SP_OK && ts == PQTRANS_IDLE &&
+	    PQstatus(c->pg) == CONNECTION_OK) {
+		if (c->resend) {
+			/* The server lost the statement before running it: again, once more. */
+			c->resend = 0;
+			c->just_prepared = 0;
+			q->retried++;
+			(void)conn_send(c, q);
+			return;
+		}
+		if (c->phase == PH_PREPARE) {
+			/* Prepared: now the execution, on the same connection. */
+			c->just_prepared = 1;
+			(void)conn_send(c, q);
+			return;
+		}
+	}
+	c->resend = 0;
 	if (q != NULL) {
 		if (q->err.code == SP_OK && q->res == NULL)
 			sp_err(&q->err, SP_ERR_DB, "the statement returned no result");
@@ -324,6 +376,57 @@ conn_query_finished(struct db_conn *c)
 	conn_take_next(c);
 }
 
+/* The result of PQsendPrepare (conn_send). */
+static void
+stmt_prepared(struct db_conn *c, struct db_query *q, PGresult *res)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	/*
+	 * 42P05: this server session has a statement of that name already (a
+	 * pooler's session that another client prepared it on): the name is the
+	 * hash of the text, so it is this statement.
+	 */
+	if (PQresultStatus(res) == PGRES_COMMAND_OK ||
+	    (state != NULL && strcmp(state, "42P05") == 0)) {
+		c->stmts[c->stmt].mode = STMT_READY;
+		c->pool->prepares++;
+	} else if (q->err.code == SP_OK) {
+		db_result_err(&q->err, c->pg, res); /* the text itself is wrong: as unnamed */
+	}
+	PQclear(res);
+}
+
+/*
+ * Whether a prepared statement failed because of the statement, before it
+ * ran (so it can be sent again): 26000, the server does not have it (DISCARD
+ * ALL, or a pooler that put this client on another server session; right
+ * after we prepared it, the latter: the pool stops preparing), or "cached
+ * plan must not change result type" (a migration changed what it returns:
+ * this connection sends it unnamed from now on).
+ */
+static int
+stmt_lost(struct db_conn *c, const PGresult *res)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+	if (state == NULL || c->stmt < 0)
+		return 0;
+	if (strcmp(state, "26000") == 0) {
+		c->stmts[c->stmt].mode = STMT_NEW;
+		if (c->just_prepared)
+			c->pool->no_prepare = 1;
+	} else if (strcmp(state, "0A000") == 0 && msg != NULL &&
+		   strstr(msg, "cached plan must not change result type") != NULL) {
+		c->stmts[c->stmt].mode = STMT_UNNAMED;
+	} else {
+		return 0;
+	}
+	c->resend = 1;
+	return 1;
+}
+
 static void
 conn_result(struct db_conn *c, PGresult *res)
 {
@@ -331,6 +434,15 @@ conn_result(struct db_conn *c, PGresult *res)
 	ExecStatusType st = PQresultStatus(res);
 
 	if (q == NULL) { /* the ROLLBACK of CONN_RESETTING */
+		PQclear(res);
+		return;
+	}
+	if (c->phase == PH_PREPARE) {
+		stmt_prepared(c, q, res);
+		return;
+	}
+	if (c->phase == PH_EXEC && st == PGRES_FATAL_ERROR && q->err.code == SP_OK &&
+	    q->retried < 2 && stmt_lost(c, res)) {
 		PQclear(res);
 		return;
 	}

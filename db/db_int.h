@@ -52,6 +52,24 @@ typedef void (*db_done_fn)(void *arg, const PGresult *res, const struct sp_errin
 int db_query_send(struct db_pool *pool, const char *sql, int nparams, const struct db_param *params,
 		  int binary_result, int timeout_ms, db_done_fn cb, void *arg) SP_WUR;
 
+/*
+ * db_query_send() for a statement whose text is one of a fixed set (the
+ * typed calls' own: a function call, a lookup by key): each connection
+ * prepares it once (a protocol-level named statement, named by the SHA-256
+ * of its text) and afterwards only binds and executes it, so PostgreSQL does
+ * not parse, analyze and plan it again at every call. The same outcome as
+ * db_query_send(). Never for text built from varying filters (lists): a
+ * prepared statement may run a generic plan, and each text is kept on every
+ * connection (at most DB_STMT_MAX; beyond that, statements go unnamed).
+ * A statement the server lost (DISCARD ALL, a pooler that moved the session:
+ * SQLSTATE 26000) is prepared again, and a pool whose statements vanish right
+ * after being prepared (a transaction-mode pooler such as PgBouncer)
+ * stops preparing; a reconnect starts afresh.
+ */
+int db_query_send_prepared(struct db_pool *pool, const char *sql, int nparams,
+			   const struct db_param *params, int binary_result, int timeout_ms,
+			   db_done_fn cb, void *arg) SP_WUR;
+
 /* ---- the pool's structures (pool.c: queries and API, conn.c: connections) */
 
 #define DB_BACKOFF_MIN_MS 100
@@ -88,6 +106,8 @@ struct db_query {
 	int *lengths;
 	int *formats;
 	int binary_result;
+	int prepare;   /* db_query_send_prepared(): run as the connection's named statement */
+	int retried;   /* times the statement was sent again (lost by the server) */
 	PGresult *res; /* the result handed to cb on success */
 	struct sp_errinfo err;
 	db_done_fn cb;
@@ -95,6 +115,27 @@ struct db_query {
 };
 
 TAILQ_HEAD(query_list, db_query);
+
+/* The statements a connection prepared (db_query_send_prepared). */
+#define DB_STMT_MAX 256
+enum stmt_mode {
+	STMT_NEW,    /* to prepare before the next use */
+	STMT_READY,  /* prepared on this connection */
+	STMT_UNNAMED /* its result type changed under it: sent unnamed from now on */
+};
+struct db_stmt {
+	uint64_t hash; /* FNV-1a of sql, to find it */
+	char *sql;     /* a copy */
+	char name[36]; /* "sp_" + 32 hex of the text's SHA-256 */
+	enum stmt_mode mode;
+};
+
+/* Where a prepared query is (struct db_conn.phase). */
+enum stmt_phase {
+	PH_UNNAMED, /* sent with PQsendQueryParams */
+	PH_PREPARE, /* PQsendPrepare in flight; the execution follows */
+	PH_EXEC     /* PQsendQueryPrepared in flight */
+};
 
 struct db_conn {
 	struct db_pool *pool;
@@ -107,6 +148,12 @@ struct db_conn {
 	int backoff_ms;
 	int flushing; /* PQflush() returned 1: output pending */
 	struct db_query *q;
+	struct db_stmt *stmts; /* prepared statements, forgotten when the connection closes */
+	int nstmts;
+	enum stmt_phase phase;
+	int stmt;          /* index in stmts of the running query's statement */
+	int just_prepared; /* the execution follows this query's own PQsendPrepare */
+	int resend;        /* the statement was lost: send the query again when it finishes */
 };
 
 struct db_pool {
@@ -128,6 +175,8 @@ struct db_pool {
 	char last_error[256];
 	unsigned long long queries;
 	unsigned long long failures;
+	unsigned long long prepares; /* statements prepared, all connections */
+	int no_prepare;              /* statements vanished right after being prepared: a pooler */
 	int closing;
 	int *freed; /* set when db_pool_free runs inside on_done */
 };
@@ -146,6 +195,10 @@ void db_conn_retry_in(struct db_conn *c, int ms);             /* next connection
 void db_conn_lost(struct db_conn *c, const char *why);        /* fail c->q, close, reconnect */
 void db_conn_dispatch(struct db_conn *c, struct db_query *q); /* c is IDLE */
 void db_timer_arm(struct event *ev, int ms);
+
+/* stmt.c: a connection's prepared statements. */
+int db_stmt_lookup(struct db_conn *c, const char *sql); /* index, added as NEW; -1: unnamed */
+void db_stmts_forget(struct db_conn *c); /* the connection closed: none is prepared */
 
 /*
  * Fill ei from a failed PGresult: SP_ERR_UNAVAILABLE when the failure is the

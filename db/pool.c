@@ -312,7 +312,7 @@ query_new(struct db_pool *pool, const char *sql, int nparams, const struct db_pa
  */
 static int
 query_send(struct db_pool *pool, const char *sql, int nparams, const struct db_param *params,
-	   int binary_result, int timeout_ms, db_done_fn cb, void *arg, int full_fails)
+	   int binary_result, int timeout_ms, db_done_fn cb, void *arg, int full_fails, int prepare)
 {
 	struct db_query *q = NULL;
 	struct db_conn *c;
@@ -334,6 +334,7 @@ query_send(struct db_pool *pool, const char *sql, int nparams, const struct db_p
 		goto out;
 	}
 	q->binary_result = binary_result;
+	q->prepare = prepare;
 	q->cb = cb;
 	q->arg = arg;
 	q->timeout_ms = timeout_ms > 0 ? timeout_ms : pool->query_timeout_ms;
@@ -379,7 +380,15 @@ int
 db_query_send(struct db_pool *pool, const char *sql, int nparams, const struct db_param *params,
 	      int binary_result, int timeout_ms, db_done_fn cb, void *arg)
 {
-	return query_send(pool, sql, nparams, params, binary_result, timeout_ms, cb, arg, 0);
+	return query_send(pool, sql, nparams, params, binary_result, timeout_ms, cb, arg, 0, 0);
+}
+
+int
+db_query_send_prepared(struct db_pool *pool, const char *sql, int nparams,
+		       const struct db_param *params, int binary_result, int timeout_ms,
+		       db_done_fn cb, void *arg)
+{
+	return query_send(pool, sql, nparams, params, binary_result, timeout_ms, cb, arg, 0, 1);
 }
 
 struct ping {
@@ -416,7 +425,7 @@ db_ping(struct db_pool *pool, int timeout_ms, db_status_fn cb, void *arg)
 		return SP_ERR_NOMEM;
 	p->cb = cb;
 	p->arg = arg;
-	r = query_send(pool, "SELECT 1", 0, NULL, 0, timeout_ms, ping_done, p, 1);
+	r = query_send(pool, "SELECT 1", 0, NULL, 0, timeout_ms, ping_done, p, 1, 0);
 	if (r != SP_OK)
 		free(p);
 	return r;

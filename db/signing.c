@@ -43,7 +43,7 @@ call_send(struct db_pool *pool, const char *sql, int n, const struct db_param *p
 
 	if (c == NULL)
 		return SP_ERR_NOMEM;
-	if ((r = db_query_send(pool, sql, n, p, binary, 0, done, c)) != SP_OK)
+	if ((r = db_query_send_prepared(pool, sql, n, p, binary, 0, done, c)) != SP_OK)
 		free(c);
 	return r;
 }

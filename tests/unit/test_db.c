@@ -428,6 +428,150 @@ START_TEST(sql_error_then_reusable)
 }
 END_TEST
 
+/* run_one() through db_query_send_prepared(). */
+static void
+run_prepared(struct event_base *base, struct db_pool *pool, const char *sql, int nparams,
+	     const struct db_param *params, struct outcome *o)
+{
+	int n = 0;
+
+	outcome_init(o, base, &n, 1);
+	ck_assert_int_eq(db_query_send_prepared(pool, sql, nparams, params, 0, 0, on_result, o),
+			 SP_OK);
+	ck_assert_int_eq(o->calls, 0);
+	run_until(base, &n, 1, 30);
+	ck_assert_int_eq(o->calls, 1);
+}
+
+/* How many statements the pool's connection holds prepared under the text sql. */
+static int
+prepared_count(struct event_base *base, struct db_pool *pool, const char *sql)
+{
+	struct db_param p[1] = { { sql, 0, 0 } };
+	struct outcome o;
+	int n;
+
+	run_one(base, pool,
+		"SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'sp\\_%' "
+		"AND statement = $1",
+		1, p, 0, 0, &o);
+	ck_assert_msg(o.code == SP_OK, "%s", o.msg);
+	n = atoi(o.value);
+	outcome_cleanup(&o);
+	return n;
+}
+
+/*
+ * A fixed statement is prepared once per connection and then only executed;
+ * an error (of a value, of the text) leaves the connection and the statement
+ * usable; a statement the session lost (DISCARD ALL), one whose result type
+ * changed under it, and a reconnect are recovered without the caller seeing
+ * anything but the answer.
+ */
+START_TEST(prepared_statements)
+{
+	static const char add[] = "SELECT ($1::int + 1)::text";
+	static const char div[] = "SELECT (10 / $1::int)::text";
+	struct event_base *base = event_base_new();
+	/* One connection, so that every statement below runs on the same one. */
+	struct db_pool *pool = pool_open(base, db_url, 1, 10, 5000);
+	struct db_param p[1] = { { "41", 0, 0 } };
+	struct db_pool_stats st;
+	struct outcome o;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		run_prepared(base, pool, add, 1, p, &o);
+		ck_assert_msg(o.code == SP_OK, "%s", o.msg);
+		ck_assert_str_eq(o.value, "42");
+		outcome_cleanup(&o);
+	}
+	ck_assert_int_eq(prepared_count(base, pool, add), 1);
+	ck_assert_uint_eq(pool->prepares, 1);
+
+	/* A value the statement fails on: the error, then the same statement works. */
+	p[0].value = "0";
+	run_prepared(base, pool, div, 1, p, &o);
+	ck_assert_str_eq(o.sqlstate, "22012");
+	ck_assert_int_eq(o.code, SP_ERR_INVALID);
+	p[0].value = "5";
+	run_prepared(base, pool, div, 1, p, &o);
+	ck_assert_msg(o.code == SP_OK, "%s", o.msg);
+	ck_assert_str_eq(o.value, "2");
+	outcome_cleanup(&o);
+	ck_assert_int_eq(prepared_count(base, pool, div), 1);
+
+	/* A text that does not prepare fails as it would unnamed; the connection goes on. */
+	run_prepared(base, pool, "SELEC 1", 0, NULL, &o);
+	ck_assert_str_eq(o.sqlstate, "42601");
+	run_prepared(base, pool, "SELECT * FROM no_such_table", 0, NULL, &o);
+	ck_assert_str_eq(o.sqlstate, "42P01");
+	p[0].value = "1";
+	run_prepared(base, pool, add, 1, p, &o);
+	ck_assert_msg(o.code == SP_OK, "%s", o.msg);
+	ck_assert_str_eq(o.value, "2");
+	outcome_cleanup(&o);
+
+	/* The session forgets its statements: they are prepared again. */
+	run_one(base, pool, "DISCARD ALL", 0, NULL, 0, 0, &o);
+	ck_assert_msg(o.code == SP_OK, "%s", o.msg);
+	ck_assert_int_eq(prepared_count(base, pool, add), 0);
+	run_prepared(base, pool, add, 1, p, &o);
+	ck_assert_msg(o.code == SP_OK, "%s (%s)", o.msg, o.sqlstate);
+	ck_assert_str_eq(o.value, "2");
+	outcome_cleanup(&o);
+	ck_assert_int_eq(prepared_count(base, pool, add), 1);
+	ck_assert_int_eq(pool->no_prepare, 0); /* not a pooler: it stays prepared */
+
+	/* What the statement returns changes under it (a migration): still answered. */
+	admin_exec(db_url, "CREATE TABLE prep_t (a int); INSERT INTO prep_t VALUES (7)");
+	run_prepared(base, pool, "SELECT * FROM prep_t", 0, NULL, &o);
+	ck_assert_str_eq(o.value, "7");
+	outcome_cleanup(&o);
+	admin_exec(db_url, "ALTER TABLE prep_t ADD COLUMN b int");
+	run_prepared(base, pool, "SELECT * FROM prep_t", 0, NULL, &o);
+	ck_assert_msg(o.code == SP_OK, "%s (%s)", o.msg, o.sqlstate);
+	ck_assert_str_eq(o.value, "7");
+	outcome_cleanup(&o);
+
+	/* A new session (the server ended the old one) prepares afresh. */
+	{
+		char sql[256];
+
+		snprintf(sql, sizeof(sql),
+			 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+			 "WHERE datname = '%s' AND pid <> pg_backend_pid()",
+			 db_name);
+		PGconn *pg = PQconnectdb(db_url);
+		PGresult *res = PQexec(pg, sql);
+
+		ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
+		PQclear(res);
+		PQfinish(pg);
+	}
+	for (i = 0; i < 100; i++) {
+		run_until(base, &(int){ 0 }, 1, 0.05);
+		db_pool_stats_get(pool, &st);
+		if (st.connected == 1 && pool->conns[0].nstmts == 0)
+			break;
+	}
+	ck_assert_int_eq(pool->conns[0].nstmts, 0);
+	for (i = 0; i < 100; i++) {
+		run_prepared(base, pool, add, 1, p, &o);
+		if (o.code == SP_OK)
+			break;
+		ck_assert_int_eq(o.code, SP_ERR_UNAVAILABLE); /* only while reconnecting */
+		run_until(base, &(int){ 0 }, 1, 0.05);
+	}
+	ck_assert_msg(o.code == SP_OK, "%s", o.msg);
+	ck_assert_str_eq(o.value, "2");
+	outcome_cleanup(&o);
+	ck_assert_int_eq(prepared_count(base, pool, add), 1);
+	db_pool_free(pool);
+	event_base_free(base);
+}
+END_TEST
+
 #define CONC_N 200
 
 START_TEST(concurrency_exactly_once)
@@ -1028,6 +1172,7 @@ main(void)
 	tcase_add_test(tc, bytea_binary_roundtrip);
 	tcase_add_test(tc, sqlstate_table);
 	tcase_add_test(tc, sql_error_then_reusable);
+	tcase_add_test(tc, prepared_statements);
 	tcase_add_test(tc, concurrency_exactly_once);
 	tcase_add_test(tc, queue_full_is_busy);
 	tcase_add_test(tc, timeout_then_pool_works);
