@@ -5,7 +5,9 @@
 
 A throwaway cluster with migrations/ applied; SIGNINGS contracts of the 10-page
 fixture, sent and received by one signer. pgbench (one client, extended
-protocol: unnamed statements with parameters, as db/ sends them) then runs,
+protocol: each statement prepared once per connection, then bound and
+executed, as db/ sends its fixed statements since pg23; BENCH_PGBENCH_MODE=
+extended sends them unnamed, parsed and planned at every call, as before) then runs,
 per signing, the statements the server sends for prepare and complete:
 
   MODE split:    auth_credential_lookup, signing_prepare_load,
@@ -22,7 +24,8 @@ per signing, the statements the server sends for prepare and complete:
 
 and prints the CPU time of PostgreSQL's processes per signing (from /proc,
 the backend and everything the postmaster reaped meanwhile), which is steadier
-than wall-clock time on a shared machine. BENCH_PGFUNCS=1 adds the
+than wall-clock time on a shared machine, and the WAL bytes written per
+signing (pg_current_wal_lsn before and after). BENCH_PGFUNCS=1 adds the
 per-function table (track_functions; it costs time itself). The update and
 the report are fixed bytes of realistic size (a 19 KB update: objects, a 6 KB
 compressed image, the 9930-character /Contents; a 3 KB report). On a shared
@@ -193,7 +196,8 @@ def main(argv):
             f.write(script)
         if os.environ.get("BENCH_PGFUNCS"):
             db.query("ALTER DATABASE %s SET track_functions = 'all'" % db.name)
-        pgbench = ["pgbench", "-n", "-M", "extended", "-c", "1", "-f",
+        pgbench = ["pgbench", "-n", "-M", os.environ.get("BENCH_PGBENCH_MODE", "prepared"),
+                   "-c", "1", "-f",
                    os.path.join(tmp, "sign.sql"), db.url]
         # warm-up (plans cached, catalogs read), not counted
         subprocess.run(pgbench + ["-t", "20"], check=True, stdout=subprocess.DEVNULL)
@@ -201,14 +205,18 @@ def main(argv):
         pm = int(open(os.path.join(open(os.path.join(tmp, "pg", "datadir")).read().strip(),
                                    "postmaster.pid")).readline())
         hz = os.sysconf("SC_CLK_TCK")
+        w0 = db.query("SELECT pg_current_wal_lsn()")
         t0 = cpu_ticks(pm)
         p = subprocess.run(pgbench + ["-t", str(count)], check=True, capture_output=True,
                            text=True)
         t1 = cpu_ticks(pm)
+        wal = int(db.query("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '%s')" % w0))
         tps = [ln for ln in p.stdout.splitlines() if ln.startswith("tps")]
-        print("bench_pg_signing: mode %s, %d signings, one client" % (mode, count))
+        print("bench_pg_signing: mode %s, %d signings, one client, %s statements" % (
+            mode, count, os.environ.get("BENCH_PGBENCH_MODE", "prepared")))
         print("  PostgreSQL CPU per signing: %.2f ms  (%s)" % (
             (t1 - t0) * 1000.0 / hz / count, tps[0] if tps else "?"))
+        print("  WAL bytes per signing: %d" % (wal // count))
         if os.environ.get("BENCH_PGFUNCS"):
             print(db.query("SELECT format('    %%-36s %%8s %%8s %%6s', funcname, "
                            "round((self_time / %d)::numeric, 3), "
