@@ -147,7 +147,7 @@ BEGIN
 	IF p_seal IS NOT NULL THEN
 		PERFORM seal_usable(p_org, p_seal);
 	END IF;
-	p := wf_party_turn(p_number, p_org, 'sign');
+	p := wf_turn_of(wf_lock(p_number, p_org), p_org, 'sign'); -- wf_party_turn
 	SELECT max(seq) INTO last FROM revisions WHERE contract_number = p_number;
 	IF last <> p_base_seq THEN
 		PERFORM wf_fail('SPS09', format('revision %s landed while preparing; prepare again', last));
@@ -309,5 +309,138 @@ BEGIN
 			'archive_until', wf_ts(p_archive_until)));
 	RETURN json_build_object('session', p_id, 'seq', seq, 'sha256', p_sha256,
 		'length', p_length, 'timestamp', wf_ts(p_tsa_time), 'contract', doc);
+END
+$$;
+
+-- ---------------------------------------------------------------------------
+-- Prepare's first statement (017's signing_prepare_check) and the claim
+-- (017's signing_session_claim_head), each one function call fewer: the turn
+-- as wf_lock then wf_turn_of (wf_party_turn's body), the session's
+-- usability (signing_session_usable's checks) in the claim's body.
+CREATE OR REPLACE FUNCTION signing_prepare_check(p_number bigint, p_org bigint, p_seal bigint,
+	OUT base_seq integer, OUT base_length bigint, OUT seal_png bytea, OUT seal_info jsonb)
+LANGUAGE plpgsql AS $$
+DECLARE
+	s seals%ROWTYPE;
+BEGIN
+	PERFORM wf_turn_of(wf_lock(p_number, p_org), p_org, 'sign'); -- wf_party_turn
+	SELECT r.seq, r.length INTO base_seq, base_length FROM revisions r
+	WHERE r.contract_number = p_number ORDER BY r.seq DESC LIMIT 1;
+	IF p_seal IS NOT NULL THEN
+		s := seal_usable(p_org, p_seal);
+		seal_png := s.image_png;
+		seal_info := jsonb_build_object('id', s.id::text, 'name', s.name, 'type', s.type,
+			'valid_from', wf_ts(s.valid_from), 'valid_until', wf_ts(s.valid_until),
+			'status', s.status);
+	END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION signing_session_claim_head(p_id uuid, p_org bigint,
+	OUT contract_number bigint, OUT base_seq integer, OUT delta bytea, OUT orig_len bigint,
+	OUT contents_off bigint, OUT contents_len bigint, OUT signed_attrs bytea,
+	OUT algorithm text, OUT chain bytea, OUT cert_der bytea, OUT tsa_serial bigint,
+	OUT last_signer boolean, OUT archive_serial bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+	s signing_sessions%ROWTYPE;
+	last integer;
+BEGIN
+	SELECT * INTO s FROM signing_sessions WHERE id = p_id;
+	IF NOT FOUND OR s.organization_id <> p_org THEN
+		PERFORM wf_fail('SP404', 'no such signing session');
+	END IF;
+	-- signing_session_usable(s)
+	IF s.state = 'completed' THEN
+		PERFORM wf_fail('SPS11', 'this signing session was already completed (single use)');
+	END IF;
+	IF s.state = 'aborted' THEN
+		PERFORM wf_fail('SPS11', 'this signing session was aborted');
+	END IF;
+	IF s.expires_at <= now() THEN
+		PERFORM wf_fail('SPS10', format('this signing session expired at %s; prepare again',
+			wf_ts(s.expires_at)));
+	END IF;
+	SELECT max(r.seq) INTO last FROM revisions r WHERE r.contract_number = s.contract_number;
+	IF last <> s.base_seq THEN
+		PERFORM wf_fail('SPS09', 'another revision landed since this session was prepared; prepare again');
+	END IF;
+	contract_number := s.contract_number;
+	base_seq := s.base_seq;
+	delta := s.delta;
+	orig_len := (SELECT r.length FROM revisions r
+		WHERE r.contract_number = s.contract_number AND r.seq = s.base_seq);
+	contents_off := s.contents_off;
+	contents_len := s.contents_len;
+	signed_attrs := s.signed_attrs;
+	algorithm := s.algorithm;
+	chain := s.chain;
+	cert_der := (SELECT der FROM certificates WHERE id = s.certificate_id);
+	tsa_serial := nextval('tsa_serial');
+	last_signer := NOT EXISTS (SELECT 1 FROM parties p
+		WHERE p.contract_number = s.contract_number AND p.role = 'signer'
+		AND p.organization_id <> p_org AND p.status NOT IN ('signed', 'sent'));
+	archive_serial := CASE WHEN last_signer THEN nextval('tsa_serial') ELSE 0 END;
+END
+$$;
+
+-- ---------------------------------------------------------------------------
+-- The list counts (011), kept by the same statement triggers with the same
+-- changes per organization and tab: each change added by one INSERT ... ON
+-- CONFLICT straight from the transition tables, in key order, instead of a
+-- jsonb array built by one statement and unpacked by list_counts_add's. A
+-- signing's party update ran three statements for its one change.
+CREATE OR REPLACE FUNCTION list_counts_parties() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		INSERT INTO list_counts (organization_id, tab, slot, n)
+		SELECT organization_id, tab, pg_backend_pid() % 16, count(*)
+		FROM new_rows, unnest(list_party_tabs(role, status, c_status)) tab
+		GROUP BY 1, 2 ORDER BY 1, 2
+		ON CONFLICT (organization_id, tab, slot) DO UPDATE SET n = list_counts.n + EXCLUDED.n;
+	ELSIF TG_OP = 'DELETE' THEN
+		INSERT INTO list_counts (organization_id, tab, slot, n)
+		SELECT organization_id, tab, pg_backend_pid() % 16, -count(*)
+		FROM old_rows, unnest(list_party_tabs(role, status, c_status)) tab
+		GROUP BY 1, 2 ORDER BY 1, 2
+		ON CONFLICT (organization_id, tab, slot) DO UPDATE SET n = list_counts.n + EXCLUDED.n;
+	ELSE
+		INSERT INTO list_counts (organization_id, tab, slot, n)
+		SELECT organization_id, tab, pg_backend_pid() % 16, sum(k) FROM (
+			SELECT organization_id, tab, 1 AS k
+			FROM new_rows, unnest(list_party_tabs(role, status, c_status)) tab
+			UNION ALL
+			SELECT organization_id, tab, -1
+			FROM old_rows, unnest(list_party_tabs(role, status, c_status)) tab) u
+		GROUP BY 1, 2 HAVING sum(k) <> 0 ORDER BY 1, 2
+		ON CONFLICT (organization_id, tab, slot) DO UPDATE SET n = list_counts.n + EXCLUDED.n;
+	END IF;
+	RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION list_counts_contracts() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		INSERT INTO list_counts (organization_id, tab, slot, n)
+		SELECT initiator_org_id, list_contract_tab(status), pg_backend_pid() % 16, count(*)
+		FROM new_rows GROUP BY 1, 2 ORDER BY 1, 2
+		ON CONFLICT (organization_id, tab, slot) DO UPDATE SET n = list_counts.n + EXCLUDED.n;
+	ELSIF TG_OP = 'DELETE' THEN
+		INSERT INTO list_counts (organization_id, tab, slot, n)
+		SELECT initiator_org_id, list_contract_tab(status), pg_backend_pid() % 16, -count(*)
+		FROM old_rows GROUP BY 1, 2 ORDER BY 1, 2
+		ON CONFLICT (organization_id, tab, slot) DO UPDATE SET n = list_counts.n + EXCLUDED.n;
+	ELSE
+		INSERT INTO list_counts (organization_id, tab, slot, n)
+		SELECT initiator_org_id, tab, pg_backend_pid() % 16, sum(k) FROM (
+			SELECT initiator_org_id, list_contract_tab(status) AS tab, 1 AS k
+			FROM new_rows
+			UNION ALL
+			SELECT initiator_org_id, list_contract_tab(status), -1 FROM old_rows) u
+		GROUP BY 1, 2 HAVING sum(k) <> 0 ORDER BY 1, 2
+		ON CONFLICT (organization_id, tab, slot) DO UPDATE SET n = list_counts.n + EXCLUDED.n;
+	END IF;
+	RETURN NULL;
 END
 $$;
