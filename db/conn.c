@@ -409,7 +409,7 @@ static int
 stmt_lost(struct db_conn *c, const PGresult *res)
 {
 	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *fn = PQresultErrorField(res, PG_DIAG_SOURCE_FUNCTION);
 
 	if (state == NULL || c->stmt < 0)
 		return 0;
@@ -417,8 +417,9 @@ stmt_lost(struct db_conn *c, const PGresult *res)
 		c->stmts[c->stmt].mode = STMT_NEW;
 		if (c->just_prepared)
 			c->pool->no_prepare = 1;
-	} else if (strcmp(state, "0A000") == 0 && msg != NULL &&
-		   strstr(msg, "cached plan must not change result type") != NULL) {
+	} else if (strcmp(state, "0A000") == 0 && fn != NULL &&
+		   strcmp(fn, "RevalidateCachedQuery") == 0) {
+		/* the function that raises it, whatever the server's language */
 		c->stmts[c->stmt].mode = STMT_UNNAMED;
 	} else {
 		return 0;
