@@ -230,7 +230,8 @@ $$;
 -- and checked it again), the latest revision read once (signing_session_usable
 -- and party_mark_signed each read it; the contract's lock, which every writer
 -- of revisions takes first, keeps it from moving in between), the audit
--- events inserted directly (wf_audit's body). The same checks in the same
+-- events inserted directly (wf_audit's body), the session's prepared update
+-- not read (it is not used). The same checks in the same
 -- order: the session (SP404), the contract (SP404), the session's owner
 -- (SP404), single use (SPS11), expiry (SPS10), the base revision (SPS09),
 -- the turn (wf_party_turn's SP403/SP409/SP419), the revision's sequence
@@ -259,7 +260,11 @@ BEGIN
 		PERFORM wf_fail('SP404', 'no such signing session');
 	END IF;
 	c := wf_lock(s.contract_number, p_org);
-	SELECT * INTO s FROM signing_sessions WHERE id = p_id FOR UPDATE;
+	-- The columns the checks and the writes use: a whole row into a PL/pgSQL
+	-- variable detoasts the prepared update (and the chain) for nothing.
+	SELECT ss.organization_id, ss.state, ss.expires_at, ss.base_seq, ss.certificate_id
+	INTO s.organization_id, s.state, s.expires_at, s.base_seq, s.certificate_id
+	FROM signing_sessions ss WHERE ss.id = p_id FOR UPDATE;
 	IF s.organization_id <> p_org THEN
 		PERFORM wf_fail('SP404', 'no such signing session');
 	END IF;
