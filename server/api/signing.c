@@ -45,6 +45,7 @@ struct prep_job {
 	struct crypto_trust *trust; /* the process's (NULL: none); outlives the job */
 	const struct tsa_provider *tsa;
 	struct blob_cache *seal_images; /* the process's (state.h); outlives the job */
+	struct blob_cache *reads;       /* the signature reads completion keeps per revision */
 	json_t *doc;     /* the body, parsed on the loop (the seal id is needed first) */
 	int64_t seal_id; /* the seal the placements name, 0: none or the demo seal */
 	int64_t number, org_id, user_id;
@@ -359,6 +360,28 @@ seal_image(struct blob_cache *c, struct pdf_seal *seal, uint8_t **enc, struct sp
 	return SP_OK;
 }
 
+/*
+ * The stored revision may take another signature (no DocMDP P=1). Its
+ * earlier signatures as the completion that stored these very bytes read
+ * them (the process's cache, by the digest the update's hashing took of
+ * them on the way) are not parsed again; on a miss (another process, a
+ * restart, the upload) they are. Worker thread.
+ */
+static int
+signable(struct prep_job *j, struct pdf_doc *doc, struct sp_errinfo *ei)
+{
+	uint8_t key[32], *reads = NULL;
+	size_t len = 0;
+	int r;
+
+	blob_cache_key("sigs", j->prep.orig_sha256, key);
+	if (blob_cache_get(j->reads, key, &reads, &len) != SP_OK)
+		reads = NULL;
+	r = pdf_docmdp_check_signable_known(doc, reads, len, ei);
+	free(reads);
+	return r;
+}
+
 static int
 prep_work(void *arg, struct sp_errinfo *ei)
 {
@@ -426,8 +449,7 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	if (needs_seal && (r = seal_image(j->seal_images, &seal, &enc, ei)) != SP_OK)
 		goto out;
 	/* the stored revision: opened whole at upload, verified at completion */
-	if ((r = pdf_doc_open_stored(j->base->data, j->base->len, &pdoc, ei)) != SP_OK ||
-	    (r = pdf_docmdp_check_signable(pdoc, ei)) != SP_OK)
+	if ((r = pdf_doc_open_stored(j->base->data, j->base->len, &pdoc, ei)) != SP_OK)
 		goto out;
 	memset(&params, 0, sizeof(params));
 	/* The placeholder holds exactly what this signer's CMS can take. */
@@ -437,13 +459,29 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	params.signing_time = j->signing_time;
 	params.utc_offset_min = j->utc_offset_min;
 	params.digest_sm3 = alg == CRYPTO_SIGALG_SM2_SM3;
-	if ((r = pdf_sig_prepare(pdoc, &params, &seal, needs_seal ? 1 : 0, pl, npl, &j->prep,
-				 ei)) != SP_OK)
+	/*
+	 * The update alone: the stored revision is ours already, and only the
+	 * update is stored. Its hashing gives the stored bytes' digest that
+	 * signable() looks up; a refusal of the document still comes before the
+	 * placements' (it was checked first).
+	 */
+	if ((r = pdf_sig_prepare_update(pdoc, &params, &seal, needs_seal ? 1 : 0, pl, npl, &j->prep,
+					ei)) != SP_OK) {
+		struct sp_errinfo mei;
+
+		sp_errinfo_init(&mei);
+		if (pdf_docmdp_check_signable(pdoc, &mei) != SP_OK) {
+			*ei = mei;
+			r = mei.code;
+		}
 		goto out;
+	}
 	if (j->prep.orig_len != j->base->len) {
 		r = sp_err(ei, SP_ERR_INTERNAL, "the update does not extend the stored revision");
 		goto out;
 	}
+	if ((r = signable(j, pdoc, ei)) != SP_OK)
+		goto out;
 	if ((r = crypto_cms_signed_attrs(cert, alg,
 					 alg == CRYPTO_SIGALG_SM2_SM3 ? j->prep.sm3
 								      : j->prep.sha256,
@@ -519,8 +557,8 @@ prep_done(void *arg, int rc, const struct sp_errinfo *ei)
 	memset(&s, 0, sizeof(s));
 	s.contract_number = j->number;
 	s.base_seq = j->base->seq;
-	s.delta = j->prep.data + j->prep.orig_len;
-	s.delta_len = j->prep.len - j->prep.orig_len;
+	s.delta = j->prep.update;
+	s.delta_len = j->prep.update_len;
 	s.contents_off = j->prep.contents_off;
 	s.contents_len = j->prep.contents_len;
 	s.signed_attrs = j->attrs;
@@ -645,6 +683,7 @@ prep_parse(struct request *r, int reply, struct prep_job **out)
 	j->trust = request_trust(r);
 	j->tsa = request_tsa(r);
 	j->seal_images = request_seal_images(r);
+	j->reads = request_revision_reads(r);
 	j->number = n;
 	*out = j;
 	return SP_OK;

@@ -269,7 +269,14 @@ class StoredVerification(SigningCase):
         n = self.create([(slug, i + 1) for i, (slug, _) in enumerate(signers)])
         for k, (slug, alg) in enumerate(signers, start=1):
             self.act(slug, n, "receive")
+            reads = self.refs_lookups("revision_reads")
             prep = self.prepared(slug, n, alg)
+            # prepare's DocMDP check takes the earlier signatures as the completion that
+            # stored the base read them: one lookup, a hit after the first signing (the
+            # upload has no signatures read)
+            got = self.refs_lookups("revision_reads")
+            self.assertEqual((got["hit"] - reads["hit"], got["miss"] - reads["miss"]),
+                             (1, 0) if k > 1 else (0, 1), "prepare of signing %d" % k)
             before, reads = self.refs_lookups(), self.refs_lookups("revision_reads")
             st, _, _, doc = self.complete(slug, prep["session"], self.token_sign(slug, alg, prep))
             self.assertEqual(st, 200, doc)
