@@ -63,6 +63,10 @@ struct prep_job {
 	struct crypto_cert_info info;
 	const char *alg_name;
 	char *rects_json;
+	/* the reply's members after the stored session's, as JSON object text, made on the
+	   worker: {"to_be_signed", "algorithm", "rects", "certificate_subject",
+	   "date_seal_zone", "seal"?} */
+	char *reply_more;
 	time_t signing_time; /* taken on the event loop, with its zone's offset: */
 	int utc_offset_min;  /* sp_tz_offset() switches TZ, which no worker may see */
 };
@@ -79,6 +83,7 @@ prep_job_free(struct prep_job *j)
 	free(j->cert_der);
 	free(j->chain);
 	free(j->rects_json);
+	free(j->reply_more);
 	free(j);
 }
 
@@ -382,6 +387,51 @@ signable(struct prep_job *j, struct pdf_doc *doc, struct sp_errinfo *ei)
 	return r;
 }
 
+/*
+ * What the reply adds to the stored session's document, as JSON object
+ * text (prep_stored() joins the two without parsing either). The seal's
+ * facts are PostgreSQL's JSON text, put in as they came. Worker thread.
+ */
+static int
+reply_more(struct prep_job *j, json_t *rects, struct sp_errinfo *ei)
+{
+	json_t *o = NULL;
+	char *tbs = NULL, *t = NULL;
+	size_t n, sl;
+	int r = SP_ERR_NOMEM;
+
+	if ((tbs = sp_b64_encode(j->attrs, j->attrs_len, 0)) == NULL ||
+	    (o = json_object()) == NULL ||
+	    json_object_set_new(o, "to_be_signed", json_string(tbs)) != 0 ||
+	    json_object_set_new(o, "algorithm", json_string(j->alg_name)) != 0 ||
+	    json_object_set(o, "rects", rects) != 0 ||
+	    json_object_set_new(o, "certificate_subject", json_string(j->info.subject)) != 0 ||
+	    json_object_set_new(o, "date_seal_zone", json_string(j->cfg->signing.date_seal_zone)) !=
+		    0 ||
+	    (t = json_dumps(o, JSON_COMPACT)) == NULL)
+		goto out;
+	n = strlen(t);
+	if (j->base->seal_info != NULL) {
+		/* ..."} -> ...","seal":<seal_info>} */
+		sl = strlen(j->base->seal_info);
+		if ((j->reply_more = malloc(n + sl + 9)) == NULL)
+			goto out;
+		memcpy(j->reply_more, t, n - 1);
+		memcpy(j->reply_more + n - 1, ",\"seal\":", 8);
+		memcpy(j->reply_more + n + 7, j->base->seal_info, sl);
+		memcpy(j->reply_more + n + 7 + sl, "}", 2);
+	} else {
+		j->reply_more = t;
+		t = NULL; /* transferred */
+	}
+	r = SP_OK;
+out:
+	free(tbs);
+	free(t);
+	json_decref(o);
+	return r != SP_OK ? sp_err(ei, r, "out of memory") : SP_OK;
+}
+
 static int
 prep_work(void *arg, struct sp_errinfo *ei)
 {
@@ -489,7 +539,8 @@ prep_work(void *arg, struct sp_errinfo *ei)
 		goto out;
 	j->alg_name = crypto_sigalg_name(alg);
 	if ((rects = rects_json(j->prep.rects, j->prep.nrects)) == NULL ||
-	    (j->rects_json = json_dumps(rects, JSON_COMPACT)) == NULL) {
+	    (j->rects_json = json_dumps(rects, JSON_COMPACT)) == NULL ||
+	    (r = reply_more(j, rects, ei)) != SP_OK) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -503,42 +554,54 @@ out:
 	sk_X509_pop_free(chain, X509_free);
 	json_decref(rects);
 	json_decref(doc);
+	/* the stored revision is not needed again (the view on it is closed): freed here,
+	   not on the event loop */
+	free(j->base->data);
+	j->base->data = NULL;
 	return r;
 }
 
 /* ---- the loop side ------------------------------------------------------------------------ */
 
+/*
+ * The reply: the stored session's document as PostgreSQL wrote it, with
+ * the members the worker made (reply_more) added before its closing brace:
+ * joined as text, neither parsed on the event loop.
+ */
 static void
-prep_stored(void *arg, json_t *out, const struct sp_errinfo *err)
+prep_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *err)
 {
 	struct prep_job *j = arg;
 	struct request *r = j->r;
-	json_error_t je;
-	json_t *rects;
-	char *tbs;
+	size_t end = len, more;
+	char *out;
 
 	if (err->code != SP_OK) {
 		prep_job_free(j);
 		request_reply_error(r, err->code, err);
 		return;
 	}
-	if ((tbs = sp_b64_encode(j->attrs, j->attrs_len, 0)) == NULL) {
-		json_decref(out);
+	while (end > 0 && (text[end - 1] == ' ' || text[end - 1] == '\n'))
+		end--;
+	more = strlen(j->reply_more);
+	/* an object with members ({...}), and ours ({"to_be_signed":...}) */
+	if (end < 3 || text[0] != '{' || text[end - 1] != '}' || more < 3 ||
+	    j->reply_more[0] != '{') {
+		prep_job_free(j);
+		request_reply_error(r, SP_ERR_INTERNAL, NULL);
+		return;
+	}
+	if ((out = malloc(end + more)) == NULL) {
 		prep_job_free(j);
 		request_reply_error(r, SP_ERR_NOMEM, NULL);
 		return;
 	}
-	rects = json_loads(j->rects_json, 0, &je);
-	json_object_set_new(out, "to_be_signed", json_string(tbs));
-	json_object_set_new(out, "algorithm", json_string(j->alg_name));
-	json_object_set_new(out, "rects", rects != NULL ? rects : json_array());
-	json_object_set_new(out, "certificate_subject", json_string(j->info.subject));
-	json_object_set_new(out, "date_seal_zone", json_string(j->cfg->signing.date_seal_zone));
-	if (j->base->seal_info != NULL)
-		json_object_set_new(out, "seal", json_loads(j->base->seal_info, 0, &je));
-	free(tbs);
+	memcpy(out, text, end - 1);
+	out[end - 1] = ',';
+	memcpy(out + end, j->reply_more + 1, more - 1);
 	prep_job_free(j);
-	request_reply_json(r, 201, out);
+	request_reply_json_text(r, 201, out, end + more - 1);
+	free(out);
 }
 
 static void
