@@ -37,7 +37,6 @@
 
 #define MAX_PLACEMENTS 64
 #define MAX_CERT 65536
-#define SEAL_MAX (4u * 1024 * 1024)
 
 struct prep_job {
 	struct request *r;
@@ -46,6 +45,8 @@ struct prep_job {
 	const struct tsa_provider *tsa;
 	struct blob_cache *seal_images; /* the process's (state.h); outlives the job */
 	struct blob_cache *reads;       /* the signature reads completion keeps per revision */
+	const uint8_t *default_seal;    /* the demo seal's picture, the process's */
+	size_t default_seal_len;
 	json_t *doc;     /* the body, parsed on the loop (the seal id is needed first) */
 	int64_t seal_id; /* the seal the placements name, 0: none or the demo seal */
 	int64_t number, org_id, user_id;
@@ -444,8 +445,8 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	struct pdf_doc *pdoc = NULL;
 	enum crypto_sigalg alg;
 	STACK_OF(X509) *chain = NULL;
-	unsigned char *png = NULL, *enc = NULL;
-	size_t png_len = 0, npl = 0;
+	unsigned char *enc = NULL;
+	size_t npl = 0;
 	X509 *cert = NULL;
 	json_t *doc = j->doc, *rects = NULL;
 	int needs_seal, r = SP_ERR_INTERNAL;
@@ -481,20 +482,15 @@ prep_work(void *arg, struct sp_errinfo *ei)
 		seal.png_len = j->base->seal_png_len;
 	} else if (needs_seal) {
 		/* The demo seal: development only (production leaves it unset). */
-		if (j->cfg->signing.default_seal_image == NULL) {
+		if (j->default_seal == NULL) {
 			r = sp_err_reason(ei, SP_ERR_INVALID, "seal_not_found",
 					  "name one of your organization's approved seals in the "
 					  "placements (\"seal\": its id): there is no default "
 					  "seal");
 			goto out;
 		}
-		if ((r = sp_file_read(j->cfg->signing.default_seal_image, SEAL_MAX, &png, &png_len,
-				      ei)) != SP_OK) {
-			r = sp_err(ei, SP_ERR_CONFIG, "the default seal image cannot be read");
-			goto out;
-		}
-		seal.png = png;
-		seal.png_len = png_len;
+		seal.png = j->default_seal;
+		seal.png_len = j->default_seal_len;
 	}
 	if (needs_seal && (r = seal_image(j->seal_images, &seal, &enc, ei)) != SP_OK)
 		goto out;
@@ -548,7 +544,6 @@ prep_work(void *arg, struct sp_errinfo *ei)
 out:
 	crypto_cert_result_cleanup(&res);
 	pdf_doc_free(pdoc);
-	free(png);
 	free(enc);
 	X509_free(cert);
 	sk_X509_pop_free(chain, X509_free);
@@ -747,6 +742,7 @@ prep_parse(struct request *r, int reply, struct prep_job **out)
 	j->tsa = request_tsa(r);
 	j->seal_images = request_seal_images(r);
 	j->reads = request_revision_reads(r);
+	j->default_seal = request_default_seal(r, &j->default_seal_len);
 	j->number = n;
 	*out = j;
 	return SP_OK;

@@ -306,9 +306,11 @@ struct server {
 	struct blob_cache *seal_images;    /* seal pictures as PDF image data, by PNG digest */
 	struct blob_cache *revision_refs;  /* object numbers a revision refers to, by digest */
 	struct blob_cache *revision_reads; /* its signature dictionaries as read, and count */
-	struct expiry expiry;              /* the deadline sweep */
-	struct webhook_delivery webhooks;  /* webhook deliveries */
-	struct archive_renewal archive;    /* archive-timestamp renewal */
+	uint8_t *default_seal;             /* signing.default_seal_image's bytes (NULL: unset) */
+	size_t default_seal_len;
+	struct expiry expiry;             /* the deadline sweep */
+	struct webhook_delivery webhooks; /* webhook deliveries */
+	struct archive_renewal archive;   /* archive-timestamp renewal */
 	struct event *sigterm_ev, *sigint_ev, *drain_ev;
 	double start_time;         /* epoch seconds, for process_start_time_seconds */
 	int port;                  /* the bound port */

@@ -214,6 +214,12 @@ request_seal_images(const struct request *r)
 {
 	return r->srv->seal_images;
 }
+const uint8_t *
+request_default_seal(const struct request *r, size_t *len)
+{
+	*len = r->srv->default_seal_len;
+	return r->srv->default_seal;
+}
 struct blob_cache *
 request_revision_refs(const struct request *r)
 {

@@ -1068,6 +1068,17 @@ class OfflineAndServerAgree(SigningCase):
         srv.stop()
         self.assertIn("date_seal_zone", str(cm.exception))
 
+    def test_unreadable_default_seal_stops_startup(self):
+        # the demo seal's picture is read once, at start-up: a path that cannot be read
+        # stops it there, not at the first prepare
+        missing = os.path.join(self.tmp, "no-such-seal.png")
+        srv = harness.Server(self.tmp, self.db.url,
+                             extra={"signing": {"default_seal_image": missing}})
+        with self.assertRaises(RuntimeError) as cm:
+            srv.start()
+        srv.stop()
+        self.assertIn("default_seal_image", str(cm.exception))
+
 
 class OfflineHttpsTSA(SigningCase):
     """`sign --offline --tsa https://...` trusts the CA given with --cacert (global or after
