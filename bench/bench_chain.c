@@ -2,8 +2,9 @@
  * bench_chain.c: whether a contract's k-th signing costs what its 1st does,
  * in process (no HTTP, no database): one PDF signed N times in a row, each
  * signing doing the document work sealpactd does (prepare: open the stored
- * revision, check DocMDP, build the update with a seal and a date
- * placement; complete: open the base and the new revision as views, count
+ * revision, build the update with a seal and a date placement without
+ * copying the revision, check DocMDP with the earlier signatures as the
+ * previous completion read them; complete: open the base and the new revision as views, count
  * their signed fields, run the engine over the new update only with the
  * object numbers (at the 1st, those the upload's normalization found), the
  * signature dictionaries and the signed-field count the previous completion
@@ -181,15 +182,29 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 			die("seal image", &ei);
 		seal.image = enc;
 		seal.image_len = enclen;
-		if ((before ? pdf_doc_open(cur, curlen, &doc, &ei)
-			    : pdf_doc_open_stored(cur, curlen, &doc, &ei)) != SP_OK ||
-		    pdf_docmdp_check_signable(doc, &ei) != SP_OK ||
-		    pdf_sig_prepare(doc, &params, &seal, 1, pl, 2, &prep, &ei) != SP_OK ||
+		/* now: the update alone (the stored revision is not copied), the earlier
+		   signatures' DocMDP as the previous completion read them (sealpactd's cache) */
+		if ((before ? pdf_doc_open(cur, curlen, &doc, &ei) != SP_OK ||
+				      pdf_docmdp_check_signable(doc, &ei) != SP_OK ||
+				      pdf_sig_prepare(doc, &params, &seal, 1, pl, 2, &prep, &ei) !=
+					      SP_OK
+			    : pdf_doc_open_stored(cur, curlen, &doc, &ei) != SP_OK ||
+				      pdf_sig_prepare_update(doc, &params, &seal, 1, pl, 2, &prep,
+							     &ei) != SP_OK ||
+				      pdf_docmdp_check_signable_known(doc, sigs, nsigs, &ei) !=
+					      SP_OK) ||
 		    crypto_cms_signed_attrs(k->cert, CRYPTO_SIGALG_RSA_SHA256, prep.sha256, 32,
 					    &attrs, &alen, &ei) != SP_OK)
 			die("prepare", &ei);
 		pdf_doc_free(doc);
 		tp[i] = now_ms() - t0;
+		/* the whole new file, as completion's load assembles it (not timed) */
+		if (!before) {
+			if ((prep.data = malloc(prep.len)) == NULL)
+				die("oom", NULL);
+			memcpy(prep.data, cur, curlen);
+			memcpy(prep.data + curlen, prep.update, prep.update_len);
+		}
 		make_cms(k, attrs, alen, (uint64_t)i + 1, &cms, &cmslen);
 		if (pdf_sig_fill(prep.data, prep.len, prep.contents_off, prep.contents_len, cms,
 				 cmslen, &ei) != SP_OK)

@@ -662,11 +662,12 @@ struct db_signing_new {
  * Prepare, second half: store a signing session for who (its org_id's
  * signer party), re-checking the turn and that no revision landed since
  * base_seq (stale_revision), and record the certificate for the
- * organization (SQL signing_session_create). The JSON is
- * {"session", "expires_at", "base_seq", "certificate_id"}. Loop thread.
+ * organization (SQL signing_session_create). The JSON text is
+ * {"session", "expires_at", "base_seq", "certificate_id"}, as PostgreSQL
+ * wrote it (the reply adds to it without parsing it). Loop thread.
  */
 int db_signing_session_create(struct db_pool *pool, const struct db_actor *who,
-			      const struct db_signing_new *s, db_json_fn cb, void *arg) SP_WUR;
+			      const struct db_signing_new *s, db_text_fn cb, void *arg) SP_WUR;
 
 /*
  * What completion needs, claimed by db_signing_session_claim(). The struct

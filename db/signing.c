@@ -275,7 +275,7 @@ db_verification_document_load(struct db_pool *pool, int64_t number, int64_t org_
 
 int
 db_signing_session_create(struct db_pool *pool, const struct db_actor *who,
-			  const struct db_signing_new *s, db_json_fn cb, void *arg)
+			  const struct db_signing_new *s, db_text_fn cb, void *arg)
 {
 	static const char sql[] =
 		"SELECT signing_session_create($1::bigint, $2::bigint, $3::bigint, $4::integer, "
@@ -344,9 +344,9 @@ db_signing_session_create(struct db_pool *pool, const struct db_actor *who,
 	p[19].value = t.ua;
 	if (s->seal_id > 0) {
 		p[20].value = db_i64_text(seal, sizeof(seal), s->seal_id);
-		return db_json_call(pool, sql_seal, 21, p, NULL, cb, arg);
+		return db_text_call(pool, sql_seal, 21, p, NULL, cb, arg);
 	}
-	return db_json_call(pool, sql, 20, p, NULL, cb, arg);
+	return db_text_call(pool, sql, 20, p, NULL, cb, arg);
 }
 
 /* ---- complete: claiming the session -------------------------------------------------------- */

@@ -223,11 +223,21 @@ struct pdf_sig_params {
 				   placements are ignored: one invisible widget */
 };
 
-/* The result of pdf_sig_prepare(); _cleanup frees and zeroes it. */
+/* The result of pdf_sig_prepare() or pdf_sig_prepare_update(); _cleanup frees and zeroes it. */
 struct pdf_sig_prepared {
-	unsigned char *data; /* the whole new file: original bytes + the update */
-	size_t len;
-	size_t orig_len;         /* the original is data[0 .. orig_len) */
+	unsigned char *data; /* the whole new file: original bytes + the update (NULL from
+				pdf_sig_prepare_update) */
+	size_t len;          /* the whole new file's length */
+	size_t orig_len;     /* the original is data[0 .. orig_len) */
+	/*
+	 * pdf_sig_prepare_update() only: the update alone, the new file's bytes
+	 * [orig_len, len) (update_len = len - orig_len), and the SHA-256 of the
+	 * original bytes (taken on the way when the signature's digest is
+	 * SHA-256, in a pass of its own for SM3).
+	 */
+	unsigned char *update;
+	size_t update_len;
+	unsigned char orig_sha256[32];
 	size_t contents_off;     /* offset of the '<' of the /Contents placeholder */
 	size_t contents_len;     /* its length including '<' and '>' */
 	long long byte_range[4]; /* 0, contents_off, contents_off+contents_len, rest */
@@ -262,6 +272,19 @@ void pdf_sig_prepared_cleanup(struct pdf_sig_prepared *p);
 int pdf_sig_prepare(struct pdf_doc *doc, const struct pdf_sig_params *params,
 		    const struct pdf_seal *seals, size_t nseals, const struct pdf_placement *pl,
 		    size_t npl, struct pdf_sig_prepared *out, struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * pdf_sig_prepare() without copying the original: out->update holds the
+ * update alone (the same bytes pdf_sig_prepare() appends), out->data is
+ * NULL, and the offsets (contents_off, byte_range) and digests are those of
+ * the whole new file, the document's bytes followed by the update. For a
+ * caller that keeps the original anyway and stores only the update (the
+ * server's prepare). Any thread.
+ */
+int pdf_sig_prepare_update(struct pdf_doc *doc, const struct pdf_sig_params *params,
+			   const struct pdf_seal *seals, size_t nseals,
+			   const struct pdf_placement *pl, size_t npl, struct pdf_sig_prepared *out,
+			   struct sp_errinfo *ei) SP_WUR;
 
 /*
  * Write a DER signature (CMS) into the placeholder data[contents_off ..
@@ -489,6 +512,17 @@ void pdf_sig_fields_free(struct pdf_sig_field *s, size_t n);
  * 1 (PDF 2.0), which forbid any change.
  */
 int pdf_docmdp_check_signable(struct pdf_doc *doc, struct sp_errinfo *ei) SP_WUR;
+/*
+ * pdf_docmdp_check_signable, for a doc whose signatures an earlier
+ * verification of exactly its bytes read (reads[0..reads_len), its
+ * pdf_sig_reads_pack: the server keeps them per stored revision): the
+ * dictionaries it read self-contained are taken as read instead of parsed
+ * again (each is a whole /Contents: reading every earlier one made a
+ * contract's k-th prepare cost O(k)), any other value is read. Same answer
+ * as pdf_docmdp_check_signable; reads NULL (or not pack's) is that. Any thread.
+ */
+int pdf_docmdp_check_signable_known(struct pdf_doc *doc, const uint8_t *reads, size_t reads_len,
+				    struct sp_errinfo *ei) SP_WUR;
 
 /* 1 when s's FieldMDP lock covers the fully qualified field name (or an ancestor of it). */
 int pdf_sig_field_locks(const struct pdf_sig_field *s, const char *field);

@@ -73,12 +73,18 @@ struct pdfw_xent {
 	size_t off;
 };
 struct pdfw {
-	struct sp_buf b;     /* the whole new file, starting with the original */
+	struct sp_buf b;     /* the whole new file, starting with the original; or (base > 0)
+			    the update alone */
+	size_t base;         /* the file offset of b.data[0]: 0, or the original's length */
 	struct pdfw_xent *x; /* objects written in this update */
 	size_t nx, capx;
 	int next; /* next free object number */
 };
 int pdfw_init(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei) SP_WUR;
+/* pdfw_init without the copy: b holds the update alone (w->base = doc->len). */
+int pdfw_init_update(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei) SP_WUR;
+/* The file offset the next byte written goes to. */
+size_t pdfw_off(const struct pdfw *w);
 void pdfw_cleanup(struct pdfw *w);
 int pdfw_alloc(struct pdfw *w);
 /* "num gen obj\n", recording the offset; refuses an object written twice. */
@@ -89,9 +95,16 @@ int pdfw_stream(struct pdfw *w, int num, const char *dict_body, const unsigned c
 		size_t len, struct sp_errinfo *ei) SP_WUR;
 /* The xref section (kind of the previous revision), trailer and %%EOF. */
 int pdfw_finish(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei) SP_WUR;
-/* SHA-256 and/or SM3 (each unless its output is NULL) over data[0..a) and data[b..len). */
-int pdfw_digest(const unsigned char *data, size_t len, size_t a, size_t b, unsigned char sha256[32],
-		unsigned char sm3[32], struct sp_errinfo *ei) SP_WUR;
+/*
+ * SHA-256 and/or SM3 (each unless its output is NULL) over the file
+ * orig[0..olen) + upd[0..ulen) less the gap [a, b) (file offsets, olen <= a
+ * <= b <= olen + ulen; orig NULL with olen 0 when upd is the whole file).
+ * base_sha256 (unless NULL): the SHA-256 of orig alone, taken on the way
+ * when the signature's digest is SHA-256.
+ */
+int pdfw_digest(const unsigned char *orig, size_t olen, const unsigned char *upd, size_t ulen,
+		size_t a, size_t b, unsigned char sha256[32], unsigned char sm3[32],
+		unsigned char base_sha256[32], struct sp_errinfo *ei) SP_WUR;
 
 /* place.c: the date stamp's text and size. */
 void pdf_date_text(time_t t, int utc_offset_min, char out[16]);

@@ -843,24 +843,98 @@ out:
 	return same;
 }
 
+/* SP_ERR_INVALID (docmdp_no_changes) when one of s[0..n) forbids any change. */
+static int
+refuse_p1(const struct pdf_sig_field *s, size_t n, struct sp_errinfo *ei)
+{
+	size_t i;
+
+	for (i = 0; i < n && s[i].docmdp_p != 1 && s[i].lock_p != 1; i++)
+		;
+	if (i == n)
+		return SP_OK;
+	return sp_err_reason(ei, SP_ERR_INVALID, "docmdp_no_changes",
+			     "the document is %s by signature \"%.60s\" with DocMDP "
+			     "permissions P=1 (no changes allowed): another signature would "
+			     "invalidate %s",
+			     s[i].docmdp_p == 1 ? "certified" : "locked", s[i].name,
+			     s[i].docmdp_p == 1 ? "the certification" : "it");
+}
+
 int
 pdf_docmdp_check_signable(struct pdf_doc *doc, struct sp_errinfo *ei)
 {
 	struct pdf_sig_field *s = NULL;
-	size_t n = 0, i;
+	size_t n = 0;
 	int r;
 
 	if ((r = pdf_sig_fields_list(doc, &s, &n, ei)) < 0)
 		return r;
-	for (i = 0; i < n && s[i].docmdp_p != 1 && s[i].lock_p != 1; i++)
-		;
-	if (i < n)
-		r = sp_err_reason(ei, SP_ERR_INVALID, "docmdp_no_changes",
-				  "the document is %s by signature \"%.60s\" with DocMDP "
-				  "permissions P=1 (no changes allowed): another signature would "
-				  "invalidate %s",
-				  s[i].docmdp_p == 1 ? "certified" : "locked", s[i].name,
-				  s[i].docmdp_p == 1 ? "the certification" : "it");
+	r = refuse_p1(s, n, ei);
 	pdf_sig_fields_free(s, n);
+	return r;
+}
+
+/* the read of kn[0..nkn) that is sig's object, or NULL */
+static const struct pdf_sig_field *
+known_read(const struct pdf_sig_field *kn, size_t nkn, const struct pdf_sig_field *sig)
+{
+	size_t i;
+
+	for (i = 0; i < nkn; i++)
+		if (kn[i].self_contained && kn[i].sig_obj == sig->sig_obj &&
+		    kn[i].sig_gen == sig->sig_gen)
+			return &kn[i];
+	return NULL;
+}
+
+int
+pdf_docmdp_check_signable_known(struct pdf_doc *doc, const uint8_t *reads, size_t reads_len,
+				struct sp_errinfo *ei)
+{
+	struct pdf_sig_field *kn = NULL, *s = NULL;
+	const struct pdf_sig_field *k;
+	struct sp_errinfo ign;
+	size_t nkn = 0, n = 0, i;
+	int r;
+
+	sp_errinfo_init(&ign);
+	if (reads == NULL || pdf_sig_reads_unpack(reads, reads_len, &kn, &nkn, &ign) != SP_OK ||
+	    nkn == 0) {
+		pdf_sig_fields_free(kn, nkn);
+		return pdf_docmdp_check_signable(doc, ei);
+	}
+	/* the fields as the full list finds them, values left unread (only a field's
+	   own /Lock is read with it) */
+	if ((r = pdf_sig_fields_list_known(doc, kn, nkn, &s, &n, ei)) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (!s[i].unread)
+			continue;
+		/*
+		 * A known read is self-contained: a dictionary without /Reference,
+		 * so it carries no DocMDP and no FieldMDP of its own (docmdp_p 0,
+		 * the field's lock as just read), what reading it again would give.
+		 */
+		if ((k = known_read(kn, nkn, &s[i])) != NULL) {
+			s[i].docmdp_p = k->docmdp_p;
+			continue;
+		}
+		/* any other value is read as the full list reads it; a reference to no
+		   object is no signature there either (its field's /Lock binds nothing) */
+		sp_errinfo_init(&ign);
+		if ((r = pdf_sig_field_read(doc, &s[i], &ign)) == SP_ERR_NOT_FOUND) {
+			s[i].docmdp_p = s[i].lock_p = 0;
+			continue;
+		}
+		if (r < 0) {
+			*ei = ign;
+			goto out;
+		}
+	}
+	r = refuse_p1(s, n, ei);
+out:
+	pdf_sig_fields_free(s, n);
+	pdf_sig_fields_free(kn, nkn);
 	return r;
 }

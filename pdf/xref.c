@@ -13,21 +13,43 @@
 
 #define UPDATE_MAX ((size_t)256 * 1024 * 1024)
 
-int
-pdfw_init(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei)
+static int
+init(struct pdfw *w, const struct pdf_doc *doc, int copy, struct sp_errinfo *ei)
 {
 	int r;
 
 	memset(w, 0, sizeof(*w));
-	sp_buf_init(&w->b, doc->len + UPDATE_MAX);
+	sp_buf_init(&w->b, (copy ? doc->len : 0) + UPDATE_MAX);
 	w->next = (int)doc->info.size;
-	if ((r = sp_buf_add(&w->b, doc->data, doc->len)) < 0)
+	if (copy && (r = sp_buf_add(&w->b, doc->data, doc->len)) < 0)
 		return sp_err(ei, r, "out of memory copying the PDF");
+	if (!copy)
+		w->base = doc->len;
 	/* An update starts on a new line; the original stays an exact prefix. */
 	if (doc->data[doc->len - 1] != '\n' && doc->data[doc->len - 1] != '\r')
 		if ((r = sp_buf_add(&w->b, "\n", 1)) < 0)
 			return sp_err(ei, r, "out of memory");
 	return SP_OK;
+}
+
+int
+pdfw_init(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei)
+{
+	return init(w, doc, 1, ei);
+}
+
+/* The original is the caller's already (a stored revision): copying it only to append
+   was a whole file's memcpy (and fresh pages) per prepare. */
+int
+pdfw_init_update(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei)
+{
+	return init(w, doc, 0, ei);
+}
+
+size_t
+pdfw_off(const struct pdfw *w)
+{
+	return w->base + w->b.len;
 }
 
 void
@@ -67,7 +89,7 @@ pdfw_begin(struct pdfw *w, int num, int gen, struct sp_errinfo *ei)
 	}
 	w->x[w->nx].num = num;
 	w->x[w->nx].gen = gen;
-	w->x[w->nx].off = w->b.len;
+	w->x[w->nx].off = pdfw_off(w);
 	w->nx++;
 	if (sp_buf_printf(&w->b, "%d %d obj\n", num, gen) < 0)
 		return sp_err(ei, SP_ERR_TOO_LARGE, "incremental update too large");
@@ -154,7 +176,7 @@ subsections(struct sp_buf *b, const struct pdfw_xent *x, size_t n, int table)
 static int
 finish_table(struct pdfw *w, const struct pdf_doc *doc, int size)
 {
-	size_t start = w->b.len;
+	size_t start = pdfw_off(w);
 	int r;
 
 	if ((r = sp_buf_addstr(&w->b, "xref\n")) < 0 ||
@@ -172,7 +194,7 @@ finish_stream(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei)
 	int r = SP_ERR_INTERNAL, num = pdfw_alloc(w), size = w->next;
 	struct sp_buf idx, dict;
 	unsigned char *raw = NULL, *z = NULL;
-	size_t zlen = 0, i, start = w->b.len;
+	size_t zlen = 0, i, start = pdfw_off(w);
 
 	sp_buf_init(&idx, 1 << 20);
 	sp_buf_init(&dict, 1 << 20);
@@ -230,42 +252,54 @@ pdfw_finish(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei)
 	return SP_OK;
 }
 
+/* md over orig[0..olen) then upd less the gap [a, b); *base (unless NULL) after orig */
 static int
-digest_one(const char *name, const unsigned char *data, size_t len, size_t a, size_t b,
-	   unsigned char out[32], struct sp_errinfo *ei)
+digest_one(const char *name, const unsigned char *orig, size_t olen, const unsigned char *upd,
+	   size_t ulen, size_t a, size_t b, unsigned char out[32], unsigned char base[32],
+	   struct sp_errinfo *ei)
 {
 	int r = SP_ERR_CRYPTO;
 	EVP_MD *md = EVP_MD_fetch(NULL, name, NULL);
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	EVP_MD_CTX *c = EVP_MD_CTX_new(), *peek = base ? EVP_MD_CTX_new() : NULL;
 	unsigned int n = 0;
 
-	if (!md || !c || EVP_MD_get_size(md) != 32) {
+	if (!md || !c || (base && !peek) || EVP_MD_get_size(md) != 32) {
 		r = sp_err(ei, SP_ERR_CRYPTO, "digest %s is not available", name);
 		goto out;
 	}
-	if (!EVP_DigestInit_ex(c, md, NULL) || !EVP_DigestUpdate(c, data, a) ||
-	    !EVP_DigestUpdate(c, data + b, len - b) || !EVP_DigestFinal_ex(c, out, &n)) {
+	if (!EVP_DigestInit_ex(c, md, NULL) || (olen > 0 && !EVP_DigestUpdate(c, orig, olen)) ||
+	    (base && (!EVP_MD_CTX_copy_ex(peek, c) || !EVP_DigestFinal_ex(peek, base, &n))) ||
+	    !EVP_DigestUpdate(c, upd, a - olen) ||
+	    !EVP_DigestUpdate(c, upd + (b - olen), ulen - (b - olen)) ||
+	    !EVP_DigestFinal_ex(c, out, &n)) {
 		r = sp_err(ei, SP_ERR_CRYPTO, "digest %s failed", name);
 		goto out;
 	}
 	r = SP_OK;
 out:
+	EVP_MD_CTX_free(peek);
 	EVP_MD_CTX_free(c);
 	EVP_MD_free(md);
 	return r;
 }
 
 int
-pdfw_digest(const unsigned char *data, size_t len, size_t a, size_t b, unsigned char sha256[32],
-	    unsigned char sm3[32], struct sp_errinfo *ei)
+pdfw_digest(const unsigned char *orig, size_t olen, const unsigned char *upd, size_t ulen, size_t a,
+	    size_t b, unsigned char sha256[32], unsigned char sm3[32],
+	    unsigned char base_sha256[32], struct sp_errinfo *ei)
 {
 	int r;
 
-	if (a > b || b > len)
+	if (a < olen || a > b || b - olen > ulen)
 		return sp_err(ei, SP_ERR_INTERNAL, "byte range out of order");
-	if (sha256 != NULL && (r = digest_one("SHA256", data, len, a, b, sha256, ei)) < 0)
+	if (sha256 != NULL &&
+	    (r = digest_one("SHA256", orig, olen, upd, ulen, a, b, sha256, base_sha256, ei)) < 0)
 		return r;
-	if (sm3 != NULL && (r = digest_one("SM3", data, len, a, b, sm3, ei)) < 0)
+	if (sm3 != NULL && (r = digest_one("SM3", orig, olen, upd, ulen, a, b, sm3, NULL, ei)) < 0)
+		return r;
+	/* the signature's digest is SM3: the original's SHA-256 on its own */
+	if (sha256 == NULL && base_sha256 != NULL &&
+	    (r = digest_one("SHA256", NULL, 0, orig, olen, olen, olen, base_sha256, NULL, ei)) < 0)
 		return r;
 	return SP_OK;
 }

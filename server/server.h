@@ -141,6 +141,8 @@ struct ip_limiter *request_verify_limiter(const struct request *r);
  * that digest: its signature dictionaries (crypto_verify_opts.sigs_out) and
  * its signed-field count.
  */
+/* signing.default_seal_image's bytes, read at start-up (NULL when unset); any thread. */
+const uint8_t *request_default_seal(const struct request *r, size_t *len);
 struct blob_cache *request_seal_images(const struct request *r);
 struct blob_cache *request_revision_refs(const struct request *r);
 struct blob_cache *request_revision_reads(const struct request *r);

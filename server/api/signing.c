@@ -37,7 +37,6 @@
 
 #define MAX_PLACEMENTS 64
 #define MAX_CERT 65536
-#define SEAL_MAX (4u * 1024 * 1024)
 
 struct prep_job {
 	struct request *r;
@@ -45,6 +44,9 @@ struct prep_job {
 	struct crypto_trust *trust; /* the process's (NULL: none); outlives the job */
 	const struct tsa_provider *tsa;
 	struct blob_cache *seal_images; /* the process's (state.h); outlives the job */
+	struct blob_cache *reads;       /* the signature reads completion keeps per revision */
+	const uint8_t *default_seal;    /* the demo seal's picture, the process's */
+	size_t default_seal_len;
 	json_t *doc;     /* the body, parsed on the loop (the seal id is needed first) */
 	int64_t seal_id; /* the seal the placements name, 0: none or the demo seal */
 	int64_t number, org_id, user_id;
@@ -62,6 +64,10 @@ struct prep_job {
 	struct crypto_cert_info info;
 	const char *alg_name;
 	char *rects_json;
+	/* the reply's members after the stored session's, as JSON object text, made on the
+	   worker: {"to_be_signed", "algorithm", "rects", "certificate_subject",
+	   "date_seal_zone", "seal"?} */
+	char *reply_more;
 	time_t signing_time; /* taken on the event loop, with its zone's offset: */
 	int utc_offset_min;  /* sp_tz_offset() switches TZ, which no worker may see */
 };
@@ -78,6 +84,7 @@ prep_job_free(struct prep_job *j)
 	free(j->cert_der);
 	free(j->chain);
 	free(j->rects_json);
+	free(j->reply_more);
 	free(j);
 }
 
@@ -359,6 +366,73 @@ seal_image(struct blob_cache *c, struct pdf_seal *seal, uint8_t **enc, struct sp
 	return SP_OK;
 }
 
+/*
+ * The stored revision may take another signature (no DocMDP P=1). Its
+ * earlier signatures as the completion that stored these very bytes read
+ * them (the process's cache, by the digest the update's hashing took of
+ * them on the way) are not parsed again; on a miss (another process, a
+ * restart, the upload) they are. Worker thread.
+ */
+static int
+signable(struct prep_job *j, struct pdf_doc *doc, struct sp_errinfo *ei)
+{
+	uint8_t key[32], *reads = NULL;
+	size_t len = 0;
+	int r;
+
+	blob_cache_key("sigs", j->prep.orig_sha256, key);
+	if (blob_cache_get(j->reads, key, &reads, &len) != SP_OK)
+		reads = NULL;
+	r = pdf_docmdp_check_signable_known(doc, reads, len, ei);
+	free(reads);
+	return r;
+}
+
+/*
+ * What the reply adds to the stored session's document, as JSON object
+ * text (prep_stored() joins the two without parsing either). The seal's
+ * facts are PostgreSQL's JSON text, put in as they came. Worker thread.
+ */
+static int
+reply_more(struct prep_job *j, json_t *rects, struct sp_errinfo *ei)
+{
+	json_t *o = NULL;
+	char *tbs = NULL, *t = NULL;
+	size_t n, sl;
+	int r = SP_ERR_NOMEM;
+
+	if ((tbs = sp_b64_encode(j->attrs, j->attrs_len, 0)) == NULL ||
+	    (o = json_object()) == NULL ||
+	    json_object_set_new(o, "to_be_signed", json_string(tbs)) != 0 ||
+	    json_object_set_new(o, "algorithm", json_string(j->alg_name)) != 0 ||
+	    json_object_set(o, "rects", rects) != 0 ||
+	    json_object_set_new(o, "certificate_subject", json_string(j->info.subject)) != 0 ||
+	    json_object_set_new(o, "date_seal_zone", json_string(j->cfg->signing.date_seal_zone)) !=
+		    0 ||
+	    (t = json_dumps(o, JSON_COMPACT)) == NULL)
+		goto out;
+	n = strlen(t);
+	if (j->base->seal_info != NULL) {
+		/* ..."} -> ...","seal":<seal_info>} */
+		sl = strlen(j->base->seal_info);
+		if ((j->reply_more = malloc(n + sl + 9)) == NULL)
+			goto out;
+		memcpy(j->reply_more, t, n - 1);
+		memcpy(j->reply_more + n - 1, ",\"seal\":", 8);
+		memcpy(j->reply_more + n + 7, j->base->seal_info, sl);
+		memcpy(j->reply_more + n + 7 + sl, "}", 2);
+	} else {
+		j->reply_more = t;
+		t = NULL; /* transferred */
+	}
+	r = SP_OK;
+out:
+	free(tbs);
+	free(t);
+	json_decref(o);
+	return r != SP_OK ? sp_err(ei, r, "out of memory") : SP_OK;
+}
+
 static int
 prep_work(void *arg, struct sp_errinfo *ei)
 {
@@ -371,8 +445,8 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	struct pdf_doc *pdoc = NULL;
 	enum crypto_sigalg alg;
 	STACK_OF(X509) *chain = NULL;
-	unsigned char *png = NULL, *enc = NULL;
-	size_t png_len = 0, npl = 0;
+	unsigned char *enc = NULL;
+	size_t npl = 0;
 	X509 *cert = NULL;
 	json_t *doc = j->doc, *rects = NULL;
 	int needs_seal, r = SP_ERR_INTERNAL;
@@ -408,26 +482,20 @@ prep_work(void *arg, struct sp_errinfo *ei)
 		seal.png_len = j->base->seal_png_len;
 	} else if (needs_seal) {
 		/* The demo seal: development only (production leaves it unset). */
-		if (j->cfg->signing.default_seal_image == NULL) {
+		if (j->default_seal == NULL) {
 			r = sp_err_reason(ei, SP_ERR_INVALID, "seal_not_found",
 					  "name one of your organization's approved seals in the "
 					  "placements (\"seal\": its id): there is no default "
 					  "seal");
 			goto out;
 		}
-		if ((r = sp_file_read(j->cfg->signing.default_seal_image, SEAL_MAX, &png, &png_len,
-				      ei)) != SP_OK) {
-			r = sp_err(ei, SP_ERR_CONFIG, "the default seal image cannot be read");
-			goto out;
-		}
-		seal.png = png;
-		seal.png_len = png_len;
+		seal.png = j->default_seal;
+		seal.png_len = j->default_seal_len;
 	}
 	if (needs_seal && (r = seal_image(j->seal_images, &seal, &enc, ei)) != SP_OK)
 		goto out;
 	/* the stored revision: opened whole at upload, verified at completion */
-	if ((r = pdf_doc_open_stored(j->base->data, j->base->len, &pdoc, ei)) != SP_OK ||
-	    (r = pdf_docmdp_check_signable(pdoc, ei)) != SP_OK)
+	if ((r = pdf_doc_open_stored(j->base->data, j->base->len, &pdoc, ei)) != SP_OK)
 		goto out;
 	memset(&params, 0, sizeof(params));
 	/* The placeholder holds exactly what this signer's CMS can take. */
@@ -437,13 +505,29 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	params.signing_time = j->signing_time;
 	params.utc_offset_min = j->utc_offset_min;
 	params.digest_sm3 = alg == CRYPTO_SIGALG_SM2_SM3;
-	if ((r = pdf_sig_prepare(pdoc, &params, &seal, needs_seal ? 1 : 0, pl, npl, &j->prep,
-				 ei)) != SP_OK)
+	/*
+	 * The update alone: the stored revision is ours already, and only the
+	 * update is stored. Its hashing gives the stored bytes' digest that
+	 * signable() looks up; a refusal of the document still comes before the
+	 * placements' (it was checked first).
+	 */
+	if ((r = pdf_sig_prepare_update(pdoc, &params, &seal, needs_seal ? 1 : 0, pl, npl, &j->prep,
+					ei)) != SP_OK) {
+		struct sp_errinfo mei;
+
+		sp_errinfo_init(&mei);
+		if (pdf_docmdp_check_signable(pdoc, &mei) != SP_OK) {
+			*ei = mei;
+			r = mei.code;
+		}
 		goto out;
+	}
 	if (j->prep.orig_len != j->base->len) {
 		r = sp_err(ei, SP_ERR_INTERNAL, "the update does not extend the stored revision");
 		goto out;
 	}
+	if ((r = signable(j, pdoc, ei)) != SP_OK)
+		goto out;
 	if ((r = crypto_cms_signed_attrs(cert, alg,
 					 alg == CRYPTO_SIGALG_SM2_SM3 ? j->prep.sm3
 								      : j->prep.sha256,
@@ -451,7 +535,8 @@ prep_work(void *arg, struct sp_errinfo *ei)
 		goto out;
 	j->alg_name = crypto_sigalg_name(alg);
 	if ((rects = rects_json(j->prep.rects, j->prep.nrects)) == NULL ||
-	    (j->rects_json = json_dumps(rects, JSON_COMPACT)) == NULL) {
+	    (j->rects_json = json_dumps(rects, JSON_COMPACT)) == NULL ||
+	    (r = reply_more(j, rects, ei)) != SP_OK) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -459,48 +544,59 @@ prep_work(void *arg, struct sp_errinfo *ei)
 out:
 	crypto_cert_result_cleanup(&res);
 	pdf_doc_free(pdoc);
-	free(png);
 	free(enc);
 	X509_free(cert);
 	sk_X509_pop_free(chain, X509_free);
 	json_decref(rects);
 	json_decref(doc);
+	/* the stored revision is not needed again (the view on it is closed): freed here,
+	   not on the event loop */
+	free(j->base->data);
+	j->base->data = NULL;
 	return r;
 }
 
 /* ---- the loop side ------------------------------------------------------------------------ */
 
+/*
+ * The reply: the stored session's document as PostgreSQL wrote it, with
+ * the members the worker made (reply_more) added before its closing brace:
+ * joined as text, neither parsed on the event loop.
+ */
 static void
-prep_stored(void *arg, json_t *out, const struct sp_errinfo *err)
+prep_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *err)
 {
 	struct prep_job *j = arg;
 	struct request *r = j->r;
-	json_error_t je;
-	json_t *rects;
-	char *tbs;
+	size_t end = len, more;
+	char *out;
 
 	if (err->code != SP_OK) {
 		prep_job_free(j);
 		request_reply_error(r, err->code, err);
 		return;
 	}
-	if ((tbs = sp_b64_encode(j->attrs, j->attrs_len, 0)) == NULL) {
-		json_decref(out);
+	while (end > 0 && (text[end - 1] == ' ' || text[end - 1] == '\n'))
+		end--;
+	more = strlen(j->reply_more);
+	/* an object with members ({...}), and ours ({"to_be_signed":...}) */
+	if (end < 3 || text[0] != '{' || text[end - 1] != '}' || more < 3 ||
+	    j->reply_more[0] != '{') {
+		prep_job_free(j);
+		request_reply_error(r, SP_ERR_INTERNAL, NULL);
+		return;
+	}
+	if ((out = malloc(end + more)) == NULL) {
 		prep_job_free(j);
 		request_reply_error(r, SP_ERR_NOMEM, NULL);
 		return;
 	}
-	rects = json_loads(j->rects_json, 0, &je);
-	json_object_set_new(out, "to_be_signed", json_string(tbs));
-	json_object_set_new(out, "algorithm", json_string(j->alg_name));
-	json_object_set_new(out, "rects", rects != NULL ? rects : json_array());
-	json_object_set_new(out, "certificate_subject", json_string(j->info.subject));
-	json_object_set_new(out, "date_seal_zone", json_string(j->cfg->signing.date_seal_zone));
-	if (j->base->seal_info != NULL)
-		json_object_set_new(out, "seal", json_loads(j->base->seal_info, 0, &je));
-	free(tbs);
+	memcpy(out, text, end - 1);
+	out[end - 1] = ',';
+	memcpy(out + end, j->reply_more + 1, more - 1);
 	prep_job_free(j);
-	request_reply_json(r, 201, out);
+	request_reply_json_text(r, 201, out, end + more - 1);
+	free(out);
 }
 
 static void
@@ -519,8 +615,8 @@ prep_done(void *arg, int rc, const struct sp_errinfo *ei)
 	memset(&s, 0, sizeof(s));
 	s.contract_number = j->number;
 	s.base_seq = j->base->seq;
-	s.delta = j->prep.data + j->prep.orig_len;
-	s.delta_len = j->prep.len - j->prep.orig_len;
+	s.delta = j->prep.update;
+	s.delta_len = j->prep.update_len;
 	s.contents_off = j->prep.contents_off;
 	s.contents_len = j->prep.contents_len;
 	s.signed_attrs = j->attrs;
@@ -645,6 +741,8 @@ prep_parse(struct request *r, int reply, struct prep_job **out)
 	j->trust = request_trust(r);
 	j->tsa = request_tsa(r);
 	j->seal_images = request_seal_images(r);
+	j->reads = request_revision_reads(r);
+	j->default_seal = request_default_seal(r, &j->default_seal_len);
 	j->number = n;
 	*out = j;
 	return SP_OK;

@@ -84,15 +84,7 @@ struct done_job {
 static void
 derived_key(const char *tag, const uint8_t dig[32], uint8_t key[32])
 {
-	uint8_t in[36];
-	size_t n = 0;
-	struct sp_errinfo ei;
-
-	memcpy(in, tag, 4);
-	memcpy(in + 4, dig, 32);
-	sp_errinfo_init(&ei);
-	if (crypto_digest(CRYPTO_DIGEST_SHA256, in, sizeof(in), key, &n, &ei) != SP_OK)
-		memset(key, 0, 32); /* never a digest of stored bytes: a miss */
+	blob_cache_key(tag, dig, key); /* prepare reads "sigs" too */
 }
 
 /*

@@ -37,6 +37,19 @@ int log_level_get(void);
  */
 void log_event(int level, const char *request_id, const char *msg, const char *fields, ...);
 
+/*
+ * The access log's line: log_event(level, request_id, "request", ...) with
+ * the fields method, route, path, status, duration_ms, bytes and remote, in
+ * that order, written without building a JSON document first (every
+ * request logs one). Any thread.
+ */
+void log_access(int level, const char *request_id, const char *method, const char *route,
+		const char *path, int status, double duration_ms, long long bytes,
+		const char *remote);
+
+/* This process's id, as the log lines carry it (taken once, again after a fork). Any thread. */
+int log_pid(void);
+
 /* Format an RFC 3339 UTC time with milliseconds ("2026-11-21T19:20:46.123Z"). */
 void log_time_format(char out[32]);
 
@@ -293,9 +306,11 @@ struct server {
 	struct blob_cache *seal_images;    /* seal pictures as PDF image data, by PNG digest */
 	struct blob_cache *revision_refs;  /* object numbers a revision refers to, by digest */
 	struct blob_cache *revision_reads; /* its signature dictionaries as read, and count */
-	struct expiry expiry;              /* the deadline sweep */
-	struct webhook_delivery webhooks;  /* webhook deliveries */
-	struct archive_renewal archive;    /* archive-timestamp renewal */
+	uint8_t *default_seal;             /* signing.default_seal_image's bytes (NULL: unset) */
+	size_t default_seal_len;
+	struct expiry expiry;             /* the deadline sweep */
+	struct webhook_delivery webhooks; /* webhook deliveries */
+	struct archive_renewal archive;   /* archive-timestamp renewal */
 	struct event *sigterm_ev, *sigint_ev, *drain_ev;
 	double start_time;         /* epoch seconds, for process_start_time_seconds */
 	int port;                  /* the bound port */

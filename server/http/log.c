@@ -3,6 +3,7 @@
  * lines of several worker processes and threads can be collected and parsed
  * without a shipper-side grammar.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -58,14 +59,53 @@ log_level_get(void)
 void
 log_time_format(char out[32])
 {
+	/* the second's text, per thread: a busy server logs many lines a second */
+	static __thread time_t sec = -1;
+	static __thread char base[24];
 	struct timeval tv;
 	struct tm tm;
-	char base[24];
 
 	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (tv.tv_sec != sec) {
+		gmtime_r(&tv.tv_sec, &tm);
+		strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+		sec = tv.tv_sec;
+	}
 	snprintf(out, 32, "%s.%03dZ", base, (int)(tv.tv_usec / 1000));
+}
+
+/*
+ * The process id each line carries, taken once per process (getpid() is a
+ * system call in glibc): a serving process forked by the supervisor takes
+ * its own in the fork handler.
+ */
+static atomic_int log_pid_now;
+static pthread_once_t pid_once = PTHREAD_ONCE_INIT;
+
+static void
+pid_take(void)
+{
+	atomic_store(&log_pid_now, (int)getpid());
+}
+
+static void
+pid_init(void)
+{
+	pid_take();
+	(void)pthread_atfork(NULL, NULL, pid_take);
+}
+
+static int
+pid_get(void)
+{
+	pthread_once(&pid_once, pid_init);
+	return atomic_load(&log_pid_now);
+}
+
+int
+log_pid(void)
+{
+	return pid_get();
 }
 
 /* Write all of a line; a short write to a pipe is retried, errors are dropped. */
@@ -104,7 +144,7 @@ log_event(int level, const char *request_id, const char *msg, const char *fields
 	if (request_id != NULL)
 		json_object_set_new(o, "request_id", json_string(request_id));
 	/* With server.workers > 1 several processes share one log stream. */
-	json_object_set_new(o, "pid", json_integer((json_int_t)getpid()));
+	json_object_set_new(o, "pid", json_integer((json_int_t)pid_get()));
 	if (fields != NULL) {
 		va_start(ap, fields);
 		extra = json_vpack_ex(&jerr, 0, fields, ap);
@@ -130,4 +170,83 @@ out:
 	free(line);
 	json_decref(extra);
 	json_decref(o);
+}
+
+/* s as a JSON string's characters into b (cap bytes left at *at); bytes past cap are cut */
+static void
+put_str(char *b, size_t cap, size_t *at, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+
+	for (; *p != '\0' && *at + 7 < cap; p++) {
+		if (*p == '"' || *p == '\\') {
+			b[(*at)++] = '\\';
+			b[(*at)++] = (char)*p;
+		} else if (*p < 0x20 || *p >= 0x7f) {
+			/* control characters, and anything not ASCII (the fields are ASCII: a
+			   path is made printable first), as \u00XX: the line stays JSON */
+			memcpy(b + *at, "\\u00", 4);
+			b[*at + 4] = hex[*p >> 4];
+			b[*at + 5] = hex[*p & 15];
+			*at += 6;
+		} else {
+			b[(*at)++] = (char)*p;
+		}
+	}
+}
+
+/* fmt's text at *at; the caller keeps TAIL_ROOM free for these fixed pieces */
+static void put_fmt(char *b, size_t cap, size_t *at, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void
+put_fmt(char *b, size_t cap, size_t *at, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(b + *at, cap - *at, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*at += (size_t)n < cap - *at ? (size_t)n : cap - *at - 1;
+}
+
+#define TAIL_ROOM 160
+
+void
+log_access(int level, const char *request_id, const char *method, const char *route,
+	   const char *path, int status, double duration_ms, long long bytes, const char *remote)
+{
+	char line[2048], ts[32], num[40];
+	size_t at = 0, cap = sizeof(line) - TAIL_ROOM;
+
+	if (level < atomic_load(&min_level) || level < LOG_DEBUG || level > LOG_ERROR)
+		return;
+	log_time_format(ts);
+	/* the keys in log_event's order: ts, level, msg, request_id, pid, then the fields */
+	put_fmt(line, sizeof(line), &at, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"request\"", ts,
+		level_names[level]);
+	if (request_id != NULL) {
+		put_fmt(line, sizeof(line), &at, ",\"request_id\":\"");
+		put_str(line, cap, &at, request_id);
+		put_fmt(line, sizeof(line), &at, "\"");
+	}
+	put_fmt(line, sizeof(line), &at, ",\"pid\":%d,\"method\":\"", pid_get());
+	put_str(line, cap, &at, method);
+	put_fmt(line, sizeof(line), &at, "\",\"route\":\"");
+	put_str(line, cap, &at, route);
+	put_fmt(line, sizeof(line), &at, "\",\"path\":\"");
+	put_str(line, cap, &at, path);
+	/* jansson's real: %.6g, with ".0" when that reads as an integer */
+	snprintf(num, sizeof(num), "%.6g", duration_ms);
+	if (strpbrk(num, ".eEni") == NULL)
+		strcat(num, ".0");
+	put_fmt(line, sizeof(line), &at,
+		"\",\"status\":%d,\"duration_ms\":%s,\"bytes\":%lld,\"remote\":\"", status, num,
+		bytes);
+	put_str(line, sizeof(line) - 8, &at, remote);
+	put_fmt(line, sizeof(line), &at, "\"}\n");
+	write_line(line, at);
 }

@@ -66,19 +66,33 @@ request_id_is_sane(const char *id)
 	return n > 0;
 }
 
+/*
+ * Ids correlate logs: unique, no secret (a client may send its own). A
+ * random half per thread and process, taken once, and a counter: not 16
+ * bytes of the DRBG (and its locks) for every request.
+ */
 void
 request_id_generate(char out[33])
 {
-	unsigned char rnd[16];
+	static __thread unsigned char rnd[8];
+	static __thread uint64_t count;
+	static __thread int pid;
+	unsigned char id[16];
 
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-		/* Ids correlate logs; they are no secret, so time + address will do. */
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		memcpy(rnd, &ts, sizeof(rnd) < sizeof(ts) ? sizeof(rnd) : sizeof(ts));
-		rnd[15] ^= (unsigned char)(uintptr_t)out;
+	if (pid != log_pid()) {
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+			/* time + address will do */
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			memcpy(rnd, &ts, sizeof(rnd));
+			rnd[7] ^= (unsigned char)(uintptr_t)&count;
+		}
+		pid = log_pid(); /* a forked process takes its own */
+		count = 0;
 	}
-	sp_hex(rnd, sizeof(rnd), out);
+	memcpy(id, rnd, 8);
+	sp_store_be64(id + 8, ++count);
+	sp_hex(id, sizeof(id), out);
 }
 
 uint64_t
@@ -199,6 +213,12 @@ struct blob_cache *
 request_seal_images(const struct request *r)
 {
 	return r->srv->seal_images;
+}
+const uint8_t *
+request_default_seal(const struct request *r, size_t *len)
+{
+	*len = r->srv->default_seal_len;
+	return r->srv->default_seal;
 }
 struct blob_cache *
 request_revision_refs(const struct request *r)
@@ -332,13 +352,11 @@ record(struct request *r, int status, size_t bytes)
 	if (metrics_observe(r->srv->metrics, idx, r->method, status, s) != SP_OK)
 		log_event(LOG_WARN, r->id, "metrics table full", NULL);
 	if (r->srv->cfg->log.access_log)
-		log_event(status >= 500             ? LOG_WARN
-			  : probe_path(r->log_path) ? LOG_DEBUG
-						    : LOG_INFO,
-			  r->id, "request", "{s:s,s:s,s:s,s:i,s:f,s:I,s:s}", "method",
-			  http_method_name(r->method), "route", route_name(r->label), "path",
-			  r->log_path, "status", status, "duration_ms", s * 1000.0, "bytes",
-			  (json_int_t)bytes, "remote", r->remote);
+		log_access(status >= 500             ? LOG_WARN
+			   : probe_path(r->log_path) ? LOG_DEBUG
+						     : LOG_INFO,
+			   r->id, http_method_name(r->method), route_name(r->label), r->log_path,
+			   status, s * 1000.0, (long long)bytes, r->remote);
 }
 
 /* Put the response on the wire once; afterwards evreq belongs to evhttp again. */

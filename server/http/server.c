@@ -50,6 +50,7 @@
  */
 #define SEAL_IMAGE_CACHE_ENTRIES 64
 #define SEAL_IMAGE_CACHE_BYTES (16u << 20)
+#define DEFAULT_SEAL_MAX (4u << 20) /* the demo seal picture's cap, as prepare had it */
 #define REVISION_REFS_CACHE_ENTRIES 1024
 #define REVISION_REFS_CACHE_BYTES (32u << 20)
 /* a revision's signature reads grow with its signatures (about 110 KB at the 20th) */
@@ -198,8 +199,18 @@ files_state_build(struct server *srv, int worker, struct sp_errinfo *ei)
 {
 	const struct config *cfg = srv->cfg;
 	struct snowflake *sf = NULL;
+	struct sp_errinfo fei;
 	int node, r = SP_ERR_INTERNAL;
 
+	sp_errinfo_init(&fei);
+	/* the development demo seal's picture, read once (it was read at every prepare) */
+	if (cfg->signing.default_seal_image != NULL &&
+	    sp_file_read(cfg->signing.default_seal_image, DEFAULT_SEAL_MAX, &srv->default_seal,
+			 &srv->default_seal_len, &fei) != SP_OK) {
+		r = sp_err(ei, SP_ERR_CONFIG, "signing.default_seal_image cannot be read: %s",
+			   fei.msg);
+		goto out;
+	}
 	if ((r = trust_store_new(cfg, &srv->trust, ei)) != SP_OK ||
 	    (r = tsa_provider_new(cfg, &srv->tsa, ei)) != SP_OK ||
 	    (r = seal_maker_new(cfg, &srv->seal_maker, ei)) != SP_OK ||
@@ -271,6 +282,7 @@ out:
 	if (srv.numbers != NULL)
 		snowflake_cleanup(srv.numbers);
 	free(srv.numbers);
+	free(srv.default_seal);
 	return r;
 }
 
@@ -303,6 +315,7 @@ server_cleanup(struct server *srv)
 	if (srv->numbers != NULL)
 		snowflake_cleanup(srv->numbers);
 	free(srv->numbers);
+	free(srv->default_seal);
 	ip_limiter_free(srv->verify_limiter);
 	blob_cache_free(srv->seal_images);
 	blob_cache_free(srv->revision_refs);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto.h"
 #include "state.h"
 
 struct entry {
@@ -159,4 +160,18 @@ blob_cache_stats(struct blob_cache *c, unsigned long long *hits, unsigned long l
 	*hits = c->hits;
 	*misses = c->misses;
 	pthread_mutex_unlock(&c->mu);
+}
+
+void
+blob_cache_key(const char tag[4], const uint8_t dig[32], uint8_t key[32])
+{
+	uint8_t in[36];
+	size_t n = 0;
+	struct sp_errinfo ei;
+
+	memcpy(in, tag, 4);
+	memcpy(in + 4, dig, 32);
+	sp_errinfo_init(&ei);
+	if (crypto_digest(CRYPTO_DIGEST_SHA256, in, sizeof(in), key, &n, &ei) != SP_OK)
+		memset(key, 0, 32); /* never a digest of stored bytes: a miss */
 }

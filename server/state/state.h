@@ -273,6 +273,14 @@ int blob_cache_get(struct blob_cache *c, const uint8_t key[32], uint8_t **val, s
 void blob_cache_put(struct blob_cache *c, const uint8_t key[32], const uint8_t *val, size_t len);
 /* How many gets found their key (*hits) and how many did not (*misses) so far (0 for NULL). */
 void blob_cache_stats(struct blob_cache *c, unsigned long long *hits, unsigned long long *misses);
+/*
+ * The key under which another thing derived from the bytes with SHA-256
+ * dig is kept (tag: 4 characters naming it, e.g. "sigs": the signature
+ * reads completion leaves for a stored revision, which prepare reads too):
+ * a digest of tag and dig, so it too answers only for those very bytes.
+ * Any thread.
+ */
+void blob_cache_key(const char tag[4], const uint8_t dig[32], uint8_t key[32]);
 
 /* ---- limiter.c: per-address rate limits ---------------------------------------------------- */
 

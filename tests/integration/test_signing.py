@@ -269,7 +269,14 @@ class StoredVerification(SigningCase):
         n = self.create([(slug, i + 1) for i, (slug, _) in enumerate(signers)])
         for k, (slug, alg) in enumerate(signers, start=1):
             self.act(slug, n, "receive")
+            reads = self.refs_lookups("revision_reads")
             prep = self.prepared(slug, n, alg)
+            # prepare's DocMDP check takes the earlier signatures as the completion that
+            # stored the base read them: one lookup, a hit after the first signing (the
+            # upload has no signatures read)
+            got = self.refs_lookups("revision_reads")
+            self.assertEqual((got["hit"] - reads["hit"], got["miss"] - reads["miss"]),
+                             (1, 0) if k > 1 else (0, 1), "prepare of signing %d" % k)
             before, reads = self.refs_lookups(), self.refs_lookups("revision_reads")
             st, _, _, doc = self.complete(slug, prep["session"], self.token_sign(slug, alg, prep))
             self.assertEqual(st, 200, doc)
@@ -1060,6 +1067,17 @@ class OfflineAndServerAgree(SigningCase):
             srv.start()
         srv.stop()
         self.assertIn("date_seal_zone", str(cm.exception))
+
+    def test_unreadable_default_seal_stops_startup(self):
+        # the demo seal's picture is read once, at start-up: a path that cannot be read
+        # stops it there, not at the first prepare
+        missing = os.path.join(self.tmp, "no-such-seal.png")
+        srv = harness.Server(self.tmp, self.db.url,
+                             extra={"signing": {"default_seal_image": missing}})
+        with self.assertRaises(RuntimeError) as cm:
+            srv.start()
+        srv.stop()
+        self.assertIn("default_seal_image", str(cm.exception))
 
 
 class OfflineHttpsTSA(SigningCase):

@@ -447,6 +447,55 @@ START_TEST(time_zones)
 }
 END_TEST
 
+/*
+ * The zone's file read once answers what the C library answers: every zone
+ * here (fixed footers, daylight-saving rules in the table and beyond it,
+ * half-hour and 45-minute offsets, local mean time before 1900) at instants
+ * from 1800 to 2200, and every few hours of 2025 across its transitions.
+ */
+START_TEST(time_zones_as_the_c_library)
+{
+	static const char *const zones[] = {
+		"Asia/Shanghai",     "Europe/Berlin",       "America/New_York",
+		"Asia/Kolkata",      "Australia/Lord_Howe", "Pacific/Chatham",
+		"America/Sao_Paulo", "Africa/Casablanca",   "UTC",
+		"Etc/GMT+5",         "Asia/Kathmandu",      "America/St_Johns",
+		"Europe/Dublin",     "Antarctica/Troll",    "Asia/Tokyo",
+		"Pacific/Apia",
+	};
+	struct sp_errinfo ei;
+	int a, b, checked = 0;
+	size_t i;
+	int64_t t;
+	uint64_t x = 0x9e3779b97f4a7c15u;
+
+	sp_errinfo_init(&ei);
+	for (i = 0; i < SP_ARRAY_LEN(zones); i++) {
+		if (sp_tz_check(zones[i], NULL) != SP_OK)
+			continue; /* not in this tzdata */
+		for (t = -5364662400LL; t < 7258118400LL;
+		     t += 86400LL * 173 + (int64_t)(x % (86400LL * 16))) {
+			x = x * 6364136223846793005u + 1442695040888963407u;
+			ck_assert_int_eq(sp_tz_offset(zones[i], (time_t)t, &a, &ei), SP_OK);
+			ck_assert_int_eq(sp_tz_offset_libc(zones[i], (time_t)t, &b, &ei), SP_OK);
+			ck_assert_msg(a == b, "%s at %lld: %d, the C library %d", zones[i],
+				      (long long)t, a, b);
+			checked++;
+		}
+		/* 2025 every three hours or so, both sides of each transition */
+		for (t = 1735689600LL; i < 4 && t < 1767225600LL;
+		     t += 3 * 3600 + (int64_t)(x % 1800)) {
+			x = x * 6364136223846793005u + 1442695040888963407u;
+			ck_assert_int_eq(sp_tz_offset(zones[i], (time_t)t, &a, &ei), SP_OK);
+			ck_assert_int_eq(sp_tz_offset_libc(zones[i], (time_t)t, &b, &ei), SP_OK);
+			ck_assert_msg(a == b, "%s at %lld: %d, the C library %d", zones[i],
+				      (long long)t, a, b);
+		}
+	}
+	ck_assert_int_gt(checked, 5000);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -469,6 +518,7 @@ main(void)
 	tcase_add_test(tc, decimal);
 	tcase_add_test(tc, printable_text);
 	tcase_add_test(tc, time_zones);
+	tcase_add_test(tc, time_zones_as_the_c_library);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

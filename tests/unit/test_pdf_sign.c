@@ -7,6 +7,8 @@
  */
 #include <check.h>
 
+#include <openssl/evp.h>
+
 #include "pdf.h"
 #include "../fixtures/pdf-writer/pdfgen.h"
 
@@ -378,6 +380,70 @@ START_TEST(kept_seal_image_gives_the_same_update)
 }
 END_TEST
 
+/*
+ * The update alone (sealpactd's prepare: the stored revision is not copied)
+ * is what pdf_sig_prepare appends, byte for byte, with the same offsets and
+ * the same digest of the covered ranges, and its original's SHA-256 is that
+ * of the original's bytes: for either digest, and for an original that does
+ * not end with a newline (the update starts with one).
+ */
+START_TEST(update_alone_is_what_prepare_appends)
+{
+	struct pdf_placement pl[2] = {
+		{ .mode = PDF_PLACE_NORMAL, .page = 1, .x = 300, .y = 300 },
+		{ .mode = PDF_PLACE_DATE, .page = 2, .x = 100, .y = 100 },
+	};
+	struct pdf_sig_params par = { .signing_time = T0,
+				      .utc_offset_min = 480,
+				      .digest_sm3 = _i & 1,
+				      .contents_max = 5000 };
+	struct pdf_seal s = { .png = seal, .png_len = seal_len };
+	struct pdf_sig_prepared a, b;
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	unsigned char *d, sha[32];
+	unsigned int shalen = 0;
+	size_t n;
+
+	sp_errinfo_init(&ei);
+	d = make_plain_pdf(3, &n);
+	if (_i & 2) {
+		while (n > 0 && (d[n - 1] == '\n' || d[n - 1] == '\r'))
+			n--;
+		ck_assert(memcmp(d + n - 5, "%%EOF", 5) == 0);
+	}
+	ck_assert_msg(pdf_doc_open(d, n, &doc, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_msg(pdf_sig_prepare(doc, &par, &s, 1, pl, 2, &a, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_msg(pdf_sig_prepare_update(doc, &par, &s, 1, pl, 2, &b, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_ptr_null(b.data);
+	ck_assert_uint_eq(b.orig_len, n);
+	ck_assert_uint_eq(a.orig_len, n);
+	ck_assert_uint_eq(b.len, a.len);
+	ck_assert_uint_eq(b.update_len, a.len - n);
+	ck_assert_mem_eq(a.data, d, n);
+	ck_assert_mem_eq(b.update, a.data + n, b.update_len);
+	ck_assert_int_eq(b.update[0] == '\n', (_i & 2) != 0);
+	ck_assert_uint_eq(b.contents_off, a.contents_off);
+	ck_assert_uint_eq(b.contents_len, a.contents_len);
+	ck_assert_mem_eq(b.byte_range, a.byte_range, sizeof(a.byte_range));
+	ck_assert_mem_eq(b.sha256, a.sha256, 32);
+	ck_assert_mem_eq(b.sm3, a.sm3, 32);
+	ck_assert(EVP_Digest(d, n, sha, &shalen, EVP_sha256(), NULL) == 1);
+	ck_assert_mem_eq(b.orig_sha256, sha, 32);
+	/* and the placeholder in it is whole: it takes a signature */
+	ck_assert_int_eq(b.update[b.contents_off - n], '<');
+	ck_assert_int_eq(b.update[b.contents_off - n + b.contents_len - 1], '>');
+	ck_assert_int_eq(pdf_sig_fill(a.data, a.len, a.contents_off, a.contents_len,
+				      (const unsigned char *)"\x30\x03\x02\x01\x01", 5, &ei),
+			 SP_OK);
+	pdf_sig_prepared_cleanup(&a);
+	pdf_sig_prepared_cleanup(&b);
+	pdf_doc_free(doc);
+	free(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -392,6 +458,7 @@ main(void)
 	tcase_add_test(tc, seam_renders_at_right_edge_of_every_page);
 	tcase_add_test(tc, contract30_keyword_and_seam);
 	tcase_add_test(tc, kept_seal_image_gives_the_same_update);
+	tcase_add_loop_test(tc, update_alone_is_what_prepare_appends, 0, 4);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "http_int.h"
@@ -292,6 +293,120 @@ START_TEST(log_lines_are_json_with_rfc3339_ms)
 }
 END_TEST
 
+/* Lines written to fd 2 while fn(arg) runs, NUL-terminated in buf. */
+static size_t
+captured(void (*fn)(void *), void *arg, char *buf, size_t cap)
+{
+	int fds[2], saved;
+	size_t got = 0;
+	ssize_t n;
+
+	ck_assert_int_eq(pipe(fds), 0);
+	saved = dup(2);
+	dup2(fds[1], 2);
+	fn(arg);
+	dup2(saved, 2);
+	close(saved);
+	close(fds[1]);
+	while ((n = read(fds[0], buf + got, cap - 1 - got)) > 0)
+		got += (size_t)n;
+	close(fds[0]);
+	buf[got] = '\0';
+	return got;
+}
+
+struct access_case {
+	const char *id, *path;
+	int status;
+	double ms;
+};
+
+static void
+access_by_event(void *arg)
+{
+	const struct access_case *c = arg;
+
+	if (c->id != NULL)
+		log_event(LOG_INFO, c->id, "request", "{s:s,s:s,s:s,s:i,s:f,s:I,s:s}", "method",
+			  "POST", "route", "POST /api/v1/contracts/{number}/signing-sessions",
+			  "path", c->path, "status", c->status, "duration_ms", c->ms, "bytes",
+			  (json_int_t)1234, "remote", "127.0.0.1");
+	else
+		log_event(LOG_INFO, NULL, "request", "{s:s,s:s,s:s,s:i,s:f,s:I,s:s}", "method",
+			  "POST", "route", "POST /api/v1/contracts/{number}/signing-sessions",
+			  "path", c->path, "status", c->status, "duration_ms", c->ms, "bytes",
+			  (json_int_t)1234, "remote", "127.0.0.1");
+}
+
+static void
+access_by_line(void *arg)
+{
+	const struct access_case *c = arg;
+
+	log_access(LOG_INFO, c->id, "POST", "POST /api/v1/contracts/{number}/signing-sessions",
+		   c->path, c->status, c->ms, 1234, "127.0.0.1");
+}
+
+/*
+ * The access log's line, written directly, is the line log_event writes for
+ * the same fields: the same keys in the same order and the same values (the
+ * time aside), for awkward paths and durations alike; and a forked process
+ * logs its own pid.
+ */
+START_TEST(access_line_is_the_log_event_line)
+{
+	static const struct access_case cases[] = {
+		{ "rid-1", "/api/v1/contracts/1/signing-sessions", 201, 12.5 },
+		{ NULL, "/a\"b\\c", 404, 3.0 },
+		{ "r\"x", "/p?q=1&r=\t", 500, 0.000123456 },
+		{ "rid-4", "", 200, 12345678.9 },
+		{ "rid-5", "/x", 200, 0.0 },
+	};
+	char a[4096], b[4096];
+	size_t i;
+	pid_t child;
+	int st;
+
+	log_level_set(LOG_INFO);
+	for (i = 0; i < SP_ARRAY_LEN(cases); i++) {
+		json_t *x, *y;
+		char *sx, *sy;
+
+		captured(access_by_event, (void *)&cases[i], a, sizeof(a));
+		captured(access_by_line, (void *)&cases[i], b, sizeof(b));
+		ck_assert_ptr_eq(strchr(b, '\n'), b + strlen(b) - 1);
+		ck_assert_ptr_nonnull(x = json_loads(a, 0, NULL));
+		ck_assert_msg((y = json_loads(b, 0, NULL)) != NULL, "%s", b);
+		ck_assert_int_eq(json_integer_value(json_object_get(y, "pid")), getpid());
+		json_object_del(x, "ts");
+		json_object_del(y, "ts");
+		sx = json_dumps(x, JSON_PRESERVE_ORDER | JSON_COMPACT);
+		sy = json_dumps(y, JSON_PRESERVE_ORDER | JSON_COMPACT);
+		ck_assert_str_eq(sy, sx);
+		free(sx);
+		free(sy);
+		json_decref(x);
+		json_decref(y);
+	}
+	/* a forked process (the supervisor's serving processes) logs its own pid */
+	captured(access_by_line, (void *)&cases[0], b, sizeof(b));
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		json_t *y;
+
+		captured(access_by_line, (void *)&cases[0], b, sizeof(b));
+		y = json_loads(b, 0, NULL);
+		_exit(y != NULL && json_integer_value(json_object_get(y, "pid")) == getpid() &&
+				      getpid() != getppid()
+			      ? 0
+			      : 1);
+	}
+	ck_assert_int_eq(waitpid(child, &st, 0), child);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -307,6 +422,7 @@ main(void)
 	tcase_add_test(tc, problem_json_has_rfc9457_members);
 	tcase_add_test(tc, request_ids_are_sanitized);
 	tcase_add_test(tc, log_lines_are_json_with_rfc3339_ms);
+	tcase_add_test(tc, access_line_is_the_log_event_line);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

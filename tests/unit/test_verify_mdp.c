@@ -317,6 +317,38 @@ START_TEST(field_lock_names)
 }
 END_TEST
 
+/*
+ * pdf_docmdp_check_signable_known with the signature reads a verification of
+ * exactly d[0..n) hands on (what sealpactd's prepare is given): the same answer,
+ * and the same reason, as reading every signature again. *nreads: how many.
+ */
+static int
+signable_known(const unsigned char *d, size_t n, struct sp_errinfo *ei, size_t *nreads)
+{
+	struct crypto_verify_opts o = { .trust = trust };
+	struct crypto_verify_report *rep = NULL;
+	struct pdf_sig_field *reads = NULL;
+	struct pdf_doc *doc = NULL;
+	uint8_t *s = NULL;
+	size_t l = 0;
+	int r;
+
+	o.sigs_out = &s;
+	o.sigs_out_len = &l;
+	ck_assert_msg(crypto_pdf_verify(d, n, &o, &rep, ei) == SP_OK, "%s", ei->msg);
+	crypto_verify_report_free(rep);
+	*nreads = 0;
+	if (s != NULL) {
+		ck_assert_int_eq(pdf_sig_reads_unpack(s, l, &reads, nreads, ei), SP_OK);
+		pdf_sig_fields_free(reads, *nreads);
+	}
+	ck_assert_int_eq(pdf_doc_open_stored(d, n, &doc, ei), SP_OK);
+	r = pdf_docmdp_check_signable_known(doc, s, l, ei);
+	pdf_doc_free(doc);
+	free(s);
+	return r;
+}
+
 /* sign refuses what a signature field lock's /P 1 forbids, as it does a P=1 certification. */
 START_TEST(lock_p1_is_not_signable)
 {
@@ -325,6 +357,7 @@ START_TEST(lock_p1_is_not_signable)
 		vc_certified_form(0, NULL, _i ? "/Action /All /P 1" : "/Action /All", &n);
 	struct pdf_doc *doc;
 	struct sp_errinfo ei;
+	size_t nreads;
 	int r;
 
 	sp_errinfo_init(&ei);
@@ -338,7 +371,67 @@ START_TEST(lock_p1_is_not_signable)
 		ck_assert_int_eq(r, SP_OK);
 	}
 	pdf_doc_free(doc);
+	/* the same with a verification's reads (this signature has a /Reference: it is
+	   read again) */
+	sp_errinfo_init(&ei);
+	r = signable_known(d, n, &ei, &nreads);
+	if (_i) {
+		ck_assert_int_eq(r, SP_ERR_INVALID);
+		ck_assert_str_eq(ei.reason, "docmdp_no_changes");
+		ck_assert_ptr_nonnull(strstr(ei.msg, "locked by signature \"Certification\""));
+	} else {
+		ck_assert_int_eq(r, SP_OK);
+	}
 	free(d);
+}
+END_TEST
+
+/*
+ * A signature the writer made (self-contained: taken as read by prepare's
+ * check) whose field an update then gives a /Lock: with /P 1 the document is
+ * not signable, with or without the reads, since the lock is the field's,
+ * read from the file, never the signature's read.
+ */
+START_TEST(field_lock_p1_over_a_known_signature)
+{
+	size_t n, n1, n2, nsig = 0, nreads;
+	unsigned char *base = vc_base(0, &n), *one = vc_sign(base, n, "rsa", 0, 0, &n1), *two;
+	struct pdf_sig_field *sig = NULL;
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	char body[512];
+	const char *objs[1];
+	int nums[1], r;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open(one, n1, &doc, &ei), SP_OK);
+	ck_assert_int_eq(pdf_sig_fields_list(doc, &sig, &nsig, &ei), SP_OK);
+	ck_assert_uint_eq(nsig, 1);
+	ck_assert(sig[0].self_contained);
+	pdf_doc_free(doc);
+	nums[0] = sig[0].field_obj;
+	snprintf(body, sizeof(body),
+		 "<< /Type /Annot /Subtype /Widget /FT /Sig /T (%s) /V %d 0 R /F 132 /P 3 0 R "
+		 "/Rect [0 0 0 0] /Lock << /Type /SigFieldLock /Action /All%s >> >>",
+		 sig[0].name, sig[0].sig_obj, _i ? " /P 1" : "");
+	objs[0] = body;
+	two = vc_update(one, n1, nums, objs, 1, 0, NULL, &n2);
+	ck_assert_int_eq(pdf_doc_open(two, n2, &doc, &ei), SP_OK);
+	r = pdf_docmdp_check_signable(doc, &ei);
+	pdf_doc_free(doc);
+	ck_assert_int_eq(r, _i ? SP_ERR_INVALID : SP_OK);
+	sp_errinfo_init(&ei);
+	r = signable_known(two, n2, &ei, &nreads);
+	ck_assert_uint_eq(nreads, 1); /* the signature was taken as read */
+	ck_assert_int_eq(r, _i ? SP_ERR_INVALID : SP_OK);
+	if (_i) {
+		ck_assert_str_eq(ei.reason, "docmdp_no_changes");
+		ck_assert_ptr_nonnull(strstr(ei.msg, sig[0].name));
+	}
+	pdf_sig_fields_free(sig, nsig);
+	free(two);
+	free(one);
+	free(base);
 }
 END_TEST
 
@@ -353,6 +446,7 @@ mdp_suite(void)
 	tcase_add_loop_test(tc, certified_form_changes, 0, (int)SP_ARRAY_LEN(cases));
 	tcase_add_test(tc, field_lock_names);
 	tcase_add_loop_test(tc, lock_p1_is_not_signable, 0, 2);
+	tcase_add_loop_test(tc, field_lock_p1_over_a_known_signature, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }
