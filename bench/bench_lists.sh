@@ -94,8 +94,11 @@ log:
   access_log: false
 EOF
   # A log per start: a stopped server's last lines must not give its port.
+  # Emptied here, before the server starts: with BENCH_REUSE the file may hold
+  # an earlier run's port, and the background start empties it only later.
   starts=$((${starts:-0} + 1))
   log=$work/sealpactd.$starts.log
+  : >"$log"
   "$sealpactd" -c "$work/sealpact.yaml" serve >"$log" 2>&1 &
   srv_pid=$!
   for _ in $(seq 100); do
