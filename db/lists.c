@@ -268,9 +268,6 @@ matches_add(struct sp_buf *b, const char *name, const struct tab *t, const struc
 	 * LIMIT, so it cannot be pushed into the scan). It runs when the
 	 * probe's matches, scaled to the walk's length, reach a quarter of
 	 * <lim>: a text rarer than that in the newest rows is not worth the walk.
-	 * That decision is the inner LIMIT's (0: no row is read) rather than a
-	 * one-time filter in the WHERE, which put a Result node between the
-	 * scan and the LIMIT that every walked row passed through.
 	 */
 	if (r == SP_OK)
 		r = sp_buf_printf(b,
@@ -280,7 +277,10 @@ matches_add(struct sp_buf *b, const char *name, const struct tab *t, const struc
 	if (r == SP_OK)
 		r = text_add(b, t, f);
 	if (r == SP_OK)
-		r = sp_buf_printf(b, " AS hit FROM %s WHERE ", t->from);
+		r = sp_buf_printf(b,
+				  " AS hit FROM %s WHERE (SELECT k FROM %s_p) * %d >= (%s) * %d "
+				  "AND ",
+				  t->from, name, 4 * f->walk, lim, LIST_TEXT_PROBE);
 	if (r == SP_OK)
 		r = where_add(b, t, f, with_after, 0, 0);
 	/*
@@ -291,9 +291,7 @@ matches_add(struct sp_buf *b, const char *name, const struct tab *t, const struc
 	 */
 	if (r == SP_OK)
 		r = sp_buf_printf(b,
-				  " ORDER BY %s DESC, %s DESC LIMIT CASE WHEN (SELECT k FROM %s_p) "
-				  "* "
-				  "%d >= (%s) * %d THEN greatest(%d, %s) ELSE 0 END) w WHERE hit "
+				  " ORDER BY %s DESC, %s DESC LIMIT greatest(%d, %s)) w WHERE hit "
 				  "ORDER BY "
 				  "ct DESC, n DESC LIMIT %s), "
 				  "%s AS MATERIALIZED ((SELECT n, ct, mine FROM %s_w WHERE "
@@ -301,10 +299,9 @@ matches_add(struct sp_buf *b, const char *name, const struct tab *t, const struc
 				  "(SELECT %s, %s, %s FROM %s($1::bigint, '%s', '%%' || lower($%d) "
 				  "|| '%%', %s) t "
 				  "WHERE (SELECT count(*) FROM %s_w) < %s AND ",
-				  t->created, t->number, name, 4 * f->walk, lim, LIST_TEXT_PROBE,
-				  f->walk, lim, lim, name, name, name, lim, t->number, t->created,
-				  t->mine, t->text, t->tab, f->q, f->q_number ? "true" : "false",
-				  name, lim);
+				  t->created, t->number, f->walk, lim, lim, name, name, name, lim,
+				  t->number, t->created, t->mine, t->text, t->tab, f->q,
+				  f->q_number ? "true" : "false", name, lim);
 	if (r == SP_OK)
 		r = where_add(b, t, f, with_after, 1, 0);
 	if (r == SP_OK)
