@@ -94,8 +94,11 @@ log:
   access_log: false
 EOF
   # A log per start: a stopped server's last lines must not give its port.
+  # Emptied here, before the server starts: with BENCH_REUSE the file may hold
+  # an earlier run's port, and the background start empties it only later.
   starts=$((${starts:-0} + 1))
   log=$work/sealpactd.$starts.log
+  : >"$log"
   "$sealpactd" -c "$work/sealpact.yaml" serve >"$log" 2>&1 &
   srv_pid=$!
   for _ in $(seq 100); do
@@ -109,19 +112,8 @@ EOF
 stop_server() { kill "$srv_pid"; wait "$srv_pid" 2>/dev/null || true; srv_pid=; }
 
 auth="Authorization: Bearer bench-token"
-from=2026-03-01T00:00:00Z
-to=2026-04-01T00:00:00Z
-todo_queries=(
-  "tab=todo"
-  "tab=todo&q=steel"
-  "tab=todo&q=4711"
-  "tab=todo&business_type=purchase"
-  "tab=todo&initiator=Initiator%2042"
-  "tab=todo&initiator=91110000000000042"
-  "tab=todo&created_from=$from&created_to=$to"
-  "tab=todo&status=signing&business_type=e-contract&q=supply&page=3&page_size=20"
-)
-other_queries=("tab=signed" "tab=cc" "tab=initiated" "tab=drafts" "tab=signed&q=lease")
+. "$here/lists_queries.sh"
+lists_queries q
 
 echo
 echo "== EXPLAIN of each list query (auto_explain of the server's own statements)"
@@ -130,12 +122,6 @@ psql -X -q "$url" -c "ALTER DATABASE bench SET session_preload_libraries = 'auto
   -c "ALTER DATABASE bench SET auto_explain.log_analyze = on"
 lines_before=$(wc -l <"$pglog")
 start_server
-# A deep page by keyset: the number 5,000 rows down the to-do list.
-deep=$(q "SELECT contract_number::text FROM parties p JOIN organizations o ON o.id = p.organization_id
-  WHERE o.credit_code = '91310000000000001B' AND p.role = 'signer'
-  AND p.status IN ('pending', 'received', 'signed') AND p.c_status = 'signing'
-  ORDER BY contract_number DESC OFFSET 5000 LIMIT 1")
-other_queries+=("tab=todo&after=$deep")
 for qs in "${todo_queries[@]}" "${other_queries[@]}"; do
   code=$(curl -s -o "$work/out.json" -w '%{http_code}' -H "$auth" "http://127.0.0.1:$port/api/v1/contracts?$qs")
   total=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))

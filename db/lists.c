@@ -5,7 +5,8 @@
  *
  * Each tab starts from its own partial index (011_perf.sql), ordered by
  * creation time then contract number: newest first, and a creation-time
- * range is a range of the index. Only the
+ * range is a range of the index; the to-do tab also by business type first
+ * (020), so a business_type filter walks only that type's rows. Only the
  * present filters are written into the statement, which is planned with the
  * actual values. One statement returns the page, whether more rows follow,
  * and the total: an unfiltered tab's size from list_counts (kept by

@@ -727,6 +727,112 @@ class TestWorkflow(WorkflowCase):
         none = self.listing(self.s1, "tab=todo&q=" + only[0][-9:])
         self.assertEqual((none["total"], none["total_exact"], none["items"]), (0, True, []))
 
+    def test_list_business_type_index_and_text_functions(self):
+        """020: the to-do tab's business-type index gives the rows and the totals a plain
+        query over the caller's rows gives (alone, with a text, deep pages, keyset), and
+        the tabs' text functions, now with plans kept per session, return each tab's
+        matching rows, with and without the organization's key."""
+        # 2,400 contracts from a to s1 (signed on one in 5, cc on one in 7), names and
+        # types interleaved; 60 from the outsider to itself and a few drafts of each.
+        self.db.query(
+            "INSERT INTO contracts (number, name, business_type, initiator_org_id, status, "
+            "page_count, sha256, created_at, sent_at) SELECT 1000000000000000000 + "
+            "(i::bigint << 22), CASE WHEN i %% 2 = 0 THEN 'Steel supply #' ELSE 'Coal order #' "
+            "END || i, CASE WHEN i %% 3 = 0 THEN 'purchase' ELSE 'e-contract' END, CASE WHEN i "
+            "> 2400 THEN %d ELSE %d END, CASE WHEN i %% 40 = 0 THEN 'draft' ELSE 'signing' END, "
+            "1, repeat('0', 64), timestamptz '2022-01-01' + i * interval '1 minute', "
+            "timestamptz '2022-01-01' + i * interval '1 minute' FROM generate_series(1, 2460) i"
+            % (self.x.id, self.a.id))
+        self.db.query(
+            "INSERT INTO parties (contract_number, organization_id, role, routing_order, status) "
+            "SELECT number, CASE WHEN initiator_org_id = %d THEN %d ELSE %d END, 'signer', 1, "
+            "CASE WHEN status = 'draft' THEN 'waiting' WHEN number %% 5 = 0 THEN 'signed' "
+            "ELSE 'pending' END FROM contracts WHERE name LIKE '%%#%%'"
+            % (self.x.id, self.x.id, self.s1.id))
+        self.db.query(
+            "INSERT INTO parties (contract_number, organization_id, role) SELECT number, %d, "
+            "'cc' FROM contracts WHERE name LIKE '%%#%%' AND number %% 7 = 0 AND "
+            "initiator_org_id = %d" % (self.s1.id, self.a.id))
+        self.db.query("ANALYZE")
+
+        def todo(extra):
+            return self.db.query(
+                "SELECT c.number FROM parties p JOIN contracts c ON c.number = p.contract_number "
+                "WHERE p.organization_id = %d AND p.role = 'signer' AND p.status IN ('pending', "
+                "'received', 'signed') AND c.status = 'signing' %s ORDER BY c.created_at DESC, "
+                "c.number DESC" % (self.s1.id, extra)).split()
+
+        for bt, q, extra in (("purchase", "", "AND c.business_type = 'purchase'"),
+                             ("e-contract", "", "AND c.business_type = 'e-contract'"),
+                             ("e-contract", "supply", "AND c.business_type = 'e-contract' AND "
+                              "c.name ILIKE '%supply%'"),
+                             ("purchase", "coal", "AND c.business_type = 'purchase' AND "
+                              "c.name ILIKE '%coal%'")):
+            want = todo(extra)
+            self.assertGreater(len(want), 300)
+            base = "tab=todo&status=signing&business_type=%s&q=%s" % (bt, q)
+            got = self.listing(self.s1, base + "&page_size=100")
+            self.assertEqual(([i["number"] for i in got["items"]], got["total"],
+                              got["total_exact"], got["has_more"]),
+                             (want[:100], min(len(want), 1000), len(want) <= 1000, True), base)
+            page = self.listing(self.s1, base + "&page=3&page_size=20")
+            self.assertEqual([i["number"] for i in page["items"]], want[40:60], base)
+            nxt = self.listing(self.s1, base + "&page_size=100&after=" + want[99])
+            self.assertEqual([i["number"] for i in nxt["items"]], want[100:200], base)
+            self.assertEqual(nxt["total"], got["total"], base)
+        # The index serves that walk in the tab's order (in this small table only once a
+        # sequential or bitmap scan and a sort are ruled out; not so at 100,000 contracts).
+        plan = self.db.query(
+            "SET enable_seqscan = off; SET enable_bitmapscan = off; EXPLAIN SELECT "
+            "contract_number FROM parties t WHERE t.organization_id = %d AND "
+            "t.role = 'signer' AND t.status IN ('pending', 'received', 'signed') AND t.c_status = "
+            "'signing' AND t.c_business_type = 'purchase' ORDER BY t.c_created_at DESC, "
+            "t.contract_number DESC LIMIT 1001" % self.s1.id)
+        self.assertIn("Scan using parties_todo_btype_idx", plan)
+        self.assertNotIn("Sort", plan)
+
+        # Each tab's text function against a plain query of the tab, for the organization
+        # that holds most of the tab (no key) and one that holds few (the key).
+        tabs = {
+            "todo": ("parties", "organization_id = %d AND role = 'signer' AND status IN "
+                     "('pending', 'received', 'signed') AND c_status = 'signing'",
+                     "c_name_lc", "contract_number"),
+            "signed": ("parties", "organization_id = %d AND role = 'signer' AND status IN "
+                       "('signed', 'sent')", "c_name_lc", "contract_number"),
+            "cc": ("parties", "organization_id = %d AND role = 'cc' AND c_status <> 'draft'",
+                   "c_name_lc", "contract_number"),
+            "initiated": ("contracts", "initiator_org_id = %d AND status <> 'draft'", "name_lc",
+                          "number"),
+            "drafts": ("contracts", "initiator_org_id = %d AND status = 'draft'", "name_lc",
+                       "number"),
+        }
+        seen = set()
+        for tab, (table, cond, name, number) in tabs.items():
+            for org in (self.s1, self.a, self.x):
+                rows = int(self.db.query("SELECT count(*) FROM %s WHERE %s" % (table, cond % org.id)))
+                if rows == 0:
+                    continue
+                key = self.db.query("SELECT list_text_org_key(%d, '%s', '%s_%s_idx')"
+                                    % (org.id, tab, table, tab)).strip()
+                seen.add((tab, key))
+                fn = "list_text_parties" if table == "parties" else "list_text_contracts"
+                for like, num in (("%supply%", "false"), ("%24%", "true"), ("%24%", "false"),
+                                  ("%nowhere%", "true")):
+                    want = self.db.query(
+                        "SELECT %s FROM %s WHERE %s AND (%s LIKE '%s'%s) ORDER BY 1"
+                        % (number, table, cond % org.id, name, like,
+                           " OR %s::text LIKE '%s'" % (number, like) if num == "true" else ""))
+                    got = self.db.query("SELECT %s FROM %s(%d, '%s', '%s', %s) ORDER BY 1"
+                                        % (number, fn, org.id, tab, like, num))
+                    self.assertEqual(got, want, (tab, org.name, like, num))
+        # Both ways were taken in a party tab and in a contract tab.
+        self.assertTrue({("todo", "t"), ("todo", "f"), ("initiated", "t"),
+                         ("initiated", "f")} <= seen, seen)
+        with self.assertRaises(RuntimeError) as e:
+            self.db.query("SELECT * FROM list_text_parties(%d, 'drafts', '%%a%%', false)"
+                          % self.s1.id)
+        self.assertIn("no tab", str(e.exception))
+
     def test_turn_rule_one_for_every_step(self):
         """migrations/005: receive needs pending, reject pending or received, signing
         (prepare and complete alike) received, send signed; waiting is out of turn."""
