@@ -119,7 +119,8 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 	size_t enclen = 0, len = up->len;
 	unsigned char *cur = malloc(len);
 	size_t curlen = len;
-	int *refs = NULL, i, nsigned = -1;
+	int *refs = NULL, i, nsigned = -1, *pages = NULL;
+	size_t npages = 0;
 	size_t nrefs = 0, nsigs = 0;
 	uint8_t *sigs = NULL;
 	struct sp_errinfo ei;
@@ -197,8 +198,16 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		t0 = now_ms();
 		if (before ? pdf_doc_open(prep.data, prep.orig_len, &base, &ei) != SP_OK ||
 				     pdf_doc_open(prep.data, prep.len, &nw, &ei) != SP_OK
-			   : pdf_doc_open_view(prep.data, prep.orig_len, &base, &ei) != SP_OK ||
-				     pdf_doc_open_view(prep.data, prep.len, &nw, &ei) != SP_OK ||
+			   /* the base's pages as the previous completion handed them on; the
+			      new revision's not read */
+			   : (pages != NULL ? pdf_doc_open_known(prep.data, prep.orig_len, pages,
+								 npages, &base, &ei)
+					    : pdf_doc_open_view(prep.data, prep.orig_len, &base,
+								&ei)) != SP_OK ||
+				     (pages == NULL &&
+				      pdf_doc_page_objs(base, &pages, &npages, &ei) != SP_OK) ||
+				     pdf_doc_open_known(prep.data, prep.len, NULL, 0, &nw, &ei) !=
+					     SP_OK ||
 				     /* the base's count handed forward after the first */
 				     (nsigned < 0 && pdf_doc_form_load(base, &ei) != SP_OK) ||
 				     pdf_doc_form_load(nw, &ei) != SP_OK)
@@ -236,6 +245,22 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		if (rep->sigs[rep->nsigs - 1].verdict != CRYPTO_VERDICT_VALID ||
 		    !rep->sigs[rep->nsigs - 1].chain_ok || !rep->sigs[rep->nsigs - 1].timestamp_ok)
 			die("complete: the new signature is not valid", NULL);
+		/* and no earlier one became invalid (the page rules need the base's pages) */
+		for (size_t s = 0; s + 1 < rep->nsigs; s++)
+			if (rep->sigs[s].verdict == CRYPTO_VERDICT_INVALID)
+				die("complete: an earlier signature became invalid", NULL);
+		/* the base's pages handed on when the update kept the tree (as sealpactd) */
+		if (!before) {
+			struct pdf_revision rv[PDF_REVISIONS_MAX];
+			size_t nrv = 0;
+
+			if (pdf_revisions_find(prep.data, prep.len, rv, PDF_REVISIONS_MAX, &nrv,
+					       &ei) != SP_OK ||
+			    nrv < 2 || !pdf_pages_kept(base, nw, &rv[nrv - 1])) {
+				free(pages);
+				pages = NULL;
+			}
+		}
 		pdf_doc_free(nw);
 		pdf_doc_free(base);
 		tc[i] = now_ms() - t0;
@@ -256,6 +281,7 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 	}
 	free(refs);
 	free(sigs);
+	free(pages);
 	free(cur);
 	free(enc);
 }

@@ -61,7 +61,7 @@ struct done_job {
 	/* what the base's revisions refer to, from an earlier completion (the engine need
 	   not walk the base again), and what the new revision's do (kept for the next) */
 	struct blob_cache *refs_cache;
-	struct blob_cache *reads_cache; /* "sigs" and "form" below */
+	struct blob_cache *reads_cache; /* "sigs", "form" and "page" below */
 	int *refs_out;
 	size_t nrefs_out;
 	/* the new revision's signature dictionaries as read, for the next completion (in
@@ -74,6 +74,12 @@ struct done_job {
 	/* SHA-256 fed with the base: the stored bytes' digest goes on from it (NULL: none) */
 	struct crypto_digest_ctx *tail;
 	int new_nsigned; /* the new revision's signed fields (revision_check), -1 unknown */
+	/* the base's pages (object number / generation pairs): from reads_cache under
+	   derived_key("page", base_dig), or read from the base; handed on to the stored
+	   bytes when the update left the page tree as it was (pages_kept) */
+	int *pages;
+	size_t npages;
+	int pages_kept;
 };
 
 /*
@@ -125,6 +131,7 @@ done_job_free(struct done_job *j)
 	free(j->report);
 	free(j->refs_out);
 	free(j->sigs_out);
+	free(j->pages);
 	crypto_digest_ctx_free(j->tail);
 	db_signing_session_free(j->s);
 	free(j);
@@ -146,6 +153,28 @@ uuid_ok(const char *s)
 
 /* ---- the worker ------------------------------------------------------------------------- */
 
+/* The base's pages as the completion that stored it handed them on (NULL: not known). */
+static void
+base_pages(struct done_job *j)
+{
+	uint8_t key[32], *v = NULL;
+	size_t len = 0;
+
+	j->pages = NULL;
+	j->npages = 0;
+	if (!j->have_base_dig)
+		return;
+	derived_key("page", j->base_dig, key);
+	if (blob_cache_get(j->reads_cache, key, &v, &len) != SP_OK)
+		return;
+	if (len == 0 || len % (2 * sizeof(int)) != 0) {
+		free(v);
+		return;
+	}
+	j->pages = (int *)(void *)v;
+	j->npages = len / (2 * sizeof(int));
+}
+
 /*
  * The new revision, checked again from its bytes: it opens as an undamaged
  * PDF with one more signed field than its base, and the signed attributes
@@ -156,7 +185,13 @@ uuid_ok(const char *s)
  * The base is a stored revision, parsed whole and found undamaged when it
  * was uploaded or stored; what the update adds is read object by object by
  * the engine's difference check, and done_work() refuses the revision when
- * qpdf had to repair either on the way (pdf_doc_damaged).
+ * qpdf had to repair either on the way (pdf_doc_damaged). The page trees
+ * are not walked again (reading every page dictionary of both documents was
+ * most of what opening them cost): the base's was walked and checked when it
+ * was read whole or verified, and the difference check needs only its page
+ * list, which the completion that stored it handed on (base_pages; walked
+ * once more when it did not: another process, a restart, a B-LT revision);
+ * the new revision's list is not needed at all.
  */
 static int
 revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp_errinfo *ei)
@@ -168,9 +203,25 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 	uint8_t d[CRYPTO_DIGEST_MAX], *attrs = NULL;
 	size_t dlen = 0, alen = 0, end = ss->contents_off + ss->contents_len;
 	int r = SP_ERR_INTERNAL, known = base_nsigned(j);
+	struct sp_errinfo pei;
 
-	if ((r = pdf_doc_open_view(ss->document, ss->orig_len, &j->base_doc, ei)) != SP_OK ||
-	    (r = pdf_doc_open_view(ss->document, ss->document_len, &j->new_doc, ei)) != SP_OK ||
+	base_pages(j);
+	sp_errinfo_init(&pei);
+	if (j->pages != NULL && pdf_doc_open_known(ss->document, ss->orig_len, j->pages, j->npages,
+						   &j->base_doc, &pei) != SP_OK) {
+		free(j->pages); /* not these bytes' after all: the tree is walked */
+		j->pages = NULL;
+	}
+	if (j->base_doc == NULL &&
+	    (r = pdf_doc_open_view(ss->document, ss->orig_len, &j->base_doc, ei)) != SP_OK)
+		goto out;
+	/* read from the base this once: handed on with the stored bytes when they keep it */
+	sp_errinfo_init(&pei);
+	if (j->pages == NULL &&
+	    pdf_doc_page_objs(j->base_doc, &j->pages, &j->npages, &pei) != SP_OK)
+		j->pages = NULL;
+	if ((r = pdf_doc_open_known(ss->document, ss->document_len, NULL, 0, &j->new_doc, ei)) !=
+		    SP_OK ||
 	    (known < 0 && (r = pdf_doc_form_load(j->base_doc, ei)) != SP_OK) ||
 	    (r = pdf_doc_form_load(j->new_doc, ei)) != SP_OK)
 		goto out;
@@ -368,6 +419,28 @@ out:
 
 static int done_ltv(struct done_job *j, struct ltv_result *lr);
 
+/* 1 when the new revision has the base's pages (pdf_pages_kept over its one update). */
+static int
+pages_kept(struct done_job *j)
+{
+	const struct db_signing_session *ss = j->s;
+	struct pdf_revision *revs;
+	struct sp_errinfo ign;
+	size_t n = 0;
+	int kept = 0;
+
+	if (!(revs = calloc(PDF_REVISIONS_MAX, sizeof(*revs))))
+		return 0;
+	sp_errinfo_init(&ign);
+	if (pdf_revisions_find(ss->document, ss->document_len, revs, PDF_REVISIONS_MAX, &n, &ign) ==
+		    SP_OK &&
+	    n >= 2 && revs[n - 2].end == ss->orig_len && revs[n - 1].end == ss->document_len &&
+	    !revs[n - 1].trailing_garbage)
+		kept = pdf_pages_kept(j->base_doc, j->new_doc, &revs[n - 1]);
+	free(revs);
+	return kept;
+}
+
 static int
 done_work(void *arg, struct sp_errinfo *ei)
 {
@@ -459,6 +532,9 @@ done_work(void *arg, struct sp_errinfo *ei)
 				  "the signed revision failed verification: %s", vei.msg);
 		goto out;
 	}
+	/* the stored bytes are the signed revision alone: its pages are the base's when the
+	   update left the page tree as it was */
+	j->pages_kept = j->pages != NULL && lr.data == NULL && pages_kept(j);
 	/* the views borrow ss->document, replaced now by the document with its DSS */
 	pdf_doc_free(j->new_doc);
 	pdf_doc_free(j->base_doc);
@@ -493,6 +569,13 @@ done_work(void *arg, struct sp_errinfo *ei)
 
 		derived_key("sigs", dig, skey);
 		blob_cache_put(j->reads_cache, skey, j->sigs_out, j->sigs_out_len);
+	}
+	if (j->pages_kept) {
+		uint8_t pkey[32];
+
+		derived_key("page", dig, pkey);
+		blob_cache_put(j->reads_cache, pkey, (const uint8_t *)j->pages,
+			       j->npages * 2 * sizeof(int));
 	}
 	/* and its signed fields, when the stored bytes are the revision counted */
 	if (j->signed_len == 0 && j->new_nsigned >= 0) {
