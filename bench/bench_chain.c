@@ -3,11 +3,13 @@
  * in process (no HTTP, no database): one PDF signed N times in a row, each
  * signing doing the document work sealpactd does (prepare: open the stored
  * revision, check DocMDP, build the update with a seal and a date
- * placement; complete: open the base and the new revision as views, count
- * their signed fields, run the engine over the new update only with the
- * object numbers (at the 1st, those the upload's normalization found), the
- * signature dictionaries and the signed-field count the previous completion
- * handed forward, the seal picture's image data made once). Prints the median over ROUNDS chains of the prepare and
+ * placement; complete: open the base and the new revision as views without
+ * walking their page trees (the base's page list handed forward), run the
+ * engine over the new update only with the object numbers (at the 1st, those
+ * the upload's normalization found), the signature dictionaries and the
+ * signed-field count the previous completion handed forward, the new
+ * revision's signed fields counted by the engine's own listing, the seal
+ * picture's image data made once). Prints the median over ROUNDS chains of the prepare and
  * complete milliseconds of the 1st, the middle and the N-th signing,
  * beside the same chain done the way sealpactd did before the verify-once
  * work (both documents opened whole, the base walked again, the picture
@@ -207,19 +209,26 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 				     (pages == NULL &&
 				      pdf_doc_page_objs(base, &pages, &npages, &ei) != SP_OK) ||
 				     pdf_doc_open_known(prep.data, prep.len, NULL, 0, &nw, &ei) !=
-					     SP_OK ||
-				     /* the base's count handed forward after the first */
-				     (nsigned < 0 && pdf_doc_form_load(base, &ei) != SP_OK) ||
-				     pdf_doc_form_load(nw, &ei) != SP_OK)
+					     SP_OK)
 			die("complete: open", &ei);
-		pdf_doc_info_get(base, &bi);
-		pdf_doc_info_get(nw, &ni);
-		if (!before && nsigned >= 0)
-			bi.nsigned = nsigned;
-		if (!before)
-			nsigned = ni.nsigned;
-		if (ni.nsigned != bi.nsigned + 1)
-			die("complete: not one more signature", NULL);
+		if (before) {
+			if (pdf_doc_form_load(base, &ei) != SP_OK ||
+			    pdf_doc_form_load(nw, &ei) != SP_OK)
+				die("complete: form", &ei);
+			pdf_doc_info_get(base, &bi);
+			pdf_doc_info_get(nw, &ni);
+			if (ni.nsigned != bi.nsigned + 1)
+				die("complete: not one more signature", NULL);
+		} else if (nsigned < 0) {
+			/* the base's count: listed at the first, then handed forward */
+			struct pdf_sig_field *ls = NULL;
+			size_t nls = 0;
+
+			if (pdf_sig_fields_list_lazy(base, &ls, &nls, &ei) != SP_OK)
+				die("complete: list", &ei);
+			pdf_sig_fields_free(ls, nls);
+			nsigned = (int)nls;
+		}
 		memset(&vo, 0, sizeof(vo));
 		vo.trust = k->trust;
 		vo.ts_trust = k->ts_trust;
@@ -241,6 +250,12 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		if (crypto_pdf_verify(prep.data, prep.len, &vo, &rep, &ei) != SP_OK ||
 		    rep->nsigs < 1 || pdf_doc_damaged(nw) || pdf_doc_damaged(base))
 			die("complete: verify", &ei);
+		/* one more signed field, as the engine listed the new revision's (sealpactd) */
+		if (!before) {
+			if ((int)rep->nlisted != nsigned + 1)
+				die("complete: not one more signature", NULL);
+			nsigned = (int)rep->nlisted;
+		}
 		/* what sealpactd requires of the new signature: valid, trusted, timestamped */
 		if (rep->sigs[rep->nsigs - 1].verdict != CRYPTO_VERDICT_VALID ||
 		    !rep->sigs[rep->nsigs - 1].chain_ok || !rep->sigs[rep->nsigs - 1].timestamp_ok)

@@ -796,6 +796,10 @@ struct crypto_verify_report {
 	size_t nrevisions;
 	size_t nsigs;
 	struct crypto_sig_report *sigs;
+	/* the signed signature fields the final revision's form lists, as
+	   pdf_sig_fields_list_lazy() counts them (those only an earlier revision
+	   shows are in sigs, not here) */
+	size_t nlisted;
 	int last_revision_signed; /* some signature's range ends at the last revision */
 	int trailing_data;        /* bytes after the last %%EOF */
 	char reason[40];          /* document-level: "unsigned_trailing_update", "" if none */

@@ -829,6 +829,7 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	if ((r = e.nknown > 0 ? pdf_sig_fields_list_known(doc, e.known, e.nknown, &sigs, &nsigs, ei)
 			      : pdf_sig_fields_list_lazy(doc, &sigs, &nsigs, ei)) < 0)
 		goto out;
+	rep->nlisted = nsigs;
 	engine_dss_evidence(&e, doc, opts->trust);
 	for (i = 0; i < nsigs; i++)
 		if ((r = add_sig(&e, &sigs[i], -1, ei)) < 0)

@@ -61,7 +61,7 @@ struct done_job {
 	/* what the base's revisions refer to, from an earlier completion (the engine need
 	   not walk the base again), and what the new revision's do (kept for the next) */
 	struct blob_cache *refs_cache;
-	struct blob_cache *reads_cache; /* "sigs", "form" and "page" below */
+	struct blob_cache *reads_cache; /* "sigs", "nsig" and "page" below */
 	int *refs_out;
 	size_t nrefs_out;
 	/* the new revision's signature dictionaries as read, for the next completion (in
@@ -73,7 +73,9 @@ struct done_job {
 	int have_base_dig;
 	/* SHA-256 fed with the base: the stored bytes' digest goes on from it (NULL: none) */
 	struct crypto_digest_ctx *tail;
-	int new_nsigned; /* the new revision's signed fields (revision_check), -1 unknown */
+	/* signed signature fields as pdf_sig_fields_list_lazy() counts them: the base's
+	   (revision_check) and the new revision's (the engine's listing, signed_count) */
+	int base_nsigned, new_nsigned;
 	/* the base's pages (object number / generation pairs): from reads_cache under
 	   derived_key("page", base_dig), or read from the base; handed on to the stored
 	   bytes when the update left the page tree as it was (pages_kept) */
@@ -107,7 +109,7 @@ derived_key(const char *tag, const uint8_t dig[32], uint8_t key[32])
  * one need not walk the base's whole form again; -1 when not known.
  */
 static int
-base_nsigned(const struct done_job *j)
+cached_nsigned(const struct done_job *j)
 {
 	uint8_t key[32], *v = NULL;
 	size_t len = 0;
@@ -115,7 +117,7 @@ base_nsigned(const struct done_job *j)
 
 	if (!j->have_base_dig)
 		return -1;
-	derived_key("form", j->base_dig, key);
+	derived_key("nsig", j->base_dig, key);
 	if (blob_cache_get(j->reads_cache, key, &v, &len) == SP_OK && len == sizeof(n))
 		memcpy(&n, v, sizeof(n));
 	free(v);
@@ -177,9 +179,11 @@ base_pages(struct done_job *j)
 
 /*
  * The new revision, checked again from its bytes: it opens as an undamaged
- * PDF with one more signed field than its base, and the signed attributes
- * rebuilt over the digest of its byte ranges are exactly the ones the token
- * signed (so the message digest covers this file).
+ * PDF, and the signed attributes rebuilt over the digest of its byte ranges
+ * are exactly the ones the token signed (so the message digest covers this
+ * file). That it has one more signed field than its base is checked after
+ * the engine has listed its fields (signed_count), which the new revision's
+ * own walk of its whole form did again here.
  *
  * Both are opened as views: objects are parsed when used, not all at open.
  * The base is a stored revision, parsed whole and found undamaged when it
@@ -197,12 +201,12 @@ static int
 revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp_errinfo *ei)
 {
 	const struct db_signing_session *ss = j->s;
-	struct pdf_doc *base = NULL, *doc = NULL;
-	struct pdf_doc_info bi, ni;
+	struct pdf_sig_field *listed = NULL;
+	size_t nlisted = 0;
 	struct crypto_digest_ctx *dc = NULL;
 	uint8_t d[CRYPTO_DIGEST_MAX], *attrs = NULL;
 	size_t dlen = 0, alen = 0, end = ss->contents_off + ss->contents_len;
-	int r = SP_ERR_INTERNAL, known = base_nsigned(j);
+	int r = SP_ERR_INTERNAL;
 	struct sp_errinfo pei;
 
 	base_pages(j);
@@ -221,21 +225,17 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 	    pdf_doc_page_objs(j->base_doc, &j->pages, &j->npages, &pei) != SP_OK)
 		j->pages = NULL;
 	if ((r = pdf_doc_open_known(ss->document, ss->document_len, NULL, 0, &j->new_doc, ei)) !=
-		    SP_OK ||
-	    (known < 0 && (r = pdf_doc_form_load(j->base_doc, ei)) != SP_OK) ||
-	    (r = pdf_doc_form_load(j->new_doc, ei)) != SP_OK)
+	    SP_OK)
 		goto out;
-	base = j->base_doc;
-	doc = j->new_doc;
-	pdf_doc_info_get(base, &bi);
-	pdf_doc_info_get(doc, &ni);
-	if (known >= 0)
-		bi.nsigned =
-			known; /* counted in these very bytes by the completion that stored them */
-	j->new_nsigned = (int)ni.nsigned;
-	if (pdf_doc_damaged(doc) || ni.nsigned != bi.nsigned + 1) {
+	/* counted in these very bytes by the completion that stored them, or now */
+	if ((j->base_nsigned = cached_nsigned(j)) < 0) {
+		if ((r = pdf_sig_fields_list_lazy(j->base_doc, &listed, &nlisted, ei)) != SP_OK)
+			goto out;
+		j->base_nsigned = (int)nlisted;
+	}
+	if (pdf_doc_damaged(j->new_doc)) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "verification_failed",
-				  "the signed revision does not read back as one more signature");
+				  "the signed revision had to be repaired to be read");
 		goto out;
 	}
 	if ((r = crypto_digest_ctx_new(crypto_sigalg_digest(alg), &dc, ei)) != SP_OK ||
@@ -252,9 +252,36 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 	}
 	r = SP_OK;
 out:
+	pdf_sig_fields_free(listed, nlisted);
 	free(attrs);
 	crypto_digest_ctx_free(dc);
 	return r;
+}
+
+/*
+ * The new revision reads back as exactly one more signed field than its
+ * base: counted by the engine's listing when it verified the signed
+ * revision itself (j->new_nsigned), else (it verified the revision with its
+ * long-term data after it) listed here.
+ */
+static int
+signed_count(struct done_job *j, struct sp_errinfo *ei)
+{
+	struct pdf_sig_field *listed = NULL;
+	size_t n = 0;
+	int r;
+
+	if (j->new_nsigned < 0) {
+		if ((r = pdf_sig_fields_list_lazy(j->new_doc, &listed, &n, ei)) != SP_OK)
+			return r;
+		pdf_sig_fields_free(listed, n);
+		j->new_nsigned = (int)n;
+	}
+	if (j->new_nsigned != j->base_nsigned + 1)
+		return sp_err_reason(ei, SP_ERR_PDF, "verification_failed",
+				     "the signed revision does not read back as one more "
+				     "signature");
+	return SP_OK;
 }
 
 /*
@@ -368,6 +395,8 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	    (r = tsa_provider_trust(j->tsa, &vo.ts_trust, ei)) != SP_OK ||
 	    (r = crypto_pdf_verify(data, len, &vo, &rep, ei)) != SP_OK)
 		goto out;
+	/* its listing of the signed revision's fields, for signed_count() */
+	j->new_nsigned = vo.doc == j->new_doc ? (int)rep->nlisted : -1;
 	for (i = 0; i < rep->nsigs; i++) {
 		s = &rep->sigs[i];
 		/* what done_ltv() appended: proven wrong, it is not stored (undecided, it is, as
@@ -457,7 +486,7 @@ done_work(void *arg, struct sp_errinfo *ei)
 	int r = SP_ERR_INTERNAL;
 
 	memset(&lr, 0, sizeof(lr));
-	j->new_nsigned = -1;
+	j->new_nsigned = j->base_nsigned = -1;
 	sp_errinfo_init(&vei);
 	/* the base's digest: what a completion that stored it (or, for the upload, the
 	   create that normalized it) left in the cache is keyed by; the stored bytes start
@@ -532,6 +561,12 @@ done_work(void *arg, struct sp_errinfo *ei)
 				  "the signed revision failed verification: %s", vei.msg);
 		goto out;
 	}
+	sp_errinfo_init(&vei);
+	if (signed_count(j, &vei) != SP_OK) {
+		r = sp_err_reason(ei, SP_ERR_CRYPTO, "verification_failed",
+				  "the signed revision failed verification: %s", vei.msg);
+		goto out;
+	}
 	/* the stored bytes are the signed revision alone: its pages are the base's when the
 	   update left the page tree as it was */
 	j->pages_kept = j->pages != NULL && lr.data == NULL && pages_kept(j);
@@ -581,7 +616,7 @@ done_work(void *arg, struct sp_errinfo *ei)
 	if (j->signed_len == 0 && j->new_nsigned >= 0) {
 		uint8_t fkey[32];
 
-		derived_key("form", dig, fkey);
+		derived_key("nsig", dig, fkey);
 		blob_cache_put(j->reads_cache, fkey, (const uint8_t *)&j->new_nsigned,
 			       sizeof(j->new_nsigned));
 	}
