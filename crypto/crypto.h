@@ -353,6 +353,9 @@ int crypto_digest_ctx_final(struct crypto_digest_ctx *c, uint8_t *out, size_t *o
  */
 int crypto_digest_ctx_peek(const struct crypto_digest_ctx *c, uint8_t *out, size_t *outlen,
 			   struct sp_errinfo *ei) SP_WUR;
+/* A copy of c that goes on on its own (*out the caller's). */
+int crypto_digest_ctx_dup(const struct crypto_digest_ctx *c, struct crypto_digest_ctx **out,
+			  struct sp_errinfo *ei) SP_WUR;
 void crypto_digest_ctx_free(struct crypto_digest_ctx *c);
 
 /* Signature algorithms a token may use. */
@@ -882,6 +885,16 @@ struct crypto_verify_opts {
 	 */
 	uint8_t **sigs_out;
 	size_t *sigs_out_len;
+	/*
+	 * Non-NULL: a digest context fed with data[0..hashed_len) (the caller's,
+	 * borrowed and not changed), e.g. the stored revision a completion's
+	 * update extends, which the caller hashed already: the signed ranges'
+	 * digest of that algorithm goes on from a copy of it instead of hashing
+	 * those bytes again (a signature whose first range ends before
+	 * hashed_len is hashed from the start).
+	 */
+	const struct crypto_digest_ctx *hashed;
+	size_t hashed_len;
 };
 
 /*

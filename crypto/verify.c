@@ -812,6 +812,8 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		*opts->sigs_out = NULL;
 		*opts->sigs_out_len = 0;
 	}
+	if (opts->hashed != NULL && opts->hashed_len <= len)
+		verify_hasher_seed(&e.hx, opts->hashed, opts->hashed_len);
 	if (opts->doc != NULL)
 		doc = opts->doc;
 	else if ((r = pdf_doc_open_view(data, len, &doc, ei)) < 0)

@@ -27,6 +27,12 @@ struct verify_hasher {
 
 /* Frees the running digests; the struct may be reused after memset 0. */
 void verify_hasher_cleanup(struct verify_hasher *h);
+/*
+ * Start h's running digest of c's algorithm from a copy of c, which was fed
+ * data[0..pos) (opts->hashed): nothing when h has one of that algorithm
+ * already or the copy fails (then the bytes are hashed from the start).
+ */
+void verify_hasher_seed(struct verify_hasher *h, const struct crypto_digest_ctx *c, size_t pos);
 
 /* The signed bytes of one signature: data[0..a) and data[b..end). */
 struct verify_ranges {

@@ -238,9 +238,17 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 				  "the signed revision had to be repaired to be read");
 		goto out;
 	}
-	if ((r = crypto_digest_ctx_new(crypto_sigalg_digest(alg), &dc, ei)) != SP_OK ||
-	    (r = crypto_digest_ctx_update(dc, ss->document, ss->contents_off, ei)) != SP_OK ||
-	    (r = crypto_digest_ctx_update(dc, ss->document + end, ss->document_len - end, ei)) !=
+	/* the base was hashed already (j->tail, SHA-256): the ranges' digest goes on from it */
+	if (j->tail != NULL && crypto_sigalg_digest(alg) == CRYPTO_DIGEST_SHA256 &&
+	    ss->contents_off >= ss->orig_len) {
+		if ((r = crypto_digest_ctx_dup(j->tail, &dc, ei)) != SP_OK ||
+		    (r = crypto_digest_ctx_update(dc, ss->document + ss->orig_len,
+						  ss->contents_off - ss->orig_len, ei)) != SP_OK)
+			goto out;
+	} else if ((r = crypto_digest_ctx_new(crypto_sigalg_digest(alg), &dc, ei)) != SP_OK ||
+		   (r = crypto_digest_ctx_update(dc, ss->document, ss->contents_off, ei)) != SP_OK)
+		goto out;
+	if ((r = crypto_digest_ctx_update(dc, ss->document + end, ss->document_len - end, ei)) !=
 		    SP_OK ||
 	    (r = crypto_digest_ctx_final(dc, d, &dlen, ei)) != SP_OK ||
 	    (r = crypto_cms_signed_attrs(cert, alg, d, dlen, &attrs, &alen, ei)) != SP_OK)
@@ -361,6 +369,14 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	/* the documents revision_check() opened: one parse of each per completion (the
 	   upload's too, which is not verified but needs no second open) */
 	vo.doc = len == ss->document_len ? j->new_doc : NULL;
+	/* the base, hashed once by done_work (SHA-256): the engine's hashing of the new
+	   signature's ranges goes on from there (data starts with the base's very bytes:
+	   the signed revision, or it with the long-term data appended, compared) */
+	if (j->tail != NULL &&
+	    (data == ss->document || memcmp(data, ss->document, ss->orig_len) == 0)) {
+		vo.hashed = j->tail;
+		vo.hashed_len = ss->orig_len;
+	}
 	vo.verified_doc = j->base_doc;
 	vo.given_len = ss->orig_len;
 	/*

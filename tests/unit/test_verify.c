@@ -269,6 +269,61 @@ walk_refs(const unsigned char *d, size_t len, size_t *n)
  * verified (its own signatures are checked in full), and the report and
  * the set handed on are the ones of a verification that walked it.
  */
+/*
+ * A caller that hashed the base already (completion: the stored revision)
+ * hands that digest state on (opts.hashed): the new signature's digest goes
+ * on from it and the report is the one hashing from the start gives; a
+ * state fed with other bytes makes that digest not match, so it is the one
+ * used. The report counts the signed fields the final revision lists.
+ */
+START_TEST(hashed_prefix_handed_on)
+{
+	size_t n2, i;
+	unsigned char *two = vc_sign(good, good_len, "ec", 1, 0, &n2), *other;
+	struct crypto_verify_opts o = { .trust = trust, .verified_len = good_len };
+	struct crypto_verify_report *full = verify(two, n2), *r = NULL;
+	struct crypto_digest_ctx *c = NULL;
+	struct sp_errinfo ei;
+
+	ck_assert_uint_eq(full->nlisted, 2);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_digest_ctx_new(CRYPTO_DIGEST_SHA256, &c, &ei), SP_OK);
+	ck_assert_int_eq(crypto_digest_ctx_update(c, two, good_len, &ei), SP_OK);
+	o.hashed = c;
+	o.hashed_len = good_len;
+	ck_assert_int_eq(crypto_pdf_verify(two, n2, &o, &r, &ei), SP_OK);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_uint_eq(r->nlisted, 2);
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(r->sigs[i].verdict, full->sigs[i].verdict);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	assert_all_checks(&r->sigs[1], 1);
+	crypto_verify_report_free(r);
+	r = NULL;
+	/* not changed by the engine: it verifies the same way again */
+	ck_assert_int_eq(crypto_pdf_verify(two, n2, &o, &r, &ei), SP_OK);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
+	r = NULL;
+	crypto_digest_ctx_free(c);
+	/* a state of other bytes: the digest does not match (the state is what is used) */
+	other = malloc(good_len);
+	memcpy(other, two, good_len);
+	other[good_len / 2] ^= 1;
+	ck_assert_int_eq(crypto_digest_ctx_new(CRYPTO_DIGEST_SHA256, &c, &ei), SP_OK);
+	ck_assert_int_eq(crypto_digest_ctx_update(c, other, good_len, &ei), SP_OK);
+	o.hashed = c;
+	ck_assert_int_eq(crypto_pdf_verify(two, n2, &o, &r, &ei), SP_OK);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert(has_reason(&r->sigs[1], "digest_mismatch"));
+	crypto_verify_report_free(r);
+	crypto_digest_ctx_free(c);
+	free(other);
+	crypto_verify_report_free(full);
+	free(two);
+}
+END_TEST
+
 START_TEST(given_len_spares_the_walk_not_the_check)
 {
 	size_t nb, nw, nfull = 0, ngot = 0, n2, i;
@@ -1013,6 +1068,7 @@ verify_suite(void)
 	tcase_add_test(tc, one_signature_is_valid_and_pdfsig_agrees);
 	tcase_add_test(tc, rsa_ec_sm2_chain_of_signatures);
 	tcase_add_test(tc, verified_len_checks_what_is_new);
+	tcase_add_test(tc, hashed_prefix_handed_on);
 	tcase_add_test(tc, given_len_spares_the_walk_not_the_check);
 	tcase_add_test(tc, earlier_signatures_handed_forward);
 	tcase_add_test(tc, gap_hex_in_either_case);
