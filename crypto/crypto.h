@@ -844,6 +844,14 @@ struct crypto_verify_opts {
 	struct pdf_doc *doc;
 	struct pdf_doc *verified_doc;
 	/*
+	 * And one of data[0..rev_len), a revision between the two (completion
+	 * at B-LT: the signed revision, before the long-term data after it),
+	 * borrowed likewise; used for that revision instead of opening it.
+	 * NULL or a rev_len no revision ends at: opened here.
+	 */
+	struct pdf_doc *rev_doc;
+	size_t rev_len;
+	/*
 	 * The object numbers the revisions within verified_len refer to, as an
 	 * earlier verification of exactly those bytes gave them in *refs_out
 	 * (ascending; borrowed): used instead of walking the last verified

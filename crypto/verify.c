@@ -242,6 +242,8 @@ open_rev(struct engine *e, size_t k)
 	sp_errinfo_init(&ei);
 	if (e->given != NULL && e->revs[k].end == e->given_end)
 		return pdf_doc_damaged(e->given) ? NULL : e->given;
+	if (e->rev_doc != NULL && e->revs[k].end == e->rev_end)
+		return pdf_doc_damaged(e->rev_doc) ? NULL : e->rev_doc;
 	if (pdf_doc_open_view(e->data, e->revs[k].end, &d, &ei) != SP_OK)
 		return NULL;
 	if (pdf_doc_damaged(d)) {
@@ -251,11 +253,12 @@ open_rev(struct engine *e, size_t k)
 	return d;
 }
 
-/* Release a revision open_rev() gave, unless it is the caller's (given) or the final one. */
+/* Release a revision open_rev() gave, unless it is the caller's (given, rev_doc) or the
+   final one. */
 static void
 close_rev(struct engine *e, struct pdf_doc *d, struct pdf_doc *last)
 {
-	if (d != last && d != e->given)
+	if (d != last && d != e->given && d != e->rev_doc)
 		pdf_doc_free(d);
 }
 
@@ -798,6 +801,11 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	if (opts->verified_doc != NULL && glen > 0 && glen < len) {
 		e.given = opts->verified_doc;
 		e.given_end = glen;
+	}
+	if (opts->rev_doc != NULL && opts->rev_len > 0 && opts->rev_len < len &&
+	    opts->rev_len != glen) {
+		e.rev_doc = opts->rev_doc;
+		e.rev_end = opts->rev_len;
 	}
 	if (opts->verified_refs != NULL && glen > 0 && glen < len) {
 		e.given_refs = opts->verified_refs;

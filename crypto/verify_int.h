@@ -97,6 +97,8 @@ struct engine {
 	/* opts->verified_doc and where it ends: the caller's, opened for it, not freed here */
 	struct pdf_doc *given;
 	size_t given_end;
+	struct pdf_doc *rev_doc; /* opts->rev_doc and where it ends (borrowed likewise) */
+	size_t rev_end;
 	const int *given_refs; /* opts->verified_refs, what the revision ending there refers to */
 	size_t ngiven_refs;
 	/* opts->verified_sigs that read in the final revision as they did in the given one */

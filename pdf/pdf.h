@@ -79,7 +79,8 @@ int pdf_doc_open_stored(const unsigned char *data, size_t len, struct pdf_doc **
  * revision this server stored (the page tree was walked and checked when it
  * was read whole or verified), or the update prepare wrote after one. The
  * page tree is not walked: with pages (npages object number / generation
- * pairs that pdf_doc_page_objs() gave for these very bytes) the document has
+ * pairs that pdf_doc_page_objs() gave for these very bytes, or for an earlier
+ * revision that pdf_pages_kept() shows these bytes keep) the document has
  * those pages, as handles parsed when used; with none it has no page list
  * (the newer side of pdf_revision_diff needs none). No page geometry either:
  * pdf_doc_page_info() fails. data is borrowed and must outlive the document.

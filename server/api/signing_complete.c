@@ -78,10 +78,13 @@ struct done_job {
 	int base_nsigned, new_nsigned;
 	/* the base's pages (object number / generation pairs): from reads_cache under
 	   derived_key("page", base_dig), or read from the base; handed on to the stored
-	   bytes when the update left the page tree as it was (pages_kept) */
+	   bytes when the updates left the page tree as it was (keeps_pages) */
 	int *pages;
 	size_t npages;
-	int pages_kept;
+	int new_pages_ok;        /* the signed revision has them (new_doc opened with them) */
+	int stored_pages_ok;     /* and the long-term data's update kept them too */
+	struct pdf_doc *ltv_doc; /* the signed revision with its long-term data (lr.data) */
+	int stored_nsigned;      /* that one's signed fields (the engine's listing), -1 */
 };
 
 /*
@@ -155,6 +158,29 @@ uuid_ok(const char *s)
 
 /* ---- the worker ------------------------------------------------------------------------- */
 
+/*
+ * 1 when data[0..len), whose last update follows the revision ending at
+ * prev_end (older, with the page list), has older's pages (pdf_pages_kept).
+ */
+static int
+keeps_pages(const uint8_t *data, size_t len, size_t prev_end, struct pdf_doc *older,
+	    struct pdf_doc *newer)
+{
+	struct pdf_revision *revs;
+	struct sp_errinfo ign;
+	size_t n = 0;
+	int kept = 0;
+
+	if (older == NULL || newer == NULL || !(revs = calloc(PDF_REVISIONS_MAX, sizeof(*revs))))
+		return 0;
+	sp_errinfo_init(&ign);
+	if (pdf_revisions_find(data, len, revs, PDF_REVISIONS_MAX, &n, &ign) == SP_OK && n >= 2 &&
+	    revs[n - 2].end == prev_end && revs[n - 1].end == len && !revs[n - 1].trailing_garbage)
+		kept = pdf_pages_kept(older, newer, &revs[n - 1]);
+	free(revs);
+	return kept;
+}
+
 /* The base's pages as the completion that stored it handed them on (NULL: not known). */
 static void
 base_pages(struct done_job *j)
@@ -194,8 +220,10 @@ base_pages(struct done_job *j)
  * most of what opening them cost): the base's was walked and checked when it
  * was read whole or verified, and the difference check needs only its page
  * list, which the completion that stored it handed on (base_pages; walked
- * once more when it did not: another process, a restart, a B-LT revision);
- * the new revision's list is not needed at all.
+ * once more when it did not: another process, a restart). The new revision
+ * is given the base's list, used only once keeps_pages() has shown its
+ * update kept the tree (new_pages_ok): then it is the older side of the
+ * long-term data's update (B-LT) and the list goes on to the stored bytes.
  */
 static int
 revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp_errinfo *ei)
@@ -224,9 +252,13 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 	if (j->pages == NULL &&
 	    pdf_doc_page_objs(j->base_doc, &j->pages, &j->npages, &pei) != SP_OK)
 		j->pages = NULL;
-	if ((r = pdf_doc_open_known(ss->document, ss->document_len, NULL, 0, &j->new_doc, ei)) !=
-	    SP_OK)
+	/* with the base's page list, which it has when its update kept the tree: then it can
+	   stand for the signed revision as the older side of the long-term data's update */
+	if ((r = pdf_doc_open_known(ss->document, ss->document_len, j->pages,
+				    j->pages ? j->npages : 0, &j->new_doc, ei)) != SP_OK)
 		goto out;
+	j->new_pages_ok = j->pages != NULL && keeps_pages(ss->document, ss->document_len,
+							  ss->orig_len, j->base_doc, j->new_doc);
 	/* counted in these very bytes by the completion that stored them, or now */
 	if ((j->base_nsigned = cached_nsigned(j)) < 0) {
 		if ((r = pdf_sig_fields_list_lazy(j->base_doc, &listed, &nlisted, ei)) != SP_OK)
@@ -368,7 +400,13 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	vo.verified_tail = vo.verified_len > 0 && report_covers(base, ss->orig_len);
 	/* the documents revision_check() opened: one parse of each per completion (the
 	   upload's too, which is not verified but needs no second open) */
-	vo.doc = len == ss->document_len ? j->new_doc : NULL;
+	vo.doc = len == ss->document_len ? j->new_doc : j->ltv_doc;
+	/* the signed revision, between the base and the long-term data: not opened again
+	   (its page list is the base's, which the difference check of the next update needs) */
+	if (len != ss->document_len && j->new_pages_ok) {
+		vo.rev_doc = j->new_doc;
+		vo.rev_len = ss->document_len;
+	}
 	/* the base, hashed once by done_work (SHA-256): the engine's hashing of the new
 	   signature's ranges goes on from there (data starts with the base's very bytes:
 	   the signed revision, or it with the long-term data appended, compared) */
@@ -411,8 +449,10 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	    (r = tsa_provider_trust(j->tsa, &vo.ts_trust, ei)) != SP_OK ||
 	    (r = crypto_pdf_verify(data, len, &vo, &rep, ei)) != SP_OK)
 		goto out;
-	/* its listing of the signed revision's fields, for signed_count() */
+	/* its listing of the signed revision's fields, for signed_count(); or of the stored
+	   bytes' (with the long-term data), for the next completion */
 	j->new_nsigned = vo.doc == j->new_doc ? (int)rep->nlisted : -1;
+	j->stored_nsigned = vo.doc != NULL && vo.doc == j->ltv_doc ? (int)rep->nlisted : -1;
 	for (i = 0; i < rep->nsigs; i++) {
 		s = &rep->sigs[i];
 		/* what done_ltv() appended: proven wrong, it is not stored (undecided, it is, as
@@ -448,7 +488,8 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	}
 	/* a repair on the way (the views parse what is used) makes the file not ours */
 	if (pdf_doc_damaged(j->new_doc) || pdf_doc_damaged(j->base_doc) ||
-	    (vo.doc == NULL && rep->nrevisions > 0 && rep->trailing_data)) {
+	    (vo.doc != j->new_doc && ((vo.doc != NULL && pdf_doc_damaged(vo.doc)) ||
+				      (rep->nrevisions > 0 && rep->trailing_data)))) {
 		r = sp_err(ei, SP_ERR_PDF, "the signed revision had to be repaired to be read");
 		goto out;
 	}
@@ -463,28 +504,6 @@ out:
 }
 
 static int done_ltv(struct done_job *j, struct ltv_result *lr);
-
-/* 1 when the new revision has the base's pages (pdf_pages_kept over its one update). */
-static int
-pages_kept(struct done_job *j)
-{
-	const struct db_signing_session *ss = j->s;
-	struct pdf_revision *revs;
-	struct sp_errinfo ign;
-	size_t n = 0;
-	int kept = 0;
-
-	if (!(revs = calloc(PDF_REVISIONS_MAX, sizeof(*revs))))
-		return 0;
-	sp_errinfo_init(&ign);
-	if (pdf_revisions_find(ss->document, ss->document_len, revs, PDF_REVISIONS_MAX, &n, &ign) ==
-		    SP_OK &&
-	    n >= 2 && revs[n - 2].end == ss->orig_len && revs[n - 1].end == ss->document_len &&
-	    !revs[n - 1].trailing_garbage)
-		kept = pdf_pages_kept(j->base_doc, j->new_doc, &revs[n - 1]);
-	free(revs);
-	return kept;
-}
 
 static int
 done_work(void *arg, struct sp_errinfo *ei)
@@ -502,7 +521,7 @@ done_work(void *arg, struct sp_errinfo *ei)
 	int r = SP_ERR_INTERNAL;
 
 	memset(&lr, 0, sizeof(lr));
-	j->new_nsigned = j->base_nsigned = -1;
+	j->new_nsigned = j->base_nsigned = j->stored_nsigned = -1;
 	sp_errinfo_init(&vei);
 	/* the base's digest: what a completion that stored it (or, for the upload, the
 	   create that normalized it) left in the cache is keyed by; the stored bytes start
@@ -563,9 +582,19 @@ done_work(void *arg, struct sp_errinfo *ei)
 	 * stored: the signed revision alone is verified then, as at B-T.
 	 */
 	memset(&lr, 0, sizeof(lr));
-	if (done_ltv(j, &lr) && engine_check(j, lr.data, lr.len, &vei) != SP_OK) {
+	if (done_ltv(j, &lr)) {
+		/* the final revision's view for the engine: no page list (it is the newer side) */
+		sp_errinfo_init(&vei);
+		if (pdf_doc_open_known(lr.data, lr.len, NULL, 0, &j->ltv_doc, &vei) != SP_OK)
+			j->ltv_doc = NULL; /* the engine opens it */
+		sp_errinfo_init(&vei);
+	}
+	if (lr.data != NULL && engine_check(j, lr.data, lr.len, &vei) != SP_OK) {
 		snprintf(j->ltv_err, sizeof(j->ltv_err),
 			 "the long-term validation data did not verify: %.200s", vei.msg);
+		pdf_doc_free(j->ltv_doc);
+		j->ltv_doc = NULL;
+		j->stored_nsigned = -1;
 		ltv_result_cleanup(&lr);
 		free(j->report);
 		j->report = NULL;
@@ -585,8 +614,14 @@ done_work(void *arg, struct sp_errinfo *ei)
 	}
 	/* the stored bytes are the signed revision alone: its pages are the base's when the
 	   update left the page tree as it was */
-	j->pages_kept = j->pages != NULL && lr.data == NULL && pages_kept(j);
+	j->stored_pages_ok = lr.data == NULL
+				     ? j->new_pages_ok
+				     : j->new_pages_ok && j->ltv_doc != NULL &&
+					       keeps_pages(lr.data, lr.len, ss->document_len,
+							   j->new_doc, j->ltv_doc);
 	/* the views borrow ss->document, replaced now by the document with its DSS */
+	pdf_doc_free(j->ltv_doc);
+	j->ltv_doc = NULL;
 	pdf_doc_free(j->new_doc);
 	pdf_doc_free(j->base_doc);
 	j->new_doc = j->base_doc = NULL;
@@ -621,24 +656,27 @@ done_work(void *arg, struct sp_errinfo *ei)
 		derived_key("sigs", dig, skey);
 		blob_cache_put(j->reads_cache, skey, j->sigs_out, j->sigs_out_len);
 	}
-	if (j->pages_kept) {
+	if (j->stored_pages_ok) {
 		uint8_t pkey[32];
 
 		derived_key("page", dig, pkey);
 		blob_cache_put(j->reads_cache, pkey, (const uint8_t *)j->pages,
 			       j->npages * 2 * sizeof(int));
 	}
-	/* and its signed fields, when the stored bytes are the revision counted */
-	if (j->signed_len == 0 && j->new_nsigned >= 0) {
+	/* and its signed fields: the signed revision's, or the engine's count of the stored
+	   bytes with their long-term data */
+	if (j->signed_len == 0 ? j->new_nsigned >= 0 : j->stored_nsigned >= 0) {
 		uint8_t fkey[32];
+		int n = j->signed_len == 0 ? j->new_nsigned : j->stored_nsigned;
 
 		derived_key("nsig", dig, fkey);
-		blob_cache_put(j->reads_cache, fkey, (const uint8_t *)&j->new_nsigned,
-			       sizeof(j->new_nsigned));
+		blob_cache_put(j->reads_cache, fkey, (const uint8_t *)&n, sizeof(n));
 	}
 	j->tsa_time = gen;
 	r = SP_OK;
 out:
+	pdf_doc_free(j->ltv_doc);
+	j->ltv_doc = NULL;
 	ltv_result_cleanup(&lr);
 	free(tok);
 	free(cms);
