@@ -3,13 +3,11 @@
  * in process (no HTTP, no database): one PDF signed N times in a row, each
  * signing doing the document work sealpactd does (prepare: open the stored
  * revision, check DocMDP, build the update with a seal and a date
- * placement; complete: open the base and the new revision as views without
- * walking their page trees (the base's page list handed forward), run the
- * engine over the new update only with the object numbers (at the 1st, those
- * the upload's normalization found), the signature dictionaries and the
- * signed-field count the previous completion handed forward, the new
- * revision's signed fields counted by the engine's own listing, the seal
- * picture's image data made once). Prints the median over ROUNDS chains of the prepare and
+ * placement; complete: open the base and the new revision as views, count
+ * their signed fields, run the engine over the new update only with the
+ * object numbers (at the 1st, those the upload's normalization found), the
+ * signature dictionaries and the signed-field count the previous completion
+ * handed forward, the seal picture's image data made once). Prints the median over ROUNDS chains of the prepare and
  * complete milliseconds of the 1st, the middle and the N-th signing,
  * beside the same chain done the way sealpactd did before the verify-once
  * work (both documents opened whole, the base walked again, the picture
@@ -197,6 +195,12 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		if (pdf_sig_fill(prep.data, prep.len, prep.contents_off, prep.contents_len, cms,
 				 cmslen, &ei) != SP_OK)
 			die("fill", &ei);
+		/*
+		 * complete, as sealpactd does now: neither view walks its page tree
+		 * (the base's page list handed forward from the previous completion,
+		 * the new revision needs none), and the new revision's signed fields
+		 * are counted by the engine's own listing, not by a walk of its form.
+		 */
 		t0 = now_ms();
 		if (before ? pdf_doc_open(prep.data, prep.orig_len, &base, &ei) != SP_OK ||
 				     pdf_doc_open(prep.data, prep.len, &nw, &ei) != SP_OK
