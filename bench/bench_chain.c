@@ -248,6 +248,7 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 			/* the earlier signatures as the previous completion read them */
 			vo.verified_sigs = sigs;
 			vo.verified_sigs_len = nsigs;
+			vo.verified_nlisted = nsigned > 0 ? (size_t)nsigned : 0;
 			vo.sigs_out = &sigs_out;
 			vo.sigs_out_len = &nsigs_out;
 		}

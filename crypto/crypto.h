@@ -887,6 +887,14 @@ struct crypto_verify_opts {
 	const uint8_t *verified_sigs;
 	size_t verified_sigs_len;
 	/*
+	 * > 0: how many signed fields those bytes' last revision lists (the
+	 * nlisted of that verification's report). When verified_sigs holds that
+	 * many reads, it is all that revision lists, and a revision after it
+	 * that still shows every one of them hides none (its form is not walked
+	 * again to find one). 0: walked.
+	 */
+	size_t verified_nlisted;
+	/*
 	 * Non-NULL: on SP_OK, *sigs_out (the caller's, free(); NULL when none)
 	 * holds the signature dictionaries as this file's last revision reads
 	 * them, packed for a later verified_sigs (pdf_sig_reads_pack).

@@ -218,6 +218,30 @@ hidden_sigs(struct engine *e, struct pdf_doc *d, struct sp_errinfo *ei)
 	return r;
 }
 
+/*
+ * 1 when d is the given revision, all of whose listed signatures are known
+ * (given_listed), and the final list has every one of them: then d shows no
+ * signature the final revision hides, which hidden_sigs() would walk its
+ * form to find.
+ */
+static int
+hides_none(const struct engine *e, const struct pdf_doc *d)
+{
+	size_t i, j;
+
+	if (d != e->given || e->given_listed == NULL)
+		return 0;
+	for (i = 0; i < e->ngiven_listed; i++) {
+		for (j = 0; j < e->nsigs; j++)
+			if (e->sigs[j].sig_obj == e->given_listed[2 * i] &&
+			    e->sigs[j].sig_gen == e->given_listed[2 * i + 1])
+				break;
+		if (j == e->nsigs)
+			return 0;
+	}
+	return 1;
+}
+
 /* Whether each signature of revision k is there as the final file has it. */
 static void
 same_at(struct engine *e, size_t k, struct pdf_doc *d)
@@ -414,6 +438,15 @@ known_reads(struct engine *e, struct pdf_doc *doc, const struct crypto_verify_op
 	}
 	if (!boundary)
 		goto none;
+	/* all that the given revision lists: kept for revision_pass (no walk for hidden ones) */
+	if (opts->verified_nlisted > 0 && n == opts->verified_nlisted &&
+	    (e->given_listed = malloc(2 * n * sizeof(*e->given_listed))) != NULL) {
+		for (i = 0; i < n; i++) {
+			e->given_listed[2 * i] = arr[i].sig_obj;
+			e->given_listed[2 * i + 1] = arr[i].sig_gen;
+		}
+		e->ngiven_listed = n;
+	}
 	pdf_doc_info_get(doc, &info);
 	for (i = k = 0; i < n; i++) {
 		size_t j;
@@ -494,7 +527,7 @@ revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
 			continue;
 		}
 		cur = k + 1 == e->nrev && e->revs[k].end == e->len ? last : open_rev(e, k);
-		if (cur && k + 1 < e->nrev)
+		if (cur && k + 1 < e->nrev && !hides_none(e, cur))
 			r = hidden_sigs(e, cur, ei);
 		if (k == first && cur) {
 			sp_errinfo_init(&ign);
@@ -956,6 +989,7 @@ out:
 	pdf_refs_cleanup(&e.refs);
 	pdf_sig_fields_free(e.sigs, e.nsigs);
 	pdf_sig_fields_free(e.known, e.nknown);
+	free(e.given_listed);
 	free(e.same);
 	pdf_dss_cleanup(&e.dss);
 	pdf_dss_cleanup(&e.vdss);

@@ -104,6 +104,10 @@ struct engine {
 	/* opts->verified_sigs that read in the final revision as they did in the given one */
 	struct pdf_sig_field *known;
 	size_t nknown;
+	/* every signature object (number, generation pairs) the given revision lists, when
+	   opts->verified_sigs is all of them (opts->verified_nlisted); NULL: not known */
+	int *given_listed;
+	size_t ngiven_listed;
 	/* the DSS of the last revision verified before: 0 not read, 1 read, -1 unreadable */
 	struct pdf_dss vdss;
 	int vdss_state;

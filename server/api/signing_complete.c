@@ -435,6 +435,8 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 		if (blob_cache_get(j->reads_cache, skey, &given_sigs, &glen) == SP_OK) {
 			vo.verified_sigs = given_sigs;
 			vo.verified_sigs_len = glen;
+			/* how many the base lists: when those reads are all, it hides none */
+			vo.verified_nlisted = j->base_nsigned > 0 ? (size_t)j->base_nsigned : 0;
 		}
 	}
 	free(j->refs_out);
