@@ -128,6 +128,13 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 	if (cur == NULL)
 		die("oom", NULL);
 	memcpy(cur, up->data, len);
+	/* the upload's pages, as its normalization found them (sealpactd's cache) */
+	if (!before && up->page_objs != NULL) {
+		if ((pages = malloc(up->npage_objs * 2 * sizeof(int))) == NULL)
+			die("oom", NULL);
+		memcpy(pages, up->page_objs, up->npage_objs * 2 * sizeof(int));
+		npages = up->npage_objs;
+	}
 	/* what the upload refers to, as its normalization found it (sealpactd's cache) */
 	if (!before && up->refs != NULL) {
 		if ((refs = malloc(up->nrefs * sizeof(int))) == NULL)

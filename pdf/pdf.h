@@ -366,6 +366,14 @@ struct pdf_normalized {
 	 */
 	int *refs;
 	size_t nrefs;
+	/*
+	 * data's pages as pdf_doc_page_objs() gives them (2 * npage_objs ints,
+	 * malloc'd), from the copy read back, so that the first signature's
+	 * completion need not walk the upload's page tree (pdf_doc_open_known).
+	 * NULL when they cannot be handed on (the tree is walked then).
+	 */
+	int *page_objs;
+	size_t npage_objs;
 };
 
 /*

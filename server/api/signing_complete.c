@@ -106,6 +106,12 @@ derived_key(const char *tag, const uint8_t dig[32], uint8_t key[32])
 		memset(key, 0, 32); /* never a digest of stored bytes: a miss */
 }
 
+void
+signing_cache_key(const char *tag, const uint8_t dig[32], uint8_t key[32])
+{
+	derived_key(tag, dig, key);
+}
+
 /*
  * The base's signed fields as the completion that stored it counted them
  * (its new revision's, when nothing followed the signature), so that this
