@@ -120,7 +120,8 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 	size_t enclen = 0, len = up->len;
 	unsigned char *cur = malloc(len);
 	size_t curlen = len;
-	int *refs = NULL, i, nsigned = -1;
+	int *refs = NULL, i, nsigned = -1, *pages = NULL;
+	size_t npages = 0;
 	size_t nrefs = 0, nsigs = 0;
 	uint8_t *sigs = NULL;
 	struct sp_errinfo ei;
@@ -128,6 +129,13 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 	if (cur == NULL)
 		die("oom", NULL);
 	memcpy(cur, up->data, len);
+	/* the upload's pages, as its normalization found them (sealpactd's cache) */
+	if (!before && up->page_objs != NULL) {
+		if ((pages = malloc(up->npage_objs * 2 * sizeof(int))) == NULL)
+			die("oom", NULL);
+		memcpy(pages, up->page_objs, up->npage_objs * 2 * sizeof(int));
+		npages = up->npage_objs;
+	}
 	/* what the upload refers to, as its normalization found it (sealpactd's cache) */
 	if (!before && up->refs != NULL) {
 		if ((refs = malloc(up->nrefs * sizeof(int))) == NULL)
@@ -209,23 +217,44 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		if (pdf_sig_fill(prep.data, prep.len, prep.contents_off, prep.contents_len, cms,
 				 cmslen, &ei) != SP_OK)
 			die("fill", &ei);
+		/*
+		 * complete, as sealpactd does now: neither view walks its page tree
+		 * (the base's page list handed forward from the previous completion,
+		 * the new revision needs none), and the new revision's signed fields
+		 * are counted by the engine's own listing, not by a walk of its form.
+		 */
 		t0 = now_ms();
 		if (before ? pdf_doc_open(prep.data, prep.orig_len, &base, &ei) != SP_OK ||
 				     pdf_doc_open(prep.data, prep.len, &nw, &ei) != SP_OK
-			   : pdf_doc_open_view(prep.data, prep.orig_len, &base, &ei) != SP_OK ||
-				     pdf_doc_open_view(prep.data, prep.len, &nw, &ei) != SP_OK ||
-				     /* the base's count handed forward after the first */
-				     (nsigned < 0 && pdf_doc_form_load(base, &ei) != SP_OK) ||
-				     pdf_doc_form_load(nw, &ei) != SP_OK)
+			   /* the base's pages as the previous completion handed them on; the
+			      new revision's not read */
+			   : (pages != NULL ? pdf_doc_open_known(prep.data, prep.orig_len, pages,
+								 npages, &base, &ei)
+					    : pdf_doc_open_view(prep.data, prep.orig_len, &base,
+								&ei)) != SP_OK ||
+				     (pages == NULL &&
+				      pdf_doc_page_objs(base, &pages, &npages, &ei) != SP_OK) ||
+				     pdf_doc_open_known(prep.data, prep.len, NULL, 0, &nw, &ei) !=
+					     SP_OK)
 			die("complete: open", &ei);
-		pdf_doc_info_get(base, &bi);
-		pdf_doc_info_get(nw, &ni);
-		if (!before && nsigned >= 0)
-			bi.nsigned = nsigned;
-		if (!before)
-			nsigned = ni.nsigned;
-		if (ni.nsigned != bi.nsigned + 1)
-			die("complete: not one more signature", NULL);
+		if (before) {
+			if (pdf_doc_form_load(base, &ei) != SP_OK ||
+			    pdf_doc_form_load(nw, &ei) != SP_OK)
+				die("complete: form", &ei);
+			pdf_doc_info_get(base, &bi);
+			pdf_doc_info_get(nw, &ni);
+			if (ni.nsigned != bi.nsigned + 1)
+				die("complete: not one more signature", NULL);
+		} else if (nsigned < 0) {
+			/* the base's count: listed at the first, then handed forward */
+			struct pdf_sig_field *ls = NULL;
+			size_t nls = 0;
+
+			if (pdf_sig_fields_list_lazy(base, &ls, &nls, &ei) != SP_OK)
+				die("complete: list", &ei);
+			pdf_sig_fields_free(ls, nls);
+			nsigned = (int)nls;
+		}
 		memset(&vo, 0, sizeof(vo));
 		vo.trust = k->trust;
 		vo.ts_trust = k->ts_trust;
@@ -241,16 +270,39 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 			/* the earlier signatures as the previous completion read them */
 			vo.verified_sigs = sigs;
 			vo.verified_sigs_len = nsigs;
+			vo.verified_nlisted = nsigned > 0 ? (size_t)nsigned : 0;
 			vo.sigs_out = &sigs_out;
 			vo.sigs_out_len = &nsigs_out;
 		}
 		if (crypto_pdf_verify(prep.data, prep.len, &vo, &rep, &ei) != SP_OK ||
 		    rep->nsigs < 1 || pdf_doc_damaged(nw) || pdf_doc_damaged(base))
 			die("complete: verify", &ei);
+		/* one more signed field, as the engine listed the new revision's (sealpactd) */
+		if (!before) {
+			if ((int)rep->nlisted != nsigned + 1)
+				die("complete: not one more signature", NULL);
+			nsigned = (int)rep->nlisted;
+		}
 		/* what sealpactd requires of the new signature: valid, trusted, timestamped */
 		if (rep->sigs[rep->nsigs - 1].verdict != CRYPTO_VERDICT_VALID ||
 		    !rep->sigs[rep->nsigs - 1].chain_ok || !rep->sigs[rep->nsigs - 1].timestamp_ok)
 			die("complete: the new signature is not valid", NULL);
+		/* and no earlier one became invalid (the page rules need the base's pages) */
+		for (size_t s = 0; s + 1 < rep->nsigs; s++)
+			if (rep->sigs[s].verdict == CRYPTO_VERDICT_INVALID)
+				die("complete: an earlier signature became invalid", NULL);
+		/* the base's pages handed on when the update kept the tree (as sealpactd) */
+		if (!before) {
+			struct pdf_revision rv[PDF_REVISIONS_MAX];
+			size_t nrv = 0;
+
+			if (pdf_revisions_find(prep.data, prep.len, rv, PDF_REVISIONS_MAX, &nrv,
+					       &ei) != SP_OK ||
+			    nrv < 2 || !pdf_pages_kept(base, nw, &rv[nrv - 1])) {
+				free(pages);
+				pages = NULL;
+			}
+		}
 		pdf_doc_free(nw);
 		pdf_doc_free(base);
 		tc[i] = now_ms() - t0;
@@ -271,6 +323,7 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 	}
 	free(refs);
 	free(sigs);
+	free(pages);
 	free(cur);
 	free(enc);
 }

@@ -353,6 +353,9 @@ int crypto_digest_ctx_final(struct crypto_digest_ctx *c, uint8_t *out, size_t *o
  */
 int crypto_digest_ctx_peek(const struct crypto_digest_ctx *c, uint8_t *out, size_t *outlen,
 			   struct sp_errinfo *ei) SP_WUR;
+/* A copy of c that goes on on its own (*out the caller's). */
+int crypto_digest_ctx_dup(const struct crypto_digest_ctx *c, struct crypto_digest_ctx **out,
+			  struct sp_errinfo *ei) SP_WUR;
 void crypto_digest_ctx_free(struct crypto_digest_ctx *c);
 
 /* Signature algorithms a token may use. */
@@ -796,6 +799,10 @@ struct crypto_verify_report {
 	size_t nrevisions;
 	size_t nsigs;
 	struct crypto_sig_report *sigs;
+	/* the signed signature fields the final revision's form lists, as
+	   pdf_sig_fields_list_lazy() counts them (those only an earlier revision
+	   shows are in sigs, not here) */
+	size_t nlisted;
 	int last_revision_signed; /* some signature's range ends at the last revision */
 	int trailing_data;        /* bytes after the last %%EOF */
 	char reason[40];          /* document-level: "unsigned_trailing_update", "" if none */
@@ -837,6 +844,14 @@ struct crypto_verify_opts {
 	struct pdf_doc *doc;
 	struct pdf_doc *verified_doc;
 	/*
+	 * And one of data[0..rev_len), a revision between the two (completion
+	 * at B-LT: the signed revision, before the long-term data after it),
+	 * borrowed likewise; used for that revision instead of opening it.
+	 * NULL or a rev_len no revision ends at: opened here.
+	 */
+	struct pdf_doc *rev_doc;
+	size_t rev_len;
+	/*
 	 * The object numbers the revisions within verified_len refer to, as an
 	 * earlier verification of exactly those bytes gave them in *refs_out
 	 * (ascending; borrowed): used instead of walking the last verified
@@ -872,12 +887,30 @@ struct crypto_verify_opts {
 	const uint8_t *verified_sigs;
 	size_t verified_sigs_len;
 	/*
+	 * > 0: how many signed fields those bytes' last revision lists (the
+	 * nlisted of that verification's report). When verified_sigs holds that
+	 * many reads, it is all that revision lists, and a revision after it
+	 * that still shows every one of them hides none (its form is not walked
+	 * again to find one). 0: walked.
+	 */
+	size_t verified_nlisted;
+	/*
 	 * Non-NULL: on SP_OK, *sigs_out (the caller's, free(); NULL when none)
 	 * holds the signature dictionaries as this file's last revision reads
 	 * them, packed for a later verified_sigs (pdf_sig_reads_pack).
 	 */
 	uint8_t **sigs_out;
 	size_t *sigs_out_len;
+	/*
+	 * Non-NULL: a digest context fed with data[0..hashed_len) (the caller's,
+	 * borrowed and not changed), e.g. the stored revision a completion's
+	 * update extends, which the caller hashed already: the signed ranges'
+	 * digest of that algorithm goes on from a copy of it instead of hashing
+	 * those bytes again (a signature whose first range ends before
+	 * hashed_len is hashed from the start).
+	 */
+	const struct crypto_digest_ctx *hashed;
+	size_t hashed_len;
 };
 
 /*

@@ -100,6 +100,31 @@ crypto_digest_ctx_peek(const struct crypto_digest_ctx *c, uint8_t *out, size_t *
 	return r;
 }
 
+int
+crypto_digest_ctx_dup(const struct crypto_digest_ctx *c, struct crypto_digest_ctx **out,
+		      struct sp_errinfo *ei)
+{
+	struct crypto_digest_ctx *d;
+
+	*out = NULL;
+	if (c->finished)
+		return sp_err(ei, SP_ERR_INTERNAL, "digest already finished");
+	if ((d = calloc(1, sizeof(*d))) == NULL || (d->md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_MD_CTX_copy_ex(d->md, c->md) != 1) {
+		crypto_digest_ctx_free(d);
+		return cms_err_ossl(ei, SP_ERR_NOMEM, NULL, "digest copy failed");
+	}
+	*out = d;
+	return SP_OK;
+}
+
+/* The context's OpenSSL digest state (crypto/ only). */
+const EVP_MD_CTX *
+crypto_digest_ctx_evp(const struct crypto_digest_ctx *c)
+{
+	return c->finished ? NULL : c->md;
+}
+
 void
 crypto_digest_ctx_free(struct crypto_digest_ctx *c)
 {

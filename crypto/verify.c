@@ -218,6 +218,30 @@ hidden_sigs(struct engine *e, struct pdf_doc *d, struct sp_errinfo *ei)
 	return r;
 }
 
+/*
+ * 1 when d is the given revision, all of whose listed signatures are known
+ * (given_listed), and the final list has every one of them: then d shows no
+ * signature the final revision hides, which hidden_sigs() would walk its
+ * form to find.
+ */
+static int
+hides_none(const struct engine *e, const struct pdf_doc *d)
+{
+	size_t i, j;
+
+	if (d != e->given || e->given_listed == NULL)
+		return 0;
+	for (i = 0; i < e->ngiven_listed; i++) {
+		for (j = 0; j < e->nsigs; j++)
+			if (e->sigs[j].sig_obj == e->given_listed[2 * i] &&
+			    e->sigs[j].sig_gen == e->given_listed[2 * i + 1])
+				break;
+		if (j == e->nsigs)
+			return 0;
+	}
+	return 1;
+}
+
 /* Whether each signature of revision k is there as the final file has it. */
 static void
 same_at(struct engine *e, size_t k, struct pdf_doc *d)
@@ -242,6 +266,8 @@ open_rev(struct engine *e, size_t k)
 	sp_errinfo_init(&ei);
 	if (e->given != NULL && e->revs[k].end == e->given_end)
 		return pdf_doc_damaged(e->given) ? NULL : e->given;
+	if (e->rev_doc != NULL && e->revs[k].end == e->rev_end)
+		return pdf_doc_damaged(e->rev_doc) ? NULL : e->rev_doc;
 	if (pdf_doc_open_view(e->data, e->revs[k].end, &d, &ei) != SP_OK)
 		return NULL;
 	if (pdf_doc_damaged(d)) {
@@ -251,11 +277,12 @@ open_rev(struct engine *e, size_t k)
 	return d;
 }
 
-/* Release a revision open_rev() gave, unless it is the caller's (given) or the final one. */
+/* Release a revision open_rev() gave, unless it is the caller's (given, rev_doc) or the
+   final one. */
 static void
 close_rev(struct engine *e, struct pdf_doc *d, struct pdf_doc *last)
 {
-	if (d != last && d != e->given)
+	if (d != last && d != e->given && d != e->rev_doc)
 		pdf_doc_free(d);
 }
 
@@ -411,6 +438,15 @@ known_reads(struct engine *e, struct pdf_doc *doc, const struct crypto_verify_op
 	}
 	if (!boundary)
 		goto none;
+	/* all that the given revision lists: kept for revision_pass (no walk for hidden ones) */
+	if (opts->verified_nlisted > 0 && n == opts->verified_nlisted &&
+	    (e->given_listed = malloc(2 * n * sizeof(*e->given_listed))) != NULL) {
+		for (i = 0; i < n; i++) {
+			e->given_listed[2 * i] = arr[i].sig_obj;
+			e->given_listed[2 * i + 1] = arr[i].sig_gen;
+		}
+		e->ngiven_listed = n;
+	}
 	pdf_doc_info_get(doc, &info);
 	for (i = k = 0; i < n; i++) {
 		size_t j;
@@ -491,7 +527,7 @@ revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
 			continue;
 		}
 		cur = k + 1 == e->nrev && e->revs[k].end == e->len ? last : open_rev(e, k);
-		if (cur && k + 1 < e->nrev)
+		if (cur && k + 1 < e->nrev && !hides_none(e, cur))
 			r = hidden_sigs(e, cur, ei);
 		if (k == first && cur) {
 			sp_errinfo_init(&ign);
@@ -799,6 +835,11 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		e.given = opts->verified_doc;
 		e.given_end = glen;
 	}
+	if (opts->rev_doc != NULL && opts->rev_len > 0 && opts->rev_len < len &&
+	    opts->rev_len != glen) {
+		e.rev_doc = opts->rev_doc;
+		e.rev_end = opts->rev_len;
+	}
 	if (opts->verified_refs != NULL && glen > 0 && glen < len) {
 		e.given_refs = opts->verified_refs;
 		e.ngiven_refs = opts->nverified_refs;
@@ -812,6 +853,8 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		*opts->sigs_out = NULL;
 		*opts->sigs_out_len = 0;
 	}
+	if (opts->hashed != NULL && opts->hashed_len <= len)
+		verify_hasher_seed(&e.hx, opts->hashed, opts->hashed_len);
 	if (opts->doc != NULL)
 		doc = opts->doc;
 	else if ((r = pdf_doc_open_view(data, len, &doc, ei)) < 0)
@@ -829,6 +872,7 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	if ((r = e.nknown > 0 ? pdf_sig_fields_list_known(doc, e.known, e.nknown, &sigs, &nsigs, ei)
 			      : pdf_sig_fields_list_lazy(doc, &sigs, &nsigs, ei)) < 0)
 		goto out;
+	rep->nlisted = nsigs;
 	engine_dss_evidence(&e, doc, opts->trust);
 	for (i = 0; i < nsigs; i++)
 		if ((r = add_sig(&e, &sigs[i], -1, ei)) < 0)
@@ -945,6 +989,7 @@ out:
 	pdf_refs_cleanup(&e.refs);
 	pdf_sig_fields_free(e.sigs, e.nsigs);
 	pdf_sig_fields_free(e.known, e.nknown);
+	free(e.given_listed);
 	free(e.same);
 	pdf_dss_cleanup(&e.dss);
 	pdf_dss_cleanup(&e.vdss);

@@ -64,6 +64,30 @@ verify_hasher_cleanup(struct verify_hasher *h)
 		h->n = 0;
 }
 
+void
+verify_hasher_seed(struct verify_hasher *h, const struct crypto_digest_ctx *c, size_t pos)
+{
+	const EVP_MD_CTX *src = crypto_digest_ctx_evp(c);
+	const EVP_MD *md = src ? EVP_MD_CTX_get0_md(src) : NULL;
+	size_t i;
+
+	if (md == NULL || h->n == VERIFY_HASHER_MDS)
+		return;
+	for (i = 0; i < h->n; i++)
+		if (EVP_MD_get_type(h->s[i].md) == EVP_MD_get_type(md))
+			return;
+	if (!(h->s[i].c = EVP_MD_CTX_new()))
+		return;
+	if (EVP_MD_CTX_copy_ex(h->s[i].c, src) != 1) {
+		EVP_MD_CTX_free(h->s[i].c);
+		h->s[i].c = NULL;
+		return;
+	}
+	h->s[i].md = md;
+	h->s[i].pos = pos;
+	h->n++;
+}
+
 /* The running digest of md moved on to data[0..a), or NULL when it is already
    past a (signatures out of order) or cannot be had: hash afresh then. */
 static EVP_MD_CTX *

@@ -27,6 +27,12 @@ struct verify_hasher {
 
 /* Frees the running digests; the struct may be reused after memset 0. */
 void verify_hasher_cleanup(struct verify_hasher *h);
+/*
+ * Start h's running digest of c's algorithm from a copy of c, which was fed
+ * data[0..pos) (opts->hashed): nothing when h has one of that algorithm
+ * already or the copy fails (then the bytes are hashed from the start).
+ */
+void verify_hasher_seed(struct verify_hasher *h, const struct crypto_digest_ctx *c, size_t pos);
 
 /* The signed bytes of one signature: data[0..a) and data[b..end). */
 struct verify_ranges {
@@ -91,11 +97,17 @@ struct engine {
 	/* opts->verified_doc and where it ends: the caller's, opened for it, not freed here */
 	struct pdf_doc *given;
 	size_t given_end;
+	struct pdf_doc *rev_doc; /* opts->rev_doc and where it ends (borrowed likewise) */
+	size_t rev_end;
 	const int *given_refs; /* opts->verified_refs, what the revision ending there refers to */
 	size_t ngiven_refs;
 	/* opts->verified_sigs that read in the final revision as they did in the given one */
 	struct pdf_sig_field *known;
 	size_t nknown;
+	/* every signature object (number, generation pairs) the given revision lists, when
+	   opts->verified_sigs is all of them (opts->verified_nlisted); NULL: not known */
+	int *given_listed;
+	size_t ngiven_listed;
 	/* the DSS of the last revision verified before: 0 not read, 1 read, -1 unreadable */
 	struct pdf_dss vdss;
 	int vdss_state;

@@ -130,7 +130,8 @@ engine_ltv_levels(struct engine *e, struct crypto_verify_report *rep)
 	for (i = 0; i < rep->nsigs; i++) {
 		struct crypto_sig_report *s = &rep->sigs[i];
 		const struct pdf_sig_field *f = &e->sigs[i];
-		if (s->doc_timestamp || f->contents_state != PDF_SIG_KEY_OK ||
+		/* no VRI at all (B-T): no key to look for, none hashed */
+		if (e->dss.nvri == 0 || s->doc_timestamp || f->contents_state != PDF_SIG_KEY_OK ||
 		    pdf_vri_key(f->contents, f->contents_len, key) != SP_OK ||
 		    !pdf_dss_has_vri(&e->dss, key))
 			continue;

@@ -388,11 +388,36 @@ pdf_doc_scan_warnings(struct pdf_doc *doc)
 }
 
 /* doc_open's modes: what is read ahead at open */
-enum { OPEN_WHOLE, OPEN_VIEW, OPEN_STORED };
+enum { OPEN_WHOLE, OPEN_VIEW, OPEN_STORED, OPEN_KNOWN };
+
+/*
+ * The pages a caller knows (object number, generation pairs) as handles,
+ * not parsed: reading a page dictionary is what a page tree walk costs.
+ */
+static int
+known_pages(struct pdf_doc *doc, const int *pages, size_t npages, struct sp_errinfo *ei)
+{
+	size_t i;
+
+	if (npages == 0)
+		return SP_OK;
+	if (npages > PDF_DOC_MAX_PAGES)
+		return sp_err(ei, SP_ERR_INVALID, "%zu known pages exceed the cap", npages);
+	if (!(doc->pages = calloc(npages, sizeof(*doc->pages))))
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory for %zu pages", npages);
+	for (i = 0; i < npages; i++) {
+		if (pages[2 * i] <= 0 || pages[2 * i] >= doc->info.size || pages[2 * i + 1] < 0)
+			return sp_err(ei, SP_ERR_INVALID, "known page %zu is no object here",
+				      i + 1);
+		doc->pages[i] = qpdf_get_object_by_id(doc->q, pages[2 * i], pages[2 * i + 1]);
+	}
+	doc->npages = (int)npages;
+	return SP_OK;
+}
 
 static int
-doc_open(const unsigned char *data, size_t len, int mode, struct pdf_doc **out,
-	 struct sp_errinfo *ei)
+doc_open(const unsigned char *data, size_t len, int mode, const int *pages, size_t npages,
+	 struct pdf_doc **out, struct sp_errinfo *ei)
 {
 	int view = mode != OPEN_WHOLE;
 	int r = SP_ERR_INTERNAL, i, n;
@@ -445,6 +470,11 @@ doc_open(const unsigned char *data, size_t len, int mode, struct pdf_doc **out,
 	}
 	if ((r = read_trailer(doc, ei)) < 0)
 		goto out;
+	if (mode == OPEN_KNOWN) {
+		if ((r = known_pages(doc, pages, npages, ei)) < 0)
+			goto out;
+		goto done;
+	}
 	if ((r = check_page_tree(doc->q, ei)) < 0)
 		goto out;
 	n = qpdf_get_num_pages(doc->q);
@@ -479,6 +509,7 @@ doc_open(const unsigned char *data, size_t len, int mode, struct pdf_doc **out,
 		goto out;
 	if (mode == OPEN_WHOLE)
 		resolve_all(doc);
+done:
 	if (qpdf_has_error(doc->q)) {
 		r = pdf_qpdf_fail(ei, doc->q, "reading the PDF");
 		goto out;
@@ -515,21 +546,145 @@ pdf_doc_free(struct pdf_doc *doc)
 int
 pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out, struct sp_errinfo *ei)
 {
-	return doc_open(data, len, OPEN_WHOLE, out, ei);
+	return doc_open(data, len, OPEN_WHOLE, NULL, 0, out, ei);
 }
 
 int
 pdf_doc_open_stored(const unsigned char *data, size_t len, struct pdf_doc **out,
 		    struct sp_errinfo *ei)
 {
-	return doc_open(data, len, OPEN_STORED, out, ei);
+	return doc_open(data, len, OPEN_STORED, NULL, 0, out, ei);
 }
 
 int
 pdf_doc_open_view(const unsigned char *data, size_t len, struct pdf_doc **out,
 		  struct sp_errinfo *ei)
 {
-	return doc_open(data, len, OPEN_VIEW, out, ei);
+	return doc_open(data, len, OPEN_VIEW, NULL, 0, out, ei);
+}
+
+int
+pdf_doc_open_known(const unsigned char *data, size_t len, const int *pages, size_t npages,
+		   struct pdf_doc **out, struct sp_errinfo *ei)
+{
+	return doc_open(data, len, OPEN_KNOWN, pages, npages, out, ei);
+}
+
+int
+pdf_doc_page_objs(const struct pdf_doc *doc, int **out, size_t *n, struct sp_errinfo *ei)
+{
+	int *v = NULL, id;
+	int i, j;
+
+	*out = NULL;
+	*n = 0;
+	if (doc->npages <= 0)
+		return sp_err(ei, SP_ERR_INVALID, "the document has no page list");
+	if (!(v = malloc((size_t)doc->npages * 2 * sizeof(*v))))
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	for (i = 0; i < doc->npages; i++) {
+		id = qpdf_oh_get_object_id(doc->q, doc->pages[i]);
+		/* a page qpdf made itself (a page listed twice is copied) is no object of
+		   the file's: such a list cannot be given to another open */
+		for (j = 0; j < i; j++)
+			if (v[2 * j] == id)
+				id = 0;
+		if (id <= 0 || id >= doc->info.size) {
+			free(v);
+			return sp_err(ei, SP_ERR_UNSUPPORTED,
+				      "page %d is not an object of the file", i + 1);
+		}
+		v[2 * i] = id;
+		v[2 * i + 1] = qpdf_oh_get_generation(doc->q, doc->pages[i]);
+	}
+	*out = v;
+	*n = (size_t)doc->npages;
+	return SP_OK;
+}
+
+/* 1 when h (in q) is or may be a node of a page tree: a dictionary with /Kids. */
+static int
+tree_node(qpdf_data q, qpdf_oh h)
+{
+	return qpdf_oh_is_dictionary(q, h) && qpdf_oh_has_key(q, h, "/Kids");
+}
+
+/* The index of page object num (generation gen) in doc's list, or -1. */
+static int
+page_index(const struct pdf_doc *doc, int num)
+{
+	int i;
+
+	for (i = 0; i < doc->npages; i++)
+		if (qpdf_oh_get_object_id(doc->q, doc->pages[i]) == num)
+			return i;
+	return -1;
+}
+
+/*
+ * Whether an object rev's update lists could change which objects the page
+ * tree reaches (see pdf_pages_kept): 0 when it cannot, 1 when it may.
+ */
+static int
+listed_touches_tree(struct pdf_doc *older, struct pdf_doc *newer, int num)
+{
+	qpdf_data qo = older->q, qn = newer->q;
+	qpdf_oh o, it;
+	int i, n, at;
+
+	if (num <= 0 || num >= older->info.size)
+		return 0; /* the free list's head, or new: only a changed node or /Kids array
+			     could bring a new object in */
+	o = qpdf_get_object_by_id(qo, num, 0);
+	if (qpdf_oh_is_null(qo, o))
+		return 1; /* free, or of another generation: not told apart here */
+	if ((at = page_index(older, num)) >= 0) {
+		/* a leaf stays a leaf: a dictionary without /Kids */
+		it = qpdf_get_object_by_id(qn, num, qpdf_oh_get_generation(qo, older->pages[at]));
+		return !qpdf_oh_is_dictionary(qn, it) || qpdf_oh_has_key(qn, it, "/Kids");
+	}
+	if (tree_node(qo, o) || qpdf_oh_is_stream(qo, o))
+		return 1; /* a node, or a stream (an object stream may hold any of them) */
+	if (!qpdf_oh_is_array(qo, o))
+		return 0;
+	/* an indirect array: a /Kids array holds pages or nodes */
+	n = qpdf_oh_get_array_n_items(qo, o);
+	for (i = 0; i < n; i++) {
+		it = qpdf_oh_get_array_item(qo, o, i);
+		if (qpdf_oh_is_indirect(qo, it) &&
+		    (page_index(older, qpdf_oh_get_object_id(qo, it)) >= 0 || tree_node(qo, it)))
+			return 1;
+	}
+	return 0;
+}
+
+int
+pdf_pages_kept(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf_revision *rev)
+{
+	qpdf_data qo = older->q, qn = newer->q;
+	qpdf_oh po, pn;
+	struct sp_errinfo ign;
+	int *nums = NULL, kept = 0;
+	size_t n = 0, i;
+
+	if (older->npages <= 0 || pdf_doc_damaged(older) || pdf_doc_damaged(newer))
+		return 0;
+	/* the catalog's /Pages is the same node (a new /Root may hold it) */
+	po = qpdf_oh_get_key_if_dict(qo, qpdf_get_root(qo), "/Pages");
+	pn = qpdf_oh_get_key_if_dict(qn, qpdf_get_root(qn), "/Pages");
+	if (!qpdf_oh_is_indirect(qo, po) || !qpdf_oh_is_indirect(qn, pn) ||
+	    qpdf_oh_get_object_id(qo, po) != qpdf_oh_get_object_id(qn, pn) ||
+	    qpdf_oh_get_generation(qo, po) != qpdf_oh_get_generation(qn, pn))
+		return 0;
+	sp_errinfo_init(&ign);
+	if (pdf_revision_listed(newer, rev, &nums, &n, &ign) != SP_OK)
+		return 0;
+	for (i = 0; i < n && !listed_touches_tree(older, newer, nums[i]); i++)
+		;
+	kept = i == n && !pdf_doc_damaged(older) && !pdf_doc_damaged(newer) &&
+	       !qpdf_has_error(qo) && !qpdf_has_error(qn);
+	free(nums);
+	return kept;
 }
 
 int
@@ -564,6 +719,8 @@ pdf_doc_page_info(const struct pdf_doc *doc, int page, struct pdf_page_info *out
 		  struct sp_errinfo *ei)
 {
 	memset(out, 0, sizeof(*out));
+	if (doc && doc->pinfo == NULL)
+		return sp_err(ei, SP_ERR_INVALID, "the pages of this view were not read");
 	if (!doc || page < 1 || page > doc->npages)
 		return sp_err(ei, SP_ERR_INVALID, "page %d out of range 1..%d", page,
 			      doc ? doc->npages : 0);

@@ -92,6 +92,19 @@ refs_of(struct pdf_doc *doc, struct pdf_normalized *out)
 	pdf_refs_cleanup(&refs);
 }
 
+/* Its page objects, likewise (best effort: without them completion walks the tree). */
+static void
+pages_of(struct pdf_doc *doc, struct pdf_normalized *out)
+{
+	struct sp_errinfo ign;
+
+	sp_errinfo_init(&ign);
+	if (pdf_doc_page_objs(doc, &out->page_objs, &out->npage_objs, &ign) != SP_OK) {
+		out->page_objs = NULL;
+		out->npage_objs = 0;
+	}
+}
+
 int
 pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalized *out,
 		     struct sp_errinfo *ei)
@@ -132,6 +145,7 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 		copylen = len;
 		out->kept = 1;
 		out->pages = pdf_doc_page_count(doc);
+		pages_of(doc, out);
 	} else {
 		if ((r = rewrite(data, len, &copy, &copylen, ei)) != SP_OK)
 			goto out;
@@ -142,6 +156,7 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 		}
 		out->pages = pdf_doc_page_count(again);
 		refs_of(again, out);
+		pages_of(again, out);
 	}
 	if (out->pages <= 0) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable", "the PDF has no pages");
@@ -171,5 +186,6 @@ pdf_normalized_cleanup(struct pdf_normalized *n)
 		return;
 	free(n->data);
 	free(n->refs);
+	free(n->page_objs);
 	memset(n, 0, sizeof(*n));
 }

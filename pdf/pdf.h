@@ -74,6 +74,27 @@ int pdf_doc_open_view(const unsigned char *data, size_t len, struct pdf_doc **ou
  */
 int pdf_doc_open_stored(const unsigned char *data, size_t len, struct pdf_doc **out,
 			struct sp_errinfo *ei) SP_WUR;
+/*
+ * As pdf_doc_open_view, for completion, where the caller knows the bytes: a
+ * revision this server stored (the page tree was walked and checked when it
+ * was read whole or verified), or the update prepare wrote after one. The
+ * page tree is not walked: with pages (npages object number / generation
+ * pairs that pdf_doc_page_objs() gave for these very bytes, or for an earlier
+ * revision that pdf_pages_kept() shows these bytes keep) the document has
+ * those pages, as handles parsed when used; with none it has no page list
+ * (the newer side of pdf_revision_diff needs none). No page geometry either:
+ * pdf_doc_page_info() fails. data is borrowed and must outlive the document.
+ */
+int pdf_doc_open_known(const unsigned char *data, size_t len, const int *pages, size_t npages,
+		       struct pdf_doc **out, struct sp_errinfo *ei) SP_WUR;
+/*
+ * doc's pages as object number / generation pairs (*n pages, 2 * *n ints,
+ * malloc'd), for pdf_doc_open_known() of the same bytes. SP_ERR_UNSUPPORTED
+ * when a page is no object of the file (qpdf copies a page listed twice),
+ * SP_ERR_INVALID when doc has no page list.
+ */
+int pdf_doc_page_objs(const struct pdf_doc *doc, int **out, size_t *n,
+		      struct sp_errinfo *ei) SP_WUR;
 /* 1 when qpdf has had to repair doc's cross-reference data so far. */
 int pdf_doc_damaged(struct pdf_doc *doc);
 /*
@@ -368,6 +389,14 @@ struct pdf_normalized {
 	 */
 	int *refs;
 	size_t nrefs;
+	/*
+	 * data's pages as pdf_doc_page_objs() gives them (2 * npage_objs ints,
+	 * malloc'd), from the copy read back, so that the first signature's
+	 * completion need not walk the upload's page tree (pdf_doc_open_known).
+	 * NULL when they cannot be handed on (the tree is walked then).
+	 */
+	int *page_objs;
+	size_t npage_objs;
 };
 
 /*
@@ -576,6 +605,18 @@ int pdf_revision_listed(struct pdf_doc *doc, const struct pdf_revision *rev, int
 			struct sp_errinfo *ei) SP_WUR;
 /* 1 when doc's object num (generation 0, as object streams are) is an object stream. */
 int pdf_obj_is_objstm(struct pdf_doc *doc, int num);
+/*
+ * 1 when newer, older plus the one incremental update rev (of newer's
+ * bytes), has older's page list (pdf_doc_page_objs), so that a list known
+ * for older's bytes may be given to pdf_doc_open_known() of newer's: the
+ * catalog's /Pages is the same node, and no object the update lists is a
+ * page tree node (a dictionary with /Kids), an indirect array holding a page
+ * or a node, a stream (an object stream may hold either), an existing
+ * object not told apart by number, or a page that is no longer a dictionary
+ * without /Kids. 0 when any of this cannot be told (then the next open walks
+ * the tree). older needs its page list; neither is changed.
+ */
+int pdf_pages_kept(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf_revision *rev);
 
 /* 1 when d's update lists object num (pdf_revision_diff must have succeeded). */
 int pdf_diff_lists(const struct pdf_diff *d, int num);

@@ -24,6 +24,7 @@
 #include "crypto.h"
 #include "http_int.h"
 #include "pdf.h"
+#include "signing_int.h"
 
 /* The routing orders migrations/001_initial.sql accepts. */
 #define PARTY_ORDER_MAX 1000
@@ -195,7 +196,8 @@ struct create_job {
 	unsigned char *body; /* copy of the request body */
 	size_t body_len;
 	size_t max_pdf;
-	struct blob_cache *refs_cache; /* the process's (state.h); outlives the job */
+	struct blob_cache *refs_cache;  /* the process's (state.h); outlives the job */
+	struct blob_cache *reads_cache; /* likewise */
 	struct principal who;
 	char *idem_key;
 	/* results of work() */
@@ -354,6 +356,14 @@ create_work(void *arg, struct sp_errinfo *ei)
 	if (j->pdf.refs != NULL)
 		blob_cache_put(j->refs_cache, j->pdf.sha256, (const uint8_t *)j->pdf.refs,
 			       j->pdf.nrefs * sizeof(int));
+	/* and its pages, with which that completion opens it without walking the tree */
+	if (j->pdf.page_objs != NULL) {
+		uint8_t key[32];
+
+		signing_cache_key("page", j->pdf.sha256, key);
+		blob_cache_put(j->reads_cache, key, (const uint8_t *)j->pdf.page_objs,
+			       j->pdf.npage_objs * 2 * sizeof(int));
+	}
 	r = SP_OK;
 out:
 	free(pdf);
@@ -452,6 +462,7 @@ create_step(struct request *r, const struct principal *who)
 	j->r = r;
 	j->max_pdf = request_config(r)->server.max_upload_bytes;
 	j->refs_cache = request_revision_refs(r);
+	j->reads_cache = request_revision_reads(r);
 	j->who = *who;
 	if ((rc = jobs_submit(request_jobs(r), create_work, create_job_done, j)) != SP_OK) {
 		create_job_free(j);

@@ -61,7 +61,7 @@ struct done_job {
 	/* what the base's revisions refer to, from an earlier completion (the engine need
 	   not walk the base again), and what the new revision's do (kept for the next) */
 	struct blob_cache *refs_cache;
-	struct blob_cache *reads_cache; /* "sigs" and "form" below */
+	struct blob_cache *reads_cache; /* "sigs", "nsig" and "page" below */
 	int *refs_out;
 	size_t nrefs_out;
 	/* the new revision's signature dictionaries as read, for the next completion (in
@@ -73,7 +73,18 @@ struct done_job {
 	int have_base_dig;
 	/* SHA-256 fed with the base: the stored bytes' digest goes on from it (NULL: none) */
 	struct crypto_digest_ctx *tail;
-	int new_nsigned; /* the new revision's signed fields (revision_check), -1 unknown */
+	/* signed signature fields as pdf_sig_fields_list_lazy() counts them: the base's
+	   (revision_check) and the new revision's (the engine's listing, signed_count) */
+	int base_nsigned, new_nsigned;
+	/* the base's pages (object number / generation pairs): from reads_cache under
+	   derived_key("page", base_dig), or read from the base; handed on to the stored
+	   bytes when the updates left the page tree as it was (keeps_pages) */
+	int *pages;
+	size_t npages;
+	int new_pages_ok;        /* the signed revision has them (new_doc opened with them) */
+	int stored_pages_ok;     /* and the long-term data's update kept them too */
+	struct pdf_doc *ltv_doc; /* the signed revision with its long-term data (lr.data) */
+	int stored_nsigned;      /* that one's signed fields (the engine's listing), -1 */
 };
 
 /*
@@ -87,13 +98,19 @@ derived_key(const char *tag, const uint8_t dig[32], uint8_t key[32])
 	blob_cache_key(tag, dig, key); /* prepare reads "sigs" too */
 }
 
+void
+signing_cache_key(const char *tag, const uint8_t dig[32], uint8_t key[32])
+{
+	derived_key(tag, dig, key);
+}
+
 /*
  * The base's signed fields as the completion that stored it counted them
  * (its new revision's, when nothing followed the signature), so that this
  * one need not walk the base's whole form again; -1 when not known.
  */
 static int
-base_nsigned(const struct done_job *j)
+cached_nsigned(const struct done_job *j)
 {
 	uint8_t key[32], *v = NULL;
 	size_t len = 0;
@@ -101,7 +118,7 @@ base_nsigned(const struct done_job *j)
 
 	if (!j->have_base_dig)
 		return -1;
-	derived_key("form", j->base_dig, key);
+	derived_key("nsig", j->base_dig, key);
 	if (blob_cache_get(j->reads_cache, key, &v, &len) == SP_OK && len == sizeof(n))
 		memcpy(&n, v, sizeof(n));
 	free(v);
@@ -117,6 +134,7 @@ done_job_free(struct done_job *j)
 	free(j->report);
 	free(j->refs_out);
 	free(j->sigs_out);
+	free(j->pages);
 	crypto_digest_ctx_free(j->tail);
 	db_signing_session_free(j->s);
 	free(j);
@@ -139,49 +157,128 @@ uuid_ok(const char *s)
 /* ---- the worker ------------------------------------------------------------------------- */
 
 /*
+ * 1 when data[0..len), whose last update follows the revision ending at
+ * prev_end (older, with the page list), has older's pages (pdf_pages_kept).
+ */
+static int
+keeps_pages(const uint8_t *data, size_t len, size_t prev_end, struct pdf_doc *older,
+	    struct pdf_doc *newer)
+{
+	struct pdf_revision *revs;
+	struct sp_errinfo ign;
+	size_t n = 0;
+	int kept = 0;
+
+	if (older == NULL || newer == NULL || !(revs = calloc(PDF_REVISIONS_MAX, sizeof(*revs))))
+		return 0;
+	sp_errinfo_init(&ign);
+	if (pdf_revisions_find(data, len, revs, PDF_REVISIONS_MAX, &n, &ign) == SP_OK && n >= 2 &&
+	    revs[n - 2].end == prev_end && revs[n - 1].end == len && !revs[n - 1].trailing_garbage)
+		kept = pdf_pages_kept(older, newer, &revs[n - 1]);
+	free(revs);
+	return kept;
+}
+
+/* The base's pages as the completion that stored it handed them on (NULL: not known). */
+static void
+base_pages(struct done_job *j)
+{
+	uint8_t key[32], *v = NULL;
+	size_t len = 0;
+
+	j->pages = NULL;
+	j->npages = 0;
+	if (!j->have_base_dig)
+		return;
+	derived_key("page", j->base_dig, key);
+	if (blob_cache_get(j->reads_cache, key, &v, &len) != SP_OK)
+		return;
+	if (len == 0 || len % (2 * sizeof(int)) != 0) {
+		free(v);
+		return;
+	}
+	j->pages = (int *)(void *)v;
+	j->npages = len / (2 * sizeof(int));
+}
+
+/*
  * The new revision, checked again from its bytes: it opens as an undamaged
- * PDF with one more signed field than its base, and the signed attributes
- * rebuilt over the digest of its byte ranges are exactly the ones the token
- * signed (so the message digest covers this file).
+ * PDF, and the signed attributes rebuilt over the digest of its byte ranges
+ * are exactly the ones the token signed (so the message digest covers this
+ * file). That it has one more signed field than its base is checked after
+ * the engine has listed its fields (signed_count), which the new revision's
+ * own walk of its whole form did again here.
  *
  * Both are opened as views: objects are parsed when used, not all at open.
  * The base is a stored revision, parsed whole and found undamaged when it
  * was uploaded or stored; what the update adds is read object by object by
  * the engine's difference check, and done_work() refuses the revision when
- * qpdf had to repair either on the way (pdf_doc_damaged).
+ * qpdf had to repair either on the way (pdf_doc_damaged). The page trees
+ * are not walked again (reading every page dictionary of both documents was
+ * most of what opening them cost): the base's was walked and checked when it
+ * was read whole or verified, and the difference check needs only its page
+ * list, which the completion that stored it handed on (base_pages; walked
+ * once more when it did not: another process, a restart). The new revision
+ * is given the base's list, used only once keeps_pages() has shown its
+ * update kept the tree (new_pages_ok): then it is the older side of the
+ * long-term data's update (B-LT) and the list goes on to the stored bytes.
  */
 static int
 revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp_errinfo *ei)
 {
 	const struct db_signing_session *ss = j->s;
-	struct pdf_doc *base = NULL, *doc = NULL;
-	struct pdf_doc_info bi, ni;
+	struct pdf_sig_field *listed = NULL;
+	size_t nlisted = 0;
 	struct crypto_digest_ctx *dc = NULL;
 	uint8_t d[CRYPTO_DIGEST_MAX], *attrs = NULL;
 	size_t dlen = 0, alen = 0, end = ss->contents_off + ss->contents_len;
-	int r = SP_ERR_INTERNAL, known = base_nsigned(j);
+	int r = SP_ERR_INTERNAL;
+	struct sp_errinfo pei;
 
-	if ((r = pdf_doc_open_view(ss->document, ss->orig_len, &j->base_doc, ei)) != SP_OK ||
-	    (r = pdf_doc_open_view(ss->document, ss->document_len, &j->new_doc, ei)) != SP_OK ||
-	    (known < 0 && (r = pdf_doc_form_load(j->base_doc, ei)) != SP_OK) ||
-	    (r = pdf_doc_form_load(j->new_doc, ei)) != SP_OK)
+	base_pages(j);
+	sp_errinfo_init(&pei);
+	if (j->pages != NULL && pdf_doc_open_known(ss->document, ss->orig_len, j->pages, j->npages,
+						   &j->base_doc, &pei) != SP_OK) {
+		free(j->pages); /* not these bytes' after all: the tree is walked */
+		j->pages = NULL;
+	}
+	if (j->base_doc == NULL &&
+	    (r = pdf_doc_open_view(ss->document, ss->orig_len, &j->base_doc, ei)) != SP_OK)
 		goto out;
-	base = j->base_doc;
-	doc = j->new_doc;
-	pdf_doc_info_get(base, &bi);
-	pdf_doc_info_get(doc, &ni);
-	if (known >= 0)
-		bi.nsigned =
-			known; /* counted in these very bytes by the completion that stored them */
-	j->new_nsigned = (int)ni.nsigned;
-	if (pdf_doc_damaged(doc) || ni.nsigned != bi.nsigned + 1) {
+	/* read from the base this once: handed on with the stored bytes when they keep it */
+	sp_errinfo_init(&pei);
+	if (j->pages == NULL &&
+	    pdf_doc_page_objs(j->base_doc, &j->pages, &j->npages, &pei) != SP_OK)
+		j->pages = NULL;
+	/* with the base's page list, which it has when its update kept the tree: then it can
+	   stand for the signed revision as the older side of the long-term data's update */
+	if ((r = pdf_doc_open_known(ss->document, ss->document_len, j->pages,
+				    j->pages ? j->npages : 0, &j->new_doc, ei)) != SP_OK)
+		goto out;
+	j->new_pages_ok = j->pages != NULL && keeps_pages(ss->document, ss->document_len,
+							  ss->orig_len, j->base_doc, j->new_doc);
+	/* counted in these very bytes by the completion that stored them, or now */
+	if ((j->base_nsigned = cached_nsigned(j)) < 0) {
+		if ((r = pdf_sig_fields_list_lazy(j->base_doc, &listed, &nlisted, ei)) != SP_OK)
+			goto out;
+		j->base_nsigned = (int)nlisted;
+	}
+	if (pdf_doc_damaged(j->new_doc)) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "verification_failed",
-				  "the signed revision does not read back as one more signature");
+				  "the signed revision had to be repaired to be read");
 		goto out;
 	}
-	if ((r = crypto_digest_ctx_new(crypto_sigalg_digest(alg), &dc, ei)) != SP_OK ||
-	    (r = crypto_digest_ctx_update(dc, ss->document, ss->contents_off, ei)) != SP_OK ||
-	    (r = crypto_digest_ctx_update(dc, ss->document + end, ss->document_len - end, ei)) !=
+	/* the base was hashed already (j->tail, SHA-256): the ranges' digest goes on from it */
+	if (j->tail != NULL && crypto_sigalg_digest(alg) == CRYPTO_DIGEST_SHA256 &&
+	    ss->contents_off >= ss->orig_len) {
+		if ((r = crypto_digest_ctx_dup(j->tail, &dc, ei)) != SP_OK ||
+		    (r = crypto_digest_ctx_update(dc, ss->document + ss->orig_len,
+						  ss->contents_off - ss->orig_len, ei)) != SP_OK)
+			goto out;
+	} else if ((r = crypto_digest_ctx_new(crypto_sigalg_digest(alg), &dc, ei)) != SP_OK ||
+		   (r = crypto_digest_ctx_update(dc, ss->document, ss->contents_off, ei)) != SP_OK)
+		goto out;
+	if ((r = crypto_digest_ctx_update(dc, ss->document + end, ss->document_len - end, ei)) !=
 		    SP_OK ||
 	    (r = crypto_digest_ctx_final(dc, d, &dlen, ei)) != SP_OK ||
 	    (r = crypto_cms_signed_attrs(cert, alg, d, dlen, &attrs, &alen, ei)) != SP_OK)
@@ -193,9 +290,36 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 	}
 	r = SP_OK;
 out:
+	pdf_sig_fields_free(listed, nlisted);
 	free(attrs);
 	crypto_digest_ctx_free(dc);
 	return r;
+}
+
+/*
+ * The new revision reads back as exactly one more signed field than its
+ * base: counted by the engine's listing when it verified the signed
+ * revision itself (j->new_nsigned), else (it verified the revision with its
+ * long-term data after it) listed here.
+ */
+static int
+signed_count(struct done_job *j, struct sp_errinfo *ei)
+{
+	struct pdf_sig_field *listed = NULL;
+	size_t n = 0;
+	int r;
+
+	if (j->new_nsigned < 0) {
+		if ((r = pdf_sig_fields_list_lazy(j->new_doc, &listed, &n, ei)) != SP_OK)
+			return r;
+		pdf_sig_fields_free(listed, n);
+		j->new_nsigned = (int)n;
+	}
+	if (j->new_nsigned != j->base_nsigned + 1)
+		return sp_err_reason(ei, SP_ERR_PDF, "verification_failed",
+				     "the signed revision does not read back as one more "
+				     "signature");
+	return SP_OK;
 }
 
 /*
@@ -274,7 +398,21 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	vo.verified_tail = vo.verified_len > 0 && report_covers(base, ss->orig_len);
 	/* the documents revision_check() opened: one parse of each per completion (the
 	   upload's too, which is not verified but needs no second open) */
-	vo.doc = len == ss->document_len ? j->new_doc : NULL;
+	vo.doc = len == ss->document_len ? j->new_doc : j->ltv_doc;
+	/* the signed revision, between the base and the long-term data: not opened again
+	   (its page list is the base's, which the difference check of the next update needs) */
+	if (len != ss->document_len && j->new_pages_ok) {
+		vo.rev_doc = j->new_doc;
+		vo.rev_len = ss->document_len;
+	}
+	/* the base, hashed once by done_work (SHA-256): the engine's hashing of the new
+	   signature's ranges goes on from there (data starts with the base's very bytes:
+	   the signed revision, or it with the long-term data appended, compared) */
+	if (j->tail != NULL &&
+	    (data == ss->document || memcmp(data, ss->document, ss->orig_len) == 0)) {
+		vo.hashed = j->tail;
+		vo.hashed_len = ss->orig_len;
+	}
 	vo.verified_doc = j->base_doc;
 	vo.given_len = ss->orig_len;
 	/*
@@ -295,6 +433,8 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 		if (blob_cache_get(j->reads_cache, skey, &given_sigs, &glen) == SP_OK) {
 			vo.verified_sigs = given_sigs;
 			vo.verified_sigs_len = glen;
+			/* how many the base lists: when those reads are all, it hides none */
+			vo.verified_nlisted = j->base_nsigned > 0 ? (size_t)j->base_nsigned : 0;
 		}
 	}
 	free(j->refs_out);
@@ -309,6 +449,10 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	    (r = tsa_provider_trust(j->tsa, &vo.ts_trust, ei)) != SP_OK ||
 	    (r = crypto_pdf_verify(data, len, &vo, &rep, ei)) != SP_OK)
 		goto out;
+	/* its listing of the signed revision's fields, for signed_count(); or of the stored
+	   bytes' (with the long-term data), for the next completion */
+	j->new_nsigned = vo.doc == j->new_doc ? (int)rep->nlisted : -1;
+	j->stored_nsigned = vo.doc != NULL && vo.doc == j->ltv_doc ? (int)rep->nlisted : -1;
 	for (i = 0; i < rep->nsigs; i++) {
 		s = &rep->sigs[i];
 		/* what done_ltv() appended: proven wrong, it is not stored (undecided, it is, as
@@ -344,7 +488,8 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	}
 	/* a repair on the way (the views parse what is used) makes the file not ours */
 	if (pdf_doc_damaged(j->new_doc) || pdf_doc_damaged(j->base_doc) ||
-	    (vo.doc == NULL && rep->nrevisions > 0 && rep->trailing_data)) {
+	    (vo.doc != j->new_doc && ((vo.doc != NULL && pdf_doc_damaged(vo.doc)) ||
+				      (rep->nrevisions > 0 && rep->trailing_data)))) {
 		r = sp_err(ei, SP_ERR_PDF, "the signed revision had to be repaired to be read");
 		goto out;
 	}
@@ -376,7 +521,7 @@ done_work(void *arg, struct sp_errinfo *ei)
 	int r = SP_ERR_INTERNAL;
 
 	memset(&lr, 0, sizeof(lr));
-	j->new_nsigned = -1;
+	j->new_nsigned = j->base_nsigned = j->stored_nsigned = -1;
 	sp_errinfo_init(&vei);
 	/* the base's digest: what a completion that stored it (or, for the upload, the
 	   create that normalized it) left in the cache is keyed by; the stored bytes start
@@ -437,9 +582,19 @@ done_work(void *arg, struct sp_errinfo *ei)
 	 * stored: the signed revision alone is verified then, as at B-T.
 	 */
 	memset(&lr, 0, sizeof(lr));
-	if (done_ltv(j, &lr) && engine_check(j, lr.data, lr.len, &vei) != SP_OK) {
+	if (done_ltv(j, &lr)) {
+		/* the final revision's view for the engine: no page list (it is the newer side) */
+		sp_errinfo_init(&vei);
+		if (pdf_doc_open_known(lr.data, lr.len, NULL, 0, &j->ltv_doc, &vei) != SP_OK)
+			j->ltv_doc = NULL; /* the engine opens it */
+		sp_errinfo_init(&vei);
+	}
+	if (lr.data != NULL && engine_check(j, lr.data, lr.len, &vei) != SP_OK) {
 		snprintf(j->ltv_err, sizeof(j->ltv_err),
 			 "the long-term validation data did not verify: %.200s", vei.msg);
+		pdf_doc_free(j->ltv_doc);
+		j->ltv_doc = NULL;
+		j->stored_nsigned = -1;
 		ltv_result_cleanup(&lr);
 		free(j->report);
 		j->report = NULL;
@@ -451,7 +606,22 @@ done_work(void *arg, struct sp_errinfo *ei)
 				  "the signed revision failed verification: %s", vei.msg);
 		goto out;
 	}
+	sp_errinfo_init(&vei);
+	if (signed_count(j, &vei) != SP_OK) {
+		r = sp_err_reason(ei, SP_ERR_CRYPTO, "verification_failed",
+				  "the signed revision failed verification: %s", vei.msg);
+		goto out;
+	}
+	/* the stored bytes are the signed revision alone: its pages are the base's when the
+	   update left the page tree as it was */
+	j->stored_pages_ok = lr.data == NULL
+				     ? j->new_pages_ok
+				     : j->new_pages_ok && j->ltv_doc != NULL &&
+					       keeps_pages(lr.data, lr.len, ss->document_len,
+							   j->new_doc, j->ltv_doc);
 	/* the views borrow ss->document, replaced now by the document with its DSS */
+	pdf_doc_free(j->ltv_doc);
+	j->ltv_doc = NULL;
 	pdf_doc_free(j->new_doc);
 	pdf_doc_free(j->base_doc);
 	j->new_doc = j->base_doc = NULL;
@@ -486,17 +656,27 @@ done_work(void *arg, struct sp_errinfo *ei)
 		derived_key("sigs", dig, skey);
 		blob_cache_put(j->reads_cache, skey, j->sigs_out, j->sigs_out_len);
 	}
-	/* and its signed fields, when the stored bytes are the revision counted */
-	if (j->signed_len == 0 && j->new_nsigned >= 0) {
-		uint8_t fkey[32];
+	if (j->stored_pages_ok) {
+		uint8_t pkey[32];
 
-		derived_key("form", dig, fkey);
-		blob_cache_put(j->reads_cache, fkey, (const uint8_t *)&j->new_nsigned,
-			       sizeof(j->new_nsigned));
+		derived_key("page", dig, pkey);
+		blob_cache_put(j->reads_cache, pkey, (const uint8_t *)j->pages,
+			       j->npages * 2 * sizeof(int));
+	}
+	/* and its signed fields: the signed revision's, or the engine's count of the stored
+	   bytes with their long-term data */
+	if (j->signed_len == 0 ? j->new_nsigned >= 0 : j->stored_nsigned >= 0) {
+		uint8_t fkey[32];
+		int n = j->signed_len == 0 ? j->new_nsigned : j->stored_nsigned;
+
+		derived_key("nsig", dig, fkey);
+		blob_cache_put(j->reads_cache, fkey, (const uint8_t *)&n, sizeof(n));
 	}
 	j->tsa_time = gen;
 	r = SP_OK;
 out:
+	pdf_doc_free(j->ltv_doc);
+	j->ltv_doc = NULL;
 	ltv_result_cleanup(&lr);
 	free(tok);
 	free(cms);

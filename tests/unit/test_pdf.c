@@ -863,6 +863,162 @@ START_TEST(invisible_signature_and_existing_form)
 }
 END_TEST
 
+/*
+ * d plus one classic incremental update that redefines object num (body:
+ * its dictionary), after the last trailer's /Size, /Root and startxref.
+ */
+static unsigned char *
+append_update(const unsigned char *d, size_t n, int num, const char *body, size_t *outn)
+{
+	struct pdf_doc *doc = open_ok(d, n);
+	struct pdf_doc_info in;
+	size_t cap = n + strlen(body) + 512, at, xref;
+	unsigned char *o = malloc(cap);
+	long long size;
+
+	pdf_doc_info_get(doc, &in);
+	pdf_doc_free(doc);
+	size = num >= in.size ? num + 1 : in.size;
+	ck_assert_ptr_nonnull(o);
+	memcpy(o, d, n);
+	at = n + (size_t)snprintf((char *)o + n, cap - n, "\n");
+	xref = at + (size_t)snprintf((char *)o + at, cap - at, "%d 0 obj\n%s\nendobj\n", num, body);
+	*outn = xref + (size_t)snprintf((char *)o + xref, cap - xref,
+					"xref\n0 1\n0000000000 65535 f \n%d 1\n%010zu 00000 n "
+					"\ntrailer\n<< /Size %lld /Root %d 0 R /Prev %lld "
+					">>\nstartxref\n%zu\n%%%%EOF\n",
+					num, at, size, in.root_obj, in.startxref, xref);
+	return o;
+}
+
+/* pages_kept over the last update of d (the revision before it is older's). */
+static int
+kept(struct pdf_doc *older, const unsigned char *d, size_t n)
+{
+	struct pdf_revision revs[16];
+	struct pdf_doc *newer = NULL;
+	struct sp_errinfo ei;
+	size_t nrev = 0;
+	int k;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_revisions_find(d, n, revs, 16, &nrev, &ei), SP_OK);
+	ck_assert_uint_ge(nrev, 2);
+	ck_assert_int_eq(pdf_doc_open_known(d, n, NULL, 0, &newer, &ei), SP_OK);
+	ck_assert_int_eq(pdf_doc_page_count(newer), 0); /* no page list read */
+	k = pdf_pages_kept(older, newer, &revs[nrev - 1]);
+	pdf_doc_free(newer);
+	return k;
+}
+
+/*
+ * Completion's views: the base's page list read once (pdf_doc_page_objs)
+ * opens the same bytes again without the tree walk, and is handed on to the
+ * next revision only when its update leaves the page tree as it was.
+ */
+START_TEST(known_pages_handed_on)
+{
+	struct pdf_placement pl = { .mode = PDF_PLACE_SEAM, .pages = "all", .y = 200 };
+	struct pdf_sig_prepared p;
+	struct pdf_page_info pi;
+	struct sp_errinfo ei;
+	struct pdf_doc *view, *known;
+	unsigned char *d, *o, *u, der[64];
+	char body[256];
+	size_t n, on, un, np = 0, i;
+	int *pages = NULL, kind, pages_node;
+	qpdf_oh pn;
+
+	memset(der, 0x30, sizeof(der));
+	d = make_plain_pdf(3, &n);
+	for (kind = 0; kind < 2; kind++) {
+		o = kind ? qpdf_variant(d, n, "--object-streams=generate", &on) : d;
+		if (!kind)
+			on = n;
+		sp_errinfo_init(&ei);
+		ck_assert_int_eq(pdf_doc_open_view(o, on, &view, &ei), SP_OK);
+		ck_assert_int_eq(pdf_doc_page_objs(view, &pages, &np, &ei), SP_OK);
+		ck_assert_uint_eq(np, 3);
+		ck_assert_int_eq(pdf_doc_open_known(o, on, pages, np, &known, &ei), SP_OK);
+		ck_assert_int_eq(pdf_doc_page_count(known), 3);
+		/* the same page objects, in order; no geometry was read */
+		{
+			int *again = NULL;
+			size_t na = 0;
+			ck_assert_int_eq(pdf_doc_page_objs(known, &again, &na, &ei), SP_OK);
+			ck_assert_uint_eq(na, np);
+			ck_assert_mem_eq(again, pages, 2 * np * sizeof(int));
+			free(again);
+		}
+		ck_assert_int_eq(pdf_doc_page_info(known, 1, &pi, &ei), SP_ERR_INVALID);
+		/* a page list that is not these bytes' is refused */
+		{
+			int bad[2] = { 100000, 0 };
+			struct pdf_doc *x = NULL;
+			ck_assert_int_eq(pdf_doc_open_known(o, on, bad, 1, &x, &ei),
+					 SP_ERR_INVALID);
+			ck_assert_ptr_null(x);
+		}
+		/* our signing update (every page gets a widget): the tree is kept */
+		ck_assert_int_eq(prepare(o, on, &pl, 1, &p, &ei), SP_OK);
+		ck_assert_int_eq(pdf_sig_fill(p.data, p.len, p.contents_off, p.contents_len, der,
+					      sizeof(der), &ei),
+				 SP_OK);
+		ck_assert_int_eq(kept(known, p.data, p.len), 1);
+		ck_assert_int_eq(kept(view, p.data, p.len), 1);
+		pdf_sig_prepared_cleanup(&p);
+		if (kind == 0) {
+			/* an update adding an unrelated object keeps it too */
+			u = append_update(o, on, 900, "<< /Foo 1 >>", &un);
+			ck_assert_int_eq(kept(known, u, un), 1);
+			free(u);
+			/* a page that gains /Kids is a node now: not kept */
+			snprintf(body, sizeof(body), "<< /Type /Page /Kids [] >>");
+			u = append_update(o, on, pages[0], body, &un);
+			ck_assert_int_eq(kept(known, u, un), 0);
+			free(u);
+			/* the /Pages node rewritten (its pages in another order): not kept */
+			{
+				qpdf_data q = qpdf_init();
+				qpdf_silence_errors(q);
+				ck_assert_int_eq(qpdf_read_memory(q, "o.pdf", (const char *)o, on,
+								  "") &
+							 QPDF_ERRORS,
+						 0);
+				pn = qpdf_oh_get_key(q, qpdf_get_root(q), "/Pages");
+				pages_node = qpdf_oh_get_object_id(q, pn);
+				qpdf_cleanup(&q);
+			}
+			snprintf(body, sizeof(body),
+				 "<< /Type /Pages /Count 3 /Kids [%d 0 R %d 0 R %d 0 R] >>",
+				 pages[4], pages[2], pages[0]);
+			u = append_update(o, on, pages_node, body, &un);
+			ck_assert_int_eq(kept(known, u, un), 0);
+			free(u);
+			/* a new /Root with another /Pages: not kept */
+			snprintf(body, sizeof(body), "<< /Type /Catalog /Pages %d 0 R >>",
+				 pages[0]);
+			for (i = 0; i < 1; i++) {
+				struct pdf_doc *b = open_ok(o, on);
+				struct pdf_doc_info in;
+				pdf_doc_info_get(b, &in);
+				pdf_doc_free(b);
+				u = append_update(o, on, in.root_obj, body, &un);
+				ck_assert_int_eq(kept(known, u, un), 0);
+				free(u);
+			}
+		}
+		pdf_doc_free(known);
+		pdf_doc_free(view);
+		free(pages);
+		pages = NULL;
+		if (kind)
+			free(o);
+	}
+	free(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -884,6 +1040,7 @@ main(void)
 	tcase_add_test(tc, fill_fits_or_refuses);
 	tcase_add_test(tc, two_signatures_in_a_row);
 	tcase_add_test(tc, invisible_signature_and_existing_form);
+	tcase_add_test(tc, known_pages_handed_on);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

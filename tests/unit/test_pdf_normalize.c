@@ -218,6 +218,25 @@ START_TEST(refs_of_the_upload_are_what_a_walk_finds)
 		ck_assert_uint_eq(n.nrefs, nw);
 		ck_assert_mem_eq(n.refs, w, nw * sizeof(int));
 		free(w);
+		/* and its pages, as a view of the stored bytes lists them */
+		{
+			struct pdf_doc *v = NULL, *k = NULL;
+			int *po = NULL;
+			size_t np = 0;
+			ck_assert_int_eq(pdf_doc_open_view(n.data, n.len, &v, &ei), SP_OK);
+			ck_assert_int_eq(pdf_doc_page_objs(v, &po, &np, &ei), SP_OK);
+			ck_assert_ptr_nonnull(n.page_objs);
+			ck_assert_uint_eq(n.npage_objs, (size_t)n.pages);
+			ck_assert_uint_eq(n.npage_objs, np);
+			ck_assert_mem_eq(n.page_objs, po, 2 * np * sizeof(int));
+			ck_assert_int_eq(pdf_doc_open_known(n.data, n.len, n.page_objs,
+							    n.npage_objs, &k, &ei),
+					 SP_OK);
+			ck_assert_int_eq(pdf_doc_page_count(k), n.pages);
+			pdf_doc_free(k);
+			pdf_doc_free(v);
+			free(po);
+		}
 		pdf_normalized_cleanup(&n);
 		ck_assert_ptr_null(n.refs);
 		free(pdf);

@@ -7,6 +7,7 @@
  */
 #include <check.h>
 #include <ctype.h>
+#include <qpdf/qpdf-c.h>
 
 #include "test_verify_corpus.h"
 
@@ -269,6 +270,61 @@ walk_refs(const unsigned char *d, size_t len, size_t *n)
  * verified (its own signatures are checked in full), and the report and
  * the set handed on are the ones of a verification that walked it.
  */
+/*
+ * A caller that hashed the base already (completion: the stored revision)
+ * hands that digest state on (opts.hashed): the new signature's digest goes
+ * on from it and the report is the one hashing from the start gives; a
+ * state fed with other bytes makes that digest not match, so it is the one
+ * used. The report counts the signed fields the final revision lists.
+ */
+START_TEST(hashed_prefix_handed_on)
+{
+	size_t n2, i;
+	unsigned char *two = vc_sign(good, good_len, "ec", 1, 0, &n2), *other;
+	struct crypto_verify_opts o = { .trust = trust, .verified_len = good_len };
+	struct crypto_verify_report *full = verify(two, n2), *r = NULL;
+	struct crypto_digest_ctx *c = NULL;
+	struct sp_errinfo ei;
+
+	ck_assert_uint_eq(full->nlisted, 2);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_digest_ctx_new(CRYPTO_DIGEST_SHA256, &c, &ei), SP_OK);
+	ck_assert_int_eq(crypto_digest_ctx_update(c, two, good_len, &ei), SP_OK);
+	o.hashed = c;
+	o.hashed_len = good_len;
+	ck_assert_int_eq(crypto_pdf_verify(two, n2, &o, &r, &ei), SP_OK);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_uint_eq(r->nlisted, 2);
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(r->sigs[i].verdict, full->sigs[i].verdict);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	assert_all_checks(&r->sigs[1], 1);
+	crypto_verify_report_free(r);
+	r = NULL;
+	/* not changed by the engine: it verifies the same way again */
+	ck_assert_int_eq(crypto_pdf_verify(two, n2, &o, &r, &ei), SP_OK);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
+	r = NULL;
+	crypto_digest_ctx_free(c);
+	/* a state of other bytes: the digest does not match (the state is what is used) */
+	other = malloc(good_len);
+	memcpy(other, two, good_len);
+	other[good_len / 2] ^= 1;
+	ck_assert_int_eq(crypto_digest_ctx_new(CRYPTO_DIGEST_SHA256, &c, &ei), SP_OK);
+	ck_assert_int_eq(crypto_digest_ctx_update(c, other, good_len, &ei), SP_OK);
+	o.hashed = c;
+	ck_assert_int_eq(crypto_pdf_verify(two, n2, &o, &r, &ei), SP_OK);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert(has_reason(&r->sigs[1], "digest_mismatch"));
+	crypto_verify_report_free(r);
+	crypto_digest_ctx_free(c);
+	free(other);
+	crypto_verify_report_free(full);
+	free(two);
+}
+END_TEST
+
 START_TEST(given_len_spares_the_walk_not_the_check)
 {
 	size_t nb, nw, nfull = 0, ngot = 0, n2, i;
@@ -382,6 +438,9 @@ assert_same_report(const struct crypto_verify_report *a, const struct crypto_ver
 	}
 }
 
+/* how many signed fields the given revision lists (crypto_verify_opts.verified_nlisted) */
+static size_t vg_nlisted;
+
 /* data verified with the revision ending at vlen given (opened here), and sigs as known. */
 static struct crypto_verify_report *
 verify_given(const unsigned char *data, size_t n, size_t vlen, const uint8_t *sigs, size_t slen,
@@ -400,6 +459,7 @@ verify_given(const unsigned char *data, size_t n, size_t vlen, const uint8_t *si
 	o.verified_doc = v;
 	o.verified_sigs = sigs;
 	o.verified_sigs_len = slen;
+	o.verified_nlisted = sigs != NULL ? vg_nlisted : 0;
 	o.sigs_out = sigs_out;
 	o.sigs_out_len = sigs_out_len;
 	ck_assert_msg(crypto_pdf_verify(data, n, &o, &rep, &ei) == SP_OK, "%s", ei.msg);
@@ -442,9 +502,13 @@ START_TEST(earlier_signatures_handed_forward)
 		ck_assert_uint_gt(reads[i].contents_len, 100);
 	}
 	pdf_sig_fields_free(reads, nr);
-	/* the next signing: the same report with and without them */
+	/* the next signing: the same report with and without them (and with the count
+	   the upload's verification listed: its form is then not walked for hidden ones) */
+	ck_assert_uint_eq(r2->nlisted, 2);
+	vg_nlisted = r2->nlisted;
 	plain = verify_given(three, n3, n2, NULL, 0, NULL, NULL);
 	handed = verify_given(three, n3, n2, s2, l2, &s3, &l3);
+	ck_assert_uint_eq(handed->nlisted, 3);
 	assert_same_report(plain, handed);
 	ck_assert_uint_eq(handed->nsigs, 3);
 	ck_assert_int_eq(handed->sigs[2].verdict, CRYPTO_VERDICT_VALID);
@@ -452,6 +516,7 @@ START_TEST(earlier_signatures_handed_forward)
 	crypto_verify_report_free(plain);
 	crypto_verify_report_free(handed);
 	/* and the one after, from what that one handed on */
+	vg_nlisted = 3;
 	four = vc_sign(three, n3, "ec", 1, 0, &n4);
 	plain = verify_given(four, n4, n3, NULL, 0, NULL, NULL);
 	r4 = verify_given(four, n4, n3, s3, l3, &s4, &l4);
@@ -494,6 +559,39 @@ START_TEST(earlier_signatures_handed_forward)
 	ck_assert_int_eq(handed->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
 	crypto_verify_report_free(plain);
 	crypto_verify_report_free(handed);
+	/* an update that unhooks every earlier signature (a catalog without the form), then
+	   a signature over it: the given revision's are found as the walk finds them */
+	{
+		qpdf_data q = qpdf_init();
+		struct pdf_doc *d = NULL;
+		struct pdf_doc_info in;
+		int pages;
+
+		qpdf_silence_errors(q);
+		ck_assert_int_eq(qpdf_read_memory(q, "3.pdf", (const char *)three, n3, "") &
+					 QPDF_ERRORS,
+				 0);
+		pages = qpdf_oh_get_object_id(q, qpdf_oh_get_key(q, qpdf_get_root(q), "/Pages"));
+		qpdf_cleanup(&q);
+		ck_assert_int_eq(pdf_doc_open_view(three, n3, &d, &ei), SP_OK);
+		pdf_doc_info_get(d, &in);
+		pdf_doc_free(d);
+		nums[0] = in.root_obj;
+		snprintf(body, sizeof(body), "<< /Type /Catalog /Pages %d 0 R >>", pages);
+		objs[0] = body;
+		free(bad);
+		free(badsig);
+		bad = vc_update(three, n3, nums, objs, 1, 0, NULL, &nb);
+		badsig = vc_sign(bad, nb, "rsa", 1, 0, &n4);
+		plain = verify_given(badsig, n4, n3, NULL, 0, NULL, NULL);
+		handed = verify_given(badsig, n4, n3, s3, l3, NULL, NULL);
+		assert_same_report(plain, handed);
+		ck_assert_uint_eq(handed->nsigs, 4); /* the three hidden ones and the new one */
+		ck_assert_uint_eq(handed->nlisted, 1);
+		crypto_verify_report_free(plain);
+		crypto_verify_report_free(handed);
+	}
+	vg_nlisted = 0;
 	/* nor does a hand-over for other bytes count: the unpacker refuses garbage */
 	ck_assert_int_eq(pdf_sig_reads_unpack((const uint8_t *)"garbage", 7, &reads, &nr, &ei),
 			 SP_ERR_INVALID);
@@ -1013,6 +1111,7 @@ verify_suite(void)
 	tcase_add_test(tc, one_signature_is_valid_and_pdfsig_agrees);
 	tcase_add_test(tc, rsa_ec_sm2_chain_of_signatures);
 	tcase_add_test(tc, verified_len_checks_what_is_new);
+	tcase_add_test(tc, hashed_prefix_handed_on);
 	tcase_add_test(tc, given_len_spares_the_walk_not_the_check);
 	tcase_add_test(tc, earlier_signatures_handed_forward);
 	tcase_add_test(tc, gap_hex_in_either_case);

@@ -271,6 +271,96 @@ START_TEST(dss_written_and_merged)
 }
 END_TEST
 
+/* The last revision of d[0..n) (its update follows the one ending at prev). */
+static struct pdf_revision
+last_rev(const unsigned char *d, size_t n, size_t prev)
+{
+	struct pdf_revision revs[16];
+	struct sp_errinfo ei;
+	size_t nrev = 0;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_revisions_find(d, n, revs, 16, &nrev, &ei), SP_OK);
+	ck_assert_uint_ge(nrev, 2);
+	ck_assert_uint_eq(revs[nrev - 2].end, prev);
+	return revs[nrev - 1];
+}
+
+/*
+ * Completion at B-LT: the stored revision (a signature and its DSS), the
+ * next signer's revision and its DSS. With the caller's documents (the base
+ * as read, the signed revision with the base's page list as rev_doc, the
+ * final one without pages) the report is the full verification's, and the
+ * page list goes on through both updates (pdf_pages_kept).
+ */
+START_TEST(completion_views_at_b_lt)
+{
+	size_t n1, n2, n3, n4, np = 0, i, crllen;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two, *three, *four;
+	struct crypto_verify_report *full, *r = NULL;
+	struct pdf_doc *b = NULL, *sd = NULL, *fd = NULL;
+	struct pdf_revision rv;
+	struct pdf_blob crl;
+	struct sp_errinfo ei;
+	int *pages = NULL;
+
+	crl.data = make_crl(0, 0, &crllen);
+	crl.len = crllen;
+	two = with_dss(one, n1, "rsa", &crl, &n2);
+	three = vc_sign(two, n2, "ec", 1, 0, &n3);
+	four = with_dss_of(three, n3, 1, "ec", &crl, &n4);
+	ck_assert(memcmp(four, three, n3) == 0);
+	full = verify_at(four, n4, 0);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open_view(four, n2, &b, &ei), SP_OK);
+	ck_assert_int_eq(pdf_doc_page_objs(b, &pages, &np, &ei), SP_OK);
+	ck_assert_int_eq(pdf_doc_open_known(four, n3, pages, np, &sd, &ei), SP_OK);
+	ck_assert_int_eq(pdf_doc_open_known(four, n4, NULL, 0, &fd, &ei), SP_OK);
+	rv = last_rev(four, n3, n2);
+	ck_assert_int_eq(pdf_pages_kept(b, sd, &rv), 1);
+	rv = last_rev(four, n4, n3);
+	ck_assert_int_eq(pdf_pages_kept(sd, fd, &rv), 1);
+	{
+		struct crypto_verify_opts o = { .trust = trust,
+						.verified_len = n2,
+						.verified_tail = 1,
+						.doc = fd,
+						.verified_doc = b,
+						.rev_doc = sd,
+						.rev_len = n3 };
+		ck_assert_msg(crypto_pdf_verify(four, n4, &o, &r, &ei) == SP_OK, "%s", ei.msg);
+	}
+	ck_assert_uint_eq(r->nsigs, full->nsigs);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_uint_eq(r->nlisted, 2);
+	/* the first was verified before (prior: only what changed since is news) */
+	ck_assert_int_eq(r->sigs[0].prior, 1);
+	for (i = 0; i < r->nsigs; i++)
+		ck_assert_int_eq(r->sigs[i].verdict, full->sigs[i].verdict);
+	ck_assert_int_eq(r->sigs[1].prior, 0);
+	ck_assert_str_eq(r->sigs[1].level, full->sigs[1].level);
+	ck_assert(r->sigs[1].digest_ok == 1 && r->sigs[1].signature_ok == 1 &&
+		  r->sigs[1].chain_ok == 1 && r->sigs[1].timestamp_ok == 1 &&
+		  r->sigs[1].changes_ok == 1);
+	ck_assert_str_eq(r->sigs[1].level, "pades_b_lt");
+	ck_assert_int_eq(r->verdict, full->verdict);
+	ck_assert_int_eq(r->verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	/* the caller's documents are the caller's: still usable, freed here */
+	ck_assert_int_eq(pdf_doc_damaged(sd), 0);
+	pdf_doc_free(fd);
+	pdf_doc_free(sd);
+	pdf_doc_free(b);
+	crypto_verify_report_free(r);
+	crypto_verify_report_free(full);
+	free(pages);
+	free(four);
+	free(three);
+	free(two);
+	free(one);
+	free(crl.data);
+}
+END_TEST
+
 /* B-T, then B-LT (the DSS an allowed, validation-only tail), then B-LTA. */
 START_TEST(levels)
 {
@@ -586,6 +676,7 @@ ltv_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, dss_written_and_merged);
 	tcase_add_test(tc, levels);
+	tcase_add_test(tc, completion_views_at_b_lt);
 	tcase_add_test(tc, embedded_revocation_after_expiry);
 	tcase_add_test(tc, broken_archive_timestamp);
 	tcase_add_test(tc, tsa_revoked_in_evidence);
