@@ -360,7 +360,7 @@ create_work(void *arg, struct sp_errinfo *ei)
 	if (j->pdf.page_objs != NULL) {
 		uint8_t key[32];
 
-		signing_cache_key("page", j->pdf.sha256, key);
+		blob_cache_key("page", j->pdf.sha256, key);
 		blob_cache_put(j->reads_cache, key, (const uint8_t *)j->pdf.page_objs,
 			       j->pdf.npage_objs * 2 * sizeof(int));
 	}

@@ -65,7 +65,7 @@ struct done_job {
 	int *refs_out;
 	size_t nrefs_out;
 	/* the new revision's signature dictionaries as read, for the next completion (in
-	   reads_cache under derived_key("sigs", the stored bytes' digest)) */
+	   reads_cache under blob_cache_key("sigs", the stored bytes' digest)) */
 	uint8_t *sigs_out;
 	size_t sigs_out_len;
 	/* the base's SHA-256, when the caches may know something of it */
@@ -77,7 +77,7 @@ struct done_job {
 	   (revision_check) and the new revision's (the engine's listing, signed_count) */
 	int base_nsigned, new_nsigned;
 	/* the base's pages (object number / generation pairs): from reads_cache under
-	   derived_key("page", base_dig), or read from the base; handed on to the stored
+	   blob_cache_key("page", base_dig), or read from the base; handed on to the stored
 	   bytes when the updates left the page tree as it was (keeps_pages) */
 	int *pages;
 	size_t npages;
@@ -86,23 +86,6 @@ struct done_job {
 	struct pdf_doc *ltv_doc; /* the signed revision with its long-term data (lr.data) */
 	int stored_nsigned;      /* that one's signed fields (the engine's listing), -1 */
 };
-
-/*
- * Where another thing derived from the stored bytes with digest dig lives
- * in the refs cache (tag: 4 characters naming it): a key of its own, derived
- * from the same digest, so it too can only answer for those very bytes.
- */
-static void
-derived_key(const char *tag, const uint8_t dig[32], uint8_t key[32])
-{
-	blob_cache_key(tag, dig, key); /* prepare reads "sigs" too */
-}
-
-void
-signing_cache_key(const char *tag, const uint8_t dig[32], uint8_t key[32])
-{
-	derived_key(tag, dig, key);
-}
 
 /*
  * The base's signed fields as the completion that stored it counted them
@@ -118,7 +101,7 @@ cached_nsigned(const struct done_job *j)
 
 	if (!j->have_base_dig)
 		return -1;
-	derived_key("nsig", j->base_dig, key);
+	blob_cache_key("nsig", j->base_dig, key);
 	if (blob_cache_get(j->reads_cache, key, &v, &len) == SP_OK && len == sizeof(n))
 		memcpy(&n, v, sizeof(n));
 	free(v);
@@ -190,7 +173,7 @@ base_pages(struct done_job *j)
 	j->npages = 0;
 	if (!j->have_base_dig)
 		return;
-	derived_key("page", j->base_dig, key);
+	blob_cache_key("page", j->base_dig, key);
 	if (blob_cache_get(j->reads_cache, key, &v, &len) != SP_OK)
 		return;
 	if (len == 0 || len % (2 * sizeof(int)) != 0) {
@@ -429,7 +412,7 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 			vo.nverified_refs = rlen / sizeof(int);
 		}
 		/* and its earlier signatures as that completion read them: not parsed again */
-		derived_key("sigs", j->base_dig, skey);
+		blob_cache_key("sigs", j->base_dig, skey);
 		if (blob_cache_get(j->reads_cache, skey, &given_sigs, &glen) == SP_OK) {
 			vo.verified_sigs = given_sigs;
 			vo.verified_sigs_len = glen;
@@ -653,13 +636,13 @@ done_work(void *arg, struct sp_errinfo *ei)
 	if (j->sigs_out != NULL) {
 		uint8_t skey[32];
 
-		derived_key("sigs", dig, skey);
+		blob_cache_key("sigs", dig, skey);
 		blob_cache_put(j->reads_cache, skey, j->sigs_out, j->sigs_out_len);
 	}
 	if (j->stored_pages_ok) {
 		uint8_t pkey[32];
 
-		derived_key("page", dig, pkey);
+		blob_cache_key("page", dig, pkey);
 		blob_cache_put(j->reads_cache, pkey, (const uint8_t *)j->pages,
 			       j->npages * 2 * sizeof(int));
 	}
@@ -669,7 +652,7 @@ done_work(void *arg, struct sp_errinfo *ei)
 		uint8_t fkey[32];
 		int n = j->signed_len == 0 ? j->new_nsigned : j->stored_nsigned;
 
-		derived_key("nsig", dig, fkey);
+		blob_cache_key("nsig", dig, fkey);
 		blob_cache_put(j->reads_cache, fkey, (const uint8_t *)&n, sizeof(n));
 	}
 	j->tsa_time = gen;

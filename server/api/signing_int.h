@@ -31,12 +31,6 @@ void signing_abort_step(struct request *r, const struct principal *who);
  * (0: none), and r's peer address and User-Agent, which a points into: a is
  * valid while r is. Loop thread.
  */
-/*
- * The key under which something derived from the stored bytes with SHA-256
- * dig is kept in the revision caches (tag: 4 characters naming it, "page"
- * in the reads cache for the pages completion opens the base with).
- */
-void signing_cache_key(const char *tag, const uint8_t dig[32], uint8_t key[32]);
 void signing_actor_fill(struct db_actor *a, const struct request *r, int64_t org_id,
 			int64_t user_id);
 
