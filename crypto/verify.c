@@ -1,7 +1,8 @@
 /*
  * verify.c: the PDF signature verification engine (DESIGN §6): revisions,
  * the structure of each signature, the CMS checks (verify_cms.c) and what
- * every later revision changed (pdf_revision_diff), into one report.
+ * every later revision changed (pdf_revision_diff), into one report; the
+ * list of signatures and their reads are verify_sigs.c's.
  *
  * Each signature's signed range must end where a revision ends, and that
  * revision, opened on its own, must hold the same signature dictionary:
@@ -161,87 +162,6 @@ revision_signed(const struct engine *e, size_t k)
 	return 0;
 }
 
-static int
-add_sig(struct engine *e, struct pdf_sig_field *s, int rd, struct sp_errinfo *ei)
-{
-	if (e->nsigs == e->capsigs) {
-		size_t nc = e->capsigs ? 2 * e->capsigs : 8;
-		void *nv = realloc(e->sigs, nc * sizeof(*e->sigs)), *ns;
-		if (!nv)
-			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
-		e->sigs = nv;
-		if (!(ns = realloc(e->same, nc * sizeof(*e->same))))
-			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
-		e->same = ns;
-		if (!(ns = realloc(e->rd, nc * sizeof(*e->rd))))
-			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
-		e->rd = ns;
-		if (!(ns = realloc(e->lazy, nc * sizeof(*e->lazy))))
-			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
-		e->lazy = ns;
-		e->capsigs = nc;
-	}
-	e->sigs[e->nsigs] = *s;
-	e->rd[e->nsigs] = rd;
-	e->lazy[e->nsigs] = s->unread;
-	e->same[e->nsigs++] = -1;
-	s->contents = NULL; /* transferred */
-	return SP_OK;
-}
-
-/* Signatures revision k has that the final revision no longer shows (e.g. a replaced /Root). */
-static int
-hidden_sigs(struct engine *e, struct pdf_doc *d, struct sp_errinfo *ei)
-{
-	struct pdf_sig_field *rs = NULL;
-	size_t nrs = 0, i, j;
-	struct sp_errinfo ign;
-	int r = SP_OK, *skip;
-
-	if (!(skip = calloc(e->nsigs + 1, sizeof(*skip))))
-		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
-	for (i = 0; i < e->nsigs; i++)
-		skip[i] = e->sigs[i].sig_obj;
-	sp_errinfo_init(&ign);
-	j = (size_t)pdf_sig_fields_list_new(d, skip, e->nsigs, &rs, &nrs, &ign);
-	free(skip);
-	if ((int)j != SP_OK)
-		return SP_OK; /* an unreadable revision shows up in the diffs */
-	for (i = 0; i < nrs && r == SP_OK; i++) {
-		for (j = 0; j < e->nsigs; j++)
-			if (e->sigs[j].sig_obj == rs[i].sig_obj)
-				break;
-		if (j == e->nsigs && rs[i].sig_obj > 0)
-			r = add_sig(e, &rs[i], -2, ei);
-	}
-	pdf_sig_fields_free(rs, nrs);
-	return r;
-}
-
-/*
- * 1 when d is the given revision, all of whose listed signatures are known
- * (given_listed), and the final list has every one of them: then d shows no
- * signature the final revision hides, which hidden_sigs() would walk its
- * form to find.
- */
-static int
-hides_none(const struct engine *e, const struct pdf_doc *d)
-{
-	size_t i, j;
-
-	if (d != e->given || e->given_listed == NULL)
-		return 0;
-	for (i = 0; i < e->ngiven_listed; i++) {
-		for (j = 0; j < e->nsigs; j++)
-			if (e->sigs[j].sig_obj == e->given_listed[2 * i] &&
-			    e->sigs[j].sig_gen == e->given_listed[2 * i + 1])
-				break;
-		if (j == e->nsigs)
-			return 0;
-	}
-	return 1;
-}
-
 /* Whether each signature of revision k is there as the final file has it. */
 static void
 same_at(struct engine *e, size_t k, struct pdf_doc *d)
@@ -316,197 +236,6 @@ diff_at(struct engine *e, size_t j, struct pdf_doc *older, struct pdf_doc *newer
 	}
 }
 
-/*
- * Read the final list's signatures that revision k's update wrote (k 0: the
- * original file) from revision k itself, where the diff parses them anyway:
- * each signature dictionary is parsed once, in its own revision, and reads
- * as the final revision has it (no later update lists it; one that does
- * reads it again and makes the signature's revision be compared anew).
- */
-static int
-read_written(struct engine *e, size_t k, struct pdf_doc *cur, struct sp_errinfo *ei)
-{
-	struct sp_errinfo nf;
-	size_t i;
-	int r;
-
-	for (i = 0; i < e->nsigs; i++) {
-		if (!e->lazy[i] || (k > 0 && !pdf_diff_lists(&e->diffs[k], e->sigs[i].sig_obj)))
-			continue;
-		sp_errinfo_init(&nf);
-		r = pdf_sig_field_read(cur, &e->sigs[i], &nf);
-		if (r == SP_ERR_NOT_FOUND) {
-			if (k > 0) {
-				/* freed by this update: as the final file has it, absent */
-				e->sigs[i].unread = 1;
-				e->rd[i] = -1;
-			}
-			continue;
-		}
-		if (r < 0)
-			return sp_err(ei, r, "%s", nf.msg);
-		e->rd[i] = (int)k;
-		e->same[i] = -1;
-	}
-	return SP_OK;
-}
-
-/*
- * s read as k (a known read of its object) has it: the signature
- * dictionary's part (a self-contained read has no /Reference, so the lock
- * stays the field's, which s has from the final list). SP_OK, or 1 when k
- * holds no read of s's object (then it is parsed), or an error.
- */
-static int
-take_known(const struct engine *e, struct pdf_doc *last, struct pdf_sig_field *s,
-	   struct sp_errinfo *ei)
-{
-	const struct pdf_sig_field *k = NULL;
-	size_t i;
-
-	if (last == NULL || pdf_doc_damaged(last))
-		return 1;
-	for (i = 0; i < e->nknown && !k; i++)
-		if (e->known[i].sig_obj == s->sig_obj && e->known[i].sig_gen == s->sig_gen)
-			k = &e->known[i];
-	if (k == NULL)
-		return 1;
-	free(s->contents);
-	if (!(s->contents = malloc(k->contents_len ? k->contents_len : 1))) {
-		s->contents_len = 0;
-		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
-	}
-	memcpy(s->contents, k->contents, k->contents_len);
-	s->contents_len = k->contents_len;
-	memcpy(s->type, k->type, sizeof(s->type));
-	memcpy(s->filter, k->filter, sizeof(s->filter));
-	memcpy(s->subfilter, k->subfilter, sizeof(s->subfilter));
-	s->docmdp_p = k->docmdp_p;
-	s->contents_state = k->contents_state;
-	s->byterange_state = k->byterange_state;
-	memcpy(s->byterange, k->byterange, sizeof(s->byterange));
-	s->self_contained = 1;
-	s->unread = 0;
-	return SP_OK;
-}
-
-/*
- * opts->verified_sigs that read in the final revision doc as they did in
- * the given one (e->known): self-contained reads of objects that no update
- * after the given revision lists, in a file whose later updates redefine no
- * object stream of the given revision (one could hold such an object) and
- * whose final revision reads undamaged. None (not an error) when any of
- * this cannot be told.
- */
-static int
-known_reads(struct engine *e, struct pdf_doc *doc, const struct crypto_verify_opts *opts,
-	    struct sp_errinfo *ei)
-{
-	struct pdf_sig_field *arr = NULL;
-	struct pdf_doc_info info;
-	struct sp_errinfo ign;
-	int *listed = NULL, *nums = NULL, r = SP_OK, boundary = 0;
-	size_t n = 0, nl = 0, nn = 0, i, k;
-	void *nv;
-
-	sp_errinfo_init(&ign);
-	if (!e->given || pdf_doc_damaged(doc) || pdf_doc_damaged(e->given) ||
-	    pdf_sig_reads_unpack(opts->verified_sigs, opts->verified_sigs_len, &arr, &n, &ign) !=
-		    SP_OK)
-		goto out;
-	for (k = 0; k < e->nrev; k++) {
-		if (e->revs[k].end == e->given_end)
-			boundary = 1;
-		if (e->revs[k].end <= e->given_end)
-			continue;
-		if (pdf_revision_listed(doc, &e->revs[k], &nums, &nn, &ign) != SP_OK)
-			goto none;
-		if (nn > 0 && !(nv = realloc(listed, (nl + nn) * sizeof(*listed)))) {
-			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
-			goto none;
-		}
-		if (nn > 0)
-			listed = nv;
-		for (i = 0; i < nn; i++) {
-			/* a redefined object stream of the given revision: anything may move */
-			if (pdf_obj_is_objstm(e->given, nums[i]))
-				goto none;
-			listed[nl++] = nums[i];
-		}
-		free(nums);
-		nums = NULL;
-	}
-	if (!boundary)
-		goto none;
-	/* all that the given revision lists: kept for revision_pass (no walk for hidden ones) */
-	if (opts->verified_nlisted > 0 && n == opts->verified_nlisted &&
-	    (e->given_listed = malloc(2 * n * sizeof(*e->given_listed))) != NULL) {
-		for (i = 0; i < n; i++) {
-			e->given_listed[2 * i] = arr[i].sig_obj;
-			e->given_listed[2 * i + 1] = arr[i].sig_gen;
-		}
-		e->ngiven_listed = n;
-	}
-	pdf_doc_info_get(doc, &info);
-	for (i = k = 0; i < n; i++) {
-		size_t j;
-		for (j = 0; j < nl && listed[j] != arr[i].sig_obj; j++)
-			;
-		if (j < nl || !arr[i].self_contained || arr[i].sig_obj >= info.size) {
-			free(arr[i].contents);
-			continue;
-		}
-		arr[k++] = arr[i];
-	}
-	e->known = arr;
-	e->nknown = k;
-	arr = NULL; /* transferred */
-	n = 0;
-	goto out;
-none:
-	pdf_sig_fields_free(arr, n);
-	arr = NULL;
-	n = 0;
-out:
-	pdf_sig_fields_free(arr, n);
-	free(nums);
-	free(listed);
-	return r;
-}
-
-/* The final list's signatures read from the final revision; those it lacks dropped. */
-static int
-read_final(struct engine *e, struct pdf_doc *last, int all, struct sp_errinfo *ei)
-{
-	struct sp_errinfo nf;
-	size_t i, j;
-	int r;
-
-	for (i = j = 0; i < e->nsigs; i++) {
-		if (e->lazy[i] && (all || e->sigs[i].unread)) {
-			sp_errinfo_init(&nf);
-			r = e->nknown > 0 ? take_known(e, last, &e->sigs[i], &nf) : 1;
-			if (r == 1)
-				r = last ? pdf_sig_field_read(last, &e->sigs[i], &nf)
-					 : SP_ERR_NOT_FOUND;
-			if (r < 0 && r != SP_ERR_NOT_FOUND)
-				return sp_err(ei, r, "%s", nf.msg);
-			if (r == SP_ERR_NOT_FOUND) {
-				free(e->sigs[i].contents);
-				continue; /* a signature field whose value is no object */
-			}
-			e->rd[i] = (int)e->nrev - 1;
-			e->same[i] = -1;
-		}
-		e->sigs[j] = e->sigs[i];
-		e->same[j] = e->same[i];
-		e->rd[j] = e->rd[i];
-		e->lazy[j++] = e->lazy[i];
-	}
-	e->nsigs = j;
-	return SP_OK;
-}
-
 static int
 revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
 {
@@ -527,8 +256,8 @@ revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
 			continue;
 		}
 		cur = k + 1 == e->nrev && e->revs[k].end == e->len ? last : open_rev(e, k);
-		if (cur && k + 1 < e->nrev && !hides_none(e, cur))
-			r = hidden_sigs(e, cur, ei);
+		if (cur && k + 1 < e->nrev && !engine_sigs_hide_none(e, cur))
+			r = engine_sigs_hidden(e, cur, ei);
 		if (k == first && cur) {
 			sp_errinfo_init(&ign);
 			/* the set an earlier verification of these very bytes ended with */
@@ -545,7 +274,7 @@ revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
 		if (!cur || (k > 0 && e->fstate[k] != 1))
 			e->listing_lost = 1;
 		else if (r == SP_OK)
-			r = read_written(e, k, cur, ei);
+			r = engine_sigs_read_written(e, k, cur, ei);
 		same_at(e, k, cur);
 		close_rev(e, prev, last);
 		prev = cur;
@@ -554,7 +283,8 @@ revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
 	/* an update that could not be listed may have rewritten any signature: read them all
 	   as the final revision has them (compared with their revisions below) */
 	if (r == SP_OK)
-		r = read_final(e, last, e->listing_lost || !last || pdf_doc_damaged(last), ei);
+		r = engine_sigs_read_final(e, last,
+					   e->listing_lost || !last || pdf_doc_damaged(last), ei);
 	/* a signature an update hid or rewrote, over an earlier revision: that one read again */
 	for (i = 0; i < e->nsigs && r == SP_OK; i++)
 		if (e->same[i] == -1 && sig_revision(e, &e->sigs[i]) >= 0) {
@@ -779,31 +509,6 @@ broken_chain(struct crypto_verify_report *rep, const struct pdf_sig_field *sigs,
 	return SP_OK;
 }
 
-/*
- * The final list's signatures as read (not those only an earlier revision
- * shows), packed into opts->sigs_out; none when that fails (an optimisation
- * for the next verification, not part of this one's answer).
- */
-static void
-sigs_export(struct engine *e, const struct crypto_verify_opts *opts)
-{
-	struct pdf_sig_field *v;
-	struct sp_errinfo ign;
-	size_t i, n = 0;
-
-	sp_errinfo_init(&ign);
-	if (!(v = calloc(e->nsigs, sizeof(*v))))
-		return;
-	for (i = 0; i < e->nsigs; i++)
-		if (e->rd[i] != -2 && !e->sigs[i].unread && e->sigs[i].self_contained)
-			v[n++] = e->sigs[i]; /* shallow: packed below, not freed here */
-	if (pdf_sig_reads_pack(v, n, opts->sigs_out, opts->sigs_out_len, &ign) != SP_OK) {
-		*opts->sigs_out = NULL;
-		*opts->sigs_out_len = 0;
-	}
-	free(v);
-}
-
 int
 crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_verify_opts *opts,
 		  struct crypto_verify_report **out, struct sp_errinfo *ei)
@@ -867,7 +572,8 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		broken = 1;
 	}
 	/* the earlier signatures as the given revision read them: not parsed again */
-	if (!broken && opts->verified_sigs != NULL && (r = known_reads(&e, doc, opts, ei)) < 0)
+	if (!broken && opts->verified_sigs != NULL &&
+	    (r = engine_sigs_known(&e, doc, opts, ei)) < 0)
 		goto out;
 	if ((r = e.nknown > 0 ? pdf_sig_fields_list_known(doc, e.known, e.nknown, &sigs, &nsigs, ei)
 			      : pdf_sig_fields_list_lazy(doc, &sigs, &nsigs, ei)) < 0)
@@ -875,9 +581,9 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	rep->nlisted = nsigs;
 	engine_dss_evidence(&e, doc, opts->trust);
 	for (i = 0; i < nsigs; i++)
-		if ((r = add_sig(&e, &sigs[i], -1, ei)) < 0)
+		if ((r = engine_sigs_add(&e, &sigs[i], -1, ei)) < 0)
 			goto out;
-	if (e.nsigs > 0 && broken && (r = read_final(&e, doc, 1, ei)) < 0)
+	if (e.nsigs > 0 && broken && (r = engine_sigs_read_final(&e, doc, 1, ei)) < 0)
 		goto out;
 	/*
 	 * The revisions verified before: within verified_len, up to the last one a
@@ -887,7 +593,7 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	 * say which revisions they sign (revision_pass does not open the others).
 	 */
 	if (opts->verified_len > 0 && e.nsigs > 0 && !broken) {
-		if ((r = read_final(&e, doc, 1, ei)) < 0)
+		if ((r = engine_sigs_read_final(&e, doc, 1, ei)) < 0)
 			goto out;
 		for (i = 0; i + 1 < e.nrev; i++)
 			if (e.revs[i].end <= opts->verified_len)
@@ -925,7 +631,7 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	}
 	/* the signatures as the final revision reads them, for the next verification */
 	if (opts->sigs_out != NULL && e.nsigs > 0 && !e.listing_lost && !pdf_doc_damaged(doc))
-		sigs_export(&e, opts);
+		engine_sigs_export(&e, opts);
 	if (e.nsigs == 0) {
 		*out = rep;
 		rep = NULL; /* transferred */

@@ -121,6 +121,25 @@ struct engine {
 int engine_vri_new(struct engine *e, size_t i);
 /* The last revision's DSS becomes the engine's evidence (t: its certificate cache). */
 void engine_dss_evidence(struct engine *e, struct pdf_doc *doc, const struct crypto_trust *t);
+/*
+ * verify_sigs.c: the engine's list of signatures. rd is the revision the
+ * field was read in (-1 the final one, -2 one only an earlier revision shows).
+ */
+int engine_sigs_add(struct engine *e, struct pdf_sig_field *s, int rd, struct sp_errinfo *ei);
+/* Signatures revision d has that the final revision no longer shows (added with rd -2). */
+int engine_sigs_hidden(struct engine *e, struct pdf_doc *d, struct sp_errinfo *ei);
+/* 1 when d is the given revision and shows no signature the final revision hides. */
+int engine_sigs_hide_none(const struct engine *e, const struct pdf_doc *d);
+/* The final list's signatures that revision k's update wrote, read from revision k (cur). */
+int engine_sigs_read_written(struct engine *e, size_t k, struct pdf_doc *cur,
+			     struct sp_errinfo *ei);
+/* The caller's earlier reads (opts->verified_sigs) that still read so in the final doc. */
+int engine_sigs_known(struct engine *e, struct pdf_doc *doc, const struct crypto_verify_opts *opts,
+		      struct sp_errinfo *ei);
+/* The final list's signatures read from the final revision; those it lacks dropped. */
+int engine_sigs_read_final(struct engine *e, struct pdf_doc *last, int all, struct sp_errinfo *ei);
+/* The self-contained reads, packed into opts->sigs_out for the next verification. */
+void engine_sigs_export(struct engine *e, const struct crypto_verify_opts *opts);
 /* 1: every revision after the last signed one only adds validation data. */
 int engine_ltv_tail(const struct engine *e, const struct crypto_verify_report *rep);
 /* The PAdES levels beyond B-T of each signature of rep. */

@@ -1,0 +1,310 @@
+/*
+ * verify_sigs.c: the engine's list of signatures (verify.c): the final
+ * revision's fields, those an earlier revision shows that the final one
+ * hides, each signature dictionary read once in the revision that wrote it,
+ * and the reads a caller hands forward from an earlier verification of the
+ * same bytes (crypto_verify_opts.verified_sigs) or takes away (sigs_out).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pdf.h"
+#include "verify_int.h"
+
+int
+engine_sigs_add(struct engine *e, struct pdf_sig_field *s, int rd, struct sp_errinfo *ei)
+{
+	if (e->nsigs == e->capsigs) {
+		size_t nc = e->capsigs ? 2 * e->capsigs : 8;
+		void *nv = realloc(e->sigs, nc * sizeof(*e->sigs)), *ns;
+		if (!nv)
+			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		e->sigs = nv;
+		if (!(ns = realloc(e->same, nc * sizeof(*e->same))))
+			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		e->same = ns;
+		if (!(ns = realloc(e->rd, nc * sizeof(*e->rd))))
+			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		e->rd = ns;
+		if (!(ns = realloc(e->lazy, nc * sizeof(*e->lazy))))
+			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		e->lazy = ns;
+		e->capsigs = nc;
+	}
+	e->sigs[e->nsigs] = *s;
+	e->rd[e->nsigs] = rd;
+	e->lazy[e->nsigs] = s->unread;
+	e->same[e->nsigs++] = -1;
+	s->contents = NULL; /* transferred */
+	return SP_OK;
+}
+
+/* Signatures revision k has that the final revision no longer shows (e.g. a replaced /Root). */
+int
+engine_sigs_hidden(struct engine *e, struct pdf_doc *d, struct sp_errinfo *ei)
+{
+	struct pdf_sig_field *rs = NULL;
+	size_t nrs = 0, i, j;
+	struct sp_errinfo ign;
+	int r = SP_OK, *skip;
+
+	if (!(skip = calloc(e->nsigs + 1, sizeof(*skip))))
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	for (i = 0; i < e->nsigs; i++)
+		skip[i] = e->sigs[i].sig_obj;
+	sp_errinfo_init(&ign);
+	j = (size_t)pdf_sig_fields_list_new(d, skip, e->nsigs, &rs, &nrs, &ign);
+	free(skip);
+	if ((int)j != SP_OK)
+		return SP_OK; /* an unreadable revision shows up in the diffs */
+	for (i = 0; i < nrs && r == SP_OK; i++) {
+		for (j = 0; j < e->nsigs; j++)
+			if (e->sigs[j].sig_obj == rs[i].sig_obj)
+				break;
+		if (j == e->nsigs && rs[i].sig_obj > 0)
+			r = engine_sigs_add(e, &rs[i], -2, ei);
+	}
+	pdf_sig_fields_free(rs, nrs);
+	return r;
+}
+
+/*
+ * 1 when d is the given revision, all of whose listed signatures are known
+ * (given_listed), and the final list has every one of them: then d shows no
+ * signature the final revision hides, which engine_sigs_hidden() would walk its
+ * form to find.
+ */
+int
+engine_sigs_hide_none(const struct engine *e, const struct pdf_doc *d)
+{
+	size_t i, j;
+
+	if (d != e->given || e->given_listed == NULL)
+		return 0;
+	for (i = 0; i < e->ngiven_listed; i++) {
+		for (j = 0; j < e->nsigs; j++)
+			if (e->sigs[j].sig_obj == e->given_listed[2 * i] &&
+			    e->sigs[j].sig_gen == e->given_listed[2 * i + 1])
+				break;
+		if (j == e->nsigs)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Read the final list's signatures that revision k's update wrote (k 0: the
+ * original file) from revision k itself, where the diff parses them anyway:
+ * each signature dictionary is parsed once, in its own revision, and reads
+ * as the final revision has it (no later update lists it; one that does
+ * reads it again and makes the signature's revision be compared anew).
+ */
+int
+engine_sigs_read_written(struct engine *e, size_t k, struct pdf_doc *cur, struct sp_errinfo *ei)
+{
+	struct sp_errinfo nf;
+	size_t i;
+	int r;
+
+	for (i = 0; i < e->nsigs; i++) {
+		if (!e->lazy[i] || (k > 0 && !pdf_diff_lists(&e->diffs[k], e->sigs[i].sig_obj)))
+			continue;
+		sp_errinfo_init(&nf);
+		r = pdf_sig_field_read(cur, &e->sigs[i], &nf);
+		if (r == SP_ERR_NOT_FOUND) {
+			if (k > 0) {
+				/* freed by this update: as the final file has it, absent */
+				e->sigs[i].unread = 1;
+				e->rd[i] = -1;
+			}
+			continue;
+		}
+		if (r < 0)
+			return sp_err(ei, r, "%s", nf.msg);
+		e->rd[i] = (int)k;
+		e->same[i] = -1;
+	}
+	return SP_OK;
+}
+
+/*
+ * s read as k (a known read of its object) has it: the signature
+ * dictionary's part (a self-contained read has no /Reference, so the lock
+ * stays the field's, which s has from the final list). SP_OK, or 1 when k
+ * holds no read of s's object (then it is parsed), or an error.
+ */
+static int
+take_known(const struct engine *e, struct pdf_doc *last, struct pdf_sig_field *s,
+	   struct sp_errinfo *ei)
+{
+	const struct pdf_sig_field *k = NULL;
+	size_t i;
+
+	if (last == NULL || pdf_doc_damaged(last))
+		return 1;
+	for (i = 0; i < e->nknown && !k; i++)
+		if (e->known[i].sig_obj == s->sig_obj && e->known[i].sig_gen == s->sig_gen)
+			k = &e->known[i];
+	if (k == NULL)
+		return 1;
+	free(s->contents);
+	if (!(s->contents = malloc(k->contents_len ? k->contents_len : 1))) {
+		s->contents_len = 0;
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	}
+	memcpy(s->contents, k->contents, k->contents_len);
+	s->contents_len = k->contents_len;
+	memcpy(s->type, k->type, sizeof(s->type));
+	memcpy(s->filter, k->filter, sizeof(s->filter));
+	memcpy(s->subfilter, k->subfilter, sizeof(s->subfilter));
+	s->docmdp_p = k->docmdp_p;
+	s->contents_state = k->contents_state;
+	s->byterange_state = k->byterange_state;
+	memcpy(s->byterange, k->byterange, sizeof(s->byterange));
+	s->self_contained = 1;
+	s->unread = 0;
+	return SP_OK;
+}
+
+/*
+ * opts->verified_sigs that read in the final revision doc as they did in
+ * the given one (e->known): self-contained reads of objects that no update
+ * after the given revision lists, in a file whose later updates redefine no
+ * object stream of the given revision (one could hold such an object) and
+ * whose final revision reads undamaged. None (not an error) when any of
+ * this cannot be told.
+ */
+int
+engine_sigs_known(struct engine *e, struct pdf_doc *doc, const struct crypto_verify_opts *opts,
+		  struct sp_errinfo *ei)
+{
+	struct pdf_sig_field *arr = NULL;
+	struct pdf_doc_info info;
+	struct sp_errinfo ign;
+	int *listed = NULL, *nums = NULL, r = SP_OK, boundary = 0;
+	size_t n = 0, nl = 0, nn = 0, i, k;
+	void *nv;
+
+	sp_errinfo_init(&ign);
+	if (!e->given || pdf_doc_damaged(doc) || pdf_doc_damaged(e->given) ||
+	    pdf_sig_reads_unpack(opts->verified_sigs, opts->verified_sigs_len, &arr, &n, &ign) !=
+		    SP_OK)
+		goto out;
+	for (k = 0; k < e->nrev; k++) {
+		if (e->revs[k].end == e->given_end)
+			boundary = 1;
+		if (e->revs[k].end <= e->given_end)
+			continue;
+		if (pdf_revision_listed(doc, &e->revs[k], &nums, &nn, &ign) != SP_OK)
+			goto none;
+		if (nn > 0 && !(nv = realloc(listed, (nl + nn) * sizeof(*listed)))) {
+			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+			goto none;
+		}
+		if (nn > 0)
+			listed = nv;
+		for (i = 0; i < nn; i++) {
+			/* a redefined object stream of the given revision: anything may move */
+			if (pdf_obj_is_objstm(e->given, nums[i]))
+				goto none;
+			listed[nl++] = nums[i];
+		}
+		free(nums);
+		nums = NULL;
+	}
+	if (!boundary)
+		goto none;
+	/* all that the given revision lists: kept for revision_pass (no walk for hidden ones) */
+	if (opts->verified_nlisted > 0 && n == opts->verified_nlisted &&
+	    (e->given_listed = malloc(2 * n * sizeof(*e->given_listed))) != NULL) {
+		for (i = 0; i < n; i++) {
+			e->given_listed[2 * i] = arr[i].sig_obj;
+			e->given_listed[2 * i + 1] = arr[i].sig_gen;
+		}
+		e->ngiven_listed = n;
+	}
+	pdf_doc_info_get(doc, &info);
+	for (i = k = 0; i < n; i++) {
+		size_t j;
+		for (j = 0; j < nl && listed[j] != arr[i].sig_obj; j++)
+			;
+		if (j < nl || !arr[i].self_contained || arr[i].sig_obj >= info.size) {
+			free(arr[i].contents);
+			continue;
+		}
+		arr[k++] = arr[i];
+	}
+	e->known = arr;
+	e->nknown = k;
+	arr = NULL; /* transferred */
+	n = 0;
+	goto out;
+none:
+	pdf_sig_fields_free(arr, n);
+	arr = NULL;
+	n = 0;
+out:
+	pdf_sig_fields_free(arr, n);
+	free(nums);
+	free(listed);
+	return r;
+}
+
+/* The final list's signatures read from the final revision; those it lacks dropped. */
+int
+engine_sigs_read_final(struct engine *e, struct pdf_doc *last, int all, struct sp_errinfo *ei)
+{
+	struct sp_errinfo nf;
+	size_t i, j;
+	int r;
+
+	for (i = j = 0; i < e->nsigs; i++) {
+		if (e->lazy[i] && (all || e->sigs[i].unread)) {
+			sp_errinfo_init(&nf);
+			r = e->nknown > 0 ? take_known(e, last, &e->sigs[i], &nf) : 1;
+			if (r == 1)
+				r = last ? pdf_sig_field_read(last, &e->sigs[i], &nf)
+					 : SP_ERR_NOT_FOUND;
+			if (r < 0 && r != SP_ERR_NOT_FOUND)
+				return sp_err(ei, r, "%s", nf.msg);
+			if (r == SP_ERR_NOT_FOUND) {
+				free(e->sigs[i].contents);
+				continue; /* a signature field whose value is no object */
+			}
+			e->rd[i] = (int)e->nrev - 1;
+			e->same[i] = -1;
+		}
+		e->sigs[j] = e->sigs[i];
+		e->same[j] = e->same[i];
+		e->rd[j] = e->rd[i];
+		e->lazy[j++] = e->lazy[i];
+	}
+	e->nsigs = j;
+	return SP_OK;
+}
+
+/*
+ * The final list's signatures as read (not those only an earlier revision
+ * shows), packed into opts->sigs_out; none when that fails (an optimisation
+ * for the next verification, not part of this one's answer).
+ */
+void
+engine_sigs_export(struct engine *e, const struct crypto_verify_opts *opts)
+{
+	struct pdf_sig_field *v;
+	struct sp_errinfo ign;
+	size_t i, n = 0;
+
+	sp_errinfo_init(&ign);
+	if (!(v = calloc(e->nsigs, sizeof(*v))))
+		return;
+	for (i = 0; i < e->nsigs; i++)
+		if (e->rd[i] != -2 && !e->sigs[i].unread && e->sigs[i].self_contained)
+			v[n++] = e->sigs[i]; /* shallow: packed below, not freed here */
+	if (pdf_sig_reads_pack(v, n, opts->sigs_out, opts->sigs_out_len, &ign) != SP_OK) {
+		*opts->sigs_out = NULL;
+		*opts->sigs_out_len = 0;
+	}
+	free(v);
+}
