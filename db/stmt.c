@@ -27,19 +27,13 @@ fnv1a(const char *s)
 static int
 stmt_name(const char *sql, char name[36])
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	int i;
 
 	if (EVP_Digest(sql, strlen(sql), md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen < 16)
 		return -1;
 	memcpy(name, "sp_", 3);
-	for (i = 0; i < 16; i++) {
-		name[3 + 2 * i] = hex[md[i] >> 4];
-		name[4 + 2 * i] = hex[md[i] & 15];
-	}
-	name[35] = '\0';
+	sp_hex(md, 16, name + 3); /* 32 digits and the NUL: name[35] */
 	return 0;
 }
 
