@@ -8,10 +8,12 @@
  * with CMS_PARTIAL, puts the very same attributes back, sets the token's
  * value and checks the result: it never signs anything.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/cms.h>
+#include <openssl/err.h>
 #include <openssl/ess.h>
 #include <openssl/pkcs7.h>
 #include <openssl/ts.h>
@@ -30,13 +32,93 @@ attrs_encode(STACK_OF(X509_ATTRIBUTE) * attrs, const ASN1_ITEM *it, uint8_t **de
 	return cms_ossl_to_malloc(obuf, n, der, derlen, ei);
 }
 
+/*
+ * The signer's ESS signing-certificate-v2, kept with the certificate object
+ * (its ex_data, freed with it). Prepare builds the signed attributes twice
+ * (the placeholder's size, then the real ones) and completion once more, for
+ * the same decoded certificate (the trust's cert_cache hands out one X509
+ * per DER); OSSL_ESS_signing_cert_v2_new_init hashes the certificate's DER
+ * and copies its issuer name each time (about half of what building the
+ * attributes cost). What is kept is derived from the object alone, and a
+ * certificate object is not modified once decoded, so it is the value a new
+ * build gives. One lock for every certificate: held only to copy a few
+ * hundred bytes in or out (CRYPTO_set_ex_data is not safe against a
+ * concurrent reader of the same object).
+ */
+struct ess_kept {
+	int n;
+	unsigned char der[];
+};
+
+static pthread_once_t ess_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t ess_lock = PTHREAD_MUTEX_INITIALIZER;
+static int ess_index = -1;
+
+static void
+ess_kept_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	free(ptr);
+}
+
+static void
+ess_index_new(void)
+{
+	ess_index = X509_get_ex_new_index(0, NULL, NULL, NULL, ess_kept_free);
+}
+
+/* *der (OPENSSL_malloc'd, the caller's) and its length, or <= 0. */
+static int
+ess_der(X509 *signer, unsigned char **der)
+{
+	ESS_SIGNING_CERT_V2 *sc = NULL;
+	struct ess_kept *k;
+	int n = 0;
+
+	*der = NULL;
+	if (pthread_once(&ess_once, ess_index_new) == 0 && ess_index >= 0) {
+		pthread_mutex_lock(&ess_lock);
+		if ((k = X509_get_ex_data(signer, ess_index)) != NULL &&
+		    (*der = OPENSSL_malloc((size_t)k->n)) != NULL) {
+			memcpy(*der, k->der, (size_t)k->n);
+			n = k->n;
+		}
+		pthread_mutex_unlock(&ess_lock);
+		if (n > 0)
+			return n;
+	}
+	/* ESS signing-certificate-v2 binds the signer certificate (SHA-256,
+	 * the default algorithm, so the id carries no AlgorithmIdentifier)
+	 * with its issuer and serial, as CAdES baseline asks. */
+	if ((sc = OSSL_ESS_signing_cert_v2_new_init(EVP_sha256(), signer, NULL, 1)) == NULL)
+		return 0;
+	n = i2d_ESS_SIGNING_CERT_V2(sc, der);
+	ESS_SIGNING_CERT_V2_free(sc);
+	if (n <= 0 || ess_index < 0 || (k = malloc(sizeof(*k) + (size_t)n)) == NULL)
+		return n;
+	k->n = n;
+	memcpy(k->der, *der, (size_t)n);
+	pthread_mutex_lock(&ess_lock);
+	/* another thread may have kept it meanwhile: the same bytes */
+	if (X509_get_ex_data(signer, ess_index) != NULL ||
+	    X509_set_ex_data(signer, ess_index, k) != 1) {
+		free(k);
+		ERR_clear_error();
+	}
+	pthread_mutex_unlock(&ess_lock);
+	return n;
+}
+
 int
 crypto_cms_signed_attrs(X509 *signer, enum crypto_sigalg alg, const uint8_t *content_digest,
 			size_t dlen, uint8_t **der, size_t *derlen, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
 	STACK_OF(X509_ATTRIBUTE) *attrs = NULL;
-	ESS_SIGNING_CERT_V2 *sc = NULL;
 	unsigned char *scder = NULL;
 	enum crypto_sigalg keyalg;
 	const EVP_MD *md;
@@ -59,15 +141,8 @@ crypto_cms_signed_attrs(X509 *signer, enum crypto_sigalg alg, const uint8_t *con
 			   dlen, md ? EVP_MD_get_size(md) : 0, crypto_sigalg_name(alg));
 		goto out;
 	}
-	/* ESS signing-certificate-v2 binds the signer certificate (SHA-256,
-	 * the default algorithm, so the id carries no AlgorithmIdentifier)
-	 * with its issuer and serial, as CAdES baseline asks. */
-	if ((sc = OSSL_ESS_signing_cert_v2_new_init(EVP_sha256(), signer, NULL, 1)) == NULL) {
+	if ((n = ess_der(signer, &scder)) <= 0) {
 		r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "cannot build signing-certificate-v2");
-		goto out;
-	}
-	if ((n = i2d_ESS_SIGNING_CERT_V2(sc, &scder)) <= 0) {
-		r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "cannot encode signing-certificate-v2");
 		goto out;
 	}
 	/* With length -1 and V_ASN1_OBJECT the "bytes" are the ASN1_OBJECT. */
@@ -97,7 +172,6 @@ crypto_cms_signed_attrs(X509 *signer, enum crypto_sigalg alg, const uint8_t *con
 	r = SP_OK;
 out:
 	OPENSSL_free(scder);
-	ESS_SIGNING_CERT_V2_free(sc);
 	sk_X509_ATTRIBUTE_pop_free(attrs, X509_ATTRIBUTE_free);
 	return r;
 }
