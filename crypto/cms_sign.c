@@ -8,12 +8,10 @@
  * with CMS_PARTIAL, puts the very same attributes back, sets the token's
  * value and checks the result: it never signs anything.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/cms.h>
-#include <openssl/err.h>
 #include <openssl/ess.h>
 #include <openssl/pkcs7.h>
 #include <openssl/ts.h>
@@ -33,63 +31,29 @@ attrs_encode(STACK_OF(X509_ATTRIBUTE) * attrs, const ASN1_ITEM *it, uint8_t **de
 }
 
 /*
- * The signer's ESS signing-certificate-v2, kept with the certificate object
- * (its ex_data, freed with it). Prepare builds the signed attributes twice
- * (the placeholder's size, then the real ones) and completion once more, for
- * the same decoded certificate (the trust's cert_cache hands out one X509
- * per DER); OSSL_ESS_signing_cert_v2_new_init hashes the certificate's DER
- * and copies its issuer name each time (about half of what building the
- * attributes cost). What is kept is derived from the object alone, and a
- * certificate object is not modified once decoded, so it is the value a new
- * build gives. One lock for every certificate: held only to copy a few
- * hundred bytes in or out (CRYPTO_set_ex_data is not safe against a
- * concurrent reader of the same object).
+ * The signer's ESS signing-certificate-v2 as DER (*der OPENSSL_malloc'd, the
+ * caller's) and its length, or <= 0. Kept with the certificate object
+ * (cert_kept.c): prepare builds the signed attributes twice (the
+ * placeholder's size, then the real ones) and completion once more, for the
+ * same decoded certificate, and OSSL_ESS_signing_cert_v2_new_init hashes
+ * the DER and copies the issuer name each time (about half of what building
+ * the attributes cost).
  */
-struct ess_kept {
-	int n;
-	unsigned char der[];
-};
+#define ESS_DER_MAX 4096
 
-static pthread_once_t ess_once = PTHREAD_ONCE_INIT;
-static pthread_mutex_t ess_lock = PTHREAD_MUTEX_INITIALIZER;
-static int ess_index = -1;
-
-static void
-ess_kept_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
-{
-	(void)parent;
-	(void)ad;
-	(void)idx;
-	(void)argl;
-	(void)argp;
-	free(ptr);
-}
-
-static void
-ess_index_new(void)
-{
-	ess_index = X509_get_ex_new_index(0, NULL, NULL, NULL, ess_kept_free);
-}
-
-/* *der (OPENSSL_malloc'd, the caller's) and its length, or <= 0. */
 static int
 ess_der(X509 *signer, unsigned char **der)
 {
 	ESS_SIGNING_CERT_V2 *sc = NULL;
-	struct ess_kept *k;
+	unsigned char kept[ESS_DER_MAX];
+	size_t klen = 0;
 	int n = 0;
 
 	*der = NULL;
-	if (pthread_once(&ess_once, ess_index_new) == 0 && ess_index >= 0) {
-		pthread_mutex_lock(&ess_lock);
-		if ((k = X509_get_ex_data(signer, ess_index)) != NULL &&
-		    (*der = OPENSSL_malloc((size_t)k->n)) != NULL) {
-			memcpy(*der, k->der, (size_t)k->n);
-			n = k->n;
-		}
-		pthread_mutex_unlock(&ess_lock);
-		if (n > 0)
-			return n;
+	if (cert_kept_get(signer, CERT_KEPT_ESS, kept, sizeof(kept), &klen) && klen > 0 &&
+	    (*der = OPENSSL_malloc(klen)) != NULL) {
+		memcpy(*der, kept, klen);
+		return (int)klen;
 	}
 	/* ESS signing-certificate-v2 binds the signer certificate (SHA-256,
 	 * the default algorithm, so the id carries no AlgorithmIdentifier)
@@ -98,18 +62,8 @@ ess_der(X509 *signer, unsigned char **der)
 		return 0;
 	n = i2d_ESS_SIGNING_CERT_V2(sc, der);
 	ESS_SIGNING_CERT_V2_free(sc);
-	if (n <= 0 || ess_index < 0 || (k = malloc(sizeof(*k) + (size_t)n)) == NULL)
-		return n;
-	k->n = n;
-	memcpy(k->der, *der, (size_t)n);
-	pthread_mutex_lock(&ess_lock);
-	/* another thread may have kept it meanwhile: the same bytes */
-	if (X509_get_ex_data(signer, ess_index) != NULL ||
-	    X509_set_ex_data(signer, ess_index, k) != 1) {
-		free(k);
-		ERR_clear_error();
-	}
-	pthread_mutex_unlock(&ess_lock);
+	if (n > 0 && (size_t)n <= ESS_DER_MAX)
+		cert_kept_put(signer, CERT_KEPT_ESS, *der, (size_t)n);
 	return n;
 }
 

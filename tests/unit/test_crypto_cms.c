@@ -437,10 +437,11 @@ ess_names(const uint8_t *der, size_t len, X509 *x)
 }
 
 /*
- * The signing-certificate-v2 is built once per certificate object and kept
- * with it: the attributes built again for the same object, and for a fresh
- * decoding of the same certificate (nothing kept), are the same bytes, and
- * each certificate's attributes name it and no other, built in turns.
+ * The signing-certificate-v2 and the certificate's facts are made once per
+ * certificate object and kept with it: the attributes built again for the
+ * same object, and for a fresh decoding of the same certificate (nothing
+ * kept), are the same bytes, and each certificate's attributes name it and
+ * no other, built in turns; so are its facts (crypto_cert_info_get).
  */
 START_TEST(signing_cert_kept_with_the_certificate)
 {
@@ -465,6 +466,20 @@ START_TEST(signing_cert_kept_with_the_certificate)
 		ck_assert_int_eq(crypto_cms_signed_attrs(fresh, algs[a], d, n[a], &der[a][2],
 							 &len[a][2], &ei),
 				 SP_OK);
+		{
+			struct crypto_cert_info i1, i2, i3;
+
+			ck_assert_int_eq(crypto_cert_info_get(P.leaf[a], &i1, &ei), SP_OK);
+			ck_assert_int_eq(crypto_cert_info_get(P.leaf[a], &i2, &ei), SP_OK);
+			ck_assert_int_eq(crypto_cert_info_get(fresh, &i3, &ei), SP_OK);
+			ck_assert_mem_eq(&i1, &i2, sizeof(i1));
+			ck_assert_mem_eq(&i1, &i3, sizeof(i1));
+			ck_assert_str_eq(i1.cn, alg_names[a]);
+			ck_assert_int_eq(crypto_cert_info_get(P.leaf[(a + 1) % A_N], &i2, &ei),
+					 SP_OK);
+			ck_assert_str_ne(i1.sha256_hex, i2.sha256_hex);
+			ck_assert_str_eq(i2.cn, alg_names[(a + 1) % A_N]);
+		}
 		X509_free(fresh);
 		ck_assert_uint_eq(len[a][0], len[a][1]);
 		ck_assert_uint_eq(len[a][0], len[a][2]);
