@@ -22,6 +22,8 @@
  *
  *   bench_chain PDF SEAL.png [N (20)] [ROUNDS (5)]
  *   BENCH_CHAIN_NOW=1 bench_chain ...   only today's way (for a profile of it alone)
+ *   BENCH_CHAIN_WALK=1 bench_chain ...  today's way, but prepare walks the stored
+ *                                       revision's page tree (as before srv24)
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -111,6 +113,28 @@ make_cms(const struct keys *k, const uint8_t *attrs, size_t alen, uint64_t seria
 	free(tok);
 }
 
+/*
+ * Prepare's open of the stored revision as sealpactd's: the bytes hashed
+ * ahead (their digest is the key of what the process keeps for them), the
+ * page tree not walked when the pages are known (pages: the upload's from
+ * its normalization, then handed forward by each completion), walked when
+ * not (pages NULL; BENCH_CHAIN_WALK=1 always, the way before).
+ */
+static int
+prep_open(const unsigned char *d, size_t len, const int *pages, size_t npages,
+	  struct pdf_sha256 **bh, struct pdf_doc **doc, struct sp_errinfo *ei)
+{
+	unsigned char dig[32];
+
+	if (pdf_sha256_new(d, len, bh, dig, ei) != SP_OK)
+		return SP_ERR_CRYPTO;
+	if (pages != NULL && pdf_doc_open_stored_known(d, len, pages, npages, doc, ei) == SP_OK)
+		return SP_OK;
+	return pdf_doc_open_stored(d, len, doc, ei);
+}
+
+static int walk; /* BENCH_CHAIN_WALK=1: prepare walks the page tree (the way before) */
+
 /* One chain of n signings; tp[k], tc[k]: prepare and complete ms of signing k + 1. */
 static void
 chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char *png,
@@ -158,6 +182,7 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		int *nrefs_out = NULL;
 		size_t nn = 0, nsigs_out = 0;
 		uint8_t *sigs_out = NULL;
+		struct pdf_sha256 *bh = NULL;
 		double t0;
 
 		memset(pl, 0, sizeof(pl));
@@ -196,15 +221,19 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 				      pdf_docmdp_check_signable(doc, &ei) != SP_OK ||
 				      pdf_sig_prepare(doc, &params, &seal, 1, pl, 2, &prep, &ei) !=
 					      SP_OK
-			    : pdf_doc_open_stored(cur, curlen, &doc, &ei) != SP_OK ||
-				      pdf_sig_prepare_update(doc, &params, &seal, 1, pl, 2, &prep,
-							     &ei) != SP_OK ||
+			    : prep_open(cur, curlen, walk ? NULL : pages, npages, &bh, &doc, &ei) !=
+					      SP_OK ||
+				      (params.orig_hash = bh,
+				       pdf_sig_prepare_update(doc, &params, &seal, 1, pl, 2, &prep,
+							      &ei)) != SP_OK ||
 				      pdf_docmdp_check_signable_known(doc, sigs, nsigs, &ei) !=
 					      SP_OK) ||
 		    crypto_cms_signed_attrs(k->cert, CRYPTO_SIGALG_RSA_SHA256, prep.sha256, 32,
 					    &attrs, &alen, &ei) != SP_OK)
 			die("prepare", &ei);
 		pdf_doc_free(doc);
+		pdf_sha256_free(bh);
+		bh = NULL;
 		tp[i] = now_ms() - t0;
 		/* the whole new file, as completion's load assembles it (not timed) */
 		if (!before) {
@@ -399,6 +428,7 @@ main(int argc, char **argv)
 	    (bcm = calloc((size_t)(n * rounds), sizeof(double))) == NULL ||
 	    (col = calloc((size_t)rounds, sizeof(double))) == NULL)
 		die("oom", NULL);
+	walk = getenv("BENCH_CHAIN_WALK") != NULL;
 	/* both chains start from the stored upload, as sealpactd's do */
 	if (pdf_upload_normalize(pdf, len, &up, &ei) != SP_OK)
 		die("normalize", &ei);

@@ -207,6 +207,7 @@ crypto_cert_info_get(X509 *cert, struct crypto_cert_info *info, struct sp_errinf
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	const X509_NAME *subj;
+	size_t kept = 0;
 
 	memset(info, 0, sizeof(*info));
 	if (cert == NULL) {
@@ -214,6 +215,12 @@ crypto_cert_info_get(X509 *cert, struct crypto_cert_info *info, struct sp_errinf
 				  "no certificate");
 		goto out;
 	}
+	/* what an earlier call found for this very object (cert_kept.c); only a
+	   success is kept, so a failure is found again with its reason */
+	if (cert_kept_get(cert, CERT_KEPT_INFO, info, sizeof(*info), &kept) &&
+	    kept == sizeof(*info))
+		return SP_OK;
+	memset(info, 0, sizeof(*info));
 	subj = X509_get_subject_name(cert);
 	if ((r = name_attr(subj, NID_organizationName, "organization (O)", info->org,
 			   sizeof(info->org), ei)) != SP_OK ||
@@ -244,6 +251,7 @@ crypto_cert_info_get(X509 *cert, struct crypto_cert_info *info, struct sp_errinf
 				 "the certificate's validity period is unreadable");
 		goto out;
 	}
+	cert_kept_put(cert, CERT_KEPT_INFO, info, sizeof(*info));
 	r = SP_OK;
 out:
 	if (r != SP_OK)

@@ -30,13 +30,49 @@ attrs_encode(STACK_OF(X509_ATTRIBUTE) * attrs, const ASN1_ITEM *it, uint8_t **de
 	return cms_ossl_to_malloc(obuf, n, der, derlen, ei);
 }
 
+/*
+ * The signer's ESS signing-certificate-v2 as DER (*der OPENSSL_malloc'd, the
+ * caller's) and its length, or <= 0. Kept with the certificate object
+ * (cert_kept.c): prepare builds the signed attributes twice (the
+ * placeholder's size, then the real ones) and completion once more, for the
+ * same decoded certificate, and OSSL_ESS_signing_cert_v2_new_init hashes
+ * the DER and copies the issuer name each time (about half of what building
+ * the attributes cost).
+ */
+#define ESS_DER_MAX 4096
+
+static int
+ess_der(X509 *signer, unsigned char **der)
+{
+	ESS_SIGNING_CERT_V2 *sc = NULL;
+	unsigned char kept[ESS_DER_MAX];
+	size_t klen = 0;
+	int n = 0;
+
+	*der = NULL;
+	if (cert_kept_get(signer, CERT_KEPT_ESS, kept, sizeof(kept), &klen) && klen > 0 &&
+	    (*der = OPENSSL_malloc(klen)) != NULL) {
+		memcpy(*der, kept, klen);
+		return (int)klen;
+	}
+	/* ESS signing-certificate-v2 binds the signer certificate (SHA-256,
+	 * the default algorithm, so the id carries no AlgorithmIdentifier)
+	 * with its issuer and serial, as CAdES baseline asks. */
+	if ((sc = OSSL_ESS_signing_cert_v2_new_init(EVP_sha256(), signer, NULL, 1)) == NULL)
+		return 0;
+	n = i2d_ESS_SIGNING_CERT_V2(sc, der);
+	ESS_SIGNING_CERT_V2_free(sc);
+	if (n > 0 && (size_t)n <= ESS_DER_MAX)
+		cert_kept_put(signer, CERT_KEPT_ESS, *der, (size_t)n);
+	return n;
+}
+
 int
 crypto_cms_signed_attrs(X509 *signer, enum crypto_sigalg alg, const uint8_t *content_digest,
 			size_t dlen, uint8_t **der, size_t *derlen, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
 	STACK_OF(X509_ATTRIBUTE) *attrs = NULL;
-	ESS_SIGNING_CERT_V2 *sc = NULL;
 	unsigned char *scder = NULL;
 	enum crypto_sigalg keyalg;
 	const EVP_MD *md;
@@ -59,15 +95,8 @@ crypto_cms_signed_attrs(X509 *signer, enum crypto_sigalg alg, const uint8_t *con
 			   dlen, md ? EVP_MD_get_size(md) : 0, crypto_sigalg_name(alg));
 		goto out;
 	}
-	/* ESS signing-certificate-v2 binds the signer certificate (SHA-256,
-	 * the default algorithm, so the id carries no AlgorithmIdentifier)
-	 * with its issuer and serial, as CAdES baseline asks. */
-	if ((sc = OSSL_ESS_signing_cert_v2_new_init(EVP_sha256(), signer, NULL, 1)) == NULL) {
+	if ((n = ess_der(signer, &scder)) <= 0) {
 		r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "cannot build signing-certificate-v2");
-		goto out;
-	}
-	if ((n = i2d_ESS_SIGNING_CERT_V2(sc, &scder)) <= 0) {
-		r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "cannot encode signing-certificate-v2");
 		goto out;
 	}
 	/* With length -1 and V_ASN1_OBJECT the "bytes" are the ASN1_OBJECT. */
@@ -97,7 +126,6 @@ crypto_cms_signed_attrs(X509 *signer, enum crypto_sigalg alg, const uint8_t *con
 	r = SP_OK;
 out:
 	OPENSSL_free(scder);
-	ESS_SIGNING_CERT_V2_free(sc);
 	sk_X509_ATTRIBUTE_pop_free(attrs, X509_ATTRIBUTE_free);
 	return r;
 }

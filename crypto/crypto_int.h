@@ -127,6 +127,20 @@ PKCS7 *cert_cache_pkcs7_d2i(struct cert_cache *c, const unsigned char *der, size
 CMS_ContentInfo *cert_cache_cms_d2i_bare(const unsigned char *der, size_t len, size_t *used);
 
 /*
+ * cert_kept.c: values derived from a certificate object alone, kept with it
+ * (see there). _get copies what (at most cap bytes) into buf and returns 1
+ * when it is kept, else 0; _put keeps a copy (the first put of a value
+ * stays). Any thread.
+ */
+enum cert_kept {
+	CERT_KEPT_ESS,  /* DER of the ESS signing-certificate-v2 (crypto_cms_signed_attrs) */
+	CERT_KEPT_INFO, /* struct crypto_cert_info (crypto_cert_info_get) */
+	CERT_KEPT_N
+};
+int cert_kept_get(X509 *x, enum cert_kept what, void *buf, size_t cap, size_t *len);
+void cert_kept_put(X509 *x, enum cert_kept what, const void *val, size_t len);
+
+/*
  * cert_sig.c: the certificate signatures (certificate DER, issuer key) that
  * verified in this process, at most cap pairs (least recently used out
  * first), thread-safe and reference counted (_new: one reference;

@@ -107,6 +107,7 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_refs *r, unsigned c
 	qpdf_oh *st = NULL;
 	size_t sp = 0, cap = 256, steps = 0;
 	int rc = SP_ERR_INTERNAL, i, nitems, id;
+	enum qpdf_object_type_e t;
 	const char *k;
 
 	if (!(st = malloc(cap * sizeof(*st))))
@@ -138,7 +139,9 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_refs *r, unsigned c
 			st = nv;
 			cap *= 2;
 		}
-		if (qpdf_oh_is_array(q, h)) {
+		/* one call for the type (each call of qpdf's C API costs a handle lookup) */
+		t = qpdf_oh_get_type_code(q, h);
+		if (t == ot_array) {
 			nitems = qpdf_oh_get_array_n_items(q, h);
 			for (i = 0; i < nitems; i++) {
 				if (sp + 2 >= cap) {
@@ -152,8 +155,8 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_refs *r, unsigned c
 				}
 				st[sp++] = qpdf_oh_get_array_item(q, h, i);
 			}
-		} else if (qpdf_oh_is_dictionary(q, h) || qpdf_oh_is_stream(q, h)) {
-			qpdf_oh dict = qpdf_oh_is_stream(q, h) ? qpdf_oh_get_dict(q, h) : h;
+		} else if (t == ot_dictionary || t == ot_stream) {
+			qpdf_oh dict = t == ot_stream ? qpdf_oh_get_dict(q, h) : h;
 			qpdf_oh_begin_dict_key_iter(q, dict);
 			while (qpdf_oh_dict_more_keys(q)) {
 				if (sp + 2 >= cap) {

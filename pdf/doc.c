@@ -388,7 +388,7 @@ pdf_doc_scan_warnings(struct pdf_doc *doc)
 }
 
 /* doc_open's modes: what is read ahead at open */
-enum { OPEN_WHOLE, OPEN_VIEW, OPEN_STORED, OPEN_KNOWN };
+enum { OPEN_WHOLE, OPEN_VIEW, OPEN_STORED, OPEN_KNOWN, OPEN_STORED_KNOWN };
 
 /*
  * The pages a caller knows (object number, generation pairs) as handles,
@@ -470,33 +470,47 @@ doc_open(const unsigned char *data, size_t len, int mode, const int *pages, size
 	}
 	if ((r = read_trailer(doc, ei)) < 0)
 		goto out;
-	if (mode == OPEN_KNOWN) {
+	if (mode == OPEN_KNOWN || mode == OPEN_STORED_KNOWN) {
 		if ((r = known_pages(doc, pages, npages, ei)) < 0)
 			goto out;
-		goto done;
+		if (mode == OPEN_KNOWN)
+			goto done;
+		if ((n = doc->npages) == 0) {
+			r = sp_err(ei, SP_ERR_INVALID, "no known pages");
+			goto out;
+		}
+	} else {
+		if ((r = check_page_tree(doc->q, ei)) < 0)
+			goto out;
+		n = qpdf_get_num_pages(doc->q);
+		if (qpdf_has_error(doc->q) || n < 0) {
+			r = pdf_qpdf_fail(ei, doc->q, "reading the page tree");
+			goto out;
+		}
+		if (n == 0 || n > PDF_DOC_MAX_PAGES) {
+			r = sp_err_reason(ei, n ? SP_ERR_LIMIT : SP_ERR_PDF, "pdf_pages",
+					  "the PDF has %d pages (1..%d accepted)", n,
+					  PDF_DOC_MAX_PAGES);
+			goto out;
+		}
+		if (!(doc->pages = calloc((size_t)n, sizeof(*doc->pages)))) {
+			r = sp_err(ei, SP_ERR_NOMEM, "out of memory for %d pages", n);
+			goto out;
+		}
+		doc->npages = n;
 	}
-	if ((r = check_page_tree(doc->q, ei)) < 0)
-		goto out;
-	n = qpdf_get_num_pages(doc->q);
-	if (qpdf_has_error(doc->q) || n < 0) {
-		r = pdf_qpdf_fail(ei, doc->q, "reading the page tree");
-		goto out;
-	}
-	if (n == 0 || n > PDF_DOC_MAX_PAGES) {
-		r = sp_err_reason(ei, n ? SP_ERR_LIMIT : SP_ERR_PDF, "pdf_pages",
-				  "the PDF has %d pages (1..%d accepted)", n, PDF_DOC_MAX_PAGES);
-		goto out;
-	}
-	if (!(doc->pages = calloc((size_t)n, sizeof(*doc->pages))) ||
-	    !(doc->pinfo = calloc((size_t)n, sizeof(*doc->pinfo)))) {
+	if (!(doc->pinfo = calloc((size_t)n, sizeof(*doc->pinfo)))) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory for %d pages", n);
 		goto out;
 	}
-	doc->npages = n;
 	for (i = 0; i < n; i++) {
-		doc->pages[i] = qpdf_get_page_n(doc->q, (size_t)i);
+		if (mode != OPEN_STORED_KNOWN)
+			doc->pages[i] = qpdf_get_page_n(doc->q, (size_t)i);
+		/* a known page is checked as the walk checks what it finds */
 		if (!qpdf_oh_is_dictionary(doc->q, doc->pages[i]) ||
-		    !qpdf_oh_is_indirect(doc->q, doc->pages[i])) {
+		    !qpdf_oh_is_indirect(doc->q, doc->pages[i]) ||
+		    (mode == OPEN_STORED_KNOWN &&
+		     qpdf_oh_has_key(doc->q, doc->pages[i], "/Kids"))) {
 			r = sp_err_reason(ei, SP_ERR_PDF, "pdf_bad_page",
 					  "page %d is not an indirect dictionary", i + 1);
 			goto out;
@@ -554,6 +568,13 @@ pdf_doc_open_stored(const unsigned char *data, size_t len, struct pdf_doc **out,
 		    struct sp_errinfo *ei)
 {
 	return doc_open(data, len, OPEN_STORED, NULL, 0, out, ei);
+}
+
+int
+pdf_doc_open_stored_known(const unsigned char *data, size_t len, const int *pages, size_t npages,
+			  struct pdf_doc **out, struct sp_errinfo *ei)
+{
+	return doc_open(data, len, OPEN_STORED_KNOWN, pages, npages, out, ei);
 }
 
 int

@@ -75,6 +75,19 @@ int pdf_doc_open_view(const unsigned char *data, size_t len, struct pdf_doc **ou
 int pdf_doc_open_stored(const unsigned char *data, size_t len, struct pdf_doc **out,
 			struct sp_errinfo *ei) SP_WUR;
 /*
+ * pdf_doc_open_stored() with the page list known (npages object number /
+ * generation pairs from pdf_doc_page_objs() of these very bytes, or of an
+ * earlier revision that pdf_pages_kept() showed these bytes keep): the page
+ * tree is not walked again (that walk read every node, and was most of what
+ * opening a stored revision cost at each prepare). Each known page is still
+ * checked as the walk checks what it finds (an indirect dictionary, no page
+ * tree node) and its geometry read, so pdf_doc_page_info() answers as after
+ * pdf_doc_open_stored() and a page the walk refuses is refused. A list that
+ * is not this file's fails; the caller then opens with the walk.
+ */
+int pdf_doc_open_stored_known(const unsigned char *data, size_t len, const int *pages,
+			      size_t npages, struct pdf_doc **out, struct sp_errinfo *ei) SP_WUR;
+/*
  * As pdf_doc_open_view, for completion, where the caller knows the bytes: a
  * revision this server stored (the page tree was walked and checked when it
  * was read whole or verified), or the update prepare wrote after one. The
@@ -242,7 +255,23 @@ struct pdf_sig_params {
 	int digest_sm3;         /* 1: SM3 of the covered ranges (an SM2 signer), else SHA-256 */
 	int doc_timestamp;      /* 1: a document timestamp (/DocTimeStamp, ETSI.RFC3161, no /M);
 				   placements are ignored: one invisible widget */
+	/* pdf_sig_prepare_update() only: the document's bytes hashed already
+	   (pdf_sha256_new over the same buffer and length), not hashed again;
+	   NULL: hashed here */
+	const struct pdf_sha256 *orig_hash;
 };
+
+/*
+ * SHA-256 over data[0..len) (*digest), kept going in *out (the caller's,
+ * pdf_sha256_free()) for pdf_sig_params.orig_hash: a caller that needs the
+ * stored bytes' digest before it opens them (to look up what it keeps for
+ * them) does not pay for hashing them twice. data must outlive *out. Any
+ * thread.
+ */
+struct pdf_sha256;
+int pdf_sha256_new(const unsigned char *data, size_t len, struct pdf_sha256 **out,
+		   unsigned char digest[32], struct sp_errinfo *ei) SP_WUR;
+void pdf_sha256_free(struct pdf_sha256 *h); /* NULL is fine */
 
 /* The result of pdf_sig_prepare() or pdf_sig_prepare_update(); _cleanup frees and zeroes it. */
 struct pdf_sig_prepared {

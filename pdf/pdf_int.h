@@ -100,11 +100,13 @@ int pdfw_finish(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei
  * orig[0..olen) + upd[0..ulen) less the gap [a, b) (file offsets, olen <= a
  * <= b <= olen + ulen; orig NULL with olen 0 when upd is the whole file).
  * base_sha256 (unless NULL): the SHA-256 of orig alone, taken on the way
- * when the signature's digest is SHA-256.
+ * when the signature's digest is SHA-256. known (NULL: none) is SHA-256's
+ * state after orig when the caller took it (pdf_sha256_new over the same
+ * buffer and length; else it is not used): orig is not hashed again.
  */
-int pdfw_digest(const unsigned char *orig, size_t olen, const unsigned char *upd, size_t ulen,
-		size_t a, size_t b, unsigned char sha256[32], unsigned char sm3[32],
-		unsigned char base_sha256[32], struct sp_errinfo *ei) SP_WUR;
+int pdfw_digest(const unsigned char *orig, size_t olen, const struct pdf_sha256 *known,
+		const unsigned char *upd, size_t ulen, size_t a, size_t b, unsigned char sha256[32],
+		unsigned char sm3[32], unsigned char base_sha256[32], struct sp_errinfo *ei) SP_WUR;
 
 /* place.c: the date stamp's text and size. */
 void pdf_date_text(time_t t, int utc_offset_min, char out[16]);

@@ -674,7 +674,8 @@ prepare(struct pdf_doc *doc, const struct pdf_sig_params *params, const struct p
 	out->byte_range[2] = (long long)(c.contents_off + c.contents_len);
 	out->byte_range[3] = (long long)(pdfw_off(&c.w) - c.contents_off - c.contents_len);
 	patch_byte_range(c.w.b.data + c.br_off, out->byte_range);
-	if ((r = pdfw_digest(update_only ? doc->data : NULL, c.w.base, c.w.b.data, c.w.b.len,
+	if ((r = pdfw_digest(update_only ? doc->data : NULL, c.w.base,
+			     update_only ? params->orig_hash : NULL, c.w.b.data, c.w.b.len,
 			     c.contents_off, c.contents_off + c.contents_len,
 			     params->digest_sm3 ? NULL : out->sha256,
 			     params->digest_sm3 ? out->sm3 : NULL,

@@ -252,11 +252,61 @@ pdfw_finish(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei)
 	return SP_OK;
 }
 
-/* md over orig[0..olen) then upd less the gap [a, b); *base (unless NULL) after orig */
+struct pdf_sha256 {
+	EVP_MD_CTX *c; /* after data[0..len) */
+	const unsigned char *data;
+	size_t len;
+};
+
+int
+pdf_sha256_new(const unsigned char *data, size_t len, struct pdf_sha256 **out,
+	       unsigned char digest[32], struct sp_errinfo *ei)
+{
+	struct pdf_sha256 *h = NULL;
+	EVP_MD_CTX *peek = NULL;
+	unsigned int n = 0;
+	int r = SP_ERR_CRYPTO;
+
+	*out = NULL;
+	if (!(h = calloc(1, sizeof(*h)))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (!(h->c = EVP_MD_CTX_new()) || !(peek = EVP_MD_CTX_new()) ||
+	    !EVP_DigestInit_ex(h->c, EVP_sha256(), NULL) ||
+	    (len > 0 && !EVP_DigestUpdate(h->c, data, len)) || !EVP_MD_CTX_copy_ex(peek, h->c) ||
+	    !EVP_DigestFinal_ex(peek, digest, &n) || n != 32) {
+		r = sp_err(ei, SP_ERR_CRYPTO, "SHA-256 failed");
+		goto out;
+	}
+	h->data = data;
+	h->len = len;
+	*out = h;
+	h = NULL; /* transferred */
+	r = SP_OK;
+out:
+	EVP_MD_CTX_free(peek);
+	pdf_sha256_free(h);
+	return r;
+}
+
+void
+pdf_sha256_free(struct pdf_sha256 *h)
+{
+	if (h == NULL)
+		return;
+	EVP_MD_CTX_free(h->c);
+	free(h);
+}
+
+/*
+ * md over orig[0..olen) then upd less the gap [a, b); *base (unless NULL)
+ * after orig. start (NULL: none) is SHA-256's state after orig already.
+ */
 static int
 digest_one(const char *name, const unsigned char *orig, size_t olen, const unsigned char *upd,
-	   size_t ulen, size_t a, size_t b, unsigned char out[32], unsigned char base[32],
-	   struct sp_errinfo *ei)
+	   size_t ulen, size_t a, size_t b, const EVP_MD_CTX *start, unsigned char out[32],
+	   unsigned char base[32], struct sp_errinfo *ei)
 {
 	int r = SP_ERR_CRYPTO;
 	EVP_MD *md = EVP_MD_fetch(NULL, name, NULL);
@@ -267,8 +317,13 @@ digest_one(const char *name, const unsigned char *orig, size_t olen, const unsig
 		r = sp_err(ei, SP_ERR_CRYPTO, "digest %s is not available", name);
 		goto out;
 	}
-	if (!EVP_DigestInit_ex(c, md, NULL) || (olen > 0 && !EVP_DigestUpdate(c, orig, olen)) ||
-	    (base && (!EVP_MD_CTX_copy_ex(peek, c) || !EVP_DigestFinal_ex(peek, base, &n))) ||
+	if (start != NULL ? !EVP_MD_CTX_copy_ex(c, start)
+			  : (!EVP_DigestInit_ex(c, md, NULL) ||
+			     (olen > 0 && !EVP_DigestUpdate(c, orig, olen)))) {
+		r = sp_err(ei, SP_ERR_CRYPTO, "digest %s failed", name);
+		goto out;
+	}
+	if ((base && (!EVP_MD_CTX_copy_ex(peek, c) || !EVP_DigestFinal_ex(peek, base, &n))) ||
 	    !EVP_DigestUpdate(c, upd, a - olen) ||
 	    !EVP_DigestUpdate(c, upd + (b - olen), ulen - (b - olen)) ||
 	    !EVP_DigestFinal_ex(c, out, &n)) {
@@ -284,22 +339,38 @@ out:
 }
 
 int
-pdfw_digest(const unsigned char *orig, size_t olen, const unsigned char *upd, size_t ulen, size_t a,
-	    size_t b, unsigned char sha256[32], unsigned char sm3[32],
-	    unsigned char base_sha256[32], struct sp_errinfo *ei)
+pdfw_digest(const unsigned char *orig, size_t olen, const struct pdf_sha256 *known,
+	    const unsigned char *upd, size_t ulen, size_t a, size_t b, unsigned char sha256[32],
+	    unsigned char sm3[32], unsigned char base_sha256[32], struct sp_errinfo *ei)
 {
+	const EVP_MD_CTX *start = NULL;
+	unsigned int n = 0;
+	EVP_MD_CTX *peek = NULL;
 	int r;
 
 	if (a < olen || a > b || b - olen > ulen)
 		return sp_err(ei, SP_ERR_INTERNAL, "byte range out of order");
-	if (sha256 != NULL &&
-	    (r = digest_one("SHA256", orig, olen, upd, ulen, a, b, sha256, base_sha256, ei)) < 0)
+	/* a state taken over these very bytes (the same buffer, the same length) */
+	if (known != NULL && orig != NULL && known->data == orig && known->len == olen)
+		start = known->c;
+	if (sha256 != NULL && (r = digest_one("SHA256", orig, olen, upd, ulen, a, b, start, sha256,
+					      base_sha256, ei)) < 0)
 		return r;
-	if (sm3 != NULL && (r = digest_one("SM3", orig, olen, upd, ulen, a, b, sm3, NULL, ei)) < 0)
+	if (sm3 != NULL &&
+	    (r = digest_one("SM3", orig, olen, upd, ulen, a, b, NULL, sm3, NULL, ei)) < 0)
 		return r;
 	/* the signature's digest is SM3: the original's SHA-256 on its own */
+	if (sha256 == NULL && base_sha256 != NULL && start != NULL) {
+		r = SP_OK;
+		if (!(peek = EVP_MD_CTX_new()) || !EVP_MD_CTX_copy_ex(peek, start) ||
+		    !EVP_DigestFinal_ex(peek, base_sha256, &n))
+			r = sp_err(ei, SP_ERR_CRYPTO, "digest SHA256 failed");
+		EVP_MD_CTX_free(peek);
+		return r;
+	}
 	if (sha256 == NULL && base_sha256 != NULL &&
-	    (r = digest_one("SHA256", NULL, 0, orig, olen, olen, olen, base_sha256, NULL, ei)) < 0)
+	    (r = digest_one("SHA256", NULL, 0, orig, olen, olen, olen, NULL, base_sha256, NULL,
+			    ei)) < 0)
 		return r;
 	return SP_OK;
 }

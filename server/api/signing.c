@@ -367,6 +367,48 @@ seal_image(struct blob_cache *c, struct pdf_seal *seal, uint8_t **enc, struct sp
 }
 
 /*
+ * The stored revision, opened without walking its page tree when the pages
+ * of these very bytes are kept (blob_cache_key("page", their SHA-256): put
+ * by the upload's create, by the completion that stored them, or by an
+ * earlier prepare's walk, each from a walk of these bytes or of a revision
+ * they were shown to keep, pdf_pages_kept); each page is still checked and
+ * its geometry read as the walk does. Walked on a miss (another process, a
+ * restart) and the list kept then. *bh: the bytes' SHA-256 state, from which
+ * the update's digest goes on (they are hashed once). Worker thread.
+ */
+static int
+base_open(struct prep_job *j, struct pdf_sha256 **bh, struct pdf_doc **pdoc, struct sp_errinfo *ei)
+{
+	const uint8_t *data = j->base->data;
+	uint8_t dig[32], key[32], *v = NULL;
+	int *pages = NULL;
+	size_t len = 0, n = 0;
+	struct sp_errinfo kei;
+	int r;
+
+	if ((r = pdf_sha256_new(data, j->base->len, bh, dig, ei)) != SP_OK)
+		return r;
+	blob_cache_key("page", dig, key);
+	sp_errinfo_init(&kei);
+	if (blob_cache_get(j->reads, key, &v, &len) == SP_OK && len > 0 &&
+	    len % (2 * sizeof(int)) == 0 &&
+	    pdf_doc_open_stored_known(data, j->base->len, (const int *)(void *)v,
+				      len / (2 * sizeof(int)), pdoc, &kei) == SP_OK) {
+		free(v);
+		return SP_OK;
+	}
+	free(v);
+	/* not kept, or not these bytes' after all: the walk decides */
+	if ((r = pdf_doc_open_stored(data, j->base->len, pdoc, ei)) != SP_OK)
+		return r;
+	sp_errinfo_init(&kei);
+	if (!pdf_doc_damaged(*pdoc) && pdf_doc_page_objs(*pdoc, &pages, &n, &kei) == SP_OK)
+		blob_cache_put(j->reads, key, (const uint8_t *)pages, n * 2 * sizeof(int));
+	free(pages);
+	return SP_OK;
+}
+
+/*
  * The stored revision may take another signature (no DocMDP P=1). Its
  * earlier signatures as the completion that stored these very bytes read
  * them (the process's cache, by the digest the update's hashing took of
@@ -443,6 +485,7 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	struct pdf_seal seal;
 	struct crypto_cert_result res;
 	struct pdf_doc *pdoc = NULL;
+	struct pdf_sha256 *bh = NULL;
 	enum crypto_sigalg alg;
 	STACK_OF(X509) *chain = NULL;
 	unsigned char *enc = NULL;
@@ -495,9 +538,10 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	if (needs_seal && (r = seal_image(j->seal_images, &seal, &enc, ei)) != SP_OK)
 		goto out;
 	/* the stored revision: opened whole at upload, verified at completion */
-	if ((r = pdf_doc_open_stored(j->base->data, j->base->len, &pdoc, ei)) != SP_OK)
+	if ((r = base_open(j, &bh, &pdoc, ei)) != SP_OK)
 		goto out;
 	memset(&params, 0, sizeof(params));
+	params.orig_hash = bh;
 	/* The placeholder holds exactly what this signer's CMS can take. */
 	if ((r = tsa_provider_contents_max(j->tsa, cert, alg, res.chain, &params.contents_max,
 					   ei)) != SP_OK)
@@ -544,6 +588,7 @@ prep_work(void *arg, struct sp_errinfo *ei)
 out:
 	crypto_cert_result_cleanup(&res);
 	pdf_doc_free(pdoc);
+	pdf_sha256_free(bh);
 	free(enc);
 	X509_free(cert);
 	sk_X509_pop_free(chain, X509_free);

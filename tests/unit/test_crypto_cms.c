@@ -408,6 +408,91 @@ START_TEST(signed_attrs_exact_and_deterministic)
 }
 END_TEST
 
+/* 1 when the ESS signing-certificate-v2 in the signed attributes der names x. */
+static int
+ess_names(const uint8_t *der, size_t len, X509 *x)
+{
+	const unsigned char *p = der;
+	STACK_OF(X509_ATTRIBUTE) *attrs =
+		(STACK_OF(X509_ATTRIBUTE) *)ASN1_item_d2i(NULL, &p, (long)len,
+							  ASN1_ITEM_rptr(PKCS7_ATTR_VERIFY));
+	ASN1_STRING *seq;
+	ESS_SIGNING_CERT_V2 *sc = NULL;
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	int ok = 0;
+
+	ck_assert_ptr_nonnull(attrs);
+	seq = X509at_get0_data_by_OBJ(attrs, OBJ_nid2obj(NID_id_smime_aa_signingCertificateV2), -3,
+				      V_ASN1_SEQUENCE);
+	ck_assert_ptr_nonnull(seq);
+	p = ASN1_STRING_get0_data(seq);
+	sc = d2i_ESS_SIGNING_CERT_V2(NULL, &p, ASN1_STRING_length(seq));
+	ck_assert_ptr_nonnull(sc);
+	sk_X509_push(chain, x);
+	ok = OSSL_ESS_check_signing_certs(NULL, sc, chain, 1) > 0;
+	sk_X509_free(chain);
+	ESS_SIGNING_CERT_V2_free(sc);
+	sk_X509_ATTRIBUTE_pop_free(attrs, X509_ATTRIBUTE_free);
+	return ok;
+}
+
+/*
+ * The signing-certificate-v2 and the certificate's facts are made once per
+ * certificate object and kept with it: the attributes built again for the
+ * same object, and for a fresh decoding of the same certificate (nothing
+ * kept), are the same bytes, and each certificate's attributes name it and
+ * no other, built in turns; so are its facts (crypto_cert_info_get).
+ */
+START_TEST(signing_cert_kept_with_the_certificate)
+{
+	struct sp_errinfo ei;
+	uint8_t d[CRYPTO_DIGEST_MAX], *der[A_N][3];
+	size_t n[A_N], len[A_N][3];
+	X509 *fresh;
+	int a, t;
+
+	sp_errinfo_init(&ei);
+	for (t = 0; t < 2; t++)
+		for (a = 0; a < A_N; a++) {
+			content_digest(a, "%PDF kept", d, &n[a]);
+			ck_assert_int_eq(crypto_cms_signed_attrs(P.leaf[a], algs[a], d, n[a],
+								 &der[a][t], &len[a][t], &ei),
+					 SP_OK);
+		}
+	for (a = 0; a < A_N; a++) {
+		content_digest(a, "%PDF kept", d, &n[a]);
+		fresh = X509_dup(P.leaf[a]);
+		ck_assert_ptr_nonnull(fresh);
+		ck_assert_int_eq(crypto_cms_signed_attrs(fresh, algs[a], d, n[a], &der[a][2],
+							 &len[a][2], &ei),
+				 SP_OK);
+		{
+			struct crypto_cert_info i1, i2, i3;
+
+			ck_assert_int_eq(crypto_cert_info_get(P.leaf[a], &i1, &ei), SP_OK);
+			ck_assert_int_eq(crypto_cert_info_get(P.leaf[a], &i2, &ei), SP_OK);
+			ck_assert_int_eq(crypto_cert_info_get(fresh, &i3, &ei), SP_OK);
+			ck_assert_mem_eq(&i1, &i2, sizeof(i1));
+			ck_assert_mem_eq(&i1, &i3, sizeof(i1));
+			ck_assert_str_eq(i1.cn, alg_names[a]);
+			ck_assert_int_eq(crypto_cert_info_get(P.leaf[(a + 1) % A_N], &i2, &ei),
+					 SP_OK);
+			ck_assert_str_ne(i1.sha256_hex, i2.sha256_hex);
+			ck_assert_str_eq(i2.cn, alg_names[(a + 1) % A_N]);
+		}
+		X509_free(fresh);
+		ck_assert_uint_eq(len[a][0], len[a][1]);
+		ck_assert_uint_eq(len[a][0], len[a][2]);
+		ck_assert_mem_eq(der[a][0], der[a][1], len[a][0]);
+		ck_assert_mem_eq(der[a][0], der[a][2], len[a][0]);
+		ck_assert(ess_names(der[a][1], len[a][1], P.leaf[a]));
+		ck_assert(!ess_names(der[a][1], len[a][1], P.leaf[(a + 1) % A_N]));
+		for (t = 0; t < 3; t++)
+			free(der[a][t]);
+	}
+}
+END_TEST
+
 /* One signing as prepare + token + complete do it, with its files on disk. */
 struct signing {
 	uint8_t *attrs, *tok, *cms;
@@ -845,6 +930,7 @@ crypto_cms_suite(void)
 	tcase_add_test(tc, digest_known_answers);
 	tcase_add_test(tc, sigalg_per_key_and_names);
 	tcase_add_loop_test(tc, signed_attrs_exact_and_deterministic, 0, A_N);
+	tcase_add_test(tc, signing_cert_kept_with_the_certificate);
 	tcase_add_loop_test(tc, assemble_verifies_with_openssl_cli, 0, A_N);
 	tcase_add_loop_test(tc, assemble_refuses_bad_inputs, 0, A_N);
 	tcase_add_loop_test(tc, engine_checks_flag_builds_the_same_cms, 0, A_N);

@@ -444,6 +444,130 @@ START_TEST(update_alone_is_what_prepare_appends)
 }
 END_TEST
 
+/*
+ * sealpactd's prepare opens a stored revision with the pages kept for its
+ * bytes (pdf_doc_open_stored_known) instead of walking the page tree: every
+ * page's geometry (inherited boxes, a crop box, /Rotate) and the update
+ * built on it, byte for byte with its offsets and digests, are what the
+ * walk gives; the bytes hashed ahead (pdf_sha256_new) give the digests that
+ * hashing them in the update gives, and a state over other bytes is not
+ * used. A list that is not the file's pages is refused, and a page the
+ * walk refuses (no valid /MediaBox) is refused from a kept list too.
+ */
+START_TEST(kept_pages_give_the_same_update)
+{
+	struct tpage tp[3];
+	struct pdf_placement pl[3] = {
+		{ .mode = PDF_PLACE_NORMAL, .page = 2, .x = 300, .y = 300 },
+		{ .mode = PDF_PLACE_SEAM, .pages = "all", .y = 400 },
+		{ .mode = PDF_PLACE_DATE, .page = 3, .x = 100, .y = 100 },
+	};
+	struct pdf_sig_params par = {
+		.signing_time = T0, .utc_offset_min = 480, .digest_sm3 = _i, .contents_max = 6000
+	};
+	struct pdf_seal s = { .png = seal, .png_len = seal_len };
+	struct pdf_sig_prepared a, b;
+	struct pdf_page_info pa, pb;
+	struct pdf_doc *walked = NULL, *kept = NULL, *bad = NULL;
+	struct pdf_sha256 *h = NULL, *other = NULL;
+	struct sp_errinfo ei;
+	unsigned char *d, *copy, dig[32], sha[32];
+	unsigned int shalen = 0;
+	int *pages = NULL, wrong[6];
+	size_t n, np = 0, i;
+
+	memset(tp, 0, sizeof(tp));
+	tp[1].rotate = 90;
+	tp[1].has_mb = 1;
+	tp[1].mb[2] = 842;
+	tp[1].mb[3] = 595;
+	tp[2].has_cb = 1;
+	tp[2].cb[0] = 20;
+	tp[2].cb[1] = 30;
+	tp[2].cb[2] = 500;
+	tp[2].cb[3] = 700;
+	sp_errinfo_init(&ei);
+	d = make_pdf(tp, 3, &n);
+	ck_assert_msg(pdf_doc_open_stored(d, n, &walked, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_msg(pdf_doc_page_objs(walked, &pages, &np, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_uint_eq(np, 3);
+	ck_assert_msg(pdf_doc_open_stored_known(d, n, pages, np, &kept, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_int_eq(pdf_doc_page_count(kept), 3);
+	for (i = 1; i <= 3; i++) {
+		ck_assert_int_eq(pdf_doc_page_info(walked, (int)i, &pa, &ei), SP_OK);
+		ck_assert_int_eq(pdf_doc_page_info(kept, (int)i, &pb, &ei), SP_OK);
+		ck_assert_mem_eq(&pa, &pb, sizeof(pa));
+	}
+	ck_assert_int_eq(pdf_doc_page_info(kept, 2, &pb, &ei), SP_OK);
+	ck_assert_int_eq(pb.rotate, 90);
+	ck_assert(pb.width == 595 && pb.height == 842);
+	ck_assert_msg(pdf_sig_prepare_update(walked, &par, &s, 1, pl, 3, &a, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_msg(pdf_sha256_new(d, n, &h, dig, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert(EVP_Digest(d, n, sha, &shalen, EVP_sha256(), NULL) == 1);
+	ck_assert_mem_eq(dig, sha, 32);
+	par.orig_hash = h;
+	ck_assert_msg(pdf_sig_prepare_update(kept, &par, &s, 1, pl, 3, &b, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_uint_eq(a.update_len, b.update_len);
+	ck_assert_mem_eq(a.update, b.update, a.update_len);
+	ck_assert_uint_eq(a.contents_off, b.contents_off);
+	ck_assert_mem_eq(a.byte_range, b.byte_range, sizeof(a.byte_range));
+	ck_assert_mem_eq(a.sha256, b.sha256, 32);
+	ck_assert_mem_eq(a.sm3, b.sm3, 32);
+	ck_assert_mem_eq(b.orig_sha256, sha, 32);
+	ck_assert_uint_eq(a.nrects, b.nrects);
+	ck_assert_mem_eq(a.rects, b.rects, a.nrects * sizeof(*a.rects));
+	pdf_sig_prepared_cleanup(&b);
+	/* a state over other bytes (a copy with one byte changed) is not taken for these */
+	copy = malloc(n);
+	memcpy(copy, d, n);
+	copy[n / 2] ^= 1;
+	ck_assert_int_eq(pdf_sha256_new(copy, n, &other, dig, &ei), SP_OK);
+	par.orig_hash = other;
+	ck_assert_msg(pdf_sig_prepare_update(kept, &par, &s, 1, pl, 3, &b, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_mem_eq(a.sha256, b.sha256, 32);
+	ck_assert_mem_eq(a.sm3, b.sm3, 32);
+	ck_assert_mem_eq(b.orig_sha256, sha, 32);
+	pdf_sig_prepared_cleanup(&b);
+	/* a list that is not the pages: the catalog, /Pages (a node), a number past /Size */
+	wrong[0] = 1;
+	wrong[1] = 0;
+	ck_assert_int_ne(pdf_doc_open_stored_known(d, n, wrong, 1, &bad, &ei), SP_OK);
+	ck_assert_ptr_null(bad);
+	wrong[0] = 2;
+	ck_assert_int_ne(pdf_doc_open_stored_known(d, n, wrong, 1, &bad, &ei), SP_OK);
+	wrong[0] = 5;
+	wrong[2] = 999;
+	wrong[3] = 0;
+	ck_assert_int_ne(pdf_doc_open_stored_known(d, n, wrong, 2, &bad, &ei), SP_OK);
+	ck_assert_int_ne(pdf_doc_open_stored_known(d, n, pages, 0, &bad, &ei), SP_OK);
+	ck_assert_ptr_null(bad);
+	pdf_sig_prepared_cleanup(&a);
+	pdf_doc_free(walked);
+	pdf_doc_free(kept);
+	pdf_sha256_free(h);
+	pdf_sha256_free(other);
+	free(copy);
+	free(d);
+	/* a page without a valid /MediaBox: the walk refuses it, and so does a kept list */
+	memset(tp, 0, sizeof(tp));
+	tp[1].has_mb = 1; /* [0 0 0 0] */
+	d = make_pdf(tp, 3, &n);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open_stored(d, n, &bad, &ei), SP_ERR_PDF);
+	ck_assert_str_eq(ei.reason, "pdf_bad_page");
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open_stored_known(d, n, pages, np, &bad, &ei), SP_ERR_PDF);
+	ck_assert_str_eq(ei.reason, "pdf_bad_page");
+	ck_assert_ptr_null(bad);
+	free(pages);
+	free(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -459,6 +583,7 @@ main(void)
 	tcase_add_test(tc, contract30_keyword_and_seam);
 	tcase_add_test(tc, kept_seal_image_gives_the_same_update);
 	tcase_add_loop_test(tc, update_alone_is_what_prepare_appends, 0, 4);
+	tcase_add_loop_test(tc, kept_pages_give_the_same_update, 0, 2);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
