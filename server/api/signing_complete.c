@@ -47,6 +47,11 @@ struct done_job {
 	size_t siglen;
 	/* from db_signing_session_claim; work() fills s->document in place */
 	struct db_signing_session *s;
+	/* the stored document this process holds of the contract (state.h doc_cache): the
+	   claim sent only the updates after it when s->from_seq is its seq; the stored
+	   bytes are kept there in its place */
+	struct doc_cache *docs;
+	const struct doc_cached *held;
 	int level; /* 0 B-T, 1 B-LT, 2 B-LTA (signing.level) */
 	/* results of work() */
 	char sha_hex[65];
@@ -120,6 +125,7 @@ done_job_free(struct done_job *j)
 	free(j->pages);
 	crypto_digest_ctx_free(j->tail);
 	db_signing_session_free(j->s);
+	doc_cache_release(j->docs, j->held);
 	free(j);
 }
 
@@ -505,6 +511,14 @@ done_work(void *arg, struct sp_errinfo *ei)
 
 	memset(&lr, 0, sizeof(lr));
 	j->new_nsigned = j->base_nsigned = j->stored_nsigned = -1;
+	/* the base as this process holds it, then what the claim sent: joined here, off the
+	   loop */
+	if (ss->from_seq >= 0 &&
+	    (r = db_signing_session_join(ss, j->held != NULL ? j->held->data : NULL,
+					 j->held != NULL ? j->held->len : 0)) != SP_OK) {
+		r = sp_err(ei, r, "the held document does not fit the claim");
+		goto out;
+	}
 	sp_errinfo_init(&vei);
 	/* the base's digest: what a completion that stored it (or, for the upload, the
 	   create that normalized it) left in the cache is keyed by; the stored bytes start
@@ -710,6 +724,12 @@ done_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *er
 	struct done_job *j = arg;
 	struct request *r = j->r;
 
+	/* stored: the next prepare and claim of the contract here start from these bytes */
+	if (err->code == SP_OK) {
+		doc_cache_put_take(j->docs, j->s->contract_number, j->s->base_seq + 1,
+				   j->s->document, j->s->document_len, j->sha_hex);
+		j->s->document = NULL; /* transferred */
+	}
 	done_job_free(j);
 	if (err->code != SP_OK) {
 		request_reply_error(r, err->code, err);
@@ -784,6 +804,12 @@ done_claimed(void *arg, struct db_signing_session *s, const struct sp_errinfo *e
 		return;
 	}
 	j->s = s;
+	if (signing_held_check(j->docs, &j->held, s->from_seq, s->held_len, s->held_sha256) !=
+	    SP_OK) {
+		done_job_free(j);
+		request_reply_error(r, SP_ERR_INTERNAL, NULL);
+		return;
+	}
 	if (j->authed) {
 		j->org_id = s->cred.organization_id;
 		j->user_id = s->cred.user_id;
@@ -840,6 +866,8 @@ done_parse(struct request *r, int reply, struct done_job **out)
 	j->reads_cache = request_revision_reads(r);
 	j->level = ltv_level_code(request_config(r)->signing.level);
 	snprintf(j->id, sizeof(j->id), "%s", id);
+	j->docs = request_documents(r);
+	j->held = signing_session_held(j->docs, j->id);
 	*out = j;
 	return SP_OK;
 }
@@ -847,6 +875,7 @@ done_parse(struct request *r, int reply, struct done_job **out)
 void
 signing_complete_step(struct request *r, const struct principal *who)
 {
+	struct db_doc_held held;
 	struct done_job *j;
 	int rc;
 
@@ -854,7 +883,8 @@ signing_complete_step(struct request *r, const struct principal *who)
 		return; /* answered */
 	j->org_id = who->organization_id;
 	j->user_id = who->user_id;
-	rc = db_signing_session_claim(request_db(r), j->id, who->organization_id, done_claimed, j);
+	rc = db_signing_session_claim(request_db(r), j->id, who->organization_id,
+				      signing_held(j->held, &held), done_claimed, j);
 	if (rc != SP_OK) {
 		done_job_free(j);
 		request_reply_error(r, rc, NULL);
@@ -869,6 +899,7 @@ signing_complete_step(struct request *r, const struct principal *who)
 void
 signing_complete_post(struct request *r)
 {
+	struct db_doc_held held;
 	struct done_job *j;
 	char hash[65];
 	int rc;
@@ -878,7 +909,8 @@ signing_complete_post(struct request *r)
 		return;
 	}
 	j->authed = 1;
-	rc = db_signing_session_claim_auth(request_db(r), hash, j->id, done_claimed, j);
+	rc = db_signing_session_claim_auth(request_db(r), hash, j->id, signing_held(j->held, &held),
+					   done_claimed, j);
 	if (rc != SP_OK) {
 		done_job_free(j);
 		request_reply_error(r, rc, NULL);

@@ -1091,7 +1091,7 @@ START_TEST(signing_document_in_parts)
 	memset(&l, 0, sizeof(l));
 	n = 0;
 	ck_assert_int_eq(db_signing_prepare_load_auth(pool, PARTS_TOKEN_HASH, 1000000000000000007LL,
-						      0, on_doc, &l),
+						      0, NULL, on_doc, &l),
 			 SP_OK);
 	while (l.calls == 0 && n++ < 3000)
 		event_base_loop(base, EVLOOP_ONCE);
@@ -1112,7 +1112,7 @@ START_TEST(signing_document_in_parts)
 			  0, NULL);
 	memset(&l, 0, sizeof(l));
 	n = 0;
-	ck_assert_int_eq(db_signing_session_claim_auth(pool, PARTS_TOKEN_HASH, sid, on_session, &l),
+	ck_assert_int_eq(db_signing_session_claim_auth(pool, PARTS_TOKEN_HASH, sid, NULL, on_session, &l),
 			 SP_OK);
 	while (l.calls == 0 && n++ < 3000)
 		event_base_loop(base, EVLOOP_ONCE);
@@ -1135,7 +1135,7 @@ START_TEST(signing_document_in_parts)
 	memset(&l, 0, sizeof(l));
 	n = 0;
 	ck_assert_int_eq(db_signing_prepare_load_auth(pool, PARTS_TOKEN_HASH, 1000000000000000007LL,
-						      0, on_doc, &l),
+						      0, NULL, on_doc, &l),
 			 SP_OK);
 	while (l.calls == 0 && n++ < 3000)
 		event_base_loop(base, EVLOOP_ONCE);
@@ -1143,7 +1143,7 @@ START_TEST(signing_document_in_parts)
 	ck_assert_ptr_null(l.doc);
 	memset(&l, 0, sizeof(l));
 	n = 0;
-	ck_assert_int_eq(db_signing_session_claim_auth(pool, PARTS_TOKEN_HASH, sid, on_session, &l),
+	ck_assert_int_eq(db_signing_session_claim_auth(pool, PARTS_TOKEN_HASH, sid, NULL, on_session, &l),
 			 SP_OK);
 	while (l.calls == 0 && n++ < 3000)
 		event_base_loop(base, EVLOOP_ONCE);
