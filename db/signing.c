@@ -171,12 +171,12 @@ prep_decode(const PGresult *res, int auth, struct db_revision_doc *d)
 	/* every part came (none when the held revision is the latest), and with the held
 	   revision's stored length they make the length the revision was stored with */
 	parts = (int)seq - from;
-	if (from >= 0 && (db_col_uint(res, P_HLEN, 8, &held) != 0 ||
-			  col_sha(res, P_HSHA, d->held_sha256) != 0))
+	if (from >= 0 &&
+	    (db_col_uint(res, P_HLEN, 8, &held) != 0 || col_sha(res, P_HSHA, d->held_sha256) != 0))
 		return -1;
 	if ((parts == 0 ? rows != 1 || !PQgetisnull(res, 0, P_DELTA) : rows != parts) ||
-	    parts_join(res, P_DELTA, 0, parts, &d->data, &d->len) != 0 ||
-	    held > length || d->len != length - held || length == 0 || length > SIZE_MAX)
+	    parts_join(res, P_DELTA, 0, parts, &d->data, &d->len) != 0 || held > length ||
+	    d->len != length - held || length == 0 || length > SIZE_MAX)
 		return -1;
 	d->seq = (int)seq;
 	d->from_seq = from;
@@ -339,8 +339,8 @@ db_signing_prepare_load_seal(struct db_pool *pool, int64_t number, int64_t org_i
 
 int
 db_signing_prepare_load_auth(struct db_pool *pool, const char *token_hash, int64_t number,
-			     int64_t seal_id, const struct db_doc_held *held,
-			     db_revision_doc_fn cb, void *arg)
+			     int64_t seal_id, const struct db_doc_held *held, db_revision_doc_fn cb,
+			     void *arg)
 {
 	struct call *c;
 	struct db_param p[6];

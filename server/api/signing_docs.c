@@ -64,8 +64,9 @@ signing_base_bytes(struct db_revision_doc *base, const struct doc_cached *held,
 	if (base->from_seq >= 0 &&
 	    (r = db_revision_doc_join(base, held != NULL ? held->data : NULL,
 				      held != NULL ? held->len : 0)) != SP_OK)
-		return sp_err(ei, r, r == SP_ERR_NOMEM ? "out of memory"
-						       : "the held document does not fit the load");
+		return sp_err(ei, r,
+			      r == SP_ERR_NOMEM ? "out of memory"
+						: "the held document does not fit the load");
 	if (base->len != base->length)
 		return sp_err(ei, SP_ERR_INTERNAL, "the revision's document does not decode");
 	*data = base->data;

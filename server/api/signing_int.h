@@ -62,8 +62,7 @@ int signing_base_bytes(struct db_revision_doc *base, const struct doc_cached *he
  * sha256, the digest of those bytes, is the one PostgreSQL stored with it.
  * Any thread.
  */
-void signing_base_keep(struct doc_cache *c, struct db_revision_doc *base,
-		       const uint8_t sha256[32]);
+void signing_base_keep(struct doc_cache *c, struct db_revision_doc *base, const uint8_t sha256[32]);
 /* Note the session a stored prepare reply (PostgreSQL's JSON text) names as one of
    contract number. Loop thread. */
 void signing_session_note(struct doc_cache *c, const char *text, size_t len, int64_t number);

@@ -26,10 +26,10 @@
 struct entry {
 	struct doc_cached pub; /* first: a doc_cached pointer is the entry's */
 	uint8_t *data;
-	unsigned refs;                /* the table's (while linked) + every get's */
-	int linked;                   /* in the table and the LRU list */
-	struct entry *hnext;          /* the bucket's chain */
-	struct entry *newer, *older;  /* the LRU list */
+	unsigned refs;               /* the table's (while linked) + every get's */
+	int linked;                  /* in the table and the LRU list */
+	struct entry *hnext;         /* the bucket's chain */
+	struct entry *newer, *older; /* the LRU list */
 };
 
 /* A signing session prepared here, and its contract (the claim names only the session). */
@@ -52,7 +52,8 @@ struct doc_cache {
 static size_t
 slot(const struct doc_cache *c, int64_t number)
 {
-	uint64_t h = (uint64_t)number * 0x9E3779B97F4A7C15ull; /* snowflakes: mix the high bits in */
+	uint64_t h =
+		(uint64_t)number * 0x9E3779B97F4A7C15ull; /* snowflakes: mix the high bits in */
 
 	return (size_t)(h >> 32) & (c->nbuckets - 1);
 }
