@@ -169,8 +169,11 @@ def main(argv):
             sys.stdout.flush()
         chainfile = os.path.join(tmp, "chain.txt")
         with open(chainfile, "w") as f:
-            f.write("mode chain\nurl %s\ncacert %s\nplacements %s\n" % (
-                server.url, server.cafile, json.dumps(placements)))
+            f.write("mode chain\nurl %s\ncacert %s\nplacements %s\npid %d\n" % (
+                server.url, server.cafile, json.dumps(placements), server.proc.pid))
+            with open(os.path.join(open(os.path.join(tmp, "pg", "datadir")).read().strip(),
+                                   "postmaster.pid")) as pm:
+                f.write("pgpid %s\n" % pm.readline().strip())
             for o in signers:
                 f.write("signer %s %s %s\n" % (
                     tok[o["slug"]], base64.b64encode(harness.der_of(o["crt"])).decode(),
