@@ -387,7 +387,7 @@ create_keep(struct create_job *j, const char *text, size_t len)
 	/* the number is new (snowflake): only the contract created now carries it */
 	if (j->docs == NULL || n <= 0 || memmem(text, len, want, (size_t)n) == NULL)
 		return;
-	doc_cache_put_take(j->docs, j->number, 0, j->pdf.data, j->pdf.len, j->sha_hex);
+	doc_cache_put_take(j->docs, j->number, 0, j->pdf.data, j->pdf.len, j->sha_hex, NULL);
 	j->pdf.data = NULL; /* transferred */
 }
 

@@ -52,7 +52,8 @@ struct done_job {
 	   bytes are kept there in its place */
 	struct doc_cache *docs;
 	const struct doc_cached *held;
-	int level; /* 0 B-T, 1 B-LT, 2 B-LTA (signing.level) */
+	struct crypto_digest_ctx *stored_ctx; /* SHA-256 fed with the stored bytes, kept too */
+	int level;                            /* 0 B-T, 1 B-LT, 2 B-LTA (signing.level) */
 	/* results of work() */
 	char sha_hex[65];
 	time_t tsa_time;
@@ -126,6 +127,7 @@ done_job_free(struct done_job *j)
 	crypto_digest_ctx_free(j->tail);
 	db_signing_session_free(j->s);
 	doc_cache_release(j->docs, j->held);
+	crypto_digest_ctx_free(j->stored_ctx);
 	free(j);
 }
 
@@ -503,7 +505,7 @@ done_work(void *arg, struct sp_errinfo *ei)
 	STACK_OF(X509) *chain = NULL;
 	X509 *cert = NULL;
 	uint8_t *tok = NULL, *cms = NULL, dig[32];
-	size_t toklen = 0, cmslen = 0, dlen = 0;
+	size_t toklen = 0, cmslen = 0, dlen = 0, hashed = 0;
 	struct sp_errinfo vei;
 	struct ltv_result lr;
 	time_t gen = 0;
@@ -513,19 +515,25 @@ done_work(void *arg, struct sp_errinfo *ei)
 	j->new_nsigned = j->base_nsigned = j->stored_nsigned = -1;
 	/* the base as this process holds it, then what the claim sent: joined here, off the
 	   loop */
-	if (ss->from_seq >= 0 &&
-	    (r = db_signing_session_join(ss, j->held != NULL ? j->held->data : NULL,
-					 j->held != NULL ? j->held->len : 0)) != SP_OK) {
-		r = sp_err(ei, r, "the held document does not fit the claim");
-		goto out;
+	if (ss->from_seq >= 0) {
+		if ((r = db_signing_session_join(ss, j->held != NULL ? j->held->data : NULL,
+						 j->held != NULL ? j->held->len : 0)) != SP_OK) {
+			r = sp_err(ei, r, "the held document does not fit the claim");
+			goto out;
+		}
+		/* the held bytes' SHA-256 state, kept with them: they are not hashed again */
+		if (j->held->sha256_ctx != NULL && j->held->len <= ss->orig_len)
+			hashed = j->held->len;
 	}
 	sp_errinfo_init(&vei);
 	/* the base's digest: what a completion that stored it (or, for the upload, the
 	   create that normalized it) left in the cache is keyed by; the stored bytes start
 	   with the base, so their digest goes on from there */
 	if (j->refs_cache != NULL &&
-	    crypto_digest_ctx_new(CRYPTO_DIGEST_SHA256, &j->tail, &vei) == SP_OK &&
-	    crypto_digest_ctx_update(j->tail, ss->document, ss->orig_len, &vei) == SP_OK &&
+	    (hashed > 0 ? crypto_digest_ctx_dup(j->held->sha256_ctx, &j->tail, &vei)
+			: crypto_digest_ctx_new(CRYPTO_DIGEST_SHA256, &j->tail, &vei)) == SP_OK &&
+	    crypto_digest_ctx_update(j->tail, ss->document + hashed, ss->orig_len - hashed, &vei) ==
+		    SP_OK &&
 	    crypto_digest_ctx_peek(j->tail, j->base_dig, &dlen, &vei) == SP_OK)
 		j->have_base_dig = 1;
 	else {
@@ -635,13 +643,22 @@ done_work(void *arg, struct sp_errinfo *ei)
 	if (j->tail != NULL && j->signed_len == 0 && ss->contents_off >= ss->orig_len &&
 	    ss->document_len >= ss->orig_len) {
 		if ((r = crypto_digest_ctx_update(j->tail, ss->document + ss->orig_len,
-						  ss->document_len - ss->orig_len, ei)) != SP_OK ||
-		    (r = crypto_digest_ctx_final(j->tail, dig, &dlen, ei)) != SP_OK)
+						  ss->document_len - ss->orig_len, ei)) != SP_OK)
 			goto out;
-	} else if ((r = crypto_digest(CRYPTO_DIGEST_SHA256, ss->document, ss->document_len, dig,
-				      &dlen, ei)) != SP_OK) {
-		goto out;
+	} else {
+		crypto_digest_ctx_free(j->tail);
+		j->tail = NULL;
+		if ((r = crypto_digest_ctx_new(CRYPTO_DIGEST_SHA256, &j->tail, ei)) != SP_OK ||
+		    (r = crypto_digest_ctx_update(j->tail, ss->document, ss->document_len, ei)) !=
+			    SP_OK)
+			goto out;
 	}
+	/* the state before the end is kept with the stored bytes (done_stored): the next
+	   completion here goes on from it */
+	if (j->docs != NULL && crypto_digest_ctx_dup(j->tail, &j->stored_ctx, &vei) != SP_OK)
+		j->stored_ctx = NULL;
+	if ((r = crypto_digest_ctx_final(j->tail, dig, &dlen, ei)) != SP_OK)
+		goto out;
 	sp_hex(dig, 32, j->sha_hex);
 	/* what the stored bytes refer to, for the next signer's completion */
 	if (j->refs_out != NULL)
@@ -727,8 +744,9 @@ done_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *er
 	/* stored: the next prepare and claim of the contract here start from these bytes */
 	if (err->code == SP_OK) {
 		doc_cache_put_take(j->docs, j->s->contract_number, j->s->base_seq + 1,
-				   j->s->document, j->s->document_len, j->sha_hex);
+				   j->s->document, j->s->document_len, j->sha_hex, j->stored_ctx);
 		j->s->document = NULL; /* transferred */
+		j->stored_ctx = NULL;
 	}
 	done_job_free(j);
 	if (err->code != SP_OK) {

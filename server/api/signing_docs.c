@@ -84,8 +84,8 @@ signing_base_keep(struct doc_cache *c, struct db_revision_doc *base, const uint8
 	sp_hex(sha256, 32, hex);
 	if (strcmp(hex, base->sha256) != 0)
 		return; /* not what PostgreSQL stored: never kept */
-	doc_cache_put_take(c, base->contract_number, base->seq, base->data, base->len,
-			   base->sha256);
+	doc_cache_put_take(c, base->contract_number, base->seq, base->data, base->len, base->sha256,
+			   NULL);
 	base->data = NULL; /* transferred */
 }
 

@@ -26,6 +26,7 @@
 struct entry {
 	struct doc_cached pub; /* first: a doc_cached pointer is the entry's */
 	uint8_t *data;
+	struct crypto_digest_ctx *ctx;
 	unsigned refs;               /* the table's (while linked) + every get's */
 	int linked;                  /* in the table and the LRU list */
 	struct entry *hnext;         /* the bucket's chain */
@@ -88,6 +89,7 @@ entry_free(struct entry *e)
 	if (e == NULL)
 		return;
 	free(e->data);
+	crypto_digest_ctx_free(e->ctx);
 	free(e);
 }
 
@@ -207,16 +209,19 @@ retire(struct doc_cache *c, struct entry *e, struct entry **gone)
 
 void
 doc_cache_put_take(struct doc_cache *c, int64_t number, int seq, uint8_t *data, size_t len,
-		   const char *sha256_hex)
+		   const char *sha256_hex, struct crypto_digest_ctx *ctx)
 {
 	struct entry *e = NULL, *old, *gone = NULL, *next;
 
 	if (c == NULL || data == NULL || len == 0 || len > c->max_bytes || seq < 0 ||
 	    sha256_hex == NULL || strlen(sha256_hex) != 64 || (e = calloc(1, sizeof(*e))) == NULL) {
 		free(data); /* not kept: the next load sends the whole document */
+		crypto_digest_ctx_free(ctx);
 		return;
 	}
 	e->data = data;
+	e->ctx = ctx;
+	e->pub.sha256_ctx = ctx;
 	e->pub.number = number;
 	e->pub.seq = seq;
 	e->pub.data = data;

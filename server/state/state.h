@@ -299,6 +299,9 @@ struct doc_cached {
 	const uint8_t *data; /* the whole document at revision seq */
 	size_t len;
 	char sha256_hex[65];
+	/* SHA-256 fed with data and not finalized (NULL: none kept): completion goes on
+	   from it (crypto_digest_ctx_dup) instead of hashing the base again */
+	const struct crypto_digest_ctx *sha256_ctx;
 };
 struct doc_cache;
 struct doc_cache_stats {
@@ -314,11 +317,12 @@ void doc_cache_release(struct doc_cache *c, const struct doc_cached *d); /* NULL
 /*
  * Keep data (malloc'd; taken: freed when not kept) as revision seq of
  * contract number, stored with sha256_hex, in place of an older revision
- * of it (a newer one held stays). Only for bytes PostgreSQL confirmed it
- * stored (the statement that stored or sent them succeeded). Any thread.
+ * of it (a newer one held stays); ctx (taken too; NULL: none) is SHA-256
+ * fed with exactly data. Only for bytes PostgreSQL confirmed it stored (the
+ * statement that stored or sent them succeeded). Any thread.
  */
 void doc_cache_put_take(struct doc_cache *c, int64_t number, int seq, uint8_t *data, size_t len,
-			const char *sha256_hex);
+			const char *sha256_hex, struct crypto_digest_ctx *ctx);
 /* Forget d (a held entry the database no longer matches); d stays valid until released. */
 void doc_cache_drop(struct doc_cache *c, const struct doc_cached *d);
 void doc_cache_stats(struct doc_cache *c, struct doc_cache_stats *st);

@@ -54,32 +54,32 @@ START_TEST(one_entry_per_contract_newest_wins)
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(doc_cache_new(1 << 20, &c, &ei), SP_OK);
 	ck_assert_ptr_null(doc_cache_get(c, 7));
-	doc_cache_put_take(c, 7, 0, doc(100, 'a'), 100, SHA_A);
+	doc_cache_put_take(c, 7, 0, doc(100, 'a'), 100, SHA_A, NULL);
 	ck_assert(holds(c, 7, 0, 100, 'a'));
 	e = doc_cache_get(c, 7);
 	ck_assert_str_eq(e->sha256_hex, SHA_A);
 	doc_cache_release(c, e);
 	/* a later revision replaces it; an older one does not come back */
-	doc_cache_put_take(c, 7, 1, doc(150, 'b'), 150, SHA_B);
+	doc_cache_put_take(c, 7, 1, doc(150, 'b'), 150, SHA_B, NULL);
 	ck_assert(holds(c, 7, 1, 150, 'b'));
-	doc_cache_put_take(c, 7, 0, doc(100, 'a'), 100, SHA_A);
+	doc_cache_put_take(c, 7, 0, doc(100, 'a'), 100, SHA_A, NULL);
 	ck_assert(holds(c, 7, 1, 150, 'b'));
 	/* the same revision again (a reload after a mismatch) replaces it */
-	doc_cache_put_take(c, 7, 1, doc(150, 'c'), 150, SHA_A);
+	doc_cache_put_take(c, 7, 1, doc(150, 'c'), 150, SHA_A, NULL);
 	ck_assert(holds(c, 7, 1, 150, 'c'));
 	doc_cache_stats(c, &st);
 	ck_assert_uint_eq(st.entries, 1);
 	ck_assert_uint_eq(st.bytes, 150);
 	/* what is refused is freed (ASan: no leak), not kept */
-	doc_cache_put_take(c, 8, 0, doc(10, 'x'), 10, "short");
-	doc_cache_put_take(c, 8, -1, doc(10, 'x'), 10, SHA_A);
-	doc_cache_put_take(c, 8, 0, doc((2 << 20), 'x'), 2 << 20, SHA_A); /* over the bound */
+	doc_cache_put_take(c, 8, 0, doc(10, 'x'), 10, "short", NULL);
+	doc_cache_put_take(c, 8, -1, doc(10, 'x'), 10, SHA_A, NULL);
+	doc_cache_put_take(c, 8, 0, doc((2 << 20), 'x'), 2 << 20, SHA_A, NULL); /* over the bound */
 	ck_assert_ptr_null(doc_cache_get(c, 8));
 	doc_cache_free(c);
 	/* 0 MiB: off; every call takes the NULL */
 	ck_assert_int_eq(doc_cache_new(0, &c, &ei), SP_OK);
 	ck_assert_ptr_null(c);
-	doc_cache_put_take(c, 7, 0, doc(100, 'a'), 100, SHA_A);
+	doc_cache_put_take(c, 7, 0, doc(100, 'a'), 100, SHA_A, NULL);
 	ck_assert_ptr_null(doc_cache_get(c, 7));
 	doc_cache_stats(c, &st);
 	ck_assert_uint_eq(st.entries, 0);
@@ -97,7 +97,7 @@ START_TEST(least_recently_used_goes_within_the_bound)
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(doc_cache_new(1000, &c, &ei), SP_OK);
 	for (n = 1; n <= 4; n++)
-		doc_cache_put_take(c, n, 0, doc(250, (int)n), 250, SHA_A);
+		doc_cache_put_take(c, n, 0, doc(250, (int)n), 250, SHA_A, NULL);
 	doc_cache_stats(c, &st);
 	ck_assert_uint_eq(st.bytes, 1000);
 	/* 1 used now: 2 is the least recently used and goes for 5 */
@@ -108,13 +108,13 @@ START_TEST(least_recently_used_goes_within_the_bound)
 	ck_assert(holds(c, 1, 0, 250, 1));
 	ck_assert(holds(c, 3, 0, 250, 3));
 	ck_assert(holds(c, 4, 0, 250, 4));
-	doc_cache_put_take(c, 5, 0, doc(250, 5), 250, SHA_A);
+	doc_cache_put_take(c, 5, 0, doc(250, 5), 250, SHA_A, NULL);
 	ck_assert_ptr_null(doc_cache_get(c, 2));
 	ck_assert(kept->len == 250 && kept->data[0] == 2 && kept->data[249] == 2);
 	doc_cache_release(c, kept); /* freed now */
 	ck_assert(holds(c, 1, 0, 250, 1) && holds(c, 5, 0, 250, 5));
 	/* a large one pushes out as many as it needs */
-	doc_cache_put_take(c, 6, 0, doc(700, 6), 700, SHA_A);
+	doc_cache_put_take(c, 6, 0, doc(700, 6), 700, SHA_A, NULL);
 	doc_cache_stats(c, &st);
 	ck_assert_uint_le(st.bytes, 1000);
 	ck_assert(holds(c, 6, 0, 700, 6));
@@ -145,7 +145,7 @@ START_TEST(session_notes)
 
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(doc_cache_new(1 << 20, &c, &ei), SP_OK);
-	doc_cache_put_take(c, 1000000000000000007LL, 2, doc(64, 'q'), 64, SHA_A);
+	doc_cache_put_take(c, 1000000000000000007LL, 2, doc(64, 'q'), 64, SHA_A, NULL);
 	/* the stored prepare's reply names the session; its claim finds the contract's entry
 	   whatever the case of the id in the path */
 	signing_session_note(c, reply, strlen(reply), 1000000000000000007LL);
@@ -183,7 +183,7 @@ START_TEST(held_bytes_and_mismatch)
 
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(doc_cache_new(1 << 20, &c, &ei), SP_OK);
-	doc_cache_put_take(c, 42, 1, doc(100, 'h'), 100, SHA_A);
+	doc_cache_put_take(c, 42, 1, doc(100, 'h'), 100, SHA_A, NULL);
 	h = doc_cache_get(c, 42);
 	ck_assert_ptr_eq(signing_held(h, &hp), &hp);
 	ck_assert(hp.seq == 1 && hp.len == 100 && strcmp(hp.sha256_hex, SHA_A) == 0);
@@ -278,7 +278,7 @@ hammer(void *arg)
 			int seq = i / 16;
 
 			/* the fill is the seq's low byte and the length: one revision's bytes */
-			doc_cache_put_take(w->c, n, seq, doc(len, seq & 0xff), len, SHA_A);
+			doc_cache_put_take(w->c, n, seq, doc(len, seq & 0xff), len, SHA_A, NULL);
 			continue;
 		}
 		if ((e = doc_cache_get(w->c, n)) == NULL)
