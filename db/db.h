@@ -657,10 +657,12 @@ int db_signing_prepare_load_auth(struct db_pool *pool, const char *token_hash, i
  * Verification of a contract: the latest revision of contract `number` as
  * organization org_id may see it (the initiator, or a party once sent),
  * with the seals its signatures show (seal_info);
- * SP_ERR_NOT_FOUND "no such contract" otherwise. Loop thread.
+ * SP_ERR_NOT_FOUND "no such contract" otherwise. With held (NULL: none)
+ * still stored so, only the updates after it (doc->from_seq). Loop thread.
  */
 int db_verification_document_load(struct db_pool *pool, int64_t number, int64_t org_id,
-				  db_revision_doc_fn cb, void *arg) SP_WUR;
+				  const struct db_doc_held *held, db_revision_doc_fn cb,
+				  void *arg) SP_WUR;
 
 /*
  * What prepare stores for completion. Every pointer is borrowed for the

@@ -185,6 +185,34 @@ prep_decode(const PGresult *res, int auth, struct db_revision_doc *d)
 	return 0;
 }
 
+/* Columns of db_verification_document_load. */
+enum { V_SEQ, V_DOC, V_SEALS, V_VERIFICATION, V_FROM, V_HLEN, V_HSHA, V_LENGTH, V_N };
+
+/*
+ * The latest revision's seq and bytes (all, or those after the held one),
+ * checked against its stored length with the held revision's.
+ */
+static int
+verify_decode(const PGresult *res, struct db_revision_doc *d)
+{
+	uint64_t seq, length, held = 0;
+	int from;
+
+	if (db_col_uint(res, V_SEQ, 4, &seq) != 0 || seq > INT32_MAX ||
+	    db_col_uint(res, V_LENGTH, 8, &length) != 0 || length == 0 || length > SIZE_MAX ||
+	    (from = col_from(res, V_FROM)) < -1 || from > (int)seq ||
+	    (from >= 0 && (db_col_uint(res, V_HLEN, 8, &held) != 0 ||
+			   col_sha(res, V_HSHA, d->held_sha256) != 0)) ||
+	    parts_join(res, V_DOC, 0, 1, &d->data, &d->len) != 0 || held > length ||
+	    d->len != length - held)
+		return -1;
+	d->seq = (int)seq;
+	d->from_seq = from;
+	d->held_len = (size_t)held;
+	d->length = (size_t)length;
+	return 0;
+}
+
 /*
  * Columns: seq integer, document bytea (binary); no row or NULL: not_found.
  * Then the seals shown and the column named verification
@@ -199,7 +227,6 @@ doc_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	void *cbarg = c->arg;
 	struct db_revision_doc *d = NULL;
 	struct sp_errinfo ei;
-	uint64_t seq;
 	int vcol = err->code == SP_OK ? PQfnumber(res, "verification") : -1;
 	int acol = err->code == SP_OK ? PQnfields(res) - (c->auth ? DB_CREDENTIAL_COLS : 0) : 0;
 	int rows = err->code == SP_OK ? PQntuples(res) : 0;
@@ -209,7 +236,7 @@ doc_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 		ei = *err;
 		goto out;
 	}
-	if (rows < 1 || (!c->parts && (rows != 1 || acol != 4 || PQgetisnull(res, 0, 1)))) {
+	if (rows < 1 || (!c->parts && (rows != 1 || acol != V_N || PQgetisnull(res, 0, 1)))) {
 		sp_err_reason(&ei, SP_ERR_NOT_FOUND, "not_found", "no such contract");
 		goto out;
 	}
@@ -218,14 +245,10 @@ doc_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 		goto out;
 	}
 	d->from_seq = -1;
-	if (c->parts ? prep_decode(res, c->auth, d) != 0
-		     : (db_col_uint(res, 0, 4, &seq) != 0 || seq > INT32_MAX ||
-			parts_join(res, 1, 0, 1, &d->data, &d->len) != 0 || d->len == 0)) {
+	if (c->parts ? prep_decode(res, c->auth, d) != 0 : verify_decode(res, d) != 0) {
 		sp_err(&ei, SP_ERR_INTERNAL, "the revision's document does not decode");
 		goto out;
 	}
-	if (!c->parts)
-		d->seq = (int)seq;
 	/* signing_prepare_load_seal: the seal's picture and its facts (text, binary = bytes) */
 	if (c->parts && !PQgetisnull(res, 0, P_PNG) &&
 	    (db_col_bytes(res, P_PNG, &d->seal_png, &d->seal_png_len) != 0 ||
@@ -367,22 +390,37 @@ db_signing_prepare_load_auth(struct db_pool *pool, const char *token_hash, int64
 			 6, p, 1, doc_done, c);
 }
 
-/* The latest revision, through the one visibility check of db/contracts.c. */
+/*
+ * The latest revision, through the one visibility check of db/contracts.c:
+ * the whole document, or with a held revision h ($3..$5) still stored so
+ * only the updates after it (none when it is the latest); then h's seq (-1:
+ * none), stored length and the latest's stored length (verify_decode).
+ */
 int
 db_verification_document_load(struct db_pool *pool, int64_t number, int64_t org_id,
-			      db_revision_doc_fn cb, void *arg)
+			      const struct db_doc_held *held, db_revision_doc_fn cb, void *arg)
 {
 	struct db_visible v;
+	char hseq[24], hlen[24];
 	int r;
 
 	if ((r = db_contract_visible(
 		     &v, number, org_id,
-		     "l.seq, revision_document(c.number, l.seq), "
-		     "contract_revision_seals(c.number)::text, l.verification AS verification",
-		     ", LATERAL (SELECT seq, verification FROM revisions "
-		     "WHERE contract_number = c.number ORDER BY seq DESC LIMIT 1) l",
+		     "l.seq, CASE WHEN h.seq IS NULL THEN revision_document(c.number, l.seq) "
+		     "ELSE coalesce((SELECT string_agg(r.delta, ''::bytea ORDER BY r.seq) FROM "
+		     "revisions r WHERE r.contract_number = c.number AND r.seq > h.seq AND "
+		     "r.seq <= l.seq), ''::bytea) END, "
+		     "contract_revision_seals(c.number)::text, l.verification AS verification, "
+		     "coalesce(h.seq, -1), h.length, h.sha256, l.length",
+		     ", LATERAL (SELECT seq, verification, length FROM revisions "
+		     "WHERE contract_number = c.number ORDER BY seq DESC LIMIT 1) l "
+		     "LEFT JOIN revisions h ON h.contract_number = $1::bigint AND h.seq = "
+		     "$3::integer "
+		     "AND h.seq <= l.seq AND h.length = $4::bigint AND h.sha256 = $5",
 		     "")) != SP_OK)
 		return r;
+	held_params(&v.p[2], held, hseq, hlen);
+	v.n = 5;
 	return doc_load(pool, v.sql, v.n, v.p, number, 0, cb, arg);
 }
 

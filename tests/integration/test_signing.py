@@ -464,12 +464,20 @@ class DocumentCache(SigningCase):
                                 "contract_number = %s AND seq = %d" % (n, seq)).split()
             self.assertEqual((len(data), hashlib.sha256(data).hexdigest()),
                              (int(row[0]), row[1]), "revision %d" % seq)
+        # the contract's verification in the first process reads the document it holds
+        # (the revision its completion stored): the same answer as without the cache
+        h0 = self.lookups(a)
         st, _, _, kept = self.call("buyer", "GET", "/api/v1/contracts/%s/verification" % n)
         self.assertEqual(st, 200, kept)
+        st, _, _, fresh_a = self.call("buyer", "GET", "/api/v1/contracts/%s/verification"
+                                      "?fresh=true" % n)
+        self.assertEqual(st, 200, fresh_a)
+        self.assertEqual(self.lookups(a)["hit"] - h0["hit"], 2)
         st, _, _, fresh = self.call("buyer", "GET", "/api/v1/contracts/%s/verification"
                                     "?fresh=true" % n, server=off)
         self.assertEqual(st, 200, fresh)
         self.assertEqual(kept, fresh)
+        self.assertEqual(fresh_a, fresh)
         self.assertEqual(len(kept["signatures"]), 4)  # three signers, the B-LTA timestamp
         self.assertIn(kept["verdict"], ("valid", "valid_with_allowed_changes"), kept)
         path = os.path.join(self.tmp, "final.pdf")
