@@ -1060,6 +1060,25 @@ load_held(struct event_base *base, struct db_pool *pool, int seq, size_t len, co
 	return l;
 }
 
+/* The contract's verification load of the parts contract, as organization 2, holding seq. */
+static struct loaded
+verification_held(struct event_base *base, struct db_pool *pool, int seq, size_t len,
+		  const char *sha)
+{
+	struct db_doc_held h = { seq, len, sha };
+	struct loaded l;
+	int n = 0;
+
+	memset(&l, 0, sizeof(l));
+	ck_assert_int_eq(db_verification_document_load(pool, 1000000000000000007LL, 2,
+						       seq >= 0 ? &h : NULL, on_doc, &l),
+			 SP_OK);
+	while (l.calls == 0 && n++ < 3000)
+		event_base_loop(base, EVLOOP_ONCE);
+	ck_assert_int_eq(l.calls, 1);
+	return l;
+}
+
 /* The claim of session sid, holding revision seq: its reply. */
 static struct loaded
 claim_held(struct event_base *base, struct db_pool *pool, const char *sid, int seq, size_t len,
@@ -1186,6 +1205,28 @@ START_TEST(signing_document_in_parts)
 	ck_assert_int_eq(l.doc->from_seq, -1);
 	ck_assert_int_eq((int)l.doc->len, wlen);
 	db_revision_doc_free(l.doc);
+	/* the contract's verification: the same three ways */
+	l = verification_held(base, pool, -1, 0, NULL);
+	ck_assert_msg(l.err.code == SP_OK, "verification load: %s", l.err.msg);
+	ck_assert_int_eq(l.doc->from_seq, -1);
+	ck_assert_int_eq((int)l.doc->len, wlen);
+	ck_assert(memcmp(l.doc->data, want, (size_t)wlen) == 0);
+	db_revision_doc_free(l.doc);
+	l = verification_held(base, pool, 1, 70009 + 36000, ZEROS64);
+	ck_assert_msg(l.err.code == SP_OK, "verification holding 1: %s", l.err.msg);
+	ck_assert_int_eq(l.doc->from_seq, 1);
+	ck_assert_int_eq((int)l.doc->len, 36000);
+	ck_assert_int_eq(db_revision_doc_join(l.doc, (const uint8_t *)want, 70009 + 36000), SP_OK);
+	ck_assert(memcmp(l.doc->data, want, (size_t)wlen) == 0);
+	db_revision_doc_free(l.doc);
+	l = verification_held(base, pool, 2, (size_t)wlen, ZEROS64);
+	ck_assert_int_eq(l.doc->from_seq, 2);
+	ck_assert_int_eq((int)l.doc->len, 0);
+	db_revision_doc_free(l.doc);
+	l = verification_held(base, pool, 2, (size_t)wlen, ONES64);
+	ck_assert_int_eq(l.doc->from_seq, -1);
+	ck_assert_int_eq((int)l.doc->len, wlen);
+	db_revision_doc_free(l.doc);
 
 	sid = query_value(base, pool,
 			  "SELECT signing_session_create(" PARTS_N
@@ -1267,6 +1308,9 @@ START_TEST(signing_document_in_parts)
 	ck_assert_ptr_null(l.s);
 	/* holding revision 1, the parts after it do not make the edited length either */
 	l = load_held(base, pool, 1, 70009 + 36000, ZEROS64);
+	ck_assert_int_eq(l.err.code, SP_ERR_INTERNAL);
+	ck_assert_ptr_null(l.doc);
+	l = verification_held(base, pool, 1, 70009 + 36000, ZEROS64);
 	ck_assert_int_eq(l.err.code, SP_ERR_INTERNAL);
 	ck_assert_ptr_null(l.doc);
 	free(sid);
