@@ -74,7 +74,14 @@ static struct {
 
 static EVP_PKEY *pkey;
 static atomic_int next_contract, failures;
-static double *prep_ms, *done_ms; /* indexed by contract */
+/*
+ * Chain mode with a pid: the server's and PostgreSQL's CPU (ns, schedstat) taken
+ * around each request of the one client, so that a k-th prepare and complete
+ * have their own CPU cost, whatever else runs on the machine. [0] server, [1] PG.
+ */
+static long long cpu_ns(int which);
+static double cpu_prep[2], cpu_done[2]; /* of the last sign_once, ms */
+static double *prep_ms, *done_ms;       /* indexed by contract */
 
 struct buf {
 	char *p;
@@ -197,9 +204,12 @@ sign_once(CURL *c, struct curl_slist *h, const char *number, const char *cert_b6
 			json_loads(job.placements, 0, NULL));
 	body = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
+	long long a0 = cpu_ns(0), b0 = cpu_ns(1);
 	t0 = now_ms();
 	prep = post(c, h, path, body, 201);
 	t1 = now_ms();
+	cpu_prep[0] = (double)(cpu_ns(0) - a0) / 1e6;
+	cpu_prep[1] = (double)(cpu_ns(1) - b0) / 1e6;
 	free(body);
 	if (prep == NULL)
 		return -1;
@@ -213,9 +223,13 @@ sign_once(CURL *c, struct curl_slist *h, const char *number, const char *cert_b6
 	body = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
 	free(sigb64);
+	a0 = cpu_ns(0);
+	b0 = cpu_ns(1);
 	t2 = now_ms();
 	done = post(c, h, path, body, 200);
 	t3 = now_ms();
+	cpu_done[0] = (double)(cpu_ns(0) - a0) / 1e6;
+	cpu_done[1] = (double)(cpu_ns(1) - b0) / 1e6;
 	free(body);
 	if (done == NULL)
 		return -1;
@@ -258,12 +272,14 @@ chain_run(void)
 	int ns = job.nsigners, nc = job.ncontracts, k, i;
 	double *pt = calloc((size_t)(ns * nc), sizeof(double));
 	double *dt = calloc((size_t)(ns * nc), sizeof(double));
-	double col_p[64], col_d[64], mp[MAX_SIGNERS], md[MAX_SIGNERS];
+	double *ct = calloc((size_t)(ns * nc * 4), sizeof(double)); /* server/PG x prep/done */
+	double col_p[64], col_d[64], mp[MAX_SIGNERS], md[MAX_SIGNERS], mc[4][MAX_SIGNERS];
+	int w;
 	char path[256];
 	json_t *doc;
 	CURL *c = handle();
 
-	if (pt == NULL || dt == NULL || c == NULL || nc > 64)
+	if (pt == NULL || dt == NULL || ct == NULL || c == NULL || nc > 64)
 		return 2;
 	for (i = 0; i < nc; i++)
 		for (k = 0; k < ns; k++) {
@@ -276,6 +292,10 @@ chain_run(void)
 			if (sign_once(c, s->h, job.contracts[i], s->cert_b64, s->key,
 				      &pt[i * ns + k], &dt[i * ns + k]) != 0)
 				return 1;
+			ct[(i * ns + k) * 4 + 0] = cpu_prep[0];
+			ct[(i * ns + k) * 4 + 1] = cpu_done[0];
+			ct[(i * ns + k) * 4 + 2] = cpu_prep[1];
+			ct[(i * ns + k) * 4 + 3] = cpu_done[1];
 			snprintf(path, sizeof(path), "/api/v1/contracts/%s/send", job.contracts[i]);
 			if ((doc = post(c, s->h, path, "", 200)) == NULL)
 				return 1;
@@ -288,6 +308,11 @@ chain_run(void)
 		}
 		mp[k] = median(col_p, nc);
 		md[k] = median(col_d, nc);
+		for (w = 0; w < 4; w++) {
+			for (i = 0; i < nc; i++)
+				col_p[i] = ct[(i * ns + k) * 4 + w];
+			mc[w][k] = median(col_p, nc);
+		}
 	}
 	printf("  one contract, %d signers in turn (median of %d contracts, one keep-alive "
 	       "client, HTTPS):\n",
@@ -301,9 +326,30 @@ chain_run(void)
 	printf("\n    complete: ");
 	for (k = 0; k < ns; k++)
 		printf(" %5.1f", md[k]);
+	if (job.pid > 0) {
+		static const char *const rows[4] = { "server CPU prepare", "server CPU complete",
+						     "PG CPU prepare", "PG CPU complete" };
+
+		printf("\n    CPU ms of each request (schedstat, the server's threads and "
+		       "PostgreSQL's backends):");
+		for (w = 0; w < 4; w++) {
+			printf("\n    %-20s", rows[w]);
+			for (k = 0; k < ns; k++)
+				printf(" %5.2f", mc[w][k]);
+		}
+	}
 	printf("\n    1st signing:  prepare %.1f ms  complete %.1f ms\n", mp[0], md[0]);
 	printf("    last (signing %d): prepare %.1f ms  complete %.1f ms\n", ns, mp[ns - 1],
 	       md[ns - 1]);
+	if (job.pid > 0) {
+		printf("    server CPU, 1st: prepare %.2f ms  complete %.2f ms; last: prepare %.2f "
+		       "ms  complete %.2f ms\n",
+		       mc[0][0], mc[1][0], mc[0][ns - 1], mc[1][ns - 1]);
+		printf("    PostgreSQL CPU, 1st: prepare %.2f ms  complete %.2f ms; last: prepare "
+		       "%.2f ms  complete %.2f ms\n",
+		       mc[2][0], mc[3][0], mc[2][ns - 1], mc[3][ns - 1]);
+	}
+	free(ct);
 	curl_easy_cleanup(c);
 	free(pt);
 	free(dt);
@@ -344,6 +390,76 @@ tree_ticks(long pid)
 	}
 	if (dir != NULL)
 		closedir(dir);
+	return sum;
+}
+
+/* The first field of a schedstat file: ns on a CPU; 0 when unreadable. */
+static long long
+schedstat_ns(const char *path)
+{
+	long long ns = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f != NULL) {
+		if (fscanf(f, "%lld", &ns) != 1)
+			ns = 0;
+		fclose(f);
+	}
+	return ns;
+}
+
+/* ns on a CPU of every thread of pid, or of every process whose parent is pid. */
+static long long
+threads_ns(const char *pid)
+{
+	char p[300];
+	long long sum = 0;
+	struct dirent *d;
+	DIR *dir;
+
+	snprintf(p, sizeof(p), "/proc/%s/task", pid);
+	if ((dir = opendir(p)) == NULL)
+		return 0;
+	while ((d = readdir(dir)) != NULL) {
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		snprintf(p, sizeof(p), "/proc/%s/task/%s/schedstat", pid, d->d_name);
+		sum += schedstat_ns(p);
+	}
+	closedir(dir);
+	return sum;
+}
+
+static long long
+cpu_ns(int which)
+{
+	char p[300], line[512], *s, me[24];
+	long pid = which == 0 ? job.pid : job.pgpid;
+	long long sum = 0;
+	long ppid;
+	struct dirent *d;
+	DIR *dir;
+	FILE *f;
+
+	if (!job.chain || pid <= 0)
+		return 0;
+	snprintf(me, sizeof(me), "%ld", pid);
+	sum = threads_ns(me);
+	if ((dir = opendir("/proc")) == NULL)
+		return sum;
+	while ((d = readdir(dir)) != NULL) {
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		snprintf(p, sizeof(p), "/proc/%s/stat", d->d_name);
+		if ((f = fopen(p, "r")) == NULL)
+			continue;
+		s = fgets(line, sizeof(line), f);
+		fclose(f);
+		if (s != NULL && (s = strrchr(line, ')')) != NULL &&
+		    sscanf(s + 2, "%*c %ld", &ppid) == 1 && ppid == pid)
+			sum += threads_ns(d->d_name);
+	}
+	closedir(dir);
 	return sum;
 }
 

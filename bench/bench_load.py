@@ -29,7 +29,7 @@ import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_storage import issue_rsa  # noqa: E402
+from bench_storage import big_pdf, issue_rsa  # noqa: E402
 
 
 def main(argv):
@@ -91,9 +91,9 @@ def main(argv):
         with open(pdf10, "rb") as f:
             b64pdf = base64.b64encode(f.read()).decode()
 
-        def new_contract(parties):
+        def new_contract(parties, pdf_b64=None):
             st, _, _, doc = call(buyer["slug"], "POST", "/api/v1/contracts", {
-                "name": "Bench", "pdf_base64": b64pdf, "parties": [
+                "name": "Bench", "pdf_base64": pdf_b64 or b64pdf, "parties": [
                     {"credit_code": o["credit_code"], "role": "signer", "routing_order": 1}
                     for o in parties]})
             assert st == 201, doc
@@ -159,16 +159,27 @@ def main(argv):
 
         # A contract's k-th signature against its 1st: the same lean client, one
         # keep-alive connection, every signer in turn (bench_load "mode chain").
+        # BENCH_CHAIN_MB=10: the chain signs a contract of that many megabytes instead
+        # (bench_storage.py's big_pdf), whose every load sent the whole upload before 021.
+        chain_b64 = None
+        if os.environ.get("BENCH_CHAIN_MB"):
+            with open(big_pdf(harness, tmp, int(os.environ["BENCH_CHAIN_MB"])), "rb") as f:
+                chain_b64 = base64.b64encode(f.read()).decode()
+            print("bench_load: the chain's contract: %d bytes" % (len(chain_b64) * 3 // 4))
+            sys.stdout.flush()
         chainfile = os.path.join(tmp, "chain.txt")
         with open(chainfile, "w") as f:
-            f.write("mode chain\nurl %s\ncacert %s\nplacements %s\n" % (
-                server.url, server.cafile, json.dumps(placements)))
+            f.write("mode chain\nurl %s\ncacert %s\nplacements %s\npid %d\n" % (
+                server.url, server.cafile, json.dumps(placements), server.proc.pid))
+            with open(os.path.join(open(os.path.join(tmp, "pg", "datadir")).read().strip(),
+                                   "postmaster.pid")) as pm:
+                f.write("pgpid %s\n" % pm.readline().strip())
             for o in signers:
                 f.write("signer %s %s %s\n" % (
                     tok[o["slug"]], base64.b64encode(harness.der_of(o["crt"])).decode(),
                     o["key"]))
             for _ in range(3):
-                f.write("contract %s\n" % new_contract(signers))
+                f.write("contract %s\n" % new_contract(signers, chain_b64))
         p = subprocess.run([os.path.join(build, "bench", "bench_load"), chainfile])
         if rec is not None:
             rec.send_signal(2)

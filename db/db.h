@@ -564,11 +564,35 @@ int db_webhook_attempt_record(struct db_pool *pool, const struct db_webhook_atte
  * struct and data are malloc'd and belong to the callback that receives it:
  * free it with db_revision_doc_free(), or take data (set it NULL) first.
  */
+/*
+ * A stored revision the caller already holds (the server's document cache,
+ * issue 14): prepare's load and the claim then send only the updates after
+ * it, when revision seq of the contract is still stored with this length
+ * and SHA-256; else the whole document, as without one. Borrowed for the call.
+ */
+struct db_doc_held {
+	int seq; /* >= 0 */
+	size_t len;
+	const char *sha256_hex; /* 64 lowercase hex digits */
+};
+
 struct db_revision_doc {
 	int64_t contract_number;
 	int seq; /* the revision's seq, 0 for the original upload */
+	/*
+	 * The document; with from_seq >= 0 (a load given a db_doc_held that
+	 * matched) only its bytes after revision from_seq, held_len of them
+	 * (the held revision's stored length, checked against the held one),
+	 * possibly none: db_revision_doc_join() puts the held bytes before them.
+	 */
 	uint8_t *data;
-	size_t len; /* > 0 */
+	size_t len; /* > 0 when from_seq < 0 */
+	int from_seq;
+	size_t held_len;
+	char held_sha256[65]; /* the held revision's stored SHA-256 ("" when from_seq < 0) */
+	/* prepare's loads: the stored length and SHA-256 of revision seq */
+	size_t length;
+	char sha256[65];
 	/* db_signing_prepare_load_seal with a seal: its picture and
 	 * {"id", "name", "type", "valid_from", "valid_until", "status"};
 	 * db_verification_document_load: {"<revision length>": that seal, ...}
@@ -583,6 +607,12 @@ struct db_revision_doc {
 	struct db_credential cred;
 };
 void db_revision_doc_free(struct db_revision_doc *doc); /* NULL is fine */
+/*
+ * doc->data becomes the whole document: held (held_len bytes, revision
+ * from_seq, the caller's) then the parts the load sent; from_seq becomes -1.
+ * SP_ERR_INVALID when held_len is not doc->held_len. Any thread.
+ */
+int db_revision_doc_join(struct db_revision_doc *doc, const uint8_t *held, size_t held_len) SP_WUR;
 
 /* doc is the callback's (see above), NULL when err->code is not SP_OK. */
 typedef void (*db_revision_doc_fn)(void *arg, struct db_revision_doc *doc,
@@ -605,7 +635,8 @@ int db_signing_prepare_load(struct db_pool *pool, int64_t number, int64_t org_id
  * "seal_not_yet_valid"); "seal_not_found" when it does not exist. Loop thread.
  */
 int db_signing_prepare_load_seal(struct db_pool *pool, int64_t number, int64_t org_id,
-				 int64_t seal_id, db_revision_doc_fn cb, void *arg) SP_WUR;
+				 int64_t seal_id, const struct db_doc_held *held,
+				 db_revision_doc_fn cb, void *arg) SP_WUR;
 
 /*
  * db_signing_prepare_load_seal in the statement that also authenticates the
@@ -619,16 +650,19 @@ int db_signing_prepare_load_seal(struct db_pool *pool, int64_t number, int64_t o
  * check. Loop thread.
  */
 int db_signing_prepare_load_auth(struct db_pool *pool, const char *token_hash, int64_t number,
-				 int64_t seal_id, db_revision_doc_fn cb, void *arg) SP_WUR;
+				 int64_t seal_id, const struct db_doc_held *held,
+				 db_revision_doc_fn cb, void *arg) SP_WUR;
 
 /*
  * Verification of a contract: the latest revision of contract `number` as
  * organization org_id may see it (the initiator, or a party once sent),
  * with the seals its signatures show (seal_info);
- * SP_ERR_NOT_FOUND "no such contract" otherwise. Loop thread.
+ * SP_ERR_NOT_FOUND "no such contract" otherwise. With held (NULL: none)
+ * still stored so, only the updates after it (doc->from_seq). Loop thread.
  */
 int db_verification_document_load(struct db_pool *pool, int64_t number, int64_t org_id,
-				  db_revision_doc_fn cb, void *arg) SP_WUR;
+				  const struct db_doc_held *held, db_revision_doc_fn cb,
+				  void *arg) SP_WUR;
 
 /*
  * What prepare stores for completion. Every pointer is borrowed for the
@@ -684,6 +718,16 @@ struct db_signing_session {
 	uint8_t *document; /* base revision + the prepared update */
 	size_t document_len;
 	size_t orig_len; /* length of the base revision */
+	/*
+	 * A claim given a db_doc_held that matched: document holds only the
+	 * bytes after the held revision from_seq (document_len of them; the
+	 * session's update at least), held_len (> 0) before them are the
+	 * caller's to put in with db_signing_session_join(); else from_seq -1,
+	 * held_len 0, and the document is whole.
+	 */
+	int from_seq;
+	size_t held_len;
+	char held_sha256[65];
 	size_t contents_off;
 	size_t contents_len;
 	uint8_t *signed_attrs;
@@ -702,6 +746,10 @@ struct db_signing_session {
 	struct db_credential cred;
 };
 void db_signing_session_free(struct db_signing_session *s); /* NULL is fine */
+/* s->document becomes whole: held (s->held_len bytes) then the parts sent;
+   held_len becomes 0. SP_ERR_INVALID when held_len differs. Any thread. */
+int db_signing_session_join(struct db_signing_session *s, const uint8_t *held,
+			    size_t held_len) SP_WUR;
 
 /* s is the callback's (see above), NULL when err->code is not SP_OK. */
 typedef void (*db_signing_session_fn)(void *arg, struct db_signing_session *s,
@@ -714,7 +762,8 @@ typedef void (*db_signing_session_fn)(void *arg, struct db_signing_session *s,
  * not_found, session_used, session_expired or stale_revision. Loop thread.
  */
 int db_signing_session_claim(struct db_pool *pool, const char *id, int64_t org_id,
-			     db_signing_session_fn cb, void *arg) SP_WUR;
+			     const struct db_doc_held *held, db_signing_session_fn cb,
+			     void *arg) SP_WUR;
 
 /*
  * db_signing_session_claim in the statement that also authenticates the
@@ -723,7 +772,8 @@ int db_signing_session_claim(struct db_pool *pool, const char *id, int64_t org_i
  * the same two ways first. Loop thread.
  */
 int db_signing_session_claim_auth(struct db_pool *pool, const char *token_hash, const char *id,
-				  db_signing_session_fn cb, void *arg) SP_WUR;
+				  const struct db_doc_held *held, db_signing_session_fn cb,
+				  void *arg) SP_WUR;
 
 /* The signed revision completion stores. Pointers borrowed for the call. */
 struct db_signed_revision {

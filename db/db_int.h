@@ -305,7 +305,7 @@ void db_actor_text_fill(struct db_actor_text *t, const struct db_actor *who);
  * contract it may not see gives no row, like one that does not exist.
  * SP_ERR_INVALID when the statement does not fit.
  */
-#define DB_VISIBLE_PARAMS_MAX 4
+#define DB_VISIBLE_PARAMS_MAX 5
 struct db_visible {
 	char sql[1024];
 	char number[24], org[24];

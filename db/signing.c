@@ -51,7 +51,7 @@ call_send(struct db_pool *pool, const char *sql, int n, const struct db_param *p
 /*
  * A document sent in parts (migration 017): column col of rows [first, first + n),
  * each a non-NULL binary bytea, put end to end in a malloc'd buffer (at least
- * 1 byte allocated). PostgreSQL streams the stored parts instead of assembling
+ * 1 byte allocated; n may be 0: the caller holds every byte already). PostgreSQL streams the stored parts instead of assembling
  * the whole document (and copying it through each function) per statement.
  */
 static int
@@ -62,7 +62,7 @@ parts_join(const PGresult *res, int col, int first, int n, uint8_t **out, size_t
 
 	*out = NULL;
 	*len = 0;
-	if (first < 0 || n < 1 || first + n > PQntuples(res))
+	if (first < 0 || n < 0 || first + n > PQntuples(res))
 		return -1;
 	for (i = first; i < first + n; i++) {
 		if (PQgetisnull(res, i, col) || (l = PQgetlength(res, i, col)) < 0 ||
@@ -83,6 +83,28 @@ parts_join(const PGresult *res, int col, int first, int n, uint8_t **out, size_t
 
 /* ---- documents ---------------------------------------------------------------------------- */
 
+/* Binary text column c of row 0: exactly 64 characters into out[65]; -1 otherwise. */
+static int
+col_sha(const PGresult *res, int c, char out[65])
+{
+	if (PQgetisnull(res, 0, c) || PQgetlength(res, 0, c) != 64)
+		return -1;
+	memcpy(out, PQgetvalue(res, 0, c), 64);
+	out[64] = '\0';
+	return 0;
+}
+
+/* Row 0's int4 column c, which may be -1 (from_seq); -2 when NULL or misfit. */
+static int
+col_from(const PGresult *res, int c)
+{
+	uint64_t v;
+
+	if (db_col_uint(res, c, 4, &v) != 0)
+		return -2;
+	return (int32_t)(uint32_t)v < -1 ? -2 : (int32_t)(uint32_t)v;
+}
+
 void
 db_revision_doc_free(struct db_revision_doc *doc)
 {
@@ -95,13 +117,107 @@ db_revision_doc_free(struct db_revision_doc *doc)
 	free(doc);
 }
 
+/* Puts the caller's bytes before the parts: the document whole. */
+static int
+held_join(uint8_t **data, size_t *len, size_t *want, const uint8_t *held, size_t held_len)
+{
+	uint8_t *all;
+
+	if (held == NULL || held_len != *want || held_len > SIZE_MAX - *len)
+		return SP_ERR_INVALID;
+	if ((all = malloc(held_len + *len)) == NULL)
+		return SP_ERR_NOMEM;
+	memcpy(all, held, held_len);
+	if (*len > 0)
+		memcpy(all + held_len, *data, *len);
+	free(*data);
+	*data = all;
+	*len += held_len;
+	*want = 0;
+	return SP_OK;
+}
+
+int
+db_revision_doc_join(struct db_revision_doc *doc, const uint8_t *held, size_t held_len)
+{
+	int r;
+
+	if (doc->from_seq < 0)
+		return SP_ERR_INVALID;
+	if ((r = held_join(&doc->data, &doc->len, &doc->held_len, held, held_len)) == SP_OK)
+		doc->from_seq = -1;
+	return r;
+}
+
+/*
+ * Columns of a prepare load (PREP_COLS), one row per stored update after
+ * the held revision (the upload's first when none is held), in order; the
+ * seal in the first row only; a single row with a NULL update when the
+ * held revision is the latest. Then auth_member's columns (auth).
+ */
+enum { P_SEQ, P_DELTA, P_PNG, P_INFO, P_LENGTH, P_FROM, P_HLEN, P_HSHA, P_SHA, P_N };
+
+static int
+prep_decode(const PGresult *res, int auth, struct db_revision_doc *d)
+{
+	uint64_t seq, length, held = 0;
+	int rows = PQntuples(res), from, parts;
+
+	if (rows < 1 || PQnfields(res) != P_N + (auth ? DB_CREDENTIAL_COLS : 0) ||
+	    db_col_uint(res, P_SEQ, 4, &seq) != 0 || seq > INT32_MAX ||
+	    db_col_uint(res, P_LENGTH, 8, &length) != 0 || col_sha(res, P_SHA, d->sha256) != 0 ||
+	    (from = col_from(res, P_FROM)) < -1 || from > (int)seq)
+		return -1;
+	/* every part came (none when the held revision is the latest), and with the held
+	   revision's stored length they make the length the revision was stored with */
+	parts = (int)seq - from;
+	if (from >= 0 &&
+	    (db_col_uint(res, P_HLEN, 8, &held) != 0 || col_sha(res, P_HSHA, d->held_sha256) != 0))
+		return -1;
+	if ((parts == 0 ? rows != 1 || !PQgetisnull(res, 0, P_DELTA) : rows != parts) ||
+	    parts_join(res, P_DELTA, 0, parts, &d->data, &d->len) != 0 || held > length ||
+	    d->len != length - held || length == 0 || length > SIZE_MAX)
+		return -1;
+	d->seq = (int)seq;
+	d->from_seq = from;
+	d->held_len = (size_t)held;
+	d->length = (size_t)length;
+	return 0;
+}
+
+/* Columns of db_verification_document_load. */
+enum { V_SEQ, V_DOC, V_SEALS, V_VERIFICATION, V_FROM, V_HLEN, V_HSHA, V_LENGTH, V_N };
+
+/*
+ * The latest revision's seq and bytes (all, or those after the held one),
+ * checked against its stored length with the held revision's.
+ */
+static int
+verify_decode(const PGresult *res, struct db_revision_doc *d)
+{
+	uint64_t seq, length, held = 0;
+	int from;
+
+	if (db_col_uint(res, V_SEQ, 4, &seq) != 0 || seq > INT32_MAX ||
+	    db_col_uint(res, V_LENGTH, 8, &length) != 0 || length == 0 || length > SIZE_MAX ||
+	    (from = col_from(res, V_FROM)) < -1 || from > (int)seq ||
+	    (from >= 0 && (db_col_uint(res, V_HLEN, 8, &held) != 0 ||
+			   col_sha(res, V_HSHA, d->held_sha256) != 0)) ||
+	    parts_join(res, V_DOC, 0, 1, &d->data, &d->len) != 0 || held > length ||
+	    d->len != length - held)
+		return -1;
+	d->seq = (int)seq;
+	d->from_seq = from;
+	d->held_len = (size_t)held;
+	d->length = (size_t)length;
+	return 0;
+}
+
 /*
  * Columns: seq integer, document bytea (binary); no row or NULL: not_found.
- * Then the seal's picture and facts (prepare with a seal), or the seals
- * shown and the column named verification (db_verification_document_load).
- * A prepare load (c->parts) has one row per revision 0..seq, in order, with
- * that revision's update in column 1, the extra columns in the first row,
- * and the latest revision's stored length after them (before auth_member's).
+ * Then the seals shown and the column named verification
+ * (db_verification_document_load). A prepare load (c->parts): prep_decode,
+ * then the seal's picture and facts.
  */
 static void
 doc_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
@@ -111,10 +227,8 @@ doc_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	void *cbarg = c->arg;
 	struct db_revision_doc *d = NULL;
 	struct sp_errinfo ei;
-	uint64_t seq, length = 0;
 	int vcol = err->code == SP_OK ? PQfnumber(res, "verification") : -1;
 	int acol = err->code == SP_OK ? PQnfields(res) - (c->auth ? DB_CREDENTIAL_COLS : 0) : 0;
-	int nf = acol - (c->parts ? 1 : 0);
 	int rows = err->code == SP_OK ? PQntuples(res) : 0;
 
 	sp_errinfo_init(&ei);
@@ -122,7 +236,7 @@ doc_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 		ei = *err;
 		goto out;
 	}
-	if (rows < 1 || (!c->parts && rows != 1) || nf < 2 || nf > 4 || PQgetisnull(res, 0, 1)) {
+	if (rows < 1 || (!c->parts && (rows != 1 || acol != V_N || PQgetisnull(res, 0, 1)))) {
 		sp_err_reason(&ei, SP_ERR_NOT_FOUND, "not_found", "no such contract");
 		goto out;
 	}
@@ -130,25 +244,23 @@ doc_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 		sp_err(&ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	/* every part came, and they make the length the revision was stored with */
-	if (db_col_uint(res, 0, 4, &seq) != 0 || seq > INT32_MAX ||
-	    (c->parts && ((uint64_t)rows != seq + 1 || db_col_uint(res, nf, 8, &length) != 0)) ||
-	    parts_join(res, 1, 0, rows, &d->data, &d->len) != 0 || d->len == 0 ||
-	    (c->parts && d->len != length)) {
+	d->from_seq = -1;
+	if (c->parts ? prep_decode(res, c->auth, d) != 0 : verify_decode(res, d) != 0) {
 		sp_err(&ei, SP_ERR_INTERNAL, "the revision's document does not decode");
 		goto out;
 	}
 	/* signing_prepare_load_seal: the seal's picture and its facts (text, binary = bytes) */
-	if (nf == 4 && vcol < 0 && !PQgetisnull(res, 0, 2) &&
-	    (db_col_bytes(res, 2, &d->seal_png, &d->seal_png_len) != 0 || PQgetisnull(res, 0, 3) ||
-	     (d->seal_info = strndup(PQgetvalue(res, 0, 3), (size_t)PQgetlength(res, 0, 3))) ==
-		     NULL)) {
+	if (c->parts && !PQgetisnull(res, 0, P_PNG) &&
+	    (db_col_bytes(res, P_PNG, &d->seal_png, &d->seal_png_len) != 0 ||
+	     PQgetisnull(res, 0, P_INFO) ||
+	     (d->seal_info = strndup(PQgetvalue(res, 0, P_INFO),
+				     (size_t)PQgetlength(res, 0, P_INFO))) == NULL)) {
 		sp_err(&ei, SP_ERR_INTERNAL, "the seal does not decode");
 		goto out;
 	}
 	/* db_verification_document_load: the seals of the signed revisions, and the
 	   verification report completion stored with the revision */
-	if (vcol == 3 &&
+	if (!c->parts && vcol == 3 &&
 	    ((!PQgetisnull(res, 0, 2) &&
 	      (d->seal_info = strndup(PQgetvalue(res, 0, 2), (size_t)PQgetlength(res, 0, 2))) ==
 		      NULL) ||
@@ -163,7 +275,6 @@ doc_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 		goto out;
 	}
 	d->contract_number = c->number;
-	d->seq = (int)seq;
 out:
 	free(c);
 	if (ei.code != SP_OK) {
@@ -189,35 +300,59 @@ doc_load(struct db_pool *pool, const char *sql, int n, const struct db_param *p,
 
 /*
  * Prepare's load in parts (017 signing_prepare_check: the turn, the latest
- * revision, the seal): the update of each revision 0..base_seq, in order;
- * the seal in the first row only; base_length last. ORG is the organization.
+ * revision, the seal): the update of each revision after the held one h
+ * (all, from the upload's, when none is held or it no longer matches what
+ * is stored) up to base_seq, in order, or one row without an update when h
+ * is the latest; the seal in the first row only; then the latest's stored
+ * length, the held revision's seq (-1: none), stored length and SHA-256,
+ * and the latest's SHA-256 (prep_decode). ORG is the organization; the
+ * held revision's seq, length and SHA-256 are $4..$6 (NULL: none).
  */
+#define PREP_FIRST "(d.seq IS NULL OR d.seq = coalesce(h.seq, -1) + 1)"
 #define PREP_COLS \
-	"l.base_seq, d.delta, CASE WHEN d.seq = 0 THEN l.seal_png END, " \
-	"CASE WHEN d.seq = 0 THEN l.seal_info::text END, l.base_length"
+	"l.base_seq, d.delta, CASE WHEN " PREP_FIRST " THEN l.seal_png END, " \
+	"CASE WHEN " PREP_FIRST " THEN l.seal_info::text END, l.base_length, " \
+	"coalesce(h.seq, -1), h.length, h.sha256, b.sha256"
 #define PREP_FROM(NUMBER, ORG, SEAL) \
-	"signing_prepare_check(" NUMBER "::bigint, " ORG ", " SEAL "::bigint) l, revisions d " \
-	"WHERE d.contract_number = " NUMBER "::bigint AND d.seq <= l.base_seq ORDER BY d.seq"
+	"signing_prepare_check(" NUMBER "::bigint, " ORG ", " SEAL "::bigint) l " \
+	"JOIN revisions b ON b.contract_number = " NUMBER "::bigint AND b.seq = l.base_seq " \
+	"LEFT JOIN revisions h ON h.contract_number = " NUMBER "::bigint " \
+	"AND h.seq = $4::integer AND h.seq <= l.base_seq AND h.length = $5::bigint " \
+	"AND h.sha256 = $6 " \
+	"LEFT JOIN revisions d ON d.contract_number = " NUMBER "::bigint " \
+	"AND d.seq > coalesce(h.seq, -1) AND d.seq <= l.base_seq ORDER BY d.seq"
+
+/* The held revision as parameters [0..2] ($4..$6); NULLs without one. */
+static void
+held_params(struct db_param *p, const struct db_doc_held *held, char seq[24], char len[24])
+{
+	if (held == NULL || held->seq < 0 || held->sha256_hex == NULL)
+		return; /* p zeroed: SQL NULL, the whole document */
+	db_param_text(&p[0], db_i64_text(seq, 24, held->seq));
+	db_param_text(&p[1], db_i64_text(len, 24, (int64_t)held->len));
+	db_param_text(&p[2], held->sha256_hex);
+}
 
 int
 db_signing_prepare_load(struct db_pool *pool, int64_t number, int64_t org_id, db_revision_doc_fn cb,
 			void *arg)
 {
-	return db_signing_prepare_load_seal(pool, number, org_id, 0, cb, arg);
+	return db_signing_prepare_load_seal(pool, number, org_id, 0, NULL, cb, arg);
 }
 
 int
 db_signing_prepare_load_seal(struct db_pool *pool, int64_t number, int64_t org_id, int64_t seal_id,
-			     db_revision_doc_fn cb, void *arg)
+			     const struct db_doc_held *held, db_revision_doc_fn cb, void *arg)
 {
-	struct db_param p[3];
-	char num[24], org[24], seal[24];
+	struct db_param p[6];
+	char num[24], org[24], seal[24], hseq[24], hlen[24];
 
 	memset(p, 0, sizeof(p));
 	db_param_text(&p[0], db_i64_text(num, sizeof(num), number));
 	db_param_text(&p[1], db_i64_text(org, sizeof(org), org_id));
 	db_param_text(&p[2], seal_id > 0 ? db_i64_text(seal, sizeof(seal), seal_id) : NULL);
-	return doc_load(pool, "SELECT " PREP_COLS " FROM " PREP_FROM("$1", "$2::bigint", "$3"), 3,
+	held_params(&p[3], held, hseq, hlen);
+	return doc_load(pool, "SELECT " PREP_COLS " FROM " PREP_FROM("$1", "$2::bigint", "$3"), 6,
 			p, number, 1, cb, arg);
 }
 
@@ -227,11 +362,12 @@ db_signing_prepare_load_seal(struct db_pool *pool, int64_t number, int64_t org_i
 
 int
 db_signing_prepare_load_auth(struct db_pool *pool, const char *token_hash, int64_t number,
-			     int64_t seal_id, db_revision_doc_fn cb, void *arg)
+			     int64_t seal_id, const struct db_doc_held *held, db_revision_doc_fn cb,
+			     void *arg)
 {
 	struct call *c;
-	struct db_param p[3];
-	char num[24], seal[24];
+	struct db_param p[6];
+	char num[24], seal[24], hseq[24], hlen[24];
 
 	if (token_hash == NULL)
 		return SP_ERR_INVALID;
@@ -245,29 +381,46 @@ db_signing_prepare_load_auth(struct db_pool *pool, const char *token_hash, int64
 	db_param_text(&p[0], token_hash);
 	db_param_text(&p[1], db_i64_text(num, sizeof(num), number));
 	db_param_text(&p[2], seal_id > 0 ? db_i64_text(seal, sizeof(seal), seal_id) : NULL);
+	held_params(&p[3], held, hseq, hlen);
 	/* auth_member runs first: the load takes its organization (LATERAL) */
 	return call_send(pool,
 			 "SELECT " PREP_COLS ", " AUTH_COLS
-			 " FROM auth_member($1) a, " PREP_FROM("$2", "a.organization_id", "$3"),
-			 3, p, 1, doc_done, c);
+			 " FROM auth_member($1) a CROSS JOIN LATERAL " PREP_FROM(
+				 "$2", "a.organization_id", "$3"),
+			 6, p, 1, doc_done, c);
 }
 
-/* The latest revision, through the one visibility check of db/contracts.c. */
+/*
+ * The latest revision, through the one visibility check of db/contracts.c:
+ * the whole document, or with a held revision h ($3..$5) still stored so
+ * only the updates after it (none when it is the latest); then h's seq (-1:
+ * none), stored length and the latest's stored length (verify_decode).
+ */
 int
 db_verification_document_load(struct db_pool *pool, int64_t number, int64_t org_id,
-			      db_revision_doc_fn cb, void *arg)
+			      const struct db_doc_held *held, db_revision_doc_fn cb, void *arg)
 {
 	struct db_visible v;
+	char hseq[24], hlen[24];
 	int r;
 
 	if ((r = db_contract_visible(
 		     &v, number, org_id,
-		     "l.seq, revision_document(c.number, l.seq), "
-		     "contract_revision_seals(c.number)::text, l.verification AS verification",
-		     ", LATERAL (SELECT seq, verification FROM revisions "
-		     "WHERE contract_number = c.number ORDER BY seq DESC LIMIT 1) l",
+		     "l.seq, CASE WHEN h.seq IS NULL THEN revision_document(c.number, l.seq) "
+		     "ELSE coalesce((SELECT string_agg(r.delta, ''::bytea ORDER BY r.seq) FROM "
+		     "revisions r WHERE r.contract_number = c.number AND r.seq > h.seq AND "
+		     "r.seq <= l.seq), ''::bytea) END, "
+		     "contract_revision_seals(c.number)::text, l.verification AS verification, "
+		     "coalesce(h.seq, -1), h.length, h.sha256, l.length",
+		     ", LATERAL (SELECT seq, verification, length FROM revisions "
+		     "WHERE contract_number = c.number ORDER BY seq DESC LIMIT 1) l "
+		     "LEFT JOIN revisions h ON h.contract_number = $1::bigint AND h.seq = "
+		     "$3::integer "
+		     "AND h.seq <= l.seq AND h.length = $4::bigint AND h.sha256 = $5",
 		     "")) != SP_OK)
 		return r;
+	held_params(&v.p[2], held, hseq, hlen);
+	v.n = 5;
 	return doc_load(pool, v.sql, v.n, v.p, number, 0, cb, arg);
 }
 
@@ -364,6 +517,18 @@ db_signing_session_free(struct db_signing_session *s)
 	free(s);
 }
 
+int
+db_signing_session_join(struct db_signing_session *s, const uint8_t *held, size_t held_len)
+{
+	int r;
+
+	if (s->from_seq < 0)
+		return SP_ERR_INVALID;
+	if ((r = held_join(&s->document, &s->document_len, &s->held_len, held, held_len)) == SP_OK)
+		s->from_seq = -1;
+	return r;
+}
+
 /* Columns of signing_session_claim, binary, and the base revision's stored report. */
 enum {
 	C_NUMBER,
@@ -380,22 +545,27 @@ enum {
 	C_LAST,
 	C_ASERIAL,
 	C_VERIFICATION,
+	C_FROM,
+	C_HLEN,
+	C_HSHA,
 	C_N
 };
 
 /*
  * One row per part of the document (017): the update of each base revision
- * 0..base_seq in order, then the session's update; the other columns in the
- * first row. The parts before the last must make orig_len, the base
- * revision's stored length.
+ * after the held one (from 0 when none is held), in order, then the
+ * session's update; the other columns in the first row; the held revision's
+ * seq (-1: none), stored length and SHA-256 last. With the held length the
+ * parts before the last must make orig_len, the base revision's stored length.
  */
 static int
 session_decode(const PGresult *res, int auth, struct db_signing_session *s)
 {
-	uint64_t number, base, orig, coff, clen;
-	int alen, rows = PQntuples(res);
+	uint64_t number, base, orig, coff, clen, held = 0;
+	size_t total;
+	int alen, from, rows = PQntuples(res);
 
-	if (rows < 2 || PQnfields(res) != C_N + (auth ? DB_CREDENTIAL_COLS : 0) ||
+	if (rows < 1 || PQnfields(res) != C_N + (auth ? DB_CREDENTIAL_COLS : 0) ||
 	    (auth && db_credential_decode(res, C_N, &s->cred) != 0) ||
 	    db_col_uint(res, C_NUMBER, 8, &number) != 0 ||
 	    db_col_uint(res, C_BASE, 4, &base) != 0 || db_col_uint(res, C_ORIG, 8, &orig) != 0 ||
@@ -404,7 +574,9 @@ session_decode(const PGresult *res, int auth, struct db_signing_session *s)
 	    db_col_uint(res, C_ASERIAL, 8, &s->archive_serial) != 0 ||
 	    PQgetisnull(res, 0, C_LAST) || PQgetlength(res, 0, C_LAST) != 1 ||
 	    PQgetisnull(res, 0, C_ALG) || (alen = PQgetlength(res, 0, C_ALG)) <= 0 ||
-	    alen >= (int)sizeof(s->algorithm) ||
+	    alen >= (int)sizeof(s->algorithm) || (from = col_from(res, C_FROM)) < -1 ||
+	    (from >= 0 && (db_col_uint(res, C_HLEN, 8, &held) != 0 || held == 0 ||
+			   col_sha(res, C_HSHA, s->held_sha256) != 0)) ||
 	    parts_join(res, C_DOC, 0, rows, &s->document, &s->document_len) != 0 ||
 	    db_col_bytes(res, C_ATTRS, &s->signed_attrs, &s->signed_attrs_len) != 0 ||
 	    db_col_bytes(res, C_CHAIN, &s->chain, &s->chain_len) != 0 ||
@@ -417,16 +589,22 @@ session_decode(const PGresult *res, int auth, struct db_signing_session *s)
 	    (s->base_verification = strndup(PQgetvalue(res, 0, C_VERIFICATION),
 					    (size_t)PQgetlength(res, 0, C_VERIFICATION))) == NULL)
 		return -1;
-	if (number > INT64_MAX || base > INT32_MAX || (uint64_t)rows != base + 2 ||
-	    orig >= s->document_len ||
-	    orig != s->document_len - (size_t)PQgetlength(res, rows - 1, C_DOC) || coff < orig ||
-	    coff > s->document_len || clen > s->document_len - coff)
+	/* the offsets are checked against the whole document: the held bytes and the parts */
+	if (held > SIZE_MAX - s->document_len)
+		return -1;
+	total = (size_t)held + s->document_len;
+	if (number > INT64_MAX || base > INT32_MAX || from > (int)base ||
+	    (uint64_t)rows != base - (uint64_t)(int64_t)from + 1 || orig >= total ||
+	    orig != total - (size_t)PQgetlength(res, rows - 1, C_DOC) || coff < orig ||
+	    coff > total || clen > total - coff)
 		return -1;
 	s->contract_number = (int64_t)number;
 	s->base_seq = (int)base;
 	s->orig_len = (size_t)orig;
 	s->contents_off = (size_t)coff;
 	s->contents_len = (size_t)clen;
+	s->from_seq = from;
+	s->held_len = (size_t)held;
 	return 0;
 }
 
@@ -476,27 +654,34 @@ id_copy(char dst[37], const char *id)
 /*
  * What completion reads of a claimed session s (017 signing_session_claim_head)
  * and the base revision's stored report; the document in parts d (see
- * session_decode), the larger columns in the first row only.
+ * session_decode), the larger columns in the first row only; the held
+ * revision h ($3..$5: seq, length, SHA-256; NULL: none) when it is still
+ * stored so, and then only the updates after it.
  */
+#define CLAIM_FIRST "d.seq = coalesce(h.seq, -1) + 1"
 #define CLAIM_COLS \
 	"s.contract_number, s.base_seq, d.part, s.orig_len, s.contents_off, s.contents_len, " \
-	"CASE WHEN d.seq = 0 THEN s.signed_attrs END, s.algorithm, " \
-	"CASE WHEN d.seq = 0 THEN s.chain END, CASE WHEN d.seq = 0 THEN s.cert_der END, " \
-	"s.tsa_serial, s.last_signer, s.archive_serial, CASE WHEN d.seq = 0 THEN " \
+	"CASE WHEN " CLAIM_FIRST " THEN s.signed_attrs END, s.algorithm, " \
+	"CASE WHEN " CLAIM_FIRST " THEN s.chain END, " \
+	"CASE WHEN " CLAIM_FIRST " THEN s.cert_der END, " \
+	"s.tsa_serial, s.last_signer, s.archive_serial, CASE WHEN " CLAIM_FIRST " THEN " \
 	"(SELECT v.verification FROM revisions v " \
-	"WHERE v.contract_number = s.contract_number AND v.seq = s.base_seq) END"
+	"WHERE v.contract_number = s.contract_number AND v.seq = s.base_seq) END, " \
+	"coalesce(h.seq, -1), h.length, h.sha256"
 #define CLAIM_PARTS \
-	", LATERAL (SELECT r.seq, r.delta FROM revisions r WHERE r.contract_number = " \
-	"s.contract_number AND r.seq <= s.base_seq UNION ALL SELECT s.base_seq + 1, s.delta) " \
-	"d (seq, part) ORDER BY d.seq"
+	" LEFT JOIN revisions h ON h.contract_number = s.contract_number AND h.seq = $3::integer " \
+	"AND h.seq <= s.base_seq AND h.length = $4::bigint AND h.sha256 = $5 " \
+	"CROSS JOIN LATERAL (SELECT r.seq, r.delta FROM revisions r WHERE r.contract_number = " \
+	"s.contract_number AND r.seq > coalesce(h.seq, -1) AND r.seq <= s.base_seq " \
+	"UNION ALL SELECT s.base_seq + 1, s.delta) d (seq, part) ORDER BY d.seq"
 
 static int
 claim_send(struct db_pool *pool, const char *id, const char *token_hash, int64_t org_id,
-	   db_signing_session_fn cb, void *arg)
+	   const struct db_doc_held *held, db_signing_session_fn cb, void *arg)
 {
 	struct call *c;
-	struct db_param p[2];
-	char sid[37], org[24];
+	struct db_param p[5];
+	char sid[37], org[24], hseq[24], hlen[24];
 
 	if (id_copy(sid, id) != SP_OK)
 		return SP_ERR_INVALID;
@@ -507,37 +692,39 @@ claim_send(struct db_pool *pool, const char *id, const char *token_hash, int64_t
 	}
 	memset(p, 0, sizeof(p));
 	p[0].value = sid;
+	held_params(&p[2], held, hseq, hlen);
 	if (token_hash != NULL) {
 		p[1].value = token_hash;
 		/* auth_member runs first: the claim takes its organization (LATERAL) */
 		return call_send(pool,
-				 "SELECT " CLAIM_COLS ", " AUTH_COLS " FROM auth_member($2) a, "
+				 "SELECT " CLAIM_COLS ", " AUTH_COLS
+				 " FROM auth_member($2) a CROSS JOIN LATERAL "
 				 "signing_session_claim_head($1::uuid, a.organization_id) "
 				 "s" CLAIM_PARTS,
-				 2, p, 1, session_done, c);
+				 5, p, 1, session_done, c);
 	}
 	snprintf(org, sizeof(org), "%lld", (long long)org_id);
 	p[1].value = org;
 	return call_send(pool,
 			 "SELECT " CLAIM_COLS
 			 " FROM signing_session_claim_head($1::uuid, $2::bigint) s" CLAIM_PARTS,
-			 2, p, 1, session_done, c);
+			 5, p, 1, session_done, c);
 }
 
 int
 db_signing_session_claim(struct db_pool *pool, const char *id, int64_t org_id,
-			 db_signing_session_fn cb, void *arg)
+			 const struct db_doc_held *held, db_signing_session_fn cb, void *arg)
 {
-	return claim_send(pool, id, NULL, org_id, cb, arg);
+	return claim_send(pool, id, NULL, org_id, held, cb, arg);
 }
 
 int
 db_signing_session_claim_auth(struct db_pool *pool, const char *token_hash, const char *id,
-			      db_signing_session_fn cb, void *arg)
+			      const struct db_doc_held *held, db_signing_session_fn cb, void *arg)
 {
 	if (token_hash == NULL)
 		return SP_ERR_INVALID;
-	return claim_send(pool, id, token_hash, 0, cb, arg);
+	return claim_send(pool, id, token_hash, 0, held, cb, arg);
 }
 
 /* ---- complete: storing the revision; abort --------------------------------------------- */

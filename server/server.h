@@ -146,6 +146,8 @@ const uint8_t *request_default_seal(const struct request *r, size_t *len);
 struct blob_cache *request_seal_images(const struct request *r);
 struct blob_cache *request_revision_refs(const struct request *r);
 struct blob_cache *request_revision_reads(const struct request *r);
+/* The stored documents this process holds (state.h doc_cache; NULL: off); any thread. */
+struct doc_cache *request_documents(const struct request *r);
 
 /*
  * Add a response header to the coming reply (copied). Ignored once gone.

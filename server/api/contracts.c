@@ -198,6 +198,8 @@ struct create_job {
 	size_t max_pdf;
 	struct blob_cache *refs_cache;  /* the process's (state.h); outlives the job */
 	struct blob_cache *reads_cache; /* likewise */
+	struct doc_cache *docs;         /* likewise: the stored upload is kept there */
+	int64_t number;                 /* the contract's, once numbered */
 	struct principal who;
 	char *idem_key;
 	/* results of work() */
@@ -371,6 +373,24 @@ out:
 	return r;
 }
 
+/*
+ * The upload as stored (revision 0) for the first signer's prepare, when
+ * the reply is the contract created under this request's number (an
+ * idempotent replay answers with an earlier one: nothing of it is kept).
+ */
+static void
+create_keep(struct create_job *j, const char *text, size_t len)
+{
+	char want[32];
+	int n = snprintf(want, sizeof(want), "\"%lld\"", (long long)j->number);
+
+	/* the number is new (snowflake): only the contract created now carries it */
+	if (j->docs == NULL || n <= 0 || memmem(text, len, want, (size_t)n) == NULL)
+		return;
+	doc_cache_put_take(j->docs, j->number, 0, j->pdf.data, j->pdf.len, j->sha_hex, NULL);
+	j->pdf.data = NULL; /* transferred */
+}
+
 static void
 create_db_done(void *arg, const char *text, size_t len, const struct sp_errinfo *err)
 {
@@ -382,6 +402,8 @@ create_db_done(void *arg, const char *text, size_t len, const struct sp_errinfo 
 	 * (the unique key is the backstop) means two servers were configured with
 	 * overlapping server.node_id ranges: the 409 says so.
 	 */
+	if (err->code == SP_OK)
+		create_keep(j, text, len);
 	create_job_free(j);
 	wf_reply_doc_created(r, text, len, err);
 }
@@ -400,6 +422,7 @@ create_send(struct create_job *j)
 		request_reply_error(r, rc, NULL);
 		return;
 	}
+	j->number = c.number;
 	c.name = j->name;
 	c.business_type = j->business_type;
 	c.deadline = j->deadline;
@@ -463,6 +486,7 @@ create_step(struct request *r, const struct principal *who)
 	j->max_pdf = request_config(r)->server.max_upload_bytes;
 	j->refs_cache = request_revision_refs(r);
 	j->reads_cache = request_revision_reads(r);
+	j->docs = request_documents(r);
 	j->who = *who;
 	if ((rc = jobs_submit(request_jobs(r), create_work, create_job_done, j)) != SP_OK) {
 		create_job_free(j);

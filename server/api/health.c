@@ -51,6 +51,7 @@ health_metrics_get(struct request *r)
 	struct metrics_gauges g;
 	struct db_pool_stats ds;
 	struct jobs_stats js;
+	struct doc_cache_stats dc;
 	const char *names[ROUTER_MAX_ROUTES];
 	struct sp_buf out;
 	size_t i, n = router_count(srv->router);
@@ -68,6 +69,9 @@ health_metrics_get(struct request *r)
 	blob_cache_stats(srv->seal_images, &g.cache_hits[0], &g.cache_misses[0]);
 	blob_cache_stats(srv->revision_refs, &g.cache_hits[1], &g.cache_misses[1]);
 	blob_cache_stats(srv->revision_reads, &g.cache_hits[2], &g.cache_misses[2]);
+	doc_cache_stats(srv->documents, &dc);
+	g.cache_hits[3] = dc.hits;
+	g.cache_misses[3] = dc.misses;
 	for (i = 0; i < n; i++)
 		names[i] = route_name(router_at(srv->router, i));
 	sp_buf_init(&out, METRICS_MAX_BYTES);

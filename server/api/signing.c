@@ -53,6 +53,10 @@ struct prep_job {
 	char credit_code[19];
 	int authed; /* the load authenticated the request (db_signing_prepare_load_auth) */
 	struct db_revision_doc *base; /* from db_signing_prepare_load */
+	/* the stored document this process holds of the contract (state.h doc_cache):
+	   the load sent only the updates after it when base->from_seq is its seq */
+	struct doc_cache *docs;
+	const struct doc_cached *held;
 	/* results of work() */
 	struct pdf_sig_prepared prep;
 	unsigned char *attrs;
@@ -79,6 +83,7 @@ prep_job_free(struct prep_job *j)
 		return;
 	json_decref(j->doc);
 	db_revision_doc_free(j->base);
+	doc_cache_release(j->docs, j->held);
 	pdf_sig_prepared_cleanup(&j->prep);
 	free(j->attrs);
 	free(j->cert_der);
@@ -377,29 +382,29 @@ seal_image(struct blob_cache *c, struct pdf_seal *seal, uint8_t **enc, struct sp
  * the update's digest goes on (they are hashed once). Worker thread.
  */
 static int
-base_open(struct prep_job *j, struct pdf_sha256 **bh, struct pdf_doc **pdoc, struct sp_errinfo *ei)
+base_open(struct prep_job *j, const uint8_t *data, size_t dlen, struct pdf_sha256 **bh,
+	  struct pdf_doc **pdoc, struct sp_errinfo *ei)
 {
-	const uint8_t *data = j->base->data;
 	uint8_t dig[32], key[32], *v = NULL;
 	int *pages = NULL;
 	size_t len = 0, n = 0;
 	struct sp_errinfo kei;
 	int r;
 
-	if ((r = pdf_sha256_new(data, j->base->len, bh, dig, ei)) != SP_OK)
+	if ((r = pdf_sha256_new(data, dlen, bh, dig, ei)) != SP_OK)
 		return r;
 	blob_cache_key("page", dig, key);
 	sp_errinfo_init(&kei);
 	if (blob_cache_get(j->reads, key, &v, &len) == SP_OK && len > 0 &&
 	    len % (2 * sizeof(int)) == 0 &&
-	    pdf_doc_open_stored_known(data, j->base->len, (const int *)(void *)v,
-				      len / (2 * sizeof(int)), pdoc, &kei) == SP_OK) {
+	    pdf_doc_open_stored_known(data, dlen, (const int *)(void *)v, len / (2 * sizeof(int)),
+				      pdoc, &kei) == SP_OK) {
 		free(v);
 		return SP_OK;
 	}
 	free(v);
 	/* not kept, or not these bytes' after all: the walk decides */
-	if ((r = pdf_doc_open_stored(data, j->base->len, pdoc, ei)) != SP_OK)
+	if ((r = pdf_doc_open_stored(data, dlen, pdoc, ei)) != SP_OK)
 		return r;
 	sp_errinfo_init(&kei);
 	if (!pdf_doc_damaged(*pdoc) && pdf_doc_page_objs(*pdoc, &pages, &n, &kei) == SP_OK)
@@ -492,6 +497,8 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	size_t npl = 0;
 	X509 *cert = NULL;
 	json_t *doc = j->doc, *rects = NULL;
+	const uint8_t *data = NULL;
+	size_t len = 0;
 	int needs_seal, r = SP_ERR_INTERNAL;
 
 	memset(&res, 0, sizeof(res));
@@ -537,8 +544,10 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	}
 	if (needs_seal && (r = seal_image(j->seal_images, &seal, &enc, ei)) != SP_OK)
 		goto out;
-	/* the stored revision: opened whole at upload, verified at completion */
-	if ((r = base_open(j, &bh, &pdoc, ei)) != SP_OK)
+	/* the stored revision: opened whole at upload, verified at completion; the bytes
+	   this process holds, and the updates stored since, put together here, off the loop */
+	if ((r = signing_base_bytes(j->base, j->held, &data, &len, ei)) != SP_OK ||
+	    (r = base_open(j, data, len, &bh, &pdoc, ei)) != SP_OK)
 		goto out;
 	memset(&params, 0, sizeof(params));
 	params.orig_hash = bh;
@@ -566,7 +575,7 @@ prep_work(void *arg, struct sp_errinfo *ei)
 		}
 		goto out;
 	}
-	if (j->prep.orig_len != j->base->len) {
+	if (j->prep.orig_len != len) {
 		r = sp_err(ei, SP_ERR_INTERNAL, "the update does not extend the stored revision");
 		goto out;
 	}
@@ -594,8 +603,11 @@ out:
 	sk_X509_pop_free(chain, X509_free);
 	json_decref(rects);
 	json_decref(doc);
-	/* the stored revision is not needed again (the view on it is closed): freed here,
-	   not on the event loop */
+	/* the stored revision is not needed again (the view on it is closed): kept for the
+	   next prepare or claim when PostgreSQL sent bytes of it and they are what it stored
+	   (the update's hashing took their digest), else freed here, not on the event loop */
+	if (r == SP_OK && j->base->data != NULL && data == j->base->data)
+		signing_base_keep(j->docs, j->base, j->prep.orig_sha256);
 	free(j->base->data);
 	j->base->data = NULL;
 	return r;
@@ -636,6 +648,8 @@ prep_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *er
 		request_reply_error(r, SP_ERR_NOMEM, NULL);
 		return;
 	}
+	/* its completion's claim, when it comes here, sends what this process holds */
+	signing_session_note(j->docs, text, end, j->number);
 	memcpy(out, text, end - 1);
 	out[end - 1] = ',';
 	memcpy(out + end, j->reply_more + 1, more - 1);
@@ -707,6 +721,12 @@ prep_loaded(void *arg, struct db_revision_doc *base, const struct sp_errinfo *er
 		return;
 	}
 	j->base = base;
+	if (signing_held_check(j->docs, &j->held, base->from_seq, base->held_len,
+			       base->held_sha256) != SP_OK) {
+		prep_job_free(j);
+		request_reply_error(r, SP_ERR_INTERNAL, NULL);
+		return;
+	}
 	if (j->authed) {
 		j->org_id = base->cred.organization_id;
 		j->user_id = base->cred.user_id;
@@ -789,6 +809,8 @@ prep_parse(struct request *r, int reply, struct prep_job **out)
 	j->reads = request_revision_reads(r);
 	j->default_seal = request_default_seal(r, &j->default_seal_len);
 	j->number = n;
+	j->docs = request_documents(r);
+	j->held = doc_cache_get(j->docs, n);
 	*out = j;
 	return SP_OK;
 }
@@ -796,6 +818,7 @@ prep_parse(struct request *r, int reply, struct prep_job **out)
 static void
 prepare_step(struct request *r, const struct principal *who)
 {
+	struct db_doc_held held;
 	struct prep_job *j;
 	int rc;
 
@@ -805,7 +828,7 @@ prepare_step(struct request *r, const struct principal *who)
 	j->user_id = who->user_id;
 	snprintf(j->credit_code, sizeof(j->credit_code), "%s", who->credit_code);
 	rc = db_signing_prepare_load_seal(request_db(r), j->number, who->organization_id,
-					  j->seal_id, prep_loaded, j);
+					  j->seal_id, signing_held(j->held, &held), prep_loaded, j);
 	if (rc != SP_OK) {
 		prep_job_free(j);
 		request_reply_error(r, rc, NULL);
@@ -822,6 +845,7 @@ prepare_step(struct request *r, const struct principal *who)
 void
 signing_prepare_post(struct request *r)
 {
+	struct db_doc_held held;
 	struct prep_job *j;
 	char hash[65];
 	int rc;
@@ -831,8 +855,8 @@ signing_prepare_post(struct request *r)
 		return;
 	}
 	j->authed = 1;
-	rc = db_signing_prepare_load_auth(request_db(r), hash, j->number, j->seal_id, prep_loaded,
-					  j);
+	rc = db_signing_prepare_load_auth(request_db(r), hash, j->number, j->seal_id,
+					  signing_held(j->held, &held), prep_loaded, j);
 	if (rc != SP_OK) {
 		prep_job_free(j);
 		request_reply_error(r, rc, NULL);

@@ -47,7 +47,13 @@ struct done_job {
 	size_t siglen;
 	/* from db_signing_session_claim; work() fills s->document in place */
 	struct db_signing_session *s;
-	int level; /* 0 B-T, 1 B-LT, 2 B-LTA (signing.level) */
+	/* the stored document this process holds of the contract (state.h doc_cache): the
+	   claim sent only the updates after it when s->from_seq is its seq; the stored
+	   bytes are kept there in its place */
+	struct doc_cache *docs;
+	const struct doc_cached *held;
+	struct crypto_digest_ctx *stored_ctx; /* SHA-256 fed with the stored bytes, kept too */
+	int level;                            /* 0 B-T, 1 B-LT, 2 B-LTA (signing.level) */
 	/* results of work() */
 	char sha_hex[65];
 	time_t tsa_time;
@@ -120,6 +126,8 @@ done_job_free(struct done_job *j)
 	free(j->pages);
 	crypto_digest_ctx_free(j->tail);
 	db_signing_session_free(j->s);
+	doc_cache_release(j->docs, j->held);
+	crypto_digest_ctx_free(j->stored_ctx);
 	free(j);
 }
 
@@ -497,7 +505,7 @@ done_work(void *arg, struct sp_errinfo *ei)
 	STACK_OF(X509) *chain = NULL;
 	X509 *cert = NULL;
 	uint8_t *tok = NULL, *cms = NULL, dig[32];
-	size_t toklen = 0, cmslen = 0, dlen = 0;
+	size_t toklen = 0, cmslen = 0, dlen = 0, hashed = 0;
 	struct sp_errinfo vei;
 	struct ltv_result lr;
 	time_t gen = 0;
@@ -505,13 +513,27 @@ done_work(void *arg, struct sp_errinfo *ei)
 
 	memset(&lr, 0, sizeof(lr));
 	j->new_nsigned = j->base_nsigned = j->stored_nsigned = -1;
+	/* the base as this process holds it, then what the claim sent: joined here, off the
+	   loop */
+	if (ss->from_seq >= 0) {
+		if ((r = db_signing_session_join(ss, j->held != NULL ? j->held->data : NULL,
+						 j->held != NULL ? j->held->len : 0)) != SP_OK) {
+			r = sp_err(ei, r, "the held document does not fit the claim");
+			goto out;
+		}
+		/* the held bytes' SHA-256 state, kept with them: they are not hashed again */
+		if (j->held->sha256_ctx != NULL && j->held->len <= ss->orig_len)
+			hashed = j->held->len;
+	}
 	sp_errinfo_init(&vei);
 	/* the base's digest: what a completion that stored it (or, for the upload, the
 	   create that normalized it) left in the cache is keyed by; the stored bytes start
 	   with the base, so their digest goes on from there */
 	if (j->refs_cache != NULL &&
-	    crypto_digest_ctx_new(CRYPTO_DIGEST_SHA256, &j->tail, &vei) == SP_OK &&
-	    crypto_digest_ctx_update(j->tail, ss->document, ss->orig_len, &vei) == SP_OK &&
+	    (hashed > 0 ? crypto_digest_ctx_dup(j->held->sha256_ctx, &j->tail, &vei)
+			: crypto_digest_ctx_new(CRYPTO_DIGEST_SHA256, &j->tail, &vei)) == SP_OK &&
+	    crypto_digest_ctx_update(j->tail, ss->document + hashed, ss->orig_len - hashed, &vei) ==
+		    SP_OK &&
 	    crypto_digest_ctx_peek(j->tail, j->base_dig, &dlen, &vei) == SP_OK)
 		j->have_base_dig = 1;
 	else {
@@ -621,13 +643,22 @@ done_work(void *arg, struct sp_errinfo *ei)
 	if (j->tail != NULL && j->signed_len == 0 && ss->contents_off >= ss->orig_len &&
 	    ss->document_len >= ss->orig_len) {
 		if ((r = crypto_digest_ctx_update(j->tail, ss->document + ss->orig_len,
-						  ss->document_len - ss->orig_len, ei)) != SP_OK ||
-		    (r = crypto_digest_ctx_final(j->tail, dig, &dlen, ei)) != SP_OK)
+						  ss->document_len - ss->orig_len, ei)) != SP_OK)
 			goto out;
-	} else if ((r = crypto_digest(CRYPTO_DIGEST_SHA256, ss->document, ss->document_len, dig,
-				      &dlen, ei)) != SP_OK) {
-		goto out;
+	} else {
+		crypto_digest_ctx_free(j->tail);
+		j->tail = NULL;
+		if ((r = crypto_digest_ctx_new(CRYPTO_DIGEST_SHA256, &j->tail, ei)) != SP_OK ||
+		    (r = crypto_digest_ctx_update(j->tail, ss->document, ss->document_len, ei)) !=
+			    SP_OK)
+			goto out;
 	}
+	/* the state before the end is kept with the stored bytes (done_stored): the next
+	   completion here goes on from it */
+	if (j->docs != NULL && crypto_digest_ctx_dup(j->tail, &j->stored_ctx, &vei) != SP_OK)
+		j->stored_ctx = NULL;
+	if ((r = crypto_digest_ctx_final(j->tail, dig, &dlen, ei)) != SP_OK)
+		goto out;
 	sp_hex(dig, 32, j->sha_hex);
 	/* what the stored bytes refer to, for the next signer's completion */
 	if (j->refs_out != NULL)
@@ -710,6 +741,13 @@ done_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *er
 	struct done_job *j = arg;
 	struct request *r = j->r;
 
+	/* stored: the next prepare and claim of the contract here start from these bytes */
+	if (err->code == SP_OK) {
+		doc_cache_put_take(j->docs, j->s->contract_number, j->s->base_seq + 1,
+				   j->s->document, j->s->document_len, j->sha_hex, j->stored_ctx);
+		j->s->document = NULL; /* transferred */
+		j->stored_ctx = NULL;
+	}
 	done_job_free(j);
 	if (err->code != SP_OK) {
 		request_reply_error(r, err->code, err);
@@ -784,6 +822,12 @@ done_claimed(void *arg, struct db_signing_session *s, const struct sp_errinfo *e
 		return;
 	}
 	j->s = s;
+	if (signing_held_check(j->docs, &j->held, s->from_seq, s->held_len, s->held_sha256) !=
+	    SP_OK) {
+		done_job_free(j);
+		request_reply_error(r, SP_ERR_INTERNAL, NULL);
+		return;
+	}
 	if (j->authed) {
 		j->org_id = s->cred.organization_id;
 		j->user_id = s->cred.user_id;
@@ -840,6 +884,8 @@ done_parse(struct request *r, int reply, struct done_job **out)
 	j->reads_cache = request_revision_reads(r);
 	j->level = ltv_level_code(request_config(r)->signing.level);
 	snprintf(j->id, sizeof(j->id), "%s", id);
+	j->docs = request_documents(r);
+	j->held = signing_session_held(j->docs, j->id);
 	*out = j;
 	return SP_OK;
 }
@@ -847,6 +893,7 @@ done_parse(struct request *r, int reply, struct done_job **out)
 void
 signing_complete_step(struct request *r, const struct principal *who)
 {
+	struct db_doc_held held;
 	struct done_job *j;
 	int rc;
 
@@ -854,7 +901,8 @@ signing_complete_step(struct request *r, const struct principal *who)
 		return; /* answered */
 	j->org_id = who->organization_id;
 	j->user_id = who->user_id;
-	rc = db_signing_session_claim(request_db(r), j->id, who->organization_id, done_claimed, j);
+	rc = db_signing_session_claim(request_db(r), j->id, who->organization_id,
+				      signing_held(j->held, &held), done_claimed, j);
 	if (rc != SP_OK) {
 		done_job_free(j);
 		request_reply_error(r, rc, NULL);
@@ -869,6 +917,7 @@ signing_complete_step(struct request *r, const struct principal *who)
 void
 signing_complete_post(struct request *r)
 {
+	struct db_doc_held held;
 	struct done_job *j;
 	char hash[65];
 	int rc;
@@ -878,7 +927,8 @@ signing_complete_post(struct request *r)
 		return;
 	}
 	j->authed = 1;
-	rc = db_signing_session_claim_auth(request_db(r), hash, j->id, done_claimed, j);
+	rc = db_signing_session_claim_auth(request_db(r), hash, j->id, signing_held(j->held, &held),
+					   done_claimed, j);
 	if (rc != SP_OK) {
 		done_job_free(j);
 		request_reply_error(r, rc, NULL);

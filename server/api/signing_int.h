@@ -34,4 +34,39 @@ void signing_abort_step(struct request *r, const struct principal *who);
 void signing_actor_fill(struct db_actor *a, const struct request *r, int64_t org_id,
 			int64_t user_id);
 
+/*
+ * signing_docs.c: the stored documents this process holds (state.h
+ * doc_cache) in prepare's load and completion's claim: the statement gets
+ * the held revision's seq, length and SHA-256 and sends only the updates
+ * after it while the stored revision still matches them.
+ */
+/* held as the statement's parameter in *out; NULL when nothing is held. Loop thread. */
+const struct db_doc_held *signing_held(const struct doc_cached *held, struct db_doc_held *out);
+/*
+ * After the statement: from_seq >= 0 (it sent only what follows revision
+ * from_seq) must be *held's revision, stored with *held's length and
+ * SHA-256, else SP_ERR_INTERNAL; from_seq -1 (the whole document) drops and
+ * releases a held entry the database does not match (*held = NULL). Loop thread.
+ */
+int signing_held_check(struct doc_cache *c, const struct doc_cached **held, int from_seq,
+		       size_t held_len, const char *held_sha256) SP_WUR;
+/*
+ * The whole base revision of a prepare load in *data: base's own bytes,
+ * held's (no copy: nothing came after it), or both joined into base->data.
+ * Worker thread.
+ */
+int signing_base_bytes(struct db_revision_doc *base, const struct doc_cached *held,
+		       const uint8_t **data, size_t *len, struct sp_errinfo *ei) SP_WUR;
+/*
+ * Keep base->data (taken: NULL after) as the contract's stored revision when
+ * sha256, the digest of those bytes, is the one PostgreSQL stored with it.
+ * Any thread.
+ */
+void signing_base_keep(struct doc_cache *c, struct db_revision_doc *base, const uint8_t sha256[32]);
+/* Note the session a stored prepare reply (PostgreSQL's JSON text) names as one of
+   contract number. Loop thread. */
+void signing_session_note(struct doc_cache *c, const char *text, size_t len, int64_t number);
+/* What this process holds of the contract of session id (NULL: nothing). Loop thread. */
+const struct doc_cached *signing_session_held(struct doc_cache *c, const char *id);
+
 #endif /* SP_SERVER_SIGNING_INT_H */

@@ -318,13 +318,39 @@ verification_upload_post(struct request *r)
 
 /* ---- a contract's latest revision ---- */
 
-/* The document's bytes go to the job as they are: no copy of a large file. */
+/* The contract's load: the stored document this process holds of it (state.h doc_cache). */
+struct contract_load {
+	struct request *r;
+	struct doc_cache *docs;
+	const struct doc_cached *held;
+};
+
+/*
+ * The document's bytes go to the job as they are: no copy of a large file;
+ * when the load sent only what follows the revision this process holds,
+ * the two are put together first (one copy, instead of receiving it all).
+ */
 static void
 contract_doc_done(void *arg, struct db_revision_doc *doc, const struct sp_errinfo *err)
 {
-	struct request *r = arg;
+	struct contract_load *l = arg;
+	struct request *r = l->r;
 	const char *fresh = request_query(r, "fresh");
+	int rc = SP_OK;
 
+	if (err->code == SP_OK &&
+	    ((rc = signing_held_check(l->docs, &l->held, doc->from_seq, doc->held_len,
+				      doc->held_sha256)) != SP_OK ||
+	     (doc->from_seq >= 0 &&
+	      (rc = db_revision_doc_join(doc, l->held->data, l->held->len)) != SP_OK))) {
+		doc_cache_release(l->docs, l->held);
+		free(l);
+		db_revision_doc_free(doc);
+		request_reply_error(r, rc, NULL);
+		return;
+	}
+	doc_cache_release(l->docs, l->held);
+	free(l);
 	if (err->code != SP_OK) {
 		request_reply_error(r, err->code, err);
 		return;
@@ -341,6 +367,8 @@ contract_doc_done(void *arg, struct db_revision_doc *doc, const struct sp_errinf
 static void
 contract_step(struct request *r, const struct principal *who)
 {
+	struct contract_load *l;
+	struct db_doc_held held;
 	int64_t n;
 	int rc;
 
@@ -352,10 +380,20 @@ contract_step(struct request *r, const struct principal *who)
 		request_problem(r, P_INVALID, "fresh must be true or false");
 		return;
 	}
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		request_reply_error(r, SP_ERR_NOMEM, NULL);
+		return;
+	}
+	l->r = r;
+	l->docs = request_documents(r);
+	l->held = doc_cache_get(l->docs, n);
 	rc = db_verification_document_load(request_db(r), n, who->organization_id,
-					   contract_doc_done, r);
-	if (rc != SP_OK)
+					   signing_held(l->held, &held), contract_doc_done, l);
+	if (rc != SP_OK) {
+		doc_cache_release(l->docs, l->held);
+		free(l);
 		request_reply_error(r, rc, NULL);
+	}
 }
 
 void

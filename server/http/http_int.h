@@ -151,8 +151,8 @@ struct metrics_gauges {
 	int pool_size, pool_connected, pool_in_use, pool_waiting;
 	long jobs_queued, jobs_running;
 	/* the per-process caches' lookups (blob_cache_stats): [0] seal images, [1] refs,
-	   [2] signature reads */
-	unsigned long long cache_hits[3], cache_misses[3];
+	   [2] signature reads; [3] stored documents (doc_cache_stats) */
+	unsigned long long cache_hits[4], cache_misses[4];
 };
 
 /*
@@ -306,6 +306,7 @@ struct server {
 	struct blob_cache *seal_images;    /* seal pictures as PDF image data, by PNG digest */
 	struct blob_cache *revision_refs;  /* object numbers a revision refers to, by digest */
 	struct blob_cache *revision_reads; /* its signature dictionaries as read, and count */
+	struct doc_cache *documents;       /* stored documents by contract (NULL: off) */
 	uint8_t *default_seal;             /* signing.default_seal_image's bytes (NULL: unset) */
 	size_t default_seal_len;
 	struct expiry expiry;             /* the deadline sweep */

@@ -231,6 +231,12 @@ request_revision_reads(const struct request *r)
 {
 	return r->srv->revision_reads;
 }
+
+struct doc_cache *
+request_documents(const struct request *r)
+{
+	return r->srv->documents;
+}
 struct ip_limiter *
 request_verify_limiter(const struct request *r)
 {

@@ -250,8 +250,11 @@ limiters_build(struct server *srv, struct sp_errinfo *ei)
 	if ((r = blob_cache_new(REVISION_REFS_CACHE_ENTRIES, REVISION_REFS_CACHE_BYTES,
 				&srv->revision_refs, ei)) != SP_OK)
 		return r;
-	return blob_cache_new(REVISION_READS_CACHE_ENTRIES, REVISION_READS_CACHE_BYTES,
-			      &srv->revision_reads, ei);
+	if ((r = blob_cache_new(REVISION_READS_CACHE_ENTRIES, REVISION_READS_CACHE_BYTES,
+				&srv->revision_reads, ei)) != SP_OK)
+		return r;
+	return doc_cache_new((size_t)srv->cfg->signing.document_cache_mb << 20, &srv->documents,
+			     ei);
 }
 
 int
@@ -320,6 +323,7 @@ server_cleanup(struct server *srv)
 	blob_cache_free(srv->seal_images);
 	blob_cache_free(srv->revision_refs);
 	blob_cache_free(srv->revision_reads);
+	doc_cache_free(srv->documents);
 	if (srv->base)
 		event_base_free(srv->base);
 }

@@ -282,6 +282,59 @@ void blob_cache_stats(struct blob_cache *c, unsigned long long *hits, unsigned l
  */
 void blob_cache_key(const char tag[4], const uint8_t dig[32], uint8_t key[32]);
 
+/* ---- doc_cache.c: stored documents kept per process ---------------------------------------- */
+
+/*
+ * The newest stored revision of a contract this process saw (created,
+ * completed or loaded), with the length and SHA-256 (lowercase hex)
+ * PostgreSQL stored for it (revisions.length, revisions.sha256): prepare's
+ * load and the claim send those and get only the updates after it
+ * (db_doc_held). One entry per contract; at most max_bytes of documents in
+ * the table, the least recently used going first. Entries are immutable and
+ * shared: any thread reads pub's fields while it holds the reference.
+ */
+struct doc_cached {
+	int64_t number;
+	int seq;
+	const uint8_t *data; /* the whole document at revision seq */
+	size_t len;
+	char sha256_hex[65];
+	/* SHA-256 fed with data and not finalized (NULL: none kept): completion goes on
+	   from it (crypto_digest_ctx_dup) instead of hashing the base again */
+	const struct crypto_digest_ctx *sha256_ctx;
+};
+struct doc_cache;
+struct doc_cache_stats {
+	unsigned long long hits, misses; /* gets that found the contract, and not */
+	size_t bytes, entries;           /* held in the table now */
+};
+/* max_bytes 0: *out is NULL, the cache is off (every call below takes NULL). */
+int doc_cache_new(size_t max_bytes, struct doc_cache **out, struct sp_errinfo *ei) SP_WUR;
+void doc_cache_free(struct doc_cache *c); /* NULL is fine; no reference may be held */
+/* The entry of contract number, referenced (doc_cache_release it), or NULL. Any thread. */
+const struct doc_cached *doc_cache_get(struct doc_cache *c, int64_t number);
+void doc_cache_release(struct doc_cache *c, const struct doc_cached *d); /* NULL is fine */
+/*
+ * Keep data (malloc'd; taken: freed when not kept) as revision seq of
+ * contract number, stored with sha256_hex, in place of an older revision
+ * of it (a newer one held stays); ctx (taken too; NULL: none) is SHA-256
+ * fed with exactly data. Only for bytes PostgreSQL confirmed it stored (the
+ * statement that stored or sent them succeeded). Any thread.
+ */
+void doc_cache_put_take(struct doc_cache *c, int64_t number, int seq, uint8_t *data, size_t len,
+			const char *sha256_hex, struct crypto_digest_ctx *ctx);
+/* Forget d (a held entry the database no longer matches); d stays valid until released. */
+void doc_cache_drop(struct doc_cache *c, const struct doc_cached *d);
+void doc_cache_stats(struct doc_cache *c, struct doc_cache_stats *st);
+/*
+ * The contract of a signing session prepared in this process (id: 36
+ * characters, lower case), so that its claim, which names only the session,
+ * can send the held revision: noted at prepare, 0 when not known (another
+ * process prepared it, or the note was overwritten by a later one). Any thread.
+ */
+void doc_cache_session_note(struct doc_cache *c, const char *id, int64_t number);
+int64_t doc_cache_session_number(struct doc_cache *c, const char *id);
+
 /* ---- limiter.c: per-address rate limits ---------------------------------------------------- */
 
 /*

@@ -332,6 +332,164 @@ class StoredVerification(SigningCase):
         self.assertEqual(doc["code"], "invalid")
 
 
+class DocumentCache(SigningCase):
+    """Each process keeps the stored documents it created, completed or loaded
+    (signing.document_cache_mb) and asks PostgreSQL only for the updates after
+    the one it holds. Two processes share one database, one restarts, one
+    holds a revision the database no longer matches: every signing stores the
+    same bytes and verification a cache-less process would."""
+    tls = False
+
+    def lookups(self, server):
+        st, _, body, _ = server.request("GET", "/metrics")
+        self.assertEqual(st, 200)
+        got = {}
+        for result in ("hit", "miss"):
+            m = re.search(r'^sealpact_cache_lookups_total\{cache="documents",result="%s"\} '
+                          r'(\d+)$' % result, body.decode(), re.M)
+            self.assertIsNotNone(m, body)
+            got[result] = int(m.group(1))
+        return got
+
+    def other(self, name, **signing):
+        d = os.path.join(self.tmp, name)
+        os.makedirs(d)
+        extra = json.loads(json.dumps(self.server_extra))
+        extra["signing"].update(signing)
+        srv = harness.Server(d, self.db.url, tls=False, extra=extra)
+        self.addCleanup(srv.stop)
+        return srv.start()
+
+    def sign(self, slug, alg, n, prep_at, done_at):
+        self.act(slug, n, "receive")
+        prep = self.prepare_at(slug, alg, n, prep_at)
+        st, _, _, doc = self.complete(slug, prep["session"], self.token_sign(slug, alg, prep),
+                                      server=done_at)
+        self.assertEqual(st, 200, doc)
+        self.done.append(doc["seq"])
+        self.act(slug, n, "send")
+        # what the signer got back is what is stored, and the stored bytes are whole
+        row = self.db.query("SELECT length || ' ' || sha256 FROM revisions WHERE "
+                            "contract_number = %s AND seq = %d" % (n, doc["seq"])).split()
+        self.assertEqual((int(row[0]), row[1]), (doc["length"], doc["sha256"]))
+        data = self.fetch(n, doc["seq"])
+        self.assertEqual(len(data), doc["length"])
+        self.assertEqual(hashlib.sha256(data).hexdigest(), doc["sha256"])
+        return doc
+
+    def fetch(self, n, seq, server=None):
+        st, _, data, _ = self.call("buyer", "GET", "/api/v1/contracts/%s/revisions/%d/document"
+                                   % (n, seq), server=server)
+        self.assertEqual(st, 200)
+        return data
+
+    def prepare_at(self, slug, alg, n, server):
+        crt, _ = PKI.org_cert(slug, alg)
+        body = {"certificate": base64.b64encode(der_of(crt)).decode(),
+                "chain": [base64.b64encode(der_of(PKI.path("ca.pem"))).decode()],
+                "placements": [{"mode": "normal", "seal": "default", "page": 1, "x": 400,
+                                "y": 120}]}
+        st, _, _, prep = self.call(slug, "POST", "/api/v1/contracts/%s/signing-sessions" % n,
+                                   body, server=server)
+        self.assertEqual(st, 201, prep)
+        return prep
+
+    def abort_at(self, slug, prep, server):
+        st, _, _, doc = self.call(slug, "DELETE", "/api/v1/signing-sessions/%s" % prep["session"],
+                                  server=server)
+        self.assertEqual(st, 200, doc)
+
+    def test_two_processes_a_restart_and_a_mismatch(self):
+        a = self.server
+        b = self.other("b", document_cache_mb=64)
+        off = self.other("off", document_cache_mb=0)
+        for slug, alg in (("supplier", "rsa"), ("logistics", "ec"), ("buyer", "rsa")):
+            self.login_api(slug, alg)
+        with open(LONG, "rb") as f:
+            n = self.create([("supplier", 1), ("logistics", 2), ("buyer", 3)], f.read())
+        self.done = []
+        # 1: prepared and completed where the upload was created: both found revision 0
+        h0 = self.lookups(a)
+        self.sign("supplier", "rsa", n, a, a)
+        h1 = self.lookups(a)
+        self.assertEqual((h1["hit"] - h0["hit"], h1["miss"] - h0["miss"]), (2, 0))
+        # 2: the other process holds nothing: its prepare loads everything and keeps it,
+        # its claim (the session noted at prepare) finds it
+        h0 = self.lookups(b)
+        self.sign("logistics", "ec", n, b, b)
+        h1 = self.lookups(b)
+        self.assertEqual((h1["hit"] - h0["hit"], h1["miss"] - h0["miss"]), (1, 1))
+        # 3a: the first process holds revision 1: the statement sends revision 2's update
+        # alone, and the process keeps revision 2 for the next
+        self.act("buyer", n, "receive")
+        h0 = self.lookups(a)
+        self.abort_at("buyer", self.prepare_at("buyer", "rsa", n, a), a)
+        h1 = self.lookups(a)
+        self.assertEqual((h1["hit"] - h0["hit"], h1["miss"] - h0["miss"]), (1, 0))
+        # 3b: a superuser's edit makes the stored revision 2 differ from what is held
+        # (another digest): the statement sends everything and the entry goes
+        sha2 = self.db.query("SELECT sha256 FROM revisions WHERE contract_number = %s AND "
+                             "seq = 2" % n)
+        edit = ("ALTER TABLE revisions DISABLE TRIGGER revisions_immutable; UPDATE revisions "
+                "SET sha256 = '%s' WHERE contract_number = %s AND seq = 2; ALTER TABLE "
+                "revisions ENABLE TRIGGER revisions_immutable")
+        self.db.query(edit % ("0" * 64, n))
+        self.abort_at("buyer", self.prepare_at("buyer", "rsa", n, a), a)
+        self.db.query(edit % (sha2, n))
+        h0 = self.lookups(a)
+        self.abort_at("buyer", self.prepare_at("buyer", "rsa", n, a), a)
+        h1 = self.lookups(a)
+        self.assertEqual((h1["hit"] - h0["hit"], h1["miss"] - h0["miss"]), (0, 1),
+                         "the mismatched entry was dropped")
+        # 3c: after a restart nothing is held; prepared there, completed in the first
+        # process (the session is not noted there: the claim sends everything)
+        b.stop()
+        b.start()
+        h0 = self.lookups(b)
+        prep = self.prepare_at("buyer", "rsa", n, b)
+        self.assertEqual(self.lookups(b)["miss"] - h0["miss"], 1)
+        st, _, _, doc = self.complete("buyer", prep["session"],
+                                      self.token_sign("buyer", "rsa", prep), server=a)
+        self.assertEqual(st, 200, doc)
+        self.assertEqual(doc["seq"], 3)
+        self.act("buyer", n, "send")
+        st, _, _, got = self.call("buyer", "GET", "/api/v1/contracts/%s" % n)
+        self.assertEqual(got["status"], "completed", got)
+        # every revision is the document a process without the cache serves, with the
+        # stored length and digest, and the stored bytes verify as that process
+        # verifies them afresh
+        for seq in range(0, 4):
+            data = self.fetch(n, seq)
+            self.assertEqual(data, self.fetch(n, seq, server=off), "revision %d" % seq)
+            row = self.db.query("SELECT length || ' ' || sha256 FROM revisions WHERE "
+                                "contract_number = %s AND seq = %d" % (n, seq)).split()
+            self.assertEqual((len(data), hashlib.sha256(data).hexdigest()),
+                             (int(row[0]), row[1]), "revision %d" % seq)
+        # the contract's verification in the first process reads the document it holds
+        # (the revision its completion stored): the same answer as without the cache
+        h0 = self.lookups(a)
+        st, _, _, kept = self.call("buyer", "GET", "/api/v1/contracts/%s/verification" % n)
+        self.assertEqual(st, 200, kept)
+        st, _, _, fresh_a = self.call("buyer", "GET", "/api/v1/contracts/%s/verification"
+                                      "?fresh=true" % n)
+        self.assertEqual(st, 200, fresh_a)
+        self.assertEqual(self.lookups(a)["hit"] - h0["hit"], 2)
+        st, _, _, fresh = self.call("buyer", "GET", "/api/v1/contracts/%s/verification"
+                                    "?fresh=true" % n, server=off)
+        self.assertEqual(st, 200, fresh)
+        self.assertEqual(kept, fresh)
+        self.assertEqual(fresh_a, fresh)
+        self.assertEqual(len(kept["signatures"]), 4)  # three signers, the B-LTA timestamp
+        self.assertIn(kept["verdict"], ("valid", "valid_with_allowed_changes"), kept)
+        path = os.path.join(self.tmp, "final.pdf")
+        with open(path, "wb") as f:
+            f.write(self.fetch(n, 3))
+        sigs = signatures(pdfsig(path))
+        self.assertEqual(len(sigs), 3)
+        for sig in sigs:
+            self.assertIn("Signature is Valid.", sig)
+
+
 class StoredVerificationLTA(SigningCase):
     """At B-LTA (a DSS after every signature, a document timestamp from the
     last signer) completion keeps each revision's report too, the appended

@@ -1039,6 +1039,65 @@ query_value(struct event_base *base, struct db_pool *pool, const char *sql, int 
 	"(SELECT id FROM certificates WHERE organization_id = 2) FROM (SELECT " \
 	"string_agg(int4send(i * " #S "), ''::bytea) d FROM generate_series(1, 9000) i) x;"
 
+#define ZEROS64 "0000000000000000000000000000000000000000000000000000000000000000"
+#define ONES64 "1111111111111111111111111111111111111111111111111111111111111111"
+
+/* Prepare's load of the parts contract, holding revision seq (len bytes, sha): its reply. */
+static struct loaded
+load_held(struct event_base *base, struct db_pool *pool, int seq, size_t len, const char *sha)
+{
+	struct db_doc_held h = { seq, len, sha };
+	struct loaded l;
+	int n = 0;
+
+	memset(&l, 0, sizeof(l));
+	ck_assert_int_eq(db_signing_prepare_load_auth(pool, PARTS_TOKEN_HASH, 1000000000000000007LL,
+						      0, &h, on_doc, &l),
+			 SP_OK);
+	while (l.calls == 0 && n++ < 3000)
+		event_base_loop(base, EVLOOP_ONCE);
+	ck_assert_int_eq(l.calls, 1);
+	return l;
+}
+
+/* The contract's verification load of the parts contract, as organization 2, holding seq. */
+static struct loaded
+verification_held(struct event_base *base, struct db_pool *pool, int seq, size_t len,
+		  const char *sha)
+{
+	struct db_doc_held h = { seq, len, sha };
+	struct loaded l;
+	int n = 0;
+
+	memset(&l, 0, sizeof(l));
+	ck_assert_int_eq(db_verification_document_load(pool, 1000000000000000007LL, 2,
+						       seq >= 0 ? &h : NULL, on_doc, &l),
+			 SP_OK);
+	while (l.calls == 0 && n++ < 3000)
+		event_base_loop(base, EVLOOP_ONCE);
+	ck_assert_int_eq(l.calls, 1);
+	return l;
+}
+
+/* The claim of session sid, holding revision seq: its reply. */
+static struct loaded
+claim_held(struct event_base *base, struct db_pool *pool, const char *sid, int seq, size_t len,
+	   const char *sha)
+{
+	struct db_doc_held h = { seq, len, sha };
+	struct loaded l;
+	int n = 0;
+
+	memset(&l, 0, sizeof(l));
+	ck_assert_int_eq(db_signing_session_claim_auth(pool, PARTS_TOKEN_HASH, sid, &h, on_session,
+						       &l),
+			 SP_OK);
+	while (l.calls == 0 && n++ < 3000)
+		event_base_loop(base, EVLOOP_ONCE);
+	ck_assert_int_eq(l.calls, 1);
+	return l;
+}
+
 /*
  * Prepare's load and completion's claim read the stored updates as rows and
  * put them end to end: the document is byte for byte revision_document's
@@ -1091,7 +1150,7 @@ START_TEST(signing_document_in_parts)
 	memset(&l, 0, sizeof(l));
 	n = 0;
 	ck_assert_int_eq(db_signing_prepare_load_auth(pool, PARTS_TOKEN_HASH, 1000000000000000007LL,
-						      0, on_doc, &l),
+						      0, NULL, on_doc, &l),
 			 SP_OK);
 	while (l.calls == 0 && n++ < 3000)
 		event_base_loop(base, EVLOOP_ONCE);
@@ -1100,6 +1159,73 @@ START_TEST(signing_document_in_parts)
 	ck_assert_int_eq((int)l.doc->len, wlen);
 	ck_assert(memcmp(l.doc->data, want, (size_t)wlen) == 0);
 	ck_assert_int_eq((int)l.doc->cred.organization_id, 2);
+	ck_assert_int_eq(l.doc->from_seq, -1);
+	ck_assert_int_eq((int)l.doc->length, wlen);
+	ck_assert_str_eq(l.doc->sha256, ZEROS64);
+	db_revision_doc_free(l.doc);
+
+	/* Holding revision 1 as stored: only revision 2's update comes, and with the held
+	   bytes before it the document is the same. */
+	l = load_held(base, pool, 1, 70009 + 36000, ZEROS64);
+	ck_assert_msg(l.err.code == SP_OK, "held load: %s", l.err.msg);
+	ck_assert_int_eq(l.doc->seq, 2);
+	ck_assert_int_eq(l.doc->from_seq, 1);
+	ck_assert_int_eq((int)l.doc->held_len, 70009 + 36000);
+	ck_assert_str_eq(l.doc->held_sha256, ZEROS64);
+	ck_assert_int_eq((int)l.doc->len, 36000);
+	ck_assert(memcmp(l.doc->data, want + 70009 + 36000, 36000) == 0);
+	ck_assert_int_eq(db_revision_doc_join(l.doc, (const uint8_t *)want, 70009 + 35999),
+			 SP_ERR_INVALID);
+	ck_assert_int_eq(db_revision_doc_join(l.doc, (const uint8_t *)want, 70009 + 36000), SP_OK);
+	ck_assert_int_eq((int)l.doc->len, wlen);
+	ck_assert(memcmp(l.doc->data, want, (size_t)wlen) == 0);
+	ck_assert_int_eq(l.doc->from_seq, -1);
+	db_revision_doc_free(l.doc);
+	/* Holding the latest: no update at all, the other columns still come. */
+	l = load_held(base, pool, 2, (size_t)wlen, ZEROS64);
+	ck_assert_msg(l.err.code == SP_OK, "latest held: %s", l.err.msg);
+	ck_assert_int_eq(l.doc->from_seq, 2);
+	ck_assert_int_eq((int)l.doc->len, 0);
+	ck_assert_int_eq((int)l.doc->held_len, wlen);
+	ck_assert_int_eq((int)l.doc->cred.organization_id, 2);
+	db_revision_doc_free(l.doc);
+	/* What is held is not what is stored (digest, length, a revision not there): the
+	   whole document comes, as without. */
+	l = load_held(base, pool, 2, (size_t)wlen, ONES64);
+	ck_assert_msg(l.err.code == SP_OK, "mismatched digest: %s", l.err.msg);
+	ck_assert_int_eq(l.doc->from_seq, -1);
+	ck_assert_int_eq((int)l.doc->len, wlen);
+	ck_assert(memcmp(l.doc->data, want, (size_t)wlen) == 0);
+	db_revision_doc_free(l.doc);
+	l = load_held(base, pool, 1, 70009 + 36001, ZEROS64);
+	ck_assert_int_eq(l.doc->from_seq, -1);
+	ck_assert_int_eq((int)l.doc->len, wlen);
+	db_revision_doc_free(l.doc);
+	l = load_held(base, pool, 3, (size_t)wlen + 10, ZEROS64);
+	ck_assert_int_eq(l.doc->from_seq, -1);
+	ck_assert_int_eq((int)l.doc->len, wlen);
+	db_revision_doc_free(l.doc);
+	/* the contract's verification: the same three ways */
+	l = verification_held(base, pool, -1, 0, NULL);
+	ck_assert_msg(l.err.code == SP_OK, "verification load: %s", l.err.msg);
+	ck_assert_int_eq(l.doc->from_seq, -1);
+	ck_assert_int_eq((int)l.doc->len, wlen);
+	ck_assert(memcmp(l.doc->data, want, (size_t)wlen) == 0);
+	db_revision_doc_free(l.doc);
+	l = verification_held(base, pool, 1, 70009 + 36000, ZEROS64);
+	ck_assert_msg(l.err.code == SP_OK, "verification holding 1: %s", l.err.msg);
+	ck_assert_int_eq(l.doc->from_seq, 1);
+	ck_assert_int_eq((int)l.doc->len, 36000);
+	ck_assert_int_eq(db_revision_doc_join(l.doc, (const uint8_t *)want, 70009 + 36000), SP_OK);
+	ck_assert(memcmp(l.doc->data, want, (size_t)wlen) == 0);
+	db_revision_doc_free(l.doc);
+	l = verification_held(base, pool, 2, (size_t)wlen, ZEROS64);
+	ck_assert_int_eq(l.doc->from_seq, 2);
+	ck_assert_int_eq((int)l.doc->len, 0);
+	db_revision_doc_free(l.doc);
+	l = verification_held(base, pool, 2, (size_t)wlen, ONES64);
+	ck_assert_int_eq(l.doc->from_seq, -1);
+	ck_assert_int_eq((int)l.doc->len, wlen);
 	db_revision_doc_free(l.doc);
 
 	sid = query_value(base, pool,
@@ -1112,7 +1238,8 @@ START_TEST(signing_document_in_parts)
 			  0, NULL);
 	memset(&l, 0, sizeof(l));
 	n = 0;
-	ck_assert_int_eq(db_signing_session_claim_auth(pool, PARTS_TOKEN_HASH, sid, on_session, &l),
+	ck_assert_int_eq(db_signing_session_claim_auth(pool, PARTS_TOKEN_HASH, sid, NULL,
+						       on_session, &l),
 			 SP_OK);
 	while (l.calls == 0 && n++ < 3000)
 		event_base_loop(base, EVLOOP_ONCE);
@@ -1124,6 +1251,35 @@ START_TEST(signing_document_in_parts)
 	ck_assert(memcmp(l.s->document + wlen, "\x01\x02\x03\x04\x05", 5) == 0);
 	ck_assert_int_eq((int)l.s->signed_attrs_len, 1);
 	ck_assert_int_eq((int)l.s->cert_len, 8);
+	ck_assert_int_eq(l.s->from_seq, -1);
+	db_signing_session_free(l.s);
+	/* The claim holding the base: the session's update alone comes; holding revision 1:
+	   revision 2's update too; a mismatch: everything. */
+	l = claim_held(base, pool, sid, 2, (size_t)wlen, ZEROS64);
+	ck_assert_msg(l.err.code == SP_OK, "held claim: %s", l.err.msg);
+	ck_assert_int_eq(l.s->from_seq, 2);
+	ck_assert_int_eq((int)l.s->held_len, wlen);
+	ck_assert_int_eq((int)l.s->document_len, 5);
+	ck_assert_int_eq((int)l.s->orig_len, wlen);
+	ck_assert_int_eq((int)l.s->signed_attrs_len, 1);
+	ck_assert_int_eq((int)l.s->cert_len, 8);
+	ck_assert_int_eq(db_signing_session_join(l.s, (const uint8_t *)want, (size_t)wlen), SP_OK);
+	ck_assert_int_eq((int)l.s->document_len, wlen + 5);
+	ck_assert(memcmp(l.s->document, want, (size_t)wlen) == 0);
+	ck_assert(memcmp(l.s->document + wlen, "\x01\x02\x03\x04\x05", 5) == 0);
+	db_signing_session_free(l.s);
+	l = claim_held(base, pool, sid, 1, 70009 + 36000, ZEROS64);
+	ck_assert_msg(l.err.code == SP_OK, "claim holding 1: %s", l.err.msg);
+	ck_assert_int_eq(l.s->from_seq, 1);
+	ck_assert_int_eq((int)l.s->document_len, 36000 + 5);
+	ck_assert_int_eq(db_signing_session_join(l.s, (const uint8_t *)want, 70009 + 36000), SP_OK);
+	ck_assert(memcmp(l.s->document, want, (size_t)wlen) == 0);
+	db_signing_session_free(l.s);
+	l = claim_held(base, pool, sid, 2, (size_t)wlen, ONES64);
+	ck_assert_msg(l.err.code == SP_OK, "mismatched claim: %s", l.err.msg);
+	ck_assert_int_eq(l.s->from_seq, -1);
+	ck_assert_int_eq((int)l.s->document_len, wlen + 5);
+	ck_assert(memcmp(l.s->document, want, (size_t)wlen) == 0);
 	db_signing_session_free(l.s);
 
 	/* A stored length the parts do not make (a superuser's edit): both refuse. */
@@ -1135,7 +1291,7 @@ START_TEST(signing_document_in_parts)
 	memset(&l, 0, sizeof(l));
 	n = 0;
 	ck_assert_int_eq(db_signing_prepare_load_auth(pool, PARTS_TOKEN_HASH, 1000000000000000007LL,
-						      0, on_doc, &l),
+						      0, NULL, on_doc, &l),
 			 SP_OK);
 	while (l.calls == 0 && n++ < 3000)
 		event_base_loop(base, EVLOOP_ONCE);
@@ -1143,12 +1299,20 @@ START_TEST(signing_document_in_parts)
 	ck_assert_ptr_null(l.doc);
 	memset(&l, 0, sizeof(l));
 	n = 0;
-	ck_assert_int_eq(db_signing_session_claim_auth(pool, PARTS_TOKEN_HASH, sid, on_session, &l),
+	ck_assert_int_eq(db_signing_session_claim_auth(pool, PARTS_TOKEN_HASH, sid, NULL,
+						       on_session, &l),
 			 SP_OK);
 	while (l.calls == 0 && n++ < 3000)
 		event_base_loop(base, EVLOOP_ONCE);
 	ck_assert_int_eq(l.err.code, SP_ERR_INTERNAL);
 	ck_assert_ptr_null(l.s);
+	/* holding revision 1, the parts after it do not make the edited length either */
+	l = load_held(base, pool, 1, 70009 + 36000, ZEROS64);
+	ck_assert_int_eq(l.err.code, SP_ERR_INTERNAL);
+	ck_assert_ptr_null(l.doc);
+	l = verification_held(base, pool, 1, 70009 + 36000, ZEROS64);
+	ck_assert_int_eq(l.err.code, SP_ERR_INTERNAL);
+	ck_assert_ptr_null(l.doc);
 	free(sid);
 	free(want);
 	db_pool_free(pool);

@@ -1,0 +1,128 @@
+/*
+ * signing_docs.c: prepare's load and completion's claim with the stored
+ * documents this process holds (state.h doc_cache, issue 14). Without it
+ * every prepare and every claim had PostgreSQL send all of the contract's
+ * updates again (the whole upload of a 10 MB contract at each signing), and
+ * the server receive and join them: a contract's k-th signing cost O(k).
+ * Now the statement gets the held revision's seq, stored length and
+ * SHA-256, and sends only what was stored after it, while that revision is
+ * still stored so; any mismatch (another database behind the same numbers,
+ * a superuser's edit) makes it send the whole document, as before.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "signing_int.h"
+
+const struct db_doc_held *
+signing_held(const struct doc_cached *held, struct db_doc_held *out)
+{
+	if (held == NULL)
+		return NULL;
+	out->seq = held->seq;
+	out->len = held->len;
+	out->sha256_hex = held->sha256_hex;
+	return out;
+}
+
+int
+signing_held_check(struct doc_cache *c, const struct doc_cached **held, int from_seq,
+		   size_t held_len, const char *held_sha256)
+{
+	const struct doc_cached *h = *held;
+
+	if (from_seq < 0) {
+		if (h != NULL) {
+			/* not the stored revision it claims to be: nobody uses it again */
+			doc_cache_drop(c, h);
+			doc_cache_release(c, h);
+			*held = NULL;
+		}
+		return SP_OK;
+	}
+	/* the statement matched what was sent; the server checks it too */
+	if (h == NULL || h->seq != from_seq || h->len != held_len ||
+	    strcmp(h->sha256_hex, held_sha256) != 0)
+		return SP_ERR_INTERNAL;
+	return SP_OK;
+}
+
+int
+signing_base_bytes(struct db_revision_doc *base, const struct doc_cached *held,
+		   const uint8_t **data, size_t *len, struct sp_errinfo *ei)
+{
+	int r;
+
+	*data = NULL;
+	*len = 0;
+	if (base->from_seq >= 0 && base->len == 0 && held != NULL && held->len == base->held_len &&
+	    held->seq == base->seq) {
+		*data = held->data; /* the latest revision is the one held */
+		*len = held->len;
+		return SP_OK;
+	}
+	if (base->from_seq >= 0 &&
+	    (r = db_revision_doc_join(base, held != NULL ? held->data : NULL,
+				      held != NULL ? held->len : 0)) != SP_OK)
+		return sp_err(ei, r,
+			      r == SP_ERR_NOMEM ? "out of memory"
+						: "the held document does not fit the load");
+	if (base->len != base->length)
+		return sp_err(ei, SP_ERR_INTERNAL, "the revision's document does not decode");
+	*data = base->data;
+	*len = base->len;
+	return SP_OK;
+}
+
+void
+signing_base_keep(struct doc_cache *c, struct db_revision_doc *base, const uint8_t sha256[32])
+{
+	char hex[65];
+
+	if (c == NULL || base->data == NULL || base->from_seq >= 0 || base->len != base->length)
+		return;
+	sp_hex(sha256, 32, hex);
+	if (strcmp(hex, base->sha256) != 0)
+		return; /* not what PostgreSQL stored: never kept */
+	doc_cache_put_take(c, base->contract_number, base->seq, base->data, base->len, base->sha256,
+			   NULL);
+	base->data = NULL; /* transferred */
+}
+
+void
+signing_session_note(struct doc_cache *c, const char *text, size_t len, int64_t number)
+{
+	static const char key[] = "\"session\"";
+	const char *p = c != NULL ? memmem(text, len, key, sizeof(key) - 1) : NULL;
+	const char *end = text + len;
+	char id[37];
+	size_t i;
+
+	if (p == NULL)
+		return;
+	/* {..."session": "<uuid>"...}: jsonb's text, or json's without the space */
+	for (p += sizeof(key) - 1; p < end && (*p == ' ' || *p == ':'); p++)
+		;
+	if (end - p < 38 || *p != '"' || p[37] != '"')
+		return;
+	for (i = 0; i < 36; i++)
+		id[i] = (char)tolower((unsigned char)p[1 + i]);
+	id[36] = '\0';
+	doc_cache_session_note(c, id, number);
+}
+
+const struct doc_cached *
+signing_session_held(struct doc_cache *c, const char *id)
+{
+	char low[37];
+	int64_t number;
+	size_t i;
+
+	if (c == NULL || id == NULL || strlen(id) != 36)
+		return NULL;
+	for (i = 0; i <= 36; i++)
+		low[i] = (char)tolower((unsigned char)id[i]);
+	if ((number = doc_cache_session_number(c, low)) == 0)
+		return NULL;
+	return doc_cache_get(c, number);
+}

@@ -1,0 +1,345 @@
+/*
+ * test_server_state_doc_cache.c: the stored documents a serving process
+ * holds (server/state/doc_cache.c) and how prepare and completion use them
+ * (server/api/signing_docs.c): one entry per contract, its newest revision;
+ * the least recently used contract goes past the byte bound; an entry in
+ * use stays readable after it was replaced or evicted; threads share it;
+ * what the database says it sent decides whether the held bytes are used,
+ * and a held entry the database does not match is dropped.
+ */
+#include <check.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "signing_int.h"
+#include "state.h"
+
+#define SHA_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define SHA_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+/* A malloc'd document of len bytes, each the byte fill. */
+static uint8_t *
+doc(size_t len, int fill)
+{
+	uint8_t *d = malloc(len);
+
+	ck_assert_ptr_nonnull(d);
+	memset(d, fill, len);
+	return d;
+}
+
+/* Contract number holds revision seq of len bytes of fill; releases what it got. */
+static int
+holds(struct doc_cache *c, int64_t number, int seq, size_t len, int fill)
+{
+	const struct doc_cached *e = doc_cache_get(c, number);
+	int ok;
+
+	if (e == NULL)
+		return 0;
+	ok = e->number == number && e->seq == seq && e->len == len && e->data[0] == fill &&
+	     e->data[len - 1] == fill;
+	doc_cache_release(c, e);
+	return ok;
+}
+
+START_TEST(one_entry_per_contract_newest_wins)
+{
+	const struct doc_cached *e;
+	struct doc_cache *c = NULL;
+	struct doc_cache_stats st;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(doc_cache_new(1 << 20, &c, &ei), SP_OK);
+	ck_assert_ptr_null(doc_cache_get(c, 7));
+	doc_cache_put_take(c, 7, 0, doc(100, 'a'), 100, SHA_A, NULL);
+	ck_assert(holds(c, 7, 0, 100, 'a'));
+	e = doc_cache_get(c, 7);
+	ck_assert_str_eq(e->sha256_hex, SHA_A);
+	doc_cache_release(c, e);
+	/* a later revision replaces it; an older one does not come back */
+	doc_cache_put_take(c, 7, 1, doc(150, 'b'), 150, SHA_B, NULL);
+	ck_assert(holds(c, 7, 1, 150, 'b'));
+	doc_cache_put_take(c, 7, 0, doc(100, 'a'), 100, SHA_A, NULL);
+	ck_assert(holds(c, 7, 1, 150, 'b'));
+	/* the same revision again (a reload after a mismatch) replaces it */
+	doc_cache_put_take(c, 7, 1, doc(150, 'c'), 150, SHA_A, NULL);
+	ck_assert(holds(c, 7, 1, 150, 'c'));
+	doc_cache_stats(c, &st);
+	ck_assert_uint_eq(st.entries, 1);
+	ck_assert_uint_eq(st.bytes, 150);
+	/* what is refused is freed (ASan: no leak), not kept */
+	doc_cache_put_take(c, 8, 0, doc(10, 'x'), 10, "short", NULL);
+	doc_cache_put_take(c, 8, -1, doc(10, 'x'), 10, SHA_A, NULL);
+	doc_cache_put_take(c, 8, 0, doc((2 << 20), 'x'), 2 << 20, SHA_A, NULL); /* over the bound */
+	ck_assert_ptr_null(doc_cache_get(c, 8));
+	doc_cache_free(c);
+	/* 0 MiB: off; every call takes the NULL */
+	ck_assert_int_eq(doc_cache_new(0, &c, &ei), SP_OK);
+	ck_assert_ptr_null(c);
+	doc_cache_put_take(c, 7, 0, doc(100, 'a'), 100, SHA_A, NULL);
+	ck_assert_ptr_null(doc_cache_get(c, 7));
+	doc_cache_stats(c, &st);
+	ck_assert_uint_eq(st.entries, 0);
+}
+END_TEST
+
+START_TEST(least_recently_used_goes_within_the_bound)
+{
+	struct doc_cache *c = NULL;
+	struct doc_cache_stats st;
+	struct sp_errinfo ei;
+	const struct doc_cached *kept;
+	int64_t n;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(doc_cache_new(1000, &c, &ei), SP_OK);
+	for (n = 1; n <= 4; n++)
+		doc_cache_put_take(c, n, 0, doc(250, (int)n), 250, SHA_A, NULL);
+	doc_cache_stats(c, &st);
+	ck_assert_uint_eq(st.bytes, 1000);
+	/* 1 used now: 2 is the least recently used and goes for 5 */
+	ck_assert(holds(c, 1, 0, 250, 1));
+	/* a reference held across the eviction stays readable */
+	kept = doc_cache_get(c, 2);
+	ck_assert_ptr_nonnull(kept);
+	ck_assert(holds(c, 1, 0, 250, 1));
+	ck_assert(holds(c, 3, 0, 250, 3));
+	ck_assert(holds(c, 4, 0, 250, 4));
+	doc_cache_put_take(c, 5, 0, doc(250, 5), 250, SHA_A, NULL);
+	ck_assert_ptr_null(doc_cache_get(c, 2));
+	ck_assert(kept->len == 250 && kept->data[0] == 2 && kept->data[249] == 2);
+	doc_cache_release(c, kept); /* freed now */
+	ck_assert(holds(c, 1, 0, 250, 1) && holds(c, 5, 0, 250, 5));
+	/* a large one pushes out as many as it needs */
+	doc_cache_put_take(c, 6, 0, doc(700, 6), 700, SHA_A, NULL);
+	doc_cache_stats(c, &st);
+	ck_assert_uint_le(st.bytes, 1000);
+	ck_assert(holds(c, 6, 0, 700, 6));
+	ck_assert_uint_eq(st.entries, 2); /* 6 and the most recent before it, 5 */
+	ck_assert(holds(c, 5, 0, 250, 5));
+	ck_assert_ptr_null(doc_cache_get(c, 1));
+	/* drop: forgotten, while the holder's reference stays good */
+	kept = doc_cache_get(c, 6);
+	doc_cache_drop(c, kept);
+	ck_assert_ptr_null(doc_cache_get(c, 6));
+	ck_assert(kept->data[699] == 6);
+	doc_cache_drop(c, kept); /* twice: nothing more */
+	doc_cache_release(c, kept);
+	doc_cache_stats(c, &st);
+	ck_assert_uint_eq(st.entries, 1);
+	ck_assert_uint_eq(st.bytes, 250);
+	doc_cache_free(c);
+}
+END_TEST
+
+START_TEST(session_notes)
+{
+	struct doc_cache *c = NULL;
+	struct sp_errinfo ei;
+	const struct doc_cached *h;
+	const char *reply = "{\"seq\": 2, \"session\": \"0A1B2C3D-0000-4000-8000-00000000000F\", "
+			    "\"expires_at\": \"2026-12-04T00:00:00Z\"}";
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(doc_cache_new(1 << 20, &c, &ei), SP_OK);
+	doc_cache_put_take(c, 1000000000000000007LL, 2, doc(64, 'q'), 64, SHA_A, NULL);
+	/* the stored prepare's reply names the session; its claim finds the contract's entry
+	   whatever the case of the id in the path */
+	signing_session_note(c, reply, strlen(reply), 1000000000000000007LL);
+	ck_assert(doc_cache_session_number(c, "0a1b2c3d-0000-4000-8000-00000000000f") ==
+		  1000000000000000007LL);
+	h = signing_session_held(c, "0A1B2C3D-0000-4000-8000-00000000000F");
+	ck_assert_ptr_nonnull(h);
+	ck_assert_int_eq(h->seq, 2);
+	doc_cache_release(c, h);
+	ck_assert_ptr_null(signing_session_held(c, "0a1b2c3d-0000-4000-8000-00000000000e"));
+	ck_assert_ptr_null(signing_session_held(c, "short"));
+	/* json's spacing too, and a reply without a session is no note */
+	signing_session_note(c, "{\"session\":\"11111111-2222-4333-8444-555555555555\"}", 50, 9);
+	ck_assert(doc_cache_session_number(c, "11111111-2222-4333-8444-555555555555") == 9);
+	signing_session_note(c, "{\"seq\": 1}", 10, 10);
+	doc_cache_free(c);
+}
+END_TEST
+
+/*
+ * What the statement said it sent decides: the held entry is used only for
+ * the revision, length and digest it matched; when it sent everything, a
+ * held entry is dropped; the document is whole either way.
+ */
+START_TEST(held_bytes_and_mismatch)
+{
+	struct doc_cache *c = NULL;
+	struct sp_errinfo ei;
+	struct db_revision_doc *base;
+	struct db_doc_held hp;
+	const struct doc_cached *h;
+	const uint8_t *data;
+	uint8_t sha[32];
+	size_t len;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(doc_cache_new(1 << 20, &c, &ei), SP_OK);
+	doc_cache_put_take(c, 42, 1, doc(100, 'h'), 100, SHA_A, NULL);
+	h = doc_cache_get(c, 42);
+	ck_assert_ptr_eq(signing_held(h, &hp), &hp);
+	ck_assert(hp.seq == 1 && hp.len == 100 && strcmp(hp.sha256_hex, SHA_A) == 0);
+	ck_assert_ptr_null(signing_held(NULL, &hp));
+	/* a reply that claims another revision, length or digest than held: refused */
+	ck_assert_int_eq(signing_held_check(c, &h, 0, 100, SHA_A), SP_ERR_INTERNAL);
+	ck_assert_int_eq(signing_held_check(c, &h, 1, 99, SHA_A), SP_ERR_INTERNAL);
+	ck_assert_int_eq(signing_held_check(c, &h, 1, 100, SHA_B), SP_ERR_INTERNAL);
+	ck_assert_int_eq(signing_held_check(c, &h, 1, 100, SHA_A), SP_OK);
+
+	/* the held revision and one update after it, joined on the worker */
+	base = calloc(1, sizeof(*base));
+	base->contract_number = 42;
+	base->seq = 2;
+	base->from_seq = 1;
+	base->held_len = 100;
+	base->data = doc(20, 'u');
+	base->len = 20;
+	base->length = 120;
+	memset(sha, 0xbb, sizeof(sha)); /* the digest of the bytes, as prepare took it */
+	snprintf(base->sha256, sizeof(base->sha256), "%s", SHA_B);
+	ck_assert_int_eq(signing_base_bytes(base, h, &data, &len, &ei), SP_OK);
+	ck_assert_int_eq((int)len, 120);
+	ck_assert(data[0] == 'h' && data[99] == 'h' && data[100] == 'u' && data[119] == 'u');
+	ck_assert_ptr_eq(data, base->data);
+	/* kept as revision 2 (its digest is the stored one), in place of 1 */
+	signing_base_keep(c, base, sha);
+	ck_assert_ptr_null(base->data);
+	db_revision_doc_free(base);
+	doc_cache_release(c, h);
+	h = doc_cache_get(c, 42);
+	ck_assert(h->seq == 2 && h->len == 120 && h->data[0] == 'h' && h->data[119] == 'u');
+	ck_assert_str_eq(h->sha256_hex, SHA_B);
+
+	/* nothing after the held revision: its own bytes, no copy, nothing kept again */
+	base = calloc(1, sizeof(*base));
+	base->contract_number = 42;
+	base->seq = 2;
+	base->from_seq = 2;
+	base->held_len = 120;
+	base->data = malloc(1);
+	base->length = 120;
+	ck_assert_int_eq(signing_base_bytes(base, h, &data, &len, &ei), SP_OK);
+	ck_assert_ptr_eq(data, h->data);
+	ck_assert_int_eq((int)len, 120);
+	db_revision_doc_free(base);
+
+	/* the whole document came: a digest that is not the stored one is never kept */
+	base = calloc(1, sizeof(*base));
+	base->contract_number = 43;
+	base->seq = 0;
+	base->from_seq = -1;
+	base->data = doc(30, 'w');
+	base->len = base->length = 30;
+	snprintf(base->sha256, sizeof(base->sha256), "%s", SHA_A);
+	ck_assert_int_eq(signing_base_bytes(base, NULL, &data, &len, &ei), SP_OK);
+	ck_assert_ptr_eq(data, base->data);
+	signing_base_keep(c, base, sha); /* 0xbb..: not SHA_A */
+	ck_assert_ptr_nonnull(base->data);
+	ck_assert_ptr_null(doc_cache_get(c, 43));
+	db_revision_doc_free(base);
+
+	/* the statement sent everything although an entry was held: the entry goes */
+	ck_assert_int_eq(signing_held_check(c, &h, -1, 0, ""), SP_OK);
+	ck_assert_ptr_null(h);
+	ck_assert_ptr_null(doc_cache_get(c, 42));
+	/* and a reply that says it sent only what follows, when nothing is held, is refused */
+	ck_assert_int_eq(signing_held_check(c, &h, 2, 120, SHA_B), SP_ERR_INTERNAL);
+	doc_cache_free(c);
+}
+END_TEST
+
+/* Readers and writers on a few contracts at once: every read sees a whole entry. */
+struct worker {
+	struct doc_cache *c;
+	int id, bad;
+};
+
+static void *
+hammer(void *arg)
+{
+	struct worker *w = arg;
+	const struct doc_cached *e;
+	int i;
+	size_t k;
+
+	for (i = 0; i < 20000; i++) {
+		int64_t n = 1 + (i * 7 + w->id) % 16;
+
+		if (i % 5 == w->id % 5) {
+			size_t len = 64 + (size_t)((i + w->id) % 512);
+			int seq = i / 16;
+
+			/* the fill is the seq's low byte and the length: one revision's bytes */
+			doc_cache_put_take(w->c, n, seq, doc(len, seq & 0xff), len, SHA_A, NULL);
+			continue;
+		}
+		if ((e = doc_cache_get(w->c, n)) == NULL)
+			continue;
+		if (e->number != n)
+			w->bad++;
+		for (k = 0; k < e->len; k++)
+			if (e->data[k] != (e->seq & 0xff)) {
+				w->bad++;
+				break;
+			}
+		doc_cache_release(w->c, e);
+	}
+	return NULL;
+}
+
+START_TEST(threads_share_it)
+{
+	struct doc_cache *c = NULL;
+	struct doc_cache_stats st;
+	struct sp_errinfo ei;
+	struct worker w[6];
+	pthread_t t[6];
+	int i;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(doc_cache_new(4096, &c, &ei), SP_OK); /* small: evictions under load */
+	for (i = 0; i < 6; i++) {
+		w[i].c = c;
+		w[i].id = i;
+		w[i].bad = 0;
+		ck_assert_int_eq(pthread_create(&t[i], NULL, hammer, &w[i]), 0);
+	}
+	for (i = 0; i < 6; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_int_eq(w[i].bad, 0);
+	}
+	doc_cache_stats(c, &st);
+	ck_assert_uint_le(st.bytes, 4096);
+	ck_assert_uint_gt(st.hits, 0);
+	doc_cache_free(c);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("server_state_doc_cache");
+	TCase *tc = tcase_create("cache");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, one_entry_per_contract_newest_wins);
+	tcase_add_test(tc, least_recently_used_goes_within_the_bound);
+	tcase_add_test(tc, session_notes);
+	tcase_add_test(tc, held_bytes_and_mismatch);
+	tcase_add_test(tc, threads_share_it);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
