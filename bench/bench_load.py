@@ -145,7 +145,18 @@ def main(argv):
             time.sleep(1)
         if os.environ.get("BENCH_PGFUNCS"):
             db.query("SELECT pg_stat_reset()")
+        # BENCH_PGSTATS=1: PostgreSQL's CPU by process kind, WAL, table churn and
+        # wait events over the run (bench/pg_probe.py)
+        probe = None
+        if os.environ.get("BENCH_PGSTATS"):
+            import pg_probe
+            datadir = open(os.path.join(tmp, "pg", "datadir")).read().strip()
+            with open(os.path.join(datadir, "postmaster.pid")) as pm:
+                probe = pg_probe.Probe(harness.psql, db.url, int(pm.readline()), datadir)
+            probe.start()
         p = subprocess.run([os.path.join(build, "bench", "bench_load"), jobfile])
+        if probe is not None:
+            probe.finish(total)
         if p.returncode != 0:
             return 1
         if os.environ.get("BENCH_PGFUNCS"):
