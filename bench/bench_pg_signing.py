@@ -205,7 +205,10 @@ def main(argv):
         # warm-up (plans cached, catalogs read), not counted
         subprocess.run(pgbench + ["-t", str(20 // clients)], check=True,
                        stdout=subprocess.DEVNULL)
+        # the run's WAL into recycled segments, as on a server that has been running
+        db.query("CHECKPOINT")
         db.query("SELECT pg_stat_reset()")
+        db.query("SELECT pg_stat_reset_shared('wal')")
         pm = int(open(os.path.join(open(os.path.join(tmp, "pg", "datadir")).read().strip(),
                                    "postmaster.pid")).readline())
         hz = os.sysconf("SC_CLK_TCK")
@@ -232,7 +235,9 @@ def main(argv):
             os.environ.get("BENCH_PGBENCH_MODE", "prepared")))
         print("  PostgreSQL CPU per signing: %.2f ms  (%s)" % (
             (t1 - t0) * 1000.0 / hz / count, tps[0] if tps else "?"))
-        print("  WAL bytes per signing: %d" % (wal // count))
+        fpi = db.query("SELECT wal_fpi, wal_records FROM pg_stat_wal").split("|")
+        print("  WAL bytes per signing: %d (%.1f records, %.2f full-page images)" % (
+            wal // count, int(fpi[1]) / count, int(fpi[0]) / count))
         if os.environ.get("BENCH_PGFUNCS"):
             print(db.query("SELECT format('    %%-36s %%8s %%8s %%6s', funcname, "
                            "round((self_time / %d)::numeric, 3), "
