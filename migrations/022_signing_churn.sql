@@ -1,48 +1,27 @@
--- 022_signing_churn.sql: what a signing rewrites in PostgreSQL without need
--- (issue 14; measured with BENCH_PGSTATS=1 bench/bench_load.py, which prints
--- the WAL by record type and table, the tables' churn and the wait events).
+-- 022_signing_churn.sql: a signing's session row updated in place (issue 14;
+-- measured with BENCH_PGSTATS=1 bench/bench_load.py, which prints the WAL by
+-- record type and table, the tables' churn and the wait events of the run).
 --
--- Per signing, under 8 concurrent signings, PostgreSQL wrote ~71 WAL records:
--- the session row (insert, then the completion's update that drops the
--- prepared update) was never updated in place (HOT) because
--- signing_sessions_expires_idx's predicate names `state`, which the
--- completion changes: the update wrote a new index entry in every index of
--- the table and left a dead row for VACUUM. No statement reads that index
--- (the only query on open sessions by expiry, signing_session_open's bound,
--- goes through signing_sessions_party_idx: party_id first), so it goes; the
--- session's update then changes no indexed column and stays on its page
--- when the page has room, which the fill factor keeps (a session row is
--- ~2 KB inline: chain and signed attributes; its prepared update is TOASTed).
+-- A session is inserted at prepare and updated once, at completion (state,
+-- finished_at, and the prepared update dropped by signing_sessions_drop_delta).
+-- That update was never HOT: signing_sessions_expires_idx's predicate names
+-- `state`, which the completion changes, so PostgreSQL wrote a new entry into
+-- every index of the table (the primary key and signing_sessions_party_idx)
+-- and left the old row for VACUUM: 3 of a signing's ~27 index insertions
+-- and one dead row per signing. No statement reads that index: the only query
+-- on open sessions by expiry, signing_session_open's bound, asks by party
+-- first and uses signing_sessions_party_idx. Without it the completion changes
+-- no indexed column, and the new row version stays on the page (a heap-only
+-- tuple) when the page has room, which the fill factor keeps: a session row is
+-- about 1.5-2 KB inline (the chain and the signed attributes; the prepared
+-- update is TOASTed), so 70 % leaves room for two or three rows' updates.
+-- It applies to pages filled from now on; nothing is rewritten.
 --
--- The audit chain's head (audit_heads, one row per contract) is updated by
--- every audit event, three per signing; a third of those updates were not
--- HOT because the head's page was full (heads are inserted in contract order
--- into the last page, at fill factor 100). list_counts rows are updated by
--- every party change (HOT already: few rows). Neither table's contents nor
--- any check changes; only where new row versions go.
---
--- Autovacuum: the rows a signing leaves dead are the session's old version
--- (when not HOT) and its prepared update's TOAST chunks (~19 KB a signing,
--- dropped at completion): until VACUUM marks their space free, every new
--- session extends the TOAST relation under the relation-extension lock
--- (Lock:extend was ~12 % of the active backends' samples). Vacuum these
--- small, busy tables after a fixed number of dead rows rather than a fifth of
--- a table that only grows, and without the cost-based sleeps (they are small).
--- Fill factors apply to pages filled from now on; nothing is rewritten.
+-- What was measured and left alone (issue 14's note): audit_heads and
+-- list_counts are HOT-updated already (2 of 3 and all) and a lower fill factor
+-- only makes page pruning run more often; parties' update at signing cannot be
+-- HOT while the list tabs' partial indexes name `status`.
 
 DROP INDEX IF EXISTS signing_sessions_expires_idx;
 
-ALTER TABLE signing_sessions SET (fillfactor = 70,
-	autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 2000,
-	autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 20000,
-	autovacuum_vacuum_cost_delay = 0,
-	toast.autovacuum_vacuum_scale_factor = 0, toast.autovacuum_vacuum_threshold = 2000,
-	toast.autovacuum_vacuum_cost_delay = 0);
-
-ALTER TABLE audit_heads SET (fillfactor = 70,
-	autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000,
-	autovacuum_vacuum_cost_delay = 0);
-
-ALTER TABLE list_counts SET (fillfactor = 50,
-	autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000,
-	autovacuum_vacuum_cost_delay = 0);
+ALTER TABLE signing_sessions SET (fillfactor = 70);
