@@ -218,8 +218,10 @@ def main(argv):
         # BENCH_PERF=FILE: perf record the whole machine over the measured run
         rec = None
         if os.environ.get("BENCH_PERF"):
-            rec = subprocess.Popen(["perf", "record", "-a", "-F", "999"] + (["--call-graph", "dwarf,16384"] if os.environ.get("BENCH_PERF_G") else []) + ["-o",
-                                    os.environ["BENCH_PERF"]], stdout=subprocess.DEVNULL,
+            # BENCH_PERF_G=1: with call graphs (dwarf)
+            g = ["--call-graph", "dwarf,16384"] if os.environ.get("BENCH_PERF_G") else []
+            rec = subprocess.Popen(["perf", "record", "-a", "-F", "999"] + g +
+                                   ["-o", os.environ["BENCH_PERF"]], stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
             time.sleep(1)
         p = subprocess.run(pgbench + ["-t", str(count // clients)], check=True,
