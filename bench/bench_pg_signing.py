@@ -4,7 +4,7 @@
     bench/bench_pg_signing.py [BUILD_DIR] [SIGNINGS] [MODE]
 
 A throwaway cluster with migrations/ applied; SIGNINGS contracts of the 10-page
-fixture, sent and received by one signer. pgbench (one client, extended
+fixture, sent and received by one signer. pgbench (one client, BENCH_PGCLIENTS=N for N; extended
 protocol: each statement prepared once per connection, then bound and
 executed, as db/ sends its fixed statements since pg23; BENCH_PGBENCH_MODE=
 extended sends them unnamed, parsed and planned at every call, as before) then runs,
