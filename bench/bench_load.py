@@ -67,7 +67,9 @@ def main(argv):
                  "signing": dict({"default_seal_image": seal},
                                  **({"level": os.environ["BENCH_LEVEL"]}
                                     if os.environ.get("BENCH_LEVEL") else {})),
-                 "database": {"pool_size": 8}, "server": {"threads": 2}}
+                 # BENCH_POOL=N: the server's PostgreSQL connections (default 8)
+                 "database": {"pool_size": int(os.environ.get("BENCH_POOL", "8"))},
+                 "server": {"threads": 2}}
         server = harness.Server(tmp, db.url, extra=extra).start()
         orgs = [{"slug": o["slug"], "credit_code": o["credit_code"],
                  "crt": pki.org_cert(o["slug"], "rsa")[0], "key": pki.org_cert(o["slug"], "rsa")[1]}
@@ -111,28 +113,56 @@ def main(argv):
                 with lock:
                     numbers.append(n)
 
-        ts = [threading.Thread(target=setup, args=(total // 4 + (i < total % 4),))
+        # Warm-up signings (not counted): each pooled PostgreSQL connection compiles
+        # the signing functions and plans their statements at its first uses (custom
+        # plans for the first five executions of each), as a server does once after
+        # it starts. BENCH_WARMUP=N (default 10 per pooled connection; 0 with BENCH_COLD).
+        pool = int(os.environ.get("BENCH_POOL", "8"))
+        warm = 0 if os.environ.get("BENCH_COLD") else int(os.environ.get("BENCH_WARMUP",
+                                                                         str(10 * pool)))
+        want = total + warm
+        ts = [threading.Thread(target=setup, args=(want // 4 + (i < want % 4),))
               for i in range(4)]
         for t in ts:
             t.start()
         for t in ts:
             t.join()
-        assert len(numbers) == total
+        assert len(numbers) == want
         placements = [{"mode": "normal", "page": 1, "x": 400, "y": 120},
                       {"mode": "date", "page": 1, "x": 400, "y": 60}]
+        head = ("url %s\ncacert %s\ntoken %s\ncert %s\nkey %s\nthreads %d\nplacements %s\n"
+                % (server.url, server.cafile, tok[supplier["slug"]],
+                   base64.b64encode(harness.der_of(supplier["crt"])).decode(),
+                   supplier["key"], clients, json.dumps(placements)))
+        if warm > 0:
+            warmfile = os.path.join(tmp, "warm.txt")
+            with open(warmfile, "w") as f:
+                f.write(head)
+                for n in numbers[total:]:
+                    f.write("contract %s\n" % n)
+            subprocess.run([os.path.join(build, "bench", "bench_load"), warmfile], check=True,
+                           stdout=subprocess.DEVNULL)
+        numbers = numbers[:total]
+        # Steady state, not the set-up's aftermath: what autovacuum would have
+        # done after loading the contracts (dead rows, statistics), and a
+        # checkpoint so that the run's WAL goes into recycled segments as on a
+        # server that has been running (a fresh cluster zero-fills each new one:
+        # the WAL writer's IO:WALInitWrite). BENCH_COLD=1 skips this.
+        if not os.environ.get("BENCH_COLD"):
+            db.query("VACUUM ANALYZE")
+            db.query("CHECKPOINT")
         jobfile = os.path.join(tmp, "job.txt")
         with open(jobfile, "w") as f:
-            f.write("url %s\ncacert %s\ntoken %s\ncert %s\nkey %s\npid %d\nthreads %d\n"
-                    "placements %s\n" % (
-                        server.url, server.cafile, tok[supplier["slug"]],
-                        base64.b64encode(harness.der_of(supplier["crt"])).decode(),
-                        supplier["key"], server.proc.pid, clients, json.dumps(placements)))
+            f.write(head + "pid %d\n" % server.proc.pid)
             with open(os.path.join(open(os.path.join(tmp, "pg", "datadir")).read().strip(),
                                    "postmaster.pid")) as pm:
                 f.write("pgpid %s\n" % pm.readline().strip())
             for n in numbers:
                 f.write("contract %s\n" % n)
-        print("bench_load: level %s" % (os.environ.get("BENCH_LEVEL") or "B-LTA (default)"))
+        print("bench_load: level %s, %s" % (
+            os.environ.get("BENCH_LEVEL") or "B-LTA (default)",
+            "cold (BENCH_COLD)" if os.environ.get("BENCH_COLD") else
+            "steady state: after %d warm-up signings, VACUUM ANALYZE and CHECKPOINT" % warm))
         print("bench_load: %d signings of a 10-page contract (%d bytes), RSA-2048, built-in "
               "TSA, HTTPS, server threads 2" % (total, os.path.getsize(pdf10)))
         sys.stdout.flush()
@@ -145,7 +175,29 @@ def main(argv):
             time.sleep(1)
         if os.environ.get("BENCH_PGFUNCS"):
             db.query("SELECT pg_stat_reset()")
+        # BENCH_PGSTATS=1: PostgreSQL's CPU by process kind, WAL, table churn and
+        # wait events over the run (bench/pg_probe.py)
+        probe = None
+        if os.environ.get("BENCH_PGSTATS"):
+            import pg_probe
+            datadir = open(os.path.join(tmp, "pg", "datadir")).read().strip()
+            with open(os.path.join(datadir, "postmaster.pid")) as pm:
+                probe = pg_probe.Probe(harness.psql, db.url, int(pm.readline()), datadir)
+            probe.start()
+        # BENCH_PGPERF=FILE: perf record the whole machine (call graphs) over the run,
+        # for PostgreSQL's backends (perf report --comm postgres)
+        pgrec = None
+        if os.environ.get("BENCH_PGPERF"):
+            pgrec = subprocess.Popen(["perf", "record", "-a", "--call-graph", "dwarf,16384", "-F",
+                                      "299", "-o", os.environ["BENCH_PGPERF"]],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1)
         p = subprocess.run([os.path.join(build, "bench", "bench_load"), jobfile])
+        if pgrec is not None:
+            pgrec.send_signal(2)
+            pgrec.wait()
+        if probe is not None:
+            probe.finish(total)
         if p.returncode != 0:
             return 1
         if os.environ.get("BENCH_PGFUNCS"):

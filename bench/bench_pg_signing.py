@@ -4,7 +4,7 @@
     bench/bench_pg_signing.py [BUILD_DIR] [SIGNINGS] [MODE]
 
 A throwaway cluster with migrations/ applied; SIGNINGS contracts of the 10-page
-fixture, sent and received by one signer. pgbench (one client, extended
+fixture, sent and received by one signer. pgbench (one client, BENCH_PGCLIENTS=N for N; extended
 protocol: each statement prepared once per connection, then bound and
 executed, as db/ sends its fixed statements since pg23; BENCH_PGBENCH_MODE=
 extended sends them unnamed, parsed and planned at every call, as before) then runs,
@@ -36,6 +36,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
@@ -196,27 +197,49 @@ def main(argv):
             f.write(script)
         if os.environ.get("BENCH_PGFUNCS"):
             db.query("ALTER DATABASE %s SET track_functions = 'all'" % db.name)
+        # BENCH_PGCLIENTS=N: N concurrent clients (as the server's pool under load)
+        clients = int(os.environ.get("BENCH_PGCLIENTS", "1"))
         pgbench = ["pgbench", "-n", "-M", os.environ.get("BENCH_PGBENCH_MODE", "prepared"),
-                   "-c", "1", "-f",
+                   "-c", str(clients), "-j", str(min(clients, 2)), "-f",
                    os.path.join(tmp, "sign.sql"), db.url]
         # warm-up (plans cached, catalogs read), not counted
-        subprocess.run(pgbench + ["-t", "20"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(pgbench + ["-t", str(20 // clients)], check=True,
+                       stdout=subprocess.DEVNULL)
+        # the run's WAL into recycled segments, as on a server that has been running
+        db.query("CHECKPOINT")
         db.query("SELECT pg_stat_reset()")
+        db.query("SELECT pg_stat_reset_shared('wal')")
         pm = int(open(os.path.join(open(os.path.join(tmp, "pg", "datadir")).read().strip(),
                                    "postmaster.pid")).readline())
         hz = os.sysconf("SC_CLK_TCK")
         w0 = db.query("SELECT pg_current_wal_lsn()")
         t0 = cpu_ticks(pm)
-        p = subprocess.run(pgbench + ["-t", str(count)], check=True, capture_output=True,
-                           text=True)
+        count -= count % clients
+        # BENCH_PERF=FILE: perf record the whole machine over the measured run
+        rec = None
+        if os.environ.get("BENCH_PERF"):
+            # BENCH_PERF_G=1: with call graphs (dwarf)
+            g = ["--call-graph", "dwarf,16384"] if os.environ.get("BENCH_PERF_G") else []
+            rec = subprocess.Popen(["perf", "record", "-a", "-F", "999"] + g +
+                                   ["-o", os.environ["BENCH_PERF"]], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+            time.sleep(1)
+        p = subprocess.run(pgbench + ["-t", str(count // clients)], check=True,
+                           capture_output=True, text=True)
         t1 = cpu_ticks(pm)
+        if rec is not None:
+            rec.send_signal(2)
+            rec.wait()
         wal = int(db.query("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '%s')" % w0))
         tps = [ln for ln in p.stdout.splitlines() if ln.startswith("tps")]
-        print("bench_pg_signing: mode %s, %d signings, one client, %s statements" % (
-            mode, count, os.environ.get("BENCH_PGBENCH_MODE", "prepared")))
+        print("bench_pg_signing: mode %s, %d signings, %d client%s, %s statements" % (
+            mode, count, clients, "s" if clients > 1 else "",
+            os.environ.get("BENCH_PGBENCH_MODE", "prepared")))
         print("  PostgreSQL CPU per signing: %.2f ms  (%s)" % (
             (t1 - t0) * 1000.0 / hz / count, tps[0] if tps else "?"))
-        print("  WAL bytes per signing: %d" % (wal // count))
+        fpi = db.query("SELECT wal_fpi, wal_records FROM pg_stat_wal").split("|")
+        print("  WAL bytes per signing: %d (%.1f records, %.2f full-page images)" % (
+            wal // count, int(fpi[1]) / count, int(fpi[0]) / count))
         if os.environ.get("BENCH_PGFUNCS"):
             print(db.query("SELECT format('    %%-36s %%8s %%8s %%6s', funcname, "
                            "round((self_time / %d)::numeric, 3), "

@@ -68,6 +68,17 @@ start)
     rm -f "$dir.initdb.log"
   fi
   opts="-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200"
+  # Checkpoints by time, not by WAL volume: at the default max_wal_size (1 GB)
+  # 300 signings a second (~23 KB of WAL each, more with the full-page
+  # images every checkpoint brings) forced a checkpoint every two minutes or
+  # sooner, and after each one the first change to every page logs the
+  # whole page again. 15 minutes bounds crash recovery to replaying at most
+  # that much WAL; max_wal_size is a soft cap on pg_wal, not preallocated.
+  # wal_init_zero stays on: a zero-filled new segment has its blocks allocated
+  # before WAL goes into it, so a commit's fdatasync on ext4 does not also wait
+  # for block allocations. --fast (tests, benchmarks: no full-page writes, no
+  # fsync) keeps the defaults, so that pg_wal stays small on /tmp.
+  [ "$fast" = "--fast" ] || opts="$opts -c checkpoint_timeout=15min -c max_wal_size=4GB"
   [ "$fast" = "--fast" ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
   if as_owner "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
     echo "pgcluster: already running in $dir" >&2

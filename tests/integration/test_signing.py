@@ -905,6 +905,31 @@ class ConcurrentComplete(SigningCase):
         run(["qpdf", "--check", f])
 
 
+    def test_completion_updates_the_session_in_place(self):
+        # 022: no index of signing_sessions names a column the completion changes
+        # (state, finished_at, the dropped prepared update), so its UPDATE is HOT:
+        # the completed row is a heap-only tuple on the prepared row's page and
+        # no index got an entry for it. The session still answers as before.
+        n = self.create([("supplier", 1)])
+        self.act("supplier", n, "receive")
+        prep = self.prepared("supplier", n)
+        st, _, _, doc = self.complete("supplier", prep["session"],
+                                      self.token_sign("supplier", "rsa", prep))
+        self.assertEqual(st, 200, doc)
+        self.db.query("CREATE EXTENSION IF NOT EXISTS pageinspect")
+        tid = "(s.ctid::text::point)"
+        self.assertEqual(self.db.query(
+            "SELECT s.state || '|' || (s.delta IS NULL) || '|' || "
+            "((i.t_infomask2 & 32768) <> 0) FROM signing_sessions s, "
+            "heap_page_items(get_raw_page('signing_sessions', %s[0]::integer)) i "
+            "WHERE s.id = '%s' AND i.lp = %s[1]::integer" % (tid, prep["session"], tid)),
+            "completed|true|true")
+        # single use, as before
+        st, _, _, doc = self.complete("supplier", prep["session"],
+                                      self.token_sign("supplier", "rsa", prep))
+        self.assertEqual((st, doc["code"]), (409, "session_used"), doc)
+
+
 class BuiltinTSA(SigningCase):
 
     def query(self, name):
