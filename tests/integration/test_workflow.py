@@ -671,7 +671,7 @@ class TestWorkflow(WorkflowCase):
             "page_count, sha256, created_at, sent_at) SELECT 1000000000000000000 + "
             "(i::bigint << 22), 'Lot #' || i, 'e-contract', %d, 'signing', 1, repeat('0', 64), "
             "timestamptz '2020-01-01' + i * interval '1 minute', "
-            "timestamptz '2020-01-01' + i * interval '1 minute' FROM generate_series(1, 12600) i"
+            "timestamptz '2020-01-01' + i * interval '1 minute' FROM generate_series(1, 3000) i"
             % self.a.id)
         self.db.query(
             "INSERT INTO parties (contract_number, organization_id, role, routing_order, status) "
