@@ -17,7 +17,9 @@
  * A text search (q) is answered from the first rows of the walk when they
  * hold enough matches, else from the tab's trigram index (015, 018,
  * matches_add): a common word stops early in the walk, a rare one does not
- * walk the tab.
+ * walk the tab. On a first page or a page by number, the index's answer is
+ * list_text_page (023), a function whose plans PostgreSQL keeps, so the
+ * statement a common word runs holds no branch for the index.
  *
  * The party tabs read only parties: the contract columns they filter on are
  * copied onto each party row (003_workflow.sql), so a count is an
