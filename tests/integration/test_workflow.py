@@ -905,6 +905,17 @@ class TestWorkflow(WorkflowCase):
         self.assertEqual(sizes[("rare", "")], 20)
         self.assertGreater(sizes[(digits, "")], 0)
         self.assertIn(0, sizes.values())
+        # The initiator's tab (contracts, not parties) by the same paths.
+        for q in ("steel", "medium", "rare", digits):
+            want = self.db.query(
+                "SELECT number FROM contracts WHERE initiator_org_id = %d AND status <> 'draft' "
+                "AND (name ILIKE '%%%s%%' OR number::text LIKE '%%%s%%') ORDER BY created_at "
+                "DESC, number DESC" % (self.a.id, q, q)).split()
+            for extra, lo in (("&page_size=25", 0), ("&page=3&page_size=25", 50)):
+                got = self.listing(self.a, "tab=initiated&q=" + q + extra)
+                self.assertEqual(([i["number"] for i in got["items"]], got["total"],
+                                  got["total_exact"]),
+                                 (want[lo:lo + 25], min(len(want), 1000), len(want) <= 1000), q)
 
     def test_turn_rule_one_for_every_step(self):
         """migrations/005: receive needs pending, reject pending or received, signing
