@@ -17,7 +17,9 @@
  * A text search (q) is answered from the first rows of the walk when they
  * hold enough matches, else from the tab's trigram index (015, 018,
  * matches_add): a common word stops early in the walk, a rare one does not
- * walk the tab.
+ * walk the tab. On a first page or a page by number, the index's answer is
+ * list_text_page (023), a function whose plans PostgreSQL keeps, so the
+ * statement a common word runs holds no branch for the index.
  *
  * The party tabs read only parties: the contract columns they filter on are
  * copied onto each party row (003_workflow.sql), so a count is an
@@ -207,6 +209,65 @@ initiators_add(struct sp_buf *b, const char *name, const struct tab *t, const st
 }
 
 /*
+ * The CTEs <name>_p, <name>_w and <name>_c of a text search (f->walk rows):
+ * the probe, the walk and the walk's count; see matches_add.
+ */
+static int
+walk_add(struct sp_buf *b, const char *name, const struct tab *t, const struct filters *f,
+	 int with_after, const char *lim)
+{
+	int r;
+
+	/*
+	 * The probe: how many of the first LIST_TEXT_PROBE rows match.
+	 */
+	r = sp_buf_printf(b,
+			  "%s_p AS MATERIALIZED (SELECT count(*) FILTER (WHERE hit) AS k FROM "
+			  "(SELECT ",
+			  name);
+	if (r == SP_OK)
+		r = text_add(b, t, f);
+	if (r == SP_OK)
+		r = sp_buf_printf(b, " AS hit FROM %s WHERE ", t->from);
+	if (r == SP_OK)
+		r = where_add(b, t, f, with_after, 0, 0);
+	if (r == SP_OK)
+		r = sp_buf_printf(b, " ORDER BY %s DESC, %s DESC LIMIT %d) p), ", t->created,
+				  t->number, LIST_TEXT_PROBE);
+	/*
+	 * The walk: a pipeline that stops at <lim> matches or after f->walk
+	 * rows, whichever comes first (the text check sits above the inner
+	 * LIMIT, so it cannot be pushed into the scan). It runs when the
+	 * probe's matches, scaled to the walk's length, reach a quarter of
+	 * <lim>: a text rarer than that in the newest rows is not worth the walk.
+	 * The probe's verdict is the inner LIMIT (0: no walk), computed once
+	 * when the walk starts; as a condition in the WHERE it was a filter
+	 * node that every walked row passed through (about a tenth of a common
+	 * word's statement at 100,000 contracts).
+	 */
+	if (r == SP_OK)
+		r = sp_buf_printf(b,
+				  "%s_w AS MATERIALIZED (SELECT n, ct, mine FROM (SELECT %s AS n, "
+				  "%s AS ct, %s AS mine, ",
+				  name, t->number, t->created, t->mine);
+	if (r == SP_OK)
+		r = text_add(b, t, f);
+	if (r == SP_OK)
+		r = sp_buf_printf(b, " AS hit FROM %s WHERE ", t->from);
+	if (r == SP_OK)
+		r = where_add(b, t, f, with_after, 0, 0);
+	if (r == SP_OK)
+		r = sp_buf_printf(b,
+				  " ORDER BY %s DESC, %s DESC LIMIT CASE WHEN (SELECT k FROM %s_p) "
+				  "* %d >= (%s) * %d THEN greatest(%d, %s) ELSE 0 END) w WHERE hit "
+				  "ORDER BY ct DESC, n DESC LIMIT %s), "
+				  "%s_c AS MATERIALIZED (SELECT count(*) AS k FROM %s_w)",
+				  t->created, t->number, name, 4 * f->walk, lim, LIST_TEXT_PROBE,
+				  f->walk, lim, lim, name, name);
+	return r;
+}
+
+/*
  * The CTE <name>: the first <lim> rows (n, ct, mine) of the tab that pass the
  * filters, in the tab's order (newest first).
  *
@@ -246,67 +307,34 @@ matches_add(struct sp_buf *b, const char *name, const struct tab *t, const struc
 					  t->number, lim);
 		return r;
 	}
-	/*
-	 * The probe: how many of the first LIST_TEXT_PROBE rows match.
-	 */
-	r = sp_buf_printf(b,
-			  "%s_p AS MATERIALIZED (SELECT count(*) FILTER (WHERE hit) AS k FROM "
-			  "(SELECT ",
-			  name);
-	if (r == SP_OK)
-		r = text_add(b, t, f);
-	if (r == SP_OK)
-		r = sp_buf_printf(b, " AS hit FROM %s WHERE ", t->from);
-	if (r == SP_OK)
-		r = where_add(b, t, f, with_after, 0, 0);
-	if (r == SP_OK)
-		r = sp_buf_printf(b, " ORDER BY %s DESC, %s DESC LIMIT %d) p), ", t->created,
-				  t->number, LIST_TEXT_PROBE);
-	/*
-	 * The walk: a pipeline that stops at <lim> matches or after f->walk
-	 * rows, whichever comes first (the text check sits above the inner
-	 * LIMIT, so it cannot be pushed into the scan). It runs when the
-	 * probe's matches, scaled to the walk's length, reach a quarter of
-	 * <lim>: a text rarer than that in the newest rows is not worth the walk.
-	 */
-	if (r == SP_OK)
-		r = sp_buf_printf(b,
-				  "%s_w AS MATERIALIZED (SELECT n, ct, mine FROM (SELECT %s AS n, "
-				  "%s AS ct, %s AS mine, ",
-				  name, t->number, t->created, t->mine);
-	if (r == SP_OK)
-		r = text_add(b, t, f);
-	if (r == SP_OK)
-		r = sp_buf_printf(b,
-				  " AS hit FROM %s WHERE (SELECT k FROM %s_p) * %d >= (%s) * %d "
-				  "AND ",
-				  t->from, name, 4 * f->walk, lim, LIST_TEXT_PROBE);
-	if (r == SP_OK)
-		r = where_add(b, t, f, with_after, 0, 0);
+	r = walk_add(b, name, t, f, with_after, lim);
 	/*
 	 * Fewer than <lim> matches there: all the matches from the trigram
 	 * index instead (exact whether or not the walk reached the tab's end),
 	 * as rows of the tab from the tab's text function (018), checked here
-	 * against every condition.
+	 * against every condition. <name> is the walk's rows or these, read in
+	 * place by whoever reads it (not MATERIALIZED: a common word's 1,001
+	 * rows are not copied into one more tuple store, about a tenth of its
+	 * statement at 100,000 contracts); the index's rows are kept in <name>_t
+	 * (MATERIALIZED), so the text function runs at most once.
 	 */
 	if (r == SP_OK)
 		r = sp_buf_printf(b,
-				  " ORDER BY %s DESC, %s DESC LIMIT greatest(%d, %s)) w WHERE hit "
-				  "ORDER BY "
-				  "ct DESC, n DESC LIMIT %s), "
-				  "%s AS MATERIALIZED ((SELECT n, ct, mine FROM %s_w WHERE "
-				  "(SELECT count(*) FROM %s_w) >= %s) UNION ALL "
-				  "(SELECT %s, %s, %s FROM %s($1::bigint, '%s', '%%' || lower($%d) "
-				  "|| '%%', %s) t "
-				  "WHERE (SELECT count(*) FROM %s_w) < %s AND ",
-				  t->created, t->number, f->walk, lim, lim, name, name, name, lim,
-				  t->number, t->created, t->mine, t->text, t->tab, f->q,
+				  ", %s_t AS MATERIALIZED (SELECT %s AS n, %s AS ct, %s AS mine "
+				  "FROM "
+				  "%s($1::bigint, '%s', '%%' || lower($%d) || '%%', %s) t "
+				  "WHERE (SELECT k FROM %s_c) < %s AND ",
+				  name, t->number, t->created, t->mine, t->text, t->tab, f->q,
 				  f->q_number ? "true" : "false", name, lim);
 	if (r == SP_OK)
 		r = where_add(b, t, f, with_after, 1, 0);
 	if (r == SP_OK)
-		r = sp_buf_printf(b, " ORDER BY %s DESC, %s DESC LIMIT %s))", t->created, t->number,
-				  lim);
+		r = sp_buf_printf(b,
+				  " ORDER BY %s DESC, %s DESC LIMIT %s), "
+				  "%s AS NOT MATERIALIZED (SELECT n, ct, mine FROM %s_w WHERE "
+				  "(SELECT "
+				  "k FROM %s_c) >= %s UNION ALL SELECT n, ct, mine FROM %s_t)",
+				  t->created, t->number, lim, name, name, name, lim, name);
 	return r;
 }
 
@@ -475,9 +503,54 @@ db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *
 	 * (the filters run once).
 	 */
 	shared = c->counted && !f.after;
-	if (r == SP_OK && shared)
+	/*
+	 * A text search on a first page or a page by number: the walk's answer
+	 * (the page from its rows) when it found enough, else list_text_page
+	 * (023), the trigram index's whole answer from a function whose plan
+	 * PostgreSQL keeps; one of the two branches runs. Keeping the index's
+	 * branch out of the statement spares a common word (answered by the
+	 * walk) the planning and start of that branch at every request.
+	 */
+	if (r == SP_OK && shared && f.q && f.walk)
+		r = walk_add(&sql, "m", tab, &f, 0, need);
+	if (r == SP_OK && shared && f.q && f.walk)
+		r = sp_buf_printf(
+			&sql,
+			", pg AS MATERIALIZED (SELECT n, ct, mine FROM m_w ORDER BY ct "
+			"DESC, n DESC LIMIT $%d::integer + 1 OFFSET $%d::integer) (SELECT "
+			"(SELECT k FROM m_c), (SELECT count(*) FROM pg) > $%d::integer, "
+			"list_page_json(ARRAY(SELECT n FROM pg ORDER BY ct DESC, n DESC LIMIT "
+			"$%d::integer), ARRAY(SELECT mine FROM pg ORDER BY ct DESC, n DESC "
+			"LIMIT $%d::integer)) WHERE (SELECT k FROM m_c) >= %s) UNION ALL "
+			"(SELECT p.total, p.has_more, p.items FROM list_text_page($1::bigint, "
+			"'%s', '%%' || lower($%d) || '%%', %s, ",
+			plim, poff, plim, plim, plim, need, tab->tab, f.q,
+			f.q_number ? "true" : "false");
+	if (r == SP_OK && shared && f.q && f.walk && f.status)
+		r = sp_buf_printf(&sql, "$%d, ", f.status);
+	else if (r == SP_OK && shared && f.q && f.walk)
+		r = sp_buf_printf(&sql, "NULL, ");
+	/* A type the filter names but no code: nothing matches, as code = NULL. */
+	if (r == SP_OK && shared && f.q && f.walk)
+		r = sp_buf_printf(&sql, "%s, %s, ",
+				  f.btype ? "coalesce((SELECT code FROM bt), '')" : "NULL",
+				  f.initiator ? "ARRAY(SELECT id FROM im)" : "NULL");
+	if (r == SP_OK && shared && f.q && f.walk && f.from)
+		r = sp_buf_printf(&sql, "$%d::timestamptz, ", f.from);
+	else if (r == SP_OK && shared && f.q && f.walk)
+		r = sp_buf_printf(&sql, "NULL, ");
+	if (r == SP_OK && shared && f.q && f.walk && f.to)
+		r = sp_buf_printf(&sql, "$%d::timestamptz, ", f.to);
+	else if (r == SP_OK && shared && f.q && f.walk)
+		r = sp_buf_printf(&sql, "NULL, ");
+	if (r == SP_OK && shared && f.q && f.walk)
+		r = sp_buf_printf(&sql,
+				  "$%d::integer, $%d::integer, %s) p WHERE (SELECT k FROM m_c) < "
+				  "%s)",
+				  plim, poff, need, need);
+	if (r == SP_OK && shared && !(f.q && f.walk))
 		r = matches_add(&sql, "m", tab, &f, 0, need);
-	if (r == SP_OK && shared)
+	if (r == SP_OK && shared && !(f.q && f.walk))
 		r = sp_buf_printf(&sql,
 				  ", pg AS MATERIALIZED (SELECT n, ct, mine FROM m ORDER BY ct "
 				  "DESC, n "
@@ -514,7 +587,7 @@ db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *
 		r = matches_add(&sql, "m", tab, &f, 0, need);
 	if (r == SP_OK && !shared && c->counted)
 		r = sp_buf_printf(&sql, " SELECT (SELECT count(*) FROM m)");
-	if (r == SP_OK)
+	if (r == SP_OK && !(shared && f.q && f.walk))
 		r = sp_buf_printf(
 			&sql,
 			", (SELECT count(*) FROM pg) > $%d::integer, list_page_json(ARRAY(SELECT n "

@@ -833,6 +833,90 @@ class TestWorkflow(WorkflowCase):
                           % self.s1.id)
         self.assertIn("no tab", str(e.exception))
 
+    def test_list_text_search_paths_same_rows(self):
+        """db/lists.c answers a text search by one of three paths: the walk of the tab's
+        first rows (a word common among the newest rows, enough matches there), the
+        trigram index after a walk that did not fill the count (common among the newest,
+        rare further down), or the trigram index without a walk (the probe of the newest
+        rows found too few: 023 turned its verdict into the walk's LIMIT). Each path,
+        with each filter, on the first page, a later page and by keyset, gives the rows
+        and totals of a plain query over the caller's tab."""
+        # 12,600 contracts from a (one in 4 from the outsider as initiator) to s1, more
+        # than the walk's 12,000 rows: "Steel" in every second name (the walk fills the
+        # count), "Medium" in the 300 newest and 30 of the oldest (the walk runs and
+        # falls short: only the index finds the old ones), "Rare" in 20 of the oldest
+        # (no walk).
+        self.db.query(
+            "INSERT INTO contracts (number, name, business_type, initiator_org_id, status, "
+            "page_count, sha256, created_at, sent_at) SELECT 1000000000000000000 + "
+            "(i::bigint << 22), CASE WHEN i %% 2 = 0 THEN 'Steel bar #' ELSE 'Coal #' END || "
+            "CASE WHEN i > 12300 OR i BETWEEN 110 AND 139 THEN ' Medium' WHEN i %% 50 = 3 "
+            "AND i < 1000 THEN ' Rare' "
+            "ELSE '' END || i, CASE WHEN i %% 3 = 0 THEN 'purchase' ELSE 'e-contract' END, "
+            "CASE WHEN i %% 4 = 0 THEN %d ELSE %d END, 'signing', 1, repeat('0', 64), "
+            "timestamptz '2023-01-01' + i * interval '1 minute', "
+            "timestamptz '2023-01-01' + i * interval '1 minute' FROM generate_series(1, 12600) i"
+            % (self.x.id, self.a.id))
+        self.db.query(
+            "INSERT INTO parties (contract_number, organization_id, role, routing_order, status) "
+            "SELECT number, %d, 'signer', 1, CASE WHEN number %% 5 = 0 THEN 'received' ELSE "
+            "'pending' END FROM contracts WHERE name LIKE '%%#%%'" % self.s1.id)
+        self.db.query("ANALYZE")
+        # An organization with no rows in a tab keeps the trigram index's key (023 as 018).
+        self.assertEqual(self.db.query("SELECT list_text_org_key(%d, 'signed', "
+                                       "'parties_signed_idx')" % self.x.id).strip(), "t")
+
+        def expect(like, extra):
+            return self.db.query(
+                "SELECT c.number FROM parties p JOIN contracts c ON c.number = p.contract_number "
+                "JOIN organizations o ON o.id = c.initiator_org_id WHERE p.organization_id = %d "
+                "AND p.role = 'signer' AND p.status IN ('pending', 'received', 'signed') AND "
+                "c.status = 'signing' AND (c.name ILIKE '%s' OR c.number::text LIKE '%s') %s "
+                "ORDER BY c.created_at DESC, c.number DESC"
+                % (self.s1.id, like, like, extra)).split()
+
+        filters = (("", ""), ("&status=signing", ""),
+                   ("&business_type=purchase", "AND c.business_type = 'purchase'"),
+                   ("&initiator=outsider", "AND o.name ILIKE '%outsider%'"),
+                   ("&created_from=2023-01-01T10:00:00Z&created_to=2023-01-02T20:00:00Z",
+                    "AND c.created_at BETWEEN '2023-01-01T10:00:00Z' AND '2023-01-02T20:00:00Z'"))
+        digits = expect("%rare%", "")[3][-6:]
+        sizes = {}
+        for q in ("steel", "medium", "rare", digits):
+            for fq, extra in filters:
+                want = expect("%" + q + "%", extra)
+                sizes[(q, fq)] = len(want)
+                base = "tab=todo&q=%s%s" % (q, fq)
+                got = self.listing(self.s1, base + "&page_size=25")
+                self.assertEqual(([i["number"] for i in got["items"]], got["total"],
+                                  got["total_exact"], got["has_more"]),
+                                 (want[:25], min(len(want), 1000), len(want) <= 1000,
+                                  len(want) > 25), base)
+                page = self.listing(self.s1, base + "&page=3&page_size=25")
+                self.assertEqual([i["number"] for i in page["items"]], want[50:75], base)
+                if len(want) > 25:
+                    nxt = self.listing(self.s1, base + "&page_size=25&after=" + want[24])
+                    self.assertEqual(([i["number"] for i in nxt["items"]], nxt["total"]),
+                                     (want[25:50], got["total"]), base)
+        # The data set reaches every path: a count past the cap, a walk that fell short
+        # (300 newest, 30 past the walk), a rare word, and a filter that leaves nothing.
+        self.assertEqual(sizes[("steel", "")], 6300)
+        self.assertEqual(sizes[("medium", "")], 330)
+        self.assertEqual(sizes[("rare", "")], 20)
+        self.assertGreater(sizes[(digits, "")], 0)
+        self.assertIn(0, sizes.values())
+        # The initiator's tab (contracts, not parties) by the same paths.
+        for q in ("steel", "medium", "rare", digits):
+            want = self.db.query(
+                "SELECT number FROM contracts WHERE initiator_org_id = %d AND status <> 'draft' "
+                "AND (name ILIKE '%%%s%%' OR number::text LIKE '%%%s%%') ORDER BY created_at "
+                "DESC, number DESC" % (self.a.id, q, q)).split()
+            for extra, lo in (("&page_size=25", 0), ("&page=3&page_size=25", 50)):
+                got = self.listing(self.a, "tab=initiated&q=" + q + extra)
+                self.assertEqual(([i["number"] for i in got["items"]], got["total"],
+                                  got["total_exact"]),
+                                 (want[lo:lo + 25], min(len(want), 1000), len(want) <= 1000), q)
+
     def test_turn_rule_one_for_every_step(self):
         """migrations/005: receive needs pending, reject pending or received, signing
         (prepare and complete alike) received, send signed; waiting is out of turn."""
