@@ -166,9 +166,10 @@ def main(argv):
         print("bench_load: %d signings of a 10-page contract (%d bytes), RSA-2048, built-in "
               "TSA, HTTPS, server threads 2" % (total, os.path.getsize(pdf10)))
         sys.stdout.flush()
-        # BENCH_PERF=FILE: perf record the server (with call graphs) over both runs.
+        # BENCH_PERF=FILE: perf record the server (with call graphs) over both runs
+        # (BENCH_PERF_CHAIN=1: over the chain alone).
         rec = None
-        if os.environ.get("BENCH_PERF"):
+        if os.environ.get("BENCH_PERF") and not os.environ.get("BENCH_PERF_CHAIN"):
             rec = subprocess.Popen(["perf", "record", "--call-graph", "dwarf,32768", "-F", "499", "-o", os.environ["BENCH_PERF"],
                                     "-p", str(server.proc.pid)], stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
@@ -230,8 +231,13 @@ def main(argv):
                 f.write("signer %s %s %s\n" % (
                     tok[o["slug"]], base64.b64encode(harness.der_of(o["crt"])).decode(),
                     o["key"]))
-            for _ in range(3):
+            for _ in range(int(os.environ.get("BENCH_CHAIN_CONTRACTS", "3"))):
                 f.write("contract %s\n" % new_contract(signers, chain_b64))
+        if os.environ.get("BENCH_PERF") and os.environ.get("BENCH_PERF_CHAIN"):
+            rec = subprocess.Popen(["perf", "record", "--call-graph", "dwarf,32768", "-F", "999",
+                                    "-o", os.environ["BENCH_PERF"], "-p", str(server.proc.pid)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1)
         p = subprocess.run([os.path.join(build, "bench", "bench_load"), chainfile])
         if rec is not None:
             rec.send_signal(2)
