@@ -18,8 +18,6 @@ int cms_err_ossl(struct sp_errinfo *ei, int code, const char *reason, const char
 
 /* EVP_MD for a content digest (static, not to be freed); NULL if unknown. */
 const EVP_MD *cms_digest_md(enum crypto_digest_alg alg);
-/* c's OpenSSL state, NULL once finished (borrowed). */
-const EVP_MD_CTX *crypto_digest_ctx_evp(const struct crypto_digest_ctx *c);
 
 /*
  * Move a buffer OpenSSL allocated (from i2d_*(x, NULL-initialised pointer))

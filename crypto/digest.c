@@ -118,7 +118,7 @@ crypto_digest_ctx_dup(const struct crypto_digest_ctx *c, struct crypto_digest_ct
 	return SP_OK;
 }
 
-/* The context's OpenSSL digest state (crypto/ only). */
+/* The context's OpenSSL digest state (crypto.h). */
 const EVP_MD_CTX *
 crypto_digest_ctx_evp(const struct crypto_digest_ctx *c)
 {

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/types.h>
+
 #include "sp.h"
 
 /* ==== section: document, writer, appearances, placements ==== */
@@ -271,6 +273,14 @@ struct pdf_sig_params {
 struct pdf_sha256;
 int pdf_sha256_new(const unsigned char *data, size_t len, struct pdf_sha256 **out,
 		   unsigned char digest[32], struct sp_errinfo *ei) SP_WUR;
+/*
+ * The same, going on from start: SHA-256 (OpenSSL's state, not changed)
+ * fed with data[0..start_len) already, e.g. kept with bytes held earlier of
+ * which data is the same start; only the rest is hashed here.
+ */
+int pdf_sha256_resume(const unsigned char *data, size_t len, const EVP_MD_CTX *start,
+		      size_t start_len, struct pdf_sha256 **out, unsigned char digest[32],
+		      struct sp_errinfo *ei) SP_WUR;
 void pdf_sha256_free(struct pdf_sha256 *h); /* NULL is fine */
 
 /* The result of pdf_sig_prepare() or pdf_sig_prepare_update(); _cleanup frees and zeroes it. */

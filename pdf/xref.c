@@ -262,20 +262,33 @@ int
 pdf_sha256_new(const unsigned char *data, size_t len, struct pdf_sha256 **out,
 	       unsigned char digest[32], struct sp_errinfo *ei)
 {
+	return pdf_sha256_resume(data, len, NULL, 0, out, digest, ei);
+}
+
+int
+pdf_sha256_resume(const unsigned char *data, size_t len, const EVP_MD_CTX *start, size_t start_len,
+		  struct pdf_sha256 **out, unsigned char digest[32], struct sp_errinfo *ei)
+{
 	struct pdf_sha256 *h = NULL;
 	EVP_MD_CTX *peek = NULL;
 	unsigned int n = 0;
 	int r = SP_ERR_CRYPTO;
 
 	*out = NULL;
+	if (start == NULL)
+		start_len = 0;
+	if (start_len > len)
+		return sp_err(ei, SP_ERR_INTERNAL, "a digest state past the bytes");
 	if (!(h = calloc(1, sizeof(*h)))) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	if (!(h->c = EVP_MD_CTX_new()) || !(peek = EVP_MD_CTX_new()) ||
-	    !EVP_DigestInit_ex(h->c, EVP_sha256(), NULL) ||
-	    (len > 0 && !EVP_DigestUpdate(h->c, data, len)) || !EVP_MD_CTX_copy_ex(peek, h->c) ||
-	    !EVP_DigestFinal_ex(peek, digest, &n) || n != 32) {
+	    !(start != NULL ? EVP_MD_CTX_copy_ex(h->c, start) == 1 &&
+				      EVP_MD_is_a(EVP_MD_CTX_get0_md(start), "SHA256")
+			    : EVP_DigestInit_ex(h->c, EVP_sha256(), NULL) == 1) ||
+	    (len > start_len && !EVP_DigestUpdate(h->c, data + start_len, len - start_len)) ||
+	    !EVP_MD_CTX_copy_ex(peek, h->c) || !EVP_DigestFinal_ex(peek, digest, &n) || n != 32) {
 		r = sp_err(ei, SP_ERR_CRYPTO, "SHA-256 failed");
 		goto out;
 	}

@@ -382,8 +382,8 @@ seal_image(struct blob_cache *c, struct pdf_seal *seal, uint8_t **enc, struct sp
  * the update's digest goes on (they are hashed once). Worker thread.
  */
 static int
-base_open(struct prep_job *j, const uint8_t *data, size_t dlen, struct pdf_sha256 **bh,
-	  struct pdf_doc **pdoc, struct sp_errinfo *ei)
+base_open(struct prep_job *j, const uint8_t *data, size_t dlen, const struct doc_cached *from,
+	  struct pdf_sha256 **bh, struct pdf_doc **pdoc, struct sp_errinfo *ei)
 {
 	uint8_t dig[32], key[32], *v = NULL;
 	int *pages = NULL;
@@ -391,7 +391,12 @@ base_open(struct prep_job *j, const uint8_t *data, size_t dlen, struct pdf_sha25
 	struct sp_errinfo kei;
 	int r;
 
-	if ((r = pdf_sha256_new(data, dlen, bh, dig, ei)) != SP_OK)
+	/* from: the held revision data starts with, its SHA-256 state kept (a 10 MB
+	   contract's bytes are not hashed again at every signer's prepare) */
+	if ((r = from != NULL && from->sha256_ctx != NULL
+			 ? pdf_sha256_resume(data, dlen, crypto_digest_ctx_evp(from->sha256_ctx),
+					     from->len, bh, dig, ei)
+			 : pdf_sha256_new(data, dlen, bh, dig, ei)) != SP_OK)
 		return r;
 	blob_cache_key("page", dig, key);
 	sp_errinfo_init(&kei);
@@ -491,6 +496,7 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	struct crypto_cert_result res;
 	struct pdf_doc *pdoc = NULL;
 	struct pdf_sha256 *bh = NULL;
+	const struct doc_cached *held;
 	enum crypto_sigalg alg;
 	STACK_OF(X509) *chain = NULL;
 	unsigned char *enc = NULL;
@@ -546,8 +552,9 @@ prep_work(void *arg, struct sp_errinfo *ei)
 		goto out;
 	/* the stored revision: opened whole at upload, verified at completion; the bytes
 	   this process holds, and the updates stored since, put together here, off the loop */
+	held = j->base->from_seq >= 0 ? j->held : NULL; /* what data will start with */
 	if ((r = signing_base_bytes(j->base, j->held, &data, &len, ei)) != SP_OK ||
-	    (r = base_open(j, data, len, &bh, &pdoc, ei)) != SP_OK)
+	    (r = base_open(j, data, len, held, &bh, &pdoc, ei)) != SP_OK)
 		goto out;
 	memset(&params, 0, sizeof(params));
 	params.orig_hash = bh;

@@ -469,7 +469,8 @@ START_TEST(kept_pages_give_the_same_update)
 	struct pdf_sig_prepared a, b;
 	struct pdf_page_info pa, pb;
 	struct pdf_doc *walked = NULL, *kept = NULL, *bad = NULL;
-	struct pdf_sha256 *h = NULL, *other = NULL;
+	struct pdf_sha256 *h = NULL, *other = NULL, *resumed = NULL;
+	EVP_MD_CTX *half;
 	struct sp_errinfo ei;
 	unsigned char *d, *copy, dig[32], sha[32];
 	unsigned int shalen = 0;
@@ -520,6 +521,27 @@ START_TEST(kept_pages_give_the_same_update)
 	ck_assert_uint_eq(a.nrects, b.nrects);
 	ck_assert_mem_eq(a.rects, b.rects, a.nrects * sizeof(*a.rects));
 	pdf_sig_prepared_cleanup(&b);
+	/* going on from a state over the first half (held bytes): the same digests */
+	half = EVP_MD_CTX_new();
+	ck_assert(EVP_DigestInit_ex(half, EVP_sha256(), NULL) == 1 &&
+		  EVP_DigestUpdate(half, d, n / 2) == 1);
+	ck_assert_int_ne(pdf_sha256_resume(d, n / 2 - 1, half, n / 2, &resumed, dig, &ei), SP_OK);
+	ck_assert_ptr_null(resumed);
+	ck_assert_msg(pdf_sha256_resume(d, n, half, n / 2, &resumed, dig, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_mem_eq(dig, sha, 32);
+	par.orig_hash = resumed;
+	ck_assert_msg(pdf_sig_prepare_update(kept, &par, &s, 1, pl, 3, &b, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_mem_eq(a.sha256, b.sha256, 32);
+	ck_assert_mem_eq(b.orig_sha256, sha, 32);
+	pdf_sig_prepared_cleanup(&b);
+	/* the start is not changed: a second resume from it gives the same */
+	pdf_sha256_free(resumed);
+	ck_assert_int_eq(pdf_sha256_resume(d, n, half, n / 2, &resumed, dig, &ei), SP_OK);
+	ck_assert_mem_eq(dig, sha, 32);
+	pdf_sha256_free(resumed);
+	EVP_MD_CTX_free(half);
 	/* a state over other bytes (a copy with one byte changed) is not taken for these */
 	copy = malloc(n);
 	memcpy(copy, d, n);
