@@ -265,3 +265,64 @@ BEGIN
 		'length', p_length, 'timestamp', wf_ts(p_tsa_time), 'contract', doc);
 END
 $$;
+
+-- ---------------------------------------------------------------------------
+-- Organizations, users and certificates are never deleted, and the foreign
+-- keys from a signing's hottest inserts to them are gone.
+--
+-- A foreign key's check on insert locks the referenced row FOR KEY SHARE: a
+-- WAL record per row and transaction, and when other transactions hold the
+-- same row (every signer of an organization signs with the same organization
+-- row, a signer's sessions and revisions name the same user and certificate),
+-- a new MultiXact for each further locker. A signing inserted a session
+-- (organization, user, certificate), three audit events (actor organization
+-- and user) and a revision (certificate): 6 such locks, 1.1-2.6 MultiXacts
+-- per signing at 8 clients (BENCH_PGSTATS=1 bench/bench_load.py).
+--
+-- What those keys proved, that the row named exists, holds without them:
+-- * these rows are never deleted on this platform (the audit trail, the
+--   chains' hashes and the evidence reports name them): never_deleted()
+--   refuses DELETE and TRUNCATE on the three tables and a changed id, with
+--   foreign_key_violation (23503), the SQLSTATE the keys gave;
+-- * every insert path takes the ids from rows it has just read: the actor
+--   (organization, user) is the one auth_member / auth_credential_lookup
+--   found for the request's credential (sessions and api_keys keep their
+--   foreign keys to users and organizations), the signing's certificate is
+--   the one signing_session_open selected or inserted by fingerprint, and
+--   the revision's certificate is its session's.
+-- The other foreign keys stay, among them those to contracts, parties and
+-- seals, and those of the rarely written tables (sessions, api_keys,
+-- webhooks, seals, certificates to users).
+CREATE FUNCTION never_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation',
+		MESSAGE = format('%s are never deleted nor renumbered: the audit trail names them',
+			TG_TABLE_NAME);
+END
+$$;
+
+CREATE TRIGGER organizations_never_deleted BEFORE DELETE ON organizations
+	FOR EACH ROW EXECUTE FUNCTION never_deleted();
+CREATE TRIGGER organizations_never_renumbered BEFORE UPDATE OF id ON organizations
+	FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION never_deleted();
+CREATE TRIGGER organizations_never_truncated BEFORE TRUNCATE ON organizations
+	FOR EACH STATEMENT EXECUTE FUNCTION never_deleted();
+CREATE TRIGGER users_never_deleted BEFORE DELETE ON users
+	FOR EACH ROW EXECUTE FUNCTION never_deleted();
+CREATE TRIGGER users_never_renumbered BEFORE UPDATE OF id ON users
+	FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION never_deleted();
+CREATE TRIGGER users_never_truncated BEFORE TRUNCATE ON users
+	FOR EACH STATEMENT EXECUTE FUNCTION never_deleted();
+CREATE TRIGGER certificates_never_deleted BEFORE DELETE ON certificates
+	FOR EACH ROW EXECUTE FUNCTION never_deleted();
+CREATE TRIGGER certificates_never_renumbered BEFORE UPDATE OF id ON certificates
+	FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION never_deleted();
+CREATE TRIGGER certificates_never_truncated BEFORE TRUNCATE ON certificates
+	FOR EACH STATEMENT EXECUTE FUNCTION never_deleted();
+
+ALTER TABLE audit_events DROP CONSTRAINT audit_events_actor_org_id_fkey,
+	DROP CONSTRAINT audit_events_actor_user_id_fkey;
+ALTER TABLE signing_sessions DROP CONSTRAINT signing_sessions_organization_id_fkey,
+	DROP CONSTRAINT signing_sessions_user_id_fkey,
+	DROP CONSTRAINT signing_sessions_certificate_id_fkey;
+ALTER TABLE revisions DROP CONSTRAINT revisions_certificate_id_fkey;
