@@ -118,6 +118,29 @@ crypto_digest_ctx_dup(const struct crypto_digest_ctx *c, struct crypto_digest_ct
 	return SP_OK;
 }
 
+int
+crypto_digest_ctx_adopt(enum crypto_digest_alg alg, EVP_MD_CTX *md, struct crypto_digest_ctx **out,
+			struct sp_errinfo *ei)
+{
+	const EVP_MD *want = cms_digest_md(alg);
+	struct crypto_digest_ctx *c;
+
+	*out = NULL;
+	/* the state must be of the algorithm the context says it is */
+	if (md == NULL || want == NULL || EVP_MD_CTX_get0_md(md) == NULL ||
+	    EVP_MD_get_type(EVP_MD_CTX_get0_md(md)) != EVP_MD_get_type(want)) {
+		EVP_MD_CTX_free(md);
+		return sp_err(ei, SP_ERR_INVALID, "not a digest state of algorithm %d", (int)alg);
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		EVP_MD_CTX_free(md);
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	}
+	c->md = md;
+	*out = c;
+	return SP_OK;
+}
+
 /* The context's OpenSSL digest state (crypto.h). */
 const EVP_MD_CTX *
 crypto_digest_ctx_evp(const struct crypto_digest_ctx *c)
