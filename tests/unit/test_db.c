@@ -1336,6 +1336,115 @@ START_TEST(signing_document_in_parts)
 }
 END_TEST
 
+/* One statement on a connection of its own (a transaction left open stays open). */
+static PGresult *
+raw_exec(PGconn *pg, const char *sql)
+{
+	PGresult *res = PQexec(pg, sql);
+
+	ck_assert_ptr_nonnull(res);
+	return res;
+}
+
+/*
+ * Prepare's check (signing_prepare_check, 024) reads the contract and the
+ * signer's party without locking them: a prepare is answered while another
+ * transaction holds them locked (as a completion of the contract does), with
+ * the same refusal as before once that one has signed; prepare's write
+ * (signing_session_open, through wf_party_turn's rule) and the completion
+ * still lock.
+ */
+START_TEST(signing_check_takes_no_lock)
+{
+	struct event_base *base = event_base_new();
+	struct db_pool *pool;
+	struct sp_errinfo ei;
+	struct loaded l;
+	PGconn *holder, *writer;
+	PGresult *res;
+	char path[1024];
+	const char *src = getenv("SEALPACT_SOURCE_DIR");
+	int applied = 0, n = 0;
+
+	ck_assert_ptr_nonnull(src);
+	snprintf(path, sizeof(path), "%s/migrations", src);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(db_migrate(db_url, path, &applied, &ei) == SP_OK, "migrate: %s", ei.msg);
+	holder = PQconnectdb(db_url);
+	ck_assert_int_eq(PQstatus(holder), CONNECTION_OK);
+	res = raw_exec(
+		holder,
+		"INSERT INTO organizations (name, credit_code) VALUES "
+		"('A', '911100000000000011'), ('B', '911100000000000022');"
+		"INSERT INTO users (kind, organization_id, name) "
+		"SELECT 'member', id, name FROM organizations;"
+		"INSERT INTO certificates (organization_id, user_id, fingerprint, subject, "
+		"issuer, serial, not_before, not_after, der) SELECT u.organization_id, u.id, "
+		"encode(sha256(int8send(u.id)), 'hex'), 'CN=' || u.name, 'CN=CA', to_hex(u.id), "
+		"now() - interval '1 day', now() + interval '1 year', int8send(u.id) FROM users "
+		"u;"
+		"INSERT INTO sessions (token_hash, user_id, organization_id, kind, "
+		"certificate_id, expires_at) SELECT '" PARTS_TOKEN_HASH
+		"', u.id, u.organization_id, 'member', c.id, now() + interval '1 hour' "
+		"FROM users u JOIN certificates c ON c.user_id = u.id WHERE u.name = 'B';"
+		"SELECT contract_create(" PARTS_N ", 1, 1, 'Locks', NULL, NULL, "
+		"'[{\"credit_code\": \"911100000000000022\", \"role\": \"signer\", "
+		"\"routing_order\": 1}]', d, encode(sha256(d), 'hex'), 1, NULL, NULL) "
+		"FROM (SELECT convert_to('%PDF-1.4 ' || repeat('x', 1000), 'UTF8') d) x;"
+		"SELECT contract_send(" PARTS_N ", 1, 1, NULL);"
+		"SELECT contract_receive(" PARTS_N ", 2, 2, NULL);");
+	ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "set-up: %s",
+		      PQresultErrorMessage(res));
+	PQclear(res);
+	/* another transaction holds the contract and the signer's party locked */
+	res = raw_exec(holder, "BEGIN; SELECT 1 FROM contracts WHERE number = " PARTS_N
+			       " FOR UPDATE; SELECT 1 FROM parties WHERE contract_number = " PARTS_N
+			       " AND organization_id = 2 FOR UPDATE");
+	ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
+	PQclear(res);
+	/* a pool whose statements give up after 3 s: a check that waited would fail */
+	pool = pool_open(base, db_url, 1, 10, 3000);
+	memset(&l, 0, sizeof(l));
+	ck_assert_int_eq(db_signing_prepare_load_auth(pool, PARTS_TOKEN_HASH, 1000000000000000007LL,
+						      0, NULL, on_doc, &l),
+			 SP_OK);
+	while (l.calls == 0 && n++ < 3000)
+		event_base_loop(base, EVLOOP_ONCE);
+	ck_assert_msg(l.err.code == SP_OK, "prepare's check under the lock: %s", l.err.msg);
+	ck_assert_int_eq(l.doc->seq, 0);
+	ck_assert_int_eq((int)l.doc->len, 1009);
+	db_revision_doc_free(l.doc);
+	/* prepare's write and the completion still wait for the lock */
+	writer = PQconnectdb(db_url);
+	ck_assert_int_eq(PQstatus(writer), CONNECTION_OK);
+	PQclear(raw_exec(writer, "SET lock_timeout = '200ms'"));
+	res = raw_exec(writer, "SELECT wf_party_turn(" PARTS_N ", 2, 'sign')");
+	ck_assert_str_eq(PQresultErrorField(res, PG_DIAG_SQLSTATE), "55P03");
+	PQclear(res);
+	/* once the holder has signed, the check refuses as it did */
+	res = raw_exec(holder,
+		       "UPDATE parties SET status = 'signed' WHERE contract_number = " PARTS_N
+		       " AND organization_id = 2; COMMIT");
+	ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+	PQclear(res);
+	memset(&l, 0, sizeof(l));
+	n = 0;
+	ck_assert_int_eq(db_signing_prepare_load_auth(pool, PARTS_TOKEN_HASH, 1000000000000000007LL,
+						      0, NULL, on_doc, &l),
+			 SP_OK);
+	while (l.calls == 0 && n++ < 3000)
+		event_base_loop(base, EVLOOP_ONCE);
+	ck_assert_int_eq(l.err.code, SP_ERR_CONFLICT);
+	ck_assert_str_eq(l.err.sqlstate, "SP409");
+	ck_assert_str_eq(l.err.msg, "your party is signed");
+	ck_assert_ptr_null(l.doc);
+	PQfinish(writer);
+	PQfinish(holder);
+	db_pool_free(pool);
+	event_base_free(base);
+}
+END_TEST
+
 /* A claimant: one connection claiming session sid until the claim fails. */
 struct claimant {
 	char sid[40];
@@ -1455,6 +1564,7 @@ main(void)
 	tcase_add_test(tc, down_from_the_start_fails_fast);
 	tcase_add_test(tc, next_host_after_refusal);
 	tcase_add_test(tc, signing_document_in_parts);
+	tcase_add_test(tc, signing_check_takes_no_lock);
 	tcase_add_test(tc, claim_racing_the_completion_says_session_used);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(tr, 180);
