@@ -574,6 +574,9 @@ struct db_doc_held {
 	int seq; /* >= 0 */
 	size_t len;
 	const char *sha256_hex; /* 64 lowercase hex digits */
+	/* 1: the caller holds the verification report stored with revision seq too; a
+	   claim whose base is that revision does not send it (base_verification_held) */
+	int report;
 };
 
 struct db_revision_doc {
@@ -740,8 +743,11 @@ struct db_signing_session {
 	uint64_t tsa_serial;     /* a fresh value of the tsa_serial sequence */
 	int last_signer;         /* 1: every other signer has signed (B-LTA goes in now) */
 	uint64_t archive_serial; /* last_signer: another serial, for the document timestamp */
-	/* the verification report stored with the base revision (NULL: none) */
+	/* the verification report stored with the base revision (NULL: none, or held) */
 	char *base_verification;
+	/* 1: not sent, the caller holds it (db_doc_held.report, and the held revision
+	   matched and is the base: from_seq == base_seq) */
+	int base_verification_held;
 	/* db_signing_session_claim_auth: the member session the statement checked */
 	struct db_credential cred;
 };
