@@ -574,9 +574,10 @@ struct db_doc_held {
 	int seq; /* >= 0 */
 	size_t len;
 	const char *sha256_hex; /* 64 lowercase hex digits */
-	/* 1: the caller holds the verification report stored with revision seq too; a
-	   claim whose base is that revision does not send it (base_verification_held) */
-	int report;
+	/* > 0: the caller holds the verification report stored with revision seq too,
+	   report_len bytes; a claim whose base is that revision, with a stored report
+	   of that length, does not send it (base_verification_held). 0: none held */
+	size_t report_len;
 };
 
 struct db_revision_doc {
@@ -745,8 +746,8 @@ struct db_signing_session {
 	uint64_t archive_serial; /* last_signer: another serial, for the document timestamp */
 	/* the verification report stored with the base revision (NULL: none, or held) */
 	char *base_verification;
-	/* 1: not sent, the caller holds it (db_doc_held.report, and the held revision
-	   matched and is the base: from_seq == base_seq) */
+	/* 1: not sent, the caller holds it (db_doc_held.report_len: the held revision
+	   matched, is the base, and its stored report has that length) */
 	int base_verification_held;
 	/* db_signing_session_claim_auth: the member session the statement checked */
 	struct db_credential cred;

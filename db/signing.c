@@ -16,11 +16,10 @@ struct call {
 	db_revision_doc_fn doc;
 	db_signing_session_fn session;
 	db_serial_fn serial;
-	int64_t number;  /* the contract a document call asked for */
-	char id[37];     /* the session a claim asked for */
-	int auth;        /* the row ends with auth_member's columns */
-	int parts;       /* the document comes in parts, one row per revision (017) */
-	int held_report; /* a claim: the caller holds the held revision's report ($6) */
+	int64_t number; /* the contract a document call asked for */
+	char id[37];    /* the session a claim asked for */
+	int auth;       /* the row ends with auth_member's columns */
+	int parts;      /* the document comes in parts, one row per revision (017) */
 	void *arg;
 };
 
@@ -546,6 +545,7 @@ enum {
 	C_LAST,
 	C_ASERIAL,
 	C_VERIFICATION,
+	C_VHELD,
 	C_FROM,
 	C_HLEN,
 	C_HSHA,
@@ -586,6 +586,10 @@ session_decode(const PGresult *res, int auth, struct db_signing_session *s)
 	s->last_signer = PQgetvalue(res, 0, C_LAST)[0] != 0;
 	memcpy(s->algorithm, PQgetvalue(res, 0, C_ALG), (size_t)alen);
 	s->algorithm[alen] = '\0';
+	/* the report left out: the caller's is the one stored (CLAIM_VHELD) */
+	s->base_verification_held = !PQgetisnull(res, 0, C_VHELD) &&
+				    PQgetlength(res, 0, C_VHELD) == 1 &&
+				    PQgetvalue(res, 0, C_VHELD)[0] != 0;
 	if (!PQgetisnull(res, 0, C_VERIFICATION) &&
 	    (s->base_verification = strndup(PQgetvalue(res, 0, C_VERIFICATION),
 					    (size_t)PQgetlength(res, 0, C_VERIFICATION))) == NULL)
@@ -630,12 +634,6 @@ session_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	memcpy(s->id, c->id, sizeof(s->id));
 	if (session_decode(res, c->auth, s) != 0)
 		sp_err(&ei, SP_ERR_INTERNAL, "the stored signing session does not decode");
-	/* CLAIM_REPORT's condition: the column was left out, not NULL */
-	else if (c->held_report && s->from_seq == s->base_seq) {
-		s->base_verification_held = 1;
-		free(s->base_verification);
-		s->base_verification = NULL;
-	}
 out:
 	free(c);
 	if (ei.code != SP_OK) {
@@ -664,21 +662,27 @@ id_copy(char dst[37], const char *id)
  * session_decode), the larger columns in the first row only; the held
  * revision h ($3..$5: seq, length, SHA-256; NULL: none) when it is still
  * stored so, and then only the updates after it. The report is not sent
- * when the caller holds it ($6) and the held revision is the base: at the
- * k-th signing it is k - 1 signatures' worth (~56 KB at k = 20), which
- * PostgreSQL read, decompressed and sent for nothing.
+ * when the caller holds it (its length $6; NULL: none) and the held
+ * revision is the base, stored with a report of that length (an
+ * operator's edit of the column shows): at the k-th signing it is k - 1
+ * signatures' worth (~56 KB at k = 20), which PostgreSQL read,
+ * decompressed and sent for nothing. The next column says it was left out.
  */
 #define CLAIM_FIRST "d.seq = coalesce(h.seq, -1) + 1"
-#define CLAIM_REPORT "(coalesce(h.seq, -1) <> s.base_seq OR NOT $6::boolean)"
+#define CLAIM_BASE_REPORT \
+	"(SELECT v.verification FROM revisions v " \
+	"WHERE v.contract_number = s.contract_number AND v.seq = s.base_seq)"
+/* octet_length reads a stored text's size from its header: the report is not fetched */
+#define CLAIM_VHELD \
+	"coalesce(h.seq = s.base_seq AND octet_length(" CLAIM_BASE_REPORT ") = $6::bigint, false)"
 #define CLAIM_COLS \
 	"s.contract_number, s.base_seq, d.part, s.orig_len, s.contents_off, s.contents_len, " \
 	"CASE WHEN " CLAIM_FIRST " THEN s.signed_attrs END, s.algorithm, " \
 	"CASE WHEN " CLAIM_FIRST " THEN s.chain END, " \
 	"CASE WHEN " CLAIM_FIRST " THEN s.cert_der END, " \
 	"s.tsa_serial, s.last_signer, s.archive_serial, " \
-	"CASE WHEN " CLAIM_FIRST " AND " CLAIM_REPORT " THEN " \
-	"(SELECT v.verification FROM revisions v " \
-	"WHERE v.contract_number = s.contract_number AND v.seq = s.base_seq) END, " \
+	"CASE WHEN " CLAIM_FIRST " AND NOT " CLAIM_VHELD " THEN " CLAIM_BASE_REPORT " END, " \
+	"CASE WHEN " CLAIM_FIRST " THEN " CLAIM_VHELD " END, " \
 	"coalesce(h.seq, -1), h.length, h.sha256"
 #define CLAIM_PARTS \
 	" LEFT JOIN revisions h ON h.contract_number = s.contract_number AND h.seq = $3::integer " \
@@ -694,20 +698,20 @@ claim_send(struct db_pool *pool, const char *id, const char *token_hash, int64_t
 	struct call *c;
 	struct db_param p[6];
 	char sid[37], org[24], hseq[24], hlen[24];
-	int held_report = held != NULL && held->report;
+	char rlen[24];
 
 	if (id_copy(sid, id) != SP_OK)
 		return SP_ERR_INVALID;
 	if ((c = call_new(arg)) != NULL) {
 		c->session = cb;
 		c->auth = token_hash != NULL;
-		c->held_report = held_report;
 		memcpy(c->id, sid, sizeof(c->id));
 	}
 	memset(p, 0, sizeof(p));
 	p[0].value = sid;
 	held_params(&p[2], held, hseq, hlen);
-	p[5].value = held_report ? "true" : "false";
+	if (held != NULL && held->report_len > 0)
+		db_param_text(&p[5], db_i64_text(rlen, 24, (int64_t)held->report_len));
 	if (token_hash != NULL) {
 		p[1].value = token_hash;
 		/* auth_member runs first: the claim takes its organization (LATERAL) */

@@ -1080,10 +1080,10 @@ verification_held(struct event_base *base, struct db_pool *pool, int seq, size_t
 	return l;
 }
 
-/* The claim of session sid, holding revision seq (and its report: report 1): its reply. */
+/* The claim of session sid, holding revision seq (and a report of report bytes): its reply. */
 static struct loaded
 claim_held(struct event_base *base, struct db_pool *pool, const char *sid, int seq, size_t len,
-	   const char *sha, int report)
+	   const char *sha, size_t report)
 {
 	struct db_doc_held h = { seq, len, sha, report };
 	struct loaded l;
@@ -1273,8 +1273,9 @@ START_TEST(signing_document_in_parts)
 	ck_assert_str_eq(l.s->base_verification, "{\"seq\":2}");
 	ck_assert_int_eq(l.s->base_verification_held, 0);
 	db_signing_session_free(l.s);
-	/* holding the base with its report: the report is not sent, all else is the same */
-	l = claim_held(base, pool, sid, 2, (size_t)wlen, ZEROS64, 1);
+	/* holding the base with its report (9 bytes): the report is not sent, all else is
+	   the same; a report of another length is not the one stored: it is sent */
+	l = claim_held(base, pool, sid, 2, (size_t)wlen, ZEROS64, 9);
 	ck_assert_msg(l.err.code == SP_OK, "held claim with the report: %s", l.err.msg);
 	ck_assert_int_eq(l.s->from_seq, 2);
 	ck_assert_int_eq((int)l.s->document_len, 5);
@@ -1282,8 +1283,14 @@ START_TEST(signing_document_in_parts)
 	ck_assert_ptr_null(l.s->base_verification);
 	ck_assert_int_eq(l.s->base_verification_held, 1);
 	db_signing_session_free(l.s);
+	l = claim_held(base, pool, sid, 2, (size_t)wlen, ZEROS64, 8);
+	ck_assert_msg(l.err.code == SP_OK, "held claim, another report: %s", l.err.msg);
+	ck_assert_int_eq(l.s->from_seq, 2);
+	ck_assert_str_eq(l.s->base_verification, "{\"seq\":2}");
+	ck_assert_int_eq(l.s->base_verification_held, 0);
+	db_signing_session_free(l.s);
 	/* holding an older revision's report: the base's is sent */
-	l = claim_held(base, pool, sid, 1, 70009 + 36000, ZEROS64, 1);
+	l = claim_held(base, pool, sid, 1, 70009 + 36000, ZEROS64, 9);
 	ck_assert_msg(l.err.code == SP_OK, "claim holding 1: %s", l.err.msg);
 	ck_assert_int_eq(l.s->from_seq, 1);
 	ck_assert_str_eq(l.s->base_verification, "{\"seq\":2}");
@@ -1292,7 +1299,7 @@ START_TEST(signing_document_in_parts)
 	ck_assert_int_eq(db_signing_session_join(l.s, (const uint8_t *)want, 70009 + 36000), SP_OK);
 	ck_assert(memcmp(l.s->document, want, (size_t)wlen) == 0);
 	db_signing_session_free(l.s);
-	l = claim_held(base, pool, sid, 2, (size_t)wlen, ONES64, 1);
+	l = claim_held(base, pool, sid, 2, (size_t)wlen, ONES64, 9);
 	ck_assert_msg(l.err.code == SP_OK, "mismatched claim: %s", l.err.msg);
 	ck_assert_int_eq(l.s->from_seq, -1);
 	ck_assert_str_eq(l.s->base_verification, "{\"seq\":2}");
