@@ -659,6 +659,12 @@ verify_report_base_merge(struct verify_report_base *b, const struct crypto_verif
 	}
 	if (nprior != b->nsigs)
 		goto out;
+	/* about the base's size and the new signature's: one allocation, usually */
+	o.cap = b->len + 16384;
+	if ((o.buf = malloc(o.cap)) == NULL) {
+		free(match);
+		return SP_ERR_NOMEM;
+	}
 	/* the head as the engine's report has it, then the signatures in its order */
 	put_json(&o, verify_report_head_json(rep, &bad), bad);
 	if (!o.bad && o.len > 0)
