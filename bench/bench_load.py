@@ -34,6 +34,20 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_storage import big_pdf, issue_rsa  # noqa: E402
 
 
+def first_difference(a, b, path=""):
+    """Where two JSON values first differ, and how (for a report that is not fresh's)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in list(a) + [k for k in b if k not in a]:
+            if a.get(k) != b.get(k):
+                return first_difference(a.get(k), b.get(k), path + "." + k)
+    elif isinstance(a, list) and isinstance(b, list):
+        for i, (x, y) in enumerate(zip(a, b)):
+            if x != y:
+                return first_difference(x, y, "%s[%d]" % (path, i))
+        return "%s: %d items != %d" % (path, len(a), len(b))
+    return "%s: %.80s != %.80s" % (path or ".", json.dumps(a), json.dumps(b))
+
+
 def main(argv):
     build = os.path.abspath(argv[1]) if len(argv) > 1 else os.path.join(ROOT, "build")
     total = int(argv[2]) if len(argv) > 2 else 300
@@ -260,11 +274,13 @@ def main(argv):
             path = "/api/v1/contracts/%s/verification" % n
             st, _, _, kept = call(buyer["slug"], "GET", path)
             st2, _, _, fresh = call(buyer["slug"], "GET", path + "?fresh=true")
+            # every signer's signature (B-LTA: and the last one's document timestamp)
             if st == 200 and st2 == 200 and kept == fresh and \
-                    len(kept["signatures"]) == nsigners:
+                    len(kept["signatures"]) >= nsigners:
                 same += 1
             else:
-                print("    contract %s: the stored report differs from ?fresh=true" % n)
+                print("    contract %s: the stored report differs from ?fresh=true (%d, %d): %s"
+                      % (n, st, st2, first_difference(kept, fresh)))
         print("    stored report == ?fresh=true verification: %d of %d contracts"
               % (same, len(chain_numbers)))
         return 0 if same == len(chain_numbers) else 1
