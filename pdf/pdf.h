@@ -419,6 +419,13 @@ struct pdf_normalized {
 	int kept;                 /* 1: signed upload kept as is; 0: rewritten */
 	unsigned char sha256[32]; /* of data */
 	/*
+	 * SHA-256 fed with data[0..len) and not finished (sha256 is its digest):
+	 * the stored revision's digest state, from which the first signer's
+	 * prepare and completion go on instead of hashing the upload again.
+	 * Freed by pdf_normalized_cleanup(); a caller may take it (set NULL).
+	 */
+	EVP_MD_CTX *sha256_state;
+	/*
 	 * The object numbers data's one revision refers to, ascending (malloc'd),
 	 * as pdf_refs_init() + pdf_refs_export() give them on data opened alone:
 	 * found while the rewrite is read back, so that the first signature's
