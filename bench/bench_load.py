@@ -15,7 +15,9 @@ prepare and complete and the server's CPU per completed signing.
 Last, one contract with SIGNERS (20) signers in one routing group is signed
 by each in turn (receive, prepare, sign, complete, send), three times over,
 by the same C client on one keep-alive connection, and each k's median
-prepare and complete is printed, the 1st and the last side by side.
+prepare and complete is printed, the 1st and the last side by side; then the
+size of the report each completion stored (per k), and whether the
+contract's verification from the stored reports is what ?fresh=true says.
 """
 import base64
 import json
@@ -30,6 +32,20 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_storage import big_pdf, issue_rsa  # noqa: E402
+
+
+def first_difference(a, b, path=""):
+    """Where two JSON values first differ, and how (for a report that is not fresh's)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in list(a) + [k for k in b if k not in a]:
+            if a.get(k) != b.get(k):
+                return first_difference(a.get(k), b.get(k), path + "." + k)
+    elif isinstance(a, list) and isinstance(b, list):
+        for i, (x, y) in enumerate(zip(a, b)):
+            if x != y:
+                return first_difference(x, y, "%s[%d]" % (path, i))
+        return "%s: %d items != %d" % (path, len(a), len(b))
+    return "%s: %.80s != %.80s" % (path or ".", json.dumps(a), json.dumps(b))
 
 
 def loop_ns(pid):
@@ -280,8 +296,10 @@ def main(argv):
                 f.write("signer %s %s %s\n" % (
                     tok[o["slug"]], base64.b64encode(harness.der_of(o["crt"])).decode(),
                     o["key"]))
-            for _ in range(int(os.environ.get("BENCH_CHAIN_CONTRACTS", "3"))):
-                f.write("contract %s\n" % new_contract(signers, chain_b64))
+            chain_numbers = [new_contract(signers, chain_b64)
+                             for _ in range(int(os.environ.get("BENCH_CHAIN_CONTRACTS", "3")))]
+            for n in chain_numbers:
+                f.write("contract %s\n" % n)
         if os.environ.get("BENCH_PERF") and os.environ.get("BENCH_PERF_CHAIN"):
             rec = subprocess.Popen(["perf", "record", "--call-graph", "dwarf,32768", "-F", "999",
                                     "-o", os.environ["BENCH_PERF"], "-p", str(server.proc.pid)],
@@ -293,7 +311,28 @@ def main(argv):
             rec.wait()
         if p.returncode != 0:
             return 1
-        return 0
+        # The report each completion stored with its revision (revisions.verification,
+        # built on the one before): its size per k, and whether the contract's
+        # verification from it is what verifying the whole file now reports.
+        sizes = db.query("SELECT string_agg(coalesce(octet_length(verification)::text, '-'), "
+                         "' ' ORDER BY seq) FROM revisions WHERE contract_number = %s "
+                         "AND seq > 0" % chain_numbers[0])
+        print("    stored report bytes, k = 1..%d: %s" % (nsigners, sizes))
+        same = 0
+        for n in chain_numbers:
+            path = "/api/v1/contracts/%s/verification" % n
+            st, _, _, kept = call(buyer["slug"], "GET", path)
+            st2, _, _, fresh = call(buyer["slug"], "GET", path + "?fresh=true")
+            # every signer's signature (B-LTA: and the last one's document timestamp)
+            if st == 200 and st2 == 200 and kept == fresh and \
+                    len(kept["signatures"]) >= nsigners:
+                same += 1
+            else:
+                print("    contract %s: the stored report differs from ?fresh=true (%d, %d): %s"
+                      % (n, st, st2, first_difference(kept, fresh)))
+        print("    stored report == ?fresh=true verification: %d of %d contracts"
+              % (same, len(chain_numbers)))
+        return 0 if same == len(chain_numbers) else 1
     finally:
         if server is not None:
             server.stop()

@@ -574,6 +574,10 @@ struct db_doc_held {
 	int seq; /* >= 0 */
 	size_t len;
 	const char *sha256_hex; /* 64 lowercase hex digits */
+	/* > 0: the caller holds the verification report stored with revision seq too,
+	   report_len bytes; a claim whose base is that revision, with a stored report
+	   of that length, does not send it (base_verification_held). 0: none held */
+	size_t report_len;
 };
 
 struct db_revision_doc {
@@ -740,8 +744,11 @@ struct db_signing_session {
 	uint64_t tsa_serial;     /* a fresh value of the tsa_serial sequence */
 	int last_signer;         /* 1: every other signer has signed (B-LTA goes in now) */
 	uint64_t archive_serial; /* last_signer: another serial, for the document timestamp */
-	/* the verification report stored with the base revision (NULL: none) */
+	/* the verification report stored with the base revision (NULL: none, or held) */
 	char *base_verification;
+	/* 1: not sent, the caller holds it (db_doc_held.report_len: the held revision
+	   matched, is the base, and its stored report has that length) */
+	int base_verification_held;
 	/* db_signing_session_claim_auth: the member session the statement checked */
 	struct db_credential cred;
 };

@@ -545,6 +545,7 @@ enum {
 	C_LAST,
 	C_ASERIAL,
 	C_VERIFICATION,
+	C_VHELD,
 	C_FROM,
 	C_HLEN,
 	C_HSHA,
@@ -585,6 +586,10 @@ session_decode(const PGresult *res, int auth, struct db_signing_session *s)
 	s->last_signer = PQgetvalue(res, 0, C_LAST)[0] != 0;
 	memcpy(s->algorithm, PQgetvalue(res, 0, C_ALG), (size_t)alen);
 	s->algorithm[alen] = '\0';
+	/* the report left out: the caller's is the one stored (CLAIM_VHELD) */
+	s->base_verification_held = !PQgetisnull(res, 0, C_VHELD) &&
+				    PQgetlength(res, 0, C_VHELD) == 1 &&
+				    PQgetvalue(res, 0, C_VHELD)[0] != 0;
 	if (!PQgetisnull(res, 0, C_VERIFICATION) &&
 	    (s->base_verification = strndup(PQgetvalue(res, 0, C_VERIFICATION),
 					    (size_t)PQgetlength(res, 0, C_VERIFICATION))) == NULL)
@@ -656,17 +661,28 @@ id_copy(char dst[37], const char *id)
  * and the base revision's stored report; the document in parts d (see
  * session_decode), the larger columns in the first row only; the held
  * revision h ($3..$5: seq, length, SHA-256; NULL: none) when it is still
- * stored so, and then only the updates after it.
+ * stored so, and then only the updates after it. The report is not sent
+ * when the caller holds it (its length $6; NULL: none) and the held
+ * revision is the base, stored with a report of that length (an
+ * operator's edit of the column shows): at the k-th signing it is k - 1
+ * signatures' worth (~56 KB at k = 20), which PostgreSQL read,
+ * decompressed and sent for nothing. The next column says it was left out.
  */
 #define CLAIM_FIRST "d.seq = coalesce(h.seq, -1) + 1"
+#define CLAIM_BASE_REPORT \
+	"(SELECT v.verification FROM revisions v " \
+	"WHERE v.contract_number = s.contract_number AND v.seq = s.base_seq)"
+/* octet_length reads a stored text's size from its header: the report is not fetched */
+#define CLAIM_VHELD \
+	"coalesce(h.seq = s.base_seq AND octet_length(" CLAIM_BASE_REPORT ") = $6::bigint, false)"
 #define CLAIM_COLS \
 	"s.contract_number, s.base_seq, d.part, s.orig_len, s.contents_off, s.contents_len, " \
 	"CASE WHEN " CLAIM_FIRST " THEN s.signed_attrs END, s.algorithm, " \
 	"CASE WHEN " CLAIM_FIRST " THEN s.chain END, " \
 	"CASE WHEN " CLAIM_FIRST " THEN s.cert_der END, " \
-	"s.tsa_serial, s.last_signer, s.archive_serial, CASE WHEN " CLAIM_FIRST " THEN " \
-	"(SELECT v.verification FROM revisions v " \
-	"WHERE v.contract_number = s.contract_number AND v.seq = s.base_seq) END, " \
+	"s.tsa_serial, s.last_signer, s.archive_serial, " \
+	"CASE WHEN " CLAIM_FIRST " AND NOT " CLAIM_VHELD " THEN " CLAIM_BASE_REPORT " END, " \
+	"CASE WHEN " CLAIM_FIRST " THEN " CLAIM_VHELD " END, " \
 	"coalesce(h.seq, -1), h.length, h.sha256"
 #define CLAIM_PARTS \
 	" LEFT JOIN revisions h ON h.contract_number = s.contract_number AND h.seq = $3::integer " \
@@ -680,8 +696,9 @@ claim_send(struct db_pool *pool, const char *id, const char *token_hash, int64_t
 	   const struct db_doc_held *held, db_signing_session_fn cb, void *arg)
 {
 	struct call *c;
-	struct db_param p[5];
+	struct db_param p[6];
 	char sid[37], org[24], hseq[24], hlen[24];
+	char rlen[24];
 
 	if (id_copy(sid, id) != SP_OK)
 		return SP_ERR_INVALID;
@@ -693,6 +710,8 @@ claim_send(struct db_pool *pool, const char *id, const char *token_hash, int64_t
 	memset(p, 0, sizeof(p));
 	p[0].value = sid;
 	held_params(&p[2], held, hseq, hlen);
+	if (held != NULL && held->report_len > 0)
+		db_param_text(&p[5], db_i64_text(rlen, 24, (int64_t)held->report_len));
 	if (token_hash != NULL) {
 		p[1].value = token_hash;
 		/* auth_member runs first: the claim takes its organization (LATERAL) */
@@ -701,14 +720,14 @@ claim_send(struct db_pool *pool, const char *id, const char *token_hash, int64_t
 				 " FROM auth_member($2) a CROSS JOIN LATERAL "
 				 "signing_session_claim_head($1::uuid, a.organization_id) "
 				 "s" CLAIM_PARTS,
-				 5, p, 1, session_done, c);
+				 6, p, 1, session_done, c);
 	}
 	snprintf(org, sizeof(org), "%lld", (long long)org_id);
 	p[1].value = org;
 	return call_send(pool,
 			 "SELECT " CLAIM_COLS
 			 " FROM signing_session_claim_head($1::uuid, $2::bigint) s" CLAIM_PARTS,
-			 5, p, 1, session_done, c);
+			 6, p, 1, session_done, c);
 }
 
 int

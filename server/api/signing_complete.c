@@ -317,20 +317,13 @@ signed_count(struct done_job *j, struct sp_errinfo *ei)
  * What the contract's verification will answer for this revision, kept with
  * it: the engine's report when it verified the whole file (the upload's
  * first signing), else the base revision's stored report with this one's
- * news (verify_report_merge). None (NULL) when that cannot be exact or is
- * too large: reading then verifies the file itself, as before.
+ * news (verify_report_base_merge). None (NULL) when that cannot be exact or
+ * is too large: reading then verifies the file itself, as before.
  */
-/* 1 when report (a stored report, parsed, or NULL) is about the first len bytes. */
-static int
-report_covers(json_t *report, size_t len)
-{
-	return json_is_object(report) &&
-	       json_integer_value(json_object_get(report, "size")) == (json_int_t)len;
-}
-
-/* base: the base's stored report, parsed once for both uses (NULL: none) */
+/* base: the base's stored report, opened once for both uses (NULL: none) */
 static void
-report_keep(struct done_job *j, const struct crypto_verify_report *rep, json_t *base)
+report_keep(struct done_job *j, const struct crypto_verify_report *rep,
+	    struct verify_report_base *base)
 {
 	size_t len;
 	int r;
@@ -338,7 +331,7 @@ report_keep(struct done_job *j, const struct crypto_verify_report *rep, json_t *
 	if (j->s->base_seq == 0)
 		r = verify_report_text(rep, STORED_REPORT_MAX, &j->report, &len);
 	else if (base != NULL)
-		r = verify_report_merge_json(base, rep, STORED_REPORT_MAX, &j->report, &len);
+		r = verify_report_base_merge(base, rep, STORED_REPORT_MAX, &j->report, &len);
 	else
 		r = SP_OK;
 	if (r != SP_OK) {
@@ -366,12 +359,17 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	const struct crypto_sig_report *s;
 	uint8_t skey[32], *refs = NULL, *given_sigs = NULL;
 	size_t i, nnew = 0, rlen = 0, glen = 0;
-	/* the base's stored report (all its signatures): parsed once, here */
-	json_t *base = ss->base_seq > 0 && ss->base_verification != NULL
-			       ? json_loads(ss->base_verification, 0, NULL)
-			       : NULL;
+	/* the base's stored report (all its signatures): as this process holds it with the
+	   base (the claim did not send it), or as the claim sent it; indexed once, here */
+	const char *base_text = ss->base_verification_held && j->held != NULL
+					? j->held->report
+					: ss->base_verification;
+	struct verify_report_base *base = NULL;
 	int r = SP_ERR_INTERNAL;
 
+	if (ss->base_seq > 0 && base_text != NULL &&
+	    (r = verify_report_base_open(base_text, &base)) != SP_OK)
+		return sp_err(ei, r, "out of memory");
 	memset(&vo, 0, sizeof(vo));
 	vo.trust = j->trust;
 	/*
@@ -386,7 +384,7 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	vo.verified_len = ss->base_seq > 0 ? ss->orig_len : 0;
 	/* a base whose report was kept was verified to its end, a DSS after its signature
 	   included (done_ltv): the new update is diffed against the base itself */
-	vo.verified_tail = vo.verified_len > 0 && report_covers(base, ss->orig_len);
+	vo.verified_tail = vo.verified_len > 0 && verify_report_base_covers(base, ss->orig_len);
 	/* the documents revision_check() opened: one parse of each per completion (the
 	   upload's too, which is not verified but needs no second open) */
 	vo.doc = len == ss->document_len ? j->new_doc : j->ltv_doc;
@@ -487,7 +485,7 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	report_keep(j, rep, base);
 	r = SP_OK;
 out:
-	json_decref(base);
+	verify_report_base_free(base);
 	free(refs);
 	free(given_sigs);
 	crypto_verify_report_free(rep);
@@ -741,12 +739,15 @@ done_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *er
 	struct done_job *j = arg;
 	struct request *r = j->r;
 
-	/* stored: the next prepare and claim of the contract here start from these bytes */
+	/* stored: the next prepare and claim of the contract here start from these bytes,
+	   and the next completion from the report stored with them */
 	if (err->code == SP_OK) {
-		doc_cache_put_take(j->docs, j->s->contract_number, j->s->base_seq + 1,
-				   j->s->document, j->s->document_len, j->sha_hex, j->stored_ctx);
+		doc_cache_put_report_take(j->docs, j->s->contract_number, j->s->base_seq + 1,
+					  j->s->document, j->s->document_len, j->sha_hex,
+					  j->stored_ctx, j->report);
 		j->s->document = NULL; /* transferred */
 		j->stored_ctx = NULL;
+		j->report = NULL;
 	}
 	done_job_free(j);
 	if (err->code != SP_OK) {

@@ -22,6 +22,7 @@ signing_held(const struct doc_cached *held, struct db_doc_held *out)
 	out->seq = held->seq;
 	out->len = held->len;
 	out->sha256_hex = held->sha256_hex;
+	out->report_len = held->report != NULL ? held->report_len : 0;
 	return out;
 }
 

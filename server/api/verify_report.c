@@ -8,10 +8,10 @@
 #include <time.h>
 
 #include "verify_report.h"
+#include "verify_report_int.h"
 
-/* The number of bytes of the valid UTF-8 sequence at p (n left), or 0. */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
+size_t
+verify_report_utf8_seq(const unsigned char *p, size_t n)
 {
 	size_t len, i;
 	uint32_t cp;
@@ -55,7 +55,7 @@ text(const char *s)
 	if (n > SIZE_MAX / 3 || (fixed = malloc(3 * n + 1)) == NULL)
 		return NULL;
 	while (i < n) {
-		if ((k = utf8_seq(p + i, n - i)) == 0) {
+		if ((k = verify_report_utf8_seq(p + i, n - i)) == 0) {
 			memcpy(fixed + o, "\xef\xbf\xbd", 3);
 			o += 3;
 			i++;
@@ -121,29 +121,35 @@ signer_json(const struct crypto_cert_info *c, int *bad)
 	return o;
 }
 
+json_t *
+verify_report_change_json(const struct crypto_change *ch, int *bad)
+{
+	json_t *c = json_object();
+
+	set(c, "revision", json_integer((json_int_t)ch->revision), bad);
+	set(c, "object", json_integer(ch->obj), bad);
+	set(c, "generation", json_integer(ch->gen), bad);
+	set(c, "allowed", json_boolean(ch->allowed), bad);
+	set(c, "what", text(ch->what), bad);
+	return c;
+}
+
 static json_t *
 changes_json(const struct crypto_sig_report *s, int *bad)
 {
-	json_t *o = json_object(), *objs = json_array(), *c;
+	json_t *o = json_object(), *objs = json_array();
 	size_t i;
 
 	set(o, "allowed", json_integer((json_int_t)s->nallowed), bad);
 	set(o, "disallowed", json_integer((json_int_t)s->ndisallowed), bad);
-	for (i = 0; i < s->nchanges; i++) {
-		c = json_object();
-		set(c, "revision", json_integer((json_int_t)s->changes[i].revision), bad);
-		set(c, "object", json_integer(s->changes[i].obj), bad);
-		set(c, "generation", json_integer(s->changes[i].gen), bad);
-		set(c, "allowed", json_boolean(s->changes[i].allowed), bad);
-		set(c, "what", text(s->changes[i].what), bad);
-		push(objs, c, bad);
-	}
+	for (i = 0; i < s->nchanges; i++)
+		push(objs, verify_report_change_json(&s->changes[i], bad), bad);
 	set(o, "objects", objs, bad);
 	return o;
 }
 
-static json_t *
-sig_json(const struct crypto_sig_report *s, int *bad)
+json_t *
+verify_report_sig_json(const struct crypto_sig_report *s, int *bad)
 {
 	json_t *o = json_object(), *a, *checks, *ts;
 	size_t i;
@@ -190,22 +196,30 @@ sig_json(const struct crypto_sig_report *s, int *bad)
 }
 
 json_t *
-verify_report_json(const struct crypto_verify_report *rep)
+verify_report_head_json(const struct crypto_verify_report *rep, int *bad)
 {
-	json_t *o = json_object(), *sigs = json_array();
-	size_t i;
-	int bad = 0;
+	json_t *o = json_object();
 
 	set(o, "verdict",
-	    json_string(rep->nsigs ? crypto_verdict_name(rep->verdict) : "no_signature"), &bad);
-	set(o, "size", json_integer((json_int_t)rep->size), &bad);
-	set(o, "revisions", json_integer((json_int_t)rep->nrevisions), &bad);
-	set(o, "last_revision_signed", json_boolean(rep->last_revision_signed), &bad);
-	set(o, "trailing_data", json_boolean(rep->trailing_data), &bad);
-	set(o, "reason", rep->reason[0] ? text(rep->reason) : json_null(), &bad);
-	set(o, "message", text(rep->nsigs ? rep->message : "no verifiable signature"), &bad);
+	    json_string(rep->nsigs ? crypto_verdict_name(rep->verdict) : "no_signature"), bad);
+	set(o, "size", json_integer((json_int_t)rep->size), bad);
+	set(o, "revisions", json_integer((json_int_t)rep->nrevisions), bad);
+	set(o, "last_revision_signed", json_boolean(rep->last_revision_signed), bad);
+	set(o, "trailing_data", json_boolean(rep->trailing_data), bad);
+	set(o, "reason", rep->reason[0] ? text(rep->reason) : json_null(), bad);
+	set(o, "message", text(rep->nsigs ? rep->message : "no verifiable signature"), bad);
+	return o;
+}
+
+json_t *
+verify_report_json(const struct crypto_verify_report *rep)
+{
+	int bad = 0;
+	json_t *o = verify_report_head_json(rep, &bad), *sigs = json_array();
+	size_t i;
+
 	for (i = 0; i < rep->nsigs; i++)
-		push(sigs, sig_json(&rep->sigs[i], &bad), &bad);
+		push(sigs, verify_report_sig_json(&rep->sigs[i], &bad), &bad);
 	set(o, "signatures", sigs, &bad);
 	if (bad) {
 		json_decref(o);
@@ -356,10 +370,15 @@ int
 verify_report_merge(const char *base, const struct crypto_verify_report *rep, size_t max,
 		    char **out, size_t *outlen)
 {
-	json_t *b = base != NULL ? json_loads(base, 0, NULL) : NULL;
-	int r = verify_report_merge_json(b, rep, max, out, outlen);
+	struct verify_report_base *b = NULL;
+	int r;
 
-	json_decref(b);
+	*out = NULL;
+	*outlen = 0;
+	if ((r = verify_report_base_open(base, &b)) != SP_OK)
+		return r;
+	r = verify_report_base_merge(b, rep, max, out, outlen);
+	verify_report_base_free(b);
 	return r;
 }
 

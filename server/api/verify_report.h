@@ -66,4 +66,26 @@ int verify_report_merge(const char *base, const struct crypto_verify_report *rep
 int verify_report_merge_json(json_t *base, const struct crypto_verify_report *rep, size_t max,
 			     char **out, size_t *outlen) SP_WUR;
 
+/*
+ * A stored report to build on (completion's base; verify_report_splice.c).
+ * Its text is indexed in place when it is exactly what this renderer
+ * writes (the members in this order, compact, jansson's escapes): a merge
+ * then copies the base's text with the new numbers put in, instead of
+ * parsing ~3 KB per earlier signature and dumping it all again (the k-th
+ * completion's report work no longer grows with k). Any other text is
+ * parsed with jansson, as before. Either way the merge's result is
+ * byte for byte verify_report_merge_json()'s on the parsed text.
+ */
+struct verify_report_base;
+/* text: NUL-terminated, borrowed until the free (NULL: none to build on). SP_ERR_NOMEM. */
+int verify_report_base_open(const char *text, struct verify_report_base **out) SP_WUR;
+/* 1 when the base is a report whose "size" is len (it covers the first len bytes). */
+int verify_report_base_covers(const struct verify_report_base *b, size_t len);
+/* 1 when the base was indexed (merges splice text), 0 when it was parsed instead. */
+int verify_report_base_spliced(const struct verify_report_base *b);
+/* verify_report_merge_json() on the base, by the splice when it is indexed. Any thread. */
+int verify_report_base_merge(struct verify_report_base *b, const struct crypto_verify_report *rep,
+			     size_t max, char **out, size_t *outlen) SP_WUR;
+void verify_report_base_free(struct verify_report_base *b); /* NULL is fine */
+
 #endif /* SP_VERIFY_REPORT_H */

@@ -7,7 +7,9 @@
  * stored for it: the statements send those and use the entry only when the
  * stored revision still matches them, so a stale or wrong entry costs a
  * full load, never a wrong document (blob_cache.c's rule: an entry answers
- * only for the very bytes it was made from).
+ * only for the very bytes it was made from). A completion keeps the
+ * verification report it stored with the revision there too: the next
+ * completion here builds on it without the claim sending it again.
  *
  * Entries are immutable and shared read-only: a get takes a reference
  * under the mutex and returns the entry itself (a 10 MB document is not
@@ -27,6 +29,8 @@ struct entry {
 	struct doc_cached pub; /* first: a doc_cached pointer is the entry's */
 	uint8_t *data;
 	struct crypto_digest_ctx *ctx;
+	char *report;
+	size_t bytes;                /* the document's and the report's: counted in the bound */
 	unsigned refs;               /* the table's (while linked) + every get's */
 	int linked;                  /* in the table and the LRU list */
 	struct entry *hnext;         /* the bucket's chain */
@@ -90,6 +94,7 @@ entry_free(struct entry *e)
 		return;
 	free(e->data);
 	crypto_digest_ctx_free(e->ctx);
+	free(e->report);
 	free(e);
 }
 
@@ -158,7 +163,7 @@ unlink_entry(struct doc_cache *c, struct entry *e)
 	e->hnext = NULL;
 	lru_unlink(c, e);
 	e->linked = 0;
-	c->bytes -= e->pub.len;
+	c->bytes -= e->bytes;
 	c->entries--;
 	return --e->refs == 0 ? e : NULL;
 }
@@ -211,21 +216,35 @@ void
 doc_cache_put_take(struct doc_cache *c, int64_t number, int seq, uint8_t *data, size_t len,
 		   const char *sha256_hex, struct crypto_digest_ctx *ctx)
 {
-	struct entry *e = NULL, *old, *gone = NULL, *next;
+	doc_cache_put_report_take(c, number, seq, data, len, sha256_hex, ctx, NULL);
+}
 
-	if (c == NULL || data == NULL || len == 0 || len > c->max_bytes || seq < 0 ||
-	    sha256_hex == NULL || strlen(sha256_hex) != 64 || (e = calloc(1, sizeof(*e))) == NULL) {
+void
+doc_cache_put_report_take(struct doc_cache *c, int64_t number, int seq, uint8_t *data, size_t len,
+			  const char *sha256_hex, struct crypto_digest_ctx *ctx, char *report)
+{
+	struct entry *e = NULL, *old, *gone = NULL, *next;
+	size_t rlen = report != NULL ? strlen(report) : 0;
+
+	if (c == NULL || data == NULL || len == 0 || len > c->max_bytes ||
+	    rlen > c->max_bytes - len || seq < 0 || sha256_hex == NULL ||
+	    strlen(sha256_hex) != 64 || (e = calloc(1, sizeof(*e))) == NULL) {
 		free(data); /* not kept: the next load sends the whole document */
 		crypto_digest_ctx_free(ctx);
+		free(report);
 		return;
 	}
 	e->data = data;
 	e->ctx = ctx;
+	e->report = report;
+	e->bytes = len + rlen;
 	e->pub.sha256_ctx = ctx;
 	e->pub.number = number;
 	e->pub.seq = seq;
 	e->pub.data = data;
 	e->pub.len = len;
+	e->pub.report = report;
+	e->pub.report_len = rlen;
 	memcpy(e->pub.sha256_hex, sha256_hex, 65);
 	e->refs = 1;
 	e->linked = 1;
@@ -240,12 +259,12 @@ doc_cache_put_take(struct doc_cache *c, int64_t number, int seq, uint8_t *data, 
 		retire(c, old, &gone);
 	}
 	/* room: the least recently used go */
-	while (c->bytes + len > c->max_bytes && c->oldest != NULL)
+	while (c->bytes + e->bytes > c->max_bytes && c->oldest != NULL)
 		retire(c, c->oldest, &gone);
 	e->hnext = c->bucket[slot(c, number)];
 	c->bucket[slot(c, number)] = e;
 	lru_front(c, e);
-	c->bytes += len;
+	c->bytes += e->bytes;
 	c->entries++;
 	pthread_mutex_unlock(&c->mu);
 	/* outside the lock: freeing a large document may unmap it */

@@ -289,8 +289,8 @@ void blob_cache_key(const char tag[4], const uint8_t dig[32], uint8_t key[32]);
  * completed or loaded), with the length and SHA-256 (lowercase hex)
  * PostgreSQL stored for it (revisions.length, revisions.sha256): prepare's
  * load and the claim send those and get only the updates after it
- * (db_doc_held). One entry per contract; at most max_bytes of documents in
- * the table, the least recently used going first. Entries are immutable and
+ * (db_doc_held). One entry per contract; at most max_bytes of documents
+ * (and their reports) in the table, the least recently used going first. Entries are immutable and
  * shared: any thread reads pub's fields while it holds the reference.
  */
 struct doc_cached {
@@ -302,6 +302,11 @@ struct doc_cached {
 	/* SHA-256 fed with data and not finalized (NULL: none kept): completion goes on
 	   from it (crypto_digest_ctx_dup) instead of hashing the base again */
 	const struct crypto_digest_ctx *sha256_ctx;
+	/* the verification report PostgreSQL stored with revision seq
+	   (revisions.verification), NUL-terminated, report_len bytes; NULL: not known
+	   here. Completion builds on it without the claim sending it again. */
+	const char *report;
+	size_t report_len;
 };
 struct doc_cache;
 struct doc_cache_stats {
@@ -323,6 +328,14 @@ void doc_cache_release(struct doc_cache *c, const struct doc_cached *d); /* NULL
  */
 void doc_cache_put_take(struct doc_cache *c, int64_t number, int seq, uint8_t *data, size_t len,
 			const char *sha256_hex, struct crypto_digest_ctx *ctx);
+/*
+ * doc_cache_put_take with report (malloc'd, NUL-terminated; taken too; NULL:
+ * none known), exactly the text PostgreSQL stored with the revision (the
+ * statement that stored it succeeded). Its bytes count against max_bytes.
+ */
+void doc_cache_put_report_take(struct doc_cache *c, int64_t number, int seq, uint8_t *data,
+			       size_t len, const char *sha256_hex, struct crypto_digest_ctx *ctx,
+			       char *report);
 /* Forget d (a held entry the database no longer matches); d stays valid until released. */
 void doc_cache_drop(struct doc_cache *c, const struct doc_cached *d);
 void doc_cache_stats(struct doc_cache *c, struct doc_cache_stats *st);

@@ -1036,11 +1036,11 @@ query_value(struct event_base *base, struct db_pool *pool, const char *sql, int 
    literal: the seq's digits, or a printf conversion) */
 #define PARTS_REVISION_SQL(S) \
 	"INSERT INTO revisions (contract_number, seq, delta, length, sha256, party_id, " \
-	"certificate_id) SELECT " PARTS_N ", " S ", d, (SELECT length FROM revisions " \
-	"WHERE contract_number = " PARTS_N " AND seq = " S " - 1) + length(d), " \
+	"certificate_id, verification) SELECT " PARTS_N ", " S ", d, (SELECT length FROM " \
+	"revisions WHERE contract_number = " PARTS_N " AND seq = " S " - 1) + length(d), " \
 	"repeat('0', 64), (SELECT id FROM parties WHERE organization_id = 2), " \
-	"(SELECT id FROM certificates WHERE organization_id = 2) FROM (SELECT " \
-	"string_agg(int4send(i * " S "), ''::bytea) d FROM generate_series(1, 9000) i) x;"
+	"(SELECT id FROM certificates WHERE organization_id = 2), '{\"seq\":" S "}' FROM " \
+	"(SELECT string_agg(int4send(i * " S "), ''::bytea) d FROM generate_series(1, 9000) i) x;"
 #define PARTS_REVISION(S) PARTS_REVISION_SQL(#S)
 
 #define ZEROS64 "0000000000000000000000000000000000000000000000000000000000000000"
@@ -1091,7 +1091,7 @@ parts_contract(void)
 static struct loaded
 load_held(struct event_base *base, struct db_pool *pool, int seq, size_t len, const char *sha)
 {
-	struct db_doc_held h = { seq, len, sha };
+	struct db_doc_held h = { seq, len, sha, 0 };
 	struct loaded l;
 	int n = 0;
 
@@ -1110,7 +1110,7 @@ static struct loaded
 verification_held(struct event_base *base, struct db_pool *pool, int seq, size_t len,
 		  const char *sha)
 {
-	struct db_doc_held h = { seq, len, sha };
+	struct db_doc_held h = { seq, len, sha, 0 };
 	struct loaded l;
 	int n = 0;
 
@@ -1124,12 +1124,12 @@ verification_held(struct event_base *base, struct db_pool *pool, int seq, size_t
 	return l;
 }
 
-/* The claim of session sid, holding revision seq: its reply. */
+/* The claim of session sid, holding revision seq (and a report of report bytes): its reply. */
 static struct loaded
 claim_held(struct event_base *base, struct db_pool *pool, const char *sid, int seq, size_t len,
-	   const char *sha)
+	   const char *sha, size_t report)
 {
-	struct db_doc_held h = { seq, len, sha };
+	struct db_doc_held h = { seq, len, sha, report };
 	struct loaded l;
 	int n = 0;
 
@@ -1268,10 +1268,12 @@ START_TEST(signing_document_in_parts)
 	ck_assert_int_eq((int)l.s->signed_attrs_len, 1);
 	ck_assert_int_eq((int)l.s->cert_len, 8);
 	ck_assert_int_eq(l.s->from_seq, -1);
+	ck_assert_str_eq(l.s->base_verification, "{\"seq\":2}");
+	ck_assert_int_eq(l.s->base_verification_held, 0);
 	db_signing_session_free(l.s);
 	/* The claim holding the base: the session's update alone comes; holding revision 1:
 	   revision 2's update too; a mismatch: everything. */
-	l = claim_held(base, pool, sid, 2, (size_t)wlen, ZEROS64);
+	l = claim_held(base, pool, sid, 2, (size_t)wlen, ZEROS64, 0);
 	ck_assert_msg(l.err.code == SP_OK, "held claim: %s", l.err.msg);
 	ck_assert_int_eq(l.s->from_seq, 2);
 	ck_assert_int_eq((int)l.s->held_len, wlen);
@@ -1283,17 +1285,40 @@ START_TEST(signing_document_in_parts)
 	ck_assert_int_eq((int)l.s->document_len, wlen + 5);
 	ck_assert(memcmp(l.s->document, want, (size_t)wlen) == 0);
 	ck_assert(memcmp(l.s->document + wlen, "\x01\x02\x03\x04\x05", 5) == 0);
+	ck_assert_str_eq(l.s->base_verification, "{\"seq\":2}");
+	ck_assert_int_eq(l.s->base_verification_held, 0);
 	db_signing_session_free(l.s);
-	l = claim_held(base, pool, sid, 1, 70009 + 36000, ZEROS64);
+	/* holding the base with its report (9 bytes): the report is not sent, all else is
+	   the same; a report of another length is not the one stored: it is sent */
+	l = claim_held(base, pool, sid, 2, (size_t)wlen, ZEROS64, 9);
+	ck_assert_msg(l.err.code == SP_OK, "held claim with the report: %s", l.err.msg);
+	ck_assert_int_eq(l.s->from_seq, 2);
+	ck_assert_int_eq((int)l.s->document_len, 5);
+	ck_assert_int_eq((int)l.s->signed_attrs_len, 1);
+	ck_assert_ptr_null(l.s->base_verification);
+	ck_assert_int_eq(l.s->base_verification_held, 1);
+	db_signing_session_free(l.s);
+	l = claim_held(base, pool, sid, 2, (size_t)wlen, ZEROS64, 8);
+	ck_assert_msg(l.err.code == SP_OK, "held claim, another report: %s", l.err.msg);
+	ck_assert_int_eq(l.s->from_seq, 2);
+	ck_assert_str_eq(l.s->base_verification, "{\"seq\":2}");
+	ck_assert_int_eq(l.s->base_verification_held, 0);
+	db_signing_session_free(l.s);
+	/* holding an older revision's report: the base's is sent */
+	l = claim_held(base, pool, sid, 1, 70009 + 36000, ZEROS64, 9);
 	ck_assert_msg(l.err.code == SP_OK, "claim holding 1: %s", l.err.msg);
 	ck_assert_int_eq(l.s->from_seq, 1);
+	ck_assert_str_eq(l.s->base_verification, "{\"seq\":2}");
+	ck_assert_int_eq(l.s->base_verification_held, 0);
 	ck_assert_int_eq((int)l.s->document_len, 36000 + 5);
 	ck_assert_int_eq(db_signing_session_join(l.s, (const uint8_t *)want, 70009 + 36000), SP_OK);
 	ck_assert(memcmp(l.s->document, want, (size_t)wlen) == 0);
 	db_signing_session_free(l.s);
-	l = claim_held(base, pool, sid, 2, (size_t)wlen, ONES64);
+	l = claim_held(base, pool, sid, 2, (size_t)wlen, ONES64, 9);
 	ck_assert_msg(l.err.code == SP_OK, "mismatched claim: %s", l.err.msg);
 	ck_assert_int_eq(l.s->from_seq, -1);
+	ck_assert_str_eq(l.s->base_verification, "{\"seq\":2}");
+	ck_assert_int_eq(l.s->base_verification_held, 0);
 	ck_assert_int_eq((int)l.s->document_len, wlen + 5);
 	ck_assert(memcmp(l.s->document, want, (size_t)wlen) == 0);
 	db_signing_session_free(l.s);
@@ -1527,7 +1552,7 @@ START_TEST(claim_racing_the_completion_says_session_used)
 			 "BEGIN; " PARTS_REVISION_SQL(
 				 "%d") "UPDATE signing_sessions SET state = 'completed', "
 				       "finished_at = now() WHERE id = '%s'; COMMIT",
-			 round, round, round, c.sid);
+			 round, round, round, round, c.sid);
 		res = PQexec(pg, sql);
 		ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "round %d: %s", round,
 			      PQresultErrorMessage(res));

@@ -29,6 +29,18 @@ doc(size_t len, int fill)
 	return d;
 }
 
+/* A malloc'd text of len letters. */
+static char *
+text(size_t len)
+{
+	char *t = malloc(len + 1);
+
+	ck_assert_ptr_nonnull(t);
+	memset(t, 'j', len);
+	t[len] = '\0';
+	return t;
+}
+
 /* Contract number holds revision seq of len bytes of fill; releases what it got. */
 static int
 holds(struct doc_cache *c, int64_t number, int seq, size_t len, int fill)
@@ -256,6 +268,60 @@ START_TEST(held_bytes_and_mismatch)
 }
 END_TEST
 
+/*
+ * Completion keeps the report it stored with the revision: held with the
+ * document, counted in the bound, gone with the entry (a later revision
+ * without one, or a reload, holds none), and the claim's parameter says so.
+ */
+START_TEST(report_held_with_the_document)
+{
+	struct doc_cache *c = NULL;
+	struct doc_cache_stats st;
+	struct sp_errinfo ei;
+	struct db_doc_held hp;
+	const struct doc_cached *h, *old;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(doc_cache_new(1000, &c, &ei), SP_OK);
+	doc_cache_put_report_take(c, 9, 3, doc(100, 'r'), 100, SHA_A, NULL,
+				  strdup("{\"verdict\":\"valid\"}"));
+	h = doc_cache_get(c, 9);
+	ck_assert_ptr_nonnull(h);
+	ck_assert_str_eq(h->report, "{\"verdict\":\"valid\"}");
+	ck_assert_uint_eq(h->report_len, 19);
+	ck_assert_ptr_eq(signing_held(h, &hp), &hp);
+	ck_assert_uint_eq(hp.report_len, 19);
+	doc_cache_stats(c, &st);
+	ck_assert_uint_eq(st.bytes, 119);
+	/* a later revision stored without a report: none held; the old entry stays readable */
+	old = h;
+	doc_cache_put_take(c, 9, 4, doc(120, 's'), 120, SHA_B, NULL);
+	ck_assert_str_eq(old->report, "{\"verdict\":\"valid\"}");
+	doc_cache_release(c, old);
+	h = doc_cache_get(c, 9);
+	ck_assert_ptr_null(h->report);
+	ck_assert_uint_eq(h->report_len, 0);
+	ck_assert_ptr_eq(signing_held(h, &hp), &hp);
+	ck_assert_uint_eq(hp.report_len, 0);
+	doc_cache_release(c, h);
+	doc_cache_stats(c, &st);
+	ck_assert_uint_eq(st.bytes, 120);
+	/* the report's bytes count: the least recently used goes to make room for them */
+	doc_cache_put_take(c, 10, 1, doc(600, 'x'), 600, SHA_A, NULL);
+	ck_assert(holds(c, 10, 1, 600, 'x'));
+	doc_cache_put_report_take(c, 12, 1, doc(100, 'z'), 100, SHA_A, NULL, text(300));
+	ck_assert(holds(c, 12, 1, 100, 'z'));
+	ck_assert(holds(c, 10, 1, 600, 'x'));
+	ck_assert_ptr_null(doc_cache_get(c, 9));
+	doc_cache_stats(c, &st);
+	ck_assert_uint_eq(st.bytes, 1000);
+	/* and a document with a report past the bound is not kept (both freed: ASan) */
+	doc_cache_put_report_take(c, 11, 1, doc(500, 'y'), 500, SHA_A, NULL, text(501));
+	ck_assert_ptr_null(doc_cache_get(c, 11));
+	doc_cache_free(c);
+}
+END_TEST
+
 /* Readers and writers on a few contracts at once: every read sees a whole entry. */
 struct worker {
 	struct doc_cache *c;
@@ -335,6 +401,7 @@ main(void)
 	tcase_add_test(tc, least_recently_used_goes_within_the_bound);
 	tcase_add_test(tc, session_notes);
 	tcase_add_test(tc, held_bytes_and_mismatch);
+	tcase_add_test(tc, report_held_with_the_document);
 	tcase_add_test(tc, threads_share_it);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -1,13 +1,17 @@
 /*
  * test_verify_report.c: the verification report as the API and `sealpact
  * verify --json` render it (server/api/verify_report.c), on hand-made
- * reports: the exact text, nulls, and bytes that are not UTF-8.
+ * reports: the exact text, nulls, and bytes that are not UTF-8. And
+ * completion's merge into a stored report (verify_report_splice.c): the
+ * splice writes what jansson's merge writes, byte for byte, on reports
+ * k = 1..20 and on texts in any other shape (which it leaves to jansson).
  */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../support/report_chain.h"
 #include "crypto.h"
 #include "verify_report.h"
 
@@ -70,14 +74,335 @@ START_TEST(report_json_is_exact_and_always_valid)
 }
 END_TEST
 
+/*
+ * Both merges of rep into the stored text base: the same result code and
+ * the same bytes. Returns the splice's flag (1: the text was indexed);
+ * want_spliced >= 0 asserts it. An indexed text is one jansson reads and
+ * writes back unchanged (the shape the splice relies on).
+ */
+static const char *what = ""; /* the case, for a failure's message */
+
+static int
+same_merge(const char *base, const struct crypto_verify_report *rep, size_t max, int want_spliced)
+{
+	json_t *j = json_loads(base, 0, NULL);
+	struct verify_report_base *vb = NULL;
+	char *a = NULL, *b = NULL, *back;
+	size_t al = 0, bl = 0;
+	int ra, rb, spliced;
+	json_int_t size = json_integer_value(json_object_get(j, "size"));
+
+	ra = verify_report_merge_json(j, rep, max, &a, &al);
+	ck_assert_int_eq(verify_report_base_open(base, &vb), SP_OK);
+	spliced = verify_report_base_spliced(vb);
+	/* completion's "covers" rule on the parsed report */
+	ck_assert_int_eq(verify_report_base_covers(vb, (size_t)size), json_is_object(j));
+	ck_assert_int_eq(verify_report_base_covers(vb, (size_t)size + 1), 0);
+	rb = verify_report_base_merge(vb, rep, max, &b, &bl);
+	ck_assert_msg(ra == rb, "jansson %d, splice %d on %.300s", ra, rb, base);
+	if (a == NULL) {
+		ck_assert_ptr_null(b);
+	} else {
+		ck_assert_ptr_nonnull(b);
+		ck_assert_msg(al == bl && memcmp(a, b, al) == 0 && strlen(b) == bl,
+			      "splice differs:\n%s\n%s", a, b);
+	}
+	if (spliced) {
+		back = json_dumps(j, JSON_COMPACT);
+		ck_assert_ptr_nonnull(back);
+		ck_assert_str_eq(back, base);
+		free(back);
+	}
+	if (want_spliced >= 0)
+		ck_assert_msg(spliced == want_spliced, "spliced %d, not %d (%s)", spliced,
+			      want_spliced, what);
+	verify_report_base_free(vb);
+	json_decref(j);
+	free(a);
+	free(b);
+	return spliced;
+}
+
+/* The stored report after completion k of a chain (variant: report_chain.h), malloc'd. */
+static char *
+chain_report(size_t k, unsigned variant)
+{
+	struct crypto_verify_report rep;
+	char *text = NULL, *next;
+	size_t len, i;
+
+	ck_assert_int_eq(chain_rep(&rep, 1, variant), 0);
+	ck_assert_int_eq(verify_report_text(&rep, 1 << 24, &text, &len), SP_OK);
+	chain_rep_free(&rep);
+	for (i = 2; i <= k; i++) {
+		ck_assert_int_eq(chain_rep(&rep, i, variant), 0);
+		ck_assert_int_eq(verify_report_merge(text, &rep, 1 << 24, &next, &len), SP_OK);
+		ck_assert_ptr_nonnull(next);
+		chain_rep_free(&rep);
+		free(text);
+		text = next;
+	}
+	return text;
+}
+
+/* A contract signed 20 times, every variant: each completion's splice is jansson's merge. */
+START_TEST(splice_is_jansson_k_1_to_20)
+{
+	struct crypto_verify_report rep;
+	char *text, *next;
+	size_t k, len;
+	unsigned variant;
+
+	for (variant = 0; variant < 64; variant++) {
+		text = chain_report(1, variant);
+		for (k = 2; k <= 20; k++) {
+			ck_assert_int_eq(chain_rep(&rep, k, variant), 0);
+			same_merge(text, &rep, 1 << 24, 1);
+			ck_assert_int_eq(verify_report_merge(text, &rep, 1 << 24, &next, &len),
+					 SP_OK);
+			ck_assert_ptr_nonnull(next);
+			ck_assert_uint_eq(strlen(next), len);
+			chain_rep_free(&rep);
+			free(text);
+			text = next;
+		}
+		if (variant == 0) {
+			/* k - 1 earlier signatures, each with the 64 changes listed it may */
+			ck_assert(strlen(text) > 50000);
+			ck_assert_ptr_nonnull(strstr(text, "\"allowed\":95,\"disallowed\":0"));
+		}
+		free(text);
+	}
+}
+END_TEST
+
+/* Replace the first occurrence of from in s by to (malloc'd), or NULL when it is not there. */
+static char *
+edit(const char *s, const char *from, const char *to)
+{
+	const char *at = strstr(s, from);
+	size_t n = strlen(s) - strlen(from) + strlen(to) + 1;
+	char *r;
+
+	if (at == NULL || (r = malloc(n)) == NULL)
+		return NULL;
+	snprintf(r, n, "%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
+	return r;
+}
+
+/*
+ * Stored texts the server would not write (spaces, other escapes, other
+ * number forms, members moved, added or missing) and reports the merge
+ * must refuse (an earlier signature invalid, missing or doubled, an
+ * unsigned last revision): the splice leaves the first to jansson and
+ * refuses the second as jansson does; the result is the same either way.
+ */
+START_TEST(splice_odd_shapes_are_jansson)
+{
+	static const struct {
+		const char *from, *to;
+		int spliced; /* -1: either */
+	} edits[] = {
+		{ "{\"verdict\":", "{ \"verdict\":", 0 },
+		{ ",\"size\":", ", \"size\":", 0 },
+		{ "\"signatures\":[", "\"signatures\": [", 0 },
+		{ "]}}]}", "]}}]}\n", 0 },
+		{ "\"Signature1\"", "\"Signatur\\u0065\"", 0 },
+		{ "\"Signature1\"", "\"Signature\\/1\"", 0 },
+		{ "\"Signature1\"", "\"Signature\\u001F\"", 1 },
+		{ "\"Signature1\"", "\"Signature\\u001f\"", 0 },
+		{ "\"Signature1\"", "\"Signature\\u000A\"", 0 },
+		{ "\"Signature1\"", "\"Signature\\u0000\"", 0 },
+		{ "\"Signature1\"", "\"Signature\\ud834\\udd1e\"", 0 },
+		{ "\"Signature1\"", "\"Signature\xf0\x9d\x84\x9e\"", 1 },
+		{ "\"Signature1\"", "\"Signature\xed\xa0\x80\"", 0 },
+		{ "\"Signature1\"", "\"Signature\xc0\xaf\"", 0 },
+		{ "\"Signature1\"", "\"Signature\x1f\"", 0 },
+		{ "\"Signature1\"", "\"Signature\x7f\"", 1 },
+		{ "\"object\":101", "\"object\":-0", 0 },
+		{ "\"object\":101", "\"object\":0101", 0 },
+		{ "\"object\":101", "\"object\":101.0", 0 },
+		{ "\"object\":101", "\"object\":1e2", 0 },
+		{ "\"object\":101", "\"object\":-101", 1 },
+		{ "\"object\":101", "\"object\":999999999999999999", 1 },
+		{ "\"object\":101", "\"object\":9999999999999999999", 0 },
+		{ "\"allowed\":", "\"allowed\":9223372036854775800", 0 },
+		{ "\"allowed\":", "\"allowed\":9999999999999", 1 },
+		{ "\"allowed\":", "\"allowed\":-", 1 },
+		{ "\"level\":\"pades_b_t\"", "\"level\":null", 1 },
+		{ "\"level\":\"pades_b_t\"", "\"level\":\"pades_b\"", 1 },
+		{ "\"level\":\"pades_b_t\"", "\"level\":\"pades_b_lta\"", 1 },
+		{ "\"level\":\"pades_b_t\"", "\"level\":7", 0 },
+		{ "\"reasons\":[]", "\"reasons\":[\"x\"]", 1 },
+		{ "\"reasons\":[]", "\"reasons\":null", 0 },
+		{ "\"reasons\":[]", "\"reasons\":[],\"extra\":1", 0 },
+		{ "\"verdict\":\"valid\"", "\"verdict\":\"indeterminate\"", 1 },
+		{ "\"verdict\":\"valid\"", "\"verdict\":\"valid_with_allowed_changes\"", 1 },
+		{ "\"byte_range\":[0,1000,1100,50]", "\"byte_range\":[0,2000,2100,100]", 1 },
+		{ "\"byte_range\":[0,1000,1100,50]", "\"byte_range\":[0,1000,1100]", 0 },
+		{ "\"byte_range\":[0,1000,1100,50]", "\"byte_range\":[0,1000,1100,50,0]", 0 },
+		{ "\"last_revision_signed\":true", "\"last_revision_signed\":false", 1 },
+		{ "\"trailing_data\":false", "\"trailing_data\":true", 1 },
+		{ "\"revisions\":", "\"revisions\":9", 1 },
+		{ "\"changes\":true},", "\"changes\":false},", 1 },
+		{ "\"changes\":true},", "\"changes\":null},", 1 },
+		{ "\"changes\":true},", "\"changes\":1},", 0 },
+		{ "\"signer\":{", "\"signer\":null,\"x\":{", 0 },
+		{ "\"timestamp\":{\"time\":", "\"timestamp\":{\"time\":null,\"t\":", 0 },
+		{ "\"objects\":[{",
+		  "\"objects\":[{\"revision\":1,\"object\":1,\"generation\":0,"
+		  "\"allowed\":true,\"what\":\"x\"},{",
+		  1 },
+		{ "\"objects\":[{", "\"objects\":{}}", 0 },
+		{ "\"message\":\"\",\"signatures\"", "\"signatures\"", 0 },
+		{ "{\"verdict\":\"valid_with_allowed_changes\"", "{\"verdict\":1", 0 },
+		{ ",\"signatures\":[{", ",\"signatures\":[{}]} ", 0 },
+	};
+	struct crypto_verify_report rep;
+	char *text = chain_report(6, 0), *t, *u, *v;
+	size_t i;
+
+	ck_assert_int_eq(chain_rep(&rep, 7, 0), 0);
+	same_merge(text, &rep, 1 << 24, 1);
+	for (i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+		t = edit(text, edits[i].from, edits[i].to);
+		ck_assert_msg(t != NULL, "edit %zu: %s not found", i, edits[i].from);
+		what = edits[i].to;
+		same_merge(t, &rep, 1 << 24, edits[i].spliced);
+		free(t);
+	}
+	/* a signature doubled, one missing, one the engine does not know (all refused) */
+	t = edit(text, "{\"field\":\"Signature2\"", "{\"field\":\"Signature2\"");
+	u = strstr(t, "{\"field\":\"Signature2\"");
+	v = strstr(t, "{\"field\":\"Signature3\"");
+	ck_assert_ptr_nonnull(u);
+	ck_assert_ptr_nonnull(v);
+	{
+		size_t n = strlen(t) + (size_t)(v - u) + 1;
+		char *d = malloc(n), *m = malloc(n);
+
+		ck_assert_ptr_nonnull(d);
+		ck_assert_ptr_nonnull(m);
+		/* doubled: Signature2's text twice */
+		snprintf(d, n, "%.*s%.*s%s", (int)(v - t), t, (int)(v - u), u, v);
+		same_merge(d, &rep, 1 << 24, 1);
+		/* missing: Signature2 cut out */
+		snprintf(m, n, "%.*s%s", (int)(u - t), t, v);
+		same_merge(m, &rep, 1 << 24, 1);
+		free(d);
+		free(m);
+	}
+	free(t);
+	/* the engine's report: an earlier signature not valid, the new one not either */
+	rep.sigs[2].verdict = CRYPTO_VERDICT_INDETERMINATE;
+	same_merge(text, &rep, 1 << 24, 1);
+	rep.sigs[2].verdict = CRYPTO_VERDICT_VALID;
+	snprintf(rep.sigs[6].reasons[0], sizeof(rep.sigs[6].reasons[0]), "bad_digest");
+	rep.sigs[6].nreasons = 1;
+	same_merge(text, &rep, 1 << 24, 1);
+	rep.sigs[6].nreasons = 0;
+	/* an earlier signature the engine no longer finds (prior, not in the base) */
+	rep.sigs[1].byte_range[3]++;
+	same_merge(text, &rep, 1 << 24, 1);
+	rep.sigs[1].byte_range[3]--;
+	/* too large for max: both say so */
+	same_merge(text, &rep, 1000, 1);
+	same_merge(text, &rep, strlen(text), 1);
+	/* no base at all, and texts that are not reports */
+	same_merge("", &rep, 1 << 24, 0);
+	same_merge("[]", &rep, 1 << 24, 0);
+	same_merge("{\"verdict\":\"valid\"}", &rep, 1 << 24, 0);
+	chain_rep_free(&rep);
+	free(text);
+}
+END_TEST
+
+/* Every ASCII character as jansson writes it in a string is in the shape; other escapes not. */
+START_TEST(splice_strings_as_jansson_writes_them)
+{
+	struct crypto_verify_report rep;
+	char *text = chain_report(3, 0), *t, *esc, repl[64], u[8];
+	json_t *str;
+	int c;
+
+	ck_assert_int_eq(chain_rep(&rep, 4, 0), 0);
+	for (c = 1; c < 0x80; c++) {
+		u[0] = (char)c;
+		u[1] = '\0';
+		str = json_string(u);
+		esc = json_dumps(str, JSON_ENCODE_ANY | JSON_COMPACT);
+		ck_assert_ptr_nonnull(esc);
+		/* "Signature1" -> "Signature1<c>" as jansson writes it */
+		snprintf(repl, sizeof(repl), "\"Signature1%s", esc + 1);
+		t = edit(text, "\"Signature1\"", repl);
+		same_merge(t, &rep, 1 << 24, 1);
+		free(t);
+		/* and as \u00XX, which jansson writes only for some control characters */
+		snprintf(repl, sizeof(repl), "\"Signature1\\u%04X\"", (unsigned)c);
+		t = edit(text, "\"Signature1\"", repl);
+		same_merge(t, &rep, 1 << 24, strcmp(esc + 1, repl + 11) == 0);
+		free(t);
+		free(esc);
+		json_decref(str);
+	}
+	chain_rep_free(&rep);
+	free(text);
+}
+END_TEST
+
+/* Random damage to a stored report (a byte changed, inserted or removed): the same result. */
+START_TEST(splice_damaged_texts_are_jansson)
+{
+	static const char bytes[] = "{}[],:\"\\0129-.etuaflsn \x01\x7f\xc3\xa9\xff";
+	struct crypto_verify_report rep;
+	char *text = chain_report(4, 1 | 2 | 4), *t;
+	size_t len = strlen(text), at, i;
+	unsigned long long x = 88172645463325252ull;
+	int spliced = 0;
+
+	ck_assert_int_eq(chain_rep(&rep, 5, 1 | 2 | 4), 0);
+	ck_assert_ptr_nonnull(t = malloc(len + 2));
+	for (i = 0; i < 3000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+		at = (size_t)(x % len);
+		memcpy(t, text, len + 1);
+		switch ((x >> 32) % 3) {
+		case 0:
+			t[at] = bytes[(x >> 40) % (sizeof(bytes) - 1)];
+			break;
+		case 1:
+			memmove(t + at + 1, t + at, len - at + 1);
+			t[at] = bytes[(x >> 40) % (sizeof(bytes) - 1)];
+			break;
+		default:
+			memmove(t + at, t + at + 1, len - at);
+		}
+		spliced += same_merge(t, &rep, 1 << 24, -1);
+	}
+	/* some edits keep the shape (a digit for a digit, a letter in a string) */
+	ck_assert_int_gt(spliced, 0);
+	free(t);
+	chain_rep_free(&rep);
+	free(text);
+}
+END_TEST
+
 static Suite *
 report_suite(void)
 {
 	Suite *s = suite_create("verify_report");
 	TCase *tc = tcase_create("render");
 
+	TCase *tm = tcase_create("merge");
+
 	tcase_add_test(tc, report_json_is_exact_and_always_valid);
 	suite_add_tcase(s, tc);
+	tcase_set_timeout(tm, 120);
+	tcase_add_test(tm, splice_is_jansson_k_1_to_20);
+	tcase_add_test(tm, splice_odd_shapes_are_jansson);
+	tcase_add_test(tm, splice_strings_as_jansson_writes_them);
+	tcase_add_test(tm, splice_damaged_texts_are_jansson);
+	suite_add_tcase(s, tm);
 	return s;
 }
 
