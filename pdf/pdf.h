@@ -484,6 +484,14 @@ struct pdf_normalized {
 	 */
 	int *page_objs;
 	size_t npage_objs;
+	/*
+	 * data's form facts (pdf_doc_form_export with sha256, malloc'd), from
+	 * the copy read back, so that the first prepare opens data without
+	 * walking its form (pdf_doc_open_stored_kept). NULL when they cannot be
+	 * kept (the form is walked then).
+	 */
+	uint8_t *form;
+	size_t form_len;
 };
 
 /*
