@@ -18,14 +18,20 @@
  *
  * Why carrying over is sound: a PDF reader resolves an object number through
  * the newest xref section that lists it, so an object no later section lists
- * resolves to the same bytes, unless it lives in an object stream that a
- * later section redefines, or the update shrinks the file's /Size; any of
- * these (and a listed object the older revision cannot resolve, a hybrid or
- * linearized section, a damaged file) makes pdf_doc_form_keep keep nothing.
- * The /Fields array itself, the AcroForm and the catalog are read again in
- * the newer revision at every update, so a rewritten array (entries added,
- * removed, moved, replaced) is followed entry by entry. A direct entry has
- * no object of its own: it is walked again every time.
+ * resolves as before, unless what locates it changes: an object stream it
+ * is in (a stream), a stream's or object stream's indirect /Length, /N or
+ * /First (an integer object), or, for an object that did not resolve at
+ * all, a new object (it, or an object stream holding it). So an update
+ * that lists an existing object other than a dictionary or an array keeps
+ * nothing, and an entry whose walk read a missing object is walked again
+ * after an update that adds objects. The reference to a signature value is
+ * part of its field; what the value is never counts (the listing reads it
+ * when it must, from the document at hand). The /Fields array itself, the
+ * AcroForm and the catalog are read again in the newer revision at every
+ * update, so a rewritten array (entries added, removed, moved, replaced)
+ * is followed entry by entry. A direct entry has no object of its own: it
+ * is walked again every time. A hybrid or linearized section, a damaged
+ * file, a shrinking /Size: nothing is kept.
  *
  * The facts answer exactly what the walks answer (form_read's names and
  * counts, the lazy listing's signed fields); a form they cannot reproduce
@@ -49,6 +55,7 @@ struct form_entry {
 	size_t nnames;           /* form_read's names, in order after the previous entry's */
 	size_t nsig;             /* signed signature fields, likewise */
 	size_t ndeps;            /* dependencies, likewise */
+	int null_dep;            /* a dependency did not resolve (an object that may come) */
 };
 
 /* A signed signature field as the lazy listing gives it. */
@@ -183,8 +190,8 @@ sig_value_present(struct form_acc *a, qpdf_oh f)
 	/* not qpdf_oh_has_key: it resolves the value to tell null from absent */
 	qpdf_oh v = qpdf_oh_get_key(q, f, "/V");
 
-	if (dep(a, v) < 0)
-		a->unkeepable = 1;
+	/* what an indirect value is does not count (only the reference, in f): not a
+	   dependency */
 	return qpdf_oh_is_indirect(q, v) || !qpdf_oh_is_null(q, v);
 }
 
@@ -414,6 +421,23 @@ cmp_int(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
+/*
+ * 1 when one of deps[0..n) does not resolve (generation 0: another one does
+ * not count as resolving): the walk read it as nothing, and an update that
+ * defines it, or an object stream it is in, changes that without listing it.
+ * Each was resolved by the walk already (qpdf keeps it): no parsing here.
+ */
+static int
+null_deps(qpdf_data q, const int *deps, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (qpdf_oh_is_null(q, qpdf_get_object_by_id(q, deps[i], 0)))
+			return 1;
+	return 0;
+}
+
 /* 1 when one of deps[0..n) is in listed[0..nl) (ascending) */
 static int
 touched(const int *deps, size_t n, const int *listed, size_t nl)
@@ -481,7 +505,7 @@ cmp_old(const void *x, const void *y)
  */
 static int
 kept_build(struct pdf_doc *doc, const struct form_kept *old, const int *listed, size_t nl,
-	   struct form_kept **out)
+	   int fresh, struct form_kept **out)
 {
 	qpdf_data q = doc->q;
 	qpdf_oh root = qpdf_get_root(q), af, fields, h;
@@ -578,6 +602,8 @@ kept_build(struct pdf_doc *doc, const struct form_kept *old, const int *listed, 
 		}
 		k->rf_nodes += k->e[k->ne - 1].rf_nodes;
 		k->ls_nodes += k->e[k->ne - 1].ls_nodes;
+		k->e[k->ne - 1].null_dep = null_deps(q, k->deps + k->ndeps - k->e[k->ne - 1].ndeps,
+						     k->e[k->ne - 1].ndeps);
 	}
 	/* the walks' caps over the whole form (form_read's, list()'s) */
 	if (k->rf_nodes > FORM_WALK_BUDGET || k->nnames > FORM_MAX_FIELDS ||
@@ -753,7 +779,8 @@ unpack(const uint8_t *b, size_t len, const uint8_t sha256[32], size_t doc_len,
 		const struct form_entry *e = &k->e[i];
 		if (e->nnames > k->nnames - names || e->nsig > k->ns - sigs ||
 		    e->ndeps > k->ndeps - deps || e->rf_nodes > FORM_WALK_BUDGET ||
-		    e->ls_nodes > FIELD_NODES_MAX || e->obj < 0 || (e->is_dict & ~1) != 0)
+		    e->ls_nodes > FIELD_NODES_MAX || e->obj < 0 || (e->is_dict & ~1) != 0 ||
+		    (e->null_dep & ~1) != 0)
 			goto bad;
 		names += e->nnames;
 		sigs += e->nsig;
@@ -849,7 +876,7 @@ pdf_doc_form_export(struct pdf_doc *doc, const uint8_t sha256[32], uint8_t **out
 		if (pdf_doc_damaged(doc))
 			return sp_err(ei, SP_ERR_UNSUPPORTED,
 				      "a damaged document's form is not kept");
-		if ((r = kept_build(doc, NULL, NULL, 0, &k)) != SP_OK)
+		if ((r = kept_build(doc, NULL, NULL, 0, 0, &k)) != SP_OK)
 			return r == 1 ? sp_err(ei, SP_ERR_UNSUPPORTED,
 					       "this form's facts cannot be kept")
 				      : sp_err(ei, r, "out of memory");
@@ -867,7 +894,7 @@ pdf_doc_form_keep(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf
 {
 	const struct pdf_revision *rev = nrevs >= 2 ? &revs[nrevs - 1] : NULL;
 	struct form_kept *k = NULL;
-	int *nums = NULL, r;
+	int *nums = NULL, r, fresh = 0;
 	size_t n = 0, i;
 	qpdf_oh o;
 
@@ -884,26 +911,28 @@ pdf_doc_form_keep(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf
 	if ((r = pdf_revision_listed(newer, rev, &nums, &n, ei)) != SP_OK)
 		return r;
 	/*
-	 * Listed objects the dependencies cannot account for: one the older
-	 * revision cannot resolve (free, another generation: whatever referred to
-	 * it through a stream may change), or an object stream, old or new (the
-	 * objects it holds change without being listed themselves).
+	 * What the update lists beyond the dependencies it may hit: an object
+	 * older has must be a dictionary or an array (a stream may be an object
+	 * stream, whose objects change without being listed; an integer may be
+	 * a stream's /Length or an object stream's /N or /First); one older does
+	 * not have is new (or was missing): it may make a dependency that read
+	 * as missing resolve (itself, or as an object stream holding it), so such
+	 * entries are walked again (fresh).
 	 */
 	for (i = 0; i < n; i++) {
 		if (nums[i] <= 0)
 			continue; /* the free list's head */
-		if (nums[i] < older->info.size) {
-			o = qpdf_get_object_by_id(older->q, nums[i], 0);
-			if (qpdf_oh_is_null(older->q, o) || pdf_obj_is_objstm(older, nums[i]))
-				break;
-		} else if (pdf_obj_is_objstm(newer, nums[i]))
+		o = qpdf_get_object_by_id(older->q, nums[i], 0);
+		if (qpdf_oh_is_null(older->q, o))
+			fresh = 1;
+		else if (!qpdf_oh_is_dictionary(older->q, o) && !qpdf_oh_is_array(older->q, o))
 			break;
 	}
 	if (i < n) {
 		free(nums);
 		return sp_err(ei, SP_ERR_UNSUPPORTED, "the update redefines object %d", nums[i]);
 	}
-	r = kept_build(newer, older->kept, nums, n, &k);
+	r = kept_build(newer, older->kept, nums, n, fresh, &k);
 	free(nums);
 	if (r != SP_OK)
 		return r == 1 ? sp_err(ei, SP_ERR_UNSUPPORTED, "this form's facts cannot be kept")

@@ -142,11 +142,12 @@ int pdf_doc_form_export(struct pdf_doc *doc, const uint8_t sha256[32], uint8_t *
  * update, the one before ending where older's bytes end; newer's bytes
  * start with older's): an entry is carried over only when the update lists
  * neither its object nor anything its walk read, every other entry is
- * walked in newer. Nothing is kept (SP_ERR_UNSUPPORTED) when the update
- * could change an object without listing it (it redefines an object
- * stream, or an object older cannot resolve, shrinks /Size, is hybrid) or
- * either document is damaged. newer's signed-field listings answer from
- * the facts from then on; pdf_doc_form_export() packs them.
+ * walked in newer (and one that read a missing object, when the update adds
+ * objects). Nothing is kept (SP_ERR_UNSUPPORTED) when the update could
+ * change an object without listing it (it redefines an existing object that
+ * is no dictionary or array: an object stream, a /Length; it shrinks /Size,
+ * is hybrid) or either document is damaged. newer's signed-field listings
+ * answer from the facts from then on; pdf_doc_form_export() packs them.
  */
 int pdf_doc_form_keep(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf_revision *revs,
 		      size_t nrevs, struct sp_errinfo *ei) SP_WUR;

@@ -604,12 +604,9 @@ START_TEST(hostile_object_streams)
 	snprintf(nb, strlen(body) + 128, "<< /Lock << /Action /All /P 1 >> %s",
 		 strstr(body, "<<") + 2);
 	h = objstm_update(d, n, e[0], nb, &stm, &hn);
-	/* an update that makes an object stream is not one facts are carried over */
-	ck_assert_int_eq(carry(d, n, facts, flen, h, hn, &nf, &nflen), SP_ERR_UNSUPPORTED);
-	ck_assert_ptr_null(nf);
-	/* a walk of those bytes keeps what it finds: the field's lock from the stream */
-	ck_assert(check_bytes(h, hn, NULL, 0));
-	nf = facts_of(h, hn, &nflen);
+	/* the field is listed (in the new stream): walked again, its lock read there */
+	ck_assert_int_eq(carry(d, n, facts, flen, h, hn, &nf, &nflen), SP_OK);
+	ck_assert(check_bytes(h, hn, nf, nflen));
 	ck_assert_int_eq(signable(h, hn, nf, nflen), SP_ERR_INVALID);
 	/* that object stream redefined by a later update that lists only the stream: the
 	   field changes without being listed, so nothing is carried over */
@@ -638,6 +635,53 @@ START_TEST(hostile_object_streams)
 }
 END_TEST
 
+START_TEST(hostile_missing_kid_arrives)
+{
+	size_t n, flen, hn, h2n, nflen, f2len;
+	uint8_t *facts, *nf = NULL, *f2 = NULL;
+	unsigned char *d = two_signed(&n, &facts, &flen), *h, *h2;
+	int e[8], ne, nums[1], direct;
+	char *body, *nb, kid[160];
+	const char *objs[1];
+	struct pdf_doc *o = NULL;
+	struct pdf_doc_info info;
+	struct sp_errinfo ei;
+
+	(void)fields_obj(d, n, e, 8, &ne, &direct);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open(d, n, &o, &ei), SP_OK);
+	pdf_doc_info_get(o, &info);
+	pdf_doc_free(o);
+	/* the first field gets a kid that is no object yet (object /Size + 5) */
+	body = body_of(d, n, e[0]);
+	nb = malloc(strlen(body) + 64);
+	snprintf(nb, strlen(body) + 64, "<< /Kids [%lld 0 R] %s", info.size + 5,
+		 strstr(body, "<<") + 2);
+	nums[0] = e[0];
+	objs[0] = nb;
+	h = update(d, n, nums, objs, 1, &hn);
+	ck_assert_int_eq(carry(d, n, facts, flen, h, hn, &nf, &nflen), SP_OK);
+	ck_assert(check_bytes(h, hn, nf, nflen));
+	ck_assert_int_eq(signable(h, hn, nf, nflen), SP_OK);
+	/* then it comes: a signed signature field locking everything, P=1 */
+	snprintf(kid, sizeof(kid),
+		 "<< /FT /Sig /T (Late) /V %d 0 R /Lock << /Action /All /P 1 >> >>", e[0]);
+	nums[0] = (int)info.size + 5;
+	objs[0] = kid;
+	h2 = update(h, hn, nums, objs, 1, &h2n);
+	ck_assert_int_eq(carry(h, hn, nf, nflen, h2, h2n, &f2, &f2len), SP_OK);
+	ck_assert(check_bytes(h2, h2n, f2, f2len));
+	free(body);
+	free(nb);
+	free(h);
+	free(h2);
+	free(nf);
+	free(f2);
+	free(facts);
+	free(d);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -650,6 +694,7 @@ suite(void)
 	tcase_add_test(t, hostile_lock_changed);
 	tcase_add_test(t, hostile_fields_rewritten);
 	tcase_add_test(t, hostile_object_streams);
+	tcase_add_test(t, hostile_missing_kid_arrives);
 	suite_add_tcase(s, t);
 	return s;
 }
