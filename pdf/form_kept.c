@@ -24,7 +24,7 @@
  * all, a new object (it, or an object stream holding it). So an update
  * that lists an existing object other than a dictionary or an array keeps
  * nothing, and an entry whose walk read a missing object is walked again
- * after an update that adds objects. The reference to a signature value is
+ * at every update. The reference to a signature value is
  * part of its field; what the value is never counts (the listing reads it
  * when it must, from the document at hand). The /Fields array itself, the
  * AcroForm and the catalog are read again in the newer revision at every
@@ -424,7 +424,7 @@ cmp_int(const void *x, const void *y)
 /*
  * 1 when one of deps[0..n) does not resolve (generation 0: another one does
  * not count as resolving): the walk read it as nothing, and an update that
- * defines it, or an object stream it is in, changes that without listing it.
+ * defines an object stream it is in changes that without listing it.
  * Each was resolved by the walk already (qpdf keeps it): no parsing here.
  */
 static int
@@ -505,7 +505,7 @@ cmp_old(const void *x, const void *y)
  */
 static int
 kept_build(struct pdf_doc *doc, const struct form_kept *old, const int *listed, size_t nl,
-	   int fresh, struct form_kept **out)
+	   struct form_kept **out)
 {
 	qpdf_data q = doc->q;
 	qpdf_oh root = qpdf_get_root(q), af, fields, h;
@@ -573,8 +573,10 @@ kept_build(struct pdf_doc *doc, const struct form_kept *old, const int *listed, 
 			if (lo < no && idx[lo].obj == key.obj && idx[lo].gen == key.gen)
 				hit = &idx[lo];
 		}
-		/* unchanged: neither the entry's object nor anything its walk read is listed */
-		if (hit != NULL &&
+		/* unchanged: neither the entry's object nor anything its walk read is listed,
+		   and it read nothing as missing (an update may make that resolve without
+		   listing it: as an object stream that holds it, old or new) */
+		if (hit != NULL && !old->e[hit->idx].null_dep &&
 		    !touched(old->deps + hit->dep0, old->e[hit->idx].ndeps, listed, nl)) {
 			if (entry_copy(k, old, hit->idx, hit->text_off, hit->sig0, hit->dep0) < 0) {
 				r = SP_ERR_NOMEM;
@@ -876,7 +878,7 @@ pdf_doc_form_export(struct pdf_doc *doc, const uint8_t sha256[32], uint8_t **out
 		if (pdf_doc_damaged(doc))
 			return sp_err(ei, SP_ERR_UNSUPPORTED,
 				      "a damaged document's form is not kept");
-		if ((r = kept_build(doc, NULL, NULL, 0, 0, &k)) != SP_OK)
+		if ((r = kept_build(doc, NULL, NULL, 0, &k)) != SP_OK)
 			return r == 1 ? sp_err(ei, SP_ERR_UNSUPPORTED,
 					       "this form's facts cannot be kept")
 				      : sp_err(ei, r, "out of memory");
@@ -894,7 +896,7 @@ pdf_doc_form_keep(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf
 {
 	const struct pdf_revision *rev = nrevs >= 2 ? &revs[nrevs - 1] : NULL;
 	struct form_kept *k = NULL;
-	int *nums = NULL, r, fresh = 0;
+	int *nums = NULL, r;
 	size_t n = 0, i;
 	qpdf_oh o;
 
@@ -914,25 +916,24 @@ pdf_doc_form_keep(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf
 	 * What the update lists beyond the dependencies it may hit: an object
 	 * older has must be a dictionary or an array (a stream may be an object
 	 * stream, whose objects change without being listed; an integer may be
-	 * a stream's /Length or an object stream's /N or /First); one older does
-	 * not have is new (or was missing): it may make a dependency that read
-	 * as missing resolve (itself, or as an object stream holding it), so such
-	 * entries are walked again (fresh).
+	 * a stream's /Length or an object stream's /N or /First). One older does
+	 * not have is new (or was missing): it can only make a dependency that
+	 * read as missing resolve, and entries that read one are walked again
+	 * at every update (kept_build).
 	 */
 	for (i = 0; i < n; i++) {
 		if (nums[i] <= 0)
 			continue; /* the free list's head */
 		o = qpdf_get_object_by_id(older->q, nums[i], 0);
-		if (qpdf_oh_is_null(older->q, o))
-			fresh = 1;
-		else if (!qpdf_oh_is_dictionary(older->q, o) && !qpdf_oh_is_array(older->q, o))
+		if (!qpdf_oh_is_null(older->q, o) && !qpdf_oh_is_dictionary(older->q, o) &&
+		    !qpdf_oh_is_array(older->q, o))
 			break;
 	}
 	if (i < n) {
 		free(nums);
 		return sp_err(ei, SP_ERR_UNSUPPORTED, "the update redefines object %d", nums[i]);
 	}
-	r = kept_build(newer, older->kept, nums, n, fresh, &k);
+	r = kept_build(newer, older->kept, nums, n, &k);
 	free(nums);
 	if (r != SP_OK)
 		return r == 1 ? sp_err(ei, SP_ERR_UNSUPPORTED, "this form's facts cannot be kept")

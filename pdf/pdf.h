@@ -142,8 +142,7 @@ int pdf_doc_form_export(struct pdf_doc *doc, const uint8_t sha256[32], uint8_t *
  * update, the one before ending where older's bytes end; newer's bytes
  * start with older's): an entry is carried over only when the update lists
  * neither its object nor anything its walk read, every other entry is
- * walked in newer (and one that read a missing object, when the update adds
- * objects). Nothing is kept (SP_ERR_UNSUPPORTED) when the update could
+ * walked in newer (and one whose walk read a missing object). Nothing is kept (SP_ERR_UNSUPPORTED) when the update could
  * change an object without listing it (it redefines an existing object that
  * is no dictionary or array: an object stream, a /Length; it shrinks /Size,
  * is hybrid) or either document is damaged. newer's signed-field listings

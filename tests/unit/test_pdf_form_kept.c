@@ -682,6 +682,99 @@ START_TEST(hostile_missing_kid_arrives)
 }
 END_TEST
 
+/*
+ * A kid that reads as missing because its cross-reference entry puts it in
+ * an object that is no object stream (yet), then that object redefined as
+ * an object stream holding it: the update lists neither the kid nor the
+ * field, only an object the older revision has as a dictionary.
+ */
+START_TEST(hostile_missing_kid_in_stream)
+{
+	size_t n, flen, an, bn, aflen, bflen, cap, hl, o_e0, o_d, o_x, len;
+	uint8_t *facts, *af = NULL, *bf = NULL;
+	unsigned char *d = two_signed(&n, &facts, &flen), *a, xs[4 * 7];
+	int e[8], ne, direct, nn, dd, xx, nums[1], r;
+	char *body, kid[200], *stm;
+	const char *objs[1];
+	struct pdf_doc *o = NULL;
+	struct pdf_doc_info info;
+	struct sp_errinfo ei;
+
+	(void)fields_obj(d, n, e, 8, &ne, &direct);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open(d, n, &o, &ei), SP_OK);
+	pdf_doc_info_get(o, &info);
+	pdf_doc_free(o);
+	nn = (int)info.size;
+	dd = nn + 1;
+	xx = nn + 2;
+	body = body_of(d, n, e[0]);
+	cap = n + strlen(body) + 4096;
+	a = malloc(cap);
+	memcpy(a, d, n);
+	len = n;
+	o_e0 = len;
+	len += (size_t)snprintf((char *)a + len, cap - len,
+				"%d 0 obj\n<< /Kids [%d 0 R] %s\nendobj\n", e[0], nn,
+				strstr(body, "<<") + 2);
+	o_d = len;
+	len += (size_t)snprintf((char *)a + len, cap - len, "%d 0 obj\n<< /Plain true >>\nendobj\n",
+				dd);
+	o_x = len;
+	put_be(xs, 1, 1), put_be(xs + 1, o_e0, 4), put_be(xs + 5, 0, 2);
+	put_be(xs + 7, 2, 1), put_be(xs + 8, (unsigned)dd, 4), put_be(xs + 12, 0, 2);
+	put_be(xs + 14, 1, 1), put_be(xs + 15, o_d, 4), put_be(xs + 19, 0, 2);
+	put_be(xs + 21, 1, 1), put_be(xs + 22, o_x, 4), put_be(xs + 26, 0, 2);
+	len += (size_t)snprintf((char *)a + len, cap - len,
+				"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Index [%d 1 %d 3] "
+				"/Root %d %d R /Prev %lld /Length 28 >>\nstream\n",
+				xx, xx + 1, e[0], nn, info.root_obj, info.root_gen, info.startxref);
+	memcpy(a + len, xs, sizeof(xs));
+	len += sizeof(xs);
+	len += (size_t)snprintf((char *)a + len, cap - len,
+				"\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n", o_x);
+	an = len;
+	/* a walk of that revision keeps its facts (the kid reads as nothing) when it can */
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open(a, an, &o, &ei), SP_OK);
+	r = pdf_doc_damaged(o);
+	pdf_doc_free(o);
+	ck_assert_int_eq(r, 0);
+	ck_assert(check_bytes(a, an, NULL, 0));
+	{
+		unsigned char *b;
+
+		af = facts_of(a, an, &aflen);
+		/* the plain dictionary redefined as an object stream holding the kid: a signed
+		   signature field locking everything */
+		snprintf(kid, sizeof(kid),
+			 "<< /FT /Sig /T (Late) /V %d 0 R /Lock << /Action /All /P 1 >> >>", e[0]);
+		hl = (size_t)snprintf(NULL, 0, "%d 0 ", nn);
+		stm = malloc(512);
+		snprintf(stm, 512,
+			 "<< /Type /ObjStm /N 1 /First %zu /Length %zu >>\nstream\n%d 0 "
+			 "%s\nendstream",
+			 hl, hl + strlen(kid), nn, kid);
+		nums[0] = dd;
+		objs[0] = stm;
+		b = update(a, an, nums, objs, 1, &bn);
+		r = carry(a, an, af, aflen, b, bn, &bf, &bflen);
+		/* carried with the field walked again: what the walk says (the late kid's
+		   name and signature field, which the facts of a did not have) */
+		ck_assert_int_eq(r, SP_OK);
+		ck_assert(check_bytes(b, bn, bf, bflen));
+		free(stm);
+		free(b);
+	}
+	free(body);
+	free(a);
+	free(af);
+	free(bf);
+	free(facts);
+	free(d);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -695,6 +788,7 @@ suite(void)
 	tcase_add_test(t, hostile_fields_rewritten);
 	tcase_add_test(t, hostile_object_streams);
 	tcase_add_test(t, hostile_missing_kid_arrives);
+	tcase_add_test(t, hostile_missing_kid_in_stream);
 	suite_add_tcase(s, t);
 	return s;
 }
