@@ -32,6 +32,33 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_storage import big_pdf, issue_rsa  # noqa: E402
 
 
+def loop_ns(pid):
+    """ns on a CPU of the server's main thread (the event loop)."""
+    with open("/proc/%d/task/%d/schedstat" % (pid, pid)) as f:
+        return int(f.read().split()[0])
+
+
+def syscalls_report(tdir, pid, total):
+    """System calls per signing from strace -ff's files (one per thread)."""
+    import collections
+    import re
+    call = re.compile(r"^([a-z_0-9]+)\(")
+    every, loop = 0, collections.Counter()
+    for name in os.listdir(tdir):
+        n = collections.Counter()
+        with open(os.path.join(tdir, name), errors="replace") as f:
+            for line in f:
+                m = call.match(line)
+                if m:
+                    n[m.group(1)] += 1
+        every += sum(n.values())
+        if name == "t.%d" % pid:
+            loop = n
+    print("  syscalls per signing (strace -f over the run): all threads %.1f, loop thread "
+          "%.1f" % (every / total, sum(loop.values()) / total))
+    print("    loop: " + ", ".join("%s %.2f" % (k, v / total) for k, v in loop.most_common(10)))
+
+
 def main(argv):
     build = os.path.abspath(argv[1]) if len(argv) > 1 else os.path.join(ROOT, "build")
     total = int(argv[2]) if len(argv) > 2 else 300
@@ -193,7 +220,29 @@ def main(argv):
                                       "299", "-o", os.environ["BENCH_PGPERF"]],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1)
+        # BENCH_SYSCALLS=1: strace the server over the run (every thread, one file
+        # each) and print its system calls per signing, all threads and the event
+        # loop's thread alone, with the loop's most frequent calls. The loop's CPU
+        # per signing is printed on every run (schedstat of the main thread, which
+        # is the loop: a single-process server); under strace it is strace's too.
+        trace = None
+        if os.environ.get("BENCH_SYSCALLS"):
+            tdir = os.path.join(tmp, "strace")
+            os.mkdir(tdir)
+            trace = subprocess.Popen(["strace", "-f", "-ff", "-qq", "-o",
+                                      os.path.join(tdir, "t"), "-p", str(server.proc.pid)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1)
+        loop0 = loop_ns(server.proc.pid)
         p = subprocess.run([os.path.join(build, "bench", "bench_load"), jobfile])
+        loop1 = loop_ns(server.proc.pid)
+        print("  loop thread CPU per signing: %.3f ms (/proc/%d/task/%d/schedstat)" % (
+            (loop1 - loop0) / 1e6 / total, server.proc.pid, server.proc.pid))
+        if trace is not None:
+            trace.send_signal(2)
+            trace.wait()
+            syscalls_report(tdir, server.proc.pid, total)
+        sys.stdout.flush()
         if pgrec is not None:
             pgrec.send_signal(2)
             pgrec.wait()

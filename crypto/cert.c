@@ -239,7 +239,7 @@ crypto_cert_info_get(X509 *cert, struct crypto_cert_info *info, struct sp_errinf
 		goto out;
 	}
 	snprintf(info->serial_hex, sizeof(info->serial_hex), "%s", hex);
-	if (!X509_digest(cert, EVP_sha256(), md, &mdlen) || mdlen != 32) {
+	if (!X509_digest(cert, cms_digest_md(CRYPTO_DIGEST_SHA256), md, &mdlen) || mdlen != 32) {
 		r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "cannot hash the certificate");
 		goto out;
 	}

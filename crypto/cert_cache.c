@@ -114,7 +114,8 @@ cert_cache_get(struct cert_cache *c, const unsigned char *der, size_t len)
 
 	if (der == NULL || len == 0 || len > CACHE_DER_MAX)
 		return NULL;
-	if (c == NULL || EVP_Digest(der, len, sha, &shalen, EVP_sha256(), NULL) != 1) {
+	if (c == NULL ||
+	    EVP_Digest(der, len, sha, &shalen, cms_digest_md(CRYPTO_DIGEST_SHA256), NULL) != 1) {
 		if ((x = d2i_X509(NULL, &p, (long)len)) == NULL || p != der + len) {
 			X509_free(x);
 			return NULL;

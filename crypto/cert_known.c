@@ -39,7 +39,8 @@ known_add(struct crypto_trust *t, size_t cap, X509 *x)
 		return 0; /* more than counted: the rest are decoded when met */
 	if ((len = i2d_X509(x, &der)) <= 0)
 		return -1;
-	if (EVP_Digest(der, (size_t)len, t->known[t->nknown].sha, &n, EVP_sha256(), NULL) != 1 ||
+	if (EVP_Digest(der, (size_t)len, t->known[t->nknown].sha, &n,
+		       cms_digest_md(CRYPTO_DIGEST_SHA256), NULL) != 1 ||
 	    n != sizeof(t->known[0].sha) || X509_up_ref(x) != 1) {
 		OPENSSL_free(der);
 		return -1;
@@ -95,7 +96,7 @@ known_get(const struct crypto_trust *t, const unsigned char *der, size_t len)
 	unsigned int n = 0;
 
 	if (t == NULL || t->nknown == 0 ||
-	    EVP_Digest(der, len, key.sha, &n, EVP_sha256(), NULL) != 1)
+	    EVP_Digest(der, len, key.sha, &n, cms_digest_md(CRYPTO_DIGEST_SHA256), NULL) != 1)
 		return NULL;
 	k = bsearch(&key, t->known, t->nknown, sizeof(*t->known), known_cmp);
 	if (k == NULL || X509_up_ref(k->x) != 1)

@@ -201,11 +201,13 @@ sig_key(X509 *x, X509 *issuer, unsigned char key[64])
 	default:
 		return 0;
 	}
-	if (X509_digest(x, EVP_sha256(), key, &n) != 1 || n != 32)
+	if (X509_digest(x, cms_digest_md(CRYPTO_DIGEST_SHA256), key, &n) != 1 || n != 32)
 		return 0;
 	if ((len = i2d_X509_PUBKEY(pub, &der)) <= 0)
 		return 0;
-	ok = EVP_Digest(der, (size_t)len, key + 32, &n, EVP_sha256(), NULL) == 1 && n == 32;
+	ok = EVP_Digest(der, (size_t)len, key + 32, &n, cms_digest_md(CRYPTO_DIGEST_SHA256),
+			NULL) == 1 &&
+	     n == 32;
 	OPENSSL_free(der);
 	return ok;
 }

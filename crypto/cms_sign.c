@@ -58,7 +58,8 @@ ess_der(X509 *signer, unsigned char **der)
 	/* ESS signing-certificate-v2 binds the signer certificate (SHA-256,
 	 * the default algorithm, so the id carries no AlgorithmIdentifier)
 	 * with its issuer and serial, as CAdES baseline asks. */
-	if ((sc = OSSL_ESS_signing_cert_v2_new_init(EVP_sha256(), signer, NULL, 1)) == NULL)
+	if ((sc = OSSL_ESS_signing_cert_v2_new_init(cms_digest_md(CRYPTO_DIGEST_SHA256), signer,
+						    NULL, 1)) == NULL)
 		return 0;
 	n = i2d_ESS_SIGNING_CERT_V2(sc, der);
 	ESS_SIGNING_CERT_V2_free(sc);

@@ -356,6 +356,13 @@ int crypto_digest_ctx_peek(const struct crypto_digest_ctx *c, uint8_t *out, size
 /* A copy of c that goes on on its own (*out the caller's). */
 int crypto_digest_ctx_dup(const struct crypto_digest_ctx *c, struct crypto_digest_ctx **out,
 			  struct sp_errinfo *ei) SP_WUR;
+/*
+ * A context going on from md, an OpenSSL digest state of alg that was not
+ * finished (e.g. pdf_normalized.sha256_state), which it takes: freed with
+ * the context, also when this fails.
+ */
+int crypto_digest_ctx_adopt(enum crypto_digest_alg alg, EVP_MD_CTX *md,
+			    struct crypto_digest_ctx **out, struct sp_errinfo *ei) SP_WUR;
 /* c's OpenSSL state, borrowed (NULL once finished): e.g. to go on from in pdf_sha256_resume(). */
 const EVP_MD_CTX *crypto_digest_ctx_evp(const struct crypto_digest_ctx *c);
 void crypto_digest_ctx_free(struct crypto_digest_ctx *c);

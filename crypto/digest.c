@@ -1,6 +1,8 @@
 /* digest.c: content digests (SHA-256, SM3) over EVP, one-shot and incremental. */
+#include <pthread.h>
 #include <stdlib.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 
 #include "crypto_int.h"
@@ -10,14 +12,36 @@ struct crypto_digest_ctx {
 	int finished;
 };
 
+/*
+ * The two digests, fetched from the default provider once per process.
+ * EVP_sha256() and EVP_sm3() are OpenSSL 3's legacy handles: every
+ * EVP_DigestInit_ex() with one fetches the implementation again (a lock and
+ * a lookup in the provider's method store, about 0.4 us, more when the
+ * workers contend), and every digest of a request (the bearer token's, the
+ * certificate cache's keys) paid it. A fetched EVP_MD is immutable and
+ * shared by threads; it lives as long as the process. If a fetch fails the
+ * legacy handle stays in use, with the behaviour it always had.
+ */
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static EVP_MD *md_sha256, *md_sm3;
+
+static void
+md_fetch(void)
+{
+	md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	md_sm3 = EVP_MD_fetch(NULL, "SM3", NULL);
+	ERR_clear_error(); /* a missing SM3 is reported where it is used */
+}
+
 const EVP_MD *
 cms_digest_md(enum crypto_digest_alg alg)
 {
+	(void)pthread_once(&md_once, md_fetch);
 	switch (alg) {
 	case CRYPTO_DIGEST_SHA256:
-		return EVP_sha256();
+		return md_sha256 != NULL ? md_sha256 : EVP_sha256();
 	case CRYPTO_DIGEST_SM3:
-		return EVP_sm3();
+		return md_sm3 != NULL ? md_sm3 : EVP_sm3();
 	}
 	return NULL;
 }
@@ -115,6 +139,29 @@ crypto_digest_ctx_dup(const struct crypto_digest_ctx *c, struct crypto_digest_ct
 		return cms_err_ossl(ei, SP_ERR_NOMEM, NULL, "digest copy failed");
 	}
 	*out = d;
+	return SP_OK;
+}
+
+int
+crypto_digest_ctx_adopt(enum crypto_digest_alg alg, EVP_MD_CTX *md, struct crypto_digest_ctx **out,
+			struct sp_errinfo *ei)
+{
+	const EVP_MD *want = cms_digest_md(alg);
+	struct crypto_digest_ctx *c;
+
+	*out = NULL;
+	/* the state must be of the algorithm the context says it is */
+	if (md == NULL || want == NULL || EVP_MD_CTX_get0_md(md) == NULL ||
+	    EVP_MD_get_type(EVP_MD_CTX_get0_md(md)) != EVP_MD_get_type(want)) {
+		EVP_MD_CTX_free(md);
+		return sp_err(ei, SP_ERR_INVALID, "not a digest state of algorithm %d", (int)alg);
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		EVP_MD_CTX_free(md);
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	}
+	c->md = md;
+	*out = c;
 	return SP_OK;
 }
 

@@ -259,7 +259,7 @@ trust_ocsp_query(struct crypto_trust *t, X509 *leaf, X509 *issuer, STACK_OF(X509
 	}
 	if ((id = OCSP_cert_to_id(NULL, leaf, issuer)) == NULL ||
 	    (n = i2d_OCSP_CERTID(id, &der)) <= 0 ||
-	    !EVP_Digest(der, (size_t)n, key, &keylen, EVP_sha256(), NULL)) {
+	    !EVP_Digest(der, (size_t)n, key, &keylen, cms_digest_md(CRYPTO_DIGEST_SHA256), NULL)) {
 		r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "cannot make the OCSP certificate ID");
 		goto out;
 	}

@@ -92,7 +92,8 @@ digest(const unsigned char *der, size_t len, unsigned char sha[32])
 {
 	unsigned int n = 0;
 
-	return EVP_Digest(der, len, sha, &n, EVP_sha256(), NULL) == 1 && n == 32;
+	return EVP_Digest(der, len, sha, &n, cms_digest_md(CRYPTO_DIGEST_SHA256), NULL) == 1 &&
+	       n == 32;
 }
 
 int

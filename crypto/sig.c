@@ -205,7 +205,8 @@ sig_verify_pkey(EVP_PKEY *pkey, enum crypto_sigalg alg, const uint8_t *tbs, size
 			goto out;
 		}
 		EVP_MD_CTX_set_pkey_ctx(mctx, sm2ctx);
-		if (EVP_DigestVerifyInit(mctx, NULL, EVP_sm3(), NULL, pkey) != 1) {
+		if (EVP_DigestVerifyInit(mctx, NULL, cms_digest_md(CRYPTO_DIGEST_SM3), NULL,
+					 pkey) != 1) {
 			r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "SM2 verify init failed");
 			goto out;
 		}
@@ -324,7 +325,8 @@ crypto_sig_sign(EVP_PKEY *key, enum crypto_sigalg alg, const uint8_t *tbs, size_
 			goto out;
 		}
 		EVP_MD_CTX_set_pkey_ctx(mctx, sm2ctx);
-		if (EVP_DigestSignInit(mctx, NULL, EVP_sm3(), NULL, key) != 1) {
+		if (EVP_DigestSignInit(mctx, NULL, cms_digest_md(CRYPTO_DIGEST_SM3), NULL, key) !=
+		    1) {
 			r = cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "SM2 sign init failed");
 			goto out;
 		}

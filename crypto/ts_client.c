@@ -29,7 +29,8 @@ crypto_ts_query_new(const uint8_t *what, size_t whatlen, uint64_t *nonce, uint8_
 	*querylen = 0;
 	if (what == NULL || whatlen == 0)
 		return sp_err(ei, SP_ERR_INVALID, "nothing to timestamp");
-	if (EVP_Digest(what, whatlen, h, &hlen, EVP_sha256(), NULL) != 1 || hlen != 32)
+	if (EVP_Digest(what, whatlen, h, &hlen, cms_digest_md(CRYPTO_DIGEST_SHA256), NULL) != 1 ||
+	    hlen != 32)
 		return cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "SHA-256 failed");
 	return crypto_ts_query_new_digest(h, nonce, query, querylen, ei);
 }

@@ -312,6 +312,21 @@ known_pages(struct pdf_doc *doc, const int *pages, size_t npages, struct sp_erri
 	return SP_OK;
 }
 
+/* The page tree's /Count is the known list's length. */
+static int
+known_count_check(struct pdf_doc *doc, struct sp_errinfo *ei)
+{
+	qpdf_oh tree = qpdf_oh_get_key(doc->q, qpdf_get_root(doc->q), "/Pages");
+	long long count = -1;
+
+	if (!qpdf_oh_get_value_as_longlong(doc->q, qpdf_oh_get_key(doc->q, tree, "/Count"),
+					   &count) ||
+	    count != doc->npages)
+		return sp_err(ei, SP_ERR_INVALID, "%d known pages, the page tree counts %lld",
+			      doc->npages, count);
+	return SP_OK;
+}
+
 static int
 doc_open(const unsigned char *data, size_t len, int mode, const int *pages, size_t npages,
 	 const struct kept_in *kept, struct pdf_doc **out, struct sp_errinfo *ei)
@@ -381,6 +396,9 @@ doc_open(const unsigned char *data, size_t len, int mode, const int *pages, size
 			r = sp_err(ei, SP_ERR_INVALID, "no known pages");
 			goto out;
 		}
+		/* a list of another length is not this file's (two objects read, not n) */
+		if ((r = known_count_check(doc, ei)) < 0)
+			goto out;
 	} else {
 		if ((r = check_page_tree(doc->q, ei)) < 0)
 			goto out;
@@ -401,23 +419,23 @@ doc_open(const unsigned char *data, size_t len, int mode, const int *pages, size
 		}
 		doc->npages = n;
 	}
-	if (!(doc->pinfo = calloc((size_t)n, sizeof(*doc->pinfo)))) {
+	if (!(doc->pinfo = calloc((size_t)n, sizeof(*doc->pinfo))) ||
+	    !(doc->pread = calloc((size_t)n, 1))) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory for %d pages", n);
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		if (mode != OPEN_STORED_KNOWN)
-			doc->pages[i] = qpdf_get_page_n(doc->q, (size_t)i);
-		/* a known page is checked as the walk checks what it finds */
-		if (!qpdf_oh_is_dictionary(doc->q, doc->pages[i]) ||
-		    !qpdf_oh_is_indirect(doc->q, doc->pages[i]) ||
-		    (mode == OPEN_STORED_KNOWN &&
-		     qpdf_oh_has_key(doc->q, doc->pages[i], "/Kids"))) {
-			r = sp_err_reason(ei, SP_ERR_PDF, "pdf_bad_page",
-					  "page %d is not an indirect dictionary", i + 1);
-			goto out;
-		}
-		if ((r = page_geometry(doc, i, ei)) < 0)
+	/*
+	 * A stored revision's known pages are checked and measured when a
+	 * placement first uses one (pdf_page_get): a prepare that seals page 1
+	 * of a 300-page contract parses page 1, not 300 page objects. The
+	 * revision was checked whole when it was stored; an upload is checked
+	 * here, every page.
+	 */
+	for (i = 0; i < n && mode != OPEN_STORED_KNOWN; i++) {
+		const struct pdf_page_info *pi;
+
+		doc->pages[i] = qpdf_get_page_n(doc->q, (size_t)i);
+		if ((r = pdf_page_get(doc, i + 1, &pi, ei)) < 0)
 			goto out;
 	}
 	/* the writer's field names; a verifier reads signature fields on its own. From
@@ -460,6 +478,7 @@ pdf_doc_free(struct pdf_doc *doc)
 	form_kept_free(doc->kept);
 	free(doc->pages);
 	free(doc->pinfo);
+	free(doc->pread);
 	if (!doc->borrowed)
 		free((void *)doc->data);
 	free(doc);
@@ -654,16 +673,41 @@ pdf_doc_page_count(const struct pdf_doc *doc)
 }
 
 int
-pdf_doc_page_info(const struct pdf_doc *doc, int page, struct pdf_page_info *out,
-		  struct sp_errinfo *ei)
+pdf_page_get(struct pdf_doc *doc, int page, const struct pdf_page_info **out, struct sp_errinfo *ei)
 {
-	memset(out, 0, sizeof(*out));
+	int r, i = page - 1;
+
+	*out = NULL;
 	if (doc && doc->pinfo == NULL)
 		return sp_err(ei, SP_ERR_INVALID, "the pages of this view were not read");
 	if (!doc || page < 1 || page > doc->npages)
 		return sp_err(ei, SP_ERR_INVALID, "page %d out of range 1..%d", page,
 			      doc ? doc->npages : 0);
-	*out = doc->pinfo[page - 1];
+	if (!doc->pread[i]) {
+		/* as the page tree walk checks what it finds (a known page is no tree node) */
+		if (!qpdf_oh_is_dictionary(doc->q, doc->pages[i]) ||
+		    !qpdf_oh_is_indirect(doc->q, doc->pages[i]) ||
+		    qpdf_oh_has_key(doc->q, doc->pages[i], "/Kids"))
+			return sp_err_reason(ei, SP_ERR_PDF, "pdf_bad_page",
+					     "page %d is not an indirect dictionary", page);
+		if ((r = page_geometry(doc, i, ei)) < 0)
+			return r;
+		doc->pread[i] = 1;
+	}
+	*out = &doc->pinfo[i];
+	return SP_OK;
+}
+
+int
+pdf_doc_page_info(struct pdf_doc *doc, int page, struct pdf_page_info *out, struct sp_errinfo *ei)
+{
+	const struct pdf_page_info *pi;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = pdf_page_get(doc, page, &pi, ei)) < 0)
+		return r;
+	*out = *pi;
 	return SP_OK;
 }
 

@@ -127,6 +127,7 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 	unsigned char *copy = NULL;
 	size_t copylen = 0;
 	unsigned int dlen = 0;
+	EVP_MD_CTX *fin = NULL;
 	int r = SP_ERR_INTERNAL;
 
 	memset(out, 0, sizeof(*out));
@@ -175,7 +176,12 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable", "the PDF has no pages");
 		goto out;
 	}
-	if (EVP_Digest(copy, copylen, out->sha256, &dlen, EVP_sha256(), NULL) != 1 || dlen != 32) {
+	/* the digest through a copy of the state, which is kept going (sha256_state) */
+	if ((out->sha256_state = EVP_MD_CTX_new()) == NULL || (fin = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(out->sha256_state, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(out->sha256_state, copy, copylen) != 1 ||
+	    EVP_MD_CTX_copy_ex(fin, out->sha256_state) != 1 ||
+	    EVP_DigestFinal_ex(fin, out->sha256, &dlen) != 1 || dlen != 32) {
 		r = sp_err(ei, SP_ERR_CRYPTO, "SHA-256 failed");
 		goto out;
 	}
@@ -188,6 +194,7 @@ out:
 	if (r != SP_OK)
 		pdf_normalized_cleanup(out);
 	free(copy);
+	EVP_MD_CTX_free(fin);
 	pdf_doc_free(again);
 	pdf_doc_free(doc);
 	return r;
@@ -202,5 +209,6 @@ pdf_normalized_cleanup(struct pdf_normalized *n)
 	free(n->refs);
 	free(n->page_objs);
 	free(n->form);
+	EVP_MD_CTX_free(n->sha256_state);
 	memset(n, 0, sizeof(*n));
 }

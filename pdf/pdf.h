@@ -83,9 +83,11 @@ int pdf_doc_open_stored(const unsigned char *data, size_t len, struct pdf_doc **
  * tree is not walked again (that walk read every node, and was most of what
  * opening a stored revision cost at each prepare). Each known page is still
  * checked as the walk checks what it finds (an indirect dictionary, no page
- * tree node) and its geometry read, so pdf_doc_page_info() answers as after
- * pdf_doc_open_stored() and a page the walk refuses is refused. A list that
- * is not this file's fails; the caller then opens with the walk.
+ * tree node) and its geometry read when first used (a placement on it,
+ * pdf_doc_page_info()), so that it answers as after pdf_doc_open_stored() and
+ * a page the walk refuses is refused where it is used; a page nothing uses is
+ * not parsed. A list that is not this file's fails; the caller then opens
+ * with the walk.
  */
 int pdf_doc_open_stored_known(const unsigned char *data, size_t len, const int *pages,
 			      size_t npages, struct pdf_doc **out, struct sp_errinfo *ei) SP_WUR;
@@ -172,8 +174,12 @@ int pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out,
 void pdf_doc_free(struct pdf_doc *doc);
 
 int pdf_doc_page_count(const struct pdf_doc *doc);
-/* Page geometry; SP_ERR_INVALID for a page out of range. */
-int pdf_doc_page_info(const struct pdf_doc *doc, int page, struct pdf_page_info *out,
+/*
+ * Page geometry; SP_ERR_INVALID for a page out of range. A stored revision's
+ * known page is checked and measured here when first asked (SP_ERR_PDF for a
+ * page the walk refuses); hence not const. The document's thread.
+ */
+int pdf_doc_page_info(struct pdf_doc *doc, int page, struct pdf_page_info *out,
 		      struct sp_errinfo *ei) SP_WUR;
 
 /* Facts about the file's last revision, as the writer will chain onto it. */
@@ -466,6 +472,13 @@ struct pdf_normalized {
 	int pages;                /* page count */
 	int kept;                 /* 1: signed upload kept as is; 0: rewritten */
 	unsigned char sha256[32]; /* of data */
+	/*
+	 * SHA-256 fed with data[0..len) and not finished (sha256 is its digest):
+	 * the stored revision's digest state, from which the first signer's
+	 * prepare and completion go on instead of hashing the upload again.
+	 * Freed by pdf_normalized_cleanup(); a caller may take it (set NULL).
+	 */
+	EVP_MD_CTX *sha256_state;
 	/*
 	 * The object numbers data's one revision refers to, ascending (malloc'd),
 	 * as pdf_refs_init() + pdf_refs_export() give them on data opened alone:

@@ -22,7 +22,8 @@ struct pdf_doc {
 	qpdf_oh *pages;            /* shared: page dictionaries, index 0 = page 1 */
 
 	/* writer / placements (doc.c) */
-	struct pdf_page_info *pinfo; /* per page, index 0 = page 1 */
+	struct pdf_page_info *pinfo; /* per page, index 0 = page 1: through pdf_page_get() */
+	unsigned char *pread;        /* per page: 1 once checked and pinfo read */
 	struct pdf_doc_info info;    /* last revision, trailer and form facts */
 	char **fieldnames;           /* fully qualified names of existing fields */
 	size_t nfieldnames;
@@ -59,6 +60,14 @@ void pdf_sig_field_lock(qpdf_data q, qpdf_oh field, struct pdf_sig_field *s);
 /* form_kept.c: the caps of a form walk (form_read) */
 #define FORM_MAX_FIELDS 10000
 #define FORM_WALK_BUDGET (4 * FORM_MAX_FIELDS)
+/*
+ * doc.c: page (1-based) of a document opened with its pages, checked as the
+ * page tree walk checks what it finds (an indirect dictionary) and its
+ * geometry read on first use; *out points into doc. Out of range or a
+ * document without page geometry: SP_ERR_INVALID; a bad page: SP_ERR_PDF.
+ */
+int pdf_page_get(struct pdf_doc *doc, int page, const struct pdf_page_info **out,
+		 struct sp_errinfo *ei) SP_WUR;
 
 /* doc.c: read qpdf's pending warnings; a repaired xref sets info.damaged. */
 void pdf_doc_scan_warnings(struct pdf_doc *doc);

@@ -313,12 +313,14 @@ add_centred(struct pdf_doc *doc, struct wlist *l, size_t idx, const struct pdf_p
 {
 	const struct pdf_page_info *pi;
 	struct pdf_widget_rect w;
+	int r;
 
 	if (page < 1 || page > doc->npages)
 		return sp_err_reason(ei, SP_ERR_INVALID, "placement_page",
 				     "placement %zu: page %d out of range 1..%d", idx + 1, page,
 				     doc->npages);
-	pi = &doc->pinfo[page - 1];
+	if ((r = pdf_page_get(doc, page, &pi, ei)) < 0)
+		return r;
 	memset(&w, 0, sizeof(w));
 	w.page = page;
 	w.placement = idx;
@@ -402,13 +404,15 @@ resolve_keyword(struct pdf_doc *doc, struct wlist *l, size_t idx, const struct p
 	}
 	for (i = 0; i < nsel; i++) {
 		const struct pdf_text_hit *h = &hits[sel[i] - 1];
+		const struct pdf_page_info *pi;
 		double u, v;
 		if (h->page < 1 || h->page > doc->npages) {
 			r = sp_err(ei, SP_ERR_INTERNAL, "text locator returned page %d", h->page);
 			goto out;
 		}
-		user_to_view(&doc->pinfo[h->page - 1], (h->x0 + h->x1) / 2, (h->y0 + h->y1) / 2, &u,
-			     &v);
+		if ((r = pdf_page_get(doc, h->page, &pi, ei)) < 0)
+			goto out;
+		user_to_view(pi, (h->x0 + h->x1) / 2, (h->y0 + h->y1) / 2, &u, &v);
 		if ((r = add_centred(doc, l, idx, p, h->page, u + p->dx, v + p->dy, sw, sh, ei)) <
 		    0)
 			goto out;
@@ -465,9 +469,11 @@ resolve_one(struct pdf_doc *doc, struct wlist *l, size_t idx, const struct pdf_s
 			break;
 		}
 		for (i = 0; i < n && r >= 0; i++) {
-			const struct pdf_page_info *pi = &doc->pinfo[pages[i] - 1];
+			const struct pdf_page_info *pi;
 			double slw = sw / (double)n;
 			size_t at = l->n;
+			if ((r = pdf_page_get(doc, pages[i], &pi, ei)) < 0)
+				break;
 			r = add_centred(doc, l, idx, p, pages[i], pi->width - slw / 2, p->y, slw,
 					sh, ei);
 			if (r >= 0) {

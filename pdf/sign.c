@@ -635,6 +635,13 @@ prepare(struct pdf_doc *doc, const struct pdf_sig_params *params, const struct p
 		c.rects[0].page = 1;
 		c.nrects = 1;
 	}
+	/* the widgets' pages checked and measured (a placement did; the invisible one's too) */
+	for (i = 0; i < c.nrects; i++) {
+		const struct pdf_page_info *pi;
+
+		if ((r = pdf_page_get(doc, c.rects[i].page, &pi, ei)) < 0)
+			goto out;
+	}
 	if (!(c.wobj = calloc(c.nrects, sizeof(*c.wobj))) ||
 	    !(c.apobj = calloc(c.nrects, sizeof(*c.apobj))) ||
 	    !(c.so = calloc(nseals ? nseals : 1, sizeof(*c.so)))) {

@@ -12,10 +12,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "auth_int.h"
+#include "crypto.h"
 #include "db.h"
 
 static int
@@ -50,11 +50,14 @@ auth_bearer_parse(const char *header, char *out)
 int
 auth_token_hash(const char *s, char out[65])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	uint8_t md[CRYPTO_DIGEST_MAX];
+	size_t mdlen = 0;
+	struct sp_errinfo ei;
 
 	out[0] = '\0';
-	if (EVP_Digest(s, strlen(s), md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+	sp_errinfo_init(&ei);
+	if (crypto_digest(CRYPTO_DIGEST_SHA256, s, strlen(s), md, &mdlen, &ei) != SP_OK ||
+	    mdlen != 32)
 		return SP_ERR_CRYPTO;
 	sp_hex(md, 32, out);
 	return SP_OK;

@@ -390,11 +390,18 @@ create_keep(struct create_job *j, const char *text, size_t len)
 {
 	char want[32];
 	int n = snprintf(want, sizeof(want), "\"%lld\"", (long long)j->number);
+	struct crypto_digest_ctx *ctx = NULL;
+	struct sp_errinfo ign;
 
 	/* the number is new (snowflake): only the contract created now carries it */
 	if (j->docs == NULL || n <= 0 || memmem(text, len, want, (size_t)n) == NULL)
 		return;
-	doc_cache_put_take(j->docs, j->number, 0, j->pdf.data, j->pdf.len, j->sha_hex, NULL);
+	/* with the upload's SHA-256 state: the first prepare and completion go on from it */
+	sp_errinfo_init(&ign);
+	if (crypto_digest_ctx_adopt(CRYPTO_DIGEST_SHA256, j->pdf.sha256_state, &ctx, &ign) != SP_OK)
+		ctx = NULL;         /* kept without: the first signer's requests hash the upload */
+	j->pdf.sha256_state = NULL; /* transferred */
+	doc_cache_put_take(j->docs, j->number, 0, j->pdf.data, j->pdf.len, j->sha_hex, ctx);
 	j->pdf.data = NULL; /* transferred */
 }
 

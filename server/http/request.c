@@ -16,6 +16,8 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/bufferevent_struct.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -25,6 +27,8 @@
 #include "http_int.h"
 
 #define LOG_PATH_MAX 256
+/* A reply up to this size (head and body) leaves as one TLS record: its maximum plaintext. */
+#define REPLY_RECORD_MAX 16384
 
 struct request {
 	struct server *srv;
@@ -365,12 +369,50 @@ record(struct request *r, int status, size_t bytes)
 			   status, s * 1000.0, (long long)bytes, r->remote);
 }
 
+/*
+ * Write a reply evhttp has just queued on bev in this loop turn, and a small
+ * one as one TLS record.
+ *
+ * libevent 2.1 writes a socket bufferevent's output only when its write
+ * event fires: queuing the reply adds that event, so the reply left in the
+ * next loop turn, after an epoll_ctl to watch for EPOLLOUT, an epoll_wait
+ * that returns at once, and another epoll_ctl to stop watching. The socket
+ * is writable (a reply follows the request it answers), so the write event
+ * is made active now instead: libevent's own write callback runs later in
+ * this turn and does what it would have done a turn later (the TLS state,
+ * a short write, evhttp's write-done callback all as before); with the
+ * changelist (server.c) the event's add and del then cancel out. There is
+ * no public call for it (bufferevent_flush() is a no-op for
+ * bufferevent_openssl in 2.1: "XXXX Implement this"), hence ev_write from
+ * event2/bufferevent_struct.h, whose layout is fixed within libevent 2.1.
+ * Only a write event already pending is activated: one libevent added
+ * because there is output and the connection is open for writing.
+ *
+ * bufferevent_openssl passes each chunk of the output evbuffer to its own
+ * SSL_write, so evhttp's head and body went out as two records (two write()
+ * calls, two MACs, 22 more bytes); pulled up into one chunk they are one.
+ */
+static void
+reply_flush(struct bufferevent *bev)
+{
+	struct evbuffer *out = bufferevent_get_output(bev);
+	size_t n = evbuffer_get_length(out);
+
+	if (n == 0)
+		return;
+	if (n <= REPLY_RECORD_MAX && bufferevent_openssl_get_ssl(bev) != NULL)
+		(void)evbuffer_pullup(out, -1);
+	if (event_pending(&bev->ev_write, EV_WRITE, NULL))
+		event_active(&bev->ev_write, EV_WRITE, 1);
+}
+
 /* Put the response on the wire once; afterwards evreq belongs to evhttp again. */
 static void
 send_response(struct request *r, int status, const char *ctype, const void *data, size_t len)
 {
 	struct evkeyvalq *h;
 	struct evbuffer *buf;
+	struct bufferevent *bev;
 	char clen[32];
 
 	if (r->answered)
@@ -414,9 +456,12 @@ send_response(struct request *r, int status, const char *ctype, const void *data
 		evhttp_remove_header(h, "Connection");
 		evhttp_add_header(h, "Connection", "close");
 	}
+	bev = r->evcon != NULL ? evhttp_connection_get_bufferevent(r->evcon) : NULL;
 	evhttp_send_reply(r->evreq, status, http_status_text(status), buf);
 	if (buf != NULL)
 		evbuffer_free(buf);
+	if (bev != NULL)
+		reply_flush(bev);
 	r->evreq = NULL;
 	r->evcon = NULL;
 	r->srv->last_activity_ms = server_now_ms();

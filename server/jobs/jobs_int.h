@@ -17,6 +17,7 @@ struct jobs_stats {
 	long queued;
 	long running;
 	unsigned long long completed;
+	unsigned long long wakes; /* times workers woke the loop */
 };
 
 /*

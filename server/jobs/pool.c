@@ -5,6 +5,12 @@
  * on a done list and wake the loop through one eventfd; the loop then calls
  * done() for every finished job. The loop thread never waits on a worker
  * except in jobs_free().
+ *
+ * Only the job that finds the done list empty writes the eventfd: the loop
+ * reads the eventfd before it takes the whole list, so a job added to a list
+ * that is not empty is delivered with the ones before it, and one added after
+ * the loop took the list finds it empty and wakes the loop again. Jobs that
+ * finish while the loop is busy cost one write and one wake-up, not one each.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -42,6 +48,7 @@ struct jobs {
 	int queue_max;
 	int stopping;
 	unsigned long long completed;
+	unsigned long long wakes; /* eventfd writes (under mu) */
 	pthread_t threads[JOBS_MAX_THREADS];
 	int nthreads;
 };
@@ -66,6 +73,7 @@ worker_main(void *arg)
 	struct jobs *pool = arg;
 	struct job *j;
 	uint64_t one = 1;
+	int wake;
 
 	for (;;) {
 		pthread_mutex_lock(&pool->mu);
@@ -92,14 +100,15 @@ worker_main(void *arg)
 
 		pthread_mutex_lock(&pool->mu);
 		pool->running--;
+		wake = pool->d_head == NULL; /* see the top of the file */
 		if (pool->d_tail)
 			pool->d_tail->next = j;
 		else
 			pool->d_head = j;
 		pool->d_tail = j;
+		pool->wakes += (unsigned long long)wake;
 		pthread_mutex_unlock(&pool->mu);
-		/* Several wake-ups coalesce in the eventfd counter; one read serves all. */
-		while (write(pool->efd, &one, sizeof(one)) < 0 && errno == EINTR)
+		while (wake && write(pool->efd, &one, sizeof(one)) < 0 && errno == EINTR)
 			;
 	}
 }
@@ -238,6 +247,7 @@ jobs_stats_get(struct jobs *pool, struct jobs_stats *out)
 	pthread_mutex_lock(&pool->mu);
 	out->queued = pool->queued;
 	out->running = pool->running;
+	out->wakes = pool->wakes;
 	pthread_mutex_unlock(&pool->mu);
 	out->completed = pool->completed;
 }

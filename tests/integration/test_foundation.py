@@ -8,6 +8,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -57,6 +58,73 @@ class HealthAndErrors(ServerTestCase):
 
     # A JSON route that anyone may call (login): the body is judged before auth.
     JSON_ROUTE = "/api/v1/auth/login"
+
+    def test_small_replies_arrive_as_one_tls_record_on_a_kept_connection(self):
+        # The TLS records as they come off the socket (request.c, reply_flush()):
+        # a reply of a few hundred bytes is one record, head and body together,
+        # whether the handler answers at once (/healthz), after a database round
+        # trip (/readyz) or after a worker's job (a login's certificate check).
+        # The connection stays usable between requests.
+        ctx = ssl.create_default_context(cafile=self.server.cafile)
+        inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        tls = ctx.wrap_bio(inc, out, server_hostname="localhost")
+        sock = socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
+        self.addCleanup(sock.close)
+        raw = bytearray()
+
+        def record():
+            while len(raw) < 5 or len(raw) < 5 + int.from_bytes(raw[3:5], "big"):
+                chunk = sock.recv(65536)
+                self.assertTrue(chunk, "the server closed the connection")
+                raw.extend(chunk)
+            n = 5 + int.from_bytes(raw[3:5], "big")
+            rec = bytes(raw[:n])
+            del raw[:n]
+            return rec
+
+        def flush():
+            data = out.read()
+            if data:
+                sock.sendall(data)
+
+        while True:
+            try:
+                tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                flush()
+                inc.write(record())
+        flush()
+
+        def exchange(method, path, body=b""):
+            tls.write(b"%s %s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json"
+                      b"\r\nContent-Length: %d\r\n\r\n%s"
+                      % (method.encode(), path.encode(), len(body), body))
+            flush()
+            reply, records = b"", 0
+            while True:
+                head, sep, rest = reply.partition(b"\r\n\r\n")
+                m = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
+                if sep and m and len(rest) >= int(m.group(1)):
+                    return reply, records
+                inc.write(record())
+                try:
+                    data = tls.read(65536)
+                except ssl.SSLWantReadError:
+                    data = b""  # a TLS 1.3 session ticket: no application data
+                if data:
+                    records += 1
+                    reply += data
+
+        for method, path, body, status in (
+                ("GET", "/healthz", b"", 200), ("GET", "/readyz", b"", 200),
+                ("POST", self.JSON_ROUTE, b'{"certificate": "AAAA", "signature": "AAAA", '
+                 b'"challenge": "%s"}' % base64.b64encode(bytes(32)), 4),
+                ("GET", "/healthz", b"", 200)):
+            reply, records = exchange(method, path, body)
+            self.assertTrue(reply.startswith(b"HTTP/1.1 %d" % status), reply)
+            self.assertLess(len(reply), 16384)
+            self.assertEqual(records, 1, (path, reply))
 
     def test_malformed_json_is_400_with_position(self):
         doc = self.assertProblem(self.server.request(

@@ -10,6 +10,7 @@
 #include <libpq-fe.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +45,9 @@ admin_exec(const char *url, const char *sql)
 
 	ck_assert_msg(PQstatus(pg) == CONNECTION_OK, "connect %s: %s", url, PQerrorMessage(pg));
 	res = PQexec(pg, sql);
-	ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s: %s", sql,
-		      PQresultErrorMessage(res));
+	ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK ||
+			      PQresultStatus(res) == PGRES_TUPLES_OK,
+		      "%s: %s", sql, PQresultErrorMessage(res));
 	PQclear(res);
 	PQfinish(pg);
 }
@@ -1030,17 +1032,60 @@ query_value(struct event_base *base, struct db_pool *pool, const char *sql, int 
 #define PARTS_N "1000000000000000007"
 /* the signer's member session, as auth_member looks it up (any 64 hex digits) */
 #define PARTS_TOKEN_HASH "c1dd1a5bbc0b7ba3b1e56f8b1ffaa8a2af4f1283fa7bd8b7f5e0c3ac5d6a5e01"
-/* revision S: 36,000 bytes of every value (NULs included), signed by B */
-#define PARTS_REVISION(S) \
+/* revision S: 36,000 bytes of every value (NULs included), signed by B (S a string
+   literal: the seq's digits, or a printf conversion) */
+#define PARTS_REVISION_SQL(S) \
 	"INSERT INTO revisions (contract_number, seq, delta, length, sha256, party_id, " \
-	"certificate_id) SELECT " PARTS_N ", " #S ", d, (SELECT length FROM revisions " \
-	"WHERE contract_number = " PARTS_N " AND seq = " #S " - 1) + length(d), " \
+	"certificate_id) SELECT " PARTS_N ", " S ", d, (SELECT length FROM revisions " \
+	"WHERE contract_number = " PARTS_N " AND seq = " S " - 1) + length(d), " \
 	"repeat('0', 64), (SELECT id FROM parties WHERE organization_id = 2), " \
 	"(SELECT id FROM certificates WHERE organization_id = 2) FROM (SELECT " \
-	"string_agg(int4send(i * " #S "), ''::bytea) d FROM generate_series(1, 9000) i) x;"
+	"string_agg(int4send(i * " S "), ''::bytea) d FROM generate_series(1, 9000) i) x;"
+#define PARTS_REVISION(S) PARTS_REVISION_SQL(#S)
 
 #define ZEROS64 "0000000000000000000000000000000000000000000000000000000000000000"
 #define ONES64 "1111111111111111111111111111111111111111111111111111111111111111"
+
+/*
+ * The parts contract, in a migrated database: an initiator (organization 1), a
+ * signer (organization 2) with a member session, a certificate each, the
+ * contract sent and received by the signer, revision 0 the upload alone.
+ */
+static void
+parts_contract(void)
+{
+	const char *src = getenv("SEALPACT_SOURCE_DIR");
+	struct sp_errinfo ei;
+	char path[1024];
+	int applied = 0;
+
+	ck_assert_ptr_nonnull(src);
+	snprintf(path, sizeof(path), "%s/migrations", src);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(db_migrate(db_url, path, &applied, &ei) == SP_OK, "migrate: %s", ei.msg);
+	admin_exec(
+		db_url,
+		"INSERT INTO organizations (name, credit_code) VALUES "
+		"('A', '911100000000000011'), ('B', '911100000000000022');"
+		"INSERT INTO users (kind, organization_id, name) "
+		"SELECT 'member', id, name FROM organizations;"
+		"INSERT INTO certificates (organization_id, user_id, fingerprint, subject, issuer, "
+		"serial, not_before, not_after, der) SELECT u.organization_id, u.id, "
+		"encode(sha256(int8send(u.id)), 'hex'), 'CN=' || u.name, 'CN=CA', to_hex(u.id), "
+		"now() - interval '1 day', now() + interval '1 year', int8send(u.id) FROM users u;"
+		"INSERT INTO sessions (token_hash, user_id, organization_id, kind, certificate_id, "
+		"expires_at) SELECT '" PARTS_TOKEN_HASH
+		"', u.id, u.organization_id, 'member', c.id, "
+		"now() + interval '1 hour' FROM users u JOIN certificates c ON c.user_id = u.id "
+		"WHERE u.name = 'B';"
+		"SELECT contract_create(" PARTS_N ", 1, 1, 'Parts', NULL, NULL, "
+		"'[{\"credit_code\": \"911100000000000022\", \"role\": \"signer\", "
+		"\"routing_order\": 1}]', d, "
+		"encode(sha256(d), 'hex'), 1, NULL, NULL) FROM (SELECT convert_to("
+		"'%PDF-1.4 ' || repeat('x', 70000), 'UTF8') d) x;"
+		"SELECT contract_send(" PARTS_N ", 1, 1, NULL);"
+		"SELECT contract_receive(" PARTS_N ", 2, 2, NULL);");
+}
 
 /* Prepare's load of the parts contract, holding revision seq (len bytes, sha): its reply. */
 static struct loaded
@@ -1108,41 +1153,12 @@ START_TEST(signing_document_in_parts)
 {
 	struct event_base *base = event_base_new();
 	struct db_pool *pool;
-	struct sp_errinfo ei;
 	struct loaded l;
-	char path[1024], *want, *sid;
-	const char *src = getenv("SEALPACT_SOURCE_DIR");
-	int applied = 0, wlen, n;
+	char *want, *sid;
+	int wlen, n;
 
-	ck_assert_ptr_nonnull(src);
-	snprintf(path, sizeof(path), "%s/migrations", src);
-	sp_errinfo_init(&ei);
-	ck_assert_msg(db_migrate(db_url, path, &applied, &ei) == SP_OK, "migrate: %s", ei.msg);
-	/* An initiator, a signer with a member session, a sent and received contract whose
-	   revisions 1 and 2 are stored updates (bytes of every value, NULs included). */
-	admin_exec(
-		db_url,
-		"INSERT INTO organizations (name, credit_code) VALUES "
-		"('A', '911100000000000011'), ('B', '911100000000000022');"
-		"INSERT INTO users (kind, organization_id, name) "
-		"SELECT 'member', id, name FROM organizations;"
-		"INSERT INTO certificates (organization_id, user_id, fingerprint, subject, issuer, "
-		"serial, not_before, not_after, der) SELECT u.organization_id, u.id, "
-		"encode(sha256(int8send(u.id)), 'hex'), 'CN=' || u.name, 'CN=CA', to_hex(u.id), "
-		"now() - interval '1 day', now() + interval '1 year', int8send(u.id) FROM users u;"
-		"INSERT INTO sessions (token_hash, user_id, organization_id, kind, certificate_id, "
-		"expires_at) SELECT '" PARTS_TOKEN_HASH
-		"', u.id, u.organization_id, 'member', c.id, "
-		"now() + interval '1 hour' FROM users u JOIN certificates c ON c.user_id = u.id "
-		"WHERE u.name = 'B';"
-		"SELECT contract_create(" PARTS_N ", 1, 1, 'Parts', NULL, NULL, "
-		"'[{\"credit_code\": \"911100000000000022\", \"role\": \"signer\", "
-		"\"routing_order\": 1}]', d, "
-		"encode(sha256(d), 'hex'), 1, NULL, NULL) FROM (SELECT convert_to("
-		"'%PDF-1.4 ' || repeat('x', 70000), 'UTF8') d) x;"
-		"SELECT contract_send(" PARTS_N ", 1, 1, NULL);"
-		"SELECT contract_receive(" PARTS_N ", 2, 2, NULL);" PARTS_REVISION(1)
-			PARTS_REVISION(2));
+	parts_contract();
+	admin_exec(db_url, PARTS_REVISION(1) PARTS_REVISION(2));
 	pool = pool_open(base, db_url, 1, 10, 10000);
 	want = query_value(base, pool, "SELECT revision_document(" PARTS_N ", 2)", 1, &wlen);
 	ck_assert_int_eq(wlen, 70009 + 2 * 36000);
@@ -1320,6 +1336,210 @@ START_TEST(signing_document_in_parts)
 }
 END_TEST
 
+/* One statement on a connection of its own (a transaction left open stays open). */
+static PGresult *
+raw_exec(PGconn *pg, const char *sql)
+{
+	PGresult *res = PQexec(pg, sql);
+
+	ck_assert_ptr_nonnull(res);
+	return res;
+}
+
+/*
+ * Prepare's check (signing_prepare_check, 024) reads the contract and the
+ * signer's party without locking them: a prepare is answered while another
+ * transaction holds them locked (as a completion of the contract does), with
+ * the same refusal as before once that one has signed; prepare's write
+ * (signing_session_open, through wf_party_turn's rule) and the completion
+ * still lock.
+ */
+START_TEST(signing_check_takes_no_lock)
+{
+	struct event_base *base = event_base_new();
+	struct db_pool *pool;
+	struct sp_errinfo ei;
+	struct loaded l;
+	PGconn *holder, *writer;
+	PGresult *res;
+	char path[1024];
+	const char *src = getenv("SEALPACT_SOURCE_DIR");
+	int applied = 0, n = 0;
+
+	ck_assert_ptr_nonnull(src);
+	snprintf(path, sizeof(path), "%s/migrations", src);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(db_migrate(db_url, path, &applied, &ei) == SP_OK, "migrate: %s", ei.msg);
+	holder = PQconnectdb(db_url);
+	ck_assert_int_eq(PQstatus(holder), CONNECTION_OK);
+	res = raw_exec(
+		holder,
+		"INSERT INTO organizations (name, credit_code) VALUES "
+		"('A', '911100000000000011'), ('B', '911100000000000022');"
+		"INSERT INTO users (kind, organization_id, name) "
+		"SELECT 'member', id, name FROM organizations;"
+		"INSERT INTO certificates (organization_id, user_id, fingerprint, subject, "
+		"issuer, serial, not_before, not_after, der) SELECT u.organization_id, u.id, "
+		"encode(sha256(int8send(u.id)), 'hex'), 'CN=' || u.name, 'CN=CA', to_hex(u.id), "
+		"now() - interval '1 day', now() + interval '1 year', int8send(u.id) FROM users "
+		"u;"
+		"INSERT INTO sessions (token_hash, user_id, organization_id, kind, "
+		"certificate_id, expires_at) SELECT '" PARTS_TOKEN_HASH
+		"', u.id, u.organization_id, 'member', c.id, now() + interval '1 hour' "
+		"FROM users u JOIN certificates c ON c.user_id = u.id WHERE u.name = 'B';"
+		"SELECT contract_create(" PARTS_N ", 1, 1, 'Locks', NULL, NULL, "
+		"'[{\"credit_code\": \"911100000000000022\", \"role\": \"signer\", "
+		"\"routing_order\": 1}]', d, encode(sha256(d), 'hex'), 1, NULL, NULL) "
+		"FROM (SELECT convert_to('%PDF-1.4 ' || repeat('x', 1000), 'UTF8') d) x;"
+		"SELECT contract_send(" PARTS_N ", 1, 1, NULL);"
+		"SELECT contract_receive(" PARTS_N ", 2, 2, NULL);");
+	ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "set-up: %s",
+		      PQresultErrorMessage(res));
+	PQclear(res);
+	/* another transaction holds the contract and the signer's party locked */
+	res = raw_exec(holder, "BEGIN; SELECT 1 FROM contracts WHERE number = " PARTS_N
+			       " FOR UPDATE; SELECT 1 FROM parties WHERE contract_number = " PARTS_N
+			       " AND organization_id = 2 FOR UPDATE");
+	ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
+	PQclear(res);
+	/* a pool whose statements give up after 3 s: a check that waited would fail */
+	pool = pool_open(base, db_url, 1, 10, 3000);
+	memset(&l, 0, sizeof(l));
+	ck_assert_int_eq(db_signing_prepare_load_auth(pool, PARTS_TOKEN_HASH, 1000000000000000007LL,
+						      0, NULL, on_doc, &l),
+			 SP_OK);
+	while (l.calls == 0 && n++ < 3000)
+		event_base_loop(base, EVLOOP_ONCE);
+	ck_assert_msg(l.err.code == SP_OK, "prepare's check under the lock: %s", l.err.msg);
+	ck_assert_int_eq(l.doc->seq, 0);
+	ck_assert_int_eq((int)l.doc->len, 1009);
+	db_revision_doc_free(l.doc);
+	/* prepare's write and the completion still wait for the lock */
+	writer = PQconnectdb(db_url);
+	ck_assert_int_eq(PQstatus(writer), CONNECTION_OK);
+	PQclear(raw_exec(writer, "SET lock_timeout = '200ms'"));
+	res = raw_exec(writer, "SELECT wf_party_turn(" PARTS_N ", 2, 'sign')");
+	ck_assert_str_eq(PQresultErrorField(res, PG_DIAG_SQLSTATE), "55P03");
+	PQclear(res);
+	/* once the holder has signed, the check refuses as it did */
+	res = raw_exec(holder,
+		       "UPDATE parties SET status = 'signed' WHERE contract_number = " PARTS_N
+		       " AND organization_id = 2; COMMIT");
+	ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+	PQclear(res);
+	memset(&l, 0, sizeof(l));
+	n = 0;
+	ck_assert_int_eq(db_signing_prepare_load_auth(pool, PARTS_TOKEN_HASH, 1000000000000000007LL,
+						      0, NULL, on_doc, &l),
+			 SP_OK);
+	while (l.calls == 0 && n++ < 3000)
+		event_base_loop(base, EVLOOP_ONCE);
+	ck_assert_int_eq(l.err.code, SP_ERR_CONFLICT);
+	ck_assert_str_eq(l.err.sqlstate, "SP409");
+	ck_assert_str_eq(l.err.msg, "your party is signed");
+	ck_assert_ptr_null(l.doc);
+	PQfinish(writer);
+	PQfinish(holder);
+	db_pool_free(pool);
+	event_base_free(base);
+}
+END_TEST
+
+/* A claimant: one connection claiming session sid until the claim fails. */
+struct claimant {
+	char sid[40];
+	volatile int claims;
+	char sqlstate[6];
+	char msg[256];
+};
+
+static void *
+claim_until_refused(void *arg)
+{
+	struct claimant *c = arg;
+	const char *params[1] = { c->sid };
+	PGconn *pg = PQconnectdb(db_url);
+	PGresult *res;
+
+	while (PQstatus(pg) == CONNECTION_OK) {
+		res = PQexecParams(pg,
+				   "SELECT contract_number FROM "
+				   "signing_session_claim_head($1::uuid, 2)",
+				   1, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+			snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", st != NULL ? st : "?");
+			snprintf(c->msg, sizeof(c->msg), "%s", PQresultErrorMessage(res));
+			PQclear(res);
+			break;
+		}
+		PQclear(res);
+		c->claims++;
+	}
+	PQfinish(pg);
+	return NULL;
+}
+
+/*
+ * Two completes of one session: the loser's claim may run while the winner
+ * commits its revision and the session's end. The claim reads the session
+ * and then the latest revision, each statement with its own snapshot; when
+ * the commit falls between the two it saw the session open and a revision
+ * after its base. Its answer must be what happened — this session was used
+ * (SPS11, 409 session_used) — not that another signer's revision landed
+ * (SPS09, stale_revision). One claimant loops on the claim while the winner
+ * commits at a varying moment; over the rounds the commit lands inside the
+ * claim's window often (before 025 this failed within a few rounds).
+ */
+START_TEST(claim_racing_the_completion_says_session_used)
+{
+	PGconn *pg;
+	PGresult *res;
+	int round;
+
+	parts_contract();
+	pg = PQconnectdb(db_url);
+	ck_assert_msg(PQstatus(pg) == CONNECTION_OK, "%s", PQerrorMessage(pg));
+	for (round = 1; round <= 60; round++) {
+		struct claimant c;
+		pthread_t t;
+		char sql[1024];
+
+		memset(&c, 0, sizeof(c));
+		snprintf(sql, sizeof(sql),
+			 "SELECT signing_session_create(" PARTS_N ", 2, 2, %d, '\\x01'::bytea, "
+			 "10, 3, '\\x31'::bytea, 'sha256WithRSAEncryption', ''::bytea, '[]', 600, "
+			 "int8send(2::bigint), 'CN=B', 'CN=CA', '2', now() - interval '1 day', "
+			 "now() + interval '1 year', NULL)->>'session'",
+			 round - 1);
+		res = PQexec(pg, sql);
+		ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "round %d: %s", round,
+			      PQresultErrorMessage(res));
+		snprintf(c.sid, sizeof(c.sid), "%s", PQgetvalue(res, 0, 0));
+		PQclear(res);
+		ck_assert_int_eq(pthread_create(&t, NULL, claim_until_refused, &c), 0);
+		while (c.claims < 2 && c.sqlstate[0] == '\0')
+			usleep(200);
+		usleep((useconds_t)(37 * round % 400));
+		/* the winner: its revision and the session's end in one transaction */
+		snprintf(sql, sizeof(sql),
+			 "BEGIN; " PARTS_REVISION_SQL(
+				 "%d") "UPDATE signing_sessions SET state = 'completed', "
+				       "finished_at = now() WHERE id = '%s'; COMMIT",
+			 round, round, round, c.sid);
+		res = PQexec(pg, sql);
+		ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "round %d: %s", round,
+			      PQresultErrorMessage(res));
+		PQclear(res);
+		ck_assert_int_eq(pthread_join(t, NULL), 0);
+		ck_assert_msg(strcmp(c.sqlstate, "SPS11") == 0, "round %d after %d claims: %s %s",
+			      round, c.claims, c.sqlstate, c.msg);
+	}
+	PQfinish(pg);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1344,6 +1564,8 @@ main(void)
 	tcase_add_test(tc, down_from_the_start_fails_fast);
 	tcase_add_test(tc, next_host_after_refusal);
 	tcase_add_test(tc, signing_document_in_parts);
+	tcase_add_test(tc, signing_check_takes_no_lock);
+	tcase_add_test(tc, claim_racing_the_completion_says_session_used);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(tr, 180);
 	tcase_add_test(tr, restart_recovers_same_pool);

@@ -1,5 +1,6 @@
-/* test_jobs.c: the worker pool: every job done exactly once on the loop thread, a full
- * queue says BUSY, shutdown with jobs pending, OpenSSL errors drained into the job. */
+/* test_jobs.c: the worker pool: every job done exactly once on the loop thread, jobs
+ * done while the loop is busy wake it once, a full queue says BUSY, shutdown with jobs
+ * pending, OpenSSL errors drained into the job. */
 #include <check.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -118,6 +119,51 @@ START_TEST(thousand_jobs_complete_exactly_once_on_loop_thread)
 	}
 	jobs_free(pool);
 	ck_assert_int_eq(st->total_done, NJOBS);
+	event_base_free(st->base);
+	free(st);
+}
+END_TEST
+
+/* Jobs that finish while the loop is busy wake it once, and are all delivered. */
+START_TEST(jobs_done_while_the_loop_is_busy_wake_it_once)
+{
+	struct state *st = calloc(1, sizeof(*st));
+	struct jobs *pool = NULL;
+	struct jobs_stats js;
+	struct sp_errinfo ei;
+	int i, n = 50, waited;
+
+	setup_evthread();
+	st->base = event_base_new();
+	st->loop_thread = pthread_self();
+	st->expected = n;
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(jobs_new(st->base, 2, NJOBS, &pool, &ei), SP_OK);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(jobs_submit(pool, work_square, done_count, mkarg(st, i)), SP_OK);
+	/* The loop is not running: the workers finish every job meanwhile. */
+	for (waited = 0;; waited++) {
+		jobs_stats_get(pool, &js);
+		if (js.queued == 0 && js.running == 0)
+			break;
+		ck_assert_int_lt(waited, 10000);
+		usleep(1000);
+	}
+	ck_assert_uint_eq(js.wakes, 1);
+	event_base_dispatch(st->base);
+	ck_assert_int_eq(st->total_done, n);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(st->done_count[i], 1);
+	/* The list is empty again: the next job wakes the loop again. */
+	st->expected = n + 1;
+	ck_assert_int_eq(jobs_submit(pool, work_square, done_count, mkarg(st, n)), SP_OK);
+	event_base_dispatch(st->base);
+	ck_assert_int_eq(st->total_done, n + 1);
+	jobs_stats_get(pool, &js);
+	ck_assert_uint_eq(js.wakes, 2);
+	ck_assert_uint_eq(js.completed, (unsigned long long)n + 1);
+	ck_assert_int_eq(st->wrong_thread, 0);
+	jobs_free(pool);
 	event_base_free(st->base);
 	free(st);
 }
@@ -257,6 +303,7 @@ main(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, thousand_jobs_complete_exactly_once_on_loop_thread);
+	tcase_add_test(tc, jobs_done_while_the_loop_is_busy_wake_it_once);
 	tcase_add_test(tc, full_queue_is_busy_and_shutdown_finishes_pending);
 	tcase_add_test(tc, openssl_errors_are_drained_into_the_job);
 	tcase_add_test(tc, bad_arguments_are_refused);

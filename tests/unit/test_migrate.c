@@ -458,6 +458,37 @@ START_TEST(credit_code_and_duplicates_refused)
 }
 END_TEST
 
+/*
+ * Organizations, users and certificates are never deleted nor renumbered
+ * (024: the audit trail names them; the foreign keys of the signing's
+ * inserts to them are gone): refused with 23503 as a foreign key refused it,
+ * also for a row nothing references yet and for TRUNCATE.
+ */
+START_TEST(identities_never_deleted)
+{
+	PGconn *pg = schema_db();
+
+	q1(pg, "INSERT INTO organizations (name, credit_code) "
+	       "VALUES ('Unused Co', '91440300MA5FXXXX0A')");
+	q_fails(pg, "DELETE FROM organizations WHERE name = 'Unused Co'", "23503");
+	q_fails(pg, "DELETE FROM organizations", "23503");
+	q_fails(pg, "UPDATE organizations SET id = DEFAULT WHERE name = 'Unused Co'", "23503");
+	q_fails(pg, "TRUNCATE organizations CASCADE", "23503");
+	q1(pg, "INSERT INTO users (kind, name) VALUES ('reviewer', 'Rita')");
+	q_fails(pg, "DELETE FROM users WHERE name = 'Rita'", "23503");
+	q_fails(pg, "UPDATE users SET id = DEFAULT WHERE name = 'Rita'", "23503");
+	q_fails(pg, "TRUNCATE users CASCADE", "23503");
+	q_fails(pg, "DELETE FROM certificates", "23503");
+	q_fails(pg, "UPDATE certificates SET id = DEFAULT", "23503");
+	q_fails(pg, "TRUNCATE certificates CASCADE", "23503");
+	/* the rest of a row changes as before */
+	q1(pg, "UPDATE users SET name = 'Rita B' WHERE name = 'Rita'");
+	q1(pg, "UPDATE certificates SET revoked_at = now()");
+	ck_assert_str_eq(q1(pg, "SELECT count(*) FROM organizations"), "3");
+	PQfinish(pg);
+}
+END_TEST
+
 START_TEST(revisions_reassemble_from_deltas)
 {
 	PGconn *pg = schema_db();
@@ -637,6 +668,7 @@ main(void)
 	tcase_set_timeout(ts, 120);
 	tcase_add_checked_fixture(ts, setup, teardown);
 	tcase_add_test(ts, credit_code_and_duplicates_refused);
+	tcase_add_test(ts, identities_never_deleted);
 	tcase_add_test(ts, revisions_reassemble_from_deltas);
 	tcase_add_test(ts, audit_chain_links_and_detects_tampering);
 	tcase_add_test(ts, audit_tail_deletion_detected);

@@ -98,6 +98,23 @@ START_TEST(unsigned_upload_rewritten_deterministically)
 	ck_assert_ptr_nonnull(memmem(b.d, b.n, "SHADOW-CONTENT", 14));
 	ck_assert_int_eq(EVP_Digest(n1.data, n1.len, sha, &sl, EVP_sha256(), NULL), 1);
 	ck_assert_mem_eq(sha, n1.sha256, 32);
+	/* The digest state kept going: more bytes after the stored ones hash as the whole. */
+	{
+		EVP_MD_CTX *m = EVP_MD_CTX_new();
+		unsigned char *whole = malloc(n1.len + 4), got[32];
+
+		ck_assert_ptr_nonnull(n1.sha256_state);
+		ck_assert_ptr_nonnull(whole);
+		memcpy(whole, n1.data, n1.len);
+		memcpy(whole + n1.len, "%EOF", 4);
+		ck_assert_int_eq(EVP_MD_CTX_copy_ex(m, n1.sha256_state), 1);
+		ck_assert_int_eq(EVP_DigestUpdate(m, "%EOF", 4), 1);
+		ck_assert_int_eq(EVP_DigestFinal_ex(m, got, &sl), 1);
+		ck_assert_int_eq(EVP_Digest(whole, n1.len + 4, sha, &sl, EVP_sha256(), NULL), 1);
+		ck_assert_mem_eq(got, sha, 32);
+		EVP_MD_CTX_free(m);
+		free(whole);
+	}
 	/* Same input, same bytes (deterministic /ID): a repeat upload is recognisable. */
 	ck_assert_int_eq(pdf_upload_normalize((unsigned char *)b.d, b.n, &n2, NULL), SP_OK);
 	ck_assert_uint_eq(n1.len, n2.len);

@@ -567,6 +567,24 @@ START_TEST(kept_pages_give_the_same_update)
 	ck_assert_int_ne(pdf_doc_open_stored_known(d, n, wrong, 2, &bad, &ei), SP_OK);
 	ck_assert_int_ne(pdf_doc_open_stored_known(d, n, pages, 0, &bad, &ei), SP_OK);
 	ck_assert_ptr_null(bad);
+	/* A list of the right length with the catalog for page 3: a page is checked and
+	   measured where it is used, so the others serve and page 3 is refused. */
+	memcpy(wrong, pages, sizeof(wrong));
+	wrong[4] = 1;
+	wrong[5] = 0;
+	ck_assert_msg(pdf_doc_open_stored_known(d, n, wrong, 3, &bad, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_int_eq(pdf_doc_page_info(bad, 1, &pb, &ei), SP_OK);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_page_info(bad, 3, &pb, &ei), SP_ERR_PDF);
+	ck_assert_str_eq(ei.reason, "pdf_bad_page");
+	pl[1].pages = "1-2";
+	ck_assert_msg(pdf_sig_prepare_update(bad, &par, &s, 1, pl, 2, &b, &ei) == SP_OK, "%s",
+		      ei.msg);
+	pdf_sig_prepared_cleanup(&b);
+	ck_assert_int_eq(pdf_sig_prepare_update(bad, &par, &s, 1, pl, 3, &b, &ei), SP_ERR_PDF);
+	pl[1].pages = "all";
+	pdf_doc_free(bad);
+	bad = NULL;
 	pdf_sig_prepared_cleanup(&a);
 	pdf_doc_free(walked);
 	pdf_doc_free(kept);
@@ -574,7 +592,8 @@ START_TEST(kept_pages_give_the_same_update)
 	pdf_sha256_free(other);
 	free(copy);
 	free(d);
-	/* a page without a valid /MediaBox: the walk refuses it, and so does a kept list */
+	/* a page without a valid /MediaBox: the walk refuses it, and so does a kept list
+	   where the page is used */
 	memset(tp, 0, sizeof(tp));
 	tp[1].has_mb = 1; /* [0 0 0 0] */
 	d = make_pdf(tp, 3, &n);
@@ -582,9 +601,15 @@ START_TEST(kept_pages_give_the_same_update)
 	ck_assert_int_eq(pdf_doc_open_stored(d, n, &bad, &ei), SP_ERR_PDF);
 	ck_assert_str_eq(ei.reason, "pdf_bad_page");
 	sp_errinfo_init(&ei);
-	ck_assert_int_eq(pdf_doc_open_stored_known(d, n, pages, np, &bad, &ei), SP_ERR_PDF);
+	ck_assert_int_eq(pdf_doc_open_stored_known(d, n, pages, np, &bad, &ei), SP_OK);
+	ck_assert_int_eq(pdf_doc_page_info(bad, 1, &pb, &ei), SP_OK);
+	ck_assert_int_eq(pdf_doc_page_info(bad, 2, &pb, &ei), SP_ERR_PDF);
 	ck_assert_str_eq(ei.reason, "pdf_bad_page");
-	ck_assert_ptr_null(bad);
+	sp_errinfo_init(&ei);
+	par.orig_hash = NULL; /* the bytes are hashed in the update */
+	ck_assert_int_eq(pdf_sig_prepare_update(bad, &par, &s, 1, pl, 3, &b, &ei), SP_ERR_PDF);
+	ck_assert_str_eq(ei.reason, "pdf_bad_page");
+	pdf_doc_free(bad);
 	free(pages);
 	free(d);
 }
