@@ -15,9 +15,6 @@
 
 #include "pdf_int.h"
 
-#define SIG_FIELDS_MAX 1000
-#define FIELD_NODES_MAX 20000
-
 static const unsigned char *
 find(const unsigned char *d, size_t from, size_t to, const char *s)
 {
@@ -381,7 +378,7 @@ lock_read(qpdf_data q, qpdf_oh params, struct pdf_sig_field *s)
 
 /*
  * The FieldMDP lock a signature carries: its /Reference's, which replaces
- * the field's /Lock that field_lock() read (the field and its signature
+ * the field's /Lock that pdf_sig_field_lock() read (the field and its signature
  * value may be read from different revisions).
  */
 static void
@@ -402,8 +399,8 @@ ref_lock(qpdf_data q, qpdf_oh sig, struct pdf_sig_field *s)
 	}
 }
 
-static void
-field_lock(qpdf_data q, qpdf_oh field, struct pdf_sig_field *s)
+void
+pdf_sig_field_lock(qpdf_data q, qpdf_oh field, struct pdf_sig_field *s)
 {
 	qpdf_oh lk = qpdf_oh_get_key_if_dict(q, field, "/Lock");
 
@@ -510,6 +507,12 @@ sig_read(struct pdf_doc *doc, qpdf_oh v, struct pdf_sig_field *s, struct sp_erri
 }
 
 int
+pdf_sig_read_value(struct pdf_doc *doc, qpdf_oh v, struct pdf_sig_field *s, struct sp_errinfo *ei)
+{
+	return sig_read(doc, v, s, ei);
+}
+
+int
 pdf_sig_field_read(struct pdf_doc *doc, struct pdf_sig_field *s, struct sp_errinfo *ei)
 {
 	qpdf_oh v;
@@ -544,7 +547,7 @@ sig_add(struct pdf_doc *doc, qpdf_oh field, qpdf_oh v, const char *name, int laz
 	memset(s, 0, sizeof(*s));
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->field_obj = qpdf_oh_get_object_id(q, field);
-	field_lock(q, field, s);
+	pdf_sig_field_lock(q, field, s);
 	if (qpdf_oh_is_indirect(q, v)) {
 		s->sig_obj = qpdf_oh_get_object_id(q, v);
 		s->sig_gen = qpdf_oh_get_generation(q, v);
@@ -629,6 +632,10 @@ list(struct pdf_doc *doc, const int *skip, size_t nskip, int lazy, const struct 
 
 	*out = NULL;
 	*nout = 0;
+	/* the lazy listing from the form's kept facts (form_kept.c), when they answer */
+	if (lazy && nskip == 0 && doc->kept != NULL &&
+	    (r = form_kept_list(doc, kn, nkn, out, nout, ei)) != 1)
+		return r;
 	if (!(st = malloc(cap * sizeof(*st))))
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	af = qpdf_oh_get_key_if_dict(q, qpdf_get_root(q), "/AcroForm");
