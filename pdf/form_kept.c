@@ -21,10 +21,14 @@
  * resolves as before, unless what locates it changes: an object stream it
  * is in (a stream), a stream's or object stream's indirect /Length, /N or
  * /First (an integer object), or, for an object that did not resolve at
- * all, a new object (it, or an object stream holding it). So an update
- * that lists an existing object other than a dictionary or an array keeps
- * nothing, and an entry whose walk read a missing object is walked again
- * at every update. The reference to a signature value is
+ * all, a new object (it, or an object stream holding it); and how an
+ * object stream decodes, which its dictionary decides, with whatever it
+ * refers to (an indirect /DecodeParms or /Filter: a dictionary or an array
+ * too). So an update that lists an existing object other than a dictionary
+ * or an array, an object older's cross-reference streams name as an object
+ * stream, anything such a stream's dictionary reaches, or an object of a
+ * generation other than 0, keeps nothing; and an entry whose walk read a
+ * missing object is walked again at every update. The reference to a signature value is
  * part of its field; what the value is never counts (the listing reads it
  * when it must, from the document at hand). The /Fields array itself, the
  * AcroForm and the catalog are read again in the newer revision at every
@@ -43,7 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pdf_int.h"
+#include "diff_int.h"
 
 /* What the walks of one /Fields entry found. */
 struct form_entry {
@@ -466,12 +470,16 @@ entry_copy(struct form_kept *k, const struct form_kept *old, size_t at, size_t t
 	    grow((void **)&k->deps, &k->dcap, k->ndeps + oe->ndeps, sizeof(*k->deps)) < 0)
 		return -1;
 	k->e[k->ne++] = *oe;
-	memcpy(k->text + k->text_len, old->text + text_off, tl);
+	/* (an empty part may be a NULL array: no pointer arithmetic on it) */
+	if (tl > 0)
+		memcpy(k->text + k->text_len, old->text + text_off, tl);
 	k->text_len += tl;
 	k->nnames += oe->nnames;
-	memcpy(k->s + k->ns, old->s + sig0, oe->nsig * sizeof(*k->s));
+	if (oe->nsig > 0)
+		memcpy(k->s + k->ns, old->s + sig0, oe->nsig * sizeof(*k->s));
 	k->ns += oe->nsig;
-	memcpy(k->deps + k->ndeps, old->deps + dep0, oe->ndeps * sizeof(*k->deps));
+	if (oe->ndeps > 0)
+		memcpy(k->deps + k->ndeps, old->deps + dep0, oe->ndeps * sizeof(*k->deps));
 	k->ndeps += oe->ndeps;
 	k->rf_nodes += oe->rf_nodes;
 	k->ls_nodes += oe->ls_nodes;
@@ -882,6 +890,12 @@ pdf_doc_form_export(struct pdf_doc *doc, const uint8_t sha256[32], uint8_t **out
 			return r == 1 ? sp_err(ei, SP_ERR_UNSUPPORTED,
 					       "this form's facts cannot be kept")
 				      : sp_err(ei, r, "out of memory");
+		/* the build read objects the walk had not (a /Lock): damage met there too */
+		if (pdf_doc_damaged(doc)) {
+			form_kept_free(k);
+			return sp_err(ei, SP_ERR_UNSUPPORTED,
+				      "a damaged document's form is not kept");
+		}
 		/* the listing answers from them too from now on (what the walk answers) */
 		doc->kept = k;
 	}
@@ -890,14 +904,145 @@ pdf_doc_form_export(struct pdf_doc *doc, const uint8_t sha256[32], uint8_t **out
 	return SP_OK;
 }
 
+/* SP_OK when every entry in use the update lists is of generation 0. */
+static int
+update_gens_zero(struct pdf_doc *newer, const struct pdf_revision *rev)
+{
+	struct diff_xent *x = NULL;
+	size_t nx = 0, i;
+	int self, r = SP_OK;
+
+	if (diff_xref_entries(newer, rev, &self, &x, &nx) != 0)
+		r = SP_ERR_UNSUPPORTED;
+	for (i = 0; r == SP_OK && i < nx; i++)
+		if (x[i].type != 0 && x[i].gen != 0)
+			r = SP_ERR_UNSUPPORTED;
+	free(x);
+	return r;
+}
+
+/* Bounds of objstm_reads(): object streams, and objects their dictionaries reach. */
+#define OBJSTM_MAX 4096
+#define OBJSTM_READS_MAX 4096
+
+static int
+int_in(const int *v, size_t n, int x)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == x)
+			return 1;
+	return 0;
+}
+
+/*
+ * The objects that decide how older's object streams decode: each object
+ * stream older's cross-reference streams name (type 2 entries) and every
+ * object its dictionary reaches (an indirect /Filter, /DecodeParms, /Length,
+ * /N, /First, and what they refer to). An update that redefines one of them
+ * changes objects it does not list (reviewed: an indirect /DecodeParms
+ * redefined with a predictor moved a locked field into view). *out is
+ * malloc'd; SP_ERR_UNSUPPORTED past the bounds or when a section cannot be
+ * read (the caller then keeps nothing).
+ */
+static int
+objstm_reads(struct pdf_doc *older, const struct pdf_revision *revs, size_t nrevs, int **out,
+	     size_t *nout)
+{
+	struct diff_xent *x = NULL;
+	int *streams = NULL, *reads = NULL, self, r = SP_ERR_UNSUPPORTED;
+	size_t nx, ns = 0, nr = 0, i, j, sp, steps = 0;
+	qpdf_oh stack[64];
+
+	*out = NULL;
+	*nout = 0;
+	if (!(streams = malloc(OBJSTM_MAX * sizeof(*streams))) ||
+	    !(reads = malloc(OBJSTM_READS_MAX * sizeof(*reads)))) {
+		r = SP_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < nrevs; i++) {
+		if (!revs[i].xref_stream && revs[i].xrefstm == 0)
+			continue; /* a table alone puts nothing in an object stream */
+		if (diff_xref_entries(older, &revs[i], &self, &x, &nx) != 0)
+			goto out;
+		for (j = 0; j < nx; j++) {
+			if (x[j].type != 2 || int_in(streams, ns, x[j].in))
+				continue;
+			if (x[j].in <= 0 || ns == OBJSTM_MAX)
+				goto out;
+			streams[ns++] = x[j].in;
+		}
+		free(x);
+		x = NULL;
+	}
+	for (i = 0; i < ns; i++) {
+		qpdf_oh o = qpdf_get_object_by_id(older->q, streams[i], 0);
+
+		if (nr == OBJSTM_READS_MAX)
+			goto out;
+		reads[nr++] = streams[i];
+		if (!qpdf_oh_is_stream(older->q, o))
+			continue; /* no object stream: its objects do not resolve either way */
+		sp = 0;
+		stack[sp++] = qpdf_oh_get_dict(older->q, o);
+		while (sp > 0) {
+			qpdf_oh h = stack[--sp];
+			enum qpdf_object_type_e t;
+			int id, k, m;
+
+			if (++steps > OBJSTM_READS_MAX)
+				goto out;
+			if (qpdf_oh_is_indirect(older->q, h)) {
+				id = qpdf_oh_get_object_id(older->q, h);
+				if (int_in(reads, nr, id))
+					continue;
+				if (nr == OBJSTM_READS_MAX)
+					goto out;
+				reads[nr++] = id;
+			}
+			t = qpdf_oh_get_type_code(older->q, h);
+			if (t == ot_array) {
+				m = qpdf_oh_get_array_n_items(older->q, h);
+				for (k = 0; k < m; k++) {
+					if (sp == sizeof(stack) / sizeof(stack[0]))
+						goto out;
+					stack[sp++] = qpdf_oh_get_array_item(older->q, h, k);
+				}
+			} else if (t == ot_dictionary || t == ot_stream) {
+				qpdf_oh dict = t == ot_stream ? qpdf_oh_get_dict(older->q, h) : h;
+
+				qpdf_oh_begin_dict_key_iter(older->q, dict);
+				while (qpdf_oh_dict_more_keys(older->q)) {
+					const char *key = qpdf_oh_dict_next_key(older->q);
+
+					if (sp == sizeof(stack) / sizeof(stack[0]))
+						goto out;
+					stack[sp++] = qpdf_oh_get_key_if_dict(older->q, dict, key);
+				}
+			}
+		}
+	}
+	*out = reads;
+	*nout = nr;
+	reads = NULL;
+	r = SP_OK;
+out:
+	free(x);
+	free(streams);
+	free(reads);
+	return r;
+}
+
 int
 pdf_doc_form_keep(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf_revision *revs,
 		  size_t nrevs, struct sp_errinfo *ei)
 {
 	const struct pdf_revision *rev = nrevs >= 2 ? &revs[nrevs - 1] : NULL;
 	struct form_kept *k = NULL;
-	int *nums = NULL, r;
-	size_t n = 0, i;
+	int *nums = NULL, *osr = NULL, r;
+	size_t n = 0, nosr = 0, i;
 	qpdf_oh o;
 
 	if (older->kept == NULL || newer->kept != NULL || newer->form_read)
@@ -912,6 +1057,13 @@ pdf_doc_form_keep(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf
 		return sp_err(ei, SP_ERR_UNSUPPORTED, "damaged, or the update shrinks the file");
 	if ((r = pdf_revision_listed(newer, rev, &nums, &n, ei)) != SP_OK)
 		return r;
+	if ((r = objstm_reads(older, revs, nrevs - 1, &osr, &nosr)) != SP_OK) {
+		free(nums);
+		return r == SP_ERR_UNSUPPORTED
+			       ? sp_err(ei, r,
+					"the older revision's object streams are not bounded")
+			       : sp_err(ei, r, "out of memory");
+	}
 	/*
 	 * What the update lists beyond the dependencies it may hit: an object
 	 * older has must be a dictionary or an array (a stream may be an object
@@ -925,13 +1077,20 @@ pdf_doc_form_keep(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf
 		if (nums[i] <= 0)
 			continue; /* the free list's head */
 		o = qpdf_get_object_by_id(older->q, nums[i], 0);
-		if (!qpdf_oh_is_null(older->q, o) && !qpdf_oh_is_dictionary(older->q, o) &&
-		    !qpdf_oh_is_array(older->q, o))
+		if ((!qpdf_oh_is_null(older->q, o) && !qpdf_oh_is_dictionary(older->q, o) &&
+		     !qpdf_oh_is_array(older->q, o)) ||
+		    int_in(osr, nosr, nums[i]))
 			break;
 	}
+	free(osr);
 	if (i < n) {
 		free(nums);
 		return sp_err(ei, SP_ERR_UNSUPPORTED, "the update redefines object %d", nums[i]);
+	}
+	/* an entry of another generation than 0: looked up above by generation 0 */
+	if ((r = update_gens_zero(newer, rev)) != SP_OK) {
+		free(nums);
+		return sp_err(ei, r, "the update lists an object of a generation other than 0");
 	}
 	r = kept_build(newer, older->kept, nums, n, &k);
 	free(nums);
