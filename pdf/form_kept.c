@@ -1084,8 +1084,10 @@ pdf_doc_form_keep(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf
 	}
 	free(osr);
 	if (i < n) {
+		int num = nums[i];
+
 		free(nums);
-		return sp_err(ei, SP_ERR_UNSUPPORTED, "the update redefines object %d", nums[i]);
+		return sp_err(ei, SP_ERR_UNSUPPORTED, "the update redefines object %d", num);
 	}
 	/* an entry of another generation than 0: looked up above by generation 0 */
 	if ((r = update_gens_zero(newer, rev)) != SP_OK) {
