@@ -295,8 +295,8 @@ main(int argc, char **argv)
 			sign_bt(&lt, &ltn);
 			before = ltn;
 			t0 = now_ms();
-			if (crypto_ltv_add_dss(trust, NULL, NULL, lt, ltn, 0, &mid, &midn, &ei) !=
-				    SP_OK ||
+			if (crypto_ltv_add_dss(trust, NULL, NULL, lt, ltn, 0, NULL, &mid, &midn,
+					       &ei) != SP_OK ||
 			    !mid)
 				die("dss", &ei);
 			tm_[T_LT][nt[T_LT]] = now_ms() - t0;
