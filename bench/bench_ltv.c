@@ -315,8 +315,8 @@ main(int argc, char **argv)
 		}
 		before = ltn;
 		t0 = now_ms();
-		if (crypto_ltv_doc_timestamp(trust, lt, ltn, 0, local_ts, NULL, &fin, &finn, &until,
-					     &gen, &ei) != SP_OK)
+		if (crypto_ltv_doc_timestamp(trust, lt, ltn, 0, NULL, local_ts, NULL, &fin, &finn,
+					     &until, &gen, &ei) != SP_OK)
 			die("document timestamp", &ei);
 		tm_[T_LTA][nt[T_LTA]] = now_ms() - t0;
 		by[T_LTA][nt[T_LTA]] = (double)(finn - before);

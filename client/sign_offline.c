@@ -113,8 +113,9 @@ extend(const struct sign_opts *o, unsigned char **data, size_t *len, struct sp_e
 				    ei)) != SP_OK)
 		goto out;
 	if (o->level >= 3 &&
-	    (r = crypto_ltv_doc_timestamp(t, mid ? mid : *data, mid ? midlen : *len, 0, doc_ts,
-					  (void *)o, &fin, &finlen, &until, &gen, ei)) != SP_OK) {
+	    (r = crypto_ltv_doc_timestamp(t, mid ? mid : *data, mid ? midlen : *len, 0, NULL,
+					  doc_ts, (void *)o, &fin, &finlen, &until, &gen, ei)) !=
+		    SP_OK) {
 		sp_errinfo_prefix(ei, "document timestamp");
 		goto out;
 	}

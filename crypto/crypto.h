@@ -281,12 +281,14 @@ typedef int (*crypto_ts_digest_fn)(void *arg, const uint8_t sha256[32], uint8_t 
  * timestamp (/DocTimeStamp, ETSI.RFC3161, an invisible field) whose token ts
  * makes over the byte ranges. *out (malloc'd) is the whole new file;
  * *tsa_until the TSA certificate's notAfter, *gen_time the token's time.
- * t (may be NULL) lends its certificate cache to read the token.
+ * t (may be NULL) lends its certificate cache to read the token. known (may
+ * be NULL), as crypto_ltv_add_dss's: the signatures it holds are not parsed
+ * again to size the timestamp's /Contents (the same size either way).
  */
 int crypto_ltv_doc_timestamp(const struct crypto_trust *t, const uint8_t *data, size_t len,
-			     unsigned flags, crypto_ts_digest_fn ts, void *arg, uint8_t **out,
-			     size_t *outlen, time_t *tsa_until, time_t *gen_time,
-			     struct sp_errinfo *ei) SP_WUR;
+			     unsigned flags, const struct crypto_ltv_known *known,
+			     crypto_ts_digest_fn ts, void *arg, uint8_t **out, size_t *outlen,
+			     time_t *tsa_until, time_t *gen_time, struct sp_errinfo *ei) SP_WUR;
 
 /*
  * Outbound policy for OCSP responders named by certificates (AIA): with

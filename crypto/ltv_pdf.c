@@ -56,28 +56,6 @@ out:
 	return out > s->contents_len ? 0 : out;
 }
 
-static size_t
-doc_ts_contents(struct pdf_doc *doc)
-{
-	struct pdf_sig_field *sigs = NULL;
-	size_t n = 0, i, m = 0, k;
-	struct sp_errinfo ei;
-
-	sp_errinfo_init(&ei);
-	if (pdf_sig_fields_list(doc, &sigs, &n, &ei) != SP_OK)
-		return DOC_TS_CONTENTS_DEFAULT;
-	for (i = 0; i < n; i++)
-		if (sigs[i].contents_state == PDF_SIG_KEY_OK && (k = token_len(&sigs[i])) > m)
-			m = k;
-	pdf_sig_fields_free(sigs, n);
-	if (m == 0)
-		return DOC_TS_CONTENTS_DEFAULT;
-	m += m / 4 + DOC_TS_MARGIN;
-	return m < DOC_TS_CONTENTS_MIN    ? DOC_TS_CONTENTS_MIN
-	       : m > PDF_SIG_CONTENTS_MAX ? PDF_SIG_CONTENTS_MAX
-					  : m;
-}
-
 /* data opened for an update: whole, or as a stored document (CRYPTO_LTV_STORED). */
 static int
 ltv_open(const uint8_t *data, size_t len, unsigned flags, struct pdf_doc **doc,
@@ -335,10 +313,36 @@ out:
 	return r;
 }
 
+/* doc is data[0..len); known as crypto_ltv_add_dss's (its reads spare the parse) */
+static size_t
+doc_ts_contents(struct pdf_doc *doc, const uint8_t *data, size_t len,
+		const struct crypto_ltv_known *known)
+{
+	struct pdf_sig_field *sigs = NULL;
+	size_t n = 0, i, m = 0, k;
+	struct sp_errinfo ei;
+	int nl;
+
+	sp_errinfo_init(&ei);
+	if (sigs_list(doc, data, len, known, &sigs, &n, &nl, &ei) != SP_OK)
+		return DOC_TS_CONTENTS_DEFAULT;
+	for (i = 0; i < n; i++)
+		if (sigs[i].contents_state == PDF_SIG_KEY_OK && (k = token_len(&sigs[i])) > m)
+			m = k;
+	pdf_sig_fields_free(sigs, n);
+	if (m == 0)
+		return DOC_TS_CONTENTS_DEFAULT;
+	m += m / 4 + DOC_TS_MARGIN;
+	return m < DOC_TS_CONTENTS_MIN    ? DOC_TS_CONTENTS_MIN
+	       : m > PDF_SIG_CONTENTS_MAX ? PDF_SIG_CONTENTS_MAX
+					  : m;
+}
+
 int
 crypto_ltv_doc_timestamp(const struct crypto_trust *t, const uint8_t *data, size_t len,
-			 unsigned flags, crypto_ts_digest_fn ts, void *arg, uint8_t **out,
-			 size_t *outlen, time_t *tsa_until, time_t *gen_time, struct sp_errinfo *ei)
+			 unsigned flags, const struct crypto_ltv_known *known,
+			 crypto_ts_digest_fn ts, void *arg, uint8_t **out, size_t *outlen,
+			 time_t *tsa_until, time_t *gen_time, struct sp_errinfo *ei)
 {
 	struct pdf_doc *doc = NULL;
 	struct pdf_sig_params par;
@@ -356,7 +360,7 @@ crypto_ltv_doc_timestamp(const struct crypto_trust *t, const uint8_t *data, size
 	par.doc_timestamp = 1;
 	if ((r = ltv_open(data, len, flags, &doc, ei)) != SP_OK)
 		goto out;
-	par.contents_max = doc_ts_contents(doc);
+	par.contents_max = doc_ts_contents(doc, data, len, known);
 	if ((r = pdf_sig_prepare(doc, &par, NULL, 0, NULL, 0, &prep, ei)) != SP_OK ||
 	    (r = ts(arg, prep.sha256, &tok, &toklen, gen_time, ei)) != SP_OK)
 		goto out;

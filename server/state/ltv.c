@@ -75,7 +75,7 @@ ltv_extend(struct crypto_trust *t, const struct tsa_provider *tsa, const uint8_t
 		goto out;
 	if (flags & LTV_ARCHIVE) {
 		r = crypto_ltv_doc_timestamp(t, mid ? mid : data, mid ? midlen : len,
-					     CRYPTO_LTV_STORED, provider_ts, &ta, &out->data,
+					     CRYPTO_LTV_STORED, known, provider_ts, &ta, &out->data,
 					     &out->len, &out->archive_until, &out->archive_time,
 					     ei);
 		goto out;

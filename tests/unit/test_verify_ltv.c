@@ -709,13 +709,57 @@ reads_of(const unsigned char *d, size_t n, size_t *rlen)
 	return reads;
 }
 
+/* The corpus TSA over a document timestamp's digest (crypto_ts_digest_fn). */
+static int
+corpus_ts(void *arg, const uint8_t sha256[32], uint8_t **tok, size_t *toklen, time_t *gen,
+	  struct sp_errinfo *ei)
+{
+	uint8_t *q = NULL, *resp = NULL;
+	size_t qlen = 0, rlen = 0;
+	int r;
+
+	(void)arg;
+	*gen = time(NULL);
+	if ((r = crypto_ts_query_new_digest(sha256, NULL, &q, &qlen, ei)) == SP_OK &&
+	    (r = crypto_tsa_respond(vc_tsa, q, qlen, 7, 0, &resp, &rlen, ei)) == SP_OK)
+		r = crypto_ts_response_check(resp, rlen, q, qlen, NULL, tok, toklen, NULL, ei);
+	free(q);
+	free(resp);
+	return r;
+}
+
+/* The length of d[0..n) with a document timestamp, its prefix's reads given or not. */
+static size_t
+doc_ts_len(const unsigned char *d, size_t n, size_t given, const uint8_t *reads, size_t rlen)
+{
+	struct crypto_ltv_known kn = { .given_len = given, .reads = reads, .reads_len = rlen };
+	struct pdf_doc *g = NULL;
+	struct sp_errinfo ei;
+	uint8_t *out = NULL;
+	size_t outn = 0;
+	time_t until, gen;
+
+	sp_errinfo_init(&ei);
+	if (reads != NULL)
+		ck_assert_int_eq(pdf_doc_open_view(d, given, &g, &ei), SP_OK);
+	kn.given = g;
+	ck_assert_msg(crypto_ltv_doc_timestamp(trust, d, n, CRYPTO_LTV_STORED,
+					       reads != NULL ? &kn : NULL, corpus_ts, NULL, &out,
+					       &outn, &until, &gen, &ei) == SP_OK,
+		      "%s", ei.msg);
+	free(out);
+	pdf_doc_free(g);
+	return outn;
+}
+
 /*
  * A completion's DSS from the base's kept signature reads (only the new
  * signature parsed) is the DSS of the full read, byte for byte, along a
  * chain of signers at B-LT with a document timestamp (B-LTA) in it, and for
  * a signature still without a /VRI entry too (its evidence then comes from
- * its kept /Contents); reads that do not fit (not pack's, another prefix)
- * do the full read.
+ * its kept /Contents), and the document timestamp's /Contents is sized
+ * alike; reads that do not fit (not pack's, another prefix) do the full
+ * read.
  */
 START_TEST(dss_from_kept_reads)
 {
@@ -757,6 +801,10 @@ START_TEST(dss_from_kept_reads)
 		ck_assert_int_eq(nl, -1);
 		ck_assert(nk == nf && memcmp(kept, full, nf) == 0);
 		free(kept);
+		/* the last signer's document timestamp: its /Contents sized alike */
+		if (i == 3)
+			ck_assert_uint_eq(doc_ts_len(full, nf, n, reads, rlen),
+					  doc_ts_len(full, nf, 0, NULL, 0));
 		free(reads);
 		free(next);
 		free(cur);
