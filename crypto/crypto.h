@@ -242,6 +242,10 @@ struct crypto_ltv_known {
 	   in their last revision (its crypto_verify_opts.sigs_out; borrowed) */
 	const uint8_t *reads;
 	size_t reads_len;
+	/* data's pages (object number / generation pairs) when known, NULL: the page tree
+	   is walked (crypto_ltv_add_dss opens data as pdf_doc_open_stored_known() then) */
+	const int *pages;
+	size_t npages;
 	/* out: when they were used, how many signed fields data lists (the count of
 	   pdf_sig_fields_list_lazy, which the listing gave on the way); else -1 */
 	int nlisted;

@@ -56,11 +56,21 @@ out:
 	return out > s->contents_len ? 0 : out;
 }
 
-/* data opened for an update: whole, or as a stored document (CRYPTO_LTV_STORED). */
+/*
+ * data opened for an update: whole, or as a stored document (CRYPTO_LTV_STORED),
+ * with its page list when the caller knows it (pages: the tree is not walked
+ * again; a list that is not data's fails, and the walk decides).
+ */
 static int
-ltv_open(const uint8_t *data, size_t len, unsigned flags, struct pdf_doc **doc,
-	 struct sp_errinfo *ei)
+ltv_open(const uint8_t *data, size_t len, unsigned flags, const int *pages, size_t npages,
+	 struct pdf_doc **doc, struct sp_errinfo *ei)
 {
+	struct sp_errinfo ign;
+
+	sp_errinfo_init(&ign);
+	if ((flags & CRYPTO_LTV_STORED) && pages != NULL && npages > 0 &&
+	    pdf_doc_open_stored_known(data, len, pages, npages, doc, &ign) == SP_OK)
+		return SP_OK;
 	return (flags & CRYPTO_LTV_STORED) ? pdf_doc_open_stored(data, len, doc, ei)
 					   : pdf_doc_open(data, len, doc, ei);
 }
@@ -246,7 +256,8 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 	memset(&add, 0, sizeof(add));
 	if (known != NULL)
 		known->nlisted = -1;
-	if ((r = ltv_open(data, len, flags, &doc, ei)) != SP_OK ||
+	if ((r = ltv_open(data, len, flags, known ? known->pages : NULL, known ? known->npages : 0,
+			  &doc, ei)) != SP_OK ||
 	    (r = sigs_list(doc, data, len, known, &sigs, &nsigs, &nl, ei)) != SP_OK ||
 	    (r = pdf_dss_read(doc, &dss, ei)) != SP_OK)
 		goto out;
@@ -358,7 +369,7 @@ crypto_ltv_doc_timestamp(const struct crypto_trust *t, const uint8_t *data, size
 	memset(&par, 0, sizeof(par));
 	par.signing_time = time(NULL);
 	par.doc_timestamp = 1;
-	if ((r = ltv_open(data, len, flags, &doc, ei)) != SP_OK)
+	if ((r = ltv_open(data, len, flags, NULL, 0, &doc, ei)) != SP_OK)
 		goto out;
 	par.contents_max = doc_ts_contents(doc, data, len, known);
 	if ((r = pdf_sig_prepare(doc, &par, NULL, 0, NULL, 0, &prep, ei)) != SP_OK ||

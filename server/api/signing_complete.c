@@ -735,11 +735,16 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 		kn.reads = reads;
 		kn.reads_len = rlen;
 	}
+	/* the signed revision kept the base's pages (revision_check): not walked again */
+	if (j->new_pages_ok) {
+		kn.pages = j->pages;
+		kn.npages = j->npages;
+	}
 	sp_errinfo_init(&ei);
 	/* engine_check verifies the result whole before it is kept */
 	r = ltv_extend(j->trust, j->tsa, ss->document, ss->document_len,
-		       (archive ? LTV_ARCHIVE : 0) | LTV_CHECKED_AFTER, ss->archive_serial,
-		       kn.reads != NULL ? &kn : NULL, lr, &ei);
+		       (archive ? LTV_ARCHIVE : 0) | LTV_CHECKED_AFTER, ss->archive_serial, &kn, lr,
+		       &ei);
 	free(reads);
 	if (kn.reads != NULL && kn.nlisted >= 0)
 		j->new_nsigned = kn.nlisted;

@@ -676,19 +676,27 @@ dss_known(const unsigned char *d, size_t n, size_t given, const uint8_t *reads, 
 	  size_t *outn, int *nlisted)
 {
 	struct crypto_ltv_known kn = { .given_len = given, .reads = reads, .reads_len = rlen };
-	struct pdf_doc *g = NULL;
+	struct pdf_doc *g = NULL, *all = NULL;
 	struct sp_errinfo ei;
 	uint8_t *out = NULL;
+	int *pages = NULL;
 
 	sp_errinfo_init(&ei);
-	if (reads != NULL)
+	if (reads != NULL) {
 		ck_assert_int_eq(pdf_doc_open_view(d, given, &g, &ei), SP_OK);
+		/* and d's pages, as a completion hands them on: the tree not walked */
+		ck_assert_int_eq(pdf_doc_open_view(d, n, &all, &ei), SP_OK);
+		ck_assert_int_eq(pdf_doc_page_objs(all, &pages, &kn.npages, &ei), SP_OK);
+		kn.pages = pages;
+	}
 	kn.given = g;
 	ck_assert_msg(crypto_ltv_add_dss(trust, NULL, NULL, d, n, CRYPTO_LTV_STORED,
 					 reads != NULL ? &kn : NULL, &out, outn, &ei) == SP_OK,
 		      "%s", ei.msg);
 	ck_assert_ptr_nonnull(out);
 	*nlisted = reads != NULL ? kn.nlisted : -1;
+	free(pages);
+	pdf_doc_free(all);
 	pdf_doc_free(g);
 	return out;
 }
