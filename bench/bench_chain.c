@@ -24,6 +24,9 @@
  *   BENCH_CHAIN_NOW=1 bench_chain ...   only today's way (for a profile of it alone)
  *   BENCH_CHAIN_WALK=1 bench_chain ...  today's way, but prepare walks the stored
  *                                       revision's page tree (as before srv24)
+ *   BENCH_CHAIN_FORM=walk bench_chain ... today's way, but no form facts are kept: each
+ *                                       prepare and completion walks the form (as before
+ *                                       form26)
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -121,19 +124,21 @@ make_cms(const struct keys *k, const uint8_t *attrs, size_t alen, uint64_t seria
  * not (pages NULL; BENCH_CHAIN_WALK=1 always, the way before).
  */
 static int
-prep_open(const unsigned char *d, size_t len, const int *pages, size_t npages,
-	  struct pdf_sha256 **bh, struct pdf_doc **doc, struct sp_errinfo *ei)
+prep_open(const unsigned char *d, size_t len, const int *pages, size_t npages, const uint8_t *form,
+	  size_t form_len, unsigned char dig[32], struct pdf_sha256 **bh, struct pdf_doc **doc,
+	  struct sp_errinfo *ei)
 {
-	unsigned char dig[32];
-
 	if (pdf_sha256_new(d, len, bh, dig, ei) != SP_OK)
 		return SP_ERR_CRYPTO;
-	if (pages != NULL && pdf_doc_open_stored_known(d, len, pages, npages, doc, ei) == SP_OK)
+	/* the form from the facts kept for these bytes (none: walked, as before form26) */
+	if (pages != NULL &&
+	    pdf_doc_open_stored_kept(d, len, pages, npages, form, form_len, dig, doc, ei) == SP_OK)
 		return SP_OK;
 	return pdf_doc_open_stored(d, len, doc, ei);
 }
 
-static int walk; /* BENCH_CHAIN_WALK=1: prepare walks the page tree (the way before) */
+static int walk;     /* BENCH_CHAIN_WALK=1: prepare walks the page tree (the way before) */
+static int formwalk; /* BENCH_CHAIN_FORM=walk: the form walked at every signing (before form26) */
 
 /* One chain of n signings; tp[k], tc[k]: prepare and complete ms of signing k + 1. */
 static void
@@ -148,6 +153,9 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 	size_t npages = 0;
 	size_t nrefs = 0, nsigs = 0;
 	uint8_t *sigs = NULL;
+	/* the form's facts of cur (sealpactd's cache "form"), and cur's SHA-256 */
+	uint8_t *form = NULL, cur_dig[32];
+	size_t form_len = 0;
 	struct sp_errinfo ei;
 
 	if (cur == NULL)
@@ -167,6 +175,13 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		memcpy(refs, up->refs, up->nrefs * sizeof(int));
 		nrefs = up->nrefs;
 	}
+	/* the upload's form facts, as its normalization kept them (sealpactd's cache) */
+	if (!before && !formwalk && up->form != NULL) {
+		if ((form = malloc(up->form_len)) == NULL)
+			die("oom", NULL);
+		memcpy(form, up->form, up->form_len);
+		form_len = up->form_len;
+	}
 	sp_errinfo_init(&ei);
 	for (i = 0; i < n; i++) {
 		struct pdf_doc *doc = NULL, *base = NULL, *nw = NULL;
@@ -183,6 +198,7 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		size_t nn = 0, nsigs_out = 0;
 		uint8_t *sigs_out = NULL;
 		struct pdf_sha256 *bh = NULL;
+		unsigned char new_dig[32];
 		double t0;
 
 		memset(pl, 0, sizeof(pl));
@@ -221,8 +237,8 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 				      pdf_docmdp_check_signable(doc, &ei) != SP_OK ||
 				      pdf_sig_prepare(doc, &params, &seal, 1, pl, 2, &prep, &ei) !=
 					      SP_OK
-			    : prep_open(cur, curlen, walk ? NULL : pages, npages, &bh, &doc, &ei) !=
-					      SP_OK ||
+			    : prep_open(cur, curlen, walk ? NULL : pages, npages, form, form_len,
+					cur_dig, &bh, &doc, &ei) != SP_OK ||
 				      (params.orig_hash = bh,
 				       pdf_sig_prepare_update(doc, &params, &seal, 1, pl, 2, &prep,
 							      &ei)) != SP_OK ||
@@ -231,6 +247,13 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		    crypto_cms_signed_attrs(k->cert, CRYPTO_SIGALG_RSA_SHA256, prep.sha256, 32,
 					    &attrs, &alen, &ei) != SP_OK)
 			die("prepare", &ei);
+		/* a form walked (no facts kept for cur): its facts kept, as sealpactd's prepare */
+		if (!before && !formwalk && pdf_doc_form_walked(doc)) {
+			free(form);
+			form = NULL;
+			if (pdf_doc_form_export(doc, cur_dig, &form, &form_len, &ei) != SP_OK)
+				form = NULL;
+		}
 		pdf_doc_free(doc);
 		pdf_sha256_free(bh);
 		bh = NULL;
@@ -246,6 +269,13 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		if (pdf_sig_fill(prep.data, prep.len, prep.contents_off, prep.contents_len, cms,
 				 cmslen, &ei) != SP_OK)
 			die("fill", &ei);
+		/* the stored bytes' digest, which sealpactd's completion takes anyway */
+		if (!before && !formwalk) {
+			unsigned int dl = 0;
+
+			if (EVP_Digest(prep.data, prep.len, new_dig, &dl, EVP_sha256(), NULL) != 1)
+				die("sha256", NULL);
+		}
 		/*
 		 * complete, as sealpactd does now: neither view walks its page tree
 		 * (the base's page list handed forward from the previous completion,
@@ -266,6 +296,18 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 				     pdf_doc_open_known(prep.data, prep.len, NULL, 0, &nw, &ei) !=
 					     SP_OK)
 			die("complete: open", &ei);
+		/* the base's form facts, carried over the update to the new revision (sealpactd's
+		   completion): the engine lists the new revision's fields from them */
+		if (!before && !formwalk && form != NULL) {
+			struct pdf_revision rv[PDF_REVISIONS_MAX];
+			size_t nrv = 0;
+
+			if (pdf_doc_form_load_kept(base, form, form_len, cur_dig, &ei) != SP_OK ||
+			    pdf_revisions_find(prep.data, prep.len, rv, PDF_REVISIONS_MAX, &nrv,
+					       &ei) != SP_OK ||
+			    pdf_doc_form_keep(base, nw, rv, nrv, &ei) != SP_OK)
+				die("complete: form facts", &ei);
+		}
 		if (before) {
 			if (pdf_doc_form_load(base, &ei) != SP_OK ||
 			    pdf_doc_form_load(nw, &ei) != SP_OK)
@@ -332,6 +374,12 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 				pages = NULL;
 			}
 		}
+		/* the new revision's facts, for the next prepare (its digest taken untimed) */
+		free(form);
+		form = NULL;
+		if (!before && !formwalk &&
+		    pdf_doc_form_export(nw, new_dig, &form, &form_len, &ei) != SP_OK)
+			die("complete: form export", &ei);
 		pdf_doc_free(nw);
 		pdf_doc_free(base);
 		tc[i] = now_ms() - t0;
@@ -353,6 +401,7 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 	free(refs);
 	free(sigs);
 	free(pages);
+	free(form);
 	free(cur);
 	free(enc);
 }
@@ -429,6 +478,8 @@ main(int argc, char **argv)
 	    (col = calloc((size_t)rounds, sizeof(double))) == NULL)
 		die("oom", NULL);
 	walk = getenv("BENCH_CHAIN_WALK") != NULL;
+	formwalk = getenv("BENCH_CHAIN_FORM") != NULL &&
+		   strcmp(getenv("BENCH_CHAIN_FORM"), "walk") == 0;
 	/* both chains start from the stored upload, as sealpactd's do */
 	if (pdf_upload_normalize(pdf, len, &up, &ei) != SP_OK)
 		die("normalize", &ei);

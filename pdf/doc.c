@@ -11,7 +11,6 @@
 
 #include "pdf_int.h"
 
-#define MAX_FIELDS 10000
 #define RESOLVE_BUDGET 50000
 
 int
@@ -215,114 +214,6 @@ page_geometry(struct pdf_doc *doc, int i, struct sp_errinfo *ei)
 }
 
 static int
-add_name(struct pdf_doc *doc, const char *prefix, const char *t)
-{
-	size_t n = strlen(prefix) + strlen(t) + 2;
-	char *s, **v;
-
-	if (doc->nfieldnames >= MAX_FIELDS)
-		return SP_ERR_LIMIT;
-	v = realloc(doc->fieldnames, (doc->nfieldnames + 1) * sizeof(*v));
-	if (!v)
-		return SP_ERR_NOMEM;
-	doc->fieldnames = v;
-	if (!(s = malloc(n)))
-		return SP_ERR_NOMEM;
-	snprintf(s, n, "%s%s%s", prefix, *prefix ? "." : "", t);
-	doc->fieldnames[doc->nfieldnames++] = s;
-	return SP_OK;
-}
-
-/* Walk one field and its kids: names, and whether signature fields are signed. */
-/*
- * Whether a signature field has a value. An indirect /V counts without being
- * read: reading it parses the signature dictionary with its /Contents (the
- * largest object of every signature), and a form read at each open would make
- * every request cost O(k) in the file's earlier signatures. A reference to a
- * missing object therefore counts too; the verifier reads each value and
- * reports such a signature unreadable.
- */
-static int
-sig_value_present(qpdf_data q, qpdf_oh f)
-{
-	/* not qpdf_oh_has_key: it resolves the value to tell null from absent */
-	qpdf_oh v = qpdf_oh_get_key(q, f, "/V");
-
-	return qpdf_oh_is_indirect(q, v) || !qpdf_oh_is_null(q, v);
-}
-
-static int
-walk_field(struct pdf_doc *doc, qpdf_oh f, const char *prefix, int is_sig, int top, int depth,
-	   size_t *budget, struct sp_errinfo *ei)
-{
-	qpdf_data q = doc->q;
-	char name[512];
-	qpdf_oh kids, ft;
-	int i, n, r;
-
-	/* The budget stops shared kids from multiplying the walk (2^depth). */
-	if (depth > PDF_MAX_DEPTH || (*budget)-- == 0)
-		return sp_err(ei, SP_ERR_LIMIT, "AcroForm field tree too deep or too large");
-	if (!qpdf_oh_is_dictionary(q, f))
-		return SP_OK;
-	/* /FT is inheritable; qpdf's returned strings are short-lived, compare now. */
-	ft = qpdf_oh_get_key(q, f, "/FT");
-	if (qpdf_oh_is_name(q, ft))
-		is_sig = qpdf_oh_is_name_and_equals(q, ft, "/Sig");
-	snprintf(name, sizeof(name), "%s", prefix);
-	if (qpdf_oh_has_key(q, f, "/T")) {
-		const char *t = qpdf_oh_get_utf8_value(q, qpdf_oh_get_key(q, f, "/T"));
-		if ((r = add_name(doc, prefix, t ? t : "")) < 0)
-			return sp_err(ei, r, "too many AcroForm fields");
-		snprintf(name, sizeof(name), "%s", doc->fieldnames[doc->nfieldnames - 1]);
-		if (is_sig) {
-			doc->info.nsigfields++;
-			if (sig_value_present(q, f))
-				doc->info.nsigned++;
-		}
-	}
-	if (top)
-		doc->info.nfields++;
-	kids = qpdf_oh_get_key(q, f, "/Kids");
-	if (!qpdf_oh_is_array(q, kids))
-		return SP_OK;
-	n = qpdf_oh_get_array_n_items(q, kids);
-	for (i = 0; i < n; i++) {
-		r = walk_field(doc, qpdf_oh_get_array_item(q, kids, i), name, is_sig, 0, depth + 1,
-			       budget, ei);
-		if (r < 0)
-			return r;
-	}
-	return SP_OK;
-}
-
-static int
-read_form(struct pdf_doc *doc, struct sp_errinfo *ei)
-{
-	qpdf_data q = doc->q;
-	qpdf_oh root = qpdf_get_root(q), af, fields;
-	size_t budget = 4 * MAX_FIELDS;
-	int i, n, r;
-
-	doc->form_read = 1;
-	af = qpdf_oh_get_key(q, root, "/AcroForm");
-	if (!qpdf_oh_is_dictionary(q, af))
-		return SP_OK;
-	doc->info.has_acroform = 1;
-	fields = qpdf_oh_get_key(q, af, "/Fields");
-	if (!qpdf_oh_is_array(q, fields))
-		return SP_OK;
-	n = qpdf_oh_get_array_n_items(q, fields);
-	if (n > MAX_FIELDS)
-		return sp_err(ei, SP_ERR_LIMIT, "AcroForm has %d fields (cap %d)", n, MAX_FIELDS);
-	for (i = 0; i < n; i++)
-		if ((r = walk_field(doc, qpdf_oh_get_array_item(q, fields, i), "", 0, 1, 0, &budget,
-				    ei)) < 0)
-			return r;
-	return SP_OK;
-}
-
-static int
 read_trailer(struct pdf_doc *doc, struct sp_errinfo *ei)
 {
 	qpdf_data q = doc->q;
@@ -388,7 +279,13 @@ pdf_doc_scan_warnings(struct pdf_doc *doc)
 }
 
 /* doc_open's modes: what is read ahead at open */
-enum { OPEN_WHOLE, OPEN_VIEW, OPEN_STORED, OPEN_KNOWN, OPEN_STORED_KNOWN };
+enum { OPEN_WHOLE, OPEN_VIEW, OPEN_STORED, OPEN_KNOWN, OPEN_STORED_KNOWN, OPEN_STORED_KEPT };
+
+/* OPEN_STORED_KEPT: the form's facts kept for these bytes (pdf_doc_form_export) */
+struct kept_in {
+	const uint8_t *facts, *sha256;
+	size_t len;
+};
 
 /*
  * The pages a caller knows (object number, generation pairs) as handles,
@@ -432,8 +329,9 @@ known_count_check(struct pdf_doc *doc, struct sp_errinfo *ei)
 
 static int
 doc_open(const unsigned char *data, size_t len, int mode, const int *pages, size_t npages,
-	 struct pdf_doc **out, struct sp_errinfo *ei)
+	 const struct kept_in *kept, struct pdf_doc **out, struct sp_errinfo *ei)
 {
+	struct sp_errinfo kei;
 	int view = mode != OPEN_WHOLE;
 	int r = SP_ERR_INTERNAL, i, n;
 	struct pdf_doc *doc = NULL;
@@ -485,6 +383,10 @@ doc_open(const unsigned char *data, size_t len, int mode, const int *pages, size
 	}
 	if ((r = read_trailer(doc, ei)) < 0)
 		goto out;
+	if (mode == OPEN_STORED_KEPT)
+		mode = OPEN_STORED_KNOWN; /* and the form from its facts, below */
+	else
+		kept = NULL;
 	if (mode == OPEN_KNOWN || mode == OPEN_STORED_KNOWN) {
 		if ((r = known_pages(doc, pages, npages, ei)) < 0)
 			goto out;
@@ -536,8 +438,12 @@ doc_open(const unsigned char *data, size_t len, int mode, const int *pages, size
 		if ((r = pdf_page_get(doc, i + 1, &pi, ei)) < 0)
 			goto out;
 	}
-	/* the writer's field names; a verifier reads signature fields on its own */
-	if (mode != OPEN_VIEW && (r = read_form(doc, ei)) < 0)
+	/* the writer's field names; a verifier reads signature fields on its own. From
+	   the facts kept for these very bytes when they load, else walked. */
+	sp_errinfo_init(&kei);
+	if ((kept == NULL || kept->facts == NULL ||
+	     pdf_doc_form_load_kept(doc, kept->facts, kept->len, kept->sha256, &kei) != SP_OK) &&
+	    mode != OPEN_VIEW && (r = form_read(doc, ei)) < 0)
 		goto out;
 	if (mode == OPEN_WHOLE)
 		resolve_all(doc);
@@ -565,9 +471,11 @@ pdf_doc_free(struct pdf_doc *doc)
 		return;
 	if (doc->q)
 		qpdf_cleanup(&doc->q);
-	for (i = 0; i < doc->nfieldnames; i++)
+	for (i = 0; i < doc->nfieldnames && !doc->fieldnames_kept; i++)
 		free(doc->fieldnames[i]);
-	free(doc->fieldnames);
+	if (!doc->fieldnames_kept)
+		free(doc->fieldnames);
+	form_kept_free(doc->kept);
 	free(doc->pages);
 	free(doc->pinfo);
 	free(doc->pread);
@@ -579,35 +487,45 @@ pdf_doc_free(struct pdf_doc *doc)
 int
 pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out, struct sp_errinfo *ei)
 {
-	return doc_open(data, len, OPEN_WHOLE, NULL, 0, out, ei);
+	return doc_open(data, len, OPEN_WHOLE, NULL, 0, NULL, out, ei);
 }
 
 int
 pdf_doc_open_stored(const unsigned char *data, size_t len, struct pdf_doc **out,
 		    struct sp_errinfo *ei)
 {
-	return doc_open(data, len, OPEN_STORED, NULL, 0, out, ei);
+	return doc_open(data, len, OPEN_STORED, NULL, 0, NULL, out, ei);
 }
 
 int
 pdf_doc_open_stored_known(const unsigned char *data, size_t len, const int *pages, size_t npages,
 			  struct pdf_doc **out, struct sp_errinfo *ei)
 {
-	return doc_open(data, len, OPEN_STORED_KNOWN, pages, npages, out, ei);
+	return doc_open(data, len, OPEN_STORED_KNOWN, pages, npages, NULL, out, ei);
+}
+
+int
+pdf_doc_open_stored_kept(const unsigned char *data, size_t len, const int *pages, size_t npages,
+			 const uint8_t *facts, size_t facts_len, const uint8_t sha256[32],
+			 struct pdf_doc **out, struct sp_errinfo *ei)
+{
+	struct kept_in k = { facts, sha256, facts_len };
+
+	return doc_open(data, len, OPEN_STORED_KEPT, pages, npages, &k, out, ei);
 }
 
 int
 pdf_doc_open_view(const unsigned char *data, size_t len, struct pdf_doc **out,
 		  struct sp_errinfo *ei)
 {
-	return doc_open(data, len, OPEN_VIEW, NULL, 0, out, ei);
+	return doc_open(data, len, OPEN_VIEW, NULL, 0, NULL, out, ei);
 }
 
 int
 pdf_doc_open_known(const unsigned char *data, size_t len, const int *pages, size_t npages,
 		   struct pdf_doc **out, struct sp_errinfo *ei)
 {
-	return doc_open(data, len, OPEN_KNOWN, pages, npages, out, ei);
+	return doc_open(data, len, OPEN_KNOWN, pages, npages, NULL, out, ei);
 }
 
 int
@@ -734,7 +652,7 @@ pdf_doc_form_load(struct pdf_doc *doc, struct sp_errinfo *ei)
 
 	if (doc->form_read)
 		return SP_OK;
-	if ((r = read_form(doc, ei)) < 0)
+	if ((r = form_read(doc, ei)) < 0)
 		return r;
 	if (qpdf_has_error(doc->q))
 		return pdf_qpdf_fail(ei, doc->q, "reading the AcroForm");

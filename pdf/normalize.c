@@ -105,6 +105,19 @@ pages_of(struct pdf_doc *doc, struct pdf_normalized *out)
 	}
 }
 
+/* Its form's facts, likewise (best effort: without them the first prepare walks the form). */
+static void
+form_of(struct pdf_doc *doc, struct pdf_normalized *out)
+{
+	struct sp_errinfo ign;
+
+	sp_errinfo_init(&ign);
+	if (pdf_doc_form_export(doc, out->sha256, &out->form, &out->form_len, &ign) != SP_OK) {
+		out->form = NULL;
+		out->form_len = 0;
+	}
+}
+
 int
 pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalized *out,
 		     struct sp_errinfo *ei)
@@ -172,6 +185,7 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 		r = sp_err(ei, SP_ERR_CRYPTO, "SHA-256 failed");
 		goto out;
 	}
+	form_of(again != NULL ? again : doc, out);
 	out->data = copy;
 	copy = NULL; /* transferred */
 	out->len = copylen;
@@ -194,6 +208,7 @@ pdf_normalized_cleanup(struct pdf_normalized *n)
 	free(n->data);
 	free(n->refs);
 	free(n->page_objs);
+	free(n->form);
 	EVP_MD_CTX_free(n->sha256_state);
 	memset(n, 0, sizeof(*n));
 }

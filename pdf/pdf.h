@@ -104,6 +104,54 @@ int pdf_doc_open_stored_known(const unsigned char *data, size_t len, const int *
  */
 int pdf_doc_open_known(const unsigned char *data, size_t len, const int *pages, size_t npages,
 		       struct pdf_doc **out, struct sp_errinfo *ei) SP_WUR;
+struct pdf_revision;
+/*
+ * pdf_doc_open_stored_known() with the form's facts that
+ * pdf_doc_form_export() kept for exactly these bytes (facts[0..facts_len),
+ * made with sha256, their SHA-256): the AcroForm is not walked (its walk,
+ * and the DocMDP check's, grew with every signature), and
+ * pdf_doc_info_get(), the writer's field names and the signed-field
+ * listings answer from the facts as the walk would. Facts that are not
+ * these bytes' (another digest or length, not what export made) are not
+ * used: the form is walked then (pdf_doc_form_walked() says so).
+ */
+int pdf_doc_open_stored_kept(const unsigned char *data, size_t len, const int *pages, size_t npages,
+			     const uint8_t *facts, size_t facts_len, const uint8_t sha256[32],
+			     struct pdf_doc **out, struct sp_errinfo *ei) SP_WUR;
+/*
+ * The form's facts into a document whose form was not read yet (a view):
+ * as pdf_doc_open_stored_kept() loads them. SP_ERR_INVALID (doc unchanged)
+ * when they are not doc's bytes' or the form was read already.
+ */
+int pdf_doc_form_load_kept(struct pdf_doc *doc, const uint8_t *facts, size_t len,
+			   const uint8_t sha256[32], struct sp_errinfo *ei) SP_WUR;
+/* 1 when doc's form facts came from a walk of its form (none were kept for it). */
+int pdf_doc_form_walked(const struct pdf_doc *doc);
+/*
+ * doc's form facts per /Fields entry (its fields' names, which are signed,
+ * their /Lock, and every object each entry's walk read), packed for the
+ * bytes doc was opened on (sha256: their SHA-256), *out malloc'd. Those
+ * doc has (loaded, or carried over by pdf_doc_form_keep), else walked now
+ * (and used by doc's listings from then on). SP_ERR_UNSUPPORTED for a
+ * form the facts cannot reproduce (a signature value that is a direct
+ * object, a walk over a cap) or a damaged document: then none are kept.
+ */
+int pdf_doc_form_export(struct pdf_doc *doc, const uint8_t sha256[32], uint8_t **out, size_t *len,
+			struct sp_errinfo *ei) SP_WUR;
+/*
+ * newer's form facts from older's (loaded or carried over) and the one
+ * update between them (revs[0..nrevs) newer's revisions, the last the
+ * update, the one before ending where older's bytes end; newer's bytes
+ * start with older's): an entry is carried over only when the update lists
+ * neither its object nor anything its walk read, every other entry is
+ * walked in newer (and one whose walk read a missing object). Nothing is kept (SP_ERR_UNSUPPORTED) when the update could
+ * change an object without listing it (it redefines an existing object that
+ * is no dictionary or array: an object stream, a /Length; it shrinks /Size,
+ * is hybrid) or either document is damaged. newer's signed-field listings
+ * answer from the facts from then on; pdf_doc_form_export() packs them.
+ */
+int pdf_doc_form_keep(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf_revision *revs,
+		      size_t nrevs, struct sp_errinfo *ei) SP_WUR;
 /*
  * doc's pages as object number / generation pairs (*n pages, 2 * *n ints,
  * malloc'd), for pdf_doc_open_known() of the same bytes. SP_ERR_UNSUPPORTED
@@ -449,6 +497,14 @@ struct pdf_normalized {
 	 */
 	int *page_objs;
 	size_t npage_objs;
+	/*
+	 * data's form facts (pdf_doc_form_export with sha256, malloc'd), from
+	 * the copy read back, so that the first prepare opens data without
+	 * walking its form (pdf_doc_open_stored_kept). NULL when they cannot be
+	 * kept (the form is walked then).
+	 */
+	uint8_t *form;
+	size_t form_len;
 };
 
 /*

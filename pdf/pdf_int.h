@@ -28,8 +28,38 @@ struct pdf_doc {
 	char **fieldnames;           /* fully qualified names of existing fields */
 	size_t nfieldnames;
 	int form_read; /* info's form facts and fieldnames are filled (read_form ran) */
+
+	/* the form's facts per /Fields entry (form_kept.c): loaded from what an earlier
+	   walk or update of these very bytes kept, derived from an older revision's, or
+	   walked here; NULL when none (then every reader walks the form) */
+	struct form_kept *kept;
+	int form_walked;     /* info's form facts came from a walk of this document */
+	int fieldnames_kept; /* fieldnames point into kept (not freed one by one) */
 };
 
+/* form_kept.c: the form read into doc's info and fieldnames (a walk of /Fields). */
+int form_read(struct pdf_doc *doc, struct sp_errinfo *ei) SP_WUR;
+/* form_kept.c: kept's sig facts, freed with the document. */
+void form_kept_free(struct form_kept *k);
+/*
+ * form_kept.c: pdf_sig_fields_list_lazy / _known (kn[0..nkn)) answered from
+ * doc->kept: SP_OK / an error as the walk would give, or 1 when the facts
+ * cannot answer (none kept, or a value the walk would resolve differently):
+ * the caller walks then.
+ */
+int form_kept_list(struct pdf_doc *doc, const struct pdf_sig_field *kn, size_t nkn,
+		   struct pdf_sig_field **out, size_t *nout, struct sp_errinfo *ei);
+/* revisions.c: s's signature dictionary v (in doc) read into s, its name and lock kept. */
+int pdf_sig_read_value(struct pdf_doc *doc, qpdf_oh v, struct pdf_sig_field *s,
+		       struct sp_errinfo *ei) SP_WUR;
+/* revisions.c: the field's own /Lock into s (lock, lock_fields, lock_p). */
+void pdf_sig_field_lock(qpdf_data q, qpdf_oh field, struct pdf_sig_field *s);
+/* revisions.c: the caps of a signature-field listing (list()) */
+#define SIG_FIELDS_MAX 1000
+#define FIELD_NODES_MAX 20000
+/* form_kept.c: the caps of a form walk (form_read) */
+#define FORM_MAX_FIELDS 10000
+#define FORM_WALK_BUDGET (4 * FORM_MAX_FIELDS)
 /*
  * doc.c: page (1-based) of a document opened with its pages, checked as the
  * page tree walk checks what it finds (an indirect dictionary) and its

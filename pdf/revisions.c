@@ -15,9 +15,6 @@
 
 #include "pdf_int.h"
 
-#define SIG_FIELDS_MAX 1000
-#define FIELD_NODES_MAX 20000
-
 static const unsigned char *
 find(const unsigned char *d, size_t from, size_t to, const char *s)
 {
@@ -70,19 +67,130 @@ skip_space(const unsigned char *d, size_t len, size_t x)
 	return x;
 }
 
-/* The integer after `key` in d[from, to), -1 when absent or not a number. */
-static long long
-key_num(const unsigned char *d, size_t from, size_t to, const char *key)
+/* A PDF delimiter (ISO 32000-2 7.2.3) */
+static int
+delim(unsigned char c)
 {
-	const unsigned char *pv = find(d, from, to, key);
-	size_t p, kl = strlen(key);
+	return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' ||
+	       c == '}' || c == '/' || c == '%';
+}
 
-	if (!pv)
-		return 0;
-	p = (size_t)(pv - d) + kl;
-	if (p < to && !isspace(d[p]) && d[p] != '-' && !isdigit(d[p]))
-		return 0; /* a longer name such as /Prevx */
-	return read_num(d, to, &p);
+static int
+hexval(unsigned char c)
+{
+	return isdigit(c) ? c - '0' : (tolower(c) - 'a' + 10);
+}
+
+/* Past white space and comments from p. */
+static size_t
+skip_blank(const unsigned char *d, size_t len, size_t p)
+{
+	while (p < len && (isspace(d[p]) || d[p] == '%')) {
+		if (d[p] == '%')
+			while (p < len && d[p] != '\r' && d[p] != '\n')
+				p++;
+		else
+			p++;
+	}
+	return p;
+}
+
+/*
+ * The integers of keys[0..n) in the dictionary that starts at p (after white
+ * space and comments), read as a PDF reader tokenizes it: literal and hex
+ * strings, comments and nested dictionaries and arrays are skipped whole, so
+ * that a key spelled inside a string (/Foo (/XRefStm 0)) or a nested
+ * dictionary is not taken for one of this dictionary's. (Taking the first
+ * "/XRefStm" in the bytes let such a trailer hide a hybrid file's cross-
+ * reference stream, whose objects the update then redefined unlisted.)
+ * vals[i] is 0 when keys[i] is absent. -1 when the dictionary does not parse
+ * or runs past len, a key comes twice, or its value is not a non-negative
+ * integer; else the offset just past the dictionary.
+ */
+static long long
+dict_ints(const unsigned char *d, size_t len, size_t p, const char *const *keys, size_t n,
+	  long long *vals)
+{
+	int depth = 0, seen[4] = { 0 };
+	unsigned char name[64];
+	size_t i, kl, nest;
+
+	if (n > 4)
+		return -1;
+	for (i = 0; i < n; i++)
+		vals[i] = 0;
+	p = skip_blank(d, len, p);
+	if (p + 2 > len || d[p] != '<' || d[p + 1] != '<')
+		return -1;
+	while ((p = skip_blank(d, len, p)) < len) {
+		unsigned char c = d[p];
+
+		if (c == '(') { /* a literal string: balanced parentheses, backslash escapes */
+			for (nest = 1, p++; p < len && nest > 0; p++) {
+				if (d[p] == '\\')
+					p++;
+				else if (d[p] == '(')
+					nest++;
+				else if (d[p] == ')')
+					nest--;
+			}
+			if (nest > 0)
+				return -1;
+		} else if (c == '<' && p + 1 < len && d[p + 1] == '<') {
+			depth++;
+			p += 2;
+		} else if (c == '<') { /* a hex string */
+			while (p < len && d[p] != '>')
+				p++;
+			if (p++ >= len)
+				return -1;
+		} else if (c == '>' && p + 1 < len && d[p + 1] == '>') {
+			p += 2;
+			if (--depth == 0)
+				return (long long)p;
+		} else if (c == '[') {
+			depth++;
+			p++;
+		} else if (c == ']') {
+			if (--depth < 1)
+				return -1;
+			p++;
+		} else if (c == '/') {
+			/* the name as a reader decodes it: #xx is the byte xx (/XRef#53tm is /XRefStm) */
+			for (kl = 0, name[kl++] = '/', p++;
+			     p < len && !delim(d[p]) && !isspace(d[p]); p++) {
+				unsigned char b = d[p];
+
+				if (b == '#' && p + 2 < len && isxdigit(d[p + 1]) &&
+				    isxdigit(d[p + 2])) {
+					b = (unsigned char)(hexval(d[p + 1]) * 16 +
+							    hexval(d[p + 2]));
+					p += 2;
+				}
+				if (kl < sizeof(name))
+					name[kl++] = b;
+			}
+			/* a key of this dictionary is a name at depth 1 followed by its value; a
+			   name that is a value is followed by the next key, never by a number */
+			for (i = 0; depth == 1 && i < n; i++) {
+				size_t q = skip_blank(d, len, p);
+
+				if (kl != strlen(keys[i]) || memcmp(name, keys[i], kl) != 0 ||
+				    q >= len ||
+				    !(isdigit(d[q]) || d[q] == '-' || d[q] == '+' || d[q] == '.'))
+					continue;
+				if (seen[i]++ || (vals[i] = read_num(d, len, &q)) < 0)
+					return -1;
+				p = q;
+			}
+		} else if (c == ')' || c == '>' || c == '{' || c == '}') {
+			return -1;
+		} else { /* a number or a keyword (R, true, null): to the next delimiter */
+			while (p < len && !delim(d[p]) && !isspace(d[p]))
+				p++;
+		}
+	}
+	return -1;
 }
 
 /*
@@ -94,7 +202,9 @@ static long long
 prev_of(const unsigned char *d, size_t len, size_t x, size_t *body, int *is_stream,
 	long long *xrefstm)
 {
-	const unsigned char *end;
+	static const char *const tkeys[] = { "/Prev", "/XRefStm" };
+	const unsigned char *t;
+	long long v[2], dend;
 	size_t p;
 
 	*is_stream = 0;
@@ -103,22 +213,27 @@ prev_of(const unsigned char *d, size_t len, size_t x, size_t *body, int *is_stre
 	*body = x;
 	p = x;
 	if (len - x >= 4 && memcmp(d + x, "xref", 4) == 0) {
-		if (!(end = find(d, x, len, "startxref")) ||
-		    !find(d, x, (size_t)(end - d), "trailer"))
+		/* a table holds digits, 'n' and 'f': its first "trailer" is the keyword */
+		if (!(t = find(d, x, len, "trailer")) ||
+		    (dend = dict_ints(d, len, (size_t)(t - d) + 7, tkeys, 2, v)) < 0 ||
+		    !find(d, (size_t)dend, len, "startxref"))
 			return -1;
-		if ((*xrefstm = key_num(d, x, (size_t)(end - d), "/XRefStm")) < 0)
-			return -1;
+		*xrefstm = v[1];
 	} else {
 		if (read_num(d, len, &p) < 0 || read_num(d, len, &p) < 0)
 			return -1;
 		while (p < len && isspace(d[p]))
 			p++;
 		if (len - p < 3 || memcmp(d + p, "obj", 3) != 0 ||
-		    !(end = find(d, p, len, "stream")) || !find(d, p, (size_t)(end - d), "/XRef"))
+		    (dend = dict_ints(d, len, p + 3, tkeys, 1, v)) < 0 ||
+		    !find(d, p, (size_t)dend, "/XRef"))
+			return -1;
+		p = skip_blank(d, len, (size_t)dend);
+		if (len - p < 6 || memcmp(d + p, "stream", 6) != 0)
 			return -1;
 		*is_stream = 1;
 	}
-	return key_num(d, x, (size_t)(end - d), "/Prev");
+	return v[0];
 }
 
 /*
@@ -381,7 +496,7 @@ lock_read(qpdf_data q, qpdf_oh params, struct pdf_sig_field *s)
 
 /*
  * The FieldMDP lock a signature carries: its /Reference's, which replaces
- * the field's /Lock that field_lock() read (the field and its signature
+ * the field's /Lock that pdf_sig_field_lock() read (the field and its signature
  * value may be read from different revisions).
  */
 static void
@@ -402,8 +517,8 @@ ref_lock(qpdf_data q, qpdf_oh sig, struct pdf_sig_field *s)
 	}
 }
 
-static void
-field_lock(qpdf_data q, qpdf_oh field, struct pdf_sig_field *s)
+void
+pdf_sig_field_lock(qpdf_data q, qpdf_oh field, struct pdf_sig_field *s)
 {
 	qpdf_oh lk = qpdf_oh_get_key_if_dict(q, field, "/Lock");
 
@@ -510,6 +625,12 @@ sig_read(struct pdf_doc *doc, qpdf_oh v, struct pdf_sig_field *s, struct sp_erri
 }
 
 int
+pdf_sig_read_value(struct pdf_doc *doc, qpdf_oh v, struct pdf_sig_field *s, struct sp_errinfo *ei)
+{
+	return sig_read(doc, v, s, ei);
+}
+
+int
 pdf_sig_field_read(struct pdf_doc *doc, struct pdf_sig_field *s, struct sp_errinfo *ei)
 {
 	qpdf_oh v;
@@ -544,7 +665,7 @@ sig_add(struct pdf_doc *doc, qpdf_oh field, qpdf_oh v, const char *name, int laz
 	memset(s, 0, sizeof(*s));
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->field_obj = qpdf_oh_get_object_id(q, field);
-	field_lock(q, field, s);
+	pdf_sig_field_lock(q, field, s);
 	if (qpdf_oh_is_indirect(q, v)) {
 		s->sig_obj = qpdf_oh_get_object_id(q, v);
 		s->sig_gen = qpdf_oh_get_generation(q, v);
@@ -629,6 +750,10 @@ list(struct pdf_doc *doc, const int *skip, size_t nskip, int lazy, const struct 
 
 	*out = NULL;
 	*nout = 0;
+	/* the lazy listing from the form's kept facts (form_kept.c), when they answer */
+	if (lazy && nskip == 0 && doc->kept != NULL &&
+	    (r = form_kept_list(doc, kn, nkn, out, nout, ei)) != 1)
+		return r;
 	if (!(st = malloc(cap * sizeof(*st))))
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	af = qpdf_oh_get_key_if_dict(q, qpdf_get_root(q), "/AcroForm");

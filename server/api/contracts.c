@@ -366,6 +366,13 @@ create_work(void *arg, struct sp_errinfo *ei)
 		blob_cache_put(j->reads_cache, key, (const uint8_t *)j->pdf.page_objs,
 			       j->pdf.npage_objs * 2 * sizeof(int));
 	}
+	/* and its form's facts, with which the first prepare opens it without walking the form */
+	if (j->pdf.form != NULL) {
+		uint8_t key[32];
+
+		blob_cache_key("form", j->pdf.sha256, key);
+		blob_cache_put(j->reads_cache, key, j->pdf.form, j->pdf.form_len);
+	}
 	r = SP_OK;
 out:
 	free(pdf);

@@ -57,6 +57,7 @@ struct prep_job {
 	   the load sent only the updates after it when base->from_seq is its seq */
 	struct doc_cache *docs;
 	const struct doc_cached *held;
+	uint8_t base_dig[32]; /* the stored revision's SHA-256 (base_open) */
 	/* results of work() */
 	struct pdf_sig_prepared prep;
 	unsigned char *attrs;
@@ -377,17 +378,22 @@ seal_image(struct blob_cache *c, struct pdf_seal *seal, uint8_t **enc, struct sp
  * by the upload's create, by the completion that stored them, or by an
  * earlier prepare's walk, each from a walk of these bytes or of a revision
  * they were shown to keep, pdf_pages_kept); each page is still checked and
- * its geometry read as the walk does. Walked on a miss (another process, a
- * restart) and the list kept then. *bh: the bytes' SHA-256 state, from which
- * the update's digest goes on (they are hashed once). Worker thread.
+ * its geometry read as the walk does. Its form likewise from the facts kept
+ * for these bytes (blob_cache_key("form", ...): put by the create, by the
+ * completion that stored them, carried over its update, or by an earlier
+ * prepare's walk, form_keep), so neither the open nor the DocMDP check
+ * walks every earlier signature field. Walked on a miss (another process, a
+ * restart) and the list kept then; the form's facts are kept by prep_work
+ * once the check read the same fields. *bh: the bytes' SHA-256 state, from
+ * which the update's digest goes on (they are hashed once). Worker thread.
  */
 static int
 base_open(struct prep_job *j, const uint8_t *data, size_t dlen, const struct doc_cached *from,
 	  struct pdf_sha256 **bh, struct pdf_doc **pdoc, struct sp_errinfo *ei)
 {
-	uint8_t dig[32], key[32], *v = NULL;
+	uint8_t dig[32], key[32], fkey[32], *v = NULL, *form = NULL;
 	int *pages = NULL;
-	size_t len = 0, n = 0;
+	size_t len = 0, n = 0, flen = 0;
 	struct sp_errinfo kei;
 	int r;
 
@@ -398,16 +404,22 @@ base_open(struct prep_job *j, const uint8_t *data, size_t dlen, const struct doc
 					     from->len, bh, dig, ei)
 			 : pdf_sha256_new(data, dlen, bh, dig, ei)) != SP_OK)
 		return r;
+	memcpy(j->base_dig, dig, sizeof(dig));
 	blob_cache_key("page", dig, key);
+	blob_cache_key("form", dig, fkey);
+	if (blob_cache_get(j->reads, fkey, &form, &flen) != SP_OK)
+		form = NULL;
 	sp_errinfo_init(&kei);
 	if (blob_cache_get(j->reads, key, &v, &len) == SP_OK && len > 0 &&
 	    len % (2 * sizeof(int)) == 0 &&
-	    pdf_doc_open_stored_known(data, dlen, (const int *)(void *)v, len / (2 * sizeof(int)),
-				      pdoc, &kei) == SP_OK) {
+	    pdf_doc_open_stored_kept(data, dlen, (const int *)(void *)v, len / (2 * sizeof(int)),
+				     form, flen, dig, pdoc, &kei) == SP_OK) {
 		free(v);
+		free(form);
 		return SP_OK;
 	}
 	free(v);
+	free(form);
 	/* not kept, or not these bytes' after all: the walk decides */
 	if ((r = pdf_doc_open_stored(data, dlen, pdoc, ei)) != SP_OK)
 		return r;
@@ -416,6 +428,29 @@ base_open(struct prep_job *j, const uint8_t *data, size_t dlen, const struct doc
 		blob_cache_put(j->reads, key, (const uint8_t *)pages, n * 2 * sizeof(int));
 	free(pages);
 	return SP_OK;
+}
+
+/*
+ * The form's facts of a stored revision whose form prepare walked (none
+ * were kept for it here), kept for the next prepare of the same bytes:
+ * taken after the DocMDP check so that the export reads only what the
+ * open's and the check's walks read. Best effort. Worker thread.
+ */
+static void
+form_keep(struct prep_job *j, struct pdf_doc *doc)
+{
+	uint8_t key[32], *facts = NULL;
+	size_t len = 0;
+	struct sp_errinfo ign;
+
+	if (!pdf_doc_form_walked(doc))
+		return;
+	sp_errinfo_init(&ign);
+	if (pdf_doc_form_export(doc, j->base_dig, &facts, &len, &ign) != SP_OK)
+		return;
+	blob_cache_key("form", j->base_dig, key);
+	blob_cache_put(j->reads, key, facts, len);
+	free(facts);
 }
 
 /*
@@ -588,6 +623,7 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	}
 	if ((r = signable(j, pdoc, ei)) != SP_OK)
 		goto out;
+	form_keep(j, pdoc);
 	if ((r = crypto_cms_signed_attrs(cert, alg,
 					 alg == CRYPTO_SIGALG_SM2_SM3 ? j->prep.sm3
 								      : j->prep.sha256,

@@ -91,7 +91,10 @@ struct done_job {
 	int new_pages_ok;        /* the signed revision has them (new_doc opened with them) */
 	int stored_pages_ok;     /* and the long-term data's update kept them too */
 	struct pdf_doc *ltv_doc; /* the signed revision with its long-term data (lr.data) */
-	int stored_nsigned;      /* that one's signed fields (the engine's listing), -1 */
+	/* the document of the stored bytes, whose form facts (carried over from the base's,
+	   form_carry) are kept with their digest: new_doc or ltv_doc (NULL: none) */
+	struct pdf_doc *stored_doc;
+	int stored_nsigned; /* that one's signed fields (the engine's listing), -1 */
 };
 
 /*
@@ -194,6 +197,48 @@ base_pages(struct done_job *j)
 }
 
 /*
+ * newer's form facts carried over from older's over the one update between
+ * them (pdf_doc_form_keep): the engine's listing of newer's signed fields
+ * then walks only what the update added or changed, not every earlier
+ * signature field. older's are loaded from the cache when older is the
+ * base (the facts kept for its digest), else older has them already; on a
+ * miss they are read from older once. Best effort: without them the
+ * listing walks the whole form, as before.
+ */
+static void
+form_carry(struct done_job *j, struct pdf_doc *older, struct pdf_doc *newer, const uint8_t *data,
+	   size_t len)
+{
+	uint8_t key[32], *v = NULL, *facts = NULL;
+	size_t vlen = 0, flen = 0, n = 0;
+	struct pdf_revision *revs;
+	struct sp_errinfo ign;
+
+	sp_errinfo_init(&ign);
+	if (older == j->base_doc && j->have_base_dig) {
+		blob_cache_key("form", j->base_dig, key);
+		if (blob_cache_get(j->reads_cache, key, &v, &vlen) != SP_OK ||
+		    pdf_doc_form_load_kept(older, v, vlen, j->base_dig, &ign) != SP_OK) {
+			/* not kept here: read from the base once (the listing would walk it) */
+			sp_errinfo_init(&ign);
+			if (pdf_doc_form_export(older, j->base_dig, &facts, &flen, &ign) == SP_OK)
+				blob_cache_put(j->reads_cache, key, facts, flen);
+			free(facts);
+		}
+		free(v);
+	}
+	if (!(revs = calloc(PDF_REVISIONS_MAX, sizeof(*revs))))
+		return;
+	sp_errinfo_init(&ign);
+	/* none carried over (older has none, the update is not one they survive): newer's
+	   listing walks its form */
+	if (pdf_revisions_find(data, len, revs, PDF_REVISIONS_MAX, &n, &ign) == SP_OK &&
+	    pdf_doc_form_keep(older, newer, revs, n, &ign) != SP_OK)
+		sp_errinfo_init(&ign);
+	free(revs);
+}
+
+/*
  * The new revision, checked again from its bytes: it opens as an undamaged
  * PDF, and the signed attributes rebuilt over the digest of its byte ranges
  * are exactly the ones the token signed (so the message digest covers this
@@ -249,6 +294,7 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 		goto out;
 	j->new_pages_ok = j->pages != NULL && keeps_pages(ss->document, ss->document_len,
 							  ss->orig_len, j->base_doc, j->new_doc);
+	form_carry(j, j->base_doc, j->new_doc, ss->document, ss->document_len);
 	/* counted in these very bytes by the completion that stored them, or now */
 	if ((j->base_nsigned = cached_nsigned(j)) < 0) {
 		if ((r = pdf_sig_fields_list_lazy(j->base_doc, &listed, &nlisted, ei)) != SP_OK)
@@ -592,6 +638,8 @@ done_work(void *arg, struct sp_errinfo *ei)
 		sp_errinfo_init(&vei);
 		if (pdf_doc_open_known(lr.data, lr.len, NULL, 0, &j->ltv_doc, &vei) != SP_OK)
 			j->ltv_doc = NULL; /* the engine opens it */
+		else
+			form_carry(j, j->new_doc, j->ltv_doc, lr.data, lr.len);
 		sp_errinfo_init(&vei);
 	}
 	if (lr.data != NULL && engine_check(j, lr.data, lr.len, &vei) != SP_OK) {
@@ -624,12 +672,16 @@ done_work(void *arg, struct sp_errinfo *ei)
 				     : j->new_pages_ok && j->ltv_doc != NULL &&
 					       keeps_pages(lr.data, lr.len, ss->document_len,
 							   j->new_doc, j->ltv_doc);
-	/* the views borrow ss->document, replaced now by the document with its DSS */
-	pdf_doc_free(j->ltv_doc);
-	j->ltv_doc = NULL;
-	pdf_doc_free(j->new_doc);
+	/* the views borrow ss->document, replaced now by the document with its DSS; the
+	   stored bytes' own (new_doc, or ltv_doc on lr.data, which becomes ss->document)
+	   stays for their form facts, kept with their digest below */
+	j->stored_doc = lr.data != NULL ? j->ltv_doc : j->new_doc;
+	if (j->stored_doc != j->ltv_doc)
+		pdf_doc_free(j->ltv_doc);
+	if (j->stored_doc != j->new_doc)
+		pdf_doc_free(j->new_doc);
 	pdf_doc_free(j->base_doc);
-	j->new_doc = j->base_doc = NULL;
+	j->ltv_doc = j->new_doc = j->base_doc = NULL;
 	if (lr.data != NULL) {
 		j->signed_len = ss->document_len;
 		free(ss->document);
@@ -686,11 +738,26 @@ done_work(void *arg, struct sp_errinfo *ei)
 		blob_cache_key("nsig", dig, fkey);
 		blob_cache_put(j->reads_cache, fkey, (const uint8_t *)&n, sizeof(n));
 	}
+	/* and their form's facts (carried over the update from the base's), for the next
+	   prepare's open and DocMDP check and the next completion's listing */
+	if (j->stored_doc != NULL) {
+		uint8_t fkey[32], *facts = NULL;
+		size_t flen = 0;
+
+		sp_errinfo_init(&vei);
+		if (pdf_doc_form_export(j->stored_doc, dig, &facts, &flen, &vei) == SP_OK) {
+			blob_cache_key("form", dig, fkey);
+			blob_cache_put(j->reads_cache, fkey, facts, flen);
+		}
+		free(facts);
+	}
 	j->tsa_time = gen;
 	r = SP_OK;
 out:
 	pdf_doc_free(j->ltv_doc);
 	j->ltv_doc = NULL;
+	pdf_doc_free(j->stored_doc);
+	j->stored_doc = NULL;
 	ltv_result_cleanup(&lr);
 	free(tok);
 	free(cms);

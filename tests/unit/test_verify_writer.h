@@ -18,7 +18,11 @@ enum vw_xref {
 	VW_TABLE,    /* classic table */
 	VW_TABLE_WS, /* classic table, startxref one byte early (on the end-of-line) */
 	VW_HYBRID,   /* table for the first object, /XRefStm stream for the rest */
-	VW_STREAM    /* a cross-reference stream */
+	VW_STREAM,   /* a cross-reference stream */
+	/* VW_HYBRID whose trailer spells "/XRefStm 0" in a string first, then the
+	   key itself (VW_HYBRID_DISGUISED: as /XRef#53tm, a reader's /XRefStm) */
+	VW_HYBRID_STRING,
+	VW_HYBRID_DISGUISED
 };
 
 #define VW_HEX 16384
@@ -239,7 +243,9 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 		free((void *)nums);
 	} else {
 		size_t stm = 0;
-		if (kind == VW_HYBRID) {
+		int hybrid = kind == VW_HYBRID || kind == VW_HYBRID_STRING ||
+			     kind == VW_HYBRID_DISGUISED;
+		if (hybrid) {
 			/* objects after the first are listed in the /XRefStm stream only */
 			int hn[32];
 			size_t ho[32];
@@ -255,12 +261,16 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 		}
 		xref = b.n;
 		gb_printf(&b, "xref\n0 1\n0000000000 65535 f \n");
-		for (i = 0; i < (kind == VW_HYBRID ? 1 : k); i++)
+		for (i = 0; i < (hybrid ? 1 : k); i++)
 			gb_printf(&b, "%d 1\n%010zu 00000 n \n", nums[i], off[i]);
 		gb_printf(&b, "trailer\n<< /Size %lld /Root %d 0 R /Prev %lld", size, info.root_obj,
 			  info.startxref);
+		if (stm && kind != VW_HYBRID)
+			gb_printf(&b, " /Note (/XRefStm 0 \\) /Prev 0)");
 		if (stm)
-			gb_printf(&b, " /XRefStm %zu", stm);
+			gb_printf(&b,
+				  kind == VW_HYBRID_DISGUISED ? " /XRef#53tm %zu" : " /XRefStm %zu",
+				  stm);
 		gb_printf(&b, " >>\n");
 		if (kind == VW_TABLE_WS)
 			xref--; /* the '\n' before "xref" */
