@@ -295,8 +295,8 @@ main(int argc, char **argv)
 			sign_bt(&lt, &ltn);
 			before = ltn;
 			t0 = now_ms();
-			if (crypto_ltv_add_dss(trust, NULL, NULL, lt, ltn, 0, &mid, &midn, &ei) !=
-				    SP_OK ||
+			if (crypto_ltv_add_dss(trust, NULL, NULL, lt, ltn, 0, NULL, &mid, &midn,
+					       &ei) != SP_OK ||
 			    !mid)
 				die("dss", &ei);
 			tm_[T_LT][nt[T_LT]] = now_ms() - t0;
@@ -315,8 +315,8 @@ main(int argc, char **argv)
 		}
 		before = ltn;
 		t0 = now_ms();
-		if (crypto_ltv_doc_timestamp(trust, lt, ltn, 0, local_ts, NULL, &fin, &finn, &until,
-					     &gen, &ei) != SP_OK)
+		if (crypto_ltv_doc_timestamp(trust, lt, ltn, 0, NULL, local_ts, NULL, &fin, &finn,
+					     &until, &gen, &ei) != SP_OK)
 			die("document timestamp", &ei);
 		tm_[T_LTA][nt[T_LTA]] = now_ms() - t0;
 		by[T_LTA][nt[T_LTA]] = (double)(finn - before);

@@ -109,12 +109,13 @@ extend(const struct sign_opts *o, unsigned char **data, size_t *len, struct sp_e
 		free(f);
 		f = NULL;
 	}
-	if ((r = crypto_ltv_add_dss(t, ts_store, &extra, *data, *len, 0, &mid, &midlen, ei)) !=
-	    SP_OK)
+	if ((r = crypto_ltv_add_dss(t, ts_store, &extra, *data, *len, 0, NULL, &mid, &midlen,
+				    ei)) != SP_OK)
 		goto out;
 	if (o->level >= 3 &&
-	    (r = crypto_ltv_doc_timestamp(t, mid ? mid : *data, mid ? midlen : *len, 0, doc_ts,
-					  (void *)o, &fin, &finlen, &until, &gen, ei)) != SP_OK) {
+	    (r = crypto_ltv_doc_timestamp(t, mid ? mid : *data, mid ? midlen : *len, 0, NULL,
+					  doc_ts, (void *)o, &fin, &finlen, &until, &gen, ei)) !=
+		    SP_OK) {
 		sp_errinfo_prefix(ei, "document timestamp");
 		goto out;
 	}

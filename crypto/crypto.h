@@ -229,17 +229,45 @@ int crypto_evidence_collect(struct crypto_trust *t, X509_STORE *ts_store, const 
 			    struct sp_errinfo *ei) SP_WUR;
 
 /*
+ * What an earlier verification read of a prefix of the data crypto_ltv_add_dss
+ * is given (a completion's base, the stored revision its update follows), so
+ * that the signatures in it are not parsed again: each one's /Contents is the
+ * largest object of a signature, and reading every earlier one made a
+ * contract's k-th completion cost O(k).
+ */
+struct crypto_ltv_known {
+	struct pdf_doc *given; /* data[0..given_len) opened (borrowed) */
+	size_t given_len;
+	/* the signature dictionaries as a verification of exactly those bytes read them
+	   in their last revision (its crypto_verify_opts.sigs_out; borrowed) */
+	const uint8_t *reads;
+	size_t reads_len;
+	/* data's pages (object number / generation pairs) when known, NULL: the page tree
+	   is walked (crypto_ltv_add_dss opens data as pdf_doc_open_stored_known() then) */
+	const int *pages;
+	size_t npages;
+	/* out: when they were used, how many signed fields data lists (the count of
+	   pdf_sig_fields_list_lazy, which the listing gave on the way); else -1 */
+	int nlisted;
+};
+
+/*
  * PAdES B-LT: one incremental update of the signed PDF data[0..len) adding
  * a /DSS with the evidence (crypto_evidence_collect through t and ts_store)
  * of every signature and document timestamp the DSS has no /VRI entry for
  * yet (one whose chain cannot be read is left without an entry), plus extra (may be NULL: evidence from elsewhere, e.g. OCSP
  * responses given as files). *out (malloc'd) is the whole new file, or NULL
- * when every signature is covered already (no update needed). May block on
- * OCSP: worker threads or the CLI.
+ * when every signature is covered already (no update needed). known (may be
+ * NULL): the reads of a prefix of data; a signature they hold is taken as read
+ * when data's later updates neither list its object nor redefine an object
+ * stream of the prefix (else, and for any other, it is read from data): the
+ * update is the same, byte for byte. May block on OCSP: worker threads or the
+ * CLI.
  */
 int crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 		       const struct crypto_evidence *extra, const uint8_t *data, size_t len,
-		       unsigned flags, uint8_t **out, size_t *outlen, struct sp_errinfo *ei) SP_WUR;
+		       unsigned flags, struct crypto_ltv_known *known, uint8_t **out,
+		       size_t *outlen, struct sp_errinfo *ei) SP_WUR;
 /*
  * flags of crypto_ltv_add_dss and crypto_ltv_doc_timestamp. STORED: data is
  * a document the server stored, or built on stored bytes and verifies whole
@@ -257,12 +285,14 @@ typedef int (*crypto_ts_digest_fn)(void *arg, const uint8_t sha256[32], uint8_t 
  * timestamp (/DocTimeStamp, ETSI.RFC3161, an invisible field) whose token ts
  * makes over the byte ranges. *out (malloc'd) is the whole new file;
  * *tsa_until the TSA certificate's notAfter, *gen_time the token's time.
- * t (may be NULL) lends its certificate cache to read the token.
+ * t (may be NULL) lends its certificate cache to read the token. known (may
+ * be NULL), as crypto_ltv_add_dss's: the signatures it holds are not parsed
+ * again to size the timestamp's /Contents (the same size either way).
  */
 int crypto_ltv_doc_timestamp(const struct crypto_trust *t, const uint8_t *data, size_t len,
-			     unsigned flags, crypto_ts_digest_fn ts, void *arg, uint8_t **out,
-			     size_t *outlen, time_t *tsa_until, time_t *gen_time,
-			     struct sp_errinfo *ei) SP_WUR;
+			     unsigned flags, const struct crypto_ltv_known *known,
+			     crypto_ts_digest_fn ts, void *arg, uint8_t **out, size_t *outlen,
+			     time_t *tsa_until, time_t *gen_time, struct sp_errinfo *ei) SP_WUR;
 
 /*
  * Outbound policy for OCSP responders named by certificates (AIA): with

@@ -56,41 +56,188 @@ out:
 	return out > s->contents_len ? 0 : out;
 }
 
-static size_t
-doc_ts_contents(struct pdf_doc *doc)
-{
-	struct pdf_sig_field *sigs = NULL;
-	size_t n = 0, i, m = 0, k;
-	struct sp_errinfo ei;
-
-	sp_errinfo_init(&ei);
-	if (pdf_sig_fields_list(doc, &sigs, &n, &ei) != SP_OK)
-		return DOC_TS_CONTENTS_DEFAULT;
-	for (i = 0; i < n; i++)
-		if (sigs[i].contents_state == PDF_SIG_KEY_OK && (k = token_len(&sigs[i])) > m)
-			m = k;
-	pdf_sig_fields_free(sigs, n);
-	if (m == 0)
-		return DOC_TS_CONTENTS_DEFAULT;
-	m += m / 4 + DOC_TS_MARGIN;
-	return m < DOC_TS_CONTENTS_MIN    ? DOC_TS_CONTENTS_MIN
-	       : m > PDF_SIG_CONTENTS_MAX ? PDF_SIG_CONTENTS_MAX
-					  : m;
-}
-
-/* data opened for an update: whole, or as a stored document (CRYPTO_LTV_STORED). */
+/*
+ * data opened for an update: whole, or as a stored document (CRYPTO_LTV_STORED),
+ * with its page list when the caller knows it (pages: the tree is not walked
+ * again; a list that is not data's fails, and the walk decides).
+ */
 static int
-ltv_open(const uint8_t *data, size_t len, unsigned flags, struct pdf_doc **doc,
-	 struct sp_errinfo *ei)
+ltv_open(const uint8_t *data, size_t len, unsigned flags, const int *pages, size_t npages,
+	 struct pdf_doc **doc, struct sp_errinfo *ei)
 {
+	struct sp_errinfo ign;
+
+	sp_errinfo_init(&ign);
+	if ((flags & CRYPTO_LTV_STORED) && pages != NULL && npages > 0 &&
+	    pdf_doc_open_stored_known(data, len, pages, npages, doc, &ign) == SP_OK)
+		return SP_OK;
 	return (flags & CRYPTO_LTV_STORED) ? pdf_doc_open_stored(data, len, doc, ei)
 					   : pdf_doc_open(data, len, doc, ei);
+}
+
+/*
+ * The reads of kn that read in doc (data[0..len)) as they did in kn->given,
+ * as the verification engine decides it (engine_sigs_known): self-contained
+ * reads of objects that no update after given_len lists, in a file whose
+ * later updates redefine no object stream of the given revision and which
+ * reads undamaged. SP_OK with *n 0 when any of this cannot be told.
+ */
+static int
+known_reads(struct pdf_doc *doc, const uint8_t *data, size_t len, const struct crypto_ltv_known *kn,
+	    struct pdf_sig_field **out, size_t *n, struct sp_errinfo *ei)
+{
+	struct pdf_revision *revs = NULL;
+	struct pdf_sig_field *arr = NULL;
+	struct pdf_doc_info info;
+	struct sp_errinfo ign;
+	int *nums = NULL, *listed = NULL, boundary = 0, r = SP_OK;
+	size_t nrev = 0, na = 0, nn = 0, nl = 0, i, j, k;
+	void *nv;
+
+	*out = NULL;
+	*n = 0;
+	sp_errinfo_init(&ign);
+	if (kn == NULL || kn->given == NULL || kn->reads == NULL || kn->given_len == 0 ||
+	    kn->given_len > len || pdf_doc_damaged(doc) || pdf_doc_damaged(kn->given) ||
+	    pdf_sig_reads_unpack(kn->reads, kn->reads_len, &arr, &na, &ign) != SP_OK || na == 0)
+		goto none;
+	if (!(revs = calloc(PDF_REVISIONS_MAX, sizeof(*revs)))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto none;
+	}
+	if (pdf_revisions_find(data, len, revs, PDF_REVISIONS_MAX, &nrev, &ign) != SP_OK ||
+	    nrev == 0 || revs[nrev - 1].end != len || revs[nrev - 1].trailing_garbage)
+		goto none;
+	for (k = 0; k < nrev; k++) {
+		if (revs[k].end == kn->given_len)
+			boundary = 1;
+		if (revs[k].end <= kn->given_len)
+			continue;
+		if (pdf_revision_listed(doc, &revs[k], &nums, &nn, &ign) != SP_OK)
+			goto none;
+		if (nn > 0 && !(nv = realloc(listed, (nl + nn) * sizeof(*listed)))) {
+			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+			goto none;
+		}
+		if (nn > 0)
+			listed = nv;
+		for (i = 0; i < nn; i++) {
+			/* a redefined object stream of the given revision: anything may move */
+			if (pdf_obj_is_objstm(kn->given, nums[i]))
+				goto none;
+			listed[nl++] = nums[i];
+		}
+		free(nums);
+		nums = NULL;
+	}
+	if (!boundary)
+		goto none;
+	pdf_doc_info_get(doc, &info);
+	for (i = k = 0; i < na; i++) {
+		for (j = 0; j < nl && listed[j] != arr[i].sig_obj; j++)
+			;
+		if (j < nl || !arr[i].self_contained || arr[i].sig_obj >= info.size) {
+			free(arr[i].contents);
+			continue;
+		}
+		arr[k++] = arr[i];
+	}
+	*out = arr;
+	*n = k;
+	arr = NULL; /* transferred */
+	na = 0;
+none:
+	pdf_sig_fields_free(arr, na);
+	free(nums);
+	free(listed);
+	free(revs);
+	return r;
+}
+
+/*
+ * doc's signed fields as pdf_sig_fields_list() lists them, with kn's reads
+ * (known_reads) taken as read instead of parsed again; *nlisted then the
+ * count pdf_sig_fields_list_lazy() gives, else -1. Without usable reads, or
+ * when the listing with them fails, the full listing decides (its answer,
+ * its error): the list is the same either way.
+ */
+static int
+sigs_list(struct pdf_doc *doc, const uint8_t *data, size_t len, const struct crypto_ltv_known *kn,
+	  struct pdf_sig_field **out, size_t *n, int *nlisted, struct sp_errinfo *ei)
+{
+	struct pdf_sig_field *kr = NULL, *s = NULL;
+	const struct pdf_sig_field *k;
+	struct sp_errinfo ign;
+	size_t nkr = 0, ns = 0, i, j, m;
+	int r;
+
+	*nlisted = -1;
+	if ((r = known_reads(doc, data, len, kn, &kr, &nkr, ei)) != SP_OK)
+		return r;
+	sp_errinfo_init(&ign);
+	if (nkr == 0 || pdf_sig_fields_list_known(doc, kr, nkr, &s, &ns, &ign) != SP_OK)
+		goto full;
+	for (i = m = 0; i < ns; i++) {
+		if (s[i].unread) {
+			for (k = NULL, j = 0; j < nkr && !k; j++)
+				if (kr[j].sig_obj == s[i].sig_obj && kr[j].sig_gen == s[i].sig_gen)
+					k = &kr[j];
+			if (k != NULL) {
+				/* the dictionary's part, as pdf_sig_field_read() would give it:
+				   a self-contained read has no /Reference, the lock is the
+				   field's, which the listing read */
+				if (!(s[i].contents = malloc(k->contents_len))) {
+					r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+					goto out;
+				}
+				memcpy(s[i].contents, k->contents, k->contents_len);
+				s[i].contents_len = k->contents_len;
+				memcpy(s[i].type, k->type, sizeof(s[i].type));
+				memcpy(s[i].filter, k->filter, sizeof(s[i].filter));
+				memcpy(s[i].subfilter, k->subfilter, sizeof(s[i].subfilter));
+				s[i].docmdp_p = k->docmdp_p;
+				s[i].contents_state = k->contents_state;
+				s[i].byterange_state = k->byterange_state;
+				memcpy(s[i].byterange, k->byterange, sizeof(s[i].byterange));
+				s[i].self_contained = 1;
+				s[i].unread = 0;
+			} else if ((r = pdf_sig_field_read(doc, &s[i], &ign)) == SP_ERR_NOT_FOUND) {
+				/* a value that is no object: no signature in the full listing */
+				free(s[i].contents);
+				continue;
+			} else if (r != SP_OK) {
+				/* the full listing answers: s[0..m) and s[i..ns) are what
+				   is left to free */
+				pdf_sig_fields_free(s + i, ns - i);
+				ns = m;
+				goto full;
+			}
+		}
+		s[m++] = s[i];
+	}
+	*out = s;
+	*n = m;
+	*nlisted = (int)ns;
+	s = NULL; /* transferred */
+	ns = 0;
+	r = SP_OK;
+	goto out;
+full:
+	pdf_sig_fields_free(s, ns);
+	s = NULL;
+	ns = 0;
+	r = pdf_sig_fields_list(doc, out, n, ei);
+out:
+	pdf_sig_fields_free(s, ns);
+	pdf_sig_fields_free(kr, nkr);
+	return r;
 }
 
 int
 crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 		   const struct crypto_evidence *extra, const uint8_t *data, size_t len,
-		   unsigned flags, uint8_t **out, size_t *outlen, struct sp_errinfo *ei)
+		   unsigned flags, struct crypto_ltv_known *known, uint8_t **out, size_t *outlen,
+		   struct sp_errinfo *ei)
 {
 	struct pdf_doc *doc = NULL;
 	struct pdf_sig_field *sigs = NULL;
@@ -100,15 +247,18 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 	struct sp_errinfo ce;
 	char(*vri)[41] = NULL;
 	size_t nsigs = 0, nvri = 0, i, k;
-	int r = SP_ERR_INTERNAL;
+	int r = SP_ERR_INTERNAL, nl = -1;
 
 	*out = NULL;
 	*outlen = 0;
 	memset(&dss, 0, sizeof(dss));
 	memset(&ev, 0, sizeof(ev));
 	memset(&add, 0, sizeof(add));
-	if ((r = ltv_open(data, len, flags, &doc, ei)) != SP_OK ||
-	    (r = pdf_sig_fields_list(doc, &sigs, &nsigs, ei)) != SP_OK ||
+	if (known != NULL)
+		known->nlisted = -1;
+	if ((r = ltv_open(data, len, flags, known ? known->pages : NULL, known ? known->npages : 0,
+			  &doc, ei)) != SP_OK ||
+	    (r = sigs_list(doc, data, len, known, &sigs, &nsigs, &nl, ei)) != SP_OK ||
 	    (r = pdf_dss_read(doc, &dss, ei)) != SP_OK)
 		goto out;
 	if (nsigs > 0 && !(vri = calloc(nsigs, sizeof(*vri)))) {
@@ -164,6 +314,8 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 				  "the signed PDF is damaged (qpdf had to repair it)");
 	}
 out:
+	if (known != NULL && r == SP_OK && doc != NULL && !pdf_doc_damaged(doc))
+		known->nlisted = nl;
 	free(vri);
 	crypto_evidence_cleanup(&ev);
 	pdf_dss_cleanup(&dss);
@@ -172,10 +324,36 @@ out:
 	return r;
 }
 
+/* doc is data[0..len); known as crypto_ltv_add_dss's (its reads spare the parse) */
+static size_t
+doc_ts_contents(struct pdf_doc *doc, const uint8_t *data, size_t len,
+		const struct crypto_ltv_known *known)
+{
+	struct pdf_sig_field *sigs = NULL;
+	size_t n = 0, i, m = 0, k;
+	struct sp_errinfo ei;
+	int nl;
+
+	sp_errinfo_init(&ei);
+	if (sigs_list(doc, data, len, known, &sigs, &n, &nl, &ei) != SP_OK)
+		return DOC_TS_CONTENTS_DEFAULT;
+	for (i = 0; i < n; i++)
+		if (sigs[i].contents_state == PDF_SIG_KEY_OK && (k = token_len(&sigs[i])) > m)
+			m = k;
+	pdf_sig_fields_free(sigs, n);
+	if (m == 0)
+		return DOC_TS_CONTENTS_DEFAULT;
+	m += m / 4 + DOC_TS_MARGIN;
+	return m < DOC_TS_CONTENTS_MIN    ? DOC_TS_CONTENTS_MIN
+	       : m > PDF_SIG_CONTENTS_MAX ? PDF_SIG_CONTENTS_MAX
+					  : m;
+}
+
 int
 crypto_ltv_doc_timestamp(const struct crypto_trust *t, const uint8_t *data, size_t len,
-			 unsigned flags, crypto_ts_digest_fn ts, void *arg, uint8_t **out,
-			 size_t *outlen, time_t *tsa_until, time_t *gen_time, struct sp_errinfo *ei)
+			 unsigned flags, const struct crypto_ltv_known *known,
+			 crypto_ts_digest_fn ts, void *arg, uint8_t **out, size_t *outlen,
+			 time_t *tsa_until, time_t *gen_time, struct sp_errinfo *ei)
 {
 	struct pdf_doc *doc = NULL;
 	struct pdf_sig_params par;
@@ -191,9 +369,9 @@ crypto_ltv_doc_timestamp(const struct crypto_trust *t, const uint8_t *data, size
 	memset(&par, 0, sizeof(par));
 	par.signing_time = time(NULL);
 	par.doc_timestamp = 1;
-	if ((r = ltv_open(data, len, flags, &doc, ei)) != SP_OK)
+	if ((r = ltv_open(data, len, flags, NULL, 0, &doc, ei)) != SP_OK)
 		goto out;
-	par.contents_max = doc_ts_contents(doc);
+	par.contents_max = doc_ts_contents(doc, data, len, known);
 	if ((r = pdf_sig_prepare(doc, &par, NULL, 0, NULL, 0, &prep, ei)) != SP_OK ||
 	    (r = ts(arg, prep.sha256, &tok, &toklen, gen_time, ei)) != SP_OK)
 		goto out;

@@ -403,7 +403,7 @@ report_sign(struct ejob *j, unsigned char **pdf, size_t *len, struct sp_errinfo 
 			      cmslen, ei)) != SP_OK)
 		goto out;
 	if ((r = ltv_extend(j->trust, j->tsa, prep.data, prep.len, LTV_ARCHIVE,
-			    j->ev->archive_serial, &lr, ei)) != SP_OK) {
+			    j->ev->archive_serial, NULL, &lr, ei)) != SP_OK) {
 		sp_errinfo_prefix(ei, "long-term validation of the report");
 		goto out;
 	}

@@ -80,7 +80,8 @@ struct done_job {
 	/* SHA-256 fed with the base: the stored bytes' digest goes on from it (NULL: none) */
 	struct crypto_digest_ctx *tail;
 	/* signed signature fields as pdf_sig_fields_list_lazy() counts them: the base's
-	   (revision_check) and the new revision's (the engine's listing, signed_count) */
+	   (revision_check) and the new revision's (the engine's or done_ltv's listing,
+	   signed_count) */
 	int base_nsigned, new_nsigned;
 	/* the base's pages (object number / generation pairs): from reads_cache under
 	   blob_cache_key("page", base_dig), or read from the base; handed on to the stored
@@ -336,8 +337,8 @@ out:
 /*
  * The new revision reads back as exactly one more signed field than its
  * base: counted by the engine's listing when it verified the signed
- * revision itself (j->new_nsigned), else (it verified the revision with its
- * long-term data after it) listed here.
+ * revision itself, or by the long-term data's listing of it with the base's
+ * reads (done_ltv) (j->new_nsigned), else listed here.
  */
 static int
 signed_count(struct done_job *j, struct sp_errinfo *ei)
@@ -486,7 +487,8 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 		goto out;
 	/* its listing of the signed revision's fields, for signed_count(); or of the stored
 	   bytes' (with the long-term data), for the next completion */
-	j->new_nsigned = vo.doc == j->new_doc ? (int)rep->nlisted : -1;
+	if (vo.doc == j->new_doc)
+		j->new_nsigned = (int)rep->nlisted;
 	j->stored_nsigned = vo.doc != NULL && vo.doc == j->ltv_doc ? (int)rep->nlisted : -1;
 	for (i = 0; i < rep->nsigs; i++) {
 		s = &rep->sigs[i];
@@ -780,17 +782,40 @@ static int
 done_ltv(struct done_job *j, struct ltv_result *lr)
 {
 	struct db_signing_session *ss = j->s;
+	struct crypto_ltv_known kn;
 	struct sp_errinfo ei;
-	int archive = j->level >= 2 && ss->last_signer;
+	uint8_t skey[32], *reads = NULL;
+	size_t rlen = 0;
+	int archive = j->level >= 2 && ss->last_signer, r;
 
 	memset(lr, 0, sizeof(*lr));
 	if (j->level < 1)
 		return 0;
+	/* the base's signatures as the completion that stored it read them: only the new
+	   one is parsed, and its listing of the signed revision counts for signed_count() */
+	memset(&kn, 0, sizeof(kn));
+	kn.nlisted = -1;
+	blob_cache_key("sigs", j->base_dig, skey);
+	if (j->have_base_dig && blob_cache_get(j->reads_cache, skey, &reads, &rlen) == SP_OK) {
+		kn.given = j->base_doc;
+		kn.given_len = ss->orig_len;
+		kn.reads = reads;
+		kn.reads_len = rlen;
+	}
+	/* the signed revision kept the base's pages (revision_check): not walked again */
+	if (j->new_pages_ok) {
+		kn.pages = j->pages;
+		kn.npages = j->npages;
+	}
 	sp_errinfo_init(&ei);
 	/* engine_check verifies the result whole before it is kept */
-	if (ltv_extend(j->trust, j->tsa, ss->document, ss->document_len,
-		       (archive ? LTV_ARCHIVE : 0) | LTV_CHECKED_AFTER, ss->archive_serial, lr,
-		       &ei) != SP_OK) {
+	r = ltv_extend(j->trust, j->tsa, ss->document, ss->document_len,
+		       (archive ? LTV_ARCHIVE : 0) | LTV_CHECKED_AFTER, ss->archive_serial, &kn, lr,
+		       &ei);
+	free(reads);
+	if (kn.reads != NULL && kn.nlisted >= 0)
+		j->new_nsigned = kn.nlisted;
+	if (r != SP_OK) {
 		snprintf(j->ltv_err, sizeof(j->ltv_err), "%.255s", ei.msg);
 		ltv_result_cleanup(lr);
 		return 0;

@@ -82,7 +82,7 @@ work(void *arg, struct sp_errinfo *ei)
 	int r;
 
 	if ((r = ltv_extend(u->ar->trust, u->ar->tsa, u->c->document, u->c->document_len,
-			    LTV_ARCHIVE, u->c->tsa_serial, &u->lr, ei)) != SP_OK ||
+			    LTV_ARCHIVE, u->c->tsa_serial, NULL, &u->lr, ei)) != SP_OK ||
 	    (r = crypto_digest(CRYPTO_DIGEST_SHA256, u->lr.data, u->lr.len, dig, &dlen, ei)) !=
 		    SP_OK)
 		return r;

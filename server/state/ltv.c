@@ -56,7 +56,8 @@ provider_ts(void *arg, const uint8_t sha256[32], uint8_t **tok, size_t *toklen, 
 
 int
 ltv_extend(struct crypto_trust *t, const struct tsa_provider *tsa, const uint8_t *data, size_t len,
-	   unsigned flags, uint64_t serial, struct ltv_result *out, struct sp_errinfo *ei)
+	   unsigned flags, uint64_t serial, struct crypto_ltv_known *known, struct ltv_result *out,
+	   struct sp_errinfo *ei)
 {
 	struct ts_arg ta = { tsa, serial, (flags & LTV_CHECKED_AFTER) != 0 };
 	X509_STORE *ts_store = NULL;
@@ -69,12 +70,12 @@ ltv_extend(struct crypto_trust *t, const struct tsa_provider *tsa, const uint8_t
 		ts_store = NULL; /* the TSA chain then runs through the signer roots */
 	sp_errinfo_init(ei);
 	/* what ltv_extend is given was stored, or is built on stored bytes and verified */
-	if ((r = crypto_ltv_add_dss(t, ts_store, NULL, data, len, CRYPTO_LTV_STORED, &mid, &midlen,
-				    ei)) != SP_OK)
+	if ((r = crypto_ltv_add_dss(t, ts_store, NULL, data, len, CRYPTO_LTV_STORED, known, &mid,
+				    &midlen, ei)) != SP_OK)
 		goto out;
 	if (flags & LTV_ARCHIVE) {
 		r = crypto_ltv_doc_timestamp(t, mid ? mid : data, mid ? midlen : len,
-					     CRYPTO_LTV_STORED, provider_ts, &ta, &out->data,
+					     CRYPTO_LTV_STORED, known, provider_ts, &ta, &out->data,
 					     &out->len, &out->archive_until, &out->archive_time,
 					     ei);
 		goto out;

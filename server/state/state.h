@@ -195,12 +195,13 @@ int ltv_level_code(const char *level);
  * policy and CRLs, crypto_evidence_collect) of every signature and document
  * timestamp that has no /VRI entry yet; with archive, then one more update
  * with a document timestamp (ETSI.RFC3161) from tsa over the whole file,
- * using serial for the built-in TSA. Failures leave *out empty. May block on
- * OCSP and an external TSA: worker threads only.
+ * using serial for the built-in TSA. known (may be NULL): what an earlier
+ * verification read of a prefix of data (crypto_ltv_add_dss). Failures leave
+ * *out empty. May block on OCSP and an external TSA: worker threads only.
  */
 int ltv_extend(struct crypto_trust *t, const struct tsa_provider *tsa, const uint8_t *data,
-	       size_t len, unsigned flags, uint64_t serial, struct ltv_result *out,
-	       struct sp_errinfo *ei) SP_WUR;
+	       size_t len, unsigned flags, uint64_t serial, struct crypto_ltv_known *known,
+	       struct ltv_result *out, struct sp_errinfo *ei) SP_WUR;
 /*
  * flags of ltv_extend. ARCHIVE: add the document timestamp. CHECKED_AFTER:
  * the caller verifies the result whole with crypto_pdf_verify before it

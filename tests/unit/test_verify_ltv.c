@@ -666,6 +666,163 @@ START_TEST(broken_archive_timestamp)
 }
 END_TEST
 
+/*
+ * crypto_ltv_add_dss over d[0..n), whose prefix d[0..given) a verification
+ * read (reads, its sigs_out; NULL: none given): the whole new file, and in
+ * *nlisted what the known listing counted (-1: not used).
+ */
+static unsigned char *
+dss_known(const unsigned char *d, size_t n, size_t given, const uint8_t *reads, size_t rlen,
+	  size_t *outn, int *nlisted)
+{
+	struct crypto_ltv_known kn = { .given_len = given, .reads = reads, .reads_len = rlen };
+	struct pdf_doc *g = NULL, *all = NULL;
+	struct sp_errinfo ei;
+	uint8_t *out = NULL;
+	int *pages = NULL;
+
+	sp_errinfo_init(&ei);
+	if (reads != NULL) {
+		ck_assert_int_eq(pdf_doc_open_view(d, given, &g, &ei), SP_OK);
+		/* and d's pages, as a completion hands them on: the tree not walked */
+		ck_assert_int_eq(pdf_doc_open_view(d, n, &all, &ei), SP_OK);
+		ck_assert_int_eq(pdf_doc_page_objs(all, &pages, &kn.npages, &ei), SP_OK);
+		kn.pages = pages;
+	}
+	kn.given = g;
+	ck_assert_msg(crypto_ltv_add_dss(trust, NULL, NULL, d, n, CRYPTO_LTV_STORED,
+					 reads != NULL ? &kn : NULL, &out, outn, &ei) == SP_OK,
+		      "%s", ei.msg);
+	ck_assert_ptr_nonnull(out);
+	*nlisted = reads != NULL ? kn.nlisted : -1;
+	free(pages);
+	pdf_doc_free(all);
+	pdf_doc_free(g);
+	return out;
+}
+
+/* The signature reads a verification of d[0..n) hands on (sigs_out). */
+static uint8_t *
+reads_of(const unsigned char *d, size_t n, size_t *rlen)
+{
+	uint8_t *reads = NULL;
+	struct crypto_verify_opts o = { .trust = trust, .sigs_out = &reads, .sigs_out_len = rlen };
+	struct crypto_verify_report *r = NULL;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	ck_assert_msg(crypto_pdf_verify(d, n, &o, &r, &ei) == SP_OK, "%s", ei.msg);
+	crypto_verify_report_free(r);
+	ck_assert_ptr_nonnull(reads);
+	return reads;
+}
+
+/* The corpus TSA over a document timestamp's digest (crypto_ts_digest_fn). */
+static int
+corpus_ts(void *arg, const uint8_t sha256[32], uint8_t **tok, size_t *toklen, time_t *gen,
+	  struct sp_errinfo *ei)
+{
+	uint8_t *q = NULL, *resp = NULL;
+	size_t qlen = 0, rlen = 0;
+	int r;
+
+	(void)arg;
+	*gen = time(NULL);
+	if ((r = crypto_ts_query_new_digest(sha256, NULL, &q, &qlen, ei)) == SP_OK &&
+	    (r = crypto_tsa_respond(vc_tsa, q, qlen, 7, 0, &resp, &rlen, ei)) == SP_OK)
+		r = crypto_ts_response_check(resp, rlen, q, qlen, NULL, tok, toklen, NULL, ei);
+	free(q);
+	free(resp);
+	return r;
+}
+
+/* The length of d[0..n) with a document timestamp, its prefix's reads given or not. */
+static size_t
+doc_ts_len(const unsigned char *d, size_t n, size_t given, const uint8_t *reads, size_t rlen)
+{
+	struct crypto_ltv_known kn = { .given_len = given, .reads = reads, .reads_len = rlen };
+	struct pdf_doc *g = NULL;
+	struct sp_errinfo ei;
+	uint8_t *out = NULL;
+	size_t outn = 0;
+	time_t until, gen;
+
+	sp_errinfo_init(&ei);
+	if (reads != NULL)
+		ck_assert_int_eq(pdf_doc_open_view(d, given, &g, &ei), SP_OK);
+	kn.given = g;
+	ck_assert_msg(crypto_ltv_doc_timestamp(trust, d, n, CRYPTO_LTV_STORED,
+					       reads != NULL ? &kn : NULL, corpus_ts, NULL, &out,
+					       &outn, &until, &gen, &ei) == SP_OK,
+		      "%s", ei.msg);
+	free(out);
+	pdf_doc_free(g);
+	return outn;
+}
+
+/*
+ * A completion's DSS from the base's kept signature reads (only the new
+ * signature parsed) is the DSS of the full read, byte for byte, along a
+ * chain of signers at B-LT with a document timestamp (B-LTA) in it, and for
+ * a signature still without a /VRI entry too (its evidence then comes from
+ * its kept /Contents), and the document timestamp's /Contents is sized
+ * alike; reads that do not fit (not pack's, another prefix) do the full
+ * read.
+ */
+START_TEST(dss_from_kept_reads)
+{
+	static const char *const who[] = { "rsa", "ec", "rsa", "ec" };
+	unsigned char *cur, *next, *full, *kept;
+	size_t n, nn, nf, nk, rlen = 0, i;
+	uint8_t *reads;
+	int nl = 0;
+
+	/* the first signature has no DSS yet: its /VRI entry comes from its kept read */
+	cur = vc_sign(base, base_len, "rsa", 1, 0, &n);
+	for (i = 0; i < 4; i++) {
+		if (i == 2) {
+			/* the last signer's document timestamp (B-LTA), then one more DSS */
+			next = with_doc_ts(cur, n, &nn);
+			full = dss_known(next, nn, 0, NULL, 0, &nf, &nl);
+			free(next);
+			free(cur);
+			cur = full;
+			n = nf;
+		}
+		reads = reads_of(cur, n, &rlen);
+		next = vc_sign(cur, n, who[i], 1, 0, &nn);
+		ck_assert_ptr_nonnull(next);
+		full = dss_known(next, nn, 0, NULL, 0, &nf, &nl);
+		kept = dss_known(next, nn, n, reads, rlen, &nk, &nl);
+		ck_assert_uint_eq(nk, nf);
+		ck_assert(memcmp(kept, full, nf) == 0);
+		/* the known listing counted the signed revision's fields: every signature
+		   so far and the document timestamp */
+		ck_assert_int_eq(nl, (int)(i + 2 + (i >= 2)));
+		free(kept);
+		/* reads of another prefix, or not reads at all: the full read, the same */
+		kept = dss_known(next, nn, n - 1, reads, rlen, &nk, &nl);
+		ck_assert_int_eq(nl, -1);
+		ck_assert(nk == nf && memcmp(kept, full, nf) == 0);
+		free(kept);
+		kept = dss_known(next, nn, n, reads, rlen - 1, &nk, &nl);
+		ck_assert_int_eq(nl, -1);
+		ck_assert(nk == nf && memcmp(kept, full, nf) == 0);
+		free(kept);
+		/* the last signer's document timestamp: its /Contents sized alike */
+		if (i == 3)
+			ck_assert_uint_eq(doc_ts_len(full, nf, n, reads, rlen),
+					  doc_ts_len(full, nf, 0, NULL, 0));
+		free(reads);
+		free(next);
+		free(cur);
+		cur = full;
+		n = nf;
+	}
+	free(cur);
+}
+END_TEST
+
 static Suite *
 ltv_suite(void)
 {
@@ -681,6 +838,7 @@ ltv_suite(void)
 	tcase_add_test(tc, broken_archive_timestamp);
 	tcase_add_test(tc, tsa_revoked_in_evidence);
 	tcase_add_test(tc, embedded_ocsp_verified_once);
+	tcase_add_test(tc, dss_from_kept_reads);
 	suite_add_tcase(s, tc);
 	return s;
 }
