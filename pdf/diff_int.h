@@ -32,3 +32,15 @@ struct diff_xent {
  */
 int diff_xref_entries(struct pdf_doc *newer, const struct pdf_revision *rev, int *self,
 		      struct diff_xent **x, size_t *n);
+
+/* SP_OK when every entry in use rev's update lists is of generation 0 (else SP_ERR_UNSUPPORTED). */
+int diff_update_gens_zero(struct pdf_doc *newer, const struct pdf_revision *rev);
+/*
+ * The objects that decide how older's object streams decode (revs[0..nrevs)
+ * its sections): each object stream its cross-reference streams name and
+ * every object that stream's dictionary reaches. An update that redefines
+ * one changes objects it does not list. *out malloc'd (*nout of them);
+ * SP_ERR_UNSUPPORTED past the bounds or when a section cannot be read.
+ */
+int diff_objstm_reads(struct pdf_doc *older, const struct pdf_revision *revs, size_t nrevs,
+		      int **out, size_t *nout);

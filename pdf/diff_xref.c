@@ -406,3 +406,134 @@ pdf_obj_is_objstm(struct pdf_doc *doc, int num)
 	qpdf_oh_release(q, o);
 	return yes;
 }
+
+/* SP_OK when every entry in use the update lists is of generation 0. */
+int
+diff_update_gens_zero(struct pdf_doc *newer, const struct pdf_revision *rev)
+{
+	struct diff_xent *x = NULL;
+	size_t nx = 0, i;
+	int self, r = SP_OK;
+
+	if (diff_xref_entries(newer, rev, &self, &x, &nx) != 0)
+		r = SP_ERR_UNSUPPORTED;
+	for (i = 0; r == SP_OK && i < nx; i++)
+		if (x[i].type != 0 && x[i].gen != 0)
+			r = SP_ERR_UNSUPPORTED;
+	free(x);
+	return r;
+}
+
+/* Bounds of diff_objstm_reads(): object streams, and objects their dictionaries reach. */
+#define OBJSTM_MAX 4096
+#define OBJSTM_READS_MAX 4096
+
+static int
+int_in(const int *v, size_t n, int x)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == x)
+			return 1;
+	return 0;
+}
+
+/*
+ * The objects that decide how older's object streams decode: each object
+ * stream older's cross-reference streams name (type 2 entries) and every
+ * object its dictionary reaches (an indirect /Filter, /DecodeParms, /Length,
+ * /N, /First, and what they refer to). An update that redefines one of them
+ * changes objects it does not list (reviewed: an indirect /DecodeParms
+ * redefined with a predictor moved a locked field into view). *out is
+ * malloc'd; SP_ERR_UNSUPPORTED past the bounds or when a section cannot be
+ * read (the caller then keeps nothing).
+ */
+int
+diff_objstm_reads(struct pdf_doc *older, const struct pdf_revision *revs, size_t nrevs, int **out,
+		  size_t *nout)
+{
+	struct diff_xent *x = NULL;
+	int *streams = NULL, *reads = NULL, self, r = SP_ERR_UNSUPPORTED;
+	size_t nx, ns = 0, nr = 0, i, j, sp, steps = 0;
+	qpdf_oh stack[64];
+
+	*out = NULL;
+	*nout = 0;
+	if (!(streams = malloc(OBJSTM_MAX * sizeof(*streams))) ||
+	    !(reads = malloc(OBJSTM_READS_MAX * sizeof(*reads)))) {
+		r = SP_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < nrevs; i++) {
+		if (!revs[i].xref_stream && revs[i].xrefstm == 0)
+			continue; /* a table alone puts nothing in an object stream */
+		if (diff_xref_entries(older, &revs[i], &self, &x, &nx) != 0)
+			goto out;
+		for (j = 0; j < nx; j++) {
+			if (x[j].type != 2 || int_in(streams, ns, x[j].in))
+				continue;
+			if (x[j].in <= 0 || ns == OBJSTM_MAX)
+				goto out;
+			streams[ns++] = x[j].in;
+		}
+		free(x);
+		x = NULL;
+	}
+	for (i = 0; i < ns; i++) {
+		qpdf_oh o = qpdf_get_object_by_id(older->q, streams[i], 0);
+
+		if (nr == OBJSTM_READS_MAX)
+			goto out;
+		reads[nr++] = streams[i];
+		if (!qpdf_oh_is_stream(older->q, o))
+			continue; /* no object stream: its objects do not resolve either way */
+		sp = 0;
+		stack[sp++] = qpdf_oh_get_dict(older->q, o);
+		while (sp > 0) {
+			qpdf_oh h = stack[--sp];
+			enum qpdf_object_type_e t;
+			int id, k, m;
+
+			if (++steps > OBJSTM_READS_MAX)
+				goto out;
+			if (qpdf_oh_is_indirect(older->q, h)) {
+				id = qpdf_oh_get_object_id(older->q, h);
+				if (int_in(reads, nr, id))
+					continue;
+				if (nr == OBJSTM_READS_MAX)
+					goto out;
+				reads[nr++] = id;
+			}
+			t = qpdf_oh_get_type_code(older->q, h);
+			if (t == ot_array) {
+				m = qpdf_oh_get_array_n_items(older->q, h);
+				for (k = 0; k < m; k++) {
+					if (sp == sizeof(stack) / sizeof(stack[0]))
+						goto out;
+					stack[sp++] = qpdf_oh_get_array_item(older->q, h, k);
+				}
+			} else if (t == ot_dictionary || t == ot_stream) {
+				qpdf_oh dict = t == ot_stream ? qpdf_oh_get_dict(older->q, h) : h;
+
+				qpdf_oh_begin_dict_key_iter(older->q, dict);
+				while (qpdf_oh_dict_more_keys(older->q)) {
+					const char *key = qpdf_oh_dict_next_key(older->q);
+
+					if (sp == sizeof(stack) / sizeof(stack[0]))
+						goto out;
+					stack[sp++] = qpdf_oh_get_key_if_dict(older->q, dict, key);
+				}
+			}
+		}
+	}
+	*out = reads;
+	*nout = nr;
+	reads = NULL;
+	r = SP_OK;
+out:
+	free(x);
+	free(streams);
+	free(reads);
+	return r;
+}
