@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "crypto_int.h"
+#include "verify_int.h"
 
 /*
  * The document timestamp's /Contents is sized from the timestamp tokens the
@@ -77,10 +78,8 @@ ltv_open(const uint8_t *data, size_t len, unsigned flags, const int *pages, size
 
 /*
  * The reads of kn that read in doc (data[0..len)) as they did in kn->given,
- * as the verification engine decides it (engine_sigs_known): self-contained
- * reads of objects that no update after given_len lists, in a file whose
- * later updates redefine no object stream of the given revision and which
- * reads undamaged. SP_OK with *n 0 when any of this cannot be told.
+ * by the verification engine's rule (sigs_still_read). SP_OK with *n 0 when
+ * that cannot be told.
  */
 static int
 known_reads(struct pdf_doc *doc, const uint8_t *data, size_t len, const struct crypto_ltv_known *kn,
@@ -88,17 +87,15 @@ known_reads(struct pdf_doc *doc, const uint8_t *data, size_t len, const struct c
 {
 	struct pdf_revision *revs = NULL;
 	struct pdf_sig_field *arr = NULL;
-	struct pdf_doc_info info;
 	struct sp_errinfo ign;
-	int *nums = NULL, *listed = NULL, boundary = 0, r = SP_OK;
-	size_t nrev = 0, na = 0, nn = 0, nl = 0, i, j, k;
-	void *nv;
+	size_t nrev = 0, na = 0;
+	int r = SP_OK;
 
 	*out = NULL;
 	*n = 0;
 	sp_errinfo_init(&ign);
 	if (kn == NULL || kn->given == NULL || kn->reads == NULL || kn->given_len == 0 ||
-	    kn->given_len > len || pdf_doc_damaged(doc) || pdf_doc_damaged(kn->given) ||
+	    kn->given_len > len ||
 	    pdf_sig_reads_unpack(kn->reads, kn->reads_len, &arr, &na, &ign) != SP_OK || na == 0)
 		goto none;
 	if (!(revs = calloc(PDF_REVISIONS_MAX, sizeof(*revs)))) {
@@ -108,48 +105,17 @@ known_reads(struct pdf_doc *doc, const uint8_t *data, size_t len, const struct c
 	if (pdf_revisions_find(data, len, revs, PDF_REVISIONS_MAX, &nrev, &ign) != SP_OK ||
 	    nrev == 0 || revs[nrev - 1].end != len || revs[nrev - 1].trailing_garbage)
 		goto none;
-	for (k = 0; k < nrev; k++) {
-		if (revs[k].end == kn->given_len)
-			boundary = 1;
-		if (revs[k].end <= kn->given_len)
-			continue;
-		if (pdf_revision_listed(doc, &revs[k], &nums, &nn, &ign) != SP_OK)
-			goto none;
-		if (nn > 0 && !(nv = realloc(listed, (nl + nn) * sizeof(*listed)))) {
-			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
-			goto none;
-		}
-		if (nn > 0)
-			listed = nv;
-		for (i = 0; i < nn; i++) {
-			/* a redefined object stream of the given revision: anything may move */
-			if (pdf_obj_is_objstm(kn->given, nums[i]))
-				goto none;
-			listed[nl++] = nums[i];
-		}
-		free(nums);
-		nums = NULL;
-	}
-	if (!boundary)
+	if ((r = sigs_still_read(doc, kn->given, kn->given_len, revs, nrev, arr, &na, ei)) <= 0) {
+		r = r < 0 ? r : SP_OK;
 		goto none;
-	pdf_doc_info_get(doc, &info);
-	for (i = k = 0; i < na; i++) {
-		for (j = 0; j < nl && listed[j] != arr[i].sig_obj; j++)
-			;
-		if (j < nl || !arr[i].self_contained || arr[i].sig_obj >= info.size) {
-			free(arr[i].contents);
-			continue;
-		}
-		arr[k++] = arr[i];
 	}
 	*out = arr;
-	*n = k;
+	*n = na;
 	arr = NULL; /* transferred */
 	na = 0;
+	r = SP_OK;
 none:
 	pdf_sig_fields_free(arr, na);
-	free(nums);
-	free(listed);
 	free(revs);
 	return r;
 }

@@ -134,6 +134,9 @@ int engine_sigs_hide_none(const struct engine *e, const struct pdf_doc *d);
 int engine_sigs_read_written(struct engine *e, size_t k, struct pdf_doc *cur,
 			     struct sp_errinfo *ei);
 /* The caller's earlier reads (opts->verified_sigs) that still read so in the final doc. */
+int sigs_still_read(struct pdf_doc *doc, struct pdf_doc *given, size_t given_end,
+		    const struct pdf_revision *revs, size_t nrev, struct pdf_sig_field *arr,
+		    size_t *n, struct sp_errinfo *ei); /* verify_sigs.c */
 int engine_sigs_known(struct engine *e, struct pdf_doc *doc, const struct crypto_verify_opts *opts,
 		      struct sp_errinfo *ei);
 /* The final list's signatures read from the final revision; those it lacks dropped. */

@@ -168,65 +168,56 @@ take_known(const struct engine *e, struct pdf_doc *last, struct pdf_sig_field *s
 }
 
 /*
- * opts->verified_sigs that read in the final revision doc as they did in
- * the given one (e->known): self-contained reads of objects that no update
- * after the given revision lists, in a file whose later updates redefine no
- * object stream of the given revision (one could hold such an object) and
- * whose final revision reads undamaged. None (not an error) when any of
- * this cannot be told.
+ * Of arr[0..*n), the signature reads of a given revision (given, whose bytes
+ * end at given_end), those that read in doc, a later revision of the same
+ * file (revs[0..nrev) its revisions), as they did in given: self-contained
+ * reads of objects that no update after given_end lists, in a file whose
+ * later updates redefine no object stream of given (one could hold such an
+ * object) and which reads undamaged. 1: arr kept in place, *n of them (the
+ * others' contents freed); 0: this cannot be told, arr untouched; < 0 out
+ * of memory. One rule for the engine (engine_sigs_known) and the long-term
+ * data's update (ltv_pdf.c).
  */
 int
-engine_sigs_known(struct engine *e, struct pdf_doc *doc, const struct crypto_verify_opts *opts,
-		  struct sp_errinfo *ei)
+sigs_still_read(struct pdf_doc *doc, struct pdf_doc *given, size_t given_end,
+		const struct pdf_revision *revs, size_t nrev, struct pdf_sig_field *arr, size_t *n,
+		struct sp_errinfo *ei)
 {
-	struct pdf_sig_field *arr = NULL;
 	struct pdf_doc_info info;
 	struct sp_errinfo ign;
-	int *listed = NULL, *nums = NULL, r = SP_OK, boundary = 0;
-	size_t n = 0, nl = 0, nn = 0, i, k;
+	int *listed = NULL, *nums = NULL, r = 0, boundary = 0;
+	size_t nl = 0, nn = 0, i, j, k;
 	void *nv;
 
 	sp_errinfo_init(&ign);
-	if (!e->given || pdf_doc_damaged(doc) || pdf_doc_damaged(e->given) ||
-	    pdf_sig_reads_unpack(opts->verified_sigs, opts->verified_sigs_len, &arr, &n, &ign) !=
-		    SP_OK)
-		goto out;
-	for (k = 0; k < e->nrev; k++) {
-		if (e->revs[k].end == e->given_end)
+	if (pdf_doc_damaged(doc) || pdf_doc_damaged(given))
+		return 0;
+	for (k = 0; k < nrev; k++) {
+		if (revs[k].end == given_end)
 			boundary = 1;
-		if (e->revs[k].end <= e->given_end)
+		if (revs[k].end <= given_end)
 			continue;
-		if (pdf_revision_listed(doc, &e->revs[k], &nums, &nn, &ign) != SP_OK)
-			goto none;
+		if (pdf_revision_listed(doc, &revs[k], &nums, &nn, &ign) != SP_OK)
+			goto out;
 		if (nn > 0 && !(nv = realloc(listed, (nl + nn) * sizeof(*listed)))) {
 			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
-			goto none;
+			goto out;
 		}
 		if (nn > 0)
 			listed = nv;
 		for (i = 0; i < nn; i++) {
 			/* a redefined object stream of the given revision: anything may move */
-			if (pdf_obj_is_objstm(e->given, nums[i]))
-				goto none;
+			if (pdf_obj_is_objstm(given, nums[i]))
+				goto out;
 			listed[nl++] = nums[i];
 		}
 		free(nums);
 		nums = NULL;
 	}
 	if (!boundary)
-		goto none;
-	/* all that the given revision lists: kept for revision_pass (no walk for hidden ones) */
-	if (opts->verified_nlisted > 0 && n == opts->verified_nlisted &&
-	    (e->given_listed = malloc(2 * n * sizeof(*e->given_listed))) != NULL) {
-		for (i = 0; i < n; i++) {
-			e->given_listed[2 * i] = arr[i].sig_obj;
-			e->given_listed[2 * i + 1] = arr[i].sig_gen;
-		}
-		e->ngiven_listed = n;
-	}
+		goto out;
 	pdf_doc_info_get(doc, &info);
-	for (i = k = 0; i < n; i++) {
-		size_t j;
+	for (i = k = 0; i < *n; i++) {
 		for (j = 0; j < nl && listed[j] != arr[i].sig_obj; j++)
 			;
 		if (j < nl || !arr[i].self_contained || arr[i].sig_obj >= info.size) {
@@ -235,20 +226,53 @@ engine_sigs_known(struct engine *e, struct pdf_doc *doc, const struct crypto_ver
 		}
 		arr[k++] = arr[i];
 	}
-	e->known = arr;
-	e->nknown = k;
-	arr = NULL; /* transferred */
-	n = 0;
-	goto out;
-none:
-	pdf_sig_fields_free(arr, n);
-	arr = NULL;
-	n = 0;
+	*n = k;
+	r = 1;
 out:
-	pdf_sig_fields_free(arr, n);
 	free(nums);
 	free(listed);
 	return r;
+}
+
+/*
+ * opts->verified_sigs that read in the final revision doc as they did in
+ * the given one (e->known), by sigs_still_read(). None (not an error) when
+ * that cannot be told.
+ */
+int
+engine_sigs_known(struct engine *e, struct pdf_doc *doc, const struct crypto_verify_opts *opts,
+		  struct sp_errinfo *ei)
+{
+	struct pdf_sig_field *arr = NULL;
+	struct sp_errinfo ign;
+	int *gl = NULL, r;
+	size_t n = 0, i;
+
+	sp_errinfo_init(&ign);
+	if (!e->given || pdf_sig_reads_unpack(opts->verified_sigs, opts->verified_sigs_len, &arr,
+					      &n, &ign) != SP_OK)
+		return SP_OK;
+	/* all that the given revision lists: kept for revision_pass (no walk for hidden ones) */
+	if (opts->verified_nlisted > 0 && n == opts->verified_nlisted &&
+	    (gl = malloc(2 * n * sizeof(*gl))) != NULL) {
+		for (i = 0; i < n; i++) {
+			gl[2 * i] = arr[i].sig_obj;
+			gl[2 * i + 1] = arr[i].sig_gen;
+		}
+	}
+	r = sigs_still_read(doc, e->given, e->given_end, e->revs, e->nrev, arr, &n, ei);
+	if (r <= 0) {
+		free(gl);
+		pdf_sig_fields_free(arr, n);
+		return r < 0 ? r : SP_OK;
+	}
+	if (gl != NULL) {
+		e->given_listed = gl;
+		e->ngiven_listed = opts->verified_nlisted;
+	}
+	e->known = arr;
+	e->nknown = n;
+	return SP_OK;
 }
 
 /* The final list's signatures read from the final revision; those it lacks dropped. */
