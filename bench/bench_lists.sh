@@ -11,7 +11,8 @@
 #   2. drives the to-do list with each filter, a deep page by keyset
 #      ("after") and the other tabs through wrk (--latency), once with one
 #      connection (a request's own latency: p50, p99, requests per second,
-#      and the CPU time sealpactd and PostgreSQL spent per request, from
+#      and the CPU time per request of sealpactd and of PostgreSQL (and the
+#      sum), from
 #      /proc: the figure least disturbed by other work on the machine) and
 #      once with BENCH_CONNECTIONS (16 by default: p99 with queueing on this
 #      machine's cores, and the throughput).
@@ -151,13 +152,13 @@ echo "== wrk: $count contracts, ${secs}s per query and run; 1 connection, then $
 cat >"$work/auth.lua" <<'EOF'
 wrk.headers["Authorization"] = "Bearer bench-token"
 EOF
-# CPU seconds (user + system) of sealpactd and of the postmaster and its children.
+# CPU seconds (user + system) of sealpactd, then of the postmaster and its children.
 cpu_s() {
   python3 - "$srv_pid" "$(head -1 "$pgdata/postmaster.pid")" <<'EOF'
 import os, sys
 srv, pm = int(sys.argv[1]), int(sys.argv[2])
 hz = os.sysconf("SC_CLK_TCK")
-total = 0
+server = pg = 0
 for d in os.listdir("/proc"):
     if not d.isdigit():
         continue
@@ -166,9 +167,11 @@ for d in os.listdir("/proc"):
     except OSError:
         continue
     pid, ppid = int(d), int(f[1])
-    if pid in (srv, pm) or ppid == pm:
-        total += int(f[11]) + int(f[12])
-print(total / hz)
+    if pid == srv:
+        server += int(f[11]) + int(f[12])
+    elif pid == pm or ppid == pm:
+        pg += int(f[11]) + int(f[12])
+print(server / hz, pg / hz)
 EOF
 }
 run_wrk() { # connections query -> $work/wrk.out
@@ -190,14 +193,18 @@ print("%.2f %.2f %.0f %d" % (ms(50), ms(99), rps, n))
 EOF
 }
 start_server
-printf '%-64s %8s %8s %7s %8s | %8s %7s\n' "" "1 conn" "" "" "CPU ms" "$conns conn" ""
-printf '%-64s %8s %8s %7s %8s | %8s %7s\n' "query" "p50 ms" "p99 ms" "req/s" "per req" "p99 ms" "req/s"
+printf '%-64s %8s %8s %7s %8s %6s %6s | %8s %7s\n' "" "1 conn" "" "" "CPU ms" "per" "req" \
+  "$conns conn" ""
+printf '%-64s %8s %8s %7s %8s %6s %6s | %8s %7s\n' "query" "p50 ms" "p99 ms" "req/s" "total" "srv" \
+  "pg" "p99 ms" "req/s"
 for qs in "${todo_queries[@]}" "${other_queries[@]}"; do
-  c0=$(cpu_s)
+  read -r s0 g0 <<<"$(cpu_s)"
   run_wrk 1 "$qs"
-  c1=$(cpu_s)
+  read -r s1 g1 <<<"$(cpu_s)"
   read -r p50 p99 rps n <<<"$(wrk_figures)"
-  cpu=$(echo "scale=3; ($c1 - $c0) * 1000 / $n" | bc)
+  cpu=$(echo "scale=3; ($s1 - $s0 + $g1 - $g0) * 1000 / $n" | bc)
+  scpu=$(echo "scale=3; ($s1 - $s0) * 1000 / $n" | bc)
+  gcpu=$(echo "scale=3; ($g1 - $g0) * 1000 / $n" | bc)
   if [ "$conns" != 1 ]; then
     run_wrk "$conns" "$qs"
     read -r _ np99 nrps _ <<<"$(wrk_figures)"
@@ -205,6 +212,7 @@ for qs in "${todo_queries[@]}" "${other_queries[@]}"; do
     np99=-
     nrps=-
   fi
-  printf '%-64s %8s %8s %7s %8.3f | %8s %7s\n' "${qs:0:64}" "$p50" "$p99" "$rps" "$cpu" "$np99" "$nrps"
+  printf '%-64s %8s %8s %7s %8.3f %6.3f %6.3f | %8s %7s\n' "${qs:0:64}" "$p50" "$p99" "$rps" "$cpu" \
+    "$scpu" "$gcpu" "$np99" "$nrps"
 done
 stop_server
