@@ -504,28 +504,18 @@ db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *
 	 */
 	shared = c->counted && !f.after;
 	/*
-	 * A text search on a first page or a page by number: the walk's answer
-	 * (the page from its rows) when it found enough, else list_text_page
-	 * (023), the trigram index's whole answer from a function whose plan
-	 * PostgreSQL keeps; one of the two branches runs. Keeping the index's
-	 * branch out of the statement spares a common word (answered by the
-	 * walk) the planning and start of that branch at every request.
+	 * A text search on a first page or a page by number: list_text_find
+	 * (027), the probe, the walk and, when the walk did not find enough,
+	 * the trigram index's answer (list_text_page, 023), in a function whose
+	 * plans PostgreSQL keeps: written into this statement, the probe and
+	 * the walk were parsed and planned again at every request (about half of
+	 * the backend's CPU for a rare word at 100,000 contracts).
 	 */
 	if (r == SP_OK && shared && f.q && f.walk)
-		r = walk_add(&sql, "m", tab, &f, 0, need);
-	if (r == SP_OK && shared && f.q && f.walk)
-		r = sp_buf_printf(
-			&sql,
-			", pg AS MATERIALIZED (SELECT n, ct, mine FROM m_w ORDER BY ct "
-			"DESC, n DESC LIMIT $%d::integer + 1 OFFSET $%d::integer) (SELECT "
-			"(SELECT k FROM m_c), (SELECT count(*) FROM pg) > $%d::integer, "
-			"list_page_json(ARRAY(SELECT n FROM pg ORDER BY ct DESC, n DESC LIMIT "
-			"$%d::integer), ARRAY(SELECT mine FROM pg ORDER BY ct DESC, n DESC "
-			"LIMIT $%d::integer)) WHERE (SELECT k FROM m_c) >= %s) UNION ALL "
-			"(SELECT p.total, p.has_more, p.items FROM list_text_page($1::bigint, "
-			"'%s', '%%' || lower($%d) || '%%', %s, ",
-			plim, poff, plim, plim, plim, need, tab->tab, f.q,
-			f.q_number ? "true" : "false");
+		r = sp_buf_printf(&sql,
+				  "p AS (SELECT * FROM list_text_find($1::bigint, '%s', "
+				  "'%%' || lower($%d) || '%%', %s, ",
+				  tab->tab, f.q, f.q_number ? "true" : "false");
 	if (r == SP_OK && shared && f.q && f.walk && f.status)
 		r = sp_buf_printf(&sql, "$%d, ", f.status);
 	else if (r == SP_OK && shared && f.q && f.walk)
@@ -545,9 +535,10 @@ db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *
 		r = sp_buf_printf(&sql, "NULL, ");
 	if (r == SP_OK && shared && f.q && f.walk)
 		r = sp_buf_printf(&sql,
-				  "$%d::integer, $%d::integer, %s) p WHERE (SELECT k FROM m_c) < "
-				  "%s)",
-				  plim, poff, need, need);
+				  "$%d::integer, $%d::integer, %s, %d)) SELECT total, has_more, "
+				  "items "
+				  "FROM p",
+				  plim, poff, need, f.walk);
 	if (r == SP_OK && shared && !(f.q && f.walk))
 		r = matches_add(&sql, "m", tab, &f, 0, need);
 	if (r == SP_OK && shared && !(f.q && f.walk))
