@@ -917,6 +917,91 @@ class TestWorkflow(WorkflowCase):
                                   got["total_exact"]),
                                  (want[lo:lo + 25], min(len(want), 1000), len(want) <= 1000), q)
 
+    def test_list_text_find_every_tab(self):
+        """027: a text search's probe and walk run in list_text_find with kept plans, one
+        written out per tab. In each tab (signed, cc, drafts here; todo and initiated
+        above), a word common among the newest rows (the walk fills the count), one that
+        is common only among the newest (the walk falls short: the trigram index), a rare
+        one (no walk) and digits of a number give the rows and totals of a plain query
+        over the caller's tab, on the first page and a later one, with a filter too."""
+        # 3,000 contracts from a: s1 a signer who signed (signed), x a copy (cc); and
+        # 2,000 drafts of a's.
+        self.db.query(
+            "INSERT INTO contracts (number, name, business_type, initiator_org_id, status, "
+            "page_count, sha256, created_at, sent_at) SELECT 1000000000000000000 + "
+            "(i::bigint << 22), CASE WHEN i %% 2 = 0 THEN 'Steel bar #' ELSE 'Coal #' END || "
+            "CASE WHEN i > 2800 OR i BETWEEN 10 AND 19 THEN ' Medium' WHEN i %% 50 = 3 "
+            "AND i < 1000 THEN ' Rare' ELSE '' END || i, CASE WHEN i %% 3 = 0 THEN "
+            "'purchase' ELSE 'e-contract' END, %d, CASE WHEN i > 3000 THEN 'draft' ELSE "
+            "'signing' END, 1, repeat('0', 64), timestamptz '2023-01-01' + i * interval "
+            "'1 minute', CASE WHEN i <= 3000 THEN timestamptz '2023-01-01' + i * interval "
+            "'1 minute' END FROM generate_series(1, 5000) i" % self.a.id)
+        self.db.query(
+            "INSERT INTO parties (contract_number, organization_id, role, routing_order, status) "
+            "SELECT number, %d, 'signer', 1, CASE WHEN number %% 3 = 0 THEN 'sent' ELSE "
+            "'signed' END FROM contracts WHERE name LIKE '%%#%%' AND status = 'signing'"
+            % self.s1.id)
+        self.db.query(
+            "INSERT INTO parties (contract_number, organization_id, role) SELECT number, %d, "
+            "'cc' FROM contracts WHERE name LIKE '%%#%%' AND status = 'signing'" % self.x.id)
+        self.db.query("ANALYZE")
+        digits = self.db.query("SELECT number::text FROM contracts WHERE name LIKE '%% Rare%%' "
+                               "ORDER BY number LIMIT 1").strip()[-6:]
+        tabs = (("signed", self.s1, "status = 'signing'"), ("cc", self.x, "status = 'signing'"),
+                ("drafts", self.a, "status = 'draft'"))
+        for tab, org, cond in tabs:
+            for q in ("steel", "medium", "rare", digits):
+                for fq, extra in (("", ""), ("&business_type=purchase",
+                                             "AND business_type = 'purchase'")):
+                    want = self.db.query(
+                        "SELECT number FROM contracts WHERE initiator_org_id = %d AND %s AND "
+                        "name LIKE '%%#%%' AND (name ILIKE '%%%s%%' OR number::text LIKE "
+                        "'%%%s%%') %s ORDER BY created_at DESC, number DESC"
+                        % (self.a.id, cond, q, q, extra)).split()
+                    base = "tab=%s&q=%s%s" % (tab, q, fq)
+                    for extra_q, lo in (("&page_size=25", 0), ("&page=3&page_size=25", 50)):
+                        got = self.listing(org, base + extra_q)
+                        self.assertEqual(([i["number"] for i in got["items"]], got["total"],
+                                          got["total_exact"], got["has_more"]),
+                                         (want[lo:lo + 25], min(len(want), 1000),
+                                          len(want) <= 1000, len(want) > lo + 25), base)
+
+    def test_list_page_json_same_bytes(self):
+        """027: list_page_json writes the page's text itself, the bytes the jsonb it built
+        before printed (keys in jsonb's order, its spacing, its escaping), for names with
+        quotes, backslashes, control characters and non-ASCII text, with and without a
+        deadline, completion, display name or my_status."""
+        org = self.db.query(
+            "INSERT INTO organizations (name, credit_code) VALUES (E'Org \"q\" \\\\ "
+            "\\t\\n\\u0001 é 中文 😀 </script>', '91110000000000999X') RETURNING id").strip()
+        self.db.query(
+            "INSERT INTO contracts (number, name, business_type, initiator_org_id, status, "
+            "page_count, sha256, created_at, sent_at, deadline, completed_at) SELECT "
+            "2000000000000000000 + k, E'N \"a\" \\\\b\\\\ \\b\\f\\n\\r\\t "
+            "\\u0001\\u001f\\u007f é 中文 😀 \\u2028 </>' || k, CASE WHEN k %% 2 = 0 "
+            "THEN 'purchase' ELSE 'custom-x' END, %s, CASE WHEN k = 3 THEN 'completed' WHEN "
+            "k = 4 THEN 'draft' ELSE 'signing' END, 1, repeat('0', 64), now() - k * interval "
+            "'1 second', CASE WHEN k <> 4 THEN now() END, CASE WHEN k %% 2 = 1 THEN now() + "
+            "interval '3 days' END, CASE WHEN k = 3 THEN now() END FROM generate_series(1, 5) k"
+            % org)
+        old = (
+            "coalesce((SELECT jsonb_agg(jsonb_build_object('number', c.number::text, 'name', "
+            "c.name, 'business_type', c.business_type, 'business_type_name', "
+            "coalesce(bt.display_name, c.business_type), 'status', c.status, 'initiator', "
+            "jsonb_build_object('name', io.name, 'credit_code', io.credit_code), 'created_at', "
+            "wf_ts(c.created_at), 'sent_at', wf_ts(c.sent_at), 'deadline', wf_ts(c.deadline), "
+            "'completed_at', wf_ts(c.completed_at), 'my_status', x.mine) ORDER BY x.k) FROM "
+            "unnest(%s, %s) WITH ORDINALITY x (n, mine, k) JOIN contracts c ON c.number = x.n "
+            "JOIN organizations io ON io.id = c.initiator_org_id LEFT JOIN business_types bt "
+            "ON bt.code = c.business_type), '[]')::text")
+        for ns, ms in (("ARRAY(SELECT number FROM contracts WHERE number > 2000000000000000000 "
+                        "ORDER BY number DESC)", "ARRAY['pending', NULL, E'x\"\\\\', 'sent', "
+                        "'signed']"), ("'{}'::bigint[]", "'{}'::text[]"),
+                       ("ARRAY[2000000000000000002, 1]::bigint[]", "ARRAY[NULL, 'x']")):
+            got = self.db.query("SELECT list_page_json(%s, %s) = %s, list_page_json(%s, %s)"
+                                % (ns, ms, old % (ns, ms), ns, ms))
+            self.assertTrue(got.startswith("t"), got)
+
     def test_turn_rule_one_for_every_step(self):
         """migrations/005: receive needs pending, reject pending or received, signing
         (prepare and complete alike) received, send signed; waiting is out of turn."""
