@@ -227,3 +227,191 @@ BEGIN
 		p_from, p_to, p_lim, p_off, p_need) p;
 END
 $$;
+
+-- A list filtered by initiator (without a text search that walks), whole,
+-- with its plans kept per session: db/lists.c wrote both of the statement's
+-- branches into every request (from each of at most 16 initiators, the first
+-- p_need rows of the tab through its initiator's index, parties_initiator_idx
+-- (011); or, for more initiators, a walk of the tab's index that checks the
+-- initiator), and PostgreSQL planned both at every request, about half of
+-- the backend's CPU for initiator=Initiator 42 at 100,000 contracts (0.7 of
+-- 1.4 ms). Here one of them runs, chosen on the number of initiators as the
+-- statement chose it; what each computes is unchanged: the first p_need rows
+-- of p_org's tab p_tab (in its order) whose initiator is one of
+-- p_initiators, with the other filters (NULL: absent; p_like a short text,
+-- on the name or, when p_number, the number), counted, and the page of
+-- p_lim from p_off with list_page_json (015, 027). Plans as list_text_find's.
+CREATE FUNCTION list_initiators_page(p_org bigint, p_tab text, p_initiators bigint[],
+	p_status text, p_btype text, p_like text, p_number boolean, p_from timestamptz,
+	p_to timestamptz, p_lim integer, p_off integer, p_need integer,
+	OUT total bigint, OUT has_more boolean, OUT items text)
+LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan SET enable_sort = off SET jit = off AS $$
+DECLARE
+	lo timestamptz := coalesce(p_from, '-infinity');
+	hi timestamptz := coalesce(p_to, 'infinity');
+	few boolean := coalesce(cardinality(p_initiators), 0) <= 16;
+	ns bigint[];
+	ms text[];
+BEGIN
+	IF p_tab = 'todo' THEN
+		IF few THEN
+			SELECT count(*), count(*) > p_off + p_lim,
+				array_agg(x.n ORDER BY x.r) FILTER (WHERE x.r > p_off AND x.r <= p_off + p_lim),
+				array_agg(x.mine ORDER BY x.r) FILTER (WHERE x.r > p_off AND x.r <= p_off + p_lim)
+			INTO total, has_more, ns, ms
+			FROM (SELECT y.n, y.mine, row_number() OVER (ORDER BY y.ct DESC, y.n DESC) AS r
+				FROM (SELECT z.n, z.ct, z.mine FROM unnest(p_initiators) i (id), LATERAL (
+					SELECT t.contract_number AS n, t.c_created_at AS ct, t.status AS mine FROM parties t
+					WHERE t.organization_id = p_org AND t.role = 'signer'
+						AND t.status IN ('pending', 'received', 'signed') AND t.c_status = 'signing' AND t.c_initiator_org_id = i.id
+						AND t.c_created_at >= lo AND t.c_created_at <= hi
+						AND (p_status IS NULL OR t.c_status = p_status)
+						AND (p_btype IS NULL OR t.c_business_type = p_btype)
+						AND (p_like IS NULL OR t.c_name_lc LIKE p_like OR p_number AND t.contract_number::text LIKE p_like)
+					ORDER BY t.c_created_at DESC, t.contract_number DESC LIMIT p_need) z
+				ORDER BY z.ct DESC, z.n DESC LIMIT p_need) y) x;
+		ELSE
+			SELECT count(*), count(*) > p_off + p_lim,
+				array_agg(x.n ORDER BY x.r) FILTER (WHERE x.r > p_off AND x.r <= p_off + p_lim),
+				array_agg(x.mine ORDER BY x.r) FILTER (WHERE x.r > p_off AND x.r <= p_off + p_lim)
+			INTO total, has_more, ns, ms
+			FROM (SELECT y.n, y.mine, row_number() OVER (ORDER BY y.ct DESC, y.n DESC) AS r
+				FROM (SELECT t.contract_number AS n, t.c_created_at AS ct, t.status AS mine FROM parties t
+					WHERE t.organization_id = p_org AND t.role = 'signer'
+						AND t.status IN ('pending', 'received', 'signed') AND t.c_status = 'signing' AND t.c_initiator_org_id IN (SELECT unnest(p_initiators))
+						AND t.c_created_at >= lo AND t.c_created_at <= hi
+						AND (p_status IS NULL OR t.c_status = p_status)
+						AND (p_btype IS NULL OR t.c_business_type = p_btype)
+						AND (p_like IS NULL OR t.c_name_lc LIKE p_like OR p_number AND t.contract_number::text LIKE p_like)
+					ORDER BY t.c_created_at DESC, t.contract_number DESC LIMIT p_need) y) x;
+		END IF;
+	ELSIF p_tab = 'signed' THEN
+		IF few THEN
+			SELECT count(*), count(*) > p_off + p_lim,
+				array_agg(x.n ORDER BY x.r) FILTER (WHERE x.r > p_off AND x.r <= p_off + p_lim),
+				array_agg(x.mine ORDER BY x.r) FILTER (WHERE x.r > p_off AND x.r <= p_off + p_lim)
+			INTO total, has_more, ns, ms
+			FROM (SELECT y.n, y.mine, row_number() OVER (ORDER BY y.ct DESC, y.n DESC) AS r
+				FROM (SELECT z.n, z.ct, z.mine FROM unnest(p_initiators) i (id), LATERAL (
+					SELECT t.contract_number AS n, t.c_created_at AS ct, t.status AS mine FROM parties t
+					WHERE t.organization_id = p_org AND t.role = 'signer'
+						AND t.status IN ('signed', 'sent') AND t.c_initiator_org_id = i.id
+						AND t.c_created_at >= lo AND t.c_created_at <= hi
+						AND (p_status IS NULL OR t.c_status = p_status)
+						AND (p_btype IS NULL OR t.c_business_type = p_btype)
+						AND (p_like IS NULL OR t.c_name_lc LIKE p_like OR p_number AND t.contract_number::text LIKE p_like)
+					ORDER BY t.c_created_at DESC, t.contract_number DESC LIMIT p_need) z
+				ORDER BY z.ct DESC, z.n DESC LIMIT p_need) y) x;
+		ELSE
+			SELECT count(*), count(*) > p_off + p_lim,
+				array_agg(x.n ORDER BY x.r) FILTER (WHERE x.r > p_off AND x.r <= p_off + p_lim),
+				array_agg(x.mine ORDER BY x.r) FILTER (WHERE x.r > p_off AND x.r <= p_off + p_lim)
+			INTO total, has_more, ns, ms
+			FROM (SELECT y.n, y.mine, row_number() OVER (ORDER BY y.ct DESC, y.n DESC) AS r
+				FROM (SELECT t.contract_number AS n, t.c_created_at AS ct, t.status AS mine FROM parties t
+					WHERE t.organization_id = p_org AND t.role = 'signer'
+						AND t.status IN ('signed', 'sent') AND t.c_initiator_org_id IN (SELECT unnest(p_initiators))
+						AND t.c_created_at >= lo AND t.c_created_at <= hi
+						AND (p_status IS NULL OR t.c_status = p_status)
+						AND (p_btype IS NULL OR t.c_business_type = p_btype)
+						AND (p_like IS NULL OR t.c_name_lc LIKE p_like OR p_number AND t.contract_number::text LIKE p_like)
+					ORDER BY t.c_created_at DESC, t.contract_number DESC LIMIT p_need) y) x;
+		END IF;
+	ELSIF p_tab = 'cc' THEN
+		IF few THEN
+			SELECT count(*), count(*) > p_off + p_lim,
+				array_agg(x.n ORDER BY x.r) FILTER (WHERE x.r > p_off AND x.r <= p_off + p_lim),
+				array_agg(x.mine ORDER BY x.r) FILTER (WHERE x.r > p_off AND x.r <= p_off + p_lim)
+			INTO total, has_more, ns, ms
+			FROM (SELECT y.n, y.mine, row_number() OVER (ORDER BY y.ct DESC, y.n DESC) AS r
+				FROM (SELECT z.n, z.ct, z.mine FROM unnest(p_initiators) i (id), LATERAL (
+					SELECT t.contract_number AS n, t.c_created_at AS ct, t.status AS mine FROM parties t
+					WHERE t.organization_id = p_org AND t.role = 'cc' AND t.c_status <> 'draft' AND t.c_initiator_org_id = i.id
+						AND t.c_created_at >= lo AND t.c_created_at <= hi
+						AND (p_status IS NULL OR t.c_status = p_status)
+						AND (p_btype IS NULL OR t.c_business_type = p_btype)
+						AND (p_like IS NULL OR t.c_name_lc LIKE p_like OR p_number AND t.contract_number::text LIKE p_like)
+					ORDER BY t.c_created_at DESC, t.contract_number DESC LIMIT p_need) z
+				ORDER BY z.ct DESC, z.n DESC LIMIT p_need) y) x;
+		ELSE
+			SELECT count(*), count(*) > p_off + p_lim,
+				array_agg(x.n ORDER BY x.r) FILTER (WHERE x.r > p_off AND x.r <= p_off + p_lim),
+				array_agg(x.mine ORDER BY x.r) FILTER (WHERE x.r > p_off AND x.r <= p_off + p_lim)
+			INTO total, has_more, ns, ms
+			FROM (SELECT y.n, y.mine, row_number() OVER (ORDER BY y.ct DESC, y.n DESC) AS r
+				FROM (SELECT t.contract_number AS n, t.c_created_at AS ct, t.status AS mine FROM parties t
+					WHERE t.organization_id = p_org AND t.role = 'cc' AND t.c_status <> 'draft' AND t.c_initiator_org_id IN (SELECT unnest(p_initiators))
+						AND t.c_created_at >= lo AND t.c_created_at <= hi
+						AND (p_status IS NULL OR t.c_status = p_status)
+						AND (p_btype IS NULL OR t.c_business_type = p_btype)
+						AND (p_like IS NULL OR t.c_name_lc LIKE p_like OR p_number AND t.contract_number::text LIKE p_like)
+					ORDER BY t.c_created_at DESC, t.contract_number DESC LIMIT p_need) y) x;
+		END IF;
+	ELSIF p_tab = 'initiated' THEN
+		IF few THEN
+			SELECT count(*), count(*) > p_off + p_lim,
+				array_agg(x.n ORDER BY x.r) FILTER (WHERE x.r > p_off AND x.r <= p_off + p_lim),
+				array_agg(x.mine ORDER BY x.r) FILTER (WHERE x.r > p_off AND x.r <= p_off + p_lim)
+			INTO total, has_more, ns, ms
+			FROM (SELECT y.n, y.mine, row_number() OVER (ORDER BY y.ct DESC, y.n DESC) AS r
+				FROM (SELECT z.n, z.ct, z.mine FROM unnest(p_initiators) i (id), LATERAL (
+					SELECT t.number AS n, t.created_at AS ct, NULL::text AS mine FROM contracts t
+					WHERE t.initiator_org_id = p_org AND t.status <> 'draft' AND t.initiator_org_id = i.id
+						AND t.created_at >= lo AND t.created_at <= hi
+						AND (p_status IS NULL OR t.status = p_status)
+						AND (p_btype IS NULL OR t.business_type = p_btype)
+						AND (p_like IS NULL OR t.name_lc LIKE p_like OR p_number AND t.number::text LIKE p_like)
+					ORDER BY t.created_at DESC, t.number DESC LIMIT p_need) z
+				ORDER BY z.ct DESC, z.n DESC LIMIT p_need) y) x;
+		ELSE
+			SELECT count(*), count(*) > p_off + p_lim,
+				array_agg(x.n ORDER BY x.r) FILTER (WHERE x.r > p_off AND x.r <= p_off + p_lim),
+				array_agg(x.mine ORDER BY x.r) FILTER (WHERE x.r > p_off AND x.r <= p_off + p_lim)
+			INTO total, has_more, ns, ms
+			FROM (SELECT y.n, y.mine, row_number() OVER (ORDER BY y.ct DESC, y.n DESC) AS r
+				FROM (SELECT t.number AS n, t.created_at AS ct, NULL::text AS mine FROM contracts t
+					WHERE t.initiator_org_id = p_org AND t.status <> 'draft' AND t.initiator_org_id IN (SELECT unnest(p_initiators))
+						AND t.created_at >= lo AND t.created_at <= hi
+						AND (p_status IS NULL OR t.status = p_status)
+						AND (p_btype IS NULL OR t.business_type = p_btype)
+						AND (p_like IS NULL OR t.name_lc LIKE p_like OR p_number AND t.number::text LIKE p_like)
+					ORDER BY t.created_at DESC, t.number DESC LIMIT p_need) y) x;
+		END IF;
+	ELSIF p_tab = 'drafts' THEN
+		IF few THEN
+			SELECT count(*), count(*) > p_off + p_lim,
+				array_agg(x.n ORDER BY x.r) FILTER (WHERE x.r > p_off AND x.r <= p_off + p_lim),
+				array_agg(x.mine ORDER BY x.r) FILTER (WHERE x.r > p_off AND x.r <= p_off + p_lim)
+			INTO total, has_more, ns, ms
+			FROM (SELECT y.n, y.mine, row_number() OVER (ORDER BY y.ct DESC, y.n DESC) AS r
+				FROM (SELECT z.n, z.ct, z.mine FROM unnest(p_initiators) i (id), LATERAL (
+					SELECT t.number AS n, t.created_at AS ct, NULL::text AS mine FROM contracts t
+					WHERE t.initiator_org_id = p_org AND t.status = 'draft' AND t.initiator_org_id = i.id
+						AND t.created_at >= lo AND t.created_at <= hi
+						AND (p_status IS NULL OR t.status = p_status)
+						AND (p_btype IS NULL OR t.business_type = p_btype)
+						AND (p_like IS NULL OR t.name_lc LIKE p_like OR p_number AND t.number::text LIKE p_like)
+					ORDER BY t.created_at DESC, t.number DESC LIMIT p_need) z
+				ORDER BY z.ct DESC, z.n DESC LIMIT p_need) y) x;
+		ELSE
+			SELECT count(*), count(*) > p_off + p_lim,
+				array_agg(x.n ORDER BY x.r) FILTER (WHERE x.r > p_off AND x.r <= p_off + p_lim),
+				array_agg(x.mine ORDER BY x.r) FILTER (WHERE x.r > p_off AND x.r <= p_off + p_lim)
+			INTO total, has_more, ns, ms
+			FROM (SELECT y.n, y.mine, row_number() OVER (ORDER BY y.ct DESC, y.n DESC) AS r
+				FROM (SELECT t.number AS n, t.created_at AS ct, NULL::text AS mine FROM contracts t
+					WHERE t.initiator_org_id = p_org AND t.status = 'draft' AND t.initiator_org_id IN (SELECT unnest(p_initiators))
+						AND t.created_at >= lo AND t.created_at <= hi
+						AND (p_status IS NULL OR t.status = p_status)
+						AND (p_btype IS NULL OR t.business_type = p_btype)
+						AND (p_like IS NULL OR t.name_lc LIKE p_like OR p_number AND t.number::text LIKE p_like)
+					ORDER BY t.created_at DESC, t.number DESC LIMIT p_need) y) x;
+		END IF;
+	ELSE
+		RAISE EXCEPTION 'list_initiators_page: no tab %', p_tab
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	items := list_page_json(coalesce(ns, '{}'), coalesce(ms, '{}'));
+END
+$$;
