@@ -341,9 +341,10 @@ matches_add(struct sp_buf *b, const char *name, const struct tab *t, const struc
 /*
  * The CTE p and the statement's end when a function of 027 answers the
  * filtered list whole (fn: list_text_find for a text search that walks,
- * else list_initiators_page for an initiator filter): the tab, the present
- * filters as its arguments (NULL: absent) and the page, need as far as the
- * cap or the page's end. The lookups bt and im are the statement's CTEs.
+ * else list_initiators_page for an initiator filter without a text): the
+ * tab, the present filters as its arguments (NULL: absent) and the page,
+ * need as far as the cap or the page's end. The lookups bt and im are the
+ * statement's CTEs.
  */
 static int
 page_fn_add(struct sp_buf *b, const char *fn, const struct tab *t, const struct filters *f,
@@ -367,12 +368,6 @@ page_fn_add(struct sp_buf *b, const char *fn, const struct tab *t, const struct 
 				  f->btype ? "coalesce((SELECT code FROM bt), '')" : "NULL");
 	if (r == SP_OK && text)
 		r = sp_buf_printf(b, "%s, ", f->initiator ? "ARRAY(SELECT id FROM im)" : "NULL");
-	/* list_initiators_page: a text too short for the walk, checked on each row. */
-	if (r == SP_OK && !text && f->q)
-		r = sp_buf_printf(b, "'%%' || lower($%d) || '%%', %s, ", f->q,
-				  f->q_number ? "true" : "false");
-	else if (r == SP_OK && !text)
-		r = sp_buf_printf(b, "NULL, false, ");
 	if (r == SP_OK && f->from)
 		r = sp_buf_printf(b, "$%d::timestamptz, ", f->from);
 	else if (r == SP_OK)
@@ -562,10 +557,10 @@ db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_query *
 	 * planned again at every request (about half of the backend's CPU for
 	 * q=4711 and for initiator=Initiator 42 at 100,000 contracts).
 	 */
-	fn = !shared         ? NULL
-	     : f.q && f.walk ? "list_text_find"
-	     : f.initiator   ? "list_initiators_page"
-			     : NULL;
+	fn = !shared               ? NULL
+	     : f.q && f.walk       ? "list_text_find"
+	     : f.initiator && !f.q ? "list_initiators_page"
+				   : NULL;
 	if (r == SP_OK && fn != NULL)
 		r = page_fn_add(&sql, fn, tab, &f, plim, poff, need);
 	if (r == SP_OK && shared && fn == NULL)

@@ -238,12 +238,14 @@ $$;
 -- 1.4 ms). Here one of them runs, chosen on the number of initiators as the
 -- statement chose it; what each computes is unchanged: the first p_need rows
 -- of p_org's tab p_tab (in its order) whose initiator is one of
--- p_initiators, with the other filters (NULL: absent; p_like a short text,
--- on the name or, when p_number, the number), counted, and the page of
--- p_lim from p_off with list_page_json (015, 027). Plans as list_text_find's.
+-- p_initiators, with the other filters (NULL: absent), counted, and the page
+-- of p_lim from p_off with list_page_json (015, 027). Plans as
+-- list_text_find's; each scan reads only its index (no name: a text too
+-- short for the trigram index, with an initiator filter, stays in
+-- db/lists.c's statement).
 CREATE FUNCTION list_initiators_page(p_org bigint, p_tab text, p_initiators bigint[],
-	p_status text, p_btype text, p_like text, p_number boolean, p_from timestamptz,
-	p_to timestamptz, p_lim integer, p_off integer, p_need integer,
+	p_status text, p_btype text, p_from timestamptz, p_to timestamptz,
+	p_lim integer, p_off integer, p_need integer,
 	OUT total bigint, OUT has_more boolean, OUT items text)
 LANGUAGE plpgsql STABLE
 SET plan_cache_mode = force_generic_plan SET enable_sort = off SET jit = off AS $$
@@ -268,7 +270,6 @@ BEGIN
 						AND t.c_created_at >= lo AND t.c_created_at <= hi
 						AND (p_status IS NULL OR t.c_status = p_status)
 						AND (p_btype IS NULL OR t.c_business_type = p_btype)
-						AND (p_like IS NULL OR t.c_name_lc LIKE p_like OR p_number AND t.contract_number::text LIKE p_like)
 					ORDER BY t.c_created_at DESC, t.contract_number DESC LIMIT p_need) z
 				ORDER BY z.ct DESC, z.n DESC LIMIT p_need) y) x;
 		ELSE
@@ -283,7 +284,6 @@ BEGIN
 						AND t.c_created_at >= lo AND t.c_created_at <= hi
 						AND (p_status IS NULL OR t.c_status = p_status)
 						AND (p_btype IS NULL OR t.c_business_type = p_btype)
-						AND (p_like IS NULL OR t.c_name_lc LIKE p_like OR p_number AND t.contract_number::text LIKE p_like)
 					ORDER BY t.c_created_at DESC, t.contract_number DESC LIMIT p_need) y) x;
 		END IF;
 	ELSIF p_tab = 'signed' THEN
@@ -300,7 +300,6 @@ BEGIN
 						AND t.c_created_at >= lo AND t.c_created_at <= hi
 						AND (p_status IS NULL OR t.c_status = p_status)
 						AND (p_btype IS NULL OR t.c_business_type = p_btype)
-						AND (p_like IS NULL OR t.c_name_lc LIKE p_like OR p_number AND t.contract_number::text LIKE p_like)
 					ORDER BY t.c_created_at DESC, t.contract_number DESC LIMIT p_need) z
 				ORDER BY z.ct DESC, z.n DESC LIMIT p_need) y) x;
 		ELSE
@@ -315,7 +314,6 @@ BEGIN
 						AND t.c_created_at >= lo AND t.c_created_at <= hi
 						AND (p_status IS NULL OR t.c_status = p_status)
 						AND (p_btype IS NULL OR t.c_business_type = p_btype)
-						AND (p_like IS NULL OR t.c_name_lc LIKE p_like OR p_number AND t.contract_number::text LIKE p_like)
 					ORDER BY t.c_created_at DESC, t.contract_number DESC LIMIT p_need) y) x;
 		END IF;
 	ELSIF p_tab = 'cc' THEN
@@ -331,7 +329,6 @@ BEGIN
 						AND t.c_created_at >= lo AND t.c_created_at <= hi
 						AND (p_status IS NULL OR t.c_status = p_status)
 						AND (p_btype IS NULL OR t.c_business_type = p_btype)
-						AND (p_like IS NULL OR t.c_name_lc LIKE p_like OR p_number AND t.contract_number::text LIKE p_like)
 					ORDER BY t.c_created_at DESC, t.contract_number DESC LIMIT p_need) z
 				ORDER BY z.ct DESC, z.n DESC LIMIT p_need) y) x;
 		ELSE
@@ -345,7 +342,6 @@ BEGIN
 						AND t.c_created_at >= lo AND t.c_created_at <= hi
 						AND (p_status IS NULL OR t.c_status = p_status)
 						AND (p_btype IS NULL OR t.c_business_type = p_btype)
-						AND (p_like IS NULL OR t.c_name_lc LIKE p_like OR p_number AND t.contract_number::text LIKE p_like)
 					ORDER BY t.c_created_at DESC, t.contract_number DESC LIMIT p_need) y) x;
 		END IF;
 	ELSIF p_tab = 'initiated' THEN
@@ -361,7 +357,6 @@ BEGIN
 						AND t.created_at >= lo AND t.created_at <= hi
 						AND (p_status IS NULL OR t.status = p_status)
 						AND (p_btype IS NULL OR t.business_type = p_btype)
-						AND (p_like IS NULL OR t.name_lc LIKE p_like OR p_number AND t.number::text LIKE p_like)
 					ORDER BY t.created_at DESC, t.number DESC LIMIT p_need) z
 				ORDER BY z.ct DESC, z.n DESC LIMIT p_need) y) x;
 		ELSE
@@ -375,7 +370,6 @@ BEGIN
 						AND t.created_at >= lo AND t.created_at <= hi
 						AND (p_status IS NULL OR t.status = p_status)
 						AND (p_btype IS NULL OR t.business_type = p_btype)
-						AND (p_like IS NULL OR t.name_lc LIKE p_like OR p_number AND t.number::text LIKE p_like)
 					ORDER BY t.created_at DESC, t.number DESC LIMIT p_need) y) x;
 		END IF;
 	ELSIF p_tab = 'drafts' THEN
@@ -391,7 +385,6 @@ BEGIN
 						AND t.created_at >= lo AND t.created_at <= hi
 						AND (p_status IS NULL OR t.status = p_status)
 						AND (p_btype IS NULL OR t.business_type = p_btype)
-						AND (p_like IS NULL OR t.name_lc LIKE p_like OR p_number AND t.number::text LIKE p_like)
 					ORDER BY t.created_at DESC, t.number DESC LIMIT p_need) z
 				ORDER BY z.ct DESC, z.n DESC LIMIT p_need) y) x;
 		ELSE
@@ -405,7 +398,6 @@ BEGIN
 						AND t.created_at >= lo AND t.created_at <= hi
 						AND (p_status IS NULL OR t.status = p_status)
 						AND (p_btype IS NULL OR t.business_type = p_btype)
-						AND (p_like IS NULL OR t.name_lc LIKE p_like OR p_number AND t.number::text LIKE p_like)
 					ORDER BY t.created_at DESC, t.number DESC LIMIT p_need) y) x;
 		END IF;
 	ELSE

@@ -923,7 +923,8 @@ class TestWorkflow(WorkflowCase):
         above), a word common among the newest rows (the walk fills the count), one that
         is common only among the newest (the walk falls short: the trigram index), a rare
         one (no walk) and digits of a number give the rows and totals of a plain query
-        over the caller's tab, on the first page and a later one, with a filter too."""
+        over the caller's tab, on the first page and a later one, with a filter too; so
+        does an initiator filter (list_initiators_page)."""
         # 3,000 contracts from a: s1 a signer who signed (signed), x a copy (cc); and
         # 2,000 drafts of a's.
         self.db.query(
@@ -965,6 +966,20 @@ class TestWorkflow(WorkflowCase):
                                           got["total_exact"], got["has_more"]),
                                          (want[lo:lo + 25], min(len(want), 1000),
                                           len(want) <= 1000, len(want) > lo + 25), base)
+            # 027: an initiator filter without a text (list_initiators_page): a's rows,
+            # or none for an initiator that is no one's, with another filter too.
+            want = self.db.query(
+                "SELECT number FROM contracts WHERE initiator_org_id = %d AND %s AND name LIKE "
+                "'%%#%%' AND business_type = 'purchase' ORDER BY created_at DESC, number DESC"
+                % (self.a.id, cond)).split()
+            for fq, rows in (("&initiator=Initiator%20Co", want), ("&initiator=nobody", [])):
+                for extra_q, lo in (("&page_size=25", 0), ("&page=3&page_size=25", 50)):
+                    base = "tab=%s&business_type=purchase%s%s" % (tab, fq, extra_q)
+                    got = self.listing(org, base)
+                    self.assertEqual(([i["number"] for i in got["items"]], got["total"],
+                                      got["total_exact"], got["has_more"]),
+                                     (rows[lo:lo + 25], min(len(rows), 1000),
+                                      len(rows) <= 1000, len(rows) > lo + 25), base)
 
     def test_list_page_json_same_bytes(self):
         """027: list_page_json writes the page's text itself, the bytes the jsonb it built
