@@ -17,9 +17,12 @@
  * A text search (q) is answered from the first rows of the walk when they
  * hold enough matches, else from the tab's trigram index (015, 018,
  * matches_add): a common word stops early in the walk, a rare one does not
- * walk the tab. On a first page or a page by number, the index's answer is
- * list_text_page (023), a function whose plans PostgreSQL keeps, so the
- * statement a common word runs holds no branch for the index.
+ * walk the tab. On a first page or a page by number, the probe, the walk
+ * and the index's answer (list_text_page, 023) are list_text_find (027),
+ * and an initiator filter without a text is list_initiators_page (027):
+ * functions whose plans PostgreSQL keeps, so that a request's statement
+ * is not parsed and planned with their scans of the tab every time. With
+ * "after" (keyset), the statement still holds the walk (matches_add).
  *
  * The party tabs read only parties: the contract columns they filter on are
  * copied onto each party row (003_workflow.sql), so a count is an
