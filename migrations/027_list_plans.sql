@@ -77,13 +77,17 @@ DECLARE
 	ns bigint[];
 	ms text[];
 BEGIN
-	IF p_tab = 'todo' AND p_btype IS NOT NULL THEN
+	-- The to-do tab holds contracts being signed only: a status filter is
+	-- 'signing' (every row: not checked per row) or matches nothing, which
+	-- list_text_page answers.
+	IF p_tab = 'todo' AND p_status <> 'signing' THEN
+		NULL;
+	ELSIF p_tab = 'todo' AND p_btype IS NOT NULL THEN
 		SELECT count(*) FILTER (WHERE w.hit) INTO k FROM (SELECT (t.c_name_lc LIKE p_like OR p_number AND t.contract_number::text LIKE p_like) AS hit
 			FROM parties t WHERE t.organization_id = p_org AND t.role = 'signer'
 				AND t.status IN ('pending', 'received', 'signed') AND t.c_status = 'signing'
 				AND t.c_business_type = p_btype
 				AND t.c_created_at >= lo AND t.c_created_at <= hi
-				AND (p_status IS NULL OR t.c_status = p_status)
 				AND (p_initiators IS NULL OR t.c_initiator_org_id IN (SELECT unnest(p_initiators)))
 			ORDER BY t.c_created_at DESC, t.contract_number DESC LIMIT 256) w;
 		IF k * 4 * p_walk >= p_need * 256 THEN
@@ -97,7 +101,6 @@ BEGIN
 					AND t.status IN ('pending', 'received', 'signed') AND t.c_status = 'signing'
 					AND t.c_business_type = p_btype
 					AND t.c_created_at >= lo AND t.c_created_at <= hi
-					AND (p_status IS NULL OR t.c_status = p_status)
 					AND (p_initiators IS NULL OR t.c_initiator_org_id IN (SELECT unnest(p_initiators)))
 			ORDER BY t.c_created_at DESC, t.contract_number DESC LIMIT v_rows) w WHERE w.hit LIMIT p_need) x;
 		END IF;
@@ -106,7 +109,6 @@ BEGIN
 			FROM parties t WHERE t.organization_id = p_org AND t.role = 'signer'
 				AND t.status IN ('pending', 'received', 'signed') AND t.c_status = 'signing'
 				AND t.c_created_at >= lo AND t.c_created_at <= hi
-				AND (p_status IS NULL OR t.c_status = p_status)
 				AND (p_btype IS NULL OR t.c_business_type = p_btype)
 				AND (p_initiators IS NULL OR t.c_initiator_org_id IN (SELECT unnest(p_initiators)))
 			ORDER BY t.c_created_at DESC, t.contract_number DESC LIMIT 256) w;
@@ -120,7 +122,6 @@ BEGIN
 					FROM parties t WHERE t.organization_id = p_org AND t.role = 'signer'
 					AND t.status IN ('pending', 'received', 'signed') AND t.c_status = 'signing'
 					AND t.c_created_at >= lo AND t.c_created_at <= hi
-					AND (p_status IS NULL OR t.c_status = p_status)
 					AND (p_btype IS NULL OR t.c_business_type = p_btype)
 					AND (p_initiators IS NULL OR t.c_initiator_org_id IN (SELECT unnest(p_initiators)))
 			ORDER BY t.c_created_at DESC, t.contract_number DESC LIMIT v_rows) w WHERE w.hit LIMIT p_need) x;
@@ -256,7 +257,12 @@ DECLARE
 	ns bigint[];
 	ms text[];
 BEGIN
-	IF p_tab = 'todo' THEN
+	-- As in list_text_find: in the to-do tab, status 'signing' is every row,
+	-- another none.
+	IF p_tab = 'todo' AND p_status <> 'signing' THEN
+		total := 0;
+		has_more := false;
+	ELSIF p_tab = 'todo' THEN
 		IF few THEN
 			SELECT count(*), count(*) > p_off + p_lim,
 				array_agg(x.n ORDER BY x.r) FILTER (WHERE x.r > p_off AND x.r <= p_off + p_lim),
@@ -268,7 +274,6 @@ BEGIN
 					WHERE t.organization_id = p_org AND t.role = 'signer'
 						AND t.status IN ('pending', 'received', 'signed') AND t.c_status = 'signing' AND t.c_initiator_org_id = i.id
 						AND t.c_created_at >= lo AND t.c_created_at <= hi
-						AND (p_status IS NULL OR t.c_status = p_status)
 						AND (p_btype IS NULL OR t.c_business_type = p_btype)
 					ORDER BY t.c_created_at DESC, t.contract_number DESC LIMIT p_need) z
 				ORDER BY z.ct DESC, z.n DESC LIMIT p_need) y) x;
@@ -282,7 +287,6 @@ BEGIN
 					WHERE t.organization_id = p_org AND t.role = 'signer'
 						AND t.status IN ('pending', 'received', 'signed') AND t.c_status = 'signing' AND t.c_initiator_org_id IN (SELECT unnest(p_initiators))
 						AND t.c_created_at >= lo AND t.c_created_at <= hi
-						AND (p_status IS NULL OR t.c_status = p_status)
 						AND (p_btype IS NULL OR t.c_business_type = p_btype)
 					ORDER BY t.c_created_at DESC, t.contract_number DESC LIMIT p_need) y) x;
 		END IF;

@@ -876,6 +876,7 @@ class TestWorkflow(WorkflowCase):
                 % (self.s1.id, like, like, extra)).split()
 
         filters = (("", ""), ("&status=signing", ""),
+                   ("&status=completed&business_type=purchase", "AND c.status = 'completed'"),
                    ("&business_type=purchase", "AND c.business_type = 'purchase'"),
                    ("&initiator=outsider", "AND o.name ILIKE '%outsider%'"),
                    ("&created_from=2023-01-01T10:00:00Z&created_to=2023-01-02T20:00:00Z",
