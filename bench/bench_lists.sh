@@ -11,9 +11,9 @@
 #   2. drives the to-do list with each filter, a deep page by keyset
 #      ("after") and the other tabs through wrk (--latency), once with one
 #      connection (a request's own latency: p50, p99, requests per second,
-#      and the CPU time per request of sealpactd and of PostgreSQL (and the
-#      sum), from
-#      /proc: the figure least disturbed by other work on the machine) and
+#      and the CPU time per request of sealpactd and of all PostgreSQL
+#      processes, and their sum, from /proc: the figure least disturbed by
+#      other work on the machine) and
 #      once with BENCH_CONNECTIONS (16 by default: p99 with queueing on this
 #      machine's cores, and the throughput).
 # The session of the supplier is inserted with SQL (as the integration tests do).
