@@ -800,8 +800,8 @@ struct crypto_sig_report {
 	int doc_timestamp;  /* 1: a /DocTimeStamp (RFC 3161 over the ranges) */
 	/* "pades_b", "pades_b_t" (with a signature timestamp), "pades_b_lt" (and a later
 	   /DSS with a /VRI entry for it), "pades_b_lta" (and a valid document timestamp
-	   over that DSS), "not_pades" (a legacy signature without ESS
-	   signing-certificate(-v2): sound, not PAdES), "" (document timestamps) */
+	   over that DSS), "not_pades" (a sound legacy signature: not
+	   SubFilter ETSI.CAdES.detached, or without ESS signing-certificate(-v2)), "" (document timestamps) */
 	char level[16];
 	int rev_dss;    /* 1: the signer's revocation was answered by the document's /DSS */
 	int certifying; /* DocMDP /P of a certifying signature, else 0 */

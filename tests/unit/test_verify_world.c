@@ -4,7 +4,8 @@
  * startxref on the end-of-line before "xref", hybrid-reference updates
  * (/XRefStm), cross-reference stream updates, and a contract signed by
  * sealpact then countersigned by another writer that also adds what PAdES
- * tools add (catalog /Extensions, AcroForm /DA /DR /NeedAppearances, DSS).
+ * tools add (catalog /Extensions, AcroForm /DA /DR /NeedAppearances, DSS),
+ * and poppler's own signatures (pdfsig -add-signature) before and after ours.
  * Each valid file is also checked with pdfsig and qpdf --check.
  */
 #include <check.h>
@@ -663,6 +664,95 @@ START_TEST(unreadable_is_not_invalid)
 }
 END_TEST
 
+/*
+ * A signature poppler writes (pdfsig -add-signature: its own incremental
+ * update, a visible-appearance font, NSS's CMS, adbe.pkcs7.detached with the
+ * ESS attribute) as the first signature, and as the countersignature of one
+ * of ours: both orders verify, each signature intact, the earlier one with
+ * allowed changes only, and the legacy subfilter is not called PAdES.
+ */
+static unsigned char *
+poppler_sign(const unsigned char *d, size_t n, const char *field, size_t *outn)
+{
+	write_file(vc_path("poppler_in.pdf"), d, n);
+	ck_assert_int_eq(run("cd %s && ( certutil -L -d sql:nss -n rsa >/dev/null 2>&1 || "
+			     "( openssl pkcs12 -export -inkey rsa.key -in rsa.pem -name rsa "
+			     "-passout pass: -out rsa.p12 && pk12util -i rsa.p12 -d sql:nss "
+			     "-W '' ) ) >>pki.log 2>&1",
+			     vc_dir),
+			 0);
+	ck_assert_int_eq(run("cd %s && pdfsig -nssdir sql:nss -add-signature -nick rsa "
+			     "-new-signature-field-name %s poppler_in.pdf poppler_out.pdf "
+			     ">>pki.log 2>&1",
+			     vc_dir, field),
+			 0);
+	return read_file(vc_path("poppler_out.pdf"), outn);
+}
+
+/*
+ * The base with its AcroForm an indirect object: poppler 22.12 adds its field
+ * to an inline AcroForm's copy, not to the catalog it writes (pdfsig still
+ * lists that orphan widget; a form-based verifier finds no signature).
+ */
+static unsigned char *
+base_indirect_acroform(size_t *outn)
+{
+	static const int nums[] = { 1, 8 };
+	static const char *const objs[] = {
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm 8 0 R >>",
+		"<< /Fields [7 0 R] >>",
+	};
+	size_t n;
+	unsigned char *u = vc_update(base, base_len, nums, objs, 2, 0, NULL, &n), *flat;
+
+	flat = qpdf_tool(u, n, "", outn); /* one revision, as an upload is */
+	free(u);
+	return flat;
+}
+
+START_TEST(poppler_signature_either_order)
+{
+	size_t n0, n1, n2;
+	unsigned char *b = base_indirect_acroform(&n0), *one, *two;
+	struct crypto_verify_report *r;
+
+	one = poppler_sign(b, n0, "poppler1", &n1);
+
+	assert_valid(one, n1, 1, "poppler1.pdf");
+	r = verify(one, n1);
+	ck_assert_str_eq(r->sigs[0].field, "poppler1");
+	ck_assert_str_eq(r->sigs[0].subfilter, "/adbe.pkcs7.detached");
+	ck_assert_str_eq(r->sigs[0].level, "not_pades");
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID);
+	ck_assert_int_eq(r->last_revision_signed, 1);
+	crypto_verify_report_free(r);
+	/* ours after poppler's */
+	two = vc_sign(one, n1, "ec", 1, 0, &n2);
+	assert_valid(two, n2, 2, "poppler1_ours.pdf");
+	r = verify(two, n2);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	ck_assert_str_eq(r->sigs[1].level, "pades_b_t");
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
+	free(two);
+	free(one);
+	/* poppler's after ours */
+	one = vc_sign(b, n0, "ec", 1, 0, &n1);
+	two = poppler_sign(one, n1, "poppler2", &n2);
+	assert_valid(two, n2, 2, "ours_poppler2.pdf");
+	r = verify(two, n2);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	ck_assert_str_eq(r->sigs[0].level, "pades_b_t");
+	ck_assert_str_eq(r->sigs[1].field, "poppler2");
+	ck_assert_str_eq(r->sigs[1].level, "not_pades");
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
+	free(two);
+	free(one);
+	free(b);
+}
+END_TEST
+
 static Suite *
 world_suite(void)
 {
@@ -685,6 +775,7 @@ world_suite(void)
 	tcase_add_test(tc, document_timestamp_after_signature);
 	tcase_add_loop_test(tc, certified_p1_is_not_signable, 0, 3);
 	tcase_add_test(tc, startxref_on_the_end_of_line);
+	tcase_add_test(tc, poppler_signature_either_order);
 	suite_add_tcase(s, tc);
 	return s;
 }
