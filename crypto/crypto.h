@@ -475,8 +475,10 @@ int crypto_cms_signed_attrs(X509 *signer, enum crypto_sigalg alg, const uint8_t 
  * from the actual certificates (each once, as assemble adds them), the
  * signer's issuer and serial (the SignerIdentifier), the key's largest
  * signature, plus 512 bytes for the fixed OIDs, versions and headers.
- * Any thread.
+ * An external TSA's token is not known in advance: CRYPTO_TS_TOKEN_MAX_UNKNOWN
+ * bounds it. Any thread.
  */
+#define CRYPTO_TS_TOKEN_MAX_UNKNOWN 8192
 int crypto_cms_size_max(X509 *signer, STACK_OF(X509) * chain, size_t attrs_len, size_t tst_max,
 			size_t *out, struct sp_errinfo *ei) SP_WUR;
 
