@@ -1,0 +1,161 @@
+-- 026: the one-column CHECK constraints of the tables a signing writes become
+-- domains: the same rules, read once per backend instead of once per statement.
+--
+-- PostgreSQL keeps a table's CHECK constraints as stored expression text
+-- (pg_constraint.conbin) and, in every INSERT or UPDATE statement, even one
+-- from a cached plan, parses each of them again (stringToNode), plans and
+-- compiles it before checking the first row (ExecConstraints). A signing's
+-- statements checked about 60 such expressions: 12 % of PostgreSQL's
+-- instructions per signing were that parsing (bench/bench_pg_callgrind.py).
+-- A domain's constraints are parsed and planned once per backend and kept in
+-- the type cache; a column of the domain is checked when a value is stored
+-- into it (INSERT, UPDATE ... SET, a trigger's NEW.col := ...), in the
+-- statement's cached plan.
+--
+-- What stays the same: every rule, word for word (VALUE for the column), and
+-- its SQLSTATE: a domain's check violation is 23514 (check_violation) as a
+-- table's is. The message names the domain and its constraint
+-- ('value for domain session_state violates check constraint
+-- "session_state_check"') where it named the table's; db/errors.c maps the
+-- SQLSTATE, not the text. NULL passes a domain check as it passed the table's.
+-- A row is checked before the BEFORE triggers instead of after them; a
+-- trigger that assigns a column stores through the domain, so what the row
+-- holds in the end is checked as before. An UPDATE checks the columns it sets
+-- (the others were checked when they were stored).
+--
+-- What stays a table CHECK: the rules over several columns
+-- (signing_sessions_check, _check1, _delta_open; revisions_check,
+-- revisions_signed_by; org_audit_events_user_agent_check, a rule of its own).
+-- parties and list_counts keep theirs: a signing writes one row of each, and
+-- the lists read those columns through partial indexes.
+--
+-- On a populated database: each column's type becomes a domain without
+-- constraints first (binary-coercible: no rewrite, the indexes are kept), then
+-- each domain gets its constraint, which scans the columns of that domain once
+-- (the table's CHECK had accepted every row). audit_events' user agent rule
+-- stays NOT VALID, as 005 added it. signing_sessions_drop_delta (BEFORE UPDATE
+-- OF state) is made again around the change of `state`: PostgreSQL does not
+-- change the type of a column a trigger names.
+
+CREATE DOMAIN audit_action AS text;
+CREATE DOMAIN audit_object_type AS text;
+CREATE DOMAIN audit_object_id AS text;
+CREATE DOMAIN audit_details AS jsonb;
+CREATE DOMAIN audit_user_agent AS text;
+CREATE DOMAIN chain_hash AS bytea;
+CREATE DOMAIN revision_seq AS integer;
+CREATE DOMAIN revision_delta AS bytea;
+CREATE DOMAIN revision_length AS bigint;
+CREATE DOMAIN sha256_hex AS text;
+CREATE DOMAIN revision_verification AS text;
+CREATE DOMAIN session_delta AS bytea;
+CREATE DOMAIN session_contents_off AS bigint;
+CREATE DOMAIN session_contents_len AS bigint;
+CREATE DOMAIN session_signed_attrs AS bytea;
+CREATE DOMAIN session_algorithm AS text;
+CREATE DOMAIN session_chain AS bytea;
+CREATE DOMAIN session_state AS text;
+
+ALTER TABLE audit_events
+	DROP CONSTRAINT audit_events_action_check,
+	DROP CONSTRAINT audit_events_object_type_check,
+	DROP CONSTRAINT audit_events_object_id_check,
+	DROP CONSTRAINT audit_events_details_check,
+	DROP CONSTRAINT audit_events_user_agent_check,
+	DROP CONSTRAINT audit_events_hash_check,
+	DROP CONSTRAINT audit_events_prev_hash_check,
+	ALTER COLUMN action TYPE audit_action,
+	ALTER COLUMN object_type TYPE audit_object_type,
+	ALTER COLUMN object_id TYPE audit_object_id,
+	ALTER COLUMN details TYPE audit_details,
+	ALTER COLUMN user_agent TYPE audit_user_agent,
+	ALTER COLUMN hash TYPE chain_hash,
+	ALTER COLUMN prev_hash TYPE chain_hash;
+ALTER TABLE audit_heads
+	DROP CONSTRAINT audit_heads_last_hash_check,
+	ALTER COLUMN last_hash TYPE chain_hash;
+-- an organization's trail: the same rules on the same columns, one definition
+ALTER TABLE org_audit_events
+	DROP CONSTRAINT org_audit_events_action_check,
+	DROP CONSTRAINT org_audit_events_object_type_check,
+	DROP CONSTRAINT org_audit_events_object_id_check,
+	DROP CONSTRAINT org_audit_events_details_check,
+	DROP CONSTRAINT org_audit_events_hash_check,
+	DROP CONSTRAINT org_audit_events_prev_hash_check,
+	ALTER COLUMN action TYPE audit_action,
+	ALTER COLUMN object_type TYPE audit_object_type,
+	ALTER COLUMN object_id TYPE audit_object_id,
+	ALTER COLUMN details TYPE audit_details,
+	ALTER COLUMN hash TYPE chain_hash,
+	ALTER COLUMN prev_hash TYPE chain_hash;
+ALTER TABLE org_audit_heads
+	DROP CONSTRAINT org_audit_heads_last_hash_check,
+	ALTER COLUMN last_hash TYPE chain_hash;
+
+ALTER TABLE revisions
+	DROP CONSTRAINT revisions_seq_check,
+	DROP CONSTRAINT revisions_delta_check,
+	DROP CONSTRAINT revisions_length_check,
+	DROP CONSTRAINT revisions_sha256_check,
+	DROP CONSTRAINT revisions_verification_check,
+	ALTER COLUMN seq TYPE revision_seq,
+	ALTER COLUMN delta TYPE revision_delta,
+	ALTER COLUMN length TYPE revision_length,
+	ALTER COLUMN sha256 TYPE sha256_hex,
+	ALTER COLUMN verification TYPE revision_verification;
+
+DROP TRIGGER signing_sessions_drop_delta ON signing_sessions;
+ALTER TABLE signing_sessions
+	DROP CONSTRAINT signing_sessions_base_seq_check,
+	DROP CONSTRAINT signing_sessions_delta_check,
+	DROP CONSTRAINT signing_sessions_contents_off_check,
+	DROP CONSTRAINT signing_sessions_contents_len_check,
+	DROP CONSTRAINT signing_sessions_signed_attrs_check,
+	DROP CONSTRAINT signing_sessions_algorithm_check,
+	DROP CONSTRAINT signing_sessions_chain_check,
+	DROP CONSTRAINT signing_sessions_state_check,
+	ALTER COLUMN base_seq TYPE revision_seq,
+	ALTER COLUMN delta TYPE session_delta,
+	ALTER COLUMN contents_off TYPE session_contents_off,
+	ALTER COLUMN contents_len TYPE session_contents_len,
+	ALTER COLUMN signed_attrs TYPE session_signed_attrs,
+	ALTER COLUMN algorithm TYPE session_algorithm,
+	ALTER COLUMN chain TYPE session_chain,
+	ALTER COLUMN state TYPE session_state;
+CREATE TRIGGER signing_sessions_drop_delta BEFORE UPDATE OF state ON signing_sessions
+	FOR EACH ROW EXECUTE FUNCTION signing_sessions_drop_delta();
+
+-- The rules, as the tables' CHECKs said them (001, 004, 005, 006, 010, 012).
+ALTER DOMAIN audit_action ADD CONSTRAINT audit_action_check
+	CHECK (VALUE ~ '^[a-z][a-z0-9_.]{0,63}$');
+ALTER DOMAIN audit_object_type ADD CONSTRAINT audit_object_type_check
+	CHECK (VALUE ~ '^[a-z][a-z0-9_]{0,31}$');
+ALTER DOMAIN audit_object_id ADD CONSTRAINT audit_object_id_check
+	CHECK (length(VALUE) BETWEEN 1 AND 100);
+ALTER DOMAIN audit_details ADD CONSTRAINT audit_details_check
+	CHECK (jsonb_typeof(VALUE) = 'object');
+ALTER DOMAIN audit_user_agent ADD CONSTRAINT audit_user_agent_check
+	CHECK (VALUE IS NULL OR length(VALUE) BETWEEN 1 AND 256) NOT VALID;
+ALTER DOMAIN chain_hash ADD CONSTRAINT chain_hash_check CHECK (length(VALUE) = 32);
+ALTER DOMAIN revision_seq ADD CONSTRAINT revision_seq_check CHECK (VALUE >= 0);
+ALTER DOMAIN revision_delta ADD CONSTRAINT revision_delta_check CHECK (length(VALUE) > 0);
+ALTER DOMAIN revision_length ADD CONSTRAINT revision_length_check CHECK (VALUE > 0);
+ALTER DOMAIN sha256_hex ADD CONSTRAINT sha256_hex_check CHECK (VALUE ~ '^[0-9a-f]{64}$');
+ALTER DOMAIN revision_verification ADD CONSTRAINT revision_verification_check
+	CHECK (VALUE IS NULL OR length(VALUE) <= 4194304);
+ALTER DOMAIN session_delta ADD CONSTRAINT session_delta_check
+	CHECK (length(VALUE) BETWEEN 1 AND 67108864);
+ALTER DOMAIN session_contents_off ADD CONSTRAINT session_contents_off_check CHECK (VALUE > 0);
+ALTER DOMAIN session_contents_len ADD CONSTRAINT session_contents_len_check CHECK (VALUE > 2);
+ALTER DOMAIN session_signed_attrs ADD CONSTRAINT session_signed_attrs_check
+	CHECK (length(VALUE) BETWEEN 1 AND 4096);
+ALTER DOMAIN session_algorithm ADD CONSTRAINT session_algorithm_check
+	CHECK (VALUE IN ('sha256WithRSAEncryption', 'ecdsa-with-SHA256', 'SM2-with-SM3'));
+ALTER DOMAIN session_chain ADD CONSTRAINT session_chain_check
+	CHECK (length(VALUE) <= 1048576);
+ALTER DOMAIN session_state ADD CONSTRAINT session_state_check
+	CHECK (VALUE IN ('open', 'completed', 'aborted'));
+
+-- ALTER COLUMN TYPE dropped the columns' statistics
+ANALYZE audit_events, audit_heads, org_audit_events, org_audit_heads, revisions,
+	signing_sessions;
