@@ -174,3 +174,94 @@ ALTER DOMAIN session_state ADD CONSTRAINT session_state_check
 -- ALTER COLUMN TYPE dropped the columns' statistics
 ANALYZE audit_events, audit_heads, org_audit_events, org_audit_heads, revisions,
 	signing_sessions;
+
+-- ---------------------------------------------------------------------------
+-- Function calls a signing no longer makes: a PL/pgSQL function's call sets up
+-- an executor state of its own, and one in FROM returning rows through RETURN
+-- QUERY runs its query through a portal into a tuplestore. A LANGUAGE sql
+-- function of one SELECT is inlined into the statement that calls it instead
+-- (a scalar one into its expression, a STABLE set-returning one into FROM).
+
+-- 019's wrappers of signing_session_open, the same call inlined (errors and
+-- answers are signing_session_open's, as before).
+CREATE OR REPLACE FUNCTION signing_session_create(p_number bigint, p_org bigint, p_user bigint,
+	p_base_seq integer, p_delta bytea, p_contents_off bigint, p_contents_len bigint,
+	p_signed_attrs bytea, p_algorithm text, p_chain bytea, p_rects jsonb, p_ttl_s integer,
+	p_cert_der bytea, p_cert_subject text, p_cert_issuer text, p_cert_serial text,
+	p_cert_not_before timestamptz, p_cert_not_after timestamptz, p_ip inet,
+	p_ua text DEFAULT NULL)
+RETURNS jsonb LANGUAGE sql AS $$
+	SELECT signing_session_open(p_number, p_org, p_user, p_base_seq, p_delta, p_contents_off,
+		p_contents_len, p_signed_attrs, p_algorithm, p_chain, p_rects, p_ttl_s, p_cert_der,
+		p_cert_subject, p_cert_issuer, p_cert_serial, p_cert_not_before, p_cert_not_after,
+		p_ip, p_ua, NULL)
+$$;
+CREATE OR REPLACE FUNCTION signing_session_create_seal(p_number bigint, p_org bigint,
+	p_user bigint, p_base_seq integer, p_delta bytea, p_contents_off bigint,
+	p_contents_len bigint, p_signed_attrs bytea, p_algorithm text, p_chain bytea,
+	p_rects jsonb, p_ttl_s integer, p_cert_der bytea, p_cert_subject text, p_cert_issuer text,
+	p_cert_serial text, p_cert_not_before timestamptz, p_cert_not_after timestamptz,
+	p_ip inet, p_ua text, p_seal bigint)
+RETURNS jsonb LANGUAGE sql AS $$
+	SELECT signing_session_open(p_number, p_org, p_user, p_base_seq, p_delta, p_contents_off,
+		p_contents_len, p_signed_attrs, p_algorithm, p_chain, p_rects, p_ttl_s, p_cert_der,
+		p_cert_subject, p_cert_issuer, p_cert_serial, p_cert_not_before, p_cert_not_after,
+		p_ip, p_ua, p_seal)
+$$;
+
+-- A session token's credential (auth_credential_lookup's session branch, its
+-- text unchanged): auth_member, in every statement of a member's request,
+-- reads it inlined instead of through auth_credential_lookup's RETURN QUERY.
+CREATE FUNCTION auth_session_lookup(p_hash text,
+	OUT kind text, OUT credential_id bigint, OUT user_id bigint, OUT organization_id bigint,
+	OUT certificate_id bigint, OUT credit_code text)
+RETURNS SETOF record LANGUAGE sql STABLE AS $$
+	SELECT s.kind, s.id, s.user_id, s.organization_id, s.certificate_id,
+		o.credit_code
+	FROM sessions s
+	JOIN users u ON u.id = s.user_id
+	LEFT JOIN organizations o ON o.id = s.organization_id
+	LEFT JOIN certificates c ON c.id = s.certificate_id
+	WHERE s.token_hash = p_hash AND s.revoked_at IS NULL AND s.expires_at > now()
+	  AND u.disabled_at IS NULL AND c.revoked_at IS NULL
+$$;
+CREATE OR REPLACE FUNCTION auth_credential_lookup(p_hash text, p_api_key boolean,
+	OUT kind text, OUT credential_id bigint, OUT user_id bigint,
+	OUT organization_id bigint, OUT certificate_id bigint, OUT credit_code text)
+RETURNS SETOF record LANGUAGE plpgsql AS $$
+BEGIN
+	IF p_api_key THEN
+		RETURN QUERY
+		WITH k AS (
+			SELECT a.id, a.created_by, a.organization_id, a.last_used_at FROM api_keys a
+			WHERE a.key_hash = p_hash AND a.revoked_at IS NULL
+		), touch AS (
+			UPDATE api_keys a SET last_used_at = now() FROM k
+			WHERE a.id = k.id AND (k.last_used_at IS NULL
+				OR k.last_used_at < now() - interval '60 seconds')
+		)
+		SELECT 'api_key'::text, k.id, k.created_by, k.organization_id, NULL::bigint,
+			o.credit_code
+		FROM k JOIN organizations o ON o.id = k.organization_id;
+	ELSE
+		RETURN QUERY SELECT * FROM auth_session_lookup(p_hash);
+	END IF;
+END
+$$;
+CREATE OR REPLACE FUNCTION auth_member(p_hash text, OUT kind text, OUT credential_id bigint,
+	OUT user_id bigint, OUT organization_id bigint, OUT certificate_id bigint,
+	OUT credit_code text)
+LANGUAGE plpgsql AS $$
+BEGIN
+	SELECT a.kind, a.credential_id, a.user_id, a.organization_id, a.certificate_id,
+		a.credit_code
+	INTO kind, credential_id, user_id, organization_id, certificate_id, credit_code
+	FROM auth_session_lookup(p_hash) a;
+	IF NOT FOUND THEN
+		PERFORM wf_fail('SA020', 'The credential is unknown, expired or revoked.');
+	END IF;
+	IF kind <> 'member' THEN
+		PERFORM wf_fail('SA021', 'This credential may not use this operation.');
+	END IF;
+END
+$$;
