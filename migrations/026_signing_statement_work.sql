@@ -6,7 +6,8 @@
 -- from a cached plan, parses each of them again (stringToNode), plans and
 -- compiles it before checking the first row (ExecConstraints). A signing's
 -- statements checked about 60 such expressions: 12 % of PostgreSQL's
--- instructions per signing were that parsing (bench/bench_pg_callgrind.py).
+-- instructions per signing were that parsing (bench/bench_pg_callgrind.py;
+-- 10.0M instructions per signing before this file, 9.1M with its domains).
 -- A domain's constraints are parsed and planned once per backend and kept in
 -- the type cache; a column of the domain is checked when a value is stored
 -- into it (INSERT, UPDATE ... SET, a trigger's NEW.col := ...), in the
