@@ -272,7 +272,9 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 	add.ncrls = ev.n[PDF_DSS_CRLS];
 	add.vri = (const char(*)[41])vri;
 	add.nvri = nvri;
-	if ((r = pdf_dss_append(doc, &add, out, outlen, ei)) == SP_OK && pdf_doc_damaged(doc)) {
+	/* the DSS as read above: its streams are not inflated a second time */
+	if ((r = pdf_dss_append(doc, &dss, &add, out, outlen, ei)) == SP_OK &&
+	    pdf_doc_damaged(doc)) {
 		free(*out);
 		*out = NULL;
 		*outlen = 0;

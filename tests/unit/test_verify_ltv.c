@@ -141,6 +141,7 @@ with_dss_of(const unsigned char *d, size_t n, size_t si, const char *who, struct
 	struct pdf_blob certs[3];
 	char vri[1][41];
 	struct pdf_dss_add add;
+	struct pdf_dss old;
 	struct pdf_doc *doc = NULL;
 	struct sp_errinfo ei;
 	unsigned char *out = NULL;
@@ -158,7 +159,9 @@ with_dss_of(const unsigned char *d, size_t n, size_t si, const char *who, struct
 	add.nvri = 1;
 	sp_errinfo_init(&ei);
 	ck_assert(pdf_doc_open(d, n, &doc, &ei) == SP_OK);
-	ck_assert_msg(pdf_dss_append(doc, &add, &out, outn, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert(pdf_dss_read(doc, &old, &ei) == SP_OK);
+	ck_assert_msg(pdf_dss_append(doc, &old, &add, &out, outn, &ei) == SP_OK, "%s", ei.msg);
+	pdf_dss_cleanup(&old);
 	pdf_doc_free(doc);
 	free(certs[0].data);
 	free(certs[1].data);
