@@ -246,6 +246,11 @@ struct crypto_ltv_known {
 	   is walked (crypto_ltv_add_dss opens data as pdf_doc_open_stored_known() then) */
 	const int *pages;
 	size_t npages;
+	/* crypto_ltv_add_dss's data[0..len) itself, opened already by the caller (a
+	   completion's view of the signed revision, borrowed): used instead of an open of
+	   its own, which parsed every cross-reference section and walked the whole form
+	   again; NULL: opened there. Not used by crypto_ltv_doc_timestamp (other bytes). */
+	struct pdf_doc *doc;
 	/* out: when they were used, how many signed fields data lists (the count of
 	   pdf_sig_fields_list_lazy, which the listing gave on the way); else -1 */
 	int nlisted;

@@ -807,6 +807,8 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 		kn.pages = j->pages;
 		kn.npages = j->npages;
 	}
+	/* and it is open already (revision_check): the DSS update reads it there */
+	kn.doc = j->new_doc;
 	sp_errinfo_init(&ei);
 	/* engine_check verifies the result whole before it is kept */
 	r = ltv_extend(j->trust, j->tsa, ss->document, ss->document_len,

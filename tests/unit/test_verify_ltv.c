@@ -672,11 +672,12 @@ END_TEST
 /*
  * crypto_ltv_add_dss over d[0..n), whose prefix d[0..given) a verification
  * read (reads, its sigs_out; NULL: none given): the whole new file, and in
- * *nlisted what the known listing counted (-1: not used).
+ * *nlisted what the known listing counted (-1: not used). opened: d is given
+ * opened as a completion's view of it (crypto_ltv_known.doc), not opened there.
  */
 static unsigned char *
-dss_known(const unsigned char *d, size_t n, size_t given, const uint8_t *reads, size_t rlen,
-	  size_t *outn, int *nlisted)
+dss_known_doc(const unsigned char *d, size_t n, size_t given, const uint8_t *reads, size_t rlen,
+	      int opened, size_t *outn, int *nlisted)
 {
 	struct crypto_ltv_known kn = { .given_len = given, .reads = reads, .reads_len = rlen };
 	struct pdf_doc *g = NULL, *all = NULL;
@@ -692,6 +693,12 @@ dss_known(const unsigned char *d, size_t n, size_t given, const uint8_t *reads, 
 		ck_assert_int_eq(pdf_doc_page_objs(all, &pages, &kn.npages, &ei), SP_OK);
 		kn.pages = pages;
 	}
+	if (opened) {
+		ck_assert_ptr_nonnull(reads);
+		pdf_doc_free(all);
+		ck_assert_int_eq(pdf_doc_open_known(d, n, pages, kn.npages, &all, &ei), SP_OK);
+		kn.doc = all;
+	}
 	kn.given = g;
 	ck_assert_msg(crypto_ltv_add_dss(trust, NULL, NULL, d, n, CRYPTO_LTV_STORED,
 					 reads != NULL ? &kn : NULL, &out, outn, &ei) == SP_OK,
@@ -702,6 +709,13 @@ dss_known(const unsigned char *d, size_t n, size_t given, const uint8_t *reads, 
 	pdf_doc_free(all);
 	pdf_doc_free(g);
 	return out;
+}
+
+static unsigned char *
+dss_known(const unsigned char *d, size_t n, size_t given, const uint8_t *reads, size_t rlen,
+	  size_t *outn, int *nlisted)
+{
+	return dss_known_doc(d, n, given, reads, rlen, 0, outn, nlisted);
 }
 
 /* The signature reads a verification of d[0..n) hands on (sigs_out). */
@@ -770,7 +784,8 @@ doc_ts_len(const unsigned char *d, size_t n, size_t given, const uint8_t *reads,
  * a signature still without a /VRI entry too (its evidence then comes from
  * its kept /Contents), and the document timestamp's /Contents is sized
  * alike; reads that do not fit (not pack's, another prefix) do the full
- * read.
+ * read; and so is the DSS of the signed revision opened by the caller (a
+ * completion's view, crypto_ltv_known.doc) instead of an open of its own.
  */
 START_TEST(dss_from_kept_reads)
 {
@@ -802,6 +817,11 @@ START_TEST(dss_from_kept_reads)
 		/* the known listing counted the signed revision's fields: every signature
 		   so far and the document timestamp */
 		ck_assert_int_eq(nl, (int)(i + 2 + (i >= 2)));
+		free(kept);
+		/* the signed revision given opened, as a completion has it: the same */
+		kept = dss_known_doc(next, nn, n, reads, rlen, 1, &nk, &nl);
+		ck_assert_int_eq(nl, (int)(i + 2 + (i >= 2)));
+		ck_assert(nk == nf && memcmp(kept, full, nf) == 0);
 		free(kept);
 		/* reads of another prefix, or not reads at all: the full read, the same */
 		kept = dss_known(next, nn, n - 1, reads, rlen, &nk, &nl);
