@@ -555,7 +555,7 @@ done_work(void *arg, struct sp_errinfo *ei)
 	struct sp_errinfo vei;
 	struct ltv_result lr;
 	time_t gen = 0;
-	int r = SP_ERR_INTERNAL;
+	int r = SP_ERR_INTERNAL, resume;
 
 	memset(&lr, 0, sizeof(lr));
 	j->new_nsigned = j->base_nsigned = j->stored_nsigned = -1;
@@ -682,6 +682,12 @@ done_work(void *arg, struct sp_errinfo *ei)
 		pdf_doc_free(j->new_doc);
 	pdf_doc_free(j->base_doc);
 	j->ltv_doc = j->new_doc = j->base_doc = NULL;
+	/* the long-term data's file is the signed revision's copy with its update after
+	   it: the base's bytes start it as they started the signed revision */
+	resume = j->tail != NULL && ss->contents_off >= ss->orig_len &&
+		 ss->document_len >= ss->orig_len &&
+		 (lr.data == NULL ||
+		  (lr.len >= ss->orig_len && memcmp(lr.data, ss->document, ss->orig_len) == 0));
 	if (lr.data != NULL) {
 		j->signed_len = ss->document_len;
 		free(ss->document);
@@ -690,10 +696,10 @@ done_work(void *arg, struct sp_errinfo *ei)
 		j->archive_until = lr.archive_until;
 		lr.data = NULL; /* transferred */
 	}
-	/* the stored bytes' digest: on from the base's when they are the buffer the base was
-	   hashed in (no long-term data swapped in) and the fill wrote after the base only */
-	if (j->tail != NULL && j->signed_len == 0 && ss->contents_off >= ss->orig_len &&
-	    ss->document_len >= ss->orig_len) {
+	/* the stored bytes' digest: on from the base's when they start with the very bytes
+	   the base was hashed from (the fill wrote after the base only; the long-term data's
+	   file compared above), not the whole file hashed again */
+	if (resume) {
 		if ((r = crypto_digest_ctx_update(j->tail, ss->document + ss->orig_len,
 						  ss->document_len - ss->orig_len, ei)) != SP_OK)
 			goto out;
