@@ -658,8 +658,10 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		goto out;
 	}
 	rep->nsigs = e.nsigs;
-	/* in the order of their first ranges, so that the hashing walks the file once */
-	if (!(order = calloc(e.nsigs, sizeof(*order)))) {
+	/* in the order of their first ranges, so that the hashing walks the file once; each
+	   one's /VRI key hashed once for both the evidence's news and the levels */
+	if (!(order = calloc(e.nsigs, sizeof(*order))) ||
+	    !(e.vkey = calloc(e.nsigs ? e.nsigs : 1, sizeof(*e.vkey)))) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -713,6 +715,7 @@ out:
 	pdf_dss_cleanup(&e.dss);
 	pdf_dss_cleanup(&e.vdss);
 	pdf_dss_cleanup(&e.bdss);
+	free(e.vkey);
 	crypto_evidence_cleanup(&e.ev);
 	free(e.rd);
 	free(e.lazy);

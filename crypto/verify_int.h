@@ -115,6 +115,10 @@ struct engine {
 	struct pdf_dss bdss;
 	size_t bdss_rev;
 	int bdss_ok;
+	/* per signature (nsigs), its /VRI key once hashed ("" not yet): engine_vri_new()
+	   and engine_ltv_levels() both ask for every signature's, and each /Contents is the
+	   largest object of a signature */
+	char (*vkey)[41];
 };
 
 /* 1: signature i, verified before, gets new revocation evidence from a later DSS. */

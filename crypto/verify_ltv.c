@@ -12,6 +12,26 @@
 #include "verify_int.h"
 
 /*
+ * Signature i's /VRI key (pdf_vri_key of its /Contents), hashed at most
+ * once per verification (e->vkey has one per signature); NULL when it has
+ * none (no /Contents read, or the hash failed: tried again then, as before).
+ */
+static const char *
+sig_vri_key(struct engine *e, size_t i)
+{
+	const struct pdf_sig_field *f = &e->sigs[i];
+
+	if (f->contents_state != PDF_SIG_KEY_OK)
+		return NULL;
+	if (e->vkey[i][0] == '\0' &&
+	    pdf_vri_key(f->contents, f->contents_len, e->vkey[i]) != SP_OK) {
+		e->vkey[i][0] = '\0';
+		return NULL;
+	}
+	return e->vkey[i];
+}
+
+/*
  * 1 when signature i, in the part verified before, gets its revocation
  * evidence from a DSS update after that part (a /VRI entry the last DSS has
  * and the verified part's did not): it is then verified again with that
@@ -20,14 +40,11 @@
 int
 engine_vri_new(struct engine *e, size_t i)
 {
-	const struct pdf_sig_field *f = &e->sigs[i];
 	struct pdf_doc *d = NULL;
 	struct sp_errinfo ei;
-	char key[41];
+	const char *key;
 
-	if (!e->dss.present || f->contents_state != PDF_SIG_KEY_OK ||
-	    pdf_vri_key(f->contents, f->contents_len, key) != SP_OK ||
-	    !pdf_dss_has_vri(&e->dss, key))
+	if (!e->dss.present || !(key = sig_vri_key(e, i)) || !pdf_dss_has_vri(&e->dss, key))
 		return 0;
 	if (e->vdss_state == 0) {
 		sp_errinfo_init(&ei);
@@ -125,14 +142,12 @@ void
 engine_ltv_levels(struct engine *e, struct crypto_verify_report *rep)
 {
 	size_t i, j;
-	char key[41];
+	const char *key;
 
 	for (i = 0; i < rep->nsigs; i++) {
 		struct crypto_sig_report *s = &rep->sigs[i];
-		const struct pdf_sig_field *f = &e->sigs[i];
 		/* no VRI at all (B-T): no key to look for, none hashed */
-		if (e->dss.nvri == 0 || s->doc_timestamp || f->contents_state != PDF_SIG_KEY_OK ||
-		    pdf_vri_key(f->contents, f->contents_len, key) != SP_OK ||
+		if (e->dss.nvri == 0 || s->doc_timestamp || !(key = sig_vri_key(e, i)) ||
 		    !pdf_dss_has_vri(&e->dss, key))
 			continue;
 		/* the evidence, whatever the level (a prior signature's comes from before) */
