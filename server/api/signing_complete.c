@@ -67,13 +67,16 @@ struct done_job {
 	/* what the base's revisions refer to, from an earlier completion (the engine need
 	   not walk the base again), and what the new revision's do (kept for the next) */
 	struct blob_cache *refs_cache;
-	struct blob_cache *reads_cache; /* "sigs", "nsig" and "page" below */
+	struct blob_cache *reads_cache; /* "sigs", "nsig", "page" and "vris" below */
 	int *refs_out;
 	size_t nrefs_out;
 	/* the new revision's signature dictionaries as read, for the next completion (in
 	   reads_cache under blob_cache_key("sigs", the stored bytes' digest)) */
 	uint8_t *sigs_out;
 	size_t sigs_out_len;
+	/* and the /VRI keys of its last DSS (reads_cache, blob_cache_key("vris", digest)) */
+	uint8_t *vri_out;
+	size_t vri_out_len;
 	/* the base's SHA-256, when the caches may know something of it */
 	uint8_t base_dig[32];
 	int have_base_dig;
@@ -127,6 +130,7 @@ done_job_free(struct done_job *j)
 	free(j->report);
 	free(j->refs_out);
 	free(j->sigs_out);
+	free(j->vri_out);
 	free(j->pages);
 	crypto_digest_ctx_free(j->tail);
 	db_signing_session_free(j->s);
@@ -404,8 +408,8 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	struct crypto_verify_opts vo;
 	struct crypto_verify_report *rep = NULL;
 	const struct crypto_sig_report *s;
-	uint8_t skey[32], *refs = NULL, *given_sigs = NULL;
-	size_t i, nnew = 0, rlen = 0, glen = 0;
+	uint8_t skey[32], *refs = NULL, *given_sigs = NULL, *given_vri = NULL;
+	size_t i, nnew = 0, rlen = 0, glen = 0, vlen = 0;
 	/* the base's stored report (all its signatures): as this process holds it with the
 	   base (the claim did not send it), or as the claim sent it; indexed once, here */
 	const char *base_text = ss->base_verification_held && j->held != NULL
@@ -472,6 +476,12 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 			/* how many the base lists: when those reads are all, it hides none */
 			vo.verified_nlisted = j->base_nsigned > 0 ? (size_t)j->base_nsigned : 0;
 		}
+		/* and the /VRI keys of its DSS as that completion read them: not read again */
+		blob_cache_key("vris", j->base_dig, skey);
+		if (blob_cache_get(j->reads_cache, skey, &given_vri, &vlen) == SP_OK) {
+			vo.verified_vri = given_vri;
+			vo.verified_vri_len = vlen;
+		}
 	}
 	free(j->refs_out);
 	j->refs_out = NULL;
@@ -481,6 +491,10 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	j->sigs_out = NULL;
 	vo.sigs_out = &j->sigs_out;
 	vo.sigs_out_len = &j->sigs_out_len;
+	free(j->vri_out);
+	j->vri_out = NULL;
+	vo.vri_out = &j->vri_out;
+	vo.vri_out_len = &j->vri_out_len;
 	if ((r = trust_store_need(vo.trust, ei)) != SP_OK ||
 	    (r = tsa_provider_trust(j->tsa, &vo.ts_trust, ei)) != SP_OK ||
 	    (r = crypto_pdf_verify(data, len, &vo, &rep, ei)) != SP_OK)
@@ -536,6 +550,7 @@ out:
 	verify_report_base_free(base);
 	free(refs);
 	free(given_sigs);
+	free(given_vri);
 	crypto_verify_report_free(rep);
 	return r;
 }
@@ -727,6 +742,12 @@ done_work(void *arg, struct sp_errinfo *ei)
 
 		blob_cache_key("sigs", dig, skey);
 		blob_cache_put(j->reads_cache, skey, j->sigs_out, j->sigs_out_len);
+	}
+	if (j->vri_out != NULL) {
+		uint8_t vkey[32];
+
+		blob_cache_key("vris", dig, vkey);
+		blob_cache_put(j->reads_cache, vkey, j->vri_out, j->vri_out_len);
 	}
 	if (j->stored_pages_ok) {
 		uint8_t pkey[32];
