@@ -476,9 +476,11 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 			/* how many the base lists: when those reads are all, it hides none */
 			vo.verified_nlisted = j->base_nsigned > 0 ? (size_t)j->base_nsigned : 0;
 		}
-		/* and the /VRI keys of its DSS as that completion read them: not read again */
+		/* and the /VRI keys of its DSS as that completion read them: not read again
+		   (asked for only when an earlier signature may get a /VRI entry now) */
 		blob_cache_key("vris", j->base_dig, skey);
-		if (blob_cache_get(j->reads_cache, skey, &given_vri, &vlen) == SP_OK) {
+		if (j->level >= 1 && vo.verified_len > 0 &&
+		    blob_cache_get(j->reads_cache, skey, &given_vri, &vlen) == SP_OK) {
 			vo.verified_vri = given_vri;
 			vo.verified_vri_len = vlen;
 		}
