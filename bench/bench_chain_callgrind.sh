@@ -38,8 +38,9 @@ grep -q "stored report == ?fresh=true verification: 1 of 1" "$tmp/load.log" ||
 	{ cat "$tmp/load.log"; exit 1; }
 # the last SIGNERS jobs of each kind are the chain's, in order
 jobs() {
-	for f in $(ls "$cg"/cg.*.* | sort -t. -k3n); do
-		grep -q "^desc: Trigger: --dump-after=$1\$" "$f" && grep -m1 '^summary' "$f" | cut -d' ' -f2
+	for f in $(cd "$cg" && ls cg.*.* | sort -t. -k3n); do
+		grep -q "^desc: Trigger: --dump-after=$1\$" "$cg/$f" &&
+			grep -m1 '^summary' "$cg/$f" | cut -d' ' -f2
 	done | tail -n "$signers" | awk '{ printf " %6.1f", $1 / 1e6 }'
 }
 echo "bench_chain_callgrind: one contract signed by $signers in turn at $level, sealpactd's"
