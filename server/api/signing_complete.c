@@ -493,10 +493,13 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	j->sigs_out = NULL;
 	vo.sigs_out = &j->sigs_out;
 	vo.sigs_out_len = &j->sigs_out_len;
+	/* the /VRI keys for the next completion: only where the next one asks (B-LT, B-LTA) */
 	free(j->vri_out);
 	j->vri_out = NULL;
-	vo.vri_out = &j->vri_out;
-	vo.vri_out_len = &j->vri_out_len;
+	if (j->level >= 1) {
+		vo.vri_out = &j->vri_out;
+		vo.vri_out_len = &j->vri_out_len;
+	}
 	if ((r = trust_store_need(vo.trust, ei)) != SP_OK ||
 	    (r = tsa_provider_trust(j->tsa, &vo.ts_trust, ei)) != SP_OK ||
 	    (r = crypto_pdf_verify(data, len, &vo, &rep, ei)) != SP_OK)
