@@ -246,6 +246,11 @@ struct crypto_ltv_known {
 	   is walked (crypto_ltv_add_dss opens data as pdf_doc_open_stored_known() then) */
 	const int *pages;
 	size_t npages;
+	/* crypto_ltv_add_dss's data[0..len) itself, opened already by the caller (a
+	   completion's view of the signed revision, borrowed): used instead of an open of
+	   its own, which parsed every cross-reference section and walked the whole form
+	   again; NULL: opened there. Not used by crypto_ltv_doc_timestamp (other bytes). */
+	struct pdf_doc *doc;
 	/* out: when they were used, how many signed fields data lists (the count of
 	   pdf_sig_fields_list_lazy, which the listing gave on the way); else -1 */
 	int nlisted;
@@ -942,6 +947,23 @@ struct crypto_verify_opts {
 	 */
 	uint8_t **sigs_out;
 	size_t *sigs_out_len;
+	/*
+	 * The /VRI keys of the DSS of data[0..verified_len)'s last revision as
+	 * an earlier verification of exactly those bytes read them (its
+	 * *vri_out; borrowed): taken instead of reading that DSS again (a read
+	 * inflates every stream the DSS holds, which grew with every signer) to
+	 * tell which earlier signature a later DSS brings new evidence for; used
+	 * only when the verified part ends there. NULL: read.
+	 */
+	const uint8_t *verified_vri;
+	size_t verified_vri_len;
+	/*
+	 * Non-NULL: on SP_OK, *vri_out (the caller's, free(); NULL when none)
+	 * holds the /VRI keys of this file's last DSS when it read (no DSS reads
+	 * as no keys), packed for a later verified_vri.
+	 */
+	uint8_t **vri_out;
+	size_t *vri_out_len;
 	/*
 	 * Non-NULL: a digest context fed with data[0..hashed_len) (the caller's,
 	 * borrowed and not changed), e.g. the stored revision a completion's

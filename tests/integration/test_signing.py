@@ -177,6 +177,17 @@ class SigningCase(ServerTestCase):
         _, key = PKI.org_cert(slug, alg)
         return openssl_sign(key, base64.b64decode(prep["to_be_signed"]))
 
+    def refs_lookups(self, cache="revision_refs"):
+        st, _, body, _ = self.server.request("GET", "/metrics")
+        self.assertEqual(st, 200)
+        got = {}
+        for result in ("hit", "miss"):
+            m = re.search(r'^sealpact_cache_lookups_total\{cache="%s",result="%s"\} '
+                          r'(\d+)$' % (cache, result), body.decode(), re.M)
+            self.assertIsNotNone(m, body)
+            got[result] = int(m.group(1))
+        return got
+
 
 class ThreeParties(SigningCase):
 
@@ -258,17 +269,6 @@ class StoredVerification(SigningCase):
         st, _, _, doc = self.call("buyer", "GET", "/api/v1/contracts/%s/verification%s" % (n, query))
         self.assertEqual(st, 200, doc)
         return doc
-
-    def refs_lookups(self, cache="revision_refs"):
-        st, _, body, _ = self.server.request("GET", "/metrics")
-        self.assertEqual(st, 200)
-        got = {}
-        for result in ("hit", "miss"):
-            m = re.search(r'^sealpact_cache_lookups_total\{cache="%s",result="%s"\} '
-                          r'(\d+)$' % (cache, result), body.decode(), re.M)
-            self.assertIsNotNone(m, body)
-            got[result] = int(m.group(1))
-        return got
 
     def test_stored_report_is_the_fresh_report(self):
         signers = (("supplier", "rsa"), ("logistics", "ec"), ("buyer", "rsa"))
@@ -523,8 +523,17 @@ class StoredVerificationLTA(SigningCase):
         for k, (slug, alg) in enumerate(signers, start=1):
             self.act(slug, n, "receive")
             prep = self.prepared(slug, n, alg)
+            reads = self.refs_lookups("revision_reads")
             st, _, _, doc = self.complete(slug, prep["session"], self.token_sign(slug, alg, prep))
             self.assertEqual(st, 200, doc)
+            # as at B-T (the earlier signatures, pages, count and form's facts), and the
+            # earlier signatures for the DSS update and the /VRI keys of the base's DSS
+            # (the engine does not read it again): all hits after the first signing; at
+            # the first, the pages and the form's facts hit, the rest is not asked for or
+            # misses (the upload is verified whole)
+            got = self.refs_lookups("revision_reads")
+            self.assertEqual((got["hit"] - reads["hit"], got["miss"] - reads["miss"]),
+                             (6, 0) if k > 1 else (2, 3), "completion of signing %d" % k)
             stored = self.db.query("SELECT verification FROM revisions WHERE contract_number = "
                                    "%s AND seq = %d" % (n, k))
             self.assertTrue(stored, "revision %d has no stored report" % k)
