@@ -640,13 +640,15 @@ START_TEST(fill_writes_hex_into_zeros_only)
 		memcpy(before, buf, sizeof(buf));
 		sp_errinfo_init(&ei);
 		if (k < sizeof(spots) / sizeof(spots[0])) {
-			ck_assert_int_eq(pdf_sig_fill(buf, sizeof(buf), 2, PH, der, sizeof(der), &ei),
+			ck_assert_int_eq(pdf_sig_fill(buf, sizeof(buf), 2, PH, der, sizeof(der),
+						      &ei),
 					 SP_ERR_INVALID);
 			ck_assert_str_eq(ei.reason, "sig_placeholder");
 			ck_assert_int_eq(memcmp(buf, before, sizeof(buf)), 0);
 			continue;
 		}
-		ck_assert_int_eq(pdf_sig_fill(buf, sizeof(buf), 2, PH, der, sizeof(der), &ei), SP_OK);
+		ck_assert_int_eq(pdf_sig_fill(buf, sizeof(buf), 2, PH, der, sizeof(der), &ei),
+				 SP_OK);
 		for (i = 0; i < sizeof(der); i++) {
 			snprintf(hx, sizeof(hx), "%02X", der[i]);
 			ck_assert_int_eq(memcmp(buf + 3 + 2 * i, hx, 2), 0);
@@ -656,7 +658,8 @@ START_TEST(fill_writes_hex_into_zeros_only)
 		ck_assert_int_eq(memcmp(buf, "xx<", 3), 0);
 		ck_assert_int_eq(memcmp(buf + 2 + PH - 1, ">yy", 3), 0);
 		/* filled once: a second fill is refused */
-		ck_assert_int_eq(pdf_sig_fill(buf, sizeof(buf), 2, PH, der, 1, &ei), SP_ERR_INVALID);
+		ck_assert_int_eq(pdf_sig_fill(buf, sizeof(buf), 2, PH, der, 1, &ei),
+				 SP_ERR_INVALID);
 	}
 	/* 701 bytes do not fit 1,400 hex digits */
 	memset(buf + 3, '0', PH - 2);
