@@ -168,6 +168,36 @@ sig_remember(struct cert_sigcache *c, const unsigned char key[64])
 }
 
 /*
+ * x's SHA-256 (what CERT_KEPT_SHA256) or its SPKI's (CERT_KEPT_SPKI_SHA256),
+ * kept with the object: every chain check of every signing asked them again
+ * of the same shared certificates (a DER encoding and a hash each, 2 % of
+ * the server's instructions per signing).
+ */
+static int
+kept_sha256(X509 *x, enum cert_kept what, unsigned char out[32])
+{
+	unsigned char *der = NULL;
+	unsigned int n = 0;
+	size_t kn = 0;
+	int len, ok;
+
+	if (cert_kept_get(x, what, out, 32, &kn) && kn == 32)
+		return 1;
+	if (what == CERT_KEPT_SHA256) {
+		ok = X509_digest(x, cms_digest_md(CRYPTO_DIGEST_SHA256), out, &n) == 1 && n == 32;
+	} else {
+		ok = (len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der)) > 0 &&
+		     EVP_Digest(der, (size_t)len, out, &n, cms_digest_md(CRYPTO_DIGEST_SHA256),
+				NULL) == 1 &&
+		     n == 32;
+		OPENSSL_free(der);
+	}
+	if (ok)
+		cert_kept_put(x, what, out, 32);
+	return ok;
+}
+
+/*
  * The cache key of "x signed by the holder of issuer's key", or 0 when the
  * pair must always be verified in full (see the head of the file).
  */
@@ -178,9 +208,7 @@ sig_key(X509 *x, X509 *issuer, unsigned char key[64])
 	const ASN1_OBJECT *obj = NULL;
 	const void *pval = NULL;
 	X509_ALGOR *alg = NULL;
-	unsigned char *der = NULL;
-	unsigned int n = 0;
-	int ptype = V_ASN1_UNDEF, len, ok;
+	int ptype = V_ASN1_UNDEF;
 
 	if (pub == NULL || X509_get0_distinguishing_id(x) != NULL ||
 	    !X509_PUBKEY_get0_param(NULL, NULL, NULL, &alg, pub) || alg == NULL)
@@ -201,15 +229,8 @@ sig_key(X509 *x, X509 *issuer, unsigned char key[64])
 	default:
 		return 0;
 	}
-	if (X509_digest(x, cms_digest_md(CRYPTO_DIGEST_SHA256), key, &n) != 1 || n != 32)
-		return 0;
-	if ((len = i2d_X509_PUBKEY(pub, &der)) <= 0)
-		return 0;
-	ok = EVP_Digest(der, (size_t)len, key + 32, &n, cms_digest_md(CRYPTO_DIGEST_SHA256),
-			NULL) == 1 &&
-	     n == 32;
-	OPENSSL_free(der);
-	return ok;
+	return kept_sha256(x, CERT_KEPT_SHA256, key) &&
+	       kept_sha256(issuer, CERT_KEPT_SPKI_SHA256, key + 32);
 }
 
 /* X509_verify(x, pkey) > 0, through c for the pairs that can be cached. */
