@@ -22,6 +22,8 @@
  *
  *   bench_chain PDF SEAL.png [N (20)] [ROUNDS (5)]
  *   BENCH_CHAIN_NOW=1 bench_chain ...   only today's way (for a profile of it alone)
+ *   BENCH_CHAIN_CG=1 valgrind --tool=callgrind --collect-atstart=no bench_chain ...
+ *                                       each signing's prepare and complete dumped apart
  *   BENCH_CHAIN_WALK=1 bench_chain ...  today's way, but prepare walks the stored
  *                                       revision's page tree (as before srv24)
  *   BENCH_CHAIN_FORM=walk bench_chain ... today's way, but no form facts are kept: each
@@ -39,6 +41,48 @@
 
 #include "crypto.h"
 #include "pdf.h"
+
+/*
+ * BENCH_CHAIN_CG=1 under valgrind --tool=callgrind --collect-atstart=no: the
+ * instructions of each timed part collected alone and dumped under its name
+ * ("prepare 1", "complete 20", ...), so that callgrind_annotate of the k-th
+ * dump gives that signing's exact count and profile; outside valgrind the
+ * requests cost nothing.
+ */
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define HAVE_CALLGRIND 1
+#endif
+#endif
+
+static int cg; /* BENCH_CHAIN_CG=1 */
+
+static void
+cg_start(void)
+{
+#ifdef HAVE_CALLGRIND
+	if (cg)
+		CALLGRIND_TOGGLE_COLLECT;
+#endif
+}
+
+static void
+cg_stop(const char *what, int k)
+{
+#ifdef HAVE_CALLGRIND
+	char name[64];
+
+	if (!cg)
+		return;
+	CALLGRIND_TOGGLE_COLLECT;
+	snprintf(name, sizeof(name), "%s %d", what, k);
+	CALLGRIND_DUMP_STATS_AT(name);
+#else
+	(void)what;
+	(void)k;
+#endif
+}
 
 /* CPU time of this thread: others sharing the machine do not count */
 static double
@@ -217,6 +261,7 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		params.signing_time = time(NULL);
 		params.contents_max = 8192;
 		t0 = now_ms();
+		cg_start();
 		/* the signer's certificate against the trust, as sealpactd's prepare does */
 		{
 			struct crypto_cert_result res;
@@ -258,6 +303,7 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		pdf_sha256_free(bh);
 		bh = NULL;
 		tp[i] = now_ms() - t0;
+		cg_stop(before ? "before prepare" : "prepare", i + 1);
 		/* the whole new file, as completion's load assembles it (not timed) */
 		if (!before) {
 			if ((prep.data = malloc(prep.len)) == NULL)
@@ -283,6 +329,7 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		 * are counted by the engine's own listing, not by a walk of its form.
 		 */
 		t0 = now_ms();
+		cg_start();
 		if (before ? pdf_doc_open(prep.data, prep.orig_len, &base, &ei) != SP_OK ||
 				     pdf_doc_open(prep.data, prep.len, &nw, &ei) != SP_OK
 			   /* the base's pages as the previous completion handed them on; the
@@ -383,6 +430,7 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		pdf_doc_free(nw);
 		pdf_doc_free(base);
 		tc[i] = now_ms() - t0;
+		cg_stop(before ? "before complete" : "complete", i + 1);
 		crypto_verify_report_free(rep);
 		free(refs);
 		refs = nrefs_out;
@@ -478,6 +526,7 @@ main(int argc, char **argv)
 	    (col = calloc((size_t)rounds, sizeof(double))) == NULL)
 		die("oom", NULL);
 	walk = getenv("BENCH_CHAIN_WALK") != NULL;
+	cg = getenv("BENCH_CHAIN_CG") != NULL;
 	formwalk = getenv("BENCH_CHAIN_FORM") != NULL &&
 		   strcmp(getenv("BENCH_CHAIN_FORM"), "walk") == 0;
 	/* both chains start from the stored upload, as sealpactd's do */

@@ -5,8 +5,8 @@
 
 Exact where bench_pg_signing.py's CPU time is noisy (a shared machine, no
 hardware counters): the same data set and the same statements per signing
-(bench_pg_signing's `parts` mode, prepared statements, one client), with the
-cluster restarted under valgrind --tool=callgrind (autovacuum off, so that
+(bench_pg_signing's `held` mode, the server's in steady state; prepared
+statements, one client), with the cluster restarted under valgrind --tool=callgrind (autovacuum off, so that
 only the measured backends are forked). pgbench runs twice, WARMUP (10)
 signings, then WARMUP + SIGNINGS (40), each on a connection of its own; one
 backend's instructions minus the other's, divided by SIGNINGS, is a signing
@@ -26,7 +26,7 @@ import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_pg_signing import PARTS, SETUP  # noqa: E402
+from bench_pg_signing import HELD, SETUP  # noqa: E402
 
 
 def owner(cmd):
@@ -100,7 +100,7 @@ def main(argv):
             time.sleep(0.5)
         script = os.path.join(tmp, "sign.sql")
         with open(script, "w") as f:
-            f.write(PARTS)
+            f.write(HELD)
         runs = []
         for n in (warm, warm + count):
             before = set(os.listdir(cg))
@@ -117,7 +117,7 @@ def main(argv):
             new = [os.path.join(cg, x) for x in set(os.listdir(cg)) - before]
             runs.append(max(new, key=total_ir))
         ir = [total_ir(p) for p in runs]
-        print("bench_pg_callgrind: %d signings after %d (parts mode, 1 client, prepared)"
+        print("bench_pg_callgrind: %d signings after %d (held mode, 1 client, prepared)"
               % (count, warm))
         print("  PostgreSQL instructions per signing: %.3fM  (backends: %d, %d)"
               % ((ir[1] - ir[0]) / count / 1e6, ir[0], ir[1]))

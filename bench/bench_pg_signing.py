@@ -20,7 +20,13 @@ per signing, the statements the server sends for prepare and complete:
                  auth_member + signing_prepare_check + the revisions' updates,
                  signing_session_create, auth_member + signing_session_claim_head + the
                  updates, signing_session_complete_verified (the parts are detoasted, as
-                 sending them does; the default mode when 017 is there)
+                 sending them does), in db/signing.c's words with no held revision (a
+                 process whose document cache is cold)
+  MODE held:     parts as the server sends them in steady state (the default when 017 is
+                 there): its document cache holds revision 0 since the upload
+                 (server/api/contracts.c), so prepare's load and the claim name it ($4..$6:
+                 seq, length, SHA-256) and get only what was stored after it: no update at
+                 prepare, the session's own at the claim
 
 and prints the CPU time of PostgreSQL's processes per signing (from /proc,
 the backend and everything the postmaster reaped meanwhile), which is steadier
@@ -71,7 +77,8 @@ INSERT INTO sessions (token_hash, user_id, organization_id, kind, certificate_id
 SELECT CASE WHEN u.organization_id = 2 THEN repeat('a', 64) ELSE repeat('b', 64) END, u.id,
 	u.organization_id, 'member', c.id, now() + interval '1 day'
 FROM users u JOIN certificates c ON c.user_id = u.id;
-CREATE TABLE bench_todo (id bigint PRIMARY KEY, n bigint);
+-- each contract with its revision 0 as the server's document cache holds it
+CREATE TABLE bench_todo (id bigint PRIMARY KEY, n bigint, hlen bigint, hsha text);
 CREATE SEQUENCE bench_seq;
 SELECT set_config('bench.pdf', :'pdf', false), set_config('bench.count', :'count', false);
 DO $$
@@ -86,7 +93,8 @@ BEGIN
 			pdf, encode(sha256(pdf), 'hex'), 10, NULL, '127.0.0.1', 'bench');
 		PERFORM contract_send(n, 1, 1, '127.0.0.1', 'bench');
 		PERFORM contract_receive(n, 2, 2, '127.0.0.1', 'bench');
-		INSERT INTO bench_todo VALUES (i, n);
+		INSERT INTO bench_todo SELECT i, n, r.length, r.sha256 FROM revisions r
+		WHERE r.contract_number = n AND r.seq = 0;
 	END LOOP;
 END $$;
 VACUUM ANALYZE;
@@ -95,7 +103,7 @@ VACUUM ANALYZE;
 # What the server sends (db/auth.c, db/signing.c), the documents measured by length
 # so that pgbench's text output does not dominate (the server reads them binary).
 HEAD = r"""
-SELECT n FROM bench_todo WHERE id = (SELECT nextval('bench_seq')) \gset
+SELECT n, hlen, hsha FROM bench_todo WHERE id = (SELECT nextval('bench_seq')) \gset
 """
 CREATE = r"""
 SELECT signing_session_create(:n, :organization_id, :user_id, :base_seq, d.delta, 1000,
@@ -132,19 +140,62 @@ SELECT a.kind, a.user_id, a.organization_id, s.contract_number, s.base_seq,
 	 AND v.seq = s.base_seq)
 FROM auth_member(repeat('a', 64)) a, signing_session_claim(:sid, a.organization_id) s \gset
 """ + COMPLETE
-PARTS = HEAD + r"""
-SELECT min(a.user_id) AS user_id, min(a.organization_id) AS organization_id,
-	min(l.base_seq) AS base_seq, sum(length(d.delta || ''::bytea)) AS doclen
-FROM auth_member(repeat('a', 64)) a,
-	signing_prepare_check(:n, a.organization_id, NULL) l, revisions d
-WHERE d.contract_number = :n AND d.seq <= l.base_seq \gset
-""" + CREATE + r"""
-SELECT sum(length(d.part || ''::bytea)), min(s.orig_len), length(min((SELECT v.verification
-	FROM revisions v WHERE v.contract_number = s.contract_number AND v.seq = s.base_seq)))
-FROM auth_member(repeat('a', 64)) a, signing_session_claim_head(:sid, a.organization_id) s,
-	LATERAL (SELECT r.seq, r.delta FROM revisions r WHERE r.contract_number = s.contract_number
-	AND r.seq <= s.base_seq UNION ALL SELECT s.base_seq + 1, s.delta) d (seq, part) \gset
-""" + COMPLETE
+# db/signing.c's statements of prepare's load (PREP_COLS, PREP_FROM, AUTH_COLS) and of the
+# claim (CLAIM_COLS, CLAIM_PARTS), word for word but for the byte columns, given as their
+# detoasted lengths; HELD is the held revision's seq, length and SHA-256 ($4..$6), the
+# report's length ($6 of the claim) NULL: the cache has no report for revision 0.
+PREP = r"""
+SELECT l.base_seq, length(d.delta || ''::bytea),
+	length(CASE WHEN (d.seq IS NULL OR d.seq = coalesce(h.seq, -1) + 1) THEN l.seal_png END),
+	CASE WHEN (d.seq IS NULL OR d.seq = coalesce(h.seq, -1) + 1) THEN l.seal_info::text END,
+	l.base_length AS doclen, coalesce(h.seq, -1), h.length, h.sha256, b.sha256,
+	a.kind, a.credential_id, a.user_id, a.organization_id, a.certificate_id, a.credit_code
+FROM auth_member(repeat('a', 64)) a CROSS JOIN LATERAL
+	signing_prepare_check(:n::bigint, a.organization_id, NULL::bigint) l
+	JOIN revisions b ON b.contract_number = :n::bigint AND b.seq = l.base_seq
+	LEFT JOIN revisions h ON h.contract_number = :n::bigint AND h.seq = @HSEQ@::integer
+	AND h.seq <= l.base_seq AND h.length = @HLEN@::bigint AND h.sha256 = @HSHA@
+	LEFT JOIN revisions d ON d.contract_number = :n::bigint
+	AND d.seq > coalesce(h.seq, -1) AND d.seq <= l.base_seq ORDER BY d.seq \gset
+"""
+CLAIM = r"""
+SELECT sum(length(part)), min(orig_len), length(min(report)), bool_or(vheld), min(kind)
+FROM (SELECT s.contract_number, s.base_seq, d.part || ''::bytea AS part, s.orig_len,
+	s.contents_off, s.contents_len,
+	length(CASE WHEN d.seq = coalesce(h.seq, -1) + 1 THEN s.signed_attrs END), s.algorithm,
+	length(CASE WHEN d.seq = coalesce(h.seq, -1) + 1 THEN s.chain END),
+	length(CASE WHEN d.seq = coalesce(h.seq, -1) + 1 THEN s.cert_der END),
+	s.tsa_serial, s.last_signer, s.archive_serial,
+	CASE WHEN d.seq = coalesce(h.seq, -1) + 1 AND NOT coalesce(h.seq = s.base_seq
+		AND octet_length((SELECT v.verification FROM revisions v
+		WHERE v.contract_number = s.contract_number AND v.seq = s.base_seq)) = NULL::bigint,
+		false) THEN (SELECT v.verification FROM revisions v
+		WHERE v.contract_number = s.contract_number AND v.seq = s.base_seq) END AS report,
+	CASE WHEN d.seq = coalesce(h.seq, -1) + 1 THEN coalesce(h.seq = s.base_seq
+		AND octet_length((SELECT v.verification FROM revisions v
+		WHERE v.contract_number = s.contract_number AND v.seq = s.base_seq)) = NULL::bigint,
+		false) END AS vheld,
+	coalesce(h.seq, -1), h.length, h.sha256,
+	a.kind, a.credential_id, a.user_id, a.organization_id, a.certificate_id, a.credit_code
+FROM auth_member(repeat('a', 64)) a CROSS JOIN LATERAL
+	signing_session_claim_head(:sid::uuid, a.organization_id) s
+	LEFT JOIN revisions h ON h.contract_number = s.contract_number AND h.seq = @HSEQ@::integer
+	AND h.seq <= s.base_seq AND h.length = @HLEN@::bigint AND h.sha256 = @HSHA@
+	CROSS JOIN LATERAL (SELECT r.seq, r.delta FROM revisions r WHERE r.contract_number =
+	s.contract_number AND r.seq > coalesce(h.seq, -1) AND r.seq <= s.base_seq
+	UNION ALL SELECT s.base_seq + 1, s.delta) d (seq, part) ORDER BY d.seq) x \gset
+"""
+
+
+def held(script, on):
+    """The statements with the held revision's parameters, or with NULLs (none held)."""
+    for k, v in (("@HSEQ@", "0"), ("@HLEN@", ":hlen"), ("@HSHA@", ":hsha")):
+        script = script.replace(k, v if on else "NULL")
+    return script
+
+
+PARTS = HEAD + held(PREP, False) + CREATE + held(CLAIM, False) + COMPLETE
+HELD = HEAD + held(PREP, True) + CREATE + held(CLAIM, True) + COMPLETE
 
 
 def cpu_ticks(pid):
@@ -190,9 +241,9 @@ def main(argv):
                         "count=%d" % (count + 20), db.url], input=SETUP, text=True,
                        check=True, stdout=subprocess.DEVNULL)
         if mode is None:
-            mode = "parts" if db.query("SELECT to_regproc('signing_prepare_check') IS NOT NULL") \
+            mode = "held" if db.query("SELECT to_regproc('signing_prepare_check') IS NOT NULL") \
                 == "t" else "combined"
-        script = {"split": SPLIT, "combined": COMBINED, "parts": PARTS}[mode]
+        script = {"split": SPLIT, "combined": COMBINED, "parts": PARTS, "held": HELD}[mode]
         with open(os.path.join(tmp, "sign.sql"), "w") as f:
             f.write(script)
         if os.environ.get("BENCH_PGFUNCS"):

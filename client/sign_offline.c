@@ -169,6 +169,31 @@ chain_load(const char *path, STACK_OF(X509) * *out, struct sp_errinfo *ei)
 	return SP_OK;
 }
 
+/*
+ * The /Contents placeholder sized from this signer's certificate, --chain, the
+ * algorithm and the timestamp, as the server sizes it (not a fixed 16 KiB):
+ * the token comes after the placeholder is fixed, so a TSA's is bounded by
+ * CRYPTO_TS_TOKEN_MAX_UNKNOWN.
+ */
+static int
+contents_max(const struct sign_opts *o, X509 *cert, enum crypto_sigalg alg, STACK_OF(X509) * chain,
+	     size_t *out, struct sp_errinfo *ei)
+{
+	uint8_t zero[32] = { 0 }, *attrs = NULL;
+	size_t alen = 0;
+	int r;
+
+	if ((r = crypto_cms_signed_attrs(cert, alg, zero, sizeof(zero), &attrs, &alen, ei)) ==
+	    SP_OK)
+		r = crypto_cms_size_max(cert, chain, alen,
+					o->tsa_url != NULL || o->tsa_cert != NULL
+						? CRYPTO_TS_TOKEN_MAX_UNKNOWN
+						: 0,
+					out, ei);
+	free(attrs);
+	return r;
+}
+
 int
 sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 {
@@ -248,7 +273,8 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 	fflush(stdout);
 	params.reason = o->reason;
 	params.digest_sm3 = alg == CRYPTO_SIGALG_SM2_SM3;
-	if (pdf_docmdp_check_signable(doc, &ei) != SP_OK ||
+	if (contents_max(o, cert, alg, chain, &params.contents_max, &ei) != SP_OK ||
+	    pdf_docmdp_check_signable(doc, &ei) != SP_OK ||
 	    pdf_sig_prepare(doc, &params, &seal, needs_seal, o->pl, o->npl, &prep, &ei) != SP_OK ||
 	    crypto_cms_signed_attrs(cert, alg,
 				    alg == CRYPTO_SIGALG_SM2_SM3 ? prep.sm3 : prep.sha256, 32,

@@ -35,6 +35,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -168,6 +169,36 @@ sig_remember(struct cert_sigcache *c, const unsigned char key[64])
 }
 
 /*
+ * x's SHA-256 (what CERT_KEPT_SHA256) or its SPKI's (CERT_KEPT_SPKI_SHA256),
+ * kept with the object: every chain check of every signing asked them again
+ * of the same shared certificates (a DER encoding and a hash each, 2 % of
+ * the server's instructions per signing).
+ */
+static int
+kept_sha256(X509 *x, enum cert_kept what, unsigned char out[32])
+{
+	unsigned char *der = NULL;
+	unsigned int n = 0;
+	size_t kn = 0;
+	int len, ok;
+
+	if (cert_kept_get(x, what, out, 32, &kn) && kn == 32)
+		return 1;
+	if (what == CERT_KEPT_SHA256) {
+		ok = X509_digest(x, cms_digest_md(CRYPTO_DIGEST_SHA256), out, &n) == 1 && n == 32;
+	} else {
+		ok = (len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der)) > 0 &&
+		     EVP_Digest(der, (size_t)len, out, &n, cms_digest_md(CRYPTO_DIGEST_SHA256),
+				NULL) == 1 &&
+		     n == 32;
+		OPENSSL_free(der);
+	}
+	if (ok)
+		cert_kept_put(x, what, out, 32);
+	return ok;
+}
+
+/*
  * The cache key of "x signed by the holder of issuer's key", or 0 when the
  * pair must always be verified in full (see the head of the file).
  */
@@ -178,9 +209,7 @@ sig_key(X509 *x, X509 *issuer, unsigned char key[64])
 	const ASN1_OBJECT *obj = NULL;
 	const void *pval = NULL;
 	X509_ALGOR *alg = NULL;
-	unsigned char *der = NULL;
-	unsigned int n = 0;
-	int ptype = V_ASN1_UNDEF, len, ok;
+	int ptype = V_ASN1_UNDEF;
 
 	if (pub == NULL || X509_get0_distinguishing_id(x) != NULL ||
 	    !X509_PUBKEY_get0_param(NULL, NULL, NULL, &alg, pub) || alg == NULL)
@@ -201,15 +230,8 @@ sig_key(X509 *x, X509 *issuer, unsigned char key[64])
 	default:
 		return 0;
 	}
-	if (X509_digest(x, cms_digest_md(CRYPTO_DIGEST_SHA256), key, &n) != 1 || n != 32)
-		return 0;
-	if ((len = i2d_X509_PUBKEY(pub, &der)) <= 0)
-		return 0;
-	ok = EVP_Digest(der, (size_t)len, key + 32, &n, cms_digest_md(CRYPTO_DIGEST_SHA256),
-			NULL) == 1 &&
-	     n == 32;
-	OPENSSL_free(der);
-	return ok;
+	return kept_sha256(x, CERT_KEPT_SHA256, key) &&
+	       kept_sha256(issuer, CERT_KEPT_SPKI_SHA256, key + 32);
 }
 
 /* X509_verify(x, pkey) > 0, through c for the pairs that can be cached. */
@@ -279,6 +301,63 @@ report(X509_STORE_CTX *ctx, X509_STORE_CTX_verify_cb cb, X509 *x, int depth, int
 	return cb(0, ctx);
 }
 
+/*
+ * x's notBefore (which 0) or notAfter (1) against *at (NULL: now), as
+ * X509_cmp_time answers: -1 when it is at or before, 1 after, 0 when the
+ * field is not an RFC 5280 time. Read once per certificate object and kept
+ * with it: X509_cmp_time parses the field and formats the time to compare
+ * at each call (24 calls per signing, 1 % of the server's instructions).
+ */
+struct validity {
+	int64_t t[2];
+	int ok[2]; /* the field read as X509_cmp_time reads it */
+};
+
+static int
+validity_read(const ASN1_TIME *ctm, int64_t *t)
+{
+	struct tm tm;
+	int i, want;
+
+	/* X509_cmp_time's own format check: the fixed forms, digits and a Z */
+	want = ctm == NULL                           ? -1
+	       : ctm->type == V_ASN1_UTCTIME         ? 13
+	       : ctm->type == V_ASN1_GENERALIZEDTIME ? 15
+						     : -1;
+	if (want < 0 || ctm->length != want)
+		return 0;
+	for (i = 0; i < ctm->length - 1; i++)
+		if (ctm->data[i] < '0' || ctm->data[i] > '9')
+			return 0;
+	if (ctm->data[ctm->length - 1] != 'Z' || ASN1_TIME_to_tm(ctm, &tm) != 1)
+		return 0;
+	*t = (int64_t)timegm(&tm);
+	return 1;
+}
+
+static int
+cmp_validity(X509 *x, int which, const time_t *at)
+{
+	struct validity v;
+	size_t n = 0;
+	time_t now;
+
+	/* a time X509_cmp_time could not format (beyond year 9999): its own answer */
+	if (at != NULL && (*at < 0 || *at > (time_t)253402300799LL))
+		return X509_cmp_time(which ? X509_get0_notAfter(x) : X509_get0_notBefore(x),
+				     (time_t *)at);
+	if (!cert_kept_get(x, CERT_KEPT_VALIDITY, &v, sizeof(v), &n) || n != sizeof(v)) {
+		memset(&v, 0, sizeof(v));
+		v.ok[0] = validity_read(X509_get0_notBefore(x), &v.t[0]);
+		v.ok[1] = validity_read(X509_get0_notAfter(x), &v.t[1]);
+		cert_kept_put(x, CERT_KEPT_VALIDITY, &v, sizeof(v));
+	}
+	if (!v.ok[which])
+		return 0;
+	now = at != NULL ? *at : time(NULL);
+	return v.t[which] <= (int64_t)now ? -1 : 1;
+}
+
 /* OpenSSL 3.0's ossl_x509_check_cert_time: x's validity at the context's time. */
 static int
 cert_time(X509_STORE_CTX *ctx, X509_STORE_CTX_verify_cb cb, X509 *x, int depth)
@@ -294,12 +373,12 @@ cert_time(X509_STORE_CTX *ctx, X509_STORE_CTX_verify_cb cb, X509 *x, int depth)
 	} else if (flags & X509_V_FLAG_NO_CHECK_TIME) {
 		return 1;
 	}
-	i = X509_cmp_time(X509_get0_notBefore(x), pat);
+	i = cmp_validity(x, 0, pat);
 	if (i == 0 && !report(ctx, cb, x, depth, X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD))
 		return 0;
 	if (i > 0 && !report(ctx, cb, x, depth, X509_V_ERR_CERT_NOT_YET_VALID))
 		return 0;
-	i = X509_cmp_time(X509_get0_notAfter(x), pat);
+	i = cmp_validity(x, 1, pat);
 	if (i == 0 && !report(ctx, cb, x, depth, X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD))
 		return 0;
 	if (i < 0 && !report(ctx, cb, x, depth, X509_V_ERR_CERT_HAS_EXPIRED))

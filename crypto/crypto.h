@@ -246,6 +246,11 @@ struct crypto_ltv_known {
 	   is walked (crypto_ltv_add_dss opens data as pdf_doc_open_stored_known() then) */
 	const int *pages;
 	size_t npages;
+	/* crypto_ltv_add_dss's data[0..len) itself, opened already by the caller (a
+	   completion's view of the signed revision, borrowed): used instead of an open of
+	   its own, which parsed every cross-reference section and walked the whole form
+	   again; NULL: opened there. Not used by crypto_ltv_doc_timestamp (other bytes). */
+	struct pdf_doc *doc;
 	/* out: when they were used, how many signed fields data lists (the count of
 	   pdf_sig_fields_list_lazy, which the listing gave on the way); else -1 */
 	int nlisted;
@@ -475,8 +480,10 @@ int crypto_cms_signed_attrs(X509 *signer, enum crypto_sigalg alg, const uint8_t 
  * from the actual certificates (each once, as assemble adds them), the
  * signer's issuer and serial (the SignerIdentifier), the key's largest
  * signature, plus 512 bytes for the fixed OIDs, versions and headers.
- * Any thread.
+ * An external TSA's token is not known in advance: CRYPTO_TS_TOKEN_MAX_UNKNOWN
+ * bounds it. Any thread.
  */
+#define CRYPTO_TS_TOKEN_MAX_UNKNOWN 8192
 int crypto_cms_size_max(X509 *signer, STACK_OF(X509) * chain, size_t attrs_len, size_t tst_max,
 			size_t *out, struct sp_errinfo *ei) SP_WUR;
 
@@ -800,8 +807,8 @@ struct crypto_sig_report {
 	int doc_timestamp;  /* 1: a /DocTimeStamp (RFC 3161 over the ranges) */
 	/* "pades_b", "pades_b_t" (with a signature timestamp), "pades_b_lt" (and a later
 	   /DSS with a /VRI entry for it), "pades_b_lta" (and a valid document timestamp
-	   over that DSS), "not_pades" (a legacy signature without ESS
-	   signing-certificate(-v2): sound, not PAdES), "" (document timestamps) */
+	   over that DSS), "not_pades" (a sound legacy signature: not
+	   SubFilter ETSI.CAdES.detached, or without ESS signing-certificate(-v2)), "" (document timestamps) */
 	char level[16];
 	int rev_dss;    /* 1: the signer's revocation was answered by the document's /DSS */
 	int certifying; /* DocMDP /P of a certifying signature, else 0 */
@@ -940,6 +947,23 @@ struct crypto_verify_opts {
 	 */
 	uint8_t **sigs_out;
 	size_t *sigs_out_len;
+	/*
+	 * The /VRI keys of the DSS of data[0..verified_len)'s last revision as
+	 * an earlier verification of exactly those bytes read them (its
+	 * *vri_out; borrowed): taken instead of reading that DSS again (a read
+	 * inflates every stream the DSS holds, which grew with every signer) to
+	 * tell which earlier signature a later DSS brings new evidence for; used
+	 * only when the verified part ends there. NULL: read.
+	 */
+	const uint8_t *verified_vri;
+	size_t verified_vri_len;
+	/*
+	 * Non-NULL: on SP_OK, *vri_out (the caller's, free(); NULL when none)
+	 * holds the /VRI keys of this file's last DSS when it read (no DSS reads
+	 * as no keys), packed for a later verified_vri.
+	 */
+	uint8_t **vri_out;
+	size_t *vri_out_len;
 	/*
 	 * Non-NULL: a digest context fed with data[0..hashed_len) (the caller's,
 	 * borrowed and not changed), e.g. the stored revision a completion's

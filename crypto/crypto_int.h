@@ -131,8 +131,11 @@ CMS_ContentInfo *cert_cache_cms_d2i_bare(const unsigned char *der, size_t len, s
  * stays). Any thread.
  */
 enum cert_kept {
-	CERT_KEPT_ESS,  /* DER of the ESS signing-certificate-v2 (crypto_cms_signed_attrs) */
-	CERT_KEPT_INFO, /* struct crypto_cert_info (crypto_cert_info_get) */
+	CERT_KEPT_ESS,         /* DER of the ESS signing-certificate-v2 (crypto_cms_signed_attrs) */
+	CERT_KEPT_INFO,        /* struct crypto_cert_info (crypto_cert_info_get) */
+	CERT_KEPT_SHA256,      /* SHA-256 of its DER (cert_sig.c's key of a verified signature) */
+	CERT_KEPT_SPKI_SHA256, /* SHA-256 of its SubjectPublicKeyInfo DER (the same key) */
+	CERT_KEPT_VALIDITY,    /* its notBefore and notAfter read (cert_sig.c's cert_time) */
 	CERT_KEPT_N
 };
 int cert_kept_get(X509 *x, enum cert_kept what, void *buf, size_t cap, size_t *len);

@@ -222,9 +222,20 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 	memset(&add, 0, sizeof(add));
 	if (known != NULL)
 		known->nlisted = -1;
-	if ((r = ltv_open(data, len, flags, known ? known->pages : NULL, known ? known->npages : 0,
-			  &doc, ei)) != SP_OK ||
-	    (r = sigs_list(doc, data, len, known, &sigs, &nsigs, &nl, ei)) != SP_OK ||
+	/*
+	 * The caller's open of data when it has one: sound, since the update is
+	 * the same whatever open reads it (the DSS and the signatures' listing
+	 * read the same objects of the same bytes; the form and page walks of an
+	 * open of our own checked nothing the update depends on), and what it
+	 * makes is verified whole before it is kept (CRYPTO_LTV_STORED: data is
+	 * stored, or verifies whole afterwards).
+	 */
+	if (known != NULL && known->doc != NULL)
+		doc = known->doc;
+	else if ((r = ltv_open(data, len, flags, known ? known->pages : NULL,
+			       known ? known->npages : 0, &doc, ei)) != SP_OK)
+		goto out;
+	if ((r = sigs_list(doc, data, len, known, &sigs, &nsigs, &nl, ei)) != SP_OK ||
 	    (r = pdf_dss_read(doc, &dss, ei)) != SP_OK)
 		goto out;
 	if (nsigs > 0 && !(vri = calloc(nsigs, sizeof(*vri)))) {
@@ -272,7 +283,9 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 	add.ncrls = ev.n[PDF_DSS_CRLS];
 	add.vri = (const char(*)[41])vri;
 	add.nvri = nvri;
-	if ((r = pdf_dss_append(doc, &add, out, outlen, ei)) == SP_OK && pdf_doc_damaged(doc)) {
+	/* the DSS as read above: its streams are not inflated a second time */
+	if ((r = pdf_dss_append(doc, &dss, &add, out, outlen, ei)) == SP_OK &&
+	    pdf_doc_damaged(doc)) {
 		free(*out);
 		*out = NULL;
 		*outlen = 0;
@@ -286,7 +299,8 @@ out:
 	crypto_evidence_cleanup(&ev);
 	pdf_dss_cleanup(&dss);
 	pdf_sig_fields_free(sigs, nsigs);
-	pdf_doc_free(doc);
+	if (known == NULL || doc != known->doc)
+		pdf_doc_free(doc);
 	return r;
 }
 

@@ -571,6 +571,15 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		*opts->sigs_out = NULL;
 		*opts->sigs_out_len = 0;
 	}
+	if (opts->vri_out != NULL) {
+		*opts->vri_out = NULL;
+		*opts->vri_out_len = 0;
+	}
+	if (opts->verified_vri != NULL && opts->verified_len > 0) {
+		e.given_vri = opts->verified_vri;
+		e.given_vri_len = opts->verified_vri_len;
+		e.given_vri_end = opts->verified_len;
+	}
 	if (opts->hashed != NULL && opts->hashed_len <= len)
 		verify_hasher_seed(&e.hx, opts->hashed, opts->hashed_len);
 	if (opts->doc != NULL)
@@ -645,6 +654,9 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	/* the signatures as the final revision reads them, for the next verification */
 	if (opts->sigs_out != NULL && e.nsigs > 0 && !e.listing_lost && !pdf_doc_damaged(doc))
 		engine_sigs_export(&e, opts);
+	/* and its DSS's /VRI keys */
+	if (!pdf_doc_damaged(doc))
+		engine_vri_export(&e, opts);
 	if (e.nsigs == 0) {
 		*out = rep;
 		rep = NULL; /* transferred */
@@ -658,8 +670,10 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		goto out;
 	}
 	rep->nsigs = e.nsigs;
-	/* in the order of their first ranges, so that the hashing walks the file once */
-	if (!(order = calloc(e.nsigs, sizeof(*order)))) {
+	/* in the order of their first ranges, so that the hashing walks the file once; each
+	   one's /VRI key hashed once for both the evidence's news and the levels */
+	if (!(order = calloc(e.nsigs, sizeof(*order))) ||
+	    !(e.vkey = calloc(e.nsigs ? e.nsigs : 1, sizeof(*e.vkey)))) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -713,6 +727,7 @@ out:
 	pdf_dss_cleanup(&e.dss);
 	pdf_dss_cleanup(&e.vdss);
 	pdf_dss_cleanup(&e.bdss);
+	free(e.vkey);
 	crypto_evidence_cleanup(&e.ev);
 	free(e.rd);
 	free(e.lazy);

@@ -683,10 +683,13 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 				    "validity");
 	}
 	chain_check(opts, signer, certs, ev, rep);
+	/* PAdES baseline (ETSI EN 319 142-1 §5.1) is ETSI.CAdES.detached with the ESS
+	   attribute; adbe.pkcs7.detached stays the legacy ISO 32000-1 kind even when its
+	   tool adds ESS (poppler, Adobe), as the EU DSS validator reports it (PKCS7-B). */
 	snprintf(rep->level, sizeof(rep->level), "%s",
-		 !ess                     ? "not_pades"
-		 : rep->timestamp_ok == 1 ? "pades_b_t"
-					  : "pades_b");
+		 !ess || strcmp(rep->subfilter, "/ETSI.CAdES.detached") != 0 ? "not_pades"
+		 : rep->timestamp_ok == 1                                    ? "pades_b_t"
+									     : "pades_b");
 out:
 	ERR_clear_error();
 	OPENSSL_free(attrs);

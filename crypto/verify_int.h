@@ -111,16 +111,27 @@ struct engine {
 	/* the DSS of the last revision verified before: 0 not read, 1 read, -1 unreadable */
 	struct pdf_dss vdss;
 	int vdss_state;
+	/* its /VRI keys as given (opts->verified_vri, of the bytes ending at
+	   given_vri_end), NULL: read when asked */
+	const uint8_t *given_vri;
+	size_t given_vri_len, given_vri_end;
+	int dss_read; /* dss (the last revision's) read: its keys can be handed on */
 	/* vri_before()'s last revision read: its DSS (bdss_ok 1) or none (0) */
 	struct pdf_dss bdss;
 	size_t bdss_rev;
 	int bdss_ok;
+	/* per signature (nsigs), its /VRI key once hashed ("" not yet): engine_vri_new()
+	   and engine_ltv_levels() both ask for every signature's, and each /Contents is the
+	   largest object of a signature */
+	char (*vkey)[41];
 };
 
 /* 1: signature i, verified before, gets new revocation evidence from a later DSS. */
 int engine_vri_new(struct engine *e, size_t i);
 /* The last revision's DSS becomes the engine's evidence (t: its certificate cache). */
 void engine_dss_evidence(struct engine *e, struct pdf_doc *doc, const struct crypto_trust *t);
+/* Its /VRI keys into opts->vri_out (packed for a later verified_vri), when it read. */
+void engine_vri_export(const struct engine *e, const struct crypto_verify_opts *opts);
 /*
  * verify_sigs.c: the engine's list of signatures. rd is the revision the
  * field was read in (-1 the final one, -2 one only an earlier revision shows).

@@ -6,10 +6,82 @@
  * is verify.c.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pdf.h"
 #include "verify_int.h"
+
+/*
+ * Signature i's /VRI key (pdf_vri_key of its /Contents), hashed at most
+ * once per verification (e->vkey has one per signature); NULL when it has
+ * none (no /Contents read, or the hash failed: tried again then, as before).
+ */
+static const char *
+sig_vri_key(struct engine *e, size_t i)
+{
+	const struct pdf_sig_field *f = &e->sigs[i];
+
+	if (f->contents_state != PDF_SIG_KEY_OK)
+		return NULL;
+	if (e->vkey[i][0] == '\0' &&
+	    pdf_vri_key(f->contents, f->contents_len, e->vkey[i]) != SP_OK) {
+		e->vkey[i][0] = '\0';
+		return NULL;
+	}
+	return e->vkey[i];
+}
+
+/*
+ * The packed /VRI keys of engine_vri_export: a tag byte, then 40 hex digits
+ * per key (a DSS with none, or no DSS, is the tag alone).
+ */
+#define VRI_TAG 'V'
+
+/*
+ * The verified part's /VRI keys from opts->verified_vri into e->vdss, as
+ * pdf_dss_read() of that part would give them: 1 when taken. Sound because
+ * they are what a read of exactly the bytes the verified part ends with
+ * gave (the verification that took them verified those bytes, and a read
+ * of the same bytes reads the same); given for other bytes (the verified
+ * part ends elsewhere, e.g. before an unsigned DSS update checked again) or
+ * not as packed, they are not used and the DSS is read.
+ */
+static int
+vri_given(struct engine *e)
+{
+	size_t n, i;
+
+	if (e->given_vri == NULL || e->nverified == 0 ||
+	    e->revs[e->nverified - 1].end != e->given_vri_end || e->given_vri_len < 1 ||
+	    e->given_vri[0] != VRI_TAG || (e->given_vri_len - 1) % 40 != 0)
+		return 0;
+	n = (e->given_vri_len - 1) / 40;
+	pdf_dss_cleanup(&e->vdss);
+	if (n > 0 && !(e->vdss.vri = calloc(n, sizeof(*e->vdss.vri))))
+		return 0;
+	for (i = 0; i < n; i++) {
+		memcpy(e->vdss.vri[i], e->given_vri + 1 + 40 * i, 40);
+		e->vdss.vri[i][40] = '\0';
+	}
+	e->vdss.nvri = n;
+	return 1;
+}
+
+void
+engine_vri_export(const struct engine *e, const struct crypto_verify_opts *opts)
+{
+	uint8_t *p;
+	size_t i;
+
+	if (opts->vri_out == NULL || !e->dss_read || !(p = malloc(1 + 40 * e->dss.nvri)))
+		return;
+	p[0] = VRI_TAG;
+	for (i = 0; i < e->dss.nvri; i++)
+		memcpy(p + 1 + 40 * i, e->dss.vri[i], 40);
+	*opts->vri_out = p;
+	*opts->vri_out_len = 1 + 40 * e->dss.nvri;
+}
 
 /*
  * 1 when signature i, in the part verified before, gets its revocation
@@ -20,15 +92,14 @@
 int
 engine_vri_new(struct engine *e, size_t i)
 {
-	const struct pdf_sig_field *f = &e->sigs[i];
 	struct pdf_doc *d = NULL;
 	struct sp_errinfo ei;
-	char key[41];
+	const char *key;
 
-	if (!e->dss.present || f->contents_state != PDF_SIG_KEY_OK ||
-	    pdf_vri_key(f->contents, f->contents_len, key) != SP_OK ||
-	    !pdf_dss_has_vri(&e->dss, key))
+	if (!e->dss.present || !(key = sig_vri_key(e, i)) || !pdf_dss_has_vri(&e->dss, key))
 		return 0;
+	if (e->vdss_state == 0 && vri_given(e))
+		e->vdss_state = 1;
 	if (e->vdss_state == 0) {
 		sp_errinfo_init(&ei);
 		e->vdss_state = -1;
@@ -57,6 +128,7 @@ engine_dss_evidence(struct engine *e, struct pdf_doc *doc, const struct crypto_t
 	/* an unreadable DSS is no evidence: revocation then runs as without one */
 	if (pdf_dss_read(doc, &e->dss, &ei) != SP_OK)
 		return;
+	e->dss_read = 1;
 	for (k = 0; k < 3; k++) {
 		e->ev.item[k] = e->dss.item[k];
 		e->ev.n[k] = e->dss.n[k];
@@ -125,14 +197,12 @@ void
 engine_ltv_levels(struct engine *e, struct crypto_verify_report *rep)
 {
 	size_t i, j;
-	char key[41];
+	const char *key;
 
 	for (i = 0; i < rep->nsigs; i++) {
 		struct crypto_sig_report *s = &rep->sigs[i];
-		const struct pdf_sig_field *f = &e->sigs[i];
 		/* no VRI at all (B-T): no key to look for, none hashed */
-		if (e->dss.nvri == 0 || s->doc_timestamp || f->contents_state != PDF_SIG_KEY_OK ||
-		    pdf_vri_key(f->contents, f->contents_len, key) != SP_OK ||
+		if (e->dss.nvri == 0 || s->doc_timestamp || !(key = sig_vri_key(e, i)) ||
 		    !pdf_dss_has_vri(&e->dss, key))
 			continue;
 		/* the evidence, whatever the level (a prior signature's comes from before) */

@@ -18,7 +18,7 @@ run_pkgs=(
   softhsm2 opensc check libsubunit-dev libharfbuzz-dev fonts-noto-cjk libjemalloc-dev
 )
 test_pkgs=(
-  poppler-utils libnss3-tools wrk clang libclang-rt-14-dev clang-format
+  poppler-utils libnss3-tools mupdf-tools wrk clang libclang-rt-14-dev clang-format
   python3-jsonschema python3-yaml jq nodejs chromium
 )
 cluster_pkgs=(

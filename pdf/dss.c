@@ -186,8 +186,8 @@ find_blob(const struct pdf_blob *existing, size_t n, const struct pdf_blob *b)
 }
 
 struct dss_w {
-	struct pdf_dss old;
-	int *num[3]; /* object number of each new item (a reused old one, or new) */
+	const struct pdf_dss *old; /* doc's, as the caller read it */
+	int *num[3];               /* object number of each new item (a reused old one, or new) */
 	size_t nnew[3];
 };
 
@@ -229,14 +229,14 @@ dss_body(struct sp_buf *b, struct pdf_doc *doc, struct dss_w *dw, const struct p
 	if (sp_buf_addstr(b, "<</Type /DSS") < 0)
 		return SP_ERR_TOO_LARGE;
 	for (k = 0; k < 3; k++) {
-		if (dw->old.n[k] + dw->nnew[k] == 0)
+		if (dw->old->n[k] + dw->nnew[k] == 0)
 			continue;
 		free(all);
-		if (!(all = calloc(dw->old.n[k] + dw->nnew[k], sizeof(*all))))
+		if (!(all = calloc(dw->old->n[k] + dw->nnew[k], sizeof(*all))))
 			return SP_ERR_NOMEM;
 		m = 0;
-		for (i = 0; i < dw->old.n[k]; i++)
-			all[m++] = dw->old.obj[k][i];
+		for (i = 0; i < dw->old->n[k]; i++)
+			all[m++] = dw->old->obj[k][i];
 		for (i = 0; i < dw->nnew[k]; i++)
 			all[m++] = dw->num[k][i];
 		if (sp_buf_printf(b, "\n%s ", kinds[k]) < 0 || ref_array(b, all, m) < 0)
@@ -305,8 +305,8 @@ out:
 }
 
 int
-pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss_add *add, unsigned char **out,
-	       size_t *outlen, struct sp_errinfo *ei)
+pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_dss_add *add,
+	       unsigned char **out, size_t *outlen, struct sp_errinfo *ei)
 {
 	struct pdfw w;
 	struct dss_w dw;
@@ -322,6 +322,7 @@ pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss_add *add, unsigned char
 	*outlen = 0;
 	memset(&w, 0, sizeof(w));
 	memset(&dw, 0, sizeof(dw));
+	dw.old = old;
 	sp_buf_init(&body, (size_t)64 << 20);
 	if (doc->info.damaged) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_damaged",
@@ -334,7 +335,7 @@ pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss_add *add, unsigned char
 				   "a /VRI key must be 40 uppercase hex digits");
 			goto out;
 		}
-	if ((r = pdf_dss_read(doc, &dw.old, ei)) < 0 || (r = pdfw_init(&w, doc, ei)) < 0)
+	if ((r = pdfw_init(&w, doc, ei)) < 0)
 		goto out;
 	for (k = 0; k < 3; k++) {
 		if (counts[k] > DSS_ITEMS_MAX) {
@@ -352,8 +353,8 @@ pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss_add *add, unsigned char
 				goto out;
 			}
 			/* the same bytes already stored (by an earlier DSS or just now) */
-			if ((idx = find_blob(dw.old.item[k], dw.old.n[k], b)) >= 0) {
-				dw.num[k][dw.nnew[k]++] = dw.old.obj[k][idx];
+			if ((idx = find_blob(old->item[k], old->n[k], b)) >= 0) {
+				dw.num[k][dw.nnew[k]++] = old->obj[k][idx];
 				continue;
 			}
 			if ((idx = find_blob(items[k], i, b)) >= 0) {
@@ -371,7 +372,7 @@ pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss_add *add, unsigned char
 		}
 	}
 	/* an indirect DSS gets a new version of itself; else a new object and catalog */
-	dssnum = dw.old.dss_obj ? dw.old.dss_obj : pdfw_alloc(&w);
+	dssnum = old->dss_obj ? old->dss_obj : pdfw_alloc(&w);
 	if ((r = dss_body(&body, doc, &dw, add)) < 0) {
 		r = r == SP_ERR_NOMEM ? sp_err(ei, r, "out of memory") : oom(ei);
 		goto out;
@@ -382,7 +383,7 @@ pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss_add *add, unsigned char
 		r = oom(ei);
 		goto out;
 	}
-	if (!dw.old.dss_obj) {
+	if (!old->dss_obj) {
 		qpdf_oh root = qpdf_get_root(q);
 		if ((r = pdfw_begin(&w, qpdf_oh_get_object_id(q, root),
 				    qpdf_oh_get_generation(q, root), ei)) < 0)
@@ -408,7 +409,6 @@ out:
 	free(z);
 	for (k = 0; k < 3; k++)
 		free(dw.num[k]);
-	pdf_dss_cleanup(&dw.old);
 	sp_buf_cleanup(&body);
 	pdfw_cleanup(&w);
 	return r;

@@ -809,12 +809,15 @@ struct pdf_dss_add {
  * One incremental update that writes a new version of doc's /DSS (or a new
  * DSS and catalog): the old items and /VRI entries kept, each new item once
  * (bytes already in the DSS are referenced, not copied), a /VRI entry per
- * key in add->vri. *out (malloc'd, *outlen bytes) is the whole new file; doc
- * is not changed. SP_ERR_PDF for a damaged document, SP_ERR_INVALID for a
- * bad key or empty item. Any thread.
+ * key in add->vri. old is doc's DSS as pdf_dss_read() read it (the caller
+ * read it to see which signatures need an entry: a DSS's every stream is
+ * inflated by a read, so it is read once per update, not again here). *out
+ * (malloc'd, *outlen bytes) is the whole new file; doc is not changed.
+ * SP_ERR_PDF for a damaged document, SP_ERR_INVALID for a bad key or empty
+ * item. Any thread.
  */
-int pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss_add *add, unsigned char **out,
-		   size_t *outlen, struct sp_errinfo *ei) SP_WUR;
+int pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_dss_add *add,
+		   unsigned char **out, size_t *outlen, struct sp_errinfo *ei) SP_WUR;
 /* ==== end section: document security store ==== */
 /* ==== section: generated documents and pictures ==== */
 /*

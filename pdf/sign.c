@@ -734,30 +734,49 @@ pdf_sig_prepared_cleanup(struct pdf_sig_prepared *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* p[0..len) is all '0': the first block byte by byte, then each next one against it */
+static int
+all_zeros(const unsigned char *p, size_t len)
+{
+	size_t i, n, block = len < 256 ? len : 256;
+
+	for (i = 0; i < block; i++)
+		if (p[i] != '0')
+			return 0;
+	for (; i < len; i += n) {
+		n = len - i < block ? len - i : block;
+		if (memcmp(p + i, p, n) != 0)
+			return 0;
+	}
+	return 1;
+}
+
 int
 pdf_sig_fill(unsigned char *data, size_t len, size_t contents_off, size_t contents_len,
 	     const unsigned char *der, size_t der_len, struct sp_errinfo *ei)
 {
-	size_t i;
-	char hx[3];
+	/* written a block at a time, not a call per byte (the fill was 1 % of the server's
+	   CPU per signing) */
+	char hx[2 * 128 + 1];
+	size_t i, n;
 
 	if (!data || contents_len < 2 || contents_off > len || contents_len > len - contents_off ||
 	    data[contents_off] != '<' || data[contents_off + contents_len - 1] != '>')
 		return sp_err_reason(ei, SP_ERR_INVALID, "sig_placeholder",
 				     "no /Contents placeholder at offset %zu", contents_off);
-	for (i = 1; i + 1 < contents_len; i++)
-		if (data[contents_off + i] != '0')
-			return sp_err_reason(ei, SP_ERR_INVALID, "sig_placeholder",
-					     "the /Contents placeholder was already filled");
+	if (!all_zeros(data + contents_off + 1, contents_len - 2))
+		return sp_err_reason(ei, SP_ERR_INVALID, "sig_placeholder",
+				     "the /Contents placeholder was already filled");
 	if (!der || der_len == 0)
 		return sp_err(ei, SP_ERR_INVALID, "empty signature");
 	if (der_len > (contents_len - 2) / 2)
 		return sp_err_reason(ei, SP_ERR_TOO_LARGE, "sig_too_large",
 				     "signature of %zu bytes does not fit the %zu-byte placeholder",
 				     der_len, (contents_len - 2) / 2);
-	for (i = 0; i < der_len; i++) {
-		sp_hex_upper(der + i, 1, hx);
-		memcpy(data + contents_off + 1 + 2 * i, hx, 2);
+	for (i = 0; i < der_len; i += n) {
+		n = der_len - i < 128 ? der_len - i : 128;
+		sp_hex_upper(der + i, n, hx);
+		memcpy(data + contents_off + 1 + 2 * i, hx, 2 * n);
 	}
 	return SP_OK;
 }

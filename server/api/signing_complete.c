@@ -67,13 +67,16 @@ struct done_job {
 	/* what the base's revisions refer to, from an earlier completion (the engine need
 	   not walk the base again), and what the new revision's do (kept for the next) */
 	struct blob_cache *refs_cache;
-	struct blob_cache *reads_cache; /* "sigs", "nsig" and "page" below */
+	struct blob_cache *reads_cache; /* "sigs", "nsig", "page" and "vris" below */
 	int *refs_out;
 	size_t nrefs_out;
 	/* the new revision's signature dictionaries as read, for the next completion (in
 	   reads_cache under blob_cache_key("sigs", the stored bytes' digest)) */
 	uint8_t *sigs_out;
 	size_t sigs_out_len;
+	/* and the /VRI keys of its last DSS (reads_cache, blob_cache_key("vris", digest)) */
+	uint8_t *vri_out;
+	size_t vri_out_len;
 	/* the base's SHA-256, when the caches may know something of it */
 	uint8_t base_dig[32];
 	int have_base_dig;
@@ -127,6 +130,7 @@ done_job_free(struct done_job *j)
 	free(j->report);
 	free(j->refs_out);
 	free(j->sigs_out);
+	free(j->vri_out);
 	free(j->pages);
 	crypto_digest_ctx_free(j->tail);
 	db_signing_session_free(j->s);
@@ -404,8 +408,8 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	struct crypto_verify_opts vo;
 	struct crypto_verify_report *rep = NULL;
 	const struct crypto_sig_report *s;
-	uint8_t skey[32], *refs = NULL, *given_sigs = NULL;
-	size_t i, nnew = 0, rlen = 0, glen = 0;
+	uint8_t skey[32], *refs = NULL, *given_sigs = NULL, *given_vri = NULL;
+	size_t i, nnew = 0, rlen = 0, glen = 0, vlen = 0;
 	/* the base's stored report (all its signatures): as this process holds it with the
 	   base (the claim did not send it), or as the claim sent it; indexed once, here */
 	const char *base_text = ss->base_verification_held && j->held != NULL
@@ -472,6 +476,14 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 			/* how many the base lists: when those reads are all, it hides none */
 			vo.verified_nlisted = j->base_nsigned > 0 ? (size_t)j->base_nsigned : 0;
 		}
+		/* and the /VRI keys of its DSS as that completion read them: not read again
+		   (asked for only when an earlier signature may get a /VRI entry now) */
+		blob_cache_key("vris", j->base_dig, skey);
+		if (j->level >= 1 && vo.verified_len > 0 &&
+		    blob_cache_get(j->reads_cache, skey, &given_vri, &vlen) == SP_OK) {
+			vo.verified_vri = given_vri;
+			vo.verified_vri_len = vlen;
+		}
 	}
 	free(j->refs_out);
 	j->refs_out = NULL;
@@ -481,6 +493,13 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	j->sigs_out = NULL;
 	vo.sigs_out = &j->sigs_out;
 	vo.sigs_out_len = &j->sigs_out_len;
+	/* the /VRI keys for the next completion: only where the next one asks (B-LT, B-LTA) */
+	free(j->vri_out);
+	j->vri_out = NULL;
+	if (j->level >= 1) {
+		vo.vri_out = &j->vri_out;
+		vo.vri_out_len = &j->vri_out_len;
+	}
 	if ((r = trust_store_need(vo.trust, ei)) != SP_OK ||
 	    (r = tsa_provider_trust(j->tsa, &vo.ts_trust, ei)) != SP_OK ||
 	    (r = crypto_pdf_verify(data, len, &vo, &rep, ei)) != SP_OK)
@@ -536,6 +555,7 @@ out:
 	verify_report_base_free(base);
 	free(refs);
 	free(given_sigs);
+	free(given_vri);
 	crypto_verify_report_free(rep);
 	return r;
 }
@@ -555,7 +575,7 @@ done_work(void *arg, struct sp_errinfo *ei)
 	struct sp_errinfo vei;
 	struct ltv_result lr;
 	time_t gen = 0;
-	int r = SP_ERR_INTERNAL;
+	int r = SP_ERR_INTERNAL, resume;
 
 	memset(&lr, 0, sizeof(lr));
 	j->new_nsigned = j->base_nsigned = j->stored_nsigned = -1;
@@ -682,6 +702,12 @@ done_work(void *arg, struct sp_errinfo *ei)
 		pdf_doc_free(j->new_doc);
 	pdf_doc_free(j->base_doc);
 	j->ltv_doc = j->new_doc = j->base_doc = NULL;
+	/* the long-term data's file is the signed revision's copy with its update after
+	   it: the base's bytes start it as they started the signed revision */
+	resume = j->tail != NULL && ss->contents_off >= ss->orig_len &&
+		 ss->document_len >= ss->orig_len &&
+		 (lr.data == NULL ||
+		  (lr.len >= ss->orig_len && memcmp(lr.data, ss->document, ss->orig_len) == 0));
 	if (lr.data != NULL) {
 		j->signed_len = ss->document_len;
 		free(ss->document);
@@ -690,10 +716,10 @@ done_work(void *arg, struct sp_errinfo *ei)
 		j->archive_until = lr.archive_until;
 		lr.data = NULL; /* transferred */
 	}
-	/* the stored bytes' digest: on from the base's when they are the buffer the base was
-	   hashed in (no long-term data swapped in) and the fill wrote after the base only */
-	if (j->tail != NULL && j->signed_len == 0 && ss->contents_off >= ss->orig_len &&
-	    ss->document_len >= ss->orig_len) {
+	/* the stored bytes' digest: on from the base's when they start with the very bytes
+	   the base was hashed from (the fill wrote after the base only; the long-term data's
+	   file compared above), not the whole file hashed again */
+	if (resume) {
 		if ((r = crypto_digest_ctx_update(j->tail, ss->document + ss->orig_len,
 						  ss->document_len - ss->orig_len, ei)) != SP_OK)
 			goto out;
@@ -721,6 +747,12 @@ done_work(void *arg, struct sp_errinfo *ei)
 
 		blob_cache_key("sigs", dig, skey);
 		blob_cache_put(j->reads_cache, skey, j->sigs_out, j->sigs_out_len);
+	}
+	if (j->vri_out != NULL) {
+		uint8_t vkey[32];
+
+		blob_cache_key("vris", dig, vkey);
+		blob_cache_put(j->reads_cache, vkey, j->vri_out, j->vri_out_len);
 	}
 	if (j->stored_pages_ok) {
 		uint8_t pkey[32];
@@ -807,6 +839,8 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 		kn.pages = j->pages;
 		kn.npages = j->npages;
 	}
+	/* and it is open already (revision_check): the DSS update reads it there */
+	kn.doc = j->new_doc;
 	sp_errinfo_init(&ei);
 	/* engine_check verifies the result whole before it is kept */
 	r = ltv_extend(j->trust, j->tsa, ss->document, ss->document_len,

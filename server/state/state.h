@@ -126,9 +126,8 @@ int tsa_provider_trust(const struct tsa_provider *p, X509_STORE **out,
  * at prepare: the built-in TSA's is measured once at start-up from a token it
  * made (its certificates, key and policy fixed), plus room for a longer
  * serial and time; an external TSA's is not known in advance:
- * TSA_TOKEN_MAX_EXTERNAL. Any thread.
+ * CRYPTO_TS_TOKEN_MAX_UNKNOWN. Any thread.
  */
-#define TSA_TOKEN_MAX_EXTERNAL 8192
 size_t tsa_provider_token_max(const struct tsa_provider *p);
 
 /*

@@ -49,7 +49,7 @@ size_t
 tsa_provider_token_max(const struct tsa_provider *p)
 {
 	if (strcmp(p->cfg->tsa.mode, "external") == 0 || p->builtin_token_max == 0)
-		return TSA_TOKEN_MAX_EXTERNAL;
+		return CRYPTO_TS_TOKEN_MAX_UNKNOWN;
 	return p->builtin_token_max;
 }
 

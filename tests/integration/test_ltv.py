@@ -5,6 +5,7 @@ every certificate's expiry, `sealpact verify` still finds every signature valid 
 timestamp's time from the embedded evidence; the renewal job adds a second document
 timestamp exactly once and the file still verifies with sealpact, pdfsig and qpdf."""
 
+import hashlib
 import json
 import os
 import re
@@ -115,6 +116,14 @@ class Completion(LtvCase):
         rows = self.db.query("SELECT signed_length < length FROM revisions WHERE "
                              "contract_number = %s AND seq > 0 ORDER BY seq" % n)
         self.assertEqual(rows.split(), ["t", "t", "t"])
+        # each stored revision's digest is its bytes' (the completion hashes the long-term
+        # data's file on from the base's digest, not the whole file again)
+        for seq in (1, 2, 3):
+            with open(self.download("buyer", n, seq), "rb") as fh:
+                got = hashlib.sha256(fh.read()).hexdigest()
+            self.assertEqual(got, self.db.query(
+                "SELECT sha256 FROM revisions WHERE contract_number = %s AND seq = %d"
+                % (n, seq)).strip())
         # the revision that the first signer's completion stored is B-LT: its DSS after it
         p = verify(self.download("buyer", n, 1))
         rep = json.loads(p.stdout)

@@ -57,6 +57,14 @@ def all_signatures(text):
     return list(out.values())
 
 
+def contents_room(path):
+    """The DER bytes the last signature's /Contents holds: its ByteRange's gap."""
+    with open(path, "rb") as f:
+        br = re.findall(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", f.read())
+    a, b, c, _ = (int(x) for x in br[-1])
+    return (c - (a + b) - 2) // 2
+
+
 def signatures(text):
     """The signers' signatures (poppler 22 calls a B-LTA document timestamp's
     ETSI.RFC3161 type "unknown" and cannot check it: sealpact verify does)."""
@@ -169,6 +177,17 @@ class SigningCase(ServerTestCase):
         _, key = PKI.org_cert(slug, alg)
         return openssl_sign(key, base64.b64decode(prep["to_be_signed"]))
 
+    def refs_lookups(self, cache="revision_refs"):
+        st, _, body, _ = self.server.request("GET", "/metrics")
+        self.assertEqual(st, 200)
+        got = {}
+        for result in ("hit", "miss"):
+            m = re.search(r'^sealpact_cache_lookups_total\{cache="%s",result="%s"\} '
+                          r'(\d+)$' % (cache, result), body.decode(), re.M)
+            self.assertIsNotNone(m, body)
+            got[result] = int(m.group(1))
+        return got
+
 
 class ThreeParties(SigningCase):
 
@@ -250,17 +269,6 @@ class StoredVerification(SigningCase):
         st, _, _, doc = self.call("buyer", "GET", "/api/v1/contracts/%s/verification%s" % (n, query))
         self.assertEqual(st, 200, doc)
         return doc
-
-    def refs_lookups(self, cache="revision_refs"):
-        st, _, body, _ = self.server.request("GET", "/metrics")
-        self.assertEqual(st, 200)
-        got = {}
-        for result in ("hit", "miss"):
-            m = re.search(r'^sealpact_cache_lookups_total\{cache="%s",result="%s"\} '
-                          r'(\d+)$' % (cache, result), body.decode(), re.M)
-            self.assertIsNotNone(m, body)
-            got[result] = int(m.group(1))
-        return got
 
     def test_stored_report_is_the_fresh_report(self):
         signers = (("supplier", "rsa"), ("logistics", "ec"), ("buyer", "rsa"))
@@ -515,8 +523,17 @@ class StoredVerificationLTA(SigningCase):
         for k, (slug, alg) in enumerate(signers, start=1):
             self.act(slug, n, "receive")
             prep = self.prepared(slug, n, alg)
+            reads = self.refs_lookups("revision_reads")
             st, _, _, doc = self.complete(slug, prep["session"], self.token_sign(slug, alg, prep))
             self.assertEqual(st, 200, doc)
+            # as at B-T (the earlier signatures, pages, count and form's facts), and the
+            # earlier signatures for the DSS update and the /VRI keys of the base's DSS
+            # (the engine does not read it again): all hits after the first signing; at
+            # the first, the pages and the form's facts hit, the rest is not asked for or
+            # misses (the upload is verified whole)
+            got = self.refs_lookups("revision_reads")
+            self.assertEqual((got["hit"] - reads["hit"], got["miss"] - reads["miss"]),
+                             (6, 0) if k > 1 else (2, 3), "completion of signing %d" % k)
             stored = self.db.query("SELECT verification FROM revisions WHERE contract_number = "
                                    "%s AND seq = %d" % (n, k))
             self.assertTrue(stored, "revision %d has no stored report" % k)
@@ -1043,6 +1060,9 @@ class Offline(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("WITHOUT a timestamp", p.stdout)
         self.assertIn("Signature is Valid.", pdfsig(out))
+        # The /Contents placeholder is sized for this signer's CMS, not a fixed
+        # 16 KiB: an EC certificate without a chain or a token takes ~1 KB.
+        self.assertLess(contents_room(out), 2048)
         p = subprocess.run(base + ["--tsa-cert", PKI.path("tsa.crt"), "--tsa-key",
                                    PKI.path("tsa.key"), "--tsa-trust", PKI.path("root.pem"),
                                    "--chain", PKI.path("chain.pem")],
@@ -1053,6 +1073,8 @@ class Offline(unittest.TestCase):
         self.assertIn("Signature is Valid.", rep)
         self.assertIn("Total document signed", rep)
         self.assertTrue("Certificate is Trusted." in rep or "Unknown issue" in rep, rep)
+        # a token's room is reserved (its size is known only after the placeholder)
+        self.assertTrue(8192 < contents_room(out) < 12288, contents_room(out))
         # A token signs offline too (PIN from the environment).
         e["SEALPACT_PIN"] = harness.TOKEN_PIN
         p = subprocess.run([harness.SEALPACT, "sign", "--offline", SHORT, out, "--module", MODULE,

@@ -231,6 +231,34 @@ START_TEST(base64_standard)
 	ck_assert_int_eq(b64d("YWJj\n", 16, 0, out, sizeof(out)), SP_ERR_INVALID);
 	ck_assert_int_eq(b64d("YR==", 16, 0, out, sizeof(out)), SP_ERR_INVALID);
 	ck_assert_int_eq(b64d("YWJ=", 16, 0, out, sizeof(out)), SP_ERR_INVALID);
+	/* every character: the alphabet's 64 (per flavour) decode to their index, no other */
+	{
+		static const char *const abc[2] = {
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+		};
+		char in[5] = "AAAx";
+		const char *at;
+		int c, url;
+
+		for (url = 0; url < 2; url++)
+			for (c = 1; c < 256; c++) {
+				if (c == '=')
+					continue; /* padding */
+				in[3] = (char)c;
+				at = strchr(abc[url], c);
+				if (at == NULL) {
+					ck_assert_int_eq(b64d(in, 16, url ? SP_B64_URL : 0, out,
+							      sizeof(out)),
+							 SP_ERR_INVALID);
+					continue;
+				}
+				ck_assert_int_eq(b64d(in, 16, url ? SP_B64_URL : 0, out,
+						      sizeof(out)),
+						 SP_OK);
+				ck_assert_int_eq((unsigned char)out[2], at - abc[url]);
+			}
+	}
 	/* the length bounds the input; a NUL before it ends it */
 	{
 		unsigned char *p = NULL;

@@ -931,6 +931,28 @@ START_TEST(cached_verify_step_answers_as_openssl)
 					      (long long)when[w], pass, got, want);
 				X509_free(leaf);
 			}
+	/* and to the second at each end of a leaf's validity (kept with the object: the
+	   same object asked again at each time) */
+	for (i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
+		struct tm tm;
+		time_t ends[2], at;
+		int end, d;
+
+		leaf = load(leaves[i]);
+		ck_assert_int_eq(ASN1_TIME_to_tm(X509_get0_notBefore(leaf), &tm), 1);
+		ends[0] = timegm(&tm);
+		ck_assert_int_eq(ASN1_TIME_to_tm(X509_get0_notAfter(leaf), &tm), 1);
+		ends[1] = timegm(&tm);
+		for (end = 0; end < 2; end++)
+			for (d = -1; d <= 1; d++) {
+				at = ends[end] + d;
+				verify_outcome(plain, leaf, untrusted, at, want, sizeof(want));
+				verify_outcome(cached, leaf, untrusted, at, got, sizeof(got));
+				ck_assert_msg(strcmp(want, got) == 0, "%s at %lld: %s, want %s",
+					      leaves[i], (long long)at, got, want);
+			}
+		X509_free(leaf);
+	}
 	cert_sigcache_stats(c, &n, &hits, &misses);
 	ck_assert_uint_gt(hits, misses); /* the second pass (and most of the first) hit */
 	ck_assert_uint_gt(n, 0);

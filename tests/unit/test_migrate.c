@@ -538,6 +538,78 @@ START_TEST(revisions_reassemble_from_deltas)
 }
 END_TEST
 
+/*
+ * The one-column rules of the tables a signing writes are domains since 026
+ * (checked once per backend, not parsed again at every statement): the same
+ * values are refused with the same SQLSTATE, by INSERT and by UPDATE, and the
+ * signing's bytes keep 014's lz4 though their columns changed type.
+ */
+#define SESSION_COLS \
+	"INSERT INTO signing_sessions (contract_number, party_id, organization_id, user_id, " \
+	"certificate_id, base_seq, delta, contents_off, contents_len, signed_attrs, algorithm, " \
+	"expires_at) VALUES (" CONTRACT ", 1, 2, 1, 1, "
+#define SESSION_OK "0, '\\x01', 10, 20, '\\x30', 'SM2-with-SM3', now() + interval '1 hour')"
+
+START_TEST(signing_rules_refused_as_before)
+{
+	PGconn *pg = schema_db();
+
+	q1(pg,
+	   "INSERT INTO revisions (contract_number, seq, delta, length, sha256) VALUES (" CONTRACT
+	   ", 0, '%PDF-1.7 base', 13, encode(sha256('%PDF-1.7 base'), 'hex'))");
+	q_fails(pg,
+		"INSERT INTO revisions (contract_number, seq, delta, length, sha256) VALUES "
+		"(" CONTRACT ", -1, 'x', 1, repeat('0', 64))",
+		"23514");
+	q_fails(pg,
+		"INSERT INTO revisions (contract_number, seq, delta, length, sha256, party_id, "
+		"certificate_id) VALUES (" CONTRACT ", 1, ' +sig1', 19, repeat('A', 64), 1, 1)",
+		"23514");
+	q_fails(pg,
+		"INSERT INTO revisions (contract_number, seq, delta, length, sha256, party_id, "
+		"certificate_id) VALUES (" CONTRACT ", 1, '', 13, repeat('0', 64), 1, 1)",
+		"23514");
+	q1(pg, SESSION_COLS SESSION_OK);
+	q_fails(pg, SESSION_COLS "-1, '\\x01', 10, 20, '\\x30', 'SM2-with-SM3', now())", "23514");
+	q_fails(pg, SESSION_COLS "0, '\\x01', 10, 2, '\\x30', 'SM2-with-SM3', now())", "23514");
+	q_fails(pg, SESSION_COLS "0, '\\x01', 10, 20, '\\x30', 'md5WithRSA', now())", "23514");
+	q_fails(pg, SESSION_COLS "0, '\\x01', 10, 20, '', 'SM2-with-SM3', now())", "23514");
+	q_fails(pg, "UPDATE signing_sessions SET state = 'lost'", "23514");
+	q_fails(pg, "UPDATE signing_sessions SET contents_off = 0", "23514");
+	/* the rule over two columns stays the table's */
+	q_fails(pg, "UPDATE signing_sessions SET finished_at = now()", "23514");
+	q1(pg, "UPDATE signing_sessions SET state = 'aborted', finished_at = now()");
+	ck_assert_str_eq(q1(pg, "SELECT delta IS NULL FROM signing_sessions"), "t");
+	q_fails(pg,
+		"INSERT INTO audit_events (action, object_type, object_id) "
+		"VALUES ('Seal approve', 'seal', '9')",
+		"23514");
+	q_fails(pg,
+		"INSERT INTO audit_events (action, object_type, object_id, details) "
+		"VALUES ('seal.approve', 'seal', '9', '[1]')",
+		"23514");
+	q_fails(pg,
+		"INSERT INTO audit_events (action, object_type, object_id) "
+		"VALUES ('seal.approve', 'seal', '')",
+		"23514");
+	q_fails(pg,
+		"INSERT INTO org_audit_events (organization_id, action, object_type, object_id) "
+		"VALUES (1, 'login', 'User', '1')",
+		"23514");
+	/* lz4 where this server has it (014 and 026 fall back to pglz otherwise) */
+	ck_assert_str_eq(q1(pg,
+			    "SELECT string_agg(attcompression::text, ',' ORDER BY attrelid, "
+			    "attname) = CASE WHEN 'lz4' = ANY (enumvals) THEN 'l,l,l,l' ELSE ',,,' "
+			    "END FROM pg_attribute, pg_settings WHERE name = "
+			    "'default_toast_compression' AND (attrelid, attname) IN "
+			    "(('revisions'::regclass, 'delta'), ('revisions'::regclass, "
+			    "'verification'), ('signing_sessions'::regclass, 'delta'), "
+			    "('signing_sessions'::regclass, 'chain')) GROUP BY enumvals"),
+			 "t");
+	PQfinish(pg);
+}
+END_TEST
+
 START_TEST(audit_chain_links_and_detects_tampering)
 {
 	PGconn *pg = schema_db();
@@ -670,6 +742,7 @@ main(void)
 	tcase_add_test(ts, credit_code_and_duplicates_refused);
 	tcase_add_test(ts, identities_never_deleted);
 	tcase_add_test(ts, revisions_reassemble_from_deltas);
+	tcase_add_test(ts, signing_rules_refused_as_before);
 	tcase_add_test(ts, audit_chain_links_and_detects_tampering);
 	tcase_add_test(ts, audit_tail_deletion_detected);
 	tcase_add_test(ts, audit_concurrent_appends_stay_one_chain);

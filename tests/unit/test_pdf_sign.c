@@ -615,6 +615,65 @@ START_TEST(kept_pages_give_the_same_update)
 }
 END_TEST
 
+/* The fill writes the DER as upper-case hex from the placeholder's start and leaves the
+   rest of it zeros; a placeholder with anything but zeros anywhere, or too small, is
+   refused and left as it was. */
+START_TEST(fill_writes_hex_into_zeros_only)
+{
+	enum { PH = 2 + 2 * 700 };
+	unsigned char buf[4 + PH], der[300], before[sizeof(buf)];
+	static const size_t spots[] = { 1, 2, 255, 256, 257, 600, PH - 2 };
+	struct sp_errinfo ei;
+	char hx[3];
+	size_t i, k;
+
+	for (i = 0; i < sizeof(der); i++)
+		der[i] = (unsigned char)(i * 37 + 11);
+	for (k = 0; k <= sizeof(spots) / sizeof(spots[0]); k++) {
+		memcpy(buf, "xx", 2);
+		buf[2] = '<';
+		memset(buf + 3, '0', PH - 2);
+		buf[2 + PH - 1] = '>';
+		memcpy(buf + 2 + PH, "yy", 2);
+		if (k < sizeof(spots) / sizeof(spots[0]))
+			buf[2 + spots[k]] = '1';
+		memcpy(before, buf, sizeof(buf));
+		sp_errinfo_init(&ei);
+		if (k < sizeof(spots) / sizeof(spots[0])) {
+			ck_assert_int_eq(pdf_sig_fill(buf, sizeof(buf), 2, PH, der, sizeof(der),
+						      &ei),
+					 SP_ERR_INVALID);
+			ck_assert_str_eq(ei.reason, "sig_placeholder");
+			ck_assert_int_eq(memcmp(buf, before, sizeof(buf)), 0);
+			continue;
+		}
+		ck_assert_int_eq(pdf_sig_fill(buf, sizeof(buf), 2, PH, der, sizeof(der), &ei),
+				 SP_OK);
+		for (i = 0; i < sizeof(der); i++) {
+			snprintf(hx, sizeof(hx), "%02X", der[i]);
+			ck_assert_int_eq(memcmp(buf + 3 + 2 * i, hx, 2), 0);
+		}
+		for (i = 3 + 2 * sizeof(der); i < 2 + PH - 1; i++)
+			ck_assert_int_eq(buf[i], '0');
+		ck_assert_int_eq(memcmp(buf, "xx<", 3), 0);
+		ck_assert_int_eq(memcmp(buf + 2 + PH - 1, ">yy", 3), 0);
+		/* filled once: a second fill is refused */
+		ck_assert_int_eq(pdf_sig_fill(buf, sizeof(buf), 2, PH, der, 1, &ei),
+				 SP_ERR_INVALID);
+	}
+	/* 701 bytes do not fit 1,400 hex digits */
+	memset(buf + 3, '0', PH - 2);
+	ck_assert_int_eq(pdf_sig_fill(buf, sizeof(buf), 2, PH, der, 0, &ei), SP_ERR_INVALID);
+	{
+		unsigned char big[701];
+
+		memset(big, 1, sizeof(big));
+		ck_assert_int_eq(pdf_sig_fill(buf, sizeof(buf), 2, PH, big, sizeof(big), &ei),
+				 SP_ERR_TOO_LARGE);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -631,6 +690,7 @@ main(void)
 	tcase_add_test(tc, kept_seal_image_gives_the_same_update);
 	tcase_add_loop_test(tc, update_alone_is_what_prepare_appends, 0, 4);
 	tcase_add_loop_test(tc, kept_pages_give_the_same_update, 0, 2);
+	tcase_add_test(tc, fill_writes_hex_into_zeros_only);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -114,6 +114,70 @@ START_TEST(least_recently_used_goes)
 }
 END_TEST
 
+/* Keys that share their first 8 bytes (one hash bucket) and a table of many entries:
+   each is found by its whole key, and the order of use decides what goes. */
+static void
+key_far(int i, uint8_t key[32])
+{
+	memset(key, 0xab, 32);
+	memcpy(key + 28, &i, sizeof(i));
+}
+
+START_TEST(many_entries_one_bucket)
+{
+	struct blob_cache *c = NULL;
+	struct sp_errinfo ei;
+	uint8_t key[32], *v = NULL;
+	size_t len = 0;
+	int i, n;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(blob_cache_new(64, 1 << 20, &c, &ei), SP_OK);
+	for (i = 0; i < 100; i++) {
+		key_far(i, key);
+		blob_cache_put(c, key, (const uint8_t *)&i, sizeof(i));
+	}
+	/* the last 64 put are there, each with its own value; the first 36 went */
+	for (i = n = 0; i < 100; i++) {
+		key_far(i, key);
+		if (blob_cache_get(c, key, &v, &len) == SP_OK) {
+			ck_assert_uint_eq(len, sizeof(i));
+			ck_assert_int_eq(memcmp(v, &i, sizeof(i)), 0);
+			ck_assert_int_ge(i, 36);
+			n++;
+		}
+		free(v);
+		v = NULL;
+	}
+	ck_assert_int_eq(n, 64);
+	/* read since in the order 36..99: 36..45 go for ten new ones; replacing 50 and reading
+	   47 keeps them, so 46 and 48 go next */
+	for (i = 100; i < 110; i++) {
+		key_far(i, key);
+		blob_cache_put(c, key, (const uint8_t *)&i, sizeof(i));
+	}
+	key_far(50, key);
+	blob_cache_put(c, key, (const uint8_t *)"x", 1);
+	key_far(47, key);
+	ck_assert_int_eq(blob_cache_get(c, key, &v, &len), SP_OK);
+	free(v);
+	for (i = 110; i < 112; i++) {
+		key_far(i, key);
+		blob_cache_put(c, key, (const uint8_t *)&i, sizeof(i));
+	}
+	for (i = 36; i < 112; i++) {
+		key_far(i, key);
+		ck_assert_int_eq(blob_cache_get(c, key, &v, &len) == SP_OK,
+				 !(i < 46 || i == 46 || i == 48));
+		if (i == 50)
+			ck_assert(len == 1 && v[0] == 'x');
+		free(v);
+		v = NULL;
+	}
+	blob_cache_free(c);
+}
+END_TEST
+
 static void *
 worker(void *arg)
 {
@@ -167,6 +231,7 @@ main(void)
 
 	tcase_add_test(tc, values_come_back_as_copies);
 	tcase_add_test(tc, least_recently_used_goes);
+	tcase_add_test(tc, many_entries_one_bucket);
 	tcase_add_test(tc, threads_share_it);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -141,6 +141,7 @@ with_dss_of(const unsigned char *d, size_t n, size_t si, const char *who, struct
 	struct pdf_blob certs[3];
 	char vri[1][41];
 	struct pdf_dss_add add;
+	struct pdf_dss old;
 	struct pdf_doc *doc = NULL;
 	struct sp_errinfo ei;
 	unsigned char *out = NULL;
@@ -158,7 +159,9 @@ with_dss_of(const unsigned char *d, size_t n, size_t si, const char *who, struct
 	add.nvri = 1;
 	sp_errinfo_init(&ei);
 	ck_assert(pdf_doc_open(d, n, &doc, &ei) == SP_OK);
-	ck_assert_msg(pdf_dss_append(doc, &add, &out, outn, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert(pdf_dss_read(doc, &old, &ei) == SP_OK);
+	ck_assert_msg(pdf_dss_append(doc, &old, &add, &out, outn, &ei) == SP_OK, "%s", ei.msg);
+	pdf_dss_cleanup(&old);
 	pdf_doc_free(doc);
 	free(certs[0].data);
 	free(certs[1].data);
@@ -669,11 +672,12 @@ END_TEST
 /*
  * crypto_ltv_add_dss over d[0..n), whose prefix d[0..given) a verification
  * read (reads, its sigs_out; NULL: none given): the whole new file, and in
- * *nlisted what the known listing counted (-1: not used).
+ * *nlisted what the known listing counted (-1: not used). opened: d is given
+ * opened as a completion's view of it (crypto_ltv_known.doc), not opened there.
  */
 static unsigned char *
-dss_known(const unsigned char *d, size_t n, size_t given, const uint8_t *reads, size_t rlen,
-	  size_t *outn, int *nlisted)
+dss_known_doc(const unsigned char *d, size_t n, size_t given, const uint8_t *reads, size_t rlen,
+	      int opened, size_t *outn, int *nlisted)
 {
 	struct crypto_ltv_known kn = { .given_len = given, .reads = reads, .reads_len = rlen };
 	struct pdf_doc *g = NULL, *all = NULL;
@@ -689,6 +693,12 @@ dss_known(const unsigned char *d, size_t n, size_t given, const uint8_t *reads, 
 		ck_assert_int_eq(pdf_doc_page_objs(all, &pages, &kn.npages, &ei), SP_OK);
 		kn.pages = pages;
 	}
+	if (opened) {
+		ck_assert_ptr_nonnull(reads);
+		pdf_doc_free(all);
+		ck_assert_int_eq(pdf_doc_open_known(d, n, pages, kn.npages, &all, &ei), SP_OK);
+		kn.doc = all;
+	}
 	kn.given = g;
 	ck_assert_msg(crypto_ltv_add_dss(trust, NULL, NULL, d, n, CRYPTO_LTV_STORED,
 					 reads != NULL ? &kn : NULL, &out, outn, &ei) == SP_OK,
@@ -699,6 +709,13 @@ dss_known(const unsigned char *d, size_t n, size_t given, const uint8_t *reads, 
 	pdf_doc_free(all);
 	pdf_doc_free(g);
 	return out;
+}
+
+static unsigned char *
+dss_known(const unsigned char *d, size_t n, size_t given, const uint8_t *reads, size_t rlen,
+	  size_t *outn, int *nlisted)
+{
+	return dss_known_doc(d, n, given, reads, rlen, 0, outn, nlisted);
 }
 
 /* The signature reads a verification of d[0..n) hands on (sigs_out). */
@@ -767,7 +784,8 @@ doc_ts_len(const unsigned char *d, size_t n, size_t given, const uint8_t *reads,
  * a signature still without a /VRI entry too (its evidence then comes from
  * its kept /Contents), and the document timestamp's /Contents is sized
  * alike; reads that do not fit (not pack's, another prefix) do the full
- * read.
+ * read; and so is the DSS of the signed revision opened by the caller (a
+ * completion's view, crypto_ltv_known.doc) instead of an open of its own.
  */
 START_TEST(dss_from_kept_reads)
 {
@@ -800,6 +818,11 @@ START_TEST(dss_from_kept_reads)
 		   so far and the document timestamp */
 		ck_assert_int_eq(nl, (int)(i + 2 + (i >= 2)));
 		free(kept);
+		/* the signed revision given opened, as a completion has it: the same */
+		kept = dss_known_doc(next, nn, n, reads, rlen, 1, &nk, &nl);
+		ck_assert_int_eq(nl, (int)(i + 2 + (i >= 2)));
+		ck_assert(nk == nf && memcmp(kept, full, nf) == 0);
+		free(kept);
 		/* reads of another prefix, or not reads at all: the full read, the same */
 		kept = dss_known(next, nn, n - 1, reads, rlen, &nk, &nl);
 		ck_assert_int_eq(nl, -1);
@@ -823,6 +846,125 @@ START_TEST(dss_from_kept_reads)
 }
 END_TEST
 
+/*
+ * The /VRI keys of the verified part handed on (verified_vri, from the
+ * vri_out of a verification of exactly those bytes) instead of reading its
+ * DSS again: the report is the read's, byte for byte in every verdict,
+ * also for a hostile later DSS that brings revoked evidence for a
+ * signature verified before (it is verified again and found invalid: the
+ * keys say it had no entry before); keys of a part that ends elsewhere
+ * are not used.
+ */
+static struct crypto_verify_report *
+verify_vri(const unsigned char *d, size_t n, size_t verified, int tail, const uint8_t *vri,
+	   size_t vlen, time_t at, uint8_t **out, size_t *outlen)
+{
+	struct crypto_verify_opts o = { .trust = trust,
+					.at = at,
+					.verified_len = verified,
+					.verified_tail = tail,
+					.verified_vri = vri,
+					.verified_vri_len = vlen,
+					.vri_out = out,
+					.vri_out_len = outlen };
+	struct crypto_verify_report *r = NULL;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	ck_assert_msg(crypto_pdf_verify(d, n, &o, &r, &ei) == SP_OK, "%s", ei.msg);
+	return r;
+}
+
+static void
+same_report(const struct crypto_verify_report *a, const struct crypto_verify_report *b)
+{
+	size_t i;
+
+	ck_assert_int_eq(a->verdict, b->verdict);
+	ck_assert_uint_eq(a->nsigs, b->nsigs);
+	for (i = 0; i < a->nsigs; i++) {
+		ck_assert_int_eq(a->sigs[i].verdict, b->sigs[i].verdict);
+		ck_assert_int_eq(a->sigs[i].prior, b->sigs[i].prior);
+		ck_assert_int_eq(a->sigs[i].rev_dss, b->sigs[i].rev_dss);
+		ck_assert_str_eq(a->sigs[i].level, b->sigs[i].level);
+	}
+}
+
+START_TEST(vri_handed_on)
+{
+	size_t n1, n2, n3, n4, n5, crllen, vlen1 = 0, vlen3 = 0, vlen = 0;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two, *three, *four, *five;
+	time_t later = time(NULL) + 400 * 86400;
+	struct crypto_verify_report *read, *given;
+	uint8_t *vri1 = NULL, *vri3 = NULL, *v = NULL;
+	struct pdf_blob crl, bad;
+
+	crl.data = make_crl(0, 0, &crllen);
+	crl.len = crllen;
+	/* revoked (serial 2 is the rsa signer) an hour before it signed */
+	bad.data = make_crl(2, time(NULL) - 3600, &crllen);
+	bad.len = crllen;
+	/* the first signature at B-T: its keys are none (no DSS), packed all the same */
+	read = verify_vri(one, n1, 0, 0, NULL, 0, 0, &vri1, &vlen1);
+	ck_assert_ptr_nonnull(vri1);
+	ck_assert_uint_eq(vlen1, 1);
+	crypto_verify_report_free(read);
+	/* a second signer, then a DSS whose /VRI brings the first one's cert revoked */
+	two = vc_sign(one, n1, "ec", 1, 0, &n2);
+	three = with_dss_of(two, n2, 0, "rsa", &bad, &n3);
+	read = verify_vri(three, n3, n1, 1, NULL, 0, later, &vri3, &vlen3);
+	given = verify_vri(three, n3, n1, 1, vri1, vlen1, later, &v, &vlen);
+	ck_assert_int_eq(read->sigs[0].prior, 0);
+	ck_assert_int_eq(read->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	same_report(read, given);
+	/* and the keys it hands on are those of its DSS: one entry */
+	ck_assert_uint_eq(vlen3, 41);
+	ck_assert(vlen == vlen3 && memcmp(v, vri3, vlen) == 0);
+	crypto_verify_report_free(read);
+	crypto_verify_report_free(given);
+	free(v);
+	v = NULL;
+	/* the next signer and its DSS: the first's entry was there before, no news; the
+	   keys of three given, as a completion has them (its DSS verified too: tail) */
+	four = vc_sign(three, n3, "rsa", 1, 0, &n4);
+	five = with_dss_of(four, n4, 2, "rsa", &crl, &n5);
+	read = verify_vri(five, n5, n3, 1, NULL, 0, later, NULL, NULL);
+	given = verify_vri(five, n5, n3, 1, vri3, vlen3, later, NULL, NULL);
+	ck_assert_int_eq(read->sigs[0].prior, 1);
+	same_report(read, given);
+	crypto_verify_report_free(given);
+	/* they are what decides (the DSS is not read): keys saying the first had no entry
+	   then (another part's: a caller's mistake) have it verified again */
+	given = verify_vri(five, n5, n3, 1, vri1, vlen1, later, NULL, NULL);
+	ck_assert_int_eq(given->sigs[0].prior, 0);
+	crypto_verify_report_free(given);
+	crypto_verify_report_free(read);
+	/* keys that are not of the verified part's end (its unsigned DSS checked again:
+	   it ends with the second signature), or not packed as they are, are not used:
+	   the DSS is read */
+	read = verify_vri(five, n5, n3, 0, NULL, 0, later, NULL, NULL);
+	ck_assert_int_eq(read->sigs[0].prior, 0);
+	given = verify_vri(five, n5, n3, 0, vri3, vlen3, later, NULL, NULL);
+	same_report(read, given);
+	crypto_verify_report_free(given);
+	crypto_verify_report_free(read);
+	read = verify_vri(five, n5, n3, 1, NULL, 0, later, NULL, NULL);
+	given = verify_vri(five, n5, n3, 1, vri3, vlen3 - 1, later, NULL, NULL);
+	same_report(read, given);
+	crypto_verify_report_free(given);
+	crypto_verify_report_free(read);
+	free(vri1);
+	free(vri3);
+	free(five);
+	free(four);
+	free(three);
+	free(two);
+	free(one);
+	free(crl.data);
+	free(bad.data);
+}
+END_TEST
+
 static Suite *
 ltv_suite(void)
 {
@@ -839,6 +981,7 @@ ltv_suite(void)
 	tcase_add_test(tc, tsa_revoked_in_evidence);
 	tcase_add_test(tc, embedded_ocsp_verified_once);
 	tcase_add_test(tc, dss_from_kept_reads);
+	tcase_add_test(tc, vri_handed_on);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -4,7 +4,9 @@
  * startxref on the end-of-line before "xref", hybrid-reference updates
  * (/XRefStm), cross-reference stream updates, and a contract signed by
  * sealpact then countersigned by another writer that also adds what PAdES
- * tools add (catalog /Extensions, AcroForm /DA /DR /NeedAppearances, DSS).
+ * tools add (catalog /Extensions, AcroForm /DA /DR /NeedAppearances, DSS),
+ * and poppler's own signatures (pdfsig -add-signature) before and after ours,
+ * and MuPDF's (mutool sign) in a field the contract brought.
  * Each valid file is also checked with pdfsig and qpdf --check.
  */
 #include <check.h>
@@ -663,6 +665,154 @@ START_TEST(unreadable_is_not_invalid)
 }
 END_TEST
 
+/*
+ * A signature poppler writes (pdfsig -add-signature: its own incremental
+ * update, a visible-appearance font, NSS's CMS, adbe.pkcs7.detached with the
+ * ESS attribute) as the first signature, and as the countersignature of one
+ * of ours: both orders verify, each signature intact, the earlier one with
+ * allowed changes only, and the legacy subfilter is not called PAdES.
+ */
+static unsigned char *
+poppler_sign(const unsigned char *d, size_t n, const char *field, size_t *outn)
+{
+	write_file(vc_path("poppler_in.pdf"), d, n);
+	ck_assert_int_eq(run("cd %s && ( certutil -L -d sql:nss -n rsa >/dev/null 2>&1 || "
+			     "( openssl pkcs12 -export -inkey rsa.key -in rsa.pem -name rsa "
+			     "-passout pass: -out rsa.p12 && pk12util -i rsa.p12 -d sql:nss "
+			     "-W '' ) ) >>pki.log 2>&1",
+			     vc_dir),
+			 0);
+	ck_assert_int_eq(run("cd %s && pdfsig -nssdir sql:nss -add-signature -nick rsa "
+			     "-new-signature-field-name %s poppler_in.pdf poppler_out.pdf "
+			     ">>pki.log 2>&1",
+			     vc_dir, field),
+			 0);
+	return read_file(vc_path("poppler_out.pdf"), outn);
+}
+
+/*
+ * The base with its AcroForm an indirect object: poppler 22.12 adds its field
+ * to an inline AcroForm's copy, not to the catalog it writes (pdfsig still
+ * lists that orphan widget; a form-based verifier finds no signature).
+ */
+static unsigned char *
+base_indirect_acroform(size_t *outn)
+{
+	static const int nums[] = { 1, 8 };
+	static const char *const objs[] = {
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm 8 0 R >>",
+		"<< /Fields [7 0 R] >>",
+	};
+	size_t n;
+	unsigned char *u = vc_update(base, base_len, nums, objs, 2, 0, NULL, &n), *flat;
+
+	flat = qpdf_tool(u, n, "", outn); /* one revision, as an upload is */
+	free(u);
+	return flat;
+}
+
+START_TEST(poppler_signature_either_order)
+{
+	size_t n0, n1, n2;
+	unsigned char *b = base_indirect_acroform(&n0), *one, *two;
+	struct crypto_verify_report *r;
+
+	one = poppler_sign(b, n0, "poppler1", &n1);
+
+	assert_valid(one, n1, 1, "poppler1.pdf");
+	r = verify(one, n1);
+	ck_assert_str_eq(r->sigs[0].field, "poppler1");
+	ck_assert_str_eq(r->sigs[0].subfilter, "/adbe.pkcs7.detached");
+	ck_assert_str_eq(r->sigs[0].level, "not_pades");
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID);
+	ck_assert_int_eq(r->last_revision_signed, 1);
+	crypto_verify_report_free(r);
+	/* ours after poppler's */
+	two = vc_sign(one, n1, "ec", 1, 0, &n2);
+	assert_valid(two, n2, 2, "poppler1_ours.pdf");
+	r = verify(two, n2);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	ck_assert_str_eq(r->sigs[1].level, "pades_b_t");
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
+	free(two);
+	free(one);
+	/* poppler's after ours */
+	one = vc_sign(b, n0, "ec", 1, 0, &n1);
+	two = poppler_sign(one, n1, "poppler2", &n2);
+	assert_valid(two, n2, 2, "ours_poppler2.pdf");
+	r = verify(two, n2);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	ck_assert_str_eq(r->sigs[0].level, "pades_b_t");
+	ck_assert_str_eq(r->sigs[1].field, "poppler2");
+	ck_assert_str_eq(r->sigs[1].level, "not_pades");
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
+	free(two);
+	free(one);
+	free(b);
+}
+END_TEST
+
+/*
+ * MuPDF (mutool sign) fills an empty signature field the contract brought,
+ * with its own writer, as adbe.pkcs7.detached over SHA-1: intact but weak
+ * (indeterminate, not invalid, as the EU DSS validator judges SHA-1 now), and
+ * our signature after it leaves it with allowed changes only.
+ */
+START_TEST(mupdf_fills_a_field_then_ours)
+{
+	static const int nums[] = { 1, 3, 8 };
+	static const char *const objs[] = {
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [7 0 R 8 0 R] >> >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+		"/Resources << /Font << /F1 5 0 R >> /XObject << /X1 6 0 R >> >> "
+		"/Annots [7 0 R 8 0 R] >>",
+		"<< /Type /Annot /Subtype /Widget /FT /Sig /T (mupdf) /Rect [72 500 272 550] /F 4 "
+		"/P 3 0 R >>",
+	};
+	size_t n, n0, n1, n2;
+	unsigned char *u = vc_update(base, base_len, nums, objs, 3, 0, NULL, &n), *b, *one, *two;
+	struct crypto_verify_report *r;
+
+	b = qpdf_tool(u, n, "", &n0);
+	write_file(vc_path("mupdf_in.pdf"), b, n0);
+	ck_assert_int_eq(run("cd %s && ( openssl pkcs12 -export -inkey rsa.key -in rsa.pem "
+			     "-passout pass: -out mupdf.p12 && mutool sign -s mupdf.p12 -P '' "
+			     "-o mupdf_out.pdf mupdf_in.pdf ) >>pki.log 2>&1",
+			     vc_dir),
+			 0);
+	one = read_file(vc_path("mupdf_out.pdf"), &n1);
+	r = verify(one, n1);
+	ck_assert_uint_eq(r->nsigs, 1);
+	ck_assert_str_eq(r->sigs[0].field, "mupdf");
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INDETERMINATE);
+	ck_assert_str_eq(r->sigs[0].reasons[0], "weak_algorithm");
+	ck_assert_int_eq(r->sigs[0].digest_ok, 1);
+	ck_assert_int_eq(r->sigs[0].signature_ok, 1);
+	ck_assert_str_eq(r->sigs[0].level, "not_pades");
+	crypto_verify_report_free(r);
+	two = vc_sign(one, n1, "ec", 1, 0, &n2);
+	write_file(vc_path("mupdf_ours.pdf"), two, n2);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_uint_eq(r->sigs[0].ndisallowed, 0);
+	ck_assert_int_eq(r->sigs[0].digest_ok, 1);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	ck_assert_str_eq(r->sigs[1].level, "pades_b_t");
+	crypto_verify_report_free(r);
+	/* poppler agrees that both are intact */
+	ck_assert_int_eq(run("cd %s && pdfsig -nssdir sql:nss mupdf_ours.pdf 2>&1 | grep -c "
+			     "'Signature Validation: Signature is Valid' | grep -qx 2",
+			     vc_dir),
+			 0);
+	free(two);
+	free(one);
+	free(b);
+	free(u);
+}
+END_TEST
+
 static Suite *
 world_suite(void)
 {
@@ -685,6 +835,8 @@ world_suite(void)
 	tcase_add_test(tc, document_timestamp_after_signature);
 	tcase_add_loop_test(tc, certified_p1_is_not_signable, 0, 3);
 	tcase_add_test(tc, startxref_on_the_end_of_line);
+	tcase_add_test(tc, poppler_signature_either_order);
+	tcase_add_test(tc, mupdf_fills_a_field_then_ours);
 	suite_add_tcase(s, tc);
 	return s;
 }
