@@ -299,6 +299,7 @@ update_annots(struct ctx *c, struct sp_errinfo *ei)
 {
 	qpdf_data q = c->doc->q;
 	int np = c->doc->npages, *add = NULL, *ids = NULL, *sorted = NULL, p, r = SP_OK;
+	int shared_matters = 0;
 	size_t i, n, *start = NULL, *order = NULL;
 	struct sp_buf extra;
 
@@ -320,13 +321,21 @@ update_annots(struct ctx *c, struct sp_errinfo *ei)
 	for (p = np + 1; p > 0; p--)
 		start[p] = start[p - 1];
 	start[0] = 0;
-	for (p = 0; p < np; p++) {
+	/* Whether an indirect array is shared asks every page for its /Annots, which
+	   parses every page object of the document (prepare otherwise reads only the
+	   pages it seals: pdf_page_get): only when a sealed page has one. */
+	for (p = 1; p <= np && !shared_matters; p++)
+		if (start[p] < start[p + 1] &&
+		    qpdf_oh_is_indirect(q, qpdf_oh_get_key(q, c->doc->pages[p - 1], "/Annots")))
+			shared_matters = 1;
+	for (p = 0; p < np && shared_matters; p++) {
 		qpdf_oh a = qpdf_oh_get_key(q, c->doc->pages[p], "/Annots");
 		if (qpdf_oh_is_indirect(q, a) && qpdf_oh_is_array(q, a))
 			ids[p] = qpdf_oh_get_object_id(q, a);
 		sorted[p] = ids[p];
 	}
-	qsort(sorted, (size_t)np, sizeof(*sorted), cmp_int);
+	if (shared_matters)
+		qsort(sorted, (size_t)np, sizeof(*sorted), cmp_int);
 	for (p = 1; p <= np && r >= 0; p++) {
 		qpdf_oh page = c->doc->pages[p - 1], annots;
 		int *hit;
