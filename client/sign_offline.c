@@ -179,19 +179,11 @@ static int
 contents_max(const struct sign_opts *o, X509 *cert, enum crypto_sigalg alg, STACK_OF(X509) * chain,
 	     size_t *out, struct sp_errinfo *ei)
 {
-	uint8_t zero[32] = { 0 }, *attrs = NULL;
-	size_t alen = 0;
-	int r;
-
-	if ((r = crypto_cms_signed_attrs(cert, alg, zero, sizeof(zero), &attrs, &alen, ei)) ==
-	    SP_OK)
-		r = crypto_cms_size_max(cert, chain, alen,
-					o->tsa_url != NULL || o->tsa_cert != NULL
-						? CRYPTO_TS_TOKEN_MAX_UNKNOWN
-						: 0,
-					out, ei);
-	free(attrs);
-	return r;
+	return crypto_cms_contents_max(cert, alg, chain,
+				       o->tsa_url != NULL || o->tsa_cert != NULL
+					       ? CRYPTO_TS_TOKEN_MAX_UNKNOWN
+					       : 0,
+				       out, ei);
 }
 
 int

@@ -332,6 +332,22 @@ crypto_cms_size_max(X509 *signer, STACK_OF(X509) * chain, size_t attrs_len, size
 	return SP_OK;
 }
 
+int
+crypto_cms_contents_max(X509 *signer, enum crypto_sigalg alg, STACK_OF(X509) * chain,
+			size_t tst_max, size_t *out, struct sp_errinfo *ei)
+{
+	uint8_t zero[32] = { 0 }, *attrs = NULL;
+	size_t alen = 0;
+	int r;
+
+	*out = 0;
+	if ((r = crypto_cms_signed_attrs(signer, alg, zero, sizeof(zero), &attrs, &alen, ei)) ==
+	    SP_OK)
+		r = crypto_cms_size_max(signer, chain, alen, tst_max, out, ei);
+	free(attrs);
+	return r;
+}
+
 /*
  * Read the CMS back from its DER and check what a verifier will see: one
  * signer, signed attributes re-encoding to exactly the bytes the token

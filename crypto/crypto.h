@@ -488,6 +488,15 @@ int crypto_cms_size_max(X509 *signer, STACK_OF(X509) * chain, size_t attrs_len, 
 			size_t *out, struct sp_errinfo *ei) SP_WUR;
 
 /*
+ * crypto_cms_size_max() with the signed attributes crypto_cms_signed_attrs()
+ * makes for signer and alg (their length does not depend on the digest's
+ * value, so a zero digest measures it): the /Contents placeholder for a
+ * signature whose digest is not known yet. Any thread.
+ */
+int crypto_cms_contents_max(X509 *signer, enum crypto_sigalg alg, STACK_OF(X509) * chain,
+			    size_t tst_max, size_t *out, struct sp_errinfo *ei) SP_WUR;
+
+/*
  * Assemble the detached CMS SignedData (DER into *cms_der, malloc'd) from
  * stored bytes, with the algorithm crypto_sigalg_for_cert(signer) names: the signed attributes exactly as crypto_cms_signed_attrs()
  * made them (checked: canonical DER, exactly those three attributes, the

@@ -57,15 +57,7 @@ int
 tsa_provider_contents_max(const struct tsa_provider *p, X509 *cert, enum crypto_sigalg alg,
 			  STACK_OF(X509) * chain, size_t *out, struct sp_errinfo *ei)
 {
-	uint8_t zero[CRYPTO_DIGEST_MAX], *attrs = NULL;
-	size_t alen = 0;
-	int r;
-
-	memset(zero, 0, sizeof(zero));
-	if ((r = crypto_cms_signed_attrs(cert, alg, zero, 32, &attrs, &alen, ei)) == SP_OK)
-		r = crypto_cms_size_max(cert, chain, alen, tsa_provider_token_max(p), out, ei);
-	free(attrs);
-	return r;
+	return crypto_cms_contents_max(cert, alg, chain, tsa_provider_token_max(p), out, ei);
 }
 
 int
