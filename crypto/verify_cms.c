@@ -683,13 +683,18 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 				    "validity");
 	}
 	chain_check(opts, signer, certs, ev, rep);
-	/* PAdES baseline (ETSI EN 319 142-1 §5.1) is ETSI.CAdES.detached with the ESS
-	   attribute; adbe.pkcs7.detached stays the legacy ISO 32000-1 kind even when its
-	   tool adds ESS (poppler, Adobe), as the EU DSS validator reports it (PKCS7-B). */
+	/* PAdES baseline (ETSI EN 319 142-1 §5.1, §6.3) is ETSI.CAdES.detached with the
+	   ESS attribute and without a signing-time attribute (the claimed time is the
+	   dictionary's /M); adbe.pkcs7.detached stays the legacy ISO 32000-1 kind even
+	   when its tool adds ESS (poppler, Adobe). The EU DSS validator reports the one
+	   PKCS7-B, the other (BouncyCastle's default attributes under the ETSI
+	   SubFilter) not ETSI. */
 	snprintf(rep->level, sizeof(rep->level), "%s",
-		 !ess || strcmp(rep->subfilter, "/ETSI.CAdES.detached") != 0 ? "not_pades"
-		 : rep->timestamp_ok == 1                                    ? "pades_b_t"
-									     : "pades_b");
+		 !ess || CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1) >= 0 ||
+				 strcmp(rep->subfilter, "/ETSI.CAdES.detached") != 0
+			 ? "not_pades"
+		 : rep->timestamp_ok == 1 ? "pades_b_t"
+					  : "pades_b");
 out:
 	ERR_clear_error();
 	OPENSSL_free(attrs);

@@ -6,7 +6,9 @@
  * sealpact then countersigned by another writer that also adds what PAdES
  * tools add (catalog /Extensions, AcroForm /DA /DR /NeedAppearances, DSS),
  * and poppler's own signatures (pdfsig -add-signature) before and after ours,
- * and MuPDF's (mutool sign) in a field the contract brought.
+ * and MuPDF's (mutool sign) in a field the contract brought, and the two
+ * Java libraries much of the world signs with, iText 5 and PDFBox 2
+ * (tests/support/WorldSigner.java), before, between and after ours.
  * Each valid file is also checked with pdfsig and qpdf --check.
  */
 #include <check.h>
@@ -813,6 +815,168 @@ START_TEST(mupdf_fills_a_field_then_ours)
 }
 END_TEST
 
+/*
+ * The Java signers (tests/support/WorldSigner.java, Debian's iText 5, PDFBox 2
+ * and BouncyCastle), compiled once per run into the PKI's directory, with
+ * PKCS#12 keys (Java reads OpenSSL 3's default PBES2 files; an empty password
+ * it does not).
+ */
+#define JAVA_CP \
+	"/usr/share/java/itext5.jar:/usr/share/java/pdfbox2.jar:/usr/share/java/fontbox2.jar:" \
+	"/usr/share/java/commons-logging.jar:/usr/share/java/bcprov.jar:" \
+	"/usr/share/java/bcpkix.jar:/usr/share/java/bcutil.jar"
+
+static unsigned char *
+java_sign(const unsigned char *d, size_t n, const char *how, size_t *outn)
+{
+	const char *src = getenv("SEALPACT_SOURCE_DIR");
+
+	ck_assert_ptr_nonnull(src);
+	ck_assert_int_eq(run("cd %s && ( test -f WorldSigner.class || javac -nowarn -cp " JAVA_CP
+			     " -d . %s/tests/support/WorldSigner.java ) >>pki.log 2>&1 && "
+			     "for k in rsa ec; do test -f java_$k.p12 || openssl pkcs12 -export "
+			     "-inkey $k.key -in $k.pem -certfile ca.pem -passout pass:world "
+			     "-out java_$k.p12 >>pki.log 2>&1 || exit 1; done",
+			     vc_dir, src),
+			 0);
+	write_file(vc_path("java_in.pdf"), d, n);
+	ck_assert_msg(run("cd %s && java -cp .:" JAVA_CP " WorldSigner %s >>pki.log 2>&1", vc_dir,
+			  how) == 0,
+		      "WorldSigner %s failed: see %s", how, vc_path("pki.log"));
+	return read_file(vc_path("java_out.pdf"), outn);
+}
+
+/*
+ * iText 5 signs in append mode after ours and rewrites the catalog with
+ * /Version (the header's own) and the ESIC /Extensions: an allowed change,
+ * as pyHanko and Adobe judge it; ours again after iText's. Each signature
+ * intact, iText's CAdES with ESS and no signing-time PAdES B-B.
+ */
+START_TEST(itext_signs_between_ours)
+{
+	size_t n1, n2, n3;
+	unsigned char *one = vc_sign(base, base_len, "ec", 1, 0, &n1), *two, *three;
+	struct crypto_verify_report *r;
+
+	two = java_sign(one, n1, "itext java_in.pdf java_out.pdf java_rsa.p12 world itext1", &n2);
+	ck_assert_ptr_nonnull(memmem(two + n1, n2 - n1, "/Version", 8));
+	assert_valid(two, n2, 2, "ours_itext.pdf");
+	r = verify(two, n2);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	ck_assert_str_eq(r->sigs[0].level, "pades_b_t");
+	ck_assert_str_eq(r->sigs[1].field, "itext1");
+	ck_assert_str_eq(r->sigs[1].subfilter, "/ETSI.CAdES.detached");
+	ck_assert_str_eq(r->sigs[1].level, "pades_b");
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
+	three = vc_sign(two, n2, "rsa", 1, 0, &n3);
+	assert_valid(three, n3, 3, "ours_itext_ours.pdf");
+	r = verify(three, n3);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	ck_assert_int_eq(r->sigs[2].verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
+	free(three);
+	free(two);
+	free(one);
+}
+END_TEST
+
+/*
+ * iText certifies (DocMDP P=2: form filling and signing), then PDFBox and
+ * we sign: the certification holds with allowed changes. Then PDFBox's three
+ * kinds of CMS, each followed by ours: ETSI.CAdES.detached with ESS and
+ * without signing-time is PAdES B-B; with BouncyCastle's default
+ * signing-time it is not PAdES (EN 319 142-1 §6.3 forbids the attribute);
+ * adbe.pkcs7.detached is the legacy kind. All intact and valid.
+ */
+START_TEST(itext_certifies_pdfbox_and_ours_sign)
+{
+	static const char *const kinds[] = { "cades", "cades-st", "pkcs7" };
+	static const char *const levels[] = { "pades_b", "not_pades", "not_pades" };
+	char how[160], name[64];
+	size_t n1, n2, n3, k;
+	unsigned char *one, *two, *three;
+	struct crypto_verify_report *r;
+
+	one = java_sign(base, base_len,
+			"itext java_in.pdf java_out.pdf java_rsa.p12 world cert1 certify", &n1);
+	two = java_sign(one, n1, "pdfbox java_in.pdf java_out.pdf java_ec.p12 world pb cades", &n2);
+	three = vc_sign(two, n2, "rsa", 1, 0, &n3);
+	assert_valid(three, n3, 3, "itext_cert_pdfbox_ours.pdf");
+	r = verify(three, n3);
+	ck_assert_int_eq(r->sigs[0].certifying, 2);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	ck_assert_str_eq(r->sigs[1].level, "pades_b");
+	ck_assert_str_eq(r->sigs[2].level, "pades_b_t");
+	crypto_verify_report_free(r);
+	free(three);
+	free(two);
+	free(one);
+	for (k = 0; k < 3; k++) {
+		snprintf(how, sizeof(how),
+			 "pdfbox java_in.pdf java_out.pdf java_ec.p12 world pb %s", kinds[k]);
+		one = java_sign(base, base_len, how, &n1);
+		snprintf(name, sizeof(name), "pdfbox_%s.pdf", kinds[k]);
+		assert_valid(one, n1, 1, name);
+		r = verify(one, n1);
+		ck_assert_msg(strcmp(r->sigs[0].level, levels[k]) == 0, "%s: level %s", kinds[k],
+			      r->sigs[0].level);
+		ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID);
+		crypto_verify_report_free(r);
+		two = vc_sign(one, n1, "ec", 1, 0, &n2);
+		snprintf(name, sizeof(name), "pdfbox_%s_ours.pdf", kinds[k]);
+		assert_valid(two, n2, 2, name);
+		free(two);
+		free(one);
+	}
+}
+END_TEST
+
+/*
+ * The catalog's /Version after a signature: added or raised is allowed,
+ * lowered or not a version is a disallowed change.
+ */
+START_TEST(catalog_version_only_rises)
+{
+	static const int nums[] = { 1, 8 };
+	static const char *const set[] = {
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm 8 0 R /Version /1.6 >>",
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm 8 0 R /Version /2.0 >>",
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm 8 0 R /Version /1.3 >>",
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm 8 0 R /Version /9 >>",
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm 8 0 R /Version (1.7) >>",
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm 8 0 R >>",
+	};
+	static const char *const first[] = { set[0], "<< /Fields [7 0 R] >>" };
+	static const int allowed[] = { 1, 1, 0, 0, 0, 0 };
+	size_t n0, n1, n, m, k;
+	unsigned char *b, *signed_, *t, *u;
+	struct crypto_verify_report *r;
+
+	/* the signer saw /Version /1.6; its signature changes the AcroForm, not the catalog */
+	b = vc_update(base, base_len, nums, first, 2, 0, NULL, &n0);
+	signed_ = vc_sign(b, n0, "ec", 1, 0, &n1);
+	for (k = 0; k < 6; k++) {
+		t = vc_update(signed_, n1, nums, &set[k], 1, 0, NULL, &n);
+		/* then a signature over it, so only the change decides */
+		u = vc_sign(t, n, "rsa", 1, 0, &m);
+		r = verify(u, m);
+		ck_assert_uint_eq(r->nsigs, 2);
+		ck_assert_msg(r->sigs[0].ndisallowed == (allowed[k] ? 0U : 1U),
+			      "%s: %zu disallowed", set[k], r->sigs[0].ndisallowed);
+		ck_assert_int_eq(r->sigs[0].verdict, allowed[k]
+							     ? CRYPTO_VERDICT_VALID_ALLOWED_CHANGES
+							     : CRYPTO_VERDICT_INVALID);
+		ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+		crypto_verify_report_free(r);
+		free(u);
+		free(t);
+	}
+	free(signed_);
+	free(b);
+}
+END_TEST
+
 static Suite *
 world_suite(void)
 {
@@ -837,6 +1001,9 @@ world_suite(void)
 	tcase_add_test(tc, startxref_on_the_end_of_line);
 	tcase_add_test(tc, poppler_signature_either_order);
 	tcase_add_test(tc, mupdf_fills_a_field_then_ours);
+	tcase_add_test(tc, itext_signs_between_ours);
+	tcase_add_test(tc, itext_certifies_pdfbox_and_ours_sign);
+	tcase_add_test(tc, catalog_version_only_rises);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,178 @@
+/*
+ * WorldSigner.java: sign a PDF the way two of the world's most used Java
+ * libraries do, for test_verify_world: iText 5 (PdfStamper in append mode,
+ * MakeSignature, a visible widget, optionally a certification signature) and
+ * Apache PDFBox 2 (saveIncremental with a BouncyCastle CMS). Both are
+ * Debian's packages (libitext5-java, libpdfbox2-java, libbcpkix-java).
+ *
+ *   java WorldSigner itext  IN OUT KEY.p12 PASS FIELD [certify]
+ *   java WorldSigner pdfbox IN OUT KEY.p12 PASS FIELD cades|cades-st|pkcs7
+ *
+ * pdfbox's kinds: cades is ETSI.CAdES.detached with the ESS
+ * signing-certificate-v2 attribute and no signing-time (PAdES baseline B);
+ * cades-st the same with BouncyCastle's default signing-time attribute, which
+ * PAdES baseline forbids; pkcs7 is adbe.pkcs7.detached with BouncyCastle's
+ * defaults (what PDFBox's own CreateSignature example writes).
+ */
+import java.io.ByteArrayOutputStream;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.File;
+import java.io.InputStream;
+import java.security.KeyStore;
+import java.security.MessageDigest;
+import java.security.PrivateKey;
+import java.security.Security;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.Arrays;
+import java.util.Calendar;
+import java.util.Hashtable;
+import java.util.Map;
+
+import com.itextpdf.text.Rectangle;
+import com.itextpdf.text.pdf.PdfReader;
+import com.itextpdf.text.pdf.PdfSignatureAppearance;
+import com.itextpdf.text.pdf.PdfStamper;
+import com.itextpdf.text.pdf.security.BouncyCastleDigest;
+import com.itextpdf.text.pdf.security.ExternalSignature;
+import com.itextpdf.text.pdf.security.MakeSignature;
+import com.itextpdf.text.pdf.security.PrivateKeySignature;
+
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.interactive.digitalsignature.PDSignature;
+import org.apache.pdfbox.pdmodel.interactive.digitalsignature.SignatureOptions;
+
+import org.bouncycastle.asn1.ASN1EncodableVector;
+import org.bouncycastle.asn1.DERSet;
+import org.bouncycastle.asn1.cms.Attribute;
+import org.bouncycastle.asn1.cms.AttributeTable;
+import org.bouncycastle.asn1.cms.CMSAttributes;
+import org.bouncycastle.asn1.ess.ESSCertIDv2;
+import org.bouncycastle.asn1.ess.SigningCertificateV2;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.cert.jcajce.JcaCertStore;
+import org.bouncycastle.cms.CMSProcessableByteArray;
+import org.bouncycastle.cms.CMSSignedDataGenerator;
+import org.bouncycastle.cms.DefaultSignedAttributeTableGenerator;
+import org.bouncycastle.cms.jcajce.JcaSignerInfoGeneratorBuilder;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
+
+public class WorldSigner {
+	private static PrivateKey key;
+	private static Certificate[] chain;
+
+	public static void main(String[] a) throws Exception {
+		if (a.length < 6) {
+			System.err.println("usage: WorldSigner itext|pdfbox IN OUT KEY.p12 PASS FIELD [KIND]");
+			System.exit(2);
+		}
+		Security.addProvider(new BouncyCastleProvider());
+		KeyStore ks = KeyStore.getInstance("PKCS12");
+		try (InputStream in = new FileInputStream(a[3])) {
+			ks.load(in, a[4].toCharArray());
+		}
+		String alias = ks.aliases().nextElement();
+		key = (PrivateKey) ks.getKey(alias, a[4].toCharArray());
+		chain = ks.getCertificateChain(alias);
+		String kind = a.length > 6 ? a[6] : "";
+		if (a[0].equals("itext"))
+			itext(a[1], a[2], a[5], kind.equals("certify"));
+		else if (a[0].equals("pdfbox"))
+			pdfbox(a[1], a[2], a[5], kind);
+		else
+			throw new IllegalArgumentException("unknown signer " + a[0]);
+	}
+
+	private static String digestName() {
+		return key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
+	}
+
+	/* iText 5: an incremental update (append mode) with a visible widget on page 1. */
+	private static void itext(String in, String out, String field, boolean certify)
+		throws Exception {
+		PdfReader reader = new PdfReader(in);
+		try (FileOutputStream os = new FileOutputStream(out)) {
+			PdfStamper stamper = PdfStamper.createSignature(reader, os, '\0', null, true);
+			PdfSignatureAppearance app = stamper.getSignatureAppearance();
+			app.setReason("iText countersignature");
+			app.setLocation("Shanghai");
+			app.setVisibleSignature(new Rectangle(300, 40, 500, 90), 1, field);
+			if (certify)
+				app.setCertificationLevel(PdfSignatureAppearance.CERTIFIED_FORM_FILLING);
+			ExternalSignature sig = new PrivateKeySignature(key, "SHA-256", null);
+			MakeSignature.signDetached(app, new BouncyCastleDigest(), sig, chain, null, null,
+						   null, 0, MakeSignature.CryptoStandard.CADES);
+		}
+		reader.close();
+	}
+
+	/* The signed attributes: BouncyCastle's defaults, less signing-time unless asked. */
+	private static final class Attrs extends DefaultSignedAttributeTableGenerator {
+		private final boolean signingTime;
+
+		Attrs(AttributeTable extra, boolean signingTime) {
+			super(extra);
+			this.signingTime = signingTime;
+		}
+
+		@Override
+		@SuppressWarnings("rawtypes")
+		protected Hashtable createStandardAttributeTable(Map parameters) {
+			Hashtable t = super.createStandardAttributeTable(parameters);
+			if (!signingTime)
+				t.remove(CMSAttributes.signingTime);
+			return t;
+		}
+	}
+
+	private static byte[] cms(InputStream content, String kind) throws Exception {
+		X509Certificate cert = (X509Certificate) chain[0];
+		JcaSignerInfoGeneratorBuilder b =
+			new JcaSignerInfoGeneratorBuilder(new JcaDigestCalculatorProviderBuilder().build());
+		if (kind.startsWith("cades")) {
+			byte[] h = MessageDigest.getInstance("SHA-256").digest(cert.getEncoded());
+			ASN1EncodableVector v = new ASN1EncodableVector();
+			v.add(new Attribute(PKCSObjectIdentifiers.id_aa_signingCertificateV2,
+					    new DERSet(new SigningCertificateV2(new ESSCertIDv2(h)))));
+			b.setSignedAttributeGenerator(new Attrs(new AttributeTable(v),
+								kind.equals("cades-st")));
+		}
+		CMSSignedDataGenerator gen = new CMSSignedDataGenerator();
+		gen.addSignerInfoGenerator(b.build(new JcaContentSignerBuilder(digestName()).build(key), cert));
+		gen.addCertificates(new JcaCertStore(Arrays.asList(chain)));
+		ByteArrayOutputStream buf = new ByteArrayOutputStream();
+		content.transferTo(buf);
+		return gen.generate(new CMSProcessableByteArray(buf.toByteArray()), false).getEncoded();
+	}
+
+	/* PDFBox 2: an invisible signature, saved as an incremental update. */
+	private static void pdfbox(String in, String out, String field, String kind) throws Exception {
+		try (PDDocument doc = PDDocument.load(new File(in))) {
+			PDSignature s = new PDSignature();
+			s.setFilter(PDSignature.FILTER_ADOBE_PPKLITE);
+			s.setSubFilter(kind.startsWith("cades") ? PDSignature.SUBFILTER_ETSI_CADES_DETACHED
+								 : PDSignature.SUBFILTER_ADBE_PKCS7_DETACHED);
+			s.setName(field);
+			s.setReason("PDFBox countersignature");
+			s.setSignDate(Calendar.getInstance());
+			SignatureOptions o = new SignatureOptions();
+			o.setPreferredSignatureSize(16384);
+			doc.addSignature(s, content -> {
+				try {
+					return cms(content, kind);
+				} catch (java.io.IOException e) {
+					throw e;
+				} catch (Exception e) {
+					throw new java.io.IOException(e);
+				}
+			}, o);
+			try (FileOutputStream os = new FileOutputStream(out)) {
+				doc.saveIncremental(os);
+			}
+			o.close();
+		}
+	}
+}
