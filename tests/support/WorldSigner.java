@@ -7,6 +7,16 @@
  *
  *   java WorldSigner itext  IN OUT KEY.p12 PASS FIELD [certify]
  *   java WorldSigner pdfbox IN OUT KEY.p12 PASS FIELD cades|cades-st|pkcs7
+ *   java WorldSigner check-itext|check-pdfbox IN
+ *
+ * The checks are a second and third pair of eyes besides poppler's pdfsig,
+ * which cannot check a document timestamp: every signature and document
+ * timestamp as iText 5 verifies it (PdfPKCS7: the digest over the byte
+ * ranges, the signature value, a signature timestamp's imprint; iText 5 knows
+ * RSA signatures, not the ecdsa-with-SHA256 algorithm identifier RFC 5754
+ * has CMS use), or as PDFBox reads it with BouncyCastle verifying the CMS
+ * (a signature timestamp's and a document timestamp's imprint and token
+ * signature too). One line per signature; exit 1 when any fails.
  *
  * pdfbox's kinds: cades is ETSI.CAdES.detached with the ESS
  * signing-certificate-v2 attribute and no signing-time (PAdES baseline B);
@@ -18,6 +28,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Paths;
 import java.io.InputStream;
 import java.security.KeyStore;
 import java.security.MessageDigest;
@@ -27,16 +39,20 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.Calendar;
+import java.util.Collection;
+import java.util.List;
 import java.util.Hashtable;
 import java.util.Map;
 
 import com.itextpdf.text.Rectangle;
+import com.itextpdf.text.pdf.AcroFields;
 import com.itextpdf.text.pdf.PdfReader;
 import com.itextpdf.text.pdf.PdfSignatureAppearance;
 import com.itextpdf.text.pdf.PdfStamper;
 import com.itextpdf.text.pdf.security.BouncyCastleDigest;
 import com.itextpdf.text.pdf.security.ExternalSignature;
 import com.itextpdf.text.pdf.security.MakeSignature;
+import com.itextpdf.text.pdf.security.PdfPKCS7;
 import com.itextpdf.text.pdf.security.PrivateKeySignature;
 
 import org.apache.pdfbox.pdmodel.PDDocument;
@@ -47,6 +63,11 @@ import org.bouncycastle.asn1.ASN1EncodableVector;
 import org.bouncycastle.asn1.DERSet;
 import org.bouncycastle.asn1.cms.Attribute;
 import org.bouncycastle.asn1.cms.AttributeTable;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cms.CMSSignedData;
+import org.bouncycastle.cms.SignerInformation;
+import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
+import org.bouncycastle.tsp.TimeStampToken;
 import org.bouncycastle.asn1.cms.CMSAttributes;
 import org.bouncycastle.asn1.ess.ESSCertIDv2;
 import org.bouncycastle.asn1.ess.SigningCertificateV2;
@@ -65,6 +86,10 @@ public class WorldSigner {
 	private static Certificate[] chain;
 
 	public static void main(String[] a) throws Exception {
+		if (a.length == 2 && a[0].startsWith("check-")) {
+			Security.addProvider(new BouncyCastleProvider());
+			System.exit((a[0].equals("check-itext") ? itextCheck(a[1]) : pdfboxCheck(a[1])) ? 0 : 1);
+		}
 		if (a.length < 6) {
 			System.err.println("usage: WorldSigner itext|pdfbox IN OUT KEY.p12 PASS FIELD [KIND]");
 			System.exit(2);
@@ -174,5 +199,86 @@ public class WorldSigner {
 			}
 			o.close();
 		}
+	}
+	/* iText 5's verification of every signature and document timestamp. */
+	private static boolean itextCheck(String in) throws Exception {
+		PdfReader reader = new PdfReader(in);
+		AcroFields af = reader.getAcroFields();
+		boolean all = true;
+		List<String> names = af.getSignatureNames();
+		for (String name : names) {
+			PdfPKCS7 pk;
+			try {
+				pk = af.verifySignature(name, "BC");
+			} catch (com.itextpdf.text.ExceptionConverter e) {
+				Exception c = e; /* iText wraps its converters in converters */
+				while (c instanceof com.itextpdf.text.ExceptionConverter)
+					c = ((com.itextpdf.text.ExceptionConverter) c).getException();
+				if (!(c instanceof java.security.NoSuchAlgorithmException))
+					throw e;
+				System.out.printf("itext %s unsupported-algorithm%n", name);
+				continue;
+			}
+			boolean ok = pk.verify();
+			boolean ts = pk.isTsp() || pk.getTimeStampToken() == null || pk.verifyTimestampImprint();
+			System.out.printf("itext %s %s revision %d/%d whole=%b verify=%b timestamp=%b%n", name,
+					  pk.isTsp() ? "doc-timestamp" : "signature", af.getRevision(name),
+					  af.getTotalRevisions(), af.signatureCoversWholeDocument(name), ok, ts);
+			all &= ok && ts;
+		}
+		reader.close();
+		if (names.isEmpty())
+			System.out.println("itext: no signature");
+		return all && !names.isEmpty();
+	}
+
+	/* PDFBox's reading of every signature, BouncyCastle's verification of its CMS. */
+	@SuppressWarnings("unchecked")
+	private static boolean pdfboxCheck(String in) throws Exception {
+		byte[] file = Files.readAllBytes(Paths.get(in));
+		boolean all = true;
+		int n = 0;
+		try (PDDocument doc = PDDocument.load(file)) {
+			for (PDSignature sig : doc.getSignatureDictionaries()) {
+				byte[] signed = sig.getSignedContent(file), contents = sig.getContents(file);
+				boolean ok;
+				String what;
+				if ("ETSI.RFC3161".equals(sig.getSubFilter())) {
+					TimeStampToken t = new TimeStampToken(new CMSSignedData(contents));
+					byte[] h = MessageDigest.getInstance(t.getTimeStampInfo().getMessageImprintAlgOID().getId())
+							   .digest(signed);
+					X509CertificateHolder c = (X509CertificateHolder) t.getCertificates()
+						.getMatches(t.getSID()).iterator().next();
+					t.validate(new JcaSimpleSignerInfoVerifierBuilder().setProvider("BC").build(c));
+					ok = Arrays.equals(h, t.getTimeStampInfo().getMessageImprintDigest());
+					what = "doc-timestamp";
+				} else {
+					CMSSignedData cms = new CMSSignedData(new CMSProcessableByteArray(signed), contents);
+					SignerInformation si = cms.getSignerInfos().getSigners().iterator().next();
+					Collection<X509CertificateHolder> cs = cms.getCertificates().getMatches(si.getSID());
+					ok = si.verify(new JcaSimpleSignerInfoVerifierBuilder().setProvider("BC")
+							       .build(cs.iterator().next()));
+					if (si.getUnsignedAttributes() != null &&
+					    si.getUnsignedAttributes().get(PKCSObjectIdentifiers.id_aa_signatureTimeStampToken) != null) {
+						TimeStampToken t = new TimeStampToken(new CMSSignedData(
+							si.getUnsignedAttributes().get(PKCSObjectIdentifiers.id_aa_signatureTimeStampToken)
+								.getAttrValues().getObjectAt(0).toASN1Primitive().getEncoded()));
+						X509CertificateHolder c = (X509CertificateHolder) t.getCertificates()
+							.getMatches(t.getSID()).iterator().next();
+						t.validate(new JcaSimpleSignerInfoVerifierBuilder().setProvider("BC").build(c));
+						byte[] h = MessageDigest.getInstance(
+							t.getTimeStampInfo().getMessageImprintAlgOID().getId()).digest(si.getSignature());
+						ok &= Arrays.equals(h, t.getTimeStampInfo().getMessageImprintDigest());
+					}
+					what = "signature";
+				}
+				System.out.printf("pdfbox %d %s %s verify=%b%n", n + 1, what, sig.getSubFilter(), ok);
+				all &= ok;
+				n++;
+			}
+		}
+		if (n == 0)
+			System.out.println("pdfbox: no signature");
+		return all && n > 0;
 	}
 }

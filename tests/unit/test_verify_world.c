@@ -846,6 +846,24 @@ java_sign(const unsigned char *d, size_t n, const char *how, size_t *outn)
 	return read_file(vc_path("java_out.pdf"), outn);
 }
 
+/* PDFBox and BouncyCastle verify each of the file's nsigs signatures (WorldSigner check-pdfbox). */
+static void
+pdfbox_agrees(const char *name, size_t nsigs)
+{
+	size_t m, k = 0;
+	char *out, *p;
+
+	ck_assert_int_eq(run("cd %s && java -cp .:" JAVA_CP " WorldSigner check-pdfbox %s "
+			     ">java_check.txt 2>&1",
+			     vc_dir, name),
+			 0);
+	out = (char *)read_file(vc_path("java_check.txt"), &m);
+	for (p = out; (p = strstr(p, " verify=true")) != NULL; p++)
+		k++;
+	ck_assert_msg(k == nsigs && !strstr(out, "verify=false"), "%s: %s", name, out);
+	free(out);
+}
+
 /*
  * iText 5 signs in append mode after ours and rewrites the catalog with
  * /Version (the header's own) and the ESIC /Extensions: an allowed change,
@@ -871,6 +889,7 @@ START_TEST(itext_signs_between_ours)
 	crypto_verify_report_free(r);
 	three = vc_sign(two, n2, "rsa", 1, 0, &n3);
 	assert_valid(three, n3, 3, "ours_itext_ours.pdf");
+	pdfbox_agrees("ours_itext_ours.pdf", 3);
 	r = verify(three, n3);
 	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
 	ck_assert_int_eq(r->sigs[2].verdict, CRYPTO_VERDICT_VALID);
@@ -903,6 +922,7 @@ START_TEST(itext_certifies_pdfbox_and_ours_sign)
 	two = java_sign(one, n1, "pdfbox java_in.pdf java_out.pdf java_ec.p12 world pb cades", &n2);
 	three = vc_sign(two, n2, "rsa", 1, 0, &n3);
 	assert_valid(three, n3, 3, "itext_cert_pdfbox_ours.pdf");
+	pdfbox_agrees("itext_cert_pdfbox_ours.pdf", 3);
 	r = verify(three, n3);
 	ck_assert_int_eq(r->sigs[0].certifying, 2);
 	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
