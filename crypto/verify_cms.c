@@ -314,6 +314,8 @@ chain_check(const struct crypto_verify_opts *opts, X509 *signer, STACK_OF(X509) 
 	time_t at = rep->timestamp_ok == 1 ? rep->ts_time : opts->at;
 	enum crypto_verdict sev = CRYPTO_VERDICT_INVALID;
 	const char *reason;
+	size_t i;
+	int k;
 
 	memset(&res, 0, sizeof(res));
 	rep->checked_at = at ? at : time(NULL);
@@ -327,6 +329,13 @@ chain_check(const struct crypto_verify_opts *opts, X509 *signer, STACK_OF(X509) 
 	if (crypto_cert_check_ev(opts->trust, signer, extra, at, ev, &res, &ei) == SP_OK) {
 		rep->chain_ok = 1;
 		rep->rev_dss = res.rev_source == CRYPTO_REV_SRC_DSS;
+		rep->rev_item = 0;
+		for (k = PDF_DSS_OCSPS; rep->rev_dss && ev && k <= PDF_DSS_CRLS; k++)
+			for (i = 0; i < ev->n[k]; i++)
+				if (&ev->item[k][i] == res.rev_item) {
+					rep->rev_item = i + 1;
+					rep->rev_item_crl = k == PDF_DSS_CRLS;
+				}
 		crypto_cert_result_cleanup(&res);
 		return;
 	}
