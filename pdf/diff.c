@@ -282,6 +282,34 @@ same(qpdf_data qa, qpdf_oh a, qpdf_data qb, qpdf_oh b)
 	return eq;
 }
 
+/*
+ * An update keeps the file's encryption as it was: the same /Encrypt and the
+ * same first /ID, from which the key comes. A reader decrypts every object,
+ * the signed revision's too, as the last trailer says: an update that adds,
+ * drops or changes either changes what every earlier object reads as.
+ */
+static void
+encryption_kept(struct pdf_diff *out, qpdf_data qo, qpdf_oh to, qpdf_data qn, qpdf_oh tn)
+{
+	int eo = qpdf_oh_has_key(qo, to, "/Encrypt"), en = qpdf_oh_has_key(qn, tn, "/Encrypt");
+	qpdf_oh io = qpdf_oh_get_key_if_dict(qo, to, "/ID"),
+		in = qpdf_oh_get_key_if_dict(qn, tn, "/ID");
+
+	if (!eo && !en)
+		return;
+	if (!eo)
+		note(out, 0, 0, 0, 0, "encryption added");
+	else if (!en)
+		note(out, 0, 0, 0, 0, "encryption removed");
+	else if (!same(qo, qpdf_oh_get_key_if_dict(qo, to, "/Encrypt"), qn,
+		       qpdf_oh_get_key_if_dict(qn, tn, "/Encrypt")) ||
+		 !qpdf_oh_is_array(qo, io) || !qpdf_oh_is_array(qn, in) ||
+		 qpdf_oh_get_array_n_items(qo, io) < 1 || qpdf_oh_get_array_n_items(qn, in) < 1 ||
+		 !same(qo, qpdf_oh_get_array_item(qo, io, 0), qn,
+		       qpdf_oh_get_array_item(qn, in, 0)))
+		note(out, 0, 0, 0, 0, "encryption changed (/Encrypt or the first /ID)");
+}
+
 /* A signature field, or a widget whose field is one. */
 static int
 is_sig_field(qpdf_data q, qpdf_oh h, int *visible)
@@ -784,8 +812,7 @@ pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf
 	c.dss = ref_id(older->q, qpdf_get_root(older->q), "/DSS");
 	if (ref_id(newer->q, tn, "/Root") != c.root || c.root == 0)
 		note(out, 0, 0, 0, 0, "the trailer's /Root was replaced");
-	if (qpdf_oh_has_key(newer->q, tn, "/Encrypt"))
-		note(out, 0, 0, 0, 0, "encryption added");
+	encryption_kept(out, older->q, to, newer->q, tn);
 	c.refs = refs;
 	if (diff_xref_entries(newer, rev, &self, &x, &nx) < 0) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "revision_structure",

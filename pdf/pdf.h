@@ -61,7 +61,9 @@ struct pdf_page_info {
  * As pdf_doc_open, for reading only (verification): data is borrowed (it
  * must outlive the document, nothing is copied) and objects are parsed when
  * used, not all at open; call pdf_doc_damaged() after use, since a repair
- * qpdf makes on the way shows only then.
+ * qpdf makes on the way shows only then. A file encrypted with an empty user
+ * password opens (signed files the world writes are, at times: the
+ * signatures' /Contents are not encrypted); one that needs a password does not.
  */
 int pdf_doc_open_view(const unsigned char *data, size_t len, struct pdf_doc **out,
 		      struct sp_errinfo *ei) SP_WUR;

@@ -5,9 +5,10 @@
  * Apache PDFBox 2 (saveIncremental with a BouncyCastle CMS). Both are
  * Debian's packages (libitext5-java, libpdfbox2-java, libbcpkix-java).
  *
- *   java WorldSigner itext  IN OUT KEY.p12 PASS FIELD [certify]
+ *   java WorldSigner itext  IN OUT KEY.p12 PASS FIELD [certify|owner=PASSWORD]
  *   java WorldSigner pdfbox IN OUT KEY.p12 PASS FIELD cades|cades-st|pkcs7
  *   java WorldSigner check-itext|check-pdfbox IN
+ *   java WorldSigner stamp IN OUT OWNER-PASSWORD|-
  *
  * The checks are a second and third pair of eyes besides poppler's pdfsig,
  * which cannot check a document timestamp: every signature and document
@@ -16,7 +17,9 @@
  * RSA signatures, not the ecdsa-with-SHA256 algorithm identifier RFC 5754
  * has CMS use), or as PDFBox reads it with BouncyCastle verifying the CMS
  * (a signature timestamp's and a document timestamp's imprint and token
- * signature too). One line per signature; exit 1 when any fails.
+ * signature too). One line per signature; exit 1 when any fails. stamp is
+ * an unsigned iText update that writes on page 1 (what a signature must not
+ * allow), encrypted as the file is.
  *
  * pdfbox's kinds: cades is ETSI.CAdES.detached with the ESS
  * signing-certificate-v2 attribute and no signing-time (PAdES baseline B);
@@ -90,6 +93,10 @@ public class WorldSigner {
 			Security.addProvider(new BouncyCastleProvider());
 			System.exit((a[0].equals("check-itext") ? itextCheck(a[1]) : pdfboxCheck(a[1])) ? 0 : 1);
 		}
+		if (a.length == 4 && a[0].equals("stamp")) {
+			stamp(a[1], a[2], a[3].equals("-") ? null : a[3]);
+			return;
+		}
 		if (a.length < 6) {
 			System.err.println("usage: WorldSigner itext|pdfbox IN OUT KEY.p12 PASS FIELD [KIND]");
 			System.exit(2);
@@ -104,7 +111,8 @@ public class WorldSigner {
 		chain = ks.getCertificateChain(alias);
 		String kind = a.length > 6 ? a[6] : "";
 		if (a[0].equals("itext"))
-			itext(a[1], a[2], a[5], kind.equals("certify"));
+			itext(a[1], a[2], a[5], kind.equals("certify"),
+			      kind.startsWith("owner=") ? kind.substring(6) : null);
 		else if (a[0].equals("pdfbox"))
 			pdfbox(a[1], a[2], a[5], kind);
 		else
@@ -115,10 +123,13 @@ public class WorldSigner {
 		return key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
 	}
 
-	/* iText 5: an incremental update (append mode) with a visible widget on page 1. */
-	private static void itext(String in, String out, String field, boolean certify)
+	/*
+	 * iText 5: an incremental update (append mode) with a visible widget on page 1;
+	 * an encrypted file opened with its owner password stays encrypted.
+	 */
+	private static void itext(String in, String out, String field, boolean certify, String owner)
 		throws Exception {
-		PdfReader reader = new PdfReader(in);
+		PdfReader reader = owner != null ? new PdfReader(in, owner.getBytes()) : new PdfReader(in);
 		try (FileOutputStream os = new FileOutputStream(out)) {
 			PdfStamper stamper = PdfStamper.createSignature(reader, os, '\0', null, true);
 			PdfSignatureAppearance app = stamper.getSignatureAppearance();
@@ -130,6 +141,22 @@ public class WorldSigner {
 			ExternalSignature sig = new PrivateKeySignature(key, "SHA-256", null);
 			MakeSignature.signDetached(app, new BouncyCastleDigest(), sig, chain, null, null,
 						   null, 0, MakeSignature.CryptoStandard.CADES);
+		}
+		reader.close();
+	}
+
+	/* An unsigned incremental update: text over page 1's content. */
+	private static void stamp(String in, String out, String owner) throws Exception {
+		PdfReader reader = owner != null ? new PdfReader(in, owner.getBytes()) : new PdfReader(in);
+		try (FileOutputStream os = new FileOutputStream(out)) {
+			PdfStamper stamper = new PdfStamper(reader, os, '\0', true);
+			com.itextpdf.text.pdf.PdfContentByte over = stamper.getOverContent(1);
+			over.beginText();
+			over.setFontAndSize(com.itextpdf.text.pdf.BaseFont.createFont(), 12);
+			over.setTextMatrix(72, 400);
+			over.showText("Amount: 999,999 EUR");
+			over.endText();
+			stamper.close();
 		}
 		reader.close();
 	}

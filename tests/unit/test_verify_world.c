@@ -997,6 +997,122 @@ START_TEST(catalog_version_only_rises)
 }
 END_TEST
 
+/*
+ * An unsigned update whose trailer is the last one's with /Prev set and
+ * "/Encrypt" and "/ID" as given (NULL: left out), no object: d must end
+ * with a classic trailer (as iText writes in append mode).
+ */
+static unsigned char *
+trailer_update(const unsigned char *d, size_t n, const char *encrypt, const char *id, size_t *outn)
+{
+	const unsigned char *t = NULL, *p;
+	long long prev = -1;
+	int size = 0, root = 0, i;
+	char *out;
+	size_t cap = n + 512;
+
+	for (p = d; (p = memmem(p, n - (size_t)(p - d), "trailer", 7)) != NULL; p++)
+		t = p;
+	ck_assert_ptr_nonnull(t);
+	for (p = d; (p = memmem(p, n - (size_t)(p - d), "startxref", 9)) != NULL; p++)
+		ck_assert_int_eq(sscanf((const char *)p + 9, "%lld", &prev), 1);
+	p = memmem(t, n - (size_t)(t - d), "/Size", 5);
+	ck_assert(p && sscanf((const char *)p + 5, "%d", &size) == 1);
+	p = memmem(t, n - (size_t)(t - d), "/Root", 5);
+	ck_assert(p && sscanf((const char *)p + 5, "%d", &root) == 1);
+	out = malloc(cap);
+	memcpy(out, d, n);
+	i = snprintf(out + n, cap - n,
+		     "xref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size %d /Root %d 0 R /Prev %lld "
+		     "%s%s%s%s>>\nstartxref\n%zu\n%%%%EOF\n",
+		     size, root, prev, encrypt ? "/Encrypt " : "", encrypt ? encrypt : "",
+		     id ? " /ID " : "", id ? id : "", n);
+	ck_assert(i > 0 && (size_t)i < cap - n);
+	*outn = n + (size_t)i;
+	return (unsigned char *)out;
+}
+
+/*
+ * A contract protected with an owner password only (AES-128, AES-256, RC4), as
+ * the world sends them, signed twice by iText in its encryption: verified
+ * (qpdf decrypts with the empty user password), each signature intact, the
+ * first with allowed changes; then an unsigned update that writes on the
+ * page, one that drops the encryption and one that changes the first /ID
+ * (the key) are disallowed. Our writer refuses to add to an encrypted file.
+ */
+START_TEST(encrypted_signed_by_itext)
+{
+	static const char *const how[] = {
+		"--encrypt '' owner 128 --use-aes=y --", "--encrypt '' owner 256 --force-R5 --",
+		"--allow-weak-crypto --encrypt '' owner 128 --use-aes=n --"
+	};
+	size_t n0, n1, n2, n3, k;
+	unsigned char *b = qpdf_tool(base, base_len, how[_i], &n0), *one, *two, *three;
+	struct crypto_verify_report *r;
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	char enc[32];
+	const unsigned char *e;
+
+	ck_assert_ptr_nonnull(memmem(b, n0, "/Encrypt", 8));
+	one = java_sign(b, n0, "itext java_in.pdf java_out.pdf java_rsa.p12 world s1 owner=owner",
+			&n1);
+	two = java_sign(one, n1, "itext java_in.pdf java_out.pdf java_rsa.p12 world s2 owner=owner",
+			&n2);
+	assert_valid(two, n2, 2, "encrypted_itext2.pdf");
+	pdfbox_agrees("encrypted_itext2.pdf", 2);
+	r = verify(two, n2);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	ck_assert_str_eq(r->sigs[1].field, "s2");
+	ck_assert_str_eq(r->sigs[1].level, "pades_b");
+	crypto_verify_report_free(r);
+	/* our writer adds nothing to it (its update would not be encrypted) */
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open(two, n2, &doc, &ei), SP_ERR_UNSUPPORTED);
+	ck_assert_str_eq(ei.reason, "pdf_encrypted");
+	/* what a signature must not allow */
+	write_file(vc_path("enc_in.pdf"), two, n2);
+	ck_assert_int_eq(run("cd %s && java -cp .:" JAVA_CP
+			     " WorldSigner stamp enc_in.pdf enc_stamped.pdf owner >>pki.log 2>&1",
+			     vc_dir),
+			 0);
+	three = read_file(vc_path("enc_stamped.pdf"), &n3);
+	r = verify(three, n3);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[1].reasons[0], "disallowed_changes");
+	crypto_verify_report_free(r);
+	free(three);
+	e = memmem(two + n1, n2 - n1, "/Encrypt ", 9);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(sscanf((const char *)e + 9, "%31[0-9 R]", enc), 1);
+	for (k = 0; k < 2; k++) {
+		struct crypto_verify_opts o = { .trust = trust };
+		int rc;
+		three = trailer_update(two, n2, k ? enc : NULL,
+				       k ? "[<00112233445566778899AABBCCDDEEFF> <00>]" : NULL, &n3);
+		sp_errinfo_init(&ei);
+		r = NULL;
+		rc = crypto_pdf_verify(three, n3, &o, &r, &ei);
+		/* another first /ID gives R4's key check another key: nothing opens then */
+		if (rc != SP_OK) {
+			ck_assert_msg(k == 1 && _i != 1 && !strcmp(ei.reason, "pdf_encrypted"),
+				      "trailer %zu: %s", k, ei.msg);
+		} else {
+			ck_assert_uint_eq(r->nsigs, 2);
+			ck_assert_msg(r->sigs[1].verdict == CRYPTO_VERDICT_INVALID &&
+					      r->sigs[1].ndisallowed >= 1,
+				      "trailer %zu: %s", k,
+				      crypto_verdict_name(r->sigs[1].verdict));
+		}
+		crypto_verify_report_free(r);
+		free(three);
+	}
+	free(two);
+	free(one);
+	free(b);
+}
+END_TEST
+
 static Suite *
 world_suite(void)
 {
@@ -1024,6 +1140,7 @@ world_suite(void)
 	tcase_add_test(tc, itext_signs_between_ours);
 	tcase_add_test(tc, itext_certifies_pdfbox_and_ours_sign);
 	tcase_add_test(tc, catalog_version_only_rises);
+	tcase_add_loop_test(tc, encrypted_signed_by_itext, 0, 3);
 	suite_add_tcase(s, tc);
 	return s;
 }
