@@ -824,7 +824,10 @@ struct crypto_sig_report {
 	   PAdES baseline: not SubFilter ETSI.CAdES.detached, without ESS
 	   signing-certificate(-v2), or with signing-time), "" (document timestamps) */
 	char level[16];
-	int rev_dss; /* 1: the signer's revocation was answered by the document's /DSS */
+	/* 1: the signer's revocation was answered by revocation data the document embeds:
+	   its /DSS, or the signature's adbe-revocationInfoArchival attribute (Acrobat,
+	   iText) */
+	int rev_dss;
 	/* ... by which item of the last DSS: 1 + its index among the OCSP responses
 	   (rev_item_crl 0) or the CRLs (1); 0 when not answered by the DSS */
 	size_t rev_item;

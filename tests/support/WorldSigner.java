@@ -5,7 +5,7 @@
  * Apache PDFBox 2 (saveIncremental with a BouncyCastle CMS). Both are
  * Debian's packages (libitext5-java, libpdfbox2-java, libbcpkix-java).
  *
- *   java WorldSigner itext  IN OUT KEY.p12 PASS FIELD [certify|owner=PASSWORD]
+ *   java WorldSigner itext  IN OUT KEY.p12 PASS FIELD [certify|owner=PASSWORD|crl=FILE]
  *   java WorldSigner pdfbox IN OUT KEY.p12 PASS FIELD cades|cades-st|pkcs7
  *   java WorldSigner check-itext|check-pdfbox IN
  *   java WorldSigner stamp IN OUT OWNER-PASSWORD|-
@@ -112,7 +112,8 @@ public class WorldSigner {
 		String kind = a.length > 6 ? a[6] : "";
 		if (a[0].equals("itext"))
 			itext(a[1], a[2], a[5], kind.equals("certify"),
-			      kind.startsWith("owner=") ? kind.substring(6) : null);
+			      kind.startsWith("owner=") ? kind.substring(6) : null,
+			      kind.startsWith("crl=") ? kind.substring(4) : null);
 		else if (a[0].equals("pdfbox"))
 			pdfbox(a[1], a[2], a[5], kind);
 		else
@@ -125,10 +126,11 @@ public class WorldSigner {
 
 	/*
 	 * iText 5: an incremental update (append mode) with a visible widget on page 1;
-	 * an encrypted file opened with its owner password stays encrypted.
+	 * an encrypted file opened with its owner password stays encrypted; a CRL
+	 * given goes into the signature's adbe-revocationInfoArchival attribute.
 	 */
-	private static void itext(String in, String out, String field, boolean certify, String owner)
-		throws Exception {
+	private static void itext(String in, String out, String field, boolean certify, String owner,
+				  String crl) throws Exception {
 		PdfReader reader = owner != null ? new PdfReader(in, owner.getBytes()) : new PdfReader(in);
 		try (FileOutputStream os = new FileOutputStream(out)) {
 			PdfStamper stamper = PdfStamper.createSignature(reader, os, '\0', null, true);
@@ -139,7 +141,12 @@ public class WorldSigner {
 			if (certify)
 				app.setCertificationLevel(PdfSignatureAppearance.CERTIFIED_FORM_FILLING);
 			ExternalSignature sig = new PrivateKeySignature(key, "SHA-256", null);
-			MakeSignature.signDetached(app, new BouncyCastleDigest(), sig, chain, null, null,
+			java.util.List<com.itextpdf.text.pdf.security.CrlClient> crls = null;
+			if (crl != null)
+				crls = java.util.Collections.singletonList(
+					new com.itextpdf.text.pdf.security.CrlClientOffline(
+						Files.readAllBytes(Paths.get(crl))));
+			MakeSignature.signDetached(app, new BouncyCastleDigest(), sig, chain, crls, null,
 						   null, 0, MakeSignature.CryptoStandard.CADES);
 		}
 		reader.close();

@@ -1113,6 +1113,68 @@ START_TEST(encrypted_signed_by_itext)
 }
 END_TEST
 
+/*
+ * Acrobat's and iText's way to carry revocation data: inside the signature,
+ * in the adbe-revocationInfoArchival signed attribute. With revocation
+ * required and no network, a signature that carries a current CRL is valid
+ * from it (revocation_embedded), one without is indeterminate, and one whose
+ * CRL says the signer was revoked before it signed is invalid.
+ */
+START_TEST(adobe_revocation_archival)
+{
+	struct crypto_revocation_opts ro = { .require_revocation = 1 };
+	const char *roots[1] = { vc_path("ca.pem") };
+	struct crypto_trust *strict = NULL;
+	struct crypto_verify_opts o;
+	struct crypto_verify_report *r;
+	struct sp_errinfo ei;
+	unsigned char *one;
+	size_t n1, k;
+	static const char *const how[] = {
+		"itext java_in.pdf java_out.pdf java_rsa.p12 world crl1 crl=good.crl",
+		"itext java_in.pdf java_out.pdf java_rsa.p12 world nocrl",
+		"itext java_in.pdf java_out.pdf java_rsa.p12 world crl2 crl=revoked.crl",
+	};
+	static const enum crypto_verdict want[] = { CRYPTO_VERDICT_VALID,
+						    CRYPTO_VERDICT_INDETERMINATE,
+						    CRYPTO_VERDICT_INVALID };
+
+	sp_errinfo_init(&ei);
+	ck_assert(crypto_trust_new(roots, 1, NULL, 0, NULL, 0, &ro, &strict, &ei) == SP_OK);
+	/* a CRL of the root, then one after the rsa signer's revocation (openssl ca) */
+	ck_assert_int_eq(run("cd %s && ( mkdir -p ca && : >ca/index.txt && echo 01 >ca/crlnumber "
+			     "&& printf '[ca]\\ndefault_ca=c\\n[c]\\ndatabase=ca/index.txt\\n"
+			     "crlnumber=ca/crlnumber\\ndefault_md=sha256\\ndefault_crl_days=7\\n' "
+			     ">ca.cnf && openssl ca -batch -config ca.cnf -gencrl -keyfile ca.key "
+			     "-cert ca.pem -out good.pem && openssl crl -in good.pem -outform DER "
+			     "-out good.crl && openssl ca -batch -config ca.cnf -keyfile ca.key "
+			     "-cert ca.pem -revoke rsa.pem && openssl ca -batch -config ca.cnf "
+			     "-gencrl -keyfile ca.key -cert ca.pem -out revoked.pem && openssl crl "
+			     "-in revoked.pem -outform DER -out revoked.crl ) >>pki.log 2>&1",
+			     vc_dir),
+			 0);
+	for (k = 0; k < 3; k++) {
+		one = java_sign(base, base_len, how[k], &n1);
+		memset(&o, 0, sizeof(o));
+		o.trust = strict;
+		r = NULL;
+		sp_errinfo_init(&ei);
+		ck_assert_msg(crypto_pdf_verify(one, n1, &o, &r, &ei) == SP_OK, "%s", ei.msg);
+		ck_assert_uint_eq(r->nsigs, 1);
+		ck_assert_msg(r->sigs[0].verdict == want[k], "%s: %s %s", how[k],
+			      crypto_verdict_name(r->sigs[0].verdict), r->sigs[0].message);
+		ck_assert_int_eq(r->sigs[0].rev_dss, k == 0);
+		ck_assert_uint_eq(r->sigs[0].rev_item, 0); /* not a DSS item */
+		ck_assert_str_eq(r->sigs[0].reasons[0], k == 0   ? ""
+							: k == 1 ? "revocation_unknown"
+								 : "cert_revoked");
+		crypto_verify_report_free(r);
+		free(one);
+	}
+	crypto_trust_free(strict);
+}
+END_TEST
+
 static Suite *
 world_suite(void)
 {
@@ -1141,6 +1203,7 @@ world_suite(void)
 	tcase_add_test(tc, itext_certifies_pdfbox_and_ours_sign);
 	tcase_add_test(tc, catalog_version_only_rises);
 	tcase_add_loop_test(tc, encrypted_signed_by_itext, 0, 3);
+	tcase_add_test(tc, adobe_revocation_archival);
 	suite_add_tcase(s, tc);
 	return s;
 }
