@@ -3,8 +3,8 @@
 --
 -- Each statement a PL/pgSQL function runs (and each PERFORM, and each
 -- expression that reads a table) starts and ends an executor of its own,
--- even from a cached plan: about 30,000 instructions before the first row.
--- A signing ran ~55 of them (bench/bench_pg_callgrind.py). Here the ones
+-- even from a cached plan: 20,000 to 30,000 instructions before the first
+-- row. A signing ran 51 of them. Here the ones
 -- that read what a neighbouring statement of the same function already
 -- reads, in the same snapshot or under the locks it holds, are folded into
 -- it:
@@ -35,7 +35,8 @@
 --   business_type_name (a function call and a statement per reply).
 --
 -- Measured (bench/bench_pg_signing.py's held mode, pg_stat_statements with
--- track = all): 52 statements per signing before, 37 after. PostgreSQL's
+-- track = all): 51 statements per signing before (the server's 4 and what
+-- they run), 36 after. PostgreSQL's
 -- instructions per signing (bench/bench_pg_callgrind.py build 40 10): 9.04M
 -- -> 8.70M; with BENCH_CG_CONTRACTS=600 (bench_load.py's data set, index
 -- scans): 7.45M -> 7.26M.
