@@ -4,10 +4,9 @@
 -- Each statement a PL/pgSQL function runs (and each PERFORM, and each
 -- expression that reads a table) starts and ends an executor of its own,
 -- even from a cached plan: 20,000 to 30,000 instructions before the first
--- row. A signing ran 51 of them. Here the ones
--- that read what a neighbouring statement of the same function already
--- reads, in the same snapshot or under the locks it holds, are folded into
--- it:
+-- row. A signing ran 51 of them. Here the ones that read what a neighbouring
+-- statement of the same function already reads, in the same snapshot or
+-- under the locks it holds, are folded into it:
 --
 -- - audit_events_chain renders the event's trail in the UPDATE of its chain
 --   head (RETURNING), through audit_trail_json, an inlinable SQL function;
@@ -36,10 +35,10 @@
 --
 -- Measured (bench/bench_pg_signing.py's held mode, pg_stat_statements with
 -- track = all): 51 statements per signing before (the server's 4 and what
--- they run), 36 after. PostgreSQL's
--- instructions per signing (bench/bench_pg_callgrind.py build 40 10): 9.04M
--- -> 8.70M; with BENCH_CG_CONTRACTS=600 (bench_load.py's data set, index
--- scans): 7.45M -> 7.26M.
+-- they run), 36 after. PostgreSQL's instructions per signing
+-- (bench/bench_pg_callgrind.py build 40 10): 9.04M -> 8.70M; with
+-- BENCH_CG_CONTRACTS=600 (bench_load.py's data set, index scans): 7.45M ->
+-- 7.26M.
 
 -- ---------------------------------------------------------------------------
 -- An audit event as the API shows it (017's rendering, the same expression):
