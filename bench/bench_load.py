@@ -54,6 +54,13 @@ def loop_ns(pid):
         return int(f.read().split()[0])
 
 
+def loop_ticks(pid):
+    """(user, system) clock ticks of the server's main thread (the event loop)."""
+    with open("/proc/%d/task/%d/stat" % (pid, pid)) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]), int(fields[12])
+
+
 def syscalls_report(tdir, pid, total):
     """System calls per signing from strace -ff's files (one per thread)."""
     import collections
@@ -86,6 +93,10 @@ def main(argv):
     os.environ["SEALPACT_TEST_PGDIR"] = os.path.join(tmp, "pg")
     sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
     import harness
+    # BENCH_DURABLE=1: PostgreSQL as deployed (deploy/pgcluster.sh without --fast:
+    # fsync, synchronous commit and full-page writes on), not the tests' cluster
+    if os.environ.get("BENCH_DURABLE"):
+        os.environ["SEALPACT_TEST_PG_DURABLE"] = "1"
     subprocess.run(["bash", os.path.join(ROOT, "tests", "support", "pgtmp.sh"), "start",
                     os.path.join(tmp, "pg")], check=True, capture_output=True)
     pki = server = db = None
@@ -202,8 +213,10 @@ def main(argv):
                 f.write("pgpid %s\n" % pm.readline().strip())
             for n in numbers:
                 f.write("contract %s\n" % n)
-        print("bench_load: level %s, %s" % (
+        print("bench_load: level %s, PostgreSQL %s, %s" % (
             os.environ.get("BENCH_LEVEL") or "B-LTA (default)",
+            "durable (BENCH_DURABLE: fsync, synchronous_commit, full_page_writes on)"
+            if os.environ.get("BENCH_DURABLE") else "the tests' (fsync off)",
             "cold (BENCH_COLD)" if os.environ.get("BENCH_COLD") else
             "steady state: after %d warm-up signings, VACUUM ANALYZE and CHECKPOINT" % warm))
         print("bench_load: %d signings of a 10-page contract (%d bytes), RSA-2048, built-in "
@@ -249,11 +262,14 @@ def main(argv):
                                       os.path.join(tdir, "t"), "-p", str(server.proc.pid)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1)
-        loop0 = loop_ns(server.proc.pid)
+        loop0, lt0 = loop_ns(server.proc.pid), loop_ticks(server.proc.pid)
         p = subprocess.run([os.path.join(build, "bench", "bench_load"), jobfile])
-        loop1 = loop_ns(server.proc.pid)
-        print("  loop thread CPU per signing: %.3f ms (/proc/%d/task/%d/schedstat)" % (
-            (loop1 - loop0) / 1e6 / total, server.proc.pid, server.proc.pid))
+        loop1, lt1 = loop_ns(server.proc.pid), loop_ticks(server.proc.pid)
+        tick = os.sysconf("SC_CLK_TCK") / 1e3
+        print("  loop thread CPU per signing: %.3f ms (/proc/%d/task/%d/schedstat; user %.2f, "
+              "system %.2f from its stat)" % (
+                  (loop1 - loop0) / 1e6 / total, server.proc.pid, server.proc.pid,
+                  (lt1[0] - lt0[0]) / tick / total, (lt1[1] - lt0[1]) / tick / total))
         if trace is not None:
             trace.send_signal(2)
             trace.wait()
