@@ -61,6 +61,37 @@ def loop_ticks(pid):
     return int(fields[11]), int(fields[12])
 
 
+def switches(pid, tid=None):
+    """Context switches (voluntary, involuntary) of one thread, or of every thread of pid
+    and of its child processes (PostgreSQL's postmaster: its backends)."""
+    def one(path):
+        v = n = 0
+        try:
+            with open(path) as f:
+                for line in f:
+                    if line.startswith("voluntary_ctxt_switches"):
+                        v = int(line.split()[1])
+                    elif line.startswith("nonvoluntary_ctxt_switches"):
+                        n = int(line.split()[1])
+        except OSError:
+            pass
+        return v, n
+    if tid is not None:
+        return one("/proc/%d/task/%d/status" % (pid, tid))
+    pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                                                     text=True).stdout.split()]
+    v = n = 0
+    for p in pids:
+        try:
+            tids = os.listdir("/proc/%d/task" % p)
+        except OSError:
+            continue
+        for t in tids:
+            a, b = one("/proc/%d/task/%s/status" % (p, t))
+            v, n = v + a, n + b
+    return v, n
+
+
 def syscalls_report(tdir, pid, total):
     """System calls per signing from strace -ff's files (one per thread)."""
     import collections
@@ -262,14 +293,24 @@ def main(argv):
                                       os.path.join(tdir, "t"), "-p", str(server.proc.pid)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1)
+        pmpid = int(open(os.path.join(open(os.path.join(tmp, "pg", "datadir")).read().strip(),
+                                      "postmaster.pid")).readline())
+        sw0 = (switches(server.proc.pid, server.proc.pid), switches(server.proc.pid),
+               switches(pmpid))
         loop0, lt0 = loop_ns(server.proc.pid), loop_ticks(server.proc.pid)
         p = subprocess.run([os.path.join(build, "bench", "bench_load"), jobfile])
         loop1, lt1 = loop_ns(server.proc.pid), loop_ticks(server.proc.pid)
+        sw1 = (switches(server.proc.pid, server.proc.pid), switches(server.proc.pid),
+               switches(pmpid))
         tick = os.sysconf("SC_CLK_TCK") / 1e3
         print("  loop thread CPU per signing: %.3f ms (/proc/%d/task/%d/schedstat; user %.2f, "
               "system %.2f from its stat)" % (
                   (loop1 - loop0) / 1e6 / total, server.proc.pid, server.proc.pid,
                   (lt1[0] - lt0[0]) / tick / total, (lt1[1] - lt0[1]) / tick / total))
+        print("  context switches per signing (voluntary + involuntary, /proc/*/status): "
+              "loop thread %s, server %s, PostgreSQL %s" % tuple(
+                  "%.2f + %.2f" % ((b[0] - a[0]) / total, (b[1] - a[1]) / total)
+                  for a, b in zip(sw0, sw1)))
         if trace is not None:
             trace.send_signal(2)
             trace.wait()
