@@ -12,11 +12,8 @@
  */
 #include "db_int.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 
 static void conn_start(struct db_conn *c);
 static void conn_take_next(struct db_conn *c);
@@ -156,16 +153,6 @@ conn_attempt_failed_pq(struct db_conn *c)
 	conn_attempt_failed(c, m != NULL && *m ? m : "could not connect");
 }
 
-static int
-socket_is_tcp(evutil_socket_t fd)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-
-	return fd >= 0 && getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
-	       (ss.ss_family == AF_INET || ss.ss_family == AF_INET6);
-}
-
 static void
 conn_connected(struct db_conn *c)
 {
@@ -178,7 +165,6 @@ conn_connected(struct db_conn *c)
 	evtimer_del(c->ev_timer);
 	c->state = CONN_IDLE;
 	c->backoff_ms = DB_BACKOFF_MIN_MS;
-	c->tcp = socket_is_tcp(PQsocket(c->pg));
 	pool->connected++;
 	pool->last_failed = 0;
 	/* An idle connection watches reads so that a server shutdown is noticed now. */
@@ -285,32 +271,6 @@ conn_flush(struct db_conn *c)
 }
 
 /*
- * libpq sends a message of 8 KB or more as soon as it is complete
- * (pqPutMsgEnd), so a query whose Bind is that large went out as two TCP
- * segments: the Bind, then Describe/Execute/Sync at PQflush. The backend
- * woke up for the first, read it, found the rest missing and slept again
- * (recv EAGAIN, epoll_wait), to wake up for the second; on 2 cores each
- * wake-up also preempted the loop right after its send(). Corked, the
- * kernel holds the bytes until the flush and sends them as one: one wake-up.
- * Estimated from the parameters' bytes plus the message's framing (name,
- * lengths, formats), on the safe side; below it nothing is corked.
- */
-#define CORK_BIND_BYTES 8192
-
-static int
-conn_cork_wanted(const struct db_conn *c, const struct db_query *q)
-{
-	return c->tcp && q->bytes + 64 + (size_t)q->nparams * 10 >= CORK_BIND_BYTES;
-}
-
-static void
-conn_cork(const struct db_conn *c, int on)
-{
-	/* Best effort: without it the query still goes, in two segments. */
-	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
-}
-
-/*
  * Send q on c: as the connection's prepared statement when q asks for one
  * (preparing it first when this connection has not yet: the execution
  * follows from conn_query_finished), else unnamed. -1: the connection was
@@ -320,16 +280,12 @@ static int
 conn_send(struct db_conn *c, struct db_query *q)
 {
 	struct db_stmt *st = NULL;
-	int ok, r, i = -1, cork;
+	int ok, i = -1;
 
 	if (q->prepare && !c->pool->no_prepare && (i = db_stmt_lookup(c, q->sql)) >= 0 &&
 	    c->stmts[i].mode != STMT_UNNAMED)
 		st = &c->stmts[i];
 	c->stmt = i;
-	/* (a Parse of the statement alone carries no parameters: never corked) */
-	cork = !(st != NULL && st->mode == STMT_NEW) && conn_cork_wanted(c, q);
-	if (cork)
-		conn_cork(c, 1);
 	if (st != NULL && st->mode == STMT_NEW) {
 		c->phase = PH_PREPARE;
 		ok = PQsendPrepare(c->pg, st->name, q->sql, q->nparams, NULL);
@@ -347,11 +303,7 @@ conn_send(struct db_conn *c, struct db_query *q)
 		conn_lost_pq(c);
 		return -1;
 	}
-	r = conn_flush(c);
-	/* Uncorked, what is in the socket goes now; a rest libpq still holds follows uncorked. */
-	if (cork && r == 0)
-		conn_cork(c, 0);
-	return r;
+	return conn_flush(c);
 }
 
 void

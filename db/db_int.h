@@ -106,7 +106,6 @@ struct db_query {
 	int *lengths;
 	int *formats;
 	int binary_result;
-	size_t bytes;  /* of the parameters' values, to tell a Bind of 8 KB or more */
 	int prepare;   /* db_query_send_prepared(): run as the connection's named statement */
 	int retried;   /* times the statement was sent again (lost by the server) */
 	PGresult *res; /* the result handed to cb on success */
@@ -155,7 +154,6 @@ struct db_conn {
 	int stmt;          /* index in stmts of the running query's statement */
 	int just_prepared; /* the execution follows this query's own PQsendPrepare */
 	int resend;        /* the statement was lost: send the query again when it finishes */
-	int tcp;           /* the socket is TCP (TCP_CORK applies) */
 };
 
 struct db_pool {

@@ -283,7 +283,6 @@ query_new(struct db_pool *pool, const char *sql, int nparams, const struct db_pa
 		return SP_ERR_NOMEM;
 	q->pool = pool;
 	q->nparams = nparams;
-	q->bytes = data;
 	q->values = (const char **)(q + 1);
 	q->lengths = (int *)(q->values + nparams);
 	q->formats = q->lengths + nparams;
