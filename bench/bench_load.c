@@ -21,7 +21,7 @@
  * JOBFILE (written by bench/bench_load.py, which sets up the server, the
  * contracts and the session) has one "key value" a line:
  *   url URL          the server's base URL
- *   cacert PATH      the CA of its TLS certificate (absent: plain HTTP)
+ *   cacert PATH      the CA of its TLS certificate (https; absent: the system's CAs)
  *   token T          the signer's bearer token
  *   cert B64         the signing certificate, DER in base64
  *   key PATH         its private key (PEM)
@@ -175,8 +175,8 @@ url_parse(void)
 		/* As libcurl did: the peer's chain to cacert, TLS 1.2 or later. */
 		if ((srv.tls = SSL_CTX_new(TLS_client_method())) == NULL ||
 		    SSL_CTX_set_min_proto_version(srv.tls, TLS1_2_VERSION) != 1 ||
-		    SSL_CTX_load_verify_locations(srv.tls, job.cacert[0] ? job.cacert : NULL,
-						  NULL) != 1)
+		    (job.cacert[0] ? SSL_CTX_load_verify_locations(srv.tls, job.cacert, NULL)
+				   : SSL_CTX_set_default_verify_paths(srv.tls)) != 1)
 			return -1;
 		SSL_CTX_set_verify(srv.tls, SSL_VERIFY_PEER, NULL);
 		/* Whole records in one read(), not a 5-byte header and then its body. */
@@ -239,8 +239,8 @@ hconn_open(struct hconn *hc)
 		return 0;
 fail:
 	fprintf(stderr, "bench_load: TLS to %s: %s\n", srv.hostport,
-		ERR_reason_error_string(ERR_get_error()) ? ERR_reason_error_string(ERR_peek_error())
-							 : "handshake failed");
+		ERR_peek_error() != 0 ? ERR_reason_error_string(ERR_peek_error())
+				      : "handshake failed");
 	ERR_clear_error();
 	hconn_close(hc);
 	return -1;

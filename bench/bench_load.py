@@ -155,7 +155,15 @@ def main(argv):
                  # BENCH_POOL=N: the server's PostgreSQL connections (default 8)
                  "database": {"pool_size": int(os.environ.get("BENCH_POOL", "8"))},
                  "server": {"threads": 2}}
-        server = harness.Server(tmp, db.url, extra=extra).start()
+        # BENCH_PG_UNIX=1: sealpactd reaches PostgreSQL over its Unix socket instead of
+        # TCP on 127.0.0.1 (a deployment with both on one machine can do the same)
+        srv_db = db.url
+        if os.environ.get("BENCH_PG_UNIX"):
+            import re
+            sockdir = open(os.path.join(tmp, "pg", "datadir")).read().strip()
+            port = re.search(r":(\d+)/", db.url).group(1)
+            srv_db = "postgresql://sealpact@/%s?host=%s&port=%s" % (db.name, sockdir, port)
+        server = harness.Server(tmp, srv_db, extra=extra).start()
         orgs = [{"slug": o["slug"], "credit_code": o["credit_code"],
                  "crt": pki.org_cert(o["slug"], "rsa")[0], "key": pki.org_cert(o["slug"], "rsa")[1]}
                 for o in pki.orgs]
@@ -251,7 +259,10 @@ def main(argv):
             "cold (BENCH_COLD)" if os.environ.get("BENCH_COLD") else
             "steady state: after %d warm-up signings, VACUUM ANALYZE and CHECKPOINT" % warm))
         print("bench_load: %d signings of a 10-page contract (%d bytes), RSA-2048, built-in "
-              "TSA, HTTPS, server threads 2" % (total, os.path.getsize(pdf10)))
+              "TSA, HTTPS, server threads 2, PostgreSQL over %s" % (
+                  total, os.path.getsize(pdf10),
+                  "its Unix socket (BENCH_PG_UNIX)" if os.environ.get("BENCH_PG_UNIX")
+                  else "TCP 127.0.0.1"))
         sys.stdout.flush()
         # BENCH_PERF=FILE: perf record the server (with call graphs) over both runs
         # (BENCH_PERF_CHAIN=1: over the chain alone).
