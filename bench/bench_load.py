@@ -143,6 +143,7 @@ def main(argv):
         # BENCH_PGFUNCS=1: PostgreSQL's time per SQL function over the run (track_functions).
         if os.environ.get("BENCH_PGFUNCS"):
             db.query("ALTER DATABASE %s SET track_functions = 'all'" % db.name)
+        pool = int(os.environ.get("BENCH_POOL", "4"))
         extra = {"trust": pki.trust_config(),
                  "tsa": {"mode": "builtin", "cert": pki.path("tsa.crt"),
                          "key": pki.path("tsa.key"), "chain": pki.path("chain.pem"),
@@ -152,13 +153,15 @@ def main(argv):
                  "signing": dict({"default_seal_image": seal},
                                  **({"level": os.environ["BENCH_LEVEL"]}
                                     if os.environ.get("BENCH_LEVEL") else {})),
-                 # BENCH_POOL=N: the server's PostgreSQL connections (default 8)
-                 "database": {"pool_size": int(os.environ.get("BENCH_POOL", "8"))},
+                 # BENCH_POOL=N: the server's PostgreSQL connections (default 4, the
+                 # server's own default)
+                 "database": {"pool_size": pool},
                  "server": {"threads": 2}}
-        # BENCH_PG_UNIX=1: sealpactd reaches PostgreSQL over its Unix socket instead of
-        # TCP on 127.0.0.1 (a deployment with both on one machine can do the same)
+        # sealpactd reaches PostgreSQL over its Unix socket, as deploy/run.sh's server
+        # reaches its private cluster; BENCH_PG_TCP=1: over TCP on 127.0.0.1 (a
+        # database on another machine)
         srv_db = db.url
-        if os.environ.get("BENCH_PG_UNIX"):
+        if not os.environ.get("BENCH_PG_TCP"):
             import re
             sockdir = open(os.path.join(tmp, "pg", "datadir")).read().strip()
             port = re.search(r":(\d+)/", db.url).group(1)
@@ -210,7 +213,6 @@ def main(argv):
         # the signing functions and plans their statements at its first uses (custom
         # plans for the first five executions of each), as a server does once after
         # it starts. BENCH_WARMUP=N (default 10 per pooled connection; 0 with BENCH_COLD).
-        pool = int(os.environ.get("BENCH_POOL", "8"))
         warm = 0 if os.environ.get("BENCH_COLD") else int(os.environ.get("BENCH_WARMUP",
                                                                          str(10 * pool)))
         want = total + warm
@@ -261,8 +263,8 @@ def main(argv):
         print("bench_load: %d signings of a 10-page contract (%d bytes), RSA-2048, built-in "
               "TSA, HTTPS, server threads 2, PostgreSQL over %s" % (
                   total, os.path.getsize(pdf10),
-                  "its Unix socket (BENCH_PG_UNIX)" if os.environ.get("BENCH_PG_UNIX")
-                  else "TCP 127.0.0.1"))
+                  "TCP 127.0.0.1 (BENCH_PG_TCP)" if os.environ.get("BENCH_PG_TCP")
+                  else "its Unix socket"))
         sys.stdout.flush()
         # BENCH_PERF=FILE: perf record the server (with call graphs) over both runs
         # (BENCH_PERF_CHAIN=1: over the chain alone).

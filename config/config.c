@@ -61,7 +61,7 @@ const struct config_key config_keys[] = {
 	URL(server, public_url),
 
 	SECRET(database, url), /* a conninfo string may carry a password */
-	INT(database, pool_size, 1, 1024, 8),
+	INT(database, pool_size, 1, 1024, 4),
 	INT(database, queue_max, 0, 1000000, 256),
 	INT(database, query_timeout_ms, 100, 600000, 5000),
 	INT(database, connect_timeout_ms, 100, 60000, 2000),

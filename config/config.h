@@ -41,7 +41,7 @@ struct config_server {
 
 struct config_database {
 	char *url;              /* libpq conninfo or postgresql:// URI (required) */
-	int pool_size;          /* connections per process, default 8 */
+	int pool_size;          /* connections per process, default 4 */
 	int queue_max;          /* queries waiting for a connection before 503, default 256 */
 	int query_timeout_ms;   /* per-query deadline, default 5000 */
 	int connect_timeout_ms; /* per-connection-attempt deadline, default 2000 */

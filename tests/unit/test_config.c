@@ -124,7 +124,7 @@ START_TEST(defaults_without_a_file)
 	ck_assert_int_eq(cfg->server.node_id, 0);
 	ck_assert_str_eq(cfg->server.public_url, "http://127.0.0.1:8443");
 	ck_assert_str_eq(cfg->database.url, "host=/tmp dbname=x");
-	ck_assert_int_eq(cfg->database.pool_size, 8);
+	ck_assert_int_eq(cfg->database.pool_size, 4);
 	ck_assert_int_eq(cfg->database.queue_max, 256);
 	ck_assert_int_eq(cfg->database.query_timeout_ms, 5000);
 	ck_assert_int_eq(cfg->database.connect_timeout_ms, 2000);
