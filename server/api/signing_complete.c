@@ -296,6 +296,9 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 	if ((r = pdf_doc_open_known(ss->document, ss->document_len, j->pages,
 				    j->pages ? j->npages : 0, &j->new_doc, ei)) != SP_OK)
 		goto out;
+	/* the new signature's dictionary from the bytes, not qpdf's tokenizer: as qpdf
+	   would parse it, before the first walk of its field has qpdf parse it */
+	(void)pdf_doc_sigs_preload(j->new_doc);
 	j->new_pages_ok = j->pages != NULL && keeps_pages(ss->document, ss->document_len,
 							  ss->orig_len, j->base_doc, j->new_doc);
 	form_carry(j, j->base_doc, j->new_doc, ss->document, ss->document_len);
