@@ -103,7 +103,7 @@ struct val {
 static int
 value(struct cur *c, struct val *v)
 {
-	const unsigned char *d = c->d;
+	const unsigned char *d = c->d, *e;
 	long long x;
 
 	if (c->p >= c->len)
@@ -113,12 +113,13 @@ value(struct cur *c, struct val *v)
 		v->kind = V_NAME;
 		return name(c, &v->at, &v->n);
 	case '<':
+		/* its digits are checked as they are decoded (make): white space or an odd
+		   count leave the object to qpdf */
 		v->kind = V_HEX;
 		v->at = ++c->p;
-		while (c->p < c->len && sp_hex_val(d[c->p]) >= 0)
-			c->p++;
-		if (c->p >= c->len || d[c->p] != '>' || (c->p - v->at) % 2 != 0)
-			return -1; /* a dictionary, white space, an odd count: qpdf's */
+		if (c->p >= c->len || d[c->p] == '<' || !(e = memchr(d + c->p, '>', c->len - c->p)))
+			return -1; /* a dictionary */
+		c->p = (size_t)(e - d);
 		v->n = c->p++ - v->at;
 		return 0;
 	case '(':
