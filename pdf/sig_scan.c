@@ -8,7 +8,9 @@
  * signature, whose /V all point at its dictionary, have it parsed at the
  * first walk of them, and its /Contents of 7 KB of hex cost a completion
  * about a million instructions, a tenth of all its work. So a signature
- * dictionary that the newest xref table locates, written plainly (what
+ * dictionary that the newest xref table locates (or the one before it, for
+ * an object the newest does not list: the signature under the long-term
+ * data's update), written plainly (what
  * sign.c writes: names, integers, strings, an array of integers), is read
  * here and put in qpdf's object cache, the very values qpdf's parser would
  * have made of those bytes (qpdf_replace_object, as qpdf's resolve stores a
@@ -19,7 +21,8 @@
  * a parenthesis or a carriage return, a hex string with white space or an
  * odd number of digits, a real, a boolean, null, a duplicate key, and an
  * xref section qpdf might read otherwise (a stream, a hybrid file's
- * /XRefStm, an entry not of 20 bytes, a repaired file). What it accepts
+ * /XRefStm, an entry not of 20 bytes, an object listed twice or freed, a
+ * repaired file). What it accepts
  * qpdf parses without a warning into the same objects.
  */
 #include <stdio.h>
@@ -165,69 +168,111 @@ key_is(const struct cur *c, size_t at, size_t n, const char *k)
 	return strlen(k) == n && memcmp(c->d + at, k, n) == 0;
 }
 
+#define ENTRIES_MAX 64
+
+struct ent {
+	int num, gen, sec, use; /* sec 0 the newest section, 1 the one its /Prev names */
+	size_t off;
+};
+
 /*
- * The entries in use of the newest xref section, when it is a table qpdf
- * reads as written (no /XRefStm, every entry of 20 bytes): their numbers,
- * generations and offsets into num[], gen[], off[] (at most max); how many,
- * or -1 when not so. An object listed twice is left out (qpdf keeps the
- * first; not worth telling apart here).
+ * The entries of the xref table at p ("xref" there, every entry of 20
+ * bytes: nothing qpdf reads otherwise) appended to e[] as section sec;
+ * where its "trailer" is into *tr. 0, or -1 when not so or past
+ * ENTRIES_MAX.
  */
 static int
-newest_entries(struct pdf_doc *doc, int *num, int *gen, size_t *off, int max)
+table(const struct pdf_doc *doc, size_t p, int sec, struct ent *e, int *n, size_t *tr)
 {
-	const unsigned char *d = doc->data, *e;
-	struct cur c = { doc->data, doc->len, 0 }, f;
+	const unsigned char *d = doc->data, *x;
+	struct cur c = { doc->data, doc->len, p }, f;
 	long long start, count, i, o, g;
-	int n = 0, j, k;
 
-	if (doc->info.xref_kind != PDF_XREF_TABLE || doc->info.startxref <= 0 ||
-	    (size_t)doc->info.startxref >= doc->len ||
-	    qpdf_oh_has_key(doc->q, qpdf_get_trailer(doc->q), "/XRefStm"))
-		return -1;
-	c.p = (size_t)doc->info.startxref;
-	skip_ws(&c);
 	if (c.len - c.p < 5 || memcmp(d + c.p, "xref", 4) != 0)
 		return -1;
 	c.p += 4;
 	for (;;) {
 		skip_ws(&c);
-		if (c.len - c.p >= 7 && memcmp(d + c.p, "trailer", 7) == 0)
-			break;
+		if (c.len - c.p >= 7 && memcmp(d + c.p, "trailer", 7) == 0) {
+			*tr = c.p;
+			return 0;
+		}
 		if ((start = integer(&c)) < 0 || c.p >= c.len || d[c.p] != ' ')
 			return -1;
 		c.p++;
-		if ((count = integer(&c)) < 0 || count > 1000000 || start > INT32_MAX - count)
+		if ((count = integer(&c)) < 0 || count > ENTRIES_MAX || start > INT32_MAX - count)
 			return -1;
 		skip_ws(&c);
 		if ((c.len - c.p) / 20 < (size_t)count)
 			return -1;
 		for (i = 0; i < count; i++, c.p += 20) {
 			/* "oooooooooo ggggg n" and a two-byte end of line: nothing to guess */
-			e = d + c.p;
-			if (e[10] != ' ' || e[16] != ' ' || (e[17] != 'n' && e[17] != 'f') ||
-			    !((e[18] == '\r' && e[19] == '\n') ||
-			      (e[18] == ' ' && (e[19] == '\n' || e[19] == '\r'))))
+			x = d + c.p;
+			if (x[10] != ' ' || x[16] != ' ' || (x[17] != 'n' && x[17] != 'f') ||
+			    !((x[18] == '\r' && x[19] == '\n') ||
+			      (x[18] == ' ' && (x[19] == '\n' || x[19] == '\r'))))
 				return -1;
-			f.d = e;
+			f.d = x;
 			f.len = 17;
 			f.p = 0;
 			if ((o = integer(&f)) < 0 || f.p != 10)
 				return -1;
 			f.p = 11;
-			if ((g = integer(&f)) < 0 || f.p != 16)
+			if ((g = integer(&f)) < 0 || f.p != 16 || *n == ENTRIES_MAX)
 				return -1;
-			if (e[17] != 'n' || o <= 0 || (size_t)o >= doc->len || n == max)
-				continue;
-			num[n] = (int)(start + i);
-			gen[n] = (int)g;
-			off[n++] = (size_t)o;
+			e[*n].num = (int)(start + i);
+			e[*n].gen = (int)g;
+			e[*n].sec = sec;
+			e[*n].use = x[17] == 'n' && o > 0 && (size_t)o < doc->len;
+			e[(*n)++].off = (size_t)o;
 		}
 	}
-	/* an object listed twice: neither */
-	for (j = 0; j < n; j++)
-		for (k = j + 1; k < n; k++)
-			if (num[j] == num[k])
-				num[j] = num[k] = 0;
+}
+
+/*
+ * The objects qpdf locates through the newest xref section, or through the
+ * one before it (the newest trailer's /Prev) when the newest does not list
+ * them: both tables as written, neither trailer with /XRefStm (a hybrid
+ * file's stream lists more). Into e[]: how many, an entry to use only when
+ * .use (an object listed twice in a section, or freed, is not). -1 when
+ * the newest section is not such a table.
+ */
+static int
+entries(struct pdf_doc *doc, struct ent *e)
+{
+	qpdf_oh tr = qpdf_get_trailer(doc->q), prev;
+	struct cur c = { doc->data, doc->len, 0 };
+	size_t t = 0, end;
+	long long pv = 0;
+	int n = 0, n0, i, k;
+
+	if (doc->info.xref_kind != PDF_XREF_TABLE || doc->info.startxref <= 0 ||
+	    (size_t)doc->info.startxref >= doc->len || qpdf_oh_has_key(doc->q, tr, "/XRefStm"))
+		return -1;
+	c.p = (size_t)doc->info.startxref;
+	skip_ws(&c);
+	if (table(doc, c.p, 0, e, &n, &t) < 0)
+		return -1;
+	n0 = n;
+	prev = qpdf_oh_get_key(doc->q, tr, "/Prev");
+	if (qpdf_oh_is_integer(doc->q, prev))
+		pv = qpdf_oh_get_int_value(doc->q, prev);
+	qpdf_oh_release(doc->q, prev);
+	/* the section before: its trailer, up to its startxref, without /XRefStm */
+	if (pv > 0 && (size_t)pv < doc->len && table(doc, (size_t)pv, 1, e, &n, &t) == 0) {
+		const unsigned char *sx = memmem(doc->data + t, doc->len - t, "startxref", 9);
+		end = sx ? (size_t)(sx - doc->data) : doc->len;
+		if (memmem(doc->data + t, end - t, "/XRefStm", 8) != NULL)
+			n = n0;
+	} else {
+		n = n0;
+	}
+	/* the newest listing of each number decides: a newer one, or a second in the
+	   same section, leaves the object to qpdf */
+	for (i = 0; i < n; i++)
+		for (k = 0; k < n; k++)
+			if (k != i && e[k].num == e[i].num && e[k].sec <= e[i].sec)
+				e[i].use = 0;
 	return n;
 }
 
@@ -333,16 +378,17 @@ int
 pdf_doc_sigs_preload(struct pdf_doc *doc)
 {
 	qpdf_data q = doc->q;
-	int num[64], gen[64], n, i, j, nk, done = 0;
-	size_t off[64];
+	struct ent e[ENTRIES_MAX];
+	int n, i, j, nk, done = 0;
 	struct item it[SCAN_KEYS_MAX];
 	char key[128], tmp[128];
 	qpdf_oh dict, x;
 
-	if (pdf_doc_damaged(doc) || (n = newest_entries(doc, num, gen, off, 64)) <= 0)
+	if (pdf_doc_damaged(doc) || (n = entries(doc, e)) <= 0)
 		return 0;
 	for (i = 0; i < n; i++) {
-		if (num[i] <= 0 || (nk = sig_dict(doc, num[i], gen[i], off[i], it)) < 0)
+		if (!e[i].use || e[i].num <= 0 ||
+		    (nk = sig_dict(doc, e[i].num, e[i].gen, e[i].off, it)) < 0)
 			continue;
 		dict = qpdf_oh_new_dictionary(q);
 		for (j = 0; j < nk; j++) {
@@ -355,7 +401,7 @@ pdf_doc_sigs_preload(struct pdf_doc *doc)
 		}
 		/* as qpdf's resolve stores what it parsed at the xref's offset */
 		if (j == nk) {
-			qpdf_replace_object(q, num[i], gen[i], dict);
+			qpdf_replace_object(q, e[i].num, e[i].gen, dict);
 			done++;
 		}
 		qpdf_oh_release(q, dict);

@@ -659,10 +659,14 @@ done_work(void *arg, struct sp_errinfo *ei)
 	if (done_ltv(j, &lr)) {
 		/* the final revision's view for the engine: no page list (it is the newer side) */
 		sp_errinfo_init(&vei);
-		if (pdf_doc_open_known(lr.data, lr.len, NULL, 0, &j->ltv_doc, &vei) != SP_OK)
+		if (pdf_doc_open_known(lr.data, lr.len, NULL, 0, &j->ltv_doc, &vei) != SP_OK) {
 			j->ltv_doc = NULL; /* the engine opens it */
-		else
+		} else {
+			/* the new signature's dictionary (and a document timestamp's) from
+			   the bytes here too: this view parses its objects anew */
+			(void)pdf_doc_sigs_preload(j->ltv_doc);
 			form_carry(j, j->new_doc, j->ltv_doc, lr.data, lr.len);
+		}
 		sp_errinfo_init(&vei);
 	}
 	if (lr.data != NULL && engine_check(j, lr.data, lr.len, &vei) != SP_OK) {

@@ -104,23 +104,21 @@ make_pdf(const struct variant *v, size_t *n)
 	return (unsigned char *)b;
 }
 
-START_TEST(preloaded_reads_as_qpdf_parses)
+/* pdf opened twice, b preloaded (want objects): object 5 and its read the same in both */
+static void
+same_reads(const char *what, const unsigned char *pdf, size_t n, int want)
 {
-	const struct variant *v = &variants[_i];
 	struct pdf_doc *a = NULL, *b = NULL;
 	struct pdf_sig_field sa, sb;
 	struct sp_errinfo ea, eb;
-	unsigned char *pdf;
 	char *ua;
-	size_t n;
 	int ra, rb;
 
-	pdf = make_pdf(v, &n);
 	sp_errinfo_init(&ea);
 	sp_errinfo_init(&eb);
-	ck_assert_msg(pdf_doc_open_view(pdf, n, &a, &ea) == SP_OK, "%s: %s", v->what, ea.msg);
-	ck_assert_msg(pdf_doc_open_view(pdf, n, &b, &eb) == SP_OK, "%s: %s", v->what, eb.msg);
-	ck_assert_msg(pdf_doc_sigs_preload(b) == v->preloaded, "%s", v->what);
+	ck_assert_msg(pdf_doc_open_view(pdf, n, &a, &ea) == SP_OK, "%s: %s", what, ea.msg);
+	ck_assert_msg(pdf_doc_open_view(pdf, n, &b, &eb) == SP_OK, "%s: %s", what, eb.msg);
+	ck_assert_msg(pdf_doc_sigs_preload(b) == want, "%s", what);
 	/* the object as qpdf holds it: parsed (a) or preloaded (b) */
 	ua = strdup(qpdf_oh_unparse_resolved(a->q, qpdf_get_object_by_id(a->q, 5, 0)));
 	ck_assert_str_eq(qpdf_oh_unparse_resolved(b->q, qpdf_get_object_by_id(b->q, 5, 0)), ua);
@@ -143,7 +141,7 @@ START_TEST(preloaded_reads_as_qpdf_parses)
 	if (sa.contents_len > 0)
 		ck_assert_mem_eq(sa.contents, sb.contents, sa.contents_len);
 	ck_assert_mem_eq(sa.byterange, sb.byterange, sizeof(sa.byterange));
-	if (v->preloaded) {
+	if (want) {
 		ck_assert_int_eq(sb.contents_state, PDF_SIG_KEY_OK);
 		ck_assert_int_eq(sb.self_contained, 1);
 	}
@@ -152,7 +150,69 @@ START_TEST(preloaded_reads_as_qpdf_parses)
 	free(sb.contents);
 	pdf_doc_free(a);
 	pdf_doc_free(b);
+}
+
+START_TEST(preloaded_reads_as_qpdf_parses)
+{
+	const struct variant *v = &variants[_i];
+	unsigned char *pdf;
+	size_t n;
+
+	pdf = make_pdf(v, &n);
+	same_reads(v->what, pdf, n, v->preloaded);
 	free(pdf);
+}
+END_TEST
+
+/* An update after the signed revision (the long-term data's): what it lists decides. */
+static const struct update {
+	const char *what, *objs; /* objs: "N 0 obj ... endobj" of the update, each listed */
+	int nums[3], free5;      /* the objects it lists; free5: object 5 listed as free */
+	int preloaded;
+} updates[] = {
+	{ "an update that lists other objects", "6 0 obj\n<</Type /DSS>>\nendobj\n", { 6 }, 0, 1 },
+	{ "an update that frees the signature", "", { 0 }, 1, 0 },
+	{ "an update that writes it again",
+	  "5 0 obj\n<</Type /Sig /ByteRange [0 5 6 7] /Contents <0102>>>\nendobj\n",
+	  { 5 },
+	  0,
+	  1 },
+	{ "an update that writes it again, not plainly",
+	  "5 0 obj\n<</Type /Sig /ByteRange [0 5 6 7] /Contents <01 02>>>\nendobj\n",
+	  { 5 },
+	  0,
+	  0 },
+};
+
+START_TEST(an_update_after_it)
+{
+	const struct update *u = &updates[_i];
+	struct variant v = { "base", "5 0 obj\n", PLAIN, 0, 1 };
+	unsigned char *pdf, *b;
+	const char *sx;
+	size_t n, x, prev, xr, o;
+	int k;
+
+	pdf = make_pdf(&v, &n);
+	b = realloc(pdf, n + 4096);
+	ck_assert_ptr_nonnull(b);
+	sx = strstr((char *)b, "startxref\n");
+	prev = (size_t)strtoul(sx + 10, NULL, 10);
+	x = n;
+	o = x;
+	x += (size_t)sprintf((char *)b + x, "%s", u->objs);
+	xr = x;
+	x += (size_t)sprintf((char *)b + x, "xref\n");
+	for (k = 0; k < 3 && u->nums[k] > 0; k++)
+		x += (size_t)sprintf((char *)b + x, "%d 1\n%010zu 00000 n \n", u->nums[k], o);
+	if (u->free5)
+		x += (size_t)sprintf((char *)b + x, "5 1\n0000000000 00001 f \n");
+	x += (size_t)
+		sprintf((char *)b + x,
+			"trailer\n<</Size 7 /Root 1 0 R /Prev %zu>>\nstartxref\n%zu\n%%%%EOF\n",
+			prev, xr);
+	same_reads(u->what, b, x, u->preloaded);
+	free(b);
 }
 END_TEST
 
@@ -206,6 +266,7 @@ main(void)
 
 	tcase_add_loop_test(tc, preloaded_reads_as_qpdf_parses, 0,
 			    (int)(sizeof(variants) / sizeof(variants[0])));
+	tcase_add_loop_test(tc, an_update_after_it, 0, (int)(sizeof(updates) / sizeof(updates[0])));
 	tcase_add_test(tc, long_contents_decode_as_qpdf_decodes);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
