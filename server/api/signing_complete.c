@@ -286,6 +286,8 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 	if (j->base_doc == NULL &&
 	    (r = pdf_doc_open_view(ss->document, ss->orig_len, &j->base_doc, ei)) != SP_OK)
 		goto out;
+	/* the earlier signature's dictionary (k > 1) from the bytes, as for the new one below */
+	(void)pdf_doc_sigs_preload(j->base_doc);
 	/* read from the base this once: handed on with the stored bytes when they keep it */
 	sp_errinfo_init(&pei);
 	if (j->pages == NULL &&
