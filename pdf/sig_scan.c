@@ -387,7 +387,8 @@ pdf_doc_sigs_preload(struct pdf_doc *doc)
 	if (pdf_doc_damaged(doc) || (n = entries(doc, e)) <= 0)
 		return 0;
 	for (i = 0; i < n; i++) {
-		if (!e[i].use || e[i].num <= 0 ||
+		/* past the trailer's /Size a reader may take an object for none: left to qpdf */
+		if (!e[i].use || e[i].num <= 0 || e[i].num >= doc->info.size ||
 		    (nk = sig_dict(doc, e[i].num, e[i].gen, e[i].off, it)) < 0)
 			continue;
 		dict = qpdf_oh_new_dictionary(q);
