@@ -216,6 +216,23 @@ START_TEST(an_update_after_it)
 }
 END_TEST
 
+/* A signature numbered past the trailer's /Size: left to qpdf, whatever it makes of it. */
+START_TEST(past_the_size)
+{
+	struct variant v = { "past /Size", "5 0 obj\n", PLAIN, 0, 0 };
+	unsigned char *pdf;
+	char *sz;
+	size_t n;
+
+	pdf = make_pdf(&v, &n);
+	sz = strstr((char *)pdf, "/Size 6");
+	ck_assert_ptr_nonnull(sz);
+	sz[6] = '5';
+	same_reads(v.what, pdf, n, 0);
+	free(pdf);
+}
+END_TEST
+
 /* The bytes of a /Contents the size of a real signature's, as qpdf decodes them. */
 START_TEST(long_contents_decode_as_qpdf_decodes)
 {
@@ -267,6 +284,7 @@ main(void)
 	tcase_add_loop_test(tc, preloaded_reads_as_qpdf_parses, 0,
 			    (int)(sizeof(variants) / sizeof(variants[0])));
 	tcase_add_loop_test(tc, an_update_after_it, 0, (int)(sizeof(updates) / sizeof(updates[0])));
+	tcase_add_test(tc, past_the_size);
 	tcase_add_test(tc, long_contents_decode_as_qpdf_decodes);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
