@@ -310,9 +310,19 @@ def main(argv):
                                       "postmaster.pid")).readline())
         sw0 = (switches(server.proc.pid, server.proc.pid), switches(server.proc.pid),
                switches(pmpid))
+        # BENCH_CG_RUN=1 (bench/bench_load_callgrind.sh, sealpactd under callgrind):
+        # the counters zeroed before the run and dumped after it, so that the dump
+        # holds the run's signings alone (the set-up and the warm-up left out).
+        cg = os.environ.get("BENCH_CG_RUN")
+        if cg:
+            subprocess.run(["callgrind_control", "-z", str(server.proc.pid)], check=True,
+                           stdout=subprocess.DEVNULL)
         loop0, lt0 = loop_ns(server.proc.pid), loop_ticks(server.proc.pid)
         p = subprocess.run([os.path.join(build, "bench", "bench_load"), jobfile])
         loop1, lt1 = loop_ns(server.proc.pid), loop_ticks(server.proc.pid)
+        if cg:
+            subprocess.run(["callgrind_control", "-d", "run", str(server.proc.pid)], check=True,
+                           stdout=subprocess.DEVNULL)
         sw1 = (switches(server.proc.pid, server.proc.pid), switches(server.proc.pid),
                switches(pmpid))
         tick = os.sysconf("SC_CLK_TCK") / 1e3

@@ -286,6 +286,8 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 	if (j->base_doc == NULL &&
 	    (r = pdf_doc_open_view(ss->document, ss->orig_len, &j->base_doc, ei)) != SP_OK)
 		goto out;
+	/* the earlier signature's dictionary (k > 1) from the bytes, as for the new one below */
+	(void)pdf_doc_sigs_preload(j->base_doc);
 	/* read from the base this once: handed on with the stored bytes when they keep it */
 	sp_errinfo_init(&pei);
 	if (j->pages == NULL &&
@@ -296,6 +298,9 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 	if ((r = pdf_doc_open_known(ss->document, ss->document_len, j->pages,
 				    j->pages ? j->npages : 0, &j->new_doc, ei)) != SP_OK)
 		goto out;
+	/* the new signature's dictionary from the bytes, not qpdf's tokenizer: as qpdf
+	   would parse it, before the first walk of its field has qpdf parse it */
+	(void)pdf_doc_sigs_preload(j->new_doc);
 	j->new_pages_ok = j->pages != NULL && keeps_pages(ss->document, ss->document_len,
 							  ss->orig_len, j->base_doc, j->new_doc);
 	form_carry(j, j->base_doc, j->new_doc, ss->document, ss->document_len);
@@ -656,10 +661,14 @@ done_work(void *arg, struct sp_errinfo *ei)
 	if (done_ltv(j, &lr)) {
 		/* the final revision's view for the engine: no page list (it is the newer side) */
 		sp_errinfo_init(&vei);
-		if (pdf_doc_open_known(lr.data, lr.len, NULL, 0, &j->ltv_doc, &vei) != SP_OK)
+		if (pdf_doc_open_known(lr.data, lr.len, NULL, 0, &j->ltv_doc, &vei) != SP_OK) {
 			j->ltv_doc = NULL; /* the engine opens it */
-		else
+		} else {
+			/* the new signature's dictionary (and a document timestamp's) from
+			   the bytes here too: this view parses its objects anew */
+			(void)pdf_doc_sigs_preload(j->ltv_doc);
 			form_carry(j, j->new_doc, j->ltv_doc, lr.data, lr.len);
+		}
 		sp_errinfo_init(&vei);
 	}
 	if (lr.data != NULL && engine_check(j, lr.data, lr.len, &vei) != SP_OK) {
