@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/asn1t.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/ess.h>
@@ -302,6 +303,68 @@ out:
 	sk_X509_free(untrusted);
 	sk_X509_free(signers);
 	TS_TST_INFO_free(info);
+}
+
+/*
+ * GM/T 0010-2012 (the SM2 cryptographic message syntax Chinese tools sign
+ * with) is PKCS #7 under content types of its own: signedData
+ * 1.2.156.10197.6.1.4.2.2, data 1.2.156.10197.6.1.4.2.1. gm_oid: o is the one
+ * ending in `last` (the OID's content octets, compared as bytes).
+ */
+static const unsigned char gm_prefix[] = { 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x06, 0x01, 0x04, 0x02 };
+
+static int
+gm_oid(const ASN1_OBJECT *o, unsigned char last)
+{
+	return o != NULL && OBJ_length(o) == sizeof(gm_prefix) + 1 &&
+	       memcmp(OBJ_get0_data(o), gm_prefix, sizeof(gm_prefix)) == 0 &&
+	       OBJ_get0_data(o)[sizeof(gm_prefix)] == last;
+}
+
+/* A ContentInfo of any type: its content read as it is. */
+typedef struct {
+	ASN1_OBJECT *type;
+	ASN1_TYPE *content;
+} GM_CONTENT_INFO;
+
+ASN1_SEQUENCE(GM_CONTENT_INFO) = {
+	ASN1_SIMPLE(GM_CONTENT_INFO, type, ASN1_OBJECT),
+	ASN1_EXP(GM_CONTENT_INFO, content, ASN1_ANY, 0),
+} static_ASN1_SEQUENCE_END(GM_CONTENT_INFO)
+
+/*
+ * A GM/T 0010 SignedData as the same SignedData under id-signedData,
+ * re-encoded by OpenSSL's ASN.1 (its signer infos, signed attributes,
+ * signature and certificates are its own bytes: only the outer type
+ * changes), for the CMS code to read; *used: the bytes of der it spans.
+ * NULL when der is not one (then the usual decoder says what it is).
+ */
+static CMS_ContentInfo *
+gm_cms_d2i(const unsigned char *der, size_t len, size_t *used)
+{
+	const unsigned char *p = der;
+	GM_CONTENT_INFO *ci;
+	CMS_ContentInfo *cms = NULL;
+	unsigned char *re = NULL;
+	int n;
+
+	if (len < 16 || memmem(der, 16, gm_prefix, sizeof(gm_prefix)) == NULL ||
+	    (ci = (GM_CONTENT_INFO *)ASN1_item_d2i(NULL, &p, (long)len,
+						   ASN1_ITEM_rptr(GM_CONTENT_INFO))) == NULL)
+		return NULL;
+	if (gm_oid(ci->type, 2)) {
+		*used = (size_t)(p - der);
+		ASN1_OBJECT_free(ci->type);
+		ci->type = OBJ_nid2obj(NID_pkcs7_signed);
+		if ((n = ASN1_item_i2d((ASN1_VALUE *)ci, &re, ASN1_ITEM_rptr(GM_CONTENT_INFO))) >
+		    0) {
+			p = re;
+			cms = d2i_CMS_ContentInfo(NULL, &p, n);
+		}
+	}
+	OPENSSL_free(re);
+	ASN1_item_free((ASN1_VALUE *)ci, ASN1_ITEM_rptr(GM_CONTENT_INFO));
+	return cms;
 }
 
 /* The most CRLs or OCSP responses taken from one signature's Adobe attribute. */
@@ -612,7 +675,7 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 	ASN1_OCTET_STRING *md_attr, *sigval;
 	unsigned char h[EVP_MAX_MD_SIZE], *attrs = NULL;
 	unsigned int hl = 0;
-	int i, attrslen = 0, dnid, pknid, idx, ess = 0, kt;
+	int i, attrslen = 0, dnid, pknid, idx, ess = 0, kt, gm = 0;
 	const unsigned char *econtent = NULL;
 	size_t econtent_len = 0;
 	const EVP_MD *md;
@@ -622,8 +685,11 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 
 	rep->digest_ok = rep->signature_ok = 0;
 	/* the certificates it carries from the trust's cache: signers and TSAs repeat */
-	if (cmslen > LONG_MAX || !(cms = cert_cache_cms_d2i(opts->trust ? opts->trust->certs : NULL,
-							    cms_der, cmslen, &used))) {
+	if (cmslen <= LONG_MAX && (cms = gm_cms_d2i(cms_der, cmslen, &used)) != NULL)
+		gm = 1;
+	else if (cmslen > LONG_MAX ||
+		 !(cms = cert_cache_cms_d2i(opts->trust ? opts->trust->certs : NULL, cms_der,
+					    cmslen, &used))) {
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_malformed",
 			    "/Contents is not a CMS SignedData");
 		goto out;
@@ -662,7 +728,8 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 			    "an adbe.pkcs7.sha1 signature without its SHA-1 content");
 		goto out;
 	}
-	if (OBJ_obj2nid(CMS_get0_eContentType(cms)) != NID_pkcs7_data) {
+	if (OBJ_obj2nid(CMS_get0_eContentType(cms)) != NID_pkcs7_data &&
+	    !(gm && gm_oid(CMS_get0_eContentType(cms), 1))) {
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_content_type",
 			    "the encapsulated content type is not id-data");
 		goto out;
@@ -704,7 +771,9 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 		goto out;
 	}
 	ct = CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_contentType), -3, V_ASN1_OBJECT);
-	if (!ct || OBJ_obj2nid(ct) != NID_pkcs7_data) {
+	/* GM/T 0010: its data type, as the encapsulated content's (RFC 5652 §11.1) */
+	if (!ct || (gm ? OBJ_cmp(ct, CMS_get0_eContentType(cms)) != 0
+		       : OBJ_obj2nid(ct) != NID_pkcs7_data)) {
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_content_type",
 			    "the content-type attribute is not id-data");
 		goto out;

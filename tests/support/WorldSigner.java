@@ -9,6 +9,7 @@
  *   java WorldSigner pdfbox IN OUT KEY.p12 PASS FIELD cades|cades-st|pkcs7
  *   java WorldSigner check-itext|check-pdfbox IN
  *   java WorldSigner stamp IN OUT OWNER-PASSWORD|-
+ *   java WorldSigner pdfbox-gm IN OUT KEY.pem CERT.pem
  *
  * The checks are a second and third pair of eyes besides poppler's pdfsig,
  * which cannot check a document timestamp: every signature and document
@@ -19,7 +20,10 @@
  * (a signature timestamp's and a document timestamp's imprint and token
  * signature too). One line per signature; exit 1 when any fails. stamp is
  * an unsigned iText update that writes on page 1 (what a signature must not
- * allow), encrypted as the file is.
+ * allow), encrypted as the file is. pdfbox-gm signs with an SM2 key the way
+ * Chinese tools following GM/T 0010-2012 do: SM3withSM2 through BouncyCastle,
+ * adbe.pkcs7.detached, the SignedData under GM/T 0010's own content types
+ * (signedData 1.2.156.10197.6.1.4.2.2, data 1.2.156.10197.6.1.4.2.1).
  *
  * pdfbox's kinds: cades is ETSI.CAdES.detached with the ESS
  * signing-certificate-v2 attribute and no signing-time (PAdES baseline B);
@@ -93,6 +97,11 @@ public class WorldSigner {
 			Security.addProvider(new BouncyCastleProvider());
 			System.exit((a[0].equals("check-itext") ? itextCheck(a[1]) : pdfboxCheck(a[1])) ? 0 : 1);
 		}
+		if (a.length == 5 && a[0].equals("pdfbox-gm")) {
+			Security.addProvider(new BouncyCastleProvider());
+			gmSign(a[1], a[2], a[3], a[4]);
+			return;
+		}
 		if (a.length == 4 && a[0].equals("stamp")) {
 			stamp(a[1], a[2], a[3].equals("-") ? null : a[3]);
 			return;
@@ -150,6 +159,55 @@ public class WorldSigner {
 						   null, 0, MakeSignature.CryptoStandard.CADES);
 		}
 		reader.close();
+	}
+
+	/* PDFBox with a GM/T 0010 SignedData over SM3withSM2. */
+	private static void gmSign(String in, String out, String keyPem, String certPem) throws Exception {
+		Object k;
+		try (org.bouncycastle.openssl.PEMParser pp =
+			     new org.bouncycastle.openssl.PEMParser(new java.io.FileReader(keyPem))) {
+			k = pp.readObject();
+		}
+		PrivateKey gmKey = new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter().setProvider("BC")
+			.getPrivateKey((org.bouncycastle.asn1.pkcs.PrivateKeyInfo) k);
+		X509Certificate cert;
+		try (InputStream cin = new FileInputStream(certPem)) {
+			cert = (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509", "BC")
+				.generateCertificate(cin);
+		}
+		try (PDDocument doc = PDDocument.load(new File(in))) {
+			PDSignature s = new PDSignature();
+			s.setFilter(PDSignature.FILTER_ADOBE_PPKLITE);
+			s.setSubFilter(PDSignature.SUBFILTER_ADBE_PKCS7_DETACHED);
+			s.setSignDate(Calendar.getInstance());
+			SignatureOptions o = new SignatureOptions();
+			o.setPreferredSignatureSize(8192);
+			doc.addSignature(s, content -> {
+				try {
+					CMSSignedDataGenerator gen = new CMSSignedDataGenerator();
+					gen.addSignerInfoGenerator(new JcaSignerInfoGeneratorBuilder(
+						new JcaDigestCalculatorProviderBuilder().setProvider("BC").build())
+						.build(new JcaContentSignerBuilder("SM3withSM2").setProvider("BC").build(gmKey), cert));
+					gen.addCertificates(new JcaCertStore(Arrays.asList(cert)));
+					ByteArrayOutputStream buf = new ByteArrayOutputStream();
+					content.transferTo(buf);
+					CMSSignedData sd = gen.generate(new CMSProcessableByteArray(
+						new org.bouncycastle.asn1.ASN1ObjectIdentifier("1.2.156.10197.6.1.4.2.1"),
+						buf.toByteArray()), false);
+					return new org.bouncycastle.asn1.cms.ContentInfo(
+						new org.bouncycastle.asn1.ASN1ObjectIdentifier("1.2.156.10197.6.1.4.2.2"),
+						sd.toASN1Structure().getContent()).getEncoded("DER");
+				} catch (java.io.IOException e) {
+					throw e;
+				} catch (Exception e) {
+					throw new java.io.IOException(e);
+				}
+			}, o);
+			try (FileOutputStream os = new FileOutputStream(out)) {
+				doc.saveIncremental(os);
+			}
+			o.close();
+		}
 	}
 
 	/* An unsigned incremental update: text over page 1's content. */

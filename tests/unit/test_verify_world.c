@@ -1175,6 +1175,49 @@ START_TEST(adobe_revocation_archival)
 }
 END_TEST
 
+/*
+ * SM2 as Chinese tools sign with it (GM/T 0010-2012: PKCS #7 under its own
+ * content types, SM3withSM2 through BouncyCastle, adbe.pkcs7.detached,
+ * PDFBox's update): verified, and BouncyCastle agrees; a byte of the signed
+ * range changed is a digest mismatch; ours after it leaves it intact.
+ */
+START_TEST(gmt0010_sm2_signature)
+{
+	size_t n1, n2, at;
+	unsigned char *one, *two;
+	struct crypto_verify_report *r;
+
+	one = java_sign(base, base_len, "pdfbox-gm java_in.pdf java_out.pdf sm2.key sm2.pem", &n1);
+	/* the GM/T 0010 signedData type (1.2.156.10197.6.1.4.2.2) opens the /Contents */
+	ck_assert_ptr_nonnull(memmem(one + base_len, n1 - base_len, "/Contents <3082", 14));
+	write_file(vc_path("gm.pdf"), one, n1);
+	ck_assert_int_eq(run("qpdf --check %s >/dev/null 2>&1", vc_path("gm.pdf")), 0);
+	pdfbox_agrees("gm.pdf", 1);
+	r = verify(one, n1);
+	ck_assert_uint_eq(r->nsigs, 1);
+	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID, "%s", r->sigs[0].message);
+	ck_assert_str_eq(r->sigs[0].digest_alg, "SM3");
+	ck_assert_str_eq(r->sigs[0].sig_alg, "SM2-with-SM3");
+	ck_assert_str_eq(r->sigs[0].level, "not_pades");
+	crypto_verify_report_free(r);
+	/* ours after it */
+	two = vc_sign(one, n1, "rsa", 1, 0, &n2);
+	r = verify(two, n2);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
+	free(two);
+	/* a byte of the signed range changed (in the header comment) */
+	at = (size_t)((unsigned char *)memchr(one, '\n', n1) - one) + 2;
+	one[at] ^= 0x01;
+	r = verify(one, n1);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[0].reasons[0], "digest_mismatch");
+	crypto_verify_report_free(r);
+	free(one);
+}
+END_TEST
+
 static Suite *
 world_suite(void)
 {
@@ -1204,6 +1247,7 @@ world_suite(void)
 	tcase_add_test(tc, catalog_version_only_rises);
 	tcase_add_loop_test(tc, encrypted_signed_by_itext, 0, 3);
 	tcase_add_test(tc, adobe_revocation_archival);
+	tcase_add_test(tc, gmt0010_sm2_signature);
 	suite_add_tcase(s, tc);
 	return s;
 }
