@@ -175,39 +175,18 @@ public class WorldSigner {
 			cert = (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509", "BC")
 				.generateCertificate(cin);
 		}
-		try (PDDocument doc = PDDocument.load(new File(in))) {
-			PDSignature s = new PDSignature();
-			s.setFilter(PDSignature.FILTER_ADOBE_PPKLITE);
-			s.setSubFilter(PDSignature.SUBFILTER_ADBE_PKCS7_DETACHED);
-			s.setSignDate(Calendar.getInstance());
-			SignatureOptions o = new SignatureOptions();
-			o.setPreferredSignatureSize(8192);
-			doc.addSignature(s, content -> {
-				try {
-					CMSSignedDataGenerator gen = new CMSSignedDataGenerator();
-					gen.addSignerInfoGenerator(new JcaSignerInfoGeneratorBuilder(
-						new JcaDigestCalculatorProviderBuilder().setProvider("BC").build())
-						.build(new JcaContentSignerBuilder("SM3withSM2").setProvider("BC").build(gmKey), cert));
-					gen.addCertificates(new JcaCertStore(Arrays.asList(cert)));
-					ByteArrayOutputStream buf = new ByteArrayOutputStream();
-					content.transferTo(buf);
-					CMSSignedData sd = gen.generate(new CMSProcessableByteArray(
-						new org.bouncycastle.asn1.ASN1ObjectIdentifier("1.2.156.10197.6.1.4.2.1"),
-						buf.toByteArray()), false);
-					return new org.bouncycastle.asn1.cms.ContentInfo(
-						new org.bouncycastle.asn1.ASN1ObjectIdentifier("1.2.156.10197.6.1.4.2.2"),
-						sd.toASN1Structure().getContent()).getEncoded("DER");
-				} catch (java.io.IOException e) {
-					throw e;
-				} catch (Exception e) {
-					throw new java.io.IOException(e);
-				}
-			}, o);
-			try (FileOutputStream os = new FileOutputStream(out)) {
-				doc.saveIncremental(os);
-			}
-			o.close();
-		}
+		pdfboxSign(in, out, PDSignature.SUBFILTER_ADBE_PKCS7_DETACHED, "gm", signed -> {
+			CMSSignedDataGenerator gen = new CMSSignedDataGenerator();
+			gen.addSignerInfoGenerator(new JcaSignerInfoGeneratorBuilder(
+				new JcaDigestCalculatorProviderBuilder().setProvider("BC").build())
+				.build(new JcaContentSignerBuilder("SM3withSM2").setProvider("BC").build(gmKey), cert));
+			gen.addCertificates(new JcaCertStore(Arrays.asList(cert)));
+			CMSSignedData sd = gen.generate(new CMSProcessableByteArray(
+				new org.bouncycastle.asn1.ASN1ObjectIdentifier("1.2.156.10197.6.1.4.2.1"), signed), false);
+			return new org.bouncycastle.asn1.cms.ContentInfo(
+				new org.bouncycastle.asn1.ASN1ObjectIdentifier("1.2.156.10197.6.1.4.2.2"),
+				sd.toASN1Structure().getContent()).getEncoded("DER");
+		});
 	}
 
 	/* An unsigned incremental update: text over page 1's content. */
@@ -245,7 +224,7 @@ public class WorldSigner {
 		}
 	}
 
-	private static byte[] cms(InputStream content, String kind) throws Exception {
+	private static byte[] cms(byte[] signed, String kind) throws Exception {
 		X509Certificate cert = (X509Certificate) chain[0];
 		JcaSignerInfoGeneratorBuilder b =
 			new JcaSignerInfoGeneratorBuilder(new JcaDigestCalculatorProviderBuilder().build());
@@ -260,26 +239,31 @@ public class WorldSigner {
 		CMSSignedDataGenerator gen = new CMSSignedDataGenerator();
 		gen.addSignerInfoGenerator(b.build(new JcaContentSignerBuilder(digestName()).build(key), cert));
 		gen.addCertificates(new JcaCertStore(Arrays.asList(chain)));
-		ByteArrayOutputStream buf = new ByteArrayOutputStream();
-		content.transferTo(buf);
-		return gen.generate(new CMSProcessableByteArray(buf.toByteArray()), false).getEncoded();
+		return gen.generate(new CMSProcessableByteArray(signed), false).getEncoded();
 	}
 
-	/* PDFBox 2: an invisible signature, saved as an incremental update. */
-	private static void pdfbox(String in, String out, String field, String kind) throws Exception {
+	/* What builds a CMS over the signed bytes (may throw anything). */
+	private interface CmsMaker {
+		byte[] make(byte[] signed) throws Exception;
+	}
+
+	/* PDFBox 2: a signature (invisible), saved as an incremental update. */
+	private static void pdfboxSign(String in, String out, org.apache.pdfbox.cos.COSName subFilter, String name,
+				       CmsMaker maker) throws Exception {
 		try (PDDocument doc = PDDocument.load(new File(in))) {
 			PDSignature s = new PDSignature();
 			s.setFilter(PDSignature.FILTER_ADOBE_PPKLITE);
-			s.setSubFilter(kind.startsWith("cades") ? PDSignature.SUBFILTER_ETSI_CADES_DETACHED
-								 : PDSignature.SUBFILTER_ADBE_PKCS7_DETACHED);
-			s.setName(field);
+			s.setSubFilter(subFilter);
+			s.setName(name);
 			s.setReason("PDFBox countersignature");
 			s.setSignDate(Calendar.getInstance());
 			SignatureOptions o = new SignatureOptions();
 			o.setPreferredSignatureSize(16384);
 			doc.addSignature(s, content -> {
 				try {
-					return cms(content, kind);
+					ByteArrayOutputStream buf = new ByteArrayOutputStream();
+					content.transferTo(buf);
+					return maker.make(buf.toByteArray());
 				} catch (java.io.IOException e) {
 					throw e;
 				} catch (Exception e) {
@@ -292,6 +276,15 @@ public class WorldSigner {
 			o.close();
 		}
 	}
+
+	/* PDFBox 2 with one of the three kinds of CMS. */
+	private static void pdfbox(String in, String out, String field, String kind) throws Exception {
+		pdfboxSign(in, out,
+			   kind.startsWith("cades") ? PDSignature.SUBFILTER_ETSI_CADES_DETACHED
+						    : PDSignature.SUBFILTER_ADBE_PKCS7_DETACHED,
+			   field, signed -> cms(signed, kind));
+	}
+
 	/* iText 5's verification of every signature and document timestamp. */
 	private static boolean itextCheck(String in) throws Exception {
 		PdfReader reader = new PdfReader(in);
