@@ -267,18 +267,86 @@ unparse(qpdf_data q, qpdf_oh h)
 static int
 same(qpdf_data qa, qpdf_oh a, qpdf_data qb, qpdf_oh b)
 {
-	const char *sa = qpdf_oh_is_indirect(qa, a) ? NULL : qpdf_oh_unparse(qa, a);
+	int ia = qpdf_oh_is_indirect(qa, a), ib = qpdf_oh_is_indirect(qb, b), eq;
+	const char *sa;
 	char *x = NULL;
-	int eq;
 
-	if (qpdf_oh_is_indirect(qa, a) || qpdf_oh_is_indirect(qb, b))
-		return qpdf_oh_is_indirect(qa, a) && qpdf_oh_is_indirect(qb, b) &&
-		       qpdf_oh_get_object_id(qa, a) == qpdf_oh_get_object_id(qb, b) &&
+	if (ia || ib)
+		return ia && ib && qpdf_oh_get_object_id(qa, a) == qpdf_oh_get_object_id(qb, b) &&
 		       qpdf_oh_get_generation(qa, a) == qpdf_oh_get_generation(qb, b);
+	sa = qpdf_oh_unparse(qa, a);
 	x = strdup(sa ? sa : "");
 	eq = x && strcmp(x, qpdf_oh_unparse(qb, b)) == 0;
 	free(x);
 	return eq;
+}
+
+/* Reads a decimal of at most 9 digits at *p (no sign); -1 when there is none. */
+static long
+ref_num(const char **p)
+{
+	long v = 0;
+	int n = 0;
+
+	for (; isdigit((unsigned char)**p) && n < 10; (*p)++, n++)
+		v = v * 10 + (**p - '0');
+	return n == 0 || n > 9 ? -1 : v;
+}
+
+/*
+ * The items of array arr (n of them) when every one is an indirect
+ * reference: their object numbers and generations (2 ints each, *out
+ * malloc'd), read from one unparse of the array ("[ 12 0 R 13 0 R ]")
+ * rather than two C API calls per item, which were most of what comparing
+ * a contract's /Fields and /Annots cost, k items at its k-th signing. Only
+ * that strict form is read (numbers and R, in threes, between the
+ * brackets), so that each item is exactly one reference and its numbers are
+ * the ones same() compares; anything else (a direct item, another spelling,
+ * another count than qpdf's) returns 0 and the caller compares item by
+ * item.
+ */
+static int
+refs_of(qpdf_data q, qpdf_oh arr, int n, int **out)
+{
+	const char *p = qpdf_oh_unparse_resolved(q, arr);
+	int *v = NULL, i = 0;
+	long num, gen;
+
+	*out = NULL;
+	if (n <= 0 || p == NULL || !(v = malloc((size_t)n * 2 * sizeof(*v))))
+		goto no;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p++ != '[')
+		goto no;
+	for (;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == ']')
+			break;
+		if (i == n || (num = ref_num(&p)) < 0 || !isspace((unsigned char)*p))
+			goto no;
+		while (isspace((unsigned char)*p))
+			p++;
+		if ((gen = ref_num(&p)) < 0 || !isspace((unsigned char)*p))
+			goto no;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p++ != 'R' || (!isspace((unsigned char)*p) && *p != ']'))
+			goto no;
+		v[2 * i] = (int)num;
+		v[2 * i + 1] = (int)gen;
+		i++;
+	}
+	for (p++; isspace((unsigned char)*p); p++)
+		;
+	if (*p != 0 || i != n)
+		goto no;
+	*out = v;
+	return 1;
+no:
+	free(v);
+	return 0;
 }
 
 /* A signature field, or a widget whose field is one. */
@@ -314,16 +382,27 @@ grows_by_sigs(struct ctx *c, qpdf_oh old, qpdf_oh nw, int annots, int *visible)
 	qpdf_data qo = c->o->q, qn = c->n->q;
 	int no = qpdf_oh_is_array(qo, old) ? qpdf_oh_get_array_n_items(qo, old) : 0;
 	int nn = qpdf_oh_is_array(qn, nw) ? qpdf_oh_get_array_n_items(qn, nw) : -1, i, vis;
+	int *ro = NULL, *rn = NULL;
 
 	*visible = 0;
 	if (!qpdf_oh_is_null(qo, old) && !qpdf_oh_is_array(qo, old))
 		return 0;
 	if (nn < no)
 		return 0;
-	for (i = 0; i < no; i++)
-		if (!same(qo, qpdf_oh_get_array_item(qo, old, i), qn,
-			  qpdf_oh_get_array_item(qn, nw, i)))
+	/* the old items in place: as references read in bulk when both are only that */
+	if (no > 0 && refs_of(qo, old, no, &ro) && refs_of(qn, nw, nn, &rn)) {
+		i = memcmp(ro, rn, (size_t)no * 2 * sizeof(*ro)) == 0;
+		free(ro);
+		free(rn);
+		if (!i)
 			return 0;
+	} else {
+		free(ro);
+		for (i = 0; i < no; i++)
+			if (!same(qo, qpdf_oh_get_array_item(qo, old, i), qn,
+				  qpdf_oh_get_array_item(qn, nw, i)))
+				return 0;
+	}
 	for (i = no; i < nn; i++) {
 		qpdf_oh it = qpdf_oh_get_array_item(qn, nw, i);
 		if (!qpdf_oh_is_indirect(qn, it) || !qpdf_oh_is_dictionary(qn, it) ||
