@@ -281,74 +281,6 @@ same(qpdf_data qa, qpdf_oh a, qpdf_data qb, qpdf_oh b)
 	return eq;
 }
 
-/* Reads a decimal of at most 9 digits at *p (no sign); -1 when there is none. */
-static long
-ref_num(const char **p)
-{
-	long v = 0;
-	int n = 0;
-
-	for (; isdigit((unsigned char)**p) && n < 10; (*p)++, n++)
-		v = v * 10 + (**p - '0');
-	return n == 0 || n > 9 ? -1 : v;
-}
-
-/*
- * The items of array arr (n of them) when every one is an indirect
- * reference: their object numbers and generations (2 ints each, *out
- * malloc'd), read from one unparse of the array ("[ 12 0 R 13 0 R ]")
- * rather than two C API calls per item, which were most of what comparing
- * a contract's /Fields and /Annots cost, k items at its k-th signing. Only
- * that strict form is read (numbers and R, in threes, between the
- * brackets), so that each item is exactly one reference and its numbers are
- * the ones same() compares; anything else (a direct item, another spelling,
- * another count than qpdf's) returns 0 and the caller compares item by
- * item.
- */
-static int
-refs_of(qpdf_data q, qpdf_oh arr, int n, int **out)
-{
-	const char *p = qpdf_oh_unparse_resolved(q, arr);
-	int *v = NULL, i = 0;
-	long num, gen;
-
-	*out = NULL;
-	if (n <= 0 || p == NULL || !(v = malloc((size_t)n * 2 * sizeof(*v))))
-		goto no;
-	while (isspace((unsigned char)*p))
-		p++;
-	if (*p++ != '[')
-		goto no;
-	for (;;) {
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p == ']')
-			break;
-		if (i == n || (num = ref_num(&p)) < 0 || !isspace((unsigned char)*p))
-			goto no;
-		while (isspace((unsigned char)*p))
-			p++;
-		if ((gen = ref_num(&p)) < 0 || !isspace((unsigned char)*p))
-			goto no;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p++ != 'R' || (!isspace((unsigned char)*p) && *p != ']'))
-			goto no;
-		v[2 * i] = (int)num;
-		v[2 * i + 1] = (int)gen;
-		i++;
-	}
-	for (p++; isspace((unsigned char)*p); p++)
-		;
-	if (*p != 0 || i != n)
-		goto no;
-	*out = v;
-	return 1;
-no:
-	free(v);
-	return 0;
-}
-
 /* A signature field, or a widget whose field is one. */
 static int
 is_sig_field(qpdf_data q, qpdf_oh h, int *visible)
@@ -389,8 +321,10 @@ grows_by_sigs(struct ctx *c, qpdf_oh old, qpdf_oh nw, int annots, int *visible)
 		return 0;
 	if (nn < no)
 		return 0;
-	/* the old items in place: as references read in bulk when both are only that */
-	if (no > 0 && refs_of(qo, old, no, &ro) && refs_of(qn, nw, nn, &rn)) {
+	/* the old items in place: as references read in bulk when both are only that
+	   (pdf_array_refs), not with two C API calls and a new handle per item: k items at
+	   a contract's k-th signing */
+	if (no > 0 && pdf_array_refs(qo, old, no, &ro) && pdf_array_refs(qn, nw, nn, &rn)) {
 		i = memcmp(ro, rn, (size_t)no * 2 * sizeof(*ro)) == 0;
 		free(ro);
 		free(rn);
