@@ -251,6 +251,12 @@ struct crypto_ltv_known {
 	   its own, which parsed every cross-reference section and walked the whole form
 	   again; NULL: opened there. Not used by crypto_ltv_doc_timestamp (other bytes). */
 	struct pdf_doc *doc;
+	/* crypto_ltv_doc_timestamp only: SHA-256 (borrowed, not changed) fed with exactly
+	   the bytes its data starts with, hashed_len of them (a completion's hash of the
+	   base, which the signed revision and its DSS update start with): the timestamp's
+	   digest goes on from there instead of hashing the whole file again; NULL: none */
+	const struct crypto_digest_ctx *hashed;
+	size_t hashed_len;
 	/* out: when they were used, how many signed fields data lists (the count of
 	   pdf_sig_fields_list_lazy, which the listing gave on the way); else -1 */
 	int nlisted;
@@ -292,7 +298,10 @@ typedef int (*crypto_ts_digest_fn)(void *arg, const uint8_t sha256[32], uint8_t 
  * *tsa_until the TSA certificate's notAfter, *gen_time the token's time.
  * t (may be NULL) lends its certificate cache to read the token. known (may
  * be NULL), as crypto_ltv_add_dss's: the signatures it holds are not parsed
- * again to size the timestamp's /Contents (the same size either way).
+ * again to size the timestamp's /Contents (the same size either way), data
+ * is opened with its pages when known gives them (CRYPTO_LTV_STORED: data
+ * verifies whole afterwards, and a DSS update keeps the page tree), and the
+ * digest goes on from known->hashed: the same bytes either way.
  */
 int crypto_ltv_doc_timestamp(const struct crypto_trust *t, const uint8_t *data, size_t len,
 			     unsigned flags, const struct crypto_ltv_known *known,

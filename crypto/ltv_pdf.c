@@ -338,7 +338,8 @@ crypto_ltv_doc_timestamp(const struct crypto_trust *t, const uint8_t *data, size
 	struct pdf_doc *doc = NULL;
 	struct pdf_sig_params par;
 	struct pdf_sig_prepared prep;
-	uint8_t *tok = NULL;
+	struct pdf_sha256 *bh = NULL;
+	uint8_t *tok = NULL, *whole = NULL, dig[32];
 	size_t toklen = 0;
 	int r = SP_ERR_INTERNAL;
 
@@ -349,25 +350,48 @@ crypto_ltv_doc_timestamp(const struct crypto_trust *t, const uint8_t *data, size
 	memset(&par, 0, sizeof(par));
 	par.signing_time = time(NULL);
 	par.doc_timestamp = 1;
-	if ((r = ltv_open(data, len, flags, NULL, 0, &doc, ei)) != SP_OK)
+	/* the pages known for the signed revision are its DSS update's too (that update
+	   writes the catalog and new objects only), and a wrong list fails the whole
+	   verification that follows CRYPTO_LTV_STORED: the tree is not walked again */
+	if ((r = ltv_open(data, len, flags, known ? known->pages : NULL, known ? known->npages : 0,
+			  &doc, ei)) != SP_OK)
 		goto out;
 	par.contents_max = doc_ts_contents(doc, data, len, known);
-	if ((r = pdf_sig_prepare(doc, &par, NULL, 0, NULL, 0, &prep, ei)) != SP_OK ||
+	/* the file's digest on from the caller's hash of the bytes data starts with (the
+	   state is read only where it is data's own prefix: the caller's word, as for the
+	   verification's crypto_verify_opts.hashed); without it pdf_sig_prepare_update
+	   hashes data itself. Either way data is not copied to build the update. */
+	if (known != NULL && known->hashed != NULL && known->hashed_len <= len &&
+	    pdf_sha256_resume(data, len, crypto_digest_ctx_evp(known->hashed), known->hashed_len,
+			      &bh, dig, ei) != SP_OK) {
+		sp_errinfo_init(ei);
+		bh = NULL;
+	}
+	par.orig_hash = bh;
+	if ((r = pdf_sig_prepare_update(doc, &par, NULL, 0, NULL, 0, &prep, ei)) != SP_OK ||
 	    (r = ts(arg, prep.sha256, &tok, &toklen, gen_time, ei)) != SP_OK)
 		goto out;
-	if ((r = pdf_sig_fill(prep.data, prep.len, prep.contents_off, prep.contents_len, tok,
-			      toklen, ei)) != SP_OK ||
+	if (!(whole = malloc(prep.len))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(whole, data, prep.orig_len);
+	memcpy(whole + prep.orig_len, prep.update, prep.update_len);
+	if ((r = pdf_sig_fill(whole, prep.len, prep.contents_off, prep.contents_len, tok, toklen,
+			      ei)) != SP_OK ||
 	    (r = crypto_ts_token_tsa_expiry(t, tok, toklen, tsa_until, ei)) != SP_OK)
 		goto out;
-	*out = prep.data;
+	*out = whole;
 	*outlen = prep.len;
-	prep.data = NULL; /* transferred */
+	whole = NULL; /* transferred */
 	r = SP_OK;
 out:
 	if (r != SP_OK)
 		*tsa_until = *gen_time = 0;
+	free(whole);
 	free(tok);
 	pdf_sig_prepared_cleanup(&prep);
+	pdf_sha256_free(bh);
 	pdf_doc_free(doc);
 	return r;
 }

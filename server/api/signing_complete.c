@@ -863,6 +863,13 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 	}
 	/* and it is open already (revision_check): the DSS update reads it there */
 	kn.doc = j->new_doc;
+	/* the base's SHA-256 (done_work), which the signed revision and its DSS update start
+	   with when the fill wrote after the base only: the document timestamp's digest goes
+	   on from it */
+	if (j->tail != NULL && ss->contents_off >= ss->orig_len) {
+		kn.hashed = j->tail;
+		kn.hashed_len = ss->orig_len;
+	}
 	sp_errinfo_init(&ei);
 	/* engine_check verifies the result whole before it is kept */
 	r = ltv_extend(j->trust, j->tsa, ss->document, ss->document_len,

@@ -846,6 +846,97 @@ START_TEST(dss_from_kept_reads)
 }
 END_TEST
 
+/* d[0..n) with a document timestamp made with kn (NULL: none). */
+static unsigned char *
+doc_ts_with(const unsigned char *d, size_t n, const struct crypto_ltv_known *kn, size_t *outn)
+{
+	struct sp_errinfo ei;
+	uint8_t *out = NULL;
+	time_t until, gen;
+
+	sp_errinfo_init(&ei);
+	ck_assert_msg(crypto_ltv_doc_timestamp(trust, d, n, CRYPTO_LTV_STORED, kn, corpus_ts, NULL,
+					       &out, outn, &until, &gen, &ei) == SP_OK,
+		      "%s", ei.msg);
+	return out;
+}
+
+/*
+ * A completion's document timestamp goes on from its hash of the base and
+ * opens the file with the signed revision's pages: the same bytes as one
+ * made from scratch (but the token in the gap), and it verifies. A hash
+ * that is not of the bytes the file starts with (here: one byte of them
+ * changed) gives a timestamp over the wrong digest, which the verification
+ * that follows every completion's long-term data refuses.
+ */
+START_TEST(doc_timestamp_from_the_base_hash)
+{
+	unsigned char *one, *two, *lt, *a, *b, *c;
+	size_t n1 = 0, n2, nl, na, nb, nc, npages = 0;
+	struct crypto_ltv_known kn;
+	struct crypto_digest_ctx *h = NULL, *bad = NULL;
+	struct crypto_verify_report *r;
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	unsigned char *wrong;
+	int *pages = NULL, nlisted;
+
+	one = vc_sign(base, base_len, "rsa", 1, 0, &n1);
+	two = vc_sign(one, n1, "ec", 1, 0, &n2);
+	lt = dss_known(two, n2, 0, NULL, 0, &nl, &nlisted);
+	ck_assert_uint_gt(nl, n2);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open(two, n2, &doc, &ei), SP_OK);
+	ck_assert_int_eq(pdf_doc_page_objs(doc, &pages, &npages, &ei), SP_OK);
+	pdf_doc_free(doc);
+	/* the base (one) hashed, as done_work hashes it */
+	ck_assert_int_eq(crypto_digest_ctx_new(CRYPTO_DIGEST_SHA256, &h, &ei), SP_OK);
+	ck_assert_int_eq(crypto_digest_ctx_update(h, lt, n1, &ei), SP_OK);
+	a = doc_ts_with(lt, nl, NULL, &na);
+	memset(&kn, 0, sizeof(kn));
+	kn.nlisted = -1;
+	kn.hashed = h;
+	kn.hashed_len = n1;
+	kn.pages = pages;
+	kn.npages = npages;
+	b = doc_ts_with(lt, nl, &kn, &nb);
+	ck_assert_uint_eq(na, nb);
+	r = verify_at(b, nb, 0);
+	ck_assert_uint_eq(r->nsigs, 3);
+	ck_assert(r->sigs[2].doc_timestamp);
+	ck_assert_int_eq(r->sigs[2].digest_ok, 1);
+	ck_assert_int_eq(r->sigs[2].verdict, CRYPTO_VERDICT_VALID);
+	/* the same bytes outside the token's gap */
+	ck_assert(memcmp(a, b, (size_t)r->sigs[2].byte_range[1]) == 0);
+	ck_assert(memcmp(a + r->sigs[2].byte_range[2], b + r->sigs[2].byte_range[2],
+			 (size_t)r->sigs[2].byte_range[3]) == 0);
+	crypto_verify_report_free(r);
+	/* a hash of other bytes: the timestamp does not verify */
+	ck_assert_ptr_nonnull(wrong = malloc(n1));
+	memcpy(wrong, lt, n1);
+	wrong[n1 / 2] ^= 1;
+	ck_assert_int_eq(crypto_digest_ctx_new(CRYPTO_DIGEST_SHA256, &bad, &ei), SP_OK);
+	ck_assert_int_eq(crypto_digest_ctx_update(bad, wrong, n1, &ei), SP_OK);
+	kn.hashed = bad;
+	c = doc_ts_with(lt, nl, &kn, &nc);
+	r = verify_at(c, nc, 0);
+	ck_assert_uint_eq(r->nsigs, 3);
+	ck_assert_int_eq(r->sigs[2].digest_ok, 0);
+	ck_assert_int_eq(r->sigs[2].verdict, CRYPTO_VERDICT_INVALID);
+	crypto_verify_report_free(r);
+	crypto_digest_ctx_free(h);
+	crypto_digest_ctx_free(bad);
+	free(wrong);
+	free(pages);
+	free(a);
+	free(b);
+	free(c);
+	free(lt);
+	free(two);
+	free(one);
+}
+END_TEST
+
 /*
  * The /VRI keys of the verified part handed on (verified_vri, from the
  * vri_out of a verification of exactly those bytes) instead of reading its
@@ -981,6 +1072,7 @@ ltv_suite(void)
 	tcase_add_test(tc, tsa_revoked_in_evidence);
 	tcase_add_test(tc, embedded_ocsp_verified_once);
 	tcase_add_test(tc, dss_from_kept_reads);
+	tcase_add_test(tc, doc_timestamp_from_the_base_hash);
 	tcase_add_test(tc, vri_handed_on);
 	suite_add_tcase(s, tc);
 	return s;
