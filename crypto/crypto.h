@@ -257,6 +257,13 @@ struct crypto_ltv_known {
 	   digest goes on from there instead of hashing the whole file again; NULL: none */
 	const struct crypto_digest_ctx *hashed;
 	size_t hashed_len;
+	/* crypto_ltv_doc_timestamp only: with keep_ts_doc, its open of data (a view of the
+	   first ts_doc_len bytes of *out, valid while *out is; the caller's, pdf_doc_free)
+	   handed out in ts_doc, for the verification of *out (crypto_verify_opts.rev_doc2),
+	   which opened that revision twice more; NULL when not made */
+	int keep_ts_doc;
+	struct pdf_doc *ts_doc;
+	size_t ts_doc_len;
 	/* out: when they were used, how many signed fields data lists (the count of
 	   pdf_sig_fields_list_lazy, which the listing gave on the way); else -1 */
 	int nlisted;
@@ -298,15 +305,14 @@ typedef int (*crypto_ts_digest_fn)(void *arg, const uint8_t sha256[32], uint8_t 
  * *tsa_until the TSA certificate's notAfter, *gen_time the token's time.
  * t (may be NULL) lends its certificate cache to read the token. known (may
  * be NULL), as crypto_ltv_add_dss's: the signatures it holds are not parsed
- * again to size the timestamp's /Contents (the same size either way), data
- * is opened with its pages when known gives them (CRYPTO_LTV_STORED: data
- * verifies whole afterwards, and a DSS update keeps the page tree), and the
- * digest goes on from known->hashed: the same bytes either way.
+ * again to size the timestamp's /Contents (the same size either way), the
+ * digest goes on from known->hashed (the same bytes either way), and its
+ * open of data is handed out when known->keep_ts_doc asks for it.
  */
 int crypto_ltv_doc_timestamp(const struct crypto_trust *t, const uint8_t *data, size_t len,
-			     unsigned flags, const struct crypto_ltv_known *known,
-			     crypto_ts_digest_fn ts, void *arg, uint8_t **out, size_t *outlen,
-			     time_t *tsa_until, time_t *gen_time, struct sp_errinfo *ei) SP_WUR;
+			     unsigned flags, struct crypto_ltv_known *known, crypto_ts_digest_fn ts,
+			     void *arg, uint8_t **out, size_t *outlen, time_t *tsa_until,
+			     time_t *gen_time, struct sp_errinfo *ei) SP_WUR;
 
 /*
  * Outbound policy for OCSP responders named by certificates (AIA): with
@@ -915,6 +921,10 @@ struct crypto_verify_opts {
 	 */
 	struct pdf_doc *rev_doc;
 	size_t rev_len;
+	/* and one more such revision (completion at B-LTA: the signed revision with its
+	   DSS, before the document timestamp; crypto_ltv_known.ts_doc), likewise */
+	struct pdf_doc *rev_doc2;
+	size_t rev_len2;
 	/*
 	 * The object numbers the revisions within verified_len refer to, as an
 	 * earlier verification of exactly those bytes gave them in *refs_out
@@ -992,6 +1002,13 @@ struct crypto_verify_opts {
 	 */
 	const struct crypto_digest_ctx *hashed;
 	size_t hashed_len;
+	/* crypto_ltv_doc_timestamp only: with keep_ts_doc, its open of data (a view of the
+	   first ts_doc_len bytes of *out, valid while *out is; the caller's, pdf_doc_free)
+	   handed out in ts_doc, for the verification of *out (crypto_verify_opts.rev_doc2),
+	   which opened that revision twice more; NULL when not made */
+	int keep_ts_doc;
+	struct pdf_doc *ts_doc;
+	size_t ts_doc_len;
 };
 
 /*

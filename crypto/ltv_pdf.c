@@ -20,6 +20,9 @@
 #define DOC_TS_CONTENTS_DEFAULT 8192
 #define DOC_TS_CONTENTS_MIN 2048
 #define DOC_TS_MARGIN 1024
+/* room for a document timestamp's update beyond its /Contents (the signature dictionary,
+   the field, page 1 and the form rewritten, the xref section) */
+#define DOC_TS_ROOM (256 * 1024)
 
 #include <openssl/cms.h>
 #include <openssl/err.h>
@@ -331,38 +334,45 @@ doc_ts_contents(struct pdf_doc *doc, const uint8_t *data, size_t len,
 
 int
 crypto_ltv_doc_timestamp(const struct crypto_trust *t, const uint8_t *data, size_t len,
-			 unsigned flags, const struct crypto_ltv_known *known,
-			 crypto_ts_digest_fn ts, void *arg, uint8_t **out, size_t *outlen,
-			 time_t *tsa_until, time_t *gen_time, struct sp_errinfo *ei)
+			 unsigned flags, struct crypto_ltv_known *known, crypto_ts_digest_fn ts,
+			 void *arg, uint8_t **out, size_t *outlen, time_t *tsa_until,
+			 time_t *gen_time, struct sp_errinfo *ei)
 {
 	struct pdf_doc *doc = NULL;
 	struct pdf_sig_params par;
 	struct pdf_sig_prepared prep;
 	struct pdf_sha256 *bh = NULL;
 	uint8_t *tok = NULL, *whole = NULL, dig[32];
-	size_t toklen = 0;
+	/* room for the update after a copy of data: the copy is what the document is
+	   opened on, so that the open can be handed out with the result */
+	size_t toklen = 0, cap = len + 2 * (size_t)PDF_SIG_CONTENTS_MAX + DOC_TS_ROOM;
 	int r = SP_ERR_INTERNAL;
 
 	*out = NULL;
 	*outlen = 0;
 	*tsa_until = *gen_time = 0;
+	if (known != NULL) {
+		known->ts_doc = NULL;
+		known->ts_doc_len = 0;
+	}
 	memset(&prep, 0, sizeof(prep));
 	memset(&par, 0, sizeof(par));
 	par.signing_time = time(NULL);
 	par.doc_timestamp = 1;
-	/* the pages known for the signed revision are its DSS update's too (that update
-	   writes the catalog and new objects only), and a wrong list fails the whole
-	   verification that follows CRYPTO_LTV_STORED: the tree is not walked again */
-	if ((r = ltv_open(data, len, flags, known ? known->pages : NULL, known ? known->npages : 0,
-			  &doc, ei)) != SP_OK)
+	if (!(whole = malloc(cap))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
-	par.contents_max = doc_ts_contents(doc, data, len, known);
+	}
+	memcpy(whole, data, len);
+	if ((r = ltv_open(whole, len, flags, NULL, 0, &doc, ei)) != SP_OK)
+		goto out;
+	par.contents_max = doc_ts_contents(doc, whole, len, known);
 	/* the file's digest on from the caller's hash of the bytes data starts with (the
 	   state is read only where it is data's own prefix: the caller's word, as for the
 	   verification's crypto_verify_opts.hashed); without it pdf_sig_prepare_update
-	   hashes data itself. Either way data is not copied to build the update. */
+	   hashes data itself. Either way data is not copied again to build the update. */
 	if (known != NULL && known->hashed != NULL && known->hashed_len <= len &&
-	    pdf_sha256_resume(data, len, crypto_digest_ctx_evp(known->hashed), known->hashed_len,
+	    pdf_sha256_resume(whole, len, crypto_digest_ctx_evp(known->hashed), known->hashed_len,
 			      &bh, dig, ei) != SP_OK) {
 		sp_errinfo_init(ei);
 		bh = NULL;
@@ -371,16 +381,31 @@ crypto_ltv_doc_timestamp(const struct crypto_trust *t, const uint8_t *data, size
 	if ((r = pdf_sig_prepare_update(doc, &par, NULL, 0, NULL, 0, &prep, ei)) != SP_OK ||
 	    (r = ts(arg, prep.sha256, &tok, &toklen, gen_time, ei)) != SP_OK)
 		goto out;
-	if (!(whole = malloc(prep.len))) {
-		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
-		goto out;
+	if (prep.update_len > cap - len) {
+		/* no room (a huge page dictionary rewritten): another copy, the open not
+		   handed out (it reads the bytes freed here) */
+		uint8_t *nw = malloc(prep.len);
+
+		if (nw == NULL) {
+			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(nw, whole, len);
+		pdf_doc_free(doc);
+		doc = NULL;
+		free(whole);
+		whole = nw;
 	}
-	memcpy(whole, data, prep.orig_len);
-	memcpy(whole + prep.orig_len, prep.update, prep.update_len);
+	memcpy(whole + len, prep.update, prep.update_len);
 	if ((r = pdf_sig_fill(whole, prep.len, prep.contents_off, prep.contents_len, tok, toklen,
 			      ei)) != SP_OK ||
 	    (r = crypto_ts_token_tsa_expiry(t, tok, toklen, tsa_until, ei)) != SP_OK)
 		goto out;
+	if (known != NULL && known->keep_ts_doc && doc != NULL) {
+		known->ts_doc = doc;
+		known->ts_doc_len = len;
+		doc = NULL; /* transferred */
+	}
 	*out = whole;
 	*outlen = prep.len;
 	whole = NULL; /* transferred */
@@ -388,10 +413,10 @@ crypto_ltv_doc_timestamp(const struct crypto_trust *t, const uint8_t *data, size
 out:
 	if (r != SP_OK)
 		*tsa_until = *gen_time = 0;
-	free(whole);
 	free(tok);
 	pdf_sig_prepared_cleanup(&prep);
 	pdf_sha256_free(bh);
-	pdf_doc_free(doc);
+	pdf_doc_free(doc); /* before the bytes it reads */
+	free(whole);
 	return r;
 }

@@ -210,17 +210,27 @@ same_at(struct engine *e, size_t k, struct pdf_doc *d)
 		}
 }
 
+struct pdf_doc *
+engine_held_rev(const struct engine *e, size_t end)
+{
+	if (e->given != NULL && end == e->given_end)
+		return e->given;
+	if (e->rev_doc != NULL && end == e->rev_end)
+		return e->rev_doc;
+	if (e->rev_doc2 != NULL && end == e->rev_end2)
+		return e->rev_doc2;
+	return NULL;
+}
+
 static struct pdf_doc *
 open_rev(struct engine *e, size_t k)
 {
-	struct pdf_doc *d = NULL;
+	struct pdf_doc *d = engine_held_rev(e, e->revs[k].end);
 	struct sp_errinfo ei;
 
 	sp_errinfo_init(&ei);
-	if (e->given != NULL && e->revs[k].end == e->given_end)
-		return pdf_doc_damaged(e->given) ? NULL : e->given;
-	if (e->rev_doc != NULL && e->revs[k].end == e->rev_end)
-		return pdf_doc_damaged(e->rev_doc) ? NULL : e->rev_doc;
+	if (d != NULL)
+		return pdf_doc_damaged(d) ? NULL : d;
 	if (pdf_doc_open_view(e->data, e->revs[k].end, &d, &ei) != SP_OK)
 		return NULL;
 	if (pdf_doc_damaged(d)) {
@@ -230,12 +240,12 @@ open_rev(struct engine *e, size_t k)
 	return d;
 }
 
-/* Release a revision open_rev() gave, unless it is the caller's (given, rev_doc) or the
-   final one. */
+/* Release a revision open_rev() gave, unless it is the caller's (given, rev_doc, rev_doc2)
+   or the final one. */
 static void
 close_rev(struct engine *e, struct pdf_doc *d, struct pdf_doc *last)
 {
-	if (d != last && d != e->given && d != e->rev_doc)
+	if (d != last && d != e->given && d != e->rev_doc && d != e->rev_doc2)
 		pdf_doc_free(d);
 }
 
@@ -577,6 +587,11 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	    opts->rev_len != glen) {
 		e.rev_doc = opts->rev_doc;
 		e.rev_end = opts->rev_len;
+	}
+	if (opts->rev_doc2 != NULL && opts->rev_len2 > 0 && opts->rev_len2 < len &&
+	    opts->rev_len2 != glen && (e.rev_doc == NULL || opts->rev_len2 != e.rev_end)) {
+		e.rev_doc2 = opts->rev_doc2;
+		e.rev_end2 = opts->rev_len2;
 	}
 	if (opts->verified_refs != NULL && glen > 0 && glen < len) {
 		e.given_refs = opts->verified_refs;

@@ -156,10 +156,17 @@ vri_before(struct engine *e, size_t rev, const char key[41])
 		e->bdss_rev = rev;
 		e->bdss_ok = 0;
 		sp_errinfo_init(&ei);
-		if (pdf_doc_open_view(e->data, e->revs[rev - 2].end, &d, &ei) == SP_OK &&
-		    pdf_dss_read(d, &e->bdss, &ei) == SP_OK)
-			e->bdss_ok = 1;
-		pdf_doc_free(d);
+		/* the caller's open of those bytes when it has one (a B-LTA completion's, under
+		   the document timestamp), read as an open of its own would be */
+		if ((d = engine_held_rev(e, e->revs[rev - 2].end)) != NULL) {
+			if (pdf_dss_read(d, &e->bdss, &ei) == SP_OK)
+				e->bdss_ok = 1;
+		} else {
+			if (pdf_doc_open_view(e->data, e->revs[rev - 2].end, &d, &ei) == SP_OK &&
+			    pdf_dss_read(d, &e->bdss, &ei) == SP_OK)
+				e->bdss_ok = 1;
+			pdf_doc_free(d);
+		}
 	}
 	return e->bdss_ok && pdf_dss_has_vri(&e->bdss, key);
 }

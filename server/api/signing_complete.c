@@ -94,6 +94,10 @@ struct done_job {
 	int new_pages_ok;        /* the signed revision has them (new_doc opened with them) */
 	int stored_pages_ok;     /* and the long-term data's update kept them too */
 	struct pdf_doc *ltv_doc; /* the signed revision with its long-term data (lr.data) */
+	/* B-LTA's last signer: the signed revision with its DSS, as the document timestamp
+	   opened it (a view of the start of lr.data), for the engine (NULL: none) */
+	struct pdf_doc *ts_doc;
+	size_t ts_doc_len;
 	/* the document of the stored bytes, whose form facts (carried over from the base's,
 	   form_carry) are kept with their digest: new_doc or ltv_doc (NULL: none) */
 	struct pdf_doc *stored_doc;
@@ -460,6 +464,11 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 		vo.rev_doc = j->new_doc;
 		vo.rev_len = ss->document_len;
 	}
+	/* and the one under the document timestamp, as that opened it (done_ltv) */
+	if (len != ss->document_len && j->ts_doc != NULL) {
+		vo.rev_doc2 = j->ts_doc;
+		vo.rev_len2 = j->ts_doc_len;
+	}
 	/* the base, hashed once by done_work (SHA-256): the engine's hashing of the new
 	   signature's ranges goes on from there (data starts with the base's very bytes:
 	   the signed revision, or it with the long-term data appended, compared) */
@@ -686,6 +695,8 @@ done_work(void *arg, struct sp_errinfo *ei)
 		pdf_doc_free(j->ltv_doc);
 		j->ltv_doc = NULL;
 		j->stored_nsigned = -1;
+		pdf_doc_free(j->ts_doc); /* before the bytes it reads */
+		j->ts_doc = NULL;
 		ltv_result_cleanup(&lr);
 		free(lrevs);
 		lrevs = NULL;
@@ -808,6 +819,8 @@ done_work(void *arg, struct sp_errinfo *ei)
 	r = SP_OK;
 out:
 	free(lrevs);
+	pdf_doc_free(j->ts_doc); /* before lr.data it reads, when that was not kept */
+	j->ts_doc = NULL;
 	pdf_doc_free(j->ltv_doc);
 	j->ltv_doc = NULL;
 	pdf_doc_free(j->stored_doc);
@@ -871,10 +884,17 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 		kn.hashed_len = ss->orig_len;
 	}
 	sp_errinfo_init(&ei);
+	/* the document timestamp's open of what it timestamps, for the engine */
+	kn.keep_ts_doc = archive;
 	/* engine_check verifies the result whole before it is kept */
 	r = ltv_extend(j->trust, j->tsa, ss->document, ss->document_len,
 		       (archive ? LTV_ARCHIVE : 0) | LTV_CHECKED_AFTER, ss->archive_serial, &kn, lr,
 		       &ei);
+	if (r == SP_OK && kn.ts_doc != NULL) {
+		j->ts_doc = kn.ts_doc;
+		j->ts_doc_len = kn.ts_doc_len;
+	} else
+		pdf_doc_free(kn.ts_doc);
 	free(reads);
 	if (kn.reads != NULL && kn.nlisted >= 0)
 		j->new_nsigned = kn.nlisted;

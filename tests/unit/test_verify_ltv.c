@@ -848,7 +848,7 @@ END_TEST
 
 /* d[0..n) with a document timestamp made with kn (NULL: none). */
 static unsigned char *
-doc_ts_with(const unsigned char *d, size_t n, const struct crypto_ltv_known *kn, size_t *outn)
+doc_ts_with(const unsigned char *d, size_t n, struct crypto_ltv_known *kn, size_t *outn)
 {
 	struct sp_errinfo ei;
 	uint8_t *out = NULL;
@@ -911,6 +911,37 @@ START_TEST(doc_timestamp_from_the_base_hash)
 	ck_assert(memcmp(a + r->sigs[2].byte_range[2], b + r->sigs[2].byte_range[2],
 			 (size_t)r->sigs[2].byte_range[3]) == 0);
 	crypto_verify_report_free(r);
+	/* its open of what it timestamps handed out: a verification given it for that
+	   revision (as a completion's) reports what one that opens it reports */
+	kn.keep_ts_doc = 1;
+	free(b);
+	b = doc_ts_with(lt, nl, &kn, &nb);
+	ck_assert_ptr_nonnull(kn.ts_doc);
+	ck_assert_uint_eq(kn.ts_doc_len, nl);
+	{
+		struct crypto_verify_opts o = { .trust = trust,
+						.rev_doc2 = kn.ts_doc,
+						.rev_len2 = kn.ts_doc_len };
+		struct crypto_verify_report *g = verify_at(b, nb, 0);
+		size_t i;
+
+		r = NULL;
+		ck_assert_int_eq(crypto_pdf_verify(b, nb, &o, &r, &ei), SP_OK);
+		ck_assert_uint_eq(r->nsigs, g->nsigs);
+		ck_assert_uint_eq(r->nrevisions, g->nrevisions);
+		ck_assert_int_eq(r->verdict, g->verdict);
+		for (i = 0; i < r->nsigs; i++) {
+			ck_assert_int_eq(r->sigs[i].verdict, g->sigs[i].verdict);
+			ck_assert_str_eq(r->sigs[i].level, g->sigs[i].level);
+			ck_assert_int_eq(r->sigs[i].changes_ok, g->sigs[i].changes_ok);
+			ck_assert_uint_eq(r->sigs[i].nchanges, g->sigs[i].nchanges);
+		}
+		ck_assert_str_eq(r->sigs[1].level, "pades_b_lta");
+		crypto_verify_report_free(g);
+		crypto_verify_report_free(r);
+	}
+	pdf_doc_free(kn.ts_doc);
+	kn.keep_ts_doc = 0;
 	/* a hash of other bytes: the timestamp does not verify */
 	ck_assert_ptr_nonnull(wrong = malloc(n1));
 	memcpy(wrong, lt, n1);
