@@ -296,9 +296,9 @@ pdfw_obj(struct sp_buf *b, qpdf_data q, qpdf_oh oh, int depth)
 		n = qpdf_oh_get_array_n_items(q, oh);
 		if ((r = sp_buf_add(b, "[", 1)) < 0)
 			return r;
-		/* only references (a page's /Annots, /Kids): the same bytes, read in bulk; a
-		   handful of items are read one by one as cheaply */
-		if (n >= 8 && pdf_array_refs(q, oh, n, &refs)) {
+		/* only references (a page's /Annots, /Kids, a DSS's /VRI entries): the same
+		   bytes, read in bulk (an array of numbers costs one unparse more) */
+		if (n >= 2 && pdf_array_refs(q, oh, n, &refs)) {
 			for (i = 0; i < n && r >= 0; i++)
 				r = sp_buf_printf(b, "%s%d %d R", i ? " " : "", refs[2 * i],
 						  refs[2 * i + 1]);
