@@ -264,6 +264,11 @@ struct crypto_ltv_known {
 	int keep_ts_doc;
 	struct pdf_doc *ts_doc;
 	size_t ts_doc_len;
+	/* out (crypto_ltv_add_dss): the /VRI keys it hashed, each with the /Contents it is
+	   the SHA-1 of, packed for crypto_verify_opts.vri_memo (malloc'd, the caller's to
+	   free; NULL: none) */
+	uint8_t *vri_memo;
+	size_t vri_memo_len;
 	/* out: when they were used, how many signed fields data lists (the count of
 	   pdf_sig_fields_list_lazy, which the listing gave on the way); else -1 */
 	int nlisted;
@@ -986,6 +991,14 @@ struct crypto_verify_opts {
 	const uint8_t *verified_vri;
 	size_t verified_vri_len;
 	/*
+	 * /VRI keys hashed already (crypto_ltv_known.vri_memo of the DSS update
+	 * being verified, borrowed): a signature whose /Contents is, byte for
+	 * byte, one hashed there takes its key from there instead of hashing it
+	 * again (a completion at B-LT hashed every signature twice). NULL: none.
+	 */
+	const uint8_t *vri_memo;
+	size_t vri_memo_len;
+	/*
 	 * Non-NULL: on SP_OK, *vri_out (the caller's, free(); NULL when none)
 	 * holds the /VRI keys of this file's last DSS when it read (no DSS reads
 	 * as no keys), packed for a later verified_vri.
@@ -1002,13 +1015,6 @@ struct crypto_verify_opts {
 	 */
 	const struct crypto_digest_ctx *hashed;
 	size_t hashed_len;
-	/* crypto_ltv_doc_timestamp only: with keep_ts_doc, its open of data (a view of the
-	   first ts_doc_len bytes of *out, valid while *out is; the caller's, pdf_doc_free)
-	   handed out in ts_doc, for the verification of *out (crypto_verify_opts.rev_doc2),
-	   which opened that revision twice more; NULL when not made */
-	int keep_ts_doc;
-	struct pdf_doc *ts_doc;
-	size_t ts_doc_len;
 };
 
 /*

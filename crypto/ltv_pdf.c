@@ -23,6 +23,8 @@
 /* room for a document timestamp's update beyond its /Contents (the signature dictionary,
    the field, page 1 and the form rewritten, the xref section) */
 #define DOC_TS_ROOM (256 * 1024)
+/* the /VRI keys handed to the verification with what they hash (crypto_ltv_known.vri_memo) */
+#define DSS_MEMO_MAX ((size_t)64 * 1024 * 1024)
 
 #include <openssl/cms.h>
 #include <openssl/err.h>
@@ -214,6 +216,7 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 	struct crypto_evidence ev;
 	struct pdf_dss_add add;
 	struct sp_errinfo ce;
+	struct sp_buf memo;
 	char(*vri)[41] = NULL;
 	size_t nsigs = 0, nvri = 0, i, k;
 	int r = SP_ERR_INTERNAL, nl = -1;
@@ -223,8 +226,12 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 	memset(&dss, 0, sizeof(dss));
 	memset(&ev, 0, sizeof(ev));
 	memset(&add, 0, sizeof(add));
-	if (known != NULL)
+	if (known != NULL) {
 		known->nlisted = -1;
+		known->vri_memo = NULL;
+		known->vri_memo_len = 0;
+	}
+	sp_buf_init(&memo, DSS_MEMO_MAX);
 	/*
 	 * The caller's open of data when it has one: sound, since the update is
 	 * the same whatever open reads it (the DSS and the signatures' listing
@@ -252,6 +259,19 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 		if (pdf_vri_key(s->contents, s->contents_len, vri[nvri]) != SP_OK) {
 			r = sp_err(ei, SP_ERR_CRYPTO, "cannot hash a signature's /Contents");
 			goto out;
+		}
+		/* the key with what it hashes, for the verification of the result (best
+		   effort: a memo too large is not handed on) */
+		if (known != NULL && memo.max > 0) {
+			uint8_t l4[4];
+
+			sp_store_be32(l4, (uint32_t)s->contents_len);
+			if (s->contents_len > UINT32_MAX || sp_buf_add(&memo, l4, 4) < 0 ||
+			    sp_buf_add(&memo, vri[nvri], 40) < 0 ||
+			    sp_buf_add(&memo, s->contents, s->contents_len) < 0) {
+				sp_buf_cleanup(&memo);
+				memo.max = 0;
+			}
 		}
 		if (pdf_dss_has_vri(&dss, vri[nvri]))
 			continue;
@@ -298,6 +318,9 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 out:
 	if (known != NULL && r == SP_OK && doc != NULL && !pdf_doc_damaged(doc))
 		known->nlisted = nl;
+	if (known != NULL && r == SP_OK && memo.len > 0)
+		known->vri_memo = sp_buf_take(&memo, &known->vri_memo_len);
+	sp_buf_cleanup(&memo);
 	free(vri);
 	crypto_evidence_cleanup(&ev);
 	pdf_dss_cleanup(&dss);

@@ -615,6 +615,8 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		e.given_vri_len = opts->verified_vri_len;
 		e.given_vri_end = opts->verified_len;
 	}
+	e.vri_memo = opts->vri_memo;
+	e.vri_memo_len = opts->vri_memo != NULL ? opts->vri_memo_len : 0;
 	if (opts->hashed != NULL && opts->hashed_len <= len)
 		verify_hasher_seed(&e.hx, opts->hashed, opts->hashed_len);
 	if (opts->doc != NULL)

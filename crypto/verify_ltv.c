@@ -17,6 +17,30 @@
  * once per verification (e->vkey has one per signature); NULL when it has
  * none (no /Contents read, or the hash failed: tried again then, as before).
  */
+/*
+ * The /VRI key of f from opts->vri_memo (e->vri_memo) into key, when a
+ * /Contents hashed there is f's, byte for byte (so its SHA-1 is f's key);
+ * key unchanged otherwise.
+ */
+static void
+vri_memo_get(const struct engine *e, const struct pdf_sig_field *f, char key[41])
+{
+	const uint8_t *p = e->vri_memo, *end = e->vri_memo + e->vri_memo_len;
+	size_t n;
+
+	while (p != NULL && end - p >= 44) {
+		n = sp_load_be32(p);
+		if (n > (size_t)(end - p) - 44)
+			return; /* not as packed */
+		if (n == f->contents_len && memcmp(p + 44, f->contents, n) == 0) {
+			memcpy(key, p + 4, 40);
+			key[40] = '\0';
+			return;
+		}
+		p += 44 + n;
+	}
+}
+
 static const char *
 sig_vri_key(struct engine *e, size_t i)
 {
@@ -24,6 +48,8 @@ sig_vri_key(struct engine *e, size_t i)
 
 	if (f->contents_state != PDF_SIG_KEY_OK)
 		return NULL;
+	if (e->vkey[i][0] == '\0')
+		vri_memo_get(e, f, e->vkey[i]);
 	if (e->vkey[i][0] == '\0' &&
 	    pdf_vri_key(f->contents, f->contents_len, e->vkey[i]) != SP_OK) {
 		e->vkey[i][0] = '\0';

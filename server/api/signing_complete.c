@@ -98,6 +98,10 @@ struct done_job {
 	   opened it (a view of the start of lr.data), for the engine (NULL: none) */
 	struct pdf_doc *ts_doc;
 	size_t ts_doc_len;
+	/* the /VRI keys the DSS update hashed, with what they hash (done_ltv), for the
+	   engine's levels: not hashed again */
+	uint8_t *vri_memo;
+	size_t vri_memo_len;
 	/* the document of the stored bytes, whose form facts (carried over from the base's,
 	   form_carry) are kept with their digest: new_doc or ltv_doc (NULL: none) */
 	struct pdf_doc *stored_doc;
@@ -135,6 +139,7 @@ done_job_free(struct done_job *j)
 	free(j->refs_out);
 	free(j->sigs_out);
 	free(j->vri_out);
+	free(j->vri_memo);
 	free(j->pages);
 	crypto_digest_ctx_free(j->tail);
 	db_signing_session_free(j->s);
@@ -464,6 +469,10 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 		vo.rev_doc = j->new_doc;
 		vo.rev_len = ss->document_len;
 	}
+	/* the /VRI keys done_ltv hashed: a signature's is taken where its /Contents is the
+	   very bytes hashed there */
+	vo.vri_memo = j->vri_memo;
+	vo.vri_memo_len = j->vri_memo_len;
 	/* and the one under the document timestamp, as that opened it (done_ltv) */
 	if (len != ss->document_len && j->ts_doc != NULL) {
 		vo.rev_doc2 = j->ts_doc;
@@ -890,6 +899,9 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 	r = ltv_extend(j->trust, j->tsa, ss->document, ss->document_len,
 		       (archive ? LTV_ARCHIVE : 0) | LTV_CHECKED_AFTER, ss->archive_serial, &kn, lr,
 		       &ei);
+	free(j->vri_memo);
+	j->vri_memo = kn.vri_memo;
+	j->vri_memo_len = kn.vri_memo_len;
 	if (r == SP_OK && kn.ts_doc != NULL) {
 		j->ts_doc = kn.ts_doc;
 		j->ts_doc_len = kn.ts_doc_len;

@@ -705,6 +705,7 @@ dss_known_doc(const unsigned char *d, size_t n, size_t given, const uint8_t *rea
 		      "%s", ei.msg);
 	ck_assert_ptr_nonnull(out);
 	*nlisted = reads != NULL ? kn.nlisted : -1;
+	free(kn.vri_memo);
 	free(pages);
 	pdf_doc_free(all);
 	pdf_doc_free(g);
@@ -969,6 +970,75 @@ START_TEST(doc_timestamp_from_the_base_hash)
 END_TEST
 
 /*
+ * The /VRI keys crypto_ltv_add_dss hashed, handed to the verification of
+ * its result (vri_memo): the report is the one without them. A memo entry
+ * is taken only for the very /Contents it hashed: entries for other bytes
+ * (one byte changed) are not used, and one packed wrongly is left there;
+ * that an entry is taken shows in a key changed for the same bytes.
+ */
+START_TEST(vri_keys_handed_to_the_verification)
+{
+	size_t n1, n2, nl, i, at, len;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1);
+	unsigned char *two = vc_sign(one, n1, "ec", 1, 0, &n2), *lt = NULL;
+	struct crypto_ltv_known kn;
+	struct crypto_verify_report *g, *r;
+	struct sp_errinfo ei;
+	uint8_t *m;
+	int round;
+
+	memset(&kn, 0, sizeof(kn));
+	sp_errinfo_init(&ei);
+	ck_assert_msg(crypto_ltv_add_dss(trust, NULL, NULL, two, n2, CRYPTO_LTV_STORED, &kn, &lt,
+					 &nl, &ei) == SP_OK,
+		      "%s", ei.msg);
+	ck_assert_ptr_nonnull(kn.vri_memo);
+	g = verify_at(lt, nl, 0);
+	ck_assert_uint_eq(g->nsigs, 2);
+	ck_assert_str_eq(g->sigs[0].level, "pades_b_lt");
+	ck_assert_str_eq(g->sigs[1].level, "pades_b_lt");
+	ck_assert_ptr_nonnull(m = malloc(kn.vri_memo_len));
+	for (round = 0; round < 4; round++) {
+		struct crypto_verify_opts o = { .trust = trust,
+						.vri_memo = m,
+						.vri_memo_len = kn.vri_memo_len };
+
+		memcpy(m, kn.vri_memo, kn.vri_memo_len);
+		/* 0: as made; 1: every entry's bytes another's; 2: packed wrongly; 3: every key
+		   another for the same bytes */
+		for (at = 0; round > 0 && at + 44 <= kn.vri_memo_len; at += 44 + len) {
+			len = sp_load_be32(m + at);
+			if (round == 1)
+				m[at + 44 + len / 2] ^= 1;
+			else if (round == 2)
+				sp_store_be32(m + at, (uint32_t)kn.vri_memo_len);
+			else
+				m[at + 4] = m[at + 4] == 'A' ? 'B' : 'A';
+			if (round == 2)
+				break;
+		}
+		r = NULL;
+		ck_assert_int_eq(crypto_pdf_verify(lt, nl, &o, &r, &ei), SP_OK);
+		ck_assert_uint_eq(r->nsigs, g->nsigs);
+		for (i = 0; i < r->nsigs; i++) {
+			ck_assert_int_eq(r->sigs[i].verdict, g->sigs[i].verdict);
+			if (round < 3)
+				ck_assert_str_eq(r->sigs[i].level, g->sigs[i].level);
+			else
+				ck_assert_str_ne(r->sigs[i].level, "pades_b_lt");
+		}
+		crypto_verify_report_free(r);
+	}
+	crypto_verify_report_free(g);
+	free(m);
+	free(kn.vri_memo);
+	free(lt);
+	free(two);
+	free(one);
+}
+END_TEST
+
+/*
  * The /VRI keys of the verified part handed on (verified_vri, from the
  * vri_out of a verification of exactly those bytes) instead of reading its
  * DSS again: the report is the read's, byte for byte in every verdict,
@@ -1104,6 +1174,7 @@ ltv_suite(void)
 	tcase_add_test(tc, embedded_ocsp_verified_once);
 	tcase_add_test(tc, dss_from_kept_reads);
 	tcase_add_test(tc, doc_timestamp_from_the_base_hash);
+	tcase_add_test(tc, vri_keys_handed_to_the_verification);
 	tcase_add_test(tc, vri_handed_on);
 	suite_add_tcase(s, tc);
 	return s;
