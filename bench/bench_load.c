@@ -1,16 +1,27 @@
 /*
  * bench_load.c: a lean signing load generator (issue 14). It drives prepare
  * -> token signature -> complete against a running sealpactd from plain
- * threads, one keep-alive libcurl handle each, and signs to_be_signed in
+ * threads, one keep-alive HTTPS connection each, and signs to_be_signed in
  * process with the client's key (OpenSSL, standing for the token), so that
  * the load generator takes little of the cores it shares with the server.
+ *
+ * The HTTP/1.1 client is its own (below), on blocking sockets and OpenSSL:
+ * per request one write and usually one read, where libcurl's easy interface
+ * made about fifteen system calls (a poll() before and after each step, the
+ * SIGPIPE handler set and restored around each, a recv() that found nothing).
+ * It still does what a client must: the server's certificate is verified
+ * against cacert and the address connected to, every status is checked,
+ * every answer is parsed as JSON, and a connection the server closes (or
+ * asks to close) is opened again. The request bodies that are the same for
+ * every contract (the prepare's certificate and placements) are built once,
+ * and each thread sets up its key's signing context once.
  *
  *   bench_load JOBFILE
  *
  * JOBFILE (written by bench/bench_load.py, which sets up the server, the
  * contracts and the session) has one "key value" a line:
  *   url URL          the server's base URL
- *   cacert PATH      the CA of its TLS certificate (absent: plain HTTP)
+ *   cacert PATH      the CA of its TLS certificate (https; absent: the system's CAs)
  *   token T          the signer's bearer token
  *   cert B64         the signing certificate, DER in base64
  *   key PATH         its private key (PEM)
@@ -33,21 +44,31 @@
  * against the last. One keep-alive client, so that what grows is the
  * server's (a Python client's own ~20 ms per request hid it).
  */
+#include <dirent.h>
 #include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include <dirent.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/sha.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "sp.h"
 
@@ -58,7 +79,8 @@
 struct signer {
 	char *token, *cert_b64;
 	EVP_PKEY *key;
-	struct curl_slist *h;
+	char *prepare_body; /* the same for every contract: built once */
+	EVP_PKEY_CTX *ctx;  /* chain mode (one thread): its signing context */
 };
 
 static struct {
@@ -72,7 +94,13 @@ static struct {
 	int nsigners;
 } job;
 
-static EVP_PKEY *pkey;
+/* The server, from job.url ("https://HOST:PORT" or "http://..."). */
+static struct {
+	char host[256], port[8], hostport[272];
+	const char *base; /* a path prefix, "" usually */
+	SSL_CTX *tls;     /* NULL: plain HTTP */
+} srv;
+
 static atomic_int next_contract, failures;
 /*
  * Chain mode with a pid: the server's and PostgreSQL's CPU (ns, schedstat) taken
@@ -88,23 +116,19 @@ struct buf {
 	size_t n, cap;
 };
 
-static size_t
-on_body(char *data, size_t size, size_t nmemb, void *arg)
+/* Room for n more bytes (and a NUL) in b. */
+static int
+buf_room(struct buf *b, size_t n)
 {
-	struct buf *b = arg;
-	size_t n = size * nmemb;
 	char *p;
 
-	if (b->n + n + 1 > b->cap) {
-		b->cap = (b->n + n + 1) * 2;
-		if ((p = realloc(b->p, b->cap)) == NULL)
-			return 0;
-		b->p = p;
-	}
-	memcpy(b->p + b->n, data, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-	return n;
+	if (b->n + n + 1 <= b->cap)
+		return 0;
+	b->cap = (b->n + n + 1) * 2;
+	if ((p = realloc(b->p, b->cap)) == NULL)
+		return -1;
+	b->p = p;
+	return 0;
 }
 
 static double
@@ -116,83 +140,322 @@ now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* ---- a keep-alive HTTP/1.1 client on one blocking socket (TLS when cacert) ---- */
+
+struct hconn {
+	int fd; /* -1: not connected */
+	SSL *ssl;
+	int reused;    /* a request went over this connection already */
+	struct buf in; /* bytes read: the response being taken apart */
+	struct buf out;
+};
+
+static int
+url_parse(void)
+{
+	const char *u = job.url, *h, *e, *c;
+
+	if (strncmp(u, "https://", 8) == 0)
+		h = u + 8;
+	else if (strncmp(u, "http://", 7) == 0)
+		h = u + 7;
+	else
+		return -1;
+	e = h + strcspn(h, "/");
+	srv.base = e;
+	snprintf(srv.hostport, sizeof(srv.hostport), "%.*s", (int)(e - h), h);
+	if ((c = memchr(h, ':', (size_t)(e - h))) == NULL) {
+		snprintf(srv.host, sizeof(srv.host), "%.*s", (int)(e - h), h);
+		snprintf(srv.port, sizeof(srv.port), "%s", h == u + 8 ? "443" : "80");
+	} else {
+		snprintf(srv.host, sizeof(srv.host), "%.*s", (int)(c - h), h);
+		snprintf(srv.port, sizeof(srv.port), "%.*s", (int)(e - c - 1), c + 1);
+	}
+	if (h == u + 8) {
+		/* As libcurl did: the peer's chain to cacert, TLS 1.2 or later. */
+		if ((srv.tls = SSL_CTX_new(TLS_client_method())) == NULL ||
+		    SSL_CTX_set_min_proto_version(srv.tls, TLS1_2_VERSION) != 1 ||
+		    (job.cacert[0] ? SSL_CTX_load_verify_locations(srv.tls, job.cacert, NULL)
+				   : SSL_CTX_set_default_verify_paths(srv.tls)) != 1)
+			return -1;
+		SSL_CTX_set_verify(srv.tls, SSL_VERIFY_PEER, NULL);
+		/* Whole records in one read(), not a 5-byte header and then its body. */
+		SSL_CTX_set_read_ahead(srv.tls, 1);
+	}
+	return 0;
+}
+
+static void
+hconn_close(struct hconn *hc)
+{
+	if (hc->ssl != NULL)
+		SSL_free(hc->ssl);
+	if (hc->fd >= 0)
+		close(hc->fd);
+	hc->ssl = NULL;
+	hc->fd = -1;
+	hc->reused = 0;
+	hc->in.n = 0;
+}
+
+static int
+hconn_open(struct hconn *hc)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL, *a;
+	struct timeval tv = { .tv_sec = 120 }; /* libcurl's CURLOPT_TIMEOUT was 120 s */
+	int one = 1, fd = -1;
+	X509_VERIFY_PARAM *vp;
+
+	if (getaddrinfo(srv.host, srv.port, &hints, &ai) != 0)
+		return -1;
+	for (a = ai; a != NULL && fd < 0; a = a->ai_next) {
+		if ((fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol)) < 0)
+			continue;
+		if (connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(ai);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	hc->fd = fd;
+	if (srv.tls == NULL)
+		return 0;
+	if ((hc->ssl = SSL_new(srv.tls)) == NULL || SSL_set_fd(hc->ssl, fd) != 1)
+		goto fail;
+	/* The certificate must name the address connected to (host check as libcurl's). */
+	vp = SSL_get0_param(hc->ssl);
+	if (X509_VERIFY_PARAM_set1_ip_asc(vp, srv.host) != 1) {
+		ERR_clear_error();
+		if (SSL_set_tlsext_host_name(hc->ssl, srv.host) != 1 ||
+		    SSL_set1_host(hc->ssl, srv.host) != 1)
+			goto fail;
+	}
+	if (SSL_connect(hc->ssl) == 1 && SSL_get_verify_result(hc->ssl) == X509_V_OK)
+		return 0;
+fail:
+	fprintf(stderr, "bench_load: TLS to %s: %s\n", srv.hostport,
+		ERR_peek_error() != 0 ? ERR_reason_error_string(ERR_peek_error())
+				      : "handshake failed");
+	ERR_clear_error();
+	hconn_close(hc);
+	return -1;
+}
+
+static int
+hconn_write(struct hconn *hc, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if (hc->ssl != NULL) {
+			size_t done = 0;
+			if (SSL_write_ex(hc->ssl, p, n, &done) != 1) {
+				ERR_clear_error();
+				return -1;
+			}
+			w = (ssize_t)done;
+		} else if ((w = send(hc->fd, p, n, MSG_NOSIGNAL)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Read more into hc->in: > 0 bytes, 0 at the end of the stream, -1 on error. */
+static ssize_t
+hconn_read(struct hconn *hc)
+{
+	size_t got = 0;
+	ssize_t r;
+
+	if (buf_room(&hc->in, 16384) != 0)
+		return -1;
+	if (hc->ssl != NULL) {
+		if (SSL_read_ex(hc->ssl, hc->in.p + hc->in.n, hc->in.cap - hc->in.n - 1, &got) !=
+		    1) {
+			r = SSL_get_error(hc->ssl, 0) == SSL_ERROR_ZERO_RETURN ? 0 : -1;
+			ERR_clear_error();
+			return r;
+		}
+		r = (ssize_t)got;
+	} else {
+		do
+			r = recv(hc->fd, hc->in.p + hc->in.n, hc->in.cap - hc->in.n - 1, 0);
+		while (r < 0 && errno == EINTR);
+	}
+	if (r > 0) {
+		hc->in.n += (size_t)r;
+		hc->in.p[hc->in.n] = '\0';
+	}
+	return r;
+}
+
+/* The value of header name in the head [h, e), or NULL; *len its length. */
+static const char *
+head_value(const char *h, const char *e, const char *name, size_t *len)
+{
+	size_t nl = strlen(name);
+	const char *l, *v, *end;
+
+	for (l = strstr(h, "\r\n"); l != NULL && l + 2 < e; l = strstr(l + 2, "\r\n")) {
+		if (strncasecmp(l + 2, name, nl) != 0 || l[2 + nl] != ':')
+			continue;
+		for (v = l + 3 + nl; *v == ' ' || *v == '\t'; v++)
+			;
+		end = strstr(v, "\r\n");
+		*len = (size_t)(end - v);
+		return v;
+	}
+	return NULL;
+}
+
+/*
+ * One exchange: the status, and the body in *body (NUL-terminated, the
+ * caller's to free). -1 when the connection failed; a connection the server
+ * closed while idle is opened again and the request sent again, once, before
+ * any byte of an answer came (what libcurl did with a dead keep-alive one).
+ */
+static long
+http_post(struct hconn *hc, const char *path, const char *auth, const char *body, char **out)
+{
+	size_t blen = strlen(body), hl, clen, vl;
+	const char *eoh, *v;
+	long status;
+	ssize_t r;
+	int attempt, close_after;
+
+	*out = NULL;
+	hc->out.n = 0;
+	if (buf_room(&hc->out, 1024 + strlen(path) + strlen(auth) + blen) != 0)
+		return -1;
+	/* libcurl's request, one write: the head and the body in one TLS record. */
+	hc->out.n =
+		(size_t)snprintf(hc->out.p, hc->out.cap,
+				 "POST %s%s HTTP/1.1\r\nHost: %s\r\nAccept: */*\r\n"
+				 "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+				 "Content-Length: %zu\r\n\r\n",
+				 srv.base, path, srv.hostport, auth, blen);
+	memcpy(hc->out.p + hc->out.n, body, blen);
+	hc->out.n += blen;
+	for (attempt = 0;; attempt++) {
+		if (hc->fd < 0 && hconn_open(hc) != 0)
+			return -1;
+		hc->in.n = 0;
+		if (hconn_write(hc, hc->out.p, hc->out.n) == 0 && (r = hconn_read(hc)) > 0)
+			break;
+		r = hc->reused && attempt == 0;
+		hconn_close(hc);
+		if (!r)
+			return -1;
+	}
+	hc->reused = 1;
+	while ((eoh = strstr(hc->in.p, "\r\n\r\n")) == NULL)
+		if (hconn_read(hc) <= 0)
+			goto broken;
+	hl = (size_t)(eoh + 4 - hc->in.p);
+	if (sscanf(hc->in.p, "HTTP/1.%*[01] %ld", &status) != 1 ||
+	    head_value(hc->in.p, eoh + 2, "Transfer-Encoding", &vl) != NULL ||
+	    (v = head_value(hc->in.p, eoh + 2, "Content-Length", &vl)) == NULL)
+		goto broken; /* sealpactd always sends Content-Length */
+	clen = strtoul(v, NULL, 10);
+	close_after = (v = head_value(hc->in.p, eoh + 2, "Connection", &vl)) != NULL && vl == 5 &&
+		      strncasecmp(v, "close", 5) == 0;
+	while (hc->in.n < hl + clen)
+		if (hconn_read(hc) <= 0)
+			goto broken;
+	if (hc->in.n != hl + clen) /* nothing was asked after this */
+		goto broken;
+	if ((*out = malloc(clen + 1)) == NULL)
+		goto broken;
+	memcpy(*out, hc->in.p + hl, clen);
+	(*out)[clen] = '\0';
+	if (close_after)
+		hconn_close(hc);
+	return status;
+broken:
+	hconn_close(hc);
+	return -1;
+}
+
 /* POST body to path; the answer's JSON when the status is want, else NULL (and a message). */
 static json_t *
-post(CURL *c, struct curl_slist *h, const char *path, const char *body, long want)
+post(struct hconn *hc, const char *auth, const char *path, const char *body, long want)
 {
-	char url[1024];
-	struct buf b = { 0 };
 	json_error_t je;
 	json_t *doc = NULL;
-	long st = 0;
-	CURLcode rc;
+	char *b = NULL;
+	long st = http_post(hc, path, auth, body, &b);
 
-	snprintf(url, sizeof(url), "%s%s", job.url, path);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
-	if (rc != CURLE_OK || st != want || b.p == NULL ||
-	    (doc = json_loads(b.p, 0, &je)) == NULL) {
+	if (st != want || b == NULL || (doc = json_loads(b, 0, &je)) == NULL) {
 		fprintf(stderr, "bench_load: POST %s: %s, HTTP %ld: %.300s\n", path,
-			curl_easy_strerror(rc), st, b.p != NULL ? b.p : "");
+			st < 0 ? "connection failed" : "unexpected answer", st, b != NULL ? b : "");
 		json_decref(doc);
 		doc = NULL;
 	}
-	free(b.p);
+	free(b);
 	return doc;
 }
 
-/* The token's part: sign to_be_signed (RSA PKCS#1 v1.5 or ECDSA over SHA-256). */
+/*
+ * The token's part: sign to_be_signed (RSA PKCS#1 v1.5 or ECDSA over SHA-256)
+ * with ctx, the key's signing context set up once (EVP_PKEY_sign over the
+ * SHA-256 digest: the same signature as EVP_DigestSign, without fetching
+ * the digest and the signature method again at every signing).
+ */
 static char *
-token_sign(EVP_PKEY *key, const char *tbs_b64)
+token_sign(EVP_PKEY_CTX *ctx, const char *tbs_b64)
 {
-	unsigned char *tbs = NULL, sig[1024];
+	unsigned char *tbs = NULL, sig[1024], dg[SHA256_DIGEST_LENGTH];
 	size_t tbslen = 0, siglen = sizeof(sig);
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	char *out = NULL;
 
-	if (md != NULL &&
+	if (tbs_b64 != NULL &&
 	    sp_b64_decode(tbs_b64, strlen(tbs_b64), 65536, 0, &tbs, &tbslen) == SP_OK &&
-	    EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) == 1 &&
-	    EVP_DigestSign(md, sig, &siglen, tbs, tbslen) == 1)
+	    SHA256(tbs, tbslen, dg) != NULL &&
+	    EVP_PKEY_sign(ctx, sig, &siglen, dg, sizeof(dg)) == 1)
 		out = sp_b64_encode(sig, siglen, 0);
-	EVP_MD_CTX_free(md);
 	free(tbs);
 	return out;
 }
 
-static struct curl_slist *
-headers(const char *token)
+static EVP_PKEY_CTX *
+sign_ctx(EVP_PKEY *key)
 {
-	char auth[600];
-	struct curl_slist *h;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(key, NULL);
 
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-	h = curl_slist_append(NULL, auth);
-	return h != NULL ? curl_slist_append(h, "Content-Type: application/json") : NULL;
+	if (ctx != NULL && EVP_PKEY_sign_init(ctx) == 1 &&
+	    (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA ||
+	     EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1) &&
+	    EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) == 1)
+		return ctx;
+	EVP_PKEY_CTX_free(ctx);
+	return NULL;
 }
 
-static CURL *
-handle(void)
+/* The prepare's body: the certificate and the placements, as the client sends them. */
+static char *
+prepare_body(const char *cert_b64)
 {
-	CURL *c = curl_easy_init();
+	json_t *req = json_pack("{s:s,s:o}", "certificate", cert_b64, "placements",
+				json_loads(job.placements, 0, NULL));
+	char *body = req != NULL ? json_dumps(req, JSON_COMPACT) : NULL;
 
-	if (c == NULL)
-		return NULL;
-	if (job.cacert[0] != '\0')
-		curl_easy_setopt(c, CURLOPT_CAINFO, job.cacert);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
-	curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
-	return c;
+	json_decref(req);
+	return body;
 }
 
 /* prepare -> token signature -> complete of one contract; the two request times in ms. */
 static int
-sign_once(CURL *c, struct curl_slist *h, const char *number, const char *cert_b64, EVP_PKEY *key,
+sign_once(struct hconn *hc, const struct signer *s, EVP_PKEY_CTX *ctx, const char *number,
 	  double *prep_t, double *done_t)
 {
 	char path[256], *body, *sigb64;
@@ -200,20 +463,15 @@ sign_once(CURL *c, struct curl_slist *h, const char *number, const char *cert_b6
 	double t0, t1, t2, t3;
 
 	snprintf(path, sizeof(path), "/api/v1/contracts/%s/signing-sessions", number);
-	req = json_pack("{s:s,s:o}", "certificate", cert_b64, "placements",
-			json_loads(job.placements, 0, NULL));
-	body = json_dumps(req, JSON_COMPACT);
-	json_decref(req);
 	long long a0 = cpu_ns(0), b0 = cpu_ns(1);
 	t0 = now_ms();
-	prep = post(c, h, path, body, 201);
+	prep = post(hc, s->token, path, s->prepare_body, 201);
 	t1 = now_ms();
 	cpu_prep[0] = (double)(cpu_ns(0) - a0) / 1e6;
 	cpu_prep[1] = (double)(cpu_ns(1) - b0) / 1e6;
-	free(body);
 	if (prep == NULL)
 		return -1;
-	sigb64 = token_sign(key, json_string_value(json_object_get(prep, "to_be_signed")));
+	sigb64 = token_sign(ctx, json_string_value(json_object_get(prep, "to_be_signed")));
 	snprintf(path, sizeof(path), "/api/v1/signing-sessions/%s/complete",
 		 json_string_value(json_object_get(prep, "session")));
 	json_decref(prep);
@@ -223,10 +481,12 @@ sign_once(CURL *c, struct curl_slist *h, const char *number, const char *cert_b6
 	body = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
 	free(sigb64);
+	if (body == NULL)
+		return -1;
 	a0 = cpu_ns(0);
 	b0 = cpu_ns(1);
 	t2 = now_ms();
-	done = post(c, h, path, body, 200);
+	done = post(hc, s->token, path, body, 200);
 	t3 = now_ms();
 	cpu_done[0] = (double)(cpu_ns(0) - a0) / 1e6;
 	cpu_done[1] = (double)(cpu_ns(1) - b0) / 1e6;
@@ -242,17 +502,21 @@ sign_once(CURL *c, struct curl_slist *h, const char *number, const char *cert_b6
 static void *
 client(void *arg)
 {
-	CURL *c = handle();
-	struct curl_slist *h = headers(job.token);
+	struct hconn hc = { .fd = -1 };
+	struct signer *s = &job.signers[0];
+	EVP_PKEY_CTX *ctx = sign_ctx(s->key);
 	int i;
 
 	(void)arg;
-	while (c != NULL && h != NULL && (i = atomic_fetch_add(&next_contract, 1)) < job.ncontracts)
-		if (sign_once(c, h, job.contracts[i], job.cert_b64, pkey, &prep_ms[i],
-			      &done_ms[i]) != 0)
+	while (ctx != NULL && (i = atomic_fetch_add(&next_contract, 1)) < job.ncontracts)
+		if (sign_once(&hc, s, ctx, job.contracts[i], &prep_ms[i], &done_ms[i]) != 0)
 			atomic_fetch_add(&failures, 1);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
+	if (ctx == NULL)
+		atomic_fetch_add(&failures, 1);
+	EVP_PKEY_CTX_free(ctx);
+	hconn_close(&hc);
+	free(hc.in.p);
+	free(hc.out.p);
 	return NULL;
 }
 
@@ -277,27 +541,27 @@ chain_run(void)
 	int w;
 	char path[256];
 	json_t *doc;
-	CURL *c = handle();
+	struct hconn hc = { .fd = -1 };
 
-	if (pt == NULL || dt == NULL || ct == NULL || c == NULL || nc > 64)
+	if (pt == NULL || dt == NULL || ct == NULL || nc > 64)
 		return 2;
 	for (i = 0; i < nc; i++)
 		for (k = 0; k < ns; k++) {
 			struct signer *s = &job.signers[k];
 			snprintf(path, sizeof(path), "/api/v1/contracts/%s/receive",
 				 job.contracts[i]);
-			if ((doc = post(c, s->h, path, "", 200)) == NULL)
+			if ((doc = post(&hc, s->token, path, "", 200)) == NULL)
 				return 1;
 			json_decref(doc);
-			if (sign_once(c, s->h, job.contracts[i], s->cert_b64, s->key,
-				      &pt[i * ns + k], &dt[i * ns + k]) != 0)
+			if (sign_once(&hc, s, s->ctx, job.contracts[i], &pt[i * ns + k],
+				      &dt[i * ns + k]) != 0)
 				return 1;
 			ct[(i * ns + k) * 4 + 0] = cpu_prep[0];
 			ct[(i * ns + k) * 4 + 1] = cpu_done[0];
 			ct[(i * ns + k) * 4 + 2] = cpu_prep[1];
 			ct[(i * ns + k) * 4 + 3] = cpu_done[1];
 			snprintf(path, sizeof(path), "/api/v1/contracts/%s/send", job.contracts[i]);
-			if ((doc = post(c, s->h, path, "", 200)) == NULL)
+			if ((doc = post(&hc, s->token, path, "", 200)) == NULL)
 				return 1;
 			json_decref(doc);
 		}
@@ -350,23 +614,29 @@ chain_run(void)
 		       mc[2][0], mc[3][0], mc[2][ns - 1], mc[3][ns - 1]);
 	}
 	free(ct);
-	curl_easy_cleanup(c);
+	hconn_close(&hc);
+	free(hc.in.p);
+	free(hc.out.p);
 	free(pt);
 	free(dt);
 	return 0;
 }
 
-/* utime + stime (+ reaped children's) of pid and, one level down, its children, in ticks. */
-static long long
-tree_ticks(long pid)
+/*
+ * The CPU of pid and, one level down, its children, in ticks: [0] user time,
+ * [1] system time (each with the reaped children's); zeros without a pid.
+ */
+static void
+tree_ticks(long pid, long long out[2])
 {
 	char p[300], line[1024], *s;
-	long long sum = 0, ut, st, cut, cst;
+	long long ut, st, cut, cst;
 	long ppid, self;
 	struct dirent *d;
-	DIR *dir = opendir("/proc");
+	DIR *dir = pid > 0 ? opendir("/proc") : NULL;
 	FILE *f;
 
+	out[0] = out[1] = 0;
 	while (dir != NULL && (d = readdir(dir)) != NULL) {
 		if (d->d_name[0] < '0' || d->d_name[0] > '9')
 			continue;
@@ -383,14 +653,16 @@ tree_ticks(long pid)
 		if (sscanf(s + 2, "%*c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u %lld %lld %lld %lld",
 			   &ppid, &ut, &st, &cut, &cst) != 5)
 			continue;
-		if (self == pid)
-			sum += ut + st + cut + cst;
-		else if (ppid == pid)
-			sum += ut + st;
+		if (self == pid) {
+			out[0] += ut + cut;
+			out[1] += st + cst;
+		} else if (ppid == pid) {
+			out[0] += ut;
+			out[1] += st;
+		}
 	}
 	if (dir != NULL)
 		closedir(dir);
-	return sum;
 }
 
 /* The first field of a schedstat file: ns on a CPU; 0 when unreadable. */
@@ -496,8 +768,9 @@ signer_read(struct signer *s, char *v)
 	fclose(kf);
 	s->token = strdup(v);
 	s->cert_b64 = strdup(cert);
-	s->h = s->token != NULL ? headers(s->token) : NULL;
-	return s->key != NULL && s->cert_b64 != NULL && s->h != NULL ? 0 : -1;
+	s->ctx = s->key != NULL ? sign_ctx(s->key) : NULL;
+	s->prepare_body = s->cert_b64 != NULL ? prepare_body(s->cert_b64) : NULL;
+	return s->token != NULL && s->ctx != NULL && s->prepare_body != NULL ? 0 : -1;
 }
 
 static int
@@ -557,49 +830,56 @@ job_read(const char *path)
 		       : -1;
 }
 
+static double
+tv_ms(struct timeval tv)
+{
+	return (double)tv.tv_sec * 1e3 + (double)tv.tv_usec / 1e3;
+}
+
 int
 main(int argc, char **argv)
 {
 	pthread_t th[MAX_THREADS];
 	struct rusage ru;
-	double t0, wall, *pv, *dv, tick = (double)sysconf(_SC_CLK_TCK);
-	long long c0, c1, g0, g1;
+	double t0, wall, *pv, *dv, tick = (double)sysconf(_SC_CLK_TCK) / 1e3; /* per ms */
+	long long c0[2], c1[2], g0[2], g1[2];
 	FILE *kf;
+	struct signer *s = &job.signers[0];
 	int i, n = 0;
 
-	if (argc != 2 || job_read(argv[1]) != 0) {
+	/* A peer that closes is an error of a write, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
+	if (argc != 2 || job_read(argv[1]) != 0 || url_parse() != 0) {
 		fprintf(stderr, "usage: bench_load JOBFILE (see the comment at the top)\n");
 		return 2;
 	}
-	if (job.chain) {
-		curl_global_init(CURL_GLOBAL_ALL);
-		i = chain_run();
-		curl_global_cleanup();
-		return i;
-	}
+	if (job.chain)
+		return chain_run();
 	if ((kf = fopen(job.key, "r")) == NULL ||
-	    (pkey = PEM_read_PrivateKey(kf, NULL, NULL, NULL)) == NULL) {
+	    (s->key = PEM_read_PrivateKey(kf, NULL, NULL, NULL)) == NULL) {
 		fprintf(stderr, "bench_load: cannot read the key %s\n", job.key);
 		return 2;
 	}
 	fclose(kf);
-	curl_global_init(CURL_GLOBAL_ALL);
+	s->token = job.token;
+	s->cert_b64 = job.cert_b64;
 	prep_ms = calloc((size_t)job.ncontracts, sizeof(double));
 	done_ms = calloc((size_t)job.ncontracts, sizeof(double));
 	pv = calloc((size_t)job.ncontracts, sizeof(double));
 	dv = calloc((size_t)job.ncontracts, sizeof(double));
-	if (!prep_ms || !done_ms || !pv || !dv)
+	if (!prep_ms || !done_ms || !pv || !dv ||
+	    (s->prepare_body = prepare_body(s->cert_b64)) == NULL)
 		return 2;
-	c0 = job.pid > 0 ? tree_ticks(job.pid) : 0;
-	g0 = job.pgpid > 0 ? tree_ticks(job.pgpid) : 0;
+	tree_ticks(job.pid, c0);
+	tree_ticks(job.pgpid, g0);
 	t0 = now_ms();
 	for (i = 0; i < job.threads; i++)
 		pthread_create(&th[i], NULL, client, NULL);
 	for (i = 0; i < job.threads; i++)
 		pthread_join(th[i], NULL);
 	wall = (now_ms() - t0) / 1e3;
-	c1 = job.pid > 0 ? tree_ticks(job.pid) : 0;
-	g1 = job.pgpid > 0 ? tree_ticks(job.pgpid) : 0;
+	tree_ticks(job.pid, c1);
+	tree_ticks(job.pgpid, g1);
 	for (i = 0; i < job.ncontracts; i++)
 		if (done_ms[i] > 0) {
 			pv[n] = prep_ms[i];
@@ -613,20 +893,25 @@ main(int argc, char **argv)
 	printf("  completed signings/s: %.1f (wall %.2f s)\n", n / wall, wall);
 	printf("  prepare  ms: p50 %.1f  p99 %.1f\n", pct(pv, n, 50), pct(pv, n, 99));
 	printf("  complete ms: p50 %.1f  p99 %.1f\n", pct(dv, n, 50), pct(dv, n, 99));
+	if (n == 0)
+		n = 1;
 	if (job.pid > 0)
-		printf("  server CPU per completed signing: %.2f ms (%.2f s of CPU over the run, "
-		       "/proc/%ld/stat and its children)\n",
-		       n > 0 ? (double)(c1 - c0) / tick * 1e3 / n : 0, (double)(c1 - c0) / tick,
-		       job.pid);
-	if (job.pgpid > 0 && n > 0)
-		printf("  PostgreSQL CPU per completed signing: %.2f ms (its backends)\n",
-		       (double)(g1 - g0) / tick * 1e3 / n);
-	printf("  load generator CPU per signing: %.2f ms\n",
-	       n > 0 ? ((double)ru.ru_utime.tv_sec * 1e3 + ru.ru_utime.tv_usec / 1e3 +
-			(double)ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3) /
-			       n
-		     : 0);
-	curl_global_cleanup();
-	EVP_PKEY_free(pkey);
+		printf("  server CPU per completed signing: %.2f ms (user %.2f, system %.2f; %.2f "
+		       "s "
+		       "of CPU over the run, /proc/%ld/stat and its children)\n",
+		       (double)(c1[0] - c0[0] + c1[1] - c0[1]) / tick / n,
+		       (double)(c1[0] - c0[0]) / tick / n, (double)(c1[1] - c0[1]) / tick / n,
+		       (double)(c1[0] - c0[0] + c1[1] - c0[1]) / tick / 1e3, job.pid);
+	if (job.pgpid > 0)
+		printf("  PostgreSQL CPU per completed signing: %.2f ms (user %.2f, system %.2f; "
+		       "its "
+		       "backends and other processes)\n",
+		       (double)(g1[0] - g0[0] + g1[1] - g0[1]) / tick / n,
+		       (double)(g1[0] - g0[0]) / tick / n, (double)(g1[1] - g0[1]) / tick / n);
+	printf("  load generator CPU per signing: %.2f ms (user %.2f, system %.2f)\n",
+	       (tv_ms(ru.ru_utime) + tv_ms(ru.ru_stime)) / n, tv_ms(ru.ru_utime) / n,
+	       tv_ms(ru.ru_stime) / n);
+	EVP_PKEY_free(s->key);
+	SSL_CTX_free(srv.tls);
 	return atomic_load(&failures) == 0 ? 0 : 1;
 }

@@ -54,6 +54,44 @@ def loop_ns(pid):
         return int(f.read().split()[0])
 
 
+def loop_ticks(pid):
+    """(user, system) clock ticks of the server's main thread (the event loop)."""
+    with open("/proc/%d/task/%d/stat" % (pid, pid)) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]), int(fields[12])
+
+
+def switches(pid, tid=None):
+    """Context switches (voluntary, involuntary) of one thread, or of every thread of pid
+    and of its child processes (PostgreSQL's postmaster: its backends)."""
+    def one(path):
+        v = n = 0
+        try:
+            with open(path) as f:
+                for line in f:
+                    if line.startswith("voluntary_ctxt_switches"):
+                        v = int(line.split()[1])
+                    elif line.startswith("nonvoluntary_ctxt_switches"):
+                        n = int(line.split()[1])
+        except OSError:
+            pass
+        return v, n
+    if tid is not None:
+        return one("/proc/%d/task/%d/status" % (pid, tid))
+    pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                                                     text=True).stdout.split()]
+    v = n = 0
+    for p in pids:
+        try:
+            tids = os.listdir("/proc/%d/task" % p)
+        except OSError:
+            continue
+        for t in tids:
+            a, b = one("/proc/%d/task/%s/status" % (p, t))
+            v, n = v + a, n + b
+    return v, n
+
+
 def syscalls_report(tdir, pid, total):
     """System calls per signing from strace -ff's files (one per thread)."""
     import collections
@@ -86,6 +124,10 @@ def main(argv):
     os.environ["SEALPACT_TEST_PGDIR"] = os.path.join(tmp, "pg")
     sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
     import harness
+    # BENCH_DURABLE=1: PostgreSQL as deployed (deploy/pgcluster.sh without --fast:
+    # fsync, synchronous commit and full-page writes on), not the tests' cluster
+    if os.environ.get("BENCH_DURABLE"):
+        os.environ["SEALPACT_TEST_PG_DURABLE"] = "1"
     subprocess.run(["bash", os.path.join(ROOT, "tests", "support", "pgtmp.sh"), "start",
                     os.path.join(tmp, "pg")], check=True, capture_output=True)
     pki = server = db = None
@@ -113,7 +155,15 @@ def main(argv):
                  # BENCH_POOL=N: the server's PostgreSQL connections (default 8)
                  "database": {"pool_size": int(os.environ.get("BENCH_POOL", "8"))},
                  "server": {"threads": 2}}
-        server = harness.Server(tmp, db.url, extra=extra).start()
+        # BENCH_PG_UNIX=1: sealpactd reaches PostgreSQL over its Unix socket instead of
+        # TCP on 127.0.0.1 (a deployment with both on one machine can do the same)
+        srv_db = db.url
+        if os.environ.get("BENCH_PG_UNIX"):
+            import re
+            sockdir = open(os.path.join(tmp, "pg", "datadir")).read().strip()
+            port = re.search(r":(\d+)/", db.url).group(1)
+            srv_db = "postgresql://sealpact@/%s?host=%s&port=%s" % (db.name, sockdir, port)
+        server = harness.Server(tmp, srv_db, extra=extra).start()
         orgs = [{"slug": o["slug"], "credit_code": o["credit_code"],
                  "crt": pki.org_cert(o["slug"], "rsa")[0], "key": pki.org_cert(o["slug"], "rsa")[1]}
                 for o in pki.orgs]
@@ -202,12 +252,17 @@ def main(argv):
                 f.write("pgpid %s\n" % pm.readline().strip())
             for n in numbers:
                 f.write("contract %s\n" % n)
-        print("bench_load: level %s, %s" % (
+        print("bench_load: level %s, PostgreSQL %s, %s" % (
             os.environ.get("BENCH_LEVEL") or "B-LTA (default)",
+            "durable (BENCH_DURABLE: fsync, synchronous_commit, full_page_writes on)"
+            if os.environ.get("BENCH_DURABLE") else "the tests' (fsync off)",
             "cold (BENCH_COLD)" if os.environ.get("BENCH_COLD") else
             "steady state: after %d warm-up signings, VACUUM ANALYZE and CHECKPOINT" % warm))
         print("bench_load: %d signings of a 10-page contract (%d bytes), RSA-2048, built-in "
-              "TSA, HTTPS, server threads 2" % (total, os.path.getsize(pdf10)))
+              "TSA, HTTPS, server threads 2, PostgreSQL over %s" % (
+                  total, os.path.getsize(pdf10),
+                  "its Unix socket (BENCH_PG_UNIX)" if os.environ.get("BENCH_PG_UNIX")
+                  else "TCP 127.0.0.1"))
         sys.stdout.flush()
         # BENCH_PERF=FILE: perf record the server (with call graphs) over both runs
         # (BENCH_PERF_CHAIN=1: over the chain alone).
@@ -249,11 +304,24 @@ def main(argv):
                                       os.path.join(tdir, "t"), "-p", str(server.proc.pid)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1)
-        loop0 = loop_ns(server.proc.pid)
+        pmpid = int(open(os.path.join(open(os.path.join(tmp, "pg", "datadir")).read().strip(),
+                                      "postmaster.pid")).readline())
+        sw0 = (switches(server.proc.pid, server.proc.pid), switches(server.proc.pid),
+               switches(pmpid))
+        loop0, lt0 = loop_ns(server.proc.pid), loop_ticks(server.proc.pid)
         p = subprocess.run([os.path.join(build, "bench", "bench_load"), jobfile])
-        loop1 = loop_ns(server.proc.pid)
-        print("  loop thread CPU per signing: %.3f ms (/proc/%d/task/%d/schedstat)" % (
-            (loop1 - loop0) / 1e6 / total, server.proc.pid, server.proc.pid))
+        loop1, lt1 = loop_ns(server.proc.pid), loop_ticks(server.proc.pid)
+        sw1 = (switches(server.proc.pid, server.proc.pid), switches(server.proc.pid),
+               switches(pmpid))
+        tick = os.sysconf("SC_CLK_TCK") / 1e3
+        print("  loop thread CPU per signing: %.3f ms (/proc/%d/task/%d/schedstat; user %.2f, "
+              "system %.2f from its stat)" % (
+                  (loop1 - loop0) / 1e6 / total, server.proc.pid, server.proc.pid,
+                  (lt1[0] - lt0[0]) / tick / total, (lt1[1] - lt0[1]) / tick / total))
+        print("  context switches per signing (voluntary + involuntary, /proc/*/status): "
+              "loop thread %s, server %s, PostgreSQL %s" % tuple(
+                  "%.2f + %.2f" % ((b[0] - a[0]) / total, (b[1] - a[1]) / total)
+                  for a, b in zip(sw0, sw1)))
         if trace is not None:
             trace.send_signal(2)
             trace.wait()

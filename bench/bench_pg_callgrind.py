@@ -14,6 +14,12 @@ in steady state (plans cached; connection start-up and warm-up cancel out).
 Prints that, and with BENCH_CG_TOP=N the N functions with the most inclusive
 instructions per signing (callgrind_annotate --inclusive=yes, the same
 difference). BENCH_CG_KEEP=DIR keeps the callgrind files there.
+BENCH_CG_SCRIPT=FILE runs FILE (a pgbench script over the same data set: each
+run takes the next contract from bench_todo, as a signing does) instead of a
+signing: the instructions of one statement or function per run.
+BENCH_CG_CONTRACTS=N loads N contracts (at least the runs'): the planner picks
+sequential scans of the small tables of the default set (about 65 contracts)
+where bench_load.py's 600 contracts, and any real database, give index scans.
 """
 import glob
 import os
@@ -77,8 +83,9 @@ def main(argv):
         harness.run(["qpdf", os.path.join(ROOT, "tests", "fixtures", "contracts",
                                           "contract30.pdf"), "--pages", ".", "1-10", "--", pdf])
         os.chmod(pdf, 0o644)
+        loaded = max(2 * warm + count + 5, int(os.environ.get("BENCH_CG_CONTRACTS", "0")))
         subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", "-v", "pdf=" + pdf, "-v",
-                        "count=%d" % (2 * warm + count + 5), db.url], input=SETUP, text=True,
+                        "count=%d" % loaded, db.url], input=SETUP, text=True,
                        check=True, stdout=subprocess.DEVNULL)
         db.query("CHECKPOINT")
         port = re.search(r":(\d+)/", db.url).group(1)
@@ -100,7 +107,8 @@ def main(argv):
             time.sleep(0.5)
         script = os.path.join(tmp, "sign.sql")
         with open(script, "w") as f:
-            f.write(HELD)
+            f.write(open(os.environ["BENCH_CG_SCRIPT"]).read() if os.environ.get("BENCH_CG_SCRIPT")
+                    else HELD)
         runs = []
         for n in (warm, warm + count):
             before = set(os.listdir(cg))
@@ -117,8 +125,8 @@ def main(argv):
             new = [os.path.join(cg, x) for x in set(os.listdir(cg)) - before]
             runs.append(max(new, key=total_ir))
         ir = [total_ir(p) for p in runs]
-        print("bench_pg_callgrind: %d signings after %d (held mode, 1 client, prepared)"
-              % (count, warm))
+        print("bench_pg_callgrind: %d %s after %d (held mode, 1 client, prepared)"
+              % (count, os.environ.get("BENCH_CG_SCRIPT") or "signings", warm))
         print("  PostgreSQL instructions per signing: %.3fM  (backends: %d, %d)"
               % ((ir[1] - ir[0]) / count / 1e6, ir[0], ir[1]))
         top = int(os.environ.get("BENCH_CG_TOP", "0"))

@@ -249,9 +249,10 @@ static const struct command commands[] = {
 	  "last revision (\"indeterminate\"), 3 no signature (\"no_signature\"), 4 the\n"
 	  "file cannot be parsed (\"unreadable\"). Each signature's \"level\" is pades_b,\n"
 	  "pades_b_t, pades_b_lt (revocation data embedded in a later /DSS), pades_b_lta\n"
-	  "(and a document timestamp over it) or not_pades (a sound legacy adbe.pkcs7\n"
-	  "signature). After a certification, DocMDP P=2 permits filling in form fields\n"
-	  "that no FieldMDP lock covers, P=3 also annotations; P=1 nothing. Revocation is\n"
+	  "(and a document timestamp over it) or not_pades (sound, not PAdES baseline:\n"
+	  "adbe.pkcs7, or a CMS without ESS or with signing-time). After a certification,\n"
+	  "DocMDP P=2 permits filling in form fields that no FieldMDP lock covers, P=3\n"
+	  "also annotations; P=1 nothing. Revocation is\n"
 	  "answered from the file's /DSS first, without network. --at TIME (RFC 3339,\n"
 	  "e.g. 2040-01-01T00:00:00Z) moves the verification clock: a signature without\n"
 	  "a timestamp is checked then, timestamps are checked against it.\n",

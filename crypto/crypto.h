@@ -162,6 +162,9 @@ struct crypto_cert_result {
 	struct crypto_cert_info info; /* the leaf's */
 	enum crypto_rev_status rev_status;
 	enum crypto_rev_source rev_source;
+	/* CRYPTO_REV_SRC_DSS: the evidence item (OCSP response or CRL) that answered,
+	   borrowed from the evidence passed in */
+	const struct pdf_blob *rev_item;
 };
 
 /* Free what a result holds and zero it (NULL is fine). */
@@ -835,11 +838,20 @@ struct crypto_sig_report {
 	char subfilter[64]; /* e.g. "/ETSI.CAdES.detached", "" if absent */
 	int doc_timestamp;  /* 1: a /DocTimeStamp (RFC 3161 over the ranges) */
 	/* "pades_b", "pades_b_t" (with a signature timestamp), "pades_b_lt" (and a later
-	   /DSS with a /VRI entry for it), "pades_b_lta" (and a valid document timestamp
-	   over that DSS), "not_pades" (a sound legacy signature: not
-	   SubFilter ETSI.CAdES.detached, or without ESS signing-certificate(-v2)), "" (document timestamps) */
+	   /DSS holds its revocation data: a /VRI entry for it, or the OCSP response or
+	   CRL that answered its check, added after it), "pades_b_lta" (and a valid
+	   document timestamp over such a DSS), "not_pades" (a sound signature that is not
+	   PAdES baseline: not SubFilter ETSI.CAdES.detached, without ESS
+	   signing-certificate(-v2), or with signing-time), "" (document timestamps) */
 	char level[16];
-	int rev_dss;    /* 1: the signer's revocation was answered by the document's /DSS */
+	/* 1: the signer's revocation was answered by revocation data the document embeds:
+	   its /DSS, or the signature's adbe-revocationInfoArchival attribute (Acrobat,
+	   iText) */
+	int rev_dss;
+	/* ... by which item of the last DSS: 1 + its index among the OCSP responses
+	   (rev_item_crl 0) or the CRLs (1); 0 when not answered by the DSS */
+	size_t rev_item;
+	int rev_item_crl;
 	int certifying; /* DocMDP /P of a certifying signature, else 0 */
 	enum crypto_verdict verdict;
 	char reasons[CRYPTO_VERIFY_REASONS_MAX][40];
@@ -864,9 +876,10 @@ struct crypto_sig_report {
 	   later DSS brings its revocation evidence: then verified again, prior 0) */
 	int prior;
 	/* what its level rests on, whatever the level (so a report kept from before can be
-	   brought up to date): the last /DSS has a /VRI entry for it; and a valid document
-	   timestamp after it covers a DSS with that entry */
-	int ltv_vri, ltv_archived;
+	   brought up to date): the last /DSS holds its revocation data (a /VRI entry for
+	   it, or the item that answered its check, added after it); and a valid document
+	   timestamp after it covers a DSS with that entry or item */
+	int ltv_dss, ltv_archived;
 };
 
 struct crypto_verify_report {

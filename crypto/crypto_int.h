@@ -176,6 +176,8 @@ struct trust_rev {
 	enum crypto_rev_source source;
 	time_t revoked_at; /* when REVOKED */
 	int reason;        /* CRL reason code when REVOKED, -1 if none */
+	/* source DSS: the OCSP response or CRL of the evidence that answered (borrowed) */
+	const struct pdf_blob *item;
 };
 
 #define TRUST_OCSP_CACHE_MAX 4096 /* entries; the soonest to expire goes first */

@@ -682,13 +682,16 @@ trust_evidence_status(struct crypto_trust *t, const struct crypto_evidence *ev, 
 	if (ev->n[PDF_DSS_OCSPS] > 0 && (id = OCSP_cert_to_id(NULL, leaf, issuer)) &&
 	    (certs = evidence_certs(t, ev, untrusted)))
 		for (i = 0; i < ev->n[PDF_DSS_OCSPS] && !found; i++)
-			found = ocsp_answer(t, &ev->item[PDF_DSS_OCSPS][i], id, certs, at, rev);
+			if ((found = ocsp_answer(t, &ev->item[PDF_DSS_OCSPS][i], id, certs, at,
+						 rev)))
+				rev->item = &ev->item[PDF_DSS_OCSPS][i];
 	/* a revoked answer from any source wins over a good one */
 	for (i = 0; i < ev->n[PDF_DSS_CRLS] && !(found && rev->status == CRYPTO_REV_REVOKED); i++) {
 		struct trust_rev cr;
 		if (crl_answer(&ev->item[PDF_DSS_CRLS][i], leaf, issuer, at, &cr) &&
 		    (!found || cr.status == CRYPTO_REV_REVOKED)) {
 			*rev = cr;
+			rev->item = &ev->item[PDF_DSS_CRLS][i];
 			found = 1;
 		}
 	}

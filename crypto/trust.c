@@ -440,6 +440,7 @@ check_revocation(struct crypto_trust *t, STACK_OF(X509) * chain, STACK_OF(X509) 
 	}
 	res->rev_status = rev.status;
 	res->rev_source = rev.source;
+	res->rev_item = rev.source == CRYPTO_REV_SRC_DSS ? rev.item : NULL;
 	if (rev.status == CRYPTO_REV_REVOKED && (at == 0 || rev.revoked_at <= at)) {
 		if (gmtime_r(&rev.revoked_at, &tm) != NULL)
 			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);

@@ -304,16 +304,122 @@ out:
 	TS_TST_INFO_free(info);
 }
 
-/* Map crypto_cert_check's reason to a verdict. */
+/* The most CRLs or OCSP responses taken from one signature's Adobe attribute. */
+#define ADBE_REVINFO_MAX 32
+
+/*
+ * The items of one [n] EXPLICIT SEQUENCE OF of a RevocationInfoArchival: each
+ * element's whole encoding appended to it[*n] (views into p, nothing copied).
+ * 0 when it is not DER as expected.
+ */
+static int
+adbe_items(const unsigned char *p, long len, struct pdf_blob *it, size_t *n)
+{
+	const unsigned char *end = p + len, *q;
+	long l;
+	int tag, cls;
+
+	if (ASN1_get_object(&p, &l, &tag, &cls, len) != V_ASN1_CONSTRUCTED ||
+	    tag != V_ASN1_SEQUENCE || cls != V_ASN1_UNIVERSAL || p + l != end)
+		return 0;
+	while (p < end) {
+		q = p;
+		if (ASN1_get_object(&p, &l, &tag, &cls, end - p) & 0x80 || l > end - p ||
+		    *n == ADBE_REVINFO_MAX)
+			return 0;
+		p += l;
+		it[*n].data = (unsigned char *)q;
+		it[(*n)++].len = (size_t)(p - q);
+	}
+	return 1;
+}
+
+/*
+ * Adobe's adbe-revocationInfoArchival signed attribute (1.2.840.113583.1.1.8,
+ * what Acrobat and iText embed at signing: RevocationInfoArchival ::= SEQUENCE
+ * { crl [0] EXPLICIT SEQUENCE OF CRL OPTIONAL, ocsp [1] EXPLICIT SEQUENCE OF
+ * OCSPResponse OPTIONAL, otherRevInfo [2] ... OPTIONAL }) as evidence after
+ * ev's: *out shares ev's items and certificates and adds its own, views into
+ * the attribute (free out->item[OCSPS/CRLS] only). Each item proves itself as a
+ * DSS item does (a CRL signed by the issuer, a response by a trusted
+ * responder). 0 when the signature has none or it is malformed (no evidence).
+ */
+static int
+adbe_evidence(CMS_SignerInfo *si, const struct crypto_evidence *ev, struct crypto_evidence *out)
+{
+	/* the OID's content octets: compared as bytes, no object made per call */
+	static const unsigned char oid[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x2f, 0x01, 0x01, 0x08 };
+	struct pdf_blob it[2][ADBE_REVINFO_MAX];
+	size_t n[2] = { 0, 0 }, k, base;
+	ASN1_STRING *seq = NULL;
+	const unsigned char *p, *end;
+	long l;
+	int tag, cls, kind, i;
+
+	for (i = 0; i < CMS_signed_get_attr_count(si); i++) {
+		X509_ATTRIBUTE *a = CMS_signed_get_attr(si, i);
+		const ASN1_OBJECT *o = X509_ATTRIBUTE_get0_object(a);
+		ASN1_TYPE *t;
+		if (OBJ_length(o) != sizeof(oid) || memcmp(OBJ_get0_data(o), oid, sizeof(oid)) != 0)
+			continue;
+		if (seq != NULL || X509_ATTRIBUTE_count(a) != 1 ||
+		    (t = X509_ATTRIBUTE_get0_type(a, 0)) == NULL || t->type != V_ASN1_SEQUENCE)
+			return 0; /* twice, or not one SEQUENCE: none taken */
+		seq = t->value.sequence;
+	}
+	if (seq == NULL)
+		return 0;
+	p = ASN1_STRING_get0_data(seq);
+	if (ASN1_get_object(&p, &l, &tag, &cls, ASN1_STRING_length(seq)) != V_ASN1_CONSTRUCTED ||
+	    tag != V_ASN1_SEQUENCE)
+		return 0;
+	for (end = p + l; p < end; p += l) {
+		if (ASN1_get_object(&p, &l, &tag, &cls, end - p) != V_ASN1_CONSTRUCTED ||
+		    cls != V_ASN1_CONTEXT_SPECIFIC || l > end - p)
+			return 0;
+		kind = tag == 0 ? 1 : tag == 1 ? 0 : -1; /* [0] CRLs, [1] OCSP responses */
+		if (kind >= 0 && !adbe_items(p, l, it[kind], &n[kind]))
+			return 0;
+	}
+	if (n[0] + n[1] == 0)
+		return 0;
+	memset(out, 0, sizeof(*out));
+	out->item[PDF_DSS_CERTS] = ev ? ev->item[PDF_DSS_CERTS] : NULL;
+	out->n[PDF_DSS_CERTS] = ev ? ev->n[PDF_DSS_CERTS] : 0;
+	out->certs = ev ? ev->certs : NULL;
+	for (kind = 0; kind < 2; kind++) {
+		int d = kind ? PDF_DSS_CRLS : PDF_DSS_OCSPS;
+		base = ev ? ev->n[d] : 0;
+		if ((out->item[d] = malloc((base + n[kind]) * sizeof(struct pdf_blob))) == NULL) {
+			free(out->item[PDF_DSS_OCSPS]);
+			return 0;
+		}
+		for (k = 0; k < base; k++)
+			out->item[d][k] = ev->item[d][k];
+		for (k = 0; k < n[kind]; k++)
+			out->item[d][base + k] = it[kind][k];
+		out->n[d] = base + n[kind];
+	}
+	return 1;
+}
+
+/*
+ * Map crypto_cert_check's reason to a verdict. ev is the evidence the check
+ * reads (the DSS's, with the signature's own after it), dss the DSS's alone:
+ * rep->rev_item names one of its items only.
+ */
 static void
 chain_check(const struct crypto_verify_opts *opts, X509 *signer, STACK_OF(X509) * extra,
-	    const struct crypto_evidence *ev, struct crypto_sig_report *rep)
+	    const struct crypto_evidence *ev, const struct crypto_evidence *dss,
+	    struct crypto_sig_report *rep)
 {
 	struct crypto_cert_result res;
 	struct sp_errinfo ei;
 	time_t at = rep->timestamp_ok == 1 ? rep->ts_time : opts->at;
 	enum crypto_verdict sev = CRYPTO_VERDICT_INVALID;
 	const char *reason;
+	size_t i;
+	int k;
 
 	memset(&res, 0, sizeof(res));
 	rep->checked_at = at ? at : time(NULL);
@@ -327,6 +433,13 @@ chain_check(const struct crypto_verify_opts *opts, X509 *signer, STACK_OF(X509) 
 	if (crypto_cert_check_ev(opts->trust, signer, extra, at, ev, &res, &ei) == SP_OK) {
 		rep->chain_ok = 1;
 		rep->rev_dss = res.rev_source == CRYPTO_REV_SRC_DSS;
+		rep->rev_item = 0;
+		for (k = PDF_DSS_OCSPS; rep->rev_dss && ev && dss && k <= PDF_DSS_CRLS; k++)
+			for (i = 0; i < dss->n[k]; i++)
+				if (&ev->item[k][i] == res.rev_item) {
+					rep->rev_item = i + 1;
+					rep->rev_item_crl = k == PDF_DSS_CRLS;
+				}
 		crypto_cert_result_cleanup(&res);
 		return;
 	}
@@ -490,6 +603,7 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 	CMS_ContentInfo *cms = NULL;
 	STACK_OF(CMS_SignerInfo) * sis;
 	CMS_SignerInfo *si;
+	struct crypto_evidence adbe;
 	STACK_OF(X509) *certs = NULL;
 	X509 *signer = NULL;
 	X509_ALGOR *dig = NULL, *sigalg = NULL;
@@ -682,14 +796,25 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 				    "the timestamp's time is outside the signer certificate's "
 				    "validity");
 	}
-	chain_check(opts, signer, certs, ev, rep);
-	/* PAdES baseline (ETSI EN 319 142-1 §5.1) is ETSI.CAdES.detached with the ESS
-	   attribute; adbe.pkcs7.detached stays the legacy ISO 32000-1 kind even when its
-	   tool adds ESS (poppler, Adobe), as the EU DSS validator reports it (PKCS7-B). */
+	if (adbe_evidence(si, ev, &adbe)) {
+		chain_check(opts, signer, certs, &adbe, ev, rep);
+		free(adbe.item[PDF_DSS_OCSPS]);
+		free(adbe.item[PDF_DSS_CRLS]);
+	} else {
+		chain_check(opts, signer, certs, ev, ev, rep);
+	}
+	/* PAdES baseline (ETSI EN 319 142-1 §5.1, §6.3) is ETSI.CAdES.detached with the
+	   ESS attribute and without a signing-time attribute (the claimed time is the
+	   dictionary's /M); adbe.pkcs7.detached stays the legacy ISO 32000-1 kind even
+	   when its tool adds ESS (poppler, Adobe). The EU DSS validator reports the one
+	   PKCS7-B, the other (BouncyCastle's default attributes under the ETSI
+	   SubFilter) not ETSI. */
 	snprintf(rep->level, sizeof(rep->level), "%s",
-		 !ess || strcmp(rep->subfilter, "/ETSI.CAdES.detached") != 0 ? "not_pades"
-		 : rep->timestamp_ok == 1                                    ? "pades_b_t"
-									     : "pades_b");
+		 !ess || CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1) >= 0 ||
+				 strcmp(rep->subfilter, "/ETSI.CAdES.detached") != 0
+			 ? "not_pades"
+		 : rep->timestamp_ok == 1 ? "pades_b_t"
+					  : "pades_b");
 out:
 	ERR_clear_error();
 	OPENSSL_free(attrs);

@@ -13,11 +13,6 @@
 #include "verify_int.h"
 
 /*
- * Signature i's /VRI key (pdf_vri_key of its /Contents), hashed at most
- * once per verification (e->vkey has one per signature); NULL when it has
- * none (no /Contents read, or the hash failed: tried again then, as before).
- */
-/*
  * The /VRI key of f from opts->vri_memo (e->vri_memo) into key, when a
  * /Contents hashed there is f's, byte for byte (so its SHA-1 is f's key);
  * key unchanged otherwise.
@@ -41,6 +36,12 @@ vri_memo_get(const struct engine *e, const struct pdf_sig_field *f, char key[41]
 	}
 }
 
+/*
+ * Signature i's /VRI key (pdf_vri_key of its /Contents), from the caller's
+ * memo or hashed, at most once per verification (e->vkey has one per
+ * signature); NULL when it has none (no /Contents read, or the hash failed:
+ * tried again then, as before).
+ */
 static const char *
 sig_vri_key(struct engine *e, size_t i)
 {
@@ -113,7 +114,9 @@ engine_vri_export(const struct engine *e, const struct crypto_verify_opts *opts)
  * 1 when signature i, in the part verified before, gets its revocation
  * evidence from a DSS update after that part (a /VRI entry the last DSS has
  * and the verified part's did not): it is then verified again with that
- * evidence, as a fresh verification would.
+ * evidence, as a fresh verification would. A signature the last DSS has no
+ * /VRI entry for is verified again whenever that DSS holds revocation data:
+ * only its check tells whether an item answers it (evidence_levels).
  */
 int
 engine_vri_new(struct engine *e, size_t i)
@@ -122,8 +125,11 @@ engine_vri_new(struct engine *e, size_t i)
 	struct sp_errinfo ei;
 	const char *key;
 
-	if (!e->dss.present || !(key = sig_vri_key(e, i)) || !pdf_dss_has_vri(&e->dss, key))
+	if (!e->dss.present || !(key = sig_vri_key(e, i)))
 		return 0;
+	if (!pdf_dss_has_vri(&e->dss, key))
+		return strcmp(e->sigs[i].type, "/DocTimeStamp") != 0 &&
+		       e->ev.n[PDF_DSS_OCSPS] + e->ev.n[PDF_DSS_CRLS] > 0;
 	if (e->vdss_state == 0 && vri_given(e))
 		e->vdss_state = 1;
 	if (e->vdss_state == 0) {
@@ -166,17 +172,18 @@ engine_dss_evidence(struct engine *e, struct pdf_doc *doc, const struct crypto_t
 }
 
 /*
- * 1 when the revision before rev (1-based) has a DSS with a /VRI entry for
- * key. That revision's DSS is read once for all the signatures asked about.
+ * The DSS of revision rev (1-based) as that revision reads, or NULL when it
+ * has none or it cannot be read. One revision's is kept: the signatures
+ * asked about mostly ask about the same one.
  */
-static int
-vri_before(struct engine *e, size_t rev, const char key[41])
+static const struct pdf_dss *
+dss_at(struct engine *e, size_t rev)
 {
 	struct pdf_doc *d = NULL;
 	struct sp_errinfo ei;
 
-	if (rev < 2 || rev > e->nrev)
-		return 0;
+	if (rev < 1 || rev > e->nrev)
+		return NULL;
 	if (e->bdss_rev != rev) {
 		pdf_dss_cleanup(&e->bdss);
 		e->bdss_rev = rev;
@@ -184,17 +191,78 @@ vri_before(struct engine *e, size_t rev, const char key[41])
 		sp_errinfo_init(&ei);
 		/* the caller's open of those bytes when it has one (a B-LTA completion's, under
 		   the document timestamp), read as an open of its own would be */
-		if ((d = engine_held_rev(e, e->revs[rev - 2].end)) != NULL) {
+		if ((d = engine_held_rev(e, e->revs[rev - 1].end)) != NULL) {
 			if (pdf_dss_read(d, &e->bdss, &ei) == SP_OK)
 				e->bdss_ok = 1;
 		} else {
-			if (pdf_doc_open_view(e->data, e->revs[rev - 2].end, &d, &ei) == SP_OK &&
+			if (pdf_doc_open_view(e->data, e->revs[rev - 1].end, &d, &ei) == SP_OK &&
 			    pdf_dss_read(d, &e->bdss, &ei) == SP_OK)
 				e->bdss_ok = 1;
 			pdf_doc_free(d);
 		}
 	}
-	return e->bdss_ok && pdf_dss_has_vri(&e->bdss, key);
+	return e->bdss_ok ? &e->bdss : NULL;
+}
+
+/* 1 when the revision before rev (1-based) has a DSS with a /VRI entry for key. */
+static int
+vri_before(struct engine *e, size_t rev, const char key[41])
+{
+	const struct pdf_dss *d = rev >= 2 ? dss_at(e, rev - 1) : NULL;
+
+	return d != NULL && pdf_dss_has_vri(d, key);
+}
+
+/* 1 when revision rev's DSS holds item b of its kind (OCSP responses or CRLs). */
+static int
+dss_holds(struct engine *e, size_t rev, int kind, const struct pdf_blob *b)
+{
+	const struct pdf_dss *d = dss_at(e, rev);
+	size_t i;
+
+	for (i = 0; d != NULL && i < d->n[kind]; i++)
+		if (d->item[kind][i].len == b->len &&
+		    memcmp(d->item[kind][i].data, b->data, b->len) == 0)
+			return 1;
+	return 0;
+}
+
+/* A document timestamp that proves what it covers. */
+static int
+valid_doc_timestamp(const struct crypto_sig_report *d)
+{
+	return d->doc_timestamp && d->timestamp_ok == 1 &&
+	       (d->verdict == CRYPTO_VERDICT_VALID ||
+		d->verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+}
+
+/*
+ * Signature s's revocation data without a /VRI entry (EU DSS, for one, writes
+ * none: EN 319 142-1 leaves /VRI optional): the last DSS's item that answered
+ * its check. In the DSS since after s when the DSS of s's own revision did not
+ * hold it; archived when a valid document timestamp after s covers a DSS that
+ * holds it. Only for a signature checked in this verification (a prior one
+ * without a /VRI entry is checked again whenever the DSS holds revocation
+ * data: engine_vri_new).
+ */
+static void
+evidence_levels(struct engine *e, const struct crypto_verify_report *rep,
+		struct crypto_sig_report *s)
+{
+	int kind = s->rev_item_crl ? PDF_DSS_CRLS : PDF_DSS_OCSPS;
+	const struct pdf_blob *b;
+	size_t j;
+
+	if (s->prior || !s->rev_dss || s->rev_item == 0 || s->rev_item > e->ev.n[kind])
+		return;
+	b = &e->ev.item[kind][s->rev_item - 1];
+	if (s->revision < 1 || s->revision >= e->nrev || dss_holds(e, s->revision, kind, b))
+		return;
+	s->ltv_dss = 1;
+	for (j = 0; j < rep->nsigs && !s->ltv_archived; j++)
+		s->ltv_archived = valid_doc_timestamp(&rep->sigs[j]) &&
+				  rep->sigs[j].revision > s->revision &&
+				  dss_holds(e, rep->sigs[j].revision - 1, kind, b);
 }
 
 /*
@@ -222,9 +290,10 @@ engine_ltv_tail(const struct engine *e, const struct crypto_verify_report *rep)
 }
 
 /*
- * PAdES levels beyond B-T (ETSI EN 319 142-1 §5.4, §5.5): B-LT when a later
- * DSS has a /VRI entry for the signature, B-LTA when a valid document
- * timestamp covers a DSS with that entry.
+ * PAdES levels beyond B-T (ETSI EN 319 142-1 §5.4, §5.5): B-LT when a DSS
+ * added after the signature holds its revocation data (a /VRI entry for it,
+ * or the item that answered its check), B-LTA when a valid document
+ * timestamp covers such a DSS.
  */
 void
 engine_ltv_levels(struct engine *e, struct crypto_verify_report *rep)
@@ -234,23 +303,22 @@ engine_ltv_levels(struct engine *e, struct crypto_verify_report *rep)
 
 	for (i = 0; i < rep->nsigs; i++) {
 		struct crypto_sig_report *s = &rep->sigs[i];
-		/* no VRI at all (B-T): no key to look for, none hashed */
-		if (e->dss.nvri == 0 || s->doc_timestamp || !(key = sig_vri_key(e, i)) ||
-		    !pdf_dss_has_vri(&e->dss, key))
+		if (s->doc_timestamp)
 			continue;
-		/* the evidence, whatever the level (a prior signature's comes from before) */
-		s->ltv_vri = 1;
-		for (j = 0; j < rep->nsigs; j++) {
-			const struct crypto_sig_report *d = &rep->sigs[j];
-			if (d->doc_timestamp && d->timestamp_ok == 1 &&
-			    (d->verdict == CRYPTO_VERDICT_VALID ||
-			     d->verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES) &&
-			    d->revision > s->revision && vri_before(e, d->revision, key)) {
-				s->ltv_archived = 1;
-				break;
-			}
+		/* no /VRI at all: no key to look for, none hashed */
+		if (e->dss.nvri == 0 || !(key = sig_vri_key(e, i)) ||
+		    !pdf_dss_has_vri(&e->dss, key)) {
+			evidence_levels(e, rep, s);
+		} else {
+			/* the evidence, whatever the level (a prior signature's comes from
+			   before) */
+			s->ltv_dss = 1;
+			for (j = 0; j < rep->nsigs && !s->ltv_archived; j++)
+				s->ltv_archived = valid_doc_timestamp(&rep->sigs[j]) &&
+						  rep->sigs[j].revision > s->revision &&
+						  vri_before(e, rep->sigs[j].revision, key);
 		}
-		if (strcmp(s->level, "pades_b_t") == 0)
+		if (s->ltv_dss && strcmp(s->level, "pades_b_t") == 0)
 			snprintf(s->level, sizeof(s->level), "%s",
 				 s->ltv_archived ? "pades_b_lta" : "pades_b_lt");
 	}

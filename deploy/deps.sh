@@ -20,6 +20,7 @@ run_pkgs=(
 test_pkgs=(
   poppler-utils libnss3-tools mupdf-tools wrk clang libclang-rt-14-dev clang-format
   python3-jsonschema python3-yaml jq nodejs chromium
+  default-jdk-headless libitext5-java libpdfbox2-java libbcpkix-java
 )
 cluster_pkgs=(
   patroni python3-etcd etcd-server etcd-client pgbouncer haproxy util-linux

@@ -29,6 +29,7 @@ struct ctx {
 	const struct pdf_refs *refs; /* numbers some revision up to older refers to */
 	char key[64];                /* the key dict_allowed() refused */
 	int in_page;                 /* dict_allowed() compares a page */
+	int in_root;                 /* ... the catalog */
 	int annots_edited;           /* ... whose /Annots gained or lost annotations (DocMDP P=3) */
 };
 
@@ -281,6 +282,34 @@ same(qpdf_data qa, qpdf_oh a, qpdf_data qb, qpdf_oh b)
 	return eq;
 }
 
+/*
+ * An update keeps the file's encryption as it was: the same /Encrypt and the
+ * same first /ID, from which the key comes. A reader decrypts every object,
+ * the signed revision's too, as the last trailer says: an update that adds,
+ * drops or changes either changes what every earlier object reads as.
+ */
+static void
+encryption_kept(struct pdf_diff *out, qpdf_data qo, qpdf_oh to, qpdf_data qn, qpdf_oh tn)
+{
+	int eo = qpdf_oh_has_key(qo, to, "/Encrypt"), en = qpdf_oh_has_key(qn, tn, "/Encrypt");
+	qpdf_oh io = qpdf_oh_get_key_if_dict(qo, to, "/ID"),
+		in = qpdf_oh_get_key_if_dict(qn, tn, "/ID");
+
+	if (!eo && !en)
+		return;
+	if (!eo)
+		note(out, 0, 0, 0, 0, "encryption added");
+	else if (!en)
+		note(out, 0, 0, 0, 0, "encryption removed");
+	else if (!same(qo, qpdf_oh_get_key_if_dict(qo, to, "/Encrypt"), qn,
+		       qpdf_oh_get_key_if_dict(qn, tn, "/Encrypt")) ||
+		 !qpdf_oh_is_array(qo, io) || !qpdf_oh_is_array(qn, in) ||
+		 qpdf_oh_get_array_n_items(qo, io) < 1 || qpdf_oh_get_array_n_items(qn, in) < 1 ||
+		 !same(qo, qpdf_oh_get_array_item(qo, io, 0), qn,
+		       qpdf_oh_get_array_item(qn, in, 0)))
+		note(out, 0, 0, 0, 0, "encryption changed (/Encrypt or the first /ID)");
+}
+
 /* A signature field, or a widget whose field is one. */
 static int
 is_sig_field(qpdf_data q, qpdf_oh h, int *visible)
@@ -455,6 +484,36 @@ field_of(qpdf_data q, qpdf_oh h, char *ft, size_t ftcap, char *name, size_t cap)
 	return found && name[0] != 0;
 }
 
+/* A catalog /Version name's version as 10 * major + minor (/1.7: 17), -1 if none is. */
+static int
+version_of(qpdf_data q, qpdf_oh v)
+{
+	const char *n;
+
+	if (!qpdf_oh_is_name(q, v))
+		return -1;
+	n = qpdf_oh_get_name(q, v);
+	if (strlen(n) != 4 || n[0] != '/' || n[2] != '.' || n[1] < '1' || n[1] > '2' ||
+	    n[3] < '0' || n[3] > '9')
+		return -1;
+	return 10 * (n[1] - '0') + (n[3] - '0');
+}
+
+/*
+ * The catalog's /Version (ISO 32000-1 §7.2.2: the document's version when
+ * later than its header's) may be added or raised by a later signer, as
+ * iText does at every signature (even to the header's own version) and as
+ * pyHanko and Adobe accept; never lowered below what the signer saw, nor made
+ * something that is not a version.
+ */
+static int
+version_not_lowered(qpdf_data qo, qpdf_oh a, qpdf_data qn, qpdf_oh b)
+{
+	int vo = qpdf_oh_is_null(qo, a) ? 0 : version_of(qo, a), vn = version_of(qn, b);
+
+	return vo >= 0 && vn >= 0 && vn >= vo;
+}
+
 /*
  * Compare two dictionaries key by key; keys in `free_keys` may change at
  * will, /Fields and /Annots by grows_by_sigs, /AcroForm recursively.
@@ -503,6 +562,9 @@ dict_allowed(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *const *free_key
 			ok = 1;
 			*visible += vis;
 		}
+		if (!ok && k && c->in_root && depth == 0 && !strcmp(k, "/Version") &&
+		    version_not_lowered(qo, a, qn, b))
+			ok = 1;
 		if (!ok && k && c->in_page && !strcmp(k, "/Annots") && annots_edit(c, a, b)) {
 			ok = 1;
 			c->annots_edited = 1;
@@ -656,6 +718,7 @@ classify(struct ctx *c, int num, int gen)
 	} else if (num == c->root) {
 		static const char *const dss_only[] = { "/DSS", NULL };
 		int v1 = 0;
+		c->in_root = 1;
 		/* validation data only: /DSS is the one key that differs */
 		if (same(qo, qpdf_oh_get_key_if_dict(qo, old, "/AcroForm"), qn,
 			 qpdf_oh_get_key_if_dict(qn, nw, "/AcroForm")) &&
@@ -667,6 +730,7 @@ classify(struct ctx *c, int num, int gen)
 			     "catalog: signature form entries, DSS or metadata");
 		else
 			note(c->d, num, gen, 0, 0, "catalog (/Root) changed (%s)", what);
+		c->in_root = 0;
 	} else if (num == c->acroform) {
 		if (dict_allowed(c, old, nw, af_free, 1, &vis, &what))
 			note(c->d, num, gen, 1, vis, "AcroForm: signature fields added");
@@ -761,8 +825,7 @@ pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf
 	c.dss = ref_id(older->q, qpdf_get_root(older->q), "/DSS");
 	if (ref_id(newer->q, tn, "/Root") != c.root || c.root == 0)
 		note(out, 0, 0, 0, 0, "the trailer's /Root was replaced");
-	if (qpdf_oh_has_key(newer->q, tn, "/Encrypt"))
-		note(out, 0, 0, 0, 0, "encryption added");
+	encryption_kept(out, older->q, to, newer->q, tn);
 	c.refs = refs;
 	if (diff_xref_entries(newer, rev, &self, &x, &nx) < 0) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "revision_structure",

@@ -21,7 +21,8 @@ pdf_qpdf_fail(struct sp_errinfo *ei, qpdf_data q, const char *what)
 		const char *d = qpdf_get_error_message_detail(q, e);
 		if (qpdf_get_error_code(q, e) == qpdf_e_password)
 			return sp_err_reason(ei, SP_ERR_UNSUPPORTED, "pdf_encrypted",
-					     "%s: the PDF is encrypted", what);
+					     "%s: the PDF is encrypted with a password to open it",
+					     what);
 		return sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable", "%s: %s", what,
 				     d ? d : "qpdf error");
 	}
@@ -376,7 +377,10 @@ doc_open(const unsigned char *data, size_t len, int mode, const int *pages, size
 		r = pdf_qpdf_fail(ei, doc->q, "reading the PDF");
 		goto out;
 	}
-	if (qpdf_is_encrypted(doc->q)) {
+	/* an encrypted file opens with an empty user password to be verified (qpdf
+	   decrypts its strings and streams, not a signature's /Contents), never to be
+	   written to: the writer's updates are not encrypted */
+	if (qpdf_is_encrypted(doc->q) && mode != OPEN_VIEW) {
 		r = sp_err_reason(ei, SP_ERR_UNSUPPORTED, "pdf_encrypted",
 				  "the PDF is encrypted; remove the encryption before signing");
 		goto out;

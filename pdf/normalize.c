@@ -118,6 +118,16 @@ form_of(struct pdf_doc *doc, struct pdf_normalized *out)
 	}
 }
 
+/* 1 when the last KiB of the file has startxref and %%EOF, as a whole file ends. */
+static int
+has_end(const unsigned char *data, size_t len)
+{
+	size_t from = len > 1024 ? len - 1024 : 0;
+
+	return memmem(data + from, len - from, "startxref", 9) != NULL &&
+	       memmem(data + from, len - from, "%%EOF", 5) != NULL;
+}
+
 int
 pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalized *out,
 		     struct sp_errinfo *ei)
@@ -144,12 +154,23 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 	if ((r = pdf_doc_open(data, len, &doc, ei)) != SP_OK)
 		goto out;
 	pdf_doc_info_get(doc, &info);
-	if (info.damaged) {
+	/*
+	 * A damaged file whose end is there (cross-reference offsets off, as careless
+	 * writers leave them; viewers repair it silently) is repaired by the rewrite
+	 * an unsigned upload gets anyway: everyone signs and sees what it wrote. One
+	 * without its end may be cut short, and a signed one cannot be rewritten.
+	 */
+	if (info.damaged && (info.nsigned > 0 || !has_end(data, len))) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_damaged",
-				  "the PDF is damaged (qpdf had to repair it); export it again "
-				  "from its source");
+				  info.nsigned > 0
+					  ? "the signed PDF is damaged (qpdf had to repair it) and "
+					    "cannot be rewritten without breaking its signatures"
+					  : "the PDF has no end-of-file marker: it may be cut "
+					    "short; "
+					    "export it again from its source");
 		goto out;
 	}
+	out->repaired = info.damaged != 0;
 	if (info.nsigned > 0) {
 		if ((copy = malloc(len)) == NULL) {
 			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");

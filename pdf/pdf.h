@@ -61,7 +61,9 @@ struct pdf_page_info {
  * As pdf_doc_open, for reading only (verification): data is borrowed (it
  * must outlive the document, nothing is copied) and objects are parsed when
  * used, not all at open; call pdf_doc_damaged() after use, since a repair
- * qpdf makes on the way shows only then.
+ * qpdf makes on the way shows only then. A file encrypted with an empty user
+ * password opens (signed files the world writes are, at times: the
+ * signatures' /Contents are not encrypted); one that needs a password does not.
  */
 int pdf_doc_open_view(const unsigned char *data, size_t len, struct pdf_doc **out,
 		      struct sp_errinfo *ei) SP_WUR;
@@ -471,6 +473,7 @@ struct pdf_normalized {
 	size_t len;
 	int pages;                /* page count */
 	int kept;                 /* 1: signed upload kept as is; 0: rewritten */
+	int repaired;             /* 1: damaged (xref offsets off), repaired by the rewrite */
 	unsigned char sha256[32]; /* of data */
 	/*
 	 * SHA-256 fed with data[0..len) and not finished (sha256 is its digest):
@@ -510,7 +513,8 @@ struct pdf_normalized {
 /*
  * Check and normalize an uploaded PDF. Refuses non-PDF input (SP_ERR_PDF,
  * reason pdf_unreadable), encrypted files (SP_ERR_UNSUPPORTED, pdf_encrypted),
- * files qpdf had to repair (SP_ERR_PDF, pdf_damaged), and oversized ones
+ * files qpdf had to repair that are signed or lack their end (SP_ERR_PDF,
+ * pdf_damaged; an unsigned one with its end is repaired by the rewrite), and oversized ones
  * (SP_ERR_TOO_LARGE / SP_ERR_LIMIT). An unsigned file is rewritten with
  * object streams preserved, a deterministic /ID and no unreferenced objects,
  * so the same upload always gives the same bytes. On SP_OK *out is filled and

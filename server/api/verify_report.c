@@ -322,7 +322,7 @@ prior_json(json_t *b, const struct crypto_sig_report *s, json_t *reverified, int
 		    !strcmp(lv, "pades_b_lta"))) {
 		/* the engine's rule (ltv_levels) over its B-T level and the evidence now */
 		set(o, "level",
-		    json_string(!s->ltv_vri       ? "pades_b_t"
+		    json_string(!s->ltv_dss       ? "pades_b_t"
 				: s->ltv_archived ? "pades_b_lta"
 						  : "pades_b_lt"),
 		    bad);

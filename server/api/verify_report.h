@@ -49,7 +49,7 @@ int verify_report_text(const struct crypto_verify_report *rep, size_t max, char 
  * base's size: its signatures have prior = 1, judged only by the changes of
  * the new revisions). A prior signature takes what base says of its CMS,
  * chain and timestamp, the changes of both, and its level from base's B-T
- * and rep's evidence flags (ltv_vri, ltv_archived: a DSS or document
+ * and rep's evidence flags (ltv_dss, ltv_archived: a DSS or document
  * timestamp among the new revisions). A base signature rep verified again
  * (prior 0: a new DSS brought its revocation evidence) takes rep's report
  * with base's changes before rep's. The result is what a fresh verification

@@ -532,7 +532,7 @@ put_prior(struct out *o, const struct verify_report_base *b, const struct base_s
 	put_span(o, b, bs->start, bs->level_at);
 	if (!bs->ltv_level)
 		put_span(o, b, bs->level_at, bs->level_end);
-	else if (!s->ltv_vri)
+	else if (!s->ltv_dss)
 		PUT_LIT(o, "\"pades_b_t\"");
 	else if (s->ltv_archived)
 		PUT_LIT(o, "\"pades_b_lta\"");

@@ -18,7 +18,7 @@ import urllib.request
 
 import harness
 import test_signing
-from test_signing import SigningCase, doc_timestamps, pdfsig, signatures
+from test_signing import SigningCase, doc_timestamps, java_check, pdfsig, signatures
 
 FAR = "2100-01-01T00:00:00Z"  # after every certificate of the development PKI
 
@@ -96,6 +96,19 @@ class LtvCase(SigningCase):
         for s in ps:
             self.assertIn("Signature is Valid.", s, rep)
         self.assertEqual(len(doc_timestamps(rep)), n_doc_ts, rep)
+        # PDFBox with BouncyCastle checks what pdfsig cannot: the document timestamps
+        rc, out = java_check("pdfbox", path)
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(out.count(" signature ETSI.CAdES.detached verify=true"), n_sigs, out)
+        self.assertEqual(out.count(" doc-timestamp ETSI.RFC3161 verify=true"), n_doc_ts, out)
+        # iText 5 checks the RSA signatures and their timestamps' imprints (it does not
+        # know CMS's ecdsa-with-SHA256 identifier: our EC signers and TSA it skips)
+        rc, out = java_check("itext", path)
+        self.assertEqual(rc, 0, out)
+        self.assertNotIn("verify=false", out)
+        self.assertEqual(out.count(" signature ") + out.count(" doc-timestamp ") +
+                         out.count(" unsupported-algorithm"), n_sigs + n_doc_ts, out)
+        self.assertGreaterEqual(out.count("verify=true timestamp=true"), 1, out)
         q = subprocess.run(["qpdf", "--check", path], capture_output=True, text=True)
         self.assertEqual(q.returncode, 0, q.stdout + q.stderr)
 

@@ -47,6 +47,24 @@ def pdfsig(path):
     return p.stdout + p.stderr
 
 
+JAVA_CP = ":".join("/usr/share/java/%s.jar" % j for j in (
+    "itext5", "pdfbox2", "fontbox2", "commons-logging", "bcprov", "bcpkix", "bcutil"))
+
+
+def java_check(kind, path):
+    """tests/support/WorldSigner.java's check-itext or check-pdfbox: iText 5's, or
+    PDFBox's and BouncyCastle's, verification of every signature and document
+    timestamp in path, one line each (compiled once per run)."""
+    cls = os.path.join(PKI.dir, "java")
+    if not os.path.exists(os.path.join(cls, "WorldSigner.class")):
+        os.makedirs(cls, exist_ok=True)
+        run(["javac", "-nowarn", "-cp", JAVA_CP, "-d", cls,
+             os.path.join(harness.SOURCE_DIR, "tests", "support", "WorldSigner.java")])
+    p = subprocess.run(["java", "-cp", cls + ":" + JAVA_CP, "WorldSigner", "check-" + kind, path],
+                       capture_output=True, text=True, timeout=120)
+    return p.returncode, p.stdout + p.stderr
+
+
 def all_signatures(text):
     """pdfsig's report per signature field: poppler 22 lists a field with several
     widgets (/Kids, each with /V) once per widget, so keep one per field name."""

@@ -421,6 +421,22 @@ class TestWorkflow(WorkflowCase):
                                 {"Content-Type": "application/pdf"})
         self.assertEqual(st, 415, d)
         self.assertEqual(self.db.query("SELECT count(*) FROM contracts"), "0")
+        # Every cross-reference offset off (a careless writer's comment after the
+        # header), its end there: repaired by the upload's rewrite, stored undamaged.
+        head = self.pdf.index(b"\n") + 1
+        shifted = self.pdf[:head] + b"%% written by hand\n" + self.pdf[head:]
+        path = os.path.join(self.tmp, "shifted.pdf")
+        with open(path, "wb") as f:
+            f.write(shifted)
+        self.assertNotEqual(subprocess.run(["qpdf", "--check", path],
+                                           capture_output=True).returncode, 0)
+        d = self.created(pdf=shifted)
+        st, _, stored, _ = self.call(self.a, "GET", "/api/v1/contracts/%s/document" % d["number"])
+        self.assertEqual(st, 200)
+        with open(path, "wb") as f:
+            f.write(stored)
+        q = subprocess.run(["qpdf", "--check", path], capture_output=True, text=True)
+        self.assertEqual(q.returncode, 0, q.stdout + q.stderr)
 
     def test_normalized_once_and_deterministic(self):
         # An incremental update appended to the fixture disappears in the rewrite.

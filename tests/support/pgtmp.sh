@@ -7,7 +7,9 @@
 #   pgtmp.sh stop DIR    stop it and remove everything it made
 #
 # Tests that need a database read DIR/url (DIR is $SEALPACT_TEST_PGDIR) and
-# create their own database inside the cluster.
+# create their own database inside the cluster. The cluster is pgcluster.sh's
+# --fast one (no fsync), unless SEALPACT_TEST_PG_DURABLE=1 (benchmarks: the
+# settings a deployment runs with, fsync and synchronous commit on).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 pgc="$here/../../deploy/pgcluster.sh"
@@ -26,7 +28,9 @@ start)
   chmod 755 "$base"
   echo "$base/data" >"$dir/datadir"
   port=$(free_port)
-  bash "$pgc" start "$base/data" "$port" --fast
+  fast=--fast
+  [ "${SEALPACT_TEST_PG_DURABLE:-}" = 1 ] && fast=
+  bash "$pgc" start "$base/data" "$port" $fast
   cp "$base/data.url" "$dir/url"
   echo "PostgreSQL for tests at $(cat "$dir/url")"
   ;;

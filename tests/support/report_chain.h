@@ -67,7 +67,7 @@ chain_sig(struct crypto_sig_report *s, size_t i, size_t k, unsigned variant)
 	s->prior = i < k;
 	if ((variant & 16) && k > 2 && i == k - 1)
 		s->prior = 0; /* verified again: the new DSS brought its revocation evidence */
-	s->ltv_vri = (variant & 2) && (i + k) % 2;
+	s->ltv_dss = (variant & 2) && (i + k) % 2;
 	s->ltv_archived = (variant & 2) && (i + k) % 3 == 0;
 	if (i == k)
 		return 0; /* nothing after the new signature */

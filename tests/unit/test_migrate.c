@@ -385,13 +385,10 @@ END_TEST
 #define CONTRACT "1234567890123456789"
 
 /* A migrated database with one organization, one contract and a signer. */
-static PGconn *
-schema_db(void)
+/* The rows the schema tests start from: two organizations, a contract, its signer. */
+static void
+schema_rows(PGconn *pg)
 {
-	PGconn *pg;
-
-	migrate_ok(mig_dir, count_migrations(mig_dir));
-	pg = connect_to(db_url);
 	q1(pg, "INSERT INTO organizations (name, credit_code) VALUES "
 	       "('Initiator Co', '91110000MA01ABCD2X'), ('Supplier Co', '91310115MA1K3YJ12N')");
 	q1(pg, "INSERT INTO users (kind, organization_id, name) VALUES ('member', 1, 'Ann')");
@@ -402,6 +399,16 @@ schema_db(void)
 	q1(pg, "INSERT INTO certificates (organization_id, fingerprint, subject, issuer, serial, "
 	       "not_before, not_after, der) VALUES (2, encode(sha256('\\x3082'), 'hex'), "
 	       "'CN=Supplier', 'CN=CA', '0a', now(), now() + interval '1 year', '\\x3082')");
+}
+
+static PGconn *
+schema_db(void)
+{
+	PGconn *pg;
+
+	migrate_ok(mig_dir, count_migrations(mig_dir));
+	pg = connect_to(db_url);
+	schema_rows(pg);
 	return pg;
 }
 
@@ -674,6 +681,78 @@ START_TEST(audit_tail_deletion_detected)
 }
 END_TEST
 
+/* An event of the contract's chain, by an actor of organization ORG (NULL: none). */
+#define EVENT(ORG, UA) \
+	"INSERT INTO audit_events (contract_number, actor_org_id, actor_user_id, action, " \
+	"object_type, object_id, ip, user_agent, details) VALUES (" CONTRACT ", " ORG ", 1, " \
+	"'party.signed', 'contract', '" CONTRACT "', '192.0.2.7', " UA ", " \
+	"'{\"seq\": 1, \"sha256\": \"ab\"}')"
+#define TRAILS \
+	"SELECT string_agg(trail::text, '|' ORDER BY coalesce(contract_number, 0), seq) FROM " \
+	"audit_events"
+
+/*
+ * 028 renders an event's trail in the statement that advances its chain's
+ * head: the events written before it still verify, their trails as they
+ * were; the events after it (a chain's first one too) read as
+ * audit_event_json renders them, with and without an actor and a user agent.
+ */
+START_TEST(trails_before_028_verify_after)
+{
+	char path[1100], to[1100], before[4096];
+	struct dirent *de;
+	DIR *d = opendir(mig_dir);
+	int n = 0;
+	PGconn *pg;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL)
+		if (strlen(de->d_name) > 4 &&
+		    strcmp(de->d_name + strlen(de->d_name) - 4, ".sql") == 0 &&
+		    strncmp(de->d_name, "028_", 4) < 0) {
+			snprintf(path, sizeof(path), "%s/%s", tmp_dir, de->d_name);
+			snprintf(to, sizeof(to), "%s/%s", mig_dir, de->d_name);
+			ck_assert_int_eq(symlink(to, path), 0);
+			n++;
+		}
+	closedir(d);
+	migrate_ok(tmp_dir, n);
+	pg = connect_to(db_url);
+	schema_rows(pg);
+	q1(pg, EVENT("2", "'Mozilla/5.0'"));
+	q1(pg, EVENT("NULL", "NULL"));
+	q1(pg, EVENT("1", "NULL"));
+	snprintf(before, sizeof(before), "%s", q1(pg, TRAILS));
+	ck_assert_msg(strstr(before, "\"actor\": \"91310115MA1K3YJ12N\"") != NULL, "%s", before);
+	migrate_ok(mig_dir, count_migrations(mig_dir) - n);
+	ck_assert_str_eq(q1(pg, TRAILS), before);
+	ck_assert_str_eq(q1(pg,
+			    "SELECT valid::text || ' ' || events FROM audit_chain_verify(" CONTRACT
+			    ")"),
+			 "true 3");
+	q1(pg, EVENT("2", "NULL"));
+	q1(pg, EVENT("NULL", "'curl/8.0'"));
+	q1(pg, "INSERT INTO audit_events (actor_org_id, action, object_type, object_id) "
+	       "VALUES (1, 'seal.approve', 'seal', '9')");
+	ck_assert_str_eq(q1(pg,
+			    "SELECT valid::text || ' ' || events FROM audit_chain_verify(" CONTRACT
+			    ")"),
+			 "true 5");
+	ck_assert_str_eq(q1(pg,
+			    "SELECT valid::text || ' ' || events FROM audit_chain_verify(NULL)"),
+			 "true 1");
+	ck_assert_str_eq(q1(pg,
+			    "SELECT count(*) FILTER (WHERE e.trail::text = "
+			    "audit_event_json(e)::text) || ' of ' || count(*) FROM audit_events e"),
+			 "6 of 6");
+	ck_assert_str_eq(q1(pg, "SELECT trail->>'actor' || ' ' || (trail->>'seq') || ' ' || "
+				"(trail->>'hash' = encode(hash, 'hex')) FROM audit_events "
+				"WHERE contract_number IS NULL"),
+			 "91110000MA01ABCD2X 1 true");
+	PQfinish(pg);
+}
+END_TEST
+
 static void *
 append_events(void *arg)
 {
@@ -746,6 +825,7 @@ main(void)
 	tcase_add_test(ts, audit_chain_links_and_detects_tampering);
 	tcase_add_test(ts, audit_tail_deletion_detected);
 	tcase_add_test(ts, audit_concurrent_appends_stay_one_chain);
+	tcase_add_test(ts, trails_before_028_verify_after);
 	suite_add_tcase(s, ts);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -268,6 +268,67 @@ START_TEST(refs_of_the_upload_are_what_a_walk_finds)
 }
 END_TEST
 
+/*
+ * Every cross-reference offset off by the bytes a careless writer put after
+ * the header (viewers repair such files silently): an unsigned upload is
+ * repaired by its rewrite (the same pages, a file that opens undamaged, the
+ * unreferenced object dropped); a signed one cannot be rewritten and is
+ * refused, as is a file without its end.
+ */
+START_TEST(damaged_unsigned_upload_repaired)
+{
+	static const char junk[] = "%%% a careless writer's comment\n";
+	struct pbuf b, s;
+	struct pdf_normalized n;
+	struct pdf_doc *doc = NULL;
+	struct pdf_doc_info info;
+	struct sp_errinfo ei;
+	size_t head;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		make(&b, k ? (const char *const *)signed_objs : unsigned_objs, k ? 6 : 5);
+		head = (size_t)(strchr(b.d, '\n') + 1 - b.d);
+		s.n = 0;
+		memcpy(s.d, b.d, head);
+		s.n = head;
+		add(&s, junk);
+		memcpy(s.d + s.n, b.d + head, b.n - head);
+		s.n += b.n - head;
+		sp_errinfo_init(&ei);
+		ck_assert_int_eq(pdf_doc_open((unsigned char *)s.d, s.n, &doc, &ei), SP_OK);
+		pdf_doc_info_get(doc, &info);
+		ck_assert_int_eq(info.damaged, 1);
+		pdf_doc_free(doc);
+		doc = NULL;
+		sp_errinfo_init(&ei);
+		if (k) {
+			ck_assert_int_eq(pdf_upload_normalize((unsigned char *)s.d, s.n, &n, &ei),
+					 SP_ERR_PDF);
+			ck_assert_str_eq(ei.reason, "pdf_damaged");
+			ck_assert_ptr_nonnull(strstr(ei.msg, "signed"));
+			continue;
+		}
+		ck_assert_msg(pdf_upload_normalize((unsigned char *)s.d, s.n, &n, &ei) == SP_OK,
+			      "%s", ei.msg);
+		ck_assert_int_eq(n.repaired, 1);
+		ck_assert_int_eq(n.kept, 0);
+		ck_assert_int_eq(n.pages, 2);
+		ck_assert_ptr_null(memmem(n.data, n.len, "SHADOW", 6));
+		ck_assert_int_eq(pdf_doc_open(n.data, n.len, &doc, &ei), SP_OK);
+		pdf_doc_info_get(doc, &info);
+		ck_assert_int_eq(info.damaged, 0);
+		pdf_doc_free(doc);
+		doc = NULL;
+		pdf_normalized_cleanup(&n);
+		/* the same file cut short: its end is gone */
+		sp_errinfo_init(&ei);
+		ck_assert_int_ne(pdf_upload_normalize((unsigned char *)s.d, s.n - 40, &n, &ei),
+				 SP_OK);
+	}
+}
+END_TEST
+
 START_TEST(bad_uploads_refused_with_a_reason)
 {
 	struct pbuf b;
@@ -329,6 +390,7 @@ main(void)
 	tcase_add_test(tc, signed_upload_kept_byte_for_byte);
 	tcase_add_test(tc, refs_of_the_upload_are_what_a_walk_finds);
 	tcase_add_test(tc, bad_uploads_refused_with_a_reason);
+	tcase_add_test(tc, damaged_unsigned_upload_repaired);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

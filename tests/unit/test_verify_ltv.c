@@ -133,7 +133,13 @@ vri_of(const unsigned char *d, size_t n, size_t i, char key[41])
 	pdf_doc_free(doc);
 }
 
-/* d plus a DSS update: the root and the signer's certificate, one CRL, a /VRI for signature si. */
+/* with_dss_of's si for a DSS without /VRI entries (as EU DSS writes one) */
+#define NO_VRI ((size_t)-1)
+
+/*
+ * d plus a DSS update: the root and the signer's certificate, one CRL, a /VRI
+ * for signature si (none: NO_VRI).
+ */
 static unsigned char *
 with_dss_of(const unsigned char *d, size_t n, size_t si, const char *who, struct pdf_blob *crl,
 	    size_t *outn)
@@ -149,14 +155,16 @@ with_dss_of(const unsigned char *d, size_t n, size_t si, const char *who, struct
 	cert_der("ca", &certs[0]);
 	cert_der(who, &certs[1]);
 	cert_der("ca", &certs[2]); /* twice in one update: stored once */
-	vri_of(d, n, si, vri[0]);
 	memset(&add, 0, sizeof(add));
+	if (si != NO_VRI) {
+		vri_of(d, n, si, vri[0]);
+		add.vri = (const char(*)[41])vri;
+		add.nvri = 1;
+	}
 	add.certs = certs;
 	add.ncerts = 3;
 	add.crls = crl;
 	add.ncrls = crl ? 1 : 0;
-	add.vri = (const char(*)[41])vri;
-	add.nvri = 1;
 	sp_errinfo_init(&ei);
 	ck_assert(pdf_doc_open(d, n, &doc, &ei) == SP_OK);
 	ck_assert(pdf_dss_read(doc, &old, &ei) == SP_OK);
@@ -1157,6 +1165,77 @@ START_TEST(vri_handed_on)
 }
 END_TEST
 
+/*
+ * A DSS without /VRI entries (EU DSS writes none; EN 319 142-1 leaves /VRI
+ * optional): the CRL that answered the signer's check, added after it, makes
+ * B-LT, a document timestamp over it B-LTA; the same CRL already in the DSS
+ * the signer saw, or a DSS without it, stays B-T. A verification that had
+ * the signature verified before checks it again and says the same.
+ */
+START_TEST(levels_without_vri)
+{
+	size_t n1, n2, n3, n4, n5, crllen;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two, *three, *four, *five;
+	struct crypto_verify_report *r, *fresh;
+	struct pdf_blob crl;
+
+	crl.data = make_crl(0, 0, &crllen);
+	crl.len = crllen;
+	two = with_dss_of(one, n1, NO_VRI, "rsa", &crl, &n2);
+	{
+		struct pdf_doc *d = NULL;
+		struct pdf_dss dss;
+		struct sp_errinfo ei;
+		sp_errinfo_init(&ei);
+		ck_assert(pdf_doc_open(two, n2, &d, &ei) == SP_OK &&
+			  pdf_dss_read(d, &dss, &ei) == SP_OK);
+		ck_assert(dss.present && dss.nvri == 0 && dss.n[PDF_DSS_CRLS] == 1);
+		pdf_dss_cleanup(&dss);
+		pdf_doc_free(d);
+	}
+	r = verify_at(two, n2, 0);
+	ck_assert_int_eq(r->sigs[0].rev_dss, 1);
+	ck_assert_uint_eq(r->sigs[0].rev_item, 1);
+	ck_assert_int_eq(r->sigs[0].rev_item_crl, 1);
+	ck_assert_str_eq(r->sigs[0].level, "pades_b_lt");
+	ck_assert_int_eq(r->last_revision_signed, 1);
+	crypto_verify_report_free(r);
+	three = with_doc_ts(two, n2, &n3);
+	r = verify_at(three, n3, 0);
+	ck_assert_str_eq(r->sigs[0].level, "pades_b_lta");
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
+	judges_agree(three, n3, "lta_no_vri.pdf");
+	/* verified before up to the DSS: checked again (no /VRI says whether it is news) */
+	fresh = verify_at(three, n3, 0);
+	r = verify_vri(three, n3, n2, 1, NULL, 0, 0, NULL, NULL);
+	ck_assert_int_eq(r->sigs[0].prior, 0);
+	same_report(r, fresh);
+	crypto_verify_report_free(r);
+	crypto_verify_report_free(fresh);
+	/* a DSS of certificates only: nothing answered the check from it */
+	four = with_dss_of(one, n1, NO_VRI, "rsa", NULL, &n4);
+	r = verify_at(four, n4, 0);
+	ck_assert_int_eq(r->sigs[0].rev_dss, 0);
+	ck_assert_str_eq(r->sigs[0].level, "pades_b_t");
+	crypto_verify_report_free(r);
+	free(four);
+	/* the CRL was in the DSS before the signature: not added for it */
+	four = with_dss_of(base, base_len, NO_VRI, "rsa", &crl, &n4);
+	five = vc_sign(four, n4, "rsa", 1, 0, &n5);
+	r = verify_at(five, n5, 0);
+	ck_assert_int_eq(r->sigs[0].rev_dss, 1);
+	ck_assert_str_eq(r->sigs[0].level, "pades_b_t");
+	crypto_verify_report_free(r);
+	free(five);
+	free(four);
+	free(three);
+	free(two);
+	free(one);
+	free(crl.data);
+}
+END_TEST
+
 static Suite *
 ltv_suite(void)
 {
@@ -1176,6 +1255,7 @@ ltv_suite(void)
 	tcase_add_test(tc, doc_timestamp_from_the_base_hash);
 	tcase_add_test(tc, vri_keys_handed_to_the_verification);
 	tcase_add_test(tc, vri_handed_on);
+	tcase_add_test(tc, levels_without_vri);
 	suite_add_tcase(s, tc);
 	return s;
 }

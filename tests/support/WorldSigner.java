@@ -1,0 +1,318 @@
+/*
+ * WorldSigner.java: sign a PDF the way two of the world's most used Java
+ * libraries do, for test_verify_world: iText 5 (PdfStamper in append mode,
+ * MakeSignature, a visible widget, optionally a certification signature) and
+ * Apache PDFBox 2 (saveIncremental with a BouncyCastle CMS). Both are
+ * Debian's packages (libitext5-java, libpdfbox2-java, libbcpkix-java).
+ *
+ *   java WorldSigner itext  IN OUT KEY.p12 PASS FIELD [certify|owner=PASSWORD|crl=FILE]
+ *   java WorldSigner pdfbox IN OUT KEY.p12 PASS FIELD cades|cades-st|pkcs7
+ *   java WorldSigner check-itext|check-pdfbox IN
+ *   java WorldSigner stamp IN OUT OWNER-PASSWORD|-
+ *
+ * The checks are a second and third pair of eyes besides poppler's pdfsig,
+ * which cannot check a document timestamp: every signature and document
+ * timestamp as iText 5 verifies it (PdfPKCS7: the digest over the byte
+ * ranges, the signature value, a signature timestamp's imprint; iText 5 knows
+ * RSA signatures, not the ecdsa-with-SHA256 algorithm identifier RFC 5754
+ * has CMS use), or as PDFBox reads it with BouncyCastle verifying the CMS
+ * (a signature timestamp's and a document timestamp's imprint and token
+ * signature too). One line per signature; exit 1 when any fails. stamp is
+ * an unsigned iText update that writes on page 1 (what a signature must not
+ * allow), encrypted as the file is.
+ *
+ * pdfbox's kinds: cades is ETSI.CAdES.detached with the ESS
+ * signing-certificate-v2 attribute and no signing-time (PAdES baseline B);
+ * cades-st the same with BouncyCastle's default signing-time attribute, which
+ * PAdES baseline forbids; pkcs7 is adbe.pkcs7.detached with BouncyCastle's
+ * defaults (what PDFBox's own CreateSignature example writes).
+ */
+import java.io.ByteArrayOutputStream;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.io.InputStream;
+import java.security.KeyStore;
+import java.security.MessageDigest;
+import java.security.PrivateKey;
+import java.security.Security;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.Arrays;
+import java.util.Calendar;
+import java.util.Collection;
+import java.util.List;
+import java.util.Hashtable;
+import java.util.Map;
+
+import com.itextpdf.text.Rectangle;
+import com.itextpdf.text.pdf.AcroFields;
+import com.itextpdf.text.pdf.PdfReader;
+import com.itextpdf.text.pdf.PdfSignatureAppearance;
+import com.itextpdf.text.pdf.PdfStamper;
+import com.itextpdf.text.pdf.security.BouncyCastleDigest;
+import com.itextpdf.text.pdf.security.ExternalSignature;
+import com.itextpdf.text.pdf.security.MakeSignature;
+import com.itextpdf.text.pdf.security.PdfPKCS7;
+import com.itextpdf.text.pdf.security.PrivateKeySignature;
+
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.interactive.digitalsignature.PDSignature;
+import org.apache.pdfbox.pdmodel.interactive.digitalsignature.SignatureOptions;
+
+import org.bouncycastle.asn1.ASN1EncodableVector;
+import org.bouncycastle.asn1.DERSet;
+import org.bouncycastle.asn1.cms.Attribute;
+import org.bouncycastle.asn1.cms.AttributeTable;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cms.CMSSignedData;
+import org.bouncycastle.cms.SignerInformation;
+import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
+import org.bouncycastle.tsp.TimeStampToken;
+import org.bouncycastle.asn1.cms.CMSAttributes;
+import org.bouncycastle.asn1.ess.ESSCertIDv2;
+import org.bouncycastle.asn1.ess.SigningCertificateV2;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.cert.jcajce.JcaCertStore;
+import org.bouncycastle.cms.CMSProcessableByteArray;
+import org.bouncycastle.cms.CMSSignedDataGenerator;
+import org.bouncycastle.cms.DefaultSignedAttributeTableGenerator;
+import org.bouncycastle.cms.jcajce.JcaSignerInfoGeneratorBuilder;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
+
+public class WorldSigner {
+	private static PrivateKey key;
+	private static Certificate[] chain;
+
+	public static void main(String[] a) throws Exception {
+		if (a.length == 2 && a[0].startsWith("check-")) {
+			Security.addProvider(new BouncyCastleProvider());
+			System.exit((a[0].equals("check-itext") ? itextCheck(a[1]) : pdfboxCheck(a[1])) ? 0 : 1);
+		}
+		if (a.length == 4 && a[0].equals("stamp")) {
+			stamp(a[1], a[2], a[3].equals("-") ? null : a[3]);
+			return;
+		}
+		if (a.length < 6) {
+			System.err.println("usage: WorldSigner itext|pdfbox IN OUT KEY.p12 PASS FIELD [KIND]");
+			System.exit(2);
+		}
+		Security.addProvider(new BouncyCastleProvider());
+		KeyStore ks = KeyStore.getInstance("PKCS12");
+		try (InputStream in = new FileInputStream(a[3])) {
+			ks.load(in, a[4].toCharArray());
+		}
+		String alias = ks.aliases().nextElement();
+		key = (PrivateKey) ks.getKey(alias, a[4].toCharArray());
+		chain = ks.getCertificateChain(alias);
+		String kind = a.length > 6 ? a[6] : "";
+		if (a[0].equals("itext"))
+			itext(a[1], a[2], a[5], kind.equals("certify"),
+			      kind.startsWith("owner=") ? kind.substring(6) : null,
+			      kind.startsWith("crl=") ? kind.substring(4) : null);
+		else if (a[0].equals("pdfbox"))
+			pdfbox(a[1], a[2], a[5], kind);
+		else
+			throw new IllegalArgumentException("unknown signer " + a[0]);
+	}
+
+	private static String digestName() {
+		return key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
+	}
+
+	/*
+	 * iText 5: an incremental update (append mode) with a visible widget on page 1;
+	 * an encrypted file opened with its owner password stays encrypted; a CRL
+	 * given goes into the signature's adbe-revocationInfoArchival attribute.
+	 */
+	private static void itext(String in, String out, String field, boolean certify, String owner,
+				  String crl) throws Exception {
+		PdfReader reader = owner != null ? new PdfReader(in, owner.getBytes()) : new PdfReader(in);
+		try (FileOutputStream os = new FileOutputStream(out)) {
+			PdfStamper stamper = PdfStamper.createSignature(reader, os, '\0', null, true);
+			PdfSignatureAppearance app = stamper.getSignatureAppearance();
+			app.setReason("iText countersignature");
+			app.setLocation("Shanghai");
+			app.setVisibleSignature(new Rectangle(300, 40, 500, 90), 1, field);
+			if (certify)
+				app.setCertificationLevel(PdfSignatureAppearance.CERTIFIED_FORM_FILLING);
+			ExternalSignature sig = new PrivateKeySignature(key, "SHA-256", null);
+			java.util.List<com.itextpdf.text.pdf.security.CrlClient> crls = null;
+			if (crl != null)
+				crls = java.util.Collections.singletonList(
+					new com.itextpdf.text.pdf.security.CrlClientOffline(
+						Files.readAllBytes(Paths.get(crl))));
+			MakeSignature.signDetached(app, new BouncyCastleDigest(), sig, chain, crls, null,
+						   null, 0, MakeSignature.CryptoStandard.CADES);
+		}
+		reader.close();
+	}
+
+	/* An unsigned incremental update: text over page 1's content. */
+	private static void stamp(String in, String out, String owner) throws Exception {
+		PdfReader reader = owner != null ? new PdfReader(in, owner.getBytes()) : new PdfReader(in);
+		try (FileOutputStream os = new FileOutputStream(out)) {
+			PdfStamper stamper = new PdfStamper(reader, os, '\0', true);
+			com.itextpdf.text.pdf.PdfContentByte over = stamper.getOverContent(1);
+			over.beginText();
+			over.setFontAndSize(com.itextpdf.text.pdf.BaseFont.createFont(), 12);
+			over.setTextMatrix(72, 400);
+			over.showText("Amount: 999,999 EUR");
+			over.endText();
+			stamper.close();
+		}
+		reader.close();
+	}
+
+	/* The signed attributes: BouncyCastle's defaults, less signing-time unless asked. */
+	private static final class Attrs extends DefaultSignedAttributeTableGenerator {
+		private final boolean signingTime;
+
+		Attrs(AttributeTable extra, boolean signingTime) {
+			super(extra);
+			this.signingTime = signingTime;
+		}
+
+		@Override
+		@SuppressWarnings("rawtypes")
+		protected Hashtable createStandardAttributeTable(Map parameters) {
+			Hashtable t = super.createStandardAttributeTable(parameters);
+			if (!signingTime)
+				t.remove(CMSAttributes.signingTime);
+			return t;
+		}
+	}
+
+	private static byte[] cms(InputStream content, String kind) throws Exception {
+		X509Certificate cert = (X509Certificate) chain[0];
+		JcaSignerInfoGeneratorBuilder b =
+			new JcaSignerInfoGeneratorBuilder(new JcaDigestCalculatorProviderBuilder().build());
+		if (kind.startsWith("cades")) {
+			byte[] h = MessageDigest.getInstance("SHA-256").digest(cert.getEncoded());
+			ASN1EncodableVector v = new ASN1EncodableVector();
+			v.add(new Attribute(PKCSObjectIdentifiers.id_aa_signingCertificateV2,
+					    new DERSet(new SigningCertificateV2(new ESSCertIDv2(h)))));
+			b.setSignedAttributeGenerator(new Attrs(new AttributeTable(v),
+								kind.equals("cades-st")));
+		}
+		CMSSignedDataGenerator gen = new CMSSignedDataGenerator();
+		gen.addSignerInfoGenerator(b.build(new JcaContentSignerBuilder(digestName()).build(key), cert));
+		gen.addCertificates(new JcaCertStore(Arrays.asList(chain)));
+		ByteArrayOutputStream buf = new ByteArrayOutputStream();
+		content.transferTo(buf);
+		return gen.generate(new CMSProcessableByteArray(buf.toByteArray()), false).getEncoded();
+	}
+
+	/* PDFBox 2: an invisible signature, saved as an incremental update. */
+	private static void pdfbox(String in, String out, String field, String kind) throws Exception {
+		try (PDDocument doc = PDDocument.load(new File(in))) {
+			PDSignature s = new PDSignature();
+			s.setFilter(PDSignature.FILTER_ADOBE_PPKLITE);
+			s.setSubFilter(kind.startsWith("cades") ? PDSignature.SUBFILTER_ETSI_CADES_DETACHED
+								 : PDSignature.SUBFILTER_ADBE_PKCS7_DETACHED);
+			s.setName(field);
+			s.setReason("PDFBox countersignature");
+			s.setSignDate(Calendar.getInstance());
+			SignatureOptions o = new SignatureOptions();
+			o.setPreferredSignatureSize(16384);
+			doc.addSignature(s, content -> {
+				try {
+					return cms(content, kind);
+				} catch (java.io.IOException e) {
+					throw e;
+				} catch (Exception e) {
+					throw new java.io.IOException(e);
+				}
+			}, o);
+			try (FileOutputStream os = new FileOutputStream(out)) {
+				doc.saveIncremental(os);
+			}
+			o.close();
+		}
+	}
+	/* iText 5's verification of every signature and document timestamp. */
+	private static boolean itextCheck(String in) throws Exception {
+		PdfReader reader = new PdfReader(in);
+		AcroFields af = reader.getAcroFields();
+		boolean all = true;
+		List<String> names = af.getSignatureNames();
+		for (String name : names) {
+			PdfPKCS7 pk;
+			try {
+				pk = af.verifySignature(name, "BC");
+			} catch (com.itextpdf.text.ExceptionConverter e) {
+				Exception c = e; /* iText wraps its converters in converters */
+				while (c instanceof com.itextpdf.text.ExceptionConverter)
+					c = ((com.itextpdf.text.ExceptionConverter) c).getException();
+				if (!(c instanceof java.security.NoSuchAlgorithmException))
+					throw e;
+				System.out.printf("itext %s unsupported-algorithm%n", name);
+				continue;
+			}
+			boolean ok = pk.verify();
+			boolean ts = pk.isTsp() || pk.getTimeStampToken() == null || pk.verifyTimestampImprint();
+			System.out.printf("itext %s %s revision %d/%d whole=%b verify=%b timestamp=%b%n", name,
+					  pk.isTsp() ? "doc-timestamp" : "signature", af.getRevision(name),
+					  af.getTotalRevisions(), af.signatureCoversWholeDocument(name), ok, ts);
+			all &= ok && ts;
+		}
+		reader.close();
+		if (names.isEmpty())
+			System.out.println("itext: no signature");
+		return all && !names.isEmpty();
+	}
+
+	/* PDFBox's reading of every signature, BouncyCastle's verification of its CMS. */
+	@SuppressWarnings("unchecked")
+	private static boolean pdfboxCheck(String in) throws Exception {
+		byte[] file = Files.readAllBytes(Paths.get(in));
+		boolean all = true;
+		int n = 0;
+		try (PDDocument doc = PDDocument.load(file)) {
+			for (PDSignature sig : doc.getSignatureDictionaries()) {
+				byte[] signed = sig.getSignedContent(file), contents = sig.getContents(file);
+				boolean ok;
+				String what;
+				if ("ETSI.RFC3161".equals(sig.getSubFilter())) {
+					TimeStampToken t = new TimeStampToken(new CMSSignedData(contents));
+					byte[] h = MessageDigest.getInstance(t.getTimeStampInfo().getMessageImprintAlgOID().getId())
+							   .digest(signed);
+					X509CertificateHolder c = (X509CertificateHolder) t.getCertificates()
+						.getMatches(t.getSID()).iterator().next();
+					t.validate(new JcaSimpleSignerInfoVerifierBuilder().setProvider("BC").build(c));
+					ok = Arrays.equals(h, t.getTimeStampInfo().getMessageImprintDigest());
+					what = "doc-timestamp";
+				} else {
+					CMSSignedData cms = new CMSSignedData(new CMSProcessableByteArray(signed), contents);
+					SignerInformation si = cms.getSignerInfos().getSigners().iterator().next();
+					Collection<X509CertificateHolder> cs = cms.getCertificates().getMatches(si.getSID());
+					ok = si.verify(new JcaSimpleSignerInfoVerifierBuilder().setProvider("BC")
+							       .build(cs.iterator().next()));
+					if (si.getUnsignedAttributes() != null &&
+					    si.getUnsignedAttributes().get(PKCSObjectIdentifiers.id_aa_signatureTimeStampToken) != null) {
+						TimeStampToken t = new TimeStampToken(new CMSSignedData(
+							si.getUnsignedAttributes().get(PKCSObjectIdentifiers.id_aa_signatureTimeStampToken)
+								.getAttrValues().getObjectAt(0).toASN1Primitive().getEncoded()));
+						X509CertificateHolder c = (X509CertificateHolder) t.getCertificates()
+							.getMatches(t.getSID()).iterator().next();
+						t.validate(new JcaSimpleSignerInfoVerifierBuilder().setProvider("BC").build(c));
+						byte[] h = MessageDigest.getInstance(
+							t.getTimeStampInfo().getMessageImprintAlgOID().getId()).digest(si.getSignature());
+						ok &= Arrays.equals(h, t.getTimeStampInfo().getMessageImprintDigest());
+					}
+					what = "signature";
+				}
+				System.out.printf("pdfbox %d %s %s verify=%b%n", n + 1, what, sig.getSubFilter(), ok);
+				all &= ok;
+				n++;
+			}
+		}
+		if (n == 0)
+			System.out.println("pdfbox: no signature");
+		return all && n > 0;
+	}
+}
