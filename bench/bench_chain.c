@@ -446,6 +446,13 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		free(attrs);
 		free(cms);
 	}
+	/* BENCH_CHAIN_OUT=FILE: the chain's last signed revision, to look at */
+	if (getenv("BENCH_CHAIN_OUT") != NULL) {
+		FILE *o = fopen(getenv("BENCH_CHAIN_OUT"), "wb");
+
+		if (o == NULL || fwrite(cur, 1, curlen, o) != curlen || fclose(o) != 0)
+			die("BENCH_CHAIN_OUT", NULL);
+	}
 	free(refs);
 	free(sigs);
 	free(pages);

@@ -254,6 +254,24 @@ struct crypto_ltv_known {
 	   its own, which parsed every cross-reference section and walked the whole form
 	   again; NULL: opened there. Not used by crypto_ltv_doc_timestamp (other bytes). */
 	struct pdf_doc *doc;
+	/* crypto_ltv_doc_timestamp only: SHA-256 (borrowed, not changed) fed with exactly
+	   the bytes its data starts with, hashed_len of them (a completion's hash of the
+	   base, which the signed revision and its DSS update start with): the timestamp's
+	   digest goes on from there instead of hashing the whole file again; NULL: none */
+	const struct crypto_digest_ctx *hashed;
+	size_t hashed_len;
+	/* crypto_ltv_doc_timestamp only: with keep_ts_doc, its open of data (a view of the
+	   first ts_doc_len bytes of *out, valid while *out is; the caller's, pdf_doc_free)
+	   handed out in ts_doc, for the verification of *out (crypto_verify_opts.rev_doc2),
+	   which opened that revision twice more; NULL when not made */
+	int keep_ts_doc;
+	struct pdf_doc *ts_doc;
+	size_t ts_doc_len;
+	/* out (crypto_ltv_add_dss): the /VRI keys it hashed, each with the /Contents it is
+	   the SHA-1 of, packed for crypto_verify_opts.vri_memo (malloc'd, the caller's to
+	   free; NULL: none) */
+	uint8_t *vri_memo;
+	size_t vri_memo_len;
 	/* out: when they were used, how many signed fields data lists (the count of
 	   pdf_sig_fields_list_lazy, which the listing gave on the way); else -1 */
 	int nlisted;
@@ -295,12 +313,14 @@ typedef int (*crypto_ts_digest_fn)(void *arg, const uint8_t sha256[32], uint8_t 
  * *tsa_until the TSA certificate's notAfter, *gen_time the token's time.
  * t (may be NULL) lends its certificate cache to read the token. known (may
  * be NULL), as crypto_ltv_add_dss's: the signatures it holds are not parsed
- * again to size the timestamp's /Contents (the same size either way).
+ * again to size the timestamp's /Contents (the same size either way), the
+ * digest goes on from known->hashed (the same bytes either way), and its
+ * open of data is handed out when known->keep_ts_doc asks for it.
  */
 int crypto_ltv_doc_timestamp(const struct crypto_trust *t, const uint8_t *data, size_t len,
-			     unsigned flags, const struct crypto_ltv_known *known,
-			     crypto_ts_digest_fn ts, void *arg, uint8_t **out, size_t *outlen,
-			     time_t *tsa_until, time_t *gen_time, struct sp_errinfo *ei) SP_WUR;
+			     unsigned flags, struct crypto_ltv_known *known, crypto_ts_digest_fn ts,
+			     void *arg, uint8_t **out, size_t *outlen, time_t *tsa_until,
+			     time_t *gen_time, struct sp_errinfo *ei) SP_WUR;
 
 /*
  * Outbound policy for OCSP responders named by certificates (AIA): with
@@ -919,6 +939,10 @@ struct crypto_verify_opts {
 	 */
 	struct pdf_doc *rev_doc;
 	size_t rev_len;
+	/* and one more such revision (completion at B-LTA: the signed revision with its
+	   DSS, before the document timestamp; crypto_ltv_known.ts_doc), likewise */
+	struct pdf_doc *rev_doc2;
+	size_t rev_len2;
 	/*
 	 * The object numbers the revisions within verified_len refer to, as an
 	 * earlier verification of exactly those bytes gave them in *refs_out
@@ -979,6 +1003,14 @@ struct crypto_verify_opts {
 	 */
 	const uint8_t *verified_vri;
 	size_t verified_vri_len;
+	/*
+	 * /VRI keys hashed already (crypto_ltv_known.vri_memo of the DSS update
+	 * being verified, borrowed): a signature whose /Contents is, byte for
+	 * byte, one hashed there takes its key from there instead of hashing it
+	 * again (a completion at B-LT hashed every signature twice). NULL: none.
+	 */
+	const uint8_t *vri_memo;
+	size_t vri_memo_len;
 	/*
 	 * Non-NULL: on SP_OK, *vri_out (the caller's, free(); NULL when none)
 	 * holds the /VRI keys of this file's last DSS when it read (no DSS reads

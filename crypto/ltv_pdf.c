@@ -20,6 +20,11 @@
 #define DOC_TS_CONTENTS_DEFAULT 8192
 #define DOC_TS_CONTENTS_MIN 2048
 #define DOC_TS_MARGIN 1024
+/* room for a document timestamp's update beyond its /Contents (the signature dictionary,
+   the field, page 1 and the form rewritten, the xref section) */
+#define DOC_TS_ROOM (256 * 1024)
+/* the /VRI keys handed to the verification with what they hash (crypto_ltv_known.vri_memo) */
+#define DSS_MEMO_MAX ((size_t)64 * 1024 * 1024)
 
 #include <openssl/cms.h>
 #include <openssl/err.h>
@@ -211,6 +216,7 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 	struct crypto_evidence ev;
 	struct pdf_dss_add add;
 	struct sp_errinfo ce;
+	struct sp_buf memo;
 	char(*vri)[41] = NULL;
 	size_t nsigs = 0, nvri = 0, i, k;
 	int r = SP_ERR_INTERNAL, nl = -1;
@@ -220,8 +226,12 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 	memset(&dss, 0, sizeof(dss));
 	memset(&ev, 0, sizeof(ev));
 	memset(&add, 0, sizeof(add));
-	if (known != NULL)
+	if (known != NULL) {
 		known->nlisted = -1;
+		known->vri_memo = NULL;
+		known->vri_memo_len = 0;
+	}
+	sp_buf_init(&memo, DSS_MEMO_MAX);
 	/*
 	 * The caller's open of data when it has one: sound, since the update is
 	 * the same whatever open reads it (the DSS and the signatures' listing
@@ -249,6 +259,19 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 		if (pdf_vri_key(s->contents, s->contents_len, vri[nvri]) != SP_OK) {
 			r = sp_err(ei, SP_ERR_CRYPTO, "cannot hash a signature's /Contents");
 			goto out;
+		}
+		/* the key with what it hashes, for the verification of the result (best
+		   effort: a memo too large is not handed on) */
+		if (known != NULL && memo.max > 0) {
+			uint8_t l4[4];
+
+			sp_store_be32(l4, (uint32_t)s->contents_len);
+			if (s->contents_len > UINT32_MAX || sp_buf_add(&memo, l4, 4) < 0 ||
+			    sp_buf_add(&memo, vri[nvri], 40) < 0 ||
+			    sp_buf_add(&memo, s->contents, s->contents_len) < 0) {
+				sp_buf_cleanup(&memo);
+				memo.max = 0;
+			}
 		}
 		if (pdf_dss_has_vri(&dss, vri[nvri]))
 			continue;
@@ -295,6 +318,9 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 out:
 	if (known != NULL && r == SP_OK && doc != NULL && !pdf_doc_damaged(doc))
 		known->nlisted = nl;
+	if (known != NULL && r == SP_OK && memo.len > 0)
+		known->vri_memo = sp_buf_take(&memo, &known->vri_memo_len);
+	sp_buf_cleanup(&memo);
 	free(vri);
 	crypto_evidence_cleanup(&ev);
 	pdf_dss_cleanup(&dss);
@@ -331,43 +357,89 @@ doc_ts_contents(struct pdf_doc *doc, const uint8_t *data, size_t len,
 
 int
 crypto_ltv_doc_timestamp(const struct crypto_trust *t, const uint8_t *data, size_t len,
-			 unsigned flags, const struct crypto_ltv_known *known,
-			 crypto_ts_digest_fn ts, void *arg, uint8_t **out, size_t *outlen,
-			 time_t *tsa_until, time_t *gen_time, struct sp_errinfo *ei)
+			 unsigned flags, struct crypto_ltv_known *known, crypto_ts_digest_fn ts,
+			 void *arg, uint8_t **out, size_t *outlen, time_t *tsa_until,
+			 time_t *gen_time, struct sp_errinfo *ei)
 {
 	struct pdf_doc *doc = NULL;
 	struct pdf_sig_params par;
 	struct pdf_sig_prepared prep;
-	uint8_t *tok = NULL;
-	size_t toklen = 0;
+	struct pdf_sha256 *bh = NULL;
+	uint8_t *tok = NULL, *whole = NULL, dig[32];
+	/* room for the update after a copy of data: the copy is what the document is
+	   opened on, so that the open can be handed out with the result */
+	size_t toklen = 0, cap = len + 2 * (size_t)PDF_SIG_CONTENTS_MAX + DOC_TS_ROOM;
 	int r = SP_ERR_INTERNAL;
 
 	*out = NULL;
 	*outlen = 0;
 	*tsa_until = *gen_time = 0;
+	if (known != NULL) {
+		known->ts_doc = NULL;
+		known->ts_doc_len = 0;
+	}
 	memset(&prep, 0, sizeof(prep));
 	memset(&par, 0, sizeof(par));
 	par.signing_time = time(NULL);
 	par.doc_timestamp = 1;
-	if ((r = ltv_open(data, len, flags, NULL, 0, &doc, ei)) != SP_OK)
+	if (!(whole = malloc(cap))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
-	par.contents_max = doc_ts_contents(doc, data, len, known);
-	if ((r = pdf_sig_prepare(doc, &par, NULL, 0, NULL, 0, &prep, ei)) != SP_OK ||
+	}
+	memcpy(whole, data, len);
+	if ((r = ltv_open(whole, len, flags, NULL, 0, &doc, ei)) != SP_OK)
+		goto out;
+	par.contents_max = doc_ts_contents(doc, whole, len, known);
+	/* the file's digest on from the caller's hash of the bytes data starts with (the
+	   state is read only where it is data's own prefix: the caller's word, as for the
+	   verification's crypto_verify_opts.hashed); without it pdf_sig_prepare_update
+	   hashes data itself. Either way data is not copied again to build the update. */
+	if (known != NULL && known->hashed != NULL && known->hashed_len <= len &&
+	    pdf_sha256_resume(whole, len, crypto_digest_ctx_evp(known->hashed), known->hashed_len,
+			      &bh, dig, ei) != SP_OK) {
+		sp_errinfo_init(ei);
+		bh = NULL;
+	}
+	par.orig_hash = bh;
+	if ((r = pdf_sig_prepare_update(doc, &par, NULL, 0, NULL, 0, &prep, ei)) != SP_OK ||
 	    (r = ts(arg, prep.sha256, &tok, &toklen, gen_time, ei)) != SP_OK)
 		goto out;
-	if ((r = pdf_sig_fill(prep.data, prep.len, prep.contents_off, prep.contents_len, tok,
-			      toklen, ei)) != SP_OK ||
+	if (prep.update_len > cap - len) {
+		/* no room (a huge page dictionary rewritten): another copy, the open not
+		   handed out (it reads the bytes freed here) */
+		uint8_t *nw = malloc(prep.len);
+
+		if (nw == NULL) {
+			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(nw, whole, len);
+		pdf_doc_free(doc);
+		doc = NULL;
+		free(whole);
+		whole = nw;
+	}
+	memcpy(whole + len, prep.update, prep.update_len);
+	if ((r = pdf_sig_fill(whole, prep.len, prep.contents_off, prep.contents_len, tok, toklen,
+			      ei)) != SP_OK ||
 	    (r = crypto_ts_token_tsa_expiry(t, tok, toklen, tsa_until, ei)) != SP_OK)
 		goto out;
-	*out = prep.data;
+	if (known != NULL && known->keep_ts_doc && doc != NULL) {
+		known->ts_doc = doc;
+		known->ts_doc_len = len;
+		doc = NULL; /* transferred */
+	}
+	*out = whole;
 	*outlen = prep.len;
-	prep.data = NULL; /* transferred */
+	whole = NULL; /* transferred */
 	r = SP_OK;
 out:
 	if (r != SP_OK)
 		*tsa_until = *gen_time = 0;
 	free(tok);
 	pdf_sig_prepared_cleanup(&prep);
-	pdf_doc_free(doc);
+	pdf_sha256_free(bh);
+	pdf_doc_free(doc); /* before the bytes it reads */
+	free(whole);
 	return r;
 }

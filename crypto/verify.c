@@ -46,29 +46,49 @@ static const char *const key_reason[][2] = {
 	{ "contents_malformed", "byterange_malformed" },
 };
 
+/* The upper-case hex digit of a nibble, by arithmetic (no table: the loops below vectorize). */
+static inline unsigned
+hex_upper(unsigned v)
+{
+	return v + '0' + (v > 9) * 7;
+}
+
+/* Nonzero when gap[0..2m) is not c[0..m) spelled in upper case. */
+static inline unsigned
+upper_differs(const unsigned char *gap, const unsigned char *c, size_t m)
+{
+	unsigned d = 0;
+	size_t j;
+
+	for (j = 0; j < m; j++)
+		d |= (gap[2 * j] ^ hex_upper(c[j] >> 4)) | (gap[2 * j + 1] ^ hex_upper(c[j] & 15));
+	return d;
+}
+
+#define GAP_BLOCK \
+	256 /* bytes of c compared at a time: a constant count, which GCC's -O2
+			 vectorizes (an unknown count it leaves scalar) */
+
 /*
  * 1 when gap[0..2n) spells c[0..n) in hex, each digit in either case (what
  * sp_hex_val reads). Every signature's gap is checked at every
  * verification (a contract's 20th completion checks 20 gaps of ~9 KB), so
- * c is spelled in upper case, as pdf_sig_fill writes it, a block at a time
- * and compared with memcmp; only a block that differs (another writer's
- * lower or mixed case, or a wrong gap) is compared digit by digit.
+ * each block of c is first compared with the gap as upper case, as
+ * pdf_sig_fill writes it, a whole block at once; only a block that differs
+ * (another writer's lower or mixed case, or a wrong gap) is compared digit
+ * by digit, and that comparison alone decides.
  */
 static int
 gap_is_hex_of(const unsigned char *gap, const unsigned char *c, size_t n)
 {
 	static const char lower[] = "0123456789abcdef", upper[] = "0123456789ABCDEF";
-	char hex[512];
 	size_t i, j, m;
 	unsigned hi, lo;
 
 	for (i = 0; i < n; i += m) {
-		m = n - i < sizeof(hex) / 2 ? n - i : sizeof(hex) / 2;
-		for (j = 0; j < m; j++) {
-			hex[2 * j] = upper[c[i + j] >> 4];
-			hex[2 * j + 1] = upper[c[i + j] & 15];
-		}
-		if (memcmp(gap + 2 * i, hex, 2 * m) == 0)
+		m = n - i < GAP_BLOCK ? n - i : GAP_BLOCK;
+		if (m == GAP_BLOCK ? upper_differs(gap + 2 * i, c + i, GAP_BLOCK) == 0
+				   : upper_differs(gap + 2 * i, c + i, m) == 0)
 			continue;
 		for (j = i; j < i + m; j++) {
 			hi = c[j] >> 4;
@@ -190,17 +210,27 @@ same_at(struct engine *e, size_t k, struct pdf_doc *d)
 		}
 }
 
+struct pdf_doc *
+engine_held_rev(const struct engine *e, size_t end)
+{
+	if (e->given != NULL && end == e->given_end)
+		return e->given;
+	if (e->rev_doc != NULL && end == e->rev_end)
+		return e->rev_doc;
+	if (e->rev_doc2 != NULL && end == e->rev_end2)
+		return e->rev_doc2;
+	return NULL;
+}
+
 static struct pdf_doc *
 open_rev(struct engine *e, size_t k)
 {
-	struct pdf_doc *d = NULL;
+	struct pdf_doc *d = engine_held_rev(e, e->revs[k].end);
 	struct sp_errinfo ei;
 
 	sp_errinfo_init(&ei);
-	if (e->given != NULL && e->revs[k].end == e->given_end)
-		return pdf_doc_damaged(e->given) ? NULL : e->given;
-	if (e->rev_doc != NULL && e->revs[k].end == e->rev_end)
-		return pdf_doc_damaged(e->rev_doc) ? NULL : e->rev_doc;
+	if (d != NULL)
+		return pdf_doc_damaged(d) ? NULL : d;
 	if (pdf_doc_open_view(e->data, e->revs[k].end, &d, &ei) != SP_OK)
 		return NULL;
 	if (pdf_doc_damaged(d)) {
@@ -210,12 +240,12 @@ open_rev(struct engine *e, size_t k)
 	return d;
 }
 
-/* Release a revision open_rev() gave, unless it is the caller's (given, rev_doc) or the
-   final one. */
+/* Release a revision open_rev() gave, unless it is the caller's (given, rev_doc, rev_doc2)
+   or the final one. */
 static void
 close_rev(struct engine *e, struct pdf_doc *d, struct pdf_doc *last)
 {
-	if (d != last && d != e->given && d != e->rev_doc)
+	if (d != last && d != e->given && d != e->rev_doc && d != e->rev_doc2)
 		pdf_doc_free(d);
 }
 
@@ -558,6 +588,11 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		e.rev_doc = opts->rev_doc;
 		e.rev_end = opts->rev_len;
 	}
+	if (opts->rev_doc2 != NULL && opts->rev_len2 > 0 && opts->rev_len2 < len &&
+	    opts->rev_len2 != glen && (e.rev_doc == NULL || opts->rev_len2 != e.rev_end)) {
+		e.rev_doc2 = opts->rev_doc2;
+		e.rev_end2 = opts->rev_len2;
+	}
 	if (opts->verified_refs != NULL && glen > 0 && glen < len) {
 		e.given_refs = opts->verified_refs;
 		e.ngiven_refs = opts->nverified_refs;
@@ -580,6 +615,8 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		e.given_vri_len = opts->verified_vri_len;
 		e.given_vri_end = opts->verified_len;
 	}
+	e.vri_memo = opts->vri_memo;
+	e.vri_memo_len = opts->vri_memo != NULL ? opts->vri_memo_len : 0;
 	if (opts->hashed != NULL && opts->hashed_len <= len)
 		verify_hasher_seed(&e.hx, opts->hashed, opts->hashed_len);
 	if (opts->doc != NULL)

@@ -99,6 +99,10 @@ struct engine {
 	size_t given_end;
 	struct pdf_doc *rev_doc; /* opts->rev_doc and where it ends (borrowed likewise) */
 	size_t rev_end;
+	struct pdf_doc *rev_doc2; /* opts->rev_doc2 and where it ends (borrowed likewise) */
+	size_t rev_end2;
+	const uint8_t *vri_memo; /* opts->vri_memo (borrowed) */
+	size_t vri_memo_len;
 	const int *given_refs; /* opts->verified_refs, what the revision ending there refers to */
 	size_t ngiven_refs;
 	/* opts->verified_sigs that read in the final revision as they did in the given one */
@@ -130,6 +134,9 @@ struct engine {
 int engine_vri_new(struct engine *e, size_t i);
 /* The last revision's DSS becomes the engine's evidence (t: its certificate cache). */
 void engine_dss_evidence(struct engine *e, struct pdf_doc *doc, const struct crypto_trust *t);
+/* verify.c: the caller's open of the revision ending at end (opts->verified_doc, rev_doc,
+   rev_doc2), NULL: none */
+struct pdf_doc *engine_held_rev(const struct engine *e, size_t end);
 /* Its /VRI keys into opts->vri_out (packed for a later verified_vri), when it read. */
 void engine_vri_export(const struct engine *e, const struct crypto_verify_opts *opts);
 /*

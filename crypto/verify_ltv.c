@@ -13,9 +13,34 @@
 #include "verify_int.h"
 
 /*
- * Signature i's /VRI key (pdf_vri_key of its /Contents), hashed at most
- * once per verification (e->vkey has one per signature); NULL when it has
- * none (no /Contents read, or the hash failed: tried again then, as before).
+ * The /VRI key of f from opts->vri_memo (e->vri_memo) into key, when a
+ * /Contents hashed there is f's, byte for byte (so its SHA-1 is f's key);
+ * key unchanged otherwise.
+ */
+static void
+vri_memo_get(const struct engine *e, const struct pdf_sig_field *f, char key[41])
+{
+	const uint8_t *p = e->vri_memo, *end = e->vri_memo + e->vri_memo_len;
+	size_t n;
+
+	while (p != NULL && end - p >= 44) {
+		n = sp_load_be32(p);
+		if (n > (size_t)(end - p) - 44)
+			return; /* not as packed */
+		if (n == f->contents_len && memcmp(p + 44, f->contents, n) == 0) {
+			memcpy(key, p + 4, 40);
+			key[40] = '\0';
+			return;
+		}
+		p += 44 + n;
+	}
+}
+
+/*
+ * Signature i's /VRI key (pdf_vri_key of its /Contents), from the caller's
+ * memo or hashed, at most once per verification (e->vkey has one per
+ * signature); NULL when it has none (no /Contents read, or the hash failed:
+ * tried again then, as before).
  */
 static const char *
 sig_vri_key(struct engine *e, size_t i)
@@ -24,6 +49,8 @@ sig_vri_key(struct engine *e, size_t i)
 
 	if (f->contents_state != PDF_SIG_KEY_OK)
 		return NULL;
+	if (e->vkey[i][0] == '\0')
+		vri_memo_get(e, f, e->vkey[i]);
 	if (e->vkey[i][0] == '\0' &&
 	    pdf_vri_key(f->contents, f->contents_len, e->vkey[i]) != SP_OK) {
 		e->vkey[i][0] = '\0';
@@ -162,10 +189,17 @@ dss_at(struct engine *e, size_t rev)
 		e->bdss_rev = rev;
 		e->bdss_ok = 0;
 		sp_errinfo_init(&ei);
-		if (pdf_doc_open_view(e->data, e->revs[rev - 1].end, &d, &ei) == SP_OK &&
-		    pdf_dss_read(d, &e->bdss, &ei) == SP_OK)
-			e->bdss_ok = 1;
-		pdf_doc_free(d);
+		/* the caller's open of those bytes when it has one (a B-LTA completion's, under
+		   the document timestamp), read as an open of its own would be */
+		if ((d = engine_held_rev(e, e->revs[rev - 1].end)) != NULL) {
+			if (pdf_dss_read(d, &e->bdss, &ei) == SP_OK)
+				e->bdss_ok = 1;
+		} else {
+			if (pdf_doc_open_view(e->data, e->revs[rev - 1].end, &d, &ei) == SP_OK &&
+			    pdf_dss_read(d, &e->bdss, &ei) == SP_OK)
+				e->bdss_ok = 1;
+			pdf_doc_free(d);
+		}
 	}
 	return e->bdss_ok ? &e->bdss : NULL;
 }

@@ -3,6 +3,7 @@
  * read by qpdf are written back value for value (indirect references stay
  * references); new objects are composed with the same primitives.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,10 +209,67 @@ pdfw_dict_body(struct sp_buf *b, qpdf_data q, qpdf_oh dict, const char *skip1, c
 	return r;
 }
 
+/* Reads a decimal of at most 9 digits at *p (no sign); -1 when there is none. */
+static long
+ref_num(const char **p)
+{
+	long v = 0;
+	int n = 0;
+
+	for (; isdigit((unsigned char)**p) && n < 10; (*p)++, n++)
+		v = v * 10 + (**p - '0');
+	return n == 0 || n > 9 ? -1 : v;
+}
+
+int
+pdf_array_refs(qpdf_data q, qpdf_oh arr, int n, int **out)
+{
+	const char *p;
+	int *v = NULL, i = 0;
+	long num, gen;
+
+	*out = NULL;
+	if (n <= 0 || (p = qpdf_oh_unparse_resolved(q, arr)) == NULL ||
+	    !(v = malloc((size_t)n * 2 * sizeof(*v))))
+		goto no;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p++ != '[')
+		goto no;
+	for (;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == ']')
+			break;
+		if (i == n || (num = ref_num(&p)) < 0 || !isspace((unsigned char)*p))
+			goto no;
+		while (isspace((unsigned char)*p))
+			p++;
+		if ((gen = ref_num(&p)) < 0 || !isspace((unsigned char)*p))
+			goto no;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p++ != 'R' || (!isspace((unsigned char)*p) && *p != ']'))
+			goto no;
+		v[2 * i] = (int)num;
+		v[2 * i + 1] = (int)gen;
+		i++;
+	}
+	for (p++; isspace((unsigned char)*p); p++)
+		;
+	if (*p != 0 || i != n)
+		goto no;
+	*out = v;
+	return 1;
+no:
+	free(v);
+	return 0;
+}
+
 int
 pdfw_obj(struct sp_buf *b, qpdf_data q, qpdf_oh oh, int depth)
 {
-	int r = SP_OK, i, n;
+	int r = SP_OK, i, n, *refs = NULL;
 
 	if (depth > PDF_MAX_DEPTH)
 		return SP_ERR_LIMIT;
@@ -238,6 +296,15 @@ pdfw_obj(struct sp_buf *b, qpdf_data q, qpdf_oh oh, int depth)
 		n = qpdf_oh_get_array_n_items(q, oh);
 		if ((r = sp_buf_add(b, "[", 1)) < 0)
 			return r;
+		/* only references (a page's /Annots, /Kids, a DSS's /VRI entries): the same
+		   bytes, read in bulk (an array of numbers costs one unparse more) */
+		if (n >= 2 && pdf_array_refs(q, oh, n, &refs)) {
+			for (i = 0; i < n && r >= 0; i++)
+				r = sp_buf_printf(b, "%s%d %d R", i ? " " : "", refs[2 * i],
+						  refs[2 * i + 1]);
+			free(refs);
+			return r < 0 ? r : sp_buf_add(b, "]", 1);
+		}
 		for (i = 0; i < n; i++) {
 			if ((i && (r = sp_buf_add(b, " ", 1)) < 0) ||
 			    (r = pdfw_obj(b, q, qpdf_oh_get_array_item(q, oh, i), depth + 1)) < 0)

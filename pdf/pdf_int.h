@@ -80,6 +80,19 @@ int pdfw_obj(struct sp_buf *b, qpdf_data q, qpdf_oh oh, int depth) SP_WUR;
 int pdfw_dict_body(struct sp_buf *b, qpdf_data q, qpdf_oh dict, const char *skip1,
 		   const char *skip2, int depth) SP_WUR;
 int pdfw_name(struct sp_buf *b, const char *name) SP_WUR;
+/*
+ * The items of array arr (n of them, n > 0) when every one is an indirect
+ * reference: their object numbers and generations (2 ints each, *out
+ * malloc'd), from one unparse of the array ("[ 12 0 R 13 0 R ]") rather
+ * than two C API calls and a new handle per item (a contract's /Fields and
+ * a sealed page's /Annots hold k items at its k-th signing, read at every
+ * prepare and completion). Only that strict form is read (numbers and R,
+ * in threes, between the brackets), so that each item is exactly one
+ * reference with the numbers qpdf_oh_get_object_id and _generation give;
+ * anything else (a direct item, another count than qpdf's) returns 0 and
+ * the caller reads item by item.
+ */
+int pdf_array_refs(qpdf_data q, qpdf_oh arr, int n, int **out) SP_WUR;
 int pdfw_hexstr(struct sp_buf *b, const unsigned char *p, size_t n) SP_WUR;
 int pdfw_textstr(struct sp_buf *b, const char *utf8) SP_WUR;
 int pdfw_num(struct sp_buf *b, double v) SP_WUR;

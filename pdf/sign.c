@@ -232,11 +232,21 @@ write_widgets(struct ctx *c, struct sp_errinfo *ei)
 static int
 array_plus(struct sp_buf *b, qpdf_data q, qpdf_oh old, const int *add, size_t nadd)
 {
-	int i, n = qpdf_oh_is_array(q, old) ? qpdf_oh_get_array_n_items(q, old) : 0;
+	int i, n = qpdf_oh_is_array(q, old) ? qpdf_oh_get_array_n_items(q, old) : 0, *refs = NULL;
 	size_t k;
 
 	if (sp_buf_add(b, "[", 1) < 0)
 		return SP_ERR_TOO_LARGE;
+	/* only references (every earlier signer's field or widget): the same bytes, in bulk */
+	if (n > 0 && pdf_array_refs(q, old, n, &refs)) {
+		for (i = 0; i < n; i++)
+			if (sp_buf_printf(b, "%d %d R ", refs[2 * i], refs[2 * i + 1]) < 0) {
+				free(refs);
+				return SP_ERR_TOO_LARGE;
+			}
+		free(refs);
+		n = 0;
+	}
 	for (i = 0; i < n; i++)
 		if (pdfw_obj(b, q, qpdf_oh_get_array_item(q, old, i), 1) < 0 ||
 		    sp_buf_add(b, " ", 1) < 0)

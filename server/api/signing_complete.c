@@ -94,6 +94,14 @@ struct done_job {
 	int new_pages_ok;        /* the signed revision has them (new_doc opened with them) */
 	int stored_pages_ok;     /* and the long-term data's update kept them too */
 	struct pdf_doc *ltv_doc; /* the signed revision with its long-term data (lr.data) */
+	/* B-LTA's last signer: the signed revision with its DSS, as the document timestamp
+	   opened it (a view of the start of lr.data), for the engine (NULL: none) */
+	struct pdf_doc *ts_doc;
+	size_t ts_doc_len;
+	/* the /VRI keys the DSS update hashed, with what they hash (done_ltv), for the
+	   engine's levels: not hashed again */
+	uint8_t *vri_memo;
+	size_t vri_memo_len;
 	/* the document of the stored bytes, whose form facts (carried over from the base's,
 	   form_carry) are kept with their digest: new_doc or ltv_doc (NULL: none) */
 	struct pdf_doc *stored_doc;
@@ -131,6 +139,7 @@ done_job_free(struct done_job *j)
 	free(j->refs_out);
 	free(j->sigs_out);
 	free(j->vri_out);
+	free(j->vri_memo);
 	free(j->pages);
 	crypto_digest_ctx_free(j->tail);
 	db_signing_session_free(j->s);
@@ -156,26 +165,42 @@ uuid_ok(const char *s)
 /* ---- the worker ------------------------------------------------------------------------- */
 
 /*
- * 1 when data[0..len), whose last update follows the revision ending at
- * prev_end (older, with the page list), has older's pages (pdf_pages_kept).
+ * The revisions of data[0..len) (*n of them, malloc'd), or NULL when they
+ * cannot be told apart. Found once per buffer in a completion and handed to
+ * keeps_pages() and form_carry(), which each found them again (the chain of
+ * sections is followed from the end: 2k revisions at a B-LT contract's k-th
+ * signing).
+ */
+static struct pdf_revision *
+revisions_of(const uint8_t *data, size_t len, size_t *n)
+{
+	struct pdf_revision *revs = calloc(PDF_REVISIONS_MAX, sizeof(*revs));
+	struct sp_errinfo ign;
+
+	*n = 0;
+	sp_errinfo_init(&ign);
+	if (revs != NULL &&
+	    pdf_revisions_find(data, len, revs, PDF_REVISIONS_MAX, n, &ign) != SP_OK) {
+		free(revs);
+		revs = NULL;
+		*n = 0;
+	}
+	return revs;
+}
+
+/*
+ * 1 when the bytes of len whose revisions are revs[0..n) (revisions_of),
+ * whose last update follows the revision ending at prev_end (older, with
+ * the page list), have older's pages (pdf_pages_kept).
  */
 static int
-keeps_pages(const uint8_t *data, size_t len, size_t prev_end, struct pdf_doc *older,
-	    struct pdf_doc *newer)
+keeps_pages(const struct pdf_revision *revs, size_t n, size_t len, size_t prev_end,
+	    struct pdf_doc *older, struct pdf_doc *newer)
 {
-	struct pdf_revision *revs;
-	struct sp_errinfo ign;
-	size_t n = 0;
-	int kept = 0;
-
-	if (older == NULL || newer == NULL || !(revs = calloc(PDF_REVISIONS_MAX, sizeof(*revs))))
+	if (older == NULL || newer == NULL || revs == NULL)
 		return 0;
-	sp_errinfo_init(&ign);
-	if (pdf_revisions_find(data, len, revs, PDF_REVISIONS_MAX, &n, &ign) == SP_OK && n >= 2 &&
-	    revs[n - 2].end == prev_end && revs[n - 1].end == len && !revs[n - 1].trailing_garbage)
-		kept = pdf_pages_kept(older, newer, &revs[n - 1]);
-	free(revs);
-	return kept;
+	return n >= 2 && revs[n - 2].end == prev_end && revs[n - 1].end == len &&
+	       !revs[n - 1].trailing_garbage && pdf_pages_kept(older, newer, &revs[n - 1]);
 }
 
 /* The base's pages as the completion that stored it handed them on (NULL: not known). */
@@ -210,12 +235,11 @@ base_pages(struct done_job *j)
  * listing walks the whole form, as before.
  */
 static void
-form_carry(struct done_job *j, struct pdf_doc *older, struct pdf_doc *newer, const uint8_t *data,
-	   size_t len)
+form_carry(struct done_job *j, struct pdf_doc *older, struct pdf_doc *newer,
+	   const struct pdf_revision *revs, size_t n)
 {
 	uint8_t key[32], *v = NULL, *facts = NULL;
-	size_t vlen = 0, flen = 0, n = 0;
-	struct pdf_revision *revs;
+	size_t vlen = 0, flen = 0;
 	struct sp_errinfo ign;
 
 	sp_errinfo_init(&ign);
@@ -231,15 +255,11 @@ form_carry(struct done_job *j, struct pdf_doc *older, struct pdf_doc *newer, con
 		}
 		free(v);
 	}
-	if (!(revs = calloc(PDF_REVISIONS_MAX, sizeof(*revs))))
-		return;
 	sp_errinfo_init(&ign);
-	/* none carried over (older has none, the update is not one they survive): newer's
-	   listing walks its form */
-	if (pdf_revisions_find(data, len, revs, PDF_REVISIONS_MAX, &n, &ign) == SP_OK &&
-	    pdf_doc_form_keep(older, newer, revs, n, &ign) != SP_OK)
+	/* none carried over (older has none, the update is not one they survive, newer's
+	   revisions cannot be told apart): newer's listing walks its form */
+	if (revs != NULL && pdf_doc_form_keep(older, newer, revs, n, &ign) != SP_OK)
 		sp_errinfo_init(&ign);
-	free(revs);
 }
 
 /*
@@ -269,7 +289,8 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 {
 	const struct db_signing_session *ss = j->s;
 	struct pdf_sig_field *listed = NULL;
-	size_t nlisted = 0;
+	struct pdf_revision *revs;
+	size_t nlisted = 0, nrevs = 0;
 	struct crypto_digest_ctx *dc = NULL;
 	uint8_t d[CRYPTO_DIGEST_MAX], *attrs = NULL;
 	size_t dlen = 0, alen = 0, end = ss->contents_off + ss->contents_len;
@@ -301,9 +322,12 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 	/* the new signature's dictionary from the bytes, not qpdf's tokenizer: as qpdf
 	   would parse it, before the first walk of its field has qpdf parse it */
 	(void)pdf_doc_sigs_preload(j->new_doc);
-	j->new_pages_ok = j->pages != NULL && keeps_pages(ss->document, ss->document_len,
+	/* the signed revision's revisions, found once for both */
+	revs = revisions_of(ss->document, ss->document_len, &nrevs);
+	j->new_pages_ok = j->pages != NULL && keeps_pages(revs, nrevs, ss->document_len,
 							  ss->orig_len, j->base_doc, j->new_doc);
-	form_carry(j, j->base_doc, j->new_doc, ss->document, ss->document_len);
+	form_carry(j, j->base_doc, j->new_doc, revs, nrevs);
+	free(revs);
 	/* counted in these very bytes by the completion that stored them, or now */
 	if ((j->base_nsigned = cached_nsigned(j)) < 0) {
 		if ((r = pdf_sig_fields_list_lazy(j->base_doc, &listed, &nlisted, ei)) != SP_OK)
@@ -450,6 +474,15 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 		vo.rev_doc = j->new_doc;
 		vo.rev_len = ss->document_len;
 	}
+	/* the /VRI keys done_ltv hashed: a signature's is taken where its /Contents is the
+	   very bytes hashed there */
+	vo.vri_memo = j->vri_memo;
+	vo.vri_memo_len = j->vri_memo_len;
+	/* and the one under the document timestamp, as that opened it (done_ltv) */
+	if (len != ss->document_len && j->ts_doc != NULL) {
+		vo.rev_doc2 = j->ts_doc;
+		vo.rev_len2 = j->ts_doc_len;
+	}
 	/* the base, hashed once by done_work (SHA-256): the engine's hashing of the new
 	   signature's ranges goes on from there (data starts with the base's very bytes:
 	   the signed revision, or it with the long-term data appended, compared) */
@@ -579,6 +612,9 @@ done_work(void *arg, struct sp_errinfo *ei)
 	size_t toklen = 0, cmslen = 0, dlen = 0, hashed = 0;
 	struct sp_errinfo vei;
 	struct ltv_result lr;
+	/* lr.data's revisions (revisions_of), when it is made and opened */
+	struct pdf_revision *lrevs = NULL;
+	size_t nlrevs = 0;
 	time_t gen = 0;
 	int r = SP_ERR_INTERNAL, resume;
 
@@ -667,7 +703,8 @@ done_work(void *arg, struct sp_errinfo *ei)
 			/* the new signature's dictionary (and a document timestamp's) from
 			   the bytes here too: this view parses its objects anew */
 			(void)pdf_doc_sigs_preload(j->ltv_doc);
-			form_carry(j, j->new_doc, j->ltv_doc, lr.data, lr.len);
+			if ((lrevs = revisions_of(lr.data, lr.len, &nlrevs)) != NULL)
+				form_carry(j, j->new_doc, j->ltv_doc, lrevs, nlrevs);
 		}
 		sp_errinfo_init(&vei);
 	}
@@ -677,7 +714,12 @@ done_work(void *arg, struct sp_errinfo *ei)
 		pdf_doc_free(j->ltv_doc);
 		j->ltv_doc = NULL;
 		j->stored_nsigned = -1;
+		pdf_doc_free(j->ts_doc); /* before the bytes it reads */
+		j->ts_doc = NULL;
 		ltv_result_cleanup(&lr);
+		free(lrevs);
+		lrevs = NULL;
+		nlrevs = 0;
 		free(j->report);
 		j->report = NULL;
 		sp_errinfo_init(&vei);
@@ -699,7 +741,7 @@ done_work(void *arg, struct sp_errinfo *ei)
 	j->stored_pages_ok = lr.data == NULL
 				     ? j->new_pages_ok
 				     : j->new_pages_ok && j->ltv_doc != NULL &&
-					       keeps_pages(lr.data, lr.len, ss->document_len,
+					       keeps_pages(lrevs, nlrevs, lr.len, ss->document_len,
 							   j->new_doc, j->ltv_doc);
 	/* the views borrow ss->document, replaced now by the document with its DSS; the
 	   stored bytes' own (new_doc, or ltv_doc on lr.data, which becomes ss->document)
@@ -795,6 +837,9 @@ done_work(void *arg, struct sp_errinfo *ei)
 	j->tsa_time = gen;
 	r = SP_OK;
 out:
+	free(lrevs);
+	pdf_doc_free(j->ts_doc); /* before lr.data it reads, when that was not kept */
+	j->ts_doc = NULL;
 	pdf_doc_free(j->ltv_doc);
 	j->ltv_doc = NULL;
 	pdf_doc_free(j->stored_doc);
@@ -850,11 +895,28 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 	}
 	/* and it is open already (revision_check): the DSS update reads it there */
 	kn.doc = j->new_doc;
+	/* the base's SHA-256 (done_work), which the signed revision and its DSS update start
+	   with when the fill wrote after the base only: the document timestamp's digest goes
+	   on from it */
+	if (j->tail != NULL && ss->contents_off >= ss->orig_len) {
+		kn.hashed = j->tail;
+		kn.hashed_len = ss->orig_len;
+	}
 	sp_errinfo_init(&ei);
+	/* the document timestamp's open of what it timestamps, for the engine */
+	kn.keep_ts_doc = archive;
 	/* engine_check verifies the result whole before it is kept */
 	r = ltv_extend(j->trust, j->tsa, ss->document, ss->document_len,
 		       (archive ? LTV_ARCHIVE : 0) | LTV_CHECKED_AFTER, ss->archive_serial, &kn, lr,
 		       &ei);
+	free(j->vri_memo);
+	j->vri_memo = kn.vri_memo;
+	j->vri_memo_len = kn.vri_memo_len;
+	if (r == SP_OK && kn.ts_doc != NULL) {
+		j->ts_doc = kn.ts_doc;
+		j->ts_doc_len = kn.ts_doc_len;
+	} else
+		pdf_doc_free(kn.ts_doc);
 	free(reads);
 	if (kn.reads != NULL && kn.nlisted >= 0)
 		j->new_nsigned = kn.nlisted;

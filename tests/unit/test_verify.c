@@ -636,18 +636,26 @@ START_TEST(gap_hex_in_either_case)
 		struct crypto_verify_opts o = { .trust = trust };
 		struct pdf_doc *d = NULL;
 		struct sp_errinfo ei;
-		size_t at = (size_t)last->byte_range[1] + 7;
+		/* a digit of the first block, of one further in, and of the last (shorter)
+		   block: the gap is compared a block at a time */
+		size_t ats[] = { (size_t)last->byte_range[1] + 7,
+				 (size_t)last->byte_range[1] + 1 + 2 * 700 + 1,
+				 (size_t)last->byte_range[2] - 2 },
+		       a;
 
 		sp_errinfo_init(&ei);
 		ck_assert_int_eq(pdf_doc_open(two, n2, &d, &ei), SP_OK);
-		memcpy(up, two, n2);
-		up[at] = (unsigned char)(up[at] == '0' ? '1' : '0');
-		o.doc = d;
-		u = NULL;
-		ck_assert_int_eq(crypto_pdf_verify(up, n2, &o, &u, &ei), SP_OK);
-		ck_assert_int_eq(u->sigs[u->nsigs - 1].verdict, CRYPTO_VERDICT_INVALID);
-		ck_assert(has_reason(&u->sigs[u->nsigs - 1], "gap_not_contents"));
-		crypto_verify_report_free(u);
+		for (a = 0; a < sizeof(ats) / sizeof(ats[0]); a++) {
+			ck_assert(ats[a] < (size_t)last->byte_range[2] - 1);
+			memcpy(up, two, n2);
+			up[ats[a]] = (unsigned char)(up[ats[a]] == '0' ? '1' : '0');
+			o.doc = d;
+			u = NULL;
+			ck_assert_int_eq(crypto_pdf_verify(up, n2, &o, &u, &ei), SP_OK);
+			ck_assert_int_eq(u->sigs[u->nsigs - 1].verdict, CRYPTO_VERDICT_INVALID);
+			ck_assert(has_reason(&u->sigs[u->nsigs - 1], "gap_not_contents"));
+			crypto_verify_report_free(u);
+		}
 		pdf_doc_free(d);
 	}
 	/* a digit that is no hex digit: the gap is not the string */
@@ -822,6 +830,107 @@ START_TEST(document_timestamp)
 	ck_assert(has_reason(&r->sigs[0], "ts_imprint_mismatch"));
 	crypto_verify_report_free(r);
 	free(d);
+}
+END_TEST
+
+/* s with the first occurrence of what replaced by with (malloc'd). */
+static char *
+replaced(const char *s, const char *what, const char *with)
+{
+	const char *at = strstr(s, what);
+	size_t n = strlen(s) - strlen(what) + strlen(with) + 1;
+	char *o = malloc(n);
+
+	ck_assert_ptr_nonnull(at);
+	ck_assert_ptr_nonnull(o);
+	snprintf(o, n, "%.*s%s%s", (int)(at - s), s, with, at + strlen(what));
+	return o;
+}
+
+/*
+ * /Fields may only grow by signature fields, every earlier entry in place:
+ * an update that adds one after them is allowed; one that puts it first,
+ * drops an entry, names an entry in another generation, or replaces a
+ * reference by a copy of the dictionary it pointed to changes what the
+ * signer signed. (The references are read from one unparse of the array
+ * when every entry is one; a direct entry is compared item by item.)
+ */
+START_TEST(fields_grow_only_by_signature_fields)
+{
+	qpdf_data q = qpdf_init();
+	qpdf_oh root, af, fields, first;
+	char *holder = NULL, *arr = NULL, *ref = NULL, *body, *grown, *variant[5];
+	const char *expect_ok[5] = { "ok", "first", "dropped", "generation", "direct" };
+	int holder_obj, sig_obj, nums[2], i, n;
+	const char *objs[2];
+	struct crypto_verify_report *r;
+	unsigned char *d;
+	size_t dn;
+	char newref[32], buf[4096];
+
+	qpdf_silence_errors(q);
+	ck_assert_int_eq(qpdf_read_memory(q, "good.pdf", (const char *)good, good_len, "") &
+				 QPDF_ERRORS,
+			 0);
+	root = qpdf_get_root(q);
+	af = qpdf_oh_get_key(q, root, "/AcroForm");
+	/* the object that holds the /Fields array: the AcroForm's own, else the catalog */
+	holder_obj = qpdf_oh_is_indirect(q, af) ? qpdf_oh_get_object_id(q, af)
+						: qpdf_oh_get_object_id(q, root);
+	holder = strdup(qpdf_oh_unparse_resolved(q, qpdf_oh_is_indirect(q, af) ? af : root));
+	fields = qpdf_oh_get_key(q, af, "/Fields");
+	ck_assert(!qpdf_oh_is_indirect(q, fields));
+	n = qpdf_oh_get_array_n_items(q, fields);
+	ck_assert_int_ge(n, 2); /* the text field and good's signature */
+	arr = strdup(qpdf_oh_unparse(q, fields));
+	first = qpdf_oh_get_array_item(q, fields, 0);
+	ck_assert(qpdf_oh_is_indirect(q, first));
+	snprintf(buf, sizeof(buf), "%d %d R", qpdf_oh_get_object_id(q, first),
+		 qpdf_oh_get_generation(q, first));
+	ref = strdup(buf);
+	body = strdup(qpdf_oh_unparse_resolved(q, first));
+	sig_obj = qpdf_oh_get_int_value_as_int(q, qpdf_oh_get_key(q, qpdf_get_trailer(q), "/Size"));
+	qpdf_cleanup(&q);
+	snprintf(newref, sizeof(newref), "%d 0 R", sig_obj);
+	/* [ a b ... ] grown by the new field, and the hostile spellings of it */
+	snprintf(buf, sizeof(buf), "%.*s %s ]", (int)(strrchr(arr, ']') - arr), arr, newref);
+	grown = strdup(buf);
+	variant[0] = strdup(grown);
+	snprintf(buf, sizeof(buf), "[ %s %s", newref, arr + 1);
+	variant[1] = strdup(buf);
+	variant[2] = replaced(grown, ref, "");
+	snprintf(buf, sizeof(buf), "%d 1 R", atoi(ref));
+	variant[3] = replaced(grown, ref, buf);
+	variant[4] = replaced(grown, ref, body);
+	for (i = 0; i < 5; i++) {
+		char *h = replaced(holder, arr, variant[i]);
+
+		nums[0] = holder_obj;
+		objs[0] = h;
+		nums[1] = sig_obj;
+		objs[1] = "<< /FT /Sig /T (later) >>";
+		d = vc_update(good, good_len, nums, objs, 2, 0, NULL, &dn);
+		r = verify(d, dn);
+		ck_assert_uint_eq(r->nsigs, 1);
+		if (i == 0)
+			ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES,
+				      "%s: %s", expect_ok[i],
+				      crypto_verdict_name(r->sigs[0].verdict));
+		else {
+			ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_INVALID, "%s: %s",
+				      expect_ok[i], crypto_verdict_name(r->sigs[0].verdict));
+			ck_assert(has_reason(&r->sigs[0], "disallowed_changes"));
+		}
+		crypto_verify_report_free(r);
+		free(d);
+		free(h);
+		free(variant[i]);
+	}
+	free(grown);
+	free(body);
+	free(ref);
+	free(arr);
+	free(holder);
 }
 END_TEST
 
@@ -1115,6 +1224,7 @@ verify_suite(void)
 	tcase_add_test(tc, given_len_spares_the_walk_not_the_check);
 	tcase_add_test(tc, earlier_signatures_handed_forward);
 	tcase_add_test(tc, gap_hex_in_either_case);
+	tcase_add_test(tc, fields_grow_only_by_signature_fields);
 	tcase_add_test(tc, no_timestamp_unsigned_and_untrusted);
 	tcase_add_test(tc, certification_attacks);
 	tcase_add_test(tc, document_timestamp);

@@ -713,6 +713,7 @@ dss_known_doc(const unsigned char *d, size_t n, size_t given, const uint8_t *rea
 		      "%s", ei.msg);
 	ck_assert_ptr_nonnull(out);
 	*nlisted = reads != NULL ? kn.nlisted : -1;
+	free(kn.vri_memo);
 	free(pages);
 	pdf_doc_free(all);
 	pdf_doc_free(g);
@@ -851,6 +852,197 @@ START_TEST(dss_from_kept_reads)
 		n = nf;
 	}
 	free(cur);
+}
+END_TEST
+
+/* d[0..n) with a document timestamp made with kn (NULL: none). */
+static unsigned char *
+doc_ts_with(const unsigned char *d, size_t n, struct crypto_ltv_known *kn, size_t *outn)
+{
+	struct sp_errinfo ei;
+	uint8_t *out = NULL;
+	time_t until, gen;
+
+	sp_errinfo_init(&ei);
+	ck_assert_msg(crypto_ltv_doc_timestamp(trust, d, n, CRYPTO_LTV_STORED, kn, corpus_ts, NULL,
+					       &out, outn, &until, &gen, &ei) == SP_OK,
+		      "%s", ei.msg);
+	return out;
+}
+
+/*
+ * A completion's document timestamp goes on from its hash of the base and
+ * opens the file with the signed revision's pages: the same bytes as one
+ * made from scratch (but the token in the gap), and it verifies. A hash
+ * that is not of the bytes the file starts with (here: one byte of them
+ * changed) gives a timestamp over the wrong digest, which the verification
+ * that follows every completion's long-term data refuses.
+ */
+START_TEST(doc_timestamp_from_the_base_hash)
+{
+	unsigned char *one, *two, *lt, *a, *b, *c;
+	size_t n1 = 0, n2, nl, na, nb, nc, npages = 0;
+	struct crypto_ltv_known kn;
+	struct crypto_digest_ctx *h = NULL, *bad = NULL;
+	struct crypto_verify_report *r;
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	unsigned char *wrong;
+	int *pages = NULL, nlisted;
+
+	one = vc_sign(base, base_len, "rsa", 1, 0, &n1);
+	two = vc_sign(one, n1, "ec", 1, 0, &n2);
+	lt = dss_known(two, n2, 0, NULL, 0, &nl, &nlisted);
+	ck_assert_uint_gt(nl, n2);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open(two, n2, &doc, &ei), SP_OK);
+	ck_assert_int_eq(pdf_doc_page_objs(doc, &pages, &npages, &ei), SP_OK);
+	pdf_doc_free(doc);
+	/* the base (one) hashed, as done_work hashes it */
+	ck_assert_int_eq(crypto_digest_ctx_new(CRYPTO_DIGEST_SHA256, &h, &ei), SP_OK);
+	ck_assert_int_eq(crypto_digest_ctx_update(h, lt, n1, &ei), SP_OK);
+	a = doc_ts_with(lt, nl, NULL, &na);
+	memset(&kn, 0, sizeof(kn));
+	kn.nlisted = -1;
+	kn.hashed = h;
+	kn.hashed_len = n1;
+	kn.pages = pages;
+	kn.npages = npages;
+	b = doc_ts_with(lt, nl, &kn, &nb);
+	ck_assert_uint_eq(na, nb);
+	r = verify_at(b, nb, 0);
+	ck_assert_uint_eq(r->nsigs, 3);
+	ck_assert(r->sigs[2].doc_timestamp);
+	ck_assert_int_eq(r->sigs[2].digest_ok, 1);
+	ck_assert_int_eq(r->sigs[2].verdict, CRYPTO_VERDICT_VALID);
+	/* the same bytes outside the token's gap */
+	ck_assert(memcmp(a, b, (size_t)r->sigs[2].byte_range[1]) == 0);
+	ck_assert(memcmp(a + r->sigs[2].byte_range[2], b + r->sigs[2].byte_range[2],
+			 (size_t)r->sigs[2].byte_range[3]) == 0);
+	crypto_verify_report_free(r);
+	/* its open of what it timestamps handed out: a verification given it for that
+	   revision (as a completion's) reports what one that opens it reports */
+	kn.keep_ts_doc = 1;
+	free(b);
+	b = doc_ts_with(lt, nl, &kn, &nb);
+	ck_assert_ptr_nonnull(kn.ts_doc);
+	ck_assert_uint_eq(kn.ts_doc_len, nl);
+	{
+		struct crypto_verify_opts o = { .trust = trust,
+						.rev_doc2 = kn.ts_doc,
+						.rev_len2 = kn.ts_doc_len };
+		struct crypto_verify_report *g = verify_at(b, nb, 0);
+		size_t i;
+
+		r = NULL;
+		ck_assert_int_eq(crypto_pdf_verify(b, nb, &o, &r, &ei), SP_OK);
+		ck_assert_uint_eq(r->nsigs, g->nsigs);
+		ck_assert_uint_eq(r->nrevisions, g->nrevisions);
+		ck_assert_int_eq(r->verdict, g->verdict);
+		for (i = 0; i < r->nsigs; i++) {
+			ck_assert_int_eq(r->sigs[i].verdict, g->sigs[i].verdict);
+			ck_assert_str_eq(r->sigs[i].level, g->sigs[i].level);
+			ck_assert_int_eq(r->sigs[i].changes_ok, g->sigs[i].changes_ok);
+			ck_assert_uint_eq(r->sigs[i].nchanges, g->sigs[i].nchanges);
+		}
+		ck_assert_str_eq(r->sigs[1].level, "pades_b_lta");
+		crypto_verify_report_free(g);
+		crypto_verify_report_free(r);
+	}
+	pdf_doc_free(kn.ts_doc);
+	kn.keep_ts_doc = 0;
+	/* a hash of other bytes: the timestamp does not verify */
+	ck_assert_ptr_nonnull(wrong = malloc(n1));
+	memcpy(wrong, lt, n1);
+	wrong[n1 / 2] ^= 1;
+	ck_assert_int_eq(crypto_digest_ctx_new(CRYPTO_DIGEST_SHA256, &bad, &ei), SP_OK);
+	ck_assert_int_eq(crypto_digest_ctx_update(bad, wrong, n1, &ei), SP_OK);
+	kn.hashed = bad;
+	c = doc_ts_with(lt, nl, &kn, &nc);
+	r = verify_at(c, nc, 0);
+	ck_assert_uint_eq(r->nsigs, 3);
+	ck_assert_int_eq(r->sigs[2].digest_ok, 0);
+	ck_assert_int_eq(r->sigs[2].verdict, CRYPTO_VERDICT_INVALID);
+	crypto_verify_report_free(r);
+	crypto_digest_ctx_free(h);
+	crypto_digest_ctx_free(bad);
+	free(wrong);
+	free(pages);
+	free(a);
+	free(b);
+	free(c);
+	free(lt);
+	free(two);
+	free(one);
+}
+END_TEST
+
+/*
+ * The /VRI keys crypto_ltv_add_dss hashed, handed to the verification of
+ * its result (vri_memo): the report is the one without them. A memo entry
+ * is taken only for the very /Contents it hashed: entries for other bytes
+ * (one byte changed) are not used, and one packed wrongly is left there;
+ * that an entry is taken shows in a key changed for the same bytes.
+ */
+START_TEST(vri_keys_handed_to_the_verification)
+{
+	size_t n1, n2, nl, i, at, len;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1);
+	unsigned char *two = vc_sign(one, n1, "ec", 1, 0, &n2), *lt = NULL;
+	struct crypto_ltv_known kn;
+	struct crypto_verify_report *g, *r;
+	struct sp_errinfo ei;
+	uint8_t *m;
+	int round;
+
+	memset(&kn, 0, sizeof(kn));
+	sp_errinfo_init(&ei);
+	ck_assert_msg(crypto_ltv_add_dss(trust, NULL, NULL, two, n2, CRYPTO_LTV_STORED, &kn, &lt,
+					 &nl, &ei) == SP_OK,
+		      "%s", ei.msg);
+	ck_assert_ptr_nonnull(kn.vri_memo);
+	g = verify_at(lt, nl, 0);
+	ck_assert_uint_eq(g->nsigs, 2);
+	ck_assert_str_eq(g->sigs[0].level, "pades_b_lt");
+	ck_assert_str_eq(g->sigs[1].level, "pades_b_lt");
+	ck_assert_ptr_nonnull(m = malloc(kn.vri_memo_len));
+	for (round = 0; round < 4; round++) {
+		struct crypto_verify_opts o = { .trust = trust,
+						.vri_memo = m,
+						.vri_memo_len = kn.vri_memo_len };
+
+		memcpy(m, kn.vri_memo, kn.vri_memo_len);
+		/* 0: as made; 1: every entry's bytes another's; 2: packed wrongly; 3: every key
+		   another for the same bytes */
+		for (at = 0; round > 0 && at + 44 <= kn.vri_memo_len; at += 44 + len) {
+			len = sp_load_be32(m + at);
+			if (round == 1)
+				m[at + 44 + len / 2] ^= 1;
+			else if (round == 2)
+				sp_store_be32(m + at, (uint32_t)kn.vri_memo_len);
+			else
+				m[at + 4] = m[at + 4] == 'A' ? 'B' : 'A';
+			if (round == 2)
+				break;
+		}
+		r = NULL;
+		ck_assert_int_eq(crypto_pdf_verify(lt, nl, &o, &r, &ei), SP_OK);
+		ck_assert_uint_eq(r->nsigs, g->nsigs);
+		for (i = 0; i < r->nsigs; i++) {
+			ck_assert_int_eq(r->sigs[i].verdict, g->sigs[i].verdict);
+			if (round < 3)
+				ck_assert_str_eq(r->sigs[i].level, g->sigs[i].level);
+			else
+				ck_assert_str_ne(r->sigs[i].level, "pades_b_lt");
+		}
+		crypto_verify_report_free(r);
+	}
+	crypto_verify_report_free(g);
+	free(m);
+	free(kn.vri_memo);
+	free(lt);
+	free(two);
+	free(one);
 }
 END_TEST
 
@@ -1060,6 +1252,8 @@ ltv_suite(void)
 	tcase_add_test(tc, tsa_revoked_in_evidence);
 	tcase_add_test(tc, embedded_ocsp_verified_once);
 	tcase_add_test(tc, dss_from_kept_reads);
+	tcase_add_test(tc, doc_timestamp_from_the_base_hash);
+	tcase_add_test(tc, vri_keys_handed_to_the_verification);
 	tcase_add_test(tc, vri_handed_on);
 	tcase_add_test(tc, levels_without_vri);
 	suite_add_tcase(s, tc);
