@@ -20,10 +20,13 @@
 static void
 vri_memo_get(const struct engine *e, const struct pdf_sig_field *f, char key[41])
 {
-	const uint8_t *p = e->vri_memo, *end = e->vri_memo + e->vri_memo_len;
+	const uint8_t *p = e->vri_memo, *end;
 	size_t n;
 
-	while (p != NULL && end - p >= 44) {
+	if (p == NULL)
+		return;
+	end = p + e->vri_memo_len;
+	while (end - p >= 44) {
 		n = sp_load_be32(p);
 		if (n > (size_t)(end - p) - 44)
 			return; /* not as packed */
