@@ -109,6 +109,8 @@ value(struct cur *c, struct val *v)
 	const unsigned char *d = c->d, *e;
 	long long x;
 
+	/* every field set (at is 0 for numbers): make() forms doc->data + at for any kind */
+	memset(v, 0, sizeof(*v));
 	if (c->p >= c->len)
 		return -1;
 	switch (d[c->p]) {
