@@ -813,9 +813,11 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 			goto out;
 		}
 	} else {
-		/* the API's names where they apply; OpenSSL's otherwise */
+		/* the API's names where they apply (PKCS #1 v1.5 for an RSA key); OpenSSL's
+		   otherwise, e.g. RSASSA-PSS, which an RSA key signs too */
 		snprintf(rep->sig_alg, sizeof(rep->sig_alg), "%s",
-			 alg != CRYPTO_SIGALG_NONE && OBJ_obj2nid(dig->algorithm) == NID_sha256
+			 alg != CRYPTO_SIGALG_NONE && OBJ_obj2nid(dig->algorithm) == NID_sha256 &&
+					 OBJ_obj2nid(sigalg->algorithm) != NID_rsassaPss
 				 ? crypto_sigalg_name(alg)
 				 : OBJ_nid2sn(OBJ_obj2nid(sigalg->algorithm)));
 		CMS_SignerInfo_set1_signer_cert(si, signer);

@@ -6,7 +6,7 @@
  * Debian's packages (libitext5-java, libpdfbox2-java, libbcpkix-java).
  *
  *   java WorldSigner itext  IN OUT KEY.p12 PASS FIELD [certify|owner=PASSWORD|crl=FILE]
- *   java WorldSigner pdfbox IN OUT KEY.p12 PASS FIELD cades|cades-st|pkcs7
+ *   java WorldSigner pdfbox IN OUT KEY.p12 PASS FIELD cades|cades-st|cades-pss|pkcs7
  *   java WorldSigner check-itext|check-pdfbox IN
  *   java WorldSigner stamp IN OUT OWNER-PASSWORD|-
  *   java WorldSigner pdfbox-gm IN OUT KEY.pem CERT.pem
@@ -28,7 +28,8 @@
  * pdfbox's kinds: cades is ETSI.CAdES.detached with the ESS
  * signing-certificate-v2 attribute and no signing-time (PAdES baseline B);
  * cades-st the same with BouncyCastle's default signing-time attribute, which
- * PAdES baseline forbids; pkcs7 is adbe.pkcs7.detached with BouncyCastle's
+ * PAdES baseline forbids; cades-pss is cades signed with RSASSA-PSS (SHA-256,
+ * MGF1); pkcs7 is adbe.pkcs7.detached with BouncyCastle's
  * defaults (what PDFBox's own CreateSignature example writes).
  */
 import java.io.ByteArrayOutputStream;
@@ -237,7 +238,10 @@ public class WorldSigner {
 								kind.equals("cades-st")));
 		}
 		CMSSignedDataGenerator gen = new CMSSignedDataGenerator();
-		gen.addSignerInfoGenerator(b.build(new JcaContentSignerBuilder(digestName()).build(key), cert));
+		JcaContentSignerBuilder sb = kind.endsWith("-pss")
+			? new JcaContentSignerBuilder("SHA256withRSAandMGF1").setProvider("BC")
+			: new JcaContentSignerBuilder(digestName());
+		gen.addSignerInfoGenerator(b.build(sb.build(key), cert));
 		gen.addCertificates(new JcaCertStore(Arrays.asList(chain)));
 		return gen.generate(new CMSProcessableByteArray(signed), false).getEncoded();
 	}

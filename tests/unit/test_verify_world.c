@@ -906,12 +906,16 @@ END_TEST
  * kinds of CMS, each followed by ours: ETSI.CAdES.detached with ESS and
  * without signing-time is PAdES B-B; with BouncyCastle's default
  * signing-time it is not PAdES (EN 319 142-1 §6.3 forbids the attribute);
- * adbe.pkcs7.detached is the legacy kind. All intact and valid.
+ * adbe.pkcs7.detached is the legacy kind; RSASSA-PSS is PAdES B-B and named
+ * so. All intact and valid.
  */
 START_TEST(itext_certifies_pdfbox_and_ours_sign)
 {
-	static const char *const kinds[] = { "cades", "cades-st", "pkcs7" };
-	static const char *const levels[] = { "pades_b", "not_pades", "not_pades" };
+	static const char *const kinds[] = { "cades", "cades-st", "pkcs7", "cades-pss" };
+	static const char *const levels[] = { "pades_b", "not_pades", "not_pades", "pades_b" };
+	/* RSASSA-PSS is named as such, not as the RSA key's PKCS #1 v1.5 */
+	static const char *const algs[] = { "ecdsa-with-SHA256", "ecdsa-with-SHA256",
+					    "ecdsa-with-SHA256", "RSASSA-PSS" };
 	char how[160], name[64];
 	size_t n1, n2, n3, k;
 	unsigned char *one, *two, *three;
@@ -932,15 +936,17 @@ START_TEST(itext_certifies_pdfbox_and_ours_sign)
 	free(three);
 	free(two);
 	free(one);
-	for (k = 0; k < 3; k++) {
+	for (k = 0; k < 4; k++) {
 		snprintf(how, sizeof(how),
-			 "pdfbox java_in.pdf java_out.pdf java_ec.p12 world pb %s", kinds[k]);
+			 "pdfbox java_in.pdf java_out.pdf java_%s.p12 world pb %s",
+			 k == 3 ? "rsa" : "ec", kinds[k]);
 		one = java_sign(base, base_len, how, &n1);
 		snprintf(name, sizeof(name), "pdfbox_%s.pdf", kinds[k]);
 		assert_valid(one, n1, 1, name);
 		r = verify(one, n1);
 		ck_assert_msg(strcmp(r->sigs[0].level, levels[k]) == 0, "%s: level %s", kinds[k],
 			      r->sigs[0].level);
+		ck_assert_str_eq(r->sigs[0].sig_alg, algs[k]);
 		ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID);
 		crypto_verify_report_free(r);
 		two = vc_sign(one, n1, "ec", 1, 0, &n2);
