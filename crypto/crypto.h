@@ -842,7 +842,8 @@ struct crypto_sig_report {
 	   CRL that answered its check, added after it), "pades_b_lta" (and a valid
 	   document timestamp over such a DSS), "not_pades" (a sound signature that is not
 	   PAdES baseline: not SubFilter ETSI.CAdES.detached, without ESS
-	   signing-certificate(-v2), or with signing-time), "" (document timestamps) */
+	   signing-certificate(-v2), with signing-time, or a dictionary without /M), ""
+	   (document timestamps) */
 	char level[16];
 	/* 1: the signer's revocation was answered by revocation data the document embeds:
 	   its /DSS, or the signature's adbe-revocationInfoArchival attribute (Acrobat,

@@ -167,6 +167,7 @@ sigs_list(struct pdf_doc *doc, const uint8_t *data, size_t len, const struct cry
 				memcpy(s[i].filter, k->filter, sizeof(s[i].filter));
 				memcpy(s[i].subfilter, k->subfilter, sizeof(s[i].subfilter));
 				s[i].docmdp_p = k->docmdp_p;
+				s[i].has_m = k->has_m;
 				s[i].contents_state = k->contents_state;
 				s[i].byterange_state = k->byterange_state;
 				memcpy(s[i].byterange, k->byterange, sizeof(s[i].byterange));

@@ -159,6 +159,7 @@ take_known(const struct engine *e, struct pdf_doc *last, struct pdf_sig_field *s
 	memcpy(s->filter, k->filter, sizeof(s->filter));
 	memcpy(s->subfilter, k->subfilter, sizeof(s->subfilter));
 	s->docmdp_p = k->docmdp_p;
+	s->has_m = k->has_m;
 	s->contents_state = k->contents_state;
 	s->byterange_state = k->byterange_state;
 	memcpy(s->byterange, k->byterange, sizeof(s->byterange));

@@ -569,7 +569,7 @@ sig_read(struct pdf_doc *doc, qpdf_oh v, struct pdf_sig_field *s, struct sp_erri
 	s->unread = 0;
 	s->self_contained = 0;
 	s->type[0] = s->filter[0] = s->subfilter[0] = 0;
-	s->docmdp_p = 0;
+	s->docmdp_p = s->has_m = 0;
 	memset(s->byterange, 0, sizeof(s->byterange));
 	if (!qpdf_oh_is_dictionary(q, v)) {
 		s->contents_state = s->byterange_state = PDF_SIG_KEY_MALFORMED;
@@ -579,6 +579,7 @@ sig_read(struct pdf_doc *doc, qpdf_oh v, struct pdf_sig_field *s, struct sp_erri
 	copy_name(q, v, "/Filter", s->filter, sizeof(s->filter));
 	copy_name(q, v, "/SubFilter", s->subfilter, sizeof(s->subfilter));
 	s->docmdp_p = docmdp_p(q, v);
+	s->has_m = qpdf_oh_has_key(q, v, "/M");
 	ref_lock(q, v, s);
 	s->contents_state = key_state(q, v, "/Contents", 1);
 	s->byterange_state = key_state(q, v, "/ByteRange", 0);

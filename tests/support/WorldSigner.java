@@ -6,7 +6,7 @@
  * Debian's packages (libitext5-java, libpdfbox2-java, libbcpkix-java).
  *
  *   java WorldSigner itext  IN OUT KEY.p12 PASS FIELD [certify|owner=PASSWORD|crl=FILE]
- *   java WorldSigner pdfbox IN OUT KEY.p12 PASS FIELD cades|cades-st|cades-pss|pkcs7
+ *   java WorldSigner pdfbox IN OUT KEY.p12 PASS FIELD cades|cades-st|cades-pss|cades-nom|pkcs7
  *   java WorldSigner check-itext|check-pdfbox IN
  *   java WorldSigner stamp IN OUT OWNER-PASSWORD|-
  *   java WorldSigner pdfbox-gm IN OUT KEY.pem CERT.pem
@@ -29,7 +29,7 @@
  * signing-certificate-v2 attribute and no signing-time (PAdES baseline B);
  * cades-st the same with BouncyCastle's default signing-time attribute, which
  * PAdES baseline forbids; cades-pss is cades signed with RSASSA-PSS (SHA-256,
- * MGF1); pkcs7 is adbe.pkcs7.detached with BouncyCastle's
+ * MGF1); cades-nom is cades without the dictionary's /M, which PAdES requires; pkcs7 is adbe.pkcs7.detached with BouncyCastle's
  * defaults (what PDFBox's own CreateSignature example writes).
  */
 import java.io.ByteArrayOutputStream;
@@ -176,7 +176,7 @@ public class WorldSigner {
 			cert = (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509", "BC")
 				.generateCertificate(cin);
 		}
-		pdfboxSign(in, out, PDSignature.SUBFILTER_ADBE_PKCS7_DETACHED, "gm", signed -> {
+		pdfboxSign(in, out, PDSignature.SUBFILTER_ADBE_PKCS7_DETACHED, "gm", true, signed -> {
 			CMSSignedDataGenerator gen = new CMSSignedDataGenerator();
 			gen.addSignerInfoGenerator(new JcaSignerInfoGeneratorBuilder(
 				new JcaDigestCalculatorProviderBuilder().setProvider("BC").build())
@@ -253,14 +253,15 @@ public class WorldSigner {
 
 	/* PDFBox 2: a signature (invisible), saved as an incremental update. */
 	private static void pdfboxSign(String in, String out, org.apache.pdfbox.cos.COSName subFilter, String name,
-				       CmsMaker maker) throws Exception {
+				       boolean signDate, CmsMaker maker) throws Exception {
 		try (PDDocument doc = PDDocument.load(new File(in))) {
 			PDSignature s = new PDSignature();
 			s.setFilter(PDSignature.FILTER_ADOBE_PPKLITE);
 			s.setSubFilter(subFilter);
 			s.setName(name);
 			s.setReason("PDFBox countersignature");
-			s.setSignDate(Calendar.getInstance());
+			if (signDate)
+				s.setSignDate(Calendar.getInstance());
 			SignatureOptions o = new SignatureOptions();
 			o.setPreferredSignatureSize(16384);
 			doc.addSignature(s, content -> {
@@ -286,7 +287,7 @@ public class WorldSigner {
 		pdfboxSign(in, out,
 			   kind.startsWith("cades") ? PDSignature.SUBFILTER_ETSI_CADES_DETACHED
 						    : PDSignature.SUBFILTER_ADBE_PKCS7_DETACHED,
-			   field, signed -> cms(signed, kind));
+			   field, !kind.endsWith("-nom"), signed -> cms(signed, kind));
 	}
 
 	/* iText 5's verification of every signature and document timestamp. */

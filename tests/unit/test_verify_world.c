@@ -907,15 +907,19 @@ END_TEST
  * without signing-time is PAdES B-B; with BouncyCastle's default
  * signing-time it is not PAdES (EN 319 142-1 §6.3 forbids the attribute);
  * adbe.pkcs7.detached is the legacy kind; RSASSA-PSS is PAdES B-B and named
- * so. All intact and valid.
+ * so; without the dictionary's /M (PAdES requires it) it is not PAdES. All
+ * intact and valid.
  */
 START_TEST(itext_certifies_pdfbox_and_ours_sign)
 {
-	static const char *const kinds[] = { "cades", "cades-st", "pkcs7", "cades-pss" };
-	static const char *const levels[] = { "pades_b", "not_pades", "not_pades", "pades_b" };
+	static const char *const kinds[] = { "cades", "cades-st", "pkcs7", "cades-pss",
+					     "cades-nom" };
+	static const char *const levels[] = { "pades_b", "not_pades", "not_pades", "pades_b",
+					      "not_pades" };
 	/* RSASSA-PSS is named as such, not as the RSA key's PKCS #1 v1.5 */
 	static const char *const algs[] = { "ecdsa-with-SHA256", "ecdsa-with-SHA256",
-					    "ecdsa-with-SHA256", "RSASSA-PSS" };
+					    "ecdsa-with-SHA256", "RSASSA-PSS",
+					    "ecdsa-with-SHA256" };
 	char how[160], name[64];
 	size_t n1, n2, n3, k;
 	unsigned char *one, *two, *three;
@@ -936,7 +940,7 @@ START_TEST(itext_certifies_pdfbox_and_ours_sign)
 	free(three);
 	free(two);
 	free(one);
-	for (k = 0; k < 4; k++) {
+	for (k = 0; k < 5; k++) {
 		snprintf(how, sizeof(how),
 			 "pdfbox java_in.pdf java_out.pdf java_%s.p12 world pb %s",
 			 k == 3 ? "rsa" : "ec", kinds[k]);
