@@ -505,11 +505,7 @@ verify_one(struct engine *e, const struct crypto_verify_opts *opts, size_t i,
 	if (rep->doc_timestamp)
 		verify_doc_timestamp(opts, &rg, s->contents, s->contents_len, &e->ev, rep);
 	else
-		verify_cms(opts, &rg, s->contents, s->contents_len, &e->ev, rep);
-	/* PAdES baseline also requires the dictionary's /M, the claimed signing time
-	   (EN 319 142-1 §6.3; the EU DSS validator checks it) */
-	if (!rep->doc_timestamp && !s->has_m && strncmp(rep->level, "pades_", 6) == 0)
-		snprintf(rep->level, sizeof(rep->level), "not_pades");
+		verify_cms(opts, &rg, s->contents, s->contents_len, s->has_m, &e->ev, rep);
 	changes_after(e, (size_t)k, s, rep);
 }
 

@@ -313,12 +313,21 @@ out:
  */
 static const unsigned char gm_prefix[] = { 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x06, 0x01, 0x04, 0x02 };
 
+/* o is the OID whose content octets are b[0..n): no object made per call */
+static int
+oid_is(const ASN1_OBJECT *o, const unsigned char *b, size_t n)
+{
+	return o != NULL && OBJ_length(o) == n && memcmp(OBJ_get0_data(o), b, n) == 0;
+}
+
 static int
 gm_oid(const ASN1_OBJECT *o, unsigned char last)
 {
-	return o != NULL && OBJ_length(o) == sizeof(gm_prefix) + 1 &&
-	       memcmp(OBJ_get0_data(o), gm_prefix, sizeof(gm_prefix)) == 0 &&
-	       OBJ_get0_data(o)[sizeof(gm_prefix)] == last;
+	unsigned char want[sizeof(gm_prefix) + 1];
+
+	memcpy(want, gm_prefix, sizeof(gm_prefix));
+	want[sizeof(gm_prefix)] = last;
+	return oid_is(o, want, sizeof(want));
 }
 
 /* A ContentInfo of any type: its content read as it is. */
@@ -410,7 +419,6 @@ adbe_items(const unsigned char *p, long len, struct pdf_blob *it, size_t *n)
 static int
 adbe_evidence(CMS_SignerInfo *si, const struct crypto_evidence *ev, struct crypto_evidence *out)
 {
-	/* the OID's content octets: compared as bytes, no object made per call */
 	static const unsigned char oid[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x2f, 0x01, 0x01, 0x08 };
 	struct pdf_blob it[2][ADBE_REVINFO_MAX];
 	size_t n[2] = { 0, 0 }, k, base;
@@ -423,7 +431,7 @@ adbe_evidence(CMS_SignerInfo *si, const struct crypto_evidence *ev, struct crypt
 		X509_ATTRIBUTE *a = CMS_signed_get_attr(si, i);
 		const ASN1_OBJECT *o = X509_ATTRIBUTE_get0_object(a);
 		ASN1_TYPE *t;
-		if (OBJ_length(o) != sizeof(oid) || memcmp(OBJ_get0_data(o), oid, sizeof(oid)) != 0)
+		if (!oid_is(o, oid, sizeof(oid)))
 			continue;
 		if (seq != NULL || X509_ATTRIBUTE_count(a) != 1 ||
 		    (t = X509_ATTRIBUTE_get0_type(a, 0)) == NULL || t->type != V_ASN1_SEQUENCE)
@@ -660,7 +668,7 @@ eddsa_verify(CMS_SignerInfo *si, X509 *signer, ASN1_OCTET_STRING *sigval,
 
 void
 verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg,
-	   const uint8_t *cms_der, size_t cmslen, const struct crypto_evidence *ev,
+	   const uint8_t *cms_der, size_t cmslen, int has_m, const struct crypto_evidence *ev,
 	   struct crypto_sig_report *rep)
 {
 	CMS_ContentInfo *cms = NULL;
@@ -875,13 +883,13 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 		chain_check(opts, signer, certs, ev, ev, rep);
 	}
 	/* PAdES baseline (ETSI EN 319 142-1 §5.1, §6.3) is ETSI.CAdES.detached with the
-	   ESS attribute and without a signing-time attribute (the claimed time is the
-	   dictionary's /M); adbe.pkcs7.detached stays the legacy ISO 32000-1 kind even
-	   when its tool adds ESS (poppler, Adobe). The EU DSS validator reports the one
-	   PKCS7-B, the other (BouncyCastle's default attributes under the ETSI
-	   SubFilter) not ETSI. */
+	   ESS attribute, without a signing-time attribute and with the dictionary's /M
+	   (the claimed time); adbe.pkcs7.detached stays the legacy ISO 32000-1 kind
+	   even when its tool adds ESS (poppler, Adobe). The EU DSS validator reports
+	   the one PKCS7-B, the others (e.g. BouncyCastle's default attributes under
+	   the ETSI SubFilter) not ETSI. */
 	snprintf(rep->level, sizeof(rep->level), "%s",
-		 !ess || CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1) >= 0 ||
+		 !ess || !has_m || CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1) >= 0 ||
 				 strcmp(rep->subfilter, "/ETSI.CAdES.detached") != 0
 			 ? "not_pades"
 		 : rep->timestamp_ok == 1 ? "pades_b_t"

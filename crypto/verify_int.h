@@ -50,11 +50,12 @@ void verify_fail(struct crypto_sig_report *rep, enum crypto_verdict sev, const c
 
 /*
  * The CMS checks of one signature (verify_cms.c): cms is the /Contents
- * string (DER plus zero padding). Fills rep's integrity, trust and timestamp
- * fields and reasons; never fails itself (everything is a verdict).
+ * string (DER plus zero padding); has_m: its dictionary has /M (for the
+ * PAdES level). Fills rep's integrity, trust and timestamp fields, level and
+ * reasons; never fails itself (everything is a verdict).
  */
 void verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg,
-		const uint8_t *cms, size_t cmslen, const struct crypto_evidence *ev,
+		const uint8_t *cms, size_t cmslen, int has_m, const struct crypto_evidence *ev,
 		struct crypto_sig_report *rep);
 
 /* A /DocTimeStamp: the /Contents is an RFC 3161 token over the ranges. */
