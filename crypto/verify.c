@@ -462,6 +462,33 @@ changes_after(struct engine *e, size_t k, const struct pdf_sig_field *s,
 		rep->verdict = CRYPTO_VERDICT_VALID_ALLOWED_CHANGES;
 }
 
+/*
+ * adbe.x509.rsa_sha1: the certificates are the dictionary's /Cert as the
+ * signed revision has it (in the signed bytes, as /Contents is not).
+ */
+static void
+verify_x509(struct engine *e, const struct crypto_verify_opts *opts, size_t k,
+	    const struct pdf_sig_field *s, const struct verify_ranges *rg,
+	    struct crypto_sig_report *rep)
+{
+	struct pdf_doc *d = open_rev(e, k);
+	struct pdf_blob *certs = NULL;
+	size_t n = 0;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	if (!d)
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "revision_unreadable",
+			    "the signed revision %zu cannot be read on its own", k + 1);
+	else if (pdf_sig_cert_read(d, s->sig_obj, s->sig_gen, &certs, &n, &ei) != SP_OK)
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "signer_cert_missing", "%s", ei.msg);
+	else
+		verify_pkcs1(opts, rg, s->contents, s->contents_len, certs, n, &e->ev, rep);
+	pdf_blobs_free(certs, n);
+	if (d)
+		close_rev(e, d, NULL);
+}
+
 static void
 verify_one(struct engine *e, const struct crypto_verify_opts *opts, size_t i,
 	   struct crypto_sig_report *rep)
@@ -504,6 +531,8 @@ verify_one(struct engine *e, const struct crypto_verify_opts *opts, size_t i,
 	}
 	if (rep->doc_timestamp)
 		verify_doc_timestamp(opts, &rg, s->contents, s->contents_len, &e->ev, rep);
+	else if (!strcmp(s->subfilter, "/adbe.x509.rsa_sha1"))
+		verify_x509(e, opts, (size_t)k, s, &rg, rep);
 	else
 		verify_cms(opts, &rg, s->contents, s->contents_len, s->has_m, &e->ev, rep);
 	changes_after(e, (size_t)k, s, rep);

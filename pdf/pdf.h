@@ -812,6 +812,20 @@ int pdf_dss_has_vri(const struct pdf_dss *d, const char hex[41]);
 /* The /VRI key of a signature: uppercase hex SHA-1 of its whole /Contents string. */
 int pdf_vri_key(const unsigned char *contents, size_t len, char out[41]) SP_WUR;
 
+/*
+ * The /Cert of signature dictionary obj gen as doc has it (ISO 32000-1
+ * Table 252, required by adbe.x509.rsa_sha1): one byte string, or an array
+ * of them with the signer's certificate first. *out (free with
+ * pdf_blobs_free) has *n entries; SP_ERR_NOT_FOUND when the dictionary has
+ * no such /Cert, SP_ERR_LIMIT beyond PDF_SIG_CERTS_MAX strings of at most
+ * PDF_SIG_CERT_MAX bytes each. Any thread.
+ */
+#define PDF_SIG_CERTS_MAX 16
+#define PDF_SIG_CERT_MAX (64 * 1024)
+int pdf_sig_cert_read(struct pdf_doc *doc, int obj, int gen, struct pdf_blob **out, size_t *n,
+		      struct sp_errinfo *ei) SP_WUR;
+void pdf_blobs_free(struct pdf_blob *b, size_t n);
+
 /* What one DSS update adds (all borrowed). */
 struct pdf_dss_add {
 	const struct pdf_blob *certs, *ocsps, *crls;
