@@ -10,7 +10,7 @@
  *                                                     x509|x509-256|x509-rev
  *   java WorldSigner check-itext|check-pdfbox IN
  *   java WorldSigner stamp IN OUT OWNER-PASSWORD|-
- *   java WorldSigner pdfbox-gm IN OUT KEY.pem CERT.pem
+ *   java WorldSigner pdfbox-gm IN OUT KEY.pem CERT.pem [sm2-1]
  *
  * The checks are a second and third pair of eyes besides poppler's pdfsig,
  * which cannot check a document timestamp: every signature and document
@@ -99,9 +99,9 @@ public class WorldSigner {
 			Security.addProvider(new BouncyCastleProvider());
 			System.exit((a[0].equals("check-itext") ? itextCheck(a[1]) : pdfboxCheck(a[1])) ? 0 : 1);
 		}
-		if (a.length == 5 && a[0].equals("pdfbox-gm")) {
+		if ((a.length == 5 || a.length == 6) && a[0].equals("pdfbox-gm")) {
 			Security.addProvider(new BouncyCastleProvider());
-			gmSign(a[1], a[2], a[3], a[4]);
+			gmSign(a[1], a[2], a[3], a[4], a.length == 6 && a[5].equals("sm2-1"));
 			return;
 		}
 		if (a.length == 4 && a[0].equals("stamp")) {
@@ -164,7 +164,8 @@ public class WorldSigner {
 	}
 
 	/* PDFBox with a GM/T 0010 SignedData over SM3withSM2. */
-	private static void gmSign(String in, String out, String keyPem, String certPem) throws Exception {
+	private static void gmSign(String in, String out, String keyPem, String certPem, boolean sm21)
+		throws Exception {
 		Object k;
 		try (org.bouncycastle.openssl.PEMParser pp =
 			     new org.bouncycastle.openssl.PEMParser(new java.io.FileReader(keyPem))) {
@@ -179,8 +180,10 @@ public class WorldSigner {
 		}
 		pdfboxSign(in, out, PDSignature.SUBFILTER_ADBE_PKCS7_DETACHED, "gm", true, signed -> {
 			CMSSignedDataGenerator gen = new CMSSignedDataGenerator();
-			gen.addSignerInfoGenerator(new JcaSignerInfoGeneratorBuilder(
-				new JcaDigestCalculatorProviderBuilder().setProvider("BC").build())
+			org.bouncycastle.operator.DigestCalculatorProvider dp =
+				new JcaDigestCalculatorProviderBuilder().setProvider("BC").build();
+			gen.addSignerInfoGenerator((sm21 ? new JcaSignerInfoGeneratorBuilder(dp, WorldSigner::sm21)
+							 : new JcaSignerInfoGeneratorBuilder(dp))
 				.build(new JcaContentSignerBuilder("SM3withSM2").setProvider("BC").build(gmKey), cert));
 			gen.addCertificates(new JcaCertStore(Arrays.asList(cert)));
 			CMSSignedData sd = gen.generate(new CMSProcessableByteArray(
@@ -189,6 +192,17 @@ public class WorldSigner {
 				new org.bouncycastle.asn1.ASN1ObjectIdentifier("1.2.156.10197.6.1.4.2.2"),
 				sd.toASN1Structure().getContent()).getEncoded("DER");
 		});
+	}
+
+	/*
+	 * The same SM2 signature named as many Chinese tools name it: GM/T 0006's
+	 * SM2-1 signature algorithm (1.2.156.10197.1.301.1) instead of
+	 * SM2-with-SM3 (1.2.156.10197.1.501); the digest stays SM3.
+	 */
+	private static org.bouncycastle.asn1.x509.AlgorithmIdentifier sm21(
+		org.bouncycastle.asn1.x509.AlgorithmIdentifier signer) {
+		return new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
+			new org.bouncycastle.asn1.ASN1ObjectIdentifier("1.2.156.10197.1.301.1"));
 	}
 
 	/* An unsigned incremental update: text over page 1's content. */

@@ -373,6 +373,16 @@ START_TEST(gmt0010_sm2_signature)
 	ck_assert_str_eq(r->sigs[0].reasons[0], "digest_mismatch");
 	crypto_verify_report_free(r);
 	free(one);
+	/* the signature algorithm named SM2-1 (GM/T 0006), as many Chinese tools name it
+	   (BouncyCastle cannot verify it under that name: no pdfbox_agrees) */
+	one = java_sign(base, base_len, "pdfbox-gm java_in.pdf java_out.pdf sm2.key sm2.pem sm2-1",
+			&n1);
+	ck_assert_ptr_nonnull(memmem(one + base_len, n1 - base_len, "06092A811CCF5501822D01", 22));
+	r = verify(one, n1);
+	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID, "%s", r->sigs[0].message);
+	ck_assert_str_eq(r->sigs[0].sig_alg, "SM2-with-SM3");
+	crypto_verify_report_free(r);
+	free(one);
 }
 END_TEST
 
