@@ -484,6 +484,7 @@ struct pdf_normalized {
 	int pages;                /* page count */
 	int kept;                 /* 1: signed upload kept as is; 0: rewritten */
 	int repaired;             /* 1: damaged (xref offsets off), repaired by the rewrite */
+	int xfa_removed;          /* 1: a static XFA form, made a plain AcroForm by the rewrite */
 	unsigned char sha256[32]; /* of data */
 	/*
 	 * SHA-256 fed with data[0..len) and not finished (sha256 is its digest):
@@ -524,7 +525,9 @@ struct pdf_normalized {
  * Check and normalize an uploaded PDF. Refuses non-PDF input (SP_ERR_PDF,
  * reason pdf_unreadable), encrypted files (SP_ERR_UNSUPPORTED, pdf_encrypted),
  * files qpdf had to repair that are signed or lack their end (SP_ERR_PDF,
- * pdf_damaged; an unsigned one with its end is repaired by the rewrite), and oversized ones
+ * pdf_damaged; an unsigned one with its end is repaired by the rewrite),
+ * unsigned dynamic XFA forms (SP_ERR_UNSUPPORTED, pdf_xfa_dynamic; a static
+ * one's XFA is dropped by the rewrite), and oversized ones
  * (SP_ERR_TOO_LARGE / SP_ERR_LIMIT). An unsigned file is rewritten with
  * object streams preserved, a deterministic /ID and no unreferenced objects,
  * so the same upload always gives the same bytes. On SP_OK *out is filled and
