@@ -463,15 +463,15 @@ changes_after(struct engine *e, size_t k, const struct pdf_sig_field *s,
 }
 
 /*
- * adbe.x509.rsa_sha1: the certificates are the dictionary's /Cert as the
- * signed revision has it (in the signed bytes, as /Contents is not).
+ * adbe.x509.rsa_sha1: the certificates are the dictionary's /Cert as d, the
+ * signed revision, has it (in the signed bytes, as /Contents is not); NULL d:
+ * that revision cannot be read.
  */
 static void
-verify_x509(struct engine *e, const struct crypto_verify_opts *opts, size_t k,
+verify_x509(const struct crypto_verify_opts *opts, struct pdf_doc *d, size_t k,
 	    const struct pdf_sig_field *s, const struct verify_ranges *rg,
-	    struct crypto_sig_report *rep)
+	    const struct crypto_evidence *ev, struct crypto_sig_report *rep)
 {
-	struct pdf_doc *d = open_rev(e, k);
 	struct pdf_blob *certs = NULL;
 	size_t n = 0;
 	struct sp_errinfo ei;
@@ -483,10 +483,8 @@ verify_x509(struct engine *e, const struct crypto_verify_opts *opts, size_t k,
 	else if (pdf_sig_cert_read(d, s->sig_obj, s->sig_gen, &certs, &n, &ei) != SP_OK)
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "signer_cert_missing", "%s", ei.msg);
 	else
-		verify_pkcs1(opts, rg, s->contents, s->contents_len, certs, n, &e->ev, rep);
+		verify_pkcs1(opts, rg, s->contents, s->contents_len, certs, n, ev, rep);
 	pdf_blobs_free(certs, n);
-	if (d)
-		close_rev(e, d, NULL);
 }
 
 static void
@@ -531,9 +529,12 @@ verify_one(struct engine *e, const struct crypto_verify_opts *opts, size_t i,
 	}
 	if (rep->doc_timestamp)
 		verify_doc_timestamp(opts, &rg, s->contents, s->contents_len, &e->ev, rep);
-	else if (!strcmp(s->subfilter, "/adbe.x509.rsa_sha1"))
-		verify_x509(e, opts, (size_t)k, s, &rg, rep);
-	else
+	else if (!strcmp(s->subfilter, "/adbe.x509.rsa_sha1")) {
+		struct pdf_doc *d = open_rev(e, (size_t)k);
+		verify_x509(opts, d, (size_t)k, s, &rg, &e->ev, rep);
+		if (d)
+			close_rev(e, d, NULL);
+	} else
 		verify_cms(opts, &rg, s->contents, s->contents_len, s->has_m, &e->ev, rep);
 	changes_after(e, (size_t)k, s, rep);
 }
@@ -551,31 +552,79 @@ by_first_range(const void *x, const void *y)
 	return (p->a > q->a) - (p->a < q->a);
 }
 
-/* Signatures over a file whose revisions cannot be told apart: invalid, and why. */
+/*
+ * Signatures over a file whose revisions cannot be told apart (its
+ * cross-reference chain contradicts itself: a damaged file someone signed,
+ * or an update that hides where it starts). One whose range covers the
+ * whole file has no later bytes to judge: its own checks run, and the
+ * verdict is at best indeterminate, since its revisions cannot be read as
+ * every viewer would read them (PDFBox signs a damaged file so). Any other
+ * is invalid: what came after it cannot be accounted for.
+ */
 static int
-broken_chain(struct crypto_verify_report *rep, const struct pdf_sig_field *sigs, size_t nsigs,
-	     const struct sp_errinfo *why, struct sp_errinfo *ei)
+broken_chain(struct engine *e, const struct crypto_verify_opts *opts, struct pdf_doc *doc,
+	     struct crypto_verify_report *rep, const struct sp_errinfo *why, struct sp_errinfo *ei)
 {
+	struct pdf_revision whole;
+	struct crypto_sig_report probe;
+	struct verify_ranges rg;
+	const unsigned char *eof;
 	size_t i;
 
-	if (!(rep->sigs = calloc(nsigs, sizeof(*rep->sigs))))
+	if (!(rep->sigs = calloc(e->nsigs, sizeof(*rep->sigs))))
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
-	rep->nsigs = nsigs;
-	for (i = 0; i < nsigs; i++) {
+	rep->nsigs = e->nsigs;
+	/* the file as one revision: where a range that signs all of it ends */
+	memset(&whole, 0, sizeof(whole));
+	whole.end = whole.eof_end = e->len;
+	for (eof = e->data; (eof = memmem(eof, e->len - (size_t)(eof - e->data), "%%EOF", 5));
+	     eof++)
+		whole.eof_end = (size_t)(eof - e->data) + 5;
+	rep->verdict = CRYPTO_VERDICT_INDETERMINATE;
+	for (i = 0; i < e->nsigs; i++) {
+		const struct pdf_sig_field *sg = &e->sigs[i];
 		struct crypto_sig_report *s = &rep->sigs[i];
-		snprintf(s->field, sizeof(s->field), "%s", sigs[i].name);
-		snprintf(s->subfilter, sizeof(s->subfilter), "%s", sigs[i].subfilter);
-		s->sig_obj = sigs[i].sig_obj;
-		s->certifying = sigs[i].docmdp_p;
-		s->doc_timestamp = !strcmp(sigs[i].type, "/DocTimeStamp");
-		memcpy(s->byte_range, sigs[i].byterange, sizeof(s->byte_range));
+		snprintf(s->field, sizeof(s->field), "%s", sg->name);
+		snprintf(s->subfilter, sizeof(s->subfilter), "%s", sg->subfilter);
+		s->sig_obj = sg->sig_obj;
+		s->certifying = sg->docmdp_p;
+		s->doc_timestamp = !strcmp(sg->type, "/DocTimeStamp");
+		memcpy(s->byte_range, sg->byterange, sizeof(s->byte_range));
 		s->digest_ok = s->signature_ok = s->chain_ok = s->timestamp_ok = -1;
 		s->changes_ok = -1;
 		s->structure_ok = 0;
-		verify_fail(s, CRYPTO_VERDICT_INVALID, "revision_structure",
-			    "the chain of revisions is broken: %.200s", why->msg);
+		/* (its structure's own proofs stand; not ending at the end is this reason) */
+		probe = *s;
+		if (structure(e->data, e->len, &whole, 1, sg, &probe) != 0 &&
+		    strcmp(probe.reasons[0], "byterange_not_revision_end") != 0) {
+			*s = probe;
+		} else if (probe.structure_ok != 1) {
+			verify_fail(s, CRYPTO_VERDICT_INVALID, "revision_structure",
+				    "the chain of revisions is broken: %.200s", why->msg);
+		} else {
+			*s = probe;
+			rg.data = e->data;
+			rg.a = (size_t)sg->byterange[1];
+			rg.b = (size_t)sg->byterange[2];
+			rg.end = e->len;
+			rg.hx = &e->hx;
+			if (s->doc_timestamp)
+				verify_doc_timestamp(opts, &rg, sg->contents, sg->contents_len,
+						     &e->ev, s);
+			else if (!strcmp(sg->subfilter, "/adbe.x509.rsa_sha1"))
+				verify_x509(opts, doc, 0, sg, &rg, &e->ev, s);
+			else
+				verify_cms(opts, &rg, sg->contents, sg->contents_len, sg->has_m,
+					   &e->ev, s);
+			verify_fail(s, CRYPTO_VERDICT_INDETERMINATE, "revision_structure",
+				    "the file's revisions cannot be told apart (%.200s): the "
+				    "signature covers all of it, but viewers may read it "
+				    "differently",
+				    why->msg);
+		}
+		if (s->verdict == CRYPTO_VERDICT_INVALID)
+			rep->verdict = CRYPTO_VERDICT_INVALID;
 	}
-	rep->verdict = CRYPTO_VERDICT_INVALID;
 	snprintf(rep->reason, sizeof(rep->reason), "revision_structure");
 	snprintf(rep->message, sizeof(rep->message), "%.200s", why->msg);
 	return SP_OK;
@@ -691,7 +740,7 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 			e.nverified--;
 	}
 	if (e.nsigs > 0 && broken) {
-		if ((r = broken_chain(rep, e.sigs, e.nsigs, &rei, ei)) < 0)
+		if ((r = broken_chain(&e, opts, doc, rep, &rei, ei)) < 0)
 			goto out;
 		*out = rep;
 		rep = NULL; /* transferred */

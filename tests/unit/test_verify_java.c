@@ -386,6 +386,66 @@ START_TEST(gmt0010_sm2_signature)
 }
 END_TEST
 
+/*
+ * A damaged file (every cross-reference offset off, as careless writers leave
+ * them) that PDFBox signs as it is: its update's /Prev names the wrong offset
+ * too, so the revisions cannot be told apart. The signature covers the whole
+ * file and checks out (pdfsig agrees): indeterminate, not invalid, with its
+ * checks reported; a byte changed is invalid. A second PDFBox signature
+ * leaves the first with later bytes nobody can account for: invalid.
+ */
+START_TEST(damaged_file_signed_by_pdfbox)
+{
+	size_t n0, n1, n2, head;
+	unsigned char *b, *one, *two;
+	struct crypto_verify_report *r;
+
+	head = (size_t)((unsigned char *)memchr(base, '\n', base_len) - base) + 1;
+	b = malloc(base_len + 19);
+	memcpy(b, base, head);
+	memcpy(b + head, "%% written by hand\n", 19);
+	memcpy(b + head + 19, base + head, base_len - head);
+	n0 = base_len + 19;
+	one = java_sign(b, n0, "pdfbox java_in.pdf java_out.pdf java_rsa.p12 world pb cades", &n1);
+	write_file(vc_path("damaged_pdfbox.pdf"), one, n1);
+	ck_assert_int_eq(run("cd %s && pdfsig damaged_pdfbox.pdf 2>&1 | grep -q 'Signature is "
+			     "Valid'",
+			     vc_dir),
+			 0);
+	r = verify(one, n1);
+	ck_assert_uint_eq(r->nsigs, 1);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INDETERMINATE);
+	ck_assert_uint_eq(r->sigs[0].nreasons, 1);
+	ck_assert_str_eq(r->sigs[0].reasons[0], "revision_structure");
+	ck_assert_int_eq(r->sigs[0].structure_ok, 1);
+	ck_assert_int_eq(r->sigs[0].digest_ok, 1);
+	ck_assert_int_eq(r->sigs[0].signature_ok, 1);
+	ck_assert_int_eq(r->sigs[0].chain_ok, 1);
+	ck_assert_int_eq(r->verdict, CRYPTO_VERDICT_INDETERMINATE);
+	crypto_verify_report_free(r);
+
+	two = java_sign(one, n1, "pdfbox java_in.pdf java_out.pdf java_ec.p12 world pb2 cades",
+			&n2);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[0].reasons[0], "revision_structure");
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INDETERMINATE);
+	ck_assert_int_eq(r->sigs[1].signature_ok, 1);
+	ck_assert_int_eq(r->verdict, CRYPTO_VERDICT_INVALID);
+	crypto_verify_report_free(r);
+	free(two);
+
+	one[head + 3] = 'W'; /* "written" in the signed bytes */
+	r = verify(one, n1);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[0].reasons[0], "digest_mismatch");
+	crypto_verify_report_free(r);
+	free(one);
+	free(b);
+}
+END_TEST
+
 /* The offset of the only occurrence of what in d (asserted). */
 static size_t
 only_at(const unsigned char *d, size_t n, const char *what)
@@ -502,6 +562,7 @@ java_suite(void)
 	tcase_add_test(tc, adobe_revocation_archival);
 	tcase_add_test(tc, gmt0010_sm2_signature);
 	tcase_add_test(tc, x509_rsa_sha1);
+	tcase_add_test(tc, damaged_file_signed_by_pdfbox);
 	suite_add_tcase(s, tc);
 	return s;
 }
