@@ -487,14 +487,10 @@ verify_x509(const struct crypto_verify_opts *opts, struct pdf_doc *d, size_t k,
 	pdf_blobs_free(certs, n);
 }
 
+/* rep as s's dictionary gives it, every check not run yet. */
 static void
-verify_one(struct engine *e, const struct crypto_verify_opts *opts, size_t i,
-	   struct crypto_sig_report *rep)
+report_start(struct crypto_sig_report *rep, const struct pdf_sig_field *s)
 {
-	const struct pdf_sig_field *s = &e->sigs[i];
-	struct verify_ranges rg;
-	int k;
-
 	snprintf(rep->field, sizeof(rep->field), "%s", s->name);
 	snprintf(rep->subfilter, sizeof(rep->subfilter), "%s", s->subfilter);
 	rep->sig_obj = s->sig_obj;
@@ -503,6 +499,46 @@ verify_one(struct engine *e, const struct crypto_verify_opts *opts, size_t i,
 	memcpy(rep->byte_range, s->byterange, sizeof(rep->byte_range));
 	rep->digest_ok = rep->signature_ok = rep->chain_ok = rep->timestamp_ok = -1;
 	rep->changes_ok = -1;
+}
+
+/*
+ * The signature's own checks over its ranges (structure() passed): its CMS,
+ * a document timestamp's token, or adbe.x509.rsa_sha1's value with the /Cert
+ * of d, the signed revision k (NULL: opened here).
+ */
+static void
+sig_checks(struct engine *e, const struct crypto_verify_opts *opts, struct pdf_doc *d, size_t k,
+	   const struct pdf_sig_field *s, struct crypto_sig_report *rep)
+{
+	struct verify_ranges rg;
+	struct pdf_doc *own = NULL;
+
+	rg.data = e->data;
+	rg.a = (size_t)s->byterange[1];
+	rg.b = (size_t)s->byterange[2];
+	rg.end = rg.b + (size_t)s->byterange[3];
+	rg.hx = &e->hx;
+	if (rep->doc_timestamp) {
+		verify_doc_timestamp(opts, &rg, s->contents, s->contents_len, &e->ev, rep);
+	} else if (!strcmp(s->subfilter, "/adbe.x509.rsa_sha1")) {
+		if (!d)
+			d = own = open_rev(e, k);
+		verify_x509(opts, d, k, s, &rg, &e->ev, rep);
+		if (own)
+			close_rev(e, own, NULL);
+	} else {
+		verify_cms(opts, &rg, s->contents, s->contents_len, s->has_m, &e->ev, rep);
+	}
+}
+
+static void
+verify_one(struct engine *e, const struct crypto_verify_opts *opts, size_t i,
+	   struct crypto_sig_report *rep)
+{
+	const struct pdf_sig_field *s = &e->sigs[i];
+	int k;
+
+	report_start(rep, s);
 	if ((k = structure(e->data, e->len, e->revs, e->nrev, s, rep)) < 0)
 		return;
 	rep->revision = (size_t)k + 1;
@@ -516,26 +552,13 @@ verify_one(struct engine *e, const struct crypto_verify_opts *opts, size_t i,
 			    "the signed revision does not hold this signature dictionary");
 		return;
 	}
-	rg.data = e->data;
-	rg.a = (size_t)s->byterange[1];
-	rg.b = (size_t)s->byterange[2];
-	rg.end = rg.b + (size_t)s->byterange[3];
-	rg.hx = &e->hx;
 	if ((size_t)k < e->nverified && !engine_vri_new(e, i)) {
 		/* verified when its revision was: only what changed since is news */
 		rep->prior = 1;
 		changes_after(e, (size_t)k, s, rep);
 		return;
 	}
-	if (rep->doc_timestamp)
-		verify_doc_timestamp(opts, &rg, s->contents, s->contents_len, &e->ev, rep);
-	else if (!strcmp(s->subfilter, "/adbe.x509.rsa_sha1")) {
-		struct pdf_doc *d = open_rev(e, (size_t)k);
-		verify_x509(opts, d, (size_t)k, s, &rg, &e->ev, rep);
-		if (d)
-			close_rev(e, d, NULL);
-	} else
-		verify_cms(opts, &rg, s->contents, s->contents_len, s->has_m, &e->ev, rep);
+	sig_checks(e, opts, NULL, (size_t)k, s, rep);
 	changes_after(e, (size_t)k, s, rep);
 }
 
@@ -567,7 +590,6 @@ broken_chain(struct engine *e, const struct crypto_verify_opts *opts, struct pdf
 {
 	struct pdf_revision whole;
 	struct crypto_sig_report probe;
-	struct verify_ranges rg;
 	const unsigned char *eof;
 	size_t i;
 
@@ -584,14 +606,7 @@ broken_chain(struct engine *e, const struct crypto_verify_opts *opts, struct pdf
 	for (i = 0; i < e->nsigs; i++) {
 		const struct pdf_sig_field *sg = &e->sigs[i];
 		struct crypto_sig_report *s = &rep->sigs[i];
-		snprintf(s->field, sizeof(s->field), "%s", sg->name);
-		snprintf(s->subfilter, sizeof(s->subfilter), "%s", sg->subfilter);
-		s->sig_obj = sg->sig_obj;
-		s->certifying = sg->docmdp_p;
-		s->doc_timestamp = !strcmp(sg->type, "/DocTimeStamp");
-		memcpy(s->byte_range, sg->byterange, sizeof(s->byte_range));
-		s->digest_ok = s->signature_ok = s->chain_ok = s->timestamp_ok = -1;
-		s->changes_ok = -1;
+		report_start(s, sg);
 		s->structure_ok = 0;
 		/* (its structure's own proofs stand; not ending at the end is this reason) */
 		probe = *s;
@@ -603,19 +618,7 @@ broken_chain(struct engine *e, const struct crypto_verify_opts *opts, struct pdf
 				    "the chain of revisions is broken: %.200s", why->msg);
 		} else {
 			*s = probe;
-			rg.data = e->data;
-			rg.a = (size_t)sg->byterange[1];
-			rg.b = (size_t)sg->byterange[2];
-			rg.end = e->len;
-			rg.hx = &e->hx;
-			if (s->doc_timestamp)
-				verify_doc_timestamp(opts, &rg, sg->contents, sg->contents_len,
-						     &e->ev, s);
-			else if (!strcmp(sg->subfilter, "/adbe.x509.rsa_sha1"))
-				verify_x509(opts, doc, 0, sg, &rg, &e->ev, s);
-			else
-				verify_cms(opts, &rg, sg->contents, sg->contents_len, sg->has_m,
-					   &e->ev, s);
+			sig_checks(e, opts, doc, 0, sg, s);
 			verify_fail(s, CRYPTO_VERDICT_INDETERMINATE, "revision_structure",
 				    "the file's revisions cannot be told apart (%.200s): the "
 				    "signature covers all of it, but viewers may read it "
