@@ -186,6 +186,7 @@ page_geometry(struct pdf_doc *doc, int i, struct sp_errinfo *ei)
 	struct pdf_page_info *pi = &doc->pinfo[i];
 	long long rot = 0;
 	struct pdf_rect c;
+	qpdf_oh uu;
 
 	if (read_rect(q, inherited(q, doc->pages[i], "/MediaBox"), &pi->media) < 0)
 		return sp_err_reason(ei, SP_ERR_PDF, "pdf_bad_page",
@@ -204,12 +205,19 @@ page_geometry(struct pdf_doc *doc, int i, struct sp_errinfo *ei)
 		return sp_err_reason(ei, SP_ERR_PDF, "pdf_bad_page",
 				     "page %d has /Rotate %lld, not a multiple of 90", i + 1, rot);
 	pi->rotate = (int)(((rot % 360) + 360) % 360);
+	/* the page's own entry (not inherited); one that is not a number in (0, 75000]
+	   (ISO 32000-1 Annex C's cap) is ignored, as viewers ignore it */
+	uu = qpdf_oh_get_key(q, doc->pages[i], "/UserUnit");
+	if (!qpdf_oh_get_value_as_number(q, uu, &pi->unit) || !isfinite(pi->unit) ||
+	    pi->unit <= 0 || pi->unit > 75000)
+		pi->unit = 1;
+	qpdf_oh_release(q, uu);
 	if (pi->rotate == 90 || pi->rotate == 270) {
-		pi->width = pi->crop.y1 - pi->crop.y0;
-		pi->height = pi->crop.x1 - pi->crop.x0;
+		pi->width = (pi->crop.y1 - pi->crop.y0) * pi->unit;
+		pi->height = (pi->crop.x1 - pi->crop.x0) * pi->unit;
 	} else {
-		pi->width = pi->crop.x1 - pi->crop.x0;
-		pi->height = pi->crop.y1 - pi->crop.y0;
+		pi->width = (pi->crop.x1 - pi->crop.x0) * pi->unit;
+		pi->height = (pi->crop.y1 - pi->crop.y0) * pi->unit;
 	}
 	return SP_OK;
 }

@@ -46,6 +46,7 @@ struct pdf_page_info {
 	struct pdf_rect media; /* /MediaBox, inherited through /Parent, default user space */
 	struct pdf_rect crop;  /* /CropBox clipped to the MediaBox (= media when absent) */
 	int rotate;            /* /Rotate normalized to 0, 90, 180 or 270 */
+	double unit;           /* /UserUnit (PDF 1.6): points per user space unit, 1 without */
 	double width, height;  /* visible size in points (crop box, after rotation) */
 };
 
