@@ -150,8 +150,8 @@ const unsigned char *pdf_parsed_data(const struct pdf_parsed *p, size_t *len);
  * buffer, or one compared whole): then its bytes must outlive the document
  * too. Otherwise from is freed and the bytes read as those functions do.
  */
-int pdf_doc_open_known_from(const unsigned char *data, size_t len, const int *pages,
-			    size_t npages, struct pdf_parsed *from, struct pdf_doc **out,
+int pdf_doc_open_known_from(const unsigned char *data, size_t len, const int *pages, size_t npages,
+			    struct pdf_parsed *from, struct pdf_doc **out,
 			    struct sp_errinfo *ei) SP_WUR;
 int pdf_doc_open_stored_kept_from(const unsigned char *data, size_t len, const int *pages,
 				  size_t npages, const uint8_t *facts, size_t facts_len,

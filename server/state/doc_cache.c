@@ -249,7 +249,7 @@ doc_cache_put_parsed_take(struct doc_cache *c, int64_t number, int seq, uint8_t 
 	    rlen > c->max_bytes - len || seq < 0 || sha256_hex == NULL ||
 	    strlen(sha256_hex) != 64 || (e = calloc(1, sizeof(*e))) == NULL) {
 		pdf_parsed_free(parsed); /* before the bytes it reads */
-		free(data); /* not kept: the next load sends the whole document */
+		free(data);              /* not kept: the next load sends the whole document */
 		crypto_digest_ctx_free(ctx);
 		free(report);
 		return;
