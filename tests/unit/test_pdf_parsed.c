@@ -62,10 +62,11 @@ update(const unsigned char *d, size_t n, int num, const char *body, int size, si
 	memcpy(o, d, n);
 	at = n;
 	xref = at + (size_t)snprintf((char *)o + at, cap - at, "%d 0 obj\n%s\nendobj\n", num, body);
-	*outn = xref + (size_t)snprintf((char *)o + xref, cap - xref,
-					"xref\n%d 1\n%010zu 00000 n \ntrailer\n<< /Size %d /Root 1 0 "
-					"R /Prev %lld >>\nstartxref\n%zu\n%%%%EOF\n",
-					num, at, size, in.startxref, xref);
+	*outn = xref +
+		(size_t)snprintf((char *)o + xref, cap - xref,
+				 "xref\n%d 1\n%010zu 00000 n \ntrailer\n<< /Size %d /Root 1 0 "
+				 "R /Prev %lld >>\nstartxref\n%zu\n%%%%EOF\n",
+				 num, at, size, in.startxref, xref);
 	return o;
 }
 
