@@ -3,7 +3,8 @@
  * with it (doc_cache_put_parsed_take, doc_cache_parsed_take / _put,
  * server/state/doc_cache.c): kept only when it reads the entry's very
  * bytes, lent to one open at a time, given back, and freed with the entry
- * (after it was replaced while lent too); a cache that is off frees it.
+ * (after it was replaced while lent too), counted in the bound as twice its
+ * document; a cache that is off frees it.
  */
 #include <check.h>
 #include <stdio.h>
@@ -131,6 +132,44 @@ START_TEST(not_the_bytes_not_kept)
 }
 END_TEST
 
+/* A parse counts in the bound as twice its document; one that does not fit is not kept,
+   nor one given to an entry made without one. */
+START_TEST(counted_in_the_bound)
+{
+	struct doc_cache *c = NULL;
+	struct doc_cache_stats st;
+	struct sp_errinfo ei;
+	const struct doc_cached *e;
+	uint8_t *d;
+	size_t n;
+
+	sp_errinfo_init(&ei);
+	free(pdf(0, &n));
+	ck_assert_int_eq(doc_cache_new(3 * n, &c, &ei), SP_OK);
+	d = pdf(1, &n);
+	doc_cache_put_parsed_take(c, 1, 1, d, n, SHA_A, NULL, NULL, parse_of(d, n));
+	doc_cache_stats(c, &st);
+	ck_assert_uint_eq(st.bytes, 3 * n);
+	ck_assert_ptr_nonnull(e = doc_cache_get(c, 1));
+	doc_cache_parsed_put(c, e, doc_cache_parsed_take(c, e));
+	doc_cache_release(c, e);
+	doc_cache_free(c);
+	/* one byte short: the document is kept, its parse not */
+	ck_assert_int_eq(doc_cache_new(3 * n - 1, &c, &ei), SP_OK);
+	d = pdf(1, &n);
+	doc_cache_put_parsed_take(c, 1, 1, d, n, SHA_A, NULL, NULL, parse_of(d, n));
+	doc_cache_stats(c, &st);
+	ck_assert_uint_eq(st.bytes, n);
+	ck_assert_ptr_nonnull(e = doc_cache_get(c, 1));
+	ck_assert_ptr_null(doc_cache_parsed_take(c, e));
+	/* nor given later to that entry, made without one */
+	doc_cache_parsed_put(c, e, parse_of(e->data, e->len));
+	ck_assert_ptr_null(doc_cache_parsed_take(c, e));
+	doc_cache_release(c, e);
+	doc_cache_free(c);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -141,6 +180,7 @@ main(void)
 
 	tcase_add_test(tc, kept_lent_given_back);
 	tcase_add_test(tc, not_the_bytes_not_kept);
+	tcase_add_test(tc, counted_in_the_bound);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
