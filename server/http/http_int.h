@@ -59,6 +59,8 @@ struct problem_map {
 	int status;         /* HTTP status */
 	const char *code;   /* stable snake_case code, static or ei->reason */
 	const char *detail; /* message safe to show, static or ei->msg */
+	/* detail when it stands for PostgreSQL's message in ei->msg (see problem.c), else NULL */
+	const char *pg_detail;
 };
 
 /*
@@ -221,6 +223,7 @@ struct http_framer {
 	uint64_t body_left; /* body bytes still to pass */
 	uint64_t cl;
 	int v11, has_host, has_cl, has_te;
+	unsigned once;       /* bits of the headers framing.c allows once (singletons[]) seen */
 	unsigned long heads; /* complete heads seen */
 	enum problem bad;    /* P__COUNT while the framing is sound */
 	const char *detail;  /* static text for bad */

@@ -157,6 +157,27 @@ fixed_detail(enum problem p)
 	}
 }
 
+/*
+ * PostgreSQL's own message (a data exception, a check, a foreign key, a
+ * privilege) names tables, constraints, types and encodings: a client error
+ * it caused gets one of these instead. The platform's SQL functions raise
+ * their own codes, all of class S (SP400, SA001, SE005, ...), with messages
+ * written for the caller.
+ */
+static const char *
+pg_detail(const struct sp_errinfo *ei)
+{
+	if (ei == NULL || ei->sqlstate[0] == '\0' || ei->sqlstate[0] == 'S')
+		return NULL;
+	if (strncmp(ei->sqlstate, "22", 2) == 0)
+		return "A value in the request is malformed or out of range.";
+	if (strncmp(ei->sqlstate, "23", 2) == 0)
+		return "The request breaks a rule of the stored data.";
+	if (strncmp(ei->sqlstate, "42", 2) == 0)
+		return "This change is not permitted.";
+	return "The request could not be carried out.";
+}
+
 void
 problem_map(int code, const struct sp_errinfo *ei, struct problem_map *out)
 {
@@ -186,6 +207,8 @@ problem_map(int code, const struct sp_errinfo *ei, struct problem_map *out)
 		return;
 	}
 	out->detail = ei != NULL && ei->msg[0] != '\0' ? ei->msg : http_status_text(out->status);
+	if ((out->pg_detail = pg_detail(ei)) != NULL)
+		out->detail = out->pg_detail;
 	/*
 	 * A reason is a stable identifier chosen by the code that failed; only
 	 * client errors carry it, since for 5xx it could name an internal
