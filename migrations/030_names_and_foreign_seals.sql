@@ -1,5 +1,7 @@
--- 030_org_named_by_certificate.sql: an organization is called what its
--- certificate says (sec29).
+-- 030_names_and_foreign_seals.sql (sec29): what one organization can set
+-- or learn about another.
+--
+-- 1. An organization is called what its certificate says.
 --
 -- A contract's party list may name an organization that has not logged in
 -- yet; contract_create (003) then makes its row with the name the initiator
@@ -92,5 +94,38 @@ BEGIN
 	PERFORM org_audit(organization_id, user_id, 'session.login', 'session', session_id::text,
 		jsonb_build_object('kind', 'member', 'certificate_id', cert.id,
 			'organization_created', organization_created), p_ip, p_ua);
+END
+$$;
+
+-- 2. Another organization's seal does not exist for a signer. seal_usable
+-- (009) answered SE005 seal_foreign (403) for it and SE010 seal_not_found
+-- (422) for a number no seal has, so trying numbers told which seals exist
+-- elsewhere (and, by the next answers, nothing more: the owner check came
+-- first). Every route that reads a seal by number answers another
+-- organization's as one that does not exist (404 on /seals/{id}); signing
+-- now does too. The callers (017, 019, 024, 028) are unchanged.
+CREATE OR REPLACE FUNCTION seal_usable(p_org bigint, p_seal bigint) RETURNS seals
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	s seals%ROWTYPE;
+BEGIN
+	SELECT * INTO s FROM seals WHERE id = p_seal AND organization_id = p_org;
+	IF NOT FOUND THEN
+		PERFORM wf_fail('SE010', format('seal %s does not exist', p_seal));
+	END IF;
+	IF s.status = 'revoked' THEN
+		PERFORM wf_fail('SE006', format('seal %s was revoked (replaced by seal %s)', p_seal,
+			coalesce(s.replaced_by::text, '?')));
+	END IF;
+	IF s.status NOT IN ('approved', 'installed') THEN
+		PERFORM wf_fail('SE009', format('seal %s is %s, not approved', p_seal, s.status));
+	END IF;
+	IF now() < s.valid_from THEN
+		PERFORM wf_fail('SE008', format('seal %s is valid from %s', p_seal, wf_ts(s.valid_from)));
+	END IF;
+	IF now() >= s.valid_until THEN
+		PERFORM wf_fail('SE007', format('seal %s expired at %s', p_seal, wf_ts(s.valid_until)));
+	END IF;
+	RETURN s;
 END
 $$;
