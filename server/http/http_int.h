@@ -73,6 +73,9 @@ struct problem_map {
  */
 void problem_map(int code, const struct sp_errinfo *ei, struct problem_map *out);
 
+/* The detail a server-side failure p shows instead of its message. */
+const char *problem_fixed_detail(enum problem p);
+
 /* The status and the code of a problem of the table (server.h). */
 int problem_status(enum problem p);
 const char *problem_code(enum problem p);

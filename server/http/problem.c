@@ -138,10 +138,14 @@ static const struct err_row err_rows[] = {
 };
 
 /* Fixed details of server-side failures, so internals never leak. */
-static const char *
-fixed_detail(enum problem p)
+const char *
+problem_fixed_detail(enum problem p)
 {
 	switch (p) {
+	case P_TIMESTAMP_FAILED:
+		return "The timestamp authority gave no timestamp; retry later.";
+	case P_TSA_NOT_CONFIGURED:
+		return "No timestamp authority is configured on this server.";
 	case P_BUSY:
 		return "The server is busy; retry later.";
 	case P_UNAVAILABLE:
@@ -203,7 +207,7 @@ problem_map(int code, const struct sp_errinfo *ei, struct problem_map *out)
 	out->status = problem_status(p);
 	out->code = problem_code(p);
 	if (!show_msg) {
-		out->detail = fixed_detail(p);
+		out->detail = problem_fixed_detail(p);
 		return;
 	}
 	out->detail = ei != NULL && ei->msg[0] != '\0' ? ei->msg : http_status_text(out->status);

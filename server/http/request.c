@@ -530,6 +530,16 @@ request_problem_ei(struct request *r, enum problem p, const struct sp_errinfo *e
 }
 
 void
+request_problem_upstream(struct request *r, enum problem p, const struct sp_errinfo *ei)
+{
+	log_event(LOG_WARN, r->id, "upstream failed", "{s:s,s:s,s:s}", "route",
+		  route_name(r->label), "problem", problem_code(p), "detail",
+		  ei != NULL && ei->msg[0] != '\0' ? ei->msg : "");
+	send_problem(r, problem_status(p), problem_code(p), problem_fixed_detail(p));
+	request_free(r);
+}
+
+void
 request_reply_error(struct request *r, int code, const struct sp_errinfo *ei)
 {
 	struct problem_map pm;
