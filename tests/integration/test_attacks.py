@@ -193,5 +193,45 @@ class Attacks(AttackCase):
         self.assertEqual(self.login("supplier")["organization"]["name"], victim["name"])
 
 
+class UnreachableResponder(AttackCase):
+    """The platform's own OCSP responder (trust.ocsp_url) cannot be reached
+    and no CRL answers: a login or a signature is refused as 503, and the
+    answer does not tell the caller where the responder is (the log does)."""
+
+    def test_revocation_unknown_names_no_address(self):
+        self.login("buyer")
+        self.login("supplier")
+        st, _, _, c = self.call("buyer", "POST", "/api/v1/contracts", {
+            "name": "Revocation", "pdf_base64": self.pdf_b64(),
+            "parties": [{"credit_code": self.orgs["supplier"]["credit_code"],
+                         "role": "signer"}]})
+        self.assertEqual(st, 201, c)
+        n = c["number"]
+        for slug, action in (("buyer", "send"), ("supplier", "receive")):
+            st, _, _, doc = self.call(slug, "POST", "/api/v1/contracts/%s/%s" % (n, action))
+            self.assertEqual(st, 200, doc)
+        port = harness.free_port()
+        d = os.path.join(self.tmp, "down")
+        os.makedirs(d)
+        down = harness.Server(d, self.db.url, tls=False, extra={"trust": PKI.trust_config(
+            crls=[], ocsp_url="http://127.0.0.1:%d/ocsp" % port)})
+        self.addCleanup(down.stop)
+        down.start()
+        crt, key = PKI.org_cert("supplier", "ec")
+        st, _, _, doc = api_login(down, crt, key)
+        self.assertEqual(st, 503, doc)
+        self.assertNotIn(str(port), doc["detail"])
+        self.assertNotIn("127.0.0.1", doc["detail"])
+        st, _, _, doc = down.request("POST", "/api/v1/contracts/%s/signing-sessions" % n, body={
+            "certificate": base64.b64encode(harness.der_of(crt)).decode(),
+            "chain": [base64.b64encode(harness.der_of(PKI.path("ca.pem"))).decode()],
+            "placements": []}, headers=bearer(self.tokens["supplier"]))
+        self.assertEqual(st, 503, doc)
+        self.assertNotIn(str(port), doc["detail"])
+        self.assertNotIn("127.0.0.1", doc["detail"])
+        self.assertIn(str(port), down.log())
+        self.assertEqual(self.db.query("SELECT count(*) FROM signing_sessions"), "0")
+
+
 if __name__ == "__main__":
     unittest.main()
