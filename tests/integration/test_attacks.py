@@ -231,6 +231,23 @@ class UnreachableResponder(AttackCase):
         self.assertNotIn("127.0.0.1", doc["detail"])
         self.assertIn(str(port), down.log())
         self.assertEqual(self.db.query("SELECT count(*) FROM signing_sessions"), "0")
+        # Anyone's verification of a file signed elsewhere (no revocation
+        # evidence in it): the report says the status is unknown, not where
+        # the responder is.
+        signed = os.path.join(self.tmp, "offline.pdf")
+        key = PKI.org_cert("supplier", "ec")[1]
+        harness.run([harness.SEALPACT, "sign", "--offline", SHORT, signed, "--key", key,
+                     "--cert", crt, "--date", "1,450,80", "--chain", PKI.path("chain.pem"),
+                     "--tsa-cert", PKI.path("tsa.crt"), "--tsa-key", PKI.path("tsa.key"),
+                     "--tsa-trust", PKI.path("root.pem")])
+        with open(signed, "rb") as f:
+            st, _, data, doc = down.request("POST", "/api/v1/verify", body=f.read(),
+                                            headers={"Content-Type": "application/pdf"})
+        self.assertEqual(st, 200, doc)
+        self.assertEqual(doc["verdict"], "indeterminate", doc)
+        self.assertIn("revocation", data.decode())
+        self.assertNotIn(str(port), data.decode())
+        self.assertNotIn("127.0.0.1", data.decode())
 
 
 if __name__ == "__main__":
