@@ -560,7 +560,7 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	if ((r = crypto_sigalg_for_cert(cert, &alg, ei)) != SP_OK)
 		goto out;
 	if ((r = trust_store_need(j->trust, ei)) != SP_OK ||
-	    (r = crypto_cert_check(j->trust, cert, chain, 0, &res, ei)) != SP_OK)
+	    (r = auth_cert_check(j->trust, cert, chain, &res, ei)) != SP_OK)
 		goto out;
 	if (strcmp(res.info.org_id, j->credit_code) != 0) {
 		r = sp_err_reason(ei, SP_ERR_FORBIDDEN, "certificate_not_yours",

@@ -989,10 +989,10 @@ done_done(void *arg, int rc, const struct sp_errinfo *ei)
 					"certificate over to_be_signed; nothing was stored");
 		else if (strncmp(reason, "ts_", 3) == 0 || strncmp(reason, "tsa_", 4) == 0 ||
 			 rc == SP_ERR_TIMEOUT || rc == SP_ERR_UNAVAILABLE)
-			request_problem(r,
-					rc == SP_ERR_CONFIG ? P_TSA_NOT_CONFIGURED
-							    : P_TIMESTAMP_FAILED,
-					ei->msg);
+			request_problem_upstream(r,
+						 rc == SP_ERR_CONFIG ? P_TSA_NOT_CONFIGURED
+								     : P_TIMESTAMP_FAILED,
+						 ei);
 		else if (strcmp(reason, "verification_failed") == 0) {
 			/* Our own output failed our own check: an operator must look. */
 			log_event(LOG_ERROR, request_id(r), "signed revision failed verification",
