@@ -377,6 +377,18 @@ START_TEST(type0_predefined_cmaps)
 		expect_box(doc, "AB", 160, 696.5, 170, 709.5);
 		pdf_doc_free(doc);
 	}
+	/* a name that would be a path, or no CMap there is: 2-byte codes, no text */
+	for (k = 0; k < 2; k++) {
+		snprintf(font, sizeof(font),
+			 "<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding %s "
+			 "/DescendantFonts [7 0 R] >>",
+			 k ? "/No-Such-CMap" : "/#2E#2E#2F#2E#2E#2FcMap#2FAdobe-GB1#2FGBK-EUC-H");
+		ex[0] = font;
+		struct pdf_doc *doc = open_built("BT /F1 10 Tf 100 700 Td <d2d2b7bd> Tj ET",
+						 "<< /Font << /F1 6 0 R >> >>", NULL, ex, 2);
+		expect_text(doc, "\xef\xbf\xbd\xef\xbf\xbd");
+		pdf_doc_free(doc);
+	}
 }
 END_TEST
 
