@@ -496,6 +496,7 @@ verify_one(struct engine *e, const struct crypto_verify_opts *opts, size_t i,
 	rg.b = (size_t)s->byterange[2];
 	rg.end = rg.b + (size_t)s->byterange[3];
 	rg.hx = &e->hx;
+	rg.known = opts->ranges_known;
 	if ((size_t)k < e->nverified && !engine_vri_new(e, i)) {
 		/* verified when its revision was: only what changed since is news */
 		rep->prior = 1;
