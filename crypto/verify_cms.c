@@ -127,8 +127,8 @@ ranges_digest(const EVP_MD *md, const struct verify_ranges *rg, unsigned char *o
 	int ok;
 
 	/* the caller hashed exactly these ranges of these bytes in this algorithm */
-	if (kmd && EVP_MD_get_type(kmd) == EVP_MD_get_type(md) && k->a == rg->a &&
-	    k->b == rg->b && k->end == rg->end && k->dlen == (size_t)EVP_MD_get_size(md) &&
+	if (kmd && EVP_MD_get_type(kmd) == EVP_MD_get_type(md) && k->a == rg->a && k->b == rg->b &&
+	    k->end == rg->end && k->dlen == (size_t)EVP_MD_get_size(md) &&
 	    k->dlen <= sizeof(k->d)) {
 		memcpy(out, k->d, k->dlen);
 		*outlen = (unsigned int)k->dlen;
@@ -137,10 +137,10 @@ ranges_digest(const EVP_MD *md, const struct verify_ranges *rg, unsigned char *o
 	c = EVP_MD_CTX_new();
 	pre = rg->hx ? prefix_at(rg->hx, md, rg->data, rg->a) : NULL;
 	ok = c &&
-		 (pre ? EVP_MD_CTX_copy_ex(c, pre)
-		      : EVP_DigestInit_ex(c, md, NULL) && EVP_DigestUpdate(c, rg->data, rg->a)) &&
-		 EVP_DigestUpdate(c, rg->data + rg->b, rg->end - rg->b) &&
-		 EVP_DigestFinal_ex(c, out, outlen);
+	     (pre ? EVP_MD_CTX_copy_ex(c, pre)
+		  : EVP_DigestInit_ex(c, md, NULL) && EVP_DigestUpdate(c, rg->data, rg->a)) &&
+	     EVP_DigestUpdate(c, rg->data + rg->b, rg->end - rg->b) &&
+	     EVP_DigestFinal_ex(c, out, outlen);
 
 	EVP_MD_CTX_free(c);
 	return ok;
@@ -595,8 +595,8 @@ attrs_der_sorted(CMS_SignerInfo *si, unsigned char **der, int *derlen)
  */
 static int
 sig_checked(const struct crypto_verify_opts *opts, X509 *signer, enum crypto_sigalg alg,
-	    const X509_ALGOR *dig, const X509_ALGOR *sigalg, const unsigned char *der,
-	    int derlen, const ASN1_OCTET_STRING *sigval)
+	    const X509_ALGOR *dig, const X509_ALGOR *sigalg, const unsigned char *der, int derlen,
+	    const ASN1_OCTET_STRING *sigval)
 {
 	const struct crypto_sig_checked *c = opts->sig_checked;
 	int dn = OBJ_obj2nid(dig->algorithm), sn = OBJ_obj2nid(sigalg->algorithm), algs;
