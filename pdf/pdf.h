@@ -484,6 +484,7 @@ struct pdf_normalized {
 	int pages;                /* page count */
 	int kept;                 /* 1: signed upload kept as is; 0: rewritten */
 	int repaired;             /* 1: damaged (xref offsets off), repaired by the rewrite */
+	int xfa_removed;          /* 1: a static XFA form, made a plain AcroForm by the rewrite */
 	unsigned char sha256[32]; /* of data */
 	/*
 	 * SHA-256 fed with data[0..len) and not finished (sha256 is its digest):
@@ -524,7 +525,9 @@ struct pdf_normalized {
  * Check and normalize an uploaded PDF. Refuses non-PDF input (SP_ERR_PDF,
  * reason pdf_unreadable), encrypted files (SP_ERR_UNSUPPORTED, pdf_encrypted),
  * files qpdf had to repair that are signed or lack their end (SP_ERR_PDF,
- * pdf_damaged; an unsigned one with its end is repaired by the rewrite), and oversized ones
+ * pdf_damaged; an unsigned one with its end is repaired by the rewrite),
+ * unsigned dynamic XFA forms (SP_ERR_UNSUPPORTED, pdf_xfa_dynamic; a static
+ * one's XFA is dropped by the rewrite), and oversized ones
  * (SP_ERR_TOO_LARGE / SP_ERR_LIMIT). An unsigned file is rewritten with
  * object streams preserved, a deterministic /ID and no unreferenced objects,
  * so the same upload always gives the same bytes. On SP_OK *out is filled and
@@ -811,6 +814,20 @@ void pdf_dss_cleanup(struct pdf_dss *d);
 int pdf_dss_has_vri(const struct pdf_dss *d, const char hex[41]);
 /* The /VRI key of a signature: uppercase hex SHA-1 of its whole /Contents string. */
 int pdf_vri_key(const unsigned char *contents, size_t len, char out[41]) SP_WUR;
+
+/*
+ * The /Cert of signature dictionary obj gen as doc has it (ISO 32000-1
+ * Table 252, required by adbe.x509.rsa_sha1): one byte string, or an array
+ * of them with the signer's certificate first. *out (free with
+ * pdf_blobs_free) has *n entries; SP_ERR_NOT_FOUND when the dictionary has
+ * no such /Cert, SP_ERR_LIMIT beyond PDF_SIG_CERTS_MAX strings of at most
+ * PDF_SIG_CERT_MAX bytes each. Any thread.
+ */
+#define PDF_SIG_CERTS_MAX 16
+#define PDF_SIG_CERT_MAX (64 * 1024)
+int pdf_sig_cert_read(struct pdf_doc *doc, int obj, int gen, struct pdf_blob **out, size_t *n,
+		      struct sp_errinfo *ei) SP_WUR;
+void pdf_blobs_free(struct pdf_blob *b, size_t n);
 
 /* What one DSS update adds (all borrowed). */
 struct pdf_dss_add {
