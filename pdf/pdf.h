@@ -46,6 +46,7 @@ struct pdf_page_info {
 	struct pdf_rect media; /* /MediaBox, inherited through /Parent, default user space */
 	struct pdf_rect crop;  /* /CropBox clipped to the MediaBox (= media when absent) */
 	int rotate;            /* /Rotate normalized to 0, 90, 180 or 270 */
+	double unit;           /* /UserUnit (PDF 1.6): points per user space unit, 1 without */
 	double width, height;  /* visible size in points (crop box, after rotation) */
 };
 
@@ -120,6 +121,43 @@ struct pdf_revision;
 int pdf_doc_open_stored_kept(const unsigned char *data, size_t len, const int *pages, size_t npages,
 			     const uint8_t *facts, size_t facts_len, const uint8_t sha256[32],
 			     struct pdf_doc **out, struct sp_errinfo *ei) SP_WUR;
+/*
+ * qpdf's parse of a stored revision (its reading of every xref section and
+ * trailer, and the objects it resolved since), handed from one open of the
+ * bytes to the next in this process: qpdf reads the whole chain of sections
+ * at each open (some 80,000 instructions a section), and a contract's k-th
+ * signing opened k of them three times (prepare's base, completion's base
+ * and new revision). Sound because it is the parse of exactly those bytes:
+ * a fresh read of them finds the same xref and trailer and parses the same
+ * objects from the same offsets; only a parse that qpdf found nothing to
+ * repair in, that had no error and in which qpdf never walked the page tree
+ * (its page cache may rewrite a tree) is handed on, and an open that adopts
+ * one checks the bytes are those it was made from. One user at a time.
+ */
+struct pdf_parsed;
+/*
+ * doc's parse, detached for a later open of the same bytes (taken: doc
+ * only frees after this), or NULL when it is not one to hand on (not a
+ * view, damaged, an error, the page tree walked, encrypted). The bytes doc
+ * was opened on must outlive it. Any thread, one at a time.
+ */
+struct pdf_parsed *pdf_doc_parsed_take(struct pdf_doc *doc);
+void pdf_parsed_free(struct pdf_parsed *p); /* NULL is fine */
+/* The bytes p was made from (they outlive p), and their length. */
+const unsigned char *pdf_parsed_data(const struct pdf_parsed *p, size_t *len);
+/*
+ * pdf_doc_open_known() and pdf_doc_open_stored_kept() reusing from (taken,
+ * NULL: none) when it is the parse of len bytes equal to data's (the same
+ * buffer, or one compared whole): then its bytes must outlive the document
+ * too. Otherwise from is freed and the bytes read as those functions do.
+ */
+int pdf_doc_open_known_from(const unsigned char *data, size_t len, const int *pages, size_t npages,
+			    struct pdf_parsed *from, struct pdf_doc **out,
+			    struct sp_errinfo *ei) SP_WUR;
+int pdf_doc_open_stored_kept_from(const unsigned char *data, size_t len, const int *pages,
+				  size_t npages, const uint8_t *facts, size_t facts_len,
+				  const uint8_t sha256[32], struct pdf_parsed *from,
+				  struct pdf_doc **out, struct sp_errinfo *ei) SP_WUR;
 /*
  * The form's facts into a document whose form was not read yet (a view):
  * as pdf_doc_open_stored_kept() loads them. SP_ERR_INVALID (doc unchanged)

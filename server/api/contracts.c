@@ -482,7 +482,8 @@ create_step(struct request *r, const struct principal *who)
 {
 	struct create_job *j = NULL;
 	const unsigned char *body;
-	const char *key = request_header(r, "Idempotency-Key");
+	const char *key;
+	struct sp_errinfo ei;
 	size_t len;
 	int rc;
 
@@ -492,6 +493,11 @@ create_step(struct request *r, const struct principal *who)
 	}
 	if (len == 0) {
 		request_problem(r, P_EMPTY_BODY, "The request body is empty.");
+		return;
+	}
+	sp_errinfo_init(&ei);
+	if (api_idempotency_key(r, &key, &ei) != SP_OK) {
+		request_reply_error(r, ei.code, &ei);
 		return;
 	}
 	if ((j = calloc(1, sizeof(*j))) == NULL || (j->body = malloc(len)) == NULL ||
