@@ -4,9 +4,11 @@
  * d2i_X509 (OSSL_DECODER_CTX_new_for_pkey: a fifth of the server's CPU per
  * signing), and d2i_CMS_ContentInfo / d2i_PKCS7 decode every certificate a
  * signature or a timestamp token carries again. Signers and TSAs repeat
- * across signings, so a bounded cache keyed by the SHA-256 of the exact DER
- * hands out the X509 decoded the first time (up-ref'd, shared read-only: its
- * extension caches are filled before it is shared, as cert_known.c does).
+ * across signings, so a bounded cache keyed by the exact DER (a copy kept
+ * with the entry, compared whole) hands out the X509 decoded the first time
+ * (up-ref'd, shared read-only: its extension caches are filled before it is
+ * shared, as cert_known.c does). It was keyed by the DER's SHA-256, which
+ * cost more than the rest of a hit (eight per signing).
  *
  * cert_cache_cms_d2i / cert_cache_pkcs7_d2i decode a SignedData without its
  * certificate set (a copy of the DER with the [0] certificates left out)
@@ -33,9 +35,10 @@
 #define CACHE_DER_MAX (64 * 1024) /* crypto_cert_parse's limit */
 
 struct cache_entry {
-	unsigned char sha[32];
+	uint64_t h; /* der_hash() */
 	size_t len;
-	X509 *x; /* one reference */
+	unsigned char *der; /* the DER x was decoded from (len bytes) */
+	X509 *x;            /* one reference */
 	uint64_t used;
 };
 
@@ -73,8 +76,10 @@ cert_cache_free(struct cert_cache *c)
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < c->n; i++)
+	for (i = 0; i < c->n; i++) {
 		X509_free(c->e[i].x);
+		free(c->e[i].der);
+	}
 	pthread_mutex_destroy(&c->lock);
 	free(c->e);
 	free(c);
@@ -90,14 +95,30 @@ cert_cache_stats(struct cert_cache *c, size_t *n, unsigned long *hits, unsigned 
 	pthread_mutex_unlock(&c->lock);
 }
 
-/* The entry for sha/len or NULL; the lock held. */
+/*
+ * What tells entries apart before their DER is compared: the length and the
+ * last bytes, which are the certificate's signature value (FNV-1a). Only a
+ * shortcut: an entry is taken when its whole DER is the same.
+ */
+static uint64_t
+der_hash(const unsigned char *der, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)len;
+	size_t i = len > 64 ? len - 64 : 0;
+
+	for (; i < len; i++)
+		h = (h ^ der[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* The entry for exactly der[0..len) (hashed h) or NULL; the lock held. */
 static struct cache_entry *
-find_locked(struct cert_cache *c, const unsigned char sha[32], size_t len)
+find_locked(struct cert_cache *c, uint64_t h, const unsigned char *der, size_t len)
 {
 	size_t i;
 
 	for (i = 0; i < c->n; i++)
-		if (c->e[i].len == len && memcmp(c->e[i].sha, sha, 32) == 0)
+		if (c->e[i].h == h && c->e[i].len == len && memcmp(c->e[i].der, der, len) == 0)
 			return &c->e[i];
 	return NULL;
 }
@@ -105,25 +126,25 @@ find_locked(struct cert_cache *c, const unsigned char sha[32], size_t len)
 X509 *
 cert_cache_get(struct cert_cache *c, const unsigned char *der, size_t len)
 {
-	unsigned char sha[32];
-	unsigned int shalen = 0;
 	const unsigned char *p = der;
 	struct cache_entry *k, *old;
 	X509 *x = NULL;
+	unsigned char *copy = NULL;
+	uint64_t h;
 	size_t i;
 
 	if (der == NULL || len == 0 || len > CACHE_DER_MAX)
 		return NULL;
-	if (c == NULL ||
-	    EVP_Digest(der, len, sha, &shalen, cms_digest_md(CRYPTO_DIGEST_SHA256), NULL) != 1) {
+	if (c == NULL) {
 		if ((x = d2i_X509(NULL, &p, (long)len)) == NULL || p != der + len) {
 			X509_free(x);
 			return NULL;
 		}
 		return x;
 	}
+	h = der_hash(der, len);
 	pthread_mutex_lock(&c->lock);
-	if ((k = find_locked(c, sha, len)) != NULL && X509_up_ref(k->x) == 1) {
+	if ((k = find_locked(c, h, der, len)) != NULL && X509_up_ref(k->x) == 1) {
 		k->used = ++c->tick;
 		c->hits++;
 		x = k->x;
@@ -138,33 +159,40 @@ cert_cache_get(struct cert_cache *c, const unsigned char *der, size_t len)
 	}
 	/* filled now, while nothing else holds x (OpenSSL fills them lazily) */
 	(void)X509_check_purpose(x, -1, 0);
+	/* the key kept with it (without memory for it, it is not kept) */
+	if (len <= c->max_bytes && (copy = malloc(len)) != NULL)
+		memcpy(copy, der, len);
 	pthread_mutex_lock(&c->lock);
 	c->misses++;
-	if ((k = find_locked(c, sha, len)) != NULL) {
+	if ((k = find_locked(c, h, der, len)) != NULL) {
 		/* another thread decoded it meanwhile: one copy is shared */
 		if (X509_up_ref(k->x) == 1) {
 			X509_free(x);
 			x = k->x;
 		}
-	} else if (len <= c->max_bytes && X509_up_ref(x) == 1) {
+	} else if (copy != NULL && X509_up_ref(x) == 1) {
 		/* full (by count or bytes): the least recently used go (holders keep theirs) */
 		while (c->n > 0 && (c->n == c->cap || c->bytes + len > c->max_bytes)) {
 			for (old = &c->e[0], i = 1; i < c->n; i++)
 				if (c->e[i].used < old->used)
 					old = &c->e[i];
 			X509_free(old->x);
+			free(old->der);
 			c->bytes -= old->len;
 			*old = c->e[--c->n];
 		}
 		k = &c->e[c->n++];
-		memcpy(k->sha, sha, sizeof(k->sha));
+		k->h = h;
 		k->len = len;
+		k->der = copy;
+		copy = NULL; /* transferred */
 		k->x = x;
 		c->bytes += len;
 	}
 	if (k != NULL)
 		k->used = ++c->tick;
 	pthread_mutex_unlock(&c->lock);
+	free(copy);
 	return x;
 }
 

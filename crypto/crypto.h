@@ -900,6 +900,39 @@ struct crypto_verify_report {
 					unsigned last revision (when nsigs > 0) */
 };
 
+/*
+ * A signature value the caller verified with crypto_sig_verify() (a
+ * completion checks the signer's value over the signed attributes before it
+ * builds anything around it). A CMS signer whose certificate is this one
+ * byte for byte, whose key's algorithm is alg, whose digest and signature
+ * algorithms are the ones crypto_sig_verify() runs for alg, and whose signed
+ * attributes as signed and signature value are exactly tbs and sig, is not
+ * verified again: the same deterministic check over the same bytes with the
+ * same key has answered already. All borrowed.
+ */
+struct crypto_sig_checked {
+	X509 *cert;
+	enum crypto_sigalg alg;
+	const uint8_t *tbs;
+	size_t tbslen;
+	const uint8_t *sig;
+	size_t siglen;
+};
+
+/*
+ * The digest in alg of data[0..a) then data[b..end) of the very bytes
+ * passed to crypto_pdf_verify(), as the caller computed it (a completion's
+ * check of the signed attributes over the revision it filled): a signature
+ * whose byte range is exactly this takes it instead of hashing those bytes
+ * again in that algorithm.
+ */
+struct crypto_ranges_digest {
+	size_t a, b, end;
+	enum crypto_digest_alg alg;
+	uint8_t d[CRYPTO_DIGEST_MAX];
+	size_t dlen;
+};
+
 /* What the verifier trusts. Both stores are borrowed and read-only (shareable). */
 struct crypto_verify_opts {
 	struct crypto_trust *trust; /* signer roots + revocation; NULL: chains are untrusted */
@@ -1029,6 +1062,9 @@ struct crypto_verify_opts {
 	 */
 	const struct crypto_digest_ctx *hashed;
 	size_t hashed_len;
+	/* what the caller checked already on exactly these bytes (above); NULL: none */
+	const struct crypto_sig_checked *sig_checked;
+	const struct crypto_ranges_digest *ranges_known;
 };
 
 /*

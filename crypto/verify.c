@@ -518,6 +518,7 @@ sig_checks(struct engine *e, const struct crypto_verify_opts *opts, struct pdf_d
 	rg.b = (size_t)s->byterange[2];
 	rg.end = rg.b + (size_t)s->byterange[3];
 	rg.hx = &e->hx;
+	rg.known = opts->ranges_known;
 	if (rep->doc_timestamp) {
 		verify_doc_timestamp(opts, &rg, s->contents, s->contents_len, &e->ev, rep);
 	} else if (!strcmp(s->subfilter, "/adbe.x509.rsa_sha1")) {

@@ -120,13 +120,26 @@ int
 ranges_digest(const EVP_MD *md, const struct verify_ranges *rg, unsigned char *out,
 	      unsigned int *outlen)
 {
-	EVP_MD_CTX *c = EVP_MD_CTX_new(),
-		   *pre = rg->hx ? prefix_at(rg->hx, md, rg->data, rg->a) : NULL;
-	int ok = c &&
-		 (pre ? EVP_MD_CTX_copy_ex(c, pre)
-		      : EVP_DigestInit_ex(c, md, NULL) && EVP_DigestUpdate(c, rg->data, rg->a)) &&
-		 EVP_DigestUpdate(c, rg->data + rg->b, rg->end - rg->b) &&
-		 EVP_DigestFinal_ex(c, out, outlen);
+	const struct crypto_ranges_digest *k = rg->known;
+	const EVP_MD *kmd = k ? cms_digest_md(k->alg) : NULL;
+	EVP_MD_CTX *c, *pre;
+	int ok;
+
+	/* the caller hashed exactly these ranges of these bytes in this algorithm */
+	if (kmd && EVP_MD_get_type(kmd) == EVP_MD_get_type(md) && k->a == rg->a && k->b == rg->b &&
+	    k->end == rg->end && k->dlen == (size_t)EVP_MD_get_size(md) &&
+	    k->dlen <= sizeof(k->d)) {
+		memcpy(out, k->d, k->dlen);
+		*outlen = (unsigned int)k->dlen;
+		return 1;
+	}
+	c = EVP_MD_CTX_new();
+	pre = rg->hx ? prefix_at(rg->hx, md, rg->data, rg->a) : NULL;
+	ok = c &&
+	     (pre ? EVP_MD_CTX_copy_ex(c, pre)
+		  : EVP_DigestInit_ex(c, md, NULL) && EVP_DigestUpdate(c, rg->data, rg->a)) &&
+	     EVP_DigestUpdate(c, rg->data + rg->b, rg->end - rg->b) &&
+	     EVP_DigestFinal_ex(c, out, outlen);
 
 	EVP_MD_CTX_free(c);
 	return ok;
@@ -539,10 +552,11 @@ signed_attrs_der(CMS_SignerInfo *si, unsigned char **der, int *derlen)
  * DER (X.690 §11.6) sorts a SET OF by the encodings of its elements; CMS
  * signs the DER of the signed attributes, and a receiver that sorts them
  * (as OpenSSL does) checks other bytes than the signer signed. EU DSS holds
- * an unsorted set invalid; so does this. 1 when sorted.
+ * an unsorted set invalid; so does this. 1 when sorted, with *der (the
+ * caller's, OPENSSL_free) the attributes as signed (signed_attrs_der's).
  */
 static int
-attrs_der_sorted(CMS_SignerInfo *si)
+attrs_der_sorted(CMS_SignerInfo *si, unsigned char **der, int *derlen)
 {
 	STACK_OF(X509_ATTRIBUTE) *sk = sk_X509_ATTRIBUTE_new_null();
 	unsigned char *got = NULL, *want = NULL;
@@ -556,9 +570,52 @@ attrs_der_sorted(CMS_SignerInfo *si)
 		ok = gl > 0 && gl == wl && memcmp(got, want, (size_t)gl) == 0;
 	}
 	sk_X509_ATTRIBUTE_free(sk);
-	OPENSSL_free(got);
 	OPENSSL_free(want);
+	if (ok) {
+		*der = got;
+		*derlen = gl;
+	} else
+		OPENSSL_free(got);
 	return ok;
+}
+
+/*
+ * 1 when the caller verified exactly this signature already
+ * (opts->sig_checked): the same certificate byte for byte, the key's
+ * algorithm, a digest and signature algorithm that make the CMS check the
+ * one crypto_sig_verify() ran for it (SHA-256 with PKCS #1 v1.5 for RSA,
+ * ECDSA with SHA-256, SM2 with SM3), and the very signed attributes and
+ * value. Anything else is verified here.
+ */
+static int
+sig_checked(const struct crypto_verify_opts *opts, X509 *signer, enum crypto_sigalg alg,
+	    const X509_ALGOR *dig, const X509_ALGOR *sigalg, const unsigned char *der, int derlen,
+	    const ASN1_OCTET_STRING *sigval)
+{
+	const struct crypto_sig_checked *c = opts->sig_checked;
+	int dn = OBJ_obj2nid(dig->algorithm), sn = OBJ_obj2nid(sigalg->algorithm), algs;
+
+	if (c == NULL || c->cert == NULL || alg == CRYPTO_SIGALG_NONE || c->alg != alg)
+		return 0;
+	switch (alg) {
+	case CRYPTO_SIGALG_RSA_SHA256:
+		algs = dn == NID_sha256 &&
+		       (sn == NID_rsaEncryption || sn == NID_sha256WithRSAEncryption);
+		break;
+	case CRYPTO_SIGALG_ECDSA_SHA256:
+		algs = dn == NID_sha256 && sn == NID_ecdsa_with_SHA256;
+		break;
+	case CRYPTO_SIGALG_SM2_SM3:
+		algs = dn == NID_sm3;
+		break;
+	default:
+		algs = 0;
+	}
+	return algs && der != NULL && derlen > 0 && (size_t)derlen == c->tbslen &&
+	       memcmp(der, c->tbs, c->tbslen) == 0 &&
+	       (size_t)ASN1_STRING_length(sigval) == c->siglen &&
+	       memcmp(ASN1_STRING_get0_data(sigval), c->sig, c->siglen) == 0 &&
+	       X509_cmp(signer, c->cert) == 0;
 }
 
 /*
@@ -767,7 +824,7 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_malformed", "no signed attributes");
 		goto out;
 	}
-	if (!attrs_der_sorted(si)) {
+	if (!attrs_der_sorted(si, &attrs, &attrslen)) {
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "signed_attrs_not_der",
 			    "the signed attributes are not a DER-sorted SET OF");
 		goto out;
@@ -806,10 +863,10 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 	if (crypto_sigalg_for_cert(signer, &alg, &ei) == SP_OK && alg == CRYPTO_SIGALG_SM2_SM3) {
 		snprintf(rep->sig_alg, sizeof(rep->sig_alg), "%s", crypto_sigalg_name(alg));
 		if (OBJ_obj2nid(dig->algorithm) != NID_sm3 ||
-		    !signed_attrs_der(si, &attrs, &attrslen) ||
-		    crypto_sig_verify(signer, alg, attrs, (size_t)attrslen,
-				      ASN1_STRING_get0_data(sigval),
-				      (size_t)ASN1_STRING_length(sigval), &ei) != SP_OK) {
+		    (!sig_checked(opts, signer, alg, dig, sigalg, attrs, attrslen, sigval) &&
+		     crypto_sig_verify(signer, alg, attrs, (size_t)attrslen,
+				       ASN1_STRING_get0_data(sigval),
+				       (size_t)ASN1_STRING_length(sigval), &ei) != SP_OK)) {
 			verify_fail(rep, CRYPTO_VERDICT_INVALID, "bad_signature",
 				    "the SM2 signature does not verify with the signer's key");
 			goto out;
@@ -828,6 +885,7 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 		    !eddsa_verify(si, signer, sigval, rep))
 			goto out;
 		if (kt != EVP_PKEY_ED25519 && kt != EVP_PKEY_ED448 &&
+		    !sig_checked(opts, signer, alg, dig, sigalg, attrs, attrslen, sigval) &&
 		    CMS_SignerInfo_verify(si) != 1) {
 			/* only a signature value that fails the check is proof; an
 			   algorithm OpenSSL cannot run is no verdict */

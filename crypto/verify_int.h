@@ -39,6 +39,8 @@ struct verify_ranges {
 	const unsigned char *data;
 	size_t a, b, end;
 	struct verify_hasher *hx; /* NULL: hash both ranges afresh */
+	/* the caller's digest of the ranges it names (opts->ranges_known), or NULL */
+	const struct crypto_ranges_digest *known;
 };
 
 /*

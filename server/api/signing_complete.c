@@ -108,6 +108,11 @@ struct done_job {
 	int stored_nsigned; /* that one's signed fields (the engine's listing), -1 */
 	/* stored_doc's qpdf parse of the stored bytes, kept with them (done_stored) */
 	struct pdf_parsed *stored_parsed;
+	/* checked already on these very bytes, for the engine (crypto_verify_opts): the
+	   signer's value (done_work, cert borrowed from it) and the signed ranges' digest
+	   of ss->document (revision_check; dlen 0: none) */
+	struct crypto_sig_checked sig_checked;
+	struct crypto_ranges_digest ranges;
 };
 
 /*
@@ -369,6 +374,15 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 				  "the signed revision's digest does not match what was signed");
 		goto out;
 	}
+	/* the engine's message-digest check of the new signature takes it (engine_check) */
+	if (dlen <= sizeof(j->ranges.d)) {
+		j->ranges.a = ss->contents_off;
+		j->ranges.b = end;
+		j->ranges.end = ss->document_len;
+		j->ranges.alg = crypto_sigalg_digest(alg);
+		memcpy(j->ranges.d, d, dlen);
+		j->ranges.dlen = dlen;
+	}
 	r = SP_OK;
 out:
 	pdf_sig_fields_free(listed, nlisted);
@@ -503,6 +517,13 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	}
 	vo.verified_doc = j->base_doc;
 	vo.given_len = ss->orig_len;
+	/* the signer's value, verified by done_work with the same key over the same
+	   attributes; and the signed ranges' digest revision_check took of the signed
+	   revision, which data is or starts with (compared) */
+	vo.sig_checked = j->sig_checked.cert != NULL ? &j->sig_checked : NULL;
+	if (j->ranges.dlen > 0 && len >= ss->document_len &&
+	    (data == ss->document || memcmp(data, ss->document, ss->document_len) == 0))
+		vo.ranges_known = &j->ranges;
 	/*
 	 * What the base's revisions refer to, as the completion that verified
 	 * the base found it, or for the upload as its normalization found it
@@ -679,6 +700,13 @@ done_work(void *arg, struct sp_errinfo *ei)
 	if ((r = crypto_sig_verify(cert, alg, ss->signed_attrs, ss->signed_attrs_len, j->sig,
 				   j->siglen, ei)) != SP_OK)
 		goto out;
+	/* so the engine's check of the same value over the same attributes is not run twice */
+	j->sig_checked.cert = cert;
+	j->sig_checked.alg = alg;
+	j->sig_checked.tbs = ss->signed_attrs;
+	j->sig_checked.tbslen = ss->signed_attrs_len;
+	j->sig_checked.sig = j->sig;
+	j->sig_checked.siglen = j->siglen;
 	/* the token and the CMS are checked once, by engine_check() below, not also here */
 	if ((r = tsa_provider_timestamp_engine(j->tsa, j->sig, j->siglen, NULL, ss->tsa_serial,
 					       &tok, &toklen, &gen, ei)) != SP_OK)
@@ -867,6 +895,7 @@ out:
 		doc_cache_parsed_put(j->docs, j->held, pdf_doc_parsed_take(j->base_doc));
 	pdf_doc_free(j->base_doc);
 	j->new_doc = j->base_doc = NULL;
+	memset(&j->sig_checked, 0, sizeof(j->sig_checked)); /* cert is freed here */
 	X509_free(cert);
 	sk_X509_pop_free(chain, X509_free);
 	return r;

@@ -156,6 +156,19 @@ START_TEST(hex_encode_decode)
 	ck_assert_int_eq(sp_hex_decode("0 01", 4, out, sizeof(out), &n), SP_ERR_INVALID);
 	ck_assert_int_eq(sp_hex_decode("+1", 2, out, sizeof(out), &n), SP_ERR_INVALID);
 	ck_assert_int_eq(sp_hex_decode("010203", 6, out, 2, &n), SP_ERR_TOO_LARGE);
+	/* a byte past ASCII is no digit, though its low seven bits are one ('0', 'A'); and
+	   a failure leaves out as it was */
+	memset(out, 0x5a, sizeof(out));
+	ck_assert_int_eq(sp_hex_decode("01\xb0"
+				       "1",
+				       4, out, sizeof(out), &n),
+			 SP_ERR_INVALID);
+	ck_assert_int_eq(sp_hex_decode("\xc1"
+				       "f",
+				       2, out, sizeof(out), &n),
+			 SP_ERR_INVALID);
+	ck_assert_int_eq(out[0], 0x5a);
+	ck_assert_int_eq(out[1], 0x5a);
 	ck_assert_uint_eq(n, 0);
 	ck_assert_int_eq(sp_hex_val('f'), 15);
 	ck_assert_int_eq(sp_hex_val('G'), -1);

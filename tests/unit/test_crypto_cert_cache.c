@@ -129,6 +129,19 @@ START_TEST(same_subject_other_bytes_not_confused)
 	ck_assert_int_ne(X509_cmp(a, b), 0);
 	X509_free(a);
 	X509_free(b);
+	/* and with the very signature bytes of the first (what tells entries apart first):
+	   the second's to-be-signed part under the first's signature, which still decodes */
+	memcpy(d2 + l2 - 80, d1 + l1 - 80, 80);
+	ck_assert_int_ne(memcmp(d1, d2, (size_t)l1), 0);
+	a = cert_cache_get(c, d1, (size_t)l1);
+	b = cert_cache_get(c, d2, (size_t)l2);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_ptr_ne(a, b);
+	ck_assert_int_eq(X509_cmp(a, x1), 0);
+	ck_assert_int_ne(X509_cmp(a, b), 0);
+	X509_free(a);
+	X509_free(b);
 	OPENSSL_free(d1);
 	OPENSSL_free(d2);
 	X509_free(x1);
