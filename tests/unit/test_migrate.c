@@ -797,10 +797,13 @@ link_before(const char *prefix)
 	"UNION ALL SELECT 100 + i, substr(translate(repeat(md5(i::text), 3), '0123456789abcdef', " \
 	"'az09_.A-' || chr(233) || ' 9bcf' || E'\\n' || 'd'), 1, i % 70) " \
 	"FROM generate_series(1, 2000) i " \
-	"UNION ALL SELECT 3000 + i, substr(translate(repeat(md5(i::text), 3), '0123456789abcdef', " \
+	"UNION ALL SELECT 3000 + i, substr(translate(repeat(md5(i::text), 3), " \
+	"'0123456789abcdef', " \
 	"'abcdefz0189_.xyq'), 1, i % 70) FROM generate_series(1, 2000) i " \
-	"UNION ALL SELECT 6000 + i, substr(translate(repeat(md5(i::text), 2), '0123456789abcdef', " \
-	"CASE WHEN i % 2 = 0 THEN '0123456789abcdef' ELSE '0123456789abcdeF' END), 1, 62 + i % 4) " \
+	"UNION ALL SELECT 6000 + i, substr(translate(repeat(md5(i::text), 2), " \
+	"'0123456789abcdef', " \
+	"CASE WHEN i % 2 = 0 THEN '0123456789abcdef' ELSE '0123456789abcdeF' END), 1, 62 + i % " \
+	"4) " \
 	"FROM generate_series(1, 2000) i), " \
 	"r (n, a, o, h) AS (SELECT n, " \
 	"pg_temp.probe(format('SELECT %L::audit_action', s)), " \
@@ -808,9 +811,10 @@ link_before(const char *prefix)
 	"pg_temp.probe(format('SELECT %L::sha256_hex', s)) FROM v) "
 /* A digest of every answer, and how many values each domain accepted. */
 #define DOMAIN_ANSWERS \
-	DOMAIN_VALUES "SELECT md5(string_agg(a || '|' || o || '|' || h, '/' ORDER BY n)) || ' ' || " \
-		      "count(*) FILTER (WHERE a = 'ok') || ' ' || count(*) FILTER (WHERE o = 'ok') " \
-		      "|| ' ' || count(*) FILTER (WHERE h = 'ok') FROM r"
+	DOMAIN_VALUES \
+		"SELECT md5(string_agg(a || '|' || o || '|' || h, '/' ORDER BY n)) || ' ' || " \
+		"count(*) FILTER (WHERE a = 'ok') || ' ' || count(*) FILTER (WHERE o = 'ok') " \
+		"|| ' ' || count(*) FILTER (WHERE h = 'ok') FROM r"
 /* The table rules 029 wrote again: what a write breaking each one is told, and two that do not. */
 #define TABLE_ANSWERS \
 	"SELECT pg_temp.probe('UPDATE parties SET status = ''lost''') || '|' || " \
