@@ -17,6 +17,12 @@
 --   the signer's party; list_counts_tab_check on the list-counts trigger's
 --   upsert), the list is one array constant instead: the same values and
 --   the same constraint name, fewer nodes to read and no array to build.
+--   revisions_signed_by (3,200 characters of stored expression, read at
+--   every revision's INSERT) is the same rule in fewer terms: a signing's
+--   revision (seq > 0) has its party and certificate exactly when it is not
+--   an archive timestamp; the upload's (seq 0) has neither and is not one
+--   (seq and archive are NOT NULL: no term is ever NULL; any other seq
+--   still fails).
 --
 -- ALTER DOMAIN ... ADD CONSTRAINT and ALTER TABLE ... ADD CONSTRAINT check
 -- every stored row again (the rules are the ones the rows met).
@@ -55,3 +61,8 @@ ALTER TABLE parties DROP CONSTRAINT parties_status_check,
 ALTER TABLE list_counts DROP CONSTRAINT list_counts_tab_check,
 	ADD CONSTRAINT list_counts_tab_check CHECK (tab = ANY (
 		'{todo,initiated,signed,cc,drafts}'::text[]));
+
+ALTER TABLE revisions DROP CONSTRAINT revisions_signed_by,
+	ADD CONSTRAINT revisions_signed_by CHECK (
+		(party_id IS NULL) = archive AND (certificate_id IS NULL) = archive AND seq > 0
+		OR seq = 0 AND NOT archive AND party_id IS NULL AND certificate_id IS NULL);

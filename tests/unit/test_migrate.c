@@ -815,18 +815,42 @@ link_before(const char *prefix)
 	"count(*) FILTER (WHERE a = 'ok') || ' ' || count(*) FILTER (WHERE o = 'ok') " \
 	"|| ' ' || count(*) FILTER (WHERE h = 'ok') FROM r"
 #define DOMAIN_ANSWERS DOMAIN_VALUES DOMAIN_DIGEST
+/* Revision 2 after the test's revision 1, with COLS and their VALUES (quotes doubled). */
+#define REVISION2(COLS, VALUES) \
+	"INSERT INTO revisions (contract_number, seq, delta, length, sha256" COLS \
+	") VALUES (" CONTRACT ", 2, ''x'', 20, repeat(''c'', 64)" VALUES ")"
 /* The table rules 029 wrote again: what a write breaking each one is told, and two that do not. */
 #define TABLE_ANSWERS \
 	"SELECT pg_temp.probe('UPDATE parties SET status = ''lost''') || '|' || " \
 	"pg_temp.probe('UPDATE parties SET role = ''boss''') || '|' || " \
 	"pg_temp.probe('INSERT INTO list_counts VALUES (1, ''all'', 0, 1)') || '|' || " \
-	"pg_temp.probe('UPDATE parties SET status = ''pending''') || '|' || " \
-	"pg_temp.probe('INSERT INTO list_counts VALUES (1, ''cc'', 15, 0)')"
+	"pg_temp.probe('" REVISION2( \
+		"", \
+		"") "') || '|' || " \
+		    "pg_temp.probe('" REVISION2( \
+			    ", party_id, certificate_id, archive", \
+			    ", 1, 1, true") "') || '|' || " \
+					    "pg_temp.probe('" REVISION2( \
+						    ", party_id, archive", \
+						    ", 1, false") "') || '|' || " \
+								  "pg_temp.probe('UPDATE parties " \
+								  "SET status = ''pending''') || " \
+								  "'|' || " \
+								  "pg_temp.probe('INSERT INTO " \
+								  "list_counts VALUES (1, " \
+								  "''cc'', 15, 0)') || '|' || " \
+								  "pg_temp.probe('" REVISION2( \
+									  ", archive", \
+									  ", true") "')"
+#define SIGNED_BY \
+	"23514 new row for relation \"revisions\" violates check constraint " \
+	"\"revisions_signed_by\""
 #define TABLE_REFUSALS \
 	"23514 new row for relation \"parties\" violates check constraint " \
 	"\"parties_status_check\"|23514 new row for relation \"parties\" violates check " \
 	"constraint \"parties_role_check\"|23514 new row for relation \"list_counts\" violates " \
-	"check constraint \"list_counts_tab_check\"|ok|ok"
+	"check constraint \"list_counts_tab_check\"|" SIGNED_BY "|" SIGNED_BY "|" SIGNED_BY \
+	"|ok|ok|ok"
 
 /*
  * 029 writes the regular-expression domains without regular expressions and
