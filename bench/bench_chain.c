@@ -169,15 +169,20 @@ make_cms(const struct keys *k, const uint8_t *attrs, size_t alen, uint64_t seria
  */
 static int
 prep_open(const unsigned char *d, size_t len, const int *pages, size_t npages, const uint8_t *form,
-	  size_t form_len, unsigned char dig[32], struct pdf_sha256 **bh, struct pdf_doc **doc,
-	  struct sp_errinfo *ei)
+	  size_t form_len, unsigned char dig[32], struct pdf_parsed *parsed, struct pdf_sha256 **bh,
+	  struct pdf_doc **doc, struct sp_errinfo *ei)
 {
-	if (pdf_sha256_new(d, len, bh, dig, ei) != SP_OK)
+	if (pdf_sha256_new(d, len, bh, dig, ei) != SP_OK) {
+		pdf_parsed_free(parsed);
 		return SP_ERR_CRYPTO;
-	/* the form from the facts kept for these bytes (none: walked, as before form26) */
-	if (pages != NULL &&
-	    pdf_doc_open_stored_kept(d, len, pages, npages, form, form_len, dig, doc, ei) == SP_OK)
+	}
+	/* the form from the facts kept for these bytes (none: walked, as before form26);
+	   qpdf's parse of them as the last open left it (sealpactd's held document) */
+	if (pages != NULL && pdf_doc_open_stored_kept_from(d, len, pages, npages, form, form_len,
+							   dig, parsed, doc, ei) == SP_OK)
 		return SP_OK;
+	if (pages == NULL)
+		pdf_parsed_free(parsed);
 	return pdf_doc_open_stored(d, len, doc, ei);
 }
 
@@ -199,6 +204,8 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 	uint8_t *sigs = NULL;
 	/* the form's facts of cur (sealpactd's cache "form"), and cur's SHA-256 */
 	uint8_t *form = NULL, cur_dig[32];
+	/* qpdf's parse of cur, handed from open to open (sealpactd's held document) */
+	struct pdf_parsed *held = NULL;
 	size_t form_len = 0;
 	struct sp_errinfo ei;
 
@@ -283,7 +290,7 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 				      pdf_sig_prepare(doc, &params, &seal, 1, pl, 2, &prep, &ei) !=
 					      SP_OK
 			    : prep_open(cur, curlen, walk ? NULL : pages, npages, form, form_len,
-					cur_dig, &bh, &doc, &ei) != SP_OK ||
+					cur_dig, held, &bh, &doc, &ei) != SP_OK ||
 				      (params.orig_hash = bh,
 				       pdf_sig_prepare_update(doc, &params, &seal, 1, pl, 2, &prep,
 							      &ei)) != SP_OK ||
@@ -299,6 +306,7 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 			if (pdf_doc_form_export(doc, cur_dig, &form, &form_len, &ei) != SP_OK)
 				form = NULL;
 		}
+		held = before ? NULL : pdf_doc_parsed_take(doc); /* back with cur */
 		pdf_doc_free(doc);
 		pdf_sha256_free(bh);
 		bh = NULL;
@@ -334,10 +342,12 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 				     pdf_doc_open(prep.data, prep.len, &nw, &ei) != SP_OK
 			   /* the base's pages as the previous completion handed them on; the
 			      new revision's not read */
-			   : (pages != NULL ? pdf_doc_open_known(prep.data, prep.orig_len, pages,
-								 npages, &base, &ei)
-					    : pdf_doc_open_view(prep.data, prep.orig_len, &base,
-								&ei)) != SP_OK ||
+			   : (pages != NULL
+				      ? pdf_doc_open_known_from(prep.data, prep.orig_len, pages,
+								npages, held, &base, &ei)
+				      : (pdf_parsed_free(held),
+					 pdf_doc_open_view(prep.data, prep.orig_len, &base,
+							   &ei))) != SP_OK ||
 				     (pages == NULL &&
 				      pdf_doc_page_objs(base, &pages, &npages, &ei) != SP_OK) ||
 				     pdf_doc_open_known(prep.data, prep.len, NULL, 0, &nw, &ei) !=
@@ -427,6 +437,8 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		if (!before && !formwalk &&
 		    pdf_doc_form_export(nw, new_dig, &form, &form_len, &ei) != SP_OK)
 			die("complete: form export", &ei);
+		/* the new revision's parse, kept with it for the next prepare (done_stored) */
+		held = before ? NULL : pdf_doc_parsed_take(nw);
 		pdf_doc_free(nw);
 		pdf_doc_free(base);
 		tc[i] = now_ms() - t0;
@@ -453,6 +465,7 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		if (o == NULL || fwrite(cur, 1, curlen, o) != curlen || fclose(o) != 0)
 			die("BENCH_CHAIN_OUT", NULL);
 	}
+	pdf_parsed_free(held); /* before cur, which it reads */
 	free(refs);
 	free(sigs);
 	free(pages);

@@ -250,9 +250,9 @@ static const struct command commands[] = {
 	  "file cannot be parsed (\"unreadable\"). Each signature's \"level\" is pades_b,\n"
 	  "pades_b_t, pades_b_lt (revocation data embedded in a later /DSS), pades_b_lta\n"
 	  "(and a document timestamp over it) or not_pades (sound, not PAdES baseline:\n"
-	  "adbe.pkcs7, or a CMS without ESS or with signing-time). After a certification,\n"
-	  "DocMDP P=2 permits filling in form fields that no FieldMDP lock covers, P=3\n"
-	  "also annotations; P=1 nothing. Revocation is\n"
+	  "adbe.pkcs7 or adbe.x509.rsa_sha1, or a CMS without ESS or with signing-time,\n"
+	  "or no /M). After a certification, DocMDP P=2 permits filling in form fields\n"
+	  "that no FieldMDP lock covers, P=3 also annotations; P=1 nothing. Revocation is\n"
 	  "answered from the file's /DSS first, without network. --at TIME (RFC 3339,\n"
 	  "e.g. 2040-01-01T00:00:00Z) moves the verification clock: a signature without\n"
 	  "a timestamp is checked then, timestamps are checked against it.\n",

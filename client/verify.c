@@ -109,9 +109,12 @@ print_text(const char *path, const struct crypto_verify_report *r)
 			printf("  signer: %s\n  issuer: %s\n",
 			       client_text_clean(s->signer.subject, c1, sizeof(c1)),
 			       client_text_clean(s->signer.issuer, c2, sizeof(c2)));
-		printf("  byte range [%lld %lld %lld %lld], signs revision %zu of %zu\n",
-		       s->byte_range[0], s->byte_range[1], s->byte_range[2], s->byte_range[3],
-		       s->revision, r->nrevisions);
+		printf("  byte range [%lld %lld %lld %lld]", s->byte_range[0], s->byte_range[1],
+		       s->byte_range[2], s->byte_range[3]);
+		/* (none known when the file's revisions cannot be told apart) */
+		if (s->revision > 0)
+			printf(", signs revision %zu of %zu", s->revision, r->nrevisions);
+		printf("\n");
 		printf("  structure: %s; digest %s: %s; signature %s: %s\n", tri(s->structure_ok),
 		       s->digest_alg[0] ? client_text_clean(s->digest_alg, c1, sizeof(c1)) : "-",
 		       tri(s->digest_ok),

@@ -462,14 +462,35 @@ changes_after(struct engine *e, size_t k, const struct pdf_sig_field *s,
 		rep->verdict = CRYPTO_VERDICT_VALID_ALLOWED_CHANGES;
 }
 
+/*
+ * adbe.x509.rsa_sha1: the certificates are the dictionary's /Cert as d, the
+ * signed revision, has it (in the signed bytes, as /Contents is not); NULL d:
+ * that revision cannot be read.
+ */
 static void
-verify_one(struct engine *e, const struct crypto_verify_opts *opts, size_t i,
-	   struct crypto_sig_report *rep)
+verify_x509(const struct crypto_verify_opts *opts, struct pdf_doc *d, size_t k,
+	    const struct pdf_sig_field *s, const struct verify_ranges *rg,
+	    const struct crypto_evidence *ev, struct crypto_sig_report *rep)
 {
-	const struct pdf_sig_field *s = &e->sigs[i];
-	struct verify_ranges rg;
-	int k;
+	struct pdf_blob *certs = NULL;
+	size_t n = 0;
+	struct sp_errinfo ei;
 
+	sp_errinfo_init(&ei);
+	if (!d)
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "revision_unreadable",
+			    "the signed revision %zu cannot be read on its own", k + 1);
+	else if (pdf_sig_cert_read(d, s->sig_obj, s->sig_gen, &certs, &n, &ei) != SP_OK)
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "signer_cert_missing", "%s", ei.msg);
+	else
+		verify_pkcs1(opts, rg, s->contents, s->contents_len, certs, n, ev, rep);
+	pdf_blobs_free(certs, n);
+}
+
+/* rep as s's dictionary gives it, every check not run yet. */
+static void
+report_start(struct crypto_sig_report *rep, const struct pdf_sig_field *s)
+{
 	snprintf(rep->field, sizeof(rep->field), "%s", s->name);
 	snprintf(rep->subfilter, sizeof(rep->subfilter), "%s", s->subfilter);
 	rep->sig_obj = s->sig_obj;
@@ -478,6 +499,46 @@ verify_one(struct engine *e, const struct crypto_verify_opts *opts, size_t i,
 	memcpy(rep->byte_range, s->byterange, sizeof(rep->byte_range));
 	rep->digest_ok = rep->signature_ok = rep->chain_ok = rep->timestamp_ok = -1;
 	rep->changes_ok = -1;
+}
+
+/*
+ * The signature's own checks over its ranges (structure() passed): its CMS,
+ * a document timestamp's token, or adbe.x509.rsa_sha1's value with the /Cert
+ * of d, the signed revision k (NULL: opened here).
+ */
+static void
+sig_checks(struct engine *e, const struct crypto_verify_opts *opts, struct pdf_doc *d, size_t k,
+	   const struct pdf_sig_field *s, struct crypto_sig_report *rep)
+{
+	struct verify_ranges rg;
+	struct pdf_doc *own = NULL;
+
+	rg.data = e->data;
+	rg.a = (size_t)s->byterange[1];
+	rg.b = (size_t)s->byterange[2];
+	rg.end = rg.b + (size_t)s->byterange[3];
+	rg.hx = &e->hx;
+	if (rep->doc_timestamp) {
+		verify_doc_timestamp(opts, &rg, s->contents, s->contents_len, &e->ev, rep);
+	} else if (!strcmp(s->subfilter, "/adbe.x509.rsa_sha1")) {
+		if (!d)
+			d = own = open_rev(e, k);
+		verify_x509(opts, d, k, s, &rg, &e->ev, rep);
+		if (own)
+			close_rev(e, own, NULL);
+	} else {
+		verify_cms(opts, &rg, s->contents, s->contents_len, s->has_m, &e->ev, rep);
+	}
+}
+
+static void
+verify_one(struct engine *e, const struct crypto_verify_opts *opts, size_t i,
+	   struct crypto_sig_report *rep)
+{
+	const struct pdf_sig_field *s = &e->sigs[i];
+	int k;
+
+	report_start(rep, s);
 	if ((k = structure(e->data, e->len, e->revs, e->nrev, s, rep)) < 0)
 		return;
 	rep->revision = (size_t)k + 1;
@@ -491,21 +552,13 @@ verify_one(struct engine *e, const struct crypto_verify_opts *opts, size_t i,
 			    "the signed revision does not hold this signature dictionary");
 		return;
 	}
-	rg.data = e->data;
-	rg.a = (size_t)s->byterange[1];
-	rg.b = (size_t)s->byterange[2];
-	rg.end = rg.b + (size_t)s->byterange[3];
-	rg.hx = &e->hx;
 	if ((size_t)k < e->nverified && !engine_vri_new(e, i)) {
 		/* verified when its revision was: only what changed since is news */
 		rep->prior = 1;
 		changes_after(e, (size_t)k, s, rep);
 		return;
 	}
-	if (rep->doc_timestamp)
-		verify_doc_timestamp(opts, &rg, s->contents, s->contents_len, &e->ev, rep);
-	else
-		verify_cms(opts, &rg, s->contents, s->contents_len, s->has_m, &e->ev, rep);
+	sig_checks(e, opts, NULL, (size_t)k, s, rep);
 	changes_after(e, (size_t)k, s, rep);
 }
 
@@ -522,31 +575,59 @@ by_first_range(const void *x, const void *y)
 	return (p->a > q->a) - (p->a < q->a);
 }
 
-/* Signatures over a file whose revisions cannot be told apart: invalid, and why. */
+/*
+ * Signatures over a file whose revisions cannot be told apart (its
+ * cross-reference chain contradicts itself: a damaged file someone signed,
+ * or an update that hides where it starts). One whose range covers the
+ * whole file has no later bytes to judge: its own checks run, and the
+ * verdict is at best indeterminate, since its revisions cannot be read as
+ * every viewer would read them (PDFBox signs a damaged file so). Any other
+ * is invalid: what came after it cannot be accounted for.
+ */
 static int
-broken_chain(struct crypto_verify_report *rep, const struct pdf_sig_field *sigs, size_t nsigs,
-	     const struct sp_errinfo *why, struct sp_errinfo *ei)
+broken_chain(struct engine *e, const struct crypto_verify_opts *opts, struct pdf_doc *doc,
+	     struct crypto_verify_report *rep, const struct sp_errinfo *why, struct sp_errinfo *ei)
 {
+	struct pdf_revision whole;
+	struct crypto_sig_report probe;
+	const unsigned char *eof;
 	size_t i;
 
-	if (!(rep->sigs = calloc(nsigs, sizeof(*rep->sigs))))
+	if (!(rep->sigs = calloc(e->nsigs, sizeof(*rep->sigs))))
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
-	rep->nsigs = nsigs;
-	for (i = 0; i < nsigs; i++) {
+	rep->nsigs = e->nsigs;
+	/* the file as one revision: where a range that signs all of it ends */
+	memset(&whole, 0, sizeof(whole));
+	whole.end = whole.eof_end = e->len;
+	for (eof = e->data; (eof = memmem(eof, e->len - (size_t)(eof - e->data), "%%EOF", 5));
+	     eof++)
+		whole.eof_end = (size_t)(eof - e->data) + 5;
+	rep->verdict = CRYPTO_VERDICT_INDETERMINATE;
+	for (i = 0; i < e->nsigs; i++) {
+		const struct pdf_sig_field *sg = &e->sigs[i];
 		struct crypto_sig_report *s = &rep->sigs[i];
-		snprintf(s->field, sizeof(s->field), "%s", sigs[i].name);
-		snprintf(s->subfilter, sizeof(s->subfilter), "%s", sigs[i].subfilter);
-		s->sig_obj = sigs[i].sig_obj;
-		s->certifying = sigs[i].docmdp_p;
-		s->doc_timestamp = !strcmp(sigs[i].type, "/DocTimeStamp");
-		memcpy(s->byte_range, sigs[i].byterange, sizeof(s->byte_range));
-		s->digest_ok = s->signature_ok = s->chain_ok = s->timestamp_ok = -1;
-		s->changes_ok = -1;
+		report_start(s, sg);
 		s->structure_ok = 0;
-		verify_fail(s, CRYPTO_VERDICT_INVALID, "revision_structure",
-			    "the chain of revisions is broken: %.200s", why->msg);
+		/* (its structure's own proofs stand; not ending at the end is this reason) */
+		probe = *s;
+		if (structure(e->data, e->len, &whole, 1, sg, &probe) != 0 &&
+		    strcmp(probe.reasons[0], "byterange_not_revision_end") != 0) {
+			*s = probe;
+		} else if (probe.structure_ok != 1) {
+			verify_fail(s, CRYPTO_VERDICT_INVALID, "revision_structure",
+				    "the chain of revisions is broken: %.200s", why->msg);
+		} else {
+			*s = probe;
+			sig_checks(e, opts, doc, 0, sg, s);
+			verify_fail(s, CRYPTO_VERDICT_INDETERMINATE, "revision_structure",
+				    "the file's revisions cannot be told apart (%.200s): the "
+				    "signature covers all of it, but viewers may read it "
+				    "differently",
+				    why->msg);
+		}
+		if (s->verdict == CRYPTO_VERDICT_INVALID)
+			rep->verdict = CRYPTO_VERDICT_INVALID;
 	}
-	rep->verdict = CRYPTO_VERDICT_INVALID;
 	snprintf(rep->reason, sizeof(rep->reason), "revision_structure");
 	snprintf(rep->message, sizeof(rep->message), "%.200s", why->msg);
 	return SP_OK;
@@ -662,7 +743,7 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 			e.nverified--;
 	}
 	if (e.nsigs > 0 && broken) {
-		if ((r = broken_chain(rep, e.sigs, e.nsigs, &rei, ei)) < 0)
+		if ((r = broken_chain(&e, opts, doc, rep, &rei, ei)) < 0)
 			goto out;
 		*out = rep;
 		rep = NULL; /* transferred */

@@ -25,8 +25,7 @@
 
 #include "verify_int.h"
 
-/* Digests a signature may use (1); MD5 and SHA-1 leave it indeterminate, as weak. */
-static int
+int
 digest_ok(int nid, struct crypto_sig_report *rep, const char *what)
 {
 	switch (nid) {
@@ -117,7 +116,7 @@ prefix_at(struct verify_hasher *h, const EVP_MD *md, const unsigned char *data, 
 	return h->s[i].c;
 }
 
-static int
+int
 ranges_digest(const EVP_MD *md, const struct verify_ranges *rg, unsigned char *out,
 	      unsigned int *outlen)
 {
@@ -474,12 +473,7 @@ adbe_evidence(CMS_SignerInfo *si, const struct crypto_evidence *ev, struct crypt
 	return 1;
 }
 
-/*
- * Map crypto_cert_check's reason to a verdict. ev is the evidence the check
- * reads (the DSS's, with the signature's own after it), dss the DSS's alone:
- * rep->rev_item names one of its items only.
- */
-static void
+void
 chain_check(const struct crypto_verify_opts *opts, X509 *signer, STACK_OF(X509) * extra,
 	    const struct crypto_evidence *ev, const struct crypto_evidence *dss,
 	    struct crypto_sig_report *rep)

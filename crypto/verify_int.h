@@ -58,6 +58,30 @@ void verify_cms(const struct crypto_verify_opts *opts, const struct verify_range
 		const uint8_t *cms, size_t cmslen, int has_m, const struct crypto_evidence *ev,
 		struct crypto_sig_report *rep);
 
+/*
+ * adbe.x509.rsa_sha1 (verify_pkcs1.c): sig is the /Contents string (the DER
+ * OCTET STRING of a PKCS #1 v1.5 signature value, plus zero padding), certs
+ * the dictionary's /Cert, the signer's first. Fills rep as verify_cms does.
+ */
+void verify_pkcs1(const struct crypto_verify_opts *opts, const struct verify_ranges *rg,
+		  const uint8_t *sig, size_t siglen, const struct pdf_blob *certs, size_t ncerts,
+		  const struct crypto_evidence *ev, struct crypto_sig_report *rep);
+
+/* Digests a signature may use (1); MD5 and SHA-1 leave it indeterminate, as weak. */
+int digest_ok(int nid, struct crypto_sig_report *rep, const char *what);
+/* The digest of rg's two ranges with md into out (1), from rg->hx's running digest. */
+int ranges_digest(const EVP_MD *md, const struct verify_ranges *rg, unsigned char *out,
+		  unsigned int *outlen);
+/*
+ * The signer's chain and revocation at the timestamp's time (else opts->at),
+ * crypto_cert_check's reason mapped to a verdict. ev is the evidence the
+ * check reads (the DSS's, with the signature's own after it), dss the DSS's
+ * alone: rep->rev_item names one of its items only.
+ */
+void chain_check(const struct crypto_verify_opts *opts, X509 *signer, STACK_OF(X509) * extra,
+		 const struct crypto_evidence *ev, const struct crypto_evidence *dss,
+		 struct crypto_sig_report *rep);
+
 /* A /DocTimeStamp: the /Contents is an RFC 3161 token over the ranges. */
 void verify_doc_timestamp(const struct crypto_verify_opts *opts, const struct verify_ranges *rg,
 			  const uint8_t *tok, size_t toklen, const struct crypto_evidence *ev,

@@ -633,10 +633,10 @@ int db_signing_prepare_load(struct db_pool *pool, int64_t number, int64_t org_id
 
 /*
  * The same plus the seal the placements name (seal_id > 0; 0: none), checked
- * in the same statement (SQL signing_prepare_load_seal, seal_usable): the
- * organization's own ("seal_foreign"), approved or installed
- * ("seal_not_approved", "seal_revoked"), valid now ("seal_expired",
- * "seal_not_yet_valid"); "seal_not_found" when it does not exist. Loop thread.
+ * in the same statement (SQL signing_prepare_load_seal, seal_usable):
+ * approved or installed ("seal_not_approved", "seal_revoked"), valid now
+ * ("seal_expired", "seal_not_yet_valid"); "seal_not_found" when it does not
+ * exist or is another organization's (030: the same answer). Loop thread.
  */
 int db_signing_prepare_load_seal(struct db_pool *pool, int64_t number, int64_t org_id,
 				 int64_t seal_id, const struct db_doc_held *held,

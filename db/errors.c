@@ -84,7 +84,6 @@ static const struct sqlstate_row {
 	{ "SE002", SP_ERR_CONFLICT, "claim_required", NULL },
 	{ "SE003", SP_ERR_CONFLICT, "scan_missing", NULL },
 	{ "SE004", SP_ERR_CONFLICT, "seal_change_pending", NULL },
-	{ "SE005", SP_ERR_FORBIDDEN, "seal_foreign", NULL },
 	{ "SE006", SP_ERR_CONFLICT, "seal_revoked", NULL },
 	{ "SE007", SP_ERR_CONFLICT, "seal_expired", NULL },
 	{ "SE008", SP_ERR_CONFLICT, "seal_not_yet_valid", NULL },

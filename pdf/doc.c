@@ -186,6 +186,7 @@ page_geometry(struct pdf_doc *doc, int i, struct sp_errinfo *ei)
 	struct pdf_page_info *pi = &doc->pinfo[i];
 	long long rot = 0;
 	struct pdf_rect c;
+	qpdf_oh uu;
 
 	if (read_rect(q, inherited(q, doc->pages[i], "/MediaBox"), &pi->media) < 0)
 		return sp_err_reason(ei, SP_ERR_PDF, "pdf_bad_page",
@@ -204,12 +205,19 @@ page_geometry(struct pdf_doc *doc, int i, struct sp_errinfo *ei)
 		return sp_err_reason(ei, SP_ERR_PDF, "pdf_bad_page",
 				     "page %d has /Rotate %lld, not a multiple of 90", i + 1, rot);
 	pi->rotate = (int)(((rot % 360) + 360) % 360);
+	/* the page's own entry (not inherited); one that is not a number in (0, 75000]
+	   (ISO 32000-1 Annex C's cap) is ignored, as viewers ignore it */
+	uu = qpdf_oh_get_key(q, doc->pages[i], "/UserUnit");
+	if (!qpdf_oh_get_value_as_number(q, uu, &pi->unit) || !isfinite(pi->unit) ||
+	    pi->unit <= 0 || pi->unit > 75000)
+		pi->unit = 1;
+	qpdf_oh_release(q, uu);
 	if (pi->rotate == 90 || pi->rotate == 270) {
-		pi->width = pi->crop.y1 - pi->crop.y0;
-		pi->height = pi->crop.x1 - pi->crop.x0;
+		pi->width = (pi->crop.y1 - pi->crop.y0) * pi->unit;
+		pi->height = (pi->crop.x1 - pi->crop.x0) * pi->unit;
 	} else {
-		pi->width = pi->crop.x1 - pi->crop.x0;
-		pi->height = pi->crop.y1 - pi->crop.y0;
+		pi->width = (pi->crop.x1 - pi->crop.x0) * pi->unit;
+		pi->height = (pi->crop.y1 - pi->crop.y0) * pi->unit;
 	}
 	return SP_OK;
 }
@@ -328,9 +336,53 @@ known_count_check(struct pdf_doc *doc, struct sp_errinfo *ei)
 	return SP_OK;
 }
 
+struct pdf_parsed {
+	qpdf_data q;
+	const unsigned char *data; /* the bytes q reads (the caller's) */
+	size_t len;
+};
+
+void
+pdf_parsed_free(struct pdf_parsed *p)
+{
+	if (p == NULL)
+		return;
+	if (p->q)
+		qpdf_cleanup(&p->q);
+	free(p);
+}
+
+const unsigned char *
+pdf_parsed_data(const struct pdf_parsed *p, size_t *len)
+{
+	*len = p != NULL ? p->len : 0;
+	return p != NULL ? p->data : NULL;
+}
+
+struct pdf_parsed *
+pdf_doc_parsed_take(struct pdf_doc *doc)
+{
+	struct pdf_parsed *p;
+
+	/* a copy of the bytes goes with doc; a walked page tree may have been rewritten
+	   by qpdf's page cache (a page listed twice is copied), which a fresh read of the
+	   bytes would not have done before its own walk */
+	if (doc == NULL || doc->q == NULL || !doc->borrowed || doc->pages_walked ||
+	    pdf_doc_damaged(doc) || qpdf_is_encrypted(doc->q) || !(p = calloc(1, sizeof(*p))))
+		return NULL;
+	/* doc's handles go with doc: the next open makes its own */
+	qpdf_oh_release_all(doc->q);
+	p->q = doc->q;
+	p->data = doc->qdata;
+	p->len = doc->len;
+	doc->q = NULL; /* transferred */
+	return p;
+}
+
 static int
 doc_open(const unsigned char *data, size_t len, int mode, const int *pages, size_t npages,
-	 const struct kept_in *kept, struct pdf_doc **out, struct sp_errinfo *ei)
+	 const struct kept_in *kept, struct pdf_parsed *from, struct pdf_doc **out,
+	 struct sp_errinfo *ei)
 {
 	struct sp_errinfo kei;
 	int view = mode != OPEN_WHOLE;
@@ -364,19 +416,30 @@ doc_open(const unsigned char *data, size_t len, int mode, const int *pages, size
 		copy = NULL; /* transferred */
 	}
 	doc->len = len;
+	doc->qdata = doc->data;
+	if (find_startxref(doc->data, len, &doc->info.xref_kind, &doc->info.startxref) < 0)
+		doc->info.damaged = 1;
+	/* a parse of these very bytes (pdf_parsed): the xref chain is not read again. A
+	   copy (not a view) is read anew: the parse reads the caller's bytes */
+	if (from != NULL && view && from->q != NULL && from->len == len &&
+	    (from->data == data || memcmp(from->data, data, len) == 0)) {
+		doc->q = from->q;
+		doc->qdata = from->data;
+		from->q = NULL; /* transferred */
+		goto parsed;
+	}
 	if (!(doc->q = qpdf_init())) {
 		r = sp_err(ei, SP_ERR_NOMEM, "qpdf_init failed");
 		goto out;
 	}
 	qpdf_silence_errors(doc->q);
 	qpdf_set_suppress_warnings(doc->q, 1);
-	if (find_startxref(doc->data, len, &doc->info.xref_kind, &doc->info.startxref) < 0)
-		doc->info.damaged = 1;
 	if (qpdf_read_memory(doc->q, "document.pdf", (const char *)doc->data, len, "") &
 	    QPDF_ERRORS) {
 		r = pdf_qpdf_fail(ei, doc->q, "reading the PDF");
 		goto out;
 	}
+parsed:
 	/* an encrypted file opens with an empty user password to be verified (qpdf
 	   decrypts its strings and streams, not a signature's /Contents), never to be
 	   written to: the writer's updates are not encrypted */
@@ -404,6 +467,7 @@ doc_open(const unsigned char *data, size_t len, int mode, const int *pages, size
 		if ((r = known_count_check(doc, ei)) < 0)
 			goto out;
 	} else {
+		doc->pages_walked = 1;
 		if ((r = check_page_tree(doc->q, ei)) < 0)
 			goto out;
 		n = qpdf_get_num_pages(doc->q);
@@ -463,6 +527,7 @@ done:
 out:
 	free(copy);
 	pdf_doc_free(doc);
+	pdf_parsed_free(from); /* not adopted (or adopted and transferred: NULL q) */
 	return r;
 }
 
@@ -491,21 +556,21 @@ pdf_doc_free(struct pdf_doc *doc)
 int
 pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out, struct sp_errinfo *ei)
 {
-	return doc_open(data, len, OPEN_WHOLE, NULL, 0, NULL, out, ei);
+	return doc_open(data, len, OPEN_WHOLE, NULL, 0, NULL, NULL, out, ei);
 }
 
 int
 pdf_doc_open_stored(const unsigned char *data, size_t len, struct pdf_doc **out,
 		    struct sp_errinfo *ei)
 {
-	return doc_open(data, len, OPEN_STORED, NULL, 0, NULL, out, ei);
+	return doc_open(data, len, OPEN_STORED, NULL, 0, NULL, NULL, out, ei);
 }
 
 int
 pdf_doc_open_stored_known(const unsigned char *data, size_t len, const int *pages, size_t npages,
 			  struct pdf_doc **out, struct sp_errinfo *ei)
 {
-	return doc_open(data, len, OPEN_STORED_KNOWN, pages, npages, NULL, out, ei);
+	return doc_open(data, len, OPEN_STORED_KNOWN, pages, npages, NULL, NULL, out, ei);
 }
 
 int
@@ -515,21 +580,39 @@ pdf_doc_open_stored_kept(const unsigned char *data, size_t len, const int *pages
 {
 	struct kept_in k = { facts, sha256, facts_len };
 
-	return doc_open(data, len, OPEN_STORED_KEPT, pages, npages, &k, out, ei);
+	return doc_open(data, len, OPEN_STORED_KEPT, pages, npages, &k, NULL, out, ei);
 }
 
 int
 pdf_doc_open_view(const unsigned char *data, size_t len, struct pdf_doc **out,
 		  struct sp_errinfo *ei)
 {
-	return doc_open(data, len, OPEN_VIEW, NULL, 0, NULL, out, ei);
+	return doc_open(data, len, OPEN_VIEW, NULL, 0, NULL, NULL, out, ei);
 }
 
 int
 pdf_doc_open_known(const unsigned char *data, size_t len, const int *pages, size_t npages,
 		   struct pdf_doc **out, struct sp_errinfo *ei)
 {
-	return doc_open(data, len, OPEN_KNOWN, pages, npages, NULL, out, ei);
+	return doc_open(data, len, OPEN_KNOWN, pages, npages, NULL, NULL, out, ei);
+}
+
+int
+pdf_doc_open_known_from(const unsigned char *data, size_t len, const int *pages, size_t npages,
+			struct pdf_parsed *from, struct pdf_doc **out, struct sp_errinfo *ei)
+{
+	return doc_open(data, len, OPEN_KNOWN, pages, npages, NULL, from, out, ei);
+}
+
+int
+pdf_doc_open_stored_kept_from(const unsigned char *data, size_t len, const int *pages,
+			      size_t npages, const uint8_t *facts, size_t facts_len,
+			      const uint8_t sha256[32], struct pdf_parsed *from,
+			      struct pdf_doc **out, struct sp_errinfo *ei)
+{
+	struct kept_in k = { facts, sha256, facts_len };
+
+	return doc_open(data, len, OPEN_STORED_KEPT, pages, npages, &k, from, out, ei);
 }
 
 int

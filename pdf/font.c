@@ -4,12 +4,14 @@
  * ascent/descent for glyph boxes. Simple fonts (Type1, TrueType, Type3,
  * best effort for the latter) use their encoding (Standard, WinAnsi,
  * MacRoman, /Differences) and /Widths or the standard-14 metrics; Type0
- * fonts use Identity-H/V, a Uni*-UCS2/UTF16 CMap or an embedded CMap, and
- * /W and /DW. /ToUnicode, when present, wins for Unicode.
- * Limits: vertical writing (Identity-V, /W2) is laid out as horizontal
- * text, and Type0 fonts with a predefined CJK CMap other than Identity and
- * Uni*-UCS2/UTF16 take 2-byte codes and need a /ToUnicode for their text.
+ * fonts use Identity-H/V, a predefined CJK CMap (poppler-data's, e.g.
+ * GBK-EUC-H: cmap_sys.c) or an embedded CMap, and /W and /DW. /ToUnicode,
+ * when present, wins for Unicode; without it a Uni*-UCS2/UTF16 code is its
+ * Unicode, and a CID of Adobe's collections (through a predefined CMap, or
+ * Identity with a font not embedded) is its collection table's.
+ * Limits: vertical writing (Identity-V, /W2) is laid out as horizontal text.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -304,6 +306,53 @@ load_descriptor(struct pdf_doc *doc, qpdf_oh fontish, struct font *f)
 	tobj_release(doc, desc);
 }
 
+/* 1 when the CIDFont's descriptor embeds its font program. */
+static int
+embedded(struct pdf_doc *doc, qpdf_oh cidf)
+{
+	qpdf_oh d = tobj_key(doc, cidf, "/FontDescriptor");
+	int e = qpdf_oh_is_dictionary(doc->q, d) && (qpdf_oh_has_key(doc->q, d, "/FontFile") ||
+						     qpdf_oh_has_key(doc->q, d, "/FontFile2") ||
+						     qpdf_oh_has_key(doc->q, d, "/FontFile3"));
+
+	tobj_release(doc, d);
+	return e;
+}
+
+/*
+ * A Type0 font's codes and text through its collection (the CIDFont's
+ * /CIDSystemInfo, one of Adobe's): a predefined CMap named enc gives the
+ * CIDs, and those CIDs, or an Identity font's when it is not embedded (an
+ * embedded one's CIDs may be any glyph numbers), are the collection's.
+ */
+static void
+collection_cids(struct pdf_doc *doc, qpdf_oh cidf, const char *enc, struct font *f)
+{
+	qpdf_oh si = tobj_key(doc, cidf, "/CIDSystemInfo"), reg = 0, ord = 0;
+	char ro[64];
+	int identity;
+
+	if (!qpdf_oh_is_dictionary(doc->q, si))
+		goto out;
+	reg = qpdf_oh_get_key(doc->q, si, "/Registry");
+	ord = qpdf_oh_get_key(doc->q, si, "/Ordering");
+	if (!qpdf_oh_is_string(doc->q, reg) || !qpdf_oh_is_string(doc->q, ord))
+		goto out;
+	/* (one at a time: qpdf returns each in the same buffer) */
+	snprintf(ro, sizeof(ro), "%.30s-", qpdf_oh_get_utf8_value(doc->q, reg));
+	snprintf(ro + strlen(ro), sizeof(ro) - strlen(ro), "%.30s",
+		 qpdf_oh_get_utf8_value(doc->q, ord));
+	identity = strncmp(enc, "Identity-", 9) == 0;
+	if (enc[0] && !identity)
+		f->sysenc = cmap_sys_encoding(ro, enc);
+	if (!f->unicode_codes && (f->sysenc || (identity && !embedded(doc, cidf))))
+		f->cid_uni = cmap_sys_cid_table(ro, &f->ncid_uni);
+out:
+	qpdf_oh_release(doc->q, ord);
+	qpdf_oh_release(doc->q, reg);
+	tobj_release(doc, si);
+}
+
 int
 font_load(struct pdf_doc *doc, qpdf_oh fd, struct font **out, struct sp_errinfo *ei)
 {
@@ -338,13 +387,13 @@ font_load(struct pdf_doc *doc, qpdf_oh fd, struct font **out, struct sp_errinfo 
 		f->composite = 1;
 		f->missing_w = 1000;
 		encs = tobj_key(doc, fd, "/Encoding");
-		if (qpdf_oh_is_stream(doc->q, encs)) {
+		enc[0] = '\0';
+		if (qpdf_oh_is_stream(doc->q, encs))
 			load_cmap(doc, encs, &f->encoding);
-		} else if (tobj_name(doc, fd, "/Encoding", enc, sizeof(enc)) &&
-			   strncmp(enc, "Uni", 3) == 0 &&
-			   (strstr(enc, "UCS2") || strstr(enc, "UTF16"))) {
+		else if (tobj_name(doc, fd, "/Encoding", enc, sizeof(enc)) &&
+			 strncmp(enc, "Uni", 3) == 0 &&
+			 (strstr(enc, "UCS2") || strstr(enc, "UTF16")))
 			f->unicode_codes = 1;
-		}
 		desc_arr = tobj_key(doc, fd, "/DescendantFonts");
 		if (qpdf_oh_is_array(doc->q, desc_arr) &&
 		    qpdf_oh_get_array_n_items(doc->q, desc_arr) > 0)
@@ -354,6 +403,7 @@ font_load(struct pdf_doc *doc, qpdf_oh fd, struct font **out, struct sp_errinfo 
 			if ((r = load_cid_widths(doc, cidf, f, ei)) != SP_OK)
 				goto out;
 			load_descriptor(doc, cidf, f);
+			collection_cids(doc, cidf, enc, f);
 		}
 	} else {
 		load_simple(doc, fd, f, subtype, base);
@@ -403,12 +453,13 @@ font_next_code(const struct font *f, const unsigned char *p, size_t avail, uint3
 {
 	size_t n;
 	uint32_t code = 0, cid;
+	const struct cmap *enc = f->encoding ? f->encoding : f->sysenc;
 
 	*nuni = 0;
 	*is_space = 0;
 	/* Identity and Uni* CMaps are 2 bytes a code whatever ToUnicode's ranges say */
-	if (f->composite && f->encoding)
-		n = cmap_code_len(f->encoding, p, avail, 1);
+	if (f->composite && enc)
+		n = cmap_code_len(enc, p, avail, 1);
 	else if (f->composite)
 		n = 2;
 	else
@@ -418,7 +469,7 @@ font_next_code(const struct font *f, const unsigned char *p, size_t avail, uint3
 	code = (uint32_t)sp_load_ben(p, n);
 	if (f->composite) {
 		cid = code;
-		if (f->encoding && !cmap_lookup_cid(f->encoding, code, n, &cid))
+		if (enc && !cmap_lookup_cid(enc, code, n, &cid))
 			cid = 0;
 		*w = cid_width(f, cid);
 	} else {
@@ -428,8 +479,12 @@ font_next_code(const struct font *f, const unsigned char *p, size_t avail, uint3
 		*is_space = 1;
 	*nuni = cmap_lookup_bf(f->tounicode, code, n, uni, FONT_MAX_UNI);
 	if (*nuni == 0) {
-		if (f->composite)
-			uni[0] = f->unicode_codes ? code : 0xFFFD;
+		/* (a predefined CMap's one-byte codes are ASCII: the collections'
+		   tables give their CIDs the full-width forms) */
+		if (f->composite && (f->unicode_codes || (f->sysenc && n == 1 && code < 0x80)))
+			uni[0] = code;
+		else if (f->composite)
+			uni[0] = cid < f->ncid_uni && f->cid_uni[cid] ? f->cid_uni[cid] : 0xFFFD;
 		else
 			uni[0] = f->simple_uni[code] ? f->simple_uni[code] : 0xFFFD;
 		*nuni = 1;

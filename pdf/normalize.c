@@ -19,7 +19,7 @@
  * explicitly because the whole point depends on it).
  */
 static int
-rewrite(const unsigned char *data, size_t len, unsigned char **out, size_t *outlen,
+rewrite(const unsigned char *data, size_t len, int drop_xfa, unsigned char **out, size_t *outlen,
 	struct sp_errinfo *ei)
 {
 	qpdf_data q = qpdf_init();
@@ -37,6 +37,9 @@ rewrite(const unsigned char *data, size_t len, unsigned char **out, size_t *outl
 		r = pdf_qpdf_fail(ei, q, "reading the upload");
 		goto out;
 	}
+	/* (a static XFA form: its pages and widgets are the document, as every viewer shows) */
+	if (drop_xfa)
+		qpdf_oh_remove_key(q, qpdf_oh_get_key(q, qpdf_get_root(q), "/AcroForm"), "/XFA");
 	if (qpdf_init_write_memory(q) & QPDF_ERRORS) {
 		r = pdf_qpdf_fail(ei, q, "rewriting the upload");
 		goto out;
@@ -118,6 +121,23 @@ form_of(struct pdf_doc *doc, struct pdf_normalized *out)
 	}
 }
 
+/*
+ * An XFA form (ISO 32000-1 §12.7.8): 0 none, 1 static (the pages hold the
+ * content, the XFA stream drives the fields in Adobe's viewers alone), 2
+ * dynamic (the catalog's /NeedsRendering: the pages are a placeholder that
+ * only an XFA renderer replaces).
+ */
+static int
+xfa_kind(struct pdf_doc *doc)
+{
+	qpdf_data q = doc->q;
+	qpdf_oh root = qpdf_get_root(q);
+
+	if (!qpdf_oh_has_key(q, qpdf_oh_get_key(q, root, "/AcroForm"), "/XFA"))
+		return 0;
+	return qpdf_oh_get_bool_value(q, qpdf_oh_get_key(q, root, "/NeedsRendering")) ? 2 : 1;
+}
+
 /* 1 when the last KiB of the file has startxref and %%EOF, as a whole file ends. */
 static int
 has_end(const unsigned char *data, size_t len)
@@ -182,7 +202,21 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 		out->pages = pdf_doc_page_count(doc);
 		pages_of(doc, out);
 	} else {
-		if ((r = rewrite(data, len, &copy, &copylen, ei)) != SP_OK)
+		/*
+		 * What is signed must read the same in every viewer: a dynamic XFA form
+		 * shows Adobe's viewers a form and every other one a placeholder page;
+		 * a static one's XFA would have Adobe's ignore the signature fields
+		 * added to its AcroForm, so it is dropped and the form is a plain one.
+		 */
+		if (xfa_kind(doc) == 2) {
+			r = sp_err_reason(ei, SP_ERR_UNSUPPORTED, "pdf_xfa_dynamic",
+					  "the PDF is a dynamic XFA form, which only Adobe's "
+					  "viewers show as a form; save or print it as a plain "
+					  "PDF first");
+			goto out;
+		}
+		out->xfa_removed = xfa_kind(doc) == 1;
+		if ((r = rewrite(data, len, out->xfa_removed, &copy, &copylen, ei)) != SP_OK)
 			goto out;
 		/* Read back what we store: it must open cleanly as the signing step will. */
 		if ((r = pdf_doc_open(copy, copylen, &again, ei)) != SP_OK) {

@@ -46,6 +46,7 @@ struct pdf_page_info {
 	struct pdf_rect media; /* /MediaBox, inherited through /Parent, default user space */
 	struct pdf_rect crop;  /* /CropBox clipped to the MediaBox (= media when absent) */
 	int rotate;            /* /Rotate normalized to 0, 90, 180 or 270 */
+	double unit;           /* /UserUnit (PDF 1.6): points per user space unit, 1 without */
 	double width, height;  /* visible size in points (crop box, after rotation) */
 };
 
@@ -120,6 +121,43 @@ struct pdf_revision;
 int pdf_doc_open_stored_kept(const unsigned char *data, size_t len, const int *pages, size_t npages,
 			     const uint8_t *facts, size_t facts_len, const uint8_t sha256[32],
 			     struct pdf_doc **out, struct sp_errinfo *ei) SP_WUR;
+/*
+ * qpdf's parse of a stored revision (its reading of every xref section and
+ * trailer, and the objects it resolved since), handed from one open of the
+ * bytes to the next in this process: qpdf reads the whole chain of sections
+ * at each open (some 80,000 instructions a section), and a contract's k-th
+ * signing opened k of them three times (prepare's base, completion's base
+ * and new revision). Sound because it is the parse of exactly those bytes:
+ * a fresh read of them finds the same xref and trailer and parses the same
+ * objects from the same offsets; only a parse that qpdf found nothing to
+ * repair in, that had no error and in which qpdf never walked the page tree
+ * (its page cache may rewrite a tree) is handed on, and an open that adopts
+ * one checks the bytes are those it was made from. One user at a time.
+ */
+struct pdf_parsed;
+/*
+ * doc's parse, detached for a later open of the same bytes (taken: doc
+ * only frees after this), or NULL when it is not one to hand on (not a
+ * view, damaged, an error, the page tree walked, encrypted). The bytes doc
+ * was opened on must outlive it. Any thread, one at a time.
+ */
+struct pdf_parsed *pdf_doc_parsed_take(struct pdf_doc *doc);
+void pdf_parsed_free(struct pdf_parsed *p); /* NULL is fine */
+/* The bytes p was made from (they outlive p), and their length. */
+const unsigned char *pdf_parsed_data(const struct pdf_parsed *p, size_t *len);
+/*
+ * pdf_doc_open_known() and pdf_doc_open_stored_kept() reusing from (taken,
+ * NULL: none) when it is the parse of len bytes equal to data's (the same
+ * buffer, or one compared whole): then its bytes must outlive the document
+ * too. Otherwise from is freed and the bytes read as those functions do.
+ */
+int pdf_doc_open_known_from(const unsigned char *data, size_t len, const int *pages, size_t npages,
+			    struct pdf_parsed *from, struct pdf_doc **out,
+			    struct sp_errinfo *ei) SP_WUR;
+int pdf_doc_open_stored_kept_from(const unsigned char *data, size_t len, const int *pages,
+				  size_t npages, const uint8_t *facts, size_t facts_len,
+				  const uint8_t sha256[32], struct pdf_parsed *from,
+				  struct pdf_doc **out, struct sp_errinfo *ei) SP_WUR;
 /*
  * The form's facts into a document whose form was not read yet (a view):
  * as pdf_doc_open_stored_kept() loads them. SP_ERR_INVALID (doc unchanged)
@@ -484,6 +522,7 @@ struct pdf_normalized {
 	int pages;                /* page count */
 	int kept;                 /* 1: signed upload kept as is; 0: rewritten */
 	int repaired;             /* 1: damaged (xref offsets off), repaired by the rewrite */
+	int xfa_removed;          /* 1: a static XFA form, made a plain AcroForm by the rewrite */
 	unsigned char sha256[32]; /* of data */
 	/*
 	 * SHA-256 fed with data[0..len) and not finished (sha256 is its digest):
@@ -524,7 +563,9 @@ struct pdf_normalized {
  * Check and normalize an uploaded PDF. Refuses non-PDF input (SP_ERR_PDF,
  * reason pdf_unreadable), encrypted files (SP_ERR_UNSUPPORTED, pdf_encrypted),
  * files qpdf had to repair that are signed or lack their end (SP_ERR_PDF,
- * pdf_damaged; an unsigned one with its end is repaired by the rewrite), and oversized ones
+ * pdf_damaged; an unsigned one with its end is repaired by the rewrite),
+ * unsigned dynamic XFA forms (SP_ERR_UNSUPPORTED, pdf_xfa_dynamic; a static
+ * one's XFA is dropped by the rewrite), and oversized ones
  * (SP_ERR_TOO_LARGE / SP_ERR_LIMIT). An unsigned file is rewritten with
  * object streams preserved, a deterministic /ID and no unreferenced objects,
  * so the same upload always gives the same bytes. On SP_OK *out is filled and
@@ -811,6 +852,20 @@ void pdf_dss_cleanup(struct pdf_dss *d);
 int pdf_dss_has_vri(const struct pdf_dss *d, const char hex[41]);
 /* The /VRI key of a signature: uppercase hex SHA-1 of its whole /Contents string. */
 int pdf_vri_key(const unsigned char *contents, size_t len, char out[41]) SP_WUR;
+
+/*
+ * The /Cert of signature dictionary obj gen as doc has it (ISO 32000-1
+ * Table 252, required by adbe.x509.rsa_sha1): one byte string, or an array
+ * of them with the signer's certificate first. *out (free with
+ * pdf_blobs_free) has *n entries; SP_ERR_NOT_FOUND when the dictionary has
+ * no such /Cert, SP_ERR_LIMIT beyond PDF_SIG_CERTS_MAX strings of at most
+ * PDF_SIG_CERT_MAX bytes each. Any thread.
+ */
+#define PDF_SIG_CERTS_MAX 16
+#define PDF_SIG_CERT_MAX (64 * 1024)
+int pdf_sig_cert_read(struct pdf_doc *doc, int obj, int gen, struct pdf_blob **out, size_t *n,
+		      struct sp_errinfo *ei) SP_WUR;
+void pdf_blobs_free(struct pdf_blob *b, size_t n);
 
 /* What one DSS update adds (all borrowed). */
 struct pdf_dss_add {

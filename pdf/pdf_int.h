@@ -35,6 +35,12 @@ struct pdf_doc {
 	struct form_kept *kept;
 	int form_walked;     /* info's form facts came from a walk of this document */
 	int fieldnames_kept; /* fieldnames point into kept (not freed one by one) */
+
+	/* the bytes q reads: data, or the equal bytes of a parse adopted from another
+	   buffer (pdf_parsed); and whether qpdf walked the page tree here (its page
+	   cache may have changed the tree: such a parse is not handed on) */
+	const unsigned char *qdata;
+	int pages_walked;
 };
 
 /* form_kept.c: the form read into doc's info and fieldnames (a walk of /Fields). */

@@ -3,7 +3,8 @@
  * coordinates) into widget rectangles in each page's default user space.
  *
  * Displayed coordinates: origin at the bottom-left of the visible CropBox
- * area after /Rotate, x right, y up, in points. /Rotate turns the page
+ * area after /Rotate, x right, y up, in points (a page's /UserUnit scales
+ * its user space: one unit is that many points). /Rotate turns the page
  * clockwise for display, so a displayed point (u, v) on a page whose CropBox
  * is w x h (unrotated) at (cx, cy) is, in user space:
  *   0: (cx + u, cy + v)          90: (cx + w - v, cy + u)
@@ -27,6 +28,8 @@ view_to_user(const struct pdf_page_info *pi, double u, double v, double *x, doub
 {
 	double w = pi->crop.x1 - pi->crop.x0, h = pi->crop.y1 - pi->crop.y0;
 
+	u /= pi->unit;
+	v /= pi->unit;
 	switch (pi->rotate) {
 	case 90:
 		*x = w - v;
@@ -74,6 +77,8 @@ user_to_view(const struct pdf_page_info *pi, double x, double y, double *u, doub
 		*v = y;
 		break;
 	}
+	*u *= pi->unit;
+	*v *= pi->unit;
 }
 
 static struct pdf_rect

@@ -5,7 +5,8 @@
  *
  * Everything here works on untrusted bytes, so every loop, size and depth is
  * bounded by one of the TEXT_MAX_* limits below. Nothing here keeps global
- * state: any thread may use it on objects that thread owns.
+ * state but the system CMaps (cmap_sys.c: read once, then read-only): any
+ * thread may use it on objects that thread owns.
  */
 #ifndef SP_TEXT_INT_H
 #define SP_TEXT_INT_H
@@ -87,6 +88,16 @@ struct cmap {
 	size_t ndst;
 };
 
+/*
+ * cmap_sys.c: the predefined CMap name (e.g. GBK-EUC-H; a -V name reads as
+ * its -H) of collection ro ("Adobe-GB1", "Adobe-CNS1", "Adobe-Japan1",
+ * "Adobe-Korea1"), NULL when there is none; and the collection's
+ * CID-to-Unicode table (*n entries, 0 for none; NULL when not known). Both
+ * are the process's, read-only, never freed.
+ */
+const struct cmap *cmap_sys_encoding(const char *ro, const char *name);
+const uint32_t *cmap_sys_cid_table(const char *ro, size_t *n);
+
 /* Parse a CMap stream's decoded bytes. *out is owned by the caller (cmap_free). */
 int cmap_parse(const unsigned char *p, size_t len, struct cmap **out, struct sp_errinfo *ei) SP_WUR;
 void cmap_free(struct cmap *cm);
@@ -122,14 +133,19 @@ struct font_w {
 };
 
 struct font {
-	int objid, gen;           /* cache key (0 for direct objects) */
-	uint64_t dkey;            /* direct objects: hash of the dictionary's text */
-	int composite;            /* Type0: 2-byte codes unless an embedded CMap says otherwise */
-	int unicode_codes;        /* Uni*-UCS2/UTF16 CMaps: the code is the Unicode value */
-	double wscale;            /* glyph space to text space (0.001, or FontMatrix a for Type3) */
-	double ascent, descent;   /* in text space units per unit font size */
-	struct cmap *tounicode;   /* NULL without /ToUnicode */
-	struct cmap *encoding;    /* Type0 embedded CMap, NULL otherwise */
+	int objid, gen;         /* cache key (0 for direct objects) */
+	uint64_t dkey;          /* direct objects: hash of the dictionary's text */
+	int composite;          /* Type0: 2-byte codes unless an embedded CMap says otherwise */
+	int unicode_codes;      /* Uni*-UCS2/UTF16 CMaps: the code is the Unicode value */
+	double wscale;          /* glyph space to text space (0.001, or FontMatrix a for Type3) */
+	double ascent, descent; /* in text space units per unit font size */
+	struct cmap *tounicode; /* NULL without /ToUnicode */
+	struct cmap *encoding;  /* Type0 embedded CMap, NULL otherwise */
+	const struct cmap *sysenc; /* Type0 predefined CMap (cmap_sys_encoding), NULL otherwise */
+	/* Type0 whose CIDs are its collection's (a predefined CMap, or Identity with the
+	   font not embedded): CID to Unicode when /ToUnicode says nothing (borrowed) */
+	const uint32_t *cid_uni;
+	size_t ncid_uni;
 	uint32_t simple_uni[256]; /* simple fonts: code -> Unicode (0 = unknown) */
 	double simple_w[256];     /* simple fonts: width in glyph units, < 0 = unknown */
 	double missing_w;         /* width for unknown codes (MissingWidth / DW) */

@@ -259,6 +259,13 @@ void request_problem(struct request *r, enum problem p, const char *detail);
 void request_problem_ei(struct request *r, enum problem p, const struct sp_errinfo *ei);
 
 /*
+ * The same for a service this request needed (a TSA): p's status and code,
+ * a fixed detail; ei's message, which names the service's address, goes to
+ * the log only. ei may be NULL.
+ */
+void request_problem_upstream(struct request *r, enum problem p, const struct sp_errinfo *ei);
+
+/*
  * Map an sp_err code and its error info to a problem reply (see
  * problem_map()): 4xx keep the error's message as detail and its reason as
  * code; 5xx never show internals. ei may be NULL.

@@ -94,6 +94,13 @@ void seals_review_reject_post(struct request *r);
  */
 int api_text_check(const char *field, json_t *v, struct sp_errinfo *ei) SP_WUR;
 
+/*
+ * text.c: r's Idempotency-Key header into *key (NULL when absent; owned by
+ * r). SP_ERR_INVALID, reason invalid (400), when it is not 1..128 printable
+ * ASCII characters. Loop thread.
+ */
+int api_idempotency_key(const struct request *r, const char **key, struct sp_errinfo *ei) SP_WUR;
+
 /* verification.c */
 void verification_upload_post(struct request *r);
 void verification_contract_get(struct request *r);

@@ -223,7 +223,7 @@ login_work(void *arg, struct sp_errinfo *ei)
 		goto out;
 	}
 	sp_errinfo_init(&e2);
-	if ((rc = crypto_cert_check(trust, leaf, extra, 0, &res, &e2)) != SP_OK) {
+	if ((rc = auth_cert_check(trust, leaf, extra, &res, &e2)) != SP_OK) {
 		r = refuse_cert(j, rc, &e2);
 		goto out;
 	}

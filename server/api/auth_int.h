@@ -9,9 +9,9 @@
 #include <stddef.h>
 
 #include "authn.h"
+#include "crypto.h"
 
 struct config;
-struct crypto_trust;
 
 /* Session tokens: 32 random bytes, base64url without padding (43 chars). */
 #define AUTH_TOKEN_BYTES 32
@@ -42,6 +42,16 @@ int auth_token_new(char out[AUTH_TOKEN_LEN + 1]) SP_WUR;
 
 /* Answer r 401 unauthorized with WWW-Authenticate: Bearer (and detail). */
 void auth_reply_unauthorized(struct request *r, const char *detail);
+
+/*
+ * crypto_cert_check() for a caller of the API (a login, a signature): the
+ * same outcome, but when the revocation status is unknown the message, which
+ * names the responder's URL and the address it failed to reach (perhaps the
+ * operator's internal trust.ocsp_url), is logged and the caller gets a fixed
+ * one. Worker threads (it may wait for OCSP).
+ */
+int auth_cert_check(struct crypto_trust *t, X509 *leaf, STACK_OF(X509) * extra,
+		    struct crypto_cert_result *res, struct sp_errinfo *ei) SP_WUR;
 
 /* ---- admin.c: reviewer passwords ---------------------------------------- */
 

@@ -17,6 +17,7 @@
 #include "auth_int.h"
 #include "crypto.h"
 #include "db.h"
+#include "http_int.h"
 
 static int
 is_b64url(int c)
@@ -74,6 +75,26 @@ auth_token_new(char out[AUTH_TOKEN_LEN + 1])
 	sp_b64_encode_to(raw, sizeof(raw), SP_B64_URL, out);
 	sp_wipe(raw, sizeof(raw));
 	return SP_OK;
+}
+
+int
+auth_cert_check(struct crypto_trust *t, X509 *leaf, STACK_OF(X509) * extra,
+		struct crypto_cert_result *res, struct sp_errinfo *ei)
+{
+	struct sp_errinfo e2;
+	int r;
+
+	sp_errinfo_init(&e2);
+	if ((r = crypto_cert_check(t, leaf, extra, 0, res, &e2)) != SP_OK &&
+	    strcmp(e2.reason, CRYPTO_REASON_REVOCATION_UNKNOWN) == 0) {
+		log_event(LOG_WARN, NULL, "revocation status unknown", "{s:s}", "detail", e2.msg);
+		snprintf(e2.msg, sizeof(e2.msg), "%s",
+			 "the certificate's revocation status cannot be checked right now; "
+			 "retry later");
+	}
+	if (r != SP_OK && ei != NULL && ei->code == SP_OK)
+		*ei = e2;
+	return r;
 }
 
 void

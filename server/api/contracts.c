@@ -419,6 +419,9 @@ create_db_done(void *arg, const char *text, size_t len, const struct sp_errinfo 
 	if (err->code == SP_OK && j->pdf.repaired)
 		log_event(LOG_INFO, request_id(r), "upload repaired", "{s:s}", "sha256",
 			  j->sha_hex);
+	if (err->code == SP_OK && j->pdf.xfa_removed)
+		log_event(LOG_INFO, request_id(r), "upload XFA removed", "{s:s}", "sha256",
+			  j->sha_hex);
 	if (err->code == SP_OK)
 		create_keep(j, text, len);
 	create_job_free(j);
@@ -479,7 +482,8 @@ create_step(struct request *r, const struct principal *who)
 {
 	struct create_job *j = NULL;
 	const unsigned char *body;
-	const char *key = request_header(r, "Idempotency-Key");
+	const char *key;
+	struct sp_errinfo ei;
 	size_t len;
 	int rc;
 
@@ -489,6 +493,11 @@ create_step(struct request *r, const struct principal *who)
 	}
 	if (len == 0) {
 		request_problem(r, P_EMPTY_BODY, "The request body is empty.");
+		return;
+	}
+	sp_errinfo_init(&ei);
+	if (api_idempotency_key(r, &key, &ei) != SP_OK) {
+		request_reply_error(r, ei.code, &ei);
 		return;
 	}
 	if ((j = calloc(1, sizeof(*j))) == NULL || (j->body = malloc(len)) == NULL ||

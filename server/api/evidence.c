@@ -607,10 +607,10 @@ evidence_done(void *arg, int rc, const struct sp_errinfo *ei)
 	if (rc != SP_OK) {
 		if (strncmp(ei->reason, "ts_", 3) == 0 || strncmp(ei->reason, "tsa_", 4) == 0 ||
 		    rc == SP_ERR_TIMEOUT)
-			request_problem(r,
-					rc == SP_ERR_CONFIG ? P_TSA_NOT_CONFIGURED
-							    : P_TIMESTAMP_FAILED,
-					ei->msg);
+			request_problem_upstream(r,
+						 rc == SP_ERR_CONFIG ? P_TSA_NOT_CONFIGURED
+								     : P_TIMESTAMP_FAILED,
+						 ei);
 		else if (strcmp(ei->reason, "font_unavailable") == 0 ||
 			 strcmp(ei->reason, "evidence_not_configured") == 0)
 			request_problem_ei(r, P_UNAVAILABLE, ei);

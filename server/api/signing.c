@@ -410,10 +410,16 @@ base_open(struct prep_job *j, const uint8_t *data, size_t dlen, const struct doc
 	if (blob_cache_get(j->reads, fkey, &form, &flen) != SP_OK)
 		form = NULL;
 	sp_errinfo_init(&kei);
+	/* data is from's bytes: qpdf's parse of them as the last open here left it (the
+	   completion that stored them, or the last prepare), the xref chain not read again */
 	if (blob_cache_get(j->reads, key, &v, &len) == SP_OK && len > 0 &&
 	    len % (2 * sizeof(int)) == 0 &&
-	    pdf_doc_open_stored_kept(data, dlen, (const int *)(void *)v, len / (2 * sizeof(int)),
-				     form, flen, dig, pdoc, &kei) == SP_OK) {
+	    pdf_doc_open_stored_kept_from(data, dlen, (const int *)(void *)v,
+					  len / (2 * sizeof(int)), form, flen, dig,
+					  from != NULL && from->data == data && from->len == dlen
+						  ? doc_cache_parsed_take(j->docs, from)
+						  : NULL,
+					  pdoc, &kei) == SP_OK) {
 		free(v);
 		free(form);
 		return SP_OK;
@@ -531,7 +537,7 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	struct crypto_cert_result res;
 	struct pdf_doc *pdoc = NULL;
 	struct pdf_sha256 *bh = NULL;
-	const struct doc_cached *held;
+	const struct doc_cached *held = NULL;
 	enum crypto_sigalg alg;
 	STACK_OF(X509) *chain = NULL;
 	unsigned char *enc = NULL;
@@ -554,7 +560,7 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	if ((r = crypto_sigalg_for_cert(cert, &alg, ei)) != SP_OK)
 		goto out;
 	if ((r = trust_store_need(j->trust, ei)) != SP_OK ||
-	    (r = crypto_cert_check(j->trust, cert, chain, 0, &res, ei)) != SP_OK)
+	    (r = auth_cert_check(j->trust, cert, chain, &res, ei)) != SP_OK)
 		goto out;
 	if (strcmp(res.info.org_id, j->credit_code) != 0) {
 		r = sp_err_reason(ei, SP_ERR_FORBIDDEN, "certificate_not_yours",
@@ -639,6 +645,9 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	r = SP_OK;
 out:
 	crypto_cert_result_cleanup(&res);
+	/* qpdf's parse of the held revision back with it, for the next open of it here */
+	if (pdoc != NULL && held != NULL)
+		doc_cache_parsed_put(j->docs, held, pdf_doc_parsed_take(pdoc));
 	pdf_doc_free(pdoc);
 	pdf_sha256_free(bh);
 	free(enc);

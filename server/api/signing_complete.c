@@ -106,6 +106,8 @@ struct done_job {
 	   form_carry) are kept with their digest: new_doc or ltv_doc (NULL: none) */
 	struct pdf_doc *stored_doc;
 	int stored_nsigned; /* that one's signed fields (the engine's listing), -1 */
+	/* stored_doc's qpdf parse of the stored bytes, kept with them (done_stored) */
+	struct pdf_parsed *stored_parsed;
 };
 
 /*
@@ -134,6 +136,7 @@ done_job_free(struct done_job *j)
 {
 	if (j == NULL)
 		return;
+	pdf_parsed_free(j->stored_parsed); /* before the bytes it reads (j->s) */
 	free(j->sig);
 	free(j->report);
 	free(j->refs_out);
@@ -299,8 +302,15 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 
 	base_pages(j);
 	sp_errinfo_init(&pei);
-	if (j->pages != NULL && pdf_doc_open_known(ss->document, ss->orig_len, j->pages, j->npages,
-						   &j->base_doc, &pei) != SP_OK) {
+	/* the base is the revision this process holds: qpdf's parse of it as the last open
+	   here (prepare's, or the completion that stored it) left it, its xref chain not
+	   read again (compared with these bytes, a copy of the held ones) */
+	if (j->pages != NULL &&
+	    pdf_doc_open_known_from(ss->document, ss->orig_len, j->pages, j->npages,
+				    j->held != NULL && j->held->len == ss->orig_len
+					    ? doc_cache_parsed_take(j->docs, j->held)
+					    : NULL,
+				    &j->base_doc, &pei) != SP_OK) {
 		free(j->pages); /* not these bytes' after all: the tree is walked */
 		j->pages = NULL;
 	}
@@ -842,12 +852,19 @@ out:
 	j->ts_doc = NULL;
 	pdf_doc_free(j->ltv_doc);
 	j->ltv_doc = NULL;
+	/* qpdf's parse of the stored bytes (ss->document now), for the next open of them
+	   here: kept with them once PostgreSQL stored them (done_stored) */
+	if (r == SP_OK && j->docs != NULL && j->stored_doc != NULL)
+		j->stored_parsed = pdf_doc_parsed_take(j->stored_doc);
 	pdf_doc_free(j->stored_doc);
 	j->stored_doc = NULL;
 	ltv_result_cleanup(&lr);
 	free(tok);
 	free(cms);
 	pdf_doc_free(j->new_doc);
+	/* failed: the base stays the contract's newest revision, its parse back with it */
+	if (j->base_doc != NULL && j->held != NULL)
+		doc_cache_parsed_put(j->docs, j->held, pdf_doc_parsed_take(j->base_doc));
 	pdf_doc_free(j->base_doc);
 	j->new_doc = j->base_doc = NULL;
 	X509_free(cert);
@@ -939,12 +956,13 @@ done_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *er
 	/* stored: the next prepare and claim of the contract here start from these bytes,
 	   and the next completion from the report stored with them */
 	if (err->code == SP_OK) {
-		doc_cache_put_report_take(j->docs, j->s->contract_number, j->s->base_seq + 1,
+		doc_cache_put_parsed_take(j->docs, j->s->contract_number, j->s->base_seq + 1,
 					  j->s->document, j->s->document_len, j->sha_hex,
-					  j->stored_ctx, j->report);
+					  j->stored_ctx, j->report, j->stored_parsed);
 		j->s->document = NULL; /* transferred */
 		j->stored_ctx = NULL;
 		j->report = NULL;
+		j->stored_parsed = NULL;
 	}
 	done_job_free(j);
 	if (err->code != SP_OK) {
@@ -971,10 +989,10 @@ done_done(void *arg, int rc, const struct sp_errinfo *ei)
 					"certificate over to_be_signed; nothing was stored");
 		else if (strncmp(reason, "ts_", 3) == 0 || strncmp(reason, "tsa_", 4) == 0 ||
 			 rc == SP_ERR_TIMEOUT || rc == SP_ERR_UNAVAILABLE)
-			request_problem(r,
-					rc == SP_ERR_CONFIG ? P_TSA_NOT_CONFIGURED
-							    : P_TIMESTAMP_FAILED,
-					ei->msg);
+			request_problem_upstream(r,
+						 rc == SP_ERR_CONFIG ? P_TSA_NOT_CONFIGURED
+								     : P_TIMESTAMP_FAILED,
+						 ei);
 		else if (strcmp(reason, "verification_failed") == 0) {
 			/* Our own output failed our own check: an operator must look. */
 			log_event(LOG_ERROR, request_id(r), "signed revision failed verification",

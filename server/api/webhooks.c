@@ -81,7 +81,7 @@ create_step(struct request *r, const struct principal *who)
 	char secret[65];
 	json_t *doc = NULL;
 	struct sp_errinfo ei;
-	const char *url;
+	const char *url, *key;
 	int rc;
 
 	if (request_json_body(r, &doc) != SP_OK)
@@ -98,6 +98,11 @@ create_step(struct request *r, const struct principal *who)
 		request_reply_error(r, ei.code, &ei);
 		return;
 	}
+	if (api_idempotency_key(r, &key, &ei) != SP_OK) {
+		json_decref(doc);
+		request_reply_error(r, ei.code, &ei);
+		return;
+	}
 	if (RAND_bytes(raw, sizeof(raw)) != 1) {
 		json_decref(doc);
 		request_reply_error(r, SP_ERR_CRYPTO, NULL);
@@ -107,8 +112,7 @@ create_step(struct request *r, const struct principal *who)
 	auth_actor(r, who, &actor);
 	rc = SP_OK;
 	if (receiver_allowed(r, url)) /* else answered */
-		rc = db_webhook_create(request_db(r), &actor, url, secret,
-				       request_header(r, "Idempotency-Key"), on_created, r);
+		rc = db_webhook_create(request_db(r), &actor, url, secret, key, on_created, r);
 	json_decref(doc);
 	sp_wipe(raw, sizeof(raw));
 	sp_wipe(secret, sizeof(secret));

@@ -4,7 +4,10 @@
  * evhttp would otherwise answer with an HTML page or a dropped connection:
  * an oversize request line (414) or head (431), a malformed request line or
  * header line, an obsolete line folding, a NUL or bare CR, a missing or
- * repeated Host on HTTP/1.1, a bad or repeated Content-Length (400), any
+ * repeated Host on HTTP/1.1, a bad or repeated Content-Length, a repeated
+ * Authorization, Content-Type or Idempotency-Key (400: two credentials or
+ * two body types are two readings of one request, and a proxy in front may
+ * act on the other one), any
  * Transfer-Encoding (411: request smuggling needs two framings; bodies here
  * come with one Content-Length), a body over the server's largest cap (413)
  * and an HTTP version other than 1.0 and 1.1 (505). Everything else is left
@@ -84,6 +87,16 @@ request_line(struct http_framer *f, const char *s, size_t n)
 	return fail(f, P_MALFORMED_REQUEST, "The request line does not end in an HTTP version.");
 }
 
+/* Headers that carry one value: evhttp would read the first, a proxy perhaps the last. */
+static const struct {
+	const char *name;
+	const char *detail;
+} singletons[] = {
+	{ "Authorization", "More than one Authorization header." },
+	{ "Content-Type", "More than one Content-Type header." },
+	{ "Idempotency-Key", "More than one Idempotency-Key header." },
+};
+
 static int
 header_line(struct http_framer *f, const char *s, size_t n)
 {
@@ -98,6 +111,13 @@ header_line(struct http_framer *f, const char *s, size_t n)
 	for (i = 0; i < nlen; i++)
 		if (!is_tchar((unsigned char)s[i]))
 			return fail(f, P_MALFORMED_REQUEST, "A header name is not a token.");
+	for (i = 0; i < SP_ARRAY_LEN(singletons); i++)
+		if (nlen == strlen(singletons[i].name) &&
+		    strncasecmp(s, singletons[i].name, nlen) == 0) {
+			if (f->once & (1u << i))
+				return fail(f, P_MALFORMED_REQUEST, singletons[i].detail);
+			f->once |= 1u << i;
+		}
 	v = colon + 1;
 	e = s + n;
 	while (v < e && (*v == ' ' || *v == '\t'))
@@ -152,6 +172,7 @@ head_end(struct http_framer *f)
 	f->nlines = 0;
 	f->head_bytes = 0;
 	f->v11 = f->has_host = f->has_cl = f->has_te = 0;
+	f->once = 0;
 	f->cl = 0;
 	f->heads++;
 	framer_free(f); /* an idle connection keeps no line buffer */

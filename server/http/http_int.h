@@ -59,6 +59,8 @@ struct problem_map {
 	int status;         /* HTTP status */
 	const char *code;   /* stable snake_case code, static or ei->reason */
 	const char *detail; /* message safe to show, static or ei->msg */
+	/* detail when it stands for PostgreSQL's message in ei->msg (see problem.c), else NULL */
+	const char *pg_detail;
 };
 
 /*
@@ -70,6 +72,9 @@ struct problem_map {
  * strings point into ei or static storage.
  */
 void problem_map(int code, const struct sp_errinfo *ei, struct problem_map *out);
+
+/* The detail a server-side failure p shows instead of its message. */
+const char *problem_fixed_detail(enum problem p);
 
 /* The status and the code of a problem of the table (server.h). */
 int problem_status(enum problem p);
@@ -221,6 +226,7 @@ struct http_framer {
 	uint64_t body_left; /* body bytes still to pass */
 	uint64_t cl;
 	int v11, has_host, has_cl, has_te;
+	unsigned once;       /* bits of the headers framing.c allows once (singletons[]) seen */
 	unsigned long heads; /* complete heads seen */
 	enum problem bad;    /* P__COUNT while the framing is sound */
 	const char *detail;  /* static text for bad */

@@ -138,10 +138,14 @@ static const struct err_row err_rows[] = {
 };
 
 /* Fixed details of server-side failures, so internals never leak. */
-static const char *
-fixed_detail(enum problem p)
+const char *
+problem_fixed_detail(enum problem p)
 {
 	switch (p) {
+	case P_TIMESTAMP_FAILED:
+		return "The timestamp authority gave no timestamp; retry later.";
+	case P_TSA_NOT_CONFIGURED:
+		return "No timestamp authority is configured on this server.";
 	case P_BUSY:
 		return "The server is busy; retry later.";
 	case P_UNAVAILABLE:
@@ -155,6 +159,27 @@ fixed_detail(enum problem p)
 	default:
 		return "The server could not complete the request.";
 	}
+}
+
+/*
+ * PostgreSQL's own message (a data exception, a check, a foreign key, a
+ * privilege) names tables, constraints, types and encodings: a client error
+ * it caused gets one of these instead. The platform's SQL functions raise
+ * their own codes, all of class S (SP400, SA001, SE005, ...), with messages
+ * written for the caller.
+ */
+static const char *
+pg_detail(const struct sp_errinfo *ei)
+{
+	if (ei == NULL || ei->sqlstate[0] == '\0' || ei->sqlstate[0] == 'S')
+		return NULL;
+	if (strncmp(ei->sqlstate, "22", 2) == 0)
+		return "A value in the request is malformed or out of range.";
+	if (strncmp(ei->sqlstate, "23", 2) == 0)
+		return "The request breaks a rule of the stored data.";
+	if (strncmp(ei->sqlstate, "42", 2) == 0)
+		return "This change is not permitted.";
+	return "The request could not be carried out.";
 }
 
 void
@@ -182,10 +207,12 @@ problem_map(int code, const struct sp_errinfo *ei, struct problem_map *out)
 	out->status = problem_status(p);
 	out->code = problem_code(p);
 	if (!show_msg) {
-		out->detail = fixed_detail(p);
+		out->detail = problem_fixed_detail(p);
 		return;
 	}
 	out->detail = ei != NULL && ei->msg[0] != '\0' ? ei->msg : http_status_text(out->status);
+	if ((out->pg_detail = pg_detail(ei)) != NULL)
+		out->detail = out->pg_detail;
 	/*
 	 * A reason is a stable identifier chosen by the code that failed; only
 	 * client errors carry it, since for 5xx it could name an internal

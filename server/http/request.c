@@ -530,6 +530,16 @@ request_problem_ei(struct request *r, enum problem p, const struct sp_errinfo *e
 }
 
 void
+request_problem_upstream(struct request *r, enum problem p, const struct sp_errinfo *ei)
+{
+	log_event(LOG_WARN, r->id, "upstream failed", "{s:s,s:s,s:s}", "route",
+		  route_name(r->label), "problem", problem_code(p), "detail",
+		  ei != NULL && ei->msg[0] != '\0' ? ei->msg : "");
+	send_problem(r, problem_status(p), problem_code(p), problem_fixed_detail(p));
+	request_free(r);
+}
+
+void
 request_reply_error(struct request *r, int code, const struct sp_errinfo *ei)
 {
 	struct problem_map pm;
@@ -540,6 +550,9 @@ request_reply_error(struct request *r, int code, const struct sp_errinfo *ei)
 			  route_name(r->label), "error", sp_errname(code), "detail",
 			  ei && ei->msg[0] ? ei->msg : sp_strerror(code), "sqlstate",
 			  ei ? ei->sqlstate : "");
+	else if (pm.pg_detail != NULL) /* the client sees pm.detail; the operator this */
+		log_event(LOG_INFO, r->id, "database refused the request", "{s:s,s:s,s:s}", "route",
+			  route_name(r->label), "detail", ei->msg, "sqlstate", ei->sqlstate);
 	send_problem(r, pm.status, pm.code, pm.detail);
 	request_free(r);
 }
@@ -668,6 +681,51 @@ log_path_copy(char *dst, const char *src)
 	dst[i] = '\0';
 }
 
+static int
+hexval(int c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
+/*
+ * 1 when the query string, percent-decoded as request_query() decodes it, is
+ * UTF-8 without a NUL: every value a route reads is then a whole C string of
+ * text, so none is cut short at a %00 and none reaches PostgreSQL (which
+ * refuses malformed UTF-8 with its own message) as anything but text.
+ */
+static int
+query_is_text(const char *q)
+{
+	size_t n = strlen(q), len = 0, i;
+	unsigned char *b;
+	int ok = 1;
+
+	if ((b = malloc(n + 1)) == NULL)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (q[i] == '%' && i + 2 < n && hexval((unsigned char)q[i + 1]) >= 0 &&
+		    hexval((unsigned char)q[i + 2]) >= 0) {
+			b[len++] = (unsigned char)(hexval((unsigned char)q[i + 1]) * 16 +
+						   hexval((unsigned char)q[i + 2]));
+			i += 2;
+		} else {
+			b[len++] = (unsigned char)q[i];
+		}
+	}
+	for (i = 0; ok && i < len;) {
+		uint32_t cp;
+		size_t k = b[i] != 0 ? sp_utf8_next(b + i, len - i, &cp) : 0;
+
+		ok = k > 0;
+		i += k;
+	}
+	free(b);
+	return ok;
+}
+
 void
 request_dispatch(struct evhttp_request *req, void *server_arg)
 {
@@ -730,6 +788,12 @@ request_dispatch(struct evhttp_request *req, void *server_arg)
 	r->query_str = q ? strdup(q) : NULL;
 	if (r->path == NULL || (q != NULL && r->query_str == NULL)) {
 		request_reply_error(r, SP_ERR_NOMEM, NULL);
+		return;
+	}
+	if (q != NULL && !query_is_text(q)) {
+		request_problem(r, P_INVALID,
+				"The query string must be UTF-8 text without NUL bytes "
+				"(after percent-decoding).");
 		return;
 	}
 	if (r->method == 0) {

@@ -340,6 +340,23 @@ void doc_cache_put_report_take(struct doc_cache *c, int64_t number, int seq, uin
 void doc_cache_drop(struct doc_cache *c, const struct doc_cached *d);
 void doc_cache_stats(struct doc_cache *c, struct doc_cache_stats *st);
 /*
+ * qpdf's parse of d's bytes (pdf_parsed, pdf.h), kept with the entry so
+ * that the next open of them (prepare's base, the claim's base) does not
+ * read their whole xref chain again. Take lends it to one open (NULL: none
+ * here, or lent already); put gives it back or keeps one made on the
+ * entry's very bytes (a parse of other bytes, or a second one, is freed).
+ * Only an entry made with a parse (doc_cache_put_parsed_take) holds one:
+ * its bytes count in max_bytes as twice the document's. Any thread.
+ */
+struct pdf_parsed;
+struct pdf_parsed *doc_cache_parsed_take(struct doc_cache *c, const struct doc_cached *d);
+void doc_cache_parsed_put(struct doc_cache *c, const struct doc_cached *d, struct pdf_parsed *p);
+/* doc_cache_put_report_take with qpdf's parse of data (taken too; NULL: none), kept
+   with the entry when it reads those very bytes, else freed. */
+void doc_cache_put_parsed_take(struct doc_cache *c, int64_t number, int seq, uint8_t *data,
+			       size_t len, const char *sha256_hex, struct crypto_digest_ctx *ctx,
+			       char *report, struct pdf_parsed *parsed);
+/*
  * The contract of a signing session prepared in this process (id: 36
  * characters, lower case), so that its claim, which names only the session,
  * can send the held revision: noted at prepare, 0 when not known (another

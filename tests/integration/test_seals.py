@@ -442,8 +442,9 @@ class AccessRules(SealCase):
         rev = self.reviewer("alice")
         logistics_seal = self.issued(rev, self.submitted("logistics", name="物流章")["id"])
         n = self.contract("supplier")
-        # Another organization's seal, an unknown one, none (no demo seal here).
-        self.assertProblem(self.prepare("supplier", n, logistics_seal), 403, "seal_foreign")
+        # Another organization's seal is an unknown one (its existence is not
+        # told), as is a number no seal has, and none (no demo seal here).
+        self.assertProblem(self.prepare("supplier", n, logistics_seal), 422, "seal_not_found")
         self.assertProblem(self.prepare("supplier", n, "999999"), 422, "seal_not_found")
         self.assertProblem(self.prepare("supplier", n, "default"), 422, "seal_not_found")
         # Not approved yet.

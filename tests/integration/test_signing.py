@@ -1043,11 +1043,16 @@ class ExternalTSA(SigningCase):
             self.login_api(slug, alg)
         n = self.create([("supplier", 1)])
         self.act("supplier", n, "receive")
-        down = self.other("http://127.0.0.1:%d/tsa" % harness.free_port())
+        port = harness.free_port()
+        down = self.other("http://127.0.0.1:%d/tsa" % port)
         prep = self.prepared("supplier", n, "ec")
         st, _, _, doc = self.complete("supplier", prep["session"],
                                       self.token_sign("supplier", "ec", prep), server=down)
         self.assertEqual((st, doc["code"]), (502, "timestamp_failed"), doc)
+        # The signer is not told where the platform's TSA is (the log is).
+        self.assertNotIn(str(port), doc["detail"])
+        self.assertNotIn("127.0.0.1", doc["detail"])
+        self.assertIn(str(port), down.log())
         self.assertEqual(self.revisions(n), 1)
         ext = self.other(self.server.url + "/tsa")
         st, _, _, doc = self.complete("supplier", prep["session"],

@@ -403,6 +403,27 @@ class TestWorkflow(WorkflowCase):
             self.assertProblem(self.call(self.a, "GET", "/api/v1/contracts?tab=drafts&" + q),
                                400, "invalid")
 
+    def xfa_form(self, dynamic):
+        """The fixture as an XFA form (qpdf's JSON round trip), static or dynamic."""
+        path = os.path.join(self.tmp, "xfa.json")
+        subprocess.run(["qpdf", "--json-output=2", FIXTURE, path], check=True)
+        with open(path) as f:
+            j = json.load(f)
+        objs = j["qpdf"][1]
+        root = objs["obj:" + objs["trailer"]["value"]["/Root"]]["value"]
+        n = max(int(k.split()[0][4:]) for k in objs if k.startswith("obj:")) + 1
+        objs["obj:%d 0 R" % n] = {"stream": {"dict": {}, "data": base64.b64encode(
+            b"<xdp:xdp xmlns:xdp='http://ns.adobe.com/xdp/'></xdp:xdp>").decode()}}
+        root["/AcroForm"] = {"/Fields": [], "/XFA": "%d 0 R" % n}
+        if dynamic:
+            root["/NeedsRendering"] = True
+        with open(path, "w") as f:
+            json.dump(j, f)
+        out = os.path.join(self.tmp, "xfa.pdf")
+        subprocess.run(["qpdf", "--json-input", path, out], check=True)
+        with open(out, "rb") as f:
+            return f.read()
+
     def test_upload_refusals(self):
         st, _, _, d = self.create(pdf=b"hello, not a pdf")
         self.assertEqual((st, d["code"]), (422, "pdf_unreadable"), d)
@@ -421,6 +442,16 @@ class TestWorkflow(WorkflowCase):
                                 {"Content-Type": "application/pdf"})
         self.assertEqual(st, 415, d)
         self.assertEqual(self.db.query("SELECT count(*) FROM contracts"), "0")
+        # A dynamic XFA form (pages that only an XFA renderer fills) is refused; a
+        # static one is stored as a plain AcroForm, its XFA gone.
+        st, _, _, d = self.create(pdf=self.xfa_form(True))
+        self.assertEqual((st, d["code"]), (422, "pdf_xfa_dynamic"), d)
+        self.assertEqual(self.db.query("SELECT count(*) FROM contracts"), "0")
+        d = self.created(pdf=self.xfa_form(False))
+        st, _, stored, _ = self.call(self.a, "GET", "/api/v1/contracts/%s/document" % d["number"])
+        self.assertEqual(st, 200)
+        self.assertNotIn(b"/XFA", stored)
+        self.assertNotIn(b"<xdp:xdp", stored)
         # Every cross-reference offset off (a careless writer's comment after the
         # header), its end there: repaired by the upload's rewrite, stored undamaged.
         head = self.pdf.index(b"\n") + 1

@@ -6,10 +6,11 @@
  * Debian's packages (libitext5-java, libpdfbox2-java, libbcpkix-java).
  *
  *   java WorldSigner itext  IN OUT KEY.p12 PASS FIELD [certify|owner=PASSWORD|crl=FILE]
- *   java WorldSigner pdfbox IN OUT KEY.p12 PASS FIELD cades|cades-st|cades-pss|cades-nom|pkcs7
+ *   java WorldSigner pdfbox IN OUT KEY.p12 PASS FIELD cades|cades-st|cades-pss|cades-nom|pkcs7|
+ *                                                     x509|x509-256|x509-rev
  *   java WorldSigner check-itext|check-pdfbox IN
  *   java WorldSigner stamp IN OUT OWNER-PASSWORD|-
- *   java WorldSigner pdfbox-gm IN OUT KEY.pem CERT.pem
+ *   java WorldSigner pdfbox-gm IN OUT KEY.pem CERT.pem [sm2-1]
  *
  * The checks are a second and third pair of eyes besides poppler's pdfsig,
  * which cannot check a document timestamp: every signature and document
@@ -98,9 +99,9 @@ public class WorldSigner {
 			Security.addProvider(new BouncyCastleProvider());
 			System.exit((a[0].equals("check-itext") ? itextCheck(a[1]) : pdfboxCheck(a[1])) ? 0 : 1);
 		}
-		if (a.length == 5 && a[0].equals("pdfbox-gm")) {
+		if ((a.length == 5 || a.length == 6) && a[0].equals("pdfbox-gm")) {
 			Security.addProvider(new BouncyCastleProvider());
-			gmSign(a[1], a[2], a[3], a[4]);
+			gmSign(a[1], a[2], a[3], a[4], a.length == 6 && a[5].equals("sm2-1"));
 			return;
 		}
 		if (a.length == 4 && a[0].equals("stamp")) {
@@ -163,7 +164,8 @@ public class WorldSigner {
 	}
 
 	/* PDFBox with a GM/T 0010 SignedData over SM3withSM2. */
-	private static void gmSign(String in, String out, String keyPem, String certPem) throws Exception {
+	private static void gmSign(String in, String out, String keyPem, String certPem, boolean sm21)
+		throws Exception {
 		Object k;
 		try (org.bouncycastle.openssl.PEMParser pp =
 			     new org.bouncycastle.openssl.PEMParser(new java.io.FileReader(keyPem))) {
@@ -178,8 +180,10 @@ public class WorldSigner {
 		}
 		pdfboxSign(in, out, PDSignature.SUBFILTER_ADBE_PKCS7_DETACHED, "gm", true, signed -> {
 			CMSSignedDataGenerator gen = new CMSSignedDataGenerator();
-			gen.addSignerInfoGenerator(new JcaSignerInfoGeneratorBuilder(
-				new JcaDigestCalculatorProviderBuilder().setProvider("BC").build())
+			org.bouncycastle.operator.DigestCalculatorProvider dp =
+				new JcaDigestCalculatorProviderBuilder().setProvider("BC").build();
+			gen.addSignerInfoGenerator((sm21 ? new JcaSignerInfoGeneratorBuilder(dp, WorldSigner::sm21)
+							 : new JcaSignerInfoGeneratorBuilder(dp))
 				.build(new JcaContentSignerBuilder("SM3withSM2").setProvider("BC").build(gmKey), cert));
 			gen.addCertificates(new JcaCertStore(Arrays.asList(cert)));
 			CMSSignedData sd = gen.generate(new CMSProcessableByteArray(
@@ -188,6 +192,17 @@ public class WorldSigner {
 				new org.bouncycastle.asn1.ASN1ObjectIdentifier("1.2.156.10197.6.1.4.2.2"),
 				sd.toASN1Structure().getContent()).getEncoded("DER");
 		});
+	}
+
+	/*
+	 * The same SM2 signature named as many Chinese tools name it: GM/T 0006's
+	 * SM2-1 signature algorithm (1.2.156.10197.1.301.1) instead of
+	 * SM2-with-SM3 (1.2.156.10197.1.501); the digest stays SM3.
+	 */
+	private static org.bouncycastle.asn1.x509.AlgorithmIdentifier sm21(
+		org.bouncycastle.asn1.x509.AlgorithmIdentifier signer) {
+		return new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
+			new org.bouncycastle.asn1.ASN1ObjectIdentifier("1.2.156.10197.1.301.1"));
 	}
 
 	/* An unsigned incremental update: text over page 1's content. */
@@ -254,6 +269,13 @@ public class WorldSigner {
 	/* PDFBox 2: a signature (invisible), saved as an incremental update. */
 	private static void pdfboxSign(String in, String out, org.apache.pdfbox.cos.COSName subFilter, String name,
 				       boolean signDate, CmsMaker maker) throws Exception {
+		pdfboxSign(in, out, subFilter, name, signDate, null, maker);
+	}
+
+	/* The same with the dictionary's /Cert (adbe.x509.rsa_sha1), unless null. */
+	private static void pdfboxSign(String in, String out, org.apache.pdfbox.cos.COSName subFilter, String name,
+				       boolean signDate, org.apache.pdfbox.cos.COSBase cert, CmsMaker maker)
+		throws Exception {
 		try (PDDocument doc = PDDocument.load(new File(in))) {
 			PDSignature s = new PDSignature();
 			s.setFilter(PDSignature.FILTER_ADOBE_PPKLITE);
@@ -262,6 +284,8 @@ public class WorldSigner {
 			s.setReason("PDFBox countersignature");
 			if (signDate)
 				s.setSignDate(Calendar.getInstance());
+			if (cert != null)
+				s.getCOSObject().setItem(org.apache.pdfbox.cos.COSName.CERT, cert);
 			SignatureOptions o = new SignatureOptions();
 			o.setPreferredSignatureSize(16384);
 			doc.addSignature(s, content -> {
@@ -284,10 +308,41 @@ public class WorldSigner {
 
 	/* PDFBox 2 with one of the three kinds of CMS. */
 	private static void pdfbox(String in, String out, String field, String kind) throws Exception {
-		pdfboxSign(in, out,
+		if (kind.startsWith("x509"))
+			x509(in, out, field, kind);
+		else
+			pdfboxSign(in, out,
 			   kind.startsWith("cades") ? PDSignature.SUBFILTER_ETSI_CADES_DETACHED
 						    : PDSignature.SUBFILTER_ADBE_PKCS7_DETACHED,
 			   field, !kind.endsWith("-nom"), signed -> cms(signed, kind));
+	}
+
+	/*
+	 * adbe.x509.rsa_sha1 (ISO 32000-1 12.8.3.2, Acrobat's oldest kind): /Contents
+	 * is the DER OCTET STRING of a PKCS #1 v1.5 signature over the byte ranges,
+	 * /Cert the signer's certificate (x509: one string, SHA-1) or the chain, the
+	 * signer's first (x509-256: an array, SHA-256).
+	 */
+	private static void x509(String in, String out, String field, String kind) throws Exception {
+		org.apache.pdfbox.cos.COSBase cert;
+		if (kind.equals("x509")) {
+			cert = new org.apache.pdfbox.cos.COSString(chain[0].getEncoded());
+		} else {
+			/* x509-rev: the chain root first, not the signer (what must not verify) */
+			org.apache.pdfbox.cos.COSArray a = new org.apache.pdfbox.cos.COSArray();
+			for (int i = 0; i < chain.length; i++)
+				a.add(new org.apache.pdfbox.cos.COSString(
+					chain[kind.equals("x509-rev") ? chain.length - 1 - i : i].getEncoded()));
+			cert = a;
+		}
+		pdfboxSign(in, out, org.apache.pdfbox.cos.COSName.ADBE_X509_RSA_SHA1, field, true, cert,
+			   signed -> {
+				   java.security.Signature sg = java.security.Signature.getInstance(
+					   kind.equals("x509") ? "SHA1withRSA" : "SHA256withRSA");
+				   sg.initSign(key);
+				   sg.update(signed);
+				   return new org.bouncycastle.asn1.DEROctetString(sg.sign()).getEncoded();
+			   });
 	}
 
 	/* iText 5's verification of every signature and document timestamp. */

@@ -640,6 +640,66 @@ START_TEST(resolve_keeps_boxes_on_page)
 }
 END_TEST
 
+/*
+ * /UserUnit (PDF 1.6): one unit of the page's user space is that many points.
+ * Placements stay in displayed points: the seal is 42 mm on paper, its widget
+ * half as many units on a /UserUnit 2 page, the page's displayed size twice
+ * its box; a keyword's seal still centres on the text. Not a positive number
+ * up to 75,000: ignored, as viewers ignore it.
+ */
+START_TEST(user_unit_pages)
+{
+	struct tpage pg[2] = { { 0 } };
+	struct pdf_seal s = { .png = seal, .png_len = seal_len, .width_mm = 0 };
+	struct pdf_placement pl[3] = {
+		{ .mode = PDF_PLACE_NORMAL, .page = 1, .x = 300, .y = 400 },
+		{ .mode = PDF_PLACE_KEYWORD, .keyword = "Party B (seal)" },
+		{ .mode = PDF_PLACE_SEAM, .pages = "1-2", .y = 300 },
+	};
+	struct pdf_page_info pi;
+	struct pdf_widget_rect *w = NULL;
+	struct pdf_text_hit *hits = NULL;
+	struct sp_errinfo ei;
+	struct pdf_doc *doc;
+	unsigned char *d;
+	size_t n, nw, nh;
+
+	pg[0].user_unit = 2;
+	pg[0].text = "Party B (seal)";
+	pg[0].tx = 100, pg[0].ty = 300;
+	pg[1].user_unit = 2;
+	pg[1].rotate = 90;
+	d = make_pdf(pg, 2, &n);
+	doc = open_ok(d, n);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_page_info(doc, 1, &pi, &ei), SP_OK);
+	ck_assert(NEAR(pi.unit, 2) && NEAR(pi.width, 1224) && NEAR(pi.height, 1584));
+	ck_assert_msg(pdf_text_find(doc, "Party B (seal)", &hits, &nh, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_uint_eq(nh, 1);
+	ck_assert_msg(pdf_placements_resolve(doc, &s, 1, pl, 3, &w, &nw, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_uint_eq(nw, 4);
+	centre_is(&w[0], 1, 150, 200);
+	ck_assert(NEAR(w[0].rect.x1 - w[0].rect.x0, S42 / 2));
+	centre_is(&w[1], 1, (hits[0].x0 + hits[0].x1) / 2, (hits[0].y0 + hits[0].y1) / 2);
+	/* the seam at the displayed right edge: x = 612 units on page 1, y = 792 on page 2 */
+	ck_assert(NEAR(w[2].rect.x1, 612) && NEAR(w[2].rect.x0, 612 - S42 / 4));
+	ck_assert(NEAR(w[3].rect.y1, 792) && NEAR(w[3].rect.y0, 792 - S42 / 4));
+	free(w);
+	free(hits);
+	pdf_doc_free(doc);
+	free(d);
+
+	pg[0].user_unit = -1;
+	d = make_pdf(pg, 1, &n);
+	doc = open_ok(d, n);
+	ck_assert_int_eq(pdf_doc_page_info(doc, 1, &pi, &ei), SP_OK);
+	ck_assert(NEAR(pi.unit, 1) && NEAR(pi.width, 612));
+	pdf_doc_free(doc);
+	free(d);
+}
+END_TEST
+
 START_TEST(keyword_centres_on_hits)
 {
 	struct pdf_seal s = { .png = seal, .png_len = seal_len, .width_mm = 0 };
@@ -1036,6 +1096,7 @@ main(void)
 	tcase_add_test(tc, resolve_refuses_invalid);
 	tcase_add_test(tc, resolve_keeps_boxes_on_page);
 	tcase_add_test(tc, keyword_centres_on_hits);
+	tcase_add_test(tc, user_unit_pages);
 	tcase_add_test(tc, prepare_all_modes_both_xref_kinds);
 	tcase_add_test(tc, fill_fits_or_refuses);
 	tcase_add_test(tc, two_signatures_in_a_row);

@@ -377,6 +377,56 @@ START_TEST(bad_uploads_refused_with_a_reason)
 }
 END_TEST
 
+/*
+ * XFA forms: a static one (the pages hold the content) is made a plain
+ * AcroForm, its XFA stream gone with the key; a dynamic one (/NeedsRendering:
+ * pages that only an XFA renderer fills) is refused with its reason.
+ */
+START_TEST(xfa_forms)
+{
+	static const char *const xfa_objs[] = {
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [] /XFA 4 0 R /DA (/Helv 0 "
+		"Tf 0 g) >> >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+		"<< /Length 31 >>\nstream\n<xdp:xdp>XFA-TEMPLATE</xdp:xdp>\nendstream",
+	};
+	const char *objs[4];
+	struct pbuf b;
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+
+	make(&b, xfa_objs, 4);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_int_eq(n.xfa_removed, 1);
+	ck_assert_int_eq(n.pages, 1);
+	ck_assert_ptr_null(memmem(n.data, n.len, "/XFA", 4));
+	ck_assert_ptr_null(memmem(n.data, n.len, "XFA-TEMPLATE", 12));
+	ck_assert_ptr_nonnull(memmem(n.data, n.len, "/DA", 3));
+	pdf_normalized_cleanup(&n);
+
+	memcpy(objs, xfa_objs, sizeof(objs));
+	objs[0] = "<< /Type /Catalog /Pages 2 0 R /NeedsRendering true /AcroForm << /Fields [] "
+		  "/XFA 4 0 R >> >>";
+	make(&b, objs, 4);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei),
+			 SP_ERR_UNSUPPORTED);
+	ck_assert_str_eq(ei.reason, "pdf_xfa_dynamic");
+	ck_assert_ptr_null(n.data);
+
+	/* an unsigned form without XFA is not touched by this */
+	objs[0] = "<< /Type /Catalog /Pages 2 0 R /NeedsRendering true /AcroForm << /Fields [] "
+		  ">> >>";
+	make(&b, objs, 4);
+	ck_assert_int_eq(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, NULL), SP_OK);
+	ck_assert_int_eq(n.xfa_removed, 0);
+	pdf_normalized_cleanup(&n);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -391,6 +441,7 @@ main(void)
 	tcase_add_test(tc, refs_of_the_upload_are_what_a_walk_finds);
 	tcase_add_test(tc, bad_uploads_refused_with_a_reason);
 	tcase_add_test(tc, damaged_unsigned_upload_repaired);
+	tcase_add_test(tc, xfa_forms);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -338,6 +338,48 @@ START_TEST(type0_identity_tounicode)
 }
 END_TEST
 
+/*
+ * Type0 fonts with a predefined CJK CMap and no /ToUnicode, as Acrobat
+ * Distiller and older Chinese writers leave fonts they do not embed:
+ * GBK-EUC-H codes (1 or 2 bytes) through poppler-data's CMap to Adobe-GB1
+ * CIDs, and those to Unicode through its table; an Identity-H font not
+ * embedded (CIDs are the collection's); UniGB-UCS2-H, whose code is the
+ * text, now with the CID's width (/W).
+ */
+START_TEST(type0_predefined_cmaps)
+{
+	static const char *const encs[] = { "/GBK-EUC-H", "/Identity-H", "/UniGB-UCS2-H" };
+	/* 乙方（盖章）AB in each encoding: GBK; Adobe-GB1 CIDs; UCS-2 */
+	static const char *const shown[] = {
+		"<d2d2b7bda3a8b8c7d5c2a3a94142>",
+		"<1059 065A 010D 06C2 1163 010E 0022 0023>",
+		"<4E59 65B9 FF08 76D6 7AE0 FF09 0041 0042>",
+	};
+	char font[256], content[160];
+	const char *ex[2];
+	size_t k;
+
+	for (k = 0; k < 3; k++) {
+		snprintf(font, sizeof(font),
+			 "<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding %s "
+			 "/DescendantFonts [7 0 R] >>",
+			 encs[k]);
+		ex[0] = font;
+		/* A and B half width (CIDs 34, 35, and GBK-EUC-H's 846, 847); the rest DW */
+		ex[1] = "<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light "
+			"/CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> "
+			"/DW 1000 /W [34 [500 500] 846 [500 500]] >>";
+		snprintf(content, sizeof(content), "BT /F1 10 Tf 100 700 Td %s Tj ET", shown[k]);
+		struct pdf_doc *doc =
+			open_built(content, "<< /Font << /F1 6 0 R >> >>", NULL, ex, 2);
+		expect_text(doc, "乙方（盖章）AB");
+		expect_box(doc, "（盖章）", 120, 696.5, 160, 709.5);
+		expect_box(doc, "AB", 160, 696.5, 170, 709.5);
+		pdf_doc_free(doc);
+	}
+}
+END_TEST
+
 START_TEST(inline_image_and_strings)
 {
 	struct pdf_doc *doc =
@@ -564,6 +606,7 @@ suite(void)
 	tcase_add_test(tc, differences_encoding);
 	tcase_add_test(tc, standard_and_macroman);
 	tcase_add_test(tc, type0_identity_tounicode);
+	tcase_add_test(tc, type0_predefined_cmaps);
 	tcase_add_test(tc, inline_image_and_strings);
 	tcase_add_test(tc, compressed_and_split_content);
 	tcase_add_test(tc, deflate_bomb);

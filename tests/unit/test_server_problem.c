@@ -65,6 +65,36 @@ START_TEST(client_errors_show_reason_server_errors_hide_internals)
 	ck_assert_str_eq(pm.code, "internal_error");
 	ck_assert_ptr_null(strstr(pm.detail, "secret_table"));
 
+	/* PostgreSQL's own text for a client error: a fixed detail, the code kept. */
+	sp_errinfo_init(&ei);
+	sp_err_reason(&ei, SP_ERR_INVALID, "invalid",
+		      "invalid byte sequence for encoding \"UTF8\": 0xff");
+	snprintf(ei.sqlstate, sizeof(ei.sqlstate), "22021");
+	problem_map(ei.code, &ei, &pm);
+	ck_assert_int_eq(pm.status, 400);
+	ck_assert_str_eq(pm.code, "invalid");
+	ck_assert_ptr_null(strstr(pm.detail, "UTF8"));
+	ck_assert_ptr_nonnull(pm.pg_detail);
+	sp_errinfo_init(&ei);
+	sp_err_reason(&ei, SP_ERR_INVALID, "invalid",
+		      "new row for relation \"parties\" violates check constraint \"x\"");
+	snprintf(ei.sqlstate, sizeof(ei.sqlstate), "23514");
+	problem_map(ei.code, &ei, &pm);
+	ck_assert_ptr_null(strstr(pm.detail, "parties"));
+	sp_errinfo_init(&ei);
+	sp_err_reason(&ei, SP_ERR_FORBIDDEN, "forbidden", "audit events are append-only");
+	snprintf(ei.sqlstate, sizeof(ei.sqlstate), "42501");
+	problem_map(ei.code, &ei, &pm);
+	ck_assert_int_eq(pm.status, 403);
+	ck_assert_ptr_null(strstr(pm.detail, "audit"));
+	/* The platform's own SQL codes carry messages written for the caller. */
+	sp_errinfo_init(&ei);
+	sp_err_reason(&ei, SP_ERR_INVALID, "invalid", "party 91X is listed twice as signer");
+	snprintf(ei.sqlstate, sizeof(ei.sqlstate), "SP400");
+	problem_map(ei.code, &ei, &pm);
+	ck_assert_str_eq(pm.detail, "party 91X is listed twice as signer");
+	ck_assert_ptr_null(pm.pg_detail);
+
 	sp_errinfo_init(&ei);
 	sp_err(&ei, SP_ERR_UNAVAILABLE, "connect to 10.0.0.5:5432 refused");
 	problem_map(ei.code, &ei, &pm);

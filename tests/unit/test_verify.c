@@ -18,16 +18,10 @@ static size_t good_len;
 static void
 setup(void)
 {
-	const char *roots[1];
-	struct sp_errinfo ei;
 	size_t n;
 	unsigned char *base;
 
-	ck_assert_int_eq(vc_pki_make(), 0);
-	roots[0] = vc_path("ca.pem");
-	sp_errinfo_init(&ei);
-	ck_assert_msg(crypto_trust_new(roots, 1, NULL, 0, NULL, 0, NULL, &trust, &ei) == SP_OK,
-		      "%s", ei.msg);
+	ck_assert_ptr_nonnull(trust = vc_pki_trust());
 	base = vc_base(0, &n);
 	good = vc_sign(base, n, "rsa", 1, 0, &good_len);
 	free(base);
@@ -44,12 +38,9 @@ teardown(void)
 static struct crypto_verify_report *
 verify(const unsigned char *d, size_t n)
 {
-	struct crypto_verify_opts o = { .trust = trust };
-	struct crypto_verify_report *r = NULL;
-	struct sp_errinfo ei;
+	struct crypto_verify_report *r = vc_verify(trust, d, n);
 
-	sp_errinfo_init(&ei);
-	ck_assert_msg(crypto_pdf_verify(d, n, &o, &r, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_ptr_nonnull(r);
 	return r;
 }
 

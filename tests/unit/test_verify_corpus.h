@@ -87,6 +87,37 @@ vc_path(const char *name)
 	return p[i];
 }
 
+/* The PKI (vc_pki_make) and a trust of its root alone; NULL when either fails. */
+VC_FN struct crypto_trust *
+vc_pki_trust(void)
+{
+	const char *roots[1];
+	struct crypto_trust *t = NULL;
+	struct sp_errinfo ei;
+
+	if (vc_pki_make() != 0)
+		return NULL;
+	roots[0] = vc_path("ca.pem");
+	sp_errinfo_init(&ei);
+	if (crypto_trust_new(roots, 1, NULL, 0, NULL, 0, NULL, &t, &ei) != SP_OK)
+		fprintf(stderr, "vc_pki_trust: %s\n", ei.msg);
+	return t;
+}
+
+/* d verified with trust t alone; NULL (and why on stderr) when the verifier fails. */
+VC_FN struct crypto_verify_report *
+vc_verify(struct crypto_trust *t, const unsigned char *d, size_t n)
+{
+	struct crypto_verify_opts o = { .trust = t };
+	struct crypto_verify_report *r = NULL;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	if (crypto_pdf_verify(d, n, &o, &r, &ei) != SP_OK)
+		fprintf(stderr, "vc_verify: %s\n", ei.msg);
+	return r;
+}
+
 VC_FN X509 *
 vc_cert(const char *name)
 {

@@ -1,0 +1,320 @@
+/*
+ * test_pdf_parsed.c: qpdf's parse of a stored revision handed from one open
+ * of its bytes to the next (pdf_parsed, pdf/doc.c) reads exactly what a
+ * fresh read of those bytes reads, and is never used for other bytes: a
+ * copy of the same length with one byte changed, a newer revision with a
+ * hostile update, are read anew and judged as before. A parse that qpdf
+ * repaired, walked the page tree of, or read from a private copy is not
+ * handed on.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pdf_int.h"
+
+/* A one-page PDF with a classic xref table (offsets computed). */
+static unsigned char *
+base_pdf(size_t *n)
+{
+	static const char *objs[] = {
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+		"<< /Length 8 >>\nstream\n0 0 m S\n\nendstream",
+	};
+	size_t cap = 4096, off[4], i, len, x;
+	unsigned char *d = malloc(cap);
+
+	ck_assert_ptr_nonnull(d);
+	len = (size_t)snprintf((char *)d, cap, "%%PDF-1.7\n");
+	for (i = 0; i < 4; i++) {
+		off[i] = len;
+		len += (size_t)snprintf((char *)d + len, cap - len, "%zu 0 obj\n%s\nendobj\n",
+					i + 1, objs[i]);
+	}
+	x = len;
+	len += (size_t)snprintf((char *)d + len, cap - len,
+				"xref\n0 5\n0000000000 65535 f \n%010zu 00000 n \n%010zu 00000 n "
+				"\n%010zu 00000 n \n%010zu 00000 n \ntrailer\n<< /Size 5 /Root 1 0 "
+				"R >>\nstartxref\n%zu\n%%%%EOF\n",
+				off[0], off[1], off[2], off[3], x);
+	*n = len;
+	return d;
+}
+
+/* d[0..n) plus an update writing object num (body), chained with /Prev (malloc'd). */
+static unsigned char *
+update(const unsigned char *d, size_t n, int num, const char *body, int size, size_t *outn)
+{
+	struct pdf_doc *doc = NULL;
+	struct pdf_doc_info in;
+	struct sp_errinfo ei;
+	size_t cap = n + 4096, at, xref;
+	unsigned char *o = malloc(cap);
+
+	sp_errinfo_init(&ei);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(pdf_doc_open_known(d, n, NULL, 0, &doc, &ei), SP_OK);
+	pdf_doc_info_get(doc, &in);
+	pdf_doc_free(doc);
+	memcpy(o, d, n);
+	at = n;
+	xref = at + (size_t)snprintf((char *)o + at, cap - at, "%d 0 obj\n%s\nendobj\n", num, body);
+	*outn = xref +
+		(size_t)snprintf((char *)o + xref, cap - xref,
+				 "xref\n%d 1\n%010zu 00000 n \ntrailer\n<< /Size %d /Root 1 0 "
+				 "R /Prev %lld >>\nstartxref\n%zu\n%%%%EOF\n",
+				 num, at, size, in.startxref, xref);
+	return o;
+}
+
+/* object num of doc, unparsed with what it refers to resolved (malloc'd) */
+static char *
+unparse(struct pdf_doc *doc, int num)
+{
+	qpdf_oh h = qpdf_get_object_by_id(doc->q, num, 0);
+	char *s = strdup(qpdf_oh_unparse_resolved(doc->q, h));
+
+	ck_assert_ptr_nonnull(s);
+	return s;
+}
+
+/* The stored revision: the base with an update (two xref sections). */
+static unsigned char *
+stored(size_t *n)
+{
+	size_t bn;
+	unsigned char *b = base_pdf(&bn), *s;
+
+	s = update(b, bn, 5, "<< /Producer (sealpact) >>", 6, n);
+	free(b);
+	return s;
+}
+
+START_TEST(handed_on_reads_the_same)
+{
+	struct sp_errinfo ei;
+	struct pdf_doc *fresh = NULL, *first = NULL, *again = NULL;
+	struct pdf_doc_info a, b;
+	struct pdf_parsed *p;
+	const unsigned char *pd;
+	unsigned char *d, *copy;
+	size_t n, plen = 0;
+	int pages[2] = { 3, 0 }, num;
+	char *x, *y;
+
+	sp_errinfo_init(&ei);
+	d = stored(&n);
+	copy = malloc(n);
+	ck_assert_ptr_nonnull(copy);
+	memcpy(copy, d, n);
+	ck_assert_int_eq(pdf_doc_open_known(d, n, pages, 1, &fresh, &ei), SP_OK);
+	ck_assert_int_eq(pdf_doc_open_known(d, n, pages, 1, &first, &ei), SP_OK);
+	x = unparse(first, 3); /* something resolved before it is handed on */
+	free(x);
+	ck_assert_ptr_nonnull(p = pdf_doc_parsed_take(first));
+	pdf_doc_free(first);
+	pd = pdf_parsed_data(p, &plen);
+	ck_assert_ptr_eq(pd, d);
+	ck_assert_uint_eq(plen, n);
+	/* adopted by an open of an equal copy of the bytes (as completion's base) */
+	ck_assert_int_eq(pdf_doc_open_known_from(copy, n, pages, 1, p, &again, &ei), SP_OK);
+	pdf_doc_info_get(fresh, &a);
+	pdf_doc_info_get(again, &b);
+	ck_assert_int_eq(a.size, b.size);
+	ck_assert_int_eq(a.root_obj, b.root_obj);
+	ck_assert_int_eq(a.startxref, b.startxref);
+	ck_assert_int_eq(a.xref_kind, b.xref_kind);
+	ck_assert_int_eq(pdf_doc_damaged(again), 0);
+	ck_assert_int_eq(pdf_doc_page_count(again), 1);
+	for (num = 1; num <= 5; num++) {
+		x = unparse(fresh, num);
+		y = unparse(again, num);
+		ck_assert_str_eq(x, y);
+		free(x);
+		free(y);
+	}
+	/* and handed on again: it reads d, which the copy equals */
+	ck_assert_ptr_nonnull(p = pdf_doc_parsed_take(again));
+	ck_assert_ptr_eq(pdf_parsed_data(p, &plen), d);
+	pdf_doc_free(again);
+	pdf_parsed_free(p);
+	pdf_doc_free(fresh);
+	free(copy);
+	free(d);
+}
+END_TEST
+
+/*
+ * Bytes of the same length with one byte changed (a forged copy) are read
+ * anew, not through the parse of the originals.
+ */
+START_TEST(other_bytes_read_anew)
+{
+	struct sp_errinfo ei;
+	struct pdf_doc *first = NULL, *forged = NULL;
+	struct pdf_parsed *p;
+	unsigned char *d, *f, *at;
+	size_t n;
+	char *x;
+
+	sp_errinfo_init(&ei);
+	d = stored(&n);
+	f = malloc(n);
+	ck_assert_ptr_nonnull(f);
+	memcpy(f, d, n);
+	ck_assert_ptr_nonnull(at = memmem(f, n, "612 792", 7));
+	at[0] = '9'; /* the page's /MediaBox: 912 wide */
+	ck_assert_int_eq(pdf_doc_open_known(d, n, NULL, 0, &first, &ei), SP_OK);
+	x = unparse(first, 3);
+	ck_assert_ptr_nonnull(strstr(x, "612 792"));
+	free(x);
+	ck_assert_ptr_nonnull(p = pdf_doc_parsed_take(first));
+	pdf_doc_free(first);
+	ck_assert_int_eq(pdf_doc_open_known_from(f, n, NULL, 0, p, &forged, &ei), SP_OK);
+	x = unparse(forged, 3);
+	ck_assert_ptr_nonnull(strstr(x, "912 792"));
+	free(x);
+	/* its parse reads f (its own), not d */
+	ck_assert_ptr_nonnull(p = pdf_doc_parsed_take(forged));
+	{
+		size_t plen = 0;
+		ck_assert_ptr_eq(pdf_parsed_data(p, &plen), f);
+	}
+	pdf_parsed_free(p);
+	pdf_doc_free(forged);
+	/* nor for a prefix of the bytes (another length) */
+	ck_assert_int_eq(pdf_doc_open_known(d, n, NULL, 0, &first, &ei), SP_OK);
+	ck_assert_ptr_nonnull(p = pdf_doc_parsed_take(first));
+	pdf_doc_free(first);
+	{
+		size_t bn;
+		unsigned char *b = base_pdf(&bn);
+		ck_assert_int_eq(memcmp(b, d, bn), 0);
+		ck_assert_int_eq(pdf_doc_open_known_from(d, bn, NULL, 0, p, &forged, &ei), SP_OK);
+		ck_assert_int_eq(qpdf_oh_is_null(forged->q, qpdf_get_object_by_id(forged->q, 5, 0)),
+				 1);
+		pdf_doc_free(forged);
+		free(b);
+	}
+	free(f);
+	free(d);
+}
+END_TEST
+
+/*
+ * A newer revision whose update changes the page (content after a
+ * signature: a disallowed change) is diffed against the base opened from
+ * its handed-on parse exactly as against a fresh base.
+ */
+START_TEST(hostile_update_judged_as_before)
+{
+	struct sp_errinfo ei;
+	struct pdf_doc *older = NULL, *fresh_older = NULL, *newer = NULL;
+	struct pdf_revision revs[8];
+	struct pdf_diff d1, d2;
+	struct pdf_refs r1, r2;
+	struct pdf_parsed *p;
+	unsigned char *d, *h;
+	size_t n, hn, nrev = 0;
+	int pages[2] = { 3, 0 };
+
+	sp_errinfo_init(&ei);
+	d = stored(&n);
+	h = update(d, n, 3,
+		   "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+		   "/Annots [] /Rotate 90 >>",
+		   6, &hn);
+	ck_assert_int_eq(pdf_revisions_find(h, hn, revs, 8, &nrev, &ei), SP_OK);
+	ck_assert_uint_eq(nrev, 3);
+	/* the base as the completion that stored it left it, handed on */
+	ck_assert_int_eq(pdf_doc_open_known(d, n, pages, 1, &older, &ei), SP_OK);
+	ck_assert_ptr_nonnull(p = pdf_doc_parsed_take(older));
+	pdf_doc_free(older);
+	ck_assert_int_eq(pdf_doc_open_known_from(h, n, pages, 1, p, &older, &ei), SP_OK);
+	ck_assert_int_eq(pdf_doc_open_known(d, n, pages, 1, &fresh_older, &ei), SP_OK);
+	ck_assert_int_eq(pdf_doc_open_known(h, hn, NULL, 0, &newer, &ei), SP_OK);
+	ck_assert_int_eq(pdf_refs_init(older, &r1, &ei), SP_OK);
+	ck_assert_int_eq(pdf_refs_init(fresh_older, &r2, &ei), SP_OK);
+	memset(&d1, 0, sizeof(d1));
+	memset(&d2, 0, sizeof(d2));
+	ck_assert_int_eq(pdf_revision_diff(older, newer, &revs[2], &r1, &d1, &ei), SP_OK);
+	ck_assert_int_eq(pdf_revision_diff(fresh_older, newer, &revs[2], &r2, &d2, &ei), SP_OK);
+	ck_assert_uint_ge(d1.ndisallowed, 1);
+	ck_assert_uint_eq(d1.ndisallowed, d2.ndisallowed);
+	ck_assert_uint_eq(d1.nallowed, d2.nallowed);
+	ck_assert_uint_eq(d1.n, d2.n);
+	pdf_diff_cleanup(&d1);
+	pdf_diff_cleanup(&d2);
+	pdf_refs_cleanup(&r1);
+	pdf_refs_cleanup(&r2);
+	pdf_doc_free(older);
+	pdf_doc_free(fresh_older);
+	pdf_doc_free(newer);
+	free(h);
+	free(d);
+}
+END_TEST
+
+START_TEST(not_handed_on)
+{
+	struct sp_errinfo ei;
+	struct pdf_doc *doc = NULL;
+	unsigned char *d, *bad;
+	size_t n;
+
+	sp_errinfo_init(&ei);
+	d = stored(&n);
+	/* the page tree walked (qpdf's page cache may rewrite a tree) */
+	ck_assert_int_eq(pdf_doc_open_view(d, n, &doc, &ei), SP_OK);
+	ck_assert_ptr_null(pdf_doc_parsed_take(doc));
+	pdf_doc_free(doc);
+	ck_assert_int_eq(pdf_doc_open_stored(d, n, &doc, &ei), SP_OK);
+	ck_assert_ptr_null(pdf_doc_parsed_take(doc));
+	pdf_doc_free(doc);
+	/* a private copy of the bytes */
+	ck_assert_int_eq(pdf_doc_open(d, n, &doc, &ei), SP_OK);
+	ck_assert_ptr_null(pdf_doc_parsed_take(doc));
+	pdf_doc_free(doc);
+	/* repaired: a startxref that points nowhere */
+	bad = malloc(n);
+	ck_assert_ptr_nonnull(bad);
+	memcpy(bad, d, n);
+	{
+		unsigned char *s = memmem(bad + n - 40, 40, "startxref\n", 10);
+		ck_assert_ptr_nonnull(s);
+		s[10] = s[10] == '1' ? '2' : '1';
+	}
+	if (pdf_doc_open_known(bad, n, NULL, 0, &doc, &ei) == SP_OK) {
+		(void)qpdf_get_object_by_id(doc->q, 3, 0);
+		ck_assert_int_eq(pdf_doc_damaged(doc), 1);
+		ck_assert_ptr_null(pdf_doc_parsed_take(doc));
+		pdf_doc_free(doc);
+	}
+	pdf_parsed_free(NULL);
+	free(bad);
+	free(d);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("pdf_parsed");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, handed_on_reads_the_same);
+	tcase_add_test(tc, other_bytes_read_anew);
+	tcase_add_test(tc, hostile_update_judged_as_before);
+	tcase_add_test(tc, not_handed_on);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

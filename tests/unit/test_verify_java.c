@@ -1,0 +1,580 @@
+/*
+ * test_verify_java.c: the verifier on what the two Java libraries much of
+ * the world signs with write (tests/support/WorldSigner.java, Debian's iText
+ * 5, PDFBox 2 and BouncyCastle): before, between and after our signatures,
+ * certifying, in an owner-password-encrypted file, with revocation data in
+ * Adobe's signed attribute, in GM/T 0010's SM2 form, and Acrobat's oldest
+ * kind, adbe.x509.rsa_sha1. Each valid file is also checked with pdfsig,
+ * qpdf --check and, where it can, PDFBox with BouncyCastle.
+ */
+#include "test_verify_world.h"
+
+/*
+ * The Java signers (tests/support/WorldSigner.java, Debian's iText 5, PDFBox 2
+ * and BouncyCastle), compiled once per run into the PKI's directory, with
+ * PKCS#12 keys (Java reads OpenSSL 3's default PBES2 files; an empty password
+ * it does not).
+ */
+#define JAVA_CP \
+	"/usr/share/java/itext5.jar:/usr/share/java/pdfbox2.jar:/usr/share/java/fontbox2.jar:" \
+	"/usr/share/java/commons-logging.jar:/usr/share/java/bcprov.jar:" \
+	"/usr/share/java/bcpkix.jar:/usr/share/java/bcutil.jar"
+
+static unsigned char *
+java_sign(const unsigned char *d, size_t n, const char *how, size_t *outn)
+{
+	const char *src = getenv("SEALPACT_SOURCE_DIR");
+
+	ck_assert_ptr_nonnull(src);
+	ck_assert_int_eq(run("cd %s && ( test -f WorldSigner.class || javac -nowarn -cp " JAVA_CP
+			     " -d . %s/tests/support/WorldSigner.java ) >>pki.log 2>&1 && "
+			     "for k in rsa ec; do test -f java_$k.p12 || openssl pkcs12 -export "
+			     "-inkey $k.key -in $k.pem -certfile ca.pem -passout pass:world "
+			     "-out java_$k.p12 >>pki.log 2>&1 || exit 1; done",
+			     vc_dir, src),
+			 0);
+	write_file(vc_path("java_in.pdf"), d, n);
+	ck_assert_msg(run("cd %s && java -cp .:" JAVA_CP " WorldSigner %s >>pki.log 2>&1", vc_dir,
+			  how) == 0,
+		      "WorldSigner %s failed: see %s", how, vc_path("pki.log"));
+	return read_file(vc_path("java_out.pdf"), outn);
+}
+
+/* PDFBox and BouncyCastle verify each of the file's nsigs signatures (WorldSigner check-pdfbox). */
+static void
+pdfbox_agrees(const char *name, size_t nsigs)
+{
+	size_t m, k = 0;
+	char *out, *p;
+
+	ck_assert_int_eq(run("cd %s && java -cp .:" JAVA_CP " WorldSigner check-pdfbox %s "
+			     ">java_check.txt 2>&1",
+			     vc_dir, name),
+			 0);
+	out = (char *)read_file(vc_path("java_check.txt"), &m);
+	for (p = out; (p = strstr(p, " verify=true")) != NULL; p++)
+		k++;
+	ck_assert_msg(k == nsigs && !strstr(out, "verify=false"), "%s: %s", name, out);
+	free(out);
+}
+
+/*
+ * iText 5 signs in append mode after ours and rewrites the catalog with
+ * /Version (the header's own) and the ESIC /Extensions: an allowed change,
+ * as pyHanko and Adobe judge it; ours again after iText's. Each signature
+ * intact, iText's CAdES with ESS and no signing-time PAdES B-B.
+ */
+START_TEST(itext_signs_between_ours)
+{
+	size_t n1, n2, n3;
+	unsigned char *one = vc_sign(base, base_len, "ec", 1, 0, &n1), *two, *three;
+	struct crypto_verify_report *r;
+
+	two = java_sign(one, n1, "itext java_in.pdf java_out.pdf java_rsa.p12 world itext1", &n2);
+	ck_assert_ptr_nonnull(memmem(two + n1, n2 - n1, "/Version", 8));
+	assert_valid(two, n2, 2, "ours_itext.pdf");
+	r = verify(two, n2);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	ck_assert_str_eq(r->sigs[0].level, "pades_b_t");
+	ck_assert_str_eq(r->sigs[1].field, "itext1");
+	ck_assert_str_eq(r->sigs[1].subfilter, "/ETSI.CAdES.detached");
+	ck_assert_str_eq(r->sigs[1].level, "pades_b");
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
+	three = vc_sign(two, n2, "rsa", 1, 0, &n3);
+	assert_valid(three, n3, 3, "ours_itext_ours.pdf");
+	pdfbox_agrees("ours_itext_ours.pdf", 3);
+	r = verify(three, n3);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	ck_assert_int_eq(r->sigs[2].verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
+	free(three);
+	free(two);
+	free(one);
+}
+END_TEST
+
+/*
+ * iText certifies (DocMDP P=2: form filling and signing), then PDFBox and
+ * we sign: the certification holds with allowed changes. Then PDFBox's three
+ * kinds of CMS, each followed by ours: ETSI.CAdES.detached with ESS and
+ * without signing-time is PAdES B-B; with BouncyCastle's default
+ * signing-time it is not PAdES (EN 319 142-1 §6.3 forbids the attribute);
+ * adbe.pkcs7.detached is the legacy kind; RSASSA-PSS is PAdES B-B and named
+ * so; without the dictionary's /M (PAdES requires it) it is not PAdES. All
+ * intact and valid.
+ */
+START_TEST(itext_certifies_pdfbox_and_ours_sign)
+{
+	static const char *const kinds[] = { "cades", "cades-st", "pkcs7", "cades-pss",
+					     "cades-nom" };
+	static const char *const levels[] = { "pades_b", "not_pades", "not_pades", "pades_b",
+					      "not_pades" };
+	/* RSASSA-PSS is named as such, not as the RSA key's PKCS #1 v1.5 */
+	static const char *const algs[] = { "ecdsa-with-SHA256", "ecdsa-with-SHA256",
+					    "ecdsa-with-SHA256", "RSASSA-PSS",
+					    "ecdsa-with-SHA256" };
+	char how[160], name[64];
+	size_t n1, n2, n3, k;
+	unsigned char *one, *two, *three;
+	struct crypto_verify_report *r;
+
+	one = java_sign(base, base_len,
+			"itext java_in.pdf java_out.pdf java_rsa.p12 world cert1 certify", &n1);
+	two = java_sign(one, n1, "pdfbox java_in.pdf java_out.pdf java_ec.p12 world pb cades", &n2);
+	three = vc_sign(two, n2, "rsa", 1, 0, &n3);
+	assert_valid(three, n3, 3, "itext_cert_pdfbox_ours.pdf");
+	pdfbox_agrees("itext_cert_pdfbox_ours.pdf", 3);
+	r = verify(three, n3);
+	ck_assert_int_eq(r->sigs[0].certifying, 2);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	ck_assert_str_eq(r->sigs[1].level, "pades_b");
+	ck_assert_str_eq(r->sigs[2].level, "pades_b_t");
+	crypto_verify_report_free(r);
+	free(three);
+	free(two);
+	free(one);
+	for (k = 0; k < 5; k++) {
+		snprintf(how, sizeof(how),
+			 "pdfbox java_in.pdf java_out.pdf java_%s.p12 world pb %s",
+			 k == 3 ? "rsa" : "ec", kinds[k]);
+		one = java_sign(base, base_len, how, &n1);
+		snprintf(name, sizeof(name), "pdfbox_%s.pdf", kinds[k]);
+		assert_valid(one, n1, 1, name);
+		r = verify(one, n1);
+		ck_assert_msg(strcmp(r->sigs[0].level, levels[k]) == 0, "%s: level %s", kinds[k],
+			      r->sigs[0].level);
+		ck_assert_str_eq(r->sigs[0].sig_alg, algs[k]);
+		ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID);
+		crypto_verify_report_free(r);
+		two = vc_sign(one, n1, "ec", 1, 0, &n2);
+		snprintf(name, sizeof(name), "pdfbox_%s_ours.pdf", kinds[k]);
+		assert_valid(two, n2, 2, name);
+		free(two);
+		free(one);
+	}
+}
+END_TEST
+/*
+ * An unsigned update whose trailer is the last one's with /Prev set and
+ * "/Encrypt" and "/ID" as given (NULL: left out), no object: d must end
+ * with a classic trailer (as iText writes in append mode).
+ */
+static unsigned char *
+trailer_update(const unsigned char *d, size_t n, const char *encrypt, const char *id, size_t *outn)
+{
+	const unsigned char *t = NULL, *p;
+	long long prev = -1;
+	int size = 0, root = 0, i;
+	char *out;
+	size_t cap = n + 512;
+
+	for (p = d; (p = memmem(p, n - (size_t)(p - d), "trailer", 7)) != NULL; p++)
+		t = p;
+	ck_assert_ptr_nonnull(t);
+	for (p = d; (p = memmem(p, n - (size_t)(p - d), "startxref", 9)) != NULL; p++)
+		ck_assert_int_eq(sscanf((const char *)p + 9, "%lld", &prev), 1);
+	p = memmem(t, n - (size_t)(t - d), "/Size", 5);
+	ck_assert(p && sscanf((const char *)p + 5, "%d", &size) == 1);
+	p = memmem(t, n - (size_t)(t - d), "/Root", 5);
+	ck_assert(p && sscanf((const char *)p + 5, "%d", &root) == 1);
+	out = malloc(cap);
+	memcpy(out, d, n);
+	i = snprintf(out + n, cap - n,
+		     "xref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size %d /Root %d 0 R /Prev %lld "
+		     "%s%s%s%s>>\nstartxref\n%zu\n%%%%EOF\n",
+		     size, root, prev, encrypt ? "/Encrypt " : "", encrypt ? encrypt : "",
+		     id ? " /ID " : "", id ? id : "", n);
+	ck_assert(i > 0 && (size_t)i < cap - n);
+	*outn = n + (size_t)i;
+	return (unsigned char *)out;
+}
+
+/*
+ * A contract protected with an owner password only (AES-128, AES-256, RC4), as
+ * the world sends them, signed twice by iText in its encryption: verified
+ * (qpdf decrypts with the empty user password), each signature intact, the
+ * first with allowed changes; then an unsigned update that writes on the
+ * page, one that drops the encryption and one that changes the first /ID
+ * (the key) are disallowed. Our writer refuses to add to an encrypted file.
+ */
+START_TEST(encrypted_signed_by_itext)
+{
+	static const char *const how[] = {
+		"--encrypt '' owner 128 --use-aes=y --", "--encrypt '' owner 256 --force-R5 --",
+		"--allow-weak-crypto --encrypt '' owner 128 --use-aes=n --"
+	};
+	size_t n0, n1, n2, n3, k;
+	unsigned char *b = qpdf_tool(base, base_len, how[_i], &n0), *one, *two, *three;
+	struct crypto_verify_report *r;
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	char enc[32];
+	const unsigned char *e;
+
+	ck_assert_ptr_nonnull(memmem(b, n0, "/Encrypt", 8));
+	one = java_sign(b, n0, "itext java_in.pdf java_out.pdf java_rsa.p12 world s1 owner=owner",
+			&n1);
+	two = java_sign(one, n1, "itext java_in.pdf java_out.pdf java_rsa.p12 world s2 owner=owner",
+			&n2);
+	assert_valid(two, n2, 2, "encrypted_itext2.pdf");
+	pdfbox_agrees("encrypted_itext2.pdf", 2);
+	r = verify(two, n2);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	ck_assert_str_eq(r->sigs[1].field, "s2");
+	ck_assert_str_eq(r->sigs[1].level, "pades_b");
+	crypto_verify_report_free(r);
+	/* our writer adds nothing to it (its update would not be encrypted) */
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open(two, n2, &doc, &ei), SP_ERR_UNSUPPORTED);
+	ck_assert_str_eq(ei.reason, "pdf_encrypted");
+	/* what a signature must not allow */
+	write_file(vc_path("enc_in.pdf"), two, n2);
+	ck_assert_int_eq(run("cd %s && java -cp .:" JAVA_CP
+			     " WorldSigner stamp enc_in.pdf enc_stamped.pdf owner >>pki.log 2>&1",
+			     vc_dir),
+			 0);
+	three = read_file(vc_path("enc_stamped.pdf"), &n3);
+	r = verify(three, n3);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[1].reasons[0], "disallowed_changes");
+	crypto_verify_report_free(r);
+	free(three);
+	e = memmem(two + n1, n2 - n1, "/Encrypt ", 9);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(sscanf((const char *)e + 9, "%31[0-9 R]", enc), 1);
+	for (k = 0; k < 2; k++) {
+		struct crypto_verify_opts o = { .trust = trust };
+		int rc;
+		three = trailer_update(two, n2, k ? enc : NULL,
+				       k ? "[<00112233445566778899AABBCCDDEEFF> <00>]" : NULL, &n3);
+		sp_errinfo_init(&ei);
+		r = NULL;
+		rc = crypto_pdf_verify(three, n3, &o, &r, &ei);
+		/* another first /ID gives R4's key check another key: nothing opens then */
+		if (rc != SP_OK) {
+			ck_assert_msg(k == 1 && _i != 1 && !strcmp(ei.reason, "pdf_encrypted"),
+				      "trailer %zu: %s", k, ei.msg);
+		} else {
+			ck_assert_uint_eq(r->nsigs, 2);
+			ck_assert_msg(r->sigs[1].verdict == CRYPTO_VERDICT_INVALID &&
+					      r->sigs[1].ndisallowed >= 1,
+				      "trailer %zu: %s", k,
+				      crypto_verdict_name(r->sigs[1].verdict));
+		}
+		crypto_verify_report_free(r);
+		free(three);
+	}
+	free(two);
+	free(one);
+	free(b);
+}
+END_TEST
+
+/*
+ * Acrobat's and iText's way to carry revocation data: inside the signature,
+ * in the adbe-revocationInfoArchival signed attribute. With revocation
+ * required and no network, a signature that carries a current CRL is valid
+ * from it (revocation_embedded), one without is indeterminate, and one whose
+ * CRL says the signer was revoked before it signed is invalid.
+ */
+START_TEST(adobe_revocation_archival)
+{
+	struct crypto_revocation_opts ro = { .require_revocation = 1 };
+	const char *roots[1] = { vc_path("ca.pem") };
+	struct crypto_trust *strict = NULL;
+	struct crypto_verify_opts o;
+	struct crypto_verify_report *r;
+	struct sp_errinfo ei;
+	unsigned char *one;
+	size_t n1, k;
+	static const char *const how[] = {
+		"itext java_in.pdf java_out.pdf java_rsa.p12 world crl1 crl=good.crl",
+		"itext java_in.pdf java_out.pdf java_rsa.p12 world nocrl",
+		"itext java_in.pdf java_out.pdf java_rsa.p12 world crl2 crl=revoked.crl",
+	};
+	static const enum crypto_verdict want[] = { CRYPTO_VERDICT_VALID,
+						    CRYPTO_VERDICT_INDETERMINATE,
+						    CRYPTO_VERDICT_INVALID };
+
+	sp_errinfo_init(&ei);
+	ck_assert(crypto_trust_new(roots, 1, NULL, 0, NULL, 0, &ro, &strict, &ei) == SP_OK);
+	/* a CRL of the root, then one after the rsa signer's revocation (openssl ca) */
+	ck_assert_int_eq(run("cd %s && ( mkdir -p ca && : >ca/index.txt && echo 01 >ca/crlnumber "
+			     "&& printf '[ca]\\ndefault_ca=c\\n[c]\\ndatabase=ca/index.txt\\n"
+			     "crlnumber=ca/crlnumber\\ndefault_md=sha256\\ndefault_crl_days=7\\n' "
+			     ">ca.cnf && openssl ca -batch -config ca.cnf -gencrl -keyfile ca.key "
+			     "-cert ca.pem -out good.pem && openssl crl -in good.pem -outform DER "
+			     "-out good.crl && openssl ca -batch -config ca.cnf -keyfile ca.key "
+			     "-cert ca.pem -revoke rsa.pem && openssl ca -batch -config ca.cnf "
+			     "-gencrl -keyfile ca.key -cert ca.pem -out revoked.pem && openssl crl "
+			     "-in revoked.pem -outform DER -out revoked.crl ) >>pki.log 2>&1",
+			     vc_dir),
+			 0);
+	for (k = 0; k < 3; k++) {
+		one = java_sign(base, base_len, how[k], &n1);
+		memset(&o, 0, sizeof(o));
+		o.trust = strict;
+		r = NULL;
+		sp_errinfo_init(&ei);
+		ck_assert_msg(crypto_pdf_verify(one, n1, &o, &r, &ei) == SP_OK, "%s", ei.msg);
+		ck_assert_uint_eq(r->nsigs, 1);
+		ck_assert_msg(r->sigs[0].verdict == want[k], "%s: %s %s", how[k],
+			      crypto_verdict_name(r->sigs[0].verdict), r->sigs[0].message);
+		ck_assert_int_eq(r->sigs[0].rev_dss, k == 0);
+		ck_assert_uint_eq(r->sigs[0].rev_item, 0); /* not a DSS item */
+		ck_assert_str_eq(r->sigs[0].reasons[0], k == 0   ? ""
+							: k == 1 ? "revocation_unknown"
+								 : "cert_revoked");
+		crypto_verify_report_free(r);
+		free(one);
+	}
+	crypto_trust_free(strict);
+}
+END_TEST
+
+/*
+ * SM2 as Chinese tools sign with it (GM/T 0010-2012: PKCS #7 under its own
+ * content types, SM3withSM2 through BouncyCastle, adbe.pkcs7.detached,
+ * PDFBox's update): verified, and BouncyCastle agrees; a byte of the signed
+ * range changed is a digest mismatch; ours after it leaves it intact.
+ */
+START_TEST(gmt0010_sm2_signature)
+{
+	size_t n1, n2, at;
+	unsigned char *one, *two;
+	struct crypto_verify_report *r;
+
+	one = java_sign(base, base_len, "pdfbox-gm java_in.pdf java_out.pdf sm2.key sm2.pem", &n1);
+	/* the GM/T 0010 signedData type (1.2.156.10197.6.1.4.2.2) opens the /Contents */
+	ck_assert_ptr_nonnull(memmem(one + base_len, n1 - base_len, "/Contents <3082", 14));
+	write_file(vc_path("gm.pdf"), one, n1);
+	ck_assert_int_eq(run("qpdf --check %s >/dev/null 2>&1", vc_path("gm.pdf")), 0);
+	pdfbox_agrees("gm.pdf", 1);
+	r = verify(one, n1);
+	ck_assert_uint_eq(r->nsigs, 1);
+	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID, "%s", r->sigs[0].message);
+	ck_assert_str_eq(r->sigs[0].digest_alg, "SM3");
+	ck_assert_str_eq(r->sigs[0].sig_alg, "SM2-with-SM3");
+	ck_assert_str_eq(r->sigs[0].level, "not_pades");
+	crypto_verify_report_free(r);
+	/* ours after it */
+	two = vc_sign(one, n1, "rsa", 1, 0, &n2);
+	r = verify(two, n2);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
+	free(two);
+	/* a byte of the signed range changed (in the header comment) */
+	at = (size_t)((unsigned char *)memchr(one, '\n', n1) - one) + 2;
+	one[at] ^= 0x01;
+	r = verify(one, n1);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[0].reasons[0], "digest_mismatch");
+	crypto_verify_report_free(r);
+	free(one);
+	/* the signature algorithm named SM2-1 (GM/T 0006), as many Chinese tools name it
+	   (BouncyCastle cannot verify it under that name: no pdfbox_agrees) */
+	one = java_sign(base, base_len, "pdfbox-gm java_in.pdf java_out.pdf sm2.key sm2.pem sm2-1",
+			&n1);
+	ck_assert_ptr_nonnull(memmem(one + base_len, n1 - base_len, "06092A811CCF5501822D01", 22));
+	r = verify(one, n1);
+	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID, "%s", r->sigs[0].message);
+	ck_assert_str_eq(r->sigs[0].sig_alg, "SM2-with-SM3");
+	crypto_verify_report_free(r);
+	free(one);
+}
+END_TEST
+
+/*
+ * A damaged file (every cross-reference offset off, as careless writers leave
+ * them) that PDFBox signs as it is: its update's /Prev names the wrong offset
+ * too, so the revisions cannot be told apart. The signature covers the whole
+ * file and checks out (pdfsig agrees): indeterminate, not invalid, with its
+ * checks reported; a byte changed is invalid. A second PDFBox signature
+ * leaves the first with later bytes nobody can account for: invalid.
+ */
+START_TEST(damaged_file_signed_by_pdfbox)
+{
+	size_t n0, n1, n2, head;
+	unsigned char *b, *one, *two;
+	struct crypto_verify_report *r;
+
+	head = (size_t)((unsigned char *)memchr(base, '\n', base_len) - base) + 1;
+	b = malloc(base_len + 19);
+	memcpy(b, base, head);
+	memcpy(b + head, "%% written by hand\n", 19);
+	memcpy(b + head + 19, base + head, base_len - head);
+	n0 = base_len + 19;
+	one = java_sign(b, n0, "pdfbox java_in.pdf java_out.pdf java_rsa.p12 world pb cades", &n1);
+	write_file(vc_path("damaged_pdfbox.pdf"), one, n1);
+	ck_assert_int_eq(run("cd %s && pdfsig damaged_pdfbox.pdf 2>&1 | grep -q 'Signature is "
+			     "Valid'",
+			     vc_dir),
+			 0);
+	r = verify(one, n1);
+	ck_assert_uint_eq(r->nsigs, 1);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INDETERMINATE);
+	ck_assert_uint_eq(r->sigs[0].nreasons, 1);
+	ck_assert_str_eq(r->sigs[0].reasons[0], "revision_structure");
+	ck_assert_int_eq(r->sigs[0].structure_ok, 1);
+	ck_assert_int_eq(r->sigs[0].digest_ok, 1);
+	ck_assert_int_eq(r->sigs[0].signature_ok, 1);
+	ck_assert_int_eq(r->sigs[0].chain_ok, 1);
+	ck_assert_int_eq(r->verdict, CRYPTO_VERDICT_INDETERMINATE);
+	crypto_verify_report_free(r);
+
+	two = java_sign(one, n1, "pdfbox java_in.pdf java_out.pdf java_ec.p12 world pb2 cades",
+			&n2);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[0].reasons[0], "revision_structure");
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INDETERMINATE);
+	ck_assert_int_eq(r->sigs[1].signature_ok, 1);
+	ck_assert_int_eq(r->verdict, CRYPTO_VERDICT_INVALID);
+	crypto_verify_report_free(r);
+	free(two);
+
+	one[head + 3] = 'W'; /* "written" in the signed bytes */
+	r = verify(one, n1);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[0].reasons[0], "digest_mismatch");
+	crypto_verify_report_free(r);
+	free(one);
+	free(b);
+}
+END_TEST
+
+/* The offset of the only occurrence of what in d (asserted). */
+static size_t
+only_at(const unsigned char *d, size_t n, const char *what)
+{
+	const unsigned char *p = memmem(d, n, what, strlen(what));
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_null(memmem(p + 1, n - (size_t)(p - d) - 1, what, strlen(what)));
+	return (size_t)(p - d);
+}
+
+/*
+ * adbe.x509.rsa_sha1 (ISO 32000-1 §12.8.3.2), as older Acrobat and signing
+ * tools wrote it and PDFBox still can: a bare PKCS #1 signature, the
+ * certificates in the dictionary's /Cert. pdfsig cannot check this kind; we
+ * do. SHA-1 with one certificate: intact but indeterminate (weak digest);
+ * SHA-256 with the chain: valid, and still valid with allowed changes after
+ * our signature. Not PAdES. A byte changed in the signed dictionary, in the
+ * signature value, a /Cert renamed, or the chain's root listed first: invalid,
+ * each for its reason.
+ */
+START_TEST(x509_rsa_sha1)
+{
+	size_t n1, n2, at;
+	unsigned char *one, *two;
+	struct crypto_verify_report *r;
+
+	one = java_sign(base, base_len,
+			"pdfbox java_in.pdf java_out.pdf java_rsa.p12 world x1 x509", &n1);
+	r = verify(one, n1);
+	ck_assert_uint_eq(r->nsigs, 1);
+	ck_assert_str_eq(r->sigs[0].subfilter, "/adbe.x509.rsa_sha1");
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INDETERMINATE);
+	ck_assert_str_eq(r->sigs[0].reasons[0], "weak_algorithm");
+	ck_assert_uint_eq(r->sigs[0].nreasons, 1);
+	ck_assert_int_eq(r->sigs[0].digest_ok, 1);
+	ck_assert_int_eq(r->sigs[0].signature_ok, 1);
+	ck_assert_int_eq(r->sigs[0].chain_ok, 1);
+	ck_assert_str_eq(r->sigs[0].digest_alg, "SHA1");
+	ck_assert_str_eq(r->sigs[0].sig_alg, "RSA-SHA1");
+	ck_assert_str_eq(r->sigs[0].level, "not_pades");
+	ck_assert_int_eq(r->sigs[0].has_signer, 1);
+	ck_assert_ptr_nonnull(strstr(r->sigs[0].signer.subject, "rsa"));
+	crypto_verify_report_free(r);
+	free(one);
+
+	one = java_sign(base, base_len,
+			"pdfbox java_in.pdf java_out.pdf java_rsa.p12 world x1 x509-256", &n1);
+	r = verify(one, n1);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID);
+	ck_assert_str_eq(r->sigs[0].sig_alg, "RSA-SHA256");
+	ck_assert_str_eq(r->sigs[0].level, "not_pades");
+	crypto_verify_report_free(r);
+	two = vc_sign(one, n1, "ec", 1, 0, &n2);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	ck_assert_int_eq(r->verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	crypto_verify_report_free(r);
+	free(two);
+
+	/* a byte of the signed dictionary */
+	two = malloc(n1);
+	memcpy(two, one, n1);
+	two[only_at(two, n1, "PDFBox countersignature")] = 'Q';
+	r = verify(two, n1);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[0].reasons[0], "digest_mismatch");
+	crypto_verify_report_free(r);
+	/* a hex digit of the signature value, past its DER header (04 82 01 00) */
+	memcpy(two, one, n1);
+	r = verify(two, n1);
+	at = (size_t)r->sigs[0].byte_range[1] + 1 + 8 + 20;
+	crypto_verify_report_free(r);
+	two[at] = two[at] == '0' ? '1' : '0';
+	r = verify(two, n1);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[0].reasons[0], "bad_signature");
+	ck_assert_int_eq(r->sigs[0].signature_ok, 0);
+	crypto_verify_report_free(r);
+	/* no /Cert: no signer to check it with */
+	memcpy(two, one, n1);
+	memcpy(two + only_at(two, n1, "/Cert"), "/Cerx", 5);
+	r = verify(two, n1);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[0].reasons[0], "signer_cert_missing");
+	crypto_verify_report_free(r);
+	free(two);
+	free(one);
+
+	/* the root first: the signature is not the first certificate's */
+	one = java_sign(base, base_len,
+			"pdfbox java_in.pdf java_out.pdf java_rsa.p12 world x1 x509-rev", &n1);
+	r = verify(one, n1);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[0].reasons[0], "bad_signature");
+	crypto_verify_report_free(r);
+	free(one);
+}
+END_TEST
+
+static Suite *
+java_suite(void)
+{
+	Suite *s = suite_create("verify_java");
+	TCase *tc = tcase_create("java");
+
+	tcase_add_unchecked_fixture(tc, world_setup, world_teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, itext_signs_between_ours);
+	tcase_add_test(tc, itext_certifies_pdfbox_and_ours_sign);
+	tcase_add_loop_test(tc, encrypted_signed_by_itext, 0, 3);
+	tcase_add_test(tc, adobe_revocation_archival);
+	tcase_add_test(tc, gmt0010_sm2_signature);
+	tcase_add_test(tc, x509_rsa_sha1);
+	tcase_add_test(tc, damaged_file_signed_by_pdfbox);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(java_suite());
+	int nf;
+
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? 0 : 1;
+}
