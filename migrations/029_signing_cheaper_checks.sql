@@ -9,7 +9,9 @@
 --   bytes: every encoding the server runs keeps ASCII as it is, and any
 --   other character becomes bytes >= 0x80, never in the set). A regular
 --   expression (PostgreSQL's engine, even from its cache of compiled ones)
---   took about 45,000 instructions per value; these take a tenth.
+--   took about 45,000 instructions per value (callgrind); over 300,000
+--   values these take 0.45 instead of 3.5 us (audit_action) and 1.1
+--   instead of 7 us (sha256_hex) each.
 -- - A table's CHECK is read from its stored text (stringToNode), simplified
 --   and compiled again at every statement that writes the table (a domain's
 --   once per backend). Where such a CHECK lists its values in an ARRAY[...]
