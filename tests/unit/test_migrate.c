@@ -753,6 +753,152 @@ START_TEST(trails_before_028_verify_after)
 }
 END_TEST
 
+/* Link the migrations numbered before PREFIX (e.g. "029_") into tmp_dir; their count. */
+static int
+link_before(const char *prefix)
+{
+	char path[1100], to[1100];
+	struct dirent *de;
+	DIR *d = opendir(mig_dir);
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL)
+		if (strlen(de->d_name) > 4 &&
+		    strcmp(de->d_name + strlen(de->d_name) - 4, ".sql") == 0 &&
+		    strncmp(de->d_name, prefix, strlen(prefix)) < 0) {
+			snprintf(path, sizeof(path), "%s/%s", tmp_dir, de->d_name);
+			snprintf(to, sizeof(to), "%s/%s", mig_dir, de->d_name);
+			ck_assert_int_eq(symlink(to, path), 0);
+			n++;
+		}
+	closedir(d);
+	return n;
+}
+
+/* What a statement answers: ok, or its SQLSTATE and message (a connection's own function). */
+#define PROBE_FN \
+	"CREATE FUNCTION pg_temp.probe(q text) RETURNS text LANGUAGE plpgsql AS $$ BEGIN " \
+	"EXECUTE q; RETURN 'ok'; EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE || ' ' || SQLERRM; " \
+	"END $$"
+/*
+ * Strings for the three domains: fixed edge cases (empty, a capital, a
+ * digit or '_' first, a trailing newline, a non-ASCII letter, 32/33 and
+ * 64/65 characters, upper-case hex) and 6,000 generated ones in three
+ * alphabets (mostly invalid; only valid characters; hex, of 62..65).
+ */
+#define DOMAIN_VALUES \
+	"WITH v (n, s) AS (SELECT 0::bigint, NULL::text UNION ALL SELECT n, s FROM unnest(ARRAY[" \
+	"'', 'a', 'z', 'A', '0', '_', '.', 'a.', 'a_b.c', 'ab-c', 'aB', 'a b', E'a\\n', E'\\na', " \
+	"chr(233), 'a' || chr(233), 'signing.completed', repeat('a', 32), repeat('a', 33), " \
+	"repeat('a', 64), repeat('a', 65), 'a' || chr(128512), repeat('0', 64), repeat('f', 64), " \
+	"repeat('F', 64), repeat('g', 64), repeat('0', 63), repeat('0', 65), " \
+	"repeat('0', 63) || chr(233), repeat('0', 63) || E'\\n']) WITH ORDINALITY u (s, n) " \
+	"UNION ALL SELECT 100 + i, substr(translate(repeat(md5(i::text), 3), '0123456789abcdef', " \
+	"'az09_.A-' || chr(233) || ' 9bcf' || E'\\n' || 'd'), 1, i % 70) " \
+	"FROM generate_series(1, 2000) i " \
+	"UNION ALL SELECT 3000 + i, substr(translate(repeat(md5(i::text), 3), " \
+	"'0123456789abcdef', " \
+	"'abcdefz0189_.xyq'), 1, i % 70) FROM generate_series(1, 2000) i " \
+	"UNION ALL SELECT 6000 + i, substr(translate(repeat(md5(i::text), 2), " \
+	"'0123456789abcdef', " \
+	"CASE WHEN i % 2 = 0 THEN '0123456789abcdef' ELSE '0123456789abcdeF' END), 1, 62 + i % " \
+	"4) " \
+	"FROM generate_series(1, 2000) i), " \
+	"r (n, a, o, h) AS (SELECT n, " \
+	"pg_temp.probe(format('SELECT %L::audit_action', s)), " \
+	"pg_temp.probe(format('SELECT %L::audit_object_type', s)), " \
+	"pg_temp.probe(format('SELECT %L::sha256_hex', s)) FROM v) "
+/* A digest of every answer, and how many values each domain accepted. */
+#define DOMAIN_DIGEST \
+	"SELECT md5(string_agg(a || '|' || o || '|' || h, '/' ORDER BY n)) || ' ' || " \
+	"count(*) FILTER (WHERE a = 'ok') || ' ' || count(*) FILTER (WHERE o = 'ok') " \
+	"|| ' ' || count(*) FILTER (WHERE h = 'ok') FROM r"
+#define DOMAIN_ANSWERS DOMAIN_VALUES DOMAIN_DIGEST
+/* Revision 2 after the test's revision 1, with COLS and their VALUES (quotes doubled). */
+#define REVISION2(COLS, VALUES) \
+	"INSERT INTO revisions (contract_number, seq, delta, length, sha256" COLS \
+	") VALUES (" CONTRACT ", 2, ''x'', 20, repeat(''c'', 64)" VALUES ")"
+/* The table rules 029 wrote again: what a write breaking each one is told, and two that do not. */
+#define TABLE_ANSWERS \
+	"SELECT pg_temp.probe('UPDATE parties SET status = ''lost''') || '|' || " \
+	"pg_temp.probe('UPDATE parties SET role = ''boss''') || '|' || " \
+	"pg_temp.probe('INSERT INTO list_counts VALUES (1, ''all'', 0, 1)') || '|' || " \
+	"pg_temp.probe('" REVISION2( \
+		"", \
+		"") "') || '|' || " \
+		    "pg_temp.probe('" REVISION2( \
+			    ", party_id, certificate_id, archive", \
+			    ", 1, 1, true") "') || '|' || " \
+					    "pg_temp.probe('" REVISION2( \
+						    ", party_id, archive", \
+						    ", 1, false") "') || '|' || " \
+								  "pg_temp.probe('UPDATE parties " \
+								  "SET status = ''pending''') || " \
+								  "'|' || " \
+								  "pg_temp.probe('INSERT INTO " \
+								  "list_counts VALUES (1, " \
+								  "''cc'', 15, 0)') || '|' || " \
+								  "pg_temp.probe('" REVISION2( \
+									  ", archive", \
+									  ", true") "')"
+#define SIGNED_BY \
+	"23514 new row for relation \"revisions\" violates check constraint " \
+	"\"revisions_signed_by\""
+#define TABLE_REFUSALS \
+	"23514 new row for relation \"parties\" violates check constraint " \
+	"\"parties_status_check\"|23514 new row for relation \"parties\" violates check " \
+	"constraint \"parties_role_check\"|23514 new row for relation \"list_counts\" violates " \
+	"check constraint \"list_counts_tab_check\"|" SIGNED_BY "|" SIGNED_BY "|" SIGNED_BY \
+	"|ok|ok|ok"
+
+/*
+ * 029 writes the regular-expression domains without regular expressions and
+ * three table CHECKs' lists as array constants: on a database with a signed
+ * revision and an audit event, every value is accepted or refused as before,
+ * with the same SQLSTATE and message, and the stored rows still pass.
+ */
+START_TEST(checks_before_029_answer_the_same_after)
+{
+	char domains[4096];
+	int n = link_before("029_");
+	PGconn *pg;
+
+	migrate_ok(tmp_dir, n);
+	pg = connect_to(db_url);
+	schema_rows(pg);
+	q1(pg,
+	   "INSERT INTO revisions (contract_number, seq, delta, length, sha256) VALUES (" CONTRACT
+	   ", 0, '%PDF-1.7 base', 13, encode(sha256('%PDF-1.7 base'), 'hex'))");
+	q1(pg, "INSERT INTO revisions (contract_number, seq, delta, length, sha256, party_id, "
+	       "certificate_id) VALUES (" CONTRACT ", 1, ' +sig1', 19, repeat('b', 64), 1, 1)");
+	q1(pg, EVENT("2", "'Mozilla/5.0'"));
+	q1(pg, PROBE_FN);
+	snprintf(domains, sizeof(domains), "%s", q1(pg, DOMAIN_ANSWERS));
+	/* each domain accepted some of the values and refused others */
+	ck_assert_msg(strstr(domains, " 0 ") == NULL && strstr(domains, " 6031") == NULL, "%s",
+		      domains);
+	q1(pg, "BEGIN");
+	ck_assert_str_eq(q1(pg, TABLE_ANSWERS), TABLE_REFUSALS);
+	q1(pg, "ROLLBACK");
+	migrate_ok(mig_dir, count_migrations(mig_dir) - n);
+	ck_assert_str_eq(q1(pg, DOMAIN_ANSWERS), domains);
+	q1(pg, "BEGIN");
+	ck_assert_str_eq(q1(pg, TABLE_ANSWERS), TABLE_REFUSALS);
+	q1(pg, "ROLLBACK");
+	ck_assert_str_eq(q1(pg,
+			    "SELECT valid::text || ' ' || events FROM audit_chain_verify(" CONTRACT
+			    ")"),
+			 "true 1");
+	q1(pg, EVENT("2", "NULL"));
+	ck_assert_str_eq(q1(pg,
+			    "SELECT valid::text || ' ' || events FROM audit_chain_verify(" CONTRACT
+			    ")"),
+			 "true 2");
+	PQfinish(pg);
+}
+END_TEST
+
 static void *
 append_events(void *arg)
 {
@@ -826,6 +972,7 @@ main(void)
 	tcase_add_test(ts, audit_tail_deletion_detected);
 	tcase_add_test(ts, audit_concurrent_appends_stay_one_chain);
 	tcase_add_test(ts, trails_before_028_verify_after);
+	tcase_add_test(ts, checks_before_029_answer_the_same_after);
 	suite_add_tcase(s, ts);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
