@@ -50,6 +50,7 @@ const struct config_key config_keys[] = {
 	INT(server, threads, 1, 256, 2),
 	SIZE(server, max_body_bytes, KIB(1), MIB(64), MIB(1)),
 	SIZE(server, max_upload_bytes, KIB(1), GIB(1), MIB(32)),
+	SIZE(server, max_inflight_body_bytes, 0, GIB(64), 0),
 	INT(server, request_timeout_ms, 100, 600000, 30000),
 	INT(server, read_timeout_ms, 100, 600000, 20000),
 	INT(server, keepalive_idle_ms, 100, 600000, 15000),
@@ -90,6 +91,7 @@ const struct config_key config_keys[] = {
 	PATH(tsa, trust),
 
 	INT(auth, challenge_ttl_s, 10, 3600, 120),
+	INT(auth, max_challenges, 100, 10000000, 10000),
 	INT(auth, session_ttl_s, 60, 2592000, 28800),
 	INT(auth, login_max_failures, 1, 1000, 5),
 	INT(auth, login_backoff_s, 1, 86400, 30),
@@ -359,6 +361,10 @@ validate(struct config_loader *ld, struct sp_errinfo *ei)
 	if (c->server.max_upload_bytes < c->server.max_body_bytes)
 		return rule_failed(ld, "server", "max_upload_bytes", ei,
 				   "smaller than server.max_body_bytes");
+	if (c->server.max_inflight_body_bytes != 0 &&
+	    c->server.max_inflight_body_bytes < c->server.max_upload_bytes)
+		return rule_failed(ld, "server", "max_inflight_body_bytes", ei,
+				   "smaller than server.max_upload_bytes (0: 8 uploads' worth)");
 	if (c->database.url == NULL)
 		return rule_failed(ld, "database", "url", ei,
 				   "required (a libpq conninfo or postgresql:// URL; "

@@ -28,8 +28,11 @@ struct config_server {
 	int threads;             /* worker-pool threads per process, default 2 */
 	size_t max_body_bytes;   /* request body cap, default 1 MiB */
 	size_t max_upload_bytes; /* PDF upload cap, default 32 MiB */
-	int request_timeout_ms;  /* handler deadline from dispatch to reply, default 30000 */
-	int read_timeout_ms;     /* head + body of a request from its first byte, default 20000 */
+	/* request-body bytes one process holds at once (declared Content-Lengths of the
+	   requests being read or handled); 0 (default) = 8 x max_upload_bytes */
+	size_t max_inflight_body_bytes;
+	int request_timeout_ms; /* handler deadline from dispatch to reply, default 30000 */
+	int read_timeout_ms;    /* head + body of a request from its first byte, default 20000 */
 	int keepalive_idle_ms; /* connection without a request before it is closed, default 15000 */
 	size_t max_header_bytes;    /* request line + headers cap, default 8 KiB */
 	int max_connections;        /* open client connections per process, default 4096 */
@@ -81,6 +84,7 @@ struct config_tsa {
 
 struct config_auth {
 	int challenge_ttl_s;    /* login nonce lifetime, default 120 */
+	int max_challenges;     /* unexpired login challenges at once (all nodes), default 10000 */
 	int session_ttl_s;      /* bearer session lifetime, default 28800 */
 	int login_max_failures; /* reviewer password failures before the first lock, default 5 */
 	int login_backoff_s;    /* the first lock; each further one doubles it, default 30 */

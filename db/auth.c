@@ -157,21 +157,23 @@ db_auth_credential_lookup(struct db_pool *pool, const char *token_hash, int api_
 /* ---- challenges ------------------------------------------------------------------------ */
 
 int
-db_auth_challenge_create(struct db_pool *pool, const char *nonce_hash, int ttl_s, db_json_fn cb,
-			 void *arg)
+db_auth_challenge_create(struct db_pool *pool, const char *nonce_hash, int ttl_s, int max,
+			 db_json_fn cb, void *arg)
 {
-	struct db_param p[2];
-	char ttl[16];
+	struct db_param p[3];
+	char ttl[16], cap[16];
 
 	if (nonce_hash == NULL)
 		return SP_ERR_INVALID;
 	snprintf(ttl, sizeof(ttl), "%d", ttl_s);
+	snprintf(cap, sizeof(cap), "%d", max);
 	db_param_text(&p[0], nonce_hash);
 	db_param_text(&p[1], ttl);
+	db_param_text(&p[2], cap);
 	return db_json_call(pool,
 			    "SELECT jsonb_build_object('expires_at', " TS(
-				    "auth_challenge_create($1, $2::int)") ")::text",
-			    2, p, NULL, cb, arg);
+				    "auth_challenge_create($1, $2::int, $3::int)") ")::text",
+			    3, p, NULL, cb, arg);
 }
 
 /* ---- token login ----------------------------------------------------------------------- */

@@ -333,10 +333,12 @@ int db_auth_credential_lookup(struct db_pool *pool, const char *token_hash, int 
 
 /*
  * Issue a login challenge whose nonce hashes to nonce_hash, valid ttl_s
- * seconds: doc is {"expires_at"} (RFC 3339 UTC, seconds).
+ * seconds: doc is {"expires_at"} (RFC 3339 UTC, seconds). With max
+ * challenges issued in the last ttl_s already (auth.max_challenges, over all
+ * nodes) nothing is written: SP_ERR_BUSY server_busy.
  */
-int db_auth_challenge_create(struct db_pool *pool, const char *nonce_hash, int ttl_s, db_json_fn cb,
-			     void *arg) SP_WUR;
+int db_auth_challenge_create(struct db_pool *pool, const char *nonce_hash, int ttl_s, int max,
+			     db_json_fn cb, void *arg) SP_WUR;
 
 /* The checked facts of a token login (all copied by the call). */
 struct db_member_login {

@@ -78,8 +78,9 @@ auth_challenge_post(struct request *r)
 	}
 	sp_hex(md, 32, hash);
 	w->r = r;
+	/* Bounded by a global cap (031), not per address: clients behind one proxy share one. */
 	rc = db_auth_challenge_create(request_db(r), hash, request_config(r)->auth.challenge_ttl_s,
-				      on_challenge, w);
+				      request_config(r)->auth.max_challenges, on_challenge, w);
 	if (rc != SP_OK) {
 		free(w->b64);
 		free(w);

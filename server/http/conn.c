@@ -23,6 +23,12 @@
  * malformed head is answered here with problem+json and the connection
  * closed, so evhttp never parses it nor answers with its own HTML page.
  *
+ * The framer also takes each request body's declared length from the
+ * process's body budget (struct body_budget) before the body is read; a
+ * connection gives back what it holds when it closes, and a dispatched
+ * request takes its body's share along (conn_request_body) and gives it back
+ * when it is freed, however it ends.
+ *
  * Records are indexed by socket descriptor, so every lookup is O(1) and the
  * table is bounded by RLIMIT_NOFILE; per-address counts live in an
  * open-addressing table twice the connection cap, so it never fills.
@@ -174,6 +180,7 @@ rec_release_ex(struct conn_rec *c, int stale)
 		return;
 	if (!stale && c->in_cb != NULL)
 		evbuffer_remove_cb_entry(c->in, c->in_cb);
+	framer_give_back(&c->fr);
 	framer_free(&c->fr);
 	if (c->wait_ev != NULL)
 		event_free(c->wait_ev);
@@ -279,9 +286,13 @@ answer(struct conn_rec *c)
 	json_t *doc;
 
 	request_id_generate(id);
-	metrics_connection_closed(c->g->srv->metrics, CONN_CLOSED_FRAMING);
-	log_event(LOG_INFO, id, "request refused: malformed framing", "{s:i,s:s,s:s}", "status",
-		  status, "code", problem_code(p), "detail", c->fr.detail);
+	metrics_connection_closed(c->g->srv->metrics,
+				  p == P_BUSY ? CONN_REFUSED_BODIES : CONN_CLOSED_FRAMING);
+	log_event(LOG_INFO, id,
+		  p == P_BUSY ? "request refused: body budget taken"
+			      : "request refused: malformed framing",
+		  "{s:i,s:s,s:s}", "status", status, "code", problem_code(p), "detail",
+		  c->fr.detail);
 	c->state = CONN_ANSWERING;
 	event_del(c->wait_ev);
 	evtimer_del(c->timer_ev);
@@ -297,10 +308,10 @@ answer(struct conn_rec *c)
 	json_decref(doc);
 	evbuffer_add_printf(bufferevent_get_output(bev),
 			    "HTTP/1.1 %d %s\r\nContent-Type: application/problem+json\r\n"
-			    "Content-Length: %zu\r\nConnection: close\r\nX-Request-Id: %s\r\n"
+			    "Content-Length: %zu\r\nConnection: close\r\nX-Request-Id: %s\r\n%s"
 			    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n\r\n%s",
 			    status, http_status_text(status), text ? strlen(text) : 0, id,
-			    text ? text : "");
+			    status == 503 ? "Retry-After: 1\r\n" : "", text ? text : "");
 	free(text);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
@@ -442,7 +453,7 @@ admit(struct conn_guard *g, struct bufferevent *bev, int broken)
 	c->ip_slot = slot;
 	c->state = CONN_IDLE;
 	c->in = bufferevent_get_input(bev);
-	framer_init(&c->fr, g->srv->cfg->server.max_header_bytes, g->max_body);
+	framer_init(&c->fr, g->srv->cfg->server.max_header_bytes, g->max_body, &g->srv->bodies);
 	if ((c->in_cb = evbuffer_add_cb(c->in, on_input, c)) == NULL) {
 		/* Unchecked framing is not served. */
 		memset(c, 0, sizeof(*c));
@@ -555,6 +566,14 @@ conn_request_begin(struct server *srv, struct evhttp_connection *evcon, struct r
 	event_del(c->wait_ev);
 	evtimer_del(c->timer_ev);
 	return 0;
+}
+
+uint64_t
+conn_request_body(struct server *srv, struct evhttp_connection *evcon, size_t body_len)
+{
+	struct conn_rec *c = rec_of(srv, evcon);
+
+	return c != NULL ? framer_hand_over(&c->fr, body_len) : 0;
 }
 
 int

@@ -11,7 +11,9 @@
  * Transfer-Encoding (411: request smuggling needs two framings; bodies here
  * come with one Content-Length), a body over the server's largest cap (413)
  * and an HTTP version other than 1.0 and 1.1 (505). Everything else is left
- * to evhttp and the router.
+ * to evhttp and the router. It also takes each body's declared length from
+ * the process's body budget before the body is read (503 when it does not
+ * fit): see struct body_budget.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,12 +24,37 @@
 #define LINE_MIN_CAP 256
 
 void
-framer_init(struct http_framer *f, size_t max_head, uint64_t max_body)
+framer_init(struct http_framer *f, size_t max_head, uint64_t max_body, struct body_budget *budget)
 {
 	memset(f, 0, sizeof(*f));
 	f->max_head = max_head;
 	f->max_body = max_body;
+	f->budget = budget;
 	f->bad = P__COUNT;
+}
+
+void
+body_budget_give(struct body_budget *b, uint64_t n)
+{
+	b->used = n < b->used ? b->used - n : 0;
+}
+
+void
+framer_give_back(struct http_framer *f)
+{
+	if (f->budget != NULL)
+		body_budget_give(f->budget, f->held);
+	f->held = 0;
+}
+
+uint64_t
+framer_hand_over(struct http_framer *f, uint64_t n)
+{
+	/* Heads are dispatched in order, so the oldest held body is this one. */
+	if (n > f->held)
+		n = f->held;
+	f->held -= n;
+	return n;
 }
 
 void
@@ -168,6 +195,15 @@ head_end(struct http_framer *f)
 	if (f->cl > f->max_body)
 		return fail(f, P_PAYLOAD_TOO_LARGE,
 			    "The request body is larger than this server accepts.");
+	if (f->cl > 0 && f->budget != NULL) {
+		/* Refused before its body is read: the client may retry, another process may have room. */
+		if (f->cl > f->budget->cap - f->budget->used)
+			return fail(f, P_BUSY,
+				    "The server is receiving too many request bodies; retry "
+				    "later.");
+		f->budget->used += f->cl;
+		f->held += f->cl;
+	}
 	f->body_left = f->cl;
 	f->nlines = 0;
 	f->head_bytes = 0;

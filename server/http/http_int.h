@@ -174,6 +174,7 @@ enum conn_close {
 	CONN_CLOSED_IDLE,     /* no request within server.keepalive_idle_ms */
 	CONN_CLOSED_DEADLINE, /* head and body not in within server.read_timeout_ms */
 	CONN_CLOSED_FRAMING,  /* malformed request framing, answered with a problem */
+	CONN_REFUSED_BODIES,  /* server.max_inflight_body_bytes taken: 503 before the body */
 	CONN_CLOSE__COUNT
 };
 
@@ -216,11 +217,26 @@ void request_connection_closed(struct request *r);
 
 /* ---- framing.c: strict request framing ---------------------------------------------------- */
 
+/*
+ * The request-body bytes a process may hold at once
+ * (server.max_inflight_body_bytes). Bodies are read before a request is
+ * authenticated or rate-limited, so this, not the connection count, bounds
+ * what unauthenticated clients make the process hold. A request's declared
+ * Content-Length is taken when its head is complete, before a byte of its
+ * body is read, and given back when its request context is freed, or when its
+ * connection closes first. Loop thread only.
+ */
+struct body_budget {
+	uint64_t cap, used;
+};
+
 /* The framing state of one connection, fed its raw bytes in order. */
 struct http_framer {
-	size_t max_head;     /* request line + headers cap (server.max_header_bytes) */
-	uint64_t max_body;   /* largest Content-Length of any route */
-	unsigned char *line; /* the line being read; NULL between heads */
+	struct body_budget *budget; /* NULL: bodies are not counted */
+	uint64_t held;              /* taken from budget for heads not yet dispatched */
+	size_t max_head;            /* request line + headers cap (server.max_header_bytes) */
+	uint64_t max_body;          /* largest Content-Length of any route */
+	unsigned char *line;        /* the line being read; NULL between heads */
 	size_t linelen, linecap, head_bytes;
 	unsigned nlines;    /* complete lines of this head */
 	uint64_t body_left; /* body bytes still to pass */
@@ -232,12 +248,23 @@ struct http_framer {
 	const char *detail;  /* static text for bad */
 };
 
-void framer_init(struct http_framer *f, size_t max_head, uint64_t max_body);
+void framer_init(struct http_framer *f, size_t max_head, uint64_t max_body,
+		 struct body_budget *budget);
+/* Frees the line buffer; what f->held is stays taken (framer_give_back). */
 void framer_free(struct http_framer *f);
+/* Give back all f->held to the budget (the connection is gone). */
+void framer_give_back(struct http_framer *f);
+/*
+ * Move up to n bytes of f->held to the caller (a dispatched request whose
+ * body is n bytes long); returns what moved, for body_budget_give().
+ */
+uint64_t framer_hand_over(struct http_framer *f, uint64_t n);
+void body_budget_give(struct body_budget *b, uint64_t n);
 /*
  * Feed the next n bytes of the connection. Returns 0 while the framing is
  * sound, 1 once it is not: f->bad is the problem to answer (400, 411, 413,
- * 414, 431, 505) and f->detail says why; later calls return 1 at once.
+ * 414, 431, 505, or 503 when the body's length does not fit in the budget)
+ * and f->detail says why; later calls return 1 at once.
  */
 int framer_feed(struct http_framer *f, const unsigned char *p, size_t n);
 
@@ -272,6 +299,12 @@ struct bufferevent *conn_bev_new(struct event_base *base, void *srv);
  */
 int conn_request_begin(struct server *srv, struct evhttp_connection *evcon, struct request *r);
 /*
+ * The budget bytes of the body of the request of evcon just dispatched
+ * (body_len long) pass to the caller, which gives them back with
+ * body_budget_give() when the request is freed. Returns the bytes passed.
+ */
+uint64_t conn_request_body(struct server *srv, struct evhttp_connection *evcon, size_t body_len);
+/*
  * The reply of evcon's request goes out: the connection is idle again.
  * Returns 1 when the bytes that followed the request are malformed: the
  * reply must then say "Connection: close" (evhttp must not parse them).
@@ -299,7 +332,8 @@ struct server {
 	struct ssl_ctx_st *ssl_ctx;
 	struct router *router;
 	struct metrics *metrics;
-	struct conn_guard *conns; /* connection caps and slow-client deadlines */
+	struct conn_guard *conns;  /* connection caps and slow-client deadlines */
+	struct body_budget bodies; /* request-body bytes held (framing.c) */
 	struct db_pool *db;
 	struct jobs *jobs;
 	struct crypto_trust *trust; /* NULL: trust.roots is empty */

@@ -51,6 +51,7 @@ struct request {
 	int query_parsed;
 	unsigned char *body;
 	size_t body_len;
+	uint64_t budget; /* body-budget bytes this request holds (conn_request_body) */
 	struct timespec t0;
 	struct route_match match;
 };
@@ -500,6 +501,7 @@ request_free(struct request *r)
 	free(r->query_str);
 	free(r->path);
 	free(r->body);
+	body_budget_give(&srv->bodies, r->budget);
 	free(r);
 	srv->inflight--;
 	srv->last_activity_ms = server_now_ms();
@@ -761,6 +763,11 @@ request_dispatch(struct evhttp_request *req, void *server_arg)
 		r->guarded = conn_request_begin(srv, r->evcon, r) == 0;
 		if (!r->guarded)
 			evhttp_connection_set_closecb(r->evcon, on_conn_close, r);
+		else /* the body (and the copy request_body() makes) lives as long as r */
+			r->budget =
+				conn_request_body(srv, r->evcon,
+						  evbuffer_get_length(
+							  evhttp_request_get_input_buffer(req)));
 	}
 	if (evhttp_request_get_uri(req) == NULL) {
 		/*

@@ -371,6 +371,9 @@ server_serve(const struct config *cfg, int port, int listen_fd, int worker, serv
 	memset(&srv, 0, sizeof(srv));
 	sp_errinfo_init(&ei);
 	srv.cfg = cfg;
+	srv.bodies.cap = cfg->server.max_inflight_body_bytes != 0
+				 ? cfg->server.max_inflight_body_bytes
+				 : 8 * (uint64_t)cfg->server.max_upload_bytes;
 	gettimeofday(&now, NULL);
 	srv.start_time = (double)now.tv_sec + (double)now.tv_usec / 1e6;
 	signal(SIGPIPE, SIG_IGN);

@@ -3,6 +3,7 @@ connection caps (total and per address, counted in /metrics), the head-and-body
 deadline that inactivity alone does not reset, the keep-alive idle limit, TLS
 1.2 suites (AEAD with forward secrecy only), and one listener per port."""
 
+import json
 import os
 import re
 import socket
@@ -92,6 +93,116 @@ class ConnectionCaps(ServerTestCase):
         time.sleep(0.3)
         self.assertEqual(metric(self.server, "max_connections"), 1)
         self.assertEqual(healthz(self.server.port), "HTTP/1.1 200 OK")
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS for %d" % pid)
+
+
+def read_answer(sock, seconds):
+    """What the server sent on sock within seconds (until it closes), b"" if nothing."""
+    sock.settimeout(0.1)
+    data = b""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            if data.endswith(b"}"):
+                break
+            continue
+        except (ConnectionResetError, BrokenPipeError):
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+class BodyBudget(ServerTestCase):
+    """Request bodies arrive before anyone is authenticated: however many
+    clients start large uploads, the process holds at most
+    server.max_inflight_body_bytes of them; the rest are answered 503 before
+    their bodies are read, and the budget comes back when requests end."""
+    tls = False
+    MIB = 1 << 20
+    server_extra = {"server": {"max_upload_bytes": "8 MiB",
+                               "max_inflight_body_bytes": "16 MiB",
+                               "read_timeout_ms": 60000}}
+
+    def upload_head(self, length=8 << 20):
+        return (b"POST /api/v1/contracts HTTP/1.1\r\nHost: x\r\n"
+                b"Content-Type: application/pdf\r\nContent-Length: %d\r\n\r\n" % length)
+
+    def full_upload_status(self):
+        s = connect(self.server.port)
+        try:
+            s.settimeout(20)
+            s.sendall(self.upload_head() + b"%" * (8 << 20))
+            return read_answer(s, 10).split(b"\r\n", 1)[0].decode()
+        finally:
+            s.close()
+
+    def test_concurrent_uploads_are_bounded_and_the_budget_comes_back(self):
+        pid = self.server.proc.pid
+        before = rss_kib(pid)
+        held, refused = [], []
+        self.addCleanup(lambda: [s.close() for s in held + refused])
+        body = b"%" * (8 << 20)
+        for _ in range(20):
+            s = connect(self.server.port)
+            s.sendall(self.upload_head())
+            answer = read_answer(s, 0.3)
+            if answer:
+                refused.append((s, answer))
+                # A greedy client pushes its body anyway: it is not kept.
+                try:
+                    s.settimeout(2)
+                    s.sendall(body[:1 << 20])
+                except OSError:
+                    pass
+            else:
+                # All but the last byte: the request stays incomplete, the body held.
+                s.settimeout(20)
+                s.sendall(body[:-1])
+                held.append(s)
+        self.assertEqual(len(held), 2, "16 MiB admits two 8 MiB bodies at once")
+        self.assertEqual(len(refused), 18)
+        for _, answer in refused:
+            head, _, doc = answer.partition(b"\r\n\r\n")
+            self.assertTrue(head.startswith(b"HTTP/1.1 503 "), answer[:200])
+            self.assertIn(b"Content-Type: application/problem+json", head)
+            self.assertIn(b"Retry-After: 1", head)
+            self.assertEqual(json.loads(doc)["code"], "server_busy")
+        time.sleep(0.5)
+        grown = rss_kib(pid) - before
+        # Two held bodies (16 MiB) and slack; twenty would be 160 MiB.
+        self.assertLess(grown, 48 * 1024, "RSS grew %d KiB" % grown)
+        self.assertGreaterEqual(metric(self.server, "body_budget"), 18)
+        # Normal requests are served meanwhile.
+        self.assertEqual(healthz(self.server.port), "HTTP/1.1 200 OK")
+        # Clients that leave mid-body give their share back ...
+        for s in held:
+            s.close()
+        held.clear()
+        for s, _ in refused:
+            s.close()
+        refused.clear()
+        deadline = time.time() + 5
+        while True:
+            status = self.full_upload_status()
+            if not status.startswith("HTTP/1.1 503") or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        # (the body is not a multipart upload: the route's own refusal, not 503)
+        self.assertEqual(status, "HTTP/1.1 415 Unsupported Media Type")
+        # ... and so do requests that end with a reply: more than 16 MiB in turn.
+        for _ in range(3):
+            self.assertEqual(self.full_upload_status(), "HTTP/1.1 415 Unsupported Media Type")
 
 
 class SlowClients(ServerTestCase):

@@ -459,6 +459,31 @@ class LoginThrottles(IdentityCase):
                                        "FROM reviewer_credentials"), "t")
 
 
+class ChallengeCap(IdentityCase):
+    """Anyone may ask for login challenges and each is a row: at most
+    auth.max_challenges are issued per TTL window, over every client alike
+    (no per-address limit to throttle everyone behind one proxy)."""
+    auth_extra = {"max_challenges": 100}
+
+    def test_beyond_the_cap_503_writes_nothing_and_issued_ones_still_log_in(self):
+        first = api_challenge(self.server)
+        for _ in range(99):
+            api_challenge(self.server)
+        resp = self.server.request("POST", "/api/v1/auth/challenge", body={})
+        doc = self.assertProblem(resp, 503, "server_busy")
+        self.assertEqual(resp[1].get("retry-after"), "1")
+        self.assertNotIn("challenge", doc)
+        self.assertEqual(self.db.query("SELECT count(*) FROM auth_challenges"), "100")
+        # A challenge already issued still logs in.
+        crt, key = PKI.org_cert(PKI.orgs[0]["slug"], "ec")
+        st, _, _, doc = api_login(self.server, crt, key, challenge=first)
+        self.assertEqual(st, 200, doc)
+        # As challenges expire, new ones are issued again.
+        self.db.query("UPDATE auth_challenges SET created_at = now() - interval '10 minutes',"
+                      " expires_at = now() - interval '1 second'")
+        self.assertEqual(api_login(self.server, crt, key)[0], 200)
+
+
 class SessionBoundToCertificate(IdentityCase):
 
     auth_extra = {"session_ttl_s": 2592000}

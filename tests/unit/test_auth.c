@@ -202,17 +202,17 @@ START_TEST(sql_challenges_and_login)
 	db_setup();
 	ck_assert_str_eq(state_of(LOGIN(H("a"), H("b")), st), "SA001"); /* never issued */
 	ck_assert_str_eq(scalar(COUNTS), "0|0|0|0");
-	exec_ok("SELECT auth_challenge_create(" H("a") ", 60)");
+	exec_ok("SELECT auth_challenge_create(" H("a") ", 60, 1000)");
 	ck_assert_str_eq(state_of(LOGIN(H("a"), H("b")), st), "");
 	ck_assert_str_eq(scalar(COUNTS), "1|1|1|1");
 	ck_assert_str_eq(state_of(LOGIN(H("a"), H("c")), st), "SA002"); /* replayed */
-	exec_ok("SELECT auth_challenge_create(" H("d") ", 60)");
+	exec_ok("SELECT auth_challenge_create(" H("d") ", 60, 1000)");
 	exec_ok("UPDATE auth_challenges SET created_at = now() - interval '1 hour', "
 		"expires_at = now() - interval '1 second' WHERE nonce_hash = " H("d"));
 	ck_assert_str_eq(state_of(LOGIN(H("d"), H("c")), st), "SA003"); /* expired */
 	ck_assert_str_eq(scalar(COUNTS), "1|1|1|1");
 	/* A token hash already in use fails the whole call: the nonce is not consumed. */
-	exec_ok("SELECT auth_challenge_create(" H("e") ", 60)");
+	exec_ok("SELECT auth_challenge_create(" H("e") ", 60, 1000)");
 	ck_assert_str_eq(state_of(LOGIN(H("e"), H("b")), st), "23505");
 	ck_assert_str_eq(scalar("SELECT used_at IS NULL FROM auth_challenges WHERE nonce_hash = " H(
 				 "e")),
@@ -234,8 +234,41 @@ START_TEST(sql_challenges_and_login)
 			 "0");
 	/* A certificate revoked on the platform cannot log in. */
 	exec_ok("UPDATE certificates SET revoked_at = now()");
-	exec_ok("SELECT auth_challenge_create(" H("9") ", 60)");
+	exec_ok("SELECT auth_challenge_create(" H("9") ", 60, 1000)");
 	ck_assert_str_eq(state_of(LOGIN(H("9"), H("8")), st), "SA004");
+	db_teardown();
+}
+END_TEST
+
+/*
+ * Anyone may ask for challenges: at most p_max are issued per TTL window,
+ * one more is SA012 (503) and writes nothing; the cap frees as they expire,
+ * and a challenge already issued still logs in.
+ */
+START_TEST(sql_challenges_are_capped)
+{
+	char st[6];
+
+	db_setup();
+	exec_ok("SELECT auth_challenge_create(" H("1") ", 60, 3)");
+	exec_ok("SELECT auth_challenge_create(" H("2") ", 60, 3)");
+	exec_ok("SELECT auth_challenge_create(" H("3") ", 60, 3)");
+	ck_assert_str_eq(state_of("SELECT auth_challenge_create(" H("4") ", 60, 3)", st), "SA012");
+	ck_assert_str_eq(state_of("SELECT auth_challenge_create(" H("5") ", 60, 3)", st), "SA012");
+	ck_assert_str_eq(scalar("SELECT count(*) FROM auth_challenges"), "3");
+	/* a refusal takes no id: the next id follows the last challenge issued */
+	ck_assert_str_eq(scalar("SELECT last_value - min(id) FROM auth_challenges_id_seq, "
+				"auth_challenges GROUP BY last_value"),
+			 "2");
+	/* logging in with an issued challenge is not refused by the cap */
+	ck_assert_str_eq(state_of(LOGIN(H("1"), H("b")), st), "");
+	/* the oldest expires: one more may be issued, not two */
+	exec_ok("UPDATE auth_challenges SET created_at = now() - interval '1 hour', "
+		"expires_at = now() - interval '1 second' WHERE nonce_hash = " H("1"));
+	exec_ok("SELECT auth_challenge_create(" H("6") ", 60, 3)");
+	ck_assert_str_eq(state_of("SELECT auth_challenge_create(" H("7") ", 60, 3)", st), "SA012");
+	/* the used one, expired since, still says used, not unknown */
+	ck_assert_str_eq(state_of(LOGIN(H("1"), H("c")), st), "SA002");
 	db_teardown();
 }
 END_TEST
@@ -245,7 +278,7 @@ START_TEST(sql_api_keys_and_reviewers)
 	char st[6];
 
 	db_setup();
-	exec_ok("SELECT auth_challenge_create(" H("a") ", 60)");
+	exec_ok("SELECT auth_challenge_create(" H("a") ", 60, 1000)");
 	exec_ok(LOGIN(H("a"), H("b")));
 	exec_ok("SELECT api_key_create(1, 1, 'erp', 'abcd1234', " H("c") ")");
 	ck_assert_str_eq(scalar("SELECT kind || ':' || organization_id FROM "
@@ -353,7 +386,7 @@ START_TEST(sql_org_audit)
 	char st[6];
 
 	db_setup();
-	exec_ok("SELECT auth_challenge_create(" H("a") ", 60)");
+	exec_ok("SELECT auth_challenge_create(" H("a") ", 60, 1000)");
 	exec_ok(LOGIN(H("a"), H("b")));
 	exec_ok("INSERT INTO organizations (name, credit_code) VALUES ('Other', "
 		"'911100000000000017')");
@@ -413,6 +446,7 @@ auth_suite(void)
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	tcase_add_test(db, sql_challenges_and_login);
+	tcase_add_test(db, sql_challenges_are_capped);
 	tcase_add_test(db, sql_api_keys_and_reviewers);
 	tcase_add_test(db, sql_login_address_throttle);
 	tcase_add_test(db, sql_org_audit);

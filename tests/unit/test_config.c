@@ -114,6 +114,7 @@ START_TEST(defaults_without_a_file)
 	ck_assert_int_eq(cfg->server.threads, 2);
 	ck_assert_uint_eq(cfg->server.max_body_bytes, 1024 * 1024);
 	ck_assert_uint_eq(cfg->server.max_upload_bytes, 32 * 1024 * 1024);
+	ck_assert_uint_eq(cfg->server.max_inflight_body_bytes, 0); /* 8 uploads' worth */
 	ck_assert_int_eq(cfg->server.request_timeout_ms, 30000);
 	ck_assert_int_eq(cfg->server.read_timeout_ms, 20000);
 	ck_assert_int_eq(cfg->server.keepalive_idle_ms, 15000);
@@ -141,6 +142,7 @@ START_TEST(defaults_without_a_file)
 	ck_assert_str_eq(cfg->tsa.policy, "1.3.6.1.4.1.99999.1.1");
 	ck_assert_int_eq(cfg->tsa.accuracy_ms, 1000);
 	ck_assert_int_eq(cfg->auth.challenge_ttl_s, 120);
+	ck_assert_int_eq(cfg->auth.max_challenges, 10000);
 	ck_assert_int_eq(cfg->auth.session_ttl_s, 28800);
 	ck_assert_int_eq(cfg->auth.login_max_failures, 5);
 	ck_assert_int_eq(cfg->auth.login_lockout_s, 900);
@@ -483,6 +485,9 @@ START_TEST(cross_field_rules)
 		    "dotted OID");
 	expect_fail(BASE PLAIN "  max_body_bytes: 2 MiB\n  max_upload_bytes: 1 MiB\n", NULL, 6,
 		    NULL, "server.max_upload_bytes", "smaller than");
+	/* a budget that could never take one upload */
+	expect_fail(BASE PLAIN "  max_upload_bytes: 8 MiB\n  max_inflight_body_bytes: 4 MiB\n",
+		    NULL, 6, NULL, "server.max_inflight_body_bytes", "smaller than");
 	expect_fail(BASE PLAIN "trust:\n  ocsp: false\n", NULL, 0, NULL, "trust.require_revocation",
 		    "refuse every certificate");
 	expect_fail(BASE PLAIN "evidence:\n  cert: /e.crt\n", NULL, 0, NULL, "evidence.cert",

@@ -668,7 +668,7 @@ framer_run(const char *text, size_t step, enum problem *bad, unsigned long *head
 	size_t len = strlen(text), i;
 	int r = 0;
 
-	framer_init(&f, 256, 1000);
+	framer_init(&f, 256, 1000, NULL);
 	for (i = 0; i < len && r == 0; i += step)
 		r = framer_feed(&f, (const unsigned char *)text + i,
 				len - i < step ? len - i : step);
@@ -747,6 +747,47 @@ START_TEST(framer_verdicts_do_not_depend_on_how_bytes_arrive)
 }
 END_TEST
 
+/* A body's declared length is taken from the budget before it is read, and given back. */
+START_TEST(framer_body_budget_refuses_what_does_not_fit)
+{
+	static const char post[] = "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 600\r\n\r\n";
+	struct body_budget b = { 1000, 0 };
+	struct http_framer f, g;
+	uint64_t moved;
+
+	framer_init(&f, 256, 1000, &b);
+	framer_init(&g, 256, 1000, &b);
+	ck_assert_int_eq(framer_feed(&f, (const unsigned char *)post, strlen(post)), 0);
+	ck_assert_uint_eq(b.used, 600);
+	ck_assert_uint_eq(f.held, 600);
+	/* 600 more do not fit in the 400 left: 503 at the head, nothing taken */
+	ck_assert_int_eq(framer_feed(&g, (const unsigned char *)post, strlen(post)), 1);
+	ck_assert_int_eq(g.bad, P_BUSY);
+	ck_assert_int_eq(problem_status(g.bad), 503);
+	ck_assert_uint_eq(b.used, 600);
+	framer_give_back(&g);
+	ck_assert_uint_eq(b.used, 600);
+	/* the dispatched request takes its share along; the connection holds none */
+	moved = framer_hand_over(&f, 600);
+	ck_assert_uint_eq(moved, 600);
+	ck_assert_uint_eq(f.held, 0);
+	framer_give_back(&f);
+	ck_assert_uint_eq(b.used, 600);
+	body_budget_give(&b, moved);
+	ck_assert_uint_eq(b.used, 0);
+	/* a connection that closes mid-body gives back what it took */
+	framer_free(&g);
+	framer_init(&g, 256, 1000, &b);
+	ck_assert_int_eq(framer_feed(&g, (const unsigned char *)post, strlen(post)), 0);
+	ck_assert_int_eq(framer_feed(&g, (const unsigned char *)"abc", 3), 0);
+	ck_assert_uint_eq(b.used, 600);
+	framer_give_back(&g);
+	ck_assert_uint_eq(b.used, 0);
+	framer_free(&f);
+	framer_free(&g);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -758,6 +799,7 @@ main(void)
 	signal(SIGPIPE, SIG_IGN);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, framer_verdicts_do_not_depend_on_how_bytes_arrive);
+	tcase_add_test(tc, framer_body_budget_refuses_what_does_not_fit);
 	tcase_add_test(tc, json_bodies_415_400_413);
 	tcase_add_test(tc, readyz_answers_503_quickly_when_database_is_down);
 	tcase_add_test(tc, async_replies_and_client_disconnects);
