@@ -8,6 +8,7 @@
  */
 #include <check.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -386,6 +387,37 @@ START_TEST(splice_string_bytes_at_every_offset)
 }
 END_TEST
 
+/*
+ * The listed changes' numbers and allowed flags as jansson writes them:
+ * zero, one digit and the next, the extremes of an int, negative ones, a
+ * disallowed change; the count added to the base's too.
+ */
+START_TEST(splice_change_numbers_as_jansson)
+{
+	static const long long nums[] = { 0, 1, 9, 10, 99, 100, INT_MAX, INT_MIN, -1, -10 };
+	const size_t nn = sizeof(nums) / sizeof(nums[0]);
+	struct crypto_verify_report rep;
+	char *text = chain_report(3, 8);
+	size_t i, j, t;
+
+	ck_assert_int_eq(chain_rep(&rep, 4, 8), 0);
+	for (t = 0; t < nn; t++) {
+		for (i = 0; i < rep.nsigs; i++)
+			for (j = 0; j < rep.sigs[i].nchanges; j++) {
+				struct crypto_change *c = &rep.sigs[i].changes[j];
+
+				c->revision = (size_t)(nums[(t + j) % nn] & 0x7fffffff);
+				c->obj = (int)nums[(t + j + 1) % nn];
+				c->gen = (int)nums[(t + j + 2) % nn];
+				c->allowed = (int)((t + j) % 2);
+			}
+		same_merge(text, &rep, 1 << 24, 1);
+	}
+	chain_rep_free(&rep);
+	free(text);
+}
+END_TEST
+
 /* Random damage to a stored report (a byte changed, inserted or removed): the same result. */
 START_TEST(splice_damaged_texts_are_jansson)
 {
@@ -438,6 +470,7 @@ report_suite(void)
 	tcase_add_test(tm, splice_odd_shapes_are_jansson);
 	tcase_add_test(tm, splice_strings_as_jansson_writes_them);
 	tcase_add_test(tm, splice_string_bytes_at_every_offset);
+	tcase_add_test(tm, splice_change_numbers_as_jansson);
 	tcase_add_test(tm, splice_damaged_texts_are_jansson);
 	suite_add_tcase(s, tm);
 	return s;
