@@ -554,15 +554,16 @@ dict_allowed(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *const *free_key
 		    tried = 0;
 		/*
 		 * A free key is allowed whatever its value, and /Fields or /Annots
-		 * written in place as arrays that grow_by_sigs() accepts are allowed
+		 * written in place as arrays that grows_by_sigs() accepts are allowed
 		 * whether or not they are also the same: so those are settled before
-		 * same() unparses both values (/DR whole, and the two arrays again
-		 * after grows_by_sigs() read them: k items each at a contract's k-th
-		 * signing). The answer is the one same() first gave: same() has no
-		 * side effect, and two direct arrays that unparse alike read as the
-		 * same items, so grows_by_sigs() finds no new one (nothing visible
-		 * added). An indirect /Fields or /Annots is still same() by its
-		 * reference first (its object's change is classified on its own).
+		 * same() unparses both values (/DR whole; the two arrays, k items
+		 * each at a contract's k-th signing, which grows_by_sigs() reads
+		 * anyway when they differ). The answer is the one same() first gave:
+		 * same() has no side effect, and two direct arrays that unparse
+		 * alike hold the same items, so grows_by_sigs() accepts them and
+		 * finds no new one (nothing visible added). An indirect /Fields or
+		 * /Annots is still same() by its reference first (its object's
+		 * change is classified on its own).
 		 */
 		for (j = 0; free_keys[j] && !ok && k; j++)
 			ok = strcmp(free_keys[j], k) == 0;
