@@ -550,15 +550,36 @@ dict_allowed(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *const *free_key
 		const char *k = i < nk[0] ? keys[0][i] : keys[1][i - nk[0]];
 		qpdf_oh a = qpdf_oh_get_key_if_dict(qo, old, k),
 			b = qpdf_oh_get_key_if_dict(qn, nw, k);
-		int ok = 0;
-		if (!k)
-			s = 0;
-		else if (same(qo, a, qn, b))
-			ok = 1;
+		int ok = 0, grows = k && (!strcmp(k, "/Fields") || !strcmp(k, "/Annots")),
+		    tried = 0;
+		/*
+		 * A free key is allowed whatever its value, and /Fields or /Annots
+		 * written in place as arrays that grows_by_sigs() accepts are allowed
+		 * whether or not they are also the same: so those are settled before
+		 * same() unparses both values (/DR whole; the two arrays, k items
+		 * each at a contract's k-th signing, which grows_by_sigs() reads
+		 * anyway when they differ). The answer is the one same() first gave:
+		 * same() has no side effect, and two direct arrays that unparse
+		 * alike hold the same items, so grows_by_sigs() accepts them and
+		 * finds no new one (nothing visible added). An indirect /Fields or
+		 * /Annots is still same() by its reference first (its object's
+		 * change is classified on its own).
+		 */
 		for (j = 0; free_keys[j] && !ok && k; j++)
 			ok = strcmp(free_keys[j], k) == 0;
-		if (!ok && k && (!strcmp(k, "/Fields") || !strcmp(k, "/Annots")) &&
-		    grows_by_sigs(c, a, b, !strcmp(k, "/Annots"), &vis)) {
+		if (!ok && grows && !qpdf_oh_is_indirect(qo, a) && !qpdf_oh_is_indirect(qn, b) &&
+		    qpdf_oh_is_array(qo, a) && qpdf_oh_is_array(qn, b)) {
+			tried = 1;
+			if (grows_by_sigs(c, a, b, !strcmp(k, "/Annots"), &vis)) {
+				ok = 1;
+				*visible += vis;
+			}
+		}
+		if (!k)
+			s = 0;
+		else if (!ok && same(qo, a, qn, b))
+			ok = 1;
+		if (!ok && grows && !tried && grows_by_sigs(c, a, b, !strcmp(k, "/Annots"), &vis)) {
 			ok = 1;
 			*visible += vis;
 		}

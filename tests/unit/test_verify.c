@@ -1027,8 +1027,9 @@ START_TEST(fields_grow_only_by_signature_fields)
 {
 	qpdf_data q = qpdf_init();
 	qpdf_oh root, af, fields, first;
-	char *holder = NULL, *arr = NULL, *ref = NULL, *body, *grown, *variant[5];
-	const char *expect_ok[5] = { "ok", "first", "dropped", "generation", "direct" };
+	char *holder = NULL, *arr = NULL, *ref = NULL, *body, *grown, *variant[8];
+	const char *expect_ok[8] = { "ok",     "first", "dropped",    "generation",
+				     "direct", "same",  "text field", "extra items" };
 	int holder_obj, sig_obj, nums[2], i, n;
 	const char *objs[2];
 	struct crypto_verify_report *r;
@@ -1070,7 +1071,14 @@ START_TEST(fields_grow_only_by_signature_fields)
 	snprintf(buf, sizeof(buf), "%d 1 R", atoi(ref));
 	variant[3] = replaced(grown, ref, buf);
 	variant[4] = replaced(grown, ref, body);
-	for (i = 0; i < 5; i++) {
+	/* the array as it was (the holder written again), allowed; the earlier text field
+	   appended again, or a direct item after the new one, are no signature fields */
+	variant[5] = strdup(arr);
+	snprintf(buf, sizeof(buf), "%.*s %s ]", (int)(strrchr(grown, ']') - grown), grown, ref);
+	variant[6] = strdup(buf);
+	snprintf(buf, sizeof(buf), "%.*s (x) ]", (int)(strrchr(grown, ']') - grown), grown);
+	variant[7] = strdup(buf);
+	for (i = 0; i < 8; i++) {
 		char *h = replaced(holder, arr, variant[i]);
 
 		nums[0] = holder_obj;
@@ -1080,7 +1088,7 @@ START_TEST(fields_grow_only_by_signature_fields)
 		d = vc_update(good, good_len, nums, objs, 2, 0, NULL, &dn);
 		r = verify(d, dn);
 		ck_assert_uint_eq(r->nsigs, 1);
-		if (i == 0)
+		if (i == 0 || i == 5)
 			ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES,
 				      "%s: %s", expect_ok[i],
 				      crypto_verdict_name(r->sigs[0].verdict));

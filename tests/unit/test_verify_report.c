@@ -8,6 +8,7 @@
  */
 #include <check.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -350,6 +351,73 @@ START_TEST(splice_strings_as_jansson_writes_them)
 }
 END_TEST
 
+/*
+ * The scan tests plain string bytes eight at a time: any one byte at any
+ * place in a long string (every offset within a word), raw, is in the shape
+ * exactly when it is printable ASCII other than the quote and the backslash
+ * (or starts a valid UTF-8 sequence, tested with "é" and a lone 0xC3); the
+ * result is jansson's either way.
+ */
+START_TEST(splice_string_bytes_at_every_offset)
+{
+	struct crypto_verify_report rep;
+	char *text = chain_report(3, 0), *t, repl[64];
+	int c, at, plain;
+
+	ck_assert_int_eq(chain_rep(&rep, 4, 0), 0);
+	for (c = 1; c < 0x100; c++)
+		for (at = 0; at < 17; at++) {
+			/* "Signature1" -> "Signature1xxxxxxxxxxxxxxxxxxxx" with c at one place */
+			snprintf(repl, sizeof(repl), "\"Signature1%s\"", "xxxxxxxxxxxxxxxxxxxx");
+			repl[11 + at] = (char)c;
+			t = edit(text, "\"Signature1\"", repl);
+			plain = c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+			same_merge(t, &rep, 1 << 24, plain);
+			free(t);
+			if (c == 0xC3) {
+				/* a two-byte sequence (the next byte 0xA9: "é") */
+				repl[12 + at] = (char)0xA9;
+				t = edit(text, "\"Signature1\"", repl);
+				same_merge(t, &rep, 1 << 24, 1);
+				free(t);
+			}
+		}
+	chain_rep_free(&rep);
+	free(text);
+}
+END_TEST
+
+/*
+ * The listed changes' numbers and allowed flags as jansson writes them:
+ * zero, one digit and the next, the extremes of an int, negative ones, a
+ * disallowed change; the count added to the base's too.
+ */
+START_TEST(splice_change_numbers_as_jansson)
+{
+	static const long long nums[] = { 0, 1, 9, 10, 99, 100, INT_MAX, INT_MIN, -1, -10 };
+	const size_t nn = sizeof(nums) / sizeof(nums[0]);
+	struct crypto_verify_report rep;
+	char *text = chain_report(3, 8);
+	size_t i, j, t;
+
+	ck_assert_int_eq(chain_rep(&rep, 4, 8), 0);
+	for (t = 0; t < nn; t++) {
+		for (i = 0; i < rep.nsigs; i++)
+			for (j = 0; j < rep.sigs[i].nchanges; j++) {
+				struct crypto_change *c = &rep.sigs[i].changes[j];
+
+				c->revision = (size_t)(nums[(t + j) % nn] & 0x7fffffff);
+				c->obj = (int)nums[(t + j + 1) % nn];
+				c->gen = (int)nums[(t + j + 2) % nn];
+				c->allowed = (int)((t + j) % 2);
+			}
+		same_merge(text, &rep, 1 << 24, 1);
+	}
+	chain_rep_free(&rep);
+	free(text);
+}
+END_TEST
+
 /* Random damage to a stored report (a byte changed, inserted or removed): the same result. */
 START_TEST(splice_damaged_texts_are_jansson)
 {
@@ -401,6 +469,8 @@ report_suite(void)
 	tcase_add_test(tm, splice_is_jansson_k_1_to_20);
 	tcase_add_test(tm, splice_odd_shapes_are_jansson);
 	tcase_add_test(tm, splice_strings_as_jansson_writes_them);
+	tcase_add_test(tm, splice_string_bytes_at_every_offset);
+	tcase_add_test(tm, splice_change_numbers_as_jansson);
 	tcase_add_test(tm, splice_damaged_texts_are_jansson);
 	suite_add_tcase(s, tm);
 	return s;
