@@ -151,7 +151,7 @@ class BodyBudget(ServerTestCase):
         pid = self.server.proc.pid
         before = rss_kib(pid)
         held, refused = [], []
-        self.addCleanup(lambda: [s.close() for s in held + refused])
+        self.addCleanup(lambda: [s.close() for s in held + [r for r, _ in refused]])
         body = b"%" * (8 << 20)
         for _ in range(20):
             s = connect(self.server.port)
@@ -180,8 +180,12 @@ class BodyBudget(ServerTestCase):
             self.assertEqual(json.loads(doc)["code"], "server_busy")
         time.sleep(0.5)
         grown = rss_kib(pid) - before
-        # Two held bodies (16 MiB) and slack; twenty would be 160 MiB.
-        self.assertLess(grown, 48 * 1024, "RSS grew %d KiB" % grown)
+        # Two held bodies (16 MiB) and slack; twenty would be 160 MiB. Under
+        # AddressSanitizer (deploy/test.sh) its shadow memory and the quarantine
+        # that keeps the discarded bodies' freed buffers count too.
+        with open("/proc/%d/maps" % pid) as f:
+            slack = 96 if "libasan" in f.read() else 48
+        self.assertLess(grown, slack * 1024, "RSS grew %d KiB" % grown)
         self.assertGreaterEqual(metric(self.server, "body_budget"), 18)
         # Normal requests are served meanwhile.
         self.assertEqual(healthz(self.server.port), "HTTP/1.1 200 OK")
