@@ -17,6 +17,7 @@
 #include "auth_int.h"
 #include "config.h"
 #include "db.h"
+#include "http_int.h"
 #include "pdf.h"
 #include "seals_int.h"
 
@@ -35,19 +36,23 @@ seals_font_check(const struct config *cfg, struct sp_errinfo *ei)
 
 /*
  * What pdf/ says about the font is the operator's business (a missing face,
- * an unreadable or unsupported file): 503 font_unavailable. What it says
- * about the text (text_invalid, font_missing_glyph) stays the caller's.
+ * an unreadable or unsupported file): 503 font_unavailable, its words (which
+ * name the file) in the log, not in the answer. What it says about the text
+ * (text_invalid, font_missing_glyph) stays the caller's.
  */
 int
 seals_font_err(int r, const struct sp_errinfo *pei, struct sp_errinfo *ei)
 {
 	if (r == SP_OK)
 		return SP_OK;
-	if (strncmp(pei->reason, "font_", 5) == 0 && strcmp(pei->reason, "font_missing_glyph") != 0)
+	if (strncmp(pei->reason, "font_", 5) == 0 &&
+	    strcmp(pei->reason, "font_missing_glyph") != 0) {
+		log_event(LOG_ERROR, NULL, "CJK font not usable", "{s:s,s:s}", "reason",
+			  pei->reason, "detail", pei->msg);
 		return sp_err_reason(ei, SP_ERR_UNAVAILABLE, "font_unavailable",
 				     "the CJK font (seals.cjk_font, seals.cjk_font_index) is not "
-				     "usable: %s",
-				     pei->msg);
+				     "usable; the server's log says why");
+	}
 	if (ei != NULL && ei->code == SP_OK)
 		*ei = *pei;
 	return r;

@@ -5,6 +5,7 @@ one works; concurrent claims (exactly one reviewer wins); every access rule;
 bad input that changes nothing."""
 
 import base64
+import json
 import os
 import struct
 import subprocess
@@ -539,6 +540,30 @@ class BadInput(SealCase):
         # A name at the limit issues a seal.
         st, _, _, doc = self.approve(rev, aid)
         self.assertEqual(st, 200, doc)
+
+
+class FontNotAFont(ServerTestCase):
+    """A CJK font file that opens but is no font: 503 font_unavailable, and the
+    answer does not name the operator's file (the log does)."""
+
+    def setUp(self):
+        self.font = os.path.join(harness.SOURCE_DIR, "tests", "fixtures", "contracts",
+                                 "short.pdf")
+        self.server_extra = {"trust": PKI.trust_config(), "seals": {"cjk_font": self.font}}
+        super().setUp()
+
+    def test_form_says_503_without_the_path(self):
+        crt, key = PKI.org_cert("supplier", "rsa")
+        st, _, _, doc = api_login(self.server, crt, key)
+        h = {"Authorization": "Bearer " + doc["token"]}
+        st, _, _, app = self.server.request("POST", "/api/v1/seal-applications",
+                                            body={"name": "章", "type": "official"}, headers=h)
+        self.assertEqual(st, 201, app)
+        doc = self.assertProblem(self.server.request(
+            "GET", "/api/v1/seal-applications/%s/form" % app["id"], headers=h), 503,
+            "font_unavailable")
+        self.assertNotIn("short.pdf", json.dumps(doc))
+        self.assertNotIn("/fixtures/", json.dumps(doc))
 
 
 class NoSealMaker(ServerTestCase):
