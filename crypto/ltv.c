@@ -23,15 +23,12 @@
 void
 crypto_evidence_cleanup(struct crypto_evidence *e)
 {
-	size_t k, i;
+	size_t k;
 
 	if (!e)
 		return;
-	for (k = 0; k < 3; k++) {
-		for (i = 0; i < e->n[k]; i++)
-			free(e->item[k][i].data);
-		free(e->item[k]);
-	}
+	for (k = 0; k < 3; k++)
+		pdf_blobs_free(e->item[k], e->n[k]);
 	sk_X509_pop_free(e->certs, X509_free);
 	memset(e, 0, sizeof(*e));
 }

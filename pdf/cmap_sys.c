@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "text_int.h"
 
@@ -56,24 +57,24 @@ collection(const char *ro)
 	return -1;
 }
 
-/* A whole file, at most SYS_FILE_MAX bytes (malloc'd), NULL when unreadable. */
+/* A whole file of 1 to SYS_FILE_MAX bytes (malloc'd), NULL when unreadable. */
 static unsigned char *
 slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	unsigned char *b = NULL;
+	struct stat st;
 	size_t n = 0;
 
-	if (f && (b = malloc(SYS_FILE_MAX + 1)) != NULL) {
-		n = fread(b, 1, SYS_FILE_MAX + 1, f);
-		if (n == 0 || n > SYS_FILE_MAX) {
-			free(b);
-			b = NULL;
-		}
+	if (f && fstat(fileno(f), &st) == 0 && st.st_size > 0 && st.st_size <= SYS_FILE_MAX &&
+	    (b = malloc((size_t)st.st_size)) != NULL &&
+	    (n = fread(b, 1, (size_t)st.st_size, f)) != (size_t)st.st_size) {
+		free(b);
+		b = NULL;
 	}
 	if (f)
 		fclose(f);
-	*len = n;
+	*len = b ? n : 0;
 	return b;
 }
 

@@ -27,14 +27,12 @@ static const char *const vri_kinds[3] = { "/Cert", "/OCSP", "/CRL" };
 void
 pdf_dss_cleanup(struct pdf_dss *d)
 {
-	size_t k, i;
+	size_t k;
 
 	if (!d)
 		return;
 	for (k = 0; k < 3; k++) {
-		for (i = 0; i < d->n[k]; i++)
-			free(d->item[k][i].data);
-		free(d->item[k]);
+		pdf_blobs_free(d->item[k], d->n[k]);
 		free(d->obj[k]);
 	}
 	free(d->vri);

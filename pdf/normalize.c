@@ -208,14 +208,15 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 		 * a static one's XFA would have Adobe's ignore the signature fields
 		 * added to its AcroForm, so it is dropped and the form is a plain one.
 		 */
-		if (xfa_kind(doc) == 2) {
+		int xfa = xfa_kind(doc);
+		if (xfa == 2) {
 			r = sp_err_reason(ei, SP_ERR_UNSUPPORTED, "pdf_xfa_dynamic",
 					  "the PDF is a dynamic XFA form, which only Adobe's "
 					  "viewers show as a form; save or print it as a plain "
 					  "PDF first");
 			goto out;
 		}
-		out->xfa_removed = xfa_kind(doc) == 1;
+		out->xfa_removed = xfa == 1;
 		if ((r = rewrite(data, len, out->xfa_removed, &copy, &copylen, ei)) != SP_OK)
 			goto out;
 		/* Read back what we store: it must open cleanly as the signing step will. */
