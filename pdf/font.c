@@ -292,7 +292,10 @@ load_descriptor(struct pdf_doc *doc, qpdf_oh fontish, struct font *f)
 	qpdf_oh desc = tobj_key(doc, fontish, "/FontDescriptor");
 	double asc = tobj_num(doc, desc, "/Ascent", 0), dsc = tobj_num(doc, desc, "/Descent", 0);
 
-	f->missing_w = tobj_num(doc, desc, "/MissingWidth", f->missing_w);
+	/* a simple font's key only: a CIDFont's missing width is its /DW (reportlab's
+	   STSong-Light carries MissingWidth 500 beside DW 1000; poppler reads DW) */
+	if (!f->composite)
+		f->missing_w = tobj_num(doc, desc, "/MissingWidth", f->missing_w);
 	/*
 	 * As poppler does (so boxes agree with pdftotext -bbox): zero or absurd
 	 * values keep the default 0.95 / -0.35 em, a positive descent is negated.

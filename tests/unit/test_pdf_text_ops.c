@@ -392,6 +392,36 @@ START_TEST(type0_predefined_cmaps)
 }
 END_TEST
 
+/*
+ * reportlab's STSong-Light (UniGB-UCS2-H, not embedded) puts /MissingWidth
+ * 500 in the CIDFont's descriptor: a key for simple fonts only (ISO 32000-1
+ * Table 122); a CIDFont's missing width is /DW, as poppler reads it. The
+ * descriptor's 500 made every ideograph half wide and the seal on
+ * "（盖章）" landed left of it.
+ */
+START_TEST(cid_font_ignores_missing_width)
+{
+	const char *ex[] = {
+		"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H "
+		"/DescendantFonts [7 0 R] >>",
+		"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo "
+		"<< /Registry (Adobe) /Ordering (GB1) /Supplement 0 >> /DW 1000 /W [34 [500]] "
+		"/FontDescriptor 8 0 R >>",
+		"<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /Ascent 752 /Descent "
+		"-271 "
+		"/FontBBox [-25 -254 1000 880] /ItalicAngle 0 /StemV 93 /MissingWidth 500 >>"
+	};
+	struct pdf_doc *doc = open_built("BT /F1 10 Tf 100 700 Td <7532 65B9 FF08 76D6 7AE0 FF09 "
+					 "0041> Tj ET",
+					 "<< /Font << /F1 6 0 R >> >>", NULL, ex, 3);
+
+	/* six ideographs of DW 1000, then A (CID 34) of 500 */
+	expect_box(doc, "（盖章）", 120, 697.29, 160, 707.52);
+	expect_box(doc, "A", 160, 697.29, 165, 707.52);
+	pdf_doc_free(doc);
+}
+END_TEST
+
 START_TEST(inline_image_and_strings)
 {
 	struct pdf_doc *doc =
@@ -619,6 +649,7 @@ suite(void)
 	tcase_add_test(tc, standard_and_macroman);
 	tcase_add_test(tc, type0_identity_tounicode);
 	tcase_add_test(tc, type0_predefined_cmaps);
+	tcase_add_test(tc, cid_font_ignores_missing_width);
 	tcase_add_test(tc, inline_image_and_strings);
 	tcase_add_test(tc, compressed_and_split_content);
 	tcase_add_test(tc, deflate_bomb);
