@@ -484,8 +484,9 @@ struct pdf_text_hit {
 /*
  * Find every occurrence of needle_utf8 in doc, in reading order (page,
  * then content-stream order). Matching is exact on Unicode code points
- * (full-width "（" and ASCII "(" differ) and ignores white space on both
- * sides, so an occurrence broken by inter-glyph spaces or a line break is
+ * (full-width "（" and ASCII "(" differ) but for CJK radicals and strokes,
+ * which match the ideograph they stand for (U+2F45 ⽅ is 方: Chromium's PDFs
+ * name shared glyphs so), and ignores white space on both sides, so an occurrence broken by inter-glyph spaces or a line break is
  * still found; occurrences do not overlap. An occurrence that spans lines
  * gets the box of its first line's part. On SP_OK *hits is a malloc'd array
  * of *nhits entries the caller free()s (NULL and 0 when there is none).

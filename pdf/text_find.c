@@ -2,7 +2,7 @@
  * text_find.c: the public text locator: a page's text as UTF-8, and the
  * keyword search over each page's extracted characters (KMP on code points
  * with white space removed, so gaps and line breaks inside an occurrence
- * do not hide it).
+ * do not hide it, and CJK radicals folded to their ideographs: text_fold.c).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -191,9 +191,10 @@ pdf_text_find(struct pdf_doc *doc, const char *needle_utf8, struct pdf_text_hit 
 		r = sp_err(ei, SP_ERR_INVALID, "keyword is not valid UTF-8");
 		goto out;
 	}
+	/* radicals and strokes match the ideograph they stand for, both ways */
 	for (i = 0; i < nraw; i++)
 		if (!is_space(raw[i]))
-			nd[nn++] = raw[i];
+			nd[nn++] = text_fold(raw[i]);
 	if (nn == 0) {
 		r = sp_err(ei, SP_ERR_INVALID, "empty keyword");
 		goto out;
@@ -220,7 +221,7 @@ pdf_text_find(struct pdf_doc *doc, const char *needle_utf8, struct pdf_text_hit 
 			if (!is_space(tp.c[i].cp))
 				idx[nidx++] = i;
 		for (i = 0, k = 0; i < nidx; i++) {
-			uint32_t c = tp.c[idx[i]].cp;
+			uint32_t c = text_fold(tp.c[idx[i]].cp);
 			while (k > 0 && c != nd[k])
 				k = (size_t)fail[k - 1];
 			if (c == nd[k])

@@ -196,6 +196,11 @@ int text_stream_extract(struct pdf_doc *doc, const unsigned char *p, size_t len,
 			struct font *deffont, struct text_page *tp, struct sp_errinfo *ei) SP_WUR;
 void text_page_cleanup(struct text_page *tp);
 
+/* ---- text_fold.c ---- */
+/* The unified ideograph a CJK radical or stroke stands for (Unicode's
+   EquivalentUnifiedIdeograph.txt), any other code point itself. */
+uint32_t text_fold(uint32_t cp);
+
 /* ---- text_obj.c: small qpdf helpers; every returned handle is released by the caller ---- */
 
 /* d[key] when d is a dictionary (or a stream's dictionary), else a null handle. */

@@ -422,6 +422,53 @@ START_TEST(cid_font_ignores_missing_width)
 }
 END_TEST
 
+/*
+ * Chromium (Skia) writes CJK fonts whose glyph an ideograph shares with a
+ * Kangxi radical (Noto CJK, WenQuanYi) as Type 3 fonts whose /ToUnicode
+ * names the lowest code point of the glyph: U+2F45 KANGXI RADICAL SQUARE for
+ * 方, U+2F04 for 乙, U+2F08 for 人. poppler's search treats them as the
+ * ideograph (NFKC); so does the keyword search, with Unicode's
+ * EquivalentUnifiedIdeograph.txt, both ways. The page text keeps what the
+ * file says.
+ */
+START_TEST(kangxi_radicals_match_ideographs)
+{
+	char *tu = sobj("", CMAP_HEAD
+			"1 begincodespacerange <00> <FF> endcodespacerange\n"
+			"8 beginbfchar <01> <2F04> <02> <2F45> <03> <FF08> <04> <76D6> "
+			"<05> <7AE0> <06> <FF09> <07> <2F08> <08> <31D0> endbfchar\n" CMAP_TAIL);
+	char *g = sobj("", "1000 0 0 0 1000 1000 d1");
+	char font[512];
+	const char *ex[3];
+	struct pdf_text_hit *h = NULL;
+	size_t n = 0;
+	struct sp_errinfo ei;
+
+	snprintf(font, sizeof(font),
+		 "<< /Type /Font /Subtype /Type3 /FontBBox [0 0 1000 1000] /FontMatrix [0.001 0 "
+		 "0 0.001 0 0] /Resources << >> /CharProcs << /g 7 0 R >> /Encoding << "
+		 "/Differences [1 /g /g /g /g /g /g /g /g] >> /FirstChar 1 /LastChar 8 "
+		 "/Widths [1000 1000 1000 1000 1000 1000 1000 1000] /ToUnicode 8 0 R >>");
+	ex[0] = font;
+	ex[1] = g;
+	ex[2] = tu;
+	struct pdf_doc *doc = open_built("BT /F1 10 Tf 100 700 Td <0102030405060708> Tj ET",
+					 "<< /Font << /F1 6 0 R >> >>", NULL, ex, 3);
+
+	expect_box(doc, "乙方（盖章）", 100, 696.5, 160, 709.5);
+	expect_box(doc, "人一", 160, 696.5, 180, 709.5);
+	/* a radical in the keyword finds the ideograph too */
+	expect_box(doc, "\xe2\xbc\x84\xe2\xbd\x85", 100, 696.5, 120, 709.5);
+	expect_text(doc, "\xe2\xbc\x84\xe2\xbd\x85（盖章）\xe2\xbc\x88\xe3\x87\x90");
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_text_find(doc, "甲方", &h, &n, &ei), SP_OK);
+	ck_assert_uint_eq(n, 0);
+	pdf_doc_free(doc);
+	free(tu);
+	free(g);
+}
+END_TEST
+
 START_TEST(inline_image_and_strings)
 {
 	struct pdf_doc *doc =
@@ -650,6 +697,7 @@ suite(void)
 	tcase_add_test(tc, type0_identity_tounicode);
 	tcase_add_test(tc, type0_predefined_cmaps);
 	tcase_add_test(tc, cid_font_ignores_missing_width);
+	tcase_add_test(tc, kangxi_radicals_match_ideographs);
 	tcase_add_test(tc, inline_image_and_strings);
 	tcase_add_test(tc, compressed_and_split_content);
 	tcase_add_test(tc, deflate_bomb);
