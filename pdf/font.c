@@ -325,15 +325,19 @@ embedded(struct pdf_doc *doc, qpdf_oh cidf)
 /*
  * A Type0 font's codes and text through its collection (the CIDFont's
  * /CIDSystemInfo, one of Adobe's): a predefined CMap named enc gives the
- * CIDs, and those CIDs, or an Identity font's when it is not embedded (an
- * embedded one's CIDs may be any glyph numbers), are the collection's.
+ * CIDs, and those CIDs, or an Identity font's when it is not embedded or
+ * is a CFF CIDFont (CIDFontType0: a CID-keyed program selects glyphs by the
+ * collection's CIDs; xelatex's ctex fonts come so, without /ToUnicode), are
+ * the collection's. An embedded TrueType CIDFont's CIDs may be any glyph
+ * numbers.
  */
 static void
 collection_cids(struct pdf_doc *doc, qpdf_oh cidf, const char *enc, struct font *f)
 {
 	qpdf_oh si = tobj_key(doc, cidf, "/CIDSystemInfo"), reg = 0, ord = 0;
-	char ro[64];
-	int identity;
+	char ro[64], sub[32];
+	int identity, cff = tobj_name(doc, cidf, "/Subtype", sub, sizeof(sub)) &&
+			    strcmp(sub, "CIDFontType0") == 0;
 
 	if (!qpdf_oh_is_dictionary(doc->q, si))
 		goto out;
@@ -348,7 +352,7 @@ collection_cids(struct pdf_doc *doc, qpdf_oh cidf, const char *enc, struct font 
 	identity = strncmp(enc, "Identity-", 9) == 0;
 	if (enc[0] && !identity)
 		f->sysenc = cmap_sys_encoding(ro, enc);
-	if (!f->unicode_codes && (f->sysenc || (identity && !embedded(doc, cidf))))
+	if (!f->unicode_codes && (f->sysenc || (identity && (cff || !embedded(doc, cidf)))))
 		f->cid_uni = cmap_sys_cid_table(ro, &f->ncid_uni);
 out:
 	qpdf_oh_release(doc->q, ord);

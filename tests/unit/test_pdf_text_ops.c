@@ -469,6 +469,58 @@ START_TEST(kangxi_radicals_match_ideographs)
 }
 END_TEST
 
+/*
+ * xelatex with ctex (xdvipdfmx) embeds FandolSong as a CID-keyed CFF font
+ * (CIDFontType0, FontFile3 /CIDFontType0C) of Adobe-GB1 with Identity-H and
+ * no /ToUnicode: the CIDs a CFF CIDFont shows are its collection's, embedded
+ * or not, so the collection's table gives the text (as poppler reads it).
+ * An embedded TrueType CIDFont's CIDs may be glyph numbers: no text.
+ */
+START_TEST(embedded_cff_cidfont_collection)
+{
+	char *ff = sobj("/Subtype /CIDFontType0C", "not a font program");
+	char cidf[320];
+	const char *ex[4];
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		snprintf(cidf, sizeof(cidf),
+			 "<< /Type /Font /Subtype /CIDFontType%d /BaseFont "
+			 "/ABCDEF+FandolSong-Regular "
+			 "/CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 5 >> /DW "
+			 "1000 /FontDescriptor 8 0 R >>",
+			 k ? 2 : 0);
+		ex[0] = "<< /Type /Font /Subtype /Type0 /BaseFont "
+			"/ABCDEF+FandolSong-Regular-Identity-H "
+			"/Encoding /Identity-H /DescendantFonts [7 0 R] >>";
+		ex[1] = cidf;
+		ex[2] = k ? "<< /Type /FontDescriptor /FontName /ABCDEF+FandolSong-Regular /Flags "
+			    "4 "
+			    "/Ascent 880 /Descent -120 /FontBBox [0 -120 1000 880] /ItalicAngle 0 "
+			    "/StemV 80 /FontFile2 9 0 R >>"
+			  : "<< /Type /FontDescriptor /FontName /ABCDEF+FandolSong-Regular /Flags "
+			    "4 "
+			    "/Ascent 880 /Descent -120 /FontBBox [0 -120 1000 880] /ItalicAngle 0 "
+			    "/StemV 80 /FontFile3 9 0 R >>";
+		ex[3] = ff;
+		/* 乙方（盖章） as Adobe-GB1 CIDs */
+		struct pdf_doc *doc =
+			open_built("BT /F1 10 Tf 100 700 Td <1059 065A 010D 06C2 1163 "
+				   "010E> Tj ET",
+				   "<< /Font << /F1 6 0 R >> >>", NULL, ex, 4);
+		if (k == 0) {
+			expect_text(doc, "乙方（盖章）");
+			expect_box(doc, "（盖章）", 120, 698.8, 160, 708.8);
+		} else {
+			expect_text(doc, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+					 "\xef\xbf\xbd\xef\xbf\xbd");
+		}
+		pdf_doc_free(doc);
+	}
+	free(ff);
+}
+END_TEST
+
 START_TEST(inline_image_and_strings)
 {
 	struct pdf_doc *doc =
@@ -698,6 +750,7 @@ suite(void)
 	tcase_add_test(tc, type0_predefined_cmaps);
 	tcase_add_test(tc, cid_font_ignores_missing_width);
 	tcase_add_test(tc, kangxi_radicals_match_ideographs);
+	tcase_add_test(tc, embedded_cff_cidfont_collection);
 	tcase_add_test(tc, inline_image_and_strings);
 	tcase_add_test(tc, compressed_and_split_content);
 	tcase_add_test(tc, deflate_bomb);
