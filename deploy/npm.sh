@@ -6,6 +6,8 @@
 #                  is its bundle, vendored (CTest openapi.redoc_vendored checks it)
 #   playwright-core drives Debian's chromium in the console's browser test
 #                  (tests/integration/test_console.py); it downloads no browser
+#   @signpdf/*, pdf-lib  the JavaScript signers the verifier is tried against
+#                  (tests/integration/test_world_writers.py, tests/support/npm_signer.js)
 # Needs node and npm (deploy/deps.sh test installs them). Installs only when
 # something is missing or the lock file changed, so once installed it needs no
 # network; the tools run offline (telemetry and update checks off, see
@@ -16,7 +18,8 @@ stamp=$here/node_modules/.sealpact-lock.sha256
 want=$(sha256sum "$here/package-lock.json" | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
    [ -x "$here/node_modules/.bin/redocly" ] && [ -f "$here/node_modules/redoc/bundles/redoc.standalone.js" ] &&
-   [ -f "$here/node_modules/playwright-core/package.json" ]; then
+   [ -f "$here/node_modules/playwright-core/package.json" ] &&
+   [ -f "$here/node_modules/@signpdf/signpdf/package.json" ] && [ -f "$here/node_modules/pdf-lib/package.json" ]; then
   exit 0
 fi
 command -v npm >/dev/null || { echo "npm.sh: npm is missing (deploy/deps.sh test)" >&2; exit 1; }
