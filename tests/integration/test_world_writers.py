@@ -1,0 +1,252 @@
+"""Contracts as the world writes them, sealed and signed by `sealpact sign --offline`
+(the server's pdf/ and crypto/ code): Chromium's Skia (--print-to-pdf of an HTML
+contract), reportlab (a WenQuanYi TrueType subset; STSong-Light, not embedded),
+Ghostscript's pdfwrite (-dPDFSETTINGS=/prepress re-distilling), LibreOffice Writer
+and xelatex with ctex (tests/fixtures/writers: too heavy to install in CI). Each is
+signed twice, with a keyword seal on 甲方（盖章） then 乙方（盖章）, a seam seal and
+two date seals, and checked as a person would: the seal's centre inside poppler's
+box of the words, seal-red pixels there in pdftoppm's picture (none before),
+`sealpact verify` and pdfsig valid, `qpdf --check` clean. And the JavaScript
+signers (@signpdf with its plain placeholder, pdf-lib; tests/support/npm_signer.js):
+their signatures valid for us as for pdfsig, ours after theirs leaving theirs valid."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+import harness
+from harness import IdentityPKI, run
+
+PKI = None
+SEAL = None
+NSSDIR = None
+NPM_ROOT = None  # the npm signers' RSA root (.pem, .key)
+FIX = os.path.join(harness.SOURCE_DIR, "tests", "fixtures", "writers")
+NPM = os.path.join(harness.SOURCE_DIR, "deploy", "npm", "node_modules")
+SIGNER = os.path.join(harness.SOURCE_DIR, "tests", "support", "npm_signer.js")
+CHROMIUM = shutil.which("chromium") or "chromium"
+
+
+def setUpModule():
+    global PKI, SEAL, NSSDIR, NPM_ROOT
+    PKI = IdentityPKI(tokens=False)
+    SEAL = os.path.join(PKI.dir, "seal.png")
+    run(["python3", os.path.join(harness.SOURCE_DIR, "deploy", "seal.py"), SEAL, "120"])
+    NPM_ROOT = os.path.join(PKI.dir, "npm-root")
+    run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+         NPM_ROOT + ".key", "-out", NPM_ROOT + ".pem", "-days", "30", "-subj",
+         "/CN=npm signers root", "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
+         "keyUsage=critical,keyCertSign,cRLSign"])
+    NSSDIR = os.path.join(PKI.dir, "nss")
+    os.makedirs(NSSDIR)
+    run(["certutil", "-N", "-d", "sql:" + NSSDIR, "--empty-password"])
+    run(["certutil", "-A", "-d", "sql:" + NSSDIR, "-n", "root", "-t", "CT,C,C", "-i",
+         PKI.path("root.pem")])
+
+
+def tearDownModule():
+    if PKI is not None:
+        PKI.close()
+
+
+def pages(path):
+    out = run(["pdfinfo", path]).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", out, re.M).group(1))
+
+
+def sign(src, out, slug, *placements):
+    """Sign offline with a timestamp; returns the keyword seals' rectangles
+    [(page, x0, y0, x1, y1)] the client printed (bottom-left origin, points)."""
+    crt, key = PKI.org_cert(slug, "rsa")
+    p = run([harness.SEALPACT, "sign", "--offline", src, out, "--key", key, "--cert", crt,
+             "--seal", SEAL, "--tsa-cert", PKI.path("tsa.crt"), "--tsa-key",
+             PKI.path("tsa.key"), "--tsa-trust", PKI.path("root.pem"), "--chain",
+             PKI.path("chain.pem")] + list(placements))
+    text = p.stdout + p.stderr
+    return [(int(m.group(1)),) + tuple(float(m.group(i)) for i in range(2, 6))
+            for m in re.finditer(r"keyword page (\d+): ([\d.]+),([\d.]+) - ([\d.]+),([\d.]+)",
+                                 text)]
+
+
+def verify_json(path):
+    p = subprocess.run([harness.SEALPACT, "verify", path, "--json", "--trust-roots",
+                        PKI.path("root.pem"), "--trust-roots", NPM_ROOT + ".pem",
+                        "--intermediate", PKI.path("ca.pem"),
+                        "--tsa-trust", PKI.path("root.pem")],
+                       capture_output=True, text=True, timeout=120)
+    return p.returncode, json.loads(p.stdout)
+
+
+def poppler_words(path, page):
+    """pdftotext's words of a page: (text, xmin, ymin, xmax, ymax) top-left origin, and
+    the page's height."""
+    out = run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), path, "-"]).stdout
+    height = float(re.search(r'<page width="[\d.]+" height="([\d.]+)"', out).group(1))
+    words = [(m.group(5), float(m.group(1)), float(m.group(2)), float(m.group(3)),
+              float(m.group(4)))
+             for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
+                                  r'yMax="([\d.]+)">([^<]*)</word>', out)]
+    return words, height
+
+
+def red_share(path, page, rect, workdir):
+    """The share of seal-red pixels in rect (points, bottom-left origin) of the page
+    rendered by pdftoppm at 60 dpi."""
+    base = os.path.join(workdir, "render")
+    run(["pdftoppm", "-r", "60", "-f", str(page), "-l", str(page), "-singlefile", path, base])
+    with open(base + ".ppm", "rb") as f:
+        data = f.read()
+    m = re.match(rb"P6\s+(\d+)\s+(\d+)\s+255\s", data)
+    w, h = int(m.group(1)), int(m.group(2))
+    px = data[m.end():]
+    s = 60 / 72
+    x0, x1 = int(rect[0] * s), int(rect[2] * s)
+    y0, y1 = int(h - rect[3] * s), int(h - rect[1] * s)
+    red = total = 0
+    for y in range(max(y0, 0), min(y1, h)):
+        for x in range(max(x0, 0), min(x1, w)):
+            r, g, b = px[3 * (y * w + x):3 * (y * w + x) + 3]
+            total += 1
+            red += r > 150 and g < 120 and b < 120
+    return red / max(total, 1)
+
+
+class WorldWriters(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="sealpact-writers.")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def assertValid(self, path, nsigs):
+        """Every signature valid for us and for pdfsig, the file sound for qpdf."""
+        code, rep = verify_json(path)
+        self.assertEqual(code, 0, rep)
+        self.assertIn(rep["verdict"], ("valid", "valid_with_allowed_changes"), rep)
+        self.assertEqual(len(rep["signatures"]), nsigs, rep)
+        for s in rep["signatures"]:
+            self.assertIn(s["verdict"], ("valid", "valid_with_allowed_changes"), s)
+        p = subprocess.run(["pdfsig", "-nssdir", "sql:" + NSSDIR, path], capture_output=True,
+                           text=True)
+        fields = p.stdout.count("Signature #")
+        self.assertGreaterEqual(fields, nsigs, p.stdout)
+        self.assertEqual(p.stdout.count("Signature is Valid."), fields, p.stdout)
+        q = subprocess.run(["qpdf", "--check", path], capture_output=True, text=True)
+        # exit 3: warnings only; @signpdf's update leaves a blank line before "xref"
+        self.assertIn(q.returncode, (0, 3), q.stdout + q.stderr)
+        self.assertNotIn("ERROR", q.stdout + q.stderr)
+        return rep
+
+    def assertSealOn(self, before, after, seal, keyword):
+        """The keyword seal's centre lies in poppler's box of the words holding the
+        keyword, and its rectangle is seal-red in after's picture, not in before's."""
+        page, x0, y0, x1, y1 = seal
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        words, height = poppler_words(before, page)
+        hits = [w for w in words if keyword in w[0]]
+        self.assertTrue(hits, "poppler finds no %s on page %d: %s" % (keyword, page, words))
+        self.assertTrue(any(w[1] <= cx <= w[3] and height - w[4] <= cy <= height - w[2]
+                            for w in hits),
+                        "%s: seal centre %.1f,%.1f outside %s" % (keyword, cx, cy, hits))
+        inner = (cx - 15, cy - 15, cx + 15, cy + 15)
+        self.assertLess(red_share(before, page, inner, self.dir), 0.02)
+        self.assertGreater(red_share(after, page, (x0, y0, x1, y1), self.dir), 0.08)
+
+    def sign_twice(self, src):
+        """Party one seals 甲方（盖章）, the seam and a date; party two 乙方（盖章）
+        and a date. Both signatures valid, each seal on its keyword."""
+        n = pages(src)
+        one, two = self.path("one.pdf"), self.path("two.pdf")
+        s1 = sign(src, one, "buyer", "--keyword", "甲方（盖章）", "--seam", "all,400",
+                  "--date", "%d,150,60" % n)
+        self.assertEqual(len(s1), 1, s1)
+        self.assertValid(one, 1)
+        s2 = sign(one, two, "supplier", "--keyword", "乙方（盖章）", "--date", "%d,420,60" % n)
+        self.assertEqual(len(s2), 1, s2)
+        rep = self.assertValid(two, 2)
+        self.assertEqual(rep["signatures"][0]["verdict"], "valid_with_allowed_changes")
+        self.assertSealOn(src, two, s1[0], "甲方（盖章）")
+        self.assertSealOn(src, two, s2[0], "乙方（盖章）")
+
+    def chromium_contract(self):
+        out = self.path("chromium.pdf")
+        run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+             "--user-data-dir=" + self.path("profile"), "--print-to-pdf=" + out,
+             "file://" + os.path.join(FIX, "contract.html")], timeout=120)
+        self.assertIn("Skia/PDF", run(["pdfinfo", out]).stdout)
+        return out
+
+    def test_chromium(self):
+        # Skia's ToUnicode names glyphs Noto CJK shares with Kangxi radicals by the
+        # radical (U+2F45 for 方, U+2F04 for 乙): found as the ideographs
+        self.sign_twice(self.chromium_contract())
+
+    def test_reportlab_truetype(self):
+        out = self.path("reportlab_ttf.pdf")
+        run(["/usr/bin/python3", os.path.join(FIX, "reportlab_contract.py"), "ttf", out])
+        self.sign_twice(out)
+
+    def test_reportlab_stsong(self):
+        # STSong-Light not embedded, UniGB-UCS2-H; its descriptor's /MissingWidth 500
+        # is not a CIDFont's width (DW 1000 is)
+        out = self.path("reportlab_cid.pdf")
+        run(["/usr/bin/python3", os.path.join(FIX, "reportlab_contract.py"), "cid", out])
+        self.sign_twice(out)
+
+    def test_libreoffice(self):
+        self.sign_twice(os.path.join(FIX, "libreoffice.pdf"))
+
+    def test_ghostscript_prepress(self):
+        out = self.path("gs.pdf")
+        run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=pdfwrite",
+             "-dPDFSETTINGS=/prepress", "-o", out, os.path.join(FIX, "libreoffice.pdf")])
+        self.assertIn("GPL Ghostscript", run(["pdfinfo", out]).stdout)
+        self.sign_twice(out)
+
+    def test_xelatex_ctex(self):
+        # FandolSong: an embedded Identity-H CFF CIDFont of Adobe-GB1, no /ToUnicode
+        self.sign_twice(os.path.join(FIX, "xelatex.pdf"))
+
+    def npm_sign(self, mode, src, out):
+        p12 = self.path("npm.p12")
+        if not os.path.exists(p12):
+            # RSA throughout: node-forge reads no EC certificate (the PKI's CAs are EC)
+            root, crt, key = NPM_ROOT, self.path("npm.crt"), self.path("npm.key")
+            ext = self.path("npm.ext")
+            with open(ext, "w") as f:
+                f.write("keyUsage=critical,digitalSignature,nonRepudiation\n"
+                        "basicConstraints=critical,CA:FALSE\n")
+            run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-subj",
+                 "/O=示例供应有限公司/CN=王五", "-utf8", "-out", crt + ".csr"])
+            run(["openssl", "x509", "-req", "-in", crt + ".csr", "-CA", root + ".pem", "-CAkey",
+                 root + ".key", "-CAcreateserial", "-days", "30", "-sha256", "-extfile", ext,
+                 "-out", crt])
+            run(["openssl", "pkcs12", "-export", "-inkey", key, "-in", crt, "-certfile",
+                 root + ".pem", "-passout", "pass:world", "-out", p12])
+        env = harness.clean_env({"NODE_PATH": NPM})
+        run(["node", SIGNER, mode, src, out, p12, "world"], env=env, timeout=120)
+
+    def test_npm_signers_then_ours(self):
+        src = self.chromium_contract()
+        for mode in ("plain", "pdflib"):
+            with self.subTest(mode=mode):
+                theirs, ours = self.path(mode + ".pdf"), self.path(mode + "_ours.pdf")
+                self.npm_sign(mode, src, theirs)
+                rep = self.assertValid(theirs, 1)
+                self.assertEqual(rep["signatures"][0]["subfilter"], "adbe.pkcs7.detached")
+                self.assertEqual(rep["signatures"][0]["level"], "not_pades")
+                seals = sign(theirs, ours, "buyer", "--keyword", "甲方（盖章）", "--seam",
+                             "all,400")
+                self.assertEqual(len(seals), 1, seals)
+                rep = self.assertValid(ours, 2)
+                self.assertEqual(rep["signatures"][0]["verdict"], "valid_with_allowed_changes")
+                self.assertSealOn(src, ours, seals[0], "甲方（盖章）")
+
+
+if __name__ == "__main__":
+    unittest.main()
