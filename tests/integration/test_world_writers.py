@@ -143,16 +143,23 @@ class WorldWriters(unittest.TestCase):
         return rep
 
     def assertSealOn(self, before, after, seal, keyword):
-        """The keyword seal's centre lies in poppler's box of the words holding the
-        keyword, and its rectangle is seal-red in after's picture, not in before's."""
+        """The keyword seal's centre is the keyword's in poppler's box of the word
+        holding it (full-width characters, so each is the word's width over its length:
+        within half a character), and its rectangle is seal-red in after's picture,
+        not in before's."""
         page, x0, y0, x1, y1 = seal
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         words, height = poppler_words(before, page)
         hits = [w for w in words if keyword in w[0]]
         self.assertTrue(hits, "poppler finds no %s on page %d: %s" % (keyword, page, words))
-        self.assertTrue(any(w[1] <= cx <= w[3] and height - w[4] <= cy <= height - w[2]
-                            for w in hits),
-                        "%s: seal centre %.1f,%.1f outside %s" % (keyword, cx, cy, hits))
+
+        def centred(w):
+            cw = (w[3] - w[1]) / len(w[0])
+            want = w[1] + cw * (w[0].index(keyword) + len(keyword) / 2)
+            return abs(cx - want) < cw / 2 and height - w[4] <= cy <= height - w[2]
+        self.assertTrue(any(centred(w) for w in hits),
+                        "%s: seal centre %.1f,%.1f not the keyword's in %s" % (keyword, cx, cy,
+                                                                              hits))
         inner = (cx - 15, cy - 15, cx + 15, cy + 15)
         self.assertLess(red_share(before, page, inner, self.dir), 0.02)
         self.assertGreater(red_share(after, page, (x0, y0, x1, y1), self.dir), 0.08)
