@@ -379,7 +379,12 @@ out:
 	return r;
 }
 
-/* /Fields (+ our field) and /SigFlags 3 into the AcroForm, wherever it lives. */
+/*
+ * /Fields (+ our field) and /SigFlags 3 into the AcroForm, wherever it lives.
+ * A new one also says /Type /AcroForm (optional, ignored by readers): the npm
+ * registry's @signpdf plain placeholder finds the form to extend by that text,
+ * and without it wrote a broken update over our signature.
+ */
 static int
 update_acroform(struct ctx *c, struct sp_errinfo *ei)
 {
@@ -394,7 +399,8 @@ update_acroform(struct ctx *c, struct sp_errinfo *ei)
 		int num = pdfw_alloc(&c->w);
 		if ((r = pdfw_begin(&c->w, num, 0, ei)) < 0)
 			goto out;
-		if (sp_buf_printf(&c->w.b, "<</Fields [%d 0 R] /SigFlags 3>>", c->field) < 0 ||
+		if (sp_buf_printf(&c->w.b, "<</Type /AcroForm /Fields [%d 0 R] /SigFlags 3>>",
+				  c->field) < 0 ||
 		    pdfw_end(&c->w) < 0 || sp_buf_printf(&extra, "/AcroForm %d 0 R", num) < 0) {
 			r = nomem(ei);
 			goto out;
