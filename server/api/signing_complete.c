@@ -86,6 +86,7 @@ struct done_job {
 	   (revision_check) and the new revision's (the engine's or done_ltv's listing,
 	   signed_count) */
 	int base_nsigned, new_nsigned;
+	int base_preloaded; /* base_preload() ran */
 	/* the base's pages (object number / generation pairs): from reads_cache under
 	   blob_cache_key("page", base_dig), or read from the base; handed on to the stored
 	   bytes when the updates left the page tree as it was (keeps_pages) */
@@ -234,6 +235,24 @@ base_pages(struct done_job *j)
 }
 
 /*
+ * The base's signature dictionaries into its view (pdf_doc_sigs_preload),
+ * once, before a walk of its form or signatures reads them: only where the
+ * base's reads were not handed on (a cache miss: another process, a
+ * restart). With them nothing reads those dictionaries in the base, and
+ * decoding their /Contents (the newest two updates') cost some 270,000
+ * instructions a completion for nothing. Either way each dictionary is the
+ * value qpdf's parse gives: this only decides who parses it.
+ */
+static void
+base_preload(struct done_job *j)
+{
+	if (j->base_doc != NULL && !j->base_preloaded) {
+		(void)pdf_doc_sigs_preload(j->base_doc, 2);
+		j->base_preloaded = 1;
+	}
+}
+
+/*
  * newer's form facts carried over from older's over the one update between
  * them (pdf_doc_form_keep): the engine's listing of newer's signed fields
  * then walks only what the update added or changed, not every earlier
@@ -257,6 +276,7 @@ form_carry(struct done_job *j, struct pdf_doc *older, struct pdf_doc *newer,
 		    pdf_doc_form_load_kept(older, v, vlen, j->base_dig, &ign) != SP_OK) {
 			/* not kept here: read from the base once (the listing would walk it) */
 			sp_errinfo_init(&ign);
+			base_preload(j);
 			if (pdf_doc_form_export(older, j->base_dig, &facts, &flen, &ign) == SP_OK)
 				blob_cache_put(j->reads_cache, key, facts, flen);
 			free(facts);
@@ -322,8 +342,8 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 	if (j->base_doc == NULL &&
 	    (r = pdf_doc_open_view(ss->document, ss->orig_len, &j->base_doc, ei)) != SP_OK)
 		goto out;
-	/* the earlier signature's dictionary (k > 1) from the bytes, as for the new one below */
-	(void)pdf_doc_sigs_preload(j->base_doc);
+	/* the earlier signatures' dictionaries are preloaded only where something walks
+	   them in the base (base_preload) */
 	/* read from the base this once: handed on with the stored bytes when they keep it */
 	sp_errinfo_init(&pei);
 	if (j->pages == NULL &&
@@ -335,8 +355,10 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 				    j->pages ? j->npages : 0, &j->new_doc, ei)) != SP_OK)
 		goto out;
 	/* the new signature's dictionary from the bytes, not qpdf's tokenizer: as qpdf
-	   would parse it, before the first walk of its field has qpdf parse it */
-	(void)pdf_doc_sigs_preload(j->new_doc);
+	   would parse it, before the first walk of its field has qpdf parse it. The newest
+	   update's only: the earlier signature in the update before is read from the handed
+	   on reads (engine_check), not from this view */
+	(void)pdf_doc_sigs_preload(j->new_doc, 1);
 	/* the signed revision's revisions, found once for both */
 	revs = revisions_of(ss->document, ss->document_len, &nrevs);
 	j->new_pages_ok = j->pages != NULL && keeps_pages(revs, nrevs, ss->document_len,
@@ -345,6 +367,7 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 	free(revs);
 	/* counted in these very bytes by the completion that stored them, or now */
 	if ((j->base_nsigned = cached_nsigned(j)) < 0) {
+		base_preload(j);
 		if ((r = pdf_sig_fields_list_lazy(j->base_doc, &listed, &nlisted, ei)) != SP_OK)
 			goto out;
 		j->base_nsigned = (int)nlisted;
@@ -569,6 +592,9 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 		vo.vri_out = &j->vri_out;
 		vo.vri_out_len = &j->vri_out_len;
 	}
+	/* without the base's reads the engine reads its signatures from the base's view */
+	if (vo.verified_sigs == NULL)
+		base_preload(j);
 	if ((r = trust_store_need(vo.trust, ei)) != SP_OK ||
 	    (r = tsa_provider_trust(j->tsa, &vo.ts_trust, ei)) != SP_OK ||
 	    (r = crypto_pdf_verify(data, len, &vo, &rep, ei)) != SP_OK)
@@ -740,7 +766,7 @@ done_work(void *arg, struct sp_errinfo *ei)
 		} else {
 			/* the new signature's dictionary (and a document timestamp's) from
 			   the bytes here too: this view parses its objects anew */
-			(void)pdf_doc_sigs_preload(j->ltv_doc);
+			(void)pdf_doc_sigs_preload(j->ltv_doc, 2);
 			if ((lrevs = revisions_of(lr.data, lr.len, &nlrevs)) != NULL)
 				form_carry(j, j->new_doc, j->ltv_doc, lrevs, nlrevs);
 		}
