@@ -178,7 +178,11 @@ static const struct update {
 	int preloaded;           /* with two sections */
 	int preloaded1;          /* with the newest only */
 } updates[] = {
-	{ "an update that lists other objects", "6 0 obj\n<</Type /DSS>>\nendobj\n", { 6 }, 0, 1,
+	{ "an update that lists other objects",
+	  "6 0 obj\n<</Type /DSS>>\nendobj\n",
+	  { 6 },
+	  0,
+	  1,
 	  0 },
 	{ "an update that frees the signature", "", { 0 }, 1, 0, 0 },
 	{ "an update that writes it again",
