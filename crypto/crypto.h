@@ -1065,6 +1065,15 @@ struct crypto_verify_opts {
 	/* what the caller checked already on exactly these bytes (above); NULL: none */
 	const struct crypto_sig_checked *sig_checked;
 	const struct crypto_ranges_digest *ranges_known;
+	/*
+	 * The revisions pdf_revisions_find() found in exactly data[0..len)
+	 * (revs_known[0..nrevs_known), borrowed; nrevs_known > 0): taken
+	 * instead of following the chain of sections again (it reads every
+	 * section's trailer: k of them at a contract's k-th signing). A failed
+	 * find has no list to give: NULL, found here.
+	 */
+	const struct pdf_revision *revs_known;
+	size_t nrevs_known;
 };
 
 /*

@@ -654,8 +654,17 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		opts = &none;
 	e.data = data;
 	e.len = len;
-	if (!(rep = calloc(1, sizeof(*rep))) ||
-	    !(e.revs = calloc(PDF_REVISIONS_MAX, sizeof(*e.revs)))) {
+	/* the caller's revisions of these bytes, else room for pdf_revisions_find's */
+	if (opts->revs_known != NULL && opts->nrevs_known > 0 &&
+	    opts->nrevs_known <= PDF_REVISIONS_MAX) {
+		if ((e.revs = malloc(opts->nrevs_known * sizeof(*e.revs))) != NULL) {
+			memcpy(e.revs, opts->revs_known, opts->nrevs_known * sizeof(*e.revs));
+			e.nrev = opts->nrevs_known;
+		}
+	} else {
+		e.revs = calloc(PDF_REVISIONS_MAX, sizeof(*e.revs));
+	}
+	if (!(rep = calloc(1, sizeof(*rep))) || e.revs == NULL) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -706,7 +715,8 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	else if ((r = pdf_doc_open_view(data, len, &doc, ei)) < 0)
 		goto out;
 	sp_errinfo_init(&rei);
-	if (pdf_revisions_find(data, len, e.revs, PDF_REVISIONS_MAX, &e.nrev, &rei) < 0) {
+	if (e.nrev == 0 &&
+	    pdf_revisions_find(data, len, e.revs, PDF_REVISIONS_MAX, &e.nrev, &rei) < 0) {
 		/* unsigned and oddly built: there is simply nothing to verify; signed, the
 		   chain of revisions contradicts itself, which no signer's tool writes */
 		e.nrev = 0;
@@ -804,8 +814,11 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	qsort(order, e.nsigs, sizeof(*order), by_first_range);
 	for (j = 0; j < e.nsigs; j++) {
 		i = order[j].i;
+		/* not zeroed: changes_after() sets every field of each change it lists, and
+		   only those (nchanges) are read; zeroing room for 64 changes (~12 KB) for
+		   every signature, k of them at a contract's k-th signing, was for nothing */
 		if (!(rep->sigs[i].changes =
-			      calloc(CRYPTO_VERIFY_CHANGES_MAX, sizeof(*rep->sigs[i].changes)))) {
+			      malloc(CRYPTO_VERIFY_CHANGES_MAX * sizeof(*rep->sigs[i].changes)))) {
 			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 			goto out;
 		}

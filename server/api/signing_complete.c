@@ -87,6 +87,10 @@ struct done_job {
 	   signed_count) */
 	int base_nsigned, new_nsigned;
 	int base_preloaded; /* base_preload() ran */
+	/* the signed revision's revisions (revisions_of(s->document)), found once for
+	   keeps_pages(), form_carry() and the engine; NULL: not told apart */
+	struct pdf_revision *revs;
+	size_t nrevs;
 	/* the base's pages (object number / generation pairs): from reads_cache under
 	   blob_cache_key("page", base_dig), or read from the base; handed on to the stored
 	   bytes when the updates left the page tree as it was (keeps_pages) */
@@ -150,6 +154,7 @@ done_job_free(struct done_job *j)
 	free(j->vri_out);
 	free(j->vri_memo);
 	free(j->pages);
+	free(j->revs);
 	crypto_digest_ctx_free(j->tail);
 	db_signing_session_free(j->s);
 	doc_cache_release(j->docs, j->held);
@@ -183,7 +188,8 @@ uuid_ok(const char *s)
 static struct pdf_revision *
 revisions_of(const uint8_t *data, size_t len, size_t *n)
 {
-	struct pdf_revision *revs = calloc(PDF_REVISIONS_MAX, sizeof(*revs));
+	/* not zeroed: pdf_revisions_find() writes each revision it gives whole */
+	struct pdf_revision *revs = malloc(PDF_REVISIONS_MAX * sizeof(*revs));
 	struct sp_errinfo ign;
 
 	*n = 0;
@@ -317,8 +323,7 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 {
 	const struct db_signing_session *ss = j->s;
 	struct pdf_sig_field *listed = NULL;
-	struct pdf_revision *revs;
-	size_t nlisted = 0, nrevs = 0;
+	size_t nlisted = 0;
 	struct crypto_digest_ctx *dc = NULL;
 	uint8_t d[CRYPTO_DIGEST_MAX], *attrs = NULL;
 	size_t dlen = 0, alen = 0, end = ss->contents_off + ss->contents_len;
@@ -359,12 +364,12 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 	   update's only: the earlier signature in the update before is read from the handed
 	   on reads (engine_check), not from this view */
 	(void)pdf_doc_sigs_preload(j->new_doc, 1);
-	/* the signed revision's revisions, found once for both */
-	revs = revisions_of(ss->document, ss->document_len, &nrevs);
-	j->new_pages_ok = j->pages != NULL && keeps_pages(revs, nrevs, ss->document_len,
+	/* the signed revision's revisions, found once for these and the engine */
+	free(j->revs);
+	j->revs = revisions_of(ss->document, ss->document_len, &j->nrevs);
+	j->new_pages_ok = j->pages != NULL && keeps_pages(j->revs, j->nrevs, ss->document_len,
 							  ss->orig_len, j->base_doc, j->new_doc);
-	form_carry(j, j->base_doc, j->new_doc, revs, nrevs);
-	free(revs);
+	form_carry(j, j->base_doc, j->new_doc, j->revs, j->nrevs);
 	/* counted in these very bytes by the completion that stored them, or now */
 	if ((j->base_nsigned = cached_nsigned(j)) < 0) {
 		base_preload(j);
@@ -475,10 +480,12 @@ report_keep(struct done_job *j, const struct crypto_verify_report *rep,
  * data[0..len) is the signed revision, or it with the DSS and document
  * timestamp done_ltv() appended: then one pass verifies those too (the new
  * signature with the DSS's revocation evidence, as any later verification
- * will), and whatever they add must be valid.
+ * will), and whatever they add must be valid. revs[0..nrevs): data's
+ * revisions as revisions_of() found them (NULL: the engine finds them).
  */
 static int
-engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_errinfo *ei)
+engine_check(struct done_job *j, const uint8_t *data, size_t len, const struct pdf_revision *revs,
+	     size_t nrevs, struct sp_errinfo *ei)
 {
 	const struct db_signing_session *ss = j->s;
 	struct crypto_verify_opts vo;
@@ -540,6 +547,9 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	}
 	vo.verified_doc = j->base_doc;
 	vo.given_len = ss->orig_len;
+	/* data's revisions as revisions_of() found them in these very bytes (NULL: none) */
+	vo.revs_known = revs;
+	vo.nrevs_known = revs != NULL ? nrevs : 0;
 	/* the signer's value, verified by done_work with the same key over the same
 	   attributes; and the signed ranges' digest revision_check took of the signed
 	   revision, which data is or starts with (compared) */
@@ -772,7 +782,7 @@ done_work(void *arg, struct sp_errinfo *ei)
 		}
 		sp_errinfo_init(&vei);
 	}
-	if (lr.data != NULL && engine_check(j, lr.data, lr.len, &vei) != SP_OK) {
+	if (lr.data != NULL && engine_check(j, lr.data, lr.len, lrevs, nlrevs, &vei) != SP_OK) {
 		snprintf(j->ltv_err, sizeof(j->ltv_err),
 			 "the long-term validation data did not verify: %.200s", vei.msg);
 		pdf_doc_free(j->ltv_doc);
@@ -788,7 +798,8 @@ done_work(void *arg, struct sp_errinfo *ei)
 		j->report = NULL;
 		sp_errinfo_init(&vei);
 	}
-	if (lr.data == NULL && engine_check(j, ss->document, ss->document_len, &vei) != SP_OK) {
+	if (lr.data == NULL &&
+	    engine_check(j, ss->document, ss->document_len, j->revs, j->nrevs, &vei) != SP_OK) {
 		/* Whatever failed, the answer is the same: the new revision is not good. */
 		r = sp_err_reason(ei, SP_ERR_CRYPTO, "verification_failed",
 				  "the signed revision failed verification: %s", vei.msg);

@@ -319,6 +319,52 @@ START_TEST(hashed_prefix_handed_on)
 END_TEST
 
 /*
+ * A caller that found the file's revisions already (completion: for the
+ * page and form checks) hands them on (opts.revs_known): the report is the
+ * one the engine's own find gives; a list that is not these bytes' (the
+ * last revision ending elsewhere) is what is used, so the new signature's
+ * range no longer ends a revision.
+ */
+START_TEST(revisions_handed_on)
+{
+	size_t n2, nrev = 0, i;
+	unsigned char *two = vc_sign(good, good_len, "ec", 1, 0, &n2);
+	struct pdf_revision revs[PDF_REVISIONS_MAX];
+	struct crypto_verify_opts o = { .trust = trust, .verified_len = good_len };
+	struct crypto_verify_report *full = NULL, *r = NULL;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_pdf_verify(two, n2, &o, &full, &ei), SP_OK);
+	ck_assert_int_eq(pdf_revisions_find(two, n2, revs, PDF_REVISIONS_MAX, &nrev, &ei), SP_OK);
+	ck_assert_uint_eq(nrev, 3); /* the upload, the first signature's, the second's */
+	o.revs_known = revs;
+	o.nrevs_known = nrev;
+	ck_assert_int_eq(crypto_pdf_verify(two, n2, &o, &r, &ei), SP_OK);
+	ck_assert_uint_eq(r->nsigs, full->nsigs);
+	ck_assert_uint_eq(r->nrevisions, full->nrevisions);
+	ck_assert_int_eq(r->verdict, full->verdict);
+	for (i = 0; i < r->nsigs; i++) {
+		ck_assert_int_eq(r->sigs[i].verdict, full->sigs[i].verdict);
+		ck_assert_uint_eq(r->sigs[i].revision, full->sigs[i].revision);
+		ck_assert_int_eq(r->sigs[i].prior, full->sigs[i].prior);
+		ck_assert_uint_eq(r->sigs[i].nreasons, full->sigs[i].nreasons);
+	}
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
+	r = NULL;
+	/* another file's list: used as given */
+	revs[2].end = revs[2].eof_end = n2 - 1;
+	ck_assert_int_eq(crypto_pdf_verify(two, n2, &o, &r, &ei), SP_OK);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert(has_reason(&r->sigs[1], "byterange_not_revision_end"));
+	crypto_verify_report_free(r);
+	crypto_verify_report_free(full);
+	free(two);
+}
+END_TEST
+
+/*
  * What d's last signature signed: its signer's certificate, its signed
  * attributes as signed, its value and byte range (all the caller's).
  */
@@ -1397,6 +1443,7 @@ verify_suite(void)
 	tcase_add_test(tc, rsa_ec_sm2_chain_of_signatures);
 	tcase_add_test(tc, verified_len_checks_what_is_new);
 	tcase_add_test(tc, hashed_prefix_handed_on);
+	tcase_add_test(tc, revisions_handed_on);
 	tcase_add_test(tc, checked_signature_and_digest_handed_on);
 	tcase_add_test(tc, given_len_spares_the_walk_not_the_check);
 	tcase_add_test(tc, earlier_signatures_handed_forward);
