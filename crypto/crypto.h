@@ -1008,7 +1008,11 @@ struct crypto_verify_opts {
 	 * lists (nor redefines an object stream it could lie in), reads the same
 	 * in this file, so it is taken as read instead of parsed again (its
 	 * /Contents is the largest object of a signature: parsing every earlier
-	 * one made a contract's k-th completion cost O(k)). NULL: all parsed.
+	 * one made a contract's k-th completion cost O(k)). A read whose gap
+	 * that verification found to be its /Contents (gap_ok), a gap inside
+	 * those bytes, is not compared with it again (the same bytes against
+	 * the same string); every other structure check is made. NULL: all
+	 * parsed.
 	 */
 	const uint8_t *verified_sigs;
 	size_t verified_sigs_len;

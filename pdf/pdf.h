@@ -653,6 +653,12 @@ struct pdf_sig_field {
 	unsigned char *contents; /* the /Contents string (DER plus padding) */
 	size_t contents_len;
 	long long byterange[4];
+	/* 1: a verification of the bytes this was read from found the gap the byte range
+	   leaves to be exactly this /Contents in hex (crypto/verify.c, structure), so a
+	   later one of a file that starts with those bytes, taking this read as read
+	   (crypto_verify_opts.verified_sigs), need not compare them again. 0 for a fresh
+	   read; kept by pdf_sig_reads_pack */
+	int gap_ok;
 };
 
 /*

@@ -568,6 +568,7 @@ sig_read(struct pdf_doc *doc, qpdf_oh v, struct pdf_sig_field *s, struct sp_erri
 	s->contents_len = 0;
 	s->unread = 0;
 	s->self_contained = 0;
+	s->gap_ok = 0; /* these bytes' gap was not compared with this read */
 	s->type[0] = s->filter[0] = s->subfilter[0] = 0;
 	s->docmdp_p = s->has_m = 0;
 	memset(s->byterange, 0, sizeof(s->byterange));

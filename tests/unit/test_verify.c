@@ -738,8 +738,34 @@ START_TEST(earlier_signatures_handed_forward)
 	ck_assert_uint_eq(r4->nsigs, 4);
 	ck_assert_int_eq(pdf_sig_reads_unpack(s4, l4, &reads, &nr, &ei), SP_OK);
 	ck_assert_uint_eq(nr, 4);
+	/* each gap was found to be its /Contents (the earlier ones by a verification before,
+	   of the bytes this file starts with): the next one need not compare them again */
+	for (i = 0; i < nr; i++)
+		ck_assert_int_eq(reads[i].gap_ok, 1);
 	pdf_sig_fields_free(reads, nr);
 	crypto_verify_report_free(plain);
+
+	/* and that is what is used: a hand-over whose first /Contents is not its gap's is
+	   taken as found when it says so (process memory, never input), and compared with
+	   the gap when it does not */
+	ck_assert_int_eq(pdf_sig_reads_unpack(s3, l3, &reads, &nr, &ei), SP_OK);
+	ck_assert_int_eq(reads[0].gap_ok, 1);
+	reads[0].contents[0] ^= 1;
+	ck_assert_int_eq(pdf_sig_reads_pack(reads, nr, &forged, &l4, &ei), SP_OK);
+	p4 = verify_given(four, n4, n3, forged, l4, NULL, NULL);
+	ck_assert_int_eq(p4->sigs[0].structure_ok, 1);
+	crypto_verify_report_free(p4);
+	free(forged);
+	reads[0].gap_ok = 0;
+	ck_assert_int_eq(pdf_sig_reads_pack(reads, nr, &forged, &l4, &ei), SP_OK);
+	pdf_sig_fields_free(reads, nr);
+	p4 = verify_given(four, n4, n3, forged, l4, NULL, NULL);
+	ck_assert_int_eq(p4->sigs[0].structure_ok, 0);
+	ck_assert_int_eq(p4->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert(has_reason(&p4->sigs[0], "gap_not_contents"));
+	crypto_verify_report_free(p4);
+	free(forged);
+	forged = NULL;
 
 	/* they are what is used: a hand-over that lies about a range shows (it is the
 	   process's own memory, never input; this only proves the reads are taken) */
