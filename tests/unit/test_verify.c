@@ -319,6 +319,45 @@ START_TEST(hashed_prefix_handed_on)
 END_TEST
 
 /*
+ * What an update's objects refer to counts for the next update's new
+ * objects: an unsigned update adds an array of references (read in bulk by
+ * the difference check) naming object 99 that does not exist yet; a later
+ * update that defines 99 fills a reference already made, which the first
+ * signature does not allow; one that defines 97, named by nothing, it does.
+ */
+START_TEST(update_array_references_count)
+{
+	static const int n90[1] = { 90 }, n99[1] = { 99 }, n97[1] = { 97 };
+	const char *arr[1] = { "[7 0 R 99 0 R 98 0 R]" }, *obj[1] = { "<< /Hello 1 >>" };
+	size_t n1, n2, n3;
+	unsigned char *u1 = vc_update(good, good_len, n90, arr, 1, 0, NULL, &n1), *u2, *u3;
+	struct crypto_verify_report *r;
+	size_t i;
+	int found = 0;
+
+	u2 = vc_update(u1, n1, n99, obj, 1, 0, NULL, &n2);
+	r = verify(u2, n2);
+	ck_assert_uint_eq(r->nsigs, 1);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert(has_reason(&r->sigs[0], "disallowed_changes"));
+	for (i = 0; i < r->sigs[0].nchanges; i++)
+		if (r->sigs[0].changes[i].obj == 99 && !r->sigs[0].changes[i].allowed &&
+		    strstr(r->sigs[0].changes[i].what, "fills a reference"))
+			found = 1;
+	ck_assert(found);
+	crypto_verify_report_free(r);
+	u3 = vc_update(u1, n1, n97, obj, 1, 0, NULL, &n3);
+	r = verify(u3, n3);
+	ck_assert_uint_eq(r->sigs[0].ndisallowed, 0);
+	ck_assert_int_ne(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	crypto_verify_report_free(r);
+	free(u3);
+	free(u2);
+	free(u1);
+}
+END_TEST
+
+/*
  * A caller that found the file's revisions already (completion: for the
  * page and form checks) hands them on (opts.revs_known): the report is the
  * one the engine's own find gives; a list that is not these bytes' (the
@@ -1470,6 +1509,7 @@ verify_suite(void)
 	tcase_add_test(tc, verified_len_checks_what_is_new);
 	tcase_add_test(tc, hashed_prefix_handed_on);
 	tcase_add_test(tc, revisions_handed_on);
+	tcase_add_test(tc, update_array_references_count);
 	tcase_add_test(tc, checked_signature_and_digest_handed_on);
 	tcase_add_test(tc, given_len_spares_the_walk_not_the_check);
 	tcase_add_test(tc, earlier_signatures_handed_forward);
