@@ -870,6 +870,77 @@ START_TEST(earlier_signatures_handed_forward)
 		crypto_verify_report_free(plain);
 		crypto_verify_report_free(handed);
 	}
+	/* an update whose /Prev skips the second signature's update, then a signature
+	   over it: the given revision is no revision of that file, nothing is taken */
+	{
+		char *pv, num[32];
+		long long at;
+		size_t w;
+		struct pdf_doc *d = NULL;
+		struct pdf_doc_info in;
+
+		ck_assert_int_eq(pdf_doc_open_view(good, good_len, &d, &ei), SP_OK);
+		pdf_doc_info_get(d, &in);
+		pdf_doc_free(d);
+		nums[0] = 90;
+		objs[0] = "<< /Hello 1 >>";
+		free(bad);
+		free(badsig);
+		bad = vc_update(three, n3, nums, objs, 1, 0, NULL, &nb);
+		pv = strstr((char *)bad + n3, "/Prev ");
+		ck_assert_ptr_nonnull(pv);
+		pv += 6;
+		at = strtoll(pv, NULL, 10);
+		w = (size_t)snprintf(num, sizeof(num), "%lld", at);
+		ck_assert_int_le(snprintf(num, sizeof(num), "%0*lld", (int)w, in.startxref),
+				 (int)w);
+		memcpy(pv, num, w);
+		badsig = vc_sign(bad, nb, "rsa", 1, 0, &n4);
+		plain = verify_given(badsig, n4, n3, NULL, 0, NULL, NULL);
+		handed = verify_given(badsig, n4, n3, s3, l3, NULL, NULL);
+		assert_same_report(plain, handed);
+		crypto_verify_report_free(plain);
+		crypto_verify_report_free(handed);
+	}
+	/* an update that adds a markup annotation to the page, then a signature over it:
+	   the earlier signatures judged as without the hand-over */
+	{
+		qpdf_data q = qpdf_init();
+		const char *pg;
+		char *page, *ann;
+		int pnum, two_nums[2];
+		const char *two_objs[2];
+
+		qpdf_silence_errors(q);
+		ck_assert_int_eq(qpdf_read_memory(q, "3.pdf", (const char *)three, n3, "") &
+					 QPDF_ERRORS,
+				 0);
+		pnum = qpdf_oh_get_object_id(q, qpdf_get_page_n(q, 0));
+		pg = qpdf_oh_unparse_resolved(q, qpdf_get_page_n(q, 0));
+		ck_assert_ptr_nonnull(page = malloc(strlen(pg) + 32));
+		ann = strstr(pg, "/Annots [");
+		ck_assert_ptr_nonnull(ann);
+		ann += 9;
+		snprintf(page, strlen(pg) + 32, "%.*s 91 0 R%s", (int)(ann - pg), pg, ann);
+		qpdf_cleanup(&q);
+		two_nums[0] = pnum;
+		two_objs[0] = page;
+		two_nums[1] = 91;
+		two_objs[1] =
+			"<< /Type /Annot /Subtype /Text /Rect [10 10 30 30] /Contents (note) >>";
+		free(bad);
+		free(badsig);
+		bad = vc_update(three, n3, two_nums, two_objs, 2, 0, NULL, &nb);
+		free(page);
+		badsig = vc_sign(bad, nb, "rsa", 1, 0, &n4);
+		plain = verify_given(badsig, n4, n3, NULL, 0, NULL, NULL);
+		handed = verify_given(badsig, n4, n3, s3, l3, NULL, NULL);
+		assert_same_report(plain, handed);
+		ck_assert_uint_eq(handed->nsigs, 4);
+		ck_assert_uint_gt(handed->sigs[0].ndisallowed, 0); /* no DocMDP P=3 here */
+		crypto_verify_report_free(plain);
+		crypto_verify_report_free(handed);
+	}
 	vg_nlisted = 0;
 	/* nor does a hand-over for other bytes count: the unpacker refuses garbage */
 	ck_assert_int_eq(pdf_sig_reads_unpack((const uint8_t *)"garbage", 7, &reads, &nr, &ei),
