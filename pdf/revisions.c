@@ -757,7 +757,7 @@ list_new_kept(struct pdf_doc *doc, const int *skip, size_t nskip, struct pdf_sig
 	qpdf_oh v;
 	int r;
 
-	if ((r = form_kept_list(doc, NULL, 0, &arr, &n, ei)) != SP_OK)
+	if ((r = form_kept_list(doc, NULL, 0, skip, nskip, &arr, &n, ei)) != SP_OK)
 		return r;
 	for (i = 0; i < n; i++) {
 		if (known(skip, nskip, arr[i].sig_obj)) {
@@ -812,7 +812,7 @@ list(struct pdf_doc *doc, const int *skip, size_t nskip, int lazy, const struct 
 	*nout = 0;
 	/* the lazy listing from the form's kept facts (form_kept.c), when they answer */
 	if (lazy && nskip == 0 && doc->kept != NULL &&
-	    (r = form_kept_list(doc, kn, nkn, out, nout, ei)) != 1)
+	    (r = form_kept_list(doc, kn, nkn, NULL, 0, out, nout, ei)) != 1)
 		return r;
 	if (!lazy && nskip > 0 && doc->kept != NULL &&
 	    (r = list_new_kept(doc, skip, nskip, out, nout, ei)) != 1)
