@@ -1008,7 +1008,11 @@ struct crypto_verify_opts {
 	 * lists (nor redefines an object stream it could lie in), reads the same
 	 * in this file, so it is taken as read instead of parsed again (its
 	 * /Contents is the largest object of a signature: parsing every earlier
-	 * one made a contract's k-th completion cost O(k)). NULL: all parsed.
+	 * one made a contract's k-th completion cost O(k)). A read whose gap
+	 * that verification found to be its /Contents (gap_ok), a gap inside
+	 * those bytes, is not compared with it again (the same bytes against
+	 * the same string); every other structure check is made. NULL: all
+	 * parsed.
 	 */
 	const uint8_t *verified_sigs;
 	size_t verified_sigs_len;
@@ -1065,6 +1069,15 @@ struct crypto_verify_opts {
 	/* what the caller checked already on exactly these bytes (above); NULL: none */
 	const struct crypto_sig_checked *sig_checked;
 	const struct crypto_ranges_digest *ranges_known;
+	/*
+	 * The revisions pdf_revisions_find() found in exactly data[0..len)
+	 * (revs_known[0..nrevs_known), borrowed; nrevs_known > 0): taken
+	 * instead of following the chain of sections again (it reads every
+	 * section's trailer: k of them at a contract's k-th signing). A failed
+	 * find has no list to give: NULL, found here.
+	 */
+	const struct pdf_revision *revs_known;
+	size_t nrevs_known;
 };
 
 /*

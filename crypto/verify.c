@@ -104,10 +104,13 @@ gap_is_hex_of(const unsigned char *gap, const unsigned char *c, size_t n)
 /*
  * /Contents and /ByteRange as PDF 32000 §12.8.1 and the attacks require:
  * returns the index of the revision the range ends with, or -1 (rep says why).
+ * gap_known: a verification of bytes d starts with, the gap among them,
+ * found the gap to be exactly s->contents in hex, and s is that very read
+ * (verify_one): the gap is not compared again, every other check is made.
  */
 static int
 structure(const unsigned char *d, size_t len, const struct pdf_revision *revs, size_t nrev,
-	  const struct pdf_sig_field *s, struct crypto_sig_report *rep)
+	  const struct pdf_sig_field *s, int gap_known, struct crypto_sig_report *rep)
 {
 	const long long *br = s->byterange;
 	size_t i, p, end;
@@ -143,7 +146,7 @@ structure(const unsigned char *d, size_t len, const struct pdf_revision *revs, s
 			    "the unsigned gap is not exactly the /Contents string");
 		return -1;
 	}
-	if (!gap_is_hex_of(d + br[1] + 1, s->contents, s->contents_len)) {
+	if (!gap_known && !gap_is_hex_of(d + br[1] + 1, s->contents, s->contents_len)) {
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "gap_not_contents",
 			    "the unsigned gap is not this signature's /Contents");
 		return -1;
@@ -536,11 +539,25 @@ static void
 verify_one(struct engine *e, const struct crypto_verify_opts *opts, size_t i,
 	   struct crypto_sig_report *rep)
 {
-	const struct pdf_sig_field *s = &e->sigs[i];
-	int k;
+	struct pdf_sig_field *s = &e->sigs[i];
+	int k, gap_known;
 
 	report_start(rep, s);
-	if ((k = structure(e->data, e->len, e->revs, e->nrev, s, rep)) < 0)
+	/*
+	 * A read taken as an earlier verification of the given bytes made it
+	 * (take_known: it reads the same in this file), whose gap that
+	 * verification found to be its /Contents, a gap inside those bytes:
+	 * the same bytes (the given bytes are what data starts with) against
+	 * the same string, so the same answer; not compared again (k gaps of
+	 * some 9 KB each at a contract's k-th completion). Every other check
+	 * of the structure is made, this file's revisions included.
+	 */
+	gap_known = s->gap_ok && e->given != NULL && s->byterange_state == PDF_SIG_KEY_OK &&
+		    s->byterange[2] > 0 && (size_t)s->byterange[2] <= e->given_end;
+	k = structure(e->data, e->len, e->revs, e->nrev, s, gap_known, rep);
+	/* for the next verification of this file's bytes (engine_sigs_export) */
+	s->gap_ok = rep->structure_ok == 1;
+	if (k < 0)
 		return;
 	rep->revision = (size_t)k + 1;
 	if (e->same[i] < 0) {
@@ -611,7 +628,7 @@ broken_chain(struct engine *e, const struct crypto_verify_opts *opts, struct pdf
 		s->structure_ok = 0;
 		/* (its structure's own proofs stand; not ending at the end is this reason) */
 		probe = *s;
-		if (structure(e->data, e->len, &whole, 1, sg, &probe) != 0 &&
+		if (structure(e->data, e->len, &whole, 1, sg, 0, &probe) != 0 &&
 		    strcmp(probe.reasons[0], "byterange_not_revision_end") != 0) {
 			*s = probe;
 		} else if (probe.structure_ok != 1) {
@@ -654,8 +671,17 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		opts = &none;
 	e.data = data;
 	e.len = len;
-	if (!(rep = calloc(1, sizeof(*rep))) ||
-	    !(e.revs = calloc(PDF_REVISIONS_MAX, sizeof(*e.revs)))) {
+	/* the caller's revisions of these bytes, else room for pdf_revisions_find's */
+	if (opts->revs_known != NULL && opts->nrevs_known > 0 &&
+	    opts->nrevs_known <= PDF_REVISIONS_MAX) {
+		if ((e.revs = malloc(opts->nrevs_known * sizeof(*e.revs))) != NULL) {
+			memcpy(e.revs, opts->revs_known, opts->nrevs_known * sizeof(*e.revs));
+			e.nrev = opts->nrevs_known;
+		}
+	} else {
+		e.revs = calloc(PDF_REVISIONS_MAX, sizeof(*e.revs));
+	}
+	if (!(rep = calloc(1, sizeof(*rep))) || e.revs == NULL) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -706,7 +732,8 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	else if ((r = pdf_doc_open_view(data, len, &doc, ei)) < 0)
 		goto out;
 	sp_errinfo_init(&rei);
-	if (pdf_revisions_find(data, len, e.revs, PDF_REVISIONS_MAX, &e.nrev, &rei) < 0) {
+	if (e.nrev == 0 &&
+	    pdf_revisions_find(data, len, e.revs, PDF_REVISIONS_MAX, &e.nrev, &rei) < 0) {
 		/* unsigned and oddly built: there is simply nothing to verify; signed, the
 		   chain of revisions contradicts itself, which no signer's tool writes */
 		e.nrev = 0;
@@ -770,9 +797,6 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 			*opts->nrefs_out = 0;
 		}
 	}
-	/* the signatures as the final revision reads them, for the next verification */
-	if (opts->sigs_out != NULL && e.nsigs > 0 && !e.listing_lost && !pdf_doc_damaged(doc))
-		engine_sigs_export(&e, opts);
 	/* and its DSS's /VRI keys */
 	if (!pdf_doc_damaged(doc))
 		engine_vri_export(&e, opts);
@@ -804,8 +828,11 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	qsort(order, e.nsigs, sizeof(*order), by_first_range);
 	for (j = 0; j < e.nsigs; j++) {
 		i = order[j].i;
+		/* not zeroed: changes_after() sets every field of each change it lists, and
+		   only those (nchanges) are read; zeroing room for 64 changes (~12 KB) for
+		   every signature, k of them at a contract's k-th signing, was for nothing */
 		if (!(rep->sigs[i].changes =
-			      calloc(CRYPTO_VERIFY_CHANGES_MAX, sizeof(*rep->sigs[i].changes)))) {
+			      malloc(CRYPTO_VERIFY_CHANGES_MAX * sizeof(*rep->sigs[i].changes)))) {
 			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 			goto out;
 		}
@@ -815,6 +842,10 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		if (rep->sigs[i].structure_ok == 1 && rep->sigs[i].revision == e.nrev)
 			rep->last_revision_signed = 1;
 	}
+	/* the signatures as the final revision reads them, for the next verification: after
+	   verify_one() marked the gaps found to be their /Contents */
+	if (opts->sigs_out != NULL && !e.listing_lost && !pdf_doc_damaged(doc))
+		engine_sigs_export(&e, opts);
 	engine_ltv_levels(&e, rep);
 	if (!rep->last_revision_signed && engine_ltv_tail(&e, rep))
 		rep->last_revision_signed = 1;

@@ -165,6 +165,7 @@ take_known(const struct engine *e, struct pdf_doc *last, struct pdf_sig_field *s
 	memcpy(s->byterange, k->byterange, sizeof(s->byterange));
 	s->self_contained = 1;
 	s->unread = 0;
+	s->gap_ok = k->gap_ok; /* as the verification that read it found it */
 	return SP_OK;
 }
 

@@ -107,7 +107,7 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_refs *r, unsigned c
 {
 	qpdf_oh *st = NULL;
 	size_t sp = 0, cap = 256, steps = 0;
-	int rc = SP_ERR_INTERNAL, i, nitems, id;
+	int rc = SP_ERR_INTERNAL, i, nitems, id, *refs = NULL;
 	enum qpdf_object_type_e t;
 	const char *k;
 
@@ -144,6 +144,30 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_refs *r, unsigned c
 		t = qpdf_oh_get_type_code(q, h);
 		if (t == ot_array) {
 			nitems = qpdf_oh_get_array_n_items(q, h);
+			/*
+			 * Only references (/Fields, a page's /Annots: k items at a
+			 * contract's k-th signing) and none to follow: their numbers
+			 * read in bulk (pdf_array_refs), each marked as its pop below
+			 * would mark it (an indirect item: its number when in range,
+			 * nothing walked into) and counted as a step, not a handle and
+			 * three calls of qpdf's C API each.
+			 */
+			if (!follow && nitems >= 2 && pdf_array_refs(q, h, nitems, &refs)) {
+				for (i = 0; i < nitems; i++) {
+					id = refs[2 * i];
+					if (id > 0 && (size_t)id < r->n)
+						REF_SET(r, id);
+				}
+				free(refs);
+				refs = NULL;
+				if ((steps += (size_t)nitems) > WALK_MAX) {
+					rc = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+							   "more than %d objects to compare",
+							   WALK_MAX);
+					goto out;
+				}
+				continue;
+			}
 			for (i = 0; i < nitems; i++) {
 				if (sp + 2 >= cap) {
 					void *nv = realloc(st, 2 * cap * sizeof(*st));

@@ -644,8 +644,8 @@ out:
 /* ---- the listing from the facts ---- */
 
 int
-form_kept_list(struct pdf_doc *doc, const struct pdf_sig_field *kn, size_t nkn,
-	       struct pdf_sig_field **out, size_t *nout, struct sp_errinfo *ei)
+form_kept_list(struct pdf_doc *doc, const struct pdf_sig_field *kn, size_t nkn, const int *skip,
+	       size_t nskip, struct pdf_sig_field **out, size_t *nout, struct sp_errinfo *ei)
 {
 	const struct form_kept *k = doc->kept;
 	struct pdf_sig_field *arr = NULL, *s;
@@ -675,6 +675,11 @@ form_kept_list(struct pdf_doc *doc, const struct pdf_sig_field *kn, size_t nkn,
 			    kn[j].sig_gen == f->sig_gen)
 				break;
 		if (j < nkn)
+			continue;
+		/* one the caller drops: the walk goes no further there either */
+		for (j = 0; j < nskip && skip[j] != f->sig_obj; j++)
+			;
+		if (j < nskip)
 			continue;
 		v = qpdf_get_object_by_id(doc->q, f->sig_obj, f->sig_gen);
 		if (qpdf_oh_is_null(doc->q, v)) {

@@ -203,15 +203,17 @@ int pdf_doc_page_objs(const struct pdf_doc *doc, int **out, size_t *n,
 /* 1 when qpdf has had to repair doc's cross-reference data so far. */
 int pdf_doc_damaged(struct pdf_doc *doc);
 /*
- * sig_scan.c: the signature dictionaries doc's newest two updates wrote,
- * where their xref tables locate them and they are written plainly (as
- * sign.c writes them), read from the bytes into qpdf's object cache as qpdf
- * would parse them, so that it does not: its tokenizer reads a /Contents of
- * kilobytes a character at a time, at the first walk of a field whose /V
- * points at one. Nothing else changes; how many were read. Call it before
- * anything reads doc's objects. The document's thread.
+ * sig_scan.c: the signature dictionaries doc's newest update wrote (and,
+ * with sections 2, the update before it), where their xref tables locate
+ * them and they are written plainly (as sign.c writes them), read from the
+ * bytes into qpdf's object cache as qpdf would parse them, so that it does
+ * not: its tokenizer reads a /Contents of kilobytes a character at a time,
+ * at the first walk of a field whose /V points at one. Nothing else
+ * changes; how many were read. Call it before anything reads doc's
+ * objects. Decoding a /Contents costs too (some 130,000 instructions for
+ * 7 KB): preload only what will be read. The document's thread.
  */
-int pdf_doc_sigs_preload(struct pdf_doc *doc);
+int pdf_doc_sigs_preload(struct pdf_doc *doc, int sections);
 /*
  * Read the AcroForm field tree of a view (pdf_doc_open does at open) so that
  * pdf_doc_info_get() reports nfields, nsigfields and nsigned; once per
@@ -652,6 +654,12 @@ struct pdf_sig_field {
 	unsigned char *contents; /* the /Contents string (DER plus padding) */
 	size_t contents_len;
 	long long byterange[4];
+	/* 1: a verification of the bytes this was read from found the gap the byte range
+	   leaves to be exactly this /Contents in hex (crypto/verify.c, structure), so a
+	   later one of a file that starts with those bytes, taking this read as read
+	   (crypto_verify_opts.verified_sigs), need not compare them again. 0 for a fresh
+	   read; kept by pdf_sig_reads_pack */
+	int gap_ok;
 };
 
 /*

@@ -51,10 +51,12 @@ void form_kept_free(struct form_kept *k);
  * form_kept.c: pdf_sig_fields_list_lazy / _known (kn[0..nkn)) answered from
  * doc->kept: SP_OK / an error as the walk would give, or 1 when the facts
  * cannot answer (none kept, or a value the walk would resolve differently):
- * the caller walks then.
+ * the caller walks then. skip[0..nskip): signature objects the caller drops
+ * (pdf_sig_fields_list_new): a field with kids whose value is one is listed
+ * unread, not read.
  */
-int form_kept_list(struct pdf_doc *doc, const struct pdf_sig_field *kn, size_t nkn,
-		   struct pdf_sig_field **out, size_t *nout, struct sp_errinfo *ei);
+int form_kept_list(struct pdf_doc *doc, const struct pdf_sig_field *kn, size_t nkn, const int *skip,
+		   size_t nskip, struct pdf_sig_field **out, size_t *nout, struct sp_errinfo *ei);
 /* revisions.c: s's signature dictionary v (in doc) read into s, its name and lock kept. */
 int pdf_sig_read_value(struct pdf_doc *doc, qpdf_oh v, struct pdf_sig_field *s,
 		       struct sp_errinfo *ei) SP_WUR;

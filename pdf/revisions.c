@@ -568,6 +568,7 @@ sig_read(struct pdf_doc *doc, qpdf_oh v, struct pdf_sig_field *s, struct sp_erri
 	s->contents_len = 0;
 	s->unread = 0;
 	s->self_contained = 0;
+	s->gap_ok = 0; /* these bytes' gap was not compared with this read */
 	s->type[0] = s->filter[0] = s->subfilter[0] = 0;
 	s->docmdp_p = s->has_m = 0;
 	memset(s->byterange, 0, sizeof(s->byterange));
@@ -734,6 +735,64 @@ known_dict(qpdf_data q, qpdf_oh v, const struct pdf_sig_field *kn, size_t nkn)
 	return 0;
 }
 
+/*
+ * pdf_sig_fields_list_new() from the form's kept facts (doc->kept): the
+ * lazy listing they answer as the walk would (form_kept_list), each field
+ * whose value skip names dropped (the walk goes no further there), every
+ * other value read as the walk's sig_add() reads it, one that is no object
+ * dropped (the walk adds no such field; the facts list a field with kids
+ * only with its value read, and answer not when that value is none, which
+ * the walk would go down the kids of). So the same fields, in the same
+ * order, read the same; 1 when the facts do not answer (the caller walks).
+ * The walk resolved every field dictionary of the revision: k of them in
+ * each revision between the given and the final one at a contract's k-th
+ * signing with long-term data (engine_sigs_hidden).
+ */
+static int
+list_new_kept(struct pdf_doc *doc, const int *skip, size_t nskip, struct pdf_sig_field **out,
+	      size_t *nout, struct sp_errinfo *ei)
+{
+	struct pdf_sig_field *arr = NULL;
+	size_t n = 0, i, k = 0;
+	qpdf_oh v;
+	int r;
+
+	if ((r = form_kept_list(doc, NULL, 0, skip, nskip, &arr, &n, ei)) != SP_OK)
+		return r;
+	for (i = 0; i < n; i++) {
+		if (known(skip, nskip, arr[i].sig_obj)) {
+			free(arr[i].contents);
+			continue;
+		}
+		if (arr[i].unread) {
+			v = qpdf_get_object_by_id(doc->q, arr[i].sig_obj, arr[i].sig_gen);
+			if (qpdf_oh_is_null(doc->q, v))
+				continue; /* unread: no kids (nothing allocated yet) */
+			if ((r = pdf_sig_read_value(doc, v, &arr[i], ei)) < 0)
+				goto fail;
+		}
+		arr[k++] = arr[i];
+	}
+	if (qpdf_has_error(doc->q)) {
+		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable",
+				  "the form fields cannot be read");
+		goto fail;
+	}
+	if (k == 0) {
+		free(arr);
+		arr = NULL;
+	}
+	*out = arr;
+	*nout = k;
+	return SP_OK;
+fail:
+	/* kept [0..k), not yet looked at [i..n): the others were moved or freed */
+	for (; i < n; i++)
+		free(arr[i].contents);
+	pdf_sig_fields_free(arr, k);
+	return r;
+}
+
 static int
 list(struct pdf_doc *doc, const int *skip, size_t nskip, int lazy, const struct pdf_sig_field *kn,
      size_t nkn, struct pdf_sig_field **out, size_t *nout, struct sp_errinfo *ei)
@@ -753,7 +812,10 @@ list(struct pdf_doc *doc, const int *skip, size_t nskip, int lazy, const struct 
 	*nout = 0;
 	/* the lazy listing from the form's kept facts (form_kept.c), when they answer */
 	if (lazy && nskip == 0 && doc->kept != NULL &&
-	    (r = form_kept_list(doc, kn, nkn, out, nout, ei)) != 1)
+	    (r = form_kept_list(doc, kn, nkn, NULL, 0, out, nout, ei)) != 1)
+		return r;
+	if (!lazy && nskip > 0 && doc->kept != NULL &&
+	    (r = list_new_kept(doc, skip, nskip, out, nout, ei)) != 1)
 		return r;
 	if (!(st = malloc(cap * sizeof(*st))))
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");

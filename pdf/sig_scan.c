@@ -232,15 +232,15 @@ table(const struct pdf_doc *doc, size_t p, int sec, struct ent *e, int *n, size_
 }
 
 /*
- * The objects qpdf locates through the newest xref section, or through the
- * one before it (the newest trailer's /Prev) when the newest does not list
- * them: both tables as written, neither trailer with /XRefStm (a hybrid
- * file's stream lists more). Into e[]: how many, an entry to use only when
+ * The objects qpdf locates through the newest xref section, or (sections
+ * 2) through the one before it (the newest trailer's /Prev) when the newest
+ * does not list them: both tables as written, neither trailer with /XRefStm
+ * (a hybrid file's stream lists more). Into e[]: how many, an entry to use only when
  * .use (an object listed twice in a section, or freed, is not). -1 when
  * the newest section is not such a table.
  */
 static int
-entries(struct pdf_doc *doc, struct ent *e)
+entries(struct pdf_doc *doc, int sections, struct ent *e)
 {
 	qpdf_oh tr = qpdf_get_trailer(doc->q), prev;
 	struct cur c = { doc->data, doc->len, 0 };
@@ -261,7 +261,8 @@ entries(struct pdf_doc *doc, struct ent *e)
 		pv = qpdf_oh_get_int_value(doc->q, prev);
 	qpdf_oh_release(doc->q, prev);
 	/* the section before: its trailer, up to its startxref, without /XRefStm */
-	if (pv > 0 && (size_t)pv < doc->len && table(doc, (size_t)pv, 1, e, &n, &t) == 0) {
+	if (sections > 1 && pv > 0 && (size_t)pv < doc->len &&
+	    table(doc, (size_t)pv, 1, e, &n, &t) == 0) {
 		const unsigned char *sx = memmem(doc->data + t, doc->len - t, "startxref", 9);
 		end = sx ? (size_t)(sx - doc->data) : doc->len;
 		if (memmem(doc->data + t, end - t, "/XRefStm", 8) != NULL)
@@ -377,7 +378,7 @@ make(struct pdf_doc *doc, const struct val *v, char *tmp)
 }
 
 int
-pdf_doc_sigs_preload(struct pdf_doc *doc)
+pdf_doc_sigs_preload(struct pdf_doc *doc, int sections)
 {
 	qpdf_data q = doc->q;
 	struct ent e[ENTRIES_MAX];
@@ -386,7 +387,7 @@ pdf_doc_sigs_preload(struct pdf_doc *doc)
 	char key[128], tmp[128];
 	qpdf_oh dict, x;
 
-	if (pdf_doc_damaged(doc) || (n = entries(doc, e)) <= 0)
+	if (pdf_doc_damaged(doc) || (n = entries(doc, sections, e)) <= 0)
 		return 0;
 	for (i = 0; i < n; i++) {
 		/* past the trailer's /Size a reader may take an object for none: left to qpdf */

@@ -86,6 +86,11 @@ struct done_job {
 	   (revision_check) and the new revision's (the engine's or done_ltv's listing,
 	   signed_count) */
 	int base_nsigned, new_nsigned;
+	int base_preloaded; /* base_preload() ran */
+	/* the signed revision's revisions (revisions_of(s->document)), found once for
+	   keeps_pages(), form_carry() and the engine; NULL: not told apart */
+	struct pdf_revision *revs;
+	size_t nrevs;
 	/* the base's pages (object number / generation pairs): from reads_cache under
 	   blob_cache_key("page", base_dig), or read from the base; handed on to the stored
 	   bytes when the updates left the page tree as it was (keeps_pages) */
@@ -149,6 +154,7 @@ done_job_free(struct done_job *j)
 	free(j->vri_out);
 	free(j->vri_memo);
 	free(j->pages);
+	free(j->revs);
 	crypto_digest_ctx_free(j->tail);
 	db_signing_session_free(j->s);
 	doc_cache_release(j->docs, j->held);
@@ -182,7 +188,8 @@ uuid_ok(const char *s)
 static struct pdf_revision *
 revisions_of(const uint8_t *data, size_t len, size_t *n)
 {
-	struct pdf_revision *revs = calloc(PDF_REVISIONS_MAX, sizeof(*revs));
+	/* not zeroed: pdf_revisions_find() writes each revision it gives whole */
+	struct pdf_revision *revs = malloc(PDF_REVISIONS_MAX * sizeof(*revs));
 	struct sp_errinfo ign;
 
 	*n = 0;
@@ -234,6 +241,24 @@ base_pages(struct done_job *j)
 }
 
 /*
+ * The base's signature dictionaries into its view (pdf_doc_sigs_preload),
+ * once, before a walk of its form or signatures reads them: only where the
+ * base's reads were not handed on (a cache miss: another process, a
+ * restart). With them nothing reads those dictionaries in the base, and
+ * decoding their /Contents (the newest two updates') cost some 270,000
+ * instructions a completion for nothing. Either way each dictionary is the
+ * value qpdf's parse gives: this only decides who parses it.
+ */
+static void
+base_preload(struct done_job *j)
+{
+	if (j->base_doc != NULL && !j->base_preloaded) {
+		(void)pdf_doc_sigs_preload(j->base_doc, 2);
+		j->base_preloaded = 1;
+	}
+}
+
+/*
  * newer's form facts carried over from older's over the one update between
  * them (pdf_doc_form_keep): the engine's listing of newer's signed fields
  * then walks only what the update added or changed, not every earlier
@@ -257,6 +282,7 @@ form_carry(struct done_job *j, struct pdf_doc *older, struct pdf_doc *newer,
 		    pdf_doc_form_load_kept(older, v, vlen, j->base_dig, &ign) != SP_OK) {
 			/* not kept here: read from the base once (the listing would walk it) */
 			sp_errinfo_init(&ign);
+			base_preload(j);
 			if (pdf_doc_form_export(older, j->base_dig, &facts, &flen, &ign) == SP_OK)
 				blob_cache_put(j->reads_cache, key, facts, flen);
 			free(facts);
@@ -297,8 +323,7 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 {
 	const struct db_signing_session *ss = j->s;
 	struct pdf_sig_field *listed = NULL;
-	struct pdf_revision *revs;
-	size_t nlisted = 0, nrevs = 0;
+	size_t nlisted = 0;
 	struct crypto_digest_ctx *dc = NULL;
 	uint8_t d[CRYPTO_DIGEST_MAX], *attrs = NULL;
 	size_t dlen = 0, alen = 0, end = ss->contents_off + ss->contents_len;
@@ -322,8 +347,8 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 	if (j->base_doc == NULL &&
 	    (r = pdf_doc_open_view(ss->document, ss->orig_len, &j->base_doc, ei)) != SP_OK)
 		goto out;
-	/* the earlier signature's dictionary (k > 1) from the bytes, as for the new one below */
-	(void)pdf_doc_sigs_preload(j->base_doc);
+	/* the earlier signatures' dictionaries are preloaded only where something walks
+	   them in the base (base_preload) */
 	/* read from the base this once: handed on with the stored bytes when they keep it */
 	sp_errinfo_init(&pei);
 	if (j->pages == NULL &&
@@ -335,16 +360,19 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 				    j->pages ? j->npages : 0, &j->new_doc, ei)) != SP_OK)
 		goto out;
 	/* the new signature's dictionary from the bytes, not qpdf's tokenizer: as qpdf
-	   would parse it, before the first walk of its field has qpdf parse it */
-	(void)pdf_doc_sigs_preload(j->new_doc);
-	/* the signed revision's revisions, found once for both */
-	revs = revisions_of(ss->document, ss->document_len, &nrevs);
-	j->new_pages_ok = j->pages != NULL && keeps_pages(revs, nrevs, ss->document_len,
+	   would parse it, before the first walk of its field has qpdf parse it. The newest
+	   update's only: the earlier signature in the update before is read from the handed
+	   on reads (engine_check), not from this view */
+	(void)pdf_doc_sigs_preload(j->new_doc, 1);
+	/* the signed revision's revisions, found once for these and the engine */
+	free(j->revs);
+	j->revs = revisions_of(ss->document, ss->document_len, &j->nrevs);
+	j->new_pages_ok = j->pages != NULL && keeps_pages(j->revs, j->nrevs, ss->document_len,
 							  ss->orig_len, j->base_doc, j->new_doc);
-	form_carry(j, j->base_doc, j->new_doc, revs, nrevs);
-	free(revs);
+	form_carry(j, j->base_doc, j->new_doc, j->revs, j->nrevs);
 	/* counted in these very bytes by the completion that stored them, or now */
 	if ((j->base_nsigned = cached_nsigned(j)) < 0) {
+		base_preload(j);
 		if ((r = pdf_sig_fields_list_lazy(j->base_doc, &listed, &nlisted, ei)) != SP_OK)
 			goto out;
 		j->base_nsigned = (int)nlisted;
@@ -452,10 +480,12 @@ report_keep(struct done_job *j, const struct crypto_verify_report *rep,
  * data[0..len) is the signed revision, or it with the DSS and document
  * timestamp done_ltv() appended: then one pass verifies those too (the new
  * signature with the DSS's revocation evidence, as any later verification
- * will), and whatever they add must be valid.
+ * will), and whatever they add must be valid. revs[0..nrevs): data's
+ * revisions as revisions_of() found them (NULL: the engine finds them).
  */
 static int
-engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_errinfo *ei)
+engine_check(struct done_job *j, const uint8_t *data, size_t len, const struct pdf_revision *revs,
+	     size_t nrevs, struct sp_errinfo *ei)
 {
 	const struct db_signing_session *ss = j->s;
 	struct crypto_verify_opts vo;
@@ -517,6 +547,9 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 	}
 	vo.verified_doc = j->base_doc;
 	vo.given_len = ss->orig_len;
+	/* data's revisions as revisions_of() found them in these very bytes (NULL: none) */
+	vo.revs_known = revs;
+	vo.nrevs_known = revs != NULL ? nrevs : 0;
 	/* the signer's value, verified by done_work with the same key over the same
 	   attributes; and the signed ranges' digest revision_check took of the signed
 	   revision, which data is or starts with (compared) */
@@ -569,6 +602,9 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, struct sp_erri
 		vo.vri_out = &j->vri_out;
 		vo.vri_out_len = &j->vri_out_len;
 	}
+	/* without the base's reads the engine reads its signatures from the base's view */
+	if (vo.verified_sigs == NULL)
+		base_preload(j);
 	if ((r = trust_store_need(vo.trust, ei)) != SP_OK ||
 	    (r = tsa_provider_trust(j->tsa, &vo.ts_trust, ei)) != SP_OK ||
 	    (r = crypto_pdf_verify(data, len, &vo, &rep, ei)) != SP_OK)
@@ -740,13 +776,13 @@ done_work(void *arg, struct sp_errinfo *ei)
 		} else {
 			/* the new signature's dictionary (and a document timestamp's) from
 			   the bytes here too: this view parses its objects anew */
-			(void)pdf_doc_sigs_preload(j->ltv_doc);
+			(void)pdf_doc_sigs_preload(j->ltv_doc, 2);
 			if ((lrevs = revisions_of(lr.data, lr.len, &nlrevs)) != NULL)
 				form_carry(j, j->new_doc, j->ltv_doc, lrevs, nlrevs);
 		}
 		sp_errinfo_init(&vei);
 	}
-	if (lr.data != NULL && engine_check(j, lr.data, lr.len, &vei) != SP_OK) {
+	if (lr.data != NULL && engine_check(j, lr.data, lr.len, lrevs, nlrevs, &vei) != SP_OK) {
 		snprintf(j->ltv_err, sizeof(j->ltv_err),
 			 "the long-term validation data did not verify: %.200s", vei.msg);
 		pdf_doc_free(j->ltv_doc);
@@ -762,7 +798,8 @@ done_work(void *arg, struct sp_errinfo *ei)
 		j->report = NULL;
 		sp_errinfo_init(&vei);
 	}
-	if (lr.data == NULL && engine_check(j, ss->document, ss->document_len, &vei) != SP_OK) {
+	if (lr.data == NULL &&
+	    engine_check(j, ss->document, ss->document_len, j->revs, j->nrevs, &vei) != SP_OK) {
 		/* Whatever failed, the answer is the same: the new revision is not good. */
 		r = sp_err_reason(ei, SP_ERR_CRYPTO, "verification_failed",
 				  "the signed revision failed verification: %s", vei.msg);

@@ -37,6 +37,48 @@ sha(const unsigned char *d, size_t n, uint8_t out[32])
 	ck_assert_int_eq(EVP_Digest(d, n, out, &l, EVP_sha256(), NULL), 1);
 }
 
+/*
+ * The listing of the signatures other than skip's (pdf_sig_fields_list_new:
+ * the verifier's search for signatures a later revision hides), from the
+ * facts and walked: the same fields, in the same order, read the same.
+ */
+static void
+same_list_new(struct pdf_doc *kept, struct pdf_doc *walked, const int *skip, size_t nskip)
+{
+	struct pdf_sig_field *x = NULL, *y = NULL;
+	size_t nx = 0, ny = 0, i;
+	struct sp_errinfo e1, e2;
+	int r1, r2;
+
+	sp_errinfo_init(&e1);
+	sp_errinfo_init(&e2);
+	r1 = pdf_sig_fields_list_new(kept, skip, nskip, &x, &nx, &e1);
+	r2 = pdf_sig_fields_list_new(walked, skip, nskip, &y, &ny, &e2);
+	ck_assert_int_eq(r1, r2);
+	ck_assert_uint_eq(nx, ny);
+	for (i = 0; i < nx; i++) {
+		ck_assert_str_eq(x[i].name, y[i].name);
+		ck_assert_int_eq(x[i].field_obj, y[i].field_obj);
+		ck_assert_int_eq(x[i].sig_obj, y[i].sig_obj);
+		ck_assert_int_eq(x[i].sig_gen, y[i].sig_gen);
+		ck_assert_int_eq(x[i].unread, y[i].unread);
+		ck_assert_int_eq(x[i].unread, 0);
+		ck_assert_str_eq(x[i].type, y[i].type);
+		ck_assert_str_eq(x[i].subfilter, y[i].subfilter);
+		ck_assert_int_eq(x[i].contents_state, y[i].contents_state);
+		ck_assert_int_eq(x[i].byterange_state, y[i].byterange_state);
+		ck_assert_int_eq(x[i].self_contained, y[i].self_contained);
+		ck_assert_uint_eq(x[i].contents_len, y[i].contents_len);
+		if (x[i].contents_len > 0)
+			ck_assert(memcmp(x[i].contents, y[i].contents, x[i].contents_len) == 0);
+		ck_assert(memcmp(x[i].byterange, y[i].byterange, sizeof(x[i].byterange)) == 0);
+		ck_assert_int_eq(x[i].lock, y[i].lock);
+		ck_assert_int_eq(x[i].docmdp_p, y[i].docmdp_p);
+	}
+	pdf_sig_fields_free(x, nx);
+	pdf_sig_fields_free(y, ny);
+}
+
 /* What a user of the document sees of its form: walked (no facts) or from facts. */
 static void
 same_form(struct pdf_doc *kept, struct pdf_doc *walked)
@@ -73,6 +115,15 @@ same_form(struct pdf_doc *kept, struct pdf_doc *walked)
 		ck_assert_int_eq(x[i].docmdp_p, y[i].docmdp_p);
 		ck_assert(memcmp(x[i].lock_fields, y[i].lock_fields, sizeof(x[i].lock_fields)) ==
 			  0);
+	}
+	/* and with each signature left out in turn, and with a number none is */
+	{
+		int skip[2] = { 999999, 0 };
+		same_list_new(kept, walked, skip, 1);
+		for (i = 0; i < nx; i++) {
+			skip[1] = x[i].sig_obj;
+			same_list_new(kept, walked, skip, 2);
+		}
 	}
 	pdf_sig_fields_free(x, nx);
 	pdf_sig_fields_free(y, ny);

@@ -319,6 +319,91 @@ START_TEST(hashed_prefix_handed_on)
 END_TEST
 
 /*
+ * What an update's objects refer to counts for the next update's new
+ * objects: an unsigned update adds an array of references (read in bulk by
+ * the difference check) naming object 99 that does not exist yet; a later
+ * update that defines 99 fills a reference already made, which the first
+ * signature does not allow; one that defines 97, named by nothing, it does.
+ */
+START_TEST(update_array_references_count)
+{
+	static const int n90[1] = { 90 }, n99[1] = { 99 }, n97[1] = { 97 };
+	const char *arr[1] = { "[7 0 R 99 0 R 98 0 R]" }, *obj[1] = { "<< /Hello 1 >>" };
+	size_t n1, n2, n3;
+	unsigned char *u1 = vc_update(good, good_len, n90, arr, 1, 0, NULL, &n1), *u2, *u3;
+	struct crypto_verify_report *r;
+	size_t i;
+	int found = 0;
+
+	u2 = vc_update(u1, n1, n99, obj, 1, 0, NULL, &n2);
+	r = verify(u2, n2);
+	ck_assert_uint_eq(r->nsigs, 1);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert(has_reason(&r->sigs[0], "disallowed_changes"));
+	for (i = 0; i < r->sigs[0].nchanges; i++)
+		if (r->sigs[0].changes[i].obj == 99 && !r->sigs[0].changes[i].allowed &&
+		    strstr(r->sigs[0].changes[i].what, "fills a reference"))
+			found = 1;
+	ck_assert(found);
+	crypto_verify_report_free(r);
+	u3 = vc_update(u1, n1, n97, obj, 1, 0, NULL, &n3);
+	r = verify(u3, n3);
+	ck_assert_uint_eq(r->sigs[0].ndisallowed, 0);
+	ck_assert_int_ne(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	crypto_verify_report_free(r);
+	free(u3);
+	free(u2);
+	free(u1);
+}
+END_TEST
+
+/*
+ * A caller that found the file's revisions already (completion: for the
+ * page and form checks) hands them on (opts.revs_known): the report is the
+ * one the engine's own find gives; a list that is not these bytes' (the
+ * last revision ending elsewhere) is what is used, so the new signature's
+ * range no longer ends a revision.
+ */
+START_TEST(revisions_handed_on)
+{
+	size_t n2, nrev = 0, i;
+	unsigned char *two = vc_sign(good, good_len, "ec", 1, 0, &n2);
+	struct pdf_revision revs[PDF_REVISIONS_MAX];
+	struct crypto_verify_opts o = { .trust = trust, .verified_len = good_len };
+	struct crypto_verify_report *full = NULL, *r = NULL;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_pdf_verify(two, n2, &o, &full, &ei), SP_OK);
+	ck_assert_int_eq(pdf_revisions_find(two, n2, revs, PDF_REVISIONS_MAX, &nrev, &ei), SP_OK);
+	ck_assert_uint_eq(nrev, 3); /* the upload, the first signature's, the second's */
+	o.revs_known = revs;
+	o.nrevs_known = nrev;
+	ck_assert_int_eq(crypto_pdf_verify(two, n2, &o, &r, &ei), SP_OK);
+	ck_assert_uint_eq(r->nsigs, full->nsigs);
+	ck_assert_uint_eq(r->nrevisions, full->nrevisions);
+	ck_assert_int_eq(r->verdict, full->verdict);
+	for (i = 0; i < r->nsigs; i++) {
+		ck_assert_int_eq(r->sigs[i].verdict, full->sigs[i].verdict);
+		ck_assert_uint_eq(r->sigs[i].revision, full->sigs[i].revision);
+		ck_assert_int_eq(r->sigs[i].prior, full->sigs[i].prior);
+		ck_assert_uint_eq(r->sigs[i].nreasons, full->sigs[i].nreasons);
+	}
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
+	r = NULL;
+	/* another file's list: used as given */
+	revs[2].end = revs[2].eof_end = n2 - 1;
+	ck_assert_int_eq(crypto_pdf_verify(two, n2, &o, &r, &ei), SP_OK);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert(has_reason(&r->sigs[1], "byterange_not_revision_end"));
+	crypto_verify_report_free(r);
+	crypto_verify_report_free(full);
+	free(two);
+}
+END_TEST
+
+/*
  * What d's last signature signed: its signer's certificate, its signed
  * attributes as signed, its value and byte range (all the caller's).
  */
@@ -692,8 +777,34 @@ START_TEST(earlier_signatures_handed_forward)
 	ck_assert_uint_eq(r4->nsigs, 4);
 	ck_assert_int_eq(pdf_sig_reads_unpack(s4, l4, &reads, &nr, &ei), SP_OK);
 	ck_assert_uint_eq(nr, 4);
+	/* each gap was found to be its /Contents (the earlier ones by a verification before,
+	   of the bytes this file starts with): the next one need not compare them again */
+	for (i = 0; i < nr; i++)
+		ck_assert_int_eq(reads[i].gap_ok, 1);
 	pdf_sig_fields_free(reads, nr);
 	crypto_verify_report_free(plain);
+
+	/* and that is what is used: a hand-over whose first /Contents is not its gap's is
+	   taken as found when it says so (process memory, never input), and compared with
+	   the gap when it does not */
+	ck_assert_int_eq(pdf_sig_reads_unpack(s3, l3, &reads, &nr, &ei), SP_OK);
+	ck_assert_int_eq(reads[0].gap_ok, 1);
+	reads[0].contents[0] ^= 1;
+	ck_assert_int_eq(pdf_sig_reads_pack(reads, nr, &forged, &l4, &ei), SP_OK);
+	p4 = verify_given(four, n4, n3, forged, l4, NULL, NULL);
+	ck_assert_int_eq(p4->sigs[0].structure_ok, 1);
+	crypto_verify_report_free(p4);
+	free(forged);
+	reads[0].gap_ok = 0;
+	ck_assert_int_eq(pdf_sig_reads_pack(reads, nr, &forged, &l4, &ei), SP_OK);
+	pdf_sig_fields_free(reads, nr);
+	p4 = verify_given(four, n4, n3, forged, l4, NULL, NULL);
+	ck_assert_int_eq(p4->sigs[0].structure_ok, 0);
+	ck_assert_int_eq(p4->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert(has_reason(&p4->sigs[0], "gap_not_contents"));
+	crypto_verify_report_free(p4);
+	free(forged);
+	forged = NULL;
 
 	/* they are what is used: a hand-over that lies about a range shows (it is the
 	   process's own memory, never input; this only proves the reads are taken) */
@@ -756,6 +867,77 @@ START_TEST(earlier_signatures_handed_forward)
 		assert_same_report(plain, handed);
 		ck_assert_uint_eq(handed->nsigs, 4); /* the three hidden ones and the new one */
 		ck_assert_uint_eq(handed->nlisted, 1);
+		crypto_verify_report_free(plain);
+		crypto_verify_report_free(handed);
+	}
+	/* an update whose /Prev skips the second signature's update, then a signature
+	   over it: the given revision is no revision of that file, nothing is taken */
+	{
+		char *pv, num[32];
+		long long at;
+		size_t w;
+		struct pdf_doc *d = NULL;
+		struct pdf_doc_info in;
+
+		ck_assert_int_eq(pdf_doc_open_view(good, good_len, &d, &ei), SP_OK);
+		pdf_doc_info_get(d, &in);
+		pdf_doc_free(d);
+		nums[0] = 90;
+		objs[0] = "<< /Hello 1 >>";
+		free(bad);
+		free(badsig);
+		bad = vc_update(three, n3, nums, objs, 1, 0, NULL, &nb);
+		pv = strstr((char *)bad + n3, "/Prev ");
+		ck_assert_ptr_nonnull(pv);
+		pv += 6;
+		at = strtoll(pv, NULL, 10);
+		w = (size_t)snprintf(num, sizeof(num), "%lld", at);
+		ck_assert_int_le(snprintf(num, sizeof(num), "%0*lld", (int)w, in.startxref),
+				 (int)w);
+		memcpy(pv, num, w);
+		badsig = vc_sign(bad, nb, "rsa", 1, 0, &n4);
+		plain = verify_given(badsig, n4, n3, NULL, 0, NULL, NULL);
+		handed = verify_given(badsig, n4, n3, s3, l3, NULL, NULL);
+		assert_same_report(plain, handed);
+		crypto_verify_report_free(plain);
+		crypto_verify_report_free(handed);
+	}
+	/* an update that adds a markup annotation to the page, then a signature over it:
+	   the earlier signatures judged as without the hand-over */
+	{
+		qpdf_data q = qpdf_init();
+		const char *pg;
+		char *page, *ann;
+		int pnum, two_nums[2];
+		const char *two_objs[2];
+
+		qpdf_silence_errors(q);
+		ck_assert_int_eq(qpdf_read_memory(q, "3.pdf", (const char *)three, n3, "") &
+					 QPDF_ERRORS,
+				 0);
+		pnum = qpdf_oh_get_object_id(q, qpdf_get_page_n(q, 0));
+		pg = qpdf_oh_unparse_resolved(q, qpdf_get_page_n(q, 0));
+		ck_assert_ptr_nonnull(page = malloc(strlen(pg) + 32));
+		ann = strstr(pg, "/Annots [");
+		ck_assert_ptr_nonnull(ann);
+		ann += 9;
+		snprintf(page, strlen(pg) + 32, "%.*s 91 0 R%s", (int)(ann - pg), pg, ann);
+		qpdf_cleanup(&q);
+		two_nums[0] = pnum;
+		two_objs[0] = page;
+		two_nums[1] = 91;
+		two_objs[1] =
+			"<< /Type /Annot /Subtype /Text /Rect [10 10 30 30] /Contents (note) >>";
+		free(bad);
+		free(badsig);
+		bad = vc_update(three, n3, two_nums, two_objs, 2, 0, NULL, &nb);
+		free(page);
+		badsig = vc_sign(bad, nb, "rsa", 1, 0, &n4);
+		plain = verify_given(badsig, n4, n3, NULL, 0, NULL, NULL);
+		handed = verify_given(badsig, n4, n3, s3, l3, NULL, NULL);
+		assert_same_report(plain, handed);
+		ck_assert_uint_eq(handed->nsigs, 4);
+		ck_assert_uint_gt(handed->sigs[0].ndisallowed, 0); /* no DocMDP P=3 here */
 		crypto_verify_report_free(plain);
 		crypto_verify_report_free(handed);
 	}
@@ -1397,6 +1579,8 @@ verify_suite(void)
 	tcase_add_test(tc, rsa_ec_sm2_chain_of_signatures);
 	tcase_add_test(tc, verified_len_checks_what_is_new);
 	tcase_add_test(tc, hashed_prefix_handed_on);
+	tcase_add_test(tc, revisions_handed_on);
+	tcase_add_test(tc, update_array_references_count);
 	tcase_add_test(tc, checked_signature_and_digest_handed_on);
 	tcase_add_test(tc, given_len_spares_the_walk_not_the_check);
 	tcase_add_test(tc, earlier_signatures_handed_forward);
