@@ -1,0 +1,356 @@
+/*
+ * scan.c: what qpdf would build from untrusted bytes, bounded before it reads
+ * them (sec31). qpdf parses an array or dictionary whole into objects of a
+ * few hundred bytes each, and it inflates a cross-reference or object stream
+ * whole into memory, with no cap of its own: a 16 MB file of references made
+ * the verifier take 540 MB, a 2 MB deflated xref stream took 6 GB. One pass
+ * over the bytes counts what the parse would make and refuses, as pdf_limit,
+ * a file beyond the caps below; stream data is skipped, but xref and object
+ * streams are inflated (into a small window, never kept) and an object
+ * stream's objects are counted as the file's.
+ *
+ * Not covered: an encrypted file's object streams (their data cannot be
+ * inflated before it is decrypted); those are read only to be verified.
+ */
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zlib.h>
+
+#include "pdf_int.h"
+
+#define SCAN_WINDOW (64 * 1024) /* inflate output window */
+#define SCAN_DEPTH 64           /* array nesting tracked (qpdf refuses 500) */
+
+enum lstate { L_WS, L_TOKEN, L_COMMENT, L_STRING, L_HEX };
+
+struct lex {
+	enum lstate st;
+	int lt;       /* a '<' seen, not yet known as "<<" or a hex string */
+	int gt;       /* a '>' seen outside a hex string */
+	int paren;    /* literal string nesting */
+	int esc;      /* a backslash in a literal string */
+	size_t tlen;  /* bytes of the current token */
+	char tok[10]; /* its first bytes: obj, endobj, stream */
+	int depth;
+	size_t items[SCAN_DEPTH];
+};
+
+struct scan {
+	size_t tokens, inflated;
+	const char *what; /* the cap exceeded, NULL while none is */
+};
+
+static int
+is_ws(unsigned char c)
+{
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\0';
+}
+
+static int
+is_delim(unsigned char c)
+{
+	return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' ||
+	       c == '}' || c == '/' || c == '%';
+}
+
+/* One more object: in the file's count and in the array it is an item of. */
+static void
+item(struct lex *lx, struct scan *s)
+{
+	if (++s->tokens > PDF_SCAN_MAX_TOKENS)
+		s->what = "objects";
+	if (lx->depth > 0 && lx->depth <= SCAN_DEPTH &&
+	    ++lx->items[lx->depth - 1] > PDF_SCAN_MAX_ARRAY)
+		s->what = "array items";
+}
+
+/* The token that ends here: 1 when it is "stream" or "xref" (the caller skips
+   the data, or the table), else 0. */
+static int
+token_end(struct lex *lx)
+{
+	int skip = (lx->tlen == 6 && memcmp(lx->tok, "stream", 6) == 0) ||
+		   (lx->tlen == 4 && memcmp(lx->tok, "xref", 4) == 0);
+
+	lx->st = L_WS;
+	lx->tlen = 0;
+	return skip;
+}
+
+/*
+ * Feed p[0..len); with obj (the file, not an object stream) it stops after a
+ * "stream" or "xref" keyword (returns the offset after it, the end-of-line
+ * not consumed) and sets *obj to the offset after each "obj" keyword met.
+ * Returns len at the end.
+ */
+static size_t
+lex_feed(struct lex *lx, struct scan *s, const unsigned char *p, size_t len, size_t *obj)
+{
+	size_t i;
+
+	for (i = 0; i < len && s->what == NULL; i++) {
+		unsigned char c = p[i];
+
+		switch (lx->st) {
+		case L_COMMENT:
+			if (c == '\n' || c == '\r')
+				lx->st = L_WS;
+			continue;
+		case L_STRING:
+			if (lx->esc)
+				lx->esc = 0;
+			else if (c == '\\')
+				lx->esc = 1;
+			else if (c == '(')
+				lx->paren++;
+			else if (c == ')' && --lx->paren == 0)
+				lx->st = L_WS;
+			continue;
+		case L_HEX:
+			if (c == '>')
+				lx->st = L_WS;
+			continue;
+		case L_TOKEN:
+			if (!is_ws(c) && !is_delim(c)) {
+				if (lx->tlen < sizeof(lx->tok))
+					lx->tok[lx->tlen] = (char)c;
+				lx->tlen++;
+				continue;
+			}
+			if (lx->tlen == 3 && memcmp(lx->tok, "obj", 3) == 0 && obj != NULL)
+				*obj = i;
+			if (token_end(lx) && obj != NULL)
+				return i;
+			break;
+		case L_WS:
+			break;
+		}
+		/* between tokens: c starts the next one, or is a delimiter */
+		if (lx->lt) {
+			lx->lt = 0;
+			if (c == '<') {
+				item(lx, s); /* a dictionary */
+				continue;
+			}
+			item(lx, s); /* a hex string */
+			lx->st = L_HEX;
+			if (c == '>')
+				lx->st = L_WS;
+			continue;
+		}
+		if (lx->gt) {
+			lx->gt = 0;
+			if (c == '>')
+				continue;
+		}
+		if (is_ws(c))
+			continue;
+		switch (c) {
+		case '%':
+			lx->st = L_COMMENT;
+			break;
+		case '(':
+			item(lx, s);
+			lx->st = L_STRING;
+			lx->paren = 1;
+			break;
+		case '<':
+			lx->lt = 1;
+			break;
+		case '>':
+			lx->gt = 1;
+			break;
+		case '[':
+			item(lx, s);
+			if (++lx->depth <= SCAN_DEPTH)
+				lx->items[lx->depth - 1] = 0;
+			break;
+		case ']':
+			if (lx->depth > 0)
+				lx->depth--;
+			break;
+		case '{':
+		case '}':
+		case ')':
+			break;
+		default: /* a name ('/'), a number, a keyword, R */
+			item(lx, s);
+			lx->st = L_TOKEN;
+			lx->tlen = 0;
+			if (c != '/') {
+				lx->tok[0] = (char)c;
+				lx->tlen = 1;
+			}
+			break;
+		}
+	}
+	/* a token that ends with the input ("... endobj" at the end of an object stream) */
+	if (lx->st == L_TOKEN && obj == NULL)
+		(void)token_end(lx);
+	return len;
+}
+
+/* The name key (e.g. "/XRef") in d as a whole name, not a prefix of a longer one. */
+static int
+has_name(const unsigned char *d, size_t n, const char *name)
+{
+	size_t k = strlen(name);
+	const unsigned char *p = d, *e = d + n;
+
+	while (p < e && (p = memmem(p, (size_t)(e - p), name, k)) != NULL) {
+		if (p + k >= e || is_ws(p[k]) || is_delim(p[k]))
+			return 1;
+		p += k;
+	}
+	return 0;
+}
+
+/*
+ * The filter of a stream dictionary d: 0 none, 1 FlateDecode alone (a name
+ * or a one-element array), -1 anything else.
+ */
+static int
+filter_of(const unsigned char *d, size_t n)
+{
+	const unsigned char *p = memmem(d, n, "/Filter", 7), *e = d + n;
+	int arr = 0;
+
+	if (p == NULL)
+		return 0;
+	for (p += 7; p < e && is_ws(*p); p++)
+		;
+	if (p < e && *p == '[') {
+		arr = 1;
+		for (p++; p < e && is_ws(*p); p++)
+			;
+	}
+	if ((size_t)(e - p) >= 12 && memcmp(p, "/FlateDecode", 12) == 0)
+		p += 12;
+	else if ((size_t)(e - p) >= 3 && memcmp(p, "/Fl", 3) == 0 &&
+		 ((size_t)(e - p) == 3 || is_ws(p[3]) || is_delim(p[3])))
+		p += 3;
+	else
+		return -1;
+	if (p < e && !is_ws(*p) && !is_delim(*p))
+		return -1;
+	if (arr) {
+		for (; p < e && is_ws(*p); p++)
+			;
+		if (p >= e || *p != ']')
+			return -1;
+	}
+	return 1;
+}
+
+/*
+ * Inflate the stream at p[0..avail) into a window, counting its bytes into
+ * s (and, for an object stream, its objects: objstm != 0). Returns the
+ * compressed bytes consumed. Data that is not zlib stops it: qpdf fails on
+ * it as well.
+ */
+static size_t
+inflate_count(struct scan *s, const unsigned char *p, size_t avail, int objstm, unsigned char *win)
+{
+	z_stream z;
+	struct lex lx;
+	int zr;
+
+	memset(&z, 0, sizeof(z));
+	memset(&lx, 0, sizeof(lx));
+	if (inflateInit(&z) != Z_OK)
+		return 0;
+	z.next_in = (unsigned char *)(uintptr_t)p;
+	z.avail_in = avail > UINT_MAX ? UINT_MAX : (unsigned)avail;
+	do {
+		size_t got;
+		z.next_out = win;
+		z.avail_out = SCAN_WINDOW;
+		zr = inflate(&z, Z_NO_FLUSH);
+		got = SCAN_WINDOW - z.avail_out;
+		if ((s->inflated += got) > PDF_SCAN_MAX_INFLATE)
+			s->what = "decompressed cross-reference and object stream bytes";
+		else if (objstm)
+			(void)lex_feed(&lx, s, win, got, NULL);
+	} while (zr == Z_OK && s->what == NULL && (z.avail_in > 0 || z.avail_out == 0));
+	avail = z.total_in;
+	inflateEnd(&z);
+	return avail;
+}
+
+int
+pdf_bytes_check(const unsigned char *data, size_t len, struct sp_errinfo *ei)
+{
+	struct scan s = { 0, 0, NULL };
+	struct lex lx;
+	unsigned char *win = NULL;
+	size_t pos = 0, obj = 0, at;
+	int r = SP_ERR_INTERNAL;
+
+	memset(&lx, 0, sizeof(lx));
+	while (pos < len && s.what == NULL) {
+		const unsigned char *d, *end;
+		size_t dn, rel = SIZE_MAX;
+		int f, xref, objstm;
+
+		at = pos + lex_feed(&lx, &s, data + pos, len - pos, &rel);
+		if (rel != SIZE_MAX)
+			obj = pos + rel;
+		if (at >= len || s.what != NULL)
+			break;
+		if (data[at - 1] == 'f') {
+			/* a classic xref table: 20-byte entries, not objects */
+			end = memmem(data + at, len - at, "trailer", 7);
+			pos = end != NULL ? (size_t)(end - data) : len;
+			memset(&lx, 0, sizeof(lx));
+			continue;
+		}
+		/* "stream": its dictionary is what follows the last "obj" */
+		d = data + (obj <= at ? obj : at);
+		dn = (size_t)(data + at - d);
+		pos = at;
+		if (pos < len && data[pos] == '\r')
+			pos++;
+		if (pos < len && data[pos] == '\n')
+			pos++;
+		xref = has_name(d, dn, "/XRef");
+		objstm = has_name(d, dn, "/ObjStm");
+		f = filter_of(d, dn);
+		if ((xref || objstm) && f < 0) {
+			r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+					  "a cross-reference or object stream uses a filter other "
+					  "than FlateDecode alone; not read");
+			goto out;
+		}
+		if ((xref || objstm) && f == 1) {
+			if (win == NULL && (win = malloc(SCAN_WINDOW)) == NULL) {
+				r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+				goto out;
+			}
+			pos += inflate_count(&s, data + pos, len - pos, objstm, win);
+			if (s.what != NULL)
+				break;
+		}
+		/* the data ends at the first endstream (an earlier one in binary data
+		   only has more of the file counted, never less) */
+		end = memmem(data + pos, len - pos, "endstream", 9);
+		pos = end != NULL ? (size_t)(end - data) + 9 : len;
+		memset(&lx, 0, sizeof(lx));
+		obj = pos;
+	}
+	if (s.what != NULL) {
+		r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+				  "the PDF holds more %s than the parser's caps allow (%d objects, "
+				  "%d items in one array, %d MiB of cross-reference and object "
+				  "streams)",
+				  s.what, PDF_SCAN_MAX_TOKENS, PDF_SCAN_MAX_ARRAY,
+				  (int)(PDF_SCAN_MAX_INFLATE >> 20));
+		goto out;
+	}
+	r = SP_OK;
+out:
+	free(win);
+	return r;
+}
