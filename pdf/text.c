@@ -28,6 +28,10 @@ struct gstate {
 	struct font *font;
 };
 
+#define FONT_HASH_SLOTS (2 * TEXT_MAX_FONTS) /* a power of two, twice the fonts at most */
+#define FONT_MEMO_SLOTS 64
+#define FONT_MEMO_NAME 64
+
 struct interp {
 	struct pdf_doc *doc;
 	struct text_page *tp;
@@ -38,6 +42,15 @@ struct interp {
 	double tm[6], tlm[6];
 	struct font *fonts; /* loaded fonts, owned */
 	size_t nfonts;
+	/* the same fonts by (objid, gen, dkey), open addressing: a content stream
+	   that switches among thousands of fonts finds each in a probe or two */
+	struct font *fhash[FONT_HASH_SLOTS];
+	/* the last font each (resources, name) selected: a Tf again reads nothing */
+	struct {
+		qpdf_oh res;
+		struct font *f;
+		char name[FONT_MEMO_NAME];
+	} memo[FONT_MEMO_SLOTS];
 	struct font *deffont; /* not owned */
 	size_t work;
 	int depth;
@@ -94,8 +107,11 @@ text_page_cleanup(struct text_page *tp)
 {
 	if (!tp)
 		return;
+	struct text_budget *b = tp->budget;
+
 	free(tp->c);
 	memset(tp, 0, sizeof(*tp));
+	tp->budget = b;
 }
 
 static int
@@ -103,12 +119,16 @@ add_char(struct interp *in, uint32_t cp, int line, const double box[4])
 {
 	struct text_page *tp = in->tp;
 
+	if (tp->budget != NULL && ++tp->budget->chars > TEXT_MAX_DOC_CHARS)
+		return sp_err_reason(in->ei, SP_ERR_LIMIT, "pdf_limit",
+				     "more than %d characters in the document's text",
+				     TEXT_MAX_DOC_CHARS);
 	if (tp->n == tp->cap) {
 		size_t ncap = tp->cap ? tp->cap * 2 : 256;
 		struct text_char *nc;
 		if (tp->n >= TEXT_MAX_CHARS)
-			return sp_err(in->ei, SP_ERR_LIMIT, "more than %d characters on a page",
-				      TEXT_MAX_CHARS);
+			return sp_err_reason(in->ei, SP_ERR_LIMIT, "pdf_limit",
+					     "more than %d characters on a page", TEXT_MAX_CHARS);
 		if (!(nc = realloc(tp->c, ncap * sizeof(*nc))))
 			return sp_err(in->ei, SP_ERR_NOMEM, "text: out of memory");
 		tp->c = nc;
@@ -209,6 +229,29 @@ td(struct interp *in, double x, double y)
 	memcpy(in->tm, in->tlm, sizeof(in->tm));
 }
 
+/*
+ * Content bytes run (or font dictionaries read as text) count against the
+ * page's and, in a search, the document's work: the same content drawn by
+ * many pages or forms costs once per use.
+ */
+static int
+charge(struct interp *in, size_t len)
+{
+	if (len > TEXT_MAX_PAGE_WORK - in->work)
+		return sp_err_reason(in->ei, SP_ERR_LIMIT, "pdf_limit",
+				     "page content too large to run");
+	in->work += len;
+	if (in->tp->budget != NULL) {
+		if (len > TEXT_MAX_DOC_WORK - in->tp->budget->work)
+			return sp_err_reason(in->ei, SP_ERR_LIMIT, "pdf_limit",
+					     "the document's content is too large to search "
+					     "(more than %d MiB run)",
+					     TEXT_MAX_DOC_WORK >> 20);
+		in->tp->budget->work += len;
+	}
+	return SP_OK;
+}
+
 /* The font resource name in res, from the cache or loaded. */
 static int
 set_font(struct interp *in, qpdf_oh res, const char *name)
@@ -218,11 +261,21 @@ set_font(struct interp *in, qpdf_oh res, const char *name)
 	struct font *f;
 	char key[TEXT_MAX_TOKEN / 64];
 	int r = SP_ERR_INTERNAL, id, gen;
-	uint64_t dkey = 0;
+	uint64_t dkey = 0, mh = 1469598103934665603ULL;
+	size_t slot, mslot, nlen;
 
 	in->gs.font = NULL;
 	if (!res || strlen(name) + 2 > sizeof(key)) {
 		in->gs.font = in->deffont;
+		return SP_OK;
+	}
+	nlen = strlen(name);
+	for (mslot = 0; mslot < nlen; mslot++)
+		mh = (mh ^ (unsigned char)name[mslot]) * 1099511628211ULL;
+	mslot = (size_t)((mh ^ (uint64_t)res) & (FONT_MEMO_SLOTS - 1));
+	if (nlen < FONT_MEMO_NAME && in->memo[mslot].f != NULL && in->memo[mslot].res == res &&
+	    strcmp(in->memo[mslot].name, name) == 0) {
+		in->gs.font = in->memo[mslot].f;
 		return SP_OK;
 	}
 	key[0] = '/';
@@ -240,12 +293,18 @@ set_font(struct interp *in, qpdf_oh res, const char *name)
 		/* a direct font dictionary: known by a hash of its text, so that
 		 * repeated Tf of the same direct font does not reload it */
 		const char *u = qpdf_oh_unparse(doc->q, fd);
+		/* read as text: as costly as content of its length */
+		if ((r = charge(in, u ? strlen(u) : 0)) != SP_OK)
+			goto out;
 		id = 0;
 		gen = 0;
 		for (dkey = 1469598103934665603ULL; u && *u; u++)
 			dkey = (dkey ^ (unsigned char)*u) * 1099511628211ULL;
 	}
-	for (f = in->fonts; f; f = f->next)
+	slot = (size_t)(((uint64_t)(unsigned)id * 0x9E3779B97F4A7C15ULL) ^ (uint64_t)(unsigned)gen ^
+			dkey) &
+	       (FONT_HASH_SLOTS - 1);
+	for (; (f = in->fhash[slot]) != NULL; slot = (slot + 1) & (FONT_HASH_SLOTS - 1))
 		if (f->objid == id && f->gen == gen && (id > 0 || f->dkey == dkey))
 			break;
 	if (!f) {
@@ -259,8 +318,14 @@ set_font(struct interp *in, qpdf_oh res, const char *name)
 		f->next = in->fonts;
 		in->fonts = f;
 		in->nfonts++;
+		in->fhash[slot] = f; /* the empty slot the probe ended on */
 	}
 	in->gs.font = f;
+	if (nlen < FONT_MEMO_NAME) {
+		in->memo[mslot].res = res;
+		in->memo[mslot].f = f;
+		memcpy(in->memo[mslot].name, name, nlen + 1);
+	}
 	r = SP_OK;
 out:
 	tobj_release(doc, fd);
@@ -533,9 +598,8 @@ run(struct interp *in, const unsigned char *p, size_t len, qpdf_oh res)
 	size_t arr[TEXT_MAX_NESTING];
 	int narr = 0, dict = 0, r = SP_ERR_INTERNAL;
 
-	if (len > TEXT_MAX_PAGE_WORK - in->work)
-		return sp_err(in->ei, SP_ERR_LIMIT, "page content too large to run");
-	in->work += len;
+	if ((r = charge(in, len)) != SP_OK)
+		return r;
 	if (!(lx = malloc(sizeof(*lx))))
 		return sp_err(in->ei, SP_ERR_NOMEM, "text: out of memory");
 	clex_init(lx, p, len);

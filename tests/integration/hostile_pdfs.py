@@ -570,6 +570,18 @@ def sig_byterange_many_gaps(n=1000000):
     return _sig_doc(1, b"3000", byterange=br)[0]
 
 
+def direct_font_big(n=200000, uses=500000):
+    """A direct font dictionary with a /Widths of n items, selected `uses`
+    times by Tf (a direct font is known by its text)."""
+    font = (b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /FirstChar 0 /LastChar 255 "
+            b"/Widths [" + b"500 " * n + b"] >>")
+    ops = b"BT 72 720 Td " + b"/F1 1 Tf " * uses + b"(a) Tj ET"
+    objs = _base(contents=ops)
+    objs[3] = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 %s >> >> >>" % font)
+    return _doc(objs)[0]
+
+
 BUILDERS = {
     "plain": plain,
     "xref_stream_4m": xref_stream_4m,
@@ -600,6 +612,7 @@ BUILDERS = {
     "inline_image_big": inline_image_big,
     "tounicode_huge": tounicode_huge,
     "many_fonts": many_fonts,
+    "direct_font_big": direct_font_big,
     "many_sigs": many_sigs_wide,
     "sig_huge_byterange": sig_huge_byterange,
     "sig_byterange_gaps": sig_byterange_many_gaps,
