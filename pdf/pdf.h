@@ -32,6 +32,7 @@
    it a few hundred bytes, and it inflates xref and object streams whole */
 #define PDF_SCAN_MAX_TOKENS 2000000 /* objects in direct and object-stream objects */
 #define PDF_SCAN_MAX_ARRAY 262144   /* items in one array */
+#define PDF_SCAN_MAX_XREF 1000000   /* cross-reference entries, all sections (~75 B each) */
 #define PDF_SCAN_MAX_INFLATE ((size_t)64 * 1024 * 1024) /* xref and object streams, decoded */
 
 struct pdf_doc;

@@ -40,6 +40,7 @@ struct lex {
 
 struct scan {
 	size_t tokens, inflated;
+	size_t xref;      /* cross-reference entries, every section's */
 	const char *what; /* the cap exceeded, NULL while none is */
 };
 
@@ -245,6 +246,44 @@ filter_of(const unsigned char *d, size_t n)
 	return 1;
 }
 
+/* Entries of an xref section: each costs qpdf a table entry, in use or free. */
+static void
+xref_entries(struct scan *s, size_t n)
+{
+	if ((s->xref += n) > PDF_SCAN_MAX_XREF)
+		s->what = "cross-reference entries";
+}
+
+/* The row width of an xref stream (the sum of its /W), 0 when it has none readable. */
+static size_t
+row_width(const unsigned char *d, size_t n)
+{
+	const unsigned char *p = d, *e = d + n;
+	size_t w = 0, k;
+
+	while (p < e && (p = memmem(p, (size_t)(e - p), "/W", 2)) != NULL) {
+		p += 2;
+		if (p < e && !is_ws(*p) && !is_delim(*p))
+			continue; /* a longer name */
+		while (p < e && is_ws(*p))
+			p++;
+		if (p >= e || *p != '[')
+			return 0;
+		for (p++, k = 0; k < 3; k++) {
+			size_t v = 0;
+			while (p < e && is_ws(*p))
+				p++;
+			if (p >= e || *p < '0' || *p > '9')
+				return 0;
+			for (; p < e && *p >= '0' && *p <= '9' && v < 1000; p++)
+				v = v * 10 + (size_t)(*p - '0');
+			w += v;
+		}
+		return w;
+	}
+	return 0;
+}
+
 /*
  * Inflate the stream at p[0..avail) into a window, counting its bytes into
  * s (and, for an object stream, its objects: objstm != 0). Returns the
@@ -252,8 +291,10 @@ filter_of(const unsigned char *d, size_t n)
  * it as well.
  */
 static size_t
-inflate_count(struct scan *s, const unsigned char *p, size_t avail, int objstm, unsigned char *win)
+inflate_count(struct scan *s, const unsigned char *p, size_t avail, int objstm, size_t row,
+	      unsigned char *win)
 {
+	size_t before = s->inflated;
 	z_stream z;
 	struct lex lx;
 	int zr;
@@ -277,13 +318,15 @@ inflate_count(struct scan *s, const unsigned char *p, size_t avail, int objstm, 
 	} while (zr == Z_OK && s->what == NULL && (z.avail_in > 0 || z.avail_out == 0));
 	avail = z.total_in;
 	inflateEnd(&z);
+	if (row > 0 && s->what == NULL)
+		xref_entries(s, (s->inflated - before) / row);
 	return avail;
 }
 
 int
 pdf_bytes_check(const unsigned char *data, size_t len, struct sp_errinfo *ei)
 {
-	struct scan s = { 0, 0, NULL };
+	struct scan s = { 0, 0, 0, NULL };
 	struct lex lx;
 	unsigned char *win = NULL;
 	size_t pos = 0, obj = 0, at;
@@ -304,6 +347,7 @@ pdf_bytes_check(const unsigned char *data, size_t len, struct sp_errinfo *ei)
 			/* a classic xref table: 20-byte entries, not objects */
 			end = memmem(data + at, len - at, "trailer", 7);
 			pos = end != NULL ? (size_t)(end - data) : len;
+			xref_entries(&s, (pos - at) / 20);
 			memset(&lx, 0, sizeof(lx));
 			continue;
 		}
@@ -329,7 +373,8 @@ pdf_bytes_check(const unsigned char *data, size_t len, struct sp_errinfo *ei)
 				r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 				goto out;
 			}
-			pos += inflate_count(&s, data + pos, len - pos, objstm, win);
+			pos += inflate_count(&s, data + pos, len - pos, objstm,
+					     xref ? row_width(d, dn) : 0, win);
 			if (s.what != NULL)
 				break;
 		}
@@ -343,10 +388,10 @@ pdf_bytes_check(const unsigned char *data, size_t len, struct sp_errinfo *ei)
 	if (s.what != NULL) {
 		r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
 				  "the PDF holds more %s than the parser's caps allow (%d objects, "
-				  "%d items in one array, %d MiB of cross-reference and object "
-				  "streams)",
+				  "%d items in one array, %d cross-reference entries, %d MiB of "
+				  "cross-reference and object streams)",
 				  s.what, PDF_SCAN_MAX_TOKENS, PDF_SCAN_MAX_ARRAY,
-				  (int)(PDF_SCAN_MAX_INFLATE >> 20));
+				  PDF_SCAN_MAX_XREF, (int)(PDF_SCAN_MAX_INFLATE >> 20));
 		goto out;
 	}
 	r = SP_OK;

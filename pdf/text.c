@@ -309,7 +309,8 @@ set_font(struct interp *in, qpdf_oh res, const char *name)
 			break;
 	if (!f) {
 		if (in->nfonts >= TEXT_MAX_FONTS) {
-			r = sp_err(in->ei, SP_ERR_LIMIT, "more than %d fonts", TEXT_MAX_FONTS);
+			r = sp_err_reason(in->ei, SP_ERR_LIMIT, "pdf_limit", "more than %d fonts",
+					  TEXT_MAX_FONTS);
 			goto out;
 		}
 		if ((r = font_load(doc, fd, &f, in->ei)) != SP_OK)
@@ -366,8 +367,8 @@ do_xobject(struct interp *in, qpdf_oh res, const char *name)
 			goto out;
 		}
 	if (in->depth >= TEXT_MAX_FORM_DEPTH) {
-		r = sp_err(in->ei, SP_ERR_LIMIT, "Form XObjects nested deeper than %d",
-			   TEXT_MAX_FORM_DEPTH);
+		r = sp_err_reason(in->ei, SP_ERR_LIMIT, "pdf_limit",
+				  "Form XObjects nested deeper than %d", TEXT_MAX_FORM_DEPTH);
 		goto out;
 	}
 	if ((r = text_stream_data(doc, xo, &data, &len, in->ei)) != SP_OK)
@@ -486,8 +487,8 @@ operator(struct interp *in, const char *op, size_t oplen, qpdf_oh res)
 		mat_ident(in->tlm);
 	} else if (OP("q")) {
 		if (in->sp >= TEXT_MAX_GSTACK)
-			return sp_err(in->ei, SP_ERR_LIMIT, "q nested deeper than %d",
-				      TEXT_MAX_GSTACK);
+			return sp_err_reason(in->ei, SP_ERR_LIMIT, "pdf_limit",
+					     "q nested deeper than %d", TEXT_MAX_GSTACK);
 		in->stack[in->sp++] = *g;
 	} else if (OP("Q")) {
 		if (in->sp > 0)
@@ -566,7 +567,8 @@ push(struct interp *in, enum opnd_type t, double num, const unsigned char *s, si
 	struct opnd *o;
 
 	if (in->nops >= TEXT_MAX_OPERANDS)
-		return sp_err(in->ei, SP_ERR_LIMIT, "more than %d operands", TEXT_MAX_OPERANDS);
+		return sp_err_reason(in->ei, SP_ERR_LIMIT, "pdf_limit", "more than %d operands",
+				     TEXT_MAX_OPERANDS);
 	if (in->nops == in->capops) {
 		size_t ncap = in->capops ? in->capops * 2 : 64;
 		struct opnd *no = realloc(in->ops, ncap * sizeof(*no));
@@ -585,7 +587,8 @@ push(struct interp *in, enum opnd_type t, double num, const unsigned char *s, si
 		/* NUL-terminated so names can be used as C strings */
 		if (sp_buf_add(&in->strs, s, len) != SP_OK ||
 		    sp_buf_add(&in->strs, &nul, 1) != SP_OK)
-			return sp_err(in->ei, SP_ERR_LIMIT, "operands too large");
+			return sp_err_reason(in->ei, SP_ERR_LIMIT, "pdf_limit",
+					     "operands too large");
 	}
 	return SP_OK;
 }
@@ -617,7 +620,8 @@ run(struct interp *in, const unsigned char *p, size_t len, qpdf_oh res)
 		if (dict) {
 			/* dictionaries (marked content, inline images) carry no text */
 			if (tt == CT_DICT_OPEN && ++dict > TEXT_MAX_NESTING) {
-				r = sp_err(in->ei, SP_ERR_LIMIT, "dictionaries nested too deep");
+				r = sp_err_reason(in->ei, SP_ERR_LIMIT, "pdf_limit",
+						  "dictionaries nested too deep");
 				goto out;
 			}
 			if (tt == CT_DICT_CLOSE && --dict == 0 &&
@@ -638,7 +642,8 @@ run(struct interp *in, const unsigned char *p, size_t len, qpdf_oh res)
 			break;
 		case CT_ARR_OPEN:
 			if (narr >= TEXT_MAX_NESTING) {
-				r = sp_err(in->ei, SP_ERR_LIMIT, "arrays nested too deep");
+				r = sp_err_reason(in->ei, SP_ERR_LIMIT, "pdf_limit",
+						  "arrays nested too deep");
 				break;
 			}
 			arr[narr++] = in->nops;
@@ -782,8 +787,8 @@ page_content(struct pdf_doc *doc, qpdf_oh page, unsigned char **out, size_t *len
 			if ((r = text_stream_data(doc, it, &d, &dn, ei)) != SP_OK)
 				goto out;
 			if (sp_buf_add(&b, d, dn) != SP_OK || sp_buf_add(&b, "\n", 1) != SP_OK) {
-				r = sp_err(ei, SP_ERR_LIMIT, "content over %d bytes",
-					   TEXT_MAX_STREAM);
+				r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+						  "content over %d bytes", TEXT_MAX_STREAM);
 				goto out;
 			}
 			free(d);

@@ -129,8 +129,8 @@ inflate_capped(const unsigned char *in, size_t n, unsigned char **out, size_t *o
 			zr = Z_STREAM_END; /* keep the part that decoded */
 		}
 		if (sp_buf_add(&b, chunk, sizeof(chunk) - z.avail_out) != SP_OK) {
-			r = sp_err(ei, SP_ERR_LIMIT, "stream decodes to more than %d bytes",
-				   TEXT_MAX_STREAM);
+			r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+					  "stream decodes to more than %d bytes", TEXT_MAX_STREAM);
 			goto out;
 		}
 	} while (zr == Z_OK || (zr == Z_BUF_ERROR && z.avail_out == 0));
@@ -226,7 +226,8 @@ text_stream_data(struct pdf_doc *doc, qpdf_oh s, unsigned char **out, size_t *le
 		goto out;
 	}
 	if (n > TEXT_MAX_STREAM) {
-		r = sp_err(ei, SP_ERR_LIMIT, "stream decodes to %zu bytes, over the limit", n);
+		r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+				  "stream decodes to %zu bytes, over the limit", n);
 		goto out;
 	}
 	*out = buf;

@@ -68,9 +68,9 @@ def plain():
 
 # ---- cross-reference tables and revision chains ----
 
-def xref_stream_4m(n=4000000):
-    """An xref stream that claims n objects (PDF_DOC_MAX_OBJECTS), every
-    entry in use and pointing at the same object: a few KiB deflated."""
+def xref_stream_4m(n=3999999):
+    """An xref stream that lists n + 1 objects (/Size PDF_DOC_MAX_OBJECTS),
+    every entry in use and pointing at the same object: 35 KB deflated."""
     objs = _base()
     body, offs, _ = _doc(objs)
     end = body.index(b"xref\n")

@@ -151,6 +151,21 @@ class Hostile(ServerTestCase):
                 self.assertEqual(self.cli_verify(name, pdf).returncode, 4)
         self.assertEqual(self.contracts(), "0")
 
+    def test_a_claimed_4m_object_xref_is_refused_before_qpdf_reads_it(self):
+        """An xref stream of 4,000,000 entries (/Size at PDF_DOC_MAX_OBJECTS,
+        35 KB deflated): qpdf built its table (300 MB) before the /Size cap
+        was checked. Refused from the stream's row count."""
+        self.login("buyer")
+        pdf = hostile_pdfs.xref_stream_4m()
+        for endpoint, call in (("verify", self.verify), ("upload", self.upload)):
+            with self.subTest(endpoint=endpoint):
+                got, cpu, rss, hz = self.costs(lambda: call(pdf))
+                doc = self.assertLimit(got)
+                self.assertIn("cross-reference entries", doc["detail"])
+                self.assertBounded("xref_stream_4m", cpu, rss, hz)
+        self.assertEqual(self.cli_verify("xref_stream_4m", pdf).returncode, 4)
+        self.assertEqual(self.contracts(), "0")
+
     def test_huge_arrays_are_refused_before_qpdf_builds_them(self):
         """Millions of array items (a font's /W, a /Kids of references, a
         /ByteRange) cost qpdf a few hundred bytes each: 0.5 to 1.9 GB before."""
