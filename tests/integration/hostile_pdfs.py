@@ -348,6 +348,46 @@ def content_bomb(decoded=4 << 30):
     return _doc(objs)[0]
 
 
+def content_bomb_parms(decoded=2 << 30):
+    """content_bomb with /DecodeParms (a predictor of 1: none), which the
+    text locator left to qpdf's decoder."""
+    data = _bomb(decoded, byte=b" ")
+    objs = _base()
+    objs[4] = (b"<< /Filter /FlateDecode /DecodeParms << /Predictor 1 >> /Length %d >>\nstream\n"
+               % len(data) + data + b"\nendstream")
+    return _doc(objs)[0]
+
+
+def content_bomb_runlength(decoded=1 << 30):
+    """A RunLengthDecode content stream: 2 bytes for 128 spaces (64:1)."""
+    data = b"\x81 " * (decoded // 128) + b"\x80"
+    objs = _base()
+    objs[4] = b"<< /Filter /RunLengthDecode /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
+    return _doc(objs)[0]
+
+
+def content_chains(words=b"Hello Seal here"):
+    """One page of three content streams with what the text locator leaves
+    to qpdf's decoder: [/ASCII85Decode /FlateDecode], [/ASCIIHexDecode
+    /FlateDecode] and Flate with a predictor of 1: a keyword is found in
+    each (not a hostile file: what must keep working)."""
+    import base64
+    ops = [b"BT /F1 12 Tf 72 %d Td (%s %d) Tj ET" % (700 - 40 * i, words, i) for i in range(3)]
+    a85 = base64.a85encode(zlib.compress(ops[0])) + b"~>"
+    ahx = zlib.compress(ops[1]).hex().encode() + b">"
+    fl = zlib.compress(ops[2])
+    objs = _base()
+    objs[3] = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents [4 0 R 6 0 R 7 0 R] "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>")
+    objs[4] = (b"<< /Filter [/ASCII85Decode /FlateDecode] /Length %d >>\nstream\n" % len(a85)
+               + a85 + b"\nendstream")
+    objs[6] = (b"<< /Filter [/ASCIIHexDecode /FlateDecode] /Length %d >>\nstream\n" % len(ahx)
+               + ahx + b"\nendstream")
+    objs[7] = (b"<< /Filter /FlateDecode /DecodeParms << /Predictor 1 >> /Length %d >>\nstream\n"
+               % len(fl) + fl + b"\nendstream")
+    return _doc(objs)[0]
+
+
 def image_bomb(decoded=4 << 30):
     """An image XObject whose samples inflate to `decoded` bytes."""
     data = _bomb(decoded)
@@ -601,6 +641,9 @@ BUILDERS = {
     "xref_stream_bomb": xref_stream_bomb,
     "content_bomb": content_bomb,
     "image_bomb": image_bomb,
+    "content_bomb_parms": content_bomb_parms,
+    "content_bomb_runlength": content_bomb_runlength,
+    "content_chains": content_chains,
     "tounicode_bomb": tounicode_bomb,
     "font_huge_w": font_huge_w,
     "font_w_ranges": font_w_ranges,

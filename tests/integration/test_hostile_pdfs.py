@@ -193,7 +193,7 @@ class Hostile(ServerTestCase):
                 self.assertEqual((st, doc["verdict"]), (200, "no_signature"), doc)
                 self.assertBounded(name, cpu, rss, hz)
 
-    def keyword(self, name, pdf):
+    def keyword(self, name, pdf, keyword="a", occurrence=1):
         """The supplier's prepare with a keyword placement on a contract of pdf."""
         supplier = [o for o in PKI.orgs if o["slug"] == "supplier"][0]
         st, _, _, c = self.upload(pdf, [{"credit_code": supplier["credit_code"],
@@ -209,8 +209,8 @@ class Hostile(ServerTestCase):
         crt, _ = PKI.org_cert("supplier", "ec")
         body = {"certificate": base64.b64encode(harness.der_of(crt)).decode(),
                 "chain": [base64.b64encode(harness.der_of(PKI.path("ca.pem"))).decode()],
-                "placements": [{"mode": "keyword", "seal": "default", "keyword": "a",
-                                "occurrence": 1}]}
+                "placements": [{"mode": "keyword", "seal": "default", "keyword": keyword,
+                                "occurrence": occurrence}]}
         return self.costs(lambda: self.server.request(
             "POST", "/api/v1/contracts/%s/signing-sessions" % n, body=body,
             headers=bearer(self.tokens["supplier"]), timeout=120))
@@ -233,6 +233,26 @@ class Hostile(ServerTestCase):
         self.assertEqual((st, len(doc["rects"])), (201, 1), doc)
         self.assertBounded("direct_font_big", cpu, rss, hz)
         self.assertEqual(self.db.query("SELECT count(*) FROM signing_sessions"), "1")
+
+    def test_content_filters_qpdf_decodes_are_bounded_first(self):
+        """A content stream the locator leaves to qpdf's decoder (Flate with
+        /DecodeParms, RunLength, chains) was decoded whole before its size
+        was looked at: 256 MiB of Flate with a predictor of 1 (4.8 GB for 2
+        GiB, cut by the request timeout, before) is 422 pdf_limit within
+        the bounds; the same filters on real content still find the keyword,
+        in each of the three streams (as before)."""
+        self.login("buyer")
+        self.login("supplier")
+        got, cpu, rss, hz = self.keyword("content_bomb_parms",
+                                         hostile_pdfs.content_bomb_parms(256 << 20))
+        doc = self.assertLimit(got)
+        self.assertIn("may decode to more than", doc["detail"])
+        self.assertBounded("content_bomb_parms", cpu, rss, hz)
+        got, cpu, rss, hz = self.keyword("content_chains", hostile_pdfs.content_chains(),
+                                         keyword="Seal", occurrence="all")
+        st, _, _, doc = got
+        self.assertEqual(st, 201, doc)
+        self.assertEqual(len(doc["rects"]), 3, doc)
 
 
 if __name__ == "__main__":
