@@ -110,7 +110,9 @@ inflate_capped(const unsigned char *in, size_t n, unsigned char **out, size_t *o
 	unsigned char chunk[16384];
 
 	memset(&z, 0, sizeof(z));
-	sp_buf_init(&b, TEXT_MAX_STREAM);
+	/* one byte under the cap: the buffer's NUL then still fits in TEXT_MAX_STREAM
+	   bytes (at the cap itself it would double to twice that) */
+	sp_buf_init(&b, TEXT_MAX_STREAM - 1);
 	if (inflateInit(&z) != Z_OK) {
 		r = sp_err(ei, SP_ERR_NOMEM, "inflate: cannot start");
 		goto out_noz;
@@ -251,7 +253,7 @@ rl_decode(const unsigned char *p, size_t n, size_t *outlen)
 	size_t i = 0;
 	unsigned char run[128], *out;
 
-	sp_buf_init(&b, TEXT_MAX_STREAM);
+	sp_buf_init(&b, TEXT_MAX_STREAM - 1);
 	while (i < n && p[i] != 128) {
 		size_t len = p[i] < 128 ? (size_t)p[i] + 1 : 257 - (size_t)p[i];
 		int ok;
