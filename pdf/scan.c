@@ -33,10 +33,18 @@ struct lex {
 	int paren;    /* literal string nesting */
 	int esc;      /* a backslash in a literal string */
 	size_t tlen;  /* bytes of the current token */
-	char tok[10]; /* its first bytes: obj, endobj, stream */
-	int depth;
+	char tok[10]; /* its first bytes (a name's with its '/'): obj, endobj, stream */
+	int depth;    /* array nesting */
+	int ddepth;   /* dictionary nesting */
+	int in_obj;   /* between "obj" and "endobj" */
+	/* the last token closed an object's outer dictionary: only there is "stream"
+	   the keyword qpdf reads stream data after (elsewhere it reads it as a word) */
+	int after_dict, tok_after_dict;
 	size_t items[SCAN_DEPTH];
 };
+
+/* what lex_feed stopped at (the file, not an object stream) */
+enum lstop { STOP_END, STOP_STREAM, STOP_XREF };
 
 struct scan {
 	size_t tokens, inflated;
@@ -61,6 +69,7 @@ is_delim(unsigned char c)
 static void
 item(struct lex *lx, struct scan *s)
 {
+	lx->after_dict = 0;
 	if (++s->tokens > PDF_SCAN_MAX_TOKENS)
 		s->what = "objects";
 	if (lx->depth > 0 && lx->depth <= SCAN_DEPTH &&
@@ -68,29 +77,39 @@ item(struct lex *lx, struct scan *s)
 		s->what = "array items";
 }
 
-/* The token that ends here: 1 when it is "stream" or "xref" (the caller skips
-   the data, or the table), else 0. */
-static int
+/* The token that ends here: a stream's data or an xref table follows, or neither. */
+static enum lstop
 token_end(struct lex *lx)
 {
-	int skip = (lx->tlen == 6 && memcmp(lx->tok, "stream", 6) == 0) ||
-		   (lx->tlen == 4 && memcmp(lx->tok, "xref", 4) == 0);
+	enum lstop stop = STOP_END;
 
+#define TOK_IS(w) (lx->tlen == sizeof(w) - 1 && memcmp(lx->tok, w, sizeof(w) - 1) == 0)
+	if (TOK_IS("obj"))
+		lx->in_obj = 1;
+	else if (TOK_IS("endobj"))
+		lx->in_obj = 0;
+	else if (TOK_IS("stream") && lx->tok_after_dict)
+		stop = STOP_STREAM;
+	else if (TOK_IS("xref") && !lx->in_obj && lx->depth == 0 && lx->ddepth == 0)
+		stop = STOP_XREF;
+#undef TOK_IS
 	lx->st = L_WS;
 	lx->tlen = 0;
-	return skip;
+	return stop;
 }
 
 /*
- * Feed p[0..len); with obj (the file, not an object stream) it stops after a
- * "stream" or "xref" keyword (returns the offset after it, the end-of-line
- * not consumed) and sets *obj to the offset after each "obj" keyword met.
- * Returns len at the end.
+ * Feed p[0..len); with obj (the file, not an object stream) it stops after
+ * the "stream" keyword of a stream or the "xref" of a table (*stop; returns
+ * the offset after it, the end-of-line not consumed) and sets *obj to the
+ * offset after each "obj" keyword met. Returns len at the end.
  */
 static size_t
-lex_feed(struct lex *lx, struct scan *s, const unsigned char *p, size_t len, size_t *obj)
+lex_feed(struct lex *lx, struct scan *s, const unsigned char *p, size_t len, size_t *obj,
+	 enum lstop *stop)
 {
 	size_t i;
+	enum lstop st;
 
 	for (i = 0; i < len && s->what == NULL; i++) {
 		unsigned char c = p[i];
@@ -123,8 +142,10 @@ lex_feed(struct lex *lx, struct scan *s, const unsigned char *p, size_t len, siz
 			}
 			if (lx->tlen == 3 && memcmp(lx->tok, "obj", 3) == 0 && obj != NULL)
 				*obj = i;
-			if (token_end(lx) && obj != NULL)
+			if ((st = token_end(lx)) != STOP_END && obj != NULL) {
+				*stop = st;
 				return i;
+			}
 			break;
 		case L_WS:
 			break;
@@ -134,6 +155,7 @@ lex_feed(struct lex *lx, struct scan *s, const unsigned char *p, size_t len, siz
 			lx->lt = 0;
 			if (c == '<') {
 				item(lx, s); /* a dictionary */
+				lx->ddepth++;
 				continue;
 			}
 			item(lx, s); /* a hex string */
@@ -144,8 +166,12 @@ lex_feed(struct lex *lx, struct scan *s, const unsigned char *p, size_t len, siz
 		}
 		if (lx->gt) {
 			lx->gt = 0;
-			if (c == '>')
+			if (c == '>') {
+				if (lx->ddepth > 0)
+					lx->ddepth--;
+				lx->after_dict = lx->in_obj && lx->ddepth == 0 && lx->depth == 0;
 				continue;
+			}
 		}
 		if (is_ws(c))
 			continue;
@@ -172,26 +198,78 @@ lex_feed(struct lex *lx, struct scan *s, const unsigned char *p, size_t len, siz
 		case ']':
 			if (lx->depth > 0)
 				lx->depth--;
+			lx->after_dict = 0;
 			break;
 		case '{':
 		case '}':
 		case ')':
 			break;
-		default: /* a name ('/'), a number, a keyword, R */
+		default: /* a name ('/', kept: "/stream" is no keyword), a number, a keyword, R */
+			lx->tok_after_dict = lx->after_dict;
 			item(lx, s);
 			lx->st = L_TOKEN;
-			lx->tlen = 0;
-			if (c != '/') {
-				lx->tok[0] = (char)c;
-				lx->tlen = 1;
-			}
+			lx->tok[0] = (char)c;
+			lx->tlen = 1;
 			break;
 		}
 	}
 	/* a token that ends with the input ("... endobj" at the end of an object stream) */
 	if (lx->st == L_TOKEN && obj == NULL)
 		(void)token_end(lx);
+	*stop = STOP_END;
 	return len;
+}
+
+static void xref_entries(struct scan *s, size_t n);
+
+/* Digits at *pos (after whitespace): 1 and *pos past them, or 0. */
+static int
+digits(const unsigned char *d, size_t len, size_t *pos, size_t *v)
+{
+	size_t p = *pos, n = 0;
+
+	while (p < len && is_ws(d[p]))
+		p++;
+	if (p >= len || d[p] < '0' || d[p] > '9')
+		return 0;
+	for (*v = 0; p < len && d[p] >= '0' && d[p] <= '9'; p++, n++)
+		if (*v < 1000000000000ULL)
+			*v = *v * 10 + (size_t)(d[p] - '0');
+	*pos = p;
+	return n > 0;
+}
+
+/*
+ * A classic xref table from pos (after "xref"): its subsections' well-formed
+ * entries are counted, not lexed as objects; returns where they end (the
+ * lexer goes on from there, so nothing that is not an entry is skipped).
+ */
+static size_t
+xref_table(struct scan *s, const unsigned char *d, size_t len, size_t pos)
+{
+	size_t first, count, off, gen, k, p;
+
+	for (;;) {
+		p = pos;
+		if (!digits(d, len, &p, &first) || !digits(d, len, &p, &count))
+			return pos;
+		for (k = 0; k < count; k++) {
+			size_t q = p;
+			if (!digits(d, len, &q, &off) || !digits(d, len, &q, &gen))
+				break;
+			while (q < len && is_ws(d[q]))
+				q++;
+			if (q >= len || (d[q] != 'n' && d[q] != 'f'))
+				break;
+			p = q + 1;
+			xref_entries(s, 1);
+			if (s->what != NULL)
+				return p;
+		}
+		pos = p;
+		if (k < count)
+			return pos;
+	}
 }
 
 /* The name key (e.g. "/XRef") in d as a whole name, not a prefix of a longer one. */
@@ -297,6 +375,7 @@ inflate_count(struct scan *s, const unsigned char *p, size_t avail, int objstm, 
 	size_t before = s->inflated;
 	z_stream z;
 	struct lex lx;
+	enum lstop stop;
 	int zr;
 
 	memset(&z, 0, sizeof(z));
@@ -314,7 +393,7 @@ inflate_count(struct scan *s, const unsigned char *p, size_t avail, int objstm, 
 		if ((s->inflated += got) > PDF_SCAN_MAX_INFLATE)
 			s->what = "decompressed cross-reference and object stream bytes";
 		else if (objstm)
-			(void)lex_feed(&lx, s, win, got, NULL);
+			(void)lex_feed(&lx, s, win, got, NULL, &stop);
 	} while (zr == Z_OK && s->what == NULL && (z.avail_in > 0 || z.avail_out == 0));
 	avail = z.total_in;
 	inflateEnd(&z);
@@ -336,19 +415,17 @@ pdf_bytes_check(const unsigned char *data, size_t len, struct sp_errinfo *ei)
 	while (pos < len && s.what == NULL) {
 		const unsigned char *d, *end;
 		size_t dn, rel = SIZE_MAX;
+		enum lstop stop = STOP_END;
 		int f, xref, objstm;
 
-		at = pos + lex_feed(&lx, &s, data + pos, len - pos, &rel);
+		at = pos + lex_feed(&lx, &s, data + pos, len - pos, &rel, &stop);
 		if (rel != SIZE_MAX)
 			obj = pos + rel;
-		if (at >= len || s.what != NULL)
+		if (at >= len || s.what != NULL || stop == STOP_END)
 			break;
-		if (data[at - 1] == 'f') {
-			/* a classic xref table: 20-byte entries, not objects */
-			end = memmem(data + at, len - at, "trailer", 7);
-			pos = end != NULL ? (size_t)(end - data) : len;
-			xref_entries(&s, (pos - at) / 20);
-			memset(&lx, 0, sizeof(lx));
+		if (stop == STOP_XREF) {
+			/* a classic xref table: its entries, not objects */
+			pos = xref_table(&s, data, len, at);
 			continue;
 		}
 		/* "stream": its dictionary is what follows the last "obj" */
@@ -383,6 +460,7 @@ pdf_bytes_check(const unsigned char *data, size_t len, struct sp_errinfo *ei)
 		end = memmem(data + pos, len - pos, "endstream", 9);
 		pos = end != NULL ? (size_t)(end - data) + 9 : len;
 		memset(&lx, 0, sizeof(lx));
+		lx.in_obj = 1; /* "endobj" follows */
 		obj = pos;
 	}
 	if (s.what != NULL) {

@@ -192,6 +192,37 @@ START_TEST(xref_and_object_streams_are_inflated_and_counted)
 }
 END_TEST
 
+/*
+ * What skips data (a stream's, an xref table's) skips only what qpdf does not
+ * parse as objects: "/stream" is a name, "stream" in an array and "xref"
+ * inside an object are words qpdf reads as strings, and an xref table ends
+ * where its entries do.
+ */
+START_TEST(keywords_out_of_place_hide_nothing)
+{
+	static const char *const heads[] = {
+		"1 0 obj\n<< /stream 1 >>\n[",                /* a name */
+		"1 0 obj\n[ stream\n",                        /* "stream" in an array */
+		"1 0 obj\n<< /A [1] >> [ xref\n0 1\n",        /* "xref" in an object */
+		"xref\n0 1\n0000000000 65535 f \n2 0 obj\n[", /* after the table's entries */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
+		struct text t = { 0 };
+		char d[1024];
+
+		puts_(&t, "%PDF-1.7\n");
+		puts_(&t, heads[i]);
+		rep(&t, "7 ", PDF_SCAN_MAX_ARRAY + 1);
+		puts_(&t, "]\nendstream\nendobj\ntrailer\n<< >>\n");
+		ck_assert_msg(check(&t, d, sizeof(d)) == SP_ERR_LIMIT, "case %zu: %s", i, d);
+		ck_assert_msg(strstr(d, "array items") != NULL, "case %zu: %s", i, d);
+		free(t.p);
+	}
+}
+END_TEST
+
 START_TEST(fixture_contracts_pass)
 {
 	static const char *const names[] = { "short.pdf", "contract30.pdf", "mixed.pdf" };
@@ -228,6 +259,7 @@ suite(void)
 	tcase_add_test(tc, objects_counted_across_the_file_and_xref_tables_skipped);
 	tcase_add_test(tc, xref_entries_are_counted);
 	tcase_add_test(tc, xref_and_object_streams_are_inflated_and_counted);
+	tcase_add_test(tc, keywords_out_of_place_hide_nothing);
 	tcase_add_test(tc, fixture_contracts_pass);
 	suite_add_tcase(s, tc);
 	return s;
