@@ -322,7 +322,8 @@ client_cmd_verify(const char *default_roots, int argc, char **argv)
 		rc = EX_NOINPUT;
 		goto out;
 	}
-	if (crypto_pdf_verify(data, len, &vo, &rep, &ei) != SP_OK) {
+	if (pdf_bytes_check(data, len, &ei) != SP_OK ||
+	    crypto_pdf_verify(data, len, &vo, &rep, &ei) != SP_OK) {
 		/* a file the engine cannot parse proves nothing about any signature */
 		if (json)
 			printf("{\"verdict\":\"unreadable\",\"error\":\"%s\"}\n",

@@ -403,6 +403,10 @@ doc_open(const unsigned char *data, size_t len, int mode, const int *pages, size
 				  PDF_DOC_MAX_BYTES);
 		goto out;
 	}
+	/* an upload, before qpdf builds anything from it (a view's caller checks the
+	   file once, not each revision it opens) */
+	if (mode == OPEN_WHOLE && (r = pdf_bytes_check(data, len, ei)) != SP_OK)
+		goto out;
 	if (!(doc = calloc(1, sizeof(*doc))) || (!view && !(copy = malloc(len)))) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory opening a PDF");
 		goto out;

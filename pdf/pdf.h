@@ -28,6 +28,12 @@
 #define PDF_SEAL_DEFAULT_MM 42.0       /* a round official seal */
 #define PDF_SIG_CONTENTS_DEFAULT 16384 /* DER bytes the /Contents placeholder holds */
 #define PDF_SIG_CONTENTS_MAX (1024 * 1024)
+/* What qpdf may be given to parse from untrusted bytes (scan.c): each object costs
+   it a few hundred bytes, and it inflates xref and object streams whole */
+#define PDF_SCAN_MAX_TOKENS 2000000 /* objects in direct and object-stream objects */
+#define PDF_SCAN_MAX_ARRAY 262144   /* items in one array */
+#define PDF_SCAN_MAX_XREF 1000000   /* cross-reference entries, all sections (~75 B each) */
+#define PDF_SCAN_MAX_INFLATE ((size_t)64 * 1024 * 1024) /* xref and object streams, decoded */
 
 struct pdf_doc;
 
@@ -223,6 +229,14 @@ int pdf_doc_sigs_preload(struct pdf_doc *doc, int sections);
 int pdf_doc_form_load(struct pdf_doc *doc, struct sp_errinfo *ei) SP_WUR;
 int pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out,
 		 struct sp_errinfo *ei) SP_WUR;
+/*
+ * scan.c: one pass over untrusted bytes before qpdf reads them: more objects,
+ * array items or decoded xref/object-stream bytes than the PDF_SCAN_MAX_* caps
+ * is SP_ERR_LIMIT (reason pdf_limit). pdf_doc_open() calls it; a verifier of
+ * a file from outside calls it once for the file (a revision, a prefix of the
+ * file, holds less). Any thread.
+ */
+int pdf_bytes_check(const unsigned char *data, size_t len, struct sp_errinfo *ei) SP_WUR;
 void pdf_doc_free(struct pdf_doc *doc);
 
 int pdf_doc_page_count(const struct pdf_doc *doc);

@@ -28,6 +28,10 @@ struct gstate {
 	struct font *font;
 };
 
+#define FONT_HASH_SLOTS (2 * TEXT_MAX_FONTS) /* a power of two, twice the fonts at most */
+#define FONT_MEMO_SLOTS 64
+#define FONT_MEMO_NAME 64
+
 struct interp {
 	struct pdf_doc *doc;
 	struct text_page *tp;
@@ -38,6 +42,15 @@ struct interp {
 	double tm[6], tlm[6];
 	struct font *fonts; /* loaded fonts, owned */
 	size_t nfonts;
+	/* the same fonts by (objid, gen, dkey), open addressing: a content stream
+	   that switches among thousands of fonts finds each in a probe or two */
+	struct font *fhash[FONT_HASH_SLOTS];
+	/* the last font each (resources, name) selected: a Tf again reads nothing */
+	struct {
+		qpdf_oh res;
+		struct font *f;
+		char name[FONT_MEMO_NAME];
+	} memo[FONT_MEMO_SLOTS];
 	struct font *deffont; /* not owned */
 	size_t work;
 	int depth;
@@ -94,8 +107,11 @@ text_page_cleanup(struct text_page *tp)
 {
 	if (!tp)
 		return;
+	struct text_budget *b = tp->budget;
+
 	free(tp->c);
 	memset(tp, 0, sizeof(*tp));
+	tp->budget = b;
 }
 
 static int
@@ -103,12 +119,16 @@ add_char(struct interp *in, uint32_t cp, int line, const double box[4])
 {
 	struct text_page *tp = in->tp;
 
+	if (tp->budget != NULL && ++tp->budget->chars > TEXT_MAX_DOC_CHARS)
+		return sp_err_reason(in->ei, SP_ERR_LIMIT, "pdf_limit",
+				     "more than %d characters in the document's text",
+				     TEXT_MAX_DOC_CHARS);
 	if (tp->n == tp->cap) {
 		size_t ncap = tp->cap ? tp->cap * 2 : 256;
 		struct text_char *nc;
 		if (tp->n >= TEXT_MAX_CHARS)
-			return sp_err(in->ei, SP_ERR_LIMIT, "more than %d characters on a page",
-				      TEXT_MAX_CHARS);
+			return sp_err_reason(in->ei, SP_ERR_LIMIT, "pdf_limit",
+					     "more than %d characters on a page", TEXT_MAX_CHARS);
 		if (!(nc = realloc(tp->c, ncap * sizeof(*nc))))
 			return sp_err(in->ei, SP_ERR_NOMEM, "text: out of memory");
 		tp->c = nc;
@@ -209,6 +229,29 @@ td(struct interp *in, double x, double y)
 	memcpy(in->tm, in->tlm, sizeof(in->tm));
 }
 
+/*
+ * Content bytes run (or font dictionaries read as text) count against the
+ * page's and, in a search, the document's work: the same content drawn by
+ * many pages or forms costs once per use.
+ */
+static int
+charge(struct interp *in, size_t len)
+{
+	if (len > TEXT_MAX_PAGE_WORK - in->work)
+		return sp_err_reason(in->ei, SP_ERR_LIMIT, "pdf_limit",
+				     "page content too large to run");
+	in->work += len;
+	if (in->tp->budget != NULL) {
+		if (len > TEXT_MAX_DOC_WORK - in->tp->budget->work)
+			return sp_err_reason(in->ei, SP_ERR_LIMIT, "pdf_limit",
+					     "the document's content is too large to search "
+					     "(more than %d MiB run)",
+					     TEXT_MAX_DOC_WORK >> 20);
+		in->tp->budget->work += len;
+	}
+	return SP_OK;
+}
+
 /* The font resource name in res, from the cache or loaded. */
 static int
 set_font(struct interp *in, qpdf_oh res, const char *name)
@@ -218,11 +261,21 @@ set_font(struct interp *in, qpdf_oh res, const char *name)
 	struct font *f;
 	char key[TEXT_MAX_TOKEN / 64];
 	int r = SP_ERR_INTERNAL, id, gen;
-	uint64_t dkey = 0;
+	uint64_t dkey = 0, mh = 1469598103934665603ULL;
+	size_t slot, mslot, nlen;
 
 	in->gs.font = NULL;
 	if (!res || strlen(name) + 2 > sizeof(key)) {
 		in->gs.font = in->deffont;
+		return SP_OK;
+	}
+	nlen = strlen(name);
+	for (mslot = 0; mslot < nlen; mslot++)
+		mh = (mh ^ (unsigned char)name[mslot]) * 1099511628211ULL;
+	mslot = (size_t)((mh ^ (uint64_t)res) & (FONT_MEMO_SLOTS - 1));
+	if (nlen < FONT_MEMO_NAME && in->memo[mslot].f != NULL && in->memo[mslot].res == res &&
+	    strcmp(in->memo[mslot].name, name) == 0) {
+		in->gs.font = in->memo[mslot].f;
 		return SP_OK;
 	}
 	key[0] = '/';
@@ -240,17 +293,24 @@ set_font(struct interp *in, qpdf_oh res, const char *name)
 		/* a direct font dictionary: known by a hash of its text, so that
 		 * repeated Tf of the same direct font does not reload it */
 		const char *u = qpdf_oh_unparse(doc->q, fd);
+		/* read as text: as costly as content of its length */
+		if ((r = charge(in, u ? strlen(u) : 0)) != SP_OK)
+			goto out;
 		id = 0;
 		gen = 0;
 		for (dkey = 1469598103934665603ULL; u && *u; u++)
 			dkey = (dkey ^ (unsigned char)*u) * 1099511628211ULL;
 	}
-	for (f = in->fonts; f; f = f->next)
+	slot = (size_t)(((uint64_t)(unsigned)id * 0x9E3779B97F4A7C15ULL) ^ (uint64_t)(unsigned)gen ^
+			dkey) &
+	       (FONT_HASH_SLOTS - 1);
+	for (; (f = in->fhash[slot]) != NULL; slot = (slot + 1) & (FONT_HASH_SLOTS - 1))
 		if (f->objid == id && f->gen == gen && (id > 0 || f->dkey == dkey))
 			break;
 	if (!f) {
 		if (in->nfonts >= TEXT_MAX_FONTS) {
-			r = sp_err(in->ei, SP_ERR_LIMIT, "more than %d fonts", TEXT_MAX_FONTS);
+			r = sp_err_reason(in->ei, SP_ERR_LIMIT, "pdf_limit", "more than %d fonts",
+					  TEXT_MAX_FONTS);
 			goto out;
 		}
 		if ((r = font_load(doc, fd, &f, in->ei)) != SP_OK)
@@ -259,8 +319,14 @@ set_font(struct interp *in, qpdf_oh res, const char *name)
 		f->next = in->fonts;
 		in->fonts = f;
 		in->nfonts++;
+		in->fhash[slot] = f; /* the empty slot the probe ended on */
 	}
 	in->gs.font = f;
+	if (nlen < FONT_MEMO_NAME) {
+		in->memo[mslot].res = res;
+		in->memo[mslot].f = f;
+		memcpy(in->memo[mslot].name, name, nlen + 1);
+	}
 	r = SP_OK;
 out:
 	tobj_release(doc, fd);
@@ -301,8 +367,8 @@ do_xobject(struct interp *in, qpdf_oh res, const char *name)
 			goto out;
 		}
 	if (in->depth >= TEXT_MAX_FORM_DEPTH) {
-		r = sp_err(in->ei, SP_ERR_LIMIT, "Form XObjects nested deeper than %d",
-			   TEXT_MAX_FORM_DEPTH);
+		r = sp_err_reason(in->ei, SP_ERR_LIMIT, "pdf_limit",
+				  "Form XObjects nested deeper than %d", TEXT_MAX_FORM_DEPTH);
 		goto out;
 	}
 	if ((r = text_stream_data(doc, xo, &data, &len, in->ei)) != SP_OK)
@@ -421,8 +487,8 @@ operator(struct interp *in, const char *op, size_t oplen, qpdf_oh res)
 		mat_ident(in->tlm);
 	} else if (OP("q")) {
 		if (in->sp >= TEXT_MAX_GSTACK)
-			return sp_err(in->ei, SP_ERR_LIMIT, "q nested deeper than %d",
-				      TEXT_MAX_GSTACK);
+			return sp_err_reason(in->ei, SP_ERR_LIMIT, "pdf_limit",
+					     "q nested deeper than %d", TEXT_MAX_GSTACK);
 		in->stack[in->sp++] = *g;
 	} else if (OP("Q")) {
 		if (in->sp > 0)
@@ -501,7 +567,8 @@ push(struct interp *in, enum opnd_type t, double num, const unsigned char *s, si
 	struct opnd *o;
 
 	if (in->nops >= TEXT_MAX_OPERANDS)
-		return sp_err(in->ei, SP_ERR_LIMIT, "more than %d operands", TEXT_MAX_OPERANDS);
+		return sp_err_reason(in->ei, SP_ERR_LIMIT, "pdf_limit", "more than %d operands",
+				     TEXT_MAX_OPERANDS);
 	if (in->nops == in->capops) {
 		size_t ncap = in->capops ? in->capops * 2 : 64;
 		struct opnd *no = realloc(in->ops, ncap * sizeof(*no));
@@ -520,7 +587,8 @@ push(struct interp *in, enum opnd_type t, double num, const unsigned char *s, si
 		/* NUL-terminated so names can be used as C strings */
 		if (sp_buf_add(&in->strs, s, len) != SP_OK ||
 		    sp_buf_add(&in->strs, &nul, 1) != SP_OK)
-			return sp_err(in->ei, SP_ERR_LIMIT, "operands too large");
+			return sp_err_reason(in->ei, SP_ERR_LIMIT, "pdf_limit",
+					     "operands too large");
 	}
 	return SP_OK;
 }
@@ -533,9 +601,8 @@ run(struct interp *in, const unsigned char *p, size_t len, qpdf_oh res)
 	size_t arr[TEXT_MAX_NESTING];
 	int narr = 0, dict = 0, r = SP_ERR_INTERNAL;
 
-	if (len > TEXT_MAX_PAGE_WORK - in->work)
-		return sp_err(in->ei, SP_ERR_LIMIT, "page content too large to run");
-	in->work += len;
+	if ((r = charge(in, len)) != SP_OK)
+		return r;
 	if (!(lx = malloc(sizeof(*lx))))
 		return sp_err(in->ei, SP_ERR_NOMEM, "text: out of memory");
 	clex_init(lx, p, len);
@@ -553,7 +620,8 @@ run(struct interp *in, const unsigned char *p, size_t len, qpdf_oh res)
 		if (dict) {
 			/* dictionaries (marked content, inline images) carry no text */
 			if (tt == CT_DICT_OPEN && ++dict > TEXT_MAX_NESTING) {
-				r = sp_err(in->ei, SP_ERR_LIMIT, "dictionaries nested too deep");
+				r = sp_err_reason(in->ei, SP_ERR_LIMIT, "pdf_limit",
+						  "dictionaries nested too deep");
 				goto out;
 			}
 			if (tt == CT_DICT_CLOSE && --dict == 0 &&
@@ -574,7 +642,8 @@ run(struct interp *in, const unsigned char *p, size_t len, qpdf_oh res)
 			break;
 		case CT_ARR_OPEN:
 			if (narr >= TEXT_MAX_NESTING) {
-				r = sp_err(in->ei, SP_ERR_LIMIT, "arrays nested too deep");
+				r = sp_err_reason(in->ei, SP_ERR_LIMIT, "pdf_limit",
+						  "arrays nested too deep");
 				break;
 			}
 			arr[narr++] = in->nops;
@@ -718,8 +787,8 @@ page_content(struct pdf_doc *doc, qpdf_oh page, unsigned char **out, size_t *len
 			if ((r = text_stream_data(doc, it, &d, &dn, ei)) != SP_OK)
 				goto out;
 			if (sp_buf_add(&b, d, dn) != SP_OK || sp_buf_add(&b, "\n", 1) != SP_OK) {
-				r = sp_err(ei, SP_ERR_LIMIT, "content over %d bytes",
-					   TEXT_MAX_STREAM);
+				r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+						  "content over %d bytes", TEXT_MAX_STREAM);
 				goto out;
 			}
 			free(d);

@@ -174,6 +174,7 @@ pdf_text_find(struct pdf_doc *doc, const char *needle_utf8, struct pdf_text_hit 
 	size_t nraw = 0, nn = 0, i, k, nidx, cap = 0, n = 0;
 	int fail[TEXT_MAX_NEEDLE];
 	struct pdf_text_hit *out = NULL;
+	struct text_budget budget = { 0, 0 };
 	struct text_page tp = { 0 };
 	size_t *idx = NULL;
 
@@ -208,6 +209,7 @@ pdf_text_find(struct pdf_doc *doc, const char *needle_utf8, struct pdf_text_hit 
 			k++;
 		fail[i] = (int)k;
 	}
+	tp.budget = &budget;
 	for (page = 1; page <= doc->npages; page++) {
 		text_page_cleanup(&tp);
 		if ((r = text_page_extract(doc, page, &tp, ei)) != SP_OK)
@@ -227,6 +229,13 @@ pdf_text_find(struct pdf_doc *doc, const char *needle_utf8, struct pdf_text_hit 
 			if (c == nd[k])
 				k++;
 			if (k == nn) {
+				if (n >= TEXT_MAX_HITS) {
+					r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+							  "the keyword occurs more than %d times; "
+							  "give a longer keyword",
+							  TEXT_MAX_HITS);
+					goto out;
+				}
 				if ((r = add_hit(&out, &n, &cap, page, &tp, idx, i + 1 - nn, nn,
 						 ei)) != SP_OK)
 					goto out;

@@ -23,10 +23,14 @@
 #define TEXT_MAX_PAGE_WORK (256 * 1024 * 1024) /* content bytes run for one page, forms included */
 #define TEXT_MAX_FORM_DEPTH 12                 /* nested Form XObjects */
 #define TEXT_MAX_GSTACK 64                     /* q nesting */
-#define TEXT_MAX_CHARS (4 * 1024 * 1024)       /* extracted characters per page */
-#define TEXT_MAX_FONTS 4096                    /* distinct fonts per document */
-#define TEXT_MAX_CMAP_MAPS 200000              /* bfchar/bfrange entries per CMap */
-#define TEXT_MAX_NEEDLE 256                    /* needle length in bytes */
+#define TEXT_MAX_CHARS (1024 * 1024)           /* extracted characters per page */
+/* one keyword search over every page (pdf_text_find): a few seconds of CPU at most */
+#define TEXT_MAX_DOC_WORK (64 * 1024 * 1024) /* content bytes run, forms included */
+#define TEXT_MAX_DOC_CHARS (4 * 1024 * 1024) /* characters extracted */
+#define TEXT_MAX_HITS 10000                  /* occurrences of the keyword */
+#define TEXT_MAX_FONTS 4096                  /* distinct fonts per document */
+#define TEXT_MAX_CMAP_MAPS 200000            /* bfchar/bfrange entries per CMap */
+#define TEXT_MAX_NEEDLE 256                  /* needle length in bytes */
 
 /* ---- content.c: tokenizer ---- */
 
@@ -180,9 +184,15 @@ struct text_char {
 	double x0, y0, x1, y1;
 };
 
+/* What a search over many pages has spent (TEXT_MAX_DOC_*); kept by its caller. */
+struct text_budget {
+	size_t work, chars;
+};
+
 struct text_page {
 	struct text_char *c;
 	size_t n, cap;
+	struct text_budget *budget; /* NULL: the page's own caps alone; kept by cleanup */
 };
 
 /* Run a page's content; the characters are appended to tp (caller cleans up). */

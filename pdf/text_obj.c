@@ -110,7 +110,9 @@ inflate_capped(const unsigned char *in, size_t n, unsigned char **out, size_t *o
 	unsigned char chunk[16384];
 
 	memset(&z, 0, sizeof(z));
-	sp_buf_init(&b, TEXT_MAX_STREAM);
+	/* one byte under the cap: the buffer's NUL then still fits in TEXT_MAX_STREAM
+	   bytes (at the cap itself it would double to twice that) */
+	sp_buf_init(&b, TEXT_MAX_STREAM - 1);
 	if (inflateInit(&z) != Z_OK) {
 		r = sp_err(ei, SP_ERR_NOMEM, "inflate: cannot start");
 		goto out_noz;
@@ -129,8 +131,8 @@ inflate_capped(const unsigned char *in, size_t n, unsigned char **out, size_t *o
 			zr = Z_STREAM_END; /* keep the part that decoded */
 		}
 		if (sp_buf_add(&b, chunk, sizeof(chunk) - z.avail_out) != SP_OK) {
-			r = sp_err(ei, SP_ERR_LIMIT, "stream decodes to more than %d bytes",
-				   TEXT_MAX_STREAM);
+			r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+					  "stream decodes to more than %d bytes", TEXT_MAX_STREAM);
 			goto out;
 		}
 	} while (zr == Z_OK || (zr == Z_BUF_ERROR && z.avail_out == 0));
@@ -177,6 +179,206 @@ out:
 	return ok;
 }
 
+/*
+ * The filters a bound is computed through (chain_bounded): hex and base-85
+ * decoded leniently (bytes they do not know skipped, as many as qpdf makes
+ * or more), RunLength capped; NULL when the output would pass the cap.
+ */
+static unsigned char *
+ahx_decode(const unsigned char *p, size_t n, size_t *outlen)
+{
+	unsigned char *o = malloc(n / 2 + 1);
+	size_t i, k = 0;
+	int hi = -1;
+
+	if (o == NULL)
+		return NULL;
+	for (i = 0; i < n && p[i] != '>'; i++) {
+		int c = p[i], v = c >= '0' && c <= '9'                     ? c - '0'
+				  : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10
+									   : -1;
+		if (v < 0)
+			continue;
+		if (hi < 0) {
+			hi = v;
+		} else {
+			o[k++] = (unsigned char)(hi << 4 | v);
+			hi = -1;
+		}
+	}
+	if (hi >= 0)
+		o[k++] = (unsigned char)(hi << 4);
+	*outlen = k;
+	return o;
+}
+
+static unsigned char *
+a85_decode(const unsigned char *p, size_t n, size_t *outlen)
+{
+	unsigned char *o = malloc(4 * n + 4); /* 'z' is 4 bytes a byte */
+	size_t i, k = 0, j;
+	uint32_t v = 0;
+	int c = 0;
+
+	if (o == NULL)
+		return NULL;
+	for (i = 0; i < n && p[i] != '~'; i++) {
+		if (p[i] == 'z' && c == 0) {
+			memset(o + k, 0, 4);
+			k += 4;
+		} else if (p[i] >= '!' && p[i] <= 'u') {
+			v = v * 85 + (uint32_t)(p[i] - '!');
+			if (++c == 5) {
+				for (j = 0; j < 4; j++)
+					o[k++] = (unsigned char)(v >> (24 - 8 * j));
+				v = 0;
+				c = 0;
+			}
+		}
+	}
+	if (c > 1) {
+		for (j = (size_t)c; j < 5; j++)
+			v = v * 85 + 84;
+		for (j = 0; j + 1 < (size_t)c; j++)
+			o[k++] = (unsigned char)(v >> (24 - 8 * j));
+	}
+	*outlen = k;
+	return o;
+}
+
+static unsigned char *
+rl_decode(const unsigned char *p, size_t n, size_t *outlen)
+{
+	struct sp_buf b;
+	size_t i = 0;
+	unsigned char run[128], *out;
+
+	sp_buf_init(&b, TEXT_MAX_STREAM - 1);
+	while (i < n && p[i] != 128) {
+		size_t len = p[i] < 128 ? (size_t)p[i] + 1 : 257 - (size_t)p[i];
+		int ok;
+		if (p[i] < 128) {
+			ok = sp_buf_add(&b, p + i + 1, i + 1 + len <= n ? len : n - i - 1) == SP_OK;
+			i += len + 1;
+		} else {
+			memset(run, i + 1 < n ? p[i + 1] : 0, len);
+			ok = sp_buf_add(&b, run, len) == SP_OK;
+			i += 2;
+		}
+		if (!ok) {
+			sp_buf_cleanup(&b);
+			return NULL;
+		}
+	}
+	out = sp_buf_take(&b, outlen);
+	sp_buf_cleanup(&b);
+	return out != NULL ? out : calloc(1, 1);
+}
+
+/* 1 when name is one of the two spellings */
+static int
+is_filter(const char *name, const char *full, const char *abbrev)
+{
+	return strcmp(name, full) == 0 || strcmp(name, abbrev) == 0;
+}
+
+/*
+ * A stream the text locator does not decode itself (a filter chain, LZW,
+ * RunLength, Flate with /DecodeParms) goes to qpdf, which decodes it whole
+ * into memory before anyone can look at its size: 4.8 GB for a 2 MB file of
+ * Flate with a predictor of 1. Bound what qpdf would make first, through the
+ * filters in order: Flate inflated (capped), hex, base-85 and RunLength
+ * decoded here, all discarded after; past LZW (not decoded here) at most
+ * 4096 bytes a 9-bit code and deflate's 1032:1 after it. SP_OK within
+ * TEXT_MAX_STREAM, pdf_limit beyond; a filter qpdf's generalized level does
+ * not decode ends the walk (qpdf leaves the stream encoded).
+ */
+static int
+chain_bounded(struct pdf_doc *doc, qpdf_oh s, const unsigned char *raw, size_t n,
+	      struct sp_errinfo *ei)
+{
+	qpdf_oh f = tobj_key(doc, s, "/Filter");
+	unsigned char *cur = NULL;
+	size_t curlen = n;
+	double bound = (double)n;
+	int r = SP_OK, i, nf = 1, exact = 1;
+
+	if (qpdf_oh_is_array(doc->q, f))
+		nf = qpdf_oh_get_array_n_items(doc->q, f);
+	for (i = 0; i < nf && bound <= TEXT_MAX_STREAM; i++) {
+		qpdf_oh it = qpdf_oh_is_array(doc->q, f) ? qpdf_oh_get_array_item(doc->q, f, i) : 0;
+		qpdf_oh nm = it ? it : f;
+		const char *name = qpdf_oh_is_name(doc->q, nm) ? qpdf_oh_get_name(doc->q, nm) : "";
+		const unsigned char *in = cur ? cur : raw;
+		unsigned char *dec = NULL;
+		size_t dn = 0;
+		int known = 1;
+
+		if (!exact) {
+			/* past LZW: bounds only */
+			if (is_filter(name, "/FlateDecode", "/Fl"))
+				bound *= 1032;
+			else if (is_filter(name, "/RunLengthDecode", "/RL"))
+				bound *= 128;
+			else if (is_filter(name, "/LZWDecode", "/LZW"))
+				bound = bound * 8 / 9 * 4096;
+			else if (!is_filter(name, "/ASCIIHexDecode", "/AHx") &&
+				 !is_filter(name, "/ASCII85Decode", "/A85"))
+				known = 0;
+		} else if (is_filter(name, "/FlateDecode", "/Fl")) {
+			struct sp_errinfo iei;
+			sp_errinfo_init(&iei);
+			/* corrupt data ends the output: qpdf stops there too */
+			if (inflate_capped(in, curlen, &dec, &dn, &iei) == SP_ERR_LIMIT)
+				bound = (double)TEXT_MAX_STREAM + 1;
+		} else if (is_filter(name, "/ASCIIHexDecode", "/AHx")) {
+			dec = ahx_decode(in, curlen, &dn);
+		} else if (is_filter(name, "/ASCII85Decode", "/A85")) {
+			dec = a85_decode(in, curlen, &dn);
+		} else if (is_filter(name, "/RunLengthDecode", "/RL")) {
+			if ((dec = rl_decode(in, curlen, &dn)) == NULL)
+				bound = (double)TEXT_MAX_STREAM + 1;
+		} else if (is_filter(name, "/LZWDecode", "/LZW")) {
+			bound = (double)curlen * 8 / 9 * 4096;
+			exact = 0;
+		} else {
+			known = 0;
+		}
+		tobj_release(doc, it);
+		if (!known)
+			break;
+		if (dec != NULL) {
+			free(cur);
+			cur = dec;
+			curlen = dn;
+			bound = (double)dn;
+		}
+	}
+	if (bound > TEXT_MAX_STREAM)
+		r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+				  "stream may decode to more than %d bytes", TEXT_MAX_STREAM);
+	free(cur);
+	tobj_release(doc, f);
+	return r;
+}
+
+/* qpdf's decode of s into *buf (which holds the raw data on entry: freed). */
+static int
+decoded_by_qpdf(struct pdf_doc *doc, qpdf_oh s, unsigned char **buf, size_t *n, QPDF_BOOL *filtered,
+		struct sp_errinfo *ei)
+{
+	free(*buf);
+	*buf = NULL;
+	*n = 0;
+	if (qpdf_oh_get_stream_data(doc->q, s, qpdf_dl_generalized, filtered, buf, n) &
+	    QPDF_ERRORS) {
+		qpdf_error e = qpdf_get_error(doc->q);
+		return sp_err(ei, SP_ERR_PDF, "stream data: %s",
+			      e ? qpdf_get_error_full_text(doc->q, e) : "unreadable");
+	}
+	return SP_OK;
+}
+
 int
 text_stream_data(struct pdf_doc *doc, qpdf_oh s, unsigned char **out, size_t *len,
 		 struct sp_errinfo *ei)
@@ -213,11 +415,14 @@ text_stream_data(struct pdf_doc *doc, qpdf_oh s, unsigned char **out, size_t *le
 				goto out;
 		}
 		filtered = QPDF_TRUE;
-	} else if (qpdf_oh_get_stream_data(doc->q, s, qpdf_dl_generalized, &filtered, &buf, &n) &
-		   QPDF_ERRORS) {
+	} else if (qpdf_oh_get_stream_data(doc->q, s, qpdf_dl_none, NULL, &buf, &n) & QPDF_ERRORS) {
 		qpdf_error e = qpdf_get_error(doc->q);
 		r = sp_err(ei, SP_ERR_PDF, "stream data: %s",
 			   e ? qpdf_get_error_full_text(doc->q, e) : "unreadable");
+		goto out;
+	} else if ((r = chain_bounded(doc, s, buf, n, ei)) != SP_OK) {
+		goto out;
+	} else if ((r = decoded_by_qpdf(doc, s, &buf, &n, &filtered, ei)) != SP_OK) {
 		goto out;
 	}
 	if (!filtered) {
@@ -226,7 +431,8 @@ text_stream_data(struct pdf_doc *doc, qpdf_oh s, unsigned char **out, size_t *le
 		goto out;
 	}
 	if (n > TEXT_MAX_STREAM) {
-		r = sp_err(ei, SP_ERR_LIMIT, "stream decodes to %zu bytes, over the limit", n);
+		r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+				  "stream decodes to %zu bytes, over the limit", n);
 		goto out;
 	}
 	*out = buf;

@@ -46,6 +46,7 @@ struct vjob {
 	json_t *trust_used; /* what the report says it was verified against (owned) */
 	char *seals;        /* a contract's {"<revision length>": seal} (db), or NULL */
 	char *stored;       /* the report stored with the revision (db), or NULL: verify */
+	int outside;        /* a file from outside (POST /verify), not a stored revision */
 };
 
 static void
@@ -199,7 +200,10 @@ verify_work(void *arg, struct sp_errinfo *ei)
 	/* the signing protocol's TSA store (tsa.trust, else trust.roots[0]); NULL: trust's roots */
 	if (tsa_provider_trust(j->tsa, &o.ts_trust, &tei) != SP_OK)
 		o.ts_trust = NULL;
-	if ((r = crypto_pdf_verify(j->pdf, j->len, &o, &rep, ei)) != SP_OK)
+	/* a file from outside is within the parser's caps before qpdf reads it (a
+	   stored revision was checked when it was uploaded) */
+	if ((j->outside && (r = pdf_bytes_check(j->pdf, j->len, ei)) != SP_OK) ||
+	    (r = crypto_pdf_verify(j->pdf, j->len, &o, &rep, ei)) != SP_OK)
 		goto out;
 	if ((r = verify_report_text(rep, VERIFY_REPORT_MAX, &text, &j->jsonlen)) != SP_OK) {
 		r = sp_err(ei, r,
@@ -263,6 +267,7 @@ verify_submit_take(struct request *r, unsigned char **pdf, size_t len, char **se
 		*stored = NULL; /* transferred */
 	}
 	j->len = len;
+	j->outside = seals == NULL;
 	j->r = r;
 	j->trust = request_trust(r);
 	j->tsa = request_tsa(r);

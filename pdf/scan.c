@@ -1,0 +1,479 @@
+/*
+ * scan.c: what qpdf would build from untrusted bytes, bounded before it reads
+ * them (sec31). qpdf parses an array or dictionary whole into objects of a
+ * few hundred bytes each, and it inflates a cross-reference or object stream
+ * whole into memory, with no cap of its own: a 16 MB file of references made
+ * the verifier take 540 MB, a 2 MB deflated xref stream took 6 GB. One pass
+ * over the bytes counts what the parse would make and refuses, as pdf_limit,
+ * a file beyond the caps below; stream data is skipped, but xref and object
+ * streams are inflated (into a small window, never kept) and an object
+ * stream's objects are counted as the file's.
+ *
+ * Not covered: an encrypted file's object streams (their data cannot be
+ * inflated before it is decrypted); those are read only to be verified.
+ */
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zlib.h>
+
+#include "pdf_int.h"
+
+#define SCAN_WINDOW (64 * 1024) /* inflate output window */
+#define SCAN_DEPTH 64           /* array nesting tracked (qpdf refuses 500) */
+
+enum lstate { L_WS, L_TOKEN, L_COMMENT, L_STRING, L_HEX };
+
+struct lex {
+	enum lstate st;
+	int lt;       /* a '<' seen, not yet known as "<<" or a hex string */
+	int gt;       /* a '>' seen outside a hex string */
+	int paren;    /* literal string nesting */
+	int esc;      /* a backslash in a literal string */
+	size_t tlen;  /* bytes of the current token */
+	char tok[10]; /* its first bytes (a name's with its '/'): obj, endobj, stream */
+	int depth;    /* array nesting */
+	int ddepth;   /* dictionary nesting */
+	int in_obj;   /* between "obj" and "endobj" */
+	/* the last token closed an object's outer dictionary: only there is "stream"
+	   the keyword qpdf reads stream data after (elsewhere it reads it as a word) */
+	int after_dict, tok_after_dict;
+	size_t items[SCAN_DEPTH];
+};
+
+/* what lex_feed stopped at (the file, not an object stream) */
+enum lstop { STOP_END, STOP_STREAM, STOP_XREF };
+
+struct scan {
+	size_t tokens, inflated;
+	size_t xref;      /* cross-reference entries, every section's */
+	const char *what; /* the cap exceeded, NULL while none is */
+};
+
+static int
+is_ws(unsigned char c)
+{
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\0';
+}
+
+static int
+is_delim(unsigned char c)
+{
+	return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' ||
+	       c == '}' || c == '/' || c == '%';
+}
+
+/* One more object: in the file's count and in the array it is an item of. */
+static void
+item(struct lex *lx, struct scan *s)
+{
+	lx->after_dict = 0;
+	if (++s->tokens > PDF_SCAN_MAX_TOKENS)
+		s->what = "objects";
+	if (lx->depth > 0 && lx->depth <= SCAN_DEPTH &&
+	    ++lx->items[lx->depth - 1] > PDF_SCAN_MAX_ARRAY)
+		s->what = "array items";
+}
+
+/* The token that ends here: a stream's data or an xref table follows, or neither. */
+static enum lstop
+token_end(struct lex *lx)
+{
+	enum lstop stop = STOP_END;
+
+#define TOK_IS(w) (lx->tlen == sizeof(w) - 1 && memcmp(lx->tok, w, sizeof(w) - 1) == 0)
+	if (TOK_IS("obj"))
+		lx->in_obj = 1;
+	else if (TOK_IS("endobj"))
+		lx->in_obj = 0;
+	else if (TOK_IS("stream") && lx->tok_after_dict)
+		stop = STOP_STREAM;
+	else if (TOK_IS("xref") && !lx->in_obj && lx->depth == 0 && lx->ddepth == 0)
+		stop = STOP_XREF;
+#undef TOK_IS
+	lx->st = L_WS;
+	lx->tlen = 0;
+	return stop;
+}
+
+/*
+ * Feed p[0..len); with obj (the file, not an object stream) it stops after
+ * the "stream" keyword of a stream or the "xref" of a table (*stop; returns
+ * the offset after it, the end-of-line not consumed) and sets *obj to the
+ * offset after each "obj" keyword met. Returns len at the end.
+ */
+static size_t
+lex_feed(struct lex *lx, struct scan *s, const unsigned char *p, size_t len, size_t *obj,
+	 enum lstop *stop)
+{
+	size_t i;
+	enum lstop st;
+
+	for (i = 0; i < len && s->what == NULL; i++) {
+		unsigned char c = p[i];
+
+		switch (lx->st) {
+		case L_COMMENT:
+			if (c == '\n' || c == '\r')
+				lx->st = L_WS;
+			continue;
+		case L_STRING:
+			if (lx->esc)
+				lx->esc = 0;
+			else if (c == '\\')
+				lx->esc = 1;
+			else if (c == '(')
+				lx->paren++;
+			else if (c == ')' && --lx->paren == 0)
+				lx->st = L_WS;
+			continue;
+		case L_HEX:
+			if (c == '>')
+				lx->st = L_WS;
+			continue;
+		case L_TOKEN:
+			if (!is_ws(c) && !is_delim(c)) {
+				if (lx->tlen < sizeof(lx->tok))
+					lx->tok[lx->tlen] = (char)c;
+				lx->tlen++;
+				continue;
+			}
+			if (lx->tlen == 3 && memcmp(lx->tok, "obj", 3) == 0 && obj != NULL)
+				*obj = i;
+			if ((st = token_end(lx)) != STOP_END && obj != NULL) {
+				*stop = st;
+				return i;
+			}
+			break;
+		case L_WS:
+			break;
+		}
+		/* between tokens: c starts the next one, or is a delimiter */
+		if (lx->lt) {
+			lx->lt = 0;
+			if (c == '<') {
+				item(lx, s); /* a dictionary */
+				lx->ddepth++;
+				continue;
+			}
+			item(lx, s); /* a hex string */
+			lx->st = L_HEX;
+			if (c == '>')
+				lx->st = L_WS;
+			continue;
+		}
+		if (lx->gt) {
+			lx->gt = 0;
+			if (c == '>') {
+				if (lx->ddepth > 0)
+					lx->ddepth--;
+				lx->after_dict = lx->in_obj && lx->ddepth == 0 && lx->depth == 0;
+				continue;
+			}
+		}
+		if (is_ws(c))
+			continue;
+		switch (c) {
+		case '%':
+			lx->st = L_COMMENT;
+			break;
+		case '(':
+			item(lx, s);
+			lx->st = L_STRING;
+			lx->paren = 1;
+			break;
+		case '<':
+			lx->lt = 1;
+			break;
+		case '>':
+			lx->gt = 1;
+			break;
+		case '[':
+			item(lx, s);
+			if (++lx->depth <= SCAN_DEPTH)
+				lx->items[lx->depth - 1] = 0;
+			break;
+		case ']':
+			if (lx->depth > 0)
+				lx->depth--;
+			lx->after_dict = 0;
+			break;
+		case '{':
+		case '}':
+		case ')':
+			break;
+		default: /* a name ('/', kept: "/stream" is no keyword), a number, a keyword, R */
+			lx->tok_after_dict = lx->after_dict;
+			item(lx, s);
+			lx->st = L_TOKEN;
+			lx->tok[0] = (char)c;
+			lx->tlen = 1;
+			break;
+		}
+	}
+	/* a token that ends with the input ("... endobj" at the end of an object stream) */
+	if (lx->st == L_TOKEN && obj == NULL)
+		(void)token_end(lx);
+	*stop = STOP_END;
+	return len;
+}
+
+static void xref_entries(struct scan *s, size_t n);
+
+/* Digits at *pos (after whitespace): 1 and *pos past them, or 0. */
+static int
+digits(const unsigned char *d, size_t len, size_t *pos, size_t *v)
+{
+	size_t p = *pos, n = 0;
+
+	while (p < len && is_ws(d[p]))
+		p++;
+	if (p >= len || d[p] < '0' || d[p] > '9')
+		return 0;
+	for (*v = 0; p < len && d[p] >= '0' && d[p] <= '9'; p++, n++)
+		if (*v < 1000000000000ULL)
+			*v = *v * 10 + (size_t)(d[p] - '0');
+	*pos = p;
+	return n > 0;
+}
+
+/*
+ * A classic xref table from pos (after "xref"): its subsections' well-formed
+ * entries are counted, not lexed as objects; returns where they end (the
+ * lexer goes on from there, so nothing that is not an entry is skipped).
+ */
+static size_t
+xref_table(struct scan *s, const unsigned char *d, size_t len, size_t pos)
+{
+	size_t first, count, off, gen, k, p;
+
+	for (;;) {
+		p = pos;
+		if (!digits(d, len, &p, &first) || !digits(d, len, &p, &count))
+			return pos;
+		for (k = 0; k < count; k++) {
+			size_t q = p;
+			if (!digits(d, len, &q, &off) || !digits(d, len, &q, &gen))
+				break;
+			while (q < len && is_ws(d[q]))
+				q++;
+			if (q >= len || (d[q] != 'n' && d[q] != 'f'))
+				break;
+			p = q + 1;
+			xref_entries(s, 1);
+			if (s->what != NULL)
+				return p;
+		}
+		pos = p;
+		if (k < count)
+			return pos;
+	}
+}
+
+/* The name key (e.g. "/XRef") in d as a whole name, not a prefix of a longer one. */
+static int
+has_name(const unsigned char *d, size_t n, const char *name)
+{
+	size_t k = strlen(name);
+	const unsigned char *p = d, *e = d + n;
+
+	while (p < e && (p = memmem(p, (size_t)(e - p), name, k)) != NULL) {
+		if (p + k >= e || is_ws(p[k]) || is_delim(p[k]))
+			return 1;
+		p += k;
+	}
+	return 0;
+}
+
+/*
+ * The filter of a stream dictionary d: 0 none, 1 FlateDecode alone (a name
+ * or a one-element array), -1 anything else.
+ */
+static int
+filter_of(const unsigned char *d, size_t n)
+{
+	const unsigned char *p = memmem(d, n, "/Filter", 7), *e = d + n;
+	int arr = 0;
+
+	if (p == NULL)
+		return 0;
+	for (p += 7; p < e && is_ws(*p); p++)
+		;
+	if (p < e && *p == '[') {
+		arr = 1;
+		for (p++; p < e && is_ws(*p); p++)
+			;
+	}
+	if ((size_t)(e - p) >= 12 && memcmp(p, "/FlateDecode", 12) == 0)
+		p += 12;
+	else if ((size_t)(e - p) >= 3 && memcmp(p, "/Fl", 3) == 0 &&
+		 ((size_t)(e - p) == 3 || is_ws(p[3]) || is_delim(p[3])))
+		p += 3;
+	else
+		return -1;
+	if (p < e && !is_ws(*p) && !is_delim(*p))
+		return -1;
+	if (arr) {
+		for (; p < e && is_ws(*p); p++)
+			;
+		if (p >= e || *p != ']')
+			return -1;
+	}
+	return 1;
+}
+
+/* Entries of an xref section: each costs qpdf a table entry, in use or free. */
+static void
+xref_entries(struct scan *s, size_t n)
+{
+	if ((s->xref += n) > PDF_SCAN_MAX_XREF)
+		s->what = "cross-reference entries";
+}
+
+/* The row width of an xref stream (the sum of its /W), 0 when it has none readable. */
+static size_t
+row_width(const unsigned char *d, size_t n)
+{
+	const unsigned char *p = d, *e = d + n;
+	size_t w = 0, k;
+
+	while (p < e && (p = memmem(p, (size_t)(e - p), "/W", 2)) != NULL) {
+		p += 2;
+		if (p < e && !is_ws(*p) && !is_delim(*p))
+			continue; /* a longer name */
+		while (p < e && is_ws(*p))
+			p++;
+		if (p >= e || *p != '[')
+			return 0;
+		for (p++, k = 0; k < 3; k++) {
+			size_t v = 0;
+			while (p < e && is_ws(*p))
+				p++;
+			if (p >= e || *p < '0' || *p > '9')
+				return 0;
+			for (; p < e && *p >= '0' && *p <= '9' && v < 1000; p++)
+				v = v * 10 + (size_t)(*p - '0');
+			w += v;
+		}
+		return w;
+	}
+	return 0;
+}
+
+/*
+ * Inflate the stream at p[0..avail) into a window, counting its bytes into
+ * s (and, for an object stream, its objects: objstm != 0). Returns the
+ * compressed bytes consumed. Data that is not zlib stops it: qpdf fails on
+ * it as well.
+ */
+static size_t
+inflate_count(struct scan *s, const unsigned char *p, size_t avail, int objstm, size_t row,
+	      unsigned char *win)
+{
+	size_t before = s->inflated;
+	z_stream z;
+	struct lex lx;
+	enum lstop stop;
+	int zr;
+
+	memset(&z, 0, sizeof(z));
+	memset(&lx, 0, sizeof(lx));
+	if (inflateInit(&z) != Z_OK)
+		return 0;
+	z.next_in = (unsigned char *)(uintptr_t)p;
+	z.avail_in = avail > UINT_MAX ? UINT_MAX : (unsigned)avail;
+	do {
+		size_t got;
+		z.next_out = win;
+		z.avail_out = SCAN_WINDOW;
+		zr = inflate(&z, Z_NO_FLUSH);
+		got = SCAN_WINDOW - z.avail_out;
+		if ((s->inflated += got) > PDF_SCAN_MAX_INFLATE)
+			s->what = "decompressed cross-reference and object stream bytes";
+		else if (objstm)
+			(void)lex_feed(&lx, s, win, got, NULL, &stop);
+	} while (zr == Z_OK && s->what == NULL && (z.avail_in > 0 || z.avail_out == 0));
+	avail = z.total_in;
+	inflateEnd(&z);
+	if (row > 0 && s->what == NULL)
+		xref_entries(s, (s->inflated - before) / row);
+	return avail;
+}
+
+int
+pdf_bytes_check(const unsigned char *data, size_t len, struct sp_errinfo *ei)
+{
+	struct scan s = { 0, 0, 0, NULL };
+	struct lex lx;
+	unsigned char *win = NULL;
+	size_t pos = 0, obj = 0, at;
+	int r = SP_ERR_INTERNAL;
+
+	memset(&lx, 0, sizeof(lx));
+	while (pos < len && s.what == NULL) {
+		const unsigned char *d, *end;
+		size_t dn, rel = SIZE_MAX;
+		enum lstop stop = STOP_END;
+		int f, xref, objstm;
+
+		at = pos + lex_feed(&lx, &s, data + pos, len - pos, &rel, &stop);
+		if (rel != SIZE_MAX)
+			obj = pos + rel;
+		if (at >= len || s.what != NULL || stop == STOP_END)
+			break;
+		if (stop == STOP_XREF) {
+			/* a classic xref table: its entries, not objects */
+			pos = xref_table(&s, data, len, at);
+			continue;
+		}
+		/* "stream": its dictionary is what follows the last "obj" */
+		d = data + (obj <= at ? obj : at);
+		dn = (size_t)(data + at - d);
+		pos = at;
+		if (pos < len && data[pos] == '\r')
+			pos++;
+		if (pos < len && data[pos] == '\n')
+			pos++;
+		xref = has_name(d, dn, "/XRef");
+		objstm = has_name(d, dn, "/ObjStm");
+		f = filter_of(d, dn);
+		if ((xref || objstm) && f < 0) {
+			r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+					  "a cross-reference or object stream uses a filter other "
+					  "than FlateDecode alone; not read");
+			goto out;
+		}
+		if ((xref || objstm) && f == 1) {
+			if (win == NULL && (win = malloc(SCAN_WINDOW)) == NULL) {
+				r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+				goto out;
+			}
+			pos += inflate_count(&s, data + pos, len - pos, objstm,
+					     xref ? row_width(d, dn) : 0, win);
+			if (s.what != NULL)
+				break;
+		}
+		/* the data ends at the first endstream (an earlier one in binary data
+		   only has more of the file counted, never less) */
+		end = memmem(data + pos, len - pos, "endstream", 9);
+		pos = end != NULL ? (size_t)(end - data) + 9 : len;
+		memset(&lx, 0, sizeof(lx));
+		lx.in_obj = 1; /* "endobj" follows */
+		obj = pos;
+	}
+	if (s.what != NULL) {
+		r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+				  "the PDF holds more %s than the parser's caps allow (%d objects, "
+				  "%d items in one array, %d cross-reference entries, %d MiB of "
+				  "cross-reference and object streams)",
+				  s.what, PDF_SCAN_MAX_TOKENS, PDF_SCAN_MAX_ARRAY,
+				  PDF_SCAN_MAX_XREF, (int)(PDF_SCAN_MAX_INFLATE >> 20));
+		goto out;
+	}
+	r = SP_OK;
+out:
+	free(win);
+	return r;
+}

@@ -1,0 +1,666 @@
+"""Hostile PDFs (sec31), each within the upload limit and built to make one
+request cost as much CPU time or memory as the parser allows: huge claimed
+cross-reference tables, long revision chains, deep nesting, decompression
+bombs, huge arrays. Generated, never committed: test_hostile_pdfs.py and
+bench/hostile_pdfs.py build them here.
+
+Every builder returns the file's bytes. `build(name)` names them."""
+
+import zlib
+
+
+def _doc(objs, root=1, extra_trailer=b"", header=b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"):
+    """A classic file: objs maps number -> body bytes (without "N 0 obj")."""
+    out = bytearray(header)
+    offs = {}
+    for n in sorted(objs):
+        offs[n] = len(out)
+        out += b"%d 0 obj\n" % n + objs[n] + b"\nendobj\n"
+    size = max(objs) + 1
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % size
+    for n in range(1, size):
+        out += (b"%010d 00000 n \n" % offs[n]) if n in offs else b"0000000000 65535 f \n"
+    out += b"trailer\n<< /Size %d /Root %d 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (
+        size, root, extra_trailer, xref)
+    return bytes(out), offs, xref
+
+
+def _stream(dict_body, data, compress=True, level=9):
+    if compress:
+        data = zlib.compress(data, level)
+        dict_body += b" /Filter /FlateDecode"
+    return b"<< %s /Length %d >>\nstream\n" % (dict_body, len(data)) + data + b"\nendstream"
+
+
+def _bomb(decoded, chunk=1 << 20, byte=b"\0"):
+    """Deflate of `decoded` bytes of one byte value, compressed chunk by chunk
+    (no 1 GiB buffer in the generator)."""
+    z = zlib.compressobj(9)
+    block = byte * chunk
+    parts = []
+    left = decoded
+    while left > 0:
+        n = min(left, chunk)
+        parts.append(z.compress(block[:n]))
+        left -= n
+    parts.append(z.flush())
+    return b"".join(parts)
+
+
+def _base(contents=b"BT /F1 12 Tf 72 720 Td (Hello) Tj ET", more=None, page_extra=b"",
+          compress=True):
+    objs = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+           b"/Resources << /Font << /F1 5 0 R >> >> %s>>" % page_extra,
+        4: _stream(b"", contents, compress),
+        5: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    }
+    objs.update(more or {})
+    return objs
+
+
+def plain():
+    return _doc(_base())[0]
+
+
+# ---- cross-reference tables and revision chains ----
+
+def xref_stream_4m(n=3999999):
+    """An xref stream that lists n + 1 objects (/Size PDF_DOC_MAX_OBJECTS),
+    every entry in use and pointing at the same object: 35 KB deflated."""
+    objs = _base()
+    body, offs, _ = _doc(objs)
+    end = body.index(b"xref\n")
+    out = bytearray(body[:end])
+    xoff = len(out)
+    row = b"\x01" + offs[5].to_bytes(4, "big") + b"\x00"
+    rows = bytearray()
+    rows += b"\x00\x00\x00\x00\x00\xff"
+    for i in range(1, 6):
+        rows += b"\x01" + offs[i].to_bytes(4, "big") + b"\x00"
+    data = zlib.compress(bytes(rows) + row * (n - 6), 9)
+    out += b"%d 0 obj\n" % n
+    out += (b"<< /Type /XRef /Size %d /W [1 4 1] /Root 1 0 R /Filter /FlateDecode "
+            b"/Length %d >>\nstream\n" % (n + 1, len(data)))
+    out += data + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xoff
+    # the stream itself is object n: its entry (the last) is fixed to point at it
+    return _fix_xref_self(bytes(out), n, xoff, rows, row)
+
+
+def _fix_xref_self(buf, n, xoff, rows, row):
+    # the last row should point at the xref stream: rebuild with it (same length)
+    all_rows = bytes(rows) + row * (n - 6) + b"\x01" + xoff.to_bytes(4, "big") + b"\x00"
+    data = zlib.compress(all_rows, 9)
+    head = buf[:xoff]
+    out = head + b"%d 0 obj\n" % n
+    out += (b"<< /Type /XRef /Size %d /W [1 4 1] /Root 1 0 R /Filter /FlateDecode "
+            b"/Length %d >>\nstream\n" % (n + 1, len(data)))
+    out += data + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xoff
+    return out
+
+
+def xref_table_huge(n=1500000):
+    """A classic table of n in-use entries (30 MB), all at one object."""
+    body, offs, _ = _doc(_base())
+    end = body.index(b"xref\n")
+    out = bytearray(body[:end])
+    xoff = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % n
+    for i in range(1, 6):
+        out += b"%010d 00000 n \n" % offs[i]
+    out += (b"%010d 00000 n \n" % offs[5]) * (n - 6)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (n, xoff)
+    return bytes(out)
+
+
+def updates_10k(k=10000):
+    """k incremental updates, each rewriting the page's content stream."""
+    body, offs, xref = _doc(_base())
+    out = bytearray(body)
+    prev = xref
+    for i in range(k):
+        o = len(out)
+        s = b"BT /F1 12 Tf 72 720 Td (Rev %d) Tj ET" % i
+        out += b"4 0 obj\n<< /Length %d >>\nstream\n%s\nendstream\nendobj\n" % (len(s), s)
+        x = len(out)
+        out += (b"xref\n0 1\n0000000000 65535 f \n4 1\n%010d 00000 n \n"
+                b"trailer\n<< /Size 6 /Root 1 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n"
+                % (o, prev, x))
+        prev = x
+    return bytes(out)
+
+
+def prev_chain(k=300000):
+    """k empty xref sections chained by /Prev (no objects changed)."""
+    body, offs, xref = _doc(_base())
+    out = bytearray(body)
+    prev = xref
+    for _ in range(k):
+        x = len(out)
+        out += b"xref\n0 0\ntrailer\n<</Size 6/Root 1 0 R/Prev %d>>\n" % prev
+        prev = x
+    out += b"startxref\n%d\n%%%%EOF\n" % prev
+    return bytes(out)
+
+
+def prev_loop():
+    """Two xref sections whose /Prev point at each other."""
+    body, offs, xref = _doc(_base())
+    out = bytearray(body)
+    a = len(out)
+    b_text = b"xref\n0 0\ntrailer\n<</Size 6/Root 1 0 R/Prev %010d>>\n"
+    out += b_text % 0  # placeholder, patched below
+    b = len(out)
+    out += b_text % a
+    out[a:b] = b_text % b
+    out += b"startxref\n%d\n%%%%EOF\n" % b
+    return bytes(out)
+
+
+def xref_stream_updates(k=10000):
+    """k incremental updates with xref streams (each a deflated stream)."""
+    body, offs, xref = _doc(_base())
+    out = bytearray(body)
+    prev = xref
+    for i in range(k):
+        o = len(out)
+        s = b"BT /F1 12 Tf 72 720 Td (Rev %d) Tj ET" % i
+        out += b"4 0 obj\n<< /Length %d >>\nstream\n%s\nendstream\nendobj\n" % (len(s), s)
+        x = len(out)
+        num = 6 + i
+        rows = b"\x01" + o.to_bytes(4, "big") + b"\x00" + b"\x01" + x.to_bytes(4, "big") + b"\x00"
+        data = zlib.compress(rows)
+        out += (b"%d 0 obj\n<< /Type /XRef /Size %d /Index [4 1 %d 1] /W [1 4 1] /Root 1 0 R "
+                b"/Prev %d /Filter /FlateDecode /Length %d >>\nstream\n" % (num, num + 1, num,
+                                                                          prev, len(data)))
+        out += data + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % x
+        prev = x
+    return bytes(out)
+
+
+# ---- nesting and huge arrays ----
+
+def deep_arrays(depth=1000000):
+    return _doc(_base(page_extra=b"/Deep " + b"[" * depth + b"]" * depth + b" "))[0]
+
+
+def deep_dicts(depth=500000):
+    return _doc(_base(page_extra=b"/Deep " + b"<</A " * depth + b">>" * depth + b" "))[0]
+
+
+def huge_kids(n=2000000):
+    """A /Kids array of n references to the one page (the tree walk's cap
+    must stop it; qpdf still reads the array)."""
+    objs = _base()
+    objs[2] = b"<< /Type /Pages /Kids [" + b"3 0 R " * n + b"] /Count %d >>" % n
+    return _doc(objs)[0]
+
+
+def huge_kids_distinct(n=1500000):
+    """/Kids of n references to distinct objects that do not exist."""
+    objs = _base()
+    objs[2] = (b"<< /Type /Pages /Kids [3 0 R " + b"".join(b"%d 0 R " % (100 + i) for i in range(n))
+               + b"] /Count 1 >>")
+    return _doc(objs)[0]
+
+
+def shared_kids(depth=13):
+    """A page tree that is a DAG: each level's two kids are the same node,
+    2^depth leaf visits of one page."""
+    objs = _base()
+    first = 10
+    objs[2] = b"<< /Type /Pages /Kids [%d 0 R %d 0 R] /Count %d >>" % (first, first, 2 ** depth)
+    for d in range(depth - 1):
+        n = first + d
+        kid = n + 1
+        objs[n] = b"<< /Type /Pages /Parent 2 0 R /Kids [%d 0 R %d 0 R] /Count %d >>" % (
+            kid, kid, 2 ** (depth - 1 - d))
+    last = first + depth - 1
+    objs[last] = b"<< /Type /Pages /Parent 2 0 R /Kids [3 0 R 3 0 R] /Count 2 >>"
+    return _doc(objs)[0]
+
+
+def many_pages_big_kids(n=10000):
+    """n distinct pages (the cap), each with a big shared resource dict."""
+    objs = _base()
+    kids = []
+    for i in range(n):
+        objs[100 + i] = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+                         b"/Resources << /Font << /F1 5 0 R >> >> >>")
+        kids.append(b"%d 0 R" % (100 + i))
+    objs[2] = b"<< /Type /Pages /Kids [" + b" ".join(kids) + b"] /Count %d >>" % n
+    return _doc(objs)[0]
+
+
+# ---- object streams ----
+
+def objstm_huge(n=1000000):
+    """One object stream holding n tiny objects (a deflated header of n
+    pairs); an xref stream lists every one."""
+    objs = _base()
+    body, offs, _ = _doc(objs)
+    end = body.index(b"xref\n")
+    out = bytearray(body[:end])
+    first = 10
+    header = bytearray()
+    content = bytearray()
+    for i in range(n):
+        header += b"%d %d " % (first + i, len(content))
+        content += b"[1] "
+    data = zlib.compress(bytes(header) + bytes(content), 9)
+    sn = first + n
+    so = len(out)
+    out += b"%d 0 obj\n<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>\nstream\n" % (
+        sn, n, len(header), len(data))
+    out += data + b"\nendstream\nendobj\n"
+    xn = sn + 1
+    xoff = len(out)
+    rows = bytearray(b"\x00\x00\x00\x00\x00\xff")
+    for i in range(1, first):
+        rows += (b"\x01" + offs[i].to_bytes(4, "big") + b"\x00") if i in offs else b"\x00" * 6
+    for i in range(n):
+        rows += b"\x02" + sn.to_bytes(4, "big") + (i & 0xff).to_bytes(1, "big")
+    # /W [1 4 1] cannot hold the index past 255: use 3 bytes for field 3
+    rows = bytearray(b"\x00\x00\x00\x00\x00\x00\xff\xff")
+    for i in range(1, first):
+        rows += (b"\x01" + offs[i].to_bytes(4, "big") + b"\x00\x00\x00") if i in offs else b"\x00" * 8
+    for i in range(n):
+        rows += b"\x02" + sn.to_bytes(4, "big") + i.to_bytes(3, "big")
+    rows += b"\x01" + so.to_bytes(4, "big") + b"\x00\x00\x00"
+    rows += b"\x01" + xoff.to_bytes(4, "big") + b"\x00\x00\x00"
+    data = zlib.compress(bytes(rows), 9)
+    out += (b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 3] /Root 1 0 R /Filter /FlateDecode "
+            b"/Length %d >>\nstream\n" % (xn, xn + 1, len(data)))
+    out += data + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xoff
+    return bytes(out)
+
+
+def objstm_bomb(decoded=2 << 30):
+    """An object stream whose data inflates to `decoded` bytes of spaces."""
+    objs = _base()
+    body, offs, _ = _doc(objs)
+    end = body.index(b"xref\n")
+    out = bytearray(body[:end])
+    data = _bomb(decoded, byte=b" ")
+    sn = 10
+    so = len(out)
+    out += b"%d 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length %d >>\nstream\n" % (
+        sn, len(data))
+    out += data + b"\nendstream\nendobj\n"
+    xn = 12
+    xoff = len(out)
+    rows = bytearray(b"\x00\x00\x00\x00\x00\xff")
+    for i in range(1, 10):
+        rows += (b"\x01" + offs[i].to_bytes(4, "big") + b"\x00") if i in offs else b"\x00" * 6
+    rows += b"\x01" + so.to_bytes(4, "big") + b"\x00"
+    rows += b"\x02" + sn.to_bytes(4, "big") + b"\x00"
+    rows += b"\x01" + xoff.to_bytes(4, "big") + b"\x00"
+    data = zlib.compress(bytes(rows), 9)
+    # object 6 (in the stream) is the page's /Annots, so that it is read
+    out += (b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 1] /Root 1 0 R /Filter /FlateDecode "
+            b"/Length %d >>\nstream\n" % (xn, xn + 1, len(data)))
+    out += data + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xoff
+    return bytes(out)
+
+
+def xref_stream_bomb(decoded=2 << 30):
+    """An xref stream whose data inflates to `decoded` bytes (/W [1 4 1] rows
+    of zeros: free entries)."""
+    body, offs, _ = _doc(_base())
+    end = body.index(b"xref\n")
+    out = bytearray(body[:end])
+    xoff = len(out)
+    rows = bytearray(b"\x00\x00\x00\x00\x00\xff")
+    for i in range(1, 6):
+        rows += b"\x01" + offs[i].to_bytes(4, "big") + b"\x00"
+    rows += b"\x01" + xoff.to_bytes(4, "big") + b"\x00"
+    z = zlib.compressobj(9)
+    data = z.compress(bytes(rows))
+    data += _bomb_tail(z, decoded)
+    out += (b"6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 1] /Root 1 0 R /Filter /FlateDecode "
+            b"/Length %d >>\nstream\n" % len(data))
+    out += data + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xoff
+    return bytes(out)
+
+
+def _bomb_tail(z, decoded, chunk=1 << 20):
+    block = b"\0" * chunk
+    parts = []
+    left = decoded
+    while left > 0:
+        n = min(left, chunk)
+        parts.append(z.compress(block[:n]))
+        left -= n
+    parts.append(z.flush())
+    return b"".join(parts)
+
+
+# ---- decompression bombs in page content, fonts, images ----
+
+def content_bomb(decoded=4 << 30):
+    """The page's content stream inflates to `decoded` bytes of spaces."""
+    data = _bomb(decoded, byte=b" ")
+    objs = _base()
+    objs[4] = b"<< /Filter /FlateDecode /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
+    return _doc(objs)[0]
+
+
+def content_bomb_parms(decoded=2 << 30):
+    """content_bomb with /DecodeParms (a predictor of 1: none), which the
+    text locator left to qpdf's decoder."""
+    data = _bomb(decoded, byte=b" ")
+    objs = _base()
+    objs[4] = (b"<< /Filter /FlateDecode /DecodeParms << /Predictor 1 >> /Length %d >>\nstream\n"
+               % len(data) + data + b"\nendstream")
+    return _doc(objs)[0]
+
+
+def content_bomb_runlength(decoded=1 << 30):
+    """A RunLengthDecode content stream: 2 bytes for 128 spaces (64:1)."""
+    data = b"\x81 " * (decoded // 128) + b"\x80"
+    objs = _base()
+    objs[4] = b"<< /Filter /RunLengthDecode /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
+    return _doc(objs)[0]
+
+
+def content_chains(words=b"Hello Seal here"):
+    """One page of three content streams with what the text locator leaves
+    to qpdf's decoder: [/ASCII85Decode /FlateDecode], [/ASCIIHexDecode
+    /FlateDecode] and Flate with a predictor of 1: a keyword is found in
+    each (not a hostile file: what must keep working)."""
+    import base64
+    ops = [b"BT /F1 12 Tf 72 %d Td (%s %d) Tj ET" % (700 - 40 * i, words, i) for i in range(3)]
+    a85 = base64.a85encode(zlib.compress(ops[0])) + b"~>"
+    ahx = zlib.compress(ops[1]).hex().encode() + b">"
+    fl = zlib.compress(ops[2])
+    objs = _base()
+    objs[3] = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents [4 0 R 6 0 R 7 0 R] "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>")
+    objs[4] = (b"<< /Filter [/ASCII85Decode /FlateDecode] /Length %d >>\nstream\n" % len(a85)
+               + a85 + b"\nendstream")
+    objs[6] = (b"<< /Filter [/ASCIIHexDecode /FlateDecode] /Length %d >>\nstream\n" % len(ahx)
+               + ahx + b"\nendstream")
+    objs[7] = (b"<< /Filter /FlateDecode /DecodeParms << /Predictor 1 >> /Length %d >>\nstream\n"
+               % len(fl) + fl + b"\nendstream")
+    return _doc(objs)[0]
+
+
+def image_bomb(decoded=4 << 30):
+    """An image XObject whose samples inflate to `decoded` bytes."""
+    data = _bomb(decoded)
+    w = 65536
+    h = decoded // (w * 3)
+    objs = _base(contents=b"q 100 0 0 100 0 0 cm /Im1 Do Q",
+                 page_extra=b"")
+    objs[3] = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> /XObject << /Im1 6 0 R >> >> >>")
+    objs[6] = (b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB "
+               b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n" % (w, h, len(data))
+               + data + b"\nendstream")
+    return _doc(objs)[0]
+
+
+def tounicode_bomb(decoded=2 << 30):
+    """A Type0 font whose /ToUnicode CMap inflates to `decoded` bytes."""
+    data = _bomb(decoded, byte=b" ")
+    objs = _base(contents=b"BT /F1 12 Tf 72 720 Td <0041> Tj ET")
+    objs[5] = (b"<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /Identity-H "
+               b"/DescendantFonts [7 0 R] /ToUnicode 6 0 R >>")
+    objs[6] = b"<< /Filter /FlateDecode /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
+    objs[7] = (b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /X /CIDSystemInfo << /Registry "
+               b"(Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor 8 0 R /DW 1000 >>")
+    objs[8] = (b"<< /Type /FontDescriptor /FontName /X /Flags 4 /FontBBox [0 0 1000 1000] "
+               b"/ItalicAngle 0 /Ascent 800 /Descent -200 /CapHeight 700 /StemV 80 >>")
+    return _doc(objs)[0]
+
+
+def font_huge_w(n=2000000):
+    """A CID font with a /W array of n widths."""
+    objs = _base(contents=b"BT /F1 12 Tf 72 720 Td <0041> Tj ET")
+    objs[5] = (b"<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /Identity-H "
+               b"/DescendantFonts [7 0 R] >>")
+    objs[7] = (b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /X /CIDSystemInfo << /Registry "
+               b"(Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor 8 0 R /W [1 ["
+               + b"500 " * n + b"]] >>")
+    objs[8] = (b"<< /Type /FontDescriptor /FontName /X /Flags 4 /FontBBox [0 0 1000 1000] "
+               b"/ItalicAngle 0 /Ascent 800 /Descent -200 /CapHeight 700 /StemV 80 >>")
+    return _doc(objs)[0]
+
+
+def font_w_ranges(n=1000000):
+    """A /W array of n ranges "c1 c2 w", each over the whole 16-bit space."""
+    objs = _base(contents=b"BT /F1 12 Tf 72 720 Td <0041> Tj ET")
+    objs[5] = (b"<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /Identity-H "
+               b"/DescendantFonts [7 0 R] >>")
+    objs[7] = (b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /X /CIDSystemInfo << /Registry "
+               b"(Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor 8 0 R /W ["
+               + b"0 65535 500 " * n + b"] >>")
+    objs[8] = (b"<< /Type /FontDescriptor /FontName /X /Flags 4 /FontBBox [0 0 1000 1000] "
+               b"/ItalicAngle 0 /Ascent 800 /Descent -200 /CapHeight 700 /StemV 80 >>")
+    return _doc(objs)[0]
+
+
+# ---- what the keyword locator reads ----
+
+def text_ops(n=3000000):
+    """n tiny text-showing operators (deflated: a few hundred KiB)."""
+    ops = b"BT /F1 12 Tf 72 720 Td " + b"(a) Tj " * n + b"ET"
+    return _doc(_base(contents=ops))[0]
+
+
+def text_ops_pages(pages=200, n=400000):
+    """pages pages that share one content stream of n operators."""
+    ops = b"BT /F1 12 Tf 72 720 Td " + b"(a) Tj " * n + b"ET"
+    objs = _base(contents=ops)
+    kids = []
+    for i in range(pages):
+        objs[100 + i] = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+                         b"/Resources << /Font << /F1 5 0 R >> >> >>")
+        kids.append(b"%d 0 R" % (100 + i))
+    objs[2] = b"<< /Type /Pages /Kids [" + b" ".join(kids) + b"] /Count %d >>" % pages
+    return _doc(objs)[0]
+
+
+def text_operands(n=3000000):
+    """Millions of numbers before one operator, then Tf (operand floods)."""
+    ops = b"BT /F1 12 Tf 72 720 Td " + b"1 " * n + b"(a) Tj ET"
+    return _doc(_base(contents=ops))[0]
+
+
+def form_xobjects(depth=12, fan=8):
+    """Form XObjects each drawing the next one `fan` times: fan^depth runs."""
+    objs = _base(contents=b"/X0 Do")
+    objs[3] = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> /XObject << /X0 10 0 R >> >> >>")
+    for d in range(depth):
+        n = 10 + d
+        if d == depth - 1:
+            body = b"BT /F1 12 Tf 72 720 Td " + b"(a) Tj " * 1000 + b"ET"
+            res = b"/Font << /F1 5 0 R >>"
+        else:
+            body = b"/X0 Do " * fan
+            res = b"/XObject << /X0 %d 0 R >>" % (n + 1)
+        objs[n] = _stream(b"/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << %s >>"
+                          % res, body)
+    return _doc(objs)[0]
+
+
+def inline_images(n=500000):
+    """n small inline images in the content stream."""
+    ops = b"BT /F1 12 Tf 72 720 Td (a) Tj ET " + (
+        b"q BI /W 4 /H 4 /CS /G /BPC 8 ID " + b"EIEIEIEIEIEIEIEI" + b"\nEI Q ") * n
+    return _doc(_base(contents=ops))[0]
+
+
+def inline_image_big(size=20 << 20):
+    """One inline image whose data (no EI anywhere) fills the stream."""
+    ops = b"BT /F1 12 Tf 72 720 Td (a) Tj ET q BI /W 1 /H 1 /CS /G /BPC 8 ID " + b"E" * size + b"\nEI Q"
+    return _doc(_base(contents=ops))[0]
+
+
+def tounicode_huge(n=1000000):
+    """A ToUnicode CMap of many bfrange blocks (deflated)."""
+    lines = [b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap "
+             b"1 begincodespacerange <0000> <FFFF> endcodespacerange"]
+    for b in range(n // 100):
+        lines.append(b"100 beginbfrange")
+        lines.append(b"".join(b"<%04X> <%04X> <%04X>\n" % (i % 65536, i % 65536, 0x4e00)
+                              for i in range(b * 100, b * 100 + 100)))
+        lines.append(b"endbfrange")
+    lines.append(b"endcmap CMapName currentdict /CMap defineresource pop end end")
+    cmap = b"\n".join(lines)
+    objs = _base(contents=b"BT /F1 12 Tf 72 720 Td " + b"<0041> Tj " * 1000 + b"ET")
+    objs[5] = (b"<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /Identity-H "
+               b"/DescendantFonts [7 0 R] /ToUnicode 6 0 R >>")
+    objs[6] = _stream(b"", cmap)
+    objs[7] = (b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /X /CIDSystemInfo << /Registry "
+               b"(Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor 8 0 R /DW 1000 >>")
+    objs[8] = (b"<< /Type /FontDescriptor /FontName /X /Flags 4 /FontBBox [0 0 1000 1000] "
+               b"/ItalicAngle 0 /Ascent 800 /Descent -200 /CapHeight 700 /StemV 80 >>")
+    return _doc(objs)[0]
+
+
+def many_fonts(n=4000, uses=200):
+    """n distinct fonts each with a ToUnicode of 200000 ranges would be too
+    big; n fonts used `uses` times each, every one a fresh object."""
+    res = b" ".join(b"/F%d %d 0 R" % (i, 1000 + i) for i in range(n))
+    ops = b"BT " + b"".join(b"/F%d 12 Tf (a) Tj " % (i % n) for i in range(n * uses // 10)) + b"ET"
+    objs = _base(contents=ops)
+    objs[3] = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+               b"/Resources << /Font << %s >> >> >>" % res)
+    for i in range(n):
+        objs[1000 + i] = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+    return _doc(objs)[0]
+
+
+# ---- signatures ----
+
+def _sig_doc(nsigs, contents_hex, byterange=None, update_per_sig=False):
+    objs = _base()
+    fields = []
+    for i in range(nsigs):
+        f = 100 + 2 * i
+        v = f + 1
+        fields.append(b"%d 0 R" % f)
+        objs[f] = (b"<< /FT /Sig /T (S%d) /V %d 0 R /Type /Annot /Subtype /Widget /Rect [0 0 0 0] "
+                   b"/P 3 0 R >>" % (i, v))
+        br = byterange if byterange is not None else b"[0 1 2 3]"
+        objs[v] = (b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
+                   b"/ByteRange %s /Contents <%s> >>" % (br, contents_hex))
+    objs[1] = b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [%s] /SigFlags 3 >> >>" % (
+        b" ".join(fields))
+    body, offs, _ = _doc(objs)
+    return body, offs
+
+
+def many_sigs_big_contents(nsigs=1000, contents=16000):
+    """nsigs signature fields, each /Contents of `contents` bytes of zeros and
+    a /ByteRange over the whole file but its own /Contents."""
+    hexc = b"30" + b"0" * (2 * contents - 2)
+    body, offs = _sig_doc(nsigs, hexc)
+    # patch each /ByteRange to cover the whole file around its /Contents
+    out = bytearray(body)
+    pos = 0
+    tag = b"/ByteRange [0 1 2 3]"
+    for i in range(nsigs):
+        p = out.index(tag, pos)
+        c = out.index(b"/Contents <", p) + len(b"/Contents ")
+        e = out.index(b">", c) + 1
+        br = b"/ByteRange [0 %d %d %d]" % (c, e, len(out) - e)
+        if len(br) > len(tag):
+            # the byte range is longer than the placeholder: pad the placeholder first
+            raise ValueError("placeholder too short")
+        out[p:p + len(tag)] = br + b" " * (len(tag) - len(br))
+        pos = e
+    return bytes(out)
+
+
+def many_sigs_wide(nsigs=1000, contents=16000):
+    """As many_sigs_big_contents, with room for real /ByteRange numbers."""
+    hexc = b"30" + b"0" * (2 * contents - 2)
+    br = b"[0 0000000000 0000000000 0000000000]"
+    body, offs = _sig_doc(nsigs, hexc, byterange=br)
+    out = bytearray(body)
+    pos = 0
+    for i in range(nsigs):
+        p = out.index(b"/ByteRange " + br, pos)
+        c = out.index(b"/Contents <", p) + len(b"/Contents ")
+        e = out.index(b">", c) + 1
+        nb = b"[0 %d %d %d]" % (c, e, len(out) - e)
+        nb = nb + b" " * (len(br) - len(nb))
+        q = p + len(b"/ByteRange ")
+        out[q:q + len(br)] = nb
+        pos = e
+    return bytes(out)
+
+
+def sig_huge_byterange(n=2000000):
+    """One signature whose /ByteRange has n numbers."""
+    br = b"[" + b"0 1 " * (n // 2) + b"]"
+    return _sig_doc(1, b"3000", byterange=br)[0]
+
+
+def sig_byterange_many_gaps(n=1000000):
+    """One signature whose /ByteRange is n (offset, length) pairs each over the
+    whole file (n x the file hashed if nobody checks the shape first)."""
+    br = b"[" + b"0 100 " * (n // 2) + b"]"
+    return _sig_doc(1, b"3000", byterange=br)[0]
+
+
+def direct_font_big(n=200000, uses=500000):
+    """A direct font dictionary with a /Widths of n items, selected `uses`
+    times by Tf (a direct font is known by its text)."""
+    font = (b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /FirstChar 0 /LastChar 255 "
+            b"/Widths [" + b"500 " * n + b"] >>")
+    ops = b"BT 72 720 Td " + b"/F1 1 Tf " * uses + b"(a) Tj ET"
+    objs = _base(contents=ops)
+    objs[3] = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 %s >> >> >>" % font)
+    return _doc(objs)[0]
+
+
+BUILDERS = {
+    "plain": plain,
+    "xref_stream_4m": xref_stream_4m,
+    "xref_table_huge": xref_table_huge,
+    "updates_10k": updates_10k,
+    "xref_stream_updates": xref_stream_updates,
+    "prev_chain": prev_chain,
+    "prev_loop": prev_loop,
+    "deep_arrays": deep_arrays,
+    "deep_dicts": deep_dicts,
+    "huge_kids": huge_kids,
+    "huge_kids_distinct": huge_kids_distinct,
+    "shared_kids": shared_kids,
+    "many_pages": many_pages_big_kids,
+    "objstm_huge": objstm_huge,
+    "objstm_bomb": objstm_bomb,
+    "xref_stream_bomb": xref_stream_bomb,
+    "content_bomb": content_bomb,
+    "image_bomb": image_bomb,
+    "content_bomb_parms": content_bomb_parms,
+    "content_bomb_runlength": content_bomb_runlength,
+    "content_chains": content_chains,
+    "tounicode_bomb": tounicode_bomb,
+    "font_huge_w": font_huge_w,
+    "font_w_ranges": font_w_ranges,
+    "text_ops": text_ops,
+    "text_ops_pages": text_ops_pages,
+    "text_operands": text_operands,
+    "form_xobjects": form_xobjects,
+    "inline_images": inline_images,
+    "inline_image_big": inline_image_big,
+    "tounicode_huge": tounicode_huge,
+    "many_fonts": many_fonts,
+    "direct_font_big": direct_font_big,
+    "many_sigs": many_sigs_wide,
+    "sig_huge_byterange": sig_huge_byterange,
+    "sig_byterange_gaps": sig_byterange_many_gaps,
+}
+
+
+def build(name):
+    return BUILDERS[name]()

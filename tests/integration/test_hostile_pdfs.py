@@ -1,0 +1,259 @@
+"""sec31: what one hostile PDF within the upload limit costs the running
+server. Each file (hostile_pdfs.py, generated here, never committed) goes to
+the endpoint that parses it; the answer is a clear 422 pdf_limit that stores
+nothing, or the usual answer, and the request stays within 2 s of the
+server's CPU and 256 MiB of its peak RSS (VmHWM, reset before the request)
+while /healthz keeps answering. `sealpact verify` answers such a file as
+unreadable (exit 4) within the same bounds."""
+
+import base64
+import json
+import os
+import subprocess
+import threading
+import time
+import unittest
+
+import harness
+import hostile_pdfs
+from harness import IdentityPKI, ServerTestCase, api_login, bearer
+
+PKI = None
+SEAL = None
+CPU_S = 2.0
+RSS_MB = 256
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def setUpModule():
+    global PKI, SEAL
+    PKI = IdentityPKI(tokens=False)
+    SEAL = os.path.join(PKI.dir, "seal.png")
+    harness.run(["python3", os.path.join(harness.SOURCE_DIR, "deploy", "seal.py"), SEAL, "120"])
+
+
+def tearDownModule():
+    if PKI is not None:
+        PKI.close()
+
+
+def cpu_s(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def hwm_mb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM")
+
+
+class Hostile(ServerTestCase):
+    tls = False
+
+    def setUp(self):
+        self.server_extra = {"trust": PKI.trust_config(),
+                             "signing": {"default_seal_image": SEAL, "session_ttl_s": 600}}
+        super().setUp()
+        self.tokens = {}
+
+    def login(self, slug):
+        crt, key = PKI.org_cert(slug, "ec")
+        st, _, _, doc = api_login(self.server, crt, key)
+        self.assertEqual(st, 200, doc)
+        self.tokens[slug] = doc["token"]
+
+    def costs(self, fn):
+        """fn() under watch: (its result, server CPU s, peak RSS growth MB,
+        worst /healthz latency s)."""
+        pid = self.server.proc.pid
+        with open("/proc/%d/clear_refs" % pid, "w") as f:
+            f.write("5")
+        rss0 = hwm_mb(pid)
+        worst = [0.0]
+        stop = threading.Event()
+
+        def poll():
+            while not stop.is_set():
+                t = time.time()
+                st, _, _, _ = self.server.request("GET", "/healthz", timeout=60)
+                worst[0] = max(worst[0], time.time() - t)
+                stop.wait(0.05)
+
+        th = threading.Thread(target=poll)
+        c0 = cpu_s(pid)
+        th.start()
+        try:
+            out = fn()
+        finally:
+            stop.set()
+            th.join()
+        return out, cpu_s(pid) - c0, hwm_mb(pid) - rss0, worst[0]
+
+    def assertBounded(self, name, cpu, rss, health):
+        self.assertLess(cpu, CPU_S, "%s: %.2f s of the server's CPU" % (name, cpu))
+        self.assertLess(rss, RSS_MB, "%s: peak RSS grew %.0f MB" % (name, rss))
+        self.assertLess(health, 1.0, "%s: /healthz waited %.2f s" % (name, health))
+
+    def assertLimit(self, got):
+        st, hdrs, _, doc = got
+        self.assertEqual(st, 422, doc)
+        self.assertEqual(hdrs.get("content-type"), "application/problem+json")
+        self.assertEqual((doc["code"], doc["type"]), ("pdf_limit", "urn:sealpact:problem:pdf_limit"),
+                         doc)
+        return doc
+
+    def verify(self, pdf):
+        return self.server.request("POST", "/api/v1/verify", body=pdf,
+                                   headers={"Content-Type": "application/pdf"}, timeout=120)
+
+    def upload(self, pdf, parties=None):
+        body = {"name": "Hostile", "pdf_base64": base64.b64encode(pdf).decode()}
+        if parties:
+            body["parties"] = parties
+        return self.server.request("POST", "/api/v1/contracts", body=body,
+                                   headers=bearer(self.tokens["buyer"]), timeout=120)
+
+    def cli_verify(self, name, pdf):
+        path = os.path.join(self.tmp, name + ".pdf")
+        with open(path, "wb") as f:
+            f.write(pdf)
+        p = subprocess.run(["/usr/bin/time", "-f", "TIME %U %S %M", harness.SEALPACT, "verify",
+                            path], capture_output=True, text=True, timeout=120,
+                           env=harness.clean_env())
+        u, s, m = [x for x in p.stderr.splitlines() if x.startswith("TIME ")][-1].split()[1:]
+        self.assertLess(float(u) + float(s), CPU_S, "%s: sealpact verify CPU" % name)
+        self.assertLess(int(m) / 1024, RSS_MB, "%s: sealpact verify peak RSS" % name)
+        return p
+
+    def contracts(self):
+        return self.db.query("SELECT count(*) FROM contracts")
+
+    def test_decompression_bombs_in_xref_and_object_streams(self):
+        """An xref stream and an object stream that inflate to 512 MiB (2 MB
+        files): qpdf inflated them whole (6 GB of RSS for 2 GiB, before).
+        Verify, upload and the CLI refuse them before qpdf reads them."""
+        self.login("buyer")
+        for name in ("xref_stream_bomb", "objstm_bomb"):
+            pdf = getattr(hostile_pdfs, name)(512 << 20)
+            with self.subTest(name=name, endpoint="verify"):
+                got, cpu, rss, hz = self.costs(lambda: self.verify(pdf))
+                self.assertLimit(got)
+                self.assertBounded(name, cpu, rss, hz)
+            with self.subTest(name=name, endpoint="upload"):
+                got, cpu, rss, hz = self.costs(lambda: self.upload(pdf))
+                self.assertLimit(got)
+                self.assertBounded(name, cpu, rss, hz)
+            with self.subTest(name=name, endpoint="cli"):
+                self.assertEqual(self.cli_verify(name, pdf).returncode, 4)
+        self.assertEqual(self.contracts(), "0")
+
+    def test_a_claimed_4m_object_xref_is_refused_before_qpdf_reads_it(self):
+        """An xref stream of 4,000,000 entries (/Size at PDF_DOC_MAX_OBJECTS,
+        35 KB deflated): qpdf built its table (300 MB) before the /Size cap
+        was checked. Refused from the stream's row count."""
+        self.login("buyer")
+        pdf = hostile_pdfs.xref_stream_4m()
+        for endpoint, call in (("verify", self.verify), ("upload", self.upload)):
+            with self.subTest(endpoint=endpoint):
+                got, cpu, rss, hz = self.costs(lambda: call(pdf))
+                doc = self.assertLimit(got)
+                self.assertIn("cross-reference entries", doc["detail"])
+                self.assertBounded("xref_stream_4m", cpu, rss, hz)
+        self.assertEqual(self.cli_verify("xref_stream_4m", pdf).returncode, 4)
+        self.assertEqual(self.contracts(), "0")
+
+    def test_huge_arrays_are_refused_before_qpdf_builds_them(self):
+        """Millions of array items (a font's /W, a /Kids of references, a
+        /ByteRange) cost qpdf a few hundred bytes each: 0.5 to 1.9 GB before."""
+        self.login("buyer")
+        for name in ("font_huge_w", "huge_kids_distinct", "sig_huge_byterange"):
+            pdf = hostile_pdfs.build(name)
+            for endpoint, call in (("verify", self.verify), ("upload", self.upload)):
+                with self.subTest(name=name, endpoint=endpoint):
+                    got, cpu, rss, hz = self.costs(lambda: call(pdf))
+                    doc = self.assertLimit(got)
+                    self.assertIn("array items", doc["detail"])
+                    self.assertBounded(name, cpu, rss, hz)
+            with self.subTest(name=name, endpoint="cli"):
+                self.assertEqual(self.cli_verify(name, pdf).returncode, 4)
+        self.assertEqual(self.contracts(), "0")
+
+    def test_many_updates_and_a_big_xref_table_still_verify(self):
+        """What a long-lived file legitimately has (10,000 incremental
+        updates, a classic xref table of 500,000 entries) is read as before."""
+        for name, pdf in (("updates_10k", hostile_pdfs.updates_10k()),
+                          ("xref_table_huge", hostile_pdfs.xref_table_huge(500000))):
+            with self.subTest(name=name):
+                got, cpu, rss, hz = self.costs(lambda: self.verify(pdf))
+                st, _, _, doc = got
+                self.assertEqual((st, doc["verdict"]), (200, "no_signature"), doc)
+                self.assertBounded(name, cpu, rss, hz)
+
+    def keyword(self, name, pdf, keyword="a", occurrence=1):
+        """The supplier's prepare with a keyword placement on a contract of pdf."""
+        supplier = [o for o in PKI.orgs if o["slug"] == "supplier"][0]
+        st, _, _, c = self.upload(pdf, [{"credit_code": supplier["credit_code"],
+                                         "role": "signer"}])
+        self.assertEqual(st, 201, c)
+        n = c["number"]
+        for slug, act in (("buyer", "send"), ("supplier", "receive")):
+            st, _, _, doc = self.server.request("POST", "/api/v1/contracts/%s/%s" % (n, act),
+                                                body=b"", headers=dict(
+                                                    bearer(self.tokens[slug]),
+                                                    **{"Content-Type": "application/json"}))
+            self.assertEqual(st, 200, doc)
+        crt, _ = PKI.org_cert("supplier", "ec")
+        body = {"certificate": base64.b64encode(harness.der_of(crt)).decode(),
+                "chain": [base64.b64encode(harness.der_of(PKI.path("ca.pem"))).decode()],
+                "placements": [{"mode": "keyword", "seal": "default", "keyword": keyword,
+                                "occurrence": occurrence}]}
+        return self.costs(lambda: self.server.request(
+            "POST", "/api/v1/contracts/%s/signing-sessions" % n, body=body,
+            headers=bearer(self.tokens["supplier"]), timeout=120))
+
+    def test_keyword_search_has_a_document_budget(self):
+        """The keyword locator over 200 pages sharing one content stream of
+        400,000 text operators (11 s and 2.6 GB before, cut by the request
+        timeout), a form drawn 8^11 times, a page of 3M characters: 422
+        pdf_limit. A direct font selected 500,000 times is read once (17 s
+        before): sealed at its first occurrence."""
+        self.login("buyer")
+        self.login("supplier")
+        for name in ("text_ops_pages", "form_xobjects", "text_ops"):
+            with self.subTest(name=name):
+                got, cpu, rss, hz = self.keyword(name, hostile_pdfs.build(name))
+                self.assertLimit(got)
+                self.assertBounded(name, cpu, rss, hz)
+        got, cpu, rss, hz = self.keyword("direct_font_big", hostile_pdfs.build("direct_font_big"))
+        st, _, _, doc = got
+        self.assertEqual((st, len(doc["rects"])), (201, 1), doc)
+        self.assertBounded("direct_font_big", cpu, rss, hz)
+        self.assertEqual(self.db.query("SELECT count(*) FROM signing_sessions"), "1")
+
+    def test_content_filters_qpdf_decodes_are_bounded_first(self):
+        """A content stream the locator leaves to qpdf's decoder (Flate with
+        /DecodeParms, RunLength, chains) was decoded whole before its size
+        was looked at: 256 MiB of Flate with a predictor of 1 (4.8 GB for 2
+        GiB, cut by the request timeout, before) is 422 pdf_limit within
+        the bounds; the same filters on real content still find the keyword,
+        in each of the three streams (as before)."""
+        self.login("buyer")
+        self.login("supplier")
+        got, cpu, rss, hz = self.keyword("content_bomb_parms",
+                                         hostile_pdfs.content_bomb_parms(256 << 20))
+        doc = self.assertLimit(got)
+        self.assertIn("may decode to more than", doc["detail"])
+        self.assertBounded("content_bomb_parms", cpu, rss, hz)
+        got, cpu, rss, hz = self.keyword("content_chains", hostile_pdfs.content_chains(),
+                                         keyword="Seal", occurrence="all")
+        st, _, _, doc = got
+        self.assertEqual(st, 201, doc)
+        self.assertEqual(len(doc["rects"]), 3, doc)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,278 @@
+/*
+ * test_pdf_scan.c: pdf_bytes_check (pdf/scan.c), the pass over untrusted
+ * bytes before qpdf reads them. What it counts must be what qpdf would
+ * build: brackets inside strings, comments and stream data are no arrays;
+ * an xref table's lines are entries, not objects; an object stream's
+ * objects count as the file's. Every fixture contract passes.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "pdf.h"
+
+struct text {
+	char *p;
+	size_t n, cap;
+};
+
+static void
+put(struct text *t, const void *p, size_t n)
+{
+	if (t->n + n > t->cap) {
+		t->cap = (t->n + n) * 2;
+		t->p = realloc(t->p, t->cap);
+		ck_assert_ptr_nonnull(t->p);
+	}
+	memcpy(t->p + t->n, p, n);
+	t->n += n;
+}
+
+static void
+puts_(struct text *t, const char *s)
+{
+	put(t, s, strlen(s));
+}
+
+/* n copies of s */
+static void
+rep(struct text *t, const char *s, size_t n)
+{
+	while (n-- > 0)
+		puts_(t, s);
+}
+
+static int
+check(struct text *t, char *detail, size_t dn)
+{
+	struct sp_errinfo ei;
+	int r;
+
+	sp_errinfo_init(&ei);
+	r = pdf_bytes_check((const unsigned char *)t->p, t->n, &ei);
+	if (detail != NULL && dn > 0) {
+		/* "reason|message", cut to dn */
+		size_t k = strlen(ei.reason);
+		if (k + 2 > dn)
+			k = dn - 2;
+		memcpy(detail, ei.reason, k);
+		detail[k] = '|';
+		strncpy(detail + k + 1, ei.msg, dn - k - 2);
+		detail[dn - 1] = '\0';
+	}
+	return r;
+}
+
+START_TEST(array_items_counted_outside_strings_comments_and_streams)
+{
+	struct text t = { 0 };
+	char d[1024];
+
+	puts_(&t, "%PDF-1.7\n1 0 obj\n[");
+	rep(&t, "1 ", PDF_SCAN_MAX_ARRAY - 1);
+	puts_(&t, "]\nendobj\n");
+	ck_assert_int_eq(check(&t, d, sizeof(d)), SP_OK);
+	/* brackets and numbers in a string, a comment and stream data are not items */
+	puts_(&t, "2 0 obj\n[(1 2 3 [ ] \\) (nested) 4) <00 11> % 1 2 3 [\n ]\nendobj\n");
+	puts_(&t, "3 0 obj\n<< /Length 9 >>\nstream\n[1 2 3 4]\nendstream\nendobj\n");
+	ck_assert_int_eq(check(&t, d, sizeof(d)), SP_OK);
+	/* two more items in one array: refused, as pdf_limit */
+	t.n = 0;
+	puts_(&t, "%PDF-1.7\n1 0 obj\n[[1] ");
+	rep(&t, "2 0 R ", PDF_SCAN_MAX_ARRAY / 3 + 1);
+	puts_(&t, "]\nendobj\n");
+	ck_assert_int_eq(check(&t, d, sizeof(d)), SP_ERR_LIMIT);
+	ck_assert_msg(strncmp(d, "pdf_limit|", 10) == 0 && strstr(d, "array items"), "%s", d);
+	free(t.p);
+}
+END_TEST
+
+START_TEST(objects_counted_across_the_file_and_xref_tables_skipped)
+{
+	struct text t = { 0 };
+	char d[1024];
+	size_t i, per = PDF_SCAN_MAX_TOKENS / 8;
+
+	puts_(&t, "%PDF-1.7\n");
+	/* a classic table's lines are no objects: a million "n" entries' worth */
+	puts_(&t, "xref\n0 900000\n");
+	rep(&t, "0000000009 00000 n \n", 900000);
+	puts_(&t, "trailer\n<< /Size 900000 >>\n");
+	ck_assert_int_eq(check(&t, d, sizeof(d)), SP_OK);
+	/* small arrays, many of them: the file's total counts */
+	for (i = 0; i < 9; i++) {
+		puts_(&t, "1 0 obj\n[");
+		rep(&t, "1 ", per);
+		puts_(&t, "]\nendobj\n");
+	}
+	ck_assert_int_eq(check(&t, d, sizeof(d)), SP_ERR_LIMIT);
+	ck_assert_msg(strstr(d, "more objects") != NULL, "%s", d);
+	free(t.p);
+}
+END_TEST
+
+START_TEST(xref_entries_are_counted)
+{
+	struct text t = { 0 };
+	char d[1024];
+
+	puts_(&t, "%PDF-1.7\nxref\n0 600000\n");
+	rep(&t, "0000000009 00000 n \n", 600000);
+	puts_(&t, "trailer\n<< /Size 600000 >>\nxref\n0 600000\n");
+	rep(&t, "0000000009 00000 n \n", 600000);
+	puts_(&t, "trailer\n<< /Size 600000 >>\n");
+	ck_assert_int_eq(check(&t, d, sizeof(d)), SP_ERR_LIMIT);
+	ck_assert_msg(strstr(d, "cross-reference entries") != NULL, "%s", d);
+	free(t.p);
+}
+END_TEST
+
+/* "N 0 obj << dict /Length n >> stream" + deflate(data) + endstream */
+static void
+deflated_stream(struct text *t, const char *dict, const unsigned char *data, size_t n)
+{
+	uLongf zn = compressBound(n);
+	unsigned char *z = malloc(zn);
+	char head[256];
+
+	ck_assert_ptr_nonnull(z);
+	ck_assert_int_eq(compress2(z, &zn, data, n, 9), Z_OK);
+	snprintf(head, sizeof(head), "9 0 obj\n<< %s /Length %lu >>\nstream\n", dict,
+		 (unsigned long)zn);
+	puts_(t, head);
+	put(t, z, zn);
+	puts_(t, "\nendstream\nendobj\n");
+	free(z);
+}
+
+START_TEST(xref_and_object_streams_are_inflated_and_counted)
+{
+	struct text t = { 0 }, os = { 0 };
+	char d[1024];
+	size_t big = PDF_SCAN_MAX_INFLATE + 1;
+	unsigned char *zero = calloc(big, 1);
+
+	ck_assert_ptr_nonnull(zero);
+	/* an xref stream that inflates past the cap */
+	puts_(&t, "%PDF-1.7\n");
+	deflated_stream(&t, "/Type /XRef /W [1 4 0] /Filter /FlateDecode", zero, big);
+	ck_assert_int_eq(check(&t, d, sizeof(d)), SP_ERR_LIMIT);
+	ck_assert_msg(strstr(d, "decompressed") != NULL, "%s", d);
+	/* the same bytes in an image: stream data qpdf never inflates at open */
+	t.n = 0;
+	puts_(&t, "%PDF-1.7\n");
+	deflated_stream(&t, "/Type /XObject /Subtype /Image /Filter /FlateDecode", zero, big);
+	ck_assert_int_eq(check(&t, d, sizeof(d)), SP_OK);
+	/* an xref stream of 5-byte rows: entries counted from its rows */
+	t.n = 0;
+	puts_(&t, "%PDF-1.7\n");
+	deflated_stream(&t, "/Type /XRef /W [1 4 0] /Filter [/FlateDecode]", zero,
+			(size_t)5 * (PDF_SCAN_MAX_XREF + 1));
+	ck_assert_int_eq(check(&t, d, sizeof(d)), SP_ERR_LIMIT);
+	ck_assert_msg(strstr(d, "cross-reference entries") != NULL, "%s", d);
+	/* an object stream's objects are the file's */
+	rep(&os, "1 ", PDF_SCAN_MAX_TOKENS + 1);
+	t.n = 0;
+	puts_(&t, "%PDF-1.7\n");
+	deflated_stream(&t, "/Type /ObjStm /N 1 /First 0 /Filter /FlateDecode",
+			(unsigned char *)os.p, os.n);
+	ck_assert_int_eq(check(&t, d, sizeof(d)), SP_ERR_LIMIT);
+	ck_assert_msg(strstr(d, "more objects") != NULL, "%s", d);
+	/* a filter other than FlateDecode alone on an object stream: not read */
+	t.n = 0;
+	puts_(&t, "%PDF-1.7\n9 0 obj\n<< /Type /ObjStm /N 1 /First 0 /Filter [/ASCIIHexDecode "
+		  "/FlateDecode] /Length 4 >>\nstream\n7801\nendstream\nendobj\n");
+	ck_assert_int_eq(check(&t, d, sizeof(d)), SP_ERR_LIMIT);
+	ck_assert_msg(strstr(d, "FlateDecode alone") != NULL, "%s", d);
+	free(zero);
+	free(os.p);
+	free(t.p);
+}
+END_TEST
+
+/*
+ * What skips data (a stream's, an xref table's) skips only what qpdf does not
+ * parse as objects: "/stream" is a name, "stream" in an array and "xref"
+ * inside an object are words qpdf reads as strings, and an xref table ends
+ * where its entries do.
+ */
+START_TEST(keywords_out_of_place_hide_nothing)
+{
+	static const char *const heads[] = {
+		"1 0 obj\n<< /stream 1 >>\n[",                /* a name */
+		"1 0 obj\n[ stream\n",                        /* "stream" in an array */
+		"1 0 obj\n<< /A [1] >> [ xref\n0 1\n",        /* "xref" in an object */
+		"xref\n0 1\n0000000000 65535 f \n2 0 obj\n[", /* after the table's entries */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
+		struct text t = { 0 };
+		char d[1024];
+
+		puts_(&t, "%PDF-1.7\n");
+		puts_(&t, heads[i]);
+		rep(&t, "7 ", PDF_SCAN_MAX_ARRAY + 1);
+		puts_(&t, "]\nendstream\nendobj\ntrailer\n<< >>\n");
+		ck_assert_msg(check(&t, d, sizeof(d)) == SP_ERR_LIMIT, "case %zu: %s", i, d);
+		ck_assert_msg(strstr(d, "array items") != NULL, "case %zu: %s", i, d);
+		free(t.p);
+	}
+}
+END_TEST
+
+START_TEST(fixture_contracts_pass)
+{
+	static const char *const names[] = { "short.pdf", "contract30.pdf", "mixed.pdf" };
+	const char *src = getenv("SEALPACT_SOURCE_DIR");
+	size_t i;
+
+	ck_assert_ptr_nonnull(src);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char path[1024];
+		struct text t = { 0 };
+		char d[1024], buf[65536];
+		size_t n;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/tests/fixtures/contracts/%s", src, names[i]);
+		ck_assert_ptr_nonnull(f = fopen(path, "rb"));
+		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+			put(&t, buf, n);
+		fclose(f);
+		ck_assert_msg(check(&t, d, sizeof(d)) == SP_OK, "%s: %s", names[i], d);
+		free(t.p);
+	}
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("pdf_scan");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, array_items_counted_outside_strings_comments_and_streams);
+	tcase_add_test(tc, objects_counted_across_the_file_and_xref_tables_skipped);
+	tcase_add_test(tc, xref_entries_are_counted);
+	tcase_add_test(tc, xref_and_object_streams_are_inflated_and_counted);
+	tcase_add_test(tc, keywords_out_of_place_hide_nothing);
+	tcase_add_test(tc, fixture_contracts_pass);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int nf;
+
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
