@@ -910,7 +910,11 @@ END_TEST
 	"CREATE FUNCTION pg_temp.rule(q text) RETURNS text LANGUAGE plpgsql AS $$ DECLARE " \
 	"c text; BEGIN EXECUTE q; RETURN 'ok'; EXCEPTION WHEN OTHERS THEN GET STACKED " \
 	"DIAGNOSTICS c = CONSTRAINT_NAME; RETURN SQLSTATE || ' ' || c; END $$"
-/* Writes of parties and list_counts that break one rule each, and some that break none. */
+/*
+ * Writes of parties and list_counts that break one rule each, and some that break none;
+ * verification reports at the limit (4,194,304 characters) and past it, in one-byte and
+ * two-byte characters (one of more bytes than the limit, but not more characters).
+ */
 #define PARTY_RULES \
 	"SELECT string_agg(pg_temp.rule(q), '|' ORDER BY n) FROM unnest(ARRAY[" \
 	"'UPDATE parties SET status = ''lost''', 'UPDATE parties SET status = ''Signed''', " \
@@ -931,7 +935,13 @@ END_TEST
 	"'UPDATE parties SET status = ''rejected'', reject_reason = repeat(''x'', 1000)', " \
 	"'INSERT INTO parties (contract_number, organization_id, role) VALUES (" CONTRACT \
 	", 1, ''cc'')', " \
-	"'INSERT INTO list_counts VALUES (1, ''drafts'', 15, 1)']) WITH ORDINALITY u (q, n)"
+	"'INSERT INTO list_counts VALUES (1, ''drafts'', 15, 1)', " \
+	"'SELECT repeat(''a'', 4194305)::revision_verification', " \
+	"'SELECT repeat(chr(233), 4194305)::revision_verification', " \
+	"'SELECT repeat(''a'', 4194304)::revision_verification', " \
+	"'SELECT repeat(chr(233), 4194304)::revision_verification', " \
+	"'SELECT repeat(chr(233), 2100000)::revision_verification', " \
+	"'SELECT NULL::revision_verification']) WITH ORDINALITY u (q, n)"
 #define PARTY_REFUSALS \
 	"23514 parties_status_check|23514 parties_status_check|23514 parties_role_check|" \
 	"23514 parties_routing_order_check|23514 parties_routing_order_check|" \
@@ -939,17 +949,20 @@ END_TEST
 	"23514 parties_reject_reason_iff_rejected|23514 parties_reject_reason_iff_rejected|" \
 	"23514 parties_routing_order_check|23514 parties_role_check|" \
 	"23514 list_counts_tab_check|23514 list_counts_slot_check|" \
-	"23514 list_counts_slot_check|ok|ok|ok|ok"
+	"23514 list_counts_slot_check|ok|ok|ok|ok|23514 revision_verification_check|" \
+	"23514 revision_verification_check|ok|ok|ok|ok"
 #define LIST_COUNTS \
 	"SELECT string_agg(concat_ws(' ', organization_id, tab, n), ',' ORDER BY " \
 	"organization_id, tab) FROM (SELECT organization_id, tab, sum(n) n FROM list_counts " \
 	"GROUP BY 1, 2) x"
 
 /*
- * 032 makes the one-column rules of parties and list_counts domains: on a
- * database with a signed contract, each write is refused with the same
- * SQLSTATE under the same rule's name before and after (or accepted), the
- * stored rows and the list counts stay, and the audit trail still verifies.
+ * 032 makes the one-column rules of parties and list_counts domains and
+ * checks a verification report's length without counting its characters
+ * when its bytes are few enough: on a database with a signed contract, each
+ * write or report is refused with the same SQLSTATE under the same rule's
+ * name before and after (or accepted), the stored rows and the list counts
+ * stay, and the audit trail still verifies.
  */
 START_TEST(party_rules_before_032_refused_the_same_after)
 {
