@@ -18,8 +18,12 @@
 -- for relation "parties" violates check constraint "parties_status_check"';
 -- db/errors.c maps the SQLSTATE, and no request reaches these rules (the
 -- functions that write the columns refuse bad values first with their own
--- SQLSTATEs). NULL passes as before. parties_reject_reason_iff_rejected, a
--- rule over two columns, stays the table's.
+-- SQLSTATEs). NULL passes as before. A row breaking two of the rules at
+-- once is told the first in column order (a domain is checked as its value
+-- is stored), where the table named the first by constraint name: only a
+-- list_counts row with both a bad tab and a bad slot hears of the tab now.
+-- parties_reject_reason_iff_rejected, a rule over two columns, stays the
+-- table's.
 --
 -- The lists read parties through partial indexes on role and status: a
 -- column of a domain over text compares as text (the predicates and the
