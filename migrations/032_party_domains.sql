@@ -6,8 +6,8 @@
 -- from a cached plan; a domain's constraints are read once per backend (the
 -- type cache). A signing's completion updates its party (five CHECKs read,
 -- one of them over two columns) and the list-counts trigger upserts a row of
--- list_counts (two): six of the fifteen CHECKs a signing read, about 0.2M of
--- PostgreSQL's ~7M instructions per signing (bench/bench_pg_callgrind.py).
+-- list_counts (two): six of the fifteen CHECKs a signing read, 0.15M of
+-- PostgreSQL's 6.95M instructions per signing (bench/bench_pg_callgrind.py).
 -- An UPDATE checks a domain column only when it assigns it: the completion
 -- checks `status`, not `role`, `routing_order` or `reject_reason`.
 --
