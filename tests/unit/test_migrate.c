@@ -935,7 +935,7 @@ END_TEST
 	"'UPDATE parties SET status = ''rejected'', reject_reason = repeat(''x'', 1000)', " \
 	"'INSERT INTO parties (contract_number, organization_id, role) VALUES (" CONTRACT \
 	", 1, ''cc'')', " \
-	"'INSERT INTO list_counts VALUES (1, ''drafts'', 15, 1)', " \
+	"'INSERT INTO list_counts VALUES (2, ''drafts'', 15, 1)', " \
 	"'SELECT repeat(''a'', 4194305)::revision_verification', " \
 	"'SELECT repeat(chr(233), 4194305)::revision_verification', " \
 	"'SELECT repeat(''a'', 4194304)::revision_verification', " \
@@ -966,7 +966,7 @@ END_TEST
  */
 START_TEST(party_rules_before_032_refused_the_same_after)
 {
-	char before[4096];
+	char before[4096], got[4096];
 	int n = link_before("032_");
 	PGconn *pg;
 
@@ -985,11 +985,13 @@ START_TEST(party_rules_before_032_refused_the_same_after)
 	snprintf(before, sizeof(before), "%s", q1(pg, LIST_COUNTS));
 	ck_assert_msg(strstr(before, "2 signed 1") != NULL, "%s", before);
 	q1(pg, "BEGIN");
-	ck_assert_str_eq(q1(pg, PARTY_RULES), PARTY_REFUSALS);
+	snprintf(got, sizeof(got), "%s", q1(pg, PARTY_RULES));
+	ck_assert_str_eq(got, PARTY_REFUSALS);
 	q1(pg, "ROLLBACK");
 	migrate_ok(mig_dir, count_migrations(mig_dir) - n);
 	q1(pg, "BEGIN");
-	ck_assert_str_eq(q1(pg, PARTY_RULES), PARTY_REFUSALS);
+	snprintf(got, sizeof(got), "%s", q1(pg, PARTY_RULES));
+	ck_assert_str_eq(got, PARTY_REFUSALS);
 	q1(pg, "ROLLBACK");
 	ck_assert_str_eq(q1(pg, "SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE "
 				"attrelid = 'parties'::regclass AND attname = 'status'"),
