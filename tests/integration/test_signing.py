@@ -701,6 +701,32 @@ class Failures(SigningCase):
         self.assertEqual(st, 200, doc)
         self.prepared("supplier", n, placements=[])
 
+    def test_prepare_drops_sessions_expired_an_hour_ago(self):
+        n = self.create([("supplier", 1)])
+        self.act("supplier", n, "receive")
+        for _ in range(20):
+            self.prepared("supplier", n, placements=[])
+        ids = self.db.query("SELECT string_agg(id::text, ',' ORDER BY created_at) "
+                            "FROM signing_sessions").split(",")
+        # five expired two hours ago, five ten minutes ago: neither is counted
+        for few, ago in ((ids[:5], "2 hours"), (ids[5:10], "10 minutes")):
+            self.db.query("UPDATE signing_sessions SET created_at = now() - interval '3 hours', "
+                          "expires_at = now() - interval '%s' WHERE id IN (%s)"
+                          % (ago, ",".join("'%s'" % i for i in few)))
+        self.prepared("supplier", n, placements=[])
+        # the prepare dropped the five that expired more than an hour ago
+        left = self.db.query("SELECT string_agg(id::text, ',' ORDER BY created_at) "
+                             "FROM signing_sessions").split(",")
+        self.assertEqual(len(left), 16)
+        self.assertFalse(set(ids[:5]) & set(left))
+        self.assertTrue(set(ids[5:]) <= set(left))
+        for _ in range(9):
+            self.prepared("supplier", n, placements=[])
+        st, _, _, doc = self.prepare("supplier", n, placements=[])
+        self.assertEqual(st, 409, doc)
+        self.assertIn("20 open signing sessions", doc["detail"])
+        self.assertEqual(self.db.query("SELECT count(*) FROM signing_sessions"), "25")
+
     def test_prepare_refusals_change_nothing(self):
         n = self.create([("supplier", 1)])
         st, _, _, doc = self.prepare("supplier", n)
