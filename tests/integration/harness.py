@@ -373,6 +373,15 @@ class IdentityPKI:
         t.update(overrides)
         return t
 
+    def nss_db(self):
+        """An NSS database trusting this PKI's root, for pdfsig -nssdir; its path."""
+        d = os.path.join(self.dir, "nss")
+        os.makedirs(d)
+        run(["certutil", "-N", "-d", "sql:" + d, "--empty-password"])
+        run(["certutil", "-A", "-d", "sql:" + d, "-n", "root", "-t", "CT,C,C", "-i",
+             self.path("root.pem")])
+        return d
+
     def token_env(self):
         return {"SOFTHSM2_CONF": os.path.join(self.tokdir, "softhsm2.conf")}
 

@@ -29,11 +29,7 @@ def setUpModule():
     PKI = IdentityPKI()
     SEAL = os.path.join(PKI.dir, "seal.png")
     run(["python3", os.path.join(harness.SOURCE_DIR, "deploy", "seal.py"), SEAL, "120"])
-    NSSDIR = os.path.join(PKI.dir, "nss")
-    os.makedirs(NSSDIR)
-    run(["certutil", "-N", "-d", "sql:" + NSSDIR, "--empty-password"])
-    run(["certutil", "-A", "-d", "sql:" + NSSDIR, "-n", "root", "-t", "CT,C,C", "-i",
-         PKI.path("root.pem")])
+    NSSDIR = PKI.nss_db()
 
 
 def tearDownModule():

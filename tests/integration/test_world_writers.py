@@ -42,11 +42,7 @@ def setUpModule():
          NPM_ROOT + ".key", "-out", NPM_ROOT + ".pem", "-days", "30", "-subj",
          "/CN=npm signers root", "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
          "keyUsage=critical,keyCertSign,cRLSign"])
-    NSSDIR = os.path.join(PKI.dir, "nss")
-    os.makedirs(NSSDIR)
-    run(["certutil", "-N", "-d", "sql:" + NSSDIR, "--empty-password"])
-    run(["certutil", "-A", "-d", "sql:" + NSSDIR, "-n", "root", "-t", "CT,C,C", "-i",
-         PKI.path("root.pem")])
+    NSSDIR = PKI.nss_db()
 
 
 def tearDownModule():
