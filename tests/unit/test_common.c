@@ -94,6 +94,47 @@ START_TEST(buf_grows_across_many_appends)
 }
 END_TEST
 
+/* sp_buf_printf formats into the room it has and again after growing: at every length
+   around the buffer's end the text is what snprintf writes, NUL-terminated; a refusal
+   past the cap leaves the text and its NUL as they were */
+START_TEST(buf_printf_at_every_room)
+{
+	struct sp_buf b;
+	char want[512], piece[64];
+	size_t pre, wl;
+	int k;
+
+	for (pre = 0; pre < 140; pre++) {
+		for (k = 0; k < 3; k++) {
+			sp_buf_init(&b, 1 << 20);
+			memset(want, 'a', pre);
+			want[pre] = '\0';
+			ck_assert_int_eq(sp_buf_add(&b, want, pre), SP_OK);
+			snprintf(piece, sizeof(piece), "%010zu %05d n \n%s", pre * 7919, k,
+				 k == 2 ? "0123456789abcdef0123456789" : "");
+			ck_assert_int_eq(sp_buf_printf(&b, "%010zu %05d n \n%s", pre * 7919, k,
+						       k == 2 ? "0123456789abcdef0123456789" : ""),
+					 SP_OK);
+			wl = pre + strlen(piece);
+			memcpy(want + pre, piece, strlen(piece) + 1);
+			ck_assert_uint_eq(b.len, wl);
+			ck_assert_int_eq(b.data[b.len], '\0');
+			ck_assert_str_eq((char *)b.data, want);
+			sp_buf_cleanup(&b);
+		}
+	}
+	/* room enough for the text, but not the cap */
+	sp_buf_init(&b, 8);
+	ck_assert_int_eq(sp_buf_addstr(&b, "abc"), SP_OK);
+	ck_assert_int_eq(sp_buf_printf(&b, "%d", 123456), SP_ERR_TOO_LARGE);
+	ck_assert_uint_eq(b.len, 3);
+	ck_assert_str_eq((char *)b.data, "abc");
+	ck_assert_int_eq(sp_buf_printf(&b, "%d", 12345), SP_OK);
+	ck_assert_str_eq((char *)b.data, "abc12345");
+	sp_buf_cleanup(&b);
+}
+END_TEST
+
 START_TEST(file_write_then_read)
 {
 	char dir[] = "/tmp/sealpact-common.XXXXXX";
@@ -550,6 +591,7 @@ main(void)
 	tcase_add_test(tc, errinfo_prefix_truncates_safely);
 	tcase_add_test(tc, buf_cap_is_enforced_and_buffer_unchanged);
 	tcase_add_test(tc, buf_grows_across_many_appends);
+	tcase_add_test(tc, buf_printf_at_every_room);
 	tcase_add_test(tc, file_write_then_read);
 	tcase_add_test(tc, hex_and_wipe);
 	tcase_add_test(tc, hex_encode_decode);
