@@ -196,11 +196,22 @@ int
 sp_buf_vprintf(struct sp_buf *b, const char *fmt, va_list ap)
 {
 	va_list ap2;
+	size_t room = b->data != NULL && b->cap > b->len ? b->cap - b->len : 0;
 	int n, r;
 
+	/* Formatted once into the room the buffer has (with its NUL), and again only when
+	   it did not fit: not measured first and then written (two vsnprintf calls each,
+	   every number the PDF writer puts in an update). */
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
+	n = vsnprintf(room > 0 ? (char *)b->data + b->len : NULL, room, fmt, ap2);
 	va_end(ap2);
+	if (n >= 0 && (size_t)n < room && (size_t)n <= b->max && b->len <= b->max - (size_t)n) {
+		b->len += (size_t)n;
+		return SP_OK;
+	}
+	/* not taken: what stands past the end is not the buffer's, its NUL is put back */
+	if (room > 0)
+		b->data[b->len] = '\0';
 	if (n < 0)
 		return SP_ERR_INVALID;
 	if ((r = reserve(b, (size_t)n)) != SP_OK)

@@ -138,7 +138,8 @@ out:
  */
 static int
 attrs_parse_checked(X509 *signer, enum crypto_sigalg alg, const uint8_t *der, size_t len,
-		    STACK_OF(X509_ATTRIBUTE) * *out, struct sp_errinfo *ei)
+		    STACK_OF(X509_ATTRIBUTE) * *out, struct crypto_attrs_checked *checked,
+		    struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
 	STACK_OF(X509_ATTRIBUTE) *attrs = NULL;
@@ -177,6 +178,11 @@ attrs_parse_checked(X509 *signer, enum crypto_sigalg alg, const uint8_t *der, si
 				  "the signed attributes are not the ones prepared for this "
 				  "signer");
 		goto out;
+	}
+	/* they are the rebuild over this digest (crypto_cms_signed_attrs took only 32 bytes) */
+	if (checked != NULL && (size_t)ASN1_STRING_length(mdv) <= sizeof(checked->md)) {
+		checked->mdlen = (size_t)ASN1_STRING_length(mdv);
+		memcpy(checked->md, ASN1_STRING_get0_data(mdv), checked->mdlen);
 	}
 	*out = attrs;
 	attrs = NULL; /* transferred */
@@ -421,14 +427,14 @@ crypto_cms_assemble(X509 *signer, STACK_OF(X509) * chain, const uint8_t *signed_
 		    size_t tstlen, uint8_t **cms_der, size_t *cmslen, struct sp_errinfo *ei)
 {
 	return crypto_cms_assemble_ex(signer, chain, signed_attrs_der, len, sig, siglen, tst_der,
-				      tstlen, 0, cms_der, cmslen, ei);
+				      tstlen, 0, NULL, cms_der, cmslen, ei);
 }
 
 int
 crypto_cms_assemble_ex(X509 *signer, STACK_OF(X509) * chain, const uint8_t *signed_attrs_der,
 		       size_t len, const uint8_t *sig, size_t siglen, const uint8_t *tst_der,
-		       size_t tstlen, unsigned flags, uint8_t **cms_der, size_t *cmslen,
-		       struct sp_errinfo *ei)
+		       size_t tstlen, unsigned flags, struct crypto_attrs_checked *checked,
+		       uint8_t **cms_der, size_t *cmslen, struct sp_errinfo *ei)
 {
 	int engine = (flags & CRYPTO_CMS_ENGINE_CHECKS) != 0;
 	int r = SP_ERR_INTERNAL;
@@ -442,10 +448,13 @@ crypto_cms_assemble_ex(X509 *signer, STACK_OF(X509) * chain, const uint8_t *sign
 
 	*cms_der = NULL;
 	*cmslen = 0;
+	if (checked != NULL)
+		checked->mdlen = 0;
 	if ((r = crypto_sigalg_for_cert(signer, &alg, ei)) != SP_OK)
 		goto out;
 	md = cms_digest_md(crypto_sigalg_digest(alg));
-	if ((r = attrs_parse_checked(signer, alg, signed_attrs_der, len, &attrs, ei)) != SP_OK)
+	if ((r = attrs_parse_checked(signer, alg, signed_attrs_der, len, &attrs, checked, ei)) !=
+	    SP_OK)
 		goto out;
 	/* The token's value is checked before anything is built around it
 	 * (with CRYPTO_CMS_ENGINE_CHECKS the caller has, and the engine will). */

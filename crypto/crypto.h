@@ -547,10 +547,20 @@ int crypto_cms_assemble(X509 *signer, STACK_OF(X509) * chain, const uint8_t *sig
  * and read-back checks are then left to it instead of being made twice.
  */
 #define CRYPTO_CMS_ENGINE_CHECKS 1u
+/*
+ * What crypto_cms_assemble_ex() proved of the signed attributes it took (it
+ * rebuilds them): they are byte for byte crypto_cms_signed_attrs(signer,
+ * the signer's algorithm, md[0..mdlen)); mdlen 0 when it proved nothing.
+ * A caller about to rebuild them over the same digest has that result.
+ */
+struct crypto_attrs_checked {
+	uint8_t md[CRYPTO_DIGEST_MAX];
+	size_t mdlen;
+};
 int crypto_cms_assemble_ex(X509 *signer, STACK_OF(X509) * chain, const uint8_t *signed_attrs_der,
 			   size_t len, const uint8_t *sig, size_t siglen, const uint8_t *tst_der,
-			   size_t tstlen, unsigned flags, uint8_t **cms_der, size_t *cmslen,
-			   struct sp_errinfo *ei) SP_WUR;
+			   size_t tstlen, unsigned flags, struct crypto_attrs_checked *checked,
+			   uint8_t **cms_der, size_t *cmslen, struct sp_errinfo *ei) SP_WUR;
 
 /* RFC 3161. Size caps of what goes over the wire. */
 #define CRYPTO_TS_QUERY_MAX (16 * 1024)

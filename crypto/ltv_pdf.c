@@ -103,7 +103,8 @@ known_reads(struct pdf_doc *doc, const uint8_t *data, size_t len, const struct c
 	    kn->given_len > len ||
 	    pdf_sig_reads_unpack(kn->reads, kn->reads_len, &arr, &na, &ign) != SP_OK || na == 0)
 		goto none;
-	if (!(revs = calloc(PDF_REVISIONS_MAX, sizeof(*revs)))) {
+	/* not zeroed (28 KiB): pdf_revisions_find() sets the nrev entries read */
+	if (!(revs = malloc(PDF_REVISIONS_MAX * sizeof(*revs)))) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto none;
 	}

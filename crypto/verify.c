@@ -679,7 +679,8 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 			e.nrev = opts->nrevs_known;
 		}
 	} else {
-		e.revs = calloc(PDF_REVISIONS_MAX, sizeof(*e.revs));
+		/* not zeroed (28 KiB): pdf_revisions_find() sets the e.nrev entries read */
+		e.revs = malloc(PDF_REVISIONS_MAX * sizeof(*e.revs));
 	}
 	if (!(rep = calloc(1, sizeof(*rep))) || e.revs == NULL) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");

@@ -235,9 +235,9 @@ table(const struct pdf_doc *doc, size_t p, int sec, struct ent *e, int *n, size_
  * The objects qpdf locates through the newest xref section, or (sections
  * 2) through the one before it (the newest trailer's /Prev) when the newest
  * does not list them: both tables as written, neither trailer with /XRefStm
- * (a hybrid file's stream lists more). Into e[]: how many, an entry to use only when
- * .use (an object listed twice in a section, or freed, is not). -1 when
- * the newest section is not such a table.
+ * (a hybrid file's stream lists more). Into e[]: how many, an entry to use
+ * only when .use (a freed object is not) and newest() says it decides. -1
+ * when the newest section is not such a table.
  */
 static int
 entries(struct pdf_doc *doc, int sections, struct ent *e)
@@ -246,7 +246,7 @@ entries(struct pdf_doc *doc, int sections, struct ent *e)
 	struct cur c = { doc->data, doc->len, 0 };
 	size_t t = 0, end;
 	long long pv = 0;
-	int n = 0, n0, i, k;
+	int n = 0, n0;
 
 	if (doc->info.xref_kind != PDF_XREF_TABLE || doc->info.startxref <= 0 ||
 	    (size_t)doc->info.startxref >= doc->len || qpdf_oh_has_key(doc->q, tr, "/XRefStm"))
@@ -270,13 +270,24 @@ entries(struct pdf_doc *doc, int sections, struct ent *e)
 	} else {
 		n = n0;
 	}
-	/* the newest listing of each number decides: a newer one, or a second in the
-	   same section, leaves the object to qpdf */
-	for (i = 0; i < n; i++)
-		for (k = 0; k < n; k++)
-			if (k != i && e[k].num == e[i].num && e[k].sec <= e[i].sec)
-				e[i].use = 0;
 	return n;
+}
+
+/*
+ * 1 when e[i] is the newest listing of its number, which decides: a newer
+ * one, or a second in the same section, leaves the object to qpdf. Asked
+ * only of an entry that reads as a signature dictionary (a few of the n):
+ * not of every pair of entries.
+ */
+static int
+newest(const struct ent *e, int n, int i)
+{
+	int k;
+
+	for (k = 0; k < n; k++)
+		if (k != i && e[k].num == e[i].num && e[k].sec <= e[i].sec)
+			return 0;
+	return 1;
 }
 
 struct item {
@@ -392,7 +403,7 @@ pdf_doc_sigs_preload(struct pdf_doc *doc, int sections)
 	for (i = 0; i < n; i++) {
 		/* past the trailer's /Size a reader may take an object for none: left to qpdf */
 		if (!e[i].use || e[i].num <= 0 || e[i].num >= doc->info.size ||
-		    (nk = sig_dict(doc, e[i].num, e[i].gen, e[i].off, it)) < 0)
+		    (nk = sig_dict(doc, e[i].num, e[i].gen, e[i].off, it)) < 0 || !newest(e, n, i))
 			continue;
 		dict = qpdf_oh_new_dictionary(q);
 		for (j = 0; j < nk; j++) {

@@ -484,45 +484,65 @@ signable(struct prep_job *j, struct pdf_doc *doc, struct sp_errinfo *ei)
 /*
  * What the reply adds to the stored session's document, as JSON object
  * text (prep_stored() joins the two without parsing either). The seal's
- * facts are PostgreSQL's JSON text, put in as they came. Worker thread.
+ * facts are PostgreSQL's JSON text, put in as they came; the rects are
+ * j->rects_json, the text the session stores, put in the same way: the
+ * array was dumped once (jansson writes each real with snprintf's %.17g,
+ * most of what dumping the reply cost), in the place json_dumps() of the
+ * whole object gives it. Worker thread.
  */
 static int
-reply_more(struct prep_job *j, json_t *rects, struct sp_errinfo *ei)
+reply_more(struct prep_job *j, struct sp_errinfo *ei)
 {
-	json_t *o = NULL;
-	char *tbs = NULL, *t = NULL;
-	size_t n, sl;
+	json_t *head = NULL, *tail = NULL;
+	char *tbs = NULL, *h = NULL, *t = NULL, *p;
+	size_t hn, tn, rn, sl = 0;
 	int r = SP_ERR_NOMEM;
 
+	/* {"to_be_signed","algorithm"} and {"certificate_subject","date_seal_zone"}: the
+	   members before and after "rects", in the order one object would have them */
 	if ((tbs = sp_b64_encode(j->attrs, j->attrs_len, 0)) == NULL ||
-	    (o = json_object()) == NULL ||
-	    json_object_set_new(o, "to_be_signed", json_string(tbs)) != 0 ||
-	    json_object_set_new(o, "algorithm", json_string(j->alg_name)) != 0 ||
-	    json_object_set(o, "rects", rects) != 0 ||
-	    json_object_set_new(o, "certificate_subject", json_string(j->info.subject)) != 0 ||
-	    json_object_set_new(o, "date_seal_zone", json_string(j->cfg->signing.date_seal_zone)) !=
-		    0 ||
-	    (t = json_dumps(o, JSON_COMPACT)) == NULL)
+	    (head = json_object()) == NULL || (tail = json_object()) == NULL ||
+	    json_object_set_new(head, "to_be_signed", json_string(tbs)) != 0 ||
+	    json_object_set_new(head, "algorithm", json_string(j->alg_name)) != 0 ||
+	    json_object_set_new(tail, "certificate_subject", json_string(j->info.subject)) != 0 ||
+	    json_object_set_new(tail, "date_seal_zone",
+				json_string(j->cfg->signing.date_seal_zone)) != 0 ||
+	    (h = json_dumps(head, JSON_COMPACT)) == NULL ||
+	    (t = json_dumps(tail, JSON_COMPACT)) == NULL)
 		goto out;
-	n = strlen(t);
-	if (j->base->seal_info != NULL) {
-		/* ..."} -> ...","seal":<seal_info>} */
+	hn = strlen(h);
+	tn = strlen(t);
+	rn = strlen(j->rects_json);
+	if (j->base->seal_info != NULL)
 		sl = strlen(j->base->seal_info);
-		if ((j->reply_more = malloc(n + sl + 9)) == NULL)
-			goto out;
-		memcpy(j->reply_more, t, n - 1);
-		memcpy(j->reply_more + n - 1, ",\"seal\":", 8);
-		memcpy(j->reply_more + n + 7, j->base->seal_info, sl);
-		memcpy(j->reply_more + n + 7 + sl, "}", 2);
-	} else {
-		j->reply_more = t;
-		t = NULL; /* transferred */
+	/* {...} + ,"rects": + [...] + , + ...} (tail less its "{"), then ,"seal":<seal_info>
+	   before the closing brace when the seal has facts */
+	if (hn < 2 || tn < 2 || (j->reply_more = malloc(hn + rn + tn + sl + 18)) == NULL)
+		goto out;
+	p = j->reply_more;
+	memcpy(p, h, hn - 1);
+	p += hn - 1;
+	memcpy(p, ",\"rects\":", 9);
+	p += 9;
+	memcpy(p, j->rects_json, rn);
+	p += rn;
+	*p++ = ',';
+	memcpy(p, t + 1, tn - 2);
+	p += tn - 2;
+	if (j->base->seal_info != NULL) {
+		memcpy(p, ",\"seal\":", 8);
+		p += 8;
+		memcpy(p, j->base->seal_info, sl);
+		p += sl;
 	}
+	memcpy(p, "}", 2);
 	r = SP_OK;
 out:
 	free(tbs);
+	free(h);
 	free(t);
-	json_decref(o);
+	json_decref(head);
+	json_decref(tail);
 	return r != SP_OK ? sp_err(ei, r, "out of memory") : SP_OK;
 }
 
@@ -638,7 +658,7 @@ prep_work(void *arg, struct sp_errinfo *ei)
 	j->alg_name = crypto_sigalg_name(alg);
 	if ((rects = rects_json(j->prep.rects, j->prep.nrects)) == NULL ||
 	    (j->rects_json = json_dumps(rects, JSON_COMPACT)) == NULL ||
-	    (r = reply_more(j, rects, ei)) != SP_OK) {
+	    (r = reply_more(j, ei)) != SP_OK) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}

@@ -118,6 +118,9 @@ struct done_job {
 	   of ss->document (revision_check; dlen 0: none) */
 	struct crypto_sig_checked sig_checked;
 	struct crypto_ranges_digest ranges;
+	/* the digest over which crypto_cms_assemble_ex() rebuilt the stored signed attributes
+	   and found them equal (mdlen 0: none) */
+	struct crypto_attrs_checked attrs_checked;
 };
 
 /*
@@ -327,7 +330,7 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 	struct crypto_digest_ctx *dc = NULL;
 	uint8_t d[CRYPTO_DIGEST_MAX], *attrs = NULL;
 	size_t dlen = 0, alen = 0, end = ss->contents_off + ss->contents_len;
-	int r = SP_ERR_INTERNAL;
+	int r = SP_ERR_INTERNAL, rebuilt;
 	struct sp_errinfo pei;
 
 	base_pages(j);
@@ -394,13 +397,26 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 		goto out;
 	if ((r = crypto_digest_ctx_update(dc, ss->document + end, ss->document_len - end, ei)) !=
 		    SP_OK ||
-	    (r = crypto_digest_ctx_final(dc, d, &dlen, ei)) != SP_OK ||
-	    (r = crypto_cms_signed_attrs(cert, alg, d, dlen, &attrs, &alen, ei)) != SP_OK)
+	    (r = crypto_digest_ctx_final(dc, d, &dlen, ei)) != SP_OK)
 		goto out;
-	if (alen != ss->signed_attrs_len || memcmp(attrs, ss->signed_attrs, alen) != 0) {
-		r = sp_err_reason(ei, SP_ERR_CRYPTO, "verification_failed",
-				  "the signed revision's digest does not match what was signed");
-		goto out;
+	/*
+	 * The attributes rebuilt over d. crypto_cms_assemble_ex() rebuilt them
+	 * already, for this very certificate and algorithm, over the digest they
+	 * carry, and found them equal to the stored ones: when that digest is d,
+	 * this rebuild is the same call on the same input, compared with the
+	 * same bytes, and its result is that one. Otherwise rebuilt here.
+	 */
+	rebuilt = j->attrs_checked.mdlen > 0 && j->attrs_checked.mdlen == dlen &&
+		  memcmp(j->attrs_checked.md, d, dlen) == 0;
+	if (!rebuilt) {
+		if ((r = crypto_cms_signed_attrs(cert, alg, d, dlen, &attrs, &alen, ei)) != SP_OK)
+			goto out;
+		if (alen != ss->signed_attrs_len || memcmp(attrs, ss->signed_attrs, alen) != 0) {
+			r = sp_err_reason(ei, SP_ERR_CRYPTO, "verification_failed",
+					  "the signed revision's digest does not match what was "
+					  "signed");
+			goto out;
+		}
 	}
 	/* the engine's message-digest check of the new signature takes it (engine_check) */
 	if (dlen <= sizeof(j->ranges.d)) {
@@ -748,8 +764,8 @@ done_work(void *arg, struct sp_errinfo *ei)
 					       &tok, &toklen, &gen, ei)) != SP_OK)
 		goto out;
 	if ((r = crypto_cms_assemble_ex(cert, chain, ss->signed_attrs, ss->signed_attrs_len, j->sig,
-					j->siglen, tok, toklen, CRYPTO_CMS_ENGINE_CHECKS, &cms,
-					&cmslen, ei)) != SP_OK)
+					j->siglen, tok, toklen, CRYPTO_CMS_ENGINE_CHECKS,
+					&j->attrs_checked, &cms, &cmslen, ei)) != SP_OK)
 		goto out;
 	if ((r = pdf_sig_fill(ss->document, ss->document_len, ss->contents_off, ss->contents_len,
 			      cms, cmslen, ei)) != SP_OK)

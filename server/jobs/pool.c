@@ -233,8 +233,11 @@ jobs_submit(struct jobs *pool, job_work_fn work, job_done_fn done, void *arg)
 		pool->q_head = j;
 	pool->q_tail = j;
 	pool->queued++;
-	pthread_cond_signal(&pool->cond);
 	pthread_mutex_unlock(&pool->mu);
+	/* after the unlock: a worker woken while the loop still held mu would wake only to
+	   sleep again on it (one more futex wait and wake, and two context switches, per
+	   job). It cannot miss the job: it looks at the queue under mu before it waits. */
+	pthread_cond_signal(&pool->cond);
 	return SP_OK;
 }
 

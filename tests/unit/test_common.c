@@ -94,6 +94,121 @@ START_TEST(buf_grows_across_many_appends)
 }
 END_TEST
 
+/* sp_buf_printf formats into the room it has and again after growing: at every length
+   around the buffer's end the text is what snprintf writes, NUL-terminated; a refusal
+   past the cap leaves the text and its NUL as they were */
+START_TEST(buf_printf_at_every_room)
+{
+	struct sp_buf b;
+	char want[512], piece[64];
+	size_t pre, wl;
+	int k;
+
+	for (pre = 0; pre < 140; pre++) {
+		for (k = 0; k < 3; k++) {
+			sp_buf_init(&b, 1 << 20);
+			memset(want, 'a', pre);
+			want[pre] = '\0';
+			ck_assert_int_eq(sp_buf_add(&b, want, pre), SP_OK);
+			snprintf(piece, sizeof(piece), "%010zu %05d n \n%s", pre * 7919, k,
+				 k == 2 ? "0123456789abcdef0123456789" : "");
+			ck_assert_int_eq(sp_buf_printf(&b, "%010zu %05d n \n%s", pre * 7919, k,
+						       k == 2 ? "0123456789abcdef0123456789" : ""),
+					 SP_OK);
+			wl = pre + strlen(piece);
+			memcpy(want + pre, piece, strlen(piece) + 1);
+			ck_assert_uint_eq(b.len, wl);
+			ck_assert_int_eq(b.data[b.len], '\0');
+			ck_assert_str_eq((char *)b.data, want);
+			sp_buf_cleanup(&b);
+		}
+	}
+	/* room enough for the text, but not the cap */
+	sp_buf_init(&b, 8);
+	ck_assert_int_eq(sp_buf_addstr(&b, "abc"), SP_OK);
+	ck_assert_int_eq(sp_buf_printf(&b, "%d", 123456), SP_ERR_TOO_LARGE);
+	ck_assert_uint_eq(b.len, 3);
+	ck_assert_str_eq((char *)b.data, "abc");
+	ck_assert_int_eq(sp_buf_printf(&b, "%d", 12345), SP_OK);
+	ck_assert_str_eq((char *)b.data, "abc12345");
+	sp_buf_cleanup(&b);
+}
+END_TEST
+
+/* sp_hex, sp_hex_upper and sp_hex_decode (which go eight characters at a time): every
+   byte value at every place of a run of each length up to 20, as the alphabet spells it
+   digit by digit; and any two characters decoded at places in and after the 8-character
+   words: what sp_hex_val says of them, out untouched otherwise */
+START_TEST(hex_every_byte_at_every_place)
+{
+	unsigned char in[40], back[40], out[21], ref[21];
+	char s[81], want[81];
+	size_t len, at, k, n;
+	int b, c, d, vc, vd;
+
+	for (len = 0; len <= 20; len++) {
+		for (at = 0; at < len || (len == 0 && at == 0); at++) {
+			for (b = 0; b < 256; b++) {
+				for (k = 0; k < len; k++)
+					in[k] = (unsigned char)(k * 37 + len);
+				if (len > 0)
+					in[at] = (unsigned char)b;
+				for (k = 0; k < len; k++) {
+					want[2 * k] = "0123456789abcdef"[in[k] >> 4];
+					want[2 * k + 1] = "0123456789abcdef"[in[k] & 15];
+				}
+				want[2 * len] = '\0';
+				sp_hex(in, len, s);
+				ck_assert_str_eq(s, want);
+				ck_assert_int_eq(sp_hex_decode(s, 2 * len, back, sizeof(back), &n),
+						 SP_OK);
+				ck_assert_uint_eq(n, len);
+				ck_assert_mem_eq(back, in, len);
+				for (k = 0; k < len; k++) {
+					want[2 * k] = "0123456789ABCDEF"[in[k] >> 4];
+					want[2 * k + 1] = "0123456789ABCDEF"[in[k] & 15];
+				}
+				sp_hex_upper(in, len, s);
+				ck_assert_str_eq(s, want);
+				ck_assert_int_eq(sp_hex_decode(s, 2 * len, back, sizeof(back), &n),
+						 SP_OK);
+				ck_assert_mem_eq(back, in, len);
+				if (len == 0)
+					break;
+			}
+		}
+	}
+	/* any two characters as the first, fourth, eleventh and last pair of 21 (in the first
+	   and second 8-character word, and in the 2-character tail) */
+	for (k = 0; k < 4; k++) {
+		at = (size_t[]){ 0, 3, 10, 20 }[k];
+		for (c = 0; c < 256; c++) {
+			for (d = 0; d < 256; d++) {
+				memset(s, '7', 42);
+				s[2 * at] = (char)c;
+				s[2 * at + 1] = (char)d;
+				memset(out, 0xee, sizeof(out));
+				vc = sp_hex_val(c);
+				vd = sp_hex_val(d);
+				if (vc >= 0 && vd >= 0) {
+					memset(ref, 0x77, sizeof(ref));
+					ref[at] = (unsigned char)(vc << 4 | vd);
+					ck_assert_int_eq(sp_hex_decode(s, 42, out, 21, &n), SP_OK);
+					ck_assert_uint_eq(n, 21);
+					ck_assert_mem_eq(out, ref, 21);
+				} else {
+					memset(ref, 0xee, sizeof(ref));
+					ck_assert_int_eq(sp_hex_decode(s, 42, out, 21, &n),
+							 SP_ERR_INVALID);
+					ck_assert_uint_eq(n, 0);
+					ck_assert_mem_eq(out, ref, 21);
+				}
+			}
+		}
+	}
+}
+END_TEST
+
 START_TEST(file_write_then_read)
 {
 	char dir[] = "/tmp/sealpact-common.XXXXXX";
@@ -550,9 +665,11 @@ main(void)
 	tcase_add_test(tc, errinfo_prefix_truncates_safely);
 	tcase_add_test(tc, buf_cap_is_enforced_and_buffer_unchanged);
 	tcase_add_test(tc, buf_grows_across_many_appends);
+	tcase_add_test(tc, buf_printf_at_every_room);
 	tcase_add_test(tc, file_write_then_read);
 	tcase_add_test(tc, hex_and_wipe);
 	tcase_add_test(tc, hex_encode_decode);
+	tcase_add_test(tc, hex_every_byte_at_every_place);
 	tcase_add_test(tc, base64_standard);
 	tcase_add_test(tc, base64_whitespace_and_url);
 	tcase_add_test(tc, big_endian);

@@ -771,34 +771,48 @@ END_TEST
  * CRYPTO_CMS_ENGINE_CHECKS (completion: the engine checks the result) changes
  * what is checked here, not what is built: the same bytes as the checked
  * assembly; the stored attributes are still checked against the signer.
+ * What it says it proved of them holds: they are the signer's attributes
+ * over the content's digest, rebuilt; refused, it says nothing.
  */
 START_TEST(engine_checks_flag_builds_the_same_cms)
 {
 	struct signing s;
 	struct sp_errinfo ei;
+	struct crypto_attrs_checked checked;
 	STACK_OF(X509) *chain = sk_X509_new_null();
-	uint8_t *cms = NULL, bad[CRYPTO_SIG_MAX + 64];
-	size_t cmslen = 0;
+	uint8_t *cms = NULL, *again = NULL, bad[CRYPTO_SIG_MAX + 64], d[CRYPTO_DIGEST_MAX];
+	size_t cmslen = 0, againlen = 0, n = 0;
 	int a = _i;
 
 	signing_run(a, "content for the engine", &s);
 	sk_X509_push(chain, P.ca);
 	sp_errinfo_init(&ei);
+	memset(&checked, 0xa5, sizeof(checked));
 	ck_assert_msg(crypto_cms_assemble_ex(P.leaf[a], chain, s.attrs, s.attrslen, s.sig, s.siglen,
-					     s.tok, s.toklen, CRYPTO_CMS_ENGINE_CHECKS, &cms,
-					     &cmslen, &ei) == SP_OK,
+					     s.tok, s.toklen, CRYPTO_CMS_ENGINE_CHECKS, &checked,
+					     &cms, &cmslen, &ei) == SP_OK,
 		      "%s", ei.msg);
 	ck_assert_uint_eq(cmslen, s.cmslen);
 	ck_assert_mem_eq(cms, s.cms, cmslen);
+	content_digest(a, "content for the engine", d, &n);
+	ck_assert_uint_eq(checked.mdlen, n);
+	ck_assert_mem_eq(checked.md, d, n);
+	ck_assert_int_eq(crypto_cms_signed_attrs(P.leaf[a], algs[a], checked.md, checked.mdlen,
+						 &again, &againlen, &ei),
+			 SP_OK);
+	ck_assert_uint_eq(againlen, s.attrslen);
+	ck_assert_mem_eq(again, s.attrs, againlen);
+	free(again);
 	free(cms);
 	cms = NULL;
 	memcpy(bad, s.attrs, s.attrslen);
 	bad[s.attrslen] = 0;
 	ck_assert_int_eq(crypto_cms_assemble_ex(P.leaf[a], chain, bad, s.attrslen + 1, s.sig,
 						s.siglen, s.tok, s.toklen, CRYPTO_CMS_ENGINE_CHECKS,
-						&cms, &cmslen, &ei),
+						&checked, &cms, &cmslen, &ei),
 			 SP_ERR_INVALID);
 	ck_assert_str_eq(ei.reason, "bad_signed_attrs");
+	ck_assert_uint_eq(checked.mdlen, 0);
 	ck_assert_ptr_null(cms);
 	sk_X509_free(chain);
 	signing_free(&s);
