@@ -31,7 +31,6 @@ import harness  # noqa: E402
 import hostile_pdfs  # noqa: E402
 
 TIMEOUT = 180
-TICK = os.sysconf("SC_CLK_TCK")
 CACHE = os.environ.get("HOSTILE_CACHE", "/tmp/sealpact-hostile")
 
 
@@ -44,19 +43,6 @@ def pdf_of(name):
         os.rename(p + ".tmp", p)
     return p
 
-
-def cpu_s(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def hwm_mb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return -1
 
 
 def reset_hwm(pid):
@@ -140,9 +126,9 @@ class Bench:
     def measure(self, s, fn):
         pid = s.proc.pid
         reset_hwm(pid)
-        base_hwm = hwm_mb(pid)
+        base_hwm = hostile_pdfs.hwm_mb(pid)
         w = Watch(s.port, self.small)
-        c0 = cpu_s(pid)
+        c0 = hostile_pdfs.cpu_s(pid)
         t0 = time.time()
         w.start()
         try:
@@ -150,7 +136,7 @@ class Bench:
         except Exception as e:  # a timeout
             st, data = "timeout", str(e).encode()
         wall = time.time() - t0
-        cpu = cpu_s(pid) - c0
+        cpu = hostile_pdfs.cpu_s(pid) - c0
         w.stop.set()
         w.join()
         code = ""
@@ -158,7 +144,8 @@ class Bench:
             code = json.loads(data).get("code") or json.loads(data).get("verdict") or ""
         except Exception:
             pass
-        return {"status": st, "code": code, "wall": wall, "cpu": cpu, "hwm": hwm_mb(pid),
+        return {"status": st, "code": code, "wall": wall, "cpu": cpu,
+                "hwm": hostile_pdfs.hwm_mb(pid),
                 "hwm0": base_hwm, "health": w.health, "small": w.verify,
                 "small_fail": w.verify_fail, "alive": s.proc.poll() is None}
 

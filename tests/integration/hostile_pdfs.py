@@ -6,7 +6,24 @@ bench/hostile_pdfs.py build them here.
 
 Every builder returns the file's bytes. `build(name)` names them."""
 
+import os
 import zlib
+
+
+def cpu_s(pid):
+    """A process's CPU seconds (user + system) from /proc."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def hwm_mb(pid):
+    """A process's peak resident memory (VmHWM) in MB."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM")
 
 
 def _doc(objs, root=1, extra_trailer=b"", header=b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"):

@@ -22,7 +22,6 @@ PKI = None
 SEAL = None
 CPU_S = 2.0
 RSS_MB = 256
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 def setUpModule():
@@ -36,19 +35,6 @@ def tearDownModule():
     if PKI is not None:
         PKI.close()
 
-
-def cpu_s(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def hwm_mb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    raise AssertionError("no VmHWM")
 
 
 class Hostile(ServerTestCase):
@@ -72,7 +58,7 @@ class Hostile(ServerTestCase):
         pid = self.server.proc.pid
         with open("/proc/%d/clear_refs" % pid, "w") as f:
             f.write("5")
-        rss0 = hwm_mb(pid)
+        rss0 = hostile_pdfs.hwm_mb(pid)
         worst = [0.0]
         stop = threading.Event()
 
@@ -84,14 +70,14 @@ class Hostile(ServerTestCase):
                 stop.wait(0.05)
 
         th = threading.Thread(target=poll)
-        c0 = cpu_s(pid)
+        c0 = hostile_pdfs.cpu_s(pid)
         th.start()
         try:
             out = fn()
         finally:
             stop.set()
             th.join()
-        return out, cpu_s(pid) - c0, hwm_mb(pid) - rss0, worst[0]
+        return out, hostile_pdfs.cpu_s(pid) - c0, hostile_pdfs.hwm_mb(pid) - rss0, worst[0]
 
     def assertBounded(self, name, cpu, rss, health):
         self.assertLess(cpu, CPU_S, "%s: %.2f s of the server's CPU" % (name, cpu))
