@@ -444,14 +444,11 @@ doc_open(const unsigned char *data, size_t len, int mode, const int *pages, size
 		goto out;
 	}
 parsed:
-	/* an encrypted file opens with an empty user password to be verified (qpdf
-	   decrypts its strings and streams, not a signature's /Contents), never to be
-	   written to: the writer's updates are not encrypted */
-	if (qpdf_is_encrypted(doc->q) && mode != OPEN_VIEW) {
-		r = sp_err_reason(ei, SP_ERR_UNSUPPORTED, "pdf_encrypted",
-				  "the PDF is encrypted; remove the encryption before signing");
+	/* an encrypted file opens with an empty user password (qpdf decrypts its strings
+	   and streams, not a signature's /Contents); to be written to, its key is derived
+	   (crypt.c) so that the writer encrypts what it adds as the file's own */
+	if (mode != OPEN_VIEW && (r = pdf_crypt_open(doc->q, &doc->crypt, ei)) < 0)
 		goto out;
-	}
 	if ((r = read_trailer(doc, ei)) < 0)
 		goto out;
 	if (mode == OPEN_STORED_KEPT)
@@ -544,6 +541,7 @@ pdf_doc_free(struct pdf_doc *doc)
 		return;
 	if (doc->q)
 		qpdf_cleanup(&doc->q);
+	pdf_crypt_free(doc->crypt);
 	for (i = 0; i < doc->nfieldnames && !doc->fieldnames_kept; i++)
 		free(doc->fieldnames[i]);
 	if (!doc->fieldnames_kept)
