@@ -355,6 +355,57 @@ class ThroughTheServer(Checks, harness.ServerTestCase):
                     "Content-Type": "application/pdf"}, timeout=60))
                 self.assertEqual(doc["verdict"], "valid_with_allowed_changes", doc)
 
+    def test_owner_password_contracts(self):
+        """A contract with an owner password only (as Word and WPS "restrict editing"
+        export it: AES-256, AES-128, RC4-128) is uploaded, sealed on its keywords and
+        signed by two organizations in its own encryption: the final file opens with
+        the empty password, keeps /Encrypt, and is valid for us, pdfsig, qpdf and
+        POST /api/v1/verify. One whose permissions forbid signing is refused (422)."""
+        src = os.path.join(FIX, "xelatex.pdf")
+        for how in (["--encrypt", "", "owner", "256", "--"],
+                    ["--encrypt", "", "owner", "128", "--use-aes=y", "--"],
+                    ["--allow-weak-crypto", "--encrypt", "", "owner", "128", "--use-aes=n",
+                     "--"]):
+            with self.subTest(encryption=" ".join(how[:6])):
+                enc = os.path.join(self.tmp, "encrypted.pdf")
+                run(["qpdf"] + how + [src, enc])
+                with open(enc, "rb") as f:
+                    pdf = f.read()
+                doc = self.ok(201, self.call("buyer", "POST", "/api/v1/contracts", {
+                    "name": "采购合同 (加密)", "pdf_base64": base64.b64encode(pdf).decode(),
+                    "parties": [{"credit_code": self.orgs[s]["credit_code"], "role": "signer",
+                                 "routing_order": o}
+                                for s, o in (("supplier", 1), ("logistics", 2))]}))
+                n = doc["number"]
+                self.ok(200, self.call("buyer", "POST", "/api/v1/contracts/%s/send" % n))
+                s1 = self.sign("supplier", n, [
+                    {"mode": "keyword", "seal": "default", "keyword": "甲方（盖章）"}])
+                s2 = self.sign("logistics", n, [
+                    {"mode": "keyword", "seal": "default", "keyword": "乙方（盖章）"},
+                    {"mode": "date", "page": pages(src), "x": 420, "y": 60}])
+                data = self.ok(200, self.call("buyer", "GET", "/api/v1/contracts/%s/document" % n))
+                final = os.path.join(self.tmp, "encrypted-final.pdf")
+                with open(final, "wb") as f:
+                    f.write(data)
+                self.assertIn(b"/Encrypt", data)
+                self.assertIn("User password = \n",
+                              run(["qpdf", "--show-encryption", final]).stdout + "\n")
+                rep = self.assertValid(final, 3)
+                self.assertEqual([x["level"] for x in rep["signatures"][:2]], ["pades_b_lta"] * 2)
+                self.assertSealOn(src, final, s1[0], "甲方（盖章）")
+                self.assertSealOn(src, final, s2[0], "乙方（盖章）")
+                doc = self.ok(200, self.server.request("POST", "/api/v1/verify", body=data, headers={
+                    "Content-Type": "application/pdf"}, timeout=60))
+                self.assertEqual(doc["verdict"], "valid_with_allowed_changes", doc)
+        run(["qpdf", "--encrypt", "", "owner", "256", "--annotate=n", "--form=n", "--", src, enc])
+        with open(enc, "rb") as f:
+            st, _, _, doc = self.call("buyer", "POST", "/api/v1/contracts", {
+                "name": "x", "pdf_base64": base64.b64encode(f.read()).decode(),
+                "parties": [{"credit_code": self.orgs["supplier"]["credit_code"],
+                             "role": "signer", "routing_order": 1}]})
+        self.assertEqual((st, doc["code"]), (422, "pdf_signing_not_permitted"), doc)
+        self.assertIn("bit 9", doc["detail"])
+
 
 if __name__ == "__main__":
     unittest.main()
