@@ -557,3 +557,48 @@ out:
 	free(o);
 	return r;
 }
+
+int
+pdf_crypt_decrypt_stream(const struct pdf_okey *k, const unsigned char *in, size_t n,
+			 unsigned char **out, size_t *outn)
+{
+	enum pdf_cm m = k->m[1];
+	unsigned char *o = NULL;
+	int r = SP_ERR_CRYPTO;
+
+	*out = NULL;
+	*outn = 0;
+	if (!(o = malloc(n ? n : 1)))
+		return SP_ERR_NOMEM;
+	switch (m) {
+	case PDF_CM_NONE:
+		memcpy(o, in, n);
+		*outn = n;
+		break;
+	case PDF_CM_RC4:
+		if (rc4(k->c, k->k[1], k->n[1], in, n, o) < 0)
+			goto out;
+		*outn = n;
+		break;
+	case PDF_CM_AESV2:
+	case PDF_CM_AESV3:
+		/* the IV, then whole blocks (an end-of-line before "endstream" is no block);
+		   the padding is left on: what reads the data stops where its own data does */
+		if (n < 32)
+			goto out;
+		n = (n - 16) / 16 * 16;
+		if (aes_raw(m == PDF_CM_AESV2 ? EVP_aes_128_cbc() : EVP_aes_256_cbc(), 0, k->k[1],
+			    in, in + 16, n, o) < 0)
+			goto out;
+		*outn = n;
+		break;
+	default:
+		goto out;
+	}
+	*out = o;
+	o = NULL; /* transferred */
+	r = SP_OK;
+out:
+	free(o);
+	return r;
+}

@@ -118,6 +118,14 @@ void pdf_crypt_objkey(const struct pdf_crypt *c, int num, int gen, struct pdf_ok
  */
 int pdf_crypt_encrypt(const struct pdf_okey *k, int stream, const unsigned char *in, size_t n,
 		      unsigned char **out, size_t *outn) SP_WUR;
+/*
+ * A stream's data in[0..n) as the file has it (an end-of-line before
+ * "endstream" may follow) decrypted with k's stream keys: *out malloc'd,
+ * *outn bytes (AES: whole blocks, the padding left on). SP_ERR_CRYPTO when
+ * it cannot be (AES data shorter than the IV and a block).
+ */
+int pdf_crypt_decrypt_stream(const struct pdf_okey *k, const unsigned char *in, size_t n,
+			     unsigned char **out, size_t *outn) SP_WUR;
 
 /* Bounded recursion for everything that walks PDF objects. */
 #define PDF_MAX_DEPTH 32
