@@ -55,6 +55,7 @@ struct scan {
 	size_t tokens, inflated;
 	size_t xref;      /* cross-reference entries, every section's */
 	const char *what; /* the cap exceeded, NULL while none is */
+	int encrypt;      /* the name /Encrypt was met (outside object streams) */
 };
 
 static int
@@ -147,6 +148,8 @@ lex_feed(struct lex *lx, struct scan *s, const unsigned char *p, size_t len, siz
 			}
 			if (lx->tlen == 3 && memcmp(lx->tok, "obj", 3) == 0 && obj != NULL)
 				*obj = i;
+			if (lx->tlen == 8 && memcmp(lx->tok, "/Encrypt", 8) == 0 && obj != NULL)
+				s->encrypt = 1;
 			if ((st = token_end(lx)) != STOP_END && obj != NULL) {
 				*stop = st;
 				return i;
@@ -464,11 +467,15 @@ objstm_decrypted(struct scan *s, const unsigned char *data, size_t len, size_t p
 	return SP_OK;
 }
 
-/* One pass over the bytes; crypt (NULL: none): the file's key, for its object streams. */
+/*
+ * One pass over the bytes; crypt (NULL: none): the file's key, for its object
+ * streams. *encrypt: 1 when the name /Encrypt was met.
+ */
 static int
-pass(const unsigned char *data, size_t len, const struct pdf_crypt *crypt, struct sp_errinfo *ei)
+pass(const unsigned char *data, size_t len, const struct pdf_crypt *crypt, int *encrypt,
+     struct sp_errinfo *ei)
 {
-	struct scan s = { 0, 0, 0, NULL };
+	struct scan s = { 0, 0, 0, NULL, 0 };
 	struct lex lx;
 	unsigned char *win = NULL;
 	size_t pos = 0, obj = 0, at;
@@ -543,6 +550,7 @@ pass(const unsigned char *data, size_t len, const struct pdf_crypt *crypt, struc
 	}
 	r = SP_OK;
 out:
+	*encrypt = s.encrypt;
 	free(win);
 	return r;
 }
@@ -553,9 +561,9 @@ pdf_bytes_check(const unsigned char *data, size_t len, struct sp_errinfo *ei)
 	struct pdf_crypt *crypt = NULL;
 	struct sp_errinfo ign;
 	qpdf_data q = NULL;
-	int r;
+	int r, encrypt = 0;
 
-	if ((r = pass(data, len, NULL, ei)) != SP_OK || !memmem(data, len, "/Encrypt", 8))
+	if ((r = pass(data, len, NULL, &encrypt, ei)) != SP_OK || !encrypt)
 		return r;
 	/* qpdf reads the xref (counted above) and the trailer, resolving no object but
 	   /Encrypt; a file it cannot open, or whose key is not at hand, is refused by the
@@ -567,7 +575,7 @@ pdf_bytes_check(const unsigned char *data, size_t len, struct sp_errinfo *ei)
 	qpdf_set_suppress_warnings(q, 1);
 	if (!(qpdf_read_memory(q, "scan.pdf", (const char *)data, len, "") & QPDF_ERRORS) &&
 	    pdf_crypt_open(q, &crypt, &ign) == SP_OK && crypt != NULL)
-		r = pass(data, len, crypt, ei);
+		r = pass(data, len, crypt, &encrypt, ei);
 	pdf_crypt_free(crypt);
 	qpdf_cleanup(&q);
 	return r;
