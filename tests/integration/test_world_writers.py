@@ -2,7 +2,7 @@
 (the server's pdf/ and crypto/ code): Chromium's Skia (--print-to-pdf of an HTML
 contract), reportlab (a WenQuanYi TrueType subset; STSong-Light, not embedded),
 Ghostscript's pdfwrite (-dPDFSETTINGS=/prepress re-distilling), LibreOffice Writer
-and xelatex with ctex (tests/fixtures/writers: too heavy to install in CI). Each is
+(its own document, and a Word .docx through its import filter) and xelatex with ctex (tests/fixtures/writers: too heavy to install in CI). Each is
 signed twice, with a keyword seal on 甲方（盖章） then 乙方（盖章）, a seam seal and
 two date seals, and checked as a person would: the seal's centre inside poppler's
 box of the words, seal-red pixels there in pdftoppm's picture (none before),
@@ -212,6 +212,12 @@ class WorldWriters(Checks, unittest.TestCase):
 
     def test_libreoffice(self):
         self.sign_twice(os.path.join(FIX, "libreoffice.pdf"))
+
+    def test_libreoffice_docx(self):
+        # a Word document through LibreOffice's import filter (tests/fixtures/writers/
+        # contract_docx.py): 宋体 substituted by Noto Sans CJK JP, exported as Type 1
+        # (CFF) subsets; the signature block a borderless table on page 3
+        self.sign_twice(os.path.join(FIX, "libreoffice_docx.pdf"))
 
     def test_ghostscript_prepress(self):
         out = self.path("gs.pdf")
