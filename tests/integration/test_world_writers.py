@@ -1,6 +1,7 @@
 """Contracts as the world writes them, sealed and signed by `sealpact sign --offline`
 (the server's pdf/ and crypto/ code): Chromium's Skia (--print-to-pdf of an HTML
-contract), reportlab (a WenQuanYi TrueType subset; STSong-Light, not embedded),
+contract), reportlab (a WenQuanYi TrueType subset; STSong-Light, not embedded, also
+in vertical writing),
 Ghostscript's pdfwrite (-dPDFSETTINGS=/prepress re-distilling), LibreOffice Writer
 (its own document, and a Word .docx through its import filter) and xelatex with ctex (tests/fixtures/writers: too heavy to install in CI). Each is
 signed twice, with a keyword seal on 甲方（盖章） then 乙方（盖章）, a seam seal and
@@ -112,6 +113,28 @@ def red_share(path, page, rect, workdir):
     return red / max(total, 1)
 
 
+def ink_box(path, page, rect, workdir):
+    """The bounding box (points, bottom-left origin) of the dark pixels inside rect of
+    the page rendered by pdftoppm in grey at 72 dpi, or None when there are none."""
+    base = os.path.join(workdir, "ink")
+    run(["pdftoppm", "-r", "72", "-gray", "-f", str(page), "-l", str(page), "-singlefile",
+         path, base])
+    with open(base + ".pgm", "rb") as f:
+        data = f.read()
+    m = re.match(rb"P5\s+(\d+)\s+(\d+)\s+255\s", data)
+    w, h = int(m.group(1)), int(m.group(2))
+    px = data[m.end():]
+    xs, ys = [], []
+    for y in range(max(int(h - rect[3]), 0), min(int(h - rect[1]), h)):
+        for x in range(max(int(rect[0]), 0), min(int(rect[2]), w)):
+            if px[y * w + x] < 128:
+                xs.append(x)
+                ys.append(y)
+    if not xs:
+        return None
+    return (min(xs), h - max(ys) - 1, max(xs) + 1, h - min(ys))
+
+
 class Checks:
     """What both kinds of test check; self.dir is the test's directory."""
 
@@ -212,6 +235,34 @@ class WorldWriters(Checks, unittest.TestCase):
 
     def test_libreoffice(self):
         self.sign_twice(os.path.join(FIX, "libreoffice.pdf"))
+
+    def test_reportlab_vertical(self):
+        # vertical writing (UniGB-UCS2-V): each keyword a column; the seal centred on
+        # the column's ink across it, over the keyword's cells down it (poppler's
+        # pdftotext reads the -V CMap's vertical forms, ︵ for （, and puts a vertical
+        # glyph's box right of its centre line: the picture is the judge here)
+        src = self.path("vertical.pdf")
+        run(["/usr/bin/python3", os.path.join(FIX, "reportlab_contract.py"), "vertical", src])
+        one, two = self.path("one.pdf"), self.path("two.pdf")
+        s1 = sign(src, one, "buyer", "--keyword", "甲方（盖章）", "--date", "1,150,60")
+        self.assertValid(one, 1)
+        s2 = sign(one, two, "supplier", "--keyword", "乙方（盖章）")
+        rep = self.assertValid(two, 2)
+        self.assertEqual(rep["signatures"][0]["verdict"], "valid_with_allowed_changes")
+        for seal in (s1[0], s2[0]):
+            page, x0, y0, x1, y1 = seal
+            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+            # the keyword's ink, in the source, in a band down the seal's centre (the
+            # columns are 40 to 54 points apart): a column centred on the seal, taller
+            # than wide, the keyword's six cells of 14 points from the top line down
+            ink = ink_box(src, page, (cx - 20, y0, cx + 20, y1), self.dir)
+            self.assertIsNotNone(ink, seal)
+            self.assertLess(abs((ink[0] + ink[2]) / 2 - cx), 3, (ink, seal))
+            self.assertGreater(ink[3] - ink[1], 2 * (ink[2] - ink[0]), (ink, seal))
+            self.assertGreater(ink[3] - ink[1], 70, (ink, seal))
+            self.assertLess(abs(ink[3] - (842 - 72)), 3, (ink, seal))
+            self.assertLess(abs((ink[1] + ink[3]) / 2 - cy), 20, (ink, seal))
+            self.assertGreater(red_share(two, page, (x0, y0, x1, y1), self.dir), 0.08)
 
     def test_libreoffice_docx(self):
         # a Word document through LibreOffice's import filter (tests/fixtures/writers/
