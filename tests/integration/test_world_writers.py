@@ -8,7 +8,8 @@ signed twice, with a keyword seal on 甲方（盖章） then 乙方（盖章）,
 two date seals, and checked as a person would: the seal's centre inside poppler's
 box of the words, seal-red pixels there in pdftoppm's picture (none before),
 `sealpact verify` and pdfsig valid, `qpdf --check` clean. And the JavaScript
-signers (@signpdf with its plain placeholder, pdf-lib; tests/support/npm_signer.js):
+signers (@signpdf with its plain placeholder, pdf-lib; tests/support/npm_signer.js),
+and a contract pdf-lib makes with @pdf-lib/fontkit embedding a CJK TrueType subset:
 their signatures valid for us as for pdfsig, ours after theirs leaving theirs valid."""
 
 import base64
@@ -315,6 +316,17 @@ class WorldWriters(Checks, unittest.TestCase):
                 rep = self.assertValid(ours, 2)
                 self.assertEqual(rep["signatures"][0]["verdict"], "valid_with_allowed_changes")
                 self.assertSealOn(src, ours, seals[0], "甲方（盖章）")
+
+    def test_pdflib_fontkit_cjk(self):
+        # pdf-lib with @pdf-lib/fontkit embedding AR PL SungtiL GB (a TrueType subset:
+        # CIDFontType2, Identity-H, /ToUnicode, no subset tag in its name), as JavaScript
+        # services make contracts
+        src = self.path("pdflib_cjk.pdf")
+        run(["node", SIGNER, "cjk-contract", src, "/usr/share/fonts/truetype/arphic-gbsn00lp/"
+             "gbsn00lp.ttf"], env=harness.clean_env({"NODE_PATH": NPM}), timeout=120)
+        self.assertIn("pdf-lib", run(["pdfinfo", src]).stdout)
+        self.assertIn("CID TrueType", run(["pdffonts", src]).stdout)
+        self.sign_twice(src)
 
     def test_npm_signer_after_ours(self):
         # @signpdf's plain placeholder finds the AcroForm to extend by the text
