@@ -127,6 +127,16 @@ int pdf_crypt_encrypt(const struct pdf_okey *k, int stream, const unsigned char 
 int pdf_crypt_decrypt_stream(const struct pdf_okey *k, const unsigned char *in, size_t n,
 			     unsigned char **out, size_t *outn) SP_WUR;
 
+/*
+ * scan.c: pdf_bytes_check's pass over data: crypt (NULL: none) the file's
+ * key, for its encrypted object streams; *encrypt 1 when the name /Encrypt
+ * was met. pdf_bytes_check() is a pass without a key and, for an encrypted
+ * file, one with the key derived from a qpdf read of the xref and trailer:
+ * an open that reads them anyway (doc.c) makes the second pass with its own.
+ */
+int pdf_bytes_scan(const unsigned char *data, size_t len, const struct pdf_crypt *crypt,
+		   int *encrypt, struct sp_errinfo *ei) SP_WUR;
+
 /* Bounded recursion for everything that walks PDF objects. */
 #define PDF_MAX_DEPTH 32
 

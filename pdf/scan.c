@@ -467,13 +467,9 @@ objstm_decrypted(struct scan *s, const unsigned char *data, size_t len, size_t p
 	return SP_OK;
 }
 
-/*
- * One pass over the bytes; crypt (NULL: none): the file's key, for its object
- * streams. *encrypt: 1 when the name /Encrypt was met.
- */
-static int
-pass(const unsigned char *data, size_t len, const struct pdf_crypt *crypt, int *encrypt,
-     struct sp_errinfo *ei)
+int
+pdf_bytes_scan(const unsigned char *data, size_t len, const struct pdf_crypt *crypt, int *encrypt,
+	       struct sp_errinfo *ei)
 {
 	struct scan s = { 0, 0, 0, NULL, 0 };
 	struct lex lx;
@@ -563,7 +559,7 @@ pdf_bytes_check(const unsigned char *data, size_t len, struct sp_errinfo *ei)
 	qpdf_data q = NULL;
 	int r, encrypt = 0;
 
-	if ((r = pass(data, len, NULL, &encrypt, ei)) != SP_OK || !encrypt)
+	if ((r = pdf_bytes_scan(data, len, NULL, &encrypt, ei)) != SP_OK || !encrypt)
 		return r;
 	/* qpdf reads the xref (counted above) and the trailer, resolving no object but
 	   /Encrypt; a file it cannot open, or whose key is not at hand, is refused by the
@@ -575,7 +571,7 @@ pdf_bytes_check(const unsigned char *data, size_t len, struct sp_errinfo *ei)
 	qpdf_set_suppress_warnings(q, 1);
 	if (!(qpdf_read_memory(q, "scan.pdf", (const char *)data, len, "") & QPDF_ERRORS) &&
 	    pdf_crypt_open(q, &crypt, &ign) == SP_OK && crypt != NULL)
-		r = pass(data, len, crypt, &encrypt, ei);
+		r = pdf_bytes_scan(data, len, crypt, &encrypt, ei);
 	pdf_crypt_free(crypt);
 	qpdf_cleanup(&q);
 	return r;

@@ -305,6 +305,12 @@ START_TEST(encrypted_object_streams_are_counted)
 	ck_assert_msg(strstr(d, "more objects") != NULL, "%s", d);
 	pdfw_cleanup(&w);
 	pdf_doc_free(doc);
+	/* and an upload's open, which counts them with the key its own read derives */
+	doc = NULL;
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open((unsigned char *)t.p, t.n, &doc, &ei), SP_ERR_LIMIT);
+	ck_assert_msg(strstr(ei.msg, "more objects") != NULL, "%s", ei.msg);
+	ck_assert_ptr_null(doc);
 	free(z);
 	free(os.p);
 	free(t.p);
