@@ -22,7 +22,7 @@ test_pkgs=(
   poppler-utils libnss3-tools mupdf-tools wrk clang libclang-rt-14-dev clang-format
   python3-jsonschema python3-yaml jq nodejs chromium
   default-jdk-headless libitext5-java libpdfbox2-java libbcpkix-java
-  ghostscript python3-reportlab fonts-wqy-microhei
+  ghostscript python3-reportlab fonts-wqy-microhei fonts-arphic-gbsn00lp
 )
 cluster_pkgs=(
   patroni python3-etcd etcd-server etcd-client pgbouncer haproxy util-linux

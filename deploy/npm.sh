@@ -8,6 +8,8 @@
 #                  (tests/integration/test_console.py); it downloads no browser
 #   @signpdf/*, pdf-lib  the JavaScript signers the verifier is tried against
 #                  (tests/integration/test_world_writers.py, tests/support/npm_signer.js)
+#   @pdf-lib/fontkit     pdf-lib's font engine: a CJK contract pdf-lib writes
+#                  with an embedded TrueType subset (npm_signer.js cjk-contract)
 # Needs node and npm (deploy/deps.sh test installs them). Installs only when
 # something is missing or the lock file changed, so once installed it needs no
 # network; the tools run offline (telemetry and update checks off, see
@@ -19,7 +21,8 @@ want=$(sha256sum "$here/package-lock.json" | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
    [ -x "$here/node_modules/.bin/redocly" ] && [ -f "$here/node_modules/redoc/bundles/redoc.standalone.js" ] &&
    [ -f "$here/node_modules/playwright-core/package.json" ] &&
-   [ -f "$here/node_modules/@signpdf/signpdf/package.json" ] && [ -f "$here/node_modules/pdf-lib/package.json" ]; then
+   [ -f "$here/node_modules/@signpdf/signpdf/package.json" ] && [ -f "$here/node_modules/pdf-lib/package.json" ] &&
+   [ -f "$here/node_modules/@pdf-lib/fontkit/package.json" ]; then
   exit 0
 fi
 command -v npm >/dev/null || { echo "npm.sh: npm is missing (deploy/deps.sh test)" >&2; exit 1; }

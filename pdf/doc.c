@@ -386,7 +386,7 @@ doc_open(const unsigned char *data, size_t len, int mode, const int *pages, size
 {
 	struct sp_errinfo kei;
 	int view = mode != OPEN_WHOLE;
-	int r = SP_ERR_INTERNAL, i, n;
+	int r = SP_ERR_INTERNAL, i, n, encrypt = 0;
 	struct pdf_doc *doc = NULL;
 	unsigned char *copy = NULL;
 	size_t head = len < 1024 ? len : 1024;
@@ -404,8 +404,9 @@ doc_open(const unsigned char *data, size_t len, int mode, const int *pages, size
 		goto out;
 	}
 	/* an upload, before qpdf builds anything from it (a view's caller checks the
-	   file once, not each revision it opens) */
-	if (mode == OPEN_WHOLE && (r = pdf_bytes_check(data, len, ei)) != SP_OK)
+	   file once, not each revision it opens); an encrypted one's object streams
+	   are counted once its key is derived, below (pdf_bytes_check's second pass) */
+	if (mode == OPEN_WHOLE && (r = pdf_bytes_scan(data, len, NULL, &encrypt, ei)) != SP_OK)
 		goto out;
 	if (!(doc = calloc(1, sizeof(*doc))) || (!view && !(copy = malloc(len)))) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory opening a PDF");
@@ -444,14 +445,15 @@ doc_open(const unsigned char *data, size_t len, int mode, const int *pages, size
 		goto out;
 	}
 parsed:
-	/* an encrypted file opens with an empty user password to be verified (qpdf
-	   decrypts its strings and streams, not a signature's /Contents), never to be
-	   written to: the writer's updates are not encrypted */
-	if (qpdf_is_encrypted(doc->q) && mode != OPEN_VIEW) {
-		r = sp_err_reason(ei, SP_ERR_UNSUPPORTED, "pdf_encrypted",
-				  "the PDF is encrypted; remove the encryption before signing");
+	/* an encrypted file opens with an empty user password (qpdf decrypts its strings
+	   and streams, not a signature's /Contents); to be written to, its key is derived
+	   (crypt.c) so that the writer encrypts what it adds as the file's own */
+	if (mode != OPEN_VIEW && (r = pdf_crypt_open(doc->q, &doc->crypt, ei)) < 0)
 		goto out;
-	}
+	/* (qpdf has read the xref, counted by the pass above, and the trailer only) */
+	if (mode == OPEN_WHOLE && encrypt && doc->crypt != NULL &&
+	    (r = pdf_bytes_scan(data, len, doc->crypt, &encrypt, ei)) != SP_OK)
+		goto out;
 	if ((r = read_trailer(doc, ei)) < 0)
 		goto out;
 	if (mode == OPEN_STORED_KEPT)
@@ -544,6 +546,7 @@ pdf_doc_free(struct pdf_doc *doc)
 		return;
 	if (doc->q)
 		qpdf_cleanup(&doc->q);
+	pdf_crypt_free(doc->crypt);
 	for (i = 0; i < doc->nfieldnames && !doc->fieldnames_kept; i++)
 		free(doc->fieldnames[i]);
 	if (!doc->fieldnames_kept)

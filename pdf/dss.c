@@ -187,6 +187,7 @@ struct dss_w {
 	const struct pdf_dss *old; /* doc's, as the caller read it */
 	int *num[3];               /* object number of each new item (a reused old one, or new) */
 	size_t nnew[3];
+	struct pdf_okey k; /* the DSS object's keys (old /VRI entries' strings) */
 };
 
 static int
@@ -272,7 +273,7 @@ dss_body(struct sp_buf *b, struct pdf_doc *doc, struct dss_w *dw, const struct p
 			if (v < add->nvri)
 				continue;
 			if (pdfw_name(b, keys[i]) < 0 || sp_buf_add(b, " ", 1) < 0 ||
-			    pdfw_obj(b, q, qpdf_oh_get_key(q, vri, keys[i]), 1) < 0 ||
+			    pdfw_obj(b, q, qpdf_oh_get_key(q, vri, keys[i]), &dw->k, 1) < 0 ||
 			    sp_buf_add(b, "\n", 1) < 0)
 				r = SP_ERR_TOO_LARGE;
 		}
@@ -333,7 +334,8 @@ pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_
 				   "a /VRI key must be 40 uppercase hex digits");
 			goto out;
 		}
-	if ((r = pdfw_init(&w, doc, ei)) < 0)
+	if ((r = pdf_crypt_may_sign(doc->crypt, "adding validation data (a DSS)", ei)) < 0 ||
+	    (r = pdfw_init(&w, doc, ei)) < 0)
 		goto out;
 	for (k = 0; k < 3; k++) {
 		if (counts[k] > DSS_ITEMS_MAX) {
@@ -371,6 +373,7 @@ pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_
 	}
 	/* an indirect DSS gets a new version of itself; else a new object and catalog */
 	dssnum = old->dss_obj ? old->dss_obj : pdfw_alloc(&w);
+	pdfw_okey(&w, dssnum, 0, &dw.k);
 	if ((r = dss_body(&body, doc, &dw, add)) < 0) {
 		r = r == SP_ERR_NOMEM ? sp_err(ei, r, "out of memory") : oom(ei);
 		goto out;
@@ -383,11 +386,13 @@ pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_
 	}
 	if (!old->dss_obj) {
 		qpdf_oh root = qpdf_get_root(q);
+		struct pdf_okey rk;
 		if ((r = pdfw_begin(&w, qpdf_oh_get_object_id(q, root),
 				    qpdf_oh_get_generation(q, root), ei)) < 0)
 			goto out;
+		pdfw_okey(&w, qpdf_oh_get_object_id(q, root), qpdf_oh_get_generation(q, root), &rk);
 		if (sp_buf_addstr(&w.b, "<<\n") < 0 ||
-		    pdfw_dict_body(&w.b, q, root, "/DSS", NULL, 0) < 0 ||
+		    pdfw_dict_body(&w.b, q, root, "/DSS", NULL, &rk, 0) < 0 ||
 		    sp_buf_printf(&w.b, "/DSS %d 0 R>>", dssnum) < 0 || pdfw_end(&w) < 0) {
 			r = oom(ei);
 			goto out;

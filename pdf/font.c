@@ -9,7 +9,8 @@
  * when present, wins for Unicode; without it a Uni*-UCS2/UTF16 code is its
  * Unicode, and a CID of Adobe's collections (through a predefined CMap, or
  * Identity with a font not embedded) is its collection table's.
- * Limits: vertical writing (Identity-V, /W2) is laid out as horizontal text.
+ * Vertical writing (Identity-V, a predefined -V CMap, an embedded CMap with
+ * /WMode 1) has each glyph's /W2 or /DW2 metrics for text.c's columns.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +79,7 @@ font_free(struct font *f)
 		return;
 	cmap_free(f->tounicode);
 	cmap_free(f->encoding);
+	free(f->cidw2);
 	free(f->cidw);
 	free(f);
 }
@@ -286,6 +288,110 @@ out:
 	return r;
 }
 
+static int
+w2_cmp(const void *a, const void *b)
+{
+	const struct font_w2 *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* One /W2 entry; 0, or -1 out of memory. */
+static int
+w2_add(struct font *f, size_t *cap, double lo, double hi, const double v[3])
+{
+	if (lo < 0 || hi < lo || hi > 4294967295.0 || f->ncidw2 >= FONT_MAX_W_ITEMS)
+		return 0;
+	if (f->ncidw2 == *cap) {
+		struct font_w2 *nw;
+		*cap = *cap ? *cap * 2 : 64;
+		if (!(nw = realloc(f->cidw2, *cap * sizeof(*nw))))
+			return -1;
+		f->cidw2 = nw;
+	}
+	f->cidw2[f->ncidw2].lo = (uint32_t)lo;
+	f->cidw2[f->ncidw2].hi = (uint32_t)hi;
+	f->cidw2[f->ncidw2].w1 = v[0];
+	f->cidw2[f->ncidw2].vx = v[1];
+	f->cidw2[f->ncidw2++].vy = v[2];
+	return 0;
+}
+
+/* /DW2 [vy w1y] and /W2: [c [w1y vx vy ...] cfirst clast w1y vx vy ...] */
+static int
+load_cid_vmetrics(struct pdf_doc *doc, qpdf_oh cidf, struct font *f, struct sp_errinfo *ei)
+{
+	qpdf_oh dw2 = tobj_key(doc, cidf, "/DW2"), w = tobj_key(doc, cidf, "/W2"), it = 0;
+	double a, b, v[3];
+	size_t cap = 0;
+	int n, i, j, m, r = SP_OK;
+
+	f->dw2_vy = 880;
+	f->dw2_w1 = -1000;
+	if (tobj_item_num(doc, dw2, 0, &a) && tobj_item_num(doc, dw2, 1, &b)) {
+		f->dw2_vy = a;
+		f->dw2_w1 = b;
+	}
+	n = qpdf_oh_is_array(doc->q, w) ? qpdf_oh_get_array_n_items(doc->q, w) : 0;
+	if (n > FONT_MAX_W_ITEMS)
+		n = FONT_MAX_W_ITEMS;
+	for (i = 0; i < n && r == SP_OK;) {
+		if (!tobj_item_num(doc, w, i, &a))
+			break;
+		it = qpdf_oh_get_array_item(doc->q, w, i + 1);
+		if (qpdf_oh_is_array(doc->q, it)) {
+			m = qpdf_oh_get_array_n_items(doc->q, it);
+			for (j = 0; j + 2 < m && j < FONT_MAX_W_ITEMS; j += 3)
+				if (tobj_item_num(doc, it, j, &v[0]) &&
+				    tobj_item_num(doc, it, j + 1, &v[1]) &&
+				    tobj_item_num(doc, it, j + 2, &v[2]) &&
+				    w2_add(f, &cap, a + j / 3, a + j / 3, v) < 0)
+					r = sp_err(ei, SP_ERR_NOMEM, "font widths: out of memory");
+			i += 2;
+		} else {
+			if (!tobj_item_num(doc, w, i + 1, &b) ||
+			    !tobj_item_num(doc, w, i + 2, &v[0]) ||
+			    !tobj_item_num(doc, w, i + 3, &v[1]) ||
+			    !tobj_item_num(doc, w, i + 4, &v[2]))
+				break;
+			if (w2_add(f, &cap, a, b, v) < 0)
+				r = sp_err(ei, SP_ERR_NOMEM, "font widths: out of memory");
+			i += 5;
+		}
+		qpdf_oh_release(doc->q, it);
+		it = 0;
+	}
+	if (f->ncidw2)
+		qsort(f->cidw2, f->ncidw2, sizeof(*f->cidw2), w2_cmp);
+	tobj_release(doc, it);
+	tobj_release(doc, w);
+	tobj_release(doc, dw2);
+	return r;
+}
+
+void
+font_vmetrics(const struct font *f, uint32_t cid, double w0, double *w1, double *vx, double *vy)
+{
+	size_t lo = 0, hi = f->ncidw2;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (f->cidw2[mid].lo <= cid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo > 0 && cid <= f->cidw2[lo - 1].hi) {
+		*w1 = f->cidw2[lo - 1].w1;
+		*vx = f->cidw2[lo - 1].vx;
+		*vy = f->cidw2[lo - 1].vy;
+		return;
+	}
+	*w1 = f->dw2_w1;
+	*vx = w0 / 2;
+	*vy = f->dw2_vy;
+}
+
 static void
 load_descriptor(struct pdf_doc *doc, qpdf_oh fontish, struct font *f)
 {
@@ -395,19 +501,27 @@ font_load(struct pdf_doc *doc, qpdf_oh fd, struct font **out, struct sp_errinfo 
 		f->missing_w = 1000;
 		encs = tobj_key(doc, fd, "/Encoding");
 		enc[0] = '\0';
-		if (qpdf_oh_is_stream(doc->q, encs))
+		if (qpdf_oh_is_stream(doc->q, encs)) {
 			load_cmap(doc, encs, &f->encoding);
-		else if (tobj_name(doc, fd, "/Encoding", enc, sizeof(enc)) &&
-			 strncmp(enc, "Uni", 3) == 0 &&
-			 (strstr(enc, "UCS2") || strstr(enc, "UTF16")))
-			f->unicode_codes = 1;
+			qpdf_oh sd = qpdf_oh_get_dict(doc->q, encs);
+			f->vertical = tobj_num(doc, sd, "/WMode", 0) == 1;
+			qpdf_oh_release(doc->q, sd);
+		} else if (tobj_name(doc, fd, "/Encoding", enc, sizeof(enc))) {
+			/* a predefined CMap's writing mode is its name's: Identity-V, UniGB-UCS2-V */
+			size_t el = strlen(enc);
+			f->vertical = el > 2 && strcmp(enc + el - 2, "-V") == 0;
+			if (strncmp(enc, "Uni", 3) == 0 &&
+			    (strstr(enc, "UCS2") || strstr(enc, "UTF16")))
+				f->unicode_codes = 1;
+		}
 		desc_arr = tobj_key(doc, fd, "/DescendantFonts");
 		if (qpdf_oh_is_array(doc->q, desc_arr) &&
 		    qpdf_oh_get_array_n_items(doc->q, desc_arr) > 0)
 			cidf = qpdf_oh_get_array_item(doc->q, desc_arr, 0);
 		if (qpdf_oh_is_dictionary(doc->q, cidf)) {
 			f->missing_w = tobj_num(doc, cidf, "/DW", 1000);
-			if ((r = load_cid_widths(doc, cidf, f, ei)) != SP_OK)
+			if ((r = load_cid_widths(doc, cidf, f, ei)) != SP_OK ||
+			    (f->vertical && (r = load_cid_vmetrics(doc, cidf, f, ei)) != SP_OK))
 				goto out;
 			load_descriptor(doc, cidf, f);
 			collection_cids(doc, cidf, enc, f);
@@ -456,7 +570,7 @@ cid_width(const struct font *f, uint32_t cid)
 
 size_t
 font_next_code(const struct font *f, const unsigned char *p, size_t avail, uint32_t *uni,
-	       size_t *nuni, double *w, int *is_space)
+	       size_t *nuni, double *w, int *is_space, uint32_t *cidp)
 {
 	size_t n;
 	uint32_t code = 0, cid;
@@ -479,7 +593,9 @@ font_next_code(const struct font *f, const unsigned char *p, size_t avail, uint3
 		if (enc && !cmap_lookup_cid(enc, code, n, &cid))
 			cid = 0;
 		*w = cid_width(f, cid);
+		*cidp = cid;
 	} else {
+		*cidp = code;
 		*w = f->simple_w[code] >= 0 ? f->simple_w[code] : f->missing_w;
 	}
 	if (n == 1 && code == 32)

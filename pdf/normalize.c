@@ -46,7 +46,10 @@ rewrite(const unsigned char *data, size_t len, int drop_xfa, unsigned char **out
 	}
 	qpdf_set_object_stream_mode(q, qpdf_o_preserve);
 	qpdf_set_preserve_unreferenced_objects(q, QPDF_FALSE);
-	qpdf_set_deterministic_ID(q, QPDF_TRUE);
+	/* an encrypted upload keeps its encryption (qpdf's default: the author's
+	   permissions stay, and the first /ID, which R2-R4's key depends on); qpdf
+	   derives no ID from encrypted output (its AES output is random anyway) */
+	qpdf_set_deterministic_ID(q, qpdf_is_encrypted(q) ? QPDF_FALSE : QPDF_TRUE);
 	if (qpdf_write(q) & QPDF_ERRORS) {
 		r = pdf_qpdf_fail(ei, q, "rewriting the upload");
 		goto out;
@@ -190,6 +193,9 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 					    "export it again from its source");
 		goto out;
 	}
+	/* an encrypted upload is stored to be signed: one whose /P forbids that is refused now */
+	if ((r = pdf_crypt_may_sign(doc->crypt, "signing", ei)) != SP_OK)
+		goto out;
 	out->repaired = info.damaged != 0;
 	if (info.nsigned > 0) {
 		if ((copy = malloc(len)) == NULL) {

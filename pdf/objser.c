@@ -75,9 +75,31 @@ pdfw_hexstr(struct sp_buf *b, const unsigned char *p, size_t n)
 	return sp_buf_add(b, ">", 1);
 }
 
-/* A PDF text string: ASCII as is (hex), otherwise UTF-16BE with a BOM. */
+int
+pdfw_str(struct sp_buf *b, const struct pdf_okey *k, const unsigned char *p, size_t n)
+{
+	unsigned char *e = NULL;
+	size_t en = 0;
+	int r;
+
+	if (k == NULL || k->c == NULL || k->m[0] == PDF_CM_NONE)
+		return pdfw_hexstr(b, p, n);
+	if ((r = pdf_crypt_encrypt(k, 0, p, n, &e, &en)) < 0)
+		return r;
+	r = pdfw_hexstr(b, e, en);
+	free(e);
+	return r;
+}
+
 int
 pdfw_textstr(struct sp_buf *b, const char *utf8)
+{
+	return pdfw_textstr_k(b, NULL, utf8);
+}
+
+/* A PDF text string: ASCII as is (hex), otherwise UTF-16BE with a BOM. */
+int
+pdfw_textstr_k(struct sp_buf *b, const struct pdf_okey *k, const char *utf8)
 {
 	const unsigned char *s = (const unsigned char *)utf8;
 	size_t n = strlen(utf8), i, o = 0;
@@ -88,7 +110,7 @@ pdfw_textstr(struct sp_buf *b, const char *utf8)
 		if (s[i] >= 0x80)
 			ascii = 0;
 	if (ascii)
-		return pdfw_hexstr(b, s, n);
+		return pdfw_str(b, k, s, n);
 	if (!(u = malloc(2 + 4 * n)))
 		return SP_ERR_NOMEM;
 	u[o++] = 0xfe;
@@ -134,7 +156,7 @@ pdfw_textstr(struct sp_buf *b, const char *utf8)
 			u[o++] = (unsigned char)cp;
 		}
 	}
-	r = pdfw_hexstr(b, u, o);
+	r = pdfw_str(b, k, u, o);
 	free(u);
 	return r;
 }
@@ -184,7 +206,7 @@ free_keys(char **keys, size_t n)
 /* Keys of dict (minus skip1/skip2), each "/Key value", without the << >>. */
 int
 pdfw_dict_body(struct sp_buf *b, qpdf_data q, qpdf_oh dict, const char *skip1, const char *skip2,
-	       int depth)
+	       const struct pdf_okey *k, int depth)
 {
 	char **keys = NULL;
 	size_t nkeys = 0, i;
@@ -202,7 +224,7 @@ pdfw_dict_body(struct sp_buf *b, qpdf_data q, qpdf_oh dict, const char *skip1, c
 		if (!qpdf_oh_is_indirect(q, v) && qpdf_oh_is_null(q, v))
 			continue;
 		if ((r = pdfw_name(b, keys[i])) < 0 || (r = sp_buf_add(b, " ", 1)) < 0 ||
-		    (r = pdfw_obj(b, q, v, depth + 1)) < 0 || (r = sp_buf_add(b, "\n", 1)) < 0)
+		    (r = pdfw_obj(b, q, v, k, depth + 1)) < 0 || (r = sp_buf_add(b, "\n", 1)) < 0)
 			break;
 	}
 	free_keys(keys, nkeys);
@@ -267,7 +289,7 @@ no:
 }
 
 int
-pdfw_obj(struct sp_buf *b, qpdf_data q, qpdf_oh oh, int depth)
+pdfw_obj(struct sp_buf *b, qpdf_data q, qpdf_oh oh, const struct pdf_okey *k, int depth)
 {
 	int r = SP_OK, i, n, *refs = NULL;
 
@@ -290,7 +312,7 @@ pdfw_obj(struct sp_buf *b, qpdf_data q, qpdf_oh oh, int depth)
 	case ot_string: {
 		size_t len = 0;
 		const char *s = qpdf_oh_get_binary_string_value(q, oh, &len);
-		return pdfw_hexstr(b, (const unsigned char *)s, s ? len : 0);
+		return pdfw_str(b, k, (const unsigned char *)s, s ? len : 0);
 	}
 	case ot_array:
 		n = qpdf_oh_get_array_n_items(q, oh);
@@ -307,13 +329,14 @@ pdfw_obj(struct sp_buf *b, qpdf_data q, qpdf_oh oh, int depth)
 		}
 		for (i = 0; i < n; i++) {
 			if ((i && (r = sp_buf_add(b, " ", 1)) < 0) ||
-			    (r = pdfw_obj(b, q, qpdf_oh_get_array_item(q, oh, i), depth + 1)) < 0)
+			    (r = pdfw_obj(b, q, qpdf_oh_get_array_item(q, oh, i), k, depth + 1)) <
+				    0)
 				return r;
 		}
 		return sp_buf_add(b, "]", 1);
 	case ot_dictionary:
 		if ((r = sp_buf_addstr(b, "<<\n")) < 0 ||
-		    (r = pdfw_dict_body(b, q, oh, NULL, NULL, depth)) < 0)
+		    (r = pdfw_dict_body(b, q, oh, NULL, NULL, k, depth)) < 0)
 			return r;
 		return sp_buf_add(b, ">>", 2);
 	default:

@@ -58,8 +58,11 @@ struct pdf_page_info {
 
 /*
  * Open a PDF from memory. The bytes are copied: the caller keeps its buffer.
- * Encrypted, non-PDF and over-cap input fails (SP_ERR_PDF, SP_ERR_UNSUPPORTED,
- * SP_ERR_TOO_LARGE, SP_ERR_LIMIT); a file qpdf had to reconstruct opens (it can
+ * Input that needs a password, non-PDF and over-cap input fails (SP_ERR_PDF,
+ * SP_ERR_UNSUPPORTED, SP_ERR_TOO_LARGE, SP_ERR_LIMIT); a file encrypted with
+ * an owner password only opens with its key derived, so that what the writer
+ * adds is encrypted as the file is (pdf_sig_prepare refuses, reason
+ * pdf_signing_not_permitted, when its /P forbids signing); a file qpdf had to reconstruct opens (it can
  * be read) but is marked damaged and refused by pdf_sig_prepare(). On success
  * *out is the caller's, released with pdf_doc_free(). Any thread; a document
  * is used by one thread at a time.
@@ -443,8 +446,12 @@ void pdf_sig_prepared_cleanup(struct pdf_sig_prepared *p);
  * of the same kind as the previous revision. One placement gives a field
  * merged with its widget; several give a field with /Kids (each kid also
  * carries /V, which poppler before 25 needs). Deterministic: the same
- * document, arguments and params give byte-identical output. A damaged
- * document is refused (SP_ERR_PDF); placements fail as in
+ * document, arguments and params give byte-identical output (but for an
+ * encrypted file's AES IVs, random: what is added to an encrypted file, all
+ * but the /Contents, is encrypted with its key, the same /Encrypt and /ID
+ * kept; one whose /P has neither bit 6 nor bit 9 is refused, SP_ERR_UNSUPPORTED
+ * with reason pdf_signing_not_permitted, as pdf_dss_append refuses it). A
+ * damaged document is refused (SP_ERR_PDF); placements fail as in
  * pdf_placements_resolve(). On success *out is the caller's (release with
  * pdf_sig_prepared_cleanup()); on failure it is zeroed. The document is not
  * changed (it may be prepared again). Any thread.
@@ -578,14 +585,17 @@ struct pdf_normalized {
 
 /*
  * Check and normalize an uploaded PDF. Refuses non-PDF input (SP_ERR_PDF,
- * reason pdf_unreadable), encrypted files (SP_ERR_UNSUPPORTED, pdf_encrypted),
- * files qpdf had to repair that are signed or lack their end (SP_ERR_PDF,
+ * reason pdf_unreadable), files that need a password to open
+ * (SP_ERR_UNSUPPORTED, pdf_encrypted) or whose permissions forbid signing
+ * (SP_ERR_UNSUPPORTED, pdf_signing_not_permitted), files qpdf had to repair that are signed or lack their end (SP_ERR_PDF,
  * pdf_damaged; an unsigned one with its end is repaired by the rewrite),
  * unsigned dynamic XFA forms (SP_ERR_UNSUPPORTED, pdf_xfa_dynamic; a static
  * one's XFA is dropped by the rewrite), and oversized ones
  * (SP_ERR_TOO_LARGE / SP_ERR_LIMIT). An unsigned file is rewritten with
  * object streams preserved, a deterministic /ID and no unreferenced objects,
- * so the same upload always gives the same bytes. On SP_OK *out is filled and
+ * so the same upload always gives the same bytes (an encrypted one, with an
+ * owner password only, keeps its encryption: its first /ID and the author's
+ * permissions stay, and its bytes are not deterministic). On SP_OK *out is filled and
  * the caller releases it with pdf_normalized_cleanup(); on failure *out is
  * zeroed. The input is not modified. Any thread.
  */

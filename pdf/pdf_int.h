@@ -41,6 +41,10 @@ struct pdf_doc {
 	   cache may have changed the tree: such a parse is not handed on) */
 	const unsigned char *qdata;
 	int pages_walked;
+
+	/* an encrypted file's key (crypt.c), read at every open but a view's: the writer
+	   encrypts what it adds with it; NULL when the file is not encrypted */
+	struct pdf_crypt *crypt;
 };
 
 /* form_kept.c: the form read into doc's info and fieldnames (a walk of /Fields). */
@@ -80,13 +84,70 @@ int pdf_page_get(struct pdf_doc *doc, int page, const struct pdf_page_info **out
 /* doc.c: read qpdf's pending warnings; a repaired xref sets info.damaged. */
 void pdf_doc_scan_warnings(struct pdf_doc *doc);
 
+/*
+ * crypt.c: the key of a file encrypted by the standard security handler
+ * with an empty user password, for an update that writes into it. NULL
+ * *out (and SP_OK) for a file that is not encrypted; SP_ERR_UNSUPPORTED
+ * (reason pdf_encrypted) for one whose key cannot be derived and proved
+ * (another handler, a user password, an unknown /V or /R or crypt filter).
+ */
+struct pdf_crypt;
+int pdf_crypt_open(qpdf_data q, struct pdf_crypt **out, struct sp_errinfo *ei) SP_WUR;
+void pdf_crypt_free(struct pdf_crypt *c);
+/*
+ * SP_OK when c is NULL or its /P allows signing (step names what is refused
+ * in the message), else SP_ERR_UNSUPPORTED with reason
+ * pdf_signing_not_permitted.
+ */
+int pdf_crypt_may_sign(const struct pdf_crypt *c, const char *step, struct sp_errinfo *ei) SP_WUR;
+/* How a string ([0]) or stream ([1]) is encrypted. */
+enum pdf_cm { PDF_CM_NONE = 0, PDF_CM_RC4, PDF_CM_AESV2, PDF_CM_AESV3, PDF_CM_FAIL };
+/* One object's keys (Algorithm 1), for the strings and streams written in it. */
+struct pdf_okey {
+	const struct pdf_crypt *c; /* NULL: nothing is encrypted */
+	enum pdf_cm m[2];
+	unsigned char k[2][32];
+	size_t n[2];
+};
+/* Object num gen's keys into *k (all NONE when c is NULL). */
+void pdf_crypt_objkey(const struct pdf_crypt *c, int num, int gen, struct pdf_okey *k);
+/*
+ * in[0..n) encrypted as a string (stream 0) or a stream's data (1) of k's
+ * object: *out malloc'd, *outn bytes (RC4: n; AES: a random IV, then the
+ * padded blocks). An SP_ERR_* code on failure.
+ */
+int pdf_crypt_encrypt(const struct pdf_okey *k, int stream, const unsigned char *in, size_t n,
+		      unsigned char **out, size_t *outn) SP_WUR;
+/*
+ * A stream's data in[0..n) as the file has it (an end-of-line before
+ * "endstream" may follow) decrypted with k's stream keys: *out malloc'd,
+ * *outn bytes (AES: whole blocks, the padding left on). SP_ERR_CRYPTO when
+ * it cannot be (AES data shorter than the IV and a block).
+ */
+int pdf_crypt_decrypt_stream(const struct pdf_okey *k, const unsigned char *in, size_t n,
+			     unsigned char **out, size_t *outn) SP_WUR;
+
+/*
+ * scan.c: pdf_bytes_check's pass over data: crypt (NULL: none) the file's
+ * key, for its encrypted object streams; *encrypt 1 when the name /Encrypt
+ * was met. pdf_bytes_check() is a pass without a key and, for an encrypted
+ * file, one with the key derived from a qpdf read of the xref and trailer:
+ * an open that reads them anyway (doc.c) makes the second pass with its own.
+ */
+int pdf_bytes_scan(const unsigned char *data, size_t len, const struct pdf_crypt *crypt,
+		   int *encrypt, struct sp_errinfo *ei) SP_WUR;
+
 /* Bounded recursion for everything that walks PDF objects. */
 #define PDF_MAX_DEPTH 32
 
-/* objser.c: PDF object syntax. */
-int pdfw_obj(struct sp_buf *b, qpdf_data q, qpdf_oh oh, int depth) SP_WUR;
+/*
+ * objser.c: PDF object syntax. k (NULL: none) is the keys of the indirect
+ * object the value is written in: its strings are encrypted with them (qpdf
+ * hands out an encrypted file's strings decrypted).
+ */
+int pdfw_obj(struct sp_buf *b, qpdf_data q, qpdf_oh oh, const struct pdf_okey *k, int depth) SP_WUR;
 int pdfw_dict_body(struct sp_buf *b, qpdf_data q, qpdf_oh dict, const char *skip1,
-		   const char *skip2, int depth) SP_WUR;
+		   const char *skip2, const struct pdf_okey *k, int depth) SP_WUR;
 int pdfw_name(struct sp_buf *b, const char *name) SP_WUR;
 /*
  * The items of array arr (n of them, n > 0) when every one is an indirect
@@ -102,7 +163,10 @@ int pdfw_name(struct sp_buf *b, const char *name) SP_WUR;
  */
 int pdf_array_refs(qpdf_data q, qpdf_oh arr, int n, int **out) SP_WUR;
 int pdfw_hexstr(struct sp_buf *b, const unsigned char *p, size_t n) SP_WUR;
-int pdfw_textstr(struct sp_buf *b, const char *utf8) SP_WUR;
+int pdfw_textstr(struct sp_buf *b, const char *utf8) SP_WUR; /* never encrypted */
+/* A string (text string) in the object whose keys k are (NULL: plain), as hex. */
+int pdfw_str(struct sp_buf *b, const struct pdf_okey *k, const unsigned char *p, size_t n) SP_WUR;
+int pdfw_textstr_k(struct sp_buf *b, const struct pdf_okey *k, const char *utf8) SP_WUR;
 int pdfw_num(struct sp_buf *b, double v) SP_WUR;
 
 /* image.c: a PNG seal decoded to 8-bit RGB + alpha. */
@@ -139,7 +203,8 @@ struct pdfw {
 	size_t base;         /* the file offset of b.data[0]: 0, or the original's length */
 	struct pdfw_xent *x; /* objects written in this update */
 	size_t nx, capx;
-	int next; /* next free object number */
+	int next;                      /* next free object number */
+	const struct pdf_crypt *crypt; /* the document's (NULL: not encrypted) */
 };
 int pdfw_init(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei) SP_WUR;
 /* pdfw_init without the copy: b holds the update alone (w->base = doc->len). */
@@ -148,10 +213,15 @@ int pdfw_init_update(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinf
 size_t pdfw_off(const struct pdfw *w);
 void pdfw_cleanup(struct pdfw *w);
 int pdfw_alloc(struct pdfw *w);
+/* The keys of object num gen in w's file (none when it is not encrypted). */
+void pdfw_okey(const struct pdfw *w, int num, int gen, struct pdf_okey *k);
 /* "num gen obj\n", recording the offset; refuses an object written twice. */
 int pdfw_begin(struct pdfw *w, int num, int gen, struct sp_errinfo *ei) SP_WUR;
 int pdfw_end(struct pdfw *w) SP_WUR;
-/* A whole stream object: dict_body goes inside << >> with /Length appended. */
+/*
+ * A whole stream object: dict_body (no strings) goes inside << >> with
+ * /Length appended; data is encrypted as the file's streams are.
+ */
 int pdfw_stream(struct pdfw *w, int num, const char *dict_body, const unsigned char *data,
 		size_t len, struct sp_errinfo *ei) SP_WUR;
 /* The xref section (kind of the previous revision), trailer and %%EOF. */

@@ -400,6 +400,53 @@ raw_key_null(const struct pdf_doc *doc, int obj, int gen, const char *key)
 	return 0;
 }
 
+/*
+ * In an encrypted file a signature dictionary's /Contents is written plain
+ * (ISO 32000-2 §7.6.2), but qpdf leaves it undecrypted only in a dictionary
+ * of /Type /Sig: a document timestamp's (/Type /DocTimeStamp) it decrypts
+ * into noise. Its value is read here from the object's last definition in
+ * the file's text, as raw_key_null looks, the first "/Contents" there and
+ * the hex string after it: *out malloc'd. 0, or -1 when there is no such
+ * definition or string (an object in an object stream: its strings are not
+ * encrypted, and qpdf's value stands). The gap check then compares the
+ * signature's gap with what this found, as with any signature.
+ */
+static int
+raw_contents(const struct pdf_doc *doc, int obj, int gen, unsigned char **out, size_t *outlen)
+{
+	char head[48];
+	const unsigned char *d = doc->data, *p = NULL, *q, *end, *h;
+	size_t hl, i, n;
+
+	*out = NULL;
+	*outlen = 0;
+	hl = (size_t)snprintf(head, sizeof(head), "%d %d obj", obj, gen);
+	for (i = doc->len >= hl ? doc->len - hl + 1 : 0; i-- > 0;)
+		if (memcmp(d + i, head, hl) == 0 && (i == 0 || isspace(d[i - 1]))) {
+			p = d + i + hl;
+			break;
+		}
+	if (!p || !(end = memmem(p, doc->len - (size_t)(p - d), "endobj", 6)) ||
+	    !(q = memmem(p, (size_t)(end - p), "/Contents", 9)))
+		return -1;
+	for (q += 9; q < end && isspace(*q); q++)
+		;
+	if (q == end || *q != '<')
+		return -1;
+	for (h = ++q; h < end && isxdigit(*h); h++)
+		;
+	n = (size_t)(h - q);
+	if (h == end || *h != '>' || n == 0 || n % 2 || n / 2 > PDF_SIG_CONTENTS_MAX ||
+	    !(*out = malloc(n / 2)))
+		return -1;
+	if (sp_hex_decode((const char *)q, n, *out, n / 2, outlen) != SP_OK) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 /* 1 when d's key is absent or a direct object (reading it consults no other object). */
 static int
 key_direct(qpdf_data q, qpdf_oh d, const char *key)
@@ -595,6 +642,10 @@ sig_read(struct pdf_doc *doc, qpdf_oh v, struct pdf_sig_field *s, struct sp_erri
 		bin = qpdf_oh_get_binary_string_value(q, c, &blen);
 		if (!bin || blen == 0 || blen > PDF_SIG_CONTENTS_MAX) {
 			s->contents_state = PDF_SIG_KEY_MALFORMED;
+		} else if (qpdf_is_encrypted(q) && strcmp(s->type, "/Sig") != 0 &&
+			   raw_contents(doc, s->sig_obj, s->sig_gen, &s->contents,
+					&s->contents_len) == 0) {
+			/* not decrypted: see raw_contents */
 		} else if (!(s->contents = malloc(blen))) {
 			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		} else {
@@ -1007,6 +1058,8 @@ pdf_sig_field_same(struct pdf_doc *doc, const struct pdf_sig_field *s)
 	qpdf_data q = doc->q;
 	qpdf_oh v, c, br, it;
 	const char *bin;
+	unsigned char *raw = NULL;
+	char type[32];
 	size_t blen;
 	int i, same = 0;
 
@@ -1017,7 +1070,11 @@ pdf_sig_field_same(struct pdf_doc *doc, const struct pdf_sig_field *s)
 		goto out;
 	c = qpdf_oh_get_key_if_dict(q, v, "/Contents");
 	br = qpdf_oh_get_key_if_dict(q, v, "/ByteRange");
+	copy_name(q, v, "/Type", type, sizeof(type)); /* before bin: qpdf's one string buffer */
 	bin = qpdf_oh_is_string(q, c) ? qpdf_oh_get_binary_string_value(q, c, &blen) : NULL;
+	if (bin && qpdf_is_encrypted(q) && strcmp(type, "/Sig") != 0 &&
+	    raw_contents(doc, s->sig_obj, s->sig_gen, &raw, &blen) == 0)
+		bin = (const char *)raw; /* not decrypted: see raw_contents */
 	if (!bin || blen != s->contents_len || memcmp(bin, s->contents, blen) != 0 ||
 	    !qpdf_oh_is_array(q, br) || qpdf_oh_get_array_n_items(q, br) != 4)
 		goto out;
@@ -1028,6 +1085,7 @@ pdf_sig_field_same(struct pdf_doc *doc, const struct pdf_sig_field *s)
 	}
 	same = 1;
 out:
+	free(raw);
 	return same;
 }
 

@@ -9,14 +9,19 @@
  * streams are inflated (into a small window, never kept) and an object
  * stream's objects are counted as the file's.
  *
- * Not covered: an encrypted file's object streams (their data cannot be
- * inflated before it is decrypted); those are read only to be verified.
+ * An encrypted file's object streams cannot be inflated before they are
+ * decrypted: when the file opens with the empty user password, qpdf reads
+ * its trailer and /Encrypt (its xref streams, never encrypted, are counted
+ * by then), crypt.c derives the key, and a second pass counts again with
+ * each object stream decrypted first. A file that needs a password is left
+ * to qpdf, which reads nothing of it without one.
  */
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <zlib.h>
 
 #include "pdf_int.h"
@@ -50,6 +55,7 @@ struct scan {
 	size_t tokens, inflated;
 	size_t xref;      /* cross-reference entries, every section's */
 	const char *what; /* the cap exceeded, NULL while none is */
+	int encrypt;      /* the name /Encrypt was met (outside object streams) */
 };
 
 static int
@@ -142,6 +148,8 @@ lex_feed(struct lex *lx, struct scan *s, const unsigned char *p, size_t len, siz
 			}
 			if (lx->tlen == 3 && memcmp(lx->tok, "obj", 3) == 0 && obj != NULL)
 				*obj = i;
+			if (lx->tlen == 8 && memcmp(lx->tok, "/Encrypt", 8) == 0 && obj != NULL)
+				s->encrypt = 1;
 			if ((st = token_end(lx)) != STOP_END && obj != NULL) {
 				*stop = st;
 				return i;
@@ -402,10 +410,68 @@ inflate_count(struct scan *s, const unsigned char *p, size_t avail, int objstm, 
 	return avail;
 }
 
-int
-pdf_bytes_check(const unsigned char *data, size_t len, struct sp_errinfo *ei)
+/* "N G obj" ends at d[at] (after "obj"): N and G into *num, *gen; 0, or -1 when not so. */
+static int
+obj_id_before(const unsigned char *d, size_t at, int *num, int *gen)
 {
-	struct scan s = { 0, 0, 0, NULL };
+	long long v[2] = { 0, 0 }, m;
+	size_t p = at, k;
+	int i;
+
+	if (p < 3 || memcmp(d + p - 3, "obj", 3) != 0)
+		return -1;
+	p -= 3;
+	for (i = 1; i >= 0; i--) {
+		for (k = 0; p > 0 && is_ws(d[p - 1]); p--, k++)
+			;
+		if (k == 0)
+			return -1;
+		for (k = 0, m = 1; p > 0 && d[p - 1] >= '0' && d[p - 1] <= '9' && k < 10; p--, k++)
+			v[i] += (d[p - 1] - '0') * m, m *= 10;
+		if (k == 0 || k == 10 || v[i] > 0x7fffffff)
+			return -1;
+	}
+	*num = (int)v[0];
+	*gen = (int)v[1];
+	return 0;
+}
+
+/*
+ * An encrypted object stream's data (from data + pos to its "endstream")
+ * decrypted with its object's key, then inflated and counted as a plain one
+ * is. Its number is read before "obj" (where qpdf finds it, through the xref):
+ * one that cannot be read is refused, as pdf_limit, rather than left uncounted.
+ */
+static int
+objstm_decrypted(struct scan *s, const unsigned char *data, size_t len, size_t pos, size_t obj,
+		 const struct pdf_crypt *crypt, unsigned char *win, struct sp_errinfo *ei)
+{
+	const unsigned char *end = memmem(data + pos, len - pos, "endstream", 9);
+	struct pdf_okey k;
+	unsigned char *plain = NULL;
+	size_t pn = 0;
+	int num, gen;
+
+	if (obj_id_before(data, obj, &num, &gen) < 0)
+		return sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+				     "an encrypted object stream whose object number cannot be "
+				     "read ahead; not read");
+	pdf_crypt_objkey(crypt, num, gen, &k);
+	if (pdf_crypt_decrypt_stream(&k, data + pos,
+				     end != NULL ? (size_t)(end - data) - pos : len - pos, &plain,
+				     &pn) == SP_OK)
+		(void)inflate_count(s, plain, pn, 1, 0, win);
+	/* (data that does not decrypt: qpdf fails on it as well) */
+	OPENSSL_cleanse(&k, sizeof(k));
+	free(plain);
+	return SP_OK;
+}
+
+int
+pdf_bytes_scan(const unsigned char *data, size_t len, const struct pdf_crypt *crypt, int *encrypt,
+	       struct sp_errinfo *ei)
+{
+	struct scan s = { 0, 0, 0, NULL, 0 };
 	struct lex lx;
 	unsigned char *win = NULL;
 	size_t pos = 0, obj = 0, at;
@@ -450,8 +516,14 @@ pdf_bytes_check(const unsigned char *data, size_t len, struct sp_errinfo *ei)
 				r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 				goto out;
 			}
-			pos += inflate_count(&s, data + pos, len - pos, objstm,
-					     xref ? row_width(d, dn) : 0, win);
+			if (objstm && crypt != NULL) {
+				if ((r = objstm_decrypted(&s, data, len, pos, obj <= at ? obj : at,
+							  crypt, win, ei)) != SP_OK)
+					goto out;
+			} else {
+				pos += inflate_count(&s, data + pos, len - pos, objstm,
+						     xref ? row_width(d, dn) : 0, win);
+			}
 			if (s.what != NULL)
 				break;
 		}
@@ -474,6 +546,33 @@ pdf_bytes_check(const unsigned char *data, size_t len, struct sp_errinfo *ei)
 	}
 	r = SP_OK;
 out:
+	*encrypt = s.encrypt;
 	free(win);
+	return r;
+}
+
+int
+pdf_bytes_check(const unsigned char *data, size_t len, struct sp_errinfo *ei)
+{
+	struct pdf_crypt *crypt = NULL;
+	struct sp_errinfo ign;
+	qpdf_data q = NULL;
+	int r, encrypt = 0;
+
+	if ((r = pdf_bytes_scan(data, len, NULL, &encrypt, ei)) != SP_OK || !encrypt)
+		return r;
+	/* qpdf reads the xref (counted above) and the trailer, resolving no object but
+	   /Encrypt; a file it cannot open, or whose key is not at hand, is refused by the
+	   reader after this anyway */
+	sp_errinfo_init(&ign);
+	if ((q = qpdf_init()) == NULL)
+		return sp_err(ei, SP_ERR_NOMEM, "qpdf_init failed");
+	qpdf_silence_errors(q);
+	qpdf_set_suppress_warnings(q, 1);
+	if (!(qpdf_read_memory(q, "scan.pdf", (const char *)data, len, "") & QPDF_ERRORS) &&
+	    pdf_crypt_open(q, &crypt, &ign) == SP_OK && crypt != NULL)
+		r = pdf_bytes_scan(data, len, crypt, &encrypt, ei);
+	pdf_crypt_free(crypt);
+	qpdf_cleanup(&q);
 	return r;
 }

@@ -398,7 +398,8 @@ pdf_doc_sigs_preload(struct pdf_doc *doc, int sections)
 	char key[128], tmp[128];
 	qpdf_oh dict, x;
 
-	if (pdf_doc_damaged(doc) || (n = entries(doc, sections, e)) <= 0)
+	/* an encrypted file's strings are not what its bytes say (qpdf decrypts them) */
+	if (pdf_doc_damaged(doc) || qpdf_is_encrypted(q) || (n = entries(doc, sections, e)) <= 0)
 		return 0;
 	for (i = 0; i < n; i++) {
 		/* past the trailer's /Size a reader may take an object for none: left to qpdf */

@@ -228,9 +228,13 @@ write_widgets(struct ctx *c, struct sp_errinfo *ei)
 	return SP_OK;
 }
 
-/* "[old items... new refs]" where old is an array handle (or not an array). */
+/*
+ * "[old items... new refs]" where old is an array handle (or not an array),
+ * written in the object whose keys k are.
+ */
 static int
-array_plus(struct sp_buf *b, qpdf_data q, qpdf_oh old, const int *add, size_t nadd)
+array_plus(struct sp_buf *b, qpdf_data q, qpdf_oh old, const struct pdf_okey *k_, const int *add,
+	   size_t nadd)
 {
 	int i, n = qpdf_oh_is_array(q, old) ? qpdf_oh_get_array_n_items(q, old) : 0, *refs = NULL;
 	size_t k;
@@ -248,7 +252,7 @@ array_plus(struct sp_buf *b, qpdf_data q, qpdf_oh old, const int *add, size_t na
 		n = 0;
 	}
 	for (i = 0; i < n; i++)
-		if (pdfw_obj(b, q, qpdf_oh_get_array_item(q, old, i), 1) < 0 ||
+		if (pdfw_obj(b, q, qpdf_oh_get_array_item(q, old, i), k_, 1) < 0 ||
 		    sp_buf_add(b, " ", 1) < 0)
 			return SP_ERR_TOO_LARGE;
 	for (k = 0; k < nadd; k++)
@@ -257,19 +261,32 @@ array_plus(struct sp_buf *b, qpdf_data q, qpdf_oh old, const int *add, size_t na
 	return sp_buf_add(b, "]", 1);
 }
 
-/* A new version of an existing indirect object: "N G obj <<body extra>> endobj". */
+/* The keys of indirect object obj (qpdf's handle) in the file being written. */
+static void
+okey_of(const struct ctx *c, qpdf_oh obj, struct pdf_okey *k)
+{
+	pdfw_okey(&c->w, qpdf_oh_get_object_id(c->doc->q, obj),
+		  qpdf_oh_get_generation(c->doc->q, obj), k);
+}
+
+/*
+ * A new version of an existing indirect object: "N G obj <<body extra>>
+ * endobj"; extra's strings are encrypted for obj already.
+ */
 static int
 rewrite_dict(struct ctx *c, qpdf_oh obj, const char *skip1, const char *skip2, struct sp_buf *extra,
 	     struct sp_errinfo *ei)
 {
 	qpdf_data q = c->doc->q;
+	struct pdf_okey k;
 	int r;
 
 	if ((r = pdfw_begin(&c->w, qpdf_oh_get_object_id(q, obj), qpdf_oh_get_generation(q, obj),
 			    ei)) < 0)
 		return r;
+	okey_of(c, obj, &k);
 	if (sp_buf_addstr(&c->w.b, "<<\n") < 0 ||
-	    pdfw_dict_body(&c->w.b, q, obj, skip1, skip2, 0) < 0 ||
+	    pdfw_dict_body(&c->w.b, q, obj, skip1, skip2, &k, 0) < 0 ||
 	    sp_buf_add(&c->w.b, extra->data, extra->len) < 0 || sp_buf_addstr(&c->w.b, ">>") < 0 ||
 	    pdfw_end(&c->w) < 0)
 		return sp_err(ei, SP_ERR_PDF, "cannot write a new version of object %d",
@@ -281,12 +298,14 @@ static int
 rewrite_array(struct ctx *c, qpdf_oh arr, const int *add, size_t nadd, struct sp_errinfo *ei)
 {
 	qpdf_data q = c->doc->q;
+	struct pdf_okey k;
 	int r;
 
 	if ((r = pdfw_begin(&c->w, qpdf_oh_get_object_id(q, arr), qpdf_oh_get_generation(q, arr),
 			    ei)) < 0)
 		return r;
-	if (array_plus(&c->w.b, q, arr, add, nadd) < 0 || pdfw_end(&c->w) < 0)
+	okey_of(c, arr, &k);
+	if (array_plus(&c->w.b, q, arr, &k, add, nadd) < 0 || pdfw_end(&c->w) < 0)
 		return nomem(ei);
 	return SP_OK;
 }
@@ -312,6 +331,7 @@ update_annots(struct ctx *c, struct sp_errinfo *ei)
 	int shared_matters = 0;
 	size_t i, n, *start = NULL, *order = NULL;
 	struct sp_buf extra;
+	struct pdf_okey pk;
 
 	sp_buf_init(&extra, (size_t)64 << 20);
 	if (!(add = calloc(c->nrects, sizeof(*add))) || !(ids = calloc((size_t)np, sizeof(*ids))) ||
@@ -363,8 +383,9 @@ update_annots(struct ctx *c, struct sp_errinfo *ei)
 			continue;
 		}
 		sp_buf_reset(&extra);
+		okey_of(c, page, &pk);
 		if (sp_buf_addstr(&extra, "/Annots ") < 0 ||
-		    array_plus(&extra, q, annots, add, n) < 0)
+		    array_plus(&extra, q, annots, &pk, add, n) < 0)
 			r = nomem(ei);
 		else
 			r = rewrite_dict(c, page, "/Annots", NULL, &extra, ei);
@@ -391,6 +412,7 @@ update_acroform(struct ctx *c, struct sp_errinfo *ei)
 	qpdf_data q = c->doc->q;
 	qpdf_oh root = qpdf_get_root(q), af = qpdf_oh_get_key(q, root, "/AcroForm"), fields;
 	struct sp_buf inner, extra;
+	struct pdf_okey k; /* of the object the AcroForm's entries are written in */
 	int r = SP_ERR_INTERNAL;
 
 	sp_buf_init(&inner, (size_t)16 << 20);
@@ -408,6 +430,7 @@ update_acroform(struct ctx *c, struct sp_errinfo *ei)
 		r = rewrite_dict(c, root, "/AcroForm", NULL, &extra, ei);
 		goto out;
 	}
+	okey_of(c, qpdf_oh_is_indirect(q, af) ? af : root, &k);
 	/* /Fields: a new version of an indirect array, or a direct copy plus ours. */
 	fields = qpdf_oh_get_key(q, af, "/Fields");
 	if (qpdf_oh_is_indirect(q, fields) && qpdf_oh_is_array(q, fields)) {
@@ -420,7 +443,7 @@ update_acroform(struct ctx *c, struct sp_errinfo *ei)
 			goto out;
 		}
 	} else if (sp_buf_addstr(&inner, "/Fields ") < 0 ||
-		   array_plus(&inner, q, fields, &c->field, 1) < 0 ||
+		   array_plus(&inner, q, fields, &k, &c->field, 1) < 0 ||
 		   sp_buf_addstr(&inner, " /SigFlags 3") < 0) {
 		r = nomem(ei);
 		goto out;
@@ -430,7 +453,7 @@ update_acroform(struct ctx *c, struct sp_errinfo *ei)
 		goto out;
 	}
 	if (sp_buf_addstr(&extra, "/AcroForm <<\n") < 0 ||
-	    pdfw_dict_body(&extra, q, af, "/Fields", "/SigFlags", 1) < 0 ||
+	    pdfw_dict_body(&extra, q, af, "/Fields", "/SigFlags", &k, 1) < 0 ||
 	    sp_buf_add(&extra, inner.data, inner.len) < 0 || sp_buf_addstr(&extra, ">>") < 0) {
 		r = nomem(ei);
 		goto out;
@@ -505,6 +528,7 @@ write_sigdict(struct ctx *c, size_t contents_max, struct sp_errinfo *ei)
 		"0000000000000000000000000000000000000000000000000000000000000000"
 		"0000000000000000000000000000000000000000000000000000000000000000";
 	struct sp_buf *b = &c->w.b;
+	struct pdf_okey k;
 	char m[64];
 	size_t i, n;
 	int r;
@@ -512,21 +536,24 @@ write_sigdict(struct ctx *c, size_t contents_max, struct sp_errinfo *ei)
 	pdf_date(c->par->signing_time, c->par->utc_offset_min, m);
 	if ((r = pdfw_begin(&c->w, c->sig, 0, ei)) < 0)
 		return r;
+	/* its strings encrypted in an encrypted file, all but /Contents (ISO 32000-2
+	   §7.6.2: a signature's value is never encrypted) */
+	pdfw_okey(&c->w, c->sig, 0, &k);
 	if (c->par->doc_timestamp) {
 		/* ISO 32000-2 §12.8.5: the time is the token's; no /M, /Reason, /Location */
 		if (sp_buf_addstr(b, "<</Type /DocTimeStamp /Filter /Adobe.PPKLite "
 				     "/SubFilter /ETSI.RFC3161") < 0)
 			return nomem(ei);
-	} else if (sp_buf_printf(b,
-				 "<</Type /Sig /Filter /Adobe.PPKLite /SubFilter "
-				 "/ETSI.CAdES.detached /M (%s)",
-				 m) < 0)
+	} else if (sp_buf_addstr(b, "<</Type /Sig /Filter /Adobe.PPKLite /SubFilter "
+				    "/ETSI.CAdES.detached /M ") < 0 ||
+		   (k.c == NULL ? sp_buf_printf(b, "(%s)", m)
+				: pdfw_str(b, &k, (const unsigned char *)m, strlen(m))) < 0)
 		return nomem(ei);
 	if (c->par->reason && !c->par->doc_timestamp &&
-	    (sp_buf_addstr(b, " /Reason ") < 0 || pdfw_textstr(b, c->par->reason) < 0))
+	    (sp_buf_addstr(b, " /Reason ") < 0 || pdfw_textstr_k(b, &k, c->par->reason) < 0))
 		return nomem(ei);
 	if (c->par->location && !c->par->doc_timestamp &&
-	    (sp_buf_addstr(b, " /Location ") < 0 || pdfw_textstr(b, c->par->location) < 0))
+	    (sp_buf_addstr(b, " /Location ") < 0 || pdfw_textstr_k(b, &k, c->par->location) < 0))
 		return nomem(ei);
 	if (sp_buf_addstr(b, "\n/ByteRange [0 ") < 0)
 		return nomem(ei);
@@ -555,12 +582,14 @@ static int
 field_keys(struct ctx *c, struct sp_errinfo *ei)
 {
 	struct sp_buf *b = &c->w.b;
+	struct pdf_okey k;
 	char name[128];
 	int r;
 
 	if ((r = pick_field_name(c, name, sizeof(name), ei)) < 0)
 		return r;
-	if (sp_buf_addstr(b, "/FT /Sig /T ") < 0 || pdfw_textstr(b, name) < 0 ||
+	pdfw_okey(&c->w, c->field, 0, &k);
+	if (sp_buf_addstr(b, "/FT /Sig /T ") < 0 || pdfw_textstr_k(b, &k, name) < 0 ||
 	    sp_buf_printf(b, " /V %d 0 R", c->sig) < 0)
 		return nomem(ei);
 	return SP_OK;
@@ -639,6 +668,10 @@ prepare(struct pdf_doc *doc, const struct pdf_sig_params *params, const struct p
 				  "it cannot be signed incrementally");
 		goto out;
 	}
+	if ((r = pdf_crypt_may_sign(doc->crypt,
+				    params->doc_timestamp ? "a document timestamp" : "signing",
+				    ei)) < 0)
+		goto out;
 	contents_max = params->contents_max ? params->contents_max : PDF_SIG_CONTENTS_DEFAULT;
 	if (contents_max < 1024 || contents_max > PDF_SIG_CONTENTS_MAX) {
 		r = sp_err(ei, SP_ERR_INVALID, "signature placeholder of %zu bytes out of range",

@@ -175,15 +175,39 @@ show_string(struct interp *in, const unsigned char *s, size_t len)
 	struct gstate *g = &in->gs;
 	struct font *f = g->font;
 	size_t pos = 0, i, nuni;
-	uint32_t uni[FONT_MAX_UNI];
-	double w, trm[6], scale[6], box[4], x, y, ox, oy, dx, dy, tx, h, dl;
+	uint32_t uni[FONT_MAX_UNI], cid;
+	double w, trm[6], scale[6], box[4], x, y, ox, oy, dx, dy, tx, h, dl, w1, vx, vy;
+	/* the glyph's cell from the current point (text space, per unit font size) and
+	   its direction: along the baseline, or (vertical writing) down the column */
+	double cx0, cx1, cy0, cy1, ux, uy;
 	int is_space, line, r;
 
 	if (!f)
 		return SP_OK; /* no usable font: nothing we can decode */
 	while (pos < len) {
-		pos += font_next_code(f, s + pos, len - pos, uni, &nuni, &w, &is_space);
+		pos += font_next_code(f, s + pos, len - pos, uni, &nuni, &w, &is_space, &cid);
+		if (f->vertical) {
+			/* ISO 32000-2 §9.7.4.3: the horizontal origin is the current point less
+			   the position vector; the cell spans the width across the column and the
+			   displacement down it */
+			font_vmetrics(f, cid, w, &w1, &vx, &vy);
+			w1 *= f->wscale;
+			cx0 = -vx * f->wscale;
+			cx1 = (w - vx) * f->wscale;
+			cy0 = fmin(w1, 0);
+			cy1 = fmax(w1, 0);
+			ux = 0;
+			uy = w1 < 0 ? -1 : 1;
+		}
 		w *= f->wscale;
+		if (!f->vertical) {
+			cx0 = 0;
+			cx1 = w;
+			cy0 = f->descent;
+			cy1 = f->ascent;
+			ux = 1;
+			uy = 0;
+		}
 		scale[0] = g->tfs * g->th;
 		scale[1] = scale[2] = 0;
 		scale[3] = g->tfs;
@@ -194,24 +218,33 @@ show_string(struct interp *in, const unsigned char *s, size_t len)
 		box[0] = box[1] = HUGE_VAL;
 		box[2] = box[3] = -HUGE_VAL;
 		for (i = 0; i < 4; i++) {
-			mat_apply(trm, (i & 1) ? w : 0, (i & 2) ? f->ascent : f->descent, &x, &y);
+			mat_apply(trm, (i & 1) ? cx1 : cx0, (i & 2) ? cy1 : cy0, &x, &y);
 			box[0] = fmin(box[0], x);
 			box[1] = fmin(box[1], y);
 			box[2] = fmax(box[2], x);
 			box[3] = fmax(box[3], y);
 		}
 		mat_apply(trm, 0, 0, &ox, &oy);
-		mat_apply(trm, 1, 0, &dx, &dy);
+		mat_apply(trm, ux, uy, &dx, &dy);
 		dx -= ox;
 		dy -= oy;
 		dl = hypot(dx, dy);
-		h = hypot(trm[2], trm[3]) * (f->ascent - f->descent);
+		/* the extent across the line (column) */
+		h = f->vertical ? hypot(trm[0], trm[1]) * (cx1 - cx0)
+				: hypot(trm[2], trm[3]) * (f->ascent - f->descent);
 		if (dl > 1e-9 && isfinite(box[0]) && isfinite(box[1]) && isfinite(box[2]) &&
 		    isfinite(box[3])) {
 			line = line_of(in, ox, oy, dx / dl, dy / dl, h);
 			for (i = 0; i < nuni; i++)
 				if ((r = add_char(in, uni[i], line, box)) != SP_OK)
 					return r;
+		}
+		if (f->vertical) {
+			/* ty = w1 Tfs + Tc + Tw, along the text space's y axis (no Th) */
+			tx = w1 * g->tfs + g->tc + (is_space ? g->tw : 0);
+			in->tm[4] += tx * in->tm[2];
+			in->tm[5] += tx * in->tm[3];
+			continue;
 		}
 		tx = (w * g->tfs + g->tc + (is_space ? g->tw : 0)) * g->th;
 		in->tm[4] += tx * in->tm[0];
@@ -461,6 +494,12 @@ op_tj_array(struct interp *in)
 		if (o->t == O_STR) {
 			if ((r = show_opnd(in, o)) != SP_OK)
 				return r;
+		} else if (o->t == O_NUM && isfinite(o->num) && fabs(o->num) < 1e7 &&
+			   in->gs.font != NULL && in->gs.font->vertical) {
+			/* vertical writing: along the column, without Th */
+			double ty = -o->num / 1000.0 * in->gs.tfs;
+			in->tm[4] += ty * in->tm[2];
+			in->tm[5] += ty * in->tm[3];
 		} else if (o->t == O_NUM && isfinite(o->num) && fabs(o->num) < 1e7) {
 			double tx = -o->num / 1000.0 * in->gs.tfs * in->gs.th;
 			in->tm[4] += tx * in->tm[0];

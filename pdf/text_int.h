@@ -136,6 +136,12 @@ struct font_w {
 	double w;
 };
 
+/* /W2: CIDs lo..hi have vertical displacement w1y and position vector (vx, vy). */
+struct font_w2 {
+	uint32_t lo, hi;
+	double w1, vx, vy;
+};
+
 struct font {
 	int objid, gen;         /* cache key (0 for direct objects) */
 	uint64_t dkey;          /* direct objects: hash of the dictionary's text */
@@ -155,6 +161,12 @@ struct font {
 	double missing_w;         /* width for unknown codes (MissingWidth / DW) */
 	struct font_w *cidw;      /* Type0 /W, sorted by lo */
 	size_t ncidw;
+	/* vertical writing (a CMap with WMode 1: Identity-V, a predefined -V, an embedded
+	   CMap saying /WMode 1): glyphs move down a column by /W2's or /DW2's w1y */
+	int vertical;
+	double dw2_vy, dw2_w1; /* /DW2 [vy w1y], default [880 -1000] (glyph units) */
+	struct font_w2 *cidw2; /* /W2, sorted by lo */
+	size_t ncidw2;
 	struct font *next; /* in the document's font list */
 };
 
@@ -170,7 +182,15 @@ void font_free(struct font *f);
  * code is the single byte 32 (word spacing applies).
  */
 size_t font_next_code(const struct font *f, const unsigned char *p, size_t avail, uint32_t *uni,
-		      size_t *nuni, double *w, int *is_space);
+		      size_t *nuni, double *w, int *is_space, uint32_t *cid);
+/*
+ * A vertical font's metrics for cid (glyph units): the displacement w1y down
+ * the column (negative), the position vector (vx, vy) from the glyph's
+ * horizontal origin to its vertical one; w0 is its horizontal width (vx's
+ * default is w0 / 2).
+ */
+void font_vmetrics(const struct font *f, uint32_t cid, double w0, double *w1, double *vx,
+		   double *vy);
 
 /* Unicode for a glyph name ("A", "uni4E59", "u1F600"); 0 if unknown. */
 uint32_t font_glyph_unicode(const char *name);

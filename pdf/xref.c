@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "pdf_int.h"
@@ -21,6 +22,12 @@ init(struct pdfw *w, const struct pdf_doc *doc, int copy, struct sp_errinfo *ei)
 	memset(w, 0, sizeof(*w));
 	sp_buf_init(&w->b, (copy ? doc->len : 0) + UPDATE_MAX);
 	w->next = (int)doc->info.size;
+	/* what is added to an encrypted file is encrypted with its key (a view has none:
+	   it is never written to) */
+	if (qpdf_is_encrypted(doc->q) && doc->crypt == NULL)
+		return sp_err_reason(ei, SP_ERR_UNSUPPORTED, "pdf_encrypted",
+				     "the PDF is encrypted and was opened to be read only");
+	w->crypt = doc->crypt;
 	if (copy && (r = sp_buf_add(&w->b, doc->data, doc->len)) < 0)
 		return sp_err(ei, r, "out of memory copying the PDF");
 	if (!copy)
@@ -68,6 +75,12 @@ pdfw_alloc(struct pdfw *w)
 	return w->next++;
 }
 
+void
+pdfw_okey(const struct pdfw *w, int num, int gen, struct pdf_okey *k)
+{
+	pdf_crypt_objkey(w->crypt, num, gen, k);
+}
+
 int
 pdfw_begin(struct pdfw *w, int num, int gen, struct sp_errinfo *ei)
 {
@@ -106,15 +119,27 @@ int
 pdfw_stream(struct pdfw *w, int num, const char *dict_body, const unsigned char *data, size_t len,
 	    struct sp_errinfo *ei)
 {
+	struct pdf_okey k;
+	unsigned char *e = NULL;
 	int r;
 
 	if ((r = pdfw_begin(w, num, 0, ei)) < 0)
 		return r;
+	/* none of the streams we write is metadata: EncryptMetadata false spares none */
+	pdfw_okey(w, num, 0, &k);
+	if (k.m[1] != PDF_CM_NONE) {
+		if ((r = pdf_crypt_encrypt(&k, 1, data, len, &e, &len)) < 0)
+			return sp_err(ei, r, "encrypting stream %d failed", num);
+		data = e;
+	}
+	OPENSSL_cleanse(&k, sizeof(k));
+	r = SP_OK;
 	if (sp_buf_printf(&w->b, "<<%s /Length %zu>>\nstream\n", dict_body, len) < 0 ||
 	    sp_buf_add(&w->b, data, len) < 0 || sp_buf_addstr(&w->b, "\nendstream") < 0 ||
 	    pdfw_end(w) < 0)
-		return sp_err(ei, SP_ERR_TOO_LARGE, "incremental update too large");
-	return SP_OK;
+		r = sp_err(ei, SP_ERR_TOO_LARGE, "incremental update too large");
+	free(e);
+	return r;
 }
 
 static int
@@ -124,7 +149,10 @@ cmp_xent(const void *a, const void *b)
 	return (x->num > y->num) - (x->num < y->num);
 }
 
-/* /Root, /Info, /ID and /Prev, shared by both trailer kinds. */
+/*
+ * /Root, /Encrypt, /Info, /ID and /Prev, shared by both trailer kinds (the
+ * trailer and an xref stream are never encrypted: their strings as read).
+ */
 static int
 trailer_keys(struct sp_buf *b, const struct pdf_doc *doc, int size)
 {
@@ -137,11 +165,18 @@ trailer_keys(struct sp_buf *b, const struct pdf_doc *doc, int size)
 	/* /Info as it was: usually a reference, rarely a direct dictionary. */
 	info = qpdf_oh_get_key(doc->q, qpdf_get_trailer(doc->q), "/Info");
 	if ((qpdf_oh_is_indirect(doc->q, info) || qpdf_oh_is_dictionary(doc->q, info)) &&
-	    ((r = sp_buf_addstr(b, " /Info ")) < 0 || (r = pdfw_obj(b, doc->q, info, 0)) < 0))
+	    ((r = sp_buf_addstr(b, " /Info ")) < 0 || (r = pdfw_obj(b, doc->q, info, NULL, 0)) < 0))
+		return r;
+	/* the same /Encrypt (ISO 32000-2 §7.6.1: an update keeps the file's encryption) */
+	if (doc->crypt != NULL &&
+	    ((r = sp_buf_addstr(b, " /Encrypt ")) < 0 ||
+	     (r = pdfw_obj(b, doc->q, qpdf_oh_get_key(doc->q, qpdf_get_trailer(doc->q), "/Encrypt"),
+			   NULL, 0)) < 0))
 		return r;
 	if (doc->info.has_id) {
 		id = qpdf_oh_get_key(doc->q, qpdf_get_trailer(doc->q), "/ID");
-		if ((r = sp_buf_addstr(b, " /ID ")) < 0 || (r = pdfw_obj(b, doc->q, id, 0)) < 0)
+		if ((r = sp_buf_addstr(b, " /ID ")) < 0 ||
+		    (r = pdfw_obj(b, doc->q, id, NULL, 0)) < 0)
 			return r;
 	}
 	return sp_buf_printf(b, " /Prev %lld", doc->info.startxref);

@@ -1,13 +1,15 @@
 """Contracts as the world writes them, sealed and signed by `sealpact sign --offline`
 (the server's pdf/ and crypto/ code): Chromium's Skia (--print-to-pdf of an HTML
-contract), reportlab (a WenQuanYi TrueType subset; STSong-Light, not embedded),
+contract), reportlab (a WenQuanYi TrueType subset; STSong-Light, not embedded, also
+in vertical writing),
 Ghostscript's pdfwrite (-dPDFSETTINGS=/prepress re-distilling), LibreOffice Writer
-and xelatex with ctex (tests/fixtures/writers: too heavy to install in CI). Each is
+(its own document, and a Word .docx through its import filter) and xelatex with ctex (tests/fixtures/writers: too heavy to install in CI). Each is
 signed twice, with a keyword seal on 甲方（盖章） then 乙方（盖章）, a seam seal and
 two date seals, and checked as a person would: the seal's centre inside poppler's
 box of the words, seal-red pixels there in pdftoppm's picture (none before),
 `sealpact verify` and pdfsig valid, `qpdf --check` clean. And the JavaScript
-signers (@signpdf with its plain placeholder, pdf-lib; tests/support/npm_signer.js):
+signers (@signpdf with its plain placeholder, pdf-lib; tests/support/npm_signer.js),
+and a contract pdf-lib makes with @pdf-lib/fontkit embedding a CJK TrueType subset:
 their signatures valid for us as for pdfsig, ours after theirs leaving theirs valid."""
 
 import base64
@@ -112,6 +114,28 @@ def red_share(path, page, rect, workdir):
     return red / max(total, 1)
 
 
+def ink_box(path, page, rect, workdir):
+    """The bounding box (points, bottom-left origin) of the dark pixels inside rect of
+    the page rendered by pdftoppm in grey at 72 dpi, or None when there are none."""
+    base = os.path.join(workdir, "ink")
+    run(["pdftoppm", "-r", "72", "-gray", "-f", str(page), "-l", str(page), "-singlefile",
+         path, base])
+    with open(base + ".pgm", "rb") as f:
+        data = f.read()
+    m = re.match(rb"P5\s+(\d+)\s+(\d+)\s+255\s", data)
+    w, h = int(m.group(1)), int(m.group(2))
+    px = data[m.end():]
+    xs, ys = [], []
+    for y in range(max(int(h - rect[3]), 0), min(int(h - rect[1]), h)):
+        for x in range(max(int(rect[0]), 0), min(int(rect[2]), w)):
+            if px[y * w + x] < 128:
+                xs.append(x)
+                ys.append(y)
+    if not xs:
+        return None
+    return (min(xs), h - max(ys) - 1, max(xs) + 1, h - min(ys))
+
+
 class Checks:
     """What both kinds of test check; self.dir is the test's directory."""
 
@@ -213,6 +237,40 @@ class WorldWriters(Checks, unittest.TestCase):
     def test_libreoffice(self):
         self.sign_twice(os.path.join(FIX, "libreoffice.pdf"))
 
+    def test_reportlab_vertical(self):
+        # vertical writing (UniGB-UCS2-V): each keyword a column; the seal centred on
+        # the column's ink across it, over the keyword's cells down it (poppler's
+        # pdftotext reads the -V CMap's vertical forms, ︵ for （, and puts a vertical
+        # glyph's box right of its centre line: the picture is the judge here)
+        src = self.path("vertical.pdf")
+        run(["/usr/bin/python3", os.path.join(FIX, "reportlab_contract.py"), "vertical", src])
+        one, two = self.path("one.pdf"), self.path("two.pdf")
+        s1 = sign(src, one, "buyer", "--keyword", "甲方（盖章）", "--date", "1,150,60")
+        self.assertValid(one, 1)
+        s2 = sign(one, two, "supplier", "--keyword", "乙方（盖章）")
+        rep = self.assertValid(two, 2)
+        self.assertEqual(rep["signatures"][0]["verdict"], "valid_with_allowed_changes")
+        for seal in (s1[0], s2[0]):
+            page, x0, y0, x1, y1 = seal
+            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+            # the keyword's ink, in the source, in a band down the seal's centre (the
+            # columns are 40 to 54 points apart): a column centred on the seal, taller
+            # than wide, the keyword's six cells of 14 points from the top line down
+            ink = ink_box(src, page, (cx - 20, y0, cx + 20, y1), self.dir)
+            self.assertIsNotNone(ink, seal)
+            self.assertLess(abs((ink[0] + ink[2]) / 2 - cx), 3, (ink, seal))
+            self.assertGreater(ink[3] - ink[1], 2 * (ink[2] - ink[0]), (ink, seal))
+            self.assertGreater(ink[3] - ink[1], 70, (ink, seal))
+            self.assertLess(abs(ink[3] - (842 - 72)), 3, (ink, seal))
+            self.assertLess(abs((ink[1] + ink[3]) / 2 - cy), 20, (ink, seal))
+            self.assertGreater(red_share(two, page, (x0, y0, x1, y1), self.dir), 0.08)
+
+    def test_libreoffice_docx(self):
+        # a Word document through LibreOffice's import filter (tests/fixtures/writers/
+        # contract_docx.py): 宋体 substituted by Noto Sans CJK JP, exported as Type 1
+        # (CFF) subsets; the signature block a borderless table on page 3
+        self.sign_twice(os.path.join(FIX, "libreoffice_docx.pdf"))
+
     def test_ghostscript_prepress(self):
         out = self.path("gs.pdf")
         run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=pdfwrite",
@@ -258,6 +316,17 @@ class WorldWriters(Checks, unittest.TestCase):
                 rep = self.assertValid(ours, 2)
                 self.assertEqual(rep["signatures"][0]["verdict"], "valid_with_allowed_changes")
                 self.assertSealOn(src, ours, seals[0], "甲方（盖章）")
+
+    def test_pdflib_fontkit_cjk(self):
+        # pdf-lib with @pdf-lib/fontkit embedding AR PL SungtiL GB (a TrueType subset:
+        # CIDFontType2, Identity-H, /ToUnicode, no subset tag in its name), as JavaScript
+        # services make contracts
+        src = self.path("pdflib_cjk.pdf")
+        run(["node", SIGNER, "cjk-contract", src, "/usr/share/fonts/truetype/arphic-gbsn00lp/"
+             "gbsn00lp.ttf"], env=harness.clean_env({"NODE_PATH": NPM}), timeout=120)
+        self.assertIn("pdf-lib", run(["pdfinfo", src]).stdout)
+        self.assertIn("CID TrueType", run(["pdffonts", src]).stdout)
+        self.sign_twice(src)
 
     def test_npm_signer_after_ours(self):
         # @signpdf's plain placeholder finds the AcroForm to extend by the text
@@ -354,6 +423,57 @@ class ThroughTheServer(Checks, harness.ServerTestCase):
                 doc = self.ok(200, self.server.request("POST", "/api/v1/verify", body=data, headers={
                     "Content-Type": "application/pdf"}, timeout=60))
                 self.assertEqual(doc["verdict"], "valid_with_allowed_changes", doc)
+
+    def test_owner_password_contracts(self):
+        """A contract with an owner password only (as Word and WPS "restrict editing"
+        export it: AES-256, AES-128, RC4-128) is uploaded, sealed on its keywords and
+        signed by two organizations in its own encryption: the final file opens with
+        the empty password, keeps /Encrypt, and is valid for us, pdfsig, qpdf and
+        POST /api/v1/verify. One whose permissions forbid signing is refused (422)."""
+        src = os.path.join(FIX, "xelatex.pdf")
+        for how in (["--encrypt", "", "owner", "256", "--"],
+                    ["--encrypt", "", "owner", "128", "--use-aes=y", "--"],
+                    ["--allow-weak-crypto", "--encrypt", "", "owner", "128", "--use-aes=n",
+                     "--"]):
+            with self.subTest(encryption=" ".join(how[:6])):
+                enc = os.path.join(self.tmp, "encrypted.pdf")
+                run(["qpdf"] + how + [src, enc])
+                with open(enc, "rb") as f:
+                    pdf = f.read()
+                doc = self.ok(201, self.call("buyer", "POST", "/api/v1/contracts", {
+                    "name": "采购合同 (加密)", "pdf_base64": base64.b64encode(pdf).decode(),
+                    "parties": [{"credit_code": self.orgs[s]["credit_code"], "role": "signer",
+                                 "routing_order": o}
+                                for s, o in (("supplier", 1), ("logistics", 2))]}))
+                n = doc["number"]
+                self.ok(200, self.call("buyer", "POST", "/api/v1/contracts/%s/send" % n))
+                s1 = self.sign("supplier", n, [
+                    {"mode": "keyword", "seal": "default", "keyword": "甲方（盖章）"}])
+                s2 = self.sign("logistics", n, [
+                    {"mode": "keyword", "seal": "default", "keyword": "乙方（盖章）"},
+                    {"mode": "date", "page": pages(src), "x": 420, "y": 60}])
+                data = self.ok(200, self.call("buyer", "GET", "/api/v1/contracts/%s/document" % n))
+                final = os.path.join(self.tmp, "encrypted-final.pdf")
+                with open(final, "wb") as f:
+                    f.write(data)
+                self.assertIn(b"/Encrypt", data)
+                self.assertIn("User password = \n",
+                              run(["qpdf", "--show-encryption", final]).stdout + "\n")
+                rep = self.assertValid(final, 3)
+                self.assertEqual([x["level"] for x in rep["signatures"][:2]], ["pades_b_lta"] * 2)
+                self.assertSealOn(src, final, s1[0], "甲方（盖章）")
+                self.assertSealOn(src, final, s2[0], "乙方（盖章）")
+                doc = self.ok(200, self.server.request("POST", "/api/v1/verify", body=data, headers={
+                    "Content-Type": "application/pdf"}, timeout=60))
+                self.assertEqual(doc["verdict"], "valid_with_allowed_changes", doc)
+        run(["qpdf", "--encrypt", "", "owner", "256", "--annotate=n", "--form=n", "--", src, enc])
+        with open(enc, "rb") as f:
+            st, _, _, doc = self.call("buyer", "POST", "/api/v1/contracts", {
+                "name": "x", "pdf_base64": base64.b64encode(f.read()).decode(),
+                "parties": [{"credit_code": self.orgs["supplier"]["credit_code"],
+                             "role": "signer", "routing_order": 1}]})
+        self.assertEqual((st, doc["code"]), (422, "pdf_signing_not_permitted"), doc)
+        self.assertIn("bit 9", doc["detail"])
 
 
 if __name__ == "__main__":

@@ -382,6 +382,64 @@ END_TEST
  * AcroForm, its XFA stream gone with the key; a dynamic one (/NeedsRendering:
  * pages that only an XFA renderer fills) is refused with its reason.
  */
+/* upload as qpdf --encrypt args writes it: the normalize's answer, *out its bytes */
+static int
+normalize_encrypted(const char *args, struct pdf_normalized *out, struct sp_errinfo *ei)
+{
+	struct pbuf b;
+	char path[] = "/tmp/sp-norm-XXXXXX", enc[64], cmd[512];
+	unsigned char *data = malloc(65536);
+	size_t len;
+	FILE *f;
+	int fd, r;
+
+	make(&b, unsigned_objs, 4);
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, b.d, b.n), (ssize_t)b.n);
+	close(fd);
+	snprintf(enc, sizeof(enc), "%s.enc", path);
+	snprintf(cmd, sizeof(cmd), "qpdf %s %s %s", args, path, enc);
+	ck_assert_int_eq(system(cmd), 0);
+	f = fopen(enc, "rb");
+	ck_assert_ptr_nonnull(f);
+	len = fread(data, 1, 65536, f);
+	fclose(f);
+	sp_errinfo_init(ei);
+	r = pdf_upload_normalize(data, len, out, ei);
+	free(data);
+	unlink(path);
+	unlink(enc);
+	return r;
+}
+
+/*
+ * An owner password alone (an empty user password): rewritten in its own
+ * encryption (the author's permissions kept), readable with the empty
+ * password; one whose /P forbids signing is refused, saying so.
+ */
+START_TEST(owner_password_uploads)
+{
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+	struct pdf_doc *doc = NULL;
+
+	ck_assert_msg(normalize_encrypted("--encrypt '' owner 128 --use-aes=y --", &n, &ei) ==
+			      SP_OK,
+		      "%s", ei.msg);
+	ck_assert_ptr_nonnull(memmem(n.data, n.len, "/Encrypt", 8));
+	ck_assert_int_eq(pdf_doc_open(n.data, n.len, &doc, &ei), SP_OK);
+	ck_assert_int_eq(pdf_doc_page_count(doc), n.pages);
+	pdf_doc_free(doc);
+	pdf_normalized_cleanup(&n);
+	ck_assert_int_eq(normalize_encrypted("--encrypt '' owner 256 --annotate=n --form=n --", &n,
+					     &ei),
+			 SP_ERR_UNSUPPORTED);
+	ck_assert_str_eq(ei.reason, "pdf_signing_not_permitted");
+	ck_assert_ptr_null(n.data);
+}
+END_TEST
+
 START_TEST(xfa_forms)
 {
 	static const char *const xfa_objs[] = {
@@ -442,6 +500,7 @@ main(void)
 	tcase_add_test(tc, bad_uploads_refused_with_a_reason);
 	tcase_add_test(tc, damaged_unsigned_upload_repaired);
 	tcase_add_test(tc, xfa_forms);
+	tcase_add_test(tc, owner_password_uploads);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -9,9 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
-#include "pdf.h"
+#include "pdf_int.h"
 
 struct text {
 	char *p;
@@ -223,6 +224,99 @@ START_TEST(keywords_out_of_place_hide_nothing)
 }
 END_TEST
 
+/* path's bytes into t (appended) */
+static void
+slurp(struct text *t, const char *path)
+{
+	char buf[65536];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+
+	ck_assert_ptr_nonnull(f);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		put(t, buf, n);
+	fclose(f);
+}
+
+/* A fixture contract through qpdf with args (--encrypt ...), into t. */
+static void
+qpdf_fixture(struct text *t, const char *name, const char *args)
+{
+	const char *src = getenv("SEALPACT_SOURCE_DIR");
+	char out[] = "/tmp/sp-scan-XXXXXX", cmd[1024];
+	int fd = mkstemp(out);
+
+	ck_assert_ptr_nonnull(src);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "qpdf %s %s/tests/fixtures/contracts/%s %s", args, src, name,
+		 out);
+	ck_assert_int_eq(system(cmd), 0);
+	t->n = 0;
+	slurp(t, out);
+	unlink(out);
+}
+
+/*
+ * An encrypted file's object streams are decrypted and counted (the key is
+ * at hand with an empty user password): a bomb in one, appended by our own
+ * writer in the file's encryption (AES-256, AES-128, RC4), is refused as it
+ * is in a plain file; the fixture contracts with generated object streams
+ * in those encryptions pass.
+ */
+START_TEST(encrypted_object_streams_are_counted)
+{
+	static const char *const how[] = {
+		"--object-streams=generate --encrypt '' owner 256 --",
+		"--object-streams=generate --encrypt '' owner 128 --use-aes=y --",
+		"--object-streams=generate --allow-weak-crypto --encrypt '' owner 128 --use-aes=n "
+		"--",
+	};
+	struct text t = { 0 }, os = { 0 };
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	struct pdfw w;
+	uLongf zn;
+	unsigned char *z;
+	char d[1024];
+	int num;
+
+	qpdf_fixture(&t, "contract30.pdf", how[_i]);
+	ck_assert_ptr_nonnull(memmem(t.p, t.n, "/ObjStm", 7));
+	ck_assert_msg(check(&t, d, sizeof(d)) == SP_OK, "%s", d);
+	/* an object stream of more objects than the cap, in the file's encryption */
+	rep(&os, "1 ", PDF_SCAN_MAX_TOKENS + 1);
+	zn = compressBound(os.n);
+	ck_assert_ptr_nonnull(z = malloc(zn));
+	ck_assert_int_eq(compress2(z, &zn, (unsigned char *)os.p, os.n, 9), Z_OK);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open((unsigned char *)t.p, t.n, &doc, &ei), SP_OK);
+	ck_assert_int_eq(pdfw_init(&w, doc, &ei), SP_OK);
+	num = pdfw_alloc(&w);
+	ck_assert_int_eq(pdfw_stream(&w, num, "/Type /ObjStm /N 1 /First 0 /Filter /FlateDecode", z,
+				     zn, &ei),
+			 SP_OK);
+	ck_assert_int_eq(pdfw_finish(&w, doc, &ei), SP_OK);
+	/* encrypted: the deflated bomb is not there as written */
+	ck_assert_ptr_null(memmem(w.b.data + t.n, w.b.len - t.n, z, 64));
+	t.n = 0;
+	put(&t, w.b.data, w.b.len);
+	ck_assert_int_eq(check(&t, d, sizeof(d)), SP_ERR_LIMIT);
+	ck_assert_msg(strstr(d, "more objects") != NULL, "%s", d);
+	pdfw_cleanup(&w);
+	pdf_doc_free(doc);
+	/* and an upload's open, which counts them with the key its own read derives */
+	doc = NULL;
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open((unsigned char *)t.p, t.n, &doc, &ei), SP_ERR_LIMIT);
+	ck_assert_msg(strstr(ei.msg, "more objects") != NULL, "%s", ei.msg);
+	ck_assert_ptr_null(doc);
+	free(z);
+	free(os.p);
+	free(t.p);
+}
+END_TEST
+
 START_TEST(fixture_contracts_pass)
 {
 	static const char *const names[] = { "short.pdf", "contract30.pdf", "mixed.pdf" };
@@ -261,6 +355,7 @@ suite(void)
 	tcase_add_test(tc, xref_and_object_streams_are_inflated_and_counted);
 	tcase_add_test(tc, keywords_out_of_place_hide_nothing);
 	tcase_add_test(tc, fixture_contracts_pass);
+	tcase_add_loop_test(tc, encrypted_object_streams_are_counted, 0, 3);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -423,6 +423,54 @@ START_TEST(cid_font_ignores_missing_width)
 END_TEST
 
 /*
+ * Vertical writing (ISO 32000-2 §9.7.4.3): a font whose CMap is vertical
+ * (UniGB-UCS2-V, Identity-V, an embedded CMap with /WMode 1) moves down its
+ * column, each glyph by its /W2 or /DW2 displacement (-1000 by default), and
+ * a glyph's box is its cell there: its width centred on the column (the
+ * position vector's vx, w0 / 2 by default), its displacement down from the
+ * current point. TJ's numbers move along the column. A keyword set
+ * vertically is found, its box the column's cells (laid out as horizontal
+ * text, the keyword ran along a line to the right and the seal missed it).
+ */
+START_TEST(vertical_writing)
+{
+	static const char *const encs[] = { "/UniGB-UCS2-V", "/Identity-V" };
+	static const char *const text[] = { "<7532 65B9 FF08 76D6 7AE0 FF09 0041>",
+					    /* Adobe-GB1 CIDs of the same text */
+					    "<084A 065A 010D 06C2 1163 010E 0022>" };
+	char f0[512], body[256];
+	const char *ex[3] = {
+		f0,
+		"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo "
+		"<< /Registry (Adobe) /Ordering (GB1) /Supplement 0 >> /DW 1000 /W [34 [500]] "
+		"/W2 [34 [-600 250 880]] /FontDescriptor 8 0 R >>",
+		"<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /Ascent 752 /Descent "
+		"-271 /FontBBox [-25 -254 1000 880] /ItalicAngle 0 /StemV 93 >>"
+	};
+	struct pdf_doc *doc;
+
+	snprintf(f0, sizeof(f0),
+		 "<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding %s "
+		 "/DescendantFonts [7 0 R] >>",
+		 encs[_i]);
+	snprintf(body, sizeof(body), "BT /F1 10 Tf 100 700 Td %s Tj ET", text[_i]);
+	doc = open_built(body, "<< /Font << /F1 6 0 R >> >>", NULL, ex, 3);
+	/* 甲 and 方 fill 700..680, （盖章） the next four cells, A (W2: -600) 6 points */
+	expect_box(doc, "甲方", 95, 680, 105, 700);
+	expect_box(doc, "（盖章）", 95, 640, 105, 680);
+	expect_box(doc, "A", 97.5, 634, 102.5, 640);
+	pdf_doc_free(doc);
+	/* a TJ number of 1000 moves one em down the column */
+	snprintf(body, sizeof(body), "BT /F1 10 Tf 100 700 Td [%.*s> 1000 <%s] TJ ET", 10, text[_i],
+		 text[_i] + 11);
+	doc = open_built(body, "<< /Font << /F1 6 0 R >> >>", NULL, ex, 3);
+	expect_box(doc, "甲方", 95, 680, 105, 700);
+	expect_box(doc, "（盖章）", 95, 630, 105, 670);
+	pdf_doc_free(doc);
+}
+END_TEST
+
+/*
  * Chromium (Skia) writes CJK fonts whose glyph an ideograph shares with a
  * Kangxi radical (Noto CJK, WenQuanYi) as Type 3 fonts whose /ToUnicode
  * names the lowest code point of the glyph: U+2F45 KANGXI RADICAL SQUARE for
@@ -749,6 +797,7 @@ suite(void)
 	tcase_add_test(tc, type0_identity_tounicode);
 	tcase_add_test(tc, type0_predefined_cmaps);
 	tcase_add_test(tc, cid_font_ignores_missing_width);
+	tcase_add_loop_test(tc, vertical_writing, 0, 2);
 	tcase_add_test(tc, kangxi_radicals_match_ideographs);
 	tcase_add_test(tc, embedded_cff_cidfont_collection);
 	tcase_add_test(tc, inline_image_and_strings);
