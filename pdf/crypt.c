@@ -452,22 +452,22 @@ pdf_crypt_may_sign(const struct pdf_crypt *c, const char *step, struct sp_errinf
 	p = (uint32_t)c->p;
 	/*
 	 * ISO 32000-2 Table 22 (bit 1 is the lowest): bit 6 allows adding and
-	 * changing annotations and filling in form fields; bit 9 (R3 and later)
-	 * allows filling in existing form fields, signatures included, even when
-	 * bit 6 is clear. Signing is filling in a signature field; Acrobat shows
-	 * "Signing: Allowed" with either bit (creating the field itself, strictly
-	 * bit 4 with 6, it takes as part of signing, and so do we: the seal's
-	 * widget is the signature's own appearance, no other annotation). An
-	 * R2 file has no bit 9: bit 6 alone decides there. The DSS and a document
-	 * timestamp are part of signing (ISO 32000-2 §12.8.4.3, §12.8.5).
+	 * changing annotations and filling in form fields, and "if bit 4 is also
+	 * set, create or modify interactive form fields (including signature
+	 * fields)"; bit 9 (R3 and later) only fills in existing fields. Every
+	 * signing step here creates a field: a signature (or document timestamp)
+	 * field with its widgets, the seal's images among them, and the DSS is
+	 * written with it (§12.8.4.3). So both bits 4 and 6 must be set, in R2 as
+	 * in later revisions. A file whose author allowed signing only its
+	 * existing fields (bit 9, Acrobat's "signing existing signature fields")
+	 * is refused: we never sign into a field the author placed.
 	 */
-	if ((p & (1u << 5)) != 0 || (c->r >= 3 && (p & (1u << 8)) != 0))
+	if ((p & (1u << 3)) != 0 && (p & (1u << 5)) != 0)
 		return SP_OK;
 	return sp_err_reason(ei, SP_ERR_UNSUPPORTED, "pdf_signing_not_permitted",
-			     "the PDF's permissions (/P %lld) forbid %s: neither bit 9 (fill in "
-			     "form fields, signatures included) nor bit 6 (annotations and "
-			     "form fields) is set; ask its author for a copy that allows "
-			     "signing",
+			     "the PDF's permissions (/P %lld) forbid %s: creating a signature "
+			     "field needs bit 4 (modify) and bit 6 (annotations and form "
+			     "fields) set; ask its author for a copy that allows signing",
 			     (long long)(int32_t)p, step);
 }
 

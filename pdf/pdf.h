@@ -449,7 +449,7 @@ void pdf_sig_prepared_cleanup(struct pdf_sig_prepared *p);
  * document, arguments and params give byte-identical output (but for an
  * encrypted file's AES IVs, random: what is added to an encrypted file, all
  * but the /Contents, is encrypted with its key, the same /Encrypt and /ID
- * kept; one whose /P has neither bit 6 nor bit 9 is refused, SP_ERR_UNSUPPORTED
+ * kept; one whose /P lacks bit 4 or bit 6 is refused, SP_ERR_UNSUPPORTED
  * with reason pdf_signing_not_permitted, as pdf_dss_append refuses it). A
  * damaged document is refused (SP_ERR_PDF); placements fail as in
  * pdf_placements_resolve(). On success *out is the caller's (release with

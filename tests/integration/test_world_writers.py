@@ -473,7 +473,7 @@ class ThroughTheServer(Checks, harness.ServerTestCase):
                 "parties": [{"credit_code": self.orgs["supplier"]["credit_code"],
                              "role": "signer", "routing_order": 1}]})
         self.assertEqual((st, doc["code"]), (422, "pdf_signing_not_permitted"), doc)
-        self.assertIn("bit 9", doc["detail"])
+        self.assertIn("bit 4", doc["detail"])
 
 
 if __name__ == "__main__":

@@ -24,8 +24,9 @@ static const char *const schemes[] = {
 	"--encrypt '' owner 128 --use-aes=y --cleartext-metadata --",
 	"--encrypt '' owner 256 --force-R5 --",
 	"--allow-weak-crypto --encrypt '' owner 128 --use-aes=n --force-V4 --",
-	/* filling in forms (bit 9) alone allows signing */
-	"--encrypt '' owner 256 --annotate=n --form=y --modify-other=n --",
+	/* what signing needs (bits 4 and 6) and nothing else: no printing,
+	   copying, assembly */
+	"--encrypt '' owner 256 --print=none --extract=n --assemble=n --",
 };
 #define NSCHEMES (sizeof(schemes) / sizeof(schemes[0]))
 
@@ -169,13 +170,17 @@ START_TEST(encrypted_signed_twice_to_b_lta)
 }
 END_TEST
 
-/* What /P forbids: neither bit 6 nor bit 9 (R2 has no bit 9); a user password. */
+/* What /P forbids: bit 6 or bit 4 clear (bit 9, filling in existing fields,
+   does not create one); a user password. */
 START_TEST(signing_not_permitted)
 {
 	static const char *const how[] = {
 		"--encrypt '' owner 128 --use-aes=y --annotate=n --form=n --",
 		"--encrypt '' owner 256 --annotate=n --form=n --modify-other=y --",
 		"--allow-weak-crypto --encrypt '' owner 40 --annotate=n --",
+		"--encrypt '' owner 256 --annotate=n --form=y --modify-other=n --",
+		"--encrypt '' owner 256 --annotate=y --form=y --modify-other=n --",
+		"--allow-weak-crypto --encrypt '' owner 40 --modify=n --",
 		"--encrypt user owner 256 --",
 	};
 	size_t n0;
@@ -186,7 +191,7 @@ START_TEST(signing_not_permitted)
 	struct sp_errinfo ei;
 
 	sp_errinfo_init(&ei);
-	if (_i == 3) {
+	if (_i == 6) {
 		ck_assert_int_eq(pdf_doc_open(e, n0, &doc, &ei), SP_ERR_UNSUPPORTED);
 		ck_assert_str_eq(ei.reason, "pdf_encrypted");
 	} else {
@@ -194,7 +199,7 @@ START_TEST(signing_not_permitted)
 		ck_assert_int_eq(pdf_sig_prepare(doc, &par, NULL, 0, NULL, 0, &p, &ei),
 				 SP_ERR_UNSUPPORTED);
 		ck_assert_str_eq(ei.reason, "pdf_signing_not_permitted");
-		ck_assert_ptr_nonnull(strstr(ei.msg, "bit 9"));
+		ck_assert_ptr_nonnull(strstr(ei.msg, "bit 4"));
 		pdf_doc_free(doc);
 	}
 	free(e);
@@ -210,7 +215,7 @@ encrypted_suite(void)
 	tcase_add_unchecked_fixture(tc, world_setup, world_teardown);
 	tcase_set_timeout(tc, 240);
 	tcase_add_loop_test(tc, encrypted_signed_twice_to_b_lta, 0, NSCHEMES);
-	tcase_add_loop_test(tc, signing_not_permitted, 0, 4);
+	tcase_add_loop_test(tc, signing_not_permitted, 0, 7);
 	suite_add_tcase(s, tc);
 	return s;
 }
