@@ -9,6 +9,13 @@
  * streams are inflated (into a small window, never kept) and an object
  * stream's objects are counted as the file's.
  *
+ * A file qpdf cannot read through its cross-references (damaged: no
+ * startxref, a broken /Prev) it reconstructs by reading every line that
+ * starts "N G obj", stream data included, the last of a number winning. So
+ * an object whose header starts a line inside a stream's data is lexed as
+ * well (hidden_objects), with the file's counts: hidden in an image, a page
+ * tree of 5M kids took 399 MB and 2.3 s before.
+ *
  * Not covered: an encrypted file's object streams (their data cannot be
  * inflated before it is decrypted); those are read only to be verified.
  */
@@ -402,6 +409,79 @@ inflate_count(struct scan *s, const unsigned char *p, size_t avail, int objstm, 
 	return avail;
 }
 
+/*
+ * The offset of the first object header "N G obj" (after blanks) that
+ * starts a line at or after from and before to: what qpdf's reconstruction
+ * takes for an object; to when none.
+ */
+static size_t
+next_header(const unsigned char *d, size_t from, size_t to)
+{
+	size_t i = from, j;
+	int n;
+
+	while (i < to) {
+		if (i > 0 && d[i - 1] != '\n' && d[i - 1] != '\r') {
+			const unsigned char *nl = memchr(d + i, '\n', to - i);
+			const unsigned char *cr =
+				memchr(d + i, '\r', (nl ? (size_t)(nl - d) : to) - i);
+			if (cr != NULL)
+				nl = cr;
+			if (nl == NULL)
+				return to;
+			i = (size_t)(nl - d) + 1;
+			continue;
+		}
+		j = i;
+		while (j < to && (d[j] == ' ' || d[j] == '\t'))
+			j++;
+		for (n = 0; n < 2; n++) {
+			size_t k = j;
+			while (j < to && d[j] >= '0' && d[j] <= '9')
+				j++;
+			if (j == k || j >= to || !is_ws(d[j]))
+				break;
+			while (j < to && is_ws(d[j]))
+				j++;
+		}
+		if (n == 2 && to - j >= 3 && memcmp(d + j, "obj", 3) == 0 &&
+		    (to - j == 3 || is_ws(d[j + 3]) || is_delim(d[j + 3])))
+			return i;
+		i++;
+	}
+	return to;
+}
+
+/*
+ * The objects whose headers start lines in the stream data d[from..to)
+ * (see the top of the file): each is lexed from its header to the next
+ * header of the file, or to its "stream" keyword. An object stream there is
+ * refused: its objects would come from data nobody counted.
+ */
+static int
+hidden_objects(struct scan *s, const unsigned char *d, size_t len, size_t from, size_t to,
+	       struct sp_errinfo *ei)
+{
+	size_t h = next_header(d, from, to), nx, at, rel;
+	struct lex lx;
+	enum lstop stop;
+
+	while (h < to && s->what == NULL) {
+		nx = next_header(d, h + 1, len);
+		memset(&lx, 0, sizeof(lx));
+		stop = STOP_END;
+		rel = SIZE_MAX;
+		at = h + lex_feed(&lx, s, d + h, nx - h, &rel, &stop);
+		if (stop == STOP_STREAM && rel != SIZE_MAX && has_name(d + h, at - h, "/ObjStm"))
+			return sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+					     "an object stream begins inside another stream's "
+					     "data; "
+					     "not read");
+		h = next_header(d, h + 1, to);
+	}
+	return SP_OK;
+}
+
 int
 pdf_bytes_check(const unsigned char *data, size_t len, struct sp_errinfo *ei)
 {
@@ -458,7 +538,12 @@ pdf_bytes_check(const unsigned char *data, size_t len, struct sp_errinfo *ei)
 		/* the data ends at the first endstream (an earlier one in binary data
 		   only has more of the file counted, never less) */
 		end = memmem(data + pos, len - pos, "endstream", 9);
-		pos = end != NULL ? (size_t)(end - data) + 9 : len;
+		at = end != NULL ? (size_t)(end - data) : len;
+		if ((r = hidden_objects(&s, data, len, pos, at, ei)) != SP_OK)
+			goto out;
+		if (s.what != NULL)
+			break;
+		pos = end != NULL ? at + 9 : len;
 		memset(&lx, 0, sizeof(lx));
 		lx.in_obj = 1; /* "endobj" follows */
 		obj = pos;
