@@ -14,7 +14,7 @@
  * starts "N G obj", stream data included, the last of a number winning. So
  * an object whose header starts a line inside a stream's data is lexed as
  * well (hidden_objects), with the file's counts: hidden in an image, a page
- * tree of 5M kids took 399 MB and 2.3 s before.
+ * tree of 5M kids (30 MB) took 399 MB and 2.3 s before.
  *
  * Not covered: an encrypted file's object streams (their data cannot be
  * inflated before it is decrypted); those are read only to be verified.
