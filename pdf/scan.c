@@ -411,43 +411,40 @@ inflate_count(struct scan *s, const unsigned char *p, size_t avail, int objstm, 
 
 /*
  * The offset of the first object header "N G obj" (after blanks) that
- * starts a line at or after from and before to: what qpdf's reconstruction
- * takes for an object; to when none.
+ * starts a line at or after from, its "obj" before to: what qpdf's
+ * reconstruction takes for an object; to when none. Found from the "obj"
+ * back, so that data without the word costs one memchr.
  */
 static size_t
 next_header(const unsigned char *d, size_t from, size_t to)
 {
-	size_t i = from, j;
+	const unsigned char *o;
+	size_t k = from, at, j, e;
 	int n;
 
-	while (i < to) {
-		if (i > 0 && d[i - 1] != '\n' && d[i - 1] != '\r') {
-			const unsigned char *nl = memchr(d + i, '\n', to - i);
-			const unsigned char *cr =
-				memchr(d + i, '\r', (nl ? (size_t)(nl - d) : to) - i);
-			if (cr != NULL)
-				nl = cr;
-			if (nl == NULL)
-				return to;
-			i = (size_t)(nl - d) + 1;
+	/* memchr for the 'o' (SIMD in glibc); memmem for a short needle is 5x slower */
+	while (k + 3 <= to && (o = memchr(d + k, 'o', to - k - 2)) != NULL) {
+		at = (size_t)(o - d);
+		k = at + 1;
+		if (o[1] != 'b' || o[2] != 'j' ||
+		    (at + 3 < to && !is_ws(d[at + 3]) && !is_delim(d[at + 3])))
 			continue;
-		}
-		j = i;
-		while (j < to && (d[j] == ' ' || d[j] == '\t'))
-			j++;
-		for (n = 0; n < 2; n++) {
-			size_t k = j;
-			while (j < to && d[j] >= '0' && d[j] <= '9')
-				j++;
-			if (j == k || j >= to || !is_ws(d[j]))
+		for (j = at, n = 0; n < 2; n++) {
+			for (e = j; j > 0 && is_ws(d[j - 1]); j--)
+				;
+			if (j == e)
 				break;
-			while (j < to && is_ws(d[j]))
-				j++;
+			for (e = j; j > 0 && d[j - 1] >= '0' && d[j - 1] <= '9'; j--)
+				;
+			if (j == e)
+				break;
 		}
-		if (n == 2 && to - j >= 3 && memcmp(d + j, "obj", 3) == 0 &&
-		    (to - j == 3 || is_ws(d[j + 3]) || is_delim(d[j + 3])))
-			return i;
-		i++;
+		if (n < 2)
+			continue;
+		while (j > 0 && (d[j - 1] == ' ' || d[j - 1] == '\t'))
+			j--;
+		if (j >= from && (j == 0 || d[j - 1] == '\n' || d[j - 1] == '\r'))
+			return j;
 	}
 	return to;
 }
