@@ -38,8 +38,11 @@ struct config_server {
 	int max_connections;        /* open client connections per process, default 4096 */
 	int max_connections_per_ip; /* open client connections per address per process, default 256 */
 	int shutdown_timeout_ms; /* how long SIGTERM waits for in-flight requests, default 20000 */
-	int node_id;             /* 0..1023: worker i numbers contracts on node node_id + i */
-	char *public_url;        /* base URL shown to users, default derived from host/port */
+	/* worker-pool jobs one organization, reviewer or anonymous address may have queued or
+	   running in a process (more: 429), default 32 */
+	int max_jobs_per_caller;
+	int node_id;      /* 0..1023: worker i numbers contracts on node node_id + i */
+	char *public_url; /* base URL shown to users, default derived from host/port */
 };
 
 struct config_database {

@@ -9,6 +9,13 @@
  * streams are inflated (into a small window, never kept) and an object
  * stream's objects are counted as the file's.
  *
+ * A file qpdf cannot read through its cross-references (damaged: no
+ * startxref, a broken /Prev) it reconstructs by reading every line that
+ * starts "N G obj", stream data included, the last of a number winning. So
+ * an object whose header starts a line inside a stream's data is lexed as
+ * well (hidden_objects), with the file's counts: hidden in an image, a page
+ * tree of 5M kids (30 MB) took 399 MB and 2.3 s before.
+ *
  * An encrypted file's object streams cannot be inflated before they are
  * decrypted: when the file opens with the empty user password, qpdf reads
  * its trailer and /Encrypt (its xref streams, never encrypted, are counted
@@ -410,6 +417,76 @@ inflate_count(struct scan *s, const unsigned char *p, size_t avail, int objstm, 
 	return avail;
 }
 
+/*
+ * The offset of the first object header "N G obj" (after blanks) that
+ * starts a line at or after from, its "obj" before to: what qpdf's
+ * reconstruction takes for an object; to when none. Found from the "obj"
+ * back, so that data without the word costs one memchr.
+ */
+static size_t
+next_header(const unsigned char *d, size_t from, size_t to)
+{
+	const unsigned char *o;
+	size_t k = from, at, j, e;
+	int n;
+
+	/* memchr for the 'o' (SIMD in glibc); memmem for a short needle is 5x slower */
+	while (k + 3 <= to && (o = memchr(d + k, 'o', to - k - 2)) != NULL) {
+		at = (size_t)(o - d);
+		k = at + 1;
+		if (o[1] != 'b' || o[2] != 'j' ||
+		    (at + 3 < to && !is_ws(d[at + 3]) && !is_delim(d[at + 3])))
+			continue;
+		for (j = at, n = 0; n < 2; n++) {
+			for (e = j; j > 0 && is_ws(d[j - 1]); j--)
+				;
+			if (j == e)
+				break;
+			for (e = j; j > 0 && d[j - 1] >= '0' && d[j - 1] <= '9'; j--)
+				;
+			if (j == e)
+				break;
+		}
+		if (n < 2)
+			continue;
+		while (j > 0 && (d[j - 1] == ' ' || d[j - 1] == '\t'))
+			j--;
+		if (j >= from && (j == 0 || d[j - 1] == '\n' || d[j - 1] == '\r'))
+			return j;
+	}
+	return to;
+}
+
+/*
+ * The objects whose headers start lines in the stream data d[from..to)
+ * (see the top of the file): each is lexed from its header to the next
+ * header of the file, or to its "stream" keyword. An object stream there is
+ * refused: its objects would come from data nobody counted.
+ */
+static int
+hidden_objects(struct scan *s, const unsigned char *d, size_t len, size_t from, size_t to,
+	       struct sp_errinfo *ei)
+{
+	size_t h = next_header(d, from, to), nx, at, rel;
+	struct lex lx;
+	enum lstop stop;
+
+	while (h < to && s->what == NULL) {
+		nx = next_header(d, h + 1, len);
+		memset(&lx, 0, sizeof(lx));
+		stop = STOP_END;
+		rel = SIZE_MAX;
+		at = h + lex_feed(&lx, s, d + h, nx - h, &rel, &stop);
+		if (stop == STOP_STREAM && rel != SIZE_MAX && has_name(d + h, at - h, "/ObjStm"))
+			return sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+					     "an object stream begins inside another stream's "
+					     "data; "
+					     "not read");
+		h = next_header(d, h + 1, to);
+	}
+	return SP_OK;
+}
+
 /* "N G obj" ends at d[at] (after "obj"): N and G into *num, *gen; 0, or -1 when not so. */
 static int
 obj_id_before(const unsigned char *d, size_t at, int *num, int *gen)
@@ -530,7 +607,12 @@ pdf_bytes_scan(const unsigned char *data, size_t len, const struct pdf_crypt *cr
 		/* the data ends at the first endstream (an earlier one in binary data
 		   only has more of the file counted, never less) */
 		end = memmem(data + pos, len - pos, "endstream", 9);
-		pos = end != NULL ? (size_t)(end - data) + 9 : len;
+		at = end != NULL ? (size_t)(end - data) : len;
+		if ((r = hidden_objects(&s, data, len, pos, at, ei)) != SP_OK)
+			goto out;
+		if (s.what != NULL)
+			break;
+		pos = end != NULL ? at + 9 : len;
 		memset(&lx, 0, sizeof(lx));
 		lx.in_obj = 1; /* "endobj" follows */
 		obj = pos;

@@ -307,4 +307,22 @@ typedef void (*job_done_fn)(void *arg, int rc, const struct sp_errinfo *ei);
  */
 int jobs_submit(struct jobs *pool, job_work_fn work, job_done_fn done, void *arg) SP_WUR;
 
+/*
+ * Queue a job of request r, as jobs_submit(request_jobs(r), ...), owned by
+ * r's caller (request_caller_set(), else its address): SP_ERR_RATE_LIMITED
+ * (a Retry-After header already added to r) when the caller has
+ * server.max_jobs_per_caller jobs queued or running. When r's deadline
+ * answers it or its client leaves before a worker took the job, the job is
+ * not run: done() gets SP_ERR_UNAVAILABLE (its reply only frees r). Every
+ * job a request waits for goes through here. Loop thread only.
+ */
+int request_jobs_submit(struct request *r, job_work_fn work, job_done_fn done, void *arg) SP_WUR;
+
+/*
+ * Who calls r, for request_jobs_submit: the organization (members and API
+ * keys alike), or the user when organization_id is 0 (a reviewer). Set by
+ * authentication. Loop thread.
+ */
+void request_caller_set(struct request *r, int64_t organization_id, int64_t user_id);
+
 #endif /* SP_SERVER_H */

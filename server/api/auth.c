@@ -480,7 +480,7 @@ auth_login_post(struct request *r)
 			j->nchain++;
 		}
 	}
-	if ((rc = jobs_submit(request_jobs(r), login_work, login_done, j)) != SP_OK) {
+	if ((rc = request_jobs_submit(r, login_work, login_done, j)) != SP_OK) {
 		request_reply_error(r, rc, NULL);
 		goto out;
 	}

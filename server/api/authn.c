@@ -160,6 +160,7 @@ on_lookup(void *arg, const struct db_credential *c, const struct sp_errinfo *err
 		return;
 	}
 	auth_principal_fill(c, &who);
+	request_caller_set(r, who.organization_id, who.user_id);
 	if (((unsigned)who.kind & kinds) == 0) {
 		request_problem(r, P_FORBIDDEN, wrong_kind);
 		return;

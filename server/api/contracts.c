@@ -514,7 +514,7 @@ create_step(struct request *r, const struct principal *who)
 	j->reads_cache = request_revision_reads(r);
 	j->docs = request_documents(r);
 	j->who = *who;
-	if ((rc = jobs_submit(request_jobs(r), create_work, create_job_done, j)) != SP_OK) {
+	if ((rc = request_jobs_submit(r, create_work, create_job_done, j)) != SP_OK) {
 		create_job_free(j);
 		request_reply_error(r, rc, NULL);
 	}

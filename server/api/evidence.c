@@ -642,9 +642,12 @@ evidence_loaded(void *arg, struct db_evidence *ev, const struct sp_errinfo *err)
 		return;
 	}
 	j->ev = ev;
-	if ((rc = jobs_submit(request_jobs(r), evidence_work, evidence_done, j)) != SP_OK) {
+	if ((rc = request_jobs_submit(r, evidence_work, evidence_done, j)) != SP_OK) {
 		ejob_free(j);
-		request_problem(r, P_BUSY, "the workers are busy; retry");
+		if (rc == SP_ERR_RATE_LIMITED)
+			request_reply_error(r, rc, NULL);
+		else
+			request_problem(r, P_BUSY, "the workers are busy; retry");
 	}
 }
 

@@ -193,7 +193,7 @@ on_credential(void *arg, const struct db_reviewer_credential *c, const struct sp
 			return;
 		}
 	}
-	if ((rc = jobs_submit(request_jobs(l->r), check_work, check_done, l)) != SP_OK) {
+	if ((rc = request_jobs_submit(l->r, check_work, check_done, l)) != SP_OK) {
 		request_reply_error(l->r, rc, NULL);
 		rlogin_free(l);
 	}

@@ -190,7 +190,7 @@ on_form_app(void *arg, json_t *doc, const struct sp_errinfo *err)
 		request_reply_error(r, SP_ERR_NOMEM, NULL);
 		return;
 	}
-	if ((rc = jobs_submit(request_jobs(r), form_work, form_done, j)) != SP_OK) {
+	if ((rc = request_jobs_submit(r, form_work, form_done, j)) != SP_OK) {
 		form_job_free(j);
 		request_reply_error(r, rc, NULL);
 	}
@@ -292,7 +292,7 @@ on_preview_material(void *arg, json_t *doc, const struct sp_errinfo *err)
 		request_reply_error(r, SP_ERR_NOMEM, NULL);
 		return;
 	}
-	if ((rc = jobs_submit(request_jobs(r), preview_work, preview_done, j)) != SP_OK) {
+	if ((rc = request_jobs_submit(r, preview_work, preview_done, j)) != SP_OK) {
 		preview_job_free(j);
 		request_reply_error(r, rc, NULL);
 	}

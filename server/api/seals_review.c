@@ -388,7 +388,7 @@ on_material(void *arg, json_t *doc, const struct sp_errinfo *err)
 		request_reply_error(r, SP_ERR_INTERNAL, NULL);
 		return;
 	}
-	if ((rc = jobs_submit(request_jobs(r), approve_work, approve_done, j)) != SP_OK) {
+	if ((rc = request_jobs_submit(r, approve_work, approve_done, j)) != SP_OK) {
 		approve_job_free(j);
 		request_reply_error(r, rc, NULL);
 	}

@@ -802,6 +802,7 @@ prep_loaded(void *arg, struct db_revision_doc *base, const struct sp_errinfo *er
 	if (j->authed) {
 		j->org_id = base->cred.organization_id;
 		j->user_id = base->cred.user_id;
+		request_caller_set(r, j->org_id, j->user_id);
 		memcpy(j->credit_code, base->cred.credit_code, sizeof(j->credit_code));
 	}
 	j->signing_time = time(NULL);
@@ -812,7 +813,7 @@ prep_loaded(void *arg, struct db_revision_doc *base, const struct sp_errinfo *er
 		request_reply_error(r, SP_ERR_CONFIG, &ei);
 		return;
 	}
-	if ((rc = jobs_submit(request_jobs(r), prep_work, prep_done, j)) != SP_OK) {
+	if ((rc = request_jobs_submit(r, prep_work, prep_done, j)) != SP_OK) {
 		prep_job_free(j);
 		request_reply_error(r, rc, NULL);
 	}

@@ -1129,8 +1129,9 @@ done_claimed(void *arg, struct db_signing_session *s, const struct sp_errinfo *e
 	if (j->authed) {
 		j->org_id = s->cred.organization_id;
 		j->user_id = s->cred.user_id;
+		request_caller_set(r, j->org_id, j->user_id);
 	}
-	if ((rc = jobs_submit(request_jobs(r), done_work, done_done, j)) != SP_OK) {
+	if ((rc = request_jobs_submit(r, done_work, done_done, j)) != SP_OK) {
 		done_job_free(j);
 		request_reply_error(r, rc, NULL);
 	}

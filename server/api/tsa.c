@@ -77,7 +77,7 @@ tsa_serial_done(void *arg, uint64_t serial, const struct sp_errinfo *err)
 		return;
 	}
 	j->serial = serial;
-	if ((rc = jobs_submit(request_jobs(r), tsa_work, tsa_done, j)) != SP_OK) {
+	if ((rc = request_jobs_submit(r, tsa_work, tsa_done, j)) != SP_OK) {
 		tsa_job_free(j);
 		request_reply_error(r, rc, NULL);
 	}

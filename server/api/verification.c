@@ -241,6 +241,7 @@ static void
 verify_submit_take(struct request *r, unsigned char **pdf, size_t len, char **seals, char **stored)
 {
 	struct vjob *j = calloc(1, sizeof(*j));
+	int rc;
 
 	if (!j) {
 		free(*pdf);
@@ -276,9 +277,12 @@ verify_submit_take(struct request *r, unsigned char **pdf, size_t len, char **se
 		request_reply_error(r, SP_ERR_NOMEM, NULL);
 		return;
 	}
-	if (jobs_submit(request_jobs(r), verify_work, verify_done, j) != SP_OK) {
+	if ((rc = request_jobs_submit(r, verify_work, verify_done, j)) != SP_OK) {
 		vjob_free(j);
-		request_problem(r, P_BUSY, "the verification workers are busy");
+		if (rc == SP_ERR_RATE_LIMITED)
+			request_reply_error(r, rc, NULL);
+		else
+			request_problem(r, P_BUSY, "the verification workers are busy");
 	}
 }
 

@@ -155,6 +155,7 @@ extern const double metrics_buckets[METRICS_NBUCKETS];
 struct metrics_gauges {
 	int pool_size, pool_connected, pool_in_use, pool_waiting;
 	long jobs_queued, jobs_running;
+	unsigned long long jobs_dropped;
 	/* the per-process caches' lookups (blob_cache_stats): [0] seal images, [1] refs,
 	   [2] signature reads; [3] stored documents (doc_cache_stats) */
 	unsigned long long cache_hits[4], cache_misses[4];

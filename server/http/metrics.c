@@ -207,6 +207,10 @@ metrics_render(const struct metrics *m, const char *const *names, const struct m
 	ADD("# HELP sealpact_jobs_running Worker-pool jobs running now.\n");
 	ADD("# TYPE sealpact_jobs_running gauge\n");
 	ADD("sealpact_jobs_running %ld\n", g->jobs_running);
+	ADD("# HELP sealpact_jobs_dropped_total Worker-pool jobs not run: their request was "
+	    "answered by its deadline, or its client left, before a thread took them.\n");
+	ADD("# TYPE sealpact_jobs_dropped_total counter\n");
+	ADD("sealpact_jobs_dropped_total %llu\n", g->jobs_dropped);
 	ADD("# HELP sealpact_cache_lookups_total Lookups in this process's caches of derived "
 	    "bytes, by cache and whether they found the entry.\n");
 	ADD("# TYPE sealpact_cache_lookups_total counter\n");

@@ -6,6 +6,7 @@
  * close callback detaches it (evreq = NULL), the request deadline answers it
  * early, and a later reply then only records and frees the context.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -52,6 +53,8 @@ struct request {
 	unsigned char *body;
 	size_t body_len;
 	uint64_t budget; /* body-budget bytes this request holds (conn_request_body) */
+	struct job *job; /* its job while one is in the pool (jobs_submit_owned's handle) */
+	unsigned char caller[JOBS_KEY_MAX]; /* its jobs' owner once known (request_caller_set) */
 	struct timespec t0;
 	struct route_match match;
 };
@@ -331,6 +334,62 @@ request_body(struct request *r, const unsigned char **out, size_t *len)
 
 static int request_connection_release(struct request *r);
 
+/*
+ * r was answered by its deadline or its client left: a job of r that no
+ * worker took yet is not run (its done() still answers, which only frees).
+ */
+static void
+request_job_drop(struct request *r)
+{
+	if (r->job != NULL)
+		jobs_drop(r->srv->jobs, r->job);
+}
+
+void
+request_caller_set(struct request *r, int64_t organization_id, int64_t user_id)
+{
+	memset(r->caller, 0, sizeof(r->caller));
+	r->caller[0] = organization_id != 0 ? 'o' : 'u';
+	sp_store_be64(r->caller + 1, (uint64_t)(organization_id != 0 ? organization_id : user_id));
+}
+
+/*
+ * The owner of an anonymous caller's jobs: its address, an IPv6 one by its
+ * /64 (what one subscriber is routed; it may use every address in it).
+ */
+static void
+caller_by_address(struct request *r)
+{
+	unsigned char a[16];
+
+	memset(r->caller, 0, sizeof(r->caller));
+	r->caller[0] = 'a';
+	if (inet_pton(AF_INET, r->remote, a) == 1) {
+		memcpy(r->caller + 1, a, 4);
+	} else if (inet_pton(AF_INET6, r->remote, a) == 1) {
+		if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)a))
+			memcpy(r->caller + 1, a + 12, 4);
+		else
+			memcpy(r->caller + 1, a, 8);
+		r->caller[9] = 6;
+	} else {
+		memcpy(r->caller + 1, r->remote, strnlen(r->remote, sizeof(r->caller) - 1));
+	}
+}
+
+int
+request_jobs_submit(struct request *r, job_work_fn work, job_done_fn done, void *arg)
+{
+	int rc;
+
+	if (r->caller[0] == 0)
+		caller_by_address(r);
+	rc = jobs_submit_owned(r->srv->jobs, r->caller, &r->job, work, done, arg);
+	if (rc == SP_ERR_RATE_LIMITED)
+		request_header_add(r, "Retry-After", "1");
+	return rc;
+}
+
 /* ---- replying ---- */
 
 static double
@@ -586,6 +645,7 @@ request_connection_closed(struct request *r)
 		r->evreq = NULL;
 		r->evcon = NULL;
 		r->gone = 1;
+		request_job_drop(r);
 	}
 }
 
@@ -620,6 +680,7 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 		  route_name(r->label), "timeout_ms", r->srv->cfg->server.request_timeout_ms);
 	send_problem(r, problem_status(P_TIMEOUT), problem_code(P_TIMEOUT),
 		     "The request did not finish in time.");
+	request_job_drop(r);
 }
 
 /*
@@ -655,6 +716,7 @@ on_peer_readable(evutil_socket_t fd, short what, void *arg)
 	r->evcon = NULL;
 	r->gone = 1;
 	evhttp_connection_free(evcon);
+	request_job_drop(r);
 }
 
 static void

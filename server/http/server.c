@@ -415,8 +415,8 @@ server_serve(const struct config *cfg, int port, int listen_fd, int worker, serv
 		goto out;
 	/* The job queue is as deep as the database wait queue: both bound memory. */
 	if (jobs_new(srv.base, cfg->server.threads,
-		     cfg->database.queue_max > 0 ? cfg->database.queue_max : 256, &srv.jobs,
-		     &ei) != SP_OK)
+		     cfg->database.queue_max > 0 ? cfg->database.queue_max : 256,
+		     cfg->server.max_jobs_per_caller, &srv.jobs, &ei) != SP_OK)
 		goto out;
 	if (expiry_start(&srv.expiry, srv.base, srv.db, &ei) != SP_OK ||
 	    webhook_delivery_start(&srv.webhooks, srv.base, srv.db, cfg, &ei) != SP_OK ||

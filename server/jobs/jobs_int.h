@@ -10,6 +10,7 @@
 #include "server.h"
 
 struct event;
+struct job;
 
 /* ---- pool.c --------------------------------------------------------------------------- */
 
@@ -17,16 +18,43 @@ struct jobs_stats {
 	long queued;
 	long running;
 	unsigned long long completed;
-	unsigned long long wakes; /* times workers woke the loop */
+	unsigned long long wakes;   /* times workers woke the loop */
+	unsigned long long dropped; /* jobs dropped before a worker took them (jobs_drop) */
 };
 
 /*
- * A pool of nthreads workers with a queue of at most queue_max jobs, handing
- * results back to base through one eventfd. evthread_use_pthreads() must have
- * been called before base was created. Loop thread only.
+ * A pool of nthreads workers with a queue of at most queue_max jobs, of
+ * which one owner (jobs_submit_owned) may have per_owner_max queued or
+ * running, handing results back to base through one eventfd.
+ * evthread_use_pthreads() must have been called before base was created.
+ * Loop thread only.
  */
-int jobs_new(struct event_base *base, int nthreads, int queue_max, struct jobs **out,
-	     struct sp_errinfo *ei) SP_WUR;
+int jobs_new(struct event_base *base, int nthreads, int queue_max, int per_owner_max,
+	     struct jobs **out, struct sp_errinfo *ei) SP_WUR;
+
+/* An owner's key: any bytes, compared whole (request.c: the caller). */
+#define JOBS_KEY_MAX 17
+
+/*
+ * jobs_submit for a job of the owner key (JOBS_KEY_MAX bytes; NULL: no
+ * owner, as jobs_submit): SP_ERR_RATE_LIMITED when the owner already has
+ * per_owner_max jobs queued or running. A free worker takes the oldest job
+ * of the owner with the fewest running, of those the one served longest
+ * ago. When handle is not NULL, *handle is
+ * the job from acceptance until just before its done() runs (then NULL),
+ * for jobs_drop(). Loop thread only.
+ */
+int jobs_submit_owned(struct jobs *pool, const unsigned char *key, struct job **handle,
+		      job_work_fn work, job_done_fn done, void *arg) SP_WUR;
+
+/*
+ * Nobody waits for job j's result any more (its request was answered or
+ * its client left): if no worker took it yet, it leaves the queue and its
+ * done() runs in a later loop turn with SP_ERR_UNAVAILABLE, work() never;
+ * a job already running finishes as usual. j is a live handle of
+ * jobs_submit_owned. Loop thread only.
+ */
+void jobs_drop(struct jobs *pool, struct job *j);
 
 /*
  * Stop the pool: queued jobs that no worker took get done(SP_ERR_UNAVAILABLE),

@@ -11,6 +11,16 @@
  * that is not empty is delivered with the ones before it, and one added after
  * the loop took the list finds it empty and wakes the loop again. Jobs that
  * finish while the loop is busy cost one write and one wake-up, not one each.
+ *
+ * Jobs of a request have an owner (the calling organization, reviewer or
+ * client address, request_jobs_submit()): an owner holds at most
+ * per_owner_max jobs queued or running (more is SP_ERR_RATE_LIMITED), and a
+ * free worker takes the oldest job of the owner with the fewest running (of
+ * those, the one served longest ago), so one caller's many jobs delay
+ * another's by about one job each thread, not by all of them. A
+ * job whose request was answered (deadline) or abandoned (client gone)
+ * before a worker took it is dropped (jobs_drop): its done() still runs
+ * once, with SP_ERR_UNAVAILABLE, as for a job the shut-down pool never ran.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -27,11 +37,21 @@
 
 #define JOBS_MAX_THREADS 64
 
+/* The jobs one caller has in the pool; freed when it has none. */
+struct job_owner {
+	struct job_owner *next;
+	unsigned char key[JOBS_KEY_MAX];
+	long queued, running;
+	unsigned long long started; /* when a job of it last started (pool->starts), 0: never */
+};
+
 struct job {
-	struct job *next;
+	struct job *next, *prev; /* prev: in the queue only */
 	job_work_fn work;
 	job_done_fn done;
 	void *arg;
+	struct job_owner *owner; /* NULL: a job of the server's own (renewal, delivery) */
+	struct job **handle;     /* cleared before done(): the submitter's jobs_drop() handle */
 	int rc;
 	struct sp_errinfo ei;
 };
@@ -46,9 +66,13 @@ struct jobs {
 	struct job *d_head, *d_tail; /* finished, waiting for done() */
 	long queued, running;
 	int queue_max;
+	int per_owner_max;
 	int stopping;
+	struct job_owner *owners;  /* those with jobs queued or running (under mu) */
+	unsigned long long starts; /* jobs of owners started (under mu) */
 	unsigned long long completed;
-	unsigned long long wakes; /* eventfd writes (under mu) */
+	unsigned long long dropped; /* jobs dropped before they ran (under mu) */
+	unsigned long long wakes;   /* eventfd writes (under mu) */
 	pthread_t threads[JOBS_MAX_THREADS];
 	int nthreads;
 };
@@ -67,12 +91,114 @@ drain_openssl_errors(struct sp_errinfo *ei)
 	}
 }
 
+/* ---- the queue, its owners and the done list: all under mu ---- */
+
+static struct job_owner *
+owner_get(struct jobs *pool, const unsigned char key[JOBS_KEY_MAX])
+{
+	struct job_owner *o;
+
+	for (o = pool->owners; o != NULL; o = o->next)
+		if (memcmp(o->key, key, JOBS_KEY_MAX) == 0)
+			return o;
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return NULL;
+	memcpy(o->key, key, JOBS_KEY_MAX);
+	o->next = pool->owners;
+	pool->owners = o;
+	return o;
+}
+
+/* Forget o once it has no job left. */
+static void
+owner_put(struct jobs *pool, struct job_owner *o)
+{
+	struct job_owner **pp;
+
+	if (o == NULL || o->queued > 0 || o->running > 0)
+		return;
+	for (pp = &pool->owners; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == o) {
+			*pp = o->next;
+			free(o);
+			return;
+		}
+}
+
+/*
+ * The job a free worker takes: the oldest of the owner with the fewest jobs
+ * running and, among those, the one served longest ago, so that owners take
+ * turns even on one thread (a job without an owner: none running, never
+ * served). The queue holds at most queue_max jobs; the walk stops at the
+ * first that cannot be beaten.
+ */
+static struct job *
+queue_pick(struct jobs *pool)
+{
+	struct job *j, *best = NULL;
+	long n, least = 0;
+	unsigned long long t, oldest = 0;
+
+	for (j = pool->q_head; j != NULL; j = j->next) {
+		n = j->owner != NULL ? j->owner->running : 0;
+		t = j->owner != NULL ? j->owner->started : 0;
+		if (best == NULL || n < least || (n == least && t < oldest)) {
+			best = j;
+			least = n;
+			oldest = t;
+			if (n == 0 && t == 0)
+				break;
+		}
+	}
+	return best;
+}
+
+static void
+queue_unlink(struct jobs *pool, struct job *j)
+{
+	if (j->prev != NULL)
+		j->prev->next = j->next;
+	else
+		pool->q_head = j->next;
+	if (j->next != NULL)
+		j->next->prev = j->prev;
+	else
+		pool->q_tail = j->prev;
+	j->next = j->prev = NULL;
+	pool->queued--;
+}
+
+/* Put a finished (or dropped) job on the done list; 1 when the loop must be woken. */
+static int
+done_add(struct jobs *pool, struct job *j)
+{
+	int wake = pool->d_head == NULL; /* see the top of the file */
+
+	j->next = NULL;
+	if (pool->d_tail)
+		pool->d_tail->next = j;
+	else
+		pool->d_head = j;
+	pool->d_tail = j;
+	pool->wakes += (unsigned long long)wake;
+	return wake;
+}
+
+/* After the unlock. */
+static void
+wake_loop(struct jobs *pool, int wake)
+{
+	uint64_t one = 1;
+
+	while (wake && write(pool->efd, &one, sizeof(one)) < 0 && errno == EINTR)
+		;
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct jobs *pool = arg;
 	struct job *j;
-	uint64_t one = 1;
 	int wake;
 
 	for (;;) {
@@ -83,12 +209,14 @@ worker_main(void *arg)
 			pthread_mutex_unlock(&pool->mu);
 			return NULL;
 		}
-		j = pool->q_head;
-		pool->q_head = j->next;
-		if (pool->q_head == NULL)
-			pool->q_tail = NULL;
-		pool->queued--;
+		j = queue_pick(pool);
+		queue_unlink(pool, j);
 		pool->running++;
+		if (j->owner != NULL) {
+			j->owner->queued--;
+			j->owner->running++;
+			j->owner->started = ++pool->starts;
+		}
 		pthread_mutex_unlock(&pool->mu);
 
 		ERR_clear_error();
@@ -96,20 +224,16 @@ worker_main(void *arg)
 		if (j->rc != SP_OK && j->ei.code == SP_OK)
 			j->ei.code = j->rc;
 		drain_openssl_errors(&j->ei);
-		j->next = NULL;
 
 		pthread_mutex_lock(&pool->mu);
 		pool->running--;
-		wake = pool->d_head == NULL; /* see the top of the file */
-		if (pool->d_tail)
-			pool->d_tail->next = j;
-		else
-			pool->d_head = j;
-		pool->d_tail = j;
-		pool->wakes += (unsigned long long)wake;
+		if (j->owner != NULL)
+			j->owner->running--;
+		owner_put(pool, j->owner);
+		j->owner = NULL;
+		wake = done_add(pool, j);
 		pthread_mutex_unlock(&pool->mu);
-		while (wake && write(pool->efd, &one, sizeof(one)) < 0 && errno == EINTR)
-			;
+		wake_loop(pool, wake);
 	}
 }
 
@@ -126,6 +250,8 @@ deliver_done(struct jobs *pool)
 	while ((j = list) != NULL) {
 		list = j->next;
 		pool->completed++;
+		if (j->handle != NULL)
+			*j->handle = NULL;
 		j->done(j->arg, j->rc, &j->ei);
 		free(j);
 	}
@@ -144,7 +270,7 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 }
 
 int
-jobs_new(struct event_base *base, int nthreads, int queue_max, struct jobs **out,
+jobs_new(struct event_base *base, int nthreads, int queue_max, int per_owner_max, struct jobs **out,
 	 struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
@@ -152,8 +278,10 @@ jobs_new(struct event_base *base, int nthreads, int queue_max, struct jobs **out
 	int i, mu_ok = 0, cond_ok = 0;
 
 	*out = NULL;
-	if (base == NULL || nthreads < 1 || nthreads > JOBS_MAX_THREADS || queue_max < 1) {
-		r = sp_err(ei, SP_ERR_INVALID, "jobs: threads must be 1..%d and the queue >= 1",
+	if (base == NULL || nthreads < 1 || nthreads > JOBS_MAX_THREADS || queue_max < 1 ||
+	    per_owner_max < 1) {
+		r = sp_err(ei, SP_ERR_INVALID,
+			   "jobs: threads must be 1..%d, the queue and the owner's share >= 1",
 			   JOBS_MAX_THREADS);
 		goto out;
 	}
@@ -164,6 +292,7 @@ jobs_new(struct event_base *base, int nthreads, int queue_max, struct jobs **out
 	pool->efd = -1;
 	pool->base = base;
 	pool->queue_max = queue_max;
+	pool->per_owner_max = per_owner_max;
 	if (pthread_mutex_init(&pool->mu, NULL) != 0)
 		goto fail_sys;
 	mu_ok = 1;
@@ -210,7 +339,16 @@ out:
 int
 jobs_submit(struct jobs *pool, job_work_fn work, job_done_fn done, void *arg)
 {
+	return jobs_submit_owned(pool, NULL, NULL, work, done, arg);
+}
+
+int
+jobs_submit_owned(struct jobs *pool, const unsigned char *key, struct job **handle,
+		  job_work_fn work, job_done_fn done, void *arg)
+{
 	struct job *j;
+	struct job_owner *o = NULL;
+	int rc = SP_ERR_INTERNAL;
 
 	if (pool == NULL || work == NULL || done == NULL)
 		return SP_ERR_INVALID;
@@ -221,24 +359,73 @@ jobs_submit(struct jobs *pool, job_work_fn work, job_done_fn done, void *arg)
 	j->arg = arg;
 	sp_errinfo_init(&j->ei);
 	pthread_mutex_lock(&pool->mu);
-	if (pool->stopping || pool->queued >= pool->queue_max) {
-		int busy = !pool->stopping;
-		pthread_mutex_unlock(&pool->mu);
-		free(j);
-		return busy ? SP_ERR_BUSY : SP_ERR_UNAVAILABLE;
+	if (pool->stopping) {
+		rc = SP_ERR_UNAVAILABLE;
+		goto refused;
 	}
+	if (pool->queued >= pool->queue_max) {
+		rc = SP_ERR_BUSY;
+		goto refused;
+	}
+	if (key != NULL) {
+		if ((o = owner_get(pool, key)) == NULL) {
+			rc = SP_ERR_NOMEM;
+			goto refused;
+		}
+		if (o->queued + o->running >= pool->per_owner_max) {
+			rc = SP_ERR_RATE_LIMITED;
+			goto refused;
+		}
+		o->queued++;
+	}
+	j->owner = o;
+	j->handle = handle;
+	j->prev = pool->q_tail;
 	if (pool->q_tail)
 		pool->q_tail->next = j;
 	else
 		pool->q_head = j;
 	pool->q_tail = j;
 	pool->queued++;
+	if (handle != NULL)
+		*handle = j;
 	pthread_mutex_unlock(&pool->mu);
 	/* after the unlock: a worker woken while the loop still held mu would wake only to
 	   sleep again on it (one more futex wait and wake, and two context switches, per
 	   job). It cannot miss the job: it looks at the queue under mu before it waits. */
 	pthread_cond_signal(&pool->cond);
 	return SP_OK;
+refused:
+	pthread_mutex_unlock(&pool->mu);
+	free(j);
+	return rc;
+}
+
+void
+jobs_drop(struct jobs *pool, struct job *j)
+{
+	int wake = 0;
+	struct job *q;
+
+	if (pool == NULL || j == NULL)
+		return;
+	pthread_mutex_lock(&pool->mu);
+	/* Taken by a worker: it runs to its end (work() writes nothing but its own arg). */
+	for (q = pool->q_head; q != NULL && q != j; q = q->next)
+		;
+	if (q != NULL) {
+		queue_unlink(pool, j);
+		if (j->owner != NULL)
+			j->owner->queued--;
+		owner_put(pool, j->owner);
+		j->owner = NULL;
+		j->rc = sp_err(&j->ei, SP_ERR_UNAVAILABLE,
+			       "the request was answered before a worker took its job");
+		pool->dropped++;
+		wake = done_add(pool, j);
+	}
+	pthread_mutex_unlock(&pool->mu);
+	wake_loop(pool, wake);
 }
 
 void
@@ -251,6 +438,7 @@ jobs_stats_get(struct jobs *pool, struct jobs_stats *out)
 	out->queued = pool->queued;
 	out->running = pool->running;
 	out->wakes = pool->wakes;
+	out->dropped = pool->dropped;
 	pthread_mutex_unlock(&pool->mu);
 	out->completed = pool->completed;
 }
@@ -259,6 +447,7 @@ void
 jobs_free(struct jobs *pool)
 {
 	struct job *cancelled, *j;
+	struct job_owner *o;
 	int i;
 
 	if (pool == NULL)
@@ -277,9 +466,15 @@ jobs_free(struct jobs *pool)
 	deliver_done(pool);
 	while ((j = cancelled) != NULL) {
 		cancelled = j->next;
+		if (j->handle != NULL)
+			*j->handle = NULL;
 		sp_err(&j->ei, SP_ERR_UNAVAILABLE, "the worker pool shut down before the job ran");
 		j->done(j->arg, SP_ERR_UNAVAILABLE, &j->ei);
 		free(j);
+	}
+	while ((o = pool->owners) != NULL) { /* the cancelled jobs' */
+		pool->owners = o->next;
+		free(o);
 	}
 	if (pool->wake_ev)
 		event_free(pool->wake_ev);

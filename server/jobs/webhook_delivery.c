@@ -222,7 +222,8 @@ webhook_delivery_start(struct webhook_delivery *wd, struct event_base *base, str
 	memset(wd, 0, sizeof(*wd));
 	wd->db = db;
 	wd->cfg = cfg;
-	if ((r = jobs_new(base, DELIVERY_THREADS, CLAIM_BATCH * 2, &wd->jobs, ei)) != SP_OK)
+	if ((r = jobs_new(base, DELIVERY_THREADS, CLAIM_BATCH * 2, CLAIM_BATCH * 2, &wd->jobs,
+			  ei)) != SP_OK)
 		return r;
 	if ((wd->timer = event_new(base, -1, EV_PERSIST, tick, wd)) == NULL ||
 	    event_add(wd->timer, &tv) != 0)

@@ -122,6 +122,7 @@ START_TEST(defaults_without_a_file)
 	ck_assert_int_eq(cfg->server.max_connections, 4096);
 	ck_assert_int_eq(cfg->server.max_connections_per_ip, 256);
 	ck_assert_int_eq(cfg->server.shutdown_timeout_ms, 20000);
+	ck_assert_int_eq(cfg->server.max_jobs_per_caller, 32);
 	ck_assert_int_eq(cfg->server.node_id, 0);
 	ck_assert_str_eq(cfg->server.public_url, "http://127.0.0.1:8443");
 	ck_assert_str_eq(cfg->database.url, "host=/tmp dbname=x");

@@ -1,6 +1,7 @@
 /* test_jobs.c: the worker pool: every job done exactly once on the loop thread, jobs
  * done while the loop is busy wake it once, a full queue says BUSY, shutdown with jobs
- * pending, OpenSSL errors drained into the job. */
+ * pending, OpenSSL errors drained into the job; an owner's share of the pool, owners
+ * taking turns, and a dropped job that never runs. */
 #include <check.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -95,7 +96,7 @@ START_TEST(thousand_jobs_complete_exactly_once_on_loop_thread)
 	st->loop_thread = pthread_self();
 	st->expected = NJOBS;
 	sp_errinfo_init(&ei);
-	ck_assert_int_eq(jobs_new(st->base, 4, NJOBS, &pool, &ei), SP_OK);
+	ck_assert_int_eq(jobs_new(st->base, 4, NJOBS, NJOBS, &pool, &ei), SP_OK);
 	for (i = 0; i < NJOBS; i++) {
 		struct arg *a = mkarg(st, i);
 		ck_assert_int_eq(jobs_submit(pool, work_square, done_count, a), SP_OK);
@@ -138,7 +139,7 @@ START_TEST(jobs_done_while_the_loop_is_busy_wake_it_once)
 	st->loop_thread = pthread_self();
 	st->expected = n;
 	sp_errinfo_init(&ei);
-	ck_assert_int_eq(jobs_new(st->base, 2, NJOBS, &pool, &ei), SP_OK);
+	ck_assert_int_eq(jobs_new(st->base, 2, NJOBS, NJOBS, &pool, &ei), SP_OK);
 	for (i = 0; i < n; i++)
 		ck_assert_int_eq(jobs_submit(pool, work_square, done_count, mkarg(st, i)), SP_OK);
 	/* The loop is not running: the workers finish every job meanwhile. */
@@ -179,7 +180,7 @@ START_TEST(full_queue_is_busy_and_shutdown_finishes_pending)
 	setup_evthread();
 	st->base = event_base_new();
 	st->loop_thread = pthread_self();
-	ck_assert_int_eq(jobs_new(st->base, 1, 4, &pool, NULL), SP_OK);
+	ck_assert_int_eq(jobs_new(st->base, 1, 4, 4, &pool, NULL), SP_OK);
 	/* Block the only worker so the queue fills up. */
 	pthread_mutex_lock(&gate);
 	for (i = 0; i < 10; i++) {
@@ -260,7 +261,7 @@ START_TEST(openssl_errors_are_drained_into_the_job)
 	setup_evthread();
 	memset(&res, 0, sizeof(res));
 	res.base = event_base_new();
-	ck_assert_int_eq(jobs_new(res.base, 1, 2, &pool, NULL), SP_OK);
+	ck_assert_int_eq(jobs_new(res.base, 1, 2, 2, &pool, NULL), SP_OK);
 	ck_assert_int_eq(jobs_submit(pool, work_openssl_fails, done_ossl, &res), SP_OK);
 	event_base_dispatch(res.base);
 	ck_assert_int_eq(res.rc, SP_ERR_CRYPTO);
@@ -282,14 +283,199 @@ START_TEST(bad_arguments_are_refused)
 	setup_evthread();
 	base = event_base_new();
 	sp_errinfo_init(&ei);
-	ck_assert_int_eq(jobs_new(base, 0, 4, &pool, &ei), SP_ERR_INVALID);
+	ck_assert_int_eq(jobs_new(base, 0, 4, 4, &pool, &ei), SP_ERR_INVALID);
 	ck_assert_ptr_null(pool);
-	ck_assert_int_eq(jobs_new(base, 2, 0, &pool, NULL), SP_ERR_INVALID);
-	ck_assert_int_eq(jobs_new(base, 2, 4, &pool, NULL), SP_OK);
+	ck_assert_int_eq(jobs_new(base, 2, 0, 4, &pool, NULL), SP_ERR_INVALID);
+	ck_assert_int_eq(jobs_new(base, 2, 4, 0, &pool, NULL), SP_ERR_INVALID);
+	ck_assert_int_eq(jobs_new(base, 2, 4, 4, &pool, NULL), SP_OK);
 	ck_assert_int_eq(jobs_submit(pool, NULL, done_count, NULL), SP_ERR_INVALID);
 	jobs_free(pool);
 	jobs_free(NULL);
 	event_base_free(base);
+}
+END_TEST
+
+/* ---- owners (sec32) ---- */
+
+struct order {
+	struct event_base *base;
+	pthread_mutex_t mu;
+	int ran[16]; /* the ids of the jobs in the order they ran */
+	int nran;
+	int rcs[16]; /* done()'s rc by id */
+	int ndone, expected;
+};
+
+struct oarg {
+	struct order *o;
+	int id;
+	pthread_mutex_t *gate;
+};
+
+static int
+work_record(void *p, struct sp_errinfo *ei)
+{
+	struct oarg *a = p;
+
+	(void)ei;
+	if (a->gate) {
+		pthread_mutex_lock(a->gate);
+		pthread_mutex_unlock(a->gate);
+	}
+	pthread_mutex_lock(&a->o->mu);
+	a->o->ran[a->o->nran++] = a->id;
+	pthread_mutex_unlock(&a->o->mu);
+	return SP_OK;
+}
+
+static void
+done_record(void *p, int rc, const struct sp_errinfo *ei)
+{
+	struct oarg *a = p;
+
+	(void)ei;
+	a->o->rcs[a->id] = rc;
+	if (++a->o->ndone == a->o->expected)
+		event_base_loopbreak(a->o->base);
+	free(a);
+}
+
+static struct oarg *
+oarg_new(struct order *o, int id, pthread_mutex_t *gate)
+{
+	struct oarg *a = calloc(1, sizeof(*a));
+
+	a->o = o;
+	a->id = id;
+	a->gate = gate;
+	return a;
+}
+
+static const unsigned char key_a[JOBS_KEY_MAX] = "o-attacker";
+static const unsigned char key_b[JOBS_KEY_MAX] = "o-victim";
+
+/* Wait until a worker has taken every job it can (the gate holds it). */
+static void
+wait_running(struct jobs *pool, long running)
+{
+	struct jobs_stats js;
+	int waited;
+
+	for (waited = 0;; waited++) {
+		jobs_stats_get(pool, &js);
+		if (js.running == running)
+			return;
+		ck_assert_int_lt(waited, 10000);
+		usleep(1000);
+	}
+}
+
+/*
+ * One thread; the attacker queues its share (3) while the thread is held,
+ * its 4th job is refused; the victim's one job runs right after the job
+ * that was running, before the attacker's queued ones.
+ */
+START_TEST(an_owner_has_a_share_and_owners_take_turns)
+{
+	struct order o;
+	struct jobs *pool = NULL;
+	pthread_mutex_t gate = PTHREAD_MUTEX_INITIALIZER;
+	struct oarg *extra;
+	int i;
+
+	setup_evthread();
+	memset(&o, 0, sizeof(o));
+	pthread_mutex_init(&o.mu, NULL);
+	o.base = event_base_new();
+	ck_assert_int_eq(jobs_new(o.base, 1, 16, 3, &pool, NULL), SP_OK);
+	pthread_mutex_lock(&gate);
+	ck_assert_int_eq(jobs_submit_owned(pool, key_a, NULL, work_record, done_record,
+					   oarg_new(&o, 0, &gate)),
+			 SP_OK);
+	wait_running(pool, 1);
+	for (i = 1; i < 3; i++)
+		ck_assert_int_eq(jobs_submit_owned(pool, key_a, NULL, work_record, done_record,
+						   oarg_new(&o, i, NULL)),
+				 SP_OK);
+	extra = oarg_new(&o, 9, NULL);
+	ck_assert_int_eq(jobs_submit_owned(pool, key_a, NULL, work_record, done_record, extra),
+			 SP_ERR_RATE_LIMITED);
+	free(extra);
+	ck_assert_int_eq(jobs_submit_owned(pool, key_b, NULL, work_record, done_record,
+					   oarg_new(&o, 3, NULL)),
+			 SP_OK);
+	o.expected = 4;
+	pthread_mutex_unlock(&gate);
+	event_base_dispatch(o.base);
+	ck_assert_int_eq(o.nran, 4);
+	ck_assert_int_eq(o.ran[0], 0);
+	ck_assert_int_eq(o.ran[1], 3); /* the victim's, before the attacker's 1 and 2 */
+	ck_assert_int_eq(o.ran[2], 1);
+	ck_assert_int_eq(o.ran[3], 2);
+	/* Their jobs done, both owners have their whole share again. */
+	o.expected = 7;
+	for (i = 4; i < 7; i++)
+		ck_assert_int_eq(jobs_submit_owned(pool, key_a, NULL, work_record, done_record,
+						   oarg_new(&o, i, NULL)),
+				 SP_OK);
+	event_base_dispatch(o.base);
+	jobs_free(pool);
+	event_base_free(o.base);
+	pthread_mutex_destroy(&o.mu);
+}
+END_TEST
+
+/*
+ * A dropped job that no worker took never runs; its done() runs once, with
+ * SP_ERR_UNAVAILABLE, from the loop; the handle is NULL before done(); the
+ * owner's share comes back. Dropping a running job changes nothing.
+ */
+START_TEST(a_dropped_job_never_runs)
+{
+	struct order o;
+	struct jobs *pool = NULL;
+	struct jobs_stats js;
+	pthread_mutex_t gate = PTHREAD_MUTEX_INITIALIZER;
+	struct job *h0 = NULL, *h1 = NULL, *h2 = NULL;
+
+	setup_evthread();
+	memset(&o, 0, sizeof(o));
+	pthread_mutex_init(&o.mu, NULL);
+	o.base = event_base_new();
+	ck_assert_int_eq(jobs_new(o.base, 1, 16, 2, &pool, NULL), SP_OK);
+	pthread_mutex_lock(&gate);
+	ck_assert_int_eq(jobs_submit_owned(pool, key_a, &h0, work_record, done_record,
+					   oarg_new(&o, 0, &gate)),
+			 SP_OK);
+	wait_running(pool, 1);
+	ck_assert_int_eq(jobs_submit_owned(pool, key_a, &h1, work_record, done_record,
+					   oarg_new(&o, 1, NULL)),
+			 SP_OK);
+	ck_assert_ptr_nonnull(h1);
+	jobs_drop(pool, h0); /* running: it finishes as usual */
+	jobs_drop(pool, h1);
+	/* the share it held is free at once */
+	ck_assert_int_eq(jobs_submit_owned(pool, key_a, &h2, work_record, done_record,
+					   oarg_new(&o, 2, NULL)),
+			 SP_OK);
+	jobs_stats_get(pool, &js);
+	ck_assert_uint_eq(js.dropped, 1);
+	ck_assert_int_eq(o.ndone, 0); /* never from inside jobs_drop */
+	o.expected = 3;
+	pthread_mutex_unlock(&gate);
+	event_base_dispatch(o.base);
+	ck_assert_int_eq(o.nran, 2);
+	ck_assert_int_eq(o.ran[0], 0);
+	ck_assert_int_eq(o.ran[1], 2);
+	ck_assert_int_eq(o.rcs[0], SP_OK);
+	ck_assert_int_eq(o.rcs[1], SP_ERR_UNAVAILABLE);
+	ck_assert_int_eq(o.rcs[2], SP_OK);
+	ck_assert_ptr_null(h0);
+	ck_assert_ptr_null(h1);
+	ck_assert_ptr_null(h2);
+	jobs_free(pool);
+	event_base_free(o.base);
+	pthread_mutex_destroy(&o.mu);
 }
 END_TEST
 
@@ -307,6 +493,8 @@ main(void)
 	tcase_add_test(tc, full_queue_is_busy_and_shutdown_finishes_pending);
 	tcase_add_test(tc, openssl_errors_are_drained_into_the_job);
 	tcase_add_test(tc, bad_arguments_are_refused);
+	tcase_add_test(tc, an_owner_has_a_share_and_owners_take_turns);
+	tcase_add_test(tc, a_dropped_job_never_runs);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -317,6 +317,63 @@ START_TEST(encrypted_object_streams_are_counted)
 }
 END_TEST
 
+/*
+ * sec32: qpdf reconstructs a damaged file from every line that starts
+ * "N G obj", inside stream data too: those objects count; "obj" elsewhere in
+ * the data (not a header at a line's start) does not, and an object stream
+ * there is refused.
+ */
+START_TEST(objects_whose_headers_start_lines_in_stream_data_count)
+{
+	struct text t = { 0 }, inner = { 0 };
+	char d[1024], len[64];
+	const char *heads[] = { "2 0 obj [", "\r 7 12 obj\n[", "\n\t2  0\nobj[" };
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		inner.n = 0;
+		puts_(&inner, "junk\n");
+		puts_(&inner, heads[i]);
+		rep(&inner, "1 ", PDF_SCAN_MAX_ARRAY + 1);
+		puts_(&inner, "]\nendobj\n");
+		t.n = 0;
+		puts_(&t, "%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n");
+		snprintf(len, sizeof(len), "3 0 obj\n<< /Length %zu >>\nstream\n", inner.n);
+		puts_(&t, len);
+		put(&t, inner.p, inner.n);
+		puts_(&t, "\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n");
+		ck_assert_int_eq(check(&t, d, sizeof(d)), SP_ERR_LIMIT);
+		ck_assert_msg(strncmp(d, "pdf_limit|", 10) == 0 && strstr(d, "array items"), "%s",
+			      d);
+	}
+	/* not a header: "obj" inside a line, a word that only starts with it, no number */
+	inner.n = 0;
+	puts_(&inner, "x 2 0 obj [");
+	rep(&inner, "1 ", PDF_SCAN_MAX_ARRAY + 1);
+	puts_(&inner, "]\n2 0 objx [");
+	rep(&inner, "1 ", PDF_SCAN_MAX_ARRAY + 1);
+	puts_(&inner, "]\n0 obj [");
+	rep(&inner, "1 ", PDF_SCAN_MAX_ARRAY + 1);
+	puts_(&inner, "]\n");
+	t.n = 0;
+	puts_(&t, "%PDF-1.7\n");
+	snprintf(len, sizeof(len), "3 0 obj\n<< /Length %zu >>\nstream\n", inner.n);
+	puts_(&t, len);
+	put(&t, inner.p, inner.n);
+	puts_(&t, "\nendstream\nendobj\n");
+	ck_assert_int_eq(check(&t, d, sizeof(d)), SP_OK);
+	/* an object stream begun in stream data */
+	t.n = 0;
+	puts_(&t, "%PDF-1.7\n3 0 obj\n<< /Length 60 >>\nstream\n"
+		  "4 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Length 9 >>\nstream\n0 0 null"
+		  "\nendstream\nendobj\n");
+	ck_assert_int_eq(check(&t, d, sizeof(d)), SP_ERR_LIMIT);
+	ck_assert_msg(strstr(d, "object stream begins inside"), "%s", d);
+	free(t.p);
+	free(inner.p);
+}
+END_TEST
+
 START_TEST(fixture_contracts_pass)
 {
 	static const char *const names[] = { "short.pdf", "contract30.pdf", "mixed.pdf" };
@@ -354,6 +411,7 @@ suite(void)
 	tcase_add_test(tc, xref_entries_are_counted);
 	tcase_add_test(tc, xref_and_object_streams_are_inflated_and_counted);
 	tcase_add_test(tc, keywords_out_of_place_hide_nothing);
+	tcase_add_test(tc, objects_whose_headers_start_lines_in_stream_data_count);
 	tcase_add_test(tc, fixture_contracts_pass);
 	tcase_add_loop_test(tc, encrypted_object_streams_are_counted, 0, 3);
 	suite_add_tcase(s, tc);

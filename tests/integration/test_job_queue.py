@@ -1,0 +1,202 @@
+"""sec32: what one caller can make the worker pool do to the others.
+
+An attacking organization keeps many connections busy with keyword searches
+over a hostile contract (each a worker job of a fraction of a second that
+ends 422 pdf_limit). Before, the pool ran jobs first come, first served with
+one queue for everybody: a second organization's prepare and complete each
+waited behind every queued search. Now each caller (organization, reviewer
+or address) has at most server.max_jobs_per_caller jobs queued or running
+(429 rate_limited with Retry-After beyond) and a free worker takes the job of
+the caller with the fewest running: the victim waits about one job. A job
+whose request its deadline answered (504) before a worker took it is not
+run. The victim's latencies, quiet and under attack, are printed."""
+
+import base64
+import os
+import re
+import statistics
+import threading
+import time
+import unittest
+
+import harness
+import hostile_pdfs
+from harness import IdentityPKI, ServerTestCase, api_login, bearer, openssl_sign
+
+PKI = None
+SEAL = None
+SHORT = os.path.join(harness.SOURCE_DIR, "tests", "fixtures", "contracts", "short.pdf")
+ATTACKERS = 48  # connections, above the default share of 32
+
+
+def setUpModule():
+    global PKI, SEAL
+    PKI = IdentityPKI(tokens=False)
+    SEAL = os.path.join(PKI.dir, "seal.png")
+    harness.run(["python3", os.path.join(harness.SOURCE_DIR, "deploy", "seal.py"), SEAL, "120"])
+
+
+def tearDownModule():
+    if PKI is not None:
+        PKI.close()
+
+
+def metric(server, name):
+    st, _, body, _ = server.request("GET", "/metrics")
+    m = re.search(r"^%s (\d+)$" % re.escape(name), body.decode(), re.M)
+    return int(m.group(1)) if m else None
+
+
+class JobQueue(ServerTestCase):
+    tls = False
+    request_timeout_ms = 30000
+
+    def setUp(self):
+        self.server_extra = {"trust": PKI.trust_config(),
+                             "tsa": {"mode": "builtin", "cert": PKI.path("tsa.crt"),
+                                     "key": PKI.path("tsa.key"), "chain": PKI.path("chain.pem"),
+                                     "trust": PKI.path("root.pem")},
+                             "server": {"request_timeout_ms": self.request_timeout_ms},
+                             "signing": {"default_seal_image": SEAL, "session_ttl_s": 600}}
+        super().setUp()
+        self.orgs = {o["slug"]: o for o in PKI.orgs}
+        self.tokens = {}
+        for slug in ("buyer", "logistics"):
+            crt, key = PKI.org_cert(slug, "ec")
+            st, _, _, doc = api_login(self.server, crt, key)
+            self.assertEqual(st, 200, doc)
+            self.tokens[slug] = doc["token"]
+
+    def call(self, slug, method, path, body=None, timeout=120):
+        h = bearer(self.tokens[slug])
+        if body is None and method == "POST":
+            body, h["Content-Type"] = b"", "application/json"
+        return self.server.request(method, path, body=body, headers=h, timeout=timeout)
+
+    def own_contract(self, slug, pdf):
+        """A contract slug sends to itself as its one signer, received."""
+        body = {"name": "Own", "pdf_base64": base64.b64encode(pdf).decode(),
+                "parties": [{"credit_code": self.orgs[slug]["credit_code"], "role": "signer"}]}
+        st, _, _, c = self.call(slug, "POST", "/api/v1/contracts", body)
+        self.assertEqual(st, 201, c)
+        for act in ("send", "receive"):
+            st, _, _, doc = self.call(slug, "POST", "/api/v1/contracts/%s/%s" % (c["number"], act))
+            self.assertEqual(st, 200, doc)
+        return c["number"]
+
+    def prepare_body(self, slug, placement):
+        crt, _ = PKI.org_cert(slug, "ec")
+        return {"certificate": base64.b64encode(harness.der_of(crt)).decode(),
+                "chain": [base64.b64encode(harness.der_of(PKI.path("ca.pem"))).decode()],
+                "placements": [placement]}
+
+    def sign(self, n):
+        """The victim's signing of contract n: (prepare s, complete s)."""
+        t0 = time.time()
+        st, _, _, prep = self.call("buyer", "POST", "/api/v1/contracts/%s/signing-sessions" % n,
+                                   self.prepare_body("buyer", {"mode": "normal", "seal": "default",
+                                                               "page": 1, "x": 400, "y": 120}))
+        t1 = time.time()
+        self.assertEqual(st, 201, prep)
+        _, key = PKI.org_cert("buyer", "ec")
+        sig = openssl_sign(key, base64.b64decode(prep["to_be_signed"]))
+        t2 = time.time()
+        st, _, _, doc = self.call("buyer", "POST",
+                                  "/api/v1/signing-sessions/%s/complete" % prep["session"],
+                                  {"signature": base64.b64encode(sig).decode()})
+        t3 = time.time()
+        self.assertEqual(st, 200, doc)
+        return t1 - t0, t3 - t2
+
+    def attack(self, n, stop, answers, conns=ATTACKERS):
+        """conns threads each asking for keyword searches over contract n,
+        once and then until stop is set; every answer's (status, code, Retry-After) in
+        answers."""
+        body = self.prepare_body("logistics", {"mode": "keyword", "seal": "default",
+                                               "keyword": "a", "occurrence": 1})
+        path = "/api/v1/contracts/%s/signing-sessions" % n
+
+        def loop():
+            while True:  # at least once
+                st, hdrs, _, doc = self.call("logistics", "POST", path, body)
+                answers.append((st, (doc or {}).get("code"), hdrs.get("retry-after")))
+                if st == 429:
+                    stop.wait(0.05)
+                if stop.is_set():
+                    return
+
+        ts = [threading.Thread(target=loop) for _ in range(conns)]
+        for t in ts:
+            t.start()
+        return ts
+
+
+class Starvation(JobQueue):
+
+    def test_one_organization_cannot_starve_another_ones_signing(self):
+        with open(SHORT, "rb") as f:
+            short = f.read()
+        target = self.own_contract("logistics", hostile_pdfs.build("text_ops"))
+        quiet = [sum(self.sign(self.own_contract("buyer", short))) for _ in range(3)]
+        stop, answers = threading.Event(), []
+        stop.set()
+        t0 = time.time()
+        for t in self.attack(target, stop, answers, conns=1):
+            t.join()
+        one = time.time() - t0  # one search, alone
+        self.assertEqual(answers[0][:2], (422, "pdf_limit"), answers)
+        victims = [self.own_contract("buyer", short) for _ in range(4)]
+        stop, answers = threading.Event(), []
+        ts = self.attack(target, stop, answers)
+        try:
+            time.sleep(2)  # the queue fills
+            busy = [self.sign(n) for n in victims]
+        finally:
+            stop.set()
+            for t in ts:
+                t.join()
+        busy_total = [p + c for p, c in busy]
+        print("\nvictim signing (prepare + complete), quiet: median %.2f s %s; one search "
+              "%.2f s; with %d attacking connections: median %.2f s (prepare, complete: %s); "
+              "attacker answers: %s" % (statistics.median(quiet), ["%.2f" % x for x in quiet],
+                                        one, ATTACKERS,
+                               statistics.median(busy_total),
+                               ["%.2f, %.2f" % pc for pc in busy],
+                               {k: sum(1 for a in answers if a[:2] == k)
+                                for k in set(a[:2] for a in answers)}))
+        # The attacker's searches were run, and what went beyond its share was refused.
+        self.assertTrue(any(a[:2] == (422, "pdf_limit") for a in answers), answers[:5])
+        limited = [a for a in answers if a[0] == 429]
+        self.assertTrue(limited, "no 429 for %d connections" % ATTACKERS)
+        self.assertTrue(all(a[1:] == ("rate_limited", "1") for a in limited), limited[:3])
+        self.assertEqual({a[0] for a in answers} - {422, 429}, set(), answers[:5])
+        # The victim waited about one search per job (two jobs), not the attacker's queue
+        # (on main: 19.97 s against 0.12 s quiet, one search 0.3-0.6 s).
+        self.assertLess(statistics.median(busy_total), statistics.median(quiet) + 4 * one + 1.0)
+
+
+class Deadline(JobQueue):
+    request_timeout_ms = 1500
+
+    def test_a_job_answered_by_its_deadline_is_not_run(self):
+        """The attacker's searches queue far beyond the deadline (1.5 s): each
+        answered 504 while queued is dropped, so the queue is empty as soon as
+        the last answer went out, and the victim's signing then runs at once."""
+        target = self.own_contract("logistics", hostile_pdfs.build("text_ops"))
+        stop, answers = threading.Event(), []
+        stop.set()  # one search per connection
+        ts = self.attack(target, stop, answers, conns=30)
+        for t in ts:
+            t.join()
+        queued, dropped = (metric(self.server, "sealpact_jobs_queued"),
+                           metric(self.server, "sealpact_jobs_dropped_total"))
+        timeouts = sum(1 for a in answers if a[0] == 504)
+        print("\n30 searches: %d answered 504; then %s queued, %s dropped" % (
+            timeouts, queued, dropped))
+        self.assertGreater(timeouts, 0, answers)
+        self.assertEqual(queued, 0)
+        self.assertGreater(dropped or 0, 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
