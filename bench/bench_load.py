@@ -61,6 +61,13 @@ def loop_ticks(pid):
     return int(fields[11]), int(fields[12])
 
 
+def faults(pid):
+    """(minor, major) page faults of every thread of pid so far (/proc/<pid>/stat)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[7]), int(fields[9])
+
+
 def switches(pid, tid=None):
     """Context switches (voluntary, involuntary) of one thread, or of every thread of pid
     and of its child processes (PostgreSQL's postmaster: its backends)."""
@@ -97,7 +104,7 @@ def syscalls_report(tdir, pid, total):
     import collections
     import re
     call = re.compile(r"^([a-z_0-9]+)\(")
-    every, loop = 0, collections.Counter()
+    every, loop = collections.Counter(), collections.Counter()
     for name in os.listdir(tdir):
         n = collections.Counter()
         with open(os.path.join(tdir, name), errors="replace") as f:
@@ -105,12 +112,14 @@ def syscalls_report(tdir, pid, total):
                 m = call.match(line)
                 if m:
                     n[m.group(1)] += 1
-        every += sum(n.values())
+        every += n
         if name == "t.%d" % pid:
             loop = n
     print("  syscalls per signing (strace -f over the run): all threads %.1f, loop thread "
-          "%.1f" % (every / total, sum(loop.values()) / total))
+          "%.1f" % (sum(every.values()) / total, sum(loop.values()) / total))
     print("    loop: " + ", ".join("%s %.2f" % (k, v / total) for k, v in loop.most_common(10)))
+    print("    others: " + ", ".join("%s %.2f" % (k, v / total)
+                                     for k, v in (every - loop).most_common(10)))
 
 
 def main(argv):
@@ -318,8 +327,10 @@ def main(argv):
             subprocess.run(["callgrind_control", "-z", str(server.proc.pid)], check=True,
                            stdout=subprocess.DEVNULL)
         loop0, lt0 = loop_ns(server.proc.pid), loop_ticks(server.proc.pid)
+        pf0 = faults(server.proc.pid)
         p = subprocess.run([os.path.join(build, "bench", "bench_load"), jobfile])
         loop1, lt1 = loop_ns(server.proc.pid), loop_ticks(server.proc.pid)
+        pf1 = faults(server.proc.pid)
         if cg:
             subprocess.run(["callgrind_control", "-d", "run", str(server.proc.pid)], check=True,
                            stdout=subprocess.DEVNULL)
@@ -334,6 +345,8 @@ def main(argv):
               "loop thread %s, server %s, PostgreSQL %s" % tuple(
                   "%.2f + %.2f" % ((b[0] - a[0]) / total, (b[1] - a[1]) / total)
                   for a, b in zip(sw0, sw1)))
+        print("  page faults per signing (server, /proc/%d/stat): minor %.2f, major %.2f" % (
+            server.proc.pid, (pf1[0] - pf0[0]) / total, (pf1[1] - pf0[1]) / total))
         if trace is not None:
             trace.send_signal(2)
             trace.wait()

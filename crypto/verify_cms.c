@@ -216,7 +216,6 @@ ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t *what, 
 	X509_STORE *store = NULL;
 	int i;
 	X509_STORE_CTX *xc = NULL;
-	TS_VERIFY_CTX *v = NULL;
 	X509 *tsa;
 	unsigned char h[EVP_MAX_MD_SIZE];
 	unsigned int hl = 0;
@@ -295,14 +294,14 @@ ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t *what, 
 	}
 	if (!ts_revocation(opts, xc, tsa, untrusted, ev, rep))
 		goto out;
-	/* the token's signature and ESS certificate id (OpenSSL frees the store: a reference) */
-	if (!(v = TS_VERIFY_CTX_new()) || X509_STORE_up_ref(store) != 1) {
-		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "ts_untrusted", "out of memory");
-		goto out;
-	}
-	TS_VERIFY_CTX_set_store(v, store);
-	TS_VERIFY_CTX_set_flags(v, TS_VFY_SIGNATURE | TS_VFY_VERSION);
-	if (TS_RESP_verify_token(v, p7) != 1) {
+	/*
+	 * The token's signature and ESS certificate id, and its version: what
+	 * TS_RESP_verify_token() checks under TS_VFY_SIGNATURE | TS_VFY_VERSION
+	 * with this store and no other certificates, in its order, without its
+	 * decoding of the TSTInfo again (info above is the same token's).
+	 */
+	if (TS_RESP_verify_signature(p7, NULL, store, NULL) != 1 ||
+	    TS_TST_INFO_get_version(info) != 1) {
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_bad_signature",
 			    "the timestamp's signature does not verify");
 		goto out;
@@ -310,7 +309,6 @@ ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t *what, 
 	rep->timestamp_ok = 1;
 out:
 	ERR_clear_error();
-	TS_VERIFY_CTX_free(v);
 	X509_STORE_CTX_free(xc);
 	sk_X509_free(untrusted);
 	sk_X509_free(signers);

@@ -80,8 +80,11 @@ struct done_job {
 	/* the base's SHA-256, when the caches may know something of it */
 	uint8_t base_dig[32];
 	int have_base_dig;
-	/* SHA-256 fed with the base: the stored bytes' digest goes on from it (NULL: none) */
+	/* SHA-256 fed with s->document[0..tail_len): the base, then (revision_check) the
+	   new update up to its /Contents; the signed ranges' digest and the stored bytes'
+	   go on from it, so those bytes are hashed once for both (NULL: none) */
 	struct crypto_digest_ctx *tail;
+	size_t tail_len;
 	/* signed signature fields as pdf_sig_fields_list_lazy() counts them: the base's
 	   (revision_check) and the new revision's (the engine's or done_ltv's listing,
 	   signed_count) */
@@ -385,12 +388,20 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 				  "the signed revision had to be repaired to be read");
 		goto out;
 	}
-	/* the base was hashed already (j->tail, SHA-256): the ranges' digest goes on from it */
+	/* the base was hashed already (j->tail, SHA-256): the ranges' digest goes on from
+	   it. The update's bytes before its /Contents go into j->tail itself, which the
+	   stored bytes' digest (done_work) and the engine go on from too: each of those
+	   bytes hashed once in the completion, not once per digest */
 	if (j->tail != NULL && crypto_sigalg_digest(alg) == CRYPTO_DIGEST_SHA256 &&
-	    ss->contents_off >= ss->orig_len) {
-		if ((r = crypto_digest_ctx_dup(j->tail, &dc, ei)) != SP_OK ||
-		    (r = crypto_digest_ctx_update(dc, ss->document + ss->orig_len,
-						  ss->contents_off - ss->orig_len, ei)) != SP_OK)
+	    ss->contents_off >= j->tail_len) {
+		if ((r = crypto_digest_ctx_update(j->tail, ss->document + j->tail_len,
+						  ss->contents_off - j->tail_len, ei)) != SP_OK) {
+			crypto_digest_ctx_free(j->tail); /* fed in part: of no use */
+			j->tail = NULL;
+			goto out;
+		}
+		j->tail_len = ss->contents_off;
+		if ((r = crypto_digest_ctx_dup(j->tail, &dc, ei)) != SP_OK)
 			goto out;
 	} else if ((r = crypto_digest_ctx_new(crypto_sigalg_digest(alg), &dc, ei)) != SP_OK ||
 		   (r = crypto_digest_ctx_update(dc, ss->document, ss->contents_off, ei)) != SP_OK)
@@ -553,13 +564,14 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, const struct p
 		vo.rev_doc2 = j->ts_doc;
 		vo.rev_len2 = j->ts_doc_len;
 	}
-	/* the base, hashed once by done_work (SHA-256): the engine's hashing of the new
-	   signature's ranges goes on from there (data starts with the base's very bytes:
-	   the signed revision, or it with the long-term data appended, compared) */
+	/* the base and the update up to its /Contents, hashed once by done_work and
+	   revision_check (SHA-256, j->tail_len bytes): the engine's hashing of ranges goes
+	   on from there (data starts with those very bytes: the signed revision, or it
+	   with the long-term data appended, compared) */
 	if (j->tail != NULL &&
-	    (data == ss->document || memcmp(data, ss->document, ss->orig_len) == 0)) {
+	    (data == ss->document || memcmp(data, ss->document, j->tail_len) == 0)) {
 		vo.hashed = j->tail;
-		vo.hashed_len = ss->orig_len;
+		vo.hashed_len = j->tail_len;
 	}
 	vo.verified_doc = j->base_doc;
 	vo.given_len = ss->orig_len;
@@ -724,9 +736,10 @@ done_work(void *arg, struct sp_errinfo *ei)
 			: crypto_digest_ctx_new(CRYPTO_DIGEST_SHA256, &j->tail, &vei)) == SP_OK &&
 	    crypto_digest_ctx_update(j->tail, ss->document + hashed, ss->orig_len - hashed, &vei) ==
 		    SP_OK &&
-	    crypto_digest_ctx_peek(j->tail, j->base_dig, &dlen, &vei) == SP_OK)
+	    crypto_digest_ctx_peek(j->tail, j->base_dig, &dlen, &vei) == SP_OK) {
 		j->have_base_dig = 1;
-	else {
+		j->tail_len = ss->orig_len;
+	} else {
 		crypto_digest_ctx_free(j->tail);
 		j->tail = NULL;
 	}
@@ -847,9 +860,9 @@ done_work(void *arg, struct sp_errinfo *ei)
 	/* the long-term data's file is the signed revision's copy with its update after
 	   it: the base's bytes start it as they started the signed revision */
 	resume = j->tail != NULL && ss->contents_off >= ss->orig_len &&
-		 ss->document_len >= ss->orig_len &&
+		 ss->document_len >= j->tail_len &&
 		 (lr.data == NULL ||
-		  (lr.len >= ss->orig_len && memcmp(lr.data, ss->document, ss->orig_len) == 0));
+		  (lr.len >= j->tail_len && memcmp(lr.data, ss->document, j->tail_len) == 0));
 	if (lr.data != NULL) {
 		j->signed_len = ss->document_len;
 		free(ss->document);
@@ -858,12 +871,13 @@ done_work(void *arg, struct sp_errinfo *ei)
 		j->archive_until = lr.archive_until;
 		lr.data = NULL; /* transferred */
 	}
-	/* the stored bytes' digest: on from the base's when they start with the very bytes
-	   the base was hashed from (the fill wrote after the base only; the long-term data's
-	   file compared above), not the whole file hashed again */
+	/* the stored bytes' digest: on from j->tail's (the base, and the update up to its
+	   /Contents when revision_check went on) when they start with the very bytes it
+	   was fed (the fill wrote after the base only; the long-term data's file compared
+	   above), not the whole file hashed again */
 	if (resume) {
-		if ((r = crypto_digest_ctx_update(j->tail, ss->document + ss->orig_len,
-						  ss->document_len - ss->orig_len, ei)) != SP_OK)
+		if ((r = crypto_digest_ctx_update(j->tail, ss->document + j->tail_len,
+						  ss->document_len - j->tail_len, ei)) != SP_OK)
 			goto out;
 	} else {
 		crypto_digest_ctx_free(j->tail);
@@ -994,12 +1008,12 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 	}
 	/* and it is open already (revision_check): the DSS update reads it there */
 	kn.doc = j->new_doc;
-	/* the base's SHA-256 (done_work), which the signed revision and its DSS update start
-	   with when the fill wrote after the base only: the document timestamp's digest goes
-	   on from it */
+	/* the SHA-256 of the signed revision's first tail_len bytes (done_work, revision_check),
+	   which its DSS update starts with when the fill wrote after the base only: the
+	   document timestamp's digest goes on from it */
 	if (j->tail != NULL && ss->contents_off >= ss->orig_len) {
 		kn.hashed = j->tail;
-		kn.hashed_len = ss->orig_len;
+		kn.hashed_len = j->tail_len;
 	}
 	sp_errinfo_init(&ei);
 	/* the document timestamp's open of what it timestamps, for the engine */

@@ -68,6 +68,7 @@ struct conn_rec {
 	struct evhttp_connection *evcon;
 	struct request *req;    /* told when the connection closes under it */
 	struct event *wait_ev;  /* idle: first byte or keep-alive idle limit */
+	struct event *watch_ev; /* busy: the client leaving while its request is handled */
 	struct event *timer_ev; /* reading: head and body deadline */
 	struct evbuffer *in;    /* the bufferevent's input, watched by on_input */
 	struct evbuffer_cb_entry *in_cb;
@@ -184,6 +185,8 @@ rec_release_ex(struct conn_rec *c, int stale)
 	framer_free(&c->fr);
 	if (c->wait_ev != NULL)
 		event_free(c->wait_ev);
+	if (c->watch_ev != NULL)
+		event_free(c->watch_ev);
 	if (c->timer_ev != NULL)
 		event_free(c->timer_ev);
 	if (g->ips[c->ip_slot].n > 0 && --g->ips[c->ip_slot].n == 0)
@@ -295,6 +298,7 @@ answer(struct conn_rec *c)
 		  c->fr.detail);
 	c->state = CONN_ANSWERING;
 	event_del(c->wait_ev);
+	event_del(c->watch_ev);
 	evtimer_del(c->timer_ev);
 	if (evtimer_add(c->timer_ev, &tv) != 0 || bev == NULL) {
 		rec_close(c, CONN_CLOSE__COUNT);
@@ -314,6 +318,57 @@ answer(struct conn_rec *c)
 			    status == 503 ? "Retry-After: 1\r\n" : "", text ? text : "");
 	free(text);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+/*
+ * busy: libevent 2.1 stops reading a connection while its request is being
+ * handled, so it would notice a client that left only when the reply is
+ * written. For handlers that answer later, the watch peeks at the socket
+ * when it becomes readable: EOF or an error means the client is gone, and
+ * request_peer_gone() frees the connection now (evhttp frees the request
+ * with it) instead of after the database or job is done. Bytes waiting (a
+ * pipelined request, a TLS alert) end the watch: they say nothing certain
+ * about the client.
+ *
+ * The watch is armed while evhttp still reads the request (on_input, once
+ * its last byte is in, before evhttp stops reading) and ended once the idle
+ * wait is on again (rec_idle): the socket never goes without a read event
+ * in between, so libevent's changelist has nothing to tell epoll. Armed
+ * after evhttp stopped reading, and ended before the idle wait was on, it
+ * cost an epoll_ctl each (two per request, server.c's changelist merging a
+ * delete and an add into one EPOLL_CTL_MOD).
+ */
+static void
+on_watch(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn_rec *c = arg;
+	char b;
+	ssize_t n;
+
+	(void)what;
+	if (c->state != CONN_BUSY || c->req == NULL)
+		return;
+	n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+		event_add(c->watch_ev, NULL);
+		return;
+	}
+	if (n > 0)
+		return;
+	request_peer_gone(c->req);
+}
+
+/*
+ * The watch for a request whose bytes are all in (its head complete and its
+ * body read: evhttp dispatches it in this very read), armed now, while the
+ * bufferevent still reads the socket.
+ */
+static void
+watch_arm_early(struct conn_rec *c)
+{
+	if (c->fr.heads > c->dispatched && c->fr.body_left == 0 &&
+	    !event_pending(c->watch_ev, EV_READ, NULL))
+		event_add(c->watch_ev, NULL);
 }
 
 /*
@@ -349,8 +404,10 @@ on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 			done += k;
 		}
 	}
-	if (!bad)
+	if (!bad) {
+		watch_arm_early(c);
 		return;
+	}
 	c->doomed = 1;
 	/*
 	 * A handler owns a request, or a sound request read before the bad bytes
@@ -383,8 +440,12 @@ rec_idle(struct conn_rec *c)
 {
 	c->state = CONN_IDLE;
 	evtimer_del(c->timer_ev);
-	if (event_add(c->wait_ev, &c->g->idle_tv) != 0)
+	if (event_add(c->wait_ev, &c->g->idle_tv) != 0) {
 		rec_close(c, CONN_CLOSED_IDLE);
+		return;
+	}
+	/* after the idle wait is on the socket: its interest never drops to nothing */
+	event_del(c->watch_ev);
 }
 
 /* Reset the connection: RST, no TIME_WAIT, nothing read or handshaken. */
@@ -432,16 +493,20 @@ admit(struct conn_guard *g, struct bufferevent *bev, int broken)
 		return;
 	}
 	struct event *wait_ev = event_new(g->srv->base, fd, EV_READ, on_wait, c);
+	struct event *watch_ev = event_new(g->srv->base, fd, EV_READ, on_watch, c);
 	struct event *timer_ev = evtimer_new(g->srv->base, on_timer, c);
 
 	c->wait_ev = wait_ev;
+	c->watch_ev = watch_ev;
 	c->timer_ev = timer_ev;
-	if (c->wait_ev == NULL || c->timer_ev == NULL) {
+	if (c->wait_ev == NULL || c->watch_ev == NULL || c->timer_ev == NULL) {
 		if (c->wait_ev != NULL)
 			event_free(c->wait_ev);
+		if (c->watch_ev != NULL)
+			event_free(c->watch_ev);
 		if (c->timer_ev != NULL)
 			event_free(c->timer_ev);
-		c->wait_ev = c->timer_ev = NULL;
+		c->wait_ev = c->watch_ev = c->timer_ev = NULL;
 		refuse(g, evcon, fd, CONN_REFUSED_TOTAL);
 		return;
 	}
@@ -456,10 +521,11 @@ admit(struct conn_guard *g, struct bufferevent *bev, int broken)
 	framer_init(&c->fr, g->srv->cfg->server.max_header_bytes, g->max_body, &g->srv->bodies);
 	if ((c->in_cb = evbuffer_add_cb(c->in, on_input, c)) == NULL) {
 		/* Unchecked framing is not served. */
+		event_free(c->wait_ev);
+		event_free(c->watch_ev);
+		event_free(c->timer_ev);
 		memset(c, 0, sizeof(*c));
 		c->fd = -1;
-		event_free(c->wait_ev);
-		event_free(c->timer_ev);
 		refuse(g, evcon, fd, CONN_REFUSED_TOTAL);
 		return;
 	}
@@ -563,6 +629,10 @@ conn_request_begin(struct server *srv, struct evhttp_connection *evcon, struct r
 	c->state = CONN_BUSY;
 	c->req = r;
 	c->dispatched++;
+	/* the watch first (on_input armed it as the request's last bytes came in; here
+	   when it did not): the socket's interest in epoll stays as it was */
+	if (!event_pending(c->watch_ev, EV_READ, NULL))
+		event_add(c->watch_ev, NULL);
 	event_del(c->wait_ev);
 	evtimer_del(c->timer_ev);
 	return 0;

@@ -216,6 +216,14 @@ void request_dispatch(struct evhttp_request *req, void *server_arg);
  */
 void request_connection_closed(struct request *r);
 
+/*
+ * The client of r left before the reply (EOF or an error on its socket while
+ * the request is handled; conn.c's watch and request.c's own): logged, and
+ * the connection freed now (evhttp frees the request with it); a later reply
+ * only records (499). Loop thread.
+ */
+void request_peer_gone(struct request *r);
+
 /* ---- framing.c: strict request framing ---------------------------------------------------- */
 
 /*

@@ -683,30 +683,12 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 	request_job_drop(r);
 }
 
-/*
- * libevent 2.1 stops reading a connection while its request is being
- * handled, so it would notice a client that left only when the reply is
- * written. For handlers that answer later, peek at the socket: EOF or an
- * error means the client is gone, and the connection is freed now (evhttp
- * frees the request with it) instead of after the database or job is done.
- * Bytes waiting (a pipelined request, a TLS alert) end the watch: they say
- * nothing certain about the client.
- */
-static void
-on_peer_readable(evutil_socket_t fd, short what, void *arg)
+void
+request_peer_gone(struct request *r)
 {
-	struct request *r = arg;
 	struct evhttp_connection *evcon = r->evcon;
-	char c;
-	ssize_t n;
 
-	(void)what;
-	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-		event_add(r->watch_ev, NULL);
-		return;
-	}
-	if (n > 0 || evcon == NULL || r->evreq == NULL)
+	if (evcon == NULL || r->evreq == NULL)
 		return;
 	log_event(LOG_INFO, r->id, "client went away before the reply", "{s:s}", "route",
 		  route_name(r->label));
@@ -717,6 +699,34 @@ on_peer_readable(evutil_socket_t fd, short what, void *arg)
 	r->gone = 1;
 	evhttp_connection_free(evcon);
 	request_job_drop(r);
+}
+
+/*
+ * libevent 2.1 stops reading a connection while its request is being
+ * handled, so it would notice a client that left only when the reply is
+ * written. For handlers that answer later, peek at the socket: EOF or an
+ * error means the client is gone (request_peer_gone). Bytes waiting (a
+ * pipelined request, a TLS alert) end the watch: they say nothing certain
+ * about the client. The connection guard watches the connections it tracks
+ * itself (conn.c's on_watch, without an epoll_ctl per request); this is for
+ * the others.
+ */
+static void
+on_peer_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct request *r = arg;
+	char c;
+	ssize_t n;
+
+	(void)what;
+	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+		event_add(r->watch_ev, NULL);
+		return;
+	}
+	if (n > 0)
+		return;
+	request_peer_gone(r);
 }
 
 static void
@@ -908,6 +918,7 @@ request_dispatch(struct evhttp_request *req, void *server_arg)
 	/* Still alive after the handler returned: it answers later. */
 	if (srv->current == r) {
 		srv->current = NULL;
-		watch_peer(r);
+		if (!r->guarded)
+			watch_peer(r);
 	}
 }

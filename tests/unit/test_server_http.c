@@ -503,6 +503,58 @@ START_TEST(async_replies_and_client_disconnects)
 }
 END_TEST
 
+/* Read from fd until n responses have come (by their status lines) or the server closes. */
+static int
+read_responses(int fd, int n, char *buf, size_t cap)
+{
+	size_t len = 0;
+	ssize_t k;
+	int seen = 0;
+	const char *p;
+
+	buf[0] = '\0';
+	while (seen < n && len < cap - 1 && (k = recv(fd, buf + len, cap - 1 - len, 0)) > 0) {
+		len += (size_t)k;
+		buf[len] = '\0';
+		for (seen = 0, p = buf; (p = strstr(p, "HTTP/1.1 ")) != NULL; p++)
+			seen++;
+	}
+	return seen;
+}
+
+START_TEST(kept_alive_connection_watched_for_each_request)
+{
+	static char buf[16384];
+	struct resp r;
+	const char *two = "GET /t/job/200 HTTP/1.1\r\nHost: x\r\n\r\n"
+			  "GET /t/job/50 HTTP/1.1\r\nHost: x\r\n\r\n";
+	const char *third = "GET /t/job/300 HTTP/1.1\r\nHost: x\r\n\r\n";
+	int fd;
+
+	start_server("postgresql://127.0.0.1:1/none", "30000");
+	fd = connect_port(server_port);
+	ck_assert_int_ge(fd, 0);
+	/* A request pipelined behind one that waits for a job: both answered, in order
+	   (its bytes end the watch on the busy connection, which must not spin on them). */
+	send_all(fd, two, strlen(two));
+	ck_assert_int_eq(read_responses(fd, 2, buf, sizeof(buf)), 2);
+	ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
+	ck_assert_ptr_nonnull(strstr(strstr(buf, "\r\n\r\n"), "HTTP/1.1 200"));
+	/* The same kept-alive connection's next request is watched again: its client
+	   leaving while the job runs is noticed then (499), not when the job is done. */
+	send_all(fd, third, strlen(third));
+	usleep(50 * 1000);
+	close(fd);
+	usleep(600 * 1000);
+	request("GET", "/metrics", NULL, NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_int_eq(counter(r.body, "/t/job/{ms}", 200), 2);
+	ck_assert_int_eq(counter(r.body, "/t/job/{ms}", 499), 1);
+	resp_clear(&r);
+	ck_assert_int_eq(stop_server(), 0);
+}
+END_TEST
+
 START_TEST(deadline_answers_504_and_late_reply_is_harmless)
 {
 	struct resp r;
@@ -803,6 +855,7 @@ main(void)
 	tcase_add_test(tc, json_bodies_415_400_413);
 	tcase_add_test(tc, readyz_answers_503_quickly_when_database_is_down);
 	tcase_add_test(tc, async_replies_and_client_disconnects);
+	tcase_add_test(tc, kept_alive_connection_watched_for_each_request);
 	tcase_add_test(tc, deadline_answers_504_and_late_reply_is_harmless);
 	tcase_add_test(tc, sigterm_drains_in_flight_requests);
 	tcase_add_test(tc, shutdown_deadline_exits_1);
