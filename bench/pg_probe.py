@@ -12,7 +12,14 @@ Used by bench_load.py with BENCH_PGSTATS=1. Around the measured run it takes:
   updates, HOT updates, deletes, dead tuples at the end, autovacuum and
   autoanalyze runs;
 - wait events: one extra backend samples pg_stat_activity every 10 ms (its own
-  CPU is counted apart) and counts what each active process waits on.
+  CPU is counted apart) and counts what each active process waits on;
+- the vacuum the run leaves owed: a run of seconds ends before autovacuum's
+  first look (autovacuum_naptime, 60 s), so its dead tuples are vacuumed
+  after it, by one VACUUM of the tables above on a connection of its own
+  (its CPU from the postmaster's reaped children's time: what an autovacuum
+  worker would spend on them, once per run; at a steady load autovacuum
+  visits a table about once a minute, so the whole indexes each VACUUM reads
+  are shared by more signings than here).
 """
 import os
 import re
@@ -174,6 +181,7 @@ class Probe:
             print("    %-18s %5.2f %5.2f %5.2f %5.2f  dead %6d  av %d aa %d" % (
                 t, (b[0] - a[0]) / n, (b[1] - a[1]) / n, (b[2] - a[2]) / n,
                 (b[3] - a[3]) / n, b[4], b[5] - a[5], b[6] - a[6]))
+        self._vacuum(n, hz)
         if self.datadir:
             self._waldump(lsn1, n)
         if "WAITS" in err:
@@ -187,6 +195,23 @@ class Probe:
                                                    if r[0] == "client backend" else ""))
         else:
             print("  wait-event sampler failed: %s" % err.strip()[-300:])
+
+    def _reaped(self):
+        """The CPU ticks of the postmaster's exited children (cutime + cstime)."""
+        s = _stat(self.pgpid)
+        return int(s[13]), int(s[14])
+
+    def _vacuum(self, n, hz):
+        """The vacuum the run's dead tuples owe, by a VACUUM of its own backend."""
+        time.sleep(1)  # the sampler's backend has exited and been reaped
+        u0, s0 = self._reaped()
+        self.psql(self.url, "VACUUM %s" % ", ".join(TABLES))
+        time.sleep(1)
+        u1, s1 = self._reaped()
+        print("  vacuum owed per signing: %.3f ms (user %.3f, system %.3f; VACUUM of the "
+              "tables below after the run, its backend's CPU)" % (
+                  (u1 - u0 + s1 - s0) * 1000.0 / hz / n, (u1 - u0) * 1000.0 / hz / n,
+                  (s1 - s0) * 1000.0 / hz / n))
 
     def _waldump(self, lsn1, n):
         """WAL records of the run by resource manager and type (pg_waldump --stats)."""

@@ -5,7 +5,7 @@ Deliveries were claimed oldest first for everybody, eight at a time, and the
 next eight only once the slowest of them ended: an organization with twenty
 webhooks at a receiver that answers after the POST's timeout (a tarpit)
 queued twenty deliveries per contract it sent, and a second organization's
-delivery waited behind all of them. Now (migration 034) a claim takes the
+delivery waited behind all of them. Now (migration 033) a claim takes the
 oldest due delivery of each organization that has none in flight: the second
 organization's delivery goes out in the next claim. The victim's wait, with
 and without the tarpit queue, is printed."""

@@ -1,4 +1,4 @@
--- 034_webhook_fairness.sql (sec32): webhook deliveries taken in turns by
+-- 033_webhook_fairness.sql (sec32): webhook deliveries taken in turns by
 -- organization.
 --
 -- webhook_claim took the oldest due deliveries of everybody, and the server
