@@ -691,6 +691,37 @@ on_a_page(struct ctx *c, int id)
 	return 0;
 }
 
+/*
+ * 1 when dictionaries old and nw (not streams) cannot unparse alike: one of
+ * the keys a signature's update grows (/Fields, /Annots: k items each at a
+ * contract's k-th signing) holds, in both, a direct array, of different
+ * lengths. Sound because an unparsed dictionary lists each non-null value
+ * under its key, an array with every item, in a syntax that reads back one
+ * way: texts that are equal hold arrays of equal length. Only a difference
+ * is told this way; anything else is compared whole, as before.
+ */
+static int
+grown_arrays_differ(qpdf_data qo, qpdf_oh old, qpdf_data qn, qpdf_oh nw)
+{
+	static const char *const keys[] = { "/Fields", "/Annots" };
+	qpdf_oh a, b;
+	size_t i;
+
+	if (qpdf_oh_get_type_code(qo, old) != ot_dictionary ||
+	    qpdf_oh_get_type_code(qn, nw) != ot_dictionary)
+		return 0;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		a = qpdf_oh_get_key_if_dict(qo, old, keys[i]);
+		b = qpdf_oh_get_key_if_dict(qn, nw, keys[i]);
+		if (!qpdf_oh_is_indirect(qo, a) && !qpdf_oh_is_indirect(qn, b) &&
+		    qpdf_oh_get_type_code(qo, a) == ot_array &&
+		    qpdf_oh_get_type_code(qn, b) == ot_array &&
+		    qpdf_oh_get_array_n_items(qo, a) != qpdf_oh_get_array_n_items(qn, b))
+			return 1;
+	}
+	return 0;
+}
+
 /* An object the update redefined: allowed or not, and why. */
 static void
 classify(struct ctx *c, int num, int gen)
@@ -729,11 +760,17 @@ classify(struct ctx *c, int num, int gen)
 		return;
 	}
 	od = qpdf_oh_is_stream(qo, old) ? qpdf_oh_get_dict(qo, old) : old;
-	ua = unparse(qo, old);
-	ub = unparse(qn, nw);
-	eq = ua && ub && strcmp(ua, ub) == 0;
-	free(ua);
-	free(ub);
+	/* the page a signature's widget is added to and the AcroForm its field is: both
+	   unparsed whole, their k-item arrays too, only to be found different */
+	if (grown_arrays_differ(qo, old, qn, nw)) {
+		eq = 0;
+	} else {
+		ua = unparse(qo, old);
+		ub = unparse(qn, nw);
+		eq = ua && ub && strcmp(ua, ub) == 0;
+		free(ua);
+		free(ub);
+	}
 	if (eq && qpdf_oh_is_stream(qo, old)) {
 		eq = qpdf_oh_is_stream(qn, nw) &&
 		     qpdf_oh_get_stream_data(qo, old, qpdf_dl_none, &fa, &ba, &la) ==
