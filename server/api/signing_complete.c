@@ -507,7 +507,9 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, const struct p
 	struct crypto_verify_opts vo;
 	struct crypto_verify_report *rep = NULL;
 	const struct crypto_sig_report *s;
-	uint8_t skey[32], *refs = NULL, *given_sigs = NULL, *given_vri = NULL;
+	uint8_t skey[32], *refs = NULL, *given_vri = NULL;
+	const uint8_t *given_sigs = NULL;
+	struct blob_ref *given_ref = NULL;
 	size_t i, nnew = 0, rlen = 0, glen = 0, vlen = 0;
 	/* the base's stored report (all its signatures): as this process holds it with the
 	   base (the claim did not send it), or as the claim sent it; indexed once, here */
@@ -586,9 +588,11 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, const struct p
 			vo.verified_refs = (const int *)(void *)refs;
 			vo.nverified_refs = rlen / sizeof(int);
 		}
-		/* and its earlier signatures as that completion read them: not parsed again */
+		/* and its earlier signatures as that completion read them: not parsed again
+		   (lent, not copied: every earlier /Contents) */
 		blob_cache_key("sigs", j->base_dig, skey);
-		if (blob_cache_get(j->reads_cache, skey, &given_sigs, &glen) == SP_OK) {
+		if (blob_cache_borrow(j->reads_cache, skey, &given_sigs, &glen, &given_ref) ==
+		    SP_OK) {
 			vo.verified_sigs = given_sigs;
 			vo.verified_sigs_len = glen;
 			/* how many the base lists: when those reads are all, it hides none */
@@ -675,7 +679,7 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, const struct p
 out:
 	verify_report_base_free(base);
 	free(refs);
-	free(given_sigs);
+	blob_cache_return(given_ref);
 	free(given_vri);
 	crypto_verify_report_free(rep);
 	return r;
@@ -887,8 +891,10 @@ done_work(void *arg, struct sp_errinfo *ei)
 	if (j->sigs_out != NULL) {
 		uint8_t skey[32];
 
+		/* handed over, not copied */
 		blob_cache_key("sigs", dig, skey);
-		blob_cache_put(j->reads_cache, skey, j->sigs_out, j->sigs_out_len);
+		blob_cache_put_take(j->reads_cache, skey, j->sigs_out, j->sigs_out_len);
+		j->sigs_out = NULL;
 	}
 	if (j->vri_out != NULL) {
 		uint8_t vkey[32];
@@ -969,7 +975,9 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 	struct db_signing_session *ss = j->s;
 	struct crypto_ltv_known kn;
 	struct sp_errinfo ei;
-	uint8_t skey[32], *reads = NULL;
+	uint8_t skey[32];
+	const uint8_t *reads = NULL;
+	struct blob_ref *ref = NULL;
 	size_t rlen = 0;
 	int archive = j->level >= 2 && ss->last_signer, r;
 
@@ -981,7 +989,8 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 	memset(&kn, 0, sizeof(kn));
 	kn.nlisted = -1;
 	blob_cache_key("sigs", j->base_dig, skey);
-	if (j->have_base_dig && blob_cache_get(j->reads_cache, skey, &reads, &rlen) == SP_OK) {
+	if (j->have_base_dig &&
+	    blob_cache_borrow(j->reads_cache, skey, &reads, &rlen, &ref) == SP_OK) {
 		kn.given = j->base_doc;
 		kn.given_len = ss->orig_len;
 		kn.reads = reads;
@@ -1016,7 +1025,7 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 		j->ts_doc_len = kn.ts_doc_len;
 	} else
 		pdf_doc_free(kn.ts_doc);
-	free(reads);
+	blob_cache_return(ref);
 	if (kn.reads != NULL && kn.nlisted >= 0)
 		j->new_nsigned = kn.nlisted;
 	if (r != SP_OK) {
