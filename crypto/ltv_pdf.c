@@ -322,6 +322,13 @@ out:
 		known->nlisted = nl;
 	if (known != NULL && r == SP_OK && memo.len > 0)
 		known->vri_memo = sp_buf_take(&memo, &known->vri_memo_len);
+	/* the DSS as read of data, for the verification of what is made of it */
+	if (known != NULL && known->dss_out != NULL && r == SP_OK && doc != NULL &&
+	    !pdf_doc_damaged(doc)) {
+		pdf_dss_cleanup(known->dss_out);
+		*known->dss_out = dss;
+		memset(&dss, 0, sizeof(dss)); /* moved */
+	}
 	sp_buf_cleanup(&memo);
 	free(vri);
 	crypto_evidence_cleanup(&ev);

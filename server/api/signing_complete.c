@@ -107,6 +107,9 @@ struct done_job {
 	   engine's levels: not hashed again */
 	uint8_t *vri_memo;
 	size_t vri_memo_len;
+	/* the signed revision's DSS as the long-term data's update read it (done_ltv), for
+	   the engine's read of the stored bytes' (crypto_verify_opts.dss_known) */
+	struct pdf_dss dss_known;
 	/* the document of the stored bytes, whose form facts (carried over from the base's,
 	   form_carry) are kept with their digest: new_doc or ltv_doc (NULL: none) */
 	struct pdf_doc *stored_doc;
@@ -156,6 +159,7 @@ done_job_free(struct done_job *j)
 	free(j->sigs_out);
 	free(j->vri_out);
 	free(j->vri_memo);
+	pdf_dss_cleanup(&j->dss_known);
 	free(j->pages);
 	free(j->revs);
 	crypto_digest_ctx_free(j->tail);
@@ -550,6 +554,13 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, const struct p
 	   very bytes hashed there */
 	vo.vri_memo = j->vri_memo;
 	vo.vri_memo_len = j->vri_memo_len;
+	/* and the signed revision's DSS as that update read it: the items it kept by
+	   reference are not decoded again (data starts with the signed revision, compared) */
+	if (len > ss->document_len && (j->dss_known.present || j->dss_known.size > 0) &&
+	    memcmp(data, ss->document, ss->document_len) == 0) {
+		vo.dss_known = &j->dss_known;
+		vo.dss_known_len = ss->document_len;
+	}
 	/* and the one under the document timestamp, as that opened it (done_ltv) */
 	if (len != ss->document_len && j->ts_doc != NULL) {
 		vo.rev_doc2 = j->ts_doc;
@@ -1013,6 +1024,9 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 	sp_errinfo_init(&ei);
 	/* the document timestamp's open of what it timestamps, for the engine */
 	kn.keep_ts_doc = archive;
+	/* and its read of the signed revision's DSS, for the engine's of the result */
+	pdf_dss_cleanup(&j->dss_known);
+	kn.dss_out = &j->dss_known;
 	/* engine_check verifies the result whole before it is kept */
 	r = ltv_extend(j->trust, j->tsa, ss->document, ss->document_len,
 		       (archive ? LTV_ARCHIVE : 0) | LTV_CHECKED_AFTER, ss->archive_serial, &kn, lr,
