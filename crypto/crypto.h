@@ -275,6 +275,11 @@ struct crypto_ltv_known {
 	/* out: when they were used, how many signed fields data lists (the count of
 	   pdf_sig_fields_list_lazy, which the listing gave on the way); else -1 */
 	int nlisted;
+	/* crypto_ltv_add_dss: a /VRI key memo an earlier completion made (its vri_memo,
+	   borrowed; NULL: none): a signature whose /Contents is, byte for byte, one hashed
+	   there takes its key from there instead of hashing it again */
+	const uint8_t *vri_given;
+	size_t vri_given_len;
 	/* out (crypto_ltv_add_dss), when not NULL: its pdf_dss_read() of data[0..len),
 	   moved there on SP_OK for crypto_verify_opts.dss_known (the caller's,
 	   pdf_dss_cleanup; zeroed when not read) */

@@ -12,31 +12,11 @@
 #include "pdf.h"
 #include "verify_int.h"
 
-/*
- * The /VRI key of f from opts->vri_memo (e->vri_memo) into key, when a
- * /Contents hashed there is f's, byte for byte (so its SHA-1 is f's key);
- * key unchanged otherwise.
- */
+/* The /VRI key of f from opts->vri_memo (e->vri_memo) into key; key unchanged otherwise. */
 static void
 vri_memo_get(const struct engine *e, const struct pdf_sig_field *f, char key[41])
 {
-	const uint8_t *p = e->vri_memo, *end;
-	size_t n;
-
-	if (p == NULL)
-		return;
-	end = p + e->vri_memo_len;
-	while (end - p >= 44) {
-		n = sp_load_be32(p);
-		if (n > (size_t)(end - p) - 44)
-			return; /* not as packed */
-		if (n == f->contents_len && memcmp(p + 44, f->contents, n) == 0) {
-			memcpy(key, p + 4, 40);
-			key[40] = '\0';
-			return;
-		}
-		p += 44 + n;
-	}
+	(void)crypto_vri_memo_find(e->vri_memo, e->vri_memo_len, f->contents, f->contents_len, key);
 }
 
 /*

@@ -913,6 +913,15 @@ done_work(void *arg, struct sp_errinfo *ei)
 		blob_cache_key("vris", dig, vkey);
 		blob_cache_put(j->reads_cache, vkey, j->vri_out, j->vri_out_len);
 	}
+	/* and the /VRI keys hashed here with what they hash, for the next completion's
+	   long-term data (handed over: the engine is done with them) */
+	if (j->vri_memo != NULL) {
+		uint8_t mkey[32];
+
+		blob_cache_key("vmem", dig, mkey);
+		blob_cache_put_take(j->reads_cache, mkey, j->vri_memo, j->vri_memo_len);
+		j->vri_memo = NULL;
+	}
 	if (j->stored_pages_ok) {
 		uint8_t pkey[32];
 
@@ -987,9 +996,9 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 	struct crypto_ltv_known kn;
 	struct sp_errinfo ei;
 	uint8_t skey[32];
-	const uint8_t *reads = NULL;
-	struct blob_ref *ref = NULL;
-	size_t rlen = 0;
+	const uint8_t *reads = NULL, *memo = NULL;
+	struct blob_ref *ref = NULL, *mref = NULL;
+	size_t rlen = 0, mlen = 0;
 	int archive = j->level >= 2 && ss->last_signer, r;
 
 	memset(lr, 0, sizeof(*lr));
@@ -1027,6 +1036,14 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 	/* and its read of the signed revision's DSS, for the engine's of the result */
 	pdf_dss_cleanup(&j->dss_known);
 	kn.dss_out = &j->dss_known;
+	/* the /VRI keys the completion that stored the base hashed, with what they hash
+	   (lent): an earlier signature's /Contents is not hashed again */
+	blob_cache_key("vmem", j->base_dig, skey);
+	if (j->have_base_dig &&
+	    blob_cache_borrow(j->reads_cache, skey, &memo, &mlen, &mref) == SP_OK) {
+		kn.vri_given = memo;
+		kn.vri_given_len = mlen;
+	}
 	/* engine_check verifies the result whole before it is kept */
 	r = ltv_extend(j->trust, j->tsa, ss->document, ss->document_len,
 		       (archive ? LTV_ARCHIVE : 0) | LTV_CHECKED_AFTER, ss->archive_serial, &kn, lr,
@@ -1040,6 +1057,7 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 	} else
 		pdf_doc_free(kn.ts_doc);
 	blob_cache_return(ref);
+	blob_cache_return(mref);
 	if (kn.reads != NULL && kn.nlisted >= 0)
 		j->new_nsigned = kn.nlisted;
 	if (r != SP_OK) {

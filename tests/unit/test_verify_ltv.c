@@ -1435,6 +1435,99 @@ START_TEST(dss_known_handed_to_the_verification)
 }
 END_TEST
 
+/* The /VRI keys of the DSS of d[0..n), sorted into one string. */
+static char *
+vri_keys_of(const unsigned char *d, size_t n)
+{
+	struct pdf_doc *doc = NULL;
+	struct pdf_dss dss;
+	struct sp_errinfo ei;
+	char *all;
+	size_t i, j;
+
+	sp_errinfo_init(&ei);
+	ck_assert(pdf_doc_open_view(d, n, &doc, &ei) == SP_OK);
+	ck_assert(pdf_dss_read(doc, &dss, &ei) == SP_OK);
+	for (i = 1; i < dss.nvri; i++)
+		for (j = i; j > 0 && strcmp(dss.vri[j - 1], dss.vri[j]) > 0; j--) {
+			char t[41];
+			memcpy(t, dss.vri[j], 41);
+			memcpy(dss.vri[j], dss.vri[j - 1], 41);
+			memcpy(dss.vri[j - 1], t, 41);
+		}
+	ck_assert_ptr_nonnull(all = calloc(dss.nvri * 41 + 1, 1));
+	for (i = 0; i < dss.nvri; i++)
+		memcpy(all + 41 * i, dss.vri[i], 40), all[41 * i + 40] = ' ';
+	pdf_dss_cleanup(&dss);
+	pdf_doc_free(doc);
+	return all;
+}
+
+/*
+ * A /VRI key memo an earlier completion made, given to the DSS update
+ * (crypto_ltv_known.vri_given): a signature whose /Contents is, byte for
+ * byte, one there takes its key from there (a memo whose keys are altered
+ * shows it), one whose bytes differ is hashed (a memo whose /Contents are
+ * altered changes nothing).
+ */
+START_TEST(vri_memo_given_to_the_dss_update)
+{
+	size_t n1, n2, nl, at, len;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1);
+	unsigned char *two = vc_sign(one, n1, "ec", 1, 0, &n2), *lt = NULL;
+	struct crypto_ltv_known kn;
+	struct sp_errinfo ei;
+	uint8_t *memo, *m;
+	size_t mlen;
+	char *want, *got;
+	int round;
+
+	sp_errinfo_init(&ei);
+	memset(&kn, 0, sizeof(kn));
+	ck_assert_msg(crypto_ltv_add_dss(trust, NULL, NULL, two, n2, CRYPTO_LTV_STORED, &kn, &lt,
+					 &nl, &ei) == SP_OK,
+		      "%s", ei.msg);
+	memo = kn.vri_memo;
+	mlen = kn.vri_memo_len;
+	ck_assert_ptr_nonnull(memo);
+	want = vri_keys_of(lt, nl);
+	ck_assert_uint_eq(strlen(want), 2 * 41);
+	free(lt);
+	ck_assert_ptr_nonnull(m = malloc(mlen));
+	for (round = 0; round < 3; round++) {
+		memcpy(m, memo, mlen);
+		/* 0: as made; 1: every entry's bytes another's; 2: every key another */
+		for (at = 0; round > 0 && at + 44 <= mlen; at += 44 + len) {
+			len = sp_load_be32(m + at);
+			if (round == 1)
+				m[at + 44 + len / 2] ^= 1;
+			else
+				m[at + 4] = m[at + 4] == 'A' ? 'B' : 'A';
+		}
+		memset(&kn, 0, sizeof(kn));
+		kn.vri_given = m;
+		kn.vri_given_len = mlen;
+		lt = NULL;
+		ck_assert_msg(crypto_ltv_add_dss(trust, NULL, NULL, two, n2, CRYPTO_LTV_STORED, &kn,
+						 &lt, &nl, &ei) == SP_OK,
+			      "%s", ei.msg);
+		got = vri_keys_of(lt, nl);
+		if (round < 2)
+			ck_assert_str_eq(got, want);
+		else
+			ck_assert_str_ne(got, want);
+		free(got);
+		free(lt);
+		free(kn.vri_memo);
+	}
+	free(m);
+	free(memo);
+	free(want);
+	free(two);
+	free(one);
+}
+END_TEST
+
 START_TEST(levels_without_vri)
 {
 	size_t n1, n2, n3, n4, n5, crllen;
@@ -1521,6 +1614,7 @@ ltv_suite(void)
 	tcase_add_test(tc, levels_without_vri);
 	tcase_add_test(tc, dss_read_known_takes_only_what_reads_the_same);
 	tcase_add_test(tc, dss_known_handed_to_the_verification);
+	tcase_add_test(tc, vri_memo_given_to_the_dss_update);
 	suite_add_tcase(s, tc);
 	return s;
 }
