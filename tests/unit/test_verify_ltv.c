@@ -1370,6 +1370,34 @@ START_TEST(dss_read_known_takes_only_what_reads_the_same)
 	}
 	pdf_dss_cleanup(&fresh);
 	free(f);
+
+	/* 4: an update whose /Prev skips the known bytes' last section (the DSS update), so
+	   that an object could read as the section before defines it: no revision of that
+	   file ends where the known bytes end, which is what the engine asks before it takes
+	   anything (later_listed) */
+	{
+		struct pdf_revision revs[16];
+		size_t nrev = 0, j, tail;
+		char was[32], now[32], *at;
+		long long sx1 = atoll(strstr((const char *)one + n1 - 30, "startxref") + 10);
+		long long sx2 = atoll(strstr((const char *)two + n2 - 30, "startxref") + 10);
+
+		nums[0] = size;
+		objs[0] = "<< /Unrelated true >>";
+		f = vc_update(two, n2, nums, objs, 1, 0, NULL, &n3);
+		snprintf(was, sizeof(was), "/Prev %lld ", sx2);
+		snprintf(now, sizeof(now), "/Prev %lld", sx1);
+		ck_assert_uint_le(strlen(now), strlen(was));
+		tail = n3 - n2;
+		ck_assert_ptr_nonnull(at = memmem(f + n2, tail, was, strlen(was)));
+		memset(at, ' ', strlen(was));
+		memcpy(at, now, strlen(now));
+		sp_errinfo_init(&ei);
+		if (pdf_revisions_find(f, n3, revs, 16, &nrev, &ei) == SP_OK)
+			for (j = 0; j < nrev; j++)
+				ck_assert_uint_ne(revs[j].end, n2);
+		free(f);
+	}
 	pdf_dss_cleanup(&known);
 	free(two);
 	free(one);
