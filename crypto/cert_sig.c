@@ -254,6 +254,48 @@ sig_ok(struct cert_sigcache *c, X509 *x, X509 *issuer, EVP_PKEY *pkey)
 	return 1;
 }
 
+/*
+ * X509_CRL_verify(crl, issuer's key) == 1, through c: a CRL embedded in a
+ * contract's DSS is checked for every chain at every completion of it (an
+ * ECDSA or RSA verification each time, the same bytes under the same key).
+ * der[0..len) is exactly the DER crl was decoded from. The key is the pair
+ * (SHA-256 of "CRL" and the DER, SHA-256 of the key's SPKI DER), cached
+ * only for the keys a certificate's pair is (sig_key); the tag keeps the
+ * CRLs' pairs apart from the certificates'. Only a success is remembered.
+ */
+int
+cert_sigcache_crl_ok(struct cert_sigcache *c, X509_CRL *crl, const unsigned char *der, size_t len,
+		     X509 *issuer)
+{
+	unsigned char key[64];
+	unsigned int n = 0;
+	EVP_MD_CTX *md;
+	int cacheable = 0;
+	EVP_PKEY *pk = X509_get0_pubkey(issuer);
+
+	if (pk == NULL)
+		return 0;
+	ERR_set_mark();
+	/* the issuer's key as a certificate's pair would take it: sig_key over the issuer
+	   itself gives its SPKI's digest in key + 32 (the first half is overwritten) */
+	if (c != NULL && der != NULL && len > 0 && sig_key(issuer, issuer, key) &&
+	    (md = EVP_MD_CTX_new()) != NULL) {
+		cacheable = EVP_DigestInit_ex(md, cms_digest_md(CRYPTO_DIGEST_SHA256), NULL) == 1 &&
+			    EVP_DigestUpdate(md, "CRL", 3) == 1 &&
+			    EVP_DigestUpdate(md, der, len) == 1 &&
+			    EVP_DigestFinal_ex(md, key, &n) == 1 && n == 32;
+		EVP_MD_CTX_free(md);
+	}
+	ERR_pop_to_mark();
+	if (cacheable && sig_known(c, key))
+		return 1;
+	if (X509_CRL_verify(crl, pk) != 1)
+		return 0;
+	if (cacheable)
+		sig_remember(c, key);
+	return 1;
+}
+
 /* ---- the store's verify step ---- */
 
 static pthread_once_t sig_once = PTHREAD_ONCE_INIT;

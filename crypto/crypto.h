@@ -275,6 +275,15 @@ struct crypto_ltv_known {
 	/* out: when they were used, how many signed fields data lists (the count of
 	   pdf_sig_fields_list_lazy, which the listing gave on the way); else -1 */
 	int nlisted;
+	/* crypto_ltv_add_dss: a /VRI key memo an earlier completion made (its vri_memo,
+	   borrowed; NULL: none): a signature whose /Contents is, byte for byte, one hashed
+	   there takes its key from there instead of hashing it again */
+	const uint8_t *vri_given;
+	size_t vri_given_len;
+	/* out (crypto_ltv_add_dss), when not NULL: its pdf_dss_read() of data[0..len),
+	   moved there on SP_OK for crypto_verify_opts.dss_known (the caller's,
+	   pdf_dss_cleanup; zeroed when not read) */
+	struct pdf_dss *dss_out;
 };
 
 /*
@@ -1059,6 +1068,16 @@ struct crypto_verify_opts {
 	 */
 	const uint8_t *vri_memo;
 	size_t vri_memo_len;
+	/*
+	 * pdf_dss_read() of data[0..dss_known_len), a revision of data
+	 * (crypto_ltv_known.dss_out of the DSS update being verified, borrowed):
+	 * the final revision's DSS items that are the same objects, which no
+	 * later update lists, are taken as read there (pdf_dss_read_known), not
+	 * decoded again (a B-LT completion decoded every earlier signer's
+	 * evidence twice). NULL: none.
+	 */
+	const struct pdf_dss *dss_known;
+	size_t dss_known_len;
 	/*
 	 * Non-NULL: on SP_OK, *vri_out (the caller's, free(); NULL when none)
 	 * holds the /VRI keys of this file's last DSS when it read (no DSS reads

@@ -159,6 +159,19 @@ void cert_sigcache_free(struct cert_sigcache *c);
 int cert_sigcache_attach(X509_STORE *st, struct cert_sigcache *c);
 void cert_sigcache_stats(struct cert_sigcache *c, size_t *n, unsigned long *hits,
 			 unsigned long *misses);
+/*
+ * A /VRI key memo (crypto_ltv_known.vri_memo's packing: per entry a 4-byte
+ * big-endian length, the 40-hex-digit key, the /Contents it is the SHA-1
+ * of): the key of the entry whose /Contents is c[0..n), byte for byte (so
+ * its SHA-1 is c's), into key; 1 when found, 0 (key unchanged) when not or
+ * the memo is not so packed.
+ */
+int crypto_vri_memo_find(const uint8_t *memo, size_t len, const unsigned char *c, size_t n,
+			 char key[41]);
+/* X509_CRL_verify(crl, issuer's key) == 1, a success remembered in c (NULL: none) for the
+   CRL's DER der[0..len) (exactly what crl was decoded from) under that key. */
+int cert_sigcache_crl_ok(struct cert_sigcache *c, X509_CRL *crl, const unsigned char *der,
+			 size_t len, X509 *issuer);
 /* The trust's own certificate with this DER, else cert_cache_get(t->certs); t may be NULL. */
 X509 *trust_cert_get(const struct crypto_trust *t, const unsigned char *der, size_t len);
 

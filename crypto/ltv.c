@@ -625,7 +625,8 @@ out:
 }
 
 static int
-crl_answer(const struct pdf_blob *b, X509 *leaf, X509 *issuer, time_t at, struct trust_rev *rev)
+crl_answer(struct crypto_trust *t, const struct pdf_blob *b, X509 *leaf, X509 *issuer, time_t at,
+	   struct trust_rev *rev)
 {
 	const unsigned char *p = b->data;
 	X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)b->len);
@@ -637,7 +638,9 @@ crl_answer(const struct pdf_blob *b, X509 *leaf, X509 *issuer, time_t at, struct
 	    X509_CRL_get_ext_by_NID(crl, NID_delta_crl, -1) >= 0 ||
 	    X509_CRL_get_ext_by_NID(crl, NID_issuing_distribution_point, -1) >= 0 ||
 	    (X509_get_key_usage(issuer) & KU_CRL_SIGN) == 0 ||
-	    X509_CRL_verify(crl, X509_get0_pubkey(issuer)) != 1)
+	    /* the same CRL under the same key verified once per process (cert_sig.c) */
+	    !cert_sigcache_crl_ok(t != NULL ? t->sigs : NULL, crl, b->data, (size_t)(p - b->data),
+				  issuer))
 		goto out;
 	memset(rev, 0, sizeof(*rev));
 	rev->reason = -1;
@@ -685,7 +688,7 @@ trust_evidence_status(struct crypto_trust *t, const struct crypto_evidence *ev, 
 	/* a revoked answer from any source wins over a good one */
 	for (i = 0; i < ev->n[PDF_DSS_CRLS] && !(found && rev->status == CRYPTO_REV_REVOKED); i++) {
 		struct trust_rev cr;
-		if (crl_answer(&ev->item[PDF_DSS_CRLS][i], leaf, issuer, at, &cr) &&
+		if (crl_answer(t, &ev->item[PDF_DSS_CRLS][i], leaf, issuer, at, &cr) &&
 		    (!found || cr.status == CRYPTO_REV_REVOKED)) {
 			*rev = cr;
 			rev->item = &ev->item[PDF_DSS_CRLS][i];

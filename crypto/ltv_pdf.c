@@ -30,6 +30,31 @@
 #include <openssl/err.h>
 
 /* The DER length of the TimeStampToken of one /Contents (CMS or token), 0 if none. */
+
+int
+crypto_vri_memo_find(const uint8_t *memo, size_t len, const unsigned char *c, size_t n,
+		     char key[41])
+{
+	const uint8_t *p = memo, *end;
+	size_t m;
+
+	if (p == NULL || c == NULL)
+		return 0;
+	end = p + len;
+	while (end - p >= 44) {
+		m = sp_load_be32(p);
+		if (m > (size_t)(end - p) - 44)
+			return 0; /* not as packed */
+		if (m == n && memcmp(p + 44, c, n) == 0) {
+			memcpy(key, p + 4, 40);
+			key[40] = '\0';
+			return 1;
+		}
+		p += 44 + m;
+	}
+	return 0;
+}
+
 static size_t
 token_len(const struct pdf_sig_field *s)
 {
@@ -258,7 +283,11 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 		const struct pdf_sig_field *s = &sigs[i];
 		if (s->contents_state != PDF_SIG_KEY_OK || !s->contents_len)
 			continue;
-		if (pdf_vri_key(s->contents, s->contents_len, vri[nvri]) != SP_OK) {
+		/* hashed by an earlier completion (the same bytes, compared), or now */
+		if ((known == NULL ||
+		     !crypto_vri_memo_find(known->vri_given, known->vri_given_len, s->contents,
+					   s->contents_len, vri[nvri])) &&
+		    pdf_vri_key(s->contents, s->contents_len, vri[nvri]) != SP_OK) {
 			r = sp_err(ei, SP_ERR_CRYPTO, "cannot hash a signature's /Contents");
 			goto out;
 		}
@@ -322,6 +351,13 @@ out:
 		known->nlisted = nl;
 	if (known != NULL && r == SP_OK && memo.len > 0)
 		known->vri_memo = sp_buf_take(&memo, &known->vri_memo_len);
+	/* the DSS as read of data, for the verification of what is made of it */
+	if (known != NULL && known->dss_out != NULL && r == SP_OK && doc != NULL &&
+	    !pdf_doc_damaged(doc)) {
+		pdf_dss_cleanup(known->dss_out);
+		*known->dss_out = dss;
+		memset(&dss, 0, sizeof(dss)); /* moved */
+	}
 	sp_buf_cleanup(&memo);
 	free(vri);
 	crypto_evidence_cleanup(&ev);

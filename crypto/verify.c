@@ -726,6 +726,10 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	}
 	e.vri_memo = opts->vri_memo;
 	e.vri_memo_len = opts->vri_memo != NULL ? opts->vri_memo_len : 0;
+	if (opts->dss_known != NULL && opts->dss_known_len > 0 && opts->dss_known_len <= len) {
+		e.dss_known = opts->dss_known;
+		e.dss_known_len = opts->dss_known_len;
+	}
 	if (opts->hashed != NULL && opts->hashed_len <= len)
 		verify_hasher_seed(&e.hx, opts->hashed, opts->hashed_len);
 	if (opts->doc != NULL)

@@ -130,6 +130,8 @@ struct engine {
 	size_t rev_end2;
 	const uint8_t *vri_memo; /* opts->vri_memo (borrowed) */
 	size_t vri_memo_len;
+	const struct pdf_dss *dss_known; /* opts->dss_known and its bytes' end (borrowed) */
+	size_t dss_known_len;
 	const int *given_refs; /* opts->verified_refs, what the revision ending there refers to */
 	size_t ngiven_refs;
 	/* opts->verified_sigs that read in the final revision as they did in the given one */

@@ -12,31 +12,11 @@
 #include "pdf.h"
 #include "verify_int.h"
 
-/*
- * The /VRI key of f from opts->vri_memo (e->vri_memo) into key, when a
- * /Contents hashed there is f's, byte for byte (so its SHA-1 is f's key);
- * key unchanged otherwise.
- */
+/* The /VRI key of f from opts->vri_memo (e->vri_memo) into key; key unchanged otherwise. */
 static void
 vri_memo_get(const struct engine *e, const struct pdf_sig_field *f, char key[41])
 {
-	const uint8_t *p = e->vri_memo, *end;
-	size_t n;
-
-	if (p == NULL)
-		return;
-	end = p + e->vri_memo_len;
-	while (end - p >= 44) {
-		n = sp_load_be32(p);
-		if (n > (size_t)(end - p) - 44)
-			return; /* not as packed */
-		if (n == f->contents_len && memcmp(p + 44, f->contents, n) == 0) {
-			memcpy(key, p + 4, 40);
-			key[40] = '\0';
-			return;
-		}
-		p += 44 + n;
-	}
+	(void)crypto_vri_memo_find(e->vri_memo, e->vri_memo_len, f->contents, f->contents_len, key);
 }
 
 /*
@@ -152,16 +132,78 @@ engine_vri_new(struct engine *e, size_t i)
 	return e->vdss_state != 1 || !pdf_dss_has_vri(&e->vdss, key);
 }
 
+static int
+cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Every object number the cross-reference sections of doc after its first
+ * end bytes list (*nums malloc'd, sorted; none when end is the last
+ * revision's end): 1, or 0 when they cannot be told (no revision ends
+ * there, a later section is hybrid or unreadable).
+ */
+static int
+later_listed(const struct engine *e, struct pdf_doc *doc, size_t end, int **nums, size_t *n)
+{
+	size_t i, j, m = 0;
+	int *all = NULL, *one = NULL, *more;
+	struct sp_errinfo ei;
+
+	*nums = NULL;
+	*n = 0;
+	for (j = 0; j < e->nrev && e->revs[j].end != end; j++)
+		;
+	if (j == e->nrev)
+		return 0;
+	for (i = j + 1; i < e->nrev; i++) {
+		size_t k = 0;
+		sp_errinfo_init(&ei);
+		if (e->revs[i].xrefstm != 0 || e->revs[i].linearized_main != 0 ||
+		    pdf_revision_listed(doc, &e->revs[i], &one, &k, &ei) != SP_OK ||
+		    (k > 0 && !(more = realloc(all, (m + k) * sizeof(*all))))) {
+			free(one);
+			free(all);
+			return 0;
+		}
+		if (k > 0) {
+			all = more;
+			memcpy(all + m, one, k * sizeof(*all));
+			m += k;
+		}
+		free(one);
+		one = NULL;
+	}
+	if (m > 1)
+		qsort(all, m, sizeof(*all), cmp_int);
+	*nums = all;
+	*n = m;
+	return 1;
+}
+
 /* The DSS's items become the engine's evidence (moved, not copied). */
 void
 engine_dss_evidence(struct engine *e, struct pdf_doc *doc, const struct crypto_trust *t)
 {
 	struct sp_errinfo ei;
-	size_t k;
+	const struct pdf_dss *known = NULL;
+	int *later = NULL;
+	size_t k, nlater = 0;
+	int r;
 
 	sp_errinfo_init(&ei);
+	/* the items a read of a revision of these bytes took, where they are the same
+	   objects (pdf_dss_read_known says when): not decoded again */
+	if (e->dss_known != NULL && !pdf_doc_damaged(doc) &&
+	    later_listed(e, doc, e->dss_known_len, &later, &nlater))
+		known = e->dss_known;
+	r = pdf_dss_read_known(doc, known, later, nlater, &e->dss, &ei);
+	free(later);
 	/* an unreadable DSS is no evidence: revocation then runs as without one */
-	if (pdf_dss_read(doc, &e->dss, &ei) != SP_OK)
+	if (r != SP_OK)
 		return;
 	e->dss_read = 1;
 	for (k = 0; k < 3; k++) {

@@ -31,6 +31,9 @@ struct ctx {
 	int in_page;                 /* dict_allowed() compares a page */
 	int in_root;                 /* ... the catalog */
 	int annots_edited;           /* ... whose /Annots gained or lost annotations (DocMDP P=3) */
+	/* the older revision's pages' object numbers, read once per diff (is_page): every
+	   object the update redefines asked each page for its number */
+	int *page_ids;
 };
 
 static void note(struct pdf_diff *d, int obj, int gen, int allowed, int visible, const char *fmt,
@@ -658,8 +661,13 @@ is_page(struct ctx *c, int id)
 {
 	int i;
 
+	if (c->page_ids == NULL && c->o->npages > 0 &&
+	    (c->page_ids = malloc((size_t)c->o->npages * sizeof(*c->page_ids))) != NULL)
+		for (i = 0; i < c->o->npages; i++)
+			c->page_ids[i] = qpdf_oh_get_object_id(c->o->q, c->o->pages[i]);
 	for (i = 0; i < c->o->npages; i++)
-		if (qpdf_oh_get_object_id(c->o->q, c->o->pages[i]) == id)
+		if ((c->page_ids != NULL ? c->page_ids[i]
+					 : qpdf_oh_get_object_id(c->o->q, c->o->pages[i])) == id)
 			return i + 1;
 	return 0;
 }
@@ -689,6 +697,32 @@ on_a_page(struct ctx *c, int id)
 				return 1;
 	}
 	return 0;
+}
+
+/*
+ * 1 when dictionaries old and nw (not streams) cannot unparse alike: under
+ * key (the /Fields of the AcroForm, the /Annots of a page: what a
+ * signature's update grows, k items each at a contract's k-th signing)
+ * both hold a direct array, of different lengths. Sound because an
+ * unparsed dictionary lists each non-null value under its key, an array
+ * with every item, in a syntax that reads back one way: texts that are
+ * equal hold arrays of equal length. Only a difference is told this way;
+ * anything else is compared whole, as before.
+ */
+static int
+grown_array_differs(qpdf_data qo, qpdf_oh old, qpdf_data qn, qpdf_oh nw, const char *key)
+{
+	qpdf_oh a, b;
+
+	if (qpdf_oh_get_type_code(qo, old) != ot_dictionary ||
+	    qpdf_oh_get_type_code(qn, nw) != ot_dictionary)
+		return 0;
+	a = qpdf_oh_get_key_if_dict(qo, old, key);
+	if (qpdf_oh_is_indirect(qo, a) || qpdf_oh_get_type_code(qo, a) != ot_array)
+		return 0;
+	b = qpdf_oh_get_key_if_dict(qn, nw, key);
+	return !qpdf_oh_is_indirect(qn, b) && qpdf_oh_get_type_code(qn, b) == ot_array &&
+	       qpdf_oh_get_array_n_items(qo, a) != qpdf_oh_get_array_n_items(qn, b);
 }
 
 /* An object the update redefined: allowed or not, and why. */
@@ -729,11 +763,19 @@ classify(struct ctx *c, int num, int gen)
 		return;
 	}
 	od = qpdf_oh_is_stream(qo, old) ? qpdf_oh_get_dict(qo, old) : old;
-	ua = unparse(qo, old);
-	ub = unparse(qn, nw);
-	eq = ua && ub && strcmp(ua, ub) == 0;
-	free(ua);
-	free(ub);
+	/* the page a signature's widget is added to and the AcroForm its field is: both
+	   unparsed whole, their k-item arrays too, only to be found different */
+	if ((num == c->acroform && grown_array_differs(qo, old, qn, nw, "/Fields")) ||
+	    (num != c->acroform && is_page(c, num) > 0 &&
+	     grown_array_differs(qo, old, qn, nw, "/Annots"))) {
+		eq = 0;
+	} else {
+		ua = unparse(qo, old);
+		ub = unparse(qn, nw);
+		eq = ua && ub && strcmp(ua, ub) == 0;
+		free(ua);
+		free(ub);
+	}
 	if (eq && qpdf_oh_is_stream(qo, old)) {
 		eq = qpdf_oh_is_stream(qn, nw) &&
 		     qpdf_oh_get_stream_data(qo, old, qpdf_dl_none, &fa, &ba, &la) ==
@@ -915,6 +957,7 @@ pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf
 	r = SP_OK;
 out:
 	free(x);
+	free(c.page_ids);
 	return r;
 }
 

@@ -34,6 +34,8 @@ pdf_dss_cleanup(struct pdf_dss *d)
 	for (k = 0; k < 3; k++) {
 		pdf_blobs_free(d->item[k], d->n[k]);
 		free(d->obj[k]);
+		free(d->gen[k]);
+		free(d->plain[k]);
 	}
 	free(d->vri);
 	memset(d, 0, sizeof(*d));
@@ -61,8 +63,59 @@ stream_bytes(struct pdf_doc *doc, qpdf_oh s, unsigned char **out, size_t *len)
 	return SP_OK;
 }
 
+/*
+ * 1 when stream s's dictionary refers to no other object: its unparsed
+ * text (not resolved) holds no "N G R", which every reference, however
+ * deep, is written as (a string that holds " R" only makes this say 0).
+ */
+static int
+dict_plain(qpdf_data q, qpdf_oh s)
+{
+	const char *t = qpdf_oh_unparse(q, qpdf_oh_get_dict(q, s));
+
+	return t != NULL && strstr(t, " R") == NULL;
+}
+
+static int
+cmp_num(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The item of known that doc's item (num, gen) may be taken as (see
+ * pdf_dss_read_known), or NULL.
+ */
+static const struct pdf_blob *
+known_item(const struct pdf_dss *known, long long size, const int *later, size_t nlater, int num,
+	   int gen, unsigned char *plain)
+{
+	size_t k, j;
+
+	if (known == NULL || num <= 0 || num >= size || num >= known->size ||
+	    (nlater > 0 && bsearch(&num, later, nlater, sizeof(*later), cmp_num) != NULL))
+		return NULL;
+	for (k = 0; k < 3; k++)
+		for (j = 0; j < known->n[k]; j++)
+			if (known->obj[k][j] == num && known->gen[k][j] == gen &&
+			    known->plain[k][j]) {
+				*plain = 1;
+				return &known->item[k][j];
+			}
+	return NULL;
+}
+
 int
 pdf_dss_read(struct pdf_doc *doc, struct pdf_dss *out, struct sp_errinfo *ei)
+{
+	return pdf_dss_read_known(doc, NULL, NULL, 0, out, ei);
+}
+
+int
+pdf_dss_read_known(struct pdf_doc *doc, const struct pdf_dss *known, const int *later,
+		   size_t nlater, struct pdf_dss *out, struct sp_errinfo *ei)
 {
 	qpdf_data q = doc->q;
 	qpdf_oh dss = qpdf_oh_get_key_if_dict(q, qpdf_get_root(q), "/DSS"), arr, vri;
@@ -70,6 +123,12 @@ pdf_dss_read(struct pdf_doc *doc, struct pdf_dss *out, struct sp_errinfo *ei)
 	size_t k, total = 0;
 
 	memset(out, 0, sizeof(*out));
+	out->size = doc->info.size;
+	out->encrypted = qpdf_is_encrypted(q) != 0;
+	/* an encrypted document's streams read through its trailer's key, which a later
+	   update may change: nothing is taken then */
+	if (known != NULL && (known->encrypted || out->encrypted || known->size > out->size))
+		known = NULL;
 	if (!qpdf_oh_is_dictionary(q, dss)) {
 		r = SP_OK; /* no DSS */
 		goto out;
@@ -87,17 +146,37 @@ pdf_dss_read(struct pdf_doc *doc, struct pdf_dss *out, struct sp_errinfo *ei)
 		if (n == 0)
 			continue;
 		if (!(out->item[k] = calloc((size_t)n, sizeof(*out->item[k]))) ||
-		    !(out->obj[k] = calloc((size_t)n, sizeof(*out->obj[k])))) {
+		    !(out->obj[k] = calloc((size_t)n, sizeof(*out->obj[k]))) ||
+		    !(out->gen[k] = calloc((size_t)n, sizeof(*out->gen[k]))) ||
+		    !(out->plain[k] = calloc((size_t)n, 1))) {
 			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 			goto out;
 		}
 		for (i = 0; i < n; i++) {
 			qpdf_oh s = qpdf_oh_get_array_item(q, arr, i);
 			struct pdf_blob *b = &out->item[k][out->n[k]];
-			/* an entry that is not a readable stream is skipped: it proves nothing */
-			if (!qpdf_oh_is_indirect(q, s) || !qpdf_oh_is_stream(q, s) ||
-			    stream_bytes(doc, s, &b->data, &b->len) != SP_OK)
+			const struct pdf_blob *kb;
+			unsigned char plain = 0;
+			if (!qpdf_oh_is_indirect(q, s))
 				continue;
+			/* the same object as known's, unresolved: its bytes as known read them */
+			if ((kb = known_item(known, out->size, later, nlater,
+					     qpdf_oh_get_object_id(q, s),
+					     qpdf_oh_get_generation(q, s), &plain)) != NULL) {
+				if (!(b->data = malloc(kb->len))) {
+					r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+					goto out;
+				}
+				memcpy(b->data, kb->data, kb->len);
+				b->len = kb->len;
+			} else if (!qpdf_oh_is_stream(q, s) ||
+				   stream_bytes(doc, s, &b->data, &b->len) != SP_OK) {
+				/* an entry that is not a readable stream is skipped: it proves
+				   nothing */
+				continue;
+			} else {
+				plain = !out->encrypted && dict_plain(q, s);
+			}
 			if ((total += b->len) > DSS_TOTAL_MAX) {
 				free(b->data);
 				b->data = NULL;
@@ -106,6 +185,8 @@ pdf_dss_read(struct pdf_doc *doc, struct pdf_dss *out, struct sp_errinfo *ei)
 				goto out;
 			}
 			out->obj[k][out->n[k]] = qpdf_oh_get_object_id(q, s);
+			out->gen[k][out->n[k]] = qpdf_oh_get_generation(q, s);
+			out->plain[k][out->n[k]] = plain;
 			out->n[k]++;
 		}
 	}

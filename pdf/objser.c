@@ -288,6 +288,45 @@ no:
 	return 0;
 }
 
+/* v (0 or more) in decimal at the end of t[0..12): its first digit's index */
+static size_t
+dec(char t[12], unsigned v)
+{
+	size_t n = 12;
+
+	do {
+		t[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	return n;
+}
+
+int
+pdfw_refs(struct sp_buf *b, const int *refs, int n, char sep, int last_sep)
+{
+	char t[32], d[12];
+	size_t m, k;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (refs[2 * i] < 0 || refs[2 * i + 1] < 0)
+			return SP_ERR_INVALID;
+		k = dec(d, (unsigned)refs[2 * i]);
+		memcpy(t, d + k, m = 12 - k);
+		t[m++] = ' ';
+		k = dec(d, (unsigned)refs[2 * i + 1]);
+		memcpy(t + m, d + k, 12 - k);
+		m += 12 - k;
+		t[m++] = ' ';
+		t[m++] = 'R';
+		if (last_sep || i + 1 < n)
+			t[m++] = sep;
+		if (sp_buf_add(b, t, m) < 0)
+			return SP_ERR_TOO_LARGE;
+	}
+	return SP_OK;
+}
+
 int
 pdfw_obj(struct sp_buf *b, qpdf_data q, qpdf_oh oh, const struct pdf_okey *k, int depth)
 {
@@ -321,9 +360,7 @@ pdfw_obj(struct sp_buf *b, qpdf_data q, qpdf_oh oh, const struct pdf_okey *k, in
 		/* only references (a page's /Annots, /Kids, a DSS's /VRI entries): the same
 		   bytes, read in bulk (an array of numbers costs one unparse more) */
 		if (n >= 2 && pdf_array_refs(q, oh, n, &refs)) {
-			for (i = 0; i < n && r >= 0; i++)
-				r = sp_buf_printf(b, "%s%d %d R", i ? " " : "", refs[2 * i],
-						  refs[2 * i + 1]);
+			r = pdfw_refs(b, refs, n, ' ', 0);
 			free(refs);
 			return r < 0 ? r : sp_buf_add(b, "]", 1);
 		}

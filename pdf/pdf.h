@@ -873,6 +873,12 @@ struct pdf_dss {
 	size_t n[3];
 	char (*vri)[41];
 	size_t nvri;
+	/* per item: its object's generation, and 1 when its stream's dictionary refers to
+	   no other object (its decoded bytes are its object's own: pdf_dss_read_known) */
+	int *gen[3];
+	unsigned char *plain[3];
+	long long size; /* the trailer /Size of the document read */
+	int encrypted;  /* that document was (its streams decrypted with its trailer's key) */
 };
 #define PDF_DSS_CERTS 0
 #define PDF_DSS_OCSPS 1
@@ -880,6 +886,22 @@ struct pdf_dss {
 
 /* Read doc's DSS into *out (zeroed when there is none). Any thread. */
 int pdf_dss_read(struct pdf_doc *doc, struct pdf_dss *out, struct sp_errinfo *ei) SP_WUR;
+/*
+ * pdf_dss_read() of doc, whose bytes start with those known was read from
+ * (known: pdf_dss_read() of a document of exactly those bytes; later[0..
+ * nlater): every object number the cross-reference sections after them
+ * list, none hybrid): an item of doc's DSS that is the same object (number
+ * and generation) as one of known's, read from a stream whose dictionary
+ * refers to no other object, that no later section lists, below both
+ * /Sizes, is taken as known read it, not resolved and decoded again (each
+ * is some 70,000 instructions: a B-LT(A) completion read every earlier
+ * signer's evidence twice). Sound because that object is then the same
+ * bytes at the same offset in both, and its decoding depends on nothing
+ * else (neither document encrypted). Anything else is read; the result is
+ * pdf_dss_read()'s. known NULL: pdf_dss_read().
+ */
+int pdf_dss_read_known(struct pdf_doc *doc, const struct pdf_dss *known, const int *later,
+		       size_t nlater, struct pdf_dss *out, struct sp_errinfo *ei) SP_WUR;
 void pdf_dss_cleanup(struct pdf_dss *d);
 /* 1 when the DSS has a /VRI entry for hex (upper case). */
 int pdf_dss_has_vri(const struct pdf_dss *d, const char hex[41]);

@@ -162,6 +162,14 @@ int pdfw_name(struct sp_buf *b, const char *name) SP_WUR;
  * the caller reads item by item.
  */
 int pdf_array_refs(qpdf_data q, qpdf_oh arr, int n, int **out) SP_WUR;
+/*
+ * refs[0..2n) (pdf_array_refs' pairs, each number 0 or more) as "N G R",
+ * each followed by sep, but the last when last_sep is 0: the bytes
+ * sp_buf_printf's "%d %d R" writes, without its cost per item (some 3,000
+ * instructions: k items at a contract's k-th signing, in each /Fields and
+ * /Annots the writer copies).
+ */
+int pdfw_refs(struct sp_buf *b, const int *refs, int n, char sep, int last_sep) SP_WUR;
 int pdfw_hexstr(struct sp_buf *b, const unsigned char *p, size_t n) SP_WUR;
 int pdfw_textstr(struct sp_buf *b, const char *utf8) SP_WUR; /* never encrypted */
 /* A string (text string) in the object whose keys k are (NULL: plain), as hex. */

@@ -243,12 +243,10 @@ array_plus(struct sp_buf *b, qpdf_data q, qpdf_oh old, const struct pdf_okey *k_
 		return SP_ERR_TOO_LARGE;
 	/* only references (every earlier signer's field or widget): the same bytes, in bulk */
 	if (n > 0 && pdf_array_refs(q, old, n, &refs)) {
-		for (i = 0; i < n; i++)
-			if (sp_buf_printf(b, "%d %d R ", refs[2 * i], refs[2 * i + 1]) < 0) {
-				free(refs);
-				return SP_ERR_TOO_LARGE;
-			}
+		i = pdfw_refs(b, refs, n, ' ', 1);
 		free(refs);
+		if (i < 0)
+			return SP_ERR_TOO_LARGE;
 		n = 0;
 	}
 	for (i = 0; i < n; i++)

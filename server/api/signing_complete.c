@@ -110,6 +110,9 @@ struct done_job {
 	   engine's levels: not hashed again */
 	uint8_t *vri_memo;
 	size_t vri_memo_len;
+	/* the signed revision's DSS as the long-term data's update read it (done_ltv), for
+	   the engine's read of the stored bytes' (crypto_verify_opts.dss_known) */
+	struct pdf_dss dss_known;
 	/* the document of the stored bytes, whose form facts (carried over from the base's,
 	   form_carry) are kept with their digest: new_doc or ltv_doc (NULL: none) */
 	struct pdf_doc *stored_doc;
@@ -159,6 +162,7 @@ done_job_free(struct done_job *j)
 	free(j->sigs_out);
 	free(j->vri_out);
 	free(j->vri_memo);
+	pdf_dss_cleanup(&j->dss_known);
 	free(j->pages);
 	free(j->revs);
 	crypto_digest_ctx_free(j->tail);
@@ -518,7 +522,9 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, const struct p
 	struct crypto_verify_opts vo;
 	struct crypto_verify_report *rep = NULL;
 	const struct crypto_sig_report *s;
-	uint8_t skey[32], *refs = NULL, *given_sigs = NULL, *given_vri = NULL;
+	uint8_t skey[32], *refs = NULL, *given_vri = NULL;
+	const uint8_t *given_sigs = NULL;
+	struct blob_ref *given_ref = NULL;
 	size_t i, nnew = 0, rlen = 0, glen = 0, vlen = 0;
 	/* the base's stored report (all its signatures): as this process holds it with the
 	   base (the claim did not send it), or as the claim sent it; indexed once, here */
@@ -559,6 +565,13 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, const struct p
 	   very bytes hashed there */
 	vo.vri_memo = j->vri_memo;
 	vo.vri_memo_len = j->vri_memo_len;
+	/* and the signed revision's DSS as that update read it: the items it kept by
+	   reference are not decoded again (data starts with the signed revision, compared) */
+	if (len > ss->document_len && (j->dss_known.present || j->dss_known.size > 0) &&
+	    memcmp(data, ss->document, ss->document_len) == 0) {
+		vo.dss_known = &j->dss_known;
+		vo.dss_known_len = ss->document_len;
+	}
 	/* and the one under the document timestamp, as that opened it (done_ltv) */
 	if (len != ss->document_len && j->ts_doc != NULL) {
 		vo.rev_doc2 = j->ts_doc;
@@ -598,9 +611,11 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, const struct p
 			vo.verified_refs = (const int *)(void *)refs;
 			vo.nverified_refs = rlen / sizeof(int);
 		}
-		/* and its earlier signatures as that completion read them: not parsed again */
+		/* and its earlier signatures as that completion read them: not parsed again
+		   (lent, not copied: every earlier /Contents) */
 		blob_cache_key("sigs", j->base_dig, skey);
-		if (blob_cache_get(j->reads_cache, skey, &given_sigs, &glen) == SP_OK) {
+		if (blob_cache_borrow(j->reads_cache, skey, &given_sigs, &glen, &given_ref) ==
+		    SP_OK) {
 			vo.verified_sigs = given_sigs;
 			vo.verified_sigs_len = glen;
 			/* how many the base lists: when those reads are all, it hides none */
@@ -687,7 +702,7 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, const struct p
 out:
 	verify_report_base_free(base);
 	free(refs);
-	free(given_sigs);
+	blob_cache_return(given_ref);
 	free(given_vri);
 	crypto_verify_report_free(rep);
 	return r;
@@ -901,14 +916,25 @@ done_work(void *arg, struct sp_errinfo *ei)
 	if (j->sigs_out != NULL) {
 		uint8_t skey[32];
 
+		/* handed over, not copied */
 		blob_cache_key("sigs", dig, skey);
-		blob_cache_put(j->reads_cache, skey, j->sigs_out, j->sigs_out_len);
+		blob_cache_put_take(j->reads_cache, skey, j->sigs_out, j->sigs_out_len);
+		j->sigs_out = NULL;
 	}
 	if (j->vri_out != NULL) {
 		uint8_t vkey[32];
 
 		blob_cache_key("vris", dig, vkey);
 		blob_cache_put(j->reads_cache, vkey, j->vri_out, j->vri_out_len);
+	}
+	/* and the /VRI keys hashed here with what they hash, for the next completion's
+	   long-term data (handed over: the engine is done with them) */
+	if (j->vri_memo != NULL) {
+		uint8_t mkey[32];
+
+		blob_cache_key("vmem", dig, mkey);
+		blob_cache_put_take(j->reads_cache, mkey, j->vri_memo, j->vri_memo_len);
+		j->vri_memo = NULL;
 	}
 	if (j->stored_pages_ok) {
 		uint8_t pkey[32];
@@ -983,8 +1009,10 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 	struct db_signing_session *ss = j->s;
 	struct crypto_ltv_known kn;
 	struct sp_errinfo ei;
-	uint8_t skey[32], *reads = NULL;
-	size_t rlen = 0;
+	uint8_t skey[32];
+	const uint8_t *reads = NULL, *memo = NULL;
+	struct blob_ref *ref = NULL, *mref = NULL;
+	size_t rlen = 0, mlen = 0;
 	int archive = j->level >= 2 && ss->last_signer, r;
 
 	memset(lr, 0, sizeof(*lr));
@@ -995,7 +1023,8 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 	memset(&kn, 0, sizeof(kn));
 	kn.nlisted = -1;
 	blob_cache_key("sigs", j->base_dig, skey);
-	if (j->have_base_dig && blob_cache_get(j->reads_cache, skey, &reads, &rlen) == SP_OK) {
+	if (j->have_base_dig &&
+	    blob_cache_borrow(j->reads_cache, skey, &reads, &rlen, &ref) == SP_OK) {
 		kn.given = j->base_doc;
 		kn.given_len = ss->orig_len;
 		kn.reads = reads;
@@ -1018,6 +1047,17 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 	sp_errinfo_init(&ei);
 	/* the document timestamp's open of what it timestamps, for the engine */
 	kn.keep_ts_doc = archive;
+	/* and its read of the signed revision's DSS, for the engine's of the result */
+	pdf_dss_cleanup(&j->dss_known);
+	kn.dss_out = &j->dss_known;
+	/* the /VRI keys the completion that stored the base hashed, with what they hash
+	   (lent): an earlier signature's /Contents is not hashed again */
+	blob_cache_key("vmem", j->base_dig, skey);
+	if (j->have_base_dig &&
+	    blob_cache_borrow(j->reads_cache, skey, &memo, &mlen, &mref) == SP_OK) {
+		kn.vri_given = memo;
+		kn.vri_given_len = mlen;
+	}
 	/* engine_check verifies the result whole before it is kept */
 	r = ltv_extend(j->trust, j->tsa, ss->document, ss->document_len,
 		       (archive ? LTV_ARCHIVE : 0) | LTV_CHECKED_AFTER, ss->archive_serial, &kn, lr,
@@ -1030,7 +1070,8 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 		j->ts_doc_len = kn.ts_doc_len;
 	} else
 		pdf_doc_free(kn.ts_doc);
-	free(reads);
+	blob_cache_return(ref);
+	blob_cache_return(mref);
 	if (kn.reads != NULL && kn.nlisted >= 0)
 		j->new_nsigned = kn.nlisted;
 	if (r != SP_OK) {

@@ -8,11 +8,16 @@
  * bytes it was made from; a miss costs what it did before the cache.
  *
  * A small table (at most max_entries, at most max_bytes of values) under
- * one mutex: the workers share it. Values are copied in and out, so no
- * entry is ever in use outside the lock; when full, the entry used least
- * recently goes.
+ * one mutex: the workers share it; when full, the entry used least
+ * recently goes. A value is immutable once kept and counted by its users
+ * (the table, and each borrow not yet returned), so that a large one (a
+ * stored revision's signature reads: every earlier /Contents, some 170 KB
+ * at a contract's 20th signing) is lent, not copied out, and a value its
+ * maker hands over is kept as it is, not copied in; an entry replaced or
+ * evicted while lent is freed by its last borrower.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,9 +29,16 @@
    costs the same at 2,048 entries as at 4: the table was scanned whole,
    twice per put (a fiftieth of the server's CPU per signing, most of it
    cache misses over the slots). Slots are linked by index; -1 ends a list. */
+/* A kept value: immutable, freed by the last of its users. */
+struct blob_ref {
+	atomic_size_t users;
+	uint8_t *val;
+	size_t len;
+};
+
 struct entry {
 	uint8_t key[32];
-	uint8_t *val; /* NULL: a free slot */
+	struct blob_ref *val; /* NULL: a free slot */
 	size_t len;
 	int32_t newer, older; /* the order of use; a free slot's older is the next free one */
 	int32_t chain;        /* the next entry of the same hash bucket */
@@ -84,7 +96,7 @@ blob_cache_free(struct blob_cache *c)
 	if (c == NULL)
 		return;
 	for (i = 0; i < c->n; i++)
-		free(c->e[i].val);
+		blob_cache_return(c->e[i].val);
 	pthread_mutex_destroy(&c->mu);
 	free(c->bucket);
 	free(c);
@@ -152,55 +164,89 @@ drop(struct blob_cache *c, int32_t i)
 	*p = e->chain;
 	unlink_use(c, i);
 	c->bytes -= e->len;
-	free(e->val);
+	blob_cache_return(e->val); /* freed here unless lent (then by its last borrower) */
 	e->val = NULL;
 	e->len = 0;
 	e->older = c->free;
 	c->free = i;
 }
 
-int
-blob_cache_get(struct blob_cache *c, const uint8_t key[32], uint8_t **val, size_t *len)
+void
+blob_cache_return(struct blob_ref *ref)
 {
-	struct entry *e;
+	if (ref != NULL && atomic_fetch_sub_explicit(&ref->users, 1, memory_order_acq_rel) == 1) {
+		free(ref->val);
+		free(ref);
+	}
+}
+
+int
+blob_cache_borrow(struct blob_cache *c, const uint8_t key[32], const uint8_t **val, size_t *len,
+		  struct blob_ref **ref)
+{
+	struct blob_ref *b = NULL;
 	int32_t i;
-	int r = SP_ERR_NOT_FOUND;
 
 	*val = NULL;
 	*len = 0;
+	*ref = NULL;
 	if (c == NULL)
 		return SP_ERR_NOT_FOUND;
 	pthread_mutex_lock(&c->mu);
 	if ((i = find(c, key)) >= 0) {
-		e = &c->e[i];
-		if ((*val = malloc(e->len ? e->len : 1)) == NULL) {
-			r = SP_ERR_NOMEM;
-		} else {
-			memcpy(*val, e->val, e->len);
-			*len = e->len;
-			unlink_use(c, i);
-			use(c, i);
-			r = SP_OK;
-		}
-	}
-	if (r == SP_OK)
+		b = c->e[i].val;
+		/* under the lock, while the table holds it: never from zero */
+		atomic_fetch_add_explicit(&b->users, 1, memory_order_relaxed);
+		unlink_use(c, i);
+		use(c, i);
 		c->hits++;
-	else
+	} else {
 		c->misses++;
+	}
 	pthread_mutex_unlock(&c->mu);
+	if (b == NULL)
+		return SP_ERR_NOT_FOUND;
+	*val = b->val;
+	*len = b->len;
+	*ref = b;
+	return SP_OK;
+}
+
+int
+blob_cache_get(struct blob_cache *c, const uint8_t key[32], uint8_t **val, size_t *len)
+{
+	const uint8_t *v;
+	struct blob_ref *ref;
+	int r;
+
+	*val = NULL;
+	*len = 0;
+	if ((r = blob_cache_borrow(c, key, &v, len, &ref)) != SP_OK)
+		return r;
+	if ((*val = malloc(*len ? *len : 1)) == NULL) {
+		*len = 0;
+		r = SP_ERR_NOMEM;
+	} else {
+		memcpy(*val, v, *len);
+	}
+	blob_cache_return(ref);
 	return r;
 }
 
 void
-blob_cache_put(struct blob_cache *c, const uint8_t key[32], const uint8_t *val, size_t len)
+blob_cache_put_take(struct blob_cache *c, const uint8_t key[32], uint8_t *val, size_t len)
 {
 	struct entry *e;
-	uint8_t *copy;
-	int32_t i, *b;
+	struct blob_ref *b;
+	int32_t i, *bk;
 
-	if (c == NULL || len > c->max_bytes || (copy = malloc(len ? len : 1)) == NULL)
-		return; /* not kept: the next request computes it again */
-	memcpy(copy, val, len);
+	if (c == NULL || len > c->max_bytes || (b = malloc(sizeof(*b))) == NULL) {
+		free(val); /* not kept: the next request computes it again */
+		return;
+	}
+	atomic_init(&b->users, 1); /* the table's */
+	b->val = val;
+	b->len = len;
 	pthread_mutex_lock(&c->mu);
 	if ((i = find(c, key)) >= 0)
 		drop(c, i);
@@ -212,14 +258,25 @@ blob_cache_put(struct blob_cache *c, const uint8_t key[32], const uint8_t *val, 
 	e = &c->e[i];
 	c->free = e->older;
 	memcpy(e->key, key, 32);
-	e->val = copy;
+	e->val = b;
 	e->len = len;
-	b = bucket_of(c, key);
-	e->chain = *b;
-	*b = i;
+	bk = bucket_of(c, key);
+	e->chain = *bk;
+	*bk = i;
 	use(c, i);
 	c->bytes += len;
 	pthread_mutex_unlock(&c->mu);
+}
+
+void
+blob_cache_put(struct blob_cache *c, const uint8_t key[32], const uint8_t *val, size_t len)
+{
+	uint8_t *copy;
+
+	if (c == NULL || len > c->max_bytes || (copy = malloc(len ? len : 1)) == NULL)
+		return; /* not kept: the next request computes it again */
+	memcpy(copy, val, len);
+	blob_cache_put_take(c, key, copy, len);
 }
 
 void

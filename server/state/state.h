@@ -259,8 +259,9 @@ int snowflake_parse(const char *s, int64_t *out) SP_WUR;
 /*
  * A bounded table of byte values by a 32-byte key (a SHA-256 digest of what
  * they were derived from), shared by every thread of the process (one
- * mutex; values copied in and out). max_entries 1..65536; values over
- * max_bytes are not kept. Start-up builds it; free after the last job.
+ * mutex; a kept value is immutable: copied out, or lent). max_entries
+ * 1..65536; values over max_bytes are not kept. Start-up builds it; free
+ * after the last job (and the last value lent returned).
  */
 struct blob_cache;
 int blob_cache_new(size_t max_entries, size_t max_bytes, struct blob_cache **out,
@@ -271,6 +272,18 @@ void blob_cache_free(struct blob_cache *c); /* NULL is fine */
 int blob_cache_get(struct blob_cache *c, const uint8_t key[32], uint8_t **val, size_t *len) SP_WUR;
 /* Keep a copy of val under key (replacing), evicting the least recently used. Any thread. */
 void blob_cache_put(struct blob_cache *c, const uint8_t key[32], const uint8_t *val, size_t len);
+/* blob_cache_put() of a malloc'd val the cache takes (kept as it is, or freed). */
+void blob_cache_put_take(struct blob_cache *c, const uint8_t key[32], uint8_t *val, size_t len);
+/*
+ * key's value lent, not copied (a large one: a stored revision's signature
+ * reads): *val (*len bytes) stays as it is, even if the entry is replaced
+ * or evicted, until blob_cache_return(*ref). Found as blob_cache_get(). Any
+ * thread.
+ */
+struct blob_ref;
+int blob_cache_borrow(struct blob_cache *c, const uint8_t key[32], const uint8_t **val, size_t *len,
+		      struct blob_ref **ref) SP_WUR;
+void blob_cache_return(struct blob_ref *ref); /* NULL is fine */
 /* How many gets found their key (*hits) and how many did not (*misses) so far (0 for NULL). */
 void blob_cache_stats(struct blob_cache *c, unsigned long long *hits, unsigned long long *misses);
 /*

@@ -888,6 +888,58 @@ accept_all(int ok, X509_STORE_CTX *ctx)
  * unrooted certificates, at now and at other times, first (a miss) and
  * again (a hit). A store with its own verify callback gets OpenSSL's step.
  */
+/*
+ * A DSS's CRL under its issuer's key is verified once per process
+ * (cert_sigcache_crl_ok): the second ask is a hit; a CRL with one
+ * signature byte flipped, or under another key, is verified in full each
+ * time and never found.
+ */
+START_TEST(dss_crl_signatures_verified_once)
+{
+	struct crypto_trust *t = trust(0, NULL, 1, "crl.pem", 0);
+	X509 *ca = load("ca.pem"), *root = load("root.pem");
+	unsigned char *der = NULL, *bad;
+	const unsigned char *p;
+	size_t len = 0, n;
+	unsigned long h0, m0, h1, m1;
+	X509_CRL *crl, *forged;
+	struct sp_errinfo ei;
+	char path[1024];
+	int i;
+
+	sp_errinfo_init(&ei);
+	snprintf(path, sizeof(path), "%s/crl.der", pki);
+	ck_assert_msg(sp_file_read(path, 1 << 20, &der, &len, &ei) == SP_OK, "%s", ei.msg);
+	p = der;
+	ck_assert_ptr_nonnull(crl = d2i_X509_CRL(NULL, &p, (long)len));
+	ck_assert_ptr_nonnull(bad = malloc(len));
+	memcpy(bad, der, len);
+	bad[len - 1] ^= 1; /* in the signature */
+	p = bad;
+	ck_assert_ptr_nonnull(forged = d2i_X509_CRL(NULL, &p, (long)len));
+	sig_stats(t, &n, &h0, &m0);
+	ck_assert_int_eq(cert_sigcache_crl_ok(t->sigs, crl, der, len, ca), 1);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(cert_sigcache_crl_ok(t->sigs, crl, der, len, ca), 1);
+		ck_assert_int_eq(cert_sigcache_crl_ok(t->sigs, forged, bad, len, ca), 0);
+		ck_assert_int_eq(cert_sigcache_crl_ok(t->sigs, crl, der, len, root), 0);
+	}
+	sig_stats(t, &n, &h1, &m1);
+	ck_assert_uint_eq(h1 - h0, 3);     /* the genuine pair, after the first */
+	ck_assert_uint_eq(m1 - m0, 1 + 6); /* its first ask, and every failing one */
+	/* without a cache: the same answers */
+	ck_assert_int_eq(cert_sigcache_crl_ok(NULL, crl, der, len, ca), 1);
+	ck_assert_int_eq(cert_sigcache_crl_ok(NULL, forged, bad, len, ca), 0);
+	X509_CRL_free(crl);
+	X509_CRL_free(forged);
+	free(der);
+	free(bad);
+	X509_free(ca);
+	X509_free(root);
+	crypto_trust_free(t);
+}
+END_TEST
+
 START_TEST(cached_verify_step_answers_as_openssl)
 {
 	static const char *const leaves[] = {
@@ -1063,6 +1115,7 @@ trust_suite(void)
 	tcase_add_test(tc, bad_key_usage_is_refused);
 	tcase_add_test(tc, tampered_signature_is_refused);
 	tcase_add_test(tc, unusable_crls_give_no_answer);
+	tcase_add_test(tc, dss_crl_signatures_verified_once);
 	tcase_add_test(tc, ocsp_from_an_unauthorized_responder_is_ignored);
 	tcase_add_test(tc, other_chain_failures_are_chain_invalid);
 	tcase_add_test(tc, revoked_issuing_ca_is_refused);

@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include "pdf.h"
+#include "pdf_int.h"
 #include "../fixtures/pdf-writer/pdfgen.h"
 
 static const char *dir;
@@ -674,6 +675,36 @@ START_TEST(fill_writes_hex_into_zeros_only)
 }
 END_TEST
 
+/* pdfw_refs writes what "%d %d R" did, item by item, separators and all. */
+START_TEST(refs_written_as_printf_wrote_them)
+{
+	static const int refs[] = { 0, 0, 9, 1, 10, 65535, 123456789, 7, 999999999, 999999999 };
+	char want[256];
+	struct sp_buf b;
+	size_t at;
+	int n, i, last;
+
+	for (n = 0; n <= 5; n++)
+		for (last = 0; last < 2; last++) {
+			at = 0;
+			want[0] = 0;
+			for (i = 0; i < n; i++)
+				at += (size_t)snprintf(want + at, sizeof(want) - at, "%d %d R%s",
+						       refs[2 * i], refs[2 * i + 1],
+						       last || i + 1 < n ? " " : "");
+			sp_buf_init(&b, 4096);
+			ck_assert_int_eq(pdfw_refs(&b, refs, n, ' ', last), SP_OK);
+			ck_assert_uint_eq(b.len, at);
+			ck_assert(at == 0 || memcmp(b.data, want, at) == 0);
+			sp_buf_cleanup(&b);
+		}
+	/* no room: as sp_buf_printf, a failure */
+	sp_buf_init(&b, 8);
+	ck_assert_int_lt(pdfw_refs(&b, refs + 2, 4, ' ', 0), 0);
+	sp_buf_cleanup(&b);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -691,6 +722,7 @@ main(void)
 	tcase_add_loop_test(tc, update_alone_is_what_prepare_appends, 0, 4);
 	tcase_add_loop_test(tc, kept_pages_give_the_same_update, 0, 2);
 	tcase_add_test(tc, fill_writes_hex_into_zeros_only);
+	tcase_add_test(tc, refs_written_as_printf_wrote_them);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,8 +1,10 @@
 /*
  * test_server_blob_cache.c: the per-process cache of derived bytes
- * (server/state/blob_cache.c): a value comes back as it was put, as a copy;
- * the least recently used entry goes when the table or its byte budget is
- * full; a value over the budget is not kept; threads may share it.
+ * (server/state/blob_cache.c): a value comes back as it was put, as a copy
+ * or lent; the least recently used entry goes when the table or its byte
+ * budget is full; a value over the budget is not kept; a value lent stays
+ * as it was until returned, whatever happens to its entry; threads may
+ * share it.
  */
 #include <check.h>
 #include <pthread.h>
@@ -221,6 +223,61 @@ START_TEST(threads_share_it)
 }
 END_TEST
 
+START_TEST(lent_values_outlive_their_entries)
+{
+	struct blob_cache *c = NULL;
+	struct sp_errinfo ei;
+	uint8_t key[32], *mine;
+	const uint8_t *v = NULL, *w = NULL;
+	struct blob_ref *ref = NULL, *ref2 = NULL;
+	size_t len = 0, len2 = 0;
+	unsigned long long hits, misses;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(blob_cache_new(2, 64, &c, &ei), SP_OK);
+	key_of(1, key);
+	ck_assert_int_eq(blob_cache_borrow(c, key, &v, &len, &ref), SP_ERR_NOT_FOUND);
+	ck_assert_ptr_null(v);
+	ck_assert_ptr_null(ref);
+	/* handed over: kept as it is, the very buffer lent out */
+	ck_assert_ptr_nonnull(mine = malloc(5));
+	memcpy(mine, "first", 5);
+	blob_cache_put_take(c, key, mine, 5);
+	ck_assert_int_eq(blob_cache_borrow(c, key, &v, &len, &ref), SP_OK);
+	ck_assert_ptr_eq(v, mine);
+	ck_assert_uint_eq(len, 5);
+	/* lent twice, then replaced and evicted while lent: both still read "first" */
+	ck_assert_int_eq(blob_cache_borrow(c, key, &w, &len2, &ref2), SP_OK);
+	ck_assert_ptr_eq(w, v);
+	put(c, 1, "second");
+	ck_assert_int_eq(has(c, 1, "second"), 1);
+	put(c, 2, "two");
+	put(c, 3, "three"); /* 1 goes */
+	ck_assert_int_eq(has(c, 1, NULL), 0);
+	ck_assert_mem_eq(v, "first", 5);
+	blob_cache_return(ref);
+	ck_assert_mem_eq(w, "first", 5); /* the last borrower frees it */
+	blob_cache_return(ref2);
+	blob_cache_return(NULL);
+	/* over the budget: not kept (and freed: the leak check of the sanitizer build) */
+	ck_assert_ptr_nonnull(mine = calloc(65, 1));
+	key_of(4, key);
+	blob_cache_put_take(c, key, mine, 65);
+	ck_assert_int_eq(has(c, 4, NULL), 0);
+	ck_assert_ptr_nonnull(mine = malloc(1));
+	blob_cache_put_take(NULL, key, mine, 1);
+	/* a value lent when the cache goes is freed by its borrower */
+	key_of(2, key);
+	ck_assert_int_eq(blob_cache_borrow(c, key, &v, &len, &ref), SP_OK);
+	blob_cache_stats(c, &hits, &misses);
+	ck_assert_uint_eq(hits, 4); /* lends count as gets */
+	ck_assert_uint_eq(misses, 3);
+	blob_cache_free(c);
+	ck_assert_mem_eq(v, "two", 3);
+	blob_cache_return(ref);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -233,6 +290,7 @@ main(void)
 	tcase_add_test(tc, least_recently_used_goes);
 	tcase_add_test(tc, many_entries_one_bucket);
 	tcase_add_test(tc, threads_share_it);
+	tcase_add_test(tc, lent_values_outlive_their_entries);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
