@@ -543,4 +543,23 @@ fill:
 	return (unsigned char *)b.p;
 }
 
+/* The corpus TSA over a document timestamp's digest (crypto_ts_digest_fn). */
+VC_FN int
+vc_ts_digest(void *arg, const uint8_t sha256[32], uint8_t **tok, size_t *toklen, time_t *gen,
+	     struct sp_errinfo *ei)
+{
+	uint8_t *q = NULL, *resp = NULL;
+	size_t qlen = 0, rlen = 0;
+	int r;
+
+	(void)arg;
+	*gen = time(NULL);
+	if ((r = crypto_ts_query_new_digest(sha256, NULL, &q, &qlen, ei)) == SP_OK &&
+	    (r = crypto_tsa_respond(vc_tsa, q, qlen, 7, 0, &resp, &rlen, ei)) == SP_OK)
+		r = crypto_ts_response_check(resp, rlen, q, qlen, NULL, tok, toklen, NULL, ei);
+	free(q);
+	free(resp);
+	return r;
+}
+
 #endif /* VERIFY_CORPUS_H */

@@ -30,25 +30,6 @@ static const char *const schemes[] = {
 };
 #define NSCHEMES (sizeof(schemes) / sizeof(schemes[0]))
 
-/* The corpus TSA over a document timestamp's digest (crypto_ts_digest_fn). */
-static int
-ts_digest(void *arg, const uint8_t sha256[32], uint8_t **tok, size_t *toklen, time_t *gen,
-	  struct sp_errinfo *ei)
-{
-	uint8_t *q = NULL, *resp = NULL;
-	size_t qlen = 0, rlen = 0;
-	int r;
-
-	(void)arg;
-	*gen = time(NULL);
-	if ((r = crypto_ts_query_new_digest(sha256, NULL, &q, &qlen, ei)) == SP_OK &&
-	    (r = crypto_tsa_respond(vc_tsa, q, qlen, 7, 0, &resp, &rlen, ei)) == SP_OK)
-		r = crypto_ts_response_check(resp, rlen, q, qlen, NULL, tok, toklen, NULL, ei);
-	free(q);
-	free(resp);
-	return r;
-}
-
 /* The /Encrypt reference and the first /ID's bytes of d's last trailer, as qpdf reads them. */
 static void
 trailer_facts(const unsigned char *d, size_t n, char enc[64], char id[128])
@@ -144,7 +125,7 @@ START_TEST(encrypted_signed_twice_to_b_lta)
 	r = verify(lt, n3);
 	ck_assert_str_eq(r->sigs[1].level, "pades_b_lt");
 	crypto_verify_report_free(r);
-	ck_assert_msg(crypto_ltv_doc_timestamp(trust, lt, n3, CRYPTO_LTV_STORED, NULL, ts_digest,
+	ck_assert_msg(crypto_ltv_doc_timestamp(trust, lt, n3, CRYPTO_LTV_STORED, NULL, vc_ts_digest,
 					       NULL, &lta, &n4, &until, &gen, &ei) == SP_OK,
 		      "%s", ei.msg);
 	snprintf(name, sizeof(name), "enc%d_lta.pdf", _i);

@@ -736,25 +736,6 @@ reads_of(const unsigned char *d, size_t n, size_t *rlen)
 	return reads;
 }
 
-/* The corpus TSA over a document timestamp's digest (crypto_ts_digest_fn). */
-static int
-corpus_ts(void *arg, const uint8_t sha256[32], uint8_t **tok, size_t *toklen, time_t *gen,
-	  struct sp_errinfo *ei)
-{
-	uint8_t *q = NULL, *resp = NULL;
-	size_t qlen = 0, rlen = 0;
-	int r;
-
-	(void)arg;
-	*gen = time(NULL);
-	if ((r = crypto_ts_query_new_digest(sha256, NULL, &q, &qlen, ei)) == SP_OK &&
-	    (r = crypto_tsa_respond(vc_tsa, q, qlen, 7, 0, &resp, &rlen, ei)) == SP_OK)
-		r = crypto_ts_response_check(resp, rlen, q, qlen, NULL, tok, toklen, NULL, ei);
-	free(q);
-	free(resp);
-	return r;
-}
-
 /* The length of d[0..n) with a document timestamp, its prefix's reads given or not. */
 static size_t
 doc_ts_len(const unsigned char *d, size_t n, size_t given, const uint8_t *reads, size_t rlen)
@@ -771,7 +752,7 @@ doc_ts_len(const unsigned char *d, size_t n, size_t given, const uint8_t *reads,
 		ck_assert_int_eq(pdf_doc_open_view(d, given, &g, &ei), SP_OK);
 	kn.given = g;
 	ck_assert_msg(crypto_ltv_doc_timestamp(trust, d, n, CRYPTO_LTV_STORED,
-					       reads != NULL ? &kn : NULL, corpus_ts, NULL, &out,
+					       reads != NULL ? &kn : NULL, vc_ts_digest, NULL, &out,
 					       &outn, &until, &gen, &ei) == SP_OK,
 		      "%s", ei.msg);
 	free(out);
@@ -857,8 +838,8 @@ doc_ts_with(const unsigned char *d, size_t n, struct crypto_ltv_known *kn, size_
 	time_t until, gen;
 
 	sp_errinfo_init(&ei);
-	ck_assert_msg(crypto_ltv_doc_timestamp(trust, d, n, CRYPTO_LTV_STORED, kn, corpus_ts, NULL,
-					       &out, outn, &until, &gen, &ei) == SP_OK,
+	ck_assert_msg(crypto_ltv_doc_timestamp(trust, d, n, CRYPTO_LTV_STORED, kn, vc_ts_digest,
+					       NULL, &out, outn, &until, &gen, &ei) == SP_OK,
 		      "%s", ei.msg);
 	return out;
 }
