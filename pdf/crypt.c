@@ -374,7 +374,11 @@ pdf_crypt_open(qpdf_data q, struct pdf_crypt **out, struct sp_errinfo *ei)
 					"/Identity");
 			goto out;
 		}
-		if ((v == 4) != (c->stm != PDF_CM_AESV3 && c->str != PDF_CM_AESV3)) {
+		/* V4 derives each object's key by Algorithm 1 (RC4, AESV2); V5 has none
+		   (Algorithm 1.A: the file key is every object's), so AESV3 alone there */
+		if ((v == 4) != (c->stm != PDF_CM_AESV3 && c->str != PDF_CM_AESV3) ||
+		    (v == 5 && ((c->stm != PDF_CM_AESV3 && c->stm != PDF_CM_NONE) ||
+				(c->str != PDF_CM_AESV3 && c->str != PDF_CM_NONE)))) {
 			rc = refuse(ei, "/AESV3 in a V4 dictionary or RC4 in V5");
 			goto out;
 		}
@@ -389,8 +393,9 @@ pdf_crypt_open(qpdf_data q, struct pdf_crypt **out, struct sp_errinfo *ei)
 					   "the PDF is encrypted with a password to open it");
 			goto out;
 		}
-		/* R5 (deprecated) wrote /Perms unchecked by readers; R6 requires it */
-		if (r == 6 && check_perms(c, perms, pn) < 0) {
+		/* /P is not in R5's and R6's key: /Perms, encrypted with it, is what
+		   proves /P the author's (R5, Adobe's extension level 3, writes it as R6) */
+		if (check_perms(c, perms, pn) < 0) {
 			rc = refuse(ei, "/Perms does not match /P");
 			goto out;
 		}
