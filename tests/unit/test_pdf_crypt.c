@@ -190,6 +190,77 @@ START_TEST(unknown_v_r_length_refused)
 }
 END_TEST
 
+/*
+ * An object's key is from its number and generation (Algorithm 1), and a
+ * new version of it keeps both: a /DSS at generation 1 whose certificate is
+ * at generation 2 (an update that reused freed numbers) is written as
+ * "5 1 obj" (its strings keyed so) and keeps "6 2 R"; it was written as
+ * "5 0 obj" (another object, the catalog's "5 1 R" still the old one) with
+ * "6 0 R" (nothing), keyed for generation 0.
+ */
+START_TEST(dss_of_generation_above_zero_keeps_it)
+{
+	static const char *const obj[] = {
+		"1 0 obj\n<< /Type /Catalog /Pages 2 0 R /DSS 5 1 R >>\nendobj\n",
+		"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n",
+		"3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>\nendobj\n",
+		"5 1 obj\n<< /Type /DSS /Certs [6 2 R] >>\nendobj\n",
+		"6 2 obj\n<< /Length 3 >>\nstream\nabc\nendstream\nendobj\n",
+	};
+	static const int num[] = { 1, 2, 3, 5, 6 }, gen[] = { 0, 0, 0, 1, 2 };
+	char f[4096], *e = f;
+	long off[7] = { 0 };
+	int i, j, n;
+	struct pdf_doc *doc = NULL;
+	struct pdf_dss old, now;
+	struct pdf_blob cert = { (unsigned char *)"xyz", 3 };
+	struct pdf_dss_add add = { .certs = &cert, .ncerts = 1 };
+	struct sp_errinfo ei;
+	unsigned char *out = NULL;
+	size_t outn = 0;
+
+	e += sprintf(e, "%%PDF-1.7\n");
+	for (i = 0; i < 5; i++) {
+		off[num[i]] = e - f;
+		e += sprintf(e, "%s", obj[i]);
+	}
+	n = (int)(e - f);
+	e += sprintf(e, "xref\n0 7\n0000000000 65535 f \n");
+	for (j = 1; j < 7; j++) {
+		for (i = 0; i < 5 && num[i] != j; i++)
+			;
+		if (i < 5)
+			e += sprintf(e, "%010ld %05d n \n", off[j], gen[i]);
+		else
+			e += sprintf(e, "0000000000 00000 f \n");
+	}
+	e += sprintf(e,
+		     "trailer\n<< /Size 7 /Root 1 0 R /ID [<0123456789abcdef0123456789abcdef> "
+		     "<0123456789abcdef0123456789abcdef>] >>\nstartxref\n%d\n%%%%EOF\n",
+		     n);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_doc_open((unsigned char *)f, (size_t)(e - f), &doc, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_int_eq(pdf_dss_read(doc, &old, &ei), SP_OK);
+	ck_assert_int_eq(old.n[PDF_DSS_CERTS], 1);
+	ck_assert_msg(pdf_dss_append(doc, &old, &add, &out, &outn, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_ptr_nonnull(memmem(out + (e - f), outn - (size_t)(e - f), "5 1 obj", 7));
+	ck_assert_ptr_nonnull(memmem(out + (e - f), outn - (size_t)(e - f), "6 2 R", 5));
+	pdf_dss_cleanup(&old);
+	pdf_doc_free(doc);
+	/* read back: both certificates */
+	doc = NULL;
+	ck_assert_msg(pdf_doc_open(out, outn, &doc, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_int_eq(pdf_dss_read(doc, &now, &ei), SP_OK);
+	ck_assert_int_eq(now.n[PDF_DSS_CERTS], 2);
+	ck_assert_int_eq(memcmp(now.item[PDF_DSS_CERTS][0].data, "abc", 3), 0);
+	ck_assert_int_eq(memcmp(now.item[PDF_DSS_CERTS][1].data, "xyz", 3), 0);
+	pdf_dss_cleanup(&now);
+	pdf_doc_free(doc);
+	free(out);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -199,6 +270,7 @@ suite(void)
 	tcase_add_loop_test(tc, v5_filters_other_than_aesv3_refused, 0, 2);
 	tcase_add_loop_test(tc, raised_permissions_refused, 0, 4);
 	tcase_add_loop_test(tc, unknown_v_r_length_refused, 0, 12);
+	tcase_add_test(tc, dss_of_generation_above_zero_keeps_it);
 	suite_add_tcase(s, tc);
 	return s;
 }
