@@ -562,12 +562,13 @@ static int
 objstm_decrypted(struct scan *s, const unsigned char *data, size_t len, size_t pos, size_t obj,
 		 const struct pdf_crypt *crypt, unsigned char *win, struct sp_errinfo *ei)
 {
-	enum { PIECE = 16 * 1024 };
+	/* pieces from 2 KB, doubling to 64 KB: past its end at most what was read */
+	enum { PIECE0 = 2048, PIECE = 64 * 1024 };
 	struct pdf_okey k;
 	struct pdf_crypt_dec *dec = NULL;
 	struct inflater f;
 	unsigned char *plain = NULL;
-	size_t pn, n;
+	size_t pn, n, piece = PIECE0;
 	int num, gen, r = SP_OK, started = 0;
 
 	if (obj_id_before(data, obj, &num, &gen) < 0)
@@ -585,8 +586,8 @@ objstm_decrypted(struct scan *s, const unsigned char *data, size_t len, size_t p
 	if (dec == NULL || inflater_init(s, &f, 1, 0) < 0)
 		goto out;
 	started = 1;
-	for (; pos < len; pos += n) {
-		n = len - pos < PIECE ? len - pos : PIECE;
+	for (; pos < len; pos += n, piece = piece < PIECE ? piece * 2 : PIECE) {
+		n = len - pos < piece ? len - pos : piece;
 		if (pdf_crypt_dec_update(dec, data + pos, n, plain, &pn) != SP_OK ||
 		    (pn > 0 && inflater_feed(s, &f, plain, pn, win)))
 			break;
