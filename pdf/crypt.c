@@ -20,6 +20,7 @@
  * library context of this file's own (the process's default context is not
  * changed); a system without that provider refuses RC4 files, clearly.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -373,7 +374,11 @@ pdf_crypt_open(qpdf_data q, struct pdf_crypt **out, struct sp_errinfo *ei)
 					"/Identity");
 			goto out;
 		}
-		if ((v == 4) != (c->stm != PDF_CM_AESV3 && c->str != PDF_CM_AESV3)) {
+		/* V4 derives each object's key by Algorithm 1 (RC4, AESV2); V5 has none
+		   (Algorithm 1.A: the file key is every object's), so AESV3 alone there */
+		if ((v == 4) != (c->stm != PDF_CM_AESV3 && c->str != PDF_CM_AESV3) ||
+		    (v == 5 && ((c->stm != PDF_CM_AESV3 && c->stm != PDF_CM_NONE) ||
+				(c->str != PDF_CM_AESV3 && c->str != PDF_CM_NONE)))) {
 			rc = refuse(ei, "/AESV3 in a V4 dictionary or RC4 in V5");
 			goto out;
 		}
@@ -388,8 +393,9 @@ pdf_crypt_open(qpdf_data q, struct pdf_crypt **out, struct sp_errinfo *ei)
 					   "the PDF is encrypted with a password to open it");
 			goto out;
 		}
-		/* R5 (deprecated) wrote /Perms unchecked by readers; R6 requires it */
-		if (r == 6 && check_perms(c, perms, pn) < 0) {
+		/* /P is not in R5's and R6's key: /Perms, encrypted with it, is what
+		   proves /P the author's (R5, Adobe's extension level 3, writes it as R6) */
+		if (check_perms(c, perms, pn) < 0) {
 			rc = refuse(ei, "/Perms does not match /P");
 			goto out;
 		}
@@ -558,47 +564,84 @@ out:
 	return r;
 }
 
+struct pdf_crypt_dec {
+	enum pdf_cm m;
+	EVP_CIPHER_CTX *x;     /* NULL until AES has its IV */
+	unsigned char key[32]; /* AES's, until then */
+	unsigned char iv[16];
+	size_t ivn;
+};
+
 int
-pdf_crypt_decrypt_stream(const struct pdf_okey *k, const unsigned char *in, size_t n,
-			 unsigned char **out, size_t *outn)
+pdf_crypt_dec_new(const struct pdf_okey *k, struct pdf_crypt_dec **out)
 {
-	enum pdf_cm m = k->m[1];
-	unsigned char *o = NULL;
-	int r = SP_ERR_CRYPTO;
+	struct pdf_crypt_dec *d = calloc(1, sizeof(*d));
 
 	*out = NULL;
-	*outn = 0;
-	if (!(o = malloc(n ? n : 1)))
+	if (d == NULL)
 		return SP_ERR_NOMEM;
-	switch (m) {
-	case PDF_CM_NONE:
-		memcpy(o, in, n);
-		*outn = n;
-		break;
-	case PDF_CM_RC4:
-		if (rc4(k->c, k->k[1], k->n[1], in, n, o) < 0)
-			goto out;
-		*outn = n;
-		break;
-	case PDF_CM_AESV2:
-	case PDF_CM_AESV3:
-		/* the IV, then whole blocks (an end-of-line before "endstream" is no block);
-		   the padding is left on: what reads the data stops where its own data does */
-		if (n < 32)
-			goto out;
-		n = (n - 16) / 16 * 16;
-		if (aes_raw(m == PDF_CM_AESV2 ? EVP_aes_128_cbc() : EVP_aes_256_cbc(), 0, k->k[1],
-			    in, in + 16, n, o) < 0)
-			goto out;
-		*outn = n;
-		break;
-	default:
-		goto out;
+	d->m = k->m[1];
+	if (d->m == PDF_CM_RC4 && (!(d->x = EVP_CIPHER_CTX_new()) || !k->c->rc4 ||
+				   EVP_DecryptInit_ex2(d->x, k->c->rc4, NULL, NULL, NULL) != 1 ||
+				   EVP_CIPHER_CTX_set_key_length(d->x, (int)k->n[1]) != 1 ||
+				   EVP_DecryptInit_ex2(d->x, NULL, k->k[1], NULL, NULL) != 1)) {
+		pdf_crypt_dec_free(d);
+		return SP_ERR_CRYPTO;
 	}
-	*out = o;
-	o = NULL; /* transferred */
-	r = SP_OK;
-out:
-	free(o);
-	return r;
+	if (d->m != PDF_CM_NONE && d->m != PDF_CM_RC4 && d->m != PDF_CM_AESV2 &&
+	    d->m != PDF_CM_AESV3) {
+		pdf_crypt_dec_free(d);
+		return SP_ERR_CRYPTO;
+	}
+	memcpy(d->key, k->k[1], sizeof(d->key));
+	*out = d;
+	return SP_OK;
+}
+
+int
+pdf_crypt_dec_update(struct pdf_crypt_dec *d, const unsigned char *in, size_t n, unsigned char *out,
+		     size_t *outn)
+{
+	int l = 0;
+
+	*outn = 0;
+	if (n > INT_MAX - 32)
+		return SP_ERR_TOO_LARGE;
+	if (d->m == PDF_CM_NONE) {
+		memcpy(out, in, n);
+		*outn = n;
+		return SP_OK;
+	}
+	if (d->m != PDF_CM_RC4 && d->x == NULL) {
+		/* AES: the IV first, however the data is cut */
+		size_t take = 16 - d->ivn < n ? 16 - d->ivn : n;
+		memcpy(d->iv + d->ivn, in, take);
+		d->ivn += take;
+		in += take;
+		n -= take;
+		if (d->ivn < 16)
+			return SP_OK;
+		if (!(d->x = EVP_CIPHER_CTX_new()) ||
+		    EVP_DecryptInit_ex2(d->x,
+					d->m == PDF_CM_AESV2 ? EVP_aes_128_cbc()
+							     : EVP_aes_256_cbc(),
+					d->key, d->iv, NULL) != 1 ||
+		    EVP_CIPHER_CTX_set_padding(d->x, 0) != 1)
+			return SP_ERR_CRYPTO;
+		OPENSSL_cleanse(d->key, sizeof(d->key));
+	}
+	if (n > 0 && EVP_DecryptUpdate(d->x, out, &l, in, (int)n) != 1)
+		return SP_ERR_CRYPTO;
+	*outn = (size_t)l;
+	return SP_OK;
+}
+
+void
+pdf_crypt_dec_free(struct pdf_crypt_dec *d)
+{
+	if (d == NULL)
+		return;
+	EVP_CIPHER_CTX_free(d->x);
+	OPENSSL_cleanse(d, sizeof(*d));
+	free(d);
 }

@@ -135,6 +135,7 @@ pdf_dss_read_known(struct pdf_doc *doc, const struct pdf_dss *known, const int *
 	}
 	out->present = 1;
 	out->dss_obj = qpdf_oh_is_indirect(q, dss) ? qpdf_oh_get_object_id(q, dss) : 0;
+	out->dss_gen = qpdf_oh_is_indirect(q, dss) ? qpdf_oh_get_generation(q, dss) : 0;
 	for (k = 0; k < 3; k++) {
 		arr = qpdf_oh_get_key(q, dss, kinds[k]);
 		n = qpdf_oh_is_array(q, arr) ? qpdf_oh_get_array_n_items(q, arr) : 0;
@@ -267,6 +268,7 @@ find_blob(const struct pdf_blob *existing, size_t n, const struct pdf_blob *b)
 struct dss_w {
 	const struct pdf_dss *old; /* doc's, as the caller read it */
 	int *num[3];               /* object number of each new item (a reused old one, or new) */
+	int *gen[3];               /* and generation (0 but for a reused old one) */
 	size_t nnew[3];
 	struct pdf_okey k; /* the DSS object's keys (old /VRI entries' strings) */
 };
@@ -277,20 +279,20 @@ oom(struct sp_errinfo *ei)
 	return sp_err(ei, SP_ERR_TOO_LARGE, "DSS update too large");
 }
 
-/* "[a 0 R b 0 R ...]" of the numbers, without duplicates. */
+/* "[a ga R b gb R ...]" of the numbers and generations, without duplicates. */
 static int
-ref_array(struct sp_buf *b, const int *nums, size_t n)
+ref_array(struct sp_buf *b, const int *nums, const int *gens, size_t n)
 {
 	size_t i, j;
 
 	if (sp_buf_add(b, "[", 1) < 0)
 		return SP_ERR_TOO_LARGE;
 	for (i = 0; i < n; i++) {
-		for (j = 0; j < i && nums[j] != nums[i]; j++)
+		for (j = 0; j < i && (nums[j] != nums[i] || gens[j] != gens[i]); j++)
 			;
 		if (j < i)
 			continue;
-		if (sp_buf_printf(b, "%s%d 0 R", i ? " " : "", nums[i]) < 0)
+		if (sp_buf_printf(b, "%s%d %d R", i ? " " : "", nums[i], gens[i]) < 0)
 			return SP_ERR_TOO_LARGE;
 	}
 	return sp_buf_add(b, "]", 1);
@@ -303,7 +305,7 @@ dss_body(struct sp_buf *b, struct pdf_doc *doc, struct dss_w *dw, const struct p
 	qpdf_data q = doc->q;
 	qpdf_oh dss = qpdf_oh_get_key_if_dict(q, qpdf_get_root(q), "/DSS");
 	qpdf_oh vri = qpdf_oh_get_key_if_dict(q, dss, "/VRI");
-	int *all = NULL, r = SP_ERR_TOO_LARGE;
+	int *all = NULL, *allg = NULL, r = SP_ERR_TOO_LARGE;
 	size_t k, i, m;
 
 	if (sp_buf_addstr(b, "<</Type /DSS") < 0)
@@ -312,14 +314,23 @@ dss_body(struct sp_buf *b, struct pdf_doc *doc, struct dss_w *dw, const struct p
 		if (dw->old->n[k] + dw->nnew[k] == 0)
 			continue;
 		free(all);
-		if (!(all = calloc(dw->old->n[k] + dw->nnew[k], sizeof(*all))))
-			return SP_ERR_NOMEM;
+		free(allg);
+		allg = NULL;
+		if (!(all = calloc(dw->old->n[k] + dw->nnew[k], sizeof(*all))) ||
+		    !(allg = calloc(dw->old->n[k] + dw->nnew[k], sizeof(*allg)))) {
+			r = SP_ERR_NOMEM;
+			goto out;
+		}
 		m = 0;
-		for (i = 0; i < dw->old->n[k]; i++)
-			all[m++] = dw->old->obj[k][i];
-		for (i = 0; i < dw->nnew[k]; i++)
-			all[m++] = dw->num[k][i];
-		if (sp_buf_printf(b, "\n%s ", kinds[k]) < 0 || ref_array(b, all, m) < 0)
+		for (i = 0; i < dw->old->n[k]; i++, m++) {
+			all[m] = dw->old->obj[k][i];
+			allg[m] = dw->old->gen[k] ? dw->old->gen[k][i] : 0;
+		}
+		for (i = 0; i < dw->nnew[k]; i++, m++) {
+			all[m] = dw->num[k][i];
+			allg[m] = dw->gen[k][i];
+		}
+		if (sp_buf_printf(b, "\n%s ", kinds[k]) < 0 || ref_array(b, all, allg, m) < 0)
 			goto out;
 	}
 	if (sp_buf_addstr(b, "\n/VRI <<") < 0)
@@ -370,8 +381,9 @@ keys_out:
 		if (sp_buf_printf(b, "/%s <<", add->vri[i]) < 0)
 			goto out;
 		for (k = 0; k < 3; k++)
-			if (dw->nnew[k] > 0 && (sp_buf_printf(b, "%s ", vri_kinds[k]) < 0 ||
-						ref_array(b, dw->num[k], dw->nnew[k]) < 0))
+			if (dw->nnew[k] > 0 &&
+			    (sp_buf_printf(b, "%s ", vri_kinds[k]) < 0 ||
+			     ref_array(b, dw->num[k], dw->gen[k], dw->nnew[k]) < 0))
 				goto out;
 		if (sp_buf_addstr(b, ">>\n") < 0)
 			goto out;
@@ -381,6 +393,7 @@ keys_out:
 	r = SP_OK;
 out:
 	free(all);
+	free(allg);
 	return r;
 }
 
@@ -396,7 +409,7 @@ pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_
 	const size_t counts[3] = { add->ncerts, add->nocsps, add->ncrls };
 	unsigned char *z = NULL;
 	size_t zlen = 0, k, i;
-	int r = SP_ERR_INTERNAL, dssnum, idx;
+	int r = SP_ERR_INTERNAL, dssnum, dssgen, idx;
 
 	*out = NULL;
 	*outlen = 0;
@@ -423,7 +436,8 @@ pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_
 			r = sp_err(ei, SP_ERR_LIMIT, "too many DSS items");
 			goto out;
 		}
-		if (counts[k] && !(dw.num[k] = calloc(counts[k], sizeof(*dw.num[k])))) {
+		if (counts[k] && (!(dw.num[k] = calloc(counts[k], sizeof(*dw.num[k]))) ||
+				  !(dw.gen[k] = calloc(counts[k], sizeof(*dw.gen[k]))))) {
 			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 			goto out;
 		}
@@ -435,10 +449,12 @@ pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_
 			}
 			/* the same bytes already stored (by an earlier DSS or just now) */
 			if ((idx = find_blob(old->item[k], old->n[k], b)) >= 0) {
+				dw.gen[k][dw.nnew[k]] = old->gen[k] ? old->gen[k][idx] : 0;
 				dw.num[k][dw.nnew[k]++] = old->obj[k][idx];
 				continue;
 			}
 			if ((idx = find_blob(items[k], i, b)) >= 0) {
+				dw.gen[k][dw.nnew[k]] = dw.gen[k][idx];
 				dw.num[k][dw.nnew[k]++] = dw.num[k][idx];
 				continue;
 			}
@@ -454,12 +470,13 @@ pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_
 	}
 	/* an indirect DSS gets a new version of itself; else a new object and catalog */
 	dssnum = old->dss_obj ? old->dss_obj : pdfw_alloc(&w);
-	pdfw_okey(&w, dssnum, 0, &dw.k);
+	dssgen = old->dss_obj ? old->dss_gen : 0;
+	pdfw_okey(&w, dssnum, dssgen, &dw.k);
 	if ((r = dss_body(&body, doc, &dw, add)) < 0) {
 		r = r == SP_ERR_NOMEM ? sp_err(ei, r, "out of memory") : oom(ei);
 		goto out;
 	}
-	if ((r = pdfw_begin(&w, dssnum, 0, ei)) < 0)
+	if ((r = pdfw_begin(&w, dssnum, dssgen, ei)) < 0)
 		goto out;
 	if (sp_buf_add(&w.b, body.data, body.len) < 0 || pdfw_end(&w) < 0) {
 		r = oom(ei);
@@ -491,8 +508,10 @@ pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_
 	r = SP_OK;
 out:
 	free(z);
-	for (k = 0; k < 3; k++)
+	for (k = 0; k < 3; k++) {
 		free(dw.num[k]);
+		free(dw.gen[k]);
+	}
 	sp_buf_cleanup(&body);
 	pdfw_cleanup(&w);
 	return r;

@@ -868,6 +868,7 @@ struct pdf_blob {
 struct pdf_dss {
 	int present; /* the catalog has a /DSS dictionary */
 	int dss_obj; /* its object number, 0 when direct */
+	int dss_gen; /* and generation */
 	struct pdf_blob *item[3];
 	int *obj[3];
 	size_t n[3];

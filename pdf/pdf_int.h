@@ -119,13 +119,17 @@ void pdf_crypt_objkey(const struct pdf_crypt *c, int num, int gen, struct pdf_ok
 int pdf_crypt_encrypt(const struct pdf_okey *k, int stream, const unsigned char *in, size_t n,
 		      unsigned char **out, size_t *outn) SP_WUR;
 /*
- * A stream's data in[0..n) as the file has it (an end-of-line before
- * "endstream" may follow) decrypted with k's stream keys: *out malloc'd,
- * *outn bytes (AES: whole blocks, the padding left on). SP_ERR_CRYPTO when
- * it cannot be (AES data shorter than the IV and a block).
+ * A stream's data decrypted with k's stream keys as it is read, in pieces
+ * cut anywhere (AES: the IV, then CBC without removing the padding; RC4).
+ * update writes at most n + 16 bytes to out; AES's last partial block stays
+ * unread. Where the data ends is the caller's to decide, not "endstream"'s:
+ * ciphertext can hold that word wherever whoever encrypts it chooses.
  */
-int pdf_crypt_decrypt_stream(const struct pdf_okey *k, const unsigned char *in, size_t n,
-			     unsigned char **out, size_t *outn) SP_WUR;
+struct pdf_crypt_dec;
+int pdf_crypt_dec_new(const struct pdf_okey *k, struct pdf_crypt_dec **out) SP_WUR;
+int pdf_crypt_dec_update(struct pdf_crypt_dec *d, const unsigned char *in, size_t n,
+			 unsigned char *out, size_t *outn) SP_WUR;
+void pdf_crypt_dec_free(struct pdf_crypt_dec *d);
 
 /*
  * scan.c: pdf_bytes_check's pass over data: crypt (NULL: none) the file's

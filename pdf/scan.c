@@ -378,43 +378,79 @@ row_width(const unsigned char *d, size_t n)
 }
 
 /*
- * Inflate the stream at p[0..avail) into a window, counting its bytes into
- * s (and, for an object stream, its objects: objstm != 0). Returns the
- * compressed bytes consumed. Data that is not zlib stops it: qpdf fails on
- * it as well.
+ * A stream inflated into a window as its data comes, its bytes counted into
+ * s (and, for an object stream, its objects: objstm != 0; for an xref
+ * stream, its rows of row bytes).
  */
+struct inflater {
+	z_stream z;
+	struct lex lx;
+	size_t before; /* s->inflated at the start */
+	int objstm;
+	size_t row;
+};
+
+static int
+inflater_init(struct scan *s, struct inflater *f, int objstm, size_t row)
+{
+	memset(f, 0, sizeof(*f));
+	f->before = s->inflated;
+	f->objstm = objstm;
+	f->row = row;
+	return inflateInit(&f->z) == Z_OK ? 0 : -1;
+}
+
+/*
+ * p[0..avail) more of the data: 1 when the stream has ended (its end, data
+ * that is not zlib, a cap exceeded), 0 when it wants more. Data that is not
+ * zlib stops it: qpdf fails on it as well.
+ */
+static int
+inflater_feed(struct scan *s, struct inflater *f, const unsigned char *p, size_t avail,
+	      unsigned char *win)
+{
+	enum lstop stop;
+	int zr;
+
+	f->z.next_in = (unsigned char *)(uintptr_t)p;
+	f->z.avail_in = avail > UINT_MAX ? UINT_MAX : (unsigned)avail;
+	do {
+		size_t got;
+		f->z.next_out = win;
+		f->z.avail_out = SCAN_WINDOW;
+		zr = inflate(&f->z, Z_NO_FLUSH);
+		got = SCAN_WINDOW - f->z.avail_out;
+		if ((s->inflated += got) > PDF_SCAN_MAX_INFLATE)
+			s->what = "decompressed cross-reference and object stream bytes";
+		else if (f->objstm)
+			(void)lex_feed(&f->lx, s, win, got, NULL, &stop);
+	} while (zr == Z_OK && s->what == NULL && (f->z.avail_in > 0 || f->z.avail_out == 0));
+	return zr != Z_OK || s->what != NULL;
+}
+
+/* The end of f: the compressed bytes it consumed. */
+static size_t
+inflater_end(struct scan *s, struct inflater *f)
+{
+	size_t used = f->z.total_in;
+
+	inflateEnd(&f->z);
+	if (f->row > 0 && s->what == NULL)
+		xref_entries(s, (s->inflated - f->before) / f->row);
+	return used;
+}
+
+/* The stream at p[0..avail) inflated and counted (see inflater): the bytes consumed. */
 static size_t
 inflate_count(struct scan *s, const unsigned char *p, size_t avail, int objstm, size_t row,
 	      unsigned char *win)
 {
-	size_t before = s->inflated;
-	z_stream z;
-	struct lex lx;
-	enum lstop stop;
-	int zr;
+	struct inflater f;
 
-	memset(&z, 0, sizeof(z));
-	memset(&lx, 0, sizeof(lx));
-	if (inflateInit(&z) != Z_OK)
+	if (inflater_init(s, &f, objstm, row) < 0)
 		return 0;
-	z.next_in = (unsigned char *)(uintptr_t)p;
-	z.avail_in = avail > UINT_MAX ? UINT_MAX : (unsigned)avail;
-	do {
-		size_t got;
-		z.next_out = win;
-		z.avail_out = SCAN_WINDOW;
-		zr = inflate(&z, Z_NO_FLUSH);
-		got = SCAN_WINDOW - z.avail_out;
-		if ((s->inflated += got) > PDF_SCAN_MAX_INFLATE)
-			s->what = "decompressed cross-reference and object stream bytes";
-		else if (objstm)
-			(void)lex_feed(&lx, s, win, got, NULL, &stop);
-	} while (zr == Z_OK && s->what == NULL && (z.avail_in > 0 || z.avail_out == 0));
-	avail = z.total_in;
-	inflateEnd(&z);
-	if (row > 0 && s->what == NULL)
-		xref_entries(s, (s->inflated - before) / row);
-	return avail;
+	(void)inflater_feed(s, &f, p, avail, win);
+	return inflater_end(s, &f);
 }
 
 /*
@@ -514,34 +550,55 @@ obj_id_before(const unsigned char *d, size_t at, int *num, int *gen)
 }
 
 /*
- * An encrypted object stream's data (from data + pos to its "endstream")
- * decrypted with its object's key, then inflated and counted as a plain one
- * is. Its number is read before "obj" (where qpdf finds it, through the xref):
- * one that cannot be read is refused, as pdf_limit, rather than left uncounted.
+ * An encrypted object stream's data, from data + pos, decrypted with its
+ * object's key as it is inflated and counted, until its zlib stream ends,
+ * as a plain one is: not to the first "endstream", which anyone with the
+ * file can place in the ciphertext ahead of the data qpdf reads (to
+ * /Length). Its number is read before "obj" (where qpdf finds it, through
+ * the xref): one that cannot be read is refused, as pdf_limit, rather than
+ * left uncounted.
  */
 static int
 objstm_decrypted(struct scan *s, const unsigned char *data, size_t len, size_t pos, size_t obj,
 		 const struct pdf_crypt *crypt, unsigned char *win, struct sp_errinfo *ei)
 {
-	const unsigned char *end = memmem(data + pos, len - pos, "endstream", 9);
+	/* pieces from 2 KB, doubling to 64 KB: past its end at most what was read */
+	enum { PIECE0 = 2048, PIECE = 64 * 1024 };
 	struct pdf_okey k;
+	struct pdf_crypt_dec *dec = NULL;
+	struct inflater f;
 	unsigned char *plain = NULL;
-	size_t pn = 0;
-	int num, gen;
+	size_t pn, n, piece = PIECE0;
+	int num, gen, r = SP_OK, started = 0;
 
 	if (obj_id_before(data, obj, &num, &gen) < 0)
 		return sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
 				     "an encrypted object stream whose object number cannot be "
 				     "read ahead; not read");
 	pdf_crypt_objkey(crypt, num, gen, &k);
-	if (pdf_crypt_decrypt_stream(&k, data + pos,
-				     end != NULL ? (size_t)(end - data) - pos : len - pos, &plain,
-				     &pn) == SP_OK)
-		(void)inflate_count(s, plain, pn, 1, 0, win);
-	/* (data that does not decrypt: qpdf fails on it as well) */
+	if ((r = pdf_crypt_dec_new(&k, &dec)) == SP_ERR_NOMEM ||
+	    (r == SP_OK && !(plain = malloc(PIECE + 16)))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	/* (a key the stream cannot be decrypted with: qpdf fails on it as well) */
+	r = SP_OK;
+	if (dec == NULL || inflater_init(s, &f, 1, 0) < 0)
+		goto out;
+	started = 1;
+	for (; pos < len; pos += n, piece = piece < PIECE ? piece * 2 : PIECE) {
+		n = len - pos < piece ? len - pos : piece;
+		if (pdf_crypt_dec_update(dec, data + pos, n, plain, &pn) != SP_OK ||
+		    (pn > 0 && inflater_feed(s, &f, plain, pn, win)))
+			break;
+	}
+out:
+	if (started)
+		(void)inflater_end(s, &f);
+	pdf_crypt_dec_free(dec);
 	OPENSSL_cleanse(&k, sizeof(k));
 	free(plain);
-	return SP_OK;
+	return r;
 }
 
 int

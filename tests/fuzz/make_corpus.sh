@@ -30,4 +30,14 @@ PY
 cp "$fix/short.pdf" "$fix/mixed.pdf" "$here/corpus/pdf_open/"
 # one page of the CID-font contract, small enough for -max_len
 pdftocairo -pdf -f 2 -l 2 "$fix/contract30.pdf" "$here/corpus/pdf_open/contract30-p2.pdf"
+# owner-password encryptions (the empty user password: read, scanned and keyed by
+# pdf/crypt.c): AES-256 R6 with object streams (decrypted by the scan), R5,
+# AES-128, RC4 40
+qpdf --object-streams=generate --encrypt '' owner 256 -- "$fix/short.pdf" \
+	"$here/corpus/pdf_open/short-aes256-objstm.pdf"
+qpdf --encrypt '' owner 256 --force-R5 -- "$fix/short.pdf" "$here/corpus/pdf_open/short-r5.pdf"
+qpdf --object-streams=generate --encrypt '' owner 128 --use-aes=y -- "$fix/short.pdf" \
+	"$here/corpus/pdf_open/short-aes128-objstm.pdf"
+qpdf --allow-weak-crypto --encrypt '' owner 40 -- "$fix/short.pdf" \
+	"$here/corpus/pdf_open/short-rc4-40.pdf"
 ls "$here"/corpus/* | wc -l

@@ -12,6 +12,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
 #include "pdf_int.h"
 
 struct text {
@@ -318,6 +321,183 @@ START_TEST(encrypted_object_streams_are_counted)
 END_TEST
 
 /*
+ * crypt33: qpdf reads an object stream's data to its /Length, not to the
+ * first "endstream" in it, and an encrypted stream's bytes are whatever the
+ * key makes of the plaintext: anyone with the file (the user password is
+ * empty) can choose a plaintext whose ciphertext holds "endstream" in its
+ * second block (a zlib stored block carries the bytes that takes, behind a
+ * comment). The scan decrypted only up to there and counted none of the
+ * bomb behind it.
+ */
+static void
+zlib_with_block(struct text *z, const unsigned char p1[16], const struct text *os)
+{
+	unsigned char hdr[7] = { 0x78, 0x01, 0x00, 26, 0, (unsigned char)~26, 0xff }, tail[4];
+	unsigned char raw[1 << 16];
+	uLong ad = adler32(0L, Z_NULL, 0);
+	z_stream d;
+	int zr;
+
+	z->n = 0;
+	put(z, hdr, 7); /* zlib header; a stored block of 26 bytes, not the last */
+	put(z, "%xxxxxxxx", 9);
+	put(z, p1, 16); /* plaintext bytes 16..31: the second AES block */
+	put(z, "\n", 1);
+	ad = adler32(ad, (const unsigned char *)z->p + 7, 26);
+	ad = adler32(ad, (const unsigned char *)os->p, (uInt)os->n);
+	memset(&d, 0, sizeof(d));
+	ck_assert_int_eq(deflateInit2(&d, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY), Z_OK);
+	d.next_in = (unsigned char *)os->p;
+	d.avail_in = (uInt)os->n;
+	do {
+		d.next_out = raw;
+		d.avail_out = sizeof(raw);
+		zr = deflate(&d, Z_FINISH);
+		put(z, raw, sizeof(raw) - d.avail_out);
+	} while (zr == Z_OK);
+	ck_assert_int_eq(zr, Z_STREAM_END);
+	deflateEnd(&d);
+	tail[0] = (unsigned char)(ad >> 24);
+	tail[1] = (unsigned char)(ad >> 16);
+	tail[2] = (unsigned char)(ad >> 8);
+	tail[3] = (unsigned char)ad;
+	put(z, tail, 4);
+}
+
+static int
+no_eol(const unsigned char p[16])
+{
+	return memchr(p, '\n', 16) == NULL && memchr(p, '\r', 16) == NULL;
+}
+
+static void
+aes_block(const unsigned char *key, size_t kn, int enc, const unsigned char in[16],
+	  unsigned char out[16])
+{
+	EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+	int l = 0;
+
+	ck_assert_ptr_nonnull(x);
+	ck_assert_int_eq(EVP_CipherInit_ex2(x, kn == 16 ? EVP_aes_128_ecb() : EVP_aes_256_ecb(),
+					    key, NULL, enc, NULL),
+			 1);
+	EVP_CIPHER_CTX_set_padding(x, 0);
+	ck_assert_int_eq(EVP_CipherUpdate(x, out, &l, in, 16), 1);
+	ck_assert_int_eq(l, 16);
+	EVP_CIPHER_CTX_free(x);
+}
+
+START_TEST(encrypted_object_stream_with_endstream_in_its_ciphertext)
+{
+	static const char *const how[] = {
+		"--object-streams=generate --encrypt '' owner 256 --",
+		"--object-streams=generate --encrypt '' owner 128 --use-aes=y --",
+		"--object-streams=generate --allow-weak-crypto --encrypt '' owner 128 --use-aes=n "
+		"--",
+	};
+	static const char dict[] = "/Type /ObjStm /N 1 /First 0 /Filter /FlateDecode";
+	struct text t = { 0 }, os = { 0 }, z = { 0 };
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	struct pdf_okey k;
+	struct pdfw w;
+	unsigned char c1[16], p1[16], iv[16], x[16], c0[16], *ct = NULL, *data;
+	size_t ctn = 0, j, at = 32;
+	char d[1024];
+	int num, tries;
+
+	qpdf_fixture(&t, "contract30.pdf", how[_i]);
+	rep(&os, "1 ", PDF_SCAN_MAX_TOKENS + 1);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open((unsigned char *)t.p, t.n, &doc, &ei), SP_OK);
+	ck_assert_ptr_nonnull(doc->crypt);
+	ck_assert_int_eq(pdfw_init(&w, doc, &ei), SP_OK);
+	num = pdfw_alloc(&w);
+	pdf_crypt_objkey(doc->crypt, num, 0, &k);
+	memcpy(c1, "endstream 000000", 16);
+	memset(iv, 0x5a, 16);
+	for (tries = 0;; tries++) {
+		ck_assert_int_lt(tries, 1000);
+		c1[15] = (unsigned char)('0' + tries % 10);
+		c1[14] = (unsigned char)('0' + tries / 10 % 10);
+		c1[13] = (unsigned char)('0' + tries / 100);
+		if (k.m[1] == PDF_CM_RC4) {
+			/* ciphertext = plaintext ^ keystream (RC4 of zeros): "endstream" at
+			   byte 16 + at of the ciphertext, 'x' for the rest of the block */
+			unsigned char zero[32] = { 0 }, *ks = NULL;
+			size_t ksn = 0;
+			ck_assert_int_lt(tries, 8);
+			at = 16 + (size_t)tries;
+			ck_assert_int_eq(pdf_crypt_encrypt(&k, 1, zero, 32, &ks, &ksn), SP_OK);
+			for (j = 0; j < 16; j++)
+				p1[j] = j + 16 >= at && j + 16 < at + 9
+						? (unsigned char)("endstream"[j + 16 - at] ^
+								  ks[16 + j])
+						: 'x';
+			free(ks);
+		} else {
+			/* CBC: P1 = D(C1) ^ C0, C0 = E(P0 ^ IV); P0 is the zlib stream's start */
+			zlib_with_block(&z, c1, &os);
+			for (j = 0; j < 16; j++)
+				x[j] = (unsigned char)z.p[j] ^ iv[j];
+			aes_block(k.k[1], k.n[1], 1, x, c0);
+			aes_block(k.k[1], k.n[1], 0, c1, p1);
+			for (j = 0; j < 16; j++)
+				p1[j] ^= c0[j];
+		}
+		if (no_eol(p1))
+			break;
+	}
+	zlib_with_block(&z, p1, &os);
+	ck_assert_int_eq(pdfw_stream(&w, num, dict, (unsigned char *)z.p, z.n, &ei), SP_OK);
+	ck_assert_int_eq(pdfw_finish(&w, doc, &ei), SP_OK);
+	/* the stream's data as written: after the dictionary's "stream" and its EOL */
+	data = memmem(w.b.data + t.n, w.b.len - t.n, dict, sizeof(dict) - 1);
+	ck_assert_ptr_nonnull(data);
+	data = memmem(data, w.b.len - (size_t)(data - w.b.data), "stream", 6);
+	ck_assert_ptr_nonnull(data);
+	data += 6;
+	data += *data == '\r' ? 1 : 0;
+	data += *data == '\n' ? 1 : 0;
+	if (k.m[1] != PDF_CM_RC4) {
+		/* the writer's IV is random: ours in its place, the same length */
+		EVP_CIPHER_CTX *e = EVP_CIPHER_CTX_new();
+		int l1 = 0, l2 = 0;
+		ctn = 16 + (z.n / 16 + 1) * 16;
+		ck_assert_ptr_nonnull(ct = malloc(ctn));
+		memcpy(ct, iv, 16);
+		memcpy(ct + 16, c0, 16);
+		memcpy(ct + 32, c1, 16);
+		ck_assert_int_eq(EVP_EncryptInit_ex2(e,
+						     k.n[1] == 16 ? EVP_aes_128_cbc()
+								  : EVP_aes_256_cbc(),
+						     k.k[1], c1, NULL),
+				 1);
+		ck_assert_int_eq(EVP_EncryptUpdate(e, ct + 48, &l1, (unsigned char *)z.p + 32,
+						   (int)(z.n - 32)),
+				 1);
+		ck_assert_int_eq(EVP_EncryptFinal_ex(e, ct + 48 + l1, &l2), 1);
+		ck_assert_uint_eq(48 + (size_t)l1 + (size_t)l2, ctn);
+		EVP_CIPHER_CTX_free(e);
+		ck_assert_int_eq(memcmp(data + ctn, "\nendstream", 10), 0);
+		memcpy(data, ct, ctn);
+	}
+	ck_assert_int_eq(memcmp(data + at, "endstream", 9), 0);
+	t.n = 0;
+	put(&t, w.b.data, w.b.len);
+	ck_assert_int_eq(check(&t, d, sizeof(d)), SP_ERR_LIMIT);
+	ck_assert_msg(strstr(d, "more objects") != NULL, "%s", d);
+	OPENSSL_cleanse(&k, sizeof(k));
+	pdfw_cleanup(&w);
+	pdf_doc_free(doc);
+	free(ct);
+	free(z.p);
+	free(os.p);
+	free(t.p);
+}
+END_TEST
+
+/*
  * sec32: qpdf reconstructs a damaged file from every line that starts
  * "N G obj", inside stream data too: those objects count; "obj" elsewhere in
  * the data (not a header at a line's start) does not, and an object stream
@@ -414,6 +594,7 @@ suite(void)
 	tcase_add_test(tc, objects_whose_headers_start_lines_in_stream_data_count);
 	tcase_add_test(tc, fixture_contracts_pass);
 	tcase_add_loop_test(tc, encrypted_object_streams_are_counted, 0, 3);
+	tcase_add_loop_test(tc, encrypted_object_stream_with_endstream_in_its_ciphertext, 0, 3);
 	suite_add_tcase(s, tc);
 	return s;
 }
