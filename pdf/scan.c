@@ -378,6 +378,43 @@ row_width(const unsigned char *d, size_t n)
 }
 
 /*
+ * The direct /Length of a stream dictionary d: its value, or -1 when it has
+ * none or it is not a plain number (a reference "N G R" included).
+ */
+static long long
+direct_length(const unsigned char *d, size_t n)
+{
+	const unsigned char *p = d, *e = d + n;
+	long long v = 0;
+	size_t k;
+
+	while (p < e && (p = memmem(p, (size_t)(e - p), "/Length", 7)) != NULL) {
+		p += 7;
+		if (p < e && !is_ws(*p) && !is_delim(*p))
+			continue; /* /Length1 and the like */
+		while (p < e && is_ws(*p))
+			p++;
+		for (k = 0; p < e && *p >= '0' && *p <= '9' && k < 12; p++, k++)
+			v = v * 10 + (*p - '0');
+		if (k == 0 || k == 12)
+			return -1;
+		/* "N G R": a reference, not the length */
+		for (k = 0; p + k < e && is_ws(p[k]); k++)
+			;
+		if (k > 0 && p + k < e && p[k] >= '0' && p[k] <= '9') {
+			while (p + k < e && p[k] >= '0' && p[k] <= '9')
+				k++;
+			while (p + k < e && is_ws(p[k]))
+				k++;
+			if (p + k < e && p[k] == 'R')
+				return -1;
+		}
+		return v;
+	}
+	return -1;
+}
+
+/*
  * A stream inflated into a window as its data comes, its bytes counted into
  * s (and, for an object stream, its objects: objstm != 0; for an xref
  * stream, its rows of row bytes).
@@ -601,6 +638,62 @@ out:
 	return r;
 }
 
+/*
+ * An unfiltered xref or object stream at data + pos: qpdf reads /Length
+ * bytes of it, whatever "endstream" they hold, so they are counted over
+ * /Length (to the file's end at most), an object stream's as the file's
+ * objects (decrypted first when crypt is given, with the key of its object
+ * number read before "obj", as objstm_decrypted does), an xref stream's as
+ * rows. Without a direct /Length it is not read.
+ */
+static int
+raw_count(struct scan *s, const unsigned char *data, size_t len, size_t pos, size_t obj,
+	  const unsigned char *d, size_t dn, int objstm, const struct pdf_crypt *crypt,
+	  unsigned char *win, struct sp_errinfo *ei)
+{
+	long long n = direct_length(d, dn);
+	size_t row = objstm ? 0 : row_width(d, dn), m, at, k, pn;
+	struct pdf_crypt_dec *dec = NULL;
+	struct pdf_okey key;
+	struct lex lx;
+	enum lstop stop;
+	int num, gen, r = SP_OK;
+
+	if (n < 0)
+		return sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+				     "an unfiltered cross-reference or object stream whose "
+				     "/Length is not a direct number; not read");
+	m = (unsigned long long)n < len - pos ? (size_t)n : len - pos;
+	if (!objstm) {
+		if (row > 0)
+			xref_entries(s, m / row);
+		return SP_OK;
+	}
+	memset(&lx, 0, sizeof(lx));
+	if (crypt == NULL) {
+		(void)lex_feed(&lx, s, data + pos, m, NULL, &stop);
+		return SP_OK;
+	}
+	if (obj_id_before(data, obj, &num, &gen) < 0)
+		return sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+				     "an encrypted object stream whose object number cannot be "
+				     "read ahead; not read");
+	pdf_crypt_objkey(crypt, num, gen, &key);
+	/* a key the stream cannot be decrypted with: qpdf fails on it as well */
+	if (pdf_crypt_dec_new(&key, &dec) == SP_OK) {
+		/* win holds SCAN_WINDOW bytes: pieces of 16 less, update writes n + 16 */
+		for (at = 0; at < m && s->what == NULL; at += k) {
+			k = m - at < SCAN_WINDOW - 32 ? m - at : SCAN_WINDOW - 32;
+			if (pdf_crypt_dec_update(dec, data + pos + at, k, win, &pn) != SP_OK)
+				break;
+			(void)lex_feed(&lx, s, win, pn, NULL, &stop);
+		}
+	}
+	pdf_crypt_dec_free(dec);
+	OPENSSL_cleanse(&key, sizeof(key));
+	return r;
+}
+
 int
 pdf_bytes_scan(const unsigned char *data, size_t len, const struct pdf_crypt *crypt, int *encrypt,
 	       struct sp_errinfo *ei)
@@ -644,6 +737,17 @@ pdf_bytes_scan(const unsigned char *data, size_t len, const struct pdf_crypt *cr
 					  "a cross-reference or object stream uses a filter other "
 					  "than FlateDecode alone; not read");
 			goto out;
+		}
+		if ((xref || objstm) && f == 0) {
+			if (win == NULL && (win = malloc(SCAN_WINDOW)) == NULL) {
+				r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+				goto out;
+			}
+			if ((r = raw_count(&s, data, len, pos, obj <= at ? obj : at, d, dn, objstm,
+					   crypt, win, ei)) != SP_OK)
+				goto out;
+			if (s.what != NULL)
+				break;
 		}
 		if ((xref || objstm) && f == 1) {
 			if (win == NULL && (win = malloc(SCAN_WINDOW)) == NULL) {

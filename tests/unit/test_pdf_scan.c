@@ -554,6 +554,94 @@ START_TEST(objects_whose_headers_start_lines_in_stream_data_count)
 }
 END_TEST
 
+/* "N 0 obj << dict /Length n >> stream" + data + "endstream", plain. */
+static void
+plain_stream(struct text *t, int num, const char *dict, const char *data, size_t n)
+{
+	char head[256];
+
+	snprintf(head, sizeof(head), "%d 0 obj\n<< %s /Length %zu >>\nstream\n", num, dict, n);
+	puts_(t, head);
+	put(t, data, n);
+	puts_(t, "\nendstream\nendobj\n");
+}
+
+/*
+ * Unfiltered xref and object streams are counted as deflated ones are, over
+ * the /Length qpdf reads, whatever "endstream" the data holds: an object
+ * stream of more objects than the cap, one whose objects follow a fake
+ * "endstream ... stream" inside its data, an xref stream of more rows; one
+ * whose /Length is not direct is not read. Contracts qpdf writes with
+ * unfiltered object streams (QDF), plain and encrypted, pass.
+ */
+START_TEST(unfiltered_xref_and_object_streams_are_counted)
+{
+	struct text t = { 0 }, os = { 0 };
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	struct pdfw w;
+	char d[1024];
+	unsigned char *zero = calloc((size_t)5 * (PDF_SCAN_MAX_XREF + 1), 1);
+
+	ck_assert_ptr_nonnull(zero);
+	rep(&os, "1 ", PDF_SCAN_MAX_TOKENS + 1);
+	puts_(&t, "%PDF-1.7\n");
+	plain_stream(&t, 9, "/Type /ObjStm /N 1 /First 0", os.p, os.n);
+	ck_assert_int_eq(check(&t, d, sizeof(d)), SP_ERR_LIMIT);
+	ck_assert_msg(strstr(d, "more objects") != NULL, "%s", d);
+	/* the objects behind a fake end, where the lexer would skip them as stream data */
+	os.n = 0;
+	puts_(&os, "1\nendstream\nendobj\n10 0 obj\n<< /Length 5 >>\nstream\n");
+	rep(&os, "1 ", PDF_SCAN_MAX_TOKENS + 1);
+	t.n = 0;
+	puts_(&t, "%PDF-1.7\n");
+	plain_stream(&t, 9, "/Type /ObjStm /N 1 /First 0", os.p, os.n);
+	ck_assert_int_eq(check(&t, d, sizeof(d)), SP_ERR_LIMIT);
+	ck_assert_msg(strstr(d, "more objects") != NULL, "%s", d);
+	/* rows of an unfiltered xref stream */
+	t.n = 0;
+	puts_(&t, "%PDF-1.7\n");
+	plain_stream(&t, 9, "/Type /XRef /W [1 4 0]", (const char *)zero,
+		     (size_t)5 * (PDF_SCAN_MAX_XREF + 1));
+	ck_assert_int_eq(check(&t, d, sizeof(d)), SP_ERR_LIMIT);
+	ck_assert_msg(strstr(d, "cross-reference entries") != NULL, "%s", d);
+	/* a /Length that is not a direct number: not read */
+	t.n = 0;
+	puts_(&t, "%PDF-1.7\n9 0 obj\n<< /Type /ObjStm /N 1 /First 0 /Length 10 0 R >>\nstream\n"
+		  "1 \nendstream\nendobj\n");
+	ck_assert_int_eq(check(&t, d, sizeof(d)), SP_ERR_LIMIT);
+	ck_assert_msg(strstr(d, "/Length") != NULL, "%s", d);
+	/* what qpdf writes unfiltered passes */
+	qpdf_fixture(&t, "contract30.pdf", "--qdf --object-streams=generate");
+	ck_assert_ptr_nonnull(memmem(t.p, t.n, "/ObjStm", 7));
+	ck_assert_msg(check(&t, d, sizeof(d)) == SP_OK, "%s", d);
+	qpdf_fixture(&t, "contract30.pdf",
+		     "--qdf --object-streams=generate --encrypt '' owner 256 --");
+	ck_assert_ptr_nonnull(memmem(t.p, t.n, "/ObjStm", 7));
+	ck_assert_msg(check(&t, d, sizeof(d)) == SP_OK, "%s", d);
+	/* and a bomb appended to it unfiltered, in its encryption, by our writer */
+	os.n = 0;
+	rep(&os, "1 ", PDF_SCAN_MAX_TOKENS + 1);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open((unsigned char *)t.p, t.n, &doc, &ei), SP_OK);
+	ck_assert_int_eq(pdfw_init(&w, doc, &ei), SP_OK);
+	ck_assert_int_eq(pdfw_stream(&w, pdfw_alloc(&w), "/Type /ObjStm /N 1 /First 0",
+				     (unsigned char *)os.p, os.n, &ei),
+			 SP_OK);
+	ck_assert_int_eq(pdfw_finish(&w, doc, &ei), SP_OK);
+	ck_assert_ptr_null(memmem(w.b.data + t.n, w.b.len - t.n, "1 1 1 1 ", 8));
+	t.n = 0;
+	put(&t, w.b.data, w.b.len);
+	pdfw_cleanup(&w);
+	pdf_doc_free(doc);
+	ck_assert_int_eq(check(&t, d, sizeof(d)), SP_ERR_LIMIT);
+	ck_assert_msg(strstr(d, "more objects") != NULL, "%s", d);
+	free(zero);
+	free(os.p);
+	free(t.p);
+}
+END_TEST
+
 START_TEST(fixture_contracts_pass)
 {
 	static const char *const names[] = { "short.pdf", "contract30.pdf", "mixed.pdf" };
@@ -592,6 +680,7 @@ suite(void)
 	tcase_add_test(tc, xref_and_object_streams_are_inflated_and_counted);
 	tcase_add_test(tc, keywords_out_of_place_hide_nothing);
 	tcase_add_test(tc, objects_whose_headers_start_lines_in_stream_data_count);
+	tcase_add_test(tc, unfiltered_xref_and_object_streams_are_counted);
 	tcase_add_test(tc, fixture_contracts_pass);
 	tcase_add_loop_test(tc, encrypted_object_streams_are_counted, 0, 3);
 	tcase_add_loop_test(tc, encrypted_object_stream_with_endstream_in_its_ciphertext, 0, 3);
