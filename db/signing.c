@@ -597,9 +597,9 @@ session_decode(const PGresult *res, const struct call *c, struct db_signing_sess
 	    alen >= (int)sizeof(s->algorithm) || (from = col_from(res, C_FROM)) < -1 ||
 	    (from >= 0 && (db_col_uint(res, C_HLEN, 8, &held) != 0 || held == 0 ||
 			   col_sha(res, C_HSHA, s->held_sha256) != 0)) ||
-	    parts_join_tail(res, C_DOC, 0, rows - s->update_held,
-			    s->update_held ? c->update : NULL, s->update_held ? c->update_len : 0,
-			    &s->document, &s->document_len) != 0 ||
+	    parts_join_tail(res, C_DOC, 0, rows - s->update_held, s->update_held ? c->update : NULL,
+			    s->update_held ? c->update_len : 0, &s->document,
+			    &s->document_len) != 0 ||
 	    db_col_bytes(res, C_ATTRS, &s->signed_attrs, &s->signed_attrs_len) != 0 ||
 	    db_col_bytes(res, C_CHAIN, &s->chain, &s->chain_len) != 0 ||
 	    db_col_bytes(res, C_CERT, &s->cert_der, &s->cert_len) != 0)
@@ -622,8 +622,8 @@ session_decode(const PGresult *res, const struct call *c, struct db_signing_sess
 	last_len = s->update_held ? c->update_len : (size_t)PQgetlength(res, rows - 1, C_DOC);
 	if (number > INT64_MAX || base > INT32_MAX || from > (int)base ||
 	    (uint64_t)rows != base - (uint64_t)(int64_t)from + 1 || orig >= total ||
-	    last_len > total || orig != total - last_len || coff < orig ||
-	    coff > total || clen > total - coff)
+	    last_len > total || orig != total - last_len || coff < orig || coff > total ||
+	    clen > total - coff)
 		return -1;
 	s->contract_number = (int64_t)number;
 	s->base_seq = (int)base;

@@ -58,7 +58,7 @@ struct done_job {
 	const uint8_t *update;
 	size_t update_len;
 	struct blob_ref *update_ref;
-	int level;                            /* 0 B-T, 1 B-LT, 2 B-LTA (signing.level) */
+	int level; /* 0 B-T, 1 B-LT, 2 B-LTA (signing.level) */
 	/* results of work() */
 	char sha_hex[65];
 	time_t tsa_time;

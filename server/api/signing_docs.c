@@ -162,8 +162,8 @@ signing_update_keep(struct blob_cache *c, const char *text, size_t len, uint8_t 
 }
 
 const struct db_doc_held *
-signing_update_held(const struct db_doc_held *held, struct db_doc_held *out,
-		    const uint8_t *update, size_t update_len)
+signing_update_held(const struct db_doc_held *held, struct db_doc_held *out, const uint8_t *update,
+		    size_t update_len)
 {
 	if (update == NULL || update_len == 0)
 		return held;

@@ -352,12 +352,12 @@ struct server {
 	struct snowflake *numbers;         /* node server.node_id + worker index */
 	struct ip_limiter *verify_limiter; /* anonymous verifications per address */
 	/* what a signing derives and the next one would derive again (state.h) */
-	struct blob_cache *seal_images;    /* seal pictures as PDF image data, by PNG digest */
-	struct blob_cache *revision_refs;  /* object numbers a revision refers to, by digest */
-	struct blob_cache *revision_reads; /* its signature dictionaries as read, and count */
+	struct blob_cache *seal_images;     /* seal pictures as PDF image data, by PNG digest */
+	struct blob_cache *revision_refs;   /* object numbers a revision refers to, by digest */
+	struct blob_cache *revision_reads;  /* its signature dictionaries as read, and count */
 	struct blob_cache *session_updates; /* a prepared session's update, by session id */
-	struct doc_cache *documents;       /* stored documents by contract (NULL: off) */
-	uint8_t *default_seal;             /* signing.default_seal_image's bytes (NULL: unset) */
+	struct doc_cache *documents;        /* stored documents by contract (NULL: off) */
+	uint8_t *default_seal;              /* signing.default_seal_image's bytes (NULL: unset) */
 	size_t default_seal_len;
 	struct expiry expiry;             /* the deadline sweep */
 	struct webhook_delivery webhooks; /* webhook deliveries */

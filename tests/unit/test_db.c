@@ -1345,8 +1345,7 @@ START_TEST(signing_document_in_parts)
 	   out and the document is the same, with the base held or without; an update of
 	   another length is not the one stored: it is sent, as it is by a process that
 	   holds none (the claims above). */
-	l = claim_update_held(base, pool, sid, 2, (size_t)wlen, ZEROS64, "\x01\x02\x03\x04\x05",
-			      5);
+	l = claim_update_held(base, pool, sid, 2, (size_t)wlen, ZEROS64, "\x01\x02\x03\x04\x05", 5);
 	ck_assert_msg(l.err.code == SP_OK, "claim holding the update: %s", l.err.msg);
 	ck_assert_int_eq(l.s->update_held, 1);
 	ck_assert_int_eq(l.s->from_seq, 2);
