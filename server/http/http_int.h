@@ -157,8 +157,8 @@ struct metrics_gauges {
 	long jobs_queued, jobs_running;
 	unsigned long long jobs_dropped;
 	/* the per-process caches' lookups (blob_cache_stats): [0] seal images, [1] refs,
-	   [2] signature reads; [3] stored documents (doc_cache_stats) */
-	unsigned long long cache_hits[4], cache_misses[4];
+	   [2] signature reads; [3] stored documents (doc_cache_stats); [4] session updates */
+	unsigned long long cache_hits[5], cache_misses[5];
 };
 
 /*
