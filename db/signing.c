@@ -581,7 +581,7 @@ session_decode(const PGresult *res, const struct call *c, struct db_signing_sess
 	size_t total, last_len;
 	int alen, from, rows = PQntuples(res), auth = c->auth;
 
-	/* an update left out is one the caller holds (CLAIM_UPDATE): only with $7 */
+	/* an update left out is one the caller holds (see CLAIM_PARTS): only with $7 */
 	s->update_held = rows >= 1 && PQgetisnull(res, rows - 1, C_DOC);
 	if (s->update_held && c->update == NULL)
 		return -1;
@@ -707,27 +707,29 @@ id_copy(char dst[37], const char *id)
 	"CASE WHEN " CLAIM_FIRST " THEN " CLAIM_VHELD " END, " \
 	"coalesce(h.seq, -1), h.length, h.sha256"
 /*
- * The session's own update (~16-19 KB) is not sent either when the caller
- * holds one of its length ($7; NULL: none): the bytes this process sent
+ * The session's own update (~16-19 KB) is not read nor sent either when the
+ * caller holds one of its length ($7, signing_session_claim_head's
+ * p_delta_len, migration 034; NULL: none): the bytes this process sent
  * signing_session_create at prepare, kept once that statement succeeded
- * (server/api/signing.c session_update_keep). That is sound because a
- * session's delta is written once, by the INSERT of signing_session_create
- * that created the row under a fresh id (gen_random_uuid), and never
- * changed after: the only later writes of the row set its state (and with
- * it, through signing_sessions_drop_delta, the delta to NULL: no longer
- * claimable) or its seal_id; so bytes of that id and length are those
- * bytes. octet_length reads a stored bytea's size from its header (TOAST
- * pointer or compressed header), not the value. A claim on another process,
- * or after the cache dropped the entry, sends no $7 and gets the bytes as
- * before.
+ * (server/api/signing_docs.c signing_update_keep); the last part is then
+ * NULL and session_decode puts the caller's bytes in its place. That is
+ * sound because a session's delta is written once, by the INSERT of
+ * signing_session_create that created the row under a fresh id
+ * (gen_random_uuid), and never changed after: the server's only later
+ * writes of the row set its state (and with it, through
+ * signing_sessions_drop_delta, the delta to NULL: no longer claimable) or
+ * its seal_id, and 034's trigger refuses any other write of the column; so
+ * the stored update of that id and length is those bytes. octet_length
+ * reads a stored bytea's size from its header (TOAST pointer or compressed
+ * header), not the value. A claim on another process, or after the cache
+ * dropped the entry, sends no $7 and gets the bytes as before.
  */
-#define CLAIM_UPDATE "CASE WHEN octet_length(s.delta) = $7::bigint THEN NULL ELSE s.delta END"
 #define CLAIM_PARTS \
 	" LEFT JOIN revisions h ON h.contract_number = s.contract_number AND h.seq = $3::integer " \
 	"AND h.seq <= s.base_seq AND h.length = $4::bigint AND h.sha256 = $5 " \
 	"CROSS JOIN LATERAL (SELECT r.seq, r.delta FROM revisions r WHERE r.contract_number = " \
 	"s.contract_number AND r.seq > coalesce(h.seq, -1) AND r.seq <= s.base_seq " \
-	"UNION ALL SELECT s.base_seq + 1, " CLAIM_UPDATE ") d (seq, part) ORDER BY d.seq"
+	"UNION ALL SELECT s.base_seq + 1, s.delta) d (seq, part) ORDER BY d.seq"
 
 static int
 claim_send(struct db_pool *pool, const char *id, const char *token_hash, int64_t org_id,
@@ -764,15 +766,16 @@ claim_send(struct db_pool *pool, const char *id, const char *token_hash, int64_t
 		return call_send(pool,
 				 "SELECT " CLAIM_COLS ", " AUTH_COLS
 				 " FROM auth_member($2) a CROSS JOIN LATERAL "
-				 "signing_session_claim_head($1::uuid, a.organization_id) "
+				 "signing_session_claim_head($1::uuid, a.organization_id, "
+				 "$7::bigint) "
 				 "s" CLAIM_PARTS,
 				 7, p, 1, session_done, c);
 	}
 	snprintf(org, sizeof(org), "%lld", (long long)org_id);
 	p[1].value = org;
 	return call_send(pool,
-			 "SELECT " CLAIM_COLS
-			 " FROM signing_session_claim_head($1::uuid, $2::bigint) s" CLAIM_PARTS,
+			 "SELECT " CLAIM_COLS " FROM signing_session_claim_head($1::uuid, "
+					      "$2::bigint, $7::bigint) s" CLAIM_PARTS,
 			 7, p, 1, session_done, c);
 }
 

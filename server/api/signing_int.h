@@ -71,7 +71,7 @@ const struct doc_cached *signing_session_held(struct doc_cache *c, const char *i
 /*
  * The session's update as prepare stored it (request_session_updates), so
  * that its claim here has PostgreSQL leave it out (db_doc_held.update; see
- * db/signing.c CLAIM_UPDATE for why that is sound). key: of session id (36
+ * db/signing.c CLAIM_PARTS for why that is sound). key: of session id (36
  * characters, either case); -1 when id is not a UUID's text. keep: update
  * (malloc'd, taken) under the session a stored prepare reply names, only
  * once signing_session_create succeeded. held: held (NULL: no revision

@@ -609,9 +609,21 @@ class Failures(SigningCase):
                                   % prep["session"], {"signature": "not base64!"})
         self.assertEqual(st, 400, doc)
         self.assertEqual(self.revisions(n), 1)
-        # A byte of the stored update tampered with: the new revision fails verification.
-        self.db.query("UPDATE signing_sessions SET delta = set_byte(delta, 40, get_byte(delta, 40) # 1)"
-                      " WHERE id = '%s'" % prep["session"])
+        # A byte of the stored update tampered with. The update is written once (034):
+        # the statement is refused.
+        tamper = ("UPDATE signing_sessions SET delta = set_byte(delta, 40, get_byte(delta, 40) "
+                  "# 1) WHERE id = '%s'" % prep["session"])
+        with self.assertRaises(RuntimeError) as refused:
+            self.db.query(tamper)
+        self.assertIn("update is written once", str(refused.exception))
+        # A superuser who turns the rule off does it; completed in a process that does not
+        # hold the update it sent at prepare (this one, restarted), which gets the stored
+        # bytes from PostgreSQL: the new revision fails verification.
+        self.db.query("ALTER TABLE signing_sessions DISABLE TRIGGER signing_sessions_delta_once; "
+                      + tamper + "; ALTER TABLE signing_sessions ENABLE TRIGGER "
+                      "signing_sessions_delta_once")
+        self.server.stop()
+        self.server.start()
         st, _, body, doc = self.complete("supplier", prep["session"], good)
         self.assertEqual(st, 500, body)
         self.assertEqual(doc["code"], "verification_failed", doc)
