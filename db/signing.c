@@ -775,7 +775,7 @@ claim_send(struct db_pool *pool, const char *id, const char *token_hash, int64_t
 	p[1].value = org;
 	return call_send(pool,
 			 "SELECT " CLAIM_COLS " FROM signing_session_claim_head($1::uuid, "
-					      "$2::bigint, $7::bigint) s" CLAIM_PARTS,
+			 "$2::bigint, $7::bigint) s" CLAIM_PARTS,
 			 7, p, 1, session_done, c);
 }
 
