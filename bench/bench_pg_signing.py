@@ -26,7 +26,8 @@ per signing, the statements the server sends for prepare and complete:
                  there): its document cache holds revision 0 since the upload
                  (server/api/contracts.c), so prepare's load and the claim name it ($4..$6:
                  seq, length, SHA-256) and get only what was stored after it: no update at
-                 prepare, the session's own at the claim
+                 prepare, and at the claim not even the session's own (the process that
+                 prepared holds it: db/signing.c CLAIM_PARTS, migration 034)
 
 and prints the CPU time of PostgreSQL's processes per signing (from /proc,
 the backend and everything the postmaster reaped meanwhile), which is steadier
@@ -109,7 +110,8 @@ CREATE = r"""
 SELECT signing_session_create(:n, :organization_id, :user_id, :base_seq, d.delta, 1000,
 	9930, d.attrs, 'sha256WithRSAEncryption', d.chain, '[{"page": 1, "rect": [1, 2, 3, 4]}]',
 	600, c.der, 'CN=Supplier', 'CN=CA', c.serial, now() - interval '1 day',
-	now() + interval '1 year', '127.0.0.1', 'bench')->>'session' AS sid
+	now() + interval '1 year', '127.0.0.1', 'bench')->>'session' AS sid,
+	octet_length(d.delta) AS ulen
 FROM bench_blob d, certificates c WHERE c.user_id = :user_id \gset
 """
 COMPLETE = r"""
@@ -143,7 +145,9 @@ FROM auth_member(repeat('a', 64)) a, signing_session_claim(:sid, a.organization_
 # db/signing.c's statements of prepare's load (PREP_COLS, PREP_FROM, AUTH_COLS) and of the
 # claim (CLAIM_COLS, CLAIM_PARTS), word for word but for the byte columns, given as their
 # detoasted lengths; HELD is the held revision's seq, length and SHA-256 ($4..$6), the
-# report's length ($6 of the claim) NULL: the cache has no report for revision 0.
+# report's length ($6 of the claim) NULL: the cache has no report for revision 0; and the
+# session's update length ($7), which the process that prepared holds (claim33): the
+# update is not sent (NULL in PARTS: a cold process).
 PREP = r"""
 SELECT l.base_seq, length(d.delta || ''::bytea),
 	length(CASE WHEN (d.seq IS NULL OR d.seq = coalesce(h.seq, -1) + 1) THEN l.seal_png END),
@@ -178,7 +182,7 @@ FROM (SELECT s.contract_number, s.base_seq, d.part || ''::bytea AS part, s.orig_
 	coalesce(h.seq, -1), h.length, h.sha256,
 	a.kind, a.credential_id, a.user_id, a.organization_id, a.certificate_id, a.credit_code
 FROM auth_member(repeat('a', 64)) a CROSS JOIN LATERAL
-	signing_session_claim_head(:sid::uuid, a.organization_id) s
+	signing_session_claim_head(:sid::uuid, a.organization_id, @ULEN@::bigint) s
 	LEFT JOIN revisions h ON h.contract_number = s.contract_number AND h.seq = @HSEQ@::integer
 	AND h.seq <= s.base_seq AND h.length = @HLEN@::bigint AND h.sha256 = @HSHA@
 	CROSS JOIN LATERAL (SELECT r.seq, r.delta FROM revisions r WHERE r.contract_number =
@@ -189,7 +193,7 @@ FROM auth_member(repeat('a', 64)) a CROSS JOIN LATERAL
 
 def held(script, on):
     """The statements with the held revision's parameters, or with NULLs (none held)."""
-    for k, v in (("@HSEQ@", "0"), ("@HLEN@", ":hlen"), ("@HSHA@", ":hsha")):
+    for k, v in (("@HSEQ@", "0"), ("@HLEN@", ":hlen"), ("@HSHA@", ":hsha"), ("@ULEN@", ":ulen")):
         script = script.replace(k, v if on else "NULL")
     return script
 

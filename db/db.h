@@ -573,13 +573,20 @@ int db_webhook_attempt_record(struct db_pool *pool, const struct db_webhook_atte
  * and SHA-256; else the whole document, as without one. Borrowed for the call.
  */
 struct db_doc_held {
-	int seq; /* >= 0 */
+	int seq; /* >= 0; -1: none (a claim that holds only the session's update) */
 	size_t len;
 	const char *sha256_hex; /* 64 lowercase hex digits */
 	/* > 0: the caller holds the verification report stored with revision seq too,
 	   report_len bytes; a claim whose base is that revision, with a stored report
 	   of that length, does not send it (base_verification_held). 0: none held */
 	size_t report_len;
+	/* A claim only: the claimed session's update as this process wrote it at
+	   prepare (update_len bytes; NULL: not held), lent until the callback. A
+	   session whose stored update has that length does not send it: the
+	   claim puts these bytes in its place (update_held). seq may be -1 (no
+	   revision held) with an update held. */
+	const uint8_t *update;
+	size_t update_len;
 };
 
 struct db_revision_doc {
@@ -751,6 +758,9 @@ struct db_signing_session {
 	/* 1: not sent, the caller holds it (db_doc_held.report_len: the held revision
 	   matched, is the base, and its stored report has that length) */
 	int base_verification_held;
+	/* 1: the session's update was not sent, the caller's (db_doc_held.update) is in
+	   the document in its place */
+	int update_held;
 	/* db_signing_session_claim_auth: the member session the statement checked */
 	struct db_credential cred;
 };

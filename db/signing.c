@@ -20,6 +20,9 @@ struct call {
 	char id[37];    /* the session a claim asked for */
 	int auth;       /* the row ends with auth_member's columns */
 	int parts;      /* the document comes in parts, one row per revision (017) */
+	/* a claim's caller holds the session's update (db_doc_held.update), lent */
+	const uint8_t *update;
+	size_t update_len;
 	void *arg;
 };
 
@@ -51,18 +54,21 @@ call_send(struct db_pool *pool, const char *sql, int n, const struct db_param *p
 /*
  * A document sent in parts (migration 017): column col of rows [first, first + n),
  * each a non-NULL binary bytea, put end to end in a malloc'd buffer (at least
- * 1 byte allocated; n may be 0: the caller holds every byte already). PostgreSQL streams the stored parts instead of assembling
- * the whole document (and copying it through each function) per statement.
+ * 1 byte allocated; n may be 0: the caller holds every byte already), then
+ * tail (tail_len bytes; a claim's update the caller holds, not sent).
+ * PostgreSQL streams the stored parts instead of assembling the whole
+ * document (and copying it through each function) per statement.
  */
 static int
-parts_join(const PGresult *res, int col, int first, int n, uint8_t **out, size_t *len)
+parts_join_tail(const PGresult *res, int col, int first, int n, const uint8_t *tail,
+		size_t tail_len, uint8_t **out, size_t *len)
 {
-	size_t total = 0, at = 0;
+	size_t total = tail_len, at = 0;
 	int i, l;
 
 	*out = NULL;
 	*len = 0;
-	if (first < 0 || n < 0 || first + n > PQntuples(res))
+	if (first < 0 || n < 0 || first + n > PQntuples(res) || (tail == NULL && tail_len > 0))
 		return -1;
 	for (i = first; i < first + n; i++) {
 		if (PQgetisnull(res, i, col) || (l = PQgetlength(res, i, col)) < 0 ||
@@ -77,8 +83,16 @@ parts_join(const PGresult *res, int col, int first, int n, uint8_t **out, size_t
 		memcpy(*out + at, PQgetvalue(res, i, col), (size_t)l);
 		at += (size_t)l;
 	}
+	if (tail_len > 0)
+		memcpy(*out + at, tail, tail_len);
 	*len = total;
 	return 0;
+}
+
+static int
+parts_join(const PGresult *res, int col, int first, int n, uint8_t **out, size_t *len)
+{
+	return parts_join_tail(res, col, first, n, NULL, 0, out, len);
 }
 
 /* ---- documents ---------------------------------------------------------------------------- */
@@ -555,17 +569,22 @@ enum {
 /*
  * One row per part of the document (017): the update of each base revision
  * after the held one (from 0 when none is held), in order, then the
- * session's update; the other columns in the first row; the held revision's
- * seq (-1: none), stored length and SHA-256 last. With the held length the
- * parts before the last must make orig_len, the base revision's stored length.
+ * session's update (NULL: left out, c's held update goes in its place); the
+ * other columns in the first row; the held revision's seq (-1: none),
+ * stored length and SHA-256 last. With the held length the parts before the
+ * last must make orig_len, the base revision's stored length.
  */
 static int
-session_decode(const PGresult *res, int auth, struct db_signing_session *s)
+session_decode(const PGresult *res, const struct call *c, struct db_signing_session *s)
 {
 	uint64_t number, base, orig, coff, clen, held = 0;
-	size_t total;
-	int alen, from, rows = PQntuples(res);
+	size_t total, last_len;
+	int alen, from, rows = PQntuples(res), auth = c->auth;
 
+	/* an update left out is one the caller holds (see CLAIM_PARTS): only with $7 */
+	s->update_held = rows >= 1 && PQgetisnull(res, rows - 1, C_DOC);
+	if (s->update_held && c->update == NULL)
+		return -1;
 	if (rows < 1 || PQnfields(res) != C_N + (auth ? DB_CREDENTIAL_COLS : 0) ||
 	    (auth && db_credential_decode(res, C_N, &s->cred) != 0) ||
 	    db_col_uint(res, C_NUMBER, 8, &number) != 0 ||
@@ -578,7 +597,9 @@ session_decode(const PGresult *res, int auth, struct db_signing_session *s)
 	    alen >= (int)sizeof(s->algorithm) || (from = col_from(res, C_FROM)) < -1 ||
 	    (from >= 0 && (db_col_uint(res, C_HLEN, 8, &held) != 0 || held == 0 ||
 			   col_sha(res, C_HSHA, s->held_sha256) != 0)) ||
-	    parts_join(res, C_DOC, 0, rows, &s->document, &s->document_len) != 0 ||
+	    parts_join_tail(res, C_DOC, 0, rows - s->update_held, s->update_held ? c->update : NULL,
+			    s->update_held ? c->update_len : 0, &s->document,
+			    &s->document_len) != 0 ||
 	    db_col_bytes(res, C_ATTRS, &s->signed_attrs, &s->signed_attrs_len) != 0 ||
 	    db_col_bytes(res, C_CHAIN, &s->chain, &s->chain_len) != 0 ||
 	    db_col_bytes(res, C_CERT, &s->cert_der, &s->cert_len) != 0)
@@ -598,10 +619,11 @@ session_decode(const PGresult *res, int auth, struct db_signing_session *s)
 	if (held > SIZE_MAX - s->document_len)
 		return -1;
 	total = (size_t)held + s->document_len;
+	last_len = s->update_held ? c->update_len : (size_t)PQgetlength(res, rows - 1, C_DOC);
 	if (number > INT64_MAX || base > INT32_MAX || from > (int)base ||
 	    (uint64_t)rows != base - (uint64_t)(int64_t)from + 1 || orig >= total ||
-	    orig != total - (size_t)PQgetlength(res, rows - 1, C_DOC) || coff < orig ||
-	    coff > total || clen > total - coff)
+	    last_len > total || orig != total - last_len || coff < orig || coff > total ||
+	    clen > total - coff)
 		return -1;
 	s->contract_number = (int64_t)number;
 	s->base_seq = (int)base;
@@ -632,7 +654,7 @@ session_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 		goto out;
 	}
 	memcpy(s->id, c->id, sizeof(s->id));
-	if (session_decode(res, c->auth, s) != 0)
+	if (session_decode(res, c, s) != 0)
 		sp_err(&ei, SP_ERR_INTERNAL, "the stored signing session does not decode");
 out:
 	free(c);
@@ -684,6 +706,24 @@ id_copy(char dst[37], const char *id)
 	"CASE WHEN " CLAIM_FIRST " AND NOT " CLAIM_VHELD " THEN " CLAIM_BASE_REPORT " END, " \
 	"CASE WHEN " CLAIM_FIRST " THEN " CLAIM_VHELD " END, " \
 	"coalesce(h.seq, -1), h.length, h.sha256"
+/*
+ * The session's own update (~16-19 KB) is not read nor sent either when the
+ * caller holds one of its length ($7, signing_session_claim_head's
+ * p_delta_len, migration 034; NULL: none): the bytes this process sent
+ * signing_session_create at prepare, kept once that statement succeeded
+ * (server/api/signing_docs.c signing_update_keep); the last part is then
+ * NULL and session_decode puts the caller's bytes in its place. That is
+ * sound because a session's delta is written once, by the INSERT of
+ * signing_session_create that created the row under a fresh id
+ * (gen_random_uuid), and never changed after: the server's only later
+ * writes of the row set its state (and with it, through
+ * signing_sessions_drop_delta, the delta to NULL: no longer claimable) or
+ * its seal_id, and 034's trigger refuses any other write of the column; so
+ * the stored update of that id and length is those bytes. octet_length
+ * reads a stored bytea's size from its header (TOAST pointer or compressed
+ * header), not the value. A claim on another process, or after the cache
+ * dropped the entry, sends no $7 and gets the bytes as before.
+ */
 #define CLAIM_PARTS \
 	" LEFT JOIN revisions h ON h.contract_number = s.contract_number AND h.seq = $3::integer " \
 	"AND h.seq <= s.base_seq AND h.length = $4::bigint AND h.sha256 = $5 " \
@@ -696,9 +736,11 @@ claim_send(struct db_pool *pool, const char *id, const char *token_hash, int64_t
 	   const struct db_doc_held *held, db_signing_session_fn cb, void *arg)
 {
 	struct call *c;
-	struct db_param p[6];
+	struct db_param p[7];
 	char sid[37], org[24], hseq[24], hlen[24];
-	char rlen[24];
+	char rlen[24], ulen[24];
+	int upd = held != NULL && held->update != NULL && held->update_len > 0 &&
+		  held->update_len <= INT32_MAX;
 
 	if (id_copy(sid, id) != SP_OK)
 		return SP_ERR_INVALID;
@@ -706,28 +748,35 @@ claim_send(struct db_pool *pool, const char *id, const char *token_hash, int64_t
 		c->session = cb;
 		c->auth = token_hash != NULL;
 		memcpy(c->id, sid, sizeof(c->id));
+		if (upd) {
+			c->update = held->update;
+			c->update_len = held->update_len;
+		}
 	}
 	memset(p, 0, sizeof(p));
 	p[0].value = sid;
 	held_params(&p[2], held, hseq, hlen);
 	if (held != NULL && held->report_len > 0)
 		db_param_text(&p[5], db_i64_text(rlen, 24, (int64_t)held->report_len));
+	if (upd)
+		db_param_text(&p[6], db_i64_text(ulen, 24, (int64_t)held->update_len));
 	if (token_hash != NULL) {
 		p[1].value = token_hash;
 		/* auth_member runs first: the claim takes its organization (LATERAL) */
 		return call_send(pool,
 				 "SELECT " CLAIM_COLS ", " AUTH_COLS
 				 " FROM auth_member($2) a CROSS JOIN LATERAL "
-				 "signing_session_claim_head($1::uuid, a.organization_id) "
+				 "signing_session_claim_head($1::uuid, a.organization_id, "
+				 "$7::bigint) "
 				 "s" CLAIM_PARTS,
-				 6, p, 1, session_done, c);
+				 7, p, 1, session_done, c);
 	}
 	snprintf(org, sizeof(org), "%lld", (long long)org_id);
 	p[1].value = org;
 	return call_send(pool,
-			 "SELECT " CLAIM_COLS
-			 " FROM signing_session_claim_head($1::uuid, $2::bigint) s" CLAIM_PARTS,
-			 6, p, 1, session_done, c);
+			 "SELECT " CLAIM_COLS " FROM signing_session_claim_head($1::uuid, "
+			 "$2::bigint, $7::bigint) s" CLAIM_PARTS,
+			 7, p, 1, session_done, c);
 }
 
 int

@@ -139,13 +139,16 @@ struct ip_limiter *request_verify_limiter(const struct request *r);
  * bytes (crypto_verify_opts.refs_out). request_revision_reads: what the
  * completion that stored a revision read of it, under keys derived from
  * that digest: its signature dictionaries (crypto_verify_opts.sigs_out) and
- * its signed-field count.
+ * its signed-field count. request_session_updates: the update a prepare
+ * here stored with its session, by the session's id (signing_update_key),
+ * so that the session's claim here need not have PostgreSQL send it back.
  */
 /* signing.default_seal_image's bytes, read at start-up (NULL when unset); any thread. */
 const uint8_t *request_default_seal(const struct request *r, size_t *len);
 struct blob_cache *request_seal_images(const struct request *r);
 struct blob_cache *request_revision_refs(const struct request *r);
 struct blob_cache *request_revision_reads(const struct request *r);
+struct blob_cache *request_session_updates(const struct request *r);
 /* The stored documents this process holds (state.h doc_cache; NULL: off); any thread. */
 struct doc_cache *request_documents(const struct request *r);
 

@@ -45,6 +45,7 @@ struct prep_job {
 	const struct tsa_provider *tsa;
 	struct blob_cache *seal_images; /* the process's (state.h); outlives the job */
 	struct blob_cache *reads;       /* the signature reads completion keeps per revision */
+	struct blob_cache *updates;     /* the process's session updates (signing_update_keep) */
 	const uint8_t *default_seal;    /* the demo seal's picture, the process's */
 	size_t default_seal_len;
 	json_t *doc;     /* the body, parsed on the loop (the seal id is needed first) */
@@ -723,8 +724,11 @@ prep_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *er
 		request_reply_error(r, SP_ERR_NOMEM, NULL);
 		return;
 	}
-	/* its completion's claim, when it comes here, sends what this process holds */
+	/* its completion's claim, when it comes here, sends what this process holds: the
+	   stored revision, and the update just stored (the statement succeeded) */
 	signing_session_note(j->docs, text, end, j->number);
+	signing_update_keep(j->updates, text, end, j->prep.update, j->prep.update_len);
+	j->prep.update = NULL; /* taken */
 	memcpy(out, text, end - 1);
 	out[end - 1] = ',';
 	memcpy(out + end, j->reply_more + 1, more - 1);
@@ -883,6 +887,7 @@ prep_parse(struct request *r, int reply, struct prep_job **out)
 	j->tsa = request_tsa(r);
 	j->seal_images = request_seal_images(r);
 	j->reads = request_revision_reads(r);
+	j->updates = request_session_updates(r);
 	j->default_seal = request_default_seal(r, &j->default_seal_len);
 	j->number = n;
 	j->docs = request_documents(r);

@@ -53,7 +53,12 @@ struct done_job {
 	struct doc_cache *docs;
 	const struct doc_cached *held;
 	struct crypto_digest_ctx *stored_ctx; /* SHA-256 fed with the stored bytes, kept too */
-	int level;                            /* 0 B-T, 1 B-LT, 2 B-LTA (signing.level) */
+	/* the session's update as a prepare here stored it (signing_update_keep), lent
+	   until the claim answered: PostgreSQL leaves it out (NULL: not held) */
+	const uint8_t *update;
+	size_t update_len;
+	struct blob_ref *update_ref;
+	int level; /* 0 B-T, 1 B-LT, 2 B-LTA (signing.level) */
 	/* results of work() */
 	char sha_hex[65];
 	time_t tsa_time;
@@ -168,6 +173,7 @@ done_job_free(struct done_job *j)
 	crypto_digest_ctx_free(j->tail);
 	db_signing_session_free(j->s);
 	doc_cache_release(j->docs, j->held);
+	blob_cache_return(j->update_ref);
 	crypto_digest_ctx_free(j->stored_ctx);
 	free(j);
 }
@@ -1175,6 +1181,10 @@ done_claimed(void *arg, struct db_signing_session *s, const struct sp_errinfo *e
 		return;
 	}
 	j->s = s;
+	/* the claim copied the update it left out into s->document */
+	blob_cache_return(j->update_ref);
+	j->update_ref = NULL;
+	j->update = NULL;
 	if (signing_held_check(j->docs, &j->held, s->from_seq, s->held_len, s->held_sha256) !=
 	    SP_OK) {
 		done_job_free(j);
@@ -1189,6 +1199,20 @@ done_claimed(void *arg, struct db_signing_session *s, const struct sp_errinfo *e
 	if ((rc = request_jobs_submit(r, done_work, done_done, j)) != SP_OK) {
 		done_job_free(j);
 		request_reply_error(r, rc, NULL);
+	}
+}
+
+/* The session's update, when a prepare here kept it: lent to the claim. */
+static void
+update_borrow(struct done_job *j, struct blob_cache *c)
+{
+	uint8_t key[32];
+
+	if (c == NULL || signing_update_key(j->id, key) != 0 ||
+	    blob_cache_borrow(c, key, &j->update, &j->update_len, &j->update_ref) != SP_OK) {
+		j->update = NULL;
+		j->update_len = 0;
+		j->update_ref = NULL;
 	}
 }
 
@@ -1240,8 +1264,16 @@ done_parse(struct request *r, int reply, struct done_job **out)
 	snprintf(j->id, sizeof(j->id), "%s", id);
 	j->docs = request_documents(r);
 	j->held = signing_session_held(j->docs, j->id);
+	update_borrow(j, request_session_updates(r));
 	*out = j;
 	return SP_OK;
+}
+
+/* The claim's held revision and update (NULL: neither); loop thread. */
+static const struct db_doc_held *
+claim_held(const struct done_job *j, struct db_doc_held *out)
+{
+	return signing_update_held(signing_held(j->held, out), out, j->update, j->update_len);
 }
 
 void
@@ -1256,7 +1288,7 @@ signing_complete_step(struct request *r, const struct principal *who)
 	j->org_id = who->organization_id;
 	j->user_id = who->user_id;
 	rc = db_signing_session_claim(request_db(r), j->id, who->organization_id,
-				      signing_held(j->held, &held), done_claimed, j);
+				      claim_held(j, &held), done_claimed, j);
 	if (rc != SP_OK) {
 		done_job_free(j);
 		request_reply_error(r, rc, NULL);
@@ -1281,7 +1313,7 @@ signing_complete_post(struct request *r)
 		return;
 	}
 	j->authed = 1;
-	rc = db_signing_session_claim_auth(request_db(r), hash, j->id, signing_held(j->held, &held),
+	rc = db_signing_session_claim_auth(request_db(r), hash, j->id, claim_held(j, &held),
 					   done_claimed, j);
 	if (rc != SP_OK) {
 		done_job_free(j);

@@ -10,6 +10,7 @@
  * a superuser's edit) makes it send the whole document, as before.
  */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "signing_int.h"
@@ -23,6 +24,8 @@ signing_held(const struct doc_cached *held, struct db_doc_held *out)
 	out->len = held->len;
 	out->sha256_hex = held->sha256_hex;
 	out->report_len = held->report != NULL ? held->report_len : 0;
+	out->update = NULL; /* a claim's: signing_update_held */
+	out->update_len = 0;
 	return out;
 }
 
@@ -90,26 +93,89 @@ signing_base_keep(struct doc_cache *c, struct db_revision_doc *base, const uint8
 	base->data = NULL; /* transferred */
 }
 
-void
-signing_session_note(struct doc_cache *c, const char *text, size_t len, int64_t number)
+/* The session a stored prepare reply names, lower case into id; -1: none. */
+static int
+session_id(const char *text, size_t len, char id[37])
 {
 	static const char key[] = "\"session\"";
-	const char *p = c != NULL ? memmem(text, len, key, sizeof(key) - 1) : NULL;
+	const char *p = memmem(text, len, key, sizeof(key) - 1);
 	const char *end = text + len;
-	char id[37];
 	size_t i;
 
 	if (p == NULL)
-		return;
+		return -1;
 	/* {..."session": "<uuid>"...}: jsonb's text, or json's without the space */
 	for (p += sizeof(key) - 1; p < end && (*p == ' ' || *p == ':'); p++)
 		;
 	if (end - p < 38 || *p != '"' || p[37] != '"')
-		return;
+		return -1;
 	for (i = 0; i < 36; i++)
 		id[i] = (char)tolower((unsigned char)p[1 + i]);
 	id[36] = '\0';
-	doc_cache_session_note(c, id, number);
+	return 0;
+}
+
+void
+signing_session_note(struct doc_cache *c, const char *text, size_t len, int64_t number)
+{
+	char id[37];
+
+	if (c != NULL && session_id(text, len, id) == 0)
+		doc_cache_session_note(c, id, number);
+}
+
+int
+signing_update_key(const char *id, uint8_t key[32])
+{
+	uint8_t hex[32];
+	size_t i, n = 0;
+
+	if (id == NULL || strlen(id) != 36)
+		return -1;
+	/* a UUID's 32 hex digits, lower case, are as many bytes: the key of "updt" and them */
+	for (i = 0; i < 36; i++) {
+		if (id[i] == '-')
+			continue;
+		if (n == 32 || !isxdigit((unsigned char)id[i]))
+			return -1;
+		hex[n++] = (uint8_t)tolower((unsigned char)id[i]);
+	}
+	if (n != 32)
+		return -1;
+	blob_cache_key("updt", hex, key);
+	return 0;
+}
+
+void
+signing_update_keep(struct blob_cache *c, const char *text, size_t len, uint8_t *update,
+		    size_t update_len)
+{
+	uint8_t key[32];
+	char id[37];
+
+	if (c == NULL || update == NULL || update_len == 0 || session_id(text, len, id) != 0 ||
+	    signing_update_key(id, key) != 0) {
+		free(update);
+		return;
+	}
+	blob_cache_put_take(c, key, update, update_len);
+}
+
+const struct db_doc_held *
+signing_update_held(const struct db_doc_held *held, struct db_doc_held *out, const uint8_t *update,
+		    size_t update_len)
+{
+	if (update == NULL || update_len == 0)
+		return held;
+	if (held == NULL) {
+		memset(out, 0, sizeof(*out));
+		out->seq = -1; /* no revision held: the whole base comes */
+	} else if (held != out) {
+		*out = *held;
+	}
+	out->update = update;
+	out->update_len = update_len;
+	return out;
 }
 
 const struct doc_cached *

@@ -68,5 +68,20 @@ void signing_base_keep(struct doc_cache *c, struct db_revision_doc *base, const 
 void signing_session_note(struct doc_cache *c, const char *text, size_t len, int64_t number);
 /* What this process holds of the contract of session id (NULL: nothing). Loop thread. */
 const struct doc_cached *signing_session_held(struct doc_cache *c, const char *id);
+/*
+ * The session's update as prepare stored it (request_session_updates), so
+ * that its claim here has PostgreSQL leave it out (db_doc_held.update; see
+ * db/signing.c CLAIM_PARTS for why that is sound). key: of session id (36
+ * characters, either case); -1 when id is not a UUID's text. keep: update
+ * (malloc'd, taken) under the session a stored prepare reply names, only
+ * once signing_session_create succeeded. held: held (NULL: no revision
+ * held) with the update, in out when held is NULL. Any thread.
+ */
+int signing_update_key(const char *id, uint8_t key[32]);
+void signing_update_keep(struct blob_cache *c, const char *text, size_t len, uint8_t *update,
+			 size_t update_len);
+const struct db_doc_held *signing_update_held(const struct db_doc_held *held,
+					      struct db_doc_held *out, const uint8_t *update,
+					      size_t update_len);
 
 #endif /* SP_SERVER_SIGNING_INT_H */

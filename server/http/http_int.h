@@ -157,8 +157,8 @@ struct metrics_gauges {
 	long jobs_queued, jobs_running;
 	unsigned long long jobs_dropped;
 	/* the per-process caches' lookups (blob_cache_stats): [0] seal images, [1] refs,
-	   [2] signature reads; [3] stored documents (doc_cache_stats) */
-	unsigned long long cache_hits[4], cache_misses[4];
+	   [2] signature reads; [3] stored documents (doc_cache_stats); [4] session updates */
+	unsigned long long cache_hits[5], cache_misses[5];
 };
 
 /*
@@ -352,11 +352,12 @@ struct server {
 	struct snowflake *numbers;         /* node server.node_id + worker index */
 	struct ip_limiter *verify_limiter; /* anonymous verifications per address */
 	/* what a signing derives and the next one would derive again (state.h) */
-	struct blob_cache *seal_images;    /* seal pictures as PDF image data, by PNG digest */
-	struct blob_cache *revision_refs;  /* object numbers a revision refers to, by digest */
-	struct blob_cache *revision_reads; /* its signature dictionaries as read, and count */
-	struct doc_cache *documents;       /* stored documents by contract (NULL: off) */
-	uint8_t *default_seal;             /* signing.default_seal_image's bytes (NULL: unset) */
+	struct blob_cache *seal_images;     /* seal pictures as PDF image data, by PNG digest */
+	struct blob_cache *revision_refs;   /* object numbers a revision refers to, by digest */
+	struct blob_cache *revision_reads;  /* its signature dictionaries as read, and count */
+	struct blob_cache *session_updates; /* a prepared session's update, by session id */
+	struct doc_cache *documents;        /* stored documents by contract (NULL: off) */
+	uint8_t *default_seal;              /* signing.default_seal_image's bytes (NULL: unset) */
 	size_t default_seal_len;
 	struct expiry expiry;             /* the deadline sweep */
 	struct webhook_delivery webhooks; /* webhook deliveries */

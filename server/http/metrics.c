@@ -214,9 +214,10 @@ metrics_render(const struct metrics *m, const char *const *names, const struct m
 	ADD("# HELP sealpact_cache_lookups_total Lookups in this process's caches of derived "
 	    "bytes, by cache and whether they found the entry.\n");
 	ADD("# TYPE sealpact_cache_lookups_total counter\n");
-	for (k = 0; k < 4; k++) {
-		static const char *const caches[4] = { "seal_images", "revision_refs",
-						       "revision_reads", "documents" };
+	for (k = 0; k < 5; k++) {
+		static const char *const caches[5] = { "seal_images", "revision_refs",
+						       "revision_reads", "documents",
+						       "session_updates" };
 		ADD("sealpact_cache_lookups_total{cache=\"%s\",result=\"hit\"} %llu\n", caches[k],
 		    g->cache_hits[k]);
 		ADD("sealpact_cache_lookups_total{cache=\"%s\",result=\"miss\"} %llu\n", caches[k],

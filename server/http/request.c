@@ -240,6 +240,12 @@ request_revision_reads(const struct request *r)
 	return r->srv->revision_reads;
 }
 
+struct blob_cache *
+request_session_updates(const struct request *r)
+{
+	return r->srv->session_updates;
+}
+
 struct doc_cache *
 request_documents(const struct request *r)
 {

@@ -56,6 +56,9 @@
 /* a revision's signature reads grow with its signatures (about 110 KB at the 20th) */
 #define REVISION_READS_CACHE_ENTRIES 2048
 #define REVISION_READS_CACHE_BYTES (64u << 20)
+/* the updates of sessions prepared here until their claim (~16-19 KB each, more with a seal) */
+#define SESSION_UPDATES_CACHE_ENTRIES 1024
+#define SESSION_UPDATES_CACHE_BYTES (32u << 20)
 #define EX_CONFIG 78
 #define EX_START 71
 
@@ -253,6 +256,9 @@ limiters_build(struct server *srv, struct sp_errinfo *ei)
 	if ((r = blob_cache_new(REVISION_READS_CACHE_ENTRIES, REVISION_READS_CACHE_BYTES,
 				&srv->revision_reads, ei)) != SP_OK)
 		return r;
+	if ((r = blob_cache_new(SESSION_UPDATES_CACHE_ENTRIES, SESSION_UPDATES_CACHE_BYTES,
+				&srv->session_updates, ei)) != SP_OK)
+		return r;
 	return doc_cache_new((size_t)srv->cfg->signing.document_cache_mb << 20, &srv->documents,
 			     ei);
 }
@@ -323,6 +329,7 @@ server_cleanup(struct server *srv)
 	blob_cache_free(srv->seal_images);
 	blob_cache_free(srv->revision_refs);
 	blob_cache_free(srv->revision_reads);
+	blob_cache_free(srv->session_updates);
 	doc_cache_free(srv->documents);
 	if (srv->base)
 		event_base_free(srv->base);

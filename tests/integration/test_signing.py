@@ -366,13 +366,13 @@ class DocumentCache(SigningCase):
     same bytes and verification a cache-less process would."""
     tls = False
 
-    def lookups(self, server):
+    def lookups(self, server, cache="documents"):
         st, _, body, _ = server.request("GET", "/metrics")
         self.assertEqual(st, 200)
         got = {}
         for result in ("hit", "miss"):
-            m = re.search(r'^sealpact_cache_lookups_total\{cache="documents",result="%s"\} '
-                          r'(\d+)$' % result, body.decode(), re.M)
+            m = re.search(r'^sealpact_cache_lookups_total\{cache="%s",result="%s"\} '
+                          r'(\d+)$' % (cache, result), body.decode(), re.M)
             self.assertIsNotNone(m, body)
             got[result] = int(m.group(1))
         return got
@@ -434,17 +434,20 @@ class DocumentCache(SigningCase):
         with open(LONG, "rb") as f:
             n = self.create([("supplier", 1), ("logistics", 2), ("buyer", 3)], f.read())
         self.done = []
-        # 1: prepared and completed where the upload was created: both found revision 0
-        h0 = self.lookups(a)
+        # 1: prepared and completed where the upload was created: both found revision 0;
+        # the claim found the session's update its prepare kept (PostgreSQL left it out)
+        h0, u0 = self.lookups(a), self.lookups(a, "session_updates")
         self.sign("supplier", "rsa", n, a, a)
-        h1 = self.lookups(a)
+        h1, u1 = self.lookups(a), self.lookups(a, "session_updates")
         self.assertEqual((h1["hit"] - h0["hit"], h1["miss"] - h0["miss"]), (2, 0))
+        self.assertEqual((u1["hit"] - u0["hit"], u1["miss"] - u0["miss"]), (1, 0))
         # 2: the other process holds nothing: its prepare loads everything and keeps it,
-        # its claim (the session noted at prepare) finds it
-        h0 = self.lookups(b)
+        # its claim (the session noted at prepare) finds it, and the update
+        h0, u0 = self.lookups(b), self.lookups(b, "session_updates")
         self.sign("logistics", "ec", n, b, b)
-        h1 = self.lookups(b)
+        h1, u1 = self.lookups(b), self.lookups(b, "session_updates")
         self.assertEqual((h1["hit"] - h0["hit"], h1["miss"] - h0["miss"]), (1, 1))
+        self.assertEqual((u1["hit"] - u0["hit"], u1["miss"] - u0["miss"]), (1, 0))
         # 3a: the first process holds revision 1: the statement sends revision 2's update
         # alone, and the process keeps revision 2 for the next
         self.act("buyer", n, "receive")
@@ -468,16 +471,20 @@ class DocumentCache(SigningCase):
         self.assertEqual((h1["hit"] - h0["hit"], h1["miss"] - h0["miss"]), (0, 1),
                          "the mismatched entry was dropped")
         # 3c: after a restart nothing is held; prepared there, completed in the first
-        # process (the session is not noted there: the claim sends everything)
+        # process (the session is not noted there, nor its update: the claim sends
+        # everything, and the completion stores what it would have)
         b.stop()
         b.start()
         h0 = self.lookups(b)
         prep = self.prepare_at("buyer", "rsa", n, b)
         self.assertEqual(self.lookups(b)["miss"] - h0["miss"], 1)
+        u0 = self.lookups(a, "session_updates")
         st, _, _, doc = self.complete("buyer", prep["session"],
                                       self.token_sign("buyer", "rsa", prep), server=a)
         self.assertEqual(st, 200, doc)
         self.assertEqual(doc["seq"], 3)
+        u1 = self.lookups(a, "session_updates")
+        self.assertEqual((u1["hit"] - u0["hit"], u1["miss"] - u0["miss"]), (0, 1))
         self.act("buyer", n, "send")
         st, _, _, got = self.call("buyer", "GET", "/api/v1/contracts/%s" % n)
         self.assertEqual(got["status"], "completed", got)
@@ -602,9 +609,21 @@ class Failures(SigningCase):
                                   % prep["session"], {"signature": "not base64!"})
         self.assertEqual(st, 400, doc)
         self.assertEqual(self.revisions(n), 1)
-        # A byte of the stored update tampered with: the new revision fails verification.
-        self.db.query("UPDATE signing_sessions SET delta = set_byte(delta, 40, get_byte(delta, 40) # 1)"
-                      " WHERE id = '%s'" % prep["session"])
+        # A byte of the stored update tampered with. The update is written once (034):
+        # the statement is refused.
+        tamper = ("UPDATE signing_sessions SET delta = set_byte(delta, 40, get_byte(delta, 40) "
+                  "# 1) WHERE id = '%s'" % prep["session"])
+        with self.assertRaises(RuntimeError) as refused:
+            self.db.query(tamper)
+        self.assertIn("update is written once", str(refused.exception))
+        # A superuser who turns the rule off does it; completed in a process that does not
+        # hold the update it sent at prepare (this one, restarted), which gets the stored
+        # bytes from PostgreSQL: the new revision fails verification.
+        self.db.query("ALTER TABLE signing_sessions DISABLE TRIGGER signing_sessions_delta_once; "
+                      + tamper + "; ALTER TABLE signing_sessions ENABLE TRIGGER "
+                      "signing_sessions_delta_once")
+        self.server.stop()
+        self.server.start()
         st, _, body, doc = self.complete("supplier", prep["session"], good)
         self.assertEqual(st, 500, body)
         self.assertEqual(doc["code"], "verification_failed", doc)

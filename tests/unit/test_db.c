@@ -1091,7 +1091,7 @@ parts_contract(void)
 static struct loaded
 load_held(struct event_base *base, struct db_pool *pool, int seq, size_t len, const char *sha)
 {
-	struct db_doc_held h = { seq, len, sha, 0 };
+	struct db_doc_held h = { seq, len, sha, 0, NULL, 0 };
 	struct loaded l;
 	int n = 0;
 
@@ -1110,7 +1110,7 @@ static struct loaded
 verification_held(struct event_base *base, struct db_pool *pool, int seq, size_t len,
 		  const char *sha)
 {
-	struct db_doc_held h = { seq, len, sha, 0 };
+	struct db_doc_held h = { seq, len, sha, 0, NULL, 0 };
 	struct loaded l;
 	int n = 0;
 
@@ -1129,7 +1129,26 @@ static struct loaded
 claim_held(struct event_base *base, struct db_pool *pool, const char *sid, int seq, size_t len,
 	   const char *sha, size_t report)
 {
-	struct db_doc_held h = { seq, len, sha, report };
+	struct db_doc_held h = { seq, len, sha, report, NULL, 0 };
+	struct loaded l;
+	int n = 0;
+
+	memset(&l, 0, sizeof(l));
+	ck_assert_int_eq(db_signing_session_claim_auth(pool, PARTS_TOKEN_HASH, sid, &h, on_session,
+						       &l),
+			 SP_OK);
+	while (l.calls == 0 && n++ < 3000)
+		event_base_loop(base, EVLOOP_ONCE);
+	ck_assert_int_eq(l.calls, 1);
+	return l;
+}
+
+/* The claim of session sid holding revision seq (-1: none) and the session's update upd. */
+static struct loaded
+claim_update_held(struct event_base *base, struct db_pool *pool, const char *sid, int seq,
+		  size_t len, const char *sha, const char *upd, size_t ulen)
+{
+	struct db_doc_held h = { seq, len, sha, 0, (const uint8_t *)upd, ulen };
 	struct loaded l;
 	int n = 0;
 
@@ -1321,6 +1340,38 @@ START_TEST(signing_document_in_parts)
 	ck_assert_int_eq(l.s->base_verification_held, 0);
 	ck_assert_int_eq((int)l.s->document_len, wlen + 5);
 	ck_assert(memcmp(l.s->document, want, (size_t)wlen) == 0);
+	db_signing_session_free(l.s);
+	/* Holding the session's update as prepare stored it (5 bytes): PostgreSQL leaves it
+	   out and the document is the same, with the base held or without; an update of
+	   another length is not the one stored: it is sent, as it is by a process that
+	   holds none (the claims above). */
+	l = claim_update_held(base, pool, sid, 2, (size_t)wlen, ZEROS64, "\x01\x02\x03\x04\x05", 5);
+	ck_assert_msg(l.err.code == SP_OK, "claim holding the update: %s", l.err.msg);
+	ck_assert_int_eq(l.s->update_held, 1);
+	ck_assert_int_eq(l.s->from_seq, 2);
+	ck_assert_int_eq((int)l.s->document_len, 5);
+	ck_assert_int_eq((int)l.s->orig_len, wlen);
+	ck_assert_int_eq((int)l.s->contents_off, 142010);
+	ck_assert_int_eq((int)l.s->signed_attrs_len, 1);
+	ck_assert_int_eq(db_signing_session_join(l.s, (const uint8_t *)want, (size_t)wlen), SP_OK);
+	ck_assert_int_eq((int)l.s->document_len, wlen + 5);
+	ck_assert(memcmp(l.s->document, want, (size_t)wlen) == 0);
+	ck_assert(memcmp(l.s->document + wlen, "\x01\x02\x03\x04\x05", 5) == 0);
+	db_signing_session_free(l.s);
+	l = claim_update_held(base, pool, sid, -1, 0, NULL, "\x01\x02\x03\x04\x05", 5);
+	ck_assert_msg(l.err.code == SP_OK, "claim holding the update alone: %s", l.err.msg);
+	ck_assert_int_eq(l.s->update_held, 1);
+	ck_assert_int_eq(l.s->from_seq, -1);
+	ck_assert_int_eq((int)l.s->document_len, wlen + 5);
+	ck_assert(memcmp(l.s->document, want, (size_t)wlen) == 0);
+	ck_assert(memcmp(l.s->document + wlen, "\x01\x02\x03\x04\x05", 5) == 0);
+	ck_assert_str_eq(l.s->base_verification, "{\"seq\":2}");
+	db_signing_session_free(l.s);
+	l = claim_update_held(base, pool, sid, 2, (size_t)wlen, ZEROS64, "\x01\x02\x03\x04", 4);
+	ck_assert_msg(l.err.code == SP_OK, "claim holding another update: %s", l.err.msg);
+	ck_assert_int_eq(l.s->update_held, 0);
+	ck_assert_int_eq((int)l.s->document_len, 5);
+	ck_assert(memcmp(l.s->document, "\x01\x02\x03\x04\x05", 5) == 0);
 	db_signing_session_free(l.s);
 
 	/* A stored length the parts do not make (a superuser's edit): both refuse. */

@@ -583,6 +583,9 @@ START_TEST(signing_rules_refused_as_before)
 	q_fails(pg, SESSION_COLS "0, '\\x01', 10, 20, '', 'SM2-with-SM3', now())", "23514");
 	q_fails(pg, "UPDATE signing_sessions SET state = 'lost'", "23514");
 	q_fails(pg, "UPDATE signing_sessions SET contents_off = 0", "23514");
+	/* the update is written once (034): a claim may take it from the process that wrote it */
+	q_fails(pg, "UPDATE signing_sessions SET delta = '\\x02'", "23514");
+	q1(pg, "UPDATE signing_sessions SET delta = delta");
 	/* the rule over two columns stays the table's */
 	q_fails(pg, "UPDATE signing_sessions SET finished_at = now()", "23514");
 	q1(pg, "UPDATE signing_sessions SET state = 'aborted', finished_at = now()");
