@@ -198,9 +198,9 @@ show_string(struct interp *in, const unsigned char *s, size_t len)
 			cy1 = fmax(w1, 0);
 			ux = 0;
 			uy = w1 < 0 ? -1 : 1;
-		}
-		w *= f->wscale;
-		if (!f->vertical) {
+			w *= f->wscale;
+		} else {
+			w *= f->wscale;
 			cx0 = 0;
 			cx1 = w;
 			cy0 = f->descent;
