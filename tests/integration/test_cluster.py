@@ -191,9 +191,12 @@ class Failures:
 
 class Client:
     """One organization's calls through the balancer, retried the way a client
-    retries: on a dropped connection, or a 502/503/504, after 200 ms."""
+    retries: on a dropped connection, or a 502/503/504, after 200 ms; and on a
+    429, which says Retry-After: while PostgreSQL fails over, the
+    organization's jobs wait on it and fill its share of a node's workers
+    (server.max_jobs_per_caller)."""
 
-    RETRY = (502, 503, 504)
+    RETRY = (429, 502, 503, 504)
 
     def __init__(self, ep, token, failures):
         self.ep, self.token, self.failures = ep, token, failures
