@@ -1124,17 +1124,16 @@ verification_held(struct event_base *base, struct db_pool *pool, int seq, size_t
 	return l;
 }
 
-/* The claim of session sid, holding revision seq (and a report of report bytes): its reply. */
+/* The claim of session sid, holding what h says: its reply. */
 static struct loaded
-claim_held(struct event_base *base, struct db_pool *pool, const char *sid, int seq, size_t len,
-	   const char *sha, size_t report)
+claim_with(struct event_base *base, struct db_pool *pool, const char *sid,
+	   const struct db_doc_held *h)
 {
-	struct db_doc_held h = { seq, len, sha, report, NULL, 0 };
 	struct loaded l;
 	int n = 0;
 
 	memset(&l, 0, sizeof(l));
-	ck_assert_int_eq(db_signing_session_claim_auth(pool, PARTS_TOKEN_HASH, sid, &h, on_session,
+	ck_assert_int_eq(db_signing_session_claim_auth(pool, PARTS_TOKEN_HASH, sid, h, on_session,
 						       &l),
 			 SP_OK);
 	while (l.calls == 0 && n++ < 3000)
@@ -1143,23 +1142,24 @@ claim_held(struct event_base *base, struct db_pool *pool, const char *sid, int s
 	return l;
 }
 
+/* The claim of session sid, holding revision seq (and a report of report bytes). */
+static struct loaded
+claim_held(struct event_base *base, struct db_pool *pool, const char *sid, int seq, size_t len,
+	   const char *sha, size_t report)
+{
+	struct db_doc_held h = { seq, len, sha, report, NULL, 0 };
+
+	return claim_with(base, pool, sid, &h);
+}
+
 /* The claim of session sid holding revision seq (-1: none) and the session's update upd. */
 static struct loaded
 claim_update_held(struct event_base *base, struct db_pool *pool, const char *sid, int seq,
 		  size_t len, const char *sha, const char *upd, size_t ulen)
 {
 	struct db_doc_held h = { seq, len, sha, 0, (const uint8_t *)upd, ulen };
-	struct loaded l;
-	int n = 0;
 
-	memset(&l, 0, sizeof(l));
-	ck_assert_int_eq(db_signing_session_claim_auth(pool, PARTS_TOKEN_HASH, sid, &h, on_session,
-						       &l),
-			 SP_OK);
-	while (l.calls == 0 && n++ < 3000)
-		event_base_loop(base, EVLOOP_ONCE);
-	ck_assert_int_eq(l.calls, 1);
-	return l;
+	return claim_with(base, pool, sid, &h);
 }
 
 /*
