@@ -774,6 +774,9 @@ prep_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *er
 	signing_session_note(j->docs, text, end, j->number);
 	signing_session_keep(j->updates, text, end, j->kept, j->kept_len);
 	j->kept = NULL; /* taken */
+	/* and a TSA serial for it, when it may complete in one trip here */
+	if (j->authed)
+		tsa_serials_want(request_tsa_serials(r), request_db(r));
 	memcpy(out, text, end - 1);
 	out[end - 1] = ',';
 	memcpy(out + end, j->reply_more + 1, more - 1);

@@ -44,6 +44,8 @@ int tsa_serials_new(struct tsa_serials **out, struct sp_errinfo *ei) SP_WUR;
 void tsa_serials_free(struct tsa_serials *s); /* NULL is fine; after the DB pool */
 /* A reserved serial in *out (0: none left, or s NULL); asks db for more when low. */
 int tsa_serials_take(struct tsa_serials *s, struct db_pool *db, uint64_t *out) SP_WUR;
+/* Asks db for more when low (a prepare here: its completion will take one). */
+void tsa_serials_want(struct tsa_serials *s, struct db_pool *db);
 /* A completion that took one was stored in one trip (1) or took the claim's path (0). */
 void tsa_serials_outcome(struct tsa_serials *s, int one_trip);
 void tsa_serials_stats(const struct tsa_serials *s, unsigned long long *one_trip,

@@ -51,15 +51,21 @@ reserved(void *arg, const uint64_t *serials, size_t n, const struct sp_errinfo *
 	s->n += n;
 }
 
+void
+tsa_serials_want(struct tsa_serials *s, struct db_pool *db)
+{
+	if (s != NULL && s->n < LOW && !s->asking && db != NULL &&
+	    db_tsa_serials_reserve(db, BATCH, reserved, s) == SP_OK)
+		s->asking = 1;
+}
+
 int
 tsa_serials_take(struct tsa_serials *s, struct db_pool *db, uint64_t *out)
 {
 	*out = 0;
 	if (s == NULL)
 		return SP_ERR_NOT_FOUND;
-	if (s->n < LOW && !s->asking && db != NULL &&
-	    db_tsa_serials_reserve(db, BATCH, reserved, s) == SP_OK)
-		s->asking = 1;
+	tsa_serials_want(s, db);
 	if (s->n == 0)
 		return SP_ERR_NOT_FOUND;
 	*out = s->v[--s->n];
