@@ -711,10 +711,16 @@ struct db_signing_new {
  * base_seq (stale_revision), and record the certificate for the
  * organization (SQL signing_session_create). The JSON text is
  * {"session", "expires_at", "base_seq", "certificate_id"}, as PostgreSQL
- * wrote it (the reply adds to it without parsing it). Loop thread.
+ * wrote it (the reply adds to it without parsing it). last_signer: whether
+ * every other signer had signed when it was stored, as the claim would say
+ * then (signing_session_claim_head's last_signer), for a completion in one
+ * trip (db_signing_session_complete_held compares it again). Loop thread.
  */
+typedef void (*db_session_created_fn)(void *arg, const char *text, size_t len, int last_signer,
+				      const struct sp_errinfo *err);
 int db_signing_session_create(struct db_pool *pool, const struct db_actor *who,
-			      const struct db_signing_new *s, db_text_fn cb, void *arg) SP_WUR;
+			      const struct db_signing_new *s, db_session_created_fn cb,
+			      void *arg) SP_WUR;
 
 /*
  * What completion needs, claimed by db_signing_session_claim(). The struct
@@ -834,6 +840,9 @@ struct db_session_held {
 	size_t base_len;
 	const char *base_sha256_hex;
 	size_t report_len;
+	/* the claim's last_signer the work assumed (db_signing_session_create's), 0 or 1;
+	   -1: none (below B-LTA nothing reads it) */
+	int last_signer;
 };
 
 /*
@@ -841,7 +850,8 @@ struct db_session_held {
  * signing_session_complete_held, migration 035): the credential token_hash
  * is a live member's of who's organization and user; session id is theirs,
  * open, not expired, of h's contract and base; the latest revision is h's
- * base, stored with h's length and SHA-256 (and report length). When one
+ * base, stored with h's length and SHA-256 (and report length); every
+ * other signer has signed exactly when h->last_signer says so. When one
  * of those does not hold nothing changes and the call fails with
  * SP_ERR_CONFLICT, reason "claim_needed": the caller takes the claim's path
  * (db_signing_session_claim_auth, then db_signing_session_complete), which

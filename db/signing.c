@@ -17,6 +17,7 @@ struct call {
 	db_signing_session_fn session;
 	db_serial_fn serial;
 	db_serials_fn serials;
+	db_session_created_fn created;
 	int64_t number; /* the contract a document call asked for */
 	char id[37];    /* the session a claim asked for */
 	int auth;       /* the row ends with auth_member's columns */
@@ -441,22 +442,62 @@ db_verification_document_load(struct db_pool *pool, int64_t number, int64_t org_
 
 /* ---- prepare: storing the session ---------------------------------------------------------- */
 
+/*
+ * Every other organization's signer has signed (or is "sent"): the claim's
+ * last_signer (signing_session_claim_head, 010), in its words, after the
+ * stored session's JSON. The completion in one trip does its work on it
+ * (B-LTA's document timestamp) and signing_session_complete_held checks it
+ * again where it stores.
+ */
+#define LAST_SIGNER(NUMBER, ORG) \
+	"NOT EXISTS (SELECT 1 FROM parties p WHERE p.contract_number = " NUMBER " AND " \
+	"p.role = 'signer' AND p.organization_id <> " ORG " AND " \
+	"p.status NOT IN ('signed', 'sent'))"
+
+/* Columns: the stored session's JSON text, last_signer ('t' or 'f'). */
+static void
+created_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
+{
+	struct call *c = arg;
+	db_session_created_fn cb = c->created;
+	void *cbarg = c->arg;
+	struct sp_errinfo ei;
+	int len;
+
+	free(c);
+	if (err->code != SP_OK) {
+		cb(cbarg, NULL, 0, -1, err);
+		return;
+	}
+	sp_errinfo_init(&ei);
+	if (PQntuples(res) != 1 || PQnfields(res) != 2 || PQgetisnull(res, 0, 0) ||
+	    (len = PQgetlength(res, 0, 0)) < 1 || PQgetisnull(res, 0, 1)) {
+		db_shape_err(&ei, "JSON document");
+		cb(cbarg, NULL, 0, -1, &ei);
+		return;
+	}
+	cb(cbarg, PQgetvalue(res, 0, 0), (size_t)len, PQgetvalue(res, 0, 1)[0] == 't', &ei);
+}
+
 int
 db_signing_session_create(struct db_pool *pool, const struct db_actor *who,
-			  const struct db_signing_new *s, db_text_fn cb, void *arg)
+			  const struct db_signing_new *s, db_session_created_fn cb, void *arg)
 {
 	static const char sql[] =
 		"SELECT signing_session_create($1::bigint, $2::bigint, $3::bigint, $4::integer, "
 		"$5::bytea, $6::bigint, $7::bigint, $8::bytea, $9, $10::bytea, $11::jsonb, "
 		"$12::integer, $13::bytea, $14, $15, $16, to_timestamp($17::bigint), "
-		"to_timestamp($18::bigint), $19::inet, $20)::text";
+		"to_timestamp($18::bigint), $19::inet, $20)::text, " LAST_SIGNER("$1::bigint",
+										 "$2::bigint");
 	/* With a seal: the same call through signing_session_create_seal (009). */
 	static const char sql_seal[] =
 		"SELECT signing_session_create_seal($1::bigint, $2::bigint, $3::bigint, "
 		"$4::integer, "
 		"$5::bytea, $6::bigint, $7::bigint, $8::bytea, $9, $10::bytea, $11::jsonb, "
 		"$12::integer, $13::bytea, $14, $15, $16, to_timestamp($17::bigint), "
-		"to_timestamp($18::bigint), $19::inet, $20, $21::bigint)::text";
+		"to_timestamp($18::bigint), $19::inet, $20, $21::bigint)::text, " LAST_SIGNER(
+			"$1::bigint", "$2::bigint");
+	struct call *c;
 	struct db_param p[21];
 	struct db_actor_text t;
 	char number[24], base[16], coff[24], clen[24], ttl[16], nb[24], na[24], serial[82],
@@ -510,11 +551,13 @@ db_signing_session_create(struct db_pool *pool, const struct db_actor *who,
 	p[17].value = na;
 	p[18].value = t.ip;
 	p[19].value = t.ua;
+	if ((c = call_new(arg)) != NULL)
+		c->created = cb;
 	if (s->seal_id > 0) {
 		p[20].value = db_i64_text(seal, sizeof(seal), s->seal_id);
-		return db_text_call(pool, sql_seal, 21, p, NULL, cb, arg);
+		return call_send(pool, sql_seal, 21, p, 0, created_done, c);
 	}
-	return db_text_call(pool, sql, 20, p, NULL, cb, arg);
+	return call_send(pool, sql, 20, p, 0, created_done, c);
 }
 
 /* ---- complete: claiming the session -------------------------------------------------------- */
@@ -853,8 +896,8 @@ db_signing_session_complete_held(struct db_pool *pool, const char *id,
 		"SELECT signing_session_complete_held($13, $1::uuid, $2::bigint, $3::bigint, "
 		"$14::bigint, $15::integer, $16::bigint, $17, $18::bigint, $4::bytea, $5::bigint, "
 		"$6, to_timestamp($7::bigint), $12, to_timestamp(nullif($10::bigint, 0)), "
-		"nullif($11::bigint, 0), $8::inet, $9)::text";
-	struct db_param p[18];
+		"nullif($11::bigint, 0), $8::inet, $9, $19::boolean)::text";
+	struct db_param p[19];
 	struct db_actor_text t;
 	char sid[37], length[24], tsa_time[24], until[24], slen[24];
 	char num[24], base[24], blen[24], rlen[24];
@@ -890,7 +933,8 @@ db_signing_session_complete_held(struct db_pool *pool, const char *id,
 	p[16].value = h->base_sha256_hex;
 	p[17].value =
 		h->report_len > 0 ? db_i64_text(rlen, sizeof(rlen), (int64_t)h->report_len) : NULL;
-	return db_text_call(pool, sql, 18, p, NULL, cb, arg);
+	p[18].value = h->last_signer < 0 ? NULL : h->last_signer ? "t" : "f";
+	return db_text_call(pool, sql, 19, p, NULL, cb, arg);
 }
 
 int

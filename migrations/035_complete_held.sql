@@ -52,9 +52,11 @@ CREATE TRIGGER signing_sessions_inputs_once BEFORE UPDATE OF contract_number,
 --   stored with the length and SHA-256 of the bytes the server holds, and
 --   (after the upload) with a report of the held length, as the claim's
 --   CLAIM_VHELD judges it.
--- The claim's last_signer decides only the B-LTA document timestamp and its
--- serial: the server takes this path only below B-LTA, where the completion
--- reads neither. Its tsa_serial is the server's reserved one.
+--   every other organization's signer has signed (or is 'sent') exactly when
+--   p_last_signer says so: the claim's last_signer, on which the work added
+--   B-LTA's document timestamp or not (signing_session_create's statement told
+--   the server; NULL below B-LTA, where the completion reads it not).
+-- Its tsa_serial (and archive serial) are serials the server reserved.
 -- Everything after the checks is signing_session_complete_verified's (NULL
 -- p_verification: signing_session_complete's), with its locks and its own
 -- checks under them, its errors, audit events and reply.
@@ -62,7 +64,8 @@ CREATE FUNCTION signing_session_complete_held(p_hash text, p_id uuid, p_org bigi
 	p_user bigint, p_number bigint, p_base_seq integer, p_base_length bigint,
 	p_base_sha256 text, p_report_len bigint, p_delta bytea, p_length bigint,
 	p_sha256 text, p_tsa_time timestamptz, p_verification text,
-	p_archive_until timestamptz, p_signed_length bigint, p_ip inet, p_ua text DEFAULT NULL)
+	p_archive_until timestamptz, p_signed_length bigint, p_ip inet, p_ua text DEFAULT NULL,
+	p_last_signer boolean DEFAULT NULL)
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
 	ok boolean;
@@ -73,6 +76,9 @@ BEGIN
 		AND ss.contract_number = p_number AND ss.base_seq = p_base_seq
 		AND l.seq = p_base_seq AND l.length = p_base_length AND l.sha256 = p_base_sha256
 		AND (p_base_seq = 0 OR l.vlen IS NOT DISTINCT FROM p_report_len)
+		AND (p_last_signer IS NULL OR p_last_signer = NOT EXISTS (SELECT 1 FROM parties p
+			WHERE p.contract_number = ss.contract_number AND p.role = 'signer'
+			AND p.organization_id <> p_org AND p.status NOT IN ('signed', 'sent')))
 	INTO ok
 	FROM signing_sessions ss LEFT JOIN LATERAL (SELECT r.seq, r.length, r.sha256,
 			-- the stored report's size from its header: the report is not fetched

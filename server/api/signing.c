@@ -588,6 +588,7 @@ kept_pack(struct prep_job *j)
 		memcpy(k.token_hash, j->token_hash, sizeof(k.token_hash));
 	k.org_id = j->org_id;
 	k.user_id = j->user_id;
+	k.last_signer = -1; /* signing_session_create's statement tells (signing_session_keep) */
 	if (signing_kept_pack(&k, &j->kept, &j->kept_len) != SP_OK) {
 		j->kept = NULL;
 		j->kept_len = 0;
@@ -742,7 +743,7 @@ out:
  * joined as text, neither parsed on the event loop.
  */
 static void
-prep_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *err)
+prep_stored(void *arg, const char *text, size_t len, int last_signer, const struct sp_errinfo *err)
 {
 	struct prep_job *j = arg;
 	struct request *r = j->r;
@@ -772,7 +773,7 @@ prep_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *er
 	/* its completion's claim, when it comes here, sends what this process holds: the
 	   stored revision, and the update just stored (the statement succeeded) */
 	signing_session_note(j->docs, text, end, j->number);
-	signing_session_keep(j->updates, text, end, j->kept, j->kept_len);
+	signing_session_keep(j->updates, text, end, j->kept, j->kept_len, last_signer);
 	j->kept = NULL; /* taken */
 	/* and a TSA serial for it, when it may complete in one trip here */
 	if (j->authed)

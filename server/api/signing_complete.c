@@ -57,7 +57,7 @@ struct done_job {
 	struct doc_cache *docs;
 	const struct doc_cached *held;
 	struct crypto_digest_ctx *stored_ctx; /* SHA-256 fed with the stored bytes, kept too */
-	/* the session's update as a prepare here stored it (signing_update_keep), lent
+	/* the session's update as a prepare here stored it (signing_session_keep), lent
 	   until the claim answered: PostgreSQL leaves it out (NULL: not held) */
 	const uint8_t *update;
 	size_t update_len;
@@ -1198,6 +1198,7 @@ done_done(void *arg, int rc, const struct sp_errinfo *ei)
 		h.base_len = j->held->len;
 		h.base_sha256_hex = j->held->sha256_hex;
 		h.report_len = j->held->report != NULL ? j->held->report_len : 0;
+		h.last_signer = j->level >= 2 ? j->s->last_signer : -1;
 		/* one_trip_start went on with a signed base only with its report: 0 is then
 		   never sent for one, whose stored report has a length */
 		rc = db_signing_session_complete_held(request_db(r), j->id, &h, &who, &rev,
@@ -1376,10 +1377,12 @@ done_fallback(struct done_job *j)
  * session's columns as that prepare wrote them (j->kept; written once, 034
  * and 035's triggers), the base revision it extended (the document cache's
  * entry of that seq and length, whose stored SHA-256 and report length the
- * statement compares), and a TSA serial reserved ahead (state.h
- * tsa_serials) for the claim's nextval. Below B-LTA only: the claim's
- * last_signer decides nothing else (done_ltv's archive timestamp, its
- * serial). The work runs at once; signing_session_complete_held then checks
+ * statement compares), the claim's last_signer as signing_session_create's
+ * statement said it (at B-LTA it decides done_ltv's archive timestamp; the
+ * statement compares it too; below, nothing reads it), and TSA serials
+ * reserved ahead (state.h tsa_serials) for the claim's nextval (two for a
+ * last signer's B-LTA, as the claim takes). The work runs at once;
+ * signing_session_complete_held then checks
  * in the statement that stores what the claim would have checked, and the
  * completion's own checks under its locks follow as always. So what is
  * stored, its audit events and the reply are the ones the claim's path
@@ -1392,12 +1395,13 @@ one_trip_start(struct done_job *j, const char hash[65])
 	struct request *r = j->r;
 	const struct signing_kept *k = &j->kept;
 	struct db_signing_session *s;
-	uint64_t serial = 0;
+	uint64_t serial = 0, archive = 0;
+	int archiving = j->level >= 2 && k->last_signer == 1;
 	size_t total;
 	int rc;
 
-	if (!j->have_kept || k->token_hash[0] == '\0' || j->level >= 2 || j->held == NULL ||
-	    j->held->seq != k->base_seq || j->held->len != k->orig_len ||
+	if (!j->have_kept || k->token_hash[0] == '\0' || (j->level >= 2 && k->last_signer < 0) ||
+	    j->held == NULL || j->held->seq != k->base_seq || j->held->len != k->orig_len ||
 	    k->contract_number != j->held->number || CRYPTO_memcmp(k->token_hash, hash, 64) != 0)
 		return 0;
 	/* a signed base's report known here (NULL is "not known", not "none"): the
@@ -1416,7 +1420,9 @@ one_trip_start(struct done_job *j, const char hash[65])
 	    (s->signed_attrs = malloc(k->signed_attrs_len + 1)) == NULL ||
 	    (s->chain = malloc(k->chain_len + 1)) == NULL ||
 	    (s->cert_der = malloc(k->cert_len + 1)) == NULL ||
-	    tsa_serials_take(request_tsa_serials(r), request_db(r), &serial) != SP_OK) {
+	    tsa_serials_take(request_tsa_serials(r), request_db(r), &serial) != SP_OK ||
+	    (archiving &&
+	     tsa_serials_take(request_tsa_serials(r), request_db(r), &archive) != SP_OK)) {
 		db_signing_session_free(s);
 		return 0;
 	}
@@ -1440,8 +1446,8 @@ one_trip_start(struct done_job *j, const char hash[65])
 	memcpy(s->cert_der, k->cert_der, k->cert_len);
 	s->cert_len = k->cert_len;
 	s->tsa_serial = serial;
-	s->last_signer = 0; /* below B-LTA nothing reads it */
-	s->archive_serial = 0;
+	s->last_signer = archiving; /* below B-LTA nothing reads it */
+	s->archive_serial = archive;
 	/* the base's report as held (engine_check); the statement compares its length */
 	s->base_verification_held = j->held->report != NULL;
 	s->update_held = 1;

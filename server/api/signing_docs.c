@@ -152,6 +152,7 @@ signing_update_key(const char *id, uint8_t key[32])
 struct kept_head {
 	uint32_t magic;
 	int32_t base_seq;
+	int32_t last_signer;
 	uint64_t update_len, attrs_len, chain_len, cert_len;
 	uint64_t orig_len, contents_off, contents_len;
 	int64_t number, org_id, user_id;
@@ -179,6 +180,7 @@ signing_kept_pack(const struct signing_kept *k, uint8_t **out, size_t *len)
 		return SP_ERR_NOMEM;
 	h.magic = KEPT_MAGIC;
 	h.base_seq = k->base_seq;
+	h.last_signer = k->last_signer;
 	h.update_len = k->update_len;
 	h.attrs_len = k->signed_attrs_len;
 	h.chain_len = k->chain_len;
@@ -240,21 +242,26 @@ signing_kept_read(const uint8_t *v, size_t len, struct signing_kept *k)
 	memcpy(k->token_hash, h.token_hash, sizeof(k->token_hash));
 	k->org_id = h.org_id;
 	k->user_id = h.user_id;
+	k->last_signer = h.last_signer;
 	return 0;
 }
 
 void
 signing_session_keep(struct blob_cache *c, const char *text, size_t len, uint8_t *rec,
-		     size_t rec_len)
+		     size_t rec_len, int last_signer)
 {
 	uint8_t key[32];
 	char id[37];
+	struct kept_head h;
 
-	if (c == NULL || rec == NULL || rec_len == 0 || session_id(text, len, id) != 0 ||
+	if (c == NULL || rec == NULL || rec_len < sizeof(h) || session_id(text, len, id) != 0 ||
 	    signing_update_key(id, key) != 0) {
 		free(rec);
 		return;
 	}
+	memcpy(&h, rec, sizeof(h));
+	h.last_signer = last_signer < 0 ? -1 : last_signer != 0;
+	memcpy(rec, &h, sizeof(h));
 	blob_cache_put_take(c, key, rec, rec_len);
 }
 

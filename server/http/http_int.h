@@ -162,6 +162,7 @@ struct metrics_gauges {
 	/* completions that took a reserved serial (state.h tsa_serials): stored in one
 	   trip, or taken back to the claim's path */
 	unsigned long long done_one_trip, done_fell_back;
+	size_t tsa_serials_left; /* serials reserved for them now */
 };
 
 /*

@@ -433,6 +433,8 @@ server_serve(const struct config *cfg, int port, int listen_fd, int worker, serv
 	    archive_renewal_start(&srv.archive, srv.base, srv.db, srv.jobs, cfg, srv.trust, srv.tsa,
 				  &ei) != SP_OK)
 		goto out;
+	/* serials for the first completions in one trip (asked again when low) */
+	tsa_serials_want(srv.tsa_serials, srv.db);
 	if ((srv.http = evhttp_new(srv.base)) == NULL) {
 		sp_err(&ei, SP_ERR_INTERNAL, "evhttp_new failed");
 		goto out;

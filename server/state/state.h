@@ -48,8 +48,9 @@ int tsa_serials_take(struct tsa_serials *s, struct db_pool *db, uint64_t *out) S
 void tsa_serials_want(struct tsa_serials *s, struct db_pool *db);
 /* A completion that took one was stored in one trip (1) or took the claim's path (0). */
 void tsa_serials_outcome(struct tsa_serials *s, int one_trip);
+/* The counts above, and how many serials are reserved now (*left). */
 void tsa_serials_stats(const struct tsa_serials *s, unsigned long long *one_trip,
-		       unsigned long long *fell_back);
+		       unsigned long long *fell_back, size_t *left);
 
 /* ---- seal_maker.c: the platform's seal-making key -------------------------------------- */
 

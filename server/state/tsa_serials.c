@@ -85,8 +85,9 @@ tsa_serials_outcome(struct tsa_serials *s, int one_trip)
 
 void
 tsa_serials_stats(const struct tsa_serials *s, unsigned long long *one_trip,
-		  unsigned long long *fell_back)
+		  unsigned long long *fell_back, size_t *left)
 {
 	*one_trip = s != NULL ? s->one_trip : 0;
 	*fell_back = s != NULL ? s->fell_back : 0;
+	*left = s != NULL ? s->n : 0;
 }

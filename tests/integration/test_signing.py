@@ -11,6 +11,7 @@ import subprocess
 import shutil
 import tempfile
 import threading
+import time
 import unittest
 
 import harness
@@ -191,6 +192,26 @@ class SigningCase(ServerTestCase):
         _, key = PKI.org_cert(slug, alg)
         return openssl_sign(key, base64.b64decode(prep["to_be_signed"]))
 
+    def counts(self, server=None):
+        """Completions that skipped their claim (035): (stored in one trip, taken back to
+        the claim's path), once the process has reserved TSA serials for them (at
+        start-up, in the background)."""
+        for _ in range(200):
+            st, _, body, _ = (server or self.server).request("GET", "/metrics")
+            self.assertEqual(st, 200)
+            m = re.search(r'^sealpact_tsa_serials_reserved (\d+)$', body.decode(), re.M)
+            self.assertIsNotNone(m, body)
+            if int(m.group(1)) > 0:
+                break
+            time.sleep(0.05)
+        got = []
+        for result in ("stored", "fell_back"):
+            m = re.search(r'^sealpact_signing_completions_one_trip_total\{result="%s"\} '
+                          r'(\d+)$' % result, body.decode(), re.M)
+            self.assertIsNotNone(m, body)
+            got.append(int(m.group(1)))
+        return tuple(got)
+
     def refs_lookups(self, cache="revision_refs"):
         st, _, body, _ = self.server.request("GET", "/metrics")
         self.assertEqual(st, 200)
@@ -339,6 +360,9 @@ class StoredVerification(SigningCase):
                 self.assertIsNotNone(sig["signer"])
                 if sig["revision"] < k + 1:
                     self.assertGreater(sig["changes"]["allowed"], 0, sig)
+        # each completion skipped its claim (prepared here with the same credential): the
+        # reports above are those of completions in one trip
+        self.assertEqual(self.counts(), (3, 0))
         # the answer comes from the stored report (a marker put into it shows), and
         # fresh=true does not use it
         self.db.query("UPDATE revisions SET verification = jsonb_set(verification::jsonb, "
@@ -577,6 +601,9 @@ class StoredVerificationLTA(SigningCase):
                 self.assertEqual(sig["verdict"], "valid_with_allowed_changes", sig)
                 self.assertGreater(sig["changes"]["allowed"], 0, sig)
             self.assertEqual(len(kept["signatures"]) - len(sigs), 1 if k == len(signers) else 0)
+        # in one trip each, the last signer's with its document timestamp (the claim's
+        # last_signer as the prepare's statement said it, compared where it stored)
+        self.assertEqual(self.counts(), (3, 0))
         # the last answer came from the stored report
         self.db.query("UPDATE revisions SET verification = jsonb_set(verification::jsonb, "
                       "'{message}', '\"stored marker\"')::text WHERE contract_number = %s "
@@ -1016,8 +1043,8 @@ class OneTripOut(SigningCase):
     prepared it, skips the claim (migration 035): the work runs at once and one statement
     checks what the claim checked and stores. Whenever a check does not hold, or the work
     fails, the claim's path runs after all: every answer, its code and its words are the
-    ones that path gives, and nothing is stored twice or for nothing. Below B-LTA: there
-    the claim's last_signer decides nothing the completion does."""
+    ones that path gives, and nothing is stored twice or for nothing. At B-T;
+    OneTripOutLTA: the claim's last_signer, which B-LTA's work depends on."""
     tls = False
     signing_extra = {"level": "B-T"}
 
@@ -1025,17 +1052,6 @@ class OneTripOut(SigningCase):
         super().setUp()
         for slug, alg in (("buyer", "rsa"), ("supplier", "rsa"), ("logistics", "ec")):
             self.login_api(slug, alg)
-
-    def counts(self, server=None):
-        st, _, body, _ = (server or self.server).request("GET", "/metrics")
-        self.assertEqual(st, 200)
-        got = []
-        for result in ("stored", "fell_back"):
-            m = re.search(r'^sealpact_signing_completions_one_trip_total\{result="%s"\} '
-                          r'(\d+)$' % result, body.decode(), re.M)
-            self.assertIsNotNone(m, body)
-            got.append(int(m.group(1)))
-        return tuple(got)
 
     def received(self, *slugs):
         n = self.create([(s, 1) for s in slugs])
@@ -1230,6 +1246,35 @@ class OneTripOut(SigningCase):
                               % (col, val, prep["session"]))
             self.assertIn("inputs are written once", str(refused.exception))
         self.expect("supplier", prep, 200, None)
+
+
+class OneTripOutLTA(SigningCase):
+    """At B-LTA the last signer's completion adds a document timestamp (the claim's
+    last_signer): in one trip it is the one the prepare's statement saw, which the
+    statement that stores compares again; when it changed meanwhile, the claim's path."""
+    tls = False
+    signing_extra = {"level": "B-LTA"}
+
+    def test_last_signer_as_prepared_or_the_claims_path(self):
+        for slug, alg in (("buyer", "rsa"), ("supplier", "rsa"), ("logistics", "ec")):
+            self.login_api(slug, alg)
+        n = self.create([("supplier", 1), ("logistics", 2)])
+        self.act("supplier", n, "receive")
+        prep = self.prepared("supplier", n)
+        # the other signer's party is no longer waiting (an operator's edit): the claim
+        # would say last signer now, so the work done on "not the last" is not stored
+        self.db.query("UPDATE parties SET status = 'sent' WHERE contract_number = %s AND "
+                      "organization_id = (SELECT id FROM organizations WHERE credit_code = "
+                      "'%s')" % (n, self.orgs["logistics"]["credit_code"]))
+        c0 = self.counts()
+        st, _, _, doc = self.complete("supplier", prep["session"],
+                                      self.token_sign("supplier", "rsa", prep))
+        self.assertEqual(st, 200, doc)
+        self.assertEqual(self.counts(), (c0[0], c0[1] + 1))
+        # as the claim's path does for a last signer: a document timestamp after it
+        self.assertEqual(len(doc_timestamps(pdfsig(self.download("buyer", n)))), 1)
+        self.assertIsNotNone(self.db.query(
+            "SELECT archive_until FROM contracts WHERE number = %s" % n) or None)
 
 
 class BuiltinTSA(SigningCase):
