@@ -1199,8 +1199,6 @@ done_done(void *arg, int rc, const struct sp_errinfo *ei)
 		h.base_sha256_hex = j->held->sha256_hex;
 		h.report_len = j->held->report != NULL ? j->held->report_len : 0;
 		h.last_signer = j->level >= 2 ? j->s->last_signer : -1;
-		/* one_trip_start went on with a signed base only with its report: 0 is then
-		   never sent for one, whose stored report has a length */
 		rc = db_signing_session_complete_held(request_db(r), j->id, &h, &who, &rev,
 						      done_stored, j);
 	} else {
@@ -1357,6 +1355,11 @@ done_fallback(struct done_job *j)
 	memcpy(hash, j->token_hash, sizeof(hash));
 	tsa_serials_outcome(request_tsa_serials(r), 0);
 	done_job_free(j);
+	if (request_is_gone(r)) {
+		request_reply_error(r, SP_ERR_UNAVAILABLE,
+				    NULL); /* nobody to answer: nothing more */
+		return;
+	}
 	if ((rc = done_parse(r, 0, &nj)) != SP_OK) {
 		request_reply_error(r, rc == SP_ERR_NOMEM ? rc : SP_ERR_INTERNAL, NULL);
 		return;
@@ -1382,9 +1385,9 @@ done_fallback(struct done_job *j)
  * statement compares it too; below, nothing reads it), and TSA serials
  * reserved ahead (state.h tsa_serials) for the claim's nextval (two for a
  * last signer's B-LTA, as the claim takes). The work runs at once;
- * signing_session_complete_held then checks
- * in the statement that stores what the claim would have checked, and the
- * completion's own checks under its locks follow as always. So what is
+ * signing_session_complete_held then checks in the statement that stores
+ * what the claim would have checked, and the completion's own checks under
+ * its locks follow as always. So what is
  * stored, its audit events and the reply are the ones the claim's path
  * gives; on any doubt (a check, the work failing) that path runs from the
  * start (done_fallback) and answers. 1: started; 0: take the claim's path.
