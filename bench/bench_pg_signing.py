@@ -26,8 +26,9 @@ per signing, the statements the server sends for prepare and complete:
                  there): its document cache holds revision 0 since the upload
                  (server/api/contracts.c), so prepare's load and the claim name it ($4..$6:
                  seq, length, SHA-256) and get only what was stored after it: no update at
-                 prepare, and at the claim not even the session's own (the process that
-                 prepared holds it: db/signing.c CLAIM_PARTS, migration 034)
+                 prepare; and the completion sends no claim at all (the process that
+                 prepared holds what it returns, done35): one statement checks what the
+                 claim checked and stores (signing_session_complete_held, migration 035)
 
 and prints the CPU time of PostgreSQL's processes per signing (from /proc,
 the backend and everything the postmaster reaped meanwhile), which is steadier
@@ -114,6 +115,20 @@ SELECT signing_session_create(:n, :organization_id, :user_id, :base_seq, d.delta
 	octet_length(d.delta) AS ulen
 FROM bench_blob d, certificates c WHERE c.user_id = :user_id \gset
 """
+# db/signing.c's CREATE since done35: the claim's last_signer after the session's JSON
+CREATE_NOW = CREATE.replace(r"""->>'session' AS sid,""", r"""->>'session' AS sid,
+	NOT EXISTS (SELECT 1 FROM parties p WHERE p.contract_number = :n AND p.role = 'signer'
+	AND p.organization_id <> :organization_id AND p.status NOT IN ('signed', 'sent'))
+	AS last_signer,""")
+# the completion in one trip (db_signing_session_complete_held): the credential's hash, the
+# session's contract and base as prepare wrote them, the held revision's length and SHA-256
+# (revision 0: no report), last_signer NULL (B-T)
+COMPLETE_HELD = r"""
+SELECT length(signing_session_complete_held(repeat('a', 64), :sid, :organization_id,
+	:user_id, :n, :base_seq, :hlen, :hsha, NULL, d.signed, :doclen + length(d.signed),
+	repeat('e', 64), now(), d.report, NULL, NULL, '127.0.0.1', 'bench', NULL)::text)
+FROM bench_blob d;
+"""
 COMPLETE = r"""
 SELECT length(signing_session_complete_verified(:sid, :organization_id, :user_id, d.signed,
 	:doclen + length(d.signed), repeat('e', 64), now(), d.report, NULL, NULL, '127.0.0.1',
@@ -198,8 +213,8 @@ def held(script, on):
     return script
 
 
-PARTS = HEAD + held(PREP, False) + CREATE + held(CLAIM, False) + COMPLETE
-HELD = HEAD + held(PREP, True) + CREATE + held(CLAIM, True) + COMPLETE
+PARTS = HEAD + held(PREP, False) + CREATE_NOW + held(CLAIM, False) + COMPLETE
+HELD = HEAD + held(PREP, True) + CREATE_NOW + COMPLETE_HELD
 
 
 def cpu_ticks(pid):

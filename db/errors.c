@@ -61,6 +61,9 @@ static const struct sqlstate_row {
 	{ "SPS09", SP_ERR_CONFLICT, "stale_revision", NULL },
 	{ "SPS10", SP_ERR_EXPIRED, "session_expired", NULL },
 	{ "SPS11", SP_ERR_CONFLICT, "session_used", NULL },
+	/* signing_session_complete_held (035): a check of the claim did not hold, nothing
+	   changed; the server takes the claim's path, which answers (never a reply) */
+	{ "SPS35", SP_ERR_CONFLICT, "claim_needed", NULL },
 	{ "SA001", SP_ERR_UNAUTHORIZED, "challenge_unknown",
 	  "This challenge was not issued here." },
 	{ "SA002", SP_ERR_UNAUTHORIZED, "challenge_used", "This challenge was already used." },

@@ -74,6 +74,8 @@ health_metrics_get(struct request *r)
 	g.cache_hits[3] = dc.hits;
 	g.cache_misses[3] = dc.misses;
 	blob_cache_stats(srv->session_updates, &g.cache_hits[4], &g.cache_misses[4]);
+	tsa_serials_stats(srv->tsa_serials, &g.done_one_trip, &g.done_fell_back,
+			  &g.tsa_serials_left);
 	for (i = 0; i < n; i++)
 		names[i] = route_name(router_at(srv->router, i));
 	sp_buf_init(&out, METRICS_MAX_BYTES);

@@ -52,7 +52,8 @@ struct prep_job {
 	int64_t seal_id; /* the seal the placements name, 0: none or the demo seal */
 	int64_t number, org_id, user_id;
 	char credit_code[19];
-	int authed; /* the load authenticated the request (db_signing_prepare_load_auth) */
+	int authed;          /* the load authenticated the request (db_signing_prepare_load_auth) */
+	char token_hash[65]; /* authed: the bearer token's SHA-256 it checked */
 	struct db_revision_doc *base; /* from db_signing_prepare_load */
 	/* the stored document this process holds of the contract (state.h doc_cache):
 	   the load sent only the updates after it when base->from_seq is its seq */
@@ -74,6 +75,10 @@ struct prep_job {
 	   worker: {"to_be_signed", "algorithm", "rects", "certificate_subject",
 	   "date_seal_zone", "seal"?} */
 	char *reply_more;
+	/* what the session's claim would return, kept here once it is stored
+	   (signing_kept_pack, signing_session_keep); NULL: none */
+	uint8_t *kept;
+	size_t kept_len;
 	time_t signing_time; /* taken on the event loop, with its zone's offset: */
 	int utc_offset_min;  /* sp_tz_offset() switches TZ, which no worker may see */
 };
@@ -92,6 +97,7 @@ prep_job_free(struct prep_job *j)
 	free(j->chain);
 	free(j->rects_json);
 	free(j->reply_more);
+	free(j->kept);
 	free(j);
 }
 
@@ -550,6 +556,45 @@ out:
 	return r != SP_OK ? sp_err(ei, r, "out of memory") : SP_OK;
 }
 
+/*
+ * What the session's claim would return of what this prepare stores, and
+ * the credential that asked, as one record (j->kept) kept under the
+ * session's id once signing_session_create stored it (prep_stored): the
+ * claim here then leaves the update out, and the completion here may skip
+ * the claim (signing_complete.c). Best effort: none, and the claim sends
+ * everything. Worker thread.
+ */
+static void
+kept_pack(struct prep_job *j)
+{
+	struct signing_kept k;
+
+	memset(&k, 0, sizeof(k));
+	k.update = j->prep.update;
+	k.update_len = j->prep.update_len;
+	k.signed_attrs = j->attrs;
+	k.signed_attrs_len = j->attrs_len;
+	k.chain = j->chain;
+	k.chain_len = j->chain_len;
+	k.cert_der = j->cert_der;
+	k.cert_len = j->cert_len;
+	k.algorithm = j->alg_name;
+	k.contract_number = j->number;
+	k.base_seq = j->base->seq;
+	k.orig_len = j->prep.orig_len;
+	k.contents_off = j->prep.contents_off;
+	k.contents_len = j->prep.contents_len;
+	if (j->authed)
+		memcpy(k.token_hash, j->token_hash, sizeof(k.token_hash));
+	k.org_id = j->org_id;
+	k.user_id = j->user_id;
+	k.last_signer = -1; /* signing_session_create's statement tells (signing_session_keep) */
+	if (signing_kept_pack(&k, &j->kept, &j->kept_len) != SP_OK) {
+		j->kept = NULL;
+		j->kept_len = 0;
+	}
+}
+
 static int
 prep_work(void *arg, struct sp_errinfo *ei)
 {
@@ -666,6 +711,7 @@ prep_work(void *arg, struct sp_errinfo *ei)
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	kept_pack(j);
 	r = SP_OK;
 out:
 	crypto_cert_result_cleanup(&res);
@@ -697,7 +743,7 @@ out:
  * joined as text, neither parsed on the event loop.
  */
 static void
-prep_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *err)
+prep_stored(void *arg, const char *text, size_t len, int last_signer, const struct sp_errinfo *err)
 {
 	struct prep_job *j = arg;
 	struct request *r = j->r;
@@ -727,8 +773,11 @@ prep_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *er
 	/* its completion's claim, when it comes here, sends what this process holds: the
 	   stored revision, and the update just stored (the statement succeeded) */
 	signing_session_note(j->docs, text, end, j->number);
-	signing_update_keep(j->updates, text, end, j->prep.update, j->prep.update_len);
-	j->prep.update = NULL; /* taken */
+	signing_session_keep(j->updates, text, end, j->kept, j->kept_len, last_signer);
+	j->kept = NULL; /* taken */
+	/* and a TSA serial for it, when it may complete in one trip here */
+	if (j->authed)
+		tsa_serials_want(request_tsa_serials(r), request_db(r));
 	memcpy(out, text, end - 1);
 	out[end - 1] = ',';
 	memcpy(out + end, j->reply_more + 1, more - 1);
@@ -936,6 +985,7 @@ signing_prepare_post(struct request *r)
 		return;
 	}
 	j->authed = 1;
+	memcpy(j->token_hash, hash, sizeof(j->token_hash));
 	rc = db_signing_prepare_load_auth(request_db(r), hash, j->number, j->seal_id,
 					  signing_held(j->held, &held), prep_loaded, j);
 	if (rc != SP_OK) {

@@ -22,7 +22,7 @@ value_of(const char *text, const char *series)
 START_TEST(counters_and_cumulative_buckets)
 {
 	struct metrics *m = NULL;
-	struct metrics_gauges g = { 8, 3, 1, 2, 4, 1, 3, { 5, 7, 11 }, { 6, 9, 13 } };
+	struct metrics_gauges g = { 8, 3, 1, 2, 4, 1, 3, { 5, 7, 11 }, { 6, 9, 13 }, 17, 19, 23 };
 	const char *names[] = { "/healthz", "/api/v1/contracts/{number}" };
 	struct sp_buf out;
 	const char *t;
@@ -45,6 +45,14 @@ START_TEST(counters_and_cumulative_buckets)
 	ck_assert_uint_eq(value_of(t, "sealpact_http_requests_total{route=\"/"
 				      "healthz\",method=\"GET\",status=\"200\"}"),
 			  4);
+	/* the completions that skipped their claim, stored and taken back */
+	ck_assert_uint_eq(value_of(t, "sealpact_signing_completions_one_trip_total{result="
+				      "\"stored\"}"),
+			  17);
+	ck_assert_uint_eq(value_of(t, "sealpact_signing_completions_one_trip_total{result="
+				      "\"fell_back\"}"),
+			  19);
+	ck_assert_uint_eq(value_of(t, "sealpact_tsa_serials_reserved"), 23);
 	ck_assert_uint_eq(value_of(t, "sealpact_http_requests_total{route=\"/api/v1/contracts/"
 				      "{number}\",method=\"DELETE\",status=\"404\"}"),
 			  1);
