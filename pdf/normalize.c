@@ -141,14 +141,44 @@ xfa_kind(struct pdf_doc *doc)
 	return qpdf_oh_get_bool_value(q, qpdf_oh_get_key(q, root, "/NeedsRendering")) ? 2 : 1;
 }
 
-/* 1 when the last KiB of the file has startxref and %%EOF, as a whole file ends. */
+/*
+ * 1 when the file ends as a whole one does: with a %%EOF after which nothing
+ * starts another revision (an object, an xref table or trailer), found
+ * anywhere, not only in the last KiB where startxref is looked for: a web
+ * application may append its page to a download, a writer may leave out
+ * startxref; qpdf reconstructs such a file and the rewrite repairs it. A
+ * revision begun after the last %%EOF that has none of its own is an update
+ * cut short.
+ */
 static int
 has_end(const unsigned char *data, size_t len)
 {
-	size_t from = len > 1024 ? len - 1024 : 0;
+	static const char *const starts[] = { "obj", "xref", "trailer" };
+	size_t i, k, rest;
 
-	return memmem(data + from, len - from, "startxref", 9) != NULL &&
-	       memmem(data + from, len - from, "%%EOF", 5) != NULL;
+	for (i = len >= 5 ? len - 5 + 1 : 0; i-- > 0;)
+		if (memcmp(data + i, "%%EOF", 5) == 0)
+			break;
+	if (i == (size_t)-1)
+		return 0;
+	rest = len - (i + 5);
+	for (k = 0; k < sizeof(starts) / sizeof(starts[0]); k++)
+		if (memmem(data + i + 5, rest, starts[k], strlen(starts[k])) != NULL)
+			return 0;
+	return 1;
+}
+
+/*
+ * Where %PDF- starts: within the first 1024 bytes, as viewers and qpdf accept
+ * it (ISO 32000-1 Annex H.3), offsets in the file then counting from there;
+ * -1 when it is not there.
+ */
+static long
+header_at(const unsigned char *data, size_t len)
+{
+	const unsigned char *h = memmem(data, len < 1024 ? len : 1024, "%PDF-", 5);
+
+	return h != NULL ? (long)(h - data) : -1;
 }
 
 int
@@ -162,14 +192,15 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 	unsigned int dlen = 0;
 	EVP_MD_CTX *fin = NULL;
 	int r = SP_ERR_INTERNAL;
+	long at;
 
 	memset(out, 0, sizeof(*out));
 	if (data == NULL || len == 0) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable", "the upload is empty");
 		goto out;
 	}
-	if (len < 5 || memcmp(data, "%PDF-", 5) != 0) {
-		/* qpdf would search further for a header; an upload must be a PDF from byte 0. */
+	if ((at = header_at(data, len)) < 0) {
+		/* qpdf would search further for a header and reconstruct what it finds */
 		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable",
 				  "the upload is not a PDF (no %%PDF- header at its start)");
 		goto out;
@@ -177,6 +208,22 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 	if ((r = pdf_doc_open(data, len, &doc, ei)) != SP_OK)
 		goto out;
 	pdf_doc_info_get(doc, &info);
+	/*
+	 * Bytes before the header (a gateway's or server's header, a byte order
+	 * mark) go with the rewrite an unsigned upload gets anyway. A signed file
+	 * cannot be rewritten, nor kept: validators differ on whether its
+	 * signatures' byte ranges count from the file's start or the header's
+	 * (poppler the one, the offsets of its cross-reference data the other),
+	 * and our update would have to choose too.
+	 */
+	if (at > 0 && info.nsigned > 0) {
+		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable",
+				  "the signed PDF has %ld bytes before its %%PDF- header: its "
+				  "signatures' byte ranges do not read the same in every "
+				  "validator, and it cannot be rewritten without breaking them",
+				  at);
+		goto out;
+	}
 	/*
 	 * A damaged file whose end is there (cross-reference offsets off, as careless
 	 * writers leave them; viewers repair it silently) is repaired by the rewrite
