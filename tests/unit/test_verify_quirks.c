@@ -1,0 +1,538 @@
+/*
+ * test_verify_quirks.c: the quirks real generators leave in their files and
+ * validators tolerate, made from a LibreOffice contract (the fixture
+ * mixed.pdf: TrueType subsets, Chinese keywords, two pages) rewritten the
+ * way careless writers write: cross-reference offsets a few bytes off,
+ * 19-byte entries, CRLF or CR-only line ends ("stream" followed by CR alone
+ * too), a first subsection "1 N", startxref missing or wrong, a web page or a
+ * second %%EOF after the end, bytes before %PDF-, object 0 of generation 0,
+ * an object number listed twice, a wrong /Length, page attributes inherited
+ * with /Rotate and a /CropBox, /UserUnit, /Annots as one indirect array two
+ * pages share, an empty signature field. Each goes
+ * the way an upload does (pdf_upload_normalize), is signed twice with
+ * keyword, date and seam seals, and is checked as a person would: our
+ * verifier, pdfsig and qpdf --check agree, and pdftoppm's picture shows the
+ * seal where the keyword is.
+ */
+#include <qpdf/qpdf-c.h>
+
+#include "test_verify_world.h"
+
+/* ==== the contract's objects, and writing them back with quirks ==== */
+
+struct obj {
+	int num;
+	unsigned char *body; /* between "N 0 obj" + EOL and the EOL before "endobj" */
+	size_t len;
+};
+
+static struct obj objs[64];
+static int nobjs;
+static char trailer[512]; /* the dictionary, without "trailer" */
+
+struct bbuf {
+	unsigned char *p;
+	size_t n, cap;
+};
+
+static void
+put(struct bbuf *b, const void *p, size_t n)
+{
+	if (b->n + n + 1 > b->cap) {
+		b->cap = 2 * (b->n + n) + 4096;
+		b->p = realloc(b->p, b->cap);
+		ck_assert_ptr_nonnull(b->p);
+	}
+	memcpy(b->p + b->n, p, n);
+	b->n += n;
+	b->p[b->n] = 0;
+}
+
+static void
+puts_(struct bbuf *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+static void putf(struct bbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void
+putf(struct bbuf *b, const char *fmt, ...)
+{
+	char t[1024];
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(t, sizeof(t), fmt, ap);
+	va_end(ap);
+	ck_assert(k >= 0 && (size_t)k < sizeof(t));
+	put(b, t, (size_t)k);
+}
+
+static int
+cmp_off(const void *a, const void *b)
+{
+	const size_t *x = a, *y = b;
+
+	return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+/* mixed.pdf's objects, read through its one xref table (offsets, in use). */
+static void
+contract_read(void)
+{
+	char path[512];
+	unsigned char *d;
+	size_t n, x, off[64][2], k = 0, i, end, first, cnt, j;
+	const char *src = getenv("SEALPACT_SOURCE_DIR");
+	char *p, *t;
+
+	snprintf(path, sizeof(path), "%s/tests/fixtures/contracts/mixed.pdf", src ? src : "../..");
+	d = read_file(path, &n);
+	ck_assert_ptr_nonnull(d);
+	p = (char *)d + n - 64;
+	p = memmem(p, 64, "startxref", 9);
+	ck_assert_ptr_nonnull(p);
+	x = (size_t)atol(p + 10);
+	ck_assert(memcmp(d + x, "xref\n", 5) == 0);
+	p = (char *)d + x + 5;
+	while (sscanf(p, "%zu %zu", &first, &cnt) == 2 && strncmp(p, "trailer", 7)) {
+		p = strchr(p, '\n') + 1;
+		for (j = 0; j < cnt; j++, p += 20)
+			if (p[17] == 'n' && k < 64) {
+				off[k][0] = (size_t)atol(p);
+				off[k++][1] = first + j;
+			}
+	}
+	t = strstr(p, "<<");
+	ck_assert_ptr_nonnull(t);
+	snprintf(trailer, sizeof(trailer), "%.*s", (int)(strstr(t, "startxref") - t - 1), t);
+	qsort(off, k, sizeof(off[0]), cmp_off);
+	for (i = 0; i < k; i++) {
+		unsigned char *s = d + off[i][0], *e;
+		end = i + 1 < k ? off[i + 1][0] : x;
+		s = (unsigned char *)strchr((char *)s, '\n') + 1; /* after "N 0 obj" */
+		for (e = d + end - 6; memcmp(e, "endobj", 6) != 0; e--)
+			;
+		while (e[-1] == '\n' || e[-1] == '\r')
+			e--;
+		objs[nobjs].num = (int)off[i][1];
+		objs[nobjs].len = (size_t)(e - s);
+		objs[nobjs].body = malloc(objs[nobjs].len + 1);
+		memcpy(objs[nobjs].body, s, objs[nobjs].len);
+		objs[nobjs].body[objs[nobjs].len] = 0;
+		nobjs++;
+	}
+	free(d);
+}
+
+/* How a careless writer writes the contract back. */
+struct quirk {
+	const char *name;
+	const char *eol;    /* line ends outside stream data: "\n" by default */
+	const char *entry;  /* the two bytes ending an xref entry: " \n" by default */
+	int stream_cr;      /* "stream" followed by CR alone (eol "\r") */
+	int sub_first;      /* the first subsection's first number (1: old generators) */
+	int off_delta;      /* added to every in-use entry's offset */
+	const char *pre;    /* bytes before %PDF- (offsets still count from the header) */
+	const char *post;   /* bytes after %%EOF */
+	int startxref;      /* 0: as written; -1: left out; else added to its value */
+	int free0_gen0;     /* object 0's entry of generation 0 */
+	int dup;            /* a second subsection lists object 29 again, at another body */
+	const char *set[4]; /* "N body": object N replaced or added (N > 31) */
+	int no_kw2;         /* the second signer's keyword is too near the edge: seam only */
+	int fields;         /* signature fields the file brings */
+};
+
+/* Line ends of s (not stream data) made eol. */
+static void
+put_eol(struct bbuf *b, const unsigned char *s, size_t n, const char *eol)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n')
+			continue;
+		if (s[i] == '\n' || s[i] == '\r')
+			puts_(b, eol);
+		else
+			put(b, s + i, 1);
+	}
+}
+
+static void
+put_body(struct bbuf *b, const unsigned char *s, size_t n, const struct quirk *q)
+{
+	const unsigned char *st = memmem(s, n, "stream\n", 7), *es;
+	const char *eol = q->eol ? q->eol : "\n";
+
+	es = st ? memmem(st, n - (size_t)(st - s), "endstream", 9) : NULL;
+	for (; es && memmem(es + 9, n - (size_t)(es + 9 - s), "endstream", 9);)
+		es = memmem(es + 9, n - (size_t)(es + 9 - s), "endstream", 9);
+	if (!st || !es) {
+		put_eol(b, s, n, eol);
+		return;
+	}
+	put_eol(b, s, (size_t)(st - s), eol);
+	/* ISO 32000-1 §7.3.8.1 wants CRLF or LF after "stream"; old Mac writers wrote CR */
+	puts_(b, q->stream_cr ? "stream\r" : strcmp(eol, "\r") ? "stream" : "stream\r\n");
+	if (!q->stream_cr && strcmp(eol, "\r"))
+		puts_(b, eol);
+	put(b, st + 7, (size_t)(es - (st + 7)));
+	put_eol(b, es, n - (size_t)(es - s), eol);
+}
+
+static unsigned char *
+write_quirky(const struct quirk *q, size_t *outn)
+{
+	struct bbuf b = { 0 };
+	const char *eol = q->eol ? q->eol : "\n", *entry = q->entry ? q->entry : " \n";
+	size_t off[64] = { 0 }, hdr, xref, alt = 0;
+	int i, k, size = 0, nums[64];
+	const unsigned char *body[64];
+	size_t blen[64];
+
+	for (i = 0; i < nobjs; i++) {
+		nums[i] = objs[i].num;
+		body[i] = objs[i].body;
+		blen[i] = objs[i].len;
+	}
+	k = nobjs;
+	for (i = 0; i < 4 && q->set[i]; i++) {
+		int num = atoi(q->set[i]), j;
+		const char *s = strchr(q->set[i], ' ') + 1;
+		for (j = 0; j < k && nums[j] != num; j++)
+			;
+		if (j == k)
+			k++;
+		nums[j] = num;
+		body[j] = (const unsigned char *)s;
+		blen[j] = strlen(s);
+	}
+	if (q->pre)
+		puts_(&b, q->pre);
+	hdr = b.n;
+	puts_(&b, "%PDF-1.6");
+	puts_(&b, eol);
+	puts_(&b, "%\xe2\xe3\xcf\xd3");
+	puts_(&b, eol);
+	for (i = 0; i < k; i++) {
+		off[nums[i]] = b.n - hdr;
+		putf(&b, "%d 0 obj%s", nums[i], eol);
+		put_body(&b, body[i], blen[i], q);
+		putf(&b, "%sendobj%s", eol, eol);
+		if (nums[i] >= size)
+			size = nums[i] + 1;
+	}
+	if (q->dup) {
+		/* another object 29: every font the Latin one, which no reader should use */
+		alt = b.n - hdr;
+		putf(&b,
+		     "29 0 obj%s<</Font<</F1 12 0 R/F2 12 0 R/F3 12 0 R/F4 12 0 R>> "
+		     "/ProcSet[/PDF/Text] >>%sendobj%s",
+		     eol, eol, eol);
+	}
+	xref = b.n - hdr;
+	putf(&b, "xref%s%d %d%s", eol, q->sub_first, size, eol);
+	putf(&b, "0000000000 %s f%s", q->free0_gen0 ? "00000" : "65535", entry);
+	for (i = 1; i < size; i++) {
+		if (off[i])
+			putf(&b, "%010zu 00000 n%s", off[i] + (size_t)q->off_delta, entry);
+		else
+			putf(&b, "0000000000 65535 f%s", entry);
+	}
+	if (q->dup)
+		putf(&b, "29 1%s%010zu 00000 n%s", eol, alt, entry);
+	putf(&b, "trailer%s", eol);
+	{
+		/* the contract's trailer, its /Size what this file has */
+		const char *sz = strstr(trailer, "/Size ");
+		put_eol(&b, (const unsigned char *)trailer, (size_t)(sz - trailer), eol);
+		putf(&b, "/Size %d", size);
+		for (sz += 6; *sz >= '0' && *sz <= '9'; sz++)
+			;
+		put_eol(&b, (const unsigned char *)sz, strlen(sz), eol);
+	}
+	puts_(&b, eol);
+	if (q->startxref != -1)
+		putf(&b, "startxref%s%zu%s", eol, xref + (size_t)q->startxref, eol);
+	putf(&b, "%%%%EOF%s", eol);
+	if (q->post)
+		puts_(&b, q->post);
+	*outn = b.n;
+	return b.p;
+}
+
+/* ==== signing as the platform does, and looking at the result ==== */
+
+static struct pdf_seal seal;
+
+/*
+ * Sign d as who with the placements (the in-process path of a prepare and a
+ * completion: pdf_sig_prepare, the token's signature over the signed
+ * attributes, the CMS, pdf_sig_fill). The widgets the placements resolved to
+ * go to *w (the caller's, free()).
+ */
+static unsigned char *
+sign_placed(const unsigned char *d, size_t n, const char *who, const struct pdf_placement *pl,
+	    size_t npl, struct pdf_widget_rect **w, size_t *nw, size_t *outn)
+{
+	struct pdf_sig_params par = { .signing_time = time(NULL), .utc_offset_min = 480 };
+	struct pdf_sig_prepared p;
+	struct sp_errinfo ei;
+	struct pdf_doc *doc = NULL;
+	enum crypto_sigalg alg;
+	X509 *cert = vc_cert(who);
+	EVP_PKEY *key = vc_key(who);
+	uint8_t *attrs = NULL, sig[CRYPTO_SIG_MAX], *cms = NULL;
+	size_t alen = 0, siglen, cmslen = 0;
+	unsigned char *out;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_sigalg_for_cert(cert, &alg, &ei), SP_OK);
+	ck_assert_msg(pdf_doc_open(d, n, &doc, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_msg(pdf_placements_resolve(doc, &seal, 1, pl, npl, w, nw, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_msg(pdf_sig_prepare(doc, &par, &seal, 1, pl, npl, &p, &ei) == SP_OK, "%s",
+		      ei.msg);
+	pdf_doc_free(doc);
+	ck_assert_int_eq(crypto_cms_signed_attrs(cert, alg, p.sha256, 32, &attrs, &alen, &ei),
+			 SP_OK);
+	siglen = vc_token_sign(key, alg, attrs, alen, sig);
+	ck_assert_int_eq(crypto_cms_assemble(cert, NULL, attrs, alen, sig, siglen, NULL, 0, &cms,
+					     &cmslen, &ei),
+			 SP_OK);
+	ck_assert_int_eq(pdf_sig_fill(p.data, p.len, p.contents_off, p.contents_len, cms, cmslen,
+				      &ei),
+			 SP_OK);
+	out = p.data;
+	*outn = p.len;
+	p.data = NULL; /* transferred */
+	pdf_sig_prepared_cleanup(&p);
+	free(attrs);
+	free(cms);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	return out;
+}
+
+/*
+ * The share of seal-red pixels in view (displayed points, bottom-left origin)
+ * of page 1 of file as pdftoppm draws it at 60 dpi, over a page of width
+ * points shown (so /UserUnit scales both alike, whether the renderer applies
+ * it or not).
+ */
+static double
+red_share(const char *file, double width, struct pdf_rect view)
+{
+	unsigned char *px;
+	size_t n, x, y, red = 0, total = 0, w, h, hdr;
+	double s;
+	char *p;
+
+	ck_assert_int_eq(run("cd %s && pdftoppm -r 60 -f 1 -l 1 -singlefile %s render", vc_dir,
+			     file),
+			 0);
+	px = read_file(vc_path("render.ppm"), &n);
+	ck_assert(sscanf((char *)px, "P6 %zu %zu 255", &w, &h) == 2);
+	p = strstr((char *)px, "255") + 4;
+	hdr = (size_t)((unsigned char *)p - px);
+	s = (double)w / width;
+	for (y = (size_t)fmax(h - view.y1 * s, 0); y < (size_t)fmin(h - view.y0 * s, h); y++)
+		for (x = (size_t)fmax(view.x0 * s, 0); x < (size_t)fmin(view.x1 * s, w); x++) {
+			const unsigned char *c = px + hdr + 3 * (y * w + x);
+			total++;
+			red += c[0] > 150 && c[1] < 120 && c[2] < 120;
+		}
+	free(px);
+	return total ? (double)red / (double)total : 0;
+}
+
+/* The quirky contracts: each a careless writer's way of writing it. */
+static const struct quirk quirks[] = {
+	{ .name = "as_written" },
+	{ .name = "offsets_3_late", .off_delta = 3 },
+	{ .name = "entries_19_bytes", .entry = "\n" },
+	{ .name = "crlf", .eol = "\r\n", .entry = "\r\n" },
+	{ .name = "cr_only", .eol = "\r", .entry = " \r" },
+	{ .name = "cr_only_stream_cr", .eol = "\r", .entry = " \r", .stream_cr = 1 },
+	{ .name = "subsection_1_n", .sub_first = 1 },
+	{ .name = "no_startxref", .startxref = -1 },
+	{ .name = "startxref_wrong", .startxref = 7 },
+	{ .name = "web_page_after_eof",
+	  .post = "<html><body>"
+		  "<p>Your download is complete. Thank you for using our document portal; "
+		  "the contract above is the version the parties agreed.</p>"
+		  "<p>Your download is complete. Thank you for using our document portal; "
+		  "the contract above is the version the parties agreed.</p>"
+		  "<p>Your download is complete. Thank you for using our document portal; "
+		  "the contract above is the version the parties agreed.</p>"
+		  "<p>Your download is complete. Thank you for using our document portal; "
+		  "the contract above is the version the parties agreed.</p>"
+		  "<p>Your download is complete. Thank you for using our document portal; "
+		  "the contract above is the version the parties agreed.</p>"
+		  "<p>Your download is complete. Thank you for using our document portal; "
+		  "the contract above is the version the parties agreed.</p>"
+		  "<p>Your download is complete. Thank you for using our document portal; "
+		  "the contract above is the version the parties agreed.</p>"
+		  "<p>Your download is complete. Thank you for using our document portal; "
+		  "the contract above is the version the parties agreed.</p>"
+		  "</body></html>\n" },
+	{ .name = "second_eof", .post = "\n%%EOF\n" },
+	{ .name = "nuls_after_eof", .post = "\r\n\0\0\0\0" },
+	{ .name = "bytes_before_header", .pre = "Content-Type: application/pdf\r\n\r\n" },
+	{ .name = "free_object_0_generation_0", .free0_gen0 = 1 },
+	{ .name = "object_listed_twice", .dup = 1 },
+	{ .name = "length_short", .set = { "3 700" } },
+	{ .name = "length_long", .set = { "3 800" } },
+	{ .name = "inherited_rotate_crop",
+	  .set = { "1 <</Type/Page/Parent 7 0 R/Contents 2 0 R/CropBox[40 60 560 800]>>",
+		   "4 <</Type/Page/Parent 7 0 R/Contents 5 0 R>>",
+		   "7 <</Type/Pages /Resources 29 0 R /MediaBox[ 0 0 595.303937007874 "
+		   "841.889763779528 ] /Rotate 90 /Kids[ 1 0 R 4 0 R ] /Count 2>>" },
+	  .no_kw2 = 1 },
+	{ .name = "rotate_180_270",
+	  .set = { "1 <</Type/Page/Parent 7 0 R/Contents 2 0 R/CropBox[40 60 560 800]/Rotate 180>>",
+		   "4 <</Type/Page/Parent 7 0 R/Contents 5 0 R>>",
+		   "7 <</Type/Pages /Resources 29 0 R /MediaBox[ 0 0 595.303937007874 "
+		   "841.889763779528 ] /Rotate 270 /Kids[ 1 0 R 4 0 R ] /Count 2>>" },
+	  .no_kw2 = 1 },
+	{ .name = "user_unit",
+	  .set = { "1 <</Type/Page/Parent 7 0 R/Resources 29 0 R/MediaBox[0 0 595.303937007874 "
+		   "841.889763779528]/UserUnit 2/Contents 2 0 R>>" } },
+	{ .name = "annots_shared_indirect",
+	  .set = { "1 <</Type/Page/Parent 7 0 R/Resources 29 0 R/MediaBox[0 0 595.303937007874 "
+		   "841.889763779528]/Annots 32 0 R/Contents 2 0 R>>",
+		   "4 <</Type/Page/Parent 7 0 R/Resources 29 0 R/MediaBox[0 0 595.303937007874 "
+		   "841.889763779528]/Annots 32 0 R/Contents 5 0 R>>",
+		   "32 [33 0 R]",
+		   "33 <</Type/Annot/Subtype/Link/Rect[50 50 150 70]/Border[0 0 1]"
+		   "/A<</S/URI/URI(https://example.com)>>>>" } },
+	{ .name = "empty_signature_field",
+	  .set = { "1 <</Type/Page/Parent 7 0 R/Resources 29 0 R/MediaBox[0 0 595.303937007874 "
+		   "841.889763779528]/Annots[32 0 R]/Contents 2 0 R>>",
+		   "30 <</Type/Catalog/Pages 7 0 R /OpenAction[1 0 R /XYZ null null 0] "
+		   "/Lang(en-US) /AcroForm<</Fields[32 0 R]/SigFlags 1>> >>",
+		   "32 <</Type/Annot/Subtype/Widget/FT/Sig/T(Buyer)/F 4/Rect[300 100 450 160]/P 1 "
+		   "0 "
+		   "R/MK<</BC[0 0 1]>>>>" },
+	  .fields = 1 },
+};
+
+/*
+ * Uploaded (normalized as every upload is), signed with a keyword seal on
+ * 甲方（盖章） (every page) and a date stamp, then by a second signer with a
+ * keyword seal on 乙方（盖章） and a seam seal over both pages: both
+ * signatures valid for us, pdfsig and qpdf --check, and the first keyword's
+ * seal drawn red over its words in pdftoppm's picture, where it was not red
+ * before.
+ */
+START_TEST(quirky_contract_uploaded_and_signed_twice)
+{
+	const struct quirk *q = &quirks[_i];
+	struct pdf_placement p1[2] = {
+		{ .mode = PDF_PLACE_KEYWORD, .keyword = "甲方（盖章）", .occurrences = "all" },
+		{ .mode = PDF_PLACE_DATE, .page = 1, .x = 100, .y = 100 },
+	};
+	struct pdf_placement p2[2] = {
+		{ .mode = PDF_PLACE_SEAM, .pages = "all", .y = 300 },
+		{ .mode = PDF_PLACE_KEYWORD, .keyword = "乙方（盖章）", .occurrences = "all" },
+	};
+	struct pdf_normalized nz;
+	struct pdf_widget_rect *w1 = NULL, *w2 = NULL;
+	struct pdf_page_info pi;
+	struct pdf_doc *doc = NULL;
+	struct crypto_verify_report *r;
+	struct sp_errinfo ei;
+	size_t n, n1, n2, nw1, nw2, i, kw = 0;
+	unsigned char *d = write_quirky(q, &n), *one, *two;
+	char name[96], before[96];
+
+	snprintf(name, sizeof(name), "q_%s.pdf", q->name);
+	snprintf(before, sizeof(before), "q_%s_upload.pdf", q->name);
+	write_file(vc_path(before), d, n);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize(d, n, &nz, &ei) == SP_OK, "%s: %s", q->name, ei.msg);
+	ck_assert_int_eq(nz.pages, 2);
+	one = sign_placed(nz.data, nz.len, "rsa", p1, 2, &w1, &nw1, &n1);
+	two = sign_placed(one, n1, "ec", p2, q->no_kw2 ? 1 : 2, &w2, &nw2, &n2);
+	assert_valid(two, n2, 2, name);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_int_eq(r->last_revision_signed, 1);
+	crypto_verify_report_free(r);
+	/* the field the file brought is still there, empty, for its own signer */
+	ck_assert_int_eq(pdf_doc_open(two, n2, &doc, &ei), SP_OK);
+	{
+		struct pdf_doc_info info;
+		pdf_doc_info_get(doc, &info);
+		ck_assert_int_eq(info.nsigfields, 2 + q->fields);
+		ck_assert_int_eq(info.nsigned, 2);
+	}
+	ck_assert_int_eq(pdf_doc_page_info(doc, 1, &pi, &ei), SP_OK);
+	pdf_doc_free(doc);
+	write_file(vc_path(before), nz.data, nz.len);
+	for (i = 0; i < nw1; i++) {
+		if (w1[i].mode != PDF_PLACE_KEYWORD || w1[i].page != 1)
+			continue;
+		kw++;
+		ck_assert_msg(red_share(name, pi.width, w1[i].view) > 0.1,
+			      "%s: no seal at %.0f,%.0f", q->name, w1[i].view.x0, w1[i].view.y0);
+		ck_assert_msg(red_share(before, pi.width, w1[i].view) < 0.01,
+			      "%s: red before signing", q->name);
+	}
+	ck_assert_uint_eq(kw, 1);
+	free(w1);
+	free(w2);
+	free(two);
+	free(one);
+	pdf_normalized_cleanup(&nz);
+	free(d);
+}
+END_TEST
+
+static void
+setup(void)
+{
+	world_setup();
+	contract_read();
+	ck_assert_ptr_nonnull(seal.png = make_seal_png(120, &seal.png_len));
+}
+
+static void
+teardown(void)
+{
+	int i;
+
+	for (i = 0; i < nobjs; i++)
+		free(objs[i].body);
+	nobjs = 0;
+	free((void *)seal.png);
+	world_teardown();
+}
+
+static Suite *
+quirks_suite(void)
+{
+	Suite *s = suite_create("verify_quirks");
+	TCase *tc = tcase_create("upload");
+
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 300);
+	tcase_add_loop_test(tc, quirky_contract_uploaded_and_signed_twice, 0,
+			    (int)(sizeof(quirks) / sizeof(quirks[0])));
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(quirks_suite());
+	int nf;
+
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? 0 : 1;
+}
