@@ -5,6 +5,7 @@
  * A file that already carries a signature must not be rewritten (that would
  * break the signature), so it is kept byte for byte.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,8 +20,8 @@
  * explicitly because the whole point depends on it).
  */
 static int
-rewrite(const unsigned char *data, size_t len, int drop_xfa, unsigned char **out, size_t *outlen,
-	struct sp_errinfo *ei)
+rewrite(const unsigned char *data, size_t len, int drop_xfa, int drop_na, unsigned char **out,
+	size_t *outlen, struct sp_errinfo *ei)
 {
 	qpdf_data q = qpdf_init();
 	const unsigned char *buf;
@@ -40,6 +41,10 @@ rewrite(const unsigned char *data, size_t len, int drop_xfa, unsigned char **out
 	/* (a static XFA form: its pages and widgets are the document, as every viewer shows) */
 	if (drop_xfa)
 		qpdf_oh_remove_key(q, qpdf_oh_get_key(q, qpdf_get_root(q), "/AcroForm"), "/XFA");
+	/* (every widget with a value has its appearance: see need_appearances) */
+	if (drop_na)
+		qpdf_oh_remove_key(q, qpdf_oh_get_key(q, qpdf_get_root(q), "/AcroForm"),
+				   "/NeedAppearances");
 	if (qpdf_init_write_memory(q) & QPDF_ERRORS) {
 		r = pdf_qpdf_fail(ei, q, "rewriting the upload");
 		goto out;
@@ -141,6 +146,83 @@ xfa_kind(struct pdf_doc *doc)
 	return qpdf_oh_get_bool_value(q, qpdf_oh_get_key(q, root, "/NeedsRendering")) ? 2 : 1;
 }
 
+#define FIELD_DEPTH 32
+
+/* s cut short by snprintf: a character its end split is dropped (messages stay UTF-8). */
+static void
+utf8_trim(char *s)
+{
+	size_t l = strlen(s), j = l, need;
+	unsigned char c;
+
+	while (j > 0 && ((unsigned char)s[j - 1] & 0xC0) == 0x80)
+		j--;
+	if (j == 0 || (c = (unsigned char)s[j - 1]) < 0xC0)
+		return;
+	need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+	if (l - (j - 1) < need)
+		s[j - 1] = '\0';
+}
+
+/* The value of widget w's field (w's own /V, else its /Parent's): 1 when it has one. */
+static int
+has_value(qpdf_data q, qpdf_oh w, char *name, size_t cap)
+{
+	qpdf_oh f = w, v;
+	int depth;
+
+	for (depth = 0; depth < FIELD_DEPTH && qpdf_oh_is_dictionary(q, f); depth++) {
+		if (!name[0] && qpdf_oh_is_string(q, qpdf_oh_get_key(q, f, "/T"))) {
+			snprintf(name, cap, "%s",
+				 qpdf_oh_get_utf8_value(q, qpdf_oh_get_key(q, f, "/T")));
+			utf8_trim(name);
+		}
+		if (qpdf_oh_has_key(q, f, "/V")) {
+			v = qpdf_oh_get_key(q, f, "/V");
+			return !qpdf_oh_is_null(q, v) && !(qpdf_oh_is_string(q, v) &&
+							   qpdf_oh_get_utf8_value(q, v)[0] == '\0');
+		}
+		f = qpdf_oh_get_key(q, f, "/Parent");
+	}
+	return 0;
+}
+
+/*
+ * The form's /NeedAppearances (ISO 32000-1 §12.7.2): 0 not set; 1 set, and
+ * every widget whose field has a value has its appearance; 2 set, and the
+ * widget of field `name` has a value it has no appearance for. With it,
+ * viewers draw the fields themselves, and Adobe Reader and poppler then draw
+ * no signature's appearance either: every seal of the contract would be
+ * invisible there (PDFBOX-3738, pyHanko #416; pdftoppm shows it).
+ */
+static int
+need_appearances(struct pdf_doc *doc, char *name, size_t cap)
+{
+	qpdf_data q = doc->q;
+	qpdf_oh af = qpdf_oh_get_key(q, qpdf_get_root(q), "/AcroForm"), annots, a, ap;
+	int i, k, n;
+
+	name[0] = '\0';
+	if (!qpdf_oh_get_bool_value(q, qpdf_oh_get_key(q, af, "/NeedAppearances")))
+		return 0;
+	for (i = 0; i < doc->npages; i++) {
+		annots = qpdf_oh_get_key(q, doc->pages[i], "/Annots");
+		n = qpdf_oh_is_array(q, annots) ? qpdf_oh_get_array_n_items(q, annots) : 0;
+		for (k = 0; k < n; k++) {
+			a = qpdf_oh_get_array_item(q, annots, k);
+			if (!qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, a, "/Subtype"),
+							"/Widget"))
+				continue;
+			ap = qpdf_oh_get_key(q, qpdf_oh_get_key(q, a, "/AP"), "/N");
+			name[0] = '\0';
+			if (!qpdf_oh_is_dictionary(q, ap) && !qpdf_oh_is_stream(q, ap) &&
+			    has_value(q, a, name, cap))
+				return 2;
+		}
+	}
+	return 1;
+}
+
 /*
  * 1 when the file ends as a whole one does: with a %%EOF after which nothing
  * starts another revision (an object, an xref table or trailer), found
@@ -191,8 +273,9 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 	size_t copylen = 0;
 	unsigned int dlen = 0;
 	EVP_MD_CTX *fin = NULL;
-	int r = SP_ERR_INTERNAL;
+	int r = SP_ERR_INTERNAL, na;
 	long at;
+	char field[64];
 
 	memset(out, 0, sizeof(*out));
 	if (data == NULL || len == 0) {
@@ -270,7 +353,26 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 			goto out;
 		}
 		out->xfa_removed = xfa == 1;
-		if ((r = rewrite(data, len, out->xfa_removed, &copy, &copylen, ei)) != SP_OK)
+		/*
+		 * A form that asks viewers to draw its fields would have Adobe Reader
+		 * and poppler draw none of the seals signed into it. Its fields'
+		 * appearances are what every other viewer and every printout shows
+		 * already: the key goes with the rewrite. A field with a value but
+		 * no appearance would lose what it shows with the key, and we do not
+		 * draw forms' fields (a CJK value needs the author's fonts): refused.
+		 */
+		if ((na = need_appearances(doc, field, sizeof(field))) == 2) {
+			r = sp_err_reason(
+				ei, SP_ERR_UNSUPPORTED, "pdf_need_appearances",
+				"the form's field \"%s\" has a value but no appearance: "
+				"the form asks viewers to draw it (/NeedAppearances), and "
+				"Adobe Reader and poppler then show no seal signed into it; "
+				"save the form with its appearances (print it to PDF) first",
+				field);
+			goto out;
+		}
+		if ((r = rewrite(data, len, out->xfa_removed, na == 1, &copy, &copylen, ei)) !=
+		    SP_OK)
 			goto out;
 		/* Read back what we store: it must open cleanly as the signing step will. */
 		if ((r = pdf_doc_open(copy, copylen, &again, ei)) != SP_OK) {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <qpdf/qpdf-c.h>
 
 #include "pdf.h"
 
@@ -618,6 +619,96 @@ START_TEST(what_comes_after_the_end)
 }
 END_TEST
 
+/* 1 when the normalized upload's AcroForm still has /NeedAppearances. */
+static int
+still_needs(const struct pdf_normalized *n)
+{
+	qpdf_data q = qpdf_init();
+	int has;
+
+	ck_assert(
+		!(qpdf_read_memory(q, "n.pdf", (const char *)n->data, n->len, NULL) & QPDF_ERRORS));
+	has = qpdf_oh_has_key(q, qpdf_oh_get_key(q, qpdf_get_root(q), "/AcroForm"),
+			      "/NeedAppearances");
+	qpdf_cleanup(&q);
+	return has;
+}
+
+/*
+ * A form that asks viewers to draw its fields (/NeedAppearances true): Adobe
+ * Reader and poppler then draw no signature's seal either. When every field
+ * with a value has its appearance the key goes with the rewrite (what every
+ * other viewer shows stays); a value without one is refused, naming the field.
+ */
+START_TEST(forms_that_ask_viewers_to_draw_them)
+{
+	static const char *const drawn[] = {
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] /NeedAppearances "
+		"true >> >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R] >>",
+		"<< /Type /Annot /Subtype /Widget /FT /Tx /T (amount) /V (1000 EUR) /Rect [300 100 "
+		"450 120] /P 3 0 R /AP << /N 5 0 R >> >>",
+		"<< /Type /XObject /Subtype /Form /BBox [0 0 150 20] /Length 0 >>\nstream\n\n"
+		"endstream",
+	};
+	static const char *const undrawn[] = {
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R 5 0 R] "
+		"/NeedAppearances true >> >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R 6 0 R] >>",
+		/* an empty signature field and an empty text field need nothing drawn */
+		"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Buyer) /Rect [0 0 0 0] /P 3 0 R >>",
+		"<< /FT /Tx /T <FEFF753265B9> /V <FEFF5317 4EAC> /Kids [6 0 R] >>",
+		"<< /Type /Annot /Subtype /Widget /Parent 5 0 R /Rect [300 100 450 120] /P 3 0 R "
+		">>",
+	};
+	struct pbuf b;
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+
+	make(&b, drawn, 5);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_int_eq(still_needs(&n), 0);
+	ck_assert_ptr_nonnull(memmem(n.data, n.len, "1000 EUR", 8));
+	pdf_normalized_cleanup(&n);
+	/* the value of a field its widget has no appearance for (a kid of the field) */
+	make(&b, undrawn, 6);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei),
+			 SP_ERR_UNSUPPORTED);
+	ck_assert_str_eq(ei.reason, "pdf_need_appearances");
+	ck_assert_msg(strstr(ei.msg, "field \"\xe7\x94\xb2\xe6\x96\xb9\" has a value") != NULL,
+		      "%s", ei.msg);
+	ck_assert_ptr_null(n.data);
+	/* emptied, it needs nothing drawn: the key goes */
+	{
+		const char *e[6];
+		memcpy(e, undrawn, sizeof(e));
+		e[4] = "<< /FT /Tx /T (buyer) /V () /Kids [6 0 R] >>";
+		make(&b, e, 6);
+	}
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_int_eq(still_needs(&n), 0);
+	pdf_normalized_cleanup(&n);
+	/* without the key nothing changes: an unsigned form with a value and no appearance */
+	{
+		const char *e[6];
+		memcpy(e, undrawn, sizeof(e));
+		e[0] = "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R 5 0 R] >> >>";
+		make(&b, e, 6);
+	}
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei) == SP_OK, "%s",
+		      ei.msg);
+	pdf_normalized_cleanup(&n);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -636,6 +727,7 @@ main(void)
 	tcase_add_test(tc, owner_password_uploads);
 	tcase_add_test(tc, bytes_before_the_header);
 	tcase_add_test(tc, what_comes_after_the_end);
+	tcase_add_test(tc, forms_that_ask_viewers_to_draw_them);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

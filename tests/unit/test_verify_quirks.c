@@ -8,7 +8,8 @@
  * second %%EOF after the end, bytes before %PDF-, object 0 of generation 0,
  * an object number listed twice, a wrong /Length, page attributes inherited
  * with /Rotate and a /CropBox, /UserUnit, /Annots as one indirect array two
- * pages share, an empty signature field. Each goes
+ * pages share, an empty signature field, /NeedAppearances true (PDFBOX-3738:
+ * Adobe Reader and poppler then draw no seal). Each goes
  * the way an upload does (pdf_upload_normalize), is signed twice with
  * keyword, date and seam seals, and is checked as a person would: our
  * verifier, pdfsig and qpdf --check agree, and pdftoppm's picture shows the
@@ -139,7 +140,7 @@ struct quirk {
 	int startxref;      /* 0: as written; -1: left out; else added to its value */
 	int free0_gen0;     /* object 0's entry of generation 0 */
 	int dup;            /* a second subsection lists object 29 again, at another body */
-	const char *set[4]; /* "N body": object N replaced or added (N > 31) */
+	const char *set[6]; /* "N body": object N replaced or added (N > 31) */
 	int no_kw2;         /* the second signer's keyword is too near the edge: seam only */
 	int fields;         /* signature fields the file brings */
 };
@@ -198,7 +199,7 @@ write_quirky(const struct quirk *q, size_t *outn)
 		blen[i] = objs[i].len;
 	}
 	k = nobjs;
-	for (i = 0; i < 4 && q->set[i]; i++) {
+	for (i = 0; i < 6 && q->set[i]; i++) {
 		int num = atoi(q->set[i]), j;
 		const char *s = strchr(q->set[i], ' ') + 1;
 		for (j = 0; j < k && nums[j] != num; j++)
@@ -417,6 +418,18 @@ static const struct quirk quirks[] = {
 		   "0 "
 		   "R/MK<</BC[0 0 1]>>>>" },
 	  .fields = 1 },
+	{ .name = "need_appearances",
+	  .set = { "1 <</Type/Page/Parent 7 0 R/Resources 29 0 R/MediaBox[0 0 595.303937007874 "
+		   "841.889763779528]/Annots[32 0 R]/Contents 2 0 R>>",
+		   "30 <</Type/Catalog/Pages 7 0 R /OpenAction[1 0 R /XYZ null null 0] "
+		   "/Lang(en-US) /AcroForm<</Fields[32 0 R]/NeedAppearances true/DA(/Helv 0 Tf 0 "
+		   "g)/DR<</Font<</Helv 33 0 R>>>> >> >>",
+		   "32 <</Type/Annot/Subtype/Widget/FT/Tx/T(amount)/V(1000 EUR)/F 4/Rect[300 100 "
+		   "450 120]/P 1 0 R/DA(/Helv 12 Tf 0 g)/AP<</N 34 0 R>>>>",
+		   "33 <</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
+		   "34 <</Type/XObject/Subtype/Form/BBox[0 0 150 20]/Resources<</Font<</Helv 33 0 "
+		   "R>>>>/Length 39>>\nstream\nBT /Helv 12 Tf 2 5 Td (1000 EUR) Tj "
+		   "ET\nendstream" } },
 };
 
 /*
