@@ -504,6 +504,350 @@ START_TEST(quirky_contract_uploaded_and_signed_twice)
 }
 END_TEST
 
+/* ==== files another writer signed ==== */
+
+#define EXT_HEX 16384
+
+/*
+ * An incremental update to d as another writer writes it: object nums[i] is
+ * bodies[i], where "@SIG@" becomes a /ByteRange and an empty /Contents; a
+ * classic table, the trailer's /Info kept (info: another object instead).
+ */
+static unsigned char *
+ext_update(const unsigned char *d, size_t n, const int *nums, const char *const *bodies, size_t k,
+	   int info, size_t *outn)
+{
+	struct bbuf b = { 0 };
+	struct pdf_doc *doc = NULL;
+	struct pdf_doc_info di;
+	struct sp_errinfo ei;
+	size_t off[8], i, x;
+	long long size;
+	const char *at;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open(d, n, &doc, &ei), SP_OK);
+	pdf_doc_info_get(doc, &di);
+	pdf_doc_free(doc);
+	put(&b, d, n);
+	size = di.size;
+	for (i = 0; i < k; i++) {
+		off[i] = b.n;
+		putf(&b, "%d 0 obj\n", nums[i]);
+		if ((at = strstr(bodies[i], "@SIG@")) != NULL) {
+			put(&b, bodies[i], (size_t)(at - bodies[i]));
+			puts_(&b, "/ByteRange [0 0000000000 0000000000 0000000000] /Contents <");
+			for (x = 0; x < EXT_HEX; x++)
+				puts_(&b, "0");
+			putf(&b, ">%s", at + 5);
+		} else {
+			puts_(&b, bodies[i]);
+		}
+		puts_(&b, "\nendobj\n");
+		if (nums[i] >= size)
+			size = nums[i] + 1;
+	}
+	x = b.n;
+	puts_(&b, "xref\n0 1\n0000000000 65535 f \n");
+	for (i = 0; i < k; i++)
+		putf(&b, "%d 1\n%010zu 00000 n \n", nums[i], off[i]);
+	putf(&b, "trailer\n<< /Size %lld /Root %d 0 R /Info %d 0 R /Prev %lld >>\n", size,
+	     di.root_obj, info ? info : di.info_obj, di.startxref);
+	putf(&b, "startxref\n%zu\n%%%%EOF\n", x);
+	*outn = b.n;
+	return b.p;
+}
+
+/*
+ * Sign the last empty /Contents of d in place as the openssl CLI does (a
+ * detached CMS by "rsa", adbe.pkcs7.detached): the byte range's gap is the
+ * /Contents string moved by da at its start and db at its end, tail is
+ * written after the CMS's hex digits, inside the string.
+ */
+static void
+ext_sign(unsigned char *d, size_t n, long da, long db, const char *tail)
+{
+	unsigned char *c = NULL, *der;
+	size_t a, e, i, dl;
+	char br[40];
+	FILE *f;
+
+	for (i = n - 12; i-- > 0 && !c;)
+		if (memcmp(d + i, "/Contents <0", 12) == 0)
+			c = d + i + 10;
+	ck_assert_ptr_nonnull(c);
+	a = (size_t)(c - d) + (size_t)da;
+	e = (size_t)(c - d) + EXT_HEX + 2 + (size_t)db;
+	snprintf(br, sizeof(br), "[0 %010zu %010zu %010zu]", a, e, n - e);
+	c = memmem(d, n, "[0 0000000000 0000000000 0000000000]", 36);
+	ck_assert_ptr_nonnull(c);
+	memcpy(c, br, 36);
+	f = fopen(vc_path("x_tbs.bin"), "wb");
+	ck_assert(f && fwrite(d, 1, a, f) == a && fwrite(d + e, 1, n - e, f) == n - e);
+	fclose(f);
+	ck_assert_int_eq(run("cd %s && openssl cms -sign -binary -md sha256 -in x_tbs.bin -signer "
+			     "rsa.pem -inkey rsa.key -outform DER -out x_tbs.p7s",
+			     vc_dir),
+			 0);
+	der = read_file(vc_path("x_tbs.p7s"), &dl);
+	c = (unsigned char *)memmem(d, n, "/Contents <0", 12) + 11;
+	for (i = n - 12; i-- > 0;)
+		if (memcmp(d + i, "/Contents <0", 12) == 0) {
+			c = d + i + 11;
+			break;
+		}
+	ck_assert(2 * dl + strlen(tail) <= EXT_HEX);
+	for (i = 0; i < dl; i++)
+		sprintf((char *)c + 2 * i, "%02X", der[i]);
+	memcpy(c + 2 * dl, tail, strlen(tail)); /* (over sprintf's NUL) */
+	if (!tail[0])
+		c[2 * dl] = '0';
+	free(der);
+}
+
+/* The contract with another writer's signature field "Ext" and its placeholder. */
+static const int ext_nums[] = { 30, 1, 32, 33 };
+static const char *const ext_bodies[] = {
+	"<</Type/Catalog/Pages 7 0 R /OpenAction[1 0 R /XYZ null null 0] /Lang(en-US) "
+	"/AcroForm << /Fields [32 0 R] /SigFlags 3 >> >>",
+	"<</Type/Page/Parent 7 0 R/Resources 29 0 R/MediaBox[0 0 595.303937007874 "
+	"841.889763779528]/Contents 2 0 R/Annots [32 0 R]>>",
+	"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Ext) /F 132 /Rect [0 0 0 0] /P 1 0 R /V 33 "
+	"0 R >>",
+	"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /M "
+	"(D:20261201120000Z) @SIG@ >>",
+};
+
+/*
+ * The same, its signature dictionary in an object stream (unfiltered, so
+ * that the gap can be its /Contents) listed by a cross-reference stream.
+ */
+static unsigned char *
+ext_objstm(const unsigned char *d, size_t n, size_t *outn)
+{
+	struct bbuf b = { 0 }, os = { 0 };
+	struct pdf_doc *doc = NULL;
+	struct pdf_doc_info di;
+	struct sp_errinfo ei;
+	size_t off[3], stm, xs, i;
+	unsigned char row[7];
+	const char *sig = ext_bodies[3], *at = strstr(sig, "@SIG@");
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open(d, n, &doc, &ei), SP_OK);
+	pdf_doc_info_get(doc, &di);
+	pdf_doc_free(doc);
+	put(&b, d, n);
+	for (i = 0; i < 3; i++) {
+		off[i] = b.n;
+		putf(&b, "%d 0 obj\n%s\nendobj\n", ext_nums[i], ext_bodies[i]);
+	}
+	puts_(&os, "33 0 ");
+	put(&os, sig, (size_t)(at - sig));
+	puts_(&os, "/ByteRange [0 0000000000 0000000000 0000000000] /Contents <");
+	for (i = 0; i < EXT_HEX; i++)
+		puts_(&os, "0");
+	putf(&os, ">%s", at + 5);
+	stm = b.n;
+	putf(&b, "34 0 obj\n<< /Type /ObjStm /N 1 /First 5 /Length %zu >>\nstream\n", os.n);
+	put(&b, os.p, os.n);
+	puts_(&b, "\nendstream\nendobj\n");
+	xs = b.n;
+	putf(&b,
+	     "35 0 obj\n<< /Type /XRef /W [1 4 2] /Index [1 1 30 1 32 4] /Size 36 /Root %d 0 R "
+	     "/Info %d 0 R /Prev %lld /Length 42 >>\nstream\n",
+	     di.root_obj, di.info_obj, di.startxref);
+	{
+		const size_t o[6] = { off[1], off[0], off[2], 34, stm, xs };
+		const int t[6] = { 1, 1, 1, 2, 1, 1 };
+		for (i = 0; i < 6; i++) {
+			row[0] = (unsigned char)t[i];
+			row[1] = (unsigned char)(o[i] >> 24);
+			row[2] = (unsigned char)(o[i] >> 16);
+			row[3] = (unsigned char)(o[i] >> 8);
+			row[4] = (unsigned char)o[i];
+			row[5] = row[6] = 0;
+			put(&b, row, 7);
+		}
+	}
+	putf(&b, "\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n", xs);
+	free(os.p);
+	*outn = b.n;
+	return b.p;
+}
+
+/* What pdfsig says of file: how many signatures it calls valid, and whether one is total. */
+static void
+pdfsig_says(const char *file, int *valid, int *total)
+{
+	char *out, *p;
+	size_t m;
+
+	(void)run("cd %s && pdfsig -nssdir sql:nss %s >pdfsig.txt 2>&1", vc_dir, file);
+	out = (char *)read_file(vc_path("pdfsig.txt"), &m);
+	for (*valid = 0, p = out; (p = strstr(p, "Signature is Valid")) != NULL; p++)
+		++*valid;
+	*total = strstr(out, "- Total document signed") != NULL;
+	free(out);
+}
+
+enum ext_kind {
+	EXT_AS_SIGNED,
+	EXT_GAP_HEX_ONLY,
+	EXT_GAP_WIDER,
+	EXT_GAP_NARROWER,
+	EXT_BYTES_AFTER_CMS,
+	EXT_ZEROS_AFTER_CMS,
+	EXT_INFO_UPDATE,
+	EXT_SIG_IN_OBJSTM,
+	EXT_FIELD_SIGNED_AGAIN,
+	EXT_BYTES_BEFORE_HEADER,
+	EXT_KINDS
+};
+
+/*
+ * Another writer's signature with a quirk, judged by us and by pdfsig. A gap
+ * that is not exactly /Contents and bytes after the CMS in it: pdfsig checks
+ * the CMS and calls the document not totally signed; we call it invalid,
+ * as PDFBox's example validator does (the gap must be the /Contents string,
+ * else the unsigned bytes can hold anything). An update that changes only
+ * /Info: both see the signature intact and an unsigned update after it. A
+ * signature dictionary in an object stream: valid for both. A field signed
+ * again: pdfsig lists the new signature alone; we list both, the replaced
+ * one invalid, saying so. Bytes before the header with the ranges counted
+ * from the file's start: pdfsig judges the signature valid; we cannot tell
+ * the revisions apart (the cross-reference offsets count from the header)
+ * and say indeterminate, never invalid.
+ */
+START_TEST(signed_elsewhere_with_a_quirk)
+{
+	size_t n, n0, n1, n2, i;
+	unsigned char *d = write_quirky(&quirks[0], &n), *u, *t = NULL;
+	struct crypto_verify_report *r;
+	const struct crypto_sig_report *mine = NULL;
+	int valid, total;
+	char name[64];
+
+	u = ext_update(d, n, ext_nums, ext_bodies, 4, 0, &n0);
+	switch (_i) {
+	case EXT_GAP_HEX_ONLY:
+		ext_sign(u, n0, 1, -1, "");
+		break;
+	case EXT_GAP_WIDER:
+		ext_sign(u, n0, -10, 0, "");
+		break;
+	case EXT_GAP_NARROWER:
+		ext_sign(u, n0, 0, -200, "");
+		break;
+	case EXT_BYTES_AFTER_CMS:
+		ext_sign(u, n0, 0, 0, "DEADBEEF");
+		break;
+	case EXT_ZEROS_AFTER_CMS:
+		ext_sign(u, n0, 0, 0, "0000");
+		break;
+	case EXT_SIG_IN_OBJSTM:
+		free(u);
+		u = ext_objstm(d, n, &n0);
+		ext_sign(u, n0, 0, 0, "");
+		break;
+	case EXT_BYTES_BEFORE_HEADER: {
+		static const char pre[] = "Content-Type: application/pdf\r\n\r\n";
+		t = malloc(n0 + sizeof(pre));
+		memcpy(t, pre, sizeof(pre) - 1);
+		memcpy(t + sizeof(pre) - 1, u, n0);
+		free(u);
+		u = t;
+		t = NULL;
+		n0 += sizeof(pre) - 1;
+		ext_sign(u, n0, 0, 0, "");
+		break;
+	}
+	default:
+		ext_sign(u, n0, 0, 0, "");
+	}
+	n1 = n0;
+	if (_i == EXT_INFO_UPDATE) {
+		static const int num[] = { 31 };
+		static const char *const info[] = {
+			"<< /Producer (Some Tool) /ModDate (D:20261202120000Z) >>"
+		};
+		t = ext_update(u, n0, num, info, 1, 0, &n1);
+	} else if (_i == EXT_FIELD_SIGNED_AGAIN) {
+		static const int num[] = { 32, 34 };
+		static const char *const again[] = {
+			"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Ext) /F 132 /Rect [0 0 0 0] "
+			"/P "
+			"1 0 R /V 34 0 R >>",
+			"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /M "
+			"(D:20261203120000Z) @SIG@ >>",
+		};
+		t = ext_update(u, n0, num, again, 2, 0, &n1);
+		ext_sign(t, n1, 0, 0, "");
+	}
+	snprintf(name, sizeof(name), "ext_%d.pdf", _i);
+	write_file(vc_path(name), t ? t : u, n1);
+	r = verify(t ? t : u, n1);
+	pdfsig_says(name, &valid, &total);
+	for (i = 0; i < r->nsigs; i++)
+		if (r->sigs[i].byte_range[1] < (long long)n0 && r->sigs[i].byte_range[2] > 0 &&
+		    !strcmp(r->sigs[i].field, "Ext") && r->sigs[i].byte_range[3] < 1000 &&
+		    (mine == NULL || r->sigs[i].byte_range[1] < mine->byte_range[1]))
+			mine = &r->sigs[i];
+	ck_assert_ptr_nonnull(mine);
+	switch (_i) {
+	case EXT_AS_SIGNED:
+	case EXT_ZEROS_AFTER_CMS:
+	case EXT_SIG_IN_OBJSTM:
+		ck_assert_msg(mine->verdict == CRYPTO_VERDICT_VALID, "%s", mine->message);
+		ck_assert_int_eq(valid, 1);
+		ck_assert_int_eq(total, 1);
+		break;
+	case EXT_GAP_HEX_ONLY:
+	case EXT_GAP_WIDER:
+	case EXT_GAP_NARROWER:
+	case EXT_BYTES_AFTER_CMS:
+		ck_assert_int_eq(mine->verdict, CRYPTO_VERDICT_INVALID);
+		ck_assert_str_eq(mine->reasons[0],
+				 _i == EXT_BYTES_AFTER_CMS ? "cms_malformed" : "gap_not_contents");
+		ck_assert_int_eq(valid, 1);
+		ck_assert_int_eq(total, 0);
+		break;
+	case EXT_INFO_UPDATE:
+		ck_assert_int_eq(mine->verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+		ck_assert_uint_eq(mine->nallowed, 1);
+		ck_assert_str_eq(r->reason, "unsigned_trailing_update");
+		ck_assert_int_eq(vc_outcome(r), VC_INDETERMINATE);
+		ck_assert_int_eq(valid, 1);
+		ck_assert_int_eq(total, 0);
+		break;
+	case EXT_FIELD_SIGNED_AGAIN:
+		ck_assert_uint_eq(r->nsigs, 2);
+		ck_assert_int_eq(mine->verdict, CRYPTO_VERDICT_INVALID);
+		ck_assert_msg(strstr(mine->message, "signature field \"Ext\" signed again") != NULL,
+			      "%s", mine->message);
+		for (i = 0; i < 2; i++)
+			if (&r->sigs[i] != mine)
+				ck_assert_int_eq(r->sigs[i].verdict, CRYPTO_VERDICT_VALID);
+		ck_assert_int_eq(valid, 1);
+		ck_assert_int_eq(total, 1);
+		break;
+	case EXT_BYTES_BEFORE_HEADER:
+		ck_assert_int_eq(mine->verdict, CRYPTO_VERDICT_INDETERMINATE);
+		ck_assert_int_eq(mine->digest_ok, 1);
+		ck_assert_int_eq(mine->signature_ok, 1);
+		ck_assert_str_eq(r->reason, "revision_structure");
+		ck_assert_int_eq(valid, 1);
+		ck_assert_int_eq(total, 1);
+		break;
+	}
+	crypto_verify_report_free(r);
+	free(t);
+	free(u);
+	free(d);
+	(void)n2;
+}
+END_TEST
+
 static void
 setup(void)
 {
@@ -534,6 +878,11 @@ quirks_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_loop_test(tc, quirky_contract_uploaded_and_signed_twice, 0,
 			    (int)(sizeof(quirks) / sizeof(quirks[0])));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("elsewhere");
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 300);
+	tcase_add_loop_test(tc, signed_elsewhere_with_a_quirk, 0, EXT_KINDS);
 	suite_add_tcase(s, tc);
 	return s;
 }
