@@ -8,7 +8,8 @@
  * second %%EOF after the end, bytes before %PDF-, object 0 of generation 0,
  * an object number listed twice, a wrong /Length, page attributes inherited
  * with /Rotate and a /CropBox, /UserUnit, /Annots as one indirect array two
- * pages share, an empty signature field, /NeedAppearances true (PDFBOX-3738:
+ * pages share, an empty signature field, Word's hybrid reference (an xref
+ * table and /XRefStm), /NeedAppearances true (PDFBOX-3738:
  * Adobe Reader and poppler then draw no seal). Each goes
  * the way an upload does (pdf_upload_normalize), is signed twice with
  * keyword, date and seam seals, and is checked as a person would: our
@@ -141,8 +142,11 @@ struct quirk {
 	int free0_gen0;     /* object 0's entry of generation 0 */
 	int dup;            /* a second subsection lists object 29 again, at another body */
 	const char *set[6]; /* "N body": object N replaced or added (N > 31) */
-	int no_kw2;         /* the second signer's keyword is too near the edge: seam only */
-	int fields;         /* signature fields the file brings */
+	int hybrid;   /* Word's hybrid reference: object streams, an xref table for the rest whose
+		       trailer's /XRefStm points at the xref stream */
+	int no_kw2;   /* the second signer's keyword is too near the edge: seam only */
+	int fields;   /* signature fields the file brings */
+	int repaired; /* qpdf reconstructs it, or our startxref check fails: the rewrite repairs it */
 };
 
 /* Line ends of s (not stream data) made eol. */
@@ -181,6 +185,73 @@ put_body(struct bbuf *b, const unsigned char *s, size_t n, const struct quirk *q
 		puts_(b, eol);
 	put(b, st + 7, (size_t)(es - (st + 7)));
 	put_eol(b, es, n - (size_t)(es - s), eol);
+}
+
+/*
+ * d (malloc'd, *n bytes) as Word writes it, a hybrid-reference file (ISO
+ * 32000-1 §7.5.8.4): qpdf puts its objects in object streams listed by a
+ * cross-reference stream; then a classic table lists the objects outside
+ * them (not the others, which a reader of the table alone never sees) and
+ * its trailer's /XRefStm points at the stream. Replaces d.
+ */
+static unsigned char *
+hybridize(unsigned char *d, size_t *n)
+{
+	struct bbuf b = { 0 };
+	unsigned char *o;
+	char *xr, *line, *sx, id[200];
+	size_t on, xn, off[64] = { 0 }, x;
+	int num, gen, size = 0, i, run0;
+	long long xs;
+	qpdf_data q = qpdf_init();
+
+	write_file(vc_path("hyb_in.pdf"), d, *n);
+	free(d);
+	ck_assert_int_eq(run("cd %s && qpdf --object-streams=generate --compress-streams=n "
+			     "hyb_in.pdf "
+			     "hyb_os.pdf && qpdf --show-xref hyb_os.pdf >hyb_xref.txt",
+			     vc_dir),
+			 0);
+	o = read_file(vc_path("hyb_os.pdf"), &on);
+	xr = (char *)read_file(vc_path("hyb_xref.txt"), &xn);
+	for (line = strtok(xr, "\n"); line; line = strtok(NULL, "\n")) {
+		ck_assert(sscanf(line, "%d/%d", &num, &gen) == 2 && num < 64);
+		if (strstr(line, "uncompressed; offset = "))
+			off[num] = (size_t)atol(strstr(line, "= ") + 2);
+		if (num >= size)
+			size = num + 1;
+	}
+	sx = memmem(o + on - 64, 64, "startxref", 9);
+	ck_assert_ptr_nonnull(sx);
+	xs = atoll(sx + 10);
+	/* the table leaves out the xref stream itself, as Word's does */
+	ck_assert(sscanf((char *)o + xs, "%d", &num) == 1);
+	off[num] = 0;
+	/* the trailer's /Root and /ID, from the stream's dictionary */
+	ck_assert(!(qpdf_read_memory(q, "os.pdf", (const char *)o, on, NULL) & QPDF_ERRORS));
+	snprintf(id, sizeof(id), "/Root %d 0 R /ID %s",
+		 qpdf_oh_get_object_id(q, qpdf_oh_get_key(q, qpdf_get_trailer(q), "/Root")),
+		 qpdf_oh_unparse(q, qpdf_oh_get_key(q, qpdf_get_trailer(q), "/ID")));
+	qpdf_cleanup(&q);
+	put(&b, o, (size_t)((unsigned char *)sx - o));
+	x = b.n;
+	puts_(&b, "xref\n0 1\n0000000000 65535 f \n");
+	for (i = 1; i < size; i = run0) {
+		for (; i < size && !off[i]; i++)
+			;
+		for (run0 = i; run0 < size && off[run0]; run0++)
+			;
+		if (run0 > i)
+			putf(&b, "%d %d\n", i, run0 - i);
+		for (num = i; num < run0; num++)
+			putf(&b, "%010zu 00000 n \n", off[num]);
+	}
+	putf(&b, "trailer\n<< /Size %d %s /XRefStm %lld >>\nstartxref\n%zu\n%%%%EOF\n", size, id,
+	     xs, x);
+	free(o);
+	free(xr);
+	*n = b.n;
+	return b.p;
 }
 
 static unsigned char *
@@ -261,7 +332,7 @@ write_quirky(const struct quirk *q, size_t *outn)
 	if (q->post)
 		puts_(&b, q->post);
 	*outn = b.n;
-	return b.p;
+	return q->hybrid ? hybridize(b.p, outn) : b.p;
 }
 
 /* ==== signing as the platform does, and looking at the result ==== */
@@ -352,15 +423,16 @@ red_share(const char *file, double width, struct pdf_rect view)
 /* The quirky contracts: each a careless writer's way of writing it. */
 static const struct quirk quirks[] = {
 	{ .name = "as_written" },
-	{ .name = "offsets_3_late", .off_delta = 3 },
+	{ .name = "offsets_3_late", .repaired = 1, .off_delta = 3 },
 	{ .name = "entries_19_bytes", .entry = "\n" },
 	{ .name = "crlf", .eol = "\r\n", .entry = "\r\n" },
 	{ .name = "cr_only", .eol = "\r", .entry = " \r" },
 	{ .name = "cr_only_stream_cr", .eol = "\r", .entry = " \r", .stream_cr = 1 },
-	{ .name = "subsection_1_n", .sub_first = 1 },
-	{ .name = "no_startxref", .startxref = -1 },
-	{ .name = "startxref_wrong", .startxref = 7 },
+	{ .name = "subsection_1_n", .repaired = 1, .sub_first = 1 },
+	{ .name = "no_startxref", .repaired = 1, .startxref = -1 },
+	{ .name = "startxref_wrong", .repaired = 1, .startxref = 7 },
 	{ .name = "web_page_after_eof",
+	  .repaired = 1,
 	  .post = "<html><body>"
 		  "<p>Your download is complete. Thank you for using our document portal; "
 		  "the contract above is the version the parties agreed.</p>"
@@ -381,7 +453,9 @@ static const struct quirk quirks[] = {
 		  "</body></html>\n" },
 	{ .name = "second_eof", .post = "\n%%EOF\n" },
 	{ .name = "nuls_after_eof", .post = "\r\n\0\0\0\0" },
-	{ .name = "bytes_before_header", .pre = "Content-Type: application/pdf\r\n\r\n" },
+	{ .name = "bytes_before_header",
+	  .repaired = 1,
+	  .pre = "Content-Type: application/pdf\r\n\r\n" },
 	{ .name = "free_object_0_generation_0", .free0_gen0 = 1 },
 	{ .name = "object_listed_twice", .dup = 1 },
 	{ .name = "length_short", .set = { "3 700" } },
@@ -430,6 +504,7 @@ static const struct quirk quirks[] = {
 		   "34 <</Type/XObject/Subtype/Form/BBox[0 0 150 20]/Resources<</Font<</Helv 33 0 "
 		   "R>>>>/Length 39>>\nstream\nBT /Helv 12 Tf 2 5 Td (1000 EUR) Tj "
 		   "ET\nendstream" } },
+	{ .name = "hybrid_reference", .hybrid = 1 },
 };
 
 /*
@@ -467,6 +542,7 @@ START_TEST(quirky_contract_uploaded_and_signed_twice)
 	sp_errinfo_init(&ei);
 	ck_assert_msg(pdf_upload_normalize(d, n, &nz, &ei) == SP_OK, "%s: %s", q->name, ei.msg);
 	ck_assert_int_eq(nz.pages, 2);
+	ck_assert_msg(nz.repaired == q->repaired, "%s: repaired %d", q->name, nz.repaired);
 	one = sign_placed(nz.data, nz.len, "rsa", p1, 2, &w1, &nw1, &n1);
 	two = sign_placed(one, n1, "ec", p2, q->no_kw2 ? 1 : 2, &w2, &nw2, &n2);
 	assert_valid(two, n2, 2, name);
