@@ -294,10 +294,10 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 	/*
 	 * Bytes before the header (a gateway's or server's header, a byte order
 	 * mark) go with the rewrite an unsigned upload gets anyway. A signed file
-	 * cannot be rewritten, nor kept: validators differ on whether its
-	 * signatures' byte ranges count from the file's start or the header's
-	 * (poppler the one, the offsets of its cross-reference data the other),
-	 * and our update would have to choose too.
+	 * cannot be rewritten, nor kept: readers count its cross-reference offsets
+	 * from the header (qpdf, poppler) but poppler its signatures' byte ranges
+	 * from the file's start, writers either way, so its revisions do not read
+	 * the same everywhere, and our update would have to pick one.
 	 */
 	if (at > 0 && info.nsigned > 0) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable",
