@@ -430,12 +430,9 @@ update_acroform(struct ctx *c, struct sp_errinfo *ei)
 	 * signature). Not in a certified document: Adobe Reader may call the
 	 * key's removal a change its DocMDP forbids (PDFBox's note on PDFBOX-3738).
 	 */
-	const char *skip[3] = { "/Fields", "/SigFlags",
-				!qpdf_oh_has_key(q, qpdf_oh_get_key(q, root, "/Perms"),
-						 "/DocMDP") &&
-						pdf_form_undrawn(c->doc, name, sizeof(name)) == 1
-					? "/NeedAppearances"
-					: NULL };
+	int drop = !qpdf_oh_has_key(q, qpdf_oh_get_key(q, root, "/Perms"), "/DocMDP") &&
+		   pdf_form_undrawn(c->doc, name, sizeof(name)) == 1;
+	const char *skip[3] = { "/Fields", "/SigFlags", drop ? "/NeedAppearances" : NULL };
 
 	sp_buf_init(&inner, (size_t)16 << 20);
 	sp_buf_init(&extra, (size_t)16 << 20);
