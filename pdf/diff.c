@@ -865,6 +865,15 @@ classify(struct ctx *c, int num, int gen)
 			  "form field \"%.60s\" filled in", name);
 	} else if (is_markup_annot(qo, old) && is_markup_annot(qn, nw) && on_a_page(c, num)) {
 		note_perm(c->d, num, gen, PDF_CHANGE_ANNOT, NULL, "annotation %d changed", num);
+	} else if (field_of(qo, old, ft, sizeof(ft), name, sizeof(name)) && !strcmp(ft, "/Sig") &&
+		   qpdf_oh_has_key(qo, old, "/V") && qpdf_oh_has_key(qn, nw, "/V") &&
+		   !same(qo, qpdf_oh_get_key(qo, old, "/V"), qn, qpdf_oh_get_key(qn, nw, "/V"))) {
+		/* still disallowed: the earlier signature is gone from the form (viewers and
+		   pdfsig list the new one alone), said as such rather than as any change */
+		note(c->d, num, gen, 0, 0,
+		     "signature field \"%.60s\" signed again: its signature "
+		     "replaced",
+		     name);
 	} else {
 		note(c->d, num, gen, 0, 0, "object %d changed (%s)", num,
 		     qpdf_oh_is_stream(qo, old) ? "a stream: content, image, font or form XObject"

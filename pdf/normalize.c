@@ -19,8 +19,8 @@
  * explicitly because the whole point depends on it).
  */
 static int
-rewrite(const unsigned char *data, size_t len, int drop_xfa, unsigned char **out, size_t *outlen,
-	struct sp_errinfo *ei)
+rewrite(const unsigned char *data, size_t len, int drop_xfa, int drop_na, unsigned char **out,
+	size_t *outlen, struct sp_errinfo *ei)
 {
 	qpdf_data q = qpdf_init();
 	const unsigned char *buf;
@@ -40,6 +40,10 @@ rewrite(const unsigned char *data, size_t len, int drop_xfa, unsigned char **out
 	/* (a static XFA form: its pages and widgets are the document, as every viewer shows) */
 	if (drop_xfa)
 		qpdf_oh_remove_key(q, qpdf_oh_get_key(q, qpdf_get_root(q), "/AcroForm"), "/XFA");
+	/* (every widget with a value has its appearance: see need_appearances) */
+	if (drop_na)
+		qpdf_oh_remove_key(q, qpdf_oh_get_key(q, qpdf_get_root(q), "/AcroForm"),
+				   "/NeedAppearances");
 	if (qpdf_init_write_memory(q) & QPDF_ERRORS) {
 		r = pdf_qpdf_fail(ei, q, "rewriting the upload");
 		goto out;
@@ -141,14 +145,44 @@ xfa_kind(struct pdf_doc *doc)
 	return qpdf_oh_get_bool_value(q, qpdf_oh_get_key(q, root, "/NeedsRendering")) ? 2 : 1;
 }
 
-/* 1 when the last KiB of the file has startxref and %%EOF, as a whole file ends. */
+/*
+ * 1 when the file ends as a whole one does: with a %%EOF after which nothing
+ * starts another revision (an object, an xref table or trailer), found
+ * anywhere, not only in the last KiB where startxref is looked for: a web
+ * application may append its page to a download, a writer may leave out
+ * startxref; qpdf reconstructs such a file and the rewrite repairs it. A
+ * revision begun after the last %%EOF that has none of its own is an update
+ * cut short.
+ */
 static int
 has_end(const unsigned char *data, size_t len)
 {
-	size_t from = len > 1024 ? len - 1024 : 0;
+	static const char *const starts[] = { "obj", "xref", "trailer" };
+	size_t i, k, rest;
 
-	return memmem(data + from, len - from, "startxref", 9) != NULL &&
-	       memmem(data + from, len - from, "%%EOF", 5) != NULL;
+	for (i = len >= 5 ? len - 5 + 1 : 0; i-- > 0;)
+		if (memcmp(data + i, "%%EOF", 5) == 0)
+			break;
+	if (i == (size_t)-1)
+		return 0;
+	rest = len - (i + 5);
+	for (k = 0; k < sizeof(starts) / sizeof(starts[0]); k++)
+		if (memmem(data + i + 5, rest, starts[k], strlen(starts[k])) != NULL)
+			return 0;
+	return 1;
+}
+
+/*
+ * Where %PDF- starts: within the first 1024 bytes, as viewers and qpdf accept
+ * it (ISO 32000-1 Annex H.3), offsets in the file then counting from there;
+ * -1 when it is not there.
+ */
+static long
+header_at(const unsigned char *data, size_t len)
+{
+	const unsigned char *h = memmem(data, len < 1024 ? len : 1024, "%PDF-", 5);
+
+	return h != NULL ? (long)(h - data) : -1;
 }
 
 int
@@ -161,15 +195,17 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 	size_t copylen = 0;
 	unsigned int dlen = 0;
 	EVP_MD_CTX *fin = NULL;
-	int r = SP_ERR_INTERNAL;
+	int r = SP_ERR_INTERNAL, na;
+	long at;
+	char field[64];
 
 	memset(out, 0, sizeof(*out));
 	if (data == NULL || len == 0) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable", "the upload is empty");
 		goto out;
 	}
-	if (len < 5 || memcmp(data, "%PDF-", 5) != 0) {
-		/* qpdf would search further for a header; an upload must be a PDF from byte 0. */
+	if ((at = header_at(data, len)) < 0) {
+		/* qpdf would search further for a header and reconstruct what it finds */
 		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable",
 				  "the upload is not a PDF (no %%PDF- header at its start)");
 		goto out;
@@ -177,6 +213,22 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 	if ((r = pdf_doc_open(data, len, &doc, ei)) != SP_OK)
 		goto out;
 	pdf_doc_info_get(doc, &info);
+	/*
+	 * Bytes before the header (a gateway's or server's header, a byte order
+	 * mark) go with the rewrite an unsigned upload gets anyway. A signed file
+	 * cannot be rewritten, nor kept: readers count its cross-reference offsets
+	 * from the header (qpdf, poppler) but poppler its signatures' byte ranges
+	 * from the file's start, writers either way, so its revisions do not read
+	 * the same everywhere, and our update would have to pick one.
+	 */
+	if (at > 0 && info.nsigned > 0) {
+		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable",
+				  "the signed PDF has %ld bytes before its %%PDF- header: its "
+				  "signatures' byte ranges do not read the same in every "
+				  "validator, and it cannot be rewritten without breaking them",
+				  at);
+		goto out;
+	}
 	/*
 	 * A damaged file whose end is there (cross-reference offsets off, as careless
 	 * writers leave them; viewers repair it silently) is repaired by the rewrite
@@ -223,7 +275,26 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 			goto out;
 		}
 		out->xfa_removed = xfa == 1;
-		if ((r = rewrite(data, len, out->xfa_removed, &copy, &copylen, ei)) != SP_OK)
+		/*
+		 * A form that asks viewers to draw its fields would have Adobe Reader
+		 * and poppler draw none of the seals signed into it. Its fields'
+		 * appearances are what every other viewer and every printout shows
+		 * already: the key goes with the rewrite. A field with a value but
+		 * no appearance would lose what it shows with the key, and we do not
+		 * draw forms' fields (a CJK value needs the author's fonts): refused.
+		 */
+		if ((na = pdf_form_undrawn(doc, field, sizeof(field))) == 2) {
+			r = sp_err_reason(
+				ei, SP_ERR_UNSUPPORTED, "pdf_need_appearances",
+				"the form's field \"%s\" has a value but no appearance: "
+				"the form asks viewers to draw it (/NeedAppearances), and "
+				"Adobe Reader and poppler then show no seal signed into it; "
+				"save the form with its appearances (print it to PDF) first",
+				field);
+			goto out;
+		}
+		if ((r = rewrite(data, len, out->xfa_removed, na == 1, &copy, &copylen, ei)) !=
+		    SP_OK)
 			goto out;
 		/* Read back what we store: it must open cleanly as the signing step will. */
 		if ((r = pdf_doc_open(copy, copylen, &again, ei)) != SP_OK) {

@@ -208,16 +208,26 @@ int
 pdfw_dict_body(struct sp_buf *b, qpdf_data q, qpdf_oh dict, const char *skip1, const char *skip2,
 	       const struct pdf_okey *k, int depth)
 {
+	const char *skip[2] = { skip1, skip2 };
+
+	return pdfw_dict_body_skip(b, q, dict, skip, 2, k, depth);
+}
+
+int
+pdfw_dict_body_skip(struct sp_buf *b, qpdf_data q, qpdf_oh dict, const char *const *skip,
+		    size_t nskip, const struct pdf_okey *k, int depth)
+{
 	char **keys = NULL;
-	size_t nkeys = 0, i;
+	size_t nkeys = 0, i, j;
 	int r;
 
 	if ((r = dict_keys(q, dict, &keys, &nkeys)) < 0)
 		return r;
 	for (i = 0; i < nkeys; i++) {
 		qpdf_oh v;
-		if ((skip1 && strcmp(keys[i], skip1) == 0) ||
-		    (skip2 && strcmp(keys[i], skip2) == 0))
+		for (j = 0; j < nskip && !(skip[j] && strcmp(keys[i], skip[j]) == 0); j++)
+			;
+		if (j < nskip)
 			continue;
 		v = qpdf_oh_get_key(q, dict, keys[i]);
 		/* A null value means an absent key (PDF 7.3.7): drop it. */

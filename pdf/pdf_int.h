@@ -49,6 +49,15 @@ struct pdf_doc {
 
 /* form_kept.c: the form read into doc's info and fieldnames (a walk of /Fields). */
 int form_read(struct pdf_doc *doc, struct sp_errinfo *ei) SP_WUR;
+/*
+ * form_drawn.c: the form's /NeedAppearances: 0 not set; 1 set, and every
+ * widget whose field has a value has its appearance (the key can go and
+ * nothing shown changes); 2 set, and field name's widget has a value but no
+ * appearance (name: its full name's last part, UTF-8, cut to cap). With the
+ * key, Adobe Reader and poppler draw no signature's appearance. doc needs
+ * its page list.
+ */
+int pdf_form_undrawn(struct pdf_doc *doc, char *name, size_t cap);
 /* form_kept.c: kept's sig facts, freed with the document. */
 void form_kept_free(struct form_kept *k);
 /*
@@ -152,6 +161,9 @@ int pdf_bytes_scan(const unsigned char *data, size_t len, const struct pdf_crypt
 int pdfw_obj(struct sp_buf *b, qpdf_data q, qpdf_oh oh, const struct pdf_okey *k, int depth) SP_WUR;
 int pdfw_dict_body(struct sp_buf *b, qpdf_data q, qpdf_oh dict, const char *skip1,
 		   const char *skip2, const struct pdf_okey *k, int depth) SP_WUR;
+/* pdfw_dict_body() leaving out the nskip keys skip lists (NULL items skip nothing). */
+int pdfw_dict_body_skip(struct sp_buf *b, qpdf_data q, qpdf_oh dict, const char *const *skip,
+			size_t nskip, const struct pdf_okey *k, int depth) SP_WUR;
 int pdfw_name(struct sp_buf *b, const char *name) SP_WUR;
 /*
  * The items of array arr (n of them, n > 0) when every one is an indirect

@@ -272,8 +272,8 @@ okey_of(const struct ctx *c, qpdf_oh obj, struct pdf_okey *k)
  * endobj"; extra's strings are encrypted for obj already.
  */
 static int
-rewrite_dict(struct ctx *c, qpdf_oh obj, const char *skip1, const char *skip2, struct sp_buf *extra,
-	     struct sp_errinfo *ei)
+rewrite_dict_skip(struct ctx *c, qpdf_oh obj, const char *const *skip, size_t nskip,
+		  struct sp_buf *extra, struct sp_errinfo *ei)
 {
 	qpdf_data q = c->doc->q;
 	struct pdf_okey k;
@@ -284,12 +284,21 @@ rewrite_dict(struct ctx *c, qpdf_oh obj, const char *skip1, const char *skip2, s
 		return r;
 	okey_of(c, obj, &k);
 	if (sp_buf_addstr(&c->w.b, "<<\n") < 0 ||
-	    pdfw_dict_body(&c->w.b, q, obj, skip1, skip2, &k, 0) < 0 ||
+	    pdfw_dict_body_skip(&c->w.b, q, obj, skip, nskip, &k, 0) < 0 ||
 	    sp_buf_add(&c->w.b, extra->data, extra->len) < 0 || sp_buf_addstr(&c->w.b, ">>") < 0 ||
 	    pdfw_end(&c->w) < 0)
 		return sp_err(ei, SP_ERR_PDF, "cannot write a new version of object %d",
 			      qpdf_oh_get_object_id(q, obj));
 	return SP_OK;
+}
+
+static int
+rewrite_dict(struct ctx *c, qpdf_oh obj, const char *skip1, const char *skip2, struct sp_buf *extra,
+	     struct sp_errinfo *ei)
+{
+	const char *skip[2] = { skip1, skip2 };
+
+	return rewrite_dict_skip(c, obj, skip, 2, extra, ei);
 }
 
 static int
@@ -412,6 +421,18 @@ update_acroform(struct ctx *c, struct sp_errinfo *ei)
 	struct sp_buf inner, extra;
 	struct pdf_okey k; /* of the object the AcroForm's entries are written in */
 	int r = SP_ERR_INTERNAL;
+	char name[64];
+	/*
+	 * A form asking viewers to draw its fields (/NeedAppearances) has Adobe
+	 * Reader and poppler draw none of our seals: the new version leaves the
+	 * key out when every field with a value has its appearance (nothing any
+	 * viewer shows of the form changes; the verifier allows it after a
+	 * signature). Not in a certified document: Adobe Reader may call the
+	 * key's removal a change its DocMDP forbids (PDFBox's note on PDFBOX-3738).
+	 */
+	int drop = !qpdf_oh_has_key(q, qpdf_oh_get_key(q, root, "/Perms"), "/DocMDP") &&
+		   pdf_form_undrawn(c->doc, name, sizeof(name)) == 1;
+	const char *skip[3] = { "/Fields", "/SigFlags", drop ? "/NeedAppearances" : NULL };
 
 	sp_buf_init(&inner, (size_t)16 << 20);
 	sp_buf_init(&extra, (size_t)16 << 20);
@@ -447,11 +468,11 @@ update_acroform(struct ctx *c, struct sp_errinfo *ei)
 		goto out;
 	}
 	if (qpdf_oh_is_indirect(q, af)) {
-		r = rewrite_dict(c, af, "/Fields", "/SigFlags", &inner, ei);
+		r = rewrite_dict_skip(c, af, skip, 3, &inner, ei);
 		goto out;
 	}
 	if (sp_buf_addstr(&extra, "/AcroForm <<\n") < 0 ||
-	    pdfw_dict_body(&extra, q, af, "/Fields", "/SigFlags", &k, 1) < 0 ||
+	    pdfw_dict_body_skip(&extra, q, af, skip, 3, &k, 1) < 0 ||
 	    sp_buf_add(&extra, inner.data, inner.len) < 0 || sp_buf_addstr(&extra, ">>") < 0) {
 		r = nomem(ei);
 		goto out;

@@ -424,6 +424,58 @@ class TestWorkflow(WorkflowCase):
         with open(out, "rb") as f:
             return f.read()
 
+    def form_needing_appearances(self, drawn):
+        """The fixture with a text field whose value is 1000 EUR, its AcroForm asking
+        viewers to draw the fields (/NeedAppearances true); drawn: the widget has its
+        appearance."""
+        path = os.path.join(self.tmp, "na.json")
+        subprocess.run(["qpdf", "--json-output=2", FIXTURE, path], check=True)
+        with open(path) as f:
+            j = json.load(f)
+        objs = j["qpdf"][1]
+        root = objs["obj:" + objs["trailer"]["value"]["/Root"]]["value"]
+        n = max(int(k.split()[0][4:]) for k in objs if k.startswith("obj:")) + 1
+        page = objs["obj:" + objs["obj:" + root["/Pages"]]["value"]["/Kids"][0]]["value"]
+        page["/Annots"] = ["%d 0 R" % n]
+        objs["obj:%d 0 R" % n] = {"value": {
+            "/Type": "/Annot", "/Subtype": "/Widget", "/FT": "/Tx", "/T": "u:amount",
+            "/V": "u:1000 EUR", "/Rect": [300, 100, 450, 120],
+            "/P": objs["obj:" + root["/Pages"]]["value"]["/Kids"][0]}}
+        if drawn:
+            objs["obj:%d 0 R" % n]["value"]["/AP"] = {"/N": "%d 0 R" % (n + 1)}
+            objs["obj:%d 0 R" % (n + 1)] = {"stream": {"dict": {
+                "/Type": "/XObject", "/Subtype": "/Form", "/BBox": [0, 0, 150, 20]},
+                "data": base64.b64encode(b"0 g 0 0 150 20 re f").decode()}}
+        root["/AcroForm"] = {"/Fields": ["%d 0 R" % n], "/NeedAppearances": True}
+        with open(path, "w") as f:
+            json.dump(j, f)
+        out = os.path.join(self.tmp, "na.pdf")
+        subprocess.run(["qpdf", "--json-input", path, out], check=True)
+        with open(out, "rb") as f:
+            return f.read()
+
+    def test_upload_quirks(self):
+        """What careless writers and web servers leave around a PDF that every viewer
+        opens is stored without it; a form asking viewers to draw a field it has no
+        appearance for (Adobe Reader and poppler then draw no seal) is refused."""
+        for pdf, gone in ((b"Content-Type: application/pdf\r\n\r\n" + self.pdf,
+                           b"Content-Type"),
+                          (self.pdf + b"<html><body>" + b"<p>download complete</p>" * 60
+                           + b"</body></html>\n", b"download complete")):
+            d = self.created(pdf=pdf)
+            st, _, stored, _ = self.call(self.a, "GET",
+                                         "/api/v1/contracts/%s/document" % d["number"])
+            self.assertEqual(st, 200)
+            self.assertTrue(stored.startswith(b"%PDF-"))
+            self.assertNotIn(gone, stored)
+        st, _, _, d = self.create(pdf=self.form_needing_appearances(False))
+        self.assertEqual((st, d["code"]), (422, "pdf_need_appearances"), d)
+        self.assertIn('field "amount" has a value but no appearance', d["detail"])
+        d = self.created(pdf=self.form_needing_appearances(True))
+        st, _, stored, _ = self.call(self.a, "GET", "/api/v1/contracts/%s/document" % d["number"])
+        self.assertEqual(st, 200)
+        self.assertNotIn(b"/NeedAppearances", stored)
+
     def test_upload_refusals(self):
         st, _, _, d = self.create(pdf=b"hello, not a pdf")
         self.assertEqual((st, d["code"]), (422, "pdf_unreadable"), d)

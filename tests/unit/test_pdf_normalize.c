@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <qpdf/qpdf-c.h>
 
 #include "pdf.h"
 
@@ -485,6 +486,229 @@ START_TEST(xfa_forms)
 }
 END_TEST
 
+/* b with pre put before its first byte and post after its last (into o). */
+static void
+wrap(const struct pbuf *b, const char *pre, const char *post, struct pbuf *o)
+{
+	o->n = 0;
+	add(o, pre);
+	ck_assert(o->n + b->n < sizeof(o->d));
+	memcpy(o->d + o->n, b->d, b->n);
+	o->n += b->n;
+	add(o, post);
+}
+
+/* The normalized upload of d, checked as the signing step opens it (undamaged, no pre). */
+static void
+assert_normalized(const char *d, size_t len, int pages, const char *gone)
+{
+	struct pdf_normalized n;
+	struct pdf_doc *doc = NULL;
+	struct pdf_doc_info info;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize((const unsigned char *)d, len, &n, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_int_eq(n.kept, 0);
+	ck_assert_int_eq(n.pages, pages);
+	ck_assert(memcmp(n.data, "%PDF-", 5) == 0);
+	ck_assert_ptr_null(memmem(n.data, n.len, gone, strlen(gone)));
+	ck_assert_int_eq(pdf_doc_open(n.data, n.len, &doc, &ei), SP_OK);
+	pdf_doc_info_get(doc, &info);
+	ck_assert_int_eq(info.damaged, 0);
+	pdf_doc_free(doc);
+	pdf_normalized_cleanup(&n);
+}
+
+/*
+ * Bytes before %PDF- (a mail gateway's or web server's header, a byte order
+ * mark: within the first 1024 bytes every viewer and qpdf read the file, its
+ * offsets counted from the header): an unsigned upload is rewritten without
+ * them, as every unsigned upload is rewritten; a signed one cannot be (its
+ * signatures' byte ranges, and the offsets our update would write, would not
+ * read the same in every validator) and is refused saying why.
+ */
+START_TEST(bytes_before_the_header)
+{
+	static const char pre[] = "Content-Type: application/pdf\r\n\r\n";
+	struct pbuf b, s, big;
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+	size_t i;
+
+	make(&b, unsigned_objs, 5);
+	wrap(&b, pre, "", &s);
+	assert_normalized(s.d, s.n, 2, "Content-Type");
+	wrap(&b, "\xef\xbb\xbf", "", &s); /* a UTF-8 byte order mark */
+	assert_normalized(s.d, s.n, 2, "\xef\xbb\xbf");
+	/* signed: refused, the header's place named */
+	make(&b, signed_objs, 6);
+	wrap(&b, pre, "", &s);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_upload_normalize((unsigned char *)s.d, s.n, &n, &ei), SP_ERR_PDF);
+	ck_assert_str_eq(ei.reason, "pdf_unreadable");
+	ck_assert_msg(strstr(ei.msg, "33 bytes before its %PDF- header") != NULL, "%s", ei.msg);
+	ck_assert_ptr_null(n.data);
+	/* past the first 1024 bytes it is no PDF, as before */
+	make(&b, unsigned_objs, 5);
+	big.n = 0;
+	for (i = 0; i < 1100; i++)
+		add(&big, " ");
+	ck_assert(big.n + b.n < sizeof(big.d));
+	memcpy(big.d + big.n, b.d, b.n);
+	big.n += b.n;
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_upload_normalize((unsigned char *)big.d, big.n, &n, &ei), SP_ERR_PDF);
+	ck_assert_str_eq(ei.reason, "pdf_unreadable");
+	ck_assert_str_eq(ei.msg, "the upload is not a PDF (no %PDF- header at its start)");
+}
+END_TEST
+
+/*
+ * What comes after the last %%EOF: a web application's page appended to the
+ * download, more than the last KiB (where startxref is looked for), or a
+ * writer that left out startxref: the file is whole, qpdf reconstructs it and
+ * the rewrite repairs an unsigned upload. An update that starts after the
+ * last %%EOF and has none of its own is a file cut short: refused, as is a
+ * signed file that would need the repair.
+ */
+START_TEST(what_comes_after_the_end)
+{
+	struct pbuf b, s;
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+	char *sx;
+	size_t i;
+
+	make(&b, unsigned_objs, 5);
+	s = b;
+	for (i = 0; i < 40; i++)
+		add(&s, "<div class=\"footer\">Download complete</div>\n");
+	assert_normalized(s.d, s.n, 2, "footer");
+	/* no startxref: the %%EOF is there */
+	s = b;
+	sx = memmem(s.d, s.n, "startxref", 9);
+	ck_assert_ptr_nonnull(sx);
+	memmove(sx, strstr(sx, "%%EOF"), s.d + s.n - strstr(sx, "%%EOF"));
+	s.n -= (size_t)(strstr(sx, "%%EOF") - sx);
+	ck_assert_ptr_null(memmem(s.d, s.n, "startxref", 9));
+	assert_normalized(s.d, s.n, 2, "SHADOW");
+	/* an update after the last %%EOF that has no end of its own, past the last KiB
+	   (qpdf reconstructs the file from every object it finds, the update's too):
+	   cut short */
+	s = b;
+	add(&s,
+	    "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 842 595] >>\nendobj\n6 0 obj\n(");
+	for (i = 0; i < 1100; i++)
+		add(&s, "x");
+	add(&s, ")\nendobj\nxref\n0 1\n0000000000 65535 f \n3 1\n");
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_upload_normalize((unsigned char *)s.d, s.n, &n, &ei), SP_ERR_PDF);
+	ck_assert_str_eq(ei.reason, "pdf_damaged");
+	ck_assert_ptr_nonnull(strstr(ei.msg, "cut short"));
+	/* signed, with the page appended: the repair would break its signature */
+	make(&b, signed_objs, 6);
+	s = b;
+	for (i = 0; i < 40; i++)
+		add(&s, "<div class=\"footer\">Download complete</div>\n");
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_upload_normalize((unsigned char *)s.d, s.n, &n, &ei), SP_ERR_PDF);
+	ck_assert_str_eq(ei.reason, "pdf_damaged");
+	ck_assert_ptr_nonnull(strstr(ei.msg, "signed"));
+}
+END_TEST
+
+/* 1 when the normalized upload's AcroForm still has /NeedAppearances. */
+static int
+still_needs(const struct pdf_normalized *n)
+{
+	qpdf_data q = qpdf_init();
+	int has;
+
+	ck_assert(
+		!(qpdf_read_memory(q, "n.pdf", (const char *)n->data, n->len, NULL) & QPDF_ERRORS));
+	has = qpdf_oh_has_key(q, qpdf_oh_get_key(q, qpdf_get_root(q), "/AcroForm"),
+			      "/NeedAppearances");
+	qpdf_cleanup(&q);
+	return has;
+}
+
+/*
+ * A form that asks viewers to draw its fields (/NeedAppearances true): Adobe
+ * Reader and poppler then draw no signature's seal either. When every field
+ * with a value has its appearance the key goes with the rewrite (what every
+ * other viewer shows stays); a value without one is refused, naming the field.
+ */
+START_TEST(forms_that_ask_viewers_to_draw_them)
+{
+	static const char *const drawn[] = {
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] /NeedAppearances "
+		"true >> >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R] >>",
+		"<< /Type /Annot /Subtype /Widget /FT /Tx /T (amount) /V (1000 EUR) /Rect [300 100 "
+		"450 120] /P 3 0 R /AP << /N 5 0 R >> >>",
+		"<< /Type /XObject /Subtype /Form /BBox [0 0 150 20] /Length 0 >>\nstream\n\n"
+		"endstream",
+	};
+	static const char *const undrawn[] = {
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R 5 0 R] "
+		"/NeedAppearances true >> >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R 6 0 R] >>",
+		/* an empty signature field and an empty text field need nothing drawn */
+		"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Buyer) /Rect [0 0 0 0] /P 3 0 R >>",
+		"<< /FT /Tx /T <FEFF753265B9> /V <FEFF5317 4EAC> /Kids [6 0 R] >>",
+		"<< /Type /Annot /Subtype /Widget /Parent 5 0 R /Rect [300 100 450 120] /P 3 0 R "
+		">>",
+	};
+	struct pbuf b;
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+
+	make(&b, drawn, 5);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_int_eq(still_needs(&n), 0);
+	ck_assert_ptr_nonnull(memmem(n.data, n.len, "1000 EUR", 8));
+	pdf_normalized_cleanup(&n);
+	/* the value of a field its widget has no appearance for (a kid of the field) */
+	make(&b, undrawn, 6);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei),
+			 SP_ERR_UNSUPPORTED);
+	ck_assert_str_eq(ei.reason, "pdf_need_appearances");
+	ck_assert_msg(strstr(ei.msg, "field \"\xe7\x94\xb2\xe6\x96\xb9\" has a value") != NULL,
+		      "%s", ei.msg);
+	ck_assert_ptr_null(n.data);
+	/* emptied, it needs nothing drawn: the key goes */
+	{
+		const char *e[6];
+		memcpy(e, undrawn, sizeof(e));
+		e[4] = "<< /FT /Tx /T (buyer) /V () /Kids [6 0 R] >>";
+		make(&b, e, 6);
+	}
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_int_eq(still_needs(&n), 0);
+	pdf_normalized_cleanup(&n);
+	/* without the key nothing changes: an unsigned form with a value and no appearance */
+	{
+		const char *e[6];
+		memcpy(e, undrawn, sizeof(e));
+		e[0] = "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R 5 0 R] >> >>";
+		make(&b, e, 6);
+	}
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei) == SP_OK, "%s",
+		      ei.msg);
+	pdf_normalized_cleanup(&n);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -501,6 +725,9 @@ main(void)
 	tcase_add_test(tc, damaged_unsigned_upload_repaired);
 	tcase_add_test(tc, xfa_forms);
 	tcase_add_test(tc, owner_password_uploads);
+	tcase_add_test(tc, bytes_before_the_header);
+	tcase_add_test(tc, what_comes_after_the_end);
+	tcase_add_test(tc, forms_that_ask_viewers_to_draw_them);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

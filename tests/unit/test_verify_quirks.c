@@ -1,0 +1,1051 @@
+/*
+ * test_verify_quirks.c: the quirks real generators leave in their files and
+ * validators tolerate, made from a LibreOffice contract (the fixture
+ * mixed.pdf: TrueType subsets, Chinese keywords, two pages) rewritten the
+ * way careless writers write: cross-reference offsets a few bytes off,
+ * 19-byte entries, CRLF or CR-only line ends ("stream" followed by CR alone
+ * too), a first subsection "1 N", startxref missing or wrong, a web page or a
+ * second %%EOF after the end, bytes before %PDF-, object 0 of generation 0,
+ * an object number listed twice, a wrong /Length, page attributes inherited
+ * with /Rotate and a /CropBox, /UserUnit, /Annots as one indirect array two
+ * pages share, an empty signature field, Word's hybrid reference (an xref
+ * table and /XRefStm), /NeedAppearances true (PDFBOX-3738:
+ * Adobe Reader and poppler then draw no seal). Each goes
+ * the way an upload does (pdf_upload_normalize), is signed twice with
+ * keyword, date and seam seals, and is checked as a person would: our
+ * verifier, pdfsig and qpdf --check agree, and pdftoppm's picture shows the
+ * seal where the keyword is.
+ */
+#include <qpdf/qpdf-c.h>
+
+#include "test_verify_world.h"
+
+/* ==== the contract's objects, and writing them back with quirks ==== */
+
+struct obj {
+	int num;
+	unsigned char *body; /* between "N 0 obj" + EOL and the EOL before "endobj" */
+	size_t len;
+};
+
+static struct obj objs[64];
+static int nobjs;
+static char trailer[512]; /* the dictionary, without "trailer" */
+
+struct bbuf {
+	unsigned char *p;
+	size_t n, cap;
+};
+
+static void
+put(struct bbuf *b, const void *p, size_t n)
+{
+	if (b->n + n + 1 > b->cap) {
+		b->cap = 2 * (b->n + n) + 4096;
+		b->p = realloc(b->p, b->cap);
+		ck_assert_ptr_nonnull(b->p);
+	}
+	memcpy(b->p + b->n, p, n);
+	b->n += n;
+	b->p[b->n] = 0;
+}
+
+static void
+puts_(struct bbuf *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+static void putf(struct bbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void
+putf(struct bbuf *b, const char *fmt, ...)
+{
+	char t[1024];
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(t, sizeof(t), fmt, ap);
+	va_end(ap);
+	ck_assert(k >= 0 && (size_t)k < sizeof(t));
+	put(b, t, (size_t)k);
+}
+
+static int
+cmp_off(const void *a, const void *b)
+{
+	const size_t *x = a, *y = b;
+
+	return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+/* mixed.pdf's objects, read through its one xref table (offsets, in use). */
+static void
+contract_read(void)
+{
+	char path[512];
+	unsigned char *d;
+	size_t n, x, off[64][2], k = 0, i, end, first, cnt, j;
+	const char *src = getenv("SEALPACT_SOURCE_DIR");
+	char *p, *t;
+
+	snprintf(path, sizeof(path), "%s/tests/fixtures/contracts/mixed.pdf", src ? src : "../..");
+	d = read_file(path, &n);
+	ck_assert_ptr_nonnull(d);
+	p = (char *)d + n - 64;
+	p = memmem(p, 64, "startxref", 9);
+	ck_assert_ptr_nonnull(p);
+	x = (size_t)atol(p + 10);
+	ck_assert(memcmp(d + x, "xref\n", 5) == 0);
+	p = (char *)d + x + 5;
+	while (sscanf(p, "%zu %zu", &first, &cnt) == 2 && strncmp(p, "trailer", 7)) {
+		p = strchr(p, '\n') + 1;
+		for (j = 0; j < cnt; j++, p += 20)
+			if (p[17] == 'n' && k < 64) {
+				off[k][0] = (size_t)atol(p);
+				off[k++][1] = first + j;
+			}
+	}
+	t = strstr(p, "<<");
+	ck_assert_ptr_nonnull(t);
+	snprintf(trailer, sizeof(trailer), "%.*s", (int)(strstr(t, "startxref") - t - 1), t);
+	qsort(off, k, sizeof(off[0]), cmp_off);
+	for (i = 0; i < k; i++) {
+		unsigned char *s = d + off[i][0], *e;
+		end = i + 1 < k ? off[i + 1][0] : x;
+		s = (unsigned char *)strchr((char *)s, '\n') + 1; /* after "N 0 obj" */
+		for (e = d + end - 6; memcmp(e, "endobj", 6) != 0; e--)
+			;
+		while (e[-1] == '\n' || e[-1] == '\r')
+			e--;
+		objs[nobjs].num = (int)off[i][1];
+		objs[nobjs].len = (size_t)(e - s);
+		objs[nobjs].body = malloc(objs[nobjs].len + 1);
+		memcpy(objs[nobjs].body, s, objs[nobjs].len);
+		objs[nobjs].body[objs[nobjs].len] = 0;
+		nobjs++;
+	}
+	free(d);
+}
+
+/* How a careless writer writes the contract back. */
+struct quirk {
+	const char *name;
+	const char *eol;    /* line ends outside stream data: "\n" by default */
+	const char *entry;  /* the two bytes ending an xref entry: " \n" by default */
+	int stream_cr;      /* "stream" followed by CR alone (eol "\r") */
+	int sub_first;      /* the first subsection's first number (1: old generators) */
+	int off_delta;      /* added to every in-use entry's offset */
+	const char *pre;    /* bytes before %PDF- (offsets still count from the header) */
+	const char *post;   /* bytes after %%EOF */
+	int startxref;      /* 0: as written; -1: left out; else added to its value */
+	int free0_gen0;     /* object 0's entry of generation 0 */
+	int dup;            /* a second subsection lists object 29 again, at another body */
+	const char *set[6]; /* "N body": object N replaced or added (N > 31) */
+	int hybrid;   /* Word's hybrid reference: object streams, an xref table for the rest whose
+		       trailer's /XRefStm points at the xref stream */
+	int no_kw2;   /* the second signer's keyword is too near the edge: seam only */
+	int fields;   /* signature fields the file brings */
+	int repaired; /* qpdf reconstructs it, or our startxref check fails: the rewrite repairs it */
+};
+
+/* Line ends of s (not stream data) made eol. */
+static void
+put_eol(struct bbuf *b, const unsigned char *s, size_t n, const char *eol)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n')
+			continue;
+		if (s[i] == '\n' || s[i] == '\r')
+			puts_(b, eol);
+		else
+			put(b, s + i, 1);
+	}
+}
+
+static void
+put_body(struct bbuf *b, const unsigned char *s, size_t n, const struct quirk *q)
+{
+	const unsigned char *st = memmem(s, n, "stream\n", 7), *es;
+	const char *eol = q->eol ? q->eol : "\n";
+
+	es = st ? memmem(st, n - (size_t)(st - s), "endstream", 9) : NULL;
+	for (; es && memmem(es + 9, n - (size_t)(es + 9 - s), "endstream", 9);)
+		es = memmem(es + 9, n - (size_t)(es + 9 - s), "endstream", 9);
+	if (!st || !es) {
+		put_eol(b, s, n, eol);
+		return;
+	}
+	put_eol(b, s, (size_t)(st - s), eol);
+	/* ISO 32000-1 §7.3.8.1 wants CRLF or LF after "stream"; old Mac writers wrote CR */
+	puts_(b, q->stream_cr ? "stream\r" : strcmp(eol, "\r") ? "stream" : "stream\r\n");
+	if (!q->stream_cr && strcmp(eol, "\r"))
+		puts_(b, eol);
+	put(b, st + 7, (size_t)(es - (st + 7)));
+	put_eol(b, es, n - (size_t)(es - s), eol);
+}
+
+/*
+ * d (malloc'd, *n bytes) as Word writes it, a hybrid-reference file (ISO
+ * 32000-1 §7.5.8.4): qpdf puts its objects in object streams listed by a
+ * cross-reference stream; then a classic table lists the objects outside
+ * them (not the others, which a reader of the table alone never sees) and
+ * its trailer's /XRefStm points at the stream. Replaces d.
+ */
+static unsigned char *
+hybridize(unsigned char *d, size_t *n)
+{
+	struct bbuf b = { 0 };
+	unsigned char *o;
+	char *xr, *line, *sx, id[200];
+	size_t on, xn, off[64] = { 0 }, x;
+	int num, gen, size = 0, i, run0;
+	long long xs;
+	qpdf_data q = qpdf_init();
+
+	write_file(vc_path("hyb_in.pdf"), d, *n);
+	free(d);
+	ck_assert_int_eq(run("cd %s && qpdf --object-streams=generate --compress-streams=n "
+			     "hyb_in.pdf "
+			     "hyb_os.pdf && qpdf --show-xref hyb_os.pdf >hyb_xref.txt",
+			     vc_dir),
+			 0);
+	o = read_file(vc_path("hyb_os.pdf"), &on);
+	xr = (char *)read_file(vc_path("hyb_xref.txt"), &xn);
+	for (line = strtok(xr, "\n"); line; line = strtok(NULL, "\n")) {
+		ck_assert(sscanf(line, "%d/%d", &num, &gen) == 2 && num < 64);
+		if (strstr(line, "uncompressed; offset = "))
+			off[num] = (size_t)atol(strstr(line, "= ") + 2);
+		if (num >= size)
+			size = num + 1;
+	}
+	sx = memmem(o + on - 64, 64, "startxref", 9);
+	ck_assert_ptr_nonnull(sx);
+	xs = atoll(sx + 10);
+	/* the table leaves out the xref stream itself, as Word's does */
+	ck_assert(sscanf((char *)o + xs, "%d", &num) == 1);
+	off[num] = 0;
+	/* the trailer's /Root and /ID, from the stream's dictionary */
+	ck_assert(!(qpdf_read_memory(q, "os.pdf", (const char *)o, on, NULL) & QPDF_ERRORS));
+	snprintf(id, sizeof(id), "/Root %d 0 R /ID %s",
+		 qpdf_oh_get_object_id(q, qpdf_oh_get_key(q, qpdf_get_trailer(q), "/Root")),
+		 qpdf_oh_unparse(q, qpdf_oh_get_key(q, qpdf_get_trailer(q), "/ID")));
+	qpdf_cleanup(&q);
+	put(&b, o, (size_t)((unsigned char *)sx - o));
+	x = b.n;
+	puts_(&b, "xref\n0 1\n0000000000 65535 f \n");
+	for (i = 1; i < size; i = run0) {
+		for (; i < size && !off[i]; i++)
+			;
+		for (run0 = i; run0 < size && off[run0]; run0++)
+			;
+		if (run0 > i)
+			putf(&b, "%d %d\n", i, run0 - i);
+		for (num = i; num < run0; num++)
+			putf(&b, "%010zu 00000 n \n", off[num]);
+	}
+	putf(&b, "trailer\n<< /Size %d %s /XRefStm %lld >>\nstartxref\n%zu\n%%%%EOF\n", size, id,
+	     xs, x);
+	free(o);
+	free(xr);
+	*n = b.n;
+	return b.p;
+}
+
+static unsigned char *
+write_quirky(const struct quirk *q, size_t *outn)
+{
+	struct bbuf b = { 0 };
+	const char *eol = q->eol ? q->eol : "\n", *entry = q->entry ? q->entry : " \n";
+	size_t off[64] = { 0 }, hdr, xref, alt = 0;
+	int i, k, size = 0, nums[64];
+	const unsigned char *body[64];
+	size_t blen[64];
+
+	for (i = 0; i < nobjs; i++) {
+		nums[i] = objs[i].num;
+		body[i] = objs[i].body;
+		blen[i] = objs[i].len;
+	}
+	k = nobjs;
+	for (i = 0; i < 6 && q->set[i]; i++) {
+		int num = atoi(q->set[i]), j;
+		const char *s = strchr(q->set[i], ' ') + 1;
+		for (j = 0; j < k && nums[j] != num; j++)
+			;
+		if (j == k)
+			k++;
+		nums[j] = num;
+		body[j] = (const unsigned char *)s;
+		blen[j] = strlen(s);
+	}
+	if (q->pre)
+		puts_(&b, q->pre);
+	hdr = b.n;
+	puts_(&b, "%PDF-1.6");
+	puts_(&b, eol);
+	puts_(&b, "%\xe2\xe3\xcf\xd3");
+	puts_(&b, eol);
+	for (i = 0; i < k; i++) {
+		off[nums[i]] = b.n - hdr;
+		putf(&b, "%d 0 obj%s", nums[i], eol);
+		put_body(&b, body[i], blen[i], q);
+		putf(&b, "%sendobj%s", eol, eol);
+		if (nums[i] >= size)
+			size = nums[i] + 1;
+	}
+	if (q->dup) {
+		/* another object 29: every font the Latin one, which no reader should use */
+		alt = b.n - hdr;
+		putf(&b,
+		     "29 0 obj%s<</Font<</F1 12 0 R/F2 12 0 R/F3 12 0 R/F4 12 0 R>> "
+		     "/ProcSet[/PDF/Text] >>%sendobj%s",
+		     eol, eol, eol);
+	}
+	xref = b.n - hdr;
+	putf(&b, "xref%s%d %d%s", eol, q->sub_first, size, eol);
+	putf(&b, "0000000000 %s f%s", q->free0_gen0 ? "00000" : "65535", entry);
+	for (i = 1; i < size; i++) {
+		if (off[i])
+			putf(&b, "%010zu 00000 n%s", off[i] + (size_t)q->off_delta, entry);
+		else
+			putf(&b, "0000000000 65535 f%s", entry);
+	}
+	if (q->dup)
+		putf(&b, "29 1%s%010zu 00000 n%s", eol, alt, entry);
+	putf(&b, "trailer%s", eol);
+	{
+		/* the contract's trailer, its /Size what this file has */
+		const char *sz = strstr(trailer, "/Size ");
+		put_eol(&b, (const unsigned char *)trailer, (size_t)(sz - trailer), eol);
+		putf(&b, "/Size %d", size);
+		for (sz += 6; *sz >= '0' && *sz <= '9'; sz++)
+			;
+		put_eol(&b, (const unsigned char *)sz, strlen(sz), eol);
+	}
+	puts_(&b, eol);
+	if (q->startxref != -1)
+		putf(&b, "startxref%s%zu%s", eol, xref + (size_t)q->startxref, eol);
+	putf(&b, "%%%%EOF%s", eol);
+	if (q->post)
+		puts_(&b, q->post);
+	*outn = b.n;
+	return q->hybrid ? hybridize(b.p, outn) : b.p;
+}
+
+/* ==== signing as the platform does, and looking at the result ==== */
+
+static struct pdf_seal seal;
+
+/*
+ * Sign d as who with the placements (the in-process path of a prepare and a
+ * completion: pdf_sig_prepare, the token's signature over the signed
+ * attributes, the CMS, pdf_sig_fill). The widgets the placements resolved to
+ * go to *w (the caller's, free()).
+ */
+static unsigned char *
+sign_placed(const unsigned char *d, size_t n, const char *who, const struct pdf_placement *pl,
+	    size_t npl, struct pdf_widget_rect **w, size_t *nw, size_t *outn)
+{
+	struct pdf_sig_params par = { .signing_time = time(NULL), .utc_offset_min = 480 };
+	struct pdf_sig_prepared p;
+	struct sp_errinfo ei;
+	struct pdf_doc *doc = NULL;
+	enum crypto_sigalg alg;
+	X509 *cert = vc_cert(who);
+	EVP_PKEY *key = vc_key(who);
+	uint8_t *attrs = NULL, sig[CRYPTO_SIG_MAX], *cms = NULL;
+	size_t alen = 0, siglen, cmslen = 0;
+	unsigned char *out;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_sigalg_for_cert(cert, &alg, &ei), SP_OK);
+	ck_assert_msg(pdf_doc_open(d, n, &doc, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_msg(pdf_placements_resolve(doc, &seal, 1, pl, npl, w, nw, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_msg(pdf_sig_prepare(doc, &par, &seal, 1, pl, npl, &p, &ei) == SP_OK, "%s",
+		      ei.msg);
+	pdf_doc_free(doc);
+	ck_assert_int_eq(crypto_cms_signed_attrs(cert, alg, p.sha256, 32, &attrs, &alen, &ei),
+			 SP_OK);
+	siglen = vc_token_sign(key, alg, attrs, alen, sig);
+	ck_assert_int_eq(crypto_cms_assemble(cert, NULL, attrs, alen, sig, siglen, NULL, 0, &cms,
+					     &cmslen, &ei),
+			 SP_OK);
+	ck_assert_int_eq(pdf_sig_fill(p.data, p.len, p.contents_off, p.contents_len, cms, cmslen,
+				      &ei),
+			 SP_OK);
+	out = p.data;
+	*outn = p.len;
+	p.data = NULL; /* transferred */
+	pdf_sig_prepared_cleanup(&p);
+	free(attrs);
+	free(cms);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	return out;
+}
+
+/*
+ * The share of seal-red pixels in view (displayed points, bottom-left origin)
+ * of page 1 of file as pdftoppm draws it at 60 dpi, over a page of width
+ * points shown (so /UserUnit scales both alike, whether the renderer applies
+ * it or not).
+ */
+static double
+red_share(const char *file, double width, struct pdf_rect view)
+{
+	unsigned char *px;
+	size_t n, x, y, red = 0, total = 0, w, h, hdr;
+	double s;
+	char *p;
+
+	ck_assert_int_eq(run("cd %s && pdftoppm -r 60 -f 1 -l 1 -singlefile %s render", vc_dir,
+			     file),
+			 0);
+	px = read_file(vc_path("render.ppm"), &n);
+	ck_assert(sscanf((char *)px, "P6 %zu %zu 255", &w, &h) == 2);
+	p = strstr((char *)px, "255") + 4;
+	hdr = (size_t)((unsigned char *)p - px);
+	s = (double)w / width;
+	for (y = (size_t)fmax(h - view.y1 * s, 0); y < (size_t)fmin(h - view.y0 * s, h); y++)
+		for (x = (size_t)fmax(view.x0 * s, 0); x < (size_t)fmin(view.x1 * s, w); x++) {
+			const unsigned char *c = px + hdr + 3 * (y * w + x);
+			total++;
+			red += c[0] > 150 && c[1] < 120 && c[2] < 120;
+		}
+	free(px);
+	return total ? (double)red / (double)total : 0;
+}
+
+/* The quirky contracts: each a careless writer's way of writing it. */
+static const struct quirk quirks[] = {
+	{ .name = "as_written" },
+	{ .name = "offsets_3_late", .repaired = 1, .off_delta = 3 },
+	{ .name = "entries_19_bytes", .entry = "\n" },
+	{ .name = "crlf", .eol = "\r\n", .entry = "\r\n" },
+	{ .name = "cr_only", .eol = "\r", .entry = " \r" },
+	{ .name = "cr_only_stream_cr", .eol = "\r", .entry = " \r", .stream_cr = 1 },
+	{ .name = "subsection_1_n", .repaired = 1, .sub_first = 1 },
+	{ .name = "no_startxref", .repaired = 1, .startxref = -1 },
+	{ .name = "startxref_wrong", .repaired = 1, .startxref = 7 },
+	{ .name = "web_page_after_eof",
+	  .repaired = 1,
+	  .post = "<html><body>"
+		  "<p>Your download is complete. Thank you for using our document portal; "
+		  "the contract above is the version the parties agreed.</p>"
+		  "<p>Your download is complete. Thank you for using our document portal; "
+		  "the contract above is the version the parties agreed.</p>"
+		  "<p>Your download is complete. Thank you for using our document portal; "
+		  "the contract above is the version the parties agreed.</p>"
+		  "<p>Your download is complete. Thank you for using our document portal; "
+		  "the contract above is the version the parties agreed.</p>"
+		  "<p>Your download is complete. Thank you for using our document portal; "
+		  "the contract above is the version the parties agreed.</p>"
+		  "<p>Your download is complete. Thank you for using our document portal; "
+		  "the contract above is the version the parties agreed.</p>"
+		  "<p>Your download is complete. Thank you for using our document portal; "
+		  "the contract above is the version the parties agreed.</p>"
+		  "<p>Your download is complete. Thank you for using our document portal; "
+		  "the contract above is the version the parties agreed.</p>"
+		  "</body></html>\n" },
+	{ .name = "second_eof", .post = "\n%%EOF\n" },
+	{ .name = "nuls_after_eof", .post = "\r\n\0\0\0\0" },
+	{ .name = "bytes_before_header",
+	  .repaired = 1,
+	  .pre = "Content-Type: application/pdf\r\n\r\n" },
+	{ .name = "free_object_0_generation_0", .free0_gen0 = 1 },
+	{ .name = "object_listed_twice", .dup = 1 },
+	{ .name = "length_short", .set = { "3 700" } },
+	{ .name = "length_long", .set = { "3 800" } },
+	{ .name = "inherited_rotate_crop",
+	  .set = { "1 <</Type/Page/Parent 7 0 R/Contents 2 0 R/CropBox[40 60 560 800]>>",
+		   "4 <</Type/Page/Parent 7 0 R/Contents 5 0 R>>",
+		   "7 <</Type/Pages /Resources 29 0 R /MediaBox[ 0 0 595.303937007874 "
+		   "841.889763779528 ] /Rotate 90 /Kids[ 1 0 R 4 0 R ] /Count 2>>" },
+	  .no_kw2 = 1 },
+	{ .name = "rotate_180_270",
+	  .set = { "1 <</Type/Page/Parent 7 0 R/Contents 2 0 R/CropBox[40 60 560 800]/Rotate 180>>",
+		   "4 <</Type/Page/Parent 7 0 R/Contents 5 0 R>>",
+		   "7 <</Type/Pages /Resources 29 0 R /MediaBox[ 0 0 595.303937007874 "
+		   "841.889763779528 ] /Rotate 270 /Kids[ 1 0 R 4 0 R ] /Count 2>>" },
+	  .no_kw2 = 1 },
+	{ .name = "user_unit",
+	  .set = { "1 <</Type/Page/Parent 7 0 R/Resources 29 0 R/MediaBox[0 0 595.303937007874 "
+		   "841.889763779528]/UserUnit 2/Contents 2 0 R>>" } },
+	{ .name = "annots_shared_indirect",
+	  .set = { "1 <</Type/Page/Parent 7 0 R/Resources 29 0 R/MediaBox[0 0 595.303937007874 "
+		   "841.889763779528]/Annots 32 0 R/Contents 2 0 R>>",
+		   "4 <</Type/Page/Parent 7 0 R/Resources 29 0 R/MediaBox[0 0 595.303937007874 "
+		   "841.889763779528]/Annots 32 0 R/Contents 5 0 R>>",
+		   "32 [33 0 R]",
+		   "33 <</Type/Annot/Subtype/Link/Rect[50 50 150 70]/Border[0 0 1]"
+		   "/A<</S/URI/URI(https://example.com)>>>>" } },
+	{ .name = "empty_signature_field",
+	  .set = { "1 <</Type/Page/Parent 7 0 R/Resources 29 0 R/MediaBox[0 0 595.303937007874 "
+		   "841.889763779528]/Annots[32 0 R]/Contents 2 0 R>>",
+		   "30 <</Type/Catalog/Pages 7 0 R /OpenAction[1 0 R /XYZ null null 0] "
+		   "/Lang(en-US) /AcroForm<</Fields[32 0 R]/SigFlags 1>> >>",
+		   "32 <</Type/Annot/Subtype/Widget/FT/Sig/T(Buyer)/F 4/Rect[300 100 450 160]/P 1 "
+		   "0 "
+		   "R/MK<</BC[0 0 1]>>>>" },
+	  .fields = 1 },
+	{ .name = "need_appearances",
+	  .set = { "1 <</Type/Page/Parent 7 0 R/Resources 29 0 R/MediaBox[0 0 595.303937007874 "
+		   "841.889763779528]/Annots[32 0 R]/Contents 2 0 R>>",
+		   "30 <</Type/Catalog/Pages 7 0 R /OpenAction[1 0 R /XYZ null null 0] "
+		   "/Lang(en-US) /AcroForm<</Fields[32 0 R]/NeedAppearances true/DA(/Helv 0 Tf 0 "
+		   "g)/DR<</Font<</Helv 33 0 R>>>> >> >>",
+		   "32 <</Type/Annot/Subtype/Widget/FT/Tx/T(amount)/V(1000 EUR)/F 4/Rect[300 100 "
+		   "450 120]/P 1 0 R/DA(/Helv 12 Tf 0 g)/AP<</N 34 0 R>>>>",
+		   "33 <</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
+		   "34 <</Type/XObject/Subtype/Form/BBox[0 0 150 20]/Resources<</Font<</Helv 33 0 "
+		   "R>>>>/Length 39>>\nstream\nBT /Helv 12 Tf 2 5 Td (1000 EUR) Tj "
+		   "ET\nendstream" } },
+	{ .name = "hybrid_reference", .hybrid = 1 },
+};
+
+/*
+ * Uploaded (normalized as every upload is), signed with a keyword seal on
+ * 甲方（盖章） (every page) and a date stamp, then by a second signer with a
+ * keyword seal on 乙方（盖章） and a seam seal over both pages: both
+ * signatures valid for us, pdfsig and qpdf --check, and the first keyword's
+ * seal drawn red over its words in pdftoppm's picture, where it was not red
+ * before.
+ */
+START_TEST(quirky_contract_uploaded_and_signed_twice)
+{
+	const struct quirk *q = &quirks[_i];
+	struct pdf_placement p1[2] = {
+		{ .mode = PDF_PLACE_KEYWORD, .keyword = "甲方（盖章）", .occurrences = "all" },
+		{ .mode = PDF_PLACE_DATE, .page = 1, .x = 100, .y = 100 },
+	};
+	struct pdf_placement p2[2] = {
+		{ .mode = PDF_PLACE_SEAM, .pages = "all", .y = 300 },
+		{ .mode = PDF_PLACE_KEYWORD, .keyword = "乙方（盖章）", .occurrences = "all" },
+	};
+	struct pdf_normalized nz;
+	struct pdf_widget_rect *w1 = NULL, *w2 = NULL;
+	struct pdf_page_info pi;
+	struct pdf_doc *doc = NULL;
+	struct crypto_verify_report *r;
+	struct sp_errinfo ei;
+	size_t n, n1, n2, nw1, nw2, i, kw = 0;
+	unsigned char *d = write_quirky(q, &n), *one, *two;
+	char name[96], before[96];
+
+	snprintf(name, sizeof(name), "q_%s.pdf", q->name);
+	snprintf(before, sizeof(before), "q_%s_upload.pdf", q->name);
+	write_file(vc_path(before), d, n);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize(d, n, &nz, &ei) == SP_OK, "%s: %s", q->name, ei.msg);
+	ck_assert_int_eq(nz.pages, 2);
+	ck_assert_msg(nz.repaired == q->repaired, "%s: repaired %d", q->name, nz.repaired);
+	one = sign_placed(nz.data, nz.len, "rsa", p1, 2, &w1, &nw1, &n1);
+	two = sign_placed(one, n1, "ec", p2, q->no_kw2 ? 1 : 2, &w2, &nw2, &n2);
+	assert_valid(two, n2, 2, name);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_int_eq(r->last_revision_signed, 1);
+	crypto_verify_report_free(r);
+	/* the field the file brought is still there, empty, for its own signer */
+	ck_assert_int_eq(pdf_doc_open(two, n2, &doc, &ei), SP_OK);
+	{
+		struct pdf_doc_info info;
+		pdf_doc_info_get(doc, &info);
+		ck_assert_int_eq(info.nsigfields, 2 + q->fields);
+		ck_assert_int_eq(info.nsigned, 2);
+	}
+	ck_assert_int_eq(pdf_doc_page_info(doc, 1, &pi, &ei), SP_OK);
+	pdf_doc_free(doc);
+	write_file(vc_path(before), nz.data, nz.len);
+	for (i = 0; i < nw1; i++) {
+		if (w1[i].mode != PDF_PLACE_KEYWORD || w1[i].page != 1)
+			continue;
+		kw++;
+		ck_assert_msg(red_share(name, pi.width, w1[i].view) > 0.1,
+			      "%s: no seal at %.0f,%.0f", q->name, w1[i].view.x0, w1[i].view.y0);
+		ck_assert_msg(red_share(before, pi.width, w1[i].view) < 0.01,
+			      "%s: red before signing", q->name);
+	}
+	ck_assert_uint_eq(kw, 1);
+	free(w1);
+	free(w2);
+	free(two);
+	free(one);
+	pdf_normalized_cleanup(&nz);
+	free(d);
+}
+END_TEST
+
+/* ==== files another writer signed ==== */
+
+#define EXT_HEX 16384
+
+/*
+ * An incremental update to d as another writer writes it: object nums[i] is
+ * bodies[i], where "@SIG@" becomes a /ByteRange and an empty /Contents; a
+ * classic table, the trailer's /Info kept (info: another object instead).
+ */
+static unsigned char *
+ext_update(const unsigned char *d, size_t n, const int *nums, const char *const *bodies, size_t k,
+	   int info, size_t *outn)
+{
+	struct bbuf b = { 0 };
+	struct pdf_doc *doc = NULL;
+	struct pdf_doc_info di;
+	struct sp_errinfo ei;
+	size_t off[8], i, x;
+	long long size;
+	const char *at;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open(d, n, &doc, &ei), SP_OK);
+	pdf_doc_info_get(doc, &di);
+	pdf_doc_free(doc);
+	put(&b, d, n);
+	size = di.size;
+	for (i = 0; i < k; i++) {
+		off[i] = b.n;
+		putf(&b, "%d 0 obj\n", nums[i]);
+		if ((at = strstr(bodies[i], "@SIG@")) != NULL) {
+			put(&b, bodies[i], (size_t)(at - bodies[i]));
+			puts_(&b, "/ByteRange [0 0000000000 0000000000 0000000000] /Contents <");
+			for (x = 0; x < EXT_HEX; x++)
+				puts_(&b, "0");
+			putf(&b, ">%s", at + 5);
+		} else {
+			puts_(&b, bodies[i]);
+		}
+		puts_(&b, "\nendobj\n");
+		if (nums[i] >= size)
+			size = nums[i] + 1;
+	}
+	x = b.n;
+	puts_(&b, "xref\n0 1\n0000000000 65535 f \n");
+	for (i = 0; i < k; i++)
+		putf(&b, "%d 1\n%010zu 00000 n \n", nums[i], off[i]);
+	putf(&b, "trailer\n<< /Size %lld /Root %d 0 R /Info %d 0 R /Prev %lld >>\n", size,
+	     di.root_obj, info ? info : di.info_obj, di.startxref);
+	putf(&b, "startxref\n%zu\n%%%%EOF\n", x);
+	*outn = b.n;
+	return b.p;
+}
+
+/*
+ * Sign the last empty /Contents of d in place as the openssl CLI does (a
+ * detached CMS by "rsa", adbe.pkcs7.detached): the byte range's gap is the
+ * /Contents string moved by da at its start and db at its end, tail is
+ * written after the CMS's hex digits, inside the string.
+ */
+static void
+ext_sign(unsigned char *d, size_t n, long da, long db, const char *tail)
+{
+	unsigned char *c = NULL, *der;
+	size_t a, e, i, dl;
+	char br[40];
+	FILE *f;
+
+	for (i = n - 12; i-- > 0 && !c;)
+		if (memcmp(d + i, "/Contents <0", 12) == 0)
+			c = d + i + 10;
+	ck_assert_ptr_nonnull(c);
+	a = (size_t)(c - d) + (size_t)da;
+	e = (size_t)(c - d) + EXT_HEX + 2 + (size_t)db;
+	snprintf(br, sizeof(br), "[0 %010zu %010zu %010zu]", a, e, n - e);
+	c = memmem(d, n, "[0 0000000000 0000000000 0000000000]", 36);
+	ck_assert_ptr_nonnull(c);
+	memcpy(c, br, 36);
+	f = fopen(vc_path("x_tbs.bin"), "wb");
+	ck_assert(f && fwrite(d, 1, a, f) == a && fwrite(d + e, 1, n - e, f) == n - e);
+	fclose(f);
+	ck_assert_int_eq(run("cd %s && openssl cms -sign -binary -md sha256 -in x_tbs.bin -signer "
+			     "rsa.pem -inkey rsa.key -outform DER -out x_tbs.p7s",
+			     vc_dir),
+			 0);
+	der = read_file(vc_path("x_tbs.p7s"), &dl);
+	c = (unsigned char *)memmem(d, n, "/Contents <0", 12) + 11;
+	for (i = n - 12; i-- > 0;)
+		if (memcmp(d + i, "/Contents <0", 12) == 0) {
+			c = d + i + 11;
+			break;
+		}
+	ck_assert(2 * dl + strlen(tail) <= EXT_HEX);
+	for (i = 0; i < dl; i++)
+		sprintf((char *)c + 2 * i, "%02X", der[i]);
+	memcpy(c + 2 * dl, tail, strlen(tail)); /* (over sprintf's NUL) */
+	if (!tail[0])
+		c[2 * dl] = '0';
+	free(der);
+}
+
+/* The contract with another writer's signature field "Ext" and its placeholder. */
+static const int ext_nums[] = { 30, 1, 32, 33 };
+static const char *const ext_bodies[] = {
+	"<</Type/Catalog/Pages 7 0 R /OpenAction[1 0 R /XYZ null null 0] /Lang(en-US) "
+	"/AcroForm << /Fields [32 0 R] /SigFlags 3 >> >>",
+	"<</Type/Page/Parent 7 0 R/Resources 29 0 R/MediaBox[0 0 595.303937007874 "
+	"841.889763779528]/Contents 2 0 R/Annots [32 0 R]>>",
+	"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Ext) /F 132 /Rect [0 0 0 0] /P 1 0 R /V 33 "
+	"0 R >>",
+	"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /M "
+	"(D:20261201120000Z) @SIG@ >>",
+};
+
+/*
+ * The same, its signature dictionary in an object stream (unfiltered, so
+ * that the gap can be its /Contents) listed by a cross-reference stream.
+ */
+static unsigned char *
+ext_objstm(const unsigned char *d, size_t n, size_t *outn)
+{
+	struct bbuf b = { 0 }, os = { 0 };
+	struct pdf_doc *doc = NULL;
+	struct pdf_doc_info di;
+	struct sp_errinfo ei;
+	size_t off[3], stm, xs, i;
+	unsigned char row[7];
+	const char *sig = ext_bodies[3], *at = strstr(sig, "@SIG@");
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open(d, n, &doc, &ei), SP_OK);
+	pdf_doc_info_get(doc, &di);
+	pdf_doc_free(doc);
+	put(&b, d, n);
+	for (i = 0; i < 3; i++) {
+		off[i] = b.n;
+		putf(&b, "%d 0 obj\n%s\nendobj\n", ext_nums[i], ext_bodies[i]);
+	}
+	puts_(&os, "33 0 ");
+	put(&os, sig, (size_t)(at - sig));
+	puts_(&os, "/ByteRange [0 0000000000 0000000000 0000000000] /Contents <");
+	for (i = 0; i < EXT_HEX; i++)
+		puts_(&os, "0");
+	putf(&os, ">%s", at + 5);
+	stm = b.n;
+	putf(&b, "34 0 obj\n<< /Type /ObjStm /N 1 /First 5 /Length %zu >>\nstream\n", os.n);
+	put(&b, os.p, os.n);
+	puts_(&b, "\nendstream\nendobj\n");
+	xs = b.n;
+	putf(&b,
+	     "35 0 obj\n<< /Type /XRef /W [1 4 2] /Index [1 1 30 1 32 4] /Size 36 /Root %d 0 R "
+	     "/Info %d 0 R /Prev %lld /Length 42 >>\nstream\n",
+	     di.root_obj, di.info_obj, di.startxref);
+	{
+		const size_t o[6] = { off[1], off[0], off[2], 34, stm, xs };
+		const int t[6] = { 1, 1, 1, 2, 1, 1 };
+		for (i = 0; i < 6; i++) {
+			row[0] = (unsigned char)t[i];
+			row[1] = (unsigned char)(o[i] >> 24);
+			row[2] = (unsigned char)(o[i] >> 16);
+			row[3] = (unsigned char)(o[i] >> 8);
+			row[4] = (unsigned char)o[i];
+			row[5] = row[6] = 0;
+			put(&b, row, 7);
+		}
+	}
+	putf(&b, "\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n", xs);
+	free(os.p);
+	*outn = b.n;
+	return b.p;
+}
+
+/* What pdfsig says of file: how many signatures it calls valid, and whether one is total. */
+static void
+pdfsig_says(const char *file, int *valid, int *total)
+{
+	char *out, *p;
+	size_t m;
+
+	(void)run("cd %s && pdfsig -nssdir sql:nss %s >pdfsig.txt 2>&1", vc_dir, file);
+	out = (char *)read_file(vc_path("pdfsig.txt"), &m);
+	for (*valid = 0, p = out; (p = strstr(p, "Signature is Valid")) != NULL; p++)
+		++*valid;
+	*total = strstr(out, "- Total document signed") != NULL;
+	free(out);
+}
+
+enum ext_kind {
+	EXT_AS_SIGNED,
+	EXT_GAP_HEX_ONLY,
+	EXT_GAP_WIDER,
+	EXT_GAP_NARROWER,
+	EXT_BYTES_AFTER_CMS,
+	EXT_ZEROS_AFTER_CMS,
+	EXT_INFO_UPDATE,
+	EXT_SIG_IN_OBJSTM,
+	EXT_FIELD_SIGNED_AGAIN,
+	EXT_BYTES_BEFORE_HEADER,
+	EXT_KINDS
+};
+
+/*
+ * Another writer's signature with a quirk, judged by us and by pdfsig. A gap
+ * that is not exactly /Contents and bytes after the CMS in it: pdfsig checks
+ * the CMS and calls the document not totally signed; we call it invalid,
+ * as PDFBox's example validator does (the gap must be the /Contents string,
+ * else the unsigned bytes can hold anything). An update that changes only
+ * /Info: both see the signature intact and an unsigned update after it. A
+ * signature dictionary in an object stream: valid for both. A field signed
+ * again: pdfsig lists the new signature alone; we list both, the replaced
+ * one invalid, saying so. Bytes before the header with the ranges counted
+ * from the file's start: pdfsig judges the signature valid; we cannot tell
+ * the revisions apart (the cross-reference offsets count from the header)
+ * and say indeterminate, never invalid.
+ */
+START_TEST(signed_elsewhere_with_a_quirk)
+{
+	size_t n, n0, n1, n2, i;
+	unsigned char *d = write_quirky(&quirks[0], &n), *u, *t = NULL;
+	struct crypto_verify_report *r;
+	const struct crypto_sig_report *mine = NULL;
+	int valid, total;
+	char name[64];
+
+	u = ext_update(d, n, ext_nums, ext_bodies, 4, 0, &n0);
+	switch (_i) {
+	case EXT_GAP_HEX_ONLY:
+		ext_sign(u, n0, 1, -1, "");
+		break;
+	case EXT_GAP_WIDER:
+		ext_sign(u, n0, -10, 0, "");
+		break;
+	case EXT_GAP_NARROWER:
+		ext_sign(u, n0, 0, -200, "");
+		break;
+	case EXT_BYTES_AFTER_CMS:
+		ext_sign(u, n0, 0, 0, "DEADBEEF");
+		break;
+	case EXT_ZEROS_AFTER_CMS:
+		ext_sign(u, n0, 0, 0, "0000");
+		break;
+	case EXT_SIG_IN_OBJSTM:
+		free(u);
+		u = ext_objstm(d, n, &n0);
+		ext_sign(u, n0, 0, 0, "");
+		break;
+	case EXT_BYTES_BEFORE_HEADER: {
+		static const char pre[] = "Content-Type: application/pdf\r\n\r\n";
+		t = malloc(n0 + sizeof(pre));
+		memcpy(t, pre, sizeof(pre) - 1);
+		memcpy(t + sizeof(pre) - 1, u, n0);
+		free(u);
+		u = t;
+		t = NULL;
+		n0 += sizeof(pre) - 1;
+		ext_sign(u, n0, 0, 0, "");
+		break;
+	}
+	default:
+		ext_sign(u, n0, 0, 0, "");
+	}
+	n1 = n0;
+	if (_i == EXT_INFO_UPDATE) {
+		static const int num[] = { 31 };
+		static const char *const info[] = {
+			"<< /Producer (Some Tool) /ModDate (D:20261202120000Z) >>"
+		};
+		t = ext_update(u, n0, num, info, 1, 0, &n1);
+	} else if (_i == EXT_FIELD_SIGNED_AGAIN) {
+		static const int num[] = { 32, 34 };
+		static const char *const again[] = {
+			"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Ext) /F 132 /Rect [0 0 0 0] "
+			"/P "
+			"1 0 R /V 34 0 R >>",
+			"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /M "
+			"(D:20261203120000Z) @SIG@ >>",
+		};
+		t = ext_update(u, n0, num, again, 2, 0, &n1);
+		ext_sign(t, n1, 0, 0, "");
+	}
+	snprintf(name, sizeof(name), "ext_%d.pdf", _i);
+	write_file(vc_path(name), t ? t : u, n1);
+	r = verify(t ? t : u, n1);
+	pdfsig_says(name, &valid, &total);
+	for (i = 0; i < r->nsigs; i++)
+		if (r->sigs[i].byte_range[1] < (long long)n0 && r->sigs[i].byte_range[2] > 0 &&
+		    !strcmp(r->sigs[i].field, "Ext") && r->sigs[i].byte_range[3] < 1000 &&
+		    (mine == NULL || r->sigs[i].byte_range[1] < mine->byte_range[1]))
+			mine = &r->sigs[i];
+	ck_assert_ptr_nonnull(mine);
+	switch (_i) {
+	case EXT_AS_SIGNED:
+	case EXT_ZEROS_AFTER_CMS:
+	case EXT_SIG_IN_OBJSTM:
+		ck_assert_msg(mine->verdict == CRYPTO_VERDICT_VALID, "%s", mine->message);
+		ck_assert_int_eq(valid, 1);
+		ck_assert_int_eq(total, 1);
+		break;
+	case EXT_GAP_HEX_ONLY:
+	case EXT_GAP_WIDER:
+	case EXT_GAP_NARROWER:
+	case EXT_BYTES_AFTER_CMS:
+		ck_assert_int_eq(mine->verdict, CRYPTO_VERDICT_INVALID);
+		ck_assert_str_eq(mine->reasons[0],
+				 _i == EXT_BYTES_AFTER_CMS ? "cms_malformed" : "gap_not_contents");
+		ck_assert_int_eq(valid, 1);
+		ck_assert_int_eq(total, 0);
+		break;
+	case EXT_INFO_UPDATE:
+		ck_assert_int_eq(mine->verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+		ck_assert_uint_eq(mine->nallowed, 1);
+		ck_assert_str_eq(r->reason, "unsigned_trailing_update");
+		ck_assert_int_eq(vc_outcome(r), VC_INDETERMINATE);
+		ck_assert_int_eq(valid, 1);
+		ck_assert_int_eq(total, 0);
+		break;
+	case EXT_FIELD_SIGNED_AGAIN:
+		ck_assert_uint_eq(r->nsigs, 2);
+		ck_assert_int_eq(mine->verdict, CRYPTO_VERDICT_INVALID);
+		ck_assert_msg(strstr(mine->message, "signature field \"Ext\" signed again") != NULL,
+			      "%s", mine->message);
+		for (i = 0; i < 2; i++)
+			if (&r->sigs[i] != mine)
+				ck_assert_int_eq(r->sigs[i].verdict, CRYPTO_VERDICT_VALID);
+		ck_assert_int_eq(valid, 1);
+		ck_assert_int_eq(total, 1);
+		break;
+	case EXT_BYTES_BEFORE_HEADER:
+		ck_assert_int_eq(mine->verdict, CRYPTO_VERDICT_INDETERMINATE);
+		ck_assert_int_eq(mine->digest_ok, 1);
+		ck_assert_int_eq(mine->signature_ok, 1);
+		ck_assert_str_eq(r->reason, "revision_structure");
+		ck_assert_int_eq(valid, 1);
+		ck_assert_int_eq(total, 1);
+		break;
+	}
+	crypto_verify_report_free(r);
+	free(t);
+	free(u);
+	free(d);
+	(void)n2;
+}
+END_TEST
+
+/*
+ * A form asking viewers to draw its fields, signed by another writer: kept
+ * as it is at the upload, our signature's update leaves /NeedAppearances
+ * out (every field with a value has its appearance), so that pdftoppm draws
+ * our seal (it drew none before); both signatures valid for us and pdfsig.
+ */
+START_TEST(signed_elsewhere_form_needing_appearances)
+{
+	static const int nums[] = { 30, 1, 35, 36 };
+	static const char *const bodies[] = {
+		"<</Type/Catalog/Pages 7 0 R /OpenAction[1 0 R /XYZ null null 0] /Lang(en-US) "
+		"/AcroForm<</Fields[32 0 R 35 0 R]/SigFlags 3/NeedAppearances true/DA(/Helv 0 Tf 0 "
+		"g)/DR<</Font<</Helv 33 0 R>>>> >> >>",
+		"<</Type/Page/Parent 7 0 R/Resources 29 0 R/MediaBox[0 0 595.303937007874 "
+		"841.889763779528]/Annots[32 0 R 35 0 R]/Contents 2 0 R>>",
+		"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Ext) /F 132 /Rect [0 0 0 0] /P 1 0 "
+		"R "
+		"/V 36 0 R >>",
+		"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /M "
+		"(D:20261201120000Z) @SIG@ >>",
+	};
+	struct pdf_placement p1[1] = {
+		{ .mode = PDF_PLACE_KEYWORD, .keyword = "甲方（盖章）", .occurrences = "1" },
+	};
+	const struct quirk *q = NULL;
+	struct pdf_normalized nz;
+	struct pdf_widget_rect *w = NULL;
+	struct pdf_page_info pi;
+	struct pdf_doc *doc = NULL;
+	struct crypto_verify_report *r;
+	struct sp_errinfo ei;
+	size_t n, n0, n1, nw, i;
+	unsigned char *d, *u, *one;
+
+	for (i = 0; i < sizeof(quirks) / sizeof(quirks[0]); i++)
+		if (!strcmp(quirks[i].name, "need_appearances"))
+			q = &quirks[i];
+	ck_assert_ptr_nonnull(q);
+	d = write_quirky(q, &n);
+	u = ext_update(d, n, nums, bodies, 4, 0, &n0);
+	ext_sign(u, n0, 0, 0, "");
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize(u, n0, &nz, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_int_eq(nz.kept, 1);
+	one = sign_placed(nz.data, nz.len, "rsa", p1, 1, &w, &nw, &n1);
+	ck_assert_ptr_null(memmem(one + n0, n1 - n0, "/NeedAppearances", 16));
+	write_file(vc_path("na_signed.pdf"), one, n1);
+	r = verify(one, n1);
+	ck_assert_uint_eq(r->nsigs, 2);
+	for (i = 0; i < 2; i++)
+		ck_assert_msg(r->sigs[i].verdict ==
+				      (strcmp(r->sigs[i].field, "Ext")
+					       ? CRYPTO_VERDICT_VALID
+					       : CRYPTO_VERDICT_VALID_ALLOWED_CHANGES),
+			      "%s: %s", r->sigs[i].field, r->sigs[i].message);
+	crypto_verify_report_free(r);
+	{
+		int valid, total;
+		pdfsig_says("na_signed.pdf", &valid, &total);
+		ck_assert_int_ge(valid, 2);
+	}
+	ck_assert_int_eq(pdf_doc_open(one, n1, &doc, &ei), SP_OK);
+	ck_assert_int_eq(pdf_doc_page_info(doc, 1, &pi, &ei), SP_OK);
+	pdf_doc_free(doc);
+	ck_assert_uint_eq(nw, 1);
+	ck_assert_msg(red_share("na_signed.pdf", pi.width, w[0].view) > 0.1, "no seal drawn");
+	free(w);
+	free(one);
+	pdf_normalized_cleanup(&nz);
+	free(u);
+	free(d);
+}
+END_TEST
+
+static void
+setup(void)
+{
+	world_setup();
+	contract_read();
+	ck_assert_ptr_nonnull(seal.png = make_seal_png(120, &seal.png_len));
+}
+
+static void
+teardown(void)
+{
+	int i;
+
+	for (i = 0; i < nobjs; i++)
+		free(objs[i].body);
+	nobjs = 0;
+	free((void *)seal.png);
+	world_teardown();
+}
+
+static Suite *
+quirks_suite(void)
+{
+	Suite *s = suite_create("verify_quirks");
+	TCase *tc = tcase_create("upload");
+
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 300);
+	tcase_add_loop_test(tc, quirky_contract_uploaded_and_signed_twice, 0,
+			    (int)(sizeof(quirks) / sizeof(quirks[0])));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("elsewhere");
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 300);
+	tcase_add_loop_test(tc, signed_elsewhere_with_a_quirk, 0, EXT_KINDS);
+	tcase_add_test(tc, signed_elsewhere_form_needing_appearances);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(quirks_suite());
+	int nf;
+
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? 0 : 1;
+}
