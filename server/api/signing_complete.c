@@ -66,6 +66,9 @@ struct done_job {
 	size_t signed_len;    /* the signature's own update ends here (the DSS follows) */
 	char ltv_err[256];    /* why no long-term data was added ("" when it was, or not asked) */
 	char *report;         /* the new revision's verification report, or NULL (none kept) */
+	/* its index, when the merge made one (verify_report_base_merge): kept with it */
+	void *report_index;
+	size_t report_index_len;
 	/* the base revision and the new one, opened once by revision_check() for the
 	   engine too (work() frees them) */
 	struct pdf_doc *base_doc, *new_doc;
@@ -163,6 +166,7 @@ done_job_free(struct done_job *j)
 	pdf_parsed_free(j->stored_parsed); /* before the bytes it reads (j->s) */
 	free(j->sig);
 	free(j->report);
+	free(j->report_index);
 	free(j->refs_out);
 	free(j->sigs_out);
 	free(j->vri_out);
@@ -500,12 +504,15 @@ report_keep(struct done_job *j, const struct crypto_verify_report *rep,
 	if (j->s->base_seq == 0)
 		r = verify_report_text(rep, STORED_REPORT_MAX, &j->report, &len);
 	else if (base != NULL)
-		r = verify_report_base_merge(base, rep, STORED_REPORT_MAX, &j->report, &len);
+		r = verify_report_base_merge(base, rep, STORED_REPORT_MAX, &j->report, &len,
+					     &j->report_index, &j->report_index_len);
 	else
 		r = SP_OK;
 	if (r != SP_OK) {
 		free(j->report);
 		j->report = NULL;
+		free(j->report_index);
+		j->report_index = NULL;
 	}
 }
 
@@ -534,14 +541,17 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, const struct p
 	size_t i, nnew = 0, rlen = 0, glen = 0, vlen = 0;
 	/* the base's stored report (all its signatures): as this process holds it with the
 	   base (the claim did not send it), or as the claim sent it; indexed once, here */
-	const char *base_text = ss->base_verification_held && j->held != NULL
-					? j->held->report
-					: ss->base_verification;
+	int held_text = ss->base_verification_held && j->held != NULL;
+	const char *base_text = held_text ? j->held->report : ss->base_verification;
 	struct verify_report_base *base = NULL;
 	int r = SP_ERR_INTERNAL;
 
+	/* the held report with the index its merge made of it: not scanned again */
 	if (ss->base_seq > 0 && base_text != NULL &&
-	    (r = verify_report_base_open(base_text, &base)) != SP_OK)
+	    (r = held_text ? verify_report_base_open_indexed(base_text, j->held->report_len,
+							     j->held->report_index,
+							     j->held->report_index_len, &base)
+			   : verify_report_base_open(base_text, &base)) != SP_OK)
 		return sp_err(ei, r, "out of memory");
 	memset(&vo, 0, sizeof(vo));
 	vo.trust = j->trust;
@@ -846,6 +856,8 @@ done_work(void *arg, struct sp_errinfo *ei)
 		nlrevs = 0;
 		free(j->report);
 		j->report = NULL;
+		free(j->report_index);
+		j->report_index = NULL;
 		sp_errinfo_init(&vei);
 	}
 	if (lr.data == NULL &&
@@ -1101,10 +1113,12 @@ done_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *er
 	if (err->code == SP_OK) {
 		doc_cache_put_parsed_take(j->docs, j->s->contract_number, j->s->base_seq + 1,
 					  j->s->document, j->s->document_len, j->sha_hex,
-					  j->stored_ctx, j->report, j->stored_parsed);
+					  j->stored_ctx, j->report, j->report_index,
+					  j->report_index_len, j->stored_parsed);
 		j->s->document = NULL; /* transferred */
 		j->stored_ctx = NULL;
 		j->report = NULL;
+		j->report_index = NULL;
 		j->stored_parsed = NULL;
 	}
 	done_job_free(j);
