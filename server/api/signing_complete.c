@@ -203,16 +203,22 @@ uuid_ok(const char *s)
  * cannot be told apart. Found once per buffer in a completion and handed to
  * keeps_pages() and form_carry(), which each found them again (the chain of
  * sections is followed from the end: 2k revisions at a B-LT contract's k-th
- * signing).
+ * signing). known[0..nknown) (NULL: none), when given, are those of
+ * data[0..known_len): only the sections after those are walked
+ * (pdf_revisions_extend), else the whole chain.
  */
 static struct pdf_revision *
-revisions_of(const uint8_t *data, size_t len, size_t *n)
+revisions_of(const uint8_t *data, size_t len, const struct pdf_revision *known, size_t nknown,
+	     size_t known_len, size_t *n)
 {
 	/* not zeroed: pdf_revisions_find() writes each revision it gives whole */
 	struct pdf_revision *revs = malloc(PDF_REVISIONS_MAX * sizeof(*revs));
 	struct sp_errinfo ign;
 
 	*n = 0;
+	if (revs != NULL && known != NULL &&
+	    pdf_revisions_extend(data, len, known, nknown, known_len, revs, PDF_REVISIONS_MAX, n))
+		return revs;
 	sp_errinfo_init(&ign);
 	if (revs != NULL &&
 	    pdf_revisions_find(data, len, revs, PDF_REVISIONS_MAX, n, &ign) != SP_OK) {
@@ -221,6 +227,32 @@ revisions_of(const uint8_t *data, size_t len, size_t *n)
 		*n = 0;
 	}
 	return revs;
+}
+
+/*
+ * The signed revision's revisions: the base's as the completion that stored
+ * it found them (reads_cache under blob_cache_key("revs", its digest): the
+ * very bytes ss->document starts with), and the update's section after them.
+ */
+static void
+signed_revisions(struct done_job *j)
+{
+	const struct db_signing_session *ss = j->s;
+	const uint8_t *v = NULL;
+	struct blob_ref *ref = NULL;
+	size_t vlen = 0;
+	uint8_t key[32];
+
+	free(j->revs);
+	blob_cache_key("revs", j->base_dig, key);
+	if (!j->have_base_dig || blob_cache_borrow(j->reads_cache, key, &v, &vlen, &ref) != SP_OK ||
+	    vlen == 0 || vlen % sizeof(struct pdf_revision) != 0) {
+		v = NULL;
+		vlen = 0;
+	}
+	j->revs = revisions_of(ss->document, ss->document_len, (const struct pdf_revision *)v,
+			       vlen / sizeof(struct pdf_revision), ss->orig_len, &j->nrevs);
+	blob_cache_return(ref);
 }
 
 /*
@@ -385,8 +417,7 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 	   on reads (engine_check), not from this view */
 	(void)pdf_doc_sigs_preload(j->new_doc, 1);
 	/* the signed revision's revisions, found once for these and the engine */
-	free(j->revs);
-	j->revs = revisions_of(ss->document, ss->document_len, &j->nrevs);
+	signed_revisions(j);
 	j->new_pages_ok = j->pages != NULL && keeps_pages(j->revs, j->nrevs, ss->document_len,
 							  ss->orig_len, j->base_doc, j->new_doc);
 	form_carry(j, j->base_doc, j->new_doc, j->revs, j->nrevs);
@@ -740,6 +771,7 @@ done_work(void *arg, struct sp_errinfo *ei)
 	struct ltv_result lr;
 	/* lr.data's revisions (revisions_of), when it is made and opened */
 	struct pdf_revision *lrevs = NULL;
+	const struct pdf_revision *known;
 	size_t nlrevs = 0;
 	time_t gen = 0;
 	int r = SP_ERR_INTERNAL, resume;
@@ -837,7 +869,13 @@ done_work(void *arg, struct sp_errinfo *ei)
 			/* the new signature's dictionary (and a document timestamp's) from
 			   the bytes here too: this view parses its objects anew */
 			(void)pdf_doc_sigs_preload(j->ltv_doc, 2);
-			if ((lrevs = revisions_of(lr.data, lr.len, &nlrevs)) != NULL)
+			/* on from the signed revision's, when lr.data starts with it */
+			known = lr.len > ss->document_len &&
+						memcmp(lr.data, ss->document, ss->document_len) == 0
+					? j->revs
+					: NULL;
+			if ((lrevs = revisions_of(lr.data, lr.len, known, j->nrevs,
+						  ss->document_len, &nlrevs)) != NULL)
 				form_carry(j, j->new_doc, j->ltv_doc, lrevs, nlrevs);
 		}
 		sp_errinfo_init(&vei);
@@ -953,6 +991,16 @@ done_work(void *arg, struct sp_errinfo *ei)
 		blob_cache_key("vmem", dig, mkey);
 		blob_cache_put_take(j->reads_cache, mkey, j->vri_memo, j->vri_memo_len);
 		j->vri_memo = NULL;
+	}
+	/* and their revisions: the next completion walks only its update's section */
+	if (j->signed_len == 0 ? j->revs != NULL : lrevs != NULL) {
+		uint8_t rkey[32];
+
+		blob_cache_key("revs", dig, rkey);
+		blob_cache_put(j->reads_cache, rkey,
+			       (const uint8_t *)(j->signed_len == 0 ? j->revs : lrevs),
+			       (j->signed_len == 0 ? j->nrevs : nlrevs) *
+				       sizeof(struct pdf_revision));
 	}
 	if (j->stored_pages_ok) {
 		uint8_t pkey[32];
