@@ -1101,8 +1101,12 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 		kn.pages = j->pages;
 		kn.npages = j->npages;
 	}
-	/* and it is open already (revision_check): the DSS update reads it there */
+	/* and it is open already (revision_check): the DSS update reads it there, with its
+	   revisions (revision_check found them in these bytes) */
 	kn.doc = j->new_doc;
+	kn.revs = j->revs;
+	kn.nrevs = j->nrevs;
+	kn.revs_len = ss->document_len;
 	/* the SHA-256 of the signed revision's first tail_len bytes (done_work, revision_check),
 	   which its DSS update starts with when the fill wrote after the base only: the
 	   document timestamp's digest goes on from it */
