@@ -61,7 +61,7 @@ by_splice(const char *base, const struct crypto_verify_report *rep, size_t size)
 	size_t len;
 
 	if (verify_report_base_open(base, &b) != SP_OK || !verify_report_base_covers(b, size) ||
-	    verify_report_base_merge(b, rep, 1 << 24, &out, &len) != SP_OK)
+	    verify_report_base_merge(b, rep, 1 << 24, &out, &len, NULL, NULL) != SP_OK)
 		out = NULL;
 	verify_report_base_free(b);
 	return out;

@@ -254,6 +254,11 @@ struct crypto_ltv_known {
 	   its own, which parsed every cross-reference section and walked the whole form
 	   again; NULL: opened there. Not used by crypto_ltv_doc_timestamp (other bytes). */
 	struct pdf_doc *doc;
+	/* and its revisions as pdf_revisions_find() finds them in data[0..revs_len)
+	   (borrowed; a completion found them already): taken where doc is that view and
+	   revs_len its length; NULL: found there */
+	const struct pdf_revision *revs;
+	size_t nrevs, revs_len;
 	/* crypto_ltv_doc_timestamp only: SHA-256 (borrowed, not changed) fed with exactly
 	   the bytes its data starts with, hashed_len of them (a completion's hash of the
 	   base, which the signed revision and its DSS update start with): the timestamp's

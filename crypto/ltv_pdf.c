@@ -128,15 +128,20 @@ known_reads(struct pdf_doc *doc, const uint8_t *data, size_t len, const struct c
 	    kn->given_len > len ||
 	    pdf_sig_reads_unpack(kn->reads, kn->reads_len, &arr, &na, &ign) != SP_OK || na == 0)
 		goto none;
-	/* not zeroed (28 KiB): pdf_revisions_find() sets the nrev entries read */
-	if (!(revs = malloc(PDF_REVISIONS_MAX * sizeof(*revs)))) {
+	/* the caller's view's revisions, found already (kn->revs), or found here */
+	if (kn->revs != NULL && kn->nrevs > 0 && doc == kn->doc && len == kn->revs_len) {
+		nrev = kn->nrevs;
+	} else if (!(revs = malloc(PDF_REVISIONS_MAX * sizeof(*revs)))) {
+		/* not zeroed (28 KiB): pdf_revisions_find() sets the nrev entries read */
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto none;
-	}
-	if (pdf_revisions_find(data, len, revs, PDF_REVISIONS_MAX, &nrev, &ign) != SP_OK ||
-	    nrev == 0 || revs[nrev - 1].end != len || revs[nrev - 1].trailing_garbage)
+	} else if (pdf_revisions_find(data, len, revs, PDF_REVISIONS_MAX, &nrev, &ign) != SP_OK)
 		goto none;
-	if ((r = sigs_still_read(doc, kn->given, kn->given_len, revs, nrev, arr, &na, ei)) <= 0) {
+	if (nrev == 0 || (revs != NULL ? revs : kn->revs)[nrev - 1].end != len ||
+	    (revs != NULL ? revs : kn->revs)[nrev - 1].trailing_garbage)
+		goto none;
+	if ((r = sigs_still_read(doc, kn->given, kn->given_len, revs != NULL ? revs : kn->revs,
+				 nrev, arr, &na, ei)) <= 0) {
 		r = r < 0 ? r : SP_OK;
 		goto none;
 	}

@@ -290,13 +290,18 @@ revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
 	size_t k, i, first = e->nverified > 0 ? e->nverified - 1 : 0;
 	int r = SP_OK;
 
+	/* the revisions verified before, unchanged: their signatures are where they were
+	   (each signature's revision found once, not once per revision: k^2 steps each) */
+	for (i = 0; i < e->nsigs && first > 0; i++) {
+		int sr;
+
+		if (e->same[i] == -1 && (sr = sig_revision(e, &e->sigs[i])) >= 0 &&
+		    (size_t)sr < first)
+			e->same[i] = 1;
+	}
 	for (k = 0; k < e->nrev && r == SP_OK; k++) {
 		if (k < first) {
-			/* verified before, unchanged: its signatures are where they were, and
-			 * what the next revision changed was accounted for then */
-			for (i = 0; i < e->nsigs; i++)
-				if (e->same[i] == -1 && sig_revision(e, &e->sigs[i]) == (int)k)
-					e->same[i] = 1;
+			/* and what the next revision changed was accounted for then */
 			if (k + 1 < first)
 				e->fstate[k + 1] = 1;
 			continue;
@@ -357,6 +362,8 @@ docmdp_in_force(const struct engine *e, size_t k)
 	size_t t;
 	int r, p = 0, own;
 
+	if (e->mdp != NULL && k < e->nrev)
+		return e->mdp[k];
 	for (t = 0; t < e->nsigs; t++) {
 		if ((r = sig_revision(e, &e->sigs[t])) < 0 || (size_t)r > k)
 			continue;
@@ -392,6 +399,34 @@ permitted(const struct engine *e, size_t k, int p, const struct pdf_change *c, c
 			return NULL;
 		}
 	return p == 2 ? "DocMDP P=2 permits form filling" : "DocMDP P=3 permits form filling";
+}
+
+/*
+ * docmdp_in_force() of every revision, into e->mdp (NULL: each asked walks
+ * the signatures, as before): the signatures are read by now, and each
+ * prior signature's report asks it (k signatures, k revisions each, k times).
+ */
+static void
+docmdp_memo(struct engine *e)
+{
+	size_t t, k;
+	int r, own;
+
+	if (e->nrev == 0 || (e->mdp = calloc(e->nrev, sizeof(*e->mdp))) == NULL)
+		return;
+	/* the lowest /P of the signatures over each revision, then over it or earlier */
+	for (t = 0; t < e->nsigs; t++) {
+		if ((r = sig_revision(e, &e->sigs[t])) < 0)
+			continue;
+		own = e->sigs[t].docmdp_p;
+		if (e->sigs[t].lock_p > 0 && (own == 0 || e->sigs[t].lock_p < own))
+			own = e->sigs[t].lock_p;
+		if (own > 0 && (e->mdp[r] == 0 || own < e->mdp[r]))
+			e->mdp[r] = own;
+	}
+	for (k = 1; k < e->nrev; k++)
+		if (e->mdp[k - 1] > 0 && (e->mdp[k] == 0 || e->mdp[k - 1] < e->mdp[k]))
+			e->mdp[k] = e->mdp[k - 1];
 }
 
 /* What changed after revision k, for a signature that signs it. */
@@ -831,6 +866,7 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 			e.sigs[i].byterange_state == PDF_SIG_KEY_OK ? e.sigs[i].byterange[1] : 0;
 	}
 	qsort(order, e.nsigs, sizeof(*order), by_first_range);
+	docmdp_memo(&e);
 	for (j = 0; j < e.nsigs; j++) {
 		i = order[j].i;
 		/* not zeroed: changes_after() sets every field of each change it lists, and
@@ -873,6 +909,7 @@ out:
 		pdf_diff_cleanup(&e.diffs[i]);
 	free(e.diffs);
 	free(e.fstate);
+	free(e.mdp);
 	free(e.revs);
 	pdf_refs_cleanup(&e.refs);
 	pdf_sig_fields_free(e.sigs, e.nsigs);

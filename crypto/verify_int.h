@@ -106,6 +106,7 @@ struct engine {
 	size_t nrev;
 	struct pdf_diff *diffs; /* diffs[j]: revision j against j - 1 */
 	int *fstate;            /* 1 done, -1 could not be accounted for */
+	int *mdp; /* docmdp_in_force() of each revision once the signatures are read (NULL) */
 	char ferr[256];
 	struct pdf_refs refs; /* object numbers the revisions so far refer to */
 	int refs_ok;

@@ -635,6 +635,18 @@ struct pdf_revision {
  */
 int pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revision *revs, size_t max,
 		       size_t *n, struct sp_errinfo *ei) SP_WUR;
+/*
+ * pdf_revisions_find() of data[0..len) that walks only the sections after
+ * known_len: known[0..nknown) are what pdf_revisions_find() found in
+ * data[0..known_len) (the same bytes: the caller knows them by their
+ * digest). 1 with *n revisions in revs, exactly what pdf_revisions_find()
+ * gives; 0 when the newer sections are not a short chain of updates onto
+ * the known ones (or the known are a linearized file's): the caller finds
+ * them whole, which tells the error, if any.
+ */
+int pdf_revisions_extend(const unsigned char *data, size_t len, const struct pdf_revision *known,
+			 size_t nknown, size_t known_len, struct pdf_revision *revs, size_t max,
+			 size_t *n) SP_WUR;
 
 /* How a signature dictionary holds /Contents or /ByteRange. */
 enum pdf_sig_key {

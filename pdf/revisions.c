@@ -348,6 +348,91 @@ pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revision *r
 	return SP_OK;
 }
 
+/* the most sections an update may add for pdf_revisions_extend() (else found whole) */
+#define EXTEND_MAX 8
+
+int
+pdf_revisions_extend(const unsigned char *data, size_t len, const struct pdf_revision *known,
+		     size_t nknown, size_t known_len, struct pdf_revision *revs, size_t max,
+		     size_t *n)
+{
+	long long x, stop, chain[EXTEND_MAX], stm[EXTEND_MAX];
+	size_t body[EXTEND_MAX], nnew = 0, i, j,
+				 cap = max < PDF_REVISIONS_MAX ? max : PDF_REVISIONS_MAX;
+	int streams[EXTEND_MAX];
+	const unsigned char *eof;
+
+	*n = 0;
+	/* a linearized file's sections are not the simple chain walked here */
+	if (data == NULL || known == NULL || nknown == 0 || known_len > len || nknown >= cap ||
+	    known[nknown - 1].end > known_len)
+		return 0;
+	for (i = 0; i < nknown; i++)
+		if (known[i].linearized_main != 0)
+			return 0;
+	/* the known revisions' newest section, which pdf_revisions_find() of the known
+	   bytes started from (it checked that its revision ends with its startxref) */
+	if ((stop = last_startxref(data, known[nknown - 1].eof_end)) <= 0)
+		return 0;
+	/* the sections after it, newest first, each /Prev before the one that names it,
+	   the last naming the known one: the walk pdf_revisions_find() begins with */
+	x = last_startxref(data, len);
+	while (x != stop) {
+		if (x <= 0 || (size_t)x >= len || nnew == EXTEND_MAX || nknown + nnew >= cap ||
+		    (nnew > 0 && x >= chain[nnew - 1]))
+			return 0;
+		chain[nnew] = x;
+		x = prev_of(data, len, (size_t)x, &body[nnew], &streams[nnew], &stm[nnew]);
+		if (x < 0 || stm[nnew] < 0 || (size_t)stm[nnew] >= len)
+			return 0;
+		nnew++;
+	}
+	if (nnew == 0 || stop >= chain[nnew - 1])
+		return 0;
+	/*
+	 * From there pdf_revisions_find() of data walks the known chain as it
+	 * did in the known bytes (each section there read within them, so the
+	 * same whatever follows), and each known revision ends where it did;
+	 * only the newest known one's end-of-line may now run into what
+	 * follows, and trailing bytes are the newest revision's.
+	 */
+	memcpy(revs, known, nknown * sizeof(*revs));
+	i = nknown - 1;
+	revs[i].end = revs[i].eof_end;
+	if (revs[i].end < len && data[revs[i].end] == '\r')
+		revs[i].end++;
+	if (revs[i].end < len && data[revs[i].end] == '\n')
+		revs[i].end++;
+	revs[i].trailing_garbage = 0;
+	/* the new ones, oldest first, as pdf_revisions_find() checks each */
+	for (i = nknown; i < nknown + nnew; i++) {
+		j = nknown + nnew - 1 - i;
+		memset(&revs[i], 0, sizeof(revs[i]));
+		revs[i].xref = (long long)body[j];
+		revs[i].xref_stream = streams[j];
+		revs[i].xrefstm = stm[j];
+		if (!(eof = find(data, body[j], len, "%%EOF")))
+			return 0;
+		revs[i].eof_end = (size_t)(eof - data) + 5;
+		revs[i].end = revs[i].eof_end;
+		if (revs[i].end < len && data[revs[i].end] == '\r')
+			revs[i].end++;
+		if (revs[i].end < len && data[revs[i].end] == '\n')
+			revs[i].end++;
+		if (last_startxref(data, revs[i].eof_end) != chain[j] ||
+		    revs[i].eof_end <= revs[i - 1].end ||
+		    (stm[j] > 0 &&
+		     ((size_t)stm[j] < revs[i - 1].end || (size_t)stm[j] >= revs[i].eof_end)))
+			return 0;
+	}
+	for (j = revs[i - 1].end; j < len; j++)
+		if (!isspace(data[j]) && data[j] != 0)
+			break;
+	revs[i - 1].trailing_garbage = j < len;
+	*n = nknown + nnew;
+	return 1;
+}
+
 /* ---- signature fields ---- */
 
 static enum pdf_sig_key

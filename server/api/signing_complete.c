@@ -78,6 +78,9 @@ struct done_job {
 	size_t signed_len;    /* the signature's own update ends here (the DSS follows) */
 	char ltv_err[256];    /* why no long-term data was added ("" when it was, or not asked) */
 	char *report;         /* the new revision's verification report, or NULL (none kept) */
+	/* its index, when the merge made one (verify_report_base_merge): kept with it */
+	void *report_index;
+	size_t report_index_len;
 	/* the base revision and the new one, opened once by revision_check() for the
 	   engine too (work() frees them) */
 	struct pdf_doc *base_doc, *new_doc;
@@ -175,6 +178,7 @@ done_job_free(struct done_job *j)
 	pdf_parsed_free(j->stored_parsed); /* before the bytes it reads (j->s) */
 	free(j->sig);
 	free(j->report);
+	free(j->report_index);
 	free(j->refs_out);
 	free(j->sigs_out);
 	free(j->vri_out);
@@ -211,16 +215,22 @@ uuid_ok(const char *s)
  * cannot be told apart. Found once per buffer in a completion and handed to
  * keeps_pages() and form_carry(), which each found them again (the chain of
  * sections is followed from the end: 2k revisions at a B-LT contract's k-th
- * signing).
+ * signing). known[0..nknown) (NULL: none), when given, are those of
+ * data[0..known_len): only the sections after those are walked
+ * (pdf_revisions_extend), else the whole chain.
  */
 static struct pdf_revision *
-revisions_of(const uint8_t *data, size_t len, size_t *n)
+revisions_of(const uint8_t *data, size_t len, const struct pdf_revision *known, size_t nknown,
+	     size_t known_len, size_t *n)
 {
 	/* not zeroed: pdf_revisions_find() writes each revision it gives whole */
 	struct pdf_revision *revs = malloc(PDF_REVISIONS_MAX * sizeof(*revs));
 	struct sp_errinfo ign;
 
 	*n = 0;
+	if (revs != NULL && known != NULL &&
+	    pdf_revisions_extend(data, len, known, nknown, known_len, revs, PDF_REVISIONS_MAX, n))
+		return revs;
 	sp_errinfo_init(&ign);
 	if (revs != NULL &&
 	    pdf_revisions_find(data, len, revs, PDF_REVISIONS_MAX, n, &ign) != SP_OK) {
@@ -229,6 +239,32 @@ revisions_of(const uint8_t *data, size_t len, size_t *n)
 		*n = 0;
 	}
 	return revs;
+}
+
+/*
+ * The signed revision's revisions: the base's as the completion that stored
+ * it found them (reads_cache under blob_cache_key("revs", its digest): the
+ * very bytes ss->document starts with), and the update's section after them.
+ */
+static void
+signed_revisions(struct done_job *j)
+{
+	const struct db_signing_session *ss = j->s;
+	const uint8_t *v = NULL;
+	struct blob_ref *ref = NULL;
+	size_t vlen = 0;
+	uint8_t key[32];
+
+	free(j->revs);
+	blob_cache_key("revs", j->base_dig, key);
+	if (!j->have_base_dig || blob_cache_borrow(j->reads_cache, key, &v, &vlen, &ref) != SP_OK ||
+	    vlen == 0 || vlen % sizeof(struct pdf_revision) != 0) {
+		v = NULL;
+		vlen = 0;
+	}
+	j->revs = revisions_of(ss->document, ss->document_len, (const struct pdf_revision *)v,
+			       vlen / sizeof(struct pdf_revision), ss->orig_len, &j->nrevs);
+	blob_cache_return(ref);
 }
 
 /*
@@ -393,8 +429,7 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 	   on reads (engine_check), not from this view */
 	(void)pdf_doc_sigs_preload(j->new_doc, 1);
 	/* the signed revision's revisions, found once for these and the engine */
-	free(j->revs);
-	j->revs = revisions_of(ss->document, ss->document_len, &j->nrevs);
+	signed_revisions(j);
 	j->new_pages_ok = j->pages != NULL && keeps_pages(j->revs, j->nrevs, ss->document_len,
 							  ss->orig_len, j->base_doc, j->new_doc);
 	form_carry(j, j->base_doc, j->new_doc, j->revs, j->nrevs);
@@ -512,12 +547,15 @@ report_keep(struct done_job *j, const struct crypto_verify_report *rep,
 	if (j->s->base_seq == 0)
 		r = verify_report_text(rep, STORED_REPORT_MAX, &j->report, &len);
 	else if (base != NULL)
-		r = verify_report_base_merge(base, rep, STORED_REPORT_MAX, &j->report, &len);
+		r = verify_report_base_merge(base, rep, STORED_REPORT_MAX, &j->report, &len,
+					     &j->report_index, &j->report_index_len);
 	else
 		r = SP_OK;
 	if (r != SP_OK) {
 		free(j->report);
 		j->report = NULL;
+		free(j->report_index);
+		j->report_index = NULL;
 	}
 }
 
@@ -546,14 +584,17 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, const struct p
 	size_t i, nnew = 0, rlen = 0, glen = 0, vlen = 0;
 	/* the base's stored report (all its signatures): as this process holds it with the
 	   base (the claim did not send it), or as the claim sent it; indexed once, here */
-	const char *base_text = ss->base_verification_held && j->held != NULL
-					? j->held->report
-					: ss->base_verification;
+	int held_text = ss->base_verification_held && j->held != NULL;
+	const char *base_text = held_text ? j->held->report : ss->base_verification;
 	struct verify_report_base *base = NULL;
 	int r = SP_ERR_INTERNAL;
 
+	/* the held report with the index its merge made of it: not scanned again */
 	if (ss->base_seq > 0 && base_text != NULL &&
-	    (r = verify_report_base_open(base_text, &base)) != SP_OK)
+	    (r = held_text ? verify_report_base_open_indexed(base_text, j->held->report_len,
+							     j->held->report_index,
+							     j->held->report_index_len, &base)
+			   : verify_report_base_open(base_text, &base)) != SP_OK)
 		return sp_err(ei, r, "out of memory");
 	memset(&vo, 0, sizeof(vo));
 	vo.trust = j->trust;
@@ -742,6 +783,7 @@ done_work(void *arg, struct sp_errinfo *ei)
 	struct ltv_result lr;
 	/* lr.data's revisions (revisions_of), when it is made and opened */
 	struct pdf_revision *lrevs = NULL;
+	const struct pdf_revision *known;
 	size_t nlrevs = 0;
 	time_t gen = 0;
 	int r = SP_ERR_INTERNAL, resume;
@@ -839,7 +881,13 @@ done_work(void *arg, struct sp_errinfo *ei)
 			/* the new signature's dictionary (and a document timestamp's) from
 			   the bytes here too: this view parses its objects anew */
 			(void)pdf_doc_sigs_preload(j->ltv_doc, 2);
-			if ((lrevs = revisions_of(lr.data, lr.len, &nlrevs)) != NULL)
+			/* on from the signed revision's, when lr.data starts with it */
+			known = lr.len > ss->document_len &&
+						memcmp(lr.data, ss->document, ss->document_len) == 0
+					? j->revs
+					: NULL;
+			if ((lrevs = revisions_of(lr.data, lr.len, known, j->nrevs,
+						  ss->document_len, &nlrevs)) != NULL)
 				form_carry(j, j->new_doc, j->ltv_doc, lrevs, nlrevs);
 		}
 		sp_errinfo_init(&vei);
@@ -858,6 +906,8 @@ done_work(void *arg, struct sp_errinfo *ei)
 		nlrevs = 0;
 		free(j->report);
 		j->report = NULL;
+		free(j->report_index);
+		j->report_index = NULL;
 		sp_errinfo_init(&vei);
 	}
 	if (lr.data == NULL &&
@@ -953,6 +1003,16 @@ done_work(void *arg, struct sp_errinfo *ei)
 		blob_cache_key("vmem", dig, mkey);
 		blob_cache_put_take(j->reads_cache, mkey, j->vri_memo, j->vri_memo_len);
 		j->vri_memo = NULL;
+	}
+	/* and their revisions: the next completion walks only its update's section */
+	if (j->signed_len == 0 ? j->revs != NULL : lrevs != NULL) {
+		uint8_t rkey[32];
+
+		blob_cache_key("revs", dig, rkey);
+		blob_cache_put(j->reads_cache, rkey,
+			       (const uint8_t *)(j->signed_len == 0 ? j->revs : lrevs),
+			       (j->signed_len == 0 ? j->nrevs : nlrevs) *
+				       sizeof(struct pdf_revision));
 	}
 	if (j->stored_pages_ok) {
 		uint8_t pkey[32];
@@ -1053,8 +1113,12 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 		kn.pages = j->pages;
 		kn.npages = j->npages;
 	}
-	/* and it is open already (revision_check): the DSS update reads it there */
+	/* and it is open already (revision_check): the DSS update reads it there, with its
+	   revisions (revision_check found them in these bytes) */
 	kn.doc = j->new_doc;
+	kn.revs = j->revs;
+	kn.nrevs = j->nrevs;
+	kn.revs_len = ss->document_len;
 	/* the SHA-256 of the signed revision's first tail_len bytes (done_work, revision_check),
 	   which its DSS update starts with when the fill wrote after the base only: the
 	   document timestamp's digest goes on from it */
@@ -1125,10 +1189,12 @@ done_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *er
 	if (err->code == SP_OK) {
 		doc_cache_put_parsed_take(j->docs, j->s->contract_number, j->s->base_seq + 1,
 					  j->s->document, j->s->document_len, j->sha_hex,
-					  j->stored_ctx, j->report, j->stored_parsed);
+					  j->stored_ctx, j->report, j->report_index,
+					  j->report_index_len, j->stored_parsed);
 		j->s->document = NULL; /* transferred */
 		j->stored_ctx = NULL;
 		j->report = NULL;
+		j->report_index = NULL;
 		j->stored_parsed = NULL;
 	}
 	done_job_free(j);

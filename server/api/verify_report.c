@@ -377,7 +377,7 @@ verify_report_merge(const char *base, const struct crypto_verify_report *rep, si
 	*outlen = 0;
 	if ((r = verify_report_base_open(base, &b)) != SP_OK)
 		return r;
-	r = verify_report_base_merge(b, rep, max, out, outlen);
+	r = verify_report_base_merge(b, rep, max, out, outlen, NULL, NULL);
 	verify_report_base_free(b);
 	return r;
 }

@@ -83,9 +83,27 @@ int verify_report_base_open(const char *text, struct verify_report_base **out) S
 int verify_report_base_covers(const struct verify_report_base *b, size_t len);
 /* 1 when the base was indexed (merges splice text), 0 when it was parsed instead. */
 int verify_report_base_spliced(const struct verify_report_base *b);
-/* verify_report_merge_json() on the base, by the splice when it is indexed. Any thread. */
+/*
+ * verify_report_merge_json() on the base, by the splice when it is indexed.
+ * With index (NULL: not asked), the splice's result comes with its index
+ * (*index malloc'd, *index_len bytes; NULL when none: jansson's merge, or a
+ * piece the scan would not take): what verify_report_base_open() of *out
+ * would find, made while writing it, for the next merge on *out
+ * (verify_report_base_open_indexed). Any thread.
+ */
 int verify_report_base_merge(struct verify_report_base *b, const struct crypto_verify_report *rep,
-			     size_t max, char **out, size_t *outlen) SP_WUR;
+			     size_t max, char **out, size_t *outlen, void **index,
+			     size_t *index_len) SP_WUR;
+/*
+ * verify_report_base_open() of text (len bytes, its strlen) with the index
+ * a merge made of it (borrowed, like text, until the free): not scanned
+ * again. An index that is not one of a text of len bytes is ignored (the
+ * text is scanned). SP_ERR_NOMEM.
+ */
+int verify_report_base_open_indexed(const char *text, size_t len, const void *index,
+				    size_t index_len, struct verify_report_base **out) SP_WUR;
+/* 1 when index is exactly what verify_report_base_open() finds in text (tests, fuzzing). */
+int verify_report_index_matches(const char *text, const void *index, size_t index_len);
 void verify_report_base_free(struct verify_report_base *b); /* NULL is fine */
 
 #endif /* SP_VERIFY_REPORT_H */

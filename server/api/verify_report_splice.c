@@ -54,8 +54,9 @@ struct verify_report_base {
 	int last_signed, trailing;
 	struct base_sig *sigs;
 	size_t nsigs;
-	json_t *json; /* parsed (not indexed, or a merge the splice leaves to jansson) */
-	int parsed;   /* json is the parse (NULL: the text did not parse) */
+	int sigs_lent; /* sigs point into a kept index (verify_report_base_open_indexed) */
+	json_t *json;  /* parsed (not indexed, or a merge the splice leaves to jansson) */
+	int parsed;    /* json is the parse (NULL: the text did not parse) */
 };
 
 /* ---- the scan: the exact shape, or nothing ---------------------------------------------- */
@@ -342,6 +343,18 @@ sig_scan(struct scan *s, const char *text, struct base_sig *b)
 	return 1;
 }
 
+/* The document's members up to the signatures' '[', into b's fields. */
+static int
+head_scan(struct scan *s, struct verify_report_base *b)
+{
+	return LIT(s, "{\"verdict\":") && str(s) && LIT(s, ",\"size\":") && integer(s, &b->size) &&
+	       LIT(s, ",\"revisions\":") && integer(s, &b->revisions) &&
+	       LIT(s, ",\"last_revision_signed\":") && boolean(s, &b->last_signed) &&
+	       LIT(s, ",\"trailing_data\":") && boolean(s, &b->trailing) &&
+	       LIT(s, ",\"reason\":") && str_or_null(s) && LIT(s, ",\"message\":") && str(s) &&
+	       LIT(s, ",\"signatures\":[");
+}
+
 /* The whole text as verify_report_json() writes it, its signatures into b->sigs. */
 static int
 report_scan(struct verify_report_base *b)
@@ -350,12 +363,7 @@ report_scan(struct verify_report_base *b)
 	struct base_sig *more;
 	size_t cap = 0;
 
-	if (!LIT(&s, "{\"verdict\":") || !str(&s) || !LIT(&s, ",\"size\":") ||
-	    !integer(&s, &b->size) || !LIT(&s, ",\"revisions\":") || !integer(&s, &b->revisions) ||
-	    !LIT(&s, ",\"last_revision_signed\":") || !boolean(&s, &b->last_signed) ||
-	    !LIT(&s, ",\"trailing_data\":") || !boolean(&s, &b->trailing) ||
-	    !LIT(&s, ",\"reason\":") || !str_or_null(&s) || !LIT(&s, ",\"message\":") || !str(&s) ||
-	    !LIT(&s, ",\"signatures\":["))
+	if (!head_scan(&s, b))
 		return 0;
 	if (!(s.p < s.end && *s.p == ']')) {
 		do {
@@ -406,12 +414,57 @@ verify_report_base_open(const char *text, struct verify_report_base **out)
 	return SP_OK;
 }
 
+/*
+ * A merge's index of its result (verify_report_base_merge's *index): what
+ * report_scan() finds in that text, found while writing it. Kept with the
+ * text (doc_cache), it stands for the scan of the next completion's base,
+ * whose ~57 KB at a 20th signing cost some 300,000 instructions to scan.
+ */
+struct kept_index {
+	size_t len; /* the text's length (strlen) */
+	long long size, revisions;
+	int last_signed, trailing;
+	size_t nsigs;
+	struct base_sig sigs[];
+};
+
+int
+verify_report_base_open_indexed(const char *text, size_t len, const void *index, size_t index_len,
+				struct verify_report_base **out)
+{
+	const struct kept_index *k = index;
+	struct verify_report_base *b;
+
+	/* not this text's (or none): scanned */
+	if (text == NULL || k == NULL || index_len < sizeof(*k) || k->len != len ||
+	    k->nsigs > (index_len - sizeof(*k)) / sizeof(k->sigs[0]) ||
+	    index_len != sizeof(*k) + k->nsigs * sizeof(k->sigs[0]))
+		return verify_report_base_open(text, out);
+	*out = NULL;
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return SP_ERR_NOMEM;
+	b->text = text;
+	b->len = len;
+	b->indexed = 1;
+	b->size = k->size;
+	b->revisions = k->revisions;
+	b->last_signed = k->last_signed;
+	b->trailing = k->trailing;
+	/* read only by the merge: lent, not copied */
+	b->sigs = (struct base_sig *)k->sigs;
+	b->nsigs = k->nsigs;
+	b->sigs_lent = 1;
+	*out = b;
+	return SP_OK;
+}
+
 void
 verify_report_base_free(struct verify_report_base *b)
 {
 	if (b == NULL)
 		return;
-	free(b->sigs);
+	if (!b->sigs_lent)
+		free(b->sigs);
 	json_decref(b->json);
 	free(b);
 }
@@ -539,35 +592,97 @@ put_change(struct out *o, const struct crypto_change *c)
 	PUT_LIT(o, "\"}");
 }
 
+/* o's text from at on is an integer the scan reads as v, whole (o written in full) */
+static int
+wrote_integer(const struct out *o, size_t at, long long v)
+{
+	struct scan s;
+	long long x;
+
+	if (o->bad)
+		return 0;
+	s.p = o->buf + at;
+	s.end = o->buf + o->len;
+	return integer(&s, &x) && x == v && s.p == s.end;
+}
+
+/* o's text from at on is one listed change as change_scan() reads it, whole */
+static int
+wrote_change(const struct out *o, size_t at)
+{
+	struct scan s;
+
+	if (o->bad)
+		return 0;
+	s.p = o->buf + at;
+	s.end = o->buf + o->len;
+	return change_scan(&s) && s.p == s.end;
+}
+
 /*
  * From the base's "allowed" count to the end of signature bs: the counts
  * with s's added, the base's listed changes, then s's while fewer than
- * CRYPTO_VERIFY_CHANGES_MAX are listed (prior_json's rule).
+ * CRYPTO_VERIFY_CHANGES_MAX are listed (prior_json's rule). With nb, its
+ * offsets in o and its values as sig_scan() would find them there; 0 when
+ * what was written is not in the scan's shape (no index then).
  */
-static void
+static int
 put_changes(struct out *o, const struct verify_report_base *b, const struct base_sig *bs,
-	    const struct crypto_sig_report *s)
+	    const struct crypto_sig_report *s, struct base_sig *nb)
 {
-	size_t n = bs->nobjs, i;
+	size_t n = bs->nobjs, i, at;
+	int ok = nb != NULL;
 
+	at = o->len;
 	put_int(o, bs->allowed + (long long)s->nallowed);
+	if (nb != NULL) {
+		nb->allowed_at = at;
+		nb->allowed = bs->allowed + (long long)s->nallowed;
+		ok = ok && wrote_integer(o, at, nb->allowed);
+		nb->allowed_end = o->len;
+	}
 	put_span(o, b, bs->allowed_end, bs->disallowed_at);
+	at = o->len;
 	put_int(o, bs->disallowed + (long long)s->ndisallowed);
+	if (nb != NULL) {
+		nb->disallowed_at = at;
+		nb->disallowed = bs->disallowed + (long long)s->ndisallowed;
+		ok = ok && wrote_integer(o, at, nb->disallowed);
+		nb->disallowed_end = o->len;
+	}
 	put_span(o, b, bs->disallowed_end, bs->objs_end);
 	for (i = 0; i < s->nchanges && n < CRYPTO_VERIFY_CHANGES_MAX; i++, n++) {
 		if (n > 0)
 			PUT_LIT(o, ",");
+		at = o->len;
 		put_change(o, &s->changes[i]);
+		ok = ok && wrote_change(o, at);
+	}
+	if (nb != NULL) {
+		nb->objs_end = o->len;
+		nb->nobjs = n;
 	}
 	put_span(o, b, bs->objs_end, bs->end);
+	if (nb != NULL)
+		nb->end = o->len;
+	return ok;
 }
 
-/* A prior signature (s->prior): the base's text with the news (prior_json's changes). */
-static void
+/*
+ * A prior signature (s->prior): the base's text with the news (prior_json's
+ * changes). With nb, as put_changes(): the spans copied from the base were
+ * in the scan's shape, the values put in are written as it reads them.
+ */
+static int
 put_prior(struct out *o, const struct verify_report_base *b, const struct base_sig *bs,
-	  const struct crypto_sig_report *s)
+	  const struct crypto_sig_report *s, struct base_sig *nb)
 {
+	struct base_sig at;
+
+	memset(&at, 0, sizeof(at));
+	at.start = o->len;
 	put_span(o, b, bs->start, bs->level_at);
+	at.level_at = o->len;
 	if (!bs->ltv_level)
 		put_span(o, b, bs->level_at, bs->level_end);
 	else if (!s->ltv_dss)
@@ -576,20 +691,36 @@ put_prior(struct out *o, const struct verify_report_base *b, const struct base_s
 		PUT_LIT(o, "\"pades_b_lta\"");
 	else
 		PUT_LIT(o, "\"pades_b_lt\"");
+	at.level_end = o->len;
 	put_span(o, b, bs->level_end, bs->verdict_at);
-	if (s->verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES || bs->allowed_changes)
+	at.verdict_at = o->len;
+	at.allowed_changes =
+		s->verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES || bs->allowed_changes;
+	if (at.allowed_changes)
 		PUT_LIT(o, "\"valid_with_allowed_changes\"");
 	else
 		PUT_LIT(o, "\"valid\"");
+	at.verdict_end = o->len;
 	put_span(o, b, bs->verdict_end, bs->check_at);
+	at.check_at = o->len;
 	if (s->changes_ok < 0)
 		PUT_LIT(o, "null");
 	else if (s->changes_ok)
 		PUT_LIT(o, "true");
 	else
 		PUT_LIT(o, "false");
+	at.check_end = o->len;
 	put_span(o, b, bs->check_end, bs->allowed_at);
-	put_changes(o, b, bs, s);
+	at.changes_at = at.check_end + (bs->changes_at - bs->check_end);
+	if (nb == NULL)
+		return put_changes(o, b, bs, s, NULL);
+	/* a level among the three stays one of them; a valid base signature (the merge's
+	   condition) keeps no reasons and gets a valid verdict */
+	at.ltv_level = bs->ltv_level;
+	at.valid = 1;
+	memcpy(at.br, bs->br, sizeof(at.br));
+	*nb = at;
+	return put_changes(o, b, bs, s, nb);
 }
 
 /*
@@ -614,7 +745,7 @@ put_reverified(struct out *o, const struct verify_report_base *b, const struct b
 		put(o, t, n - 1);
 		PUT_LIT(o, ",\"changes\":");
 		put_span(o, b, bs->changes_at, bs->allowed_at);
-		put_changes(o, b, bs, s);
+		(void)put_changes(o, b, bs, s, NULL); /* scanned for an index (index_finish) */
 	}
 	free(t);
 	json_decref(v);
@@ -658,17 +789,57 @@ jansson_merge(struct verify_report_base *b, const struct crypto_verify_report *r
 	return verify_report_merge_json(b->json, rep, max, out, outlen);
 }
 
+/*
+ * The index of o's text (the merge's result, len bytes) into k, whose
+ * sigs[i] are prior signatures' (put_prior) or, where match[i] says the
+ * engine's report rendered it, the span [start, end) it was written to:
+ * those are scanned, and the head. 0 when any is not in the shape.
+ */
+static int
+index_finish(struct kept_index *k, const char *text, size_t len, size_t head_end, const long *match,
+	     const struct crypto_verify_report *rep)
+{
+	struct scan s = { text, text + len };
+	struct verify_report_base h;
+	size_t i, to;
+
+	memset(&h, 0, sizeof(h));
+	if (!head_scan(&s, &h) || (size_t)(s.p - text) != head_end)
+		return 0;
+	for (i = 0; i < rep->nsigs; i++) {
+		if (match[i] >= 0 && rep->sigs[i].prior)
+			continue;
+		to = k->sigs[i].end;
+		s.p = text + k->sigs[i].start;
+		s.end = text + to;
+		if (!sig_scan(&s, text, &k->sigs[i]) || s.p != s.end)
+			return 0;
+	}
+	k->len = len;
+	k->size = h.size;
+	k->revisions = h.revisions;
+	k->last_signed = h.last_signed;
+	k->trailing = h.trailing;
+	k->nsigs = rep->nsigs;
+	return 1;
+}
+
 int
 verify_report_base_merge(struct verify_report_base *b, const struct crypto_verify_report *rep,
-			 size_t max, char **out, size_t *outlen)
+			 size_t max, char **out, size_t *outlen, void **index, size_t *index_len)
 {
 	struct out o = { NULL, 0, 0, 0 };
+	struct kept_index *k = NULL;
 	long *match = NULL;
-	size_t i, nprior = 0;
-	int r = SP_OK, bad = 0;
+	size_t i, nprior = 0, head_end, start;
+	int r = SP_OK, bad = 0, indexed = index != NULL;
 
 	*out = NULL;
 	*outlen = 0;
+	if (index != NULL) {
+		*index = NULL;
+		*index_len = 0;
+	}
 	if (b == NULL)
 		return SP_OK;
 	if (!b->indexed)
@@ -697,10 +868,14 @@ verify_report_base_merge(struct verify_report_base *b, const struct crypto_verif
 	}
 	if (nprior != b->nsigs)
 		goto out;
+	/* the result's index, made as it is written (none when it cannot be had) */
+	if (indexed && (k = calloc(1, sizeof(*k) + rep->nsigs * sizeof(k->sigs[0]))) == NULL)
+		indexed = 0;
 	/* about the base's size and the new signature's: one allocation, usually */
 	o.cap = b->len + 16384;
 	if ((o.buf = malloc(o.cap)) == NULL) {
 		free(match);
+		free(k);
 		return SP_ERR_NOMEM;
 	}
 	/* the head as the engine's report has it, then the signatures in its order */
@@ -708,16 +883,26 @@ verify_report_base_merge(struct verify_report_base *b, const struct crypto_verif
 	if (!o.bad && o.len > 0)
 		o.len--; /* its closing brace */
 	PUT_LIT(&o, ",\"signatures\":[");
+	head_end = o.len;
 	for (i = 0; i < rep->nsigs; i++) {
 		if (i > 0)
 			PUT_LIT(&o, ",");
+		start = o.len;
 		if (match[i] < 0) {
 			bad = 0;
 			put_json(&o, verify_report_sig_json(&rep->sigs[i], &bad), bad);
-		} else if (rep->sigs[i].prior)
-			put_prior(&o, b, &b->sigs[match[i]], &rep->sigs[i]);
-		else
+		} else if (rep->sigs[i].prior) {
+			if (!put_prior(&o, b, &b->sigs[match[i]], &rep->sigs[i],
+				       indexed ? &k->sigs[i] : NULL))
+				indexed = 0;
+			continue;
+		} else
 			put_reverified(&o, b, &b->sigs[match[i]], &rep->sigs[i]);
+		/* scanned when the text is whole (index_finish) */
+		if (indexed) {
+			k->sigs[i].start = start;
+			k->sigs[i].end = o.len;
+		}
 	}
 	PUT_LIT(&o, "]}");
 	put(&o, "", 1); /* the NUL */
@@ -729,11 +914,55 @@ verify_report_base_merge(struct verify_report_base *b, const struct crypto_verif
 		r = SP_ERR_TOO_LARGE;
 		goto out;
 	}
+	if (indexed && index_finish(k, o.buf, o.len - 1, head_end, match, rep)) {
+		*index = k;
+		*index_len = sizeof(*k) + rep->nsigs * sizeof(k->sigs[0]);
+		k = NULL; /* transferred */
+	}
 	*outlen = o.len - 1;
 	*out = o.buf;
 	o.buf = NULL; /* transferred */
 out:
 	free(o.buf);
 	free(match);
+	free(k);
 	return r;
+}
+
+/* field by field: a struct's padding is no part of what the scan found */
+static int
+sig_same(const struct base_sig *a, const struct base_sig *b)
+{
+	return a->start == b->start && a->end == b->end && a->br[0] == b->br[0] &&
+	       a->br[1] == b->br[1] && a->br[2] == b->br[2] && a->br[3] == b->br[3] &&
+	       a->valid == b->valid && a->allowed_changes == b->allowed_changes &&
+	       a->ltv_level == b->ltv_level && a->level_at == b->level_at &&
+	       a->level_end == b->level_end && a->verdict_at == b->verdict_at &&
+	       a->verdict_end == b->verdict_end && a->check_at == b->check_at &&
+	       a->check_end == b->check_end && a->changes_at == b->changes_at &&
+	       a->allowed_at == b->allowed_at && a->allowed_end == b->allowed_end &&
+	       a->disallowed_at == b->disallowed_at && a->disallowed_end == b->disallowed_end &&
+	       a->allowed == b->allowed && a->disallowed == b->disallowed &&
+	       a->objs_end == b->objs_end && a->nobjs == b->nobjs;
+}
+
+int
+verify_report_index_matches(const char *text, const void *index, size_t index_len)
+{
+	const struct kept_index *k = index;
+	struct verify_report_base *b = NULL;
+	size_t i;
+	int same;
+
+	if (text == NULL || k == NULL || index_len < sizeof(*k) ||
+	    index_len != sizeof(*k) + k->nsigs * sizeof(k->sigs[0]) ||
+	    verify_report_base_open(text, &b) != SP_OK)
+		return 0;
+	same = b->indexed && k->len == b->len && k->size == b->size &&
+	       k->revisions == b->revisions && k->last_signed == b->last_signed &&
+	       k->trailing == b->trailing && k->nsigs == b->nsigs;
+	for (i = 0; same && i < k->nsigs; i++)
+		same = sig_same(&k->sigs[i], &b->sigs[i]);
+	verify_report_base_free(b);
+	return same;
 }

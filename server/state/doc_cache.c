@@ -39,6 +39,7 @@ struct entry {
 	uint8_t *data;
 	struct crypto_digest_ctx *ctx;
 	char *report;
+	void *report_index;
 	/* qpdf's parse of data (pdf_parsed), lent to one open at a time (NULL: none here,
 	   or lent): under the mutex; only an entry made with one (charged) holds one */
 	struct pdf_parsed *parsed;
@@ -109,6 +110,7 @@ entry_free(struct entry *e)
 	free(e->data);
 	crypto_digest_ctx_free(e->ctx);
 	free(e->report);
+	free(e->report_index);
 	free(e);
 }
 
@@ -237,16 +239,30 @@ void
 doc_cache_put_report_take(struct doc_cache *c, int64_t number, int seq, uint8_t *data, size_t len,
 			  const char *sha256_hex, struct crypto_digest_ctx *ctx, char *report)
 {
-	doc_cache_put_parsed_take(c, number, seq, data, len, sha256_hex, ctx, report, NULL);
+	doc_cache_put_parsed_take(c, number, seq, data, len, sha256_hex, ctx, report, NULL, 0,
+				  NULL);
 }
 
 void
 doc_cache_put_parsed_take(struct doc_cache *c, int64_t number, int seq, uint8_t *data, size_t len,
 			  const char *sha256_hex, struct crypto_digest_ctx *ctx, char *report,
-			  struct pdf_parsed *parsed)
+			  void *report_index, size_t report_index_len, struct pdf_parsed *parsed)
 {
 	struct entry *e = NULL, *old, *gone = NULL, *next;
-	size_t rlen = report != NULL ? strlen(report) : 0, plen = 0;
+	size_t tlen = report != NULL ? strlen(report) : 0, rlen = tlen, plen = 0;
+
+	/* an index goes with its report only; it counts in the bound as the report does */
+	if (report == NULL || report_index == NULL) {
+		free(report_index);
+		report_index = NULL;
+		report_index_len = 0;
+	}
+	if (report_index_len > SIZE_MAX - rlen) {
+		free(report_index);
+		report_index = NULL;
+		report_index_len = 0;
+	}
+	rlen += report_index_len;
 
 	/* only a parse of these very bytes (the buffer it reads is the one kept) */
 	if (parsed != NULL &&
@@ -261,6 +277,7 @@ doc_cache_put_parsed_take(struct doc_cache *c, int64_t number, int seq, uint8_t 
 		free(data);              /* not kept: the next load sends the whole document */
 		crypto_digest_ctx_free(ctx);
 		free(report);
+		free(report_index);
 		return;
 	}
 	/* the parse counts in the bound as PARSE_COST times the document: kept when that
@@ -275,6 +292,7 @@ doc_cache_put_parsed_take(struct doc_cache *c, int64_t number, int seq, uint8_t 
 	e->data = data;
 	e->ctx = ctx;
 	e->report = report;
+	e->report_index = report_index;
 	e->bytes += len + rlen;
 	e->pub.sha256_ctx = ctx;
 	e->pub.number = number;
@@ -282,7 +300,9 @@ doc_cache_put_parsed_take(struct doc_cache *c, int64_t number, int seq, uint8_t 
 	e->pub.data = data;
 	e->pub.len = len;
 	e->pub.report = report;
-	e->pub.report_len = rlen;
+	e->pub.report_len = tlen;
+	e->pub.report_index = report_index;
+	e->pub.report_index_len = report_index_len;
 	memcpy(e->pub.sha256_hex, sha256_hex, 65);
 	e->refs = 1;
 	e->linked = 1;

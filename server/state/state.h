@@ -348,6 +348,10 @@ struct doc_cached {
 	   here. Completion builds on it without the claim sending it again. */
 	const char *report;
 	size_t report_len;
+	/* the index of report its merge made (verify_report_base_open_indexed): the next
+	   completion's merge does not scan the report again; NULL: none */
+	const void *report_index;
+	size_t report_index_len;
 };
 struct doc_cache;
 struct doc_cache_stats {
@@ -392,11 +396,13 @@ void doc_cache_stats(struct doc_cache *c, struct doc_cache_stats *st);
 struct pdf_parsed;
 struct pdf_parsed *doc_cache_parsed_take(struct doc_cache *c, const struct doc_cached *d);
 void doc_cache_parsed_put(struct doc_cache *c, const struct doc_cached *d, struct pdf_parsed *p);
-/* doc_cache_put_report_take with qpdf's parse of data (taken too; NULL: none), kept
-   with the entry when it reads those very bytes, else freed. */
+/* doc_cache_put_report_take with the report's index (malloc'd, taken too; NULL: none;
+   kept only with report) and qpdf's parse of data (taken too; NULL: none), kept with
+   the entry when it reads those very bytes, else freed. */
 void doc_cache_put_parsed_take(struct doc_cache *c, int64_t number, int seq, uint8_t *data,
 			       size_t len, const char *sha256_hex, struct crypto_digest_ctx *ctx,
-			       char *report, struct pdf_parsed *parsed);
+			       char *report, void *report_index, size_t report_index_len,
+			       struct pdf_parsed *parsed);
 /*
  * The contract of a signing session prepared in this process (id: 36
  * characters, lower case), so that its claim, which names only the session,

@@ -28,7 +28,8 @@ check(const char *base, const struct crypto_verify_report *rep, size_t max)
 	json_t *j = json_loads(base, 0, NULL);
 	struct verify_report_base *vb = NULL;
 	char *a = NULL, *b = NULL, *back;
-	size_t al = 0, bl = 0, size;
+	void *idx = NULL;
+	size_t al = 0, bl = 0, size, idxlen = 0;
 	int ra, rb;
 
 	ra = verify_report_merge_json(j, rep, max, &a, &al);
@@ -37,10 +38,13 @@ check(const char *base, const struct crypto_verify_report *rep, size_t max)
 	size = (size_t)json_integer_value(json_object_get(j, "size"));
 	if (verify_report_base_covers(vb, size) != json_is_object(j))
 		abort();
-	rb = verify_report_base_merge(vb, rep, max, &b, &bl);
+	rb = verify_report_base_merge(vb, rep, max, &b, &bl, &idx, &idxlen);
 	if (ra != rb || (a == NULL) != (b == NULL) ||
 	    (a != NULL && (al != bl || memcmp(a, b, al) != 0)))
 		abort(); /* the splice wrote something else than jansson */
+	if (idx != NULL && (b == NULL || !verify_report_index_matches(b, idx, idxlen)))
+		abort(); /* the index of the result is not what a scan of it finds */
+	free(idx);
 	if (verify_report_base_spliced(vb)) {
 		if ((back = json_dumps(j, JSON_COMPACT)) == NULL || strcmp(back, base) != 0)
 			abort(); /* indexed a text jansson would write otherwise */

@@ -326,13 +326,14 @@ class StoredVerification(SigningCase):
             st, _, _, doc = self.complete(slug, prep["session"], self.token_sign(slug, alg, prep))
             self.assertEqual(st, 200, doc)
             # the earlier signatures as the completion that stored the base read them (none
-            # at the upload), its page list, its signed-field count and its form's facts
+            # at the upload), its page list, its signed-field count, its form's facts
             # (the engine lists the new revision's fields from them, carried over the
-            # update): all hits after the first signing; at the first, the pages and the
-            # form's facts (the create's) hit, the signatures and the count miss
+            # update) and its revisions (only the update's section is walked): all hits
+            # after the first signing; at the first, the pages and the form's facts (the
+            # create's) hit, the signatures, the count and the revisions miss
             got = self.refs_lookups("revision_reads")
             self.assertEqual((got["hit"] - reads["hit"], got["miss"] - reads["miss"]),
-                             (4, 0) if k > 1 else (2, 2), "completion of signing %d" % k)
+                             (5, 0) if k > 1 else (2, 3), "completion of signing %d" % k)
             # what the base refers to came from the process cache, the first signing's
             # too (the upload's normalization put it there): the base was not walked
             after = self.refs_lookups()
@@ -571,15 +572,15 @@ class StoredVerificationLTA(SigningCase):
             reads = self.refs_lookups("revision_reads")
             st, _, _, doc = self.complete(slug, prep["session"], self.token_sign(slug, alg, prep))
             self.assertEqual(st, 200, doc)
-            # as at B-T (the earlier signatures, pages, count and form's facts), and the
-            # earlier signatures for the DSS update, the /VRI keys the completion that
-            # stored the base hashed (not hashed again) and the /VRI keys of the base's DSS
-            # (the engine does not read it again): all hits after the first signing; at
-            # the first, the pages and the form's facts hit, the rest is not asked for or
-            # misses (the upload is verified whole)
+            # as at B-T (the earlier signatures, pages, count, form's facts and
+            # revisions), and the earlier signatures for the DSS update, the /VRI keys the
+            # completion that stored the base hashed (not hashed again) and the /VRI keys
+            # of the base's DSS (the engine does not read it again): all hits after the
+            # first signing; at the first, the pages and the form's facts hit, the rest is
+            # not asked for or misses (the upload is verified whole)
             got = self.refs_lookups("revision_reads")
             self.assertEqual((got["hit"] - reads["hit"], got["miss"] - reads["miss"]),
-                             (7, 0) if k > 1 else (2, 4), "completion of signing %d" % k)
+                             (8, 0) if k > 1 else (2, 5), "completion of signing %d" % k)
             stored = self.db.query("SELECT verification FROM revisions WHERE contract_number = "
                                    "%s AND seq = %d" % (n, k))
             self.assertTrue(stored, "revision %d has no stored report" % k)

@@ -975,6 +975,110 @@ kept(struct pdf_doc *older, const unsigned char *d, size_t n)
 }
 
 /*
+ * pdf_revisions_extend() of d[0..n) from pdf_revisions_find() of
+ * d[0..known): when it gives revisions, exactly pdf_revisions_find()'s of
+ * d[0..n). Returns what it answered (-1: the known bytes do not read).
+ */
+static int
+extend_same(const unsigned char *d, size_t n, size_t known)
+{
+	struct pdf_revision kr[32], er[32], fr[32];
+	size_t nk = 0, ne = 0, nf = 0, i;
+	struct sp_errinfo ei;
+	int got, fok;
+
+	sp_errinfo_init(&ei);
+	if (pdf_revisions_find(d, known, kr, 32, &nk, &ei) != SP_OK)
+		return -1;
+	got = pdf_revisions_extend(d, n, kr, nk, known, er, 32, &ne);
+	sp_errinfo_init(&ei);
+	fok = pdf_revisions_find(d, n, fr, 32, &nf, &ei) == SP_OK;
+	if (!got)
+		return 0;
+	ck_assert_msg(fok, "extended where the whole file does not read: %s", ei.msg);
+	ck_assert_uint_eq(ne, nf);
+	for (i = 0; i < nf; i++) {
+		ck_assert_int_eq(er[i].xref, fr[i].xref);
+		ck_assert_int_eq(er[i].xref_stream, fr[i].xref_stream);
+		ck_assert_int_eq(er[i].xrefstm, fr[i].xrefstm);
+		ck_assert_int_eq(er[i].linearized_main, fr[i].linearized_main);
+		ck_assert_uint_eq(er[i].eof_end, fr[i].eof_end);
+		ck_assert_uint_eq(er[i].end, fr[i].end);
+		ck_assert_int_eq(er[i].trailing_garbage, fr[i].trailing_garbage);
+	}
+	return 1;
+}
+
+/*
+ * Completion's revisions from the base's: a chain of updates (tables, and
+ * an xref stream's) extends exactly as the whole file reads, and whatever
+ * a byte of the newer updates is changed to, an extension it still gives
+ * is the whole file's (else the file is found whole).
+ */
+START_TEST(revisions_extend_as_found_whole)
+{
+	struct pdf_placement pl = { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 100, .y = 100 };
+	struct pdf_sig_prepared p1, p2;
+	struct sp_errinfo ei;
+	unsigned char *d[6], *o, *m, *g;
+	size_t n[6], on, i, k, at;
+	const char tries[] = "09 x\n\r<>/R%";
+	char body[64];
+	int extended = 0, tried = 0;
+
+	d[0] = make_plain_pdf(2, &n[0]);
+	for (i = 1; i < 6; i++) {
+		snprintf(body, sizeof(body), "<< /Update %zu >>", i);
+		d[i] = append_update(d[i - 1], n[i - 1], 40 + (int)i, body, &n[i]);
+	}
+	/* each older revision's end as known, the newest file whole */
+	for (k = 0; k < 5; k++) {
+		ck_assert_int_eq(extend_same(d[5], n[5], n[k]), 1);
+		ck_assert_int_eq(extend_same(d[k + 1], n[k + 1], n[k]), 1);
+	}
+	/* nothing after the known: found whole */
+	ck_assert_int_eq(extend_same(d[5], n[5], n[5]), 0);
+	/* a known revision ending at its %%EOF, whose end-of-line the update brings */
+	ck_assert(n[1] > 0 && d[1][n[1] - 1] == '\n');
+	o = append_update(d[1], n[1] - 1, 50, "<< /Eol 1 >>", &on);
+	ck_assert_int_eq(extend_same(o, on, n[1] - 1), 1);
+	free(o);
+	/* trailing bytes after the newest */
+	g = malloc(n[5] + 8);
+	memcpy(g, d[5], n[5]);
+	memcpy(g + n[5], "garbage\n", 8);
+	ck_assert_int_eq(extend_same(g, n[5] + 8, n[3]), 1);
+	free(g);
+	/* every byte of the two newest updates changed a few ways */
+	m = malloc(n[5]);
+	for (at = n[3]; at < n[5]; at++)
+		for (i = 0; i < sizeof(tries) - 1; i++) {
+			memcpy(m, d[5], n[5]);
+			if (m[at] == (unsigned char)tries[i])
+				continue;
+			m[at] = (unsigned char)tries[i];
+			tried++;
+			extended += extend_same(m, n[5], n[3]) == 1;
+		}
+	ck_assert(tried > 0 && extended > 0 && extended < tried);
+	free(m);
+	for (i = 0; i < 6; i++)
+		free(d[i]);
+	/* an xref stream's updates (object streams), signed twice */
+	d[0] = make_plain_pdf(2, &n[0]);
+	o = qpdf_variant(d[0], n[0], "--object-streams=generate", &on);
+	ck_assert_int_eq(prepare(o, on, &pl, 1, &p1, &ei), SP_OK);
+	ck_assert_int_eq(prepare(p1.data, p1.len, &pl, 1, &p2, &ei), SP_OK);
+	ck_assert_int_eq(extend_same(p2.data, p2.len, p1.len), 1);
+	ck_assert_int_eq(extend_same(p2.data, p2.len, on), 1);
+	pdf_sig_prepared_cleanup(&p1);
+	pdf_sig_prepared_cleanup(&p2);
+	free(o);
+	free(d[0]);
+}
+END_TEST
+
+/*
  * Completion's views: the base's page list read once (pdf_doc_page_objs)
  * opens the same bytes again without the tree walk, and is handed on to the
  * next revision only when its update leaves the page tree as it was.
@@ -1105,6 +1209,7 @@ main(void)
 	tcase_add_test(tc, two_signatures_in_a_row);
 	tcase_add_test(tc, invisible_signature_and_existing_form);
 	tcase_add_test(tc, known_pages_handed_on);
+	tcase_add_test(tc, revisions_extend_as_found_whole);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

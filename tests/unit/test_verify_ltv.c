@@ -674,7 +674,8 @@ END_TEST
  * crypto_ltv_add_dss over d[0..n), whose prefix d[0..given) a verification
  * read (reads, its sigs_out; NULL: none given): the whole new file, and in
  * *nlisted what the known listing counted (-1: not used). opened: d is given
- * opened as a completion's view of it (crypto_ltv_known.doc), not opened there.
+ * opened as a completion's view of it (crypto_ltv_known.doc), not opened there,
+ * with its revisions (crypto_ltv_known.revs), not found there.
  */
 static unsigned char *
 dss_known_doc(const unsigned char *d, size_t n, size_t given, const uint8_t *reads, size_t rlen,
@@ -682,6 +683,7 @@ dss_known_doc(const unsigned char *d, size_t n, size_t given, const uint8_t *rea
 {
 	struct crypto_ltv_known kn = { .given_len = given, .reads = reads, .reads_len = rlen };
 	struct pdf_doc *g = NULL, *all = NULL;
+	struct pdf_revision revs[64];
 	struct sp_errinfo ei;
 	uint8_t *out = NULL;
 	int *pages = NULL;
@@ -699,6 +701,10 @@ dss_known_doc(const unsigned char *d, size_t n, size_t given, const uint8_t *rea
 		pdf_doc_free(all);
 		ck_assert_int_eq(pdf_doc_open_known(d, n, pages, kn.npages, &all, &ei), SP_OK);
 		kn.doc = all;
+		/* and its revisions, as the completion found them (the listing takes them) */
+		ck_assert_int_eq(pdf_revisions_find(d, n, revs, 64, &kn.nrevs, &ei), SP_OK);
+		kn.revs = revs;
+		kn.revs_len = n;
 	}
 	kn.given = g;
 	ck_assert_msg(crypto_ltv_add_dss(trust, NULL, NULL, d, n, CRYPTO_LTV_STORED,

@@ -89,7 +89,8 @@ same_merge(const char *base, const struct crypto_verify_report *rep, size_t max,
 	json_t *j = json_loads(base, 0, NULL);
 	struct verify_report_base *vb = NULL;
 	char *a = NULL, *b = NULL, *back;
-	size_t al = 0, bl = 0;
+	void *idx = NULL;
+	size_t al = 0, bl = 0, idxlen = 0;
 	int ra, rb, spliced;
 	json_int_t size = json_integer_value(json_object_get(j, "size"));
 
@@ -99,8 +100,14 @@ same_merge(const char *base, const struct crypto_verify_report *rep, size_t max,
 	/* completion's "covers" rule on the parsed report */
 	ck_assert_int_eq(verify_report_base_covers(vb, (size_t)size), json_is_object(j));
 	ck_assert_int_eq(verify_report_base_covers(vb, (size_t)size + 1), 0);
-	rb = verify_report_base_merge(vb, rep, max, &b, &bl);
+	rb = verify_report_base_merge(vb, rep, max, &b, &bl, &idx, &idxlen);
 	ck_assert_msg(ra == rb, "jansson %d, splice %d on %.300s", ra, rb, base);
+	/* the index the merge made of its result is what a scan of it finds */
+	if (idx != NULL) {
+		ck_assert_ptr_nonnull(b);
+		ck_assert_msg(verify_report_index_matches(b, idx, idxlen), "index differs: %s", b);
+	}
+	free(idx);
 	if (a == NULL) {
 		ck_assert_ptr_null(b);
 	} else {
@@ -145,6 +152,62 @@ chain_report(size_t k, unsigned variant)
 	}
 	return text;
 }
+
+/*
+ * A contract signed 20 times, every variant, each merge on the one before
+ * as completion makes it (the index the merge made of it, kept with it):
+ * the same text as the merge of the scanned text, an index at every
+ * signing, and each index exactly what a scan of its text finds.
+ */
+START_TEST(kept_index_is_the_scan_k_1_to_20)
+{
+	struct crypto_verify_report rep;
+	struct verify_report_base *vb;
+	char *text, *next, *want;
+	void *idx = NULL, *nidx;
+	size_t k, len, idxlen = 0, nlen, wlen;
+	unsigned variant;
+
+	for (variant = 0; variant < 64; variant++) {
+		text = chain_report(1, variant);
+		for (k = 2; k <= 20; k++) {
+			ck_assert_int_eq(chain_rep(&rep, k, variant), 0);
+			ck_assert_int_eq(verify_report_base_open_indexed(text, strlen(text), idx,
+									 idxlen, &vb),
+					 SP_OK);
+			ck_assert_int_eq(verify_report_base_merge(vb, &rep, 1 << 24, &next, &len,
+								  &nidx, &nlen),
+					 SP_OK);
+			ck_assert_int_eq(verify_report_merge(text, &rep, 1 << 24, &want, &wlen),
+					 SP_OK);
+			ck_assert_ptr_nonnull(next);
+			ck_assert_uint_eq(len, wlen);
+			ck_assert_str_eq(next, want);
+			ck_assert_ptr_nonnull(nidx);
+			ck_assert(verify_report_index_matches(next, nidx, nlen));
+			verify_report_base_free(vb);
+			chain_rep_free(&rep);
+			free(want);
+			free(text);
+			free(idx);
+			text = next;
+			idx = nidx;
+			idxlen = nlen;
+		}
+		/* an index of another text is not taken for it: scanned */
+		ck_assert_int_eq(verify_report_base_open_indexed(text, strlen(text) - 1, idx,
+								 idxlen, &vb),
+				 SP_OK);
+		ck_assert(verify_report_base_spliced(vb));
+		ck_assert(!verify_report_index_matches(text + 1, idx, idxlen));
+		verify_report_base_free(vb);
+		free(idx);
+		idx = NULL;
+		idxlen = 0;
+		free(text);
+	}
+}
+END_TEST
 
 /* A contract signed 20 times, every variant: each completion's splice is jansson's merge. */
 START_TEST(splice_is_jansson_k_1_to_20)
@@ -467,6 +530,7 @@ report_suite(void)
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(tm, 120);
 	tcase_add_test(tm, splice_is_jansson_k_1_to_20);
+	tcase_add_test(tm, kept_index_is_the_scan_k_1_to_20);
 	tcase_add_test(tm, splice_odd_shapes_are_jansson);
 	tcase_add_test(tm, splice_strings_as_jansson_writes_them);
 	tcase_add_test(tm, splice_string_bytes_at_every_offset);
