@@ -61,6 +61,9 @@ static const struct sqlstate_row {
 	{ "SPS09", SP_ERR_CONFLICT, "stale_revision", NULL },
 	{ "SPS10", SP_ERR_EXPIRED, "session_expired", NULL },
 	{ "SPS11", SP_ERR_CONFLICT, "session_used", NULL },
+	/* signing_session_create_held (036): what the process held is not what is stored;
+	   never an answer (api/signing.c prepares again with a load) */
+	{ "SPH01", SP_ERR_CONFLICT, "prepare_held_stale", NULL },
 	{ "SA001", SP_ERR_UNAUTHORIZED, "challenge_unknown",
 	  "This challenge was not issued here." },
 	{ "SA002", SP_ERR_UNAUTHORIZED, "challenge_used", "This challenge was already used." },

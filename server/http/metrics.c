@@ -223,6 +223,13 @@ metrics_render(const struct metrics *m, const char *const *names, const struct m
 		ADD("sealpact_cache_lookups_total{cache=\"%s\",result=\"miss\"} %llu\n", caches[k],
 		    g->cache_misses[k]);
 	}
+	ADD("# HELP sealpact_signing_prepares_held_total Member prepares this process built "
+	    "before loading, holding the contract, the member session and the seal: stored by "
+	    "the one statement that checks what the load checks (one_trip), or loaded and "
+	    "prepared again after it found something else (fallback).\n");
+	ADD("# TYPE sealpact_signing_prepares_held_total counter\n");
+	ADD("sealpact_signing_prepares_held_total{result=\"one_trip\"} %llu\n", g->prep_one_trip);
+	ADD("sealpact_signing_prepares_held_total{result=\"fallback\"} %llu\n", g->prep_fallback);
 	ADD("# HELP sealpact_connections_open Client connections open in this process.\n");
 	ADD("# TYPE sealpact_connections_open gauge\n");
 	ADD("sealpact_connections_open %ld\n", m->conn_open);
