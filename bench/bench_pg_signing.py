@@ -27,7 +27,11 @@ per signing, the statements the server sends for prepare and complete:
                  (server/api/contracts.c), so prepare's load and the claim name it ($4..$6:
                  seq, length, SHA-256) and get only what was stored after it: no update at
                  prepare, and at the claim not even the session's own (the process that
-                 prepared holds it: db/signing.c CLAIM_PARTS, migration 034)
+                 prepared holds it: db/signing.c CLAIM_PARTS, migration 034); and since
+                 036 no load at all: the process holds the member session too, and
+                 prepare is signing_session_create_held, the load's checks and the
+                 create in one statement
+  MODE held2:    held as before 036: the held load, then signing_session_create
 
 and prints the CPU time of PostgreSQL's processes per signing (from /proc,
 the backend and everything the postmaster reaped meanwhile), which is steadier
@@ -198,8 +202,27 @@ def held(script, on):
     return script
 
 
+# The one-trip prepare (migration 036, server/api/signing.c prep_held_try): the process
+# holds revision 0 (the upload), the member session of the token (organization 2, user 2,
+# as a load found it) and no seal (the demo seal), so prepare is db/signing.c's
+# db_signing_session_create_held alone: the load's checks and the create in one statement.
+CREATE_HELD = r"""
+\set organization_id 2
+\set user_id 2
+\set base_seq 0
+SELECT signing_session_create_held(repeat('a', 64), '91110000000000002B', :hlen::bigint,
+	:hsha, NULL::bytea, NULL, :n::bigint, :organization_id::bigint, :user_id::bigint,
+	:base_seq::integer, d.delta, 1000, 9930, d.attrs, 'sha256WithRSAEncryption', d.chain,
+	'[{"page": 1, "rect": [1, 2, 3, 4]}]', 600, c.der, 'CN=Supplier', 'CN=CA', c.serial,
+	now() - interval '1 day', now() + interval '1 year', '127.0.0.1', 'bench',
+	NULL::bigint)->>'session' AS sid, octet_length(d.delta) AS ulen, :hlen::bigint AS doclen
+FROM bench_blob d, certificates c WHERE c.user_id = :user_id \gset
+"""
 PARTS = HEAD + held(PREP, False) + CREATE + held(CLAIM, False) + COMPLETE
-HELD = HEAD + held(PREP, True) + CREATE + held(CLAIM, True) + COMPLETE
+# held2: the held load then the create, as before 036 (and as a process without the member
+# session or the seal yet sends them)
+HELD2 = HEAD + held(PREP, True) + CREATE + held(CLAIM, True) + COMPLETE
+HELD = HEAD + CREATE_HELD + held(CLAIM, True) + COMPLETE
 
 
 def cpu_ticks(pid):
@@ -247,7 +270,8 @@ def main(argv):
         if mode is None:
             mode = "held" if db.query("SELECT to_regproc('signing_prepare_check') IS NOT NULL") \
                 == "t" else "combined"
-        script = {"split": SPLIT, "combined": COMBINED, "parts": PARTS, "held": HELD}[mode]
+        script = {"split": SPLIT, "combined": COMBINED, "parts": PARTS, "held": HELD,
+                  "held2": HELD2}[mode]
         with open(os.path.join(tmp, "sign.sql"), "w") as f:
             f.write(script)
         if os.environ.get("BENCH_PGFUNCS"):
