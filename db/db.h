@@ -736,12 +736,13 @@ struct db_prepare_held {
 
 /*
  * db_signing_prepare_load_auth's checks and db_signing_session_create in
- * one statement (SQL signing_session_create_held, migration 036): when
- * every check of the load passes and reads what h holds, the session is
- * stored and the callback gets the create's JSON text, or the create's
- * error; when any check fails or reads something else, nothing is stored
- * and the error is SP_ERR_CONFLICT with reason "prepare_held_stale"
- * (never an answer: the caller loads and prepares again). Loop thread.
+ * one statement (SQL signing_session_create_held, migration 036): the
+ * load's checks run first, in its order, and fail as they fail there
+ * (the credential, the contract, the turn, the seal); then, when any of
+ * them read something else than h holds, nothing is stored and the error is
+ * SP_ERR_CONFLICT with reason "prepare_held_stale" (never an answer: the
+ * caller loads and prepares again); else the create, with its JSON text or
+ * its errors. Loop thread.
  */
 int db_signing_session_create_held(struct db_pool *pool, const struct db_actor *who,
 				   const struct db_prepare_held *h, const struct db_signing_new *s,

@@ -538,10 +538,9 @@ db_signing_session_create(struct db_pool *pool, const struct db_actor *who,
 /*
  * The load's checks and the create in one statement (migration 036
  * signing_session_create_held): $1..$21 the create's, then what the process
- * holds of what the load would send, which the statement compares with
- * what the load's own checks read ($22..$27). Any failure or difference
- * of those is SQLSTATE SPH01, reason "prepare_held_stale"
- * (db/errors.c), and nothing was stored.
+ * holds of what the load would send ($22..$27), which the statement
+ * compares with what the load's checks read: a difference is SQLSTATE
+ * SPH01, reason "prepare_held_stale" (db/errors.c), and nothing was stored.
  */
 int
 db_signing_session_create_held(struct db_pool *pool, const struct db_actor *who,

@@ -24,15 +24,23 @@
  * session of the token (a recent load's or one-trip statement's, state.h
  * prep_memo) and the seal the placements name (picture and facts, as a
  * load sent them) - the worker runs first and one statement does the
- * load's checks and the create (db_signing_session_create_held). That
- * statement checks everything the load checks, as the load does, and that
- * what they read is what the worker used; any failure or difference there,
- * and any failure of the worker, sends the request down the path above
- * from its load (prep_fallback), so every answer, error and its precedence
- * is that path's: a load's refusal came first there and comes first here
- * too, the worker's refusal of these inputs is the one it gives again, and
- * the create's errors are what the create answers after a load that read
- * the same. The memo decides only whether to try.
+ * load's checks and the create (db_signing_session_create_held). Why every
+ * answer, error and its precedence stays the two statements':
+ * - the statement runs each check of the load, in the load's order, and
+ *   fails as the load fails; such a failure is answered as the load's
+ *   (prep_refused): on the two-statement path it came before the worker,
+ *   and was the answer whatever the worker would have said;
+ * - when a check reads something else than the worker used (another
+ *   revision landed, the seal's picture or facts changed, the token names
+ *   another session), nothing is stored (SQLSTATE SPH01) and the request
+ *   goes down the two-statement path from its load (prep_fallback), so the
+ *   worker works on what the load sends;
+ * - when the worker refuses, the request goes down that path too: a load's
+ *   refusal still comes first, else the worker refuses the same inputs
+ *   again;
+ * - after the checks the statement is the create (the same SQL body) with
+ *   the create's errors, after checks that read what the load would have.
+ * The memo decides only whether to try: the statement checks the token.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -730,6 +738,15 @@ out:
 
 static void prep_load(struct prep_job *j);
 
+/* What a try held of the member and the seal, forgotten: a load confirms it again. */
+static void
+prep_memo_forget(struct prep_job *j)
+{
+	prep_memo_member_drop(j->memo, j->hash);
+	if (j->seal_id > 0)
+		prep_memo_seal_drop(j->memo, j->org_id, j->seal_id);
+}
+
 /*
  * A try that did not store (the worker refused, the one statement found
  * something else, or the try could not start): forget what it held of the
@@ -741,9 +758,7 @@ static void
 prep_fallback(struct prep_job *j)
 {
 	prep_memo_count(j->memo, 0);
-	prep_memo_member_drop(j->memo, j->hash);
-	if (j->seal_id > 0)
-		prep_memo_seal_drop(j->memo, j->org_id, j->seal_id);
+	prep_memo_forget(j);
 	prep_results_free(j);
 	json_decref(j->doc);
 	j->doc = j->again;
@@ -784,6 +799,19 @@ prep_memo_keep(struct prep_job *j)
 				   j->base->seal_png_len, j->base->seal_info);
 }
 
+/* A refusal of the load's checks (authed: they checked the credential too), answered. */
+static void
+prep_refused(struct request *r, int authed, const struct sp_errinfo *err)
+{
+	if (authed && auth_reply_credential(r, err))
+		return;
+	/* seal_not_found: 422 like the worker's placement refusals */
+	if (err->code == SP_ERR_INVALID && strncmp(err->reason, "seal_", 5) == 0)
+		request_problem_ei(r, P_UNPROCESSABLE, err);
+	else
+		request_reply_error(r, err->code, err);
+}
+
 /*
  * The reply: the stored session's document as PostgreSQL wrote it, with
  * the members the worker made (reply_more) added before its closing brace:
@@ -796,16 +824,27 @@ prep_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *er
 	struct request *r = j->r;
 	size_t end = len, more;
 	char *out;
+	int held_try;
 
 	if (err->code != SP_OK) {
+		held_try = j->held_try;
 		/* the one statement's checks read something else: nothing was stored */
-		if (err->code == SP_ERR_CONFLICT &&
+		if (held_try && err->code == SP_ERR_CONFLICT &&
 		    strcmp(err->reason, "prepare_held_stale") == 0 && prep_may_fall_back(j)) {
 			prep_fallback(j);
 			return;
 		}
+		if (held_try) {
+			prep_memo_count(j->memo, 1);
+			prep_memo_forget(j); /* a revoked token is not tried again */
+		}
 		prep_job_free(j);
-		request_reply_error(r, err->code, err);
+		/* its load's refusals as the load's; the create's are not those (never a
+		   credential's, nor seal_not_found): request_reply_error() as after a load */
+		if (held_try)
+			prep_refused(r, 1, err);
+		else
+			request_reply_error(r, err->code, err);
 		return;
 	}
 	while (end > 0 && (text[end - 1] == ' ' || text[end - 1] == '\n'))
@@ -940,13 +979,7 @@ prep_loaded(void *arg, struct db_revision_doc *base, const struct sp_errinfo *er
 	if (err->code != SP_OK) {
 		authed = j->authed;
 		prep_job_free(j);
-		if (authed && auth_reply_credential(r, err))
-			return;
-		/* seal_not_found: 422 like the worker's placement refusals */
-		if (err->code == SP_ERR_INVALID && strncmp(err->reason, "seal_", 5) == 0)
-			request_problem_ei(r, P_UNPROCESSABLE, err);
-		else
-			request_reply_error(r, err->code, err);
+		prep_refused(r, authed, err);
 		return;
 	}
 	j->base = base;

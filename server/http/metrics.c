@@ -224,9 +224,10 @@ metrics_render(const struct metrics *m, const char *const *names, const struct m
 		    g->cache_misses[k]);
 	}
 	ADD("# HELP sealpact_signing_prepares_held_total Member prepares this process built "
-	    "before loading, holding the contract, the member session and the seal: stored by "
-	    "the one statement that checks what the load checks (one_trip), or loaded and "
-	    "prepared again after it found something else (fallback).\n");
+	    "before loading, holding the contract, the member session and the seal: answered by "
+	    "the one statement that checks what the load checks and stores the session "
+	    "(one_trip), or loaded and prepared again after it or the worker found something "
+	    "else (fallback).\n");
 	ADD("# TYPE sealpact_signing_prepares_held_total counter\n");
 	ADD("sealpact_signing_prepares_held_total{result=\"one_trip\"} %llu\n", g->prep_one_trip);
 	ADD("sealpact_signing_prepares_held_total{result=\"fallback\"} %llu\n", g->prep_fallback);

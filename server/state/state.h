@@ -397,7 +397,8 @@ struct prep_member {
 };
 struct prep_memo;
 struct prep_memo_stats {
-	/* prepares stored by the one statement, and those that tried it and loaded after */
+	/* prepares the one statement answered (stored, or refused by the load's checks), and
+	   those that tried and loaded after */
 	unsigned long long one_trip, fallback;
 };
 /* members and seals: slots, powers of two; max_bytes: of seal pictures held; ttl_s >= 1 */

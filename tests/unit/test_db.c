@@ -1593,9 +1593,9 @@ assert_stale(struct texted t)
 
 /*
  * The load's checks and the create in one statement: stored when every
- * check passes and reads what the caller holds; SPH01 with nothing stored
- * when any check fails or reads something else (whatever the check's own
- * error); the create's own errors as the create gives them.
+ * check passes and reads what the caller holds; a check that fails fails as
+ * the load's does; SPH01 with nothing stored when one reads something else
+ * than the caller holds; the create's own errors as the create gives them.
  */
 START_TEST(signing_create_held_checks_what_the_load_checks)
 {
@@ -1646,8 +1646,11 @@ START_TEST(signing_create_held_checks_what_the_load_checks)
 	assert_stale(create_held(base, pool, &h, mine, 2));
 	h.credit_code = "911100000000000022";
 	assert_stale(create_held(base, pool, &h, mine, 1)); /* another user */
-	h.token_hash = ZEROS64;                             /* no such session: SA020 caught */
-	assert_stale(create_held(base, pool, &h, mine, 2));
+	/* a check of the load that fails: the load's error, nothing stored */
+	h.token_hash = ZEROS64; /* no such member session */
+	t = create_held(base, pool, &h, mine, 2);
+	ck_assert_int_eq(t.err.code, SP_ERR_UNAUTHORIZED);
+	ck_assert_str_eq(t.err.reason, "unauthorized");
 	h.token_hash = PARTS_TOKEN_HASH;
 	/* the create's own refusal, after the checks passed: as the create gives it */
 	t = create_held(base, pool, &h, theirs, 2);
@@ -1656,9 +1659,12 @@ START_TEST(signing_create_held_checks_what_the_load_checks)
 	/* a revision landed: the held one is no longer the latest */
 	admin_exec(db_url, PARTS_REVISION(1));
 	assert_stale(create_held(base, pool, &h, mine, 2));
-	/* the party signed meanwhile: the load's SP409, caught */
+	/* the party signed meanwhile: the load's SP409, before the revision's difference */
 	admin_exec(db_url, "UPDATE parties SET status = 'signed' WHERE organization_id = 2");
-	assert_stale(create_held(base, pool, &h, mine, 2));
+	t = create_held(base, pool, &h, mine, 2);
+	ck_assert_int_eq(t.err.code, SP_ERR_CONFLICT);
+	ck_assert_str_eq(t.err.sqlstate, "SP409");
+	ck_assert_str_eq(t.err.msg, "your party is signed");
 	v = query_value(base, pool,
 			"SELECT count(*) || ' ' || (SELECT count(*) FROM audit_events WHERE "
 			"action = 'signing.prepared') FROM signing_sessions",
