@@ -267,3 +267,40 @@ class PrepareHeld(SigningCase):
         for num in (n, m, k, c, e):
             self.assertEqual(self.db.query("SELECT valid FROM audit_chain_verify(%s)" % num),
                              "t", num)
+
+    def test_create_refusals_after_the_checks(self):
+        """After the load's checks the one statement is the create: its refusal of a 21st
+        open session of a party is the create's; the worker's refusal of another
+        organization's certificate comes after the load, as always."""
+        self.off = self.other("off", document_cache_mb=0)
+        for slug in ("buyer", "supplier"):
+            self.login_api(slug, "rsa")
+        n = self.contract("supplier")
+        opened = []
+        for i in range(20):
+            st, _, _, doc = self.prep("supplier", n)
+            self.assertEqual(st, 201, doc)
+            opened.append(doc)
+        self.assertEqual(self.held(), (19, 0))
+        doc = self.same_answer("supplier", n, 409, "one_trip")
+        self.assertEqual(doc["detail"],
+                         "this party has 20 open signing sessions; complete or abort one")
+        for doc in opened:
+            self.abort("supplier", doc)
+        # the logistics organization's certificate presented by the supplier's member: the
+        # worker refuses it (it would name another organization at the create, too)
+        self.warm("supplier", n)
+        crt, _ = ts.PKI.org_cert("logistics", "rsa")
+        body = self.body("supplier")
+        body["certificate"] = base64.b64encode(der_of(crt)).decode()
+        before = self.held()
+        st, _, _, doc = self.call("supplier", "POST", "/api/v1/contracts/%s/signing-sessions"
+                                  % n, body)
+        st2, _, _, doc2 = self.call("supplier", "POST",
+                                    "/api/v1/contracts/%s/signing-sessions" % n, body,
+                                    server=self.off)
+        self.assertEqual((st, doc.get("code"), doc.get("detail")),
+                         (st2, doc2.get("code"), doc2.get("detail")))
+        self.assertEqual((st, doc["code"]), (422, "certificate_not_yours"), doc)
+        self.assertEqual(self.held(), (before[0], before[1] + 1), "the worker refused it")
+        self.assertEqual(self.db.query("SELECT valid FROM audit_chain_verify(%s)" % n), "t")
