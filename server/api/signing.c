@@ -775,8 +775,10 @@ prep_may_fall_back(const struct prep_job *j)
 }
 
 /*
- * A load (or the one statement) found this member session and seal: what
- * the next prepare of the token may be built from before loading.
+ * A prepare stored with this member session and seal, as its load (or the
+ * one statement) checked them: what the next prepare of the token may be
+ * built from before loading. Only a prepare that stored: one the worker
+ * refuses does not make the next one try (it would build twice).
  */
 static void
 prep_memo_keep(struct prep_job *j)
@@ -862,11 +864,10 @@ prep_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *er
 		request_reply_error(r, SP_ERR_NOMEM, NULL);
 		return;
 	}
-	if (j->held_try) {
-		/* the statement checked the member session and the seal again: kept longer */
+	if (j->held_try)
 		prep_memo_count(j->memo, 1);
-		prep_memo_keep(j);
-	}
+	/* the member session and the seal the statements checked, for the next prepare */
+	prep_memo_keep(j);
 	/* its completion's claim, when it comes here, sends what this process holds: the
 	   stored revision, and the update just stored (the statement succeeded) */
 	signing_session_note(j->docs, text, end, j->number);
@@ -989,7 +990,6 @@ prep_loaded(void *arg, struct db_revision_doc *base, const struct sp_errinfo *er
 		request_reply_error(r, SP_ERR_INTERNAL, NULL);
 		return;
 	}
-	prep_memo_keep(j);
 	sp_errinfo_init(&ei);
 	if ((rc = prep_start(j, &ei)) != SP_OK) {
 		prep_job_free(j);
