@@ -26,11 +26,12 @@ per signing, the statements the server sends for prepare and complete:
                  there): its document cache holds revision 0 since the upload
                  (server/api/contracts.c), so prepare's load and the claim name it ($4..$6:
                  seq, length, SHA-256) and get only what was stored after it: no update at
-                 prepare, and at the claim not even the session's own (the process that
-                 prepared holds it: db/signing.c CLAIM_PARTS, migration 034); and since
-                 036 no load at all: the process holds the member session too, and
-                 prepare is signing_session_create_held, the load's checks and the
-                 create in one statement
+                 prepare; and the completion sends no claim at all (the process that
+                 prepared holds what it returns, done35): one statement checks what the
+                 claim checked and stores (signing_session_complete_held, migration 035);
+                 and since 036 prepare sends no load either: the process holds the member
+                 session too, and prepare is signing_session_create_held, the load's checks
+                 and the create in one statement
   MODE held2:    held as before 036: the held load, then signing_session_create
 
 and prints the CPU time of PostgreSQL's processes per signing (from /proc,
@@ -117,6 +118,20 @@ SELECT signing_session_create(:n, :organization_id, :user_id, :base_seq, d.delta
 	now() + interval '1 year', '127.0.0.1', 'bench')->>'session' AS sid,
 	octet_length(d.delta) AS ulen
 FROM bench_blob d, certificates c WHERE c.user_id = :user_id \gset
+"""
+# db/signing.c's CREATE since done35: the claim's last_signer after the session's JSON
+CREATE_NOW = CREATE.replace(r"""->>'session' AS sid,""", r"""->>'session' AS sid,
+	NOT EXISTS (SELECT 1 FROM parties p WHERE p.contract_number = :n AND p.role = 'signer'
+	AND p.organization_id <> :organization_id AND p.status NOT IN ('signed', 'sent'))
+	AS last_signer,""")
+# the completion in one trip (db_signing_session_complete_held): the credential's hash, the
+# session's contract and base as prepare wrote them, the held revision's length and SHA-256
+# (revision 0: no report), last_signer NULL (B-T)
+COMPLETE_HELD = r"""
+SELECT length(signing_session_complete_held(repeat('a', 64), :sid, :organization_id,
+	:user_id, :n, :base_seq, :hlen, :hsha, NULL, d.signed, :doclen + length(d.signed),
+	repeat('e', 64), now(), d.report, NULL, NULL, '127.0.0.1', 'bench', NULL)::text)
+FROM bench_blob d;
 """
 COMPLETE = r"""
 SELECT length(signing_session_complete_verified(:sid, :organization_id, :user_id, d.signed,
@@ -205,7 +220,8 @@ def held(script, on):
 # The one-trip prepare (migration 036, server/api/signing.c prep_held_try): the process
 # holds revision 0 (the upload), the member session of the token (organization 2, user 2,
 # as a load found it) and no seal (the demo seal), so prepare is db/signing.c's
-# db_signing_session_create_held alone: the load's checks and the create in one statement.
+# db_signing_session_create_held alone: the load's checks and the create in one statement,
+# with the claim's last_signer after it as CREATE_NOW's.
 CREATE_HELD = r"""
 \set organization_id 2
 \set user_id 2
@@ -215,14 +231,17 @@ SELECT signing_session_create_held(repeat('a', 64), '91110000000000002B', :hlen:
 	:base_seq::integer, d.delta, 1000, 9930, d.attrs, 'sha256WithRSAEncryption', d.chain,
 	'[{"page": 1, "rect": [1, 2, 3, 4]}]', 600, c.der, 'CN=Supplier', 'CN=CA', c.serial,
 	now() - interval '1 day', now() + interval '1 year', '127.0.0.1', 'bench',
-	NULL::bigint)->>'session' AS sid, octet_length(d.delta) AS ulen, :hlen::bigint AS doclen
+	NULL::bigint)->>'session' AS sid,
+	NOT EXISTS (SELECT 1 FROM parties p WHERE p.contract_number = :n AND p.role = 'signer'
+	AND p.organization_id <> :organization_id AND p.status NOT IN ('signed', 'sent'))
+	AS last_signer, octet_length(d.delta) AS ulen, :hlen::bigint AS doclen
 FROM bench_blob d, certificates c WHERE c.user_id = :user_id \gset
 """
-PARTS = HEAD + held(PREP, False) + CREATE + held(CLAIM, False) + COMPLETE
+PARTS = HEAD + held(PREP, False) + CREATE_NOW + held(CLAIM, False) + COMPLETE
 # held2: the held load then the create, as before 036 (and as a process without the member
 # session or the seal yet sends them)
-HELD2 = HEAD + held(PREP, True) + CREATE + held(CLAIM, True) + COMPLETE
-HELD = HEAD + CREATE_HELD + held(CLAIM, True) + COMPLETE
+HELD2 = HEAD + held(PREP, True) + CREATE_NOW + COMPLETE_HELD
+HELD = HEAD + CREATE_HELD + COMPLETE_HELD
 
 
 def cpu_ticks(pid):

@@ -711,10 +711,16 @@ struct db_signing_new {
  * base_seq (stale_revision), and record the certificate for the
  * organization (SQL signing_session_create). The JSON text is
  * {"session", "expires_at", "base_seq", "certificate_id"}, as PostgreSQL
- * wrote it (the reply adds to it without parsing it). Loop thread.
+ * wrote it (the reply adds to it without parsing it). last_signer: whether
+ * every other signer had signed when it was stored, as the claim would say
+ * then (signing_session_claim_head's last_signer), for a completion in one
+ * trip (db_signing_session_complete_held compares it again). Loop thread.
  */
+typedef void (*db_session_created_fn)(void *arg, const char *text, size_t len, int last_signer,
+				      const struct sp_errinfo *err);
 int db_signing_session_create(struct db_pool *pool, const struct db_actor *who,
-			      const struct db_signing_new *s, db_text_fn cb, void *arg) SP_WUR;
+			      const struct db_signing_new *s, db_session_created_fn cb,
+			      void *arg) SP_WUR;
 
 /*
  * What a prepare that did not load (server/api/signing.c) holds of what
@@ -746,7 +752,7 @@ struct db_prepare_held {
  */
 int db_signing_session_create_held(struct db_pool *pool, const struct db_actor *who,
 				   const struct db_prepare_held *h, const struct db_signing_new *s,
-				   db_text_fn cb, void *arg) SP_WUR;
+				   db_session_created_fn cb, void *arg) SP_WUR;
 
 /*
  * What completion needs, claimed by db_signing_session_claim(). The struct
@@ -853,6 +859,42 @@ int db_signing_session_complete(struct db_pool *pool, const char *id, const stru
 				void *arg) SP_WUR;
 
 /*
+ * What the process that prepared a session holds of it, for its completion
+ * in one trip (db_signing_session_complete_held). Borrowed for the call.
+ */
+struct db_session_held {
+	const char *token_hash; /* the member's bearer token's SHA-256 (lowercase hex) that
+				   prepared it: who's organization and user then */
+	int64_t contract_number;
+	int base_seq;
+	/* the base revision held: its stored length and SHA-256, and the length of the
+	   report stored with it (0: none held) */
+	size_t base_len;
+	const char *base_sha256_hex;
+	size_t report_len;
+	/* the claim's last_signer the work assumed (db_signing_session_create's), 0 or 1;
+	   -1: none (below B-LTA nothing reads it) */
+	int last_signer;
+};
+
+/*
+ * The claim's checks and db_signing_session_complete in one statement (SQL
+ * signing_session_complete_held, migration 035): the credential token_hash
+ * is a live member's of who's organization and user; session id is theirs,
+ * open, not expired, of h's contract and base; the latest revision is h's
+ * base, stored with h's length and SHA-256 (and report length); every
+ * other signer has signed exactly when h->last_signer says so. When one
+ * of those does not hold nothing changes and the call fails with
+ * SP_ERR_CONFLICT, reason "claim_needed": the caller takes the claim's path
+ * (db_signing_session_claim_auth, then db_signing_session_complete), which
+ * answers. Else as db_signing_session_complete. Loop thread.
+ */
+int db_signing_session_complete_held(struct db_pool *pool, const char *id,
+				     const struct db_session_held *h, const struct db_actor *who,
+				     const struct db_signed_revision *rev, db_text_fn cb,
+				     void *arg) SP_WUR;
+
+/*
  * Abort open session id of who's organization (SQL signing_session_abort);
  * session_used when it is not open. The JSON is {"session", "state"}.
  * Loop thread.
@@ -867,6 +909,14 @@ int db_signing_session_abort(struct db_pool *pool, const char *id, const struct 
  */
 typedef void (*db_serial_fn)(void *arg, uint64_t serial, const struct sp_errinfo *err);
 int db_tsa_serial_next(struct db_pool *pool, db_serial_fn cb, void *arg) SP_WUR;
+/*
+ * n (1..1024) values of tsa_serial in one statement, reserved for later use
+ * (state.h tsa_serials): serials[0..n) when err->code is SP_OK, each nonzero
+ * and handed to no other caller (the sequence never cycles). Loop thread.
+ */
+typedef void (*db_serials_fn)(void *arg, const uint64_t *serials, size_t n,
+			      const struct sp_errinfo *err);
+int db_tsa_serials_reserve(struct db_pool *pool, int n, db_serials_fn cb, void *arg) SP_WUR;
 
 /* ---- archive.c: archive-timestamp renewal (PAdES B-LTA, migration 010) ---------------- */
 

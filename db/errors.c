@@ -64,6 +64,9 @@ static const struct sqlstate_row {
 	/* signing_session_create_held (036): what the process held is not what is stored;
 	   never an answer (api/signing.c prepares again with a load) */
 	{ "SPH01", SP_ERR_CONFLICT, "prepare_held_stale", NULL },
+	/* signing_session_complete_held (035): a check of the claim did not hold, nothing
+	   changed; the server takes the claim's path, which answers (never a reply) */
+	{ "SPS35", SP_ERR_CONFLICT, "claim_needed", NULL },
 	{ "SA001", SP_ERR_UNAUTHORIZED, "challenge_unknown",
 	  "This challenge was not issued here." },
 	{ "SA002", SP_ERR_UNAUTHORIZED, "challenge_used", "This challenge was already used." },

@@ -16,6 +16,8 @@ struct call {
 	db_revision_doc_fn doc;
 	db_signing_session_fn session;
 	db_serial_fn serial;
+	db_serials_fn serials;
+	db_session_created_fn created;
 	int64_t number; /* the contract a document call asked for */
 	char id[37];    /* the session a claim asked for */
 	int auth;       /* the row ends with auth_member's columns */
@@ -509,30 +511,72 @@ create_params(struct db_param *p, struct create_text *x, const struct db_actor *
 	return SP_OK;
 }
 
+/*
+ * Every other organization's signer has signed (or is "sent"): the claim's
+ * last_signer (signing_session_claim_head, 010), in its words, after the
+ * stored session's JSON. The completion in one trip does its work on it
+ * (B-LTA's document timestamp) and signing_session_complete_held checks it
+ * again where it stores.
+ */
+#define LAST_SIGNER(NUMBER, ORG) \
+	"NOT EXISTS (SELECT 1 FROM parties p WHERE p.contract_number = " NUMBER " AND " \
+	"p.role = 'signer' AND p.organization_id <> " ORG " AND " \
+	"p.status NOT IN ('signed', 'sent'))"
+
+/* Columns: the stored session's JSON text, last_signer ('t' or 'f'). */
+static void
+created_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
+{
+	struct call *c = arg;
+	db_session_created_fn cb = c->created;
+	void *cbarg = c->arg;
+	struct sp_errinfo ei;
+	int len;
+
+	free(c);
+	if (err->code != SP_OK) {
+		cb(cbarg, NULL, 0, -1, err);
+		return;
+	}
+	sp_errinfo_init(&ei);
+	if (PQntuples(res) != 1 || PQnfields(res) != 2 || PQgetisnull(res, 0, 0) ||
+	    (len = PQgetlength(res, 0, 0)) < 1 || PQgetisnull(res, 0, 1)) {
+		db_shape_err(&ei, "JSON document");
+		cb(cbarg, NULL, 0, -1, &ei);
+		return;
+	}
+	cb(cbarg, PQgetvalue(res, 0, 0), (size_t)len, PQgetvalue(res, 0, 1)[0] == 't', &ei);
+}
+
 int
 db_signing_session_create(struct db_pool *pool, const struct db_actor *who,
-			  const struct db_signing_new *s, db_text_fn cb, void *arg)
+			  const struct db_signing_new *s, db_session_created_fn cb, void *arg)
 {
 	static const char sql[] =
 		"SELECT signing_session_create($1::bigint, $2::bigint, $3::bigint, $4::integer, "
 		"$5::bytea, $6::bigint, $7::bigint, $8::bytea, $9, $10::bytea, $11::jsonb, "
 		"$12::integer, $13::bytea, $14, $15, $16, to_timestamp($17::bigint), "
-		"to_timestamp($18::bigint), $19::inet, $20)::text";
+		"to_timestamp($18::bigint), $19::inet, $20)::text, " LAST_SIGNER("$1::bigint",
+										 "$2::bigint");
 	/* With a seal: the same call through signing_session_create_seal (009). */
 	static const char sql_seal[] =
 		"SELECT signing_session_create_seal($1::bigint, $2::bigint, $3::bigint, "
 		"$4::integer, "
 		"$5::bytea, $6::bigint, $7::bigint, $8::bytea, $9, $10::bytea, $11::jsonb, "
 		"$12::integer, $13::bytea, $14, $15, $16, to_timestamp($17::bigint), "
-		"to_timestamp($18::bigint), $19::inet, $20, $21::bigint)::text";
+		"to_timestamp($18::bigint), $19::inet, $20, $21::bigint)::text, " LAST_SIGNER(
+			"$1::bigint", "$2::bigint");
+	struct call *c;
 	struct db_param p[21];
 	struct create_text x;
 
 	if (create_params(p, &x, who, s) != SP_OK)
 		return SP_ERR_INVALID;
+	if ((c = call_new(arg)) != NULL)
+		c->created = cb;
 	if (s->seal_id > 0)
-		return db_text_call(pool, sql_seal, 21, p, NULL, cb, arg);
-	return db_text_call(pool, sql, 20, p, NULL, cb, arg);
+		return call_send(pool, sql_seal, 21, p, 0, created_done, c);
+	return call_send(pool, sql, 20, p, 0, created_done, c);
 }
 
 /*
@@ -541,18 +585,20 @@ db_signing_session_create(struct db_pool *pool, const struct db_actor *who,
  * holds of what the load would send ($22..$27), which the statement
  * compares with what the load's checks read: a difference is SQLSTATE
  * SPH01, reason "prepare_held_stale" (db/errors.c), and nothing was stored.
+ * The create's columns (created_done).
  */
 int
 db_signing_session_create_held(struct db_pool *pool, const struct db_actor *who,
 			       const struct db_prepare_held *h, const struct db_signing_new *s,
-			       db_text_fn cb, void *arg)
+			       db_session_created_fn cb, void *arg)
 {
 	static const char sql[] =
 		"SELECT signing_session_create_held($22, $23, $24::bigint, $25, $26::bytea, $27, "
 		"$1::bigint, $2::bigint, $3::bigint, $4::integer, $5::bytea, $6::bigint, "
 		"$7::bigint, $8::bytea, $9, $10::bytea, $11::jsonb, $12::integer, $13::bytea, $14, "
 		"$15, $16, to_timestamp($17::bigint), to_timestamp($18::bigint), $19::inet, $20, "
-		"$21::bigint)::text";
+		"$21::bigint)::text, " LAST_SIGNER("$1::bigint", "$2::bigint");
+	struct call *c;
 	struct db_param p[27];
 	struct create_text x;
 	char blen[24];
@@ -573,7 +619,9 @@ db_signing_session_create_held(struct db_pool *pool, const struct db_actor *who,
 		p[25].binary = 1;
 		db_param_text(&p[26], h->seal_info);
 	}
-	return db_text_call(pool, sql, 27, p, NULL, cb, arg);
+	if ((c = call_new(arg)) != NULL)
+		c->created = cb;
+	return call_send(pool, sql, 27, p, 0, created_done, c);
 }
 
 /* ---- complete: claiming the session -------------------------------------------------------- */
@@ -902,6 +950,58 @@ db_signing_session_complete(struct db_pool *pool, const char *id, const struct d
 }
 
 int
+db_signing_session_complete_held(struct db_pool *pool, const char *id,
+				 const struct db_session_held *h, const struct db_actor *who,
+				 const struct db_signed_revision *rev, db_text_fn cb, void *arg)
+{
+	/* 035: the claim's checks (SPS35 when one does not hold), then the completion as
+	   db_signing_session_complete's sql_report, with the same parameters */
+	static const char sql[] =
+		"SELECT signing_session_complete_held($13, $1::uuid, $2::bigint, $3::bigint, "
+		"$14::bigint, $15::integer, $16::bigint, $17, $18::bigint, $4::bytea, $5::bigint, "
+		"$6, to_timestamp($7::bigint), $12, to_timestamp(nullif($10::bigint, 0)), "
+		"nullif($11::bigint, 0), $8::inet, $9, $19::boolean)::text";
+	struct db_param p[19];
+	struct db_actor_text t;
+	char sid[37], length[24], tsa_time[24], until[24], slen[24];
+	char num[24], base[24], blen[24], rlen[24];
+
+	if (id_copy(sid, id) != SP_OK || h == NULL || h->token_hash == NULL ||
+	    h->base_sha256_hex == NULL || h->base_seq < 0 || rev->delta_len == 0 ||
+	    rev->delta_len > INT32_MAX)
+		return SP_ERR_INVALID;
+	db_actor_text_fill(&t, who);
+	snprintf(length, sizeof(length), "%zu", rev->length);
+	snprintf(tsa_time, sizeof(tsa_time), "%lld", (long long)rev->tsa_time);
+	snprintf(until, sizeof(until), "%lld", (long long)rev->archive_until);
+	snprintf(slen, sizeof(slen), "%zu", rev->signed_length);
+	memset(p, 0, sizeof(p));
+	p[0].value = sid;
+	p[1].value = t.org;
+	p[2].value = t.user;
+	p[3].value = (const char *)rev->delta;
+	p[3].len = (int)rev->delta_len;
+	p[3].binary = 1;
+	p[4].value = length;
+	p[5].value = rev->sha256_hex;
+	p[6].value = tsa_time;
+	p[7].value = t.ip;
+	p[8].value = t.ua;
+	p[9].value = until;
+	p[10].value = slen;
+	p[11].value = rev->verification;
+	p[12].value = h->token_hash;
+	p[13].value = db_i64_text(num, sizeof(num), h->contract_number);
+	p[14].value = db_i64_text(base, sizeof(base), h->base_seq);
+	p[15].value = db_i64_text(blen, sizeof(blen), (int64_t)h->base_len);
+	p[16].value = h->base_sha256_hex;
+	p[17].value =
+		h->report_len > 0 ? db_i64_text(rlen, sizeof(rlen), (int64_t)h->report_len) : NULL;
+	p[18].value = h->last_signer < 0 ? NULL : h->last_signer ? "t" : "f";
+	return db_text_call(pool, sql, 19, p, NULL, cb, arg);
+}
+
+int
 db_signing_session_abort(struct db_pool *pool, const char *id, const struct db_actor *who,
 			 db_text_fn cb, void *arg)
 {
@@ -953,4 +1053,48 @@ db_tsa_serial_next(struct db_pool *pool, db_serial_fn cb, void *arg)
 	if (c != NULL)
 		c->serial = cb;
 	return call_send(pool, "SELECT nextval('tsa_serial')", 0, NULL, 1, serial_done, c);
+}
+
+static void
+serials_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
+{
+	struct call *c = arg;
+	db_serials_fn cb = c->serials;
+	void *cbarg = c->arg;
+	struct sp_errinfo ei;
+	uint64_t *v = NULL;
+	int i, n = err->code == SP_OK ? PQntuples(res) : 0;
+
+	free(c);
+	if (err->code != SP_OK) {
+		cb(cbarg, NULL, 0, err);
+		return;
+	}
+	sp_errinfo_init(&ei);
+	if (n < 1 || (v = calloc((size_t)n, sizeof(*v))) == NULL)
+		sp_err(&ei, n < 1 ? SP_ERR_INTERNAL : SP_ERR_NOMEM,
+		       "the TSA serials do not decode");
+	for (i = 0; ei.code == SP_OK && i < n; i++)
+		if (PQgetisnull(res, i, 0) || PQgetlength(res, i, 0) != 8 ||
+		    (v[i] = sp_load_ben((const unsigned char *)PQgetvalue(res, i, 0), 8)) == 0)
+			sp_err(&ei, SP_ERR_INTERNAL, "the TSA serials do not decode");
+	cb(cbarg, ei.code == SP_OK ? v : NULL, ei.code == SP_OK ? (size_t)n : 0, &ei);
+	free(v);
+}
+
+int
+db_tsa_serials_reserve(struct db_pool *pool, int n, db_serials_fn cb, void *arg)
+{
+	struct call *c;
+	struct db_param p[1];
+	char num[24];
+
+	if (n < 1 || n > 1024)
+		return SP_ERR_INVALID;
+	if ((c = call_new(arg)) != NULL)
+		c->serials = cb;
+	memset(p, 0, sizeof(p));
+	db_param_text(&p[0], db_i64_text(num, sizeof(num), n));
+	return call_send(pool, "SELECT nextval('tsa_serial') FROM generate_series(1, $1::integer)",
+			 1, p, 1, serials_done, c);
 }

@@ -149,6 +149,8 @@ struct blob_cache *request_seal_images(const struct request *r);
 struct blob_cache *request_revision_refs(const struct request *r);
 struct blob_cache *request_revision_reads(const struct request *r);
 struct blob_cache *request_session_updates(const struct request *r);
+/* The TSA serials this process reserved for completions in one trip (state.h); loop thread. */
+struct tsa_serials *request_tsa_serials(const struct request *r);
 /* The stored documents this process holds (state.h doc_cache; NULL: off); any thread. */
 struct doc_cache *request_documents(const struct request *r);
 /* What a member's prepare may skip its load for (state.h prep_memo); loop thread only. */

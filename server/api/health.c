@@ -78,6 +78,8 @@ health_metrics_get(struct request *r)
 	prep_memo_stats(srv->prep_memo, &ps);
 	g.prep_one_trip = ps.one_trip;
 	g.prep_fallback = ps.fallback;
+	tsa_serials_stats(srv->tsa_serials, &g.done_one_trip, &g.done_fell_back,
+			  &g.tsa_serials_left);
 	for (i = 0; i < n; i++)
 		names[i] = route_name(router_at(srv->router, i));
 	sp_buf_init(&out, METRICS_MAX_BYTES);

@@ -75,8 +75,8 @@ struct prep_job {
 	int64_t seal_id; /* the seal the placements name, 0: none or the demo seal */
 	int64_t number, org_id, user_id;
 	char credit_code[19];
-	int authed;    /* the load authenticated the request (db_signing_prepare_load_auth) */
-	char hash[65]; /* then the token's hash */
+	int authed;          /* the load authenticated the request (db_signing_prepare_load_auth) */
+	char token_hash[65]; /* authed: the bearer token's SHA-256 it checked */
 	/* prep_held_try: built before loading (the worker's inputs from what this process
 	   holds), to be stored by db_signing_session_create_held; again: the body for the
 	   load after a try that did not store */
@@ -104,6 +104,10 @@ struct prep_job {
 	   worker: {"to_be_signed", "algorithm", "rects", "certificate_subject",
 	   "date_seal_zone", "seal"?} */
 	char *reply_more;
+	/* what the session's claim would return, kept here once it is stored
+	   (signing_kept_pack, signing_session_keep); NULL: none */
+	uint8_t *kept;
+	size_t kept_len;
 	time_t signing_time; /* taken on the event loop, with its zone's offset: */
 	int utc_offset_min;  /* sp_tz_offset() switches TZ, which no worker may see */
 };
@@ -126,6 +130,9 @@ prep_results_free(struct prep_job *j)
 	j->attrs_len = j->cert_len = j->chain_len = 0;
 	memset(&j->info, 0, sizeof(j->info));
 	j->alg_name = NULL;
+	free(j->kept);
+	j->kept = NULL;
+	j->kept_len = 0;
 }
 
 static void
@@ -595,6 +602,45 @@ out:
 	return r != SP_OK ? sp_err(ei, r, "out of memory") : SP_OK;
 }
 
+/*
+ * What the session's claim would return of what this prepare stores, and
+ * the credential that asked, as one record (j->kept) kept under the
+ * session's id once signing_session_create stored it (prep_stored): the
+ * claim here then leaves the update out, and the completion here may skip
+ * the claim (signing_complete.c). Best effort: none, and the claim sends
+ * everything. Worker thread.
+ */
+static void
+kept_pack(struct prep_job *j)
+{
+	struct signing_kept k;
+
+	memset(&k, 0, sizeof(k));
+	k.update = j->prep.update;
+	k.update_len = j->prep.update_len;
+	k.signed_attrs = j->attrs;
+	k.signed_attrs_len = j->attrs_len;
+	k.chain = j->chain;
+	k.chain_len = j->chain_len;
+	k.cert_der = j->cert_der;
+	k.cert_len = j->cert_len;
+	k.algorithm = j->alg_name;
+	k.contract_number = j->number;
+	k.base_seq = j->base->seq;
+	k.orig_len = j->prep.orig_len;
+	k.contents_off = j->prep.contents_off;
+	k.contents_len = j->prep.contents_len;
+	if (j->authed)
+		memcpy(k.token_hash, j->token_hash, sizeof(k.token_hash));
+	k.org_id = j->org_id;
+	k.user_id = j->user_id;
+	k.last_signer = -1; /* signing_session_create's statement tells (signing_session_keep) */
+	if (signing_kept_pack(&k, &j->kept, &j->kept_len) != SP_OK) {
+		j->kept = NULL;
+		j->kept_len = 0;
+	}
+}
+
 static int
 prep_work(void *arg, struct sp_errinfo *ei)
 {
@@ -711,6 +757,7 @@ prep_work(void *arg, struct sp_errinfo *ei)
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	kept_pack(j);
 	r = SP_OK;
 out:
 	crypto_cert_result_cleanup(&res);
@@ -742,7 +789,7 @@ static void prep_load(struct prep_job *j);
 static void
 prep_memo_forget(struct prep_job *j)
 {
-	prep_memo_member_drop(j->memo, j->hash);
+	prep_memo_member_drop(j->memo, j->token_hash);
 	if (j->seal_id > 0)
 		prep_memo_seal_drop(j->memo, j->org_id, j->seal_id);
 }
@@ -795,7 +842,7 @@ prep_memo_keep(struct prep_job *j)
 	who.credential_id = c->credential_id;
 	who.certificate_id = c->certificate_id;
 	memcpy(who.credit_code, c->credit_code, sizeof(who.credit_code));
-	prep_memo_member_put(j->memo, j->hash, now, &who);
+	prep_memo_member_put(j->memo, j->token_hash, now, &who);
 	if (j->seal_id > 0 && j->base->seal_png != NULL && j->base->seal_info != NULL)
 		prep_memo_seal_put(j->memo, c->organization_id, j->seal_id, now, j->base->seal_png,
 				   j->base->seal_png_len, j->base->seal_info);
@@ -820,7 +867,7 @@ prep_refused(struct request *r, int authed, const struct sp_errinfo *err)
  * joined as text, neither parsed on the event loop.
  */
 static void
-prep_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *err)
+prep_stored(void *arg, const char *text, size_t len, int last_signer, const struct sp_errinfo *err)
 {
 	struct prep_job *j = arg;
 	struct request *r = j->r;
@@ -871,8 +918,11 @@ prep_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *er
 	/* its completion's claim, when it comes here, sends what this process holds: the
 	   stored revision, and the update just stored (the statement succeeded) */
 	signing_session_note(j->docs, text, end, j->number);
-	signing_update_keep(j->updates, text, end, j->prep.update, j->prep.update_len);
-	j->prep.update = NULL; /* taken */
+	signing_session_keep(j->updates, text, end, j->kept, j->kept_len, last_signer);
+	j->kept = NULL; /* taken */
+	/* and a TSA serial for it, when it may complete in one trip here */
+	if (j->authed)
+		tsa_serials_want(request_tsa_serials(r), request_db(r));
 	memcpy(out, text, end - 1);
 	out[end - 1] = ',';
 	memcpy(out + end, j->reply_more + 1, more - 1);
@@ -925,7 +975,7 @@ prep_done(void *arg, int rc, const struct sp_errinfo *ei)
 	signing_actor_fill(&who, r, j->org_id, j->user_id);
 	if (j->held_try) {
 		memset(&h, 0, sizeof(h));
-		h.token_hash = j->hash;
+		h.token_hash = j->token_hash;
 		h.credit_code = j->credit_code;
 		h.base_len = j->base->length;
 		h.base_sha256_hex = j->base->sha256;
@@ -1014,7 +1064,7 @@ prep_held_try(struct prep_job *j)
 	int64_t now = prep_memo_now();
 	int rc;
 
-	if (j->held == NULL || prep_memo_member_get(j->memo, j->hash, now, &who) != SP_OK ||
+	if (j->held == NULL || prep_memo_member_get(j->memo, j->token_hash, now, &who) != SP_OK ||
 	    (b = calloc(1, sizeof(*b))) == NULL)
 		return SP_ERR_NOT_FOUND;
 	if (j->seal_id > 0 &&
@@ -1145,7 +1195,7 @@ prep_load(struct prep_job *j)
 	struct request *r = j->r;
 	int rc;
 
-	rc = db_signing_prepare_load_auth(request_db(r), j->hash, j->number, j->seal_id,
+	rc = db_signing_prepare_load_auth(request_db(r), j->token_hash, j->number, j->seal_id,
 					  signing_held(j->held, &held), prep_loaded, j);
 	if (rc != SP_OK) {
 		prep_job_free(j);
@@ -1172,7 +1222,7 @@ signing_prepare_post(struct request *r)
 		return;
 	}
 	j->authed = 1;
-	memcpy(j->hash, hash, sizeof(j->hash));
+	memcpy(j->token_hash, hash, sizeof(j->token_hash));
 	if (prep_held_try(j) != SP_OK)
 		prep_load(j);
 }

@@ -7,7 +7,11 @@
  *
  * Complete: one query authenticates the member and claims the session's
  * stored inputs and a TSA serial (db_signing_session_claim_auth; a bad
- * credential, then a used, aborted, expired or stale session fails there); a worker checks the token's signature against the certificate
+ * credential, then a used, aborted, expired or stale session fails there),
+ * unless this process prepared the session for the same credential and
+ * holds all of that (one_trip_start: then the claim's checks run in the
+ * statement that stores, and any doubt takes this path after all); a
+ * worker checks the token's signature against the certificate
  * (a wrong value is 422 and changes nothing: the session stays usable),
  * gets a checked RFC 3161 token over it (no token, no signature: it fails),
  * assembles the CMS, fills the placeholder and verifies the new revision;
@@ -53,11 +57,19 @@ struct done_job {
 	struct doc_cache *docs;
 	const struct doc_cached *held;
 	struct crypto_digest_ctx *stored_ctx; /* SHA-256 fed with the stored bytes, kept too */
-	/* the session's update as a prepare here stored it (signing_update_keep), lent
+	/* the session's update as a prepare here stored it (signing_session_keep), lent
 	   until the claim answered: PostgreSQL leaves it out (NULL: not held) */
 	const uint8_t *update;
 	size_t update_len;
 	struct blob_ref *update_ref;
+	/* and the rest of what that prepare kept (signing_kept_read of the same record,
+	   valid while update_ref is held; have_kept 0: none) */
+	struct signing_kept kept;
+	int have_kept;
+	/* the claim was skipped (one_trip_start): the credential's hash, for the
+	   statement that stores and for the claim's path if it is taken after all */
+	int one_trip;
+	char token_hash[65];
 	int level; /* 0 B-T, 1 B-LT, 2 B-LTA (signing.level) */
 	/* results of work() */
 	char sha_hex[65];
@@ -1090,11 +1102,23 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 
 /* ---- the loop side ------------------------------------------------------------------------ */
 
+static void done_fallback(struct done_job *j);
+
 static void
 done_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *err)
 {
 	struct done_job *j = arg;
 	struct request *r = j->r;
+
+	/* a check of the claim did not hold in the statement that stores: nothing changed,
+	   and the claim's path answers */
+	if (j->one_trip && err->code == SP_ERR_CONFLICT &&
+	    strcmp(err->reason, "claim_needed") == 0) {
+		done_fallback(j);
+		return;
+	}
+	if (j->one_trip && err->code == SP_OK)
+		tsa_serials_outcome(request_tsa_serials(r), 1);
 
 	/* stored: the next prepare and claim of the contract here start from these bytes,
 	   and the next completion from the report stored with them */
@@ -1124,6 +1148,12 @@ done_done(void *arg, int rc, const struct sp_errinfo *ei)
 	struct db_actor who;
 	const char *reason = ei->reason;
 
+	/* whatever failed, the claim's path does it again and answers: its checks come
+	   first there (a used or expired session is told so, not a bad signature) */
+	if (rc != SP_OK && j->one_trip) {
+		done_fallback(j);
+		return;
+	}
 	if (rc != SP_OK) {
 		done_job_free(j);
 		if (strcmp(reason, "bad_signature") == 0 || strcmp(reason, "alg_mismatch") == 0)
@@ -1158,8 +1188,23 @@ done_done(void *arg, int rc, const struct sp_errinfo *ei)
 	rev.signed_length = j->signed_len;
 	rev.verification = j->report;
 	signing_actor_fill(&who, r, j->org_id, j->user_id);
-	if ((rc = db_signing_session_complete(request_db(r), j->id, &who, &rev, done_stored, j)) !=
-	    SP_OK) {
+	if (j->one_trip) {
+		struct db_session_held h;
+
+		memset(&h, 0, sizeof(h));
+		h.token_hash = j->token_hash;
+		h.contract_number = j->s->contract_number;
+		h.base_seq = j->s->base_seq;
+		h.base_len = j->held->len;
+		h.base_sha256_hex = j->held->sha256_hex;
+		h.report_len = j->held->report != NULL ? j->held->report_len : 0;
+		h.last_signer = j->level >= 2 ? j->s->last_signer : -1;
+		rc = db_signing_session_complete_held(request_db(r), j->id, &h, &who, &rev,
+						      done_stored, j);
+	} else {
+		rc = db_signing_session_complete(request_db(r), j->id, &who, &rev, done_stored, j);
+	}
+	if (rc != SP_OK) {
 		done_job_free(j);
 		request_reply_error(r, rc, NULL);
 	}
@@ -1185,6 +1230,7 @@ done_claimed(void *arg, struct db_signing_session *s, const struct sp_errinfo *e
 	blob_cache_return(j->update_ref);
 	j->update_ref = NULL;
 	j->update = NULL;
+	j->have_kept = 0;
 	if (signing_held_check(j->docs, &j->held, s->from_seq, s->held_len, s->held_sha256) !=
 	    SP_OK) {
 		done_job_free(j);
@@ -1202,18 +1248,30 @@ done_claimed(void *arg, struct db_signing_session *s, const struct sp_errinfo *e
 	}
 }
 
-/* The session's update, when a prepare here kept it: lent to the claim. */
+/* The session's update, when a prepare here kept it: lent to the claim; and the rest
+   of what that prepare kept (j->kept). */
 static void
 update_borrow(struct done_job *j, struct blob_cache *c)
 {
 	uint8_t key[32];
+	const uint8_t *rec = NULL;
+	size_t len = 0;
 
+	j->update = NULL;
+	j->update_len = 0;
+	j->update_ref = NULL;
+	j->have_kept = 0;
 	if (c == NULL || signing_update_key(j->id, key) != 0 ||
-	    blob_cache_borrow(c, key, &j->update, &j->update_len, &j->update_ref) != SP_OK) {
-		j->update = NULL;
-		j->update_len = 0;
+	    blob_cache_borrow(c, key, &rec, &len, &j->update_ref) != SP_OK)
+		return;
+	if (signing_kept_read(rec, len, &j->kept) != 0) {
+		blob_cache_return(j->update_ref);
 		j->update_ref = NULL;
+		return;
 	}
+	j->have_kept = 1;
+	j->update = j->kept.update;
+	j->update_len = j->kept.update_len;
 }
 
 /*
@@ -1276,6 +1334,142 @@ claim_held(const struct done_job *j, struct db_doc_held *out)
 	return signing_update_held(signing_held(j->held, out), out, j->update, j->update_len);
 }
 
+/*
+ * The claim's path after a completion in one trip did not store: the
+ * statement found a check of the claim not holding (nothing changed), or
+ * the work failed. The request starts over as if it had just come: its
+ * body parsed again (it was once), then the claim with the credential's
+ * hash, which answers as it always does, in its order (a revoked
+ * credential, a used, aborted or expired session, a newer revision, another
+ * organization), and else takes a fresh TSA serial for the work done again.
+ */
+static void
+done_fallback(struct done_job *j)
+{
+	struct request *r = j->r;
+	struct db_doc_held held;
+	struct done_job *nj;
+	char hash[65];
+	int rc;
+
+	memcpy(hash, j->token_hash, sizeof(hash));
+	tsa_serials_outcome(request_tsa_serials(r), 0);
+	done_job_free(j);
+	if (request_is_gone(r)) {
+		request_reply_error(r, SP_ERR_UNAVAILABLE,
+				    NULL); /* nobody to answer: nothing more */
+		return;
+	}
+	if ((rc = done_parse(r, 0, &nj)) != SP_OK) {
+		request_reply_error(r, rc == SP_ERR_NOMEM ? rc : SP_ERR_INTERNAL, NULL);
+		return;
+	}
+	nj->authed = 1;
+	rc = db_signing_session_claim_auth(request_db(r), hash, nj->id, claim_held(nj, &held),
+					   done_claimed, nj);
+	if (rc != SP_OK) {
+		done_job_free(nj);
+		request_reply_error(r, rc, NULL);
+	}
+}
+
+/*
+ * The completion without its claim (migration 035), when the prepare of
+ * this session ran here for the very credential presented (compared in
+ * constant time) and this process holds all the claim would return: the
+ * session's columns as that prepare wrote them (j->kept; written once, 034
+ * and 035's triggers), the base revision it extended (the document cache's
+ * entry of that seq and length, whose stored SHA-256 and report length the
+ * statement compares), the claim's last_signer as signing_session_create's
+ * statement said it (at B-LTA it decides done_ltv's archive timestamp; the
+ * statement compares it too; below, nothing reads it), and TSA serials
+ * reserved ahead (state.h tsa_serials) for the claim's nextval (two for a
+ * last signer's B-LTA, as the claim takes). The work runs at once;
+ * signing_session_complete_held then checks in the statement that stores
+ * what the claim would have checked, and the completion's own checks under
+ * its locks follow as always. So what is
+ * stored, its audit events and the reply are the ones the claim's path
+ * gives; on any doubt (a check, the work failing) that path runs from the
+ * start (done_fallback) and answers. 1: started; 0: take the claim's path.
+ */
+static int
+one_trip_start(struct done_job *j, const char hash[65])
+{
+	struct request *r = j->r;
+	const struct signing_kept *k = &j->kept;
+	struct db_signing_session *s;
+	uint64_t serial = 0, archive = 0;
+	int archiving = j->level >= 2 && k->last_signer == 1;
+	size_t total;
+	int rc;
+
+	if (!j->have_kept || k->token_hash[0] == '\0' || (j->level >= 2 && k->last_signer < 0) ||
+	    j->held == NULL || j->held->seq != k->base_seq || j->held->len != k->orig_len ||
+	    k->contract_number != j->held->number || CRYPTO_memcmp(k->token_hash, hash, 64) != 0)
+		return 0;
+	/* a signed base's report known here (NULL is "not known", not "none"): the
+	   statement compares its length with the stored one's */
+	if (k->base_seq > 0 && j->held->report == NULL)
+		return 0;
+	/* the placeholder lies in the update, as the claim's decode checks */
+	total = k->orig_len + k->update_len;
+	if (k->contents_off < k->orig_len || k->contents_off > total ||
+	    k->contents_len > total - k->contents_off ||
+	    strlen(k->algorithm) >= sizeof(s->algorithm))
+		return 0;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return 0;
+	if ((s->document = malloc(k->update_len)) == NULL ||
+	    (s->signed_attrs = malloc(k->signed_attrs_len + 1)) == NULL ||
+	    (s->chain = malloc(k->chain_len + 1)) == NULL ||
+	    (s->cert_der = malloc(k->cert_len + 1)) == NULL ||
+	    tsa_serials_take(request_tsa_serials(r), request_db(r), &serial) != SP_OK ||
+	    (archiving &&
+	     tsa_serials_take(request_tsa_serials(r), request_db(r), &archive) != SP_OK)) {
+		db_signing_session_free(s);
+		return 0;
+	}
+	memcpy(s->id, j->id, sizeof(s->id));
+	s->contract_number = k->contract_number;
+	s->base_seq = k->base_seq;
+	/* the update after the held base, joined with it on the worker (done_work) */
+	memcpy(s->document, k->update, k->update_len);
+	s->document_len = k->update_len;
+	s->orig_len = k->orig_len;
+	s->from_seq = j->held->seq;
+	s->held_len = j->held->len;
+	memcpy(s->held_sha256, j->held->sha256_hex, sizeof(s->held_sha256));
+	s->contents_off = k->contents_off;
+	s->contents_len = k->contents_len;
+	memcpy(s->signed_attrs, k->signed_attrs, k->signed_attrs_len);
+	s->signed_attrs_len = k->signed_attrs_len;
+	snprintf(s->algorithm, sizeof(s->algorithm), "%s", k->algorithm);
+	memcpy(s->chain, k->chain, k->chain_len);
+	s->chain_len = k->chain_len;
+	memcpy(s->cert_der, k->cert_der, k->cert_len);
+	s->cert_len = k->cert_len;
+	s->tsa_serial = serial;
+	s->last_signer = archiving; /* below B-LTA nothing reads it */
+	s->archive_serial = archive;
+	/* the base's report as held (engine_check); the statement compares its length */
+	s->base_verification_held = j->held->report != NULL;
+	s->update_held = 1;
+	j->s = s;
+	j->one_trip = 1;
+	memcpy(j->token_hash, hash, sizeof(j->token_hash));
+	j->org_id = k->org_id;
+	j->user_id = k->user_id;
+	request_caller_set(r, j->org_id, j->user_id);
+	/* copied: the record goes back to the cache */
+	blob_cache_return(j->update_ref);
+	j->update_ref = NULL;
+	j->update = NULL;
+	j->have_kept = 0;
+	if ((rc = request_jobs_submit(r, done_work, done_done, j)) != SP_OK)
+		done_fallback(j); /* the claim's path answers, in its order */
+	return 1;
+}
+
 void
 signing_complete_step(struct request *r, const struct principal *who)
 {
@@ -1313,6 +1507,8 @@ signing_complete_post(struct request *r)
 		return;
 	}
 	j->authed = 1;
+	if (one_trip_start(j, hash))
+		return;
 	rc = db_signing_session_claim_auth(request_db(r), hash, j->id, claim_held(j, &held),
 					   done_claimed, j);
 	if (rc != SP_OK) {

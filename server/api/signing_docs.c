@@ -10,6 +10,7 @@
  * a superuser's edit) makes it send the whole document, as before.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,19 +147,122 @@ signing_update_key(const char *id, uint8_t key[32])
 	return 0;
 }
 
+/* A kept record: this head (the process's own layout), then the four byte strings. */
+#define KEPT_MAGIC 0x6b707431u /* "kpt1" */
+struct kept_head {
+	uint32_t magic;
+	int32_t base_seq;
+	int32_t last_signer;
+	uint64_t update_len, attrs_len, chain_len, cert_len;
+	uint64_t orig_len, contents_off, contents_len;
+	int64_t number, org_id, user_id;
+	char algorithm[32];
+	char token_hash[65];
+};
+
+int
+signing_kept_pack(const struct signing_kept *k, uint8_t **out, size_t *len)
+{
+	struct kept_head h;
+	size_t n = sizeof(h);
+	uint8_t *p;
+
+	*out = NULL;
+	*len = 0;
+	memset(&h, 0, sizeof(h));
+	if (k->algorithm == NULL || strlen(k->algorithm) >= sizeof(h.algorithm) ||
+	    k->update_len == 0 || k->update_len > SIZE_MAX / 4 ||
+	    k->signed_attrs_len > SIZE_MAX / 4 || k->chain_len > SIZE_MAX / 4 ||
+	    k->cert_len > SIZE_MAX / 4)
+		return SP_ERR_INVALID;
+	n += k->update_len + k->signed_attrs_len + k->chain_len + k->cert_len;
+	if ((p = malloc(n)) == NULL)
+		return SP_ERR_NOMEM;
+	h.magic = KEPT_MAGIC;
+	h.base_seq = k->base_seq;
+	h.last_signer = k->last_signer;
+	h.update_len = k->update_len;
+	h.attrs_len = k->signed_attrs_len;
+	h.chain_len = k->chain_len;
+	h.cert_len = k->cert_len;
+	h.orig_len = k->orig_len;
+	h.contents_off = k->contents_off;
+	h.contents_len = k->contents_len;
+	h.number = k->contract_number;
+	h.org_id = k->org_id;
+	h.user_id = k->user_id;
+	memcpy(h.algorithm, k->algorithm, strlen(k->algorithm));
+	memcpy(h.token_hash, k->token_hash, sizeof(h.token_hash) - 1);
+	memcpy(p, &h, sizeof(h));
+	*out = p;
+	p += sizeof(h);
+	memcpy(p, k->update, k->update_len);
+	p += k->update_len;
+	if (k->signed_attrs_len > 0)
+		memcpy(p, k->signed_attrs, k->signed_attrs_len);
+	p += k->signed_attrs_len;
+	if (k->chain_len > 0)
+		memcpy(p, k->chain, k->chain_len);
+	p += k->chain_len;
+	if (k->cert_len > 0)
+		memcpy(p, k->cert_der, k->cert_len);
+	*len = n;
+	return SP_OK;
+}
+
+int
+signing_kept_read(const uint8_t *v, size_t len, struct signing_kept *k)
+{
+	struct kept_head h;
+
+	memset(k, 0, sizeof(*k));
+	if (v == NULL || len < sizeof(h))
+		return -1;
+	memcpy(&h, v, sizeof(h));
+	if (h.magic != KEPT_MAGIC || h.algorithm[sizeof(h.algorithm) - 1] != '\0' ||
+	    h.token_hash[sizeof(h.token_hash) - 1] != '\0' || h.update_len == 0 ||
+	    h.update_len > len || h.attrs_len > len || h.chain_len > len || h.cert_len > len ||
+	    h.update_len + h.attrs_len + h.chain_len + h.cert_len != len - sizeof(h))
+		return -1;
+	k->update = v + sizeof(h);
+	k->update_len = (size_t)h.update_len;
+	k->signed_attrs = k->update + k->update_len;
+	k->signed_attrs_len = (size_t)h.attrs_len;
+	k->chain = k->signed_attrs + k->signed_attrs_len;
+	k->chain_len = (size_t)h.chain_len;
+	k->cert_der = k->chain + k->chain_len;
+	k->cert_len = (size_t)h.cert_len;
+	/* in the record itself, which the caller holds */
+	k->algorithm = (const char *)v + offsetof(struct kept_head, algorithm);
+	k->contract_number = h.number;
+	k->base_seq = h.base_seq;
+	k->orig_len = (size_t)h.orig_len;
+	k->contents_off = (size_t)h.contents_off;
+	k->contents_len = (size_t)h.contents_len;
+	memcpy(k->token_hash, h.token_hash, sizeof(k->token_hash));
+	k->org_id = h.org_id;
+	k->user_id = h.user_id;
+	k->last_signer = h.last_signer;
+	return 0;
+}
+
 void
-signing_update_keep(struct blob_cache *c, const char *text, size_t len, uint8_t *update,
-		    size_t update_len)
+signing_session_keep(struct blob_cache *c, const char *text, size_t len, uint8_t *rec,
+		     size_t rec_len, int last_signer)
 {
 	uint8_t key[32];
 	char id[37];
+	struct kept_head h;
 
-	if (c == NULL || update == NULL || update_len == 0 || session_id(text, len, id) != 0 ||
+	if (c == NULL || rec == NULL || rec_len < sizeof(h) || session_id(text, len, id) != 0 ||
 	    signing_update_key(id, key) != 0) {
-		free(update);
+		free(rec);
 		return;
 	}
-	blob_cache_put_take(c, key, update, update_len);
+	memcpy(&h, rec, sizeof(h));
+	h.last_signer = last_signer < 0 ? -1 : last_signer != 0;
+	memcpy(rec, &h, sizeof(h));
+	blob_cache_put_take(c, key, rec, rec_len);
 }
 
 const struct db_doc_held *

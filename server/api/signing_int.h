@@ -69,17 +69,53 @@ void signing_session_note(struct doc_cache *c, const char *text, size_t len, int
 /* What this process holds of the contract of session id (NULL: nothing). Loop thread. */
 const struct doc_cached *signing_session_held(struct doc_cache *c, const char *id);
 /*
- * The session's update as prepare stored it (request_session_updates), so
- * that its claim here has PostgreSQL leave it out (db_doc_held.update; see
- * db/signing.c CLAIM_PARTS for why that is sound). key: of session id (36
- * characters, either case); -1 when id is not a UUID's text. keep: update
- * (malloc'd, taken) under the session a stored prepare reply names, only
- * once signing_session_create succeeded. held: held (NULL: no revision
- * held) with the update, in out when held is NULL. Any thread.
+ * What a prepare here wrote of the session it stored, kept by the process
+ * (request_session_updates) as one record under the session's id: its
+ * update, so that its claim here has PostgreSQL leave it out
+ * (db_doc_held.update; see db/signing.c CLAIM_PARTS for why that is sound),
+ * and the rest of what the claim returns but the base revision (the
+ * document cache's) and the TSA serial, with the credential that prepared
+ * it, so that its completion here may skip the claim (signing_complete.c,
+ * migration 035). The pointers of a read record point into it.
  */
+struct signing_kept {
+	const uint8_t *update;
+	size_t update_len;
+	const uint8_t *signed_attrs;
+	size_t signed_attrs_len;
+	const uint8_t *chain;
+	size_t chain_len;
+	const uint8_t *cert_der;
+	size_t cert_len;
+	const char *algorithm;
+	int64_t contract_number;
+	int base_seq;
+	size_t orig_len; /* the base revision's length */
+	size_t contents_off, contents_len;
+	/* the member's bearer token's SHA-256 (hex) whose statement loaded the contract,
+	   and its organization and user; "" when it was not a member's token checked so
+	   (auth_then: no completion in one trip) */
+	char token_hash[65];
+	int64_t org_id, user_id;
+	/* the claim's last_signer as signing_session_create's statement said it (-1: not
+	   known) */
+	int last_signer;
+};
+/*
+ * pack: k as one malloc'd record in *out (*len bytes); SP_ERR_NOMEM. read:
+ * the record v[0..len) into *k (pointing into v); -1 when it is not one.
+ * key: of session id (36 characters, either case); -1 when id is not a
+ * UUID's text. keep: the record (malloc'd, taken) under the session a
+ * stored prepare reply names, only once signing_session_create succeeded,
+ * with the last_signer it said.
+ * held: held (NULL: no revision held) with the update, in out when held is
+ * NULL. Any thread.
+ */
+int signing_kept_pack(const struct signing_kept *k, uint8_t **out, size_t *len) SP_WUR;
+int signing_kept_read(const uint8_t *v, size_t len, struct signing_kept *k);
 int signing_update_key(const char *id, uint8_t key[32]);
-void signing_update_keep(struct blob_cache *c, const char *text, size_t len, uint8_t *update,
-			 size_t update_len);
+void signing_session_keep(struct blob_cache *c, const char *text, size_t len, uint8_t *rec,
+			  size_t rec_len, int last_signer);
 const struct db_doc_held *signing_update_held(const struct db_doc_held *held,
 					      struct db_doc_held *out, const uint8_t *update,
 					      size_t update_len);

@@ -161,6 +161,10 @@ struct metrics_gauges {
 	unsigned long long cache_hits[5], cache_misses[5];
 	/* prepares that tried the one statement (state.h prep_memo_stats) */
 	unsigned long long prep_one_trip, prep_fallback;
+	/* completions that took a reserved serial (state.h tsa_serials): stored in one
+	   trip, or taken back to the claim's path */
+	unsigned long long done_one_trip, done_fell_back;
+	size_t tsa_serials_left; /* serials reserved for them now */
 };
 
 /*
@@ -360,6 +364,7 @@ struct server {
 	struct blob_cache *session_updates; /* a prepared session's update, by session id */
 	struct doc_cache *documents;        /* stored documents by contract (NULL: off) */
 	struct prep_memo *prep_memo;        /* members and seals of recent prepares */
+	struct tsa_serials *tsa_serials;    /* reserved for completions in one trip */
 	uint8_t *default_seal;              /* signing.default_seal_image's bytes (NULL: unset) */
 	size_t default_seal_len;
 	struct expiry expiry;             /* the deadline sweep */

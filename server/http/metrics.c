@@ -231,6 +231,18 @@ metrics_render(const struct metrics *m, const char *const *names, const struct m
 	ADD("# TYPE sealpact_signing_prepares_held_total counter\n");
 	ADD("sealpact_signing_prepares_held_total{result=\"one_trip\"} %llu\n", g->prep_one_trip);
 	ADD("sealpact_signing_prepares_held_total{result=\"fallback\"} %llu\n", g->prep_fallback);
+	ADD("# HELP sealpact_signing_completions_one_trip_total Completions that skipped their "
+	    "claim (the session prepared here): stored in one trip, or taken back to the "
+	    "claim's path.\n");
+	ADD("# TYPE sealpact_signing_completions_one_trip_total counter\n");
+	ADD("sealpact_signing_completions_one_trip_total{result=\"stored\"} %llu\n",
+	    g->done_one_trip);
+	ADD("sealpact_signing_completions_one_trip_total{result=\"fell_back\"} %llu\n",
+	    g->done_fell_back);
+	ADD("# HELP sealpact_tsa_serials_reserved Built-in TSA serials reserved for completions "
+	    "in one trip, not yet taken.\n");
+	ADD("# TYPE sealpact_tsa_serials_reserved gauge\n");
+	ADD("sealpact_tsa_serials_reserved %zu\n", g->tsa_serials_left);
 	ADD("# HELP sealpact_connections_open Client connections open in this process.\n");
 	ADD("# TYPE sealpact_connections_open gauge\n");
 	ADD("sealpact_connections_open %ld\n", m->conn_open);

@@ -246,6 +246,12 @@ request_session_updates(const struct request *r)
 	return r->srv->session_updates;
 }
 
+struct tsa_serials *
+request_tsa_serials(const struct request *r)
+{
+	return r->srv->tsa_serials;
+}
+
 struct doc_cache *
 request_documents(const struct request *r)
 {

@@ -273,6 +273,8 @@ limiters_build(struct server *srv, struct sp_errinfo *ei)
 	if ((r = prep_memo_new(PREP_MEMO_MEMBERS, PREP_MEMO_SEALS, PREP_MEMO_SEAL_BYTES,
 			       PREP_MEMO_TTL_S, &srv->prep_memo, ei)) != SP_OK)
 		return r;
+	if ((r = tsa_serials_new(&srv->tsa_serials, ei)) != SP_OK)
+		return r;
 	return doc_cache_new((size_t)srv->cfg->signing.document_cache_mb << 20, &srv->documents,
 			     ei);
 }
@@ -345,6 +347,7 @@ server_cleanup(struct server *srv)
 	blob_cache_free(srv->revision_reads);
 	blob_cache_free(srv->session_updates);
 	prep_memo_free(srv->prep_memo);
+	tsa_serials_free(srv->tsa_serials);
 	doc_cache_free(srv->documents);
 	if (srv->base)
 		event_base_free(srv->base);
@@ -445,6 +448,8 @@ server_serve(const struct config *cfg, int port, int listen_fd, int worker, serv
 	    archive_renewal_start(&srv.archive, srv.base, srv.db, srv.jobs, cfg, srv.trust, srv.tsa,
 				  &ei) != SP_OK)
 		goto out;
+	/* serials for the first completions in one trip (asked again when low) */
+	tsa_serials_want(srv.tsa_serials, srv.db);
 	if ((srv.http = evhttp_new(srv.base)) == NULL) {
 		sp_err(&ei, SP_ERR_INTERNAL, "evhttp_new failed");
 		goto out;

@@ -24,6 +24,34 @@ struct config;
 struct crypto_trust;
 struct crypto_tsa;
 
+/* ---- tsa_serials.c: serials of the built-in TSA reserved ahead -------------------------- */
+
+/*
+ * Values of the tsa_serial sequence this process reserved
+ * (db_tsa_serials_reserve) for a completion in one trip (api/signing_complete.c),
+ * which has no claim to take one from: each is handed out once, then
+ * forgotten whatever becomes of it (a token not stored leaves a gap, as a
+ * claim's unused serial does). PostgreSQL gives each value of the sequence
+ * to one statement only and never cycles, so no two tokens, of any process,
+ * carry the same serial. Refilled by one statement for many serials when
+ * half empty, in the background. And the counts of the completions that
+ * took one: stored in one trip, or taken back to the claim's path. Loop
+ * thread only.
+ */
+struct tsa_serials;
+struct db_pool;
+int tsa_serials_new(struct tsa_serials **out, struct sp_errinfo *ei) SP_WUR;
+void tsa_serials_free(struct tsa_serials *s); /* NULL is fine; after the DB pool */
+/* A reserved serial in *out (0: none left, or s NULL); asks db for more when low. */
+int tsa_serials_take(struct tsa_serials *s, struct db_pool *db, uint64_t *out) SP_WUR;
+/* Asks db for more when low (a prepare here: its completion will take one). */
+void tsa_serials_want(struct tsa_serials *s, struct db_pool *db);
+/* A completion that took one was stored in one trip (1) or took the claim's path (0). */
+void tsa_serials_outcome(struct tsa_serials *s, int one_trip);
+/* The counts above, and how many serials are reserved now (*left). */
+void tsa_serials_stats(const struct tsa_serials *s, unsigned long long *one_trip,
+		       unsigned long long *fell_back, size_t *left);
+
 /* ---- seal_maker.c: the platform's seal-making key -------------------------------------- */
 
 struct seal_maker;

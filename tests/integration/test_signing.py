@@ -11,6 +11,7 @@ import subprocess
 import shutil
 import tempfile
 import threading
+import time
 import unittest
 
 import harness
@@ -191,6 +192,26 @@ class SigningCase(ServerTestCase):
         _, key = PKI.org_cert(slug, alg)
         return openssl_sign(key, base64.b64decode(prep["to_be_signed"]))
 
+    def counts(self, server=None):
+        """Completions that skipped their claim (035): (stored in one trip, taken back to
+        the claim's path), once the process has reserved TSA serials for them (at
+        start-up, in the background)."""
+        for _ in range(200):
+            st, _, body, _ = (server or self.server).request("GET", "/metrics")
+            self.assertEqual(st, 200)
+            m = re.search(r'^sealpact_tsa_serials_reserved (\d+)$', body.decode(), re.M)
+            self.assertIsNotNone(m, body)
+            if int(m.group(1)) > 0:
+                break
+            time.sleep(0.05)
+        got = []
+        for result in ("stored", "fell_back"):
+            m = re.search(r'^sealpact_signing_completions_one_trip_total\{result="%s"\} '
+                          r'(\d+)$' % result, body.decode(), re.M)
+            self.assertIsNotNone(m, body)
+            got.append(int(m.group(1)))
+        return tuple(got)
+
     def refs_lookups(self, cache="revision_refs"):
         st, _, body, _ = self.server.request("GET", "/metrics")
         self.assertEqual(st, 200)
@@ -339,6 +360,9 @@ class StoredVerification(SigningCase):
                 self.assertIsNotNone(sig["signer"])
                 if sig["revision"] < k + 1:
                     self.assertGreater(sig["changes"]["allowed"], 0, sig)
+        # each completion skipped its claim (prepared here with the same credential): the
+        # reports above are those of completions in one trip
+        self.assertEqual(self.counts(), (3, 0))
         # the answer comes from the stored report (a marker put into it shows), and
         # fresh=true does not use it
         self.db.query("UPDATE revisions SET verification = jsonb_set(verification::jsonb, "
@@ -577,6 +601,9 @@ class StoredVerificationLTA(SigningCase):
                 self.assertEqual(sig["verdict"], "valid_with_allowed_changes", sig)
                 self.assertGreater(sig["changes"]["allowed"], 0, sig)
             self.assertEqual(len(kept["signatures"]) - len(sigs), 1 if k == len(signers) else 0)
+        # in one trip each, the last signer's with its document timestamp (the claim's
+        # last_signer as the prepare's statement said it, compared where it stored)
+        self.assertEqual(self.counts(), (3, 0))
         # the last answer came from the stored report
         self.db.query("UPDATE revisions SET verification = jsonb_set(verification::jsonb, "
                       "'{message}', '\"stored marker\"')::text WHERE contract_number = %s "
@@ -1009,6 +1036,245 @@ class ConcurrentComplete(SigningCase):
         st, _, _, doc = self.complete("supplier", prep["session"],
                                       self.token_sign("supplier", "rsa", prep))
         self.assertEqual((st, doc["code"]), (409, "session_used"), doc)
+
+
+class OneTripOut(SigningCase):
+    """A completion in the process that prepared the session, with the credential that
+    prepared it, skips the claim (migration 035): the work runs at once and one statement
+    checks what the claim checked and stores. Whenever a check does not hold, or the work
+    fails, the claim's path runs after all: every answer, its code and its words are the
+    ones that path gives, and nothing is stored twice or for nothing. At B-T;
+    OneTripOutLTA: the claim's last_signer, which B-LTA's work depends on."""
+    tls = False
+    signing_extra = {"level": "B-T"}
+
+    def setUp(self):
+        super().setUp()
+        for slug, alg in (("buyer", "rsa"), ("supplier", "rsa"), ("logistics", "ec")):
+            self.login_api(slug, alg)
+
+    def received(self, *slugs):
+        n = self.create([(s, 1) for s in slugs])
+        for s in slugs:
+            self.act(s, n, "receive")
+        return n
+
+    def expect(self, slug, prep, status, code, detail=None, server=None, sig=None):
+        st, _, _, doc = self.complete(slug, prep["session"],
+                                      sig or self.token_sign(slug, "rsa", prep), server=server)
+        self.assertEqual((st, doc.get("code")), (status, code), doc)
+        if detail is not None:
+            self.assertEqual(doc["detail"], detail, doc)
+        return doc
+
+    def stored_as_replied(self, n, doc):
+        row = self.db.query("SELECT length || ' ' || sha256 FROM revisions WHERE "
+                            "contract_number = %s AND seq = %d" % (n, doc["seq"])).split()
+        self.assertEqual((int(row[0]), row[1]), (doc["length"], doc["sha256"]))
+
+    def test_one_trip_and_every_way_back(self):
+        # stored in one trip: one statement after the prepare's (no claim), the reply and
+        # the stored revision as the claim's path gives them, the audit chain whole
+        n = self.received("supplier")
+        prep = self.prepared("supplier", n)
+        c0 = self.counts()
+        doc = self.expect("supplier", prep, 200, None)
+        self.assertEqual(self.counts(), (c0[0] + 1, c0[1]))
+        self.assertEqual((doc["seq"], doc["session"]), (1, prep["session"]))
+        self.assertEqual(doc["contract"]["number"], n)
+        self.stored_as_replied(n, doc)
+        self.assertEqual(self.revisions(n), 2)
+        self.assertEqual(self.db.query("SELECT valid FROM audit_chain_verify(%s)" % n), "t")
+        self.assertEqual(self.db.query(
+            "SELECT string_agg(action, ',' ORDER BY id) FROM audit_events WHERE "
+            "contract_number = %s AND action IN ('party.signed', 'signing.completed')" % n),
+            "party.signed,signing.completed")
+        sigs = signatures(pdfsig(self.download("buyer", n)))
+        self.assertEqual(len(sigs), 1)
+        self.assertIn("Signature is Valid.", sigs[0])
+        # the same session again: this process holds revision 1 now, not the session's
+        # base: the claim's path, which says it was used
+        self.expect("supplier", prep, 409, "session_used",
+                    "this signing session was already completed (single use)")
+        self.assertEqual(self.counts(), (c0[0] + 1, c0[1]))
+
+        # a wrong signature value: the work fails, the claim's path answers 422 and the
+        # session stays usable, in one trip still
+        n = self.received("supplier")
+        prep = self.prepared("supplier", n)
+        c0 = self.counts()
+        other = openssl_sign(PKI.org_cert("supplier", "rsa")[1], b"something else")
+        self.expect("supplier", prep, 422, "bad_signature", sig=other)
+        self.assertEqual(self.counts(), (c0[0], c0[1] + 1))
+        self.expect("supplier", prep, 200, None)
+        self.assertEqual(self.counts(), (c0[0] + 1, c0[1] + 1))
+        self.assertEqual(self.revisions(n), 2)
+
+        # aborted, expired: as the claim words them
+        n = self.received("supplier")
+        aborted = self.prepared("supplier", n)
+        expired = self.prepared("supplier", n)
+        st, _, _, doc = self.call("supplier", "DELETE", "/api/v1/signing-sessions/%s"
+                                  % aborted["session"])
+        self.assertEqual(st, 200, doc)
+        c0 = self.counts()
+        self.expect("supplier", aborted, 409, "session_used", "this signing session was aborted")
+        self.db.query("UPDATE signing_sessions SET created_at = now() - interval '2 hours', "
+                      "expires_at = now() - interval '1 hour' WHERE id = '%s'"
+                      % expired["session"])
+        doc = self.expect("supplier", expired, 410, "session_expired")
+        self.assertRegex(doc["detail"], r"^this signing session expired at \S+; prepare again$")
+        self.assertEqual(self.counts(), (c0[0], c0[1] + 2))
+        self.assertEqual(self.revisions(n), 1)
+
+        # the credential that prepared is logged out, or its certificate revoked on the
+        # platform, before the completion: 401 as the claim answers it, nothing stored
+        for how in ("logout", "revoke"):
+            n = self.received("supplier")
+            crt, key = PKI.org_cert("supplier", "rsa")
+            st, _, _, login = harness.api_login(self.server, crt, key)
+            self.assertEqual(st, 200, login)
+            keep = self.tokens["supplier"]
+            self.tokens["supplier"] = login["token"]
+            prep = self.prepared("supplier", n)
+            if how == "logout":
+                st, _, _, doc = self.call("supplier", "POST", "/api/v1/auth/logout")
+                self.assertEqual(st, 200, doc)
+            else:
+                self.db.query("UPDATE certificates SET revoked_at = now() WHERE id = "
+                              "(SELECT certificate_id FROM sessions WHERE revoked_at IS NULL "
+                              "ORDER BY id DESC LIMIT 1)")
+            c0 = self.counts()
+            self.expect("supplier", prep, 401, "unauthorized",
+                        "The credential is unknown, expired or revoked.")
+            self.assertEqual(self.counts(), (c0[0], c0[1] + 1))
+            self.assertEqual(self.revisions(n), 1)
+            self.tokens["supplier"] = keep
+            if how == "revoke":
+                self.db.query("UPDATE certificates SET revoked_at = NULL")
+                self.login_api("supplier", "rsa")
+            # another credential of the same member completes it: the claim's path
+            c0 = self.counts()
+            self.expect("supplier", prep, 200, None)
+            self.assertEqual(self.counts(), c0)
+
+        # another organization: answered as a session that does not exist (its token is
+        # not the one that prepared: the claim's path, no work done)
+        n = self.received("supplier")
+        prep = self.prepared("supplier", n)
+        c0 = self.counts()
+        self.expect("logistics", prep, 404, "not_found", "no such signing session",
+                    sig=self.token_sign("supplier", "rsa", prep))
+        self.assertEqual(self.counts(), c0)
+        self.expect("supplier", prep, 200, None)
+
+    def test_another_process_and_another_signers_revision(self):
+        d = os.path.join(self.tmp, "b")
+        os.makedirs(d)
+        b = harness.Server(d, self.db.url, tls=False, extra=self.server_extra)
+        self.addCleanup(b.stop)
+        b.start()
+        # prepared here, completed on the other process: the claim's path there
+        n = self.received("supplier")
+        prep = self.prepared("supplier", n)
+        ca, cb = self.counts(), self.counts(b)
+        doc = self.expect("supplier", prep, 200, None, server=b)
+        self.stored_as_replied(n, doc)
+        self.assertEqual((self.counts(), self.counts(b)), (ca, cb))
+        # two signers in parallel on revision 0, both prepared here; the other signs on
+        # the other process, so this one still holds revision 0: the statement finds
+        # another revision landed, and the claim's path says so
+        n = self.received("supplier", "logistics")
+        a = self.prepared("supplier", n)
+        other = self.prepared("logistics", n, "ec")
+        st, _, _, doc = self.complete("logistics", other["session"],
+                                      self.token_sign("logistics", "ec", other), server=b)
+        self.assertEqual(st, 200, doc)
+        ca = self.counts()
+        self.expect("supplier", a, 409, "stale_revision",
+                    "another revision landed since this session was prepared; prepare again")
+        self.assertEqual(self.counts(), (ca[0], ca[1] + 1))
+        self.assertEqual(self.revisions(n), 2)
+        # prepared again on revision 1, loaded here without the report stored with it
+        # (the other process stored both): the claim's path, which sends the report
+        a = self.prepared("supplier", n)
+        doc = self.expect("supplier", a, 200, None)
+        self.assertEqual(doc["seq"], 2)
+        self.assertEqual(self.counts(), (ca[0], ca[1] + 1))
+        self.stored_as_replied(n, doc)
+        sigs = signatures(pdfsig(self.download("buyer", n)))
+        self.assertEqual(len(sigs), 2)
+        for s in sigs:
+            self.assertIn("Signature is Valid.", s)
+        self.assertEqual(self.db.query("SELECT valid FROM audit_chain_verify(%s)" % n), "t")
+
+    def test_racing_completions_store_once(self):
+        n = self.received("supplier")
+        prep = self.prepared("supplier", n)
+        sig = self.token_sign("supplier", "rsa", prep)
+        c0 = self.counts()
+        gate = threading.Barrier(2)
+
+        def one(_):
+            gate.wait(timeout=30)
+            st, _, _, doc = self.complete("supplier", prep["session"], sig)
+            return st, doc
+
+        (st1, won), (st2, lost) = sorted(harness.parallel(2, one), key=lambda x: x[0])
+        self.assertEqual(st1, 200, won)
+        self.assertEqual((st2, lost["code"], lost["detail"]),
+                         (409, "session_used",
+                          "this signing session was already completed (single use)"), lost)
+        self.assertEqual(self.revisions(n), 2)
+        # one stored in one trip; the other found it used in the statement (and took the
+        # claim's path) or under the completion's lock (as the claim's path's would)
+        c1 = self.counts()
+        self.assertEqual(c1[0], c0[0] + 1)
+        self.assertIn(c1[1], (c0[1], c0[1] + 1))
+        self.assertEqual(int(self.db.query(
+            "SELECT count(*) FROM audit_events WHERE contract_number = %s AND "
+            "action = 'signing.completed'" % n)), 1)
+
+    def test_a_session_s_inputs_are_written_once(self):
+        n = self.received("supplier")
+        prep = self.prepared("supplier", n)
+        for col, val in (("signed_attrs", "'\\x01'::bytea"), ("base_seq", "1"),
+                         ("contents_off", "contents_off + 1"), ("algorithm", "'SM2-with-SM3'"),
+                         ("chain", "''::bytea")):
+            with self.assertRaises(RuntimeError) as refused:
+                self.db.query("UPDATE signing_sessions SET %s = %s WHERE id = '%s'"
+                              % (col, val, prep["session"]))
+            self.assertIn("inputs are written once", str(refused.exception))
+        self.expect("supplier", prep, 200, None)
+
+
+class OneTripOutLTA(SigningCase):
+    """At B-LTA the last signer's completion adds a document timestamp (the claim's
+    last_signer): in one trip it is the one the prepare's statement saw, which the
+    statement that stores compares again; when it changed meanwhile, the claim's path."""
+    tls = False
+    signing_extra = {"level": "B-LTA"}
+
+    def test_last_signer_as_prepared_or_the_claims_path(self):
+        for slug, alg in (("buyer", "rsa"), ("supplier", "rsa"), ("logistics", "ec")):
+            self.login_api(slug, alg)
+        n = self.create([("supplier", 1), ("logistics", 2)])
+        self.act("supplier", n, "receive")
+        prep = self.prepared("supplier", n)
+        # the other signer's party is no longer waiting (an operator's edit): the claim
+        # would say last signer now, so the work done on "not the last" is not stored
+        self.db.query("UPDATE parties SET status = 'sent' WHERE contract_number = %s AND "
+                      "organization_id = (SELECT id FROM organizations WHERE credit_code = "
+                      "'%s')" % (n, self.orgs["logistics"]["credit_code"]))
+        c0 = self.counts()
+        st, _, _, doc = self.complete("supplier", prep["session"],
+                                      self.token_sign("supplier", "rsa", prep))
+        self.assertEqual(st, 200, doc)
+        self.assertEqual(self.counts(), (c0[0], c0[1] + 1))
+        # as the claim's path does for a last signer: a document timestamp after it
+        self.assertEqual(len(doc_timestamps(pdfsig(self.download("buyer", n)))), 1)
+        self.assertIsNotNone(self.db.query(
+            "SELECT archive_until FROM contracts WHERE number = %s" % n) or None)
 
 
 class BuiltinTSA(SigningCase):

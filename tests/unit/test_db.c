@@ -370,6 +370,9 @@ START_TEST(sqlstate_table)
 	ck_assert_ptr_null(detail);
 	ck_assert_int_eq(db_sqlstate_map("SPS10", &reason, &detail), SP_ERR_EXPIRED);
 	ck_assert_str_eq(reason, "session_expired");
+	/* 035: a check of the claim did not hold where a completion in one trip stores */
+	ck_assert_int_eq(db_sqlstate_map("SPS35", &reason, &detail), SP_ERR_CONFLICT);
+	ck_assert_str_eq(reason, "claim_needed");
 	ck_assert_int_eq(db_sqlstate_map("SA003", &reason, &detail), SP_ERR_UNAUTHORIZED);
 	ck_assert_str_eq(reason, "challenge_expired");
 	ck_assert_ptr_nonnull(detail);
@@ -1530,9 +1533,11 @@ struct texted {
 };
 
 static void
-on_held_text(void *arg, const char *text, size_t len, const struct sp_errinfo *err)
+on_held_text(void *arg, const char *text, size_t len, int last_signer, const struct sp_errinfo *err)
 {
 	struct texted *t = arg;
+
+	(void)last_signer;
 
 	t->calls++;
 	t->err = *err;
@@ -1788,6 +1793,197 @@ START_TEST(claim_racing_the_completion_says_session_used)
 }
 END_TEST
 
+/* One row of the parts contract's database, as text (the caller's, free()). */
+static char *
+scalar(PGconn *pg, const char *sql)
+{
+	PGresult *res = PQexec(pg, sql);
+	char *v;
+
+	ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1, "%s: %s", sql,
+		      PQresultErrorMessage(res));
+	v = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return v;
+}
+
+/* A session of the parts contract's signer on revision 0 (its id into sid). */
+static void
+parts_session(PGconn *pg, char sid[37])
+{
+	char *v =
+		scalar(pg, "SELECT signing_session_create(" PARTS_N
+			   ", 2, 2, 0, '\\x01'::bytea, 10, 3, '\\x31'::bytea, "
+			   "'sha256WithRSAEncryption', ''::bytea, '[]', 600, int8send(2::bigint), "
+			   "'CN=B', 'CN=CA', '2', now() - interval '1 day', "
+			   "now() + interval '1 year', NULL)->>'session'");
+
+	snprintf(sid, 37, "%s", v);
+	free(v);
+}
+
+/* db_signing_session_complete_held of session sid as who (org, user), holding h. */
+static void
+held_one(struct event_base *base, struct db_pool *pool, const char *sid,
+	 const struct db_session_held *h, int64_t org, int64_t user, struct text_outcome *o)
+{
+	static const char delta[] = "the signed update";
+	struct db_signed_revision rev;
+	struct db_actor who;
+
+	memset(&who, 0, sizeof(who));
+	who.org_id = org;
+	who.user_id = user;
+	memset(&rev, 0, sizeof(rev));
+	rev.delta = (const uint8_t *)delta;
+	rev.delta_len = sizeof(delta) - 1;
+	rev.length = h->base_len + rev.delta_len;
+	rev.sha256_hex = ONES64;
+	rev.tsa_time = time(NULL);
+	memset(o, 0, sizeof(*o));
+	ck_assert_int_eq(db_signing_session_complete_held(pool, sid, h, &who, &rev, on_text, o),
+			 SP_OK);
+	run_until(base, &o->n, 1, 30);
+	ck_assert_int_eq(o->calls, 1);
+}
+
+struct serials_outcome {
+	int n;
+	uint64_t v[8];
+	size_t len;
+};
+
+static void
+on_serials(void *arg, const uint64_t *serials, size_t n, const struct sp_errinfo *err)
+{
+	struct serials_outcome *o = arg;
+
+	ck_assert_int_eq(err->code, SP_OK);
+	ck_assert_uint_le(n, 8);
+	memcpy(o->v, serials, n * sizeof(*serials));
+	o->len = n;
+	o->n++;
+}
+
+/*
+ * The completion in one trip (035) stores only when everything the claim
+ * checks holds, as the claim would find it now, and the base is the one
+ * held: each mismatch fails with claim_needed (SPS35) and changes nothing,
+ * so that the server takes the claim's path, which answers. The TSA
+ * serials it uses are the sequence's, reserved in one statement.
+ */
+START_TEST(complete_held_checks_what_the_claim_checks)
+{
+	struct event_base *base = event_base_new();
+	struct db_pool *pool;
+	struct db_session_held h, bad;
+	struct serials_outcome so;
+	struct text_outcome o;
+	char sid[37], sql[512], *len, *sha;
+	PGconn *pg;
+	size_t i;
+	int k;
+
+	parts_contract();
+	pool = pool_open(base, db_url, 2, 10, 5000);
+	pg = PQconnectdb(db_url);
+	ck_assert_msg(PQstatus(pg) == CONNECTION_OK, "%s", PQerrorMessage(pg));
+	parts_session(pg, sid);
+	len = scalar(pg, "SELECT length FROM revisions WHERE contract_number = " PARTS_N
+			 " AND seq = 0");
+	sha = scalar(pg, "SELECT sha256 FROM revisions WHERE contract_number = " PARTS_N
+			 " AND seq = 0");
+	memset(&h, 0, sizeof(h));
+	h.token_hash = PARTS_TOKEN_HASH;
+	h.contract_number = 1000000000000000007LL;
+	h.base_seq = 0;
+	h.base_len = (size_t)strtoull(len, NULL, 10);
+	h.base_sha256_hex = sha;
+	h.last_signer = 1; /* the only signer */
+	for (k = 0; k < 8; k++) {
+		int64_t org = 2, user = 2;
+
+		bad = h;
+		switch (k) {
+		case 0: /* another credential */
+			bad.token_hash = ZEROS64;
+			break;
+		case 1: /* another organization's caller */
+			org = user = 1;
+			break;
+		case 2: /* another member of the organization than the credential's */
+			user = 1;
+			break;
+		case 3: /* other base bytes held */
+			bad.base_len++;
+			break;
+		case 4:
+			bad.base_sha256_hex = ZEROS64;
+			break;
+		case 5: /* not this session's base or contract */
+			bad.base_seq = 1;
+			break;
+		case 6:
+			bad.contract_number++;
+			break;
+		case 7: /* the work assumed another signer was left */
+			bad.last_signer = 0;
+			break;
+		}
+		held_one(base, pool, sid, &bad, org, user, &o);
+		ck_assert_msg(o.code == SP_ERR_CONFLICT && strcmp(o.reason, "claim_needed") == 0,
+			      "case %d: %d %s %s", k, o.code, o.reason, o.msg);
+	}
+	/* expired, then aborted: the same */
+	snprintf(sql, sizeof(sql),
+		 "UPDATE signing_sessions SET created_at = now() - interval '2 hours', expires_at "
+		 "= now() - interval '1 hour' WHERE id = '%s'",
+		 sid);
+	PQclear(PQexec(pg, sql));
+	held_one(base, pool, sid, &h, 2, 2, &o);
+	ck_assert_str_eq(o.reason, "claim_needed");
+	parts_session(pg, sid);
+	snprintf(sql, sizeof(sql),
+		 "UPDATE signing_sessions SET state = 'aborted', finished_at = now() WHERE id = "
+		 "'%s'",
+		 sid);
+	PQclear(PQexec(pg, sql));
+	held_one(base, pool, sid, &h, 2, 2, &o);
+	ck_assert_str_eq(o.reason, "claim_needed");
+	free(scalar(pg,
+		    "SELECT 1 WHERE (SELECT count(*) FROM revisions WHERE contract_number "
+		    "= " PARTS_N ") = 1 AND NOT EXISTS (SELECT 1 FROM audit_events WHERE action = "
+		    "'signing.completed')"));
+	/* all holds: stored, as signing_session_complete_verified stores */
+	parts_session(pg, sid);
+	held_one(base, pool, sid, &h, 2, 2, &o);
+	ck_assert_msg(o.code == SP_OK, "%s", o.msg);
+	ck_assert_ptr_nonnull(strstr(o.text, "\"seq\" : 1"));
+	free(o.text);
+	free(scalar(pg,
+		    "SELECT 1 WHERE (SELECT count(*) FROM revisions WHERE contract_number "
+		    "= " PARTS_N ") = 2 AND (SELECT count(*) FROM audit_events WHERE action = "
+		    "'signing.completed') = 1 AND (SELECT valid FROM audit_chain_verify(" PARTS_N
+		    "))"));
+	/* once: used now (and revision 1 is the latest) */
+	held_one(base, pool, sid, &h, 2, 2, &o);
+	ck_assert_str_eq(o.reason, "claim_needed");
+	/* serials: distinct values of the sequence, in one statement */
+	memset(&so, 0, sizeof(so));
+	ck_assert_int_eq(db_tsa_serials_reserve(pool, 0, on_serials, &so), SP_ERR_INVALID);
+	ck_assert_int_eq(db_tsa_serials_reserve(pool, 5, on_serials, &so), SP_OK);
+	run_until(base, &so.n, 1, 30);
+	ck_assert_uint_eq(so.len, 5);
+	for (i = 1; i < so.len; i++)
+		ck_assert_uint_gt(so.v[i], so.v[i - 1]);
+	free(len);
+	free(sha);
+	PQfinish(pg);
+	db_pool_free(pool);
+	event_base_free(base);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1815,6 +2011,7 @@ main(void)
 	tcase_add_test(tc, signing_check_takes_no_lock);
 	tcase_add_test(tc, signing_create_held_checks_what_the_load_checks);
 	tcase_add_test(tc, claim_racing_the_completion_says_session_used);
+	tcase_add_test(tc, complete_held_checks_what_the_claim_checks);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(tr, 180);
 	tcase_add_test(tr, restart_recovers_same_pool);

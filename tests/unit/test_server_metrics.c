@@ -22,7 +22,8 @@ value_of(const char *text, const char *series)
 START_TEST(counters_and_cumulative_buckets)
 {
 	struct metrics *m = NULL;
-	struct metrics_gauges g = { 8, 3, 1, 2, 4, 1, 3, { 5, 7, 11 }, { 6, 9, 13 }, 17, 19 };
+	struct metrics_gauges g = { 8,  3,  1,  2,  4, 1, 3, { 5, 7, 11 }, { 6, 9, 13 },
+				    29, 31, 17, 19, 23 };
 	const char *names[] = { "/healthz", "/api/v1/contracts/{number}" };
 	struct sp_buf out;
 	const char *t;
@@ -45,6 +46,14 @@ START_TEST(counters_and_cumulative_buckets)
 	ck_assert_uint_eq(value_of(t, "sealpact_http_requests_total{route=\"/"
 				      "healthz\",method=\"GET\",status=\"200\"}"),
 			  4);
+	/* the completions that skipped their claim, stored and taken back */
+	ck_assert_uint_eq(value_of(t, "sealpact_signing_completions_one_trip_total{result="
+				      "\"stored\"}"),
+			  17);
+	ck_assert_uint_eq(value_of(t, "sealpact_signing_completions_one_trip_total{result="
+				      "\"fell_back\"}"),
+			  19);
+	ck_assert_uint_eq(value_of(t, "sealpact_tsa_serials_reserved"), 23);
 	ck_assert_uint_eq(value_of(t, "sealpact_http_requests_total{route=\"/api/v1/contracts/"
 				      "{number}\",method=\"DELETE\",status=\"404\"}"),
 			  1);
@@ -93,9 +102,9 @@ START_TEST(counters_and_cumulative_buckets)
 				      "result=\"miss\"}"),
 			  13);
 	ck_assert_uint_eq(value_of(t, "sealpact_signing_prepares_held_total{result=\"one_trip\"}"),
-			  17);
+			  29);
 	ck_assert_uint_eq(value_of(t, "sealpact_signing_prepares_held_total{result=\"fallback\"}"),
-			  19);
+			  31);
 	ck_assert_ptr_nonnull(strstr(t, "process_start_time_seconds 1700000000.500\n"));
 	ck_assert_ptr_nonnull(
 		strstr(t, "# TYPE sealpact_http_request_duration_seconds histogram\n"));
