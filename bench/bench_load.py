@@ -122,6 +122,18 @@ def syscalls_report(tdir, pid, total):
                                      for k, v in (every - loop).most_common(10)))
 
 
+def prepares_held(server):
+    """sealpact_signing_prepares_held_total: (one_trip, fallback), (0, 0) without it."""
+    import re
+    st, _, body, _ = server.request("GET", "/metrics", timeout=60)
+    got = []
+    for result in ("one_trip", "fallback"):
+        m = re.search(r'^sealpact_signing_prepares_held_total\{result="%s"\} (\d+)$' % result,
+                      body.decode() if st == 200 else "", re.M)
+        got.append(int(m.group(1)) if m else 0)
+    return got
+
+
 def main(argv):
     build = os.path.abspath(argv[1]) if len(argv) > 1 else os.path.join(ROOT, "build")
     total = int(argv[2]) if len(argv) > 2 else 300
@@ -159,7 +171,12 @@ def main(argv):
                          "trust": pki.path("root.pem")},
                  # BENCH_LEVEL=B-T|B-LT|B-LTA: the PAdES level completion builds (default
                  # the server's, B-LTA: a DSS, and a document timestamp from the last signer)
+                 # BENCH_DOC_CACHE_MB=N: signing.document_cache_mb (default the server's,
+                 # 128: 80 KB contracts held with qpdf's parse, about 800 of them, so the
+                 # first of 2,000 uploads are no longer held when their prepares come)
                  "signing": dict({"default_seal_image": seal},
+                                 **({"document_cache_mb": int(os.environ["BENCH_DOC_CACHE_MB"])}
+                                    if os.environ.get("BENCH_DOC_CACHE_MB") else {}),
                                  **({"level": os.environ["BENCH_LEVEL"]}
                                     if os.environ.get("BENCH_LEVEL") else {})),
                  # BENCH_POOL=N: the server's PostgreSQL connections (default 4, the
@@ -322,6 +339,7 @@ def main(argv):
         # BENCH_CG_RUN=1 (bench/bench_load_callgrind.sh, sealpactd under callgrind):
         # the counters zeroed before the run and dumped after it, so that the dump
         # holds the run's signings alone (the set-up and the warm-up left out).
+        held0 = prepares_held(server)
         cg = os.environ.get("BENCH_CG_RUN")
         if cg:
             subprocess.run(["callgrind_control", "-z", str(server.proc.pid)], check=True,
@@ -336,6 +354,10 @@ def main(argv):
                            stdout=subprocess.DEVNULL)
         sw1 = (switches(server.proc.pid, server.proc.pid), switches(server.proc.pid),
                switches(pmpid))
+        held1 = prepares_held(server)
+        print("  prepares in one trip (migration 036, /metrics "
+              "sealpact_signing_prepares_held_total): %d of %d, %d loaded after trying" % (
+                  held1[0] - held0[0], total, held1[1] - held0[1]))
         tick = os.sysconf("SC_CLK_TCK") / 1e3
         print("  loop thread CPU per signing: %.3f ms (/proc/%d/task/%d/schedstat; user %.2f, "
               "system %.2f from its stat)" % (

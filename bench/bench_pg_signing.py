@@ -28,7 +28,11 @@ per signing, the statements the server sends for prepare and complete:
                  seq, length, SHA-256) and get only what was stored after it: no update at
                  prepare; and the completion sends no claim at all (the process that
                  prepared holds what it returns, done35): one statement checks what the
-                 claim checked and stores (signing_session_complete_held, migration 035)
+                 claim checked and stores (signing_session_complete_held, migration 035);
+                 and since 036 prepare sends no load either: the process holds the member
+                 session too, and prepare is signing_session_create_held, the load's checks
+                 and the create in one statement
+  MODE held2:    held as before 036: the held load, then signing_session_create
 
 and prints the CPU time of PostgreSQL's processes per signing (from /proc,
 the backend and everything the postmaster reaped meanwhile), which is steadier
@@ -213,8 +217,31 @@ def held(script, on):
     return script
 
 
+# The one-trip prepare (migration 036, server/api/signing.c prep_held_try): the process
+# holds revision 0 (the upload), the member session of the token (organization 2, user 2,
+# as a load found it) and no seal (the demo seal), so prepare is db/signing.c's
+# db_signing_session_create_held alone: the load's checks and the create in one statement,
+# with the claim's last_signer after it as CREATE_NOW's.
+CREATE_HELD = r"""
+\set organization_id 2
+\set user_id 2
+\set base_seq 0
+SELECT signing_session_create_held(repeat('a', 64), '91110000000000002B', :hlen::bigint,
+	:hsha, NULL::bytea, NULL, :n::bigint, :organization_id::bigint, :user_id::bigint,
+	:base_seq::integer, d.delta, 1000, 9930, d.attrs, 'sha256WithRSAEncryption', d.chain,
+	'[{"page": 1, "rect": [1, 2, 3, 4]}]', 600, c.der, 'CN=Supplier', 'CN=CA', c.serial,
+	now() - interval '1 day', now() + interval '1 year', '127.0.0.1', 'bench',
+	NULL::bigint)->>'session' AS sid,
+	NOT EXISTS (SELECT 1 FROM parties p WHERE p.contract_number = :n AND p.role = 'signer'
+	AND p.organization_id <> :organization_id AND p.status NOT IN ('signed', 'sent'))
+	AS last_signer, octet_length(d.delta) AS ulen, :hlen::bigint AS doclen
+FROM bench_blob d, certificates c WHERE c.user_id = :user_id \gset
+"""
 PARTS = HEAD + held(PREP, False) + CREATE_NOW + held(CLAIM, False) + COMPLETE
-HELD = HEAD + held(PREP, True) + CREATE_NOW + COMPLETE_HELD
+# held2: the held load then the create, as before 036 (and as a process without the member
+# session or the seal yet sends them)
+HELD2 = HEAD + held(PREP, True) + CREATE_NOW + COMPLETE_HELD
+HELD = HEAD + CREATE_HELD + COMPLETE_HELD
 
 
 def cpu_ticks(pid):
@@ -262,7 +289,8 @@ def main(argv):
         if mode is None:
             mode = "held" if db.query("SELECT to_regproc('signing_prepare_check') IS NOT NULL") \
                 == "t" else "combined"
-        script = {"split": SPLIT, "combined": COMBINED, "parts": PARTS, "held": HELD}[mode]
+        script = {"split": SPLIT, "combined": COMBINED, "parts": PARTS, "held": HELD,
+                  "held2": HELD2}[mode]
         with open(os.path.join(tmp, "sign.sql"), "w") as f:
             f.write(script)
         if os.environ.get("BENCH_PGFUNCS"):

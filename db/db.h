@@ -723,6 +723,38 @@ int db_signing_session_create(struct db_pool *pool, const struct db_actor *who,
 			      void *arg) SP_WUR;
 
 /*
+ * What a prepare that did not load (server/api/signing.c) holds of what
+ * db_signing_prepare_load_auth would have sent: the member session of
+ * token_hash as it was (who's org_id and user_id, credit_code), the
+ * contract's latest revision (s->base_seq, stored with base_len bytes and
+ * base_sha256_hex), and with s->seal_id > 0 the seal's picture and facts
+ * (db_revision_doc.seal_png, .seal_info). Borrowed for the call.
+ */
+struct db_prepare_held {
+	const char *token_hash;
+	const char *credit_code;
+	size_t base_len;
+	const char *base_sha256_hex;
+	const uint8_t *seal_png; /* NULL: no seal (s->seal_id 0) */
+	size_t seal_png_len;
+	const char *seal_info;
+};
+
+/*
+ * db_signing_prepare_load_auth's checks and db_signing_session_create in
+ * one statement (SQL signing_session_create_held, migration 036): the
+ * load's checks run first, in its order, and fail as they fail there
+ * (the credential, the contract, the turn, the seal); then, when any of
+ * them read something else than h holds, nothing is stored and the error is
+ * SP_ERR_CONFLICT with reason "prepare_held_stale" (never an answer: the
+ * caller loads and prepares again); else the create, with its JSON text or
+ * its errors. Loop thread.
+ */
+int db_signing_session_create_held(struct db_pool *pool, const struct db_actor *who,
+				   const struct db_prepare_held *h, const struct db_signing_new *s,
+				   db_session_created_fn cb, void *arg) SP_WUR;
+
+/*
  * What completion needs, claimed by db_signing_session_claim(). The struct
  * and its buffers are malloc'd and belong to the callback that receives it,
  * until it frees them with db_signing_session_free() (it may hand the struct

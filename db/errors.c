@@ -61,6 +61,9 @@ static const struct sqlstate_row {
 	{ "SPS09", SP_ERR_CONFLICT, "stale_revision", NULL },
 	{ "SPS10", SP_ERR_EXPIRED, "session_expired", NULL },
 	{ "SPS11", SP_ERR_CONFLICT, "session_used", NULL },
+	/* signing_session_create_held (036): what the process held is not what is stored;
+	   never an answer (api/signing.c prepares again with a load) */
+	{ "SPH01", SP_ERR_CONFLICT, "prepare_held_stale", NULL },
 	/* signing_session_complete_held (035): a check of the claim did not hold, nothing
 	   changed; the server takes the claim's path, which answers (never a reply) */
 	{ "SPS35", SP_ERR_CONFLICT, "claim_needed", NULL },

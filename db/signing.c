@@ -442,6 +442,75 @@ db_verification_document_load(struct db_pool *pool, int64_t number, int64_t org_
 
 /* ---- prepare: storing the session ---------------------------------------------------------- */
 
+/* The text of a create's parameters (create_params). */
+struct create_text {
+	struct db_actor_text t;
+	char number[24], base[16], coff[24], clen[24], ttl[16], nb[24], na[24], serial[82],
+		seal[24];
+};
+
+/*
+ * signing_session_open's parameters $1..$21 in p[0..20] (x holds their
+ * text): $21, the seal, NULL when s names none.
+ */
+static int
+create_params(struct db_param *p, struct create_text *x, const struct db_actor *who,
+	      const struct db_signing_new *s)
+{
+	size_t i;
+
+	if (s->delta_len == 0 || s->delta_len > INT32_MAX || s->signed_attrs_len > INT32_MAX ||
+	    s->chain_len > INT32_MAX || s->cert_len > INT32_MAX ||
+	    strlen(s->cert_serial_hex) >= sizeof(x->serial))
+		return SP_ERR_INVALID;
+	db_actor_text_fill(&x->t, who);
+	snprintf(x->number, sizeof(x->number), "%lld", (long long)s->contract_number);
+	snprintf(x->base, sizeof(x->base), "%d", s->base_seq);
+	snprintf(x->coff, sizeof(x->coff), "%zu", s->contents_off);
+	snprintf(x->clen, sizeof(x->clen), "%zu", s->contents_len);
+	snprintf(x->ttl, sizeof(x->ttl), "%d", s->ttl_s);
+	snprintf(x->nb, sizeof(x->nb), "%lld", (long long)s->cert_not_before);
+	snprintf(x->na, sizeof(x->na), "%lld", (long long)s->cert_not_after);
+	/* certificates.serial is lower-case hex, like the login's record of it */
+	for (i = 0; s->cert_serial_hex[i] != '\0'; i++)
+		x->serial[i] = (s->cert_serial_hex[i] >= 'A' && s->cert_serial_hex[i] <= 'F')
+				       ? (char)(s->cert_serial_hex[i] - 'A' + 'a')
+				       : s->cert_serial_hex[i];
+	x->serial[i] = '\0';
+	memset(p, 0, 21 * sizeof(*p));
+	p[0].value = x->number;
+	p[1].value = x->t.org;
+	p[2].value = x->t.user;
+	p[3].value = x->base;
+	p[4].value = (const char *)s->delta;
+	p[4].len = (int)s->delta_len;
+	p[4].binary = 1;
+	p[5].value = x->coff;
+	p[6].value = x->clen;
+	p[7].value = (const char *)s->signed_attrs;
+	p[7].len = (int)s->signed_attrs_len;
+	p[7].binary = 1;
+	p[8].value = s->algorithm;
+	p[9].value = s->chain != NULL ? (const char *)s->chain : "";
+	p[9].len = (int)s->chain_len;
+	p[9].binary = 1;
+	p[10].value = s->rects_json;
+	p[11].value = x->ttl;
+	p[12].value = (const char *)s->cert_der;
+	p[12].len = (int)s->cert_len;
+	p[12].binary = 1;
+	p[13].value = s->cert_subject;
+	p[14].value = s->cert_issuer;
+	p[15].value = x->serial;
+	p[16].value = x->nb;
+	p[17].value = x->na;
+	p[18].value = x->t.ip;
+	p[19].value = x->t.ua;
+	if (s->seal_id > 0)
+		p[20].value = db_i64_text(x->seal, sizeof(x->seal), s->seal_id);
+	return SP_OK;
+}
+
 /*
  * Every other organization's signer has signed (or is "sent"): the claim's
  * last_signer (signing_session_claim_head, 010), in its words, after the
@@ -499,65 +568,60 @@ db_signing_session_create(struct db_pool *pool, const struct db_actor *who,
 			"$1::bigint", "$2::bigint");
 	struct call *c;
 	struct db_param p[21];
-	struct db_actor_text t;
-	char number[24], base[16], coff[24], clen[24], ttl[16], nb[24], na[24], serial[82],
-		seal[24];
-	size_t i;
+	struct create_text x;
 
-	if (s->delta_len == 0 || s->delta_len > INT32_MAX || s->signed_attrs_len > INT32_MAX ||
-	    s->chain_len > INT32_MAX || s->cert_len > INT32_MAX ||
-	    strlen(s->cert_serial_hex) >= sizeof(serial))
+	if (create_params(p, &x, who, s) != SP_OK)
 		return SP_ERR_INVALID;
-	db_actor_text_fill(&t, who);
-	snprintf(number, sizeof(number), "%lld", (long long)s->contract_number);
-	snprintf(base, sizeof(base), "%d", s->base_seq);
-	snprintf(coff, sizeof(coff), "%zu", s->contents_off);
-	snprintf(clen, sizeof(clen), "%zu", s->contents_len);
-	snprintf(ttl, sizeof(ttl), "%d", s->ttl_s);
-	snprintf(nb, sizeof(nb), "%lld", (long long)s->cert_not_before);
-	snprintf(na, sizeof(na), "%lld", (long long)s->cert_not_after);
-	/* certificates.serial is lower-case hex, like the login's record of it */
-	for (i = 0; s->cert_serial_hex[i] != '\0'; i++)
-		serial[i] = (s->cert_serial_hex[i] >= 'A' && s->cert_serial_hex[i] <= 'F')
-				    ? (char)(s->cert_serial_hex[i] - 'A' + 'a')
-				    : s->cert_serial_hex[i];
-	serial[i] = '\0';
-	memset(p, 0, sizeof(p));
-	p[0].value = number;
-	p[1].value = t.org;
-	p[2].value = t.user;
-	p[3].value = base;
-	p[4].value = (const char *)s->delta;
-	p[4].len = (int)s->delta_len;
-	p[4].binary = 1;
-	p[5].value = coff;
-	p[6].value = clen;
-	p[7].value = (const char *)s->signed_attrs;
-	p[7].len = (int)s->signed_attrs_len;
-	p[7].binary = 1;
-	p[8].value = s->algorithm;
-	p[9].value = s->chain != NULL ? (const char *)s->chain : "";
-	p[9].len = (int)s->chain_len;
-	p[9].binary = 1;
-	p[10].value = s->rects_json;
-	p[11].value = ttl;
-	p[12].value = (const char *)s->cert_der;
-	p[12].len = (int)s->cert_len;
-	p[12].binary = 1;
-	p[13].value = s->cert_subject;
-	p[14].value = s->cert_issuer;
-	p[15].value = serial;
-	p[16].value = nb;
-	p[17].value = na;
-	p[18].value = t.ip;
-	p[19].value = t.ua;
 	if ((c = call_new(arg)) != NULL)
 		c->created = cb;
-	if (s->seal_id > 0) {
-		p[20].value = db_i64_text(seal, sizeof(seal), s->seal_id);
+	if (s->seal_id > 0)
 		return call_send(pool, sql_seal, 21, p, 0, created_done, c);
-	}
 	return call_send(pool, sql, 20, p, 0, created_done, c);
+}
+
+/*
+ * The load's checks and the create in one statement (migration 036
+ * signing_session_create_held): $1..$21 the create's, then what the process
+ * holds of what the load would send ($22..$27), which the statement
+ * compares with what the load's checks read: a difference is SQLSTATE
+ * SPH01, reason "prepare_held_stale" (db/errors.c), and nothing was stored.
+ * The create's columns (created_done).
+ */
+int
+db_signing_session_create_held(struct db_pool *pool, const struct db_actor *who,
+			       const struct db_prepare_held *h, const struct db_signing_new *s,
+			       db_session_created_fn cb, void *arg)
+{
+	static const char sql[] =
+		"SELECT signing_session_create_held($22, $23, $24::bigint, $25, $26::bytea, $27, "
+		"$1::bigint, $2::bigint, $3::bigint, $4::integer, $5::bytea, $6::bigint, "
+		"$7::bigint, $8::bytea, $9, $10::bytea, $11::jsonb, $12::integer, $13::bytea, $14, "
+		"$15, $16, to_timestamp($17::bigint), to_timestamp($18::bigint), $19::inet, $20, "
+		"$21::bigint)::text, " LAST_SIGNER("$1::bigint", "$2::bigint");
+	struct call *c;
+	struct db_param p[27];
+	struct create_text x;
+	char blen[24];
+
+	if (h->token_hash == NULL || h->credit_code == NULL || h->base_sha256_hex == NULL ||
+	    h->base_len == 0 || h->base_len > INT64_MAX || h->seal_png_len > INT32_MAX ||
+	    (s->seal_id > 0) != (h->seal_png != NULL && h->seal_info != NULL) ||
+	    create_params(p, &x, who, s) != SP_OK)
+		return SP_ERR_INVALID;
+	memset(&p[21], 0, 6 * sizeof(*p));
+	db_param_text(&p[21], h->token_hash);
+	db_param_text(&p[22], h->credit_code);
+	db_param_text(&p[23], db_i64_text(blen, sizeof(blen), (int64_t)h->base_len));
+	db_param_text(&p[24], h->base_sha256_hex);
+	if (h->seal_png != NULL) {
+		p[25].value = (const char *)h->seal_png;
+		p[25].len = (int)h->seal_png_len;
+		p[25].binary = 1;
+		db_param_text(&p[26], h->seal_info);
+	}
+	if ((c = call_new(arg)) != NULL)
+		c->created = cb;
+	return call_send(pool, sql, 27, p, 0, created_done, c);
 }
 
 /* ---- complete: claiming the session -------------------------------------------------------- */

@@ -153,11 +153,15 @@ struct blob_cache *request_session_updates(const struct request *r);
 struct tsa_serials *request_tsa_serials(const struct request *r);
 /* The stored documents this process holds (state.h doc_cache; NULL: off); any thread. */
 struct doc_cache *request_documents(const struct request *r);
+/* What a member's prepare may skip its load for (state.h prep_memo); loop thread only. */
+struct prep_memo *request_prep_memo(const struct request *r);
 
 /*
  * Add a response header to the coming reply (copied). Ignored once gone.
  */
 void request_header_add(struct request *r, const char *name, const char *value);
+/* Take back every header name added so far (a reply that will not be this one's). */
+void request_header_remove(struct request *r, const char *name);
 
 /*
  * The request body as a capped buffer: at most server.max_body_bytes, or

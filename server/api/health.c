@@ -52,6 +52,7 @@ health_metrics_get(struct request *r)
 	struct db_pool_stats ds;
 	struct jobs_stats js;
 	struct doc_cache_stats dc;
+	struct prep_memo_stats ps;
 	const char *names[ROUTER_MAX_ROUTES];
 	struct sp_buf out;
 	size_t i, n = router_count(srv->router);
@@ -74,6 +75,9 @@ health_metrics_get(struct request *r)
 	g.cache_hits[3] = dc.hits;
 	g.cache_misses[3] = dc.misses;
 	blob_cache_stats(srv->session_updates, &g.cache_hits[4], &g.cache_misses[4]);
+	prep_memo_stats(srv->prep_memo, &ps);
+	g.prep_one_trip = ps.one_trip;
+	g.prep_fallback = ps.fallback;
 	tsa_serials_stats(srv->tsa_serials, &g.done_one_trip, &g.done_fell_back,
 			  &g.tsa_serials_left);
 	for (i = 0; i < n; i++)

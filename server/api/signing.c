@@ -18,6 +18,29 @@
  * meanwhile.
  * The update is stored, not re-created, so completion does not depend on
  * this process's code or clock being the same.
+ *
+ * One trip (migration 036, prep_held_try): when this process holds all the
+ * load would send - the contract's latest revision (doc_cache), the member
+ * session of the token (a recent load's or one-trip statement's, state.h
+ * prep_memo) and the seal the placements name (picture and facts, as a
+ * load sent them) - the worker runs first and one statement does the
+ * load's checks and the create (db_signing_session_create_held). Why every
+ * answer, error and its precedence stays the two statements':
+ * - the statement runs each check of the load, in the load's order, and
+ *   fails as the load fails; such a failure is answered as the load's
+ *   (prep_refused): on the two-statement path it came before the worker,
+ *   and was the answer whatever the worker would have said;
+ * - when a check reads something else than the worker used (another
+ *   revision landed, the seal's picture or facts changed, the token names
+ *   another session), nothing is stored (SQLSTATE SPH01) and the request
+ *   goes down the two-statement path from its load (prep_fallback), so the
+ *   worker works on what the load sends;
+ * - when the worker refuses, the request goes down that path too: a load's
+ *   refusal still comes first, else the worker refuses the same inputs
+ *   again;
+ * - after the checks the statement is the create (the same SQL body) with
+ *   the create's errors, after checks that read what the load would have.
+ * The memo decides only whether to try: the statement checks the token.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -54,6 +77,12 @@ struct prep_job {
 	char credit_code[19];
 	int authed;          /* the load authenticated the request (db_signing_prepare_load_auth) */
 	char token_hash[65]; /* authed: the bearer token's SHA-256 it checked */
+	/* prep_held_try: built before loading (the worker's inputs from what this process
+	   holds), to be stored by db_signing_session_create_held; again: the body for the
+	   load after a try that did not store */
+	struct prep_memo *memo;
+	int held_try;
+	json_t *again;
 	struct db_revision_doc *base; /* from db_signing_prepare_load */
 	/* the stored document this process holds of the contract (state.h doc_cache):
 	   the load sent only the updates after it when base->from_seq is its seq */
@@ -83,21 +112,38 @@ struct prep_job {
 	int utc_offset_min;  /* sp_tz_offset() switches TZ, which no worker may see */
 };
 
+/* What the load and the worker gave (a try that did not store leaves none behind). */
 static void
-prep_job_free(struct prep_job *j)
+prep_results_free(struct prep_job *j)
 {
-	if (j == NULL)
-		return;
-	json_decref(j->doc);
 	db_revision_doc_free(j->base);
-	doc_cache_release(j->docs, j->held);
+	j->base = NULL;
 	pdf_sig_prepared_cleanup(&j->prep);
 	free(j->attrs);
 	free(j->cert_der);
 	free(j->chain);
 	free(j->rects_json);
 	free(j->reply_more);
+	j->attrs = j->cert_der = NULL;
+	j->chain = NULL;
+	j->rects_json = j->reply_more = NULL;
+	j->attrs_len = j->cert_len = j->chain_len = 0;
+	memset(&j->info, 0, sizeof(j->info));
+	j->alg_name = NULL;
 	free(j->kept);
+	j->kept = NULL;
+	j->kept_len = 0;
+}
+
+static void
+prep_job_free(struct prep_job *j)
+{
+	if (j == NULL)
+		return;
+	json_decref(j->doc);
+	json_decref(j->again);
+	doc_cache_release(j->docs, j->held);
+	prep_results_free(j);
 	free(j);
 }
 
@@ -737,6 +783,84 @@ out:
 
 /* ---- the loop side ------------------------------------------------------------------------ */
 
+static void prep_load(struct prep_job *j);
+
+/* What a try held of the member and the seal, forgotten: a load confirms it again. */
+static void
+prep_memo_forget(struct prep_job *j)
+{
+	prep_memo_member_drop(j->memo, j->token_hash);
+	if (j->seal_id > 0)
+		prep_memo_seal_drop(j->memo, j->org_id, j->seal_id);
+}
+
+/*
+ * A try that did not store (the worker refused, the one statement found
+ * something else, or the try could not start): forget what it held of the
+ * member and the seal (the load confirms them again), and prepare as
+ * without it, from the load, with the body as it came. The stored revision
+ * held stays (the load checks it as it always does). Loop thread.
+ */
+static void
+prep_fallback(struct prep_job *j)
+{
+	prep_memo_count(j->memo, 0);
+	prep_memo_forget(j);
+	prep_results_free(j);
+	json_decref(j->doc);
+	j->doc = j->again;
+	j->again = NULL;
+	j->held_try = 0;
+	prep_load(j);
+}
+
+/* The try may go back to the load: it is not answered yet and its client is there. */
+static int
+prep_may_fall_back(const struct prep_job *j)
+{
+	return j->held_try && j->again != NULL && !request_is_gone(j->r);
+}
+
+/*
+ * A prepare stored with this member session and seal, as its load (or the
+ * one statement) checked them: what the next prepare of the token may be
+ * built from before loading. Only a prepare that stored: one the worker
+ * refuses does not make the next one try (it would build twice).
+ */
+static void
+prep_memo_keep(struct prep_job *j)
+{
+	const struct db_credential *c = &j->base->cred;
+	struct prep_member who;
+	int64_t now = prep_memo_now();
+
+	if (!j->authed)
+		return;
+	memset(&who, 0, sizeof(who));
+	who.organization_id = c->organization_id;
+	who.user_id = c->user_id;
+	who.credential_id = c->credential_id;
+	who.certificate_id = c->certificate_id;
+	memcpy(who.credit_code, c->credit_code, sizeof(who.credit_code));
+	prep_memo_member_put(j->memo, j->token_hash, now, &who);
+	if (j->seal_id > 0 && j->base->seal_png != NULL && j->base->seal_info != NULL)
+		prep_memo_seal_put(j->memo, c->organization_id, j->seal_id, now, j->base->seal_png,
+				   j->base->seal_png_len, j->base->seal_info);
+}
+
+/* A refusal of the load's checks (authed: they checked the credential too), answered. */
+static void
+prep_refused(struct request *r, int authed, const struct sp_errinfo *err)
+{
+	if (authed && auth_reply_credential(r, err))
+		return;
+	/* seal_not_found: 422 like the worker's placement refusals */
+	if (err->code == SP_ERR_INVALID && strncmp(err->reason, "seal_", 5) == 0)
+		request_problem_ei(r, P_UNPROCESSABLE, err);
+	else
+		request_reply_error(r, err->code, err);
+}
+
 /*
  * The reply: the stored session's document as PostgreSQL wrote it, with
  * the members the worker made (reply_more) added before its closing brace:
@@ -749,10 +873,27 @@ prep_stored(void *arg, const char *text, size_t len, int last_signer, const stru
 	struct request *r = j->r;
 	size_t end = len, more;
 	char *out;
+	int held_try;
 
 	if (err->code != SP_OK) {
+		held_try = j->held_try;
+		/* the one statement's checks read something else: nothing was stored */
+		if (held_try && err->code == SP_ERR_CONFLICT &&
+		    strcmp(err->reason, "prepare_held_stale") == 0 && prep_may_fall_back(j)) {
+			prep_fallback(j);
+			return;
+		}
+		if (held_try) {
+			prep_memo_count(j->memo, 1);
+			prep_memo_forget(j); /* a revoked token is not tried again */
+		}
 		prep_job_free(j);
-		request_reply_error(r, err->code, err);
+		/* its load's refusals as the load's; the create's are not those (never a
+		   credential's, nor seal_not_found): request_reply_error() as after a load */
+		if (held_try)
+			prep_refused(r, 1, err);
+		else
+			request_reply_error(r, err->code, err);
 		return;
 	}
 	while (end > 0 && (text[end - 1] == ' ' || text[end - 1] == '\n'))
@@ -770,6 +911,10 @@ prep_stored(void *arg, const char *text, size_t len, int last_signer, const stru
 		request_reply_error(r, SP_ERR_NOMEM, NULL);
 		return;
 	}
+	if (j->held_try)
+		prep_memo_count(j->memo, 1);
+	/* the member session and the seal the statements checked, for the next prepare */
+	prep_memo_keep(j);
 	/* its completion's claim, when it comes here, sends what this process holds: the
 	   stored revision, and the update just stored (the statement succeeded) */
 	signing_session_note(j->docs, text, end, j->number);
@@ -792,9 +937,15 @@ prep_done(void *arg, int rc, const struct sp_errinfo *ei)
 	struct prep_job *j = arg;
 	struct request *r = j->r;
 	struct db_signing_new s;
+	struct db_prepare_held h;
 	struct db_actor who;
 
 	if (rc != SP_OK) {
+		/* the load's refusals come before the worker's: it answers after one */
+		if (prep_may_fall_back(j)) {
+			prep_fallback(j);
+			return;
+		}
 		prep_job_free(j);
 		request_reply_job_error(r, rc, ei, P_UNPROCESSABLE);
 		return;
@@ -822,10 +973,50 @@ prep_done(void *arg, int rc, const struct sp_errinfo *ei)
 	s.cert_not_after = j->info.not_after;
 	s.seal_id = j->seal_id;
 	signing_actor_fill(&who, r, j->org_id, j->user_id);
-	if ((rc = db_signing_session_create(request_db(r), &who, &s, prep_stored, j)) != SP_OK) {
+	if (j->held_try) {
+		memset(&h, 0, sizeof(h));
+		h.token_hash = j->token_hash;
+		h.credit_code = j->credit_code;
+		h.base_len = j->base->length;
+		h.base_sha256_hex = j->base->sha256;
+		h.seal_png = j->base->seal_png;
+		h.seal_png_len = j->base->seal_png_len;
+		h.seal_info = j->base->seal_info;
+		rc = db_signing_session_create_held(request_db(r), &who, &h, &s, prep_stored, j);
+		if (rc != SP_OK && prep_may_fall_back(j)) {
+			prep_fallback(j);
+			return;
+		}
+	} else {
+		rc = db_signing_session_create(request_db(r), &who, &s, prep_stored, j);
+	}
+	if (rc != SP_OK) {
 		prep_job_free(j);
 		request_reply_error(r, rc, NULL);
 	}
+}
+
+/*
+ * The worker's start once the base is known (loaded, or held): who signs,
+ * the signing time, the job. SP_OK: submitted; else *ei says why when it
+ * was the date seal's zone (else ei stays empty), and j is still the caller's.
+ */
+static int
+prep_start(struct prep_job *j, struct sp_errinfo *ei)
+{
+	struct request *r = j->r;
+
+	if (j->authed) {
+		j->org_id = j->base->cred.organization_id;
+		j->user_id = j->base->cred.user_id;
+		request_caller_set(r, j->org_id, j->user_id);
+		memcpy(j->credit_code, j->base->cred.credit_code, sizeof(j->credit_code));
+	}
+	j->signing_time = time(NULL);
+	if (sp_tz_offset(j->cfg->signing.date_seal_zone, j->signing_time, &j->utc_offset_min, ei) !=
+	    SP_OK)
+		return SP_ERR_CONFIG;
+	return request_jobs_submit(r, prep_work, prep_done, j);
 }
 
 static void
@@ -839,13 +1030,7 @@ prep_loaded(void *arg, struct db_revision_doc *base, const struct sp_errinfo *er
 	if (err->code != SP_OK) {
 		authed = j->authed;
 		prep_job_free(j);
-		if (authed && auth_reply_credential(r, err))
-			return;
-		/* seal_not_found: 422 like the worker's placement refusals */
-		if (err->code == SP_ERR_INVALID && strncmp(err->reason, "seal_", 5) == 0)
-			request_problem_ei(r, P_UNPROCESSABLE, err);
-		else
-			request_reply_error(r, err->code, err);
+		prep_refused(r, authed, err);
 		return;
 	}
 	j->base = base;
@@ -855,24 +1040,60 @@ prep_loaded(void *arg, struct db_revision_doc *base, const struct sp_errinfo *er
 		request_reply_error(r, SP_ERR_INTERNAL, NULL);
 		return;
 	}
-	if (j->authed) {
-		j->org_id = base->cred.organization_id;
-		j->user_id = base->cred.user_id;
-		request_caller_set(r, j->org_id, j->user_id);
-		memcpy(j->credit_code, base->cred.credit_code, sizeof(j->credit_code));
-	}
-	j->signing_time = time(NULL);
 	sp_errinfo_init(&ei);
-	if (sp_tz_offset(j->cfg->signing.date_seal_zone, j->signing_time, &j->utc_offset_min,
-			 &ei) != SP_OK) {
+	if ((rc = prep_start(j, &ei)) != SP_OK) {
 		prep_job_free(j);
-		request_reply_error(r, SP_ERR_CONFIG, &ei);
-		return;
+		request_reply_error(r, rc, rc == SP_ERR_CONFIG ? &ei : NULL);
 	}
-	if ((rc = request_jobs_submit(r, prep_work, prep_done, j)) != SP_OK) {
-		prep_job_free(j);
-		request_reply_error(r, rc, NULL);
+}
+
+/*
+ * The one-trip prepare (see the top): when this process holds the
+ * contract's latest revision as stored, a recent member session of the
+ * token and the seal the placements name, the base is what the load would
+ * have sent (the held revision with no update after it, the seal's picture
+ * and facts, the session) and the worker starts at once. SP_OK: it did;
+ * otherwise nothing changed and the caller loads.
+ */
+static int
+prep_held_try(struct prep_job *j)
+{
+	struct db_revision_doc *b;
+	struct prep_member who;
+	struct sp_errinfo ei;
+	int64_t now = prep_memo_now();
+	int rc;
+
+	if (j->held == NULL || prep_memo_member_get(j->memo, j->token_hash, now, &who) != SP_OK ||
+	    (b = calloc(1, sizeof(*b))) == NULL)
+		return SP_ERR_NOT_FOUND;
+	if (j->seal_id > 0 &&
+	    prep_memo_seal_get(j->memo, who.organization_id, j->seal_id, now, &b->seal_png,
+			       &b->seal_png_len, &b->seal_info) != SP_OK) {
+		db_revision_doc_free(b);
+		return SP_ERR_NOT_FOUND;
 	}
+	b->contract_number = j->number;
+	b->seq = b->from_seq = j->held->seq;
+	b->held_len = b->length = j->held->len;
+	memcpy(b->held_sha256, j->held->sha256_hex, sizeof(b->held_sha256));
+	memcpy(b->sha256, j->held->sha256_hex, sizeof(b->sha256));
+	b->cred.kind = DB_CREDENTIAL_MEMBER;
+	b->cred.organization_id = who.organization_id;
+	b->cred.user_id = who.user_id;
+	b->cred.credential_id = who.credential_id;
+	b->cred.certificate_id = who.certificate_id;
+	memcpy(b->cred.credit_code, who.credit_code, sizeof(b->cred.credit_code));
+	j->base = b;
+	j->held_try = 1;
+	j->again = json_incref(j->doc); /* prep_work takes j->doc */
+	sp_errinfo_init(&ei);
+	if ((rc = prep_start(j, &ei)) != SP_OK) {
+		/* answered after the load, as the load's path answers it */
+		request_header_remove(j->r, "Retry-After");
+		prep_fallback(j);
+	}
+	return SP_OK;
 }
 
 /*
@@ -941,6 +1162,7 @@ prep_parse(struct request *r, int reply, struct prep_job **out)
 	j->number = n;
 	j->docs = request_documents(r);
 	j->held = doc_cache_get(j->docs, n);
+	j->memo = request_prep_memo(r);
 	*out = j;
 	return SP_OK;
 }
@@ -965,20 +1187,35 @@ prepare_step(struct request *r, const struct principal *who)
 	}
 }
 
+/* The load with the member's token (prep_loaded goes on). Loop thread. */
+static void
+prep_load(struct prep_job *j)
+{
+	struct db_doc_held held;
+	struct request *r = j->r;
+	int rc;
+
+	rc = db_signing_prepare_load_auth(request_db(r), j->token_hash, j->number, j->seal_id,
+					  signing_held(j->held, &held), prep_loaded, j);
+	if (rc != SP_OK) {
+		prep_job_free(j);
+		request_reply_error(r, rc, NULL);
+	}
+}
+
 /*
  * One trip in: a member's bearer token is checked by the statement that
  * loads the contract (db_signing_prepare_load_auth), which then runs as its
- * organization. Anything else (no or a malformed credential, an API key, a
- * request that fails its own checks) takes auth_then() first, which answers
- * in the usual order.
+ * organization, or by the one statement that stores the session when this
+ * process holds what the load would send (prep_held_try). Anything else
+ * (no or a malformed credential, an API key, a request that fails its own
+ * checks) takes auth_then() first, which answers in the usual order.
  */
 void
 signing_prepare_post(struct request *r)
 {
-	struct db_doc_held held;
 	struct prep_job *j;
 	char hash[65];
-	int rc;
 
 	if (auth_member_hash(r, hash) != SP_OK || prep_parse(r, 0, &j) != SP_OK) {
 		auth_then(r, PRINCIPAL_MEMBER, prepare_step);
@@ -986,12 +1223,8 @@ signing_prepare_post(struct request *r)
 	}
 	j->authed = 1;
 	memcpy(j->token_hash, hash, sizeof(j->token_hash));
-	rc = db_signing_prepare_load_auth(request_db(r), hash, j->number, j->seal_id,
-					  signing_held(j->held, &held), prep_loaded, j);
-	if (rc != SP_OK) {
-		prep_job_free(j);
-		request_reply_error(r, rc, NULL);
-	}
+	if (prep_held_try(j) != SP_OK)
+		prep_load(j);
 }
 
 void

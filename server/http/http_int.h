@@ -159,6 +159,8 @@ struct metrics_gauges {
 	/* the per-process caches' lookups (blob_cache_stats): [0] seal images, [1] refs,
 	   [2] signature reads; [3] stored documents (doc_cache_stats); [4] session updates */
 	unsigned long long cache_hits[5], cache_misses[5];
+	/* prepares that tried the one statement (state.h prep_memo_stats) */
+	unsigned long long prep_one_trip, prep_fallback;
 	/* completions that took a reserved serial (state.h tsa_serials): stored in one
 	   trip, or taken back to the claim's path */
 	unsigned long long done_one_trip, done_fell_back;
@@ -361,6 +363,7 @@ struct server {
 	struct blob_cache *revision_reads;  /* its signature dictionaries as read, and count */
 	struct blob_cache *session_updates; /* a prepared session's update, by session id */
 	struct doc_cache *documents;        /* stored documents by contract (NULL: off) */
+	struct prep_memo *prep_memo;        /* members and seals of recent prepares */
 	struct tsa_serials *tsa_serials;    /* reserved for completions in one trip */
 	uint8_t *default_seal;              /* signing.default_seal_image's bytes (NULL: unset) */
 	size_t default_seal_len;

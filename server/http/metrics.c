@@ -223,6 +223,14 @@ metrics_render(const struct metrics *m, const char *const *names, const struct m
 		ADD("sealpact_cache_lookups_total{cache=\"%s\",result=\"miss\"} %llu\n", caches[k],
 		    g->cache_misses[k]);
 	}
+	ADD("# HELP sealpact_signing_prepares_held_total Member prepares this process built "
+	    "before loading, holding the contract, the member session and the seal: answered by "
+	    "the one statement that checks what the load checks and stores the session "
+	    "(one_trip), or loaded and prepared again after it or the worker found something "
+	    "else (fallback).\n");
+	ADD("# TYPE sealpact_signing_prepares_held_total counter\n");
+	ADD("sealpact_signing_prepares_held_total{result=\"one_trip\"} %llu\n", g->prep_one_trip);
+	ADD("sealpact_signing_prepares_held_total{result=\"fallback\"} %llu\n", g->prep_fallback);
 	ADD("# HELP sealpact_signing_completions_one_trip_total Completions that skipped their "
 	    "claim (the session prepared here): stored in one trip, or taken back to the "
 	    "claim's path.\n");

@@ -257,6 +257,12 @@ request_documents(const struct request *r)
 {
 	return r->srv->documents;
 }
+
+struct prep_memo *
+request_prep_memo(const struct request *r)
+{
+	return r->srv->prep_memo;
+}
 struct ip_limiter *
 request_verify_limiter(const struct request *r)
 {
@@ -300,6 +306,13 @@ request_header_add(struct request *r, const char *name, const char *value)
 {
 	if (r->evreq != NULL)
 		evhttp_add_header(evhttp_request_get_output_headers(r->evreq), name, value);
+}
+
+void
+request_header_remove(struct request *r, const char *name)
+{
+	if (r->evreq != NULL)
+		evhttp_remove_header(evhttp_request_get_output_headers(r->evreq), name);
 }
 
 /* The body cap of the request's route. */

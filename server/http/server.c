@@ -59,6 +59,17 @@
 /* the updates of sessions prepared here until their claim (~16-19 KB each, more with a seal) */
 #define SESSION_UPDATES_CACHE_ENTRIES 1024
 #define SESSION_UPDATES_CACHE_BYTES (32u << 20)
+/*
+ * What a member's prepare may skip its load for (state/prep_memo.c): the
+ * member sessions and seals of the prepares of the last half minute. An
+ * entry only decides whether to try the one-trip prepare, whose statement
+ * checks everything again; a short life keeps a revoked session from
+ * having its updates built for long before its 401.
+ */
+#define PREP_MEMO_MEMBERS 1024
+#define PREP_MEMO_SEALS 64
+#define PREP_MEMO_SEAL_BYTES (16u << 20)
+#define PREP_MEMO_TTL_S 30
 #define EX_CONFIG 78
 #define EX_START 71
 
@@ -259,6 +270,9 @@ limiters_build(struct server *srv, struct sp_errinfo *ei)
 	if ((r = blob_cache_new(SESSION_UPDATES_CACHE_ENTRIES, SESSION_UPDATES_CACHE_BYTES,
 				&srv->session_updates, ei)) != SP_OK)
 		return r;
+	if ((r = prep_memo_new(PREP_MEMO_MEMBERS, PREP_MEMO_SEALS, PREP_MEMO_SEAL_BYTES,
+			       PREP_MEMO_TTL_S, &srv->prep_memo, ei)) != SP_OK)
+		return r;
 	if ((r = tsa_serials_new(&srv->tsa_serials, ei)) != SP_OK)
 		return r;
 	return doc_cache_new((size_t)srv->cfg->signing.document_cache_mb << 20, &srv->documents,
@@ -332,6 +346,7 @@ server_cleanup(struct server *srv)
 	blob_cache_free(srv->revision_refs);
 	blob_cache_free(srv->revision_reads);
 	blob_cache_free(srv->session_updates);
+	prep_memo_free(srv->prep_memo);
 	tsa_serials_free(srv->tsa_serials);
 	doc_cache_free(srv->documents);
 	if (srv->base)

@@ -412,6 +412,54 @@ void doc_cache_put_parsed_take(struct doc_cache *c, int64_t number, int seq, uin
 void doc_cache_session_note(struct doc_cache *c, const char *id, int64_t number);
 int64_t doc_cache_session_number(struct doc_cache *c, const char *id);
 
+/* ---- prep_memo.c: what a member's prepare may skip its load for --------------------------- */
+
+/*
+ * The member session a prepare's load (db_signing_prepare_load_auth) or
+ * the one-trip statement (db_signing_session_create_held) found for a
+ * token's hash, and the seals (picture and facts, as the load sent them)
+ * an organization's prepares named: a prepare that finds both, and holds
+ * the contract's latest revision, builds its update first and stores the
+ * session with one statement that runs the load's checks and compares
+ * what they read (server/api/signing.c). An entry only decides whether to
+ * try that: it grants nothing. Entries live ttl_s seconds from their last
+ * confirmation; a collision replaces one. Loop thread only (no lock).
+ */
+struct prep_member {
+	int64_t organization_id, user_id, credential_id, certificate_id;
+	char credit_code[19];
+};
+struct prep_memo;
+struct prep_memo_stats {
+	/* prepares the one statement answered (stored, or refused by the load's checks), and
+	   those that tried and loaded after */
+	unsigned long long one_trip, fallback;
+};
+/* members and seals: slots, powers of two; max_bytes: of seal pictures held; ttl_s >= 1 */
+int prep_memo_new(size_t members, size_t seals, size_t max_bytes, int ttl_s, struct prep_memo **out,
+		  struct sp_errinfo *ei) SP_WUR;
+void prep_memo_free(struct prep_memo *m); /* NULL is fine */
+/* The clock of the entries' lifetimes: monotonic seconds. */
+int64_t prep_memo_now(void);
+/* hash: 64 hex digits (auth_member_hash). SP_OK with *out, or SP_ERR_NOT_FOUND (also for
+   an entry older than ttl_s, or m NULL). */
+int prep_memo_member_get(struct prep_memo *m, const char *hash, int64_t now_s,
+			 struct prep_member *out) SP_WUR;
+void prep_memo_member_put(struct prep_memo *m, const char *hash, int64_t now_s,
+			  const struct prep_member *who);
+void prep_memo_member_drop(struct prep_memo *m, const char *hash);
+/* Copies (malloc'd, the caller's) of seal's picture and facts (NUL-terminated) as held for
+   organization org: SP_OK, SP_ERR_NOT_FOUND or SP_ERR_NOMEM. */
+int prep_memo_seal_get(struct prep_memo *m, int64_t org, int64_t seal, int64_t now_s, uint8_t **png,
+		       size_t *png_len, char **info) SP_WUR;
+/* Keep copies (not kept past max_bytes of pictures). */
+void prep_memo_seal_put(struct prep_memo *m, int64_t org, int64_t seal, int64_t now_s,
+			const uint8_t *png, size_t png_len, const char *info);
+void prep_memo_seal_drop(struct prep_memo *m, int64_t org, int64_t seal);
+/* Count a prepare that tried the one statement: one_trip 1 stored by it, 0 loaded after. */
+void prep_memo_count(struct prep_memo *m, int one_trip);
+void prep_memo_stats(const struct prep_memo *m, struct prep_memo_stats *st);
+
 /* ---- limiter.c: per-address rate limits ---------------------------------------------------- */
 
 /*

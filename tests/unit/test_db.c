@@ -1524,6 +1524,180 @@ START_TEST(signing_check_takes_no_lock)
 }
 END_TEST
 
+/* ---- the one-trip prepare (migration 036) ------------------------------------------------- */
+
+struct texted {
+	int calls;
+	char *text;
+	struct sp_errinfo err;
+};
+
+static void
+on_held_text(void *arg, const char *text, size_t len, int last_signer, const struct sp_errinfo *err)
+{
+	struct texted *t = arg;
+
+	(void)last_signer;
+
+	t->calls++;
+	t->err = *err;
+	t->text = err->code == SP_OK ? strndup(text, len) : NULL;
+}
+
+/* db_signing_session_create_held of the parts contract's signer (organization 2, user 2). */
+static struct texted
+create_held(struct event_base *base, struct db_pool *pool, const struct db_prepare_held *h,
+	    const char *cert, int64_t user)
+{
+	static const uint8_t delta[] = "an update";
+	static const uint8_t attrs[] = "attributes";
+	struct db_signing_new s;
+	struct db_actor who;
+	struct texted t;
+	int n = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.contract_number = 1000000000000000007LL;
+	s.base_seq = 0;
+	s.delta = delta;
+	s.delta_len = sizeof(delta) - 1;
+	s.contents_off = 70010;
+	s.contents_len = 4;
+	s.signed_attrs = attrs;
+	s.signed_attrs_len = sizeof(attrs) - 1;
+	s.algorithm = "sha256WithRSAEncryption";
+	s.rects_json = "[]";
+	s.ttl_s = 600;
+	s.cert_der = (const uint8_t *)cert;
+	s.cert_len = 8;
+	s.cert_subject = "CN=B";
+	s.cert_issuer = "CN=CA";
+	s.cert_serial_hex = "2";
+	s.cert_not_before = 1700000000;
+	s.cert_not_after = 1900000000;
+	memset(&who, 0, sizeof(who));
+	who.org_id = 2;
+	who.user_id = user;
+	memset(&t, 0, sizeof(t));
+	ck_assert_int_eq(db_signing_session_create_held(pool, &who, h, &s, on_held_text, &t),
+			 SP_OK);
+	while (t.calls == 0 && n++ < 3000)
+		event_base_loop(base, EVLOOP_ONCE);
+	ck_assert_int_eq(t.calls, 1);
+	return t;
+}
+
+static void
+assert_stale(struct texted t)
+{
+	ck_assert_int_eq(t.err.code, SP_ERR_CONFLICT);
+	ck_assert_str_eq(t.err.reason, "prepare_held_stale");
+	ck_assert_str_eq(t.err.sqlstate, "SPH01");
+	ck_assert_ptr_null(t.text);
+}
+
+/*
+ * The load's checks and the create in one statement: stored when every
+ * check passes and reads what the caller holds; a check that fails fails as
+ * the load's does; SPH01 with nothing stored when one reads something else
+ * than the caller holds; the create's own errors as the create gives them.
+ */
+START_TEST(signing_create_held_checks_what_the_load_checks)
+{
+	struct event_base *base = event_base_new();
+	struct db_pool *pool;
+	struct db_prepare_held h;
+	struct texted t;
+	char sha[65], *v;
+	/* int8send(2) and int8send(1): organization 2's certificate, and organization 1's */
+	static const char mine[8] = { 0, 0, 0, 0, 0, 0, 0, 2 },
+			  theirs[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
+
+	parts_contract();
+	pool = pool_open(base, db_url, 1, 10, 10000);
+	v = query_value(base, pool,
+			"SELECT sha256 FROM revisions WHERE contract_number = " PARTS_N
+			" AND seq = 0",
+			0, NULL);
+	snprintf(sha, sizeof(sha), "%s", v);
+	free(v);
+	memset(&h, 0, sizeof(h));
+	h.token_hash = PARTS_TOKEN_HASH;
+	h.credit_code = "911100000000000022";
+	h.base_len = 70009;
+	h.base_sha256_hex = sha;
+
+	/* what the process holds is what is stored: the session, as the create answers */
+	t = create_held(base, pool, &h, mine, 2);
+	ck_assert_msg(t.err.code == SP_OK, "held create: %s", t.err.msg);
+	ck_assert_ptr_nonnull(strstr(t.text, "\"session\""));
+	ck_assert_ptr_nonnull(strstr(t.text, "\"base_seq\": 0"));
+	free(t.text);
+	v = query_value(base, pool,
+			"SELECT count(*) || ' ' || (SELECT count(*) FROM audit_events WHERE "
+			"action = 'signing.prepared') FROM signing_sessions",
+			0, NULL);
+	ck_assert_str_eq(v, "1 1");
+	free(v);
+
+	/* anything else: SPH01, nothing stored */
+	h.base_sha256_hex = ONES64; /* another revision's digest */
+	assert_stale(create_held(base, pool, &h, mine, 2));
+	h.base_sha256_hex = sha;
+	h.base_len = 70008;
+	assert_stale(create_held(base, pool, &h, mine, 2));
+	h.base_len = 70009;
+	h.credit_code = "911100000000000011";
+	assert_stale(create_held(base, pool, &h, mine, 2));
+	h.credit_code = "911100000000000022";
+	assert_stale(create_held(base, pool, &h, mine, 1)); /* another user */
+	/* a check of the load that fails: the load's error, nothing stored */
+	h.token_hash = ZEROS64; /* no such member session */
+	t = create_held(base, pool, &h, mine, 2);
+	ck_assert_int_eq(t.err.code, SP_ERR_UNAUTHORIZED);
+	ck_assert_str_eq(t.err.reason, "unauthorized");
+	h.token_hash = PARTS_TOKEN_HASH;
+	/* the create's own refusal, after the checks passed: as the create gives it */
+	t = create_held(base, pool, &h, theirs, 2);
+	ck_assert_int_eq(t.err.code, SP_ERR_FORBIDDEN);
+	ck_assert_str_eq(t.err.msg, "this certificate belongs to another organization");
+	/* a revision landed: the held one is no longer the latest */
+	admin_exec(db_url, PARTS_REVISION(1));
+	assert_stale(create_held(base, pool, &h, mine, 2));
+	/* the party signed meanwhile: the load's SP409, before the revision's difference */
+	admin_exec(db_url, "UPDATE parties SET status = 'signed' WHERE organization_id = 2");
+	t = create_held(base, pool, &h, mine, 2);
+	ck_assert_int_eq(t.err.code, SP_ERR_CONFLICT);
+	ck_assert_str_eq(t.err.sqlstate, "SP409");
+	ck_assert_str_eq(t.err.msg, "your party is signed");
+	v = query_value(base, pool,
+			"SELECT count(*) || ' ' || (SELECT count(*) FROM audit_events WHERE "
+			"action = 'signing.prepared') FROM signing_sessions",
+			0, NULL);
+	ck_assert_str_eq(v, "1 1");
+	free(v);
+	/* a seal's picture without a seal named: refused before sending */
+	h.seal_png = (const uint8_t *)"png";
+	h.seal_png_len = 3;
+	h.seal_info = "{}";
+	{
+		struct db_signing_new s;
+		struct db_actor who;
+
+		memset(&s, 0, sizeof(s));
+		memset(&who, 0, sizeof(who));
+		s.delta = (const uint8_t *)"x";
+		s.delta_len = 1;
+		s.cert_serial_hex = "1";
+		ck_assert_int_eq(db_signing_session_create_held(pool, &who, &h, &s, on_held_text,
+								&t),
+				 SP_ERR_INVALID);
+	}
+	db_pool_free(pool);
+	event_base_free(base);
+}
+END_TEST
+
 /* A claimant: one connection claiming session sid until the claim fails. */
 struct claimant {
 	char sid[40];
@@ -1835,6 +2009,7 @@ main(void)
 	tcase_add_test(tc, next_host_after_refusal);
 	tcase_add_test(tc, signing_document_in_parts);
 	tcase_add_test(tc, signing_check_takes_no_lock);
+	tcase_add_test(tc, signing_create_held_checks_what_the_load_checks);
 	tcase_add_test(tc, claim_racing_the_completion_says_session_used);
 	tcase_add_test(tc, complete_held_checks_what_the_claim_checks);
 	suite_add_tcase(s, tc);

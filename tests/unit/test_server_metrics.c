@@ -22,7 +22,8 @@ value_of(const char *text, const char *series)
 START_TEST(counters_and_cumulative_buckets)
 {
 	struct metrics *m = NULL;
-	struct metrics_gauges g = { 8, 3, 1, 2, 4, 1, 3, { 5, 7, 11 }, { 6, 9, 13 }, 17, 19, 23 };
+	struct metrics_gauges g = { 8,  3,  1,  2,  4, 1, 3, { 5, 7, 11 }, { 6, 9, 13 },
+				    29, 31, 17, 19, 23 };
 	const char *names[] = { "/healthz", "/api/v1/contracts/{number}" };
 	struct sp_buf out;
 	const char *t;
@@ -100,6 +101,10 @@ START_TEST(counters_and_cumulative_buckets)
 	ck_assert_uint_eq(value_of(t, "sealpact_cache_lookups_total{cache=\"revision_reads\","
 				      "result=\"miss\"}"),
 			  13);
+	ck_assert_uint_eq(value_of(t, "sealpact_signing_prepares_held_total{result=\"one_trip\"}"),
+			  29);
+	ck_assert_uint_eq(value_of(t, "sealpact_signing_prepares_held_total{result=\"fallback\"}"),
+			  31);
 	ck_assert_ptr_nonnull(strstr(t, "process_start_time_seconds 1700000000.500\n"));
 	ck_assert_ptr_nonnull(
 		strstr(t, "# TYPE sealpact_http_request_duration_seconds histogram\n"));
