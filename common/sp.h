@@ -289,4 +289,27 @@ size_t sp_utf8_next(const unsigned char *s, size_t n, uint32_t *cp);
 int sp_text_cp_unsafe(uint32_t cp);
 int sp_text_check(const char *s, size_t len, size_t *at, uint32_t *cp);
 
+/* ---- cooperative cancellation (cancel.c) ------------------------------------ */
+
+/*
+ * Work done on a thread for someone who may stop waiting for it (a worker's
+ * job whose request its deadline answered or whose client left): the owner
+ * binds a flag to the thread while the work runs, sets it from any thread
+ * when nobody waits any more, and the long loops of pdf/ and crypto/
+ * (content operators, pages, placements, signatures, revisions, the byte
+ * scan) call sp_cancel_check() every so often: SP_ERR_UNAVAILABLE once the
+ * flag is set, so the thread is given back instead of running the work to
+ * its end. sp_cancelled() is the bare test, for loops that report their
+ * errors otherwise. sp_cancel_unbind() ends the binding and says whether a
+ * check saw the flag: then the work's result is not what it would have been
+ * (a loop may have taken the error for the input's), and the owner must
+ * discard it. A thread with no flag bound (the CLI, tests, the server's own
+ * background jobs) is never cancelled. Each check is a thread-local load
+ * and, when bound, one relaxed atomic load.
+ */
+void sp_cancel_bind(const volatile int *flag);
+int sp_cancel_unbind(void);
+int sp_cancelled(void);
+int sp_cancel_check(struct sp_errinfo *ei) SP_WUR;
+
 #endif /* SP_H */

@@ -291,6 +291,9 @@ revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
 	int r = SP_OK;
 
 	for (k = 0; k < e->nrev && r == SP_OK; k++) {
+		/* a job nobody waits for stops here, between two revisions (sp.h) */
+		if ((r = sp_cancel_check(ei)) != SP_OK)
+			break;
 		if (k < first) {
 			/* verified before, unchanged: its signatures are where they were, and
 			 * what the next revision changed was accounted for then */
@@ -833,6 +836,9 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	qsort(order, e.nsigs, sizeof(*order), by_first_range);
 	for (j = 0; j < e.nsigs; j++) {
 		i = order[j].i;
+		/* a job nobody waits for stops here, between two signatures (sp.h) */
+		if ((r = sp_cancel_check(ei)) != SP_OK)
+			goto out;
 		/* not zeroed: changes_after() sets every field of each change it lists, and
 		   only those (nchanges) are read; zeroing room for 64 changes (~12 KB) for
 		   every signature, k of them at a contract's k-th signing, was for nothing */

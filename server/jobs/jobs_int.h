@@ -18,8 +18,9 @@ struct jobs_stats {
 	long queued;
 	long running;
 	unsigned long long completed;
-	unsigned long long wakes;   /* times workers woke the loop */
-	unsigned long long dropped; /* jobs dropped before a worker took them (jobs_drop) */
+	unsigned long long wakes;     /* times workers woke the loop */
+	unsigned long long dropped;   /* jobs dropped before a worker took them (jobs_drop) */
+	unsigned long long cancelled; /* jobs dropped while running, stopped at a check */
 };
 
 /*
@@ -51,7 +52,10 @@ int jobs_submit_owned(struct jobs *pool, const unsigned char *key, struct job **
  * Nobody waits for job j's result any more (its request was answered or
  * its client left): if no worker took it yet, it leaves the queue and its
  * done() runs in a later loop turn with SP_ERR_UNAVAILABLE, work() never;
- * a job already running finishes as usual. j is a live handle of
+ * a job already running is asked to stop (sp_cancel_check() fails in its
+ * thread from then on) and, if a check saw that, its done() gets
+ * SP_ERR_UNAVAILABLE as well, whatever work() returned; one that ends
+ * without a check seeing it has its done() as usual. j is a live handle of
  * jobs_submit_owned. Loop thread only.
  */
 void jobs_drop(struct jobs *pool, struct job *j);

@@ -21,6 +21,12 @@
  * job whose request was answered (deadline) or abandoned (client gone)
  * before a worker took it is dropped (jobs_drop): its done() still runs
  * once, with SP_ERR_UNAVAILABLE, as for a job the shut-down pool never ran.
+ * One a worker already runs is asked to stop (sec35): its cancel flag is
+ * bound to the worker's thread (sp_cancel_bind), the long loops of pdf/ and
+ * crypto/ check it, and when one saw it the job's result, whatever work()
+ * made of that error, is replaced by the dropped job's: done() gets
+ * SP_ERR_UNAVAILABLE. A hostile search nobody waits for gives its worker
+ * back within one check, not at its end.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -52,6 +58,7 @@ struct job {
 	void *arg;
 	struct job_owner *owner; /* NULL: a job of the server's own (renewal, delivery) */
 	struct job **handle;     /* cleared before done(): the submitter's jobs_drop() handle */
+	volatile int cancel;     /* set by jobs_drop() while a worker runs it (atomic) */
 	int rc;
 	struct sp_errinfo ei;
 };
@@ -71,8 +78,9 @@ struct jobs {
 	struct job_owner *owners;  /* those with jobs queued or running (under mu) */
 	unsigned long long starts; /* jobs of owners started (under mu) */
 	unsigned long long completed;
-	unsigned long long dropped; /* jobs dropped before they ran (under mu) */
-	unsigned long long wakes;   /* eventfd writes (under mu) */
+	unsigned long long dropped;   /* jobs dropped before they ran (under mu) */
+	unsigned long long cancelled; /* jobs stopped by their cancel flag (under mu) */
+	unsigned long long wakes;     /* eventfd writes (under mu) */
 	pthread_t threads[JOBS_MAX_THREADS];
 	int nthreads;
 };
@@ -199,7 +207,7 @@ worker_main(void *arg)
 {
 	struct jobs *pool = arg;
 	struct job *j;
-	int wake;
+	int wake, stopped;
 
 	for (;;) {
 		pthread_mutex_lock(&pool->mu);
@@ -220,12 +228,20 @@ worker_main(void *arg)
 		pthread_mutex_unlock(&pool->mu);
 
 		ERR_clear_error();
+		sp_cancel_bind(&j->cancel);
 		j->rc = j->work(j->arg, &j->ei);
+		stopped = sp_cancel_unbind();
 		if (j->rc != SP_OK && j->ei.code == SP_OK)
 			j->ei.code = j->rc;
 		drain_openssl_errors(&j->ei);
+		if (stopped) {
+			sp_errinfo_init(&j->ei);
+			j->rc = sp_err(&j->ei, SP_ERR_UNAVAILABLE,
+				       "the request was answered while a worker ran its job");
+		}
 
 		pthread_mutex_lock(&pool->mu);
+		pool->cancelled += (unsigned long long)stopped;
 		pool->running--;
 		if (j->owner != NULL)
 			j->owner->running--;
@@ -410,10 +426,13 @@ jobs_drop(struct jobs *pool, struct job *j)
 	if (pool == NULL || j == NULL)
 		return;
 	pthread_mutex_lock(&pool->mu);
-	/* Taken by a worker: it runs to its end (work() writes nothing but its own arg). */
 	for (q = pool->q_head; q != NULL && q != j; q = q->next)
 		;
-	if (q != NULL) {
+	if (q == NULL) {
+		/* Taken by a worker: asked to stop at its next check (or finished already:
+		   then nobody reads the flag). */
+		__atomic_store_n(&j->cancel, 1, __ATOMIC_RELAXED);
+	} else {
 		queue_unlink(pool, j);
 		if (j->owner != NULL)
 			j->owner->queued--;
@@ -439,6 +458,7 @@ jobs_stats_get(struct jobs *pool, struct jobs_stats *out)
 	out->running = pool->running;
 	out->wakes = pool->wakes;
 	out->dropped = pool->dropped;
+	out->cancelled = pool->cancelled;
 	pthread_mutex_unlock(&pool->mu);
 	out->completed = pool->completed;
 }

@@ -654,6 +654,14 @@ def direct_font_big(n=200000, uses=500000):
     return _doc(objs)[0]
 
 
+def cheap_ops(mib=60):
+    """One page of `mib` MiB of operators that draw nothing (under the
+    locator's 64 MiB document budget), then one "a": every keyword search
+    runs all of it, and finds the keyword (sec35)."""
+    ops = b"BT /F1 12 Tf 72 720 Td " + b"0 0 m " * (mib * 1024 * 1024 // 6) + b"(a) Tj ET"
+    return _doc(_base(contents=ops))[0]
+
+
 BUILDERS = {
     "plain": plain,
     "hidden_in_stream": hidden_in_stream,
@@ -689,6 +697,7 @@ BUILDERS = {
     "tounicode_huge": tounicode_huge,
     "many_fonts": many_fonts,
     "direct_font_big": direct_font_big,
+    "cheap_ops": cheap_ops,
     "many_sigs": many_sigs_wide,
     "sig_huge_byterange": sig_huge_byterange,
     "sig_byterange_gaps": sig_byterange_many_gaps,

@@ -9,7 +9,11 @@ or address) has at most server.max_jobs_per_caller jobs queued or running
 (429 rate_limited with Retry-After beyond) and a free worker takes the job of
 the caller with the fewest running: the victim waits about one job. A job
 whose request its deadline answered (504) before a worker took it is not
-run. The victim's latencies, quiet and under attack, are printed."""
+run. The victim's latencies, quiet and under attack, are printed.
+
+sec35: a job already running when its client leaves (or its deadline
+answers) is stopped at its next check: the keyword searches of a request
+nobody waits for no longer keep a worker for their whole length."""
 
 import base64
 import os
@@ -196,6 +200,46 @@ class Deadline(JobQueue):
         self.assertGreater(timeouts, 0, answers)
         self.assertEqual(queued, 0)
         self.assertGreater(dropped or 0, 0)
+
+
+class Abandoned(JobQueue):
+    request_timeout_ms = 1000
+
+    def test_a_running_job_answered_by_its_deadline_stops(self):
+        """Each of N requests asks for 32 keyword searches over 60 MiB of
+        content (32 x 0.3 s of a worker, far beyond the 1 s deadline) and is
+        answered 504 by its deadline while its job runs. Before, every search
+        still ran after the answer went out: the workers stayed busy for all
+        of them. Now the job stops at its next check once it is answered."""
+        n, placements = 3, 32
+        target = self.own_contract("logistics", hostile_pdfs.build("cheap_ops"))
+        pid = self.server.proc.pid
+        body = self.prepare_body("logistics", {"mode": "keyword", "seal": "default",
+                                               "keyword": "a", "occurrence": 1})
+        path = "/api/v1/contracts/%s/signing-sessions" % target
+        c0 = hostile_pdfs.cpu_s(pid)
+        st, _, _, doc = self.call("logistics", "POST", path, body)
+        one = hostile_pdfs.cpu_s(pid) - c0  # one search, answered in time
+        self.assertEqual(st, 201, doc)
+        body["placements"] = body["placements"] * placements
+        c0, t0 = hostile_pdfs.cpu_s(pid), time.time()
+        for _ in range(n):
+            st, _, _, doc = self.call("logistics", "POST", path, body)
+            self.assertEqual((st, doc["code"]), (504, "timeout"), doc)
+        while metric(self.server, "sealpact_jobs_running") or \
+                metric(self.server, "sealpact_jobs_queued"):
+            self.assertLess(time.time() - t0, 300)
+            time.sleep(0.05)
+        spent, idle = hostile_pdfs.cpu_s(pid) - c0, time.time() - t0
+        cancelled = metric(self.server, "sealpact_jobs_cancelled_total")
+        print("\n%d requests of %d searches answered 504 (one search %.2f s of CPU): server "
+              "CPU %.2f s, workers idle %.2f s after the first was sent; %s cancelled" % (
+                  n, placements, one, spent, idle, cancelled))
+        self.assertEqual(cancelled, n)
+        # their whole length would be n * placements * one; now about the 1 s each ran
+        # before its deadline answered it
+        self.assertLess(spent, 0.25 * n * placements * one + n * 1.0)
+        self.assertEqual(metric(self.server, "sealpact_jobs_dropped_total"), 0)
 
 
 if __name__ == "__main__":
