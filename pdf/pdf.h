@@ -803,6 +803,13 @@ int pdf_revision_listed(struct pdf_doc *doc, const struct pdf_revision *rev, int
 /* 1 when doc's object num (generation 0, as object streams are) is an object stream. */
 int pdf_obj_is_objstm(struct pdf_doc *doc, int num);
 /*
+ * 1 when doc's object num is stored in an object stream, as the newest of
+ * doc's cross-reference sections that lists it says; 0 when it is not (or
+ * no section lists it); -1 when the sections cannot be read from doc's
+ * bytes.
+ */
+int pdf_obj_compressed(struct pdf_doc *doc, int num);
+/*
  * 1 when newer, older plus the one incremental update rev (of newer's
  * bytes), has older's page list (pdf_doc_page_objs), so that a list known
  * for older's bytes may be given to pdf_doc_open_known() of newer's: the
