@@ -34,7 +34,7 @@ int jobs_new(struct event_base *base, int nthreads, int queue_max, int per_owner
 	     struct jobs **out, struct sp_errinfo *ei) SP_WUR;
 
 /* An owner's key: any bytes, compared whole (request.c: the caller). */
-#define JOBS_KEY_MAX 17
+#define JOBS_KEY_MAX SP_TURN_KEY
 
 /*
  * jobs_submit for a job of the owner key (JOBS_KEY_MAX bytes; NULL: no
@@ -59,6 +59,15 @@ int jobs_submit_owned(struct jobs *pool, const unsigned char *key, struct job **
  * jobs_submit_owned. Loop thread only.
  */
 void jobs_drop(struct jobs *pool, struct job *j);
+
+/*
+ * fn(ctx, key) right before each done() with the job's owner key
+ * (JOBS_KEY_MAX bytes, zeros for a job without one) and right after it with
+ * NULL: what done() does next (its database queries) is the owner's too
+ * (server.c: the database queue's turns). Loop thread, before jobs run.
+ */
+typedef void (*jobs_owner_fn)(void *ctx, const unsigned char *key);
+void jobs_owner_hook(struct jobs *pool, jobs_owner_fn fn, void *ctx);
 
 /*
  * Stop the pool: queued jobs that no worker took get done(SP_ERR_UNAVAILABLE),

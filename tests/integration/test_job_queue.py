@@ -11,6 +11,10 @@ the caller with the fewest running: the victim waits about one job. A job
 whose request its deadline answered (504) before a worker took it is not
 run. The victim's latencies, quiet and under attack, are printed.
 
+sec35: the database wait queue takes turns by caller as the worker pool
+does: one organization's burst of list requests, each a slow query, no
+longer delays another's signing by the whole queue.
+
 sec35: a job already running when its client leaves (or its deadline
 answers) is stopped at its next check: the keyword searches of a request
 nobody waits for no longer keep a worker for their whole length."""
@@ -200,6 +204,65 @@ class Deadline(JobQueue):
         self.assertGreater(timeouts, 0, answers)
         self.assertEqual(queued, 0)
         self.assertGreater(dropped or 0, 0)
+
+
+class DatabaseTurns(JobQueue):
+    LISTERS = 48  # connections of the attacker, each asking for lists
+
+    def test_one_organizations_lists_do_not_hold_up_anothers_signing(self):
+        """The attacker has 100,000 contracts and lists them with a search
+        that matches none (each a scan of tens of ms on one of the 4
+        connections) from 48 connections: on main every query of the
+        victim's signing waited behind the whole queue of lists."""
+        with open(SHORT, "rb") as f:
+            short = f.read()
+        org = self.db.query("SELECT id FROM organizations WHERE credit_code = '%s'"
+                            % self.orgs["logistics"]["credit_code"])
+        self.db.query(
+            "INSERT INTO contracts (number, name, business_type, initiator_org_id, status, "
+            "page_count, sha256, created_at) SELECT 1000000000000000000 + (i::bigint << 22), "
+            "'Steel supply #' || i, 'e-contract', %s, 'draft', 1, repeat('0', 64), "
+            "timestamptz '2026-01-01' + i * interval '1 minute' "
+            "FROM generate_series(1, 100000) i; ANALYZE contracts" % org)
+        path = "/api/v1/contracts?tab=drafts&page=999&page_size=100"
+        t0 = time.time()
+        st, _, _, doc = self.call("logistics", "GET", path)
+        one = time.time() - t0
+        self.assertEqual(st, 200, doc)
+        quiet = [sum(self.sign(self.own_contract("buyer", short))) for _ in range(3)]
+        victims = [self.own_contract("buyer", short) for _ in range(4)]
+        stop, answers, waiting = threading.Event(), [], []
+
+        def lister():
+            while not stop.is_set():
+                st, _, _, _ = self.call("logistics", "GET", path)
+                answers.append(st)
+
+        def watch():
+            while not stop.wait(0.1):
+                waiting.append(metric(self.server, "sealpact_db_pool_waiting") or 0)
+
+        ts = [threading.Thread(target=lister) for _ in range(self.LISTERS)]
+        ts.append(threading.Thread(target=watch))
+        for t in ts:
+            t.start()
+        try:
+            time.sleep(2)  # the queue fills
+            busy = [sum(self.sign(n)) for n in victims]
+        finally:
+            stop.set()
+            for t in ts:
+                t.join()
+        print("\nvictim signing (prepare + complete), quiet: median %.2f s %s; one list %.3f s; "
+              "with %d connections listing: median %.2f s %s; database queue: median %s, "
+              "max %s; lists answered: %s" % (
+                  statistics.median(quiet), ["%.2f" % x for x in quiet], one, self.LISTERS,
+                  statistics.median(busy), ["%.2f" % x for x in busy],
+                  statistics.median(waiting) if waiting else None, max(waiting or [0]),
+                  {k: answers.count(k) for k in set(answers)}))
+        self.assertEqual(set(answers), {200})
+        self.assertGreater(statistics.median(waiting), 8)  # the lists did queue
+        self.assertLess(statistics.median(busy), statistics.median(quiet) + 1.0)
 
 
 class Abandoned(JobQueue):
