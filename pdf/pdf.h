@@ -521,6 +521,25 @@ struct pdf_text_hit {
 int pdf_text_find(struct pdf_doc *doc, const char *needle_utf8, struct pdf_text_hit **hits,
 		  size_t *nhits, struct sp_errinfo *ei) SP_WUR;
 
+/* What pdf_text_find() would have returned for one needle. */
+struct pdf_text_found {
+	int rc;                    /* its return */
+	struct sp_errinfo ei;      /* its error when rc is not SP_OK */
+	struct pdf_text_hit *hits; /* on SP_OK (malloc'd, the caller free()s; NULL when none) */
+	size_t nhits;
+};
+
+/*
+ * pdf_text_find() for n needles at once, out[i] for needles[i], exactly as
+ * n calls would have answered (each needle's hits, its hit cap, the first
+ * page whose text cannot be read), but each page's text is extracted once,
+ * not once per needle: a signing request's keyword placements (up to 64)
+ * cost one extraction of the document, not 64 (sec35). Returns SP_OK, or
+ * SP_ERR_NOMEM with out[] empty. Any thread, on a doc that thread owns.
+ */
+int pdf_text_find_many(struct pdf_doc *doc, const char *const *needles, size_t n,
+		       struct pdf_text_found *out, struct sp_errinfo *ei) SP_WUR;
+
 /*
  * The text of one page (1-based) as NUL-terminated UTF-8, in content order,
  * with a newline where a new line starts and a space where glyphs leave a
