@@ -511,6 +511,14 @@ send_response(struct request *r, int status, const char *ctype, const void *data
 		evhttp_add_header(h, "Connection", "close");
 	}
 	buf = evbuffer_new();
+	/*
+	 * A response to HEAD has the GET's head, Content-Length included, and no
+	 * content (RFC 9110 9.3.2): evhttp 2.1 would write the body after it, which
+	 * a client or a proxy reusing the connection reads as the start of the next
+	 * response (sec35).
+	 */
+	if (evhttp_request_get_command(r->evreq) == EVHTTP_REQ_HEAD)
+		len = 0;
 	if (buf == NULL || (len > 0 && evbuffer_add(buf, data, len) != 0)) {
 		if (buf != NULL)
 			evbuffer_free(buf);
