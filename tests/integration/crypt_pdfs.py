@@ -41,9 +41,14 @@ def standard_params(src, tmp):
     enc = tmp + "/std.pdf"
     subprocess.run(["qpdf", "--object-streams=disable", "--encrypt", "", "owner", "128",
                     "--use-aes=y", "--", src, enc], check=True)
-    with open(enc, "rb") as f:
-        d = f.read()
-    ids = re.search(rb"/ID\s*\[\s*(<[0-9a-fA-F]+>)\s*(<[0-9a-fA-F]+>)\s*\]", d)
+    # as qpdf unparses them (binary strings in hex), not as written (a literal string
+    # may hold any byte)
+    tr = subprocess.run(["qpdf", "--show-object=trailer", enc], check=True,
+                        capture_output=True).stdout
+    num = re.search(rb"/Encrypt (\d+) 0 R", tr).group(1).decode()
+    d = subprocess.run(["qpdf", "--show-object=" + num, enc], check=True,
+                       capture_output=True).stdout
+    ids = re.search(rb"/ID\s*\[\s*(<[0-9a-fA-F]*>)\s*(<[0-9a-fA-F]*>)\s*\]", tr)
     return _key(d, b"O"), _key(d, b"U"), _key(d, b"P"), ids.group(1) + b" " + ids.group(2)
 
 
