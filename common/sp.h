@@ -289,4 +289,70 @@ size_t sp_utf8_next(const unsigned char *s, size_t n, uint32_t *cp);
 int sp_text_cp_unsafe(uint32_t cp);
 int sp_text_check(const char *s, size_t len, size_t *at, uint32_t *cp);
 
+/* ---- owners taking turns (turns.c) --------------------------------------------- */
+
+/*
+ * The jobs of many owners (organizations, reviewers, client addresses: a
+ * key of SP_TURN_KEY bytes compared whole) waiting for a few servers (worker
+ * threads, database connections): a free server takes the oldest job of the
+ * owner with the fewest running and, among those, the one served longest ago,
+ * so that one owner's many jobs delay another's by about one job per server,
+ * not by all of them (sec32's worker pool, sec35's database queue: one way
+ * to do it). The caller holds the jobs, in arrival order, each with its
+ * owner (NULL: none of anyone's; it ranks as an owner with nothing running,
+ * never served), and locks as it needs: nothing here is thread-safe.
+ *
+ * sp_turns_get: the owner of key, made when new (NULL: out of memory);
+ * the caller counts the job it queues (queued++). sp_turns_start: one of its queued
+ * jobs starts (queued--, running++, served now). sp_turns_end: one running
+ * job ended (running--). sp_turns_put: forget an owner with nothing queued or
+ * running (after any decrement; NULL is fine). sp_turns_before: nonzero when
+ * a's job goes before b's; sp_turns_fresh: nonzero when nothing can go before
+ * a's (a walk of the jobs may stop there). sp_turns_clear frees every owner.
+ */
+#define SP_TURN_KEY 17
+
+struct sp_turn {
+	struct sp_turn *next;
+	unsigned char key[SP_TURN_KEY];
+	long queued, running;
+	unsigned long long started; /* when a job of it last started (turns->starts), 0: never */
+};
+
+struct sp_turns {
+	struct sp_turn *owners;    /* those with jobs queued or running */
+	unsigned long long starts; /* jobs of owners started */
+};
+
+struct sp_turn *sp_turns_get(struct sp_turns *t, const unsigned char key[SP_TURN_KEY]);
+void sp_turns_start(struct sp_turns *t, struct sp_turn *o);
+void sp_turns_end(struct sp_turn *o);
+void sp_turns_put(struct sp_turns *t, struct sp_turn *o);
+int sp_turns_before(const struct sp_turn *a, const struct sp_turn *b);
+int sp_turns_fresh(const struct sp_turn *a);
+void sp_turns_clear(struct sp_turns *t);
+
+/* ---- cooperative cancellation (cancel.c) ------------------------------------ */
+
+/*
+ * Work done on a thread for someone who may stop waiting for it (a worker's
+ * job whose request its deadline answered or whose client left): the owner
+ * binds a flag to the thread while the work runs, sets it from any thread
+ * when nobody waits any more, and the long loops of pdf/ and crypto/
+ * (content operators, pages, placements, signatures, revisions, the byte
+ * scan) call sp_cancel_check() every so often: SP_ERR_UNAVAILABLE once the
+ * flag is set, so the thread is given back instead of running the work to
+ * its end. sp_cancelled() is the bare test, for loops that report their
+ * errors otherwise. sp_cancel_unbind() ends the binding and says whether a
+ * check saw the flag: then the work's result is not what it would have been
+ * (a loop may have taken the error for the input's), and the owner must
+ * discard it. A thread with no flag bound (the CLI, tests, the server's own
+ * background jobs) is never cancelled. Each check is a thread-local load
+ * and, when bound, one relaxed atomic load.
+ */
+void sp_cancel_bind(const volatile int *flag);
+int sp_cancel_unbind(void);
+int sp_cancelled(void);
+int sp_cancel_check(struct sp_errinfo *ei) SP_WUR;
+
 #endif /* SP_H */

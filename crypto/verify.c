@@ -300,6 +300,9 @@ revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
 			e->same[i] = 1;
 	}
 	for (k = 0; k < e->nrev && r == SP_OK; k++) {
+		/* a job nobody waits for stops here, between two revisions (sp.h) */
+		if ((r = sp_cancel_check(ei)) != SP_OK)
+			break;
 		if (k < first) {
 			/* and what the next revision changed was accounted for then */
 			if (k + 1 < first)
@@ -869,6 +872,9 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	docmdp_memo(&e);
 	for (j = 0; j < e.nsigs; j++) {
 		i = order[j].i;
+		/* a job nobody waits for stops here, between two signatures (sp.h) */
+		if ((r = sp_cancel_check(ei)) != SP_OK)
+			goto out;
 		/* not zeroed: changes_after() sets every field of each change it lists, and
 		   only those (nchanges) are read; zeroing room for 64 changes (~12 KB) for
 		   every signature, k of them at a contract's k-th signing, was for nothing */

@@ -313,6 +313,7 @@ db_conn_dispatch(struct db_conn *c, struct db_query *q)
 
 	c->state = CONN_BUSY;
 	pool->in_use++;
+	sp_turns_start(&pool->turns, q->turn);
 	c->q = q;
 	q->conn = c;
 	q->where = Q_RUNNING;
@@ -540,17 +541,14 @@ on_conn_io(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* An IDLE connection takes the oldest waiting query, if any. */
+/* An IDLE connection takes the next waiting query by turns (db_queue_take), if any. */
 static void
 conn_take_next(struct db_conn *c)
 {
-	struct db_pool *pool = c->pool;
 	struct db_query *q;
 
-	if (c->state != CONN_IDLE || (q = TAILQ_FIRST(&pool->queue)) == NULL)
+	if (c->state != CONN_IDLE || (q = db_queue_take(c->pool)) == NULL)
 		return;
-	TAILQ_REMOVE(&pool->queue, q, link);
-	pool->nqueued--;
 	db_conn_dispatch(c, q);
 }
 

@@ -58,6 +58,20 @@ struct db_pool_stats {
 void db_pool_stats_get(const struct db_pool *pool, struct db_pool_stats *out);
 
 /*
+ * Whose queries are sent from now on (sec35): key (SP_TURN_KEY bytes,
+ * copied) names the caller they serve (an organization, a reviewer, a
+ * client address); NULL: nobody's (the server's own). A free connection
+ * takes the oldest waiting query of the owner with the fewest running and,
+ * of those, the one served longest ago (sp_turns), so one caller's burst of
+ * queries delays another's by about one query per connection, not by the
+ * whole burst; queries of nobody's rank as a fresh owner's. A query's
+ * callback runs with its query's owner set, so the queries it sends are the
+ * same caller's; it is unset again after. The server sets it where a
+ * request's code runs (its handler, a job's done()). Loop thread.
+ */
+void db_pool_owner_set(struct db_pool *pool, const unsigned char *key);
+
+/*
  * Readiness: run "SELECT 1" within timeout_ms (<= 0: the pool's default).
  * cb (the shape of db_status_fn below) fires exactly once, on the loop
  * thread, never from inside this call, with SP_OK, or with SP_ERR_UNAVAILABLE

@@ -112,6 +112,8 @@ struct db_query {
 	struct sp_errinfo err;
 	db_done_fn cb;
 	void *arg;
+	struct sp_turn *turn;           /* its owner's turns while queued or running; NULL: none */
+	unsigned char key[SP_TURN_KEY]; /* its owner (db_pool_owner_set), zeros: nobody's */
 };
 
 TAILQ_HEAD(query_list, db_query);
@@ -164,8 +166,10 @@ struct db_pool {
 	int query_timeout_ms;
 	int connect_timeout_ms;
 	struct db_conn *conns;
-	struct query_list queue;
+	struct query_list queue; /* in arrival order; taken by turns (db_queue_take) */
 	int nqueued;
+	struct sp_turns turns;          /* the owners of queued and running queries */
+	unsigned char key[SP_TURN_KEY]; /* whose queries are sent now (db_pool_owner_set) */
 	struct query_list done;
 	int ndone;
 	struct event *ev_done;
@@ -186,6 +190,8 @@ void db_query_complete(struct db_query *q); /* outcome in q->err */
 void db_query_fail(struct db_query *q, int code, const char *msg);
 void db_queue_fail_all(struct db_pool *pool, int code, const char *msg);
 void db_pool_unavailable_msg(const struct db_pool *pool, char *buf, size_t n);
+/* The query a free connection takes next (removed from the queue), NULL when none. */
+struct db_query *db_queue_take(struct db_pool *pool);
 
 /* conn.c: the connection state machine. */
 int db_conn_init(struct db_conn *c, struct db_pool *pool);    /* DOWN, timer made; -1: no memory */

@@ -3,7 +3,8 @@
  * API, the bounded wait queue and the delivery of results. The connections'
  * state machine is in conn.c.
  *
- * Queries wait in one bounded FIFO until a connection is IDLE. Results are
+ * Queries wait in one bounded queue until a connection is IDLE, which takes
+ * them by their owners' turns (db_pool_owner_set, sp_turns). Results are
  * never delivered directly: a finished query moves to the done list and a
  * single "done" event runs the callbacks on the next loop turn. So no
  * callback ever runs inside db_query_send() or while a connection is half
@@ -51,10 +52,15 @@ db_query_complete(struct db_query *q)
 	if (q->where == Q_QUEUED) {
 		TAILQ_REMOVE(&pool->queue, q, link);
 		pool->nqueued--;
+		if (q->turn != NULL)
+			q->turn->queued--;
 	} else if (q->where == Q_RUNNING) {
 		q->conn->q = NULL;
 		q->conn = NULL;
+		sp_turns_end(q->turn);
 	}
+	sp_turns_put(&pool->turns, q->turn);
+	q->turn = NULL;
 	if (q->ev_timeout != NULL) {
 		event_free(q->ev_timeout);
 		q->ev_timeout = NULL;
@@ -101,10 +107,13 @@ on_done(evutil_socket_t fd, short what, void *arg)
 	while (n-- > 0 && (q = TAILQ_FIRST(&pool->done)) != NULL) {
 		TAILQ_REMOVE(&pool->done, q, link);
 		pool->ndone--;
+		/* what the callback sends is its query's owner's */
+		memcpy(pool->key, q->key, SP_TURN_KEY);
 		q->cb(q->arg, q->res, &q->err);
 		query_free(q);
 		if (freed)
 			return; /* the callback freed the pool */
+		memset(pool->key, 0, SP_TURN_KEY);
 	}
 	pool->freed = NULL;
 	if (!TAILQ_EMPTY(&pool->done))
@@ -116,6 +125,38 @@ db_pool_unavailable_msg(const struct db_pool *pool, char *buf, size_t n)
 {
 	snprintf(buf, n, "database unavailable: %s",
 		 pool->last_error[0] != '\0' ? pool->last_error : "no connection");
+}
+
+/*
+ * The oldest waiting query of the owner with the fewest running and, of
+ * those, the one served longest ago (sp_turns). The walk is bounded by
+ * queue_max and stops at the first query nothing can go before.
+ */
+struct db_query *
+db_queue_take(struct db_pool *pool)
+{
+	struct db_query *q, *best = NULL;
+
+	TAILQ_FOREACH(q, &pool->queue, link)
+	if (best == NULL || sp_turns_before(q->turn, best->turn)) {
+		best = q;
+		if (sp_turns_fresh(q->turn))
+			break;
+	}
+	if (best != NULL) {
+		TAILQ_REMOVE(&pool->queue, best, link);
+		pool->nqueued--;
+	}
+	return best;
+}
+
+void
+db_pool_owner_set(struct db_pool *pool, const unsigned char *key)
+{
+	if (key != NULL)
+		memcpy(pool->key, key, SP_TURN_KEY);
+	else
+		memset(pool->key, 0, SP_TURN_KEY);
 }
 
 static struct db_conn *
@@ -239,6 +280,7 @@ db_pool_free(struct db_pool *pool)
 		db_conn_cleanup(c);
 	}
 	db_queue_fail_all(pool, SP_ERR_UNAVAILABLE, "database pool closed");
+	sp_turns_clear(&pool->turns);
 	/* Callbacks fire before we return; new sends are refused while closing. */
 	while ((q = TAILQ_FIRST(&pool->done)) != NULL) {
 		TAILQ_REMOVE(&pool->done, q, link);
@@ -338,6 +380,7 @@ query_send(struct db_pool *pool, const char *sql, int nparams, const struct db_p
 	q->cb = cb;
 	q->arg = arg;
 	q->timeout_ms = timeout_ms > 0 ? timeout_ms : pool->query_timeout_ms;
+	memcpy(q->key, pool->key, SP_TURN_KEY);
 	if (pool->connected == 0 && pool->last_failed) {
 		/* Known down: fail fast, through the done event (never from here). */
 		db_pool_unavailable_msg(pool, msg, sizeof(msg));
@@ -362,6 +405,9 @@ query_send(struct db_pool *pool, const char *sql, int nparams, const struct db_p
 		goto out;
 	}
 	db_timer_arm(q->ev_timeout, q->timeout_ms);
+	/* an owner's turns (no memory for them: a query of nobody's) */
+	if (q->key[0] != 0 && (q->turn = sp_turns_get(&pool->turns, q->key)) != NULL)
+		q->turn->queued++;
 	if (c != NULL) {
 		db_conn_dispatch(c, q);
 	} else {

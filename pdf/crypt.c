@@ -290,7 +290,13 @@ check_perms(const struct pdf_crypt *c, const unsigned char *perms, size_t n)
 	return p == (uint32_t)c->p && (x[8] == 'T') == (c->encrypt_metadata != 0) ? 0 : -1;
 }
 
-/* A crypt filter's method (V4, V5): /Identity, or /CF's entry for the name. */
+/*
+ * A crypt filter's method (V4, V5): /Identity, or /CF's entry for the name.
+ * A named filter's /CFM /None (also what an absent /CFM means) is not the
+ * identity: the security handler decrypts by itself (ISO 32000-1 table 25);
+ * qpdf decrypts it as some other method ("unknown encryption filter") while
+ * we would write plain bytes into it, so it is refused (sec35).
+ */
 static int
 filter_method(qpdf_data q, qpdf_oh enc, const char *key, enum pdf_cm *out)
 {
@@ -316,7 +322,7 @@ filter_method(qpdf_data q, qpdf_oh enc, const char *key, enum pdf_cm *out)
 		*out = PDF_CM_AESV2;
 	else if (strcmp(name, "/AESV3") == 0)
 		*out = PDF_CM_AESV3;
-	else if (strcmp(name, "/None") != 0)
+	else
 		return -1;
 	return 0;
 }

@@ -407,6 +407,42 @@ pdf_obj_is_objstm(struct pdf_doc *doc, int num)
 	return yes;
 }
 
+int
+pdf_obj_compressed(struct pdf_doc *doc, int num)
+{
+	struct pdf_revision *revs;
+	struct diff_xent *x = NULL;
+	struct sp_errinfo ign;
+	size_t n = 0, nx, i, k;
+	int self, found = 0, r = -1;
+
+	sp_errinfo_init(&ign);
+	if (!(revs = malloc(PDF_REVISIONS_MAX * sizeof(*revs))))
+		return -1;
+	if (pdf_revisions_find(doc->data, doc->len, revs, PDF_REVISIONS_MAX, &n, &ign) != SP_OK)
+		goto out;
+	/* the newest section that lists it says where it is; in a hybrid file's section
+	   the table's entry (listed first) wins over its /XRefStm's, as for qpdf */
+	for (k = n; k-- > 0 && !found;) {
+		free(x);
+		x = NULL;
+		if (diff_xref_entries(doc, &revs[k], &self, &x, &nx) != 0)
+			goto out;
+		for (i = 0; i < nx && !found; i++)
+			if (x[i].num == num && (x[i].type != 0 || i + 1 == nx ||
+						!(x[i + 1].num == num && x[i + 1].type == 2))) {
+				found = 1;
+				r = x[i].type == 2;
+			}
+	}
+	if (!found)
+		r = 0;
+out:
+	free(x);
+	free(revs);
+	return r;
+}
+
 /* SP_OK when every entry in use the update lists is of generation 0. */
 int
 diff_update_gens_zero(struct pdf_doc *newer, const struct pdf_revision *rev)

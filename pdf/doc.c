@@ -222,6 +222,54 @@ page_geometry(struct pdf_doc *doc, int i, struct sp_errinfo *ei)
 	return SP_OK;
 }
 
+/* 1 when "num gen obj" starts a line of data[0..len): where qpdf finds an object it reconstructs. */
+static int
+header_present(const unsigned char *data, size_t len, int num, int gen)
+{
+	char h[40];
+	const unsigned char *p = data, *e = data + len;
+	int k = snprintf(h, sizeof(h), "%d %d obj", num, gen);
+
+	while (p < e && (p = memmem(p, (size_t)(e - p), h, (size_t)k)) != NULL) {
+		if (p == data || p[-1] == '\n' || p[-1] == '\r')
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+/*
+ * ISO 32000-1 7.5.7: the encryption dictionary shall not be in an object
+ * stream. Object streams are encrypted: one holding /Encrypt cannot be
+ * decrypted before /Encrypt is read, so qpdf reads it (and every other object
+ * in it) as plain while another reader may decrypt it, or refuse: what the
+ * file says and which of its objects are encrypted would differ between
+ * readers. Refused as pdf_encrypted. The cross-reference sections say where
+ * /Encrypt is; a file whose sections cannot be read (qpdf reconstructed it
+ * from its "N G obj" lines) has it in an object stream when no such line
+ * names it.
+ */
+static int
+encrypt_check(struct pdf_doc *doc, struct sp_errinfo *ei)
+{
+	qpdf_data q = doc->q;
+	qpdf_oh enc = qpdf_oh_get_key(q, qpdf_get_trailer(q), "/Encrypt");
+	int num, in;
+
+	if (!qpdf_is_encrypted(q) || !qpdf_oh_is_indirect(q, enc))
+		return SP_OK;
+	num = qpdf_oh_get_object_id(q, enc);
+	in = pdf_obj_compressed(doc, num);
+	if (in < 0)
+		in = !header_present(doc->data, doc->len, num, qpdf_oh_get_generation(q, enc));
+	if (in)
+		return sp_err_reason(ei, SP_ERR_UNSUPPORTED, "pdf_encrypted",
+				     "the PDF's /Encrypt dictionary is in an object stream, where "
+				     "ISO 32000-1 7.5.7 forbids it (readers differ on what it "
+				     "encrypts)");
+	return SP_OK;
+}
+
 static int
 read_trailer(struct pdf_doc *doc, struct sp_errinfo *ei)
 {
@@ -448,7 +496,8 @@ parsed:
 	/* an encrypted file opens with an empty user password (qpdf decrypts its strings
 	   and streams, not a signature's /Contents); to be written to, its key is derived
 	   (crypt.c) so that the writer encrypts what it adds as the file's own */
-	if (mode != OPEN_VIEW && (r = pdf_crypt_open(doc->q, &doc->crypt, ei)) < 0)
+	if ((r = encrypt_check(doc, ei)) < 0 ||
+	    (mode != OPEN_VIEW && (r = pdf_crypt_open(doc->q, &doc->crypt, ei)) < 0))
 		goto out;
 	/* (qpdf has read the xref, counted by the pass above, and the trailer only) */
 	if (mode == OPEN_WHOLE && encrypt && doc->crypt != NULL &&

@@ -521,6 +521,25 @@ struct pdf_text_hit {
 int pdf_text_find(struct pdf_doc *doc, const char *needle_utf8, struct pdf_text_hit **hits,
 		  size_t *nhits, struct sp_errinfo *ei) SP_WUR;
 
+/* What pdf_text_find() would have returned for one needle. */
+struct pdf_text_found {
+	int rc;                    /* its return */
+	struct sp_errinfo ei;      /* its error when rc is not SP_OK */
+	struct pdf_text_hit *hits; /* on SP_OK (malloc'd, the caller free()s; NULL when none) */
+	size_t nhits;
+};
+
+/*
+ * pdf_text_find() for n needles at once, out[i] for needles[i], exactly as
+ * n calls would have answered (each needle's hits, its hit cap, the first
+ * page whose text cannot be read), but each page's text is extracted once,
+ * not once per needle: a signing request's keyword placements (up to 64)
+ * cost one extraction of the document, not 64 (sec35). Returns SP_OK, or
+ * SP_ERR_NOMEM with out[] empty. Any thread, on a doc that thread owns.
+ */
+int pdf_text_find_many(struct pdf_doc *doc, const char *const *needles, size_t n,
+		       struct pdf_text_found *out, struct sp_errinfo *ei) SP_WUR;
+
 /*
  * The text of one page (1-based) as NUL-terminated UTF-8, in content order,
  * with a newline where a new line starts and a space where glyphs leave a
@@ -814,6 +833,13 @@ int pdf_revision_listed(struct pdf_doc *doc, const struct pdf_revision *rev, int
 			struct sp_errinfo *ei) SP_WUR;
 /* 1 when doc's object num (generation 0, as object streams are) is an object stream. */
 int pdf_obj_is_objstm(struct pdf_doc *doc, int num);
+/*
+ * 1 when doc's object num is stored in an object stream, as the newest of
+ * doc's cross-reference sections that lists it says; 0 when it is not (or
+ * no section lists it); -1 when the sections cannot be read from doc's
+ * bytes.
+ */
+int pdf_obj_compressed(struct pdf_doc *doc, int num);
 /*
  * 1 when newer, older plus the one incremental update rev (of newer's
  * bytes), has older's page list (pdf_doc_page_objs), so that a list known

@@ -365,9 +365,62 @@ seal_size(const struct pdf_seal *s, double *w, double *h, struct sp_errinfo *ei)
 	return SP_OK;
 }
 
+/*
+ * The keyword searches of one resolve: run together (pdf_text_find_many) when
+ * the first keyword placement is reached, for it and every later one, so
+ * that the document's text is extracted once for all of them; each
+ * placement takes its own result, its error reported in its turn as before.
+ */
+struct searches {
+	const struct pdf_placement *pl;
+	size_t npl;
+	struct pdf_text_found *f; /* npl of them, once run */
+};
+
+static int
+searches_run(struct pdf_doc *doc, struct searches *s, size_t from, struct sp_errinfo *ei)
+{
+	const char **needles;
+	size_t *at, n = 0, i;
+	int r;
+
+	if (!(s->f = calloc(s->npl, sizeof(*s->f))) ||
+	    !(needles = calloc(s->npl, sizeof(*needles))))
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	if (!(at = calloc(s->npl, sizeof(*at)))) {
+		free(needles);
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	}
+	for (i = from; i < s->npl; i++)
+		if (s->pl[i].mode == PDF_PLACE_KEYWORD && s->pl[i].keyword && *s->pl[i].keyword) {
+			at[n] = i;
+			needles[n++] = s->pl[i].keyword;
+		}
+	/* the results land at the front, then move to their placements' slots */
+	r = pdf_text_find_many(doc, needles, n, s->f, ei);
+	for (i = n; r == SP_OK && i-- > 0;)
+		if (at[i] != i) {
+			s->f[at[i]] = s->f[i];
+			memset(&s->f[i], 0, sizeof(s->f[i]));
+		}
+	free(at);
+	free(needles);
+	return r;
+}
+
+static void
+searches_cleanup(struct searches *s)
+{
+	size_t i;
+
+	for (i = 0; s->f != NULL && i < s->npl; i++)
+		free(s->f[i].hits);
+	free(s->f);
+}
+
 static int
 resolve_keyword(struct pdf_doc *doc, struct wlist *l, size_t idx, const struct pdf_placement *p,
-		double sw, double sh, struct sp_errinfo *ei)
+		double sw, double sh, struct searches *s, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL, *sel = NULL;
 	struct pdf_text_hit *hits = NULL;
@@ -378,8 +431,16 @@ resolve_keyword(struct pdf_doc *doc, struct wlist *l, size_t idx, const struct p
 				  "placement %zu: keyword mode needs a keyword", idx + 1);
 		goto out;
 	}
-	if ((r = pdf_text_find(doc, p->keyword, &hits, &nhits, ei)) < 0)
+	if (s->f == NULL && (r = searches_run(doc, s, idx, ei)) < 0)
 		goto out;
+	if ((r = s->f[idx].rc) < 0) {
+		if (ei != NULL && ei->code == SP_OK)
+			*ei = s->f[idx].ei;
+		goto out;
+	}
+	hits = s->f[idx].hits;
+	nhits = s->f[idx].nhits;
+	s->f[idx].hits = NULL; /* ours to free */
 	if (nhits == 0) {
 		r = sp_err_reason(ei, SP_ERR_INVALID, "keyword_not_found",
 				  "placement %zu: keyword \"%.80s\" not found", idx + 1,
@@ -431,7 +492,7 @@ out:
 
 static int
 resolve_one(struct pdf_doc *doc, struct wlist *l, size_t idx, const struct pdf_seal *seals,
-	    size_t nseals, const struct pdf_placement *p, struct sp_errinfo *ei)
+	    size_t nseals, const struct pdf_placement *p, struct searches *s, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL, *pages = NULL;
 	size_t n = 0, i;
@@ -488,7 +549,7 @@ resolve_one(struct pdf_doc *doc, struct wlist *l, size_t idx, const struct pdf_s
 		}
 		break;
 	case PDF_PLACE_KEYWORD:
-		r = resolve_keyword(doc, l, idx, p, sw, sh, ei);
+		r = resolve_keyword(doc, l, idx, p, sw, sh, s, ei);
 		break;
 	}
 out:
@@ -503,6 +564,7 @@ pdf_placements_resolve(struct pdf_doc *doc, const struct pdf_seal *seals, size_t
 {
 	int r = SP_ERR_INTERNAL;
 	struct wlist l = { 0 };
+	struct searches s = { pl, npl, NULL };
 	size_t i;
 
 	*out = NULL;
@@ -512,13 +574,14 @@ pdf_placements_resolve(struct pdf_doc *doc, const struct pdf_seal *seals, size_t
 		goto out;
 	}
 	for (i = 0; i < npl; i++)
-		if ((r = resolve_one(doc, &l, i, seals, nseals, &pl[i], ei)) < 0)
+		if ((r = resolve_one(doc, &l, i, seals, nseals, &pl[i], &s, ei)) < 0)
 			goto out;
 	*out = l.v;
 	*nout = l.n;
 	l.v = NULL; /* transferred */
 	r = SP_OK;
 out:
+	searches_cleanup(&s);
 	free(l.v);
 	return r;
 }

@@ -711,6 +711,9 @@ pdf_bytes_scan(const unsigned char *data, size_t len, const struct pdf_crypt *cr
 		enum lstop stop = STOP_END;
 		int f, xref, objstm;
 
+		/* once per stream: a job nobody waits for stops here (sp.h) */
+		if ((r = sp_cancel_check(ei)) != SP_OK)
+			goto out;
 		at = pos + lex_feed(&lx, &s, data + pos, len - pos, &rel, &stop);
 		if (rel != SIZE_MAX)
 			obj = pos + rel;

@@ -61,6 +61,7 @@ struct interp {
 	struct opnd *ops; /* grows up to TEXT_MAX_OPERANDS */
 	size_t nops, capops;
 	struct sp_buf strs;
+	unsigned ticks; /* tokens lexed: the cancel check every TEXT_CANCEL_TICKS */
 };
 
 static void
@@ -651,6 +652,9 @@ run(struct interp *in, const unsigned char *p, size_t len, qpdf_oh res)
 		enum ctok_type tt = clex_next(lx, &t);
 		if (tt == CT_EOF)
 			break;
+		if ((++in->ticks & (TEXT_CANCEL_TICKS - 1)) == 0 &&
+		    (r = sp_cancel_check(in->ei)) != SP_OK)
+			goto out;
 		if (tt == CT_BAD) {
 			r = sp_err(in->ei, SP_ERR_PDF, "malformed content stream near byte %zu",
 				   lx->pos);
@@ -863,6 +867,8 @@ text_page_extract(struct pdf_doc *doc, int page, struct text_page *tp, struct sp
 		r = sp_err(ei, SP_ERR_INVALID, "page %d out of range", page);
 		goto out;
 	}
+	if ((r = sp_cancel_check(ei)) != SP_OK)
+		goto out;
 	if ((r = page_content(doc, doc->pages[page - 1], &data, &len, ei)) != SP_OK) {
 		char what[32];
 		snprintf(what, sizeof(what), "page %d", page);

@@ -165,91 +165,154 @@ add_hit(struct pdf_text_hit **hits, size_t *n, size_t *cap, int page, const stru
 	return SP_OK;
 }
 
+/* One needle of a search: folded, white space removed, with its KMP failure function. */
+struct needle {
+	uint32_t nd[TEXT_MAX_NEEDLE];
+	int fail[TEXT_MAX_NEEDLE];
+	size_t nn, cap;
+	int active; /* still searched: prepared, and no error ended it */
+};
+
+static int
+needle_prepare(struct pdf_doc *doc, const char *needle_utf8, struct needle *s,
+	       struct sp_errinfo *ei)
+{
+	uint32_t raw[TEXT_MAX_NEEDLE];
+	size_t nraw = 0, i, k;
+
+	if (!doc || !needle_utf8)
+		return sp_err(ei, SP_ERR_INVALID, "no document or needle");
+	if (strlen(needle_utf8) > TEXT_MAX_NEEDLE)
+		return sp_err(ei, SP_ERR_INVALID, "keyword longer than %d bytes", TEXT_MAX_NEEDLE);
+	if (utf8_decode(needle_utf8, raw, TEXT_MAX_NEEDLE, &nraw) != 0)
+		return sp_err(ei, SP_ERR_INVALID, "keyword is not valid UTF-8");
+	/* radicals and strokes match the ideograph they stand for, both ways */
+	for (i = 0, s->nn = 0; i < nraw; i++)
+		if (!is_space(raw[i]))
+			s->nd[s->nn++] = text_fold(raw[i]);
+	if (s->nn == 0)
+		return sp_err(ei, SP_ERR_INVALID, "empty keyword");
+	/* KMP failure function */
+	s->fail[0] = 0;
+	for (i = 1, k = 0; i < s->nn; i++) {
+		while (k > 0 && s->nd[i] != s->nd[k])
+			k = (size_t)s->fail[k - 1];
+		if (s->nd[i] == s->nd[k])
+			k++;
+		s->fail[i] = (int)k;
+	}
+	s->active = 1;
+	return SP_OK;
+}
+
+/* Needle i's search ends with error r (ei holds it): nothing of it is returned. */
+static void
+found_fail(struct pdf_text_found *f, struct needle *s, int r, const struct sp_errinfo *ei)
+{
+	f->rc = r;
+	if (ei != NULL)
+		f->ei = *ei;
+	free(f->hits);
+	f->hits = NULL;
+	f->nhits = 0;
+	s->active = 0;
+}
+
 int
-pdf_text_find(struct pdf_doc *doc, const char *needle_utf8, struct pdf_text_hit **hits,
-	      size_t *nhits, struct sp_errinfo *ei)
+pdf_text_find_many(struct pdf_doc *doc, const char *const *needles, size_t n,
+		   struct pdf_text_found *out, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL, page;
-	uint32_t raw[TEXT_MAX_NEEDLE], nd[TEXT_MAX_NEEDLE];
-	size_t nraw = 0, nn = 0, i, k, nidx, cap = 0, n = 0;
-	int fail[TEXT_MAX_NEEDLE];
-	struct pdf_text_hit *out = NULL;
+	size_t i, j, k, nidx, active = 0;
+	struct needle *s = NULL;
 	struct text_budget budget = { 0, 0 };
 	struct text_page tp = { 0 };
+	struct sp_errinfo pei;
 	size_t *idx = NULL;
 
-	*hits = NULL;
-	*nhits = 0;
-	if (!doc || !needle_utf8) {
-		r = sp_err(ei, SP_ERR_INVALID, "no document or needle");
-		goto out;
+	for (j = 0; j < n; j++) {
+		memset(&out[j], 0, sizeof(out[j]));
+		sp_errinfo_init(&out[j].ei);
 	}
-	if (strlen(needle_utf8) > TEXT_MAX_NEEDLE) {
-		r = sp_err(ei, SP_ERR_INVALID, "keyword longer than %d bytes", TEXT_MAX_NEEDLE);
-		goto out;
-	}
-	if (utf8_decode(needle_utf8, raw, TEXT_MAX_NEEDLE, &nraw) != 0) {
-		r = sp_err(ei, SP_ERR_INVALID, "keyword is not valid UTF-8");
-		goto out;
-	}
-	/* radicals and strokes match the ideograph they stand for, both ways */
-	for (i = 0; i < nraw; i++)
-		if (!is_space(raw[i]))
-			nd[nn++] = text_fold(raw[i]);
-	if (nn == 0) {
-		r = sp_err(ei, SP_ERR_INVALID, "empty keyword");
-		goto out;
-	}
-	/* KMP failure function */
-	fail[0] = 0;
-	for (i = 1, k = 0; i < nn; i++) {
-		while (k > 0 && nd[i] != nd[k])
-			k = (size_t)fail[k - 1];
-		if (nd[i] == nd[k])
-			k++;
-		fail[i] = (int)k;
-	}
-	tp.budget = &budget;
-	for (page = 1; page <= doc->npages; page++) {
+	if (n > 0 && !(s = calloc(n, sizeof(*s))))
+		return sp_err(ei, SP_ERR_NOMEM, "text: out of memory");
+	for (j = 0; j < n; j++)
+		if ((out[j].rc = needle_prepare(doc, needles[j], &s[j], &out[j].ei)) == SP_OK)
+			active++;
+	tp.budget = &budget; /* the document's: every needle is searched in the same pass */
+	for (page = 1; active > 0 && page <= doc->npages; page++) {
 		text_page_cleanup(&tp);
-		if ((r = text_page_extract(doc, page, &tp, ei)) != SP_OK)
-			goto out;
+		sp_errinfo_init(&pei);
+		if ((r = text_page_extract(doc, page, &tp, &pei)) != SP_OK) {
+			for (j = 0; j < n; j++)
+				if (s[j].active)
+					found_fail(&out[j], &s[j], r, &pei);
+			break;
+		}
 		free(idx);
 		if (!(idx = malloc((tp.n + 1) * sizeof(*idx)))) {
-			r = sp_err(ei, SP_ERR_NOMEM, "text: out of memory");
-			goto out;
+			sp_errinfo_init(&pei);
+			r = sp_err(&pei, SP_ERR_NOMEM, "text: out of memory");
+			for (j = 0; j < n; j++)
+				if (s[j].active)
+					found_fail(&out[j], &s[j], r, &pei);
+			break;
 		}
 		for (i = 0, nidx = 0; i < tp.n; i++)
 			if (!is_space(tp.c[i].cp))
 				idx[nidx++] = i;
-		for (i = 0, k = 0; i < nidx; i++) {
-			uint32_t c = text_fold(tp.c[idx[i]].cp);
-			while (k > 0 && c != nd[k])
-				k = (size_t)fail[k - 1];
-			if (c == nd[k])
-				k++;
-			if (k == nn) {
-				if (n >= TEXT_MAX_HITS) {
-					r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+		for (j = 0; j < n; j++) {
+			struct needle *nd = &s[j];
+			struct pdf_text_found *f = &out[j];
+			for (i = 0, k = 0; nd->active && i < nidx; i++) {
+				uint32_t c = text_fold(tp.c[idx[i]].cp);
+				while (k > 0 && c != nd->nd[k])
+					k = (size_t)nd->fail[k - 1];
+				if (c == nd->nd[k])
+					k++;
+				if (k != nd->nn)
+					continue;
+				sp_errinfo_init(&pei);
+				if (f->nhits >= TEXT_MAX_HITS) {
+					r = sp_err_reason(&pei, SP_ERR_LIMIT, "pdf_limit",
 							  "the keyword occurs more than %d times; "
 							  "give a longer keyword",
 							  TEXT_MAX_HITS);
-					goto out;
+					found_fail(f, nd, r, &pei);
+				} else if ((r = add_hit(&f->hits, &f->nhits, &nd->cap, page, &tp,
+							idx, i + 1 - nd->nn, nd->nn, &pei)) !=
+					   SP_OK) {
+					found_fail(f, nd, r, &pei);
 				}
-				if ((r = add_hit(&out, &n, &cap, page, &tp, idx, i + 1 - nn, nn,
-						 ei)) != SP_OK)
-					goto out;
 				k = 0; /* occurrences do not overlap */
 			}
 		}
+		for (j = 0, active = 0; j < n; j++)
+			active += (size_t)s[j].active;
 	}
-	*hits = out;
-	out = NULL; /* transferred */
-	*nhits = n;
-	r = SP_OK;
-out:
-	free(out);
 	free(idx);
+	free(s);
 	text_page_cleanup(&tp);
-	return r;
+	return SP_OK;
+}
+
+int
+pdf_text_find(struct pdf_doc *doc, const char *needle_utf8, struct pdf_text_hit **hits,
+	      size_t *nhits, struct sp_errinfo *ei)
+{
+	struct pdf_text_found f;
+	int r;
+
+	*hits = NULL;
+	*nhits = 0;
+	if ((r = pdf_text_find_many(doc, &needle_utf8, 1, &f, ei)) != SP_OK)
+		return r;
+	if (f.rc != SP_OK) {
+		if (ei != NULL && ei->code == SP_OK)
+			*ei = f.ei;
+		return f.rc;
+	}
+	*hits = f.hits;
+	*nhits = f.nhits;
+	return SP_OK;
 }

@@ -31,6 +31,8 @@
 #define TEXT_MAX_FONTS 4096                  /* distinct fonts per document */
 #define TEXT_MAX_CMAP_MAPS 200000            /* bfchar/bfrange entries per CMap */
 #define TEXT_MAX_NEEDLE 256                  /* needle length in bytes */
+/* content tokens between two sp_cancel_check()s: about 50 us of lexing; a power of 2 */
+#define TEXT_CANCEL_TICKS 1024
 
 /* ---- content.c: tokenizer ---- */
 

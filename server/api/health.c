@@ -68,6 +68,7 @@ health_metrics_get(struct request *r)
 	g.jobs_queued = js.queued;
 	g.jobs_running = js.running;
 	g.jobs_dropped = js.dropped;
+	g.jobs_cancelled = js.cancelled;
 	blob_cache_stats(srv->seal_images, &g.cache_hits[0], &g.cache_misses[0]);
 	blob_cache_stats(srv->revision_refs, &g.cache_hits[1], &g.cache_misses[1]);
 	blob_cache_stats(srv->revision_reads, &g.cache_hits[2], &g.cache_misses[2]);

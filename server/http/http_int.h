@@ -155,7 +155,7 @@ extern const double metrics_buckets[METRICS_NBUCKETS];
 struct metrics_gauges {
 	int pool_size, pool_connected, pool_in_use, pool_waiting;
 	long jobs_queued, jobs_running;
-	unsigned long long jobs_dropped;
+	unsigned long long jobs_dropped, jobs_cancelled;
 	/* the per-process caches' lookups (blob_cache_stats): [0] seal images, [1] refs,
 	   [2] signature reads; [3] stored documents (doc_cache_stats); [4] session updates */
 	unsigned long long cache_hits[5], cache_misses[5];

@@ -211,6 +211,11 @@ metrics_render(const struct metrics *m, const char *const *names, const struct m
 	    "answered by its deadline, or its client left, before a thread took them.\n");
 	ADD("# TYPE sealpact_jobs_dropped_total counter\n");
 	ADD("sealpact_jobs_dropped_total %llu\n", g->jobs_dropped);
+	ADD("# HELP sealpact_jobs_cancelled_total Worker-pool jobs stopped while running: their "
+	    "request was answered by its deadline, or its client left, after a thread took "
+	    "them.\n");
+	ADD("# TYPE sealpact_jobs_cancelled_total counter\n");
+	ADD("sealpact_jobs_cancelled_total %llu\n", g->jobs_cancelled);
 	ADD("# HELP sealpact_cache_lookups_total Lookups in this process's caches of derived "
 	    "bytes, by cache and whether they found the entry.\n");
 	ADD("# TYPE sealpact_cache_lookups_total counter\n");

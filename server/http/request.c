@@ -25,6 +25,7 @@
 #include <openssl/rand.h>
 
 #include "config.h"
+#include "db.h"
 #include "http_int.h"
 
 #define LOG_PATH_MAX 256
@@ -376,6 +377,8 @@ request_caller_set(struct request *r, int64_t organization_id, int64_t user_id)
 	memset(r->caller, 0, sizeof(r->caller));
 	r->caller[0] = organization_id != 0 ? 'o' : 'u';
 	sp_store_be64(r->caller + 1, (uint64_t)(organization_id != 0 ? organization_id : user_id));
+	/* (authentication runs in r's code: what it sends next is the caller's) */
+	db_pool_owner_set(r->srv->db, r->caller);
 }
 
 /*
@@ -527,6 +530,14 @@ send_response(struct request *r, int status, const char *ctype, const void *data
 		evhttp_add_header(h, "Connection", "close");
 	}
 	buf = evbuffer_new();
+	/*
+	 * A response to HEAD has the GET's head, Content-Length included, and no
+	 * content (RFC 9110 9.3.2): evhttp 2.1 would write the body after it, which
+	 * a client or a proxy reusing the connection reads as the start of the next
+	 * response (sec35).
+	 */
+	if (evhttp_request_get_command(r->evreq) == EVHTTP_REQ_HEAD)
+		len = 0;
 	if (buf == NULL || (len > 0 && evbuffer_add(buf, data, len) != 0)) {
 		if (buf != NULL)
 			evbuffer_free(buf);
@@ -939,7 +950,12 @@ request_dispatch(struct evhttp_request *req, void *server_arg)
 		}
 	}
 	srv->current = r;
+	/* its queries take turns with other callers' (db_pool_owner_set): by its address
+	   until authentication names the caller */
+	caller_by_address(r);
+	db_pool_owner_set(srv->db, r->caller);
 	route_handler(r->route)(r);
+	db_pool_owner_set(srv->db, NULL);
 	/* Still alive after the handler returned: it answers later. */
 	if (srv->current == r) {
 		srv->current = NULL;

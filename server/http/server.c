@@ -202,6 +202,13 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
+/* A job's done() sends its queries as the job's owner (db_pool_owner_set). */
+static void
+job_owner_db(void *ctx, const unsigned char *key)
+{
+	db_pool_owner_set(ctx, key != NULL && key[0] != 0 ? key : NULL);
+}
+
 /*
  * What start-up reads from files and what the worker's node id needs: the
  * trust store, the TSA and the contract-number generator of node
@@ -443,6 +450,8 @@ server_serve(const struct config *cfg, int port, int listen_fd, int worker, serv
 		     cfg->database.queue_max > 0 ? cfg->database.queue_max : 256,
 		     cfg->server.max_jobs_per_caller, &srv.jobs, &ei) != SP_OK)
 		goto out;
+	jobs_owner_hook(srv.jobs, job_owner_db, srv.db);
+	jobs_owner_hook(srv.jobs, job_owner_db, srv.db);
 	if (expiry_start(&srv.expiry, srv.base, srv.db, &ei) != SP_OK ||
 	    webhook_delivery_start(&srv.webhooks, srv.base, srv.db, cfg, &ei) != SP_OK ||
 	    archive_renewal_start(&srv.archive, srv.base, srv.db, srv.jobs, cfg, srv.trust, srv.tsa,

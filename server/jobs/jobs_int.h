@@ -18,8 +18,9 @@ struct jobs_stats {
 	long queued;
 	long running;
 	unsigned long long completed;
-	unsigned long long wakes;   /* times workers woke the loop */
-	unsigned long long dropped; /* jobs dropped before a worker took them (jobs_drop) */
+	unsigned long long wakes;     /* times workers woke the loop */
+	unsigned long long dropped;   /* jobs dropped before a worker took them (jobs_drop) */
+	unsigned long long cancelled; /* jobs dropped while running, stopped at a check */
 };
 
 /*
@@ -33,7 +34,7 @@ int jobs_new(struct event_base *base, int nthreads, int queue_max, int per_owner
 	     struct jobs **out, struct sp_errinfo *ei) SP_WUR;
 
 /* An owner's key: any bytes, compared whole (request.c: the caller). */
-#define JOBS_KEY_MAX 17
+#define JOBS_KEY_MAX SP_TURN_KEY
 
 /*
  * jobs_submit for a job of the owner key (JOBS_KEY_MAX bytes; NULL: no
@@ -51,10 +52,22 @@ int jobs_submit_owned(struct jobs *pool, const unsigned char *key, struct job **
  * Nobody waits for job j's result any more (its request was answered or
  * its client left): if no worker took it yet, it leaves the queue and its
  * done() runs in a later loop turn with SP_ERR_UNAVAILABLE, work() never;
- * a job already running finishes as usual. j is a live handle of
+ * a job already running is asked to stop (sp_cancel_check() fails in its
+ * thread from then on) and, if a check saw that, its done() gets
+ * SP_ERR_UNAVAILABLE as well, whatever work() returned; one that ends
+ * without a check seeing it has its done() as usual. j is a live handle of
  * jobs_submit_owned. Loop thread only.
  */
 void jobs_drop(struct jobs *pool, struct job *j);
+
+/*
+ * fn(ctx, key) right before each done() with the job's owner key
+ * (JOBS_KEY_MAX bytes, zeros for a job without one) and right after it with
+ * NULL: what done() does next (its database queries) is the owner's too
+ * (server.c: the database queue's turns). Loop thread, before jobs run.
+ */
+typedef void (*jobs_owner_fn)(void *ctx, const unsigned char *key);
+void jobs_owner_hook(struct jobs *pool, jobs_owner_fn fn, void *ctx);
 
 /*
  * Stop the pool: queued jobs that no worker took get done(SP_ERR_UNAVAILABLE),

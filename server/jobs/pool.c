@@ -21,6 +21,12 @@
  * job whose request was answered (deadline) or abandoned (client gone)
  * before a worker took it is dropped (jobs_drop): its done() still runs
  * once, with SP_ERR_UNAVAILABLE, as for a job the shut-down pool never ran.
+ * One a worker already runs is asked to stop (sec35): its cancel flag is
+ * bound to the worker's thread (sp_cancel_bind), the long loops of pdf/ and
+ * crypto/ check it, and when one saw it the job's result, whatever work()
+ * made of that error, is replaced by the dropped job's: done() gets
+ * SP_ERR_UNAVAILABLE. A hostile search nobody waits for gives its worker
+ * back within one check, not at its end.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -37,21 +43,15 @@
 
 #define JOBS_MAX_THREADS 64
 
-/* The jobs one caller has in the pool; freed when it has none. */
-struct job_owner {
-	struct job_owner *next;
-	unsigned char key[JOBS_KEY_MAX];
-	long queued, running;
-	unsigned long long started; /* when a job of it last started (pool->starts), 0: never */
-};
-
 struct job {
 	struct job *next, *prev; /* prev: in the queue only */
 	job_work_fn work;
 	job_done_fn done;
 	void *arg;
-	struct job_owner *owner; /* NULL: a job of the server's own (renewal, delivery) */
-	struct job **handle;     /* cleared before done(): the submitter's jobs_drop() handle */
+	struct sp_turn *owner;           /* NULL: a job of the server's own (renewal, delivery) */
+	unsigned char key[JOBS_KEY_MAX]; /* the owner's, for the done hook (zeros: none) */
+	struct job **handle; /* cleared before done(): the submitter's jobs_drop() handle */
+	volatile int cancel; /* set by jobs_drop() while a worker runs it (atomic) */
 	int rc;
 	struct sp_errinfo ei;
 };
@@ -68,11 +68,13 @@ struct jobs {
 	int queue_max;
 	int per_owner_max;
 	int stopping;
-	struct job_owner *owners;  /* those with jobs queued or running (under mu) */
-	unsigned long long starts; /* jobs of owners started (under mu) */
+	struct sp_turns turns;  /* the owners with jobs queued or running (under mu) */
+	jobs_owner_fn owner_fn; /* around each done(): the job's owner (jobs_owner_hook) */
+	void *owner_ctx;
 	unsigned long long completed;
-	unsigned long long dropped; /* jobs dropped before they ran (under mu) */
-	unsigned long long wakes;   /* eventfd writes (under mu) */
+	unsigned long long dropped;   /* jobs dropped before they ran (under mu) */
+	unsigned long long cancelled; /* jobs stopped by their cancel flag (under mu) */
+	unsigned long long wakes;     /* eventfd writes (under mu) */
 	pthread_t threads[JOBS_MAX_THREADS];
 	int nthreads;
 };
@@ -93,38 +95,6 @@ drain_openssl_errors(struct sp_errinfo *ei)
 
 /* ---- the queue, its owners and the done list: all under mu ---- */
 
-static struct job_owner *
-owner_get(struct jobs *pool, const unsigned char key[JOBS_KEY_MAX])
-{
-	struct job_owner *o;
-
-	for (o = pool->owners; o != NULL; o = o->next)
-		if (memcmp(o->key, key, JOBS_KEY_MAX) == 0)
-			return o;
-	if ((o = calloc(1, sizeof(*o))) == NULL)
-		return NULL;
-	memcpy(o->key, key, JOBS_KEY_MAX);
-	o->next = pool->owners;
-	pool->owners = o;
-	return o;
-}
-
-/* Forget o once it has no job left. */
-static void
-owner_put(struct jobs *pool, struct job_owner *o)
-{
-	struct job_owner **pp;
-
-	if (o == NULL || o->queued > 0 || o->running > 0)
-		return;
-	for (pp = &pool->owners; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == o) {
-			*pp = o->next;
-			free(o);
-			return;
-		}
-}
-
 /*
  * The job a free worker takes: the oldest of the owner with the fewest jobs
  * running and, among those, the one served longest ago, so that owners take
@@ -136,20 +106,13 @@ static struct job *
 queue_pick(struct jobs *pool)
 {
 	struct job *j, *best = NULL;
-	long n, least = 0;
-	unsigned long long t, oldest = 0;
 
-	for (j = pool->q_head; j != NULL; j = j->next) {
-		n = j->owner != NULL ? j->owner->running : 0;
-		t = j->owner != NULL ? j->owner->started : 0;
-		if (best == NULL || n < least || (n == least && t < oldest)) {
+	for (j = pool->q_head; j != NULL; j = j->next)
+		if (best == NULL || sp_turns_before(j->owner, best->owner)) {
 			best = j;
-			least = n;
-			oldest = t;
-			if (n == 0 && t == 0)
+			if (sp_turns_fresh(j->owner))
 				break;
 		}
-	}
 	return best;
 }
 
@@ -199,7 +162,7 @@ worker_main(void *arg)
 {
 	struct jobs *pool = arg;
 	struct job *j;
-	int wake;
+	int wake, stopped;
 
 	for (;;) {
 		pthread_mutex_lock(&pool->mu);
@@ -212,24 +175,27 @@ worker_main(void *arg)
 		j = queue_pick(pool);
 		queue_unlink(pool, j);
 		pool->running++;
-		if (j->owner != NULL) {
-			j->owner->queued--;
-			j->owner->running++;
-			j->owner->started = ++pool->starts;
-		}
+		sp_turns_start(&pool->turns, j->owner);
 		pthread_mutex_unlock(&pool->mu);
 
 		ERR_clear_error();
+		sp_cancel_bind(&j->cancel);
 		j->rc = j->work(j->arg, &j->ei);
+		stopped = sp_cancel_unbind();
 		if (j->rc != SP_OK && j->ei.code == SP_OK)
 			j->ei.code = j->rc;
 		drain_openssl_errors(&j->ei);
+		if (stopped) {
+			sp_errinfo_init(&j->ei);
+			j->rc = sp_err(&j->ei, SP_ERR_UNAVAILABLE,
+				       "the request was answered while a worker ran its job");
+		}
 
 		pthread_mutex_lock(&pool->mu);
+		pool->cancelled += (unsigned long long)stopped;
 		pool->running--;
-		if (j->owner != NULL)
-			j->owner->running--;
-		owner_put(pool, j->owner);
+		sp_turns_end(j->owner);
+		sp_turns_put(&pool->turns, j->owner);
 		j->owner = NULL;
 		wake = done_add(pool, j);
 		pthread_mutex_unlock(&pool->mu);
@@ -252,7 +218,11 @@ deliver_done(struct jobs *pool)
 		pool->completed++;
 		if (j->handle != NULL)
 			*j->handle = NULL;
+		if (pool->owner_fn != NULL)
+			pool->owner_fn(pool->owner_ctx, j->key);
 		j->done(j->arg, j->rc, &j->ei);
+		if (pool->owner_fn != NULL)
+			pool->owner_fn(pool->owner_ctx, NULL);
 		free(j);
 	}
 }
@@ -347,7 +317,7 @@ jobs_submit_owned(struct jobs *pool, const unsigned char *key, struct job **hand
 		  job_work_fn work, job_done_fn done, void *arg)
 {
 	struct job *j;
-	struct job_owner *o = NULL;
+	struct sp_turn *o = NULL;
 	int rc = SP_ERR_INTERNAL;
 
 	if (pool == NULL || work == NULL || done == NULL)
@@ -368,7 +338,8 @@ jobs_submit_owned(struct jobs *pool, const unsigned char *key, struct job **hand
 		goto refused;
 	}
 	if (key != NULL) {
-		if ((o = owner_get(pool, key)) == NULL) {
+		memcpy(j->key, key, JOBS_KEY_MAX);
+		if ((o = sp_turns_get(&pool->turns, key)) == NULL) {
 			rc = SP_ERR_NOMEM;
 			goto refused;
 		}
@@ -410,14 +381,17 @@ jobs_drop(struct jobs *pool, struct job *j)
 	if (pool == NULL || j == NULL)
 		return;
 	pthread_mutex_lock(&pool->mu);
-	/* Taken by a worker: it runs to its end (work() writes nothing but its own arg). */
 	for (q = pool->q_head; q != NULL && q != j; q = q->next)
 		;
-	if (q != NULL) {
+	if (q == NULL) {
+		/* Taken by a worker: asked to stop at its next check (or finished already:
+		   then nobody reads the flag). */
+		__atomic_store_n(&j->cancel, 1, __ATOMIC_RELAXED);
+	} else {
 		queue_unlink(pool, j);
 		if (j->owner != NULL)
 			j->owner->queued--;
-		owner_put(pool, j->owner);
+		sp_turns_put(&pool->turns, j->owner);
 		j->owner = NULL;
 		j->rc = sp_err(&j->ei, SP_ERR_UNAVAILABLE,
 			       "the request was answered before a worker took its job");
@@ -426,6 +400,13 @@ jobs_drop(struct jobs *pool, struct job *j)
 	}
 	pthread_mutex_unlock(&pool->mu);
 	wake_loop(pool, wake);
+}
+
+void
+jobs_owner_hook(struct jobs *pool, jobs_owner_fn fn, void *ctx)
+{
+	pool->owner_fn = fn;
+	pool->owner_ctx = ctx;
 }
 
 void
@@ -439,6 +420,7 @@ jobs_stats_get(struct jobs *pool, struct jobs_stats *out)
 	out->running = pool->running;
 	out->wakes = pool->wakes;
 	out->dropped = pool->dropped;
+	out->cancelled = pool->cancelled;
 	pthread_mutex_unlock(&pool->mu);
 	out->completed = pool->completed;
 }
@@ -447,7 +429,6 @@ void
 jobs_free(struct jobs *pool)
 {
 	struct job *cancelled, *j;
-	struct job_owner *o;
 	int i;
 
 	if (pool == NULL)
@@ -472,10 +453,7 @@ jobs_free(struct jobs *pool)
 		j->done(j->arg, SP_ERR_UNAVAILABLE, &j->ei);
 		free(j);
 	}
-	while ((o = pool->owners) != NULL) { /* the cancelled jobs' */
-		pool->owners = o->next;
-		free(o);
-	}
+	sp_turns_clear(&pool->turns); /* the cancelled jobs' owners */
 	if (pool->wake_ev)
 		event_free(pool->wake_ev);
 	if (pool->efd >= 0)

@@ -654,6 +654,33 @@ def direct_font_big(n=200000, uses=500000):
     return _doc(objs)[0]
 
 
+def big_then_updates(n=300000, k=100):
+    """A classic table of n entries, then k small incremental updates: a
+    verifier that reads each revision on its own parses the big table k
+    times (12 s for 6 MB, sec35)."""
+    base = xref_table_huge(n)
+    out = bytearray(base)
+    prev = int(base.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
+    for i in range(k):
+        o = len(out)
+        s = b"BT /F1 12 Tf 72 720 Td (Rev %d) Tj ET" % i
+        out += b"4 0 obj\n<< /Length %d >>\nstream\n%s\nendstream\nendobj\n" % (len(s), s)
+        x = len(out)
+        out += (b"xref\n0 1\n0000000000 65535 f \n4 1\n%010d 00000 n \n"
+                b"trailer\n<< /Size %d /Root 1 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n"
+                % (o, n, prev, x))
+        prev = x
+    return bytes(out)
+
+
+def cheap_ops(mib=60):
+    """One page of `mib` MiB of operators that draw nothing (under the
+    locator's 64 MiB document budget), then one "a": every keyword search
+    runs all of it, and finds the keyword (sec35)."""
+    ops = b"BT /F1 12 Tf 72 720 Td " + b"0 0 m " * (mib * 1024 * 1024 // 6) + b"(a) Tj ET"
+    return _doc(_base(contents=ops))[0]
+
+
 BUILDERS = {
     "plain": plain,
     "hidden_in_stream": hidden_in_stream,
@@ -689,6 +716,8 @@ BUILDERS = {
     "tounicode_huge": tounicode_huge,
     "many_fonts": many_fonts,
     "direct_font_big": direct_font_big,
+    "cheap_ops": cheap_ops,
+    "big_then_updates": big_then_updates,
     "many_sigs": many_sigs_wide,
     "sig_huge_byterange": sig_huge_byterange,
     "sig_byterange_gaps": sig_byterange_many_gaps,

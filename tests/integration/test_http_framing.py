@@ -142,6 +142,24 @@ class Framing(ServerTestCase):
         self.assertEqual(rs[0][1].get("connection"), "close")
         self.assertLessEqual(len(rs), 1, data)
 
+    def test_a_response_to_head_has_no_content(self):
+        """sec35: HEAD is answered with the GET's head, Content-Length included,
+        and no content (RFC 9110 9.3.2). Before, the body followed: on a kept
+        alive connection the next response then began with it, as a client or
+        a proxy pooling connections reads it (one response's bytes taken for
+        the start of the next)."""
+        data = exchange(self.server, b"HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                                     b"HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+                                     b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+                                     b"Connection: close\r\n\r\n")
+        heads = data.split(b"\r\n\r\n")
+        self.assertEqual(len(heads), 4, data)  # three heads, then the GET's body
+        self.assertTrue(heads[0].startswith(b"HTTP/1.1 200 "), data)
+        self.assertIn(b"Content-Length: 15\r\n", heads[0] + b"\r\n")
+        self.assertTrue(heads[1].startswith(b"HTTP/1.1 200 "), data)
+        self.assertTrue(heads[2].startswith(b"HTTP/1.1 200 "), data)
+        self.assertEqual(heads[3], b'{"status":"ok"}')
+
     def test_sound_requests_still_served_and_counted(self):
         rs = responses(exchange(self.server, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
                                              b"GET /healthz HTTP/1.1\r\nHost: x\r\n"

@@ -9,7 +9,15 @@ or address) has at most server.max_jobs_per_caller jobs queued or running
 (429 rate_limited with Retry-After beyond) and a free worker takes the job of
 the caller with the fewest running: the victim waits about one job. A job
 whose request its deadline answered (504) before a worker took it is not
-run. The victim's latencies, quiet and under attack, are printed."""
+run. The victim's latencies, quiet and under attack, are printed.
+
+sec35: the database wait queue takes turns by caller as the worker pool
+does: one organization's burst of list requests, each a slow query, no
+longer delays another's signing by the whole queue.
+
+sec35: a job already running when its client leaves (or its deadline
+answers) is stopped at its next check: the keyword searches of a request
+nobody waits for no longer keep a worker for their whole length."""
 
 import base64
 import os
@@ -196,6 +204,128 @@ class Deadline(JobQueue):
         self.assertGreater(timeouts, 0, answers)
         self.assertEqual(queued, 0)
         self.assertGreater(dropped or 0, 0)
+
+
+class DatabaseTurns(JobQueue):
+    LISTERS = 48  # connections of the attacker, each asking for lists
+
+    def test_one_organizations_lists_do_not_hold_up_anothers_signing(self):
+        """The attacker has 100,000 contracts and lists them with a search
+        that matches none (each a scan of tens of ms on one of the 4
+        connections) from 48 connections: on main every query of the
+        victim's signing waited behind the whole queue of lists."""
+        with open(SHORT, "rb") as f:
+            short = f.read()
+        org = self.db.query("SELECT id FROM organizations WHERE credit_code = '%s'"
+                            % self.orgs["logistics"]["credit_code"])
+        self.db.query(
+            "INSERT INTO contracts (number, name, business_type, initiator_org_id, status, "
+            "page_count, sha256, created_at) SELECT 1000000000000000000 + (i::bigint << 22), "
+            "'Steel supply #' || i, 'e-contract', %s, 'draft', 1, repeat('0', 64), "
+            "timestamptz '2026-01-01' + i * interval '1 minute' "
+            "FROM generate_series(1, 100000) i; ANALYZE contracts" % org)
+        path = "/api/v1/contracts?tab=drafts&page=999&page_size=100"
+        t0 = time.time()
+        st, _, _, doc = self.call("logistics", "GET", path)
+        one = time.time() - t0
+        self.assertEqual(st, 200, doc)
+        quiet = [sum(self.sign(self.own_contract("buyer", short))) for _ in range(3)]
+        victims = [self.own_contract("buyer", short) for _ in range(4)]
+        stop, answers, waiting = threading.Event(), [], []
+
+        def lister():
+            while not stop.is_set():
+                st, _, _, _ = self.call("logistics", "GET", path)
+                answers.append(st)
+
+        def watch():
+            while not stop.wait(0.1):
+                waiting.append(metric(self.server, "sealpact_db_pool_waiting") or 0)
+
+        ts = [threading.Thread(target=lister) for _ in range(self.LISTERS)]
+        ts.append(threading.Thread(target=watch))
+        for t in ts:
+            t.start()
+        try:
+            time.sleep(2)  # the queue fills
+            busy = [sum(self.sign(n)) for n in victims]
+        finally:
+            stop.set()
+            for t in ts:
+                t.join()
+        print("\nvictim signing (prepare + complete), quiet: median %.2f s %s; one list %.3f s; "
+              "with %d connections listing: median %.2f s %s; database queue: median %s, "
+              "max %s; lists answered: %s" % (
+                  statistics.median(quiet), ["%.2f" % x for x in quiet], one, self.LISTERS,
+                  statistics.median(busy), ["%.2f" % x for x in busy],
+                  statistics.median(waiting) if waiting else None, max(waiting or [0]),
+                  {k: answers.count(k) for k in set(answers)}))
+        self.assertEqual(set(answers), {200})
+        self.assertGreater(statistics.median(waiting), 8)  # the lists did queue
+        self.assertLess(statistics.median(busy), statistics.median(quiet) + 1.0)
+
+
+class KeywordPlacements(JobQueue):
+
+    def test_keyword_placements_share_one_extraction(self):
+        """A prepare may carry 64 keyword placements; each searched the whole
+        document anew, so 64 searches over 60 MiB of content held a worker
+        for about 64 times one search (about 20 s, under the 30 s deadline).
+        Now the document's text is extracted once for all of them; the answer
+        is the same (a placement whose keyword is missing still says so)."""
+        target = self.own_contract("logistics", hostile_pdfs.build("cheap_ops"))
+        pid = self.server.proc.pid
+        body = self.prepare_body("logistics", {"mode": "keyword", "seal": "default",
+                                               "keyword": "a", "occurrence": 1})
+        path = "/api/v1/contracts/%s/signing-sessions" % target
+        missing = dict(body["placements"][0], keyword="zz")
+        body["placements"] = body["placements"] * 63 + [missing]
+        c0, t0 = hostile_pdfs.cpu_s(pid), time.time()
+        st, _, _, doc = self.call("logistics", "POST", path, body)
+        cpu, wall = hostile_pdfs.cpu_s(pid) - c0, time.time() - t0
+        self.assertEqual((st, doc["code"]), (422, "keyword_not_found"), doc)
+        self.assertIn("placement 64", doc["detail"])
+        body["placements"] = body["placements"][:1]
+        c0 = hostile_pdfs.cpu_s(pid)
+        st, _, _, doc = self.call("logistics", "POST", path, body)
+        one = hostile_pdfs.cpu_s(pid) - c0
+        self.assertEqual(st, 201, doc)
+        print("\n64 keyword placements: %.2f s of CPU (%.2f s wall); one: %.2f s" % (
+            cpu, wall, one))
+        # on main: 64 x one (21 s of CPU for one of 0.33 s)
+        self.assertLess(cpu, 4 * one + 1.0)
+
+
+class Abandoned(JobQueue):
+    request_timeout_ms = 1000
+
+    def test_a_running_job_answered_by_its_deadline_stops(self):
+        """Each of N anonymous verifications of a file whose 100 revisions
+        each reparse a table of 300,000 entries (about 12 s of a worker) is
+        answered 504 by its 1 s deadline while its job runs. Before, the job
+        still ran to its end after the answer went out; now it stops at the
+        next revision once it is answered."""
+        n = 3
+        pdf = hostile_pdfs.build("big_then_updates")
+        pid = self.server.proc.pid
+        c0, t0 = hostile_pdfs.cpu_s(pid), time.time()
+        for _ in range(n):
+            st, _, _, doc = self.server.request("POST", "/api/v1/verify", body=pdf, headers={
+                "Content-Type": "application/pdf"}, timeout=120)
+            self.assertEqual((st, (doc or {}).get("code")), (504, "timeout"), doc)
+        while metric(self.server, "sealpact_jobs_running") or \
+                metric(self.server, "sealpact_jobs_queued"):
+            self.assertLess(time.time() - t0, 300)
+            time.sleep(0.05)
+        spent, idle = hostile_pdfs.cpu_s(pid) - c0, time.time() - t0
+        cancelled = metric(self.server, "sealpact_jobs_cancelled_total")
+        print("\n%d verifications answered 504: server CPU %.2f s, workers idle %.2f s after "
+              "the first was sent; %s cancelled" % (n, spent, idle, cancelled))
+        self.assertEqual(cancelled, n)
+        # on main: 24.8 s of CPU, the workers busy for 52.6 s; now about the 1 s each
+        # ran before its deadline answered it
+        self.assertLess(spent, n * 2.5)
+        self.assertEqual(metric(self.server, "sealpact_jobs_dropped_total"), 0)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import subprocess
 import tempfile
 import unittest
 
+import crypt_pdfs
 import harness
 from harness import IdentityPKI, run
 
@@ -474,6 +475,57 @@ class ThroughTheServer(Checks, harness.ServerTestCase):
                              "role": "signer", "routing_order": 1}]})
         self.assertEqual((st, doc["code"]), (422, "pdf_signing_not_permitted"), doc)
         self.assertIn("bit 4", doc["detail"])
+
+    def test_identity_crypt_filters(self):
+        """sec35: a file encrypted with the /Identity crypt filters for strings
+        and streams (V4: nothing is enciphered, /Encrypt carries the
+        permissions) is uploaded, sealed on its keyword and signed; the final
+        file keeps /Encrypt and is valid for us, pdfsig, qpdf and POST
+        /api/v1/verify. A named crypt filter with /CFM /None (the security
+        handler decrypts by itself: qpdf reads it as an unknown method) is
+        refused at upload as pdf_encrypted (the verifier, which writes nothing,
+        reports what it reads as before); an /Encrypt written in an object
+        stream is refused at upload and by POST /api/v1/verify."""
+        src = os.path.join(FIX, "xelatex.pdf")
+        pdf = crypt_pdfs.with_encrypt(src, self.tmp, b"/StmF /Identity /StrF /Identity")
+        doc = self.ok(201, self.call("buyer", "POST", "/api/v1/contracts", {
+            "name": "采购合同 (Identity)", "pdf_base64": base64.b64encode(pdf).decode(),
+            "parties": [{"credit_code": self.orgs["supplier"]["credit_code"], "role": "signer",
+                         "routing_order": 1}]}))
+        n = doc["number"]
+        self.ok(200, self.call("buyer", "POST", "/api/v1/contracts/%s/send" % n))
+        s1 = self.sign("supplier", n, [{"mode": "keyword", "seal": "default",
+                                        "keyword": "甲方（盖章）"}])
+        data = self.ok(200, self.call("buyer", "GET", "/api/v1/contracts/%s/document" % n))
+        final = os.path.join(self.tmp, "identity-final.pdf")
+        with open(final, "wb") as f:
+            f.write(data)
+        self.assertIn(b"/Identity", data)
+        self.assertIn("User password = \n",
+                      run(["qpdf", "--show-encryption", final]).stdout + "\n")
+        self.assertValid(final, 2)
+        self.assertSealOn(src, final, s1[0], "甲方（盖章）")
+        doc = self.ok(200, self.server.request("POST", "/api/v1/verify", body=data, headers={
+            "Content-Type": "application/pdf"}, timeout=60))
+        self.assertEqual(doc["verdict"], "valid_with_allowed_changes", doc)
+        named_none = (b"/CF << /StdCF << /AuthEvent /DocOpen /CFM /None /Length 16 >> >> "
+                      b"/StmF /StdCF /StrF /StdCF")
+        for name, bad, verify in (
+                ("named /CFM /None", crypt_pdfs.with_encrypt(src, self.tmp, named_none), 200),
+                ("/Encrypt in an object stream", crypt_pdfs.with_encrypt(
+                    src, self.tmp, b"/StmF /Identity /StrF /Identity", in_objstm=True), 422)):
+            with self.subTest(name):
+                st, _, _, doc = self.call("buyer", "POST", "/api/v1/contracts", {
+                    "name": "x", "pdf_base64": base64.b64encode(bad).decode(),
+                    "parties": [{"credit_code": self.orgs["supplier"]["credit_code"],
+                                 "role": "signer", "routing_order": 1}]})
+                self.assertEqual((st, doc["code"]), (422, "pdf_encrypted"), doc)
+                st, _, _, doc = self.server.request("POST", "/api/v1/verify", body=bad, headers={
+                    "Content-Type": "application/pdf"}, timeout=60)
+                self.assertEqual(st, verify, doc)
+                if verify == 422:
+                    self.assertEqual(doc["code"], "pdf_encrypted", doc)
+                    self.assertIn("object stream", doc["detail"])
 
 
 if __name__ == "__main__":

@@ -683,6 +683,46 @@ START_TEST(queue_full_is_busy)
 }
 END_TEST
 
+/*
+ * sec35: owners take turns. One connection; the attacker's query runs and
+ * three more of it wait, then one of the victim's: the victim's runs next,
+ * before the attacker's queued ones (which keep their order). A query
+ * sent with no owner set is nobody's.
+ */
+START_TEST(owners_take_turns_in_the_queue)
+{
+	static const unsigned char a[SP_TURN_KEY] = "o-attacker", v[SP_TURN_KEY] = "o-victim";
+	struct event_base *base = event_base_new();
+	struct db_pool *pool = pool_open(base, db_url, 1, 16, 10000);
+	struct outcome o[5], warm;
+	int i, n = 0;
+
+	run_one(base, pool, "SELECT 1", 0, NULL, 0, 0, &warm);
+	outcome_cleanup(&warm);
+	db_pool_owner_set(pool, a);
+	for (i = 0; i < 4; i++) {
+		outcome_init(&o[i], base, &n, 5);
+		ck_assert_int_eq(db_query_send(pool, "SELECT pg_sleep(0.05)", 0, NULL, 0, 0,
+					       on_result, &o[i]),
+				 SP_OK);
+	}
+	db_pool_owner_set(pool, v);
+	outcome_init(&o[4], base, &n, 5);
+	ck_assert_int_eq(db_query_send(pool, "SELECT 1", 0, NULL, 0, 0, on_result, &o[4]), SP_OK);
+	db_pool_owner_set(pool, NULL);
+	run_until(base, &n, 5, 10);
+	for (i = 0; i < 5; i++) {
+		ck_assert_int_eq(o[i].calls, 1);
+		ck_assert_msg(o[i].code == SP_OK, "%s", o[i].msg);
+		outcome_cleanup(&o[i]);
+	}
+	ck_assert(o[0].at <= o[4].at && o[4].at <= o[1].at);
+	ck_assert(o[1].at <= o[2].at && o[2].at <= o[3].at);
+	db_pool_free(pool);
+	event_base_free(base);
+}
+END_TEST
+
 START_TEST(timeout_then_pool_works)
 {
 	struct event_base *base = event_base_new();
@@ -2003,6 +2043,7 @@ main(void)
 	tcase_add_test(tc, prepared_statements);
 	tcase_add_test(tc, concurrency_exactly_once);
 	tcase_add_test(tc, queue_full_is_busy);
+	tcase_add_test(tc, owners_take_turns_in_the_queue);
 	tcase_add_test(tc, timeout_then_pool_works);
 	tcase_add_test(tc, free_fails_pending);
 	tcase_add_test(tc, down_from_the_start_fails_fast);

@@ -428,7 +428,8 @@ END_TEST
 /*
  * A dropped job that no worker took never runs; its done() runs once, with
  * SP_ERR_UNAVAILABLE, from the loop; the handle is NULL before done(); the
- * owner's share comes back. Dropping a running job changes nothing.
+ * owner's share comes back. Dropping a running job that checks nothing
+ * changes nothing.
  */
 START_TEST(a_dropped_job_never_runs)
 {
@@ -479,6 +480,100 @@ START_TEST(a_dropped_job_never_runs)
 }
 END_TEST
 
+/*
+ * A job that loops on sp_cancel_check() (as the content interpreter does),
+ * dropped while it runs, stops at its next check: its done() gets
+ * SP_ERR_UNAVAILABLE whatever work() returned (here SP_OK, as a loop that
+ * took the error for the input's might), the pool counts it, and the
+ * thread is unbound after it: the next job's checks pass.
+ */
+struct spin {
+	struct order *o;
+	int id;
+	volatile int started;
+	long checks;
+};
+
+static int
+work_spin(void *p, struct sp_errinfo *ei)
+{
+	struct spin *a = p;
+	struct sp_errinfo mine;
+	int i;
+
+	(void)ei;
+	__atomic_store_n(&a->started, 1, __ATOMIC_RELEASE);
+	sp_errinfo_init(&mine);
+	for (i = 0; i < 10000; i++, a->checks++) { /* 10 s at most */
+		if (sp_cancel_check(&mine) != SP_OK)
+			return SP_OK;
+		usleep(1000);
+	}
+	return SP_OK;
+}
+
+static void
+done_spin(void *p, int rc, const struct sp_errinfo *ei)
+{
+	struct spin *a = p;
+
+	(void)ei;
+	a->o->rcs[a->id] = rc;
+	if (++a->o->ndone == a->o->expected)
+		event_base_loopbreak(a->o->base);
+}
+
+START_TEST(a_dropped_running_job_stops_at_its_next_check)
+{
+	struct order o;
+	struct jobs *pool = NULL;
+	struct jobs_stats js;
+	struct spin s0, s1;
+	struct job *h0 = NULL, *h1 = NULL;
+	int waited;
+
+	setup_evthread();
+	memset(&o, 0, sizeof(o));
+	memset(&s0, 0, sizeof(s0));
+	memset(&s1, 0, sizeof(s1));
+	s0.o = s1.o = &o;
+	s1.id = 1;
+	o.base = event_base_new();
+	ck_assert_int_eq(jobs_new(o.base, 1, 16, 2, &pool, NULL), SP_OK);
+	ck_assert_int_eq(jobs_submit_owned(pool, key_a, &h0, work_spin, done_spin, &s0), SP_OK);
+	for (waited = 0; !__atomic_load_n(&s0.started, __ATOMIC_ACQUIRE); waited++) {
+		ck_assert_int_lt(waited, 10000);
+		usleep(1000);
+	}
+	jobs_drop(pool, h0);
+	o.expected = 1;
+	event_base_dispatch(o.base);
+	ck_assert_int_eq(o.rcs[0], SP_ERR_UNAVAILABLE);
+	ck_assert_int_lt(s0.checks, 5000); /* stopped, not timed out */
+	ck_assert_ptr_null(h0);
+	jobs_stats_get(pool, &js);
+	ck_assert_uint_eq(js.cancelled, 1);
+	ck_assert_uint_eq(js.dropped, 0);
+	/* the next job on that thread starts unflagged: it passes its checks until dropped */
+	ck_assert_int_eq(jobs_submit_owned(pool, key_a, &h1, work_spin, done_spin, &s1), SP_OK);
+	for (waited = 0; s1.checks < 20; waited++) {
+		ck_assert_int_lt(waited, 10000);
+		usleep(1000);
+	}
+	jobs_drop(pool, h1);
+	o.expected = 2;
+	event_base_dispatch(o.base);
+	ck_assert_int_ge(s1.checks, 20);
+	ck_assert_int_eq(o.rcs[1], SP_ERR_UNAVAILABLE);
+	jobs_stats_get(pool, &js);
+	ck_assert_uint_eq(js.cancelled, 2);
+	/* a thread nobody bound is never cancelled */
+	ck_assert_int_eq(sp_cancelled(), 0);
+	jobs_free(pool);
+	event_base_free(o.base);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -495,6 +590,7 @@ main(void)
 	tcase_add_test(tc, bad_arguments_are_refused);
 	tcase_add_test(tc, an_owner_has_a_share_and_owners_take_turns);
 	tcase_add_test(tc, a_dropped_job_never_runs);
+	tcase_add_test(tc, a_dropped_running_job_stops_at_its_next_check);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

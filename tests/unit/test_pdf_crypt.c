@@ -117,6 +117,30 @@ START_TEST(v5_filters_other_than_aesv3_refused)
 END_TEST
 
 /*
+ * sec35: a named crypt filter whose /CFM is /None (or absent, which means
+ * /None) leaves decryption to the security handler itself (ISO 32000-1
+ * table 25); it is not /Identity. qpdf reads it as an unknown method
+ * ("streams may be decrypted improperly") while we would have written plain
+ * bytes: refused like any other method we cannot write.
+ */
+START_TEST(named_filter_none_refused)
+{
+	static const char *const cfm[][2] = { { "/CFM /AESV2", "/CFM /None " },
+					      { "/CFM /AESV2", "           " } };
+	struct file f;
+	char msg[512];
+
+	make(&f, "--encrypt '' owner 128 --use-aes=y --");
+	ck_assert_msg(open_key(&f, msg) == SP_OK, "%s", msg);
+	edit(&f, cfm[_i][0], cfm[_i][1]);
+	ck_assert_int_eq(open_key(&f, msg), SP_ERR_UNSUPPORTED);
+	ck_assert_msg(strncmp(msg, "pdf_encrypted|", 14) == 0 && strstr(msg, "crypt filter"), "%s",
+		      msg);
+	free(f.p);
+}
+END_TEST
+
+/*
  * /P raised by whoever had the file: R2-R4 mix /P into the key (the key
  * check fails); R5 and R6 keep it in /Perms, encrypted with the file key.
  * R5 (Adobe's extension level 3) writes /Perms as R6 does: it is checked
@@ -269,6 +293,7 @@ suite(void)
 
 	tcase_add_loop_test(tc, v5_filters_other_than_aesv3_refused, 0, 2);
 	tcase_add_loop_test(tc, raised_permissions_refused, 0, 4);
+	tcase_add_loop_test(tc, named_filter_none_refused, 0, 2);
 	tcase_add_loop_test(tc, unknown_v_r_length_refused, 0, 12);
 	tcase_add_test(tc, dss_of_generation_above_zero_keeps_it);
 	suite_add_tcase(s, tc);

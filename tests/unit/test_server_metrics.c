@@ -22,7 +22,7 @@ value_of(const char *text, const char *series)
 START_TEST(counters_and_cumulative_buckets)
 {
 	struct metrics *m = NULL;
-	struct metrics_gauges g = { 8,  3,  1,  2,  4, 1, 3, { 5, 7, 11 }, { 6, 9, 13 },
+	struct metrics_gauges g = { 8,  3,  1,  2,  4, 1, 3, 6, { 5, 7, 11 }, { 6, 9, 13 },
 				    29, 31, 17, 19, 23 };
 	const char *names[] = { "/healthz", "/api/v1/contracts/{number}" };
 	struct sp_buf out;
@@ -86,6 +86,7 @@ START_TEST(counters_and_cumulative_buckets)
 	ck_assert_uint_eq(value_of(t, "sealpact_jobs_queued"), 4);
 	ck_assert_uint_eq(value_of(t, "sealpact_jobs_running"), 1);
 	ck_assert_uint_eq(value_of(t, "sealpact_jobs_dropped_total"), 3);
+	ck_assert_uint_eq(value_of(t, "sealpact_jobs_cancelled_total"), 6);
 	ck_assert_uint_eq(value_of(t, "sealpact_cache_lookups_total{cache=\"seal_images\",result="
 				      "\"hit\"}"),
 			  5);
