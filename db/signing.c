@@ -905,6 +905,39 @@ db_signing_session_claim_auth(struct db_pool *pool, const char *token_hash, cons
 
 /* ---- complete: storing the revision; abort --------------------------------------------- */
 
+/* A completion's first 12 parameters ($1..$12, db_signing_session_complete's order):
+   the session, the actor and the signed revision, their texts kept in *n. */
+struct complete_texts {
+	struct db_actor_text t;
+	char length[24], tsa_time[24], until[24], slen[24];
+};
+
+static void
+complete_params(struct db_param p[12], struct complete_texts *n, const char *id,
+		const struct db_actor *who, const struct db_signed_revision *rev)
+{
+	db_actor_text_fill(&n->t, who);
+	snprintf(n->length, sizeof(n->length), "%zu", rev->length);
+	snprintf(n->tsa_time, sizeof(n->tsa_time), "%lld", (long long)rev->tsa_time);
+	snprintf(n->until, sizeof(n->until), "%lld", (long long)rev->archive_until);
+	snprintf(n->slen, sizeof(n->slen), "%zu", rev->signed_length);
+	memset(p, 0, 12 * sizeof(*p));
+	p[0].value = id;
+	p[1].value = n->t.org;
+	p[2].value = n->t.user;
+	p[3].value = (const char *)rev->delta;
+	p[3].len = (int)rev->delta_len;
+	p[3].binary = 1;
+	p[4].value = n->length;
+	p[5].value = rev->sha256_hex;
+	p[6].value = n->tsa_time;
+	p[7].value = n->t.ip;
+	p[8].value = n->t.ua;
+	p[9].value = n->until;
+	p[10].value = n->slen;
+	p[11].value = rev->verification;
+}
+
 int
 db_signing_session_complete(struct db_pool *pool, const char *id, const struct db_actor *who,
 			    const struct db_signed_revision *rev, db_text_fn cb, void *arg)
@@ -919,31 +952,11 @@ db_signing_session_complete(struct db_pool *pool, const char *id, const struct d
 		"$4::bytea, $5::bigint, $6, to_timestamp($7::bigint), $12, "
 		"to_timestamp(nullif($10::bigint, 0)), nullif($11::bigint, 0), $8::inet, $9)::text";
 	struct db_param p[12];
-	struct db_actor_text t;
-	char length[24], tsa_time[24], until[24], slen[24];
+	struct complete_texts n;
 
 	if (id == NULL || rev->delta_len == 0 || rev->delta_len > INT32_MAX)
 		return SP_ERR_INVALID;
-	db_actor_text_fill(&t, who);
-	snprintf(length, sizeof(length), "%zu", rev->length);
-	snprintf(tsa_time, sizeof(tsa_time), "%lld", (long long)rev->tsa_time);
-	snprintf(until, sizeof(until), "%lld", (long long)rev->archive_until);
-	snprintf(slen, sizeof(slen), "%zu", rev->signed_length);
-	memset(p, 0, sizeof(p));
-	p[0].value = id;
-	p[1].value = t.org;
-	p[2].value = t.user;
-	p[3].value = (const char *)rev->delta;
-	p[3].len = (int)rev->delta_len;
-	p[3].binary = 1;
-	p[4].value = length;
-	p[5].value = rev->sha256_hex;
-	p[6].value = tsa_time;
-	p[7].value = t.ip;
-	p[8].value = t.ua;
-	p[9].value = until;
-	p[10].value = slen;
-	p[11].value = rev->verification;
+	complete_params(p, &n, id, who, rev);
 	if (rev->verification != NULL)
 		return db_text_call(pool, sql_report, 12, p, NULL, cb, arg);
 	return db_text_call(pool, sql, 11, p, NULL, cb, arg);
@@ -962,34 +975,15 @@ db_signing_session_complete_held(struct db_pool *pool, const char *id,
 		"$6, to_timestamp($7::bigint), $12, to_timestamp(nullif($10::bigint, 0)), "
 		"nullif($11::bigint, 0), $8::inet, $9, $19::boolean)::text";
 	struct db_param p[19];
-	struct db_actor_text t;
-	char sid[37], length[24], tsa_time[24], until[24], slen[24];
-	char num[24], base[24], blen[24], rlen[24];
+	struct complete_texts n;
+	char sid[37], num[24], base[24], blen[24], rlen[24];
 
 	if (id_copy(sid, id) != SP_OK || h == NULL || h->token_hash == NULL ||
 	    h->base_sha256_hex == NULL || h->base_seq < 0 || rev->delta_len == 0 ||
 	    rev->delta_len > INT32_MAX)
 		return SP_ERR_INVALID;
-	db_actor_text_fill(&t, who);
-	snprintf(length, sizeof(length), "%zu", rev->length);
-	snprintf(tsa_time, sizeof(tsa_time), "%lld", (long long)rev->tsa_time);
-	snprintf(until, sizeof(until), "%lld", (long long)rev->archive_until);
-	snprintf(slen, sizeof(slen), "%zu", rev->signed_length);
 	memset(p, 0, sizeof(p));
-	p[0].value = sid;
-	p[1].value = t.org;
-	p[2].value = t.user;
-	p[3].value = (const char *)rev->delta;
-	p[3].len = (int)rev->delta_len;
-	p[3].binary = 1;
-	p[4].value = length;
-	p[5].value = rev->sha256_hex;
-	p[6].value = tsa_time;
-	p[7].value = t.ip;
-	p[8].value = t.ua;
-	p[9].value = until;
-	p[10].value = slen;
-	p[11].value = rev->verification;
+	complete_params(p, &n, sid, who, rev);
 	p[12].value = h->token_hash;
 	p[13].value = db_i64_text(num, sizeof(num), h->contract_number);
 	p[14].value = db_i64_text(base, sizeof(base), h->base_seq);
