@@ -25,6 +25,20 @@ find(const unsigned char *d, size_t from, size_t to, const char *s)
 	return memmem(d + from, to - from, s, n);
 }
 
+/* Where a revision that ends its "%%EOF" at eof_end ends: past one end-of-line
+   (CR, LF or CR LF) if one follows. */
+static size_t
+revision_end(const unsigned char *d, size_t len, size_t eof_end)
+{
+	size_t end = eof_end;
+
+	if (end < len && d[end] == '\r')
+		end++;
+	if (end < len && d[end] == '\n')
+		end++;
+	return end;
+}
+
 /* A non-negative decimal after optional white space; -1 when there is none. */
 static long long
 read_num(const unsigned char *d, size_t len, size_t *p)
@@ -326,11 +340,7 @@ pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revision *r
 			return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
 					     "no %%%%EOF after the xref section at %lld", chain[j]);
 		revs[i].eof_end = (size_t)(eof - data) + 5;
-		revs[i].end = revs[i].eof_end;
-		if (revs[i].end < len && data[revs[i].end] == '\r')
-			revs[i].end++;
-		if (revs[i].end < len && data[revs[i].end] == '\n')
-			revs[i].end++;
+		revs[i].end = revision_end(data, len, revs[i].eof_end);
 		/* the revision's own startxref must name its own section; an update's
 		   hybrid /XRefStm stream must lie inside the update */
 		if (last_startxref(data, revs[i].eof_end) != chain[j] ||
@@ -398,11 +408,7 @@ pdf_revisions_extend(const unsigned char *data, size_t len, const struct pdf_rev
 	 */
 	memcpy(revs, known, nknown * sizeof(*revs));
 	i = nknown - 1;
-	revs[i].end = revs[i].eof_end;
-	if (revs[i].end < len && data[revs[i].end] == '\r')
-		revs[i].end++;
-	if (revs[i].end < len && data[revs[i].end] == '\n')
-		revs[i].end++;
+	revs[i].end = revision_end(data, len, revs[i].eof_end);
 	revs[i].trailing_garbage = 0;
 	/* the new ones, oldest first, as pdf_revisions_find() checks each */
 	for (i = nknown; i < nknown + nnew; i++) {
@@ -414,11 +420,7 @@ pdf_revisions_extend(const unsigned char *data, size_t len, const struct pdf_rev
 		if (!(eof = find(data, body[j], len, "%%EOF")))
 			return 0;
 		revs[i].eof_end = (size_t)(eof - data) + 5;
-		revs[i].end = revs[i].eof_end;
-		if (revs[i].end < len && data[revs[i].end] == '\r')
-			revs[i].end++;
-		if (revs[i].end < len && data[revs[i].end] == '\n')
-			revs[i].end++;
+		revs[i].end = revision_end(data, len, revs[i].eof_end);
 		if (last_startxref(data, revs[i].eof_end) != chain[j] ||
 		    revs[i].eof_end <= revs[i - 1].end ||
 		    (stm[j] > 0 &&

@@ -223,6 +223,17 @@ class SigningCase(ServerTestCase):
             got[result] = int(m.group(1))
         return got
 
+    def other(self, name, **signing):
+        """A second server process on the same database, plain HTTP, with these
+        signing.* keys over the test's (e.g. document_cache_mb=0)."""
+        d = os.path.join(self.tmp, name)
+        os.makedirs(d)
+        extra = json.loads(json.dumps(self.server_extra))
+        extra["signing"].update(signing)
+        srv = harness.Server(d, self.db.url, tls=False, extra=extra)
+        self.addCleanup(srv.stop)
+        return srv.start()
+
 
 class ThreeParties(SigningCase):
 
@@ -401,15 +412,6 @@ class DocumentCache(SigningCase):
             self.assertIsNotNone(m, body)
             got[result] = int(m.group(1))
         return got
-
-    def other(self, name, **signing):
-        d = os.path.join(self.tmp, name)
-        os.makedirs(d)
-        extra = json.loads(json.dumps(self.server_extra))
-        extra["signing"].update(signing)
-        srv = harness.Server(d, self.db.url, tls=False, extra=extra)
-        self.addCleanup(srv.stop)
-        return srv.start()
 
     def sign(self, slug, alg, n, prep_at, done_at):
         self.act(slug, n, "receive")
@@ -1338,7 +1340,7 @@ class ExternalTSA(SigningCase):
     reachable TSA the signing fails and nothing is stored."""
     tls = False
 
-    def other(self, url):
+    def with_tsa(self, url):
         tmp = tempfile.mkdtemp(dir=self.tmp)
         extra = dict(self.server_extra)
         extra["tsa"] = {"mode": "external", "url": url, "timeout_ms": 3000,
@@ -1353,7 +1355,7 @@ class ExternalTSA(SigningCase):
         n = self.create([("supplier", 1)])
         self.act("supplier", n, "receive")
         port = harness.free_port()
-        down = self.other("http://127.0.0.1:%d/tsa" % port)
+        down = self.with_tsa("http://127.0.0.1:%d/tsa" % port)
         prep = self.prepared("supplier", n, "ec")
         st, _, _, doc = self.complete("supplier", prep["session"],
                                       self.token_sign("supplier", "ec", prep), server=down)
@@ -1363,7 +1365,7 @@ class ExternalTSA(SigningCase):
         self.assertNotIn("127.0.0.1", doc["detail"])
         self.assertIn(str(port), down.log())
         self.assertEqual(self.revisions(n), 1)
-        ext = self.other(self.server.url + "/tsa")
+        ext = self.with_tsa(self.server.url + "/tsa")
         st, _, _, doc = self.complete("supplier", prep["session"],
                                       self.token_sign("supplier", "ec", prep), server=ext)
         self.assertEqual(st, 200, doc)

@@ -7,7 +7,6 @@ revoked after a first signing, a seal revoked, replaced or changed, another revi
 landed, out of turn, a withdrawn contract, another organization, a placement refused."""
 
 import base64
-import json
 import os
 import re
 
@@ -38,15 +37,6 @@ class PrepareHeld(SigningCase):
             self.assertIsNotNone(m, body)
             got.append(int(m.group(1)))
         return tuple(got)
-
-    def other(self, name, **signing):
-        d = os.path.join(self.tmp, name)
-        os.makedirs(d)
-        extra = json.loads(json.dumps(self.server_extra))
-        extra["signing"].update(signing)
-        srv = harness.Server(d, self.db.url, tls=False, extra=extra)
-        self.addCleanup(srv.stop)
-        return srv.start()
 
     def body(self, slug, seal=None, placements=None):
         crt, _ = ts.PKI.org_cert(slug, "rsa")

@@ -420,6 +420,11 @@ red_share(const char *file, double width, struct pdf_rect view)
 	return total ? (double)red / (double)total : 0;
 }
 
+/* a portal's paragraph: eight of them put over 1 KiB after %%EOF */
+#define PORTAL_P \
+	"<p>Your download is complete. Thank you for using our document portal; " \
+	"the contract above is the version the parties agreed.</p>"
+
 /* The quirky contracts: each a careless writer's way of writing it. */
 static const struct quirk quirks[] = {
 	{ .name = "as_written" },
@@ -433,24 +438,8 @@ static const struct quirk quirks[] = {
 	{ .name = "startxref_wrong", .repaired = 1, .startxref = 7 },
 	{ .name = "web_page_after_eof",
 	  .repaired = 1,
-	  .post = "<html><body>"
-		  "<p>Your download is complete. Thank you for using our document portal; "
-		  "the contract above is the version the parties agreed.</p>"
-		  "<p>Your download is complete. Thank you for using our document portal; "
-		  "the contract above is the version the parties agreed.</p>"
-		  "<p>Your download is complete. Thank you for using our document portal; "
-		  "the contract above is the version the parties agreed.</p>"
-		  "<p>Your download is complete. Thank you for using our document portal; "
-		  "the contract above is the version the parties agreed.</p>"
-		  "<p>Your download is complete. Thank you for using our document portal; "
-		  "the contract above is the version the parties agreed.</p>"
-		  "<p>Your download is complete. Thank you for using our document portal; "
-		  "the contract above is the version the parties agreed.</p>"
-		  "<p>Your download is complete. Thank you for using our document portal; "
-		  "the contract above is the version the parties agreed.</p>"
-		  "<p>Your download is complete. Thank you for using our document portal; "
-		  "the contract above is the version the parties agreed.</p>"
-		  "</body></html>\n" },
+	  .post = "<html><body>" PORTAL_P PORTAL_P PORTAL_P PORTAL_P PORTAL_P PORTAL_P PORTAL_P
+		  PORTAL_P "</body></html>\n" },
 	{ .name = "second_eof", .post = "\n%%EOF\n" },
 	{ .name = "nuls_after_eof", .post = "\r\n\0\0\0\0" },
 	{ .name = "bytes_before_header",
