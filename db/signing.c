@@ -604,8 +604,8 @@ db_signing_session_create_held(struct db_pool *pool, const struct db_actor *who,
 	char blen[24];
 
 	if (h->token_hash == NULL || h->credit_code == NULL || h->base_sha256_hex == NULL ||
-	    h->base_len == 0 || h->base_len > INT64_MAX || h->seal_png_len > INT32_MAX ||
-	    (s->seal_id > 0) != (h->seal_png != NULL && h->seal_info != NULL) ||
+	    h->base_len == 0 || h->base_len > INT64_MAX ||
+	    (s->seal_id > 0) != (h->seal_sha256 != NULL && h->seal_info != NULL) ||
 	    create_params(p, &x, who, s) != SP_OK)
 		return SP_ERR_INVALID;
 	memset(&p[21], 0, 6 * sizeof(*p));
@@ -613,9 +613,9 @@ db_signing_session_create_held(struct db_pool *pool, const struct db_actor *who,
 	db_param_text(&p[22], h->credit_code);
 	db_param_text(&p[23], db_i64_text(blen, sizeof(blen), (int64_t)h->base_len));
 	db_param_text(&p[24], h->base_sha256_hex);
-	if (h->seal_png != NULL) {
-		p[25].value = (const char *)h->seal_png;
-		p[25].len = (int)h->seal_png_len;
+	if (h->seal_sha256 != NULL) {
+		p[25].value = (const char *)h->seal_sha256;
+		p[25].len = 32;
 		p[25].binary = 1;
 		db_param_text(&p[26], h->seal_info);
 	}

@@ -71,6 +71,7 @@ struct prep_job {
 	struct blob_cache *updates;     /* the process's session updates (signing_update_keep) */
 	const uint8_t *default_seal;    /* the demo seal's picture, the process's */
 	size_t default_seal_len;
+	const uint8_t *default_seal_sha256; /* its SHA-256, the process's */
 	json_t *doc;     /* the body, parsed on the loop (the seal id is needed first) */
 	int64_t seal_id; /* the seal the placements name, 0: none or the demo seal */
 	int64_t number, org_id, user_id;
@@ -401,20 +402,24 @@ out:
 
 /*
  * The seal picture's image data (pdf_seal_image_encode) from the process
- * cache, by the SHA-256 of the PNG: a picture is decoded and compressed
- * once, not at every prepare. Made and kept on a miss; *enc (the caller's)
- * backs seal->image.
+ * cache, by the SHA-256 of the PNG (key: computed here unless *known; the
+ * memo that held the picture computed it when it took it in): a picture is
+ * decoded and compressed once, not at every prepare. Made and kept on a
+ * miss; *enc (the caller's) backs seal->image.
  */
 static int
-seal_image(struct blob_cache *c, struct pdf_seal *seal, uint8_t **enc, struct sp_errinfo *ei)
+seal_image(struct blob_cache *c, struct pdf_seal *seal, uint8_t key[32], int *known, uint8_t **enc,
+	   struct sp_errinfo *ei)
 {
-	uint8_t key[32];
 	size_t klen = 0, len = 0;
 	int r;
 
-	if ((r = crypto_digest(CRYPTO_DIGEST_SHA256, seal->png, seal->png_len, key, &klen, ei)) !=
-	    SP_OK)
-		return r;
+	if (!*known) {
+		if ((r = crypto_digest(CRYPTO_DIGEST_SHA256, seal->png, seal->png_len, key, &klen,
+				       ei)) != SP_OK)
+			return r;
+		*known = 1;
+	}
 	if (blob_cache_get(c, key, enc, &len) != SP_OK) {
 		if ((r = pdf_seal_image_encode(seal->png, seal->png_len, enc, &len, ei)) != SP_OK)
 			return r;
@@ -703,8 +708,11 @@ prep_work(void *arg, struct sp_errinfo *ei)
 		}
 		seal.png = j->default_seal;
 		seal.png_len = j->default_seal_len;
+		memcpy(j->base->seal_sha256, j->default_seal_sha256, 32);
+		j->base->seal_sha256_known = 1;
 	}
-	if (needs_seal && (r = seal_image(j->seal_images, &seal, &enc, ei)) != SP_OK)
+	if (needs_seal && (r = seal_image(j->seal_images, &seal, j->base->seal_sha256,
+					  &j->base->seal_sha256_known, &enc, ei)) != SP_OK)
 		goto out;
 	/* the stored revision: opened whole at upload, verified at completion; the bytes
 	   this process holds, and the updates stored since, put together here, off the loop */
@@ -843,9 +851,10 @@ prep_memo_keep(struct prep_job *j)
 	who.certificate_id = c->certificate_id;
 	memcpy(who.credit_code, c->credit_code, sizeof(who.credit_code));
 	prep_memo_member_put(j->memo, j->token_hash, now, &who);
-	if (j->seal_id > 0 && j->base->seal_png != NULL && j->base->seal_info != NULL)
+	if (j->seal_id > 0 && j->base->seal_png != NULL && j->base->seal_info != NULL &&
+	    j->base->seal_sha256_known)
 		prep_memo_seal_put(j->memo, c->organization_id, j->seal_id, now, j->base->seal_png,
-				   j->base->seal_png_len, j->base->seal_info);
+				   j->base->seal_png_len, j->base->seal_sha256, j->base->seal_info);
 }
 
 /* A refusal of the load's checks (authed: they checked the credential too), answered. */
@@ -979,8 +988,7 @@ prep_done(void *arg, int rc, const struct sp_errinfo *ei)
 		h.credit_code = j->credit_code;
 		h.base_len = j->base->length;
 		h.base_sha256_hex = j->base->sha256;
-		h.seal_png = j->base->seal_png;
-		h.seal_png_len = j->base->seal_png_len;
+		h.seal_sha256 = j->base->seal_png != NULL ? j->base->seal_sha256 : NULL;
 		h.seal_info = j->base->seal_info;
 		rc = db_signing_session_create_held(request_db(r), &who, &h, &s, prep_stored, j);
 		if (rc != SP_OK && prep_may_fall_back(j)) {
@@ -1069,10 +1077,11 @@ prep_held_try(struct prep_job *j)
 		return SP_ERR_NOT_FOUND;
 	if (j->seal_id > 0 &&
 	    prep_memo_seal_get(j->memo, who.organization_id, j->seal_id, now, &b->seal_png,
-			       &b->seal_png_len, &b->seal_info) != SP_OK) {
+			       &b->seal_png_len, b->seal_sha256, &b->seal_info) != SP_OK) {
 		db_revision_doc_free(b);
 		return SP_ERR_NOT_FOUND;
 	}
+	b->seal_sha256_known = j->seal_id > 0;
 	b->contract_number = j->number;
 	b->seq = b->from_seq = j->held->seq;
 	b->held_len = b->length = j->held->len;
@@ -1158,7 +1167,7 @@ prep_parse(struct request *r, int reply, struct prep_job **out)
 	j->seal_images = request_seal_images(r);
 	j->reads = request_revision_reads(r);
 	j->updates = request_session_updates(r);
-	j->default_seal = request_default_seal(r, &j->default_seal_len);
+	j->default_seal = request_default_seal(r, &j->default_seal_len, &j->default_seal_sha256);
 	j->number = n;
 	j->docs = request_documents(r);
 	j->held = doc_cache_get(j->docs, n);
