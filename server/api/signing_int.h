@@ -72,7 +72,7 @@ const struct doc_cached *signing_session_held(struct doc_cache *c, const char *i
  * What a prepare here wrote of the session it stored, kept by the process
  * (request_session_updates) as one record under the session's id: its
  * update, so that its claim here has PostgreSQL leave it out
- * (db_doc_held.update; see db/signing.c CLAIM_PARTS for why that is sound),
+ * (db_doc_held.update; see db/signing_complete.c CLAIM_PARTS for why that is sound),
  * and the rest of what the claim returns but the base revision (the
  * document cache's) and the TSA serial, with the credential that prepared
  * it, so that its completion here may skip the claim (signing_complete.c,
