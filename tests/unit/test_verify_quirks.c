@@ -577,6 +577,7 @@ END_TEST
  * An incremental update to d as another writer writes it: object nums[i] is
  * bodies[i], where "@SIG@" becomes a /ByteRange and an empty /Contents; a
  * classic table, the trailer's /Info kept (info: another object instead).
+ * Its offsets count from the header, as the file's (bytes before it).
  */
 static unsigned char *
 ext_update(const unsigned char *d, size_t n, const int *nums, const char *const *bodies, size_t k,
@@ -586,7 +587,7 @@ ext_update(const unsigned char *d, size_t n, const int *nums, const char *const 
 	struct pdf_doc *doc = NULL;
 	struct pdf_doc_info di;
 	struct sp_errinfo ei;
-	size_t off[8], i, x;
+	size_t off[8], i, x, h = (size_t)((const unsigned char *)memmem(d, n, "%PDF-", 5) - d);
 	long long size;
 	const char *at;
 
@@ -597,7 +598,7 @@ ext_update(const unsigned char *d, size_t n, const int *nums, const char *const 
 	put(&b, d, n);
 	size = di.size;
 	for (i = 0; i < k; i++) {
-		off[i] = b.n;
+		off[i] = b.n - h;
 		putf(&b, "%d 0 obj\n", nums[i]);
 		if ((at = strstr(bodies[i], "@SIG@")) != NULL) {
 			put(&b, bodies[i], (size_t)(at - bodies[i]));
@@ -618,7 +619,7 @@ ext_update(const unsigned char *d, size_t n, const int *nums, const char *const 
 		putf(&b, "%d 1\n%010zu 00000 n \n", nums[i], off[i]);
 	putf(&b, "trailer\n<< /Size %lld /Root %d 0 R /Info %d 0 R /Prev %lld >>\n", size,
 	     di.root_obj, info ? info : di.info_obj, di.startxref);
-	putf(&b, "startxref\n%zu\n%%%%EOF\n", x);
+	putf(&b, "startxref\n%zu\n%%%%EOF\n", x - h);
 	*outn = b.n;
 	return b.p;
 }
@@ -767,6 +768,8 @@ enum ext_kind {
 	EXT_SIG_IN_OBJSTM,
 	EXT_FIELD_SIGNED_AGAIN,
 	EXT_BYTES_BEFORE_HEADER,
+	EXT_BYTES_BEFORE_HEADER_TWICE,
+	EXT_BYTES_PUT_BEFORE_AFTER,
 	EXT_KINDS
 };
 
@@ -779,10 +782,12 @@ enum ext_kind {
  * /Info: both see the signature intact and an unsigned update after it. A
  * signature dictionary in an object stream: valid for both. A field signed
  * again: pdfsig lists the new signature alone; we list both, the replaced
- * one invalid, saying so. Bytes before the header with the ranges counted
- * from the file's start: pdfsig judges the signature valid; we cannot tell
- * the revisions apart (the cross-reference offsets count from the header)
- * and say indeterminate, never invalid.
+ * one invalid, saying so. Bytes before the header (a mail gateway's), the
+ * offsets in the file counting from the header (ISO 32000-2 §7.5.2, qpdf,
+ * poppler) and the ranges from the file's first byte, signed once or twice:
+ * valid and total for pdfsig and for us. The same bytes put before a file
+ * after it was signed: pdfsig finds the digest wrong and the document not
+ * totally signed; we call it invalid, saying where the ranges went.
  */
 START_TEST(signed_elsewhere_with_a_quirk)
 {
@@ -815,8 +820,12 @@ START_TEST(signed_elsewhere_with_a_quirk)
 		u = ext_objstm(d, n, &n0);
 		ext_sign(u, n0, 0, 0, "");
 		break;
-	case EXT_BYTES_BEFORE_HEADER: {
+	case EXT_BYTES_BEFORE_HEADER:
+	case EXT_BYTES_BEFORE_HEADER_TWICE:
+	case EXT_BYTES_PUT_BEFORE_AFTER: {
 		static const char pre[] = "Content-Type: application/pdf\r\n\r\n";
+		if (_i == EXT_BYTES_PUT_BEFORE_AFTER)
+			ext_sign(u, n0, 0, 0, "");
 		t = malloc(n0 + sizeof(pre));
 		memcpy(t, pre, sizeof(pre) - 1);
 		memcpy(t + sizeof(pre) - 1, u, n0);
@@ -824,7 +833,8 @@ START_TEST(signed_elsewhere_with_a_quirk)
 		u = t;
 		t = NULL;
 		n0 += sizeof(pre) - 1;
-		ext_sign(u, n0, 0, 0, "");
+		if (_i != EXT_BYTES_PUT_BEFORE_AFTER)
+			ext_sign(u, n0, 0, 0, "");
 		break;
 	}
 	default:
@@ -847,6 +857,22 @@ START_TEST(signed_elsewhere_with_a_quirk)
 			"(D:20261203120000Z) @SIG@ >>",
 		};
 		t = ext_update(u, n0, num, again, 2, 0, &n1);
+		ext_sign(t, n1, 0, 0, "");
+	} else if (_i == EXT_BYTES_BEFORE_HEADER_TWICE) {
+		/* a second field and signature, the update's offsets from the header too */
+		static const int num[] = { 30, 1, 37, 38 };
+		static const char *const second[] = {
+			"<</Type/Catalog/Pages 7 0 R /OpenAction[1 0 R /XYZ null null 0] "
+			"/Lang(en-US) /AcroForm << /Fields [32 0 R 37 0 R] /SigFlags 3 >> >>",
+			"<</Type/Page/Parent 7 0 R/Resources 29 0 R/MediaBox[0 0 595.303937007874 "
+			"841.889763779528]/Contents 2 0 R/Annots [32 0 R 37 0 R]>>",
+			"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Ext2) /F 132 /Rect [0 0 0 "
+			"0] "
+			"/P 1 0 R /V 38 0 R >>",
+			"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /M "
+			"(D:20261203120000Z) @SIG@ >>",
+		};
+		t = ext_update(u, n0, num, second, 4, 0, &n1);
 		ext_sign(t, n1, 0, 0, "");
 	}
 	snprintf(name, sizeof(name), "ext_%d.pdf", _i);
@@ -897,12 +923,27 @@ START_TEST(signed_elsewhere_with_a_quirk)
 		ck_assert_int_eq(total, 1);
 		break;
 	case EXT_BYTES_BEFORE_HEADER:
-		ck_assert_int_eq(mine->verdict, CRYPTO_VERDICT_INDETERMINATE);
-		ck_assert_int_eq(mine->digest_ok, 1);
-		ck_assert_int_eq(mine->signature_ok, 1);
-		ck_assert_str_eq(r->reason, "revision_structure");
-		ck_assert_int_eq(valid, 1);
+	case EXT_BYTES_BEFORE_HEADER_TWICE:
+		ck_assert_uint_eq(r->nsigs, _i == EXT_BYTES_BEFORE_HEADER ? 1 : 2);
+		ck_assert_uint_eq(r->nrevisions, r->nsigs + 1);
+		for (i = 0; i < r->nsigs; i++)
+			ck_assert_msg(r->sigs[i].verdict ==
+					      (&r->sigs[i] == mine && r->nsigs == 2
+						       ? CRYPTO_VERDICT_VALID_ALLOWED_CHANGES
+						       : CRYPTO_VERDICT_VALID),
+				      "%s: %s", r->sigs[i].field, r->sigs[i].message);
+		ck_assert_int_eq(r->last_revision_signed, 1);
+		ck_assert_int_eq(vc_outcome(r), VC_VALID);
+		ck_assert_int_eq(valid, (int)r->nsigs);
 		ck_assert_int_eq(total, 1);
+		break;
+	case EXT_BYTES_PUT_BEFORE_AFTER:
+		ck_assert_int_eq(mine->verdict, CRYPTO_VERDICT_INVALID);
+		ck_assert_str_eq(mine->reasons[0], "gap_not_contents");
+		ck_assert_msg(strstr(mine->message, "33 bytes before the file does") != NULL, "%s",
+			      mine->message);
+		ck_assert_int_eq(valid, 0);
+		ck_assert_int_eq(total, 0);
 		break;
 	}
 	crypto_verify_report_free(r);
