@@ -955,26 +955,33 @@ START_TEST(signed_elsewhere_with_a_quirk)
 END_TEST
 
 /*
- * A form asking viewers to draw its fields, signed by another writer: kept
- * as it is at the upload, our signature's update leaves /NeedAppearances
- * out (every field with a value has its appearance), so that pdftoppm draws
- * our seal (it drew none before); both signatures valid for us and pdfsig.
+ * A form asking viewers to draw its fields, signed by another writer (an
+ * approval signature, or a certification with DocMDP P=2 or P=3): kept as
+ * it is at the upload, our signature's update leaves /NeedAppearances out
+ * (every field with a value has its appearance), so that pdftoppm draws our
+ * seal (it drew none before); both signatures valid for us and pdfsig. In a
+ * certified form that is a form filler's change, which P=2 permits
+ * (pyHanko's diff policy, modelled on Acrobat's, lets a form update change
+ * the key); it was left in place, and the seal invisible, before. Under
+ * P=2 our signature is invisible: a new visible signature widget is a change
+ * the verifier (as pyHanko by default, stricter than Acrobat) says P=2
+ * forbids, whatever the form asks.
  */
 START_TEST(signed_elsewhere_form_needing_appearances)
 {
 	static const int nums[] = { 30, 1, 35, 36 };
-	static const char *const bodies[] = {
-		"<</Type/Catalog/Pages 7 0 R /OpenAction[1 0 R /XYZ null null 0] /Lang(en-US) "
-		"/AcroForm<</Fields[32 0 R 35 0 R]/SigFlags 3/NeedAppearances true/DA(/Helv 0 Tf 0 "
-		"g)/DR<</Font<</Helv 33 0 R>>>> >> >>",
+	static const int perms[] = { 0, 2, 3 };
+	char catalog[512], sigdict[512];
+	const char *bodies[] = {
+		catalog,
 		"<</Type/Page/Parent 7 0 R/Resources 29 0 R/MediaBox[0 0 595.303937007874 "
 		"841.889763779528]/Annots[32 0 R 35 0 R]/Contents 2 0 R>>",
 		"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Ext) /F 132 /Rect [0 0 0 0] /P 1 0 "
 		"R "
 		"/V 36 0 R >>",
-		"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /M "
-		"(D:20261201120000Z) @SIG@ >>",
+		sigdict,
 	};
+	int p = perms[_i];
 	struct pdf_placement p1[1] = {
 		{ .mode = PDF_PLACE_KEYWORD, .keyword = "甲方（盖章）", .occurrences = "1" },
 	};
@@ -988,6 +995,18 @@ START_TEST(signed_elsewhere_form_needing_appearances)
 	size_t n, n0, n1, nw, i;
 	unsigned char *d, *u, *one;
 
+	snprintf(catalog, sizeof(catalog),
+		 "<</Type/Catalog/Pages 7 0 R /OpenAction[1 0 R /XYZ null null 0] /Lang(en-US) "
+		 "/AcroForm<</Fields[32 0 R 35 0 R]/SigFlags 3/NeedAppearances true/DA(/Helv 0 "
+		 "Tf 0 g)/DR<</Font<</Helv 33 0 R>>>> >>%s >>",
+		 p ? " /Perms << /DocMDP 36 0 R >>" : "");
+	snprintf(sigdict, sizeof(sigdict),
+		 "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /M "
+		 "(D:20261201120000Z)%s%.0d%s @SIG@ >>",
+		 p ? " /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams "
+		     "<< /Type /TransformParams /P "
+		   : "",
+		 p, p ? " /V /1.2 >> >>]" : "");
 	for (i = 0; i < sizeof(quirks) / sizeof(quirks[0]); i++)
 		if (!strcmp(quirks[i].name, "need_appearances"))
 			q = &quirks[i];
@@ -998,17 +1017,28 @@ START_TEST(signed_elsewhere_form_needing_appearances)
 	sp_errinfo_init(&ei);
 	ck_assert_msg(pdf_upload_normalize(u, n0, &nz, &ei) == SP_OK, "%s", ei.msg);
 	ck_assert_int_eq(nz.kept, 1);
-	one = sign_placed(nz.data, nz.len, "rsa", p1, 1, &w, &nw, &n1);
+	{
+		/* signable: P=1 alone is refused */
+		ck_assert_int_eq(pdf_doc_open(nz.data, nz.len, &doc, &ei), SP_OK);
+		ck_assert_msg(pdf_docmdp_check_signable(doc, &ei) == SP_OK, "%s", ei.msg);
+		pdf_doc_free(doc);
+		doc = NULL;
+	}
+	one = sign_placed(nz.data, nz.len, "rsa", p1, p == 2 ? 0 : 1, &w, &nw, &n1);
 	ck_assert_ptr_null(memmem(one + n0, n1 - n0, "/NeedAppearances", 16));
 	write_file(vc_path("na_signed.pdf"), one, n1);
 	r = verify(one, n1);
 	ck_assert_uint_eq(r->nsigs, 2);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
 		ck_assert_msg(r->sigs[i].verdict ==
 				      (strcmp(r->sigs[i].field, "Ext")
 					       ? CRYPTO_VERDICT_VALID
 					       : CRYPTO_VERDICT_VALID_ALLOWED_CHANGES),
-			      "%s: %s", r->sigs[i].field, r->sigs[i].message);
+			      "P=%d %s: %s", p, r->sigs[i].field, r->sigs[i].message);
+		if (!strcmp(r->sigs[i].field, "Ext"))
+			ck_assert_int_eq(r->sigs[i].certifying, p);
+	}
+	ck_assert_int_eq(vc_outcome(r), VC_VALID);
 	crypto_verify_report_free(r);
 	{
 		int valid, total;
@@ -1018,8 +1048,10 @@ START_TEST(signed_elsewhere_form_needing_appearances)
 	ck_assert_int_eq(pdf_doc_open(one, n1, &doc, &ei), SP_OK);
 	ck_assert_int_eq(pdf_doc_page_info(doc, 1, &pi, &ei), SP_OK);
 	pdf_doc_free(doc);
-	ck_assert_uint_eq(nw, 1);
-	ck_assert_msg(red_share("na_signed.pdf", pi.width, w[0].view) > 0.1, "no seal drawn");
+	ck_assert_uint_eq(nw, p == 2 ? 0 : 1);
+	if (p != 2)
+		ck_assert_msg(red_share("na_signed.pdf", pi.width, w[0].view) > 0.1,
+			      "P=%d: no seal drawn", p);
 	free(w);
 	free(one);
 	pdf_normalized_cleanup(&nz);
@@ -1063,7 +1095,7 @@ quirks_suite(void)
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 300);
 	tcase_add_loop_test(tc, signed_elsewhere_with_a_quirk, 0, EXT_KINDS);
-	tcase_add_test(tc, signed_elsewhere_form_needing_appearances);
+	tcase_add_loop_test(tc, signed_elsewhere_form_needing_appearances, 0, 3);
 	suite_add_tcase(s, tc);
 	return s;
 }
