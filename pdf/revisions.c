@@ -627,6 +627,21 @@ docmdp_p(qpdf_data q, qpdf_oh sig)
 	return res;
 }
 
+int
+pdf_docmdp_visible_check(struct pdf_doc *doc, struct sp_errinfo *ei)
+{
+	qpdf_data q = doc->q;
+	qpdf_oh perms = qpdf_oh_get_key_if_dict(q, qpdf_get_root(q), "/Perms");
+
+	if (docmdp_p(q, qpdf_oh_get_key_if_dict(q, perms, "/DocMDP")) != 2)
+		return SP_OK;
+	return sp_err_reason(ei, SP_ERR_INVALID, "docmdp_no_visible",
+			     "the document is certified with DocMDP permissions P=2 (filling in "
+			     "forms and signing): a new visible signature would be a change the "
+			     "certification does not permit; sign it without placements (an "
+			     "invisible signature)");
+}
+
 /* A FieldMDP parameters dictionary (/Action /Fields) into s's lock. */
 static void
 lock_read(qpdf_data q, qpdf_oh params, struct pdf_sig_field *s)

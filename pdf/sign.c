@@ -703,7 +703,9 @@ prepare(struct pdf_doc *doc, const struct pdf_sig_params *params, const struct p
 	c.par = params;
 	if (params->doc_timestamp)
 		npl = 0; /* a document timestamp shows nothing */
-	if ((r = pdf_placements_resolve(doc, seals, nseals, pl, npl, &c.rects, &c.nrects, ei)) < 0)
+	if ((r = pdf_placements_resolve(doc, seals, nseals, pl, npl, &c.rects, &c.nrects, ei)) <
+		    0 ||
+	    (c.nrects > 0 && (r = pdf_docmdp_visible_check(doc, ei)) < 0))
 		goto out;
 	if (c.nrects == 0) {
 		/* An invisible signature still needs one widget, zero-sized, on page 1. */
