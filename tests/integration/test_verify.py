@@ -175,7 +175,11 @@ class World(unittest.TestCase):
                b"/Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams "
                b"<< /Type /TransformParams /P %d /V /1.2 >> >>] /ByteRange [0 1 2 3] "
                b"/Contents <3000> >>")
-        for p_value, refused in ((1, True), (2, False)):
+        # P=1 refuses any signature; P=2 a visible one (a new visible signature widget is a
+        # change it does not permit, as our verifier and pyHanko read it), not an invisible one
+        for p_value, how, refused in ((1, ["--date", "1,450,80"], "P=1"),
+                                      (2, ["--date", "1,450,80"], "P=2"),
+                                      (2, ["--invisible"], None)):
             src = os.path.join(WORK, "certified%d.pdf" % p_value)
             out = os.path.join(WORK, "certified%d-signed.pdf" % p_value)
             with open(src, "wb") as f:
@@ -189,12 +193,13 @@ class World(unittest.TestCase):
                     sig % p_value]))
             crt, key = PKI.org_cert("supplier", "rsa")
             p = subprocess.run([harness.SEALPACT, "sign", "--offline", src, out, "--key", key,
-                                "--cert", crt, "--date", "1,450,80"], capture_output=True,
-                               text=True, timeout=60)
+                                "--cert", crt] + how, capture_output=True, text=True,
+                               timeout=60)
             if refused:
                 self.assertNotEqual(p.returncode, 0, p.stdout + p.stderr)
-                self.assertIn("P=1", p.stderr)
-                self.assertIn("Certification", p.stderr)
+                self.assertIn(refused, p.stderr)
+                self.assertIn("Certification" if p_value == 1 else "without placements",
+                              p.stderr)
                 self.assertFalse(os.path.exists(out))
             else:
                 self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
