@@ -9,7 +9,8 @@
  * an object number listed twice, a wrong /Length, page attributes inherited
  * with /Rotate and a /CropBox, /UserUnit, /Annots as one indirect array two
  * pages share, an empty signature field, Word's hybrid reference (an xref
- * table and /XRefStm), /NeedAppearances true (PDFBOX-3738:
+ * table and /XRefStm), WPS Office's /Info in UTF-16BE with a byte order
+ * mark, /NeedAppearances true (PDFBOX-3738:
  * Adobe Reader and poppler then draw no seal). Each goes
  * the way an upload does (pdf_upload_normalize), is signed twice with
  * keyword, date and seam seals, and is checked as a person would: our
@@ -147,6 +148,7 @@ struct quirk {
 	int no_kw2;   /* the second signer's keyword is too near the edge: seam only */
 	int fields;   /* signature fields the file brings */
 	int repaired; /* qpdf reconstructs it, or our startxref check fails: the rewrite repairs it */
+	const char *title; /* /Info /Title as UTF-8, which the signed file still says */
 };
 
 /* Line ends of s (not stream data) made eol. */
@@ -494,6 +496,13 @@ static const struct quirk quirks[] = {
 		   "R>>>>/Length 39>>\nstream\nBT /Helv 12 Tf 2 5 Td (1000 EUR) Tj "
 		   "ET\nendstream" } },
 	{ .name = "hybrid_reference", .hybrid = 1 },
+	/* WPS Office's /Info: UTF-16BE with a byte order mark, hex or octal-escaped */
+	{ .name = "wps_info_utf16be",
+	  .set = { "31 <</Title <FEFF670D52A1534F8BAE> /Author (\\376\\377\\000W\\000P\\000S) "
+		   "/Creator <FEFF005700500053002065875B57> /Producer (WPS Office) "
+		   "/CreationDate (D:20261201120000+08'00') /SourceModified "
+		   "(D:20261201120000+08'00')>>" },
+	  .title = "服务协议" },
 };
 
 /*
@@ -549,6 +558,19 @@ START_TEST(quirky_contract_uploaded_and_signed_twice)
 	}
 	ck_assert_int_eq(pdf_doc_page_info(doc, 1, &pi, &ei), SP_OK);
 	pdf_doc_free(doc);
+	if (q->title) {
+		/* the document's information as its author's tool wrote it, through both updates */
+		qpdf_data qd = qpdf_init();
+		qpdf_oh info;
+
+		ck_assert(!(qpdf_read_memory(qd, name, (const char *)two, n2, NULL) & QPDF_ERRORS));
+		info = qpdf_oh_get_key(qd, qpdf_get_trailer(qd), "/Info");
+		ck_assert_str_eq(qpdf_oh_get_utf8_value(qd, qpdf_oh_get_key(qd, info, "/Title")),
+				 q->title);
+		ck_assert_str_eq(qpdf_oh_get_utf8_value(qd, qpdf_oh_get_key(qd, info, "/Author")),
+				 "WPS");
+		qpdf_cleanup(&qd);
+	}
 	write_file(vc_path(before), nz.data, nz.len);
 	for (i = 0; i < nw1; i++) {
 		if (w1[i].mode != PDF_PLACE_KEYWORD || w1[i].page != 1)
