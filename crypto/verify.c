@@ -142,8 +142,20 @@ structure(const unsigned char *d, size_t len, const struct pdf_revision *revs, s
 	/* the gap: exactly the /Contents hex string, nothing else (signature wrapping) */
 	if (d[br[1]] != '<' || d[br[2] - 1] != '>' ||
 	    (size_t)(br[2] - br[1] - 2) != 2 * s->contents_len) {
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "gap_not_contents",
-			    "the unsigned gap is not exactly the /Contents string");
+		/* the ranges count from the file's first byte (pdfsig reads them so): bytes
+		   put before the header after signing moved what they signed */
+		size_t h = pdf_header_offset(d, len);
+
+		if (h > 0 && (size_t)br[2] + (size_t)br[3] + h == len && d[br[1] + h] == '<' &&
+		    d[br[2] + h - 1] == '>')
+			verify_fail(rep, CRYPTO_VERDICT_INVALID, "gap_not_contents",
+				    "the unsigned gap is not exactly the /Contents string: the "
+				    "signed ranges end %zu bytes before the file does, as many "
+				    "as come before its %%PDF- header (put there after signing)",
+				    h);
+		else
+			verify_fail(rep, CRYPTO_VERDICT_INVALID, "gap_not_contents",
+				    "the unsigned gap is not exactly the /Contents string");
 		return -1;
 	}
 	if (!gap_known && !gap_is_hex_of(d + br[1] + 1, s->contents, s->contents_len)) {

@@ -248,7 +248,7 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 	/* an encrypted upload is stored to be signed: one whose /P forbids that is refused now */
 	if ((r = pdf_crypt_may_sign(doc->crypt, "signing", ei)) != SP_OK)
 		goto out;
-	out->repaired = info.damaged != 0;
+	out->repaired = info.damaged != 0 || info.header > 0;
 	if (info.nsigned > 0) {
 		if ((copy = malloc(len)) == NULL) {
 			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");

@@ -263,7 +263,9 @@ struct pdf_doc_info {
 	int nfields;                  /* top-level AcroForm /Fields */
 	int nsigfields;               /* of which signature fields (/FT /Sig) */
 	int nsigned;                  /* signature fields with a /V value */
-	int damaged; /* qpdf repaired the xref (or ours is unreadable): not signable */
+	int damaged;   /* qpdf repaired the xref (or ours is unreadable): not signable */
+	size_t header; /* bytes before %PDF- (the file's offsets count from there): not
+			  signable either (our update's offsets would count from byte 0) */
 };
 
 /* Fill *out from the opened document. Never fails on an open document. */
@@ -645,6 +647,13 @@ struct pdf_revision {
 	int trailing_garbage;      /* last revision only: non-space bytes after it */
 };
 
+/*
+ * Where the file's "%PDF-" header starts, as qpdf finds it (the first within
+ * the first 1024 bytes that a version follows); 0 when there is none. The
+ * offsets the file gives (startxref, /Prev, xref entries) count from there;
+ * a signature's /ByteRange counts from the file's first byte (pdfsig).
+ */
+size_t pdf_header_offset(const unsigned char *d, size_t len);
 /*
  * Find the revisions by following startxref and the /Prev chain (each
  * section before the one that names it, each revision ending with its own

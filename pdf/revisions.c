@@ -56,16 +56,46 @@ read_num(const unsigned char *d, size_t len, size_t *p)
 	return digits ? v : -1;
 }
 
-/* The last "startxref N" before `to`; -1 when absent. */
+/*
+ * Where the file's header "%PDF-" starts, as qpdf finds it: the first one
+ * within the first 1024 bytes that a version follows ("1.7"; ISO 32000-1
+ * Annex H.3 lets bytes come before it); 0 when there is none.
+ */
+size_t
+pdf_header_offset(const unsigned char *d, size_t len)
+{
+	size_t i, n = len < 1024 ? len : 1024, p;
+
+	for (i = 0; i + 5 <= n; i++) {
+		if (memcmp(d + i, "%PDF-", 5) != 0)
+			continue;
+		for (p = i + 5; p < len && isdigit(d[p]); p++)
+			;
+		if (p > i + 5 && p + 1 < len && d[p] == '.' && isdigit(d[p + 1]))
+			return i;
+	}
+	return 0;
+}
+
+/* An offset the file gives (v > 0), as a position in its bytes: it counts from the
+   header, h bytes in (0 and -1, none and absent, stay what they are) */
 static long long
-last_startxref(const unsigned char *d, size_t to)
+at_header(long long v, size_t h)
+{
+	return v > 0 ? v + (long long)h : v;
+}
+
+/* The last "startxref N" before `to`, N a position in d (the header h bytes in);
+   -1 when absent. */
+static long long
+last_startxref(const unsigned char *d, size_t to, size_t h)
 {
 	size_t i, p;
 
 	for (i = to >= 9 ? to - 9 + 1 : 0; i-- > 0;) {
 		if (memcmp(d + i, "startxref", 9) == 0) {
 			p = i + 9;
-			return read_num(d, to, &p);
+			return at_header(read_num(d, to, &p), h);
 		}
 	}
 	return -1;
@@ -210,10 +240,11 @@ dict_ints(const unsigned char *d, size_t len, size_t p, const char *const *keys,
 /*
  * The xref section at x: /Prev (0 when none, -1 when x is not an xref
  * section) and, for a table, /XRefStm (0 when none) of a hybrid-reference
- * file. *body is where the section really starts (after any white space).
+ * file, as positions in d (the header h bytes in). *body is where the
+ * section really starts (after any white space).
  */
 static long long
-prev_of(const unsigned char *d, size_t len, size_t x, size_t *body, int *is_stream,
+prev_of(const unsigned char *d, size_t len, size_t h, size_t x, size_t *body, int *is_stream,
 	long long *xrefstm)
 {
 	static const char *const tkeys[] = { "/Prev", "/XRefStm" };
@@ -232,7 +263,7 @@ prev_of(const unsigned char *d, size_t len, size_t x, size_t *body, int *is_stre
 		    (dend = dict_ints(d, len, (size_t)(t - d) + 7, tkeys, 2, v)) < 0 ||
 		    !find(d, (size_t)dend, len, "startxref"))
 			return -1;
-		*xrefstm = v[1];
+		*xrefstm = at_header(v[1], h);
 	} else {
 		if (read_num(d, len, &p) < 0 || read_num(d, len, &p) < 0)
 			return -1;
@@ -247,7 +278,7 @@ prev_of(const unsigned char *d, size_t len, size_t x, size_t *body, int *is_stre
 			return -1;
 		*is_stream = 1;
 	}
-	return v[0];
+	return at_header(v[0], h);
 }
 
 /*
@@ -255,13 +286,14 @@ prev_of(const unsigned char *d, size_t len, size_t x, size_t *body, int *is_stre
  * bytes, is the linearization parameter dictionary (ISO 32000-2 Annex F).
  */
 static int
-linearized(const unsigned char *d, size_t len)
+linearized(const unsigned char *d, size_t len, size_t h)
 {
-	const unsigned char *o = find(d, 0, len < 1024 ? len : 1024, " obj"), *e;
+	size_t to = len - h < 1024 ? len : h + 1024;
+	const unsigned char *o = find(d, h, to, " obj"), *e;
 
 	if (!o)
 		return 0;
-	e = find(d, (size_t)(o - d), len < 1024 ? len : 1024, "endobj");
+	e = find(d, (size_t)(o - d), to, "endobj");
 	return e && find(d, (size_t)(o - d), (size_t)(e - d), "/Linearized") != NULL;
 }
 
@@ -273,11 +305,20 @@ pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revision *r
 	size_t body[PDF_REVISIONS_MAX], nchain = 0, i, j, lin_main = 0, from;
 	int streams[PDF_REVISIONS_MAX], lin = -1;
 	const unsigned char *eof;
+	size_t h;
 
 	*n = 0;
 	if (!data || len < 16 || max == 0)
 		return sp_err_reason(ei, SP_ERR_PDF, "revision_structure", "not a PDF file");
-	x = last_startxref(data, len);
+	/*
+	 * Bytes before the header (a mail gateway's or web server's): the offsets
+	 * the file gives count from the header (ISO 32000-2 §7.5.2; qpdf and
+	 * poppler read them so), each revision still ends where its %%EOF is in
+	 * the file, where a signature's /ByteRange, which counts from the file's
+	 * first byte as pdfsig reads it, must reach.
+	 */
+	h = pdf_header_offset(data, len);
+	x = last_startxref(data, len, h);
 	while (x > 0) {
 		if ((size_t)x >= len || nchain == PDF_REVISIONS_MAX || nchain == max + 1)
 			return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
@@ -292,7 +333,7 @@ pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revision *r
 		 */
 		if (nchain > 0 && x >= chain[nchain - 1]) {
 			if (lin < 0)
-				lin = linearized(data, len);
+				lin = linearized(data, len, h);
 			if (!lin || lin_main || (nchain > 1 && x >= chain[nchain - 2]))
 				return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
 						     "xref section at %lld is not before the one "
@@ -301,7 +342,7 @@ pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revision *r
 			lin_main = nchain;
 		}
 		chain[nchain] = x;
-		x = prev_of(data, len, (size_t)x, &body[nchain], &streams[nchain], &stm[nchain]);
+		x = prev_of(data, len, h, (size_t)x, &body[nchain], &streams[nchain], &stm[nchain]);
 		if (x < 0 || stm[nchain] < 0 || (size_t)stm[nchain] >= len)
 			return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
 					     "no xref section at offset %lld", chain[nchain]);
@@ -343,7 +384,7 @@ pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revision *r
 		revs[i].end = revision_end(data, len, revs[i].eof_end);
 		/* the revision's own startxref must name its own section; an update's
 		   hybrid /XRefStm stream must lie inside the update */
-		if (last_startxref(data, revs[i].eof_end) != chain[j] ||
+		if (last_startxref(data, revs[i].eof_end, h) != chain[j] ||
 		    (i > 0 && revs[i].eof_end <= revs[i - 1].end) ||
 		    (i > 0 && stm[j] > 0 &&
 		     ((size_t)stm[j] < revs[i - 1].end || (size_t)stm[j] >= revs[i].eof_end)))
@@ -371,6 +412,7 @@ pdf_revisions_extend(const unsigned char *data, size_t len, const struct pdf_rev
 				 cap = max < PDF_REVISIONS_MAX ? max : PDF_REVISIONS_MAX;
 	int streams[EXTEND_MAX];
 	const unsigned char *eof;
+	size_t h;
 
 	*n = 0;
 	/* a linearized file's sections are not the simple chain walked here */
@@ -382,17 +424,18 @@ pdf_revisions_extend(const unsigned char *data, size_t len, const struct pdf_rev
 			return 0;
 	/* the known revisions' newest section, which pdf_revisions_find() of the known
 	   bytes started from (it checked that its revision ends with its startxref) */
-	if ((stop = last_startxref(data, known[nknown - 1].eof_end)) <= 0)
+	h = pdf_header_offset(data, len);
+	if ((stop = last_startxref(data, known[nknown - 1].eof_end, h)) <= 0)
 		return 0;
 	/* the sections after it, newest first, each /Prev before the one that names it,
 	   the last naming the known one: the walk pdf_revisions_find() begins with */
-	x = last_startxref(data, len);
+	x = last_startxref(data, len, h);
 	while (x != stop) {
 		if (x <= 0 || (size_t)x >= len || nnew == EXTEND_MAX || nknown + nnew >= cap ||
 		    (nnew > 0 && x >= chain[nnew - 1]))
 			return 0;
 		chain[nnew] = x;
-		x = prev_of(data, len, (size_t)x, &body[nnew], &streams[nnew], &stm[nnew]);
+		x = prev_of(data, len, h, (size_t)x, &body[nnew], &streams[nnew], &stm[nnew]);
 		if (x < 0 || stm[nnew] < 0 || (size_t)stm[nnew] >= len)
 			return 0;
 		nnew++;
@@ -421,7 +464,7 @@ pdf_revisions_extend(const unsigned char *data, size_t len, const struct pdf_rev
 			return 0;
 		revs[i].eof_end = (size_t)(eof - data) + 5;
 		revs[i].end = revision_end(data, len, revs[i].eof_end);
-		if (last_startxref(data, revs[i].eof_end) != chain[j] ||
+		if (last_startxref(data, revs[i].eof_end, h) != chain[j] ||
 		    revs[i].eof_end <= revs[i - 1].end ||
 		    (stm[j] > 0 &&
 		     ((size_t)stm[j] < revs[i - 1].end || (size_t)stm[j] >= revs[i].eof_end)))
@@ -582,6 +625,21 @@ docmdp_p(qpdf_data q, qpdf_oh sig)
 	}
 	qpdf_oh_release(q, refs);
 	return res;
+}
+
+int
+pdf_docmdp_visible_check(struct pdf_doc *doc, struct sp_errinfo *ei)
+{
+	qpdf_data q = doc->q;
+	qpdf_oh perms = qpdf_oh_get_key_if_dict(q, qpdf_get_root(q), "/Perms");
+
+	if (docmdp_p(q, qpdf_oh_get_key_if_dict(q, perms, "/DocMDP")) != 2)
+		return SP_OK;
+	return sp_err_reason(ei, SP_ERR_INVALID, "docmdp_no_visible",
+			     "the document is certified with DocMDP permissions P=2 (filling in "
+			     "forms and signing): a new visible signature would be a change the "
+			     "certification does not permit; sign it without placements (an "
+			     "invisible signature)");
 }
 
 /* A FieldMDP parameters dictionary (/Action /Fields) into s's lock. */
