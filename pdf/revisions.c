@@ -492,7 +492,11 @@ table_entries(const unsigned char *d, size_t len, size_t p)
 	}
 }
 
-/* The entries of the xref section at x: a table's, or a stream's /Index (else /Size). */
+/*
+ * The entries of the xref section at x: a table's, or a stream's /Index (else
+ * /Size). A stream holds at most PDF_SCAN_MAX_XREF rows (pdf_bytes_check), as
+ * one whose dictionary does not read here (a key twice) is counted.
+ */
 static size_t
 section_entries(const unsigned char *d, size_t len, long long x)
 {
@@ -511,10 +515,10 @@ section_entries(const unsigned char *d, size_t len, long long x)
 		p++;
 	if (len - p < 3 || memcmp(d + p, "obj", 3) != 0 ||
 	    dict_ints_index(d, len, p + 3, skeys, 1, &size, &index) < 0)
-		return 0;
+		return PDF_SCAN_MAX_XREF;
 	if (index < 0)
-		index = size < PDF_DOC_MAX_OBJECTS ? size : PDF_DOC_MAX_OBJECTS;
-	return (size_t)index;
+		index = size;
+	return index < PDF_SCAN_MAX_XREF ? (size_t)index : PDF_SCAN_MAX_XREF;
 }
 
 size_t
