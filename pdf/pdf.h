@@ -675,6 +675,25 @@ int pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revisio
 int pdf_revisions_extend(const unsigned char *data, size_t len, const struct pdf_revision *known,
 			 size_t nknown, size_t known_len, struct pdf_revision *revs, size_t max,
 			 size_t *n) SP_WUR;
+/*
+ * What a verifier reads (sec36): opening revision k on its own reads the
+ * cross-reference entries of every section up to k, so a file of many
+ * revisions over one big table cost revisions x table (100 updates over a
+ * 300,000-entry table: 12 s). A verification reads at most
+ * PDF_REVISIONS_MAX_READS entries over all the revisions it opens (about
+ * 6 s of a worker); beyond that it is SP_ERR_LIMIT (reason pdf_limit).
+ */
+#define PDF_REVISIONS_MAX_READS 16000000
+/* The entries of rev's own xref section(s) (a hybrid's /XRefStm stream, a linearized
+   file's main section included): a table's as written, a stream's by its /Index or /Size. */
+size_t pdf_revision_xref_entries(const unsigned char *data, size_t len,
+				 const struct pdf_revision *rev);
+/* SP_ERR_LIMIT (pdf_limit) when opening each of revs[0..n) on its own reads more than
+   PDF_REVISIONS_MAX_READS entries together (a signed upload, kept as it is, is
+   verified so: refused at upload rather than at each verification). */
+int pdf_revisions_reads_check(const unsigned char *data, size_t len,
+			      const struct pdf_revision *revs, size_t n,
+			      struct sp_errinfo *ei) SP_WUR;
 
 /* How a signature dictionary holds /Contents or /ByteRange. */
 enum pdf_sig_key {

@@ -149,11 +149,13 @@ skip_blank(const unsigned char *d, size_t len, size_t p)
  * reference stream, whose objects the update then redefined unlisted.)
  * vals[i] is 0 when keys[i] is absent. -1 when the dictionary does not parse
  * or runs past len, a key comes twice, or its value is not a non-negative
- * integer; else the offset just past the dictionary.
+ * integer; else the offset just past the dictionary. index (NULL: not read)
+ * is the sum of the counts of an /Index array (an xref stream's subsections,
+ * capped at PDF_DOC_MAX_OBJECTS), -1 when the key is absent.
  */
 static long long
-dict_ints(const unsigned char *d, size_t len, size_t p, const char *const *keys, size_t n,
-	  long long *vals)
+dict_ints_index(const unsigned char *d, size_t len, size_t p, const char *const *keys, size_t n,
+		long long *vals, long long *index)
 {
 	int depth = 0, seen[4] = { 0 };
 	unsigned char name[64];
@@ -163,6 +165,8 @@ dict_ints(const unsigned char *d, size_t len, size_t p, const char *const *keys,
 		return -1;
 	for (i = 0; i < n; i++)
 		vals[i] = 0;
+	if (index != NULL)
+		*index = -1;
 	p = skip_blank(d, len, p);
 	if (p + 2 > len || d[p] != '<' || d[p + 1] != '<')
 		return -1;
@@ -214,6 +218,26 @@ dict_ints(const unsigned char *d, size_t len, size_t p, const char *const *keys,
 				if (kl < sizeof(name))
 					name[kl++] = b;
 			}
+			/* an xref stream's /Index [first count ...]: the sum of its counts */
+			if (index != NULL && depth == 1 && kl == 6 &&
+			    memcmp(name, "/Index", 6) == 0 && (p = skip_blank(d, len, p)) < len &&
+			    d[p] == '[') {
+				long long v, pair = 0;
+
+				if (*index >= 0)
+					return -1; /* twice */
+				for (*index = 0, p++;
+				     (p = skip_blank(d, len, p)) < len && d[p] != ']';
+				     pair = !pair) {
+					if ((v = read_num(d, len, &p)) < 0)
+						return -1;
+					if (pair && (*index += v) > PDF_DOC_MAX_OBJECTS)
+						*index = PDF_DOC_MAX_OBJECTS;
+				}
+				if (p++ >= len)
+					return -1;
+				continue;
+			}
 			/* a key of this dictionary is a name at depth 1 followed by its value; a
 			   name that is a value is followed by the next key, never by a number */
 			for (i = 0; depth == 1 && i < n; i++) {
@@ -235,6 +259,14 @@ dict_ints(const unsigned char *d, size_t len, size_t p, const char *const *keys,
 		}
 	}
 	return -1;
+}
+
+/* dict_ints_index() without /Index */
+static long long
+dict_ints(const unsigned char *d, size_t len, size_t p, const char *const *keys, size_t n,
+	  long long *vals)
+{
+	return dict_ints_index(d, len, p, keys, n, vals, NULL);
 }
 
 /*
@@ -476,6 +508,92 @@ pdf_revisions_extend(const unsigned char *data, size_t len, const struct pdf_rev
 	revs[i - 1].trailing_garbage = j < len;
 	*n = nknown + nnew;
 	return 1;
+}
+
+/* ---- what opening a revision reads ---- */
+
+/* The entries of a classic table's subsections from p (after "xref"), as a
+   reader takes them: each header's count of entries, while they are entries. */
+static size_t
+table_entries(const unsigned char *d, size_t len, size_t p)
+{
+	long long count, k;
+	size_t n = 0;
+
+	for (;;) {
+		if (read_num(d, len, &p) < 0 || (count = read_num(d, len, &p)) < 0)
+			return n;
+		for (k = 0; k < count; k++, n++) {
+			if (read_num(d, len, &p) < 0 || read_num(d, len, &p) < 0)
+				return n;
+			while (p < len && isspace(d[p]))
+				p++;
+			if (p >= len || (d[p] != 'n' && d[p] != 'f'))
+				return n;
+			p++;
+		}
+	}
+}
+
+/*
+ * The entries of the xref section at x: a table's, or a stream's /Index (else
+ * /Size). A stream holds at most PDF_SCAN_MAX_XREF rows (pdf_bytes_check), as
+ * one whose dictionary does not read here (a key twice) is counted.
+ */
+static size_t
+section_entries(const unsigned char *d, size_t len, long long x)
+{
+	static const char *const skeys[] = { "/Size" };
+	long long size, index;
+	size_t p;
+
+	if (x <= 0 || (size_t)x >= len)
+		return 0;
+	p = skip_space(d, len, (size_t)x);
+	if (len - p >= 4 && memcmp(d + p, "xref", 4) == 0)
+		return table_entries(d, len, p + 4);
+	if (read_num(d, len, &p) < 0 || read_num(d, len, &p) < 0)
+		return 0;
+	while (p < len && isspace(d[p]))
+		p++;
+	if (len - p < 3 || memcmp(d + p, "obj", 3) != 0 ||
+	    dict_ints_index(d, len, p + 3, skeys, 1, &size, &index) < 0)
+		return PDF_SCAN_MAX_XREF;
+	if (index < 0)
+		index = size;
+	return index < PDF_SCAN_MAX_XREF ? (size_t)index : PDF_SCAN_MAX_XREF;
+}
+
+size_t
+pdf_revision_xref_entries(const unsigned char *data, size_t len, const struct pdf_revision *rev)
+{
+	size_t n = section_entries(data, len, rev->xref);
+
+	if (rev->xrefstm > 0)
+		n += section_entries(data, len, rev->xrefstm);
+	if (rev->linearized_main > 0)
+		n += section_entries(data, len, rev->linearized_main);
+	return n;
+}
+
+int
+pdf_revisions_reads_check(const unsigned char *data, size_t len, const struct pdf_revision *revs,
+			  size_t n, struct sp_errinfo *ei)
+{
+	unsigned long long chain = 0, reads = 0;
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		chain += pdf_revision_xref_entries(data, len, &revs[k]);
+		if ((reads += chain) > PDF_REVISIONS_MAX_READS)
+			return sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+					     "verifying the PDF's %zu revisions would read more "
+					     "than "
+					     "%d cross-reference entries (each revision is read "
+					     "with every section before it)",
+					     n, PDF_REVISIONS_MAX_READS);
+	}
+	return SP_OK;
 }
 
 /* ---- signature fields ---- */
