@@ -357,6 +357,10 @@ struct doc_cache;
 struct doc_cache_stats {
 	unsigned long long hits, misses; /* gets that found the contract, and not */
 	size_t bytes, entries;           /* held in the table now */
+	size_t max_bytes;                /* the bound bytes stays within */
+	/* bytes by part: the documents, the reports and their indexes, and qpdf's parses
+	   kept (counted as PARSE_COST times their documents) */
+	size_t document_bytes, report_bytes, report_index_bytes, parse_bytes;
 };
 /* max_bytes 0: *out is NULL, the cache is off (every call below takes NULL). */
 int doc_cache_new(size_t max_bytes, struct doc_cache **out, struct sp_errinfo *ei) SP_WUR;
