@@ -150,6 +150,8 @@ START_TEST(counted_in_the_bound)
 	doc_cache_put_parsed_take(c, 1, 1, d, n, SHA_A, NULL, NULL, NULL, 0, parse_of(d, n));
 	doc_cache_stats(c, &st);
 	ck_assert_uint_eq(st.bytes, 3 * n);
+	ck_assert_uint_eq(st.document_bytes, n);
+	ck_assert_uint_eq(st.parse_bytes, 2 * n);
 	ck_assert_ptr_nonnull(e = doc_cache_get(c, 1));
 	doc_cache_parsed_put(c, e, doc_cache_parsed_take(c, e));
 	doc_cache_release(c, e);
@@ -160,6 +162,7 @@ START_TEST(counted_in_the_bound)
 	doc_cache_put_parsed_take(c, 1, 1, d, n, SHA_A, NULL, NULL, NULL, 0, parse_of(d, n));
 	doc_cache_stats(c, &st);
 	ck_assert_uint_eq(st.bytes, n);
+	ck_assert_uint_eq(st.parse_bytes, 0);
 	ck_assert_ptr_nonnull(e = doc_cache_get(c, 1));
 	ck_assert_ptr_null(doc_cache_parsed_take(c, e));
 	/* nor given later to that entry, made without one */
