@@ -383,6 +383,18 @@ doc_cache_parsed_put(struct doc_cache *c, const struct doc_cached *d, struct pdf
 	/* only the parse of the entry's own bytes: the buffer it reads is the entry's */
 	pd = pdf_parsed_data(p, &plen);
 	pthread_mutex_lock(&c->mu);
+	/* an entry made without one (an upload's, a load's) keeps the first prepare's for
+	   its completion's open of the same base, when it fits beside what is held without
+	   evicting anything; counted from then on as a parse made with the entry is. The
+	   completion's revision replaces the entry, and the parse goes with it. */
+	if (e->parsed == NULL && !e->parse_charged && e->linked && pd == e->data &&
+	    plen == e->pub.len && plen <= (c->max_bytes - c->bytes) / PARSE_COST) {
+		e->parse_charged = 1;
+		e->parse_bytes = plen * PARSE_COST;
+		e->bytes += e->parse_bytes;
+		c->bytes += e->parse_bytes;
+		c->parse_bytes += e->parse_bytes;
+	}
 	if (e->parsed == NULL && e->parse_charged && pd == e->data && plen == e->pub.len) {
 		e->parsed = p;
 		p = NULL; /* transferred */
