@@ -105,7 +105,7 @@ const struct config_key config_keys[] = {
 	ENUM(signing, level, "B-T|B-LT|B-LTA", "B-LTA"),
 	INT(signing, archive_horizon_days, 1, 36500, 90),
 	INT(signing, archive_interval_s, 0, 604800, 3600),
-	INT(signing, document_cache_mb, 0, 1048576, 128),
+	INT(signing, document_cache_mb, 0, 1048576, 512),
 
 	PATH(seals, maker_cert),
 	PATH(seals, maker_key),

@@ -104,7 +104,7 @@ struct config_signing {
 	int archive_horizon_days; /* renew the archive timestamp this long before its TSA
 				     certificate expires, default 90 */
 	int archive_interval_s;   /* how often the renewal job looks, default 3600 (0: never) */
-	int document_cache_mb; /* stored documents kept per process (MiB), default 128 (0: off) */
+	int document_cache_mb; /* stored documents kept per process (MiB), default 512 (0: off) */
 };
 
 struct config_seals {

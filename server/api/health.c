@@ -75,6 +75,12 @@ health_metrics_get(struct request *r)
 	doc_cache_stats(srv->documents, &dc);
 	g.cache_hits[3] = dc.hits;
 	g.cache_misses[3] = dc.misses;
+	g.docs_entries = dc.entries;
+	g.docs_max_bytes = dc.max_bytes;
+	g.docs_bytes[0] = dc.document_bytes;
+	g.docs_bytes[1] = dc.report_bytes;
+	g.docs_bytes[2] = dc.report_index_bytes;
+	g.docs_bytes[3] = dc.parse_bytes;
 	blob_cache_stats(srv->session_updates, &g.cache_hits[4], &g.cache_misses[4]);
 	prep_memo_stats(srv->prep_memo, &ps);
 	g.prep_one_trip = ps.one_trip;

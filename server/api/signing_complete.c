@@ -170,6 +170,19 @@ cached_nsigned(const struct done_job *j)
 	return n;
 }
 
+/*
+ * Whether this completion is the contract's last signature (every other
+ * signer has signed): the claim's last_signer, or, in one trip, what
+ * signing_session_create's statement said it would be (the statement that
+ * stores compares it at B-LTA only: below, a signer who joined since makes
+ * this a guess, which decides what the cache keeps, never what is stored).
+ */
+static int
+signers_done(const struct done_job *j)
+{
+	return j->one_trip ? j->kept.last_signer == 1 : j->s->last_signer != 0;
+}
+
 static void
 done_job_free(struct done_job *j)
 {
@@ -1052,8 +1065,11 @@ out:
 	pdf_doc_free(j->ltv_doc);
 	j->ltv_doc = NULL;
 	/* qpdf's parse of the stored bytes (ss->document now), for the next open of them
-	   here: kept with them once PostgreSQL stored them (done_stored) */
-	if (r == SP_OK && j->docs != NULL && j->stored_doc != NULL)
+	   here (the next signer's prepare and claim): kept with them once PostgreSQL stored
+	   them (done_stored), unless no signer is left to open them. A parse costs the
+	   cache about twice the document (doc_cache.c PARSE_COST): a completed contract's
+	   would only crowd out the documents of contracts still being signed. */
+	if (r == SP_OK && j->docs != NULL && j->stored_doc != NULL && !signers_done(j))
 		j->stored_parsed = pdf_doc_parsed_take(j->stored_doc);
 	pdf_doc_free(j->stored_doc);
 	j->stored_doc = NULL;

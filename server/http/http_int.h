@@ -165,6 +165,10 @@ struct metrics_gauges {
 	   trip, or taken back to the claim's path */
 	unsigned long long done_one_trip, done_fell_back;
 	size_t tsa_serials_left; /* serials reserved for them now */
+	/* the stored documents held (doc_cache_stats): entries, the bound, and the bytes
+	   counted in it by part: [0] documents, [1] reports, [2] report indexes, [3] qpdf's
+	   parses */
+	size_t docs_entries, docs_max_bytes, docs_bytes[4];
 };
 
 /*

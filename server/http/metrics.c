@@ -228,6 +228,21 @@ metrics_render(const struct metrics *m, const char *const *names, const struct m
 		ADD("sealpact_cache_lookups_total{cache=\"%s\",result=\"miss\"} %llu\n", caches[k],
 		    g->cache_misses[k]);
 	}
+	ADD("# HELP sealpact_doc_cache_entries Contracts whose newest stored revision this "
+	    "process holds (signing.document_cache_mb).\n");
+	ADD("# TYPE sealpact_doc_cache_entries gauge\n");
+	ADD("sealpact_doc_cache_entries %zu\n", g->docs_entries);
+	ADD("# HELP sealpact_doc_cache_bytes What the held revisions count against "
+	    "signing.document_cache_mb, by part: the documents, the verification reports "
+	    "stored with them, those reports' indexes, and qpdf's parses kept for the next "
+	    "signing (counted as twice their documents); limit: the bound.\n");
+	ADD("# TYPE sealpact_doc_cache_bytes gauge\n");
+	for (k = 0; k < 4; k++) {
+		static const char *const parts[4] = { "document", "report", "report_index",
+						      "parse" };
+		ADD("sealpact_doc_cache_bytes{part=\"%s\"} %zu\n", parts[k], g->docs_bytes[k]);
+	}
+	ADD("sealpact_doc_cache_bytes{part=\"limit\"} %zu\n", g->docs_max_bytes);
 	ADD("# HELP sealpact_signing_prepares_held_total Member prepares this process built "
 	    "before loading, holding the contract, the member session and the seal: answered by "
 	    "the one statement that checks what the load checks and stores the session "

@@ -357,6 +357,10 @@ struct doc_cache;
 struct doc_cache_stats {
 	unsigned long long hits, misses; /* gets that found the contract, and not */
 	size_t bytes, entries;           /* held in the table now */
+	size_t max_bytes;                /* the bound bytes stays within */
+	/* bytes by part: the documents, the reports and their indexes, and qpdf's parses
+	   kept (counted as PARSE_COST times their documents) */
+	size_t document_bytes, report_bytes, report_index_bytes, parse_bytes;
 };
 /* max_bytes 0: *out is NULL, the cache is off (every call below takes NULL). */
 int doc_cache_new(size_t max_bytes, struct doc_cache **out, struct sp_errinfo *ei) SP_WUR;
@@ -390,8 +394,10 @@ void doc_cache_stats(struct doc_cache *c, struct doc_cache_stats *st);
  * read their whole xref chain again. Take lends it to one open (NULL: none
  * here, or lent already); put gives it back or keeps one made on the
  * entry's very bytes (a parse of other bytes, or a second one, is freed).
- * Only an entry made with a parse (doc_cache_put_parsed_take) holds one:
- * its bytes count in max_bytes as twice the document's. Any thread.
+ * An entry made with a parse (doc_cache_put_parsed_take) holds one; one made
+ * without keeps the first given to it when that fits in max_bytes beside
+ * what is held (nothing is evicted for it). A parse's bytes count in
+ * max_bytes as twice the document's. Any thread.
  */
 struct pdf_parsed;
 struct pdf_parsed *doc_cache_parsed_take(struct doc_cache *c, const struct doc_cached *d);

@@ -413,6 +413,42 @@ class DocumentCache(SigningCase):
             got[result] = int(m.group(1))
         return got
 
+    def held_bytes(self, server):
+        """What the process's document cache counts, by part (/metrics)."""
+        st, _, body, _ = server.request("GET", "/metrics")
+        self.assertEqual(st, 200)
+        return {m.group(1): int(m.group(2)) for m in re.finditer(
+            r'^sealpact_doc_cache_bytes\{part="([a-z_]+)"\} (\d+)$', body.decode(), re.M)}
+
+    def test_a_parse_kept_while_a_signer_is_left(self):
+        """qpdf's parse of a signed revision is kept for the next signer's prepare and
+        claim, counted as twice the document; the last signature's is not kept (nobody
+        signs that contract again), and the entry then counts its document and report."""
+        a = self.server
+        for slug, alg in (("supplier", "rsa"), ("logistics", "ec"), ("buyer", "rsa")):
+            self.login_api(slug, alg)
+        with open(LONG, "rb") as f:
+            upload = f.read()
+        n = self.create([("supplier", 1), ("logistics", 2)], upload)
+        self.done = []
+        # revision 0, held since the create: the upload as stored
+        stored = int(self.db.query("SELECT length FROM revisions WHERE contract_number = %s "
+                                   "AND seq = 0" % n))
+        b0 = self.held_bytes(a)
+        self.assertEqual(b0["limit"], 512 << 20, "the default bound")
+        first = self.sign("supplier", "rsa", n, a, a)
+        b1 = self.held_bytes(a)
+        self.assertEqual(b1["document"] - b0["document"], first["length"] - stored)
+        self.assertEqual(b1["parse"] - b0["parse"], 2 * first["length"])
+        self.assertGreater(b1["report"], b0["report"])
+        last = self.sign("logistics", "ec", n, a, a)
+        b2 = self.held_bytes(a)
+        self.assertEqual(b2["document"] - b0["document"], last["length"] - stored)
+        self.assertEqual(b2["parse"], b0["parse"])
+        self.assertGreater(b2["report"], b1["report"])
+        st, _, _, got = self.call("supplier", "GET", "/api/v1/contracts/%s" % n)
+        self.assertEqual(got["status"], "completed", got)
+
     def sign(self, slug, alg, n, prep_at, done_at):
         self.act(slug, n, "receive")
         prep = self.prepare_at(slug, alg, n, prep_at)

@@ -22,8 +22,24 @@ value_of(const char *text, const char *series)
 START_TEST(counters_and_cumulative_buckets)
 {
 	struct metrics *m = NULL;
-	struct metrics_gauges g = { 8,  3,  1,  2,  4, 1, 3, 6, { 5, 7, 11 }, { 6, 9, 13 },
-				    29, 31, 17, 19, 23 };
+	struct metrics_gauges g = { 8,
+				    3,
+				    1,
+				    2,
+				    4,
+				    1,
+				    3,
+				    6,
+				    { 5, 7, 11 },
+				    { 6, 9, 13 },
+				    29,
+				    31,
+				    17,
+				    19,
+				    23,
+				    37,
+				    41,
+				    { 43, 47, 53, 59 } };
 	const char *names[] = { "/healthz", "/api/v1/contracts/{number}" };
 	struct sp_buf out;
 	const char *t;
@@ -54,6 +70,12 @@ START_TEST(counters_and_cumulative_buckets)
 				      "\"fell_back\"}"),
 			  19);
 	ck_assert_uint_eq(value_of(t, "sealpact_tsa_serials_reserved"), 23);
+	ck_assert_uint_eq(value_of(t, "sealpact_doc_cache_entries"), 37);
+	ck_assert_uint_eq(value_of(t, "sealpact_doc_cache_bytes{part=\"limit\"}"), 41);
+	ck_assert_uint_eq(value_of(t, "sealpact_doc_cache_bytes{part=\"document\"}"), 43);
+	ck_assert_uint_eq(value_of(t, "sealpact_doc_cache_bytes{part=\"report\"}"), 47);
+	ck_assert_uint_eq(value_of(t, "sealpact_doc_cache_bytes{part=\"report_index\"}"), 53);
+	ck_assert_uint_eq(value_of(t, "sealpact_doc_cache_bytes{part=\"parse\"}"), 59);
 	ck_assert_uint_eq(value_of(t, "sealpact_http_requests_total{route=\"/api/v1/contracts/"
 				      "{number}\",method=\"DELETE\",status=\"404\"}"),
 			  1);

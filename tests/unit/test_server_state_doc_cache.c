@@ -293,6 +293,11 @@ START_TEST(report_held_with_the_document)
 	ck_assert_uint_eq(hp.report_len, 19);
 	doc_cache_stats(c, &st);
 	ck_assert_uint_eq(st.bytes, 119);
+	/* by part, as /metrics shows them (sealpact_doc_cache_bytes) */
+	ck_assert_uint_eq(st.document_bytes, 100);
+	ck_assert_uint_eq(st.report_bytes, 19);
+	ck_assert_uint_eq(st.report_index_bytes + st.parse_bytes, 0);
+	ck_assert_uint_eq(st.max_bytes, 1000);
 	/* a later revision stored without a report: none held; the old entry stays readable */
 	old = h;
 	doc_cache_put_take(c, 9, 4, doc(120, 's'), 120, SHA_B, NULL);
@@ -306,6 +311,8 @@ START_TEST(report_held_with_the_document)
 	doc_cache_release(c, h);
 	doc_cache_stats(c, &st);
 	ck_assert_uint_eq(st.bytes, 120);
+	ck_assert_uint_eq(st.document_bytes, 120);
+	ck_assert_uint_eq(st.report_bytes, 0);
 	/* the report's bytes count: the least recently used goes to make room for them */
 	doc_cache_put_take(c, 10, 1, doc(600, 'x'), 600, SHA_A, NULL);
 	ck_assert(holds(c, 10, 1, 600, 'x'));
@@ -315,6 +322,9 @@ START_TEST(report_held_with_the_document)
 	ck_assert_ptr_null(doc_cache_get(c, 9));
 	doc_cache_stats(c, &st);
 	ck_assert_uint_eq(st.bytes, 1000);
+	ck_assert_uint_eq(st.document_bytes, 700);
+	ck_assert_uint_eq(st.report_bytes, 300);
+	ck_assert_uint_eq(st.entries, 2);
 	/* and a document with a report past the bound is not kept (both freed: ASan) */
 	doc_cache_put_report_take(c, 11, 1, doc(500, 'y'), 500, SHA_A, NULL, text(501));
 	ck_assert_ptr_null(doc_cache_get(c, 11));
@@ -384,6 +394,10 @@ START_TEST(threads_share_it)
 	}
 	doc_cache_stats(c, &st);
 	ck_assert_uint_le(st.bytes, 4096);
+	/* every entry replaced or evicted took its parts out with it */
+	ck_assert_uint_eq(st.document_bytes + st.report_bytes + st.report_index_bytes +
+				  st.parse_bytes,
+			  st.bytes);
 	ck_assert_uint_gt(st.hits, 0);
 	doc_cache_free(c);
 }

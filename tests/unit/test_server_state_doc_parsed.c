@@ -133,7 +133,7 @@ START_TEST(not_the_bytes_not_kept)
 END_TEST
 
 /* A parse counts in the bound as twice its document; one that does not fit is not kept,
-   nor one given to an entry made without one. */
+   nor one given later to an entry made without one when it does not fit then. */
 START_TEST(counted_in_the_bound)
 {
 	struct doc_cache *c = NULL;
@@ -150,6 +150,8 @@ START_TEST(counted_in_the_bound)
 	doc_cache_put_parsed_take(c, 1, 1, d, n, SHA_A, NULL, NULL, NULL, 0, parse_of(d, n));
 	doc_cache_stats(c, &st);
 	ck_assert_uint_eq(st.bytes, 3 * n);
+	ck_assert_uint_eq(st.document_bytes, n);
+	ck_assert_uint_eq(st.parse_bytes, 2 * n);
 	ck_assert_ptr_nonnull(e = doc_cache_get(c, 1));
 	doc_cache_parsed_put(c, e, doc_cache_parsed_take(c, e));
 	doc_cache_release(c, e);
@@ -160,12 +162,62 @@ START_TEST(counted_in_the_bound)
 	doc_cache_put_parsed_take(c, 1, 1, d, n, SHA_A, NULL, NULL, NULL, 0, parse_of(d, n));
 	doc_cache_stats(c, &st);
 	ck_assert_uint_eq(st.bytes, n);
+	ck_assert_uint_eq(st.parse_bytes, 0);
 	ck_assert_ptr_nonnull(e = doc_cache_get(c, 1));
 	ck_assert_ptr_null(doc_cache_parsed_take(c, e));
-	/* nor given later to that entry, made without one */
+	/* nor given later to that entry, made without one: it does not fit either */
 	doc_cache_parsed_put(c, e, parse_of(e->data, e->len));
 	ck_assert_ptr_null(doc_cache_parsed_take(c, e));
 	doc_cache_release(c, e);
+	doc_cache_free(c);
+}
+END_TEST
+
+/*
+ * An entry made without a parse (an upload, a load) keeps the first one given
+ * (prepare's open of it) for the completion's open of the same base, counted
+ * from then on; only when it fits without evicting anything, and it goes
+ * with the entry when a newer revision replaces it.
+ */
+START_TEST(an_upload_keeps_its_prepare_parse)
+{
+	struct doc_cache *c = NULL;
+	struct doc_cache_stats st;
+	struct sp_errinfo ei;
+	const struct doc_cached *e, *f;
+	struct pdf_parsed *p;
+	uint8_t *d, *other;
+	size_t n, on;
+
+	sp_errinfo_init(&ei);
+	free(pdf(0, &n));
+	ck_assert_int_eq(doc_cache_new(5 * n, &c, &ei), SP_OK);
+	d = pdf(1, &n);
+	doc_cache_put_take(c, 1, 0, d, n, SHA_A, NULL);
+	other = pdf(2, &on);
+	doc_cache_put_take(c, 2, 0, other, on, SHA_A, NULL);
+	ck_assert_ptr_nonnull(e = doc_cache_get(c, 1));
+	ck_assert_ptr_null(doc_cache_parsed_take(c, e));
+	doc_cache_parsed_put(c, e, parse_of(e->data, e->len));
+	doc_cache_stats(c, &st);
+	ck_assert_uint_eq(st.parse_bytes, 2 * n);
+	ck_assert_uint_eq(st.bytes, 2 * n + n + on);
+	ck_assert_ptr_nonnull(p = doc_cache_parsed_take(c, e));
+	doc_cache_parsed_put(c, e, p);
+	/* the other entry's would not fit beside it now: not kept, nothing evicted */
+	ck_assert_ptr_nonnull(f = doc_cache_get(c, 2));
+	doc_cache_parsed_put(c, f, parse_of(f->data, f->len));
+	ck_assert_ptr_null(doc_cache_parsed_take(c, f));
+	doc_cache_release(c, f);
+	doc_cache_stats(c, &st);
+	ck_assert_uint_eq(st.entries, 2);
+	ck_assert_uint_eq(st.bytes, 3 * n + on);
+	/* the completion's revision replaces the entry: its parse goes with it */
+	doc_cache_put_take(c, 1, 1, pdf(3, &on), on, SHA_A, NULL);
+	doc_cache_release(c, e);
+	doc_cache_stats(c, &st);
+	ck_assert_uint_eq(st.parse_bytes, 0);
+	ck_assert_uint_eq(st.bytes, st.document_bytes);
 	doc_cache_free(c);
 }
 END_TEST
@@ -181,6 +233,7 @@ main(void)
 	tcase_add_test(tc, kept_lent_given_back);
 	tcase_add_test(tc, not_the_bytes_not_kept);
 	tcase_add_test(tc, counted_in_the_bound);
+	tcase_add_test(tc, an_upload_keeps_its_prepare_parse);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
