@@ -268,6 +268,39 @@ signed_revisions(struct done_job *j)
 }
 
 /*
+ * The signed revision's cross-reference chain as the one table qpdf makes
+ * of it (pdf_xref_merged), written after its bytes in ss->document's own
+ * allocation, so that the open of the new revision (and of the stored bytes
+ * at the next prepare and completion here, which adopt that parse) reads
+ * one table and trailer, not the k + 1 sections of a k-th signing (some
+ * 80,000 instructions each). The bytes qpdf then reads (0: none, it reads
+ * the chain). Called before anything borrows ss->document: it may move.
+ */
+static size_t
+merged_table(struct done_job *j)
+{
+	struct db_signing_session *ss = j->s;
+	unsigned char *t = NULL;
+	uint8_t *d;
+	size_t tlen = 0;
+	struct sp_errinfo ign;
+
+	sp_errinfo_init(&ign);
+	if (j->revs == NULL || j->nrevs < 2 ||
+	    pdf_xref_merged(ss->document, ss->document_len, j->revs, j->nrevs, &t, &tlen, &ign) !=
+		    SP_OK)
+		return 0;
+	if ((d = realloc(ss->document, ss->document_len + tlen)) == NULL) {
+		free(t);
+		return 0;
+	}
+	ss->document = d;
+	memcpy(d + ss->document_len, t, tlen);
+	free(t);
+	return ss->document_len + tlen;
+}
+
+/*
  * 1 when the bytes of len whose revisions are revs[0..n) (revisions_of),
  * whose last update follows the revision ending at prev_end (older, with
  * the page list), have older's pages (pdf_pages_kept).
@@ -390,10 +423,13 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 	size_t nlisted = 0;
 	struct crypto_digest_ctx *dc = NULL;
 	uint8_t d[CRYPTO_DIGEST_MAX], *attrs = NULL;
-	size_t dlen = 0, alen = 0, end = ss->contents_off + ss->contents_len;
+	size_t dlen = 0, alen = 0, end = ss->contents_off + ss->contents_len, qlen;
 	int r = SP_ERR_INTERNAL, rebuilt;
 	struct sp_errinfo pei;
 
+	/* the signed revision's revisions, found once for these and the engine */
+	signed_revisions(j);
+	qlen = merged_table(j);
 	base_pages(j);
 	sp_errinfo_init(&pei);
 	/* the base is the revision this process holds: qpdf's parse of it as the last open
@@ -420,16 +456,17 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 		j->pages = NULL;
 	/* with the base's page list, which it has when its update kept the tree: then it can
 	   stand for the signed revision as the older side of the long-term data's update */
-	if ((r = pdf_doc_open_known(ss->document, ss->document_len, j->pages,
-				    j->pages ? j->npages : 0, &j->new_doc, ei)) != SP_OK)
+	if ((r = qlen > 0 ? pdf_doc_open_known_merged(ss->document, ss->document_len, qlen,
+						      j->revs[j->nrevs - 2].xref, j->pages,
+						      j->pages ? j->npages : 0, &j->new_doc, ei)
+			  : pdf_doc_open_known(ss->document, ss->document_len, j->pages,
+					       j->pages ? j->npages : 0, &j->new_doc, ei)) != SP_OK)
 		goto out;
 	/* the new signature's dictionary from the bytes, not qpdf's tokenizer: as qpdf
 	   would parse it, before the first walk of its field has qpdf parse it. The newest
 	   update's only: the earlier signature in the update before is read from the handed
 	   on reads (engine_check), not from this view */
 	(void)pdf_doc_sigs_preload(j->new_doc, 1);
-	/* the signed revision's revisions, found once for these and the engine */
-	signed_revisions(j);
 	j->new_pages_ok = j->pages != NULL && keeps_pages(j->revs, j->nrevs, ss->document_len,
 							  ss->orig_len, j->base_doc, j->new_doc);
 	form_carry(j, j->base_doc, j->new_doc, j->revs, j->nrevs);
