@@ -154,7 +154,7 @@ newest_trailer(const unsigned char *d, size_t len, size_t t, long long prev, siz
 		return -1;
 	q -= 2;
 	if ((pv = memmem(d + *a, q - *a, " /Prev ", 7)) == NULL ||
-	    memmem(pv + 1, q - (size_t)(pv + 1 - d), "/Prev", 5) != NULL ||
+	    memmem(pv + 7, q - (size_t)(pv + 7 - d), "/Prev", 5) != NULL ||
 	    memmem(d + *a, (size_t)(pv - d) - *a, "/Prev", 5) != NULL ||
 	    memmem(d + *a, q - *a, "/XRefStm", 8) != NULL)
 		return -1;
