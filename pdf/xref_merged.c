@@ -130,7 +130,8 @@ section(const unsigned char *d, size_t len, size_t p, struct mentry *m, size_t m
 
 /*
  * The newest trailer's dictionary without its /Prev: "<<" body " /Prev N>>"
- * as sign.c writes it, N the section before's offset; [*a, *b) the body.
+ * as sign.c writes it (white space before ">>" too), N the section before's
+ * offset; [*a, *b) the body.
  */
 static int
 newest_trailer(const unsigned char *d, size_t len, size_t t, long long prev, size_t *a, size_t *b)
@@ -159,7 +160,11 @@ newest_trailer(const unsigned char *d, size_t len, size_t t, long long prev, siz
 	    memmem(d + *a, q - *a, "/XRefStm", 8) != NULL)
 		return -1;
 	p = (size_t)(pv - d) + 7;
-	if (number(d, q, &p, &v) < 0 || p != q || v != prev)
+	if (number(d, q, &p, &v) < 0 || v != prev)
+		return -1;
+	while (p < q && (d[p] == ' ' || d[p] == '\r' || d[p] == '\n'))
+		p++;
+	if (p != q)
 		return -1;
 	*b = (size_t)(pv - d);
 	return 0;
@@ -197,9 +202,11 @@ pdf_xref_merged(const unsigned char *data, size_t len, const struct pdf_revision
 		    newest_trailer(data, len, (size_t)(s - data), revs[nrevs - 2].xref, &ta, &tb) <
 			    0)
 			goto out;
-		if (tb - ta < 6 || memcmp(data + ta, "/Size ", 6) != 0)
+		for (p = ta; p < tb && (data[p] == ' ' || data[p] == '\r' || data[p] == '\n');)
+			p++;
+		if (tb - p < 6 || memcmp(data + p, "/Size ", 6) != 0)
 			goto out;
-		p = ta + 6;
+		p += 6;
 		if (number(data, tb, &p, &size) < 0 || size < 1 || size > PDF_DOC_MAX_OBJECTS)
 			goto out;
 		max = (size_t)size;
