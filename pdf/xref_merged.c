@@ -170,6 +170,26 @@ newest_trailer(const unsigned char *d, size_t len, size_t t, long long prev, siz
 	return 0;
 }
 
+/* "oooooooooo ggggg n \n": written by hand, as printf took some 1,600 instructions an
+   entry (the table lists every object of the file) */
+static int
+entry(struct sp_buf *b, const struct mentry *e)
+{
+	char t[20];
+	long long off = e->off;
+	int gen = e->gen, i;
+
+	if (off < 0)
+		return sp_buf_add(b, "0000000000 65535 f \n", 20);
+	for (i = 9; i >= 0; i--, off /= 10)
+		t[i] = (char)('0' + off % 10);
+	t[10] = ' ';
+	for (i = 15; i >= 11; i--, gen /= 10)
+		t[i] = (char)('0' + gen % 10);
+	memcpy(t + 16, " n \n", 4);
+	return sp_buf_add(b, t, 20);
+}
+
 int
 pdf_xref_merged(const unsigned char *data, size_t len, const struct pdf_revision *revs,
 		size_t nrevs, unsigned char **out, size_t *out_len, struct sp_errinfo *ei)
@@ -233,9 +253,7 @@ pdf_xref_merged(const unsigned char *data, size_t len, const struct pdf_revision
 		if (sp_buf_printf(&b, "%zu %zu\n", i, j - i) < 0)
 			goto nomem;
 		for (; i < j; i++)
-			if ((m[i].off < 0 ? sp_buf_addstr(&b, "0000000000 65535 f \n")
-					  : sp_buf_printf(&b, "%010lld %05d n \n", m[i].off,
-							  m[i].gen)) < 0)
+			if (entry(&b, &m[i]) < 0)
 				goto nomem;
 	}
 	nt = tb - ta;
