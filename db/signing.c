@@ -134,14 +134,17 @@ db_revision_doc_free(struct db_revision_doc *doc)
 }
 
 /* Puts the caller's bytes before the parts: the document whole. */
+/* spare: bytes left unused after the joined ones (see db_signing_session_join) */
 static int
-held_join(uint8_t **data, size_t *len, size_t *want, const uint8_t *held, size_t held_len)
+held_join(uint8_t **data, size_t *len, size_t *want, const uint8_t *held, size_t held_len,
+	  size_t spare)
 {
 	uint8_t *all;
 
-	if (held == NULL || held_len != *want || held_len > SIZE_MAX - *len)
+	if (held == NULL || held_len != *want || held_len > SIZE_MAX - *len ||
+	    spare > SIZE_MAX - held_len - *len)
 		return SP_ERR_INVALID;
-	if ((all = malloc(held_len + *len)) == NULL)
+	if ((all = malloc(held_len + *len + spare)) == NULL)
 		return SP_ERR_NOMEM;
 	memcpy(all, held, held_len);
 	if (*len > 0)
@@ -160,7 +163,7 @@ db_revision_doc_join(struct db_revision_doc *doc, const uint8_t *held, size_t he
 
 	if (doc->from_seq < 0)
 		return SP_ERR_INVALID;
-	if ((r = held_join(&doc->data, &doc->len, &doc->held_len, held, held_len)) == SP_OK)
+	if ((r = held_join(&doc->data, &doc->len, &doc->held_len, held, held_len, 0)) == SP_OK)
 		doc->from_seq = -1;
 	return r;
 }
@@ -640,13 +643,15 @@ db_signing_session_free(struct db_signing_session *s)
 }
 
 int
-db_signing_session_join(struct db_signing_session *s, const uint8_t *held, size_t held_len)
+db_signing_session_join(struct db_signing_session *s, const uint8_t *held, size_t held_len,
+			size_t spare)
 {
 	int r;
 
 	if (s->from_seq < 0)
 		return SP_ERR_INVALID;
-	if ((r = held_join(&s->document, &s->document_len, &s->held_len, held, held_len)) == SP_OK)
+	if ((r = held_join(&s->document, &s->document_len, &s->held_len, held, held_len, spare)) ==
+	    SP_OK)
 		s->from_seq = -1;
 	return r;
 }
