@@ -100,14 +100,20 @@ crypto_http_addr_public(int family, const unsigned char *a)
 {
 	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b };
+	static const unsigned char local64[6] = { 0, 0x64, 0xff, 0x9b, 0, 1 };
+	static const unsigned char siit[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0 };
 	static const unsigned char zero[12] = { 0 };
 
 	if (family == AF_INET)
 		return v4_public(a);
 	if (family != AF_INET6)
 		return 0;
-	if (memcmp(a, mapped, 12) == 0 || memcmp(a, nat64, 12) == 0)
+	if (memcmp(a, mapped, 12) == 0 || memcmp(a, nat64, 12) == 0 || memcmp(a, siit, 12) == 0)
 		return v4_public(a + 12);
+	/* RFC 8215's local-use translation prefix: which IPv4 address, and where it is
+	   written in the 96 bits, is the local translator's choice */
+	if (memcmp(a, local64, 6) == 0)
+		return 0;
 	if (memcmp(a, zero, 12) == 0) /* ::, ::1 and the deprecated IPv4-compatible form */
 		return 0;
 	if (a[0] == 0x20 && a[1] == 0x02) /* 6to4: the IPv4 address follows */

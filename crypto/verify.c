@@ -142,8 +142,20 @@ structure(const unsigned char *d, size_t len, const struct pdf_revision *revs, s
 	/* the gap: exactly the /Contents hex string, nothing else (signature wrapping) */
 	if (d[br[1]] != '<' || d[br[2] - 1] != '>' ||
 	    (size_t)(br[2] - br[1] - 2) != 2 * s->contents_len) {
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "gap_not_contents",
-			    "the unsigned gap is not exactly the /Contents string");
+		/* the ranges count from the file's first byte (pdfsig reads them so): bytes
+		   put before the header after signing moved what they signed */
+		size_t h = pdf_header_offset(d, len);
+
+		if (h > 0 && (size_t)br[2] + (size_t)br[3] + h == len && d[br[1] + h] == '<' &&
+		    d[br[2] + h - 1] == '>')
+			verify_fail(rep, CRYPTO_VERDICT_INVALID, "gap_not_contents",
+				    "the unsigned gap is not exactly the /Contents string: the "
+				    "signed ranges end %zu bytes before the file does, as many "
+				    "as come before its %%PDF- header (put there after signing)",
+				    h);
+		else
+			verify_fail(rep, CRYPTO_VERDICT_INVALID, "gap_not_contents",
+				    "the unsigned gap is not exactly the /Contents string");
 		return -1;
 	}
 	if (!gap_known && !gap_is_hex_of(d + br[1] + 1, s->contents, s->contents_len)) {
@@ -225,16 +237,52 @@ engine_held_rev(const struct engine *e, size_t end)
 	return NULL;
 }
 
+/* e->xref_chain, counted when first asked (the sections' headers, once) */
+static int
+xref_chain(struct engine *e)
+{
+	size_t j;
+
+	if (e->xref_chain != NULL)
+		return SP_OK;
+	if ((e->xref_chain = malloc((e->nrev ? e->nrev : 1) * sizeof(*e->xref_chain))) == NULL)
+		return SP_ERR_NOMEM;
+	for (j = 0; j < e->nrev; j++)
+		e->xref_chain[j] = (j > 0 ? e->xref_chain[j - 1] : 0) +
+				   pdf_revision_xref_entries(e->data, e->len, &e->revs[j]);
+	return SP_OK;
+}
+
+int
+engine_rev_open(struct engine *e, size_t k, struct pdf_doc **out)
+{
+	struct sp_errinfo ei;
+	int r;
+
+	*out = NULL;
+	if ((r = xref_chain(e)) != SP_OK)
+		return r;
+	if (e->over_reads || (e->xref_reads += e->xref_chain[k]) > PDF_REVISIONS_MAX_READS) {
+		e->over_reads = 1;
+		return SP_ERR_LIMIT;
+	}
+	sp_errinfo_init(&ei);
+	if ((r = pdf_doc_open_view(e->data, e->revs[k].end, out, &ei)) != SP_OK)
+		return r;
+	/* repaired: qpdf read the whole prefix for objects, as a table of its rows */
+	if (pdf_doc_damaged(*out))
+		e->xref_reads += e->revs[k].end / 20;
+	return SP_OK;
+}
+
 static struct pdf_doc *
 open_rev(struct engine *e, size_t k)
 {
 	struct pdf_doc *d = engine_held_rev(e, e->revs[k].end);
-	struct sp_errinfo ei;
 
-	sp_errinfo_init(&ei);
 	if (d != NULL)
 		return pdf_doc_damaged(d) ? NULL : d;
-	if (pdf_doc_open_view(e->data, e->revs[k].end, &d, &ei) != SP_OK)
+	if (engine_rev_open(e, k, &d) != SP_OK)
 		return NULL;
 	if (pdf_doc_damaged(d)) {
 		pdf_doc_free(d);
@@ -287,6 +335,7 @@ revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
 {
 	struct pdf_doc *prev = NULL, *cur;
 	struct sp_errinfo ign;
+	unsigned long long need;
 	size_t k, i, first = e->nverified > 0 ? e->nverified - 1 : 0;
 	int r = SP_OK;
 
@@ -299,9 +348,21 @@ revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
 		    (size_t)sr < first)
 			e->same[i] = 1;
 	}
+	/* what the pass is to read, before it reads any: beyond the cap, nothing is read */
+	if ((r = xref_chain(e)) != SP_OK)
+		return sp_err(ei, r, "out of memory");
+	for (k = first, need = e->xref_reads; k < e->nrev; k++)
+		if (!(k + 1 == e->nrev && e->revs[k].end == e->len) &&
+		    engine_held_rev(e, e->revs[k].end) == NULL)
+			need += e->xref_chain[k];
+	if (need > PDF_REVISIONS_MAX_READS) {
+		e->over_reads = 1;
+		return SP_OK;
+	}
 	for (k = 0; k < e->nrev && r == SP_OK; k++) {
-		/* a job nobody waits for stops here, between two revisions (sp.h) */
-		if ((r = sp_cancel_check(ei)) != SP_OK)
+		/* a job nobody waits for stops here, between two revisions (sp.h); one
+		   that would read too much stops before it reads it */
+		if ((r = sp_cancel_check(ei)) != SP_OK || e->over_reads)
 			break;
 		if (k < first) {
 			/* and what the next revision changed was accounted for then */
@@ -828,6 +889,8 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	/* signatures a later revision unhooked (e.g. a replaced /Root) are still verified */
 	if ((e.nsigs > 0 || e.nrev > 1) && (r = revision_pass(&e, doc, ei)) < 0)
 		goto out;
+	if (e.over_reads)
+		goto over_reads;
 	/* what the revisions refer to, for the next verification of this file plus an update */
 	if (opts->refs_out != NULL && (e.nsigs > 0 || e.nrev > 1) && e.refs_ok && e.nrev > 0 &&
 	    e.revs[e.nrev - 1].end == len) {
@@ -884,6 +947,8 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 			goto out;
 		}
 		verify_one(&e, opts, i, &rep->sigs[i]);
+		if (e.over_reads)
+			goto over_reads;
 		if (rep->sigs[i].verdict > rep->verdict)
 			rep->verdict = rep->sigs[i].verdict;
 		if (rep->sigs[i].structure_ok == 1 && rep->sigs[i].revision == e.nrev)
@@ -907,10 +972,20 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		if (rep->verdict < CRYPTO_VERDICT_INDETERMINATE)
 			rep->verdict = CRYPTO_VERDICT_INDETERMINATE;
 	}
+	if (e.over_reads)
+		goto over_reads;
 	*out = rep;
 	rep = NULL; /* transferred */
 	r = SP_OK;
+	goto out;
+over_reads:
+	r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+			  "verifying the PDF's %zu revisions would read more than %d "
+			  "cross-reference entries (each revision is read with every section "
+			  "before it)",
+			  e.nrev, PDF_REVISIONS_MAX_READS);
 out:
+	free(e.xref_chain);
 	for (i = 0; i < e.nrev && e.diffs; i++)
 		pdf_diff_cleanup(&e.diffs[i]);
 	free(e.diffs);

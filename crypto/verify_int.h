@@ -158,10 +158,23 @@ struct engine {
 	   and engine_ltv_levels() both ask for every signature's, and each /Contents is the
 	   largest object of a signature */
 	char (*vkey)[41];
+	/* cross-reference entries the revisions opened so far read (engine_rev_open), each
+	   revision's own and its sections' before it (xref_chain, NULL until one is opened),
+	   and whether one was not opened for PDF_REVISIONS_MAX_READS */
+	unsigned long long xref_reads;
+	unsigned long long *xref_chain;
+	int over_reads;
 };
 
 /* 1: signature i, verified before, gets new revocation evidence from a later DSS. */
 int engine_vri_new(struct engine *e, size_t i);
+/*
+ * Revision k opened on its own (pdf_doc_open_view of its prefix), its reads
+ * counted first: SP_ERR_LIMIT, nothing opened, once a verification would
+ * read more than PDF_REVISIONS_MAX_READS cross-reference entries (e->over_reads
+ * then makes crypto_pdf_verify answer pdf_limit).
+ */
+int engine_rev_open(struct engine *e, size_t k, struct pdf_doc **out);
 /* The last revision's DSS becomes the engine's evidence (t: its certificate cache). */
 void engine_dss_evidence(struct engine *e, struct pdf_doc *doc, const struct crypto_trust *t);
 /* verify.c: the caller's open of the revision ending at end (opts->verified_doc, rev_doc,

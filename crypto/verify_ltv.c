@@ -120,8 +120,7 @@ engine_vri_new(struct engine *e, size_t i)
 		e->vdss_state = -1;
 		if (e->given != NULL && e->revs[e->nverified - 1].end == e->given_end)
 			d = e->given;
-		else if (pdf_doc_open_view(e->data, e->revs[e->nverified - 1].end, &d, &ei) !=
-			 SP_OK)
+		else if (engine_rev_open(e, e->nverified - 1, &d) != SP_OK)
 			d = NULL;
 		if (d != NULL && pdf_dss_read(d, &e->vdss, &ei) == SP_OK)
 			e->vdss_state = 1;
@@ -240,7 +239,7 @@ dss_at(struct engine *e, size_t rev)
 			if (pdf_dss_read(d, &e->bdss, &ei) == SP_OK)
 				e->bdss_ok = 1;
 		} else {
-			if (pdf_doc_open_view(e->data, e->revs[rev - 1].end, &d, &ei) == SP_OK &&
+			if (engine_rev_open(e, rev - 1, &d) == SP_OK &&
 			    pdf_dss_read(d, &e->bdss, &ei) == SP_OK)
 				e->bdss_ok = 1;
 			pdf_doc_free(d);

@@ -627,6 +627,10 @@ struct db_revision_doc {
 	uint8_t *seal_png;
 	size_t seal_png_len;
 	char *seal_info;
+	/* the SHA-256 of seal_png once someone computed it (the prepare's worker,
+	 * or the memo that held the picture): seal_sha256_known 1 */
+	uint8_t seal_sha256[32];
+	int seal_sha256_known;
 	/* db_verification_document_load: the report completion stored with this
 	 * revision (api/verify_report.c's document; NULL: none) */
 	char *verification;
@@ -741,16 +745,15 @@ int db_signing_session_create(struct db_pool *pool, const struct db_actor *who,
  * db_signing_prepare_load_auth would have sent: the member session of
  * token_hash as it was (who's org_id and user_id, credit_code), the
  * contract's latest revision (s->base_seq, stored with base_len bytes and
- * base_sha256_hex), and with s->seal_id > 0 the seal's picture and facts
- * (db_revision_doc.seal_png, .seal_info). Borrowed for the call.
+ * base_sha256_hex), and with s->seal_id > 0 the SHA-256 of the seal's picture
+ * and its facts (db_revision_doc.seal_sha256, .seal_info). Borrowed for the call.
  */
 struct db_prepare_held {
 	const char *token_hash;
 	const char *credit_code;
 	size_t base_len;
 	const char *base_sha256_hex;
-	const uint8_t *seal_png; /* NULL: no seal (s->seal_id 0) */
-	size_t seal_png_len;
+	const uint8_t *seal_sha256; /* 32 bytes; NULL: no seal (s->seal_id 0) */
 	const char *seal_info;
 };
 

@@ -31,11 +31,13 @@ pdf_qpdf_fail(struct sp_errinfo *ei, qpdf_data q, const char *what)
 
 /*
  * Find the last "startxref" and decide what the section there is. Returns 0
- * and sets kind/off, or -1 when the tail is not what a well-formed file has
- * (qpdf may still have repaired it: such a file is not signable).
+ * and sets kind/off (the offset as written, counting from the header h bytes
+ * into d), or -1 when the tail is not what a well-formed file has (qpdf may
+ * still have repaired it: such a file is not signable).
  */
 static int
-find_startxref(const unsigned char *d, size_t len, enum pdf_xref_kind *kind, long long *off)
+find_startxref(const unsigned char *d, size_t len, size_t h, enum pdf_xref_kind *kind,
+	       long long *off)
 {
 	static const char kw[] = "startxref";
 	size_t klen = sizeof(kw) - 1, from = len > 2048 ? len - 2048 : 0, i, p;
@@ -56,11 +58,12 @@ find_startxref(const unsigned char *d, size_t len, enum pdf_xref_kind *kind, lon
 		;
 	for (; p < len && isdigit(d[p]) && digits < 15; p++, digits++)
 		v = v * 10 + (d[p] - '0');
-	if (digits == 0 || v <= 0 || (size_t)v >= len)
+	if (digits == 0 || v <= 0 || (size_t)v >= len - h)
 		return -1;
 	*off = v;
-	/* an offset at the end-of-line before the section is what many writers produce */
-	for (p = (size_t)v; p < len && isspace(d[p]); p++)
+	/* an offset at the end-of-line before the section is what many writers produce;
+	   it counts from the header (revisions.c) */
+	for (p = (size_t)v + h; p < len && isspace(d[p]); p++)
 		;
 	if (len - p >= 4 && memcmp(d + p, "xref", 4) == 0) {
 		*kind = PDF_XREF_TABLE;
@@ -474,7 +477,9 @@ doc_open(const unsigned char *data, size_t len, size_t qlen, long long prev, int
 	}
 	doc->len = len;
 	doc->qdata = doc->data;
-	if (find_startxref(doc->data, len, &doc->info.xref_kind, &doc->info.startxref) < 0)
+	doc->info.header = pdf_header_offset(doc->data, len);
+	if (find_startxref(doc->data, len, doc->info.header, &doc->info.xref_kind,
+			   &doc->info.startxref) < 0)
 		doc->info.damaged = 1;
 	/* a parse of these very bytes (pdf_parsed): the xref chain is not read again. A
 	   copy (not a view) is read anew: the parse reads the caller's bytes */

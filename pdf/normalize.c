@@ -185,6 +185,24 @@ header_at(const unsigned char *data, size_t len)
 	return h != NULL ? (long)(h - data) : -1;
 }
 
+/* pdf_revisions_reads_check() of the file's revisions (a broken chain opens none) */
+static int
+reads_check(const unsigned char *data, size_t len, struct sp_errinfo *ei)
+{
+	struct pdf_revision *revs = malloc(PDF_REVISIONS_MAX * sizeof(*revs));
+	struct sp_errinfo ign;
+	size_t n = 0;
+	int r = SP_OK;
+
+	if (revs == NULL)
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	sp_errinfo_init(&ign);
+	if (pdf_revisions_find(data, len, revs, PDF_REVISIONS_MAX, &n, &ign) == SP_OK)
+		r = pdf_revisions_reads_check(data, len, revs, n, ei);
+	free(revs);
+	return r;
+}
+
 int
 pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalized *out,
 		     struct sp_errinfo *ei)
@@ -248,7 +266,11 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 	/* an encrypted upload is stored to be signed: one whose /P forbids that is refused now */
 	if ((r = pdf_crypt_may_sign(doc->crypt, "signing", ei)) != SP_OK)
 		goto out;
-	out->repaired = info.damaged != 0;
+	out->repaired = info.damaged != 0 || info.header > 0;
+	/* kept as it is, its revisions are what every verification of it opens: one
+	   that would read too much is refused now, not at each verification (sec36) */
+	if (info.nsigned > 0 && (r = reads_check(data, len, ei)) != SP_OK)
+		goto out;
 	if (info.nsigned > 0) {
 		if ((copy = malloc(len)) == NULL) {
 			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");

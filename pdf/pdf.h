@@ -288,7 +288,9 @@ struct pdf_doc_info {
 	int nfields;                  /* top-level AcroForm /Fields */
 	int nsigfields;               /* of which signature fields (/FT /Sig) */
 	int nsigned;                  /* signature fields with a /V value */
-	int damaged; /* qpdf repaired the xref (or ours is unreadable): not signable */
+	int damaged;   /* qpdf repaired the xref (or ours is unreadable): not signable */
+	size_t header; /* bytes before %PDF- (the file's offsets count from there): not
+			  signable either (our update's offsets would count from byte 0) */
 };
 
 /* Fill *out from the opened document. Never fails on an open document. */
@@ -671,6 +673,13 @@ struct pdf_revision {
 };
 
 /*
+ * Where the file's "%PDF-" header starts, as qpdf finds it (the first within
+ * the first 1024 bytes that a version follows); 0 when there is none. The
+ * offsets the file gives (startxref, /Prev, xref entries) count from there;
+ * a signature's /ByteRange counts from the file's first byte (pdfsig).
+ */
+size_t pdf_header_offset(const unsigned char *d, size_t len);
+/*
  * Find the revisions by following startxref and the /Prev chain (each
  * section before the one that names it, each revision ending with its own
  * startxref and %%EOF; a linearized file's first-page and main sections
@@ -691,6 +700,25 @@ int pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revisio
 int pdf_revisions_extend(const unsigned char *data, size_t len, const struct pdf_revision *known,
 			 size_t nknown, size_t known_len, struct pdf_revision *revs, size_t max,
 			 size_t *n) SP_WUR;
+/*
+ * What a verifier reads (sec36): opening revision k on its own reads the
+ * cross-reference entries of every section up to k, so a file of many
+ * revisions over one big table cost revisions x table (100 updates over a
+ * 300,000-entry table: 12 s). A verification reads at most
+ * PDF_REVISIONS_MAX_READS entries over all the revisions it opens (about
+ * 6 s of a worker); beyond that it is SP_ERR_LIMIT (reason pdf_limit).
+ */
+#define PDF_REVISIONS_MAX_READS 16000000
+/* The entries of rev's own xref section(s) (a hybrid's /XRefStm stream, a linearized
+   file's main section included): a table's as written, a stream's by its /Index or /Size. */
+size_t pdf_revision_xref_entries(const unsigned char *data, size_t len,
+				 const struct pdf_revision *rev);
+/* SP_ERR_LIMIT (pdf_limit) when opening each of revs[0..n) on its own reads more than
+   PDF_REVISIONS_MAX_READS entries together (a signed upload, kept as it is, is
+   verified so: refused at upload rather than at each verification). */
+int pdf_revisions_reads_check(const unsigned char *data, size_t len,
+			      const struct pdf_revision *revs, size_t n,
+			      struct sp_errinfo *ei) SP_WUR;
 
 /* How a signature dictionary holds /Contents or /ByteRange. */
 enum pdf_sig_key {

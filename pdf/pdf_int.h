@@ -61,6 +61,15 @@ int form_read(struct pdf_doc *doc, struct sp_errinfo *ei) SP_WUR;
  * its page list.
  */
 int pdf_form_undrawn(struct pdf_doc *doc, char *name, size_t cap);
+
+/*
+ * SP_OK, or SP_ERR_INVALID (reason docmdp_no_visible) when doc is certified
+ * (/Perms /DocMDP) with P=2: the verifier, as pyHanko by default (stricter
+ * than Acrobat), reads a new visible signature widget as a change P=2 does
+ * not permit, and would call the certification broken by our seal. An
+ * invisible signature is signing, which P=2 permits.
+ */
+int pdf_docmdp_visible_check(struct pdf_doc *doc, struct sp_errinfo *ei);
 /* form_kept.c: kept's sig facts, freed with the document. */
 void form_kept_free(struct form_kept *k);
 /*

@@ -56,16 +56,46 @@ read_num(const unsigned char *d, size_t len, size_t *p)
 	return digits ? v : -1;
 }
 
-/* The last "startxref N" before `to`; -1 when absent. */
+/*
+ * Where the file's header "%PDF-" starts, as qpdf finds it: the first one
+ * within the first 1024 bytes that a version follows ("1.7"; ISO 32000-1
+ * Annex H.3 lets bytes come before it); 0 when there is none.
+ */
+size_t
+pdf_header_offset(const unsigned char *d, size_t len)
+{
+	size_t i, n = len < 1024 ? len : 1024, p;
+
+	for (i = 0; i + 5 <= n; i++) {
+		if (memcmp(d + i, "%PDF-", 5) != 0)
+			continue;
+		for (p = i + 5; p < len && isdigit(d[p]); p++)
+			;
+		if (p > i + 5 && p + 1 < len && d[p] == '.' && isdigit(d[p + 1]))
+			return i;
+	}
+	return 0;
+}
+
+/* An offset the file gives (v > 0), as a position in its bytes: it counts from the
+   header, h bytes in (0 and -1, none and absent, stay what they are) */
 static long long
-last_startxref(const unsigned char *d, size_t to)
+at_header(long long v, size_t h)
+{
+	return v > 0 ? v + (long long)h : v;
+}
+
+/* The last "startxref N" before `to`, N a position in d (the header h bytes in);
+   -1 when absent. */
+static long long
+last_startxref(const unsigned char *d, size_t to, size_t h)
 {
 	size_t i, p;
 
 	for (i = to >= 9 ? to - 9 + 1 : 0; i-- > 0;) {
 		if (memcmp(d + i, "startxref", 9) == 0) {
 			p = i + 9;
-			return read_num(d, to, &p);
+			return at_header(read_num(d, to, &p), h);
 		}
 	}
 	return -1;
@@ -119,11 +149,13 @@ skip_blank(const unsigned char *d, size_t len, size_t p)
  * reference stream, whose objects the update then redefined unlisted.)
  * vals[i] is 0 when keys[i] is absent. -1 when the dictionary does not parse
  * or runs past len, a key comes twice, or its value is not a non-negative
- * integer; else the offset just past the dictionary.
+ * integer; else the offset just past the dictionary. index (NULL: not read)
+ * is the sum of the counts of an /Index array (an xref stream's subsections,
+ * capped at PDF_DOC_MAX_OBJECTS), -1 when the key is absent.
  */
 static long long
-dict_ints(const unsigned char *d, size_t len, size_t p, const char *const *keys, size_t n,
-	  long long *vals)
+dict_ints_index(const unsigned char *d, size_t len, size_t p, const char *const *keys, size_t n,
+		long long *vals, long long *index)
 {
 	int depth = 0, seen[4] = { 0 };
 	unsigned char name[64];
@@ -133,6 +165,8 @@ dict_ints(const unsigned char *d, size_t len, size_t p, const char *const *keys,
 		return -1;
 	for (i = 0; i < n; i++)
 		vals[i] = 0;
+	if (index != NULL)
+		*index = -1;
 	p = skip_blank(d, len, p);
 	if (p + 2 > len || d[p] != '<' || d[p + 1] != '<')
 		return -1;
@@ -184,6 +218,26 @@ dict_ints(const unsigned char *d, size_t len, size_t p, const char *const *keys,
 				if (kl < sizeof(name))
 					name[kl++] = b;
 			}
+			/* an xref stream's /Index [first count ...]: the sum of its counts */
+			if (index != NULL && depth == 1 && kl == 6 &&
+			    memcmp(name, "/Index", 6) == 0 && (p = skip_blank(d, len, p)) < len &&
+			    d[p] == '[') {
+				long long v, pair = 0;
+
+				if (*index >= 0)
+					return -1; /* twice */
+				for (*index = 0, p++;
+				     (p = skip_blank(d, len, p)) < len && d[p] != ']';
+				     pair = !pair) {
+					if ((v = read_num(d, len, &p)) < 0)
+						return -1;
+					if (pair && (*index += v) > PDF_DOC_MAX_OBJECTS)
+						*index = PDF_DOC_MAX_OBJECTS;
+				}
+				if (p++ >= len)
+					return -1;
+				continue;
+			}
 			/* a key of this dictionary is a name at depth 1 followed by its value; a
 			   name that is a value is followed by the next key, never by a number */
 			for (i = 0; depth == 1 && i < n; i++) {
@@ -207,13 +261,22 @@ dict_ints(const unsigned char *d, size_t len, size_t p, const char *const *keys,
 	return -1;
 }
 
+/* dict_ints_index() without /Index */
+static long long
+dict_ints(const unsigned char *d, size_t len, size_t p, const char *const *keys, size_t n,
+	  long long *vals)
+{
+	return dict_ints_index(d, len, p, keys, n, vals, NULL);
+}
+
 /*
  * The xref section at x: /Prev (0 when none, -1 when x is not an xref
  * section) and, for a table, /XRefStm (0 when none) of a hybrid-reference
- * file. *body is where the section really starts (after any white space).
+ * file, as positions in d (the header h bytes in). *body is where the
+ * section really starts (after any white space).
  */
 static long long
-prev_of(const unsigned char *d, size_t len, size_t x, size_t *body, int *is_stream,
+prev_of(const unsigned char *d, size_t len, size_t h, size_t x, size_t *body, int *is_stream,
 	long long *xrefstm)
 {
 	static const char *const tkeys[] = { "/Prev", "/XRefStm" };
@@ -232,7 +295,7 @@ prev_of(const unsigned char *d, size_t len, size_t x, size_t *body, int *is_stre
 		    (dend = dict_ints(d, len, (size_t)(t - d) + 7, tkeys, 2, v)) < 0 ||
 		    !find(d, (size_t)dend, len, "startxref"))
 			return -1;
-		*xrefstm = v[1];
+		*xrefstm = at_header(v[1], h);
 	} else {
 		if (read_num(d, len, &p) < 0 || read_num(d, len, &p) < 0)
 			return -1;
@@ -247,7 +310,7 @@ prev_of(const unsigned char *d, size_t len, size_t x, size_t *body, int *is_stre
 			return -1;
 		*is_stream = 1;
 	}
-	return v[0];
+	return at_header(v[0], h);
 }
 
 /*
@@ -255,13 +318,14 @@ prev_of(const unsigned char *d, size_t len, size_t x, size_t *body, int *is_stre
  * bytes, is the linearization parameter dictionary (ISO 32000-2 Annex F).
  */
 static int
-linearized(const unsigned char *d, size_t len)
+linearized(const unsigned char *d, size_t len, size_t h)
 {
-	const unsigned char *o = find(d, 0, len < 1024 ? len : 1024, " obj"), *e;
+	size_t to = len - h < 1024 ? len : h + 1024;
+	const unsigned char *o = find(d, h, to, " obj"), *e;
 
 	if (!o)
 		return 0;
-	e = find(d, (size_t)(o - d), len < 1024 ? len : 1024, "endobj");
+	e = find(d, (size_t)(o - d), to, "endobj");
 	return e && find(d, (size_t)(o - d), (size_t)(e - d), "/Linearized") != NULL;
 }
 
@@ -273,11 +337,20 @@ pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revision *r
 	size_t body[PDF_REVISIONS_MAX], nchain = 0, i, j, lin_main = 0, from;
 	int streams[PDF_REVISIONS_MAX], lin = -1;
 	const unsigned char *eof;
+	size_t h;
 
 	*n = 0;
 	if (!data || len < 16 || max == 0)
 		return sp_err_reason(ei, SP_ERR_PDF, "revision_structure", "not a PDF file");
-	x = last_startxref(data, len);
+	/*
+	 * Bytes before the header (a mail gateway's or web server's): the offsets
+	 * the file gives count from the header (ISO 32000-2 §7.5.2; qpdf and
+	 * poppler read them so), each revision still ends where its %%EOF is in
+	 * the file, where a signature's /ByteRange, which counts from the file's
+	 * first byte as pdfsig reads it, must reach.
+	 */
+	h = pdf_header_offset(data, len);
+	x = last_startxref(data, len, h);
 	while (x > 0) {
 		if ((size_t)x >= len || nchain == PDF_REVISIONS_MAX || nchain == max + 1)
 			return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
@@ -292,7 +365,7 @@ pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revision *r
 		 */
 		if (nchain > 0 && x >= chain[nchain - 1]) {
 			if (lin < 0)
-				lin = linearized(data, len);
+				lin = linearized(data, len, h);
 			if (!lin || lin_main || (nchain > 1 && x >= chain[nchain - 2]))
 				return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
 						     "xref section at %lld is not before the one "
@@ -301,7 +374,7 @@ pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revision *r
 			lin_main = nchain;
 		}
 		chain[nchain] = x;
-		x = prev_of(data, len, (size_t)x, &body[nchain], &streams[nchain], &stm[nchain]);
+		x = prev_of(data, len, h, (size_t)x, &body[nchain], &streams[nchain], &stm[nchain]);
 		if (x < 0 || stm[nchain] < 0 || (size_t)stm[nchain] >= len)
 			return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
 					     "no xref section at offset %lld", chain[nchain]);
@@ -343,7 +416,7 @@ pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revision *r
 		revs[i].end = revision_end(data, len, revs[i].eof_end);
 		/* the revision's own startxref must name its own section; an update's
 		   hybrid /XRefStm stream must lie inside the update */
-		if (last_startxref(data, revs[i].eof_end) != chain[j] ||
+		if (last_startxref(data, revs[i].eof_end, h) != chain[j] ||
 		    (i > 0 && revs[i].eof_end <= revs[i - 1].end) ||
 		    (i > 0 && stm[j] > 0 &&
 		     ((size_t)stm[j] < revs[i - 1].end || (size_t)stm[j] >= revs[i].eof_end)))
@@ -371,6 +444,7 @@ pdf_revisions_extend(const unsigned char *data, size_t len, const struct pdf_rev
 				 cap = max < PDF_REVISIONS_MAX ? max : PDF_REVISIONS_MAX;
 	int streams[EXTEND_MAX];
 	const unsigned char *eof;
+	size_t h;
 
 	*n = 0;
 	/* a linearized file's sections are not the simple chain walked here */
@@ -382,17 +456,18 @@ pdf_revisions_extend(const unsigned char *data, size_t len, const struct pdf_rev
 			return 0;
 	/* the known revisions' newest section, which pdf_revisions_find() of the known
 	   bytes started from (it checked that its revision ends with its startxref) */
-	if ((stop = last_startxref(data, known[nknown - 1].eof_end)) <= 0)
+	h = pdf_header_offset(data, len);
+	if ((stop = last_startxref(data, known[nknown - 1].eof_end, h)) <= 0)
 		return 0;
 	/* the sections after it, newest first, each /Prev before the one that names it,
 	   the last naming the known one: the walk pdf_revisions_find() begins with */
-	x = last_startxref(data, len);
+	x = last_startxref(data, len, h);
 	while (x != stop) {
 		if (x <= 0 || (size_t)x >= len || nnew == EXTEND_MAX || nknown + nnew >= cap ||
 		    (nnew > 0 && x >= chain[nnew - 1]))
 			return 0;
 		chain[nnew] = x;
-		x = prev_of(data, len, (size_t)x, &body[nnew], &streams[nnew], &stm[nnew]);
+		x = prev_of(data, len, h, (size_t)x, &body[nnew], &streams[nnew], &stm[nnew]);
 		if (x < 0 || stm[nnew] < 0 || (size_t)stm[nnew] >= len)
 			return 0;
 		nnew++;
@@ -421,7 +496,7 @@ pdf_revisions_extend(const unsigned char *data, size_t len, const struct pdf_rev
 			return 0;
 		revs[i].eof_end = (size_t)(eof - data) + 5;
 		revs[i].end = revision_end(data, len, revs[i].eof_end);
-		if (last_startxref(data, revs[i].eof_end) != chain[j] ||
+		if (last_startxref(data, revs[i].eof_end, h) != chain[j] ||
 		    revs[i].eof_end <= revs[i - 1].end ||
 		    (stm[j] > 0 &&
 		     ((size_t)stm[j] < revs[i - 1].end || (size_t)stm[j] >= revs[i].eof_end)))
@@ -433,6 +508,92 @@ pdf_revisions_extend(const unsigned char *data, size_t len, const struct pdf_rev
 	revs[i - 1].trailing_garbage = j < len;
 	*n = nknown + nnew;
 	return 1;
+}
+
+/* ---- what opening a revision reads ---- */
+
+/* The entries of a classic table's subsections from p (after "xref"), as a
+   reader takes them: each header's count of entries, while they are entries. */
+static size_t
+table_entries(const unsigned char *d, size_t len, size_t p)
+{
+	long long count, k;
+	size_t n = 0;
+
+	for (;;) {
+		if (read_num(d, len, &p) < 0 || (count = read_num(d, len, &p)) < 0)
+			return n;
+		for (k = 0; k < count; k++, n++) {
+			if (read_num(d, len, &p) < 0 || read_num(d, len, &p) < 0)
+				return n;
+			while (p < len && isspace(d[p]))
+				p++;
+			if (p >= len || (d[p] != 'n' && d[p] != 'f'))
+				return n;
+			p++;
+		}
+	}
+}
+
+/*
+ * The entries of the xref section at x: a table's, or a stream's /Index (else
+ * /Size). A stream holds at most PDF_SCAN_MAX_XREF rows (pdf_bytes_check), as
+ * one whose dictionary does not read here (a key twice) is counted.
+ */
+static size_t
+section_entries(const unsigned char *d, size_t len, long long x)
+{
+	static const char *const skeys[] = { "/Size" };
+	long long size, index;
+	size_t p;
+
+	if (x <= 0 || (size_t)x >= len)
+		return 0;
+	p = skip_space(d, len, (size_t)x);
+	if (len - p >= 4 && memcmp(d + p, "xref", 4) == 0)
+		return table_entries(d, len, p + 4);
+	if (read_num(d, len, &p) < 0 || read_num(d, len, &p) < 0)
+		return 0;
+	while (p < len && isspace(d[p]))
+		p++;
+	if (len - p < 3 || memcmp(d + p, "obj", 3) != 0 ||
+	    dict_ints_index(d, len, p + 3, skeys, 1, &size, &index) < 0)
+		return PDF_SCAN_MAX_XREF;
+	if (index < 0)
+		index = size;
+	return index < PDF_SCAN_MAX_XREF ? (size_t)index : PDF_SCAN_MAX_XREF;
+}
+
+size_t
+pdf_revision_xref_entries(const unsigned char *data, size_t len, const struct pdf_revision *rev)
+{
+	size_t n = section_entries(data, len, rev->xref);
+
+	if (rev->xrefstm > 0)
+		n += section_entries(data, len, rev->xrefstm);
+	if (rev->linearized_main > 0)
+		n += section_entries(data, len, rev->linearized_main);
+	return n;
+}
+
+int
+pdf_revisions_reads_check(const unsigned char *data, size_t len, const struct pdf_revision *revs,
+			  size_t n, struct sp_errinfo *ei)
+{
+	unsigned long long chain = 0, reads = 0;
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		chain += pdf_revision_xref_entries(data, len, &revs[k]);
+		if ((reads += chain) > PDF_REVISIONS_MAX_READS)
+			return sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+					     "verifying the PDF's %zu revisions would read more "
+					     "than "
+					     "%d cross-reference entries (each revision is read "
+					     "with every section before it)",
+					     n, PDF_REVISIONS_MAX_READS);
+	}
+	return SP_OK;
 }
 
 /* ---- signature fields ---- */
@@ -582,6 +743,21 @@ docmdp_p(qpdf_data q, qpdf_oh sig)
 	}
 	qpdf_oh_release(q, refs);
 	return res;
+}
+
+int
+pdf_docmdp_visible_check(struct pdf_doc *doc, struct sp_errinfo *ei)
+{
+	qpdf_data q = doc->q;
+	qpdf_oh perms = qpdf_oh_get_key_if_dict(q, qpdf_get_root(q), "/Perms");
+
+	if (docmdp_p(q, qpdf_oh_get_key_if_dict(q, perms, "/DocMDP")) != 2)
+		return SP_OK;
+	return sp_err_reason(ei, SP_ERR_INVALID, "docmdp_no_visible",
+			     "the document is certified with DocMDP permissions P=2 (filling in "
+			     "forms and signing): a new visible signature would be a change the "
+			     "certification does not permit; sign it without placements (an "
+			     "invisible signature)");
 }
 
 /* A FieldMDP parameters dictionary (/Action /Fields) into s's lock. */

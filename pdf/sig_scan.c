@@ -248,8 +248,10 @@ entries(struct pdf_doc *doc, int sections, struct ent *e)
 	long long pv = 0;
 	int n = 0, n0;
 
-	if (doc->info.xref_kind != PDF_XREF_TABLE || doc->info.startxref <= 0 ||
-	    (size_t)doc->info.startxref >= doc->len || qpdf_oh_has_key(doc->q, tr, "/XRefStm"))
+	/* (offsets after bytes before the header count from there: left to qpdf) */
+	if (doc->info.xref_kind != PDF_XREF_TABLE || doc->info.header > 0 ||
+	    doc->info.startxref <= 0 || (size_t)doc->info.startxref >= doc->len ||
+	    qpdf_oh_has_key(doc->q, tr, "/XRefStm"))
 		return -1;
 	c.p = (size_t)doc->info.startxref;
 	skip_ws(&c);

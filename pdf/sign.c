@@ -427,11 +427,13 @@ update_acroform(struct ctx *c, struct sp_errinfo *ei)
 	 * Reader and poppler draw none of our seals: the new version leaves the
 	 * key out when every field with a value has its appearance (nothing any
 	 * viewer shows of the form changes; the verifier allows it after a
-	 * signature). Not in a certified document: Adobe Reader may call the
-	 * key's removal a change its DocMDP forbids (PDFBox's note on PDFBOX-3738).
+	 * signature). In a certified document too: it is what a form filler
+	 * does once the fields have their appearances, which DocMDP P=2 and 3
+	 * permit (pyHanko's diff policy, modelled on Acrobat's, lets a form
+	 * update change the key; PDFBox's note on PDFBOX-3738 feared Adobe might
+	 * not), and P=1 is never signed. Kept, every seal stayed invisible there.
 	 */
-	int drop = !qpdf_oh_has_key(q, qpdf_oh_get_key(q, root, "/Perms"), "/DocMDP") &&
-		   pdf_form_undrawn(c->doc, name, sizeof(name)) == 1;
+	int drop = pdf_form_undrawn(c->doc, name, sizeof(name)) == 1;
 	const char *skip[3] = { "/Fields", "/SigFlags", drop ? "/NeedAppearances" : NULL };
 
 	sp_buf_init(&inner, (size_t)16 << 20);
@@ -701,7 +703,9 @@ prepare(struct pdf_doc *doc, const struct pdf_sig_params *params, const struct p
 	c.par = params;
 	if (params->doc_timestamp)
 		npl = 0; /* a document timestamp shows nothing */
-	if ((r = pdf_placements_resolve(doc, seals, nseals, pl, npl, &c.rects, &c.nrects, ei)) < 0)
+	if ((r = pdf_placements_resolve(doc, seals, nseals, pl, npl, &c.rects, &c.nrects, ei)) <
+		    0 ||
+	    (c.nrects > 0 && (r = pdf_docmdp_visible_check(doc, ei)) < 0))
 		goto out;
 	if (c.nrects == 0) {
 		/* An invisible signature still needs one widget, zero-sized, on page 1. */

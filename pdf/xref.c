@@ -28,6 +28,13 @@ init(struct pdfw *w, const struct pdf_doc *doc, int copy, struct sp_errinfo *ei)
 		return sp_err_reason(ei, SP_ERR_UNSUPPORTED, "pdf_encrypted",
 				     "the PDF is encrypted and was opened to be read only");
 	w->crypt = doc->crypt;
+	/* the file's offsets count from its header: ours, written from byte 0, would not
+	   (the upload rewrites such a file; a signed one is refused) */
+	if (doc->info.header > 0)
+		return sp_err_reason(ei, SP_ERR_PDF, "pdf_damaged",
+				     "the PDF has %zu bytes before its %%PDF- header; it cannot "
+				     "be updated incrementally",
+				     doc->info.header);
 	if (copy && (r = sp_buf_add(&w->b, doc->data, doc->len)) < 0)
 		return sp_err(ei, r, "out of memory copying the PDF");
 	if (!copy)

@@ -143,8 +143,9 @@ struct ip_limiter *request_verify_limiter(const struct request *r);
  * here stored with its session, by the session's id (signing_update_key),
  * so that the session's claim here need not have PostgreSQL send it back.
  */
-/* signing.default_seal_image's bytes, read at start-up (NULL when unset); any thread. */
-const uint8_t *request_default_seal(const struct request *r, size_t *len);
+/* signing.default_seal_image's bytes, read at start-up (NULL when unset), and their SHA-256;
+   any thread. */
+const uint8_t *request_default_seal(const struct request *r, size_t *len, const uint8_t **sha256);
 struct blob_cache *request_seal_images(const struct request *r);
 struct blob_cache *request_revision_refs(const struct request *r);
 struct blob_cache *request_revision_reads(const struct request *r);

@@ -233,6 +233,15 @@ login_work(void *arg, struct sp_errinfo *ei)
 			   "the certificate's subject has no O name");
 		goto out;
 	}
+	/* the organization's and the user's names wherever they are shown: text as the API
+	   takes it (a right-to-left override would show "Acme\u202egnp.exe" reversed) */
+	if (sp_text_check(res.info.org, strlen(res.info.org), NULL, NULL) != SP_OK ||
+	    sp_text_check(res.info.cn, strlen(res.info.cn), NULL, NULL) != SP_OK) {
+		r = refuse(j, P_INVALID, CRYPTO_REASON_MALFORMED_CERT,
+			   "the certificate's subject O or CN holds control or bidirectional "
+			   "formatting characters");
+		goto out;
+	}
 	sp_errinfo_init(&e2);
 	if (res.info.org_id[0] == '\0' || crypto_credit_code_check(res.info.org_id, &e2) != SP_OK) {
 		r = refuse(j, P_UNAUTHORIZED, CRYPTO_REASON_CREDIT_CODE,

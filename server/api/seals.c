@@ -32,6 +32,10 @@
 
 #define SEAL_NAME_MAX 40 /* characters, after trimming */
 #define SCAN_MAX (10u * 1024 * 1024)
+/* a picture's pixels (an A3 page scanned at 600 dpi is 7016 x 9921): the browser that
+   shows it decodes it whole */
+#define SCAN_MAX_SIDE 16384u
+#define SCAN_MAX_PIXELS (100u * 1000 * 1000)
 #define PAGE_SIZE_MAX 100
 
 /* ---- shared ----------------------------------------------------------------------- */
@@ -293,9 +297,61 @@ scan_type(const unsigned char *b, size_t n)
 	return NULL;
 }
 
+/*
+ * A picture's size in pixels from its header, *w = *h = 0 when not found:
+ * a PNG's IHDR, a JPEG's first frame header (SOFn). The reviewer's browser
+ * decodes the scan whole: 40,000 x 40,000 pixels are a few bytes of header
+ * and 6.4 GB decoded (sec36).
+ */
+static void
+scan_pixels(const unsigned char *b, size_t n, const char *type, uint32_t *w, uint32_t *h)
+{
+	size_t p, seg;
+
+	*w = *h = 0;
+	if (strcmp(type, "image/png") == 0) {
+		if (n >= 24 && memcmp(b + 12, "IHDR", 4) == 0) {
+			*w = (uint32_t)b[16] << 24 | (uint32_t)b[17] << 16 | (uint32_t)b[18] << 8 |
+			     b[19];
+			*h = (uint32_t)b[20] << 24 | (uint32_t)b[21] << 16 | (uint32_t)b[22] << 8 |
+			     b[23];
+		}
+		return;
+	}
+	if (strcmp(type, "image/jpeg") != 0)
+		return;
+	/* the segments after SOI, each 0xFF, a marker and (but for RSTn, TEM) a length */
+	for (p = 2; p + 4 <= n && b[p] == 0xff;) {
+		unsigned char m = b[p + 1];
+
+		if (m == 0xff) { /* fill */
+			p++;
+			continue;
+		}
+		if (m == 0x01 || (m >= 0xd0 && m <= 0xd7)) {
+			p += 2;
+			continue;
+		}
+		if (m == 0xd9 || m == 0xda) /* EOI, SOS: the frame header came first, if at all */
+			return;
+		seg = (size_t)b[p + 2] << 8 | b[p + 3];
+		if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc) {
+			if (seg >= 7 && p + 9 <= n) {
+				*h = (uint32_t)b[p + 5] << 8 | b[p + 6];
+				*w = (uint32_t)b[p + 7] << 8 | b[p + 8];
+			}
+			return;
+		}
+		if (seg < 2)
+			return;
+		p += 2 + seg;
+	}
+}
+
 static void
 app_scan(struct request *r, const struct principal *who)
 {
+	uint32_t w, h;
 	const unsigned char *body;
 	const char *type;
 	struct sp_errinfo ei;
@@ -326,6 +382,15 @@ app_scan(struct request *r, const struct principal *who)
 		sp_err_reason(&ei, SP_ERR_UNSUPPORTED, "scan_type",
 			      "the scan must be a PDF, PNG or JPEG file (judged by its content)");
 		request_problem_ei(r, P_UNSUPPORTED_MEDIA_TYPE, &ei);
+		return;
+	}
+	scan_pixels(body, len, type, &w, &h);
+	if (w > SCAN_MAX_SIDE || h > SCAN_MAX_SIDE || (uint64_t)w * h > SCAN_MAX_PIXELS) {
+		sp_err_reason(&ei, SP_ERR_TOO_LARGE, "scan_too_large",
+			      "the scan is %ux%u pixels; at most %u a side and %u in all are "
+			      "accepted",
+			      (unsigned)w, (unsigned)h, SCAN_MAX_SIDE, SCAN_MAX_PIXELS);
+		request_reply_error(r, ei.code, &ei);
 		return;
 	}
 	auth_actor(r, who, &actor);

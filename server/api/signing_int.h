@@ -10,10 +10,12 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <jansson.h>
 #include <openssl/x509.h>
 
 #include "authn.h"
 #include "db.h"
+#include "pdf.h"
 #include "server.h"
 #include "state.h"
 
@@ -72,7 +74,7 @@ const struct doc_cached *signing_session_held(struct doc_cache *c, const char *i
  * What a prepare here wrote of the session it stored, kept by the process
  * (request_session_updates) as one record under the session's id: its
  * update, so that its claim here has PostgreSQL leave it out
- * (db_doc_held.update; see db/signing.c CLAIM_PARTS for why that is sound),
+ * (db_doc_held.update; see db/signing_complete.c CLAIM_PARTS for why that is sound),
  * and the rest of what the claim returns but the base revision (the
  * document cache's) and the TSA serial, with the credential that prepared
  * it, so that its completion here may skip the claim (signing_complete.c,
@@ -119,5 +121,21 @@ void signing_session_keep(struct blob_cache *c, const char *text, size_t len, ui
 const struct db_doc_held *signing_update_held(const struct db_doc_held *held,
 					      struct db_doc_held *out, const uint8_t *update,
 					      size_t update_len);
+
+/* ---- a prepare's request body (signing_body.c) ---- */
+
+#define SIGNING_MAX_PLACEMENTS 64
+
+/* v, a base64 string, decoded (malloc'd) into *out: at most max bytes, else 400 naming what. */
+int signing_b64_field(json_t *v, const char *what, size_t max, unsigned char **out, size_t *len,
+		      struct sp_errinfo *ei);
+/* The seal the placements of doc name (*seal_id; 0: the demo seal or none). Loop thread. */
+int signing_placements_seal(json_t *doc, int64_t *seal_id, struct sp_errinfo *ei);
+/* arr's placements (borrowing strings from it) into pl (SIGNING_MAX_PLACEMENTS at most);
+   *needs_seal when one uses the seal; occ backs numeric occurrences. */
+int signing_placements_parse(json_t *arr, struct pdf_placement *pl, size_t *npl, int *needs_seal,
+			     char occ[][16], struct sp_errinfo *ei);
+/* The resolved rectangles as the reply and the session show them (NULL: out of memory). */
+json_t *signing_rects_json(const struct pdf_widget_rect *w, size_t n);
 
 #endif /* SP_SERVER_SIGNING_INT_H */

@@ -367,6 +367,7 @@ struct server {
 	struct tsa_serials *tsa_serials;    /* reserved for completions in one trip */
 	uint8_t *default_seal;              /* signing.default_seal_image's bytes (NULL: unset) */
 	size_t default_seal_len;
+	uint8_t default_seal_sha256[32];  /* of default_seal */
 	struct expiry expiry;             /* the deadline sweep */
 	struct webhook_delivery webhooks; /* webhook deliveries */
 	struct archive_renewal archive;   /* archive-timestamp renewal */

@@ -224,9 +224,10 @@ request_seal_images(const struct request *r)
 	return r->srv->seal_images;
 }
 const uint8_t *
-request_default_seal(const struct request *r, size_t *len)
+request_default_seal(const struct request *r, size_t *len, const uint8_t **sha256)
 {
 	*len = r->srv->default_seal_len;
+	*sha256 = r->srv->default_seal_sha256;
 	return r->srv->default_seal;
 }
 struct blob_cache *

@@ -232,6 +232,15 @@ files_state_build(struct server *srv, int worker, struct sp_errinfo *ei)
 			   fei.msg);
 		goto out;
 	}
+	/* and its SHA-256, the key of its encoded image (it was hashed at every prepare) */
+	if (srv->default_seal != NULL) {
+		size_t dlen = 0;
+
+		if ((r = crypto_digest(CRYPTO_DIGEST_SHA256, srv->default_seal,
+				       srv->default_seal_len, srv->default_seal_sha256, &dlen,
+				       ei)) != SP_OK)
+			goto out;
+	}
 	if ((r = trust_store_new(cfg, &srv->trust, ei)) != SP_OK ||
 	    (r = tsa_provider_new(cfg, &srv->tsa, ei)) != SP_OK ||
 	    (r = seal_maker_new(cfg, &srv->seal_maker, ei)) != SP_OK ||

@@ -33,6 +33,7 @@ struct seal_slot {
 	int64_t until_s;
 	uint8_t *png;
 	size_t png_len;
+	uint8_t sha256[32]; /* of png: what the one-trip statement compares */
 	char *info;
 };
 
@@ -176,7 +177,7 @@ seal_slot(struct prep_memo *m, int64_t org, int64_t seal)
 
 int
 prep_memo_seal_get(struct prep_memo *m, int64_t org, int64_t seal, int64_t now_s, uint8_t **png,
-		   size_t *png_len, char **info)
+		   size_t *png_len, uint8_t sha256[32], char **info)
 {
 	struct seal_slot *s;
 
@@ -195,12 +196,13 @@ prep_memo_seal_get(struct prep_memo *m, int64_t org, int64_t seal, int64_t now_s
 	}
 	memcpy(*png, s->png, s->png_len);
 	*png_len = s->png_len;
+	memcpy(sha256, s->sha256, 32);
 	return SP_OK;
 }
 
 void
 prep_memo_seal_put(struct prep_memo *m, int64_t org, int64_t seal, int64_t now_s,
-		   const uint8_t *png, size_t png_len, const char *info)
+		   const uint8_t *png, size_t png_len, const uint8_t sha256[32], const char *info)
 {
 	struct seal_slot *s;
 
@@ -208,7 +210,7 @@ prep_memo_seal_put(struct prep_memo *m, int64_t org, int64_t seal, int64_t now_s
 		return;
 	s = seal_slot(m, org, seal);
 	if (s->seal == seal && s->org == org && s->png_len == png_len &&
-	    memcmp(s->png, png, png_len) == 0 && strcmp(s->info, info) == 0) {
+	    memcmp(s->sha256, sha256, 32) == 0 && strcmp(s->info, info) == 0) {
 		s->until_s = now_s + m->ttl_s; /* the same seal, confirmed again */
 		return;
 	}
@@ -220,6 +222,7 @@ prep_memo_seal_put(struct prep_memo *m, int64_t org, int64_t seal, int64_t now_s
 	}
 	memcpy(s->png, png, png_len);
 	s->png_len = png_len;
+	memcpy(s->sha256, sha256, 32);
 	s->org = org;
 	s->seal = seal;
 	s->until_s = now_s + m->ttl_s;

@@ -449,12 +449,14 @@ void prep_memo_member_put(struct prep_memo *m, const char *hash, int64_t now_s,
 			  const struct prep_member *who);
 void prep_memo_member_drop(struct prep_memo *m, const char *hash);
 /* Copies (malloc'd, the caller's) of seal's picture and facts (NUL-terminated) as held for
-   organization org: SP_OK, SP_ERR_NOT_FOUND or SP_ERR_NOMEM. */
+   organization org, and the picture's SHA-256: SP_OK, SP_ERR_NOT_FOUND or SP_ERR_NOMEM. */
 int prep_memo_seal_get(struct prep_memo *m, int64_t org, int64_t seal, int64_t now_s, uint8_t **png,
-		       size_t *png_len, char **info) SP_WUR;
-/* Keep copies (not kept past max_bytes of pictures). */
+		       size_t *png_len, uint8_t sha256[32], char **info) SP_WUR;
+/* Keep copies (not kept past max_bytes of pictures); sha256 is png's, as the caller computed it
+   (the memo compares pictures by it). */
 void prep_memo_seal_put(struct prep_memo *m, int64_t org, int64_t seal, int64_t now_s,
-			const uint8_t *png, size_t png_len, const char *info);
+			const uint8_t *png, size_t png_len, const uint8_t sha256[32],
+			const char *info);
 void prep_memo_seal_drop(struct prep_memo *m, int64_t org, int64_t seal);
 /* Count a prepare that tried the one statement: one_trip 1 stored by it, 0 loaded after. */
 void prep_memo_count(struct prep_memo *m, int one_trip);

@@ -658,7 +658,25 @@ def big_then_updates(n=300000, k=100):
     """A classic table of n entries, then k small incremental updates: a
     verifier that reads each revision on its own parses the big table k
     times (12 s for 6 MB, sec35)."""
-    base = xref_table_huge(n)
+    return _updates_on(xref_table_huge(n), n, k)
+
+
+def signed_big_then_updates(n=300000, k=100):
+    """big_then_updates whose first revision has a signature field with a
+    value (its other entries free): an upload kept as it is, revisions and
+    all (sec36)."""
+    body, offs = _sig_doc(1, b"3000")
+    out = bytearray(body[:body.index(b"xref\n")])
+    xoff = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % n
+    for i in range(1, n):
+        out += (b"%010d 00000 n \n" % offs[i]) if i in offs else b"0000000000 65535 f \n"
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (n, xoff)
+    return _updates_on(bytes(out), n, k)
+
+
+def _updates_on(base, n, k):
+    """k updates of object 4 (the page's content) on base, whose /Size is n."""
     out = bytearray(base)
     prev = int(base.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
     for i in range(k):
@@ -718,6 +736,7 @@ BUILDERS = {
     "direct_font_big": direct_font_big,
     "cheap_ops": cheap_ops,
     "big_then_updates": big_then_updates,
+    "signed_big_then_updates": signed_big_then_updates,
     "many_sigs": many_sigs_wide,
     "sig_huge_byterange": sig_huge_byterange,
     "sig_byterange_gaps": sig_byterange_many_gaps,

@@ -235,6 +235,24 @@ class ReviewInChromium(ServerTestCase):
         self.assertIsNotNone(doc["claim"])
         self.assertNotEqual(doc["claim"]["reviewer"], "rev1")
 
+    def test_long_names_keep_the_layout(self):
+        """An organization whose certificate names it with 64 letters and no
+        space (the most X.520 allows), applying for a seal of 40 (the longest
+        taken): its row and its detail wrap within the page, which never
+        scrolls sideways (sec36; the queue's cells did not wrap: 752 px over)."""
+        self.assertTrue(os.path.exists(CHROMIUM), "chromium is missing (deploy/deps.sh test)")
+        self.assertTrue(os.path.isdir(PLAYWRIGHT), "playwright-core is missing (deploy/npm.sh)")
+        crt, key = PKI.issue("longname", "/O=%s/organizationIdentifier=%s/CN=Long"
+                             % ("W" * 64, PKI.orgs[2]["credit_code"]))
+        st, _, _, doc = api_login(self.server, crt, key)
+        self.assertEqual(st, 200, doc)
+        self.members.append(doc["token"])
+        long_one = self.apply(2, "W" * 40)
+        obs = self.browse([{"do": "login"}, {"do": "queue", "expect_ids": [long_one]},
+                           {"do": "fits", "id": long_one}])
+        steps = {s["do"]: s for s in obs["steps"]}
+        self.assertEqual((steps["fits"]["queue_over"], steps["fits"]["detail_over"]), (0, 0))
+
 
 if __name__ == "__main__":
     unittest.main()

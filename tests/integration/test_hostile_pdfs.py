@@ -137,6 +137,33 @@ class Hostile(ServerTestCase):
                 self.assertEqual(self.cli_verify(name, pdf).returncode, 4)
         self.assertEqual(self.contracts(), "0")
 
+    def test_revisions_over_one_big_table_have_a_reading_budget(self):
+        """100 updates over a table of 300,000 entries (6 MB): each revision
+        the verifier opened read the whole table again (12 s of a worker,
+        cut only by the 30 s deadline, sec35). Verify and the CLI now answer
+        pdf_limit before opening any; a signed upload (kept, revisions and
+        all, for every later verification) is refused too; 20 updates over
+        it are still verified."""
+        self.login("buyer")
+        for name in ("big_then_updates", "signed_big_then_updates"):
+            pdf = hostile_pdfs.build(name)
+            with self.subTest(name=name, endpoint="verify"):
+                got, cpu, rss, hz = self.costs(lambda: self.verify(pdf))
+                doc = self.assertLimit(got)
+                self.assertIn("cross-reference entries", doc["detail"])
+                self.assertBounded(name, cpu, rss, hz)
+            with self.subTest(name=name, endpoint="cli"):
+                self.assertEqual(self.cli_verify(name, pdf).returncode, 4)
+        got, cpu, rss, hz = self.costs(lambda: self.upload(
+            hostile_pdfs.build("signed_big_then_updates")))
+        doc = self.assertLimit(got)
+        self.assertIn("cross-reference entries", doc["detail"])
+        self.assertBounded("signed_big_then_updates upload", cpu, rss, hz)
+        self.assertEqual(self.contracts(), "0")
+        st, _, _, doc = self.verify(hostile_pdfs.big_then_updates(k=20))
+        self.assertEqual(st, 200, doc)
+        self.assertEqual(doc["signatures"], [], doc)
+
     def test_a_claimed_4m_object_xref_is_refused_before_qpdf_reads_it(self):
         """An xref stream of 4,000,000 entries (/Size at PDF_DOC_MAX_OBJECTS,
         35 KB deflated): qpdf built its table (300 MB) before the /Size cap

@@ -236,6 +236,23 @@ class Refusals(IdentityCase):
         crt, key = PKI.issue("nocode", "/O=No Code Ltd/CN=Bob")
         self.refused(api_login(self.server, crt, key), 401, "malformed_credit_code")
 
+    def test_names_with_control_or_bidi_characters(self):
+        """The certificate's O and CN become the organization's and the user's
+        names everywhere (lists, the console, the seal's text, evidence): a
+        right-to-left override (U+202E) would have "Acme\u202egnp.exe" shown
+        as "Acmeexe.png", a newline split a log line. Refused as the names
+        the API takes are (sec36); nothing is created."""
+        code = PKI.orgs[0]["credit_code"]
+        before = identity_counts(self.db)
+        for i, (o, cn) in enumerate((("Acme\u202egnp.exe Ltd", "Bob"),
+                                     ("Acme Ltd", "Bob\u2066Admin"),
+                                     ("Acme\u0085Ltd", "Bob"))):
+            crt, key = PKI.issue("bidi%d" % i, "/O=%s/organizationIdentifier=%s/CN=%s"
+                                 % (o, code, cn))
+            with self.subTest(o=o, cn=cn):
+                self.refused(api_login(self.server, crt, key), 400, "malformed_certificate")
+        self.assertEqual(identity_counts(self.db), before)
+
     def test_replayed_nonce(self):
         crt, key = PKI.org_cert(PKI.orgs[0]["slug"], "ec")
         ch = api_challenge(self.server)

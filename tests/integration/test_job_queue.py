@@ -20,6 +20,7 @@ answers) is stopped at its next check: the keyword searches of a request
 nobody waits for no longer keep a worker for their whole length."""
 
 import base64
+import json
 import os
 import re
 import statistics
@@ -49,6 +50,30 @@ def tearDownModule():
         PKI.close()
 
 
+# the routes the victims and attackers use, as the access log names them
+PREP = ("POST", "/api/v1/contracts/{number}/signing-sessions")
+DONE = ("POST", "/api/v1/signing-sessions/{id}/complete")
+LIST = ("GET", "/api/v1/contracts")
+
+
+def served_s(server, method, route, paths=None):
+    """The server's own time (dispatch to reply, s) of each request on method
+    and route (and, given paths, on one of them), in the access log's order:
+    what a loaded client adds is not in it."""
+    out = []
+    for line in server.log().splitlines():
+        if '"msg":"request"' not in line:
+            continue
+        try:
+            e = json.loads(line)
+        except ValueError:
+            continue
+        if e.get("method") == method and e.get("route") == route and \
+                (paths is None or e.get("path") in paths):
+            out.append(e["duration_ms"] / 1000)
+    return out
+
+
 def metric(server, name):
     st, _, body, _ = server.request("GET", "/metrics")
     m = re.search(r"^%s (\d+)$" % re.escape(name), body.decode(), re.M)
@@ -58,6 +83,7 @@ def metric(server, name):
 class JobQueue(ServerTestCase):
     tls = False
     request_timeout_ms = 30000
+    db_pool_size = 4
 
     def setUp(self):
         self.server_extra = {"trust": PKI.trust_config(),
@@ -65,6 +91,7 @@ class JobQueue(ServerTestCase):
                                      "key": PKI.path("tsa.key"), "chain": PKI.path("chain.pem"),
                                      "trust": PKI.path("root.pem")},
                              "server": {"request_timeout_ms": self.request_timeout_ms},
+                             "database": {"pool_size": self.db_pool_size},
                              "signing": {"default_seal_image": SEAL, "session_ttl_s": 600}}
         super().setUp()
         self.orgs = {o["slug"]: o for o in PKI.orgs}
@@ -145,7 +172,8 @@ class Starvation(JobQueue):
         with open(SHORT, "rb") as f:
             short = f.read()
         target = self.own_contract("logistics", hostile_pdfs.build("text_ops"))
-        quiet = [sum(self.sign(self.own_contract("buyer", short))) for _ in range(3)]
+        mine = [self.own_contract("buyer", short) for _ in range(3)]
+        quiet = [sum(self.sign(n)) for n in mine]
         stop, answers = threading.Event(), []
         stop.set()
         t0 = time.time()
@@ -164,6 +192,15 @@ class Starvation(JobQueue):
             for t in ts:
                 t.join()
         busy_total = [p + c for p, c in busy]
+        # the server's own times (a loaded machine slows this process's attacking
+        # threads and the victim's client alike): the victim's prepares by their
+        # path (the attacker's searches share the route), every completion its
+        signing = [p + d for p, d in zip(
+            served_s(self.server, *PREP,
+                     paths=["/api/v1/contracts/%s/signing-sessions" % n for n in mine + victims]),
+            served_s(self.server, *DONE))]
+        search = served_s(self.server, *PREP,
+                          paths=["/api/v1/contracts/%s/signing-sessions" % target])[0]
         print("\nvictim signing (prepare + complete), quiet: median %.2f s %s; one search "
               "%.2f s; with %d attacking connections: median %.2f s (prepare, complete: %s); "
               "attacker answers: %s" % (statistics.median(quiet), ["%.2f" % x for x in quiet],
@@ -172,15 +209,20 @@ class Starvation(JobQueue):
                                ["%.2f, %.2f" % pc for pc in busy],
                                {k: sum(1 for a in answers if a[:2] == k)
                                 for k in set(a[:2] for a in answers)}))
+        print("on the server: victim signing quiet %s, busy %s; one search %.2f s" % (
+            ["%.2f" % x for x in signing[:3]], ["%.2f" % x for x in signing[3:]], search))
+        self.assertEqual(len(signing), 7)
         # The attacker's searches were run, and what went beyond its share was refused.
         self.assertTrue(any(a[:2] == (422, "pdf_limit") for a in answers), answers[:5])
         limited = [a for a in answers if a[0] == 429]
         self.assertTrue(limited, "no 429 for %d connections" % ATTACKERS)
         self.assertTrue(all(a[1:] == ("rate_limited", "1") for a in limited), limited[:3])
-        self.assertEqual({a[0] for a in answers} - {422, 429}, set(), answers[:5])
+        # (504: a search a loaded machine did not finish by the deadline, also the attacker's)
+        self.assertEqual({a[0] for a in answers} - {422, 429, 504}, set(), answers[:5])
         # The victim waited about one search per job (two jobs), not the attacker's queue
-        # (on main: 19.97 s against 0.12 s quiet, one search 0.3-0.6 s).
-        self.assertLess(statistics.median(busy_total), statistics.median(quiet) + 4 * one + 1.0)
+        # (on main: 19.97 s against 0.12 s quiet, one search 0.3-0.6 s, by the client).
+        self.assertLess(statistics.median(signing[3:]),
+                        statistics.median(signing[:3]) + 4 * search + 1.0)
 
 
 class Deadline(JobQueue):
@@ -208,10 +250,11 @@ class Deadline(JobQueue):
 
 class DatabaseTurns(JobQueue):
     LISTERS = 48  # connections of the attacker, each asking for lists
+    db_pool_size = 2  # the lists queue deep even when a loaded machine slows the listers
 
     def test_one_organizations_lists_do_not_hold_up_anothers_signing(self):
         """The attacker has 100,000 contracts and lists them with a search
-        that matches none (each a scan of tens of ms on one of the 4
+        that matches none (each a scan of tens of ms on one of the 2
         connections) from 48 connections: on main every query of the
         victim's signing waited behind the whole queue of lists."""
         with open(SHORT, "rb") as f:
@@ -231,6 +274,7 @@ class DatabaseTurns(JobQueue):
         self.assertEqual(st, 200, doc)
         quiet = [sum(self.sign(self.own_contract("buyer", short))) for _ in range(3)]
         victims = [self.own_contract("buyer", short) for _ in range(4)]
+        lists_before = len(served_s(self.server, *LIST))
         stop, answers, waiting = threading.Event(), [], []
 
         def lister():
@@ -253,22 +297,33 @@ class DatabaseTurns(JobQueue):
             stop.set()
             for t in ts:
                 t.join()
+        # the server's own times: a loaded machine slows this process's 48
+        # listing threads and the victim's client alike, the server's queue not
+        signing = [p + d for p, d in zip(served_s(self.server, *PREP),
+                                         served_s(self.server, *DONE))]
+        lists = served_s(self.server, *LIST)[lists_before:]
         print("\nvictim signing (prepare + complete), quiet: median %.2f s %s; one list %.3f s; "
               "with %d connections listing: median %.2f s %s; database queue: median %s, "
-              "max %s; lists answered: %s" % (
+              "max %s; lists answered: %s; on the server: victim signing quiet %s, busy %s, "
+              "a list busy: median %.2f s" % (
                   statistics.median(quiet), ["%.2f" % x for x in quiet], one, self.LISTERS,
                   statistics.median(busy), ["%.2f" % x for x in busy],
                   statistics.median(waiting) if waiting else None, max(waiting or [0]),
-                  {k: answers.count(k) for k in set(answers)}))
-        self.assertEqual(set(answers), {200})
+                  {k: answers.count(k) for k in set(answers)},
+                  ["%.2f" % x for x in signing[:3]], ["%.2f" % x for x in signing[3:]],
+                  statistics.median(lists)))
+        # the lists ran (a loaded machine may answer some past the query's deadline)
+        self.assertIn(200, answers)
+        self.assertEqual(set(answers) - {200, 504}, set())
+        self.assertEqual(len(signing), 7)
         # the lists did queue (its deepest point: on a loaded machine the 48 listing
         # threads of this process ask more slowly, and the median can sit low)
         self.assertGreater(max(waiting or [0]), 8)
-        # In turns each of the signing's few queries waits at most for the lists
-        # already running (about one list each; 8 leaves room for a loaded
-        # machine's slower loop, as Starvation's bound does); first come, first
-        # served made each wait behind the whole queue (tens of lists: 2.24 s).
-        self.assertLess(statistics.median(busy), statistics.median(quiet) + 8 * one + 1.0)
+        # First come, first served: each of the signing's database trips (at least
+        # one for the prepare, one for the completion) waited as long as a list
+        # waits, so a signing took about two lists' time on the server. In turns
+        # each trip waits at most for a list already running.
+        self.assertLess(statistics.median(signing[3:]), statistics.median(lists))
 
 
 class KeywordPlacements(JobQueue):
@@ -306,13 +361,14 @@ class Abandoned(JobQueue):
     request_timeout_ms = 1000
 
     def test_a_running_job_answered_by_its_deadline_stops(self):
-        """Each of N anonymous verifications of a file whose 100 revisions
-        each reparse a table of 300,000 entries (about 12 s of a worker) is
+        """Each of N anonymous verifications of a file whose 50 revisions
+        each reparse a table of 300,000 entries (about 6 s of a worker, within
+        the verifier's reading budget: 100 are refused at once, sec36) is
         answered 504 by its 1 s deadline while its job runs. Before, the job
         still ran to its end after the answer went out; now it stops at the
         next revision once it is answered."""
         n = 3
-        pdf = hostile_pdfs.build("big_then_updates")
+        pdf = hostile_pdfs.big_then_updates(k=50)
         pid = self.server.proc.pid
         c0, t0 = hostile_pdfs.cpu_s(pid), time.time()
         for _ in range(n):
@@ -327,11 +383,13 @@ class Abandoned(JobQueue):
         cancelled = metric(self.server, "sealpact_jobs_cancelled_total")
         print("\n%d verifications answered 504: server CPU %.2f s, workers idle %.2f s after "
               "the first was sent; %s cancelled" % (n, spent, idle, cancelled))
-        self.assertEqual(cancelled, n)
-        # on main: 24.8 s of CPU, the workers busy for 52.6 s; now about the 1 s each
-        # ran before its deadline answered it
+        # each stopped while it ran (or, on a loaded machine, was dropped before it began)
+        dropped = metric(self.server, "sealpact_jobs_dropped_total") or 0
+        self.assertEqual((cancelled or 0) + dropped, n)
+        self.assertGreater(cancelled or 0, 0)
+        # (100 revisions) on sec35's base: 24.8 s of CPU, the workers busy for 52.6 s;
+        # now about the 1 s each ran before its deadline answered it
         self.assertLess(spent, n * 2.5)
-        self.assertEqual(metric(self.server, "sealpact_jobs_dropped_total"), 0)
 
 
 if __name__ == "__main__":

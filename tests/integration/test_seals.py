@@ -509,6 +509,18 @@ class BadInput(SealCase):
         st, _, _, doc = self.scan(app["id"], b"\xff\xd8\xff" + b"\x00" * (10 * 1024 * 1024),
                                   ctype="image/jpeg")
         self.assertEqual((st, doc["code"]), (413, "scan_too_large"))
+        # A picture the reviewer's browser would decode to gigabytes (sec36): 40,000 x
+        # 40,000 pixels in a few bytes of PNG or JPEG header (6.4 GB as RGBA).
+        ihdr = b"IHDR" + struct.pack(">IIBBBBB", 40000, 40000, 8, 6, 0, 0, 0)
+        bomb_png = (b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + ihdr
+                    + struct.pack(">I", zlib.crc32(ihdr)) + b"\x00" * 64)
+        bomb_jpeg = (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+                     b"\xff\xc0\x00\x11\x08" + struct.pack(">HH", 40000, 40000)
+                     + b"\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01" + b"\x00" * 64)
+        for bomb in (bomb_png, bomb_jpeg):
+            st, _, _, doc = self.scan(app["id"], bomb)
+            self.assertEqual((st, doc["code"]), (413, "scan_too_large"), doc)
+            self.assertIn("40000x40000", doc["detail"])
         self.assertIsNone(self.ok("supplier", "GET", "/api/v1/seal-applications/%s"
                                   % app["id"])["scan"])
         st, _, _, doc = self.scan(app["id"], b"\xff\xd8\xff\xe0" + b"jpeg" * 10)

@@ -175,7 +175,11 @@ class World(unittest.TestCase):
                b"/Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams "
                b"<< /Type /TransformParams /P %d /V /1.2 >> >>] /ByteRange [0 1 2 3] "
                b"/Contents <3000> >>")
-        for p_value, refused in ((1, True), (2, False)):
+        # P=1 refuses any signature; P=2 a visible one (a new visible signature widget is a
+        # change it does not permit, as our verifier and pyHanko read it), not an invisible one
+        for p_value, how, refused in ((1, ["--date", "1,450,80"], "P=1"),
+                                      (2, ["--date", "1,450,80"], "P=2"),
+                                      (2, ["--invisible"], None)):
             src = os.path.join(WORK, "certified%d.pdf" % p_value)
             out = os.path.join(WORK, "certified%d-signed.pdf" % p_value)
             with open(src, "wb") as f:
@@ -189,12 +193,13 @@ class World(unittest.TestCase):
                     sig % p_value]))
             crt, key = PKI.org_cert("supplier", "rsa")
             p = subprocess.run([harness.SEALPACT, "sign", "--offline", src, out, "--key", key,
-                                "--cert", crt, "--date", "1,450,80"], capture_output=True,
-                               text=True, timeout=60)
+                                "--cert", crt] + how, capture_output=True, text=True,
+                               timeout=60)
             if refused:
                 self.assertNotEqual(p.returncode, 0, p.stdout + p.stderr)
-                self.assertIn("P=1", p.stderr)
-                self.assertIn("Certification", p.stderr)
+                self.assertIn(refused, p.stderr)
+                self.assertIn("Certification" if p_value == 1 else "without placements",
+                              p.stderr)
                 self.assertFalse(os.path.exists(out))
             else:
                 self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
@@ -288,6 +293,57 @@ class Api(ServerTestCase):
                            404)
         st, _, _, _ = self.server.request("GET", "/api/v1/contracts/%s/verification" % n)
         self.assertEqual(st, 401)
+
+    def test_certified_p2_takes_no_visible_seal(self):
+        """A contract certified with DocMDP P=2 (filling in forms and signing): a seal is
+        refused at the prepare, 422 docmdp_no_visible, nothing stored; without placements
+        (an invisible signature) it is prepared."""
+        orgs = {o["slug"]: o for o in PKI.orgs}
+        tokens = {}
+        for slug in ("buyer", "supplier"):
+            crt, key = PKI.org_cert(slug, "rsa")
+            st, _, _, doc = api_login(self.server, crt, key)
+            self.assertEqual(st, 200, doc)
+            tokens[slug] = doc["token"]
+
+        def call(slug, method, path, body=None):
+            h = {"Authorization": "Bearer " + tokens[slug]}
+            if body is None and method == "POST":
+                body, h["Content-Type"] = b"", "application/json"
+            return self.server.request(method, path, body=body, headers=h, timeout=60)
+
+        pdf = handmade_pdf([
+            b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] /SigFlags 3 >> "
+            b"/Perms << /DocMDP 5 0 R >> >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Annots [4 0 R] >>",
+            b"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Certification) "
+            b"/Rect [0 0 0 0] /F 132 /P 3 0 R /V 5 0 R >>",
+            b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
+            b"/Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams "
+            b"<< /Type /TransformParams /P 2 /V /1.2 >> >>] /ByteRange [0 1 2 3] "
+            b"/Contents <3000> >>"])
+        st, _, _, doc = call("buyer", "POST", "/api/v1/contracts", {
+            "name": "Certified", "pdf_base64": base64.b64encode(pdf).decode(),
+            "parties": [{"credit_code": orgs["supplier"]["credit_code"], "role": "signer",
+                         "routing_order": 1}]})
+        self.assertEqual(st, 201, doc)
+        n = doc["number"]
+        self.assertEqual(call("buyer", "POST", "/api/v1/contracts/%s/send" % n)[0], 200)
+        self.assertEqual(call("supplier", "POST", "/api/v1/contracts/%s/receive" % n)[0], 200)
+        crt, _ = PKI.org_cert("supplier", "rsa")
+        body = {"certificate": base64.b64encode(der_of(crt)).decode(),
+                "chain": [base64.b64encode(der_of(PKI.path("ca.pem"))).decode()],
+                "placements": [{"mode": "date", "page": 1, "x": 300, "y": 100}]}
+        path = "/api/v1/contracts/%s/signing-sessions" % n
+        st, _, _, doc = call("supplier", "POST", path, body)
+        self.assertEqual((st, doc.get("code")), (422, "docmdp_no_visible"), doc)
+        self.assertIn("sign it without placements", doc["detail"])
+        body["placements"] = []
+        st, _, _, doc = call("supplier", "POST", path, body)
+        self.assertEqual(st, 201, doc)
+        # the invisible signature's one widget, zero-sized
+        self.assertEqual([(r["x0"], r["x1"]) for r in doc["rects"]], [(0.0, 0.0)], doc)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@
  *   {"do": "login"}                       logs in; the queue shows
  *   {"do": "queue", "status", "q", "expect_ids": [...], "absent_ids": [...]}
  *   {"do": "literal_text", "id", "text"}  the row shows text literally (no HTML)
+ *   {"do": "fits", "id"}                  the queue and the row's detail fit the page's
+ *                                         width (no horizontal scrolling)
  *   {"do": "claim_refused", "id"}         claiming a claim held by another fails visibly
  *   {"do": "reject", "id", "reason"}      claim, view the scan, reject
  *   {"do": "claim_release", "id"}        claim, view the scan, release the claim
@@ -212,6 +214,19 @@ async function run() {
 					fail('the detail does not show the name literally');
 				if ((await page.$$('#d-name *')).length !== 0)
 					fail('the detail turned the name into HTML');
+				break;
+			}
+			case 'fits': {
+				const over = () => page.evaluate(() => {
+					const d = document.documentElement;
+					return d.scrollWidth - d.clientWidth;
+				});
+				out.queue_over = await over();
+				await openRow(page, step.id);
+				out.detail_over = await over();
+				if (out.queue_over > 0 || out.detail_over > 0)
+					fail('the page scrolls sideways: ' + out.queue_over + ' px over with the ' +
+						'queue, ' + out.detail_over + ' px with the detail');
 				break;
 			}
 			case 'claim_refused':

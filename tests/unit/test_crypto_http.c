@@ -143,21 +143,16 @@ START_TEST(addresses_public_or_not)
 	};
 	static const char *const v6_public[] = { "2606:4700::1111", "2a00:1450::1",
 						 "::ffff:8.8.8.8", "2002:808:808::1" };
-	static const char *const v6_not[] = { "::",
-					      "::1",
-					      "::ffff:10.0.0.1",
-					      "::ffff:0.0.0.0",
-					      "::127.0.0.1",
-					      "fc00::",
-					      "fdff::1",
-					      "fe80::1",
-					      "febf::1",
-					      "ff05::2",
-					      "2001:db8::1",
-					      "64:ff9b::7f00:1",
-					      "2002:7f00:1::1",
-					      "100::1",
-					      "2001::1" };
+	static const char *const v6_not[] = {
+		"::", "::1", "::ffff:10.0.0.1", "::ffff:0.0.0.0", "::127.0.0.1",
+		"fc00::", "fdff::1", "fe80::1", "febf::1", "ff05::2", "2001:db8::1",
+		"64:ff9b::7f00:1",
+		/* RFC 8215's local-use translation prefix: the
+						 local translator's choice of IPv4 (sec36) */
+		"64:ff9b:1::a00:1", "64:ff9b:1:ffff::808:808",
+		/* SIIT's IPv4-translated form (RFC 2765) of 10.0.0.1 */
+		"::ffff:0:a00:1", "2002:7f00:1::1", "100::1", "2001::1"
+	};
 	unsigned char b[16];
 	size_t i;
 

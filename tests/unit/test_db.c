@@ -1720,8 +1720,7 @@ START_TEST(signing_create_held_checks_what_the_load_checks)
 	ck_assert_str_eq(v, "1 1");
 	free(v);
 	/* a seal's picture without a seal named: refused before sending */
-	h.seal_png = (const uint8_t *)"png";
-	h.seal_png_len = 3;
+	h.seal_sha256 = (const uint8_t *)"0123456789abcdef0123456789abcdef";
 	h.seal_info = "{}";
 	{
 		struct db_signing_new s;

@@ -1083,6 +1083,48 @@ END_TEST
  * opens the same bytes again without the tree walk, and is handed on to the
  * next revision only when its update leaves the page tree as it was.
  */
+/*
+ * What opening a revision reads (sec36): a table's entries as written, an xref
+ * stream's /Index counts (the key spelled with #xx as a reader decodes it),
+ * else its /Size, one whose dictionary does not read as many as a file may
+ * hold; a hybrid's /XRefStm stream adds its own.
+ */
+START_TEST(revision_xref_entries)
+{
+	static const char table[] =
+		"%PDF-1.7\nxref\n0 3\n0000000000 65535 f \n"
+		"0000000010 00000 n \n0000000020 00000 n \n7 2\n"
+		"0000000030 00000 n \n0000000040 00000 f \ntrailer\n<< /Size 9 >>\n";
+	static const char *const streams[] = {
+		"%PDF-1.7\n12 0 obj\n<< /Type /XRef /Size 50 /Index [0 4 10 6] /W [1 2 1] >>\n",
+		"%PDF-1.7\n12 0 obj\n<< /Type /XRef /Size 50 /#49ndex [0 7] >>\n",
+		"%PDF-1.7\n12 0 obj\n<< /Type /XRef /Size 50 /Extra << /Index [0 99] >> >>\n",
+		"%PDF-1.7\n12 0 obj\n<< /Type /XRef /Size 50 /Index [0 1] /Index [0 2] >>\n",
+	};
+	/* the last: read as a stream of the most rows a file may hold */
+	static const size_t want[] = { 10, 7, 50, PDF_SCAN_MAX_XREF };
+	struct pdf_revision rev;
+	size_t i, n;
+	char both[512];
+
+	memset(&rev, 0, sizeof(rev));
+	rev.xref = 9;
+	ck_assert_uint_eq(pdf_revision_xref_entries((const unsigned char *)table, strlen(table),
+						    &rev),
+			  5);
+	rev.xref_stream = 1;
+	for (i = 0; i < sizeof(streams) / sizeof(streams[0]); i++)
+		ck_assert_uint_eq(pdf_revision_xref_entries((const unsigned char *)streams[i],
+							    strlen(streams[i]), &rev),
+				  want[i]);
+	/* a hybrid table and its stream */
+	n = (size_t)snprintf(both, sizeof(both), "%s%s", table, streams[0] + 9);
+	rev.xref_stream = 0;
+	rev.xrefstm = (long long)strlen(table);
+	ck_assert_uint_eq(pdf_revision_xref_entries((const unsigned char *)both, n, &rev), 15);
+}
+END_TEST
+
 START_TEST(known_pages_handed_on)
 {
 	struct pdf_placement pl = { .mode = PDF_PLACE_SEAM, .pages = "all", .y = 200 };
@@ -1210,6 +1252,7 @@ main(void)
 	tcase_add_test(tc, invisible_signature_and_existing_form);
 	tcase_add_test(tc, known_pages_handed_on);
 	tcase_add_test(tc, revisions_extend_as_found_whole);
+	tcase_add_test(tc, revision_xref_entries);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -52,49 +52,66 @@ START_TEST(members_live_ttl_seconds)
 }
 END_TEST
 
+/* A stand-in for a picture's SHA-256 (the memo keeps what its caller computed). */
+static const uint8_t *
+dig(char c, uint8_t d[32])
+{
+	memset(d, c, 32);
+	return d;
+}
+
 START_TEST(seals_by_organization_and_id)
 {
 	struct prep_memo *m = NULL;
-	uint8_t *png;
+	uint8_t *png, d[32], got[32];
 	size_t len;
 	char *info;
 
 	ck_assert_int_eq(prep_memo_new(16, 64, 10, 30, &m, NULL), SP_OK);
-	prep_memo_seal_put(m, 1, 5, 100, (const uint8_t *)"picture", 7, "{\"id\":\"5\"}");
-	ck_assert_int_eq(prep_memo_seal_get(m, 1, 5, 110, &png, &len, &info), SP_OK);
+	prep_memo_seal_put(m, 1, 5, 100, (const uint8_t *)"picture", 7, dig('P', d),
+			   "{\"id\":\"5\"}");
+	ck_assert_int_eq(prep_memo_seal_get(m, 1, 5, 110, &png, &len, got, &info), SP_OK);
 	ck_assert_uint_eq(len, 7);
 	ck_assert_mem_eq(png, "picture", 7);
+	ck_assert_mem_eq(got, dig('P', d), 32); /* the digest the caller gave with it */
 	ck_assert_str_eq(info, "{\"id\":\"5\"}");
 	free(png);
 	free(info);
 	/* another organization's seal of that id, another id: not these */
-	ck_assert_int_eq(prep_memo_seal_get(m, 2, 5, 110, &png, &len, &info), SP_ERR_NOT_FOUND);
-	ck_assert_int_eq(prep_memo_seal_get(m, 1, 6, 110, &png, &len, &info), SP_ERR_NOT_FOUND);
+	ck_assert_int_eq(prep_memo_seal_get(m, 2, 5, 110, &png, &len, got, &info),
+			 SP_ERR_NOT_FOUND);
+	ck_assert_int_eq(prep_memo_seal_get(m, 1, 6, 110, &png, &len, got, &info),
+			 SP_ERR_NOT_FOUND);
 	ck_assert_ptr_null(png);
 	ck_assert_ptr_null(info);
-	ck_assert_int_eq(prep_memo_seal_get(m, 1, 5, 130, &png, &len, &info), SP_ERR_NOT_FOUND);
-	/* the same seal again extends it; another picture replaces it */
-	prep_memo_seal_put(m, 1, 5, 120, (const uint8_t *)"picture", 7, "{\"id\":\"5\"}");
-	ck_assert_int_eq(prep_memo_seal_get(m, 1, 5, 149, &png, &len, &info), SP_OK);
+	ck_assert_int_eq(prep_memo_seal_get(m, 1, 5, 130, &png, &len, got, &info),
+			 SP_ERR_NOT_FOUND);
+	/* the same seal again (the same digest) extends it; another picture replaces it */
+	prep_memo_seal_put(m, 1, 5, 120, (const uint8_t *)"picture", 7, dig('P', d),
+			   "{\"id\":\"5\"}");
+	ck_assert_int_eq(prep_memo_seal_get(m, 1, 5, 149, &png, &len, got, &info), SP_OK);
 	free(png);
 	free(info);
-	prep_memo_seal_put(m, 1, 5, 120, (const uint8_t *)"other", 5, "{\"id\":\"5\"}");
-	ck_assert_int_eq(prep_memo_seal_get(m, 1, 5, 121, &png, &len, &info), SP_OK);
+	prep_memo_seal_put(m, 1, 5, 120, (const uint8_t *)"other", 5, dig('O', d),
+			   "{\"id\":\"5\"}");
+	ck_assert_int_eq(prep_memo_seal_get(m, 1, 5, 121, &png, &len, got, &info), SP_OK);
 	ck_assert_mem_eq(png, "other", 5);
 	free(png);
 	free(info);
 	/* 10 bytes of pictures at most: 5 held, 6 more are not kept, 5 are */
-	prep_memo_seal_put(m, 1, 9, 120, (const uint8_t *)"sixsix", 6, "{}");
-	ck_assert_int_eq(prep_memo_seal_get(m, 1, 9, 121, &png, &len, &info), SP_ERR_NOT_FOUND);
-	prep_memo_seal_put(m, 1, 9, 120, (const uint8_t *)"fivef", 5, "{}");
-	ck_assert_int_eq(prep_memo_seal_get(m, 1, 9, 121, &png, &len, &info), SP_OK);
+	prep_memo_seal_put(m, 1, 9, 120, (const uint8_t *)"sixsix", 6, dig('S', d), "{}");
+	ck_assert_int_eq(prep_memo_seal_get(m, 1, 9, 121, &png, &len, got, &info),
+			 SP_ERR_NOT_FOUND);
+	prep_memo_seal_put(m, 1, 9, 120, (const uint8_t *)"fivef", 5, dig('F', d), "{}");
+	ck_assert_int_eq(prep_memo_seal_get(m, 1, 9, 121, &png, &len, got, &info), SP_OK);
 	free(png);
 	free(info);
 	/* dropped: its bytes are free again */
 	prep_memo_seal_drop(m, 1, 5);
-	ck_assert_int_eq(prep_memo_seal_get(m, 1, 5, 121, &png, &len, &info), SP_ERR_NOT_FOUND);
-	prep_memo_seal_put(m, 1, 10, 120, (const uint8_t *)"fiveg", 5, "{}");
-	ck_assert_int_eq(prep_memo_seal_get(m, 1, 10, 121, &png, &len, &info), SP_OK);
+	ck_assert_int_eq(prep_memo_seal_get(m, 1, 5, 121, &png, &len, got, &info),
+			 SP_ERR_NOT_FOUND);
+	prep_memo_seal_put(m, 1, 10, 120, (const uint8_t *)"fiveg", 5, dig('G', d), "{}");
+	ck_assert_int_eq(prep_memo_seal_get(m, 1, 10, 121, &png, &len, got, &info), SP_OK);
 	free(png);
 	free(info);
 	prep_memo_free(m);

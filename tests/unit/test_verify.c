@@ -1095,8 +1095,25 @@ START_TEST(certification_attacks)
 	ck_assert_int_eq(vc_outcome(r), VC_VALID);
 	crypto_verify_report_free(r);
 	free(d);
-	/* P=2: a new visible signature widget (a seal painted over the content) is not */
-	d = vc_sign_at(p2, n2, "ec", 1, 0, 1, &n);
+	/* P=2: a new visible signature widget (a seal painted over the content) is not
+	   (another writer's: ours refuses to add one, docmdp_no_visible), here signed over
+	   by an invisible signature */
+	{
+		static const int wnums[3] = { 1, 3, 20 };
+		static const char *const wobjs[3] = {
+			"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [6 0 R 20 0 R] "
+			"/SigFlags 3 >> /Perms << /DocMDP 7 0 R >> >>",
+			"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+			"/Resources << /Font << /F1 5 0 R >> >> /Annots [6 0 R 20 0 R] >>",
+			"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Seal) /F 4 "
+			"/Rect [300 300 420 420] /P 3 0 R >>"
+		};
+		unsigned char *w = vc_update(p2, n2, wnums, wobjs, 3, 0, NULL, &n);
+		size_t nw = n;
+
+		d = vc_sign(w, nw, "ec", 1, 0, &n);
+		free(w);
+	}
 	write_file(vc_path("certified_visible.pdf"), d, n);
 	r = verify(d, n);
 	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);

@@ -342,6 +342,59 @@ signable_known(const unsigned char *d, size_t n, struct sp_errinfo *ei, size_t *
 	return r;
 }
 
+/*
+ * A seal after a certification: with P=2 (filling in forms and signing) the
+ * verifier, as pyHanko by default, reads a new visible signature widget as a
+ * change the certification does not permit, so a visible seal is refused
+ * when the update is prepared (docmdp_no_visible, saying how to sign), and
+ * an invisible signature keeps the certification valid; with P=3 the seal is
+ * signed and every signature is valid.
+ */
+START_TEST(visible_seal_after_certification)
+{
+	struct pdf_placement pl = { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 300, .y = 300 };
+	struct pdf_sig_params par = { .signing_time = time(NULL), .utc_offset_min = 480 };
+	struct crypto_verify_opts o = { .trust = trust };
+	struct crypto_verify_report *r = NULL;
+	struct pdf_seal seal = { 0 };
+	struct pdf_sig_prepared p;
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	int perm = _i ? 3 : 2;
+	size_t n, n1, i;
+	unsigned char *d = vc_certified(perm, &n), *one;
+
+	sp_errinfo_init(&ei);
+	ck_assert_ptr_nonnull(seal.png = make_seal_png(120, &seal.png_len));
+	ck_assert_int_eq(pdf_doc_open(d, n, &doc, &ei), SP_OK);
+	ck_assert_int_eq(pdf_docmdp_check_signable(doc, &ei), SP_OK);
+	memset(&p, 0, sizeof(p));
+	i = (size_t)pdf_sig_prepare(doc, &par, &seal, 1, &pl, 1, &p, &ei);
+	pdf_sig_prepared_cleanup(&p);
+	pdf_doc_free(doc);
+	if (perm == 2) {
+		ck_assert_int_eq((int)i, SP_ERR_INVALID);
+		ck_assert_str_eq(ei.reason, "docmdp_no_visible");
+		ck_assert_msg(strstr(ei.msg, "sign it without placements") != NULL, "%s", ei.msg);
+	} else {
+		ck_assert_msg((int)i == SP_OK, "%s", ei.msg);
+	}
+	one = vc_sign_at(d, n, "ec", 0, 0, perm == 3, &n1);
+	ck_assert_int_eq(crypto_pdf_verify(one, n1, &o, &r, &ei), SP_OK);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_int_eq(r->sigs[0].certifying, perm);
+	for (i = 0; i < 2; i++)
+		ck_assert_msg(r->sigs[i].verdict == (i ? CRYPTO_VERDICT_VALID
+						       : CRYPTO_VERDICT_VALID_ALLOWED_CHANGES),
+			      "P=%d signature %zu: %s", perm, i, r->sigs[i].message);
+	ck_assert_int_eq(vc_outcome(r), VC_VALID);
+	crypto_verify_report_free(r);
+	free(one);
+	free((void *)seal.png);
+	free(d);
+}
+END_TEST
+
 /* sign refuses what a signature field lock's /P 1 forbids, as it does a P=1 certification. */
 START_TEST(lock_p1_is_not_signable)
 {
@@ -439,6 +492,7 @@ mdp_suite(void)
 	tcase_add_loop_test(tc, certified_form_changes, 0, (int)SP_ARRAY_LEN(cases));
 	tcase_add_test(tc, field_lock_names);
 	tcase_add_loop_test(tc, lock_p1_is_not_signable, 0, 2);
+	tcase_add_loop_test(tc, visible_seal_after_certification, 0, 2);
 	tcase_add_loop_test(tc, field_lock_p1_over_a_known_signature, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;

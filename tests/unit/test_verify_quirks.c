@@ -9,7 +9,8 @@
  * an object number listed twice, a wrong /Length, page attributes inherited
  * with /Rotate and a /CropBox, /UserUnit, /Annots as one indirect array two
  * pages share, an empty signature field, Word's hybrid reference (an xref
- * table and /XRefStm), /NeedAppearances true (PDFBOX-3738:
+ * table and /XRefStm), WPS Office's /Info in UTF-16BE with a byte order
+ * mark, /NeedAppearances true (PDFBOX-3738:
  * Adobe Reader and poppler then draw no seal). Each goes
  * the way an upload does (pdf_upload_normalize), is signed twice with
  * keyword, date and seam seals, and is checked as a person would: our
@@ -147,6 +148,7 @@ struct quirk {
 	int no_kw2;   /* the second signer's keyword is too near the edge: seam only */
 	int fields;   /* signature fields the file brings */
 	int repaired; /* qpdf reconstructs it, or our startxref check fails: the rewrite repairs it */
+	const char *title; /* /Info /Title as UTF-8, which the signed file still says */
 };
 
 /* Line ends of s (not stream data) made eol. */
@@ -494,6 +496,13 @@ static const struct quirk quirks[] = {
 		   "R>>>>/Length 39>>\nstream\nBT /Helv 12 Tf 2 5 Td (1000 EUR) Tj "
 		   "ET\nendstream" } },
 	{ .name = "hybrid_reference", .hybrid = 1 },
+	/* WPS Office's /Info: UTF-16BE with a byte order mark, hex or octal-escaped */
+	{ .name = "wps_info_utf16be",
+	  .set = { "31 <</Title <FEFF670D52A1534F8BAE> /Author (\\376\\377\\000W\\000P\\000S) "
+		   "/Creator <FEFF005700500053002065875B57> /Producer (WPS Office) "
+		   "/CreationDate (D:20261201120000+08'00') /SourceModified "
+		   "(D:20261201120000+08'00')>>" },
+	  .title = "服务协议" },
 };
 
 /*
@@ -549,6 +558,19 @@ START_TEST(quirky_contract_uploaded_and_signed_twice)
 	}
 	ck_assert_int_eq(pdf_doc_page_info(doc, 1, &pi, &ei), SP_OK);
 	pdf_doc_free(doc);
+	if (q->title) {
+		/* the document's information as its author's tool wrote it, through both updates */
+		qpdf_data qd = qpdf_init();
+		qpdf_oh info;
+
+		ck_assert(!(qpdf_read_memory(qd, name, (const char *)two, n2, NULL) & QPDF_ERRORS));
+		info = qpdf_oh_get_key(qd, qpdf_get_trailer(qd), "/Info");
+		ck_assert_str_eq(qpdf_oh_get_utf8_value(qd, qpdf_oh_get_key(qd, info, "/Title")),
+				 q->title);
+		ck_assert_str_eq(qpdf_oh_get_utf8_value(qd, qpdf_oh_get_key(qd, info, "/Author")),
+				 "WPS");
+		qpdf_cleanup(&qd);
+	}
 	write_file(vc_path(before), nz.data, nz.len);
 	for (i = 0; i < nw1; i++) {
 		if (w1[i].mode != PDF_PLACE_KEYWORD || w1[i].page != 1)
@@ -577,6 +599,7 @@ END_TEST
  * An incremental update to d as another writer writes it: object nums[i] is
  * bodies[i], where "@SIG@" becomes a /ByteRange and an empty /Contents; a
  * classic table, the trailer's /Info kept (info: another object instead).
+ * Its offsets count from the header, as the file's (bytes before it).
  */
 static unsigned char *
 ext_update(const unsigned char *d, size_t n, const int *nums, const char *const *bodies, size_t k,
@@ -586,7 +609,7 @@ ext_update(const unsigned char *d, size_t n, const int *nums, const char *const 
 	struct pdf_doc *doc = NULL;
 	struct pdf_doc_info di;
 	struct sp_errinfo ei;
-	size_t off[8], i, x;
+	size_t off[8], i, x, h = (size_t)((const unsigned char *)memmem(d, n, "%PDF-", 5) - d);
 	long long size;
 	const char *at;
 
@@ -597,7 +620,7 @@ ext_update(const unsigned char *d, size_t n, const int *nums, const char *const 
 	put(&b, d, n);
 	size = di.size;
 	for (i = 0; i < k; i++) {
-		off[i] = b.n;
+		off[i] = b.n - h;
 		putf(&b, "%d 0 obj\n", nums[i]);
 		if ((at = strstr(bodies[i], "@SIG@")) != NULL) {
 			put(&b, bodies[i], (size_t)(at - bodies[i]));
@@ -618,7 +641,7 @@ ext_update(const unsigned char *d, size_t n, const int *nums, const char *const 
 		putf(&b, "%d 1\n%010zu 00000 n \n", nums[i], off[i]);
 	putf(&b, "trailer\n<< /Size %lld /Root %d 0 R /Info %d 0 R /Prev %lld >>\n", size,
 	     di.root_obj, info ? info : di.info_obj, di.startxref);
-	putf(&b, "startxref\n%zu\n%%%%EOF\n", x);
+	putf(&b, "startxref\n%zu\n%%%%EOF\n", x - h);
 	*outn = b.n;
 	return b.p;
 }
@@ -767,6 +790,8 @@ enum ext_kind {
 	EXT_SIG_IN_OBJSTM,
 	EXT_FIELD_SIGNED_AGAIN,
 	EXT_BYTES_BEFORE_HEADER,
+	EXT_BYTES_BEFORE_HEADER_TWICE,
+	EXT_BYTES_PUT_BEFORE_AFTER,
 	EXT_KINDS
 };
 
@@ -779,10 +804,12 @@ enum ext_kind {
  * /Info: both see the signature intact and an unsigned update after it. A
  * signature dictionary in an object stream: valid for both. A field signed
  * again: pdfsig lists the new signature alone; we list both, the replaced
- * one invalid, saying so. Bytes before the header with the ranges counted
- * from the file's start: pdfsig judges the signature valid; we cannot tell
- * the revisions apart (the cross-reference offsets count from the header)
- * and say indeterminate, never invalid.
+ * one invalid, saying so. Bytes before the header (a mail gateway's), the
+ * offsets in the file counting from the header (ISO 32000-2 §7.5.2, qpdf,
+ * poppler) and the ranges from the file's first byte, signed once or twice:
+ * valid and total for pdfsig and for us. The same bytes put before a file
+ * after it was signed: pdfsig finds the digest wrong and the document not
+ * totally signed; we call it invalid, saying where the ranges went.
  */
 START_TEST(signed_elsewhere_with_a_quirk)
 {
@@ -815,8 +842,12 @@ START_TEST(signed_elsewhere_with_a_quirk)
 		u = ext_objstm(d, n, &n0);
 		ext_sign(u, n0, 0, 0, "");
 		break;
-	case EXT_BYTES_BEFORE_HEADER: {
+	case EXT_BYTES_BEFORE_HEADER:
+	case EXT_BYTES_BEFORE_HEADER_TWICE:
+	case EXT_BYTES_PUT_BEFORE_AFTER: {
 		static const char pre[] = "Content-Type: application/pdf\r\n\r\n";
+		if (_i == EXT_BYTES_PUT_BEFORE_AFTER)
+			ext_sign(u, n0, 0, 0, "");
 		t = malloc(n0 + sizeof(pre));
 		memcpy(t, pre, sizeof(pre) - 1);
 		memcpy(t + sizeof(pre) - 1, u, n0);
@@ -824,7 +855,8 @@ START_TEST(signed_elsewhere_with_a_quirk)
 		u = t;
 		t = NULL;
 		n0 += sizeof(pre) - 1;
-		ext_sign(u, n0, 0, 0, "");
+		if (_i != EXT_BYTES_PUT_BEFORE_AFTER)
+			ext_sign(u, n0, 0, 0, "");
 		break;
 	}
 	default:
@@ -847,6 +879,22 @@ START_TEST(signed_elsewhere_with_a_quirk)
 			"(D:20261203120000Z) @SIG@ >>",
 		};
 		t = ext_update(u, n0, num, again, 2, 0, &n1);
+		ext_sign(t, n1, 0, 0, "");
+	} else if (_i == EXT_BYTES_BEFORE_HEADER_TWICE) {
+		/* a second field and signature, the update's offsets from the header too */
+		static const int num[] = { 30, 1, 37, 38 };
+		static const char *const second[] = {
+			"<</Type/Catalog/Pages 7 0 R /OpenAction[1 0 R /XYZ null null 0] "
+			"/Lang(en-US) /AcroForm << /Fields [32 0 R 37 0 R] /SigFlags 3 >> >>",
+			"<</Type/Page/Parent 7 0 R/Resources 29 0 R/MediaBox[0 0 595.303937007874 "
+			"841.889763779528]/Contents 2 0 R/Annots [32 0 R 37 0 R]>>",
+			"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Ext2) /F 132 /Rect [0 0 0 "
+			"0] "
+			"/P 1 0 R /V 38 0 R >>",
+			"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /M "
+			"(D:20261203120000Z) @SIG@ >>",
+		};
+		t = ext_update(u, n0, num, second, 4, 0, &n1);
 		ext_sign(t, n1, 0, 0, "");
 	}
 	snprintf(name, sizeof(name), "ext_%d.pdf", _i);
@@ -897,12 +945,27 @@ START_TEST(signed_elsewhere_with_a_quirk)
 		ck_assert_int_eq(total, 1);
 		break;
 	case EXT_BYTES_BEFORE_HEADER:
-		ck_assert_int_eq(mine->verdict, CRYPTO_VERDICT_INDETERMINATE);
-		ck_assert_int_eq(mine->digest_ok, 1);
-		ck_assert_int_eq(mine->signature_ok, 1);
-		ck_assert_str_eq(r->reason, "revision_structure");
-		ck_assert_int_eq(valid, 1);
+	case EXT_BYTES_BEFORE_HEADER_TWICE:
+		ck_assert_uint_eq(r->nsigs, _i == EXT_BYTES_BEFORE_HEADER ? 1 : 2);
+		ck_assert_uint_eq(r->nrevisions, r->nsigs + 1);
+		for (i = 0; i < r->nsigs; i++)
+			ck_assert_msg(r->sigs[i].verdict ==
+					      (&r->sigs[i] == mine && r->nsigs == 2
+						       ? CRYPTO_VERDICT_VALID_ALLOWED_CHANGES
+						       : CRYPTO_VERDICT_VALID),
+				      "%s: %s", r->sigs[i].field, r->sigs[i].message);
+		ck_assert_int_eq(r->last_revision_signed, 1);
+		ck_assert_int_eq(vc_outcome(r), VC_VALID);
+		ck_assert_int_eq(valid, (int)r->nsigs);
 		ck_assert_int_eq(total, 1);
+		break;
+	case EXT_BYTES_PUT_BEFORE_AFTER:
+		ck_assert_int_eq(mine->verdict, CRYPTO_VERDICT_INVALID);
+		ck_assert_str_eq(mine->reasons[0], "gap_not_contents");
+		ck_assert_msg(strstr(mine->message, "33 bytes before the file does") != NULL, "%s",
+			      mine->message);
+		ck_assert_int_eq(valid, 0);
+		ck_assert_int_eq(total, 0);
 		break;
 	}
 	crypto_verify_report_free(r);
@@ -914,26 +977,33 @@ START_TEST(signed_elsewhere_with_a_quirk)
 END_TEST
 
 /*
- * A form asking viewers to draw its fields, signed by another writer: kept
- * as it is at the upload, our signature's update leaves /NeedAppearances
- * out (every field with a value has its appearance), so that pdftoppm draws
- * our seal (it drew none before); both signatures valid for us and pdfsig.
+ * A form asking viewers to draw its fields, signed by another writer (an
+ * approval signature, or a certification with DocMDP P=2 or P=3): kept as
+ * it is at the upload, our signature's update leaves /NeedAppearances out
+ * (every field with a value has its appearance), so that pdftoppm draws our
+ * seal (it drew none before); both signatures valid for us and pdfsig. In a
+ * certified form that is a form filler's change, which P=2 permits
+ * (pyHanko's diff policy, modelled on Acrobat's, lets a form update change
+ * the key); it was left in place, and the seal invisible, before. Under
+ * P=2 our signature is invisible: a new visible signature widget is a change
+ * the verifier (as pyHanko by default, stricter than Acrobat) says P=2
+ * forbids, whatever the form asks.
  */
 START_TEST(signed_elsewhere_form_needing_appearances)
 {
 	static const int nums[] = { 30, 1, 35, 36 };
-	static const char *const bodies[] = {
-		"<</Type/Catalog/Pages 7 0 R /OpenAction[1 0 R /XYZ null null 0] /Lang(en-US) "
-		"/AcroForm<</Fields[32 0 R 35 0 R]/SigFlags 3/NeedAppearances true/DA(/Helv 0 Tf 0 "
-		"g)/DR<</Font<</Helv 33 0 R>>>> >> >>",
+	static const int perms[] = { 0, 2, 3 };
+	char catalog[512], sigdict[512];
+	const char *bodies[] = {
+		catalog,
 		"<</Type/Page/Parent 7 0 R/Resources 29 0 R/MediaBox[0 0 595.303937007874 "
 		"841.889763779528]/Annots[32 0 R 35 0 R]/Contents 2 0 R>>",
 		"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Ext) /F 132 /Rect [0 0 0 0] /P 1 0 "
 		"R "
 		"/V 36 0 R >>",
-		"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /M "
-		"(D:20261201120000Z) @SIG@ >>",
+		sigdict,
 	};
+	int p = perms[_i];
 	struct pdf_placement p1[1] = {
 		{ .mode = PDF_PLACE_KEYWORD, .keyword = "甲方（盖章）", .occurrences = "1" },
 	};
@@ -947,6 +1017,18 @@ START_TEST(signed_elsewhere_form_needing_appearances)
 	size_t n, n0, n1, nw, i;
 	unsigned char *d, *u, *one;
 
+	snprintf(catalog, sizeof(catalog),
+		 "<</Type/Catalog/Pages 7 0 R /OpenAction[1 0 R /XYZ null null 0] /Lang(en-US) "
+		 "/AcroForm<</Fields[32 0 R 35 0 R]/SigFlags 3/NeedAppearances true/DA(/Helv 0 "
+		 "Tf 0 g)/DR<</Font<</Helv 33 0 R>>>> >>%s >>",
+		 p ? " /Perms << /DocMDP 36 0 R >>" : "");
+	snprintf(sigdict, sizeof(sigdict),
+		 "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /M "
+		 "(D:20261201120000Z)%s%.0d%s @SIG@ >>",
+		 p ? " /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams "
+		     "<< /Type /TransformParams /P "
+		   : "",
+		 p, p ? " /V /1.2 >> >>]" : "");
 	for (i = 0; i < sizeof(quirks) / sizeof(quirks[0]); i++)
 		if (!strcmp(quirks[i].name, "need_appearances"))
 			q = &quirks[i];
@@ -957,17 +1039,28 @@ START_TEST(signed_elsewhere_form_needing_appearances)
 	sp_errinfo_init(&ei);
 	ck_assert_msg(pdf_upload_normalize(u, n0, &nz, &ei) == SP_OK, "%s", ei.msg);
 	ck_assert_int_eq(nz.kept, 1);
-	one = sign_placed(nz.data, nz.len, "rsa", p1, 1, &w, &nw, &n1);
+	{
+		/* signable: P=1 alone is refused */
+		ck_assert_int_eq(pdf_doc_open(nz.data, nz.len, &doc, &ei), SP_OK);
+		ck_assert_msg(pdf_docmdp_check_signable(doc, &ei) == SP_OK, "%s", ei.msg);
+		pdf_doc_free(doc);
+		doc = NULL;
+	}
+	one = sign_placed(nz.data, nz.len, "rsa", p1, p == 2 ? 0 : 1, &w, &nw, &n1);
 	ck_assert_ptr_null(memmem(one + n0, n1 - n0, "/NeedAppearances", 16));
 	write_file(vc_path("na_signed.pdf"), one, n1);
 	r = verify(one, n1);
 	ck_assert_uint_eq(r->nsigs, 2);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
 		ck_assert_msg(r->sigs[i].verdict ==
 				      (strcmp(r->sigs[i].field, "Ext")
 					       ? CRYPTO_VERDICT_VALID
 					       : CRYPTO_VERDICT_VALID_ALLOWED_CHANGES),
-			      "%s: %s", r->sigs[i].field, r->sigs[i].message);
+			      "P=%d %s: %s", p, r->sigs[i].field, r->sigs[i].message);
+		if (!strcmp(r->sigs[i].field, "Ext"))
+			ck_assert_int_eq(r->sigs[i].certifying, p);
+	}
+	ck_assert_int_eq(vc_outcome(r), VC_VALID);
 	crypto_verify_report_free(r);
 	{
 		int valid, total;
@@ -977,8 +1070,10 @@ START_TEST(signed_elsewhere_form_needing_appearances)
 	ck_assert_int_eq(pdf_doc_open(one, n1, &doc, &ei), SP_OK);
 	ck_assert_int_eq(pdf_doc_page_info(doc, 1, &pi, &ei), SP_OK);
 	pdf_doc_free(doc);
-	ck_assert_uint_eq(nw, 1);
-	ck_assert_msg(red_share("na_signed.pdf", pi.width, w[0].view) > 0.1, "no seal drawn");
+	ck_assert_uint_eq(nw, p == 2 ? 0 : 1);
+	if (p != 2)
+		ck_assert_msg(red_share("na_signed.pdf", pi.width, w[0].view) > 0.1,
+			      "P=%d: no seal drawn", p);
 	free(w);
 	free(one);
 	pdf_normalized_cleanup(&nz);
@@ -1022,7 +1117,7 @@ quirks_suite(void)
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 300);
 	tcase_add_loop_test(tc, signed_elsewhere_with_a_quirk, 0, EXT_KINDS);
-	tcase_add_test(tc, signed_elsewhere_form_needing_appearances);
+	tcase_add_loop_test(tc, signed_elsewhere_form_needing_appearances, 0, 3);
 	suite_add_tcase(s, tc);
 	return s;
 }
