@@ -821,9 +821,11 @@ struct db_signing_session {
 };
 void db_signing_session_free(struct db_signing_session *s); /* NULL is fine */
 /* s->document becomes whole: held (s->held_len bytes) then the parts sent;
-   held_len becomes 0. SP_ERR_INVALID when held_len differs. Any thread. */
-int db_signing_session_join(struct db_signing_session *s, const uint8_t *held,
-			    size_t held_len) SP_WUR;
+   held_len becomes 0. SP_ERR_INVALID when held_len differs. Any thread. spare
+   bytes are allocated after them, unused: the caller may write there and
+   realloc s->document to what it keeps (shrinking it does not move it). */
+int db_signing_session_join(struct db_signing_session *s, const uint8_t *held, size_t held_len,
+			    size_t spare) SP_WUR;
 
 /* s is the callback's (see above), NULL when err->code is not SP_OK. */
 typedef void (*db_signing_session_fn)(void *arg, struct db_signing_session *s,

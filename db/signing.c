@@ -119,13 +119,15 @@ db_revision_doc_free(struct db_revision_doc *doc)
 
 /* Puts the caller's bytes before the parts: the document whole. */
 int
-signing_held_join(uint8_t **data, size_t *len, size_t *want, const uint8_t *held, size_t held_len)
+signing_held_join(uint8_t **data, size_t *len, size_t *want, const uint8_t *held, size_t held_len,
+		  size_t spare)
 {
 	uint8_t *all;
 
-	if (held == NULL || held_len != *want || held_len > SIZE_MAX - *len)
+	if (held == NULL || held_len != *want || held_len > SIZE_MAX - *len ||
+	    spare > SIZE_MAX - held_len - *len)
 		return SP_ERR_INVALID;
-	if ((all = malloc(held_len + *len)) == NULL)
+	if ((all = malloc(held_len + *len + spare)) == NULL)
 		return SP_ERR_NOMEM;
 	memcpy(all, held, held_len);
 	if (*len > 0)
@@ -144,7 +146,8 @@ db_revision_doc_join(struct db_revision_doc *doc, const uint8_t *held, size_t he
 
 	if (doc->from_seq < 0)
 		return SP_ERR_INVALID;
-	if ((r = signing_held_join(&doc->data, &doc->len, &doc->held_len, held, held_len)) == SP_OK)
+	if ((r = signing_held_join(&doc->data, &doc->len, &doc->held_len, held, held_len, 0)) ==
+	    SP_OK)
 		doc->from_seq = -1;
 	return r;
 }

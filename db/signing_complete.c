@@ -26,14 +26,15 @@ db_signing_session_free(struct db_signing_session *s)
 }
 
 int
-db_signing_session_join(struct db_signing_session *s, const uint8_t *held, size_t held_len)
+db_signing_session_join(struct db_signing_session *s, const uint8_t *held, size_t held_len,
+			size_t spare)
 {
 	int r;
 
 	if (s->from_seq < 0)
 		return SP_ERR_INVALID;
-	if ((r = signing_held_join(&s->document, &s->document_len, &s->held_len, held, held_len)) ==
-	    SP_OK)
+	if ((r = signing_held_join(&s->document, &s->document_len, &s->held_len, held, held_len,
+				   spare)) == SP_OK)
 		s->from_seq = -1;
 	return r;
 }

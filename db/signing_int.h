@@ -40,9 +40,10 @@ int signing_parts_join_tail(const PGresult *res, int col, int first, int n, cons
 int signing_col_sha(const PGresult *res, int c, char out[65]);
 /* Row 0's int4 column c, which may be -1 (from_seq); -2 when NULL or misfit. */
 int signing_col_from(const PGresult *res, int c);
-/* Puts the caller's bytes before the parts: the document whole. */
+/* Puts the caller's bytes before the parts: the document whole, spare bytes
+   allocated after it unused (see db_signing_session_join). */
 int signing_held_join(uint8_t **data, size_t *len, size_t *want, const uint8_t *held,
-		      size_t held_len);
+		      size_t held_len, size_t spare);
 /* The held revision as parameters [0..2]; NULLs without one. */
 void signing_held_params(struct db_param *p, const struct db_doc_held *held, char seq[24],
 			 char len[24]);

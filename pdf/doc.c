@@ -391,6 +391,7 @@ struct pdf_parsed {
 	qpdf_data q;
 	const unsigned char *data; /* the bytes q reads (the caller's) */
 	size_t len;
+	long long merged_prev; /* the doc's it was taken from */
 };
 
 void
@@ -426,14 +427,17 @@ pdf_doc_parsed_take(struct pdf_doc *doc)
 	p->q = doc->q;
 	p->data = doc->qdata;
 	p->len = doc->len;
+	p->merged_prev = doc->merged_prev;
 	doc->q = NULL; /* transferred */
 	return p;
 }
 
+/* qlen: the bytes qpdf reads, data[0..qlen) (pdf_doc_open_known_merged: prev is the newest
+   section's /Prev, which its trailer leaves out), 0: len */
 static int
-doc_open(const unsigned char *data, size_t len, int mode, const int *pages, size_t npages,
-	 const struct kept_in *kept, struct pdf_parsed *from, struct pdf_doc **out,
-	 struct sp_errinfo *ei)
+doc_open(const unsigned char *data, size_t len, size_t qlen, long long prev, int mode,
+	 const int *pages, size_t npages, const struct kept_in *kept, struct pdf_parsed *from,
+	 struct pdf_doc **out, struct sp_errinfo *ei)
 {
 	struct sp_errinfo kei;
 	int view = mode != OPEN_WHOLE;
@@ -483,6 +487,7 @@ doc_open(const unsigned char *data, size_t len, int mode, const int *pages, size
 	    (from->data == data || memcmp(from->data, data, len) == 0)) {
 		doc->q = from->q;
 		doc->qdata = from->data;
+		doc->merged_prev = from->merged_prev;
 		from->q = NULL; /* transferred */
 		goto parsed;
 	}
@@ -492,11 +497,14 @@ doc_open(const unsigned char *data, size_t len, int mode, const int *pages, size
 	}
 	qpdf_silence_errors(doc->q);
 	qpdf_set_suppress_warnings(doc->q, 1);
-	if (qpdf_read_memory(doc->q, "document.pdf", (const char *)doc->data, len, "") &
+	if (qpdf_read_memory(doc->q, "document.pdf", (const char *)doc->data,
+			     view && qlen > len ? qlen : len, "") &
 	    QPDF_ERRORS) {
 		r = pdf_qpdf_fail(ei, doc->q, "reading the PDF");
 		goto out;
 	}
+	if (view && qlen > len)
+		doc->merged_prev = prev;
 parsed:
 	/* an encrypted file opens with an empty user password (qpdf decrypts its strings
 	   and streams, not a signature's /Contents); to be written to, its key is derived
@@ -617,21 +625,21 @@ pdf_doc_free(struct pdf_doc *doc)
 int
 pdf_doc_open(const unsigned char *data, size_t len, struct pdf_doc **out, struct sp_errinfo *ei)
 {
-	return doc_open(data, len, OPEN_WHOLE, NULL, 0, NULL, NULL, out, ei);
+	return doc_open(data, len, 0, 0, OPEN_WHOLE, NULL, 0, NULL, NULL, out, ei);
 }
 
 int
 pdf_doc_open_stored(const unsigned char *data, size_t len, struct pdf_doc **out,
 		    struct sp_errinfo *ei)
 {
-	return doc_open(data, len, OPEN_STORED, NULL, 0, NULL, NULL, out, ei);
+	return doc_open(data, len, 0, 0, OPEN_STORED, NULL, 0, NULL, NULL, out, ei);
 }
 
 int
 pdf_doc_open_stored_known(const unsigned char *data, size_t len, const int *pages, size_t npages,
 			  struct pdf_doc **out, struct sp_errinfo *ei)
 {
-	return doc_open(data, len, OPEN_STORED_KNOWN, pages, npages, NULL, NULL, out, ei);
+	return doc_open(data, len, 0, 0, OPEN_STORED_KNOWN, pages, npages, NULL, NULL, out, ei);
 }
 
 int
@@ -641,28 +649,36 @@ pdf_doc_open_stored_kept(const unsigned char *data, size_t len, const int *pages
 {
 	struct kept_in k = { facts, sha256, facts_len };
 
-	return doc_open(data, len, OPEN_STORED_KEPT, pages, npages, &k, NULL, out, ei);
+	return doc_open(data, len, 0, 0, OPEN_STORED_KEPT, pages, npages, &k, NULL, out, ei);
 }
 
 int
 pdf_doc_open_view(const unsigned char *data, size_t len, struct pdf_doc **out,
 		  struct sp_errinfo *ei)
 {
-	return doc_open(data, len, OPEN_VIEW, NULL, 0, NULL, NULL, out, ei);
+	return doc_open(data, len, 0, 0, OPEN_VIEW, NULL, 0, NULL, NULL, out, ei);
 }
 
 int
 pdf_doc_open_known(const unsigned char *data, size_t len, const int *pages, size_t npages,
 		   struct pdf_doc **out, struct sp_errinfo *ei)
 {
-	return doc_open(data, len, OPEN_KNOWN, pages, npages, NULL, NULL, out, ei);
+	return doc_open(data, len, 0, 0, OPEN_KNOWN, pages, npages, NULL, NULL, out, ei);
+}
+
+int
+pdf_doc_open_known_merged(const unsigned char *data, size_t len, size_t qlen, long long prev,
+			  const int *pages, size_t npages, struct pdf_doc **out,
+			  struct sp_errinfo *ei)
+{
+	return doc_open(data, len, qlen, prev, OPEN_KNOWN, pages, npages, NULL, NULL, out, ei);
 }
 
 int
 pdf_doc_open_known_from(const unsigned char *data, size_t len, const int *pages, size_t npages,
 			struct pdf_parsed *from, struct pdf_doc **out, struct sp_errinfo *ei)
 {
-	return doc_open(data, len, OPEN_KNOWN, pages, npages, NULL, from, out, ei);
+	return doc_open(data, len, 0, 0, OPEN_KNOWN, pages, npages, NULL, from, out, ei);
 }
 
 int
@@ -673,7 +689,7 @@ pdf_doc_open_stored_kept_from(const unsigned char *data, size_t len, const int *
 {
 	struct kept_in k = { facts, sha256, facts_len };
 
-	return doc_open(data, len, OPEN_STORED_KEPT, pages, npages, &k, from, out, ei);
+	return doc_open(data, len, 0, 0, OPEN_STORED_KEPT, pages, npages, &k, from, out, ei);
 }
 
 int

@@ -118,6 +118,31 @@ int pdf_doc_open_known(const unsigned char *data, size_t len, const int *pages, 
 		       struct pdf_doc **out, struct sp_errinfo *ei) SP_WUR;
 struct pdf_revision;
 /*
+ * xref_merged.c: the cross-reference chain of data[0..len) (revs[0..nrevs)
+ * its revisions, pdf_revisions_find()'s) as the one table qpdf makes of it
+ * when it reads every section: the newest entry of each number, and the
+ * newest trailer without /Prev, to be written at data[len] (*out malloc'd,
+ * *out_len bytes) for pdf_doc_open_known_merged(). SP_ERR_UNSUPPORTED unless
+ * every section is a plain table and the newest trailer is as sign.c
+ * writes it (see the file): then qpdf reads the chain itself.
+ */
+int pdf_xref_merged(const unsigned char *data, size_t len, const struct pdf_revision *revs,
+		    size_t nrevs, unsigned char **out, size_t *out_len,
+		    struct sp_errinfo *ei) SP_WUR;
+/*
+ * pdf_doc_open_known() where data[len..qlen) is pdf_xref_merged()'s table
+ * of data[0..len): qpdf reads that one table and trailer, not every section
+ * and trailer of the chain (some 80,000 instructions each), and parses the
+ * same objects from the same offsets. The document is data[0..len) for
+ * everything else (its startxref, its length, a parse taken from it is of
+ * len bytes); the table must outlive the document and any parse taken from
+ * it, as the bytes do (the same allocation). prev: the newest section's
+ * /Prev (revs[nrevs - 2].xref), which the merged trailer leaves out.
+ */
+int pdf_doc_open_known_merged(const unsigned char *data, size_t len, size_t qlen, long long prev,
+			      const int *pages, size_t npages, struct pdf_doc **out,
+			      struct sp_errinfo *ei) SP_WUR;
+/*
  * pdf_doc_open_stored_known() with the form's facts that
  * pdf_doc_form_export() kept for exactly these bytes (facts[0..facts_len),
  * made with sha256, their SHA-256): the AcroForm is not walked (its walk,

@@ -41,6 +41,9 @@ struct pdf_doc {
 	   cache may have changed the tree: such a parse is not handed on) */
 	const unsigned char *qdata;
 	int pages_walked;
+	/* qpdf read a merged table after the bytes (pdf_doc_open_known_merged): its
+	   trailer has no /Prev, which the newest section's has: this one (else 0) */
+	long long merged_prev;
 
 	/* an encrypted file's key (crypt.c), read at every open but a view's: the writer
 	   encrypts what it adds with it; NULL when the file is not encrypted */

@@ -261,6 +261,9 @@ entries(struct pdf_doc *doc, int sections, struct ent *e)
 	prev = qpdf_oh_get_key(doc->q, tr, "/Prev");
 	if (qpdf_oh_is_integer(doc->q, prev))
 		pv = qpdf_oh_get_int_value(doc->q, prev);
+	/* qpdf read a merged table, whose trailer leaves /Prev out: the section's own */
+	else if (doc->merged_prev > 0 && qpdf_oh_is_null(doc->q, prev))
+		pv = doc->merged_prev;
 	qpdf_oh_release(doc->q, prev);
 	/* the section before: its trailer, up to its startxref, without /XRefStm */
 	if (sections > 1 && pv > 0 && (size_t)pv < doc->len &&

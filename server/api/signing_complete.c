@@ -37,6 +37,11 @@
 #include "state.h"
 #include "verify_report.h"
 
+/* Room left after the joined document for its merged cross-reference table (merged_table:
+   20 bytes an object, some 4,500 bytes at a 10-page contract's 20th signing), which it
+   then shrinks to: a realloc that grew the buffer moved it, at times, a copy of it all. */
+#define MERGED_SPARE(len) ((len) / 32 + 8192)
+
 /* A stored report larger than this is not kept (the contract's verification builds it). */
 #define STORED_REPORT_MAX (1024 * 1024)
 
@@ -281,6 +286,56 @@ signed_revisions(struct done_job *j)
 }
 
 /*
+ * The cross-reference chain of (*data)[0..len) (revs[0..nrevs) its
+ * revisions) as the one table qpdf makes of it (pdf_xref_merged), written
+ * after the bytes in *data's own allocation, so that an open of them (and
+ * of the stored bytes at the next prepare and completion here, which adopt
+ * that parse) reads one table and trailer, not the k + 1 sections of a k-th
+ * signing (2k + 1 with long-term data; some 80,000 instructions each). The
+ * bytes qpdf then reads (0: none, it reads the chain). Called before
+ * anything borrows *data: it may move.
+ */
+static size_t
+merged_table(uint8_t **data, size_t len, const struct pdf_revision *revs, size_t nrevs)
+{
+	unsigned char *t = NULL;
+	uint8_t *d;
+	size_t tlen = 0;
+	struct sp_errinfo ign;
+
+	sp_errinfo_init(&ign);
+	if (revs == NULL || nrevs < 2 ||
+	    pdf_xref_merged(*data, len, revs, nrevs, &t, &tlen, &ign) != SP_OK) {
+		/* none: the room the join left (MERGED_SPARE) is given back */
+		if ((d = realloc(*data, len)) != NULL)
+			*data = d;
+		return 0;
+	}
+	/* within the join's room: shrunk in place, not moved */
+	if ((d = realloc(*data, len + tlen)) == NULL) {
+		free(t);
+		return 0;
+	}
+	*data = d;
+	memcpy(d + len, t, tlen);
+	free(t);
+	return len + tlen;
+}
+
+/* (*out) opened on data[0..len) as pdf_doc_open_known(), through the merged table when
+   qlen (merged_table) is not 0 */
+static int
+open_known(const uint8_t *data, size_t len, size_t qlen, const struct pdf_revision *revs,
+	   size_t nrevs, const int *pages, size_t npages, struct pdf_doc **out,
+	   struct sp_errinfo *ei)
+{
+	if (qlen > 0)
+		return pdf_doc_open_known_merged(data, len, qlen, revs[nrevs - 2].xref, pages,
+						 npages, out, ei);
+	return pdf_doc_open_known(data, len, pages, npages, out, ei);
+}
+
+/*
  * 1 when the bytes of len whose revisions are revs[0..n) (revisions_of),
  * whose last update follows the revision ending at prev_end (older, with
  * the page list), have older's pages (pdf_pages_kept).
@@ -403,10 +458,13 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 	size_t nlisted = 0;
 	struct crypto_digest_ctx *dc = NULL;
 	uint8_t d[CRYPTO_DIGEST_MAX], *attrs = NULL;
-	size_t dlen = 0, alen = 0, end = ss->contents_off + ss->contents_len;
+	size_t dlen = 0, alen = 0, end = ss->contents_off + ss->contents_len, qlen;
 	int r = SP_ERR_INTERNAL, rebuilt;
 	struct sp_errinfo pei;
 
+	/* the signed revision's revisions, found once for these and the engine */
+	signed_revisions(j);
+	qlen = merged_table(&j->s->document, ss->document_len, j->revs, j->nrevs);
 	base_pages(j);
 	sp_errinfo_init(&pei);
 	/* the base is the revision this process holds: qpdf's parse of it as the last open
@@ -433,16 +491,14 @@ revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, struct sp
 		j->pages = NULL;
 	/* with the base's page list, which it has when its update kept the tree: then it can
 	   stand for the signed revision as the older side of the long-term data's update */
-	if ((r = pdf_doc_open_known(ss->document, ss->document_len, j->pages,
-				    j->pages ? j->npages : 0, &j->new_doc, ei)) != SP_OK)
+	if ((r = open_known(ss->document, ss->document_len, qlen, j->revs, j->nrevs, j->pages,
+			    j->pages ? j->npages : 0, &j->new_doc, ei)) != SP_OK)
 		goto out;
 	/* the new signature's dictionary from the bytes, not qpdf's tokenizer: as qpdf
 	   would parse it, before the first walk of its field has qpdf parse it. The newest
 	   update's only: the earlier signature in the update before is read from the handed
 	   on reads (engine_check), not from this view */
 	(void)pdf_doc_sigs_preload(j->new_doc, 1);
-	/* the signed revision's revisions, found once for these and the engine */
-	signed_revisions(j);
 	j->new_pages_ok = j->pages != NULL && keeps_pages(j->revs, j->nrevs, ss->document_len,
 							  ss->orig_len, j->base_doc, j->new_doc);
 	form_carry(j, j->base_doc, j->new_doc, j->revs, j->nrevs);
@@ -791,7 +847,7 @@ done_work(void *arg, struct sp_errinfo *ei)
 	STACK_OF(X509) *chain = NULL;
 	X509 *cert = NULL;
 	uint8_t *tok = NULL, *cms = NULL, dig[32];
-	size_t toklen = 0, cmslen = 0, dlen = 0, hashed = 0;
+	size_t toklen = 0, cmslen = 0, dlen = 0, hashed = 0, qlen;
 	struct sp_errinfo vei;
 	struct ltv_result lr;
 	/* lr.data's revisions (revisions_of), when it is made and opened */
@@ -807,7 +863,8 @@ done_work(void *arg, struct sp_errinfo *ei)
 	   loop */
 	if (ss->from_seq >= 0) {
 		if ((r = db_signing_session_join(ss, j->held != NULL ? j->held->data : NULL,
-						 j->held != NULL ? j->held->len : 0)) != SP_OK) {
+						 j->held != NULL ? j->held->len : 0,
+						 MERGED_SPARE(ss->orig_len))) != SP_OK) {
 			r = sp_err(ei, r, "the held document does not fit the claim");
 			goto out;
 		}
@@ -886,21 +943,28 @@ done_work(void *arg, struct sp_errinfo *ei)
 	 */
 	memset(&lr, 0, sizeof(lr));
 	if (done_ltv(j, &lr)) {
+		/* its revisions: on from the signed revision's, when lr.data starts with it */
+		known = lr.len > ss->document_len &&
+					memcmp(lr.data, ss->document, ss->document_len) == 0
+				? j->revs
+				: NULL;
+		lrevs = revisions_of(lr.data, lr.len, known, j->nrevs, ss->document_len, &nlrevs);
+		/* its chain as one table for qpdf, unless B-LTA's document timestamp viewed
+		   lr.data already (ts_doc: it must not move) */
+		qlen = j->ts_doc == NULL ? merged_table(&lr.data, lr.len, lrevs, nlrevs) : 0;
 		/* the final revision's view for the engine: no page list (it is the newer side) */
 		sp_errinfo_init(&vei);
-		if (pdf_doc_open_known(lr.data, lr.len, NULL, 0, &j->ltv_doc, &vei) != SP_OK) {
-			j->ltv_doc = NULL; /* the engine opens it */
+		if (open_known(lr.data, lr.len, qlen, lrevs, nlrevs, NULL, 0, &j->ltv_doc, &vei) !=
+		    SP_OK) {
+			j->ltv_doc = NULL; /* the engine opens it (and finds the revisions) */
+			free(lrevs);
+			lrevs = NULL;
+			nlrevs = 0;
 		} else {
 			/* the new signature's dictionary (and a document timestamp's) from
 			   the bytes here too: this view parses its objects anew */
 			(void)pdf_doc_sigs_preload(j->ltv_doc, 2);
-			/* on from the signed revision's, when lr.data starts with it */
-			known = lr.len > ss->document_len &&
-						memcmp(lr.data, ss->document, ss->document_len) == 0
-					? j->revs
-					: NULL;
-			if ((lrevs = revisions_of(lr.data, lr.len, known, j->nrevs,
-						  ss->document_len, &nlrevs)) != NULL)
+			if (lrevs != NULL)
 				form_carry(j, j->new_doc, j->ltv_doc, lrevs, nlrevs);
 		}
 		sp_errinfo_init(&vei);

@@ -1343,7 +1343,8 @@ START_TEST(signing_document_in_parts)
 	ck_assert_int_eq((int)l.s->orig_len, wlen);
 	ck_assert_int_eq((int)l.s->signed_attrs_len, 1);
 	ck_assert_int_eq((int)l.s->cert_len, 8);
-	ck_assert_int_eq(db_signing_session_join(l.s, (const uint8_t *)want, (size_t)wlen), SP_OK);
+	ck_assert_int_eq(db_signing_session_join(l.s, (const uint8_t *)want, (size_t)wlen, 0),
+			 SP_OK);
 	ck_assert_int_eq((int)l.s->document_len, wlen + 5);
 	ck_assert(memcmp(l.s->document, want, (size_t)wlen) == 0);
 	ck_assert(memcmp(l.s->document + wlen, "\x01\x02\x03\x04\x05", 5) == 0);
@@ -1373,7 +1374,8 @@ START_TEST(signing_document_in_parts)
 	ck_assert_str_eq(l.s->base_verification, "{\"seq\":2}");
 	ck_assert_int_eq(l.s->base_verification_held, 0);
 	ck_assert_int_eq((int)l.s->document_len, 36000 + 5);
-	ck_assert_int_eq(db_signing_session_join(l.s, (const uint8_t *)want, 70009 + 36000), SP_OK);
+	ck_assert_int_eq(db_signing_session_join(l.s, (const uint8_t *)want, 70009 + 36000, 0),
+			 SP_OK);
 	ck_assert(memcmp(l.s->document, want, (size_t)wlen) == 0);
 	db_signing_session_free(l.s);
 	l = claim_held(base, pool, sid, 2, (size_t)wlen, ONES64, 9);
@@ -1396,7 +1398,8 @@ START_TEST(signing_document_in_parts)
 	ck_assert_int_eq((int)l.s->orig_len, wlen);
 	ck_assert_int_eq((int)l.s->contents_off, 142010);
 	ck_assert_int_eq((int)l.s->signed_attrs_len, 1);
-	ck_assert_int_eq(db_signing_session_join(l.s, (const uint8_t *)want, (size_t)wlen), SP_OK);
+	ck_assert_int_eq(db_signing_session_join(l.s, (const uint8_t *)want, (size_t)wlen, 0),
+			 SP_OK);
 	ck_assert_int_eq((int)l.s->document_len, wlen + 5);
 	ck_assert(memcmp(l.s->document, want, (size_t)wlen) == 0);
 	ck_assert(memcmp(l.s->document + wlen, "\x01\x02\x03\x04\x05", 5) == 0);

@@ -5,7 +5,8 @@
  * copy of the same length with one byte changed, a newer revision with a
  * hostile update, are read anew and judged as before. A parse that qpdf
  * repaired, walked the page tree of, or read from a private copy is not
- * handed on.
+ * handed on. A chain of cross-reference tables merged into one for qpdf
+ * (pdf_xref_merged) is read as the chain is, and only the plain case is.
  */
 #include <check.h>
 #include <stdio.h>
@@ -299,6 +300,128 @@ START_TEST(not_handed_on)
 }
 END_TEST
 
+/*
+ * pdf_xref_merged(): a chain of plain tables shown to qpdf as one table
+ * after the bytes (pdf_doc_open_known_merged) reads what qpdf's reading of
+ * the chain reads: every object, the trailer but /Prev, undamaged; the
+ * parse taken from it is handed on with the newest section's /Prev.
+ */
+START_TEST(merged_table_reads_the_same)
+{
+	struct sp_errinfo ei;
+	struct pdf_revision revs[8];
+	struct pdf_doc *plain = NULL, *merged = NULL, *again = NULL;
+	struct pdf_doc_info a, b;
+	struct pdf_parsed *p;
+	unsigned char *d, *d2, *d3, *tail = NULL, *buf;
+	size_t n, n2, n3, nrevs = 0, tlen = 0;
+	int num;
+	char *x, *y;
+
+	sp_errinfo_init(&ei);
+	d = stored(&n); /* the base, and object 5 added */
+	d2 = update(d, n, 3,
+		    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>", 6,
+		    &n2);
+	d3 = update(d2, n2, 6, "<< /Foo (bar) >>", 7, &n3);
+	ck_assert_int_eq(pdf_revisions_find(d3, n3, revs, 8, &nrevs, &ei), SP_OK);
+	ck_assert_uint_eq(nrevs, 4);
+	ck_assert_int_eq(pdf_xref_merged(d3, n3, revs, nrevs, &tail, &tlen, &ei), SP_OK);
+	/* one table of every number, then the trailer and a startxref at the bytes' end */
+	ck_assert_ptr_nonnull(memmem(tail, tlen, "xref\n0 7\n0000000000 65535 f \n", 28));
+	ck_assert_ptr_null(memmem(tail, tlen, "\nxref\n", 6));
+	ck_assert_ptr_null(memmem(tail, tlen, "/Prev", 5));
+	ck_assert_ptr_nonnull(buf = malloc(n3 + tlen));
+	memcpy(buf, d3, n3);
+	memcpy(buf + n3, tail, tlen);
+	ck_assert_int_eq(pdf_doc_open_known(d3, n3, NULL, 0, &plain, &ei), SP_OK);
+	ck_assert_int_eq(pdf_doc_open_known_merged(buf, n3, n3 + tlen, revs[nrevs - 2].xref, NULL,
+						   0, &merged, &ei),
+			 SP_OK);
+	for (num = 1; num <= 6; num++) {
+		x = unparse(plain, num);
+		y = unparse(merged, num);
+		ck_assert_str_eq(x, y);
+		free(x);
+		free(y);
+	}
+	ck_assert_ptr_nonnull(strstr((x = unparse(merged, 3)), "595 842"));
+	free(x);
+	pdf_doc_info_get(plain, &a);
+	pdf_doc_info_get(merged, &b);
+	ck_assert_int_eq(a.size, b.size);
+	ck_assert_int_eq(a.root_obj, b.root_obj);
+	ck_assert_int_eq(a.startxref, b.startxref); /* the bytes' own, not the table's */
+	ck_assert_int_eq(b.startxref, revs[nrevs - 1].xref);
+	ck_assert_int_eq(pdf_doc_damaged(plain), 0);
+	ck_assert_int_eq(pdf_doc_damaged(merged), 0);
+	ck_assert_int_eq(merged->merged_prev, revs[nrevs - 2].xref);
+	/* handed on (to the next open of the stored bytes), with the section's /Prev */
+	ck_assert_ptr_nonnull(p = pdf_doc_parsed_take(merged));
+	ck_assert_int_eq(pdf_doc_open_known_from(d3, n3, NULL, 0, p, &again, &ei), SP_OK);
+	ck_assert_int_eq(again->merged_prev, revs[nrevs - 2].xref);
+	x = unparse(plain, 6);
+	y = unparse(again, 6);
+	ck_assert_str_eq(x, y);
+	free(x);
+	free(y);
+	pdf_doc_free(again);
+	pdf_doc_free(merged);
+	pdf_doc_free(plain);
+	free(buf);
+	free(tail);
+	free(d3);
+	free(d2);
+	free(d);
+}
+END_TEST
+
+/* Anything but the plain case is not merged: qpdf reads the chain, as before. */
+START_TEST(merged_table_only_plain)
+{
+	struct sp_errinfo ei;
+	struct pdf_revision revs[8];
+	unsigned char *b, *d, *d2, *tail = NULL, *e;
+	size_t bn, n, n2, nrevs = 0, tlen = 0;
+
+	sp_errinfo_init(&ei);
+	/* one revision: nothing to merge */
+	b = base_pdf(&bn);
+	ck_assert_int_eq(pdf_revisions_find(b, bn, revs, 8, &nrevs, &ei), SP_OK);
+	ck_assert_int_eq(pdf_xref_merged(b, bn, revs, nrevs, &tail, &tlen, &ei),
+			 SP_ERR_UNSUPPORTED);
+	free(b);
+	/* an update that frees an object (qpdf hides every generation of it) */
+	d = stored(&n);
+	ck_assert_int_eq(pdf_revisions_find(d, n, revs, 8, &nrevs, &ei), SP_OK);
+	ck_assert_ptr_nonnull(
+		e = memmem(d + revs[1].xref, n - (size_t)revs[1].xref, " 00000 n", 8));
+	e[7] = 'f';
+	ck_assert_int_eq(pdf_xref_merged(d, n, revs, nrevs, &tail, &tlen, &ei), SP_ERR_UNSUPPORTED);
+	free(d);
+	/* an update that lists an object with another generation (a second object) */
+	d = stored(&n);
+	d2 = update(d, n, 3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 1 1] >>", 6, &n2);
+	ck_assert_int_eq(pdf_revisions_find(d2, n2, revs, 8, &nrevs, &ei), SP_OK);
+	ck_assert_int_eq(pdf_xref_merged(d2, n2, revs, nrevs, &tail, &tlen, &ei), SP_OK);
+	free(tail);
+	tail = NULL;
+	ck_assert_ptr_nonnull(
+		e = memmem(d2 + revs[2].xref, n2 - (size_t)revs[2].xref, " 00000 n", 8));
+	e[5] = '1';
+	ck_assert_int_eq(pdf_xref_merged(d2, n2, revs, nrevs, &tail, &tlen, &ei),
+			 SP_ERR_UNSUPPORTED);
+	/* an entry not 20 bytes long */
+	e[5] = '0';
+	e[8] = '\t';
+	ck_assert_int_eq(pdf_xref_merged(d2, n2, revs, nrevs, &tail, &tlen, &ei),
+			 SP_ERR_UNSUPPORTED);
+	ck_assert_ptr_null(tail);
+	free(d2);
+	free(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -311,6 +434,8 @@ main(void)
 	tcase_add_test(tc, other_bytes_read_anew);
 	tcase_add_test(tc, hostile_update_judged_as_before);
 	tcase_add_test(tc, not_handed_on);
+	tcase_add_test(tc, merged_table_reads_the_same);
+	tcase_add_test(tc, merged_table_only_plain);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
