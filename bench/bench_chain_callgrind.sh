@@ -7,7 +7,7 @@
 #
 # bench/bench_load.py's chain (one contract, BENCH_COLD) with sealpactd run
 # under valgrind --tool=callgrind, dumping at the entry and exit of each
-# prepare's and completion's worker job (prep_work, done_work): each job is one
+# prepare's and completion's worker job (signing_prep_work, done_work): each job is one
 # dump, so its instructions are exact whatever else shares the machine. Prints
 # them per k in millions; BENCH_CG_KEEP=DIR keeps the dumps there for
 # callgrind_annotate (the k-th completion is the k-th "dump-after=done_work").
@@ -27,7 +27,7 @@ for f in "$build"/server/*; do [ "$(basename "$f")" = sealpactd ] || ln -s "$f" 
 cat >"$tmp/b/server/sealpactd" <<EOF
 #!/bin/sh
 exec valgrind --tool=callgrind --callgrind-out-file=$cg/cg.%p \
-  --dump-before=prep_work --dump-after=prep_work --dump-before=done_work \
+  --dump-before=signing_prep_work --dump-after=signing_prep_work --dump-before=done_work \
   --dump-after=done_work "$build/server/sealpactd" "\$@"
 EOF
 chmod +x "$tmp/b/server/sealpactd"
@@ -45,5 +45,5 @@ jobs() {
 }
 echo "bench_chain_callgrind: one contract signed by $signers in turn at $level, sealpactd's"
 echo "worker instructions (millions, callgrind) per signing k = 1..$signers:"
-echo "  prepare: $(jobs prep_work)"
+echo "  prepare: $(jobs signing_prep_work)"
 echo "  complete:$(jobs done_work)"
