@@ -183,7 +183,7 @@ class Server:
                         f.write("  %s: %s\n" % (k, v))
         self.env = clean_env(env)
 
-    def start(self, timeout=20):
+    def start(self, timeout=60):
         self._log = open(self.log_path, "w+")
         self.proc = subprocess.Popen([SEALPACTD, "-c", self.cfg, "serve"], stdout=self._log,
                                      stderr=subprocess.STDOUT, env=self.env)
