@@ -80,6 +80,9 @@ class Hostile(ServerTestCase):
         return out, hostile_pdfs.cpu_s(pid) - c0, hostile_pdfs.hwm_mb(pid) - rss0, worst[0]
 
     def assertBounded(self, name, cpu, rss, health):
+        # the margins, in the log of a run that passed too
+        print("\n%s: %.2f s of the server's CPU, peak RSS +%.0f MB, /healthz within %.2f s"
+              % (name, cpu, rss, health))
         self.assertLess(cpu, CPU_S, "%s: %.2f s of the server's CPU" % (name, cpu))
         self.assertLess(rss, RSS_MB, "%s: peak RSS grew %.0f MB" % (name, rss))
         self.assertLess(health, 1.0, "%s: /healthz waited %.2f s" % (name, health))
