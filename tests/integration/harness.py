@@ -215,13 +215,15 @@ class Server:
     def url(self):
         return "%s://127.0.0.1:%d" % ("https" if self.tls else "http", self.port)
 
-    def connection(self, timeout=10):
+    # (a request's time limit only ends a hang: the sanitizer build on a loaded
+    # machine takes seconds over what takes milliseconds)
+    def connection(self, timeout=30):
         if self.tls:
             ctx = ssl.create_default_context(cafile=self.cafile)
             return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout, context=ctx)
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
 
-    def request(self, method, path, body=None, headers=None, timeout=10):
+    def request(self, method, path, body=None, headers=None, timeout=30):
         """One request on a fresh connection: (status, headers dict, body bytes, json or None).
         The exchange must fit the API description (apicheck.check_exchange()
         raises otherwise, failing the test)."""

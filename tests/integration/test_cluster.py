@@ -91,7 +91,7 @@ class Cluster:
         for i in (1, 2):
             try:
                 with urllib.request.urlopen("http://127.0.0.1:%s/primary" % self.v["REST%d_PORT" % i],
-                                            timeout=1) as r:
+                                            timeout=5) as r:
                     if r.status == 200:
                         return i
             except OSError:
