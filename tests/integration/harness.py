@@ -44,6 +44,14 @@ def inherited_setting(name):
     return name.startswith("SEALPACT_") or name == "SOFTHSM2_CONF"
 
 
+def sanitized(pid):
+    """True when process pid runs the AddressSanitizer build (deploy/test.sh's):
+    its shadow memory and quarantine count in its RSS, and it runs its code
+    several times slower."""
+    with open("/proc/%d/maps" % pid) as f:
+        return "libasan" in f.read()
+
+
 def clean_env(extra=None):
     """The environment for a program under test: the current one without any
     inherited setting (see inherited_setting()), plus extra."""

@@ -234,8 +234,7 @@ class BodyBudget(ServerTestCase):
         # Two held bodies (16 MiB) and slack; twenty would be 160 MiB. Under
         # AddressSanitizer (deploy/test.sh) its shadow memory and the quarantine
         # that keeps the discarded bodies' freed buffers count too.
-        with open("/proc/%d/maps" % pid) as f:
-            slack = 96 if "libasan" in f.read() else 48
+        slack = 96 if harness.sanitized(pid) else 48
         self.assertLess(grown, slack * 1024, "RSS grew %d KiB" % grown)
         self.assertGreaterEqual(metric(self.server, "body_budget"), 18)
         # Normal requests are served meanwhile.
