@@ -431,14 +431,19 @@ class GracefulShutdown(ServerTestCase):
     def test_no_errors_under_load(self):
         if not shutil.which("wrk"):
             self.skipTest("wrk is not installed")
-        out = subprocess.run(["wrk", "-t2", "-c200", "-d5s", "--timeout", "10s", self.server.url + "/healthz"],
+        # Long enough for every connection's TLS handshake and a few requests more
+        # on a loaded machine: the sanitizer build served 476 in 5 s with the
+        # whole suite and four other builds running.
+        secs = 10 if harness.sanitized(self.server.proc.pid) else 5
+        out = subprocess.run(["wrk", "-t2", "-c200", "-d%ds" % secs, "--timeout", "10s",
+                              self.server.url + "/healthz"],
                              capture_output=True, text=True, timeout=60).stdout
         self.assertNotIn("Socket errors", out)
         self.assertNotIn("Non-2xx", out)
         # enough requests that all 200 connections were served and reused; how many a
         # second is bench/bench_http.sh's question (a busy CI machine managed 839)
         n = int(re.search(r"(\d+) requests in", out).group(1))
-        print("\nwrk: %d requests in 5 s over 200 connections" % n)
+        print("\nwrk: %d requests in %d s over 200 connections" % (n, secs))
         self.assertGreater(n, 400, out)
 
 
