@@ -41,12 +41,15 @@ class Hostile(ServerTestCase):
     tls = False
 
     def setUp(self):
-        # The request deadline as long as the client's (120 s): an upload of one of
-        # these files passed the default 30 s with the sanitizer build on a loaded
-        # machine (504). What a request may cost is the CPU bound's to say.
+        # The request's and its upload's deadlines as long as the client's (120 s):
+        # with the sanitizer build on a loaded machine an upload of one of these
+        # files passed the default 30 s (504), and the 24 MB one the 20 s the
+        # head and body may take (closed without an answer). What a request may
+        # cost is the CPU bound's to say.
         self.server_extra = {"trust": PKI.trust_config(),
                              "signing": {"default_seal_image": SEAL, "session_ttl_s": 600},
-                             "server": {"request_timeout_ms": 120000}}
+                             "server": {"request_timeout_ms": 120000,
+                                        "read_timeout_ms": 120000}}
         super().setUp()
         self.tokens = {}
 
