@@ -44,6 +44,14 @@ def inherited_setting(name):
     return name.startswith("SEALPACT_") or name == "SOFTHSM2_CONF"
 
 
+def sanitized(pid):
+    """True when process pid runs the AddressSanitizer build (deploy/test.sh's):
+    its shadow memory and quarantine count in its RSS, and it runs its code
+    several times slower."""
+    with open("/proc/%d/maps" % pid) as f:
+        return "libasan" in f.read()
+
+
 def clean_env(extra=None):
     """The environment for a program under test: the current one without any
     inherited setting (see inherited_setting()), plus extra."""
@@ -183,7 +191,7 @@ class Server:
                         f.write("  %s: %s\n" % (k, v))
         self.env = clean_env(env)
 
-    def start(self, timeout=20):
+    def start(self, timeout=60):
         self._log = open(self.log_path, "w+")
         self.proc = subprocess.Popen([SEALPACTD, "-c", self.cfg, "serve"], stdout=self._log,
                                      stderr=subprocess.STDOUT, env=self.env)
@@ -215,13 +223,15 @@ class Server:
     def url(self):
         return "%s://127.0.0.1:%d" % ("https" if self.tls else "http", self.port)
 
-    def connection(self, timeout=10):
+    # (a request's time limit only ends a hang: the sanitizer build on a loaded
+    # machine takes seconds over what takes milliseconds)
+    def connection(self, timeout=30):
         if self.tls:
             ctx = ssl.create_default_context(cafile=self.cafile)
             return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout, context=ctx)
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
 
-    def request(self, method, path, body=None, headers=None, timeout=10):
+    def request(self, method, path, body=None, headers=None, timeout=30):
         """One request on a fresh connection: (status, headers dict, body bytes, json or None).
         The exchange must fit the API description (apicheck.check_exchange()
         raises otherwise, failing the test)."""

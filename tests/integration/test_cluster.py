@@ -91,7 +91,7 @@ class Cluster:
         for i in (1, 2):
             try:
                 with urllib.request.urlopen("http://127.0.0.1:%s/primary" % self.v["REST%d_PORT" % i],
-                                            timeout=1) as r:
+                                            timeout=5) as r:
                     if r.status == 200:
                         return i
             except OSError:
@@ -100,7 +100,8 @@ class Cluster:
 
     def readyz(self, i):
         try:
-            return self.node(i).request("GET", "/readyz", timeout=3)[0]
+            # (its ping gives up at 1.5 s; the rest is a loaded machine's)
+            return self.node(i).request("GET", "/readyz", timeout=10)[0]
         except (OSError, http.client.HTTPException):
             return None
 
@@ -425,7 +426,9 @@ class ClusterCase(unittest.TestCase):
         # phase comes first after :00.000 would take every one.
 
         def due(i):
-            t = base + i * 0.237
+            # (never less than 3 s after the contract is made: on a loaded machine the
+            # last of them are made late, and a past deadline is refused)
+            t = max(base + i * 0.237, time.time() + 3)
             return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%03dZ" % (t % 1 * 1000)
 
         numbers = self.contracts(k, deadline=due, receive=False)

@@ -2,8 +2,8 @@
 server. Each file (hostile_pdfs.py, generated here, never committed) goes to
 the endpoint that parses it; the answer is a clear 422 pdf_limit that stores
 nothing, or the usual answer, and the request stays within 2 s of the
-server's CPU and 256 MiB of its peak RSS (VmHWM, reset before the request)
-while /healthz keeps answering. `sealpact verify` answers such a file as
+server's CPU (twice that in the sanitizer build) and 256 MiB of its peak RSS
+(VmHWM, reset before the request) while /healthz keeps answering. `sealpact verify` answers such a file as
 unreadable (exit 4) within the same bounds."""
 
 import base64
@@ -41,8 +41,15 @@ class Hostile(ServerTestCase):
     tls = False
 
     def setUp(self):
+        # The request's and its upload's deadlines as long as the client's (120 s):
+        # with the sanitizer build on a loaded machine an upload of one of these
+        # files passed the default 30 s (504), and the 24 MB one the 20 s the
+        # head and body may take (closed without an answer). What a request may
+        # cost is the CPU bound's to say.
         self.server_extra = {"trust": PKI.trust_config(),
-                             "signing": {"default_seal_image": SEAL, "session_ttl_s": 600}}
+                             "signing": {"default_seal_image": SEAL, "session_ttl_s": 600},
+                             "server": {"request_timeout_ms": 120000,
+                                        "read_timeout_ms": 120000}}
         super().setUp()
         self.tokens = {}
 
@@ -80,9 +87,18 @@ class Hostile(ServerTestCase):
         return out, hostile_pdfs.cpu_s(pid) - c0, hostile_pdfs.hwm_mb(pid) - rss0, worst[0]
 
     def assertBounded(self, name, cpu, rss, health):
-        self.assertLess(cpu, CPU_S, "%s: %.2f s of the server's CPU" % (name, cpu))
+        # the margins, in the log of a run that passed too
+        print("\n%s: %.2f s of the server's CPU, peak RSS +%.0f MB, /healthz within %.2f s"
+              % (name, cpu, rss, health))
+        # What these files cost before their limits: 1.5 to 17 s of CPU, 330 MB to
+        # 6 GB; now at most 1.1 s under AddressSanitizer, whose code runs two to
+        # three times slower (CPU time, which another process's load hardly moves).
+        cpu_s = CPU_S * (2 if harness.sanitized(self.server.proc.pid) else 1)
+        self.assertLess(cpu, cpu_s, "%s: %.2f s of the server's CPU" % (name, cpu))
         self.assertLess(rss, RSS_MB, "%s: peak RSS grew %.0f MB" % (name, rss))
-        self.assertLess(health, 1.0, "%s: /healthz waited %.2f s" % (name, health))
+        # A /healthz stuck behind the parse waits as long as it (seconds, before);
+        # 0.5 s was seen with the whole suite running under AddressSanitizer.
+        self.assertLess(health, 2.0, "%s: /healthz waited %.2f s" % (name, health))
 
     def assertLimit(self, got):
         st, hdrs, _, doc = got
@@ -111,7 +127,9 @@ class Hostile(ServerTestCase):
                             path], capture_output=True, text=True, timeout=120,
                            env=harness.clean_env())
         u, s, m = [x for x in p.stderr.splitlines() if x.startswith("TIME ")][-1].split()[1:]
-        self.assertLess(float(u) + float(s), CPU_S, "%s: sealpact verify CPU" % name)
+        # (the CLI is the same build as the server under test)
+        cpu_s = CPU_S * (2 if harness.sanitized(self.server.proc.pid) else 1)
+        self.assertLess(float(u) + float(s), cpu_s, "%s: sealpact verify CPU" % name)
         self.assertLess(int(m) / 1024, RSS_MB, "%s: sealpact verify peak RSS" % name)
         return p
 

@@ -6,6 +6,7 @@ deadline that inactivity alone does not reset, the keep-alive idle limit, TLS
 import json
 import os
 import re
+import select
 import socket
 import subprocess
 import time
@@ -54,6 +55,22 @@ def healthz(port, source="127.0.0.1"):
         s.close()
 
 
+def server_closed_its_ends(port, seconds=30):
+    """True once no connection to port waits for the server to close its end
+    (none in CLOSE_WAIT in /proc/net/tcp), within seconds. Clients that closed
+    are forgotten when the server has seen it, which a loaded machine delays."""
+    deadline = time.time() + seconds
+    while True:
+        with open("/proc/net/tcp") as f:
+            waiting = [l for l in f.readlines()[1:]
+                       if l.split()[1].endswith(":%04X" % port) and l.split()[3] == "08"]
+        if not waiting:
+            return True
+        if time.time() > deadline:
+            return False
+        time.sleep(0.05)
+
+
 def metric(server, reason):
     st, _, body, _ = server.request("GET", "/metrics")
     m = re.search(r'sealpact_connections_closed_total\{reason="%s"\} (\d+)' % reason,
@@ -71,14 +88,15 @@ class ConnectionCaps(ServerTestCase):
         time.sleep(0.2)
         extra = connect(self.server.port, "127.0.0.2")
         self.addCleanup(extra.close)
-        self.assertTrue(closed_within(extra, 2), "a third connection from one address was kept")
+        # (early: the idle limit would close it at 15 s; the counter says why it was)
+        self.assertTrue(closed_within(extra, 10), "a third connection from one address was kept")
         # Another address is served meanwhile.
         self.assertEqual(healthz(self.server.port, "127.0.0.1"), "HTTP/1.1 200 OK")
         self.assertGreaterEqual(metric(self.server, "max_connections_per_ip"), 1)
         # Once the address closes its connections it is served again.
         for s in held:
             s.close()
-        time.sleep(0.3)
+        self.assertTrue(server_closed_its_ends(self.server.port))
         self.assertEqual(healthz(self.server.port, "127.0.0.2"), "HTTP/1.1 200 OK")
 
     def test_total_cap_refuses_early_and_recovers(self):
@@ -87,10 +105,10 @@ class ConnectionCaps(ServerTestCase):
         time.sleep(0.2)
         extra = connect(self.server.port, "127.0.0.20")
         self.addCleanup(extra.close)
-        self.assertTrue(closed_within(extra, 2), "a connection beyond max_connections was kept")
+        self.assertTrue(closed_within(extra, 10), "a connection beyond max_connections was kept")
         for s in held:
             s.close()
-        time.sleep(0.3)
+        self.assertTrue(server_closed_its_ends(self.server.port))
         self.assertEqual(metric(self.server, "max_connections"), 1)
         self.assertEqual(healthz(self.server.port), "HTTP/1.1 200 OK")
 
@@ -101,6 +119,34 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     raise AssertionError("no VmRSS for %d" % pid)
+
+
+def answers(socks, want, seconds):
+    """What each of socks has received (b"" for nothing) once want of them hold
+    a whole answer (its head and Content-Length of body, or up to the server's
+    close), and half a second more for any other; or when seconds have passed."""
+    got = {s: b"" for s in socks}
+    done = set()
+
+    def whole(data):
+        head, sep, body = data.partition(b"\r\n\r\n")
+        m = re.search(rb"\r\nContent-Length: (\d+)", head, re.I)
+        return bool(sep) and m is not None and len(body) >= int(m.group(1))
+
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if len(done) >= want:
+            deadline = min(deadline, time.time() + 0.5)
+        ready, _, _ = select.select([s for s in socks if s not in done], [], [], 0.1)
+        for s in ready:
+            try:
+                chunk = s.recv(65536)
+            except (ConnectionResetError, BrokenPipeError):
+                chunk = b""
+            got[s] += chunk
+            if not chunk or whole(got[s]):
+                done.add(s)
+    return got
 
 
 def read_answer(sock, seconds):
@@ -153,12 +199,17 @@ class BodyBudget(ServerTestCase):
         held, refused = [], []
         self.addCleanup(lambda: [s.close() for s in held + [r for r, _ in refused]])
         body = b"%" * (8 << 20)
+        socks = []
         for _ in range(20):
             s = connect(self.server.port)
             s.sendall(self.upload_head())
-            answer = read_answer(s, 0.3)
-            if answer:
-                refused.append((s, answer))
+            socks.append(s)
+        # The refused are the answered: waited for (a loaded machine answers late),
+        # not guessed from silence within a fixed time.
+        got = answers(socks, 18, 30)
+        for s in socks:
+            if got[s]:
+                refused.append((s, got[s]))
                 # A greedy client pushes its body anyway: it is not kept.
                 try:
                     s.settimeout(2)
@@ -183,8 +234,7 @@ class BodyBudget(ServerTestCase):
         # Two held bodies (16 MiB) and slack; twenty would be 160 MiB. Under
         # AddressSanitizer (deploy/test.sh) its shadow memory and the quarantine
         # that keeps the discarded bodies' freed buffers count too.
-        with open("/proc/%d/maps" % pid) as f:
-            slack = 96 if "libasan" in f.read() else 48
+        slack = 96 if harness.sanitized(pid) else 48
         self.assertLess(grown, slack * 1024, "RSS grew %d KiB" % grown)
         self.assertGreaterEqual(metric(self.server, "body_budget"), 18)
         # Normal requests are served meanwhile.
@@ -221,7 +271,7 @@ class SlowClients(ServerTestCase):
         t0 = time.time()
         cut = False
         # One header line every 200 ms: never inactive for long, never finished.
-        for i in range(25):
+        for i in range(50):
             try:
                 s.sendall(b"X-Slow-%d: y\r\n" % i)
             except (BrokenPipeError, ConnectionResetError):
@@ -231,8 +281,10 @@ class SlowClients(ServerTestCase):
                 cut = True
                 break
         elapsed = time.time() - t0
-        self.assertTrue(cut, "a head trickling in for 5 s was still being read")
-        self.assertLess(elapsed, 2.5)
+        self.assertTrue(cut, "a head trickling in for 10 s was still being read")
+        # at its 1 s read deadline, give or take a loaded machine's seconds; an
+        # inactivity timer never fires and the request's is 30 s
+        self.assertLess(elapsed, 5.0)
         self.assertGreaterEqual(metric(self.server, "read_timeout"), 1)
 
     def test_a_trickling_body_is_cut_at_the_read_deadline(self):
@@ -242,7 +294,7 @@ class SlowClients(ServerTestCase):
                   b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
         t0 = time.time()
         cut = False
-        for _ in range(25):
+        for _ in range(50):
             try:
                 s.sendall(b" ")
             except (BrokenPipeError, ConnectionResetError):
@@ -251,13 +303,13 @@ class SlowClients(ServerTestCase):
             if closed_within(s, 0.2):
                 cut = True
                 break
-        self.assertTrue(cut, "a body trickling in for 5 s was still being read")
-        self.assertLess(time.time() - t0, 2.5)
+        self.assertTrue(cut, "a body trickling in for 10 s was still being read")
+        self.assertLess(time.time() - t0, 5.0)
 
     def test_idle_connections_are_closed_after_the_keepalive_limit(self):
         silent = connect(self.server.port)
         self.addCleanup(silent.close)
-        self.assertTrue(closed_within(silent, 4), "a connection that never spoke was kept")
+        self.assertTrue(closed_within(silent, 10), "a connection that never spoke was kept")
         # After a response on a kept-alive connection, the same limit applies.
         c = self.server.connection()
         c.request("GET", "/healthz")
@@ -265,7 +317,7 @@ class SlowClients(ServerTestCase):
         r.read()
         self.assertEqual(r.status, 200)
         t0 = time.time()
-        self.assertTrue(closed_within(c.sock, 4), "an idle kept-alive connection was kept")
+        self.assertTrue(closed_within(c.sock, 10), "an idle kept-alive connection was kept")
         self.assertGreater(time.time() - t0, 1.0)
         self.assertGreaterEqual(metric(self.server, "keepalive_idle"), 2)
 

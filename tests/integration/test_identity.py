@@ -18,7 +18,7 @@ from harness import (IdentityPKI, ServerTestCase, api_challenge, api_login, bear
 PKI = None
 
 
-def run_on_pty(cmd, env, answers, timeout=30):
+def run_on_pty(cmd, env, answers, timeout=120):
     """Run cmd with a pseudo-terminal as its controlling terminal and stdio,
     typing each answer once its prompt shows. Returns (exit status, output)."""
     import fcntl

@@ -16,7 +16,6 @@ import time
 import unittest
 
 from test_webhooks import Receiver
-from harness import free_port
 from test_workflow import WorkflowCase
 
 TARPIT_S = 3.0
@@ -27,7 +26,6 @@ class Tarpit:
     """Answers each POST after TARPIT_S seconds."""
 
     def __init__(self):
-        self.port = free_port()
         self.count = 0
         outer = self
 
@@ -42,7 +40,8 @@ class Tarpit:
             def log_message(self, *a):
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), H)
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.port = self.httpd.server_address[1]
         self.httpd.daemon_threads = True
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 

@@ -529,7 +529,7 @@ tls_start(struct tls_srv *t)
 	a.sin_family = AF_INET;
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	a.sin_port = htons((unsigned short)t->port);
-	for (i = 0; i < 100 && !up; i++) {
+	for (i = 0; i < 600 && !up; i++) { /* 30 s: a loaded machine starts it slowly */
 		fd = socket(AF_INET, SOCK_STREAM, 0);
 		up = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
 		close(fd);

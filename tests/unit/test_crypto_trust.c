@@ -378,7 +378,9 @@ START_TEST(ocsp_timeout_is_hard)
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	ck_assert_str_eq(ei.reason, "revocation_unknown");
 	ck_assert_msg(strstr(ei.msg, "did not answer within 400 ms") != NULL, "%s", ei.msg);
-	ck_assert_msg(secs >= 0.35 && secs < 2.0, "took %.2f s", secs);
+	/* its 400 ms, not the silent responder's forever (the rest of the bound is a
+	   loaded machine's) */
+	ck_assert_msg(secs >= 0.35 && secs < 5.0, "took %.2f s", secs);
 	crypto_trust_free(t);
 	close(s);
 }

@@ -736,7 +736,9 @@ START_TEST(timeout_then_pool_works)
 	run_one(base, pool, "SELECT pg_sleep(5)", 0, NULL, 0, 300, &o);
 	took = o.at - t0;
 	ck_assert_msg(o.code == SP_ERR_TIMEOUT, "%d %s", o.code, o.msg);
-	ck_assert_msg(took >= 0.25 && took < 1.5, "timeout after %.3f s", took);
+	/* at its 0.3 s, not at the statement's 5 s end nor ten times late (a loaded
+	   machine's seconds are what the rest of the bound is for) */
+	ck_assert_msg(took >= 0.25 && took < 3.0, "timeout after %.3f s", took);
 	/* The only connection was dropped; the pool reconnects by itself. */
 	run_one(base, pool, "SELECT 'again'", 0, NULL, 0, 0, &o);
 	ck_assert_msg(o.code == SP_OK, "%s", o.msg);
@@ -858,7 +860,8 @@ START_TEST(down_from_the_start_fails_fast)
 		t0 = now_s();
 		run_one(base, pool, "SELECT 1", 0, NULL, 0, 0, &o);
 		ck_assert_int_eq(o.code, SP_ERR_UNAVAILABLE);
-		ck_assert_msg(o.at - t0 < 2.0, "took %.3f s", o.at - t0);
+		/* at once, not at the 30 s deadline (the rest is a loaded machine's) */
+		ck_assert_msg(o.at - t0 < 10.0, "took %.3f s", o.at - t0);
 		ck_assert_msg(strstr(o.msg, "unavailable") != NULL, "%s", o.msg);
 	}
 	db_pool_free(pool);
@@ -970,7 +973,8 @@ START_TEST(restart_recovers_same_pool)
 	run_until(base, &slow_n, 1, 10);
 	ck_assert_int_eq(slow.calls, 1);
 	ck_assert_msg(slow.code == SP_ERR_UNAVAILABLE, "%d %s", slow.code, slow.msg);
-	ck_assert_msg(slow.at - t0 < 2.0, "in-flight query failed after %.3f s", slow.at - t0);
+	/* not at the pool's 10 s deadline (the statement sleeps 30 s) */
+	ck_assert_msg(slow.at - t0 < 5.0, "in-flight query failed after %.3f s", slow.at - t0);
 	/* In-flight, queued and new queries all fail promptly. */
 	n = 0;
 	t0 = now_s();
@@ -987,12 +991,12 @@ START_TEST(restart_recovers_same_pool)
 		if (o[i].at - t0 > worst)
 			worst = o[i].at - t0;
 	}
-	ck_assert_msg(worst < 2.0, "failing took %.3f s", worst);
+	ck_assert_msg(worst < 5.0, "failing took %.3f s", worst);
 	for (i = 0; i < 3; i++) {
 		t0 = now_s();
 		run_one(base, pool, "SELECT 1", 0, NULL, 0, 0, &o[0]);
 		ck_assert_int_eq(o[0].code, SP_ERR_UNAVAILABLE);
-		ck_assert_msg(o[0].at - t0 < 2.0, "failing took %.3f s", o[0].at - t0);
+		ck_assert_msg(o[0].at - t0 < 5.0, "failing took %.3f s", o[0].at - t0);
 		run_until(base, &(int){ 0 }, 1, 0.2);
 	}
 	db_pool_stats_get(pool, &st);
