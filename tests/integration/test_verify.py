@@ -241,10 +241,11 @@ class Api(ServerTestCase):
         self.assertEqual(codes[:30], [422] * 30)
         self.assertEqual(codes[30:], [429, 429])
 
-    def test_contract_verification(self):
+    def members(self, *slugs):
+        """Each organization of slugs logged in with its RSA certificate: a
+        call(slug, method, path, body=None) as that member."""
         tokens = {}
-        orgs = {o["slug"]: o for o in PKI.orgs}
-        for slug in ("buyer", "supplier", "logistics"):
+        for slug in slugs:
             crt, key = PKI.org_cert(slug, "rsa")
             st, _, _, doc = api_login(self.server, crt, key)
             self.assertEqual(st, 200, doc)
@@ -255,6 +256,11 @@ class Api(ServerTestCase):
             if body is None and method == "POST":
                 body, h["Content-Type"] = b"", "application/json"
             return self.server.request(method, path, body=body, headers=h, timeout=60)
+        return call
+
+    def test_contract_verification(self):
+        orgs = {o["slug"]: o for o in PKI.orgs}
+        call = self.members("buyer", "supplier", "logistics")
 
         with open(SHORT, "rb") as f:
             pdf = f.read()
@@ -299,18 +305,7 @@ class Api(ServerTestCase):
         refused at the prepare, 422 docmdp_no_visible, nothing stored; without placements
         (an invisible signature) it is prepared."""
         orgs = {o["slug"]: o for o in PKI.orgs}
-        tokens = {}
-        for slug in ("buyer", "supplier"):
-            crt, key = PKI.org_cert(slug, "rsa")
-            st, _, _, doc = api_login(self.server, crt, key)
-            self.assertEqual(st, 200, doc)
-            tokens[slug] = doc["token"]
-
-        def call(slug, method, path, body=None):
-            h = {"Authorization": "Bearer " + tokens[slug]}
-            if body is None and method == "POST":
-                body, h["Content-Type"] = b"", "application/json"
-            return self.server.request(method, path, body=body, headers=h, timeout=60)
+        call = self.members("buyer", "supplier")
 
         pdf = handmade_pdf([
             b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] /SigFlags 3 >> "
