@@ -1,7 +1,9 @@
 /*
  * fuzz_xref_merged.c: libFuzzer target, differential. A completion opens the
  * revision it wrote through pdf_xref_merged()'s one table instead of letting
- * qpdf read the chain, and the bytes before our update are the uploader's.
+ * qpdf read the chain, and the bytes before our update are the uploader's:
+ * the input is such a base (read without a repair, as a signable upload is),
+ * and an update is appended to it as sign.c writes one.
  * Whenever a chain is merged and qpdf reads it without a repair, qpdf must
  * read from the merged table exactly what it reads from the chain: the same
  * objects, the same trailer but /Prev, and no repair either. Anything else
@@ -56,18 +58,60 @@ same_trailer(struct pdf_doc *a, struct pdf_doc *b)
 	return same && na == nb;
 }
 
-/*
- * qpdf's trailer is the newest section's (its /Prev the section before). A
- * newest trailer qpdf cannot parse (a broken token) leaves it an older one
- * without a warning it calls a repair; the completion never meets that, since
- * the newest trailer is the one sign.c wrote from qpdf's own objects.
- */
-static int
-newest_trailer(struct pdf_doc *d, long long prev)
+/* Every object of doc up to its /Size (bounded) resolved: qpdf repairs lazily. */
+static void
+touch_all(struct pdf_doc *doc)
 {
-	qpdf_oh p = qpdf_oh_get_key(d->q, qpdf_get_trailer(d->q), "/Prev");
+	struct pdf_doc_info in;
+	int num;
 
-	return qpdf_oh_is_integer(d->q, p) && qpdf_oh_get_int_value(d->q, p) == prev;
+	pdf_doc_info_get(doc, &in);
+	for (num = 1; num < in.size && num < OBJECTS_MAX; num++)
+		(void)qpdf_oh_unparse_resolved(doc->q, qpdf_get_object_by_id(doc->q, num, 0));
+}
+
+/*
+ * The base (data: any bytes a signable upload could be) and, after it, an
+ * update written as sign.c writes one: a new object, a plain table, and the
+ * trailer's /Size, /Root, /Info, /ID from qpdf's objects, /Prev last.
+ */
+static unsigned char *
+signed_update(const uint8_t *data, size_t size, size_t *n)
+{
+	struct pdf_doc *base = NULL;
+	struct pdf_doc_info in;
+	struct sp_errinfo ei;
+	struct sp_buf b;
+	qpdf_oh tr, info, id;
+	size_t at;
+
+	sp_errinfo_init(&ei);
+	sp_buf_init(&b, SIZE_MAX / 2);
+	if (pdf_doc_open_known(data, size, NULL, 0, &base, &ei) != SP_OK)
+		return NULL;
+	touch_all(base);
+	pdf_doc_info_get(base, &in);
+	if (in.damaged || in.header != 0 || in.size < 1 || in.size >= OBJECTS_MAX) {
+		pdf_doc_free(base);
+		return NULL;
+	}
+	tr = qpdf_get_trailer(base->q);
+	info = qpdf_oh_get_key(base->q, tr, "/Info");
+	id = qpdf_oh_get_key(base->q, tr, "/ID");
+	if (sp_buf_add(&b, data, size) < 0 ||
+	    sp_buf_printf(&b, "%lld 0 obj\n<< /Fuzz true >>\nendobj\n", in.size) < 0)
+		abort();
+	at = b.len;
+	if (sp_buf_printf(&b, "xref\n%lld 1\n%010zu 00000 n \ntrailer\n<< /Size %lld /Root %d %d R",
+			  in.size, size, in.size + 1, in.root_obj, in.root_gen) < 0 ||
+	    (qpdf_oh_is_indirect(base->q, info) &&
+	     sp_buf_printf(&b, " /Info %d %d R", qpdf_oh_get_object_id(base->q, info),
+			   qpdf_oh_get_generation(base->q, info)) < 0) ||
+	    (in.has_id && sp_buf_printf(&b, " /ID %s", qpdf_oh_unparse(base->q, id)) < 0) ||
+	    sp_buf_printf(&b, " /Prev %lld >>\nstartxref\n%zu\n%%%%EOF\n", in.startxref, at) < 0)
+		abort();
+	pdf_doc_free(base);
+	return sp_buf_take(&b, n);
 }
 
 int
@@ -77,27 +121,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pdf_doc *plain = NULL, *merged = NULL;
 	struct pdf_doc_info a, b;
 	struct sp_errinfo ei;
-	unsigned char *tail = NULL, *buf = NULL;
-	size_t nrevs = 0, tlen = 0;
+	unsigned char *full, *tail = NULL, *buf = NULL;
+	size_t nrevs = 0, tlen = 0, n = 0;
 	int num, last, same = 1;
 
 	sp_errinfo_init(&ei);
-	if (pdf_revisions_find(data, size, revs, REVS_MAX, &nrevs, &ei) != SP_OK || nrevs < 2 ||
-	    pdf_xref_merged(data, size, revs, nrevs, &tail, &tlen, &ei) != SP_OK)
+	if ((full = signed_update(data, size, &n)) == NULL)
 		return 0;
-	if ((buf = malloc(size + tlen)) == NULL)
-		abort();
-	memcpy(buf, data, size);
-	memcpy(buf + size, tail, tlen);
-	if (pdf_doc_open_known(buf, size, NULL, 0, &plain, &ei) != SP_OK ||
-	    !newest_trailer(plain, revs[nrevs - 2].xref))
+	if (pdf_revisions_find(full, n, revs, REVS_MAX, &nrevs, &ei) != SP_OK || nrevs < 2 ||
+	    pdf_xref_merged(full, n, revs, nrevs, &tail, &tlen, &ei) != SP_OK)
 		goto done;
-	if (pdf_doc_open_known_merged(buf, size, size + tlen, revs[nrevs - 2].xref, NULL, 0,
-				      &merged, &ei) != SP_OK) {
+	if ((buf = malloc(n + tlen)) == NULL)
+		abort();
+	memcpy(buf, full, n);
+	memcpy(buf + n, tail, tlen);
+	if (pdf_doc_open_known(buf, n, NULL, 0, &plain, &ei) != SP_OK)
+		goto done;
+	if (pdf_doc_open_known_merged(buf, n, n + tlen, revs[nrevs - 2].xref, NULL, 0, &merged,
+				      &ei) != SP_OK) {
 		same = 0;
-		for (num = 1; num < OBJECTS_MAX; num++) /* for the repair, if any */
-			(void)qpdf_oh_unparse_resolved(plain->q,
-						       qpdf_get_object_by_id(plain->q, num, 0));
+		touch_all(plain);
 	} else {
 		pdf_doc_info_get(plain, &a);
 		pdf_doc_info_get(merged, &b);
@@ -108,10 +151,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			a.startxref == b.startxref && same_trailer(plain, merged) &&
 			!pdf_doc_damaged(merged);
 	}
-	/* A chain qpdf reads as it is, the merged table reads alike. One qpdf repairs is
-	   left alone: the completion never meets it (a damaged base is not signable,
-	   and the newest section is the one sign.c wrote), so a merged table that
-	   reads it otherwise is no difference a user could see. */
+	/* A chain qpdf reads as it is, the merged table reads alike. One qpdf repairs
+	   (though the base alone read without one) is left alone: the completion's
+	   check of the document it signed reports the repair either way. */
 	if (!pdf_doc_damaged(plain) && !same)
 		abort();
 done:
@@ -119,5 +161,6 @@ done:
 	pdf_doc_free(plain);
 	free(buf);
 	free(tail);
+	free(full);
 	return 0;
 }
