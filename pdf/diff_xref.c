@@ -184,7 +184,7 @@ num_at(const unsigned char *d, size_t len, size_t *p)
 	long long v = 0;
 	int digits = 0;
 
-	while (*p < len && isspace(d[*p]))
+	while (*p < len && pdf_space(d[*p]))
 		(*p)++;
 	while (*p < len && isdigit(d[*p]) && digits < 15) {
 		v = v * 10 + (d[*p] - '0');
@@ -222,7 +222,7 @@ table_entries(const unsigned char *d, size_t len, size_t p, struct diff_xent **x
 
 	p += 4;
 	for (;;) {
-		while (p < len && isspace(d[p]))
+		while (p < len && pdf_space(d[p]))
 			p++;
 		if (len - p >= 7 && memcmp(d + p, "trailer", 7) == 0)
 			return 0;
@@ -233,7 +233,7 @@ table_entries(const unsigned char *d, size_t len, size_t p, struct diff_xent **x
 			if ((off = num_at(d, len, &p)) < 0 || (gen = num_at(d, len, &p)) < 0 ||
 			    gen > 65535)
 				return -1;
-			while (p < len && isspace(d[p]))
+			while (p < len && pdf_space(d[p]))
 				p++;
 			if (p >= len || (d[p] != 'n' && d[p] != 'f') || start + i > INT32_MAX)
 				return -1;

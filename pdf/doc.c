@@ -54,7 +54,7 @@ find_startxref(const unsigned char *d, size_t len, size_t h, enum pdf_xref_kind 
 	}
 	if (!found)
 		return -1;
-	for (p = i + klen; p < len && isspace(d[p]); p++)
+	for (p = i + klen; p < len && pdf_space(d[p]); p++)
 		;
 	for (; p < len && isdigit(d[p]) && digits < 15; p++, digits++)
 		v = v * 10 + (d[p] - '0');
@@ -63,7 +63,7 @@ find_startxref(const unsigned char *d, size_t len, size_t h, enum pdf_xref_kind 
 	*off = v;
 	/* an offset at the end-of-line before the section is what many writers produce;
 	   it counts from the header (revisions.c) */
-	for (p = (size_t)v + h; p < len && isspace(d[p]); p++)
+	for (p = (size_t)v + h; p < len && pdf_space(d[p]); p++)
 		;
 	if (len - p >= 4 && memcmp(d + p, "xref", 4) == 0) {
 		*kind = PDF_XREF_TABLE;
@@ -74,13 +74,13 @@ find_startxref(const unsigned char *d, size_t len, size_t h, enum pdf_xref_kind 
 		digits++;
 	if (!digits)
 		return -1;
-	while (p < len && isspace(d[p]))
+	while (p < len && pdf_space(d[p]))
 		p++;
 	for (digits = 0; p < len && isdigit(d[p]); p++)
 		digits++;
 	if (!digits)
 		return -1;
-	while (p < len && isspace(d[p]))
+	while (p < len && pdf_space(d[p]))
 		p++;
 	if (len - p < 3 || memcmp(d + p, "obj", 3) != 0)
 		return -1;

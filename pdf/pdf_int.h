@@ -13,6 +13,19 @@
 #include "pdf.h"
 #include "sp.h"
 
+/*
+ * White space as qpdf's tokenizer skips it: ISO 32000-2 §7.2.3's NUL, HT,
+ * LF, FF, CR and SP, and VT, which qpdf skips too. Whatever reads the file's
+ * bytes itself (the revision chain, startxref, the scan, the signature
+ * dictionaries) ends tokens where qpdf does, or it reads another file than
+ * qpdf: isspace() has no NUL (a /Prev after a NUL ended the chain there).
+ */
+static inline int
+pdf_space(unsigned char c)
+{
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\v' || c == 0;
+}
+
 struct pdf_doc {
 	qpdf_data q;               /* shared: the qpdf handle, opened on data */
 	const unsigned char *data; /* shared: the original bytes (owned unless borrowed) */

@@ -46,7 +46,7 @@ read_num(const unsigned char *d, size_t len, size_t *p)
 	long long v = 0;
 	int digits = 0;
 
-	while (*p < len && isspace(d[*p]))
+	while (*p < len && pdf_space(d[*p]))
 		(*p)++;
 	while (*p < len && isdigit(d[*p]) && digits < 15) {
 		v = v * 10 + (d[*p] - '0');
@@ -106,7 +106,7 @@ last_startxref(const unsigned char *d, size_t to, size_t h)
 static size_t
 skip_space(const unsigned char *d, size_t len, size_t x)
 {
-	while (x < len && isspace(d[x]))
+	while (x < len && pdf_space(d[x]))
 		x++;
 	return x;
 }
@@ -129,7 +129,7 @@ hexval(unsigned char c)
 static size_t
 skip_blank(const unsigned char *d, size_t len, size_t p)
 {
-	while (p < len && (isspace(d[p]) || d[p] == '%')) {
+	while (p < len && (pdf_space(d[p]) || d[p] == '%')) {
 		if (d[p] == '%')
 			while (p < len && d[p] != '\r' && d[p] != '\n')
 				p++;
@@ -206,7 +206,7 @@ dict_ints_index(const unsigned char *d, size_t len, size_t p, const char *const 
 		} else if (c == '/') {
 			/* the name as a reader decodes it: #xx is the byte xx (/XRef#53tm is /XRefStm) */
 			for (kl = 0, name[kl++] = '/', p++;
-			     p < len && !delim(d[p]) && !isspace(d[p]); p++) {
+			     p < len && !delim(d[p]) && !pdf_space(d[p]); p++) {
 				unsigned char b = d[p];
 
 				if (b == '#' && p + 2 < len && isxdigit(d[p + 1]) &&
@@ -254,7 +254,7 @@ dict_ints_index(const unsigned char *d, size_t len, size_t p, const char *const 
 		} else if (c == ')' || c == '>' || c == '{' || c == '}') {
 			return -1;
 		} else { /* a number or a keyword (R, true, null): to the next delimiter */
-			while (p < len && !delim(d[p]) && !isspace(d[p]))
+			while (p < len && !delim(d[p]) && !pdf_space(d[p]))
 				p++;
 		}
 	}
@@ -299,7 +299,7 @@ prev_of(const unsigned char *d, size_t len, size_t h, size_t x, size_t *body, in
 	} else {
 		if (read_num(d, len, &p) < 0 || read_num(d, len, &p) < 0)
 			return -1;
-		while (p < len && isspace(d[p]))
+		while (p < len && pdf_space(d[p]))
 			p++;
 		if (len - p < 3 || memcmp(d + p, "obj", 3) != 0 ||
 		    (dend = dict_ints(d, len, p + 3, tkeys, 1, v)) < 0 ||
@@ -424,7 +424,7 @@ pdf_revisions_find(const unsigned char *data, size_t len, struct pdf_revision *r
 					     "revision %zu does not end with its own startxref", i);
 	}
 	for (i = revs[nchain - 1].end; i < len; i++)
-		if (!isspace(data[i]) && data[i] != 0)
+		if (!pdf_space(data[i]))
 			break;
 	revs[nchain - 1].trailing_garbage = i < len;
 	*n = nchain;
@@ -503,7 +503,7 @@ pdf_revisions_extend(const unsigned char *data, size_t len, const struct pdf_rev
 			return 0;
 	}
 	for (j = revs[i - 1].end; j < len; j++)
-		if (!isspace(data[j]) && data[j] != 0)
+		if (!pdf_space(data[j]))
 			break;
 	revs[i - 1].trailing_garbage = j < len;
 	*n = nknown + nnew;
@@ -526,7 +526,7 @@ table_entries(const unsigned char *d, size_t len, size_t p)
 		for (k = 0; k < count; k++, n++) {
 			if (read_num(d, len, &p) < 0 || read_num(d, len, &p) < 0)
 				return n;
-			while (p < len && isspace(d[p]))
+			while (p < len && pdf_space(d[p]))
 				p++;
 			if (p >= len || (d[p] != 'n' && d[p] != 'f'))
 				return n;
@@ -554,7 +554,7 @@ section_entries(const unsigned char *d, size_t len, long long x)
 		return table_entries(d, len, p + 4);
 	if (read_num(d, len, &p) < 0 || read_num(d, len, &p) < 0)
 		return 0;
-	while (p < len && isspace(d[p]))
+	while (p < len && pdf_space(d[p]))
 		p++;
 	if (len - p < 3 || memcmp(d + p, "obj", 3) != 0 ||
 	    dict_ints_index(d, len, p + 3, skeys, 1, &size, &index) < 0)
@@ -632,7 +632,7 @@ raw_key_null(const struct pdf_doc *doc, int obj, int gen, const char *key)
 
 	hl = (size_t)snprintf(head, sizeof(head), "%d %d obj", obj, gen);
 	for (i = doc->len >= hl ? doc->len - hl + 1 : 0; i-- > 0;)
-		if (memcmp(d + i, head, hl) == 0 && (i == 0 || isspace(d[i - 1]))) {
+		if (memcmp(d + i, head, hl) == 0 && (i == 0 || pdf_space(d[i - 1]))) {
 			p = d + i + hl;
 			break;
 		}
@@ -640,7 +640,7 @@ raw_key_null(const struct pdf_doc *doc, int obj, int gen, const char *key)
 		return 0;
 	for (q = p; (q = memmem(q, (size_t)(end - q), key, kl)) != NULL; q += kl) {
 		const unsigned char *v = q + kl;
-		while (v < end && isspace(*v))
+		while (v < end && pdf_space(*v))
 			v++;
 		if (end - v >= 4 && memcmp(v, "null", 4) == 0)
 			return 1;
@@ -670,14 +670,14 @@ raw_contents(const struct pdf_doc *doc, int obj, int gen, unsigned char **out, s
 	*outlen = 0;
 	hl = (size_t)snprintf(head, sizeof(head), "%d %d obj", obj, gen);
 	for (i = doc->len >= hl ? doc->len - hl + 1 : 0; i-- > 0;)
-		if (memcmp(d + i, head, hl) == 0 && (i == 0 || isspace(d[i - 1]))) {
+		if (memcmp(d + i, head, hl) == 0 && (i == 0 || pdf_space(d[i - 1]))) {
 			p = d + i + hl;
 			break;
 		}
 	if (!p || !(end = memmem(p, doc->len - (size_t)(p - d), "endobj", 6)) ||
 	    !(q = memmem(p, (size_t)(end - p), "/Contents", 9)))
 		return -1;
-	for (q += 9; q < end && isspace(*q); q++)
+	for (q += 9; q < end && pdf_space(*q); q++)
 		;
 	if (q == end || *q != '<')
 		return -1;

@@ -66,12 +66,6 @@ struct scan {
 };
 
 static int
-is_ws(unsigned char c)
-{
-	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\0';
-}
-
-static int
 is_delim(unsigned char c)
 {
 	return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' ||
@@ -147,7 +141,7 @@ lex_feed(struct lex *lx, struct scan *s, const unsigned char *p, size_t len, siz
 				lx->st = L_WS;
 			continue;
 		case L_TOKEN:
-			if (!is_ws(c) && !is_delim(c)) {
+			if (!pdf_space(c) && !is_delim(c)) {
 				if (lx->tlen < sizeof(lx->tok))
 					lx->tok[lx->tlen] = (char)c;
 				lx->tlen++;
@@ -188,7 +182,7 @@ lex_feed(struct lex *lx, struct scan *s, const unsigned char *p, size_t len, siz
 				continue;
 			}
 		}
-		if (is_ws(c))
+		if (pdf_space(c))
 			continue;
 		switch (c) {
 		case '%':
@@ -243,7 +237,7 @@ digits(const unsigned char *d, size_t len, size_t *pos, size_t *v)
 {
 	size_t p = *pos, n = 0;
 
-	while (p < len && is_ws(d[p]))
+	while (p < len && pdf_space(d[p]))
 		p++;
 	if (p >= len || d[p] < '0' || d[p] > '9')
 		return 0;
@@ -272,7 +266,7 @@ xref_table(struct scan *s, const unsigned char *d, size_t len, size_t pos)
 			size_t q = p;
 			if (!digits(d, len, &q, &off) || !digits(d, len, &q, &gen))
 				break;
-			while (q < len && is_ws(d[q]))
+			while (q < len && pdf_space(d[q]))
 				q++;
 			if (q >= len || (d[q] != 'n' && d[q] != 'f'))
 				break;
@@ -295,7 +289,7 @@ has_name(const unsigned char *d, size_t n, const char *name)
 	const unsigned char *p = d, *e = d + n;
 
 	while (p < e && (p = memmem(p, (size_t)(e - p), name, k)) != NULL) {
-		if (p + k >= e || is_ws(p[k]) || is_delim(p[k]))
+		if (p + k >= e || pdf_space(p[k]) || is_delim(p[k]))
 			return 1;
 		p += k;
 	}
@@ -314,24 +308,24 @@ filter_of(const unsigned char *d, size_t n)
 
 	if (p == NULL)
 		return 0;
-	for (p += 7; p < e && is_ws(*p); p++)
+	for (p += 7; p < e && pdf_space(*p); p++)
 		;
 	if (p < e && *p == '[') {
 		arr = 1;
-		for (p++; p < e && is_ws(*p); p++)
+		for (p++; p < e && pdf_space(*p); p++)
 			;
 	}
 	if ((size_t)(e - p) >= 12 && memcmp(p, "/FlateDecode", 12) == 0)
 		p += 12;
 	else if ((size_t)(e - p) >= 3 && memcmp(p, "/Fl", 3) == 0 &&
-		 ((size_t)(e - p) == 3 || is_ws(p[3]) || is_delim(p[3])))
+		 ((size_t)(e - p) == 3 || pdf_space(p[3]) || is_delim(p[3])))
 		p += 3;
 	else
 		return -1;
-	if (p < e && !is_ws(*p) && !is_delim(*p))
+	if (p < e && !pdf_space(*p) && !is_delim(*p))
 		return -1;
 	if (arr) {
-		for (; p < e && is_ws(*p); p++)
+		for (; p < e && pdf_space(*p); p++)
 			;
 		if (p >= e || *p != ']')
 			return -1;
@@ -356,15 +350,15 @@ row_width(const unsigned char *d, size_t n)
 
 	while (p < e && (p = memmem(p, (size_t)(e - p), "/W", 2)) != NULL) {
 		p += 2;
-		if (p < e && !is_ws(*p) && !is_delim(*p))
+		if (p < e && !pdf_space(*p) && !is_delim(*p))
 			continue; /* a longer name */
-		while (p < e && is_ws(*p))
+		while (p < e && pdf_space(*p))
 			p++;
 		if (p >= e || *p != '[')
 			return 0;
 		for (p++, k = 0; k < 3; k++) {
 			size_t v = 0;
-			while (p < e && is_ws(*p))
+			while (p < e && pdf_space(*p))
 				p++;
 			if (p >= e || *p < '0' || *p > '9')
 				return 0;
@@ -390,21 +384,21 @@ direct_length(const unsigned char *d, size_t n)
 
 	while (p < e && (p = memmem(p, (size_t)(e - p), "/Length", 7)) != NULL) {
 		p += 7;
-		if (p < e && !is_ws(*p) && !is_delim(*p))
+		if (p < e && !pdf_space(*p) && !is_delim(*p))
 			continue; /* /Length1 and the like */
-		while (p < e && is_ws(*p))
+		while (p < e && pdf_space(*p))
 			p++;
 		for (k = 0; p < e && *p >= '0' && *p <= '9' && k < 12; p++, k++)
 			v = v * 10 + (*p - '0');
 		if (k == 0 || k == 12)
 			return -1;
 		/* "N G R": a reference, not the length */
-		for (k = 0; p + k < e && is_ws(p[k]); k++)
+		for (k = 0; p + k < e && pdf_space(p[k]); k++)
 			;
 		if (k > 0 && p + k < e && p[k] >= '0' && p[k] <= '9') {
 			while (p + k < e && p[k] >= '0' && p[k] <= '9')
 				k++;
-			while (p + k < e && is_ws(p[k]))
+			while (p + k < e && pdf_space(p[k]))
 				k++;
 			if (p + k < e && p[k] == 'R')
 				return -1;
@@ -508,10 +502,10 @@ next_header(const unsigned char *d, size_t from, size_t to)
 		at = (size_t)(o - d);
 		k = at + 1;
 		if (o[1] != 'b' || o[2] != 'j' ||
-		    (at + 3 < to && !is_ws(d[at + 3]) && !is_delim(d[at + 3])))
+		    (at + 3 < to && !pdf_space(d[at + 3]) && !is_delim(d[at + 3])))
 			continue;
 		for (j = at, n = 0; n < 2; n++) {
-			for (e = j; j > 0 && is_ws(d[j - 1]); j--)
+			for (e = j; j > 0 && pdf_space(d[j - 1]); j--)
 				;
 			if (j == e)
 				break;
@@ -572,7 +566,7 @@ obj_id_before(const unsigned char *d, size_t at, int *num, int *gen)
 		return -1;
 	p -= 3;
 	for (i = 1; i >= 0; i--) {
-		for (k = 0; p > 0 && is_ws(d[p - 1]); p--, k++)
+		for (k = 0; p > 0 && pdf_space(d[p - 1]); p--, k++)
 			;
 		if (k == 0)
 			return -1;

@@ -33,19 +33,12 @@
 
 #define SCAN_KEYS_MAX 32
 
-static int
-ws(unsigned char c)
-{
-	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
-}
-
-/* ISO 32000-2 §7.2.3: white space (qpdf's too: NUL and form feed) or a delimiter */
+/* white space as qpdf reads it, or a delimiter (ISO 32000-2 §7.2.3) */
 static int
 ends_token(unsigned char c)
 {
-	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == 0 || c == '\f' || c == '(' ||
-	       c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' || c == '}' ||
-	       c == '/' || c == '%';
+	return pdf_space(c) || c == '(' || c == ')' || c == '<' || c == '>' || c == '[' ||
+	       c == ']' || c == '{' || c == '}' || c == '/' || c == '%';
 }
 
 struct cur {
@@ -56,7 +49,7 @@ struct cur {
 static void
 skip_ws(struct cur *c)
 {
-	while (c->p < c->len && ws(c->d[c->p]))
+	while (c->p < c->len && pdf_space(c->d[c->p]))
 		c->p++;
 }
 
@@ -318,7 +311,7 @@ sig_dict(const struct pdf_doc *doc, int num, int gen, size_t off, struct item *i
 	if (integer(&c) != gen || c.p >= c.len || c.d[c.p] != ' ')
 		return -1;
 	c.p++;
-	if (c.len - c.p < 6 || memcmp(c.d + c.p, "obj", 3) != 0 || !ws(c.d[c.p + 3]))
+	if (c.len - c.p < 6 || memcmp(c.d + c.p, "obj", 3) != 0 || !pdf_space(c.d[c.p + 3]))
 		return -1;
 	c.p += 3;
 	skip_ws(&c);

@@ -1010,6 +1010,57 @@ extend_same(const unsigned char *d, size_t n, size_t known)
 }
 
 /*
+ * The revision chain read where qpdf reads it: qpdf skips NUL, VT and FF as
+ * white space (ISO 32000-2 has NUL and FF), so a /Prev or a startxref after
+ * one of them is the chain qpdf reads, not a chain that ends there.
+ */
+START_TEST(revisions_found_across_every_white_space)
+{
+	const char spaces[] = { 0, '\v', '\f', '\t', '\r' };
+	const char *at[] = { "/Prev ", "startxref\n" };
+	struct pdf_revision plain[8], odd[8];
+	struct pdf_doc *doc = NULL;
+	struct pdf_doc_info in;
+	struct sp_errinfo ei;
+	unsigned char *b, *d, *m;
+	size_t bn, n, nplain = 0, nodd = 0, i, j, k;
+
+	b = make_plain_pdf(1, &bn);
+	d = append_update(b, bn, 40, "<< /Update 1 >>", &n);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_revisions_find(d, n, plain, 8, &nplain, &ei), SP_OK);
+	ck_assert_uint_eq(nplain, 2);
+	ck_assert_ptr_nonnull(m = malloc(n));
+	for (i = 0; i < sizeof(spaces); i++)
+		for (j = 0; j < 2; j++) {
+			const unsigned char *w = memmem(d + bn, n - bn, at[j], strlen(at[j]));
+
+			ck_assert_ptr_nonnull(w);
+			memcpy(m, d, n);
+			m[(size_t)(w - d) + strlen(at[j]) - 1] = (unsigned char)spaces[i];
+			/* qpdf reads it as it reads the plain file */
+			ck_assert_int_eq(pdf_doc_open(m, n, &doc, &ei), SP_OK);
+			pdf_doc_info_get(doc, &in);
+			ck_assert_int_eq(in.damaged, 0);
+			ck_assert_int_eq(in.startxref, plain[1].xref);
+			pdf_doc_free(doc);
+			/* and so do we */
+			sp_errinfo_init(&ei);
+			ck_assert_msg(pdf_revisions_find(m, n, odd, 8, &nodd, &ei) == SP_OK,
+				      "byte %d after %s: %s", spaces[i], at[j], ei.msg);
+			ck_assert_uint_eq(nodd, nplain);
+			for (k = 0; k < nodd; k++) {
+				ck_assert_int_eq(odd[k].xref, plain[k].xref);
+				ck_assert_uint_eq(odd[k].end, plain[k].end);
+			}
+		}
+	free(m);
+	free(d);
+	free(b);
+}
+END_TEST
+
+/*
  * Completion's revisions from the base's: a chain of updates (tables, and
  * an xref stream's) extends exactly as the whole file reads, and whatever
  * a byte of the newer updates is changed to, an extension it still gives
@@ -1252,6 +1303,7 @@ main(void)
 	tcase_add_test(tc, invisible_signature_and_existing_form);
 	tcase_add_test(tc, known_pages_handed_on);
 	tcase_add_test(tc, revisions_extend_as_found_whole);
+	tcase_add_test(tc, revisions_found_across_every_white_space);
 	tcase_add_test(tc, revision_xref_entries);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
