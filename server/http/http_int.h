@@ -154,16 +154,16 @@ extern const double metrics_buckets[METRICS_NBUCKETS];
 
 /* The per-object caches besides the stored documents (sealpact_cache_entries, _bytes). */
 enum metrics_held {
-	METRICS_HELD_SEAL_IMAGES,       /* seal pictures as PDF image streams (blob_cache) */
-	METRICS_HELD_REVISION_REFS,     /* a revision's object numbers (blob_cache) */
-	METRICS_HELD_REVISION_READS,    /* its signature reads (blob_cache) */
-	METRICS_HELD_SESSION_UPDATES,   /* a prepared session's update (blob_cache) */
-	METRICS_HELD_PREP_MEMBERS,      /* member sessions (prep_memo; fixed slots) */
-	METRICS_HELD_PREP_SEALS,        /* seals with their PNG (prep_memo) */
-	METRICS_HELD_CERTIFICATES,      /* certificates decoded once (trust: their DER) */
-	METRICS_HELD_OCSP_RESPONSES,    /* OCSP responses fetched (trust: their DER) */
-	METRICS_HELD_CERT_SIGNATURES,   /* certificate signatures found valid (fixed) */
-	METRICS_HELD_OCSP_VERIFIED,     /* embedded OCSP responses verified (fixed) */
+	METRICS_HELD_SEAL_IMAGES,     /* seal pictures as PDF image streams (blob_cache) */
+	METRICS_HELD_REVISION_REFS,   /* a revision's object numbers (blob_cache) */
+	METRICS_HELD_REVISION_READS,  /* its signature reads (blob_cache) */
+	METRICS_HELD_SESSION_UPDATES, /* a prepared session's update (blob_cache) */
+	METRICS_HELD_PREP_MEMBERS,    /* member sessions (prep_memo; fixed slots) */
+	METRICS_HELD_PREP_SEALS,      /* seals with their PNG (prep_memo) */
+	METRICS_HELD_CERTIFICATES,    /* certificates decoded once (trust: their DER) */
+	METRICS_HELD_OCSP_RESPONSES,  /* OCSP responses fetched (trust: their DER) */
+	METRICS_HELD_CERT_SIGNATURES, /* certificate signatures found valid (fixed) */
+	METRICS_HELD_OCSP_VERIFIED,   /* embedded OCSP responses verified (fixed) */
 	METRICS_HELD__COUNT
 };
 

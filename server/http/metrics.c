@@ -142,9 +142,10 @@ label_of(const char *const *names, size_t nroutes, size_t idx)
 
 /* enum metrics_held's labels (the first four as sealpact_cache_lookups_total's) */
 static const char *const held_names[METRICS_HELD__COUNT] = {
-	"seal_images",	 "revision_refs", "revision_reads",	    "session_updates",
-	"prepare_members", "prepare_seals", "certificates",	    "ocsp_responses",
-	"certificate_signatures", "ocsp_verified"
+	"seal_images",     "revision_refs",   "revision_reads",
+	"session_updates", "prepare_members", "prepare_seals",
+	"certificates",    "ocsp_responses",  "certificate_signatures",
+	"ocsp_verified"
 };
 
 int

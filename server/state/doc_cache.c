@@ -337,8 +337,8 @@ void
 doc_cache_put_report_take(struct doc_cache *c, int64_t number, int seq, uint8_t *data, size_t len,
 			  const char *sha256_hex, struct crypto_digest_ctx *ctx, char *report)
 {
-	doc_cache_put_parsed_take(c, number, seq, data, len, sha256_hex, ctx, report, NULL, 0,
-				  NULL, 1);
+	doc_cache_put_parsed_take(c, number, seq, data, len, sha256_hex, ctx, report, NULL, 0, NULL,
+				  1);
 }
 
 void

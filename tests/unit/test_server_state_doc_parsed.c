@@ -123,7 +123,8 @@ START_TEST(not_the_bytes_not_kept)
 	ck_assert_ptr_null(doc_cache_parsed_take(c, e));
 	doc_cache_release(c, e);
 	/* nor by a cache that is off, or with a document it does not keep */
-	doc_cache_put_parsed_take(NULL, 9, 0, d2, n2, SHA_A, NULL, NULL, NULL, 0, parse_of(d2, n2), 1);
+	doc_cache_put_parsed_take(NULL, 9, 0, d2, n2, SHA_A, NULL, NULL, NULL, 0, parse_of(d2, n2),
+				  1);
 	d = pdf(5, &n);
 	doc_cache_put_parsed_take(c, 9, -1, d, n, SHA_A, NULL, NULL, NULL, 0, parse_of(d, n), 1);
 	ck_assert_ptr_null(doc_cache_get(c, 9));
