@@ -190,9 +190,11 @@ def main(argv):
                  # BENCH_LEVEL=B-T|B-LT|B-LTA: the PAdES level completion builds (default
                  # the server's, B-LTA: a DSS, and a document timestamp from the last signer)
                  # BENCH_DOC_CACHE_MB=N: signing.document_cache_mb (default the server's,
-                 # 512: the 2,040 contracts of 80 KB take 194 MB once signed; at 128 the
-                 # first uploads were no longer held when their prepares came, and none
-                 # of 2,000 prepares took one trip)
+                 # 512: the 2,040 contracts of 80 KB take 194 MB once signed; with a
+                 # plain LRU at 128 or 32 the first uploads were no longer held when
+                 # their prepares came, and none of 2,000 prepares took one trip; the
+                 # segmented LRU keeps what fits of the uploads for their prepares: 378
+                 # of 2,000 at 32)
                  "signing": dict({"default_seal_image": seal},
                                  **({"document_cache_mb": int(os.environ["BENCH_DOC_CACHE_MB"])}
                                     if os.environ.get("BENCH_DOC_CACHE_MB") else {}),

@@ -95,6 +95,16 @@ cert_cache_stats(struct cert_cache *c, size_t *n, unsigned long *hits, unsigned 
 	pthread_mutex_unlock(&c->lock);
 }
 
+void
+cert_cache_held(struct cert_cache *c, size_t *n, size_t *bytes, size_t *max_bytes)
+{
+	pthread_mutex_lock(&c->lock);
+	*n = c->n;
+	*bytes = c->bytes;
+	*max_bytes = c->max_bytes;
+	pthread_mutex_unlock(&c->lock);
+}
+
 /*
  * What tells entries apart before their DER is compared: the length and the
  * last bytes, which are the certificate's signature value (FNV-1a). Only a

@@ -117,6 +117,20 @@ int crypto_chain_from_der(const uint8_t *der, size_t len, STACK_OF(X509) * *out,
  * results and errors; t NULL: the plain functions. Any thread, concurrently
  * on one t.
  */
+/*
+ * What t's caches hold now (/metrics): the certificates decoded once (their
+ * count, DER bytes and the bound of those), the OCSP responses fetched and
+ * kept until their nextUpdate (count, DER bytes), and the certificate
+ * signatures found valid and embedded OCSP responses verified (counts of
+ * small fixed entries). t NULL: all 0. Any thread.
+ */
+struct crypto_trust_cache_stats {
+	size_t certs, cert_bytes, cert_max_bytes;
+	size_t ocsp_responses, ocsp_bytes;
+	size_t signatures, ocsp_verified;
+};
+void crypto_trust_cache_stats(struct crypto_trust *t, struct crypto_trust_cache_stats *st);
+
 int crypto_trust_cert_parse(const struct crypto_trust *t, const unsigned char *data, size_t len,
 			    X509 **out, struct sp_errinfo *ei) SP_WUR;
 int crypto_trust_chain_from_der(const struct crypto_trust *t, const uint8_t *der, size_t len,

@@ -76,6 +76,7 @@ struct ocsp_verified;
 /* What one single response says (times through trust_asn1_time); 0 if unreadable. */
 int ocsp_single_status(OCSP_SINGLERESP *sr, struct ocsp_verified_status *st);
 struct ocsp_verified *ocsp_verified_new(size_t cap);
+size_t ocsp_verified_count(struct ocsp_verified *c); /* the responses kept now */
 void ocsp_verified_free(struct ocsp_verified *c);
 int ocsp_verified_get(struct ocsp_verified *c, const unsigned char *der, size_t len,
 		      const OCSP_CERTID *id, time_t *produced, struct ocsp_verified_status *st);
@@ -113,6 +114,8 @@ struct cert_cache *cert_cache_new(size_t cap, size_t max_bytes);
 void cert_cache_free(struct cert_cache *c);
 X509 *cert_cache_get(struct cert_cache *c, const unsigned char *der, size_t len);
 void cert_cache_stats(struct cert_cache *c, size_t *n, unsigned long *hits, unsigned long *misses);
+/* The entries held, their DER bytes and the bound of those (crypto_trust_cache_stats). */
+void cert_cache_held(struct cert_cache *c, size_t *n, size_t *bytes, size_t *max_bytes);
 CMS_ContentInfo *cert_cache_cms_d2i(struct cert_cache *c, const unsigned char *der, size_t len,
 				    size_t *used);
 PKCS7 *cert_cache_pkcs7_d2i(struct cert_cache *c, const unsigned char *der, size_t len,
@@ -241,6 +244,8 @@ int trust_ocsp_certs_cached(struct crypto_trust *t, const unsigned char *der, si
 
 /* Free the OCSP cache (crypto_trust_free). */
 void trust_ocsp_cache_cleanup(struct crypto_trust *t);
+/* The fetched OCSP responses kept now, and their DER bytes. */
+void trust_ocsp_cache_held(struct crypto_trust *t, size_t *n, size_t *bytes);
 
 /*
  * Look leaf up in the store's CRLs: only a CRL issued and signed by issuer

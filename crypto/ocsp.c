@@ -37,6 +37,20 @@ trust_ocsp_cache_cleanup(struct crypto_trust *t)
 	t->ncache = 0;
 }
 
+void
+trust_ocsp_cache_held(struct crypto_trust *t, size_t *n, size_t *bytes)
+{
+	size_t i;
+
+	*n = *bytes = 0;
+	pthread_mutex_lock(&t->cache_lock);
+	for (i = 0; t->cache != NULL && i < t->ncache; i++) {
+		*n += t->cache[i].der != NULL;
+		*bytes += t->cache[i].derlen;
+	}
+	pthread_mutex_unlock(&t->cache_lock);
+}
+
 static int
 cache_get(struct crypto_trust *t, const unsigned char *key, time_t now, struct trust_rev *rev,
 	  unsigned char **der, size_t *derlen)

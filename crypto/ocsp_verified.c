@@ -73,6 +73,17 @@ entry_clear(struct entry *e)
 	memset(e, 0, sizeof(*e));
 }
 
+size_t
+ocsp_verified_count(struct ocsp_verified *c)
+{
+	size_t n;
+
+	pthread_mutex_lock(&c->lock);
+	n = c->n;
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
 void
 ocsp_verified_free(struct ocsp_verified *c)
 {

@@ -238,6 +238,23 @@ out:
 }
 
 void
+crypto_trust_cache_stats(struct crypto_trust *t, struct crypto_trust_cache_stats *st)
+{
+	unsigned long hits, misses;
+
+	memset(st, 0, sizeof(*st));
+	if (t == NULL)
+		return;
+	if (t->certs != NULL)
+		cert_cache_held(t->certs, &st->certs, &st->cert_bytes, &st->cert_max_bytes);
+	trust_ocsp_cache_held(t, &st->ocsp_responses, &st->ocsp_bytes);
+	if (t->sigs != NULL)
+		cert_sigcache_stats(t->sigs, &st->signatures, &hits, &misses);
+	if (t->ocsps != NULL)
+		st->ocsp_verified = ocsp_verified_count(t->ocsps);
+}
+
+void
 crypto_trust_free(struct crypto_trust *t)
 {
 	size_t i;

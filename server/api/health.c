@@ -44,6 +44,20 @@ health_readyz_get(struct request *r)
 		request_reply_error(r, rc, NULL);
 }
 
+/* A blob cache's lookups (sealpact_cache_lookups_total's index i) and what it holds. */
+static void
+held(struct metrics_gauges *g, int i, enum metrics_held k, struct blob_cache *c)
+{
+	struct blob_cache_stats st;
+
+	blob_cache_stats(c, &st);
+	g->cache_hits[i] = st.hits;
+	g->cache_misses[i] = st.misses;
+	g->held_entries[k] = st.entries;
+	g->held_bytes[k] = st.bytes;
+	g->held_max_bytes[k] = st.max_bytes;
+}
+
 void
 health_metrics_get(struct request *r)
 {
@@ -53,6 +67,7 @@ health_metrics_get(struct request *r)
 	struct jobs_stats js;
 	struct doc_cache_stats dc;
 	struct prep_memo_stats ps;
+	struct crypto_trust_cache_stats ts;
 	const char *names[ROUTER_MAX_ROUTES];
 	struct sp_buf out;
 	size_t i, n = router_count(srv->router);
@@ -69,9 +84,10 @@ health_metrics_get(struct request *r)
 	g.jobs_running = js.running;
 	g.jobs_dropped = js.dropped;
 	g.jobs_cancelled = js.cancelled;
-	blob_cache_stats(srv->seal_images, &g.cache_hits[0], &g.cache_misses[0]);
-	blob_cache_stats(srv->revision_refs, &g.cache_hits[1], &g.cache_misses[1]);
-	blob_cache_stats(srv->revision_reads, &g.cache_hits[2], &g.cache_misses[2]);
+	held(&g, 0, METRICS_HELD_SEAL_IMAGES, srv->seal_images);
+	held(&g, 1, METRICS_HELD_REVISION_REFS, srv->revision_refs);
+	held(&g, 2, METRICS_HELD_REVISION_READS, srv->revision_reads);
+	held(&g, 4, METRICS_HELD_SESSION_UPDATES, srv->session_updates);
 	doc_cache_stats(srv->documents, &dc);
 	g.cache_hits[3] = dc.hits;
 	g.cache_misses[3] = dc.misses;
@@ -81,10 +97,26 @@ health_metrics_get(struct request *r)
 	g.docs_bytes[1] = dc.report_bytes;
 	g.docs_bytes[2] = dc.report_index_bytes;
 	g.docs_bytes[3] = dc.parse_bytes;
-	blob_cache_stats(srv->session_updates, &g.cache_hits[4], &g.cache_misses[4]);
+	g.docs_segment_bytes[0] = dc.protected_bytes;
+	g.docs_segment_bytes[1] = dc.probation_bytes;
+	g.docs_segment_bytes[2] = dc.done_bytes;
+	g.docs_evicted = dc.evicted;
+	g.docs_refused = dc.refused;
 	prep_memo_stats(srv->prep_memo, &ps);
 	g.prep_one_trip = ps.one_trip;
 	g.prep_fallback = ps.fallback;
+	g.held_entries[METRICS_HELD_PREP_MEMBERS] = ps.members;
+	g.held_entries[METRICS_HELD_PREP_SEALS] = ps.seals;
+	g.held_bytes[METRICS_HELD_PREP_SEALS] = ps.seal_bytes;
+	g.held_max_bytes[METRICS_HELD_PREP_SEALS] = ps.seal_max_bytes;
+	crypto_trust_cache_stats(srv->trust, &ts);
+	g.held_entries[METRICS_HELD_CERTIFICATES] = ts.certs;
+	g.held_bytes[METRICS_HELD_CERTIFICATES] = ts.cert_bytes;
+	g.held_max_bytes[METRICS_HELD_CERTIFICATES] = ts.cert_max_bytes;
+	g.held_entries[METRICS_HELD_OCSP_RESPONSES] = ts.ocsp_responses;
+	g.held_bytes[METRICS_HELD_OCSP_RESPONSES] = ts.ocsp_bytes;
+	g.held_entries[METRICS_HELD_CERT_SIGNATURES] = ts.signatures;
+	g.held_entries[METRICS_HELD_OCSP_VERIFIED] = ts.ocsp_verified;
 	tsa_serials_stats(srv->tsa_serials, &g.done_one_trip, &g.done_fell_back,
 			  &g.tsa_serials_left);
 	for (i = 0; i < n; i++)

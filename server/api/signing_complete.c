@@ -1265,12 +1265,13 @@ done_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *er
 		tsa_serials_outcome(request_tsa_serials(r), 1);
 
 	/* stored: the next prepare and claim of the contract here start from these bytes,
-	   and the next completion from the report stored with them */
+	   and the next completion from the report stored with them; after the last
+	   signature nobody opens them again, and they give way first (doc_cache.c) */
 	if (err->code == SP_OK) {
 		doc_cache_put_parsed_take(j->docs, j->s->contract_number, j->s->base_seq + 1,
 					  j->s->document, j->s->document_len, j->sha_hex,
 					  j->stored_ctx, j->report, j->report_index,
-					  j->report_index_len, j->stored_parsed);
+					  j->report_index_len, j->stored_parsed, !signers_done(j));
 		j->s->document = NULL; /* transferred */
 		j->stored_ctx = NULL;
 		j->report = NULL;

@@ -152,6 +152,21 @@ struct metrics;
 #define METRICS_NBUCKETS 13
 extern const double metrics_buckets[METRICS_NBUCKETS];
 
+/* The per-object caches besides the stored documents (sealpact_cache_entries, _bytes). */
+enum metrics_held {
+	METRICS_HELD_SEAL_IMAGES,     /* seal pictures as PDF image streams (blob_cache) */
+	METRICS_HELD_REVISION_REFS,   /* a revision's object numbers (blob_cache) */
+	METRICS_HELD_REVISION_READS,  /* its signature reads (blob_cache) */
+	METRICS_HELD_SESSION_UPDATES, /* a prepared session's update (blob_cache) */
+	METRICS_HELD_PREP_MEMBERS,    /* member sessions (prep_memo; fixed slots) */
+	METRICS_HELD_PREP_SEALS,      /* seals with their PNG (prep_memo) */
+	METRICS_HELD_CERTIFICATES,    /* certificates decoded once (trust: their DER) */
+	METRICS_HELD_OCSP_RESPONSES,  /* OCSP responses fetched (trust: their DER) */
+	METRICS_HELD_CERT_SIGNATURES, /* certificate signatures found valid (fixed) */
+	METRICS_HELD_OCSP_VERIFIED,   /* embedded OCSP responses verified (fixed) */
+	METRICS_HELD__COUNT
+};
+
 struct metrics_gauges {
 	int pool_size, pool_connected, pool_in_use, pool_waiting;
 	long jobs_queued, jobs_running;
@@ -169,6 +184,14 @@ struct metrics_gauges {
 	   counted in it by part: [0] documents, [1] reports, [2] report indexes, [3] qpdf's
 	   parses */
 	size_t docs_entries, docs_max_bytes, docs_bytes[4];
+	/* and by segment (doc_cache.c): [0] protected, [1] probation, [2] revisions no
+	   signer is left to open; entries evicted for room, and puts not kept */
+	size_t docs_segment_bytes[3];
+	unsigned long long docs_evicted, docs_refused;
+	/* what the other per-object caches hold now, by enum metrics_held: entries, the
+	   bytes of their values and the bound of those (0: bounded by entries only) */
+	size_t held_entries[METRICS_HELD__COUNT], held_bytes[METRICS_HELD__COUNT],
+		held_max_bytes[METRICS_HELD__COUNT];
 };
 
 /*

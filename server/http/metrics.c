@@ -140,6 +140,14 @@ label_of(const char *const *names, size_t nroutes, size_t idx)
 	return idx < nroutes ? names[idx] : "unmatched";
 }
 
+/* enum metrics_held's labels (the first four as sealpact_cache_lookups_total's) */
+static const char *const held_names[METRICS_HELD__COUNT] = {
+	"seal_images",     "revision_refs",   "revision_reads",
+	"session_updates", "prepare_members", "prepare_seals",
+	"certificates",    "ocsp_responses",  "certificate_signatures",
+	"ocsp_verified"
+};
+
 int
 metrics_render(const struct metrics *m, const char *const *names, const struct metrics_gauges *g,
 	       double start_time, struct sp_buf *out)
@@ -243,6 +251,47 @@ metrics_render(const struct metrics *m, const char *const *names, const struct m
 		ADD("sealpact_doc_cache_bytes{part=\"%s\"} %zu\n", parts[k], g->docs_bytes[k]);
 	}
 	ADD("sealpact_doc_cache_bytes{part=\"limit\"} %zu\n", g->docs_max_bytes);
+	ADD("# HELP sealpact_doc_cache_segment_bytes The same bytes by segment: protected "
+	    "(asked for by a prepare or a claim since kept), probation (not yet) and done "
+	    "(revisions no signer is left to open); eviction takes done first, then "
+	    "probation.\n");
+	ADD("# TYPE sealpact_doc_cache_segment_bytes gauge\n");
+	for (k = 0; k < 3; k++) {
+		static const char *const segs[3] = { "protected", "probation", "done" };
+		ADD("sealpact_doc_cache_segment_bytes{segment=\"%s\"} %zu\n", segs[k],
+		    g->docs_segment_bytes[k]);
+	}
+	ADD("# HELP sealpact_doc_cache_evictions_total Held revisions that went to make room "
+	    "for another.\n");
+	ADD("# TYPE sealpact_doc_cache_evictions_total counter\n");
+	ADD("sealpact_doc_cache_evictions_total %llu\n", g->docs_evicted);
+	ADD("# HELP sealpact_doc_cache_refused_total Revisions not kept for want of room they "
+	    "may take: a new contract's does not push out contracts asked for, a revision no "
+	    "signer is left to open pushes out nothing but such revisions.\n");
+	ADD("# TYPE sealpact_doc_cache_refused_total counter\n");
+	ADD("sealpact_doc_cache_refused_total %llu\n", g->docs_refused);
+	ADD("# HELP sealpact_cache_entries Entries this process's other per-object caches hold, "
+	    "by cache.\n");
+	ADD("# TYPE sealpact_cache_entries gauge\n");
+	for (k = 0; k < METRICS_HELD__COUNT; k++)
+		ADD("sealpact_cache_entries{cache=\"%s\"} %zu\n", held_names[k],
+		    g->held_entries[k]);
+	ADD("# HELP sealpact_cache_bytes What those entries hold, by cache: the bytes of their "
+	    "values (held: encoded seal images, revision facts, session updates, seal "
+	    "pictures, certificates' and OCSP responses' DER) and the bound on them (limit); "
+	    "caches of small fixed entries (prepare_members, certificate_signatures, "
+	    "ocsp_verified) are bounded by their entries.\n");
+	ADD("# TYPE sealpact_cache_bytes gauge\n");
+	for (k = 0; k < METRICS_HELD__COUNT; k++) {
+		if (k == METRICS_HELD_PREP_MEMBERS || k == METRICS_HELD_CERT_SIGNATURES ||
+		    k == METRICS_HELD_OCSP_VERIFIED)
+			continue;
+		ADD("sealpact_cache_bytes{cache=\"%s\",part=\"held\"} %zu\n", held_names[k],
+		    g->held_bytes[k]);
+		if (g->held_max_bytes[k] > 0)
+			ADD("sealpact_cache_bytes{cache=\"%s\",part=\"limit\"} %zu\n",
+			    held_names[k], g->held_max_bytes[k]);
+	}
 	ADD("# HELP sealpact_signing_prepares_held_total Member prepares this process built "
 	    "before loading, holding the contract, the member session and the seal: answered by "
 	    "the one statement that checks what the load checks and stores the session "

@@ -280,14 +280,20 @@ blob_cache_put(struct blob_cache *c, const uint8_t key[32], const uint8_t *val, 
 }
 
 void
-blob_cache_stats(struct blob_cache *c, unsigned long long *hits, unsigned long long *misses)
+blob_cache_stats(struct blob_cache *c, struct blob_cache_stats *st)
 {
-	*hits = *misses = 0;
+	int32_t i;
+
+	memset(st, 0, sizeof(*st));
 	if (c == NULL)
 		return;
 	pthread_mutex_lock(&c->mu);
-	*hits = c->hits;
-	*misses = c->misses;
+	st->hits = c->hits;
+	st->misses = c->misses;
+	for (i = c->newest; i >= 0; i = c->e[i].older)
+		st->entries++; /* at most max_entries steps, on a scrape */
+	st->bytes = c->bytes;
+	st->max_bytes = c->max_bytes;
 	pthread_mutex_unlock(&c->mu);
 }
 

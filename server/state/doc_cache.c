@@ -16,8 +16,25 @@
  * copied per request); an entry replaced or evicted while in use is freed
  * by its last release. The bound counts the entries in the table: what
  * requests still hold after an eviction is theirs, as any request's buffer.
- * Lookups are one hash bucket, the LRU a doubly linked list: the event loop
- * holds the mutex for a few pointer moves, the workers too.
+ * Lookups are one hash bucket, each segment below a doubly linked list: the
+ * event loop holds the mutex for a few pointer moves, the workers too.
+ *
+ * Which entry goes (a segmented LRU). A plain LRU lost every entry when
+ * more contracts were active than fit: uploads of many contracts, then
+ * their prepares in the same order, evicted each contract just before its
+ * prepare came, and every prepare loaded the whole document (bench_load at
+ * 32 MB: 0 of 2,000 prepares in one trip). So an entry nobody has asked
+ * for since it was put waits in a probationary segment; a get moves it to
+ * the protected one (at most PROTECTED_SHARE of the bound, its least
+ * recently used moving back to probation past that); a new contract's
+ * entry may take the room of probationary entries only, never of protected
+ * ones (admission by size: one larger than what probation and free room
+ * hold is not kept). Below both, a completion's revision that no signer is
+ * left to open (the contract's last signature) is kept only in room nobody
+ * else needs and goes first: it would otherwise push out a contract still
+ * waiting for its signers. Eviction takes the least recently used of those
+ * revisions, then of probation, then (for an entry that was asked for) of
+ * protected.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -51,9 +68,26 @@ struct entry {
 	size_t doc_bytes, report_bytes, index_bytes, parse_bytes;
 	size_t bytes;                /* their sum */
 	unsigned refs;               /* the table's (while linked) + every get's */
-	int linked;                  /* in the table and the LRU list */
+	int linked;                  /* in the table and in its segment's list */
+	int seg;                     /* enum seg, while linked */
 	struct entry *hnext;         /* the bucket's chain */
-	struct entry *newer, *older; /* the LRU list */
+	struct entry *newer, *older; /* its segment's order of use */
+};
+
+/*
+ * The segments, in the order eviction takes them: revisions no signer is
+ * left to open, entries not asked for since they were put, entries asked
+ * for (a prepare's or a claim's get).
+ */
+enum seg { SEG_DONE, SEG_PROBATION, SEG_PROTECTED, SEG__COUNT };
+
+/* Protected entries hold at most this share of the bound (the rest is
+   probation's, and what protected does not use): 4/5, SLRU's usual split. */
+#define PROTECTED_SHARE(max) ((max) / 5 * 4)
+
+struct segment {
+	struct entry *newest, *oldest;
+	size_t bytes;
 };
 
 /* A signing session prepared here, and its contract (the claim names only the session). */
@@ -68,9 +102,10 @@ struct doc_cache {
 	struct session_note notes[SESSION_NOTES];
 	size_t max_bytes, bytes, entries;
 	size_t doc_bytes, report_bytes, index_bytes, parse_bytes; /* bytes, by part */
-	struct entry *newest, *oldest;
+	struct segment seg[SEG__COUNT];
 	unsigned long long hits, misses;
-	size_t nbuckets; /* a power of 2 */
+	unsigned long long evicted, refused; /* entries that went for room; puts not kept */
+	size_t nbuckets;                     /* a power of 2 */
 	struct entry *bucket[];
 };
 
@@ -124,14 +159,16 @@ void
 doc_cache_free(struct doc_cache *c)
 {
 	struct entry *e, *next;
+	int s;
 
 	if (c == NULL)
 		return;
 	/* no request holds an entry any more (jobs end first) */
-	for (e = c->newest; e != NULL; e = next) {
-		next = e->older;
-		entry_free(e);
-	}
+	for (s = 0; s < SEG__COUNT; s++)
+		for (e = c->seg[s].newest; e != NULL; e = next) {
+			next = e->older;
+			entry_free(e);
+		}
 	pthread_mutex_destroy(&c->mu);
 	free(c);
 }
@@ -147,30 +184,52 @@ find(struct doc_cache *c, int64_t number)
 	return NULL;
 }
 
+/* e out of its segment's list (mutex held). */
 static void
-lru_unlink(struct doc_cache *c, struct entry *e)
+seg_unlink(struct doc_cache *c, struct entry *e)
 {
+	struct segment *g = &c->seg[e->seg];
+
 	if (e->newer != NULL)
 		e->newer->older = e->older;
 	else
-		c->newest = e->older;
+		g->newest = e->older;
 	if (e->older != NULL)
 		e->older->newer = e->newer;
 	else
-		c->oldest = e->newer;
+		g->oldest = e->newer;
 	e->newer = e->older = NULL;
+	g->bytes -= e->bytes;
 }
 
+/* e the most recently used of segment s (mutex held). */
 static void
-lru_front(struct doc_cache *c, struct entry *e)
+seg_front(struct doc_cache *c, struct entry *e, int s)
 {
-	e->older = c->newest;
+	struct segment *g = &c->seg[s];
+
+	e->seg = s;
+	e->older = g->newest;
 	e->newer = NULL;
-	if (c->newest != NULL)
-		c->newest->newer = e;
-	c->newest = e;
-	if (c->oldest == NULL)
-		c->oldest = e;
+	if (g->newest != NULL)
+		g->newest->newer = e;
+	g->newest = e;
+	if (g->oldest == NULL)
+		g->oldest = e;
+	g->bytes += e->bytes;
+}
+
+/* Protected within its share: its least recently used back to probation (mutex held). */
+static void
+demote(struct doc_cache *c)
+{
+	struct entry *e;
+
+	while (c->seg[SEG_PROTECTED].bytes > PROTECTED_SHARE(c->max_bytes) &&
+	       (e = c->seg[SEG_PROTECTED].oldest) != NULL) {
+		seg_unlink(c, e);
+		seg_front(c, e, SEG_PROBATION);
+	}
 }
 
 /* e's bytes, by part, into (sign 1) or out of (-1) the table's (mutex held). */
@@ -196,7 +255,7 @@ unlink_entry(struct doc_cache *c, struct entry *e)
 		p = &(*p)->hnext;
 	*p = e->hnext;
 	e->hnext = NULL;
-	lru_unlink(c, e);
+	seg_unlink(c, e);
 	e->linked = 0;
 	count(c, e, -1);
 	c->entries--;
@@ -213,8 +272,11 @@ doc_cache_get(struct doc_cache *c, int64_t number)
 	pthread_mutex_lock(&c->mu);
 	if ((e = find(c, number)) != NULL) {
 		e->refs++;
-		lru_unlink(c, e);
-		lru_front(c, e);
+		/* asked for: protected (from probation too: it is used, not only put) */
+		seg_unlink(c, e);
+		seg_front(c, e, SEG_PROTECTED);
+		if (c->seg[SEG_PROTECTED].bytes > PROTECTED_SHARE(c->max_bytes))
+			demote(c);
 		c->hits++;
 	} else {
 		c->misses++;
@@ -247,6 +309,23 @@ retire(struct doc_cache *c, struct entry *e, struct entry **gone)
 	}
 }
 
+/*
+ * Whether need bytes fit when the segments below `upto` give up their
+ * least recently used (mutex held): what an entry going to segment s may
+ * take (upto: SEG_DONE + 1 for one no signer is left to open, SEG_PROTECTED
+ * for a new contract's, SEG__COUNT for a contract asked for).
+ */
+static int
+room(const struct doc_cache *c, size_t need, int upto)
+{
+	size_t have = c->max_bytes - c->bytes;
+	int s;
+
+	for (s = 0; s < upto; s++)
+		have += c->seg[s].bytes;
+	return need <= have;
+}
+
 void
 doc_cache_put_take(struct doc_cache *c, int64_t number, int seq, uint8_t *data, size_t len,
 		   const char *sha256_hex, struct crypto_digest_ctx *ctx)
@@ -258,17 +337,19 @@ void
 doc_cache_put_report_take(struct doc_cache *c, int64_t number, int seq, uint8_t *data, size_t len,
 			  const char *sha256_hex, struct crypto_digest_ctx *ctx, char *report)
 {
-	doc_cache_put_parsed_take(c, number, seq, data, len, sha256_hex, ctx, report, NULL, 0,
-				  NULL);
+	doc_cache_put_parsed_take(c, number, seq, data, len, sha256_hex, ctx, report, NULL, 0, NULL,
+				  1);
 }
 
 void
 doc_cache_put_parsed_take(struct doc_cache *c, int64_t number, int seq, uint8_t *data, size_t len,
 			  const char *sha256_hex, struct crypto_digest_ctx *ctx, char *report,
-			  void *report_index, size_t report_index_len, struct pdf_parsed *parsed)
+			  void *report_index, size_t report_index_len, struct pdf_parsed *parsed,
+			  int opened_again)
 {
 	struct entry *e = NULL, *old, *gone = NULL, *next;
 	size_t tlen = report != NULL ? strlen(report) : 0, rlen = tlen, plen = 0;
+	int s, upto;
 
 	/* an index goes with its report only; it counts in the bound as the report does */
 	if (report == NULL || report_index == NULL) {
@@ -300,8 +381,8 @@ doc_cache_put_parsed_take(struct doc_cache *c, int64_t number, int seq, uint8_t 
 		return;
 	}
 	/* the parse counts in the bound as PARSE_COST times the document: kept when that
-	   fits too */
-	if (parsed != NULL && len <= (c->max_bytes - len - rlen) / PARSE_COST) {
+	   fits too (none for a revision nobody opens again) */
+	if (parsed != NULL && opened_again && len <= (c->max_bytes - len - rlen) / PARSE_COST) {
 		e->parsed = parsed;
 		e->parse_charged = 1;
 		e->parse_bytes = len * PARSE_COST;
@@ -329,6 +410,9 @@ doc_cache_put_parsed_take(struct doc_cache *c, int64_t number, int seq, uint8_t 
 	e->refs = 1;
 	e->linked = 1;
 	pthread_mutex_lock(&c->mu);
+	/* where it goes: a revision nobody opens again below all; a contract asked for
+	   (its entry protected: the completion's get) stays protected; else probation */
+	s = SEG_PROBATION;
 	if ((old = find(c, number)) != NULL) {
 		if (old->pub.seq > seq) {
 			/* a newer revision is held (a completion landed meanwhile): keep it */
@@ -336,17 +420,33 @@ doc_cache_put_parsed_take(struct doc_cache *c, int64_t number, int seq, uint8_t 
 			entry_free(e);
 			return;
 		}
+		s = old->seg == SEG_PROTECTED ? SEG_PROTECTED : SEG_PROBATION;
 		retire(c, old, &gone);
 	}
-	/* room: the least recently used go */
-	while (c->bytes + e->bytes > c->max_bytes && c->oldest != NULL)
-		retire(c, c->oldest, &gone);
+	if (!opened_again)
+		s = SEG_DONE;
+	upto = s == SEG_DONE ? SEG_DONE + 1 : s == SEG_PROBATION ? SEG_PROTECTED : SEG__COUNT;
+	if (!room(c, e->bytes, upto)) {
+		c->refused++; /* it would push out what is worth more: the next use loads */
+		pthread_mutex_unlock(&c->mu);
+		entry_free(e);
+		goto out;
+	}
+	/* room: the least recently used of the lowest segments go */
+	for (upto = 0; c->bytes + e->bytes > c->max_bytes && upto < SEG__COUNT; upto++)
+		while (c->bytes + e->bytes > c->max_bytes && c->seg[upto].oldest != NULL) {
+			retire(c, c->seg[upto].oldest, &gone);
+			c->evicted++;
+		}
 	e->hnext = c->bucket[slot(c, number)];
 	c->bucket[slot(c, number)] = e;
-	lru_front(c, e);
+	seg_front(c, e, s);
+	if (s == SEG_PROTECTED)
+		demote(c);
 	count(c, e, 1);
 	c->entries++;
 	pthread_mutex_unlock(&c->mu);
+out:
 	/* outside the lock: freeing a large document may unmap it */
 	for (; gone != NULL; gone = next) {
 		next = gone->hnext;
@@ -394,6 +494,9 @@ doc_cache_parsed_put(struct doc_cache *c, const struct doc_cached *d, struct pdf
 		e->bytes += e->parse_bytes;
 		c->bytes += e->parse_bytes;
 		c->parse_bytes += e->parse_bytes;
+		c->seg[e->seg].bytes += e->parse_bytes;
+		if (e->seg == SEG_PROTECTED)
+			demote(c);
 	}
 	if (e->parsed == NULL && e->parse_charged && pd == e->data && plen == e->pub.len) {
 		e->parsed = p;
@@ -433,6 +536,11 @@ doc_cache_stats(struct doc_cache *c, struct doc_cache_stats *st)
 	st->report_bytes = c->report_bytes;
 	st->report_index_bytes = c->index_bytes;
 	st->parse_bytes = c->parse_bytes;
+	st->protected_bytes = c->seg[SEG_PROTECTED].bytes;
+	st->probation_bytes = c->seg[SEG_PROBATION].bytes;
+	st->done_bytes = c->seg[SEG_DONE].bytes;
+	st->evicted = c->evicted;
+	st->refused = c->refused;
 	pthread_mutex_unlock(&c->mu);
 }
 

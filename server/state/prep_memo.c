@@ -255,7 +255,16 @@ prep_memo_count(struct prep_memo *m, int one_trip)
 void
 prep_memo_stats(const struct prep_memo *m, struct prep_memo_stats *st)
 {
+	size_t i;
+
 	memset(st, 0, sizeof(*st));
-	if (m != NULL)
-		*st = m->st;
+	if (m == NULL)
+		return;
+	*st = m->st;
+	for (i = 0; i < m->nmembers; i++)
+		st->members += m->members[i].hash[0] != '\0';
+	for (i = 0; i < m->nseals; i++)
+		st->seals += m->seals[i].seal != 0;
+	st->seal_bytes = m->bytes;
+	st->seal_max_bytes = m->max_bytes;
 }

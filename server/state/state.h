@@ -312,8 +312,13 @@ struct blob_ref;
 int blob_cache_borrow(struct blob_cache *c, const uint8_t key[32], const uint8_t **val, size_t *len,
 		      struct blob_ref **ref) SP_WUR;
 void blob_cache_return(struct blob_ref *ref); /* NULL is fine */
-/* How many gets found their key (*hits) and how many did not (*misses) so far (0 for NULL). */
-void blob_cache_stats(struct blob_cache *c, unsigned long long *hits, unsigned long long *misses);
+/* How many gets found their key and how many did not so far, and what is held now
+   (/metrics); all 0 for NULL. */
+struct blob_cache_stats {
+	unsigned long long hits, misses;
+	size_t entries, bytes, max_bytes; /* bytes: of the values, counted against max_bytes */
+};
+void blob_cache_stats(struct blob_cache *c, struct blob_cache_stats *st);
 /*
  * The key under which another thing derived from the bytes with SHA-256
  * dig is kept (tag: 4 characters naming it, e.g. "sigs": the signature
@@ -331,8 +336,12 @@ void blob_cache_key(const char tag[4], const uint8_t dig[32], uint8_t key[32]);
  * PostgreSQL stored for it (revisions.length, revisions.sha256): prepare's
  * load and the claim send those and get only the updates after it
  * (db_doc_held). One entry per contract; at most max_bytes of documents
- * (and their reports) in the table, the least recently used going first. Entries are immutable and
- * shared: any thread reads pub's fields while it holds the reference.
+ * (and their reports) in the table. Past the bound a segmented LRU decides
+ * (doc_cache.c): revisions no signer is left to open go first, then
+ * entries not asked for since they were put, then the least recently asked
+ * for; a new contract's entry never pushes out one asked for. Entries are
+ * immutable and shared: any thread reads pub's fields while it holds the
+ * reference.
  */
 struct doc_cached {
 	int64_t number;
@@ -361,6 +370,11 @@ struct doc_cache_stats {
 	/* bytes by part: the documents, the reports and their indexes, and qpdf's parses
 	   kept (counted as PARSE_COST times their documents) */
 	size_t document_bytes, report_bytes, report_index_bytes, parse_bytes;
+	/* bytes by segment: asked for since put (protected), not yet (probation), and
+	   revisions no signer is left to open (done); their sum is bytes */
+	size_t protected_bytes, probation_bytes, done_bytes;
+	/* entries that went to make room, and puts not kept (no room they may take) */
+	unsigned long long evicted, refused;
 };
 /* max_bytes 0: *out is NULL, the cache is off (every call below takes NULL). */
 int doc_cache_new(size_t max_bytes, struct doc_cache **out, struct sp_errinfo *ei) SP_WUR;
@@ -404,11 +418,13 @@ struct pdf_parsed *doc_cache_parsed_take(struct doc_cache *c, const struct doc_c
 void doc_cache_parsed_put(struct doc_cache *c, const struct doc_cached *d, struct pdf_parsed *p);
 /* doc_cache_put_report_take with the report's index (malloc'd, taken too; NULL: none;
    kept only with report) and qpdf's parse of data (taken too; NULL: none), kept with
-   the entry when it reads those very bytes, else freed. */
+   the entry when it reads those very bytes, else freed. opened_again 0: no signer is
+   left to open the revision (the contract's last signature): kept, without the parse,
+   only in room no other entry needs, and the first to go. */
 void doc_cache_put_parsed_take(struct doc_cache *c, int64_t number, int seq, uint8_t *data,
 			       size_t len, const char *sha256_hex, struct crypto_digest_ctx *ctx,
 			       char *report, void *report_index, size_t report_index_len,
-			       struct pdf_parsed *parsed);
+			       struct pdf_parsed *parsed, int opened_again);
 /*
  * The contract of a signing session prepared in this process (id: 36
  * characters, lower case), so that its claim, which names only the session,
@@ -440,6 +456,9 @@ struct prep_memo_stats {
 	/* prepares the one statement answered (stored, or refused by the load's checks), and
 	   those that tried and loaded after */
 	unsigned long long one_trip, fallback;
+	/* what is held now (/metrics): member sessions, seals, and the seals' pictures'
+	   bytes with their bound */
+	size_t members, seals, seal_bytes, seal_max_bytes;
 };
 /* members and seals: slots, powers of two; max_bytes: of seal pictures held; ttl_s >= 1 */
 int prep_memo_new(size_t members, size_t seals, size_t max_bytes, int ttl_s, struct prep_memo **out,

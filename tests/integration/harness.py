@@ -67,10 +67,46 @@ for _name in [n for n in os.environ if inherited_setting(n)]:
     del os.environ[_name]
 
 
+def _ephemeral_low():
+    """The first port of the kernel's ephemeral range (32768 by default)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port for a program that must be told its port before it binds (PostgreSQL,
+    `openssl ocsp`, deploy/run.sh): one free now, drawn at random below the
+    ephemeral range. A port that bind(0) handed out and that was closed again
+    could be handed to another test's bind(0), or taken as the source port of
+    any of the suite's outgoing connections, before the program bound it (ctest
+    -j4 runs thousands); below that range neither happens, and two tests
+    drawing the same of ~20,000 ports at once is what is left (the callers
+    that can retry with another port do). A server that can bind port 0 and
+    say which port it got (sealpactd: Server) needs none of this."""
+    import random
+    low = max(1024, _ephemeral_low() - 20000)
+    for _ in range(200):
+        port = random.randrange(low, _ephemeral_low())
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below %d" % _ephemeral_low())
+
+
+def refused_port(test):
+    """A port where nothing answers and nothing will for the rest of test: a socket
+    bound to it without listening (a connection is refused at once), held until
+    test's cleanup, so no other test's server can come to answer there."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    test.addCleanup(s.close)
+    return s.getsockname()[1]
 
 
 def run(cmd, **kw):
@@ -127,7 +163,15 @@ class PrivateCluster:
         os.chmod(self.base, 0o755)
         self.data = os.path.join(self.base, "data")
         self.port = free_port()
-        self.start()
+        # another test may have drawn the same port first: another one, twice more
+        for attempt in range(3):
+            try:
+                self.start()
+                break
+            except RuntimeError as e:
+                if attempt == 2 or "already in use" not in str(e):
+                    raise
+                self.port = free_port()
         self.url = "postgresql://sealpact@127.0.0.1:%d/postgres" % self.port
 
     def start(self):

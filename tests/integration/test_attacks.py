@@ -210,7 +210,7 @@ class UnreachableResponder(AttackCase):
         for slug, action in (("buyer", "send"), ("supplier", "receive")):
             st, _, _, doc = self.call(slug, "POST", "/api/v1/contracts/%s/%s" % (n, action))
             self.assertEqual(st, 200, doc)
-        port = harness.free_port()
+        port = harness.refused_port(self)
         d = os.path.join(self.tmp, "down")
         os.makedirs(d)
         down = harness.Server(d, self.db.url, tls=False, extra={"trust": PKI.trust_config(

@@ -356,18 +356,19 @@ class BadTrustOrTSAStopsStartup(unittest.TestCase):
 
     def start(self, extra, workers, node_id=0):
         """Run sealpactd on a port we keep listening on ourselves: had it bound the
-        port before loading the files, it would fail with 71 (address in use)."""
-        port = harness.free_port()
-        cfg = os.path.join(self.dir, "sealpact-%d.yaml" % port)
-        with open(cfg, "w") as f:
-            f.write("server:\n  tls: false\n  host: 127.0.0.1\n  port: %d\n  workers: %d\n"
-                    "  node_id: %d\ndatabase:\n  url: postgresql://127.0.0.1:1/none\n"
-                    % (port, workers, node_id))
-            f.write(extra)
+        port before loading the files, it would fail with 71 (address in use). The
+        port is the one the kernel gave our socket: nobody else can take it between."""
         holder = socket.socket()
         try:
-            holder.bind(("127.0.0.1", port))
+            holder.bind(("127.0.0.1", 0))
             holder.listen(1)
+            port = holder.getsockname()[1]
+            cfg = os.path.join(self.dir, "sealpact-%d.yaml" % port)
+            with open(cfg, "w") as f:
+                f.write("server:\n  tls: false\n  host: 127.0.0.1\n  port: %d\n  workers: %d\n"
+                        "  node_id: %d\ndatabase:\n  url: postgresql://127.0.0.1:1/none\n"
+                        % (port, workers, node_id))
+                f.write(extra)
             t0 = time.time()
             p = subprocess.run([harness.SEALPACTD, "-c", cfg, "serve"], capture_output=True,
                                text=True, timeout=30)

@@ -449,6 +449,23 @@ class DocumentCache(SigningCase):
         self.assertGreater(b2["report"], b1["report"])
         st, _, _, got = self.call("supplier", "GET", "/api/v1/contracts/%s" % n)
         self.assertEqual(got["status"], "completed", got)
+        # the last signature's revision is held as one no signer opens again, and the
+        # other per-object caches say what they hold: the seal picture encoded, the
+        # signers' certificates decoded, each within its bound
+        st, _, body, _ = a.request("GET", "/metrics")
+        text = body.decode()
+        seg = {m.group(1): int(m.group(2)) for m in re.finditer(
+            r'^sealpact_doc_cache_segment_bytes\{segment="([a-z]+)"\} (\d+)$', text, re.M)}
+        self.assertEqual(sum(seg.values()), sum(v for k, v in b2.items() if k != "limit"))
+        self.assertGreaterEqual(seg["done"], last["length"])
+        held = {(m.group(1), m.group(2)): int(m.group(3)) for m in re.finditer(
+            r'^sealpact_cache_bytes\{cache="([a-z_]+)",part="([a-z]+)"\} (\d+)$', text, re.M)}
+        entries = {m.group(1): int(m.group(2)) for m in re.finditer(
+            r'^sealpact_cache_entries\{cache="([a-z_]+)"\} (\d+)$', text, re.M)}
+        for cache in ("seal_images", "certificates"):
+            self.assertGreaterEqual(entries[cache], 1, text)
+            self.assertGreater(held[(cache, "held")], 0, text)
+            self.assertLessEqual(held[(cache, "held")], held[(cache, "limit")])
 
     def sign(self, slug, alg, n, prep_at, done_at):
         self.act(slug, n, "receive")
@@ -1391,7 +1408,7 @@ class ExternalTSA(SigningCase):
             self.login_api(slug, alg)
         n = self.create([("supplier", 1)])
         self.act("supplier", n, "receive")
-        port = harness.free_port()
+        port = harness.refused_port(self)
         down = self.with_tsa("http://127.0.0.1:%d/tsa" % port)
         prep = self.prepared("supplier", n, "ec")
         st, _, _, doc = self.complete("supplier", prep["session"],

@@ -49,27 +49,50 @@ TAB_ROWS = {
 }
 
 class Org:
-    def __init__(self, case, n, name):
+    """An organization with a member, the member's certificate and a session (the
+    bearer token), inserted with SQL. Org(case, n, name) makes one; Org.many() makes
+    several in one psql call (each call costs a process and a connection: a
+    setUp's five organizations took 20 of them, some 3 s of every test)."""
+
+    def __init__(self, case, n, name, make=True):
         self.code = credit_code(n)
         self.name = name
         self.token = "tok_" + uuid.uuid4().hex
-        db = case.db
-        self.id = int(db.query("INSERT INTO organizations (name, credit_code) VALUES ('%s', '%s') "
-                               "ON CONFLICT (credit_code) DO UPDATE SET name = EXCLUDED.name "
-                               "RETURNING id" % (name, self.code)).splitlines()[0])
-        self.user = int(db.query("INSERT INTO users (kind, organization_id, name) VALUES "
-                                 "('member', %d, 'member of %s') RETURNING id"
-                                 % (self.id, name)).splitlines()[0])
+        if make:
+            self.made(case.db.query(self.sql()).split())
+
+    def sql(self):
+        """One statement: the four rows, answering "org_id user_id certificate_id"."""
         der = os.urandom(64).hex()
-        self.cert = int(db.query(
-            "INSERT INTO certificates (organization_id, user_id, fingerprint, subject, issuer, "
-            "serial, not_before, not_after, der) VALUES (%d, %d, encode(sha256('\\x%s'::bytea), "
-            "'hex'), 'CN=%s', 'CN=test CA', '%s', now() - interval '1 day', now() + interval "
-            "'1 year', '\\x%s') RETURNING id" % (self.id, self.user, der, self.code,
-                                                 uuid.uuid4().hex[:16], der)).splitlines()[0])
-        db.query("INSERT INTO sessions (token_hash, user_id, organization_id, kind, certificate_id, "
-                 "expires_at) VALUES ('%s', %d, %d, 'member', %d, now() + interval '1 hour')"
-                 % (hashlib.sha256(self.token.encode()).hexdigest(), self.user, self.id, self.cert))
+        return (
+            "WITH o AS (INSERT INTO organizations (name, credit_code) VALUES ('%s', '%s') "
+            "ON CONFLICT (credit_code) DO UPDATE SET name = EXCLUDED.name RETURNING id), "
+            "u AS (INSERT INTO users (kind, organization_id, name) SELECT 'member', o.id, "
+            "'member of %s' FROM o RETURNING id, organization_id), "
+            "c AS (INSERT INTO certificates (organization_id, user_id, fingerprint, subject, "
+            "issuer, serial, not_before, not_after, der) SELECT u.organization_id, u.id, "
+            "encode(sha256('\\x%s'::bytea), 'hex'), 'CN=%s', 'CN=test CA', '%s', now() - "
+            "interval '1 day', now() + interval '1 year', '\\x%s' FROM u "
+            "RETURNING id, user_id, organization_id), "
+            "s AS (INSERT INTO sessions (token_hash, user_id, organization_id, kind, "
+            "certificate_id, expires_at) SELECT '%s', c.user_id, c.organization_id, 'member', "
+            "c.id, now() + interval '1 hour' FROM c RETURNING 1) "
+            "SELECT c.organization_id || ' ' || c.user_id || ' ' || c.id FROM c, s;"
+            % (self.name, self.code, self.name, der, self.code, uuid.uuid4().hex[:16], der,
+               hashlib.sha256(self.token.encode()).hexdigest()))
+
+    def made(self, ids):
+        self.id, self.user, self.cert = (int(v) for v in ids)
+
+    @classmethod
+    def many(cls, case, specs):
+        """Org(case, n, name) for each (n, name) of specs, in one psql call."""
+        orgs = [cls(case, n, name, make=False) for n, name in specs]
+        rows = case.db.query("\n".join(o.sql() for o in orgs)).splitlines()
+        case.assertEqual(len(rows), len(orgs), rows)
+        for o, row in zip(orgs, rows):
+            o.made(row.split())
+        return orgs
 
     def auth(self, extra=None):
         h = {"Authorization": "Bearer " + self.token}
@@ -82,11 +105,9 @@ class WorkflowCase(ServerTestCase):
 
     def setUp(self):
         super().setUp()
-        self.a = Org(self, 1, "Initiator Co")
-        self.s1 = Org(self, 2, "Signer One")
-        self.s2 = Org(self, 3, "Signer Two")
-        self.cc = Org(self, 4, "Copy Co")
-        self.x = Org(self, 5, "Outsider")
+        self.a, self.s1, self.s2, self.cc, self.x = Org.many(self, (
+            (1, "Initiator Co"), (2, "Signer One"), (3, "Signer Two"), (4, "Copy Co"),
+            (5, "Outsider")))
         with open(FIXTURE, "rb") as f:
             self.pdf = f.read()
 

@@ -16,8 +16,12 @@ pgc="$here/../../deploy/pgcluster.sh"
 cmd=${1:-}; dir=${2:-}
 [ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: pgtmp.sh start|stop DIR" >&2; exit 2; }
 
+# A port free now, at random below the ephemeral range (harness.free_port's
+# reasons: one that bind(0) handed out could meanwhile be taken as the source
+# port of a connection, or handed to someone else's bind(0)).
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+  python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import harness; print(harness.free_port())' \
+    "$here/../integration"
 }
 
 case "$cmd" in
@@ -27,10 +31,20 @@ start)
   base=$(mktemp -d /tmp/sealpact-pg.XXXXXX)
   chmod 755 "$base"
   echo "$base/data" >"$dir/datadir"
-  port=$(free_port)
   fast=--fast
   [ "${SEALPACT_TEST_PG_DURABLE:-}" = 1 ] && fast=
-  bash "$pgc" start "$base/data" "$port" $fast
+  # someone may have taken the port meanwhile: another one, twice more
+  for try in 1 2 3; do
+    port=$(free_port)
+    if bash "$pgc" start "$base/data" "$port" $fast 2>"$base/start.err"; then
+      break
+    fi
+    if [ $try = 3 ] || ! grep -q "already in use" "$base/start.err"; then
+      cat "$base/start.err" >&2
+      exit 1
+    fi
+  done
+  rm -f "$base/start.err"
   cp "$base/data.url" "$dir/url"
   echo "PostgreSQL for tests at $(cat "$dir/url")"
   ;;

@@ -20,6 +20,7 @@
 
 #include "crypto.h"
 #include "crypto_int.h" /* the trust's signature cache counters */
+#include "support_ports.h"
 
 static char src[1024];       /* the source tree */
 static char tmp[512];        /* this run's directory */
@@ -27,26 +28,6 @@ static char pki[600];        /* tmp/pki */
 static int ocsp_port;        /* the shared responder, named in every certificate's AIA */
 static char orgs[3][3][128]; /* slug, name, credit code per demo organization */
 static int norgs;
-
-static int
-free_port(void)
-{
-	struct sockaddr_in a;
-	socklen_t n = sizeof(a);
-	int s = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-	    getsockname(s, (struct sockaddr *)&a, &n) != 0) {
-		perror("free_port");
-		exit(2);
-	}
-	port = ntohs(a.sin_port);
-	close(s);
-	return port;
-}
 
 static int run(const char *fmt, ...) SP_PRINTF(1, 2);
 static int
@@ -282,7 +263,7 @@ END_TEST
 
 START_TEST(revoked_by_crl_when_responder_is_down)
 {
-	int port = free_port();
+	int port = test_port_free();
 	char url[128];
 	struct crypto_trust *t;
 	struct crypto_cert_result res;
@@ -322,8 +303,10 @@ START_TEST(revocation_unknown_when_nobody_answers)
 	struct crypto_trust *t;
 	struct crypto_cert_result res;
 	struct sp_errinfo ei;
+	int nobody;
 
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/ocsp", free_port()); /* nothing there */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/ocsp",
+		 test_port_refused(&nobody)); /* nothing there */
 	t = trust(1, url, 1, NULL, 2000);
 	ck_assert_int_eq(check(t, "orgs/buyer/ec.crt", 0, &res, &ei), SP_ERR_UNAVAILABLE);
 	ck_assert_str_eq(ei.reason, "revocation_unknown");
@@ -338,6 +321,7 @@ START_TEST(revocation_unknown_when_nobody_answers)
 	ck_assert_int_eq(res.rev_source, CRYPTO_REV_SRC_NONE);
 	crypto_cert_result_cleanup(&res);
 	crypto_trust_free(t);
+	close(nobody);
 
 	/* No source configured and revocation required. */
 	t = trust(0, NULL, 1, NULL, 0);
@@ -478,7 +462,7 @@ START_TEST(ocsp_from_an_unauthorized_responder_is_ignored)
 	int port;
 
 	for (i = 0; i < SP_ARRAY_LEN(signers); i++) {
-		port = free_port();
+		port = test_port_free();
 		ck_assert_int_eq(responder_start_as("ocsp-rogue", port, signers[i][0],
 						    signers[i][1]),
 				 0);
@@ -608,7 +592,7 @@ hammer_run(void *arg)
 
 START_TEST(ocsp_cache_answers_without_network)
 {
-	int port = free_port(), i;
+	int port = test_port_free(), i;
 	char url[128];
 	struct crypto_trust *t;
 	struct crypto_cert_result res;
@@ -1174,7 +1158,7 @@ main(void)
 		return 2;
 	}
 	snprintf(pki, sizeof(pki), "%s/pki", tmp);
-	ocsp_port = free_port();
+	ocsp_port = test_port_free();
 	if (run("bash '%s/deploy/pki.sh' --base-url http://127.0.0.1:%d '%s' 2>'%s/pki.log'", src,
 		ocsp_port, pki, tmp) != 0) {
 		fprintf(stderr, "deploy/pki.sh failed (see %s/pki.log)\n", tmp);

@@ -21,6 +21,7 @@
 
 #include "db.h"
 #include "db_int.h"
+#include "support_ports.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -814,24 +815,6 @@ START_TEST(free_fails_pending)
 }
 END_TEST
 
-static int
-free_port(void)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	int s = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	ck_assert_int_ge(s, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(getsockname(s, (struct sockaddr *)&sa, &len), 0);
-	port = ntohs(sa.sin_port);
-	close(s);
-	return port;
-}
-
 START_TEST(down_from_the_start_fails_fast)
 {
 	struct event_base *base = event_base_new();
@@ -841,7 +824,7 @@ START_TEST(down_from_the_start_fails_fast)
 	struct sp_errinfo ei;
 	struct outcome o;
 	double t0;
-	int i;
+	int i, nobody;
 
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(db_pool_new(base, &bad, &pool, &ei), SP_OK); /* parsed later by libpq */
@@ -854,7 +837,8 @@ START_TEST(down_from_the_start_fails_fast)
 	ck_assert_int_eq(db_pool_new(base, &bad, &pool, NULL), SP_ERR_INVALID);
 
 	/* Nothing listens there: queries fail with UNAVAILABLE, not after a deadline. */
-	snprintf(url, sizeof(url), "postgresql://sealpact@127.0.0.1:%d/postgres", free_port());
+	snprintf(url, sizeof(url), "postgresql://sealpact@127.0.0.1:%d/postgres",
+		 test_port_refused(&nobody));
 	pool = pool_open(base, url, 2, 10, 30000);
 	for (i = 0; i < 3; i++) {
 		t0 = now_s();
@@ -866,6 +850,7 @@ START_TEST(down_from_the_start_fails_fast)
 	}
 	db_pool_free(pool);
 	event_base_free(base);
+	close(nobody);
 }
 END_TEST
 
@@ -877,10 +862,11 @@ START_TEST(next_host_after_refusal)
 	char url[1300];
 	struct db_pool *pool;
 	struct outcome o;
+	int nobody;
 
 	ck_assert_ptr_nonnull(at);
 	snprintf(url, sizeof(url), "%.*s127.0.0.1:%d,%s", (int)(at - db_url + 1), db_url,
-		 free_port(), at + 1);
+		 test_port_refused(&nobody), at + 1);
 	pool = pool_open(base, url, 2, 10, 5000);
 	run_one(base, pool, "SELECT 'second host'", 0, NULL, 0, 0, &o);
 	ck_assert_msg(o.code == SP_OK, "%s: %s", url, o.msg);
@@ -888,6 +874,7 @@ START_TEST(next_host_after_refusal)
 	outcome_cleanup(&o);
 	db_pool_free(pool);
 	event_base_free(base);
+	close(nobody);
 }
 END_TEST
 
@@ -950,7 +937,7 @@ START_TEST(restart_recovers_same_pool)
 	struct outcome o[5], slow;
 	int slow_n = 0;
 	char url[256];
-	int port = free_port(), i, n, ok = 0;
+	int port = test_port_free(), i, n, ok = 0;
 	double t0, worst = 0, t_up;
 
 	ck_assert_msg(cluster_dir[0] != '\0', "no cluster directory");

@@ -24,6 +24,7 @@
 #include "db.h"
 #include "db_int.h"
 #include "http_int.h"
+#include "support_ports.h"
 
 /* ---- test routes ---- */
 
@@ -139,23 +140,6 @@ static char dbname[64];
 static char base_url[512];
 
 static int
-free_port(void)
-{
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
-}
-
-static int
 connect_port(int port)
 {
 	struct sockaddr_in sa;
@@ -237,38 +221,49 @@ start_server_ex(const char *db_url, const char *timeout_ms, const char *shutdown
 			 e_timeout,
 			 NULL };
 	double t0;
-	int fd;
+	int fd, attempt, status = 0;
 
 	snprintf(e_url, sizeof(e_url), "SEALPACT_DATABASE_URL=%s", db_url);
 	snprintf(e_timeout, sizeof(e_timeout), "SEALPACT_SERVER_REQUEST_TIMEOUT_MS=%s", timeout_ms);
 	snprintf(e_shutdown, sizeof(e_shutdown), "SEALPACT_SERVER_SHUTDOWN_TIMEOUT_MS=%s",
 		 shutdown_ms);
-	server_port = free_port();
-	server_pid = fork();
-	ck_assert_int_ge(server_pid, 0);
-	if (server_pid == 0) {
-		struct config *cfg = NULL;
-		struct sp_errinfo ei;
-		int rc;
+	/* another test may draw the same port and bind it first (the server exits 71):
+	   another port, twice more */
+	for (attempt = 0; attempt < 3; attempt++) {
+		server_port = test_port_free();
+		server_pid = fork();
+		ck_assert_int_ge(server_pid, 0);
+		if (server_pid == 0) {
+			struct config *cfg = NULL;
+			struct sp_errinfo ei;
+			int rc;
 
-		sp_errinfo_init(&ei);
-		if (config_load(NULL, envp, &cfg, &ei) != SP_OK) {
-			fprintf(stderr, "config: %s\n", ei.msg);
-			_exit(78);
+			sp_errinfo_init(&ei);
+			if (config_load(NULL, envp, &cfg, &ei) != SP_OK) {
+				fprintf(stderr, "config: %s\n", ei.msg);
+				_exit(78);
+			}
+			log_level_set(log_level_parse(cfg->log.level));
+			rc = server_run(cfg, server_port, 0, test_routes);
+			config_free(cfg);
+			exit(rc);
 		}
-		log_level_set(log_level_parse(cfg->log.level));
-		rc = server_run(cfg, server_port, 0, test_routes);
-		config_free(cfg);
-		exit(rc);
-	}
-	for (t0 = now_s(); now_s() - t0 < PATIENCE_S;) {
-		if ((fd = connect_port(server_port)) >= 0) {
-			close(fd);
-			return;
+		for (t0 = now_s(); now_s() - t0 < PATIENCE_S;) {
+			if ((fd = connect_port(server_port)) >= 0) {
+				close(fd);
+				return;
+			}
+			if (waitpid(server_pid, &status, WNOHANG) == server_pid)
+				break;
+			usleep(20 * 1000);
 		}
-		usleep(20 * 1000);
+		ck_assert_msg(now_s() - t0 < PATIENCE_S, "server did not start listening");
+		server_pid = 0;
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 71,
+			      "server exited before listening (%d)", status);
 	}
-	ck_abort_msg("server did not start listening");
+	ck_abort_msg("server exited 71 three times (its port taken, or start-up failed: its "
+		     "stderr says)");
 }
 
 static void
@@ -733,7 +728,7 @@ START_TEST(workers_share_the_port_restart_after_a_crash_and_stop_cleanly)
 	struct resp r;
 	int i, n, status, fd;
 
-	server_port = free_port();
+	server_port = test_port_free();
 	snprintf(e_port, sizeof(e_port), "SEALPACT_SERVER_PORT=%d", server_port);
 	sup = fork();
 	ck_assert_int_ge(sup, 0);

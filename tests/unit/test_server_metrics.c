@@ -39,7 +39,13 @@ START_TEST(counters_and_cumulative_buckets)
 				    23,
 				    37,
 				    41,
-				    { 43, 47, 53, 59 } };
+				    { 43, 47, 53, 59 },
+				    { 61, 67, 71 },
+				    73,
+				    79,
+				    { 0 },
+				    { 0 },
+				    { 0 } };
 	const char *names[] = { "/healthz", "/api/v1/contracts/{number}" };
 	struct sp_buf out;
 	const char *t;
@@ -47,6 +53,11 @@ START_TEST(counters_and_cumulative_buckets)
 	unsigned long long prev = 0;
 	size_t k;
 
+	g.held_entries[METRICS_HELD_SEAL_IMAGES] = 83;
+	g.held_bytes[METRICS_HELD_SEAL_IMAGES] = 89;
+	g.held_max_bytes[METRICS_HELD_SEAL_IMAGES] = 97;
+	g.held_entries[METRICS_HELD_CERT_SIGNATURES] = 101;
+	g.held_bytes[METRICS_HELD_OCSP_RESPONSES] = 103;
 	ck_assert_int_eq(metrics_new(2, &m, NULL), SP_OK);
 	ck_assert_int_eq(metrics_observe(m, 0, HTTP_GET, 200, 0.0005), SP_OK);
 	ck_assert_int_eq(metrics_observe(m, 0, HTTP_GET, 200, 0.003), SP_OK);
@@ -76,6 +87,29 @@ START_TEST(counters_and_cumulative_buckets)
 	ck_assert_uint_eq(value_of(t, "sealpact_doc_cache_bytes{part=\"report\"}"), 47);
 	ck_assert_uint_eq(value_of(t, "sealpact_doc_cache_bytes{part=\"report_index\"}"), 53);
 	ck_assert_uint_eq(value_of(t, "sealpact_doc_cache_bytes{part=\"parse\"}"), 59);
+	ck_assert_uint_eq(value_of(t, "sealpact_doc_cache_segment_bytes{segment=\"protected\"}"),
+			  61);
+	ck_assert_uint_eq(value_of(t, "sealpact_doc_cache_segment_bytes{segment=\"probation\"}"),
+			  67);
+	ck_assert_uint_eq(value_of(t, "sealpact_doc_cache_segment_bytes{segment=\"done\"}"), 71);
+	ck_assert_uint_eq(value_of(t, "sealpact_doc_cache_evictions_total"), 73);
+	ck_assert_uint_eq(value_of(t, "sealpact_doc_cache_refused_total"), 79);
+	/* the other caches: entries of each, held bytes and the bound where values vary */
+	ck_assert_uint_eq(value_of(t, "sealpact_cache_entries{cache=\"seal_images\"}"), 83);
+	ck_assert_uint_eq(value_of(t, "sealpact_cache_bytes{cache=\"seal_images\",part="
+				      "\"held\"}"),
+			  89);
+	ck_assert_uint_eq(value_of(t, "sealpact_cache_bytes{cache=\"seal_images\",part="
+				      "\"limit\"}"),
+			  97);
+	ck_assert_uint_eq(value_of(t, "sealpact_cache_entries{cache=\"certificate_signatures\"}"),
+			  101);
+	ck_assert_uint_eq(value_of(t, "sealpact_cache_bytes{cache=\"ocsp_responses\",part="
+				      "\"held\"}"),
+			  103);
+	ck_assert_ptr_null(strstr(t, "sealpact_cache_bytes{cache=\"certificate_signatures\""));
+	ck_assert_ptr_null(strstr(t, "sealpact_cache_bytes{cache=\"ocsp_responses\",part="
+				     "\"limit\""));
 	ck_assert_uint_eq(value_of(t, "sealpact_http_requests_total{route=\"/api/v1/contracts/"
 				      "{number}\",method=\"DELETE\",status=\"404\"}"),
 			  1);

@@ -64,6 +64,7 @@ START_TEST(seals_by_organization_and_id)
 {
 	struct prep_memo *m = NULL;
 	uint8_t *png, d[32], got[32];
+	struct prep_memo_stats st;
 	size_t len;
 	char *info;
 
@@ -114,6 +115,11 @@ START_TEST(seals_by_organization_and_id)
 	ck_assert_int_eq(prep_memo_seal_get(m, 1, 10, 121, &png, &len, got, &info), SP_OK);
 	free(png);
 	free(info);
+	/* what /metrics shows it holds: seals 9 and 10, their 10 bytes of pictures */
+	prep_memo_stats(m, &st);
+	ck_assert_uint_eq(st.seals, 2);
+	ck_assert_uint_eq(st.seal_bytes, 10);
+	ck_assert_uint_eq(st.seal_max_bytes, 10);
 	prep_memo_free(m);
 }
 END_TEST

@@ -2,8 +2,10 @@
  * test_server_state_doc_cache.c: the stored documents a serving process
  * holds (server/state/doc_cache.c) and how prepare and completion use them
  * (server/api/signing_docs.c): one entry per contract, its newest revision;
- * the least recently used contract goes past the byte bound; an entry in
- * use stays readable after it was replaced or evicted; threads share it;
+ * past the byte bound a segmented LRU decides (a scan of new contracts does
+ * not push out those asked for; a last signature's revision goes first); an
+ * entry in use stays readable after it was replaced or evicted; threads
+ * share it;
  * what the database says it sent decides whether the held bytes are used,
  * and a held entry the database does not match is dropped.
  */
@@ -98,7 +100,66 @@ START_TEST(one_entry_per_contract_newest_wins)
 }
 END_TEST
 
-START_TEST(least_recently_used_goes_within_the_bound)
+/* d's revision of a contract no signer is left to open (a completion's last signature). */
+static void
+put_done(struct doc_cache *c, int64_t number, int seq, size_t len, int fill)
+{
+	doc_cache_put_parsed_take(c, number, seq, doc(len, fill), len, SHA_A, NULL, NULL, NULL, 0,
+				  NULL, 0);
+}
+
+/* Contract number is not held (a get that finds nothing; nothing promoted). */
+static int
+gone(struct doc_cache *c, int64_t number)
+{
+	const struct doc_cached *e = doc_cache_get(c, number);
+
+	doc_cache_release(c, e);
+	return e == NULL;
+}
+
+/*
+ * A scan of new contracts (uploads, loads) larger than the cache pushes out
+ * only entries nobody asked for since they were put: the contracts a
+ * prepare or a claim asked for stay (a plain LRU lost them all).
+ */
+START_TEST(a_scan_does_not_push_out_contracts_asked_for)
+{
+	struct doc_cache *c = NULL;
+	struct doc_cache_stats st;
+	struct sp_errinfo ei;
+	int64_t n;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(doc_cache_new(1000, &c, &ei), SP_OK);
+	doc_cache_put_take(c, 1, 0, doc(250, 1), 250, SHA_A, NULL);
+	doc_cache_put_take(c, 2, 0, doc(250, 2), 250, SHA_A, NULL);
+	ck_assert(holds(c, 1, 0, 250, 1) && holds(c, 2, 0, 250, 2)); /* asked for: protected */
+	for (n = 10; n < 30; n++)
+		doc_cache_put_take(c, n, 0, doc(250, (int)n), 250, SHA_A, NULL);
+	doc_cache_stats(c, &st);
+	ck_assert_uint_eq(st.bytes, 1000);
+	ck_assert_uint_eq(st.entries, 4);
+	ck_assert_uint_eq(st.protected_bytes, 500);
+	ck_assert_uint_eq(st.probation_bytes, 500); /* the scan's last two: 28, 29 */
+	ck_assert_uint_eq(st.done_bytes, 0);
+	ck_assert_uint_eq(st.evicted, 18);
+	ck_assert(holds(c, 1, 0, 250, 1) && holds(c, 2, 0, 250, 2));
+	ck_assert(holds(c, 28, 0, 250, 28) && holds(c, 29, 0, 250, 29));
+	ck_assert(gone(c, 10) && gone(c, 27));
+	doc_cache_free(c);
+}
+END_TEST
+
+/*
+ * Protected entries keep to their share (4/5 of the bound): past it the
+ * least recently asked for goes back to probation, where the next new
+ * entry pushes it out (a reference held across that stays readable). A
+ * new contract's entry takes only probation's room and free room: larger,
+ * it is not kept (admission by size); a contract asked for may take
+ * protected room too.
+ */
+START_TEST(protected_share_and_admission_by_size)
 {
 	struct doc_cache *c = NULL;
 	struct doc_cache_stats st;
@@ -110,39 +171,111 @@ START_TEST(least_recently_used_goes_within_the_bound)
 	ck_assert_int_eq(doc_cache_new(1000, &c, &ei), SP_OK);
 	for (n = 1; n <= 4; n++)
 		doc_cache_put_take(c, n, 0, doc(250, (int)n), 250, SHA_A, NULL);
-	doc_cache_stats(c, &st);
-	ck_assert_uint_eq(st.bytes, 1000);
-	/* 1 used now: 2 is the least recently used and goes for 5 */
-	ck_assert(holds(c, 1, 0, 250, 1));
-	/* a reference held across the eviction stays readable */
-	kept = doc_cache_get(c, 2);
+	kept = doc_cache_get(c, 1);
 	ck_assert_ptr_nonnull(kept);
-	ck_assert(holds(c, 1, 0, 250, 1));
-	ck_assert(holds(c, 3, 0, 250, 3));
-	ck_assert(holds(c, 4, 0, 250, 4));
+	/* 2, 3, 4 asked for after 1: 1000 bytes protected, over 800: 1 back to probation */
+	ck_assert(holds(c, 2, 0, 250, 2) && holds(c, 3, 0, 250, 3) && holds(c, 4, 0, 250, 4));
+	doc_cache_stats(c, &st);
+	ck_assert_uint_eq(st.protected_bytes, 750);
+	ck_assert_uint_eq(st.probation_bytes, 250);
+	/* a new contract: 1 goes for it, its held reference stays good */
 	doc_cache_put_take(c, 5, 0, doc(250, 5), 250, SHA_A, NULL);
-	ck_assert_ptr_null(doc_cache_get(c, 2));
-	ck_assert(kept->len == 250 && kept->data[0] == 2 && kept->data[249] == 2);
+	ck_assert(gone(c, 1));
+	ck_assert(kept->len == 250 && kept->data[0] == 1 && kept->data[249] == 1);
 	doc_cache_release(c, kept); /* freed now */
-	ck_assert(holds(c, 1, 0, 250, 1) && holds(c, 5, 0, 250, 5));
-	/* a large one pushes out as many as it needs */
+	/* a new contract larger than probation's 250 and no free room: not kept, and
+	   nothing went for it */
 	doc_cache_put_take(c, 6, 0, doc(700, 6), 700, SHA_A, NULL);
 	doc_cache_stats(c, &st);
-	ck_assert_uint_le(st.bytes, 1000);
-	ck_assert(holds(c, 6, 0, 700, 6));
-	ck_assert_uint_eq(st.entries, 2); /* 6 and the most recent before it, 5 */
-	ck_assert(holds(c, 5, 0, 250, 5));
-	ck_assert_ptr_null(doc_cache_get(c, 1));
+	ck_assert_uint_eq(st.refused, 1);
+	ck_assert_uint_eq(st.evicted, 1);
+	ck_assert_uint_eq(st.entries, 4);
+	ck_assert(gone(c, 6));
+	/* a contract asked for (2, protected) replaced by a larger revision: probation (5)
+	   goes first, then the least recently asked for (3); past the share, 4 back to
+	   probation */
+	doc_cache_put_take(c, 2, 1, doc(600, 'b'), 600, SHA_B, NULL);
+	doc_cache_stats(c, &st);
+	ck_assert_uint_eq(st.bytes, 850);
+	ck_assert_uint_eq(st.protected_bytes, 600);
+	ck_assert_uint_eq(st.probation_bytes, 250);
+	ck_assert_uint_eq(st.evicted, 3);
+	ck_assert(gone(c, 5) && gone(c, 3));
+	ck_assert(holds(c, 2, 1, 600, 'b'));
+	doc_cache_free(c);
+}
+END_TEST
+
+/*
+ * A revision no signer is left to open (the last signature's) is kept only
+ * in room nobody else needs: it pushes out nothing but such revisions, and
+ * goes before anything else; asked for after all, it is an entry like any.
+ */
+START_TEST(the_last_revision_goes_first)
+{
+	struct doc_cache *c = NULL;
+	struct doc_cache_stats st;
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(doc_cache_new(1000, &c, &ei), SP_OK);
+	doc_cache_put_take(c, 1, 0, doc(400, 1), 400, SHA_A, NULL); /* an upload, not asked for */
+	doc_cache_put_take(c, 2, 0, doc(400, 2), 400, SHA_A, NULL);
+	ck_assert(holds(c, 2, 0, 400, 2));
+	put_done(c, 7, 1, 100, 7); /* free room */
+	put_done(c, 8, 1, 150, 8); /* 50 free and 7's 100: 7 goes */
+	doc_cache_stats(c, &st);
+	ck_assert_uint_eq(st.done_bytes, 150);
+	ck_assert_uint_eq(st.evicted, 1);
+	put_done(c, 9, 1, 300, 9); /* 50 free and 8's 150: not kept, nothing pushed out */
+	doc_cache_stats(c, &st);
+	ck_assert_uint_eq(st.refused, 1);
+	ck_assert_uint_eq(st.bytes, 950);
+	ck_assert(gone(c, 9));
+	/* a new contract takes the done room before probation's */
+	doc_cache_put_take(c, 3, 0, doc(200, 3), 200, SHA_A, NULL);
+	doc_cache_stats(c, &st);
+	ck_assert_uint_eq(st.done_bytes, 0);
+	ck_assert_uint_eq(st.probation_bytes, 600); /* 1 and 3 */
+	ck_assert(gone(c, 8));
+	/* the last signature of a contract asked for: its entry replaced, counted as done */
+	put_done(c, 2, 1, 100, 'z');
+	doc_cache_stats(c, &st);
+	ck_assert_uint_eq(st.protected_bytes, 0);
+	ck_assert_uint_eq(st.done_bytes, 100);
+	/* asked for after all (a signer who joined since): protected */
+	ck_assert(holds(c, 2, 1, 100, 'z'));
+	doc_cache_stats(c, &st);
+	ck_assert_uint_eq(st.protected_bytes, 100);
+	ck_assert_uint_eq(st.done_bytes, 0);
+	ck_assert_uint_eq(st.protected_bytes + st.probation_bytes + st.done_bytes, st.bytes);
+	doc_cache_free(c);
+}
+END_TEST
+
+START_TEST(drop_forgets_while_held)
+{
+	struct doc_cache *c = NULL;
+	struct doc_cache_stats st;
+	struct sp_errinfo ei;
+	const struct doc_cached *kept;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(doc_cache_new(1000, &c, &ei), SP_OK);
+	doc_cache_put_take(c, 5, 0, doc(250, 5), 250, SHA_A, NULL);
+	doc_cache_put_take(c, 6, 0, doc(700, 6), 700, SHA_A, NULL);
 	/* drop: forgotten, while the holder's reference stays good */
 	kept = doc_cache_get(c, 6);
 	doc_cache_drop(c, kept);
-	ck_assert_ptr_null(doc_cache_get(c, 6));
+	ck_assert(gone(c, 6));
 	ck_assert(kept->data[699] == 6);
 	doc_cache_drop(c, kept); /* twice: nothing more */
 	doc_cache_release(c, kept);
 	doc_cache_stats(c, &st);
 	ck_assert_uint_eq(st.entries, 1);
 	ck_assert_uint_eq(st.bytes, 250);
+	ck_assert_uint_eq(st.probation_bytes, 250);
+	ck_assert_uint_eq(st.protected_bytes, 0);
 	doc_cache_free(c);
 }
 END_TEST
@@ -313,16 +446,16 @@ START_TEST(report_held_with_the_document)
 	ck_assert_uint_eq(st.bytes, 120);
 	ck_assert_uint_eq(st.document_bytes, 120);
 	ck_assert_uint_eq(st.report_bytes, 0);
-	/* the report's bytes count: the least recently used goes to make room for them */
+	/* the report's bytes count: a new contract not asked for yet (10) goes to make room
+	   for them */
 	doc_cache_put_take(c, 10, 1, doc(600, 'x'), 600, SHA_A, NULL);
-	ck_assert(holds(c, 10, 1, 600, 'x'));
 	doc_cache_put_report_take(c, 12, 1, doc(100, 'z'), 100, SHA_A, NULL, text(300));
 	ck_assert(holds(c, 12, 1, 100, 'z'));
-	ck_assert(holds(c, 10, 1, 600, 'x'));
-	ck_assert_ptr_null(doc_cache_get(c, 9));
+	ck_assert(holds(c, 9, 4, 120, 's'));
+	ck_assert_ptr_null(doc_cache_get(c, 10));
 	doc_cache_stats(c, &st);
-	ck_assert_uint_eq(st.bytes, 1000);
-	ck_assert_uint_eq(st.document_bytes, 700);
+	ck_assert_uint_eq(st.bytes, 520);
+	ck_assert_uint_eq(st.document_bytes, 220);
 	ck_assert_uint_eq(st.report_bytes, 300);
 	ck_assert_uint_eq(st.entries, 2);
 	/* and a document with a report past the bound is not kept (both freed: ASan) */
@@ -394,6 +527,7 @@ START_TEST(threads_share_it)
 	}
 	doc_cache_stats(c, &st);
 	ck_assert_uint_le(st.bytes, 4096);
+	ck_assert_uint_eq(st.protected_bytes + st.probation_bytes + st.done_bytes, st.bytes);
 	/* every entry replaced or evicted took its parts out with it */
 	ck_assert_uint_eq(st.document_bytes + st.report_bytes + st.report_index_bytes +
 				  st.parse_bytes,
@@ -412,7 +546,10 @@ main(void)
 	int failed;
 
 	tcase_add_test(tc, one_entry_per_contract_newest_wins);
-	tcase_add_test(tc, least_recently_used_goes_within_the_bound);
+	tcase_add_test(tc, a_scan_does_not_push_out_contracts_asked_for);
+	tcase_add_test(tc, protected_share_and_admission_by_size);
+	tcase_add_test(tc, the_last_revision_goes_first);
+	tcase_add_test(tc, drop_forgets_while_held);
 	tcase_add_test(tc, session_notes);
 	tcase_add_test(tc, held_bytes_and_mismatch);
 	tcase_add_test(tc, report_held_with_the_document);

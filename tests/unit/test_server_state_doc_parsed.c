@@ -72,7 +72,7 @@ START_TEST(kept_lent_given_back)
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(doc_cache_new(1 << 20, &c, &ei), SP_OK);
 	d = pdf(1, &n);
-	doc_cache_put_parsed_take(c, 7, 1, d, n, SHA_A, NULL, NULL, NULL, 0, parse_of(d, n));
+	doc_cache_put_parsed_take(c, 7, 1, d, n, SHA_A, NULL, NULL, NULL, 0, parse_of(d, n), 1);
 	ck_assert_ptr_nonnull(e = doc_cache_get(c, 7));
 	/* lent to one open: a second take finds none */
 	ck_assert_ptr_nonnull(p = doc_cache_parsed_take(c, e));
@@ -118,14 +118,15 @@ START_TEST(not_the_bytes_not_kept)
 	d2 = pdf(4, &n2);
 	/* a parse of other bytes (of the same length) is not kept with d */
 	ck_assert_uint_eq(n, n2);
-	doc_cache_put_parsed_take(c, 8, 0, d, n, SHA_A, NULL, NULL, NULL, 0, parse_of(d2, n2));
+	doc_cache_put_parsed_take(c, 8, 0, d, n, SHA_A, NULL, NULL, NULL, 0, parse_of(d2, n2), 1);
 	ck_assert_ptr_nonnull(e = doc_cache_get(c, 8));
 	ck_assert_ptr_null(doc_cache_parsed_take(c, e));
 	doc_cache_release(c, e);
 	/* nor by a cache that is off, or with a document it does not keep */
-	doc_cache_put_parsed_take(NULL, 9, 0, d2, n2, SHA_A, NULL, NULL, NULL, 0, parse_of(d2, n2));
+	doc_cache_put_parsed_take(NULL, 9, 0, d2, n2, SHA_A, NULL, NULL, NULL, 0, parse_of(d2, n2),
+				  1);
 	d = pdf(5, &n);
-	doc_cache_put_parsed_take(c, 9, -1, d, n, SHA_A, NULL, NULL, NULL, 0, parse_of(d, n));
+	doc_cache_put_parsed_take(c, 9, -1, d, n, SHA_A, NULL, NULL, NULL, 0, parse_of(d, n), 1);
 	ck_assert_ptr_null(doc_cache_get(c, 9));
 	doc_cache_parsed_put(NULL, NULL, NULL);
 	doc_cache_free(c);
@@ -147,7 +148,7 @@ START_TEST(counted_in_the_bound)
 	free(pdf(0, &n));
 	ck_assert_int_eq(doc_cache_new(3 * n, &c, &ei), SP_OK);
 	d = pdf(1, &n);
-	doc_cache_put_parsed_take(c, 1, 1, d, n, SHA_A, NULL, NULL, NULL, 0, parse_of(d, n));
+	doc_cache_put_parsed_take(c, 1, 1, d, n, SHA_A, NULL, NULL, NULL, 0, parse_of(d, n), 1);
 	doc_cache_stats(c, &st);
 	ck_assert_uint_eq(st.bytes, 3 * n);
 	ck_assert_uint_eq(st.document_bytes, n);
@@ -159,7 +160,7 @@ START_TEST(counted_in_the_bound)
 	/* one byte short: the document is kept, its parse not */
 	ck_assert_int_eq(doc_cache_new(3 * n - 1, &c, &ei), SP_OK);
 	d = pdf(1, &n);
-	doc_cache_put_parsed_take(c, 1, 1, d, n, SHA_A, NULL, NULL, NULL, 0, parse_of(d, n));
+	doc_cache_put_parsed_take(c, 1, 1, d, n, SHA_A, NULL, NULL, NULL, 0, parse_of(d, n), 1);
 	doc_cache_stats(c, &st);
 	ck_assert_uint_eq(st.bytes, n);
 	ck_assert_uint_eq(st.parse_bytes, 0);
