@@ -348,13 +348,17 @@ revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
 		    (size_t)sr < first)
 			e->same[i] = 1;
 	}
-	/* what the pass is to read, before it reads any: beyond the cap, nothing is read */
-	if ((r = xref_chain(e)) != SP_OK)
-		return sp_err(ei, r, "out of memory");
+	/* what the pass is to read, before it reads any: beyond the cap, nothing is read.
+	   The sections are counted only when some revision is to be opened: a completion's
+	   pass opens none (the new revision is open, the base held), and counting every
+	   section's entries cost it some 5,000 instructions a revision */
 	for (k = first, need = e->xref_reads; k < e->nrev; k++)
 		if (!(k + 1 == e->nrev && e->revs[k].end == e->len) &&
-		    engine_held_rev(e, e->revs[k].end) == NULL)
+		    engine_held_rev(e, e->revs[k].end) == NULL) {
+			if ((r = xref_chain(e)) != SP_OK)
+				return sp_err(ei, r, "out of memory");
 			need += e->xref_chain[k];
+		}
 	if (need > PDF_REVISIONS_MAX_READS) {
 		e->over_reads = 1;
 		return SP_OK;
