@@ -822,6 +822,12 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		*opts->vri_out = NULL;
 		*opts->vri_out_len = 0;
 	}
+	if (opts->dss_out != NULL) {
+		*opts->dss_out = NULL;
+		*opts->dss_out_len = 0;
+		e.dss_out = opts->dss_out;
+		e.dss_out_len = opts->dss_out_len;
+	}
 	if (opts->verified_vri != NULL && opts->verified_len > 0) {
 		e.given_vri = opts->verified_vri;
 		e.given_vri_len = opts->verified_vri_len;
