@@ -121,8 +121,10 @@ struct pdf_revision;
  * xref_merged.c: the cross-reference chain of data[0..len) (revs[0..nrevs)
  * its revisions, pdf_revisions_find()'s) as the one table qpdf makes of it
  * when it reads every section: the newest entry of each number, and the
- * newest trailer without /Prev, to be written at data[len] (*out malloc'd,
- * *out_len bytes) for pdf_doc_open_known_merged(). SP_ERR_UNSUPPORTED unless
+ * newest trailer without /Prev, as one cross-reference stream (qpdf reads
+ * its entries some five times faster than a table's) to be written at
+ * data[len] (*out malloc'd, *out_len bytes) for pdf_doc_open_known_merged().
+ * SP_ERR_UNSUPPORTED unless
  * every section is a plain table and the newest trailer is as sign.c
  * writes it (see the file): then qpdf reads the chain itself.
  */
