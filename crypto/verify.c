@@ -538,9 +538,16 @@ changes_after(struct engine *e, size_t k, const struct pdf_sig_field *s,
 				snprintf(c->what, sizeof(c->what),
 					 "%.80s (a field the FieldMDP lock of \"%.28s\" covers)",
 					 dc->what, locker);
-			else
-				snprintf(c->what, sizeof(c->what), "%.100s%s%s%s", dc->what,
-					 why ? " (" : "", why ? why : "", why ? ")" : "");
+			else if (why)
+				snprintf(c->what, sizeof(c->what), "%.100s (%s)", dc->what, why);
+			else {
+				/* as "%.100s" writes it, without the formatter: once per change and
+				   earlier signature (k of them at a contract's k-th signing) */
+				size_t l = strnlen(dc->what, 100);
+
+				memcpy(c->what, dc->what, l);
+				c->what[l] = '\0';
+			}
 		}
 	}
 	if (rep->ndisallowed > 0) {
