@@ -303,6 +303,13 @@ struct crypto_ltv_known {
 	   moved there on SP_OK for crypto_verify_opts.dss_known (the caller's,
 	   pdf_dss_cleanup; zeroed when not read) */
 	struct pdf_dss *dss_out;
+	/* crypto_ltv_add_dss: pdf_dss_read() of data[0..dss_given_len), a revision of data
+	   that doc's view has in revs (a completion's base: its stored bytes' DSS as the
+	   verification of them read it, crypto_verify_opts.dss_out; borrowed): the items
+	   that are the same objects, which no later section lists, are taken as read there
+	   (pdf_dss_read_known), not decoded again. NULL: data's DSS is read. */
+	const struct pdf_dss *dss_given;
+	size_t dss_given_len;
 };
 
 /*
@@ -1097,6 +1104,13 @@ struct crypto_verify_opts {
 	 */
 	const struct pdf_dss *dss_known;
 	size_t dss_known_len;
+	/*
+	 * Non-NULL: *dss_out (the caller's, free(); NULL when none) holds the
+	 * read of data's DSS (pdf_dss_pack, when it read), for the next
+	 * completion's DSS update of these bytes (crypto_ltv_known.dss_given).
+	 */
+	uint8_t **dss_out;
+	size_t *dss_out_len;
 	/*
 	 * Non-NULL: on SP_OK, *vri_out (the caller's, free(); NULL when none)
 	 * holds the /VRI keys of this file's last DSS when it read (no DSS reads

@@ -236,6 +236,32 @@ out:
 	return r;
 }
 
+/*
+ * data[0..len)'s DSS as pdf_dss_read() reads it, in doc (the caller's view
+ * when kn->doc): with kn->dss_given, the read of a revision of data that
+ * kn->revs (data's, doc's view's) has, through pdf_dss_read_known(), whose
+ * answer is pdf_dss_read()'s; the objects the sections after it list are
+ * read here (a completion's base: its signature's update).
+ */
+static int
+dss_read(const struct crypto_ltv_known *kn, struct pdf_doc *doc, size_t len, struct pdf_dss *out,
+	 struct sp_errinfo *ei)
+{
+	const struct pdf_dss *given = NULL;
+	int *later = NULL, r;
+	size_t nlater = 0;
+
+	if (kn != NULL && kn->dss_given != NULL && kn->dss_given_len > 0 &&
+	    kn->dss_given_len < len && doc == kn->doc && kn->revs != NULL && kn->nrevs > 0 &&
+	    kn->revs_len == len && !pdf_doc_damaged(doc) &&
+	    pdf_revisions_listed_after(doc, kn->revs, kn->nrevs, kn->dss_given_len, &later,
+				       &nlater))
+		given = kn->dss_given;
+	r = pdf_dss_read_known(doc, given, later, nlater, out, ei);
+	free(later);
+	return r;
+}
+
 int
 crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 		   const struct crypto_evidence *extra, const uint8_t *data, size_t len,
@@ -278,7 +304,7 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 			       known ? known->npages : 0, &doc, ei)) != SP_OK)
 		goto out;
 	if ((r = sigs_list(doc, data, len, known, &sigs, &nsigs, &nl, ei)) != SP_OK ||
-	    (r = pdf_dss_read(doc, &dss, ei)) != SP_OK)
+	    (r = dss_read(known, doc, len, &dss, ei)) != SP_OK)
 		goto out;
 	if (nsigs > 0 && !(vri = calloc(nsigs, sizeof(*vri)))) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");

@@ -348,13 +348,17 @@ revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
 		    (size_t)sr < first)
 			e->same[i] = 1;
 	}
-	/* what the pass is to read, before it reads any: beyond the cap, nothing is read */
-	if ((r = xref_chain(e)) != SP_OK)
-		return sp_err(ei, r, "out of memory");
+	/* what the pass is to read, before it reads any: beyond the cap, nothing is read.
+	   The sections are counted only when some revision is to be opened: a completion's
+	   pass opens none (the new revision is open, the base held), and counting every
+	   section's entries cost it some 5,000 instructions a revision */
 	for (k = first, need = e->xref_reads; k < e->nrev; k++)
 		if (!(k + 1 == e->nrev && e->revs[k].end == e->len) &&
-		    engine_held_rev(e, e->revs[k].end) == NULL)
+		    engine_held_rev(e, e->revs[k].end) == NULL) {
+			if ((r = xref_chain(e)) != SP_OK)
+				return sp_err(ei, r, "out of memory");
 			need += e->xref_chain[k];
+		}
 	if (need > PDF_REVISIONS_MAX_READS) {
 		e->over_reads = 1;
 		return SP_OK;
@@ -534,9 +538,16 @@ changes_after(struct engine *e, size_t k, const struct pdf_sig_field *s,
 				snprintf(c->what, sizeof(c->what),
 					 "%.80s (a field the FieldMDP lock of \"%.28s\" covers)",
 					 dc->what, locker);
-			else
-				snprintf(c->what, sizeof(c->what), "%.100s%s%s%s", dc->what,
-					 why ? " (" : "", why ? why : "", why ? ")" : "");
+			else if (why)
+				snprintf(c->what, sizeof(c->what), "%.100s (%s)", dc->what, why);
+			else {
+				/* as "%.100s" writes it, without the formatter: once per change and
+				   earlier signature (k of them at a contract's k-th signing) */
+				size_t l = strnlen(dc->what, 100);
+
+				memcpy(c->what, dc->what, l);
+				c->what[l] = '\0';
+			}
 		}
 	}
 	if (rep->ndisallowed > 0) {
@@ -817,6 +828,12 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	if (opts->vri_out != NULL) {
 		*opts->vri_out = NULL;
 		*opts->vri_out_len = 0;
+	}
+	if (opts->dss_out != NULL) {
+		*opts->dss_out = NULL;
+		*opts->dss_out_len = 0;
+		e.dss_out = opts->dss_out;
+		e.dss_out_len = opts->dss_out_len;
 	}
 	if (opts->verified_vri != NULL && opts->verified_len > 0) {
 		e.given_vri = opts->verified_vri;

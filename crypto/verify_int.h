@@ -133,6 +133,8 @@ struct engine {
 	size_t vri_memo_len;
 	const struct pdf_dss *dss_known; /* opts->dss_known and its bytes' end (borrowed) */
 	size_t dss_known_len;
+	uint8_t **dss_out; /* opts->dss_out (engine_dss_evidence packs its read there) */
+	size_t *dss_out_len;
 	const int *given_refs; /* opts->verified_refs, what the revision ending there refers to */
 	size_t ngiven_refs;
 	/* opts->verified_sigs that read in the final revision as they did in the given one */

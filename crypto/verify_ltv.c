@@ -131,56 +131,14 @@ engine_vri_new(struct engine *e, size_t i)
 	return e->vdss_state != 1 || !pdf_dss_has_vri(&e->vdss, key);
 }
 
-static int
-cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
-}
-
 /*
  * Every object number the cross-reference sections of doc after its first
- * end bytes list (*nums malloc'd, sorted; none when end is the last
- * revision's end): 1, or 0 when they cannot be told (no revision ends
- * there, a later section is hybrid or unreadable).
+ * end bytes list (pdf_revisions_listed_after over the engine's revisions).
  */
 static int
 later_listed(const struct engine *e, struct pdf_doc *doc, size_t end, int **nums, size_t *n)
 {
-	size_t i, j, m = 0;
-	int *all = NULL, *one = NULL, *more;
-	struct sp_errinfo ei;
-
-	*nums = NULL;
-	*n = 0;
-	for (j = 0; j < e->nrev && e->revs[j].end != end; j++)
-		;
-	if (j == e->nrev)
-		return 0;
-	for (i = j + 1; i < e->nrev; i++) {
-		size_t k = 0;
-		sp_errinfo_init(&ei);
-		if (e->revs[i].xrefstm != 0 || e->revs[i].linearized_main != 0 ||
-		    pdf_revision_listed(doc, &e->revs[i], &one, &k, &ei) != SP_OK ||
-		    (k > 0 && !(more = realloc(all, (m + k) * sizeof(*all))))) {
-			free(one);
-			free(all);
-			return 0;
-		}
-		if (k > 0) {
-			all = more;
-			memcpy(all + m, one, k * sizeof(*all));
-			m += k;
-		}
-		free(one);
-		one = NULL;
-	}
-	if (m > 1)
-		qsort(all, m, sizeof(*all), cmp_int);
-	*nums = all;
-	*n = m;
-	return 1;
+	return pdf_revisions_listed_after(doc, e->revs, e->nrev, end, nums, n);
 }
 
 /* The DSS's items become the engine's evidence (moved, not copied). */
@@ -205,6 +163,11 @@ engine_dss_evidence(struct engine *e, struct pdf_doc *doc, const struct crypto_t
 	if (r != SP_OK)
 		return;
 	e->dss_read = 1;
+	/* the read as it is (before its items move), for the next completion's DSS update */
+	if (e->dss_out != NULL && pdf_dss_pack(&e->dss, e->dss_out, e->dss_out_len) != SP_OK) {
+		*e->dss_out = NULL;
+		*e->dss_out_len = 0;
+	}
 	for (k = 0; k < 3; k++) {
 		e->ev.item[k] = e->dss.item[k];
 		e->ev.n[k] = e->dss.n[k];

@@ -541,6 +541,18 @@ version_not_lowered(qpdf_data qo, qpdf_oh a, qpdf_data qn, qpdf_oh b)
 	return vo >= 0 && vn >= 0 && vn >= vo;
 }
 
+/* k among keys[0..n) (an entry NULL: a key whose copy failed, never equal) */
+static int
+key_listed(const char *const *keys, int n, const char *k)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (keys[i] != NULL && strcmp(keys[i], k) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * Compare two dictionaries key by key; keys in `free_keys` may change at
  * will, /Fields and /Annots by grows_by_sigs, /AcroForm recursively.
@@ -575,10 +587,20 @@ dict_allowed(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *const *free_key
 	s = s == 2;
 	for (i = 0; i < nk[0] + nk[1] && s; i++) {
 		const char *k = i < nk[0] ? keys[0][i] : keys[1][i - nk[0]];
-		qpdf_oh a = qpdf_oh_get_key_if_dict(qo, old, k),
-			b = qpdf_oh_get_key_if_dict(qn, nw, k);
+		qpdf_oh a, b;
 		int ok = 0, grows = k && (!strcmp(k, "/Fields") || !strcmp(k, "/Annots")),
 		    tried = 0;
+		/*
+		 * A key both have was compared under old's keys: the same two values,
+		 * so the same answer (nothing below depends on the order or on an
+		 * earlier visit; visible widgets only count as some or none). Not
+		 * compared again: /Fields and /Annots, k items each at a contract's
+		 * k-th signing, were read twice per update.
+		 */
+		if (i >= nk[0] && k != NULL && key_listed(keys[0], nk[0], k))
+			continue;
+		a = qpdf_oh_get_key_if_dict(qo, old, k);
+		b = qpdf_oh_get_key_if_dict(qn, nw, k);
 		/*
 		 * A free key is allowed whatever its value, and /Fields or /Annots
 		 * written in place as arrays that grows_by_sigs() accepts are allowed

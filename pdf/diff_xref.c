@@ -573,3 +573,50 @@ out:
 	free(reads);
 	return r;
 }
+
+static int
+listed_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+int
+pdf_revisions_listed_after(struct pdf_doc *doc, const struct pdf_revision *revs, size_t nrevs,
+			   size_t end, int **nums, size_t *n)
+{
+	size_t i, j, m = 0;
+	int *all = NULL, *one = NULL, *more;
+	struct sp_errinfo ei;
+
+	*nums = NULL;
+	*n = 0;
+	for (j = 0; j < nrevs && revs[j].end != end; j++)
+		;
+	if (j == nrevs)
+		return 0;
+	for (i = j + 1; i < nrevs; i++) {
+		size_t k = 0;
+		sp_errinfo_init(&ei);
+		if (revs[i].xrefstm != 0 || revs[i].linearized_main != 0 ||
+		    pdf_revision_listed(doc, &revs[i], &one, &k, &ei) != SP_OK ||
+		    (k > 0 && !(more = realloc(all, (m + k) * sizeof(*all))))) {
+			free(one);
+			free(all);
+			return 0;
+		}
+		if (k > 0) {
+			all = more;
+			memcpy(all + m, one, k * sizeof(*all));
+			m += k;
+		}
+		free(one);
+		one = NULL;
+	}
+	if (m > 1)
+		qsort(all, m, sizeof(*all), listed_cmp);
+	*nums = all;
+	*n = m;
+	return 1;
+}

@@ -228,6 +228,137 @@ out:
 	return r;
 }
 
+/* pdf_dss_pack's layout: "DSS1", present, encrypted, dss_obj, dss_gen, size, then per
+   kind n and each item's obj, gen, plain, len and bytes, then nvri and the keys (40 each) */
+#define PACK_MAGIC "DSS1"
+
+int
+pdf_dss_pack(const struct pdf_dss *d, uint8_t **out, size_t *len)
+{
+	struct sp_buf b;
+	unsigned char h[22], t[13];
+	size_t k, j;
+
+	*out = NULL;
+	*len = 0;
+	sp_buf_init(&b, SIZE_MAX);
+	memcpy(h, PACK_MAGIC, 4);
+	h[4] = (unsigned char)(d->present != 0);
+	h[5] = (unsigned char)(d->encrypted != 0);
+	sp_store_be32(h + 6, (uint32_t)d->dss_obj);
+	sp_store_be32(h + 10, (uint32_t)d->dss_gen);
+	sp_store_be32(h + 14, (uint32_t)((unsigned long long)d->size >> 32));
+	sp_store_be32(h + 18, (uint32_t)d->size);
+	if (sp_buf_add(&b, h, sizeof(h)) < 0)
+		goto nomem;
+	for (k = 0; k < 3; k++) {
+		sp_store_be32(t, (uint32_t)d->n[k]);
+		if (sp_buf_add(&b, t, 4) < 0)
+			goto nomem;
+		for (j = 0; j < d->n[k]; j++) {
+			if (d->item[k][j].len > UINT32_MAX)
+				goto nomem;
+			sp_store_be32(t, (uint32_t)d->obj[k][j]);
+			sp_store_be32(t + 4, (uint32_t)d->gen[k][j]);
+			t[8] = d->plain[k][j];
+			sp_store_be32(t + 9, (uint32_t)d->item[k][j].len);
+			if (sp_buf_add(&b, t, 13) < 0 ||
+			    sp_buf_add(&b, d->item[k][j].data, d->item[k][j].len) < 0)
+				goto nomem;
+		}
+	}
+	sp_store_be32(t, (uint32_t)d->nvri);
+	if (sp_buf_add(&b, t, 4) < 0)
+		goto nomem;
+	for (j = 0; j < d->nvri; j++)
+		if (sp_buf_add(&b, d->vri[j], 40) < 0)
+			goto nomem;
+	*out = sp_buf_take(&b, len);
+	return *out != NULL ? SP_OK : SP_ERR_NOMEM;
+nomem:
+	sp_buf_cleanup(&b);
+	return SP_ERR_NOMEM;
+}
+
+/* n bytes at *p of the len left, or NULL */
+static const uint8_t *
+take(const uint8_t **p, size_t *left, size_t n)
+{
+	const uint8_t *at = *p;
+
+	if (*left < n)
+		return NULL;
+	*p += n;
+	*left -= n;
+	return at;
+}
+
+int
+pdf_dss_unpack(const uint8_t *p, size_t len, struct pdf_dss *out)
+{
+	const uint8_t *h;
+	size_t k, j, n;
+	int r = SP_ERR_INVALID;
+
+	memset(out, 0, sizeof(*out));
+	if ((h = take(&p, &len, 22)) == NULL || memcmp(h, PACK_MAGIC, 4) != 0 || h[4] > 1 ||
+	    h[5] > 1)
+		return SP_ERR_INVALID;
+	out->present = h[4];
+	out->encrypted = h[5];
+	out->dss_obj = (int)sp_load_be32(h + 6);
+	out->dss_gen = (int)sp_load_be32(h + 10);
+	out->size = (long long)((uint64_t)sp_load_be32(h + 14) << 32 | sp_load_be32(h + 18));
+	for (k = 0; k < 3; k++) {
+		if ((h = take(&p, &len, 4)) == NULL || (n = sp_load_be32(h)) > DSS_ITEMS_MAX)
+			goto out;
+		if (n == 0)
+			continue;
+		if (!(out->item[k] = calloc(n, sizeof(*out->item[k]))) ||
+		    !(out->obj[k] = calloc(n, sizeof(*out->obj[k]))) ||
+		    !(out->gen[k] = calloc(n, sizeof(*out->gen[k]))) ||
+		    !(out->plain[k] = calloc(n, 1))) {
+			r = SP_ERR_NOMEM;
+			goto out;
+		}
+		for (j = 0; j < n; j++) {
+			struct pdf_blob *b = &out->item[k][j];
+			const uint8_t *d;
+			size_t bl;
+
+			if ((h = take(&p, &len, 13)) == NULL || h[8] > 1 ||
+			    (bl = sp_load_be32(h + 9)) == 0 || (d = take(&p, &len, bl)) == NULL)
+				goto out;
+			if (!(b->data = malloc(bl))) {
+				r = SP_ERR_NOMEM;
+				goto out;
+			}
+			memcpy(b->data, d, bl);
+			b->len = bl;
+			out->obj[k][j] = (int)sp_load_be32(h);
+			out->gen[k][j] = (int)sp_load_be32(h + 4);
+			out->plain[k][j] = h[8];
+			out->n[k]++;
+		}
+	}
+	if ((h = take(&p, &len, 4)) == NULL || (n = sp_load_be32(h)) > DSS_ITEMS_MAX ||
+	    len != n * 40)
+		goto out;
+	if (n > 0 && !(out->vri = calloc(n, sizeof(*out->vri)))) {
+		r = SP_ERR_NOMEM;
+		goto out;
+	}
+	for (j = 0; j < n; j++) {
+		memcpy(out->vri[j], p + 40 * j, 40);
+		out->vri[j][40] = '\0';
+	}
+	out->nvri = n;
+	return SP_OK;
+out:
+	pdf_dss_cleanup(out);
+	return r;
+}
+
 int
 pdf_dss_has_vri(const struct pdf_dss *d, const char hex[41])
 {

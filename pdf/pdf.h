@@ -121,8 +121,10 @@ struct pdf_revision;
  * xref_merged.c: the cross-reference chain of data[0..len) (revs[0..nrevs)
  * its revisions, pdf_revisions_find()'s) as the one table qpdf makes of it
  * when it reads every section: the newest entry of each number, and the
- * newest trailer without /Prev, to be written at data[len] (*out malloc'd,
- * *out_len bytes) for pdf_doc_open_known_merged(). SP_ERR_UNSUPPORTED unless
+ * newest trailer without /Prev, as one cross-reference stream (qpdf reads
+ * its entries some five times faster than a table's) to be written at
+ * data[len] (*out malloc'd, *out_len bytes) for pdf_doc_open_known_merged().
+ * SP_ERR_UNSUPPORTED unless
  * every section is a plain table and the newest trailer is as sign.c
  * writes it (see the file): then qpdf reads the chain itself.
  */
@@ -884,6 +886,15 @@ struct pdf_diff {
  */
 int pdf_revision_listed(struct pdf_doc *doc, const struct pdf_revision *rev, int **nums, size_t *n,
 			struct sp_errinfo *ei) SP_WUR;
+/*
+ * Every object number the sections of revs[0..nrevs) (doc's revisions)
+ * after the revision ending at end list (pdf_revision_listed), malloc'd and
+ * sorted in *nums: what pdf_dss_read_known() calls later. 1 when found; 0
+ * when no revision ends at end, or a later one is hybrid, linearized or
+ * unreadable.
+ */
+int pdf_revisions_listed_after(struct pdf_doc *doc, const struct pdf_revision *revs, size_t nrevs,
+			       size_t end, int **nums, size_t *n);
 /* 1 when doc's object num (generation 0, as object streams are) is an object stream. */
 int pdf_obj_is_objstm(struct pdf_doc *doc, int num);
 /*
@@ -995,6 +1006,15 @@ int pdf_dss_read(struct pdf_doc *doc, struct pdf_dss *out, struct sp_errinfo *ei
 int pdf_dss_read_known(struct pdf_doc *doc, const struct pdf_dss *known, const int *later,
 		       size_t nlater, struct pdf_dss *out, struct sp_errinfo *ei) SP_WUR;
 void pdf_dss_cleanup(struct pdf_dss *d);
+/*
+ * d packed into *out (malloc'd, the caller's) for pdf_dss_unpack(), which
+ * gives it back field for field: a read of one completion's stored bytes
+ * handed to the next (crypto_ltv_known.dss_given). SP_ERR_NOMEM.
+ */
+int pdf_dss_pack(const struct pdf_dss *d, uint8_t **out, size_t *len) SP_WUR;
+/* pdf_dss_pack()'s p[0..len) into *out (its own copies; pdf_dss_cleanup()); SP_ERR_INVALID
+   when it is not one, SP_ERR_NOMEM. */
+int pdf_dss_unpack(const uint8_t *p, size_t len, struct pdf_dss *out) SP_WUR;
 /* 1 when the DSS has a /VRI entry for hex (upper case). */
 int pdf_dss_has_vri(const struct pdf_dss *d, const char hex[41]);
 /* The /VRI key of a signature: uppercase hex SHA-1 of its whole /Contents string. */

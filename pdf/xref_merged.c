@@ -12,6 +12,17 @@
  * the same trailer dictionary to every key but /Prev (which no reader takes
  * from qpdf: sig_scan.c reads it from the bytes).
  *
+ * The table is written as a cross-reference stream (ISO 32000 §7.5.8,
+ * unfiltered, 7 bytes an entry), not as a classic table: qpdf reads a
+ * table's entries line by line (some 2,700 instructions each, every object
+ * of the file at each open), a stream's in a loop over bytes (some 500).
+ * Its dictionary is then qpdf's trailer: the newest trailer's keys without
+ * /Prev, and the stream's own (/Type, /W, /Index, /Length), which no
+ * reader takes from the trailer (xref.c writes only /Size, /Root, /Info,
+ * /ID and /Encrypt; a trailer with any of them is not merged). Its object
+ * number is past PDF_DOC_MAX_OBJECTS and no entry lists it: no number an
+ * update may use reads as it in a parse that was handed on.
+ *
  * Only the plain case is merged: every section a table written as ISO 32000
  * §7.5.4 shows it (20-byte entries), no xref stream, no hybrid /XRefStm, no
  * linearized file, no free entry but object 0's, no number listed with two
@@ -24,6 +35,30 @@
 #include <string.h>
 
 #include "pdf_int.h"
+
+/* the table's object number: past any a file may use (PDF_DOC_MAX_OBJECTS), so that no
+   update's object is ever taken for it in a parse that cached it */
+#define XREF_OBJ (PDF_DOC_MAX_OBJECTS + 1)
+
+/* an xref stream's own keys, which its dictionary has beside the trailer's */
+static const char *const xref_keys[] = { "/Type",   "/W",           "/Index",   "/Length",
+					 "/Filter", "/DecodeParms", "/XRefStm", NULL };
+
+/* 1 when name (with its slash) is in d[0..n) as a whole name: not the start of a longer one
+   (/W of /Widths); 0 when nowhere */
+static int
+has_name(const unsigned char *d, size_t n, const char *name)
+{
+	size_t l = strlen(name);
+	const unsigned char *p = d, *e = d + n, *f;
+
+	while (p < e && (f = memmem(p, (size_t)(e - p), name, l)) != NULL) {
+		if (f + l == e || strchr(" \t\r\n\f/<>[]()%{}", f[l]) != NULL || f[l] == 0)
+			return 1;
+		p = f + 1;
+	}
+	return 0;
+}
 
 struct mentry {
 	long long off; /* in use at off; -1 free (object 0 only); 0 not listed */
@@ -170,32 +205,12 @@ newest_trailer(const unsigned char *d, size_t len, size_t t, long long prev, siz
 	return 0;
 }
 
-/* "oooooooooo ggggg n \n": written by hand, as printf took some 1,600 instructions an
-   entry (the table lists every object of the file) */
-static int
-entry(struct sp_buf *b, const struct mentry *e)
-{
-	char t[20];
-	long long off = e->off;
-	int gen = e->gen, i;
-
-	if (off < 0)
-		return sp_buf_add(b, "0000000000 65535 f \n", 20);
-	for (i = 9; i >= 0; i--, off /= 10)
-		t[i] = (char)('0' + off % 10);
-	t[10] = ' ';
-	for (i = 15; i >= 11; i--, gen /= 10)
-		t[i] = (char)('0' + gen % 10);
-	memcpy(t + 16, " n \n", 4);
-	return sp_buf_add(b, t, 20);
-}
-
 int
 pdf_xref_merged(const unsigned char *data, size_t len, const struct pdf_revision *revs,
 		size_t nrevs, unsigned char **out, size_t *out_len, struct sp_errinfo *ei)
 {
 	struct mentry *m = NULL;
-	struct sp_buf b;
+	struct sp_buf b, idx, ent;
 	size_t max = 0, i, j, t = 0, ta = 0, tb = 0, nt;
 	long long size = 0;
 	int r = SP_ERR_UNSUPPORTED;
@@ -203,6 +218,8 @@ pdf_xref_merged(const unsigned char *data, size_t len, const struct pdf_revision
 	*out = NULL;
 	*out_len = 0;
 	sp_buf_init(&b, (size_t)64 << 20);
+	sp_buf_init(&idx, (size_t)64 << 20);
+	sp_buf_init(&ent, (size_t)64 << 20);
 	if (nrevs < 2)
 		goto out;
 	for (i = 0; i < nrevs; i++)
@@ -241,8 +258,12 @@ pdf_xref_merged(const unsigned char *data, size_t len, const struct pdf_revision
 	/* a number past /Size-1 or none at /Size-1: qpdf warns, the chain is read */
 	if (m[max - 1].off <= 0 && max > 1)
 		goto out;
-	if (sp_buf_addstr(&b, "xref\n") < 0)
-		goto nomem;
+	/* its keys go into the stream's dictionary beside the stream's own: none of those
+	   may be among them (a trailer has none of them; anything else, the chain is read) */
+	for (i = 0; xref_keys[i] != NULL; i++)
+		if (has_name(data + ta, tb - ta, xref_keys[i]))
+			goto out;
+	/* the Index pairs and the entries (1 + 4 + 2 bytes each), then the object */
 	for (i = 0; i < max;) {
 		if (m[i].off == 0) {
 			i++;
@@ -250,15 +271,28 @@ pdf_xref_merged(const unsigned char *data, size_t len, const struct pdf_revision
 		}
 		for (j = i + 1; j < max && m[j].off != 0; j++)
 			;
-		if (sp_buf_printf(&b, "%zu %zu\n", i, j - i) < 0)
+		if (sp_buf_printf(&idx, "%s%zu %zu", idx.len ? " " : "", i, j - i) < 0)
 			goto nomem;
-		for (; i < j; i++)
-			if (entry(&b, &m[i]) < 0)
+		for (; i < j; i++) {
+			unsigned char e[7];
+
+			if (m[i].off > 0xffffffffLL)
+				goto out;
+			e[0] = m[i].off < 0 ? 0 : 1;
+			sp_store_be32(e + 1, m[i].off < 0 ? 0 : (uint32_t)m[i].off);
+			e[5] = (unsigned char)((m[i].off < 0 ? 65535 : m[i].gen) >> 8);
+			e[6] = (unsigned char)(m[i].off < 0 ? 65535 : m[i].gen);
+			if (sp_buf_add(&ent, e, 7) < 0)
 				goto nomem;
+		}
 	}
 	nt = tb - ta;
-	if (sp_buf_addstr(&b, "trailer\n<<") < 0 || sp_buf_add(&b, data + ta, nt) < 0 ||
-	    sp_buf_printf(&b, ">>\nstartxref\n%zu\n%%%%EOF\n", len) < 0)
+	if (sp_buf_printf(&b, "%d 0 obj\n<<", XREF_OBJ) < 0 || sp_buf_add(&b, data + ta, nt) < 0 ||
+	    sp_buf_addstr(&b, " /Type /XRef /W [1 4 2] /Index [") < 0 ||
+	    sp_buf_add(&b, idx.data, idx.len) < 0 ||
+	    sp_buf_printf(&b, "] /Length %zu>>\nstream\n", ent.len) < 0 ||
+	    sp_buf_add(&b, ent.data, ent.len) < 0 ||
+	    sp_buf_printf(&b, "\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n", len) < 0)
 		goto nomem;
 	*out = sp_buf_take(&b, out_len);
 	r = *out != NULL ? SP_OK : sp_err(ei, SP_ERR_NOMEM, "out of memory");
@@ -270,5 +304,7 @@ out:
 		r = sp_err(ei, r, "the cross-reference chain is not one plain table per revision");
 	free(m);
 	sp_buf_cleanup(&b);
+	sp_buf_cleanup(&idx);
+	sp_buf_cleanup(&ent);
 	return r;
 }

@@ -102,6 +102,10 @@ struct done_job {
 	/* and the /VRI keys of its last DSS (reads_cache, blob_cache_key("vris", digest)) */
 	uint8_t *vri_out;
 	size_t vri_out_len;
+	/* and its DSS as the engine read it (pdf_dss_pack; reads_cache, blob_cache_key("dssr",
+	   digest)), for the next completion's DSS update */
+	uint8_t *dss_out;
+	size_t dss_out_len;
 	/* the base's SHA-256, when the caches may know something of it */
 	uint8_t base_dig[32];
 	int have_base_dig;
@@ -200,6 +204,7 @@ done_job_free(struct done_job *j)
 	free(j->refs_out);
 	free(j->sigs_out);
 	free(j->vri_out);
+	free(j->dss_out);
 	free(j->vri_memo);
 	pdf_dss_cleanup(&j->dss_known);
 	free(j->pages);
@@ -769,9 +774,13 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, const struct p
 	/* the /VRI keys for the next completion: only where the next one asks (B-LT, B-LTA) */
 	free(j->vri_out);
 	j->vri_out = NULL;
+	free(j->dss_out);
+	j->dss_out = NULL;
 	if (j->level >= 1) {
 		vo.vri_out = &j->vri_out;
 		vo.vri_out_len = &j->vri_out_len;
+		vo.dss_out = &j->dss_out;
+		vo.dss_out_len = &j->dss_out_len;
 	}
 	/* without the base's reads the engine reads its signatures from the base's view */
 	if (vo.verified_sigs == NULL)
@@ -1072,6 +1081,14 @@ done_work(void *arg, struct sp_errinfo *ei)
 		blob_cache_key("vris", dig, vkey);
 		blob_cache_put(j->reads_cache, vkey, j->vri_out, j->vri_out_len);
 	}
+	/* and their DSS as read (handed over): the next DSS update decodes only what is new */
+	if (j->dss_out != NULL) {
+		uint8_t dkey[32];
+
+		blob_cache_key("dssr", dig, dkey);
+		blob_cache_put_take(j->reads_cache, dkey, j->dss_out, j->dss_out_len);
+		j->dss_out = NULL;
+	}
 	/* and the /VRI keys hashed here with what they hash, for the next completion's
 	   long-term data (handed over: the engine is done with them) */
 	if (j->vri_memo != NULL) {
@@ -1168,9 +1185,10 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 	struct crypto_ltv_known kn;
 	struct sp_errinfo ei;
 	uint8_t skey[32];
-	const uint8_t *reads = NULL, *memo = NULL;
-	struct blob_ref *ref = NULL, *mref = NULL;
-	size_t rlen = 0, mlen = 0;
+	const uint8_t *reads = NULL, *memo = NULL, *dssr = NULL;
+	struct blob_ref *ref = NULL, *mref = NULL, *dref = NULL;
+	size_t rlen = 0, mlen = 0, dlen = 0;
+	struct pdf_dss given;
 	int archive = j->level >= 2 && ss->last_signer, r;
 
 	memset(lr, 0, sizeof(*lr));
@@ -1220,6 +1238,17 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 		kn.vri_given = memo;
 		kn.vri_given_len = mlen;
 	}
+	/* the base's DSS as the verification of it read it (the completion that stored it):
+	   the items the signed revision has of it, the same objects, are not decoded again */
+	memset(&given, 0, sizeof(given));
+	blob_cache_key("dssr", j->base_dig, skey);
+	if (j->have_base_dig &&
+	    blob_cache_borrow(j->reads_cache, skey, &dssr, &dlen, &dref) == SP_OK &&
+	    pdf_dss_unpack(dssr, dlen, &given) == SP_OK) {
+		kn.dss_given = &given;
+		kn.dss_given_len = ss->orig_len;
+	}
+	blob_cache_return(dref);
 	/* engine_check verifies the result whole before it is kept */
 	r = ltv_extend(j->trust, j->tsa, ss->document, ss->document_len,
 		       (archive ? LTV_ARCHIVE : 0) | LTV_CHECKED_AFTER, ss->archive_serial, &kn, lr,
@@ -1234,6 +1263,7 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 		pdf_doc_free(kn.ts_doc);
 	blob_cache_return(ref);
 	blob_cache_return(mref);
+	pdf_dss_cleanup(&given);
 	if (kn.reads != NULL && kn.nlisted >= 0)
 		j->new_nsigned = kn.nlisted;
 	if (r != SP_OK) {

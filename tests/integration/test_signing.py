@@ -631,12 +631,14 @@ class StoredVerificationLTA(SigningCase):
             # as at B-T (the earlier signatures, pages, count, form's facts and
             # revisions), and the earlier signatures for the DSS update, the /VRI keys the
             # completion that stored the base hashed (not hashed again) and the /VRI keys
-            # of the base's DSS (the engine does not read it again): all hits after the
-            # first signing; at the first, the pages and the form's facts hit, the rest is
-            # not asked for or misses (the upload is verified whole)
+            # of the base's DSS (the engine does not read it again), and that DSS as the
+            # verification of the base read it (the DSS update decodes only what the
+            # signature's update adds): all hits after the first signing; at the first,
+            # the pages and the form's facts hit, the rest is not asked for or misses (the
+            # upload is verified whole)
             got = self.refs_lookups("revision_reads")
             self.assertEqual((got["hit"] - reads["hit"], got["miss"] - reads["miss"]),
-                             (8, 0) if k > 1 else (2, 5), "completion of signing %d" % k)
+                             (9, 0) if k > 1 else (2, 6), "completion of signing %d" % k)
             stored = self.db.query("SELECT verification FROM revisions WHERE contract_number = "
                                    "%s AND seq = %d" % (n, k))
             self.assertTrue(stored, "revision %d has no stored report" % k)

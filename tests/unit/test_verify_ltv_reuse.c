@@ -532,6 +532,59 @@ dss_same(const struct pdf_dss *a, const struct pdf_dss *b)
 }
 
 /*
+ * pdf_dss_pack / pdf_dss_unpack: a DSS read handed to the next completion
+ * (the reads cache) comes back field for field, serves as the known read of
+ * a later revision as the read itself does, and anything cut or altered in
+ * its layout is refused.
+ */
+START_TEST(dss_pack_round_trip)
+{
+	size_t n1, n2, n3, crllen, plen = 0, k, i;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two, *f;
+	uint8_t *packed = NULL;
+	struct pdf_blob crl;
+	struct pdf_dss known, back, fresh, got;
+	const char *objs[1] = { "<< /Unrelated true >>" };
+	int nums[1];
+
+	crl.data = make_crl(0, 0, &crllen);
+	crl.len = crllen;
+	two = with_dss(one, n1, "rsa", &crl, &n2);
+	dss_of(two, n2, NULL, 0, &known);
+	ck_assert_int_eq(pdf_dss_pack(&known, &packed, &plen), SP_OK);
+	ck_assert_int_eq(pdf_dss_unpack(packed, plen, &back), SP_OK);
+	ck_assert(dss_same(&known, &back));
+	ck_assert_int_eq(back.dss_gen, known.dss_gen);
+	ck_assert_int_eq(back.size, known.size);
+	ck_assert_int_eq(back.encrypted, known.encrypted);
+	for (k = 0; k < 3; k++)
+		for (i = 0; i < known.n[k]; i++)
+			ck_assert_int_eq(back.plain[k][i], known.plain[k][i]);
+	/* as the known read of a later revision: what the read itself gives */
+	nums[0] = (int)known.size;
+	f = vc_update(two, n2, nums, objs, 1, 0, NULL, &n3);
+	dss_of(f, n3, NULL, 0, &fresh);
+	dss_of(f, n3, &back, n2, &got);
+	ck_assert(dss_same(&fresh, &got));
+	pdf_dss_cleanup(&fresh);
+	pdf_dss_cleanup(&got);
+	pdf_dss_cleanup(&back);
+	/* cut short, or a byte too many: refused, nothing left */
+	ck_assert_int_eq(pdf_dss_unpack(packed, plen - 1, &back), SP_ERR_INVALID);
+	ck_assert_uint_eq(back.n[PDF_DSS_CERTS], 0);
+	ck_assert_int_eq(pdf_dss_unpack(packed, 10, &back), SP_ERR_INVALID);
+	packed[0] ^= 1;
+	ck_assert_int_eq(pdf_dss_unpack(packed, plen, &back), SP_ERR_INVALID);
+	free(packed);
+	pdf_dss_cleanup(&known);
+	free(f);
+	free(crl.data);
+	free(two);
+	free(one);
+}
+END_TEST
+
+/*
  * pdf_dss_read_known: an item of a later revision's DSS that is the same
  * object as the known read's (unlisted since, its stream's dictionary
  * referring to nothing) is taken as read, the rest is read; hostile updates
@@ -858,6 +911,7 @@ reuse_suite(void)
 	tcase_add_test(tc, vri_keys_handed_to_the_verification);
 	tcase_add_test(tc, vri_handed_on);
 	tcase_add_test(tc, dss_read_known_takes_only_what_reads_the_same);
+	tcase_add_test(tc, dss_pack_round_trip);
 	tcase_add_test(tc, dss_known_handed_to_the_verification);
 	tcase_add_test(tc, vri_memo_given_to_the_dss_update);
 	suite_add_tcase(s, tc);
