@@ -31,7 +31,8 @@ same_object(struct pdf_doc *a, struct pdf_doc *b, int num)
 	return same;
 }
 
-/* Every key of a's trailer but /Prev is b's with the same value, and b has no other. */
+/* Every key of a's trailer but /Prev is b's with the same value, and b has no other
+   but its stream's. */
 static int
 same_trailer(struct pdf_doc *a, struct pdf_doc *b)
 {
@@ -50,10 +51,13 @@ same_trailer(struct pdf_doc *a, struct pdf_doc *b)
 		       strcmp(s, qpdf_oh_unparse(b->q, qpdf_oh_get_key(b->q, tb, k))) == 0;
 		free(s);
 	}
+	/* the merged table is an xref stream: its own keys are b's alone (a trailer
+	   that has one is not merged) */
 	qpdf_oh_begin_dict_key_iter(b->q, tb);
 	while (qpdf_oh_dict_more_keys(b->q)) {
-		(void)qpdf_oh_dict_next_key(b->q);
-		nb++;
+		const char *k = qpdf_oh_dict_next_key(b->q);
+		nb += strcmp(k, "/Type") != 0 && strcmp(k, "/W") != 0 && strcmp(k, "/Index") != 0 &&
+		      strcmp(k, "/Length") != 0;
 	}
 	return same && na == nb;
 }
