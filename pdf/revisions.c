@@ -1352,26 +1352,60 @@ out:
 	return same;
 }
 
-/* SP_ERR_INVALID (docmdp_no_changes) when one of s[0..n) forbids any change. */
+/* The DocMDP permissions s sets for what follows it: its certification's, lowered by its lock's. */
 static int
-refuse_p1(const struct pdf_sig_field *s, size_t n, struct sp_errinfo *ei)
+own_p(const struct pdf_sig_field *s)
+{
+	return s->lock_p > 0 && (s->docmdp_p == 0 || s->lock_p < s->docmdp_p) ? s->lock_p
+									      : s->docmdp_p;
+}
+
+/*
+ * SP_ERR_INVALID when one of s[0..n) forbids any change (docmdp_no_changes),
+ * or what prep adds (NULL: nothing known yet) as the verifier judges it
+ * after them (crypto/verify.c changes_after, permitted): new visible widgets
+ * after P=2 (docmdp_no_visible), an empty field filled that a lock covers
+ * (field_locked).
+ */
+static int
+refuse(const struct pdf_sig_field *s, size_t n, const struct pdf_sig_prepared *prep,
+       struct sp_errinfo *ei)
 {
 	size_t i;
 
 	for (i = 0; i < n && s[i].docmdp_p != 1 && s[i].lock_p != 1; i++)
 		;
-	if (i == n)
-		return SP_OK;
-	return sp_err_reason(ei, SP_ERR_INVALID, "docmdp_no_changes",
-			     "the document is %s by signature \"%.60s\" with DocMDP "
-			     "permissions P=1 (no changes allowed): another signature would "
-			     "invalidate %s",
-			     s[i].docmdp_p == 1 ? "certified" : "locked", s[i].name,
-			     s[i].docmdp_p == 1 ? "the certification" : "it");
+	if (i < n)
+		return sp_err_reason(ei, SP_ERR_INVALID, "docmdp_no_changes",
+				     "the document is %s by signature \"%.60s\" with DocMDP "
+				     "permissions P=1 (no changes allowed): another signature "
+				     "would invalidate %s",
+				     s[i].docmdp_p == 1 ? "certified" : "locked", s[i].name,
+				     s[i].docmdp_p == 1 ? "the certification" : "it");
+	for (i = 0; prep != NULL && prep->visible_new > 0 && i < n; i++)
+		if (own_p(&s[i]) == 2)
+			return sp_err_reason(
+				ei, SP_ERR_INVALID, "docmdp_no_visible",
+				"the document is %s by signature \"%.60s\" with DocMDP "
+				"permissions P=2 (filling in forms and signing): a new visible "
+				"signature would be a change %s does not permit; sign it "
+				"without placements (an invisible signature)",
+				s[i].docmdp_p == 2 ? "certified" : "locked", s[i].name,
+				s[i].docmdp_p == 2 ? "the certification" : "the lock");
+	for (i = 0; prep != NULL && prep->filled && i < n; i++)
+		if (pdf_sig_field_locks(&s[i], prep->field))
+			return sp_err_reason(ei, SP_ERR_INVALID, "field_locked",
+					     "the signature field \"%.60s\" is locked by signature "
+					     "\"%.60s\" (FieldMDP): signing it would invalidate "
+					     "that "
+					     "signature; sign without the field placement",
+					     prep->field, s[i].name);
+	return SP_OK;
 }
 
 int
-pdf_docmdp_check_signable(struct pdf_doc *doc, struct sp_errinfo *ei)
+pdf_docmdp_check_signable(struct pdf_doc *doc, const struct pdf_sig_prepared *prep,
+			  struct sp_errinfo *ei)
 {
 	struct pdf_sig_field *s = NULL;
 	size_t n = 0;
@@ -1379,7 +1413,7 @@ pdf_docmdp_check_signable(struct pdf_doc *doc, struct sp_errinfo *ei)
 
 	if ((r = pdf_sig_fields_list(doc, &s, &n, ei)) < 0)
 		return r;
-	r = refuse_p1(s, n, ei);
+	r = refuse(s, n, prep, ei);
 	pdf_sig_fields_free(s, n);
 	return r;
 }
@@ -1398,8 +1432,8 @@ known_read(const struct pdf_sig_field *kn, size_t nkn, const struct pdf_sig_fiel
 }
 
 int
-pdf_docmdp_check_signable_known(struct pdf_doc *doc, const uint8_t *reads, size_t reads_len,
-				struct sp_errinfo *ei)
+pdf_docmdp_check_signable_known(struct pdf_doc *doc, const struct pdf_sig_prepared *prep,
+				const uint8_t *reads, size_t reads_len, struct sp_errinfo *ei)
 {
 	struct pdf_sig_field *kn = NULL, *s = NULL;
 	const struct pdf_sig_field *k;
@@ -1411,7 +1445,7 @@ pdf_docmdp_check_signable_known(struct pdf_doc *doc, const uint8_t *reads, size_
 	if (reads == NULL || pdf_sig_reads_unpack(reads, reads_len, &kn, &nkn, &ign) != SP_OK ||
 	    nkn == 0) {
 		pdf_sig_fields_free(kn, nkn);
-		return pdf_docmdp_check_signable(doc, ei);
+		return pdf_docmdp_check_signable(doc, prep, ei);
 	}
 	/* the fields as the full list finds them, values left unread (only a field's
 	   own /Lock is read with it) */
@@ -1441,7 +1475,7 @@ pdf_docmdp_check_signable_known(struct pdf_doc *doc, const uint8_t *reads, size_
 			goto out;
 		}
 	}
-	r = refuse_p1(s, n, ei);
+	r = refuse(s, n, prep, ei);
 out:
 	pdf_sig_fields_free(s, n);
 	pdf_sig_fields_free(kn, nkn);

@@ -1042,7 +1042,7 @@ START_TEST(signed_elsewhere_form_needing_appearances)
 	{
 		/* signable: P=1 alone is refused */
 		ck_assert_int_eq(pdf_doc_open(nz.data, nz.len, &doc, &ei), SP_OK);
-		ck_assert_msg(pdf_docmdp_check_signable(doc, &ei) == SP_OK, "%s", ei.msg);
+		ck_assert_msg(pdf_docmdp_check_signable(doc, NULL, &ei) == SP_OK, "%s", ei.msg);
 		pdf_doc_free(doc);
 		doc = NULL;
 	}
@@ -1074,6 +1074,172 @@ START_TEST(signed_elsewhere_form_needing_appearances)
 	if (p != 2)
 		ck_assert_msg(red_share("na_signed.pdf", pi.width, w[0].view) > 0.1,
 			      "P=%d: no seal drawn", p);
+	free(w);
+	free(one);
+	pdf_normalized_cleanup(&nz);
+	free(u);
+	free(d);
+}
+END_TEST
+
+/* ==== signing into the empty signature field another party placed ==== */
+
+enum slot_case {
+	SLOT_CERTIFIED,  /* certified P=2, the field and its widget one object: filled */
+	SLOT_KID_WIDGET, /* an approval signature, the field's widget its kid: filled */
+	SLOT_LOCKED,     /* certified P=2, its FieldMDP lock naming the field: refused */
+	SLOT_NO_PERMS,   /* certified P=2 without the catalog's /Perms: a new seal refused */
+	SLOT_LOCK_P2,    /* an approval signature whose field lock says /P 2: the same */
+	SLOT_CASES
+};
+
+/*
+ * The contract signed by another writer who also placed an empty visible
+ * signature field "Buyer" on page 1 for the next party (as a certifier
+ * does in Acrobat, pyHanko or iText). Signing into it (a field placement)
+ * sets its value and gives its widget our seal, where the field's author
+ * put it: exactly what DocMDP P=2 permits (a new visible widget is not).
+ * Both signatures valid for us and pdfsig, qpdf --check clean, the seal red
+ * in pdftoppm's picture inside the field's box. Where our update would
+ * break what the earlier signer locked, the check after the prepare
+ * (pdf_docmdp_check_signable with the update) refuses it: the field named
+ * by the certification's FieldMDP lock (field_locked), a new visible seal
+ * after a certification the catalog's /Perms does not name, or after an
+ * approval signature whose field lock says /P 2 (docmdp_no_visible: the
+ * prepare alone looks at /Perms only). Each refused update, signed anyway,
+ * is what the verifier calls invalid; pdfsig, which judges no DocMDP or
+ * FieldMDP, calls both signatures valid.
+ */
+START_TEST(signed_into_an_empty_field)
+{
+	static const int nums[] = { 30, 1, 32, 33, 37, 38 };
+	char catalog[512], sigdict[512], field[256], ext[256];
+	const char *bodies[] = {
+		catalog,
+		"<</Type/Page/Parent 7 0 R/Resources 29 0 R/MediaBox[0 0 595.303937007874 "
+		"841.889763779528]/Contents 2 0 R/Annots [32 0 R 38 0 R]>>",
+		ext,
+		sigdict,
+		field,
+		"<< /Type /Annot /Subtype /Widget /Parent 37 0 R /F 4 /P 1 0 R "
+		"/Rect [330 90 530 230] >>",
+	};
+	struct pdf_placement into = { .mode = PDF_PLACE_FIELD, .field = "Buyer" };
+	struct pdf_placement normal = { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 150, .y = 160 };
+	struct pdf_rect box = { 330, 90, 530, 230 };
+	int cert = _i != SLOT_KID_WIDGET && _i != SLOT_LOCK_P2, kid = _i == SLOT_KID_WIDGET;
+	int fill = _i <= SLOT_LOCKED;
+	struct pdf_normalized nz;
+	struct pdf_widget_rect *w = NULL;
+	struct pdf_sig_params par = { .signing_time = time(NULL), .utc_offset_min = 480 };
+	struct pdf_sig_prepared prep;
+	struct pdf_doc *doc = NULL;
+	struct crypto_verify_report *r;
+	const struct crypto_sig_report *theirs = NULL;
+	struct sp_errinfo ei;
+	size_t n, n0, n1, nw, i;
+	unsigned char *d, *u, *one;
+	int valid, total, rc;
+	char name[64];
+
+	snprintf(catalog, sizeof(catalog),
+		 "<</Type/Catalog/Pages 7 0 R /OpenAction[1 0 R /XYZ null null 0] /Lang(en-US) "
+		 "/AcroForm << /Fields [32 0 R 37 0 R] /SigFlags 3 >>%s >>",
+		 cert && _i != SLOT_NO_PERMS ? " /Perms << /DocMDP 33 0 R >>" : "");
+	snprintf(sigdict, sizeof(sigdict),
+		 "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /M "
+		 "(D:20261201120000Z)%s%s @SIG@ >>",
+		 cert ? " /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams "
+			"<< /Type /TransformParams /P 2 /V /1.2 >> >>"
+		      : "",
+		 !cert               ? ""
+		 : _i == SLOT_LOCKED ? " << /Type /SigRef /TransformMethod /FieldMDP "
+				       "/TransformParams << /Type /TransformParams /Action "
+				       "/Include /Fields [(Buyer)] /V /1.2 >> >>]"
+				     : "]");
+	snprintf(ext, sizeof(ext),
+		 "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Ext) /F 132 /Rect [0 0 0 0] /P 1 "
+		 "0 R /V 33 0 R%s >>",
+		 _i == SLOT_LOCK_P2 ? " /Lock << /Type /SigFieldLock /Action /Include /Fields "
+				      "[(Other)] /P 2 >>"
+				    : "");
+	if (kid)
+		snprintf(field, sizeof(field), "<< /FT /Sig /T (Buyer) /Kids [38 0 R] >>");
+	else
+		snprintf(field, sizeof(field),
+			 "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Buyer) /F 4 /P 1 0 R "
+			 "/Rect [330 90 530 230] >>");
+	if (!kid) {
+		/* the page's /Annots names the field's widget: the field itself */
+		bodies[1] = "<</Type/Page/Parent 7 0 R/Resources 29 0 R/MediaBox[0 0 "
+			    "595.303937007874 841.889763779528]/Contents 2 0 R/Annots [32 0 R 37 0 "
+			    "R]>>";
+	}
+	d = write_quirky(&quirks[0], &n);
+	u = ext_update(d, n, nums, bodies, kid ? 6 : 5, 0, &n0);
+	ext_sign(u, n0, 0, 0, "");
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize(u, n0, &nz, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_int_eq(nz.kept, 1);
+	/* the update, and the check of the signatures before it */
+	ck_assert_int_eq(pdf_doc_open(nz.data, nz.len, &doc, &ei), SP_OK);
+	ck_assert_msg(pdf_sig_prepare(doc, &par, &seal, 1, fill ? &into : &normal, 1, &prep, &ei) ==
+			      SP_OK,
+		      "%s", ei.msg);
+	ck_assert_int_eq(prep.filled, fill);
+	ck_assert_uint_eq(prep.visible_new, fill ? 0 : 1);
+	if (fill)
+		ck_assert_str_eq(prep.field, "Buyer");
+	rc = pdf_docmdp_check_signable(doc, &prep, &ei);
+	pdf_sig_prepared_cleanup(&prep);
+	pdf_doc_free(doc);
+	if (_i >= SLOT_LOCKED) {
+		ck_assert_int_eq(rc, SP_ERR_INVALID);
+		ck_assert_str_eq(ei.reason,
+				 _i == SLOT_LOCKED ? "field_locked" : "docmdp_no_visible");
+		ck_assert_msg(strstr(ei.msg, "\"Ext\"") != NULL, "%s", ei.msg);
+	} else {
+		ck_assert_msg(rc == SP_OK, "%s", ei.msg);
+	}
+	/* signed (the refused ones too, to see what every judge says of them) */
+	one = sign_placed(nz.data, nz.len, "rsa", fill ? &into : &normal, 1, &w, &nw, &n1);
+	ck_assert_uint_eq(nw, 1);
+	snprintf(name, sizeof(name), "slot_%d.pdf", _i);
+	if (_i < SLOT_LOCKED) {
+		ck_assert_int_eq(w[0].page, 1);
+		ck_assert(fabs(w[0].view.x0 - 330) < 0.01 && fabs(w[0].view.y1 - 230) < 0.01);
+		/* our field is theirs: no new field, no new widget on the page */
+		ck_assert_ptr_null(memmem(one + nz.len, n1 - nz.len, "/T (Signature", 13));
+		assert_valid(one, n1, 2, name);
+		ck_assert_msg(red_share(name, 595.303937007874, box) > 0.1, "no seal in the field");
+	} else {
+		write_file(vc_path(name), one, n1);
+	}
+	r = verify(one, n1);
+	ck_assert_uint_eq(r->nsigs, 2);
+	for (i = 0; i < 2; i++) {
+		if (!strcmp(r->sigs[i].field, "Ext"))
+			theirs = &r->sigs[i];
+		else if (fill)
+			ck_assert_str_eq(r->sigs[i].field, "Buyer");
+		else
+			ck_assert_msg(!strncmp(r->sigs[i].field, "Signature", 9), "%s",
+				      r->sigs[i].field);
+	}
+	ck_assert_ptr_nonnull(theirs);
+	ck_assert_int_eq(theirs->certifying, cert ? 2 : 0);
+	if (_i < SLOT_LOCKED) {
+		ck_assert_int_eq(theirs->verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+		ck_assert_int_eq(vc_outcome(r), VC_VALID);
+	} else {
+		ck_assert_int_eq(theirs->verdict, CRYPTO_VERDICT_INVALID);
+		ck_assert_str_eq(theirs->reasons[0],
+				 _i == SLOT_LOCKED ? "disallowed_changes" : "docmdp_violation");
+	}
+	crypto_verify_report_free(r);
+	pdfsig_says(name, &valid, &total);
+	ck_assert_int_eq(valid, 2);
+	ck_assert_int_eq(total, 1);
 	free(w);
 	free(one);
 	pdf_normalized_cleanup(&nz);
@@ -1118,6 +1284,7 @@ quirks_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_loop_test(tc, signed_elsewhere_with_a_quirk, 0, EXT_KINDS);
 	tcase_add_loop_test(tc, signed_elsewhere_form_needing_appearances, 0, 3);
+	tcase_add_loop_test(tc, signed_into_an_empty_field, 0, SLOT_CASES);
 	suite_add_tcase(s, tc);
 	return s;
 }
