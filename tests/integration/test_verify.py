@@ -340,6 +340,64 @@ class Api(ServerTestCase):
         # the invisible signature's one widget, zero-sized
         self.assertEqual([(r["x0"], r["x1"]) for r in doc["rects"]], [(0.0, 0.0)], doc)
 
+    def test_certified_p2_signed_into_its_empty_field(self):
+        """A contract certified with DocMDP P=2 whose certifier placed an empty
+        signature field "Buyer" for the next party: a field placement signs into it,
+        the seal in the field's box (what P=2 permits, where a new seal is 422
+        docmdp_no_visible); a field it lacks is 422 field_not_found, a field
+        placement with another 422 placement_field; the completion stores it, and
+        the new signature is the field's value, valid."""
+        orgs = {o["slug"]: o for o in PKI.orgs}
+        call = self.members("buyer", "supplier")
+
+        pdf = handmade_pdf([
+            b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R 6 0 R] /SigFlags 3 >> "
+            b"/Perms << /DocMDP 5 0 R >> >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Annots [4 0 R 6 0 R] >>",
+            b"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Certification) "
+            b"/Rect [0 0 0 0] /F 132 /P 3 0 R /V 5 0 R >>",
+            b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
+            b"/Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams "
+            b"<< /Type /TransformParams /P 2 /V /1.2 >> >>] /ByteRange [0 1 2 3] "
+            b"/Contents <3000> >>",
+            b"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Buyer) /F 4 /P 3 0 R "
+            b"/Rect [350 100 550 240] >>"])
+        st, _, _, doc = call("buyer", "POST", "/api/v1/contracts", {
+            "name": "Certified with a field", "pdf_base64": base64.b64encode(pdf).decode(),
+            "parties": [{"credit_code": orgs["supplier"]["credit_code"], "role": "signer",
+                         "routing_order": 1}]})
+        self.assertEqual(st, 201, doc)
+        n = doc["number"]
+        self.assertEqual(call("buyer", "POST", "/api/v1/contracts/%s/send" % n)[0], 200)
+        self.assertEqual(call("supplier", "POST", "/api/v1/contracts/%s/receive" % n)[0], 200)
+        crt, key = PKI.org_cert("supplier", "rsa")
+        body = {"certificate": base64.b64encode(der_of(crt)).decode(),
+                "chain": [base64.b64encode(der_of(PKI.path("ca.pem"))).decode()]}
+        path = "/api/v1/contracts/%s/signing-sessions" % n
+        for pl, code in (([{"mode": "field", "seal": "default", "field": "Seller"}],
+                          "field_not_found"),
+                         ([{"mode": "field", "seal": "default", "field": "Buyer"},
+                           {"mode": "date", "page": 1, "x": 300, "y": 100}], "placement_field"),
+                         ([{"mode": "normal", "seal": "default", "page": 1, "x": 200, "y": 400}],
+                          "docmdp_no_visible")):
+            st, _, _, doc = call("supplier", "POST", path, dict(body, placements=pl))
+            self.assertEqual((st, doc.get("code")), (422, code), doc)
+        st, _, _, prep = call("supplier", "POST", path, dict(body, placements=[
+            {"mode": "field", "seal": "default", "field": "Buyer"}]))
+        self.assertEqual(st, 201, prep)
+        self.assertEqual([(r["mode"], r["page"], r["x0"], r["y0"], r["x1"], r["y1"])
+                          for r in prep["rects"]], [("field", 1, 350, 100, 550, 240)], prep)
+        sig = openssl_sign(key, base64.b64decode(prep["to_be_signed"]))
+        st, _, _, doc = call("supplier", "POST", "/api/v1/signing-sessions/%s/complete" %
+                             prep["session"], {"signature": base64.b64encode(sig).decode()})
+        self.assertEqual(st, 200, doc)
+        st, _, _, doc = call("buyer", "GET", "/api/v1/contracts/%s/verification" % n)
+        self.assertEqual(st, 200, doc)
+        ours = [s for s in doc["signatures"] if s["field"] == "Buyer"]
+        self.assertEqual(len(ours), 1, doc)
+        self.assertTrue(ours[0]["verdict"].startswith("valid"), ours)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -1082,6 +1082,114 @@ START_TEST(signed_elsewhere_form_needing_appearances)
 }
 END_TEST
 
+/* ==== shadow attacks on a signature another writer made ==== */
+
+enum shadow_case {
+	SHADOW_HIDE,             /* the page's /Contents made to show a stream signed unused */
+	SHADOW_REPLACE,          /* the page's content stream redefined */
+	SHADOW_HIDE_AND_REPLACE, /* the catalog redefined onto a new page tree */
+	SHADOW_CASES
+};
+
+/*
+ * The shadow attacks of the PDF-Insecurity research (Mainka, Mladenov,
+ * Rohlmann: hide, replace, hide-and-replace) on the contract another writer
+ * signed: the signed revision carries an unused stream (a red box over the
+ * text), and a later incremental update by someone else, itself a sound
+ * update, makes the page show it, redefines the page's content, or
+ * redefines the catalog onto a new page tree. Our verifier calls the
+ * signature invalid (disallowed_changes, naming the object), pdfsig calls
+ * it valid but not covering the whole document: we beat it, it does not
+ * lie. The upload keeps such a file byte for byte (it carries a
+ * signature), and a signature of ours on top is valid while theirs stays
+ * invalid, as pdftoppm shows the red box the signer never saw.
+ */
+START_TEST(shadow_after_a_signature)
+{
+	static const int nums[] = { 30, 1, 32, 33, 39 };
+	static const char box[] = "1 0 0 rg 72 380 300 40 re f";
+	char hidden[128], page[256];
+	const char *bodies[] = { ext_bodies[0], ext_bodies[1], ext_bodies[2], ext_bodies[3],
+				 hidden };
+	struct pdf_normalized nz;
+	struct crypto_verify_report *r;
+	struct pdf_widget_rect *w = NULL;
+	struct sp_errinfo ei;
+	struct pdf_rect red = { 80, 385, 360, 415 };
+	struct pdf_placement pl = { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 450, .y = 150 };
+	size_t n, n0, n1, n2, nw, i;
+	unsigned char *d, *u, *t = NULL, *two;
+	int valid, total;
+	char name[64];
+	const char *what;
+
+	snprintf(hidden, sizeof(hidden), "<< /Length %zu >>\nstream\n%s\nendstream", strlen(box),
+		 box);
+	d = write_quirky(&quirks[0], &n);
+	u = ext_update(d, n, nums, bodies, 5, 0, &n0);
+	ext_sign(u, n0, 0, 0, "");
+	if (_i == SHADOW_HIDE) {
+		static const int num[] = { 1 };
+		const char *upd[] = { page };
+		snprintf(page, sizeof(page),
+			 "<</Type/Page/Parent 7 0 R/Resources 29 0 R/MediaBox[0 0 595.303937007874 "
+			 "841.889763779528]/Contents [2 0 R 39 0 R]/Annots [32 0 R]>>");
+		t = ext_update(u, n0, num, upd, 1, 0, &n1);
+		what = "page 1 changed";
+	} else if (_i == SHADOW_REPLACE) {
+		static const int num[] = { 2 };
+		const char *upd[] = { hidden };
+		t = ext_update(u, n0, num, upd, 1, 0, &n1);
+		what = "object 2 changed";
+	} else {
+		static const int num[] = { 30, 40, 41 };
+		const char *upd[] = {
+			"<</Type/Catalog/Pages 40 0 R /Lang(en-US) /AcroForm << /Fields [32 0 R] "
+			"/SigFlags 3 >> >>",
+			"<< /Type /Pages /Kids [41 0 R] /Count 1 >>",
+			/* the new tree's one page: the box the signed revision hid, alone */
+			"<</Type/Page/Parent 40 0 R/Resources 29 0 R/MediaBox[0 0 595.303937007874 "
+			"841.889763779528]/Contents 39 0 R/Annots [32 0 R]>>",
+		};
+		t = ext_update(u, n0, num, upd, 3, 0, &n1);
+		what = "catalog (/Root) changed";
+	}
+	snprintf(name, sizeof(name), "shadow_%d.pdf", _i);
+	write_file(vc_path(name), t, n1);
+	r = verify(t, n1);
+	ck_assert_uint_eq(r->nsigs, 1);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[0].reasons[0], "disallowed_changes");
+	ck_assert_msg(strstr(r->sigs[0].message, what) != NULL, "%s", r->sigs[0].message);
+	ck_assert_int_eq(r->sigs[0].digest_ok, 1);
+	crypto_verify_report_free(r);
+	pdfsig_says(name, &valid, &total);
+	ck_assert_int_eq(valid, 1);
+	ck_assert_int_eq(total, 0);
+	ck_assert_int_eq(run("qpdf --check %s >/dev/null 2>&1", vc_path(name)), 0);
+	ck_assert_msg(red_share(name, 595.303937007874, red) > 0.5, "the box is not shown");
+	/* uploaded and signed by us on top */
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize(t, n1, &nz, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_int_eq(nz.kept, 1);
+	two = sign_placed(nz.data, nz.len, "ec", &pl, 1, &w, &nw, &n2);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 2);
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(r->sigs[i].verdict, strcmp(r->sigs[i].field, "Ext")
+							     ? CRYPTO_VERDICT_VALID
+							     : CRYPTO_VERDICT_INVALID);
+	ck_assert_int_eq(vc_outcome(r), VC_INVALID);
+	crypto_verify_report_free(r);
+	free(w);
+	free(two);
+	pdf_normalized_cleanup(&nz);
+	free(t);
+	free(u);
+	free(d);
+}
+END_TEST
+
 /* ==== signing into the empty signature field another party placed ==== */
 
 enum slot_case {
@@ -1285,6 +1393,7 @@ quirks_suite(void)
 	tcase_add_loop_test(tc, signed_elsewhere_with_a_quirk, 0, EXT_KINDS);
 	tcase_add_loop_test(tc, signed_elsewhere_form_needing_appearances, 0, 3);
 	tcase_add_loop_test(tc, signed_into_an_empty_field, 0, SLOT_CASES);
+	tcase_add_loop_test(tc, shadow_after_a_signature, 0, SHADOW_CASES);
 	suite_add_tcase(s, tc);
 	return s;
 }
