@@ -792,6 +792,7 @@ enum ext_kind {
 	EXT_BYTES_BEFORE_HEADER,
 	EXT_BYTES_BEFORE_HEADER_TWICE,
 	EXT_BYTES_PUT_BEFORE_AFTER,
+	EXT_UPDATE_NO_XREF,
 	EXT_KINDS
 };
 
@@ -809,7 +810,12 @@ enum ext_kind {
  * poppler) and the ranges from the file's first byte, signed once or twice:
  * valid and total for pdfsig and for us. The same bytes put before a file
  * after it was signed: pdfsig finds the digest wrong and the document not
- * totally signed; we call it invalid, saying where the ranges went.
+ * totally signed; we call it invalid, saying where the ranges went. A last
+ * update with no xref section (a new page content and a trailer, startxref
+ * at the trailer): poppler repairs the file and shows the new content,
+ * pdfsig calls the signature valid and the document not totally signed; we
+ * call it invalid (revision_structure: the chain of revisions is broken) and
+ * the upload refuses it (pdf_damaged).
  */
 START_TEST(signed_elsewhere_with_a_quirk)
 {
@@ -880,6 +886,19 @@ START_TEST(signed_elsewhere_with_a_quirk)
 		};
 		t = ext_update(u, n0, num, again, 2, 0, &n1);
 		ext_sign(t, n1, 0, 0, "");
+	} else if (_i == EXT_UPDATE_NO_XREF) {
+		/* a changed page content appended with a trailer but no xref section:
+		   startxref points at the trailer (readers repair the file) */
+		static const char box[] = "1 0 0 rg 72 380 300 40 re f";
+		struct bbuf b = { 0 };
+		size_t tr;
+		put(&b, u, n0);
+		putf(&b, "2 0 obj\n<< /Length %zu >>\nstream\n%s\nendstream\nendobj\n", strlen(box),
+		     box);
+		tr = b.n;
+		putf(&b, "trailer\n<< /Size 34 /Root 30 0 R >>\nstartxref\n%zu\n%%%%EOF\n", tr);
+		t = b.p;
+		n1 = b.n;
 	} else if (_i == EXT_BYTES_BEFORE_HEADER_TWICE) {
 		/* a second field and signature, the update's offsets from the header too */
 		static const int num[] = { 30, 1, 37, 38 };
@@ -959,6 +978,23 @@ START_TEST(signed_elsewhere_with_a_quirk)
 		ck_assert_int_eq(valid, (int)r->nsigs);
 		ck_assert_int_eq(total, 1);
 		break;
+	case EXT_UPDATE_NO_XREF: {
+		/* poppler repairs it and shows the new content; pdfsig: valid, not total */
+		struct pdf_normalized nz;
+		struct sp_errinfo ei;
+		ck_assert_int_eq(mine->verdict, CRYPTO_VERDICT_INVALID);
+		ck_assert_str_eq(mine->reasons[0], "revision_structure");
+		ck_assert_msg(strstr(mine->message, "no xref section at offset") != NULL, "%s",
+			      mine->message);
+		ck_assert_int_eq(vc_outcome(r), VC_INVALID);
+		ck_assert_int_eq(valid, 1);
+		ck_assert_int_eq(total, 0);
+		/* nor is it taken: a repaired signed file cannot be rewritten */
+		sp_errinfo_init(&ei);
+		ck_assert_int_eq(pdf_upload_normalize(t, n1, &nz, &ei), SP_ERR_PDF);
+		ck_assert_str_eq(ei.reason, "pdf_damaged");
+		break;
+	}
 	case EXT_BYTES_PUT_BEFORE_AFTER:
 		ck_assert_int_eq(mine->verdict, CRYPTO_VERDICT_INVALID);
 		ck_assert_str_eq(mine->reasons[0], "gap_not_contents");
