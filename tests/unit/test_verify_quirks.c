@@ -1226,6 +1226,93 @@ START_TEST(shadow_after_a_signature)
 }
 END_TEST
 
+/* ==== seals across pages of different sizes ==== */
+
+/* The share of seal-red pixels in view on page `page` of file (red_share's measure). */
+static double
+red_share_on(const char *file, int page, double width, struct pdf_rect view)
+{
+	char one[64];
+
+	snprintf(one, sizeof(one), "page_%d_of_%s", page, file);
+	ck_assert_int_eq(run("cd %s && qpdf --empty --pages %s %d -- %s", vc_dir, file, page, one),
+			 0);
+	return red_share(one, width, view);
+}
+
+/*
+ * A contract of mixed page sizes, as scanned annexes make them: A4, A3
+ * landscape (a wide MediaBox), A3 portrait shown landscape (/Rotate 90),
+ * A4. A seam seal across all four (Adobe-style: one slice per page at its
+ * right edge, the same height) and then a multi-page seal on every page:
+ * each slice sits flush with its own page's right edge and each seal is red
+ * where the rectangles say, in pdftoppm's picture of every page; the
+ * multi-page seal's widgets share one appearance per page rotation (two
+ * Form XObjects for four pages). Both signatures valid for us, pdfsig and
+ * qpdf --check.
+ */
+START_TEST(seals_across_mixed_page_sizes)
+{
+	static const char *const box[] = { "[0 0 595.28 841.89]", "[0 0 1190.55 841.89]",
+					   "[0 0 841.89 1190.55]", "[0 0 595.28 841.89]" };
+	static const double width[] = { 595.28, 1190.55, 1190.55, 595.28 };
+	char bodies[11][256];
+	const char *obj[11];
+	struct pdf_placement seam = { .mode = PDF_PLACE_SEAM, .pages = "all", .y = 420 };
+	struct pdf_placement multi = {
+		.mode = PDF_PLACE_MULTI, .pages = "all", .x = 150, .y = 150
+	};
+	struct pdf_widget_rect *w1 = NULL, *w2 = NULL;
+	size_t n, n1, n2, nw1, nw2, i, forms = 0;
+	unsigned char *d, *one, *two, *p;
+
+	snprintf(bodies[0], sizeof(bodies[0]), "<< /Type /Catalog /Pages 2 0 R >>");
+	snprintf(bodies[1], sizeof(bodies[1]),
+		 "<< /Type /Pages /Kids [4 0 R 6 0 R 8 0 R 10 0 R] /Count 4 >>");
+	snprintf(bodies[2], sizeof(bodies[2]),
+		 "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>");
+	for (i = 0; i < 4; i++) {
+		char text[96];
+		snprintf(text, sizeof(text), "BT /F1 24 Tf 60 60 Td (Annex page %zu) Tj ET", i + 1);
+		snprintf(bodies[3 + 2 * i], sizeof(bodies[0]),
+			 "<< /Type /Page /Parent 2 0 R /MediaBox %s /Rotate %d /Resources << /Font "
+			 "<< /F1 3 0 R >> >> /Contents %zu 0 R >>",
+			 box[i], i == 2 ? 90 : 0, 5 + 2 * i);
+		snprintf(bodies[4 + 2 * i], sizeof(bodies[0]),
+			 "<< /Length %zu >>\nstream\n%s\nendstream", strlen(text), text);
+	}
+	for (i = 0; i < 11; i++)
+		obj[i] = bodies[i];
+	d = make_pdf_objs(obj, 11, &n);
+	one = sign_placed(d, n, "rsa", &seam, 1, &w1, &nw1, &n1);
+	two = sign_placed(one, n1, "ec", &multi, 1, &w2, &nw2, &n2);
+	assert_valid(two, n2, 2, "mixed_sizes.pdf");
+	ck_assert_uint_eq(nw1, 4);
+	ck_assert_uint_eq(nw2, 4);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(w1[i].page, (int)i + 1);
+		ck_assert_msg(fabs(w1[i].view.x1 - width[i]) < 0.01, "slice %zu ends at %.2f", i,
+			      w1[i].view.x1);
+		ck_assert(fabs(w1[i].view.y0 - w1[0].view.y0) < 0.01);
+		ck_assert_msg(red_share_on("mixed_sizes.pdf", (int)i + 1, width[i], w1[i].view) >
+				      0.1,
+			      "page %zu: no seam slice", i + 1);
+		ck_assert_msg(red_share_on("mixed_sizes.pdf", (int)i + 1, width[i], w2[i].view) >
+				      0.1,
+			      "page %zu: no seal", i + 1);
+	}
+	for (p = two + n1; (p = memmem(p, n2 - (size_t)(p - two), "/Subtype /Form", 14)) != NULL;
+	     p++)
+		forms++;
+	ck_assert_uint_eq(forms, 2);
+	free(w1);
+	free(w2);
+	free(two);
+	free(one);
+	free(d);
+}
+END_TEST
+
 /* ==== signing into the empty signature field another party placed ==== */
 
 enum slot_case {
@@ -1430,6 +1517,7 @@ quirks_suite(void)
 	tcase_add_loop_test(tc, signed_elsewhere_form_needing_appearances, 0, 3);
 	tcase_add_loop_test(tc, signed_into_an_empty_field, 0, SLOT_CASES);
 	tcase_add_loop_test(tc, shadow_after_a_signature, 0, SHADOW_CASES);
+	tcase_add_test(tc, seals_across_mixed_page_sizes);
 	suite_add_tcase(s, tc);
 	return s;
 }
