@@ -87,6 +87,8 @@ struct pdf_sig_slot {
 };
 int pdf_sig_slot_find(struct pdf_doc *doc, const char *name, struct pdf_sig_slot *out,
 		      struct sp_errinfo *ei) SP_WUR;
+/* sig_slot.c: 1 when doc has an empty signature field, the first one's full name in name. */
+int pdf_sig_slot_first_empty(struct pdf_doc *doc, char *name, size_t cap);
 /* form_kept.c: kept's sig facts, freed with the document. */
 void form_kept_free(struct form_kept *k);
 /*

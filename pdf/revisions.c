@@ -750,14 +750,20 @@ pdf_docmdp_visible_check(struct pdf_doc *doc, struct sp_errinfo *ei)
 {
 	qpdf_data q = doc->q;
 	qpdf_oh perms = qpdf_oh_get_key_if_dict(q, qpdf_get_root(q), "/Perms");
+	char field[96];
 
 	if (docmdp_p(q, qpdf_oh_get_key_if_dict(q, perms, "/DocMDP")) != 2)
 		return SP_OK;
+	/* an empty signature field the certifier left is where a seal may go */
+	if (!pdf_sig_slot_first_empty(doc, field, sizeof(field)))
+		field[0] = '\0';
 	return sp_err_reason(ei, SP_ERR_INVALID, "docmdp_no_visible",
 			     "the document is certified with DocMDP permissions P=2 (filling in "
 			     "forms and signing): a new visible signature would be a change the "
 			     "certification does not permit; sign it without placements (an "
-			     "invisible signature)");
+			     "invisible signature)%s%s%s",
+			     field[0] ? ", or into its empty signature field \"" : "", field,
+			     field[0] ? "\" (placement mode field)" : "");
 }
 
 /* A FieldMDP parameters dictionary (/Action /Fields) into s's lock. */
@@ -1368,9 +1374,10 @@ own_p(const struct pdf_sig_field *s)
  * (field_locked).
  */
 static int
-refuse(const struct pdf_sig_field *s, size_t n, const struct pdf_sig_prepared *prep,
-       struct sp_errinfo *ei)
+refuse(struct pdf_doc *doc, const struct pdf_sig_field *s, size_t n,
+       const struct pdf_sig_prepared *prep, struct sp_errinfo *ei)
 {
+	char field[96];
 	size_t i;
 
 	for (i = 0; i < n && s[i].docmdp_p != 1 && s[i].lock_p != 1; i++)
@@ -1382,16 +1389,22 @@ refuse(const struct pdf_sig_field *s, size_t n, const struct pdf_sig_prepared *p
 				     "would invalidate %s",
 				     s[i].docmdp_p == 1 ? "certified" : "locked", s[i].name,
 				     s[i].docmdp_p == 1 ? "the certification" : "it");
-	for (i = 0; prep != NULL && prep->visible_new > 0 && i < n; i++)
-		if (own_p(&s[i]) == 2)
-			return sp_err_reason(
-				ei, SP_ERR_INVALID, "docmdp_no_visible",
-				"the document is %s by signature \"%.60s\" with DocMDP "
-				"permissions P=2 (filling in forms and signing): a new visible "
-				"signature would be a change %s does not permit; sign it "
-				"without placements (an invisible signature)",
-				s[i].docmdp_p == 2 ? "certified" : "locked", s[i].name,
-				s[i].docmdp_p == 2 ? "the certification" : "the lock");
+	for (i = 0; prep != NULL && prep->visible_new > 0 && i < n; i++) {
+		if (own_p(&s[i]) != 2)
+			continue;
+		if (!pdf_sig_slot_first_empty(doc, field, sizeof(field)))
+			field[0] = '\0';
+		return sp_err_reason(
+			ei, SP_ERR_INVALID, "docmdp_no_visible",
+			"the document is %s by signature \"%.60s\" with DocMDP permissions P=2 "
+			"(filling in forms and signing): a new visible signature would be a "
+			"change %s does not permit; sign it without placements (an invisible "
+			"signature)%s%s%s",
+			s[i].docmdp_p == 2 ? "certified" : "locked", s[i].name,
+			s[i].docmdp_p == 2 ? "the certification" : "the lock",
+			field[0] ? ", or into its empty signature field \"" : "", field,
+			field[0] ? "\" (placement mode field)" : "");
+	}
 	for (i = 0; prep != NULL && prep->filled && i < n; i++)
 		if (pdf_sig_field_locks(&s[i], prep->field))
 			return sp_err_reason(ei, SP_ERR_INVALID, "field_locked",
@@ -1413,7 +1426,7 @@ pdf_docmdp_check_signable(struct pdf_doc *doc, const struct pdf_sig_prepared *pr
 
 	if ((r = pdf_sig_fields_list(doc, &s, &n, ei)) < 0)
 		return r;
-	r = refuse(s, n, prep, ei);
+	r = refuse(doc, s, n, prep, ei);
 	pdf_sig_fields_free(s, n);
 	return r;
 }
@@ -1475,7 +1488,7 @@ pdf_docmdp_check_signable_known(struct pdf_doc *doc, const struct pdf_sig_prepar
 			goto out;
 		}
 	}
-	r = refuse(s, n, prep, ei);
+	r = refuse(doc, s, n, prep, ei);
 out:
 	pdf_sig_fields_free(s, n);
 	pdf_sig_fields_free(kn, nkn);

@@ -149,3 +149,55 @@ pdf_sig_slot_find(struct pdf_doc *doc, const char *name, struct pdf_sig_slot *ou
 	snprintf(out->name, sizeof(out->name), "%s", name);
 	return SP_OK;
 }
+
+/* 1 when f or a field under it is an empty signature field; its full name into name. */
+static int
+first_empty(qpdf_data q, qpdf_oh f, const char *prefix, int ft_sig, int depth, size_t *nodes,
+	    char *name, size_t cap)
+{
+	qpdf_oh t = qpdf_oh_get_key_if_dict(q, f, "/T"), ft = qpdf_oh_get_key_if_dict(q, f, "/FT"),
+		kids;
+	char full[256];
+	int i, n;
+
+	if (depth > SLOT_DEPTH || ++*nodes > SLOT_NODES || !qpdf_oh_is_dictionary(q, f))
+		return 0;
+	if (qpdf_oh_is_name(q, ft))
+		ft_sig = qpdf_oh_is_name_and_equals(q, ft, "/Sig");
+	snprintf(full, sizeof(full), "%s%s%s", prefix,
+		 prefix[0] && qpdf_oh_is_string(q, t) ? "." : "",
+		 qpdf_oh_is_string(q, t) ? qpdf_oh_get_utf8_value(q, t) : "");
+	if (qpdf_oh_has_key(q, f, "/V") && !qpdf_oh_is_null(q, qpdf_oh_get_key(q, f, "/V")))
+		return 0;
+	kids = qpdf_oh_get_key_if_dict(q, f, "/Kids");
+	n = qpdf_oh_is_array(q, kids) ? qpdf_oh_get_array_n_items(q, kids) : 0;
+	/* a field of its own (a name) whose kids, if any, are its widgets */
+	if (ft_sig && qpdf_oh_is_string(q, t) && full[0] &&
+	    (n == 0 || !qpdf_oh_has_key(q, qpdf_oh_get_array_item(q, kids, 0), "/T"))) {
+		snprintf(name, cap, "%s", full);
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		if (first_empty(q, qpdf_oh_get_array_item(q, kids, i), full, ft_sig, depth + 1,
+				nodes, name, cap))
+			return 1;
+	return 0;
+}
+
+int
+pdf_sig_slot_first_empty(struct pdf_doc *doc, char *name, size_t cap)
+{
+	qpdf_data q = doc->q;
+	qpdf_oh fields =
+		qpdf_oh_get_key_if_dict(q, qpdf_oh_get_key(q, qpdf_get_root(q), "/AcroForm"),
+					"/Fields");
+	int i, n = qpdf_oh_is_array(q, fields) ? qpdf_oh_get_array_n_items(q, fields) : 0;
+	size_t nodes = 0;
+
+	name[0] = '\0';
+	for (i = 0; i < n; i++)
+		if (first_empty(q, qpdf_oh_get_array_item(q, fields, i), "", 0, 0, &nodes, name,
+				cap))
+			return 1;
+	return 0;
+}

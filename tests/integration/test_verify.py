@@ -405,6 +405,9 @@ class Api(ServerTestCase):
                           "docmdp_no_visible")):
             st, _, _, doc = call("supplier", "POST", path, dict(body, placements=pl))
             self.assertEqual((st, doc.get("code")), (422, code), doc)
+        # the refusal of a new seal says where one may go
+        self.assertIn('or into its empty signature field "Buyer" (placement mode field)',
+                      doc["detail"])
         st, _, _, prep = call("supplier", "POST", path, dict(body, placements=[
             {"mode": "field", "seal": "default", "field": "Buyer"}]))
         self.assertEqual(st, 201, prep)

@@ -1414,6 +1414,33 @@ START_TEST(signed_into_an_empty_field)
 	ck_assert_int_eq(nz.kept, 1);
 	/* the update, and the check of the signatures before it */
 	ck_assert_int_eq(pdf_doc_open(nz.data, nz.len, &doc, &ei), SP_OK);
+	if (_i == SLOT_CERTIFIED) {
+		/* what is refused, and the refusal of a new seal saying where one may go */
+		static const struct {
+			const char *field;
+			int with_date, rc;
+			const char *reason;
+		} no[] = {
+			{ "Nope", 0, SP_ERR_INVALID, "field_not_found" },
+			{ "Ext", 0, SP_ERR_CONFLICT, "field_signed" },
+			{ "Buyer", 1, SP_ERR_INVALID, "placement_field" },
+			{ NULL, 0, SP_ERR_INVALID, "docmdp_no_visible" },
+		};
+		for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+			struct pdf_placement two[2] = {
+				{ .mode = PDF_PLACE_FIELD, .field = no[i].field },
+				{ .mode = PDF_PLACE_DATE, .page = 1, .x = 100, .y = 100 },
+			};
+			sp_errinfo_init(&ei);
+			rc = pdf_sig_prepare(doc, &par, &seal, 1, no[i].field ? two : &normal,
+					     no[i].with_date ? 2 : 1, &prep, &ei);
+			ck_assert_int_eq(rc, no[i].rc);
+			ck_assert_str_eq(ei.reason, no[i].reason);
+		}
+		ck_assert_msg(strstr(ei.msg, "or into its empty signature field \"Buyer\"") != NULL,
+			      "%s", ei.msg);
+		sp_errinfo_init(&ei);
+	}
 	ck_assert_msg(pdf_sig_prepare(doc, &par, &seal, 1, fill ? &into : &normal, 1, &prep, &ei) ==
 			      SP_OK,
 		      "%s", ei.msg);
