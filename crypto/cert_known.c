@@ -92,7 +92,7 @@ trust_known_cleanup(struct crypto_trust *t)
 static X509 *
 known_get(const struct crypto_trust *t, const unsigned char *der, size_t len)
 {
-	struct trust_known key, *k;
+	struct trust_known key = { 0 }, *k;
 	unsigned int n = 0;
 
 	if (t == NULL || t->nknown == 0 ||

@@ -167,7 +167,7 @@ prep_decode(const PGresult *res, int auth, struct db_revision_doc *d)
 	int rows = PQntuples(res), from, parts;
 
 	if (rows < 1 || PQnfields(res) != P_N + (auth ? DB_CREDENTIAL_COLS : 0) ||
-	    db_col_uint(res, P_SEQ, 4, &seq) != 0 || seq > INT32_MAX ||
+	    db_col_uint(res, P_SEQ, 4, &seq) != 0 || seq >= INT32_MAX ||
 	    db_col_uint(res, P_LENGTH, 8, &length) != 0 ||
 	    signing_col_sha(res, P_SHA, d->sha256) != 0 ||
 	    (from = signing_col_from(res, P_FROM)) < -1 || from > (int)seq)

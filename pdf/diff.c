@@ -600,15 +600,15 @@ dict_allowed(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *const *free_key
 		if (qpdf_oh_is_null(q, h))
 			continue;
 		if (!qpdf_oh_is_dictionary(q, h))
-			return 0;
+			break; /* no longer (or not yet) a dictionary: refused */
 		qpdf_oh_begin_dict_key_iter(q, h);
-		while (qpdf_oh_dict_more_keys(q)) {
-			if (nk[s] == 128)
-				return 0;
+		while (qpdf_oh_dict_more_keys(q) && nk[s] < 128)
 			keys[s][nk[s]++] = strdup(qpdf_oh_dict_next_key(q));
-		}
+		if (qpdf_oh_dict_more_keys(q))
+			break; /* more keys than are compared: refused */
 	}
-	s = 1;
+	/* refused with what was read of either side given back */
+	s = s == 2;
 	for (i = 0; i < nk[0] + nk[1] && s; i++) {
 		const char *k = i < nk[0] ? keys[0][i] : keys[1][i - nk[0]];
 		qpdf_oh a = qpdf_oh_get_key_if_dict(qo, old, k),

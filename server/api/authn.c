@@ -36,7 +36,7 @@ auth_bearer_parse(const char *header, char *out)
 	header += 7;
 	while (*header == ' ')
 		header++;
-	while (header[n] != '\0' && n <= AUTH_BEARER_MAX) {
+	while (n <= AUTH_BEARER_MAX && header[n] != '\0') {
 		if (!is_b64url((unsigned char)header[n]))
 			return SP_ERR_UNAUTHORIZED;
 		n++;

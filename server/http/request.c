@@ -787,7 +787,7 @@ log_path_copy(char *dst, const char *src)
 {
 	size_t i;
 
-	for (i = 0; src[i] != '\0' && i < LOG_PATH_MAX; i++)
+	for (i = 0; i < LOG_PATH_MAX && src[i] != '\0'; i++)
 		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
 	dst[i] = '\0';
 }

@@ -638,7 +638,7 @@ run_cli(struct run *r, const char *const *args, const char *env_server)
 	unlink(ofile);
 	unlink(efile);
 	argv[0] = bin;
-	for (i = 0; args[i] != NULL && i < SP_ARRAY_LEN(argv) - 2; i++)
+	for (i = 0; i < SP_ARRAY_LEN(argv) - 2 && args[i] != NULL; i++)
 		argv[i + 1] = (char *)args[i];
 	argv[i + 1] = NULL;
 	pid = fork();

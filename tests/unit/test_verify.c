@@ -1309,6 +1309,56 @@ START_TEST(fields_grow_only_by_signature_fields)
 }
 END_TEST
 
+/*
+ * A signed catalog's /AcroForm turned into something that is no dictionary
+ * (or a dictionary of more keys than the comparison reads) is a disallowed
+ * change, reported as such; the comparison gives back what it read of the
+ * other side (the sanitizer build's leak check sees it).
+ */
+START_TEST(acroform_no_longer_a_dictionary)
+{
+	qpdf_data q = qpdf_init();
+	const char *with[2] = { "[ ]", NULL };
+	char *catalog, *afs, *many;
+	struct crypto_verify_report *r;
+	unsigned char *d;
+	size_t dn, at;
+	int root_obj, i;
+
+	qpdf_silence_errors(q);
+	ck_assert_int_eq(qpdf_read_memory(q, "good.pdf", (const char *)good, good_len, "") &
+				 QPDF_ERRORS,
+			 0);
+	root_obj = qpdf_oh_get_object_id(q, qpdf_get_root(q));
+	catalog = strdup(qpdf_oh_unparse_resolved(q, qpdf_get_root(q)));
+	afs = strdup(qpdf_oh_unparse(q, qpdf_oh_get_key(q, qpdf_get_root(q), "/AcroForm")));
+	qpdf_cleanup(&q);
+	/* a dictionary of 200 keys */
+	ck_assert_ptr_nonnull(many = malloc(200 * 16 + 8));
+	at = (size_t)sprintf(many, "<<");
+	for (i = 0; i < 200; i++)
+		at += (size_t)sprintf(many + at, " /K%d %d", i, i);
+	sprintf(many + at, " >>");
+	with[1] = many;
+	for (i = 0; i < 2; i++) {
+		char *changed = replaced(catalog, afs, with[i]);
+		const char *objs[1] = { changed };
+
+		d = vc_update(good, good_len, &root_obj, objs, 1, 0, NULL, &dn);
+		r = verify(d, dn);
+		ck_assert_uint_eq(r->nsigs, 1);
+		ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+		ck_assert(has_reason(&r->sigs[0], "disallowed_changes"));
+		crypto_verify_report_free(r);
+		free(d);
+		free(changed);
+	}
+	free(many);
+	free(afs);
+	free(catalog);
+}
+END_TEST
+
 /* ---- the attack corpus ---- */
 
 struct attack {
@@ -1603,6 +1653,7 @@ verify_suite(void)
 	tcase_add_test(tc, earlier_signatures_handed_forward);
 	tcase_add_test(tc, gap_hex_in_either_case);
 	tcase_add_test(tc, fields_grow_only_by_signature_fields);
+	tcase_add_test(tc, acroform_no_longer_a_dictionary);
 	tcase_add_test(tc, no_timestamp_unsigned_and_untrusted);
 	tcase_add_test(tc, certification_attacks);
 	tcase_add_test(tc, document_timestamp);
