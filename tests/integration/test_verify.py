@@ -193,6 +193,50 @@ class World(unittest.TestCase):
         p = subprocess.run([harness.SEALPACT, "help", "verify"], capture_output=True, text=True)
         self.assertIn("4 the", p.stdout + p.stderr)
 
+    def test_certified_p2_signed_offline_into_its_empty_field(self):
+        """sign --offline --field NAME: the seal in the certifier's empty field; the
+        certification and ours valid for us and pdfsig; a field another signature's
+        FieldMDP lock covers is refused, nothing written."""
+        for lock, refused in ((b"", None), (b" << /Type /SigRef /TransformMethod /FieldMDP "
+                                            b"/TransformParams << /Type /TransformParams "
+                                            b"/Action /Include /Fields [(Buyer)] /V /1.2 >> >>",
+                                            "field_locked")):
+            src = os.path.join(WORK, "field%d.pdf" % bool(lock))
+            out = os.path.join(WORK, "field%d-signed.pdf" % bool(lock))
+            with open(src, "wb") as f:
+                f.write(certified_pdf([
+                    b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R 6 0 R] "
+                    b"/SigFlags 3 >> /Perms << /DocMDP 5 0 R >> >>",
+                    b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                    b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+                    b"/Annots [4 0 R 6 0 R] >>",
+                    b"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Certification) "
+                    b"/Rect [0 0 0 0] /F 132 /P 3 0 R /V 5 0 R >>",
+                    b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached "
+                    b"/M (D:20261201120000Z) /Reference [<< /Type /SigRef /TransformMethod "
+                    b"/DocMDP /TransformParams << /Type /TransformParams /P 2 /V /1.2 >> >>"
+                    + lock + b"] @SIG@ >>",
+                    b"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Buyer) /F 4 /P 3 0 R "
+                    b"/Rect [350 100 550 240] >>"], "buyer"))
+            crt, key = PKI.org_cert("supplier", "rsa")
+            p = subprocess.run([harness.SEALPACT, "sign", "--offline", src, out, "--key", key,
+                                "--cert", crt, "--seal", SEAL, "--field", "Buyer",
+                                "--chain", PKI.path("chain.pem")],
+                               capture_output=True, text=True, timeout=60)
+            if refused:
+                self.assertNotEqual(p.returncode, 0, p.stdout + p.stderr)
+                self.assertIn('"Buyer" is locked by signature "Certification"', p.stderr)
+                self.assertFalse(os.path.exists(out))
+                continue
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            self.assertIn("#1 field   page 1: 350.0,100.0 - 550.0,240.0", p.stdout)
+            v = verify(out, "--json")
+            rep = json.loads(v.stdout)
+            self.assertEqual(sorted((s["field"], s["verdict"]) for s in rep["signatures"]),
+                             [("Buyer", "valid"),
+                              ("Certification", "valid_with_allowed_changes")], rep)
+            self.assertEqual(pdfsig_valid(out), 2)
+
     def test_certified_p1_is_not_signed(self):
         sig = (b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
                b"/Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams "
