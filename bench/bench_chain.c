@@ -286,7 +286,7 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		/* now: the update alone (the stored revision is not copied), the earlier
 		   signatures' DocMDP as the previous completion read them (sealpactd's cache) */
 		if ((before ? pdf_doc_open(cur, curlen, &doc, &ei) != SP_OK ||
-				      pdf_docmdp_check_signable(doc, &ei) != SP_OK ||
+				      pdf_docmdp_check_signable(doc, NULL, &ei) != SP_OK ||
 				      pdf_sig_prepare(doc, &params, &seal, 1, pl, 2, &prep, &ei) !=
 					      SP_OK
 			    : prep_open(cur, curlen, walk ? NULL : pages, npages, form, form_len,
@@ -294,8 +294,8 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 				      (params.orig_hash = bh,
 				       pdf_sig_prepare_update(doc, &params, &seal, 1, pl, 2, &prep,
 							      &ei)) != SP_OK ||
-				      pdf_docmdp_check_signable_known(doc, sigs, nsigs, &ei) !=
-					      SP_OK) ||
+				      pdf_docmdp_check_signable_known(doc, NULL, sigs, nsigs,
+								      &ei) != SP_OK) ||
 		    crypto_cms_signed_attrs(k->cert, CRYPTO_SIGALG_RSA_SHA256, prep.sha256, 32,
 					    &attrs, &alen, &ei) != SP_OK)
 			die("prepare", &ei);

@@ -164,6 +164,8 @@ static const struct command commands[] = {
 	  "  --seam PAGES,Y     a seam seal (骑缝章) cut across the right edges of PAGES\n"
 	  "  --keyword TEXT[,OCCURRENCES]  a seal centred on each occurrence of TEXT\n"
 	  "  --date P,X,Y       the signing date (YYYY-MM-DD) as text on page P\n"
+	  "  --field NAME       the seal in the empty signature field NAME the document\n"
+	  "                     has (a certifier's: DocMDP P=2 permits signing it), alone\n"
 	  "  --invisible        no seal on the page: the signature is only in the file\n"
 	  "Units are PDF points (1/72 inch; an A4 page is 595 x 842). X,Y is the CENTRE\n"
 	  "of the seal, measured from the bottom-left corner of the page as it is shown\n"

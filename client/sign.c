@@ -201,6 +201,7 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 		{ "seam", required_argument, NULL, 'S' },
 		{ "keyword", required_argument, NULL, 'K' },
 		{ "date", required_argument, NULL, 'D' },
+		{ "field", required_argument, NULL, 'F' },
 		{ "module", required_argument, NULL, 'm' },
 		{ "token", required_argument, NULL, 't' },
 		{ "serial", required_argument, NULL, 's' },
@@ -257,6 +258,9 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 			break;
 		case 'D':
 			kind = "date";
+			break;
+		case 'F':
+			kind = "field";
 			break;
 		case 'm':
 			o.so.module = optarg;
@@ -347,10 +351,10 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 		o.so.module = NULL;
 	/* A signature nobody can see on the page is a choice, never a forgotten flag. */
 	if (o.npl == 0 && !invisible)
-		return usage_err(
-			"no seal placement: give --normal, --multi, --seam, --keyword or "
-			"--date (see 'sealpact help sign'), or --invisible for a signature "
-			"with no seal on the page");
+		return usage_err("no seal placement: give --normal, --multi, --seam, --keyword, "
+				 "--field or --date (see 'sealpact help sign'), or --invisible for "
+				 "a signature "
+				 "with no seal on the page");
 	if (o.npl > 0 && invisible)
 		return usage_err("--invisible and a seal placement exclude each other");
 	if ((o.tsa_cert == NULL) != (o.tsa_key == NULL))

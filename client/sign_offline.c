@@ -246,6 +246,7 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 						: rects[i].mode == PDF_PLACE_SEAM    ? "seam"
 						: rects[i].mode == PDF_PLACE_KEYWORD ? "keyword"
 						: rects[i].mode == PDF_PLACE_MULTI   ? "multi"
+						: rects[i].mode == PDF_PLACE_FIELD   ? "field"
 										     : "normal",
 						"page", rects[i].page, "slice", rects[i].slice,
 						"slices", rects[i].nslices, "x0", rects[i].view.x0,
@@ -266,8 +267,9 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 	params.reason = o->reason;
 	params.digest_sm3 = alg == CRYPTO_SIGALG_SM2_SM3;
 	if (contents_max(o, cert, alg, chain, &params.contents_max, &ei) != SP_OK ||
-	    pdf_docmdp_check_signable(doc, &ei) != SP_OK ||
+	    pdf_docmdp_check_signable(doc, NULL, &ei) != SP_OK ||
 	    pdf_sig_prepare(doc, &params, &seal, needs_seal, o->pl, o->npl, &prep, &ei) != SP_OK ||
+	    pdf_docmdp_check_signable(doc, &prep, &ei) != SP_OK ||
 	    crypto_cms_signed_attrs(cert, alg,
 				    alg == CRYPTO_SIGALG_SM2_SM3 ? prep.sm3 : prep.sha256, 32,
 				    &attrs, &alen, &ei) != SP_OK)

@@ -118,6 +118,13 @@ sign_placement_parse(struct sign_opts *o, const char *kind, const char *arg, str
 			}
 		}
 		p->keyword = t[0];
+	} else if (strcmp(kind, "field") == 0) {
+		p->mode = PDF_PLACE_FIELD;
+		if (arg[0] == '\0' || strlen(arg) >= sizeof(t[0]))
+			return sp_err(ei, SP_ERR_INVALID,
+				      "--field wants the signature field's name");
+		snprintf(t[0], sizeof(t[0]), "%s", arg);
+		p->field = t[0];
 	} else {
 		return sp_err(ei, SP_ERR_INVALID, "unknown placement kind %s", kind);
 	}
@@ -128,7 +135,8 @@ sign_placement_parse(struct sign_opts *o, const char *kind, const char *arg, str
 json_t *
 sign_placements_json(const struct sign_opts *o)
 {
-	static const char *const modes[] = { "", "normal", "multi", "seam", "keyword", "date" };
+	static const char *const modes[] = { "",        "normal", "multi", "seam",
+					     "keyword", "date",   "field" };
 	json_t *a = json_array(), *e;
 	size_t i;
 
@@ -142,10 +150,13 @@ sign_placements_json(const struct sign_opts *o)
 			json_object_set_new(e, "page", json_integer(p->page));
 		if (p->pages != NULL)
 			json_object_set_new(e, "pages", json_string(p->pages));
-		if (p->mode != PDF_PLACE_KEYWORD && p->mode != PDF_PLACE_SEAM)
+		if (p->mode != PDF_PLACE_KEYWORD && p->mode != PDF_PLACE_SEAM &&
+		    p->mode != PDF_PLACE_FIELD)
 			json_object_set_new(e, "x", json_real(p->x));
-		if (p->mode != PDF_PLACE_KEYWORD)
+		if (p->mode != PDF_PLACE_KEYWORD && p->mode != PDF_PLACE_FIELD)
 			json_object_set_new(e, "y", json_real(p->y));
+		if (p->field != NULL)
+			json_object_set_new(e, "field", json_string(p->field));
 		if (p->keyword != NULL)
 			json_object_set_new(e, "keyword", json_string(p->keyword));
 		if (p->occurrences != NULL)

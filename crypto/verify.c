@@ -444,6 +444,20 @@ docmdp_in_force(const struct engine *e, size_t k)
 	return p;
 }
 
+/* The name of a signature made by revision k whose FieldMDP lock covers field, else NULL. */
+static const char *
+locked_by(const struct engine *e, size_t k, const char *field)
+{
+	size_t t;
+	int r;
+
+	for (t = 0; t < e->nsigs; t++)
+		if ((r = sig_revision(e, &e->sigs[t])) >= 0 && (size_t)r <= k &&
+		    pdf_sig_field_locks(&e->sigs[t], field))
+			return e->sigs[t].name;
+	return NULL;
+}
+
 /*
  * Whether DocMDP / FieldMDP permit change c for a signature over revision
  * k: filling in a field with P>=2 when no signature made by then (revision
@@ -452,20 +466,13 @@ docmdp_in_force(const struct engine *e, size_t k)
 static const char *
 permitted(const struct engine *e, size_t k, int p, const struct pdf_change *c, const char **locker)
 {
-	size_t t;
-	int r;
-
 	*locker = NULL;
 	if (c->kind == PDF_CHANGE_ANNOT)
 		return p == 3 ? "DocMDP P=3 permits annotations" : NULL;
 	if (c->kind != PDF_CHANGE_FORM_FILL || p < 2)
 		return NULL;
-	for (t = 0; t < e->nsigs; t++)
-		if ((r = sig_revision(e, &e->sigs[t])) >= 0 && (size_t)r <= k &&
-		    pdf_sig_field_locks(&e->sigs[t], c->field)) {
-			*locker = e->sigs[t].name;
-			return NULL;
-		}
+	if ((*locker = locked_by(e, k, c->field)) != NULL)
+		return NULL;
 	return p == 2 ? "DocMDP P=2 permits form filling" : "DocMDP P=3 permits form filling";
 }
 
@@ -527,13 +534,19 @@ changes_after(struct engine *e, size_t k, const struct pdf_sig_field *s,
 				rep->nallowed++;
 				rep->ndisallowed--;
 			}
+			if (dc->allowed && dc->kind == PDF_CHANGE_SIG_FILL &&
+			    (locker = locked_by(e, k, dc->field)) != NULL) {
+				/* allowed by the diff, unless a lock in force covers the field */
+				rep->nallowed--;
+				rep->ndisallowed++;
+			}
 			if (rep->nchanges == CRYPTO_VERIFY_CHANGES_MAX)
 				continue;
 			c = &rep->changes[rep->nchanges++];
 			c->revision = j + 1;
 			c->obj = dc->obj;
 			c->gen = dc->gen;
-			c->allowed = dc->allowed || why;
+			c->allowed = (dc->allowed && !locker) || why;
 			if (locker)
 				snprintf(c->what, sizeof(c->what),
 					 "%.80s (a field the FieldMDP lock of \"%.28s\" covers)",

@@ -93,6 +93,42 @@ note_perm(struct pdf_diff *d, int obj, int gen, enum pdf_change_kind kind, const
 	}
 }
 
+/* An empty signature field signed: allowed, its name kept for the locks (PDF_CHANGE_SIG_FILL). */
+static void note_fill(struct pdf_diff *d, int obj, int gen, const char *field, const char *fmt, ...)
+	SP_PRINTF(5, 6);
+static void
+note_fill(struct pdf_diff *d, int obj, int gen, const char *field, const char *fmt, ...)
+{
+	struct pdf_change *c;
+	va_list ap;
+
+	va_start(ap, fmt);
+	c = vnote(d, obj, gen, 1, 0, fmt, ap);
+	va_end(ap);
+	if (c) {
+		c->kind = PDF_CHANGE_SIG_FILL;
+		snprintf(c->field, sizeof(c->field), "%s", field);
+	}
+}
+
+/*
+ * A widget (no field of its own) of a signature field that had no value
+ * and has one now: the widget of an empty field being signed.
+ */
+static int
+sig_widget_filled(qpdf_data qo, qpdf_oh old, qpdf_data qn, qpdf_oh nw)
+{
+	qpdf_oh po = qpdf_oh_get_key_if_dict(qo, old, "/Parent"),
+		pn = qpdf_oh_get_key_if_dict(qn, nw, "/Parent");
+
+	return !qpdf_oh_is_stream(qo, old) && !qpdf_oh_has_key(qo, old, "/FT") &&
+	       !qpdf_oh_has_key(qo, old, "/T") && !qpdf_oh_has_key(qo, old, "/V") &&
+	       qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key_if_dict(qo, po, "/FT"), "/Sig") &&
+	       !qpdf_oh_has_key(qo, po, "/V") && qpdf_oh_is_indirect(qo, po) &&
+	       qpdf_oh_get_object_id(qo, po) == qpdf_oh_get_object_id(qn, pn) &&
+	       qpdf_oh_has_key(qn, pn, "/V");
+}
+
 /* hi: one past the highest number set, so that export reads only that far */
 #define REF_SET(r, id) \
 	((r)->bits[(size_t)(id) >> 3] |= (unsigned char)(1u << ((id)&7)), \
@@ -763,7 +799,9 @@ classify(struct ctx *c, int num, int gen)
 	   validation data, metadata, extension levels (ESIC) and permissions */
 	static const char *const root_free[] = { "/DSS", "/Metadata", "/Extensions", "/Perms",
 						 NULL };
-	static const char *const sigfield_free[] = { "/V", NULL };
+	/* what signing an empty signature field changes (pyHanko's SigFieldModificationRule):
+	   its value and its widget's appearance, in the field's object or its widget's */
+	static const char *const sigfield_free[] = { "/V", "/AP", NULL };
 	/* what filling in a field changes (ISO 32000-2 §12.7.4): its value, the
 	   appearance state of a check box or radio button, the appearance */
 	static const char *const fill_free[] = { "/V", "/AS", "/AP", NULL };
@@ -875,9 +913,15 @@ classify(struct ctx *c, int num, int gen)
 			     page);
 	} else if (qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key_if_dict(qo, old, "/FT"),
 					      "/Sig") &&
-		   !qpdf_oh_has_key(qo, old, "/V") &&
+		   !qpdf_oh_has_key(qo, old, "/V") && qpdf_oh_has_key(qn, nw, "/V") &&
 		   dict_allowed(c, old, nw, sigfield_free, 1, &vis, &what)) {
-		note(c->d, num, gen, 1, 0, "empty signature field signed");
+		field_of(qn, nw, ft, sizeof(ft), name, sizeof(name));
+		note_fill(c->d, num, gen, name, "empty signature field \"%.60s\" signed", name);
+	} else if (sig_widget_filled(qo, old, qn, nw) &&
+		   dict_allowed(c, old, nw, sigfield_free, 1, &vis, &what)) {
+		field_of(qn, nw, ft, sizeof(ft), name, sizeof(name));
+		note_fill(c->d, num, gen, name,
+			  "the widget of empty signature field \"%.60s\" signed", name);
 	} else if (!qpdf_oh_is_stream(qo, old) &&
 		   field_of(qo, old, ft, sizeof(ft), name, sizeof(name)) && strcmp(ft, "/Sig") &&
 		   field_of(qn, nw, ft2, sizeof(ft2), name2, sizeof(name2)) && !strcmp(ft, ft2) &&

@@ -343,10 +343,14 @@ enum pdf_place_mode {
 	PDF_PLACE_MULTI,      /* pages, x, y: the same position on each page */
 	PDF_PLACE_SEAM,       /* pages (>= 2), y: one vertical slice per page, right edge */
 	PDF_PLACE_KEYWORD,    /* keyword, occurrences, dx, dy: centred on each hit */
-	PDF_PLACE_DATE        /* page, x, y: the signing date in a small stamp */
+	PDF_PLACE_DATE,       /* page, x, y: the signing date in a small stamp */
+	/* field: into the empty signature field of that name another party's tool
+	   placed (a certifier's, which DocMDP P=2 lets us sign): the seal in its
+	   widget's rectangle; the only placement of its signature */
+	PDF_PLACE_FIELD
 };
 
-/* "normal", "multi", "seam", "keyword", "date" -> mode; SP_ERR_INVALID otherwise. */
+/* "normal", "multi", "seam", "keyword", "date", "field" -> mode; SP_ERR_INVALID otherwise. */
 int pdf_place_mode_parse(const char *name, enum pdf_place_mode *out, struct sp_errinfo *ei) SP_WUR;
 
 /*
@@ -373,6 +377,7 @@ struct pdf_placement {
 	const char *keyword;     /* keyword: UTF-8 text to find */
 	const char *occurrences; /* keyword: NULL or "all", or "1,3" (1-based, reading order) */
 	double dx, dy;           /* keyword: offset of the seal centre from the hit's centre */
+	const char *field;       /* field: the empty signature field's full name (UTF-8) */
 };
 
 /* One resolved widget: where one appearance lands. */
@@ -462,6 +467,12 @@ struct pdf_sig_prepared {
 	unsigned char sm3[32];
 	struct pdf_widget_rect *rects; /* the resolved placements */
 	size_t nrects;
+	/* for the checks of the signatures before it (pdf_docmdp_check_signable): the
+	   signature's field, 1 when it is an empty one the document had (a field
+	   placement), and the new widgets drawn (a filled field's is not new) */
+	char field[128];
+	int filled;
+	size_t visible_new;
 };
 
 void pdf_sig_prepared_cleanup(struct pdf_sig_prepared *p);
@@ -821,9 +832,16 @@ void pdf_sig_fields_free(struct pdf_sig_field *s, size_t n);
  * SP_OK when doc may take another signature; SP_ERR_INVALID (reason
  * docmdp_no_changes, a message naming the field) when a certification
  * signature's DocMDP permissions are P=1, or a signature field lock's /P is
- * 1 (PDF 2.0), which forbid any change.
+ * 1 (PDF 2.0), which forbid any change. prep (NULL: not prepared yet, only
+ * that) is the update prepared for doc, judged as the verifier will judge it
+ * after those signatures: new visible widgets after a signature whose
+ * DocMDP or field lock says P=2, wherever the certification is (the catalog's
+ * /Perms names it or not: pdf_sig_prepare looks only there), SP_ERR_INVALID
+ * docmdp_no_visible; an empty field filled that an earlier signature's
+ * FieldMDP lock covers, SP_ERR_INVALID field_locked.
  */
-int pdf_docmdp_check_signable(struct pdf_doc *doc, struct sp_errinfo *ei) SP_WUR;
+int pdf_docmdp_check_signable(struct pdf_doc *doc, const struct pdf_sig_prepared *prep,
+			      struct sp_errinfo *ei) SP_WUR;
 /*
  * pdf_docmdp_check_signable, for a doc whose signatures an earlier
  * verification of exactly its bytes read (reads[0..reads_len), its
@@ -833,7 +851,8 @@ int pdf_docmdp_check_signable(struct pdf_doc *doc, struct sp_errinfo *ei) SP_WUR
  * contract's k-th prepare cost O(k)), any other value is read. Same answer
  * as pdf_docmdp_check_signable; reads NULL (or not pack's) is that. Any thread.
  */
-int pdf_docmdp_check_signable_known(struct pdf_doc *doc, const uint8_t *reads, size_t reads_len,
+int pdf_docmdp_check_signable_known(struct pdf_doc *doc, const struct pdf_sig_prepared *prep,
+				    const uint8_t *reads, size_t reads_len,
 				    struct sp_errinfo *ei) SP_WUR;
 
 /* 1 when s's FieldMDP lock covers the fully qualified field name (or an ancestor of it). */
@@ -853,7 +872,10 @@ enum pdf_change_kind {
 	   unless a FieldMDP lock in force covers the field */
 	PDF_CHANGE_FORM_FILL,
 	/* an annotation that is no form widget added, removed or changed: certified with P=3 */
-	PDF_CHANGE_ANNOT
+	PDF_CHANGE_ANNOT,
+	/* an empty signature field signed (/V, and its widget's /AP): allowed, unless a
+	   FieldMDP lock in force covers the field */
+	PDF_CHANGE_SIG_FILL
 };
 
 /* One object an update changed. */
@@ -862,7 +884,7 @@ struct pdf_change {
 	int allowed;  /* 1: allowed after a signature; 0: not (unless kind permits) */
 	int ltv;      /* 1: validation data only (the DSS, or the catalog's /DSS entry) */
 	enum pdf_change_kind kind;
-	char field[128]; /* PDF_CHANGE_FORM_FILL: the fully qualified field name */
+	char field[128]; /* FORM_FILL, SIG_FILL: the fully qualified field name */
 	char what[160];  /* names the object and the change */
 };
 

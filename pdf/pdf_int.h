@@ -83,6 +83,25 @@ int pdf_form_undrawn(struct pdf_doc *doc, char *name, size_t cap);
  * invisible signature is signing, which P=2 permits.
  */
 int pdf_docmdp_visible_check(struct pdf_doc *doc, struct sp_errinfo *ei);
+/*
+ * sig_slot.c: the empty signature field of full name `name` (UTF-8) a field
+ * placement signs into: the field, its widget (the field itself, or its
+ * one kid), the page whose /Annots holds the widget and its /Rect (default
+ * user space, normalized). SP_ERR_INVALID field_not_found (no such
+ * signature field) or field_unsupported (no object of its own, several
+ * widgets, no rectangle, on no page); SP_ERR_CONFLICT field_signed (it has
+ * a value). doc needs its page list.
+ */
+struct pdf_sig_slot {
+	int field_obj, field_gen, widget_obj, widget_gen;
+	int page;
+	struct pdf_rect rect;
+	char name[128];
+};
+int pdf_sig_slot_find(struct pdf_doc *doc, const char *name, struct pdf_sig_slot *out,
+		      struct sp_errinfo *ei) SP_WUR;
+/* sig_slot.c: 1 when doc has an empty signature field, the first one's full name in name. */
+int pdf_sig_slot_first_empty(struct pdf_doc *doc, char *name, size_t cap);
 /* form_kept.c: kept's sig facts, freed with the document. */
 void form_kept_free(struct form_kept *k);
 /*

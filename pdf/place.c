@@ -124,7 +124,7 @@ pdf_place_mode_parse(const char *name, enum pdf_place_mode *out, struct sp_errin
 	} t[] = {
 		{ "normal", PDF_PLACE_NORMAL }, { "multi", PDF_PLACE_MULTI },
 		{ "seam", PDF_PLACE_SEAM },     { "keyword", PDF_PLACE_KEYWORD },
-		{ "date", PDF_PLACE_DATE },
+		{ "date", PDF_PLACE_DATE },     { "field", PDF_PLACE_FIELD },
 	};
 	size_t i;
 
@@ -137,7 +137,7 @@ pdf_place_mode_parse(const char *name, enum pdf_place_mode *out, struct sp_errin
 	}
 	return sp_err_reason(ei, SP_ERR_INVALID, "placement_mode",
 			     "unknown placement mode \"%.40s\" (normal, multi, seam, keyword, "
-			     "date)",
+			     "date, field)",
 			     name ? name : "");
 }
 
@@ -490,6 +490,44 @@ out:
 	return r;
 }
 
+/*
+ * The empty signature field p names, as the widget it has: the seal goes
+ * where the field's author put it, whatever its size (drawn within it, see
+ * sign.c), invisible when the field is (a zero-sized rectangle).
+ */
+static int
+resolve_field(struct pdf_doc *doc, struct wlist *l, size_t idx, const struct pdf_placement *p,
+	      struct sp_errinfo *ei)
+{
+	const struct pdf_page_info *pi;
+	struct pdf_sig_slot slot;
+	struct pdf_widget_rect w;
+	double ax, ay, bx, by;
+	char what[32];
+	int r;
+
+	if ((r = pdf_sig_slot_find(doc, p->field, &slot, ei)) < 0 ||
+	    (r = pdf_page_get(doc, slot.page, &pi, ei)) < 0) {
+		snprintf(what, sizeof(what), "placement %zu", idx + 1);
+		sp_errinfo_prefix(ei, what);
+		return r;
+	}
+	memset(&w, 0, sizeof(w));
+	w.page = slot.page;
+	w.placement = idx;
+	w.mode = p->mode;
+	w.seal = p->seal;
+	w.rect = slot.rect;
+	w.nslices = slot.rect.x1 - slot.rect.x0 > 0 && slot.rect.y1 - slot.rect.y0 > 0;
+	user_to_view(pi, slot.rect.x0, slot.rect.y0, &ax, &ay);
+	user_to_view(pi, slot.rect.x1, slot.rect.y1, &bx, &by);
+	w.view.x0 = fmin(ax, bx);
+	w.view.y0 = fmin(ay, by);
+	w.view.x1 = fmax(ax, bx);
+	w.view.y1 = fmax(ay, by);
+	return wl_add(l, &w, ei);
+}
+
 static int
 resolve_one(struct pdf_doc *doc, struct wlist *l, size_t idx, const struct pdf_seal *seals,
 	    size_t nseals, const struct pdf_placement *p, struct searches *s, struct sp_errinfo *ei)
@@ -500,7 +538,8 @@ resolve_one(struct pdf_doc *doc, struct wlist *l, size_t idx, const struct pdf_s
 
 	if (p->mode == PDF_PLACE_DATE) {
 		pdf_date_stamp_size(&sw, &sh);
-	} else if (p->mode >= PDF_PLACE_NORMAL && p->mode <= PDF_PLACE_KEYWORD) {
+	} else if ((p->mode >= PDF_PLACE_NORMAL && p->mode <= PDF_PLACE_KEYWORD) ||
+		   p->mode == PDF_PLACE_FIELD) {
 		if (p->seal >= nseals) {
 			r = sp_err_reason(ei, SP_ERR_INVALID, "placement_seal",
 					  "placement %zu: seal %zu does not exist (%zu given)",
@@ -551,6 +590,9 @@ resolve_one(struct pdf_doc *doc, struct wlist *l, size_t idx, const struct pdf_s
 	case PDF_PLACE_KEYWORD:
 		r = resolve_keyword(doc, l, idx, p, sw, sh, s, ei);
 		break;
+	case PDF_PLACE_FIELD:
+		r = resolve_field(doc, l, idx, p, ei);
+		break;
 	}
 out:
 	free(pages);
@@ -573,9 +615,18 @@ pdf_placements_resolve(struct pdf_doc *doc, const struct pdf_seal *seals, size_t
 		r = sp_err(ei, SP_ERR_INVALID, "no document or placements");
 		goto out;
 	}
-	for (i = 0; i < npl; i++)
+	for (i = 0; i < npl; i++) {
+		/* the field's widget is the signature's one: no other of its own */
+		if (pl[i].mode == PDF_PLACE_FIELD && npl > 1) {
+			r = sp_err_reason(ei, SP_ERR_INVALID, "placement_field",
+					  "placement %zu: a field placement signs into that field "
+					  "alone; give no other placements with it",
+					  i + 1);
+			goto out;
+		}
 		if ((r = resolve_one(doc, &l, i, seals, nseals, &pl[i], &s, ei)) < 0)
 			goto out;
+	}
 	*out = l.v;
 	*nout = l.n;
 	l.v = NULL; /* transferred */

@@ -750,14 +750,20 @@ pdf_docmdp_visible_check(struct pdf_doc *doc, struct sp_errinfo *ei)
 {
 	qpdf_data q = doc->q;
 	qpdf_oh perms = qpdf_oh_get_key_if_dict(q, qpdf_get_root(q), "/Perms");
+	char field[96];
 
 	if (docmdp_p(q, qpdf_oh_get_key_if_dict(q, perms, "/DocMDP")) != 2)
 		return SP_OK;
+	/* an empty signature field the certifier left is where a seal may go */
+	if (!pdf_sig_slot_first_empty(doc, field, sizeof(field)))
+		field[0] = '\0';
 	return sp_err_reason(ei, SP_ERR_INVALID, "docmdp_no_visible",
 			     "the document is certified with DocMDP permissions P=2 (filling in "
 			     "forms and signing): a new visible signature would be a change the "
 			     "certification does not permit; sign it without placements (an "
-			     "invisible signature)");
+			     "invisible signature)%s%s%s",
+			     field[0] ? ", or into its empty signature field \"" : "", field,
+			     field[0] ? "\" (placement mode field)" : "");
 }
 
 /* A FieldMDP parameters dictionary (/Action /Fields) into s's lock. */
@@ -1352,26 +1358,67 @@ out:
 	return same;
 }
 
-/* SP_ERR_INVALID (docmdp_no_changes) when one of s[0..n) forbids any change. */
+/* The DocMDP permissions s sets for what follows it: its certification's, lowered by its lock's. */
 static int
-refuse_p1(const struct pdf_sig_field *s, size_t n, struct sp_errinfo *ei)
+own_p(const struct pdf_sig_field *s)
 {
+	return s->lock_p > 0 && (s->docmdp_p == 0 || s->lock_p < s->docmdp_p) ? s->lock_p
+									      : s->docmdp_p;
+}
+
+/*
+ * SP_ERR_INVALID when one of s[0..n) forbids any change (docmdp_no_changes),
+ * or what prep adds (NULL: nothing known yet) as the verifier judges it
+ * after them (crypto/verify.c changes_after, permitted): new visible widgets
+ * after P=2 (docmdp_no_visible), an empty field filled that a lock covers
+ * (field_locked).
+ */
+static int
+refuse(struct pdf_doc *doc, const struct pdf_sig_field *s, size_t n,
+       const struct pdf_sig_prepared *prep, struct sp_errinfo *ei)
+{
+	char field[96];
 	size_t i;
 
 	for (i = 0; i < n && s[i].docmdp_p != 1 && s[i].lock_p != 1; i++)
 		;
-	if (i == n)
-		return SP_OK;
-	return sp_err_reason(ei, SP_ERR_INVALID, "docmdp_no_changes",
-			     "the document is %s by signature \"%.60s\" with DocMDP "
-			     "permissions P=1 (no changes allowed): another signature would "
-			     "invalidate %s",
-			     s[i].docmdp_p == 1 ? "certified" : "locked", s[i].name,
-			     s[i].docmdp_p == 1 ? "the certification" : "it");
+	if (i < n)
+		return sp_err_reason(ei, SP_ERR_INVALID, "docmdp_no_changes",
+				     "the document is %s by signature \"%.60s\" with DocMDP "
+				     "permissions P=1 (no changes allowed): another signature "
+				     "would invalidate %s",
+				     s[i].docmdp_p == 1 ? "certified" : "locked", s[i].name,
+				     s[i].docmdp_p == 1 ? "the certification" : "it");
+	for (i = 0; prep != NULL && prep->visible_new > 0 && i < n; i++) {
+		if (own_p(&s[i]) != 2)
+			continue;
+		if (!pdf_sig_slot_first_empty(doc, field, sizeof(field)))
+			field[0] = '\0';
+		return sp_err_reason(
+			ei, SP_ERR_INVALID, "docmdp_no_visible",
+			"the document is %s by signature \"%.60s\" with DocMDP permissions P=2 "
+			"(filling in forms and signing): a new visible signature would be a "
+			"change %s does not permit; sign it without placements (an invisible "
+			"signature)%s%s%s",
+			s[i].docmdp_p == 2 ? "certified" : "locked", s[i].name,
+			s[i].docmdp_p == 2 ? "the certification" : "the lock",
+			field[0] ? ", or into its empty signature field \"" : "", field,
+			field[0] ? "\" (placement mode field)" : "");
+	}
+	for (i = 0; prep != NULL && prep->filled && i < n; i++)
+		if (pdf_sig_field_locks(&s[i], prep->field))
+			return sp_err_reason(ei, SP_ERR_INVALID, "field_locked",
+					     "the signature field \"%.60s\" is locked by signature "
+					     "\"%.60s\" (FieldMDP): signing it would invalidate "
+					     "that "
+					     "signature; sign without the field placement",
+					     prep->field, s[i].name);
+	return SP_OK;
 }
 
 int
-pdf_docmdp_check_signable(struct pdf_doc *doc, struct sp_errinfo *ei)
+pdf_docmdp_check_signable(struct pdf_doc *doc, const struct pdf_sig_prepared *prep,
+			  struct sp_errinfo *ei)
 {
 	struct pdf_sig_field *s = NULL;
 	size_t n = 0;
@@ -1379,7 +1426,7 @@ pdf_docmdp_check_signable(struct pdf_doc *doc, struct sp_errinfo *ei)
 
 	if ((r = pdf_sig_fields_list(doc, &s, &n, ei)) < 0)
 		return r;
-	r = refuse_p1(s, n, ei);
+	r = refuse(doc, s, n, prep, ei);
 	pdf_sig_fields_free(s, n);
 	return r;
 }
@@ -1398,8 +1445,8 @@ known_read(const struct pdf_sig_field *kn, size_t nkn, const struct pdf_sig_fiel
 }
 
 int
-pdf_docmdp_check_signable_known(struct pdf_doc *doc, const uint8_t *reads, size_t reads_len,
-				struct sp_errinfo *ei)
+pdf_docmdp_check_signable_known(struct pdf_doc *doc, const struct pdf_sig_prepared *prep,
+				const uint8_t *reads, size_t reads_len, struct sp_errinfo *ei)
 {
 	struct pdf_sig_field *kn = NULL, *s = NULL;
 	const struct pdf_sig_field *k;
@@ -1411,7 +1458,7 @@ pdf_docmdp_check_signable_known(struct pdf_doc *doc, const uint8_t *reads, size_
 	if (reads == NULL || pdf_sig_reads_unpack(reads, reads_len, &kn, &nkn, &ign) != SP_OK ||
 	    nkn == 0) {
 		pdf_sig_fields_free(kn, nkn);
-		return pdf_docmdp_check_signable(doc, ei);
+		return pdf_docmdp_check_signable(doc, prep, ei);
 	}
 	/* the fields as the full list finds them, values left unread (only a field's
 	   own /Lock is read with it) */
@@ -1441,7 +1488,7 @@ pdf_docmdp_check_signable_known(struct pdf_doc *doc, const uint8_t *reads, size_
 			goto out;
 		}
 	}
-	r = refuse_p1(s, n, ei);
+	r = refuse(doc, s, n, prep, ei);
 out:
 	pdf_sig_fields_free(s, n);
 	pdf_sig_fields_free(kn, nkn);

@@ -30,7 +30,12 @@ struct ctx {
 	int *wobj;  /* widget object numbers, parallel to rects */
 	int *apobj; /* their appearance streams (shared when alike) */
 	struct seal_objs *so;
+	const struct pdf_seal *seals;
 	int sig, field;
+	/* a field placement: the empty field signed into (its widget is wobj[0]) */
+	int fill;
+	struct pdf_sig_slot slot;
+	char name[128];                    /* the signature field's full name */
 	size_t br_off;                     /* in w.b: where /ByteRange's numbers go */
 	size_t contents_off, contents_len; /* file offsets (w.b may hold the update alone) */
 };
@@ -105,6 +110,7 @@ write_seal_images(struct ctx *c, const struct pdf_seal *seals, struct sp_errinfo
 			 img.width, img.height, c->so[s].smask);
 		if ((r = pdfw_stream(&c->w, c->so[s].img, d, img.rgb_z, img.rgb_len, ei)) < 0)
 			goto out;
+		c->so[s].aspect = (double)img.height / img.width;
 	}
 out:
 	free(enc);
@@ -139,6 +145,19 @@ write_appearance(struct ctx *c, size_t i, struct sp_errinfo *ei)
 		    sp_buf_printf(&content,
 				  " re S Q\nBT 0.8 0 0 rg /Helv %g Tf 4 6 Td (%s) Tj ET\n",
 				  PDF_DATE_FONT_SIZE, date) < 0)
+			goto oom;
+	} else if (wr->mode == PDF_PLACE_FIELD) {
+		/* The seal at its own size in the field's box, centred; made smaller to fit
+		   a smaller box (the field's author drew the box, not the seal). */
+		const struct pdf_seal *sl = &c->seals[wr->seal];
+		double sw = (sl->width_mm > 0 ? sl->width_mm : PDF_SEAL_DEFAULT_MM) * 72.0 / 25.4,
+		       sh = sw * c->so[wr->seal].aspect, k = fmin(1.0, fmin(vw / sw, vh / sh));
+		if (sp_buf_printf(t, "/XObject <</Im0 %d 0 R>>>>", c->so[wr->seal].img) < 0 ||
+		    sp_buf_addstr(&content, "q\n") < 0 || pdfw_num(&content, sw * k) < 0 ||
+		    sp_buf_addstr(&content, " 0 0 ") < 0 || pdfw_num(&content, sh * k) < 0 ||
+		    sp_buf_add(&content, " ", 1) < 0 || pdfw_num(&content, (vw - sw * k) / 2) < 0 ||
+		    sp_buf_add(&content, " ", 1) < 0 || pdfw_num(&content, (vh - sh * k) / 2) < 0 ||
+		    sp_buf_addstr(&content, " cm\n/Im0 Do\nQ\n") < 0)
 			goto oom;
 	} else {
 		/* A seam slice draws the whole seal shifted left and clips to its own strip. */
@@ -184,6 +203,35 @@ same_appearance(const struct ctx *c, size_t i)
 	return 0;
 }
 
+static int rewrite_dict_skip(struct ctx *c, qpdf_oh obj, const char *const *skip, size_t nskip,
+			     struct sp_buf *extra, struct sp_errinfo *ei);
+
+/*
+ * The empty field's widget, a new version of its object: every key kept but
+ * the appearance, which becomes ours (ap, 0: invisible, the old one kept),
+ * and the value, our signature: the field's own when they are one object,
+ * else repeated on the kid as on ours (write_widgets: poppler before 25
+ * reads the kid as a field of its own, and found this one unsigned).
+ */
+static int
+write_filled_widget(struct ctx *c, int ap, struct sp_errinfo *ei)
+{
+	qpdf_data q = c->doc->q;
+	qpdf_oh wdg = qpdf_get_object_by_id(q, c->slot.widget_obj, c->slot.widget_gen);
+	const char *skip[2] = { "/V", ap ? "/AP" : NULL };
+	struct sp_buf extra;
+	int r = SP_OK;
+
+	sp_buf_init(&extra, 1 << 10);
+	if (sp_buf_printf(&extra, " /V %d 0 R", c->sig) < 0 ||
+	    (ap && sp_buf_printf(&extra, " /AP <</N %d 0 R>>", ap) < 0))
+		r = nomem(ei);
+	if (r == SP_OK)
+		r = rewrite_dict_skip(c, wdg, skip, 2, &extra, ei);
+	sp_buf_cleanup(&extra);
+	return r;
+}
+
 static int
 write_widgets(struct ctx *c, struct sp_errinfo *ei)
 {
@@ -200,6 +248,11 @@ write_widgets(struct ctx *c, struct sp_errinfo *ei)
 			return ap;
 		}
 		c->apobj[i] = ap;
+		if (c->fill) {
+			if ((r = write_filled_widget(c, ap, ei)) < 0)
+				return r;
+			continue;
+		}
 		if ((r = pdfw_begin(&c->w, c->wobj[i], 0, ei)) < 0)
 			return r;
 		if (sp_buf_addstr(&c->w.b, "<</Type /Annot /Subtype /Widget ") < 0)
@@ -340,6 +393,8 @@ update_annots(struct ctx *c, struct sp_errinfo *ei)
 	struct sp_buf extra;
 	struct pdf_okey pk;
 
+	if (c->fill)
+		return SP_OK; /* the field's widget is on its page already */
 	sp_buf_init(&extra, (size_t)64 << 20);
 	if (!(add = calloc(c->nrects, sizeof(*add))) || !(ids = calloc((size_t)np, sizeof(*ids))) ||
 	    !(sorted = calloc((size_t)np, sizeof(*sorted))) ||
@@ -435,6 +490,7 @@ update_acroform(struct ctx *c, struct sp_errinfo *ei)
 	 */
 	int drop = pdf_form_undrawn(c->doc, name, sizeof(name)) == 1;
 	const char *skip[3] = { "/Fields", "/SigFlags", drop ? "/NeedAppearances" : NULL };
+	size_t nadd = c->fill ? 0 : 1; /* a filled field is in the form already */
 
 	sp_buf_init(&inner, (size_t)16 << 20);
 	sp_buf_init(&extra, (size_t)16 << 20);
@@ -455,7 +511,7 @@ update_acroform(struct ctx *c, struct sp_errinfo *ei)
 	/* /Fields: a new version of an indirect array, or a direct copy plus ours. */
 	fields = qpdf_oh_get_key(q, af, "/Fields");
 	if (qpdf_oh_is_indirect(q, fields) && qpdf_oh_is_array(q, fields)) {
-		if ((r = rewrite_array(c, fields, &c->field, 1, ei)) < 0)
+		if (nadd && (r = rewrite_array(c, fields, &c->field, 1, ei)) < 0)
 			goto out;
 		if (sp_buf_printf(&inner, "/Fields %d %d R /SigFlags 3",
 				  qpdf_oh_get_object_id(q, fields),
@@ -464,7 +520,7 @@ update_acroform(struct ctx *c, struct sp_errinfo *ei)
 			goto out;
 		}
 	} else if (sp_buf_addstr(&inner, "/Fields ") < 0 ||
-		   array_plus(&inner, q, fields, &k, &c->field, 1) < 0 ||
+		   array_plus(&inner, q, fields, &k, &c->field, nadd) < 0 ||
 		   sp_buf_addstr(&inner, " /SigFlags 3") < 0) {
 		r = nomem(ei);
 		goto out;
@@ -609,6 +665,7 @@ field_keys(struct ctx *c, struct sp_errinfo *ei)
 
 	if ((r = pick_field_name(c, name, sizeof(name), ei)) < 0)
 		return r;
+	snprintf(c->name, sizeof(c->name), "%s", name);
 	pdfw_okey(&c->w, c->field, 0, &k);
 	if (sp_buf_addstr(b, "/FT /Sig /T ") < 0 || pdfw_textstr_k(b, &k, name) < 0 ||
 	    sp_buf_printf(b, " /V %d 0 R", c->sig) < 0)
@@ -624,6 +681,20 @@ write_field(struct ctx *c, struct sp_errinfo *ei)
 	size_t i;
 	int r;
 
+	if (c->fill && c->slot.field_obj != c->slot.widget_obj) {
+		/* the empty field's new version: its value, every other key kept */
+		const char *skip[1] = { "/V" };
+		struct sp_buf extra;
+		sp_buf_init(&extra, 64);
+		r = sp_buf_printf(&extra, " /V %d 0 R", c->sig) < 0
+			    ? nomem(ei)
+			    : rewrite_dict_skip(c,
+						qpdf_get_object_by_id(c->doc->q, c->slot.field_obj,
+								      c->slot.field_gen),
+						skip, 1, &extra, ei);
+		sp_buf_cleanup(&extra);
+		return r;
+	}
 	if (c->nrects == 1)
 		return SP_OK; /* merged into the widget */
 	if ((r = pdfw_begin(&c->w, c->field, 0, ei)) < 0)
@@ -701,11 +772,19 @@ prepare(struct pdf_doc *doc, const struct pdf_sig_params *params, const struct p
 	}
 	c.doc = doc;
 	c.par = params;
+	c.seals = seals;
 	if (params->doc_timestamp)
 		npl = 0; /* a document timestamp shows nothing */
-	if ((r = pdf_placements_resolve(doc, seals, nseals, pl, npl, &c.rects, &c.nrects, ei)) <
-		    0 ||
-	    (c.nrects > 0 && (r = pdf_docmdp_visible_check(doc, ei)) < 0))
+	if ((r = pdf_placements_resolve(doc, seals, nseals, pl, npl, &c.rects, &c.nrects, ei)) < 0)
+		goto out;
+	/* a field placement resolves alone, to its field's one widget */
+	c.fill = c.nrects == 1 && c.rects[0].mode == PDF_PLACE_FIELD;
+	if (c.fill && (r = pdf_sig_slot_find(doc, pl[c.rects[0].placement].field, &c.slot, ei)) < 0)
+		goto out;
+	/* the certification the catalog names, cheaply here (filling its empty
+	   field is signing, which P=2 permits); pdf_docmdp_check_signable judges
+	   every signature's */
+	if (c.nrects > 0 && !c.fill && (r = pdf_docmdp_visible_check(doc, ei)) < 0)
 		goto out;
 	if (c.nrects == 0) {
 		/* An invisible signature still needs one widget, zero-sized, on page 1. */
@@ -732,9 +811,15 @@ prepare(struct pdf_doc *doc, const struct pdf_sig_params *params, const struct p
 	if ((r = update_only ? pdfw_init_update(&c.w, doc, ei) : pdfw_init(&c.w, doc, ei)) < 0)
 		goto out;
 	c.sig = pdfw_alloc(&c.w);
-	c.field = pdfw_alloc(&c.w);
-	for (i = 0; i < c.nrects; i++)
-		c.wobj[i] = c.nrects == 1 ? c.field : pdfw_alloc(&c.w);
+	if (c.fill) {
+		c.field = c.slot.field_obj;
+		c.wobj[0] = c.slot.widget_obj;
+		snprintf(c.name, sizeof(c.name), "%s", c.slot.name);
+	} else {
+		c.field = pdfw_alloc(&c.w);
+		for (i = 0; i < c.nrects; i++)
+			c.wobj[i] = c.nrects == 1 ? c.field : pdfw_alloc(&c.w);
+	}
 	if ((r = write_sigdict(&c, contents_max, ei)) < 0 || (r = write_field(&c, ei)) < 0 ||
 	    (r = write_seal_images(&c, seals, ei)) < 0 || (r = write_widgets(&c, ei)) < 0 ||
 	    (r = update_annots(&c, ei)) < 0 || (r = update_acroform(&c, ei)) < 0 ||
@@ -779,6 +864,10 @@ prepare(struct pdf_doc *doc, const struct pdf_sig_params *params, const struct p
 		out->data = sp_buf_take(&c.w.b, NULL);
 	out->rects = c.rects;
 	out->nrects = c.nrects;
+	snprintf(out->field, sizeof(out->field), "%s", c.name);
+	out->filled = c.fill;
+	for (i = 0; i < c.nrects && !c.fill; i++)
+		out->visible_new += c.rects[i].nslices > 0;
 	c.rects = NULL; /* transferred */
 	r = SP_OK;
 out:

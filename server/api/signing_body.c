@@ -126,7 +126,7 @@ signing_placements_parse(json_t *arr, struct pdf_placement *pl, size_t *npl, int
 		    pdf_place_mode_parse(mode, &p->mode, ei) != SP_OK)
 			return sp_err_reason(ei, SP_ERR_INVALID, "invalid",
 					     "placement %zu: mode must be normal, multi, seam, "
-					     "keyword or date",
+					     "keyword, date or field",
 					     i + 1);
 		if (p->mode != PDF_PLACE_DATE)
 			*needs_seal = 1; /* which seal: signing_placements_seal() on the loop */
@@ -144,6 +144,7 @@ signing_placements_parse(json_t *arr, struct pdf_placement *pl, size_t *npl, int
 					     i + 1);
 		p->pages = json_string_value(v);
 		p->keyword = json_string_value(json_object_get(o, "keyword"));
+		p->field = json_string_value(json_object_get(o, "field"));
 		v = json_object_get(o, "occurrence");
 		if (v == NULL)
 			v = json_object_get(o, "occurrences");
@@ -172,7 +173,8 @@ signing_placements_parse(json_t *arr, struct pdf_placement *pl, size_t *npl, int
 json_t *
 signing_rects_json(const struct pdf_widget_rect *w, size_t n)
 {
-	static const char *const modes[] = { "", "normal", "multi", "seam", "keyword", "date" };
+	static const char *const modes[] = { "",        "normal", "multi", "seam",
+					     "keyword", "date",   "field" };
 	json_t *a = json_array();
 	size_t i;
 

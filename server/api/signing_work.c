@@ -205,7 +205,8 @@ form_keep(struct prep_job *j, struct pdf_doc *doc)
 }
 
 /*
- * The stored revision may take another signature (no DocMDP P=1). Its
+ * The stored revision may take the prepared update (no DocMDP P=1, no new
+ * visible widget after P=2, no locked field filled). Its
  * earlier signatures as the completion that stored these very bytes read
  * them (the process's cache, by the digest the update's hashing took of
  * them on the way) are not parsed again; on a miss (another process, a
@@ -224,7 +225,7 @@ signable(struct prep_job *j, struct pdf_doc *doc, struct sp_errinfo *ei)
 	blob_cache_key("sigs", j->prep.orig_sha256, key);
 	if (blob_cache_borrow(j->reads, key, &reads, &len, &ref) != SP_OK)
 		reads = NULL;
-	r = pdf_docmdp_check_signable_known(doc, reads, len, ei);
+	r = pdf_docmdp_check_signable_known(doc, &j->prep, reads, len, ei);
 	blob_cache_return(ref);
 	return r;
 }
@@ -427,7 +428,7 @@ signing_prep_work(void *arg, struct sp_errinfo *ei)
 		struct sp_errinfo mei;
 
 		sp_errinfo_init(&mei);
-		if (pdf_docmdp_check_signable(pdoc, &mei) != SP_OK) {
+		if (pdf_docmdp_check_signable(pdoc, NULL, &mei) != SP_OK) {
 			*ei = mei;
 			r = mei.code;
 		}

@@ -142,6 +142,29 @@ def handmade_pdf(objs):
     return out
 
 
+def certified_pdf(objs, slug):
+    """handmade_pdf(objs), its one "@SIG@" (in a signature dictionary) made a
+    /ByteRange and a /Contents that slug's RSA certificate signs as the openssl
+    CLI does (adbe.pkcs7.detached), with its CA in the CMS: a certifier's file."""
+    hexlen = 16384
+    ph = b"/ByteRange [0 0000000000 0000000000 0000000000] /Contents <" + b"0" * hexlen + b">"
+    pdf = handmade_pdf([o.replace(b"@SIG@", ph) for o in objs])
+    c = pdf.index(b"/Contents <" + b"0" * 16) + 10
+    e = c + hexlen + 2
+    pdf = pdf.replace(b"[0 0000000000 0000000000 0000000000]",
+                      b"[0 %010d %010d %010d]" % (c, e, len(pdf) - e), 1)
+    crt, key = PKI.org_cert(slug, "rsa")
+    tbs, p7s = os.path.join(WORK, "cert_tbs.bin"), os.path.join(WORK, "cert_tbs.p7s")
+    with open(tbs, "wb") as f:
+        f.write(pdf[:c] + pdf[e:])
+    run(["openssl", "cms", "-sign", "-binary", "-md", "sha256", "-in", tbs, "-signer", crt,
+         "-inkey", key, "-certfile", PKI.path("ca.pem"), "-outform", "DER", "-out", p7s])
+    with open(p7s, "rb") as f:
+        der = f.read().hex().upper().encode()
+    assert len(der) <= hexlen
+    return pdf[:c + 1] + der + pdf[c + 1 + len(der):]
+
+
 class World(unittest.TestCase):
 
     def test_linearized_signed_twice(self):
@@ -169,6 +192,50 @@ class World(unittest.TestCase):
         self.assertIn("unreadable", p.stderr)
         p = subprocess.run([harness.SEALPACT, "help", "verify"], capture_output=True, text=True)
         self.assertIn("4 the", p.stdout + p.stderr)
+
+    def test_certified_p2_signed_offline_into_its_empty_field(self):
+        """sign --offline --field NAME: the seal in the certifier's empty field; the
+        certification and ours valid for us and pdfsig; a field another signature's
+        FieldMDP lock covers is refused, nothing written."""
+        for lock, refused in ((b"", None), (b" << /Type /SigRef /TransformMethod /FieldMDP "
+                                            b"/TransformParams << /Type /TransformParams "
+                                            b"/Action /Include /Fields [(Buyer)] /V /1.2 >> >>",
+                                            "field_locked")):
+            src = os.path.join(WORK, "field%d.pdf" % bool(lock))
+            out = os.path.join(WORK, "field%d-signed.pdf" % bool(lock))
+            with open(src, "wb") as f:
+                f.write(certified_pdf([
+                    b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R 6 0 R] "
+                    b"/SigFlags 3 >> /Perms << /DocMDP 5 0 R >> >>",
+                    b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                    b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+                    b"/Annots [4 0 R 6 0 R] >>",
+                    b"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Certification) "
+                    b"/Rect [0 0 0 0] /F 132 /P 3 0 R /V 5 0 R >>",
+                    b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached "
+                    b"/M (D:20261201120000Z) /Reference [<< /Type /SigRef /TransformMethod "
+                    b"/DocMDP /TransformParams << /Type /TransformParams /P 2 /V /1.2 >> >>"
+                    + lock + b"] @SIG@ >>",
+                    b"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Buyer) /F 4 /P 3 0 R "
+                    b"/Rect [350 100 550 240] >>"], "buyer"))
+            crt, key = PKI.org_cert("supplier", "rsa")
+            p = subprocess.run([harness.SEALPACT, "sign", "--offline", src, out, "--key", key,
+                                "--cert", crt, "--seal", SEAL, "--field", "Buyer",
+                                "--chain", PKI.path("chain.pem")],
+                               capture_output=True, text=True, timeout=60)
+            if refused:
+                self.assertNotEqual(p.returncode, 0, p.stdout + p.stderr)
+                self.assertIn('"Buyer" is locked by signature "Certification"', p.stderr)
+                self.assertFalse(os.path.exists(out))
+                continue
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            self.assertIn("#1 field   page 1: 350.0,100.0 - 550.0,240.0", p.stdout)
+            v = verify(out, "--json")
+            rep = json.loads(v.stdout)
+            self.assertEqual(sorted((s["field"], s["verdict"]) for s in rep["signatures"]),
+                             [("Buyer", "valid"),
+                              ("Certification", "valid_with_allowed_changes")], rep)
+            self.assertEqual(pdfsig_valid(out), 2)
 
     def test_certified_p1_is_not_signed(self):
         sig = (b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
@@ -339,6 +406,67 @@ class Api(ServerTestCase):
         self.assertEqual(st, 201, doc)
         # the invisible signature's one widget, zero-sized
         self.assertEqual([(r["x0"], r["x1"]) for r in doc["rects"]], [(0.0, 0.0)], doc)
+
+    def test_certified_p2_signed_into_its_empty_field(self):
+        """A contract certified with DocMDP P=2 whose certifier placed an empty
+        signature field "Buyer" for the next party: a field placement signs into it,
+        the seal in the field's box (what P=2 permits, where a new seal is 422
+        docmdp_no_visible); a field it lacks is 422 field_not_found, a field
+        placement with another 422 placement_field; the completion stores it, and
+        the new signature is the field's value, valid."""
+        orgs = {o["slug"]: o for o in PKI.orgs}
+        call = self.members("buyer", "supplier")
+
+        pdf = certified_pdf([
+            b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R 6 0 R] /SigFlags 3 >> "
+            b"/Perms << /DocMDP 5 0 R >> >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Annots [4 0 R 6 0 R] >>",
+            b"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Certification) "
+            b"/Rect [0 0 0 0] /F 132 /P 3 0 R /V 5 0 R >>",
+            b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached "
+            b"/M (D:20261201120000Z) /Reference [<< /Type /SigRef /TransformMethod /DocMDP "
+            b"/TransformParams << /Type /TransformParams /P 2 /V /1.2 >> >>] @SIG@ >>",
+            b"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Buyer) /F 4 /P 3 0 R "
+            b"/Rect [350 100 550 240] >>"], "buyer")
+        st, _, _, doc = call("buyer", "POST", "/api/v1/contracts", {
+            "name": "Certified with a field", "pdf_base64": base64.b64encode(pdf).decode(),
+            "parties": [{"credit_code": orgs["supplier"]["credit_code"], "role": "signer",
+                         "routing_order": 1}]})
+        self.assertEqual(st, 201, doc)
+        n = doc["number"]
+        self.assertEqual(call("buyer", "POST", "/api/v1/contracts/%s/send" % n)[0], 200)
+        self.assertEqual(call("supplier", "POST", "/api/v1/contracts/%s/receive" % n)[0], 200)
+        crt, key = PKI.org_cert("supplier", "rsa")
+        body = {"certificate": base64.b64encode(der_of(crt)).decode(),
+                "chain": [base64.b64encode(der_of(PKI.path("ca.pem"))).decode()]}
+        path = "/api/v1/contracts/%s/signing-sessions" % n
+        for pl, code in (([{"mode": "field", "seal": "default", "field": "Seller"}],
+                          "field_not_found"),
+                         ([{"mode": "field", "seal": "default", "field": "Buyer"},
+                           {"mode": "date", "page": 1, "x": 300, "y": 100}], "placement_field"),
+                         ([{"mode": "normal", "seal": "default", "page": 1, "x": 200, "y": 400}],
+                          "docmdp_no_visible")):
+            st, _, _, doc = call("supplier", "POST", path, dict(body, placements=pl))
+            self.assertEqual((st, doc.get("code")), (422, code), doc)
+        # the refusal of a new seal says where one may go
+        self.assertIn('or into its empty signature field "Buyer" (placement mode field)',
+                      doc["detail"])
+        st, _, _, prep = call("supplier", "POST", path, dict(body, placements=[
+            {"mode": "field", "seal": "default", "field": "Buyer"}]))
+        self.assertEqual(st, 201, prep)
+        self.assertEqual([(r["mode"], r["page"], r["x0"], r["y0"], r["x1"], r["y1"])
+                          for r in prep["rects"]], [("field", 1, 350, 100, 550, 240)], prep)
+        sig = openssl_sign(key, base64.b64decode(prep["to_be_signed"]))
+        st, _, _, doc = call("supplier", "POST", "/api/v1/signing-sessions/%s/complete" %
+                             prep["session"], {"signature": base64.b64encode(sig).decode()})
+        self.assertEqual(st, 200, doc)
+        st, _, _, doc = call("buyer", "GET", "/api/v1/contracts/%s/verification" % n)
+        self.assertEqual(st, 200, doc)
+        by_field = {s["field"]: s for s in doc["signatures"]}
+        self.assertEqual(by_field["Buyer"]["verdict"], "valid_with_allowed_changes", doc)
+        # the certification holds: filling its empty field is signing, which P=2 permits
+        self.assertEqual(by_field["Certification"]["verdict"], "valid_with_allowed_changes", doc)
 
 
 if __name__ == "__main__":

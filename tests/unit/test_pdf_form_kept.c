@@ -129,8 +129,8 @@ same_form(struct pdf_doc *kept, struct pdf_doc *walked)
 	pdf_sig_fields_free(y, ny);
 	sp_errinfo_init(&e1);
 	sp_errinfo_init(&e2);
-	r1 = pdf_docmdp_check_signable_known(kept, NULL, 0, &e1);
-	r2 = pdf_docmdp_check_signable_known(walked, NULL, 0, &e2);
+	r1 = pdf_docmdp_check_signable_known(kept, NULL, NULL, 0, &e1);
+	r2 = pdf_docmdp_check_signable_known(walked, NULL, NULL, 0, &e2);
 	ck_assert_int_eq(r1, r2);
 	ck_assert_str_eq(e1.msg, e2.msg);
 }
@@ -202,7 +202,7 @@ signable(const unsigned char *d, size_t n, const uint8_t *facts, size_t flen)
 	ck_assert_int_eq(pdf_doc_open_stored_kept(d, n, pages, np, facts, flen, dig, &k, &ei),
 			 SP_OK);
 	ck_assert_int_eq(pdf_doc_form_walked(k), facts == NULL);
-	r = pdf_docmdp_check_signable_known(k, NULL, 0, &ei);
+	r = pdf_docmdp_check_signable_known(k, NULL, NULL, 0, &ei);
 	pdf_doc_free(k);
 	pdf_doc_free(w);
 	free(pages);
@@ -484,7 +484,7 @@ START_TEST(hostile_lock_changed)
 		ck_assert_int_eq(pdf_doc_form_walked(doc), 0);
 		free(pages);
 	}
-	ck_assert_int_eq(pdf_docmdp_check_signable_known(doc, NULL, 0, &ei), SP_ERR_INVALID);
+	ck_assert_int_eq(pdf_docmdp_check_signable_known(doc, NULL, NULL, 0, &ei), SP_ERR_INVALID);
 	ck_assert_str_eq(ei.reason, "docmdp_no_changes");
 	pdf_doc_free(doc);
 	/* the lock in an object of its own, changed by a later update that lists only it */

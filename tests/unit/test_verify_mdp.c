@@ -336,7 +336,7 @@ signable_known(const unsigned char *d, size_t n, struct sp_errinfo *ei, size_t *
 		pdf_sig_fields_free(reads, *nreads);
 	}
 	ck_assert_int_eq(pdf_doc_open_stored(d, n, &doc, ei), SP_OK);
-	r = pdf_docmdp_check_signable_known(doc, s, l, ei);
+	r = pdf_docmdp_check_signable_known(doc, NULL, s, l, ei);
 	pdf_doc_free(doc);
 	free(s);
 	return r;
@@ -367,7 +367,7 @@ START_TEST(visible_seal_after_certification)
 	sp_errinfo_init(&ei);
 	ck_assert_ptr_nonnull(seal.png = make_seal_png(120, &seal.png_len));
 	ck_assert_int_eq(pdf_doc_open(d, n, &doc, &ei), SP_OK);
-	ck_assert_int_eq(pdf_docmdp_check_signable(doc, &ei), SP_OK);
+	ck_assert_int_eq(pdf_docmdp_check_signable(doc, NULL, &ei), SP_OK);
 	memset(&p, 0, sizeof(p));
 	i = (size_t)pdf_sig_prepare(doc, &par, &seal, 1, &pl, 1, &p, &ei);
 	pdf_sig_prepared_cleanup(&p);
@@ -408,7 +408,7 @@ START_TEST(lock_p1_is_not_signable)
 
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(pdf_doc_open(d, n, &doc, &ei), SP_OK);
-	r = pdf_docmdp_check_signable(doc, &ei);
+	r = pdf_docmdp_check_signable(doc, NULL, &ei);
 	if (_i) {
 		ck_assert_int_eq(r, SP_ERR_INVALID);
 		ck_assert_str_eq(ei.reason, "docmdp_no_changes");
@@ -463,7 +463,7 @@ START_TEST(field_lock_p1_over_a_known_signature)
 	objs[0] = body;
 	two = vc_update(one, n1, nums, objs, 1, 0, NULL, &n2);
 	ck_assert_int_eq(pdf_doc_open(two, n2, &doc, &ei), SP_OK);
-	r = pdf_docmdp_check_signable(doc, &ei);
+	r = pdf_docmdp_check_signable(doc, NULL, &ei);
 	pdf_doc_free(doc);
 	ck_assert_int_eq(r, _i ? SP_ERR_INVALID : SP_OK);
 	sp_errinfo_init(&ei);

@@ -792,6 +792,7 @@ enum ext_kind {
 	EXT_BYTES_BEFORE_HEADER,
 	EXT_BYTES_BEFORE_HEADER_TWICE,
 	EXT_BYTES_PUT_BEFORE_AFTER,
+	EXT_UPDATE_NO_XREF,
 	EXT_KINDS
 };
 
@@ -809,7 +810,12 @@ enum ext_kind {
  * poppler) and the ranges from the file's first byte, signed once or twice:
  * valid and total for pdfsig and for us. The same bytes put before a file
  * after it was signed: pdfsig finds the digest wrong and the document not
- * totally signed; we call it invalid, saying where the ranges went.
+ * totally signed; we call it invalid, saying where the ranges went. A last
+ * update with no xref section (a new page content and a trailer, startxref
+ * at the trailer): poppler repairs the file and shows the new content,
+ * pdfsig calls the signature valid and the document not totally signed; we
+ * call it invalid (revision_structure: the chain of revisions is broken) and
+ * the upload refuses it (pdf_damaged).
  */
 START_TEST(signed_elsewhere_with_a_quirk)
 {
@@ -880,6 +886,19 @@ START_TEST(signed_elsewhere_with_a_quirk)
 		};
 		t = ext_update(u, n0, num, again, 2, 0, &n1);
 		ext_sign(t, n1, 0, 0, "");
+	} else if (_i == EXT_UPDATE_NO_XREF) {
+		/* a changed page content appended with a trailer but no xref section:
+		   startxref points at the trailer (readers repair the file) */
+		static const char box[] = "1 0 0 rg 72 380 300 40 re f";
+		struct bbuf b = { 0 };
+		size_t tr;
+		put(&b, u, n0);
+		putf(&b, "2 0 obj\n<< /Length %zu >>\nstream\n%s\nendstream\nendobj\n", strlen(box),
+		     box);
+		tr = b.n;
+		putf(&b, "trailer\n<< /Size 34 /Root 30 0 R >>\nstartxref\n%zu\n%%%%EOF\n", tr);
+		t = b.p;
+		n1 = b.n;
 	} else if (_i == EXT_BYTES_BEFORE_HEADER_TWICE) {
 		/* a second field and signature, the update's offsets from the header too */
 		static const int num[] = { 30, 1, 37, 38 };
@@ -959,6 +978,23 @@ START_TEST(signed_elsewhere_with_a_quirk)
 		ck_assert_int_eq(valid, (int)r->nsigs);
 		ck_assert_int_eq(total, 1);
 		break;
+	case EXT_UPDATE_NO_XREF: {
+		/* poppler repairs it and shows the new content; pdfsig: valid, not total */
+		struct pdf_normalized nz;
+		struct sp_errinfo ei;
+		ck_assert_int_eq(mine->verdict, CRYPTO_VERDICT_INVALID);
+		ck_assert_str_eq(mine->reasons[0], "revision_structure");
+		ck_assert_msg(strstr(mine->message, "no xref section at offset") != NULL, "%s",
+			      mine->message);
+		ck_assert_int_eq(vc_outcome(r), VC_INVALID);
+		ck_assert_int_eq(valid, 1);
+		ck_assert_int_eq(total, 0);
+		/* nor is it taken: a repaired signed file cannot be rewritten */
+		sp_errinfo_init(&ei);
+		ck_assert_int_eq(pdf_upload_normalize(t, n1, &nz, &ei), SP_ERR_PDF);
+		ck_assert_str_eq(ei.reason, "pdf_damaged");
+		break;
+	}
 	case EXT_BYTES_PUT_BEFORE_AFTER:
 		ck_assert_int_eq(mine->verdict, CRYPTO_VERDICT_INVALID);
 		ck_assert_str_eq(mine->reasons[0], "gap_not_contents");
@@ -1042,7 +1078,7 @@ START_TEST(signed_elsewhere_form_needing_appearances)
 	{
 		/* signable: P=1 alone is refused */
 		ck_assert_int_eq(pdf_doc_open(nz.data, nz.len, &doc, &ei), SP_OK);
-		ck_assert_msg(pdf_docmdp_check_signable(doc, &ei) == SP_OK, "%s", ei.msg);
+		ck_assert_msg(pdf_docmdp_check_signable(doc, NULL, &ei) == SP_OK, "%s", ei.msg);
 		pdf_doc_free(doc);
 		doc = NULL;
 	}
@@ -1074,6 +1110,402 @@ START_TEST(signed_elsewhere_form_needing_appearances)
 	if (p != 2)
 		ck_assert_msg(red_share("na_signed.pdf", pi.width, w[0].view) > 0.1,
 			      "P=%d: no seal drawn", p);
+	free(w);
+	free(one);
+	pdf_normalized_cleanup(&nz);
+	free(u);
+	free(d);
+}
+END_TEST
+
+/* ==== shadow attacks on a signature another writer made ==== */
+
+enum shadow_case {
+	SHADOW_HIDE,             /* the page's /Contents made to show a stream signed unused */
+	SHADOW_REPLACE,          /* the page's content stream redefined */
+	SHADOW_HIDE_AND_REPLACE, /* the catalog redefined onto a new page tree */
+	SHADOW_CASES
+};
+
+/*
+ * The shadow attacks of the PDF-Insecurity research (Mainka, Mladenov,
+ * Rohlmann: hide, replace, hide-and-replace) on the contract another writer
+ * signed: the signed revision carries an unused stream (a red box over the
+ * text), and a later incremental update by someone else, itself a sound
+ * update, makes the page show it, redefines the page's content, or
+ * redefines the catalog onto a new page tree. Our verifier calls the
+ * signature invalid (disallowed_changes, naming the object), pdfsig calls
+ * it valid but not covering the whole document: we beat it, it does not
+ * lie. The upload keeps such a file byte for byte (it carries a
+ * signature), and a signature of ours on top is valid while theirs stays
+ * invalid, as pdftoppm shows the red box the signer never saw.
+ */
+START_TEST(shadow_after_a_signature)
+{
+	static const int nums[] = { 30, 1, 32, 33, 39 };
+	static const char box[] = "1 0 0 rg 72 380 300 40 re f";
+	char hidden[128], page[256];
+	const char *bodies[] = { ext_bodies[0], ext_bodies[1], ext_bodies[2], ext_bodies[3],
+				 hidden };
+	struct pdf_normalized nz;
+	struct crypto_verify_report *r;
+	struct pdf_widget_rect *w = NULL;
+	struct sp_errinfo ei;
+	struct pdf_rect red = { 80, 385, 360, 415 };
+	struct pdf_placement pl = { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 450, .y = 150 };
+	size_t n, n0, n1, n2, nw, i;
+	unsigned char *d, *u, *t = NULL, *two;
+	int valid, total;
+	char name[64];
+	const char *what;
+
+	snprintf(hidden, sizeof(hidden), "<< /Length %zu >>\nstream\n%s\nendstream", strlen(box),
+		 box);
+	d = write_quirky(&quirks[0], &n);
+	u = ext_update(d, n, nums, bodies, 5, 0, &n0);
+	ext_sign(u, n0, 0, 0, "");
+	if (_i == SHADOW_HIDE) {
+		static const int num[] = { 1 };
+		const char *upd[] = { page };
+		snprintf(page, sizeof(page),
+			 "<</Type/Page/Parent 7 0 R/Resources 29 0 R/MediaBox[0 0 595.303937007874 "
+			 "841.889763779528]/Contents [2 0 R 39 0 R]/Annots [32 0 R]>>");
+		t = ext_update(u, n0, num, upd, 1, 0, &n1);
+		what = "page 1 changed";
+	} else if (_i == SHADOW_REPLACE) {
+		static const int num[] = { 2 };
+		const char *upd[] = { hidden };
+		t = ext_update(u, n0, num, upd, 1, 0, &n1);
+		what = "object 2 changed";
+	} else {
+		static const int num[] = { 30, 40, 41 };
+		const char *upd[] = {
+			"<</Type/Catalog/Pages 40 0 R /Lang(en-US) /AcroForm << /Fields [32 0 R] "
+			"/SigFlags 3 >> >>",
+			"<< /Type /Pages /Kids [41 0 R] /Count 1 >>",
+			/* the new tree's one page: the box the signed revision hid, alone */
+			"<</Type/Page/Parent 40 0 R/Resources 29 0 R/MediaBox[0 0 595.303937007874 "
+			"841.889763779528]/Contents 39 0 R/Annots [32 0 R]>>",
+		};
+		t = ext_update(u, n0, num, upd, 3, 0, &n1);
+		what = "catalog (/Root) changed";
+	}
+	snprintf(name, sizeof(name), "shadow_%d.pdf", _i);
+	write_file(vc_path(name), t, n1);
+	r = verify(t, n1);
+	ck_assert_uint_eq(r->nsigs, 1);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[0].reasons[0], "disallowed_changes");
+	ck_assert_msg(strstr(r->sigs[0].message, what) != NULL, "%s", r->sigs[0].message);
+	ck_assert_int_eq(r->sigs[0].digest_ok, 1);
+	crypto_verify_report_free(r);
+	pdfsig_says(name, &valid, &total);
+	ck_assert_int_eq(valid, 1);
+	ck_assert_int_eq(total, 0);
+	ck_assert_int_eq(run("qpdf --check %s >/dev/null 2>&1", vc_path(name)), 0);
+	ck_assert_msg(red_share(name, 595.303937007874, red) > 0.5, "the box is not shown");
+	/* uploaded and signed by us on top */
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize(t, n1, &nz, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_int_eq(nz.kept, 1);
+	two = sign_placed(nz.data, nz.len, "ec", &pl, 1, &w, &nw, &n2);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 2);
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(r->sigs[i].verdict, strcmp(r->sigs[i].field, "Ext")
+							     ? CRYPTO_VERDICT_VALID
+							     : CRYPTO_VERDICT_INVALID);
+	ck_assert_int_eq(vc_outcome(r), VC_INVALID);
+	crypto_verify_report_free(r);
+	free(w);
+	free(two);
+	pdf_normalized_cleanup(&nz);
+	free(t);
+	free(u);
+	free(d);
+}
+END_TEST
+
+/* ==== seals across pages of different sizes ==== */
+
+/* The share of seal-red pixels in view on page `page` of file (red_share's measure). */
+static double
+red_share_on(const char *file, int page, double width, struct pdf_rect view)
+{
+	char one[64];
+
+	snprintf(one, sizeof(one), "page_%d_of_%s", page, file);
+	ck_assert_int_eq(run("cd %s && qpdf --empty --pages %s %d -- %s", vc_dir, file, page, one),
+			 0);
+	return red_share(one, width, view);
+}
+
+/*
+ * A contract of mixed page sizes, as scanned annexes make them: A4, A3
+ * landscape (a wide MediaBox), A3 portrait shown landscape (/Rotate 90),
+ * A4. A seam seal across all four (Adobe-style: one slice per page at its
+ * right edge, the same height) and then a multi-page seal on every page:
+ * each slice sits flush with its own page's right edge and each seal is red
+ * where the rectangles say, in pdftoppm's picture of every page; the
+ * multi-page seal's widgets share one appearance per page rotation (two
+ * Form XObjects for four pages). Both signatures valid for us, pdfsig and
+ * qpdf --check.
+ */
+START_TEST(seals_across_mixed_page_sizes)
+{
+	static const char *const box[] = { "[0 0 595.28 841.89]", "[0 0 1190.55 841.89]",
+					   "[0 0 841.89 1190.55]", "[0 0 595.28 841.89]" };
+	static const double width[] = { 595.28, 1190.55, 1190.55, 595.28 };
+	char bodies[11][256];
+	const char *obj[11];
+	struct pdf_placement seam = { .mode = PDF_PLACE_SEAM, .pages = "all", .y = 420 };
+	struct pdf_placement multi = {
+		.mode = PDF_PLACE_MULTI, .pages = "all", .x = 150, .y = 150
+	};
+	struct pdf_widget_rect *w1 = NULL, *w2 = NULL;
+	size_t n, n1, n2, nw1, nw2, i, forms = 0;
+	unsigned char *d, *one, *two, *p;
+
+	snprintf(bodies[0], sizeof(bodies[0]), "<< /Type /Catalog /Pages 2 0 R >>");
+	snprintf(bodies[1], sizeof(bodies[1]),
+		 "<< /Type /Pages /Kids [4 0 R 6 0 R 8 0 R 10 0 R] /Count 4 >>");
+	snprintf(bodies[2], sizeof(bodies[2]),
+		 "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>");
+	for (i = 0; i < 4; i++) {
+		char text[96];
+		snprintf(text, sizeof(text), "BT /F1 24 Tf 60 60 Td (Annex page %zu) Tj ET", i + 1);
+		snprintf(bodies[3 + 2 * i], sizeof(bodies[0]),
+			 "<< /Type /Page /Parent 2 0 R /MediaBox %s /Rotate %d /Resources << /Font "
+			 "<< /F1 3 0 R >> >> /Contents %zu 0 R >>",
+			 box[i], i == 2 ? 90 : 0, 5 + 2 * i);
+		snprintf(bodies[4 + 2 * i], sizeof(bodies[0]),
+			 "<< /Length %zu >>\nstream\n%s\nendstream", strlen(text), text);
+	}
+	for (i = 0; i < 11; i++)
+		obj[i] = bodies[i];
+	d = make_pdf_objs(obj, 11, &n);
+	one = sign_placed(d, n, "rsa", &seam, 1, &w1, &nw1, &n1);
+	two = sign_placed(one, n1, "ec", &multi, 1, &w2, &nw2, &n2);
+	assert_valid(two, n2, 2, "mixed_sizes.pdf");
+	ck_assert_uint_eq(nw1, 4);
+	ck_assert_uint_eq(nw2, 4);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(w1[i].page, (int)i + 1);
+		ck_assert_msg(fabs(w1[i].view.x1 - width[i]) < 0.01, "slice %zu ends at %.2f", i,
+			      w1[i].view.x1);
+		ck_assert(fabs(w1[i].view.y0 - w1[0].view.y0) < 0.01);
+		ck_assert_msg(red_share_on("mixed_sizes.pdf", (int)i + 1, width[i], w1[i].view) >
+				      0.1,
+			      "page %zu: no seam slice", i + 1);
+		ck_assert_msg(red_share_on("mixed_sizes.pdf", (int)i + 1, width[i], w2[i].view) >
+				      0.1,
+			      "page %zu: no seal", i + 1);
+	}
+	for (p = two + n1; (p = memmem(p, n2 - (size_t)(p - two), "/Subtype /Form", 14)) != NULL;
+	     p++)
+		forms++;
+	ck_assert_uint_eq(forms, 2);
+	free(w1);
+	free(w2);
+	free(two);
+	free(one);
+	free(d);
+}
+END_TEST
+
+/* ==== signing into the empty signature field another party placed ==== */
+
+enum slot_case {
+	SLOT_CERTIFIED,  /* certified P=2, the field and its widget one object: filled */
+	SLOT_KID_WIDGET, /* an approval signature, the field's widget its kid: filled */
+	SLOT_LOCKED,     /* certified P=2, its FieldMDP lock naming the field: refused */
+	SLOT_NO_PERMS,   /* certified P=2 without the catalog's /Perms: a new seal refused */
+	SLOT_LOCK_P2,    /* an approval signature whose field lock says /P 2: the same */
+	SLOT_LOCK_ALL,   /* an approval signature locking all fields (no /P): a new seal taken */
+	SLOT_CASES
+};
+
+/*
+ * The contract signed by another writer who also placed an empty visible
+ * signature field "Buyer" on page 1 for the next party (as a certifier
+ * does in Acrobat, pyHanko or iText). Signing into it (a field placement)
+ * sets its value and gives its widget our seal, where the field's author
+ * put it: exactly what DocMDP P=2 permits (a new visible widget is not).
+ * Both signatures valid for us and pdfsig, qpdf --check clean, the seal red
+ * in pdftoppm's picture inside the field's box. Where our update would
+ * break what the earlier signer locked, the check after the prepare
+ * (pdf_docmdp_check_signable with the update) refuses it: the field named
+ * by the certification's FieldMDP lock (field_locked), a new visible seal
+ * after a certification the catalog's /Perms does not name, or after an
+ * approval signature whose field lock says /P 2 (docmdp_no_visible: the
+ * prepare alone looks at /Perms only). Each refused update, signed anyway,
+ * is what the verifier calls invalid; pdfsig, which judges no DocMDP or
+ * FieldMDP, calls both signatures valid. A lock of all fields without /P
+ * keeps the form's fields as they were; a new signature field is no change
+ * to them (ISO 32000-2 §12.8.2.4; pyHanko, stricter, counts a new visible
+ * one as locked): our seal is taken and both signatures are valid.
+ */
+START_TEST(signed_into_an_empty_field)
+{
+	static const int nums[] = { 30, 1, 32, 33, 37, 38 };
+	char catalog[512], sigdict[512], field[256], ext[256];
+	const char *bodies[] = {
+		catalog,
+		"<</Type/Page/Parent 7 0 R/Resources 29 0 R/MediaBox[0 0 595.303937007874 "
+		"841.889763779528]/Contents 2 0 R/Annots [32 0 R 38 0 R]>>",
+		ext,
+		sigdict,
+		field,
+		"<< /Type /Annot /Subtype /Widget /Parent 37 0 R /F 4 /P 1 0 R "
+		"/Rect [330 90 530 230] >>",
+	};
+	struct pdf_placement into = { .mode = PDF_PLACE_FIELD, .field = "Buyer" };
+	struct pdf_placement normal = { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 150, .y = 160 };
+	struct pdf_rect box = { 330, 90, 530, 230 };
+	int cert = _i == SLOT_CERTIFIED || _i == SLOT_LOCKED || _i == SLOT_NO_PERMS;
+	int kid = _i == SLOT_KID_WIDGET, fill = _i <= SLOT_LOCKED;
+	int refused = _i == SLOT_LOCKED || _i == SLOT_NO_PERMS || _i == SLOT_LOCK_P2;
+	struct pdf_normalized nz;
+	struct pdf_widget_rect *w = NULL;
+	struct pdf_sig_params par = { .signing_time = time(NULL), .utc_offset_min = 480 };
+	struct pdf_sig_prepared prep;
+	struct pdf_doc *doc = NULL;
+	struct crypto_verify_report *r;
+	const struct crypto_sig_report *theirs = NULL;
+	struct sp_errinfo ei;
+	size_t n, n0, n1, nw, i;
+	unsigned char *d, *u, *one;
+	int valid, total, rc;
+	char name[64];
+
+	snprintf(catalog, sizeof(catalog),
+		 "<</Type/Catalog/Pages 7 0 R /OpenAction[1 0 R /XYZ null null 0] /Lang(en-US) "
+		 "/AcroForm << /Fields [32 0 R 37 0 R] /SigFlags 3 >>%s >>",
+		 cert && _i != SLOT_NO_PERMS ? " /Perms << /DocMDP 33 0 R >>" : "");
+	snprintf(sigdict, sizeof(sigdict),
+		 "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /M "
+		 "(D:20261201120000Z)%s%s @SIG@ >>",
+		 cert ? " /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams "
+			"<< /Type /TransformParams /P 2 /V /1.2 >> >>"
+		      : "",
+		 !cert               ? ""
+		 : _i == SLOT_LOCKED ? " << /Type /SigRef /TransformMethod /FieldMDP "
+				       "/TransformParams << /Type /TransformParams /Action "
+				       "/Include /Fields [(Buyer)] /V /1.2 >> >>]"
+				     : "]");
+	snprintf(ext, sizeof(ext),
+		 "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Ext) /F 132 /Rect [0 0 0 0] /P 1 "
+		 "0 R /V 33 0 R%s >>",
+		 _i == SLOT_LOCK_P2    ? " /Lock << /Type /SigFieldLock /Action /Include /Fields "
+					 "[(Other)] /P 2 >>"
+		 : _i == SLOT_LOCK_ALL ? " /Lock << /Type /SigFieldLock /Action /All >>"
+				       : "");
+	if (kid)
+		snprintf(field, sizeof(field), "<< /FT /Sig /T (Buyer) /Kids [38 0 R] >>");
+	else
+		snprintf(field, sizeof(field),
+			 "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Buyer) /F 4 /P 1 0 R "
+			 "/Rect [330 90 530 230] >>");
+	if (!kid) {
+		/* the page's /Annots names the field's widget: the field itself */
+		bodies[1] = "<</Type/Page/Parent 7 0 R/Resources 29 0 R/MediaBox[0 0 "
+			    "595.303937007874 841.889763779528]/Contents 2 0 R/Annots [32 0 R 37 0 "
+			    "R]>>";
+	}
+	d = write_quirky(&quirks[0], &n);
+	u = ext_update(d, n, nums, bodies, kid ? 6 : 5, 0, &n0);
+	ext_sign(u, n0, 0, 0, "");
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize(u, n0, &nz, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_int_eq(nz.kept, 1);
+	/* the update, and the check of the signatures before it */
+	ck_assert_int_eq(pdf_doc_open(nz.data, nz.len, &doc, &ei), SP_OK);
+	if (_i == SLOT_CERTIFIED) {
+		/* what is refused, and the refusal of a new seal saying where one may go */
+		static const struct {
+			const char *field;
+			int with_date, rc;
+			const char *reason;
+		} no[] = {
+			{ "Nope", 0, SP_ERR_INVALID, "field_not_found" },
+			{ "Ext", 0, SP_ERR_CONFLICT, "field_signed" },
+			{ "Buyer", 1, SP_ERR_INVALID, "placement_field" },
+			{ NULL, 0, SP_ERR_INVALID, "docmdp_no_visible" },
+		};
+		for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+			struct pdf_placement two[2] = {
+				{ .mode = PDF_PLACE_FIELD, .field = no[i].field },
+				{ .mode = PDF_PLACE_DATE, .page = 1, .x = 100, .y = 100 },
+			};
+			sp_errinfo_init(&ei);
+			rc = pdf_sig_prepare(doc, &par, &seal, 1, no[i].field ? two : &normal,
+					     no[i].with_date ? 2 : 1, &prep, &ei);
+			ck_assert_int_eq(rc, no[i].rc);
+			ck_assert_str_eq(ei.reason, no[i].reason);
+		}
+		ck_assert_msg(strstr(ei.msg, "or into its empty signature field \"Buyer\"") != NULL,
+			      "%s", ei.msg);
+		sp_errinfo_init(&ei);
+	}
+	ck_assert_msg(pdf_sig_prepare(doc, &par, &seal, 1, fill ? &into : &normal, 1, &prep, &ei) ==
+			      SP_OK,
+		      "%s", ei.msg);
+	ck_assert_int_eq(prep.filled, fill);
+	ck_assert_uint_eq(prep.visible_new, fill ? 0 : 1);
+	if (fill)
+		ck_assert_str_eq(prep.field, "Buyer");
+	rc = pdf_docmdp_check_signable(doc, &prep, &ei);
+	pdf_sig_prepared_cleanup(&prep);
+	pdf_doc_free(doc);
+	if (refused) {
+		ck_assert_int_eq(rc, SP_ERR_INVALID);
+		ck_assert_str_eq(ei.reason,
+				 _i == SLOT_LOCKED ? "field_locked" : "docmdp_no_visible");
+		ck_assert_msg(strstr(ei.msg, "\"Ext\"") != NULL, "%s", ei.msg);
+	} else {
+		ck_assert_msg(rc == SP_OK, "%s", ei.msg);
+	}
+	/* signed (the refused ones too, to see what every judge says of them) */
+	one = sign_placed(nz.data, nz.len, "rsa", fill ? &into : &normal, 1, &w, &nw, &n1);
+	ck_assert_uint_eq(nw, 1);
+	snprintf(name, sizeof(name), "slot_%d.pdf", _i);
+	if (fill && !refused) {
+		ck_assert_int_eq(w[0].page, 1);
+		ck_assert(fabs(w[0].view.x0 - 330) < 0.01 && fabs(w[0].view.y1 - 230) < 0.01);
+		/* our field is theirs: no new field, no new widget on the page */
+		ck_assert_ptr_null(memmem(one + nz.len, n1 - nz.len, "/T (Signature", 13));
+		assert_valid(one, n1, 2, name);
+		ck_assert_msg(red_share(name, 595.303937007874, box) > 0.1, "no seal in the field");
+	} else if (!refused) {
+		assert_valid(one, n1, 2, name);
+	} else {
+		write_file(vc_path(name), one, n1);
+	}
+	r = verify(one, n1);
+	ck_assert_uint_eq(r->nsigs, 2);
+	for (i = 0; i < 2; i++) {
+		if (!strcmp(r->sigs[i].field, "Ext"))
+			theirs = &r->sigs[i];
+		else if (fill)
+			ck_assert_str_eq(r->sigs[i].field, "Buyer");
+		else
+			ck_assert_msg(!strncmp(r->sigs[i].field, "Signature", 9), "%s",
+				      r->sigs[i].field);
+	}
+	ck_assert_ptr_nonnull(theirs);
+	ck_assert_int_eq(theirs->certifying, cert ? 2 : 0);
+	if (!refused) {
+		ck_assert_int_eq(theirs->verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+		ck_assert_int_eq(vc_outcome(r), VC_VALID);
+	} else {
+		ck_assert_int_eq(theirs->verdict, CRYPTO_VERDICT_INVALID);
+		ck_assert_str_eq(theirs->reasons[0],
+				 _i == SLOT_LOCKED ? "disallowed_changes" : "docmdp_violation");
+	}
+	crypto_verify_report_free(r);
+	pdfsig_says(name, &valid, &total);
+	ck_assert_int_eq(valid, 2);
+	ck_assert_int_eq(total, 1);
 	free(w);
 	free(one);
 	pdf_normalized_cleanup(&nz);
@@ -1118,6 +1550,9 @@ quirks_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_loop_test(tc, signed_elsewhere_with_a_quirk, 0, EXT_KINDS);
 	tcase_add_loop_test(tc, signed_elsewhere_form_needing_appearances, 0, 3);
+	tcase_add_loop_test(tc, signed_into_an_empty_field, 0, SLOT_CASES);
+	tcase_add_loop_test(tc, shadow_after_a_signature, 0, SHADOW_CASES);
+	tcase_add_test(tc, seals_across_mixed_page_sizes);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -507,7 +507,7 @@ signable_known(const unsigned char *d, size_t n, struct sp_errinfo *ei, size_t *
 		pdf_sig_fields_free(reads, *nreads);
 	}
 	ck_assert_int_eq(pdf_doc_open_stored(d, n, &doc, ei), SP_OK);
-	r = pdf_docmdp_check_signable_known(doc, s, l, ei);
+	r = pdf_docmdp_check_signable_known(doc, NULL, s, l, ei);
 	pdf_doc_free(doc);
 	free(s);
 	return r;
@@ -525,7 +525,7 @@ START_TEST(certified_p1_is_not_signable)
 
 	sp_errinfo_init(&ei);
 	ck_assert(pdf_doc_open(d, n, &doc, &ei) == SP_OK);
-	r = pdf_docmdp_check_signable(doc, &ei);
+	r = pdf_docmdp_check_signable(doc, NULL, &ei);
 	if (_i == 0) {
 		ck_assert_int_eq(r, SP_ERR_INVALID);
 		ck_assert_str_eq(ei.reason, "docmdp_no_changes");

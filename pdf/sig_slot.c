@@ -1,0 +1,203 @@
+/*
+ * sig_slot.c: an empty signature field another party's tool placed for a
+ * signer (a certifier's, a template's), found by its full name so that a
+ * signature can be written into it: its value set and its widget given the
+ * seal's appearance, where the field sits. Filling an empty signature field
+ * is what DocMDP P=2 permits (ISO 32000-2 §12.8.2.2), where a new visible
+ * widget is not (pyHanko by default, and our verifier).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "pdf_int.h"
+
+#define SLOT_DEPTH 32
+#define SLOT_NODES 20000
+
+struct walk {
+	qpdf_data q;
+	const char *want;
+	size_t nodes;
+	qpdf_oh found; /* the field whose full name is want, else 0 */
+	int ft_sig;    /* its /FT, inherited, is /Sig */
+};
+
+/* name: the full name so far ("" at the top); ft_sig: an ancestor said /FT /Sig. */
+static void
+walk(struct walk *w, qpdf_oh f, const char *name, int ft_sig, int depth)
+{
+	qpdf_data q = w->q;
+	qpdf_oh t = qpdf_oh_get_key_if_dict(q, f, "/T"), kids, ft;
+	char full[256];
+	int i, n;
+
+	if (w->found || depth > SLOT_DEPTH || ++w->nodes > SLOT_NODES ||
+	    !qpdf_oh_is_dictionary(q, f))
+		return;
+	ft = qpdf_oh_get_key_if_dict(q, f, "/FT");
+	if (qpdf_oh_is_name(q, ft))
+		ft_sig = qpdf_oh_is_name_and_equals(q, ft, "/Sig");
+	if (qpdf_oh_is_string(q, t))
+		snprintf(full, sizeof(full), "%s%s%s", name, name[0] ? "." : "",
+			 qpdf_oh_get_utf8_value(q, t));
+	else
+		snprintf(full, sizeof(full), "%s", name);
+	if (qpdf_oh_is_string(q, t) && strcmp(full, w->want) == 0) {
+		w->found = f;
+		w->ft_sig = ft_sig;
+		return;
+	}
+	kids = qpdf_oh_get_key_if_dict(q, f, "/Kids");
+	n = qpdf_oh_is_array(q, kids) ? qpdf_oh_get_array_n_items(q, kids) : 0;
+	/* only a prefix of want can lead to it */
+	if (full[0] && !(strncmp(w->want, full, strlen(full)) == 0 && w->want[strlen(full)] == '.'))
+		return;
+	for (i = 0; i < n && !w->found; i++)
+		walk(w, qpdf_oh_get_array_item(q, kids, i), full, ft_sig, depth + 1);
+}
+
+/* 1 when arr (an array) holds a reference to object id. */
+static int
+holds(qpdf_data q, qpdf_oh arr, int id)
+{
+	int i, n = qpdf_oh_is_array(q, arr) ? qpdf_oh_get_array_n_items(q, arr) : 0;
+
+	for (i = 0; i < n; i++)
+		if (qpdf_oh_get_object_id(q, qpdf_oh_get_array_item(q, arr, i)) == id)
+			return 1;
+	return 0;
+}
+
+static int
+not_usable(struct sp_errinfo *ei, const char *name, const char *why)
+{
+	return sp_err_reason(ei, SP_ERR_INVALID, "field_unsupported",
+			     "signature field \"%.60s\" cannot be signed into: %s", name, why);
+}
+
+int
+pdf_sig_slot_find(struct pdf_doc *doc, const char *name, struct pdf_sig_slot *out,
+		  struct sp_errinfo *ei)
+{
+	qpdf_data q = doc->q;
+	qpdf_oh af = qpdf_oh_get_key(q, qpdf_get_root(q), "/AcroForm"), fields, kids, wdg, rect, pg;
+	struct walk w = { q, name, 0, 0, 0 };
+	double v[4];
+	int i, n, id;
+
+	memset(out, 0, sizeof(*out));
+	if (name == NULL || !*name || strlen(name) >= sizeof(out->name))
+		return sp_err_reason(ei, SP_ERR_INVALID, "field_not_found",
+				     "a field placement names the signature field to sign into");
+	fields = qpdf_oh_get_key_if_dict(q, af, "/Fields");
+	n = qpdf_oh_is_array(q, fields) ? qpdf_oh_get_array_n_items(q, fields) : 0;
+	for (i = 0; i < n && !w.found; i++)
+		walk(&w, qpdf_oh_get_array_item(q, fields, i), "", 0, 0);
+	if (!w.found || !w.ft_sig)
+		return sp_err_reason(ei, SP_ERR_INVALID, "field_not_found",
+				     "the document has no signature field \"%.60s\"%s", name,
+				     w.found ? " (a field of that name is not a signature field)"
+					     : "");
+	if (qpdf_oh_has_key(q, w.found, "/V") &&
+	    !qpdf_oh_is_null(q, qpdf_oh_get_key(q, w.found, "/V")))
+		return sp_err_reason(ei, SP_ERR_CONFLICT, "field_signed",
+				     "signature field \"%.60s\" is signed already", name);
+	if (!qpdf_oh_is_indirect(q, w.found))
+		return not_usable(ei, name, "it is not an object of its own");
+	/* its widget: the field itself (merged, as most signers write it) or its one kid */
+	kids = qpdf_oh_get_key_if_dict(q, w.found, "/Kids");
+	if (qpdf_oh_is_array(q, kids)) {
+		if (qpdf_oh_get_array_n_items(q, kids) != 1)
+			return not_usable(ei, name, "it has more than one widget");
+		wdg = qpdf_oh_get_array_item(q, kids, 0);
+		if (!qpdf_oh_is_indirect(q, wdg) || qpdf_oh_has_key(q, wdg, "/T") ||
+		    qpdf_oh_get_object_id(q, qpdf_oh_get_key(q, wdg, "/Parent")) !=
+			    qpdf_oh_get_object_id(q, w.found))
+			return not_usable(ei, name, "its kid is not its widget");
+	} else {
+		wdg = w.found;
+	}
+	rect = qpdf_oh_get_key_if_dict(q, wdg, "/Rect");
+	if (!qpdf_oh_is_array(q, rect) || qpdf_oh_get_array_n_items(q, rect) != 4)
+		return not_usable(ei, name, "its widget has no /Rect");
+	for (i = 0; i < 4; i++) {
+		qpdf_oh it = qpdf_oh_get_array_item(q, rect, i);
+		if (!qpdf_oh_is_number(q, it))
+			return not_usable(ei, name, "its widget's /Rect is not four numbers");
+		v[i] = qpdf_oh_get_numeric_value(q, it);
+	}
+	/* its page: the one whose /Annots holds it (/P first, as it should say) */
+	id = qpdf_oh_get_object_id(q, wdg);
+	pg = qpdf_oh_get_key_if_dict(q, wdg, "/P");
+	for (i = 0; doc->pages != NULL && i < doc->npages && !out->page; i++)
+		if (qpdf_oh_get_object_id(q, doc->pages[i]) == qpdf_oh_get_object_id(q, pg) &&
+		    holds(q, qpdf_oh_get_key(q, doc->pages[i], "/Annots"), id))
+			out->page = i + 1;
+	for (i = 0; doc->pages != NULL && i < doc->npages && !out->page; i++)
+		if (holds(q, qpdf_oh_get_key(q, doc->pages[i], "/Annots"), id))
+			out->page = i + 1;
+	if (!out->page)
+		return not_usable(ei, name, "its widget is on no page");
+	out->field_obj = qpdf_oh_get_object_id(q, w.found);
+	out->field_gen = qpdf_oh_get_generation(q, w.found);
+	out->widget_obj = id;
+	out->widget_gen = qpdf_oh_get_generation(q, wdg);
+	out->rect.x0 = v[0] < v[2] ? v[0] : v[2];
+	out->rect.x1 = v[0] < v[2] ? v[2] : v[0];
+	out->rect.y0 = v[1] < v[3] ? v[1] : v[3];
+	out->rect.y1 = v[1] < v[3] ? v[3] : v[1];
+	snprintf(out->name, sizeof(out->name), "%s", name);
+	return SP_OK;
+}
+
+/* 1 when f or a field under it is an empty signature field; its full name into name. */
+static int
+first_empty(qpdf_data q, qpdf_oh f, const char *prefix, int ft_sig, int depth, size_t *nodes,
+	    char *name, size_t cap)
+{
+	qpdf_oh t = qpdf_oh_get_key_if_dict(q, f, "/T"), ft = qpdf_oh_get_key_if_dict(q, f, "/FT"),
+		kids;
+	char full[256];
+	int i, n;
+
+	if (depth > SLOT_DEPTH || ++*nodes > SLOT_NODES || !qpdf_oh_is_dictionary(q, f))
+		return 0;
+	if (qpdf_oh_is_name(q, ft))
+		ft_sig = qpdf_oh_is_name_and_equals(q, ft, "/Sig");
+	snprintf(full, sizeof(full), "%s%s%s", prefix,
+		 prefix[0] && qpdf_oh_is_string(q, t) ? "." : "",
+		 qpdf_oh_is_string(q, t) ? qpdf_oh_get_utf8_value(q, t) : "");
+	if (qpdf_oh_has_key(q, f, "/V") && !qpdf_oh_is_null(q, qpdf_oh_get_key(q, f, "/V")))
+		return 0;
+	kids = qpdf_oh_get_key_if_dict(q, f, "/Kids");
+	n = qpdf_oh_is_array(q, kids) ? qpdf_oh_get_array_n_items(q, kids) : 0;
+	/* a field of its own (a name) whose kids, if any, are its widgets */
+	if (ft_sig && qpdf_oh_is_string(q, t) && full[0] &&
+	    (n == 0 || !qpdf_oh_has_key(q, qpdf_oh_get_array_item(q, kids, 0), "/T"))) {
+		snprintf(name, cap, "%s", full);
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		if (first_empty(q, qpdf_oh_get_array_item(q, kids, i), full, ft_sig, depth + 1,
+				nodes, name, cap))
+			return 1;
+	return 0;
+}
+
+int
+pdf_sig_slot_first_empty(struct pdf_doc *doc, char *name, size_t cap)
+{
+	qpdf_data q = doc->q;
+	qpdf_oh fields =
+		qpdf_oh_get_key_if_dict(q, qpdf_oh_get_key(q, qpdf_get_root(q), "/AcroForm"),
+					"/Fields");
+	int i, n = qpdf_oh_is_array(q, fields) ? qpdf_oh_get_array_n_items(q, fields) : 0;
+	size_t nodes = 0;
+
+	name[0] = '\0';
+	for (i = 0; i < n; i++)
+		if (first_empty(q, qpdf_oh_get_array_item(q, fields, i), "", 0, 0, &nodes, name,
+				cap))
+			return 1;
+	return 0;
+}
