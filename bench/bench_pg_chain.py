@@ -19,7 +19,11 @@ on a shared machine where wall-clock times do not) and their sum; a VACUUM
 before each k (not counted) stands for autovacuum. Documents and
 JSON answers are measured by length, not printed; the parts are detoasted (as
 sending them does). The update and the report are fixed bytes of realistic
-size, as bench_pg_signing.py's.
+size, as bench_pg_signing.py's; with BENCH_CHAIN_REPORT=FILE (a contract's
+last stored report, revisions.verification) the k-th completion stores the
+first bytes of FILE, as many as a k-th report has (they grow as bench_load.py
+prints: 1089 bytes at k = 1, 57503 at k = 20, ~196 more per signature each
+time), so that its writing grows with k as the server's does.
 """
 import os
 import re
@@ -105,8 +109,8 @@ STEPS = [
                "FROM bench_blob d, certificates c WHERE c.organization_id = %(org)d \\gset"),
     ("claim", None),
     ("complete", "SELECT length(signing_session_complete_verified(:'sid', %(org)d, %(org)d, "
-                 "d.signed, :doclen + length(d.signed), repeat('e', 64), now(), d.report, NULL, "
-                 "NULL, '127.0.0.1', 'bench')::text) FROM bench_blob d;"),
+                 "d.signed, :doclen + length(d.signed), repeat('e', 64), now(), %(report)s, "
+                 "NULL, NULL, '127.0.0.1', 'bench')::text) FROM bench_blob d;"),
     ("send", "SELECT length(contract_send(%(n)d, %(org)d, %(org)d, '127.0.0.1', 'bench')::text);"),
 ]
 
@@ -141,6 +145,16 @@ def main(argv):
         os.chmod(tmp, 0o755)
         os.chmod(pdf, 0o644)
         psql(url, SETUP % {"S": s, "M": m + WARM}, ["-v", "pdf=" + pdf])
+        grown = os.environ.get("BENCH_CHAIN_REPORT")
+        if grown:
+            with open(grown) as f:
+                # one report per k, stored uncompressed: reading it costs about what
+                # receiving it as a parameter does, not a decompression
+                psql(url, "CREATE TABLE bench_report (k integer PRIMARY KEY, report text); "
+                          "ALTER TABLE bench_report ALTER COLUMN report SET STORAGE EXTERNAL; "
+                          "INSERT INTO bench_report SELECT k, left(:'r', 1089 * k + 98 * k * "
+                          "(k - 1)) FROM generate_series(1, %d) k" % s,
+                     ["-v", "r=" + f.read().strip()])
         parts = psql(url, "SELECT to_regproc('signing_prepare_check') IS NOT NULL").strip() == "t"
         load = LOAD_PARTS if parts else LOAD_WHOLE
         claim = CLAIM_PARTS if parts else CLAIM_WHOLE
@@ -157,7 +171,9 @@ def main(argv):
             # ever longer chains of dead versions in this tight loop
             script.append("VACUUM ANALYZE;")
             for i in range(1, m + WARM + 1):
-                v = {"n": 1000000000000000000 + i, "org": org, "tok": tok}
+                v = {"n": 1000000000000000000 + i, "org": org, "tok": tok,
+                     "report": ("(SELECT report FROM bench_report WHERE k = %d)" % k)
+                     if grown else "d.report"}
                 for name, sql in steps:
                     script += [CPU, sql % v, SPENT % ("%d:%d:%s" % (k, i, name))]
         rows = {}
@@ -168,8 +184,9 @@ def main(argv):
                 if int(i) > WARM:
                     rows.setdefault(int(k), {}).setdefault(name, []).append(int(ns) / 1e6)
         names = [n for n, _ in STEPS]
-        print("bench_pg_chain: %s, %d contracts of %d signers; PostgreSQL CPU ms per statement "
-              "(median), k-th signing" % (os.path.relpath(mig, ROOT), m, s))
+        print("bench_pg_chain: %s, %d contracts of %d signers%s; PostgreSQL CPU ms per statement "
+              "(median), k-th signing" % (os.path.relpath(mig, ROOT), m, s,
+                                          ", reports growing with k" if grown else ""))
         print("  k " + "".join("%10s" % x for x in names) + "     total")
         for k in sorted(rows):
             med = [statistics.median(rows[k][x]) for x in names]

@@ -1,4 +1,4 @@
-"""The contract document every state change answers with (migration 017, issue 14).
+"""The contract document every state change answers with (migrations 017, 038; issue 14).
 
 017 renders each audit event's JSON once, when the event is inserted
 (audit_events.trail), and builds the contract as json text instead of jsonb.
@@ -6,9 +6,11 @@ These tests hold the answers to what 014 answered: the replies of the
 workflow steps, GET of the contract and 014's contract_json (run from the
 text of migrations/014 in a temporary function) carry the same document,
 event by event; the chain still verifies, and a rendering that no longer
-matches its event is caught by /audit/verify. The last test applies 017 to
-a database that already has contracts and checks the events written before
-it got their rendering.
+matches its event is caught by /audit/verify. TestMigrationWithData applies
+017 to a database that already has contracts and checks the events written
+before it got their rendering; and 038 (each party's and revision's entry
+stored with its row) to one with a 19-signature contract and a rejected one,
+checking every caller's document byte for byte before and after it.
 
 Set-up as test_workflow.py (organizations and sessions by SQL, signatures
 stored through party_mark_signed()).
@@ -117,7 +119,7 @@ class TestReplyJson(wf.WorkflowCase):
 
 
 class TestMigrationWithData(unittest.TestCase):
-    """017 applied to a database whose contracts were written under 016."""
+    """017 and 038 applied to a database whose contracts were written before them."""
 
     def migrate_to(self, db, last):
         tmp = tempfile.mkdtemp(prefix="sealpact-mig.")
@@ -169,6 +171,86 @@ class TestMigrationWithData(unittest.TestCase):
                           "contract.rejected"])
         self.assertEqual(doc["audit"][3]["details"], {"reason": "no"})
         self.assertEqual(db.query("SELECT valid FROM audit_chain_verify(1000000000000000001)"), "t")
+
+    def test_stored_entries_keep_the_document(self):
+        """038 on a database with a 19-signature contract and a rejected one: each contract's
+        document, for every caller, is the same text byte for byte after it, and after
+        further signings, a rejection and a renamed organization it is 028's text."""
+        db = harness.Database()
+        self.addCleanup(db.drop)
+        self.migrate_to(db, 37)
+        # names json must escape: quotes, a backslash, a control character, CJK
+        names = ["Init \"A\" \\ 发起方"] + ["签署方 %d \"q\"\t" % i for i in range(1, 21)] + ["CC"]
+        codes = [wf.credit_code(100 + i) for i in range(len(names))]
+        db.query("INSERT INTO organizations (name, credit_code) SELECT * FROM unnest(%s, %s); "
+                 "INSERT INTO users (kind, organization_id, name) SELECT 'member', id, name "
+                 "FROM organizations" % (sql_array(names), sql_array(codes)))
+        ids = [int(x) for x in db.query("SELECT string_agg(id::text, ',' ORDER BY id) "
+                                        "FROM organizations").split(",")]
+        users = {int(o): int(u) for o, u in (ln.split("|") for ln in db.query(
+            "SELECT organization_id, id FROM users").splitlines())}
+        a, signers = ids[0], ids[1:21]
+        pdf = b"%PDF-1.4\n% a stand-in document\n"
+        big, small = 1000000000000000101, 1000000000000000102
+
+        def create(n, parties):
+            db.query("SELECT contract_create(%d, %d, %d, 'C %d', NULL, NULL, '%s', '\\x%s', "
+                     "encode(sha256('\\x%s'::bytea), 'hex'), 1, NULL, '192.0.2.1', 'ua'); "
+                     "SELECT contract_send(%d, %d, %d, NULL)"
+                     % (n, a, users[a], n, json.dumps(parties), pdf.hex(), pdf.hex(), n, a,
+                        users[a]))
+
+        def sign(n, org):
+            seq, length = db.query("SELECT seq || ' ' || length FROM revisions WHERE "
+                                   "contract_number = %d ORDER BY seq DESC LIMIT 1"
+                                   % n).split()
+            delta = ("\n%% signature %s\n" % org).encode()
+            db.query("SELECT contract_receive(%d, %d, %d, NULL); SELECT party_mark_signed(%d, "
+                     "%d, %d, %d, '\\x%s', %d, '%s', %d, NULL); SELECT contract_send(%d, %d, %d, "
+                     "NULL)" % (n, org, users[org], n, org, users[org], int(seq) + 1, delta.hex(),
+                                int(length) + len(delta), "%064x" % (int(seq) + 1), 1, n, org,
+                                users[org]))
+
+        create(big, [{"credit_code": c, "role": "signer", "routing_order": 1}
+                     for c in codes[1:21]] + [{"credit_code": codes[21], "role": "cc"}])
+        for org in signers[:19]:
+            sign(big, org)
+        create(small, [{"credit_code": codes[1], "role": "signer", "routing_order": 1},
+                       {"credit_code": codes[2], "role": "signer", "routing_order": 2}])
+        sign(small, signers[0])
+        db.query("SELECT contract_receive(%d, %d, %d, NULL); SELECT contract_reject(%d, %d, %d, "
+                 "'不同意 \"价格\" \\ x', NULL)" % (small, signers[1], users[signers[1]], small,
+                                                  signers[1], users[signers[1]]))
+        docs = ("SELECT string_agg(contract_json(n, o)::text, E'\\n' ORDER BY n, o) FROM "
+                "unnest(ARRAY[%d, %d]) n, unnest(ARRAY[%s, NULL]::bigint[]) o"
+                % (big, small, ",".join(map(str, ids))))
+        before = db.query(docs)
+        self.assertEqual(len(json.loads(before.split("\n")[0])["revisions"]), 20)
+        self.migrate_to(db, 999)
+        self.assertEqual(db.query(docs), before)
+        self.assertEqual(db.query("SELECT (SELECT count(*) FROM parties WHERE listed IS NULL) + "
+                                  "(SELECT count(*) FROM revisions WHERE listed IS NULL)"), "0")
+        # written after 038: a 20th signature, a renamed organization; as 028 renders them
+        sign(big, signers[19])
+        db.query("UPDATE organizations SET name = 'Renamed \"%s\"' WHERE id = %d"
+                 % (codes[3], signers[2]))
+        with open(os.path.join(MIGRATIONS, "028_signing_fewer_statements.sql")) as f:
+            m = re.search(r"CREATE OR REPLACE FUNCTION contract_json\(.*?\n\$\$;", f.read(), re.S)
+        old = m.group(0).replace("FUNCTION contract_json(", "FUNCTION pg_temp.contract_json_028(")
+        same = db.query(old + "; SELECT count(*) FILTER (WHERE contract_json(n, o)::text = "
+                        "pg_temp.contract_json_028(n, o)::text) || '/' || count(*) FROM "
+                        "unnest(ARRAY[%d, %d]) n, unnest(ARRAY[%s, NULL]::bigint[]) o"
+                        % (big, small, ",".join(map(str, ids))))
+        self.assertEqual(same, "%d/%d" % (2 * (len(ids) + 1), 2 * (len(ids) + 1)))
+        doc = json.loads(db.query("SELECT contract_json(%d, %d)" % (big, signers[2])))
+        self.assertEqual(len(doc["revisions"]), 21)
+        me = [p for p in doc["parties"] if p["is_me"]]
+        self.assertEqual([p["name"] for p in me], ['Renamed "%s"' % codes[3]])
+
+
+def sql_array(values):
+    """A text[] literal of values, each quoted for SQL."""
+    return "ARRAY[%s]::text[]" % ", ".join("'%s'" % v.replace("'", "''") for v in values)
 
 
 if __name__ == "__main__":
