@@ -732,6 +732,32 @@ class Failures(SigningCase):
         st, _, _, doc = self.complete("logistics", prep["session"], sig)
         self.assertEqual(st, 404, doc)
 
+    def test_no_signature_is_stored_after_the_deadline(self):
+        """sec37: the deadline was kept by the expiry sweep alone (200 contracts a
+        second, the earliest deadlines first), and the signing statements looked at
+        the status only: behind another organization's backlog of due contracts a
+        counterparty's signature was stored past the contract's deadline (200).
+        Storing a signature now checks the deadline itself."""
+        n = self.create([("supplier", 1)])
+        self.act("supplier", n, "receive")
+        prep = self.prepared("supplier", n)
+        # logistics' 4,000 contracts due since yesterday: some 20 s of sweeps
+        lg = "(SELECT id FROM organizations WHERE credit_code = '%s')" % \
+            self.orgs["logistics"]["credit_code"]
+        self.db.query(
+            "INSERT INTO contracts (number, name, initiator_org_id, initiator_user_id, deadline, "
+            "status, page_count, sha256, sent_at) SELECT number + g, name, %s, "
+            "(SELECT id FROM users WHERE organization_id = %s LIMIT 1), "
+            "now() - interval '1 day', status, page_count, sha256, sent_at "
+            "FROM contracts, generate_series(1, 4000) g WHERE number = %s" % (lg, lg, n))
+        self.db.query("UPDATE contracts SET deadline = now() - interval '1 second' "
+                      "WHERE number = %s" % n)
+        st, _, _, doc = self.complete("supplier", prep["session"],
+                                      self.token_sign("supplier", "rsa", prep))
+        self.assertEqual((st, doc.get("code")), (409, "wrong_state"), doc)
+        self.assertIn("deadline", doc["detail"])
+        self.assertEqual(self.revisions(n), 1)
+
     def test_stale_session_after_a_parallel_signature(self):
         n = self.create([("supplier", 1), ("logistics", 1)])
         self.act("supplier", n, "receive")
