@@ -869,6 +869,18 @@ class Failures(SigningCase):
             st, _, _, doc = self.prepare("supplier", n, placements=bad)
             self.assertEqual((st, doc["code"]), (422, "invalid"), doc)
             self.assertIn(what, doc["detail"])
+        # A key twice, as on every other route (sec37: the last one was taken, where a
+        # proxy or a log reads the first): 400 malformed_json.
+        crt, _ = PKI.org_cert("supplier", "rsa")
+        cert = base64.b64encode(der_of(crt)).decode()
+        raw = ('{"certificate": "%s", "placements": [{"mode": "normal", "seal": "default", '
+               '"page": 1, "x": 100, "y": 100}], "placements": []}' % cert).encode()
+        st, _, _, doc = self.server.request(
+            "POST", "/api/v1/contracts/%s/signing-sessions" % n, body=raw,
+            headers={"Authorization": "Bearer " + self.tokens["supplier"],
+                     "Content-Type": "application/json"})
+        self.assertEqual((st, doc["code"]), (400, "malformed_json"), doc)
+        self.assertIn("duplicate", doc["detail"])
         self.assertEqual(int(self.db.query("SELECT count(*) FROM signing_sessions")), 0)
         self.assertEqual(self.revisions(n), 1)
 
