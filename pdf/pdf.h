@@ -732,6 +732,18 @@ size_t pdf_revision_xref_entries(const unsigned char *data, size_t len,
 int pdf_revisions_reads_check(const unsigned char *data, size_t len,
 			      const struct pdf_revision *revs, size_t n,
 			      struct sp_errinfo *ei) SP_WUR;
+/*
+ * A contract stays verifiable as it grows (sec37): SP_ERR_LIMIT (pdf_limit)
+ * when verifying the stored file data[0..len) with what is to be appended
+ * would read more than PDF_REVISIONS_MAX_READS entries: the incremental
+ * update `update` (ulen bytes, its offsets the file's; NULL: none), then
+ * `ltv` long-term-validation updates (a DSS, a document timestamp) of at most
+ * PDF_LTV_UPDATE_ENTRIES entries each. Every revision but the file's last is
+ * opened on its own, so each appended one reads every stored section again.
+ */
+#define PDF_LTV_UPDATE_ENTRIES 4096
+int pdf_revisions_room_check(const unsigned char *data, size_t len, const unsigned char *update,
+			     size_t ulen, unsigned ltv, struct sp_errinfo *ei) SP_WUR;
 
 /* How a signature dictionary holds /Contents or /ByteRange. */
 enum pdf_sig_key {

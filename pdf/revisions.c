@@ -576,24 +576,82 @@ pdf_revision_xref_entries(const unsigned char *data, size_t len, const struct pd
 	return n;
 }
 
+/* The reads of opening each of revs[0..n) on its own (*reads) and the last one's
+   chain (*chain): every section up to it. */
+static void
+revisions_reads(const unsigned char *data, size_t len, const struct pdf_revision *revs, size_t n,
+		unsigned long long *reads, unsigned long long *chain)
+{
+	size_t k;
+
+	*reads = *chain = 0;
+	for (k = 0; k < n; k++) {
+		*chain += pdf_revision_xref_entries(data, len, &revs[k]);
+		*reads += *chain;
+	}
+}
+
 int
 pdf_revisions_reads_check(const unsigned char *data, size_t len, const struct pdf_revision *revs,
 			  size_t n, struct sp_errinfo *ei)
 {
-	unsigned long long chain = 0, reads = 0;
-	size_t k;
+	unsigned long long chain, reads;
 
-	for (k = 0; k < n; k++) {
-		chain += pdf_revision_xref_entries(data, len, &revs[k]);
-		if ((reads += chain) > PDF_REVISIONS_MAX_READS)
-			return sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
-					     "verifying the PDF's %zu revisions would read more "
-					     "than "
-					     "%d cross-reference entries (each revision is read "
-					     "with every section before it)",
-					     n, PDF_REVISIONS_MAX_READS);
-	}
+	revisions_reads(data, len, revs, n, &reads, &chain);
+	if (reads > PDF_REVISIONS_MAX_READS)
+		return sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+				     "verifying the PDF's %zu revisions would read more than "
+				     "%d cross-reference entries (each revision is read with "
+				     "every section before it)",
+				     n, PDF_REVISIONS_MAX_READS);
 	return SP_OK;
+}
+
+int
+pdf_revisions_room_check(const unsigned char *data, size_t len, const unsigned char *update,
+			 size_t ulen, unsigned ltv, struct sp_errinfo *ei)
+{
+	struct pdf_revision *revs = malloc(PDF_REVISIONS_MAX * sizeof(*revs));
+	unsigned long long chain, reads;
+	struct sp_errinfo ign;
+	size_t n = 0, h, add, k;
+	long long x;
+	int r = SP_OK;
+
+	if (revs == NULL)
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	/* a chain that does not read was refused when it was stored: nothing to count */
+	sp_errinfo_init(&ign);
+	if (pdf_revisions_find(data, len, revs, PDF_REVISIONS_MAX, &n, &ign) != SP_OK || n == 0)
+		goto out;
+	/* every stored revision is opened once one is appended, and each appended
+	   one but the last (the file itself) with every section before it */
+	revisions_reads(data, len, revs, n, &reads, &chain);
+	add = update != NULL ? 1 + ltv : ltv;
+	for (k = 0; k + 1 < add; k++) {
+		if (k == 0 && update != NULL) {
+			/* its startxref counts from the file's header, as the file's do */
+			h = pdf_header_offset(data, len);
+			x = last_startxref(update, ulen, 0);
+			chain += x > 0 && (size_t)x + h >= len
+					 ? section_entries(update, ulen,
+							   x + (long long)h - (long long)len)
+					 : PDF_SCAN_MAX_XREF;
+		} else {
+			chain += PDF_LTV_UPDATE_ENTRIES;
+		}
+		reads += chain;
+	}
+	if (reads > PDF_REVISIONS_MAX_READS)
+		r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+				  "the PDF would no longer be verifiable: verifying its %zu "
+				  "revisions and the %zu this appends would read more than %d "
+				  "cross-reference entries (each revision is read with every "
+				  "section before it)",
+				  n, add, PDF_REVISIONS_MAX_READS);
+out:
+	free(revs);
+	return r;
 }
 
 /* ---- signature fields ---- */

@@ -462,7 +462,11 @@ evidence_work(void *arg, struct sp_errinfo *ei)
 		vo.ts_trust = NULL;
 	if ((r = crypto_pdf_verify(ev->document, ev->document_len, &vo, &rep, ei)) != SP_OK) {
 		sp_errinfo_prefix(ei, "verifying the contract");
-		r = SP_ERR_INTERNAL; /* a stored document that does not read is ours */
+		/* a stored document that does not read is ours; one stored before signing
+		   kept within the verifier's reading budget (sec37) is beyond it: the 422
+		   of its fresh verification */
+		if (r != SP_ERR_LIMIT)
+			r = SP_ERR_INTERNAL;
 		goto out;
 	}
 
@@ -611,6 +615,8 @@ evidence_done(void *arg, int rc, const struct sp_errinfo *ei)
 						 rc == SP_ERR_CONFIG ? P_TSA_NOT_CONFIGURED
 								     : P_TIMESTAMP_FAILED,
 						 ei);
+		else if (rc == SP_ERR_LIMIT)
+			request_reply_job_error(r, rc, ei, P_PDF_UNREADABLE);
 		else if (strcmp(ei->reason, "font_unavailable") == 0 ||
 			 strcmp(ei->reason, "evidence_not_configured") == 0)
 			request_problem_ei(r, P_UNAVAILABLE, ei);

@@ -464,7 +464,9 @@ prep_parse(struct request *r, int reply, struct prep_job **out)
 			request_reply_error(r, SP_ERR_NOMEM, NULL);
 		return SP_ERR_NOMEM;
 	}
-	j->doc = json_loadb((const char *)body, len, 0, &je);
+	/* a key twice is refused as on every other route (request_json_body): what a
+	   proxy or log read first is not what would be signed (sec37) */
+	j->doc = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &je);
 	if (j->doc == NULL || !json_is_object(j->doc)) {
 		if (reply)
 			request_problem(r, P_MALFORMED_JSON,

@@ -440,6 +440,18 @@ signing_prep_work(void *arg, struct sp_errinfo *ei)
 	}
 	if ((r = signable(j, pdoc, ei)) != SP_OK)
 		goto out;
+	/*
+	 * The contract stays verifiable whole (sec37): each revision this signing
+	 * appends reads every stored section again, and an upload kept just within
+	 * the verifier's reading budget went past it after a few signings (a fresh
+	 * verification 422, the evidence report 500). Counted with the long-term
+	 * updates the level appends; at B-LTA the document timestamp too, for any
+	 * signer may turn out the last.
+	 */
+	if ((r = pdf_revisions_room_check(data, len, j->prep.update, j->prep.update_len,
+					  (unsigned)ltv_level_code(j->cfg->signing.level), ei)) !=
+	    SP_OK)
+		goto out;
 	form_keep(j, pdoc);
 	if ((r = crypto_cms_signed_attrs(cert, alg,
 					 alg == CRYPTO_SIGALG_SM2_SM3 ? j->prep.sm3

@@ -20,6 +20,7 @@
 #include "db.h"
 #include "http_int.h"
 #include "jobs_int.h"
+#include "pdf.h"
 #include "state.h"
 
 #define LEASE_S 600 /* a renewal that has not stored by then may be claimed again */
@@ -81,7 +82,11 @@ work(void *arg, struct sp_errinfo *ei)
 	size_t dlen = 0;
 	int r;
 
-	if ((r = ltv_extend(u->ar->trust, u->ar->tsa, u->c->document, u->c->document_len,
+	/* a renewal appends a DSS and a document timestamp: not one that would leave the
+	   contract beyond the verifier's reading budget (sec37), which prepare keeps it in */
+	if ((r = pdf_revisions_room_check(u->c->document, u->c->document_len, NULL, 0, 2, ei)) !=
+		    SP_OK ||
+	    (r = ltv_extend(u->ar->trust, u->ar->tsa, u->c->document, u->c->document_len,
 			    LTV_ARCHIVE, u->c->tsa_serial, NULL, &u->lr, ei)) != SP_OK ||
 	    (r = crypto_digest(CRYPTO_DIGEST_SHA256, u->lr.data, u->lr.len, dig, &dlen, ei)) !=
 		    SP_OK)

@@ -675,6 +675,58 @@ def signed_big_then_updates(n=300000, k=100):
     return _updates_on(bytes(out), n, k)
 
 
+def signed_big_then_info_updates(sign, n=300000, k=50, room=8192):
+    """signed_big_then_updates whose signature is a real one (sign(data):
+    the DER CMS over its byte range, made by the caller) and whose k updates
+    change only the document information (an allowed change): a kept upload
+    the platform's signers can go on signing, each of whose revisions reads
+    the n-entry table again (sec37)."""
+    br0 = b"[0 0000000000 0000000000 0000000000]"
+    body, offs = _sig_doc(1, b"0" * (2 * room), byterange=br0)
+    out = bytearray(body[:body.index(b"xref\n")])
+    xoff = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % n
+    for i in range(1, n):
+        out += (b"%010d 00000 n \n" % offs[i]) if i in offs else b"0000000000 65535 f \n"
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (n, xoff)
+    c = out.index(b"/Contents <") + len(b"/Contents ")
+    e = out.index(b">", c) + 1
+    p = out.index(br0)
+    out[p:p + len(br0)] = b"[0 %010d %010d %010d]" % (c, e, len(out) - e)
+    der = sign(bytes(out[:c]) + bytes(out[e:])).hex().encode()
+    assert len(der) <= 2 * room, "the CMS does not fit"
+    out[c + 1:c + 1 + len(der)] = der
+    prev = xoff
+    for i in range(k):
+        o = len(out)
+        out += b"%d 0 obj\n<< /Title (Rev %d) >>\nendobj\n" % (n - 1, i)
+        x = len(out)
+        out += (b"xref\n0 1\n0000000000 65535 f \n%d 1\n%010d 00000 n \n"
+                b"trailer\n<< /Size %d /Root 1 0 R /Info %d 0 R /Prev %d >>\n"
+                b"startxref\n%d\n%%%%EOF\n" % (n - 1, o, n, n - 1, prev, x))
+        prev = x
+    return bytes(out)
+
+
+def info_updates_on(doc, k):
+    """k incremental updates of doc (whose last section is a classic table),
+    each setting the document information to a new object: allowed changes."""
+    tail = doc[doc.rindex(b"trailer"):]
+    size = int(tail.split(b"/Size", 1)[1].split()[0])
+    root = tail.split(b"/Root", 1)[1].split(b"R", 1)[0].strip()
+    prev = int(doc.rsplit(b"startxref", 1)[1].split()[0])
+    out = bytearray()
+    for i in range(k):
+        o = len(doc) + len(out)
+        out += b"%d 0 obj\n<< /Title (Later %d) >>\nendobj\n" % (size, i)
+        x = len(doc) + len(out)
+        out += (b"xref\n0 1\n0000000000 65535 f \n%d 1\n%010d 00000 n \n"
+                b"trailer\n<< /Size %d /Root %s R /Info %d 0 R /Prev %d >>\n"
+                b"startxref\n%d\n%%%%EOF\n" % (size, o, size + 1, root, size, prev, x))
+        prev = x
+    return bytes(out)
+
+
 def _updates_on(base, n, k):
     """k updates of object 4 (the page's content) on base, whose /Size is n."""
     out = bytearray(base)

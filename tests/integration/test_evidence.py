@@ -7,15 +7,18 @@ audit event; an organization that is not a party gets 404, an unfinished contrac
 and a server without an evidence key says so (503) and records nothing."""
 
 import datetime
+import hashlib
 import json
 import os
 import re
 import subprocess
+import tempfile
 import unittest
 
 import shutil
 
 import harness
+import hostile_pdfs
 import test_signing
 from test_ltv import LtvCase, verify
 from test_seals import png
@@ -241,6 +244,75 @@ class Refusals(EvidenceCase):
         p = verify(report)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIn("价格不符", re.sub(r"\s+", "", pdftotext(report)))
+
+
+def cms_sign(data):
+    """A detached CAdES signature of data by the logistics organization (trusted):
+    another writer's signature on an upload."""
+    crt, key = PKI().org_cert("logistics", "rsa")
+    with tempfile.NamedTemporaryFile() as f:
+        f.write(data)
+        f.flush()
+        return harness.run(["openssl", "cms", "-sign", "-binary", "-cades", "-md", "sha256",
+                            "-nosmimecap", "-outform", "DER", "-signer", crt, "-inkey", key,
+                            "-certfile", PKI().path("ca.pem"), "-in", f.name],
+                           text=False).stdout
+
+
+class ReadingBudget(EvidenceCase):
+    """sec37: the verifier reads at most 16M cross-reference entries per
+    verification (sec36), and every revision a signing appends reads every
+    stored section again. An upload kept just within the budget (51
+    revisions over a 300,000-entry table) took its first signature (B-LTA:
+    the signature, a DSS) and its second, stored by reusing the first
+    completion's reads; then its fresh verification was 422 and its evidence
+    report 500. Now the signing that would leave the contract unverifiable is
+    refused at prepare (422 pdf_limit) and the contract stays verifiable; a
+    contract beyond the budget anyway (stored before) gets the 422 of its
+    fresh verification from the evidence report too, never a 500."""
+
+    def setUp(self):
+        super().setUp()
+        # a full verification of this file is some 6 s of the worker's CPU: 20 s and
+        # more on a loaded machine (the default deadline is 30 s)
+        self.server_extra["server"] = {"request_timeout_ms": 120000, "read_timeout_ms": 120000}
+        self.restart()
+
+    def test_a_signing_that_would_leave_the_contract_unverifiable_is_refused(self):
+        for slug, alg in (("buyer", "rsa"), ("supplier", "rsa")):
+            self.login_api(slug, alg)
+        pdf = hostile_pdfs.signed_big_then_info_updates(cms_sign, 300000, 50)
+        n = self.create([("supplier", 1), ("buyer", 2)], pdf=pdf)
+        self.assertEqual(self.revisions(n), 1)
+        self.sign_all(n, [("supplier", "rsa")])
+        fresh = "/api/v1/contracts/%s/verification?fresh=true" % n
+        st, _, _, doc = self.call("buyer", "GET", fresh)
+        self.assertEqual((st, doc.get("verdict")), (200, "valid_with_allowed_changes"), doc)
+        # the last signer's signature, DSS and document timestamp would take it past
+        self.act("buyer", n, "receive")
+        st, _, _, doc = self.prepare("buyer", n)
+        self.assertEqual((st, doc.get("code")), (422, "pdf_limit"), doc)
+        self.assertIn("would no longer be verifiable", doc["detail"])
+        self.assertEqual(self.db.query("SELECT count(*) FROM signing_sessions WHERE "
+                                       "contract_number = %s" % n), "1")
+        # a contract beyond the budget all the same (stored before this check): its
+        # evidence report is the 422 its fresh verification is
+        self.act("buyer", n, "cancel")
+        doc_now = self.db.query("SELECT encode(revision_document(%s, 1), 'hex')" % n)
+        full = bytes.fromhex(doc_now)
+        more = hostile_pdfs.info_updates_on(full, 6)
+        self.db.query("ALTER TABLE revisions DISABLE TRIGGER revisions_immutable; "
+                      "UPDATE revisions SET delta = delta || '\\x%s'::bytea, length = %d, "
+                      "sha256 = '%s' WHERE contract_number = %s AND seq = 1; "
+                      "ALTER TABLE revisions ENABLE TRIGGER revisions_immutable"
+                      % (more.hex(), len(full) + len(more),
+                         hashlib.sha256(full + more).hexdigest(), n))
+        self.restart()  # what this process holds of the contract is the stored bytes before
+        st, _, _, doc = self.call("buyer", "GET", fresh)
+        self.assertEqual((st, doc.get("code")), (422, "pdf_limit"), doc)
+        st, _, _, doc = self.evidence("buyer", n)
+        self.assertEqual((st, doc.get("code")), (422, "pdf_limit"), doc)
+        self.assertIn("cross-reference entries", doc["detail"])
 
 
 class NotConfigured(LtvCase):

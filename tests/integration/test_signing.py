@@ -751,6 +751,30 @@ class Failures(SigningCase):
         st, _, _, doc = self.complete("logistics", prep["session"], sig)
         self.assertEqual(st, 404, doc)
 
+    def test_no_signature_is_stored_after_the_deadline(self):
+        """sec37: the deadline was kept by the expiry sweep alone (200 contracts a
+        second, each initiator's earliest deadlines first), and the signing
+        statements looked at the status only: behind a backlog of due contracts a
+        counterparty's signature was stored past the contract's deadline (200).
+        Storing a signature now checks the deadline itself."""
+        n = self.create([("supplier", 1)])
+        self.act("supplier", n, "receive")
+        prep = self.prepared("supplier", n)
+        # the initiator's own 4,000 contracts due since yesterday: some 20 s of sweeps
+        # (another organization's backlog no longer delays this one's: test_workflow)
+        self.db.query(
+            "INSERT INTO contracts (number, name, initiator_org_id, initiator_user_id, deadline, "
+            "status, page_count, sha256, sent_at) SELECT number + g, name, initiator_org_id, "
+            "initiator_user_id, now() - interval '1 day', status, page_count, sha256, sent_at "
+            "FROM contracts, generate_series(1, 4000) g WHERE number = %s" % n)
+        self.db.query("UPDATE contracts SET deadline = now() - interval '1 second' "
+                      "WHERE number = %s" % n)
+        st, _, _, doc = self.complete("supplier", prep["session"],
+                                      self.token_sign("supplier", "rsa", prep))
+        self.assertEqual((st, doc.get("code")), (409, "wrong_state"), doc)
+        self.assertIn("deadline", doc["detail"])
+        self.assertEqual(self.revisions(n), 1)
+
     def test_stale_session_after_a_parallel_signature(self):
         n = self.create([("supplier", 1), ("logistics", 1)])
         self.act("supplier", n, "receive")
@@ -862,6 +886,18 @@ class Failures(SigningCase):
             st, _, _, doc = self.prepare("supplier", n, placements=bad)
             self.assertEqual((st, doc["code"]), (422, "invalid"), doc)
             self.assertIn(what, doc["detail"])
+        # A key twice, as on every other route (sec37: the last one was taken, where a
+        # proxy or a log reads the first): 400 malformed_json.
+        crt, _ = PKI.org_cert("supplier", "rsa")
+        cert = base64.b64encode(der_of(crt)).decode()
+        raw = ('{"certificate": "%s", "placements": [{"mode": "normal", "seal": "default", '
+               '"page": 1, "x": 100, "y": 100}], "placements": []}' % cert).encode()
+        st, _, _, doc = self.server.request(
+            "POST", "/api/v1/contracts/%s/signing-sessions" % n, body=raw,
+            headers={"Authorization": "Bearer " + self.tokens["supplier"],
+                     "Content-Type": "application/json"})
+        self.assertEqual((st, doc["code"]), (400, "malformed_json"), doc)
+        self.assertIn("duplicate", doc["detail"])
         self.assertEqual(int(self.db.query("SELECT count(*) FROM signing_sessions")), 0)
         self.assertEqual(self.revisions(n), 1)
 

@@ -281,6 +281,33 @@ class TestWorkflow(WorkflowCase):
         self.assertEqual(d["audit"][-1]["action"], "contract.expired")
         self.assertProblem(self.call(self.s1, "POST", "/api/v1/contracts/%s/receive" % n), 409)
 
+    def test_expiry_sweeps_take_turns_between_initiators(self):
+        """sec37: the sweep took the earliest deadlines first, 200 a second, so one
+        organization's backlog of due contracts (4,000 here: some 20 s of sweeps)
+        delayed every other's expiry, its webhook event and its status, by as long.
+        It now takes each initiator's earliest in turn: another's due contract is in
+        the first sweep."""
+        n = self.created(deadline=time.strftime(
+            "%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600)))["number"]
+        self.act(self.a, n, "send")
+        self.db.query(
+            "INSERT INTO contracts (number, name, initiator_org_id, initiator_user_id, deadline, "
+            "status, page_count, sha256, sent_at) SELECT number + g, name, %d, %d, "
+            "now() - interval '1 day', status, page_count, sha256, sent_at "
+            "FROM contracts, generate_series(1, 4000) g WHERE number = %s"
+            % (self.x.id, self.x.user, n))
+        self.db.query("UPDATE contracts SET deadline = now() - interval '1 second' "
+                      "WHERE number = %s" % n)
+        t0 = time.time()
+        while time.time() < t0 + 30 and self.detail(self.a, n)["status"] != "expired":
+            time.sleep(0.2)
+        took = time.time() - t0
+        left = int(self.db.query("SELECT count(*) FROM contracts WHERE status = 'signing'"))
+        print("\nexpired after %.1f s, %d of the backlog still due" % (took, left))
+        self.assertEqual(self.detail(self.a, n)["status"], "expired")
+        # in the first sweeps, while most of the backlog is still due
+        self.assertGreater(left, 2000)
+
     def test_expiry_sweeps_share_work(self):
         """Several processes' sweeps (SKIP LOCKED) expire each contract exactly once."""
         nums = [self.created(name="e%d" % i, deadline=time.strftime(

@@ -3,6 +3,7 @@
  * incremental signature writer, judged with qpdf (CLI and C API) and
  * OpenSSL on the produced bytes.
  */
+#include <stdarg.h>
 #include <check.h>
 #include <openssl/evp.h>
 #include <qpdf/qpdf-c.h>
@@ -1176,6 +1177,104 @@ START_TEST(revision_xref_entries)
 }
 END_TEST
 
+/* sb_*: a file written piece by piece (room_check's test) */
+struct sbuf {
+	char *d;
+	size_t n, cap;
+};
+
+static void
+sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(b->d + b->n, b->cap - b->n, fmt, ap);
+	va_end(ap);
+	ck_assert(k >= 0 && (size_t)k < b->cap - b->n);
+	b->n += (size_t)k;
+}
+
+/* One small update of object 4 on b (whose last section starts at *prev), /Size size. */
+static void
+sb_update(struct sbuf *b, size_t *prev, size_t size)
+{
+	size_t o = b->n, x;
+
+	sb_printf(b, "4 0 obj\n<< /Length 0 >>\nstream\n\nendstream\nendobj\n");
+	x = b->n;
+	sb_printf(b,
+		  "xref\n0 1\n0000000000 65535 f \n4 1\n%010zu 00000 n \ntrailer\n<< /Size %zu "
+		  "/Root 1 0 R /Prev %zu >>\nstartxref\n%zu\n%%%%EOF\n",
+		  o, size, *prev, x);
+	*prev = x;
+}
+
+/*
+ * A contract stays verifiable as it grows (sec37): 31 revisions over a table
+ * of 500,000 entries read 15,500,930 entries to verify once one more revision
+ * is appended (every stored one opened); a signature's update with a DSS after
+ * it opens the update too (+500,062: past the 16M budget), as does a renewal's
+ * DSS before its document timestamp (+500,000 + PDF_LTV_UPDATE_ENTRIES).
+ */
+START_TEST(revisions_room_check)
+{
+	const size_t big = 500000;
+	struct sbuf b = { NULL, 0, 16u << 20 }, u = { NULL, 0, 4096 };
+	struct sp_errinfo ei;
+	size_t prev, i, k, len, off[5];
+
+	ck_assert_ptr_nonnull(b.d = malloc(b.cap));
+	ck_assert_ptr_nonnull(u.d = malloc(u.cap));
+	sb_printf(&b, "%%PDF-1.7\n");
+	off[1] = b.n;
+	sb_printf(&b, "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n");
+	off[2] = b.n;
+	sb_printf(&b, "2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n");
+	off[3] = b.n;
+	sb_printf(&b, "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>\nendobj\n");
+	off[4] = b.n;
+	sb_printf(&b, "4 0 obj\n<< /Length 0 >>\nstream\n\nendstream\nendobj\n");
+	prev = b.n;
+	sb_printf(&b, "xref\n0 %zu\n0000000000 65535 f \n", big);
+	for (i = 1; i < big; i++)
+		sb_printf(&b, i < 5 ? "%010zu 00000 n \n" : "0000000000 65535 f \n",
+			  i < 5 ? off[i] : (size_t)0);
+	sb_printf(&b, "trailer\n<< /Size %zu /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", big, prev);
+	for (k = 0; k < 30; k++)
+		sb_update(&b, &prev, big);
+	len = b.n;
+	/* the signature's update, written after len (its offsets the file's) */
+	{
+		struct sbuf t = b;
+
+		sb_update(&t, &prev, big);
+		memcpy(u.d, b.d + len, t.n - len);
+		u.n = t.n - len;
+	}
+	sp_errinfo_init(&ei);
+	/* B-T: the update is the file's last revision, every stored one opened */
+	ck_assert_int_eq(pdf_revisions_room_check((unsigned char *)b.d, len, (unsigned char *)u.d,
+						  u.n, 0, &ei),
+			 SP_OK);
+	/* B-LT: its DSS after it, the update opened too */
+	ck_assert_int_eq(pdf_revisions_room_check((unsigned char *)b.d, len, (unsigned char *)u.d,
+						  u.n, 1, &ei),
+			 SP_ERR_LIMIT);
+	ck_assert_str_eq(ei.reason, "pdf_limit");
+	ck_assert_msg(strstr(ei.msg, "31 revisions and the 2 this appends") != NULL, "%s", ei.msg);
+	/* a renewal: its DSS opened once its document timestamp follows */
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_revisions_room_check((unsigned char *)b.d, len, NULL, 0, 1, &ei),
+			 SP_OK);
+	ck_assert_int_eq(pdf_revisions_room_check((unsigned char *)b.d, len, NULL, 0, 2, &ei),
+			 SP_ERR_LIMIT);
+	free(b.d);
+	free(u.d);
+}
+END_TEST
+
 START_TEST(known_pages_handed_on)
 {
 	struct pdf_placement pl = { .mode = PDF_PLACE_SEAM, .pages = "all", .y = 200 };
@@ -1305,6 +1404,7 @@ main(void)
 	tcase_add_test(tc, revisions_extend_as_found_whole);
 	tcase_add_test(tc, revisions_found_across_every_white_space);
 	tcase_add_test(tc, revision_xref_entries);
+	tcase_add_test(tc, revisions_room_check);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
