@@ -48,10 +48,11 @@ def total_ir(path):
     raise RuntimeError("%s: no totals" % path)
 
 
-def inclusive(path):
-    """Each function's inclusive instructions (callgrind_annotate --inclusive=yes)."""
-    out = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", path],
-                         capture_output=True, text=True, check=True).stdout
+def inclusive(path, incl=True):
+    """Each function's inclusive (or self) instructions (callgrind_annotate)."""
+    out = subprocess.run(["callgrind_annotate", "--inclusive=%s" % ("yes" if incl else "no"),
+                          "--threshold=100", path], capture_output=True, text=True,
+                         check=True).stdout
     fns = {}
     for ln in out.splitlines():
         m = re.match(r"\s*([\d,]+) \([^)]*\)\s+(\S.*)$", ln)

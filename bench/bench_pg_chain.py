@@ -123,27 +123,39 @@ def psql(url, sql, extra=()):
     return p.stdout
 
 
+def bench_db_start(pgdir, what="start"):
+    """A throwaway PostgreSQL (tests/support/pgtmp.sh) in pgdir, started or stopped."""
+    subprocess.run(["bash", os.path.join(ROOT, "tests", "support", "pgtmp.sh"), what, pgdir],
+                   check=what == "start", capture_output=True)
+
+
+def bench_db(tmp, pgdir, mig):
+    """Database bench of the PostgreSQL in pgdir with the migrations of mig, and the
+    10-page contract in tmp: (its URL, the contract's path)."""
+    url = open(os.path.join(pgdir, "url")).read().strip()
+    psql(url, "CREATE DATABASE bench")
+    url = re.sub(r"/[^/]*$", "/bench", url)
+    for f in sorted(os.listdir(mig)):
+        if re.match(r"^\d{3}_.*\.sql$", f):
+            psql(url, open(os.path.join(mig, f)).read(), ["-1"])
+    pdf = os.path.join(tmp, "contract10.pdf")
+    subprocess.run(["qpdf", os.path.join(ROOT, "tests", "fixtures", "contracts",
+                                         "contract30.pdf"), "--pages", ".", "1-10", "--", pdf],
+                   check=True)
+    os.chmod(tmp, 0o755)
+    os.chmod(pdf, 0o644)
+    return url, pdf
+
+
 def main(argv):
     m = int(argv[1]) if len(argv) > 1 else 8
     s = int(argv[2]) if len(argv) > 2 else 20
     mig = os.path.abspath(argv[3]) if len(argv) > 3 else os.path.join(ROOT, "migrations")
     tmp = tempfile.mkdtemp(prefix="sealpact-bench-chain.")
     pgdir = os.path.join(tmp, "pg")
-    pgtmp = os.path.join(ROOT, "tests", "support", "pgtmp.sh")
-    subprocess.run(["bash", pgtmp, "start", pgdir], check=True, capture_output=True)
+    bench_db_start(pgdir)
     try:
-        url = open(os.path.join(pgdir, "url")).read().strip()
-        psql(url, "CREATE DATABASE bench")
-        url = re.sub(r"/[^/]*$", "/bench", url)
-        for f in sorted(os.listdir(mig)):
-            if re.match(r"^\d{3}_.*\.sql$", f):
-                psql(url, open(os.path.join(mig, f)).read(), ["-1"])
-        pdf = os.path.join(tmp, "contract10.pdf")
-        subprocess.run(["qpdf", os.path.join(ROOT, "tests", "fixtures", "contracts",
-                                             "contract30.pdf"), "--pages", ".", "1-10", "--", pdf],
-                       check=True)
-        os.chmod(tmp, 0o755)
-        os.chmod(pdf, 0o644)
+        url, pdf = bench_db(tmp, pgdir, mig)
         psql(url, SETUP % {"S": s, "M": m + WARM}, ["-v", "pdf=" + pdf])
         grown = os.environ.get("BENCH_CHAIN_REPORT")
         if grown:
@@ -198,7 +210,7 @@ def main(argv):
               % (s, doc[0], doc[1]))
         return 0
     finally:
-        subprocess.run(["bash", pgtmp, "stop", pgdir], capture_output=True)
+        bench_db_start(pgdir, "stop")
         shutil.rmtree(tmp, ignore_errors=True)
 
 

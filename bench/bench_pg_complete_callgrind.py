@@ -24,7 +24,6 @@ SIGNERS (callgrind_annotate --inclusive=yes), and the N whose own (self)
 instructions grow most.
 """
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -32,23 +31,11 @@ import tempfile
 
 ROOT = os.path.abspath(os.path.dirname(__file__) + "/..")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_pg_chain import CLAIM_PARTS, LOAD_PARTS, SETUP, STEPS, psql  # noqa: E402
-from bench_pg_callgrind import owner, total_ir  # noqa: E402
+from bench_pg_chain import (CLAIM_PARTS, LOAD_PARTS, SETUP, STEPS, bench_db,  # noqa: E402
+                            bench_db_start, psql)
+from bench_pg_callgrind import inclusive, owner, total_ir  # noqa: E402
 
 WARM = 3
-
-
-def inclusive(path, incl=True):
-    """Each function's inclusive (or self) instructions (callgrind_annotate)."""
-    out = subprocess.run(["callgrind_annotate", "--inclusive=%s" % ("yes" if incl else "no"),
-                          "--threshold=100", path], capture_output=True, text=True,
-                         check=True).stdout
-    fns = {}
-    for ln in out.splitlines():
-        m = re.match(r"\s*([\d,]+) \([^)]*\)\s+(\S.*)$", ln)
-        if m:
-            fns[m.group(2)] = int(m.group(1).replace(",", ""))
-    return fns
 BASE = 1000000000000000000
 
 
@@ -59,23 +46,13 @@ def main(argv):
     tmp = tempfile.mkdtemp(prefix="sealpact-bench-cgk.")
     os.chmod(tmp, 0o777)
     pgdir = os.path.join(tmp, "pg")
-    pgtmp = os.path.join(ROOT, "tests", "support", "pgtmp.sh")
-    subprocess.run(["bash", pgtmp, "start", pgdir], check=True, capture_output=True)
+    bench_db_start(pgdir)
     data = open(os.path.join(pgdir, "datadir")).read().strip()
     bindir = sorted(os.path.join("/usr/lib/postgresql", v, "bin")
                     for v in os.listdir("/usr/lib/postgresql"))[-1]
     try:
-        url = open(os.path.join(pgdir, "url")).read().strip()
-        psql(url, "CREATE DATABASE bench")
-        url = re.sub(r"/[^/]*$", "/bench", url)
-        for f in sorted(os.listdir(mig)):
-            if re.match(r"^\d{3}_.*\.sql$", f):
-                psql(url, open(os.path.join(mig, f)).read(), ["-1"])
-        pdf = os.path.join(tmp, "contract10.pdf")
-        subprocess.run(["qpdf", os.path.join(ROOT, "tests", "fixtures", "contracts",
-                                             "contract30.pdf"), "--pages", ".", "1-10", "--", pdf],
-                       check=True)
-        os.chmod(pdf, 0o644)
+        url, pdf = bench_db(tmp, pgdir, mig)
+        os.chmod(tmp, 0o777)  # the backends write their callgrind files under it
         # contracts 1..: the warm-up ones of each backend, RUNS at k = 1, RUNS at k = s
         first = 3 * WARM + runs
         m = first + runs
@@ -161,7 +138,7 @@ def main(argv):
                     print("    %8.3fM  %s" % (v / runs / 1e6, f[:100]))
         return 0
     finally:
-        subprocess.run(["bash", pgtmp, "stop", pgdir], capture_output=True)
+        bench_db_start(pgdir, "stop")
         shutil.rmtree(tmp, ignore_errors=True)
 
 
