@@ -326,7 +326,7 @@ lock_deps(struct form_acc *a, qpdf_oh field)
 }
 
 /*
- * The signed signature fields of one entry, as revisions.c's list() finds
+ * The signed signature fields of one entry, as sig_fields.c's list() finds
  * them with lazy values and none known (the same order, names and caps):
  * an indirect value is not read. A direct value (list() reads it at once)
  * makes the form unkeepable. 0, or -1 out of memory.

@@ -114,12 +114,12 @@ void form_kept_free(struct form_kept *k);
  */
 int form_kept_list(struct pdf_doc *doc, const struct pdf_sig_field *kn, size_t nkn, const int *skip,
 		   size_t nskip, struct pdf_sig_field **out, size_t *nout, struct sp_errinfo *ei);
-/* revisions.c: s's signature dictionary v (in doc) read into s, its name and lock kept. */
+/* sig_fields.c: s's signature dictionary v (in doc) read into s, its name and lock kept. */
 int pdf_sig_read_value(struct pdf_doc *doc, qpdf_oh v, struct pdf_sig_field *s,
 		       struct sp_errinfo *ei) SP_WUR;
-/* revisions.c: the field's own /Lock into s (lock, lock_fields, lock_p). */
+/* sig_fields.c: the field's own /Lock into s (lock, lock_fields, lock_p). */
 void pdf_sig_field_lock(qpdf_data q, qpdf_oh field, struct pdf_sig_field *s);
-/* revisions.c: the caps of a signature-field listing (list()) */
+/* sig_fields.c: the caps of a signature-field listing (list()) */
 #define SIG_FIELDS_MAX 1000
 #define FIELD_NODES_MAX 20000
 /* form_kept.c: the caps of a form walk (form_read) */

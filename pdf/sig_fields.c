@@ -1,0 +1,912 @@
+/*
+ * sig_fields.c: the signature fields of a document and their signatures'
+ * dictionaries as a verifier reads them (contents, byte range, names, the
+ * field locks and DocMDP permissions), and whether a new signature may be
+ * added where earlier signers certified or locked the document.
+ *
+ * Everything here reads attacker-controlled input: every loop is bounded
+ * and anything that does not parse is an error, never a guess.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pdf_int.h"
+
+static enum pdf_sig_key
+key_state(qpdf_data q, qpdf_oh d, const char *key, int want_string)
+{
+	qpdf_oh v;
+	enum pdf_sig_key s = PDF_SIG_KEY_OK;
+
+	if (!qpdf_oh_has_key(q, d, key))
+		return PDF_SIG_KEY_MISSING;
+	v = qpdf_oh_get_key_if_dict(q, d, key);
+	if (qpdf_oh_is_indirect(q, v))
+		s = PDF_SIG_KEY_INDIRECT;
+	else if (qpdf_oh_is_null(q, v))
+		s = PDF_SIG_KEY_NULL;
+	else if (want_string ? !qpdf_oh_is_string(q, v) : !qpdf_oh_is_array(q, v))
+		s = PDF_SIG_KEY_MALFORMED;
+	qpdf_oh_release(q, v);
+	return s;
+}
+
+/*
+ * qpdf reads a key whose value is null as absent; the reason code should
+ * still say which it was. Looks at the last definition "N G obj" in the
+ * file's text (an object in an object stream reads as missing: only the
+ * reason's wording depends on this, never the verdict).
+ */
+static int
+raw_key_null(const struct pdf_doc *doc, int obj, int gen, const char *key)
+{
+	char head[48];
+	const unsigned char *d = doc->data, *p = NULL, *q, *end;
+	size_t hl, kl = strlen(key), i;
+
+	hl = (size_t)snprintf(head, sizeof(head), "%d %d obj", obj, gen);
+	for (i = doc->len >= hl ? doc->len - hl + 1 : 0; i-- > 0;)
+		if (memcmp(d + i, head, hl) == 0 && (i == 0 || pdf_space(d[i - 1]))) {
+			p = d + i + hl;
+			break;
+		}
+	if (!p || !(end = memmem(p, doc->len - (size_t)(p - d), "endobj", 6)))
+		return 0;
+	for (q = p; (q = memmem(q, (size_t)(end - q), key, kl)) != NULL; q += kl) {
+		const unsigned char *v = q + kl;
+		while (v < end && pdf_space(*v))
+			v++;
+		if (end - v >= 4 && memcmp(v, "null", 4) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * In an encrypted file a signature dictionary's /Contents is written plain
+ * (ISO 32000-2 §7.6.2), but qpdf leaves it undecrypted only in a dictionary
+ * of /Type /Sig: a document timestamp's (/Type /DocTimeStamp) it decrypts
+ * into noise. Its value is read here from the object's last definition in
+ * the file's text, as raw_key_null looks, the first "/Contents" there and
+ * the hex string after it: *out malloc'd. 0, or -1 when there is no such
+ * definition or string (an object in an object stream: its strings are not
+ * encrypted, and qpdf's value stands). The gap check then compares the
+ * signature's gap with what this found, as with any signature.
+ */
+static int
+raw_contents(const struct pdf_doc *doc, int obj, int gen, unsigned char **out, size_t *outlen)
+{
+	char head[48];
+	const unsigned char *d = doc->data, *p = NULL, *q, *end, *h;
+	size_t hl, i, n;
+
+	*out = NULL;
+	*outlen = 0;
+	hl = (size_t)snprintf(head, sizeof(head), "%d %d obj", obj, gen);
+	for (i = doc->len >= hl ? doc->len - hl + 1 : 0; i-- > 0;)
+		if (memcmp(d + i, head, hl) == 0 && (i == 0 || pdf_space(d[i - 1]))) {
+			p = d + i + hl;
+			break;
+		}
+	if (!p || !(end = memmem(p, doc->len - (size_t)(p - d), "endobj", 6)) ||
+	    !(q = memmem(p, (size_t)(end - p), "/Contents", 9)))
+		return -1;
+	for (q += 9; q < end && pdf_space(*q); q++)
+		;
+	if (q == end || *q != '<')
+		return -1;
+	for (h = ++q; h < end && isxdigit(*h); h++)
+		;
+	n = (size_t)(h - q);
+	if (h == end || *h != '>' || n == 0 || n % 2 || n / 2 > PDF_SIG_CONTENTS_MAX ||
+	    !(*out = malloc(n / 2)))
+		return -1;
+	if (sp_hex_decode((const char *)q, n, *out, n / 2, outlen) != SP_OK) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* 1 when d's key is absent or a direct object (reading it consults no other object). */
+static int
+key_direct(qpdf_data q, qpdf_oh d, const char *key)
+{
+	qpdf_oh v = qpdf_oh_get_key_if_dict(q, d, key);
+	int direct = !qpdf_oh_is_indirect(q, v);
+
+	qpdf_oh_release(q, v);
+	return direct;
+}
+
+static void
+copy_name(qpdf_data q, qpdf_oh d, const char *key, char *out, size_t cap)
+{
+	qpdf_oh v = qpdf_oh_get_key_if_dict(q, d, key);
+
+	out[0] = 0;
+	if (qpdf_oh_is_name(q, v))
+		snprintf(out, cap, "%s", qpdf_oh_get_name(q, v));
+	qpdf_oh_release(q, v);
+}
+
+/* DocMDP permissions of a certifying signature (/Reference), 0 when none. */
+static int
+docmdp_p(qpdf_data q, qpdf_oh sig)
+{
+	qpdf_oh refs = qpdf_oh_get_key_if_dict(q, sig, "/Reference"), ref, tp, p;
+	int i, n, res = 0;
+
+	n = qpdf_oh_is_array(q, refs) ? qpdf_oh_get_array_n_items(q, refs) : 0;
+	for (i = 0; i < n && i < 16 && res == 0; i++) {
+		ref = qpdf_oh_get_array_item(q, refs, i);
+		if (qpdf_oh_is_name_and_equals(q,
+					       qpdf_oh_get_key_if_dict(q, ref, "/TransformMethod"),
+					       "/DocMDP")) {
+			tp = qpdf_oh_get_key_if_dict(q, ref, "/TransformParams");
+			p = qpdf_oh_get_key_if_dict(q, tp, "/P");
+			res = 2; /* the default */
+			if (qpdf_oh_is_integer(q, p)) {
+				long long v = qpdf_oh_get_int_value(q, p);
+				res = v >= 1 && v <= 3 ? (int)v
+						       : 1; /* an unknown value: strictest */
+			}
+		}
+		qpdf_oh_release(q, ref);
+	}
+	qpdf_oh_release(q, refs);
+	return res;
+}
+
+int
+pdf_docmdp_visible_check(struct pdf_doc *doc, struct sp_errinfo *ei)
+{
+	qpdf_data q = doc->q;
+	qpdf_oh perms = qpdf_oh_get_key_if_dict(q, qpdf_get_root(q), "/Perms");
+	char field[96];
+
+	if (docmdp_p(q, qpdf_oh_get_key_if_dict(q, perms, "/DocMDP")) != 2)
+		return SP_OK;
+	/* an empty signature field the certifier left is where a seal may go */
+	if (!pdf_sig_slot_first_empty(doc, field, sizeof(field)))
+		field[0] = '\0';
+	return sp_err_reason(ei, SP_ERR_INVALID, "docmdp_no_visible",
+			     "the document is certified with DocMDP permissions P=2 (filling in "
+			     "forms and signing): a new visible signature would be a change the "
+			     "certification does not permit; sign it without placements (an "
+			     "invisible signature)%s%s%s",
+			     field[0] ? ", or into its empty signature field \"" : "", field,
+			     field[0] ? "\" (placement mode field)" : "");
+}
+
+/* A FieldMDP parameters dictionary (/Action /Fields) into s's lock. */
+static void
+lock_read(qpdf_data q, qpdf_oh params, struct pdf_sig_field *s)
+{
+	qpdf_oh act = qpdf_oh_get_key_if_dict(q, params, "/Action"),
+		f = qpdf_oh_get_key_if_dict(q, params, "/Fields"),
+		p = qpdf_oh_get_key_if_dict(q, params, "/P"), it;
+	size_t at = 0, l;
+	int i, n;
+	long long pv;
+
+	s->lock_p = 0;
+	if (qpdf_oh_is_integer(q, p)) {
+		pv = qpdf_oh_get_int_value(q, p);
+		s->lock_p = pv >= 1 && pv <= 3 ? (int)pv : 1; /* unknown: strictest */
+	}
+
+	/* an unknown action locks everything: fail closed */
+	s->lock = qpdf_oh_is_name_and_equals(q, act, "/Include")   ? PDF_LOCK_INCLUDE
+		  : qpdf_oh_is_name_and_equals(q, act, "/Exclude") ? PDF_LOCK_EXCLUDE
+								   : PDF_LOCK_ALL;
+	memset(s->lock_fields, 0, sizeof(s->lock_fields));
+	if (s->lock == PDF_LOCK_ALL)
+		return;
+	n = qpdf_oh_is_array(q, f) ? qpdf_oh_get_array_n_items(q, f) : 0;
+	for (i = 0; i < n; i++) {
+		it = qpdf_oh_get_array_item(q, f, i);
+		if (!qpdf_oh_is_string(q, it))
+			continue;
+		l = strlen(qpdf_oh_get_utf8_value(q, it));
+		if (l == 0)
+			continue;
+		if (at + l + 2 > sizeof(s->lock_fields)) {
+			/* an Include list cut short would unlock fields: lock all instead; an
+			   Exclude list cut short only locks more */
+			if (s->lock == PDF_LOCK_INCLUDE)
+				s->lock = PDF_LOCK_ALL;
+			return;
+		}
+		memcpy(s->lock_fields + at, qpdf_oh_get_utf8_value(q, it), l + 1);
+		at += l + 1;
+	}
+}
+
+/*
+ * The FieldMDP lock a signature carries: its /Reference's, which replaces
+ * the field's /Lock that pdf_sig_field_lock() read (the field and its signature
+ * value may be read from different revisions).
+ */
+static void
+ref_lock(qpdf_data q, qpdf_oh sig, struct pdf_sig_field *s)
+{
+	qpdf_oh refs = qpdf_oh_get_key_if_dict(q, sig, "/Reference"), ref;
+	int i, n;
+
+	n = qpdf_oh_is_array(q, refs) ? qpdf_oh_get_array_n_items(q, refs) : 0;
+	for (i = 0; i < n && i < 16; i++) {
+		ref = qpdf_oh_get_array_item(q, refs, i);
+		if (qpdf_oh_is_name_and_equals(q,
+					       qpdf_oh_get_key_if_dict(q, ref, "/TransformMethod"),
+					       "/FieldMDP")) {
+			lock_read(q, qpdf_oh_get_key_if_dict(q, ref, "/TransformParams"), s);
+			return;
+		}
+	}
+}
+
+void
+pdf_sig_field_lock(qpdf_data q, qpdf_oh field, struct pdf_sig_field *s)
+{
+	qpdf_oh lk = qpdf_oh_get_key_if_dict(q, field, "/Lock");
+
+	s->lock = PDF_LOCK_NONE;
+	s->lock_p = 0;
+	memset(s->lock_fields, 0, sizeof(s->lock_fields));
+	if (qpdf_oh_is_dictionary(q, lk))
+		lock_read(q, lk, s);
+}
+
+/* name is field or one of its ancestors ("a.b" covers "a.b" and "a.b.c"). */
+static int
+covers(const char *name, const char *field)
+{
+	size_t l = strlen(name);
+
+	return strncmp(name, field, l) == 0 && (field[l] == 0 || field[l] == '.');
+}
+
+int
+pdf_sig_field_locks(const struct pdf_sig_field *s, const char *field)
+{
+	const char *p;
+
+	if (s->lock == PDF_LOCK_NONE)
+		return 0;
+	if (s->lock == PDF_LOCK_ALL)
+		return 1;
+	for (p = s->lock_fields; *p; p += strlen(p) + 1)
+		if (covers(p, field))
+			return s->lock == PDF_LOCK_INCLUDE;
+	return s->lock == PDF_LOCK_EXCLUDE;
+}
+
+/* s's signature dictionary v (in doc): its keys into s, field name and lock kept. */
+static int
+sig_read(struct pdf_doc *doc, qpdf_oh v, struct pdf_sig_field *s, struct sp_errinfo *ei)
+{
+	qpdf_data q = doc->q;
+	qpdf_oh c, br, it;
+	const char *bin;
+	size_t blen;
+	int i;
+
+	free(s->contents);
+	s->contents = NULL;
+	s->contents_len = 0;
+	s->unread = 0;
+	s->self_contained = 0;
+	s->gap_ok = 0; /* these bytes' gap was not compared with this read */
+	s->type[0] = s->filter[0] = s->subfilter[0] = 0;
+	s->docmdp_p = s->has_m = 0;
+	memset(s->byterange, 0, sizeof(s->byterange));
+	if (!qpdf_oh_is_dictionary(q, v)) {
+		s->contents_state = s->byterange_state = PDF_SIG_KEY_MALFORMED;
+		return SP_OK;
+	}
+	copy_name(q, v, "/Type", s->type, sizeof(s->type));
+	copy_name(q, v, "/Filter", s->filter, sizeof(s->filter));
+	copy_name(q, v, "/SubFilter", s->subfilter, sizeof(s->subfilter));
+	s->docmdp_p = docmdp_p(q, v);
+	s->has_m = qpdf_oh_has_key(q, v, "/M");
+	ref_lock(q, v, s);
+	s->contents_state = key_state(q, v, "/Contents", 1);
+	s->byterange_state = key_state(q, v, "/ByteRange", 0);
+	if (s->contents_state == PDF_SIG_KEY_MISSING && s->sig_obj > 0 &&
+	    raw_key_null(doc, s->sig_obj, s->sig_gen, "/Contents"))
+		s->contents_state = PDF_SIG_KEY_NULL;
+	if (s->byterange_state == PDF_SIG_KEY_MISSING && s->sig_obj > 0 &&
+	    raw_key_null(doc, s->sig_obj, s->sig_gen, "/ByteRange"))
+		s->byterange_state = PDF_SIG_KEY_NULL;
+	if (s->contents_state == PDF_SIG_KEY_OK) {
+		c = qpdf_oh_get_key_if_dict(q, v, "/Contents");
+		bin = qpdf_oh_get_binary_string_value(q, c, &blen);
+		if (!bin || blen == 0 || blen > PDF_SIG_CONTENTS_MAX) {
+			s->contents_state = PDF_SIG_KEY_MALFORMED;
+		} else if (qpdf_is_encrypted(q) && strcmp(s->type, "/Sig") != 0 &&
+			   raw_contents(doc, s->sig_obj, s->sig_gen, &s->contents,
+					&s->contents_len) == 0) {
+			/* not decrypted: see raw_contents */
+		} else if (!(s->contents = malloc(blen))) {
+			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		} else {
+			memcpy(s->contents, bin, blen);
+			s->contents_len = blen;
+		}
+		qpdf_oh_release(q, c);
+	}
+	if (s->byterange_state == PDF_SIG_KEY_OK) {
+		br = qpdf_oh_get_key_if_dict(q, v, "/ByteRange");
+		if (qpdf_oh_get_array_n_items(q, br) != 4)
+			s->byterange_state = PDF_SIG_KEY_MALFORMED;
+		for (i = 0; i < 4 && s->byterange_state == PDF_SIG_KEY_OK; i++) {
+			it = qpdf_oh_get_array_item(q, br, i);
+			if (!qpdf_oh_is_integer(q, it) || qpdf_oh_is_indirect(q, it) ||
+			    qpdf_oh_get_int_value(q, it) < 0)
+				s->byterange_state = PDF_SIG_KEY_MALFORMED;
+			else
+				s->byterange[i] = qpdf_oh_get_int_value(q, it);
+			qpdf_oh_release(q, it);
+		}
+		qpdf_oh_release(q, br);
+	}
+	s->self_contained = s->sig_obj > 0 && qpdf_oh_is_indirect(q, v) &&
+			    !qpdf_oh_is_stream(q, v) && !qpdf_oh_has_key(q, v, "/Reference") &&
+			    key_direct(q, v, "/Type") && key_direct(q, v, "/Filter") &&
+			    key_direct(q, v, "/SubFilter") && s->contents_state == PDF_SIG_KEY_OK &&
+			    s->byterange_state == PDF_SIG_KEY_OK;
+	return SP_OK;
+}
+
+int
+pdf_sig_read_value(struct pdf_doc *doc, qpdf_oh v, struct pdf_sig_field *s, struct sp_errinfo *ei)
+{
+	return sig_read(doc, v, s, ei);
+}
+
+int
+pdf_sig_field_read(struct pdf_doc *doc, struct pdf_sig_field *s, struct sp_errinfo *ei)
+{
+	qpdf_oh v;
+
+	if (s->sig_obj <= 0)
+		return sp_err(ei, SP_ERR_NOT_FOUND, "no signature object");
+	v = qpdf_get_object_by_id(doc->q, s->sig_obj, s->sig_gen);
+	if (qpdf_oh_is_null(doc->q, v))
+		return sp_err(ei, SP_ERR_NOT_FOUND, "object %d is not in this revision",
+			      s->sig_obj);
+	return sig_read(doc, v, s, ei);
+}
+
+static int
+sig_add(struct pdf_doc *doc, qpdf_oh field, qpdf_oh v, const char *name, int lazy,
+	struct pdf_sig_field **arr, size_t *n, size_t *cap, struct sp_errinfo *ei)
+{
+	qpdf_data q = doc->q;
+	struct pdf_sig_field *s;
+
+	if (*n == SIG_FIELDS_MAX)
+		return sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit", "more than %d signatures",
+				     SIG_FIELDS_MAX);
+	if (*n == *cap) {
+		void *nv = realloc(*arr, (*cap ? 2 * *cap : 8) * sizeof(**arr));
+		if (!nv)
+			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		*arr = nv;
+		*cap = *cap ? 2 * *cap : 8;
+	}
+	s = &(*arr)[(*n)++];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->field_obj = qpdf_oh_get_object_id(q, field);
+	pdf_sig_field_lock(q, field, s);
+	if (qpdf_oh_is_indirect(q, v)) {
+		s->sig_obj = qpdf_oh_get_object_id(q, v);
+		s->sig_gen = qpdf_oh_get_generation(q, v);
+		if (lazy) {
+			s->unread = 1;
+			return SP_OK;
+		}
+	}
+	return sig_read(doc, v, s, ei);
+}
+
+static int
+known(const int *skip, size_t nskip, int id)
+{
+	size_t i;
+
+	for (i = 0; i < nskip; i++)
+		if (skip[i] == id)
+			return 1;
+	return 0;
+}
+
+static int list(struct pdf_doc *doc, const int *skip, size_t nskip, int lazy,
+		const struct pdf_sig_field *kn, size_t nkn, struct pdf_sig_field **out,
+		size_t *nout, struct sp_errinfo *ei);
+
+int
+pdf_sig_fields_list(struct pdf_doc *doc, struct pdf_sig_field **out, size_t *nout,
+		    struct sp_errinfo *ei)
+{
+	return list(doc, NULL, 0, 0, NULL, 0, out, nout, ei);
+}
+
+int
+pdf_sig_fields_list_lazy(struct pdf_doc *doc, struct pdf_sig_field **out, size_t *nout,
+			 struct sp_errinfo *ei)
+{
+	return list(doc, NULL, 0, 1, NULL, 0, out, nout, ei);
+}
+
+int
+pdf_sig_fields_list_known(struct pdf_doc *doc, const struct pdf_sig_field *known, size_t nknown,
+			  struct pdf_sig_field **out, size_t *nout, struct sp_errinfo *ei)
+{
+	return list(doc, NULL, 0, 1, known, nknown, out, nout, ei);
+}
+
+int
+pdf_sig_fields_list_new(struct pdf_doc *doc, const int *skip, size_t nskip,
+			struct pdf_sig_field **out, size_t *nout, struct sp_errinfo *ei)
+{
+	return list(doc, skip, nskip, 0, NULL, 0, out, nout, ei);
+}
+
+/* 1 when v (indirect) is the object of one of kn[0..nkn): known to be a dictionary. */
+static int
+known_dict(qpdf_data q, qpdf_oh v, const struct pdf_sig_field *kn, size_t nkn)
+{
+	int id = qpdf_oh_get_object_id(q, v), gen = qpdf_oh_get_generation(q, v);
+	size_t i;
+
+	for (i = 0; i < nkn; i++)
+		if (kn[i].self_contained && kn[i].sig_obj == id && kn[i].sig_gen == gen)
+			return 1;
+	return 0;
+}
+
+/*
+ * pdf_sig_fields_list_new() from the form's kept facts (doc->kept): the
+ * lazy listing they answer as the walk would (form_kept_list), each field
+ * whose value skip names dropped (the walk goes no further there), every
+ * other value read as the walk's sig_add() reads it, one that is no object
+ * dropped (the walk adds no such field; the facts list a field with kids
+ * only with its value read, and answer not when that value is none, which
+ * the walk would go down the kids of). So the same fields, in the same
+ * order, read the same; 1 when the facts do not answer (the caller walks).
+ * The walk resolved every field dictionary of the revision: k of them in
+ * each revision between the given and the final one at a contract's k-th
+ * signing with long-term data (engine_sigs_hidden).
+ */
+static int
+list_new_kept(struct pdf_doc *doc, const int *skip, size_t nskip, struct pdf_sig_field **out,
+	      size_t *nout, struct sp_errinfo *ei)
+{
+	struct pdf_sig_field *arr = NULL;
+	size_t n = 0, i, k = 0;
+	qpdf_oh v;
+	int r;
+
+	if ((r = form_kept_list(doc, NULL, 0, skip, nskip, &arr, &n, ei)) != SP_OK)
+		return r;
+	for (i = 0; i < n; i++) {
+		if (known(skip, nskip, arr[i].sig_obj)) {
+			free(arr[i].contents);
+			continue;
+		}
+		if (arr[i].unread) {
+			v = qpdf_get_object_by_id(doc->q, arr[i].sig_obj, arr[i].sig_gen);
+			if (qpdf_oh_is_null(doc->q, v))
+				continue; /* unread: no kids (nothing allocated yet) */
+			if ((r = pdf_sig_read_value(doc, v, &arr[i], ei)) < 0)
+				goto fail;
+		}
+		arr[k++] = arr[i];
+	}
+	if (qpdf_has_error(doc->q)) {
+		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable",
+				  "the form fields cannot be read");
+		goto fail;
+	}
+	if (k == 0) {
+		free(arr);
+		arr = NULL;
+	}
+	*out = arr;
+	*nout = k;
+	return SP_OK;
+fail:
+	/* kept [0..k), not yet looked at [i..n): the others were moved or freed */
+	for (; i < n; i++)
+		free(arr[i].contents);
+	pdf_sig_fields_free(arr, k);
+	return r;
+}
+
+static int
+list(struct pdf_doc *doc, const int *skip, size_t nskip, int lazy, const struct pdf_sig_field *kn,
+     size_t nkn, struct pdf_sig_field **out, size_t *nout, struct sp_errinfo *ei)
+{
+	qpdf_data q = doc->q;
+	struct node {
+		qpdf_oh oh;
+		int depth, is_sig;
+		char name[128];
+	} *st = NULL;
+	size_t sp = 0, cap = 64, nodes = 0, n = 0, scap = 0;
+	struct pdf_sig_field *arr = NULL;
+	qpdf_oh af, fields, kids, ft, t, v;
+	int r = SP_ERR_INTERNAL, i, cnt, lz;
+
+	*out = NULL;
+	*nout = 0;
+	/* the lazy listing from the form's kept facts (form_kept.c), when they answer */
+	if (lazy && nskip == 0 && doc->kept != NULL &&
+	    (r = form_kept_list(doc, kn, nkn, NULL, 0, out, nout, ei)) != 1)
+		return r;
+	if (!lazy && nskip > 0 && doc->kept != NULL &&
+	    (r = list_new_kept(doc, skip, nskip, out, nout, ei)) != 1)
+		return r;
+	if (!(st = malloc(cap * sizeof(*st))))
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	af = qpdf_oh_get_key_if_dict(q, qpdf_get_root(q), "/AcroForm");
+	fields = qpdf_oh_get_key_if_dict(q, af, "/Fields");
+	cnt = qpdf_oh_is_array(q, fields) ? qpdf_oh_get_array_n_items(q, fields) : 0;
+	for (i = cnt; i-- > 0;) {
+		if (sp == cap) {
+			r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit", "too many form fields");
+			goto out;
+		}
+		st[sp].oh = qpdf_oh_get_array_item(q, fields, i);
+		st[sp].depth = 0;
+		st[sp].is_sig = 0;
+		st[sp++].name[0] = 0;
+		if (sp == cap) {
+			void *nv =
+				cap < FIELD_NODES_MAX ? realloc(st, 2 * cap * sizeof(*st)) : NULL;
+			if (!nv) {
+				r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+						  "too many form fields");
+				goto out;
+			}
+			st = nv;
+			cap *= 2;
+		}
+	}
+	while (sp > 0) {
+		struct node cur = st[--sp];
+		char full[128];
+		if (++nodes > FIELD_NODES_MAX || cur.depth > PDF_MAX_DEPTH) {
+			r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+					  "the field tree is too large");
+			goto out;
+		}
+		if (!qpdf_oh_is_dictionary(q, cur.oh))
+			continue;
+		ft = qpdf_oh_get_key_if_dict(q, cur.oh, "/FT");
+		if (qpdf_oh_is_name(q, ft))
+			cur.is_sig = qpdf_oh_is_name_and_equals(q, ft, "/Sig");
+		t = qpdf_oh_get_key_if_dict(q, cur.oh, "/T");
+		/* names are for people: a very long one is cut, never overflowed */
+		snprintf(full, sizeof(full), "%.60s%s%.60s", cur.name, cur.name[0] ? "." : "",
+			 qpdf_oh_is_string(q, t) ? qpdf_oh_get_utf8_value(q, t) : "");
+		v = qpdf_oh_get_key_if_dict(q, cur.oh, "/V");
+		kids = qpdf_oh_get_key_if_dict(q, cur.oh, "/Kids");
+		/* a signature already known is not read again (its /Contents is large) */
+		if (cur.is_sig && nskip > 0 && qpdf_oh_is_indirect(q, v) &&
+		    known(skip, nskip, qpdf_oh_get_object_id(q, v)))
+			continue;
+		/* lazy: an indirect value is not resolved (parsed) here, unless the field also
+		   has kids, which a value that is no object would leave to be walked */
+		lz = lazy && qpdf_oh_is_indirect(q, v) &&
+		     (!qpdf_oh_is_array(q, kids) || (nkn > 0 && known_dict(q, v, kn, nkn)));
+		if (cur.is_sig && (lz || !qpdf_oh_is_null(q, v))) {
+			if ((r = sig_add(doc, cur.oh, v, full, lz, &arr, &n, &scap, ei)) < 0)
+				goto out;
+		} else if (qpdf_oh_is_array(q, kids)) {
+			cnt = qpdf_oh_get_array_n_items(q, kids);
+			for (i = cnt; i-- > 0;) {
+				if (sp + 1 >= cap) {
+					void *nv = cap < FIELD_NODES_MAX
+							   ? realloc(st, 2 * cap * sizeof(*st))
+							   : NULL;
+					if (!nv) {
+						r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+								  "too many form fields");
+						goto out;
+					}
+					st = nv;
+					cap *= 2;
+				}
+				st[sp].oh = qpdf_oh_get_array_item(q, kids, i);
+				st[sp].depth = cur.depth + 1;
+				st[sp].is_sig = cur.is_sig;
+				snprintf(st[sp++].name, sizeof(st[0].name), "%s", full);
+			}
+		}
+	}
+	if (qpdf_has_error(q)) {
+		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable",
+				  "the form fields cannot be read");
+		goto out;
+	}
+	*out = arr;
+	*nout = n;
+	arr = NULL; /* transferred */
+	r = SP_OK;
+out:
+	pdf_sig_fields_free(arr, n);
+	free(st);
+	return r;
+}
+
+void
+pdf_sig_fields_free(struct pdf_sig_field *s, size_t n)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < n; i++)
+		free(s[i].contents);
+	free(s);
+}
+
+/* One packed read: the entry (its pointer cleared) and then its /Contents. */
+int
+pdf_sig_reads_pack(const struct pdf_sig_field *s, size_t n, uint8_t **out, size_t *len,
+		   struct sp_errinfo *ei)
+{
+	struct pdf_sig_field e;
+	size_t i, total = 0;
+	uint8_t *b, *w;
+
+	*out = NULL;
+	*len = 0;
+	for (i = 0; i < n; i++)
+		if (s[i].self_contained && s[i].contents_len <= PDF_SIG_CONTENTS_MAX)
+			total += sizeof(e) + s[i].contents_len;
+	if (total == 0)
+		return SP_OK;
+	if (!(b = malloc(total)))
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	for (w = b, i = 0; i < n; i++) {
+		if (!s[i].self_contained || s[i].contents_len > PDF_SIG_CONTENTS_MAX)
+			continue;
+		e = s[i];
+		e.contents = NULL;
+		memcpy(w, &e, sizeof(e));
+		w += sizeof(e);
+		if (e.contents_len > 0)
+			memcpy(w, s[i].contents, e.contents_len);
+		w += e.contents_len;
+	}
+	*out = b;
+	*len = total;
+	return SP_OK;
+}
+
+int
+pdf_sig_reads_unpack(const uint8_t *b, size_t len, struct pdf_sig_field **out, size_t *n,
+		     struct sp_errinfo *ei)
+{
+	struct pdf_sig_field *arr = NULL, e;
+	size_t cnt = 0, cap = 0, off = 0;
+	void *nv;
+
+	*out = NULL;
+	*n = 0;
+	while (off < len) {
+		if (len - off < sizeof(e))
+			goto bad;
+		memcpy(&e, b + off, sizeof(e));
+		off += sizeof(e);
+		if (!e.self_contained || e.contents_len > PDF_SIG_CONTENTS_MAX ||
+		    e.contents_len > len - off || e.sig_obj <= 0 || cnt == SIG_FIELDS_MAX)
+			goto bad;
+		if (cnt == cap) {
+			if (!(nv = realloc(arr, (cap ? 2 * cap : 8) * sizeof(*arr)))) {
+				pdf_sig_fields_free(arr, cnt);
+				return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+			}
+			arr = nv;
+			cap = cap ? 2 * cap : 8;
+		}
+		e.name[sizeof(e.name) - 1] = 0;
+		e.contents = NULL;
+		if (e.contents_len > 0 && !(e.contents = malloc(e.contents_len))) {
+			pdf_sig_fields_free(arr, cnt);
+			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		}
+		if (e.contents_len > 0)
+			memcpy(e.contents, b + off, e.contents_len);
+		off += e.contents_len;
+		arr[cnt++] = e;
+	}
+	*out = arr;
+	*n = cnt;
+	return SP_OK;
+bad:
+	pdf_sig_fields_free(arr, cnt);
+	return sp_err(ei, SP_ERR_INVALID, "not packed signature reads");
+}
+
+int
+pdf_sig_field_same(struct pdf_doc *doc, const struct pdf_sig_field *s)
+{
+	qpdf_data q = doc->q;
+	qpdf_oh v, c, br, it;
+	const char *bin;
+	unsigned char *raw = NULL;
+	char type[32];
+	size_t blen;
+	int i, same = 0;
+
+	if (s->sig_obj <= 0)
+		return 0;
+	v = qpdf_get_object_by_id(q, s->sig_obj, s->sig_gen);
+	if (!qpdf_oh_is_dictionary(q, v))
+		goto out;
+	c = qpdf_oh_get_key_if_dict(q, v, "/Contents");
+	br = qpdf_oh_get_key_if_dict(q, v, "/ByteRange");
+	copy_name(q, v, "/Type", type, sizeof(type)); /* before bin: qpdf's one string buffer */
+	bin = qpdf_oh_is_string(q, c) ? qpdf_oh_get_binary_string_value(q, c, &blen) : NULL;
+	if (bin && qpdf_is_encrypted(q) && strcmp(type, "/Sig") != 0 &&
+	    raw_contents(doc, s->sig_obj, s->sig_gen, &raw, &blen) == 0)
+		bin = (const char *)raw; /* not decrypted: see raw_contents */
+	if (!bin || blen != s->contents_len || memcmp(bin, s->contents, blen) != 0 ||
+	    !qpdf_oh_is_array(q, br) || qpdf_oh_get_array_n_items(q, br) != 4)
+		goto out;
+	for (i = 0; i < 4; i++) {
+		it = qpdf_oh_get_array_item(q, br, i);
+		if (!qpdf_oh_is_integer(q, it) || qpdf_oh_get_int_value(q, it) != s->byterange[i])
+			goto out;
+	}
+	same = 1;
+out:
+	free(raw);
+	return same;
+}
+
+/* The DocMDP permissions s sets for what follows it: its certification's, lowered by its lock's. */
+static int
+own_p(const struct pdf_sig_field *s)
+{
+	return s->lock_p > 0 && (s->docmdp_p == 0 || s->lock_p < s->docmdp_p) ? s->lock_p
+									      : s->docmdp_p;
+}
+
+/*
+ * SP_ERR_INVALID when one of s[0..n) forbids any change (docmdp_no_changes),
+ * or what prep adds (NULL: nothing known yet) as the verifier judges it
+ * after them (crypto/verify.c changes_after, permitted): new visible widgets
+ * after P=2 (docmdp_no_visible), an empty field filled that a lock covers
+ * (field_locked).
+ */
+static int
+refuse(struct pdf_doc *doc, const struct pdf_sig_field *s, size_t n,
+       const struct pdf_sig_prepared *prep, struct sp_errinfo *ei)
+{
+	char field[96];
+	size_t i;
+
+	for (i = 0; i < n && s[i].docmdp_p != 1 && s[i].lock_p != 1; i++)
+		;
+	if (i < n)
+		return sp_err_reason(ei, SP_ERR_INVALID, "docmdp_no_changes",
+				     "the document is %s by signature \"%.60s\" with DocMDP "
+				     "permissions P=1 (no changes allowed): another signature "
+				     "would invalidate %s",
+				     s[i].docmdp_p == 1 ? "certified" : "locked", s[i].name,
+				     s[i].docmdp_p == 1 ? "the certification" : "it");
+	for (i = 0; prep != NULL && prep->visible_new > 0 && i < n; i++) {
+		if (own_p(&s[i]) != 2)
+			continue;
+		if (!pdf_sig_slot_first_empty(doc, field, sizeof(field)))
+			field[0] = '\0';
+		return sp_err_reason(
+			ei, SP_ERR_INVALID, "docmdp_no_visible",
+			"the document is %s by signature \"%.60s\" with DocMDP permissions P=2 "
+			"(filling in forms and signing): a new visible signature would be a "
+			"change %s does not permit; sign it without placements (an invisible "
+			"signature)%s%s%s",
+			s[i].docmdp_p == 2 ? "certified" : "locked", s[i].name,
+			s[i].docmdp_p == 2 ? "the certification" : "the lock",
+			field[0] ? ", or into its empty signature field \"" : "", field,
+			field[0] ? "\" (placement mode field)" : "");
+	}
+	for (i = 0; prep != NULL && prep->filled && i < n; i++)
+		if (pdf_sig_field_locks(&s[i], prep->field))
+			return sp_err_reason(ei, SP_ERR_INVALID, "field_locked",
+					     "the signature field \"%.60s\" is locked by signature "
+					     "\"%.60s\" (FieldMDP): signing it would invalidate "
+					     "that "
+					     "signature; sign without the field placement",
+					     prep->field, s[i].name);
+	return SP_OK;
+}
+
+int
+pdf_docmdp_check_signable(struct pdf_doc *doc, const struct pdf_sig_prepared *prep,
+			  struct sp_errinfo *ei)
+{
+	struct pdf_sig_field *s = NULL;
+	size_t n = 0;
+	int r;
+
+	if ((r = pdf_sig_fields_list(doc, &s, &n, ei)) < 0)
+		return r;
+	r = refuse(doc, s, n, prep, ei);
+	pdf_sig_fields_free(s, n);
+	return r;
+}
+
+/* the read of kn[0..nkn) that is sig's object, or NULL */
+static const struct pdf_sig_field *
+known_read(const struct pdf_sig_field *kn, size_t nkn, const struct pdf_sig_field *sig)
+{
+	size_t i;
+
+	for (i = 0; i < nkn; i++)
+		if (kn[i].self_contained && kn[i].sig_obj == sig->sig_obj &&
+		    kn[i].sig_gen == sig->sig_gen)
+			return &kn[i];
+	return NULL;
+}
+
+int
+pdf_docmdp_check_signable_known(struct pdf_doc *doc, const struct pdf_sig_prepared *prep,
+				const uint8_t *reads, size_t reads_len, struct sp_errinfo *ei)
+{
+	struct pdf_sig_field *kn = NULL, *s = NULL;
+	const struct pdf_sig_field *k;
+	struct sp_errinfo ign;
+	size_t nkn = 0, n = 0, i;
+	int r;
+
+	sp_errinfo_init(&ign);
+	if (reads == NULL || pdf_sig_reads_unpack(reads, reads_len, &kn, &nkn, &ign) != SP_OK ||
+	    nkn == 0) {
+		pdf_sig_fields_free(kn, nkn);
+		return pdf_docmdp_check_signable(doc, prep, ei);
+	}
+	/* the fields as the full list finds them, values left unread (only a field's
+	   own /Lock is read with it) */
+	if ((r = pdf_sig_fields_list_known(doc, kn, nkn, &s, &n, ei)) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (!s[i].unread)
+			continue;
+		/*
+		 * A known read is self-contained: a dictionary without /Reference,
+		 * so it carries no DocMDP and no FieldMDP of its own (docmdp_p 0,
+		 * the field's lock as just read), what reading it again would give.
+		 */
+		if ((k = known_read(kn, nkn, &s[i])) != NULL) {
+			s[i].docmdp_p = k->docmdp_p;
+			continue;
+		}
+		/* any other value is read as the full list reads it; a reference to no
+		   object is no signature there either (its field's /Lock binds nothing) */
+		sp_errinfo_init(&ign);
+		if ((r = pdf_sig_field_read(doc, &s[i], &ign)) == SP_ERR_NOT_FOUND) {
+			s[i].docmdp_p = s[i].lock_p = 0;
+			continue;
+		}
+		if (r < 0) {
+			*ei = ign;
+			goto out;
+		}
+	}
+	r = refuse(doc, s, n, prep, ei);
+out:
+	pdf_sig_fields_free(s, n);
+	pdf_sig_fields_free(kn, nkn);
+	return r;
+}
