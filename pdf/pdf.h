@@ -744,6 +744,30 @@ int pdf_revisions_reads_check(const unsigned char *data, size_t len,
 #define PDF_LTV_UPDATE_ENTRIES 4096
 int pdf_revisions_room_check(const unsigned char *data, size_t len, const unsigned char *update,
 			     size_t ulen, unsigned ltv, struct sp_errinfo *ei) SP_WUR;
+/*
+ * What verifying a file whole reads, as pdf_revisions_room_check() counts it:
+ * every revision opened on its own (reads), the last one's sections (chain),
+ * and how many revisions there are. They are fixed for the stored bytes, so a
+ * completion hands them to the next prepare, extended by the revisions it
+ * appended, instead of that prepare walking every stored section again.
+ */
+struct pdf_reads_count {
+	unsigned long long reads, chain;
+	unsigned long long nrevs;
+};
+/* The count of data[0..len) whose revisions are revs[0..n) (pdf_revisions_find()'s). */
+void pdf_reads_count_of(const unsigned char *data, size_t len, const struct pdf_revision *revs,
+			size_t n, struct pdf_reads_count *c);
+/* c, the count of data's first c->nrevs revisions, extended to revs[0..n) of
+   data[0..len) (the same revisions first, and those after them). 0, or -1 when
+   revs do not extend c. */
+int pdf_reads_count_extend(const unsigned char *data, size_t len, const struct pdf_revision *revs,
+			   size_t n, struct pdf_reads_count *c) SP_WUR;
+/* pdf_revisions_room_check() of the stored file whose count is c (from a
+   completion, or pdf_reads_count_of()). */
+int pdf_revisions_room_check_known(const struct pdf_reads_count *c, size_t len, size_t header,
+				   const unsigned char *update, size_t ulen, unsigned ltv,
+				   struct sp_errinfo *ei) SP_WUR;
 
 /* How a signature dictionary holds /Contents or /ByteRange. */
 enum pdf_sig_key {

@@ -608,35 +608,49 @@ pdf_revisions_reads_check(const unsigned char *data, size_t len, const struct pd
 	return SP_OK;
 }
 
-int
-pdf_revisions_room_check(const unsigned char *data, size_t len, const unsigned char *update,
-			 size_t ulen, unsigned ltv, struct sp_errinfo *ei)
+void
+pdf_reads_count_of(const unsigned char *data, size_t len, const struct pdf_revision *revs, size_t n,
+		   struct pdf_reads_count *c)
 {
-	struct pdf_revision *revs = malloc(PDF_REVISIONS_MAX * sizeof(*revs));
-	unsigned long long chain, reads;
-	struct sp_errinfo ign;
-	size_t n = 0, h, add, k;
-	long long x;
-	int r = SP_OK;
+	revisions_reads(data, len, revs, n, &c->reads, &c->chain);
+	c->nrevs = n;
+}
 
-	if (revs == NULL)
-		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
-	/* a chain that does not read was refused when it was stored: nothing to count */
-	sp_errinfo_init(&ign);
-	if (pdf_revisions_find(data, len, revs, PDF_REVISIONS_MAX, &n, &ign) != SP_OK || n == 0)
-		goto out;
+int
+pdf_reads_count_extend(const unsigned char *data, size_t len, const struct pdf_revision *revs,
+		       size_t n, struct pdf_reads_count *c)
+{
+	size_t k;
+
+	if (c->nrevs == 0 || c->nrevs > n)
+		return -1;
+	for (k = (size_t)c->nrevs; k < n; k++) {
+		c->chain += pdf_revision_xref_entries(data, len, &revs[k]);
+		c->reads += c->chain;
+	}
+	c->nrevs = n;
+	return 0;
+}
+
+int
+pdf_revisions_room_check_known(const struct pdf_reads_count *c, size_t len, size_t header,
+			       const unsigned char *update, size_t ulen, unsigned ltv,
+			       struct sp_errinfo *ei)
+{
+	unsigned long long chain = c->chain, reads = c->reads;
+	size_t add, k;
+	long long x;
+
 	/* every stored revision is opened once one is appended, and each appended
 	   one but the last (the file itself) with every section before it */
-	revisions_reads(data, len, revs, n, &reads, &chain);
 	add = update != NULL ? 1 + ltv : ltv;
 	for (k = 0; k + 1 < add; k++) {
 		if (k == 0 && update != NULL) {
 			/* its startxref counts from the file's header, as the file's do */
-			h = pdf_header_offset(data, len);
 			x = last_startxref(update, ulen, 0);
-			chain += x > 0 && (size_t)x + h >= len
+			chain += x > 0 && (size_t)x + header >= len
 					 ? section_entries(update, ulen,
-							   x + (long long)h - (long long)len)
+							   x + (long long)header - (long long)len)
 					 : PDF_SCAN_MAX_XREF;
 		} else {
 			chain += PDF_LTV_UPDATE_ENTRIES;
@@ -644,13 +658,34 @@ pdf_revisions_room_check(const unsigned char *data, size_t len, const unsigned c
 		reads += chain;
 	}
 	if (reads > PDF_REVISIONS_MAX_READS)
-		r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
-				  "the PDF would no longer be verifiable: verifying its %zu "
-				  "revisions and the %zu this appends would read more than %d "
-				  "cross-reference entries (each revision is read with every "
-				  "section before it)",
-				  n, add, PDF_REVISIONS_MAX_READS);
-out:
+		return sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+				     "the PDF would no longer be verifiable: verifying its %llu "
+				     "revisions and the %zu this appends would read more than %d "
+				     "cross-reference entries (each revision is read with every "
+				     "section before it)",
+				     c->nrevs, add, PDF_REVISIONS_MAX_READS);
+	return SP_OK;
+}
+
+int
+pdf_revisions_room_check(const unsigned char *data, size_t len, const unsigned char *update,
+			 size_t ulen, unsigned ltv, struct sp_errinfo *ei)
+{
+	struct pdf_revision *revs = malloc(PDF_REVISIONS_MAX * sizeof(*revs));
+	struct pdf_reads_count c;
+	struct sp_errinfo ign;
+	size_t n = 0;
+	int r = SP_OK;
+
+	if (revs == NULL)
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	/* a chain that does not read was refused when it was stored: nothing to count */
+	sp_errinfo_init(&ign);
+	if (pdf_revisions_find(data, len, revs, PDF_REVISIONS_MAX, &n, &ign) == SP_OK && n > 0) {
+		pdf_reads_count_of(data, len, revs, n, &c);
+		r = pdf_revisions_room_check_known(&c, len, pdf_header_offset(data, len), update,
+						   ulen, ltv, ei);
+	}
 	free(revs);
 	return r;
 }

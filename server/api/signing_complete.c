@@ -291,6 +291,34 @@ signed_revisions(struct done_job *j)
 }
 
 /*
+ * The stored bytes' reads count for the next prepare's room check (reads
+ * cache "room"): the base's, as the prepare left it, extended by the
+ * revisions this completion appended (the base's are the first of revs);
+ * none when the prepare left none.
+ */
+static void
+room_on(struct done_job *j, const uint8_t *data, size_t len, const struct pdf_revision *revs,
+	size_t n, const uint8_t dig[32])
+{
+	struct pdf_reads_count c;
+	uint8_t key[32], *v = NULL;
+	size_t vlen = 0;
+
+	blob_cache_key("room", j->base_dig, key);
+	if (!j->have_base_dig || blob_cache_get(j->reads_cache, key, &v, &vlen) != SP_OK ||
+	    vlen != sizeof(c)) {
+		free(v);
+		return;
+	}
+	memcpy(&c, v, sizeof(c));
+	free(v);
+	if (pdf_reads_count_extend(data, len, revs, n, &c) != 0)
+		return;
+	blob_cache_key("room", dig, key);
+	blob_cache_put(j->reads_cache, key, (const uint8_t *)&c, sizeof(c));
+}
+
+/*
  * The cross-reference chain of (*data)[0..len) (revs[0..nrevs) its
  * revisions) as the one table qpdf makes of it (pdf_xref_merged), written
  * after the bytes in *data's own allocation, so that an open of them (and
@@ -1107,6 +1135,8 @@ done_work(void *arg, struct sp_errinfo *ei)
 			       (const uint8_t *)(j->signed_len == 0 ? j->revs : lrevs),
 			       (j->signed_len == 0 ? j->nrevs : nlrevs) *
 				       sizeof(struct pdf_revision));
+		room_on(j, ss->document, ss->document_len, j->signed_len == 0 ? j->revs : lrevs,
+			j->signed_len == 0 ? j->nrevs : nlrevs, dig);
 	}
 	if (j->stored_pages_ok) {
 		uint8_t pkey[32];

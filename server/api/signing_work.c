@@ -205,6 +205,45 @@ form_keep(struct prep_job *j, struct pdf_doc *doc)
 }
 
 /*
+ * pdf_revisions_room_check() of the stored revision data[0..len) with the
+ * prepared update: its reads count as the completion that stored it here left
+ * it (reads cache "room"), else counted now (every stored section walked) and
+ * left for the completion to extend.
+ */
+static int
+room_check(struct prep_job *j, const uint8_t *data, size_t len, struct sp_errinfo *ei)
+{
+	struct pdf_reads_count c;
+	struct pdf_revision *revs;
+	struct sp_errinfo ign;
+	uint8_t key[32], *v = NULL;
+	size_t vlen = 0, n = 0;
+
+	blob_cache_key("room", j->base_dig, key);
+	if (blob_cache_get(j->reads, key, &v, &vlen) == SP_OK && vlen == sizeof(c)) {
+		memcpy(&c, v, sizeof(c));
+		free(v);
+	} else {
+		free(v);
+		if ((revs = malloc(PDF_REVISIONS_MAX * sizeof(*revs))) == NULL)
+			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		/* a chain that does not read was refused when it was stored: nothing to count */
+		sp_errinfo_init(&ign);
+		if (pdf_revisions_find(data, len, revs, PDF_REVISIONS_MAX, &n, &ign) != SP_OK ||
+		    n == 0) {
+			free(revs);
+			return SP_OK;
+		}
+		pdf_reads_count_of(data, len, revs, n, &c);
+		free(revs);
+		blob_cache_put(j->reads, key, (const uint8_t *)&c, sizeof(c));
+	}
+	return pdf_revisions_room_check_known(&c, len, pdf_header_offset(data, len), j->prep.update,
+					      j->prep.update_len,
+					      (unsigned)ltv_level_code(j->cfg->signing.level), ei);
+}
+
+/*
  * The stored revision may take the prepared update (no DocMDP P=1, no new
  * visible widget after P=2, no locked field filled). Its
  * earlier signatures as the completion that stored these very bytes read
@@ -448,9 +487,7 @@ signing_prep_work(void *arg, struct sp_errinfo *ei)
 	 * updates the level appends; at B-LTA the document timestamp too, for any
 	 * signer may turn out the last.
 	 */
-	if ((r = pdf_revisions_room_check(data, len, j->prep.update, j->prep.update_len,
-					  (unsigned)ltv_level_code(j->cfg->signing.level), ei)) !=
-	    SP_OK)
+	if ((r = room_check(j, data, len, ei)) != SP_OK)
 		goto out;
 	form_keep(j, pdoc);
 	if ((r = crypto_cms_signed_attrs(cert, alg,

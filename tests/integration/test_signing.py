@@ -330,22 +330,26 @@ class StoredVerification(SigningCase):
             # stored the base read them: one lookup, a hit after the first signing (the
             # upload has no signatures read); and it opens the base with the pages and the
             # form's facts kept for its bytes (by the upload's create, then by each
-            # completion, carried over its update): two hits, so no walk to keep them after
+            # completion, carried over its update): two hits, so no walk to keep them after;
+            # and the base's reads count for the room check, which the completion that
+            # stored it left (at the upload: a miss, counted then and left for the completion)
             got = self.refs_lookups("revision_reads")
             self.assertEqual((got["hit"] - reads["hit"], got["miss"] - reads["miss"]),
-                             (3, 0) if k > 1 else (2, 1), "prepare of signing %d" % k)
+                             (4, 0) if k > 1 else (2, 2), "prepare of signing %d" % k)
             before, reads = self.refs_lookups(), self.refs_lookups("revision_reads")
             st, _, _, doc = self.complete(slug, prep["session"], self.token_sign(slug, alg, prep))
             self.assertEqual(st, 200, doc)
             # the earlier signatures as the completion that stored the base read them (none
             # at the upload), its page list, its signed-field count, its form's facts
             # (the engine lists the new revision's fields from them, carried over the
-            # update) and its revisions (only the update's section is walked): all hits
-            # after the first signing; at the first, the pages and the form's facts (the
-            # create's) hit, the signatures, the count and the revisions miss
+            # update) and its revisions (only the update's section is walked), and the
+            # base's reads count the prepare used (extended for the next prepare): all
+            # hits after the first signing; at the first, the pages, the form's facts (the
+            # create's) and the reads count (the prepare's) hit, the signatures, the
+            # count and the revisions miss
             got = self.refs_lookups("revision_reads")
             self.assertEqual((got["hit"] - reads["hit"], got["miss"] - reads["miss"]),
-                             (5, 0) if k > 1 else (2, 3), "completion of signing %d" % k)
+                             (6, 0) if k > 1 else (3, 3), "completion of signing %d" % k)
             # what the base refers to came from the process cache, the first signing's
             # too (the upload's normalization put it there): the base was not walked
             after = self.refs_lookups()
@@ -634,11 +638,11 @@ class StoredVerificationLTA(SigningCase):
             # of the base's DSS (the engine does not read it again), and that DSS as the
             # verification of the base read it (the DSS update decodes only what the
             # signature's update adds): all hits after the first signing; at the first,
-            # the pages and the form's facts hit, the rest is not asked for or misses (the
-            # upload is verified whole)
+            # the pages, the form's facts and the prepare's reads count hit, the rest is
+            # not asked for or misses (the upload is verified whole)
             got = self.refs_lookups("revision_reads")
             self.assertEqual((got["hit"] - reads["hit"], got["miss"] - reads["miss"]),
-                             (9, 0) if k > 1 else (2, 6), "completion of signing %d" % k)
+                             (10, 0) if k > 1 else (3, 6), "completion of signing %d" % k)
             stored = self.db.query("SELECT verification FROM revisions WHERE contract_number = "
                                    "%s AND seq = %d" % (n, k))
             self.assertTrue(stored, "revision %d has no stored report" % k)

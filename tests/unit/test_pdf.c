@@ -1270,6 +1270,40 @@ START_TEST(revisions_room_check)
 			 SP_OK);
 	ck_assert_int_eq(pdf_revisions_room_check((unsigned char *)b.d, len, NULL, 0, 2, &ei),
 			 SP_ERR_LIMIT);
+	/* the count a completion hands on: an earlier revision's, extended by the
+	   revisions after it, is the whole file's, and answers as it does */
+	{
+		struct pdf_revision *revs = malloc(PDF_REVISIONS_MAX * sizeof(*revs));
+		struct pdf_reads_count whole, ext;
+		size_t n = 0;
+
+		ck_assert_ptr_nonnull(revs);
+		ck_assert_int_eq(pdf_revisions_find((unsigned char *)b.d, len, revs,
+						    PDF_REVISIONS_MAX, &n, &ei),
+				 SP_OK);
+		ck_assert_uint_eq(n, 31);
+		pdf_reads_count_of((unsigned char *)b.d, len, revs, n, &whole);
+		pdf_reads_count_of((unsigned char *)b.d, revs[19].end, revs, 20, &ext);
+		ck_assert(ext.reads < whole.reads);
+		ck_assert_int_eq(pdf_reads_count_extend((unsigned char *)b.d, len, revs, n, &ext),
+				 0);
+		ck_assert_uint_eq(ext.reads, whole.reads);
+		ck_assert_uint_eq(ext.chain, whole.chain);
+		ck_assert_uint_eq(ext.nrevs, 31);
+		/* revisions that do not extend it */
+		ck_assert_int_eq(pdf_reads_count_extend((unsigned char *)b.d, len, revs, 30, &ext),
+				 -1);
+		sp_errinfo_init(&ei);
+		ck_assert_int_eq(pdf_revisions_room_check_known(&whole, len, 0,
+								(unsigned char *)u.d, u.n, 0, &ei),
+				 SP_OK);
+		ck_assert_int_eq(pdf_revisions_room_check_known(&whole, len, 0,
+								(unsigned char *)u.d, u.n, 1, &ei),
+				 SP_ERR_LIMIT);
+		ck_assert_msg(strstr(ei.msg, "31 revisions and the 2 this appends") != NULL, "%s",
+			      ei.msg);
+		free(revs);
+	}
 	free(b.d);
 	free(u.d);
 }
