@@ -758,6 +758,10 @@ struct pdf_reads_count {
 /* The count of data[0..len) whose revisions are revs[0..n) (pdf_revisions_find()'s). */
 void pdf_reads_count_of(const unsigned char *data, size_t len, const struct pdf_revision *revs,
 			size_t n, struct pdf_reads_count *c);
+/* The count of data[0..len), its revisions found: SP_OK, SP_ERR_NOT_FOUND when
+   its chain does not read (a stored file's was refused when it was stored:
+   nothing to count), SP_ERR_NOMEM. */
+int pdf_reads_count_find(const unsigned char *data, size_t len, struct pdf_reads_count *c) SP_WUR;
 /* c, the count of data's first c->nrevs revisions, extended to revs[0..n) of
    data[0..len) (the same revisions first, and those after them). 0, or -1 when
    revs do not extend c. */

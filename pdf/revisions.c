@@ -668,24 +668,35 @@ pdf_revisions_room_check_known(const struct pdf_reads_count *c, size_t len, size
 }
 
 int
-pdf_revisions_room_check(const unsigned char *data, size_t len, const unsigned char *update,
-			 size_t ulen, unsigned ltv, struct sp_errinfo *ei)
+pdf_reads_count_find(const unsigned char *data, size_t len, struct pdf_reads_count *c)
 {
 	struct pdf_revision *revs = malloc(PDF_REVISIONS_MAX * sizeof(*revs));
-	struct pdf_reads_count c;
 	struct sp_errinfo ign;
 	size_t n = 0;
-	int r = SP_OK;
+	int r = SP_ERR_NOT_FOUND;
 
 	if (revs == NULL)
-		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
-	/* a chain that does not read was refused when it was stored: nothing to count */
+		return SP_ERR_NOMEM;
 	sp_errinfo_init(&ign);
 	if (pdf_revisions_find(data, len, revs, PDF_REVISIONS_MAX, &n, &ign) == SP_OK && n > 0) {
-		pdf_reads_count_of(data, len, revs, n, &c);
-		r = pdf_revisions_room_check_known(&c, len, pdf_header_offset(data, len), update,
-						   ulen, ltv, ei);
+		pdf_reads_count_of(data, len, revs, n, c);
+		r = SP_OK;
 	}
 	free(revs);
 	return r;
+}
+
+int
+pdf_revisions_room_check(const unsigned char *data, size_t len, const unsigned char *update,
+			 size_t ulen, unsigned ltv, struct sp_errinfo *ei)
+{
+	struct pdf_reads_count c;
+	int r = pdf_reads_count_find(data, len, &c);
+
+	if (r == SP_ERR_NOMEM)
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	/* a chain that does not read was refused when it was stored: nothing to count */
+	return r != SP_OK ? SP_OK
+			  : pdf_revisions_room_check_known(&c, len, pdf_header_offset(data, len),
+							   update, ulen, ltv, ei);
 }

@@ -214,10 +214,9 @@ static int
 room_check(struct prep_job *j, const uint8_t *data, size_t len, struct sp_errinfo *ei)
 {
 	struct pdf_reads_count c;
-	struct pdf_revision *revs;
-	struct sp_errinfo ign;
 	uint8_t key[32], *v = NULL;
-	size_t vlen = 0, n = 0;
+	size_t vlen = 0;
+	int r;
 
 	blob_cache_key("room", j->base_dig, key);
 	if (blob_cache_get(j->reads, key, &v, &vlen) == SP_OK && vlen == sizeof(c)) {
@@ -225,17 +224,10 @@ room_check(struct prep_job *j, const uint8_t *data, size_t len, struct sp_errinf
 		free(v);
 	} else {
 		free(v);
-		if ((revs = malloc(PDF_REVISIONS_MAX * sizeof(*revs))) == NULL)
+		if ((r = pdf_reads_count_find(data, len, &c)) == SP_ERR_NOMEM)
 			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
-		/* a chain that does not read was refused when it was stored: nothing to count */
-		sp_errinfo_init(&ign);
-		if (pdf_revisions_find(data, len, revs, PDF_REVISIONS_MAX, &n, &ign) != SP_OK ||
-		    n == 0) {
-			free(revs);
-			return SP_OK;
-		}
-		pdf_reads_count_of(data, len, revs, n, &c);
-		free(revs);
+		if (r != SP_OK)
+			return SP_OK; /* refused when it was stored: nothing to count */
 		blob_cache_put(j->reads, key, (const uint8_t *)&c, sizeof(c));
 	}
 	return pdf_revisions_room_check_known(&c, len, pdf_header_offset(data, len), j->prep.update,
