@@ -325,20 +325,26 @@ class Api(ServerTestCase):
             return self.server.request(method, path, body=body, headers=h, timeout=60)
         return call
 
-    def test_contract_verification(self):
+    def received(self, call, name, pdf):
+        """pdf uploaded by the buyer as contract name with the supplier its one
+        signer, sent, and received by the supplier: the contract's number."""
         orgs = {o["slug"]: o for o in PKI.orgs}
-        call = self.members("buyer", "supplier", "logistics")
-
-        with open(SHORT, "rb") as f:
-            pdf = f.read()
         st, _, _, doc = call("buyer", "POST", "/api/v1/contracts", {
-            "name": "Verified", "pdf_base64": base64.b64encode(pdf).decode(),
+            "name": name, "pdf_base64": base64.b64encode(pdf).decode(),
             "parties": [{"credit_code": orgs["supplier"]["credit_code"], "role": "signer",
                          "routing_order": 1}]})
         self.assertEqual(st, 201, doc)
         n = doc["number"]
         self.assertEqual(call("buyer", "POST", "/api/v1/contracts/%s/send" % n)[0], 200)
         self.assertEqual(call("supplier", "POST", "/api/v1/contracts/%s/receive" % n)[0], 200)
+        return n
+
+    def test_contract_verification(self):
+        call = self.members("buyer", "supplier", "logistics")
+
+        with open(SHORT, "rb") as f:
+            pdf = f.read()
+        n = self.received(call, "Verified", pdf)
         crt, key = PKI.org_cert("supplier", "rsa")
         st, _, _, prep = call("supplier", "POST", "/api/v1/contracts/%s/signing-sessions" % n, {
             "certificate": base64.b64encode(der_of(crt)).decode(),
@@ -371,7 +377,6 @@ class Api(ServerTestCase):
         """A contract certified with DocMDP P=2 (filling in forms and signing): a seal is
         refused at the prepare, 422 docmdp_no_visible, nothing stored; without placements
         (an invisible signature) it is prepared."""
-        orgs = {o["slug"]: o for o in PKI.orgs}
         call = self.members("buyer", "supplier")
 
         pdf = handmade_pdf([
@@ -385,14 +390,7 @@ class Api(ServerTestCase):
             b"/Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams "
             b"<< /Type /TransformParams /P 2 /V /1.2 >> >>] /ByteRange [0 1 2 3] "
             b"/Contents <3000> >>"])
-        st, _, _, doc = call("buyer", "POST", "/api/v1/contracts", {
-            "name": "Certified", "pdf_base64": base64.b64encode(pdf).decode(),
-            "parties": [{"credit_code": orgs["supplier"]["credit_code"], "role": "signer",
-                         "routing_order": 1}]})
-        self.assertEqual(st, 201, doc)
-        n = doc["number"]
-        self.assertEqual(call("buyer", "POST", "/api/v1/contracts/%s/send" % n)[0], 200)
-        self.assertEqual(call("supplier", "POST", "/api/v1/contracts/%s/receive" % n)[0], 200)
+        n = self.received(call, "Certified", pdf)
         crt, _ = PKI.org_cert("supplier", "rsa")
         body = {"certificate": base64.b64encode(der_of(crt)).decode(),
                 "chain": [base64.b64encode(der_of(PKI.path("ca.pem"))).decode()],
@@ -414,7 +412,6 @@ class Api(ServerTestCase):
         docmdp_no_visible); a field it lacks is 422 field_not_found, a field
         placement with another 422 placement_field; the completion stores it, and
         the new signature is the field's value, valid."""
-        orgs = {o["slug"]: o for o in PKI.orgs}
         call = self.members("buyer", "supplier")
 
         pdf = certified_pdf([
@@ -429,14 +426,7 @@ class Api(ServerTestCase):
             b"/TransformParams << /Type /TransformParams /P 2 /V /1.2 >> >>] @SIG@ >>",
             b"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Buyer) /F 4 /P 3 0 R "
             b"/Rect [350 100 550 240] >>"], "buyer")
-        st, _, _, doc = call("buyer", "POST", "/api/v1/contracts", {
-            "name": "Certified with a field", "pdf_base64": base64.b64encode(pdf).decode(),
-            "parties": [{"credit_code": orgs["supplier"]["credit_code"], "role": "signer",
-                         "routing_order": 1}]})
-        self.assertEqual(st, 201, doc)
-        n = doc["number"]
-        self.assertEqual(call("buyer", "POST", "/api/v1/contracts/%s/send" % n)[0], 200)
-        self.assertEqual(call("supplier", "POST", "/api/v1/contracts/%s/receive" % n)[0], 200)
+        n = self.received(call, "Certified with a field", pdf)
         crt, key = PKI.org_cert("supplier", "rsa")
         body = {"certificate": base64.b64encode(der_of(crt)).decode(),
                 "chain": [base64.b64encode(der_of(PKI.path("ca.pem"))).decode()]}
