@@ -322,7 +322,13 @@ resolve_all(struct pdf_doc *doc)
 	}
 }
 
-/* qpdf reports repairs as warnings; a repaired file has no trustworthy xref to chain to. */
+/*
+ * qpdf reports repairs as warnings; a repaired file has no trustworthy xref to
+ * chain to. Nor has one whose trailer qpdf read with a warning ("(trailer,
+ * offset N)": a bad token, a key missing): qpdf guessed at what the bytes say,
+ * and other readers (pdf_revisions_find() among them) guess otherwise, down to
+ * which /Prev the chain goes on from.
+ */
 void
 pdf_doc_scan_warnings(struct pdf_doc *doc)
 {
@@ -333,7 +339,7 @@ pdf_doc_scan_warnings(struct pdf_doc *doc)
 		if (t && strstr(t, "extraneous whitespace seen before xref"))
 			continue;
 		if (t && (strstr(t, "reconstruct") || strstr(t, "damaged") || strstr(t, "xref") ||
-			  strstr(t, "startxref")))
+			  strstr(t, "startxref") || strstr(t, "(trailer")))
 			doc->info.damaged = 1;
 	}
 }

@@ -188,9 +188,11 @@ dict_ints_index(const unsigned char *d, size_t len, size_t p, const char *const 
 		} else if (c == '<' && p + 1 < len && d[p + 1] == '<') {
 			depth++;
 			p += 2;
-		} else if (c == '<') { /* a hex string */
-			while (p < len && d[p] != '>')
-				p++;
+		} else if (c == '<') { /* a hex string: hex digits and white space alone (what
+					  else readers skip or end the string at, each its way) */
+			for (p++; p < len && d[p] != '>'; p++)
+				if (!isxdigit(d[p]) && !pdf_space(d[p]))
+					return -1;
 			if (p++ >= len)
 				return -1;
 		} else if (c == '>' && p + 1 < len && d[p + 1] == '>') {

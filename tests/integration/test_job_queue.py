@@ -320,10 +320,15 @@ class DatabaseTurns(JobQueue):
         # threads of this process ask more slowly, and the median can sit low)
         self.assertGreater(max(waiting or [0]), 8)
         # First come, first served: each of the signing's database trips (at least
-        # one for the prepare, one for the completion) waited as long as a list
-        # waits, so a signing took about two lists' time on the server. In turns
-        # each trip waits at most for a list already running.
-        self.assertLess(statistics.median(signing[3:]), statistics.median(lists))
+        # one for the prepare, one for the completion) waited behind the whole
+        # queue of lists. In turns each trip waits at most for a list already
+        # running: the busy signing takes the quiet one's time and no more than a
+        # list's run for each trip and one to spare. (Not against a list's median
+        # alone: on a loaded machine the listing threads ask slowly, the lists
+        # hardly queue, and the median list is about one run.)
+        one_list = max(one, statistics.median(lists))
+        self.assertLess(statistics.median(signing[3:]),
+                        statistics.median(signing[:3]) + 3 * one_list)
 
 
 class KeywordPlacements(JobQueue):
