@@ -155,7 +155,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (num = 1; num < last && same; num++)
 			if (!same_object(plain, merged, num))
 				why = "an object", same = 0, bad = num;
-		if (same && (a.size != b.size || a.root_obj != b.root_obj || a.startxref != b.startxref))
+		if (same &&
+		    (a.size != b.size || a.root_obj != b.root_obj || a.startxref != b.startxref))
 			why = "/Size, /Root or startxref", same = 0;
 		if (same && !same_trailer(plain, merged))
 			why = "the trailer", same = 0;
@@ -166,8 +167,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	   (though the base alone read without one) is left alone: the completion's
 	   check of the document it signed reports the repair either way. */
 	if (!pdf_doc_damaged(plain) && !same) {
-		fprintf(stderr, "fuzz_xref_merged: the merged table differs from the chain: %s %d\n",
-			why, bad);
+		fprintf(stderr,
+			"fuzz_xref_merged: the merged table differs from the chain: %s %d\n", why,
+			bad);
 		abort();
 	}
 done:
