@@ -296,6 +296,14 @@ int sp_secret_equal(const void *a, const void *b, size_t n);
  */
 size_t sp_utf8_next(const unsigned char *s, size_t n, uint32_t *cp);
 int sp_text_cp_unsafe(uint32_t cp);
+/*
+ * Nonzero for a code point shown as nothing at all (zero-width spaces and
+ * joiners, the soft hyphen, fillers, tags, the BOM): "Acme<U+200B>Ltd" looks
+ * like "AcmeLtd" in a console or a list and is another string to every
+ * comparison. What an organization names from now on (api_text_check)
+ * refuses them; stored text and the documents made from it are as before.
+ */
+int sp_text_cp_invisible(uint32_t cp);
 int sp_text_check(const char *s, size_t len, size_t *at, uint32_t *cp);
 
 /* ---- owners taking turns (turns.c) --------------------------------------------- */
