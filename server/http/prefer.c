@@ -84,6 +84,9 @@ pair(const char *p, char name[16], int *name_over, char value[16], int *value_ov
 	if (*ows(p) != '=')
 		return p;
 	p = ows(ows(p) + 1);
+	/* an empty value is no value (RFC 7240 §2) */
+	if (*p != '"' && !tchar(*p))
+		return p;
 	return word(p, value, 16, value_over);
 }
 
