@@ -20,7 +20,8 @@ where each complete's wall time went (the client's send, wait, receive and
 parse; the server's loop and worker CPU; the access log's duration; with
 BENCH_PGLOG=1 PostgreSQL's statement). That chain runs twice on contracts of
 its own: the completions answering the contract document (the default), then
-with Prefer: return=minimal (the completion alone, as `sealpact sign` asks).
+with Prefer: return=minimal (the completion alone, as `sealpact sign` asks);
+BENCH_CHAIN_REPLY=whole|minimal runs that one alone.
 Then the size of the report each completion stored (per k), and whether the
 contract's verification from the stored reports is what ?fresh=true says.
 """
@@ -485,8 +486,11 @@ def main(argv):
         # RFC 7240; what `sealpact sign` asks for): a completion's reply carries every
         # party, revision and audit event, ~8 KB at the 1st signing and ~40 KB at the
         # 20th, which PostgreSQL builds and the client parses.
+        # BENCH_CHAIN_REPLY=whole|minimal: that chain alone (default both).
         chain_numbers = []
-        for prefer in ("", "return=minimal"):
+        which = os.environ.get("BENCH_CHAIN_REPLY", "both")
+        for prefer in [pr for w, pr in (("whole", ""), ("minimal", "return=minimal"))
+                       if which in ("both", w)]:
             chainfile = os.path.join(tmp, "chain.txt")
             with open(chainfile, "w") as f:
                 f.write("mode chain\nurl %s\ncacert %s\nplacements %s\npid %d\n" % (

@@ -77,7 +77,8 @@ word(const char *p, char *out, size_t outlen, int *over)
 static const char *
 pair(const char *p, char name[16], int *name_over, char value[16], int *value_over)
 {
-	if ((p = word(p, name, 16, name_over)) == NULL || name[0] == '\0')
+	/* a name is a token, never quoted */
+	if (!tchar(*p) || (p = word(p, name, 16, name_over)) == NULL)
 		return NULL;
 	value[0] = '\0';
 	*value_over = 0;

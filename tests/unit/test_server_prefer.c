@@ -44,6 +44,7 @@ START_TEST(return_preference_of_a_header_value)
 		{ "=minimal, return=minimal", HTTP_PREFER_NONE },
 		{ "return=minimal junk", HTTP_PREFER_NONE },
 		{ "(return=minimal)", HTTP_PREFER_NONE },
+		{ "\"return\"=minimal", HTTP_PREFER_NONE },
 		{ "a very-long-preference-name-indeed=1, return=minimal", HTTP_PREFER_NONE },
 		{ "a-very-long-preference-name-indeed=1, return=minimal", HTTP_PREFER_MINIMAL },
 	};
