@@ -296,6 +296,23 @@ request_header(const struct request *r, const char *name)
 	return evhttp_find_header(evhttp_request_get_input_headers(r->evreq), name);
 }
 
+int
+request_prefers_minimal(const struct request *r)
+{
+	struct evkeyval *h;
+	int pref = HTTP_PREFER_NONE;
+
+	if (r->evreq == NULL)
+		return 0;
+	/* every Prefer header in the order received (evhttp_find_header finds the first) */
+	for (h = evhttp_request_get_input_headers(r->evreq)->tqh_first; h != NULL;
+	     h = h->next.tqe_next)
+		if (strcasecmp(h->key, "Prefer") == 0 &&
+		    (pref = http_prefer_return(h->value)) != HTTP_PREFER_NONE)
+			break;
+	return pref == HTTP_PREFER_MINIMAL;
+}
+
 static int
 query_param_cmp(const void *a, const void *b)
 {
