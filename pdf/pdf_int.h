@@ -100,6 +100,15 @@ struct pdf_sig_slot {
 };
 int pdf_sig_slot_find(struct pdf_doc *doc, const char *name, struct pdf_sig_slot *out,
 		      struct sp_errinfo *ei) SP_WUR;
+/*
+ * sig_slot.c: slot's seed values (/SV) a signature made with par meets:
+ * SP_OK, or SP_ERR_INVALID field_unsupported saying which required one it
+ * cannot (a certification, another format, digest or reason, revocation data
+ * inside the signature, a locked document, a named appearance, certificate
+ * constraints). A required timestamp is met: every signature gets one.
+ */
+int pdf_sig_slot_seed_check(struct pdf_doc *doc, const struct pdf_sig_slot *slot,
+			    const struct pdf_sig_params *par, struct sp_errinfo *ei) SP_WUR;
 /* sig_slot.c: 1 when doc has an empty signature field, the first one's full name in name. */
 int pdf_sig_slot_first_empty(struct pdf_doc *doc, char *name, size_t cap);
 /* form_kept.c: kept's sig facts, freed with the document. */
