@@ -220,6 +220,15 @@ pdf_sig_slot_first_empty(struct pdf_doc *doc, char *name, size_t cap)
 #define SV_LOCKDOC 128
 #define SV_APPEARANCE 256
 
+/* 1 when arr's first item is the name n: the format the signer shall use (ISO 32000-2
+   Table 234: the first one it supports; pyHanko's check holds a signature to the first) */
+static int
+first_name(qpdf_data q, qpdf_oh arr, const char *n)
+{
+	return qpdf_oh_is_array(q, arr) && qpdf_oh_get_array_n_items(q, arr) > 0 &&
+	       qpdf_oh_is_name_and_equals(q, qpdf_oh_get_array_item(q, arr, 0), n);
+}
+
 /* 1 when arr (an array) holds the name n ("/SHA256"). */
 static int
 holds_name(qpdf_data q, qpdf_oh arr, const char *n)
@@ -241,8 +250,8 @@ reasons_unmet(qpdf_data q, qpdf_oh reasons, const char *reason)
 				 ? qpdf_oh_get_utf8_value(q, qpdf_oh_get_array_item(q, reasons, 0))
 				 : NULL;
 
-	/* none listed, or one empty string or period: no reason may be given */
-	if (n == 0 || (s0 != NULL && (!strcmp(s0, "") || !strcmp(s0, "."))))
+	/* none listed, or a period alone: no reason may be given (as pyHanko reads it) */
+	if (n == 0 || (s0 != NULL && !strcmp(s0, ".")))
 		return reason && *reason ? "its seed values forbid a reason" : NULL;
 	for (i = 0; reason && i < n && i < 256; i++) {
 		qpdf_oh it = qpdf_oh_get_array_item(q, reasons, i);
@@ -280,7 +289,7 @@ pdf_sig_slot_seed_check(struct pdf_doc *doc, const struct pdf_sig_slot *slot,
 					     "/Adobe.PPKLite"))
 		why = "its seed values require another signature handler (/Filter)";
 	else if ((ff & SV_SUBFILTER) && qpdf_oh_has_key(q, sv, "/SubFilter") &&
-		 !holds_name(q, qpdf_oh_get_key(q, sv, "/SubFilter"), "/ETSI.CAdES.detached"))
+		 !first_name(q, qpdf_oh_get_key(q, sv, "/SubFilter"), "/ETSI.CAdES.detached"))
 		why = "its seed values require a signature format other than "
 		      "ETSI.CAdES.detached (/SubFilter)";
 	else if ((ff & SV_DIGEST) && qpdf_oh_has_key(q, sv, "/DigestMethod") &&
