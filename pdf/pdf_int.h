@@ -84,6 +84,14 @@ int pdf_form_undrawn(struct pdf_doc *doc, char *name, size_t cap);
  */
 int pdf_docmdp_visible_check(struct pdf_doc *doc, struct sp_errinfo *ei);
 /*
+ * revisions.c: the offset after the keyword "startxref" at d[at], as qpdf
+ * reads it (its findStartxref): "startxref" a word of its own, then an
+ * integer token (digits ending at white space, a delimiter or the end).
+ * -1 otherwise ("startxref 123abc", "startxref12"): qpdf then takes an
+ * earlier startxref, or repairs the file. Any thread.
+ */
+long long pdf_startxref_at(const unsigned char *d, size_t len, size_t at);
+/*
  * sig_slot.c: the empty signature field of full name `name` (UTF-8) a field
  * placement signs into: the field, its widget (the field itself, or its
  * one kid), the page whose /Annots holds the widget and its /Rect (default
