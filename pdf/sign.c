@@ -32,6 +32,7 @@ struct ctx {
 	struct seal_objs *so;
 	const struct pdf_seal *seals;
 	int sig, field;
+	int date_font; /* the date stamps' font, once written (0: not yet) */
 	/* a field placement: the empty field signed into (its widget is wobj[0]) */
 	int fill;
 	struct pdf_sig_slot slot;
@@ -137,13 +138,17 @@ write_appearance(struct ctx *c, size_t i, struct sp_errinfo *ei)
 	if (wr->mode == PDF_PLACE_DATE) {
 		char date[16];
 		pdf_date_text(c->par->signing_time, c->par->utc_offset_min, date);
-		if (sp_buf_addstr(t, "/Font <</Helv <</Type /Font /Subtype /Type1 /BaseFont "
-				     "/Helvetica /Encoding /WinAnsiEncoding>>>>>>") < 0 ||
+		/* one font for every date stamp of the update, written before this stream */
+		if (!c->date_font && (c->date_font = pdf_date_font_write(&c->w, ei)) < 0) {
+			sp_buf_cleanup(&content);
+			return c->date_font;
+		}
+		if (sp_buf_printf(t, "/Font <</D0 %d 0 R>>>>", c->date_font) < 0 ||
 		    sp_buf_addstr(&content, "q 0.8 0 0 RG 0.6 w 0.3 0.3 ") < 0 ||
 		    pdfw_num(&content, vw - 0.6) < 0 || sp_buf_add(&content, " ", 1) < 0 ||
 		    pdfw_num(&content, vh - 0.6) < 0 ||
 		    sp_buf_printf(&content,
-				  " re S Q\nBT 0.8 0 0 rg /Helv %g Tf 4 6 Td (%s) Tj ET\n",
+				  " re S Q\nq 0.8 0 0 RG BT /D0 %g Tf 4 6 Td (%s) Tj ET Q\n",
 				  PDF_DATE_FONT_SIZE, date) < 0)
 			goto oom;
 	} else if (wr->mode == PDF_PLACE_FIELD) {
