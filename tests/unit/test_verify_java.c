@@ -333,6 +333,110 @@ START_TEST(adobe_revocation_archival)
 }
 END_TEST
 
+/* The /Contents of d's last signature with crl (a DER file in vc_dir) added to its
+   SignedData's crls field, as BouncyCastle's addCRLs puts one (the signature stays). */
+static void
+crl_into_signed_data(unsigned char *d, size_t n, const char *crl)
+{
+	unsigned char *c = NULL, *der, *crld, *out = NULL;
+	const unsigned char *p;
+	size_t i, h, dl, cl;
+	CMS_ContentInfo *cms;
+	X509_CRL *x;
+	int ol;
+
+	for (i = n - 11; i-- > 0 && !c;)
+		if (memcmp(d + i, "/Contents <", 11) == 0)
+			c = d + i + 11;
+	ck_assert_ptr_nonnull(c);
+	for (h = 0; c + h < d + n && c[h] != '>'; h++)
+		;
+	ck_assert_ptr_nonnull(der = malloc(h / 2));
+	ck_assert_int_eq(sp_hex_decode((const char *)c, h, der, h / 2, &dl), SP_OK);
+	p = der;
+	ck_assert_ptr_nonnull(cms = d2i_CMS_ContentInfo(NULL, &p, (long)dl));
+	crld = read_file(vc_path(crl), &cl);
+	p = crld;
+	ck_assert_ptr_nonnull(x = d2i_X509_CRL(NULL, &p, (long)cl));
+	ck_assert_int_eq(CMS_add1_crl(cms, x), 1);
+	ol = i2d_CMS_ContentInfo(cms, &out);
+	ck_assert(ol > 0 && (size_t)(2 * ol) <= h);
+	/* the new DER, then the placeholder's zeros */
+	memset(c, '0', h);
+	for (i = 0; i < (size_t)ol; i++) {
+		static const char hx[] = "0123456789ABCDEF";
+		c[2 * i] = (unsigned char)hx[out[i] >> 4];
+		c[2 * i + 1] = (unsigned char)hx[out[i] & 15];
+	}
+	OPENSSL_free(out);
+	X509_CRL_free(x);
+	CMS_ContentInfo_free(cms);
+	free(crld);
+	free(der);
+}
+
+/*
+ * Revocation data in the SignedData's own crls field (RFC 5652 §5.1), where
+ * BouncyCastle's addCRLs and Java signers built on it put it, and which the
+ * EU DSS validator reads as a revocation source (CMSCRLSource): with
+ * revocation required and no network, our signature carrying a current CRL
+ * of its issuer there is valid from it, without one indeterminate
+ * (revocation_unknown), with one saying the signer was revoked invalid
+ * (cert_revoked). The field was not read: valid was indeterminate.
+ */
+START_TEST(crls_in_the_signed_data)
+{
+	struct crypto_revocation_opts ro = { .require_revocation = 1 };
+	const char *roots[1] = { vc_path("ca.pem") };
+	struct crypto_trust *strict = NULL;
+	struct crypto_verify_opts o;
+	struct crypto_verify_report *r;
+	struct sp_errinfo ei;
+	unsigned char *one;
+	size_t n1, k;
+	static const char *const crl[] = { "sd_good.crl", NULL, "sd_revoked.crl" };
+	static const enum crypto_verdict want[] = { CRYPTO_VERDICT_VALID,
+						    CRYPTO_VERDICT_INDETERMINATE,
+						    CRYPTO_VERDICT_INVALID };
+
+	sp_errinfo_init(&ei);
+	ck_assert(crypto_trust_new(roots, 1, NULL, 0, NULL, 0, &ro, &strict, &ei) == SP_OK);
+	/* the CA's own database for these (adobe_revocation_archival revokes in ca/) */
+	ck_assert_int_eq(
+		run("cd %s && ( mkdir -p sd && : >sd/index.txt && echo 01 >sd/crlnumber "
+		    "&& printf '[ca]\\ndefault_ca=c\\n[c]\\ndatabase=sd/index.txt\\n"
+		    "crlnumber=sd/crlnumber\\ndefault_md=sha256\\ndefault_crl_days=7\\n' "
+		    ">sd.cnf && openssl ca -batch -config sd.cnf -gencrl -keyfile ca.key "
+		    "-cert ca.pem -out sd_good.pem && openssl crl -in sd_good.pem -outform "
+		    "DER -out sd_good.crl && openssl ca -batch -config sd.cnf -keyfile ca.key "
+		    "-cert ca.pem -revoke ec.pem && openssl ca -batch -config sd.cnf "
+		    "-gencrl -keyfile ca.key -cert ca.pem -out sd_revoked.pem && openssl crl "
+		    "-in sd_revoked.pem -outform DER -out sd_revoked.crl ) >>pki.log 2>&1",
+		    vc_dir),
+		0);
+	for (k = 0; k < 3; k++) {
+		one = vc_sign(base, base_len, "ec", 0, 0, &n1);
+		if (crl[k])
+			crl_into_signed_data(one, n1, crl[k]);
+		memset(&o, 0, sizeof(o));
+		o.trust = strict;
+		r = NULL;
+		sp_errinfo_init(&ei);
+		ck_assert_msg(crypto_pdf_verify(one, n1, &o, &r, &ei) == SP_OK, "%s", ei.msg);
+		ck_assert_uint_eq(r->nsigs, 1);
+		ck_assert_int_eq(r->sigs[0].signature_ok, 1);
+		ck_assert_msg(r->sigs[0].verdict == want[k], "%s: %s %s", crl[k] ? crl[k] : "none",
+			      crypto_verdict_name(r->sigs[0].verdict), r->sigs[0].message);
+		ck_assert_str_eq(r->sigs[0].reasons[0], k == 0   ? ""
+							: k == 1 ? "revocation_unknown"
+								 : "cert_revoked");
+		crypto_verify_report_free(r);
+		free(one);
+	}
+	crypto_trust_free(strict);
+}
+END_TEST
+
 /*
  * SM2 as Chinese tools sign with it (GM/T 0010-2012: PKCS #7 under its own
  * content types, SM3withSM2 through BouncyCastle, adbe.pkcs7.detached,
@@ -560,6 +664,7 @@ java_suite(void)
 	tcase_add_test(tc, itext_certifies_pdfbox_and_ours_sign);
 	tcase_add_loop_test(tc, encrypted_signed_by_itext, 0, 3);
 	tcase_add_test(tc, adobe_revocation_archival);
+	tcase_add_test(tc, crls_in_the_signed_data);
 	tcase_add_test(tc, gmt0010_sm2_signature);
 	tcase_add_test(tc, x509_rsa_sha1);
 	tcase_add_test(tc, damaged_file_signed_by_pdfbox);
