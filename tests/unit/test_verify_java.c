@@ -333,16 +333,17 @@ START_TEST(adobe_revocation_archival)
 }
 END_TEST
 
-/* The /Contents of d's last signature with crl (a DER file in vc_dir) added to its
-   SignedData's crls field, as BouncyCastle's addCRLs puts one (the signature stays). */
+/* The CMS of d's last signature, changed by fn (which asserts what it does), written
+   back into its /Contents (the placeholder's zeros after it). */
 static void
-crl_into_signed_data(unsigned char *d, size_t n, const char *crl)
+cms_rewrite(unsigned char *d, size_t n, void (*fn)(CMS_ContentInfo *, const void *),
+	    const void *arg)
 {
-	unsigned char *c = NULL, *der, *crld, *out = NULL;
+	static const char hx[] = "0123456789ABCDEF";
+	unsigned char *c = NULL, *der, *out = NULL;
 	const unsigned char *p;
-	size_t i, h, dl, cl;
+	size_t i, h, dl;
 	CMS_ContentInfo *cms;
-	X509_CRL *x;
 	int ol;
 
 	for (i = n - 11; i-- > 0 && !c;)
@@ -355,24 +356,35 @@ crl_into_signed_data(unsigned char *d, size_t n, const char *crl)
 	ck_assert_int_eq(sp_hex_decode((const char *)c, h, der, h / 2, &dl), SP_OK);
 	p = der;
 	ck_assert_ptr_nonnull(cms = d2i_CMS_ContentInfo(NULL, &p, (long)dl));
-	crld = read_file(vc_path(crl), &cl);
-	p = crld;
-	ck_assert_ptr_nonnull(x = d2i_X509_CRL(NULL, &p, (long)cl));
-	ck_assert_int_eq(CMS_add1_crl(cms, x), 1);
+	fn(cms, arg);
 	ol = i2d_CMS_ContentInfo(cms, &out);
 	ck_assert(ol > 0 && (size_t)(2 * ol) <= h);
-	/* the new DER, then the placeholder's zeros */
 	memset(c, '0', h);
 	for (i = 0; i < (size_t)ol; i++) {
-		static const char hx[] = "0123456789ABCDEF";
 		c[2 * i] = (unsigned char)hx[out[i] >> 4];
 		c[2 * i + 1] = (unsigned char)hx[out[i] & 15];
 	}
 	OPENSSL_free(out);
-	X509_CRL_free(x);
 	CMS_ContentInfo_free(cms);
-	free(crld);
 	free(der);
+}
+
+/* cms_rewrite: the CRL in file arg (DER, in vc_dir) added to the crls field, as
+   BouncyCastle's addCRLs puts one (outside the signed attributes: the signature stays) */
+static void
+add_crl(CMS_ContentInfo *cms, const void *arg)
+{
+	const unsigned char *p;
+	unsigned char *crld;
+	size_t cl;
+	X509_CRL *x;
+
+	crld = read_file(vc_path(arg), &cl);
+	p = crld;
+	ck_assert_ptr_nonnull(x = d2i_X509_CRL(NULL, &p, (long)cl));
+	ck_assert_int_eq(CMS_add1_crl(cms, x), 1);
+	X509_CRL_free(x);
+	free(crld);
 }
 
 /*
@@ -417,7 +429,7 @@ START_TEST(crls_in_the_signed_data)
 	for (k = 0; k < 3; k++) {
 		one = vc_sign(base, base_len, "ec", 0, 0, &n1);
 		if (crl[k])
-			crl_into_signed_data(one, n1, crl[k]);
+			cms_rewrite(one, n1, add_crl, crl[k]);
 		memset(&o, 0, sizeof(o));
 		o.trust = strict;
 		r = NULL;
@@ -434,6 +446,95 @@ START_TEST(crls_in_the_signed_data)
 		free(one);
 	}
 	crypto_trust_free(strict);
+}
+END_TEST
+
+/* cms_rewrite: the signature timestamp replaced by one the openssl CLI's TSA makes
+   over the same signature value with the configuration in file arg (in vc_dir) */
+static void
+openssl_timestamp(CMS_ContentInfo *cms, const void *arg)
+{
+	CMS_SignerInfo *si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+	ASN1_OCTET_STRING *sv = CMS_SignerInfo_get0_signature(si);
+	uint8_t *q = NULL, *tok = NULL;
+	unsigned char *resp;
+	size_t qlen, rlen, toklen;
+	struct sp_errinfo ei;
+	int idx;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_ts_query_new(ASN1_STRING_get0_data(sv),
+					     (size_t)ASN1_STRING_length(sv), NULL, &q, &qlen, &ei),
+			 SP_OK);
+	write_file(vc_path("ess_q.tsq"), q, qlen);
+	ck_assert_int_eq(run("cd %s && openssl ts -reply -config %s -section tsa -queryfile "
+			     "ess_q.tsq -out ess_r.tsr >>pki.log 2>&1",
+			     vc_dir, (const char *)arg),
+			 0);
+	resp = read_file(vc_path("ess_r.tsr"), &rlen);
+	ck_assert_msg(crypto_ts_response_check(resp, rlen, q, qlen, NULL, &tok, &toklen, NULL,
+					       &ei) == SP_OK,
+		      "%s", ei.msg);
+	idx = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1);
+	ck_assert_int_ge(idx, 0);
+	X509_ATTRIBUTE_free(CMS_unsigned_delete_attr(si, idx));
+	ck_assert_int_eq(CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken,
+						       V_ASN1_SEQUENCE, tok, (int)toklen),
+			 1);
+	free(tok);
+	free(resp);
+	free(q);
+}
+
+/*
+ * Timestamps from TSAs that identify their certificate in the token's
+ * ESSCertIDv2 by another hash than SHA-256 (RFC 5816 lets a TSA choose; the
+ * openssl CLI's ess_cert_id_alg, as some TSAs run it), or by the first
+ * version's SHA-1 ESSCertID: the timestamp is valid for us as for
+ * `openssl ts -verify`, and the signature valid at its time (passed as it
+ * was: OpenSSL's token check finds the certificate by the hash the token
+ * names).
+ */
+START_TEST(timestamp_ess_cert_id_of_another_hash)
+{
+	static const char *const alg[] = { "sha512", "sha384", "sha1" };
+	struct crypto_verify_report *r;
+	unsigned char *one;
+	size_t n1, k;
+	char cnf[1024], name[32];
+	FILE *f;
+
+	for (k = 0; k < 3; k++) {
+		snprintf(cnf, sizeof(cnf),
+			 "[tsa]\nserial = ess_serial\nsigner_cert = tsa.pem\nsigner_key = tsa.key\n"
+			 "certs = ca.pem\nsigner_digest = sha256\ndefault_policy = "
+			 "1.3.6.1.4.1.99999.2\n"
+			 "digests = sha256\naccuracy = secs:1\nordering = no\ntsa_name = no\n"
+			 "ess_cert_id_chain = no\ness_cert_id_alg = %s\n",
+			 alg[k]);
+		snprintf(name, sizeof(name), "ess_%s.cnf", alg[k]);
+		ck_assert_ptr_nonnull(f = fopen(vc_path(name), "w"));
+		ck_assert(fputs(cnf, f) >= 0 && fclose(f) == 0);
+		ck_assert_int_eq(run("cd %s && echo 01 >ess_serial", vc_dir), 0);
+		one = vc_sign(base, base_len, "rsa", 1, 0, &n1);
+		cms_rewrite(one, n1, openssl_timestamp, name);
+		/* the token says so: an ESSCertIDv2 of that hash (SHA-1: the first version) */
+		ck_assert_int_eq(run("cd %s && openssl ts -reply -in ess_r.tsr -token_out -out "
+				     "ess_tok.der 2>/dev/null && openssl asn1parse -inform DER -in "
+				     "ess_tok.der >ess_tok.txt && grep -q "
+				     "':id-smime-aa-signingCertificate%s$' "
+				     "ess_tok.txt && (%s || grep -q ':%s$' ess_tok.txt)",
+				     vc_dir, k < 2 ? "V2" : "", k < 2 ? "false" : "true", alg[k]),
+				 0);
+		snprintf(name, sizeof(name), "ess_%s.pdf", alg[k]);
+		assert_valid(one, n1, 1, name);
+		r = verify(one, n1);
+		ck_assert_int_eq(r->sigs[0].has_timestamp, 1);
+		ck_assert_msg(r->sigs[0].timestamp_ok == 1, "%s: %s", alg[k], r->sigs[0].message);
+		ck_assert_str_eq(r->sigs[0].level, "pades_b_t");
+		crypto_verify_report_free(r);
+		free(one);
+	}
 }
 END_TEST
 
@@ -665,6 +766,7 @@ java_suite(void)
 	tcase_add_loop_test(tc, encrypted_signed_by_itext, 0, 3);
 	tcase_add_test(tc, adobe_revocation_archival);
 	tcase_add_test(tc, crls_in_the_signed_data);
+	tcase_add_test(tc, timestamp_ess_cert_id_of_another_hash);
 	tcase_add_test(tc, gmt0010_sm2_signature);
 	tcase_add_test(tc, x509_rsa_sha1);
 	tcase_add_test(tc, damaged_file_signed_by_pdfbox);
