@@ -538,6 +538,120 @@ START_TEST(timestamp_ess_cert_id_of_another_hash)
 }
 END_TEST
 
+/* The DER length of the element at p (its header's length byte count in *hl). */
+static size_t
+der_len_at(const unsigned char *p, size_t *hl)
+{
+	size_t k, v = 0;
+
+	if (!(p[1] & 0x80)) {
+		*hl = 2;
+		return p[1];
+	}
+	for (k = 0; k < (size_t)(p[1] & 0x7f); k++)
+		v = v << 8 | p[2 + k];
+	*hl = 2 + (p[1] & 0x7f);
+	return v;
+}
+
+/* Add add to the length of the element at p (long form of two bytes: the same size). */
+static void
+der_grow(unsigned char *p, size_t add)
+{
+	size_t hl, v = der_len_at(p, &hl) + add;
+
+	ck_assert(p[1] == 0x82 && v < 65536);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+/*
+ * The last signature's CMS of d with an attribute certificate (RFC 5755) among
+ * its certificates, [2] IMPLICIT as RFC 5652 §10.2.2's CertificateChoices
+ * v2AttrCert puts one (what a signer with a role attribute sends along; no
+ * CMS API writes one): the DER edited, the four enclosing lengths grown.
+ */
+static void
+attribute_cert_into(unsigned char *d, size_t n)
+{
+	/* AttributeCertificate ::= SEQUENCE { acinfo, signatureAlgorithm, signatureValue },
+	   its content as [2] IMPLICIT: an acinfo of version v2 only, sha256WithRSA, no bits */
+	static const unsigned char ac[] = { 0xa2, 0x17, 0x30, 0x03, 0x02, 0x01, 0x01, 0x30, 0x0d,
+					    0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01,
+					    0x01, 0x0b, 0x05, 0x00, 0x03, 0x01, 0x00 };
+	unsigned char *c = NULL, *der, *o;
+	size_t i, h, dl, hl, at_sd, at_certs, p, end_certs;
+	static const char hx[] = "0123456789ABCDEF";
+
+	for (i = n - 11; i-- > 0 && !c;)
+		if (memcmp(d + i, "/Contents <", 11) == 0)
+			c = d + i + 11;
+	ck_assert_ptr_nonnull(c);
+	for (h = 0; c[h] != '>'; h++)
+		;
+	ck_assert_ptr_nonnull(der = malloc(h / 2 + sizeof(ac)));
+	ck_assert_int_eq(sp_hex_decode((const char *)c, h, der, h / 2, &dl), SP_OK);
+	/* ContentInfo 30 | OID | A0 [0] | SignedData 30 | version | digestAlgorithms |
+	   encapContentInfo | certificates A0 */
+	ck_assert(der[0] == 0x30 && der[1] == 0x82);
+	dl = 4 + der_len_at(der, &hl); /* the CMS, without the placeholder's zeros */
+	p = 4;
+	p += 2 + der[p + 1]; /* the contentType OID */
+	ck_assert(der[p] == 0xa0 && der[p + 1] == 0x82);
+	at_sd = p + 4;
+	ck_assert(der[at_sd] == 0x30 && der[at_sd + 1] == 0x82);
+	p = at_sd + 4;
+	for (i = 0; i < 3; i++) /* version, digestAlgorithms, encapContentInfo */
+		p += der_len_at(der + p, &hl) + hl;
+	at_certs = p;
+	ck_assert(der[at_certs] == 0xa0 && der[at_certs + 1] == 0x82);
+	end_certs = at_certs + 4 + der_len_at(der + at_certs, &hl);
+	ck_assert_ptr_nonnull(o = malloc(dl + sizeof(ac)));
+	memcpy(o, der, end_certs);
+	memcpy(o + end_certs, ac, sizeof(ac));
+	memcpy(o + end_certs + sizeof(ac), der + end_certs, dl - end_certs);
+	der_grow(o, sizeof(ac));
+	der_grow(o + at_sd - 4, sizeof(ac));
+	der_grow(o + at_sd, sizeof(ac));
+	der_grow(o + at_certs, sizeof(ac));
+	dl += sizeof(ac);
+	ck_assert(2 * dl <= h);
+	memset(c, '0', h);
+	for (i = 0; i < dl; i++) {
+		c[2 * i] = (unsigned char)hx[o[i] >> 4];
+		c[2 * i + 1] = (unsigned char)hx[o[i] & 15];
+	}
+	free(o);
+	free(der);
+}
+
+/*
+ * A signature whose CMS carries an attribute certificate beside the X.509
+ * ones (RFC 5652 CertificateChoices v2AttrCert; pyHanko reads them, a role
+ * holder's signer sends one): the signature is what it was, valid for us and
+ * pdfsig, its chain the X.509 certificates; qpdf --check clean (passed as it
+ * was: coverage).
+ */
+START_TEST(attribute_certificate_in_the_cms)
+{
+	struct crypto_verify_report *r;
+	unsigned char *one;
+	size_t n1;
+
+	one = vc_sign(base, base_len, "rsa", 1, 0, &n1);
+	attribute_cert_into(one, n1);
+	assert_valid(one, n1, 1, "attr_cert.pdf");
+	r = verify(one, n1);
+	ck_assert_uint_eq(r->nsigs, 1);
+	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID, "%s %s",
+		      crypto_verdict_name(r->sigs[0].verdict), r->sigs[0].message);
+	ck_assert_int_eq(r->sigs[0].chain_ok, 1);
+	ck_assert_int_eq(r->sigs[0].timestamp_ok, 1);
+	crypto_verify_report_free(r);
+	free(one);
+}
+END_TEST
+
 /*
  * SM2 as Chinese tools sign with it (GM/T 0010-2012: PKCS #7 under its own
  * content types, SM3withSM2 through BouncyCastle, adbe.pkcs7.detached,
@@ -767,6 +881,7 @@ java_suite(void)
 	tcase_add_test(tc, adobe_revocation_archival);
 	tcase_add_test(tc, crls_in_the_signed_data);
 	tcase_add_test(tc, timestamp_ess_cert_id_of_another_hash);
+	tcase_add_test(tc, attribute_certificate_in_the_cms);
 	tcase_add_test(tc, gmt0010_sm2_signature);
 	tcase_add_test(tc, x509_rsa_sha1);
 	tcase_add_test(tc, damaged_file_signed_by_pdfbox);
