@@ -277,7 +277,7 @@ pdf_sig_slot_seed_check(struct pdf_doc *doc, const struct pdf_sig_slot *slot,
 		return not_usable(ei, slot->name, "its seed value dictionary is no dictionary");
 	v = qpdf_oh_get_key(q, sv, "/Ff");
 	ff = qpdf_oh_is_integer(q, v) ? qpdf_oh_get_int_value(q, v) : 0;
-	v = qpdf_oh_get_key(q, qpdf_oh_get_key_if_dict(q, sv, "/MDP"), "/P");
+	v = qpdf_oh_get_key_if_dict(q, qpdf_oh_get_key_if_dict(q, sv, "/MDP"), "/P");
 	cert = qpdf_oh_get_key_if_dict(q, sv, "/Cert");
 	if (qpdf_oh_is_integer(q, v) && qpdf_oh_get_int_value(q, v) != 0)
 		why = "its seed values require a certification signature (/MDP), ours approve";

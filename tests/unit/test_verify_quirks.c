@@ -1544,6 +1544,7 @@ static const struct field_asks {
 	{ "/SV << /Reasons [(.)] /Ff 8 >>", NULL, NULL },
 	{ "/SV << /MDP << /P 2 >> >>", NULL, "certification signature" },
 	{ "/SV << /MDP << /P 0 >> >>", NULL, NULL },
+	{ "/SV << /MDP 2 >>", NULL, NULL }, /* no dictionary: no certification asked */
 	{ "/SV << /Cert << /Subject [<3082>] /Ff 1 >> >>", NULL, "(/Cert)" },
 	{ "/SV << /Cert << /URL (https://ca.example/) >> >>", NULL, NULL },
 	{ "/SV << /LockDocument /true /Ff 128 >>", NULL, "(/LockDocument)" },
