@@ -1668,6 +1668,89 @@ START_TEST(signed_into_a_field_that_asks)
 }
 END_TEST
 
+/*
+ * Another writer's signature in a field of two widgets (ISO 32000-2 allows a
+ * field several; our own multi-page seals write them), the value on the
+ * field alone: valid for us, and ours after it too, theirs then valid with
+ * allowed changes; qpdf --check clean. pdfsig 22.12 reads each kid widget
+ * as a field of its own and calls both unsigned (poppler before 25: why
+ * sign.c repeats /V on each kid of ours), and ours valid. Signing into such
+ * a field ourselves stays refused (field_unsupported: pyHanko's signer
+ * refuses it too). (Passed as it was: coverage.)
+ */
+START_TEST(signed_elsewhere_in_a_field_of_two_widgets)
+{
+	static const int nums[] = { 30, 1, 32, 33, 40, 41 };
+	const char *bodies[] = {
+		"<</Type/Catalog/Pages 7 0 R /OpenAction[1 0 R /XYZ null null 0] /Lang(en-US) "
+		"/AcroForm << /Fields [32 0 R] /SigFlags 3 >> >>",
+		"<</Type/Page/Parent 7 0 R/Resources 29 0 R/MediaBox[0 0 595.303937007874 "
+		"841.889763779528]/Contents 2 0 R/Annots [40 0 R 41 0 R]>>",
+		"<< /FT /Sig /T (Ext) /Kids [40 0 R 41 0 R] /V 33 0 R >>",
+		"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /M "
+		"(D:20261201120000Z) @SIG@ >>",
+		"<< /Type /Annot /Subtype /Widget /Parent 32 0 R /F 4 /P 1 0 R /Rect [60 60 160 "
+		"110] >>",
+		"<< /Type /Annot /Subtype /Widget /Parent 32 0 R /F 4 /P 1 0 R /Rect [400 60 500 "
+		"110] >>",
+	};
+	struct pdf_placement normal = { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 300, .y = 400 };
+	struct pdf_placement into = { .mode = PDF_PLACE_FIELD, .field = "Ext" };
+	struct pdf_sig_params par = { .signing_time = time(NULL), .utc_offset_min = 480 };
+	struct pdf_sig_prepared prep;
+	struct pdf_widget_rect *w = NULL;
+	struct crypto_verify_report *r;
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	static const int enums[] = { 30, 1, 32, 40, 41 };
+	const char *eb[] = { bodies[0], bodies[1], NULL, bodies[4], bodies[5] };
+	unsigned char *d, *u, *two, *e;
+	size_t n, n0, n2, nw, ne;
+	int valid, total;
+
+	d = write_quirky(&quirks[0], &n);
+	u = ext_update(d, n, nums, bodies, 6, 0, &n0);
+	ext_sign(u, n0, 0, 0, "");
+	write_file(vc_path("two_widgets.pdf"), u, n0);
+	r = verify(u, n0);
+	ck_assert_uint_eq(r->nsigs, 1);
+	ck_assert_str_eq(r->sigs[0].field, "Ext");
+	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID, "%s", r->sigs[0].message);
+	crypto_verify_report_free(r);
+	ck_assert_int_eq(run("qpdf --check %s >/dev/null 2>&1", vc_path("two_widgets.pdf")), 0);
+	pdfsig_says("two_widgets.pdf", &valid, &total);
+	ck_assert_int_eq(valid, 0);
+	/* the same field empty (no /V) is not signed into: it has two widgets */
+	eb[2] = "<< /FT /Sig /T (Ext) /Kids [40 0 R 41 0 R] >>";
+	e = ext_update(d, n, enums, eb, 5, 0, &ne);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open(e, ne, &doc, &ei), SP_OK);
+	ck_assert_int_eq(pdf_sig_prepare(doc, &par, &seal, 1, &into, 1, &prep, &ei),
+			 SP_ERR_INVALID);
+	ck_assert_str_eq(ei.reason, "field_unsupported");
+	ck_assert_msg(strstr(ei.msg, "more than one widget") != NULL, "%s", ei.msg);
+	pdf_doc_free(doc);
+	free(e);
+	two = sign_placed(u, n0, "rsa", &normal, 1, &w, &nw, &n2);
+	write_file(vc_path("two_widgets_then_ours.pdf"), two, n2);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
+	ck_assert_int_eq(run("qpdf --check %s >/dev/null 2>&1",
+			     vc_path("two_widgets_then_ours.pdf")),
+			 0);
+	pdfsig_says("two_widgets_then_ours.pdf", &valid, &total);
+	ck_assert_int_eq(valid, 1);
+	ck_assert_int_eq(total, 1);
+	free(w);
+	free(two);
+	free(u);
+	free(d);
+}
+END_TEST
+
 static void
 setup(void)
 {
@@ -1705,6 +1788,7 @@ quirks_suite(void)
 	tcase_add_loop_test(tc, signed_elsewhere_with_a_quirk, 0, EXT_KINDS);
 	tcase_add_loop_test(tc, signed_elsewhere_form_needing_appearances, 0, 3);
 	tcase_add_loop_test(tc, signed_into_an_empty_field, 0, SLOT_CASES);
+	tcase_add_test(tc, signed_elsewhere_in_a_field_of_two_widgets);
 	tcase_add_loop_test(tc, signed_into_a_field_that_asks, 0,
 			    (int)(sizeof(field_asks) / sizeof(field_asks[0])));
 	tcase_add_loop_test(tc, shadow_after_a_signature, 0, SHADOW_CASES);
