@@ -95,7 +95,8 @@ const char *request_param(const struct request *r, const char *name);
 const char *request_header(const struct request *r, const char *name);
 
 /*
- * A query-string parameter, decoded, or NULL. Owned by r.
+ * A query-string parameter, decoded, or NULL; its name compares without case.
+ * No name is given twice (the dispatch refused such a query). Owned by r.
  */
 const char *request_query(const struct request *r, const char *name);
 

@@ -1612,7 +1612,7 @@ one_trip_start(struct done_job *j, const char hash[65])
 
 	if (!j->have_kept || k->token_hash[0] == '\0' || (j->level >= 2 && k->last_signer < 0) ||
 	    j->held == NULL || j->held->seq != k->base_seq || j->held->len != k->orig_len ||
-	    k->contract_number != j->held->number || CRYPTO_memcmp(k->token_hash, hash, 64) != 0)
+	    k->contract_number != j->held->number || !sp_secret_equal(k->token_hash, hash, 64))
 		return 0;
 	/* a signed base's report known here (NULL is "not known", not "none"): the
 	   statement compares its length with the stored one's */
