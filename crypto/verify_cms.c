@@ -420,23 +420,30 @@ adbe_items(const unsigned char *p, long len, struct pdf_blob *it, size_t *n)
  * Adobe's adbe-revocationInfoArchival signed attribute (1.2.840.113583.1.1.8,
  * what Acrobat and iText embed at signing: RevocationInfoArchival ::= SEQUENCE
  * { crl [0] EXPLICIT SEQUENCE OF CRL OPTIONAL, ocsp [1] EXPLICIT SEQUENCE OF
- * OCSPResponse OPTIONAL, otherRevInfo [2] ... OPTIONAL }) as evidence after
- * ev's: *out shares ev's items and certificates and adds its own, views into
- * the attribute (free out->item[OCSPS/CRLS] only). Each item proves itself as a
- * DSS item does (a CRL signed by the issuer, a response by a trusted
- * responder). 0 when the signature has none or it is malformed (no evidence).
+ * OCSPResponse OPTIONAL, otherRevInfo [2] ... OPTIONAL }), and the CRLs of
+ * the SignedData's own crls field (RFC 5652 §5.1 RevocationInfoChoices:
+ * where BouncyCastle's addCRLs puts them, which the EU DSS validator reads as
+ * a revocation source too), as evidence after ev's: *out shares ev's items
+ * and certificates and adds its own, views into the attribute or DER
+ * encodings of the field's CRLs (owned[0..*nowned), OPENSSL_free them; free
+ * out->item[OCSPS/CRLS] only). Each item proves itself as a DSS item does (a
+ * CRL signed by the issuer, a response by a trusted responder). 0 when the
+ * signature carries none (a malformed attribute gives none).
  */
 static int
-adbe_evidence(CMS_SignerInfo *si, const struct crypto_evidence *ev, struct crypto_evidence *out)
+embedded_evidence(CMS_ContentInfo *cms, CMS_SignerInfo *si, const struct crypto_evidence *ev,
+		  struct crypto_evidence *out, unsigned char **owned, size_t *nowned)
 {
 	static const unsigned char oid[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x2f, 0x01, 0x01, 0x08 };
 	struct pdf_blob it[2][ADBE_REVINFO_MAX];
 	size_t n[2] = { 0, 0 }, k, base;
 	ASN1_STRING *seq = NULL;
+	STACK_OF(X509_CRL) * crls;
 	const unsigned char *p, *end;
 	long l;
-	int tag, cls, kind, i;
+	int tag, cls, kind, i, bad = 0;
 
+	*nowned = 0;
 	for (i = 0; i < CMS_signed_get_attr_count(si); i++) {
 		X509_ATTRIBUTE *a = CMS_signed_get_attr(si, i);
 		const ASN1_OBJECT *o = X509_ATTRIBUTE_get0_object(a);
@@ -445,22 +452,41 @@ adbe_evidence(CMS_SignerInfo *si, const struct crypto_evidence *ev, struct crypt
 			continue;
 		if (seq != NULL || X509_ATTRIBUTE_count(a) != 1 ||
 		    (t = X509_ATTRIBUTE_get0_type(a, 0)) == NULL || t->type != V_ASN1_SEQUENCE)
-			return 0; /* twice, or not one SEQUENCE: none taken */
-		seq = t->value.sequence;
+			bad = 1; /* twice, or not one SEQUENCE: none taken */
+		else
+			seq = t->value.sequence;
 	}
-	if (seq == NULL)
-		return 0;
-	p = ASN1_STRING_get0_data(seq);
-	if (ASN1_get_object(&p, &l, &tag, &cls, ASN1_STRING_length(seq)) != V_ASN1_CONSTRUCTED ||
-	    tag != V_ASN1_SEQUENCE)
-		return 0;
-	for (end = p + l; p < end; p += l) {
-		if (ASN1_get_object(&p, &l, &tag, &cls, end - p) != V_ASN1_CONSTRUCTED ||
-		    cls != V_ASN1_CONTEXT_SPECIFIC || l > end - p)
-			return 0;
-		kind = tag == 0 ? 1 : tag == 1 ? 0 : -1; /* [0] CRLs, [1] OCSP responses */
-		if (kind >= 0 && !adbe_items(p, l, it[kind], &n[kind]))
-			return 0;
+	if (seq != NULL && !bad) {
+		p = ASN1_STRING_get0_data(seq);
+		if (ASN1_get_object(&p, &l, &tag, &cls, ASN1_STRING_length(seq)) !=
+			    V_ASN1_CONSTRUCTED ||
+		    tag != V_ASN1_SEQUENCE)
+			bad = 1;
+		for (end = p + l; !bad && p < end; p += l) {
+			if (ASN1_get_object(&p, &l, &tag, &cls, end - p) != V_ASN1_CONSTRUCTED ||
+			    cls != V_ASN1_CONTEXT_SPECIFIC || l > end - p) {
+				bad = 1;
+				break;
+			}
+			kind = tag == 0 ? 1 : tag == 1 ? 0 : -1; /* [0] CRLs, [1] OCSP responses */
+			if (kind >= 0 && !adbe_items(p, l, it[kind], &n[kind]))
+				bad = 1;
+		}
+		if (bad)
+			n[0] = n[1] = 0;
+	}
+	/* the field's CRLs, each as its DER (OpenSSL decoded them with the CMS) */
+	if ((crls = CMS_get1_crls(cms)) != NULL) {
+		for (i = 0; i < sk_X509_CRL_num(crls) && n[1] < ADBE_REVINFO_MAX; i++) {
+			unsigned char *der = NULL;
+			int len = i2d_X509_CRL(sk_X509_CRL_value(crls, i), &der);
+			if (len <= 0)
+				continue;
+			owned[(*nowned)++] = der;
+			it[1][n[1]].data = der;
+			it[1][n[1]++].len = (size_t)len;
+		}
+		sk_X509_CRL_pop_free(crls, X509_CRL_free);
 	}
 	if (n[0] + n[1] == 0)
 		return 0;
@@ -724,6 +750,8 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 	STACK_OF(CMS_SignerInfo) * sis;
 	CMS_SignerInfo *si;
 	struct crypto_evidence adbe;
+	unsigned char *owned[ADBE_REVINFO_MAX]; /* the crls field's CRLs as DER */
+	size_t nowned = 0;
 	STACK_OF(X509) *certs = NULL;
 	X509 *signer = NULL;
 	X509_ALGOR *dig = NULL, *sigalg = NULL;
@@ -925,13 +953,15 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 				    "the timestamp's time is outside the signer certificate's "
 				    "validity");
 	}
-	if (adbe_evidence(si, ev, &adbe)) {
+	if (embedded_evidence(cms, si, ev, &adbe, owned, &nowned)) {
 		chain_check(opts, signer, certs, &adbe, ev, rep);
 		free(adbe.item[PDF_DSS_OCSPS]);
 		free(adbe.item[PDF_DSS_CRLS]);
 	} else {
 		chain_check(opts, signer, certs, ev, ev, rep);
 	}
+	while (nowned > 0)
+		OPENSSL_free(owned[--nowned]);
 	/* PAdES baseline (ETSI EN 319 142-1 §5.1, §6.3) is ETSI.CAdES.detached with the
 	   ESS attribute, without a signing-time attribute and with the dictionary's /M
 	   (the claimed time); adbe.pkcs7.detached stays the legacy ISO 32000-1 kind

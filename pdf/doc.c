@@ -54,11 +54,8 @@ find_startxref(const unsigned char *d, size_t len, size_t h, enum pdf_xref_kind 
 	}
 	if (!found)
 		return -1;
-	for (p = i + klen; p < len && pdf_space(d[p]); p++)
-		;
-	for (; p < len && isdigit(d[p]) && digits < 15; p++, digits++)
-		v = v * 10 + (d[p] - '0');
-	if (digits == 0 || v <= 0 || (size_t)v >= len - h)
+	/* as qpdf and pdf_revisions_find() read it: "startxref 123abc" is no offset */
+	if ((v = pdf_startxref_at(d, len, i)) <= 0 || (size_t)v >= len - h)
 		return -1;
 	*off = v;
 	/* an offset at the end-of-line before the section is what many writers produce;

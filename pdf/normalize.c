@@ -13,6 +13,30 @@
 #include "pdf_int.h"
 
 /*
+ * Usage rights (/Perms /UR3, PDF 1.5's /UR: Adobe's signature enabling
+ * Reader's extended features, ISO 32000-1 §12.8.2.3) sign the bytes as the
+ * author saved them: the rewrite breaks that signature, and Adobe Reader
+ * then opens the contract with a warning that the document was changed and
+ * its features are gone. They go with the rewrite, as iText's
+ * removeUsageRights() and Acrobat's "save a copy" drop them; /Perms goes
+ * when nothing else is left in it. (A signed upload, kept byte for byte,
+ * keeps them: what our signature adds is Reader's to judge.)
+ */
+static void
+drop_usage_rights(qpdf_data q)
+{
+	qpdf_oh root = qpdf_get_root(q), perms = qpdf_oh_get_key(q, root, "/Perms");
+
+	if (!qpdf_oh_is_dictionary(q, perms))
+		return;
+	qpdf_oh_remove_key(q, perms, "/UR3");
+	qpdf_oh_remove_key(q, perms, "/UR");
+	qpdf_oh_begin_dict_key_iter(q, perms);
+	if (!qpdf_oh_dict_more_keys(q))
+		qpdf_oh_remove_key(q, root, "/Perms");
+}
+
+/*
  * Rewrite with qpdf into a malloc'd copy. Object streams are preserved as
  * the author made them (neither forced on nor off), the /ID is derived from
  * the content, and unreferenced objects are dropped (qpdf's default, set
@@ -44,6 +68,7 @@ rewrite(const unsigned char *data, size_t len, int drop_xfa, int drop_na, unsign
 	if (drop_na)
 		qpdf_oh_remove_key(q, qpdf_oh_get_key(q, qpdf_get_root(q), "/AcroForm"),
 				   "/NeedAppearances");
+	drop_usage_rights(q);
 	if (qpdf_init_write_memory(q) & QPDF_ERRORS) {
 		r = pdf_qpdf_fail(ei, q, "rewriting the upload");
 		goto out;

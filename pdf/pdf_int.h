@@ -88,6 +88,14 @@ int pdf_form_undrawn(struct pdf_doc *doc, char *name, size_t cap);
  */
 int pdf_docmdp_visible_check(struct pdf_doc *doc, struct sp_errinfo *ei);
 /*
+ * revisions.c: the offset after the keyword "startxref" at d[at], as qpdf
+ * reads it (its findStartxref): "startxref" a word of its own, then an
+ * integer token (digits ending at white space, a delimiter or the end).
+ * -1 otherwise ("startxref 123abc", "startxref12"): qpdf then takes an
+ * earlier startxref, or repairs the file. Any thread.
+ */
+long long pdf_startxref_at(const unsigned char *d, size_t len, size_t at);
+/*
  * sig_slot.c: the empty signature field of full name `name` (UTF-8) a field
  * placement signs into: the field, its widget (the field itself, or its
  * one kid), the page whose /Annots holds the widget and its /Rect (default
@@ -104,6 +112,15 @@ struct pdf_sig_slot {
 };
 int pdf_sig_slot_find(struct pdf_doc *doc, const char *name, struct pdf_sig_slot *out,
 		      struct sp_errinfo *ei) SP_WUR;
+/*
+ * sig_slot.c: slot's seed values (/SV) a signature made with par meets:
+ * SP_OK, or SP_ERR_INVALID field_unsupported saying which required one it
+ * cannot (a certification, another format, digest or reason, revocation data
+ * inside the signature, a locked document, a named appearance, certificate
+ * constraints). A required timestamp is met: every signature gets one.
+ */
+int pdf_sig_slot_seed_check(struct pdf_doc *doc, const struct pdf_sig_slot *slot,
+			    const struct pdf_sig_params *par, struct sp_errinfo *ei) SP_WUR;
 /* sig_slot.c: 1 when doc has an empty signature field, the first one's full name in name. */
 int pdf_sig_slot_first_empty(struct pdf_doc *doc, char *name, size_t cap);
 /* form_kept.c: kept's sig facts, freed with the document. */
@@ -314,6 +331,12 @@ int pdfw_end(struct pdfw *w) SP_WUR;
  */
 int pdfw_stream(struct pdfw *w, int num, const char *dict_body, const unsigned char *data,
 		size_t len, struct sp_errinfo *ei) SP_WUR;
+/*
+ * date_font.c: the date stamp's Type 3 font ("0"-"9", "-" at Helvetica's
+ * widths, its glyphs stroked in the stroke colour) written into w: its
+ * object number, or < 0.
+ */
+int pdf_date_font_write(struct pdfw *w, struct sp_errinfo *ei) SP_WUR;
 /* The xref section (kind of the previous revision), trailer and %%EOF. */
 int pdfw_finish(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei) SP_WUR;
 /*

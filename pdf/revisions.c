@@ -40,21 +40,62 @@ revision_end(const unsigned char *d, size_t len, size_t eof_end)
 	return end;
 }
 
-/* A non-negative decimal after optional white space; -1 when there is none. */
+/*
+ * A non-negative decimal after optional white space; -1 when there is none,
+ * or when it has more than 15 digits after its leading zeros (no offset or
+ * count: taking the first 15 digits of "/Prev 0000000000000001234", as this
+ * did, read 1 where qpdf reads 1234).
+ */
 static long long
 read_num(const unsigned char *d, size_t len, size_t *p)
 {
 	long long v = 0;
-	int digits = 0;
+	int digits = 0, seen = 0;
 
 	while (*p < len && pdf_space(d[*p]))
 		(*p)++;
-	while (*p < len && isdigit(d[*p]) && digits < 15) {
+	for (; *p < len && isdigit(d[*p]); (*p)++, seen = 1) {
+		if (v == 0 && d[*p] == '0')
+			continue;
+		if (++digits > 15)
+			return -1;
 		v = v * 10 + (d[*p] - '0');
-		(*p)++;
-		digits++;
 	}
-	return digits ? v : -1;
+	return seen ? v : -1;
+}
+
+/* A PDF delimiter (ISO 32000-2 7.2.3) */
+static int
+delim(unsigned char c)
+{
+	return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' ||
+	       c == '}' || c == '/' || c == '%';
+}
+
+/*
+ * read_num() of an integer token, as qpdf's tokenizer reads one: its digits
+ * end at white space, a delimiter or the end of the bytes. "123abc" is a
+ * word to qpdf, "12.5" a real: no integer (-1), where read_num() reads 123
+ * and 12.
+ */
+static long long
+read_int(const unsigned char *d, size_t len, size_t *p)
+{
+	long long v = read_num(d, len, p);
+
+	return v >= 0 && *p < len && !pdf_space(d[*p]) && !delim(d[*p]) ? -1 : v;
+}
+
+long long
+pdf_startxref_at(const unsigned char *d, size_t len, size_t at)
+{
+	size_t p = at + 9;
+
+	/* "startxref" a word of its own, then an integer (qpdf's findStartxref) */
+	if (len < 9 || at > len - 9 || memcmp(d + at, "startxref", 9) != 0 ||
+	    (p < len && !pdf_space(d[p]) && !delim(d[p])))
+		return -1;
+	return read_int(d, len, &p);
 }
 
 /*
@@ -87,18 +128,16 @@ at_header(long long v, size_t h)
 }
 
 /* The last "startxref N" before `to`, N a position in d (the header h bytes in);
-   -1 when absent. */
+   -1 when absent, or when the last "startxref" is not a word followed by an
+   integer (qpdf would go back to an earlier one, or repair the file). */
 static long long
 last_startxref(const unsigned char *d, size_t to, size_t h)
 {
-	size_t i, p;
+	size_t i;
 
-	for (i = to >= 9 ? to - 9 + 1 : 0; i-- > 0;) {
-		if (memcmp(d + i, "startxref", 9) == 0) {
-			p = i + 9;
-			return at_header(read_num(d, to, &p), h);
-		}
-	}
+	for (i = to >= 9 ? to - 9 + 1 : 0; i-- > 0;)
+		if (memcmp(d + i, "startxref", 9) == 0)
+			return at_header(pdf_startxref_at(d, to, i), h);
 	return -1;
 }
 
@@ -110,14 +149,6 @@ skip_space(const unsigned char *d, size_t len, size_t x)
 	while (x < len && pdf_space(d[x]))
 		x++;
 	return x;
-}
-
-/* A PDF delimiter (ISO 32000-2 7.2.3) */
-static int
-delim(unsigned char c)
-{
-	return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' ||
-	       c == '}' || c == '/' || c == '%';
 }
 
 static int
@@ -138,6 +169,16 @@ skip_blank(const unsigned char *d, size_t len, size_t p)
 			p++;
 	}
 	return p;
+}
+
+/* 1 when "G R" follows p: the integer before p was a reference's object number. */
+static int
+ref_follows(const unsigned char *d, size_t len, size_t p)
+{
+	if (read_int(d, len, &p) < 0)
+		return 0;
+	p = skip_blank(d, len, p);
+	return p < len && d[p] == 'R' && (p + 1 == len || pdf_space(d[p + 1]) || delim(d[p + 1]));
 }
 
 /*
@@ -232,7 +273,7 @@ dict_ints_index(const unsigned char *d, size_t len, size_t p, const char *const 
 				for (*index = 0, p++;
 				     (p = skip_blank(d, len, p)) < len && d[p] != ']';
 				     pair = !pair) {
-					if ((v = read_num(d, len, &p)) < 0)
+					if ((v = read_int(d, len, &p)) < 0)
 						return -1;
 					if (pair && (*index += v) > PDF_DOC_MAX_OBJECTS)
 						*index = PDF_DOC_MAX_OBJECTS;
@@ -250,7 +291,10 @@ dict_ints_index(const unsigned char *d, size_t len, size_t p, const char *const 
 				    q >= len ||
 				    !(isdigit(d[q]) || d[q] == '-' || d[q] == '+' || d[q] == '.'))
 					continue;
-				if (seen[i]++ || (vals[i] = read_num(d, len, &q)) < 0)
+				if (seen[i]++ || (vals[i] = read_int(d, len, &q)) < 0)
+					return -1;
+				/* "/Prev 12 0 R" is a reference, which qpdf refuses for one */
+				if (ref_follows(d, len, q))
 					return -1;
 				p = q;
 			}
@@ -300,7 +344,7 @@ prev_of(const unsigned char *d, size_t len, size_t h, size_t x, size_t *body, in
 			return -1;
 		*xrefstm = at_header(v[1], h);
 	} else {
-		if (read_num(d, len, &p) < 0 || read_num(d, len, &p) < 0)
+		if (read_int(d, len, &p) < 0 || read_int(d, len, &p) < 0)
 			return -1;
 		while (p < len && pdf_space(d[p]))
 			p++;

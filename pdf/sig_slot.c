@@ -201,3 +201,128 @@ pdf_sig_slot_first_empty(struct pdf_doc *doc, char *name, size_t cap)
 			return 1;
 	return 0;
 }
+
+/*
+ * Seed values (ISO 32000-2 §12.7.5.5, Table 234): what the field's author
+ * requires of the signature that fills it. A set bit of /Ff makes its entry
+ * a required constraint, which Acrobat and pyHanko refuse to sign against
+ * when they cannot meet it (pdfsig reads none); an entry without its bit is
+ * a hint they may ignore, as we do. /MDP and a /Cert with required entries
+ * bind without a bit of /Ff.
+ */
+#define SV_FILTER 1
+#define SV_SUBFILTER 2
+#define SV_V 4
+#define SV_REASONS 8
+#define SV_LEGAL 16
+#define SV_REVINFO 32
+#define SV_DIGEST 64
+#define SV_LOCKDOC 128
+#define SV_APPEARANCE 256
+
+/* 1 when arr's first item is the name n: the format the signer shall use (ISO 32000-2
+   Table 234: the first one it supports; pyHanko's check holds a signature to the first) */
+static int
+first_name(qpdf_data q, qpdf_oh arr, const char *n)
+{
+	return qpdf_oh_is_array(q, arr) && qpdf_oh_get_array_n_items(q, arr) > 0 &&
+	       qpdf_oh_is_name_and_equals(q, qpdf_oh_get_array_item(q, arr, 0), n);
+}
+
+/* 1 when arr (an array) holds the name n ("/SHA256"). */
+static int
+holds_name(qpdf_data q, qpdf_oh arr, const char *n)
+{
+	int i, k = qpdf_oh_is_array(q, arr) ? qpdf_oh_get_array_n_items(q, arr) : 0;
+
+	for (i = 0; i < k && i < 64; i++)
+		if (qpdf_oh_is_name_and_equals(q, qpdf_oh_get_array_item(q, arr, i), n))
+			return 1;
+	return 0;
+}
+
+/* The reason constraint: NULL when reason meets it, else why not. */
+static const char *
+reasons_unmet(qpdf_data q, qpdf_oh reasons, const char *reason)
+{
+	int i, n = qpdf_oh_is_array(q, reasons) ? qpdf_oh_get_array_n_items(q, reasons) : 0;
+	const char *s0 = n == 1 && qpdf_oh_is_string(q, qpdf_oh_get_array_item(q, reasons, 0))
+				 ? qpdf_oh_get_utf8_value(q, qpdf_oh_get_array_item(q, reasons, 0))
+				 : NULL;
+
+	/* none listed, or a period alone: no reason may be given (as pyHanko reads it) */
+	if (n == 0 || (s0 != NULL && !strcmp(s0, ".")))
+		return reason && *reason ? "its seed values forbid a reason" : NULL;
+	for (i = 0; reason && i < n && i < 256; i++) {
+		qpdf_oh it = qpdf_oh_get_array_item(q, reasons, i);
+		if (qpdf_oh_is_string(q, it) && !strcmp(qpdf_oh_get_utf8_value(q, it), reason))
+			return NULL;
+	}
+	return "its seed values require one of the reasons they list";
+}
+
+int
+pdf_sig_slot_seed_check(struct pdf_doc *doc, const struct pdf_sig_slot *slot,
+			const struct pdf_sig_params *par, struct sp_errinfo *ei)
+{
+	qpdf_data q = doc->q;
+	qpdf_oh f = qpdf_get_object_by_id(q, slot->field_obj, slot->field_gen),
+		sv = qpdf_oh_get_key_if_dict(q, f, "/SV"), v, cert;
+	long long ff;
+	const char *why = NULL;
+
+	if (!qpdf_oh_has_key(q, f, "/SV") || qpdf_oh_is_null(q, sv))
+		return SP_OK;
+	if (!qpdf_oh_is_dictionary(q, sv))
+		return not_usable(ei, slot->name, "its seed value dictionary is no dictionary");
+	v = qpdf_oh_get_key(q, sv, "/Ff");
+	ff = qpdf_oh_is_integer(q, v) ? qpdf_oh_get_int_value(q, v) : 0;
+	v = qpdf_oh_get_key_if_dict(q, qpdf_oh_get_key_if_dict(q, sv, "/MDP"), "/P");
+	cert = qpdf_oh_get_key_if_dict(q, sv, "/Cert");
+	if (qpdf_oh_is_integer(q, v) && qpdf_oh_get_int_value(q, v) != 0)
+		why = "its seed values require a certification signature (/MDP), ours approve";
+	else if ((ff & SV_V) && qpdf_oh_is_integer(q, v = qpdf_oh_get_key(q, sv, "/V")) &&
+		 qpdf_oh_get_int_value(q, v) > 3)
+		why = "its seed values are of a version this signer does not know (/V)";
+	else if ((ff & SV_FILTER) && qpdf_oh_has_key(q, sv, "/Filter") &&
+		 !qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, sv, "/Filter"),
+					     "/Adobe.PPKLite"))
+		why = "its seed values require another signature handler (/Filter)";
+	else if ((ff & SV_SUBFILTER) && qpdf_oh_has_key(q, sv, "/SubFilter") &&
+		 !first_name(q, qpdf_oh_get_key(q, sv, "/SubFilter"), "/ETSI.CAdES.detached"))
+		why = "its seed values require a signature format other than "
+		      "ETSI.CAdES.detached (/SubFilter)";
+	else if ((ff & SV_DIGEST) && qpdf_oh_has_key(q, sv, "/DigestMethod") &&
+		 !holds_name(q, qpdf_oh_get_key(q, sv, "/DigestMethod"),
+			     par->digest_sm3 ? "/SM3" : "/SHA256"))
+		why = par->digest_sm3 ? "its seed values require a digest other than SM3 "
+					"(/DigestMethod)"
+				      : "its seed values require a digest other than SHA-256 "
+					"(/DigestMethod)";
+	else if ((ff & SV_REASONS) &&
+		 (why = reasons_unmet(q, qpdf_oh_get_key(q, sv, "/Reasons"), par->reason)) != NULL)
+		;
+	else if ((ff & SV_LEGAL) &&
+		 qpdf_oh_is_array(q, v = qpdf_oh_get_key(q, sv, "/LegalAttestation")) &&
+		 qpdf_oh_get_array_n_items(q, v) > 0)
+		why = "its seed values require a legal attestation (/LegalAttestation)";
+	else if ((ff & SV_REVINFO) &&
+		 qpdf_oh_is_bool(q, v = qpdf_oh_get_key(q, sv, "/AddRevInfo")) &&
+		 qpdf_oh_get_bool_value(q, v))
+		/* revocation data in the signed attributes, adbe.pkcs7.detached's way; ours
+		   goes into the document's /DSS after the signature */
+		why = "its seed values require revocation data inside the signature (/AddRevInfo)";
+	else if ((ff & SV_LOCKDOC) &&
+		 qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, sv, "/LockDocument"), "/true"))
+		why = "its seed values require the signature to lock the document (/LockDocument)";
+	else if ((ff & SV_APPEARANCE) && qpdf_oh_has_key(q, sv, "/AppearanceFilter"))
+		why = "its seed values require a named appearance (/AppearanceFilter)";
+	else if (qpdf_oh_is_dictionary(q, cert) &&
+		 qpdf_oh_is_integer(q, v = qpdf_oh_get_key(q, cert, "/Ff")) &&
+		 qpdf_oh_get_int_value(q, v) != 0)
+		/* the signer's certificate is the server's to judge, not the PDF's: fail
+		   closed rather than sign against constraints nobody checked */
+		why = "its seed values constrain the signer's certificate (/Cert), which is "
+		      "not supported";
+	return why ? not_usable(ei, slot->name, why) : SP_OK;
+}

@@ -32,6 +32,7 @@ struct ctx {
 	struct seal_objs *so;
 	const struct pdf_seal *seals;
 	int sig, field;
+	int date_font; /* the date stamps' font, once written (0: not yet) */
 	/* a field placement: the empty field signed into (its widget is wobj[0]) */
 	int fill;
 	struct pdf_sig_slot slot;
@@ -137,13 +138,17 @@ write_appearance(struct ctx *c, size_t i, struct sp_errinfo *ei)
 	if (wr->mode == PDF_PLACE_DATE) {
 		char date[16];
 		pdf_date_text(c->par->signing_time, c->par->utc_offset_min, date);
-		if (sp_buf_addstr(t, "/Font <</Helv <</Type /Font /Subtype /Type1 /BaseFont "
-				     "/Helvetica /Encoding /WinAnsiEncoding>>>>>>") < 0 ||
+		/* one font for every date stamp of the update, written before this stream */
+		if (!c->date_font && (c->date_font = pdf_date_font_write(&c->w, ei)) < 0) {
+			sp_buf_cleanup(&content);
+			return c->date_font;
+		}
+		if (sp_buf_printf(t, "/Font <</D0 %d 0 R>>>>", c->date_font) < 0 ||
 		    sp_buf_addstr(&content, "q 0.8 0 0 RG 0.6 w 0.3 0.3 ") < 0 ||
 		    pdfw_num(&content, vw - 0.6) < 0 || sp_buf_add(&content, " ", 1) < 0 ||
 		    pdfw_num(&content, vh - 0.6) < 0 ||
 		    sp_buf_printf(&content,
-				  " re S Q\nBT 0.8 0 0 rg /Helv %g Tf 4 6 Td (%s) Tj ET\n",
+				  " re S Q\nq 0.8 0 0 RG BT /D0 %g Tf 4 6 Td (%s) Tj ET Q\n",
 				  PDF_DATE_FONT_SIZE, date) < 0)
 			goto oom;
 	} else if (wr->mode == PDF_PLACE_FIELD) {
@@ -597,6 +602,50 @@ pdf_date(time_t t, int off_min, char out[64])
 			 tm.tm_min, tm.tm_sec, off_min < 0 ? '-' : '+', (a / 60) % 100, a % 60);
 }
 
+/*
+ * The field signed into locks fields when it is signed (its /Lock, ISO
+ * 32000-2 §12.7.5.5): the signature says so in a FieldMDP reference
+ * (§12.8.2.4) with the lock's /Action, /Fields and /P, as Acrobat and
+ * pyHanko write it. Verifiers read the lock there (pyHanko, Acrobat: only
+ * there; ours replaces the field's /Lock with it), so a later update to a
+ * locked field is a change this signature does not permit for them too.
+ * k: the signature dictionary's keys (its strings encrypted with them).
+ */
+static int
+write_lock_ref(struct ctx *c, const struct pdf_okey *k, struct sp_errinfo *ei)
+{
+	qpdf_data q = c->doc->q;
+	qpdf_oh lk = qpdf_oh_get_key_if_dict(q,
+					     qpdf_get_object_by_id(q, c->slot.field_obj,
+								   c->slot.field_gen),
+					     "/Lock"),
+		root = qpdf_get_root(q), v;
+	struct sp_buf *b = &c->w.b;
+
+	if (!qpdf_oh_is_dictionary(q, lk))
+		return SP_OK;
+	if (sp_buf_addstr(b, "\n/Reference [<< /Type /SigRef /TransformMethod /FieldMDP "
+			     "/TransformParams << /Type /TransformParams") < 0)
+		return nomem(ei);
+	if (qpdf_oh_has_key(q, lk, "/Action") &&
+	    (sp_buf_addstr(b, " /Action ") < 0 ||
+	     pdfw_obj(b, q, qpdf_oh_get_key(q, lk, "/Action"), k, 1) < 0))
+		return nomem(ei);
+	if (qpdf_oh_has_key(q, lk, "/Fields") &&
+	    (sp_buf_addstr(b, " /Fields ") < 0 ||
+	     pdfw_obj(b, q, qpdf_oh_get_key(q, lk, "/Fields"), k, 1) < 0))
+		return nomem(ei);
+	v = qpdf_oh_get_key(q, lk, "/P");
+	if (qpdf_oh_is_integer(q, v) &&
+	    sp_buf_printf(b, " /P %lld", qpdf_oh_get_int_value(q, v)) < 0)
+		return nomem(ei);
+	/* /Data: the object the changes are judged from, the catalog (ISO 32000-1 Table 253) */
+	if (sp_buf_printf(b, " /V /1.2 >> /Data %d %d R >>]", qpdf_oh_get_object_id(q, root),
+			  qpdf_oh_get_generation(q, root)) < 0)
+		return nomem(ei);
+	return SP_OK;
+}
+
 /* The signature dictionary, with /ByteRange and /Contents placeholders. */
 static int
 write_sigdict(struct ctx *c, size_t contents_max, struct sp_errinfo *ei)
@@ -632,6 +681,8 @@ write_sigdict(struct ctx *c, size_t contents_max, struct sp_errinfo *ei)
 	if (c->par->location && !c->par->doc_timestamp &&
 	    (sp_buf_addstr(b, " /Location ") < 0 || pdfw_textstr_k(b, &k, c->par->location) < 0))
 		return nomem(ei);
+	if (c->fill && (r = write_lock_ref(c, &k, ei)) < 0)
+		return r;
 	if (sp_buf_addstr(b, "\n/ByteRange [0 ") < 0)
 		return nomem(ei);
 	c->br_off = b->len;
@@ -779,7 +830,9 @@ prepare(struct pdf_doc *doc, const struct pdf_sig_params *params, const struct p
 		goto out;
 	/* a field placement resolves alone, to its field's one widget */
 	c.fill = c.nrects == 1 && c.rects[0].mode == PDF_PLACE_FIELD;
-	if (c.fill && (r = pdf_sig_slot_find(doc, pl[c.rects[0].placement].field, &c.slot, ei)) < 0)
+	if (c.fill &&
+	    ((r = pdf_sig_slot_find(doc, pl[c.rects[0].placement].field, &c.slot, ei)) < 0 ||
+	     (r = pdf_sig_slot_seed_check(doc, &c.slot, params, ei)) < 0))
 		goto out;
 	/* the certification the catalog names, cheaply here (filling its empty
 	   field is signing, which P=2 permits); pdf_docmdp_check_signable judges

@@ -137,6 +137,111 @@ def ink_box(path, page, rect, workdir):
     return (min(xs), h - max(ys) - 1, max(xs) + 1, h - min(ys))
 
 
+def pdfa_problems(path):
+    """What a PDF/A-2b validator (ISO 19005-2; veraPDF's rules, as far as the objects
+    and bytes tell without rendering) would reject in the file at path: the claim
+    (XMP pdfaid part 2, conformance B) and the output intent, the header's binary
+    comment, the trailer's /ID, nothing after the last %%EOF but one end of line,
+    "stream"/"endstream" each on a line of its own, annotations printable, not hidden
+    and with an appearance of /N alone (6.3), fonts embedded (6.2.11.4), direct ones
+    in a resource dictionary too, images without /Interpolate, /Alternates or /OPI and
+    a device colour space the output intent's profile matches (6.2.4.3), no
+    /NeedAppearances (6.4.1), no signature /Reference with digests of its own
+    (6.4.2)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    doc = json.loads(run(["qpdf", "--json=2", "--json-stream-data=none", path]).stdout)
+    objs = doc["qpdf"][1]
+    bad = []
+
+    def get(ref):
+        o = objs.get("obj:" + ref) if isinstance(ref, str) and ref.endswith(" R") else None
+        if o is None:
+            return ref
+        return o["stream"]["dict"] if "stream" in o else o.get("value")
+
+    def embedded(fd):
+        fd = get(fd) or {}
+        return any(k in fd for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+
+    trailer = objs["trailer"]["value"]
+    root = get(trailer["/Root"])
+    if "/ID" not in trailer:
+        bad.append("no /ID in the trailer")
+    if not re.match(rb"%PDF-1\.[0-7]\r?\n%[\x80-\xff]{4}", data):
+        bad.append("no binary comment after the header")
+    if not re.search(rb"%%EOF(\r\n|\r|\n)?$", data):
+        bad.append("bytes after the last %%EOF")
+    for m in re.finditer(rb"stream(\r\n|\n|\r)?", data):
+        if data[m.start() - 3:m.start()] == b"end":
+            if data[m.start() - 4:m.start() - 3] not in (b"\n", b"\r"):
+                bad.append("endstream at %d not on a line of its own" % m.start())
+        elif m.group(1) not in (b"\r\n", b"\n"):
+            bad.append("stream at %d not followed by an end of line" % m.start())
+    meta = ""
+    if "/Metadata" in root:
+        meta = run(["qpdf", "--show-object=" + root["/Metadata"].split()[0],
+                    "--filtered-stream-data", path]).stdout
+    if "<pdfaid:part>2</pdfaid:part>" not in meta or \
+            "<pdfaid:conformance>B</pdfaid:conformance>" not in meta:
+        bad.append("the XMP claims no PDF/A-2b")
+    intents = [get(i) for i in get(root.get("/OutputIntents", [])) or []]
+    n = [get(get(i["/DestOutputProfile"])["/N"]) for i in intents
+         if get(i.get("/S")) == "/GTS_PDFA1" and "/DestOutputProfile" in i]
+    if not n:
+        bad.append("no PDF/A output intent")
+    device = {3: "/DeviceRGB", 4: "/DeviceCMYK", 1: "/DeviceGray"}.get(n[0] if n else 0)
+    form = get(root.get("/AcroForm", {})) or {}
+    if get(form.get("/NeedAppearances")) is True:
+        bad.append("/NeedAppearances true")
+
+    def check(key, d):
+        t = d.get("/Subtype")
+        if d.get("/Type") == "/Annot" or t == "/Widget":
+            f = get(d.get("/F", 0))
+            if not f & 4 or f & (1 | 2 | 32 | 256):
+                bad.append("%s: annotation flags %s" % (key, f))
+            rect = [get(v) for v in get(d.get("/Rect", [0, 0, 0, 0]))]
+            ap = get(d.get("/AP"))
+            if rect[0] != rect[2] and rect[1] != rect[3] and (
+                    not isinstance(ap, dict) or set(ap) != {"/N"}):
+                bad.append("%s: appearance %s" % (key, ap))
+        if t == "/Image" and get(d.get("/ImageMask")) is not True:
+            if get(d.get("/Interpolate")) is True or "/Alternates" in d or "/OPI" in d:
+                bad.append("%s: image keys" % key)
+            cs = get(d.get("/ColorSpace"))
+            if cs in ("/DeviceRGB", "/DeviceCMYK") and cs != device:
+                bad.append("%s: %s under a %s output intent" % (key, cs, device))
+        if d.get("/Type") == "/Font" and t not in ("/Type0", "/Type3") and \
+                not embedded(d.get("/FontDescriptor")):
+            bad.append("%s: font %s not embedded" % (key, d.get("/BaseFont")))
+        if d.get("/Type") == "/Font" and t == "/Type0":
+            for df in get(d.get("/DescendantFonts", [])):
+                if not embedded((get(df) or {}).get("/FontDescriptor")):
+                    bad.append("%s: font %s not embedded" % (key, d.get("/BaseFont")))
+        if d.get("/Type") == "/Sig":
+            for r in get(d.get("/Reference", [])) or []:
+                if any(k in (get(r) or {}) for k in ("/DigestLocation", "/DigestMethod",
+                                                     "/DigestValue")):
+                    bad.append("%s: a /Reference with digests" % key)
+
+    def dicts(v, depth=0):
+        """v and the dictionaries inside it, direct ones too"""
+        if isinstance(v, dict) and depth < 32:
+            yield v
+            for x in v.values():
+                yield from dicts(x, depth + 1)
+        elif isinstance(v, list) and depth < 32:
+            for x in v:
+                yield from dicts(x, depth + 1)
+
+    for key, o in objs.items():
+        if key.startswith("obj:"):
+            for d in dicts(o["stream"]["dict"] if "stream" in o else o.get("value")):
+                check(key, d)
+    return bad
+
+
 class Checks:
     """What both kinds of test check; self.dir is the test's directory."""
 
@@ -237,6 +342,15 @@ class WorldWriters(Checks, unittest.TestCase):
 
     def test_libreoffice(self):
         self.sign_twice(os.path.join(FIX, "libreoffice.pdf"))
+
+    def test_libreoffice_pdfa2b(self):
+        # LibreOffice's PDF/A-2b export (sRGB output intent): signed twice with seals
+        # (DeviceRGB pictures with a soft mask: transparency, which PDF/A-2 permits)
+        # and dates, it is still what it claims to be, as far as its objects tell
+        src = os.path.join(FIX, "libreoffice_pdfa2b.pdf")
+        self.assertEqual(pdfa_problems(src), [])
+        self.sign_twice(src)
+        self.assertEqual(pdfa_problems(self.path("two.pdf")), [])
 
     def test_reportlab_vertical(self):
         # vertical writing (UniGB-UCS2-V): each keyword a column; the seal centred on

@@ -9,6 +9,7 @@
 #include <qpdf/qpdf-c.h>
 
 #include "pdf.h"
+#include "pdf_int.h"
 #include "../fixtures/pdf-writer/pdfgen.h"
 
 static const char *dir;
@@ -1062,6 +1063,98 @@ START_TEST(revisions_found_across_every_white_space)
 END_TEST
 
 /*
+ * The newest startxref and /Prev written so that a byte scanner and qpdf may
+ * read different things: digits run on into a word or a real ("startxref
+ * 1234abc", "startxref1234", "1234.5"), a reference for /Prev, more than 15
+ * digits with leading zeros. qpdf takes "startxref" only as a word followed
+ * by an integer token, else goes back to the startxref before it (the base
+ * revision's, read without a repair or a warning: the update silently
+ * unseen) or repairs the file; it reads the leading zeros' number whole.
+ * pdf_revisions_find() and pdf_doc_open()'s own startxref (doc.c) read each
+ * as qpdf does or refuse it (revision_structure; damaged), never another
+ * chain: they took 1234 from "startxref 1234abc" (two revisions where qpdf
+ * reads one), and the first 15 digits of "/Prev 0000000000000000123" (one
+ * revision where qpdf reads two).
+ */
+START_TEST(revisions_read_as_qpdf_reads_numbers)
+{
+	/* the newest update's "startxref\nN\n" (or "/Prev N "), written pre N post */
+	static const struct {
+		int prev;
+		const char *pre, *post;
+		int same; /* 1: read as the plain file, 0: refused */
+	} cases[] = {
+		{ 0, "startxref\n", "abc\n", 0 },
+		{ 0, "startxref\n", ".5\n", 0 },
+		{ 0, "startxref", "\n", 0 },
+		{ 0, "startxref\n", ")\n", 1 },
+		{ 0, "startxref\n0000000000000000000", "\n", 1 },
+		{ 1, "/Prev ", "x ", 0 },
+		{ 1, "/Prev ", " 0 R ", 0 },
+		{ 1, "/Prev 00000000000000000000", " ", 1 },
+	};
+	struct pdf_revision plain[8], odd[8];
+	struct pdf_doc *doc = NULL;
+	struct pdf_doc_info in;
+	struct sp_errinfo ei, e2;
+	unsigned char *b, *d, *m;
+	size_t bn, n, nplain = 0, nodd = 0, i, k, mn;
+	char from[64], to[64];
+	const unsigned char *w;
+	int rc;
+
+	b = make_plain_pdf(1, &bn);
+	d = append_update(b, bn, 40, "<< /Update 1 >>", &n);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_revisions_find(d, n, plain, 8, &nplain, &ei), SP_OK);
+	ck_assert_uint_eq(nplain, 2);
+	ck_assert_ptr_nonnull(m = malloc(n + 64));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long long v = cases[i].prev ? plain[0].xref : plain[1].xref;
+
+		snprintf(from, sizeof(from), "%s%lld%s", cases[i].prev ? "/Prev " : "startxref\n",
+			 v, cases[i].prev ? " " : "\n");
+		snprintf(to, sizeof(to), "%s%lld%s", cases[i].pre, v, cases[i].post);
+		ck_assert_ptr_nonnull(w = memmem(d + bn, n - bn, from, strlen(from)));
+		k = (size_t)(w - d);
+		memcpy(m, d, k);
+		memcpy(m + k, to, strlen(to));
+		memcpy(m + k + strlen(to), w + strlen(from), n - k - strlen(from));
+		mn = n - strlen(from) + strlen(to);
+		sp_errinfo_init(&ei);
+		sp_errinfo_init(&e2);
+		rc = pdf_revisions_find(m, mn, odd, 8, &nodd, &ei);
+		if (pdf_doc_open(m, mn, &doc, &e2) != SP_OK) {
+			/* refused at the open: no chain to disagree about */
+			ck_assert_msg(!cases[i].same, "%s: %s", to, e2.msg);
+			ck_assert_int_eq(rc, SP_ERR_PDF);
+			continue;
+		}
+		pdf_doc_info_get(doc, &in);
+		if (cases[i].same) {
+			ck_assert_msg(rc == SP_OK, "%s: %s", to, ei.msg);
+			ck_assert_uint_eq(nodd, 2);
+			ck_assert_int_eq(odd[1].xref, plain[1].xref);
+			ck_assert_int_eq(odd[0].xref, plain[0].xref);
+			/* qpdf reads the update, as we do */
+			ck_assert_msg(in.damaged == 0, "%s", to);
+			ck_assert(qpdf_oh_is_dictionary(doc->q,
+							qpdf_get_object_by_id(doc->q, 40, 0)));
+		} else {
+			ck_assert_msg(rc == SP_ERR_PDF, "%s: %zu revisions", to, nodd);
+			ck_assert_str_eq(ei.reason, "revision_structure");
+			/* nor signable: qpdf repaired it, or read the older revision alone */
+			ck_assert_msg(in.damaged == 1, "%s: not damaged", to);
+		}
+		pdf_doc_free(doc);
+	}
+	free(m);
+	free(d);
+	free(b);
+}
+END_TEST
+
+/*
  * A trailer whose hex string holds what no hex string may (a stray token
  * inside /ID, as a careless writer or an attacker leaves it): readers end
  * the string each their way, and where our scanner ended it the trailer's
@@ -1485,6 +1578,7 @@ main(void)
 	tcase_add_test(tc, known_pages_handed_on);
 	tcase_add_test(tc, revisions_extend_as_found_whole);
 	tcase_add_test(tc, revisions_found_across_every_white_space);
+	tcase_add_test(tc, revisions_read_as_qpdf_reads_numbers);
 	tcase_add_test(tc, revisions_refuse_a_trailer_readers_guess_at);
 	tcase_add_test(tc, revision_xref_entries);
 	tcase_add_test(tc, revisions_room_check);

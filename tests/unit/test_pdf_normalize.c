@@ -486,6 +486,51 @@ START_TEST(xfa_forms)
 }
 END_TEST
 
+/*
+ * Adobe's usage rights (/Perms /UR3, a signature by Adobe over the bytes as
+ * the author saved them, enabling Reader's extended features): the rewrite
+ * breaks that signature, and Reader would open the contract saying it was
+ * changed and its features are gone. They go with the rewrite (as iText's
+ * removeUsageRights does), /Perms with them when nothing else is in it; a
+ * /DocMDP beside them stays.
+ */
+START_TEST(usage_rights_dropped)
+{
+	static const char *const ur_objs[] = {
+		"<< /Type /Catalog /Pages 2 0 R /Perms << /UR3 4 0 R >> >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+		"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /Name (ARE "
+		"Acrobat Product v8.0 P23 0002337) /ByteRange [0 10 20 30] /Contents <3082> "
+		"/Reference [<< /Type /SigRef /TransformMethod /UR3 /TransformParams << /Type "
+		"/TransformParams /V /2.2 /Document [/FullSave] /Form [/FillIn /Add] /Signature "
+		"[/Modify] >> >>] >>",
+	};
+	const char *objs[4];
+	struct pbuf b;
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+
+	memcpy(objs, ur_objs, sizeof(objs));
+	make(&b, objs, 4);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_int_eq(n.kept, 0);
+	ck_assert_ptr_null(memmem(n.data, n.len, "/UR3", 4));
+	ck_assert_ptr_null(memmem(n.data, n.len, "/Perms", 6));
+	ck_assert_ptr_null(memmem(n.data, n.len, "ARE Acrobat", 11));
+	pdf_normalized_cleanup(&n);
+
+	objs[0] = "<< /Type /Catalog /Pages 2 0 R /Perms << /UR 4 0 R /DocMDP 4 0 R >> >>";
+	make(&b, objs, 4);
+	ck_assert_int_eq(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, NULL), SP_OK);
+	ck_assert_ptr_null(memmem(n.data, n.len, "/UR ", 4));
+	ck_assert_ptr_nonnull(memmem(n.data, n.len, "/DocMDP", 7));
+	pdf_normalized_cleanup(&n);
+}
+END_TEST
+
 /* b with pre put before its first byte and post after its last (into o). */
 static void
 wrap(const struct pbuf *b, const char *pre, const char *post, struct pbuf *o)
@@ -724,6 +769,7 @@ main(void)
 	tcase_add_test(tc, bad_uploads_refused_with_a_reason);
 	tcase_add_test(tc, damaged_unsigned_upload_repaired);
 	tcase_add_test(tc, xfa_forms);
+	tcase_add_test(tc, usage_rights_dropped);
 	tcase_add_test(tc, owner_password_uploads);
 	tcase_add_test(tc, bytes_before_the_header);
 	tcase_add_test(tc, what_comes_after_the_end);

@@ -1514,6 +1514,243 @@ START_TEST(signed_into_an_empty_field)
 }
 END_TEST
 
+/* ==== what the field signed into asks of its signature: seed values, a lock ==== */
+
+static const struct field_asks {
+	const char *keys;   /* the field's /SV or /Lock */
+	const char *reason; /* our /Reason */
+	const char *why;    /* NULL: taken, else a part of the refusal's message */
+} field_asks[] = {
+	/* its /Lock: carried into our signature's FieldMDP reference */
+	{ "/Lock << /Type /SigFieldLock /Action /Include /Fields [(Seller)] /P 2 >>", NULL, NULL },
+	/* seed values without /Ff are hints (Acrobat and pyHanko pick from them, nothing
+	   more): taken */
+	{ "/SV << /Type /SV /SubFilter [/adbe.pkcs7.sha1] /DigestMethod [/SHA1] /Reasons "
+	  "[(Approved)] >>",
+	  NULL, NULL },
+	{ "/SV << /SubFilter [/adbe.pkcs7.detached] /Ff 2 >>", NULL, "(/SubFilter)" },
+	{ "/SV << /SubFilter [/ETSI.CAdES.detached /adbe.pkcs7.detached] /DigestMethod [/SHA512 "
+	  "/SHA256] /Ff 66 >>",
+	  NULL, NULL },
+	/* the first format listed is the one to use (pyHanko holds a signature to it) */
+	{ "/SV << /SubFilter [/adbe.pkcs7.detached /ETSI.CAdES.detached] /Ff 2 >>", NULL,
+	  "(/SubFilter)" },
+	{ "/SV << /DigestMethod [/SHA512] /Ff 64 >>", NULL, "other than SHA-256" },
+	{ "/SV << /Filter /Entrust.PPKEF /Ff 1 >>", NULL, "(/Filter)" },
+	{ "/SV << /Reasons [(Approved) (Reviewed)] /Ff 8 >>", NULL, "one of the reasons" },
+	{ "/SV << /Reasons [(Approved) (Reviewed)] /Ff 8 >>", "Checked", "one of the reasons" },
+	{ "/SV << /Reasons [(Approved) (Reviewed)] /Ff 8 >>", "Reviewed", NULL },
+	{ "/SV << /Reasons [(.)] /Ff 8 >>", "Reviewed", "forbid a reason" },
+	{ "/SV << /Reasons [(.)] /Ff 8 >>", NULL, NULL },
+	{ "/SV << /MDP << /P 2 >> >>", NULL, "certification signature" },
+	{ "/SV << /MDP << /P 0 >> >>", NULL, NULL },
+	{ "/SV << /MDP 2 >>", NULL, NULL }, /* no dictionary: no certification asked */
+	{ "/SV << /Cert << /Subject [<3082>] /Ff 1 >> >>", NULL, "(/Cert)" },
+	{ "/SV << /Cert << /URL (https://ca.example/) >> >>", NULL, NULL },
+	{ "/SV << /LockDocument /true /Ff 128 >>", NULL, "(/LockDocument)" },
+	{ "/SV << /LockDocument /auto /Ff 128 >>", NULL, NULL },
+	{ "/SV << /AddRevInfo true /Ff 32 >>", NULL, "(/AddRevInfo)" },
+	{ "/SV << /AddRevInfo true >>", NULL, NULL },
+	{ "/SV << /LegalAttestation [(No JavaScript)] /Ff 16 >>", NULL, "legal attestation" },
+	{ "/SV << /AppearanceFilter (Seal) /Ff 256 >>", NULL, "(/AppearanceFilter)" },
+	{ "/SV << /V 4 /Ff 4 >>", NULL, "version" },
+	{ "/SV << /TimeStamp << /URL (https://tsa.example/) /Ff 1 >> >>", NULL, NULL },
+	{ "/SV 12", NULL, "no dictionary" },
+};
+
+/*
+ * A form template's two empty signature fields, "Buyer" (with the keys of
+ * field_asks[_i]) and "Seller", and signing into "Buyer". Seed values (ISO
+ * 32000-2 §12.7.5.5) whose /Ff bit makes them required bind the signer, as
+ * Acrobat and pyHanko enforce them (pdfsig reads none): one our signature
+ * cannot meet (another format or digest, a reason not listed or one given
+ * where none may be, a certification, revocation data inside the signature,
+ * a locked document, a named appearance, an attestation, an unknown version,
+ * constraints on the certificate) is refused at the prepare (422
+ * field_unsupported, saying which), anything else is signed. A field's
+ * /Lock is copied into our signature's /Reference as a FieldMDP transform
+ * (§12.8.2.4; what Acrobat and pyHanko write, and the only place pyHanko
+ * reads a lock), so the field it locks may not be signed after us (ours
+ * refuses, field_locked). Taken ones signed: valid for us, pdfsig and qpdf
+ * --check, the seal red in the field's box.
+ */
+START_TEST(signed_into_a_field_that_asks)
+{
+	static const int nums[] = { 30, 1, 37, 39 };
+	/* (Seller) as qpdf hands strings on: in hex */
+	static const char lock[] = "/TransformParams << /Type /TransformParams /Action /Include "
+				   "/Fields [<53656C6C6572>] /P 2 /V /1.2 >> /Data 30 0 R >>]";
+	const struct field_asks *fa = &field_asks[_i];
+	char buyer[512];
+	const char *bodies[] = {
+		"<</Type/Catalog/Pages 7 0 R /OpenAction[1 0 R /XYZ null null 0] /Lang(en-US) "
+		"/AcroForm << /Fields [37 0 R 39 0 R] /SigFlags 1 >> >>",
+		"<</Type/Page/Parent 7 0 R/Resources 29 0 R/MediaBox[0 0 595.303937007874 "
+		"841.889763779528]/Contents 2 0 R/Annots [37 0 R 39 0 R]>>",
+		buyer,
+		"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Seller) /F 4 /P 1 0 R "
+		"/Rect [60 90 260 230] >>",
+	};
+	struct pdf_placement into = { .mode = PDF_PLACE_FIELD, .field = "Buyer" };
+	struct pdf_placement seller = { .mode = PDF_PLACE_FIELD, .field = "Seller" };
+	struct pdf_rect box = { 330, 90, 530, 230 };
+	struct pdf_sig_params par = { .signing_time = time(NULL),
+				      .utc_offset_min = 480,
+				      .reason = fa->reason };
+	struct pdf_sig_prepared prep;
+	struct pdf_widget_rect *w = NULL;
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	unsigned char *d, *u, *one;
+	size_t n, n0, n1, nw;
+	const unsigned char *sd;
+	int rc;
+	char name[64];
+
+	snprintf(buyer, sizeof(buyer),
+		 "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Buyer) /F 4 /P 1 0 R "
+		 "/Rect [330 90 530 230] %s >>",
+		 fa->keys);
+	d = write_quirky(&quirks[0], &n);
+	u = ext_update(d, n, nums, bodies, 4, 0, &n0);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open(u, n0, &doc, &ei), SP_OK);
+	rc = pdf_sig_prepare(doc, &par, &seal, 1, &into, 1, &prep, &ei);
+	if (fa->why) {
+		ck_assert_int_eq(rc, SP_ERR_INVALID);
+		ck_assert_str_eq(ei.reason, "field_unsupported");
+		ck_assert_msg(strstr(ei.msg, "\"Buyer\"") && strstr(ei.msg, fa->why), "%s", ei.msg);
+		pdf_doc_free(doc);
+		free(u);
+		free(d);
+		return;
+	}
+	ck_assert_msg(rc == SP_OK, "%s", ei.msg);
+	ck_assert_int_eq(prep.filled, 1);
+	/* the lock in our signature dictionary, as the field says it */
+	sd = memmem(prep.data + n0, prep.len - n0, "/Type /Sig ", 11);
+	ck_assert_ptr_nonnull(sd);
+	sd = memmem(sd, prep.len - (size_t)(sd - prep.data), "/TransformMethod /FieldMDP", 26);
+	ck_assert_int_eq(sd != NULL && sd < prep.data + prep.contents_off, _i == 0);
+	if (_i == 0)
+		ck_assert_msg(memmem(sd, prep.contents_off - (size_t)(sd - prep.data), lock,
+				     sizeof(lock) - 1) != NULL,
+			      "%.*s", (int)(prep.contents_off - (size_t)(sd - prep.data)), sd);
+	pdf_sig_prepared_cleanup(&prep);
+	pdf_doc_free(doc);
+	if (fa->reason != NULL || _i > 3) {
+		free(u);
+		free(d);
+		return;
+	}
+	one = sign_placed(u, n0, "rsa", &into, 1, &w, &nw, &n1);
+	snprintf(name, sizeof(name), "asks_%d.pdf", _i);
+	assert_valid(one, n1, 1, name);
+	ck_assert_msg(red_share(name, 595.303937007874, box) > 0.1, "no seal in the field");
+	/* the field our signature locked is not signed after it; the other one is */
+	ck_assert_int_eq(pdf_doc_open(one, n1, &doc, &ei), SP_OK);
+	ck_assert_msg(pdf_sig_prepare(doc, &par, &seal, 1, &seller, 1, &prep, &ei) == SP_OK, "%s",
+		      ei.msg);
+	rc = pdf_docmdp_check_signable(doc, &prep, &ei);
+	if (_i == 0) {
+		ck_assert_int_eq(rc, SP_ERR_INVALID);
+		ck_assert_str_eq(ei.reason, "field_locked");
+		ck_assert_msg(strstr(ei.msg, "\"Buyer\"") != NULL, "%s", ei.msg);
+	} else {
+		ck_assert_msg(rc == SP_OK, "%s", ei.msg);
+	}
+	pdf_sig_prepared_cleanup(&prep);
+	pdf_doc_free(doc);
+	free(w);
+	free(one);
+	free(u);
+	free(d);
+}
+END_TEST
+
+/*
+ * Another writer's signature in a field of two widgets (ISO 32000-2 allows a
+ * field several; our own multi-page seals write them), the value on the
+ * field alone: valid for us, and ours after it too, theirs then valid with
+ * allowed changes; qpdf --check clean. pdfsig 22.12 reads each kid widget
+ * as a field of its own and calls both unsigned (poppler before 25: why
+ * sign.c repeats /V on each kid of ours), and ours valid. Signing into such
+ * a field ourselves stays refused (field_unsupported: pyHanko's signer
+ * refuses it too). (Passed as it was: coverage.)
+ */
+START_TEST(signed_elsewhere_in_a_field_of_two_widgets)
+{
+	static const int nums[] = { 30, 1, 32, 33, 40, 41 };
+	const char *bodies[] = {
+		"<</Type/Catalog/Pages 7 0 R /OpenAction[1 0 R /XYZ null null 0] /Lang(en-US) "
+		"/AcroForm << /Fields [32 0 R] /SigFlags 3 >> >>",
+		"<</Type/Page/Parent 7 0 R/Resources 29 0 R/MediaBox[0 0 595.303937007874 "
+		"841.889763779528]/Contents 2 0 R/Annots [40 0 R 41 0 R]>>",
+		"<< /FT /Sig /T (Ext) /Kids [40 0 R 41 0 R] /V 33 0 R >>",
+		"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /M "
+		"(D:20261201120000Z) @SIG@ >>",
+		"<< /Type /Annot /Subtype /Widget /Parent 32 0 R /F 4 /P 1 0 R /Rect [60 60 160 "
+		"110] >>",
+		"<< /Type /Annot /Subtype /Widget /Parent 32 0 R /F 4 /P 1 0 R /Rect [400 60 500 "
+		"110] >>",
+	};
+	struct pdf_placement normal = { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 300, .y = 400 };
+	struct pdf_placement into = { .mode = PDF_PLACE_FIELD, .field = "Ext" };
+	struct pdf_sig_params par = { .signing_time = time(NULL), .utc_offset_min = 480 };
+	struct pdf_sig_prepared prep;
+	struct pdf_widget_rect *w = NULL;
+	struct crypto_verify_report *r;
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	static const int enums[] = { 30, 1, 32, 40, 41 };
+	const char *eb[] = { bodies[0], bodies[1], NULL, bodies[4], bodies[5] };
+	unsigned char *d, *u, *two, *e;
+	size_t n, n0, n2, nw, ne;
+	int valid, total;
+
+	d = write_quirky(&quirks[0], &n);
+	u = ext_update(d, n, nums, bodies, 6, 0, &n0);
+	ext_sign(u, n0, 0, 0, "");
+	write_file(vc_path("two_widgets.pdf"), u, n0);
+	r = verify(u, n0);
+	ck_assert_uint_eq(r->nsigs, 1);
+	ck_assert_str_eq(r->sigs[0].field, "Ext");
+	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID, "%s", r->sigs[0].message);
+	crypto_verify_report_free(r);
+	ck_assert_int_eq(run("qpdf --check %s >/dev/null 2>&1", vc_path("two_widgets.pdf")), 0);
+	pdfsig_says("two_widgets.pdf", &valid, &total);
+	ck_assert_int_eq(valid, 0);
+	/* the same field empty (no /V) is not signed into: it has two widgets */
+	eb[2] = "<< /FT /Sig /T (Ext) /Kids [40 0 R 41 0 R] >>";
+	e = ext_update(d, n, enums, eb, 5, 0, &ne);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open(e, ne, &doc, &ei), SP_OK);
+	ck_assert_int_eq(pdf_sig_prepare(doc, &par, &seal, 1, &into, 1, &prep, &ei),
+			 SP_ERR_INVALID);
+	ck_assert_str_eq(ei.reason, "field_unsupported");
+	ck_assert_msg(strstr(ei.msg, "more than one widget") != NULL, "%s", ei.msg);
+	pdf_doc_free(doc);
+	free(e);
+	two = sign_placed(u, n0, "rsa", &normal, 1, &w, &nw, &n2);
+	write_file(vc_path("two_widgets_then_ours.pdf"), two, n2);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
+	ck_assert_int_eq(run("qpdf --check %s >/dev/null 2>&1",
+			     vc_path("two_widgets_then_ours.pdf")),
+			 0);
+	pdfsig_says("two_widgets_then_ours.pdf", &valid, &total);
+	ck_assert_int_eq(valid, 1);
+	ck_assert_int_eq(total, 1);
+	free(w);
+	free(two);
+	free(u);
+	free(d);
+}
+END_TEST
+
 static void
 setup(void)
 {
@@ -1551,6 +1788,9 @@ quirks_suite(void)
 	tcase_add_loop_test(tc, signed_elsewhere_with_a_quirk, 0, EXT_KINDS);
 	tcase_add_loop_test(tc, signed_elsewhere_form_needing_appearances, 0, 3);
 	tcase_add_loop_test(tc, signed_into_an_empty_field, 0, SLOT_CASES);
+	tcase_add_test(tc, signed_elsewhere_in_a_field_of_two_widgets);
+	tcase_add_loop_test(tc, signed_into_a_field_that_asks, 0,
+			    (int)(sizeof(field_asks) / sizeof(field_asks[0])));
 	tcase_add_loop_test(tc, shadow_after_a_signature, 0, SHADOW_CASES);
 	tcase_add_test(tc, seals_across_mixed_page_sizes);
 	suite_add_tcase(s, tc);
