@@ -221,6 +221,9 @@ class Server:
             sections["server"]["tls_key"] = key
         for sec, kv in (extra or {}).items():
             sections.setdefault(sec, {}).update(kv)
+        # the server's own deadline for a request (config/config.c's default unless set):
+        # a client that waits for an answer waits at least this long
+        self.deadline = int(sections["server"].get("request_timeout_ms", 30000)) / 1000
         with open(self.cfg, "w") as f:
             for sec, kv in sections.items():
                 f.write("%s:\n" % sec)
