@@ -32,6 +32,9 @@
  *   threads N        concurrent clients
  *   placements JSON  the placements of every prepare
  *   contract NUMBER  one per contract to sign (received by the signer)
+ *   prefer return=minimal  (optional) every complete sends Prefer: return=minimal
+ *                    (RFC 7240): its answer is the completion's own members, without
+ *                    the contract document
  *
  * It prints completed signings per second over the wall time, p50 / p99 of
  * prepare and of complete (the client signing excluded), the server's CPU
@@ -90,6 +93,7 @@ static struct {
 	int threads;
 	char (*contracts)[24];
 	int ncontracts, chain;
+	int minimal; /* complete with Prefer: return=minimal */
 	struct signer signers[MAX_SIGNERS];
 	int nsigners;
 } job;
@@ -109,7 +113,16 @@ static atomic_int next_contract, failures;
  */
 static long long cpu_ns(int which);
 static double cpu_prep[2], cpu_done[2]; /* of the last sign_once, ms */
-static double *prep_ms, *done_ms;       /* indexed by contract */
+/*
+ * Chain mode: where the wall time of the last sign_once's complete went, ms
+ * (DONE_BYTES: its body's size): the client building and writing the
+ * request, waiting for the answer's first bytes, reading the rest, parsing
+ * its JSON; the CPU of the server's event loop (its main thread) and of the
+ * rest of its threads (the workers) over the request.
+ */
+enum { DONE_SEND, DONE_WAIT, DONE_RECV, DONE_PARSE, DONE_LOOP, DONE_WORKERS, DONE_BYTES, DONE_N };
+static double done_phase[DONE_N];
+static double *prep_ms, *done_ms; /* indexed by contract */
 
 struct buf {
 	char *p;
@@ -148,6 +161,10 @@ struct hconn {
 	int reused;    /* a request went over this connection already */
 	struct buf in; /* bytes read: the response being taken apart */
 	struct buf out;
+	/* the last exchange's phases (now_ms): request written, the answer's first
+	   bytes read, all of it read, its JSON parsed; and the body's size */
+	double t_sent, t_first, t_read, t_parsed;
+	size_t body_len;
 };
 
 static int
@@ -325,7 +342,8 @@ head_value(const char *h, const char *e, const char *name, size_t *len)
  * any byte of an answer came (what libcurl did with a dead keep-alive one).
  */
 static long
-http_post(struct hconn *hc, const char *path, const char *auth, const char *body, char **out)
+http_post(struct hconn *hc, const char *path, const char *auth, const char *head, const char *body,
+	  char **out)
 {
 	size_t blen = strlen(body), hl, clen, vl;
 	const char *eoh, *v;
@@ -335,22 +353,23 @@ http_post(struct hconn *hc, const char *path, const char *auth, const char *body
 
 	*out = NULL;
 	hc->out.n = 0;
-	if (buf_room(&hc->out, 1024 + strlen(path) + strlen(auth) + blen) != 0)
+	if (buf_room(&hc->out, 1024 + strlen(path) + strlen(auth) + strlen(head) + blen) != 0)
 		return -1;
 	/* libcurl's request, one write: the head and the body in one TLS record. */
 	hc->out.n =
 		(size_t)snprintf(hc->out.p, hc->out.cap,
 				 "POST %s%s HTTP/1.1\r\nHost: %s\r\nAccept: */*\r\n"
 				 "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
-				 "Content-Length: %zu\r\n\r\n",
-				 srv.base, path, srv.hostport, auth, blen);
+				 "%sContent-Length: %zu\r\n\r\n",
+				 srv.base, path, srv.hostport, auth, head, blen);
 	memcpy(hc->out.p + hc->out.n, body, blen);
 	hc->out.n += blen;
 	for (attempt = 0;; attempt++) {
 		if (hc->fd < 0 && hconn_open(hc) != 0)
 			return -1;
 		hc->in.n = 0;
-		if (hconn_write(hc, hc->out.p, hc->out.n) == 0 && (r = hconn_read(hc)) > 0)
+		if (hconn_write(hc, hc->out.p, hc->out.n) == 0 && (hc->t_sent = now_ms()) > 0 &&
+		    (r = hconn_read(hc)) > 0)
 			break;
 		r = hc->reused && attempt == 0;
 		hconn_close(hc);
@@ -358,6 +377,7 @@ http_post(struct hconn *hc, const char *path, const char *auth, const char *body
 			return -1;
 	}
 	hc->reused = 1;
+	hc->t_first = now_ms();
 	while ((eoh = strstr(hc->in.p, "\r\n\r\n")) == NULL)
 		if (hconn_read(hc) <= 0)
 			goto broken;
@@ -374,6 +394,8 @@ http_post(struct hconn *hc, const char *path, const char *auth, const char *body
 			goto broken;
 	if (hc->in.n != hl + clen) /* nothing was asked after this */
 		goto broken;
+	hc->t_read = now_ms();
+	hc->body_len = clen;
 	if ((*out = malloc(clen + 1)) == NULL)
 		goto broken;
 	memcpy(*out, hc->in.p + hl, clen);
@@ -386,21 +408,24 @@ broken:
 	return -1;
 }
 
-/* POST body to path; the answer's JSON when the status is want, else NULL (and a message). */
+/*
+ * POST body to path, with the header lines head ("" or "Name: value\r\n"...); the
+ * answer's JSON when the status is want, else NULL (and a message).
+ */
 static json_t *
-post(struct hconn *hc, const char *auth, const char *path, const char *body, long want)
+post(struct hconn *hc, const char *auth, const char *path, const char *head, const char *body,
+     long want)
 {
 	json_error_t je;
 	json_t *doc = NULL;
 	char *b = NULL;
-	long st = http_post(hc, path, auth, body, &b);
+	long st = http_post(hc, path, auth, head, body, &b);
 
-	if (st != want || b == NULL || (doc = json_loads(b, 0, &je)) == NULL) {
+	doc = st == want && b != NULL ? json_loads(b, 0, &je) : NULL;
+	hc->t_parsed = now_ms();
+	if (doc == NULL)
 		fprintf(stderr, "bench_load: POST %s: %s, HTTP %ld: %.300s\n", path,
 			st < 0 ? "connection failed" : "unexpected answer", st, b != NULL ? b : "");
-		json_decref(doc);
-		doc = NULL;
-	}
 	free(b);
 	return doc;
 }
@@ -461,11 +486,12 @@ sign_once(struct hconn *hc, const struct signer *s, EVP_PKEY_CTX *ctx, const cha
 	char path[256], *body, *sigb64;
 	json_t *prep, *done, *req;
 	double t0, t1, t2, t3;
+	long long l0;
 
 	snprintf(path, sizeof(path), "/api/v1/contracts/%s/signing-sessions", number);
 	long long a0 = cpu_ns(0), b0 = cpu_ns(1);
 	t0 = now_ms();
-	prep = post(hc, s->token, path, s->prepare_body, 201);
+	prep = post(hc, s->token, path, "", s->prepare_body, 201);
 	t1 = now_ms();
 	cpu_prep[0] = (double)(cpu_ns(0) - a0) / 1e6;
 	cpu_prep[1] = (double)(cpu_ns(1) - b0) / 1e6;
@@ -485,11 +511,19 @@ sign_once(struct hconn *hc, const struct signer *s, EVP_PKEY_CTX *ctx, const cha
 		return -1;
 	a0 = cpu_ns(0);
 	b0 = cpu_ns(1);
+	l0 = cpu_ns(2);
 	t2 = now_ms();
-	done = post(hc, s->token, path, body, 200);
+	done = post(hc, s->token, path, job.minimal ? "Prefer: return=minimal\r\n" : "", body, 200);
 	t3 = now_ms();
 	cpu_done[0] = (double)(cpu_ns(0) - a0) / 1e6;
 	cpu_done[1] = (double)(cpu_ns(1) - b0) / 1e6;
+	done_phase[DONE_SEND] = hc->t_sent - t2;
+	done_phase[DONE_WAIT] = hc->t_first - hc->t_sent;
+	done_phase[DONE_RECV] = hc->t_read - hc->t_first;
+	done_phase[DONE_PARSE] = hc->t_parsed - hc->t_read;
+	done_phase[DONE_LOOP] = (double)(cpu_ns(2) - l0) / 1e6;
+	done_phase[DONE_WORKERS] = cpu_done[0] - done_phase[DONE_LOOP];
+	done_phase[DONE_BYTES] = (double)hc->body_len;
 	free(body);
 	if (done == NULL)
 		return -1;
@@ -536,21 +570,23 @@ chain_run(void)
 	int ns = job.nsigners, nc = job.ncontracts, k, i;
 	double *pt = calloc((size_t)(ns * nc), sizeof(double));
 	double *dt = calloc((size_t)(ns * nc), sizeof(double));
-	double *ct = calloc((size_t)(ns * nc * 4), sizeof(double)); /* server/PG x prep/done */
+	double *ct = calloc((size_t)(ns * nc * 4), sizeof(double));      /* server/PG x prep/done */
+	double *ph = calloc((size_t)(ns * nc * DONE_N), sizeof(double)); /* done_phase's */
 	double col_p[64], col_d[64], mp[MAX_SIGNERS], md[MAX_SIGNERS], mc[4][MAX_SIGNERS];
+	double mph[DONE_N][MAX_SIGNERS];
 	int w;
 	char path[256];
 	json_t *doc;
 	struct hconn hc = { .fd = -1 };
 
-	if (pt == NULL || dt == NULL || ct == NULL || nc > 64)
+	if (pt == NULL || dt == NULL || ct == NULL || ph == NULL || nc > 64)
 		return 2;
 	for (i = 0; i < nc; i++)
 		for (k = 0; k < ns; k++) {
 			struct signer *s = &job.signers[k];
 			snprintf(path, sizeof(path), "/api/v1/contracts/%s/receive",
 				 job.contracts[i]);
-			if ((doc = post(&hc, s->token, path, "", 200)) == NULL)
+			if ((doc = post(&hc, s->token, path, "", "", 200)) == NULL)
 				return 1;
 			json_decref(doc);
 			if (sign_once(&hc, s, s->ctx, job.contracts[i], &pt[i * ns + k],
@@ -560,8 +596,9 @@ chain_run(void)
 			ct[(i * ns + k) * 4 + 1] = cpu_done[0];
 			ct[(i * ns + k) * 4 + 2] = cpu_prep[1];
 			ct[(i * ns + k) * 4 + 3] = cpu_done[1];
+			memcpy(&ph[(i * ns + k) * DONE_N], done_phase, sizeof(done_phase));
 			snprintf(path, sizeof(path), "/api/v1/contracts/%s/send", job.contracts[i]);
-			if ((doc = post(&hc, s->token, path, "", 200)) == NULL)
+			if ((doc = post(&hc, s->token, path, "", "", 200)) == NULL)
 				return 1;
 			json_decref(doc);
 		}
@@ -577,10 +614,17 @@ chain_run(void)
 				col_p[i] = ct[(i * ns + k) * 4 + w];
 			mc[w][k] = median(col_p, nc);
 		}
+		for (w = 0; w < DONE_N; w++) {
+			for (i = 0; i < nc; i++)
+				col_p[i] = ph[(i * ns + k) * DONE_N + w];
+			mph[w][k] = median(col_p, nc);
+		}
 	}
 	printf("  one contract, %d signers in turn (median of %d contracts, one keep-alive "
-	       "client, HTTPS):\n",
-	       ns, nc);
+	       "client, HTTPS), complete answering %s:\n",
+	       ns, nc,
+	       job.minimal ? "the completion alone (Prefer: return=minimal)"
+			   : "the contract document (the default)");
 	printf("    k:        ");
 	for (k = 0; k < ns; k++)
 		printf(" %5d", k + 1);
@@ -602,7 +646,35 @@ chain_run(void)
 				printf(" %5.2f", mc[w][k]);
 		}
 	}
+	{
+		static const char *const rows[DONE_N] = { "client send",     "wait 1st byte",
+							  "client receive",  "client parse",
+							  "server loop CPU", "server workers CPU",
+							  "reply KB" };
+
+		printf("\n    where the complete's wall time went, ms (the client's clock around "
+		       "its own steps; CPU from schedstat: the server's main thread, its other "
+		       "threads):");
+		for (w = 0; w < DONE_N; w++) {
+			printf("\n    %-20s", rows[w]);
+			for (k = 0; k < ns; k++)
+				printf(w == DONE_BYTES ? " %5.1f" : " %5.2f",
+				       w == DONE_BYTES ? mph[w][k] / 1024 : mph[w][k]);
+		}
+	}
 	printf("\n    1st signing:  prepare %.1f ms  complete %.1f ms\n", mp[0], md[0]);
+	{
+		/* the fastest of the contracts: what a request takes when nothing else on
+		   the machine got in its way (the medians above are a shared machine's) */
+		double f1 = dt[0], fl = dt[ns - 1];
+
+		for (i = 1; i < nc; i++) {
+			f1 = dt[i * ns] < f1 ? dt[i * ns] : f1;
+			fl = dt[i * ns + ns - 1] < fl ? dt[i * ns + ns - 1] : fl;
+		}
+		printf("    complete, fastest of the %d contracts: 1st %.2f ms, last %.2f ms\n", nc,
+		       f1, fl);
+	}
 	printf("    last (signing %d): prepare %.1f ms  complete %.1f ms\n", ns, mp[ns - 1],
 	       md[ns - 1]);
 	if (job.pid > 0) {
@@ -613,7 +685,13 @@ chain_run(void)
 		       "%.2f ms  complete %.2f ms\n",
 		       mc[2][0], mc[3][0], mc[2][ns - 1], mc[3][ns - 1]);
 	}
+	printf("    complete, 1st -> last: send %.2f -> %.2f, wait %.2f -> %.2f, receive %.2f -> "
+	       "%.2f, parse %.2f -> %.2f ms; reply %.1f -> %.1f KB\n",
+	       mph[DONE_SEND][0], mph[DONE_SEND][ns - 1], mph[DONE_WAIT][0], mph[DONE_WAIT][ns - 1],
+	       mph[DONE_RECV][0], mph[DONE_RECV][ns - 1], mph[DONE_PARSE][0],
+	       mph[DONE_PARSE][ns - 1], mph[DONE_BYTES][0] / 1024, mph[DONE_BYTES][ns - 1] / 1024);
 	free(ct);
+	free(ph);
 	hconn_close(&hc);
 	free(hc.in.p);
 	free(hc.out.p);
@@ -702,11 +780,13 @@ threads_ns(const char *pid)
 	return sum;
 }
 
+/* which: 0 the server's threads (and children), 1 PostgreSQL's, 2 the server's main
+   thread alone (its event loop) */
 static long long
 cpu_ns(int which)
 {
 	char p[300], line[512], *s, me[24];
-	long pid = which == 0 ? job.pid : job.pgpid;
+	long pid = which == 1 ? job.pgpid : job.pid;
 	long long sum = 0;
 	long ppid;
 	struct dirent *d;
@@ -715,6 +795,10 @@ cpu_ns(int which)
 
 	if (!job.chain || pid <= 0)
 		return 0;
+	if (which == 2) {
+		snprintf(p, sizeof(p), "/proc/%ld/task/%ld/schedstat", pid, pid);
+		return schedstat_ns(p);
+	}
 	snprintf(me, sizeof(me), "%ld", pid);
 	sum = threads_ns(me);
 	if ((dir = opendir("/proc")) == NULL)
@@ -812,6 +896,8 @@ job_read(const char *path)
 			snprintf(job.contracts[job.ncontracts++], 24, "%s", v);
 		else if (strcmp(line, "mode") == 0)
 			job.chain = strcmp(v, "chain") == 0;
+		else if (strcmp(line, "prefer") == 0)
+			job.minimal = strcmp(v, "return=minimal") == 0;
 		else if (strcmp(line, "signer") == 0 && job.nsigners < MAX_SIGNERS &&
 			 signer_read(&job.signers[job.nsigners], v) == 0)
 			job.nsigners++;

@@ -15,8 +15,14 @@ prepare and complete and the server's CPU per completed signing.
 Last, one contract with SIGNERS (20) signers in one routing group is signed
 by each in turn (receive, prepare, sign, complete, send), three times over,
 by the same C client on one keep-alive connection, and each k's median
-prepare and complete is printed, the 1st and the last side by side; then the
-size of the report each completion stored (per k), and whether the
+prepare and complete is printed, the 1st and the last side by side, with
+where each complete's wall time went (the client's send, wait, receive and
+parse; the server's loop and worker CPU; the access log's duration; with
+BENCH_PGLOG=1 PostgreSQL's statement). That chain runs twice on contracts of
+its own: the completions answering the contract document (the default), then
+with Prefer: return=minimal (the completion alone, as `sealpact sign` asks);
+BENCH_CHAIN_REPLY=whole|minimal runs that one alone.
+Then the size of the report each completion stored (per k), and whether the
 contract's verification from the stored reports is what ?fresh=true says.
 """
 import base64
@@ -150,6 +156,50 @@ def prepares_held(server):
                       body.decode() if st == 200 else "", re.M)
         got.append(int(m.group(1)) if m else 0)
     return got
+
+
+def chain_breakdown(server, pglog, pgpos, ncontracts, nsigners):
+    """The chain's completions as the server and PostgreSQL timed them, k = 1 and the last
+    (median over the contracts): the access log's duration_ms (from the request's dispatch
+    to its reply queued on the connection) and, with BENCH_PGLOG=1, PostgreSQL's own
+    duration of the completion's statement (log_min_duration_statement: parse, bind and
+    execute). The chain signs contract by contract, every signer in turn, so the last
+    ncontracts * nsigners completions are its, in that order."""
+    import statistics
+    route = "/api/v1/signing-sessions/{id}/complete"
+    done = [float(d["duration_ms"]) for d in server.log_lines()
+            if d.get("msg") == "request" and d.get("route") == route]
+    need = ncontracts * nsigners
+    if len(done) < need:
+        return
+    done = done[-need:]
+
+    def at(v, k):
+        return statistics.median(v[i * nsigners + k] for i in range(ncontracts))
+    line = "    complete in the server (access log duration_ms, dispatch to reply): " \
+           "1st %.2f ms, last %.2f ms" % (at(done, 0), at(done, nsigners - 1))
+    if pglog:
+        import re
+        with open(pglog, errors="replace") as f:
+            f.seek(pgpos)
+            text = f.read()
+        # one completion's statement logs its parse, bind and execute apart (extended protocol)
+        pg, cur = [], None
+        for m in re.finditer(r"duration: ([0-9.]+) ms  (parse|bind|execute) [^:]*: "
+                             r"(SELECT signing_session_complete\w*)", text):
+            if m.group(2) == "parse" or cur is None:
+                if cur is not None:
+                    pg.append(cur)
+                cur = 0.0
+            cur += float(m.group(1))
+            if m.group(2) == "execute":
+                pg.append(cur)
+                cur = None
+        if len(pg) >= need:
+            pg = pg[-need:]
+            line += "; PostgreSQL's statement (BENCH_PGLOG): 1st %.2f ms, last %.2f ms" % (
+                at(pg, 0), at(pg, nsigners - 1))
+    print(line)
 
 
 def main(argv):
@@ -426,27 +476,58 @@ def main(argv):
                 chain_b64 = base64.b64encode(f.read()).decode()
             print("bench_load: the chain's contract: %d bytes" % (len(chain_b64) * 3 // 4))
             sys.stdout.flush()
-        chainfile = os.path.join(tmp, "chain.txt")
-        with open(chainfile, "w") as f:
-            f.write("mode chain\nurl %s\ncacert %s\nplacements %s\npid %d\n" % (
-                server.url, server.cafile, json.dumps(placements), server.proc.pid))
-            with open(os.path.join(open(os.path.join(tmp, "pg", "datadir")).read().strip(),
-                                   "postmaster.pid")) as pm:
-                f.write("pgpid %s\n" % pm.readline().strip())
-            for o in signers:
-                f.write("signer %s %s %s\n" % (
-                    tok[o["slug"]], base64.b64encode(harness.der_of(o["crt"])).decode(),
-                    o["key"]))
-            chain_numbers = [new_contract(signers, chain_b64)
-                             for _ in range(int(os.environ.get("BENCH_CHAIN_CONTRACTS", "3")))]
-            for n in chain_numbers:
-                f.write("contract %s\n" % n)
         if os.environ.get("BENCH_PERF") and os.environ.get("BENCH_PERF_CHAIN"):
             rec = subprocess.Popen(["perf", "record", "--call-graph", "dwarf,32768", "-F", "999",
                                     "-o", os.environ["BENCH_PERF"], "-p", str(server.proc.pid)],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1)
-        p = subprocess.run([os.path.join(build, "bench", "bench_load"), chainfile])
+        # The chain twice, on contracts of its own each: the completions answering the
+        # contract document (the default), then only themselves (Prefer: return=minimal,
+        # RFC 7240; what `sealpact sign` asks for): a completion's reply carries every
+        # party, revision and audit event, ~8 KB at the 1st signing and ~40 KB at the
+        # 20th, which PostgreSQL builds and the client parses.
+        # BENCH_CHAIN_REPLY=whole|minimal: that chain alone (default both).
+        chain_numbers = []
+        which = os.environ.get("BENCH_CHAIN_REPLY", "both")
+        for prefer in [pr for w, pr in (("whole", ""), ("minimal", "return=minimal"))
+                       if which in ("both", w)]:
+            chainfile = os.path.join(tmp, "chain.txt")
+            with open(chainfile, "w") as f:
+                f.write("mode chain\nurl %s\ncacert %s\nplacements %s\npid %d\n" % (
+                    server.url, server.cafile, json.dumps(placements), server.proc.pid))
+                if prefer:
+                    f.write("prefer %s\n" % prefer)
+                with open(os.path.join(open(os.path.join(tmp, "pg", "datadir")).read().strip(),
+                                       "postmaster.pid")) as pm:
+                    f.write("pgpid %s\n" % pm.readline().strip())
+                for o in signers:
+                    f.write("signer %s %s %s\n" % (
+                        tok[o["slug"]], base64.b64encode(harness.der_of(o["crt"])).decode(),
+                        o["key"]))
+                numbers = [new_contract(signers, chain_b64) for _ in
+                           range(int(os.environ.get("BENCH_CHAIN_CONTRACTS", "3")))]
+                for n in numbers:
+                    f.write("contract %s\n" % n)
+            chain_numbers += numbers
+            # BENCH_PGLOG=1: every statement's duration in PostgreSQL's log over the
+            # chain (log_min_duration_statement = 0; it costs PostgreSQL a log line per
+            # statement)
+            pglog = pgpos = None
+            if os.environ.get("BENCH_PGLOG"):
+                pglog = os.path.join(open(os.path.join(tmp, "pg", "datadir")).read().strip(),
+                                     "server.log")
+                db.query("ALTER SYSTEM SET log_min_duration_statement = 0")
+                db.query("SELECT pg_reload_conf()")
+                time.sleep(0.5)
+                pgpos = os.path.getsize(pglog)
+            p = subprocess.run([os.path.join(build, "bench", "bench_load"), chainfile])
+            if pglog:
+                db.query("ALTER SYSTEM RESET log_min_duration_statement")
+                db.query("SELECT pg_reload_conf()")
+            sys.stdout.flush()
+            if p.returncode != 0:
+                break
+            chain_breakdown(server, pglog, pgpos, len(numbers), len(signers))
         if rec is not None:
             rec.send_signal(2)
             rec.wait()

@@ -30,7 +30,7 @@ cat >"$tmp/b/server/sealpactd" <<EOS
 exec valgrind --tool=callgrind --callgrind-out-file=$cg/cg.%p "$build/server/sealpactd" "\$@"
 EOS
 chmod +x "$tmp/b/server/sealpactd"
-BENCH_CG_RUN=1 BENCH_LEVEL=${BENCH_LEVEL:-B-T} BENCH_WARMUP=${BENCH_WARMUP:-16} \
+BENCH_CG_RUN=1 BENCH_CHAIN_REPLY=whole BENCH_LEVEL=${BENCH_LEVEL:-B-T} BENCH_WARMUP=${BENCH_WARMUP:-16} \
 	python3 "$root/bench/bench_load.py" "$tmp/b" "$n" "$clients" 2 >"$tmp/load.log" 2>&1 ||
 	{ cat "$tmp/load.log"; exit 1; }
 grep -q "stored report == ?fresh=true verification: 3 of 3" "$tmp/load.log" ||

@@ -21,7 +21,9 @@ bytes of BENCH_CHAIN_REPORT=FILE, as bench_pg_chain.py; without it a fixed
 receiving it as a parameter costs). BENCH_CG_TOP=N adds the N functions
 whose inclusive instructions per completion grow most from k = 1 to k =
 SIGNERS (callgrind_annotate --inclusive=yes), and the N whose own (self)
-instructions grow most.
+instructions grow most. BENCH_MINIMAL=1: the completions answer without the
+contract document (p_minimal, migration 040: the server's reply to Prefer:
+return=minimal).
 """
 import os
 import shutil
@@ -43,6 +45,7 @@ def main(argv):
     runs = int(argv[1]) if len(argv) > 1 else 10
     s = int(argv[2]) if len(argv) > 2 else 20
     mig = os.path.abspath(argv[3]) if len(argv) > 3 else os.path.join(ROOT, "migrations")
+    minimal = bool(os.environ.get("BENCH_MINIMAL"))
     tmp = tempfile.mkdtemp(prefix="sealpact-bench-cgk.")
     os.chmod(tmp, 0o777)
     pgdir = os.path.join(tmp, "pg")
@@ -101,8 +104,9 @@ def main(argv):
             return ("SELECT octet_length(signing_session_complete_verified('%s', %s, %s, "
                     "d.signed, "
                     "%s + length(d.signed), repeat('e', 64), now(), (SELECT report FROM "
-                    "bench_report WHERE k = %s), NULL, NULL, '127.0.0.1', 'bench')::text) "
-                    "FROM bench_blob d\n" % (sid, org, org, doclen, k))
+                    "bench_report WHERE k = %s), NULL, NULL, '127.0.0.1', 'bench'%s)::text) "
+                    "FROM bench_blob d\n" % (sid, org, org, doclen, k,
+                                             ", p_minimal => true" if minimal else ""))
 
         cg = os.path.join(tmp, "cg")
         os.mkdir(cg)
@@ -122,9 +126,10 @@ def main(argv):
             if p.returncode != 0 or "ERROR" in p.stdout + p.stderr:
                 raise RuntimeError((p.stdout + p.stderr)[-2000:])
             ir.append(total_ir(out))
-        print("bench_pg_complete_callgrind: %s, %d signers%s; PostgreSQL instructions per "
+        print("bench_pg_complete_callgrind: %s, %d signers%s%s; PostgreSQL instructions per "
               "completion (single-user backend, %d after %d warm-up)"
               % (os.path.relpath(mig, ROOT), s, ", reports growing with k" if grown else "",
+                 ", replies without the contract (BENCH_MINIMAL)" if minimal else "",
                  runs, WARM))
         print("  k = 1: %.3fM   k = %d: %.3fM" % ((ir[1] - ir[0]) / runs / 1e6, s,
                                                 (ir[2] - ir[0]) / runs / 1e6))

@@ -35,9 +35,13 @@ b64_decode(const char *s, unsigned char **out, size_t *len)
 	return sp_b64_decode(s, SIZE_MAX, TBS_MAX, 0, out, len) == SP_OK ? 0 : -1;
 }
 
-/* POST a JSON body; *doc gets the parsed answer on 2xx. Returns 0 or an exit status. */
+/*
+ * POST a JSON body with the extra headers (NULL-terminated; NULL: none); *doc gets
+ * the parsed answer on 2xx. Returns 0 or an exit status.
+ */
 static int
-post_json(struct client *c, const char *path, json_t *body, json_t **doc)
+post_json(struct client *c, const char *path, json_t *body, const char *const *headers,
+	  json_t **doc)
 {
 	struct client_response resp;
 	struct sp_errinfo ei;
@@ -50,7 +54,7 @@ post_json(struct client *c, const char *path, json_t *body, json_t **doc)
 	if (text == NULL)
 		return EX_SOFTWARE;
 	client_response_init(&resp, 16u * 1024 * 1024);
-	rc = client_request(c, "POST", path, text, strlen(text), "application/json", NULL, &resp,
+	rc = client_request(c, "POST", path, text, strlen(text), "application/json", headers, &resp,
 			    &ei);
 	free(text);
 	if (rc != SP_OK) {
@@ -72,6 +76,7 @@ int
 sign_run_online(const char *server, const char *cafile, long timeout_s, struct sign_opts *o,
 		const char *number)
 {
+	static const char *const minimal[] = { "Prefer: return=minimal", NULL };
 	struct client *c = NULL;
 	struct client_signer *signer = NULL;
 	struct sp_errinfo ei;
@@ -108,7 +113,7 @@ sign_run_online(const char *server, const char *cafile, long timeout_s, struct s
 		goto out;
 	}
 	snprintf(path, sizeof(path), "/api/v1/contracts/%s/signing-sessions", number);
-	if ((st = post_json(c, path, body, &prep)) != 0)
+	if ((st = post_json(c, path, body, NULL, &prep)) != 0)
 		goto out;
 	st = 1;
 	id = json_string_value(json_object_get(prep, "session"));
@@ -153,7 +158,9 @@ sign_run_online(const char *server, const char *cafile, long timeout_s, struct s
 		goto out;
 	}
 	snprintf(path, sizeof(path), "/api/v1/signing-sessions/%s/complete", id);
-	if ((st = post_json(c, path, body, &done)) != 0)
+	/* what is printed below is the completion's own: the contract document the
+	   default answer carries (every party, revision and audit event) is not asked for */
+	if ((st = post_json(c, path, body, minimal, &done)) != 0)
 		goto out;
 	printf("Signed: revision %lld, sha256 %s, timestamp %s\n",
 	       (long long)json_integer_value(json_object_get(done, "seq")),

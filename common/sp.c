@@ -344,3 +344,17 @@ sp_wipe(void *p, size_t n)
 	if (p != NULL)
 		explicit_bzero(p, n);
 }
+
+int
+sp_secret_equal(const void *a, const void *b, size_t n)
+{
+	/* volatile: the compiler may neither stop at the first difference nor
+	   turn the loop into memcmp (OpenSSL's CRYPTO_memcmp does the same) */
+	const volatile unsigned char *x = a, *y = b;
+	unsigned char d = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
+}

@@ -272,6 +272,15 @@ int sp_tz_offset_libc(const char *zone, time_t t, int *off_min, struct sp_errinf
 void sp_wipe(void *p, size_t n);
 
 /*
+ * 1 when a[0..n) equals b[0..n), else 0, in a time that depends on n only:
+ * the one comparison of a secret, or of what stands for one (a token's or an
+ * API key's hash, a password's derived key, a MAC), with what a caller sent,
+ * so that how long a refusal took tells the caller nothing of how much of it
+ * matched. Not for public values (documents' digests, cache keys).
+ */
+int sp_secret_equal(const void *a, const void *b, size_t n);
+
+/*
  * Text one organization writes and another's terminal shows (names, reasons).
  * sp_utf8_next: the length (1..4) of the well-formed UTF-8 sequence at s (n >
  * 0 bytes) and its code point, or 0 when it is malformed, overlong, a
@@ -287,6 +296,14 @@ void sp_wipe(void *p, size_t n);
  */
 size_t sp_utf8_next(const unsigned char *s, size_t n, uint32_t *cp);
 int sp_text_cp_unsafe(uint32_t cp);
+/*
+ * Nonzero for a code point shown as nothing at all (zero-width spaces and
+ * joiners, the soft hyphen, fillers, tags, the BOM): "Acme<U+200B>Ltd" looks
+ * like "AcmeLtd" in a console or a list and is another string to every
+ * comparison. What an organization names from now on (api_text_check)
+ * refuses them; stored text and the documents made from it are as before.
+ */
+int sp_text_cp_invisible(uint32_t cp);
 int sp_text_check(const char *s, size_t len, size_t *at, uint32_t *cp);
 
 /* ---- owners taking turns (turns.c) --------------------------------------------- */

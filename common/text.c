@@ -51,6 +51,24 @@ sp_text_cp_unsafe(uint32_t cp)
 }
 
 int
+sp_text_cp_invisible(uint32_t cp)
+{
+	return cp == 0x00ad ||                     /* SOFT HYPHEN */
+	       cp == 0x034f ||                     /* COMBINING GRAPHEME JOINER */
+	       cp == 0x115f || cp == 0x1160 ||     /* HANGUL CHOSEONG/JUNGSEONG FILLER */
+	       cp == 0x17b4 || cp == 0x17b5 ||     /* KHMER INHERENT VOWELS */
+	       (cp >= 0x180b && cp <= 0x180f) ||   /* MONGOLIAN FVS1..4, VOWEL SEPARATOR */
+	       (cp >= 0x200b && cp <= 0x200d) ||   /* ZWSP, ZWNJ, ZWJ */
+	       (cp >= 0x2060 && cp <= 0x2064) ||   /* WORD JOINER, invisible operators */
+	       (cp >= 0x206a && cp <= 0x206f) ||   /* deprecated format characters */
+	       cp == 0x3164 || cp == 0xffa0 ||     /* HANGUL FILLER, HALFWIDTH */
+	       cp == 0xfeff ||                     /* ZERO WIDTH NO-BREAK SPACE (BOM) */
+	       (cp >= 0xfff9 && cp <= 0xfffb) ||   /* interlinear annotation */
+	       (cp >= 0x1d173 && cp <= 0x1d17a) || /* musical format characters */
+	       (cp >= 0xe0000 && cp <= 0xe007f);   /* tags */
+}
+
+int
 sp_text_check(const char *s, size_t len, size_t *at, uint32_t *cp)
 {
 	const unsigned char *p = (const unsigned char *)s;

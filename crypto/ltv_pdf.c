@@ -375,7 +375,8 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 		*out = NULL;
 		*outlen = 0;
 		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_damaged",
-				  "the signed PDF is damaged (qpdf had to repair it)");
+				  "the signed PDF is damaged (qpdf had to repair it, "
+				  "or guess at a trailer)");
 	}
 out:
 	if (known != NULL && r == SP_OK && doc != NULL && !pdf_doc_damaged(doc))

@@ -870,11 +870,12 @@ struct db_signed_revision {
  * mark the party signed, consume the session and append the audit event
  * (SQL signing_session_complete); of two concurrent completions of one
  * session exactly one stores, the other fails with session_used. The JSON
- * is {"session", "seq", "sha256", "length", "timestamp", "contract"}.
- * Loop thread.
+ * is {"session", "seq", "sha256", "length", "timestamp", "contract"}; with
+ * minimal the same without "contract", which is then not built (the client's
+ * Prefer: return=minimal, migration 040). Loop thread.
  */
 int db_signing_session_complete(struct db_pool *pool, const char *id, const struct db_actor *who,
-				const struct db_signed_revision *rev, db_text_fn cb,
+				const struct db_signed_revision *rev, int minimal, db_text_fn cb,
 				void *arg) SP_WUR;
 
 /*
@@ -910,8 +911,8 @@ struct db_session_held {
  */
 int db_signing_session_complete_held(struct db_pool *pool, const char *id,
 				     const struct db_session_held *h, const struct db_actor *who,
-				     const struct db_signed_revision *rev, db_text_fn cb,
-				     void *arg) SP_WUR;
+				     const struct db_signed_revision *rev, int minimal,
+				     db_text_fn cb, void *arg) SP_WUR;
 
 /*
  * Abort open session id of who's organization (SQL signing_session_abort);

@@ -327,43 +327,60 @@ complete_params(struct db_param p[12], struct complete_texts *n, const char *id,
 	p[11].value = rev->verification;
 }
 
+/* The reply asked for (040's p_minimal): "t" leaves the contract document out. */
+static const char *
+minimal_text(int minimal)
+{
+	return minimal ? "t" : "f";
+}
+
 int
 db_signing_session_complete(struct db_pool *pool, const char *id, const struct db_actor *who,
-			    const struct db_signed_revision *rev, db_text_fn cb, void *arg)
+			    const struct db_signed_revision *rev, int minimal, db_text_fn cb,
+			    void *arg)
 {
+	/* $12: the reply's p_minimal */
 	static const char sql[] =
 		"SELECT signing_session_complete($1::uuid, $2::bigint, $3::bigint, $4::bytea, "
 		"$5::bigint, $6, to_timestamp($7::bigint), $8::inet, $9, "
-		"to_timestamp(nullif($10::bigint, 0)), nullif($11::bigint, 0))::text";
-	/* with the verification report: the same call through 012's wrapper */
+		"to_timestamp(nullif($10::bigint, 0)), nullif($11::bigint, 0), $12::boolean)::text";
+	/* with the verification report ($12; p_minimal $13): the same call through 012's
+	   wrapper */
 	static const char sql_report[] =
 		"SELECT signing_session_complete_verified($1::uuid, $2::bigint, $3::bigint, "
 		"$4::bytea, $5::bigint, $6, to_timestamp($7::bigint), $12, "
-		"to_timestamp(nullif($10::bigint, 0)), nullif($11::bigint, 0), $8::inet, $9)::text";
-	struct db_param p[12];
+		"to_timestamp(nullif($10::bigint, 0)), nullif($11::bigint, 0), $8::inet, $9, "
+		"$13::boolean)::text";
+	struct db_param p[13];
 	struct complete_texts n;
 
 	if (id == NULL || rev->delta_len == 0 || rev->delta_len > INT32_MAX)
 		return SP_ERR_INVALID;
 	complete_params(p, &n, id, who, rev);
-	if (rev->verification != NULL)
-		return db_text_call(pool, sql_report, 12, p, NULL, cb, arg);
-	return db_text_call(pool, sql, 11, p, NULL, cb, arg);
+	if (rev->verification != NULL) {
+		memset(&p[12], 0, sizeof(p[12]));
+		p[12].value = minimal_text(minimal);
+		return db_text_call(pool, sql_report, 13, p, NULL, cb, arg);
+	}
+	p[11].value = minimal_text(minimal);
+	return db_text_call(pool, sql, 12, p, NULL, cb, arg);
 }
 
 int
 db_signing_session_complete_held(struct db_pool *pool, const char *id,
 				 const struct db_session_held *h, const struct db_actor *who,
-				 const struct db_signed_revision *rev, db_text_fn cb, void *arg)
+				 const struct db_signed_revision *rev, int minimal, db_text_fn cb,
+				 void *arg)
 {
 	/* 035: the claim's checks (SPS35 when one does not hold), then the completion as
-	   db_signing_session_complete's sql_report, with the same parameters */
+	   db_signing_session_complete's sql_report, with the same parameters; $20 the
+	   reply's p_minimal (040) */
 	static const char sql[] =
 		"SELECT signing_session_complete_held($13, $1::uuid, $2::bigint, $3::bigint, "
 		"$14::bigint, $15::integer, $16::bigint, $17, $18::bigint, $4::bytea, $5::bigint, "
 		"$6, to_timestamp($7::bigint), $12, to_timestamp(nullif($10::bigint, 0)), "
-		"nullif($11::bigint, 0), $8::inet, $9, $19::boolean)::text";
-	struct db_param p[19];
+		"nullif($11::bigint, 0), $8::inet, $9, $19::boolean, $20::boolean)::text";
+	struct db_param p[20];
 	struct complete_texts n;
 	char sid[37], num[24], base[24], blen[24], rlen[24];
 
@@ -381,7 +398,8 @@ db_signing_session_complete_held(struct db_pool *pool, const char *id,
 	p[17].value =
 		h->report_len > 0 ? db_i64_text(rlen, sizeof(rlen), (int64_t)h->report_len) : NULL;
 	p[18].value = h->last_signer < 0 ? NULL : h->last_signer ? "t" : "f";
-	return db_text_call(pool, sql, 19, p, NULL, cb, arg);
+	p[19].value = minimal_text(minimal);
+	return db_text_call(pool, sql, 20, p, NULL, cb, arg);
 }
 
 int

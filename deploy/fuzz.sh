@@ -2,12 +2,16 @@
 # fuzz.sh: build the libFuzzer targets and run each for a while.
 #
 #   deploy/fuzz.sh [SECONDS [TARGET...]]
+#   FUZZ_SEED=N deploy/fuzz.sh ...   (libFuzzer's -seed; default 0: random)
 #
 # SECONDS per target (default 300), TARGET names from tests/fuzz/fuzz_TARGET.c
 # (default: all), run in parallel, one per core. Needs clang (deploy/deps.sh
 # test). The targets build in build-fuzz/, where only tests/fuzz and the code it
 # fuzzes (common/, pdf/, crypto/) are compiled, instrumented and with
-# ASan/UBSan. deploy/test.sh runs this with 10 seconds; this is the long run.
+# ASan/UBSan. deploy/test.sh runs this with 10 seconds and a fixed seed (a
+# regression gate: the same code fuzzes alike on every run, so that a failure
+# is the change's and not a draw); this, with a random seed, is the long run
+# that looks for what nobody found yet.
 # Findings (crash-*, leak-*, timeout-*) are written to tests/fuzz/; the exit
 # status is non-zero if any target found one.
 set -euo pipefail
@@ -31,12 +35,16 @@ else
   for f in tests/fuzz/fuzz_*.c; do t=$(basename "$f" .c); targets+=("${t#fuzz_}"); done
 fi
 
+seed=${FUZZ_SEED:-0}
+case $seed in
+'' | *[!0-9]*) echo "fuzz.sh: FUZZ_SEED must be a number" >&2; exit 2 ;;
+esac
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEALPACT_FUZZ=ON \
-  -Dfuzz_time="$secs" >/dev/null
+  -Dfuzz_time="$secs" -Dfuzz_seed="$seed" >/dev/null
 builds=()
 for t in "${targets[@]}"; do builds+=(--target "fuzz_$t"); done
 cmake --build build-fuzz -j"$(nproc)" "${builds[@]}"
 
 regex="^fuzz\\.($(IFS='|'; echo "${targets[*]}"))\$"
-echo "fuzz.sh: ${#targets[@]} target(s), ${secs} s each, $(nproc) at a time" >&2
+echo "fuzz.sh: ${#targets[@]} target(s), ${secs} s each, $(nproc) at a time, seed ${seed} (0: random)" >&2
 ctest --test-dir build-fuzz --output-on-failure -L fuzz -R "$regex" -j"$(nproc)"

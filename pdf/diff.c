@@ -34,6 +34,9 @@ struct ctx {
 	/* the older revision's pages' object numbers, read once per diff (is_page): every
 	   object the update redefines asked each page for its number */
 	int *page_ids;
+	/* the object classify() compares (its number and generation; 0 inside a direct
+	   dictionary of it): the container dict_allowed() names its arrays by */
+	int dnum, dgen;
 };
 
 static void note(struct pdf_diff *d, int obj, int gen, int allowed, int visible, const char *fmt,
@@ -135,26 +138,61 @@ sig_widget_filled(qpdf_data qo, qpdf_oh old, qpdf_data qn, qpdf_oh nw)
 	 (r)->hi = (size_t)(id) + 1 > (r)->hi ? (size_t)(id) + 1 : (r)->hi)
 #define REF_HAS(r, id) (((r)->bits[(size_t)(id) >> 3] >> ((id)&7)) & 1)
 
+/* refs_walk's stack: a handle, and for a direct value of the start object (an
+   indirect dictionary) the index of its key there (-1: none), for pdf_doc_key_refs */
+struct walk_item {
+	qpdf_oh h;
+	int kix;
+};
+
+/* start's keys that refs_walk can name to pdf_doc_key_refs (longer ones, or more: not) */
+#define WALK_KEYS 32
+#define WALK_KEY_LEN 24
+
+/* room for two more items on the stack */
+static int
+walk_room(struct walk_item **st, size_t sp, size_t *cap)
+{
+	void *nv;
+
+	if (sp + 2 < *cap)
+		return 0;
+	if (!(nv = realloc(*st, 2 * *cap * sizeof(**st))))
+		return -1;
+	*st = nv;
+	*cap *= 2;
+	return 0;
+}
+
 /*
  * Mark the object numbers h refers to. follow: walk through the references
  * into what they point to (the whole reachable document, each object once);
- * otherwise only h's own (direct) contents.
+ * otherwise only h's own (direct) contents. doc (not following): the
+ * document q is, and start its object num (generation gen; 0: not an
+ * object), so that an array of references that is start or one of its
+ * values is read as pdf_doc_key_refs keeps it (the form's carry-over and
+ * the growth test read the same /Fields and /Annots); NULL: as before.
  */
 static int
-refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_refs *r, unsigned char *seen,
-	  struct sp_errinfo *ei)
+refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, int gen,
+	  struct pdf_refs *r, unsigned char *seen, struct sp_errinfo *ei)
 {
-	qpdf_oh *st = NULL;
-	size_t sp = 0, cap = 256, steps = 0;
-	int rc = SP_ERR_INTERNAL, i, nitems, id, *refs = NULL;
+	struct walk_item *st = NULL;
+	char keys[WALK_KEYS][WALK_KEY_LEN];
+	size_t sp = 0, cap = 256, steps = 0, nkeys = 0, klen;
+	int rc = SP_ERR_INTERNAL, i, nitems, id, *refs = NULL, kix, got;
 	enum qpdf_object_type_e t;
 	const char *k;
 
+	if (follow || num <= 0)
+		doc = NULL;
 	if (!(st = malloc(cap * sizeof(*st))))
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
-	st[sp++] = start;
+	st[sp].h = start;
+	st[sp++].kix = -1;
 	while (sp > 0) {
-		qpdf_oh h = st[--sp];
+		qpdf_oh h = st[--sp].h;
+		kix = st[sp].kix;
 		if (++steps > WALK_MAX) {
 			rc = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
 					   "more than %d objects to compare", WALK_MAX);
@@ -170,14 +208,9 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_refs *r, unsigned c
 				continue;
 			seen[(size_t)id >> 3] |= (unsigned char)(1u << (id & 7));
 		}
-		if (sp + 2 >= cap) {
-			void *nv = realloc(st, 2 * cap * sizeof(*st));
-			if (!nv) {
-				rc = sp_err(ei, SP_ERR_NOMEM, "out of memory");
-				goto out;
-			}
-			st = nv;
-			cap *= 2;
+		if (walk_room(&st, sp, &cap) < 0) {
+			rc = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+			goto out;
 		}
 		/* one call for the type (each call of qpdf's C API costs a handle lookup) */
 		t = qpdf_oh_get_type_code(q, h);
@@ -189,9 +222,17 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_refs *r, unsigned c
 			 * read in bulk (pdf_array_refs), each marked as its pop below
 			 * would mark it (an indirect item: its number when in range,
 			 * nothing walked into) and counted as a step, not a handle and
-			 * three calls of qpdf's C API each.
+			 * three calls of qpdf's C API each. start itself, or one of its
+			 * values: as the document keeps it read (pdf_doc_key_refs).
 			 */
-			if (!follow && nitems >= 2 && pdf_array_refs(q, h, nitems, &refs)) {
+			got = 0;
+			if (!follow && nitems >= 2)
+				got = doc != NULL && (steps == 1 || kix >= 0)
+					      ? pdf_doc_key_refs(doc, num, gen,
+								 steps == 1 ? "" : keys[kix], h,
+								 nitems, &refs)
+					      : pdf_array_refs(q, h, nitems, &refs);
+			if (got) {
 				for (i = 0; i < nitems; i++) {
 					id = refs[2 * i];
 					if (id > 0 && (size_t)id < r->n)
@@ -208,32 +249,30 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_refs *r, unsigned c
 				continue;
 			}
 			for (i = 0; i < nitems; i++) {
-				if (sp + 2 >= cap) {
-					void *nv = realloc(st, 2 * cap * sizeof(*st));
-					if (!nv) {
-						rc = sp_err(ei, SP_ERR_NOMEM, "out of memory");
-						goto out;
-					}
-					st = nv;
-					cap *= 2;
+				if (walk_room(&st, sp, &cap) < 0) {
+					rc = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+					goto out;
 				}
-				st[sp++] = qpdf_oh_get_array_item(q, h, i);
+				st[sp].h = qpdf_oh_get_array_item(q, h, i);
+				st[sp++].kix = -1;
 			}
 		} else if (t == ot_dictionary || t == ot_stream) {
 			qpdf_oh dict = t == ot_stream ? qpdf_oh_get_dict(q, h) : h;
 			qpdf_oh_begin_dict_key_iter(q, dict);
 			while (qpdf_oh_dict_more_keys(q)) {
-				if (sp + 2 >= cap) {
-					void *nv = realloc(st, 2 * cap * sizeof(*st));
-					if (!nv) {
-						rc = sp_err(ei, SP_ERR_NOMEM, "out of memory");
-						goto out;
-					}
-					st = nv;
-					cap *= 2;
+				if (walk_room(&st, sp, &cap) < 0) {
+					rc = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+					goto out;
 				}
 				k = qpdf_oh_dict_next_key(q);
-				st[sp++] = qpdf_oh_get_key_if_dict(q, dict, k);
+				st[sp].kix = -1;
+				/* a value of start, a dictionary: named by its key */
+				if (doc != NULL && steps == 1 && t == ot_dictionary &&
+				    nkeys < WALK_KEYS && (klen = strlen(k)) < WALK_KEY_LEN) {
+					memcpy(keys[nkeys], k, klen + 1);
+					st[sp].kix = (int)nkeys++;
+				}
+				st[sp++].h = qpdf_oh_get_key_if_dict(q, dict, k);
 			}
 		}
 	}
@@ -257,7 +296,7 @@ pdf_refs_init(struct pdf_doc *first, struct pdf_refs *r, struct sp_errinfo *ei)
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	}
 	/* the trailer itself is not an indirect object: start from it, step 1 */
-	rc = refs_walk(first->q, qpdf_get_trailer(first->q), 1, r, seen, ei);
+	rc = refs_walk(first->q, qpdf_get_trailer(first->q), 1, NULL, 0, 0, r, seen, ei);
 	free(seen);
 	if (rc == SP_OK && qpdf_has_error(first->q))
 		rc = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable",
@@ -399,9 +438,11 @@ is_sig_field(qpdf_data q, qpdf_oh h, int *visible)
 /*
  * An array that may only grow by signature fields or widgets: the old items
  * in place, each new one a signature field (widget if annots). 1 when so.
+ * key: nw is the value of key in object c->dnum ("" that object itself), as
+ * the newer document keeps it read (pdf_doc_key_refs); NULL: not named.
  */
 static int
-grows_by_sigs(struct ctx *c, qpdf_oh old, qpdf_oh nw, int annots, int *visible)
+grows_by_sigs(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *key, int annots, int *visible)
 {
 	qpdf_data qo = c->o->q, qn = c->n->q;
 	int no = qpdf_oh_is_array(qo, old) ? qpdf_oh_get_array_n_items(qo, old) : 0;
@@ -416,7 +457,9 @@ grows_by_sigs(struct ctx *c, qpdf_oh old, qpdf_oh nw, int annots, int *visible)
 	/* the old items in place: as references read in bulk when both are only that
 	   (pdf_array_refs), not with two C API calls and a new handle per item: k items at
 	   a contract's k-th signing */
-	if (no > 0 && pdf_array_refs(qo, old, no, &ro) && pdf_array_refs(qn, nw, nn, &rn)) {
+	if (no > 0 && pdf_array_refs(qo, old, no, &ro) &&
+	    (key != NULL && c->dnum > 0 ? pdf_doc_key_refs(c->n, c->dnum, c->dgen, key, nw, nn, &rn)
+					: pdf_array_refs(qn, nw, nn, &rn))) {
 		i = memcmp(ro, rn, (size_t)no * 2 * sizeof(*ro)) == 0;
 		free(ro);
 		free(rn);
@@ -655,7 +698,7 @@ dict_allowed(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *const *free_key
 		if (!ok && grows && !qpdf_oh_is_indirect(qo, a) && !qpdf_oh_is_indirect(qn, b) &&
 		    qpdf_oh_is_array(qo, a) && qpdf_oh_is_array(qn, b)) {
 			tried = 1;
-			if (grows_by_sigs(c, a, b, !strcmp(k, "/Annots"), &vis)) {
+			if (grows_by_sigs(c, a, b, k, !strcmp(k, "/Annots"), &vis)) {
 				ok = 1;
 				*visible += vis;
 			}
@@ -664,7 +707,8 @@ dict_allowed(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *const *free_key
 			s = 0;
 		else if (!ok && same(qo, a, qn, b))
 			ok = 1;
-		if (!ok && grows && !tried && grows_by_sigs(c, a, b, !strcmp(k, "/Annots"), &vis)) {
+		if (!ok && grows && !tried &&
+		    grows_by_sigs(c, a, b, k, !strcmp(k, "/Annots"), &vis)) {
 			ok = 1;
 			*visible += vis;
 		}
@@ -681,7 +725,10 @@ dict_allowed(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *const *free_key
 			ok = 1;
 		if (!ok && k && !strcmp(k, "/AcroForm")) {
 			const char *w2;
+			int dnum = c->dnum;
+			c->dnum = 0; /* a and b are no objects of their own, or other ones */
 			ok = dict_allowed(c, a, b, af_free, depth + 1, visible, &w2);
+			c->dnum = dnum;
 		}
 		if (!ok) {
 			snprintf(c->key, sizeof(c->key), "%s", k ? k : "a key");
@@ -823,6 +870,8 @@ classify(struct ctx *c, int num, int gen)
 		return;
 	}
 	od = qpdf_oh_is_stream(qo, old) ? qpdf_oh_get_dict(qo, old) : old;
+	c->dnum = num;
+	c->dgen = gen;
 	/* the page a signature's widget is added to and the AcroForm its field is: both
 	   unparsed whole, their k-item arrays too, only to be found different */
 	if ((num == c->acroform && grown_array_differs(qo, old, qn, nw, "/Fields")) ||
@@ -884,7 +933,7 @@ classify(struct ctx *c, int num, int gen)
 		else
 			note(c->d, num, gen, 0, 0, "AcroForm changed (%s)", what);
 	} else if (num == c->fields) {
-		if (grows_by_sigs(c, old, nw, 0, &vis))
+		if (grows_by_sigs(c, old, nw, "", 0, &vis))
 			note(c->d, num, gen, 1, vis, "AcroForm /Fields: signature fields added");
 		else
 			note(c->d, num, gen, 0, 0, "AcroForm /Fields changed");
@@ -902,7 +951,7 @@ classify(struct ctx *c, int num, int gen)
 		else
 			note(c->d, num, gen, 0, 0, "page %d changed (%s)", page, what);
 	} else if ((page = is_annots(c, num)) > 0) {
-		if (grows_by_sigs(c, old, nw, 1, &vis))
+		if (grows_by_sigs(c, old, nw, "", 1, &vis))
 			note(c->d, num, gen, 1, vis, "page %d /Annots: signature widgets added",
 			     page);
 		else if (annots_edit(c, old, nw))
@@ -1020,9 +1069,10 @@ pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf
 	for (i = 0; i < nx; i++)
 		if (x[i].num > 0 && x[i].type != 0 &&
 		    (r = refs_walk(newer->q, qpdf_get_object_by_id(newer->q, x[i].num, x[i].gen), 0,
-				   refs, NULL, ei)) < 0)
+				   newer, x[i].num, x[i].gen, refs, NULL, ei)) < 0)
 			goto out;
-	if ((r = refs_walk(newer->q, qpdf_get_trailer(newer->q), 0, refs, NULL, ei)) < 0)
+	if ((r = refs_walk(newer->q, qpdf_get_trailer(newer->q), 0, NULL, 0, 0, refs, NULL, ei)) <
+	    0)
 		goto out;
 	if (qpdf_has_error(older->q) || qpdf_has_error(newer->q)) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable",

@@ -620,6 +620,7 @@ pdf_doc_free(struct pdf_doc *doc)
 	if (!doc->fieldnames_kept)
 		free(doc->fieldnames);
 	form_kept_free(doc->kept);
+	pdf_doc_key_refs_free(doc);
 	free(doc->pages);
 	free(doc->pinfo);
 	free(doc->pread);

@@ -567,7 +567,11 @@ kept_build(struct pdf_doc *doc, const struct form_kept *old, const int *listed, 
 	   every entry is one, so that an unchanged entry is found by them without a handle
 	   and three C API calls each (k entries at a contract's k-th signing); the handle
 	   is made for an entry walked below. Otherwise entry by entry, as before. */
-	if (no > 0 && n > 0 && !pdf_array_refs(q, fields, n, &refs))
+	if (no > 0 && n > 0 &&
+	    !(qpdf_oh_is_indirect(q, af)
+		      ? pdf_doc_key_refs(doc, qpdf_oh_get_object_id(q, af),
+					 qpdf_oh_get_generation(q, af), "/Fields", fields, n, &refs)
+		      : pdf_array_refs(q, fields, n, &refs)))
 		refs = NULL;
 	for (i = 0; i < (size_t)n; i++) {
 		h = refs != NULL ? 0 : qpdf_oh_get_array_item(q, fields, (int)i);

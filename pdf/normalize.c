@@ -256,8 +256,9 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 	if (info.damaged && (info.nsigned > 0 || !has_end(data, len))) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_damaged",
 				  info.nsigned > 0
-					  ? "the signed PDF is damaged (qpdf had to repair it) and "
-					    "cannot be rewritten without breaking its signatures"
+					  ? "the signed PDF is damaged (qpdf had to repair it, or "
+					    "guess at a trailer) and cannot be rewritten without "
+					    "breaking its signatures"
 					  : "the PDF has no end-of-file marker: it may be cut "
 					    "short; "
 					    "export it again from its source");

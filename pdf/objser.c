@@ -298,6 +298,66 @@ no:
 	return 0;
 }
 
+/* one read of pdf_doc_key_refs: refs NULL when the array is not only references */
+struct pdf_key_refs {
+	int num, gen, n;
+	char key[24];
+	int *refs;
+};
+
+/* a completion reads a handful (the new /Fields and /Annots, their objects' own) */
+#define KEY_REFS_MAX 16
+
+int
+pdf_doc_key_refs(struct pdf_doc *doc, int num, int gen, const char *key, qpdf_oh arr, int n,
+		 int **out)
+{
+	struct pdf_key_refs *e;
+	size_t i, klen = strlen(key);
+	int ok;
+
+	*out = NULL;
+	if (num <= 0 || klen >= sizeof(e->key) || n <= 0)
+		return pdf_array_refs(doc->q, arr, n, out);
+	for (i = 0; i < doc->nkrefs; i++) {
+		e = &doc->krefs[i];
+		if (e->num == num && e->gen == gen && e->n == n && strcmp(e->key, key) == 0) {
+			if (e->refs == NULL || !(*out = malloc((size_t)n * 2 * sizeof(int))))
+				return 0;
+			memcpy(*out, e->refs, (size_t)n * 2 * sizeof(int));
+			return 1;
+		}
+	}
+	ok = pdf_array_refs(doc->q, arr, n, out);
+	if (doc->nkrefs == KEY_REFS_MAX ||
+	    (doc->krefs == NULL && !(doc->krefs = calloc(KEY_REFS_MAX, sizeof(*doc->krefs)))))
+		return ok;
+	e = &doc->krefs[doc->nkrefs];
+	e->refs = NULL;
+	if (ok && !(e->refs = malloc((size_t)n * 2 * sizeof(int))))
+		return ok; /* not kept: the next reader reads it again */
+	if (ok)
+		memcpy(e->refs, *out, (size_t)n * 2 * sizeof(int));
+	e->num = num;
+	e->gen = gen;
+	e->n = n;
+	memcpy(e->key, key, klen + 1);
+	doc->nkrefs++;
+	return ok;
+}
+
+void
+pdf_doc_key_refs_free(struct pdf_doc *doc)
+{
+	size_t i;
+
+	for (i = 0; i < doc->nkrefs; i++)
+		free(doc->krefs[i].refs);
+	free(doc->krefs);
+	doc->krefs = NULL;
+	doc->nkrefs = 0;
+}
+
 /* v (0 or more) in decimal at the end of t[0..12): its first digit's index */
 static size_t
 dec(char t[12], unsigned v)

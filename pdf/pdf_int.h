@@ -61,6 +61,10 @@ struct pdf_doc {
 	/* an encrypted file's key (crypt.c), read at every open but a view's: the writer
 	   encrypts what it adds with it; NULL when the file is not encrypted */
 	struct pdf_crypt *crypt;
+
+	/* arrays of references read here (pdf_doc_key_refs), each once per document */
+	struct pdf_key_refs *krefs;
+	size_t nkrefs;
 };
 
 /* form_kept.c: the form read into doc's info and fieldnames (a walk of /Fields). */
@@ -222,6 +226,24 @@ int pdfw_name(struct sp_buf *b, const char *name) SP_WUR;
  * the caller reads item by item.
  */
 int pdf_array_refs(qpdf_data q, qpdf_oh arr, int n, int **out) SP_WUR;
+/*
+ * pdf_array_refs(doc->q, arr, n, out), for arr the direct value of key in
+ * indirect object num (generation gen) of doc, or (key "") that object
+ * itself: read once per document and kept with it (pdf_doc_free), so that
+ * each later reader of the same array is given the same answer without
+ * unparsing it again. A completion read the new revision's /Fields and
+ * page /Annots (k and 2k references at a contract's k-th signing) in the
+ * form's carry-over, the difference check's growth test and its walk of
+ * what the update refers to: three unparses of each, some 1,000
+ * instructions an item. A document's objects do not change once read
+ * (only sig_scan.c puts objects in qpdf's cache, the values qpdf would
+ * parse), so the kept answer is the one qpdf would give again. num <= 0,
+ * a long key or a full table: read as pdf_array_refs, not kept.
+ */
+int pdf_doc_key_refs(struct pdf_doc *doc, int num, int gen, const char *key, qpdf_oh arr, int n,
+		     int **out) SP_WUR;
+/* the kept reads of pdf_doc_key_refs, freed (pdf_doc_free) */
+void pdf_doc_key_refs_free(struct pdf_doc *doc);
 /*
  * refs[0..2n) (pdf_array_refs' pairs, each number 0 or more) as "N G R",
  * each followed by sep, but the last when last_sep is 0: the bytes

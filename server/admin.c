@@ -128,9 +128,8 @@ auth_password_verify(const char *password, const char *stored, struct sp_errinfo
 	}
 	if ((r = scrypt_derive(password, salt, saltlen, n, rr, p, key, wantlen, ei)) != SP_OK)
 		goto out;
-	r = CRYPTO_memcmp(key, want, wantlen) == 0
-		    ? SP_OK
-		    : sp_err(ei, SP_ERR_UNAUTHORIZED, "wrong password");
+	r = sp_secret_equal(key, want, wantlen) ? SP_OK
+						: sp_err(ei, SP_ERR_UNAUTHORIZED, "wrong password");
 	goto out;
 bad:
 	r = sp_err(ei, SP_ERR_INVALID, "stored password hash is malformed");
@@ -203,7 +202,7 @@ read_password(char *buf, size_t n)
 	if (read_password_tty("Password: ", buf, n) != 0 ||
 	    read_password_tty("Password again: ", again, sizeof(again)) != 0)
 		return -1;
-	rc = strcmp(buf, again) == 0 ? 0 : -2;
+	rc = strlen(buf) == strlen(again) && sp_secret_equal(buf, again, strlen(buf)) ? 0 : -2;
 	sp_wipe(again, sizeof(again));
 	return rc;
 }

@@ -95,7 +95,15 @@ const char *request_param(const struct request *r, const char *name);
 const char *request_header(const struct request *r, const char *name);
 
 /*
- * A query-string parameter, decoded, or NULL. Owned by r.
+ * 1 when the request's Prefer headers ask for return=minimal (RFC 7240; the
+ * first `return` preference of them in order is the one considered), else 0.
+ * The route answers what it documents for it, with Preference-Applied.
+ */
+int request_prefers_minimal(const struct request *r);
+
+/*
+ * A query-string parameter, decoded, or NULL; its name compares without case.
+ * No name is given twice (the dispatch refused such a query). Owned by r.
  */
 const char *request_query(const struct request *r, const char *name);
 

@@ -89,7 +89,8 @@ void seals_review_reject_post(struct request *r);
 /*
  * text.c: SP_OK when v is not a string or is printable text; else
  * SP_ERR_INVALID, reason control_character (400), naming field and the first
- * control/bidi code point (see sp_text_check). For every free-text field one
+ * control/bidi code point (see sp_text_check) or invisible one
+ * (sp_text_cp_invisible). For every free-text field one
  * organization writes and another reads. Any thread.
  */
 int api_text_check(const char *field, json_t *v, struct sp_errinfo *ei) SP_WUR;

@@ -52,6 +52,9 @@ struct done_job {
 	char id[37];
 	int64_t org_id, user_id;
 	int authed; /* the claim authenticated the request (db_signing_session_claim_auth) */
+	/* Prefer: return=minimal (RFC 7240): the reply without the contract document,
+	   which PostgreSQL then does not build (migration 040) */
+	int minimal;
 	uint8_t *sig;
 	size_t siglen;
 	/* from db_signing_session_claim; work() fills s->document in place */
@@ -1313,6 +1316,7 @@ done_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *er
 {
 	struct done_job *j = arg;
 	struct request *r = j->r;
+	int minimal = j->minimal;
 
 	/* a check of the claim did not hold in the statement that stores: nothing changed,
 	   and the claim's path answers */
@@ -1343,6 +1347,8 @@ done_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *er
 		request_reply_error(r, err->code, err);
 		return;
 	}
+	if (minimal)
+		request_header_add(r, "Preference-Applied", "return=minimal");
 	request_reply_json_text(r, 200, text, len);
 }
 
@@ -1407,9 +1413,10 @@ done_done(void *arg, int rc, const struct sp_errinfo *ei)
 		h.report_len = j->held->report != NULL ? j->held->report_len : 0;
 		h.last_signer = j->level >= 2 ? j->s->last_signer : -1;
 		rc = db_signing_session_complete_held(request_db(r), j->id, &h, &who, &rev,
-						      done_stored, j);
+						      j->minimal, done_stored, j);
 	} else {
-		rc = db_signing_session_complete(request_db(r), j->id, &who, &rev, done_stored, j);
+		rc = db_signing_session_complete(request_db(r), j->id, &who, &rev, j->minimal,
+						 done_stored, j);
 	}
 	if (rc != SP_OK) {
 		done_job_free(j);
@@ -1521,6 +1528,7 @@ done_parse(struct request *r, int reply, struct done_job **out)
 	}
 	json_decref(doc);
 	j->r = r;
+	j->minimal = request_prefers_minimal(r);
 	j->trust = request_trust(r);
 	j->tsa = request_tsa(r);
 	j->refs_cache = request_revision_refs(r);
@@ -1612,7 +1620,7 @@ one_trip_start(struct done_job *j, const char hash[65])
 
 	if (!j->have_kept || k->token_hash[0] == '\0' || (j->level >= 2 && k->last_signer < 0) ||
 	    j->held == NULL || j->held->seq != k->base_seq || j->held->len != k->orig_len ||
-	    k->contract_number != j->held->number || CRYPTO_memcmp(k->token_hash, hash, 64) != 0)
+	    k->contract_number != j->held->number || !sp_secret_equal(k->token_hash, hash, 64))
 		return 0;
 	/* a signed base's report known here (NULL is "not known", not "none"): the
 	   statement compares its length with the stored one's */

@@ -1,7 +1,8 @@
 /*
  * text.c: names and reasons one organization writes are shown on the
- * terminals of others; a control or bidi character in them is refused here,
- * before anything is stored (the client also neutralizes what it prints).
+ * terminals and consoles of others; a control or bidi character in them, or
+ * one shown as nothing, is refused here, before anything is stored (the
+ * client also neutralizes what it prints).
  * And the one header value a route stores as text, Idempotency-Key.
  */
 #include <string.h>
@@ -38,9 +39,26 @@ api_text_check(const char *field, json_t *v, struct sp_errinfo *ei)
 	size_t at = 0;
 	uint32_t cp = 0;
 
-	if (!json_is_string(v) ||
-	    sp_text_check(json_string_value(v), json_string_length(v), &at, &cp) == SP_OK)
+	const unsigned char *s;
+	size_t n, k;
+
+	if (!json_is_string(v))
 		return SP_OK;
+	s = (const unsigned char *)json_string_value(v);
+	n = json_string_length(v);
+	if (sp_text_check((const char *)s, n, &at, &cp) == SP_OK) {
+		/* well-formed: one more walk for what is shown as nothing (sec38) */
+		for (at = 0; at < n; at += k) {
+			k = sp_utf8_next(s + at, n - at, &cp);
+			if (sp_text_cp_invisible(cp))
+				return sp_err_reason(ei, SP_ERR_INVALID, "control_character",
+						     "%s contains an invisible character (U+%04X "
+						     "at byte %zu): names and reasons must be "
+						     "text as it is shown",
+						     field, (unsigned)cp, at);
+		}
+		return SP_OK;
+	}
 	if (cp == 0xffffffffu)
 		return sp_err_reason(ei, SP_ERR_INVALID, "control_character",
 				     "%s is not valid UTF-8 (at byte %zu)", field, at);

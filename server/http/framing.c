@@ -3,7 +3,8 @@
  * of a connection before evhttp parses them (conn.c). It decides only what
  * evhttp would otherwise answer with an HTML page or a dropped connection:
  * an oversize request line (414) or head (431), a malformed request line or
- * header line, an obsolete line folding, a NUL or bare CR, a missing or
+ * header line, an obsolete line folding, a NUL, a bare CR or a line ending
+ * in LF without CR, a missing or
  * repeated Host on HTTP/1.1, a bad or repeated Content-Length, a repeated
  * Authorization, Content-Type or Idempotency-Key (400: two credentials or
  * two body types are two readings of one request, and a proxy in front may
@@ -222,8 +223,12 @@ line_done(struct http_framer *f)
 	const char *s = (const char *)f->line;
 	int r;
 
-	if (n > 0 && s[n - 1] == '\r')
-		n--;
+	/* A line ends in CRLF: RFC 9112 2.2 lets a recipient take a bare LF too,
+	   but a proxy in front that does not reads 'X: a<LF>Content-Length: 2' as one
+	   header, and the two of us then disagree on where the request ends. */
+	if (n == 0 || s[n - 1] != '\r')
+		return fail(f, P_MALFORMED_REQUEST, "A line of the request head ends without CR.");
+	n--;
 	if (memchr(s, '\r', n) != NULL || memchr(s, '\0', n) != NULL)
 		return fail(f, P_MALFORMED_REQUEST, "A bare CR or NUL in the request head.");
 	f->linelen = 0;

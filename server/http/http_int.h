@@ -53,6 +53,18 @@ int log_pid(void);
 /* Format an RFC 3339 UTC time with milliseconds ("2026-11-21T19:20:46.123Z"). */
 void log_time_format(char out[32]);
 
+/* ---- prefer.c: RFC 7240 Prefer ------------------------------------------------------ */
+
+enum http_prefer {
+	HTTP_PREFER_NONE = 0,       /* no return preference */
+	HTTP_PREFER_MINIMAL,        /* return=minimal */
+	HTTP_PREFER_REPRESENTATION, /* return=representation */
+	HTTP_PREFER_OTHER           /* return with another value: not understood */
+};
+
+/* The first `return` preference of one Prefer header value (NULL: none). Any thread. */
+int http_prefer_return(const char *value);
+
 /* ---- problem.c: sp_err -> HTTP ---------------------------------------------------- */
 
 struct problem_map {

@@ -32,6 +32,11 @@
 /* A reply up to this size (head and body) leaves as one TLS record: its maximum plaintext. */
 #define REPLY_RECORD_MAX 16384
 
+/* One name=value of the query string, both decoded (into request.query_text). */
+struct query_param {
+	const char *name, *value;
+};
+
 struct request {
 	struct server *srv;
 	struct evhttp_request *evreq;    /* NULL once answered or gone */
@@ -49,8 +54,9 @@ struct request {
 	char log_path[LOG_PATH_MAX + 1]; /* printable ASCII copy for logs */
 	char *path;                      /* raw path, no query */
 	char *query_str;
-	struct evkeyvalq query;
-	int query_parsed;
+	struct query_param *query; /* decoded, sorted by name (query_parse) */
+	size_t nquery;
+	char *query_text; /* every name and value of query */
 	unsigned char *body;
 	size_t body_len;
 	uint64_t budget; /* body-budget bytes this request holds (conn_request_body) */
@@ -290,17 +296,37 @@ request_header(const struct request *r, const char *name)
 	return evhttp_find_header(evhttp_request_get_input_headers(r->evreq), name);
 }
 
+int
+request_prefers_minimal(const struct request *r)
+{
+	struct evkeyval *h;
+	int pref = HTTP_PREFER_NONE;
+
+	if (r->evreq == NULL)
+		return 0;
+	/* every Prefer header in the order received (evhttp_find_header finds the first) */
+	for (h = evhttp_request_get_input_headers(r->evreq)->tqh_first; h != NULL;
+	     h = h->next.tqe_next)
+		if (strcasecmp(h->key, "Prefer") == 0 &&
+		    (pref = http_prefer_return(h->value)) != HTTP_PREFER_NONE)
+			break;
+	return pref == HTTP_PREFER_MINIMAL;
+}
+
+static int
+query_param_cmp(const void *a, const void *b)
+{
+	return strcasecmp(((const struct query_param *)a)->name,
+			  ((const struct query_param *)b)->name);
+}
+
 const char *
 request_query(const struct request *r, const char *name)
 {
-	struct request *w = (struct request *)r; /* lazily parsed cache */
+	struct query_param key = { name, NULL }, *p;
 
-	if (!w->query_parsed) {
-		w->query_parsed = 1;
-		if (w->query_str != NULL && evhttp_parse_query_str(w->query_str, &w->query) != 0)
-			return NULL;
-	}
-	return evhttp_find_header(&w->query, name);
+	p = r->nquery > 0 ? bsearch(&key, r->query, r->nquery, sizeof(key), query_param_cmp) : NULL;
+	return p != NULL ? p->value : NULL;
 }
 
 void
@@ -592,8 +618,8 @@ request_free(struct request *r)
 		event_free(r->watch_ev);
 	if (srv->current == r)
 		srv->current = NULL;
-	if (r->query_parsed)
-		evhttp_clear_headers(&r->query);
+	free(r->query);
+	free(r->query_text);
 	free(r->query_str);
 	free(r->path);
 	free(r->body);
@@ -801,40 +827,94 @@ hexval(int c)
 				      : -1;
 }
 
-/*
- * 1 when the query string, percent-decoded as request_query() decodes it, is
- * UTF-8 without a NUL: every value a route reads is then a whole C string of
- * text, so none is cut short at a %00 and none reaches PostgreSQL (which
- * refuses malformed UTF-8 with its own message) as anything but text.
- */
-static int
-query_is_text(const char *q)
+/* Percent-decode s[0..n) into out ('+' is a space, as in a form), NUL-terminated. */
+static size_t
+query_decode(const char *s, size_t n, char *out)
 {
-	size_t n = strlen(q), len = 0, i;
-	unsigned char *b;
-	int ok = 1;
+	size_t i, len = 0;
 
-	if ((b = malloc(n + 1)) == NULL)
-		return 0;
 	for (i = 0; i < n; i++) {
-		if (q[i] == '%' && i + 2 < n && hexval((unsigned char)q[i + 1]) >= 0 &&
-		    hexval((unsigned char)q[i + 2]) >= 0) {
-			b[len++] = (unsigned char)(hexval((unsigned char)q[i + 1]) * 16 +
-						   hexval((unsigned char)q[i + 2]));
+		if (s[i] == '%' && i + 2 < n && hexval((unsigned char)s[i + 1]) >= 0 &&
+		    hexval((unsigned char)s[i + 2]) >= 0) {
+			out[len++] = (char)(hexval((unsigned char)s[i + 1]) * 16 +
+					    hexval((unsigned char)s[i + 2]));
 			i += 2;
 		} else {
-			b[len++] = (unsigned char)q[i];
+			out[len++] = s[i] == '+' ? ' ' : s[i];
 		}
 	}
-	for (i = 0; ok && i < len;) {
-		uint32_t cp;
-		size_t k = b[i] != 0 ? sp_utf8_next(b + i, len - i, &cp) : 0;
+	out[len] = '\0';
+	return len;
+}
 
-		ok = k > 0;
-		i += k;
+/* 1 when s[0..n) is UTF-8 without a NUL. */
+static int
+query_text(const char *s, size_t n)
+{
+	size_t i, k;
+	uint32_t cp;
+
+	for (i = 0; i < n; i += k)
+		if (s[i] == '\0' ||
+		    (k = sp_utf8_next((const unsigned char *)s + i, n - i, &cp)) == 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * The query string, parsed once before any route reads it (request_query):
+ * each name=value percent-decoded, UTF-8 without a NUL, so that every value
+ * a route reads is a whole C string of text (none cut short at a %00, none
+ * reaching PostgreSQL, which refuses malformed UTF-8 with its own message,
+ * as anything but text); and each name given once (compared as
+ * request_query() finds them: decoded, case-insensitively), so that no
+ * route takes the first of two values where a proxy, a log or a WAF in
+ * front reads the last. Empty parts (a trailing '&') are nothing.
+ * 0, or -1 not text, -2 a name twice or a part without '=' or name, -3 out
+ * of memory.
+ */
+static int
+query_parse(struct request *r)
+{
+	const char *q = r->query_str;
+	size_t n = strlen(q), count = 1, i, k = 0;
+	char *w;
+
+	for (i = 0; i < n; i++)
+		count += q[i] == '&';
+	if ((r->query = calloc(count, sizeof(*r->query))) == NULL ||
+	    (r->query_text = w = malloc(n + 2)) == NULL)
+		return -3;
+	for (i = 0; i <= n;) {
+		size_t end = i, eq, len;
+
+		while (end < n && q[end] != '&')
+			end++;
+		if (end > i) {
+			for (eq = i; eq < end && q[eq] != '='; eq++)
+				;
+			r->query[k].name = w;
+			len = query_decode(q + i, eq - i, w);
+			if (!query_text(w, len))
+				return -1;
+			w += len + 1;
+			r->query[k].value = w;
+			len = eq < end ? query_decode(q + eq + 1, end - eq - 1, w) : 0;
+			w[len] = '\0';
+			if (!query_text(w, len))
+				return -1;
+			w += len + 1;
+			if (eq == end || eq == i)
+				return -2;
+			r->nquery = ++k;
+		}
+		i = end + 1;
 	}
-	free(b);
-	return ok;
+	qsort(r->query, k, sizeof(*r->query), query_param_cmp);
+	for (i = 1; i < k; i++)
+		if (strcasecmp(r->query[i - 1].name, r->query[i].name) == 0)
+			return -2;
+	return 0;
 }
 
 void
@@ -906,11 +986,25 @@ request_dispatch(struct evhttp_request *req, void *server_arg)
 		request_reply_error(r, SP_ERR_NOMEM, NULL);
 		return;
 	}
-	if (q != NULL && !query_is_text(q)) {
-		request_problem(r, P_INVALID,
-				"The query string must be UTF-8 text without NUL bytes "
-				"(after percent-decoding).");
-		return;
+	if (q != NULL) {
+		int qr = query_parse(r);
+
+		if (qr == -3) {
+			request_reply_error(r, SP_ERR_NOMEM, NULL);
+			return;
+		}
+		if (qr == -1) {
+			request_problem(r, P_INVALID,
+					"The query string must be UTF-8 text without NUL bytes "
+					"(after percent-decoding).");
+			return;
+		}
+		if (qr == -2) {
+			request_problem(r, P_INVALID,
+					"The query string must give each parameter once, as "
+					"name=value.");
+			return;
+		}
 	}
 	if (r->method == 0) {
 		/* TRACE, CONNECT: no route can take them, so no Allow list applies. */

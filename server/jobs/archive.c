@@ -7,7 +7,12 @@
  * time per process: the claim leases the row (FOR UPDATE SKIP LOCKED in
  * archive_renewal_claim), so several processes never renew one contract
  * twice; a renewal that finds a newer revision than it claimed is refused
- * by the store and simply retried at the next round.
+ * by the store and simply retried at the next round. The claim serves the
+ * organizations in turns (041), and a contract the renewal cannot extend
+ * (its own bytes refused: beyond the reading budget, not a PDF it reads)
+ * keeps its lease and the round goes on: neither one organization's many
+ * contracts nor one contract that always fails holds back another's renewal
+ * until the next round (archive_interval_s, an hour by default).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +38,18 @@ struct run {
 };
 
 static void claim(struct archive_renewal *ar);
+
+/*
+ * 1 when a renewal failed because of the contract's bytes, which the next
+ * attempt finds the same; not when a service, the database or memory
+ * failed, for which the round stops until the next.
+ */
+static int
+contract_failed(int rc)
+{
+	return rc == SP_ERR_LIMIT || rc == SP_ERR_PDF || rc == SP_ERR_INVALID ||
+	       rc == SP_ERR_UNSUPPORTED;
+}
 
 static void
 run_free(struct run *u)
@@ -107,6 +124,9 @@ worked(void *arg, int rc, const struct sp_errinfo *ei)
 		if (rc != SP_OK)
 			round_failed(ar, "archive renewal failed", ei->msg);
 		run_free(u);
+		/* leased for LEASE_S: the next claim takes another contract */
+		if (rc != SP_OK && contract_failed(rc))
+			claim(ar);
 		return;
 	}
 	memset(&rev, 0, sizeof(rev));

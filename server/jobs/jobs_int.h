@@ -143,8 +143,9 @@ struct archive_renewal {
 
 /*
  * Every cfg->signing.archive_interval_s seconds (and at once after each
- * renewal while more are due), claim one due completed contract
- * (db_archive_claim), append a new DSS and document timestamp on a worker
+ * renewal, or each contract the renewal cannot extend, while more are due),
+ * claim one due completed contract (db_archive_claim: organizations' turns),
+ * append a new DSS and document timestamp on a worker
  * (ltv_extend) and store it as the contract's next revision
  * (db_archive_store). Not started (SP_OK, nothing scheduled) unless
  * signing.level is B-LTA, the interval is not 0 and trust and a TSA are

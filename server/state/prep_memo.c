@@ -121,6 +121,7 @@ member_slot(struct prep_memo *m, const char *hash)
 	return &m->members[h & (m->nmembers - 1)];
 }
 
+/* A token's hash stands for the token: compared with sp_secret_equal over its 64 digits. */
 static int
 hash_ok(const char *hash)
 {
@@ -135,7 +136,7 @@ prep_memo_member_get(struct prep_memo *m, const char *hash, int64_t now_s, struc
 	if (m == NULL || !hash_ok(hash))
 		return SP_ERR_NOT_FOUND;
 	s = member_slot(m, hash);
-	if (strcmp(s->hash, hash) != 0 || now_s >= s->until_s)
+	if (!sp_secret_equal(s->hash, hash, 64) || now_s >= s->until_s)
 		return SP_ERR_NOT_FOUND;
 	*out = s->who;
 	return SP_OK;
@@ -163,7 +164,7 @@ prep_memo_member_drop(struct prep_memo *m, const char *hash)
 	if (m == NULL || !hash_ok(hash))
 		return;
 	s = member_slot(m, hash);
-	if (strcmp(s->hash, hash) == 0)
+	if (sp_secret_equal(s->hash, hash, 64))
 		memset(s, 0, sizeof(*s));
 }
 

@@ -127,6 +127,23 @@ class Framing(ServerTestCase):
                     b"GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n\r\n"):
             self.refused(raw, 400, "malformed_request")
 
+    def test_a_bare_lf_ends_no_line(self):
+        """sec38: a line of the head that ends in LF without CR was a line to us and
+        to evhttp, but inside one header's value to a proxy that ends lines at CRLF
+        only (RFC 9112 2.2 lets a recipient take either): 'X: a<LF>Content-Length: 2'
+        is one header there and a body length here, and the bytes after the head
+        are the next request to one of the two. Refused like a bare CR."""
+        post = (b"POST /api/v1/auth/challenge HTTP/1.1\r\nHost: x\r\n"
+                b"Content-Type: application/json\r\n")
+        for raw in (b"GET /healthz HTTP/1.1\nHost: x\n\n",
+                    b"GET /healthz HTTP/1.1\r\nHost: x\n\r\n",
+                    b"GET /healthz HTTP/1.1\r\nHost: x\r\n\n",
+                    b"\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+                    post + b"X: a\nContent-Length: 2\r\n\r\n{}",
+                    post + b"Content-Length: 2\n\n{}"):
+            with self.subTest(raw=raw):
+                self.refused(raw, 400, "malformed_request")
+
     def test_unknown_http_version_is_505(self):
         self.refused(b"GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n", 505, "http_version_not_supported")
 

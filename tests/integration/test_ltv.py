@@ -335,6 +335,62 @@ class Renewal(LtvCase):
                    if "archive timestamp renewed" in l.get("msg", "")]
         self.assertEqual(len(renewed), 1, renewed)
 
+    def test_renewals_take_turns_between_organizations(self):
+        """sec38: the claim took the earliest archive_until, then the lowest number,
+        and archive_until is the TSA certificate's notAfter, the same for every
+        contract it stamped: one organization's backlog of older contracts went
+        before another's, and each one the renewal cannot extend (here its upload
+        is no PDF, as a contract beyond the reading budget is refused) ended the
+        round until the next (an hour by default, a second here) with its lease
+        (600 s) keeping it from the next claim only. Now the organizations take
+        turns and such a contract's failure does not end the round: another
+        organization's contract is renewed among the first."""
+        self.second.stop()
+        self.restart(archive_interval_s=0)  # none renewed while the backlog is made
+        n = self.three_party()
+        sup = self.db.query("SELECT id FROM organizations WHERE credit_code = '%s'"
+                            % self.orgs["supplier"]["credit_code"])
+        # 120 older completed contracts of the supplier, as urgent as the buyer's:
+        # every other one the renewal can extend (the buyer's signed revisions), the
+        # others it cannot
+        self.db.query(
+            "INSERT INTO contracts (number, name, initiator_org_id, status, page_count, sha256, "
+            "sent_at, completed_at, archive_until) SELECT number - g, name, %s, status, "
+            "page_count, sha256, sent_at, completed_at, archive_until "
+            "FROM contracts, generate_series(1, 120) g WHERE number = %s" % (sup, n))
+        for seq in range(self.revisions(n)):
+            self.db.query(
+                "INSERT INTO revisions (contract_number, seq, delta, length, sha256, party_id, "
+                "certificate_id, seal_id, signed_length, verification) SELECT %s - g, seq, "
+                "delta, length, sha256, party_id, certificate_id, seal_id, signed_length, "
+                "verification FROM revisions, generate_series(2, 120, 2) g "
+                "WHERE contract_number = %s AND seq = %d" % (n, n, seq))
+        self.db.query(
+            "INSERT INTO revisions (contract_number, seq, delta, length, sha256) "
+            "SELECT %s - g, 0, 'not a pdf'::bytea, 9, encode(sha256('not a pdf'), 'hex') "
+            "FROM generate_series(1, 119, 2) g" % n)
+        self.restart(archive_interval_s=1)
+        t0 = time.time()
+        while self.revisions(n) < 5 and time.time() < t0 + 60:
+            time.sleep(0.2)
+        took = time.time() - t0
+        theirs = int(self.db.query(  # renewed before the buyer's
+            "SELECT count(*) FROM revisions r JOIN contracts c ON c.number = r.contract_number "
+            "WHERE r.archive AND c.initiator_org_id = %s AND r.created_at < (SELECT created_at "
+            "FROM revisions WHERE contract_number = %s AND seq = 4)" % (sup, n)))
+        print("\nbuyer's renewed after %.1f s, %d of the supplier's 60 before" % (took, theirs))
+        self.assertEqual(self.revisions(n), 5)
+        self.assertLess(theirs, 10)
+        # and the ones it cannot extend do not stop the rounds: the supplier's other 60
+        # follow at once, not one a round
+        count = ("SELECT count(*) FROM revisions r JOIN contracts c ON c.number = "
+                 "r.contract_number WHERE r.archive AND c.initiator_org_id = %s" % sup)
+        t0 = time.time()
+        while int(self.db.query(count)) < 60 and time.time() < t0 + 30:
+            time.sleep(0.2)
+        print("the supplier's 60 renewed %.1f s later" % (time.time() - t0))
+        self.assertEqual(int(self.db.query(count)), 60)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -264,6 +264,12 @@ class ThreeParties(SigningCase):
         # The rectangles come before the signing result (the PIN is asked in between).
         self.assertLess(p.stdout.index("Seal placements"), p.stdout.index("Signed: revision 1"))
         self.assertEqual(self.revisions(n), 2)
+        # what it prints is the completion's own: it asks for that alone (Prefer:
+        # return=minimal), not for the contract document
+        done = [e for e in self.server.log_lines()
+                if e.get("route") == "/api/v1/signing-sessions/{id}/complete"]
+        self.assertEqual(done[-1]["status"], 200, done)
+        self.assertLess(done[-1]["bytes"], 512, done)
         self.act("supplier", n, "send")
 
         self.act("logistics", n, "receive")
@@ -1379,6 +1385,154 @@ class OneTripOutLTA(SigningCase):
         self.assertEqual(len(doc_timestamps(pdfsig(self.download("buyer", n)))), 1)
         self.assertIsNotNone(self.db.query(
             "SELECT archive_until FROM contracts WHERE number = %s" % n) or None)
+
+
+class MinimalReply(SigningCase):
+    """A completion with Prefer: return=minimal (RFC 7240, migration 040) answers the
+    completion alone, without the contract document (every party, revision and audit
+    event), and says so (Preference-Applied); what it checks and stores, its refusals and
+    the audit trail are the default's. In one trip and on the claim's path; any other
+    preference, or none, gets the whole answer."""
+    tls = False
+    signing_extra = {"level": "B-T"}
+    algs = {"supplier": "rsa", "logistics": "ec"}
+    path = "/api/v1/signing-sessions/%s/complete"
+    own = {"session", "seq", "sha256", "length", "timestamp"}
+
+    def setUp(self):
+        super().setUp()
+        for slug, alg in (("buyer", "rsa"), ("supplier", "rsa"), ("logistics", "ec")):
+            self.login_api(slug, alg)
+
+    def done(self, slug, prep, prefer=None, server=None, sig=None):
+        h = {"Authorization": "Bearer " + self.tokens[slug]}
+        if prefer is not None:
+            h["Prefer"] = prefer
+        sig = sig or self.token_sign(slug, self.algs[slug], prep)
+        return (server or self.server).request(
+            "POST", self.path % prep["session"],
+            body={"signature": base64.b64encode(sig).decode()}, headers=h, timeout=60)
+
+    def done_raw(self, slug, prep, prefers):
+        """The completion with one Prefer header per item of prefers, in that order
+        (http.client's own request() takes a header once)."""
+        import apicheck
+        body = json.dumps({"signature": base64.b64encode(
+            self.token_sign(slug, self.algs[slug], prep)).decode()}).encode()
+        h = {"Authorization": "Bearer " + self.tokens[slug],
+             "Content-Type": "application/json"}
+        c = self.server.connection(60)
+        try:
+            c.putrequest("POST", self.path % prep["session"])
+            for k, v in list(h.items()) + [("Content-Length", str(len(body)))]:
+                c.putheader(k, v)
+            for v in prefers:
+                c.putheader("Prefer", v)
+            c.endheaders(body)
+            r = c.getresponse()
+            data = r.read()
+            hdrs = {k.lower(): v for k, v in r.getheaders()}
+        finally:
+            c.close()
+        apicheck.check_exchange("POST", self.path % prep["session"], h, body, r.status, hdrs,
+                                data)
+        return r.status, hdrs, json.loads(data)
+
+    def completed_event(self, n, seq):
+        return self.db.query("SELECT details->>'timestamp' FROM audit_events WHERE "
+                             "contract_number = %s AND action = 'signing.completed' AND "
+                             "(details->>'seq')::int = %d" % (n, seq))
+
+    def minimal(self, n, prep, st, hdrs, doc, seq):
+        """doc is the completion alone, as stored."""
+        self.assertEqual(st, 200, doc)
+        self.assertEqual(hdrs.get("preference-applied"), "return=minimal")
+        self.assertEqual(set(doc), self.own)
+        self.assertEqual((doc["session"], doc["seq"]), (prep["session"], seq))
+        row = self.db.query("SELECT length || ' ' || sha256 FROM revisions WHERE "
+                            "contract_number = %s AND seq = %d" % (n, seq)).split()
+        self.assertEqual((int(row[0]), row[1]), (doc["length"], doc["sha256"]))
+        self.assertEqual(doc["timestamp"], self.completed_event(n, seq))
+
+    def test_the_completion_alone_stores_as_the_whole_answer(self):
+        n = self.create([("supplier", 1), ("logistics", 1)])
+        self.act("supplier", n, "receive")
+        self.act("logistics", n, "receive")
+        # in one trip (the process that prepared completes it)
+        prep = self.prepared("supplier", n)
+        c0 = self.counts()
+        st, hdrs, _, doc = self.done("supplier", prep, "return=minimal")
+        self.minimal(n, prep, st, hdrs, doc, 1)
+        self.assertEqual(self.counts(), (c0[0] + 1, c0[1]))
+        # the whole answer when asked for, or by default: the contract as it stands
+        prep = self.prepared("logistics", n, "ec")
+        st, hdrs, _, whole = self.done("logistics", prep, "return=representation")
+        self.assertEqual(st, 200, whole)
+        self.assertNotIn("preference-applied", hdrs)
+        self.assertEqual(set(whole), self.own | {"contract"})
+        self.assertEqual(whole["timestamp"], self.completed_event(n, 2))
+        contract = whole["contract"]
+        self.assertEqual([r["seq"] for r in contract["revisions"]], [0, 1, 2])
+        self.assertEqual(sorted(p["status"] for p in contract["parties"]), ["signed", "signed"])
+        # both signings wrote the same rows and events, the audit chain whole
+        self.assertEqual(self.db.query(
+            "SELECT string_agg(action, ',' ORDER BY id) FROM audit_events WHERE "
+            "contract_number = %s AND action IN ('party.signed', 'signing.completed')" % n),
+            "party.signed,signing.completed,party.signed,signing.completed")
+        self.assertEqual(self.db.query("SELECT valid FROM audit_chain_verify(%s)" % n), "t")
+        self.assertEqual(self.db.query(
+            "SELECT string_agg((verification IS NOT NULL)::text, ',' ORDER BY seq) FROM "
+            "revisions WHERE contract_number = %s AND seq > 0" % n), "true,true")
+        # the contract as its document shows it now: what the whole answer showed, with the
+        # last completion's own event
+        st, _, _, now = self.call("buyer", "GET", "/api/v1/contracts/%s" % n)
+        self.assertEqual(st, 200, now)
+        self.assertEqual(now["revisions"], contract["revisions"])
+        self.assertEqual(now["audit"][:-1], contract["audit"])
+
+        # no preference, another one, or one that is not return=minimal: the whole answer
+        for prefer in (None, "respond-async", "return=full", "return=minimal junk"):
+            n = self.create([("supplier", 1)])
+            self.act("supplier", n, "receive")
+            prep = self.prepared("supplier", n)
+            st, hdrs, _, doc = self.done("supplier", prep, prefer)
+            self.assertEqual(st, 200, doc)
+            self.assertNotIn("preference-applied", hdrs)
+            self.assertEqual(doc["contract"]["number"], n, prefer)
+
+    def test_the_claims_path_refusals_and_several_headers(self):
+        # the claim's path: another process completes the session
+        b = self.other("b")
+        n = self.create([("supplier", 1)])
+        self.act("supplier", n, "receive")
+        prep = self.prepared("supplier", n)
+        st, hdrs, _, doc = self.done("supplier", prep, "respond-async, RETURN=\"minimal\"; x=1",
+                                     server=b)
+        self.minimal(n, prep, st, hdrs, doc, 1)
+        # refusals are what they are without it: problem details, no Preference-Applied
+        st, hdrs, _, doc = self.done("supplier", prep, "return=minimal")
+        self.assertEqual((st, doc["code"]), (409, "session_used"), doc)
+        self.assertEqual(doc["detail"], "this signing session was already completed (single use)")
+        self.assertNotIn("preference-applied", hdrs)
+        n = self.create([("supplier", 1)])
+        self.act("supplier", n, "receive")
+        prep = self.prepared("supplier", n)
+        other = openssl_sign(PKI.org_cert("supplier", "rsa")[1], b"something else")
+        st, hdrs, _, doc = self.done("supplier", prep, "return=minimal", sig=other)
+        self.assertEqual((st, doc["code"]), (422, "bad_signature"), doc)
+        self.assertNotIn("preference-applied", hdrs)
+        self.assertEqual(self.revisions(n), 1)
+        # several Prefer headers: the first return preference among them counts
+        st, hdrs, doc = self.done_raw("supplier", prep, ["respond-async", "return=minimal"])
+        self.minimal(n, prep, st, hdrs, doc, 1)
+        n = self.create([("supplier", 1)])
+        self.act("supplier", n, "receive")
+        prep = self.prepared("supplier", n)
+        st, hdrs, doc = self.done_raw("supplier", prep,
+                                      ["return=representation", "return=minimal"])
+        self.assertEqual(st, 200, doc)
+        self.assertNotIn("preference-applied", hdrs)
+        self.assertEqual(doc["contract"]["number"], n)
 
 
 class BuiltinTSA(SigningCase):

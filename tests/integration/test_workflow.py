@@ -1358,6 +1358,36 @@ class TestControlCharacters(WorkflowCase):
         self.assertEqual(self.db.query("SELECT count(*) FROM webhooks"), "0")
 
 
+    def test_invisible_characters_refused(self):
+        """sec38: a name with a character shown as nothing (zero-width space or
+        joiner, soft hyphen, BOM, a filler, a tag) looks like another name in a list
+        or the reviewers' console and is another string to every comparison: refused
+        like a control character, from every field another organization reads."""
+        invisible = ["Acme\u200bLtd", "soft\u00adhyphen", "bom\ufeff", "word\u2060joiner",
+                     "filler\u3164", "tag\U000e0041", "zwj\u200d"]
+        for bad in invisible:
+            with self.subTest(bad=bad):
+                self.assertProblem(self.create(name=bad), 400, "control_character")
+                self.assertProblem(self.create(parties=[{"credit_code": credit_code(80),
+                                                         "name": bad, "role": "signer"}]),
+                                   400, "control_character")
+                self.assertProblem(self.call(self.a, "POST", "/api/v1/api-keys", {"name": bad}),
+                                   400, "control_character")
+        self.assertEqual(self.db.query("SELECT count(*) FROM contracts"), "0")
+        self.assertEqual(self.db.query("SELECT count(*) FROM api_keys"), "0")
+        st, _, _, doc = self.create(name="Acme\u200bLtd")
+        self.assertIn("invisible character (U+200B at byte 4)", doc["detail"])
+        n = self.created(parties=[{"credit_code": self.s1.code, "role": "signer"}])["number"]
+        self.act(self.a, n, "send")
+        self.act(self.s1, n, "receive")
+        before = self.snapshot(n)
+        self.assertProblem(self.call(self.s1, "POST", "/api/v1/contracts/%s/reject" % n,
+                                     {"reason": "price\u200b"}), 400, "control_character")
+        self.assertEqual(self.snapshot(n), before)
+        # Visible text of any script, its spaces included, still goes through.
+        self.assertEqual(self.created(name="采购合同 Ltd.\u3000二期")["name"], "采购合同 Ltd.\u3000二期")
+
+
 class TestWorkflowCli(WorkflowCase):
     """The sealpact commands, with SEALPACT_TOKEN standing in for a saved login."""
 

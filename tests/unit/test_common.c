@@ -248,6 +248,24 @@ START_TEST(hex_and_wipe)
 }
 END_TEST
 
+START_TEST(secret_equal_at_every_place)
+{
+	unsigned char a[64], b[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(a); i++)
+		a[i] = b[i] = (unsigned char)(i * 37 + 1);
+	ck_assert_int_eq(sp_secret_equal(a, b, sizeof(a)), 1);
+	ck_assert_int_eq(sp_secret_equal(a, b, 0), 1);
+	for (i = 0; i < sizeof(a); i++) {
+		b[i] ^= 0x80; /* one bit anywhere: first, middle, last */
+		ck_assert_int_eq(sp_secret_equal(a, b, sizeof(a)), 0);
+		ck_assert_int_eq(sp_secret_equal(a, b, i), 1); /* what lies before it matches */
+		b[i] ^= 0x80;
+	}
+}
+END_TEST
+
 START_TEST(hex_encode_decode)
 {
 	unsigned char k[4] = { 0xde, 0xad, 0xbe, 0xef }, out[8];
@@ -668,6 +686,7 @@ main(void)
 	tcase_add_test(tc, buf_printf_at_every_room);
 	tcase_add_test(tc, file_write_then_read);
 	tcase_add_test(tc, hex_and_wipe);
+	tcase_add_test(tc, secret_equal_at_every_place);
 	tcase_add_test(tc, hex_encode_decode);
 	tcase_add_test(tc, hex_every_byte_at_every_place);
 	tcase_add_test(tc, base64_standard);

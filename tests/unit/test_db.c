@@ -1874,7 +1874,7 @@ held_one(struct event_base *base, struct db_pool *pool, const char *sid,
 	rev.sha256_hex = ONES64;
 	rev.tsa_time = time(NULL);
 	memset(o, 0, sizeof(*o));
-	ck_assert_int_eq(db_signing_session_complete_held(pool, sid, h, &who, &rev, on_text, o),
+	ck_assert_int_eq(db_signing_session_complete_held(pool, sid, h, &who, &rev, 0, on_text, o),
 			 SP_OK);
 	run_until(base, &o->n, 1, 30);
 	ck_assert_int_eq(o->calls, 1);

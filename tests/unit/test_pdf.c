@@ -1062,6 +1062,54 @@ START_TEST(revisions_found_across_every_white_space)
 END_TEST
 
 /*
+ * A trailer whose hex string holds what no hex string may (a stray token
+ * inside /ID, as a careless writer or an attacker leaves it): readers end
+ * the string each their way, and where our scanner ended it the trailer's
+ * /Prev was out of sight while qpdf went on to it (fuzz_xref_merged, CI). We
+ * refuse the chain and qpdf's read of it counts as damage; the same trailer
+ * with hex digits alone reads as before.
+ */
+START_TEST(revisions_refuse_a_trailer_readers_guess_at)
+{
+	const char *ids[] = { "/ID [<00112233 44556677> <0011>] ", "/ID [<0011 n 2233> <0011>] " };
+	struct pdf_revision revs[8];
+	struct pdf_doc *doc = NULL;
+	struct pdf_doc_info in;
+	struct sp_errinfo ei;
+	unsigned char *b, *d, *m;
+	const unsigned char *w;
+	size_t bn, n, nrevs = 0, i, at, idl;
+
+	b = make_plain_pdf(1, &bn);
+	d = append_update(b, bn, 40, "<< /Update 1 >>", &n);
+	ck_assert_ptr_nonnull(w = memmem(d + bn, n - bn, "/Prev ", 6));
+	at = (size_t)(w - d);
+	for (i = 0; i < 2; i++) {
+		idl = strlen(ids[i]);
+		ck_assert_ptr_nonnull(m = malloc(n + idl));
+		memcpy(m, d, at);
+		memcpy(m + at, ids[i], idl);
+		memcpy(m + at + idl, d + at, n - at);
+		sp_errinfo_init(&ei);
+		ck_assert_int_eq(pdf_revisions_find(m, n + idl, revs, 8, &nrevs, &ei),
+				 i == 0 ? SP_OK : SP_ERR_PDF);
+		if (i == 0)
+			ck_assert_uint_eq(nrevs, 2);
+		else
+			ck_assert_str_eq(ei.reason, "revision_structure");
+		ck_assert_int_eq(pdf_doc_open(m, n + idl, &doc, &ei), SP_OK);
+		pdf_doc_info_get(doc, &in);
+		ck_assert_int_eq(in.damaged, i == 1);
+		pdf_doc_free(doc);
+		doc = NULL;
+		free(m);
+	}
+	free(d);
+	free(b);
+}
+END_TEST
+
+/*
  * Completion's revisions from the base's: a chain of updates (tables, and
  * an xref stream's) extends exactly as the whole file reads, and whatever
  * a byte of the newer updates is changed to, an extension it still gives
@@ -1437,6 +1485,7 @@ main(void)
 	tcase_add_test(tc, known_pages_handed_on);
 	tcase_add_test(tc, revisions_extend_as_found_whole);
 	tcase_add_test(tc, revisions_found_across_every_white_space);
+	tcase_add_test(tc, revisions_refuse_a_trailer_readers_guess_at);
 	tcase_add_test(tc, revision_xref_entries);
 	tcase_add_test(tc, revisions_room_check);
 	suite_add_tcase(s, tc);

@@ -897,6 +897,65 @@ START_TEST(hostile_object_stream_dictionary)
 }
 END_TEST
 
+/*
+ * An array of references read through the document (pdf_doc_key_refs) is
+ * what pdf_array_refs reads, the first time and every time after (kept
+ * once); an array of numbers is none, both ways.
+ */
+START_TEST(key_refs_read_once)
+{
+	size_t n, flen;
+	uint8_t *facts = NULL;
+	unsigned char *d = two_signed(&n, &facts, &flen);
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	qpdf_oh af, fields, box;
+	int *a = NULL, *b = NULL, *c = NULL, num, gen, items, i;
+	const char *key;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open(d, n, &doc, &ei), SP_OK);
+	af = qpdf_oh_get_key(doc->q, qpdf_get_root(doc->q), "/AcroForm");
+	fields = qpdf_oh_get_key(doc->q, af, "/Fields");
+	/* the object that holds the array, and its key there ("": the array's own) */
+	if (qpdf_oh_is_indirect(doc->q, fields)) {
+		num = qpdf_oh_get_object_id(doc->q, fields);
+		gen = qpdf_oh_get_generation(doc->q, fields);
+		key = "";
+	} else {
+		ck_assert(qpdf_oh_is_indirect(doc->q, af));
+		num = qpdf_oh_get_object_id(doc->q, af);
+		gen = qpdf_oh_get_generation(doc->q, af);
+		key = "/Fields";
+	}
+	items = qpdf_oh_get_array_n_items(doc->q, fields);
+	ck_assert_int_ge(items, 2);
+	ck_assert_int_eq(pdf_array_refs(doc->q, fields, items, &a), 1);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(pdf_doc_key_refs(doc, num, gen, key, fields, items, &b), 1);
+		ck_assert(memcmp(a, b, (size_t)items * 2 * sizeof(int)) == 0);
+		free(b);
+		b = NULL;
+		ck_assert_uint_eq(doc->nkrefs, 1);
+	}
+	/* numbers: no references, either way */
+	box = qpdf_oh_get_key(doc->q, doc->pages[0], "/MediaBox");
+	ck_assert_int_eq(pdf_array_refs(doc->q, box, 4, &c), 0);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(pdf_doc_key_refs(doc, qpdf_oh_get_object_id(doc->q, doc->pages[0]),
+						  qpdf_oh_get_generation(doc->q, doc->pages[0]),
+						  "/MediaBox", box, 4, &c),
+				 0);
+		ck_assert_ptr_null(c);
+	}
+	ck_assert_uint_eq(doc->nkrefs, 2);
+	free(a);
+	pdf_doc_free(doc);
+	free(facts);
+	free(d);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -912,6 +971,7 @@ suite(void)
 	tcase_add_test(t, hostile_object_stream_dictionary);
 	tcase_add_test(t, hostile_missing_kid_arrives);
 	tcase_add_test(t, hostile_missing_kid_in_stream);
+	tcase_add_test(t, key_refs_read_once);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -807,8 +807,12 @@ START_TEST(framer_verdicts_do_not_depend_on_how_bytes_arrive)
 		unsigned long heads;
 	} cases[] = {
 		{ "GET / HTTP/1.1\r\nHost: a\r\n\r\nPOST /x HTTP/1.1\r\nHost: a\r\n"
-		  "Content-Length: 5\r\n\r\nHELLOGET /y HTTP/1.0\n\n",
+		  "Content-Length: 5\r\n\r\nHELLOGET /y HTTP/1.0\r\n\r\n",
 		  P__COUNT, 3 },
+		/* a line ends in CRLF, not a bare LF (sec38: a proxy in front may not end it there) */
+		{ "GET /y HTTP/1.0\n\n", P_MALFORMED_REQUEST, 0 },
+		{ "POST / HTTP/1.1\r\nHost: a\r\nX: a\nContent-Length: 2\r\n\r\nab",
+		  P_MALFORMED_REQUEST, 0 },
 		{ "\r\nGET / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n\r\n", P__COUNT, 1 },
 		{ "GET / HTTP/1.1\r\n\r\n", P_MALFORMED_REQUEST, 0 },
 		{ "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", P_MALFORMED_REQUEST, 0 },
