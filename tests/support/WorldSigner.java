@@ -11,6 +11,14 @@
  *   java WorldSigner check-itext|check-pdfbox IN
  *   java WorldSigner stamp IN OUT OWNER-PASSWORD|-
  *   java WorldSigner pdfbox-gm IN OUT KEY.pem CERT.pem [sm2-1]
+ *   java WorldSigner serve CMD RC PID
+ *
+ * serve is one JVM for many of these commands (test_verify_java made some 20
+ * calls, and a JVM's start with iText, PDFBox and BouncyCastle loading was
+ * seconds of each on a loaded machine): it reads a line "OUT ARGS..." from the
+ * FIFO CMD, runs the command ARGS with its output appended to the file OUT,
+ * writes its exit status as a line to the FIFO RC, and again, until a line
+ * "quit" or until process PID (its client) has ended.
  *
  * The checks are a second and third pair of eyes besides poppler's pdfsig,
  * which cannot check a document timestamp: every signature and document
@@ -33,13 +41,18 @@
  * MGF1); cades-nom is cades without the dictionary's /M, which PAdES requires; pkcs7 is adbe.pkcs7.detached with BouncyCastle's
  * defaults (what PDFBox's own CreateSignature example writes).
  */
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.File;
+import java.io.FileReader;
+import java.io.FileWriter;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
@@ -95,22 +108,75 @@ public class WorldSigner {
 	private static Certificate[] chain;
 
 	public static void main(String[] a) throws Exception {
+		if (a.length == 4 && a[0].equals("serve")) {
+			serve(a[1], a[2], Long.parseLong(a[3]));
+			return;
+		}
+		System.exit(run(a));
+	}
+
+	private static void serve(String cmd, String rc, long client) throws Exception {
+		Thread watch = new Thread(() -> {
+			while (ProcessHandle.of(client).map(ProcessHandle::isAlive).orElse(false)) {
+				try {
+					Thread.sleep(1000);
+				} catch (InterruptedException e) {
+					return;
+				}
+			}
+			System.exit(0); /* even while waiting to open CMD */
+		});
+		watch.setDaemon(true);
+		watch.start();
+		PrintStream out = System.out, err = System.err;
+		for (;;) {
+			String line;
+			try (BufferedReader r = new BufferedReader(new FileReader(cmd))) {
+				line = r.readLine();
+			}
+			if (line == null || line.isBlank())
+				continue;
+			if (line.equals("quit"))
+				return;
+			String[] w = line.trim().split(" +");
+			int status;
+			try (PrintStream o = new PrintStream(new FileOutputStream(w[0], true), true)) {
+				System.setOut(o);
+				System.setErr(o);
+				try {
+					status = run(Arrays.copyOfRange(w, 1, w.length));
+				} catch (Throwable t) {
+					t.printStackTrace();
+					status = 1;
+				} finally {
+					System.setOut(out);
+					System.setErr(err);
+				}
+			}
+			try (PrintWriter p = new PrintWriter(new FileWriter(rc))) {
+				p.println(status);
+			}
+		}
+	}
+
+	/* One command (see the top of the file): its exit status. */
+	private static int run(String[] a) throws Exception {
 		if (a.length == 2 && a[0].startsWith("check-")) {
 			Security.addProvider(new BouncyCastleProvider());
-			System.exit((a[0].equals("check-itext") ? itextCheck(a[1]) : pdfboxCheck(a[1])) ? 0 : 1);
+			return (a[0].equals("check-itext") ? itextCheck(a[1]) : pdfboxCheck(a[1])) ? 0 : 1;
 		}
 		if ((a.length == 5 || a.length == 6) && a[0].equals("pdfbox-gm")) {
 			Security.addProvider(new BouncyCastleProvider());
 			gmSign(a[1], a[2], a[3], a[4], a.length == 6 && a[5].equals("sm2-1"));
-			return;
+			return 0;
 		}
 		if (a.length == 4 && a[0].equals("stamp")) {
 			stamp(a[1], a[2], a[3].equals("-") ? null : a[3]);
-			return;
+			return 0;
 		}
 		if (a.length < 6) {
 			System.err.println("usage: WorldSigner itext|pdfbox IN OUT KEY.p12 PASS FIELD [KIND]");
-			System.exit(2);
+			return 2;
 		}
 		Security.addProvider(new BouncyCastleProvider());
 		KeyStore ks = KeyStore.getInstance("PKCS12");
@@ -129,6 +195,7 @@ public class WorldSigner {
 			pdfbox(a[1], a[2], a[5], kind);
 		else
 			throw new IllegalArgumentException("unknown signer " + a[0]);
+		return 0;
 	}
 
 	private static String digestName() {

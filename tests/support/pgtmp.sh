@@ -7,7 +7,8 @@
 #   pgtmp.sh stop DIR    stop it and remove everything it made
 #
 # Tests that need a database read DIR/url (DIR is $SEALPACT_TEST_PGDIR) and
-# create their own database inside the cluster. The cluster is pgcluster.sh's
+# create their own database inside the cluster (the integration harness copies
+# one it migrated once, naming the cluster in DIR/migrated.lock). The cluster is pgcluster.sh's
 # --fast one (no fsync), unless SEALPACT_TEST_PG_DURABLE=1 (benchmarks: the
 # settings a deployment runs with, fsync and synchronous commit on).
 set -euo pipefail
@@ -52,7 +53,7 @@ stop)
   [ -f "$dir/datadir" ] || exit 0
   data=$(cat "$dir/datadir")
   bash "$pgc" stop "$data" || true
-  rm -rf "$(dirname "$data")" "$dir/datadir" "$dir/url"
+  rm -rf "$(dirname "$data")" "$dir/datadir" "$dir/url" "$dir/migrated.lock"
   ;;
 *)
   echo "usage: pgtmp.sh start|stop DIR" >&2; exit 2 ;;

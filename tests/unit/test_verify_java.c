@@ -7,36 +7,66 @@
  * kind, adbe.x509.rsa_sha1. Each valid file is also checked with pdfsig,
  * qpdf --check and, where it can, PDFBox with BouncyCastle.
  */
+#include <unistd.h>
+
 #include "test_verify_world.h"
 
 /*
  * The Java signers (tests/support/WorldSigner.java, Debian's iText 5, PDFBox 2
  * and BouncyCastle), compiled once per run into the PKI's directory, with
  * PKCS#12 keys (Java reads OpenSSL 3's default PBES2 files; an empty password
- * it does not).
+ * it does not). One JVM serves every call (WorldSigner serve, through two
+ * FIFOs there): a JVM's start with the three libraries loading was seconds of
+ * each of some 20 calls on a loaded machine. It ends with the fixture, or
+ * when this process does.
  */
 #define JAVA_CP \
 	"/usr/share/java/itext5.jar:/usr/share/java/pdfbox2.jar:/usr/share/java/fontbox2.jar:" \
 	"/usr/share/java/commons-logging.jar:/usr/share/java/bcprov.jar:" \
 	"/usr/share/java/bcpkix.jar:/usr/share/java/bcutil.jar"
 
-static unsigned char *
-java_sign(const unsigned char *d, size_t n, const char *how, size_t *outn)
+static void
+java_setup(void)
 {
 	const char *src = getenv("SEALPACT_SOURCE_DIR");
 
+	world_setup();
 	ck_assert_ptr_nonnull(src);
-	ck_assert_int_eq(run("cd %s && ( test -f WorldSigner.class || javac -nowarn -cp " JAVA_CP
-			     " -d . %s/tests/support/WorldSigner.java ) >>pki.log 2>&1 && "
-			     "for k in rsa ec; do test -f java_$k.p12 || openssl pkcs12 -export "
+	ck_assert_int_eq(run("cd %s && javac -nowarn -cp " JAVA_CP
+			     " -d . %s/tests/support/WorldSigner.java >>pki.log 2>&1 && "
+			     "for k in rsa ec; do openssl pkcs12 -export "
 			     "-inkey $k.key -in $k.pem -certfile ca.pem -passout pass:world "
-			     "-out java_$k.p12 >>pki.log 2>&1 || exit 1; done",
-			     vc_dir, src),
+			     "-out java_$k.p12 >>pki.log 2>&1 || exit 1; done && "
+			     "mkfifo java.cmd java.rc && { java -cp .:" JAVA_CP
+			     " WorldSigner serve java.cmd java.rc %ld </dev/null >>pki.log 2>&1 & "
+			     "}",
+			     vc_dir, src, (long)getpid()),
 			 0);
+}
+
+static void
+java_teardown(void)
+{
+	(void)run("cd %s && timeout 60 sh -c 'echo quit >java.cmd'", vc_dir);
+	world_teardown();
+}
+
+/* WorldSigner ARGS in the serving JVM, its output appended to OUT: its exit status. */
+static int
+java(const char *out, const char *args)
+{
+	/* (a JVM that died leaves no reader: the time limit is the test's, not forever) */
+	return run("cd %s && timeout 600 sh -c 'echo \"%s %s\" >java.cmd && read r <java.rc && "
+		   "exit $r'",
+		   vc_dir, out, args);
+}
+
+static unsigned char *
+java_sign(const unsigned char *d, size_t n, const char *how, size_t *outn)
+{
 	write_file(vc_path("java_in.pdf"), d, n);
-	ck_assert_msg(run("cd %s && java -cp .:" JAVA_CP " WorldSigner %s >>pki.log 2>&1", vc_dir,
-			  how) == 0,
-		      "WorldSigner %s failed: see %s", how, vc_path("pki.log"));
+	ck_assert_msg(java("pki.log", how) == 0, "WorldSigner %s failed: see %s", how,
+		      vc_path("pki.log"));
 	return read_file(vc_path("java_out.pdf"), outn);
 }
 
@@ -44,13 +74,13 @@ java_sign(const unsigned char *d, size_t n, const char *how, size_t *outn)
 static void
 pdfbox_agrees(const char *name, size_t nsigs)
 {
+	char how[128];
 	size_t m, k = 0;
 	char *out, *p;
 
-	ck_assert_int_eq(run("cd %s && java -cp .:" JAVA_CP " WorldSigner check-pdfbox %s "
-			     ">java_check.txt 2>&1",
-			     vc_dir, name),
-			 0);
+	(void)unlink(vc_path("java_check.txt"));
+	snprintf(how, sizeof(how), "check-pdfbox %s", name);
+	ck_assert_int_eq(java("java_check.txt", how), 0);
 	out = (char *)read_file(vc_path("java_check.txt"), &m);
 	for (p = out; (p = strstr(p, " verify=true")) != NULL; p++)
 		k++;
@@ -230,10 +260,7 @@ START_TEST(encrypted_signed_by_itext)
 	free(three);
 	/* what a signature must not allow */
 	write_file(vc_path("enc_in.pdf"), two, n2);
-	ck_assert_int_eq(run("cd %s && java -cp .:" JAVA_CP
-			     " WorldSigner stamp enc_in.pdf enc_stamped.pdf owner >>pki.log 2>&1",
-			     vc_dir),
-			 0);
+	ck_assert_int_eq(java("pki.log", "stamp enc_in.pdf enc_stamped.pdf owner"), 0);
 	three = read_file(vc_path("enc_stamped.pdf"), &n3);
 	r = verify(three, n3);
 	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
@@ -873,7 +900,7 @@ java_suite(void)
 	Suite *s = suite_create("verify_java");
 	TCase *tc = tcase_create("java");
 
-	tcase_add_unchecked_fixture(tc, world_setup, world_teardown);
+	tcase_add_unchecked_fixture(tc, java_setup, java_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, itext_signs_between_ours);
 	tcase_add_test(tc, itext_certifies_pdfbox_and_ours_sign);
