@@ -333,10 +333,10 @@ int pdfw_stream(struct pdfw *w, int num, const char *dict_body, const unsigned c
 		size_t len, struct sp_errinfo *ei) SP_WUR;
 /*
  * date_font.c: the date stamp's Type 3 font ("0"-"9", "-" at Helvetica's
- * widths, its glyphs stroked in the stroke colour) written into w: its
- * object number, or < 0.
+ * widths, its glyphs stroked in the stroke colour) written into w with the
+ * glyphs text draws (the update's one date): its object number, or < 0.
  */
-int pdf_date_font_write(struct pdfw *w, struct sp_errinfo *ei) SP_WUR;
+int pdf_date_font_write(struct pdfw *w, const char *text, struct sp_errinfo *ei) SP_WUR;
 /* The xref section (kind of the previous revision), trailer and %%EOF. */
 int pdfw_finish(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei) SP_WUR;
 /*

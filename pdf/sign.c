@@ -139,7 +139,7 @@ write_appearance(struct ctx *c, size_t i, struct sp_errinfo *ei)
 		char date[16];
 		pdf_date_text(c->par->signing_time, c->par->utc_offset_min, date);
 		/* one font for every date stamp of the update, written before this stream */
-		if (!c->date_font && (c->date_font = pdf_date_font_write(&c->w, ei)) < 0) {
+		if (!c->date_font && (c->date_font = pdf_date_font_write(&c->w, date, ei)) < 0) {
 			sp_buf_cleanup(&content);
 			return c->date_font;
 		}
