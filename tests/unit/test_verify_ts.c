@@ -120,6 +120,7 @@ token(X509 *tsa, time_t at, const uint8_t sha256[32], size_t *len)
 	unsigned char *der = NULL;
 	size_t qlen = 0;
 	TS_RESP_CTX *ctx = TS_RESP_CTX_new();
+	ASN1_OBJECT *policy = OBJ_txt2obj("1.3.6.1.4.1.99999.2", 1);
 	TS_RESP *rsp;
 	BIO *in;
 	int n;
@@ -129,7 +130,7 @@ token(X509 *tsa, time_t at, const uint8_t sha256[32], size_t *len)
 	ck_assert_ptr_nonnull(in = BIO_new_mem_buf(q, (int)qlen));
 	ck_assert_int_eq(TS_RESP_CTX_set_signer_cert(ctx, tsa), 1);
 	ck_assert_int_eq(TS_RESP_CTX_set_signer_key(ctx, tsa_key), 1);
-	ck_assert_int_eq(TS_RESP_CTX_set_def_policy(ctx, OBJ_txt2obj("1.3.6.1.4.1.99999.2", 1)), 1);
+	ck_assert_int_eq(TS_RESP_CTX_set_def_policy(ctx, policy), 1);
 	ck_assert_int_eq(TS_RESP_CTX_set_signer_digest(ctx, EVP_sha256()), 1);
 	ck_assert_int_eq(TS_RESP_CTX_set_ess_cert_id_digest(ctx, EVP_sha256()), 1);
 	ck_assert_int_eq(TS_RESP_CTX_add_md(ctx, EVP_sha256()), 1);
@@ -150,6 +151,7 @@ token(X509 *tsa, time_t at, const uint8_t sha256[32], size_t *len)
 	OPENSSL_free(der);
 	TS_RESP_free(rsp);
 	TS_RESP_CTX_free(ctx);
+	ASN1_OBJECT_free(policy);
 	BIO_free(in);
 	free(q);
 	return out;
