@@ -1,8 +1,8 @@
 /*
  * verify_cms.c: the cryptographic half of PDF signature verification: the
  * CMS SignedData of one signature (digest, signature, signed attributes),
- * its RFC 3161 signature timestamp, and the signer's chain at the
- * timestamp's time. Every failure becomes a reason on the report with the
+ * its RFC 3161 signature timestamp (the token checked in verify_ts.c), and
+ * the signer's chain at the timestamp's time. Every failure becomes a reason on the report with the
  * verdict it deserves (verify.c assembles the rest).
  *
  * SM2: OpenSSL 3.0's CMS verifier cannot set the distinguishing ID, so an
@@ -20,8 +20,6 @@
 #include <openssl/ess.h>
 #include <openssl/evp.h>
 #include <openssl/pkcs7.h>
-#include <openssl/ts.h>
-#include <openssl/x509v3.h>
 
 #include "verify_int.h"
 
@@ -143,176 +141,6 @@ ranges_digest(const EVP_MD *md, const struct verify_ranges *rg, unsigned char *o
 
 	EVP_MD_CTX_free(c);
 	return ok;
-}
-
-/* The TSA certificate: a critical extendedKeyUsage of timeStamping only. */
-static int
-ts_eku_ok(X509 *x)
-{
-	int i = X509_get_ext_by_NID(x, NID_ext_key_usage, -1);
-
-	return i >= 0 && (X509_get_extension_flags(x) & EXFLAG_XKUSAGE) &&
-	       X509_EXTENSION_get_critical(X509_get_ext(x, i)) &&
-	       X509_get_extended_key_usage(x) == XKU_TIMESTAMP;
-}
-
-static time_t
-asn1_time(const ASN1_TIME *t)
-{
-	struct tm tm;
-
-	if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
-		return (time_t)-1;
-	return timegm(&tm);
-}
-
-/*
- * The TSA's certificate against the document's embedded revocation data
- * (PAdES B-LT keeps it for the timestamp's chain too): revoked before it
- * stamped is proof against the token. Without evidence nothing is asked
- * here (TSA revocation is then unknown, as before B-LT). 1 when it passes.
- */
-static int
-ts_revocation(const struct crypto_verify_opts *opts, X509_STORE_CTX *xc, X509 *tsa,
-	      STACK_OF(X509) * untrusted, const struct crypto_evidence *ev,
-	      struct crypto_sig_report *rep)
-{
-	STACK_OF(X509) *chain = NULL;
-	struct trust_rev rev;
-	struct sp_errinfo ei;
-	int ok = 1;
-
-	if (!ev || !opts->trust || (ev->n[PDF_DSS_OCSPS] == 0 && ev->n[PDF_DSS_CRLS] == 0))
-		return 1;
-	sp_errinfo_init(&ei);
-	if ((chain = X509_STORE_CTX_get1_chain(xc)) && sk_X509_num(chain) > 1 &&
-	    trust_evidence_status(opts->trust, ev, tsa, sk_X509_value(chain, 1), untrusted,
-				  rep->ts_time, &rev, &ei) == SP_OK &&
-	    rev.status == CRYPTO_REV_REVOKED && rev.revoked_at <= rep->ts_time) {
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_revoked",
-			    "the TSA certificate was revoked before it stamped (the document's "
-			    "embedded revocation data says so)");
-		ok = 0;
-	}
-	sk_X509_pop_free(chain, X509_free);
-	return ok;
-}
-
-/*
- * Check a TimeStampToken (p7) whose imprint must be over `what` (one piece,
- * or the ranges when what is NULL). The token's chain is checked at its own
- * genTime against the TSA store. Fills the timestamp fields of rep.
- */
-static void
-ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t *what, size_t whatlen,
-	 const struct verify_ranges *rg, const struct crypto_evidence *ev,
-	 struct crypto_sig_report *rep)
-{
-	TS_TST_INFO *info = NULL;
-	TS_MSG_IMPRINT *mi;
-	ASN1_OCTET_STRING *msg;
-	const ASN1_OBJECT *alg;
-	STACK_OF(X509) *signers = NULL, *untrusted = NULL;
-	X509_STORE *store = NULL;
-	int i;
-	X509_STORE_CTX *xc = NULL;
-	X509 *tsa;
-	unsigned char h[EVP_MAX_MD_SIZE];
-	unsigned int hl = 0;
-	const EVP_MD *md;
-	time_t now = opts->at ? opts->at : time(NULL);
-
-	rep->has_timestamp = 1;
-	rep->timestamp_ok = 0;
-	if (!PKCS7_type_is_signed(p7) || !(info = PKCS7_to_TS_TST_INFO(p7))) {
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_malformed",
-			    "the timestamp is malformed");
-		goto out;
-	}
-	rep->ts_time = asn1_time(TS_TST_INFO_get_time(info));
-	mi = TS_TST_INFO_get_msg_imprint(info);
-	X509_ALGOR_get0(&alg, NULL, NULL, TS_MSG_IMPRINT_get_algo(mi));
-	if (!digest_ok(OBJ_obj2nid(alg), rep, "the timestamp imprint"))
-		goto out;
-	msg = TS_MSG_IMPRINT_get_msg(mi);
-	if (!(md = EVP_get_digestbynid(OBJ_obj2nid(alg))) ||
-	    (what ? !EVP_Digest(what, whatlen, h, &hl, md, NULL)
-		  : !ranges_digest(md, rg, h, &hl)) ||
-	    (int)hl != ASN1_STRING_length(msg) || memcmp(h, ASN1_STRING_get0_data(msg), hl) != 0) {
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_imprint_mismatch",
-			    "the timestamp is not over %s",
-			    what ? "this signature value" : "the signed bytes");
-		goto out;
-	}
-	if (!(signers = PKCS7_get0_signers(p7, NULL, 0)) || sk_X509_num(signers) != 1) {
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_malformed",
-			    "the timestamp does not carry its TSA certificate");
-		goto out;
-	}
-	tsa = sk_X509_value(signers, 0);
-	/* UTF-8 names stay text (X509_NAME_oneline escapes every non-ASCII byte). */
-	if (trust_name_print(X509_get_subject_name(tsa), rep->tsa, sizeof(rep->tsa)) < 0)
-		rep->tsa[0] = '\0';
-	if (!ts_eku_ok(tsa)) {
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_bad_eku",
-			    "the TSA certificate lacks a critical timeStamping extendedKeyUsage");
-		goto out;
-	}
-	if (rep->ts_time == (time_t)-1 || rep->ts_time > now + TRUST_CLOCK_SKEW) {
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_time_implausible",
-			    "the timestamp's time is in the future or unreadable");
-		goto out;
-	}
-	store = opts->ts_trust ? opts->ts_trust : (opts->trust ? opts->trust->store : NULL);
-	if (!store) {
-		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "ts_untrusted",
-			    "no TSA roots are configured");
-		goto out;
-	}
-	/* the TSA's chain when it stamped */
-	/* the token's certificates and the trust store's intermediates may complete the chain */
-	untrusted = p7->d.sign->cert ? sk_X509_dup(p7->d.sign->cert) : sk_X509_new_null();
-	if (!untrusted) {
-		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "ts_untrusted", "out of memory");
-		goto out;
-	}
-	for (i = 0; opts->trust && i < sk_X509_num(opts->trust->intermediates); i++)
-		if (!sk_X509_push(untrusted, sk_X509_value(opts->trust->intermediates, i)))
-			break;
-	if (!(xc = X509_STORE_CTX_new()) || X509_STORE_CTX_init(xc, store, tsa, untrusted) != 1 ||
-	    X509_STORE_CTX_set_purpose(xc, X509_PURPOSE_TIMESTAMP_SIGN) != 1) {
-		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "ts_untrusted",
-			    "cannot set up the TSA chain check");
-		goto out;
-	}
-	X509_STORE_CTX_set_time(xc, 0, rep->ts_time);
-	if (X509_verify_cert(xc) != 1) {
-		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "ts_untrusted",
-			    "the TSA is not trusted: %s",
-			    X509_verify_cert_error_string(X509_STORE_CTX_get_error(xc)));
-		goto out;
-	}
-	if (!ts_revocation(opts, xc, tsa, untrusted, ev, rep))
-		goto out;
-	/*
-	 * The token's signature and ESS certificate id, and its version: what
-	 * TS_RESP_verify_token() checks under TS_VFY_SIGNATURE | TS_VFY_VERSION
-	 * with this store and no other certificates, in its order, without its
-	 * decoding of the TSTInfo again (info above is the same token's).
-	 */
-	if (TS_RESP_verify_signature(p7, NULL, store, NULL) != 1 ||
-	    TS_TST_INFO_get_version(info) != 1) {
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_bad_signature",
-			    "the timestamp's signature does not verify");
-		goto out;
-	}
-	rep->timestamp_ok = 1;
-out:
-	ERR_clear_error();
-	X509_STORE_CTX_free(xc);
-	sk_X509_free(untrusted);
-	sk_X509_free(signers);
-	TS_TST_INFO_free(info);
 }
 
 /*
@@ -943,8 +771,8 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 			verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_malformed",
 				    "the signature timestamp is malformed");
 		} else {
-			ts_check(opts, p7, ASN1_STRING_get0_data(sigval),
-				 (size_t)ASN1_STRING_length(sigval), rg, ev, rep);
+			verify_ts_check(opts, p7, ASN1_STRING_get0_data(sigval),
+					(size_t)ASN1_STRING_length(sigval), rg, ev, rep);
 			PKCS7_free(p7);
 		}
 		if (rep->timestamp_ok == 1 && rep->has_signer &&
@@ -979,34 +807,4 @@ out:
 	OPENSSL_free(attrs);
 	sk_X509_pop_free(certs, X509_free);
 	CMS_ContentInfo_free(cms);
-}
-
-void
-verify_doc_timestamp(const struct crypto_verify_opts *opts, const struct verify_ranges *rg,
-		     const uint8_t *tok, size_t toklen, const struct crypto_evidence *ev,
-		     struct crypto_sig_report *rep)
-{
-	PKCS7 *p7 = NULL;
-	size_t k, used = 0;
-
-	rep->doc_timestamp = 1;
-	if (toklen > LONG_MAX ||
-	    !(p7 = cert_cache_pkcs7_d2i(opts->trust ? opts->trust->certs : NULL, tok, toklen,
-					&used))) {
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_malformed",
-			    "the document timestamp is malformed");
-		goto out;
-	}
-	for (k = used; k < toklen; k++)
-		if (tok[k] != 0) {
-			verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_malformed",
-				    "/Contents holds data after the timestamp");
-			goto out;
-		}
-	ts_check(opts, p7, NULL, 0, rg, ev, rep);
-	rep->digest_ok = rep->signature_ok = rep->timestamp_ok;
-	rep->chain_ok = rep->timestamp_ok;
-out:
-	ERR_clear_error();
-	PKCS7_free(p7);
 }

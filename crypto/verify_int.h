@@ -4,6 +4,7 @@
 #pragma once
 
 #include <openssl/evp.h>
+#include <openssl/pkcs7.h>
 
 #include "crypto_int.h"
 #include "pdf.h"
@@ -84,7 +85,18 @@ void chain_check(const struct crypto_verify_opts *opts, X509 *signer, STACK_OF(X
 		 const struct crypto_evidence *ev, const struct crypto_evidence *dss,
 		 struct crypto_sig_report *rep);
 
-/* A /DocTimeStamp: the /Contents is an RFC 3161 token over the ranges. */
+/*
+ * verify_ts.c: a TimeStampToken (p7) whose imprint must be over `what` (one
+ * piece: a signature value), or over rg's ranges when what is NULL. The TSA's
+ * chain, ESS certificate id and signature are checked at the token's own
+ * genTime against opts->ts_trust (else the roots of trust), its revocation
+ * in ev. Fills the timestamp fields of rep.
+ */
+void verify_ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t *what,
+		     size_t whatlen, const struct verify_ranges *rg,
+		     const struct crypto_evidence *ev, struct crypto_sig_report *rep);
+
+/* A /DocTimeStamp: the /Contents is an RFC 3161 token over the ranges (verify_ts.c). */
 void verify_doc_timestamp(const struct crypto_verify_opts *opts, const struct verify_ranges *rg,
 			  const uint8_t *tok, size_t toklen, const struct crypto_evidence *ev,
 			  struct crypto_sig_report *rep);
