@@ -284,6 +284,9 @@ struct body_budget {
 	uint64_t cap, used;
 };
 
+/* The one detail of 501 not_implemented: a method no route takes (framing.c, request.c). */
+#define HTTP_METHOD_UNSUPPORTED "This method is not supported."
+
 /* The framing state of one connection, fed its raw bytes in order. */
 struct http_framer {
 	struct body_budget *budget; /* NULL: bodies are not counted */
@@ -317,7 +320,7 @@ void body_budget_give(struct body_budget *b, uint64_t n);
 /*
  * Feed the next n bytes of the connection. Returns 0 while the framing is
  * sound, 1 once it is not: f->bad is the problem to answer (400, 411, 413,
- * 414, 431, 505, or 503 when the body's length does not fit in the budget)
+ * 414, 431, 501, 505, or 503 when the body's length does not fit in the budget)
  * and f->detail says why; later calls return 1 at once.
  */
 int framer_feed(struct http_framer *f, const unsigned char *p, size_t n);

@@ -1007,8 +1007,10 @@ request_dispatch(struct evhttp_request *req, void *server_arg)
 		}
 	}
 	if (r->method == 0) {
-		/* TRACE, CONNECT: no route can take them, so no Allow list applies. */
-		request_problem(r, P_NOT_IMPLEMENTED, "This method is not supported.");
+		/* framing.c refused any method method_of() does not map (TRACE,
+		 * CONNECT, ...) before evhttp parsed it; a request evhttp parsed
+		 * another way is answered alike. No route: no Allow list. */
+		request_problem(r, P_NOT_IMPLEMENTED, HTTP_METHOD_UNSUPPORTED);
 		return;
 	}
 	sp_errinfo_init(&ei);

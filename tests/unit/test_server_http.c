@@ -825,6 +825,11 @@ START_TEST(framer_verdicts_do_not_depend_on_how_bytes_arrive)
 		{ "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n",
 		  P_LENGTH_REQUIRED, 0 },
 		{ "GET / HTTP/3.0\r\nHost: a\r\n\r\n", P_HTTP_VERSION, 0 },
+		/* a method no route takes (sec39: evhttp's HTML 501, CONNECT kept open) */
+		{ "get / HTTP/1.1\r\nHost: a\r\n\r\n", P_NOT_IMPLEMENTED, 0 },
+		{ "GET / HTTP/1.1\r\nHost: a\r\n\r\nCONNECT a:1 HTTP/1.1\r\nHost: a\r\n\r\n",
+		  P_NOT_IMPLEMENTED, 0 },
+		{ "OPTIONS / HTTP/1.1\r\nHost: a\r\n\r\nPATCH / HTTP/1.0\r\n\r\n", P__COUNT, 2 },
 		{ "GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n", P_MALFORMED_REQUEST, 0 },
 		/* A body is not a head: its bytes are not judged. */
 		{ "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\n\r\n\x01 GET / "
