@@ -1,5 +1,7 @@
--- 043 (sec39): an organization's evidence reports of a contract, at most
--- p_max (evidence.max_reports_per_day) in any 24 hours.
+-- 043 (sec39): bounds an organization reached past.
+--
+-- 1. An organization's evidence reports of a contract, at most p_max
+-- (evidence.max_reports_per_day) in any 24 hours.
 --
 -- Each request of GET /api/v1/contracts/{number}/evidence appends
 -- 'contract.evidence_requested' to the contract's audit chain (013: the
@@ -41,5 +43,23 @@ BEGIN
 	SELECT e.info, e.document, e.tsa_serial, e.archive_serial
 	INTO info, document, tsa_serial, archive_serial
 	FROM contract_evidence(p_number, p_org, p_user, p_ip, p_ua) e;
+END
+$$;
+
+-- 2. At most 20 webhooks per organization, under concurrency too. 007's
+-- webhook_create counts the organization's live webhooks and then inserts,
+-- without a lock: registrations at once each counted 19 and each inserted
+-- (60 at once with 16 database connections left 24 or 25), and every event of
+-- the organization's contracts is one delivery per webhook. The server now
+-- calls webhook_create_locked: the organization's row locked first, as
+-- api_key_create (006) locks it for its 100 keys, so the count inside
+-- 007's webhook_create sees every registration before it. Everything else as
+-- 007 (an idempotent replay waits on the lock too, and answers as before).
+CREATE FUNCTION webhook_create_locked(p_org bigint, p_user bigint, p_url text, p_secret text,
+	p_idem_key text, p_ip inet, p_ua text) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM 1 FROM organizations o WHERE o.id = p_org FOR UPDATE;
+	RETURN webhook_create(p_org, p_user, p_url, p_secret, p_idem_key, p_ip, p_ua);
 END
 $$;
