@@ -117,6 +117,7 @@ const struct config_key config_keys[] = {
 	PATH(evidence, cert),
 	PATH(evidence, key),
 	PATH(evidence, chain),
+	INT(evidence, max_reports_per_day, 1, 100000, 10),
 
 	STR(webhooks, allow_hosts, NULL),
 	BOOL(webhooks, allow_http, 0),

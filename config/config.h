@@ -119,6 +119,7 @@ struct config_evidence {
 	char *cert;  /* PEM: the platform's evidence certificate; NULL: no evidence reports */
 	char *key;   /* PEM: its private key (RSA, EC P-256 or SM2) */
 	char *chain; /* PEM: its CA certificates, embedded beside it (optional) */
+	int max_reports_per_day; /* one organization's reports of one contract in any 24 h */
 };
 
 struct config_webhooks {

@@ -1131,10 +1131,11 @@ typedef void (*db_evidence_fn)(void *arg, struct db_evidence *e, const struct sp
  * audit event contract.evidence_requested (with who's address and user
  * agent) in the same transaction. Fails SP_ERR_NOT_FOUND when the
  * organization may not see the contract (the rule of the document download),
- * SP_ERR_CONFLICT "contract_not_final" while it is a draft or being signed.
- * Loop thread.
+ * SP_ERR_CONFLICT "contract_not_final" while it is a draft or being signed,
+ * SP_ERR_RATE_LIMITED "rate_limited" when who's organization had max_per_day
+ * reports of it in the last 24 hours (nothing recorded). Loop thread.
  */
 int db_contract_evidence(struct db_pool *pool, int64_t number, const struct db_actor *who,
-			 db_evidence_fn cb, void *arg) SP_WUR;
+			 int max_per_day, db_evidence_fn cb, void *arg) SP_WUR;
 
 #endif /* SP_DB_H */

@@ -99,8 +99,9 @@ static const struct sqlstate_row {
 	{ "SE010", SP_ERR_INVALID, "seal_not_found", NULL },
 	{ "SE011", SP_ERR_INVALID, "validity_invalid", NULL },
 	{ "SE012", SP_ERR_INVALID, "validity_expired", NULL },
-	/* evidence report (migrations/013_evidence.sql) */
+	/* evidence report (migrations/013_evidence.sql; SR002: 043's reports a day) */
 	{ "SR001", SP_ERR_CONFLICT, "contract_not_final", NULL },
+	{ "SR002", SP_ERR_RATE_LIMITED, "rate_limited", NULL },
 	{ "23514", SP_ERR_INVALID, "invalid", NULL },     /* check_violation */
 	{ "23503", SP_ERR_INVALID, "invalid", NULL },     /* foreign_key_violation */
 	{ "42501", SP_ERR_FORBIDDEN, "forbidden", NULL }, /* insufficient_privilege */

@@ -1,8 +1,9 @@
 /*
  * evidence.c: the evidence report's one database call (db.h, "evidence.c"):
- * SQL contract_evidence of migrations/013_evidence.sql, which checks who
- * asks and the contract's state, records the request in the contract's
- * audit chain and answers everything the report shows. bytea and integer
+ * SQL contract_evidence_bounded of migrations/043 (how often the
+ * organization asked, then 013's contract_evidence), which checks who
+ * asks, how often and the contract's state, records the request in the
+ * contract's audit chain and answers everything the report shows. bytea and integer
  * columns come back in binary and are decoded here.
  */
 #include <stdlib.h>
@@ -71,15 +72,15 @@ out:
 
 int
 db_contract_evidence(struct db_pool *pool, int64_t number, const struct db_actor *who,
-		     db_evidence_fn cb, void *arg)
+		     int max_per_day, db_evidence_fn cb, void *arg)
 {
 	static const char sql[] = "SELECT info::text, document, tsa_serial, archive_serial FROM "
-				  "contract_evidence($1::bigint, $2::bigint, $3::bigint, $4::inet, "
-				  "$5)";
+				  "contract_evidence_bounded($1::bigint, $2::bigint, $3::bigint, "
+				  "$4::inet, $5, $6::integer)";
 	struct evidence_call *c;
 	struct db_actor_text t;
-	struct db_param p[5];
-	char num[24];
+	struct db_param p[6];
+	char num[24], max[16];
 	int r;
 
 	if (cb == NULL || who == NULL)
@@ -91,11 +92,12 @@ db_contract_evidence(struct db_pool *pool, int64_t number, const struct db_actor
 	db_param_text(&p[2], t.user);
 	db_param_text(&p[3], t.ip);
 	db_param_text(&p[4], t.ua);
+	db_param_text(&p[5], db_i64_text(max, sizeof(max), max_per_day));
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return SP_ERR_NOMEM;
 	c->cb = cb;
 	c->arg = arg;
-	if ((r = db_query_send(pool, sql, 5, p, 1, 0, evidence_done, c)) != SP_OK)
+	if ((r = db_query_send(pool, sql, 6, p, 1, 0, evidence_done, c)) != SP_OK)
 		free(c);
 	return r;
 }

@@ -30,8 +30,9 @@ db_webhook_create(struct db_pool *pool, const struct db_actor *actor, const char
 	db_param_text(&p[4], idempotency_key);
 	db_param_text(&p[5], a.ip);
 	db_param_text(&p[6], a.ua);
+	/* 043: the organization's row locked before 007's count of its 20 */
 	return db_json_call(pool,
-			    "SELECT webhook_create($1::bigint, $2::bigint, $3, $4, $5, "
+			    "SELECT webhook_create_locked($1::bigint, $2::bigint, $3, $4, $5, "
 			    "$6::inet, $7)::text",
 			    7, p, NULL, cb, arg);
 }

@@ -693,7 +693,9 @@ evidence_step(struct request *r, const struct principal *who)
 	j->cfg = request_config(r);
 	snprintf(j->number, sizeof(j->number), "%lld", (long long)n);
 	auth_actor(r, who, &actor);
-	if ((rc = db_contract_evidence(request_db(r), n, &actor, evidence_loaded, j)) != SP_OK) {
+	rc = db_contract_evidence(request_db(r), n, &actor, j->cfg->evidence.max_reports_per_day,
+				  evidence_loaded, j);
+	if (rc != SP_OK) {
 		ejob_free(j);
 		request_reply_error(r, rc, NULL);
 	}

@@ -10,8 +10,10 @@
  * two body types are two readings of one request, and a proxy in front may
  * act on the other one), any
  * Transfer-Encoding (411: request smuggling needs two framings; bodies here
- * come with one Content-Length), a body over the server's largest cap (413)
- * and an HTTP version other than 1.0 and 1.1 (505). Everything else is left
+ * come with one Content-Length), a body over the server's largest cap (413),
+ * a method no route takes (501: evhttp answered one it does not parse with
+ * its HTML page, and kept a CONNECT's connection open after answering) and an HTTP
+ * version other than 1.0 and 1.1 (505). Everything else is left
  * to evhttp and the router. It also takes each body's declared length from
  * the process's body budget before the body is read (503 when it does not
  * fit): see struct body_budget.
@@ -81,6 +83,20 @@ is_tchar(unsigned char c)
 	       (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
+/* The methods the router maps (request.c, method_of); case-sensitive, as evhttp reads them. */
+static int
+routed_method(const char *s, size_t n)
+{
+	static const char *const known[] = { "GET",    "HEAD",  "POST",   "PUT",
+					     "DELETE", "PATCH", "OPTIONS" };
+	size_t i;
+
+	for (i = 0; i < SP_ARRAY_LEN(known); i++)
+		if (strlen(known[i]) == n && memcmp(known[i], s, n) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 request_line(struct http_framer *f, const char *s, size_t n)
 {
@@ -93,6 +109,8 @@ request_line(struct http_framer *f, const char *s, size_t n)
 	for (i = 0; s + i < sp1; i++)
 		if (!is_tchar((unsigned char)s[i]))
 			return fail(f, P_MALFORMED_REQUEST, "The request method is not a token.");
+	if (!routed_method(s, (size_t)(sp1 - s)))
+		return fail(f, P_NOT_IMPLEMENTED, HTTP_METHOD_UNSUPPORTED);
 	sp2 = memchr(sp1 + 1, ' ', n - (size_t)(sp1 + 1 - s));
 	if (sp2 == NULL || sp2 == sp1 + 1)
 		return fail(f, P_MALFORMED_REQUEST,

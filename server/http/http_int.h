@@ -53,6 +53,36 @@ int log_pid(void);
 /* Format an RFC 3339 UTC time with milliseconds ("2026-11-21T19:20:46.123Z"). */
 void log_time_format(char out[32]);
 
+/* Incoming X-Request-Id kept when 1..64 chars of [A-Za-z0-9._-]; else NULL. */
+int request_id_is_sane(const char *id);
+/* A new random id: 32 lowercase hex characters. out holds 33 bytes. Any thread. */
+void request_id_generate(char out[33]);
+
+/* ---- query.c: the query string -------------------------------------------------------- */
+
+/* One name=value of a query string, both percent-decoded (into http_query.text). */
+struct http_query_param {
+	const char *name, *value;
+};
+
+struct http_query {
+	struct http_query_param *params; /* sorted by name, without case */
+	size_t n;
+	char *text; /* every name and value, NUL-terminated */
+};
+
+/*
+ * Parse query string s (without '?') into q, which the caller cleans up
+ * whatever the result (http_query_cleanup). SP_OK; SP_ERR_INVALID with the
+ * client's detail in ei->msg when a name or value is not UTF-8 text without
+ * NUL once decoded, a part has no name=value, or a name comes twice
+ * (decoded, without case); SP_ERR_NOMEM. Any thread.
+ */
+int http_query_parse(struct http_query *q, const char *s, struct sp_errinfo *ei) SP_WUR;
+/* The decoded value of name (without case), NULL when absent; owned by q. */
+const char *http_query_get(const struct http_query *q, const char *name);
+void http_query_cleanup(struct http_query *q);
+
 /* ---- prefer.c: RFC 7240 Prefer ------------------------------------------------------ */
 
 enum http_prefer {
@@ -244,11 +274,6 @@ int metrics_render(const struct metrics *m, const char *const *names,
 struct server;
 struct evhttp_request;
 
-/* Incoming X-Request-Id kept when 1..64 chars of [A-Za-z0-9._-]; else NULL. */
-int request_id_is_sane(const char *id);
-/* A new random id: 32 lowercase hex characters. out holds 33 bytes. */
-void request_id_generate(char out[33]);
-
 /* The process a request belongs to (internal routes: metrics). */
 struct server *request_server(const struct request *r);
 
@@ -284,6 +309,9 @@ struct body_budget {
 	uint64_t cap, used;
 };
 
+/* The one detail of 501 not_implemented: a method no route takes (framing.c, request.c). */
+#define HTTP_METHOD_UNSUPPORTED "This method is not supported."
+
 /* The framing state of one connection, fed its raw bytes in order. */
 struct http_framer {
 	struct body_budget *budget; /* NULL: bodies are not counted */
@@ -317,7 +345,7 @@ void body_budget_give(struct body_budget *b, uint64_t n);
 /*
  * Feed the next n bytes of the connection. Returns 0 while the framing is
  * sound, 1 once it is not: f->bad is the problem to answer (400, 411, 413,
- * 414, 431, 505, or 503 when the body's length does not fit in the budget)
+ * 414, 431, 501, 505, or 503 when the body's length does not fit in the budget)
  * and f->detail says why; later calls return 1 at once.
  */
 int framer_feed(struct http_framer *f, const unsigned char *p, size_t n);

@@ -1,8 +1,10 @@
 /*
  * log.c: structured logs, one JSON object per line on stderr, so that the
  * lines of several worker processes and threads can be collected and parsed
- * without a shipper-side grammar.
+ * without a shipper-side grammar; and the request ids that tie a request's
+ * lines together.
  */
+#include <ctype.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -13,6 +15,8 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <openssl/rand.h>
 
 #include "http_int.h"
 
@@ -249,4 +253,50 @@ log_access(int level, const char *request_id, const char *method, const char *ro
 	put_str(line, sizeof(line) - 8, &at, remote);
 	put_fmt(line, sizeof(line), &at, "\"}\n");
 	write_line(line, at);
+}
+
+/* ---- request ids: what correlates a request's lines ---- */
+
+int
+request_id_is_sane(const char *id)
+{
+	size_t n;
+
+	if (id == NULL)
+		return 0;
+	for (n = 0; id[n] != '\0'; n++) {
+		unsigned char c = (unsigned char)id[n];
+		if (n >= 64 || !(isalnum(c) || c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return n > 0;
+}
+
+/*
+ * Ids correlate logs: unique, no secret (a client may send its own). A
+ * random half per thread and process, taken once, and a counter: not 16
+ * bytes of the DRBG (and its locks) for every request.
+ */
+void
+request_id_generate(char out[33])
+{
+	static __thread unsigned char rnd[8];
+	static __thread uint64_t count;
+	static __thread int pid;
+	unsigned char id[16];
+
+	if (pid != log_pid()) {
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+			/* time + address will do */
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			memcpy(rnd, &ts, sizeof(rnd));
+			rnd[7] ^= (unsigned char)(uintptr_t)&count;
+		}
+		pid = log_pid(); /* a forked process takes its own */
+		count = 0;
+	}
+	memcpy(id, rnd, 8);
+	sp_store_be64(id + 8, ++count);
+	sp_hex(id, sizeof(id), out);
 }

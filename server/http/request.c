@@ -7,7 +7,6 @@
  * early, and a later reply then only records and frees the context.
  */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -22,7 +21,6 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <openssl/rand.h>
 
 #include "config.h"
 #include "db.h"
@@ -31,11 +29,6 @@
 #define LOG_PATH_MAX 256
 /* A reply up to this size (head and body) leaves as one TLS record: its maximum plaintext. */
 #define REPLY_RECORD_MAX 16384
-
-/* One name=value of the query string, both decoded (into request.query_text). */
-struct query_param {
-	const char *name, *value;
-};
 
 struct request {
 	struct server *srv;
@@ -53,10 +46,7 @@ struct request {
 	char remote[64];
 	char log_path[LOG_PATH_MAX + 1]; /* printable ASCII copy for logs */
 	char *path;                      /* raw path, no query */
-	char *query_str;
-	struct query_param *query; /* decoded, sorted by name (query_parse) */
-	size_t nquery;
-	char *query_text; /* every name and value of query */
+	struct http_query query;         /* its query string, decoded (query.c) */
 	unsigned char *body;
 	size_t body_len;
 	uint64_t budget; /* body-budget bytes this request holds (conn_request_body) */
@@ -65,50 +55,6 @@ struct request {
 	struct timespec t0;
 	struct route_match match;
 };
-
-int
-request_id_is_sane(const char *id)
-{
-	size_t n;
-
-	if (id == NULL)
-		return 0;
-	for (n = 0; id[n] != '\0'; n++) {
-		unsigned char c = (unsigned char)id[n];
-		if (n >= 64 || !(isalnum(c) || c == '.' || c == '_' || c == '-'))
-			return 0;
-	}
-	return n > 0;
-}
-
-/*
- * Ids correlate logs: unique, no secret (a client may send its own). A
- * random half per thread and process, taken once, and a counter: not 16
- * bytes of the DRBG (and its locks) for every request.
- */
-void
-request_id_generate(char out[33])
-{
-	static __thread unsigned char rnd[8];
-	static __thread uint64_t count;
-	static __thread int pid;
-	unsigned char id[16];
-
-	if (pid != log_pid()) {
-		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-			/* time + address will do */
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			memcpy(rnd, &ts, sizeof(rnd));
-			rnd[7] ^= (unsigned char)(uintptr_t)&count;
-		}
-		pid = log_pid(); /* a forked process takes its own */
-		count = 0;
-	}
-	memcpy(id, rnd, 8);
-	sp_store_be64(id + 8, ++count);
-	sp_hex(id, sizeof(id), out);
-}
 
 uint64_t
 server_now_ms(void)
@@ -313,20 +259,10 @@ request_prefers_minimal(const struct request *r)
 	return pref == HTTP_PREFER_MINIMAL;
 }
 
-static int
-query_param_cmp(const void *a, const void *b)
-{
-	return strcasecmp(((const struct query_param *)a)->name,
-			  ((const struct query_param *)b)->name);
-}
-
 const char *
 request_query(const struct request *r, const char *name)
 {
-	struct query_param key = { name, NULL }, *p;
-
-	p = r->nquery > 0 ? bsearch(&key, r->query, r->nquery, sizeof(key), query_param_cmp) : NULL;
-	return p != NULL ? p->value : NULL;
+	return http_query_get(&r->query, name);
 }
 
 void
@@ -618,9 +554,7 @@ request_free(struct request *r)
 		event_free(r->watch_ev);
 	if (srv->current == r)
 		srv->current = NULL;
-	free(r->query);
-	free(r->query_text);
-	free(r->query_str);
+	http_query_cleanup(&r->query);
 	free(r->path);
 	free(r->body);
 	body_budget_give(&srv->bodies, r->budget);
@@ -818,105 +752,6 @@ log_path_copy(char *dst, const char *src)
 	dst[i] = '\0';
 }
 
-static int
-hexval(int c)
-{
-	return c >= '0' && c <= '9'   ? c - '0'
-	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
-				      : -1;
-}
-
-/* Percent-decode s[0..n) into out ('+' is a space, as in a form), NUL-terminated. */
-static size_t
-query_decode(const char *s, size_t n, char *out)
-{
-	size_t i, len = 0;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && hexval((unsigned char)s[i + 1]) >= 0 &&
-		    hexval((unsigned char)s[i + 2]) >= 0) {
-			out[len++] = (char)(hexval((unsigned char)s[i + 1]) * 16 +
-					    hexval((unsigned char)s[i + 2]));
-			i += 2;
-		} else {
-			out[len++] = s[i] == '+' ? ' ' : s[i];
-		}
-	}
-	out[len] = '\0';
-	return len;
-}
-
-/* 1 when s[0..n) is UTF-8 without a NUL. */
-static int
-query_text(const char *s, size_t n)
-{
-	size_t i, k;
-	uint32_t cp;
-
-	for (i = 0; i < n; i += k)
-		if (s[i] == '\0' ||
-		    (k = sp_utf8_next((const unsigned char *)s + i, n - i, &cp)) == 0)
-			return 0;
-	return 1;
-}
-
-/*
- * The query string, parsed once before any route reads it (request_query):
- * each name=value percent-decoded, UTF-8 without a NUL, so that every value
- * a route reads is a whole C string of text (none cut short at a %00, none
- * reaching PostgreSQL, which refuses malformed UTF-8 with its own message,
- * as anything but text); and each name given once (compared as
- * request_query() finds them: decoded, case-insensitively), so that no
- * route takes the first of two values where a proxy, a log or a WAF in
- * front reads the last. Empty parts (a trailing '&') are nothing.
- * 0, or -1 not text, -2 a name twice or a part without '=' or name, -3 out
- * of memory.
- */
-static int
-query_parse(struct request *r)
-{
-	const char *q = r->query_str;
-	size_t n = strlen(q), count = 1, i, k = 0;
-	char *w;
-
-	for (i = 0; i < n; i++)
-		count += q[i] == '&';
-	if ((r->query = calloc(count, sizeof(*r->query))) == NULL ||
-	    (r->query_text = w = malloc(n + 2)) == NULL)
-		return -3;
-	for (i = 0; i <= n;) {
-		size_t end = i, eq, len;
-
-		while (end < n && q[end] != '&')
-			end++;
-		if (end > i) {
-			for (eq = i; eq < end && q[eq] != '='; eq++)
-				;
-			r->query[k].name = w;
-			len = query_decode(q + i, eq - i, w);
-			if (!query_text(w, len))
-				return -1;
-			w += len + 1;
-			r->query[k].value = w;
-			len = eq < end ? query_decode(q + eq + 1, end - eq - 1, w) : 0;
-			w[len] = '\0';
-			if (!query_text(w, len))
-				return -1;
-			w += len + 1;
-			if (eq == end || eq == i)
-				return -2;
-			r->nquery = ++k;
-		}
-		i = end + 1;
-	}
-	qsort(r->query, k, sizeof(*r->query), query_param_cmp);
-	for (i = 1; i < k; i++)
-		if (strcasecmp(r->query[i - 1].name, r->query[i].name) == 0)
-			return -2;
-	return 0;
-}
-
 void
 request_dispatch(struct evhttp_request *req, void *server_arg)
 {
@@ -928,6 +763,7 @@ request_dispatch(struct evhttp_request *req, void *server_arg)
 	ev_uint16_t port = 0;
 	struct sp_errinfo ei;
 	struct timeval tv;
+	int rc;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		evhttp_send_error(req, 503, "Service Unavailable");
@@ -980,35 +816,23 @@ request_dispatch(struct evhttp_request *req, void *server_arg)
 	if (p == NULL || p[0] == '\0')
 		p = "/";
 	log_path_copy(r->log_path, p);
-	r->path = strdup(p);
-	r->query_str = q ? strdup(q) : NULL;
-	if (r->path == NULL || (q != NULL && r->query_str == NULL)) {
+	if ((r->path = strdup(p)) == NULL) {
 		request_reply_error(r, SP_ERR_NOMEM, NULL);
 		return;
 	}
-	if (q != NULL) {
-		int qr = query_parse(r);
-
-		if (qr == -3) {
-			request_reply_error(r, SP_ERR_NOMEM, NULL);
-			return;
-		}
-		if (qr == -1) {
-			request_problem(r, P_INVALID,
-					"The query string must be UTF-8 text without NUL bytes "
-					"(after percent-decoding).");
-			return;
-		}
-		if (qr == -2) {
-			request_problem(r, P_INVALID,
-					"The query string must give each parameter once, as "
-					"name=value.");
-			return;
-		}
+	sp_errinfo_init(&ei);
+	if (q != NULL && (rc = http_query_parse(&r->query, q, &ei)) != SP_OK) {
+		if (rc == SP_ERR_INVALID)
+			request_problem_ei(r, P_INVALID, &ei);
+		else
+			request_reply_error(r, rc, NULL);
+		return;
 	}
 	if (r->method == 0) {
-		/* TRACE, CONNECT: no route can take them, so no Allow list applies. */
-		request_problem(r, P_NOT_IMPLEMENTED, "This method is not supported.");
+		/* framing.c refused any method method_of() does not map (TRACE,
+		 * CONNECT, ...) before evhttp parsed it; a request evhttp parsed
+		 * another way is answered alike. No route: no Allow list. */
+		request_problem(r, P_NOT_IMPLEMENTED, HTTP_METHOD_UNSUPPORTED);
 		return;
 	}
 	sp_errinfo_init(&ei);

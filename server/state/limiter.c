@@ -6,7 +6,13 @@
  * neighbours of the address's hash; when all are taken, the oldest window is
  * replaced. Each serving process owns its limiters and uses them on its loop
  * thread only, so there is no lock.
+ *
+ * A client is its address as the worker pool's owners are (request.c): an
+ * IPv4 address (also written IPv4-mapped), an IPv6 /64. One IPv6 host is
+ * given a /64 to number itself in, so counted by address it had 2^64
+ * windows of its own (sec39).
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,17 +69,39 @@ ip_limiter_free(struct ip_limiter *l)
 	free(l);
 }
 
-/* The slot of ip (a fresh window once the old one is over), or NULL for "". */
+/* The client ip belongs to, as text: IPv4 as written, IPv6 its /64; else ip itself. */
+static void
+client_of(const char *ip, char out[64])
+{
+	unsigned char a[16];
+
+	if (inet_pton(AF_INET6, ip, a) == 1) {
+		if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)a)) {
+			inet_ntop(AF_INET, a + 12, out, 64);
+			return;
+		}
+		memset(a + 8, 0, 8);
+		if (inet_ntop(AF_INET6, a, out, 60) != NULL) {
+			strcat(out, "/64");
+			return;
+		}
+	}
+	snprintf(out, 64, "%s", ip);
+}
+
+/* The slot of ip's client (a fresh window once the old one is over), or NULL for "". */
 static struct slot *
-find(struct ip_limiter *l, const char *ip, uint64_t now)
+find(struct ip_limiter *l, const char *addr, uint64_t now)
 {
 	struct slot *s, *victim = NULL;
 	uint32_t h = 2166136261u;
 	const char *c;
+	char ip[64];
 	size_t i;
 
-	if (ip[0] == '\0')
+	if (addr[0] == '\0')
 		return NULL;
+	client_of(addr, ip);
 	for (c = ip; *c != '\0'; c++)
 		h = (h ^ (unsigned char)*c) * 16777619u;
 	for (i = 0; i < PROBES; i++) {

@@ -490,9 +490,10 @@ void prep_memo_stats(const struct prep_memo *m, struct prep_memo_stats *st);
 /* ---- limiter.c: per-address rate limits ---------------------------------------------------- */
 
 /*
- * Events per client address in fixed windows: an address's window starts at
- * its first event and lasts window_ms; once max events are counted in it the
- * address waits for the window's end. A table of `slots` addresses per
+ * Events per client (an IPv4 address, an IPv6 /64: limiter.c) in fixed
+ * windows: a client's window starts at its first event and lasts window_ms;
+ * once max events are counted in it the client waits for the window's end.
+ * A table of `slots` clients per
  * serving process, probed over a few neighbours; when they are all taken the
  * oldest window is forgotten, so memory stays bounded whatever the traffic.
  * In memory on purpose: it protects this process, it is not state worth
@@ -505,7 +506,10 @@ int ip_limiter_new(size_t slots, uint64_t window_ms, int max, struct ip_limiter 
 		   struct sp_errinfo *ei) SP_WUR;
 void ip_limiter_free(struct ip_limiter *l);
 
-/* Milliseconds until ip may act again, 0 when it may now. "" is never limited. */
+/*
+ * Milliseconds until ip's client (an IPv4 address, an IPv6 /64) may act
+ * again, 0 when it may now. "" is never limited.
+ */
 uint64_t ip_limiter_wait_ms(struct ip_limiter *l, const char *ip);
 
 /* Count one event of ip in its window. "" is not counted. */

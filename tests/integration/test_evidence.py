@@ -6,6 +6,7 @@ contract number, every party's credit code and every audit hash. Each request is
 audit event; an organization that is not a party gets 404, an unfinished contract 409,
 and a server without an evidence key says so (503) and records nothing."""
 
+import base64
 import datetime
 import hashlib
 import json
@@ -244,6 +245,51 @@ class Refusals(EvidenceCase):
         p = verify(report)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIn("价格不符", re.sub(r"\s+", "", pdftotext(report)))
+
+
+class RequestsBounded(EvidenceCase):
+
+    def test_a_party_cannot_grow_the_shared_audit_trail_at_will(self):
+        """sec39: each report request is an event of the contract's audit
+        trail, which every party's contract view answers whole and every
+        later report prints and re-checks; a party (a cc party here) asked
+        as often as it liked. An organization has evidence.max_reports_per_day
+        (10) reports of a contract in any 24 hours, its members and API keys
+        together; one more is 429 rate_limited and records nothing. Another
+        party's reports are its own."""
+        for slug, alg in (("buyer", "rsa"), ("supplier", "rsa"), ("logistics", "ec")):
+            self.login_api(slug, alg)
+        st, _, _, c = self.call("buyer", "POST", "/api/v1/contracts", {
+            "name": "Evidence bounded", "pdf_base64": base64.b64encode(self.pdf).decode(),
+            "parties": [{"credit_code": self.orgs["supplier"]["credit_code"], "role": "signer"},
+                        {"credit_code": self.orgs["logistics"]["credit_code"], "role": "cc"}]})
+        self.assertEqual(st, 201, c)
+        n = c["number"]
+        self.act("buyer", n, "send")
+        self.sign_all(n, [("supplier", "rsa")])
+        trail = len(self.call("supplier", "GET", "/api/v1/contracts/%s" % n)[3]["audit"])
+        for i in range(10):
+            st, _, data, _ = self.evidence("logistics", n)
+            self.assertEqual(st, 200, (i, data[:300]))
+        st, hdrs, data, doc = self.evidence("logistics", n)
+        self.assertEqual((st, hdrs.get("content-type")), (429, "application/problem+json"),
+                         data[:40])
+        self.assertEqual(doc["code"], "rate_limited", doc)
+        self.assertIn("10 times in the last 24 hours", doc["detail"])
+        st, _, _, key = self.call("logistics", "POST", "/api/v1/api-keys", {"name": "erp"})
+        self.assertEqual(st, 201, key)
+        st, _, _, doc = self.server.request("GET", "/api/v1/contracts/%s/evidence" % n,
+                                            headers={"Authorization": "Bearer " + key["key"]})
+        self.assertEqual((st, doc["code"]), (429, "rate_limited"), doc)
+        self.assertEqual(self.requests_recorded(n), 10)
+        st, _, _, doc = self.call("supplier", "GET", "/api/v1/contracts/%s" % n)
+        self.assertEqual(len(doc["audit"]), trail + 10, doc["audit"][-3:])
+        # the signer's organization still has its own
+        st, _, data, _ = self.evidence("supplier", n)
+        self.assertEqual(st, 200, data[:300])
+        self.assertEqual(self.requests_recorded(n), 11)
+        st, _, _, doc = self.call("buyer", "GET", "/api/v1/contracts/%s/audit/verify" % n)
+        self.assertTrue(doc["valid"], doc)
 
 
 def cms_sign(data):

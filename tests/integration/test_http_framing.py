@@ -144,6 +144,18 @@ class Framing(ServerTestCase):
             with self.subTest(raw=raw):
                 self.refused(raw, 400, "malformed_request")
 
+    def test_a_method_no_route_takes_is_501_problem(self):
+        """sec39: a method token evhttp does not parse (WebDAV's, a lowercase
+        get, any extension) was answered with evhttp's HTML 501 page, not
+        problem+json, and a CONNECT's connection stayed open after its 501
+        (Connection: close or not). Each is the framer's 501 not_implemented,
+        and the connection closes."""
+        for method in (b"PROPFIND", b"get", b"Get", b"BREW", b"M-SEARCH", b"TRACE", b"CONNECT"):
+            with self.subTest(method=method):
+                doc = self.refused(method + b" /healthz HTTP/1.1\r\nHost: x\r\n"
+                                   b"Connection: close\r\n\r\n", 501, "not_implemented")
+                self.assertEqual(doc["detail"], "This method is not supported.")
+
     def test_unknown_http_version_is_505(self):
         self.refused(b"GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n", 505, "http_version_not_supported")
 

@@ -234,6 +234,26 @@ class TestWebhooks(WorkflowCase):
                          "1")
 
 
+
+class TestWebhookLimit(WorkflowCase):
+    """sec39: at most 20 webhooks per organization, registrations at once
+    included: each counted the live ones before any other had committed, so 60
+    at once over 16 database connections left 24 or 25, and every event is one
+    delivery per webhook."""
+    server_extra = {"webhooks": {"allow_hosts": "127.0.0.1", "allow_http": "true"},
+                    "database": {"pool_size": 16}}
+
+    def test_twenty_webhooks_however_many_register_at_once(self):
+        got = harness.parallel(60, lambda i: self.call(
+            self.a, "POST", "/api/v1/webhooks", {"url": "http://127.0.0.1:9/h%d" % i}))
+        self.assertEqual(sorted(set(g[0] for g in got)), [201, 409], [g[3] for g in got][:3])
+        self.assertEqual(sum(g[0] == 201 for g in got), 20)
+        self.assertEqual(self.db.query("SELECT count(*) FROM webhooks WHERE deleted_at IS NULL"),
+                         "20")
+        self.assertEqual(len(self.call(self.a, "GET", "/api/v1/webhooks")[3]["items"]), 20)
+        refused = [g[3] for g in got if g[0] == 409][0]
+        self.assertEqual(refused["detail"], "an organization has at most 20 webhooks")
+
 class TestWebhookAddressPolicy(WorkflowCase):
     """The default configuration: https only, public addresses only."""
 

@@ -148,6 +148,7 @@ START_TEST(defaults_without_a_file)
 	ck_assert_int_eq(cfg->auth.login_max_failures, 5);
 	ck_assert_int_eq(cfg->auth.login_lockout_s, 900);
 	ck_assert_int_eq(cfg->signing.session_ttl_s, 600);
+	ck_assert_int_eq(cfg->evidence.max_reports_per_day, 10);
 	ck_assert_ptr_null(cfg->signing.default_seal_image);
 	config_free(cfg);
 	config_free(NULL);

@@ -825,6 +825,11 @@ START_TEST(framer_verdicts_do_not_depend_on_how_bytes_arrive)
 		{ "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n",
 		  P_LENGTH_REQUIRED, 0 },
 		{ "GET / HTTP/3.0\r\nHost: a\r\n\r\n", P_HTTP_VERSION, 0 },
+		/* a method no route takes (sec39: evhttp's HTML 501, CONNECT kept open) */
+		{ "get / HTTP/1.1\r\nHost: a\r\n\r\n", P_NOT_IMPLEMENTED, 0 },
+		{ "GET / HTTP/1.1\r\nHost: a\r\n\r\nCONNECT a:1 HTTP/1.1\r\nHost: a\r\n\r\n",
+		  P_NOT_IMPLEMENTED, 0 },
+		{ "OPTIONS / HTTP/1.1\r\nHost: a\r\n\r\nPATCH / HTTP/1.0\r\n\r\n", P__COUNT, 2 },
 		{ "GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n", P_MALFORMED_REQUEST, 0 },
 		/* A body is not a head: its bytes are not judged. */
 		{ "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\n\r\n\x01 GET / "
@@ -868,6 +873,33 @@ START_TEST(framer_verdicts_do_not_depend_on_how_bytes_arrive)
 
 		ck_assert_int_eq(framer_run(big, step, &bad, &heads), 1);
 		ck_assert_int_eq(bad, P_HEADERS_TOO_LARGE);
+	}
+}
+END_TEST
+
+/* query.c: decoded, found without case, each name once, text only (split from request.c, sec39). */
+START_TEST(query_parsed_once_for_every_route)
+{
+	static const char *const refused[] = { "tab=a&tab=b", "tab=a&TAB=b", "tab=a&t%61b=b",
+					       "tab=a&page",  "=a",          "q=%ff",
+					       "q=a%00b" };
+	struct http_query q;
+	struct sp_errinfo ei;
+	size_t i;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(http_query_parse(&q, "t%61b=dr%61fts&q=a+b%2B&&Page_Size=5&", &ei), SP_OK);
+	ck_assert_str_eq(http_query_get(&q, "tab"), "drafts");
+	ck_assert_str_eq(http_query_get(&q, "q"), "a b+");
+	ck_assert_str_eq(http_query_get(&q, "page_size"), "5");
+	ck_assert_ptr_null(http_query_get(&q, "page"));
+	http_query_cleanup(&q);
+	for (i = 0; i < SP_ARRAY_LEN(refused); i++) {
+		sp_errinfo_init(&ei);
+		ck_assert_msg(http_query_parse(&q, refused[i], &ei) == SP_ERR_INVALID, "%s",
+			      refused[i]);
+		ck_assert(ei.msg[0] != '\0');
+		http_query_cleanup(&q);
 	}
 }
 END_TEST
@@ -925,6 +957,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, framer_verdicts_do_not_depend_on_how_bytes_arrive);
 	tcase_add_test(tc, framer_body_budget_refuses_what_does_not_fit);
+	tcase_add_test(tc, query_parsed_once_for_every_route);
 	tcase_add_test(tc, json_bodies_415_400_413);
 	tcase_add_test(tc, readyz_answers_503_quickly_when_database_is_down);
 	tcase_add_test(tc, async_replies_and_client_disconnects);
