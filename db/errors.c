@@ -99,6 +99,8 @@ static const struct sqlstate_row {
 	{ "SE010", SP_ERR_INVALID, "seal_not_found", NULL },
 	{ "SE011", SP_ERR_INVALID, "validity_invalid", NULL },
 	{ "SE012", SP_ERR_INVALID, "validity_expired", NULL },
+	/* signing_session_store (047): the seal was issued for another certificate */
+	{ "SE013", SP_ERR_FORBIDDEN, "seal_other_certificate", NULL },
 	/* evidence report (migrations/013_evidence.sql; SR002: 043's reports a day) */
 	{ "SR001", SP_ERR_CONFLICT, "contract_not_final", NULL },
 	{ "SR002", SP_ERR_RATE_LIMITED, "rate_limited", NULL },

@@ -487,6 +487,39 @@ class AccessRules(SealCase):
         self.assertEqual(int(self.db.query("SELECT count(*) FROM revisions WHERE "
                                            "contract_number = %s" % n)), 1)
 
+    def test_a_seal_signs_only_with_the_certificate_it_was_issued_for(self):
+        """The supplier applied with its RSA token's session, so the seal was
+        issued for that certificate (and its SESeal lists it). A colleague's
+        token of the same organization (its EC certificate) may not sign under
+        it: 403, nothing stored, not even the new certificate; the RSA token
+        still can, through both prepare paths (the load's and the held one)."""
+        rev = self.reviewer("alice")
+        seal = self.issued(rev, self.submitted("supplier")["id"])
+        n = self.contract("supplier")
+        certs = int(self.db.query("SELECT count(*) FROM certificates"))
+        crt, _ = PKI.org_cert("supplier", "ec")
+        body = {"certificate": base64.b64encode(der_of(crt)).decode(),
+                "chain": [base64.b64encode(der_of(PKI.path("ca.pem"))).decode()],
+                "placements": [{"mode": "normal", "seal": seal, "page": 1, "x": 400, "y": 120}]}
+        for _ in range(2):  # the second one may go the held path
+            st, _, _, doc = self.call("supplier", "POST",
+                                      "/api/v1/contracts/%s/signing-sessions" % n, body)
+            self.assertEqual(st, 403, doc)
+            self.assertEqual(doc["code"], "seal_other_certificate")
+            self.assertIn("seal %s is bound to another certificate" % seal, doc["detail"])
+        self.assertEqual(int(self.db.query("SELECT count(*) FROM signing_sessions")), 0)
+        self.assertEqual(int(self.db.query("SELECT count(*) FROM certificates")), certs)
+        self.assertEqual(self.db.query(
+            "SELECT count(*) FROM audit_events WHERE action = 'signing.prepared'"), "0")
+        # Without a seal the EC certificate may sign (an invisible signature).
+        body["placements"] = []
+        st, _, _, doc = self.call("supplier", "POST",
+                                  "/api/v1/contracts/%s/signing-sessions" % n, body)
+        self.assertEqual(st, 201, doc)
+        # The token the seal was issued for signs with it.
+        prep, done = self.sign("supplier", n, seal)
+        self.assertEqual(done["seq"], 1, done)
+
 
 class BadInput(SealCase):
 
