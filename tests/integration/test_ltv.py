@@ -20,7 +20,7 @@ import urllib.request
 
 import harness
 import test_signing
-from test_signing import SigningCase, doc_timestamps, java_check, pdfsig, signatures
+from test_signing import JAVA_CP, SigningCase, doc_timestamps, java_check, pdfsig, signatures
 
 FAR = "2100-01-01T00:00:00Z"  # after every certificate of the development PKI
 
@@ -41,6 +41,21 @@ def verify(path, *extra):
     return subprocess.run([harness.SEALPACT, "verify", path, "--trust-roots",
                            PKI().path("root.pem"), "--intermediate", PKI().path("ca.pem"),
                            "--json"] + list(extra), capture_output=True, text=True, timeout=120)
+
+
+def lta_check(path):
+    """tests/support/LtaCheck.java (PDFBox and BouncyCastle): whether each signature,
+    and each document timestamp but the newest, has its chains' revocation answers in
+    a DSS that a later document timestamp covers; one line each (compiled once)."""
+    cls = os.path.join(PKI().dir, "java-lta")
+    if not os.path.exists(os.path.join(cls, "LtaCheck.class")):
+        os.makedirs(cls, exist_ok=True)
+        subprocess.run(["javac", "-nowarn", "-cp", JAVA_CP, "-d", cls,
+                        os.path.join(harness.SOURCE_DIR, "tests", "support", "LtaCheck.java")],
+                       check=True, capture_output=True)
+    p = subprocess.run(["java", "-cp", cls + ":" + JAVA_CP, "LtaCheck", path],
+                       capture_output=True, text=True, timeout=120)
+    return p.returncode, p.stdout + p.stderr
 
 
 class LtvCase(SigningCase):
@@ -111,6 +126,12 @@ class LtvCase(SigningCase):
         self.assertEqual(out.count(" signature ") + out.count(" doc-timestamp ") +
                          out.count(" unsupported-algorithm"), n_sigs + n_doc_ts, out)
         self.assertGreaterEqual(out.count("verify=true timestamp=true"), 1, out)
+        # and a third judges the long-term part: every signature, and every document
+        # timestamp but the newest, has its revocation data under a later timestamp
+        rc, out = lta_check(path)
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(out.count(" covered=true"), n_sigs + n_doc_ts - 1, out)
+        self.assertEqual(out.count(" covered=newest"), 1, out)
         q = subprocess.run(["qpdf", "--check", path], capture_output=True, text=True)
         self.assertEqual(q.returncode, 0, q.stdout + q.stderr)
 
@@ -144,6 +165,9 @@ class Completion(LtvCase):
         rep = json.loads(p.stdout)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertEqual([s["level"] for s in rep["signatures"]], ["pades_b_lt"], rep)
+        rc, out = lta_check(self.download("buyer", n, 1))  # B-LT is not B-LTA
+        self.assertEqual(rc, 1, out)
+        self.assertIn("covered=false (no document timestamp after it)", out)
 
         # Server and OCSP responder gone; the clock past every certificate's expiry.
         self.server.stop()
@@ -232,6 +256,15 @@ class Offline(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         levels, rep = self.level_of(lta, FAR)
         self.assertEqual(levels, [("pades_b_lta", True), ("pades_b_lta", True)], rep)
+        # the independent judge of test_ltv's server files says no to validation data
+        # of certificates only (no responder asked, no CRL given)
+        bare = os.path.join(self.tmp, "bare.pdf")
+        p = self.sign(src, bare, "supplier", "rsa", "--level", "B-LTA", "--trust-roots",
+                      pki.path("root.pem"))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        rc, out = lta_check(bare)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("covered=false (signer: no revocation answer", out)
         self.assertEqual(subprocess.run(["qpdf", "--check", lta],
                                         capture_output=True).returncode, 0)
 
