@@ -193,7 +193,8 @@ work(void *arg, struct sp_errinfo *ei)
 	if ((r = pdf_revisions_room_check(u->c->document, u->c->document_len, NULL, 0, 2, ei)) !=
 		    SP_OK ||
 	    (r = ltv_extend(u->ar->trust, u->ar->tsa, u->c->document, u->c->document_len,
-			    LTV_ARCHIVE, u->c->tsa_serial, NULL, &u->lr, ei)) != SP_OK)
+			    LTV_ARCHIVE | LTV_ANSWERED, u->c->tsa_serial, NULL, &u->lr, ei)) !=
+		    SP_OK)
 		return r;
 	/* claimed before the TSA's horizon was known: the token tells */
 	if (u->c->archive_until > 0 && (int64_t)u->lr.archive_until <= u->c->archive_until) {

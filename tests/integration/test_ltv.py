@@ -431,6 +431,37 @@ class Renewal(LtvCase):
             "SELECT count(*) FROM audit_events WHERE contract_number = %s AND "
             "action = 'contract.archive_timestamped'" % n)), 1)
 
+    def test_an_ocsp_outage_leaves_the_validation_data_for_a_retry(self):
+        """ltv39: with the OCSP responder down and no CRL to stand in, a renewal wrote the
+        newest document timestamp's /VRI entry without any revocation answer for its TSA
+        certificate and stored it; no later renewal looks at a signature with a /VRI
+        entry again, so the file never became B-LTA for it. Now the renewal waits for
+        the responder (a retry with backoff) and then writes the answer."""
+        n = self.three_party()
+        self.expiring(n)
+        subprocess.run(["bash", harness.OCSP_SH, "stop", PKI().dir], capture_output=True)
+        PKI().responder = False
+        try:
+            self.server_extra["trust"] = PKI().trust_config(crls=[])
+            self.renewing(second=False)
+            deadline = time.time() + 8
+            while self.revisions(n) < 5 and time.time() < deadline:
+                time.sleep(0.2)
+            self.assertEqual(self.revisions(n), 4)
+            self.assertGreaterEqual(int(self.db.query(
+                "SELECT archive_failures FROM contracts WHERE number = %s" % n)), 1)
+        finally:
+            subprocess.run(["bash", harness.OCSP_SH, "start", PKI().dir, PKI().pki,
+                            str(PKI().ocsp_port)], capture_output=True)
+            PKI().responder = True
+        # the responder is back; its backoff over, the contract is renewed whole
+        self.db.query("UPDATE contracts SET archive_next_at = now() WHERE number = %s" % n)
+        deadline = time.time() + 30
+        while self.revisions(n) < 5 and time.time() < deadline:
+            time.sleep(0.2)
+        self.assertEqual(self.revisions(n), 5)
+        self.check_file(self.download("buyer", n), 3, 2)
+
     def test_a_tsa_outage_leaves_the_contract_for_a_retry_and_the_round_goes_on(self):
         """ltv39: a renewal the TSA failed kept its contract's 600 s lease and ended the
         process's round until the next (archive_interval_s: an hour by default), so one
