@@ -215,6 +215,9 @@ struct crypto_evidence {
 	size_t n[3];
 	/* item[PDF_DSS_CERTS] decoded (crypto_evidence_decode), or NULL: decoded at each use */
 	STACK_OF(X509) * certs;
+	/* certificates left without a revocation answer because the responder asked for
+	   one failed (unreachable, timed out, an HTTP error) and no CRL stood in */
+	size_t unanswered;
 };
 void crypto_evidence_cleanup(struct crypto_evidence *e);
 /*
@@ -239,7 +242,8 @@ int crypto_evidence_add(struct crypto_evidence *e, int kind, const uint8_t *der,
  * for each end-entity an OCSP response (t's responder policy, through its
  * cache; only with t->ocsp) or else a CRL of its issuer from t, and for each
  * issuing CA a CRL of its issuer from t. What nobody answers is simply not
- * added. Appends to *e. May block on OCSP: worker threads or the CLI.
+ * added (counted in e->unanswered when the responder asked failed). Appends
+ * to *e. May block on OCSP: worker threads or the CLI.
  */
 int crypto_evidence_collect(struct crypto_trust *t, X509_STORE *ts_store, const uint8_t *der,
 			    size_t len, int token, struct crypto_evidence *e,
@@ -336,6 +340,13 @@ int crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
  * used; a repair met on the way still fails), not resolved whole first.
  */
 #define CRYPTO_LTV_STORED 1u
+/*
+ * ANSWERED (crypto_ltv_add_dss): a signature whose evidence a revocation
+ * service failed to give (crypto_evidence.unanswered) fails the update with
+ * SP_ERR_UNAVAILABLE instead of a /VRI entry without it, which no later
+ * update would complete (a renewal, which can come back later).
+ */
+#define CRYPTO_LTV_ANSWERED 2u
 
 /* A TSA over a SHA-256: a checked TimeStampToken (malloc'd) and its genTime. */
 typedef int (*crypto_ts_digest_fn)(void *arg, const uint8_t sha256[32], uint8_t **tok,

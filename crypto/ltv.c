@@ -369,11 +369,13 @@ chain_evidence(struct crypto_trust *t, X509_STORE *store, X509 *leaf, STACK_OF(X
 			goto out;
 	for (i = 0; i + 1 < n; i++) {
 		X509 *x = sk_X509_value(chain, i), *issuer = sk_X509_value(chain, i + 1);
+		int down = 0, q;
 		if (i == 0 && t->ocsp) {
 			sp_errinfo_init(&oe);
-			if (trust_ocsp_query(t, x, issuer, untrusted, &rev, &der, &derlen, &oe) ==
-				    SP_OK &&
-			    rev.status != CRYPTO_REV_UNKNOWN) {
+			q = trust_ocsp_query(t, x, issuer, untrusted, &rev, &der, &derlen, &oe);
+			/* the service failed, not the certificate: a CRL may still answer */
+			down = q == SP_ERR_UNAVAILABLE || q == SP_ERR_TIMEOUT;
+			if (q == SP_OK && rev.status != CRYPTO_REV_UNKNOWN) {
 				r = add_ocsp(t, e, der, derlen, ei);
 				free(der);
 				der = NULL;
@@ -392,6 +394,8 @@ chain_evidence(struct crypto_trust *t, X509_STORE *store, X509 *leaf, STACK_OF(X
 			X509_CRL_free(crl);
 			if (r != SP_OK)
 				goto out;
+		} else if (down) {
+			e->unanswered++;
 		}
 	}
 	r = SP_OK;

@@ -340,6 +340,7 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 		/* a signature this store cannot read (another tool's, malformed) gets no
 		   /VRI entry; the others still get theirs */
 		sp_errinfo_init(&ce);
+		k = ev.unanswered;
 		r = crypto_evidence_collect(t, ts_store, s->contents, s->contents_len,
 					    strcmp(s->type, "/DocTimeStamp") == 0, &ev, &ce);
 		if (r == SP_ERR_NOMEM) {
@@ -348,6 +349,12 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 		}
 		if (r != SP_OK)
 			continue;
+		if ((flags & CRYPTO_LTV_ANSWERED) && ev.unanswered > k) {
+			r = sp_err(ei, SP_ERR_UNAVAILABLE,
+				   "a revocation service did not answer for a signature's chain "
+				   "(and no CRL did): its validation data waits for it");
+			goto out;
+		}
 		nvri++;
 	}
 	if (nvri == 0) {

@@ -946,7 +946,8 @@ struct db_archive_claim {
 	int base_seq;      /* its latest revision */
 	uint8_t *document; /* that revision's whole document */
 	size_t document_len;
-	uint64_t tsa_serial; /* a fresh serial for the built-in TSA */
+	uint64_t tsa_serial;   /* a fresh serial for the built-in TSA */
+	int64_t archive_until; /* its newest document timestamp proves until (Unix), 0: none */
 };
 void db_archive_claim_free(struct db_archive_claim *c); /* NULL is fine */
 
@@ -956,13 +957,23 @@ typedef void (*db_archive_claim_fn)(void *arg, struct db_archive_claim *c,
 
 /*
  * Claim the completed contract most in need of a new archive timestamp (none
- * yet, or its newest one's TSA certificate expiring within horizon_s) and
- * lease it for lease_s seconds (SQL archive_renewal_claim: FOR UPDATE SKIP
- * LOCKED, so of several processes exactly one takes each contract). Loop
- * thread.
+ * yet, or its newest one's TSA certificate expiring within horizon_s and
+ * before tsa_until, what a new one would prove until: Unix, 0 when not known)
+ * and lease it for lease_s seconds (SQL archive_renewal_claim: FOR UPDATE
+ * SKIP LOCKED, so of several processes exactly one takes each contract).
+ * Loop thread.
  */
-int db_archive_claim(struct db_pool *pool, long long horizon_s, int lease_s, db_archive_claim_fn cb,
-		     void *arg) SP_WUR;
+int db_archive_claim(struct db_pool *pool, long long horizon_s, int lease_s, int64_t tsa_until,
+		     db_archive_claim_fn cb, void *arg) SP_WUR;
+
+/*
+ * Give a claimed contract back without a revision (SQL archive_renewal_release):
+ * failed, a service failed its renewal: retried after retry_s, doubled for each
+ * failure in a row (at most a day); else nothing was to gain: looked at again in
+ * a day. Loop thread.
+ */
+int db_archive_release(struct db_pool *pool, int64_t contract_number, int failed, int retry_s,
+		       db_status_fn cb, void *arg) SP_WUR;
 
 /* The archive revision a renewal stores. Pointers borrowed for the call. */
 struct db_archive_revision {

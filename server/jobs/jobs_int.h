@@ -134,7 +134,12 @@ struct archive_renewal {
 	struct crypto_trust *trust;     /* borrowed, outlive the job */
 	const struct tsa_provider *tsa; /* borrowed */
 	long long horizon_s;            /* signing.archive_horizon_days */
+	int interval_s;                 /* signing.archive_interval_s */
 	struct event *timer;
+	struct event *pause; /* one shot: the next claim after a service failed */
+	int pause_s;         /* that pause, doubled per failure in a row; 0: none */
+	time_t tsa_until;    /* what the TSA's last token proves until (Unix); 0: unknown */
+	time_t tsa_until_at; /* when it was learned */
 	int running;
 	int busy;    /* a claim or a renewal is in flight */
 	int failing; /* the last round failed: log again only once it recovered */
@@ -144,10 +149,14 @@ struct archive_renewal {
 /*
  * Every cfg->signing.archive_interval_s seconds (and at once after each
  * renewal, or each contract the renewal cannot extend, while more are due),
- * claim one due completed contract (db_archive_claim: organizations' turns),
- * append a new DSS and document timestamp on a worker
+ * claim one due completed contract (db_archive_claim: organizations' turns;
+ * due only where a new document timestamp from this TSA would prove longer
+ * than its newest), append a new DSS and document timestamp on a worker
  * (ltv_extend) and store it as the contract's next revision
- * (db_archive_store). Not started (SP_OK, nothing scheduled) unless
+ * (db_archive_store). A renewal a service failed (the TSA, a responder, the
+ * database) gives its contract back for a retry with backoff
+ * (db_archive_release) and the next claim waits a pause doubled per failure
+ * in a row, at most the interval. Not started (SP_OK, nothing scheduled) unless
  * signing.level is B-LTA, the interval is not 0 and trust and a TSA are
  * configured. The lifetime rules of expiry_start(). Loop thread, once per
  * process.

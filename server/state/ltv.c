@@ -70,8 +70,10 @@ ltv_extend(struct crypto_trust *t, const struct tsa_provider *tsa, const uint8_t
 		ts_store = NULL; /* the TSA chain then runs through the signer roots */
 	sp_errinfo_init(ei);
 	/* what ltv_extend is given was stored, or is built on stored bytes and verified */
-	if ((r = crypto_ltv_add_dss(t, ts_store, NULL, data, len, CRYPTO_LTV_STORED, known, &mid,
-				    &midlen, ei)) != SP_OK)
+	if ((r = crypto_ltv_add_dss(t, ts_store, NULL, data, len,
+				    CRYPTO_LTV_STORED |
+					    (flags & LTV_ANSWERED ? CRYPTO_LTV_ANSWERED : 0),
+				    known, &mid, &midlen, ei)) != SP_OK)
 		goto out;
 	if (flags & LTV_ARCHIVE) {
 		r = crypto_ltv_doc_timestamp(t, mid ? mid : data, mid ? midlen : len,

@@ -237,6 +237,8 @@ int ltv_extend(struct crypto_trust *t, const struct tsa_provider *tsa, const uin
  */
 #define LTV_ARCHIVE 1u
 #define LTV_CHECKED_AFTER 2u
+/* ANSWERED: a revocation service that fails fails the update (CRYPTO_LTV_ANSWERED) */
+#define LTV_ANSWERED 4u
 
 /* ---- snowflake.c: 19-digit, time-ordered contract numbers ---------------------- */
 

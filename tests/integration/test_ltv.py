@@ -6,19 +6,21 @@ timestamp's time from the embedded evidence; the renewal job adds a second docum
 timestamp exactly once and the file still verifies with sealpact, pdfsig and qpdf."""
 
 import hashlib
+import http.server
 import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import urllib.request
 
 import harness
 import test_signing
-from test_signing import SigningCase, doc_timestamps, java_check, pdfsig, signatures
+from test_signing import JAVA_CP, SigningCase, doc_timestamps, java_check, pdfsig, signatures
 
 FAR = "2100-01-01T00:00:00Z"  # after every certificate of the development PKI
 
@@ -39,6 +41,21 @@ def verify(path, *extra):
     return subprocess.run([harness.SEALPACT, "verify", path, "--trust-roots",
                            PKI().path("root.pem"), "--intermediate", PKI().path("ca.pem"),
                            "--json"] + list(extra), capture_output=True, text=True, timeout=120)
+
+
+def lta_check(path):
+    """tests/support/LtaCheck.java (PDFBox and BouncyCastle): whether each signature,
+    and each document timestamp but the newest, has its chains' revocation answers in
+    a DSS that a later document timestamp covers; one line each (compiled once)."""
+    cls = os.path.join(PKI().dir, "java-lta")
+    if not os.path.exists(os.path.join(cls, "LtaCheck.class")):
+        os.makedirs(cls, exist_ok=True)
+        subprocess.run(["javac", "-nowarn", "-cp", JAVA_CP, "-d", cls,
+                        os.path.join(harness.SOURCE_DIR, "tests", "support", "LtaCheck.java")],
+                       check=True, capture_output=True)
+    p = subprocess.run(["java", "-cp", cls + ":" + JAVA_CP, "LtaCheck", path],
+                       capture_output=True, text=True, timeout=120)
+    return p.returncode, p.stdout + p.stderr
 
 
 class LtvCase(SigningCase):
@@ -109,6 +126,12 @@ class LtvCase(SigningCase):
         self.assertEqual(out.count(" signature ") + out.count(" doc-timestamp ") +
                          out.count(" unsupported-algorithm"), n_sigs + n_doc_ts, out)
         self.assertGreaterEqual(out.count("verify=true timestamp=true"), 1, out)
+        # and a third judges the long-term part: every signature, and every document
+        # timestamp but the newest, has its revocation data under a later timestamp
+        rc, out = lta_check(path)
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(out.count(" covered=true"), n_sigs + n_doc_ts - 1, out)
+        self.assertEqual(out.count(" covered=newest"), 1, out)
         q = subprocess.run(["qpdf", "--check", path], capture_output=True, text=True)
         self.assertEqual(q.returncode, 0, q.stdout + q.stderr)
 
@@ -142,6 +165,9 @@ class Completion(LtvCase):
         rep = json.loads(p.stdout)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertEqual([s["level"] for s in rep["signatures"]], ["pades_b_lt"], rep)
+        rc, out = lta_check(self.download("buyer", n, 1))  # B-LT is not B-LTA
+        self.assertEqual(rc, 1, out)
+        self.assertIn("covered=false no document timestamp after it", out)
 
         # Server and OCSP responder gone; the clock past every certificate's expiry.
         self.server.stop()
@@ -230,6 +256,15 @@ class Offline(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         levels, rep = self.level_of(lta, FAR)
         self.assertEqual(levels, [("pades_b_lta", True), ("pades_b_lta", True)], rep)
+        # the independent judge of test_ltv's server files says no to validation data
+        # of certificates only (no responder asked, no CRL given)
+        bare = os.path.join(self.tmp, "bare.pdf")
+        p = self.sign(src, bare, "supplier", "rsa", "--level", "B-LTA", "--trust-roots",
+                      pki.path("root.pem"))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        rc, out = lta_check(bare)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("covered=false (signer: no revocation answer", out)
         self.assertEqual(subprocess.run(["qpdf", "--check", lta],
                                         capture_output=True).returncode, 0)
 
@@ -300,12 +335,49 @@ class Offline(unittest.TestCase):
         self.assertIn("--level", p.stderr)
 
 
+class FlakyTSA(http.server.BaseHTTPRequestHandler):
+    """An external TSA in front of a real one that answers 503 while `down` is above
+    0 (each answer takes one off; -1: always), counting the requests."""
+    target = None
+    down = 0
+    requests = 0
+
+    def do_POST(self):
+        cls = type(self)
+        cls.requests += 1
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if cls.down != 0:
+            cls.down -= 1 if cls.down > 0 else 0
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        req = urllib.request.Request(cls.target, data=body, headers={
+            "Content-Type": "application/timestamp-query"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            out = r.read()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/timestamp-reply")
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+
+    def log_message(self, *args):
+        pass
+
+
 class Renewal(LtvCase):
 
     def setUp(self):
         super().setUp()
-        # The horizon beyond the TSA certificate's expiry: every contract is due.
-        self.restart(archive_horizon_days=36500, archive_interval_s=1)
+        # The horizon beyond the TSA certificate's expiry: every contract is due by it.
+        # Renewing starts once the test's contracts are made (renewing()).
+        self.restart(archive_horizon_days=36500, archive_interval_s=0)
+
+    def renewing(self, interval=1, second=True, **signing):
+        self.restart(archive_interval_s=interval, **signing)
+        if not second:
+            return
         # A second process on the same database races for the same contracts.
         tmp2 = os.path.join(self.tmp, "second")
         os.makedirs(tmp2)
@@ -313,8 +385,18 @@ class Renewal(LtvCase):
         self.addCleanup(self.second.stop)
         self.second.start()
 
+    def expiring(self, *numbers):
+        """As if each contract's newest document timestamp came from a TSA certificate
+        that expires tomorrow: a document timestamp from the TSA at hand (whose
+        certificate outlives it) then proves longer, and the contract is due."""
+        self.db.query("UPDATE contracts SET archive_until = now() + interval '1 day', "
+                      "archive_next_at = NULL WHERE number IN (%s)"
+                      % ", ".join(str(n) for n in numbers))
+
     def test_renewal_adds_a_second_document_timestamp_once(self):
         n = self.three_party()
+        self.expiring(n)
+        self.renewing()
         deadline = time.time() + 60
         while self.revisions(n) < 5 and time.time() < deadline:
             time.sleep(0.5)
@@ -335,6 +417,105 @@ class Renewal(LtvCase):
                    if "archive timestamp renewed" in l.get("msg", "")]
         self.assertEqual(len(renewed), 1, renewed)
 
+        # A day later the TSA still signs with the same certificate: a new document
+        # timestamp would prove no longer than the newest, so none is added (ltv39:
+        # every day added a DSS and a document timestamp, some 10 KB, for nothing).
+        size = len(open(f, "rb").read())
+        for _ in range(2):  # the day passes twice; each process claims at least once
+            self.db.query("UPDATE contracts SET archive_next_at = now() - interval '1 s' "
+                          "WHERE number = %s" % n)
+            time.sleep(3)
+        self.assertEqual(self.revisions(n), 5)
+        self.assertEqual(len(open(self.download("buyer", n), "rb").read()), size)
+        self.assertEqual(int(self.db.query(
+            "SELECT count(*) FROM audit_events WHERE contract_number = %s AND "
+            "action = 'contract.archive_timestamped'" % n)), 1)
+
+    def test_an_ocsp_outage_leaves_the_validation_data_for_a_retry(self):
+        """ltv39: with the OCSP responder down and no CRL to stand in, a renewal wrote the
+        newest document timestamp's /VRI entry without any revocation answer for its TSA
+        certificate and stored it; no later renewal looks at a signature with a /VRI
+        entry again, so the file never became B-LTA for it. Now the renewal waits for
+        the responder (a retry with backoff) and then writes the answer."""
+        n = self.three_party()
+        self.expiring(n)
+        subprocess.run(["bash", harness.OCSP_SH, "stop", PKI().dir], capture_output=True)
+        PKI().responder = False
+        try:
+            self.server_extra["trust"] = PKI().trust_config(crls=[])
+            self.renewing(second=False)
+            deadline = time.time() + 8
+            while self.revisions(n) < 5 and time.time() < deadline:
+                time.sleep(0.2)
+            self.assertEqual(self.revisions(n), 4)
+            self.assertGreaterEqual(int(self.db.query(
+                "SELECT archive_failures FROM contracts WHERE number = %s" % n)), 1)
+        finally:
+            subprocess.run(["bash", harness.OCSP_SH, "start", PKI().dir, PKI().pki,
+                            str(PKI().ocsp_port)], capture_output=True)
+            PKI().responder = True
+        # the responder is back; its backoff over, the contract is renewed whole
+        self.db.query("UPDATE contracts SET archive_next_at = now() WHERE number = %s" % n)
+        deadline = time.time() + 30
+        while self.revisions(n) < 5 and time.time() < deadline:
+            time.sleep(0.2)
+        self.assertEqual(self.revisions(n), 5)
+        self.check_file(self.download("buyer", n), 3, 2)
+
+    def test_a_tsa_outage_leaves_the_contract_for_a_retry_and_the_round_goes_on(self):
+        """ltv39: a renewal the TSA failed kept its contract's 600 s lease and ended the
+        process's round until the next (archive_interval_s: an hour by default), so one
+        TSA error held back every other due contract for an interval. Now the failed
+        contract is retried after a backoff of its own (60 s, doubled per failure in a
+        row) and the round goes on after a short pause."""
+        n = self.three_party()
+        other = str(int(n) - 1)  # a second due contract of the buyer, claimed first (lower number)
+        self.db.query(
+            "INSERT INTO contracts (number, name, initiator_org_id, status, page_count, sha256, "
+            "sent_at, completed_at, archive_until) SELECT number - 1, name, initiator_org_id, "
+            "status, page_count, sha256, sent_at, completed_at, archive_until "
+            "FROM contracts WHERE number = %s" % n)
+        self.db.query(
+            "INSERT INTO revisions (contract_number, seq, delta, length, sha256, party_id, "
+            "certificate_id, seal_id, signed_length, verification, archive) SELECT %s, seq, "
+            "delta, length, sha256, party_id, certificate_id, seal_id, signed_length, "
+            "verification, archive FROM revisions WHERE contract_number = %s" % (other, n))
+        self.expiring(n, other)
+        # the renewing process's TSA: a plain sealpactd's built-in one, behind FlakyTSA
+        tmp = tempfile.mkdtemp(dir=self.tmp)
+        tsa = harness.Server(tmp, self.db.url, tls=False, extra=dict(self.server_extra))
+        self.addCleanup(tsa.stop)
+        FlakyTSA.target = tsa.start().url + "/tsa"
+        FlakyTSA.down = 1  # the first request fails
+        FlakyTSA.requests = 0
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FlakyTSA)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        self.addCleanup(httpd.server_close)
+        self.addCleanup(httpd.shutdown)
+        self.server_extra["tsa"] = {"mode": "external", "timeout_ms": 3000,
+                                    "url": "http://127.0.0.1:%d/tsa" % httpd.server_port,
+                                    "trust": PKI().path("root.pem")}
+        interval = 20
+        self.renewing(interval=interval, second=False)
+        deadline = time.time() + interval + 30
+        while FlakyTSA.requests == 0 and time.time() < deadline:
+            time.sleep(0.2)
+        failed_at = time.time()
+        while self.revisions(n) < 5 and time.time() < deadline:
+            time.sleep(0.2)
+        took = time.time() - failed_at
+        print("\nthe other contract renewed %.1f s after the TSA failed one" % took)
+        self.assertEqual(self.revisions(n), 5)
+        self.assertEqual(self.revisions(other), 4)
+        self.assertLess(took, interval / 2)  # not at the next round
+        # the failed contract waits for its own retry, about a minute, not the lease
+        self.assertEqual(self.db.query(
+            "SELECT archive_next_at BETWEEN now() + interval '20 s' AND now() + interval '90 s' "
+            "FROM contracts WHERE number = %s" % other), "t")
+        self.assertEqual(FlakyTSA.requests, 2)  # one each: the TSA was not hammered
+        f = self.download("buyer", n)
+        self.check_file(f, 3, 2)
+
     def test_renewals_take_turns_between_organizations(self):
         """sec38: the claim took the earliest archive_until, then the lowest number,
         and archive_until is the TSA certificate's notAfter, the same for every
@@ -345,9 +526,7 @@ class Renewal(LtvCase):
         (600 s) keeping it from the next claim only. Now the organizations take
         turns and such a contract's failure does not end the round: another
         organization's contract is renewed among the first."""
-        self.second.stop()
-        self.restart(archive_interval_s=0)  # none renewed while the backlog is made
-        n = self.three_party()
+        n = self.three_party()  # none renewed while the backlog is made
         sup = self.db.query("SELECT id FROM organizations WHERE credit_code = '%s'"
                             % self.orgs["supplier"]["credit_code"])
         # 120 older completed contracts of the supplier, as urgent as the buyer's:
@@ -369,7 +548,8 @@ class Renewal(LtvCase):
             "INSERT INTO revisions (contract_number, seq, delta, length, sha256) "
             "SELECT %s - g, 0, 'not a pdf'::bytea, 9, encode(sha256('not a pdf'), 'hex') "
             "FROM generate_series(1, 119, 2) g" % n)
-        self.restart(archive_interval_s=1)
+        self.expiring(*[int(n) - g for g in range(121)])
+        self.renewing(second=False)
         t0 = time.time()
         while self.revisions(n) < 5 and time.time() < t0 + 60:
             time.sleep(0.2)
