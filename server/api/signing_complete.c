@@ -72,6 +72,8 @@ done_job_free(struct done_job *j)
 	pdf_dss_cleanup(&j->dss_known);
 	free(j->pages);
 	free(j->revs);
+	free(j->xm_signed);
+	free(j->xm_ltv);
 	crypto_digest_ctx_free(j->tail);
 	db_signing_session_free(j->s);
 	doc_cache_release(j->docs, j->held);

@@ -136,6 +136,11 @@ struct done_job {
 	/* the digest over which crypto_cms_assemble_ex() rebuilt the stored signed attributes
 	   and found them equal (mdlen 0: none) */
 	struct crypto_attrs_checked attrs_checked;
+	/* the merged cross-reference entries (pdf_xref_merged_ex) of the signed revision
+	   and of it with its long-term data, when done_merged_table() made them: the
+	   stored bytes' are kept for the next completion (reads_cache "xmrg") */
+	void *xm_signed, *xm_ltv;
+	size_t xm_signed_len, xm_ltv_len;
 };
 
 /* ---- signing_complete.c ---- */
@@ -151,7 +156,9 @@ struct pdf_revision *done_revisions_of(const uint8_t *data, size_t len,
 				       size_t known_len, size_t *n);
 void done_room_on(struct done_job *j, const uint8_t *data, size_t len,
 		  const struct pdf_revision *revs, size_t n, const uint8_t dig[32]);
-size_t done_merged_table(uint8_t **data, size_t len, const struct pdf_revision *revs, size_t nrevs);
+size_t done_merged_table(uint8_t **data, size_t len, const struct pdf_revision *revs, size_t nrevs,
+			 const void *known, size_t known_len, size_t known_end, void **entries,
+			 size_t *entries_len);
 int done_open_known(const uint8_t *data, size_t len, size_t qlen, const struct pdf_revision *revs,
 		    size_t nrevs, const int *pages, size_t npages, struct pdf_doc **out,
 		    struct sp_errinfo *ei);

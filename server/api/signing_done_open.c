@@ -129,10 +129,15 @@ done_room_on(struct done_job *j, const uint8_t *data, size_t len, const struct p
  * that parse) reads one table and trailer, not the k + 1 sections of a k-th
  * signing (2k + 1 with long-term data; some 80,000 instructions each). The
  * bytes qpdf then reads (0: none, it reads the chain). Called before
- * anything borrows *data: it may move.
+ * anything borrows *data: it may move. known[0..known_len) (NULL: none):
+ * the merged entries of (*data)[0..known_end) as an earlier call gave them
+ * (pdf_xref_merged_ex), so that only the newest section is read; these
+ * bytes' own in *entries (malloc'd; NULL: none), for the next.
  */
 size_t
-done_merged_table(uint8_t **data, size_t len, const struct pdf_revision *revs, size_t nrevs)
+done_merged_table(uint8_t **data, size_t len, const struct pdf_revision *revs, size_t nrevs,
+		  const void *known, size_t known_len, size_t known_end, void **entries,
+		  size_t *entries_len)
 {
 	unsigned char *t = NULL;
 	uint8_t *d;
@@ -140,8 +145,12 @@ done_merged_table(uint8_t **data, size_t len, const struct pdf_revision *revs, s
 	struct sp_errinfo ign;
 
 	sp_errinfo_init(&ign);
+	free(*entries);
+	*entries = NULL;
+	*entries_len = 0;
 	if (revs == NULL || nrevs < 2 ||
-	    pdf_xref_merged(*data, len, revs, nrevs, &t, &tlen, &ign) != SP_OK) {
+	    pdf_xref_merged_ex(*data, len, revs, nrevs, known, known_len, known_end, &t, &tlen,
+			       entries, entries_len, &ign) != SP_OK) {
 		/* none: the room the join left (MERGED_SPARE) is given back */
 		if ((d = realloc(*data, len)) != NULL)
 			*data = d;
@@ -150,6 +159,9 @@ done_merged_table(uint8_t **data, size_t len, const struct pdf_revision *revs, s
 	/* within the join's room: shrunk in place, not moved */
 	if ((d = realloc(*data, len + tlen)) == NULL) {
 		free(t);
+		free(*entries);
+		*entries = NULL;
+		*entries_len = 0;
 		return 0;
 	}
 	*data = d;
@@ -297,10 +309,24 @@ done_revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, stru
 	size_t dlen = 0, alen = 0, end = ss->contents_off + ss->contents_len, qlen;
 	int r = SP_ERR_INTERNAL, rebuilt;
 	struct sp_errinfo pei;
+	const uint8_t *xm = NULL;
+	struct blob_ref *xref = NULL;
+	size_t xmlen = 0;
+	uint8_t xkey[32];
 
 	/* the signed revision's revisions, found once for these and the engine */
 	signed_revisions(j);
-	qlen = done_merged_table(&j->s->document, ss->document_len, j->revs, j->nrevs);
+	/* and its chain as one table: the base's entries as the completion that stored it
+	   merged them (reads_cache "xmrg", the base's digest), the update's section read */
+	blob_cache_key("xmrg", j->base_dig, xkey);
+	if (!j->have_base_dig ||
+	    blob_cache_borrow(j->reads_cache, xkey, &xm, &xmlen, &xref) != SP_OK) {
+		xm = NULL;
+		xmlen = 0;
+	}
+	qlen = done_merged_table(&j->s->document, ss->document_len, j->revs, j->nrevs, xm, xmlen,
+				 ss->orig_len, &j->xm_signed, &j->xm_signed_len);
+	blob_cache_return(xref);
 	base_pages(j);
 	sp_errinfo_init(&pei);
 	/* the base is the revision this process holds: qpdf's parse of it as the last open

@@ -384,7 +384,11 @@ done_work(void *arg, struct sp_errinfo *ei)
 					  &nlrevs);
 		/* its chain as one table for qpdf, unless B-LTA's document timestamp viewed
 		   lr.data already (ts_doc: it must not move) */
-		qlen = j->ts_doc == NULL ? done_merged_table(&lr.data, lr.len, lrevs, nlrevs) : 0;
+		qlen = j->ts_doc == NULL ? done_merged_table(&lr.data, lr.len, lrevs, nlrevs,
+							     known != NULL ? j->xm_signed : NULL,
+							     j->xm_signed_len, ss->document_len,
+							     &j->xm_ltv, &j->xm_ltv_len)
+					 : 0;
 		/* the final revision's view for the engine: no page list (it is the newer side) */
 		sp_errinfo_init(&vei);
 		if (done_open_known(lr.data, lr.len, qlen, lrevs, nlrevs, NULL, 0, &j->ltv_doc,
@@ -534,6 +538,15 @@ done_work(void *arg, struct sp_errinfo *ei)
 		done_room_on(j, ss->document, ss->document_len,
 			     j->signed_len == 0 ? j->revs : lrevs,
 			     j->signed_len == 0 ? j->nrevs : nlrevs, dig);
+	}
+	/* and their merged cross-reference entries: the next completion reads only its
+	   update's section */
+	if ((j->signed_len == 0 ? j->xm_signed : j->xm_ltv) != NULL) {
+		uint8_t xkey[32];
+
+		blob_cache_key("xmrg", dig, xkey);
+		blob_cache_put(j->reads_cache, xkey, j->signed_len == 0 ? j->xm_signed : j->xm_ltv,
+			       j->signed_len == 0 ? j->xm_signed_len : j->xm_ltv_len);
 	}
 	if (j->stored_pages_ok) {
 		uint8_t pkey[32];
