@@ -61,6 +61,7 @@ done_job_free(struct done_job *j)
 	if (j == NULL)
 		return;
 	pdf_parsed_free(j->stored_parsed); /* before the bytes it reads (j->s) */
+	pdf_parsed_free(j->spent_parsed);
 	free(j->sig);
 	free(j->report);
 	free(j->report_index);
@@ -98,6 +99,57 @@ uuid_ok(const char *s)
 
 /* ---- the loop side ------------------------------------------------------------------------ */
 
+/*
+ * A parse of bytes nobody opens again (spent_parsed), freed by a worker:
+ * the loop never runs qpdf's teardown. When the pool takes no job (busy,
+ * stopping) it is freed here after all. qpdf's teardown reads none of the
+ * bytes the parse was made from (they are only wrapped, not owned or
+ * read), so the document cache may release them meanwhile.
+ */
+struct spent {
+	struct pdf_parsed *p;
+};
+
+static int
+spent_work(void *arg, struct sp_errinfo *ei)
+{
+	struct spent *s = arg;
+
+	(void)ei;
+	pdf_parsed_free(s->p);
+	s->p = NULL;
+	return SP_OK;
+}
+
+static void
+spent_done(void *arg, int rc, const struct sp_errinfo *ei)
+{
+	struct spent *s = arg;
+
+	(void)rc;
+	(void)ei;
+	pdf_parsed_free(s->p); /* the pool stopped before a worker took it */
+	free(s);
+}
+
+static void
+spent_drop(struct jobs *pool, struct pdf_parsed *p)
+{
+	struct spent *s;
+
+	if (p == NULL)
+		return;
+	if (pool == NULL || (s = malloc(sizeof(*s))) == NULL) {
+		pdf_parsed_free(p);
+		return;
+	}
+	s->p = p;
+	if (jobs_submit(pool, spent_work, spent_done, s) != SP_OK) {
+		pdf_parsed_free(p);
+		free(s);
+	}
+}
+
 static void done_fallback(struct done_job *j);
 
 static void
@@ -106,11 +158,15 @@ done_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *er
 	struct done_job *j = arg;
 	struct request *r = j->r;
 	int minimal = j->minimal;
+	struct jobs *pool = request_jobs(r);
+	struct pdf_parsed *spent = j->spent_parsed;
 
 	/* a check of the claim did not hold in the statement that stores: nothing changed,
 	   and the claim's path answers */
 	if (j->one_trip && err->code == SP_ERR_CONFLICT &&
 	    strcmp(err->reason, "claim_needed") == 0) {
+		j->spent_parsed = NULL;
+		spent_drop(pool, spent);
 		done_fallback(j);
 		return;
 	}
@@ -131,14 +187,16 @@ done_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *er
 		j->report_index = NULL;
 		j->stored_parsed = NULL;
 	}
+	j->spent_parsed = NULL; /* dropped after the reply */
 	done_job_free(j);
-	if (err->code != SP_OK) {
+	if (err->code != SP_OK)
 		request_reply_error(r, err->code, err);
-		return;
+	else {
+		if (minimal)
+			request_header_add(r, "Preference-Applied", "return=minimal");
+		request_reply_json_text(r, 200, text, len);
 	}
-	if (minimal)
-		request_header_add(r, "Preference-Applied", "return=minimal");
-	request_reply_json_text(r, 200, text, len);
+	spent_drop(pool, spent);
 }
 
 static void

@@ -128,6 +128,9 @@ struct done_job {
 	int stored_nsigned; /* that one's signed fields (the engine's listing), -1 */
 	/* stored_doc's qpdf parse of the stored bytes, kept with them (done_stored) */
 	struct pdf_parsed *stored_parsed;
+	/* or, when nobody opens them again (the last signature), that parse to free:
+	   after the reply, on a worker (done_stored), not on the way to it */
+	struct pdf_parsed *spent_parsed;
 	/* checked already on these very bytes, for the engine (crypto_verify_opts): the
 	   signer's value (done_work, cert borrowed from it) and the signed ranges' digest
 	   of ss->document (done_revision_check; dlen 0: none) */
