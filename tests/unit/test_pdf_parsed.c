@@ -506,6 +506,50 @@ START_TEST(merged_table_extends_known)
 }
 END_TEST
 
+/*
+ * A parse handed on keeps what pdf_doc_key_refs() read from it: the next
+ * open of the same bytes is given those references without the array being
+ * read again (a completion's difference check compares the base's /Annots
+ * and /Fields, which the completion that stored the base read as its new
+ * ones); a fresh open of the bytes has none.
+ */
+START_TEST(key_refs_go_with_the_parse)
+{
+	struct sp_errinfo ei;
+	struct pdf_doc *first = NULL, *again = NULL, *fresh = NULL;
+	struct pdf_parsed *p;
+	unsigned char *d;
+	size_t n;
+	int *r1 = NULL, *r2 = NULL, nk;
+	qpdf_oh kids;
+
+	sp_errinfo_init(&ei);
+	d = stored(&n);
+	ck_assert_int_eq(pdf_doc_open_known(d, n, NULL, 0, &first, &ei), SP_OK);
+	kids = qpdf_oh_get_key(first->q, qpdf_get_object_by_id(first->q, 2, 0), "/Kids");
+	nk = qpdf_oh_get_array_n_items(first->q, kids);
+	ck_assert_int_eq(nk, 1);
+	ck_assert_int_eq(pdf_doc_key_refs(first, 2, 0, "/Kids", kids, nk, &r1), 1);
+	ck_assert_int_eq(r1[0], 3);
+	ck_assert_uint_eq(first->nkrefs, 1);
+	ck_assert_ptr_nonnull(p = pdf_doc_parsed_take(first));
+	pdf_doc_free(first);
+	ck_assert_int_eq(pdf_doc_open_known_from(d, n, NULL, 0, p, &again, &ei), SP_OK);
+	ck_assert_uint_eq(again->nkrefs, 1);
+	kids = qpdf_oh_get_key(again->q, qpdf_get_object_by_id(again->q, 2, 0), "/Kids");
+	ck_assert_int_eq(pdf_doc_key_refs(again, 2, 0, "/Kids", kids, nk, &r2), 1);
+	ck_assert_mem_eq(r1, r2, 2 * sizeof(int));
+	ck_assert_uint_eq(again->nkrefs, 1); /* given, not read and kept again */
+	ck_assert_int_eq(pdf_doc_open_known(d, n, NULL, 0, &fresh, &ei), SP_OK);
+	ck_assert_uint_eq(fresh->nkrefs, 0);
+	pdf_doc_free(fresh);
+	pdf_doc_free(again);
+	free(r1);
+	free(r2);
+	free(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -521,6 +565,7 @@ main(void)
 	tcase_add_test(tc, merged_table_reads_the_same);
 	tcase_add_test(tc, merged_table_only_plain);
 	tcase_add_test(tc, merged_table_extends_known);
+	tcase_add_test(tc, key_refs_go_with_the_parse);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
