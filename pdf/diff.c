@@ -438,8 +438,10 @@ is_sig_field(qpdf_data q, qpdf_oh h, int *visible)
 /*
  * An array that may only grow by signature fields or widgets: the old items
  * in place, each new one a signature field (widget if annots). 1 when so.
- * key: nw is the value of key in object c->dnum ("" that object itself), as
- * the newer document keeps it read (pdf_doc_key_refs); NULL: not named.
+ * key: old and nw are the value of key in object c->dnum ("" that object
+ * itself) of each document, as it keeps them read (pdf_doc_key_refs: the
+ * older one's /Annots and /Fields, handed on with its parse, were read as
+ * the newer side of the completion that stored it); NULL: not named.
  */
 static int
 grows_by_sigs(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *key, int annots, int *visible)
@@ -457,7 +459,10 @@ grows_by_sigs(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *key, int annot
 	/* the old items in place: as references read in bulk when both are only that
 	   (pdf_array_refs), not with two C API calls and a new handle per item: k items at
 	   a contract's k-th signing */
-	if (no > 0 && pdf_array_refs(qo, old, no, &ro) &&
+	if (no > 0 &&
+	    (key != NULL && c->dnum > 0
+		     ? pdf_doc_key_refs(c->o, c->dnum, c->dgen, key, old, no, &ro)
+		     : pdf_array_refs(qo, old, no, &ro)) &&
 	    (key != NULL && c->dnum > 0 ? pdf_doc_key_refs(c->n, c->dnum, c->dgen, key, nw, nn, &rn)
 					: pdf_array_refs(qn, nw, nn, &rn))) {
 		i = memcmp(ro, rn, (size_t)no * 2 * sizeof(*ro)) == 0;

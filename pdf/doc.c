@@ -395,6 +395,12 @@ struct pdf_parsed {
 	const unsigned char *data; /* the bytes q reads (the caller's) */
 	size_t len;
 	long long merged_prev; /* the doc's it was taken from */
+	/* its reads of arrays of references (pdf_doc_key_refs): answers of this parse, so
+	   the next open of the bytes has them (the base's /Annots and /Fields, which the
+	   difference check compares with the update's, are the stored revision's new
+	   ones that the completion which stored it read) */
+	struct pdf_key_refs *krefs;
+	size_t nkrefs;
 };
 
 void
@@ -404,6 +410,7 @@ pdf_parsed_free(struct pdf_parsed *p)
 		return;
 	if (p->q)
 		qpdf_cleanup(&p->q);
+	pdf_key_refs_release(p->krefs, p->nkrefs);
 	free(p);
 }
 
@@ -431,6 +438,10 @@ pdf_doc_parsed_take(struct pdf_doc *doc)
 	p->data = doc->qdata;
 	p->len = doc->len;
 	p->merged_prev = doc->merged_prev;
+	p->krefs = doc->krefs;
+	p->nkrefs = doc->nkrefs;
+	doc->krefs = NULL;
+	doc->nkrefs = 0;
 	doc->q = NULL; /* transferred */
 	return p;
 }
@@ -491,6 +502,10 @@ doc_open(const unsigned char *data, size_t len, size_t qlen, long long prev, int
 		doc->q = from->q;
 		doc->qdata = from->data;
 		doc->merged_prev = from->merged_prev;
+		doc->krefs = from->krefs;
+		doc->nkrefs = from->nkrefs;
+		from->krefs = NULL;
+		from->nkrefs = 0;
 		from->q = NULL; /* transferred */
 		goto parsed;
 	}

@@ -347,13 +347,19 @@ pdf_doc_key_refs(struct pdf_doc *doc, int num, int gen, const char *key, qpdf_oh
 }
 
 void
-pdf_doc_key_refs_free(struct pdf_doc *doc)
+pdf_key_refs_release(struct pdf_key_refs *k, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < doc->nkrefs; i++)
-		free(doc->krefs[i].refs);
-	free(doc->krefs);
+	for (i = 0; i < n; i++)
+		free(k[i].refs);
+	free(k);
+}
+
+void
+pdf_doc_key_refs_free(struct pdf_doc *doc)
+{
+	pdf_key_refs_release(doc->krefs, doc->nkrefs);
 	doc->krefs = NULL;
 	doc->nkrefs = 0;
 }

@@ -132,6 +132,19 @@ int pdf_xref_merged(const unsigned char *data, size_t len, const struct pdf_revi
 		    size_t nrevs, unsigned char **out, size_t *out_len,
 		    struct sp_errinfo *ei) SP_WUR;
 /*
+ * pdf_xref_merged() that also gives its merged entries (*entries malloc'd,
+ * *entries_len bytes; entries NULL: not asked) and takes known[0..known_len)
+ * (NULL: none), the entries such a call gave for data[0..known_end): when
+ * the newest section follows those bytes (revs[nrevs - 2].end is known_end)
+ * only it is read, not the whole chain again (a contract's k-th completion
+ * read k + 1 sections). The result is the one pdf_xref_merged() gives;
+ * that known are of those very bytes is the caller's to know (a digest).
+ */
+int pdf_xref_merged_ex(const unsigned char *data, size_t len, const struct pdf_revision *revs,
+		       size_t nrevs, const void *known, size_t known_len, size_t known_end,
+		       unsigned char **out, size_t *out_len, void **entries, size_t *entries_len,
+		       struct sp_errinfo *ei) SP_WUR;
+/*
  * pdf_doc_open_known() where data[len..qlen) is pdf_xref_merged()'s table
  * of data[0..len): qpdf reads that one table and trailer, not every section
  * and trailer of the chain (some 80,000 instructions each), and parses the

@@ -261,6 +261,10 @@ int pdf_doc_key_refs(struct pdf_doc *doc, int num, int gen, const char *key, qpd
 		     int **out) SP_WUR;
 /* the kept reads of pdf_doc_key_refs, freed (pdf_doc_free) */
 void pdf_doc_key_refs_free(struct pdf_doc *doc);
+/* k[0..n), kept reads of pdf_doc_key_refs taken from a document, freed (NULL is fine):
+   they go with qpdf's parse they were read from when it is handed on (doc.c pdf_parsed),
+   answers of that very parse */
+void pdf_key_refs_release(struct pdf_key_refs *k, size_t n);
 /*
  * refs[0..2n) (pdf_array_refs' pairs, each number 0 or more) as "N G R",
  * each followed by sep, but the last when last_sep is 0: the bytes

@@ -205,21 +205,64 @@ newest_trailer(const unsigned char *d, size_t len, size_t t, long long prev, siz
 	return 0;
 }
 
+/*
+ * The older chain's merged entries k[0..nk) (an earlier call's, on the very
+ * bytes the newest section follows) into m[0..max), which holds the newest
+ * section's: each as section() would have taken it reading those sections
+ * after the newest, with the same checks between them and it (those between
+ * the older sections were made when k was). -1 where section() fails.
+ */
+static int
+merge_known(struct mentry *m, size_t max, const struct mentry *k, size_t nk)
+{
+	size_t i;
+
+	for (i = 0; i < nk; i++) {
+		if (k[i].off == 0)
+			continue;
+		if (i >= max)
+			return -1; /* an older subsection past the newest /Size */
+		if (k[i].off < 0) {
+			/* object 0's head of the free list (only it is ever free in k) */
+			if (i != 0 || (m[0].off != 0 && m[0].off != -1))
+				return -1;
+			m[0].off = -1;
+		} else if (m[i].off == 0)
+			m[i] = k[i];
+		else if (m[i].off < 0 || m[i].gen != k[i].gen)
+			return -1;
+	}
+	return 0;
+}
+
 int
 pdf_xref_merged(const unsigned char *data, size_t len, const struct pdf_revision *revs,
 		size_t nrevs, unsigned char **out, size_t *out_len, struct sp_errinfo *ei)
 {
+	return pdf_xref_merged_ex(data, len, revs, nrevs, NULL, 0, 0, out, out_len, NULL, NULL, ei);
+}
+
+int
+pdf_xref_merged_ex(const unsigned char *data, size_t len, const struct pdf_revision *revs,
+		   size_t nrevs, const void *known, size_t known_len, size_t known_end,
+		   unsigned char **out, size_t *out_len, void **entries, size_t *entries_len,
+		   struct sp_errinfo *ei)
+{
 	struct mentry *m = NULL;
-	struct sp_buf b, idx, ent;
+	struct sp_buf b, idx;
+	unsigned char *ent = NULL, *w;
 	size_t max = 0, i, j, t = 0, ta = 0, tb = 0, nt;
 	long long size = 0;
 	int r = SP_ERR_UNSUPPORTED;
 
 	*out = NULL;
 	*out_len = 0;
+	if (entries != NULL) {
+		*entries = NULL;
+		*entries_len = 0;
+	}
 	sp_buf_init(&b, (size_t)64 << 20);
 	sp_buf_init(&idx, (size_t)64 << 20);
-	sp_buf_init(&ent, (size_t)64 << 20);
 	if (nrevs < 2)
 		goto out;
 	for (i = 0; i < nrevs; i++)
@@ -252,9 +295,18 @@ pdf_xref_merged(const unsigned char *data, size_t len, const struct pdf_revision
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	for (i = nrevs; i-- > 0;)
-		if (section(data, len, (size_t)revs[i].xref, m, max, &t) < 0)
+	/* the newest section first, then the older ones: read, or as an earlier call on
+	   the bytes before the newest section merged them (known: the same entries) */
+	if (known != NULL && known_len > 0 && known_len % sizeof(*m) == 0 &&
+	    known_end == revs[nrevs - 2].end) {
+		if (section(data, len, (size_t)revs[nrevs - 1].xref, m, max, &t) < 0 ||
+		    merge_known(m, max, known, known_len / sizeof(*m)) < 0)
 			goto out;
+	} else {
+		for (i = nrevs; i-- > 0;)
+			if (section(data, len, (size_t)revs[i].xref, m, max, &t) < 0)
+				goto out;
+	}
 	/* a number past /Size-1 or none at /Size-1: qpdf warns, the chain is read */
 	if (m[max - 1].off <= 0 && max > 1)
 		goto out;
@@ -264,6 +316,8 @@ pdf_xref_merged(const unsigned char *data, size_t len, const struct pdf_revision
 		if (has_name(data + ta, tb - ta, xref_keys[i]))
 			goto out;
 	/* the Index pairs and the entries (1 + 4 + 2 bytes each), then the object */
+	if ((w = ent = malloc(max * 7)) == NULL)
+		goto nomem;
 	for (i = 0; i < max;) {
 		if (m[i].off == 0) {
 			i++;
@@ -273,29 +327,31 @@ pdf_xref_merged(const unsigned char *data, size_t len, const struct pdf_revision
 			;
 		if (sp_buf_printf(&idx, "%s%zu %zu", idx.len ? " " : "", i, j - i) < 0)
 			goto nomem;
-		for (; i < j; i++) {
-			unsigned char e[7];
-
+		for (; i < j; i++, w += 7) {
 			if (m[i].off > 0xffffffffLL)
 				goto out;
-			e[0] = m[i].off < 0 ? 0 : 1;
-			sp_store_be32(e + 1, m[i].off < 0 ? 0 : (uint32_t)m[i].off);
-			e[5] = (unsigned char)((m[i].off < 0 ? 65535 : m[i].gen) >> 8);
-			e[6] = (unsigned char)(m[i].off < 0 ? 65535 : m[i].gen);
-			if (sp_buf_add(&ent, e, 7) < 0)
-				goto nomem;
+			w[0] = m[i].off < 0 ? 0 : 1;
+			sp_store_be32(w + 1, m[i].off < 0 ? 0 : (uint32_t)m[i].off);
+			w[5] = (unsigned char)((m[i].off < 0 ? 65535 : m[i].gen) >> 8);
+			w[6] = (unsigned char)(m[i].off < 0 ? 65535 : m[i].gen);
 		}
 	}
 	nt = tb - ta;
 	if (sp_buf_printf(&b, "%d 0 obj\n<<", XREF_OBJ) < 0 || sp_buf_add(&b, data + ta, nt) < 0 ||
 	    sp_buf_addstr(&b, " /Type /XRef /W [1 4 2] /Index [") < 0 ||
 	    sp_buf_add(&b, idx.data, idx.len) < 0 ||
-	    sp_buf_printf(&b, "] /Length %zu>>\nstream\n", ent.len) < 0 ||
-	    sp_buf_add(&b, ent.data, ent.len) < 0 ||
+	    sp_buf_printf(&b, "] /Length %zu>>\nstream\n", (size_t)(w - ent)) < 0 ||
+	    sp_buf_add(&b, ent, (size_t)(w - ent)) < 0 ||
 	    sp_buf_printf(&b, "\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n", len) < 0)
 		goto nomem;
 	*out = sp_buf_take(&b, out_len);
 	r = *out != NULL ? SP_OK : sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	/* the entries, for a call on these bytes with an update after them */
+	if (r == SP_OK && entries != NULL) {
+		*entries = m;
+		*entries_len = max * sizeof(*m);
+		m = NULL;
+	}
 	goto out;
 nomem:
 	r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
@@ -303,8 +359,8 @@ out:
 	if (r == SP_ERR_UNSUPPORTED)
 		r = sp_err(ei, r, "the cross-reference chain is not one plain table per revision");
 	free(m);
+	free(ent);
 	sp_buf_cleanup(&b);
 	sp_buf_cleanup(&idx);
-	sp_buf_cleanup(&ent);
 	return r;
 }

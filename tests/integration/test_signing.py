@@ -354,13 +354,15 @@ class StoredVerification(SigningCase):
             # at the upload), its page list, its signed-field count, its form's facts
             # (the engine lists the new revision's fields from them, carried over the
             # update) and its revisions (only the update's section is walked), and the
-            # base's reads count the prepare used (extended for the next prepare): all
-            # hits after the first signing; at the first, the pages, the form's facts (the
-            # create's) and the reads count (the prepare's) hit, the signatures, the
-            # count and the revisions miss
+            # base's reads count the prepare used (extended for the next prepare), and its
+            # merged cross-reference entries (only the update's section is read for the
+            # new revision's table): all hits after the first signing; at the first, the
+            # pages, the form's facts (the create's) and the reads count (the prepare's)
+            # hit, the signatures, the count, the revisions and the merged entries (an
+            # upload has one section: none) miss
             got = self.refs_lookups("revision_reads")
             self.assertEqual((got["hit"] - reads["hit"], got["miss"] - reads["miss"]),
-                             (6, 0) if k > 1 else (3, 3), "completion of signing %d" % k)
+                             (7, 0) if k > 1 else (3, 4), "completion of signing %d" % k)
             # what the base refers to came from the process cache, the first signing's
             # too (the upload's normalization put it there): the base was not walked
             after = self.refs_lookups()
@@ -643,17 +645,18 @@ class StoredVerificationLTA(SigningCase):
             reads = self.refs_lookups("revision_reads")
             st, _, _, doc = self.complete(slug, prep["session"], self.token_sign(slug, alg, prep))
             self.assertEqual(st, 200, doc)
-            # as at B-T (the earlier signatures, pages, count, form's facts and
-            # revisions), and the earlier signatures for the DSS update, the /VRI keys the
-            # completion that stored the base hashed (not hashed again) and the /VRI keys
-            # of the base's DSS (the engine does not read it again), and that DSS as the
+            # as at B-T (the earlier signatures, pages, count, form's facts, revisions
+            # and merged entries), and the earlier signatures for the DSS update, the
+            # /VRI keys the completion that stored the base hashed (not hashed again) and
+            # the /VRI keys of the base's DSS (the engine does not read it again), and
+            # that DSS as the
             # verification of the base read it (the DSS update decodes only what the
             # signature's update adds): all hits after the first signing; at the first,
             # the pages, the form's facts and the prepare's reads count hit, the rest is
             # not asked for or misses (the upload is verified whole)
             got = self.refs_lookups("revision_reads")
             self.assertEqual((got["hit"] - reads["hit"], got["miss"] - reads["miss"]),
-                             (10, 0) if k > 1 else (3, 6), "completion of signing %d" % k)
+                             (11, 0) if k > 1 else (3, 7), "completion of signing %d" % k)
             stored = self.db.query("SELECT verification FROM revisions WHERE contract_number = "
                                    "%s AND seq = %d" % (n, k))
             self.assertTrue(stored, "revision %d has no stored report" % k)

@@ -428,6 +428,128 @@ START_TEST(merged_table_only_plain)
 }
 END_TEST
 
+/*
+ * pdf_xref_merged_ex(): given the entries an earlier call gave for the bytes
+ * the newest section follows, it reads that section alone and gives the very
+ * table and entries a read of the whole chain gives (a contract's k-th
+ * completion read every section again); entries of other bytes' length are
+ * not taken (the chain is read); and an update that lists a number with
+ * another generation than an older section is refused as the chain's read
+ * refuses it.
+ */
+START_TEST(merged_table_extends_known)
+{
+	struct sp_errinfo ei;
+	struct pdf_revision revs2[8], revs3[8];
+	unsigned char *d, *d2, *d3, *t2 = NULL, *tf = NULL, *tx = NULL, *e;
+	void *e2 = NULL, *ef = NULL, *ex = NULL;
+	size_t n, n2, n3, nr2 = 0, nr3 = 0, t2len, tflen, txlen, e2len, eflen, exlen;
+
+	sp_errinfo_init(&ei);
+	d = stored(&n);
+	d2 = update(d, n, 3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>", 6, &n2);
+	d3 = update(d2, n2, 6, "<< /Foo (bar) >>", 7, &n3);
+	ck_assert_int_eq(pdf_revisions_find(d2, n2, revs2, 8, &nr2, &ei), SP_OK);
+	ck_assert_int_eq(pdf_revisions_find(d3, n3, revs3, 8, &nr3, &ei), SP_OK);
+	ck_assert_uint_eq(nr3, nr2 + 1);
+	ck_assert_int_eq(pdf_xref_merged_ex(d2, n2, revs2, nr2, NULL, 0, 0, &t2, &t2len, &e2,
+					    &e2len, &ei),
+			 SP_OK);
+	ck_assert_ptr_nonnull(e2);
+	ck_assert_int_eq(pdf_xref_merged_ex(d3, n3, revs3, nr3, NULL, 0, 0, &tf, &tflen, &ef,
+					    &eflen, &ei),
+			 SP_OK);
+	ck_assert_int_eq(pdf_xref_merged_ex(d3, n3, revs3, nr3, e2, e2len, n2, &tx, &txlen, &ex,
+					    &exlen, &ei),
+			 SP_OK);
+	ck_assert_uint_eq(txlen, tflen);
+	ck_assert_mem_eq(tx, tf, tflen);
+	ck_assert_uint_eq(exlen, eflen);
+	ck_assert_mem_eq(ex, ef, eflen);
+	free(tx);
+	free(ex);
+	/* entries of bytes of another length: the chain is read, the same table */
+	ck_assert_int_eq(pdf_xref_merged_ex(d3, n3, revs3, nr3, e2, e2len, n2 - 1, &tx, &txlen, &ex,
+					    &exlen, &ei),
+			 SP_OK);
+	ck_assert_uint_eq(txlen, tflen);
+	ck_assert_mem_eq(tx, tf, tflen);
+	free(tx);
+	free(ex);
+	free(d3);
+	/* the newest section lists object 3 (older ones list it at generation 0) at 1 */
+	d3 = update(d2, n2, 3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 1 1] >>", 6, &n3);
+	ck_assert_int_eq(pdf_revisions_find(d3, n3, revs3, 8, &nr3, &ei), SP_OK);
+	ck_assert_int_eq(pdf_xref_merged_ex(d3, n3, revs3, nr3, e2, e2len, n2, &tx, &txlen, &ex,
+					    &exlen, &ei),
+			 SP_OK);
+	free(tx);
+	free(ex);
+	ck_assert_ptr_nonnull(e = memmem(d3 + revs3[nr3 - 1].xref, n3 - (size_t)revs3[nr3 - 1].xref,
+					 " 00000 n", 8));
+	e[5] = '1';
+	tx = NULL;
+	ex = NULL;
+	ck_assert_int_eq(pdf_xref_merged(d3, n3, revs3, nr3, &tx, &txlen, &ei), SP_ERR_UNSUPPORTED);
+	ck_assert_int_eq(pdf_xref_merged_ex(d3, n3, revs3, nr3, e2, e2len, n2, &tx, &txlen, &ex,
+					    &exlen, &ei),
+			 SP_ERR_UNSUPPORTED);
+	ck_assert_ptr_null(tx);
+	ck_assert_ptr_null(ex);
+	free(t2);
+	free(e2);
+	free(tf);
+	free(ef);
+	free(d3);
+	free(d2);
+	free(d);
+}
+END_TEST
+
+/*
+ * A parse handed on keeps what pdf_doc_key_refs() read from it: the next
+ * open of the same bytes is given those references without the array being
+ * read again (a completion's difference check compares the base's /Annots
+ * and /Fields, which the completion that stored the base read as its new
+ * ones); a fresh open of the bytes has none.
+ */
+START_TEST(key_refs_go_with_the_parse)
+{
+	struct sp_errinfo ei;
+	struct pdf_doc *first = NULL, *again = NULL, *fresh = NULL;
+	struct pdf_parsed *p;
+	unsigned char *d;
+	size_t n;
+	int *r1 = NULL, *r2 = NULL, nk;
+	qpdf_oh kids;
+
+	sp_errinfo_init(&ei);
+	d = stored(&n);
+	ck_assert_int_eq(pdf_doc_open_known(d, n, NULL, 0, &first, &ei), SP_OK);
+	kids = qpdf_oh_get_key(first->q, qpdf_get_object_by_id(first->q, 2, 0), "/Kids");
+	nk = qpdf_oh_get_array_n_items(first->q, kids);
+	ck_assert_int_eq(nk, 1);
+	ck_assert_int_eq(pdf_doc_key_refs(first, 2, 0, "/Kids", kids, nk, &r1), 1);
+	ck_assert_int_eq(r1[0], 3);
+	ck_assert_uint_eq(first->nkrefs, 1);
+	ck_assert_ptr_nonnull(p = pdf_doc_parsed_take(first));
+	pdf_doc_free(first);
+	ck_assert_int_eq(pdf_doc_open_known_from(d, n, NULL, 0, p, &again, &ei), SP_OK);
+	ck_assert_uint_eq(again->nkrefs, 1);
+	kids = qpdf_oh_get_key(again->q, qpdf_get_object_by_id(again->q, 2, 0), "/Kids");
+	ck_assert_int_eq(pdf_doc_key_refs(again, 2, 0, "/Kids", kids, nk, &r2), 1);
+	ck_assert_mem_eq(r1, r2, 2 * sizeof(int));
+	ck_assert_uint_eq(again->nkrefs, 1); /* given, not read and kept again */
+	ck_assert_int_eq(pdf_doc_open_known(d, n, NULL, 0, &fresh, &ei), SP_OK);
+	ck_assert_uint_eq(fresh->nkrefs, 0);
+	pdf_doc_free(fresh);
+	pdf_doc_free(again);
+	free(r1);
+	free(r2);
+	free(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -442,6 +564,8 @@ main(void)
 	tcase_add_test(tc, not_handed_on);
 	tcase_add_test(tc, merged_table_reads_the_same);
 	tcase_add_test(tc, merged_table_only_plain);
+	tcase_add_test(tc, merged_table_extends_known);
+	tcase_add_test(tc, key_refs_go_with_the_parse);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
