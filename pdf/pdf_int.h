@@ -299,6 +299,28 @@ void pdf_image_cleanup(struct pdf_image *img);
 int pdf_zlib_compress(const unsigned char *in, size_t n, unsigned char **out, size_t *outlen,
 		      struct sp_errinfo *ei) SP_WUR;
 
+/*
+ * colour.c: the components of the device space doc's output intent asks
+ * drawing in: 4 (DeviceCMYK), 1 (DeviceGray), or 3 (DeviceRGB, also when
+ * the document names no output intent). doc needs no page list.
+ */
+int pdf_intent_ncomp(struct pdf_doc *doc);
+/* "/DeviceCMYK", "/DeviceGray" or "/DeviceRGB" for ncomp 4, 1, else. */
+const char *pdf_space_name(int ncomp);
+/* The colour r, g, b (0..1) in ncomp's space and its operator ("0 1 1 0.2 K" for a
+   CMYK stroke) into b; SP_OK or SP_ERR_NOMEM. */
+int pdf_colour_op(struct sp_buf *b, int ncomp, double r, double g, double bl, int stroke) SP_WUR;
+/* A seal picture in another device space than RGB: zlib streams of its pixels in
+   ncomp (1 or 4) components and of its alpha plane, made from the PNG. */
+struct pdf_seal_pixels {
+	unsigned width, height;
+	unsigned char *pix_z, *alpha_z;
+	size_t pix_len, alpha_len;
+};
+int pdf_seal_pixels(const unsigned char *png, size_t len, int ncomp, struct pdf_seal_pixels *out,
+		    struct sp_errinfo *ei) SP_WUR;
+void pdf_seal_pixels_cleanup(struct pdf_seal_pixels *p);
+
 /* xref.c: the incremental writer: original bytes, new objects, xref, trailer. */
 struct pdfw_xent {
 	int num, gen;

@@ -33,6 +33,7 @@ struct ctx {
 	const struct pdf_seal *seals;
 	int sig, field;
 	int date_font; /* the date stamps' font, once written (0: not yet) */
+	int ncomp;     /* what the output intent draws in: 3 RGB, 4 CMYK, 1 grey */
 	/* a field placement: the empty field signed into (its widget is wobj[0]) */
 	int fill;
 	struct pdf_sig_slot slot;
@@ -69,6 +70,7 @@ static int
 write_seal_images(struct ctx *c, const struct pdf_seal *seals, struct sp_errinfo *ei)
 {
 	struct pdf_seal_image img;
+	struct pdf_seal_pixels sp = { 0 };
 	unsigned char *enc = NULL;
 	size_t enclen = 0;
 	char d[256];
@@ -84,8 +86,20 @@ write_seal_images(struct ctx *c, const struct pdf_seal *seals, struct sp_errinfo
 		elen = seals[s].image_len;
 		c->so[s].img = pdfw_alloc(&c->w);
 		c->so[s].smask = pdfw_alloc(&c->w);
-		/* the caller's encoding when it kept one, else made now */
-		if (e == NULL) {
+		if (c->ncomp != 3) {
+			/* the output intent's space: made from the PNG (no kept encoding is) */
+			pdf_seal_pixels_cleanup(&sp);
+			if ((r = pdf_seal_pixels(seals[s].png, seals[s].png_len, c->ncomp, &sp,
+						 ei)) < 0)
+				goto out;
+			img = (struct pdf_seal_image){ .width = sp.width,
+						       .height = sp.height,
+						       .alpha_z = sp.alpha_z,
+						       .rgb_z = sp.pix_z,
+						       .alpha_len = sp.alpha_len,
+						       .rgb_len = sp.pix_len };
+		} else if (e == NULL) {
+			/* the caller's encoding when it kept one, else made now */
 			free(enc);
 			enc = NULL;
 			if ((r = pdf_seal_image_encode(seals[s].png, seals[s].png_len, &enc,
@@ -94,7 +108,7 @@ write_seal_images(struct ctx *c, const struct pdf_seal *seals, struct sp_errinfo
 			e = enc;
 			elen = enclen;
 		}
-		if (pdf_seal_image_parse(e, elen, &img) < 0) {
+		if (c->ncomp == 3 && pdf_seal_image_parse(e, elen, &img) < 0) {
 			r = sp_err(ei, SP_ERR_INVALID, "seal %zu: the encoded picture is malformed",
 				   s);
 			goto out;
@@ -107,14 +121,15 @@ write_seal_images(struct ctx *c, const struct pdf_seal *seals, struct sp_errinfo
 			goto out;
 		snprintf(d, sizeof(d),
 			 "/Type /XObject /Subtype /Image /Width %u /Height %u /ColorSpace "
-			 "/DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode /SMask %d 0 R",
-			 img.width, img.height, c->so[s].smask);
+			 "%s /BitsPerComponent 8 /Filter /FlateDecode /SMask %d 0 R",
+			 img.width, img.height, pdf_space_name(c->ncomp), c->so[s].smask);
 		if ((r = pdfw_stream(&c->w, c->so[s].img, d, img.rgb_z, img.rgb_len, ei)) < 0)
 			goto out;
 		c->so[s].aspect = (double)img.height / img.width;
 	}
 out:
 	free(enc);
+	pdf_seal_pixels_cleanup(&sp);
 	return r;
 }
 
@@ -143,12 +158,16 @@ write_appearance(struct ctx *c, size_t i, struct sp_errinfo *ei)
 			sp_buf_cleanup(&content);
 			return c->date_font;
 		}
+		/* a dark red frame and date, in the output intent's space */
 		if (sp_buf_printf(t, "/Font <</D0 %d 0 R>>>>", c->date_font) < 0 ||
-		    sp_buf_addstr(&content, "q 0.8 0 0 RG 0.6 w 0.3 0.3 ") < 0 ||
+		    sp_buf_addstr(&content, "q ") < 0 ||
+		    pdf_colour_op(&content, c->ncomp, 0.8, 0, 0, 1) < 0 ||
+		    sp_buf_addstr(&content, " 0.6 w 0.3 0.3 ") < 0 ||
 		    pdfw_num(&content, vw - 0.6) < 0 || sp_buf_add(&content, " ", 1) < 0 ||
 		    pdfw_num(&content, vh - 0.6) < 0 ||
-		    sp_buf_printf(&content,
-				  " re S Q\nq 0.8 0 0 RG BT /D0 %g Tf 4 6 Td (%s) Tj ET Q\n",
+		    sp_buf_addstr(&content, " re S Q\nq ") < 0 ||
+		    pdf_colour_op(&content, c->ncomp, 0.8, 0, 0, 1) < 0 ||
+		    sp_buf_printf(&content, " BT /D0 %g Tf 4 6 Td (%s) Tj ET Q\n",
 				  PDF_DATE_FONT_SIZE, date) < 0)
 			goto oom;
 	} else if (wr->mode == PDF_PLACE_FIELD) {
@@ -824,6 +843,7 @@ prepare(struct pdf_doc *doc, const struct pdf_sig_params *params, const struct p
 	c.doc = doc;
 	c.par = params;
 	c.seals = seals;
+	c.ncomp = pdf_intent_ncomp(doc);
 	if (params->doc_timestamp)
 		npl = 0; /* a document timestamp shows nothing */
 	if ((r = pdf_placements_resolve(doc, seals, nseals, pl, npl, &c.rects, &c.nrects, ei)) < 0)

@@ -147,10 +147,12 @@ def pdfa_problems(path):
     in a resource dictionary too, images without /Interpolate, /Alternates or /OPI and
     a device colour space the output intent's profile matches (6.2.4.3), no
     /NeedAppearances (6.4.1), no signature /Reference with digests of its own
-    (6.4.2)."""
+    (6.4.2); and the colour operators of page contents and forms: an RGB colour
+    (rg, RG) only under an RGB output intent, a CMYK one (k, K) only under a CMYK
+    one (6.2.4.3)."""
     with open(path, "rb") as f:
         data = f.read()
-    doc = json.loads(run(["qpdf", "--json=2", "--json-stream-data=none", path]).stdout)
+    doc = json.loads(run(["qpdf", "--json=2", "--json-stream-data=inline", path]).stdout)
     objs = doc["qpdf"][1]
     bad = []
 
@@ -182,8 +184,9 @@ def pdfa_problems(path):
     if "/Metadata" in root:
         meta = run(["qpdf", "--show-object=" + root["/Metadata"].split()[0],
                     "--filtered-stream-data", path]).stdout
-    if "<pdfaid:part>2</pdfaid:part>" not in meta or \
-            "<pdfaid:conformance>B</pdfaid:conformance>" not in meta:
+    # as elements (LibreOffice) or attributes (Ghostscript): both are XMP
+    if not re.search(r"pdfaid:part(>|=['\"])2", meta) or \
+            not re.search(r"pdfaid:conformance(>|=['\"])B", meta):
         bad.append("the XMP claims no PDF/A-2b")
     intents = [get(i) for i in get(root.get("/OutputIntents", [])) or []]
     n = [get(get(i["/DestOutputProfile"])["/N"]) for i in intents
@@ -235,10 +238,25 @@ def pdfa_problems(path):
             for x in v:
                 yield from dicts(x, depth + 1)
 
+    # the operators with their operands, so that no string's bytes pass for one
+    ops = {"/DeviceRGB": rb"(?:[-+\d.]+\s+){3}(?:rg|RG)(?![^\s\[\]()<>/])",
+           "/DeviceCMYK": rb"(?:[-+\d.]+\s+){4}[kK](?![^\s\[\]()<>/])"}
+    contents = set()
+    for key, o in objs.items():
+        v = o.get("value")
+        if isinstance(v, dict) and v.get("/Type") == "/Page":
+            c = get(v.get("/Contents"))
+            contents.update(c if isinstance(c, list) else [v.get("/Contents")])
     for key, o in objs.items():
         if key.startswith("obj:"):
             for d in dicts(o["stream"]["dict"] if "stream" in o else o.get("value")):
                 check(key, d)
+            if "stream" in o and (o["stream"]["dict"].get("/Subtype") == "/Form" or
+                                  key[4:] in contents):
+                raw = base64.b64decode(o["stream"].get("data", ""))
+                for cs, op in ops.items():
+                    if cs != device and re.search(op, raw):
+                        bad.append("%s: %s colour under a %s output intent" % (key, cs, device))
     return bad
 
 
@@ -348,6 +366,14 @@ class WorldWriters(Checks, unittest.TestCase):
         # (DeviceRGB pictures with a soft mask: transparency, which PDF/A-2 permits)
         # and dates, it is still what it claims to be, as far as its objects tell
         src = os.path.join(FIX, "libreoffice_pdfa2b.pdf")
+        self.assertEqual(pdfa_problems(src), [])
+        self.sign_twice(src)
+        self.assertEqual(pdfa_problems(self.path("two.pdf")), [])
+
+    def test_ghostscript_pdfa2b_cmyk(self):
+        # Ghostscript's PDF/A-2b with a CMYK output intent (make_cmyk.sh): no RGB may
+        # be drawn in it, so the seals and the date stamps are drawn in DeviceCMYK
+        src = os.path.join(FIX, "ghostscript_pdfa2b_cmyk.pdf")
         self.assertEqual(pdfa_problems(src), [])
         self.sign_twice(src)
         self.assertEqual(pdfa_problems(self.path("two.pdf")), [])
