@@ -97,17 +97,25 @@ int pdf_docmdp_visible_check(struct pdf_doc *doc, struct sp_errinfo *ei);
 long long pdf_startxref_at(const unsigned char *d, size_t len, size_t at);
 /*
  * sig_slot.c: the empty signature field of full name `name` (UTF-8) a field
- * placement signs into: the field, its widget (the field itself, or its
- * one kid), the page whose /Annots holds the widget and its /Rect (default
- * user space, normalized). SP_ERR_INVALID field_not_found (no such
- * signature field) or field_unsupported (no object of its own, several
- * widgets, no rectangle, on no page); SP_ERR_CONFLICT field_signed (it has
- * a value). doc needs its page list.
+ * placement signs into: the field and its widgets (the field itself, or its
+ * kids: a form may show one signature on several pages, as Acrobat's
+ * "duplicate across pages" makes it), for each the page whose /Annots holds
+ * it and its /Rect (default user space, normalized). SP_ERR_INVALID
+ * field_not_found (no such signature field) or field_unsupported (no object
+ * of its own, a kid that is no widget of it, more than PDF_SLOT_WIDGETS
+ * widgets, one without a rectangle or on no page); SP_ERR_CONFLICT
+ * field_signed (it has a value). doc needs its page list.
  */
-struct pdf_sig_slot {
-	int field_obj, field_gen, widget_obj, widget_gen;
-	int page;
+#define PDF_SLOT_WIDGETS 256
+struct pdf_slot_widget {
+	int obj, gen, page;
 	struct pdf_rect rect;
+};
+struct pdf_sig_slot {
+	int field_obj, field_gen;
+	int merged; /* the field is its one widget (then widgets[0] is the field) */
+	size_t nwidgets;
+	struct pdf_slot_widget widgets[PDF_SLOT_WIDGETS];
 	char name[128];
 };
 int pdf_sig_slot_find(struct pdf_doc *doc, const char *name, struct pdf_sig_slot *out,

@@ -231,17 +231,17 @@ static int rewrite_dict_skip(struct ctx *c, qpdf_oh obj, const char *const *skip
 			     struct sp_buf *extra, struct sp_errinfo *ei);
 
 /*
- * The empty field's widget, a new version of its object: every key kept but
+ * The empty field's widget i, a new version of its object: every key kept but
  * the appearance, which becomes ours (ap, 0: invisible, the old one kept),
  * and the value, our signature: the field's own when they are one object,
  * else repeated on the kid as on ours (write_widgets: poppler before 25
  * reads the kid as a field of its own, and found this one unsigned).
  */
 static int
-write_filled_widget(struct ctx *c, int ap, struct sp_errinfo *ei)
+write_filled_widget(struct ctx *c, size_t i, int ap, struct sp_errinfo *ei)
 {
 	qpdf_data q = c->doc->q;
-	qpdf_oh wdg = qpdf_get_object_by_id(q, c->slot.widget_obj, c->slot.widget_gen);
+	qpdf_oh wdg = qpdf_get_object_by_id(q, c->slot.widgets[i].obj, c->slot.widgets[i].gen);
 	const char *skip[2] = { "/V", ap ? "/AP" : NULL };
 	struct sp_buf extra;
 	int r = SP_OK;
@@ -273,7 +273,7 @@ write_widgets(struct ctx *c, struct sp_errinfo *ei)
 		}
 		c->apobj[i] = ap;
 		if (c->fill) {
-			if ((r = write_filled_widget(c, ap, ei)) < 0)
+			if ((r = write_filled_widget(c, i, ap, ei)) < 0)
 				return r;
 			continue;
 		}
@@ -751,7 +751,7 @@ write_field(struct ctx *c, struct sp_errinfo *ei)
 	size_t i;
 	int r;
 
-	if (c->fill && c->slot.field_obj != c->slot.widget_obj) {
+	if (c->fill && !c->slot.merged) {
 		/* the empty field's new version: its value, every other key kept */
 		const char *skip[1] = { "/V" };
 		struct sp_buf extra;
@@ -848,8 +848,8 @@ prepare(struct pdf_doc *doc, const struct pdf_sig_params *params, const struct p
 		npl = 0; /* a document timestamp shows nothing */
 	if ((r = pdf_placements_resolve(doc, seals, nseals, pl, npl, &c.rects, &c.nrects, ei)) < 0)
 		goto out;
-	/* a field placement resolves alone, to its field's one widget */
-	c.fill = c.nrects == 1 && c.rects[0].mode == PDF_PLACE_FIELD;
+	/* a field placement resolves alone, to its field's widgets */
+	c.fill = c.nrects >= 1 && c.rects[0].mode == PDF_PLACE_FIELD;
 	if (c.fill &&
 	    ((r = pdf_sig_slot_find(doc, pl[c.rects[0].placement].field, &c.slot, ei)) < 0 ||
 	     (r = pdf_sig_slot_seed_check(doc, &c.slot, params, ei)) < 0))
@@ -885,8 +885,14 @@ prepare(struct pdf_doc *doc, const struct pdf_sig_params *params, const struct p
 		goto out;
 	c.sig = pdfw_alloc(&c.w);
 	if (c.fill) {
+		if (c.slot.nwidgets != c.nrects) {
+			/* the field's widgets changed between the two reads: never */
+			r = sp_err(ei, SP_ERR_INTERNAL, "signature field read twice differently");
+			goto out;
+		}
 		c.field = c.slot.field_obj;
-		c.wobj[0] = c.slot.widget_obj;
+		for (i = 0; i < c.nrects; i++)
+			c.wobj[i] = c.slot.widgets[i].obj;
 		snprintf(c.name, sizeof(c.name), "%s", c.slot.name);
 	} else {
 		c.field = pdfw_alloc(&c.w);

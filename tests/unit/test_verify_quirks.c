@@ -1313,6 +1313,106 @@ START_TEST(seals_across_mixed_page_sizes)
 }
 END_TEST
 
+/*
+ * A form whose one signature field is shown on every page (Acrobat's
+ * "duplicate across pages": one field, a kid widget per page), on an A4
+ * page, one shown landscape (/Rotate 90) and one cropped (a /CropBox inside
+ * its /MediaBox). Signing into it fills the field and gives every widget the
+ * seal, upright and where its author put it: the placement resolves to the
+ * three widgets, in pdftoppm's picture each is seal-red (none before); the
+ * signature valid for us and qpdf --check, pdfsig (which reads each kid as a
+ * field of its own) finds it valid in all three; a later signature leaves it
+ * valid with allowed changes. A kid that names itself (a field of its own)
+ * is still refused. (Refused before as "more than one widget".)
+ */
+START_TEST(signed_into_a_field_on_every_page)
+{
+	static const char *const bodies[] = {
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [10 0 R] /SigFlags 1 >> >>",
+		"<< /Type /Pages /Kids [4 0 R 6 0 R 8 0 R] /Count 3 >>",
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 "
+		"3 0 R >> >> /Contents 5 0 R /Annots [11 0 R] >>",
+		"<< /Length 39 >>\nstream\nBT /F1 24 Tf 60 700 Td (Page one) Tj ET\nendstream",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Rotate 90 /Resources << "
+		"/Font << /F1 3 0 R >> >> /Contents 7 0 R /Annots [12 0 R] >>",
+		"<< /Length 39 >>\nstream\nBT /F1 24 Tf 60 700 Td (Page two) Tj ET\nendstream",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /CropBox [50 40 545 800] "
+		"/Resources << /Font << /F1 3 0 R >> >> /Contents 9 0 R /Annots [13 0 R] >>",
+		"<< /Length 41 >>\nstream\nBT /F1 24 Tf 60 700 Td (Page three) Tj ET\nendstream",
+		"<< /FT /Sig /T (Approval) /Kids [11 0 R 12 0 R 13 0 R] >>",
+		"<< /Type /Annot /Subtype /Widget /Parent 10 0 R /F 4 /P 4 0 R /Rect [380 60 500 "
+		"180] >>",
+		"<< /Type /Annot /Subtype /Widget /Parent 10 0 R /F 4 /P 6 0 R /Rect [380 60 500 "
+		"180] >>",
+		"<< /Type /Annot /Subtype /Widget /Parent 10 0 R /F 4 /P 8 0 R /Rect [380 60 500 "
+		"180] >>",
+	};
+	/* each page's width as shown: A4, A4 turned, the crop box's */
+	static const double width[] = { 595, 842, 495 };
+	struct pdf_placement into = { .mode = PDF_PLACE_FIELD, .field = "Approval" };
+	struct pdf_placement normal = { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 200, .y = 400 };
+	struct pdf_sig_params par = { .signing_time = time(NULL), .utc_offset_min = 480 };
+	struct pdf_widget_rect *w = NULL, *w2 = NULL;
+	struct crypto_verify_report *r;
+	struct pdf_sig_prepared prep;
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	unsigned char *d, *one, *two, *bad;
+	size_t n, n1, n2, nw, nw2, i;
+	int valid, total;
+	char *named;
+
+	d = make_pdf_objs(bodies, 13, &n);
+	write_file(vc_path("every_page.pdf"), d, n);
+	one = sign_placed(d, n, "rsa", &into, 1, &w, &nw, &n1);
+	ck_assert_uint_eq(nw, 3);
+	assert_valid(one, n1, 1, "every_page_one.pdf");
+	pdfsig_says("every_page_one.pdf", &valid, &total);
+	ck_assert_int_eq(valid, 3);
+	ck_assert_int_eq(total, 1);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(w[i].page, (int)i + 1);
+		ck_assert_msg(red_share_on("every_page.pdf", (int)i + 1, width[i], w[i].view) <
+				      0.01,
+			      "page %zu: red before", i + 1);
+		ck_assert_msg(red_share_on("every_page_one.pdf", (int)i + 1, width[i], w[i].view) >
+				      0.1,
+			      "page %zu: no seal in the widget at %.1f,%.1f", i + 1, w[i].view.x0,
+			      w[i].view.y0);
+	}
+	/* shown where the author put it: turned with the page, moved with the crop */
+	ck_assert(fabs(w[0].view.x0 - 380) < 0.01 && fabs(w[0].view.y0 - 60) < 0.01);
+	ck_assert(fabs(w[1].view.x0 - 60) < 0.01 && fabs(w[1].view.y0 - 95) < 0.01);
+	ck_assert(fabs(w[2].view.x0 - 330) < 0.01 && fabs(w[2].view.y0 - 20) < 0.01);
+	two = sign_placed(one, n1, "ec", &normal, 1, &w2, &nw2, &n2);
+	assert_valid(two, n2, 2, "every_page_two.pdf");
+	r = verify(two, n2);
+	ck_assert_str_eq(r->sigs[0].field, "Approval");
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	crypto_verify_report_free(r);
+	/* a kid with a name of its own is a field, not this one's widget */
+	bad = malloc(n + 1);
+	memcpy(bad, d, n);
+	named = memmem(bad, n, "/Parent 10 0 R /F 4 /P 6 0 R", 28);
+	ck_assert_ptr_nonnull(named);
+	memcpy(named, "/Parent 10 0 R /T(x)/P 6 0 R", 28);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open(bad, n, &doc, &ei), SP_OK);
+	ck_assert_int_eq(pdf_sig_prepare(doc, &par, &seal, 1, &into, 1, &prep, &ei),
+			 SP_ERR_INVALID);
+	ck_assert_str_eq(ei.reason, "field_unsupported");
+	ck_assert_msg(strstr(ei.msg, "a kid is not its widget") != NULL, "%s", ei.msg);
+	pdf_doc_free(doc);
+	free(bad);
+	free(w);
+	free(w2);
+	free(two);
+	free(one);
+	free(d);
+}
+END_TEST
+
 /* ==== signing into the empty signature field another party placed ==== */
 
 enum slot_case {
@@ -1674,9 +1774,10 @@ END_TEST
  * field alone: valid for us, and ours after it too, theirs then valid with
  * allowed changes; qpdf --check clean. pdfsig 22.12 reads each kid widget
  * as a field of its own and calls both unsigned (poppler before 25: why
- * sign.c repeats /V on each kid of ours), and ours valid. Signing into such
- * a field ourselves stays refused (field_unsupported: pyHanko's signer
- * refuses it too). (Passed as it was: coverage.)
+ * sign.c repeats /V on each kid of ours), and ours valid. The same field
+ * empty is signed into, both widgets getting the seal and the value (it was
+ * refused as "more than one widget", as pyHanko's signer refuses it; see
+ * signed_into_a_field_on_every_page). (Passed as it was: coverage.)
  */
 START_TEST(signed_elsewhere_in_a_field_of_two_widgets)
 {
@@ -1720,15 +1821,16 @@ START_TEST(signed_elsewhere_in_a_field_of_two_widgets)
 	ck_assert_int_eq(run("qpdf --check %s >/dev/null 2>&1", vc_path("two_widgets.pdf")), 0);
 	pdfsig_says("two_widgets.pdf", &valid, &total);
 	ck_assert_int_eq(valid, 0);
-	/* the same field empty (no /V) is not signed into: it has two widgets */
+	/* the same field empty (no /V): signed into, a seal in each of its two widgets */
 	eb[2] = "<< /FT /Sig /T (Ext) /Kids [40 0 R 41 0 R] >>";
 	e = ext_update(d, n, enums, eb, 5, 0, &ne);
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(pdf_doc_open(e, ne, &doc, &ei), SP_OK);
-	ck_assert_int_eq(pdf_sig_prepare(doc, &par, &seal, 1, &into, 1, &prep, &ei),
-			 SP_ERR_INVALID);
-	ck_assert_str_eq(ei.reason, "field_unsupported");
-	ck_assert_msg(strstr(ei.msg, "more than one widget") != NULL, "%s", ei.msg);
+	ck_assert_msg(pdf_sig_prepare(doc, &par, &seal, 1, &into, 1, &prep, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_int_eq(prep.filled, 1);
+	ck_assert_uint_eq(prep.nrects, 2);
+	pdf_sig_prepared_cleanup(&prep);
 	pdf_doc_free(doc);
 	free(e);
 	two = sign_placed(u, n0, "rsa", &normal, 1, &w, &nw, &n2);
@@ -1793,6 +1895,7 @@ quirks_suite(void)
 			    (int)(sizeof(field_asks) / sizeof(field_asks[0])));
 	tcase_add_loop_test(tc, shadow_after_a_signature, 0, SHADOW_CASES);
 	tcase_add_test(tc, seals_across_mixed_page_sizes);
+	tcase_add_test(tc, signed_into_a_field_on_every_page);
 	suite_add_tcase(s, tc);
 	return s;
 }
