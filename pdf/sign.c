@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sign_int.h"
+#include "pdf_sign_int.h"
 
 #define BR_WIDTH 10 /* digits reserved for each /ByteRange number */
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sign_int.h"
+#include "pdf_sign_int.h"
 
 static const char *
 rot_matrix(int rotate)

@@ -1,11 +1,11 @@
 /*
- * sign_int.h: what sign.c (the update: widgets, field, signature dictionary,
+ * pdf_sign_int.h: what sign.c (the update: widgets, field, signature dictionary,
  * pages' /Annots, the AcroForm) and sign_ap.c (the widgets' appearances: the
  * seal pictures, the seal and date stamp streams) share: the one update's
  * state.
  */
-#ifndef SEALPACT_PDF_SIGN_INT_H
-#define SEALPACT_PDF_SIGN_INT_H
+#ifndef SEALPACT_PDF_PDF_SIGN_INT_H
+#define SEALPACT_PDF_PDF_SIGN_INT_H
 
 #include "pdf_int.h"
 
