@@ -97,17 +97,25 @@ int pdf_docmdp_visible_check(struct pdf_doc *doc, struct sp_errinfo *ei);
 long long pdf_startxref_at(const unsigned char *d, size_t len, size_t at);
 /*
  * sig_slot.c: the empty signature field of full name `name` (UTF-8) a field
- * placement signs into: the field, its widget (the field itself, or its
- * one kid), the page whose /Annots holds the widget and its /Rect (default
- * user space, normalized). SP_ERR_INVALID field_not_found (no such
- * signature field) or field_unsupported (no object of its own, several
- * widgets, no rectangle, on no page); SP_ERR_CONFLICT field_signed (it has
- * a value). doc needs its page list.
+ * placement signs into: the field and its widgets (the field itself, or its
+ * kids: a form may show one signature on several pages, as Acrobat's
+ * "duplicate across pages" makes it), for each the page whose /Annots holds
+ * it and its /Rect (default user space, normalized). SP_ERR_INVALID
+ * field_not_found (no such signature field) or field_unsupported (no object
+ * of its own, a kid that is no widget of it, more than PDF_SLOT_WIDGETS
+ * widgets, one without a rectangle or on no page); SP_ERR_CONFLICT
+ * field_signed (it has a value). doc needs its page list.
  */
-struct pdf_sig_slot {
-	int field_obj, field_gen, widget_obj, widget_gen;
-	int page;
+#define PDF_SLOT_WIDGETS 256
+struct pdf_slot_widget {
+	int obj, gen, page;
 	struct pdf_rect rect;
+};
+struct pdf_sig_slot {
+	int field_obj, field_gen;
+	int merged; /* the field is its one widget (then widgets[0] is the field) */
+	size_t nwidgets;
+	struct pdf_slot_widget widgets[PDF_SLOT_WIDGETS];
 	char name[128];
 };
 int pdf_sig_slot_find(struct pdf_doc *doc, const char *name, struct pdf_sig_slot *out,
@@ -302,6 +310,28 @@ int pdf_image_png_size(const unsigned char *png, size_t len, unsigned *w, unsign
 void pdf_image_cleanup(struct pdf_image *img);
 int pdf_zlib_compress(const unsigned char *in, size_t n, unsigned char **out, size_t *outlen,
 		      struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * colour.c: the components of the device space doc's output intent asks
+ * drawing in: 4 (DeviceCMYK), 1 (DeviceGray), or 3 (DeviceRGB, also when
+ * the document names no output intent). doc needs no page list.
+ */
+int pdf_intent_ncomp(struct pdf_doc *doc);
+/* "/DeviceCMYK", "/DeviceGray" or "/DeviceRGB" for ncomp 4, 1, else. */
+const char *pdf_space_name(int ncomp);
+/* The colour r, g, b (0..1) in ncomp's space and its operator ("0 1 1 0.2 K" for a
+   CMYK stroke) into b; SP_OK or SP_ERR_NOMEM. */
+int pdf_colour_op(struct sp_buf *b, int ncomp, double r, double g, double bl, int stroke) SP_WUR;
+/* A seal picture in another device space than RGB: zlib streams of its pixels in
+   ncomp (1 or 4) components and of its alpha plane, made from the PNG. */
+struct pdf_seal_pixels {
+	unsigned width, height;
+	unsigned char *pix_z, *alpha_z;
+	size_t pix_len, alpha_len;
+};
+int pdf_seal_pixels(const unsigned char *png, size_t len, int ncomp, struct pdf_seal_pixels *out,
+		    struct sp_errinfo *ei) SP_WUR;
+void pdf_seal_pixels_cleanup(struct pdf_seal_pixels *p);
 
 /* xref.c: the incremental writer: original bytes, new objects, xref, trailer. */
 struct pdfw_xent {

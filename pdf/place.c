@@ -491,9 +491,9 @@ out:
 }
 
 /*
- * The empty signature field p names, as the widget it has: the seal goes
- * where the field's author put it, whatever its size (drawn within it, see
- * sign.c), invisible when the field is (a zero-sized rectangle).
+ * The empty signature field p names, as the widgets it has: the seal goes
+ * where the field's author put each, whatever its size (drawn within it, see
+ * sign.c), invisible where a widget is (a zero-sized rectangle).
  */
 static int
 resolve_field(struct pdf_doc *doc, struct wlist *l, size_t idx, const struct pdf_placement *p,
@@ -504,28 +504,38 @@ resolve_field(struct pdf_doc *doc, struct wlist *l, size_t idx, const struct pdf
 	struct pdf_widget_rect w;
 	double ax, ay, bx, by;
 	char what[32];
+	size_t i;
 	int r;
 
-	if ((r = pdf_sig_slot_find(doc, p->field, &slot, ei)) < 0 ||
-	    (r = pdf_page_get(doc, slot.page, &pi, ei)) < 0) {
-		snprintf(what, sizeof(what), "placement %zu", idx + 1);
-		sp_errinfo_prefix(ei, what);
-		return r;
+	if ((r = pdf_sig_slot_find(doc, p->field, &slot, ei)) < 0)
+		goto fail;
+	/* one rectangle per widget, in the field's order (sign.c writes them so) */
+	for (i = 0; i < slot.nwidgets; i++) {
+		const struct pdf_slot_widget *sw = &slot.widgets[i];
+
+		if ((r = pdf_page_get(doc, sw->page, &pi, ei)) < 0)
+			goto fail;
+		memset(&w, 0, sizeof(w));
+		w.page = sw->page;
+		w.placement = idx;
+		w.mode = p->mode;
+		w.seal = p->seal;
+		w.rect = sw->rect;
+		w.nslices = sw->rect.x1 - sw->rect.x0 > 0 && sw->rect.y1 - sw->rect.y0 > 0;
+		user_to_view(pi, sw->rect.x0, sw->rect.y0, &ax, &ay);
+		user_to_view(pi, sw->rect.x1, sw->rect.y1, &bx, &by);
+		w.view.x0 = fmin(ax, bx);
+		w.view.y0 = fmin(ay, by);
+		w.view.x1 = fmax(ax, bx);
+		w.view.y1 = fmax(ay, by);
+		if ((r = wl_add(l, &w, ei)) < 0)
+			return r;
 	}
-	memset(&w, 0, sizeof(w));
-	w.page = slot.page;
-	w.placement = idx;
-	w.mode = p->mode;
-	w.seal = p->seal;
-	w.rect = slot.rect;
-	w.nslices = slot.rect.x1 - slot.rect.x0 > 0 && slot.rect.y1 - slot.rect.y0 > 0;
-	user_to_view(pi, slot.rect.x0, slot.rect.y0, &ax, &ay);
-	user_to_view(pi, slot.rect.x1, slot.rect.y1, &bx, &by);
-	w.view.x0 = fmin(ax, bx);
-	w.view.y0 = fmin(ay, by);
-	w.view.x1 = fmax(ax, bx);
-	w.view.y1 = fmax(ay, by);
-	return wl_add(l, &w, ei);
+	return SP_OK;
+fail:
+	snprintf(what, sizeof(what), "placement %zu", idx + 1);
+	sp_errinfo_prefix(ei, what);
+	return r;
 }
 
 static int

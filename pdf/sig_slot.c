@@ -75,15 +75,54 @@ not_usable(struct sp_errinfo *ei, const char *name, const char *why)
 			     "signature field \"%.60s\" cannot be signed into: %s", name, why);
 }
 
+/* widget wdg's rectangle and page into w; NULL, or why it cannot be signed */
+static const char *
+widget_read(struct pdf_doc *doc, qpdf_oh wdg, struct pdf_slot_widget *w)
+{
+	qpdf_data q = doc->q;
+	qpdf_oh rect = qpdf_oh_get_key_if_dict(q, wdg, "/Rect"), pg;
+	double v[4];
+	int i, id;
+
+	if (!qpdf_oh_is_array(q, rect) || qpdf_oh_get_array_n_items(q, rect) != 4)
+		return "its widget has no /Rect";
+	for (i = 0; i < 4; i++) {
+		qpdf_oh it = qpdf_oh_get_array_item(q, rect, i);
+		if (!qpdf_oh_is_number(q, it))
+			return "its widget's /Rect is not four numbers";
+		v[i] = qpdf_oh_get_numeric_value(q, it);
+	}
+	/* its page: the one whose /Annots holds it (/P first, as it should say) */
+	id = qpdf_oh_get_object_id(q, wdg);
+	pg = qpdf_oh_get_key_if_dict(q, wdg, "/P");
+	w->page = 0;
+	for (i = 0; doc->pages != NULL && i < doc->npages && !w->page; i++)
+		if (qpdf_oh_get_object_id(q, doc->pages[i]) == qpdf_oh_get_object_id(q, pg) &&
+		    holds(q, qpdf_oh_get_key(q, doc->pages[i], "/Annots"), id))
+			w->page = i + 1;
+	for (i = 0; doc->pages != NULL && i < doc->npages && !w->page; i++)
+		if (holds(q, qpdf_oh_get_key(q, doc->pages[i], "/Annots"), id))
+			w->page = i + 1;
+	if (!w->page)
+		return "its widget is on no page";
+	w->obj = id;
+	w->gen = qpdf_oh_get_generation(q, wdg);
+	w->rect.x0 = v[0] < v[2] ? v[0] : v[2];
+	w->rect.x1 = v[0] < v[2] ? v[2] : v[0];
+	w->rect.y0 = v[1] < v[3] ? v[1] : v[3];
+	w->rect.y1 = v[1] < v[3] ? v[3] : v[1];
+	return NULL;
+}
+
 int
 pdf_sig_slot_find(struct pdf_doc *doc, const char *name, struct pdf_sig_slot *out,
 		  struct sp_errinfo *ei)
 {
 	qpdf_data q = doc->q;
-	qpdf_oh af = qpdf_oh_get_key(q, qpdf_get_root(q), "/AcroForm"), fields, kids, wdg, rect, pg;
+	qpdf_oh af = qpdf_oh_get_key(q, qpdf_get_root(q), "/AcroForm"), fields, kids;
 	struct walk w = { q, name, 0, 0, 0 };
-	double v[4];
-	int i, n, id;
+	const char *why;
+	int i, n;
 
 	memset(out, 0, sizeof(*out));
 	if (name == NULL || !*name || strlen(name) >= sizeof(out->name))
@@ -104,48 +143,39 @@ pdf_sig_slot_find(struct pdf_doc *doc, const char *name, struct pdf_sig_slot *ou
 				     "signature field \"%.60s\" is signed already", name);
 	if (!qpdf_oh_is_indirect(q, w.found))
 		return not_usable(ei, name, "it is not an object of its own");
-	/* its widget: the field itself (merged, as most signers write it) or its one kid */
+	/* its widgets: the field itself (merged, as most signers write it) or its kids,
+	   each a widget of this field alone (a kid with a name is a field of its own) */
 	kids = qpdf_oh_get_key_if_dict(q, w.found, "/Kids");
 	if (qpdf_oh_is_array(q, kids)) {
-		if (qpdf_oh_get_array_n_items(q, kids) != 1)
-			return not_usable(ei, name, "it has more than one widget");
-		wdg = qpdf_oh_get_array_item(q, kids, 0);
-		if (!qpdf_oh_is_indirect(q, wdg) || qpdf_oh_has_key(q, wdg, "/T") ||
-		    qpdf_oh_get_object_id(q, qpdf_oh_get_key(q, wdg, "/Parent")) !=
-			    qpdf_oh_get_object_id(q, w.found))
-			return not_usable(ei, name, "its kid is not its widget");
+		n = qpdf_oh_get_array_n_items(q, kids);
+		if (n == 0)
+			return not_usable(ei, name, "it has no widget");
+		if (n > PDF_SLOT_WIDGETS)
+			return not_usable(ei, name,
+					  "it has more widgets than a signature may show");
+		for (i = 0; i < n; i++) {
+			qpdf_oh wdg = qpdf_oh_get_array_item(q, kids, i);
+			size_t j;
+
+			if (!qpdf_oh_is_indirect(q, wdg) || qpdf_oh_has_key(q, wdg, "/T") ||
+			    qpdf_oh_get_object_id(q, qpdf_oh_get_key(q, wdg, "/Parent")) !=
+				    qpdf_oh_get_object_id(q, w.found))
+				return not_usable(ei, name, "a kid is not its widget");
+			if ((why = widget_read(doc, wdg, &out->widgets[i])) != NULL)
+				return not_usable(ei, name, why);
+			for (j = 0; j < (size_t)i; j++)
+				if (out->widgets[j].obj == out->widgets[i].obj)
+					return not_usable(ei, name, "it lists a widget twice");
+		}
+		out->nwidgets = (size_t)n;
 	} else {
-		wdg = w.found;
+		if ((why = widget_read(doc, w.found, &out->widgets[0])) != NULL)
+			return not_usable(ei, name, why);
+		out->nwidgets = 1;
+		out->merged = 1;
 	}
-	rect = qpdf_oh_get_key_if_dict(q, wdg, "/Rect");
-	if (!qpdf_oh_is_array(q, rect) || qpdf_oh_get_array_n_items(q, rect) != 4)
-		return not_usable(ei, name, "its widget has no /Rect");
-	for (i = 0; i < 4; i++) {
-		qpdf_oh it = qpdf_oh_get_array_item(q, rect, i);
-		if (!qpdf_oh_is_number(q, it))
-			return not_usable(ei, name, "its widget's /Rect is not four numbers");
-		v[i] = qpdf_oh_get_numeric_value(q, it);
-	}
-	/* its page: the one whose /Annots holds it (/P first, as it should say) */
-	id = qpdf_oh_get_object_id(q, wdg);
-	pg = qpdf_oh_get_key_if_dict(q, wdg, "/P");
-	for (i = 0; doc->pages != NULL && i < doc->npages && !out->page; i++)
-		if (qpdf_oh_get_object_id(q, doc->pages[i]) == qpdf_oh_get_object_id(q, pg) &&
-		    holds(q, qpdf_oh_get_key(q, doc->pages[i], "/Annots"), id))
-			out->page = i + 1;
-	for (i = 0; doc->pages != NULL && i < doc->npages && !out->page; i++)
-		if (holds(q, qpdf_oh_get_key(q, doc->pages[i], "/Annots"), id))
-			out->page = i + 1;
-	if (!out->page)
-		return not_usable(ei, name, "its widget is on no page");
 	out->field_obj = qpdf_oh_get_object_id(q, w.found);
 	out->field_gen = qpdf_oh_get_generation(q, w.found);
-	out->widget_obj = id;
-	out->widget_gen = qpdf_oh_get_generation(q, wdg);
-	out->rect.x0 = v[0] < v[2] ? v[0] : v[2];
-	out->rect.x1 = v[0] < v[2] ? v[2] : v[0];
-	out->rect.y0 = v[1] < v[3] ? v[1] : v[3];
-	out->rect.y1 = v[1] < v[3] ? v[3] : v[1];
 	snprintf(out->name, sizeof(out->name), "%s", name);
 	return SP_OK;
 }

@@ -1,228 +1,36 @@
 /*
  * sign.c: one signature as one incremental update. The signature field gets
- * one widget per resolved placement; each widget's appearance draws the seal
- * image (an image XObject with an /SMask, shared by all widgets of a seal) or
- * the date stamp. Pages' /Annots and the AcroForm are written as new versions
- * of their objects, every other key kept as it was.
+ * one widget per resolved placement (or an empty field's widgets are signed
+ * into); each widget's appearance (sign_ap.c) draws the seal image or the
+ * date stamp. Pages' /Annots and the AcroForm are written as new versions of
+ * their objects, every other key kept as it was.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pdf_int.h"
+#include "pdf_sign_int.h"
 
 #define BR_WIDTH 10 /* digits reserved for each /ByteRange number */
 
-struct seal_objs {
-	int img; /* 0: seal not used */
-	int smask;
-	double aspect;
-};
+static int field_keys(struct sign_ctx *c, struct sp_errinfo *ei);
 
-struct ctx {
-	struct pdf_doc *doc;
-	const struct pdf_sig_params *par;
-	struct pdfw w;
-	struct sp_buf t; /* scratch for dictionaries and content streams */
-	struct pdf_widget_rect *rects;
-	size_t nrects;
-	int *wobj;  /* widget object numbers, parallel to rects */
-	int *apobj; /* their appearance streams (shared when alike) */
-	struct seal_objs *so;
-	const struct pdf_seal *seals;
-	int sig, field;
-	int date_font; /* the date stamps' font, once written (0: not yet) */
-	/* a field placement: the empty field signed into (its widget is wobj[0]) */
-	int fill;
-	struct pdf_sig_slot slot;
-	char name[128];                    /* the signature field's full name */
-	size_t br_off;                     /* in w.b: where /ByteRange's numbers go */
-	size_t contents_off, contents_len; /* file offsets (w.b may hold the update alone) */
-};
-
-static int field_keys(struct ctx *c, struct sp_errinfo *ei);
-
-static int
-nomem(struct sp_errinfo *ei)
-{
-	return sp_err(ei, SP_ERR_TOO_LARGE, "incremental update too large");
-}
-
-static const char *
-rot_matrix(int rotate)
-{
-	/* Counter-rotate the appearance so the seal stands upright on screen. */
-	switch (rotate) {
-	case 90:
-		return "[0 1 -1 0 0 0]";
-	case 180:
-		return "[-1 0 0 -1 0 0]";
-	case 270:
-		return "[0 -1 1 0 0 0]";
-	default:
-		return "[1 0 0 1 0 0]";
-	}
-}
-
-static int
-write_seal_images(struct ctx *c, const struct pdf_seal *seals, struct sp_errinfo *ei)
-{
-	struct pdf_seal_image img;
-	unsigned char *enc = NULL;
-	size_t enclen = 0;
-	char d[256];
-	int r = SP_OK;
-	size_t i;
-
-	for (i = 0; c->so && i < c->nrects; i++) {
-		size_t s = c->rects[i].seal, elen;
-		const unsigned char *e;
-		if (c->rects[i].mode == PDF_PLACE_DATE || c->rects[i].nslices == 0 || c->so[s].img)
-			continue;
-		e = seals[s].image;
-		elen = seals[s].image_len;
-		c->so[s].img = pdfw_alloc(&c->w);
-		c->so[s].smask = pdfw_alloc(&c->w);
-		/* the caller's encoding when it kept one, else made now */
-		if (e == NULL) {
-			free(enc);
-			enc = NULL;
-			if ((r = pdf_seal_image_encode(seals[s].png, seals[s].png_len, &enc,
-						       &enclen, ei)) < 0)
-				goto out;
-			e = enc;
-			elen = enclen;
-		}
-		if (pdf_seal_image_parse(e, elen, &img) < 0) {
-			r = sp_err(ei, SP_ERR_INVALID, "seal %zu: the encoded picture is malformed",
-				   s);
-			goto out;
-		}
-		snprintf(d, sizeof(d),
-			 "/Type /XObject /Subtype /Image /Width %u /Height %u /ColorSpace "
-			 "/DeviceGray /BitsPerComponent 8 /Filter /FlateDecode",
-			 img.width, img.height);
-		if ((r = pdfw_stream(&c->w, c->so[s].smask, d, img.alpha_z, img.alpha_len, ei)) < 0)
-			goto out;
-		snprintf(d, sizeof(d),
-			 "/Type /XObject /Subtype /Image /Width %u /Height %u /ColorSpace "
-			 "/DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode /SMask %d 0 R",
-			 img.width, img.height, c->so[s].smask);
-		if ((r = pdfw_stream(&c->w, c->so[s].img, d, img.rgb_z, img.rgb_len, ei)) < 0)
-			goto out;
-		c->so[s].aspect = (double)img.height / img.width;
-	}
-out:
-	free(enc);
-	return r;
-}
-
-/* The appearance Form XObject of widget i; returns its object number or < 0. */
-static int
-write_appearance(struct ctx *c, size_t i, struct sp_errinfo *ei)
-{
-	const struct pdf_widget_rect *wr = &c->rects[i];
-	const struct pdf_page_info *pi = &c->doc->pinfo[wr->page - 1];
-	double vw = wr->view.x1 - wr->view.x0, vh = wr->view.y1 - wr->view.y0;
-	struct sp_buf *t = &c->t;
-	struct sp_buf content;
-	int num = pdfw_alloc(&c->w), r;
-
-	sp_buf_init(&content, 1 << 16);
-	sp_buf_reset(t);
-	if (sp_buf_addstr(t, "/Type /XObject /Subtype /Form /BBox [0 0 ") < 0 ||
-	    pdfw_num(t, vw) < 0 || sp_buf_add(t, " ", 1) < 0 || pdfw_num(t, vh) < 0 ||
-	    sp_buf_printf(t, "] /Matrix %s /Resources <<", rot_matrix(pi->rotate)) < 0)
-		goto oom;
-	if (wr->mode == PDF_PLACE_DATE) {
-		char date[16];
-		pdf_date_text(c->par->signing_time, c->par->utc_offset_min, date);
-		/* one font for every date stamp of the update, written before this stream */
-		if (!c->date_font && (c->date_font = pdf_date_font_write(&c->w, date, ei)) < 0) {
-			sp_buf_cleanup(&content);
-			return c->date_font;
-		}
-		if (sp_buf_printf(t, "/Font <</D0 %d 0 R>>>>", c->date_font) < 0 ||
-		    sp_buf_addstr(&content, "q 0.8 0 0 RG 0.6 w 0.3 0.3 ") < 0 ||
-		    pdfw_num(&content, vw - 0.6) < 0 || sp_buf_add(&content, " ", 1) < 0 ||
-		    pdfw_num(&content, vh - 0.6) < 0 ||
-		    sp_buf_printf(&content,
-				  " re S Q\nq 0.8 0 0 RG BT /D0 %g Tf 4 6 Td (%s) Tj ET Q\n",
-				  PDF_DATE_FONT_SIZE, date) < 0)
-			goto oom;
-	} else if (wr->mode == PDF_PLACE_FIELD) {
-		/* The seal at its own size in the field's box, centred; made smaller to fit
-		   a smaller box (the field's author drew the box, not the seal). */
-		const struct pdf_seal *sl = &c->seals[wr->seal];
-		double sw = (sl->width_mm > 0 ? sl->width_mm : PDF_SEAL_DEFAULT_MM) * 72.0 / 25.4,
-		       sh = sw * c->so[wr->seal].aspect, k = fmin(1.0, fmin(vw / sw, vh / sh));
-		if (sp_buf_printf(t, "/XObject <</Im0 %d 0 R>>>>", c->so[wr->seal].img) < 0 ||
-		    sp_buf_addstr(&content, "q\n") < 0 || pdfw_num(&content, sw * k) < 0 ||
-		    sp_buf_addstr(&content, " 0 0 ") < 0 || pdfw_num(&content, sh * k) < 0 ||
-		    sp_buf_add(&content, " ", 1) < 0 || pdfw_num(&content, (vw - sw * k) / 2) < 0 ||
-		    sp_buf_add(&content, " ", 1) < 0 || pdfw_num(&content, (vh - sh * k) / 2) < 0 ||
-		    sp_buf_addstr(&content, " cm\n/Im0 Do\nQ\n") < 0)
-			goto oom;
-	} else {
-		/* A seam slice draws the whole seal shifted left and clips to its own strip. */
-		double full = vw * wr->nslices, shift = -vw * wr->slice;
-		if (sp_buf_printf(t, "/XObject <</Im0 %d 0 R>>>>", c->so[wr->seal].img) < 0 ||
-		    sp_buf_addstr(&content, "q\n0 0 ") < 0 || pdfw_num(&content, vw) < 0 ||
-		    sp_buf_add(&content, " ", 1) < 0 || pdfw_num(&content, vh) < 0 ||
-		    sp_buf_addstr(&content, " re W n\n") < 0 || pdfw_num(&content, full) < 0 ||
-		    sp_buf_addstr(&content, " 0 0 ") < 0 || pdfw_num(&content, vh) < 0 ||
-		    sp_buf_add(&content, " ", 1) < 0 || pdfw_num(&content, shift) < 0 ||
-		    sp_buf_addstr(&content, " 0 cm\n/Im0 Do\nQ\n") < 0)
-			goto oom;
-	}
-	r = pdfw_stream(&c->w, num, (const char *)t->data, content.data, content.len, ei);
-	sp_buf_cleanup(&content);
-	return r < 0 ? r : num;
-oom:
-	sp_buf_cleanup(&content);
-	return nomem(ei);
-}
-
-/*
- * An earlier widget that looks the same (same seal, slice, size and page
- * rotation) shares its appearance: a multi-page seal over n pages then
- * costs n small widgets, not n appearance streams.
- */
-static int
-same_appearance(const struct ctx *c, size_t i)
-{
-	const struct pdf_widget_rect *a = &c->rects[i];
-	int ra = c->doc->pinfo[a->page - 1].rotate;
-	size_t j;
-
-	for (j = 0; j < i; j++) {
-		const struct pdf_widget_rect *b = &c->rects[j];
-		if (c->apobj[j] > 0 && b->mode == a->mode && b->seal == a->seal &&
-		    b->slice == a->slice && b->nslices == a->nslices &&
-		    c->doc->pinfo[b->page - 1].rotate == ra &&
-		    fabs((b->view.x1 - b->view.x0) - (a->view.x1 - a->view.x0)) < 1e-6 &&
-		    fabs((b->view.y1 - b->view.y0) - (a->view.y1 - a->view.y0)) < 1e-6)
-			return c->apobj[j];
-	}
-	return 0;
-}
-
-static int rewrite_dict_skip(struct ctx *c, qpdf_oh obj, const char *const *skip, size_t nskip,
+static int rewrite_dict_skip(struct sign_ctx *c, qpdf_oh obj, const char *const *skip, size_t nskip,
 			     struct sp_buf *extra, struct sp_errinfo *ei);
 
 /*
- * The empty field's widget, a new version of its object: every key kept but
+ * The empty field's widget i, a new version of its object: every key kept but
  * the appearance, which becomes ours (ap, 0: invisible, the old one kept),
  * and the value, our signature: the field's own when they are one object,
  * else repeated on the kid as on ours (write_widgets: poppler before 25
  * reads the kid as a field of its own, and found this one unsigned).
  */
 static int
-write_filled_widget(struct ctx *c, int ap, struct sp_errinfo *ei)
+write_filled_widget(struct sign_ctx *c, size_t i, int ap, struct sp_errinfo *ei)
 {
 	qpdf_data q = c->doc->q;
-	qpdf_oh wdg = qpdf_get_object_by_id(q, c->slot.widget_obj, c->slot.widget_gen);
+	qpdf_oh wdg = qpdf_get_object_by_id(q, c->slot.widgets[i].obj, c->slot.widgets[i].gen);
 	const char *skip[2] = { "/V", ap ? "/AP" : NULL };
 	struct sp_buf extra;
 	int r = SP_OK;
@@ -230,7 +38,7 @@ write_filled_widget(struct ctx *c, int ap, struct sp_errinfo *ei)
 	sp_buf_init(&extra, 1 << 10);
 	if (sp_buf_printf(&extra, " /V %d 0 R", c->sig) < 0 ||
 	    (ap && sp_buf_printf(&extra, " /AP <</N %d 0 R>>", ap) < 0))
-		r = nomem(ei);
+		r = sign_nomem(ei);
 	if (r == SP_OK)
 		r = rewrite_dict_skip(c, wdg, skip, 2, &extra, ei);
 	sp_buf_cleanup(&extra);
@@ -238,7 +46,7 @@ write_filled_widget(struct ctx *c, int ap, struct sp_errinfo *ei)
 }
 
 static int
-write_widgets(struct ctx *c, struct sp_errinfo *ei)
+write_widgets(struct sign_ctx *c, struct sp_errinfo *ei)
 {
 	size_t i;
 	int r, ap;
@@ -248,20 +56,19 @@ write_widgets(struct ctx *c, struct sp_errinfo *ei)
 		qpdf_oh page = c->doc->pages[wr->page - 1];
 		if (wr->nslices == 0) { /* invisible signature: no appearance */
 			ap = 0;
-		} else if ((ap = same_appearance(c, i)) == 0 &&
-			   (ap = write_appearance(c, i, ei)) < 0) {
+		} else if ((ap = sign_ap_shared(c, i)) == 0 && (ap = sign_ap_write(c, i, ei)) < 0) {
 			return ap;
 		}
 		c->apobj[i] = ap;
 		if (c->fill) {
-			if ((r = write_filled_widget(c, ap, ei)) < 0)
+			if ((r = write_filled_widget(c, i, ap, ei)) < 0)
 				return r;
 			continue;
 		}
 		if ((r = pdfw_begin(&c->w, c->wobj[i], 0, ei)) < 0)
 			return r;
 		if (sp_buf_addstr(&c->w.b, "<</Type /Annot /Subtype /Widget ") < 0)
-			return nomem(ei);
+			return sign_nomem(ei);
 		if (c->wobj[i] == c->field) {
 			/* One widget: field and widget merged, as most signers write it. */
 			if ((r = field_keys(c, ei)) < 0)
@@ -270,7 +77,7 @@ write_widgets(struct ctx *c, struct sp_errinfo *ei)
 			   0) {
 			/* /V repeated on each kid: poppler before 25 reads a signature
 			 * field's widgets as fields of their own and finds no value. */
-			return nomem(ei);
+			return sign_nomem(ei);
 		}
 		if (sp_buf_printf(&c->w.b, " /F 132 /P %d %d R /Rect [",
 				  qpdf_oh_get_object_id(c->doc->q, page),
@@ -281,7 +88,7 @@ write_widgets(struct ctx *c, struct sp_errinfo *ei)
 		    pdfw_num(&c->w.b, wr->rect.y1) < 0 || sp_buf_add(&c->w.b, "]", 1) < 0 ||
 		    (ap && sp_buf_printf(&c->w.b, " /AP <</N %d 0 R>>", ap) < 0) ||
 		    sp_buf_addstr(&c->w.b, ">>") < 0 || pdfw_end(&c->w) < 0)
-			return nomem(ei);
+			return sign_nomem(ei);
 	}
 	return SP_OK;
 }
@@ -319,7 +126,7 @@ array_plus(struct sp_buf *b, qpdf_data q, qpdf_oh old, const struct pdf_okey *k_
 
 /* The keys of indirect object obj (qpdf's handle) in the file being written. */
 static void
-okey_of(const struct ctx *c, qpdf_oh obj, struct pdf_okey *k)
+okey_of(const struct sign_ctx *c, qpdf_oh obj, struct pdf_okey *k)
 {
 	pdfw_okey(&c->w, qpdf_oh_get_object_id(c->doc->q, obj),
 		  qpdf_oh_get_generation(c->doc->q, obj), k);
@@ -330,7 +137,7 @@ okey_of(const struct ctx *c, qpdf_oh obj, struct pdf_okey *k)
  * endobj"; extra's strings are encrypted for obj already.
  */
 static int
-rewrite_dict_skip(struct ctx *c, qpdf_oh obj, const char *const *skip, size_t nskip,
+rewrite_dict_skip(struct sign_ctx *c, qpdf_oh obj, const char *const *skip, size_t nskip,
 		  struct sp_buf *extra, struct sp_errinfo *ei)
 {
 	qpdf_data q = c->doc->q;
@@ -351,8 +158,8 @@ rewrite_dict_skip(struct ctx *c, qpdf_oh obj, const char *const *skip, size_t ns
 }
 
 static int
-rewrite_dict(struct ctx *c, qpdf_oh obj, const char *skip1, const char *skip2, struct sp_buf *extra,
-	     struct sp_errinfo *ei)
+rewrite_dict(struct sign_ctx *c, qpdf_oh obj, const char *skip1, const char *skip2,
+	     struct sp_buf *extra, struct sp_errinfo *ei)
 {
 	const char *skip[2] = { skip1, skip2 };
 
@@ -360,7 +167,7 @@ rewrite_dict(struct ctx *c, qpdf_oh obj, const char *skip1, const char *skip2, s
 }
 
 static int
-rewrite_array(struct ctx *c, qpdf_oh arr, const int *add, size_t nadd, struct sp_errinfo *ei)
+rewrite_array(struct sign_ctx *c, qpdf_oh arr, const int *add, size_t nadd, struct sp_errinfo *ei)
 {
 	qpdf_data q = c->doc->q;
 	struct pdf_okey k;
@@ -371,7 +178,7 @@ rewrite_array(struct ctx *c, qpdf_oh arr, const int *add, size_t nadd, struct sp
 		return r;
 	okey_of(c, arr, &k);
 	if (array_plus(&c->w.b, q, arr, &k, add, nadd) < 0 || pdfw_end(&c->w) < 0)
-		return nomem(ei);
+		return sign_nomem(ei);
 	return SP_OK;
 }
 
@@ -389,7 +196,7 @@ cmp_int(const void *a, const void *b)
  * not appear on that page too).
  */
 static int
-update_annots(struct ctx *c, struct sp_errinfo *ei)
+update_annots(struct sign_ctx *c, struct sp_errinfo *ei)
 {
 	qpdf_data q = c->doc->q;
 	int np = c->doc->npages, *add = NULL, *ids = NULL, *sorted = NULL, p, r = SP_OK;
@@ -453,7 +260,7 @@ update_annots(struct ctx *c, struct sp_errinfo *ei)
 		okey_of(c, page, &pk);
 		if (sp_buf_addstr(&extra, "/Annots ") < 0 ||
 		    array_plus(&extra, q, annots, &pk, add, n) < 0)
-			r = nomem(ei);
+			r = sign_nomem(ei);
 		else
 			r = rewrite_dict(c, page, "/Annots", NULL, &extra, ei);
 	}
@@ -474,7 +281,7 @@ out:
  * and without it wrote a broken update over our signature.
  */
 static int
-update_acroform(struct ctx *c, struct sp_errinfo *ei)
+update_acroform(struct sign_ctx *c, struct sp_errinfo *ei)
 {
 	qpdf_data q = c->doc->q;
 	qpdf_oh root = qpdf_get_root(q), af = qpdf_oh_get_key(q, root, "/AcroForm"), fields;
@@ -506,7 +313,7 @@ update_acroform(struct ctx *c, struct sp_errinfo *ei)
 		if (sp_buf_printf(&c->w.b, "<</Type /AcroForm /Fields [%d 0 R] /SigFlags 3>>",
 				  c->field) < 0 ||
 		    pdfw_end(&c->w) < 0 || sp_buf_printf(&extra, "/AcroForm %d 0 R", num) < 0) {
-			r = nomem(ei);
+			r = sign_nomem(ei);
 			goto out;
 		}
 		r = rewrite_dict(c, root, "/AcroForm", NULL, &extra, ei);
@@ -521,13 +328,13 @@ update_acroform(struct ctx *c, struct sp_errinfo *ei)
 		if (sp_buf_printf(&inner, "/Fields %d %d R /SigFlags 3",
 				  qpdf_oh_get_object_id(q, fields),
 				  qpdf_oh_get_generation(q, fields)) < 0) {
-			r = nomem(ei);
+			r = sign_nomem(ei);
 			goto out;
 		}
 	} else if (sp_buf_addstr(&inner, "/Fields ") < 0 ||
 		   array_plus(&inner, q, fields, &k, &c->field, nadd) < 0 ||
 		   sp_buf_addstr(&inner, " /SigFlags 3") < 0) {
-		r = nomem(ei);
+		r = sign_nomem(ei);
 		goto out;
 	}
 	if (qpdf_oh_is_indirect(q, af)) {
@@ -537,7 +344,7 @@ update_acroform(struct ctx *c, struct sp_errinfo *ei)
 	if (sp_buf_addstr(&extra, "/AcroForm <<\n") < 0 ||
 	    pdfw_dict_body_skip(&extra, q, af, skip, 3, &k, 1) < 0 ||
 	    sp_buf_add(&extra, inner.data, inner.len) < 0 || sp_buf_addstr(&extra, ">>") < 0) {
-		r = nomem(ei);
+		r = sign_nomem(ei);
 		goto out;
 	}
 	r = rewrite_dict(c, root, "/AcroForm", NULL, &extra, ei);
@@ -559,7 +366,7 @@ name_taken(const struct pdf_doc *doc, const char *name)
 }
 
 static int
-pick_field_name(struct ctx *c, char *out, size_t outsz, struct sp_errinfo *ei)
+pick_field_name(struct sign_ctx *c, char *out, size_t outsz, struct sp_errinfo *ei)
 {
 	int n;
 
@@ -612,7 +419,7 @@ pdf_date(time_t t, int off_min, char out[64])
  * k: the signature dictionary's keys (its strings encrypted with them).
  */
 static int
-write_lock_ref(struct ctx *c, const struct pdf_okey *k, struct sp_errinfo *ei)
+write_lock_ref(struct sign_ctx *c, const struct pdf_okey *k, struct sp_errinfo *ei)
 {
 	qpdf_data q = c->doc->q;
 	qpdf_oh lk = qpdf_oh_get_key_if_dict(q,
@@ -626,29 +433,29 @@ write_lock_ref(struct ctx *c, const struct pdf_okey *k, struct sp_errinfo *ei)
 		return SP_OK;
 	if (sp_buf_addstr(b, "\n/Reference [<< /Type /SigRef /TransformMethod /FieldMDP "
 			     "/TransformParams << /Type /TransformParams") < 0)
-		return nomem(ei);
+		return sign_nomem(ei);
 	if (qpdf_oh_has_key(q, lk, "/Action") &&
 	    (sp_buf_addstr(b, " /Action ") < 0 ||
 	     pdfw_obj(b, q, qpdf_oh_get_key(q, lk, "/Action"), k, 1) < 0))
-		return nomem(ei);
+		return sign_nomem(ei);
 	if (qpdf_oh_has_key(q, lk, "/Fields") &&
 	    (sp_buf_addstr(b, " /Fields ") < 0 ||
 	     pdfw_obj(b, q, qpdf_oh_get_key(q, lk, "/Fields"), k, 1) < 0))
-		return nomem(ei);
+		return sign_nomem(ei);
 	v = qpdf_oh_get_key(q, lk, "/P");
 	if (qpdf_oh_is_integer(q, v) &&
 	    sp_buf_printf(b, " /P %lld", qpdf_oh_get_int_value(q, v)) < 0)
-		return nomem(ei);
+		return sign_nomem(ei);
 	/* /Data: the object the changes are judged from, the catalog (ISO 32000-1 Table 253) */
 	if (sp_buf_printf(b, " /V /1.2 >> /Data %d %d R >>]", qpdf_oh_get_object_id(q, root),
 			  qpdf_oh_get_generation(q, root)) < 0)
-		return nomem(ei);
+		return sign_nomem(ei);
 	return SP_OK;
 }
 
 /* The signature dictionary, with /ByteRange and /Contents placeholders. */
 static int
-write_sigdict(struct ctx *c, size_t contents_max, struct sp_errinfo *ei)
+write_sigdict(struct sign_ctx *c, size_t contents_max, struct sp_errinfo *ei)
 {
 	static const char zeros[] =
 		"0000000000000000000000000000000000000000000000000000000000000000"
@@ -669,45 +476,45 @@ write_sigdict(struct ctx *c, size_t contents_max, struct sp_errinfo *ei)
 		/* ISO 32000-2 §12.8.5: the time is the token's; no /M, /Reason, /Location */
 		if (sp_buf_addstr(b, "<</Type /DocTimeStamp /Filter /Adobe.PPKLite "
 				     "/SubFilter /ETSI.RFC3161") < 0)
-			return nomem(ei);
+			return sign_nomem(ei);
 	} else if (sp_buf_addstr(b, "<</Type /Sig /Filter /Adobe.PPKLite /SubFilter "
 				    "/ETSI.CAdES.detached /M ") < 0 ||
 		   (k.c == NULL ? sp_buf_printf(b, "(%s)", m)
 				: pdfw_str(b, &k, (const unsigned char *)m, strlen(m))) < 0)
-		return nomem(ei);
+		return sign_nomem(ei);
 	if (c->par->reason && !c->par->doc_timestamp &&
 	    (sp_buf_addstr(b, " /Reason ") < 0 || pdfw_textstr_k(b, &k, c->par->reason) < 0))
-		return nomem(ei);
+		return sign_nomem(ei);
 	if (c->par->location && !c->par->doc_timestamp &&
 	    (sp_buf_addstr(b, " /Location ") < 0 || pdfw_textstr_k(b, &k, c->par->location) < 0))
-		return nomem(ei);
+		return sign_nomem(ei);
 	if (c->fill && (r = write_lock_ref(c, &k, ei)) < 0)
 		return r;
 	if (sp_buf_addstr(b, "\n/ByteRange [0 ") < 0)
-		return nomem(ei);
+		return sign_nomem(ei);
 	c->br_off = b->len;
 	for (i = 0; i < 3; i++)
 		if (sp_buf_printf(b, "%0*d%s", BR_WIDTH, 0, i < 2 ? " " : "]\n/Contents ") < 0)
-			return nomem(ei);
+			return sign_nomem(ei);
 	c->contents_off = pdfw_off(&c->w);
 	c->contents_len = 2 * contents_max + 2;
 	if (sp_buf_add(b, "<", 1) < 0)
-		return nomem(ei);
+		return sign_nomem(ei);
 	/* the zeros in chunks: one call per byte was 9,000 calls for a 4.5 KB signature */
 	for (i = 0; i < 2 * contents_max; i += n) {
 		n = 2 * contents_max - i < sizeof(zeros) - 1 ? 2 * contents_max - i
 							     : sizeof(zeros) - 1;
 		if (sp_buf_add(b, zeros, n) < 0)
-			return nomem(ei);
+			return sign_nomem(ei);
 	}
 	if (sp_buf_addstr(b, ">>>") < 0 || pdfw_end(&c->w) < 0)
-		return nomem(ei);
+		return sign_nomem(ei);
 	return SP_OK;
 }
 
 /* /FT /Sig /T (name) /V ref: the field's own keys. */
 static int
-field_keys(struct ctx *c, struct sp_errinfo *ei)
+field_keys(struct sign_ctx *c, struct sp_errinfo *ei)
 {
 	struct sp_buf *b = &c->w.b;
 	struct pdf_okey k;
@@ -720,25 +527,25 @@ field_keys(struct ctx *c, struct sp_errinfo *ei)
 	pdfw_okey(&c->w, c->field, 0, &k);
 	if (sp_buf_addstr(b, "/FT /Sig /T ") < 0 || pdfw_textstr_k(b, &k, name) < 0 ||
 	    sp_buf_printf(b, " /V %d 0 R", c->sig) < 0)
-		return nomem(ei);
+		return sign_nomem(ei);
 	return SP_OK;
 }
 
 /* A field of its own with the widgets as /Kids (several placements). */
 static int
-write_field(struct ctx *c, struct sp_errinfo *ei)
+write_field(struct sign_ctx *c, struct sp_errinfo *ei)
 {
 	struct sp_buf *b = &c->w.b;
 	size_t i;
 	int r;
 
-	if (c->fill && c->slot.field_obj != c->slot.widget_obj) {
+	if (c->fill && !c->slot.merged) {
 		/* the empty field's new version: its value, every other key kept */
 		const char *skip[1] = { "/V" };
 		struct sp_buf extra;
 		sp_buf_init(&extra, 64);
 		r = sp_buf_printf(&extra, " /V %d 0 R", c->sig) < 0
-			    ? nomem(ei)
+			    ? sign_nomem(ei)
 			    : rewrite_dict_skip(c,
 						qpdf_get_object_by_id(c->doc->q, c->slot.field_obj,
 								      c->slot.field_gen),
@@ -751,16 +558,16 @@ write_field(struct ctx *c, struct sp_errinfo *ei)
 	if ((r = pdfw_begin(&c->w, c->field, 0, ei)) < 0)
 		return r;
 	if (sp_buf_addstr(b, "<<") < 0)
-		return nomem(ei);
+		return sign_nomem(ei);
 	if ((r = field_keys(c, ei)) < 0)
 		return r;
 	if (sp_buf_addstr(b, " /Kids [") < 0)
-		return nomem(ei);
+		return sign_nomem(ei);
 	for (i = 0; i < c->nrects; i++)
 		if (sp_buf_printf(b, "%s%d 0 R", i ? " " : "", c->wobj[i]) < 0)
-			return nomem(ei);
+			return sign_nomem(ei);
 	if (sp_buf_addstr(b, "]>>") < 0 || pdfw_end(&c->w) < 0)
-		return nomem(ei);
+		return sign_nomem(ei);
 	return SP_OK;
 }
 
@@ -778,7 +585,7 @@ patch_byte_range(unsigned char *p, const long long br[4])
 }
 
 static void
-ctx_cleanup(struct ctx *c)
+ctx_cleanup(struct sign_ctx *c)
 {
 	pdfw_cleanup(&c->w);
 	sp_buf_cleanup(&c->t);
@@ -794,7 +601,7 @@ prepare(struct pdf_doc *doc, const struct pdf_sig_params *params, const struct p
 	struct pdf_sig_prepared *out, struct sp_errinfo *ei)
 {
 	int r = SP_ERR_INTERNAL;
-	struct ctx c;
+	struct sign_ctx c;
 	size_t i, contents_max;
 
 	memset(out, 0, sizeof(*out));
@@ -824,12 +631,13 @@ prepare(struct pdf_doc *doc, const struct pdf_sig_params *params, const struct p
 	c.doc = doc;
 	c.par = params;
 	c.seals = seals;
+	c.ncomp = pdf_intent_ncomp(doc);
 	if (params->doc_timestamp)
 		npl = 0; /* a document timestamp shows nothing */
 	if ((r = pdf_placements_resolve(doc, seals, nseals, pl, npl, &c.rects, &c.nrects, ei)) < 0)
 		goto out;
-	/* a field placement resolves alone, to its field's one widget */
-	c.fill = c.nrects == 1 && c.rects[0].mode == PDF_PLACE_FIELD;
+	/* a field placement resolves alone, to its field's widgets */
+	c.fill = c.nrects >= 1 && c.rects[0].mode == PDF_PLACE_FIELD;
 	if (c.fill &&
 	    ((r = pdf_sig_slot_find(doc, pl[c.rects[0].placement].field, &c.slot, ei)) < 0 ||
 	     (r = pdf_sig_slot_seed_check(doc, &c.slot, params, ei)) < 0))
@@ -865,8 +673,14 @@ prepare(struct pdf_doc *doc, const struct pdf_sig_params *params, const struct p
 		goto out;
 	c.sig = pdfw_alloc(&c.w);
 	if (c.fill) {
+		if (c.slot.nwidgets != c.nrects) {
+			/* the field's widgets changed between the two reads: never */
+			r = sp_err(ei, SP_ERR_INTERNAL, "signature field read twice differently");
+			goto out;
+		}
 		c.field = c.slot.field_obj;
-		c.wobj[0] = c.slot.widget_obj;
+		for (i = 0; i < c.nrects; i++)
+			c.wobj[i] = c.slot.widgets[i].obj;
 		snprintf(c.name, sizeof(c.name), "%s", c.slot.name);
 	} else {
 		c.field = pdfw_alloc(&c.w);
@@ -874,7 +688,7 @@ prepare(struct pdf_doc *doc, const struct pdf_sig_params *params, const struct p
 			c.wobj[i] = c.nrects == 1 ? c.field : pdfw_alloc(&c.w);
 	}
 	if ((r = write_sigdict(&c, contents_max, ei)) < 0 || (r = write_field(&c, ei)) < 0 ||
-	    (r = write_seal_images(&c, seals, ei)) < 0 || (r = write_widgets(&c, ei)) < 0 ||
+	    (r = sign_ap_images_write(&c, seals, ei)) < 0 || (r = write_widgets(&c, ei)) < 0 ||
 	    (r = update_annots(&c, ei)) < 0 || (r = update_acroform(&c, ei)) < 0 ||
 	    (r = pdfw_finish(&c.w, doc, ei)) < 0)
 		goto out;

@@ -458,6 +458,60 @@ class Api(ServerTestCase):
         # the certification holds: filling its empty field is signing, which P=2 permits
         self.assertEqual(by_field["Certification"]["verdict"], "valid_with_allowed_changes", doc)
 
+    def test_form_field_on_two_pages_and_one_that_asks_for_a_certificate(self):
+        """A form with two signature fields: "Seller", whose seed values constrain
+        the signer's certificate (/SV /Cert with a required /Issuer: 422
+        field_unsupported naming /Cert, and nothing changes), and "Buyer", one field
+        shown on two pages (a kid widget on page 1 and on page 2, shown at 90
+        degrees): signed into, a rectangle per widget where each page shows it, the
+        completion stored, the signature the field's value and valid. (The first
+        was refused as "more than one widget".)"""
+        call = self.members("buyer", "supplier")
+
+        pdf = handmade_pdf([
+            b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [5 0 R 8 0 R] "
+            b"/SigFlags 1 >> >>",
+            b"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Annots [6 0 R 8 0 R] >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Rotate 90 "
+            b"/Annots [7 0 R] >>",
+            b"<< /FT /Sig /T (Buyer) /Kids [6 0 R 7 0 R] >>",
+            b"<< /Type /Annot /Subtype /Widget /Parent 5 0 R /F 4 /P 3 0 R "
+            b"/Rect [350 100 550 240] >>",
+            b"<< /Type /Annot /Subtype /Widget /Parent 5 0 R /F 4 /P 4 0 R "
+            b"/Rect [350 100 550 240] >>",
+            b"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Seller) /F 4 /P 3 0 R "
+            b"/Rect [60 100 260 240] /SV << /Cert << /Issuer [<3082>] /Ff 2 >> >> >>"])
+        n = self.received(call, "A form on two pages", pdf)
+        crt, key = PKI.org_cert("supplier", "rsa")
+        body = {"certificate": base64.b64encode(der_of(crt)).decode(),
+                "chain": [base64.b64encode(der_of(PKI.path("ca.pem"))).decode()]}
+        path = "/api/v1/contracts/%s/signing-sessions" % n
+        before = call("buyer", "GET", "/api/v1/contracts/%s" % n)[3]
+        st, _, _, doc = call("supplier", "POST", path, dict(body, placements=[
+            {"mode": "field", "seal": "default", "field": "Seller"}]))
+        self.assertEqual((st, doc.get("code")), (422, "field_unsupported"), doc)
+        self.assertIn("(/Cert)", doc["detail"])
+        self.assertEqual(call("buyer", "GET", "/api/v1/contracts/%s" % n)[3], before)
+        st, _, _, prep = call("supplier", "POST", path, dict(body, placements=[
+            {"mode": "field", "seal": "default", "field": "Buyer"}]))
+        self.assertEqual(st, 201, prep)
+        self.assertEqual([(r["mode"], r["page"], r["x0"], r["y0"], r["x1"], r["y1"])
+                          for r in prep["rects"]],
+                         [("field", 1, 350, 100, 550, 240), ("field", 2, 100, 62, 240, 262)],
+                         prep)
+        sig = openssl_sign(key, base64.b64decode(prep["to_be_signed"]))
+        st, _, _, doc = call("supplier", "POST", "/api/v1/signing-sessions/%s/complete" %
+                             prep["session"], {"signature": base64.b64encode(sig).decode()})
+        self.assertEqual(st, 200, doc)
+        st, _, _, doc = call("buyer", "GET", "/api/v1/contracts/%s/verification" % n)
+        self.assertEqual(st, 200, doc)
+        # the last signer's: then the document timestamp (B-LTA)
+        self.assertEqual([(s["field"], s["verdict"], s["doc_timestamp"])
+                          for s in doc["signatures"]],
+                         [("Buyer", "valid_with_allowed_changes", False),
+                          ("Signature3", "valid", True)], doc)
+
 
 if __name__ == "__main__":
     unittest.main()

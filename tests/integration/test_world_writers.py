@@ -95,9 +95,10 @@ def poppler_words(path, page):
 
 def red_share(path, page, rect, workdir):
     """The share of seal-red pixels in rect (points, bottom-left origin) of the page
-    rendered by pdftoppm at 60 dpi."""
+    rendered by pdftoppm at 60 dpi (its crop box: what a viewer shows)."""
     base = os.path.join(workdir, "render")
-    run(["pdftoppm", "-r", "60", "-f", str(page), "-l", str(page), "-singlefile", path, base])
+    run(["pdftoppm", "-cropbox", "-r", "60", "-f", str(page), "-l", str(page), "-singlefile",
+         path, base])
     with open(base + ".ppm", "rb") as f:
         data = f.read()
     m = re.match(rb"P6\s+(\d+)\s+(\d+)\s+255\s", data)
@@ -137,6 +138,78 @@ def ink_box(path, page, rect, workdir):
     return (min(xs), h - max(ys) - 1, max(xs) + 1, h - min(ys))
 
 
+def gray_pixels(path, page, workdir, name):
+    """page of path rendered by pdftoppm in grey at 72 dpi, its crop box: (width,
+    height, bytes)"""
+    base = os.path.join(workdir, name)
+    run(["pdftoppm", "-cropbox", "-r", "72", "-gray", "-f", str(page), "-l", str(page),
+         "-singlefile", path, base])
+    with open(base + ".pgm", "rb") as f:
+        data = f.read()
+    m = re.match(rb"P5\s+(\d+)\s+(\d+)\s+255\s", data)
+    return int(m.group(1)), int(m.group(2)), data[m.end():]
+
+
+def new_ink_box(before, after, page, rect, workdir):
+    """The bounding box (points, bottom-left origin) of the pixels inside rect dark in
+    after's picture of the page and not in before's (what was drawn there), or None."""
+    w, h, a = gray_pixels(after, page, workdir, "after")
+    w0, h0, b = gray_pixels(before, page, workdir, "before")
+    assert (w, h) == (w0, h0)
+    xs, ys = [], []
+    for y in range(max(int(h - rect[3]), 0), min(int(h - rect[1]), h)):
+        for x in range(max(int(rect[0]), 0), min(int(rect[2]), w)):
+            if a[y * w + x] < 128 <= b[y * w + x]:
+                xs.append(x)
+                ys.append(y)
+    if not xs:
+        return None
+    return (min(xs), h - max(ys) - 1, max(xs) + 1, h - min(ys))
+
+
+def page_edit(src, out, page, angle, crop, inherit, objstm):
+    """src with its page `page` shown at angle and cropped to crop (None: not) by
+    qpdf --update-from-json; inherit: that /Rotate and the page's /Resources moved
+    to the page tree's root (the other pages' /Rotate 0 their own), else its own;
+    objstm: qpdf's --object-streams."""
+    # --warning-exit-0: pdfunite's /Size is one short of its highest object
+    doc = json.loads(run(["qpdf", "--warning-exit-0", "--json=2", "--json-stream-data=none",
+                          src]).stdout)
+    objs = doc["qpdf"][1]
+    refs = [p["object"] for p in
+            json.loads(run(["qpdf", "--warning-exit-0", "--json=2", "--json-key=pages",
+                            src]).stdout)["pages"]]
+    pages = {r: objs["obj:" + r]["value"] for r in refs}
+    pg = pages[refs[page - 1]]
+    root = pg["/Parent"]
+    tree = objs["obj:" + root]["value"]
+    if crop:
+        pg["/CropBox"] = crop
+    if inherit:
+        tree["/Rotate"] = angle
+        tree["/Resources"] = pg.pop("/Resources")
+        pg.pop("/Rotate", None)
+        for r, d in pages.items():
+            if d is not pg:
+                d["/Rotate"] = 0
+    else:
+        pg["/Rotate"] = angle
+    upd = dict(("obj:" + r, {"value": d}) for r, d in pages.items())
+    upd["obj:" + root] = {"value": tree}
+    with open(out + ".json", "w") as f:
+        json.dump({"qpdf": [doc["qpdf"][0], upd]}, f)
+    run(["qpdf", "--warning-exit-0", "--update-from-json=" + out + ".json",
+         "--object-streams=" + objstm, src, out])
+
+
+def shown(x, y, angle, box):
+    """A point of default user space where a page whose visible box is box, shown at
+    angle (clockwise), displays it: bottom-left origin of what is shown."""
+    x, y = x - box[0], y - box[1]
+    w, h = box[2] - box[0], box[3] - box[1]
+    return {0: (x, y), 90: (y, w - x), 180: (w - x, h - y), 270: (h - y, x)}[angle]
+
+
 def pdfa_problems(path):
     """What a PDF/A-2b validator (ISO 19005-2; veraPDF's rules, as far as the objects
     and bytes tell without rendering) would reject in the file at path: the claim
@@ -147,10 +220,12 @@ def pdfa_problems(path):
     in a resource dictionary too, images without /Interpolate, /Alternates or /OPI and
     a device colour space the output intent's profile matches (6.2.4.3), no
     /NeedAppearances (6.4.1), no signature /Reference with digests of its own
-    (6.4.2)."""
+    (6.4.2); and the colour operators of page contents and forms: an RGB colour
+    (rg, RG) only under an RGB output intent, a CMYK one (k, K) only under a CMYK
+    one (6.2.4.3)."""
     with open(path, "rb") as f:
         data = f.read()
-    doc = json.loads(run(["qpdf", "--json=2", "--json-stream-data=none", path]).stdout)
+    doc = json.loads(run(["qpdf", "--json=2", "--json-stream-data=inline", path]).stdout)
     objs = doc["qpdf"][1]
     bad = []
 
@@ -182,8 +257,9 @@ def pdfa_problems(path):
     if "/Metadata" in root:
         meta = run(["qpdf", "--show-object=" + root["/Metadata"].split()[0],
                     "--filtered-stream-data", path]).stdout
-    if "<pdfaid:part>2</pdfaid:part>" not in meta or \
-            "<pdfaid:conformance>B</pdfaid:conformance>" not in meta:
+    # as elements (LibreOffice) or attributes (Ghostscript): both are XMP
+    if not re.search(r"pdfaid:part(>|=['\"])2", meta) or \
+            not re.search(r"pdfaid:conformance(>|=['\"])B", meta):
         bad.append("the XMP claims no PDF/A-2b")
     intents = [get(i) for i in get(root.get("/OutputIntents", [])) or []]
     n = [get(get(i["/DestOutputProfile"])["/N"]) for i in intents
@@ -235,10 +311,25 @@ def pdfa_problems(path):
             for x in v:
                 yield from dicts(x, depth + 1)
 
+    # the operators with their operands, so that no string's bytes pass for one
+    ops = {"/DeviceRGB": rb"(?:[-+\d.]+\s+){3}(?:rg|RG)(?![^\s\[\]()<>/])",
+           "/DeviceCMYK": rb"(?:[-+\d.]+\s+){4}[kK](?![^\s\[\]()<>/])"}
+    contents = set()
+    for key, o in objs.items():
+        v = o.get("value")
+        if isinstance(v, dict) and v.get("/Type") == "/Page":
+            c = get(v.get("/Contents"))
+            contents.update(c if isinstance(c, list) else [v.get("/Contents")])
     for key, o in objs.items():
         if key.startswith("obj:"):
             for d in dicts(o["stream"]["dict"] if "stream" in o else o.get("value")):
                 check(key, d)
+            if "stream" in o and (o["stream"]["dict"].get("/Subtype") == "/Form" or
+                                  key[4:] in contents):
+                raw = base64.b64decode(o["stream"].get("data", ""))
+                for cs, op in ops.items():
+                    if cs != device and re.search(op, raw):
+                        bad.append("%s: %s colour under a %s output intent" % (key, cs, device))
     return bad
 
 
@@ -352,6 +443,14 @@ class WorldWriters(Checks, unittest.TestCase):
         self.sign_twice(src)
         self.assertEqual(pdfa_problems(self.path("two.pdf")), [])
 
+    def test_ghostscript_pdfa2b_cmyk(self):
+        # Ghostscript's PDF/A-2b with a CMYK output intent (make_cmyk.sh): no RGB may
+        # be drawn in it, so the seals and the date stamps are drawn in DeviceCMYK
+        src = os.path.join(FIX, "ghostscript_pdfa2b_cmyk.pdf")
+        self.assertEqual(pdfa_problems(src), [])
+        self.sign_twice(src)
+        self.assertEqual(pdfa_problems(self.path("two.pdf")), [])
+
     def test_reportlab_vertical(self):
         # vertical writing (UniGB-UCS2-V): each keyword a column; the seal centred on
         # the column's ink across it, over the keyword's cells down it (poppler's
@@ -385,6 +484,53 @@ class WorldWriters(Checks, unittest.TestCase):
         # contract_docx.py): 宋体 substituted by Noto Sans CJK JP, exported as Type 1
         # (CFF) subsets; the signature block a borderless table on page 3
         self.sign_twice(os.path.join(FIX, "libreoffice_docx.pdf"))
+
+    def test_tools_rotated_cropped_inherited(self):
+        # the LibreOffice contract through poppler's pdfseparate and pdfunite (which
+        # write a /Size one short of the highest object) and qpdf: the signing page
+        # shown at 90 (inherited from the page tree with its resources, cropped, object
+        # streams), 180 (inherited, uncropped) and 270 degrees (its own, cropped, no
+        # object streams). Each keyword seal centred on its keyword where the rotated
+        # and cropped page shows it, red there; the date stamp drawn upright (wider
+        # than tall) around the point asked; both signatures valid
+        for i in (1, 2):
+            run(["pdfseparate", "-f", str(i), "-l", str(i), os.path.join(FIX, "libreoffice.pdf"),
+                 self.path("p%d.pdf" % i)])
+        src = self.path("united.pdf")
+        run(["pdfunite", self.path("p1.pdf"), self.path("p2.pdf"), src])
+        words, height = poppler_words(src, 2)
+        media = [0, 0, 595.3039370079, 841.8897637795]
+        for angle, crop, inherit, objstm in ((90, [40, 60, 560, 800], 1, "generate"),
+                                             (180, None, 1, "generate"),
+                                             (270, [40, 60, 560, 800], 0, "disable")):
+            with self.subTest(angle=angle):
+                turned = self.path("turned%d.pdf" % angle)
+                page_edit(src, turned, 2, angle, crop, inherit, objstm)
+                one, two = self.path("one%d.pdf" % angle), self.path("two%d.pdf" % angle)
+                s1 = sign(turned, one, "buyer", "--keyword", "甲方（盖章）", "--seam", "all,400")
+                s2 = sign(one, two, "supplier", "--keyword", "乙方（盖章）")
+                rep = self.assertValid(two, 2)
+                self.assertEqual(rep["signatures"][0]["verdict"], "valid_with_allowed_changes")
+                for seal, kw in ((s1, "甲方（盖章）"), (s2, "乙方（盖章）")):
+                    self.assertEqual(len(seal), 1, seal)
+                    page, x0, y0, x1, y1 = seal[0]
+                    w = [w for w in words if kw in w[0]][0]
+                    cw = (w[3] - w[1]) / len(w[0])
+                    want = shown(w[1] + cw * (w[0].index(kw) + len(kw) / 2),
+                                 height - (w[2] + w[4]) / 2, angle, crop or media)
+                    self.assertLess(abs((x0 + x1) / 2 - want[0]), 3, (kw, seal, want))
+                    self.assertLess(abs((y0 + y1) / 2 - want[1]), 3, (kw, seal, want))
+                    inner = (want[0] - 15, want[1] - 15, want[0] + 15, want[1] + 15)
+                    self.assertLess(red_share(turned, 2, inner, self.dir), 0.02)
+                    self.assertGreater(red_share(two, 2, inner, self.dir), 0.08)
+                # the date stamp alone (a seal may cover the corner asked)
+                dated = self.path("dated%d.pdf" % angle)
+                sign(turned, dated, "buyer", "--date", "2,100,40")
+                ink = new_ink_box(turned, dated, 2, (40, 20, 160, 60), self.dir)
+                self.assertIsNotNone(ink)
+                self.assertGreater(ink[2] - ink[0], 2.5 * (ink[3] - ink[1]), ink)
+                self.assertLess(abs((ink[0] + ink[2]) / 2 - 100), 3, ink)
+                self.assertLess(abs((ink[1] + ink[3]) / 2 - 40), 3, ink)
 
     def test_ghostscript_prepress(self):
         out = self.path("gs.pdf")

@@ -705,6 +705,62 @@ START_TEST(refs_written_as_printf_wrote_them)
 }
 END_TEST
 
+/*
+ * A PDF/A file may draw only in the device space its output intent's profile
+ * has (ISO 19005-2 6.2.4.3): under Ghostscript's CMYK intent (the fixture) the
+ * seal picture is DeviceCMYK and the date stamp strokes in CMYK; under a grey
+ * one (the same file with the profile's /N said 1) both are grey; no RGB in
+ * the update either way. The picture renders red (CMYK) or grey in pdftoppm.
+ */
+START_TEST(seal_drawn_in_the_output_intents_space)
+{
+	static const struct {
+		const char *n, *space, *op;
+	} want[2] = { { "/N 4", "/ColorSpace /DeviceCMYK", "0 1 1 0.2 K" },
+		      { "/N 1",
+			"/ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode "
+			"/SMask",
+			"0.2392 G" } };
+	struct pdf_placement pl[2] = {
+		{ .mode = PDF_PLACE_NORMAL, .page = 1, .x = 300, .y = 300 },
+		{ .mode = PDF_PLACE_DATE, .page = 1, .x = 100, .y = 100 },
+	};
+	const char *src = getenv("SEALPACT_SOURCE_DIR");
+	unsigned char *d, *s, *n4;
+	size_t n, sn;
+	char path[512], png[600];
+	const char *upd;
+	unsigned w, h;
+	long red;
+
+	snprintf(path, sizeof(path), "%s/tests/fixtures/writers/ghostscript_pdfa2b_cmyk.pdf",
+		 src ? src : "../..");
+	d = read_file(path, &n);
+	ck_assert_msg(d != NULL, "missing fixture %s", path);
+	n4 = memmem(d, n, "\n/N 4/Length", 12);
+	ck_assert_ptr_nonnull(n4);
+	n4[4] = want[_i].n[3];
+	s = sign_with_openssl(d, n, pl, 2, &sn);
+	upd = (const char *)s + n;
+	ck_assert_ptr_nonnull(memmem(upd, sn - n, want[_i].space, strlen(want[_i].space)));
+	ck_assert_ptr_nonnull(memmem(upd, sn - n, want[_i].op, strlen(want[_i].op)));
+	ck_assert_ptr_null(memmem(upd, sn - n, "DeviceRGB", 9));
+	ck_assert_ptr_null(memmem(upd, sn - n, " RG", 3));
+	snprintf(path, sizeof(path), "%s/intent.pdf", dir);
+	write_file(path, s, sn);
+	ck_assert_int_eq(run("qpdf --check %s >/dev/null", path), 0);
+	ck_assert_int_eq(run("pdftoppm -r 72 -png -f 1 -l 1 %s %s/intent", path, dir), 0);
+	snprintf(png, sizeof(png), "%s/intent-1.png", dir);
+	red = red_pixels(png, &w, &h, 0.5, 1);
+	if (_i == 0)
+		ck_assert_msg(red > 100, "the CMYK seal shows %ld red pixels", red);
+	else
+		ck_assert_msg(red == 0, "the grey seal shows %ld red pixels", red);
+	free(s);
+	free(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -723,6 +779,7 @@ main(void)
 	tcase_add_loop_test(tc, kept_pages_give_the_same_update, 0, 2);
 	tcase_add_test(tc, fill_writes_hex_into_zeros_only);
 	tcase_add_test(tc, refs_written_as_printf_wrote_them);
+	tcase_add_loop_test(tc, seal_drawn_in_the_output_intents_space, 0, 2);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,54 @@
+/*
+ * pdf_sign_int.h: what sign.c (the update: widgets, field, signature dictionary,
+ * pages' /Annots, the AcroForm) and sign_ap.c (the widgets' appearances: the
+ * seal pictures, the seal and date stamp streams) share: the one update's
+ * state.
+ */
+#ifndef SEALPACT_PDF_PDF_SIGN_INT_H
+#define SEALPACT_PDF_PDF_SIGN_INT_H
+
+#include "pdf_int.h"
+
+struct seal_objs {
+	int img; /* 0: seal not used */
+	int smask;
+	double aspect;
+};
+
+struct sign_ctx {
+	struct pdf_doc *doc;
+	const struct pdf_sig_params *par;
+	struct pdfw w;
+	struct sp_buf t; /* scratch for dictionaries and content streams */
+	struct pdf_widget_rect *rects;
+	size_t nrects;
+	int *wobj;  /* widget object numbers, parallel to rects */
+	int *apobj; /* their appearance streams (shared when alike) */
+	struct seal_objs *so;
+	const struct pdf_seal *seals;
+	int sig, field;
+	int date_font; /* the date stamps' font, once written (0: not yet) */
+	int ncomp;     /* what the output intent draws in: 3 RGB, 4 CMYK, 1 grey */
+	/* a field placement: the empty field signed into (its widget is wobj[0]) */
+	int fill;
+	struct pdf_sig_slot slot;
+	char name[128];                    /* the signature field's full name */
+	size_t br_off;                     /* in w.b: where /ByteRange's numbers go */
+	size_t contents_off, contents_len; /* file offsets (w.b may hold the update alone) */
+};
+
+static inline int
+sign_nomem(struct sp_errinfo *ei)
+{
+	return sp_err(ei, SP_ERR_TOO_LARGE, "incremental update too large");
+}
+
+/* The image XObjects (and soft masks) of the seals c's widgets draw, once per seal. */
+int sign_ap_images_write(struct sign_ctx *c, const struct pdf_seal *seals,
+			 struct sp_errinfo *ei) SP_WUR;
+/* The appearance Form XObject of widget i; its object number, or < 0. */
+int sign_ap_write(struct sign_ctx *c, size_t i, struct sp_errinfo *ei);
+/* An earlier widget's appearance widget i may share (its object number), else 0. */
+int sign_ap_shared(const struct sign_ctx *c, size_t i);
+
+#endif
