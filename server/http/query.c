@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/types.h>
 
 #include "http_int.h"
 
@@ -31,24 +32,31 @@ hexval(int c)
 				      : -1;
 }
 
-/* Percent-decode s[0..n) into out ('+' is a space, as in a form), NUL-terminated. */
-static size_t
+/*
+ * Percent-decode s[0..n) into out ('+' is a space, as in a form),
+ * NUL-terminated; its length, or -1 for a '%' without two hex digits after
+ * it: readers in front disagree on what that means (kept as it is, dropped,
+ * refused), so no route reads it either way.
+ */
+static ssize_t
 decode(const char *s, size_t n, char *out)
 {
 	size_t i, len = 0;
+	int hi, lo;
 
 	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && hexval((unsigned char)s[i + 1]) >= 0 &&
-		    hexval((unsigned char)s[i + 2]) >= 0) {
-			out[len++] = (char)(hexval((unsigned char)s[i + 1]) * 16 +
-					    hexval((unsigned char)s[i + 2]));
-			i += 2;
-		} else {
+		if (s[i] != '%') {
 			out[len++] = s[i] == '+' ? ' ' : s[i];
+			continue;
 		}
+		if (i + 2 >= n || (hi = hexval((unsigned char)s[i + 1])) < 0 ||
+		    (lo = hexval((unsigned char)s[i + 2])) < 0)
+			return -1;
+		out[len++] = (char)(hi * 16 + lo);
+		i += 2;
 	}
 	out[len] = '\0';
-	return len;
+	return (ssize_t)len;
 }
 
 /* 1 when s[0..n) is UTF-8 without a NUL. */
@@ -74,6 +82,14 @@ not_text(struct sp_errinfo *ei)
 }
 
 static int
+not_escaped(struct sp_errinfo *ei)
+{
+	return sp_err(ei, SP_ERR_INVALID, "%s",
+		      "The query string has a '%' without two hex digits after it "
+		      "(write a '%' itself as %25).");
+}
+
+static int
 not_once(struct sp_errinfo *ei)
 {
 	return sp_err(ei, SP_ERR_INVALID, "%s",
@@ -94,6 +110,7 @@ http_query_parse(struct http_query *q, const char *s, struct sp_errinfo *ei)
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	for (i = 0; i <= n;) {
 		size_t end = i, eq, len;
+		ssize_t got;
 
 		while (end < n && s[end] != '&')
 			end++;
@@ -101,12 +118,16 @@ http_query_parse(struct http_query *q, const char *s, struct sp_errinfo *ei)
 			for (eq = i; eq < end && s[eq] != '='; eq++)
 				;
 			q->params[k].name = w;
-			len = decode(s + i, eq - i, w);
+			if ((got = decode(s + i, eq - i, w)) < 0)
+				return not_escaped(ei);
+			len = (size_t)got;
 			if (!is_text(w, len))
 				return not_text(ei);
 			w += len + 1;
 			q->params[k].value = w;
-			len = eq < end ? decode(s + eq + 1, end - eq - 1, w) : 0;
+			if ((got = eq < end ? decode(s + eq + 1, end - eq - 1, w) : 0) < 0)
+				return not_escaped(ei);
+			len = (size_t)got;
 			w[len] = '\0';
 			if (!is_text(w, len))
 				return not_text(ei);

@@ -142,8 +142,17 @@ class Attacks(AttackCase):
                      "/api/v1/seals?status=active&status=revoked"):
             with self.subTest(path=path):
                 self.assertCleanProblem(self.raw("buyer", "GET", path), 400, "invalid", want)
+        # A '%' without two hex digits: readers in front keep it, drop it or refuse
+        # it; so does this server (it took it literally).
+        want = ("The query string has a '%' without two hex digits after it "
+                "(write a '%' itself as %25).")
+        for path in ("/api/v1/contracts?tab=drafts&q=100%", "/api/v1/contracts?tab=drafts&q=%zz",
+                     "/api/v1/seals?status=active%2"):
+            with self.subTest(path=path):
+                self.assertCleanProblem(self.raw("buyer", "GET", path), 400, "invalid", want)
         # Each once (an empty part is nothing) still lists.
         for path in ("/api/v1/contracts?tab=drafts&page_size=1&",
+                     "/api/v1/contracts?tab=drafts&q=100%25",
                      "/api/v1/contracts?t%61b=drafts&q=a+b"):
             st, _, _, doc = self.call("buyer", "GET", path)
             self.assertEqual((st, doc["total"]), (200, 0), doc)

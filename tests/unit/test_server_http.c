@@ -882,7 +882,8 @@ START_TEST(query_parsed_once_for_every_route)
 {
 	static const char *const refused[] = { "tab=a&tab=b", "tab=a&TAB=b", "tab=a&t%61b=b",
 					       "tab=a&page",  "=a",          "q=%ff",
-					       "q=a%00b" };
+					       "q=a%00b",     "q=100%",      "q=%zz",
+					       "q=%4",        "%g1=a",       "q=a%2" };
 	struct http_query q;
 	struct sp_errinfo ei;
 	size_t i;
