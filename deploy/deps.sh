@@ -6,6 +6,9 @@
 #   deploy/deps.sh cluster   run, plus the engines of deploy/cluster.sh (Patroni,
 #                            etcd, PgBouncer, HAProxy); "test" includes them, since
 #                            integration.test_cluster runs that cluster
+#   deploy/deps.sh test --no-npm   the Debian packages only: deploy/test.sh runs
+#                            deploy/npm.sh itself, beside the build (on a fresh
+#                            clone `npm ci` takes a minute and a half, mostly waiting)
 #
 # Installs only what is missing (so a prepared machine needs no network), as
 # root or through sudo.
@@ -29,6 +32,8 @@ cluster_pkgs=(
 )
 
 want=("${run_pkgs[@]}")
+npm=yes
+[ "${2:-}" = "--no-npm" ] && npm=no
 case "${1:-run}" in
 test) want+=("${test_pkgs[@]}" "${cluster_pkgs[@]}") ;;
 cluster) want+=("${cluster_pkgs[@]}") ;;
@@ -41,7 +46,7 @@ done
 # The npm tools of the test suite (the OpenAPI linter, the reference renderer):
 # deploy/npm.sh, after the Debian packages (it needs node and npm).
 npm_tools() {
-  [ "${1:-run}" = "test" ] || return 0
+  [ "${1:-run}" = "test" ] && [ "$npm" = yes ] || return 0
   bash "$(dirname "$0")/npm.sh"
 }
 

@@ -3,6 +3,7 @@
 #
 #   deploy/fuzz.sh [SECONDS [TARGET...]]
 #   FUZZ_SEED=N deploy/fuzz.sh ...   (libFuzzer's -seed; default 0: random)
+#   deploy/fuzz.sh --build-only [SECONDS [TARGET...]]   (build, do not run)
 #
 # SECONDS per target (default 300), TARGET names from tests/fuzz/fuzz_TARGET.c
 # (default: all), run in parallel, one per core. Needs clang (deploy/deps.sh
@@ -18,6 +19,10 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+# --build-only: deploy/test.sh builds the targets in the background while the
+# unit and integration tests run, and runs them after (the build is then done).
+build_only=no
+[ "${1:-}" = "--build-only" ] && { build_only=yes; shift; }
 secs=${1:-300}
 [ $# -gt 0 ] && shift
 case $secs in
@@ -44,6 +49,7 @@ CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEALPACT_F
 builds=()
 for t in "${targets[@]}"; do builds+=(--target "fuzz_$t"); done
 cmake --build build-fuzz -j"$(nproc)" "${builds[@]}"
+[ "$build_only" = yes ] && exit 0
 
 regex="^fuzz\\.($(IFS='|'; echo "${targets[*]}"))\$"
 echo "fuzz.sh: ${#targets[@]} target(s), ${secs} s each, $(nproc) at a time, seed ${seed} (0: random)" >&2

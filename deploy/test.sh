@@ -20,15 +20,30 @@ start=$SECONDS
 jobs=$(nproc)
 elapsed() { printf '%dm%02ds' $(((SECONDS - start) / 60)) $(((SECONDS - start) % 60)); }
 
-bash deploy/deps.sh test
+# The Debian packages first (the build needs them); the npm tools, which only
+# some tests need, install while the code compiles (on a fresh clone `npm ci`
+# is a minute or more, most of it waiting on the network and the disk).
+bash deploy/deps.sh test --no-npm
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tests/support/lsan.supp}
 
 cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEALPACT_SANITIZE=ON -DSEALPACT_WERROR=ON >/dev/null
+bash deploy/npm.sh >build-test/npm.log 2>&1 &
+npm_pid=$!
 cmake --build build-test -j"$jobs"
+wait "$npm_pid" || { cat build-test/npm.log >&2; echo "test.sh: deploy/npm.sh failed" >&2; exit 1; }
 echo "test.sh: built in $(elapsed)" >&2
+
+# The fuzzers compile (build-fuzz/, clang) while the tests run, at the lowest
+# priority: they take the cores the tests leave idle while they wait.
+fuzz=no
+if [ -f tests/fuzz/CMakeLists.txt ] && command -v clang >/dev/null; then
+  fuzz=yes
+  FUZZ_SEED=1 nice -n 19 bash deploy/fuzz.sh --build-only 10 >build-test/fuzz-build.log 2>&1 &
+  fuzz_pid=$!
+fi
 
 # Most of a test's time is spent waiting on servers, PostgreSQL and sleeps, not
 # on a core: twice as many tests as cores keeps the machine busy.
@@ -36,8 +51,14 @@ status=0
 ctest --test-dir build-test --output-on-failure -j"$((jobs * 2))" --timeout 1200 || status=$?
 echo "test.sh: unit and integration tests done at $(elapsed)" >&2
 
-if [ -f tests/fuzz/CMakeLists.txt ] && command -v clang >/dev/null; then
-  FUZZ_SEED=1 bash deploy/fuzz.sh 10 || status=$?
+if [ $fuzz = yes ]; then
+  if wait "$fuzz_pid"; then
+    FUZZ_SEED=1 bash deploy/fuzz.sh 10 || status=$?
+  else
+    cat build-test/fuzz-build.log >&2
+    echo "test.sh: the fuzzers did not build" >&2
+    status=1
+  fi
 fi
 echo "test.sh: $([ $status -eq 0 ] && echo passed || echo FAILED) in $(elapsed)" >&2
 exit $status
