@@ -495,6 +495,99 @@ class IdentityPKI:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+# ---- the Java judges: iText 5, PDFBox 2 and BouncyCastle (tests/support/*.java) ----
+
+JAVA_CP = ":".join("/usr/share/java/%s.jar" % j for j in (
+    "itext5", "pdfbox2", "fontbox2", "commons-logging", "bcprov", "bcpkix", "bcutil"))
+
+
+def java_classes():
+    """tests/support/WorldSigner.java and LtaCheck.java compiled, once per build
+    directory and version of the sources (javac was four CPU seconds of each test
+    module that compiled them): the directory that holds the classes. The first
+    caller compiles, the others wait for it (a lock file beside the directories)."""
+    import fcntl
+    import hashlib
+    srcs = [os.path.join(SOURCE_DIR, "tests", "support", n)
+            for n in ("WorldSigner.java", "LtaCheck.java")]
+    h = hashlib.sha256()
+    for src in srcs:
+        with open(src, "rb") as f:
+            h.update(f.read())
+    base = os.path.join(os.path.dirname(PGDIR), "java")
+    os.makedirs(base, exist_ok=True)
+    classes = os.path.join(base, h.hexdigest()[:16])
+    with open(os.path.join(base, "lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.isdir(classes):
+            tmp = tempfile.mkdtemp(dir=base)
+            try:
+                run(["javac", "-nowarn", "-cp", JAVA_CP, "-d", tmp] + srcs)
+            except Exception:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+            os.rename(tmp, classes)  # complete, or not there
+    return classes
+
+
+class JavaJudge:
+    """One JVM for a test module's Java checks: WorldSigner's serve, which runs each
+    command it is sent (check-itext, check-pdfbox, check-lta FILE). A JVM's start,
+    loading iText, PDFBox and BouncyCastle, is a CPU second or more, and test_ltv
+    started three for every file it checked. Call close() when done."""
+
+    def __init__(self, directory):
+        self.dir = tempfile.mkdtemp(prefix="java.", dir=directory)
+        self.cmd = os.path.join(self.dir, "cmd")
+        self.rc = os.path.join(self.dir, "rc")
+        os.mkfifo(self.cmd)
+        os.mkfifo(self.rc)
+        self.log = open(os.path.join(self.dir, "jvm.log"), "w")
+        # (it also ends by itself within a second of this process's end)
+        self.proc = subprocess.Popen(
+            ["java", "-cp", java_classes() + ":" + JAVA_CP, "WorldSigner", "serve", self.cmd,
+             self.rc, str(os.getpid())], stdin=subprocess.DEVNULL, stdout=self.log,
+            stderr=subprocess.STDOUT)
+        self.lock = threading.Lock()
+        self.calls = 0
+
+    def run(self, *args, timeout=120):
+        """WorldSigner ARGS in the JVM: (exit status, its output and errors)."""
+        with self.lock:
+            self.calls += 1
+            out = os.path.join(self.dir, "out.%d" % self.calls)
+            got = {}
+
+            def exchange():
+                with open(self.cmd, "w") as f:
+                    f.write(" ".join((out,) + args) + "\n")
+                with open(self.rc) as f:
+                    got["rc"] = int(f.read().strip())
+
+            # (opening a FIFO whose JVM died waits forever: give up with the JVM)
+            t = threading.Thread(target=exchange, daemon=True)
+            t.start()
+            deadline = time.time() + timeout
+            while t.is_alive() and time.time() < deadline and self.proc.poll() is None:
+                t.join(0.2)
+            t.join(0.2)
+            if "rc" not in got:
+                self.close()
+                with open(os.path.join(self.dir, "jvm.log")) as f:
+                    raise RuntimeError("java WorldSigner %s: no answer\n%s"
+                                       % (" ".join(args), f.read()))
+            with open(out) as f:
+                text = f.read()
+            os.unlink(out)
+            return got["rc"], text
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.log.close()
+
+
 def der_of(cert_path):
     return run(["openssl", "x509", "-in", cert_path, "-outform", "DER"], text=False).stdout
 

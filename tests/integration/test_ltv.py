@@ -20,7 +20,7 @@ import urllib.request
 
 import harness
 import test_signing
-from test_signing import JAVA_CP, SigningCase, doc_timestamps, java_check, pdfsig, signatures
+from test_signing import SigningCase, doc_timestamps, java_check, pdfsig, signatures
 
 FAR = "2100-01-01T00:00:00Z"  # after every certificate of the development PKI
 
@@ -46,16 +46,8 @@ def verify(path, *extra):
 def lta_check(path):
     """tests/support/LtaCheck.java (PDFBox and BouncyCastle): whether each signature,
     and each document timestamp but the newest, has its chains' revocation answers in
-    a DSS that a later document timestamp covers; one line each (compiled once)."""
-    cls = os.path.join(PKI().dir, "java-lta")
-    if not os.path.exists(os.path.join(cls, "LtaCheck.class")):
-        os.makedirs(cls, exist_ok=True)
-        subprocess.run(["javac", "-nowarn", "-cp", JAVA_CP, "-d", cls,
-                        os.path.join(harness.SOURCE_DIR, "tests", "support", "LtaCheck.java")],
-                       check=True, capture_output=True)
-    p = subprocess.run(["java", "-cp", cls + ":" + JAVA_CP, "LtaCheck", path],
-                       capture_output=True, text=True, timeout=120)
-    return p.returncode, p.stdout + p.stderr
+    a DSS that a later document timestamp covers; one line each (in the module's JVM)."""
+    return java_check("lta", path)
 
 
 class LtvCase(SigningCase):

@@ -20,6 +20,7 @@ from harness import IdentityPKI, ServerTestCase, der_of, openssl_sign, run
 PKI = None
 SEAL = None
 NSSDIR = None
+JAVA = None  # the module's JVM for the Java checks (java_check)
 MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 SHORT = os.path.join(harness.SOURCE_DIR, "tests", "fixtures", "contracts", "short.pdf")
 LONG = os.path.join(harness.SOURCE_DIR, "tests", "fixtures", "contracts", "contract30.pdf")
@@ -34,6 +35,10 @@ def setUpModule():
 
 
 def tearDownModule():
+    global JAVA
+    if JAVA is not None:
+        JAVA.close()
+        JAVA = None
     if PKI is not None:
         PKI.close()
 
@@ -44,22 +49,15 @@ def pdfsig(path):
     return p.stdout + p.stderr
 
 
-JAVA_CP = ":".join("/usr/share/java/%s.jar" % j for j in (
-    "itext5", "pdfbox2", "fontbox2", "commons-logging", "bcprov", "bcpkix", "bcutil"))
-
-
 def java_check(kind, path):
     """tests/support/WorldSigner.java's check-itext or check-pdfbox: iText 5's, or
     PDFBox's and BouncyCastle's, verification of every signature and document
-    timestamp in path, one line each (compiled once per run)."""
-    cls = os.path.join(PKI.dir, "java")
-    if not os.path.exists(os.path.join(cls, "WorldSigner.class")):
-        os.makedirs(cls, exist_ok=True)
-        run(["javac", "-nowarn", "-cp", JAVA_CP, "-d", cls,
-             os.path.join(harness.SOURCE_DIR, "tests", "support", "WorldSigner.java")])
-    p = subprocess.run(["java", "-cp", cls + ":" + JAVA_CP, "WorldSigner", "check-" + kind, path],
-                       capture_output=True, text=True, timeout=120)
-    return p.returncode, p.stdout + p.stderr
+    timestamp in path, one line each; or check-lta, LtaCheck.java's. All in one JVM
+    of the module's (harness.JavaJudge)."""
+    global JAVA
+    if JAVA is None:
+        JAVA = harness.JavaJudge(PKI.dir)
+    return JAVA.run("check-" + kind, path)
 
 
 def all_signatures(text):
