@@ -602,8 +602,20 @@ class JavaJudge:
         self.log.close()
 
 
+_der_seen = {}
+
+
 def der_of(cert_path):
-    return run(["openssl", "x509", "-in", cert_path, "-outform", "DER"], text=False).stdout
+    """The certificate in cert_path as DER (`openssl x509 -outform DER`). For a file
+    of the same bytes as one converted before, that conversion's answer: an openssl
+    process is some 65 ms of CPU, and the tests asked for the same few certificates
+    at every login and every prepare."""
+    with open(cert_path, "rb") as f:
+        pem = f.read()
+    if pem not in _der_seen:
+        _der_seen[pem] = run(["openssl", "x509", "-in", cert_path, "-outform", "DER"],
+                             text=False).stdout
+    return _der_seen[pem]
 
 
 def openssl_sign(key_path, data, sm2=False):
