@@ -57,14 +57,14 @@ split_numbers(const char *arg, char *head, size_t headlen, double *nums, int n)
 	return 0;
 }
 
+/* What pdf_page_range_parse reads over the hits: "all", or numbers and ranges
+   from a digit on ("1,3", "2-4", "1, 3-5"); "Party B, 2" stays a keyword. */
 static int
 occ_like(const char *s)
 {
 	if (strcmp(s, "all") == 0)
 		return 1;
-	if (*s == '\0')
-		return 0;
-	return strspn(s, "0123456789,") == strlen(s);
+	return *s >= '0' && *s <= '9' && strspn(s, "0123456789,- ") == strlen(s);
 }
 
 int

@@ -69,7 +69,17 @@ START_TEST(test_placement_flags)
 	ck_assert_ptr_null(o.pl[5].occurrences);
 	ck_assert_int_eq(sign_placement_parse(&o, "date", "2,100,50", &ei), SP_OK);
 	ck_assert_int_eq(o.pl[6].mode, PDF_PLACE_DATE);
-	ck_assert_uint_eq(o.npl, 7);
+	/* occurrences are page-range syntax, ranges too (sealpact help sign: "2-4") */
+	ck_assert_int_eq(sign_placement_parse(&o, "keyword", "乙方（盖章）,2-4", &ei), SP_OK);
+	ck_assert_str_eq(o.pl[7].keyword, "乙方（盖章）");
+	ck_assert_str_eq(o.pl[7].occurrences, "2-4");
+	ck_assert_int_eq(sign_placement_parse(&o, "keyword", "Party B, seal,1, 3-5", &ei), SP_OK);
+	ck_assert_str_eq(o.pl[8].keyword, "Party B, seal");
+	ck_assert_str_eq(o.pl[8].occurrences, "1, 3-5");
+	ck_assert_int_eq(sign_placement_parse(&o, "keyword", "Article 5, 2", &ei), SP_OK);
+	ck_assert_str_eq(o.pl[9].keyword, "Article 5, 2");
+	ck_assert_ptr_null(o.pl[9].occurrences);
+	ck_assert_uint_eq(o.npl, 10);
 	/* Refusals add nothing. */
 	ck_assert_int_eq(sign_placement_parse(&o, "normal", "x,400,120", &ei), SP_ERR_INVALID);
 	sp_errinfo_init(&ei);
@@ -82,7 +92,7 @@ START_TEST(test_placement_flags)
 	ck_assert_int_eq(sign_placement_parse(&o, "keyword", "", &ei), SP_ERR_INVALID);
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(sign_placement_parse(&o, "stamp", "1,1,1", &ei), SP_ERR_INVALID);
-	ck_assert_uint_eq(o.npl, 7);
+	ck_assert_uint_eq(o.npl, 10);
 	while (o.npl < SIGN_MAX_PLACEMENTS)
 		ck_assert_int_eq(sign_placement_parse(&o, "date", "1,1,1", &ei), SP_OK);
 	sp_errinfo_init(&ei);
