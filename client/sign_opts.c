@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,8 @@ parse_double(const char *s, double *out)
 
 	errno = 0;
 	*out = strtod(s, &end);
-	return errno == 0 && end != s && *end == '\0' ? 0 : -1;
+	/* "nan" and "inf" are no place on a page (and JSON has no number for them) */
+	return errno == 0 && end != s && *end == '\0' && isfinite(*out) ? 0 : -1;
 }
 
 /* Split "A,B,C" from the right into head + n numbers (the head may hold commas). */

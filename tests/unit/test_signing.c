@@ -89,6 +89,15 @@ START_TEST(test_placement_flags)
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(sign_placement_parse(&o, "seam", "400", &ei), SP_ERR_INVALID);
 	sp_errinfo_init(&ei);
+	/* not a place on a page: sent as JSON they were no "x" at all, which the server
+	   reads as 0 (its refusal then named a centre the signer never gave) */
+	ck_assert_int_eq(sign_placement_parse(&o, "normal", "1,nan,120", &ei), SP_ERR_INVALID);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(sign_placement_parse(&o, "seam", "all,inf", &ei), SP_ERR_INVALID);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(sign_placement_parse(&o, "multi", "1-2,-infinity,3", &ei),
+			 SP_ERR_INVALID);
+	sp_errinfo_init(&ei);
 	ck_assert_int_eq(sign_placement_parse(&o, "keyword", "", &ei), SP_ERR_INVALID);
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(sign_placement_parse(&o, "stamp", "1,1,1", &ei), SP_ERR_INVALID);
