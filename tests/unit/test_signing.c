@@ -95,8 +95,7 @@ START_TEST(test_placement_flags)
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(sign_placement_parse(&o, "seam", "all,inf", &ei), SP_ERR_INVALID);
 	sp_errinfo_init(&ei);
-	ck_assert_int_eq(sign_placement_parse(&o, "multi", "1-2,-infinity,3", &ei),
-			 SP_ERR_INVALID);
+	ck_assert_int_eq(sign_placement_parse(&o, "multi", "1-2,-infinity,3", &ei), SP_ERR_INVALID);
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(sign_placement_parse(&o, "keyword", "", &ei), SP_ERR_INVALID);
 	sp_errinfo_init(&ei);
