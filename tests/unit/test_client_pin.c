@@ -164,6 +164,59 @@ START_TEST(prompt_reads_the_typed_pin)
 }
 END_TEST
 
+/*
+ * Offline with a development key (--key PEM, no token) there is no PIN to
+ * ask: the terminal showed "Token PIN:" all the same, and waited for one.
+ */
+START_TEST(offline_dev_key_asks_no_pin)
+{
+	const char *bdir = getenv("SEALPACT_BUILD_DIR"), *src = getenv("SEALPACT_SOURCE_DIR");
+	char cmd[1024], bin[512], in[512], key[64], cert[64], out[64], got[8192];
+	size_t n = 0;
+	ssize_t k;
+	int master, st = 0;
+	pid_t pid;
+	struct pollfd p;
+
+	ck_assert_ptr_nonnull(bdir);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(bin, sizeof(bin), "%s/client/sealpact", bdir);
+	snprintf(in, sizeof(in), "%s/tests/fixtures/contracts/short.pdf", src ? src : "../..");
+	snprintf(key, sizeof(key), "%s/key.pem", dir);
+	snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+	snprintf(out, sizeof(out), "%s/out.pdf", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s -out %s -days 2 "
+		 "-subj /CN=pin-test >/dev/null 2>&1",
+		 key, cert);
+	ck_assert_int_eq(system(cmd), 0);
+	pid = forkpty(&master, NULL, NULL, NULL);
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		unsetenv("SEALPACT_PIN");
+		execl(bin, bin, "sign", "--offline", in, out, "--invisible", "--key", key, "--cert",
+		      cert, "--level", "B-B", (char *)NULL);
+		_exit(127);
+	}
+	/* everything it writes, until it ends (or 20 s pass waiting for a PIN) */
+	p.fd = master;
+	p.events = POLLIN;
+	while (n + 1 < sizeof(got) && poll(&p, 1, 20000) == 1 &&
+	       (k = read(master, got + n, sizeof(got) - 1 - n)) > 0)
+		n += (size_t)k;
+	got[n] = '\0';
+	if (strstr(got, "Token PIN") != NULL)
+		kill(pid, SIGTERM);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	close(master);
+	ck_assert_msg(strstr(got, "Token PIN") == NULL, "asked for a PIN: %s", got);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x: %s", st, got);
+	ck_assert_ptr_nonnull(strstr(got, "Signed "));
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -176,6 +229,7 @@ main(void)
 	tcase_add_test(tc, pin_too_long_is_refused);
 	tcase_add_loop_test(tc, interrupted_prompt_restores_echo, 0, 2);
 	tcase_add_test(tc, prompt_reads_the_typed_pin);
+	tcase_add_test(tc, offline_dev_key_asks_no_pin);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
