@@ -46,7 +46,7 @@ read_line(FILE *f, char *pin, size_t n)
 	if (fgets(pin, (int)n, f) == NULL)
 		return -1;
 	len = strlen(pin);
-	if (len + 1 == n && pin[len - 1] != '\n' && (c = fgetc(f)) != EOF && c != '\n' &&
+	if (len > 0 && len + 1 == n && pin[len - 1] != '\n' && (c = fgetc(f)) != EOF && c != '\n' &&
 	    c != '\r') {
 		sp_wipe(pin, n);
 		return -2;
