@@ -808,6 +808,56 @@ START_TEST(cli_sign_prints_the_servers_text_clean)
 }
 END_TEST
 
+/*
+ * An alias file saved with CRLF line ends (an editor on Windows): its
+ * credit code went to the server with the '\r' on it, and the server
+ * refused a code the user never typed.
+ */
+START_TEST(cli_alias_file_with_crlf)
+{
+	char tmp[] = "/tmp/sp-cli-alias.XXXXXX", path[512], pdf[64], aliases[64];
+	const char *create[] = { "--server", base,       "create",     pdf, "--name",
+				 "Lease",    "--signer", "supplier:1", NULL };
+	char last[sizeof(srv.last)];
+	struct run r;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(tmp));
+	snprintf(path, sizeof(path), "%s/sealpact", tmp);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/sealpact/session.json", tmp);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "{\"server\":\"%s\",\"token\":\"t0k\"}", base);
+	fclose(f);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	snprintf(pdf, sizeof(pdf), "%s/c.pdf", tmp);
+	f = fopen(pdf, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("%PDF-1.4\n%%EOF\n", f);
+	fclose(f);
+	snprintf(aliases, sizeof(aliases), "%s/aliases.tsv", tmp);
+	f = fopen(aliases, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("buyer\tBuyer Ltd\t91110000MA0000001A\r\n"
+	      "supplier\tSupplier Ltd\t91310000MA0000002B\r\n",
+	      f);
+	fclose(f);
+	setenv("XDG_CONFIG_HOME", tmp, 1);
+	setenv("SEALPACT_ALIASES", aliases, 1);
+	run_cli(&r, create, NULL);
+	unsetenv("SEALPACT_ALIASES");
+	unsetenv("XDG_CONFIG_HOME");
+	pthread_mutex_lock(&srv.mu);
+	memcpy(last, srv.last, sizeof(last));
+	pthread_mutex_unlock(&srv.mu);
+	ck_assert_msg(strstr(last, "\"credit_code\":\"91310000MA0000002B\"") != NULL, "%s", last);
+	ck_assert_msg(strstr(last, "\"name\":\"Supplier Ltd\"") != NULL, "%s", last);
+	snprintf(path, sizeof(path), "rm -rf %s", tmp);
+	ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
 static Suite *
 client_suite(void)
 {
@@ -832,6 +882,7 @@ client_suite(void)
 	tcase_add_test(cli, cli_usage_errors_exit_64);
 	tcase_add_test(cli, cli_health_ok_not_ready_and_unreachable);
 	tcase_add_test(cli, cli_sign_prints_the_servers_text_clean);
+	tcase_add_test(cli, cli_alias_file_with_crlf);
 	suite_add_tcase(s, cli);
 	return s;
 }
