@@ -221,7 +221,7 @@ alias_resolve(char *code, size_t codelen, char *name, size_t namelen)
 {
 	const char *f = getenv("SEALPACT_ALIASES"), *xdg = getenv("XDG_CONFIG_HOME"),
 		   *home = getenv("HOME");
-	char path[4096], line[1024], *t1, *t2, *nl;
+	char path[4096], line[1024], *t1, *t2;
 	FILE *fp;
 
 	if (f != NULL && *f != '\0')
@@ -235,8 +235,8 @@ alias_resolve(char *code, size_t codelen, char *name, size_t namelen)
 	if ((fp = fopen(path, "r")) == NULL)
 		return;
 	while (fgets(line, sizeof(line), fp) != NULL) {
-		if ((nl = strchr(line, '\n')) != NULL)
-			*nl = '\0';
+		/* CRLF too: an editor on Windows saved it */
+		line[strcspn(line, "\r\n")] = '\0';
 		if ((t1 = strchr(line, '\t')) == NULL || (t2 = strchr(t1 + 1, '\t')) == NULL)
 			continue;
 		*t1++ = '\0';

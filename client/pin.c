@@ -1,6 +1,7 @@
 /* pin.c: reading a token PIN for login and signing, one way for every command. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,20 +10,91 @@
 
 #include "client.h"
 
-static int
-strip_line(char *s)
-{
-	size_t n = strcspn(s, "\r\n");
+/*
+ * The terminal whose echo the prompt turned off, and how it was: a signal
+ * that ends the program at the prompt (Ctrl-C, a kill) puts it back first,
+ * or the user's shell was left typing blind.
+ */
+static volatile sig_atomic_t echo_fd = -1;
+static struct termios echo_old;
+static const int echo_sigs[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP };
 
-	s[n] = '\0';
-	return n > 0 ? 0 : -1;
+static void
+echo_restore(int sig)
+{
+	int e = errno;
+
+	if (echo_fd >= 0)
+		(void)tcsetattr(echo_fd, TCSAFLUSH, &echo_old);
+	errno = e;
+	/* SA_RESETHAND made the default action this signal's again: it ends us once
+	   the handler returns, as it would have */
+	(void)raise(sig);
+}
+
+/*
+ * The first line of f into pin (n bytes): 0, or -1 when there is none, or -2
+ * when it does not fit (never cut short: a token counts a wrong PIN, and
+ * locks after a few). f is unbuffered, so no stdio buffer keeps a copy.
+ */
+static int
+read_line(FILE *f, char *pin, size_t n)
+{
+	size_t len;
+	int c;
+
+	if (fgets(pin, (int)n, f) == NULL)
+		return -1;
+	len = strlen(pin);
+	if (len > 0 && len + 1 == n && pin[len - 1] != '\n' && (c = fgetc(f)) != EOF && c != '\n' &&
+	    c != '\r') {
+		sp_wipe(pin, n);
+		return -2;
+	}
+	pin[strcspn(pin, "\r\n")] = '\0';
+	return pin[0] != '\0' ? 0 : -1;
+}
+
+/* The PIN from the terminal, echo off from before the prompt shows until the line is read. */
+static int
+prompt(FILE *f, int fd, char *pin, size_t n)
+{
+	struct sigaction sa, old[SP_ARRAY_LEN(echo_sigs)];
+	struct termios noecho;
+	size_t i;
+	int rc = -1;
+
+	if (tcgetattr(fd, &echo_old) != 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = echo_restore;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < SP_ARRAY_LEN(echo_sigs); i++)
+		sigaddset(&sa.sa_mask, echo_sigs[i]);
+	for (i = 0; i < SP_ARRAY_LEN(echo_sigs); i++)
+		(void)sigaction(echo_sigs[i], &sa, &old[i]);
+	echo_fd = fd;
+	noecho = echo_old;
+	noecho.c_lflag &= ~(tcflag_t)ECHO;
+	/* Echo off before the prompt shows: a PIN typed at once is neither
+	 * echoed nor flushed away. */
+	if (tcsetattr(fd, TCSAFLUSH, &noecho) == 0) {
+		fputs("Token PIN: ", f);
+		fflush(f);
+		rc = read_line(f, pin, n);
+		(void)tcsetattr(fd, TCSANOW, &echo_old);
+	}
+	echo_fd = -1;
+	for (i = 0; i < SP_ARRAY_LEN(echo_sigs); i++)
+		(void)sigaction(echo_sigs[i], &old[i], NULL);
+	return rc;
 }
 
 /* The PIN from $SEALPACT_PIN, --pin-file, or the terminal without echo. */
 int
 client_pin_read(const char *pin_file, char *pin, size_t n, struct sp_errinfo *ei)
 {
-	struct termios old, noecho;
 	const char *env = getenv("SEALPACT_PIN");
 	FILE *f;
 	int fd, rc = -1;
@@ -31,8 +103,13 @@ client_pin_read(const char *pin_file, char *pin, size_t n, struct sp_errinfo *ei
 		if ((f = fopen(pin_file, "r")) == NULL)
 			return sp_err(ei, SP_ERR_IO, "cannot open %s: %s", pin_file,
 				      strerror(errno));
-		rc = fgets(pin, (int)n, f) != NULL ? strip_line(pin) : -1;
+		setvbuf(f, NULL, _IONBF, 0);
+		rc = read_line(f, pin, n);
 		fclose(f);
+		if (rc == -2)
+			return sp_err(ei, SP_ERR_INVALID,
+				      "the PIN in %s is too long (at most %zu bytes)", pin_file,
+				      n - 1);
 		return rc == 0 ? SP_OK : sp_err(ei, SP_ERR_INVALID, "%s holds no PIN", pin_file);
 	}
 	if (env != NULL && *env != '\0') {
@@ -48,19 +125,12 @@ client_pin_read(const char *pin_file, char *pin, size_t n, struct sp_errinfo *ei
 			      "no terminal for the PIN prompt: set SEALPACT_PIN or pass "
 			      "--pin-file");
 	}
-	/* Echo off before the prompt shows: a PIN typed at once is neither
-	 * echoed nor flushed away. */
-	if (tcgetattr(fd, &old) == 0) {
-		noecho = old;
-		noecho.c_lflag &= ~(tcflag_t)ECHO;
-		if (tcsetattr(fd, TCSAFLUSH, &noecho) == 0) {
-			fputs("Token PIN: ", f);
-			fflush(f);
-			rc = fgets(pin, (int)n, f) != NULL ? strip_line(pin) : -1;
-			(void)tcsetattr(fd, TCSANOW, &old);
-		}
-	}
+	setvbuf(f, NULL, _IONBF, 0);
+	rc = prompt(f, fd, pin, n);
 	fputc('\n', f);
 	fclose(f);
+	if (rc == -2)
+		return sp_err(ei, SP_ERR_INVALID, "the PIN typed is too long (at most %zu bytes)",
+			      n - 1);
 	return rc == 0 ? SP_OK : sp_err(ei, SP_ERR_INVALID, "no PIN entered");
 }

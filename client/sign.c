@@ -132,7 +132,7 @@ sign_run_online(const char *server, const char *cafile, long timeout_s, struct s
 	sign_rects_print(json_object_get(prep, "rects"));
 	if (json_is_string(json_object_get(prep, "date_seal_zone")))
 		printf("Date seal and signing time in %s (the server's signing.date_seal_zone)\n",
-		       json_string_value(json_object_get(prep, "date_seal_zone")));
+		       client_json_text(prep, "date_seal_zone", "-"));
 	fflush(stdout);
 	/* Only now, with the placements shown, does the PIN get asked. */
 	if (o->so.key_pem == NULL && client_pin_read(o->pin_file, pin, sizeof(pin), &ei) != SP_OK) {

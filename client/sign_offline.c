@@ -274,11 +274,9 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 				    alg == CRYPTO_SIGALG_SM2_SM3 ? prep.sm3 : prep.sha256, 32,
 				    &attrs, &alen, &ei) != SP_OK)
 		goto fail;
-	if (client_pin_read(o->so.key_pem != NULL ? NULL : o->pin_file, pin, sizeof(pin), &ei) !=
-		    SP_OK &&
-	    o->so.key_pem == NULL)
+	/* a development key (--key PEM) has no PIN to ask, as online */
+	if (o->so.key_pem == NULL && client_pin_read(o->pin_file, pin, sizeof(pin), &ei) != SP_OK)
 		goto fail;
-	sp_errinfo_init(&ei);
 	o->so.pin = pin;
 	if (client_signer_open(&o->so, &signer, &ei) != SP_OK ||
 	    client_signer_sign(signer, attrs, alen, &sig, &siglen, &algname, &ei) != SP_OK ||

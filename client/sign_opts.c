@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,8 @@ parse_double(const char *s, double *out)
 
 	errno = 0;
 	*out = strtod(s, &end);
-	return errno == 0 && end != s && *end == '\0' ? 0 : -1;
+	/* "nan" and "inf" are no place on a page (and JSON has no number for them) */
+	return errno == 0 && end != s && *end == '\0' && isfinite(*out) ? 0 : -1;
 }
 
 /* Split "A,B,C" from the right into head + n numbers (the head may hold commas). */
@@ -57,14 +59,14 @@ split_numbers(const char *arg, char *head, size_t headlen, double *nums, int n)
 	return 0;
 }
 
+/* What pdf_page_range_parse reads over the hits: "all", or numbers and ranges
+   from a digit on ("1,3", "2-4", "1, 3-5"); "Party B, 2" stays a keyword. */
 static int
 occ_like(const char *s)
 {
 	if (strcmp(s, "all") == 0)
 		return 1;
-	if (*s == '\0')
-		return 0;
-	return strspn(s, "0123456789,") == strlen(s);
+	return *s >= '0' && *s <= '9' && strspn(s, "0123456789,- ") == strlen(s);
 }
 
 int

@@ -127,6 +127,35 @@ pdf_seal_png_check(const unsigned char *png, size_t len, unsigned min_side, unsi
 	return SP_OK;
 }
 
+int
+pdf_seal_stencil(const unsigned char *png, size_t len, unsigned char **z, size_t *zlen,
+		 struct sp_errinfo *ei)
+{
+	struct pdf_image img;
+	unsigned char *bits = NULL;
+	size_t row, x, y;
+	int r;
+
+	*z = NULL;
+	*zlen = 0;
+	if ((r = pdf_image_decode_png(png, len, &img, ei)) < 0)
+		return r;
+	row = ((size_t)img.width + 7) / 8;
+	if (!(bits = calloc(row, img.height))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory masking the seal picture");
+		goto out;
+	}
+	for (y = 0; y < img.height; y++)
+		for (x = 0; x < img.width; x++)
+			if (img.alpha[y * img.width + x] < 128)
+				bits[y * row + x / 8] |= (unsigned char)(0x80u >> (x % 8));
+	r = pdf_zlib_compress(bits, row * img.height, z, zlen, ei);
+out:
+	free(bits);
+	pdf_image_cleanup(&img);
+	return r;
+}
+
 void
 pdf_image_cleanup(struct pdf_image *img)
 {

@@ -308,6 +308,11 @@ int pdf_seal_image_parse(const unsigned char *enc, size_t len, struct pdf_seal_i
 int pdf_image_png_size(const unsigned char *png, size_t len, unsigned *w, unsigned *h,
 		       struct sp_errinfo *ei) SP_WUR;
 void pdf_image_cleanup(struct pdf_image *img);
+/* The zlib stream of a 1-bit /ImageMask of the PNG's alpha plane (1: masked out,
+   where alpha < 50 %), rows padded to a byte: a seal picture's mask where /SMask is
+   forbidden (PDF/A-1). */
+int pdf_seal_stencil(const unsigned char *png, size_t len, unsigned char **z, size_t *zlen,
+		     struct sp_errinfo *ei) SP_WUR;
 int pdf_zlib_compress(const unsigned char *in, size_t n, unsigned char **out, size_t *outlen,
 		      struct sp_errinfo *ei) SP_WUR;
 
@@ -317,6 +322,9 @@ int pdf_zlib_compress(const unsigned char *in, size_t n, unsigned char **out, si
  * the document names no output intent). doc needs no page list.
  */
 int pdf_intent_ncomp(struct pdf_doc *doc);
+/* The PDF/A part doc's XMP metadata claims (pdfaid:part: 1, 2, 3...), 0 for none;
+   it leaves no qpdf error behind. */
+int pdf_pdfa_part(struct pdf_doc *doc);
 /* "/DeviceCMYK", "/DeviceGray" or "/DeviceRGB" for ncomp 4, 1, else. */
 const char *pdf_space_name(int ncomp);
 /* The colour r, g, b (0..1) in ncomp's space and its operator ("0 1 1 0.2 K" for a

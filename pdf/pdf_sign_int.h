@@ -10,8 +10,8 @@
 #include "pdf_int.h"
 
 struct seal_objs {
-	int img; /* 0: seal not used */
-	int smask;
+	int img;   /* 0: seal not used */
+	int smask; /* its /SMask, or its /Mask when c->stencil */
 	double aspect;
 };
 
@@ -29,6 +29,8 @@ struct sign_ctx {
 	int sig, field;
 	int date_font; /* the date stamps' font, once written (0: not yet) */
 	int ncomp;     /* what the output intent draws in: 3 RGB, 4 CMYK, 1 grey */
+	int stencil;   /* PDF/A-1 (no transparency): a seal masked by a 1-bit /Mask;
+			  -1 until the first seal picture asks */
 	/* a field placement: the empty field signed into (its widget is wobj[0]) */
 	int fill;
 	struct pdf_sig_slot slot;

@@ -606,6 +606,7 @@ prepare(struct pdf_doc *doc, const struct pdf_sig_params *params, const struct p
 
 	memset(out, 0, sizeof(*out));
 	memset(&c, 0, sizeof(c));
+	c.stencil = -1; /* asked with the first seal picture (sign_ap.c) */
 	sp_buf_init(&c.t, (size_t)1 << 20);
 	if (!doc || !params) {
 		r = sp_err(ei, SP_ERR_INVALID, "no document or parameters");

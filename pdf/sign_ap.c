@@ -35,8 +35,8 @@ sign_ap_images_write(struct sign_ctx *c, const struct pdf_seal *seals, struct sp
 {
 	struct pdf_seal_image img;
 	struct pdf_seal_pixels sp = { 0 };
-	unsigned char *enc = NULL;
-	size_t enclen = 0;
+	unsigned char *enc = NULL, *mask = NULL;
+	size_t enclen = 0, masklen = 0;
 	char d[256];
 	int r = SP_OK;
 	size_t i;
@@ -77,22 +77,42 @@ sign_ap_images_write(struct sign_ctx *c, const struct pdf_seal *seals, struct sp
 				   s);
 			goto out;
 		}
-		snprintf(d, sizeof(d),
-			 "/Type /XObject /Subtype /Image /Width %u /Height %u /ColorSpace "
-			 "/DeviceGray /BitsPerComponent 8 /Filter /FlateDecode",
-			 img.width, img.height);
-		if ((r = pdfw_stream(&c->w, c->so[s].smask, d, img.alpha_z, img.alpha_len, ei)) < 0)
+		if (c->stencil < 0)
+			c->stencil = pdf_pdfa_part(c->doc) == 1;
+		if (c->stencil) {
+			/* PDF/A-1 forbids a soft mask (ISO 19005-1 6.4): the alpha as a
+			   1-bit mask, the ring's edge no longer anti-aliased */
+			free(mask);
+			mask = NULL;
+			if ((r = pdf_seal_stencil(seals[s].png, seals[s].png_len, &mask, &masklen,
+						  ei)) < 0)
+				goto out;
+			snprintf(d, sizeof(d),
+				 "/Type /XObject /Subtype /Image /Width %u /Height %u /ImageMask "
+				 "true /BitsPerComponent 1 /Filter /FlateDecode",
+				 img.width, img.height);
+			r = pdfw_stream(&c->w, c->so[s].smask, d, mask, masklen, ei);
+		} else {
+			snprintf(d, sizeof(d),
+				 "/Type /XObject /Subtype /Image /Width %u /Height %u /ColorSpace "
+				 "/DeviceGray /BitsPerComponent 8 /Filter /FlateDecode",
+				 img.width, img.height);
+			r = pdfw_stream(&c->w, c->so[s].smask, d, img.alpha_z, img.alpha_len, ei);
+		}
+		if (r < 0)
 			goto out;
 		snprintf(d, sizeof(d),
 			 "/Type /XObject /Subtype /Image /Width %u /Height %u /ColorSpace "
-			 "%s /BitsPerComponent 8 /Filter /FlateDecode /SMask %d 0 R",
-			 img.width, img.height, pdf_space_name(c->ncomp), c->so[s].smask);
+			 "%s /BitsPerComponent 8 /Filter /FlateDecode /%s %d 0 R",
+			 img.width, img.height, pdf_space_name(c->ncomp),
+			 c->stencil ? "Mask" : "SMask", c->so[s].smask);
 		if ((r = pdfw_stream(&c->w, c->so[s].img, d, img.rgb_z, img.rgb_len, ei)) < 0)
 			goto out;
 		c->so[s].aspect = (double)img.height / img.width;
 	}
 out:
 	free(enc);
+	free(mask);
 	pdf_seal_pixels_cleanup(&sp);
 	return r;
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -136,6 +137,13 @@ serve_one(int fd)
 		respond(fd, 200, "application/octet-stream", big, 200000,
 			strcmp(path, "/big") == 0);
 		free(big);
+	} else if (strcmp(path, "/api/v1/contracts/1234567890123456789/signing-sessions") == 0) {
+		/* a hostile server's prepare: what the terminal shows of it is cleaned */
+		const char *b = "{\"session\":\"s\\u001b[2J1\",\"algorithm\":\"none\","
+				"\"to_be_signed\":\"AAAA\",\"expires_at\":\"2030\\u001b[H\","
+				"\"rects\":[],\"date_seal_zone\":\"Asia/\\u001b]0;owned\\u0007"
+				"Shanghai\"}";
+		respond(fd, 201, "application/json", b, strlen(b), 1);
 	} else if (strcmp(path, "/echo") == 0) {
 		respond(fd, 200, "text/plain", req, strlen(req), 1);
 	} else {
@@ -753,6 +761,103 @@ START_TEST(cli_health_ok_not_ready_and_unreachable)
 }
 END_TEST
 
+/*
+ * sign prints the server's prepare before it asks the PIN: the session, its
+ * expiry and the date seal's zone, none of them raw (an ESC there set the
+ * terminal's title, cleared it, or forged a line).
+ */
+START_TEST(cli_sign_prints_the_servers_text_clean)
+{
+	char tmp[] = "/tmp/sp-cli-sign.XXXXXX", path[512], cert[64], key[64];
+	const char *sign[] = { "--server",    base,    "sign", "1234567890123456789",
+			       "--invisible", "--key", key,    "--cert",
+			       cert,          NULL };
+	struct run r;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(tmp));
+	snprintf(key, sizeof(key), "%s/key.pem", tmp);
+	snprintf(cert, sizeof(cert), "%s/cert.pem", tmp);
+	snprintf(path, sizeof(path),
+		 "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s -out %s -days 2 "
+		 "-subj /CN=sign-test >/dev/null 2>&1",
+		 key, cert);
+	ck_assert_int_eq(system(path), 0);
+	snprintf(path, sizeof(path), "%s/sealpact", tmp);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/sealpact/session.json", tmp);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "{\"server\":\"%s\",\"token\":\"t0k\"}", base);
+	fclose(f);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	setenv("XDG_CONFIG_HOME", tmp, 1);
+	run_cli(&r, sign, NULL);
+	unsetenv("XDG_CONFIG_HOME");
+	ck_assert_msg(strstr(r.out, "signing session s?[2J1 (expires 2030?[H)") != NULL, "%s",
+		      r.out);
+	ck_assert_msg(strstr(r.out, "Date seal and signing time in Asia/?]0;owned?Shanghai") !=
+			      NULL,
+		      "%s", r.out);
+	ck_assert_msg(strchr(r.out, 0x1b) == NULL && strchr(r.err, 0x1b) == NULL, "%s%s", r.out,
+		      r.err);
+	/* the token's algorithm is not the "none" asked for: nothing signed */
+	ck_assert_int_ne(r.status, 0);
+	snprintf(path, sizeof(path), "rm -rf %s", tmp);
+	ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
+/*
+ * An alias file saved with CRLF line ends (an editor on Windows): its
+ * credit code went to the server with the '\r' on it, and the server
+ * refused a code the user never typed.
+ */
+START_TEST(cli_alias_file_with_crlf)
+{
+	char tmp[] = "/tmp/sp-cli-alias.XXXXXX", path[512], pdf[64], aliases[64];
+	const char *create[] = { "--server", base,       "create",     pdf, "--name",
+				 "Lease",    "--signer", "supplier:1", NULL };
+	char last[sizeof(srv.last)];
+	struct run r;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(tmp));
+	snprintf(path, sizeof(path), "%s/sealpact", tmp);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/sealpact/session.json", tmp);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "{\"server\":\"%s\",\"token\":\"t0k\"}", base);
+	fclose(f);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	snprintf(pdf, sizeof(pdf), "%s/c.pdf", tmp);
+	f = fopen(pdf, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("%PDF-1.4\n%%EOF\n", f);
+	fclose(f);
+	snprintf(aliases, sizeof(aliases), "%s/aliases.tsv", tmp);
+	f = fopen(aliases, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("buyer\tBuyer Ltd\t91110000MA0000001A\r\n"
+	      "supplier\tSupplier Ltd\t91310000MA0000002B\r\n",
+	      f);
+	fclose(f);
+	setenv("XDG_CONFIG_HOME", tmp, 1);
+	setenv("SEALPACT_ALIASES", aliases, 1);
+	run_cli(&r, create, NULL);
+	unsetenv("SEALPACT_ALIASES");
+	unsetenv("XDG_CONFIG_HOME");
+	pthread_mutex_lock(&srv.mu);
+	memcpy(last, srv.last, sizeof(last));
+	pthread_mutex_unlock(&srv.mu);
+	ck_assert_msg(strstr(last, "\"credit_code\":\"91310000MA0000002B\"") != NULL, "%s", last);
+	ck_assert_msg(strstr(last, "\"name\":\"Supplier Ltd\"") != NULL, "%s", last);
+	snprintf(path, sizeof(path), "rm -rf %s", tmp);
+	ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
 static Suite *
 client_suite(void)
 {
@@ -776,6 +881,8 @@ client_suite(void)
 	tcase_add_test(cli, terminal_text_is_neutralized);
 	tcase_add_test(cli, cli_usage_errors_exit_64);
 	tcase_add_test(cli, cli_health_ok_not_ready_and_unreachable);
+	tcase_add_test(cli, cli_sign_prints_the_servers_text_clean);
+	tcase_add_test(cli, cli_alias_file_with_crlf);
 	suite_add_tcase(s, cli);
 	return s;
 }

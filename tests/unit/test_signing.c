@@ -69,7 +69,17 @@ START_TEST(test_placement_flags)
 	ck_assert_ptr_null(o.pl[5].occurrences);
 	ck_assert_int_eq(sign_placement_parse(&o, "date", "2,100,50", &ei), SP_OK);
 	ck_assert_int_eq(o.pl[6].mode, PDF_PLACE_DATE);
-	ck_assert_uint_eq(o.npl, 7);
+	/* occurrences are page-range syntax, ranges too (sealpact help sign: "2-4") */
+	ck_assert_int_eq(sign_placement_parse(&o, "keyword", "乙方（盖章）,2-4", &ei), SP_OK);
+	ck_assert_str_eq(o.pl[7].keyword, "乙方（盖章）");
+	ck_assert_str_eq(o.pl[7].occurrences, "2-4");
+	ck_assert_int_eq(sign_placement_parse(&o, "keyword", "Party B, seal,1, 3-5", &ei), SP_OK);
+	ck_assert_str_eq(o.pl[8].keyword, "Party B, seal");
+	ck_assert_str_eq(o.pl[8].occurrences, "1, 3-5");
+	ck_assert_int_eq(sign_placement_parse(&o, "keyword", "Article 5, 2", &ei), SP_OK);
+	ck_assert_str_eq(o.pl[9].keyword, "Article 5, 2");
+	ck_assert_ptr_null(o.pl[9].occurrences);
+	ck_assert_uint_eq(o.npl, 10);
 	/* Refusals add nothing. */
 	ck_assert_int_eq(sign_placement_parse(&o, "normal", "x,400,120", &ei), SP_ERR_INVALID);
 	sp_errinfo_init(&ei);
@@ -79,10 +89,18 @@ START_TEST(test_placement_flags)
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(sign_placement_parse(&o, "seam", "400", &ei), SP_ERR_INVALID);
 	sp_errinfo_init(&ei);
+	/* not a place on a page: sent as JSON they were no "x" at all, which the server
+	   reads as 0 (its refusal then named a centre the signer never gave) */
+	ck_assert_int_eq(sign_placement_parse(&o, "normal", "1,nan,120", &ei), SP_ERR_INVALID);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(sign_placement_parse(&o, "seam", "all,inf", &ei), SP_ERR_INVALID);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(sign_placement_parse(&o, "multi", "1-2,-infinity,3", &ei), SP_ERR_INVALID);
+	sp_errinfo_init(&ei);
 	ck_assert_int_eq(sign_placement_parse(&o, "keyword", "", &ei), SP_ERR_INVALID);
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(sign_placement_parse(&o, "stamp", "1,1,1", &ei), SP_ERR_INVALID);
-	ck_assert_uint_eq(o.npl, 7);
+	ck_assert_uint_eq(o.npl, 10);
 	while (o.npl < SIGN_MAX_PLACEMENTS)
 		ck_assert_int_eq(sign_placement_parse(&o, "date", "1,1,1", &ei), SP_OK);
 	sp_errinfo_init(&ei);
