@@ -157,23 +157,19 @@ db_auth_credential_lookup(struct db_pool *pool, const char *token_hash, int api_
 /* ---- challenges ------------------------------------------------------------------------ */
 
 int
-db_auth_challenge_create(struct db_pool *pool, const char *nonce_hash, int ttl_s, int max,
-			 db_json_fn cb, void *arg)
+db_auth_challenge_issue(struct db_pool *pool, int ttl_s, db_json_fn cb, void *arg)
 {
-	struct db_param p[3];
-	char ttl[16], cap[16];
+	struct db_param p[1];
+	char ttl[16];
 
-	if (nonce_hash == NULL)
-		return SP_ERR_INVALID;
 	snprintf(ttl, sizeof(ttl), "%d", ttl_s);
-	snprintf(cap, sizeof(cap), "%d", max);
-	db_param_text(&p[0], nonce_hash);
-	db_param_text(&p[1], ttl);
-	db_param_text(&p[2], cap);
+	db_param_text(&p[0], ttl);
+	/* 32 bytes are 44 base64 characters: encode() breaks lines only past 76. */
 	return db_json_call(pool,
-			    "SELECT jsonb_build_object('expires_at', " TS(
-				    "auth_challenge_create($1, $2::int, $3::int)") ")::text",
-			    3, p, NULL, cb, arg);
+			    "SELECT jsonb_build_object('challenge', encode(challenge, 'base64'), "
+			    "'expires_at', " TS("expires_at") ")::text "
+							      "FROM auth_challenge_issue($1::int)",
+			    1, p, NULL, cb, arg);
 }
 
 /* ---- token login ----------------------------------------------------------------------- */
@@ -241,7 +237,7 @@ db_auth_member_login(struct db_pool *pool, const struct db_member_login *in,
 	db_actor_text_fill(&a, actor);
 	snprintf(ttl, sizeof(ttl), "%ld", in->ttl_s);
 	memset(p, 0, sizeof(p));
-	p[i++].value = in->nonce_hash;
+	p[i++].value = in->challenge_hex;
 	p[i++].value = in->credit_code;
 	p[i++].value = in->org_name;
 	p[i++].value = in->user_name;

@@ -346,17 +346,16 @@ int db_auth_credential_lookup(struct db_pool *pool, const char *token_hash, int 
 			      db_credential_fn cb, void *arg) SP_WUR;
 
 /*
- * Issue a login challenge whose nonce hashes to nonce_hash, valid ttl_s
- * seconds: doc is {"expires_at"} (RFC 3339 UTC, seconds). With max
- * challenges issued in the last ttl_s already (auth.max_challenges, over all
- * nodes) nothing is written: SP_ERR_BUSY server_busy.
+ * Issue a login challenge valid ttl_s seconds: doc is {"challenge" (base64
+ * of 32 bytes), "expires_at" (RFC 3339 UTC, seconds)}. The database makes
+ * it (expiry, random, a tag under its own key: 049) and writes nothing, so
+ * nothing runs out however many are asked for.
  */
-int db_auth_challenge_create(struct db_pool *pool, const char *nonce_hash, int ttl_s, int max,
-			     db_json_fn cb, void *arg) SP_WUR;
+int db_auth_challenge_issue(struct db_pool *pool, int ttl_s, db_json_fn cb, void *arg) SP_WUR;
 
 /* The checked facts of a token login (all copied by the call). */
 struct db_member_login {
-	const char *nonce_hash;           /* SHA-256 hex of the challenge */
+	const char *challenge_hex;        /* the 32 challenge bytes, lowercase hex */
 	const char *credit_code;          /* 18 characters, checked */
 	const char *org_name, *user_name; /* from the certificate's subject */
 	const unsigned char *cert_der;

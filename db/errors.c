@@ -85,8 +85,6 @@ static const struct sqlstate_row {
 	{ "SA010", SP_ERR_CONFLICT, "api_key_limit",
 	  "This organization has 100 active API keys; revoke one first." },
 	{ "SA011", SP_ERR_CONFLICT, "username_taken", "This username is taken." },
-	/* auth_challenge_create (031): auth.max_challenges issued in the TTL window */
-	{ "SA012", SP_ERR_BUSY, "server_busy", "Too many login challenges are outstanding." },
 	/* seals (migrations/009_seals.sql) */
 	{ "SE001", SP_ERR_CONFLICT, "claim_held", NULL },
 	{ "SE002", SP_ERR_CONFLICT, "claim_required", NULL },

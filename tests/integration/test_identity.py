@@ -273,9 +273,9 @@ class Refusals(IdentityCase):
 
     def test_expired_nonce(self):
         crt, key = PKI.org_cert(PKI.orgs[0]["slug"], "ec")
-        ch = api_challenge(self.server)
-        self.db.query("UPDATE auth_challenges SET created_at = now() - interval '10 minutes',"
-                      " expires_at = now() - interval '1 second'")
+        # One the database issued a second ago (its tag is sound) with a TTL of 1 s.
+        ch = self.db.query("SELECT encode(challenge, 'base64') FROM auth_challenge_issue(1)")
+        time.sleep(2.1)
         self.refused(api_login(self.server, crt, key, challenge=ch), 401, "challenge_expired")
 
     def test_unknown_nonce(self):
@@ -476,29 +476,46 @@ class LoginThrottles(IdentityCase):
                                        "FROM reviewer_credentials"), "t")
 
 
-class ChallengeCap(IdentityCase):
-    """Anyone may ask for login challenges and each is a row: at most
-    auth.max_challenges are issued per TTL window, over every client alike
-    (no per-address limit to throttle everyone behind one proxy)."""
+class ChallengesStarveNoOne(IdentityCase):
+    """Anyone may ask for login challenges. Until 049 each was a row and at
+    most auth.max_challenges were outstanding over every client alike: one
+    client asking as fast as it could blocked every login with 503. Now a
+    challenge is kept nowhere until a login answers it, so there is nothing
+    to use up (and no per-address limit to throttle everyone behind a proxy)."""
     auth_extra = {"max_challenges": 100}
 
-    def test_beyond_the_cap_503_writes_nothing_and_issued_ones_still_log_in(self):
+    def test_one_client_asking_for_many_blocks_no_other_login(self):
         first = api_challenge(self.server)
-        for _ in range(99):
+        for _ in range(300):
             api_challenge(self.server)
-        resp = self.server.request("POST", "/api/v1/auth/challenge", body={})
-        doc = self.assertProblem(resp, 503, "server_busy")
-        self.assertEqual(resp[1].get("retry-after"), "1")
-        self.assertNotIn("challenge", doc)
-        self.assertEqual(self.db.query("SELECT count(*) FROM auth_challenges"), "100")
-        # A challenge already issued still logs in.
+        # Nothing is stored for a challenge nobody answered.
+        self.assertEqual(self.db.query("SELECT count(*) FROM auth_challenges"), "0")
+        # Another client still gets a challenge and logs in with it.
+        crt, key = PKI.org_cert(PKI.orgs[1]["slug"], "rsa")
+        st, _, _, doc = api_login(self.server, crt, key)
+        self.assertEqual(st, 200, doc)
+        # One asked long before still logs in, once.
         crt, key = PKI.org_cert(PKI.orgs[0]["slug"], "ec")
         st, _, _, doc = api_login(self.server, crt, key, challenge=first)
         self.assertEqual(st, 200, doc)
-        # As challenges expire, new ones are issued again.
-        self.db.query("UPDATE auth_challenges SET created_at = now() - interval '10 minutes',"
-                      " expires_at = now() - interval '1 second'")
-        self.assertEqual(api_login(self.server, crt, key)[0], 200)
+        self.assertProblem(api_login(self.server, crt, key, challenge=first), 401,
+                           "challenge_used")
+        self.assertEqual(self.db.query("SELECT count(*) FROM auth_challenges"), "2")
+
+    def test_a_challenge_changed_in_any_byte_is_unknown(self):
+        crt, key = PKI.org_cert(PKI.orgs[0]["slug"], "ec")
+        raw = bytearray(base64.b64decode(api_challenge(self.server)))
+        for i in (0, 7, 8, 15, 16, 31):  # expiry, random part, tag
+            forged = bytearray(raw)
+            forged[i] ^= 1
+            with self.subTest(byte=i):
+                self.assertProblem(api_login(self.server, crt, key,
+                                             challenge=base64.b64encode(forged).decode()),
+                                   401, "challenge_unknown")
+        # The untouched one still logs in.
+        st, _, _, doc = api_login(self.server, crt, key,
+                                  challenge=base64.b64encode(raw).decode())
+        self.assertEqual(st, 200, doc)
 
 
 class SessionBoundToCertificate(IdentityCase):
