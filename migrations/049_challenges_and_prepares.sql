@@ -1,4 +1,6 @@
--- 049_stateless_challenges.sql (sec40): a login challenge is a row no more.
+-- 049 (sec40): two things anyone, or any signer, could grow without bound.
+--
+-- 1. A login challenge is a row no more.
 --
 -- Anyone may ask for a login challenge. Since 002 each was a row, and since
 -- 031 at most auth.max_challenges were outstanding over every node: so one
@@ -96,3 +98,47 @@ BEGIN
 	END IF;
 END
 $$;
+
+-- 2. A signer's prepares, at most 100 in any 24 hours per party.
+--
+-- Each prepare appends 'signing.prepared' to the contract's audit chain
+-- (abort appends 'signing.aborted'), and that chain is shared: every
+-- party's GET /api/v1/contracts/{number} answers it whole, each evidence
+-- report prints it and audit/verify re-checks it. A signer whose turn it
+-- was could prepare and abort (or let expire) in a loop and grow it for
+-- everyone at the database's pace; 043 bounded the evidence requests, this
+-- bounds the prepares. 100 a day is far beyond a signer retrying a PIN or a
+-- placement.
+--
+-- A prepare is the one thing that inserts a signing session (036's
+-- signing_session_store, for both of its callers), so the bound is a
+-- trigger on that insert: it holds whatever later redefines the store.
+-- Counted from the party's sessions on their (party_id, created_at) index,
+-- at most 100 entries read; one more is SR003 (429 rate_limited), and the
+-- whole prepare records nothing, its detail saying when the next is
+-- allowed. A row of each session stays (completed, aborted, open) but for
+-- open ones expired an hour ago, which the store drops (20 open at most a
+-- party): a loop that lets sessions expire escapes the count only as they
+-- are dropped, a few hundred a day at worst, not the database's pace. The
+-- callers hold the contract's row lock, so two prepares at once count each
+-- other.
+CREATE FUNCTION signing_sessions_prepare_cap() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+	recent bigint;
+	oldest timestamptz;
+BEGIN
+	SELECT count(*), min(x.created_at) INTO recent, oldest
+	FROM (SELECT ss.created_at FROM signing_sessions ss
+		WHERE ss.party_id = NEW.party_id AND ss.created_at > now() - interval '1 day'
+		ORDER BY ss.created_at DESC LIMIT 100) x;
+	IF recent >= 100 THEN
+		PERFORM wf_fail('SR003', format('this party prepared a signing of this contract %s '
+			'times in the last 24 hours, the most allowed; the next at %s', recent,
+			wf_ts(oldest + interval '1 day')));
+	END IF;
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER signing_sessions_prepare_cap BEFORE INSERT ON signing_sessions
+	FOR EACH ROW EXECUTE FUNCTION signing_sessions_prepare_cap();
