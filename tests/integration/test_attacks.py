@@ -100,6 +100,21 @@ class AttackCase(ServerTestCase):
         with open(SHORT, "rb") as f:
             return base64.b64encode(f.read()).decode()
 
+    def supplier_to_sign(self, name):
+        """A contract of the buyer's, sent, that the supplier received: its number."""
+        self.login("buyer")
+        self.login("supplier")
+        st, _, _, c = self.call("buyer", "POST", "/api/v1/contracts", {
+            "name": name, "pdf_base64": self.pdf_b64(),
+            "parties": [{"credit_code": self.orgs["supplier"]["credit_code"],
+                         "role": "signer"}]})
+        self.assertEqual(st, 201, c)
+        for slug, action in (("buyer", "send"), ("supplier", "receive")):
+            st, _, _, doc = self.call(slug, "POST",
+                                      "/api/v1/contracts/%s/%s" % (c["number"], action))
+            self.assertEqual(st, 200, doc)
+        return c["number"]
+
     def counts(self):
         return self.db.query("SELECT (SELECT count(*) FROM contracts), (SELECT count(*) FROM "
                              "webhooks), (SELECT count(*) FROM idempotency_keys), (SELECT "
@@ -237,17 +252,7 @@ class PrepareAbortLoops(AttackCase):
     contract; one more is 429 rate_limited and records nothing."""
 
     def test_the_101st_prepare_in_a_day_is_refused_and_records_nothing(self):
-        self.login("buyer")
-        self.login("supplier")
-        st, _, _, c = self.call("buyer", "POST", "/api/v1/contracts", {
-            "name": "Loops", "pdf_base64": self.pdf_b64(),
-            "parties": [{"credit_code": self.orgs["supplier"]["credit_code"],
-                         "role": "signer"}]})
-        self.assertEqual(st, 201, c)
-        n = c["number"]
-        for slug, action in (("buyer", "send"), ("supplier", "receive")):
-            st, _, _, doc = self.call(slug, "POST", "/api/v1/contracts/%s/%s" % (n, action))
-            self.assertEqual(st, 200, doc)
+        n = self.supplier_to_sign("Loops")
         crt = PKI.org_cert("supplier", "ec")[0]
         prep = {"certificate": base64.b64encode(harness.der_of(crt)).decode(),
                 "chain": [base64.b64encode(harness.der_of(PKI.path("ca.pem"))).decode()],
@@ -292,17 +297,7 @@ class UnreachableResponder(AttackCase):
     answer does not tell the caller where the responder is (the log does)."""
 
     def test_revocation_unknown_names_no_address(self):
-        self.login("buyer")
-        self.login("supplier")
-        st, _, _, c = self.call("buyer", "POST", "/api/v1/contracts", {
-            "name": "Revocation", "pdf_base64": self.pdf_b64(),
-            "parties": [{"credit_code": self.orgs["supplier"]["credit_code"],
-                         "role": "signer"}]})
-        self.assertEqual(st, 201, c)
-        n = c["number"]
-        for slug, action in (("buyer", "send"), ("supplier", "receive")):
-            st, _, _, doc = self.call(slug, "POST", "/api/v1/contracts/%s/%s" % (n, action))
-            self.assertEqual(st, 200, doc)
+        n = self.supplier_to_sign("Revocation")
         port = harness.refused_port(self)
         d = os.path.join(self.tmp, "down")
         os.makedirs(d)
