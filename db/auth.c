@@ -472,10 +472,12 @@ out:
 
 int
 db_api_key_create(struct db_pool *pool, const struct db_actor *actor, const char *name,
-		  const char *prefix, const char *key_hash, db_json_fn cb, void *arg)
+		  const char *prefix, const char *key_hash, int64_t expires_at, db_json_fn cb,
+		  void *arg)
 {
 	struct db_actor_text a;
-	struct db_param p[7];
+	struct db_param p[8];
+	char exp[24];
 
 	if (actor == NULL || name == NULL || prefix == NULL || key_hash == NULL)
 		return SP_ERR_INVALID;
@@ -487,13 +489,15 @@ db_api_key_create(struct db_pool *pool, const struct db_actor *actor, const char
 	db_param_text(&p[4], key_hash);
 	db_param_text(&p[5], a.ip);
 	db_param_text(&p[6], a.ua);
+	db_param_text(&p[7], expires_at > 0 ? db_i64_text(exp, sizeof(exp), expires_at) : NULL);
 	return db_json_call(pool,
 			    "SELECT jsonb_build_object('id', id, 'name', $3::text, 'prefix', "
-			    "$4::text, 'created_at', " TS(
-				    "created_at") ")::text "
-						  "FROM api_key_create($1::bigint, $2::bigint, $3, "
-						  "$4, $5, $6::inet, $7)",
-			    7, p, NULL, cb, arg);
+			    "$4::text, 'created_at', " TS("created_at") ", 'expires_at', " TS(
+				    "to_timestamp($8::bigint)") ")::text "
+								"FROM api_key_create($1::bigint, "
+								"$2::bigint, $3, $4, $5, $6::inet, "
+								"$7, to_timestamp($8::bigint))",
+			    8, p, NULL, cb, arg);
 }
 
 #define API_KEY_LIST_SQL \
@@ -501,8 +505,8 @@ db_api_key_create(struct db_pool *pool, const struct db_actor *actor, const char
 	"'id', k.id, 'name', k.name, 'prefix', k.prefix, 'created_by', k.created_by, " \
 	"'created_at', " TS("k.created_at") ", 'last_used_at', " TS( \
 		"k.last_used_at") ", " \
-				  "'revoked_at', " TS( \
-					  "k.revoked_at") ") ORDER BY k.created_at DESC, k.id " \
+				  "'revoked_at', " TS("k.revoked_at") ", 'expires_at', " TS( \
+					  "k.expires_at") ") ORDER BY k.created_at DESC, k.id " \
 							  "DESC) " \
 							  "FROM (SELECT * FROM api_keys WHERE " \
 							  "organization_id = $1::bigint " \

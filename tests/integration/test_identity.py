@@ -602,6 +602,43 @@ class ApiKeys(IdentityCase):
         st, _, _, lst = self.server.request("GET", "/api/v1/api-keys", headers=bearer(tok))
         self.assertIsNotNone(lst["items"][0]["revoked_at"])
 
+    def test_a_key_may_carry_an_expiry(self):
+        # Keys never expired: a key leaked from a retired system worked until
+        # someone remembered to revoke it. Now a key may say when it ends.
+        tok = self.member_token()
+        ends = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 86400))
+        st, _, _, doc = self.server.request(
+            "POST", "/api/v1/api-keys", body={"name": "ERP", "expires_at": ends},
+            headers=bearer(tok))
+        self.assertEqual(st, 201, doc)
+        self.assertEqual(doc["expires_at"], ends)
+        key = doc["key"]
+        self.assertEqual(self.server.request("GET", "/api/v1/auth/whoami",
+                                             headers=bearer(key))[0], 200)
+        st, _, _, lst = self.server.request("GET", "/api/v1/api-keys", headers=bearer(tok))
+        self.assertEqual(lst["items"][0]["expires_at"], ends)
+        # Without one it never ends, as before.
+        st, _, _, doc = self.server.request("POST", "/api/v1/api-keys", body={"name": "BI"},
+                                            headers=bearer(tok))
+        self.assertEqual(st, 201, doc)
+        self.assertIsNone(doc["expires_at"])
+        # Once its time passed, the key is refused like a revoked one.
+        self.db.query("UPDATE api_keys SET created_at = now() - interval '2 days',"
+                      " expires_at = now() - interval '1 second' WHERE name = 'ERP'")
+        self.assertProblem(self.server.request("GET", "/api/v1/auth/whoami",
+                                               headers=bearer(key)), 401)
+        self.assertEqual(self.server.request("GET", "/api/v1/auth/whoami",
+                                             headers=bearer(doc["key"]))[0], 200)
+        # An expiry that is not a future RFC 3339 time is 400, and creates nothing.
+        keys = self.db.query("SELECT count(*) FROM api_keys")
+        past = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
+        for bad in (past, "tomorrow", "2030-01-01", 1893456000, "2030-02-30T00:00:00Z"):
+            with self.subTest(expires_at=bad):
+                self.assertProblem(self.server.request(
+                    "POST", "/api/v1/api-keys", body={"name": "X", "expires_at": bad},
+                    headers=bearer(tok)), 400, "invalid")
+        self.assertEqual(self.db.query("SELECT count(*) FROM api_keys"), keys)
+
     def test_revocation_is_audited_and_scoped_to_the_organization(self):
         tok = self.member_token()
         ua = {"User-Agent": "erp-admin/2.1 (audit)"}

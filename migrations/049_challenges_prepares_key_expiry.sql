@@ -1,4 +1,4 @@
--- 049 (sec40): two things anyone, or any signer, could grow without bound.
+-- 049 (sec40): what an attacker could still make the server do (round eleven).
 --
 -- 1. A login challenge is a row no more.
 --
@@ -142,3 +142,60 @@ END
 $$;
 CREATE TRIGGER signing_sessions_prepare_cap BEFORE INSERT ON signing_sessions
 	FOR EACH ROW EXECUTE FUNCTION signing_sessions_prepare_cap();
+
+-- 3. An API key may carry an expiry.
+--
+-- Keys never expired: a key left in a retired system, a contractor's
+-- script or a leaked file worked until someone remembered to revoke it. A
+-- key may now be created with expires_at (NULL: it never expires, as
+-- before); past it, auth_credential_lookup finds it no more, like a revoked
+-- one, and it no longer counts towards the organization's 100 live keys.
+ALTER TABLE api_keys ADD COLUMN expires_at timestamptz,
+	ADD CONSTRAINT api_keys_expires_check CHECK (expires_at > created_at);
+
+DROP FUNCTION api_key_create(bigint, bigint, text, text, text, inet, text);
+CREATE FUNCTION api_key_create(p_org bigint, p_user bigint, p_name text, p_prefix text,
+	p_key_hash text, p_ip inet DEFAULT NULL, p_ua text DEFAULT NULL,
+	p_expires_at timestamptz DEFAULT NULL, OUT id bigint, OUT created_at timestamptz)
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM 1 FROM organizations o WHERE o.id = p_org FOR UPDATE;
+	IF (SELECT count(*) FROM api_keys a WHERE a.organization_id = p_org
+	    AND a.revoked_at IS NULL AND (a.expires_at IS NULL OR a.expires_at > now())) >= 100 THEN
+		RAISE EXCEPTION 'at most 100 active API keys per organization' USING ERRCODE = 'SA010';
+	END IF;
+	INSERT INTO api_keys AS a (organization_id, created_by, name, prefix, key_hash, expires_at)
+	VALUES (p_org, p_user, btrim(p_name), p_prefix, p_key_hash, p_expires_at)
+	RETURNING a.id, a.created_at INTO id, created_at;
+	PERFORM org_audit(p_org, p_user, 'api_key.created', 'api_key', id::text,
+		jsonb_build_object('name', btrim(p_name), 'prefix', p_prefix)
+		|| CASE WHEN p_expires_at IS NULL THEN '{}'::jsonb
+			ELSE jsonb_build_object('expires_at', wf_ts(p_expires_at)) END, p_ip, p_ua);
+END
+$$;
+
+-- 026's, with the key's expiry in its API key branch.
+CREATE OR REPLACE FUNCTION auth_credential_lookup(p_hash text, p_api_key boolean,
+	OUT kind text, OUT credential_id bigint, OUT user_id bigint,
+	OUT organization_id bigint, OUT certificate_id bigint, OUT credit_code text)
+RETURNS SETOF record LANGUAGE plpgsql AS $$
+BEGIN
+	IF p_api_key THEN
+		RETURN QUERY
+		WITH k AS (
+			SELECT a.id, a.created_by, a.organization_id, a.last_used_at FROM api_keys a
+			WHERE a.key_hash = p_hash AND a.revoked_at IS NULL
+			  AND (a.expires_at IS NULL OR a.expires_at > now())
+		), touch AS (
+			UPDATE api_keys a SET last_used_at = now() FROM k
+			WHERE a.id = k.id AND (k.last_used_at IS NULL
+				OR k.last_used_at < now() - interval '60 seconds')
+		)
+		SELECT 'api_key'::text, k.id, k.created_by, k.organization_id, NULL::bigint,
+			o.credit_code
+		FROM k JOIN organizations o ON o.id = k.organization_id;
+	ELSE
+		RETURN QUERY SELECT * FROM auth_session_lookup(p_hash);
+	END IF;
+END
+$$;
