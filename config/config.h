@@ -87,7 +87,7 @@ struct config_tsa {
 
 struct config_auth {
 	int challenge_ttl_s;    /* login nonce lifetime, default 120 */
-	int max_challenges;     /* unexpired login challenges at once (all nodes), default 10000 */
+	int max_challenges;     /* unused since 049 (challenges are kept nowhere); still loads */
 	int session_ttl_s;      /* bearer session lifetime, default 28800 */
 	int login_max_failures; /* reviewer password failures before the first lock, default 5 */
 	int login_backoff_s;    /* the first lock; each further one doubles it, default 30 */

@@ -157,23 +157,19 @@ db_auth_credential_lookup(struct db_pool *pool, const char *token_hash, int api_
 /* ---- challenges ------------------------------------------------------------------------ */
 
 int
-db_auth_challenge_create(struct db_pool *pool, const char *nonce_hash, int ttl_s, int max,
-			 db_json_fn cb, void *arg)
+db_auth_challenge_issue(struct db_pool *pool, int ttl_s, db_json_fn cb, void *arg)
 {
-	struct db_param p[3];
-	char ttl[16], cap[16];
+	struct db_param p[1];
+	char ttl[16];
 
-	if (nonce_hash == NULL)
-		return SP_ERR_INVALID;
 	snprintf(ttl, sizeof(ttl), "%d", ttl_s);
-	snprintf(cap, sizeof(cap), "%d", max);
-	db_param_text(&p[0], nonce_hash);
-	db_param_text(&p[1], ttl);
-	db_param_text(&p[2], cap);
+	db_param_text(&p[0], ttl);
+	/* 32 bytes are 44 base64 characters: encode() breaks lines only past 76. */
 	return db_json_call(pool,
-			    "SELECT jsonb_build_object('expires_at', " TS(
-				    "auth_challenge_create($1, $2::int, $3::int)") ")::text",
-			    3, p, NULL, cb, arg);
+			    "SELECT jsonb_build_object('challenge', encode(challenge, 'base64'), "
+			    "'expires_at', " TS("expires_at") ")::text "
+							      "FROM auth_challenge_issue($1::int)",
+			    1, p, NULL, cb, arg);
 }
 
 /* ---- token login ----------------------------------------------------------------------- */
@@ -241,7 +237,7 @@ db_auth_member_login(struct db_pool *pool, const struct db_member_login *in,
 	db_actor_text_fill(&a, actor);
 	snprintf(ttl, sizeof(ttl), "%ld", in->ttl_s);
 	memset(p, 0, sizeof(p));
-	p[i++].value = in->nonce_hash;
+	p[i++].value = in->challenge_hex;
 	p[i++].value = in->credit_code;
 	p[i++].value = in->org_name;
 	p[i++].value = in->user_name;
@@ -476,10 +472,12 @@ out:
 
 int
 db_api_key_create(struct db_pool *pool, const struct db_actor *actor, const char *name,
-		  const char *prefix, const char *key_hash, db_json_fn cb, void *arg)
+		  const char *prefix, const char *key_hash, int64_t expires_at, db_json_fn cb,
+		  void *arg)
 {
 	struct db_actor_text a;
-	struct db_param p[7];
+	struct db_param p[8];
+	char exp[24];
 
 	if (actor == NULL || name == NULL || prefix == NULL || key_hash == NULL)
 		return SP_ERR_INVALID;
@@ -491,13 +489,15 @@ db_api_key_create(struct db_pool *pool, const struct db_actor *actor, const char
 	db_param_text(&p[4], key_hash);
 	db_param_text(&p[5], a.ip);
 	db_param_text(&p[6], a.ua);
+	db_param_text(&p[7], expires_at > 0 ? db_i64_text(exp, sizeof(exp), expires_at) : NULL);
 	return db_json_call(pool,
 			    "SELECT jsonb_build_object('id', id, 'name', $3::text, 'prefix', "
-			    "$4::text, 'created_at', " TS(
-				    "created_at") ")::text "
-						  "FROM api_key_create($1::bigint, $2::bigint, $3, "
-						  "$4, $5, $6::inet, $7)",
-			    7, p, NULL, cb, arg);
+			    "$4::text, 'created_at', " TS("created_at") ", 'expires_at', " TS(
+				    "to_timestamp($8::bigint)") ")::text "
+								"FROM api_key_create($1::bigint, "
+								"$2::bigint, $3, $4, $5, $6::inet, "
+								"$7, to_timestamp($8::bigint))",
+			    8, p, NULL, cb, arg);
 }
 
 #define API_KEY_LIST_SQL \
@@ -505,8 +505,8 @@ db_api_key_create(struct db_pool *pool, const struct db_actor *actor, const char
 	"'id', k.id, 'name', k.name, 'prefix', k.prefix, 'created_by', k.created_by, " \
 	"'created_at', " TS("k.created_at") ", 'last_used_at', " TS( \
 		"k.last_used_at") ", " \
-				  "'revoked_at', " TS( \
-					  "k.revoked_at") ") ORDER BY k.created_at DESC, k.id " \
+				  "'revoked_at', " TS("k.revoked_at") ", 'expires_at', " TS( \
+					  "k.expires_at") ") ORDER BY k.created_at DESC, k.id " \
 							  "DESC) " \
 							  "FROM (SELECT * FROM api_keys WHERE " \
 							  "organization_id = $1::bigint " \

@@ -346,17 +346,16 @@ int db_auth_credential_lookup(struct db_pool *pool, const char *token_hash, int 
 			      db_credential_fn cb, void *arg) SP_WUR;
 
 /*
- * Issue a login challenge whose nonce hashes to nonce_hash, valid ttl_s
- * seconds: doc is {"expires_at"} (RFC 3339 UTC, seconds). With max
- * challenges issued in the last ttl_s already (auth.max_challenges, over all
- * nodes) nothing is written: SP_ERR_BUSY server_busy.
+ * Issue a login challenge valid ttl_s seconds: doc is {"challenge" (base64
+ * of 32 bytes), "expires_at" (RFC 3339 UTC, seconds)}. The database makes
+ * it (expiry, random, a tag under its own key: 049) and writes nothing, so
+ * nothing runs out however many are asked for.
  */
-int db_auth_challenge_create(struct db_pool *pool, const char *nonce_hash, int ttl_s, int max,
-			     db_json_fn cb, void *arg) SP_WUR;
+int db_auth_challenge_issue(struct db_pool *pool, int ttl_s, db_json_fn cb, void *arg) SP_WUR;
 
 /* The checked facts of a token login (all copied by the call). */
 struct db_member_login {
-	const char *nonce_hash;           /* SHA-256 hex of the challenge */
+	const char *challenge_hex;        /* the 32 challenge bytes, lowercase hex */
 	const char *credit_code;          /* 18 characters, checked */
 	const char *org_name, *user_name; /* from the certificate's subject */
 	const unsigned char *cert_der;
@@ -480,17 +479,19 @@ int db_auth_reviewer_create(const char *conninfo, const char *username, const ch
 /*
  * A new API key of actor's organization, created by actor's user: name as
  * given (stored trimmed), prefix 8 characters of [0-9a-z], key_hash the
- * SHA-256 hex of the whole key. Appends 'api_key.created'. doc is {"id",
- * "name", "prefix", "created_at"}. SP_ERR_CONFLICT "api_key_limit" at 100
- * live keys.
+ * SHA-256 hex of the whole key, expires_at its end in seconds since 1970
+ * (0: never; the caller checked it lies ahead). Appends 'api_key.created'.
+ * doc is {"id", "name", "prefix", "created_at", "expires_at" (null: never)}.
+ * SP_ERR_CONFLICT "api_key_limit" at 100 live keys (expired ones are not).
  */
 int db_api_key_create(struct db_pool *pool, const struct db_actor *actor, const char *name,
-		      const char *prefix, const char *key_hash, db_json_fn cb, void *arg) SP_WUR;
+		      const char *prefix, const char *key_hash, int64_t expires_at, db_json_fn cb,
+		      void *arg) SP_WUR;
 
 /*
  * One page of organization_id's keys, newest first, without secrets: doc is
  * {"items": [{"id", "name", "prefix", "created_by", "created_at",
- * "last_used_at", "revoked_at"}], "total"}.
+ * "last_used_at", "revoked_at", "expires_at"}], "total"}.
  */
 int db_api_key_list(struct db_pool *pool, int64_t organization_id, long limit, long offset,
 		    db_json_fn cb, void *arg) SP_WUR;

@@ -85,8 +85,6 @@ static const struct sqlstate_row {
 	{ "SA010", SP_ERR_CONFLICT, "api_key_limit",
 	  "This organization has 100 active API keys; revoke one first." },
 	{ "SA011", SP_ERR_CONFLICT, "username_taken", "This username is taken." },
-	/* auth_challenge_create (031): auth.max_challenges issued in the TTL window */
-	{ "SA012", SP_ERR_BUSY, "server_busy", "Too many login challenges are outstanding." },
 	/* seals (migrations/009_seals.sql) */
 	{ "SE001", SP_ERR_CONFLICT, "claim_held", NULL },
 	{ "SE002", SP_ERR_CONFLICT, "claim_required", NULL },
@@ -104,6 +102,8 @@ static const struct sqlstate_row {
 	/* evidence report (migrations/013_evidence.sql; SR002: 043's reports a day) */
 	{ "SR001", SP_ERR_CONFLICT, "contract_not_final", NULL },
 	{ "SR002", SP_ERR_RATE_LIMITED, "rate_limited", NULL },
+	/* signing_session_store (049): a party's prepares of a contract, 100 a day */
+	{ "SR003", SP_ERR_RATE_LIMITED, "rate_limited", NULL },
 	{ "23514", SP_ERR_INVALID, "invalid", NULL },     /* check_violation */
 	{ "23503", SP_ERR_INVALID, "invalid", NULL },     /* foreign_key_violation */
 	{ "42501", SP_ERR_FORBIDDEN, "forbidden", NULL }, /* insufficient_privilege */

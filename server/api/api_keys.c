@@ -1,24 +1,29 @@
 /*
  * api_keys.c: API keys of an organization's own systems (members only).
  *
- *   POST   /api/v1/api-keys {"name"}  -> 201 {"id","name","prefix","key","created_at"}
+ *   POST   /api/v1/api-keys {"name","expires_at"?}
+ *                                     -> 201 {"id","name","prefix","key","created_at","expires_at"}
  *                                        (the key is shown this once)
  *   GET    /api/v1/api-keys?page&page_size -> {"items":[...], "total"} (no secrets)
  *   DELETE /api/v1/api-keys/{id}      -> 204; 404 for another organization's key
  *
  * A key is "spk_" + an 8-character prefix (shown in lists) + a 43-character
- * secret; the database keeps only the SHA-256 of the whole string. Creating
+ * secret; the database keeps only the SHA-256 of the whole string. A key may
+ * end at expires_at (RFC 3339, in the future; absent or null: never), after
+ * which it is refused like a revoked one (049). Creating
  * and revoking are audited with the caller's address and User-Agent
  * (db/auth.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/rand.h>
 
 #include "api.h"
 #include "auth_int.h"
+#include "contracts_int.h"
 #include "db.h"
 
 #define NAME_MAX_ 100
@@ -73,6 +78,28 @@ name_ok(const char *s)
 	return visible;
 }
 
+/*
+ * The body's optional "expires_at": 1 with *epoch (0 when absent or null: the
+ * key never ends), or 0 after answering 400 for anything but a future RFC
+ * 3339 time.
+ */
+static int
+expiry_of(struct request *r, const json_t *doc, int64_t *epoch)
+{
+	const json_t *v = json_object_get(doc, "expires_at");
+
+	*epoch = 0;
+	if (v == NULL || json_is_null(v))
+		return 1;
+	if (!json_is_string(v) || wf_time_parse(json_string_value(v), epoch) != SP_OK ||
+	    *epoch <= (int64_t)time(NULL)) {
+		request_problem(r, P_INVALID,
+				"expires_at must be a future RFC 3339 time with a zone, or null");
+		return 0;
+	}
+	return 1;
+}
+
 static void
 create_next(struct request *r, const struct principal *who)
 {
@@ -83,6 +110,7 @@ create_next(struct request *r, const struct principal *who)
 	struct db_actor actor;
 	struct sp_errinfo ei;
 	json_t *doc = NULL, *name;
+	int64_t expires_at = 0;
 	size_t i;
 	int rc;
 
@@ -94,13 +122,17 @@ create_next(struct request *r, const struct principal *who)
 		request_reply_error(r, ei.code, &ei);
 		goto out;
 	}
-	if (!json_is_object(doc) || json_object_size(doc) != 1 || !json_is_string(name) ||
-	    !name_ok(json_string_value(name)) ||
+	if (!json_is_object(doc) ||
+	    json_object_size(doc) != 1 + (json_object_get(doc, "expires_at") != NULL) ||
+	    !json_is_string(name) || !name_ok(json_string_value(name)) ||
 	    json_string_length(name) != strlen(json_string_value(name))) {
 		request_problem(r, P_INVALID,
-				"the body must be {\"name\": 1-100 printable characters}");
+				"the body must be {\"name\": 1-100 printable characters, "
+				"\"expires_at\"?: RFC 3339 time}");
 		goto out;
 	}
+	if (!expiry_of(r, doc, &expires_at))
+		goto out;
 	if ((w = calloc(1, sizeof(*w))) == NULL || RAND_bytes(rnd, sizeof(rnd)) != 1 ||
 	    auth_token_new(secret) != SP_OK) {
 		request_reply_error(r, SP_ERR_INTERNAL, NULL);
@@ -119,8 +151,8 @@ create_next(struct request *r, const struct principal *who)
 		goto out;
 	}
 	auth_actor(r, who, &actor);
-	if ((rc = db_api_key_create(request_db(r), &actor, w->name, w->prefix, hash, on_create,
-				    w)) != SP_OK) {
+	if ((rc = db_api_key_create(request_db(r), &actor, w->name, w->prefix, hash, expires_at,
+				    on_create, w)) != SP_OK) {
 		request_reply_error(r, rc, NULL);
 		goto out;
 	}

@@ -1,16 +1,18 @@
 /*
  * auth.c: login with the key on a USB token.
  *
- *   POST /api/v1/auth/challenge  -> {"challenge": base64 of 32 random bytes, "expires_at"}
+ *   POST /api/v1/auth/challenge  -> {"challenge": base64 of 32 bytes, "expires_at"}
  *   POST /api/v1/auth/login      {"certificate","chain"?,"challenge","signature","algorithm"?}
  *                                -> {"token","expires_at","organization","user","certificate"}
  *   POST /api/v1/auth/logout     revokes the caller's session
  *   GET  /api/v1/auth/whoami     who the bearer credential is
  *
- * The login checks run on the worker pool (an OCSP exchange blocks), then ONE
- * SQL call (db_auth_member_login) consumes the nonce and creates
- * organization, user, certificate and session together, with an audit event
- * carrying the caller's address and User-Agent; any refusal creates nothing.
+ * A challenge is made by the database and kept nowhere until a login answers
+ * it (049). The login checks run on the worker pool (an OCSP exchange
+ * blocks), then ONE SQL call (db_auth_member_login) consumes the challenge
+ * and creates organization, user, certificate and session together, with an
+ * audit event carrying the caller's address and User-Agent; any refusal
+ * creates nothing.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +20,6 @@
 #include <time.h>
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "api.h"
@@ -35,57 +36,30 @@
 
 /* ---- challenge -------------------------------------------------------------- */
 
-struct challenge_wait {
-	struct request *r;
-	char *b64;
-};
-
 static void
 on_challenge(void *arg, json_t *doc, const struct sp_errinfo *err)
 {
-	struct challenge_wait *w = arg;
+	struct request *r = arg;
 
-	if (err->code != SP_OK) {
-		request_reply_error(w->r, err->code, err);
-	} else if (json_object_set_new(doc, "challenge", json_string(w->b64)) != 0) {
-		json_decref(doc);
-		request_reply_error(w->r, SP_ERR_NOMEM, NULL);
-	} else {
-		request_reply_json(w->r, 200, doc);
-	}
-	free(w->b64);
-	free(w);
+	if (err->code != SP_OK)
+		request_reply_error(r, err->code, err);
+	else
+		request_reply_json(r, 200, doc);
 }
 
+/*
+ * The database makes the challenge and keeps nothing of it (049): one client
+ * asking for many uses up nothing another's login needs, and no per-address
+ * limit throttles everyone behind one proxy.
+ */
 void
 auth_challenge_post(struct request *r)
 {
-	unsigned char nonce[CHALLENGE_BYTES];
-	char hash[65];
-	unsigned char md[32];
-	struct challenge_wait *w = NULL;
-	unsigned int mdlen = 0;
-	int rc;
+	int rc = db_auth_challenge_issue(request_db(r), request_config(r)->auth.challenge_ttl_s,
+					 on_challenge, r);
 
-	if (RAND_bytes(nonce, sizeof(nonce)) != 1 ||
-	    EVP_Digest(nonce, sizeof(nonce), md, &mdlen, EVP_sha256(), NULL) != 1 ||
-	    (w = calloc(1, sizeof(*w))) == NULL ||
-	    (w->b64 = sp_b64_encode(nonce, sizeof(nonce), 0)) == NULL) {
-		if (w != NULL)
-			free(w);
-		request_reply_error(r, SP_ERR_INTERNAL, NULL);
-		return;
-	}
-	sp_hex(md, 32, hash);
-	w->r = r;
-	/* Bounded by a global cap (031), not per address: clients behind one proxy share one. */
-	rc = db_auth_challenge_create(request_db(r), hash, request_config(r)->auth.challenge_ttl_s,
-				      request_config(r)->auth.max_challenges, on_challenge, w);
-	if (rc != SP_OK) {
-		free(w->b64);
-		free(w);
+	if (rc != SP_OK)
 		request_reply_error(r, rc, NULL);
-	}
 }
 
 /* ---- login --------------------------------------------------------------------- */
@@ -104,7 +78,7 @@ struct login_job {
 	/* outputs (SQL parameters) */
 	unsigned char *der;
 	int der_len;
-	char nonce_hash[65], credit_code[19], org[256], user[256], subject[512], issuer[512];
+	char challenge_hex[65], credit_code[19], org[256], user[256], subject[512], issuer[512];
 	char serial[82];
 	int64_t not_before, not_after;
 	long ttl_s; /* the session's: never past the certificate's notAfter */
@@ -165,8 +139,6 @@ login_work(void *arg, struct sp_errinfo *ei)
 	enum crypto_sigalg alg = CRYPTO_SIGALG_NONE;
 	STACK_OF(X509) *extra = NULL;
 	X509 *leaf = NULL, *x = NULL;
-	unsigned char md[32];
-	unsigned int mdlen = 0;
 	size_t i;
 	int r = SP_ERR_INTERNAL, rc;
 
@@ -282,9 +254,7 @@ login_work(void *arg, struct sp_errinfo *ei)
 		j->der = NULL;
 		goto out;
 	}
-	if (EVP_Digest(j->challenge, sizeof(j->challenge), md, &mdlen, EVP_sha256(), NULL) != 1)
-		goto out;
-	sp_hex(md, 32, j->nonce_hash);
+	sp_hex(j->challenge, sizeof(j->challenge), j->challenge_hex);
 	if (auth_token_new(j->token) != SP_OK || auth_token_hash(j->token, j->token_hash) != SP_OK)
 		goto out;
 	r = SP_OK;
@@ -368,7 +338,7 @@ login_done(void *arg, int rc, const struct sp_errinfo *ei)
 		return;
 	}
 	memset(&in, 0, sizeof(in));
-	in.nonce_hash = j->nonce_hash;
+	in.challenge_hex = j->challenge_hex;
 	in.credit_code = j->credit_code;
 	in.org_name = j->org;
 	in.user_name = j->user;

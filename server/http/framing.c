@@ -115,10 +115,18 @@ request_line(struct http_framer *f, const char *s, size_t n)
 	if (sp2 == NULL || sp2 == sp1 + 1)
 		return fail(f, P_MALFORMED_REQUEST,
 			    "The request line is not METHOD SP TARGET SP VERSION.");
+	/*
+	 * A '#' never belongs to a request target (RFC 9112 3.2: the fragment
+	 * is the client's own); readers in front keep it, cut at it or refuse
+	 * it, so a target with one means two things at once.
+	 */
 	for (v = sp1 + 1; v < sp2; v++)
 		if ((unsigned char)*v <= 0x20 || (unsigned char)*v >= 0x7f)
 			return fail(f, P_MALFORMED_REQUEST,
 				    "The request target has a forbidden byte.");
+		else if (*v == '#')
+			return fail(f, P_MALFORMED_REQUEST,
+				    "The request target has a fragment ('#').");
 	v = sp2 + 1;
 	vlen = n - (size_t)(v - s);
 	if (vlen == 8 && memcmp(v, "HTTP/1.1", 8) == 0) {

@@ -100,6 +100,21 @@ class AttackCase(ServerTestCase):
         with open(SHORT, "rb") as f:
             return base64.b64encode(f.read()).decode()
 
+    def supplier_to_sign(self, name):
+        """A contract of the buyer's, sent, that the supplier received: its number."""
+        self.login("buyer")
+        self.login("supplier")
+        st, _, _, c = self.call("buyer", "POST", "/api/v1/contracts", {
+            "name": name, "pdf_base64": self.pdf_b64(),
+            "parties": [{"credit_code": self.orgs["supplier"]["credit_code"],
+                         "role": "signer"}]})
+        self.assertEqual(st, 201, c)
+        for slug, action in (("buyer", "send"), ("supplier", "receive")):
+            st, _, _, doc = self.call(slug, "POST",
+                                      "/api/v1/contracts/%s/%s" % (c["number"], action))
+            self.assertEqual(st, 200, doc)
+        return c["number"]
+
     def counts(self):
         return self.db.query("SELECT (SELECT count(*) FROM contracts), (SELECT count(*) FROM "
                              "webhooks), (SELECT count(*) FROM idempotency_keys), (SELECT "
@@ -228,23 +243,61 @@ class Attacks(AttackCase):
         self.assertEqual(self.login("supplier")["organization"]["name"], victim["name"])
 
 
+class PrepareAbortLoops(AttackCase):
+    """A signer's prepare is an event of the contract's audit trail, which
+    every party's GET /contracts/{n} answers whole, every evidence report
+    prints and audit/verify re-checks. Prepared and aborted (or let expire)
+    over and over, it grew that trail, for every party, at the database's
+    pace. Now a party prepares at most 100 times in any 24 hours per
+    contract; one more is 429 rate_limited and records nothing."""
+
+    def test_the_101st_prepare_in_a_day_is_refused_and_records_nothing(self):
+        n = self.supplier_to_sign("Loops")
+        crt = PKI.org_cert("supplier", "ec")[0]
+        prep = {"certificate": base64.b64encode(harness.der_of(crt)).decode(),
+                "chain": [base64.b64encode(harness.der_of(PKI.path("ca.pem"))).decode()],
+                "placements": [{"mode": "date", "page": 1, "x": 400, "y": 100}]}
+        path = "/api/v1/contracts/%s/signing-sessions" % n
+
+        def prepare_abort():
+            st, _, _, doc = self.call("supplier", "POST", path, prep)
+            self.assertEqual(st, 201, doc)
+            st, _, _, doc = self.call("supplier", "DELETE",
+                                      "/api/v1/signing-sessions/%s" % doc["session"])
+            self.assertEqual(st, 200, doc)
+
+        prepare_abort()
+        # 99 more in the last hours, as the loop left them.
+        self.db.query(
+            "INSERT INTO signing_sessions (contract_number, party_id, organization_id, user_id,"
+            " certificate_id, base_seq, contents_off, contents_len, signed_attrs, algorithm,"
+            " chain, rects, state, created_at, expires_at, finished_at)"
+            " SELECT contract_number, party_id, organization_id, user_id, certificate_id,"
+            " base_seq, contents_off, contents_len, signed_attrs, algorithm, chain, rects,"
+            " 'aborted', now() - g * interval '1 minute', now() + interval '1 hour', now()"
+            " FROM signing_sessions, generate_series(1, 99) g")
+        before = self.counts()
+        sessions = self.db.query("SELECT count(*) FROM signing_sessions")
+        doc = self.assertProblem(self.call("supplier", "POST", path, prep), 429, "rate_limited")
+        self.assertIn("100", doc["detail"])
+        self.assertEqual(self.counts(), before)
+        self.assertEqual(self.db.query("SELECT count(*) FROM signing_sessions"), sessions)
+        # The initiator and the contract are untouched; a day later it prepares again.
+        st, _, _, doc = self.call("buyer", "GET", "/api/v1/contracts/%s" % n)
+        self.assertEqual(st, 200, doc)
+        self.db.query("UPDATE signing_sessions SET created_at = created_at - interval '1 day',"
+                      " expires_at = expires_at - interval '1 day',"
+                      " finished_at = finished_at - interval '1 day'")
+        prepare_abort()
+
+
 class UnreachableResponder(AttackCase):
     """The platform's own OCSP responder (trust.ocsp_url) cannot be reached
     and no CRL answers: a login or a signature is refused as 503, and the
     answer does not tell the caller where the responder is (the log does)."""
 
     def test_revocation_unknown_names_no_address(self):
-        self.login("buyer")
-        self.login("supplier")
-        st, _, _, c = self.call("buyer", "POST", "/api/v1/contracts", {
-            "name": "Revocation", "pdf_base64": self.pdf_b64(),
-            "parties": [{"credit_code": self.orgs["supplier"]["credit_code"],
-                         "role": "signer"}]})
-        self.assertEqual(st, 201, c)
-        n = c["number"]
-        for slug, action in (("buyer", "send"), ("supplier", "receive")):
-            st, _, _, doc = self.call(slug, "POST", "/api/v1/contracts/%s/%s" % (n, action))
-            self.assertEqual(st, 200, doc)
+        n = self.supplier_to_sign("Revocation")
         port = harness.refused_port(self)
         d = os.path.join(self.tmp, "down")
         os.makedirs(d)

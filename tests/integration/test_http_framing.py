@@ -127,6 +127,19 @@ class Framing(ServerTestCase):
                     b"GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n\r\n"):
             self.refused(raw, 400, "malformed_request")
 
+    def test_a_fragment_in_the_target_is_refused(self):
+        # A fragment is the client's own (RFC 9110 7.1): a target carrying one
+        # came from a broken or hostile client, and readers in front disagree on
+        # it (kept, cut at '#', refused). It was served as if the '#' were not
+        # there; now refused like any other byte a target cannot hold.
+        for target in (b"/healthz#x", b"/healthz?a=1#x", b"/healthz#", b"/api/v1/auth/whoami#/x"):
+            self.refused(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+                         400, "malformed_request")
+        # '%23' is a '#' in a query value, not a fragment: still served.
+        rs = responses(exchange(self.server, b"GET /healthz?a=%23 HTTP/1.1\r\nHost: x\r\n"
+                                b"Connection: close\r\n\r\n"))
+        self.assertEqual(rs[0][0], 200, rs)
+
     def test_a_bare_lf_ends_no_line(self):
         """sec38: a line of the head that ends in LF without CR was a line to us and
         to evhttp, but inside one header's value to a proxy that ends lines at CRLF

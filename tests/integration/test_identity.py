@@ -273,9 +273,9 @@ class Refusals(IdentityCase):
 
     def test_expired_nonce(self):
         crt, key = PKI.org_cert(PKI.orgs[0]["slug"], "ec")
-        ch = api_challenge(self.server)
-        self.db.query("UPDATE auth_challenges SET created_at = now() - interval '10 minutes',"
-                      " expires_at = now() - interval '1 second'")
+        # One the database issued a second ago (its tag is sound) with a TTL of 1 s.
+        ch = self.db.query("SELECT encode(challenge, 'base64') FROM auth_challenge_issue(1)")
+        time.sleep(2.1)
         self.refused(api_login(self.server, crt, key, challenge=ch), 401, "challenge_expired")
 
     def test_unknown_nonce(self):
@@ -476,29 +476,46 @@ class LoginThrottles(IdentityCase):
                                        "FROM reviewer_credentials"), "t")
 
 
-class ChallengeCap(IdentityCase):
-    """Anyone may ask for login challenges and each is a row: at most
-    auth.max_challenges are issued per TTL window, over every client alike
-    (no per-address limit to throttle everyone behind one proxy)."""
+class ChallengesStarveNoOne(IdentityCase):
+    """Anyone may ask for login challenges. Until 049 each was a row and at
+    most auth.max_challenges were outstanding over every client alike: one
+    client asking as fast as it could blocked every login with 503. Now a
+    challenge is kept nowhere until a login answers it, so there is nothing
+    to use up (and no per-address limit to throttle everyone behind a proxy)."""
     auth_extra = {"max_challenges": 100}
 
-    def test_beyond_the_cap_503_writes_nothing_and_issued_ones_still_log_in(self):
+    def test_one_client_asking_for_many_blocks_no_other_login(self):
         first = api_challenge(self.server)
-        for _ in range(99):
+        for _ in range(300):
             api_challenge(self.server)
-        resp = self.server.request("POST", "/api/v1/auth/challenge", body={})
-        doc = self.assertProblem(resp, 503, "server_busy")
-        self.assertEqual(resp[1].get("retry-after"), "1")
-        self.assertNotIn("challenge", doc)
-        self.assertEqual(self.db.query("SELECT count(*) FROM auth_challenges"), "100")
-        # A challenge already issued still logs in.
+        # Nothing is stored for a challenge nobody answered.
+        self.assertEqual(self.db.query("SELECT count(*) FROM auth_challenges"), "0")
+        # Another client still gets a challenge and logs in with it.
+        crt, key = PKI.org_cert(PKI.orgs[1]["slug"], "rsa")
+        st, _, _, doc = api_login(self.server, crt, key)
+        self.assertEqual(st, 200, doc)
+        # One asked long before still logs in, once.
         crt, key = PKI.org_cert(PKI.orgs[0]["slug"], "ec")
         st, _, _, doc = api_login(self.server, crt, key, challenge=first)
         self.assertEqual(st, 200, doc)
-        # As challenges expire, new ones are issued again.
-        self.db.query("UPDATE auth_challenges SET created_at = now() - interval '10 minutes',"
-                      " expires_at = now() - interval '1 second'")
-        self.assertEqual(api_login(self.server, crt, key)[0], 200)
+        self.assertProblem(api_login(self.server, crt, key, challenge=first), 401,
+                           "challenge_used")
+        self.assertEqual(self.db.query("SELECT count(*) FROM auth_challenges"), "2")
+
+    def test_a_challenge_changed_in_any_byte_is_unknown(self):
+        crt, key = PKI.org_cert(PKI.orgs[0]["slug"], "ec")
+        raw = bytearray(base64.b64decode(api_challenge(self.server)))
+        for i in (0, 7, 8, 15, 16, 31):  # expiry, random part, tag
+            forged = bytearray(raw)
+            forged[i] ^= 1
+            with self.subTest(byte=i):
+                self.assertProblem(api_login(self.server, crt, key,
+                                             challenge=base64.b64encode(forged).decode()),
+                                   401, "challenge_unknown")
+        # The untouched one still logs in.
+        st, _, _, doc = api_login(self.server, crt, key,
+                                  challenge=base64.b64encode(raw).decode())
+        self.assertEqual(st, 200, doc)
 
 
 class SessionBoundToCertificate(IdentityCase):
@@ -584,6 +601,43 @@ class ApiKeys(IdentityCase):
                                                headers=bearer(tok)), 404, "not_found")
         st, _, _, lst = self.server.request("GET", "/api/v1/api-keys", headers=bearer(tok))
         self.assertIsNotNone(lst["items"][0]["revoked_at"])
+
+    def test_a_key_may_carry_an_expiry(self):
+        # Keys never expired: a key leaked from a retired system worked until
+        # someone remembered to revoke it. Now a key may say when it ends.
+        tok = self.member_token()
+        ends = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 86400))
+        st, _, _, doc = self.server.request(
+            "POST", "/api/v1/api-keys", body={"name": "ERP", "expires_at": ends},
+            headers=bearer(tok))
+        self.assertEqual(st, 201, doc)
+        self.assertEqual(doc["expires_at"], ends)
+        key = doc["key"]
+        self.assertEqual(self.server.request("GET", "/api/v1/auth/whoami",
+                                             headers=bearer(key))[0], 200)
+        st, _, _, lst = self.server.request("GET", "/api/v1/api-keys", headers=bearer(tok))
+        self.assertEqual(lst["items"][0]["expires_at"], ends)
+        # Without one it never ends, as before.
+        st, _, _, doc = self.server.request("POST", "/api/v1/api-keys", body={"name": "BI"},
+                                            headers=bearer(tok))
+        self.assertEqual(st, 201, doc)
+        self.assertIsNone(doc["expires_at"])
+        # Once its time passed, the key is refused like a revoked one.
+        self.db.query("UPDATE api_keys SET created_at = now() - interval '2 days',"
+                      " expires_at = now() - interval '1 second' WHERE name = 'ERP'")
+        self.assertProblem(self.server.request("GET", "/api/v1/auth/whoami",
+                                               headers=bearer(key)), 401)
+        self.assertEqual(self.server.request("GET", "/api/v1/auth/whoami",
+                                             headers=bearer(doc["key"]))[0], 200)
+        # An expiry that is not a future RFC 3339 time is 400, and creates nothing.
+        keys = self.db.query("SELECT count(*) FROM api_keys")
+        past = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
+        for bad in (past, "tomorrow", "2030-01-01", 1893456000, "2030-02-30T00:00:00Z"):
+            with self.subTest(expires_at=bad):
+                self.assertProblem(self.server.request(
+                    "POST", "/api/v1/api-keys", body={"name": "X", "expires_at": bad},
+                    headers=bearer(tok)), 400, "invalid")
+        self.assertEqual(self.db.query("SELECT count(*) FROM api_keys"), keys)
 
     def test_revocation_is_audited_and_scoped_to_the_organization(self):
         tok = self.member_token()

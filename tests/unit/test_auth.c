@@ -195,30 +195,41 @@ db_teardown(void)
 	"SELECT (SELECT count(*) FROM organizations) || '|' || (SELECT count(*) FROM users)" \
 	" || '|' || (SELECT count(*) FROM certificates) || '|' || (SELECT count(*) FROM sessions)"
 
+/*
+ * Challenges are made by the database (049): ISSUE(k) keeps one valid ttl
+ * seconds under the name k for the session, CH(k) is its hex for LOGIN.
+ */
+#define ISSUE(k, ttl) \
+	"CREATE TEMP TABLE IF NOT EXISTS ch (k text PRIMARY KEY, v text); " \
+	"INSERT INTO ch SELECT '" k "', encode(challenge, 'hex') FROM auth_challenge_issue(" ttl \
+	")"
+#define CH(k) "(SELECT v FROM ch WHERE k = '" k "')"
+#define MARKER(k) \
+	"SELECT count(*) FROM auth_challenges WHERE nonce_hash = " \
+	"encode(sha256(decode(" CH(k) ", 'hex')), 'hex')"
+
 START_TEST(sql_challenges_and_login)
 {
 	char st[6];
 
 	db_setup();
 	ck_assert_str_eq(state_of(LOGIN(H("a"), H("b")), st), "SA001"); /* never issued */
+	ck_assert_str_eq(state_of(LOGIN("'0a'", H("b")), st), "SA001"); /* not 32 bytes */
 	ck_assert_str_eq(scalar(COUNTS), "0|0|0|0");
-	exec_ok("SELECT auth_challenge_create(" H("a") ", 60, 1000)");
-	ck_assert_str_eq(state_of(LOGIN(H("a"), H("b")), st), "");
+	exec_ok(ISSUE("a", "60"));
+	ck_assert_str_eq(scalar("SELECT count(*) FROM auth_challenges"), "0"); /* kept nowhere */
+	ck_assert_str_eq(state_of(LOGIN(CH("a"), H("b")), st), "");
 	ck_assert_str_eq(scalar(COUNTS), "1|1|1|1");
-	ck_assert_str_eq(state_of(LOGIN(H("a"), H("c")), st), "SA002"); /* replayed */
-	exec_ok("SELECT auth_challenge_create(" H("d") ", 60, 1000)");
-	exec_ok("UPDATE auth_challenges SET created_at = now() - interval '1 hour', "
-		"expires_at = now() - interval '1 second' WHERE nonce_hash = " H("d"));
-	ck_assert_str_eq(state_of(LOGIN(H("d"), H("c")), st), "SA003"); /* expired */
+	ck_assert_str_eq(state_of(LOGIN(CH("a"), H("c")), st), "SA002"); /* replayed */
+	exec_ok(ISSUE("d", "-1"));
+	ck_assert_str_eq(state_of(LOGIN(CH("d"), H("c")), st), "SA003"); /* expired */
 	ck_assert_str_eq(scalar(COUNTS), "1|1|1|1");
 	/* A token hash already in use fails the whole call: the nonce is not consumed. */
-	exec_ok("SELECT auth_challenge_create(" H("e") ", 60, 1000)");
-	ck_assert_str_eq(state_of(LOGIN(H("e"), H("b")), st), "23505");
-	ck_assert_str_eq(scalar("SELECT used_at IS NULL FROM auth_challenges WHERE nonce_hash = " H(
-				 "e")),
-			 "t");
+	exec_ok(ISSUE("e", "60"));
+	ck_assert_str_eq(state_of(LOGIN(CH("e"), H("b")), st), "23505");
+	ck_assert_str_eq(scalar(MARKER("e")), "0");
 	/* Second login of the same certificate: same user, new session. */
-	ck_assert_str_eq(state_of(LOGIN(H("e"), H("f")), st), "");
+	ck_assert_str_eq(state_of(LOGIN(CH("e"), H("f")), st), "");
 	ck_assert_str_eq(scalar(COUNTS), "1|1|1|2");
 	/* Lookup: live session yes; revoked, expired or API key path no. */
 	ck_assert_str_eq(scalar("SELECT count(*) FROM auth_credential_lookup(" H("f") ", false)"),
@@ -234,41 +245,48 @@ START_TEST(sql_challenges_and_login)
 			 "0");
 	/* A certificate revoked on the platform cannot log in. */
 	exec_ok("UPDATE certificates SET revoked_at = now()");
-	exec_ok("SELECT auth_challenge_create(" H("9") ", 60, 1000)");
-	ck_assert_str_eq(state_of(LOGIN(H("9"), H("8")), st), "SA004");
+	exec_ok(ISSUE("9", "60"));
+	ck_assert_str_eq(state_of(LOGIN(CH("9"), H("8")), st), "SA004");
 	db_teardown();
 }
 END_TEST
 
 /*
- * Anyone may ask for challenges: at most p_max are issued per TTL window,
- * one more is SA012 (503) and writes nothing; the cap frees as they expire,
- * and a challenge already issued still logs in.
+ * Anyone may ask for challenges and nothing is kept of them (049): a login
+ * stores its challenge as used until it expires, a changed byte anywhere is
+ * unknown, and used challenges are swept once expired.
  */
-START_TEST(sql_challenges_are_capped)
+START_TEST(sql_challenges_are_kept_nowhere)
 {
-	char st[6];
+	char st[6], sql[512];
+	int i;
 
 	db_setup();
-	exec_ok("SELECT auth_challenge_create(" H("1") ", 60, 3)");
-	exec_ok("SELECT auth_challenge_create(" H("2") ", 60, 3)");
-	exec_ok("SELECT auth_challenge_create(" H("3") ", 60, 3)");
-	ck_assert_str_eq(state_of("SELECT auth_challenge_create(" H("4") ", 60, 3)", st), "SA012");
-	ck_assert_str_eq(state_of("SELECT auth_challenge_create(" H("5") ", 60, 3)", st), "SA012");
-	ck_assert_str_eq(scalar("SELECT count(*) FROM auth_challenges"), "3");
-	/* a refusal takes no id: the next id follows the last challenge issued */
-	ck_assert_str_eq(scalar("SELECT last_value - min(id) FROM auth_challenges_id_seq, "
-				"auth_challenges GROUP BY last_value"),
-			 "2");
-	/* logging in with an issued challenge is not refused by the cap */
-	ck_assert_str_eq(state_of(LOGIN(H("1"), H("b")), st), "");
-	/* the oldest expires: one more may be issued, not two */
+	exec_ok(ISSUE("1", "60"));
+	exec_ok(ISSUE("2", "60"));
+	exec_ok(ISSUE("3", "60"));
+	ck_assert_str_eq(scalar("SELECT count(*) FROM auth_challenges"), "0");
+	ck_assert_str_eq(scalar("SELECT count(DISTINCT v) FROM ch"), "3");
+	/* expiry, random part, tag: flipping a bit of any is an unknown challenge */
+	for (i = 0; i < 32; i += 5) {
+		snprintf(sql, sizeof(sql),
+			 LOGIN("encode(set_byte(decode(" CH(
+				       "1") ", 'hex'), %d, "
+					    "get_byte(decode(" CH("1") ", 'hex'), %d) # 1), 'hex')",
+			       H("b")),
+			 i, i);
+		ck_assert_msg(strcmp(state_of(sql, st), "SA001") == 0, "byte %d: %s", i, st);
+	}
+	ck_assert_str_eq(scalar("SELECT count(*) FROM auth_challenges"), "0");
+	ck_assert_str_eq(state_of(LOGIN(CH("1"), H("b")), st), "");
+	ck_assert_str_eq(scalar(MARKER("1")), "1");
+	ck_assert_str_eq(state_of(LOGIN(CH("1"), H("c")), st), "SA002");
+	/* once its challenge expired, a used one's row goes with the next login */
 	exec_ok("UPDATE auth_challenges SET created_at = now() - interval '1 hour', "
-		"expires_at = now() - interval '1 second' WHERE nonce_hash = " H("1"));
-	exec_ok("SELECT auth_challenge_create(" H("6") ", 60, 3)");
-	ck_assert_str_eq(state_of("SELECT auth_challenge_create(" H("7") ", 60, 3)", st), "SA012");
-	/* the used one, expired since, still says used, not unknown */
-	ck_assert_str_eq(state_of(LOGIN(H("1"), H("c")), st), "SA002");
+		"expires_at = now() - interval '1 second'");
+	ck_assert_str_eq(state_of(LOGIN(CH("2"), H("c")), st), "");
+	ck_assert_str_eq(scalar(MARKER("1")), "0");
+	ck_assert_str_eq(scalar("SELECT count(*) FROM auth_challenges"), "1");
 	db_teardown();
 }
 END_TEST
@@ -278,8 +296,8 @@ START_TEST(sql_api_keys_and_reviewers)
 	char st[6];
 
 	db_setup();
-	exec_ok("SELECT auth_challenge_create(" H("a") ", 60, 1000)");
-	exec_ok(LOGIN(H("a"), H("b")));
+	exec_ok(ISSUE("a", "60"));
+	exec_ok(LOGIN(CH("a"), H("b")));
 	exec_ok("SELECT api_key_create(1, 1, 'erp', 'abcd1234', " H("c") ")");
 	ck_assert_str_eq(scalar("SELECT kind || ':' || organization_id FROM "
 				"auth_credential_lookup(" H("c") ", true)"),
@@ -386,8 +404,8 @@ START_TEST(sql_org_audit)
 	char st[6];
 
 	db_setup();
-	exec_ok("SELECT auth_challenge_create(" H("a") ", 60, 1000)");
-	exec_ok(LOGIN(H("a"), H("b")));
+	exec_ok(ISSUE("a", "60"));
+	exec_ok(LOGIN(CH("a"), H("b")));
 	exec_ok("INSERT INTO organizations (name, credit_code) VALUES ('Other', "
 		"'911100000000000017')");
 	exec_ok("SELECT api_key_create(1, 1, 'erp', 'abcd1234', " H("c") ", '10.0.0.1', 'ua/1')");
@@ -446,7 +464,7 @@ auth_suite(void)
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	tcase_add_test(db, sql_challenges_and_login);
-	tcase_add_test(db, sql_challenges_are_capped);
+	tcase_add_test(db, sql_challenges_are_kept_nowhere);
 	tcase_add_test(db, sql_api_keys_and_reviewers);
 	tcase_add_test(db, sql_login_address_throttle);
 	tcase_add_test(db, sql_org_audit);
