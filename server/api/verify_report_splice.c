@@ -489,35 +489,72 @@ verify_report_base_covers(const struct verify_report_base *b, size_t len)
 
 /* ---- the merge -------------------------------------------------------------------------- */
 
+/* A listed change as put_change() wrote it into the output: the text at [at, at + len),
+   and whether change_scan() read it back whole. */
+struct rendered {
+	const struct crypto_change *c; /* NULL: none yet */
+	size_t at, len;
+	int ok;
+};
+
 struct out {
 	char *buf;
 	size_t len, cap;
 	int bad; /* out of memory */
+	/*
+	 * The i-th change appended to the previous prior signature, as written:
+	 * a new update's changes are listed after every earlier signature, the
+	 * same ones (the same revision, objects and words) in each, so each is
+	 * rendered and scanned back once, then copied (k - 1 times at a
+	 * contract's k-th signing).
+	 */
+	struct rendered memo[CRYPTO_VERIFY_CHANGES_MAX];
 };
 
-static void
-put(struct out *o, const void *p, size_t n)
+/* Room for n more bytes and a NUL after them: 1, or 0 (o->bad) when there is none. */
+static int
+room(struct out *o, size_t n)
 {
 	size_t cap;
 	char *more;
 
-	if (o->bad || n == 0)
-		return;
+	if (o->bad)
+		return 0;
 	if (n >= o->cap - o->len) {
 		cap = o->cap ? o->cap : 4096;
 		while (n >= cap - o->len)
 			cap *= 2;
 		if ((more = realloc(o->buf, cap)) == NULL) {
 			o->bad = 1;
-			return;
+			return 0;
 		}
 		o->buf = more;
 		o->cap = cap;
 	}
+	return 1;
+}
+
+static void
+put(struct out *o, const void *p, size_t n)
+{
+	if (n == 0 || !room(o, n))
+		return;
 	memcpy(o->buf + o->len, p, n);
 	o->len += n;
 }
 #define PUT_LIT(o, l) put((o), (l), sizeof(l) - 1)
+
+/* o's own text [at, at + n), written before o->len, again at its end */
+static void
+put_again(struct out *o, size_t at, size_t n)
+{
+	/* by offset: room() may move the buffer */
+	if (n == 0 || !room(o, n))
+		return;
+	/* the source ends at or before o->len: no overlap */
+	memcpy(o->buf + o->len, o->buf + at, n);
+	o->len += n;
+}
 
 /* text[from, to) of the base */
 static void
@@ -619,6 +656,37 @@ wrote_change(const struct out *o, size_t at)
 	return change_scan(&s) && s.p == s.end;
 }
 
+static int
+change_same(const struct crypto_change *a, const struct crypto_change *b)
+{
+	return a->revision == b->revision && a->obj == b->obj && a->gen == b->gen &&
+	       a->allowed == b->allowed && strcmp(a->what, b->what) == 0;
+}
+
+/*
+ * The i-th change c of a signature's list, as put_change() writes it: copied
+ * from where the same change was written as the i-th before (o->memo), else
+ * rendered and scanned back (wrote_change). Whether the text is in the
+ * scan's shape.
+ */
+static int
+put_change_once(struct out *o, size_t i, const struct crypto_change *c)
+{
+	struct rendered *m = &o->memo[i];
+	size_t at = o->len;
+
+	if (m->c != NULL && change_same(m->c, c)) {
+		put_again(o, m->at, m->len);
+		return m->ok && !o->bad;
+	}
+	put_change(o, c);
+	m->ok = wrote_change(o, at);
+	m->c = o->bad ? NULL : c;
+	m->at = at;
+	m->len = o->len - at;
+	return m->ok;
+}
+
 /*
  * From the base's "allowed" count to the end of signature bs: the counts
  * with s's added, the base's listed changes, then s's while fewer than
@@ -654,9 +722,7 @@ put_changes(struct out *o, const struct verify_report_base *b, const struct base
 	for (i = 0; i < s->nchanges && n < CRYPTO_VERIFY_CHANGES_MAX; i++, n++) {
 		if (n > 0)
 			PUT_LIT(o, ",");
-		at = o->len;
-		put_change(o, &s->changes[i]);
-		ok = ok && wrote_change(o, at);
+		ok = put_change_once(o, i, &s->changes[i]) && ok;
 	}
 	if (nb != NULL) {
 		nb->objs_end = o->len;
@@ -828,7 +894,7 @@ int
 verify_report_base_merge(struct verify_report_base *b, const struct crypto_verify_report *rep,
 			 size_t max, char **out, size_t *outlen, void **index, size_t *index_len)
 {
-	struct out o = { NULL, 0, 0, 0 };
+	struct out o;
 	struct kept_index *k = NULL;
 	long *match = NULL;
 	size_t i, nprior = 0, head_end, start;
@@ -840,6 +906,7 @@ verify_report_base_merge(struct verify_report_base *b, const struct crypto_verif
 		*index = NULL;
 		*index_len = 0;
 	}
+	memset(&o, 0, sizeof(o));
 	if (b == NULL)
 		return SP_OK;
 	if (!b->indexed)
