@@ -481,6 +481,42 @@ START_TEST(splice_change_numbers_as_jansson)
 }
 END_TEST
 
+/*
+ * The new update's changes as each earlier signature lists them differ from
+ * one signature to the next (a FieldMDP lock of one of them turns a change
+ * disallowed and says so, another counts another revision or object): each
+ * signature's list is its own in the result, not the one written before it
+ * (the merge writes a change listed the same way for the signature before
+ * once and copies it after).
+ */
+START_TEST(splice_changes_per_signature_as_jansson)
+{
+	struct crypto_verify_report rep;
+	char *text = chain_report(5, 0);
+	struct crypto_change *c;
+	size_t i;
+
+	ck_assert_int_eq(chain_rep(&rep, 6, 0), 0);
+	ck_assert_uint_eq(rep.nsigs, 6);
+	for (i = 0; i + 1 < rep.nsigs; i++)
+		ck_assert_uint_eq(rep.sigs[i].nchanges, 5);
+	/* signature 2: its 2nd change under a lock; 3: another object; 4: another
+	   generation and revision; 5: the 1st not allowed, the list one shorter */
+	c = &rep.sigs[1].changes[1];
+	snprintf(c->what, sizeof(c->what),
+		 "annotation (a field the FieldMDP lock of \"Signature1\" covers)");
+	c->allowed = 0;
+	rep.sigs[2].changes[2].obj++;
+	rep.sigs[3].changes[3].gen++;
+	rep.sigs[3].changes[4].revision--;
+	rep.sigs[4].changes[0].allowed = 0;
+	rep.sigs[4].nchanges = 4;
+	same_merge(text, &rep, 1 << 24, 1);
+	chain_rep_free(&rep);
+	free(text);
+}
+END_TEST
+
 /* Random damage to a stored report (a byte changed, inserted or removed): the same result. */
 START_TEST(splice_damaged_texts_are_jansson)
 {
@@ -535,6 +571,7 @@ report_suite(void)
 	tcase_add_test(tm, splice_strings_as_jansson_writes_them);
 	tcase_add_test(tm, splice_string_bytes_at_every_offset);
 	tcase_add_test(tm, splice_change_numbers_as_jansson);
+	tcase_add_test(tm, splice_changes_per_signature_as_jansson);
 	tcase_add_test(tm, splice_damaged_texts_are_jansson);
 	suite_add_tcase(s, tm);
 	return s;
