@@ -236,6 +236,7 @@ pdf_dss_read_known(struct pdf_doc *doc, const struct pdf_dss *known, const int *
 
 	memset(out, 0, sizeof(*out));
 	out->size = doc->info.size;
+	out->len = doc->len;
 	out->encrypted = qpdf_is_encrypted(q) != 0;
 	/* an encrypted document's streams read through its trailer's key, which a later
 	   update may change: nothing is taken then */
@@ -249,6 +250,7 @@ pdf_dss_read_known(struct pdf_doc *doc, const struct pdf_dss *known, const int *
 			goto out;
 		}
 		out->size = size;
+		out->len = doc->len;
 		goto out;
 	}
 	out->vri_refs = 1;
@@ -337,10 +339,10 @@ out:
 }
 
 /* pdf_dss_pack's layout: "DSS2", present, encrypted, vri_refs, closed, dss_obj, dss_gen,
-   size, then per kind n and each item's obj, gen, plain, len and bytes, then nvri and each
+   size, len, then per kind n and each item's obj, gen, plain, len and bytes, then nvri and each
    key (40) with its value's obj and gen */
 #define PACK_MAGIC "DSS2"
-#define PACK_HEAD 24
+#define PACK_HEAD 32
 #define PACK_VRI 48
 
 int
@@ -362,6 +364,8 @@ pdf_dss_pack(const struct pdf_dss *d, uint8_t **out, size_t *len)
 	sp_store_be32(h + 12, (uint32_t)d->dss_gen);
 	sp_store_be32(h + 16, (uint32_t)((unsigned long long)d->size >> 32));
 	sp_store_be32(h + 20, (uint32_t)d->size);
+	sp_store_be32(h + 24, (uint32_t)((uint64_t)d->len >> 32));
+	sp_store_be32(h + 28, (uint32_t)d->len);
 	if (sp_buf_add(&b, h, sizeof(h)) < 0)
 		goto nomem;
 	for (k = 0; k < 3; k++) {
@@ -427,6 +431,7 @@ pdf_dss_unpack(const uint8_t *p, size_t len, struct pdf_dss *out)
 	out->dss_obj = (int)sp_load_be32(h + 8);
 	out->dss_gen = (int)sp_load_be32(h + 12);
 	out->size = (long long)((uint64_t)sp_load_be32(h + 16) << 32 | sp_load_be32(h + 20));
+	out->len = (size_t)((uint64_t)sp_load_be32(h + 24) << 32 | sp_load_be32(h + 28));
 	for (k = 0; k < 3; k++) {
 		if ((h = take(&p, &len, 4)) == NULL || (n = sp_load_be32(h)) > DSS_ITEMS_MAX)
 			goto out;
@@ -688,9 +693,151 @@ out:
 	return r;
 }
 
+/* 1 when (num, gen) is one of d's first n items of kind k. */
+static int
+has_item(const struct pdf_dss *d, size_t k, int num, int gen)
+{
+	size_t i;
+
+	for (i = 0; i < d->n[k]; i++)
+		if (d->obj[k][i] == num && d->gen[k][i] == gen)
+			return 1;
+	return 0;
+}
+
+/* Item b (num, gen, plain) appended to d's kind k, which has room for it. */
+static int
+item_add(struct pdf_dss *d, size_t k, const struct pdf_blob *b, int num, int gen,
+	 unsigned char plain)
+{
+	struct pdf_blob *to = &d->item[k][d->n[k]];
+
+	if (!(to->data = malloc(b->len)))
+		return SP_ERR_NOMEM;
+	memcpy(to->data, b->data, b->len);
+	to->len = b->len;
+	d->obj[k][d->n[k]] = num;
+	d->gen[k][d->n[k]] = gen;
+	d->plain[k][d->n[k]] = plain;
+	d->n[k]++;
+	return SP_OK;
+}
+
+static int
+cmp_key(const void *a, const void *b)
+{
+	return strcmp((const char *)a, (const char *)b);
+}
+
+/*
+ * What a pdf_dss_read() of the DSS dss_body() wrote (number dssnum gen,
+ * in a file of /Size size and len bytes) gives, into *after (zeroed, SP_OK,
+ * when it cannot be told: see pdf_dss_append_read). Its arrays are old's
+ * items then the new ones, each object once, as ref_array() writes them;
+ * its /VRI keys old's but those replaced and the new ones, in the order a
+ * read lists them (sorted), each a reference.
+ */
+static int
+dss_after(const struct pdf_dss *old, const struct pdf_dss_add *add, const struct dss_w *dw,
+	  const struct pdf_blob *const items[3], int dssnum, int dssgen, long long size, size_t len,
+	  struct pdf_dss *after)
+{
+	struct {
+		char key[41];
+		int obj, gen;
+	} *v = NULL;
+	size_t k, i, n, nv = 0, total = 0;
+	int r = SP_ERR_NOMEM;
+
+	memset(after, 0, sizeof(*after));
+	if ((old->present && !old->closed) || !old->vri_refs || (old->nvri > 0 && !old->vri_obj) ||
+	    old->encrypted || old->nvri + add->nvri >= DSS_ITEMS_MAX)
+		return SP_OK;
+	for (k = 0; k < 3; k++) {
+		if ((n = old->n[k] + dw->nnew[k]) == 0)
+			continue;
+		if (n > DSS_ITEMS_MAX)
+			goto none;
+		if (!(after->item[k] = calloc(n, sizeof(*after->item[k]))) ||
+		    !(after->obj[k] = calloc(n, sizeof(*after->obj[k]))) ||
+		    !(after->gen[k] = calloc(n, sizeof(*after->gen[k]))) ||
+		    !(after->plain[k] = calloc(n, 1)))
+			goto out;
+		for (i = 0; i < old->n[k]; i++)
+			if (!has_item(after, k, old->obj[k][i], old->gen[k][i])) {
+				if (item_add(after, k, &old->item[k][i], old->obj[k][i],
+					     old->gen[k][i], old->plain[k][i]) != SP_OK)
+					goto out;
+				total += old->item[k][i].len;
+			}
+		/* a new item that is an old one's bytes refers to that object (listed) */
+		for (i = 0; i < dw->nnew[k]; i++)
+			if (!has_item(after, k, dw->num[k][i], dw->gen[k][i])) {
+				if (item_add(after, k, &items[k][i], dw->num[k][i], dw->gen[k][i],
+					     1) != SP_OK)
+					goto out;
+				total += items[k][i].len;
+			}
+	}
+	if (total > DSS_TOTAL_MAX)
+		goto none;
+	if (old->nvri + add->nvri > 0 && !(v = calloc(old->nvri + add->nvri, sizeof(*v))))
+		goto out;
+	for (i = 0; i < old->nvri; i++)
+		if (!replaced(old->vri[i], add)) {
+			memcpy(v[nv].key, old->vri[i], 41);
+			v[nv].obj = old->vri_obj[i];
+			v[nv++].gen = old->vri_gen[i];
+		}
+	for (i = 0; i < add->nvri; i++) {
+		memcpy(v[nv].key, add->vri[i], 40);
+		v[nv].key[40] = '\0';
+		v[nv].obj = dw->vnum[i];
+		v[nv++].gen = 0;
+	}
+	if (nv > 1)
+		qsort(v, nv, sizeof(*v), cmp_key);
+	for (i = 1; i < nv; i++)
+		if (strcmp(v[i - 1].key, v[i].key) == 0)
+			goto none; /* a key written twice: the read decides */
+	if (nv > 0 && (!(after->vri = calloc(nv, sizeof(*after->vri))) ||
+		       !(after->vri_obj = calloc(nv, sizeof(*after->vri_obj))) ||
+		       !(after->vri_gen = calloc(nv, sizeof(*after->vri_gen)))))
+		goto out;
+	for (i = 0; i < nv; i++) {
+		memcpy(after->vri[i], v[i].key, 41);
+		after->vri_obj[i] = v[i].obj;
+		after->vri_gen[i] = v[i].gen;
+	}
+	after->nvri = nv;
+	after->present = 1;
+	after->dss_obj = dssnum;
+	after->dss_gen = dssgen;
+	after->size = size;
+	after->len = len;
+	after->vri_refs = 1;
+	after->closed = 1;
+	free(v);
+	return SP_OK;
+none:
+	r = SP_OK;
+out:
+	free(v);
+	pdf_dss_cleanup(after);
+	return r;
+}
+
 int
 pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_dss_add *add,
 	       unsigned char **out, size_t *outlen, struct sp_errinfo *ei)
+{
+	return pdf_dss_append_read(doc, old, add, out, outlen, NULL, ei);
+}
+
+int
+pdf_dss_append_read(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_dss_add *add,
+		    unsigned char **out, size_t *outlen, struct pdf_dss *after,
+		    struct sp_errinfo *ei)
 {
 	struct pdfw w;
 	struct dss_w dw;
@@ -700,10 +847,12 @@ pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_
 	const size_t counts[3] = { add->ncerts, add->nocsps, add->ncrls };
 	unsigned char *z = NULL;
 	size_t zlen = 0, k, i;
-	int r = SP_ERR_INTERNAL, dssnum, dssgen, idx;
+	int r = SP_ERR_INTERNAL, dssnum, dssgen, idx, size;
 
 	*out = NULL;
 	*outlen = 0;
+	if (after != NULL)
+		memset(after, 0, sizeof(*after));
 	memset(&w, 0, sizeof(w));
 	memset(&dw, 0, sizeof(dw));
 	dw.old = old;
@@ -802,6 +951,7 @@ pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_
 			goto out;
 		}
 	}
+	size = w.next; /* at most the /Size pdfw_finish writes */
 	if ((r = pdfw_finish(&w, doc, ei)) < 0)
 		goto out;
 	pdf_doc_scan_warnings(doc);
@@ -810,9 +960,18 @@ pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_
 				  "the PDF is damaged (found while writing the DSS)");
 		goto out;
 	}
+	/* the read of what was written, told from it (not for an encrypted file: its
+	   streams read through its key) */
+	if (after != NULL && w.crypt == NULL &&
+	    (r = dss_after(old, add, &dw, items, dssnum, dssgen, size, w.b.len, after)) != SP_OK) {
+		r = sp_err(ei, r, "out of memory");
+		goto out;
+	}
 	*out = sp_buf_take(&w.b, outlen);
 	r = SP_OK;
 out:
+	if (r != SP_OK && after != NULL)
+		pdf_dss_cleanup(after);
 	free(z);
 	free(dw.vnum);
 	for (k = 0; k < 3; k++) {

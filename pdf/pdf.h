@@ -1057,6 +1057,7 @@ struct pdf_dss {
 	unsigned char *plain[3];
 	long long size; /* the trailer /Size of the document read */
 	int encrypted;  /* that document was (its streams decrypted with its trailer's key) */
+	size_t len;     /* the length of the bytes read (0: not told) */
 	/* per /VRI key: the object its value is and that object's generation (0 0: a direct
 	   value) */
 	int *vri_obj, *vri_gen;
@@ -1146,6 +1147,16 @@ struct pdf_dss_add {
  */
 int pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_dss_add *add,
 		   unsigned char **out, size_t *outlen, struct sp_errinfo *ei) SP_WUR;
+/*
+ * pdf_dss_append(), and *after (may be NULL) the pdf_dss_read() of *out as
+ * it would read (from what was written: the new DSS is not parsed), or
+ * zeroed when that cannot be told without a read (old not closed, nor
+ * holding its /VRI values as references; an encrypted document). The
+ * caller's, pdf_dss_cleanup().
+ */
+int pdf_dss_append_read(struct pdf_doc *doc, const struct pdf_dss *old,
+			const struct pdf_dss_add *add, unsigned char **out, size_t *outlen,
+			struct pdf_dss *after, struct sp_errinfo *ei) SP_WUR;
 /* ==== end section: document security store ==== */
 /* ==== section: generated documents and pictures ==== */
 /*

@@ -121,12 +121,15 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, const struct p
 	   very bytes hashed there */
 	vo.vri_memo = j->vri_memo;
 	vo.vri_memo_len = j->vri_memo_len;
-	/* and the signed revision's DSS as that update read it: the items it kept by
-	   reference are not decoded again (data starts with the signed revision, compared) */
+	/* and the DSS as that update read it (the signed revision's) or wrote it (its own, the
+	   bytes of data it ends; j->dss_known.len says which): the items it kept by reference
+	   are not decoded again, nor the DSS it wrote parsed (data starts with the signed
+	   revision, compared) */
 	if (len > ss->document_len && (j->dss_known.present || j->dss_known.size > 0) &&
+	    j->dss_known.len >= ss->document_len && j->dss_known.len <= len &&
 	    memcmp(data, ss->document, ss->document_len) == 0) {
 		vo.dss_known = &j->dss_known;
-		vo.dss_known_len = ss->document_len;
+		vo.dss_known_len = j->dss_known.len;
 	}
 	/* and the one under the document timestamp, as that opened it (done_ltv) */
 	if (len != ss->document_len && j->ts_doc != NULL) {

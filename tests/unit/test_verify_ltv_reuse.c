@@ -748,9 +748,11 @@ START_TEST(dss_read_known_takes_only_what_reads_the_same)
 END_TEST
 
 /*
- * The DSS update's read of the signed revision's DSS handed to the
- * verification of the result (crypto_verify_opts.dss_known): the report is
- * the one without it, at B-LT with two signers' evidence.
+ * The DSS update's read of the DSS it wrote (told from what it wrote, not
+ * parsed: a fresh read's) handed to the verification of the result
+ * (crypto_verify_opts.dss_known, to its len): the report is the one
+ * without it, at B-LT with two signers' evidence. With no update to make,
+ * the read of the file given.
  */
 START_TEST(dss_known_handed_to_the_verification)
 {
@@ -770,7 +772,11 @@ START_TEST(dss_known_handed_to_the_verification)
 					 &nl, &ei) == SP_OK,
 		      "%s", ei.msg);
 	free(kn.vri_memo);
-	ck_assert_int_eq(d1.present, 0); /* the signed revision had none */
+	ck_assert_int_eq(d1.present, 1); /* the DSS the update wrote, as a read gives it */
+	ck_assert_uint_eq(d1.len, nl);
+	dss_of(lt, nl, NULL, 0, &d2);
+	ck_assert(dss_same(&d1, &d2) && d1.closed && d2.closed && d1.vri_refs && d2.vri_refs);
+	pdf_dss_cleanup(&d2);
 	two = lt;
 	n2 = nl;
 	three = vc_sign(two, n2, "ec", 1, 0, &n3);
@@ -783,11 +789,12 @@ START_TEST(dss_known_handed_to_the_verification)
 	free(kn.vri_memo);
 	ck_assert_int_eq(d2.present, 1);
 	ck_assert_uint_gt(d2.n[PDF_DSS_CERTS], 0);
+	ck_assert_uint_eq(d2.len, nl2);
 	g = verify_at(lt2, nl2, 0);
 	{
 		struct crypto_verify_opts o = { .trust = trust,
 						.dss_known = &d2,
-						.dss_known_len = n3 };
+						.dss_known_len = d2.len };
 		r = NULL;
 		ck_assert_int_eq(crypto_pdf_verify(lt2, nl2, &o, &r, &ei), SP_OK);
 	}
@@ -796,6 +803,15 @@ START_TEST(dss_known_handed_to_the_verification)
 	ck_assert_str_eq(r->sigs[1].level, "pades_b_lt");
 	crypto_verify_report_free(g);
 	crypto_verify_report_free(r);
+	/* every signature covered: no update, and the read of the file given */
+	pdf_dss_cleanup(&d1);
+	memset(&kn, 0, sizeof(kn));
+	kn.dss_out = &d1;
+	ck_assert(crypto_ltv_add_dss(trust, NULL, NULL, lt2, nl2, CRYPTO_LTV_STORED, &kn, &lt, &nl,
+				     &ei) == SP_OK &&
+		  lt == NULL);
+	free(kn.vri_memo);
+	ck_assert(d1.len == nl2 && dss_same(&d1, &d2));
 	pdf_dss_cleanup(&d1);
 	pdf_dss_cleanup(&d2);
 	free(lt2);
