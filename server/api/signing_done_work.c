@@ -700,9 +700,11 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 	}
 	blob_cache_return(dref);
 	/* engine_check verifies the result whole before it is kept */
+	/* a revocation service that fails leaves the signature without a /VRI entry (ANSWERED),
+	   which the next DSS update (a later signer's, the renewal's) still covers */
 	r = ltv_extend(j->trust, j->tsa, ss->document, ss->document_len,
-		       (archive ? LTV_ARCHIVE : 0) | LTV_CHECKED_AFTER, ss->archive_serial, &kn, lr,
-		       &ei);
+		       (archive ? LTV_ARCHIVE : 0) | LTV_CHECKED_AFTER | LTV_ANSWERED,
+		       ss->archive_serial, &kn, lr, &ei);
 	free(j->vri_memo);
 	j->vri_memo = kn.vri_memo;
 	j->vri_memo_len = kn.vri_memo_len;
