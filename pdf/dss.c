@@ -128,9 +128,9 @@ dss_copy(const struct pdf_dss *d, struct pdf_dss *out)
  * 1 when doc's DSS reads as known, a closed read of a prefix of doc's bytes
  * (pdf_dss_read_known): doc's catalog names the same object (dss, the
  * catalog's value, unresolved), and no section after the prefix lists it,
- * an item of it or an object stream of the prefix (which could hold the DSS
- * dictionary): then the DSS dictionary and every object it was read through
- * are the same bytes at the same offsets.
+ * an item of it, a /VRI value of it or an object stream of the prefix
+ * (which could hold the DSS dictionary): then the DSS dictionary and every
+ * object it was read through are the same bytes at the same offsets.
  */
 static int
 same_dss(struct pdf_doc *doc, qpdf_oh dss, const struct pdf_dss *known, const int *later,
@@ -153,6 +153,11 @@ same_dss(struct pdf_doc *doc, qpdf_oh dss, const struct pdf_dss *known, const in
 			if (known->obj[k][j] <= 0 || known->obj[k][j] >= known->size ||
 			    bsearch(&known->obj[k][j], later, nlater, sizeof(*later), cmp_num))
 				return 0;
+	/* a /VRI value too: a key whose value is null (a freed object) is not listed */
+	for (j = 0; j < known->nvri && known->vri_obj != NULL; j++)
+		if (known->vri_obj[j] > 0 &&
+		    bsearch(&known->vri_obj[j], later, nlater, sizeof(*later), cmp_num))
+			return 0;
 	for (j = 0; j < nlater; j++)
 		if (later[j] > 0 && later[j] < known->size && pdf_obj_is_objstm(doc, later[j]))
 			return 0;
