@@ -303,8 +303,10 @@ struct crypto_ltv_known {
 	   there takes its key from there instead of hashing it again */
 	const uint8_t *vri_given;
 	size_t vri_given_len;
-	/* out (crypto_ltv_add_dss), when not NULL: its pdf_dss_read() of data[0..len),
-	   moved there on SP_OK for crypto_verify_opts.dss_known (the caller's,
+	/* out (crypto_ltv_add_dss), when not NULL: its pdf_dss_read() of data[0..len), or
+	   when it made an update, of that update's file as written (pdf_dss_append_read)
+	   where that can be told; dss_out->len says which. Moved there on SP_OK for
+	   crypto_verify_opts.dss_known with dss_known_len dss_out->len (the caller's,
 	   pdf_dss_cleanup; zeroed when not read) */
 	struct pdf_dss *dss_out;
 	/* crypto_ltv_add_dss: pdf_dss_read() of data[0..dss_given_len), a revision of data

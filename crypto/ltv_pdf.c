@@ -270,7 +270,7 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 {
 	struct pdf_doc *doc = NULL;
 	struct pdf_sig_field *sigs = NULL;
-	struct pdf_dss dss;
+	struct pdf_dss dss, after;
 	struct crypto_evidence ev;
 	struct pdf_dss_add add;
 	struct sp_errinfo ce;
@@ -282,6 +282,7 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 	*out = NULL;
 	*outlen = 0;
 	memset(&dss, 0, sizeof(dss));
+	memset(&after, 0, sizeof(after));
 	memset(&ev, 0, sizeof(ev));
 	memset(&add, 0, sizeof(add));
 	if (known != NULL) {
@@ -375,8 +376,11 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 	add.ncrls = ev.n[PDF_DSS_CRLS];
 	add.vri = (const char(*)[41])vri;
 	add.nvri = nvri;
-	/* the DSS as read above: its streams are not inflated a second time */
-	if ((r = pdf_dss_append(doc, &dss, &add, out, outlen, ei)) == SP_OK &&
+	/* the DSS as read above: its streams are not inflated a second time; and the read of
+	   the new one as written, for the verification of the result */
+	if ((r = pdf_dss_append_read(doc, &dss, &add, out, outlen,
+				     known != NULL && known->dss_out != NULL ? &after : NULL,
+				     ei)) == SP_OK &&
 	    pdf_doc_damaged(doc)) {
 		free(*out);
 		*out = NULL;
@@ -390,13 +394,20 @@ out:
 		known->nlisted = nl;
 	if (known != NULL && r == SP_OK && memo.len > 0)
 		known->vri_memo = sp_buf_take(&memo, &known->vri_memo_len);
-	/* the DSS as read of data, for the verification of what is made of it */
+	/* the DSS as read of data, or of what the update made of it when that is told (its
+	   len says which), for the verification of the result */
 	if (known != NULL && known->dss_out != NULL && r == SP_OK && doc != NULL &&
 	    !pdf_doc_damaged(doc)) {
 		pdf_dss_cleanup(known->dss_out);
-		*known->dss_out = dss;
-		memset(&dss, 0, sizeof(dss)); /* moved */
+		if (after.present && *out != NULL) {
+			*known->dss_out = after;
+			memset(&after, 0, sizeof(after)); /* moved */
+		} else {
+			*known->dss_out = dss;
+			memset(&dss, 0, sizeof(dss)); /* moved */
+		}
 	}
+	pdf_dss_cleanup(&after);
 	sp_buf_cleanup(&memo);
 	free(vri);
 	crypto_evidence_cleanup(&ev);

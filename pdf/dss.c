@@ -38,6 +38,8 @@ pdf_dss_cleanup(struct pdf_dss *d)
 		free(d->plain[k]);
 	}
 	free(d->vri);
+	free(d->vri_obj);
+	free(d->vri_gen);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -107,6 +109,121 @@ known_item(const struct pdf_dss *known, long long size, const int *later, size_t
 	return NULL;
 }
 
+/* d's copy in out, field for field (through pdf_dss_pack). */
+static int
+dss_copy(const struct pdf_dss *d, struct pdf_dss *out)
+{
+	uint8_t *p = NULL;
+	size_t n = 0;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = pdf_dss_pack(d, &p, &n)) == SP_OK)
+		r = pdf_dss_unpack(p, n, out);
+	free(p);
+	return r == SP_OK ? SP_OK : SP_ERR_NOMEM;
+}
+
+/*
+ * 1 when doc's DSS reads as known, a closed read of a prefix of doc's bytes
+ * (pdf_dss_read_known): doc's catalog names the same object (dss, the
+ * catalog's value, unresolved), and no section after the prefix lists it,
+ * an item of it, a /VRI value of it or an object stream of the prefix
+ * (which could hold the DSS dictionary): then the DSS dictionary and every
+ * object it was read through are the same bytes at the same offsets.
+ */
+static int
+same_dss(struct pdf_doc *doc, qpdf_oh dss, const struct pdf_dss *known, const int *later,
+	 size_t nlater)
+{
+	qpdf_data q = doc->q;
+	size_t k, j;
+
+	if (!known->closed || !known->present || known->dss_obj <= 0 ||
+	    known->dss_obj >= known->size || !qpdf_oh_is_indirect(q, dss) ||
+	    qpdf_oh_get_object_id(q, dss) != known->dss_obj ||
+	    qpdf_oh_get_generation(q, dss) != known->dss_gen)
+		return 0;
+	if (nlater == 0)
+		return 1;
+	if (bsearch(&known->dss_obj, later, nlater, sizeof(*later), cmp_num) != NULL)
+		return 0;
+	for (k = 0; k < 3; k++)
+		for (j = 0; j < known->n[k]; j++)
+			if (known->obj[k][j] <= 0 || known->obj[k][j] >= known->size ||
+			    bsearch(&known->obj[k][j], later, nlater, sizeof(*later), cmp_num))
+				return 0;
+	/* a /VRI value too: a key whose value is null (a freed object) is not listed */
+	for (j = 0; j < known->nvri && known->vri_obj != NULL; j++)
+		if (known->vri_obj[j] > 0 &&
+		    bsearch(&known->vri_obj[j], later, nlater, sizeof(*later), cmp_num))
+			return 0;
+	for (j = 0; j < nlater; j++)
+		if (later[j] > 0 && later[j] < known->size && pdf_obj_is_objstm(doc, later[j]))
+			return 0;
+	return 1;
+}
+
+/* 1 when the 40 characters at key are uppercase hex digits. */
+static int
+upper_hex(const char *key)
+{
+	return strspn(key, "0123456789ABCDEF") >= 40;
+}
+
+/* The keys of the DSS's /VRI dictionary vri into out, with their values' references. */
+static int
+vri_read(qpdf_data q, qpdf_oh vri, struct pdf_dss *out, struct sp_errinfo *ei)
+{
+	size_t cap = 0;
+	int i;
+
+	qpdf_oh_begin_dict_key_iter(q, vri);
+	while (qpdf_oh_dict_more_keys(q)) {
+		const char *key = qpdf_oh_dict_next_key(q);
+		qpdf_oh v;
+		if (!key || strlen(key) != 41) {
+			out->vri_refs = 0; /* written again as it is */
+			continue;
+		}
+		if (out->nvri == cap) {
+			char(*nv)[41];
+			int *no, *ng;
+			if (cap >= DSS_ITEMS_MAX)
+				return sp_err(ei, SP_ERR_LIMIT, "too many /VRI entries");
+			cap = cap ? cap * 2 : 16;
+			if (!(nv = realloc(out->vri, cap * sizeof(*nv))))
+				return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+			out->vri = nv;
+			if (!(no = realloc(out->vri_obj, cap * sizeof(*no))))
+				return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+			out->vri_obj = no;
+			if (!(ng = realloc(out->vri_gen, cap * sizeof(*ng))))
+				return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+			out->vri_gen = ng;
+		}
+		if (!upper_hex(key + 1))
+			out->vri_refs = 0;
+		/* keys are compared upper case: some writers use lower case hex */
+		for (i = 0; i < 40; i++) {
+			char c = key[i + 1];
+			out->vri[out->nvri][i] = (char)(c >= 'a' && c <= 'f' ? c - 32 : c);
+		}
+		out->vri[out->nvri][40] = '\0';
+		/* the value's reference, not resolved */
+		v = qpdf_oh_get_key(q, vri, key);
+		out->vri_obj[out->nvri] =
+			qpdf_oh_is_indirect(q, v) ? qpdf_oh_get_object_id(q, v) : 0;
+		out->vri_gen[out->nvri] =
+			qpdf_oh_is_indirect(q, v) ? qpdf_oh_get_generation(q, v) : 0;
+		if (out->vri_obj[out->nvri] <= 0)
+			out->vri_refs = 0;
+		qpdf_oh_release(q, v);
+		out->nvri++;
+	}
+	return SP_OK;
+}
+
 int
 pdf_dss_read(struct pdf_doc *doc, struct pdf_dss *out, struct sp_errinfo *ei)
 {
@@ -124,11 +241,24 @@ pdf_dss_read_known(struct pdf_doc *doc, const struct pdf_dss *known, const int *
 
 	memset(out, 0, sizeof(*out));
 	out->size = doc->info.size;
+	out->len = doc->len;
 	out->encrypted = qpdf_is_encrypted(q) != 0;
 	/* an encrypted document's streams read through its trailer's key, which a later
 	   update may change: nothing is taken then */
 	if (known != NULL && (known->encrypted || out->encrypted || known->size > out->size))
 		known = NULL;
+	if (known != NULL && same_dss(doc, dss, known, later, nlater)) {
+		long long size = out->size;
+
+		if ((r = dss_copy(known, out)) != SP_OK) {
+			r = sp_err(ei, r, "out of memory");
+			goto out;
+		}
+		out->size = size;
+		out->len = doc->len;
+		goto out;
+	}
+	out->vri_refs = 1;
 	if (!qpdf_oh_is_dictionary(q, dss)) {
 		r = SP_OK; /* no DSS */
 		goto out;
@@ -136,8 +266,13 @@ pdf_dss_read_known(struct pdf_doc *doc, const struct pdf_dss *known, const int *
 	out->present = 1;
 	out->dss_obj = qpdf_oh_is_indirect(q, dss) ? qpdf_oh_get_object_id(q, dss) : 0;
 	out->dss_gen = qpdf_oh_is_indirect(q, dss) ? qpdf_oh_get_generation(q, dss) : 0;
+	out->closed = out->dss_obj > 0 && !out->encrypted;
 	for (k = 0; k < 3; k++) {
 		arr = qpdf_oh_get_key(q, dss, kinds[k]);
+		/* an indirect array, or anything but an array, is read through more objects */
+		if (qpdf_oh_is_indirect(q, arr) ||
+		    (!qpdf_oh_is_null(q, arr) && !qpdf_oh_is_array(q, arr)))
+			out->closed = 0;
 		n = qpdf_oh_is_array(q, arr) ? qpdf_oh_get_array_n_items(q, arr) : 0;
 		if (n > DSS_ITEMS_MAX) {
 			r = sp_err(ei, SP_ERR_LIMIT, "the DSS holds more than %d %s", DSS_ITEMS_MAX,
@@ -158,6 +293,8 @@ pdf_dss_read_known(struct pdf_doc *doc, const struct pdf_dss *known, const int *
 			struct pdf_blob *b = &out->item[k][out->n[k]];
 			const struct pdf_blob *kb;
 			unsigned char plain = 0;
+			/* an entry skipped, or not plain, is read again by a read of its own */
+			out->closed = out->closed && qpdf_oh_is_indirect(q, s);
 			if (!qpdf_oh_is_indirect(q, s))
 				continue;
 			/* the same object as known's, unresolved: its bytes as known read them */
@@ -174,6 +311,7 @@ pdf_dss_read_known(struct pdf_doc *doc, const struct pdf_dss *known, const int *
 				   stream_bytes(doc, s, &b->data, &b->len) != SP_OK) {
 				/* an entry that is not a readable stream is skipped: it proves
 				   nothing */
+				out->closed = 0;
 				continue;
 			} else {
 				plain = !out->encrypted && dict_plain(q, s);
@@ -189,38 +327,15 @@ pdf_dss_read_known(struct pdf_doc *doc, const struct pdf_dss *known, const int *
 			out->gen[k][out->n[k]] = qpdf_oh_get_generation(q, s);
 			out->plain[k][out->n[k]] = plain;
 			out->n[k]++;
+			out->closed = out->closed && plain;
 		}
 	}
 	vri = qpdf_oh_get_key(q, dss, "/VRI");
-	if (qpdf_oh_is_dictionary(q, vri)) {
-		size_t cap = 0;
-		qpdf_oh_begin_dict_key_iter(q, vri);
-		while (qpdf_oh_dict_more_keys(q)) {
-			const char *key = qpdf_oh_dict_next_key(q);
-			char(*nv)[41];
-			if (!key || strlen(key) != 41)
-				continue;
-			if (out->nvri == cap) {
-				if (cap >= DSS_ITEMS_MAX) {
-					r = sp_err(ei, SP_ERR_LIMIT, "too many /VRI entries");
-					goto out;
-				}
-				cap = cap ? cap * 2 : 16;
-				if (!(nv = realloc(out->vri, cap * sizeof(*nv)))) {
-					r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
-					goto out;
-				}
-				out->vri = nv;
-			}
-			/* keys are compared upper case: some writers use lower case hex */
-			for (i = 0; i < 40; i++) {
-				char c = key[i + 1];
-				out->vri[out->nvri][i] = (char)(c >= 'a' && c <= 'f' ? c - 32 : c);
-			}
-			out->vri[out->nvri][40] = '\0';
-			out->nvri++;
-		}
-	}
+	if (qpdf_oh_is_indirect(q, vri) ||
+	    (!qpdf_oh_is_null(q, vri) && !qpdf_oh_is_dictionary(q, vri)))
+		out->closed = out->vri_refs = 0;
+	if (qpdf_oh_is_dictionary(q, vri) && (r = vri_read(q, vri, out, ei)) != SP_OK)
+		goto out;
 	r = SP_OK;
 out:
 	if (r < 0)
@@ -228,15 +343,18 @@ out:
 	return r;
 }
 
-/* pdf_dss_pack's layout: "DSS1", present, encrypted, dss_obj, dss_gen, size, then per
-   kind n and each item's obj, gen, plain, len and bytes, then nvri and the keys (40 each) */
-#define PACK_MAGIC "DSS1"
+/* pdf_dss_pack's layout: "DSS2", present, encrypted, vri_refs, closed, dss_obj, dss_gen,
+   size, len, then per kind n and each item's obj, gen, plain, len and bytes, then nvri and each
+   key (40) with its value's obj and gen */
+#define PACK_MAGIC "DSS2"
+#define PACK_HEAD 32
+#define PACK_VRI 48
 
 int
 pdf_dss_pack(const struct pdf_dss *d, uint8_t **out, size_t *len)
 {
 	struct sp_buf b;
-	unsigned char h[22], t[13];
+	unsigned char h[PACK_HEAD], t[13];
 	size_t k, j;
 
 	*out = NULL;
@@ -245,10 +363,14 @@ pdf_dss_pack(const struct pdf_dss *d, uint8_t **out, size_t *len)
 	memcpy(h, PACK_MAGIC, 4);
 	h[4] = (unsigned char)(d->present != 0);
 	h[5] = (unsigned char)(d->encrypted != 0);
-	sp_store_be32(h + 6, (uint32_t)d->dss_obj);
-	sp_store_be32(h + 10, (uint32_t)d->dss_gen);
-	sp_store_be32(h + 14, (uint32_t)((unsigned long long)d->size >> 32));
-	sp_store_be32(h + 18, (uint32_t)d->size);
+	h[6] = (unsigned char)(d->vri_refs != 0);
+	h[7] = (unsigned char)(d->closed != 0);
+	sp_store_be32(h + 8, (uint32_t)d->dss_obj);
+	sp_store_be32(h + 12, (uint32_t)d->dss_gen);
+	sp_store_be32(h + 16, (uint32_t)((unsigned long long)d->size >> 32));
+	sp_store_be32(h + 20, (uint32_t)d->size);
+	sp_store_be32(h + 24, (uint32_t)((uint64_t)d->len >> 32));
+	sp_store_be32(h + 28, (uint32_t)d->len);
 	if (sp_buf_add(&b, h, sizeof(h)) < 0)
 		goto nomem;
 	for (k = 0; k < 3; k++) {
@@ -270,9 +392,12 @@ pdf_dss_pack(const struct pdf_dss *d, uint8_t **out, size_t *len)
 	sp_store_be32(t, (uint32_t)d->nvri);
 	if (sp_buf_add(&b, t, 4) < 0)
 		goto nomem;
-	for (j = 0; j < d->nvri; j++)
-		if (sp_buf_add(&b, d->vri[j], 40) < 0)
+	for (j = 0; j < d->nvri; j++) {
+		sp_store_be32(t, (uint32_t)(d->vri_obj ? d->vri_obj[j] : 0));
+		sp_store_be32(t + 4, (uint32_t)(d->vri_gen ? d->vri_gen[j] : 0));
+		if (sp_buf_add(&b, d->vri[j], 40) < 0 || sp_buf_add(&b, t, 8) < 0)
 			goto nomem;
+	}
 	*out = sp_buf_take(&b, len);
 	return *out != NULL ? SP_OK : SP_ERR_NOMEM;
 nomem:
@@ -301,14 +426,17 @@ pdf_dss_unpack(const uint8_t *p, size_t len, struct pdf_dss *out)
 	int r = SP_ERR_INVALID;
 
 	memset(out, 0, sizeof(*out));
-	if ((h = take(&p, &len, 22)) == NULL || memcmp(h, PACK_MAGIC, 4) != 0 || h[4] > 1 ||
-	    h[5] > 1)
+	if ((h = take(&p, &len, PACK_HEAD)) == NULL || memcmp(h, PACK_MAGIC, 4) != 0 || h[4] > 1 ||
+	    h[5] > 1 || h[6] > 1 || h[7] > 1)
 		return SP_ERR_INVALID;
 	out->present = h[4];
 	out->encrypted = h[5];
-	out->dss_obj = (int)sp_load_be32(h + 6);
-	out->dss_gen = (int)sp_load_be32(h + 10);
-	out->size = (long long)((uint64_t)sp_load_be32(h + 14) << 32 | sp_load_be32(h + 18));
+	out->vri_refs = h[6];
+	out->closed = h[7];
+	out->dss_obj = (int)sp_load_be32(h + 8);
+	out->dss_gen = (int)sp_load_be32(h + 12);
+	out->size = (long long)((uint64_t)sp_load_be32(h + 16) << 32 | sp_load_be32(h + 20));
+	out->len = (size_t)((uint64_t)sp_load_be32(h + 24) << 32 | sp_load_be32(h + 28));
 	for (k = 0; k < 3; k++) {
 		if ((h = take(&p, &len, 4)) == NULL || (n = sp_load_be32(h)) > DSS_ITEMS_MAX)
 			goto out;
@@ -342,15 +470,19 @@ pdf_dss_unpack(const uint8_t *p, size_t len, struct pdf_dss *out)
 		}
 	}
 	if ((h = take(&p, &len, 4)) == NULL || (n = sp_load_be32(h)) > DSS_ITEMS_MAX ||
-	    len != n * 40)
+	    len != n * PACK_VRI)
 		goto out;
-	if (n > 0 && !(out->vri = calloc(n, sizeof(*out->vri)))) {
+	if (n > 0 && (!(out->vri = calloc(n, sizeof(*out->vri))) ||
+		      !(out->vri_obj = calloc(n, sizeof(*out->vri_obj))) ||
+		      !(out->vri_gen = calloc(n, sizeof(*out->vri_gen))))) {
 		r = SP_ERR_NOMEM;
 		goto out;
 	}
 	for (j = 0; j < n; j++) {
-		memcpy(out->vri[j], p + 40 * j, 40);
+		memcpy(out->vri[j], p + PACK_VRI * j, 40);
 		out->vri[j][40] = '\0';
+		out->vri_obj[j] = (int)sp_load_be32(p + PACK_VRI * j + 40);
+		out->vri_gen[j] = (int)sp_load_be32(p + PACK_VRI * j + 44);
 	}
 	out->nvri = n;
 	return SP_OK;
@@ -401,6 +533,7 @@ struct dss_w {
 	int *num[3];               /* object number of each new item (a reused old one, or new) */
 	int *gen[3];               /* and generation (0 but for a reused old one) */
 	size_t nnew[3];
+	int *vnum;         /* the object of each new /VRI entry's value */
 	struct pdf_okey k; /* the DSS object's keys (old /VRI entries' strings) */
 };
 
@@ -429,33 +562,110 @@ ref_array(struct sp_buf *b, const int *nums, const int *gens, size_t n)
 	return sp_buf_add(b, "]", 1);
 }
 
-/* The DSS dictionary body: old and new items, old VRI entries, new VRI entries. */
+/* A new /VRI entry's value: the new items, as one dictionary object's body. */
 static int
-dss_body(struct sp_buf *b, struct pdf_doc *doc, struct dss_w *dw, const struct pdf_dss_add *add)
+vri_value(struct sp_buf *b, const struct dss_w *dw)
+{
+	size_t k;
+
+	if (sp_buf_add(b, "<<", 2) < 0)
+		return SP_ERR_TOO_LARGE;
+	for (k = 0; k < 3; k++)
+		if (dw->nnew[k] > 0 && (sp_buf_printf(b, "%s%s ", k ? " " : "", vri_kinds[k]) < 0 ||
+					ref_array(b, dw->num[k], dw->gen[k], dw->nnew[k]) < 0))
+			return SP_ERR_TOO_LARGE;
+	return sp_buf_add(b, ">>", 2) < 0 ? SP_ERR_TOO_LARGE : SP_OK;
+}
+
+/* 1 when hex (40 hex digits, as a key is written) is one of add's new entries. */
+static int
+replaced(const char *hex, const struct pdf_dss_add *add)
+{
+	size_t v;
+
+	for (v = 0; v < add->nvri; v++)
+		if (strcmp(hex, add->vri[v]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The old /VRI entries, but those a new entry replaces, as doc's DSS has them
+ * (its values parsed and written again: a DSS not of this writer's, whose
+ * values are direct dictionaries or whose keys are not all read).
+ */
+static int
+vri_old_parsed(struct sp_buf *b, struct pdf_doc *doc, struct dss_w *dw,
+	       const struct pdf_dss_add *add)
 {
 	qpdf_data q = doc->q;
 	qpdf_oh dss = qpdf_oh_get_key_if_dict(q, qpdf_get_root(q), "/DSS");
 	qpdf_oh vri = qpdf_oh_get_key_if_dict(q, dss, "/VRI");
+	char **keys = NULL;
+	size_t nk = 0, cap = 0, i;
+	int r = SP_ERR_TOO_LARGE;
+
+	if (!qpdf_oh_is_dictionary(q, vri))
+		return SP_OK;
+	qpdf_oh_begin_dict_key_iter(q, vri);
+	while (qpdf_oh_dict_more_keys(q)) {
+		const char *key = qpdf_oh_dict_next_key(q);
+		if (nk == cap) {
+			char **nv;
+			cap = cap ? cap * 2 : 16;
+			if (cap > DSS_ITEMS_MAX || !(nv = realloc(keys, cap * sizeof(*nv)))) {
+				r = SP_ERR_LIMIT;
+				goto out;
+			}
+			keys = nv;
+		}
+		if (!(keys[nk] = strdup(key ? key : "/")))
+			goto out;
+		nk++;
+	}
+	r = SP_OK;
+	for (i = 0; i < nk && r == SP_OK; i++)
+		if (!(strlen(keys[i]) == 41 && replaced(keys[i] + 1, add)) &&
+		    (pdfw_name(b, keys[i]) < 0 || sp_buf_add(b, " ", 1) < 0 ||
+		     pdfw_obj(b, q, qpdf_oh_get_key(q, vri, keys[i]), &dw->k, 1) < 0 ||
+		     sp_buf_add(b, "\n", 1) < 0))
+			r = SP_ERR_TOO_LARGE;
+out:
+	for (i = 0; i < nk; i++)
+		free(keys[i]);
+	free(keys);
+	return r;
+}
+
+/*
+ * The DSS dictionary body: old and new items, the old /VRI entries (from the
+ * read when it holds them all as references: the DSS is not parsed), a
+ * reference to each new entry's object (vnum).
+ */
+static int
+dss_body(struct sp_buf *b, struct pdf_doc *doc, struct dss_w *dw, const struct pdf_dss_add *add)
+{
+	const struct pdf_dss *old = dw->old;
 	int *all = NULL, *allg = NULL, r = SP_ERR_TOO_LARGE;
 	size_t k, i, m;
 
 	if (sp_buf_addstr(b, "<</Type /DSS") < 0)
 		return SP_ERR_TOO_LARGE;
 	for (k = 0; k < 3; k++) {
-		if (dw->old->n[k] + dw->nnew[k] == 0)
+		if (old->n[k] + dw->nnew[k] == 0)
 			continue;
 		free(all);
 		free(allg);
 		allg = NULL;
-		if (!(all = calloc(dw->old->n[k] + dw->nnew[k], sizeof(*all))) ||
-		    !(allg = calloc(dw->old->n[k] + dw->nnew[k], sizeof(*allg)))) {
+		if (!(all = calloc(old->n[k] + dw->nnew[k], sizeof(*all))) ||
+		    !(allg = calloc(old->n[k] + dw->nnew[k], sizeof(*allg)))) {
 			r = SP_ERR_NOMEM;
 			goto out;
 		}
 		m = 0;
-		for (i = 0; i < dw->old->n[k]; i++, m++) {
-			all[m] = dw->old->obj[k][i];
-			allg[m] = dw->old->gen[k] ? dw->old->gen[k][i] : 0;
+		for (i = 0; i < old->n[k]; i++, m++) {
+			all[m] = old->obj[k][i];
+			allg[m] = old->gen[k] ? old->gen[k][i] : 0;
 		}
 		for (i = 0; i < dw->nnew[k]; i++, m++) {
 			all[m] = dw->num[k][i];
@@ -466,59 +676,19 @@ dss_body(struct sp_buf *b, struct pdf_doc *doc, struct dss_w *dw, const struct p
 	}
 	if (sp_buf_addstr(b, "\n/VRI <<") < 0)
 		goto out;
-	if (qpdf_oh_is_dictionary(q, vri)) {
-		/* the old entries as they are, except those a new entry replaces */
-		char **keys = NULL;
-		size_t nk = 0, cap = 0;
-		qpdf_oh_begin_dict_key_iter(q, vri);
-		while (qpdf_oh_dict_more_keys(q)) {
-			const char *key = qpdf_oh_dict_next_key(q);
-			if (nk == cap) {
-				char **nv;
-				cap = cap ? cap * 2 : 16;
-				if (cap > DSS_ITEMS_MAX ||
-				    !(nv = realloc(keys, cap * sizeof(*nv)))) {
-					r = SP_ERR_LIMIT;
-					goto keys_out;
-				}
-				keys = nv;
-			}
-			if (!(keys[nk] = strdup(key ? key : "/")))
-				goto keys_out;
-			nk++;
-		}
-		r = SP_OK;
-		for (i = 0; i < nk && r == SP_OK; i++) {
-			size_t v;
-			for (v = 0; v < add->nvri; v++)
-				if (strlen(keys[i]) == 41 && strcmp(keys[i] + 1, add->vri[v]) == 0)
-					break;
-			if (v < add->nvri)
-				continue;
-			if (pdfw_name(b, keys[i]) < 0 || sp_buf_add(b, " ", 1) < 0 ||
-			    pdfw_obj(b, q, qpdf_oh_get_key(q, vri, keys[i]), &dw->k, 1) < 0 ||
-			    sp_buf_add(b, "\n", 1) < 0)
-				r = SP_ERR_TOO_LARGE;
-		}
-keys_out:
-		for (i = 0; i < nk; i++)
-			free(keys[i]);
-		free(keys);
-		if (r != SP_OK)
-			goto out;
-		r = SP_ERR_TOO_LARGE;
-	}
-	for (i = 0; i < add->nvri; i++) {
-		if (sp_buf_printf(b, "/%s <<", add->vri[i]) < 0)
-			goto out;
-		for (k = 0; k < 3; k++)
-			if (dw->nnew[k] > 0 &&
-			    (sp_buf_printf(b, "%s ", vri_kinds[k]) < 0 ||
-			     ref_array(b, dw->num[k], dw->gen[k], dw->nnew[k]) < 0))
+	if (old->vri_refs && (old->nvri == 0 || old->vri_obj != NULL)) {
+		for (i = 0; i < old->nvri; i++)
+			if (!replaced(old->vri[i], add) &&
+			    sp_buf_printf(b, "/%s %d %d R\n", old->vri[i], old->vri_obj[i],
+					  old->vri_gen[i]) < 0)
 				goto out;
-		if (sp_buf_addstr(b, ">>\n") < 0)
-			goto out;
+	} else if ((r = vri_old_parsed(b, doc, dw, add)) != SP_OK) {
+		goto out;
 	}
+	r = SP_ERR_TOO_LARGE;
+	for (i = 0; i < add->nvri; i++)
+		if (sp_buf_printf(b, "/%s %d 0 R\n", add->vri[i], dw->vnum[i]) < 0)
+			goto out;
 	if (sp_buf_addstr(b, ">>>>") < 0)
 		goto out;
 	r = SP_OK;
@@ -528,9 +698,151 @@ out:
 	return r;
 }
 
+/* 1 when (num, gen) is one of d's first n items of kind k. */
+static int
+has_item(const struct pdf_dss *d, size_t k, int num, int gen)
+{
+	size_t i;
+
+	for (i = 0; i < d->n[k]; i++)
+		if (d->obj[k][i] == num && d->gen[k][i] == gen)
+			return 1;
+	return 0;
+}
+
+/* Item b (num, gen, plain) appended to d's kind k, which has room for it. */
+static int
+item_add(struct pdf_dss *d, size_t k, const struct pdf_blob *b, int num, int gen,
+	 unsigned char plain)
+{
+	struct pdf_blob *to = &d->item[k][d->n[k]];
+
+	if (!(to->data = malloc(b->len)))
+		return SP_ERR_NOMEM;
+	memcpy(to->data, b->data, b->len);
+	to->len = b->len;
+	d->obj[k][d->n[k]] = num;
+	d->gen[k][d->n[k]] = gen;
+	d->plain[k][d->n[k]] = plain;
+	d->n[k]++;
+	return SP_OK;
+}
+
+static int
+cmp_key(const void *a, const void *b)
+{
+	return strcmp((const char *)a, (const char *)b);
+}
+
+/*
+ * What a pdf_dss_read() of the DSS dss_body() wrote (number dssnum gen,
+ * in a file of /Size size and len bytes) gives, into *after (zeroed, SP_OK,
+ * when it cannot be told: see pdf_dss_append_read). Its arrays are old's
+ * items then the new ones, each object once, as ref_array() writes them;
+ * its /VRI keys old's but those replaced and the new ones, in the order a
+ * read lists them (sorted), each a reference.
+ */
+static int
+dss_after(const struct pdf_dss *old, const struct pdf_dss_add *add, const struct dss_w *dw,
+	  const struct pdf_blob *const items[3], int dssnum, int dssgen, long long size, size_t len,
+	  struct pdf_dss *after)
+{
+	struct {
+		char key[41];
+		int obj, gen;
+	} *v = NULL;
+	size_t k, i, n, nv = 0, total = 0;
+	int r = SP_ERR_NOMEM;
+
+	memset(after, 0, sizeof(*after));
+	if ((old->present && !old->closed) || !old->vri_refs || (old->nvri > 0 && !old->vri_obj) ||
+	    old->encrypted || old->nvri + add->nvri >= DSS_ITEMS_MAX)
+		return SP_OK;
+	for (k = 0; k < 3; k++) {
+		if ((n = old->n[k] + dw->nnew[k]) == 0)
+			continue;
+		if (n > DSS_ITEMS_MAX)
+			goto none;
+		if (!(after->item[k] = calloc(n, sizeof(*after->item[k]))) ||
+		    !(after->obj[k] = calloc(n, sizeof(*after->obj[k]))) ||
+		    !(after->gen[k] = calloc(n, sizeof(*after->gen[k]))) ||
+		    !(after->plain[k] = calloc(n, 1)))
+			goto out;
+		for (i = 0; i < old->n[k]; i++)
+			if (!has_item(after, k, old->obj[k][i], old->gen[k][i])) {
+				if (item_add(after, k, &old->item[k][i], old->obj[k][i],
+					     old->gen[k][i], old->plain[k][i]) != SP_OK)
+					goto out;
+				total += old->item[k][i].len;
+			}
+		/* a new item that is an old one's bytes refers to that object (listed) */
+		for (i = 0; i < dw->nnew[k]; i++)
+			if (!has_item(after, k, dw->num[k][i], dw->gen[k][i])) {
+				if (item_add(after, k, &items[k][i], dw->num[k][i], dw->gen[k][i],
+					     1) != SP_OK)
+					goto out;
+				total += items[k][i].len;
+			}
+	}
+	if (total > DSS_TOTAL_MAX)
+		goto none;
+	if (old->nvri + add->nvri > 0 && !(v = calloc(old->nvri + add->nvri, sizeof(*v))))
+		goto out;
+	for (i = 0; i < old->nvri; i++)
+		if (!replaced(old->vri[i], add)) {
+			memcpy(v[nv].key, old->vri[i], 41);
+			v[nv].obj = old->vri_obj[i];
+			v[nv++].gen = old->vri_gen[i];
+		}
+	for (i = 0; i < add->nvri; i++) {
+		memcpy(v[nv].key, add->vri[i], 40);
+		v[nv].key[40] = '\0';
+		v[nv].obj = dw->vnum[i];
+		v[nv++].gen = 0;
+	}
+	if (nv > 1)
+		qsort(v, nv, sizeof(*v), cmp_key);
+	for (i = 1; i < nv; i++)
+		if (strcmp(v[i - 1].key, v[i].key) == 0)
+			goto none; /* a key written twice: the read decides */
+	if (nv > 0 && (!(after->vri = calloc(nv, sizeof(*after->vri))) ||
+		       !(after->vri_obj = calloc(nv, sizeof(*after->vri_obj))) ||
+		       !(after->vri_gen = calloc(nv, sizeof(*after->vri_gen)))))
+		goto out;
+	for (i = 0; i < nv; i++) {
+		memcpy(after->vri[i], v[i].key, 41);
+		after->vri_obj[i] = v[i].obj;
+		after->vri_gen[i] = v[i].gen;
+	}
+	after->nvri = nv;
+	after->present = 1;
+	after->dss_obj = dssnum;
+	after->dss_gen = dssgen;
+	after->size = size;
+	after->len = len;
+	after->vri_refs = 1;
+	after->closed = 1;
+	free(v);
+	return SP_OK;
+none:
+	r = SP_OK;
+out:
+	free(v);
+	pdf_dss_cleanup(after);
+	return r;
+}
+
 int
 pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_dss_add *add,
 	       unsigned char **out, size_t *outlen, struct sp_errinfo *ei)
+{
+	return pdf_dss_append_read(doc, old, add, out, outlen, NULL, ei);
+}
+
+int
+pdf_dss_append_read(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_dss_add *add,
+		    unsigned char **out, size_t *outlen, struct pdf_dss *after,
+		    struct sp_errinfo *ei)
 {
 	struct pdfw w;
 	struct dss_w dw;
@@ -540,10 +852,12 @@ pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_
 	const size_t counts[3] = { add->ncerts, add->nocsps, add->ncrls };
 	unsigned char *z = NULL;
 	size_t zlen = 0, k, i;
-	int r = SP_ERR_INTERNAL, dssnum, dssgen, idx;
+	int r = SP_ERR_INTERNAL, dssnum, dssgen, idx, size;
 
 	*out = NULL;
 	*outlen = 0;
+	if (after != NULL)
+		memset(after, 0, sizeof(*after));
 	memset(&w, 0, sizeof(w));
 	memset(&dw, 0, sizeof(dw));
 	dw.old = old;
@@ -599,6 +913,21 @@ pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_
 			dw.nnew[k]++;
 		}
 	}
+	/* each new /VRI entry's value its own object: the next update refers to it, rather
+	   than writing it again (and a reader parsing it again) with every later entry */
+	if (add->nvri > 0 && !(dw.vnum = calloc(add->nvri, sizeof(*dw.vnum)))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < add->nvri; i++) {
+		dw.vnum[i] = pdfw_alloc(&w);
+		if ((r = pdfw_begin(&w, dw.vnum[i], 0, ei)) < 0)
+			goto out;
+		if (vri_value(&w.b, &dw) < 0 || pdfw_end(&w) < 0) {
+			r = oom(ei);
+			goto out;
+		}
+	}
 	/* an indirect DSS gets a new version of itself; else a new object and catalog */
 	dssnum = old->dss_obj ? old->dss_obj : pdfw_alloc(&w);
 	dssgen = old->dss_obj ? old->dss_gen : 0;
@@ -627,6 +956,7 @@ pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_
 			goto out;
 		}
 	}
+	size = w.next; /* at most the /Size pdfw_finish writes */
 	if ((r = pdfw_finish(&w, doc, ei)) < 0)
 		goto out;
 	pdf_doc_scan_warnings(doc);
@@ -635,10 +965,20 @@ pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_
 				  "the PDF is damaged (found while writing the DSS)");
 		goto out;
 	}
+	/* the read of what was written, told from it (not for an encrypted file: its
+	   streams read through its key) */
+	if (after != NULL && w.crypt == NULL &&
+	    (r = dss_after(old, add, &dw, items, dssnum, dssgen, size, w.b.len, after)) != SP_OK) {
+		r = sp_err(ei, r, "out of memory");
+		goto out;
+	}
 	*out = sp_buf_take(&w.b, outlen);
 	r = SP_OK;
 out:
+	if (r != SP_OK && after != NULL)
+		pdf_dss_cleanup(after);
 	free(z);
+	free(dw.vnum);
 	for (k = 0; k < 3; k++) {
 		free(dw.num[k]);
 		free(dw.gen[k]);

@@ -1057,6 +1057,20 @@ struct pdf_dss {
 	unsigned char *plain[3];
 	long long size; /* the trailer /Size of the document read */
 	int encrypted;  /* that document was (its streams decrypted with its trailer's key) */
+	size_t len;     /* the length of the bytes read (0: not told) */
+	/* per /VRI key: the object its value is and that object's generation (0 0: a direct
+	   value) */
+	int *vri_obj, *vri_gen;
+	/* 1 when /VRI is a direct dictionary of the DSS (or there is none) whose every key
+	   was read (40 uppercase hex digits) and every value is an indirect reference: its
+	   next version is written from this read alone (pdf_dss_append), not from a parse */
+	int vri_refs;
+	/* 1 when the read followed no reference but to the DSS (an indirect object) and to
+	   its items: the arrays and /VRI are direct, every array entry is a stream read here
+	   whose dictionary refers to no other object, and the document is not encrypted.
+	   Another document whose catalog names the same DSS object, which neither that
+	   object nor an item of it changed in, reads the same (pdf_dss_read_known). */
+	int closed;
 };
 #define PDF_DSS_CERTS 0
 #define PDF_DSS_OCSPS 1
@@ -1075,8 +1089,11 @@ int pdf_dss_read(struct pdf_doc *doc, struct pdf_dss *out, struct sp_errinfo *ei
  * is some 70,000 instructions: a B-LT(A) completion read every earlier
  * signer's evidence twice). Sound because that object is then the same
  * bytes at the same offset in both, and its decoding depends on nothing
- * else (neither document encrypted). Anything else is read; the result is
- * pdf_dss_read()'s. known NULL: pdf_dss_read().
+ * else (neither document encrypted). A closed known (pdf_dss.closed) whose
+ * DSS object doc's catalog names, which no later section lists (nor an item
+ * of it, nor an object stream of known's document), is taken whole: the
+ * DSS dictionary is not parsed again either. Anything else is read; the
+ * result is pdf_dss_read()'s. known NULL: pdf_dss_read().
  */
 int pdf_dss_read_known(struct pdf_doc *doc, const struct pdf_dss *known, const int *later,
 		       size_t nlater, struct pdf_dss *out, struct sp_errinfo *ei) SP_WUR;
@@ -1130,6 +1147,16 @@ struct pdf_dss_add {
  */
 int pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_dss_add *add,
 		   unsigned char **out, size_t *outlen, struct sp_errinfo *ei) SP_WUR;
+/*
+ * pdf_dss_append(), and *after (may be NULL) the pdf_dss_read() of *out as
+ * it would read (from what was written: the new DSS is not parsed), or
+ * zeroed when that cannot be told without a read (old not closed, nor
+ * holding its /VRI values as references; an encrypted document). The
+ * caller's, pdf_dss_cleanup().
+ */
+int pdf_dss_append_read(struct pdf_doc *doc, const struct pdf_dss *old,
+			const struct pdf_dss_add *add, unsigned char **out, size_t *outlen,
+			struct pdf_dss *after, struct sp_errinfo *ei) SP_WUR;
 /* ==== end section: document security store ==== */
 /* ==== section: generated documents and pictures ==== */
 /*

@@ -121,12 +121,15 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, const struct p
 	   very bytes hashed there */
 	vo.vri_memo = j->vri_memo;
 	vo.vri_memo_len = j->vri_memo_len;
-	/* and the signed revision's DSS as that update read it: the items it kept by
-	   reference are not decoded again (data starts with the signed revision, compared) */
+	/* and the DSS as that update read it (the signed revision's) or wrote it (its own, the
+	   bytes of data it ends; j->dss_known.len says which): the items it kept by reference
+	   are not decoded again, nor the DSS it wrote parsed (data starts with the signed
+	   revision, compared) */
 	if (len > ss->document_len && (j->dss_known.present || j->dss_known.size > 0) &&
+	    j->dss_known.len >= ss->document_len && j->dss_known.len <= len &&
 	    memcmp(data, ss->document, ss->document_len) == 0) {
 		vo.dss_known = &j->dss_known;
-		vo.dss_known_len = ss->document_len;
+		vo.dss_known_len = j->dss_known.len;
 	}
 	/* and the one under the document timestamp, as that opened it (done_ltv) */
 	if (len != ss->document_len && j->ts_doc != NULL) {
@@ -697,9 +700,11 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 	}
 	blob_cache_return(dref);
 	/* engine_check verifies the result whole before it is kept */
+	/* a revocation service that fails leaves the signature without a /VRI entry (ANSWERED),
+	   which the next DSS update (a later signer's, the renewal's) still covers */
 	r = ltv_extend(j->trust, j->tsa, ss->document, ss->document_len,
-		       (archive ? LTV_ARCHIVE : 0) | LTV_CHECKED_AFTER, ss->archive_serial, &kn, lr,
-		       &ei);
+		       (archive ? LTV_ARCHIVE : 0) | LTV_CHECKED_AFTER | LTV_ANSWERED,
+		       ss->archive_serial, &kn, lr, &ei);
 	free(j->vri_memo);
 	j->vri_memo = kn.vri_memo;
 	j->vri_memo_len = kn.vri_memo_len;

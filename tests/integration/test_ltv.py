@@ -454,6 +454,47 @@ class Renewal(LtvCase):
         self.assertEqual(self.revisions(n), 5)
         self.check_file(self.download("buyer", n), 3, 2)
 
+    def test_an_ocsp_outage_at_completion_leaves_the_signature_for_the_renewal(self):
+        """ltv40: a completion whose revocation service failed (the responder down, no CRL
+        to stand in) wrote the signature's /VRI entry without the answer, and no later
+        update looks at a signature with an entry again (the renewal then timestamped a
+        file whose signature has no revocation data under it). Now the completion stores
+        the signed revision at B-T and the renewal adds the data once the responder
+        answers."""
+        self.server_extra["trust"] = PKI().trust_config(crls=[])
+        self.restart()
+        for slug, alg in (("buyer", "rsa"), ("supplier", "rsa")):
+            self.login_api(slug, alg)
+        n = self.create([("supplier", 1)])
+        self.act("supplier", n, "receive")
+        prep = self.prepared("supplier", n, "rsa")
+        subprocess.run(["bash", harness.OCSP_SH, "stop", PKI().dir], capture_output=True)
+        PKI().responder = False
+        try:
+            st, _, _, doc = self.complete("supplier", prep["session"],
+                                          self.token_sign("supplier", "rsa", prep))
+            self.assertEqual(st, 200, doc)
+            self.act("supplier", n, "send")
+            with open(self.download("buyer", n), "rb") as fh:
+                data = fh.read()
+            # no /VRI entry without its answer: the signed revision as it was signed
+            self.assertFalse(b"/VRI" in data, "a /VRI entry without its answer")
+            self.assertFalse(b"/DocTimeStamp" in data, "a document timestamp over it")
+            self.assertEqual(self.revisions(n), 2)
+        finally:
+            subprocess.run(["bash", harness.OCSP_SH, "start", PKI().dir, PKI().pki,
+                            str(PKI().ocsp_port)], capture_output=True)
+            PKI().responder = True
+        # the responder is back: the renewal adds the signature's data and a timestamp (the
+        # CRLs back too: OCSP answers for the signer and the TSA, the root's CRL for the CA)
+        self.server_extra["trust"] = PKI().trust_config()
+        self.renewing(second=False)
+        deadline = time.time() + 30
+        while self.revisions(n) < 3 and time.time() < deadline:
+            time.sleep(0.2)
+        self.assertEqual(self.revisions(n), 3)
+        self.check_file(self.download("buyer", n), 1, 1)
+
     def test_a_tsa_outage_leaves_the_contract_for_a_retry_and_the_round_goes_on(self):
         """ltv39: a renewal the TSA failed kept its contract's 600 s lease and ended the
         process's round until the next (archive_interval_s: an hour by default), so one

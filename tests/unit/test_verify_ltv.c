@@ -518,6 +518,127 @@ START_TEST(levels_without_vri)
 }
 END_TEST
 
+/* How often s occurs in d[0..n). */
+static size_t
+count_in(const unsigned char *d, size_t n, const char *s)
+{
+	size_t c = 0, l = strlen(s);
+	const unsigned char *p = d, *end = d + n, *f;
+
+	while ((f = memmem(p, (size_t)(end - p), s, l)) != NULL) {
+		c++;
+		p = f + l;
+	}
+	return c;
+}
+
+/*
+ * A DSS update writes each /VRI value as an object of its own, and the next
+ * update keeps an earlier entry by reference: it adds its new entry only
+ * (the /VRI dictionary grew by a whole entry per signature, which every
+ * later update wrote and every reader parsed again). The DSS read of a
+ * later revision whose update leaves the DSS alone is the earlier read,
+ * taken whole; the file is what qpdf and pdfsig accept.
+ */
+START_TEST(vri_entries_kept_by_reference)
+{
+	size_t n1, n2, n3, n4, crllen, nl = 0, nrev = 0;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two, *three, *four;
+	struct pdf_revision *revs = malloc(PDF_REVISIONS_MAX * sizeof(*revs));
+	struct pdf_blob crl;
+	struct pdf_doc *doc = NULL;
+	struct pdf_dss known, fresh, got;
+	struct sp_errinfo ei;
+	char k1[41], k2[41], ref[64];
+	int *later = NULL;
+
+	crl.data = make_crl(0, 0, &crllen);
+	crl.len = crllen;
+	two = with_dss(one, n1, "rsa", &crl, &n2);
+	three = vc_sign(two, n2, "ec", 1, 0, &n3);
+	four = with_dss_of(three, n3, 1, "ec", NULL, &n4);
+	vri_of(one, n1, 0, k1);
+	vri_of(three, n3, 1, k2);
+	/* the second DSS update: the first entry a reference, one entry's value written */
+	snprintf(ref, sizeof(ref), "/%s ", k1);
+	ck_assert_uint_eq(count_in(four + n3, n4 - n3, ref), 1);
+	ck_assert_uint_eq(count_in(four + n3, n4 - n3, "/Cert "), 1);
+	ck_assert_uint_eq(count_in(four + n3, n4 - n3, "/CRL "), 0);
+	{
+		const unsigned char *at = memmem(four + n3, n4 - n3, ref, strlen(ref));
+		int num = 0, gen = -1, used = 0;
+		ck_assert(at != NULL);
+		ck_assert_int_eq(sscanf((const char *)at + strlen(ref), "%d %d R%n", &num, &gen,
+					&used),
+				 2);
+		ck_assert_int_gt(used, 0);
+		ck_assert_int_gt(num, 0);
+		ck_assert_int_eq(gen, 0);
+	}
+	sp_errinfo_init(&ei);
+	ck_assert(pdf_doc_open(four, n4, &doc, &ei) == SP_OK);
+	ck_assert(pdf_dss_read(doc, &fresh, &ei) == SP_OK);
+	ck_assert_int_eq(pdf_dss_has_vri(&fresh, k1), 1);
+	ck_assert_int_eq(pdf_dss_has_vri(&fresh, k2), 1);
+	ck_assert_int_eq(fresh.vri_refs, 1);
+	ck_assert_int_eq(fresh.closed, 1);
+	pdf_dss_cleanup(&fresh);
+	pdf_doc_free(doc);
+	judges_agree(four, n4, "dss_refs.pdf");
+
+	/* the second signature's revision reads the first DSS update's DSS, taken whole */
+	ck_assert(pdf_doc_open(two, n2, &doc, &ei) == SP_OK);
+	ck_assert(pdf_dss_read(doc, &known, &ei) == SP_OK);
+	pdf_doc_free(doc);
+	ck_assert(pdf_doc_open(three, n3, &doc, &ei) == SP_OK);
+	ck_assert(pdf_dss_read(doc, &fresh, &ei) == SP_OK);
+	ck_assert(pdf_revisions_find(three, n3, revs, PDF_REVISIONS_MAX, &nrev, &ei) == SP_OK);
+	ck_assert(pdf_revisions_listed_after(doc, revs, nrev, n2, &later, &nl));
+	ck_assert(pdf_dss_read_known(doc, &known, later, nl, &got, &ei) == SP_OK);
+	ck_assert_int_eq(got.nvri, fresh.nvri);
+	ck_assert_int_eq(got.vri_obj[0], fresh.vri_obj[0]);
+	ck_assert_int_eq(got.size, fresh.size);
+	ck_assert_int_eq(got.closed, 1);
+	ck_assert_uint_eq(got.n[PDF_DSS_CRLS], 1);
+	ck_assert(got.item[PDF_DSS_CRLS][0].len == crllen &&
+		  !memcmp(got.item[PDF_DSS_CRLS][0].data, crl.data, crllen));
+	pdf_dss_cleanup(&got);
+	pdf_dss_cleanup(&fresh);
+	pdf_doc_free(doc);
+	free(later);
+	later = NULL;
+
+	/* not when a later update makes the first entry's value null: a read leaves the key
+	   out (qpdf lists no key whose value is null), so the earlier read is not taken */
+	{
+		const char *objs[1] = { "null" };
+		int nums[1] = { known.vri_obj[0] };
+		unsigned char *f = vc_update(three, n3, nums, objs, 1, 0, NULL, &n4);
+
+		ck_assert(pdf_doc_open(f, n4, &doc, &ei) == SP_OK);
+		ck_assert(pdf_dss_read(doc, &fresh, &ei) == SP_OK);
+		ck_assert_int_eq(pdf_dss_has_vri(&fresh, k1), 0);
+		ck_assert(pdf_revisions_find(f, n4, revs, PDF_REVISIONS_MAX, &nrev, &ei) == SP_OK);
+		ck_assert(pdf_revisions_listed_after(doc, revs, nrev, n2, &later, &nl));
+		ck_assert(pdf_dss_read_known(doc, &known, later, nl, &got, &ei) == SP_OK);
+		ck_assert_int_eq(pdf_dss_has_vri(&got, k1), 0);
+		ck_assert_int_eq(got.nvri, fresh.nvri);
+		pdf_dss_cleanup(&got);
+		pdf_dss_cleanup(&fresh);
+		pdf_doc_free(doc);
+		free(later);
+		free(f);
+	}
+	pdf_dss_cleanup(&known);
+	free(revs);
+	free(four);
+	free(three);
+	free(two);
+	free(one);
+	free(crl.data);
+}
+END_TEST
+
 static Suite *
 ltv_suite(void)
 {
@@ -534,6 +655,7 @@ ltv_suite(void)
 	tcase_add_test(tc, tsa_revoked_in_evidence);
 	tcase_add_test(tc, embedded_ocsp_verified_once);
 	tcase_add_test(tc, levels_without_vri);
+	tcase_add_test(tc, vri_entries_kept_by_reference);
 	suite_add_tcase(s, tc);
 	return s;
 }
