@@ -89,6 +89,16 @@ int crypto_cert_parse(const unsigned char *data, size_t len, X509 **out,
 #define CRYPTO_CHAIN_DER_MAX (1024 * 1024)
 
 /*
+ * Certificates a signature's CMS (or a timestamp token) may carry for its
+ * chain to be built: a signer's tool sends its chain, and in a bridged PKI
+ * the cross-certificates of its CA by each bridge it knows (the US federal
+ * bridge's, the EU's), the TSA's chain and the OCSP responders' -- dozens.
+ * The bound keeps a path search over them small (OpenSSL's is linear in
+ * them per level, at most 8 levels); a CMS with more is indeterminate.
+ */
+#define CRYPTO_CMS_CERTS_MAX 64
+
+/*
  * Encode chain (borrowed; NULL or empty: an empty SEQUENCE, 30 00) in order.
  * Returns SP_OK and *der (malloc'd, the caller frees it) of *len bytes;
  * SP_ERR_LIMIT for more than CRYPTO_CHAIN_MAX certificates, SP_ERR_TOO_LARGE
