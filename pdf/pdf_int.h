@@ -325,6 +325,21 @@ int pdf_intent_ncomp(struct pdf_doc *doc);
 /* The PDF/A part doc's XMP metadata claims (pdfaid:part: 1, 2, 3...), 0 for none;
    it leaves no qpdf error behind. */
 int pdf_pdfa_part(struct pdf_doc *doc);
+/*
+ * 1 when doc's XMP metadata claims PDF/A and no output intent has a profile:
+ * then no device colour space may be drawn in (ISO 19005-2 §6.2.4.3), and
+ * what we draw uses an ICC-based sRGB space (pdf_srgb_icc). doc needs no
+ * page list.
+ */
+int pdf_pdfa_without_intent(struct pdf_doc *doc);
+/* "/space CS r g b SC" (stroke) or "/space cs r g b sc": an ICC-based RGB colour. */
+int pdf_colour_op_icc(struct sp_buf *b, const char *space, double r, double g, double bl,
+		      int stroke) SP_WUR;
+/*
+ * icc.c: append to b a version 2 sRGB display profile (ICC.1:2001-04), the
+ * data of an /ICCBased stream with /N 3. SP_OK or SP_ERR_NOMEM. Any thread.
+ */
+int pdf_srgb_icc(struct sp_buf *b) SP_WUR;
 /* "/DeviceCMYK", "/DeviceGray" or "/DeviceRGB" for ncomp 4, 1, else. */
 const char *pdf_space_name(int ncomp);
 /* The colour r, g, b (0..1) in ncomp's space and its operator ("0 1 1 0.2 K" for a
