@@ -714,10 +714,15 @@ int crypto_ts_fetch(const char *url, const uint8_t *query, size_t querylen, long
  * chain is not checked (the token's own certificate is taken as the anchor)
  * but everything else is. On SP_OK, *token is the TimeStampToken
  * (ContentInfo DER, malloc'd) to embed and *gen_time its genTime (either
- * may be NULL). Failures are SP_ERR_CRYPTO with reason ts_rejected,
+ * may be NULL). The genTime must be now: at most CRYPTO_TS_LAG_MAX seconds
+ * behind our clock (the clocks' difference and the longest TSA timeout) and
+ * CRYPTO_TS_AHEAD_MAX ahead, else ts_time_implausible: a signature is judged
+ * at that time. Failures are SP_ERR_CRYPTO with reason ts_rejected,
  * ts_imprint_mismatch, ts_nonce_mismatch, ts_untrusted, ts_bad_eku,
- * ts_bad_signature or ts_malformed.
+ * ts_bad_signature, ts_time_implausible or ts_malformed.
  */
+#define CRYPTO_TS_LAG_MAX 300
+#define CRYPTO_TS_AHEAD_MAX 120
 int crypto_ts_response_check(const uint8_t *resp, size_t resplen, const uint8_t *query,
 			     size_t querylen, X509_STORE *trust, uint8_t **token, size_t *tokenlen,
 			     time_t *gen_time, struct sp_errinfo *ei) SP_WUR;
