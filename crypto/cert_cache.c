@@ -245,10 +245,10 @@ put_header(unsigned char **w, int constructed, int len, int tag, int cls)
  * The DER of the ContentInfo at der (the whole input need not be it: *used
  * gets its length) with the SignedData's certificates left out, malloc'd in
  * s->der and s->len, and the certificates' bounds in s->cert (at most
- * CRYPTO_CHAIN_MAX + 8 of them). 0 when the input is not a shape this
+ * CRYPTO_CMS_CERTS_MAX of them, what a chain is judged with). 0 when the input is not a shape this
  * handles; the caller then decodes it plainly.
  */
-#define SPLIT_CERTS_MAX (CRYPTO_CHAIN_MAX + 8)
+#define SPLIT_CERTS_MAX CRYPTO_CMS_CERTS_MAX
 struct split {
 	unsigned char *der;
 	size_t len, used;

@@ -89,6 +89,16 @@ int crypto_cert_parse(const unsigned char *data, size_t len, X509 **out,
 #define CRYPTO_CHAIN_DER_MAX (1024 * 1024)
 
 /*
+ * Certificates a signature's CMS (or a timestamp token) may carry for its
+ * chain to be built: a signer's tool sends its chain, and in a bridged PKI
+ * the cross-certificates of its CA by each bridge it knows (the US federal
+ * bridge's, the EU's), the TSA's chain and the OCSP responders' -- dozens.
+ * The bound keeps a path search over them small (OpenSSL's is linear in
+ * them per level, at most 8 levels); a CMS with more is indeterminate.
+ */
+#define CRYPTO_CMS_CERTS_MAX 64
+
+/*
  * Encode chain (borrowed; NULL or empty: an empty SEQUENCE, 30 00) in order.
  * Returns SP_OK and *der (malloc'd, the caller frees it) of *len bytes;
  * SP_ERR_LIMIT for more than CRYPTO_CHAIN_MAX certificates, SP_ERR_TOO_LARGE
@@ -706,10 +716,15 @@ int crypto_ts_fetch(const char *url, const uint8_t *query, size_t querylen, long
  * chain is not checked (the token's own certificate is taken as the anchor)
  * but everything else is. On SP_OK, *token is the TimeStampToken
  * (ContentInfo DER, malloc'd) to embed and *gen_time its genTime (either
- * may be NULL). Failures are SP_ERR_CRYPTO with reason ts_rejected,
+ * may be NULL). The genTime must be now: at most CRYPTO_TS_LAG_MAX seconds
+ * behind our clock (the clocks' difference and the longest TSA timeout) and
+ * CRYPTO_TS_AHEAD_MAX ahead, else ts_time_implausible: a signature is judged
+ * at that time. Failures are SP_ERR_CRYPTO with reason ts_rejected,
  * ts_imprint_mismatch, ts_nonce_mismatch, ts_untrusted, ts_bad_eku,
- * ts_bad_signature or ts_malformed.
+ * ts_bad_signature, ts_time_implausible or ts_malformed.
  */
+#define CRYPTO_TS_LAG_MAX 300
+#define CRYPTO_TS_AHEAD_MAX 120
 int crypto_ts_response_check(const uint8_t *resp, size_t resplen, const uint8_t *query,
 			     size_t querylen, X509_STORE *trust, uint8_t **token, size_t *tokenlen,
 			     time_t *gen_time, struct sp_errinfo *ei) SP_WUR;

@@ -15,7 +15,8 @@
 #include "crypto_int.h"
 
 #define TRUST_FILE_MAX (8 * 1024 * 1024) /* a CA bundle or a large CRL */
-#define TRUST_EXTRA_MAX 16               /* certificates a client may add to its chain */
+/* certificates the caller adds to the search: a CMS's (the API's requests send fewer) */
+#define TRUST_EXTRA_MAX CRYPTO_CMS_CERTS_MAX
 #define TRUST_DEPTH_MAX 8
 
 static int
@@ -518,7 +519,8 @@ crypto_cert_check_ev(struct crypto_trust *t, X509 *leaf, STACK_OF(X509) * extra,
 		goto out;
 	}
 	if (extra != NULL && sk_X509_num(extra) > TRUST_EXTRA_MAX) {
-		r = sp_err(ei, SP_ERR_LIMIT, "more than %d chain certificates", TRUST_EXTRA_MAX);
+		r = sp_err(ei, SP_ERR_LIMIT, "%d chain certificates (at most %d)",
+			   sk_X509_num(extra), TRUST_EXTRA_MAX);
 		goto out;
 	}
 	/* A shallow copy: the store's intermediates and the client's extras. */

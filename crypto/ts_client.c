@@ -338,6 +338,7 @@ crypto_ts_response_check(const uint8_t *resp, size_t resplen, const uint8_t *que
 	STACK_OF(X509) *signers = NULL, *certs;
 	X509 *signer;
 	struct tm tm;
+	time_t gt, now;
 	unsigned char *obuf = NULL;
 	int n;
 
@@ -383,13 +384,24 @@ crypto_ts_response_check(const uint8_t *resp, size_t resplen, const uint8_t *que
 		goto out;
 	if ((r = check_signature(rsp, trust, signer, ei)) != SP_OK)
 		goto out;
-	if (gen_time != NULL) {
-		if (ASN1_TIME_to_tm(TS_TST_INFO_get_time(info), &tm) != 1) {
-			r = cms_err_ossl(ei, SP_ERR_CRYPTO, "ts_malformed", "bad genTime");
-			goto out;
-		}
-		*gen_time = timegm(&tm);
+	/* the token answers a query just sent: its time is now, give or take the
+	   clocks' difference and the request's time; the signature is judged at it
+	   (a certificate revoked or expired since passes), so a TSA that lags or
+	   backdates is no witness */
+	if (ASN1_TIME_to_tm(TS_TST_INFO_get_time(info), &tm) != 1) {
+		r = cms_err_ossl(ei, SP_ERR_CRYPTO, "ts_malformed", "bad genTime");
+		goto out;
 	}
+	gt = timegm(&tm);
+	now = time(NULL);
+	if (gt < now - CRYPTO_TS_LAG_MAX || gt > now + CRYPTO_TS_AHEAD_MAX) {
+		r = sp_err_reason(ei, SP_ERR_CRYPTO, "ts_time_implausible",
+				  "the TSA's time is %+lld s from ours (at most -%d/+%d s)",
+				  (long long)(gt - now), CRYPTO_TS_LAG_MAX, CRYPTO_TS_AHEAD_MAX);
+		goto out;
+	}
+	if (gen_time != NULL)
+		*gen_time = gt;
 	if (token != NULL) {
 		n = i2d_PKCS7(p7, &obuf);
 		r = cms_ossl_to_malloc(obuf, n, token, tokenlen, ei);

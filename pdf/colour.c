@@ -6,7 +6,9 @@
  * breaks its conformance, and so would our seal picture and date stamp.
  * Under such an intent they are drawn in its space, converted from the
  * seal's RGB by the naive formulas (the output intent's profile then gives
- * the printed colour; a seal is one saturated red, which these keep).
+ * the printed colour; a seal is one saturated red, which these keep). A
+ * PDF/A file with no output intent may draw in no device space at all: there
+ * they are drawn in an ICC-based sRGB space (icc.c).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -18,8 +20,9 @@
 #define XMP_MAX ((long long)4 << 20)
 #define PDFAID_NS "http://www.aiim.org/pdfa/ns/id/"
 
-int
-pdf_intent_ncomp(struct pdf_doc *doc)
+/* The components of the output intents' profile; 0 when none has a profile. */
+static int
+intent_ncomp(struct pdf_doc *doc)
 {
 	qpdf_data q = doc->q;
 	qpdf_oh oi = qpdf_oh_get_key_if_dict(q, qpdf_get_root(q), "/OutputIntents");
@@ -41,7 +44,32 @@ pdf_intent_ncomp(struct pdf_doc *doc)
 		if (v == 1 || v == 3 || v == 4)
 			return (int)v;
 	}
-	return 3; /* none: RGB, as every reader draws it */
+	return 0;
+}
+
+int
+pdf_intent_ncomp(struct pdf_doc *doc)
+{
+	int n = intent_ncomp(doc);
+
+	return n ? n : 3; /* none: RGB, as every reader draws it */
+}
+
+int
+pdf_pdfa_without_intent(struct pdf_doc *doc)
+{
+	return intent_ncomp(doc) == 0 && pdf_pdfa_part(doc) > 0;
+}
+
+int
+pdf_colour_op_icc(struct sp_buf *b, const char *space, double r, double g, double bl, int stroke)
+{
+	return sp_buf_printf(b, "/%s %s ", space, stroke ? "CS" : "cs") < 0 || pdfw_num(b, r) < 0 ||
+			       sp_buf_add(b, " ", 1) < 0 || pdfw_num(b, g) < 0 ||
+			       sp_buf_add(b, " ", 1) < 0 || pdfw_num(b, bl) < 0 ||
+			       sp_buf_addstr(b, stroke ? " SC" : " sc") < 0
+		       ? SP_ERR_NOMEM
+		       : SP_OK;
 }
 
 const char *

@@ -48,45 +48,7 @@
 #include <string.h>
 
 #include "diff_int.h"
-
-/* What the walks of one /Fields entry found. */
-struct form_entry {
-	int obj, gen;            /* the entry's object; obj 0: direct (walked at every update) */
-	int is_dict;             /* a dictionary: form_read counts it in nfields */
-	int nsigfields, nsigned; /* form_read's counts within the entry */
-	size_t rf_nodes;         /* form_read's steps (its budget) */
-	size_t ls_nodes;         /* the listing's nodes (its cap) */
-	size_t nnames;           /* form_read's names, in order after the previous entry's */
-	size_t nsig;             /* signed signature fields, likewise */
-	size_t ndeps;            /* dependencies, likewise */
-	int null_dep;            /* a dependency did not resolve (an object that may come) */
-};
-
-/* A signed signature field as the lazy listing gives it. */
-struct form_sig {
-	char name[128];
-	int field_obj, sig_obj, sig_gen;
-	/* the field has /Kids: a listing that does not know the value reads it (the walk
-	   goes down the kids instead when it resolves to nothing) */
-	int kids;
-	enum pdf_lock lock; /* the field's own /Lock */
-	int lock_p;
-	char lock_fields[512];
-};
-
-struct form_kept {
-	int has_acroform;
-	struct form_entry *e;
-	size_t ne, ecap;
-	char *text; /* form_read's names, each NUL-terminated */
-	size_t text_len, text_cap, nnames;
-	struct form_sig *s;
-	size_t ns, scap;
-	int *deps;
-	size_t ndeps, dcap;
-	size_t rf_nodes, ls_nodes; /* the entries' sums */
-	char **names;              /* pointers into text, made when installed in a document */
-};
+#include "form_kept_int.h"
 
 void
 form_kept_free(struct form_kept *k)
@@ -326,95 +288,67 @@ lock_deps(struct form_acc *a, qpdf_oh field)
 }
 
 /*
- * The signed signature fields of one entry, as sig_fields.c's list() finds
- * them with lazy values and none known (the same order, names and caps):
- * an indirect value is not read. A direct value (list() reads it at once)
- * makes the form unkeepable. 0, or -1 out of memory.
+ * A field of one entry's listing walk (pdf_field_walk, as sig_fields.c's
+ * list() walks with lazy values and none known): a signed signature field is
+ * kept, its indirect value unread. A direct value (list() reads it at once)
+ * or one field over list()'s cap makes the form unkeepable.
  */
+static int
+sig_visit(void *arg, const struct pdf_field_node *f, struct sp_errinfo *ei)
+{
+	struct form_acc *a = arg;
+	struct form_kept *k = a->k;
+	qpdf_data q = a->q;
+	struct pdf_sig_field lk;
+	struct form_sig *s;
+
+	if (f->is_sig && qpdf_oh_is_indirect(q, f->v)) {
+		if (k->ns >= SIG_FIELDS_MAX) {
+			a->unkeepable = 1; /* list() refuses one more */
+			return PDF_FIELD_STOP;
+		}
+		if (grow((void **)&k->s, &k->scap, k->ns + 1, sizeof(*k->s)) < 0 ||
+		    lock_deps(a, f->oh) < 0)
+			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		s = &k->s[k->ns++];
+		k->e[k->ne - 1].nsig++;
+		memset(s, 0, sizeof(*s));
+		memcpy(s->name, f->name, sizeof(s->name));
+		s->field_obj = qpdf_oh_get_object_id(q, f->oh);
+		s->sig_obj = qpdf_oh_get_object_id(q, f->v);
+		s->sig_gen = qpdf_oh_get_generation(q, f->v);
+		s->kids = qpdf_oh_is_array(q, f->kids);
+		memset(&lk, 0, sizeof(lk));
+		pdf_sig_field_lock(q, f->oh, &lk);
+		s->lock = lk.lock;
+		s->lock_p = lk.lock_p;
+		memcpy(s->lock_fields, lk.lock_fields, sizeof(s->lock_fields));
+		return PDF_FIELD_SKIP;
+	}
+	if (f->is_sig && !qpdf_oh_is_null(q, f->v)) {
+		a->unkeepable = 1; /* a direct value: list() reads it whole */
+		return PDF_FIELD_STOP;
+	}
+	return PDF_FIELD_DESCEND;
+}
+
+/* The signed signature fields of one entry (root). 0, or -1 out of memory. */
 static int
 sigs_walk(struct form_acc *a, qpdf_oh root)
 {
-	qpdf_data q = a->q;
-	struct form_kept *k = a->k;
-	struct form_entry *e = &k->e[k->ne - 1];
-	struct node {
-		qpdf_oh oh;
-		int depth, is_sig;
-		char name[128];
-	} *st = NULL;
-	size_t sp = 0, cap = 0;
-	qpdf_oh kids, ft, t, v;
-	struct pdf_sig_field lk;
-	struct form_sig *s;
-	int i, cnt, r = -1;
+	struct form_entry *e = &a->k->e[a->k->ne - 1];
+	struct sp_errinfo ei;
+	size_t nodes = a->k->ls_nodes;
+	int r;
 
-	if (grow((void **)&st, &cap, 1, sizeof(*st)) < 0)
+	sp_errinfo_init(&ei);
+	r = pdf_field_walk(a->q, root, 0, &nodes, sig_visit, a, &ei);
+	e->ls_nodes = nodes - a->k->ls_nodes;
+	if (r == SP_ERR_NOMEM)
 		return -1;
-	st[0].oh = root;
-	st[0].depth = st[0].is_sig = 0;
-	st[0].name[0] = 0;
-	sp = 1;
-	while (sp > 0 && !a->unkeepable) {
-		struct node cur = st[--sp];
-		char full[128];
-		e->ls_nodes++;
-		if (k->ls_nodes + e->ls_nodes > FIELD_NODES_MAX || cur.depth > PDF_MAX_DEPTH) {
-			a->unkeepable = 1; /* list() refuses: it decides */
-			break;
-		}
-		if (!qpdf_oh_is_dictionary(q, cur.oh))
-			continue;
-		ft = qpdf_oh_get_key_if_dict(q, cur.oh, "/FT");
-		if (qpdf_oh_is_name(q, ft))
-			cur.is_sig = qpdf_oh_is_name_and_equals(q, ft, "/Sig");
-		t = qpdf_oh_get_key_if_dict(q, cur.oh, "/T");
-		snprintf(full, sizeof(full), "%.60s%s%.60s", cur.name, cur.name[0] ? "." : "",
-			 qpdf_oh_is_string(q, t) ? qpdf_oh_get_utf8_value(q, t) : "");
-		v = qpdf_oh_get_key_if_dict(q, cur.oh, "/V");
-		kids = qpdf_oh_get_key_if_dict(q, cur.oh, "/Kids");
-		if (cur.is_sig && qpdf_oh_is_indirect(q, v)) {
-			if (k->ns >= SIG_FIELDS_MAX) {
-				a->unkeepable = 1; /* list() refuses one more */
-				break;
-			}
-			if (grow((void **)&k->s, &k->scap, k->ns + 1, sizeof(*k->s)) < 0 ||
-			    lock_deps(a, cur.oh) < 0)
-				goto out;
-			s = &k->s[k->ns++];
-			e->nsig++;
-			memset(s, 0, sizeof(*s));
-			memcpy(s->name, full, sizeof(s->name));
-			s->field_obj = qpdf_oh_get_object_id(q, cur.oh);
-			s->sig_obj = qpdf_oh_get_object_id(q, v);
-			s->sig_gen = qpdf_oh_get_generation(q, v);
-			s->kids = qpdf_oh_is_array(q, kids);
-			memset(&lk, 0, sizeof(lk));
-			pdf_sig_field_lock(q, cur.oh, &lk);
-			s->lock = lk.lock;
-			s->lock_p = lk.lock_p;
-			memcpy(s->lock_fields, lk.lock_fields, sizeof(s->lock_fields));
-			continue;
-		}
-		if (cur.is_sig && !qpdf_oh_is_null(q, v)) {
-			a->unkeepable = 1; /* a direct value: list() reads it whole */
-			break;
-		}
-		if (qpdf_oh_is_array(q, kids)) {
-			cnt = qpdf_oh_get_array_n_items(q, kids);
-			if (grow((void **)&st, &cap, sp + (size_t)cnt + 1, sizeof(*st)) < 0)
-				goto out;
-			for (i = cnt; i-- > 0;) {
-				st[sp].oh = qpdf_oh_get_array_item(q, kids, i);
-				st[sp].depth = cur.depth + 1;
-				st[sp].is_sig = cur.is_sig;
-				snprintf(st[sp++].name, sizeof(st[0].name), "%s", full);
-			}
-		}
-	}
-	r = 0;
-out:
-	free(st);
-	return r;
+	if (r < 0)
+		a->unkeepable = 1; /* past list()'s caps: list() refuses, it decides */
+	return 0;
 }
 
 static int
@@ -705,139 +639,6 @@ form_kept_list(struct pdf_doc *doc, const struct pdf_sig_field *kn, size_t nkn, 
 	return SP_OK;
 }
 
-/* ---- packed facts ---- */
-
-#define KEPT_MAGIC "SPFORM1"
-
-struct kept_head {
-	char magic[8];
-	uint64_t doc_len;
-	uint8_t sha256[32];
-	int32_t has_acroform, pad;
-	uint64_t ne, ns, ndeps, text_len, nnames;
-};
-
-static int
-pack(const struct form_kept *k, const uint8_t sha256[32], size_t doc_len, uint8_t **out,
-     size_t *len)
-{
-	struct kept_head h;
-	size_t n;
-	uint8_t *b, *w;
-
-	memset(&h, 0, sizeof(h));
-	memcpy(h.magic, KEPT_MAGIC, sizeof(h.magic));
-	h.doc_len = doc_len;
-	memcpy(h.sha256, sha256, 32);
-	h.has_acroform = k->has_acroform;
-	h.ne = k->ne;
-	h.ns = k->ns;
-	h.ndeps = k->ndeps;
-	h.text_len = k->text_len;
-	h.nnames = k->nnames;
-	n = sizeof(h) + k->ne * sizeof(*k->e) + k->ns * sizeof(*k->s) +
-	    k->ndeps * sizeof(*k->deps) + k->text_len;
-	if (!(b = malloc(n)))
-		return SP_ERR_NOMEM;
-	w = b;
-#define PUT(p, sz) \
-	do { \
-		if ((sz) > 0) \
-			memcpy(w, p, sz); \
-		w += (sz); \
-	} while (0)
-	PUT(&h, sizeof(h));
-	PUT(k->e, k->ne * sizeof(*k->e));
-	PUT(k->s, k->ns * sizeof(*k->s));
-	PUT(k->deps, k->ndeps * sizeof(*k->deps));
-	PUT(k->text, k->text_len);
-#undef PUT
-	*out = b;
-	*len = n;
-	return SP_OK;
-}
-
-/* Facts packed for exactly these bytes (sha256, doc_len), checked throughout. */
-static int
-unpack(const uint8_t *b, size_t len, const uint8_t sha256[32], size_t doc_len,
-       struct form_kept **out)
-{
-	struct kept_head h;
-	struct form_kept *k = NULL;
-	size_t off, i, names = 0, sigs = 0, deps = 0, nul = 0;
-
-	*out = NULL;
-	if (b == NULL || len < sizeof(h))
-		return -1;
-	memcpy(&h, b, sizeof(h));
-	if (memcmp(h.magic, KEPT_MAGIC, sizeof(h.magic)) != 0 || h.doc_len != doc_len ||
-	    memcmp(h.sha256, sha256, 32) != 0 || h.ne > FORM_MAX_FIELDS || h.ns > SIG_FIELDS_MAX ||
-	    h.nnames > FORM_MAX_FIELDS || h.ndeps > (size_t)16 * FIELD_NODES_MAX ||
-	    h.text_len > len || (h.has_acroform != 0 && h.has_acroform != 1))
-		return -1;
-	if (len != sizeof(h) + h.ne * sizeof(struct form_entry) + h.ns * sizeof(struct form_sig) +
-			   h.ndeps * sizeof(int) + h.text_len)
-		return -1;
-	if (!(k = calloc(1, sizeof(*k))))
-		return -1;
-	k->has_acroform = h.has_acroform;
-	k->ne = k->ecap = h.ne;
-	k->ns = k->scap = h.ns;
-	k->ndeps = k->dcap = h.ndeps;
-	k->text_len = k->text_cap = h.text_len;
-	k->nnames = h.nnames;
-	if ((h.ne && !(k->e = malloc(h.ne * sizeof(*k->e)))) ||
-	    (h.ns && !(k->s = malloc(h.ns * sizeof(*k->s)))) ||
-	    (h.ndeps && !(k->deps = malloc(h.ndeps * sizeof(*k->deps)))) ||
-	    (h.text_len && !(k->text = malloc(h.text_len))))
-		goto bad;
-	off = sizeof(h);
-	if (h.ne)
-		memcpy(k->e, b + off, h.ne * sizeof(*k->e));
-	off += h.ne * sizeof(*k->e);
-	if (h.ns)
-		memcpy(k->s, b + off, h.ns * sizeof(*k->s));
-	off += h.ns * sizeof(*k->s);
-	if (h.ndeps)
-		memcpy(k->deps, b + off, h.ndeps * sizeof(*k->deps));
-	off += h.ndeps * sizeof(*k->deps);
-	if (h.text_len)
-		memcpy(k->text, b + off, h.text_len);
-	/* the entries' parts add up to the whole, and the caps hold */
-	for (i = 0; i < k->ne; i++) {
-		const struct form_entry *e = &k->e[i];
-		if (e->nnames > k->nnames - names || e->nsig > k->ns - sigs ||
-		    e->ndeps > k->ndeps - deps || e->rf_nodes > FORM_WALK_BUDGET ||
-		    e->ls_nodes > FIELD_NODES_MAX || e->obj < 0 || (e->is_dict & ~1) != 0 ||
-		    (e->null_dep & ~1) != 0)
-			goto bad;
-		names += e->nnames;
-		sigs += e->nsig;
-		deps += e->ndeps;
-		k->rf_nodes += e->rf_nodes;
-		k->ls_nodes += e->ls_nodes;
-	}
-	for (i = 0; i < k->text_len; i++)
-		nul += k->text[i] == 0;
-	if (names != k->nnames || sigs != k->ns || deps != k->ndeps || nul != k->nnames ||
-	    (k->text_len > 0 && k->text[k->text_len - 1] != 0) || k->rf_nodes > FORM_WALK_BUDGET ||
-	    k->ls_nodes > FIELD_NODES_MAX)
-		goto bad;
-	for (i = 0; i < k->ns; i++) {
-		struct form_sig *s = &k->s[i];
-		if (s->sig_obj <= 0 || (unsigned)s->lock > PDF_LOCK_EXCLUDE)
-			goto bad;
-		s->name[sizeof(s->name) - 1] = 0;
-		s->lock_fields[sizeof(s->lock_fields) - 2] = 0;
-		s->lock_fields[sizeof(s->lock_fields) - 1] = 0;
-	}
-	*out = k;
-	return 0;
-bad:
-	form_kept_free(k);
-	return -1;
-}
-
 /* k as doc's form: its info's counts and field names, and its listing's facts. */
 static int
 install(struct pdf_doc *doc, struct form_kept *k)
@@ -877,7 +678,7 @@ pdf_doc_form_load_kept(struct pdf_doc *doc, const uint8_t *kept, size_t len,
 
 	if (doc->form_read || doc->kept != NULL)
 		return sp_err(ei, SP_ERR_INVALID, "the form of this document is read already");
-	if (unpack(kept, len, sha256, doc->len, &k) < 0)
+	if (form_kept_unpack(kept, len, sha256, doc->len, &k) < 0)
 		return sp_err(ei, SP_ERR_INVALID, "the kept form facts are not these bytes'");
 	if ((r = install(doc, k)) < 0) {
 		form_kept_free(k);
@@ -918,7 +719,7 @@ pdf_doc_form_export(struct pdf_doc *doc, const uint8_t sha256[32], uint8_t **out
 		/* the listing answers from them too from now on (what the walk answers) */
 		doc->kept = k;
 	}
-	if ((r = pack(doc->kept, sha256, doc->len, out, len)) < 0)
+	if ((r = form_kept_pack(doc->kept, sha256, doc->len, out, len)) < 0)
 		return sp_err(ei, r, "out of memory");
 	return SP_OK;
 }

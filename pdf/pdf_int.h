@@ -151,6 +151,26 @@ void pdf_sig_field_lock(qpdf_data q, qpdf_oh field, struct pdf_sig_field *s);
 /* sig_fields.c: the caps of a signature-field listing (list()) */
 #define SIG_FIELDS_MAX 1000
 #define FIELD_NODES_MAX 20000
+/* field_walk.c: a field of the walk, as its visitor sees it */
+struct pdf_field_node {
+	qpdf_oh oh;        /* the field: a dictionary */
+	qpdf_oh v, kids;   /* its /V and /Kids, as qpdf_oh_get_key_if_dict reads them */
+	int depth, is_sig; /* is_sig: /FT /Sig, its own or inherited */
+	char name[128];    /* fully qualified; each part of a long one cut */
+};
+/* A visitor's answer: go down n's /Kids, pass them by, or end the walk; < 0 fails it. */
+enum { PDF_FIELD_DESCEND = 0, PDF_FIELD_SKIP = 1, PDF_FIELD_STOP = 2 };
+/*
+ * field_walk.c: the field tree under root depth first, in document order,
+ * each field dictionary handed to visit: root is the AcroForm's /Fields
+ * (root_is_fields: its items are the roots; anything else, none) or one
+ * field. *nodes counts the nodes (FIELD_NODES_MAX at most over the walks
+ * sharing it). SP_OK, SP_ERR_LIMIT (reason pdf_limit) past a cap, or the
+ * visitor's error.
+ */
+int pdf_field_walk(qpdf_data q, qpdf_oh root, int root_is_fields, size_t *nodes,
+		   int (*visit)(void *arg, const struct pdf_field_node *n, struct sp_errinfo *ei),
+		   void *arg, struct sp_errinfo *ei) SP_WUR;
 /* form_kept.c: the caps of a form walk (form_read) */
 #define FORM_MAX_FIELDS 10000
 #define FORM_WALK_BUDGET (4 * FORM_MAX_FIELDS)
@@ -325,6 +345,21 @@ int pdf_intent_ncomp(struct pdf_doc *doc);
 /* The PDF/A part doc's XMP metadata claims (pdfaid:part: 1, 2, 3...), 0 for none;
    it leaves no qpdf error behind. */
 int pdf_pdfa_part(struct pdf_doc *doc);
+/*
+ * 1 when doc's XMP metadata claims PDF/A and no output intent has a profile:
+ * then no device colour space may be drawn in (ISO 19005-2 §6.2.4.3), and
+ * what we draw uses an ICC-based sRGB space (pdf_srgb_icc). doc needs no
+ * page list.
+ */
+int pdf_pdfa_without_intent(struct pdf_doc *doc);
+/* "/space CS r g b SC" (stroke) or "/space cs r g b sc": an ICC-based RGB colour. */
+int pdf_colour_op_icc(struct sp_buf *b, const char *space, double r, double g, double bl,
+		      int stroke) SP_WUR;
+/*
+ * icc.c: append to b a version 2 sRGB display profile (ICC.1:2001-04), the
+ * data of an /ICCBased stream with /N 3. SP_OK or SP_ERR_NOMEM. Any thread.
+ */
+int pdf_srgb_icc(struct sp_buf *b) SP_WUR;
 /* "/DeviceCMYK", "/DeviceGray" or "/DeviceRGB" for ncomp 4, 1, else. */
 const char *pdf_space_name(int ncomp);
 /* The colour r, g, b (0..1) in ncomp's space and its operator ("0 1 1 0.2 K" for a

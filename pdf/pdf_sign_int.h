@@ -31,6 +31,10 @@ struct sign_ctx {
 	int ncomp;     /* what the output intent draws in: 3 RGB, 4 CMYK, 1 grey */
 	int stencil;   /* PDF/A-1 (no transparency): a seal masked by a 1-bit /Mask;
 			  -1 until the first seal picture asks */
+	/* a PDF/A file without an output intent: RGB in an ICC-based sRGB space, its
+	   profile's stream written once, when first drawn in (srgb_obj, else 0);
+	   srgb -1 until then */
+	int srgb, srgb_obj;
 	/* a field placement: the empty field signed into (its widget is wobj[0]) */
 	int fill;
 	struct pdf_sig_slot slot;

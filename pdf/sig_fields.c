@@ -529,20 +529,50 @@ fail:
 	return r;
 }
 
+/* What list() walks with: its arguments and the fields it found. */
+struct list_walk {
+	struct pdf_doc *doc;
+	const int *skip;
+	size_t nskip;
+	int lazy;
+	const struct pdf_sig_field *kn;
+	size_t nkn;
+	struct pdf_sig_field *arr;
+	size_t n, cap;
+};
+
+/* a signature field with a value is listed, and its kids are not walked */
+static int
+list_visit(void *arg, const struct pdf_field_node *f, struct sp_errinfo *ei)
+{
+	struct list_walk *w = arg;
+	qpdf_data q = w->doc->q;
+	int lz, r;
+
+	/* a signature already known is not read again (its /Contents is large) */
+	if (f->is_sig && w->nskip > 0 && qpdf_oh_is_indirect(q, f->v) &&
+	    known(w->skip, w->nskip, qpdf_oh_get_object_id(q, f->v)))
+		return PDF_FIELD_SKIP;
+	/* lazy: an indirect value is not resolved (parsed) here, unless the field also
+	   has kids, which a value that is no object would leave to be walked */
+	lz = w->lazy && qpdf_oh_is_indirect(q, f->v) &&
+	     (!qpdf_oh_is_array(q, f->kids) || (w->nkn > 0 && known_dict(q, f->v, w->kn, w->nkn)));
+	if (!f->is_sig || (!lz && qpdf_oh_is_null(q, f->v)))
+		return PDF_FIELD_DESCEND;
+	if ((r = sig_add(w->doc, f->oh, f->v, f->name, lz, &w->arr, &w->n, &w->cap, ei)) < 0)
+		return r;
+	return PDF_FIELD_SKIP;
+}
+
 static int
 list(struct pdf_doc *doc, const int *skip, size_t nskip, int lazy, const struct pdf_sig_field *kn,
      size_t nkn, struct pdf_sig_field **out, size_t *nout, struct sp_errinfo *ei)
 {
 	qpdf_data q = doc->q;
-	struct node {
-		qpdf_oh oh;
-		int depth, is_sig;
-		char name[128];
-	} *st = NULL;
-	size_t sp = 0, cap = 64, nodes = 0, n = 0, scap = 0;
-	struct pdf_sig_field *arr = NULL;
-	qpdf_oh af, fields, kids, ft, t, v;
-	int r = SP_ERR_INTERNAL, i, cnt, lz;
+	struct list_walk w = { doc, skip, nskip, lazy, kn, nkn, NULL, 0, 0 };
+	size_t nodes = 0;
+	qpdf_oh af;
+	int r;
 
 	*out = NULL;
 	*nout = 0;
@@ -553,96 +583,21 @@ list(struct pdf_doc *doc, const int *skip, size_t nskip, int lazy, const struct 
 	if (!lazy && nskip > 0 && doc->kept != NULL &&
 	    (r = list_new_kept(doc, skip, nskip, out, nout, ei)) != 1)
 		return r;
-	if (!(st = malloc(cap * sizeof(*st))))
-		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	af = qpdf_oh_get_key_if_dict(q, qpdf_get_root(q), "/AcroForm");
-	fields = qpdf_oh_get_key_if_dict(q, af, "/Fields");
-	cnt = qpdf_oh_is_array(q, fields) ? qpdf_oh_get_array_n_items(q, fields) : 0;
-	for (i = cnt; i-- > 0;) {
-		if (sp == cap) {
-			r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit", "too many form fields");
-			goto out;
-		}
-		st[sp].oh = qpdf_oh_get_array_item(q, fields, i);
-		st[sp].depth = 0;
-		st[sp].is_sig = 0;
-		st[sp++].name[0] = 0;
-		if (sp == cap) {
-			void *nv =
-				cap < FIELD_NODES_MAX ? realloc(st, 2 * cap * sizeof(*st)) : NULL;
-			if (!nv) {
-				r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
-						  "too many form fields");
-				goto out;
-			}
-			st = nv;
-			cap *= 2;
-		}
-	}
-	while (sp > 0) {
-		struct node cur = st[--sp];
-		char full[128];
-		if (++nodes > FIELD_NODES_MAX || cur.depth > PDF_MAX_DEPTH) {
-			r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
-					  "the field tree is too large");
-			goto out;
-		}
-		if (!qpdf_oh_is_dictionary(q, cur.oh))
-			continue;
-		ft = qpdf_oh_get_key_if_dict(q, cur.oh, "/FT");
-		if (qpdf_oh_is_name(q, ft))
-			cur.is_sig = qpdf_oh_is_name_and_equals(q, ft, "/Sig");
-		t = qpdf_oh_get_key_if_dict(q, cur.oh, "/T");
-		/* names are for people: a very long one is cut, never overflowed */
-		snprintf(full, sizeof(full), "%.60s%s%.60s", cur.name, cur.name[0] ? "." : "",
-			 qpdf_oh_is_string(q, t) ? qpdf_oh_get_utf8_value(q, t) : "");
-		v = qpdf_oh_get_key_if_dict(q, cur.oh, "/V");
-		kids = qpdf_oh_get_key_if_dict(q, cur.oh, "/Kids");
-		/* a signature already known is not read again (its /Contents is large) */
-		if (cur.is_sig && nskip > 0 && qpdf_oh_is_indirect(q, v) &&
-		    known(skip, nskip, qpdf_oh_get_object_id(q, v)))
-			continue;
-		/* lazy: an indirect value is not resolved (parsed) here, unless the field also
-		   has kids, which a value that is no object would leave to be walked */
-		lz = lazy && qpdf_oh_is_indirect(q, v) &&
-		     (!qpdf_oh_is_array(q, kids) || (nkn > 0 && known_dict(q, v, kn, nkn)));
-		if (cur.is_sig && (lz || !qpdf_oh_is_null(q, v))) {
-			if ((r = sig_add(doc, cur.oh, v, full, lz, &arr, &n, &scap, ei)) < 0)
-				goto out;
-		} else if (qpdf_oh_is_array(q, kids)) {
-			cnt = qpdf_oh_get_array_n_items(q, kids);
-			for (i = cnt; i-- > 0;) {
-				if (sp + 1 >= cap) {
-					void *nv = cap < FIELD_NODES_MAX
-							   ? realloc(st, 2 * cap * sizeof(*st))
-							   : NULL;
-					if (!nv) {
-						r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
-								  "too many form fields");
-						goto out;
-					}
-					st = nv;
-					cap *= 2;
-				}
-				st[sp].oh = qpdf_oh_get_array_item(q, kids, i);
-				st[sp].depth = cur.depth + 1;
-				st[sp].is_sig = cur.is_sig;
-				snprintf(st[sp++].name, sizeof(st[0].name), "%s", full);
-			}
-		}
-	}
+	if ((r = pdf_field_walk(q, qpdf_oh_get_key_if_dict(q, af, "/Fields"), 1, &nodes, list_visit,
+				&w, ei)) < 0)
+		goto out;
 	if (qpdf_has_error(q)) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable",
 				  "the form fields cannot be read");
 		goto out;
 	}
-	*out = arr;
-	*nout = n;
-	arr = NULL; /* transferred */
+	*out = w.arr;
+	*nout = w.n;
+	w.arr = NULL; /* transferred */
 	r = SP_OK;
 out:
-	pdf_sig_fields_free(arr, n);
-	free(st);
+	pdf_sig_fields_free(w.arr, w.n);
 	return r;
 }
 

@@ -633,6 +633,7 @@ prepare(struct pdf_doc *doc, const struct pdf_sig_params *params, const struct p
 	c.par = params;
 	c.seals = seals;
 	c.ncomp = pdf_intent_ncomp(doc);
+	c.srgb = -1; /* asked when first drawn in (sign_ap.c) */
 	if (params->doc_timestamp)
 		npl = 0; /* a document timestamp shows nothing */
 	if ((r = pdf_placements_resolve(doc, seals, nseals, pl, npl, &c.rects, &c.nrects, ei)) < 0)

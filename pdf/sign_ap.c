@@ -5,7 +5,8 @@
  * field's widget centred in the field's box); a date stamp is a frame and
  * the date in our Type 3 font. Each appearance is counter-rotated against
  * its page's /Rotate so that it stands upright on screen, and drawn in the
- * device space the document's output intent asks (colour.c).
+ * device space the document's output intent asks (colour.c), or in a PDF/A
+ * file without one in an ICC-based sRGB space (icc.c).
  */
 #include <math.h>
 #include <stdio.h>
@@ -30,6 +31,37 @@ rot_matrix(int rotate)
 	}
 }
 
+/*
+ * The colour space RGB is drawn in, into out: the device's, or for a PDF/A
+ * file without an output intent [/ICCBased n 0 R], the profile's stream
+ * written on first use. < 0 on failure.
+ */
+static int
+rgb_space(struct sign_ctx *c, char *out, size_t n, struct sp_errinfo *ei)
+{
+	struct sp_buf icc;
+	int r;
+
+	if (c->srgb < 0)
+		c->srgb = c->ncomp == 3 && pdf_pdfa_without_intent(c->doc);
+	if (!c->srgb) {
+		snprintf(out, n, "%s", pdf_space_name(c->ncomp));
+		return SP_OK;
+	}
+	if (c->srgb_obj == 0) {
+		sp_buf_init(&icc, 1 << 16);
+		c->srgb_obj = pdfw_alloc(&c->w);
+		r = pdf_srgb_icc(&icc) < 0
+			    ? sign_nomem(ei)
+			    : pdfw_stream(&c->w, c->srgb_obj, "/N 3", icc.data, icc.len, ei);
+		sp_buf_cleanup(&icc);
+		if (r < 0)
+			return r;
+	}
+	snprintf(out, n, "[/ICCBased %d 0 R]", c->srgb_obj);
+	return SP_OK;
+}
+
 int
 sign_ap_images_write(struct sign_ctx *c, const struct pdf_seal *seals, struct sp_errinfo *ei)
 {
@@ -37,7 +69,7 @@ sign_ap_images_write(struct sign_ctx *c, const struct pdf_seal *seals, struct sp
 	struct pdf_seal_pixels sp = { 0 };
 	unsigned char *enc = NULL, *mask = NULL;
 	size_t enclen = 0, masklen = 0;
-	char d[256];
+	char d[256], space[32];
 	int r = SP_OK;
 	size_t i;
 
@@ -101,11 +133,13 @@ sign_ap_images_write(struct sign_ctx *c, const struct pdf_seal *seals, struct sp
 		}
 		if (r < 0)
 			goto out;
+		if ((r = rgb_space(c, space, sizeof(space), ei)) < 0)
+			goto out;
 		snprintf(d, sizeof(d),
 			 "/Type /XObject /Subtype /Image /Width %u /Height %u /ColorSpace "
 			 "%s /BitsPerComponent 8 /Filter /FlateDecode /%s %d 0 R",
-			 img.width, img.height, pdf_space_name(c->ncomp),
-			 c->stencil ? "Mask" : "SMask", c->so[s].smask);
+			 img.width, img.height, space, c->stencil ? "Mask" : "SMask",
+			 c->so[s].smask);
 		if ((r = pdfw_stream(&c->w, c->so[s].img, d, img.rgb_z, img.rgb_len, ei)) < 0)
 			goto out;
 		c->so[s].aspect = (double)img.height / img.width;
@@ -117,6 +151,14 @@ out:
 	return r;
 }
 
+/* The date stamp's stroking colour, dark red, in the space rgb_space named CS0. */
+static int
+date_colour(const struct sign_ctx *c, struct sp_buf *b)
+{
+	return c->srgb ? pdf_colour_op_icc(b, "CS0", 0.8, 0, 0, 1)
+		       : pdf_colour_op(b, c->ncomp, 0.8, 0, 0, 1);
+}
+
 int
 sign_ap_write(struct sign_ctx *c, size_t i, struct sp_errinfo *ei)
 {
@@ -125,6 +167,7 @@ sign_ap_write(struct sign_ctx *c, size_t i, struct sp_errinfo *ei)
 	double vw = wr->view.x1 - wr->view.x0, vh = wr->view.y1 - wr->view.y0;
 	struct sp_buf *t = &c->t;
 	struct sp_buf content;
+	char space[32];
 	int num = pdfw_alloc(&c->w), r;
 
 	sp_buf_init(&content, 1 << 16);
@@ -141,15 +184,18 @@ sign_ap_write(struct sign_ctx *c, size_t i, struct sp_errinfo *ei)
 			sp_buf_cleanup(&content);
 			return c->date_font;
 		}
-		/* a dark red frame and date, in the output intent's space */
-		if (sp_buf_printf(t, "/Font <</D0 %d 0 R>>>>", c->date_font) < 0 ||
-		    sp_buf_addstr(&content, "q ") < 0 ||
-		    pdf_colour_op(&content, c->ncomp, 0.8, 0, 0, 1) < 0 ||
+		/* a dark red frame and date, in the output intent's space (or sRGB's) */
+		if (c->srgb && (r = rgb_space(c, space, sizeof(space), ei)) < 0) {
+			sp_buf_cleanup(&content);
+			return r;
+		}
+		if ((c->srgb && sp_buf_printf(t, "/ColorSpace <</CS0 %s>> ", space) < 0) ||
+		    sp_buf_printf(t, "/Font <</D0 %d 0 R>>>>", c->date_font) < 0 ||
+		    sp_buf_addstr(&content, "q ") < 0 || date_colour(c, &content) < 0 ||
 		    sp_buf_addstr(&content, " 0.6 w 0.3 0.3 ") < 0 ||
 		    pdfw_num(&content, vw - 0.6) < 0 || sp_buf_add(&content, " ", 1) < 0 ||
 		    pdfw_num(&content, vh - 0.6) < 0 ||
-		    sp_buf_addstr(&content, " re S Q\nq ") < 0 ||
-		    pdf_colour_op(&content, c->ncomp, 0.8, 0, 0, 1) < 0 ||
+		    sp_buf_addstr(&content, " re S Q\nq ") < 0 || date_colour(c, &content) < 0 ||
 		    sp_buf_printf(&content, " BT /D0 %g Tf 4 6 Td (%s) Tj ET Q\n",
 				  PDF_DATE_FONT_SIZE, date) < 0)
 			goto oom;

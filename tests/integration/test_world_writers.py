@@ -213,7 +213,7 @@ def shown(x, y, angle, box):
 def pdfa_problems(path):
     """What a PDF/A-2b validator (ISO 19005-2; veraPDF's rules, as far as the objects
     and bytes tell without rendering) would reject in the file at path: the claim
-    (XMP pdfaid part 2, conformance B) and the output intent, the header's binary
+    (XMP pdfaid part 2, conformance B), the header's binary
     comment, the trailer's /ID, nothing after the last %%EOF but one end of line,
     "stream"/"endstream" each on a line of its own, annotations printable, not hidden
     and with an appearance of /N alone (6.3), fonts embedded (6.2.11.4), direct ones
@@ -222,7 +222,9 @@ def pdfa_problems(path):
     /NeedAppearances (6.4.1), no signature /Reference with digests of its own
     (6.4.2); and the colour operators of page contents and forms: an RGB colour
     (rg, RG) only under an RGB output intent, a CMYK one (k, K) only under a CMYK
-    one (6.2.4.3)."""
+    one (6.2.4.3). A file without an output intent may use neither (its colours
+    ICC-based): the standard asks an intent only of a file that draws in a device
+    space."""
     with open(path, "rb") as f:
         data = f.read()
     doc = json.loads(run(["qpdf", "--json=2", "--json-stream-data=inline", path]).stdout)
@@ -264,8 +266,6 @@ def pdfa_problems(path):
     intents = [get(i) for i in get(root.get("/OutputIntents", [])) or []]
     n = [get(get(i["/DestOutputProfile"])["/N"]) for i in intents
          if get(i.get("/S")) == "/GTS_PDFA1" and "/DestOutputProfile" in i]
-    if not n:
-        bad.append("no PDF/A output intent")
     device = {3: "/DeviceRGB", 4: "/DeviceCMYK", 1: "/DeviceGray"}.get(n[0] if n else 0)
     form = get(root.get("/AcroForm", {})) or {}
     if get(form.get("/NeedAppearances")) is True:
@@ -447,6 +447,15 @@ class WorldWriters(Checks, unittest.TestCase):
         # Ghostscript's PDF/A-2b with a CMYK output intent (make_cmyk.sh): no RGB may
         # be drawn in it, so the seals and the date stamps are drawn in DeviceCMYK
         src = os.path.join(FIX, "ghostscript_pdfa2b_cmyk.pdf")
+        self.assertEqual(pdfa_problems(src), [])
+        self.sign_twice(src)
+        self.assertEqual(pdfa_problems(self.path("two.pdf")), [])
+
+    def test_ghostscript_pdfa2b_icc(self):
+        # Ghostscript's PDF/A-2b with every colour ICC-based and no output intent
+        # (make_cmyk.sh): no device colour may be drawn in it, so the seals and the
+        # date stamps are drawn in an ICC-based sRGB space the update carries
+        src = os.path.join(FIX, "ghostscript_pdfa2b_icc.pdf")
         self.assertEqual(pdfa_problems(src), [])
         self.sign_twice(src)
         self.assertEqual(pdfa_problems(self.path("two.pdf")), [])

@@ -371,6 +371,31 @@ START_TEST(token_fields_and_openssl_verify)
 END_TEST
 
 /*
+ * A token answers a query just sent: its genTime is now, within the clocks'
+ * difference and the request's time (a minute at most, the TSA timeout two).
+ * The time is what the signature is judged at -- a certificate revoked or
+ * expired since then still passes -- so a TSA whose clock lags (or that
+ * backdates) half an hour is refused, and so is one half an hour ahead.
+ */
+START_TEST(token_of_another_time_is_refused)
+{
+	static const long off[] = { -1800, 1800, -200 };
+	struct exchange x;
+	char reason[64];
+
+	exchange_run(P.tsa, "the signature value", 77 + (uint64_t)_i, time(NULL) + off[_i], &x);
+	if (off[_i] == -200) {
+		ck_assert_int_eq(check(x.resp, x.rlen, x.q, x.qlen, P.trust, reason), SP_OK);
+	} else {
+		ck_assert_int_eq(check(x.resp, x.rlen, x.q, x.qlen, P.trust, reason),
+				 SP_ERR_CRYPTO);
+		ck_assert_str_eq(reason, "ts_time_implausible");
+	}
+	exchange_free(&x);
+}
+END_TEST
+
+/*
  * crypto_tsa_token: the granted token straight from the TSA's objects is
  * what the response carries (OpenSSL's verifier accepts it against the
  * query: imprint, nonce, chain, signature), with the serial and genTime
@@ -787,6 +812,7 @@ crypto_ts_suite(void)
 	tcase_add_test(tc, tsa_new_checks_its_certificate);
 	tcase_add_test(tc, token_fields_and_openssl_verify);
 	tcase_add_test(tc, direct_token_is_the_granted_one);
+	tcase_add_loop_test(tc, token_of_another_time_is_refused, 0, 3);
 	tcase_add_test(tc, bad_queries_get_rejections);
 	tcase_add_test(tc, tampered_tokens_are_refused);
 	tcase_add_test(tc, concurrent_responds);

@@ -823,6 +823,71 @@ START_TEST(pdfa1_seal_masked_without_smask)
 }
 END_TEST
 
+/*
+ * A PDF/A file with no output intent at all (Ghostscript's, every colour
+ * ICC-based: the fixture) may use no device colour space (ISO 19005-2
+ * 6.2.4.3, 6.2.4.4's DefaultRGB aside): the seal picture and the date stamp
+ * are drawn in an ICC-based sRGB space whose profile the update carries, no
+ * DeviceRGB anywhere in it. Ghostscript (lcms2) draws with that profile as its
+ * default (it stops on one it cannot read) and both renderers show the seal red.
+ */
+START_TEST(seal_in_a_pdfa_without_output_intent)
+{
+	struct pdf_placement pl[2] = {
+		{ .mode = PDF_PLACE_NORMAL, .page = 1, .x = 300, .y = 300 },
+		{ .mode = PDF_PLACE_DATE, .page = 1, .x = 100, .y = 100 },
+	};
+	const char *src = getenv("SEALPACT_SOURCE_DIR");
+	unsigned char *d, *s, *log;
+	size_t n, sn, ln;
+	char path[512], png[600];
+	const char *upd, *p;
+	unsigned w, h;
+	long red;
+	int icc;
+
+	snprintf(path, sizeof(path), "%s/tests/fixtures/writers/ghostscript_pdfa2b_icc.pdf",
+		 src ? src : "../..");
+	d = read_file(path, &n);
+	ck_assert_msg(d != NULL, "missing fixture %s", path);
+	ck_assert_ptr_null(memmem(d, n, "/OutputIntents", 14));
+	s = sign_with_openssl(d, n, pl, 2, &sn);
+	upd = (const char *)s + n;
+	ck_assert_ptr_null(memmem(upd, sn - n, "DeviceRGB", 9));
+	ck_assert_ptr_nonnull(p = memmem(upd, sn - n, "/ColorSpace [/ICCBased ", 23));
+	ck_assert_int_eq(sscanf(p + 23, "%d", &icc), 1);
+	ck_assert_ptr_null(memmem(upd, sn - n, " RG", 3));
+	ck_assert_ptr_null(memmem(upd, sn - n, " rg", 3));
+	snprintf(path, sizeof(path), "%s/icc.pdf", dir);
+	write_file(path, s, sn);
+	ck_assert_int_eq(run("qpdf --check %s >/dev/null", path), 0);
+	ck_assert_int_eq(run("pdftoppm -r 72 -png -f 1 -l 1 %s %s/icc", path, dir), 0);
+	snprintf(png, sizeof(png), "%s/icc-1.png", dir);
+	red = red_pixels(png, &w, &h, 0.5, 1);
+	ck_assert_msg(red > 100, "pdftoppm shows the seal with %ld red pixels", red);
+	/* Ghostscript (lcms2) refuses to draw with a default profile it cannot read */
+	ck_assert_int_eq(run("qpdf --show-object=%d --filtered-stream-data %s >%s/srgb.icc && "
+			     "gs -q -dNOPAUSE -dBATCH -sDEVICE=png16m -o /dev/null "
+			     "-sDefaultRGBProfile=%s/srgb.icc --permit-file-read=%s/ -c "
+			     "'0.8 0 0 setrgbcolor 0 0 10 10 rectfill showpage' >/dev/null 2>&1",
+			     icc, path, dir, dir, dir),
+			 0);
+	ck_assert_int_eq(run("gs -q -dNOPAUSE -dBATCH -sDEVICE=png16m -r72 -dFirstPage=1 "
+			     "-dLastPage=1 -o %s/gs-1.png %s >%s/gs.log 2>&1",
+			     dir, path, dir),
+			 0);
+	snprintf(path, sizeof(path), "%s/gs.log", dir);
+	log = read_file(path, &ln);
+	ck_assert_msg(ln == 0, "Ghostscript: %.*s", (int)ln, log);
+	snprintf(png, sizeof(png), "%s/gs-1.png", dir);
+	red = red_pixels(png, &w, &h, 0.5, 1);
+	ck_assert_msg(red > 100, "Ghostscript shows the seal with %ld red pixels", red);
+	free(log);
+	free(s);
+	free(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -843,6 +908,7 @@ main(void)
 	tcase_add_test(tc, refs_written_as_printf_wrote_them);
 	tcase_add_loop_test(tc, seal_drawn_in_the_output_intents_space, 0, 2);
 	tcase_add_loop_test(tc, pdfa1_seal_masked_without_smask, 0, 2);
+	tcase_add_test(tc, seal_in_a_pdfa_without_output_intent);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

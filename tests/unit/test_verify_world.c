@@ -254,6 +254,57 @@ START_TEST(legacy_countersignature_is_not_pades_not_invalid)
 }
 END_TEST
 
+/*
+ * The certificates a signer's tool sends: its chain, and in a bridged PKI the
+ * cross-certificates of its CA by every bridge it knows (the US federal
+ * bridge's, the EU's) -- dozens, all of the same subject and key. A CMS with
+ * 40 is judged on its chain; one past CRYPTO_CMS_CERTS_MAX stays bounded: its
+ * chain is not built, indeterminate, with the count said.
+ */
+static void
+cross_bundle(int n)
+{
+	ck_assert_int_eq(run("cd %s && [ -f bundle%d.pem ] || ( "
+			     "printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,"
+			     "keyCertSign,cRLSign\n' >cross.ext && "
+			     "openssl req -new -key ca.key -subj '/CN=verify test root' "
+			     "-out cross.csr && for i in $(seq %d); do openssl x509 -req -in "
+			     "cross.csr -CA other.pem -CAkey other.key -set_serial $((1000 + i)) "
+			     "-days 20 -extfile cross.ext || exit 1; done >bundle%d.pem ) "
+			     ">>pki.log 2>&1",
+			     vc_dir, n, n, n),
+			 0);
+}
+
+START_TEST(cms_with_a_bundle_of_cross_certificates)
+{
+	size_t n1, n2;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	struct crypto_verify_report *r;
+	char who[32];
+
+	cross_bundle(40);
+	two = countersign(one, n1, VW_TABLE, 1, "/adbe.pkcs7.detached", "openssl:ec+40", &n2);
+	assert_valid(two, n2, 2, "cross_bundle40.pdf");
+	r = verify(two, n2);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	ck_assert_int_eq(r->sigs[1].chain_ok, 1);
+	crypto_verify_report_free(r);
+	free(two);
+	/* past the bound: not built, not invalid */
+	cross_bundle(CRYPTO_CMS_CERTS_MAX);
+	snprintf(who, sizeof(who), "openssl:ec+%d", CRYPTO_CMS_CERTS_MAX);
+	two = countersign(one, n1, VW_TABLE, 1, "/adbe.pkcs7.detached", who, &n2);
+	r = verify(two, n2);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INDETERMINATE);
+	ck_assert_int_eq(r->sigs[1].signature_ok, 1);
+	ck_assert_msg(strstr(r->sigs[1].message, "certificates") != NULL, "%s", r->sigs[1].message);
+	crypto_verify_report_free(r);
+	free(two);
+	free(one);
+}
+END_TEST
+
 /* A signed attributes SET OF out of DER order is invalid, even when signed so. */
 START_TEST(unsorted_signed_attributes_are_invalid)
 {
@@ -794,6 +845,7 @@ world_suite(void)
 	tcase_add_test(tc, hybrid_update_hides_nothing);
 	tcase_add_test(tc, unreadable_is_not_invalid);
 	tcase_add_test(tc, unsorted_signed_attributes_are_invalid);
+	tcase_add_test(tc, cms_with_a_bundle_of_cross_certificates);
 	tcase_add_test(tc, ed25519_countersignature);
 	tcase_add_test(tc, unknown_signature_algorithm_is_indeterminate);
 	tcase_add_test(tc, adbe_pkcs7_sha1);

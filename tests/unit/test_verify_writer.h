@@ -194,7 +194,7 @@ VC_FN unsigned char *
 vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *objs, size_t k,
 	  enum vw_xref kind, const char *who, size_t *outn)
 {
-	struct gbuf b = { malloc(n + 65536), 0, n + 65536 };
+	struct gbuf b = { malloc(n + 65536 + 8 * VW_HEX), 0, n + 65536 + 8 * VW_HEX };
 	struct pdf_doc *doc = NULL;
 	struct pdf_doc_info info;
 	struct sp_errinfo ei;
@@ -205,6 +205,9 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 	uint8_t dg[CRYPTO_DIGEST_MAX], sig[CRYPTO_SIG_MAX], *attrs = NULL, *cms = NULL;
 	struct crypto_digest_ctx *dc;
 	enum crypto_sigalg alg;
+	/* "openssl:WHO+N" carries a bundle of N more certificates: room for them */
+	size_t hexlen =
+		who && !strncmp(who, "openssl:", 8) && strchr(who, '+') ? 8 * VW_HEX : VW_HEX;
 
 	sp_errinfo_init(&ei);
 	if (k > 30 || pdf_doc_open(d, n, &doc, &ei) != SP_OK)
@@ -224,7 +227,7 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 			br = b.n;
 			gb_printf(&b, "[0 %010d %010d %010d] /Contents <", 0, 0, 0);
 			c0 = b.n - 1;
-			for (a = 0; a < VW_HEX; a++)
+			for (a = 0; a < hexlen; a++)
 				gb_printf(&b, "0");
 			gb_printf(&b, ">%s", at + 5);
 		} else {
@@ -280,7 +283,7 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 		/* an RFC 3161 token over the ranges by the built-in TSA: a document timestamp */
 		unsigned char *cat, *q = NULL, *resp = NULL;
 		size_t qlen, rlen, m;
-		a = c0 + VW_HEX + 2;
+		a = c0 + hexlen + 2;
 		snprintf(num, sizeof(num), "[0 %010zu %010zu %010zu]", c0, a, b.n - a);
 		memcpy(b.p + br, num, strlen(num));
 		cat = malloc(c0 + b.n - a);
@@ -293,7 +296,7 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 		    crypto_tsa_respond(vc_tsa, q, qlen, 3, 0, &resp, &rlen, &ei) != SP_OK ||
 		    crypto_ts_response_check(resp, rlen, q, qlen, NULL, &cms, &m, NULL, &ei) !=
 			    SP_OK ||
-		    2 * m > VW_HEX)
+		    2 * m > hexlen)
 			abort();
 		hex = malloc(2 * m + 1);
 		sp_hex(cms, m, hex);
@@ -308,12 +311,12 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 		   whose signature algorithm is an OID nobody knows */
 		size_t m;
 		int unknown = who[0] == 'u';
-		a = c0 + VW_HEX + 2;
+		a = c0 + hexlen + 2;
 		snprintf(num, sizeof(num), "[0 %010zu %010zu %010zu]", c0, a, b.n - a);
 		memcpy(b.p + br, num, strlen(num));
 		cms = vw_eddsa_cms(strchr(who, ':') + 1, unknown ? "1.3.6.1.4.1.99999.7.7" : NULL,
 				   (uint8_t *)b.p, c0, (uint8_t *)b.p + a, b.n - a, &m);
-		if (2 * m > VW_HEX)
+		if (2 * m > hexlen)
 			abort();
 		hex = malloc(2 * m + 1);
 		sp_hex(cms, m, hex);
@@ -323,11 +326,18 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 	} else if (who && (!strncmp(who, "openssl:", 8) || !strncmp(who, "opensha1:", 9))) {
 		/* the CMS as `openssl cms -sign` makes it (contentType, signingTime,
 		   messageDigest, S/MIME capabilities; no ESS signing-certificate);
-		   opensha1: adbe.pkcs7.sha1, the SHA-1 of the ranges enveloped */
+		   opensha1: adbe.pkcs7.sha1, the SHA-1 of the ranges enveloped;
+		   openssl:WHO+N with the N certificates of bundleN.pem besides WHO's */
 		size_t m;
-		int sha1 = !strncmp(who, "opensha1:", 9);
+		int sha1 = !strncmp(who, "opensha1:", 9), nb = 0;
+		char signer[32], certfile[48] = "";
 		who = strchr(who, ':') + 1;
-		a = c0 + VW_HEX + 2;
+		if (sscanf(who, "%31[^+]+%d", signer, &nb) < 1)
+			abort();
+		if (nb > 0)
+			snprintf(certfile, sizeof(certfile), "-certfile bundle%d.pem", nb);
+		who = signer;
+		a = c0 + hexlen + 2;
 		snprintf(num, sizeof(num), "[0 %010zu %010zu %010zu]", c0, a, b.n - a);
 		memcpy(b.p + br, num, strlen(num));
 		FILE *f = fopen(vc_path("tbs.bin"), "wb");
@@ -335,12 +345,12 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 			abort();
 		fclose(f);
 		if (run("cd %s && %s openssl cms -sign -binary -md sha256 %s -signer %s.pem "
-			"-inkey %s.key -outform DER -out tbs.p7s",
+			"-inkey %s.key %s -outform DER -out tbs.p7s",
 			vc_dir, sha1 ? "openssl dgst -sha1 -binary tbs.bin >tbs.sha1 &&" : "",
-			sha1 ? "-nodetach -in tbs.sha1" : "-in tbs.bin", who, who) != 0)
+			sha1 ? "-nodetach -in tbs.sha1" : "-in tbs.bin", who, who, certfile) != 0)
 			abort();
 		cms = read_file(vc_path("tbs.p7s"), &m);
-		if (2 * m > VW_HEX)
+		if (2 * m > hexlen)
 			abort();
 		hex = malloc(2 * m + 1);
 		sp_hex(cms, m, hex);
@@ -353,7 +363,7 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 		EVP_PKEY *key = vc_key(who + (unsorted ? 9 : 0));
 		if (!br)
 			abort();
-		a = c0 + VW_HEX + 2;
+		a = c0 + hexlen + 2;
 		snprintf(num, sizeof(num), "[0 %010zu %010zu %010zu]", c0, a, b.n - a);
 		memcpy(b.p + br, num, strlen(num));
 		if (crypto_sigalg_for_cert(cert, &alg, &ei) != SP_OK ||
@@ -369,7 +379,7 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 		siglen = vc_token_sign(key, alg, attrs, alen, sig);
 		if (crypto_cms_assemble(cert, NULL, attrs, alen, sig, siglen, NULL, 0, &cms,
 					&cmslen, &ei) != SP_OK ||
-		    2 * cmslen > VW_HEX)
+		    2 * cmslen > hexlen)
 			abort();
 		if (unsorted)
 			vw_unsort(cms, cmslen, attrs, alen, key, alg, sig, siglen);
