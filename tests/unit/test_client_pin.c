@@ -100,6 +100,32 @@ wait_for(int master, const char *s)
 }
 
 /*
+ * A child on a new pseudo-terminal that asks for the PIN as `sealpact` does
+ * (SIGINT and SIGTERM at their defaults: Check's runner kills its group on
+ * these) and exits 0 when it read one (equal to want, unless that is NULL),
+ * 3 when the read failed, 4 when it read another.
+ */
+static pid_t
+prompt_child(int *master, const char *want)
+{
+	pid_t pid = forkpty(master, NULL, NULL, NULL);
+
+	if (pid == 0) {
+		struct sp_errinfo ei;
+		char pin[64];
+
+		sp_errinfo_init(&ei);
+		unsetenv("SEALPACT_PIN");
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		if (client_pin_read(NULL, pin, sizeof(pin), &ei) != SP_OK)
+			_exit(3);
+		_exit(want == NULL || strcmp(pin, want) == 0 ? 0 : 4);
+	}
+	return pid;
+}
+
+/*
  * The prompt on a terminal: what is typed is not echoed; Ctrl-C (the
  * terminal's SIGINT, and a SIGTERM likewise) ends the program as it would,
  * with the terminal echoing again, not left silent for the shell after it.
@@ -109,19 +135,9 @@ START_TEST(interrupted_prompt_restores_echo)
 	static const int sigs[2] = { SIGINT, SIGTERM };
 	struct termios t;
 	int master, st = 0;
-	pid_t pid = forkpty(&master, NULL, NULL, NULL);
+	pid_t pid = prompt_child(&master, NULL);
 
 	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		struct sp_errinfo ei;
-		char pin[64];
-		sp_errinfo_init(&ei);
-		unsetenv("SEALPACT_PIN");
-		/* as the sealpact program has them (Check's runner kills its group on these) */
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		_exit(client_pin_read(NULL, pin, sizeof(pin), &ei) == SP_OK ? 0 : 3);
-	}
 	ck_assert_msg(wait_for(master, "Token PIN: "), "no prompt");
 	ck_assert_int_eq(tcgetattr(master, &t), 0);
 	ck_assert_msg(!(t.c_lflag & ECHO), "echo on at the prompt");
@@ -142,18 +158,9 @@ START_TEST(prompt_reads_the_typed_pin)
 {
 	struct termios t;
 	int master, st = 0;
-	pid_t pid = forkpty(&master, NULL, NULL, NULL);
+	pid_t pid = prompt_child(&master, "654321");
 
 	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		struct sp_errinfo ei;
-		char pin[64];
-		sp_errinfo_init(&ei);
-		unsetenv("SEALPACT_PIN");
-		if (client_pin_read(NULL, pin, sizeof(pin), &ei) != SP_OK)
-			_exit(3);
-		_exit(strcmp(pin, "654321") == 0 ? 0 : 4);
-	}
 	ck_assert_msg(wait_for(master, "Token PIN: "), "no prompt");
 	ck_assert_int_eq(write(master, "654321\n", 7), 7);
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
