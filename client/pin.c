@@ -8,6 +8,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "client.h"
 
 /*
@@ -91,7 +93,8 @@ prompt(FILE *f, int fd, char *pin, size_t n)
 	return rc;
 }
 
-/* The PIN from $SEALPACT_PIN, --pin-file, or the terminal without echo. */
+/* The PIN from --pin-file, $SEALPACT_PIN (then taken out of the environment), or
+ * the terminal without echo. */
 int
 client_pin_read(const char *pin_file, char *pin, size_t n, struct sp_errinfo *ei)
 {
@@ -113,10 +116,17 @@ client_pin_read(const char *pin_file, char *pin, size_t n, struct sp_errinfo *ei
 		return rc == 0 ? SP_OK : sp_err(ei, SP_ERR_INVALID, "%s holds no PIN", pin_file);
 	}
 	if (env != NULL && *env != '\0') {
-		if (strlen(env) >= n)
-			return sp_err(ei, SP_ERR_INVALID, "SEALPACT_PIN is too long");
-		snprintf(pin, n, "%s", env);
-		return SP_OK;
+		size_t len = strlen(env);
+
+		if (len < n)
+			memcpy(pin, env, len + 1);
+		/* Gone from the environment once read: /proc/PID/environ shows the
+		 * initial strings in place, and a token module's helper process
+		 * would inherit them. The variable's text is the environ string
+		 * itself, so it is wiped where it lies before it is unlinked. */
+		OPENSSL_cleanse((char *)env, len);
+		unsetenv("SEALPACT_PIN");
+		return len < n ? SP_OK : sp_err(ei, SP_ERR_INVALID, "SEALPACT_PIN is too long");
 	}
 	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY)) < 0 || (f = fdopen(fd, "r+")) == NULL) {
 		if (fd >= 0)

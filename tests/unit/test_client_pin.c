@@ -59,6 +59,30 @@ START_TEST(pin_file_first_line)
 }
 END_TEST
 
+/* Read from SEALPACT_PIN, the PIN leaves the environment and its text is wiped:
+ * a child process (a token module's helper) or /proc/PID/environ saw it before. */
+START_TEST(pin_from_environment_is_taken_out_of_it)
+{
+	struct sp_errinfo ei;
+	const char *text;
+	char pin[16];
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(setenv("SEALPACT_PIN", "246810", 1), 0);
+	text = getenv("SEALPACT_PIN");
+	ck_assert_int_eq(client_pin_read(NULL, pin, sizeof(pin), &ei), SP_OK);
+	ck_assert_str_eq(pin, "246810");
+	ck_assert_ptr_null(getenv("SEALPACT_PIN"));
+	/* glibc never frees setenv's strings, so the old text is still readable */
+	ck_assert_str_eq(text, "");
+	/* too long: refused, and gone all the same */
+	ck_assert_int_eq(setenv("SEALPACT_PIN", "12345678901234567", 1), 0);
+	ck_assert_int_eq(client_pin_read(NULL, pin, sizeof(pin), &ei), SP_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(ei.msg, "too long"));
+	ck_assert_ptr_null(getenv("SEALPACT_PIN"));
+}
+END_TEST
+
 /* One longer than the buffer was its first 15 bytes: a wrong PIN the token counted. */
 START_TEST(pin_too_long_is_refused)
 {
@@ -234,6 +258,7 @@ main(void)
 
 	tcase_add_test(tc, pin_file_first_line);
 	tcase_add_test(tc, pin_too_long_is_refused);
+	tcase_add_test(tc, pin_from_environment_is_taken_out_of_it);
 	tcase_add_loop_test(tc, interrupted_prompt_restores_echo, 0, 2);
 	tcase_add_test(tc, prompt_reads_the_typed_pin);
 	tcase_add_test(tc, offline_dev_key_asks_no_pin);
