@@ -314,7 +314,8 @@ void pdf_doc_info_get(const struct pdf_doc *doc, struct pdf_doc_info *out);
 /*
  * Page ranges: "all", or comma-separated pages and ranges "1-3,5" (spaces
  * allowed), each page within 1..npages, ranges ascending, no page twice.
- * On success *pages (caller free()s) holds the pages in the order given.
+ * On success *pages (caller free()s) holds the pages in ascending order,
+ * whatever the order given (a seam seal's slices follow the page order).
  */
 int pdf_page_range_parse(const char *spec, int npages, int **pages, size_t *npages_out,
 			 struct sp_errinfo *ei) SP_WUR;

@@ -245,6 +245,11 @@ pdf_page_range_parse(const char *spec, int npages, int **pages, size_t *npages_o
 		}
 		p++;
 	}
+	/* In page order whatever the order given: a seam seal's slices run across
+	 * the stacked sheets left to right, so "3,1,2" must lay slice 0 on page 1. */
+	for (n = 0, k = 1; k <= npages; k++)
+		if (seen[k])
+			v[n++] = (int)k;
 done:
 	*pages = v;
 	*npages_out = n;

@@ -372,7 +372,10 @@ START_TEST(page_ranges)
 	ck_assert(n == 3 && v[2] == 3);
 	free(v);
 	ck_assert_int_eq(pdf_page_range_parse("4,2", 5, &v, &n, &ei), SP_OK);
-	ck_assert(n == 2 && v[0] == 4 && v[1] == 2);
+	ck_assert(n == 2 && v[0] == 2 && v[1] == 4);
+	free(v);
+	ck_assert_int_eq(pdf_page_range_parse("5, 1-2, 4", 5, &v, &n, &ei), SP_OK);
+	ck_assert(n == 4 && v[0] == 1 && v[1] == 2 && v[2] == 4 && v[3] == 5);
 	free(v);
 	for (i = 0; i < SP_ARRAY_LEN(bad); i++) {
 		sp_errinfo_init(&ei);
@@ -461,6 +464,16 @@ START_TEST(resolve_geometry)
 	ck_assert(NEAR(w[7].rect.y0, 60) && NEAR(w[7].rect.y1, 60 + S42 / 4));
 	centre_is(&w[8], 1, 200, 200);
 	centre_is(&w[9], 3, 100 + 612 - 200, 200 + 792 - 200);
+	free(w);
+	/* Pages named out of order: the slices still run 0..3 over pages 1..4. */
+	pl[4].pages = "3,1,4,2";
+	ck_assert_msg(pdf_placements_resolve(doc, &s, 1, &pl[4], 1, &w, &nw, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_uint_eq(nw, 4);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(w[i].page, (int)i + 1);
+		ck_assert_int_eq(w[i].slice, (int)i);
+	}
 	free(w);
 	pdf_doc_free(doc);
 	free(d);
