@@ -66,7 +66,7 @@ line_ok(const char *s)
 static int
 v4_public(const unsigned char *a)
 {
-	uint32_t v = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+	uint32_t v = sp_load_be32(a);
 	static const struct {
 		uint32_t net;
 		int len;

@@ -221,21 +221,6 @@ pdf_zlib_compress(const unsigned char *in, size_t n, unsigned char **out, size_t
 #define SEAL_IMAGE_MAGIC "SPIMG1"
 #define SEAL_IMAGE_HEAD (6 + 4 * 4)
 
-static void
-put32(unsigned char *p, size_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
-static size_t
-get32(const unsigned char *p)
-{
-	return (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
-}
-
 int
 pdf_seal_image_encode(const unsigned char *png, size_t len, unsigned char **out, size_t *outlen,
 		      struct sp_errinfo *ei)
@@ -256,10 +241,10 @@ pdf_seal_image_encode(const unsigned char *png, size_t len, unsigned char **out,
 		goto out;
 	}
 	memcpy(buf, SEAL_IMAGE_MAGIC, 6);
-	put32(buf + 6, img.width);
-	put32(buf + 10, img.height);
-	put32(buf + 14, la);
-	put32(buf + 18, lc);
+	sp_store_be32(buf + 6, img.width);
+	sp_store_be32(buf + 10, img.height);
+	sp_store_be32(buf + 14, (uint32_t)la);
+	sp_store_be32(buf + 18, (uint32_t)lc);
 	memcpy(buf + SEAL_IMAGE_HEAD, za, la);
 	memcpy(buf + SEAL_IMAGE_HEAD + la, zc, lc);
 	*out = buf;
@@ -278,10 +263,10 @@ pdf_seal_image_parse(const unsigned char *enc, size_t len, struct pdf_seal_image
 	memset(out, 0, sizeof(*out));
 	if (enc == NULL || len < SEAL_IMAGE_HEAD || memcmp(enc, SEAL_IMAGE_MAGIC, 6) != 0)
 		return -1;
-	out->width = (unsigned)get32(enc + 6);
-	out->height = (unsigned)get32(enc + 10);
-	out->alpha_len = get32(enc + 14);
-	out->rgb_len = get32(enc + 18);
+	out->width = sp_load_be32(enc + 6);
+	out->height = sp_load_be32(enc + 10);
+	out->alpha_len = sp_load_be32(enc + 14);
+	out->rgb_len = sp_load_be32(enc + 18);
 	if (out->width == 0 || out->height == 0 || out->alpha_len > len - SEAL_IMAGE_HEAD ||
 	    out->rgb_len != len - SEAL_IMAGE_HEAD - out->alpha_len)
 		return -1;

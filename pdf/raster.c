@@ -301,7 +301,7 @@ raster_pixel(const struct raster *r, unsigned x, unsigned y)
 	if (x >= r->w || y >= r->h)
 		return 0;
 	p = r->rgba + ((size_t)y * r->w + x) * 4;
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	return sp_load_be32(p);
 }
 
 int

@@ -311,10 +311,8 @@ scan_pixels(const unsigned char *b, size_t n, const char *type, uint32_t *w, uin
 	*w = *h = 0;
 	if (strcmp(type, "image/png") == 0) {
 		if (n >= 24 && memcmp(b + 12, "IHDR", 4) == 0) {
-			*w = (uint32_t)b[16] << 24 | (uint32_t)b[17] << 16 | (uint32_t)b[18] << 8 |
-			     b[19];
-			*h = (uint32_t)b[20] << 24 | (uint32_t)b[21] << 16 | (uint32_t)b[22] << 8 |
-			     b[23];
+			*w = sp_load_be32(b + 16);
+			*h = sp_load_be32(b + 20);
 		}
 		return;
 	}
