@@ -253,7 +253,13 @@ def main(argv):
                  # BENCH_POOL=N: the server's PostgreSQL connections (default 4, the
                  # server's own default)
                  "database": {"pool_size": pool},
-                 "server": {"threads": 2}}
+                 # BENCH_REQUEST_TIMEOUT_MS=N: server.request_timeout_ms (default the
+                 # server's, 30000; a server under callgrind on a busy machine takes
+                 # longer than that to normalize an upload)
+                 "server": dict({"threads": 2},
+                                **({"request_timeout_ms":
+                                    int(os.environ["BENCH_REQUEST_TIMEOUT_MS"])}
+                                   if os.environ.get("BENCH_REQUEST_TIMEOUT_MS") else {}))}
         # sealpactd reaches PostgreSQL over its Unix socket, as deploy/run.sh's server
         # reaches its private cluster; BENCH_PG_TCP=1: over TCP on 127.0.0.1 (a
         # database on another machine)
