@@ -608,6 +608,26 @@ grown_array_differs(qpdf_data qo, qpdf_oh old, qpdf_data qn, qpdf_oh nw, const c
 	       qpdf_oh_get_array_n_items(qo, a) != qpdf_oh_get_array_n_items(qn, b);
 }
 
+/*
+ * 1 when the DSS dictionaries old and nw cannot unparse alike: an item
+ * array (/Certs, /OCSPs, /CRLs) of different lengths (grown_array_differs).
+ * A DSS update adds the new signature's evidence there, and its /VRI entry:
+ * compared whole, the /VRI dictionary's k values, objects of their own,
+ * were each resolved by qpdf (its unparse leaves null values out) in both
+ * revisions, only to find the two different.
+ */
+static int
+dss_grown(qpdf_data qo, qpdf_oh old, qpdf_data qn, qpdf_oh nw)
+{
+	static const char *const items[] = { "/Certs", "/OCSPs", "/CRLs" };
+	size_t i;
+
+	for (i = 0; i < sizeof(items) / sizeof(items[0]); i++)
+		if (grown_array_differs(qo, old, qn, nw, items[i]))
+			return 1;
+	return 0;
+}
+
 /* An object the update redefined: allowed or not, and why. */
 static void
 classify(struct ctx *c, int num, int gen)
@@ -650,9 +670,11 @@ classify(struct ctx *c, int num, int gen)
 	od = qpdf_oh_is_stream(qo, old) ? qpdf_oh_get_dict(qo, old) : old;
 	c->dnum = num;
 	c->dgen = gen;
-	/* the page a signature's widget is added to and the AcroForm its field is: both
-	   unparsed whole, their k-item arrays too, only to be found different */
+	/* the page a signature's widget is added to, the AcroForm its field is and the DSS
+	   its evidence is: each unparsed whole, their k-item arrays too, only to be found
+	   different */
 	if ((num == c->acroform && grown_array_differs(qo, old, qn, nw, "/Fields")) ||
+	    (num == c->dss && dss_grown(qo, old, qn, nw)) ||
 	    (num != c->acroform && is_page(c, num) > 0 &&
 	     grown_array_differs(qo, old, qn, nw, "/Annots"))) {
 		eq = 0;
