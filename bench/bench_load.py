@@ -269,7 +269,9 @@ def main(argv):
             sockdir = open(os.path.join(tmp, "pg", "datadir")).read().strip()
             port = re.search(r":(\d+)/", db.url).group(1)
             srv_db = "postgresql://sealpact@/%s?host=%s&port=%s" % (db.name, sockdir, port)
-        server = harness.Server(tmp, srv_db, extra=extra).start()
+        # BENCH_START_TIMEOUT=S: how long sealpactd may take to listen (default 60)
+        server = harness.Server(tmp, srv_db, extra=extra).start(
+            timeout=int(os.environ.get("BENCH_START_TIMEOUT", "60")))
         orgs = [{"slug": o["slug"], "credit_code": o["credit_code"],
                  "crt": pki.org_cert(o["slug"], "rsa")[0], "key": pki.org_cert(o["slug"], "rsa")[1]}
                 for o in pki.orgs]
