@@ -253,7 +253,13 @@ def main(argv):
                  # BENCH_POOL=N: the server's PostgreSQL connections (default 4, the
                  # server's own default)
                  "database": {"pool_size": pool},
-                 "server": {"threads": 2}}
+                 # BENCH_REQUEST_TIMEOUT_MS=N: server.request_timeout_ms (default the
+                 # server's, 30000; a server under callgrind on a busy machine takes
+                 # longer than that to normalize an upload)
+                 "server": dict({"threads": 2},
+                                **({"request_timeout_ms":
+                                    int(os.environ["BENCH_REQUEST_TIMEOUT_MS"])}
+                                   if os.environ.get("BENCH_REQUEST_TIMEOUT_MS") else {}))}
         # sealpactd reaches PostgreSQL over its Unix socket, as deploy/run.sh's server
         # reaches its private cluster; BENCH_PG_TCP=1: over TCP on 127.0.0.1 (a
         # database on another machine)
@@ -263,7 +269,9 @@ def main(argv):
             sockdir = open(os.path.join(tmp, "pg", "datadir")).read().strip()
             port = re.search(r":(\d+)/", db.url).group(1)
             srv_db = "postgresql://sealpact@/%s?host=%s&port=%s" % (db.name, sockdir, port)
-        server = harness.Server(tmp, srv_db, extra=extra).start()
+        # BENCH_START_TIMEOUT=S: how long sealpactd may take to listen (default 60)
+        server = harness.Server(tmp, srv_db, extra=extra).start(
+            timeout=int(os.environ.get("BENCH_START_TIMEOUT", "60")))
         orgs = [{"slug": o["slug"], "credit_code": o["credit_code"],
                  "crt": pki.org_cert(o["slug"], "rsa")[0], "key": pki.org_cert(o["slug"], "rsa")[1]}
                 for o in pki.orgs]

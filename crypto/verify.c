@@ -1,8 +1,9 @@
 /*
- * verify.c: the PDF signature verification engine (DESIGN §6): revisions,
- * the structure of each signature, the CMS checks (verify_cms.c) and what
- * every later revision changed (pdf_revision_diff), into one report; the
- * list of signatures and their reads are verify_sigs.c's.
+ * verify.c: the PDF signature verification engine (DESIGN §6): the
+ * structure of each signature and its own checks (the CMS: verify_cms.c)
+ * into one report. The pass over the revisions is verify_revisions.c's,
+ * what their changes mean for each signature verify_changes.c's, the list
+ * of signatures and their reads verify_sigs.c's.
  *
  * Each signature's signed range must end where a revision ends, and that
  * revision, opened on its own, must hold the same signature dictionary:
@@ -181,413 +182,6 @@ structure(const unsigned char *d, size_t len, const struct pdf_revision *revs, s
 	return -1;
 }
 
-/* The revision a signature's range ends with, -1 when none (structure() says why). */
-static int
-sig_revision(const struct engine *e, const struct pdf_sig_field *s)
-{
-	size_t i, end;
-
-	if (s->unread || s->byterange_state != PDF_SIG_KEY_OK || s->byterange[2] < 0 ||
-	    s->byterange[3] < 0 || (size_t)s->byterange[2] > e->len ||
-	    (size_t)s->byterange[3] > e->len)
-		return -1;
-	end = (size_t)(s->byterange[2] + s->byterange[3]);
-	for (i = 0; i < e->nrev; i++)
-		if (e->revs[i].end == end || e->revs[i].eof_end == end)
-			return (int)i;
-	return -1;
-}
-
-/* Whether a signature's range ends with revision k. */
-static int
-revision_signed(const struct engine *e, size_t k)
-{
-	size_t i;
-
-	for (i = 0; i < e->nsigs; i++)
-		if (sig_revision(e, &e->sigs[i]) == (int)k)
-			return 1;
-	return 0;
-}
-
-/* Whether each signature of revision k is there as the final file has it. */
-static void
-same_at(struct engine *e, size_t k, struct pdf_doc *d)
-{
-	size_t i;
-
-	for (i = 0; i < e->nsigs; i++)
-		if (e->same[i] == -1 && sig_revision(e, &e->sigs[i]) == (int)k) {
-			e->same[i] = d ? pdf_sig_field_same(d, &e->sigs[i]) : -2;
-			if (d && pdf_doc_damaged(d))
-				e->same[i] =
-					-2; /* qpdf had to guess: not the revision as written */
-		}
-}
-
-struct pdf_doc *
-engine_held_rev(const struct engine *e, size_t end)
-{
-	if (e->given != NULL && end == e->given_end)
-		return e->given;
-	if (e->rev_doc != NULL && end == e->rev_end)
-		return e->rev_doc;
-	if (e->rev_doc2 != NULL && end == e->rev_end2)
-		return e->rev_doc2;
-	return NULL;
-}
-
-/* e->xref_chain, counted when first asked (the sections' headers, once) */
-static int
-xref_chain(struct engine *e)
-{
-	size_t j;
-
-	if (e->xref_chain != NULL)
-		return SP_OK;
-	if ((e->xref_chain = malloc((e->nrev ? e->nrev : 1) * sizeof(*e->xref_chain))) == NULL)
-		return SP_ERR_NOMEM;
-	for (j = 0; j < e->nrev; j++)
-		e->xref_chain[j] = (j > 0 ? e->xref_chain[j - 1] : 0) +
-				   pdf_revision_xref_entries(e->data, e->len, &e->revs[j]);
-	return SP_OK;
-}
-
-int
-engine_rev_open(struct engine *e, size_t k, struct pdf_doc **out)
-{
-	struct sp_errinfo ei;
-	int r;
-
-	*out = NULL;
-	if ((r = xref_chain(e)) != SP_OK)
-		return r;
-	if (e->over_reads || (e->xref_reads += e->xref_chain[k]) > PDF_REVISIONS_MAX_READS) {
-		e->over_reads = 1;
-		return SP_ERR_LIMIT;
-	}
-	sp_errinfo_init(&ei);
-	if ((r = pdf_doc_open_view(e->data, e->revs[k].end, out, &ei)) != SP_OK)
-		return r;
-	/* repaired: qpdf read the whole prefix for objects, as a table of its rows */
-	if (pdf_doc_damaged(*out))
-		e->xref_reads += e->revs[k].end / 20;
-	return SP_OK;
-}
-
-static struct pdf_doc *
-open_rev(struct engine *e, size_t k)
-{
-	struct pdf_doc *d = engine_held_rev(e, e->revs[k].end);
-
-	if (d != NULL)
-		return pdf_doc_damaged(d) ? NULL : d;
-	if (engine_rev_open(e, k, &d) != SP_OK)
-		return NULL;
-	if (pdf_doc_damaged(d)) {
-		pdf_doc_free(d);
-		return NULL;
-	}
-	return d;
-}
-
-/* Release a revision open_rev() gave, unless it is the caller's (given, rev_doc, rev_doc2)
-   or the final one. */
-static void
-close_rev(struct engine *e, struct pdf_doc *d, struct pdf_doc *last)
-{
-	if (d != last && d != e->given && d != e->rev_doc && d != e->rev_doc2)
-		pdf_doc_free(d);
-}
-
-static void
-diff_at(struct engine *e, size_t j, struct pdf_doc *older, struct pdf_doc *newer)
-{
-	struct sp_errinfo ei;
-
-	sp_errinfo_init(&ei);
-	e->fstate[j] = -1;
-	if (!older || !newer) {
-		snprintf(e->ferr, sizeof(e->ferr), "revision %zu cannot be read on its own",
-			 older ? j + 1 : j);
-	} else if (!e->refs_ok) {
-		snprintf(e->ferr, sizeof(e->ferr), "revision %zu: earlier references unknown",
-			 j + 1);
-	} else if (pdf_revision_diff(older, newer, &e->revs[j], &e->refs, &e->diffs[j], &ei) !=
-		   SP_OK) {
-		snprintf(e->ferr, sizeof(e->ferr), "revision %zu: %.200s", j + 1, ei.msg);
-	} else if (pdf_doc_damaged(older) || pdf_doc_damaged(newer)) {
-		snprintf(e->ferr, sizeof(e->ferr), "revision %zu had to be repaired to be read",
-			 j + 1);
-	} else {
-		e->fstate[j] = 1;
-	}
-	/* a failed update leaves the references it made unknown: count them all anew */
-	if (e->fstate[j] < 0 && newer) {
-		pdf_refs_cleanup(&e->refs);
-		sp_errinfo_init(&ei);
-		e->refs_ok = pdf_refs_init(newer, &e->refs, &ei) == SP_OK;
-	}
-}
-
-static int
-revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
-{
-	struct pdf_doc *prev = NULL, *cur;
-	struct sp_errinfo ign;
-	unsigned long long need;
-	size_t k, i, first = e->nverified > 0 ? e->nverified - 1 : 0;
-	int r = SP_OK;
-
-	/* the revisions verified before, unchanged: their signatures are where they were
-	   (each signature's revision found once, not once per revision: k^2 steps each) */
-	for (i = 0; i < e->nsigs && first > 0; i++) {
-		int sr;
-
-		if (e->same[i] == -1 && (sr = sig_revision(e, &e->sigs[i])) >= 0 &&
-		    (size_t)sr < first)
-			e->same[i] = 1;
-	}
-	/* what the pass is to read, before it reads any: beyond the cap, nothing is read.
-	   The sections are counted only when some revision is to be opened: a completion's
-	   pass opens none (the new revision is open, the base held), and counting every
-	   section's entries cost it some 5,000 instructions a revision */
-	for (k = first, need = e->xref_reads; k < e->nrev; k++)
-		if (!(k + 1 == e->nrev && e->revs[k].end == e->len) &&
-		    engine_held_rev(e, e->revs[k].end) == NULL) {
-			if ((r = xref_chain(e)) != SP_OK)
-				return sp_err(ei, r, "out of memory");
-			need += e->xref_chain[k];
-		}
-	if (need > PDF_REVISIONS_MAX_READS) {
-		e->over_reads = 1;
-		return SP_OK;
-	}
-	for (k = 0; k < e->nrev && r == SP_OK; k++) {
-		/* a job nobody waits for stops here, between two revisions (sp.h); one
-		   that would read too much stops before it reads it */
-		if ((r = sp_cancel_check(ei)) != SP_OK || e->over_reads)
-			break;
-		if (k < first) {
-			/* and what the next revision changed was accounted for then */
-			if (k + 1 < first)
-				e->fstate[k + 1] = 1;
-			continue;
-		}
-		cur = k + 1 == e->nrev && e->revs[k].end == e->len ? last : open_rev(e, k);
-		if (cur && k + 1 < e->nrev && !engine_sigs_hide_none(e, cur))
-			r = engine_sigs_hidden(e, cur, ei);
-		if (k == first && cur) {
-			sp_errinfo_init(&ign);
-			/* the set an earlier verification of these very bytes ended with */
-			if (e->given_refs != NULL && e->revs[k].end == e->given_end)
-				e->refs_ok = pdf_refs_import(e->given_refs, e->ngiven_refs,
-							     &e->refs, &ign) == SP_OK;
-			else
-				e->refs_ok = pdf_refs_init(cur, &e->refs, &ign) == SP_OK;
-		}
-		if (k > first)
-			diff_at(e, k, prev, cur);
-		else if (k > 0)
-			e->fstate[k] = 1; /* the last revision verified before */
-		if (!cur || (k > 0 && e->fstate[k] != 1))
-			e->listing_lost = 1;
-		else if (r == SP_OK)
-			r = engine_sigs_read_written(e, k, cur, ei);
-		same_at(e, k, cur);
-		close_rev(e, prev, last);
-		prev = cur;
-	}
-	close_rev(e, prev, last);
-	/* an update that could not be listed may have rewritten any signature: read them all
-	   as the final revision has them (compared with their revisions below) */
-	if (r == SP_OK)
-		r = engine_sigs_read_final(e, last,
-					   e->listing_lost || !last || pdf_doc_damaged(last), ei);
-	/* a signature an update hid or rewrote, over an earlier revision: that one read again */
-	for (i = 0; i < e->nsigs && r == SP_OK; i++)
-		if (e->same[i] == -1 && sig_revision(e, &e->sigs[i]) >= 0) {
-			k = (size_t)sig_revision(e, &e->sigs[i]);
-			cur = open_rev(e, k);
-			same_at(e, k, cur);
-			close_rev(e, cur, last);
-		}
-	return r;
-}
-
-/*
- * The DocMDP permissions in force for a signature over revision k: those of
- * the certification signature that revision k or an earlier one holds,
- * lowered by the /P of any signature field lock signed by then (ISO 32000-2
- * Table 236: permissions can be denied, never added). 0 when no signature
- * grants any: unlike the standard's default of 3 for an uncertified
- * document, an approval signature alone covers its form values too (a
- * changed value is a shadow attack), so only an explicit P permits them.
- */
-static int
-docmdp_in_force(const struct engine *e, size_t k)
-{
-	size_t t;
-	int r, p = 0, own;
-
-	if (e->mdp != NULL && k < e->nrev)
-		return e->mdp[k];
-	for (t = 0; t < e->nsigs; t++) {
-		if ((r = sig_revision(e, &e->sigs[t])) < 0 || (size_t)r > k)
-			continue;
-		own = e->sigs[t].docmdp_p;
-		if (e->sigs[t].lock_p > 0 && (own == 0 || e->sigs[t].lock_p < own))
-			own = e->sigs[t].lock_p;
-		if (own > 0 && (p == 0 || own < p))
-			p = own;
-	}
-	return p;
-}
-
-/* The name of a signature made by revision k whose FieldMDP lock covers field, else NULL. */
-static const char *
-locked_by(const struct engine *e, size_t k, const char *field)
-{
-	size_t t;
-	int r;
-
-	for (t = 0; t < e->nsigs; t++)
-		if ((r = sig_revision(e, &e->sigs[t])) >= 0 && (size_t)r <= k &&
-		    pdf_sig_field_locks(&e->sigs[t], field))
-			return e->sigs[t].name;
-	return NULL;
-}
-
-/*
- * Whether DocMDP / FieldMDP permit change c for a signature over revision
- * k: filling in a field with P>=2 when no signature made by then (revision
- * k or earlier: their locks were in force) locks it; annotations with P=3.
- */
-static const char *
-permitted(const struct engine *e, size_t k, int p, const struct pdf_change *c, const char **locker)
-{
-	*locker = NULL;
-	if (c->kind == PDF_CHANGE_ANNOT)
-		return p == 3 ? "DocMDP P=3 permits annotations" : NULL;
-	if (c->kind != PDF_CHANGE_FORM_FILL || p < 2)
-		return NULL;
-	if ((*locker = locked_by(e, k, c->field)) != NULL)
-		return NULL;
-	return p == 2 ? "DocMDP P=2 permits form filling" : "DocMDP P=3 permits form filling";
-}
-
-/*
- * docmdp_in_force() of every revision, into e->mdp (NULL: each asked walks
- * the signatures, as before): the signatures are read by now, and each
- * prior signature's report asks it (k signatures, k revisions each, k times).
- */
-static void
-docmdp_memo(struct engine *e)
-{
-	size_t t, k;
-	int r, own;
-
-	if (e->nrev == 0 || (e->mdp = calloc(e->nrev, sizeof(*e->mdp))) == NULL)
-		return;
-	/* the lowest /P of the signatures over each revision, then over it or earlier */
-	for (t = 0; t < e->nsigs; t++) {
-		if ((r = sig_revision(e, &e->sigs[t])) < 0)
-			continue;
-		own = e->sigs[t].docmdp_p;
-		if (e->sigs[t].lock_p > 0 && (own == 0 || e->sigs[t].lock_p < own))
-			own = e->sigs[t].lock_p;
-		if (own > 0 && (e->mdp[r] == 0 || own < e->mdp[r]))
-			e->mdp[r] = own;
-	}
-	for (k = 1; k < e->nrev; k++)
-		if (e->mdp[k - 1] > 0 && (e->mdp[k] == 0 || e->mdp[k - 1] < e->mdp[k]))
-			e->mdp[k] = e->mdp[k - 1];
-}
-
-/* What changed after revision k, for a signature that signs it. */
-static void
-changes_after(struct engine *e, size_t k, const struct pdf_sig_field *s,
-	      struct crypto_sig_report *rep)
-{
-	size_t j, i;
-	int visible = 0, p = docmdp_in_force(e, k), own;
-	const char *why, *locker;
-
-	rep->changes_ok = 1;
-	for (j = k + 1; j < e->nrev; j++) {
-		if (e->fstate[j] < 0) {
-			rep->changes_ok = 0;
-			verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "changes_unverifiable",
-				    "later changes cannot be accounted for: %s", e->ferr);
-			return;
-		}
-		rep->nallowed += e->diffs[j].nallowed;
-		rep->ndisallowed += e->diffs[j].ndisallowed;
-		visible += e->diffs[j].visible_widgets;
-		for (i = 0; i < e->diffs[j].n; i++) {
-			const struct pdf_change *dc = &e->diffs[j].c[i];
-			struct crypto_change *c;
-			locker = NULL;
-			why = dc->allowed ? NULL : permitted(e, k, p, dc, &locker);
-			if (why) {
-				/* counted as disallowed by the diff, which knows no signature */
-				rep->nallowed++;
-				rep->ndisallowed--;
-			}
-			if (dc->allowed && dc->kind == PDF_CHANGE_SIG_FILL &&
-			    (locker = locked_by(e, k, dc->field)) != NULL) {
-				/* allowed by the diff, unless a lock in force covers the field */
-				rep->nallowed--;
-				rep->ndisallowed++;
-			}
-			if (rep->nchanges == CRYPTO_VERIFY_CHANGES_MAX)
-				continue;
-			c = &rep->changes[rep->nchanges++];
-			c->revision = j + 1;
-			c->obj = dc->obj;
-			c->gen = dc->gen;
-			c->allowed = (dc->allowed && !locker) || why;
-			if (locker)
-				snprintf(c->what, sizeof(c->what),
-					 "%.80s (a field the FieldMDP lock of \"%.28s\" covers)",
-					 dc->what, locker);
-			else if (why)
-				snprintf(c->what, sizeof(c->what), "%.100s (%s)", dc->what, why);
-			else {
-				/* as "%.100s" writes it, without the formatter: once per change and
-				   earlier signature (k of them at a contract's k-th signing) */
-				size_t l = strnlen(dc->what, 100);
-
-				memcpy(c->what, dc->what, l);
-				c->what[l] = '\0';
-			}
-		}
-	}
-	if (rep->ndisallowed > 0) {
-		rep->changes_ok = 0;
-		for (i = 0; i < rep->nchanges && rep->changes[i].allowed; i++)
-			;
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "disallowed_changes",
-			    "%zu disallowed change(s) after signing, first in revision %zu: %s",
-			    rep->ndisallowed, i < rep->nchanges ? rep->changes[i].revision : 0,
-			    i < rep->nchanges ? rep->changes[i].what : "");
-	}
-	/* what this signature itself set (certification, or its lock's /P): P=1 no change
-	   at all, P=2 no new visible widgets */
-	own = s->docmdp_p;
-	if (s->lock_p > 0 && (own == 0 || s->lock_p < own))
-		own = s->lock_p;
-	if ((own == 1 && k + 1 < e->nrev) || (own == 2 && visible > 0)) {
-		rep->changes_ok = 0;
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "docmdp_violation",
-			    "the %s (DocMDP P=%d) forbids the later %s",
-			    s->docmdp_p ? "certifying signature" : "signature's field lock", own,
-			    own == 1 ? "revisions" : "visible signature widgets");
-	}
-	if (rep->verdict == CRYPTO_VERDICT_VALID && k + 1 < e->nrev)
-		rep->verdict = CRYPTO_VERDICT_VALID_ALLOWED_CHANGES;
-}
-
 /*
  * adbe.x509.rsa_sha1: the certificates are the dictionary's /Cert as d, the
  * signed revision, has it (in the signed bytes, as /Contents is not); NULL d:
@@ -649,10 +243,10 @@ sig_checks(struct engine *e, const struct crypto_verify_opts *opts, struct pdf_d
 		verify_doc_timestamp(opts, &rg, s->contents, s->contents_len, &e->ev, rep);
 	} else if (!strcmp(s->subfilter, "/adbe.x509.rsa_sha1")) {
 		if (!d)
-			d = own = open_rev(e, k);
+			d = own = engine_rev_get(e, k);
 		verify_x509(opts, d, k, s, &rg, &e->ev, rep);
 		if (own)
-			close_rev(e, own, NULL);
+			engine_rev_put(e, own, NULL);
 	} else {
 		verify_cms(opts, &rg, s->contents, s->contents_len, s->has_m, &e->ev, rep);
 	}
@@ -696,11 +290,11 @@ verify_one(struct engine *e, const struct crypto_verify_opts *opts, size_t i,
 	if ((size_t)k < e->nverified && !engine_vri_new(e, i)) {
 		/* verified when its revision was: only what changed since is news */
 		rep->prior = 1;
-		changes_after(e, (size_t)k, s, rep);
+		engine_changes_after(e, (size_t)k, s, rep);
 		return;
 	}
 	sig_checks(e, opts, NULL, (size_t)k, s, rep);
-	changes_after(e, (size_t)k, s, rep);
+	engine_changes_after(e, (size_t)k, s, rep);
 }
 
 struct sig_order {
@@ -901,7 +495,7 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 			if (e.revs[i].end <= opts->verified_len)
 				e.nverified = i + 1;
 		while (e.nverified > 0 && !opts->verified_tail &&
-		       !revision_signed(&e, e.nverified - 1))
+		       !engine_revision_signed(&e, e.nverified - 1))
 			e.nverified--;
 	}
 	if (e.nsigs > 0 && broken) {
@@ -917,7 +511,7 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		goto out;
 	}
 	/* signatures a later revision unhooked (e.g. a replaced /Root) are still verified */
-	if ((e.nsigs > 0 || e.nrev > 1) && (r = revision_pass(&e, doc, ei)) < 0)
+	if ((e.nsigs > 0 || e.nrev > 1) && (r = engine_revision_pass(&e, doc, ei)) < 0)
 		goto out;
 	if (e.over_reads)
 		goto over_reads;
@@ -962,13 +556,13 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 			e.sigs[i].byterange_state == PDF_SIG_KEY_OK ? e.sigs[i].byterange[1] : 0;
 	}
 	qsort(order, e.nsigs, sizeof(*order), by_first_range);
-	docmdp_memo(&e);
+	engine_docmdp_memo(&e);
 	for (j = 0; j < e.nsigs; j++) {
 		i = order[j].i;
 		/* a job nobody waits for stops here, between two signatures (sp.h) */
 		if ((r = sp_cancel_check(ei)) != SP_OK)
 			goto out;
-		/* not zeroed: changes_after() sets every field of each change it lists, and
+		/* not zeroed: engine_changes_after() sets every field of each change it lists, and
 		   only those (nchanges) are read; zeroing room for 64 changes (~12 KB) for
 		   every signature, k of them at a contract's k-th signing, was for nothing */
 		if (!(rep->sigs[i].changes =

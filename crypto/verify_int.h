@@ -101,7 +101,8 @@ void verify_doc_timestamp(const struct crypto_verify_opts *opts, const struct ve
 			  const uint8_t *tok, size_t toklen, const struct crypto_evidence *ev,
 			  struct crypto_sig_report *rep);
 
-/* ---- the engine (verify.c; its long-term validation part in verify_ltv.c) ---------- */
+/* ---- the engine (verify.c, verify_revisions.c, verify_changes.c; its long-term
+   validation part in verify_ltv.c) ---- */
 
 /*
  * One pass over the revisions, oldest first, with at most two of them open
@@ -180,6 +181,32 @@ struct engine {
 	int over_reads;
 };
 
+/*
+ * verify_revisions.c: the revision a signature's range ends with, -1 when
+ * none (the structure check says why).
+ */
+int engine_sig_revision(const struct engine *e, const struct pdf_sig_field *s);
+/* Whether some signature's range ends with revision k. */
+int engine_revision_signed(const struct engine *e, size_t k);
+/*
+ * Revision k open: the caller's (engine_held_rev), else opened on its own;
+ * NULL when it cannot be read or qpdf had to repair it. Released with
+ * engine_rev_put(e, d, last), which frees neither the caller's nor last.
+ */
+struct pdf_doc *engine_rev_get(struct engine *e, size_t k);
+void engine_rev_put(struct engine *e, struct pdf_doc *d, struct pdf_doc *last);
+/*
+ * The pass over the revisions, oldest first, last being the final one
+ * (open): e->diffs, e->fstate and e->same filled, the signatures read where
+ * they were written. The revisions verified before (e->nverified) are not
+ * opened. SP_OK also when it stopped for e->over_reads.
+ */
+int engine_revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei);
+/* verify_changes.c: the DocMDP /P in force over each revision, into e->mdp. */
+void engine_docmdp_memo(struct engine *e);
+/* What changed after revision k into rep, for s, a signature that signs it. */
+void engine_changes_after(struct engine *e, size_t k, const struct pdf_sig_field *s,
+			  struct crypto_sig_report *rep);
 /* 1: signature i, verified before, gets new revocation evidence from a later DSS. */
 int engine_vri_new(struct engine *e, size_t i);
 /*

@@ -44,3 +44,22 @@ int diff_update_gens_zero(struct pdf_doc *newer, const struct pdf_revision *rev)
  */
 int diff_objstm_reads(struct pdf_doc *older, const struct pdf_revision *revs, size_t nrevs,
 		      int **out, size_t *nout);
+
+/* hi: one past the highest number set, so that export reads only that far */
+#define REF_SET(r, id) \
+	((r)->bits[(size_t)(id) >> 3] |= (unsigned char)(1u << ((id)&7)), \
+	 (r)->hi = (size_t)(id) + 1 > (r)->hi ? (size_t)(id) + 1 : (r)->hi)
+#define REF_HAS(r, id) (((r)->bits[(size_t)(id) >> 3] >> ((id)&7)) & 1)
+
+/*
+ * diff_refs.c: mark in r the object numbers h refers to. follow: walk
+ * through the references into what they point to (the whole reachable
+ * document, each object once, seen a bit per object number); otherwise
+ * only h's own (direct) contents. doc (not following): the document q is,
+ * and start its object num (generation gen; 0: not an object), so that an
+ * array of references that is start or one of its values is read as
+ * pdf_doc_key_refs keeps it; NULL: as before. SP_ERR_LIMIT past WALK_MAX
+ * steps.
+ */
+int diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, int gen,
+		   struct pdf_refs *r, unsigned char *seen, struct sp_errinfo *ei);

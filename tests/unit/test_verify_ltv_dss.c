@@ -374,6 +374,102 @@ START_TEST(dss_known_handed_to_the_verification)
 }
 END_TEST
 
+/* The change the report of sig 0 lists for object obj in revision rev (NULL: none). */
+static const struct crypto_change *
+change_of(const struct crypto_verify_report *r, int obj, size_t rev)
+{
+	size_t i;
+
+	for (i = 0; i < r->sigs[0].nchanges; i++)
+		if (r->sigs[0].changes[i].obj == obj && r->sigs[0].changes[i].revision == rev)
+			return &r->sigs[0].changes[i];
+	return NULL;
+}
+
+/*
+ * A DSS dictionary an update writes again is a change (allowed: validation
+ * data) only when it reads differently. The difference analysis tells a DSS
+ * whose item arrays grew without reading its /VRI values (each an object
+ * of its own); one whose arrays are as they were is compared whole: written
+ * again as it was it is no change, with a /VRI entry fewer it is one.
+ */
+START_TEST(dss_rewritten_is_a_change_only_when_it_differs)
+{
+	size_t n1, n2, n3, n4, n5, crllen;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two, *three, *four, *five;
+	const unsigned char *at, *end;
+	struct crypto_verify_report *r;
+	const struct crypto_change *c;
+	struct pdf_blob crl;
+	struct pdf_doc *doc = NULL;
+	struct pdf_dss dss;
+	struct sp_errinfo ei;
+	char *body, *novri;
+	const char *objs[1];
+	int num;
+
+	crl.data = make_crl(0, 0, &crllen);
+	crl.len = crllen;
+	two = with_dss(one, n1, "rsa", &crl, &n2);
+	sp_errinfo_init(&ei);
+	ck_assert(pdf_doc_open(two, n2, &doc, &ei) == SP_OK);
+	ck_assert(pdf_dss_read(doc, &dss, &ei) == SP_OK);
+	num = dss.dss_obj;
+	ck_assert_int_gt(num, 0);
+	ck_assert_int_eq(dss.nvri, 1);
+	pdf_dss_cleanup(&dss);
+	pdf_doc_free(doc);
+	/* the DSS dictionary as the update wrote it */
+	at = memmem(two + n1, n2 - n1, "<</Type /DSS", 12);
+	ck_assert_ptr_nonnull(at);
+	end = memmem(at, n2 - (size_t)(at - two), ">>>>", 4);
+	ck_assert_ptr_nonnull(end);
+	body = strndup((const char *)at, (size_t)(end - at) + 4);
+	ck_assert_ptr_nonnull(strstr(body, "/VRI <</"));
+
+	/* another signer's evidence: /Certs grew */
+	three = with_dss_of(two, n2, 0, "ec", NULL, &n3);
+	r = verify_at(three, n3, 0);
+	c = change_of(r, num, r->nrevisions);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->allowed, 1);
+	ck_assert_ptr_nonnull(strstr(c->what, "document security store (DSS)"));
+	ck_assert_int_eq(r->sigs[0].ndisallowed, 0);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	crypto_verify_report_free(r);
+
+	/* written again as it was: nothing changed */
+	objs[0] = body;
+	four = vc_update(two, n2, &num, objs, 1, 0, NULL, &n4);
+	r = verify_at(four, n4, 0);
+	ck_assert_ptr_null(change_of(r, num, r->nrevisions));
+	ck_assert_int_eq(r->sigs[0].ndisallowed, 0);
+	crypto_verify_report_free(r);
+
+	/* the same items, its /VRI entry gone: a change, found by comparing it whole */
+	novri = strdup(body);
+	ck_assert_ptr_nonnull(novri);
+	strcpy(strstr(novri, "/VRI <<") + 7, ">>>>");
+	objs[0] = novri;
+	five = vc_update(two, n2, &num, objs, 1, 0, NULL, &n5);
+	r = verify_at(five, n5, 0);
+	c = change_of(r, num, r->nrevisions);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->allowed, 1);
+	ck_assert_ptr_nonnull(strstr(c->what, "document security store (DSS)"));
+	crypto_verify_report_free(r);
+
+	free(novri);
+	free(body);
+	free(five);
+	free(four);
+	free(three);
+	free(two);
+	free(one);
+	free(crl.data);
+}
+END_TEST
+
 static Suite *
 dss_suite(void)
 {
@@ -385,6 +481,7 @@ dss_suite(void)
 	tcase_add_test(tc, dss_read_known_takes_only_what_reads_the_same);
 	tcase_add_test(tc, dss_pack_round_trip);
 	tcase_add_test(tc, dss_known_handed_to_the_verification);
+	tcase_add_test(tc, dss_rewritten_is_a_change_only_when_it_differs);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,248 @@
+/*
+ * verify_revisions.c: the engine's one pass over a file's revisions, oldest
+ * first (struct engine in verify_int.h): each revision opened once, at most
+ * two at a time, for the signatures it writes or hides, whether each
+ * signature's own revision holds it, and what each update changed
+ * (pdf_revision_diff). What those changes mean for a signature is
+ * verify_changes.c's; the signatures' own checks are verify.c's.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pdf.h"
+#include "verify_int.h"
+
+/* The revision a signature's range ends with, -1 when none (structure() says why). */
+int
+engine_sig_revision(const struct engine *e, const struct pdf_sig_field *s)
+{
+	size_t i, end;
+
+	if (s->unread || s->byterange_state != PDF_SIG_KEY_OK || s->byterange[2] < 0 ||
+	    s->byterange[3] < 0 || (size_t)s->byterange[2] > e->len ||
+	    (size_t)s->byterange[3] > e->len)
+		return -1;
+	end = (size_t)(s->byterange[2] + s->byterange[3]);
+	for (i = 0; i < e->nrev; i++)
+		if (e->revs[i].end == end || e->revs[i].eof_end == end)
+			return (int)i;
+	return -1;
+}
+
+/* Whether a signature's range ends with revision k. */
+int
+engine_revision_signed(const struct engine *e, size_t k)
+{
+	size_t i;
+
+	for (i = 0; i < e->nsigs; i++)
+		if (engine_sig_revision(e, &e->sigs[i]) == (int)k)
+			return 1;
+	return 0;
+}
+
+/* Whether each signature of revision k is there as the final file has it. */
+static void
+same_at(struct engine *e, size_t k, struct pdf_doc *d)
+{
+	size_t i;
+
+	for (i = 0; i < e->nsigs; i++)
+		if (e->same[i] == -1 && engine_sig_revision(e, &e->sigs[i]) == (int)k) {
+			e->same[i] = d ? pdf_sig_field_same(d, &e->sigs[i]) : -2;
+			if (d && pdf_doc_damaged(d))
+				e->same[i] =
+					-2; /* qpdf had to guess: not the revision as written */
+		}
+}
+
+struct pdf_doc *
+engine_held_rev(const struct engine *e, size_t end)
+{
+	if (e->given != NULL && end == e->given_end)
+		return e->given;
+	if (e->rev_doc != NULL && end == e->rev_end)
+		return e->rev_doc;
+	if (e->rev_doc2 != NULL && end == e->rev_end2)
+		return e->rev_doc2;
+	return NULL;
+}
+
+/* e->xref_chain, counted when first asked (the sections' headers, once) */
+static int
+xref_chain(struct engine *e)
+{
+	size_t j;
+
+	if (e->xref_chain != NULL)
+		return SP_OK;
+	if ((e->xref_chain = malloc((e->nrev ? e->nrev : 1) * sizeof(*e->xref_chain))) == NULL)
+		return SP_ERR_NOMEM;
+	for (j = 0; j < e->nrev; j++)
+		e->xref_chain[j] = (j > 0 ? e->xref_chain[j - 1] : 0) +
+				   pdf_revision_xref_entries(e->data, e->len, &e->revs[j]);
+	return SP_OK;
+}
+
+int
+engine_rev_open(struct engine *e, size_t k, struct pdf_doc **out)
+{
+	struct sp_errinfo ei;
+	int r;
+
+	*out = NULL;
+	if ((r = xref_chain(e)) != SP_OK)
+		return r;
+	if (e->over_reads || (e->xref_reads += e->xref_chain[k]) > PDF_REVISIONS_MAX_READS) {
+		e->over_reads = 1;
+		return SP_ERR_LIMIT;
+	}
+	sp_errinfo_init(&ei);
+	if ((r = pdf_doc_open_view(e->data, e->revs[k].end, out, &ei)) != SP_OK)
+		return r;
+	/* repaired: qpdf read the whole prefix for objects, as a table of its rows */
+	if (pdf_doc_damaged(*out))
+		e->xref_reads += e->revs[k].end / 20;
+	return SP_OK;
+}
+
+struct pdf_doc *
+engine_rev_get(struct engine *e, size_t k)
+{
+	struct pdf_doc *d = engine_held_rev(e, e->revs[k].end);
+
+	if (d != NULL)
+		return pdf_doc_damaged(d) ? NULL : d;
+	if (engine_rev_open(e, k, &d) != SP_OK)
+		return NULL;
+	if (pdf_doc_damaged(d)) {
+		pdf_doc_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+/* Release a revision engine_rev_get() gave, unless it is the caller's (given, rev_doc, rev_doc2)
+   or the final one. */
+void
+engine_rev_put(struct engine *e, struct pdf_doc *d, struct pdf_doc *last)
+{
+	if (d != last && d != e->given && d != e->rev_doc && d != e->rev_doc2)
+		pdf_doc_free(d);
+}
+
+static void
+diff_at(struct engine *e, size_t j, struct pdf_doc *older, struct pdf_doc *newer)
+{
+	struct sp_errinfo ei;
+
+	sp_errinfo_init(&ei);
+	e->fstate[j] = -1;
+	if (!older || !newer) {
+		snprintf(e->ferr, sizeof(e->ferr), "revision %zu cannot be read on its own",
+			 older ? j + 1 : j);
+	} else if (!e->refs_ok) {
+		snprintf(e->ferr, sizeof(e->ferr), "revision %zu: earlier references unknown",
+			 j + 1);
+	} else if (pdf_revision_diff(older, newer, &e->revs[j], &e->refs, &e->diffs[j], &ei) !=
+		   SP_OK) {
+		snprintf(e->ferr, sizeof(e->ferr), "revision %zu: %.200s", j + 1, ei.msg);
+	} else if (pdf_doc_damaged(older) || pdf_doc_damaged(newer)) {
+		snprintf(e->ferr, sizeof(e->ferr), "revision %zu had to be repaired to be read",
+			 j + 1);
+	} else {
+		e->fstate[j] = 1;
+	}
+	/* a failed update leaves the references it made unknown: count them all anew */
+	if (e->fstate[j] < 0 && newer) {
+		pdf_refs_cleanup(&e->refs);
+		sp_errinfo_init(&ei);
+		e->refs_ok = pdf_refs_init(newer, &e->refs, &ei) == SP_OK;
+	}
+}
+
+int
+engine_revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *ei)
+{
+	struct pdf_doc *prev = NULL, *cur;
+	struct sp_errinfo ign;
+	unsigned long long need;
+	size_t k, i, first = e->nverified > 0 ? e->nverified - 1 : 0;
+	int r = SP_OK;
+
+	/* the revisions verified before, unchanged: their signatures are where they were
+	   (each signature's revision found once, not once per revision: k^2 steps each) */
+	for (i = 0; i < e->nsigs && first > 0; i++) {
+		int sr;
+
+		if (e->same[i] == -1 && (sr = engine_sig_revision(e, &e->sigs[i])) >= 0 &&
+		    (size_t)sr < first)
+			e->same[i] = 1;
+	}
+	/* what the pass is to read, before it reads any: beyond the cap, nothing is read.
+	   The sections are counted only when some revision is to be opened: a completion's
+	   pass opens none (the new revision is open, the base held), and counting every
+	   section's entries cost it some 5,000 instructions a revision */
+	for (k = first, need = e->xref_reads; k < e->nrev; k++)
+		if (!(k + 1 == e->nrev && e->revs[k].end == e->len) &&
+		    engine_held_rev(e, e->revs[k].end) == NULL) {
+			if ((r = xref_chain(e)) != SP_OK)
+				return sp_err(ei, r, "out of memory");
+			need += e->xref_chain[k];
+		}
+	if (need > PDF_REVISIONS_MAX_READS) {
+		e->over_reads = 1;
+		return SP_OK;
+	}
+	for (k = 0; k < e->nrev && r == SP_OK; k++) {
+		/* a job nobody waits for stops here, between two revisions (sp.h); one
+		   that would read too much stops before it reads it */
+		if ((r = sp_cancel_check(ei)) != SP_OK || e->over_reads)
+			break;
+		if (k < first) {
+			/* and what the next revision changed was accounted for then */
+			if (k + 1 < first)
+				e->fstate[k + 1] = 1;
+			continue;
+		}
+		cur = k + 1 == e->nrev && e->revs[k].end == e->len ? last : engine_rev_get(e, k);
+		if (cur && k + 1 < e->nrev && !engine_sigs_hide_none(e, cur))
+			r = engine_sigs_hidden(e, cur, ei);
+		if (k == first && cur) {
+			sp_errinfo_init(&ign);
+			/* the set an earlier verification of these very bytes ended with */
+			if (e->given_refs != NULL && e->revs[k].end == e->given_end)
+				e->refs_ok = pdf_refs_import(e->given_refs, e->ngiven_refs,
+							     &e->refs, &ign) == SP_OK;
+			else
+				e->refs_ok = pdf_refs_init(cur, &e->refs, &ign) == SP_OK;
+		}
+		if (k > first)
+			diff_at(e, k, prev, cur);
+		else if (k > 0)
+			e->fstate[k] = 1; /* the last revision verified before */
+		if (!cur || (k > 0 && e->fstate[k] != 1))
+			e->listing_lost = 1;
+		else if (r == SP_OK)
+			r = engine_sigs_read_written(e, k, cur, ei);
+		same_at(e, k, cur);
+		engine_rev_put(e, prev, last);
+		prev = cur;
+	}
+	engine_rev_put(e, prev, last);
+	/* an update that could not be listed may have rewritten any signature: read them all
+	   as the final revision has them (compared with their revisions below) */
+	if (r == SP_OK)
+		r = engine_sigs_read_final(e, last,
+					   e->listing_lost || !last || pdf_doc_damaged(last), ei);
+	/* a signature an update hid or rewrote, over an earlier revision: that one read again */
+	for (i = 0; i < e->nsigs && r == SP_OK; i++)
+		if (e->same[i] == -1 && engine_sig_revision(e, &e->sigs[i]) >= 0) {
+			k = (size_t)engine_sig_revision(e, &e->sigs[i]);
+			cur = engine_rev_get(e, k);
+			same_at(e, k, cur);
+			engine_rev_put(e, cur, last);
+		}
+	return r;
+}

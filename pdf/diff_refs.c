@@ -1,0 +1,234 @@
+/*
+ * diff_refs.c: the object numbers a revision refers to (struct pdf_refs),
+ * which the difference analysis asks of an update's new objects: a new
+ * object that fills a reference the signed revision already made changes
+ * what that revision reads as. Built once from the first revision (every
+ * reachable object), then grown by each update's own objects, and handed
+ * from one verification to the next (export, import).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "diff_int.h"
+
+#define WALK_MAX 200000
+
+/* diff_refs_walk's stack: a handle, and for a direct value of the start object (an
+   indirect dictionary) the index of its key there (-1: none), for pdf_doc_key_refs */
+struct walk_item {
+	qpdf_oh h;
+	int kix;
+};
+
+/* start's keys that diff_refs_walk can name to pdf_doc_key_refs (longer ones, or more: not) */
+#define WALK_KEYS 32
+#define WALK_KEY_LEN 24
+
+/* room for two more items on the stack */
+static int
+walk_room(struct walk_item **st, size_t sp, size_t *cap)
+{
+	void *nv;
+
+	if (sp + 2 < *cap)
+		return 0;
+	if (!(nv = realloc(*st, 2 * *cap * sizeof(**st))))
+		return -1;
+	*st = nv;
+	*cap *= 2;
+	return 0;
+}
+
+/*
+ * Mark the object numbers h refers to. follow: walk through the references
+ * into what they point to (the whole reachable document, each object once);
+ * otherwise only h's own (direct) contents. doc (not following): the
+ * document q is, and start its object num (generation gen; 0: not an
+ * object), so that an array of references that is start or one of its
+ * values is read as pdf_doc_key_refs keeps it (the form's carry-over and
+ * the growth test read the same /Fields and /Annots); NULL: as before.
+ */
+int
+diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, int gen,
+	       struct pdf_refs *r, unsigned char *seen, struct sp_errinfo *ei)
+{
+	struct walk_item *st = NULL;
+	char keys[WALK_KEYS][WALK_KEY_LEN];
+	size_t sp = 0, cap = 256, steps = 0, nkeys = 0, klen;
+	int rc = SP_ERR_INTERNAL, i, nitems, id, *refs = NULL, kix, got;
+	enum qpdf_object_type_e t;
+	const char *k;
+
+	if (follow || num <= 0)
+		doc = NULL;
+	if (!(st = malloc(cap * sizeof(*st))))
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	st[sp].h = start;
+	st[sp++].kix = -1;
+	while (sp > 0) {
+		qpdf_oh h = st[--sp].h;
+		kix = st[sp].kix;
+		if (++steps > WALK_MAX) {
+			rc = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+					   "more than %d objects to compare", WALK_MAX);
+			goto out;
+		}
+		if (qpdf_oh_is_indirect(q, h) && steps > 1) {
+			id = qpdf_oh_get_object_id(q, h);
+			if (id <= 0 || (size_t)id >= r->n)
+				continue;
+			REF_SET(r, id);
+			/* seen: a bit per object number, as r->bits */
+			if (!follow || !seen || ((seen[(size_t)id >> 3] >> (id & 7)) & 1))
+				continue;
+			seen[(size_t)id >> 3] |= (unsigned char)(1u << (id & 7));
+		}
+		if (walk_room(&st, sp, &cap) < 0) {
+			rc = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		/* one call for the type (each call of qpdf's C API costs a handle lookup) */
+		t = qpdf_oh_get_type_code(q, h);
+		if (t == ot_array) {
+			nitems = qpdf_oh_get_array_n_items(q, h);
+			/*
+			 * Only references (/Fields, a page's /Annots: k items at a
+			 * contract's k-th signing) and none to follow: their numbers
+			 * read in bulk (pdf_array_refs), each marked as its pop below
+			 * would mark it (an indirect item: its number when in range,
+			 * nothing walked into) and counted as a step, not a handle and
+			 * three calls of qpdf's C API each. start itself, or one of its
+			 * values: as the document keeps it read (pdf_doc_key_refs).
+			 */
+			got = 0;
+			if (!follow && nitems >= 2)
+				got = doc != NULL && (steps == 1 || kix >= 0)
+					      ? pdf_doc_key_refs(doc, num, gen,
+								 steps == 1 ? "" : keys[kix], h,
+								 nitems, &refs)
+					      : pdf_array_refs(q, h, nitems, &refs);
+			if (got) {
+				for (i = 0; i < nitems; i++) {
+					id = refs[2 * i];
+					if (id > 0 && (size_t)id < r->n)
+						REF_SET(r, id);
+				}
+				free(refs);
+				refs = NULL;
+				if ((steps += (size_t)nitems) > WALK_MAX) {
+					rc = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+							   "more than %d objects to compare",
+							   WALK_MAX);
+					goto out;
+				}
+				continue;
+			}
+			for (i = 0; i < nitems; i++) {
+				if (walk_room(&st, sp, &cap) < 0) {
+					rc = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+					goto out;
+				}
+				st[sp].h = qpdf_oh_get_array_item(q, h, i);
+				st[sp++].kix = -1;
+			}
+		} else if (t == ot_dictionary || t == ot_stream) {
+			qpdf_oh dict = t == ot_stream ? qpdf_oh_get_dict(q, h) : h;
+			qpdf_oh_begin_dict_key_iter(q, dict);
+			while (qpdf_oh_dict_more_keys(q)) {
+				if (walk_room(&st, sp, &cap) < 0) {
+					rc = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+					goto out;
+				}
+				k = qpdf_oh_dict_next_key(q);
+				st[sp].kix = -1;
+				/* a value of start, a dictionary: named by its key */
+				if (doc != NULL && steps == 1 && t == ot_dictionary &&
+				    nkeys < WALK_KEYS && (klen = strlen(k)) < WALK_KEY_LEN) {
+					memcpy(keys[nkeys], k, klen + 1);
+					st[sp].kix = (int)nkeys++;
+				}
+				st[sp++].h = qpdf_oh_get_key_if_dict(q, dict, k);
+			}
+		}
+	}
+	rc = SP_OK;
+out:
+	free(st);
+	return rc;
+}
+
+int
+pdf_refs_init(struct pdf_doc *first, struct pdf_refs *r, struct sp_errinfo *ei)
+{
+	unsigned char *seen = NULL;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->n = PDF_DOC_MAX_OBJECTS + 1;
+	if (!(r->bits = calloc(r->n / 8 + 1, 1)) || !(seen = calloc(r->n / 8 + 1, 1))) {
+		free(r->bits);
+		r->bits = NULL;
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	}
+	/* the trailer itself is not an indirect object: start from it, step 1 */
+	rc = diff_refs_walk(first->q, qpdf_get_trailer(first->q), 1, NULL, 0, 0, r, seen, ei);
+	free(seen);
+	if (rc == SP_OK && qpdf_has_error(first->q))
+		rc = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable",
+				   "objects of the first revision cannot be read");
+	return rc;
+}
+
+int
+pdf_refs_export(const struct pdf_refs *r, int **nums, size_t *n, struct sp_errinfo *ei)
+{
+	size_t i, k = 0, cnt = 0, cap = 0;
+	int *v = NULL;
+
+	*nums = NULL;
+	*n = 0;
+	/* only up to the highest number set: the bit set is sized for the largest file */
+	for (i = 0; i < (r->hi + 7) / 8; i++)
+		if (r->bits[i])
+			cnt += (size_t)__builtin_popcount(r->bits[i]);
+	if (cnt > 0 && !(v = malloc(cnt * sizeof(*v))))
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	cap = cnt;
+	for (i = 0; i < (r->hi + 7) / 8 && k < cap; i++) {
+		unsigned b = r->bits[i], j;
+		for (j = 0; b && j < 8; j++, b >>= 1)
+			if ((b & 1) && i * 8 + j < r->n)
+				v[k++] = (int)(i * 8 + j);
+	}
+	*nums = v;
+	*n = k;
+	return SP_OK;
+}
+
+int
+pdf_refs_import(const int *nums, size_t n, struct pdf_refs *r, struct sp_errinfo *ei)
+{
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	r->n = PDF_DOC_MAX_OBJECTS + 1;
+	if (!(r->bits = calloc(r->n / 8 + 1, 1)))
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		if (nums[i] <= 0 || (size_t)nums[i] >= r->n) {
+			pdf_refs_cleanup(r);
+			return sp_err(ei, SP_ERR_INVALID, "object number %d out of range", nums[i]);
+		}
+		REF_SET(r, nums[i]);
+	}
+	return SP_OK;
+}
+
+void
+pdf_refs_cleanup(struct pdf_refs *r)
+{
+	if (!r)
+		return;
+	free(r->bits);
+	memset(r, 0, sizeof(*r));
+}
