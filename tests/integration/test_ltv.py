@@ -26,7 +26,8 @@ FAR = "2100-01-01T00:00:00Z"  # after every certificate of the development PKI
 
 
 def setUpModule():
-    test_signing.setUpModule()
+    # a PKI of this module's own: its tests stop and replace the OCSP responder
+    test_signing.setUpModule(private_pki=True)
 
 
 def tearDownModule():

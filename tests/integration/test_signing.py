@@ -26,9 +26,9 @@ SHORT = os.path.join(harness.SOURCE_DIR, "tests", "fixtures", "contracts", "shor
 LONG = os.path.join(harness.SOURCE_DIR, "tests", "fixtures", "contracts", "contract30.pdf")
 
 
-def setUpModule():
+def setUpModule(private_pki=False):
     global PKI, SEAL, NSSDIR
-    PKI = IdentityPKI()
+    PKI = IdentityPKI(private=private_pki)
     SEAL = os.path.join(PKI.dir, "seal.png")
     run(["python3", os.path.join(harness.SOURCE_DIR, "deploy", "seal.py"), SEAL, "120"])
     NSSDIR = PKI.nss_db()
