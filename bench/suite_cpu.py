@@ -134,19 +134,34 @@ def main():
     ap.add_argument("-R", default="")
     ap.add_argument("--programs", action="store_true")
     ap.add_argument("--out")
+    ap.add_argument("--source", help="run the tests of this checkout (its tests/ and "
+                    "deploy/) with BUILD_DIR's programs: another branch's tests, same binaries")
     ap.add_argument("--without", action="append", default=[],
                     help="a fixture not to start (its tests make their own, if they can)")
     a = ap.parse_args()
     listing = json.loads(subprocess.run(["ctest", "--test-dir", a.build_dir, "--show-only=json-v1"],
                                         check=True, capture_output=True, text=True).stdout)
     tests, fixtures = [], {}
+    src = None
     for t in listing["tests"]:
+        for p in t.get("properties", []):
+            if p["name"] == "ENVIRONMENT":
+                for kv in p["value"]:
+                    if kv.startswith("SEALPACT_SOURCE_DIR="):
+                        src = kv.split("=", 1)[1]
+
+    def moved(text):
+        if a.source and src and text.startswith(src + "/"):
+            return os.path.abspath(a.source) + text[len(src):]
+        return text
+    for t in listing["tests"]:
+        t["command"] = [moved(c) for c in t["command"]]
         props = {p["name"]: p["value"] for p in t.get("properties", [])}
         env = dict(os.environ)
         for kv in props.get("ENVIRONMENT", []):
             k, _, v = kv.partition("=")
-            env[k] = v
-        item = (t["name"], t["command"], env, props.get("WORKING_DIRECTORY", a.build_dir))
+            env[k] = os.path.abspath(a.source) if a.source and k == "SEALPACT_SOURCE_DIR" else v
+        item = (t["name"], t["command"], env, moved(props.get("WORKING_DIRECTORY", a.build_dir)))
         if t["name"].startswith("fixture.") or t["name"] == "openapi.coverage.reset":
             fixtures[t["name"]] = item
         elif re.search(a.R, t["name"]):
