@@ -136,6 +136,8 @@ def main():
     ap.add_argument("--out")
     ap.add_argument("--source", help="run the tests of this checkout (its tests/ and "
                     "deploy/) with BUILD_DIR's programs: another branch's tests, same binaries")
+    ap.add_argument("--test-tmp", help="the fixtures' directory instead of BUILD_DIR/test-tmp "
+                    "(two runs of one build at once)")
     ap.add_argument("--without", action="append", default=[],
                     help="a fixture not to start (its tests make their own, if they can)")
     a = ap.parse_args()
@@ -151,7 +153,11 @@ def main():
                         src = kv.split("=", 1)[1]
 
     def moved(text):
-        if a.source and src and text.startswith(src + "/"):
+        tt = os.path.join(os.path.abspath(a.build_dir), "test-tmp")
+        if a.test_tmp and text.startswith(tt):
+            text = os.path.abspath(a.test_tmp) + text[len(tt):]
+        build = os.path.abspath(a.build_dir) + "/"
+        if a.source and src and text.startswith(src + "/") and not text.startswith(build):
             return os.path.abspath(a.source) + text[len(src):]
         return text
     for t in listing["tests"]:
@@ -160,7 +166,7 @@ def main():
         env = dict(os.environ)
         for kv in props.get("ENVIRONMENT", []):
             k, _, v = kv.partition("=")
-            env[k] = os.path.abspath(a.source) if a.source and k == "SEALPACT_SOURCE_DIR" else v
+            env[k] = os.path.abspath(a.source) if a.source and k == "SEALPACT_SOURCE_DIR" else moved(v)
         item = (t["name"], t["command"], env, moved(props.get("WORKING_DIRECTORY", a.build_dir)))
         if t["name"].startswith("fixture.") or t["name"] == "openapi.coverage.reset":
             fixtures[t["name"]] = item
@@ -168,7 +174,7 @@ def main():
             tests.append(item)
     pgdir = fixtures["fixture.pg.start"][2].get("SEALPACT_TEST_PGDIR",
                                              os.path.join(a.build_dir, "test-tmp", "pg"))
-    starts = ["openapi.coverage.reset"] + sorted(
+    starts = ["openapi.coverage.reset"] * ("openapi" not in a.without) + sorted(
         n for n in fixtures if n.endswith(".start") and n.split(".")[1] not in a.without)
     for name in starts:
         if name in fixtures:

@@ -361,11 +361,11 @@ class FlakyTSA(http.server.BaseHTTPRequestHandler):
 
 class Renewal(LtvCase):
 
-    def setUp(self):
-        super().setUp()
+    def more_settings(self, extra):
+        super().more_settings(extra)
         # The horizon beyond the TSA certificate's expiry: every contract is due by it.
         # Renewing starts once the test's contracts are made (renewing()).
-        self.restart(archive_horizon_days=36500, archive_interval_s=0)
+        extra["signing"].update(archive_horizon_days=36500, archive_interval_s=0)
 
     def renewing(self, interval=1, second=True, **signing):
         self.restart(archive_interval_s=interval, **signing)
