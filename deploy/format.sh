@@ -50,12 +50,19 @@ else
     -o -type f \( -name '*.c' -o -name '*.h' \) -print | LC_ALL=C sort)
 fi
 
+# One clang-format for all the files (--dry-run names each file it would
+# change): one process a file, with a cmp each, was 19 CPU s of the suite's
+# style.clang_format, this is 4.5.
 bad=()
-for f in "${files[@]}"; do
-  if ! "$cf" --style=file "$f" | cmp -s "$f" -; then
-    bad+=("$f")
-  fi
-done
+out=$("$cf" --style=file --dry-run -Werror "${files[@]}" 2>&1) && rc=0 || rc=$?
+while IFS= read -r f; do
+  [ -n "$f" ] && bad+=("$f")
+done < <(sed -n 's/^\(.*\):[0-9]*:[0-9]*: error: code should be clang-formatted.*/\1/p' <<<"$out" | uniq)
+if [ $rc -ne 0 ] && [ ${#bad[@]} -eq 0 ]; then
+  printf '%s\n' "$out" >&2
+  echo "format.sh: $cf failed" >&2
+  exit 2
+fi
 
 if [ $check -eq 1 ]; then
   [ ${#bad[@]} -eq 0 ] && exit 0

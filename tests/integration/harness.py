@@ -29,6 +29,8 @@ SOURCE_DIR = os.environ.get("SEALPACT_SOURCE_DIR",
                             os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 BUILD_DIR = os.environ.get("SEALPACT_BUILD_DIR", os.path.join(SOURCE_DIR, "build"))
 PGDIR = os.environ.get("SEALPACT_TEST_PGDIR", os.path.join(BUILD_DIR, "test-tmp", "pg"))
+# the suite's development PKI (the CTest fixture `pki`: IdentityPKI)
+SHARED_PKI = os.environ.get("SEALPACT_TEST_PKIDIR", os.path.join(os.path.dirname(PGDIR), "pki"))
 SEALPACTD = os.path.join(BUILD_DIR, "server", "sealpactd")
 SEALPACT = os.path.join(BUILD_DIR, "client", "sealpact")
 PGCLUSTER = os.path.join(SOURCE_DIR, "deploy", "pgcluster.sh")
@@ -231,13 +233,26 @@ class PrivateCluster:
             shutil.rmtree(self.base, ignore_errors=True)
 
 
+_tls_made = {}
+
+
 def make_tls_cert(directory):
-    """A self-signed ECDSA certificate for 127.0.0.1/localhost."""
+    """A self-signed ECDSA certificate for 127.0.0.1/localhost, in directory. The
+    same for every server of a test process (made once, then copied): an
+    `openssl req` is some 50 ms of CPU, and most tests start a TLS server."""
     key = os.path.join(directory, "tls.key")
     crt = os.path.join(directory, "tls.crt")
-    run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-         "-nodes", "-keyout", key, "-out", crt, "-days", "2", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+    if not _tls_made:
+        made = tempfile.mkdtemp(prefix="sealpact-tls.")
+        import atexit
+        atexit.register(shutil.rmtree, made, True)
+        run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+             "-nodes", "-keyout", os.path.join(made, "tls.key"), "-out",
+             os.path.join(made, "tls.crt"), "-days", "2", "-subj", "/CN=localhost",
+             "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        _tls_made["dir"] = made
+    shutil.copy(os.path.join(_tls_made["dir"], "tls.key"), key)
+    shutil.copy(os.path.join(_tls_made["dir"], "tls.crt"), crt)
     return crt, key
 
 
@@ -435,21 +450,23 @@ TOKEN_PIN = "123456"
 
 
 class IdentityPKI:
-    """deploy/pki.sh + deploy/tokens.sh + a real `openssl ocsp` responder, made once
-    (per test module: it takes seconds). Call close() when done."""
+    """deploy/pki.sh + deploy/tokens.sh + a real `openssl ocsp` responder: the
+    suite's (the CTest fixture `pki`, tests/support/pkitmp.sh) when there is
+    one, read-only, with a copy of its tokens; else, or when private, made for
+    this test module alone (it takes seconds): for a module that stops or
+    replaces the responder, or reads its log. self.dir is the module's own
+    directory either way. Call close() when done."""
 
-    def __init__(self, tokens=True):
+    def __init__(self, tokens=True, private=False):
         self.dir = tempfile.mkdtemp(prefix="sealpact-pki.")
         self.pki = os.path.join(self.dir, "pki")
         self.tokdir = os.path.join(self.dir, "tokens")
-        self.ocsp_port = free_port()
         self.responder = False
         try:
-            run(["bash", PKI_SH, "--base-url", "http://127.0.0.1:%d" % self.ocsp_port, self.pki])
-            if tokens:
-                run(["bash", TOKENS_SH, self.pki, self.tokdir])
-            run(["bash", OCSP_SH, "start", self.dir, self.pki, str(self.ocsp_port)])
-            self.responder = True
+            if not private and os.path.exists(os.path.join(SHARED_PKI, "ready")):
+                self._shared(tokens)
+            else:
+                self._own(tokens)
         except Exception:
             self.close()
             raise
@@ -458,6 +475,29 @@ class IdentityPKI:
             for line in f:
                 slug, name, code = line.rstrip("\n").split("\t")
                 self.orgs.append({"slug": slug, "name": name, "credit_code": code})
+
+    def _own(self, tokens):
+        self.ocsp_port = free_port()
+        run(["bash", PKI_SH, "--base-url", "http://127.0.0.1:%d" % self.ocsp_port, self.pki])
+        if tokens:
+            run(["bash", TOKENS_SH, self.pki, self.tokdir])
+        run(["bash", OCSP_SH, "start", self.dir, self.pki, str(self.ocsp_port)])
+        self.responder = True
+
+    def _shared(self, tokens):
+        self.pki = os.path.join(SHARED_PKI, "pki")
+        with open(os.path.join(SHARED_PKI, "port")) as f:
+            self.ocsp_port = int(f.read())
+        if tokens:
+            # (SoftHSM2 writes a token's files when it is used: each module its own)
+            shutil.copytree(os.path.join(SHARED_PKI, "tokens"), self.tokdir, symlinks=True)
+            conf = os.path.join(self.tokdir, "softhsm2.conf")
+            with open(conf) as f:
+                text = f.read()
+            with open(conf, "w") as f:
+                f.write(re.sub(r"(?m)^directories\.tokendir = .*$",
+                               lambda m: "directories.tokendir = " +
+                               os.path.join(self.tokdir, "store"), text))
 
     def path(self, *parts):
         return os.path.join(self.pki, *parts)
@@ -498,7 +538,8 @@ class IdentityPKI:
              "-out", key])
         run(["openssl", "req", "-new", "-key", key, "-subj", subject, "-out", csr, "-utf8"])
         run(["openssl", "x509", "-req", "-in", csr, "-CA", self.path("ca.pem"), "-CAkey",
-             self.path("ca.key"), "-CAcreateserial", "-days", str(days), "-sha256",
+             self.path("ca.key"), "-CAcreateserial", "-CAserial",
+             os.path.join(self.dir, "ca.srl"), "-days", str(days), "-sha256",
              "-extfile", ext, "-out", crt])
         return crt, key
 

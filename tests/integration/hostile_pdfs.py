@@ -51,18 +51,32 @@ def _stream(dict_body, data, compress=True, level=9):
 
 
 def _bomb(decoded, chunk=1 << 20, byte=b"\0"):
-    """Deflate of `decoded` bytes of one byte value, compressed chunk by chunk
-    (no 1 GiB buffer in the generator)."""
-    z = zlib.compressobj(9)
-    block = byte * chunk
-    parts = []
-    left = decoded
-    while left > 0:
-        n = min(left, chunk)
-        parts.append(z.compress(block[:n]))
-        left -= n
-    parts.append(z.flush())
-    return b"".join(parts)
+    """Deflate of `decoded` bytes of one byte value (a zlib stream)."""
+    return _bomb_stream(b"", decoded, chunk, byte)
+
+
+def _bomb_stream(prefix, decoded, chunk=1 << 20, byte=b"\0"):
+    """A zlib stream of prefix then `decoded` bytes of one byte value, deflated
+    a chunk at a time with a full flush after each: after a full flush the
+    compressor starts afresh, so every whole chunk deflates to the same bytes,
+    compressed once and repeated (deflating 2 GiB at level 9 was 10 to 20 CPU
+    s a file). The Adler-32 of the run is arithmetic (65521 is its modulus)."""
+    raw = lambda: zlib.compressobj(9, zlib.DEFLATED, -15)
+    z = raw()
+    head = z.compress(prefix) + z.flush(zlib.Z_FULL_FLUSH) if prefix else b""
+    whole, last = divmod(decoded, chunk)
+    if last == 0 and whole > 0:
+        whole, last = whole - 1, chunk
+    z = raw()
+    one = z.compress(byte * chunk) + z.flush(zlib.Z_FULL_FLUSH) if whole else b""
+    z = raw()
+    tail = z.compress(byte * last) + z.flush()
+    a0 = zlib.adler32(prefix)
+    a, b = a0 & 0xFFFF, a0 >> 16
+    d, n = byte[0], decoded
+    b = (b + n * a + d * n * (n + 1) // 2) % 65521
+    a = (a + n * d) % 65521
+    return b"\x78\xda" + head + one * whole + tail + ((b << 16) | a).to_bytes(4, "big")
 
 
 def _base(contents=b"BT /F1 12 Tf 72 720 Td (Hello) Tj ET", more=None, page_extra=b"",
@@ -349,25 +363,11 @@ def xref_stream_bomb(decoded=2 << 30):
     for i in range(1, 6):
         rows += b"\x01" + offs[i].to_bytes(4, "big") + b"\x00"
     rows += b"\x01" + xoff.to_bytes(4, "big") + b"\x00"
-    z = zlib.compressobj(9)
-    data = z.compress(bytes(rows))
-    data += _bomb_tail(z, decoded)
+    data = _bomb_stream(bytes(rows), decoded)
     out += (b"6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 1] /Root 1 0 R /Filter /FlateDecode "
             b"/Length %d >>\nstream\n" % len(data))
     out += data + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xoff
     return bytes(out)
-
-
-def _bomb_tail(z, decoded, chunk=1 << 20):
-    block = b"\0" * chunk
-    parts = []
-    left = decoded
-    while left > 0:
-        n = min(left, chunk)
-        parts.append(z.compress(block[:n]))
-        left -= n
-    parts.append(z.flush())
-    return b"".join(parts)
 
 
 # ---- decompression bombs in page content, fonts, images ----

@@ -120,7 +120,7 @@ class Cluster:
 def setUpModule():
     global PKI, CLUSTER
     t0 = time.time()
-    PKI = IdentityPKI(tokens=False)
+    PKI = IdentityPKI(tokens=False, private=True)  # cluster.sh adds seal.png to it
     state = tempfile.mkdtemp(prefix="sealpact-cluster.", dir="/tmp")
     env = harness.clean_env({
         "SEALPACT_CLUSTER_DIR": state, "SEALPACT_BUILD_DIR": harness.BUILD_DIR,

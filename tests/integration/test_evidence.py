@@ -45,14 +45,12 @@ def pdftotext(path):
 
 class EvidenceCase(LtvCase):
 
-    def setUp(self):
-        super().setUp()
-        self.server_extra["evidence"] = {"cert": PKI().path("evidence.crt"),
-                                         "key": PKI().path("evidence.key"),
-                                         "chain": PKI().path("chain.pem")}
-        self.server_extra["seals"] = {"maker_cert": PKI().path("sealmaker.crt"),
-                                      "maker_key": PKI().path("sealmaker.key")}
-        self.restart()
+    def more_settings(self, extra):
+        super().more_settings(extra)
+        extra["evidence"] = {"cert": PKI().path("evidence.crt"), "key": PKI().path("evidence.key"),
+                             "chain": PKI().path("chain.pem")}
+        extra["seals"] = {"maker_cert": PKI().path("sealmaker.crt"),
+                          "maker_key": PKI().path("sealmaker.key")}
 
     def keep(self, path, name):
         """EVIDENCE_KEEP_DIR: where to leave a copy of a report (for looking at it)."""
@@ -317,8 +315,8 @@ class ReadingBudget(EvidenceCase):
     contract beyond the budget anyway (stored before) gets the 422 of its
     fresh verification from the evidence report too, never a 500."""
 
-    def setUp(self):
-        super().setUp()
+    def more_settings(self, extra):
+        super().more_settings(extra)
         # a full verification of this file is some 6 s of the worker's CPU: 20 s and
         # more on a loaded machine (the default deadline is 30 s), and with the
         # sanitizer build on a loaded CI machine its first completion passed 120 s
@@ -326,8 +324,7 @@ class ReadingBudget(EvidenceCase):
         # storing the revision, for the OCSP responder). The deadlines only end a
         # hang (the configuration's most: the client waits as long, call()); what
         # a signing may cost is not this test's to say.
-        self.server_extra["server"] = {"request_timeout_ms": 600000, "read_timeout_ms": 600000}
-        self.restart()
+        extra["server"] = {"request_timeout_ms": 600000, "read_timeout_ms": 600000}
 
     def test_a_signing_that_would_leave_the_contract_unverifiable_is_refused(self):
         for slug, alg in (("buyer", "rsa"), ("supplier", "rsa")):

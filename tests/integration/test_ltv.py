@@ -26,7 +26,8 @@ FAR = "2100-01-01T00:00:00Z"  # after every certificate of the development PKI
 
 
 def setUpModule():
-    test_signing.setUpModule()
+    # a PKI of this module's own: its tests stop and replace the OCSP responder
+    test_signing.setUpModule(private_pki=True)
 
 
 def tearDownModule():
@@ -360,11 +361,11 @@ class FlakyTSA(http.server.BaseHTTPRequestHandler):
 
 class Renewal(LtvCase):
 
-    def setUp(self):
-        super().setUp()
+    def more_settings(self, extra):
+        super().more_settings(extra)
         # The horizon beyond the TSA certificate's expiry: every contract is due by it.
         # Renewing starts once the test's contracts are made (renewing()).
-        self.restart(archive_horizon_days=36500, archive_interval_s=0)
+        extra["signing"].update(archive_horizon_days=36500, archive_interval_s=0)
 
     def renewing(self, interval=1, second=True, **signing):
         self.restart(archive_interval_s=interval, **signing)

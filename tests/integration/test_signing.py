@@ -26,9 +26,9 @@ SHORT = os.path.join(harness.SOURCE_DIR, "tests", "fixtures", "contracts", "shor
 LONG = os.path.join(harness.SOURCE_DIR, "tests", "fixtures", "contracts", "contract30.pdf")
 
 
-def setUpModule():
+def setUpModule(private_pki=False):
     global PKI, SEAL, NSSDIR
-    PKI = IdentityPKI()
+    PKI = IdentityPKI(private=private_pki)
     SEAL = os.path.join(PKI.dir, "seal.png")
     run(["python3", os.path.join(harness.SOURCE_DIR, "deploy", "seal.py"), SEAL, "120"])
     NSSDIR = PKI.nss_db()
@@ -100,12 +100,17 @@ class SigningCase(ServerTestCase):
             "signing": dict({"default_seal_image": SEAL, "session_ttl_s": 600},
                             **self.signing_extra),
         }
+        self.more_settings(self.server_extra)
         super().setUp()
         self.orgs = {o["slug"]: o for o in PKI.orgs}
         self.homes = {}
         self.tokens = {}
         with open(SHORT, "rb") as f:
             self.pdf = f.read()
+
+    def more_settings(self, extra):
+        """A test class's server settings beyond these, added to extra before the
+        server starts (not a restart with them: a second sealpactd a test)."""
 
     # ---- helpers -------------------------------------------------------------------
 
