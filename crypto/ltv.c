@@ -543,40 +543,61 @@ struct covers {
 static STACK_OF(X509) * evidence_certs(struct crypto_trust *t, const struct crypto_evidence *ev,
 				       STACK_OF(X509) * untrusted);
 
+/* The issuer of x among pool, then store's certificates (borrowed), by X509_check_issued. */
+static X509 *
+issuer_of(X509 *x, STACK_OF(X509) * pool, X509_STORE *store)
+{
+	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(store);
+	X509 *c;
+	int i;
+
+	for (i = 0; i < sk_X509_num(pool); i++)
+		if (X509_check_issued(c = sk_X509_value(pool, i), x) == X509_V_OK)
+			return c;
+	for (i = 0; i < sk_X509_OBJECT_num(objs); i++)
+		if ((c = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i))) != NULL &&
+		    X509_check_issued(c, x) == X509_V_OK)
+			return c;
+	return NULL;
+}
+
 /*
- * A chain_walk visit that asks (arg: struct covers): the chain, completed
- * from the evidence's certificates too, reaches a self-signed root and the
- * evidence answers each certificate below it.
+ * A chain_walk visit that asks (arg: struct covers): leaf's chain, found
+ * through the pool (extra, the evidence's certificates, t's intermediates)
+ * and the store by names and key identifiers alone (the verification that
+ * asks checked the chain's signatures already: building it again with
+ * X509_verify_cert cost more than the question), reaches a self-signed
+ * certificate and the evidence answers each certificate below it.
  */
 static int
 chain_covered(struct crypto_trust *t, X509_STORE *store, X509 *leaf, STACK_OF(X509) * extra,
 	      void *arg, struct sp_errinfo *ei)
 {
 	struct covers *c = arg;
-	STACK_OF(X509) *pool = NULL, *untrusted = NULL, *chain = NULL;
+	STACK_OF(X509) *pool = NULL;
 	struct trust_rev rev;
 	struct sp_errinfo oe;
-	int r, i, n;
+	X509 *x = leaf, *up;
+	int i;
 
 	if (!(pool = evidence_certs(t, c->ev, extra)))
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
-	if ((r = chain_build(t, store, leaf, pool, &untrusted, &chain, ei)) != SP_OK)
-		goto out;
-	n = sk_X509_num(chain);
-	if (!(X509_get_extension_flags(sk_X509_value(chain, n - 1)) & EXFLAG_SS))
-		c->yes = 0;
-	for (i = 0; c->yes && i + 1 < n; i++) {
+	for (i = 0; i < sk_X509_num(t->intermediates); i++)
+		if (X509_up_ref(sk_X509_value(t->intermediates, i)) == 1 &&
+		    !sk_X509_push(pool, sk_X509_value(t->intermediates, i)))
+			X509_free(sk_X509_value(t->intermediates, i));
+	/* at most as deep as a chain the verification accepts */
+	for (i = 0; c->yes && i < 16 && !(X509_get_extension_flags(x) & EXFLAG_SS); i++, x = up) {
 		sp_errinfo_init(&oe);
-		if (trust_evidence_status(t, c->ev, sk_X509_value(chain, i),
-					  sk_X509_value(chain, i + 1), untrusted, c->at, &rev,
-					  &oe) != SP_OK)
+		if ((up = issuer_of(x, pool, store ? store : t->store)) == NULL ||
+		    trust_evidence_status(t, c->ev, x, up, pool, c->at, &rev, &oe) != SP_OK)
 			c->yes = 0;
 	}
-out:
-	sk_X509_pop_free(chain, X509_free);
-	sk_X509_free(untrusted);
+	if (!(X509_get_extension_flags(x) & EXFLAG_SS))
+		c->yes = 0;
+	ERR_clear_error();
 	sk_X509_pop_free(pool, X509_free);
-	return r;
+	return SP_OK;
 }
 
 int
