@@ -260,6 +260,21 @@ int crypto_evidence_collect(struct crypto_trust *t, X509_STORE *ts_store, const 
 			    struct sp_errinfo *ei) SP_WUR;
 
 /*
+ * What an archive must hold for der (as crypto_evidence_collect's): 1 when
+ * each of its chains (the signer's and its signature timestamp's TSA's;
+ * with token, a document timestamp's TSA's), built through t's
+ * intermediates and the certificates of der and of ev, reaches a
+ * self-signed root and ev answers the revocation of every certificate below
+ * it at time at (an OCSP response about it or a CRL of its issuer, as
+ * trust_evidence_status reads them: PAdES B-LT, EN 319 142-1 §5.4). 0
+ * otherwise, also when der is unreadable or ev holds no OCSP response or
+ * CRL. ts_store: the TSA roots, NULL: t's. Never blocks (nothing fetched).
+ * The thread that owns ev.
+ */
+int crypto_evidence_covers(struct crypto_trust *t, X509_STORE *ts_store, const uint8_t *der,
+			   size_t len, int token, const struct crypto_evidence *ev, time_t at);
+
+/*
  * What an earlier verification read of a prefix of the data crypto_ltv_add_dss
  * is given (a completion's base, the stored revision its update follows), so
  * that the signatures in it are not parsed again: each one's /Contents is the

@@ -326,16 +326,59 @@ add_ocsp(struct crypto_trust *t, struct crypto_evidence *e, const unsigned char 
 
 /*
  * The chain of leaf through store (t's roots when NULL), t's intermediates
- * and extra; every certificate, OCSP for the leaf (else a CRL), a CRL for
- * each issuing CA. The chain is built at the current time but a chain that
- * does not verify still gives what it could find: evidence is not judgement.
+ * and extra (may be NULL): *chain, leaf first, and the untrusted pool it was
+ * built from (*untrusted, shared references; sk_X509_free). Built at the
+ * current time, and a chain that does not verify still gives what it could
+ * find: evidence is not judgement.
+ */
+static int
+chain_build(struct crypto_trust *t, X509_STORE *store, X509 *leaf, STACK_OF(X509) * extra,
+	    STACK_OF(X509) * *untrusted, STACK_OF(X509) * *chain, struct sp_errinfo *ei)
+{
+	X509_STORE_CTX *ctx = NULL;
+	int r = SP_ERR_INTERNAL, i;
+
+	*chain = NULL;
+	if (!(*untrusted = sk_X509_dup(t->intermediates))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; extra && i < sk_X509_num(extra); i++)
+		if (!sk_X509_push(*untrusted, sk_X509_value(extra, i))) {
+			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+	if (!(ctx = X509_STORE_CTX_new()) ||
+	    !X509_STORE_CTX_init(ctx, store ? store : t->store, leaf, *untrusted)) {
+		r = cms_err_ossl(ei, SP_ERR_NOMEM, NULL, "cannot set up the chain");
+		goto out;
+	}
+	(void)X509_verify_cert(ctx);
+	ERR_clear_error();
+	if (!(*chain = X509_STORE_CTX_get1_chain(ctx)) || sk_X509_num(*chain) == 0) {
+		r = sp_err(ei, SP_ERR_CRYPTO, "no chain for the certificate");
+		goto out;
+	}
+	r = SP_OK;
+out:
+	if (r != SP_OK) {
+		sk_X509_pop_free(*chain, X509_free);
+		*chain = NULL;
+	}
+	X509_STORE_CTX_free(ctx);
+	return r;
+}
+
+/*
+ * A chain_walk visit that gathers (arg: the crypto_evidence): every
+ * certificate, OCSP for the leaf (else a CRL), a CRL for each issuing CA.
  */
 static int
 chain_evidence(struct crypto_trust *t, X509_STORE *store, X509 *leaf, STACK_OF(X509) * extra,
-	       struct crypto_evidence *e, struct sp_errinfo *ei)
+	       void *arg, struct sp_errinfo *ei)
 {
+	struct crypto_evidence *e = arg;
 	STACK_OF(X509) *untrusted = NULL, *chain = NULL;
-	X509_STORE_CTX *ctx = NULL;
 	struct trust_rev rev;
 	struct sp_errinfo oe;
 	unsigned char *der = NULL;
@@ -343,26 +386,8 @@ chain_evidence(struct crypto_trust *t, X509_STORE *store, X509 *leaf, STACK_OF(X
 	X509_CRL *crl;
 	int r = SP_ERR_INTERNAL, i, n;
 
-	if (!(untrusted = sk_X509_dup(t->intermediates))) {
-		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	if ((r = chain_build(t, store, leaf, extra, &untrusted, &chain, ei)) != SP_OK)
 		goto out;
-	}
-	for (i = 0; extra && i < sk_X509_num(extra); i++)
-		if (!sk_X509_push(untrusted, sk_X509_value(extra, i))) {
-			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-	if (!(ctx = X509_STORE_CTX_new()) ||
-	    !X509_STORE_CTX_init(ctx, store ? store : t->store, leaf, untrusted)) {
-		r = cms_err_ossl(ei, SP_ERR_NOMEM, NULL, "cannot set up the chain");
-		goto out;
-	}
-	(void)X509_verify_cert(ctx);
-	ERR_clear_error();
-	if (!(chain = X509_STORE_CTX_get1_chain(ctx)) || sk_X509_num(chain) == 0) {
-		r = sp_err(ei, SP_ERR_CRYPTO, "no chain for the certificate");
-		goto out;
-	}
 	n = sk_X509_num(chain);
 	for (i = 0; i < n; i++)
 		if ((r = add_cert(e, sk_X509_value(chain, i), ei)) != SP_OK)
@@ -402,15 +427,21 @@ chain_evidence(struct crypto_trust *t, X509_STORE *store, X509 *leaf, STACK_OF(X
 out:
 	free(der);
 	sk_X509_pop_free(chain, X509_free);
-	X509_STORE_CTX_free(ctx);
 	sk_X509_free(untrusted);
 	return r;
 }
 
+/* What chain_walk does with each chain: its leaf, the store and extra certificates. */
+struct chain_visit {
+	int (*fn)(struct crypto_trust *t, X509_STORE *store, X509 *leaf, STACK_OF(X509) * extra,
+		  void *arg, struct sp_errinfo *ei);
+	void *arg;
+};
+
 /* The TSA of a TimeStampToken: its signer certificate and the certificates it carries. */
 static int
-token_evidence(struct crypto_trust *t, X509_STORE *ts_store, PKCS7 *p7, struct crypto_evidence *e,
-	       struct sp_errinfo *ei)
+token_chain(struct crypto_trust *t, X509_STORE *ts_store, PKCS7 *p7, const struct chain_visit *v,
+	    struct sp_errinfo *ei)
 {
 	STACK_OF(X509) *signers = NULL;
 	int r;
@@ -421,14 +452,19 @@ token_evidence(struct crypto_trust *t, X509_STORE *ts_store, PKCS7 *p7, struct c
 		ERR_clear_error();
 		return sp_err(ei, SP_ERR_INVALID, "the timestamp names no TSA certificate");
 	}
-	r = chain_evidence(t, ts_store, sk_X509_value(signers, 0), p7->d.sign->cert, e, ei);
+	r = v->fn(t, ts_store, sk_X509_value(signers, 0), p7->d.sign->cert, v->arg, ei);
 	sk_X509_free(signers);
 	return r;
 }
 
-int
-crypto_evidence_collect(struct crypto_trust *t, X509_STORE *ts_store, const uint8_t *der,
-			size_t len, int token, struct crypto_evidence *e, struct sp_errinfo *ei)
+/*
+ * The chains of one signature's /Contents, each visited once: the CMS
+ * signer's and the TSA's of its signature timestamp (with token: der is a
+ * document timestamp's TimeStampToken, its TSA's chain only).
+ */
+static int
+chain_walk(struct crypto_trust *t, X509_STORE *ts_store, const uint8_t *der, size_t len, int token,
+	   const struct chain_visit *v, struct sp_errinfo *ei)
 {
 	CMS_ContentInfo *cms = NULL;
 	CMS_SignerInfo *si;
@@ -447,7 +483,7 @@ crypto_evidence_collect(struct crypto_trust *t, X509_STORE *ts_store, const uint
 			r = sp_err(ei, SP_ERR_INVALID, "not a timestamp token");
 			goto out;
 		}
-		r = token_evidence(t, ts_store, p7, e, ei);
+		r = token_chain(t, ts_store, p7, v, ei);
 		goto out;
 	}
 	if (!(cms = cert_cache_cms_d2i(t->certs, der, len, &used)) ||
@@ -464,7 +500,7 @@ crypto_evidence_collect(struct crypto_trust *t, X509_STORE *ts_store, const uint
 		r = sp_err(ei, SP_ERR_INVALID, "the CMS does not carry its signer's certificate");
 		goto out;
 	}
-	if ((r = chain_evidence(t, NULL, signer, certs, e, ei)) != SP_OK)
+	if ((r = v->fn(t, NULL, signer, certs, v->arg, ei)) != SP_OK)
 		goto out;
 	idx = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1);
 	if (idx >= 0) {
@@ -476,7 +512,7 @@ crypto_evidence_collect(struct crypto_trust *t, X509_STORE *ts_store, const uint
 			r = sp_err(ei, SP_ERR_INVALID, "the signature timestamp is malformed");
 			goto out;
 		}
-		if ((r = token_evidence(t, ts_store, p7, e, ei)) != SP_OK)
+		if ((r = token_chain(t, ts_store, p7, v, ei)) != SP_OK)
 			goto out;
 	}
 	r = SP_OK;
@@ -486,6 +522,96 @@ out:
 	sk_X509_pop_free(certs, X509_free);
 	CMS_ContentInfo_free(cms);
 	return r;
+}
+
+int
+crypto_evidence_collect(struct crypto_trust *t, X509_STORE *ts_store, const uint8_t *der,
+			size_t len, int token, struct crypto_evidence *e, struct sp_errinfo *ei)
+{
+	struct chain_visit v = { chain_evidence, e };
+
+	return chain_walk(t, ts_store, der, len, token, &v, ei);
+}
+
+/* crypto_evidence_covers' question and its answer so far. */
+struct covers {
+	const struct crypto_evidence *ev;
+	time_t at;
+	int yes;
+};
+
+static STACK_OF(X509) * evidence_certs(struct crypto_trust *t, const struct crypto_evidence *ev,
+				       STACK_OF(X509) * untrusted);
+
+/* The issuer of x among pool, then store's certificates (borrowed), by X509_check_issued. */
+static X509 *
+issuer_of(X509 *x, STACK_OF(X509) * pool, X509_STORE *store)
+{
+	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(store);
+	X509 *c;
+	int i;
+
+	for (i = 0; i < sk_X509_num(pool); i++)
+		if (X509_check_issued(c = sk_X509_value(pool, i), x) == X509_V_OK)
+			return c;
+	for (i = 0; i < sk_X509_OBJECT_num(objs); i++)
+		if ((c = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i))) != NULL &&
+		    X509_check_issued(c, x) == X509_V_OK)
+			return c;
+	return NULL;
+}
+
+/*
+ * A chain_walk visit that asks (arg: struct covers): leaf's chain, found
+ * through the pool (extra, the evidence's certificates, t's intermediates)
+ * and the store by names and key identifiers alone (the verification that
+ * asks checked the chain's signatures already: building it again with
+ * X509_verify_cert cost more than the question), reaches a self-signed
+ * certificate and the evidence answers each certificate below it.
+ */
+static int
+chain_covered(struct crypto_trust *t, X509_STORE *store, X509 *leaf, STACK_OF(X509) * extra,
+	      void *arg, struct sp_errinfo *ei)
+{
+	struct covers *c = arg;
+	STACK_OF(X509) *pool = NULL;
+	struct trust_rev rev;
+	struct sp_errinfo oe;
+	X509 *x = leaf, *up;
+	int i;
+
+	if (!(pool = evidence_certs(t, c->ev, extra)))
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	for (i = 0; i < sk_X509_num(t->intermediates); i++)
+		if (X509_up_ref(sk_X509_value(t->intermediates, i)) == 1 &&
+		    !sk_X509_push(pool, sk_X509_value(t->intermediates, i)))
+			X509_free(sk_X509_value(t->intermediates, i));
+	/* at most as deep as a chain the verification accepts */
+	for (i = 0; c->yes && i < 16 && !(X509_get_extension_flags(x) & EXFLAG_SS); i++, x = up) {
+		sp_errinfo_init(&oe);
+		if ((up = issuer_of(x, pool, store ? store : t->store)) == NULL ||
+		    trust_evidence_status(t, c->ev, x, up, pool, c->at, &rev, &oe) != SP_OK)
+			c->yes = 0;
+	}
+	if (!(X509_get_extension_flags(x) & EXFLAG_SS))
+		c->yes = 0;
+	ERR_clear_error();
+	sk_X509_pop_free(pool, X509_free);
+	return SP_OK;
+}
+
+int
+crypto_evidence_covers(struct crypto_trust *t, X509_STORE *ts_store, const uint8_t *der, size_t len,
+		       int token, const struct crypto_evidence *ev, time_t at)
+{
+	struct covers c = { ev, at, 1 };
+	struct chain_visit v = { chain_covered, &c };
+	struct sp_errinfo ei;
+
+	if (t == NULL || ev == NULL || ev->n[PDF_DSS_OCSPS] + ev->n[PDF_DSS_CRLS] == 0)
+		return 0;
+	sp_errinfo_init(&ei);
+	return chain_walk(t, ts_store, der, len, token, &v, &ei) == SP_OK && c.yes;
 }
 
 /* A store of t's roots whose checks run at time `at` (a response's own time). */

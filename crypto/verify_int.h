@@ -173,6 +173,8 @@ struct engine {
 	   and engine_ltv_levels() both ask for every signature's, and each /Contents is the
 	   largest object of a signature */
 	char (*vkey)[41];
+	/* opts->trust (engine_dss_evidence keeps it): the levels ask what a DSS answers */
+	struct crypto_trust *trust;
 	/* cross-reference entries the revisions opened so far read (engine_rev_open), each
 	   revision's own and its sections' before it (xref_chain, NULL until one is opened),
 	   and whether one was not opened for PDF_REVISIONS_MAX_READS */
@@ -217,7 +219,7 @@ int engine_vri_new(struct engine *e, size_t i);
  */
 int engine_rev_open(struct engine *e, size_t k, struct pdf_doc **out);
 /* The last revision's DSS becomes the engine's evidence (t: its certificate cache). */
-void engine_dss_evidence(struct engine *e, struct pdf_doc *doc, const struct crypto_trust *t);
+void engine_dss_evidence(struct engine *e, struct pdf_doc *doc, struct crypto_trust *t);
 /* verify.c: the caller's open of the revision ending at end (opts->verified_doc, rev_doc,
    rev_doc2), NULL: none */
 struct pdf_doc *engine_held_rev(const struct engine *e, size_t end);

@@ -143,7 +143,7 @@ later_listed(const struct engine *e, struct pdf_doc *doc, size_t end, int **nums
 
 /* The DSS's items become the engine's evidence (moved, not copied). */
 void
-engine_dss_evidence(struct engine *e, struct pdf_doc *doc, const struct crypto_trust *t)
+engine_dss_evidence(struct engine *e, struct pdf_doc *doc, struct crypto_trust *t)
 {
 	struct sp_errinfo ei;
 	const struct pdf_dss *known = NULL;
@@ -151,6 +151,8 @@ engine_dss_evidence(struct engine *e, struct pdf_doc *doc, const struct crypto_t
 	size_t k, nlater = 0;
 	int r;
 
+	/* the levels ask it what a DSS answers (engine_ltv_levels) */
+	e->trust = t;
 	sp_errinfo_init(&ei);
 	/* the items a read of a revision of these bytes took, where they are the same
 	   objects (pdf_dss_read_known says when): not decoded again */
@@ -244,32 +246,58 @@ valid_doc_timestamp(const struct crypto_sig_report *d)
 }
 
 /*
- * Signature s's revocation data without a /VRI entry (EU DSS, for one, writes
- * none: EN 319 142-1 leaves /VRI optional): the last DSS's item that answered
- * its check. In the DSS since after s when the DSS of s's own revision did not
- * hold it; archived when a valid document timestamp after s covers a DSS that
- * holds it. Only for a signature checked in this verification (a prior one
- * without a /VRI entry is checked again whenever the DSS holds revocation
- * data: engine_vri_new).
+ * 1 when signature s's revocation data came without a /VRI entry (EU DSS,
+ * for one, writes none: EN 319 142-1 leaves /VRI optional) in a DSS update
+ * after it: the last DSS's item that answered its check, which the DSS of
+ * s's own revision did not hold. Only for a signature checked in this
+ * verification (a prior one without a /VRI entry is checked again whenever
+ * the DSS holds revocation data: engine_vri_new).
  */
-static void
-evidence_levels(struct engine *e, const struct crypto_verify_report *rep,
-		struct crypto_sig_report *s)
+static int
+evidence_added(struct engine *e, const struct crypto_sig_report *s)
 {
 	int kind = s->rev_item_crl ? PDF_DSS_CRLS : PDF_DSS_OCSPS;
-	const struct pdf_blob *b;
-	size_t j;
 
 	if (s->prior || !s->rev_dss || s->rev_item == 0 || s->rev_item > e->ev.n[kind])
-		return;
-	b = &e->ev.item[kind][s->rev_item - 1];
-	if (s->revision < 1 || s->revision >= e->nrev || dss_holds(e, s->revision, kind, b))
-		return;
-	s->ltv_dss = 1;
-	for (j = 0; j < rep->nsigs && !s->ltv_archived; j++)
-		s->ltv_archived = valid_doc_timestamp(&rep->sigs[j]) &&
-				  rep->sigs[j].revision > s->revision &&
-				  dss_holds(e, rep->sigs[j].revision - 1, kind, b);
+		return 0;
+	return s->revision >= 1 && s->revision < e->nrev &&
+	       !dss_holds(e, s->revision, kind, &e->ev.item[kind][s->rev_item - 1]);
+}
+
+/*
+ * 1 when ev answers the revocation of every certificate below the root of
+ * signature i's chain and of its timestamp's TSA chain, at the time its
+ * chain was checked at (crypto_evidence_covers): what an archive must hold
+ * for it, whatever names it (LtaCheck, an LTA validator, reads no /VRI).
+ */
+static int
+answered(struct engine *e, size_t i, const struct crypto_sig_report *s,
+	 const struct crypto_evidence *ev)
+{
+	const struct pdf_sig_field *f = &e->sigs[i];
+
+	return f->contents_state == PDF_SIG_KEY_OK &&
+	       crypto_evidence_covers(e->trust, NULL, f->contents, f->contents_len, 0, ev,
+				      s->checked_at);
+}
+
+/* 1 when the DSS of revision rev (1-based) answers signature i (answered()). */
+static int
+answered_at(struct engine *e, size_t i, const struct crypto_sig_report *s, size_t rev)
+{
+	const struct pdf_dss *d = dss_at(e, rev);
+	struct crypto_evidence v;
+	int k;
+
+	if (d == NULL)
+		return 0;
+	/* a view of its items: borrowed, never freed here */
+	memset(&v, 0, sizeof(v));
+	for (k = 0; k < 3; k++) {
+		v.item[k] = d->item[k];
+		v.n[k] = d->n[k];
+	}
+	return answered(e, i, s, &v);
 }
 
 /*
@@ -298,32 +326,42 @@ engine_ltv_tail(const struct engine *e, const struct crypto_verify_report *rep)
 
 /*
  * PAdES levels beyond B-T (ETSI EN 319 142-1 §5.4, §5.5): B-LT when a DSS
- * added after the signature holds its revocation data (a /VRI entry for it,
- * or the item that answered its check), B-LTA when a valid document
- * timestamp covers such a DSS.
+ * added after the signature (a /VRI entry for it, or the item that answered
+ * its check added since) answers the revocation of every certificate of its
+ * chains below their roots, B-LTA when a valid document timestamp covers a
+ * DSS that does. A /VRI entry alone proves nothing: one with certificates
+ * only, or without the TSA's answers, leaves a validator nothing to check
+ * them with once the responders are gone.
  */
 void
 engine_ltv_levels(struct engine *e, struct crypto_verify_report *rep)
 {
 	size_t i, j;
 	const char *key;
+	int vri;
 
 	for (i = 0; i < rep->nsigs; i++) {
 		struct crypto_sig_report *s = &rep->sigs[i];
 		if (s->doc_timestamp)
 			continue;
 		/* no /VRI at all: no key to look for, none hashed */
-		if (e->dss.nvri == 0 || !(key = sig_vri_key(e, i)) ||
-		    !pdf_dss_has_vri(&e->dss, key)) {
-			evidence_levels(e, rep, s);
-		} else {
-			/* the evidence, whatever the level (a prior signature's comes from
-			   before) */
+		vri = e->dss.nvri > 0 && (key = sig_vri_key(e, i)) != NULL &&
+		      pdf_dss_has_vri(&e->dss, key);
+		if (s->prior) {
+			/* not checked again (engine_vri_new: its entry was there when it was
+			   verified, and that verification judged what it holds): the entry,
+			   whatever the level */
+			s->ltv_dss = vri;
+			for (j = 0; vri && j < rep->nsigs && !s->ltv_archived; j++)
+				s->ltv_archived = valid_doc_timestamp(&rep->sigs[j]) &&
+						  rep->sigs[j].revision > s->revision &&
+						  vri_before(e, rep->sigs[j].revision, key);
+		} else if ((vri || evidence_added(e, s)) && answered(e, i, s, &e->ev)) {
 			s->ltv_dss = 1;
 			for (j = 0; j < rep->nsigs && !s->ltv_archived; j++)
 				s->ltv_archived = valid_doc_timestamp(&rep->sigs[j]) &&
 						  rep->sigs[j].revision > s->revision &&
-						  vri_before(e, rep->sigs[j].revision, key);
+						  answered_at(e, i, s, rep->sigs[j].revision - 1);
 		}
 		if (s->ltv_dss && strcmp(s->level, "pades_b_t") == 0)
 			snprintf(s->level, sizeof(s->level), "%s",

@@ -122,6 +122,12 @@ engine_sigs_read_written(struct engine *e, size_t k, struct pdf_doc *cur, struct
 		}
 		if (r < 0)
 			return sp_err(ei, r, "%s", nf.msg);
+		/* certifying without a DocMDP /Reference when the catalog of the revision
+		   that wrote it names it (/Perms /DocMDP), as that revision reads: a later
+		   update's /Perms grants nothing to a signature made before it */
+		if (e->sigs[i].docmdp_p == 0)
+			e->sigs[i].docmdp_p =
+				pdf_perms_docmdp_p(cur, e->sigs[i].sig_obj, e->sigs[i].sig_gen);
 		e->rd[i] = (int)k;
 		e->same[i] = -1;
 	}

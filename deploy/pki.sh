@@ -8,7 +8,8 @@
 # removes a PKI this script made in OUTDIR and starts over.
 # --base-url (default http://127.0.0.1:8889, or $SEALPACT_PKI_BASE_URL) is
 # where the certificates' AIA OCSP URL (BASE/ocsp) and CRL distribution
-# point (BASE/crl.der) point; tests pass the port of their own responder.
+# point (BASE/crl.der; the issuing CAs': BASE/root-crl.der) point; tests
+# pass the port of their own responder.
 # DEVELOPMENT ONLY: the keys are unencrypted.
 #
 # Layout of OUTDIR:
@@ -36,7 +37,8 @@
 #   server.key server.crt      TLS server, SAN DNS:localhost, IP:127.0.0.1
 #   server-chain.pem           server.crt then ca.pem (what a TLS server sends)
 #   crl.pem crl.der            the issuing CA's CRL (lists bad/revoked.crt)
-#   root-crl.pem               the root's CRL (lists bad/revoked-ca.pem)
+#   root-crl.pem root-crl.der  the root's CRL (lists bad/revoked-ca.pem); the
+#                              issuing CAs' CRL distribution point (BASE/root-crl.der)
 #   bad/other-root.{key,pem}   a root nobody trusts
 #   bad/untrusted.{key,crt}    a signing certificate issued by bad/other-root
 #   bad/expired.{key,crt}      valid 2020-01-01 .. 2021-01-01
@@ -182,6 +184,9 @@ basicConstraints = critical, CA:true, pathlen:0
 keyUsage = critical, keyCertSign, cRLSign
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
+# the root's CRL: where a verifier without --crl files (OCSP only, which the root
+# does not run) learns the issuing CA's own status, and a B-LT DSS gets it from
+crlDistributionPoints = URI:$base/root-crl.der
 
 [ v3_sign ]
 basicConstraints = critical, CA:false
@@ -398,9 +403,10 @@ if stale crl.pem; then
   mv crl.pem.tmp crl.pem
 fi
 openssl crl -in crl.pem -outform DER -out crl.der
+openssl crl -in root-crl.pem -outform DER -out root-crl.der
 
 # The public material is readable; keys stay 0600 (umask above).
-chmod 644 root.pem ca.pem chain.pem server-chain.pem crl.pem root-crl.pem crl.der orgs.tsv ./*.crt orgs/*/*.crt bad/*.crt bad/*.pem \
+chmod 644 root.pem ca.pem chain.pem server-chain.pem crl.pem root-crl.pem crl.der root-crl.der orgs.tsv ./*.crt orgs/*/*.crt bad/*.crt bad/*.pem \
   index.txt 2>/dev/null || true
 chmod 755 . orgs orgs/* bad
 log "ready in $out (OCSP/CRL base URL $base)"

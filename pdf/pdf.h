@@ -860,6 +860,14 @@ int pdf_sig_fields_list_lazy(struct pdf_doc *doc, struct pdf_sig_field **out, si
  */
 int pdf_sig_field_read(struct pdf_doc *doc, struct pdf_sig_field *s, struct sp_errinfo *ei) SP_WUR;
 /*
+ * The DocMDP permissions (1..3) doc's catalog gives the signature dictionary
+ * obj gen when its /Perms /DocMDP is a reference to that object: the
+ * dictionary's DocMDP /Reference's, or 2, the default of /P, when it has
+ * none (ISO 32000-2 Tables 257, 263). 0 when /Perms names another or none.
+ * Read it in the revision the signature signs: /Perms may change after it.
+ */
+int pdf_perms_docmdp_p(struct pdf_doc *doc, int obj, int gen);
+/*
  * As pdf_sig_fields_list_lazy, for a doc in which each of known[0..nknown)
  * (self-contained reads whose sig_obj/sig_gen the caller knows doc resolves
  * as it read them: see pdf_sig_reads_pack) is a dictionary: a field with

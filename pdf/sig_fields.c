@@ -161,6 +161,38 @@ docmdp_p(qpdf_data q, qpdf_oh sig)
 	return res;
 }
 
+/*
+ * The DocMDP permissions of the signature dictionary sig that the catalog's
+ * /Perms /DocMDP names: its DocMDP /Reference's, or 2 when it has none. ISO
+ * 32000-2 Table 263 has a reader enforce the /P of a signature /Perms names,
+ * and /P defaults to 2 (Table 257); a certifier's tool that left out the
+ * transform still certified (pyHanko reads such a file as certified, with
+ * no permission read).
+ */
+static int
+perms_p(qpdf_data q, qpdf_oh sig)
+{
+	int p = docmdp_p(q, sig);
+
+	return p == 0 && qpdf_oh_is_dictionary(q, sig) ? 2 : p;
+}
+
+int
+pdf_perms_docmdp_p(struct pdf_doc *doc, int obj, int gen)
+{
+	qpdf_data q = doc->q;
+	qpdf_oh perms = qpdf_oh_get_key_if_dict(q, qpdf_get_root(q), "/Perms"),
+		sig = qpdf_oh_get_key_if_dict(q, perms, "/DocMDP");
+	int p = 0;
+
+	if (obj > 0 && qpdf_oh_is_indirect(q, sig) && qpdf_oh_get_object_id(q, sig) == obj &&
+	    qpdf_oh_get_generation(q, sig) == gen)
+		p = perms_p(q, sig);
+	qpdf_oh_release(q, sig);
+	qpdf_oh_release(q, perms);
+	return p;
+}
+
 int
 pdf_docmdp_visible_check(struct pdf_doc *doc, struct sp_errinfo *ei)
 {
@@ -168,7 +200,7 @@ pdf_docmdp_visible_check(struct pdf_doc *doc, struct sp_errinfo *ei)
 	qpdf_oh perms = qpdf_oh_get_key_if_dict(q, qpdf_get_root(q), "/Perms");
 	char field[96];
 
-	if (docmdp_p(q, qpdf_oh_get_key_if_dict(q, perms, "/DocMDP")) != 2)
+	if (perms_p(q, qpdf_oh_get_key_if_dict(q, perms, "/DocMDP")) != 2)
 		return SP_OK;
 	/* an empty signature field the certifier left is where a seal may go */
 	if (!pdf_sig_slot_first_empty(doc, field, sizeof(field)))

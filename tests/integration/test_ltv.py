@@ -234,18 +234,37 @@ class Offline(unittest.TestCase):
         src = test_signing.SHORT
         lt = os.path.join(self.tmp, "lt.pdf")
         allow = "127.0.0.1"
-        p = self.sign(src, lt, "supplier", "rsa", "--level", "B-LT", "--trust-roots",
+        # OCSP alone: the AIA responder answers for the signer and the TSA, nobody for
+        # the issuing CA (the root runs no responder, and the test responder serves no
+        # CRL at the CA's distribution point): B-T, also under a document timestamp, as
+        # the independent judge says
+        p = self.sign(src, lt, "supplier", "rsa", "--level", "B-LTA", "--trust-roots",
                       pki.path("root.pem"), "--ocsp-allow", allow)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        with open(lt, "rb") as f:
+            data = f.read()
+        self.assertIn(b"/OCSPs", data)  # the AIA responder answered
+        self.assertEqual(self.level_of(lt, FAR)[0], [("pades_b_t", True)])
+        rc, out = lta_check(lt)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("no revocation answer for", out)
+        self.assertIn("Issuing CA", out)
+        # with the root's CRL for the issuing CA: B-LT
+        p = self.sign(src, lt, "supplier", "rsa", "--level", "B-LT", "--trust-roots",
+                      pki.path("root.pem"), "--ocsp-allow", allow, "--crl",
+                      pki.path("root-crl.pem"))
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIn("PAdES B-LT", p.stdout)
         with open(lt, "rb") as f:
             data = f.read()
-        self.assertIn(b"/OCSPs", data)  # the AIA responder answered
+        self.assertIn(b"/OCSPs", data)
+        self.assertIn(b"/CRLs", data)
         self.assertEqual(self.level_of(lt, FAR)[0], [("pades_b_lt", True)])
 
         lta = os.path.join(self.tmp, "lta.pdf")
         p = self.sign(lt, lta, "logistics", "ec", "--level", "B-LTA", "--trust-roots",
-                      pki.path("root.pem"), "--ocsp-allow", allow)
+                      pki.path("root.pem"), "--ocsp-allow", allow, "--crl",
+                      pki.path("root-crl.pem"))
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         levels, rep = self.level_of(lta, FAR)
         self.assertEqual(levels, [("pades_b_lta", True), ("pades_b_lta", True)], rep)
@@ -275,7 +294,8 @@ class Offline(unittest.TestCase):
         self.assertEqual(self.level_of(crl, FAR)[0], [("pades_b_lt", True)])
 
         # No OCSP answer (a plain web server on the responder's port) and no --crl: the
-        # CRL distribution point's CRL is fetched (GET), under the same address policy.
+        # CRL distribution point's CRL is fetched (GET), under the same address policy,
+        # the issuing CA's too (the root's CRL, deploy/pki.sh's BASE/root-crl.der).
         subprocess.run(["bash", harness.OCSP_SH, "stop", pki.dir], capture_output=True)
         pki.responder = False
         web = subprocess.Popen(["python3", "-m", "http.server", str(pki.ocsp_port), "--bind",
@@ -307,7 +327,7 @@ class Offline(unittest.TestCase):
                 data = f.read()
             self.assertNotIn(b"/CRLs", data)
             self.assertNotIn(b"/OCSPs", data)
-            self.assertEqual(self.level_of(dp)[0], [("pades_b_lt", False)])
+            self.assertEqual(self.level_of(dp)[0], [("pades_b_t", False)])
         finally:
             web.terminate()
             web.wait()

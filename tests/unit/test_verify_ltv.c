@@ -454,6 +454,69 @@ START_TEST(broken_archive_timestamp)
 }
 END_TEST
 
+/* The level signature 0 of d reaches, verified now. */
+static void
+level_is(const unsigned char *d, size_t n, const char *want)
+{
+	struct crypto_verify_report *r = verify_at(d, n, 0);
+
+	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, "%s",
+		      r->sigs[0].message);
+	ck_assert_str_eq(r->sigs[0].level, want);
+	crypto_verify_report_free(r);
+}
+
+/*
+ * B-LT is what the DSS answers, not that it names the signature: a
+ * revocation answer for every certificate below the root of the signer's
+ * chain and of its timestamp's TSA chain (LtaCheck's rule, EN 319 142-1
+ * §5.4). A /VRI entry with certificates only, or with the signer's OCSP
+ * response and nothing for the TSA, leaves it B-T, and a document timestamp
+ * over that DSS does not make it B-LTA.
+ */
+START_TEST(level_is_what_the_dss_answers)
+{
+	size_t n1, n, n2, lo[2];
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *f, *g;
+	struct pdf_blob o[2];
+
+	o[0].data = make_ocsp("rsa", 0, V_OCSP_CERTSTATUS_GOOD, 0, 60, &lo[0]);
+	o[0].len = lo[0];
+	o[1].data = make_ocsp("tsa", 0, V_OCSP_CERTSTATUS_GOOD, 0, 60, &lo[1]);
+	o[1].len = lo[1];
+	/* a /VRI entry, certificates only */
+	f = with_dss_items(one, n1, 0, "rsa", NULL, 0, NULL, 0, &n);
+	level_is(f, n, "pades_b_t");
+	g = with_doc_ts(f, n, &n2);
+	level_is(g, n2, "pades_b_t");
+	free(g);
+	free(f);
+	/* the signer answered, the TSA not: with a /VRI entry and without */
+	f = with_dss_items(one, n1, 0, "rsa", o, 1, NULL, 0, &n);
+	level_is(f, n, "pades_b_t");
+	g = with_doc_ts(f, n, &n2);
+	level_is(g, n2, "pades_b_t");
+	free(g);
+	free(f);
+	f = with_dss_items(one, n1, NO_VRI, "rsa", o, 1, NULL, 0, &n);
+	level_is(f, n, "pades_b_t");
+	free(f);
+	/* both answered: B-LT, and B-LTA under a document timestamp */
+	f = with_dss_items(one, n1, 0, "rsa", o, 2, NULL, 0, &n);
+	level_is(f, n, "pades_b_lt");
+	g = with_doc_ts(f, n, &n2);
+	level_is(g, n2, "pades_b_lta");
+	free(g);
+	free(f);
+	f = with_dss_items(one, n1, NO_VRI, "rsa", o, 2, NULL, 0, &n);
+	level_is(f, n, "pades_b_lt");
+	free(f);
+	free(o[0].data);
+	free(o[1].data);
+	free(one);
+}
+END_TEST
+
 START_TEST(levels_without_vri)
 {
 	size_t n1, n2, n3, n4, n5, crllen;
@@ -655,6 +718,7 @@ ltv_suite(void)
 	tcase_add_test(tc, tsa_revoked_in_evidence);
 	tcase_add_test(tc, embedded_ocsp_verified_once);
 	tcase_add_test(tc, levels_without_vri);
+	tcase_add_test(tc, level_is_what_the_dss_answers);
 	tcase_add_test(tc, vri_entries_kept_by_reference);
 	suite_add_tcase(s, tc);
 	return s;

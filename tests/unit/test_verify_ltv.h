@@ -20,6 +20,8 @@
 #define LTV_FN static __attribute__((unused))
 
 static struct crypto_trust *trust;
+/* the root and a current CRL of it: what gathers a DSS that answers (crypto_ltv_add_dss) */
+static struct crypto_trust *gather;
 static unsigned char *base;
 static size_t base_len;
 
@@ -27,6 +29,7 @@ LTV_FN void
 setup(void)
 {
 	ck_assert_ptr_nonnull(trust = vc_pki_trust());
+	ck_assert_ptr_nonnull(gather = vc_crl_trust());
 	base = vc_base(0, &base_len);
 }
 
@@ -34,6 +37,7 @@ LTV_FN void
 teardown(void)
 {
 	crypto_trust_free(trust);
+	crypto_trust_free(gather);
 	free(base);
 	vc_pki_free();
 }
@@ -50,46 +54,13 @@ verify_at(const unsigned char *d, size_t n, time_t at)
 	return r;
 }
 
-/*
- * A CRL of the root CA (signed with ca.key) issued at last, next update at
- * next, listing serial (0: none) revoked at `when`.
- */
+/* vc_crl_at, which must be made. */
 LTV_FN unsigned char *
 make_crl_at(long serial, time_t when, time_t last, time_t next, size_t *len)
 {
-	X509 *ca = vc_cert("ca");
-	EVP_PKEY *key = vc_key("ca");
-	X509_CRL *crl = X509_CRL_new();
-	ASN1_TIME *t = ASN1_TIME_set(NULL, last), *nx = ASN1_TIME_set(NULL, next);
-	unsigned char *der = NULL, *out;
-	int n;
+	unsigned char *out = vc_crl_at(serial, when, last, next, len);
 
-	ck_assert(crl && t && nx);
-	ck_assert(X509_CRL_set_version(crl, 1) &&
-		  X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca)) &&
-		  X509_CRL_set1_lastUpdate(crl, t) && X509_CRL_set1_nextUpdate(crl, nx));
-	if (serial) {
-		X509_REVOKED *rv = X509_REVOKED_new();
-		ASN1_INTEGER *sn = ASN1_INTEGER_new();
-		ASN1_TIME *rt = ASN1_TIME_set(NULL, when);
-		ck_assert(rv && sn && rt && ASN1_INTEGER_set(sn, serial) &&
-			  X509_REVOKED_set_serialNumber(rv, sn) &&
-			  X509_REVOKED_set_revocationDate(rv, rt) &&
-			  X509_CRL_add0_revoked(crl, rv));
-		ASN1_INTEGER_free(sn);
-		ASN1_TIME_free(rt);
-	}
-	ck_assert(X509_CRL_sort(crl) && X509_CRL_sign(crl, key, EVP_sha256()) > 0);
-	ck_assert((n = i2d_X509_CRL(crl, &der)) > 0);
-	out = malloc((size_t)n);
-	memcpy(out, der, (size_t)n);
-	*len = (size_t)n;
-	OPENSSL_free(der);
-	ASN1_TIME_free(t);
-	ASN1_TIME_free(nx);
-	X509_CRL_free(crl);
-	EVP_PKEY_free(key);
-	X509_free(ca);
+	ck_assert_ptr_nonnull(out);
 	return out;
 }
 
@@ -136,12 +107,13 @@ vri_of(const unsigned char *d, size_t n, size_t i, char key[41])
 #define NO_VRI ((size_t)-1)
 
 /*
- * d plus a DSS update: the root and the signer's certificate, one CRL, a /VRI
- * for signature si (none: NO_VRI).
+ * d plus a DSS update: the root and the signer's certificate, the OCSP
+ * responses and CRLs given, a /VRI entry for signature si (none: NO_VRI).
  */
 LTV_FN unsigned char *
-with_dss_of(const unsigned char *d, size_t n, size_t si, const char *who, struct pdf_blob *crl,
-	    size_t *outn)
+with_dss_items(const unsigned char *d, size_t n, size_t si, const char *who,
+	       const struct pdf_blob *ocsps, size_t nocsps, const struct pdf_blob *crls,
+	       size_t ncrls, size_t *outn)
 {
 	struct pdf_blob certs[3];
 	char vri[1][41];
@@ -162,8 +134,10 @@ with_dss_of(const unsigned char *d, size_t n, size_t si, const char *who, struct
 	}
 	add.certs = certs;
 	add.ncerts = 3;
-	add.crls = crl;
-	add.ncrls = crl ? 1 : 0;
+	add.ocsps = ocsps;
+	add.nocsps = nocsps;
+	add.crls = crls;
+	add.ncrls = ncrls;
 	sp_errinfo_init(&ei);
 	ck_assert(pdf_doc_open(d, n, &doc, &ei) == SP_OK);
 	ck_assert(pdf_dss_read(doc, &old, &ei) == SP_OK);
@@ -174,6 +148,14 @@ with_dss_of(const unsigned char *d, size_t n, size_t si, const char *who, struct
 	free(certs[1].data);
 	free(certs[2].data);
 	return out;
+}
+
+/* with_dss_items with one CRL (none: NULL) and no OCSP response. */
+LTV_FN unsigned char *
+with_dss_of(const unsigned char *d, size_t n, size_t si, const char *who, struct pdf_blob *crl,
+	    size_t *outn)
+{
+	return with_dss_items(d, n, si, who, NULL, 0, crl, crl ? 1 : 0, outn);
 }
 
 LTV_FN unsigned char *

@@ -321,7 +321,7 @@ START_TEST(dss_known_handed_to_the_verification)
 	memset(&kn, 0, sizeof(kn));
 	memset(&d1, 0, sizeof(d1));
 	kn.dss_out = &d1;
-	ck_assert_msg(crypto_ltv_add_dss(trust, NULL, NULL, one, n1, CRYPTO_LTV_STORED, &kn, &lt,
+	ck_assert_msg(crypto_ltv_add_dss(gather, NULL, NULL, one, n1, CRYPTO_LTV_STORED, &kn, &lt,
 					 &nl, &ei) == SP_OK,
 		      "%s", ei.msg);
 	free(kn.vri_memo);
@@ -336,8 +336,8 @@ START_TEST(dss_known_handed_to_the_verification)
 	memset(&kn, 0, sizeof(kn));
 	memset(&d2, 0, sizeof(d2));
 	kn.dss_out = &d2;
-	ck_assert_msg(crypto_ltv_add_dss(trust, NULL, NULL, three, n3, CRYPTO_LTV_STORED, &kn, &lt2,
-					 &nl2, &ei) == SP_OK,
+	ck_assert_msg(crypto_ltv_add_dss(gather, NULL, NULL, three, n3, CRYPTO_LTV_STORED, &kn,
+					 &lt2, &nl2, &ei) == SP_OK,
 		      "%s", ei.msg);
 	free(kn.vri_memo);
 	ck_assert_int_eq(d2.present, 1);
@@ -360,7 +360,7 @@ START_TEST(dss_known_handed_to_the_verification)
 	pdf_dss_cleanup(&d1);
 	memset(&kn, 0, sizeof(kn));
 	kn.dss_out = &d1;
-	ck_assert(crypto_ltv_add_dss(trust, NULL, NULL, lt2, nl2, CRYPTO_LTV_STORED, &kn, &lt, &nl,
+	ck_assert(crypto_ltv_add_dss(gather, NULL, NULL, lt2, nl2, CRYPTO_LTV_STORED, &kn, &lt, &nl,
 				     &ei) == SP_OK &&
 		  lt == NULL);
 	free(kn.vri_memo);

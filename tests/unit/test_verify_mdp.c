@@ -395,6 +395,75 @@ START_TEST(visible_seal_after_certification)
 }
 END_TEST
 
+/*
+ * A certification the catalog names (/Perms /DocMDP) whose signature has no
+ * DocMDP /Reference: ISO 32000-2 Table 263 has a reader enforce its /P,
+ * whose default is 2 (Table 257), so it certifies with P=2 (pyHanko reads
+ * it as certified too; PDFBox's SigUtils.getMDPPermission says 0): a
+ * visible seal is refused when prepared, and a field filled in after it is
+ * a change it permits (an approval signature's value would forbid it). A
+ * /Perms that a later update adds does not make an approval signature
+ * certifying: the permissions are those of the revision it signs.
+ */
+START_TEST(certified_by_perms_alone)
+{
+	struct pdf_placement pl = { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 300, .y = 300 };
+	struct pdf_sig_params par = { .signing_time = time(NULL), .utc_offset_min = 480 };
+	struct crypto_verify_opts o = { .trust = trust };
+	struct crypto_verify_report *r = NULL;
+	struct pdf_seal seal = { 0 };
+	struct pdf_sig_prepared p;
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	size_t n, n1;
+	int rc, num[1] = { 1 };
+	const char *cat[1] = { "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [6 0 R 8 0 R "
+			       "9 0 R] /SigFlags 3 >> /Perms << /DocMDP 7 0 R >> >>" };
+	unsigned char *d = vc_certified_form(-1, NULL, NULL, &n), *one;
+
+	sp_errinfo_init(&ei);
+	ck_assert_ptr_nonnull(memmem(d, n, "/Perms << /DocMDP 7 0 R >>", 26));
+	ck_assert_ptr_null(memmem(d, n, "/DocMDP /TransformParams", 24));
+	ck_assert_int_eq(crypto_pdf_verify(d, n, &o, &r, &ei), SP_OK);
+	ck_assert_int_eq(r->sigs[0].certifying, 2);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
+	ck_assert_ptr_nonnull(seal.png = make_seal_png(120, &seal.png_len));
+	ck_assert_int_eq(pdf_doc_open(d, n, &doc, &ei), SP_OK);
+	memset(&p, 0, sizeof(p));
+	rc = pdf_sig_prepare(doc, &par, &seal, 1, &pl, 1, &p, &ei);
+	pdf_sig_prepared_cleanup(&p);
+	pdf_doc_free(doc);
+	free((void *)seal.png);
+	ck_assert_int_eq(rc, SP_ERR_INVALID);
+	ck_assert_str_eq(ei.reason, "docmdp_no_visible");
+	d = apply(d, &n, FILL_AMOUNT);
+	one = vc_sign(d, n, "ec", 1, 0, &n1);
+	ck_assert_int_eq(crypto_pdf_verify(one, n1, &o, &r, &ei), SP_OK);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_int_eq(r->sigs[0].certifying, 2);
+	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, "%s",
+		      r->sigs[0].message);
+	crypto_verify_report_free(r);
+	free(one);
+	free(d);
+	/* an approval signature, an update that names it in /Perms /DocMDP, a field filled */
+	d = vc_certified_form(0, NULL, NULL, &n);
+	one = vc_update(d, n, num, cat, 1, 0, NULL, &n1);
+	free(d);
+	d = apply(one, &n1, FILL_AMOUNT);
+	one = vc_sign(d, n1, "ec", 1, 0, &n);
+	ck_assert_int_eq(crypto_pdf_verify(one, n, &o, &r, &ei), SP_OK);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_int_eq(r->sigs[0].certifying, 0);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert(has_reason(&r->sigs[0], "disallowed_changes"));
+	crypto_verify_report_free(r);
+	free(one);
+	free(d);
+}
+END_TEST
+
 /* sign refuses what a signature field lock's /P 1 forbids, as it does a P=1 certification. */
 START_TEST(lock_p1_is_not_signable)
 {
@@ -494,6 +563,7 @@ mdp_suite(void)
 	tcase_add_loop_test(tc, lock_p1_is_not_signable, 0, 2);
 	tcase_add_loop_test(tc, visible_seal_after_certification, 0, 2);
 	tcase_add_loop_test(tc, field_lock_p1_over_a_known_signature, 0, 2);
+	tcase_add_test(tc, certified_by_perms_alone);
 	suite_add_tcase(s, tc);
 	return s;
 }
