@@ -42,6 +42,8 @@ def grow(db, number, org, events):
 
 
 class TrailPaged(wf.WorkflowCase):
+    cli = wf.TestWorkflowCli.cli  # the terminal with SEALPACT_TOKEN standing in for a login
+
     def sent(self, extra=0):
         """A sent contract the first signer received: 3 events, and `extra` more."""
         n = self.created()["number"]
