@@ -10,7 +10,9 @@ matches its event is caught by /audit/verify. TestMigrationWithData applies
 017 to a database that already has contracts and checks the events written
 before it got their rendering; and 038 (each party's and revision's entry
 stored with its row) to one with a 19-signature contract and a rejected one,
-checking every caller's document byte for byte before and after it.
+checking every caller's document byte for byte before and after it. Both
+migrate up to 049: 050 (test_audit_trail.py) replaced the document's trail by
+its length and URL, and these tests read 014's events through GET .../audit.
 
 Set-up as test_workflow.py (organizations and sessions by SQL, signatures
 stored through party_mark_signed()).
@@ -129,7 +131,8 @@ class TestReplyJson(wf.WorkflowCase):
 
 
 class TestMigrationWithData(unittest.TestCase):
-    """017 and 038 applied to a database whose contracts were written before them."""
+    """017 and 038 applied to a database whose contracts were written before them (up
+    to 049: the document as it was until 050)."""
 
     def migrate_to(self, db, last):
         tmp = tempfile.mkdtemp(prefix="sealpact-mig.")
