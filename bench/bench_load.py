@@ -492,8 +492,9 @@ def main(argv):
         # The chain twice, on contracts of its own each: the completions answering the
         # contract document (the default), then only themselves (Prefer: return=minimal,
         # RFC 7240; what `sealpact sign` asks for): a completion's reply carries every
-        # party, revision and audit event, ~8 KB at the 1st signing and ~40 KB at the
-        # 20th, which PostgreSQL builds and the client parses.
+        # party and revision (and since 050 the audit trail's length, not its events:
+        # ~8 KB at the 1st signing and ~40 KB at the 20th before), which PostgreSQL
+        # builds and the client parses; the chain prints each reply's KB.
         # BENCH_CHAIN_REPLY=whole|minimal: that chain alone (default both).
         chain_numbers = []
         which = os.environ.get("BENCH_CHAIN_REPLY", "both")

@@ -183,19 +183,57 @@ print_contract(json_t *d)
 		       (long long)json_integer_value(json_object_get(p, "seq")),
 		       (long long)json_integer_value(json_object_get(p, "length")), s(p, "sha256"),
 		       s(p, "created_at"));
-	printf("audit trail:\n");
-	json_array_foreach(json_object_get(d, "audit"), i, p)
-	{
-		json_t *det = json_object_get(p, "details");
-		/* s(): every string from the server is printed through the one helper. */
-		const char *why =
-			json_is_string(json_object_get(det, "reason")) ? s(det, "reason") : NULL;
+}
 
-		printf("  %3lld  %s  %-10s %s%s%s\n",
-		       (long long)json_integer_value(json_object_get(p, "seq")), s(p, "at"),
-		       s(p, "action"), s(p, "actor"), why != NULL ? "  reason: " : "",
-		       why != NULL ? why : "");
+/*
+ * A contract's audit trail, a page at a time (GET .../audit): the contract
+ * document carries only its length. Each next_cursor must be a number past
+ * the last, so a server answering the same page again cannot loop us.
+ */
+static int
+print_audit(const struct client_cli *cli, const char *cmd, const char *number)
+{
+	char path[160], cursor[24] = "";
+	uint64_t last = 0, next;
+	json_t *page = NULL, *p;
+	const char *nc;
+	size_t i;
+	int r;
+
+	printf("audit trail:\n");
+	for (;;) {
+		snprintf(path, sizeof(path), "/api/v1/contracts/%s/audit?limit=100%s%s", number,
+			 cursor[0] != '\0' ? "&cursor=" : "", cursor);
+		if ((r = call(cli, cmd, "GET", path, NULL, NULL, 200, &page)) != 0)
+			return r;
+		json_array_foreach(json_object_get(page, "items"), i, p)
+		{
+			json_t *det = json_object_get(p, "details");
+			/* s(): every string from the server is printed through the one helper. */
+			const char *why = json_is_string(json_object_get(det, "reason"))
+						  ? s(det, "reason")
+						  : NULL;
+
+			printf("  %3lld  %s  %-10s %s%s%s\n",
+			       (long long)json_integer_value(json_object_get(p, "seq")), s(p, "at"),
+			       s(p, "action"), s(p, "actor"), why != NULL ? "  reason: " : "",
+			       why != NULL ? why : "");
+		}
+		nc = json_string_value(json_object_get(page, "next_cursor"));
+		if (nc == NULL)
+			break;
+		if (sp_parse_u64(nc, last + 1, INT64_MAX, &next) != SP_OK) {
+			fprintf(stderr, "sealpact: %s: the server sent a bad audit cursor\n", cmd);
+			json_decref(page);
+			return EX_PROTOCOL;
+		}
+		snprintf(cursor, sizeof(cursor), "%llu", (unsigned long long)next);
+		last = next;
+		json_decref(page);
+		page = NULL;
 	}
+	json_decref(page);
+	return 0;
 }
 
 static int
@@ -528,12 +566,14 @@ cmd_simple(const struct client_cli *cli, int argc, char **argv)
 	json_decref(body);
 	if (r != 0)
 		return r;
-	if (show)
+	if (show) {
 		print_contract(doc);
-	else
+		r = print_audit(cli, cmd, argv[1]);
+	} else {
 		printf("%s %s\n", s(doc, "number"), s(doc, "status"));
+	}
 	json_decref(doc);
-	return 0;
+	return r;
 }
 
 static int
@@ -685,6 +725,7 @@ cmd_edit(const struct client_cli *cli, int argc, char **argv)
 	if ((r = call(cli, argv[0], "PATCH", path, body, NULL, 200, &doc)) != 0)
 		goto out;
 	print_contract(doc);
+	r = print_audit(cli, argv[0], argv[optind]);
 out:
 	json_decref(body);
 	json_decref(parties);

@@ -108,3 +108,23 @@ db_audit_verify(struct db_pool *pool, int64_t number, int64_t org, db_text_fn cb
 		return r;
 	return db_text_call(pool, v.sql, v.n, v.p, NULL, cb, arg);
 }
+
+int
+db_audit_page(struct db_pool *pool, int64_t number, int64_t org, int64_t after, int limit,
+	      db_text_fn cb, void *arg)
+{
+	struct db_visible v;
+	char a[24], l[16];
+	int r;
+
+	if (after < 0 || limit < 1 || limit > DB_AUDIT_PAGE_MAX)
+		return SP_ERR_INVALID;
+	if ((r = db_contract_visible(&v, number, org,
+				     "contract_audit_json(c.number, $3::bigint, $4::integer)::text",
+				     "", "")) != SP_OK)
+		return r;
+	v.p[2].value = db_i64_text(a, sizeof(a), after);
+	v.p[3].value = db_i64_text(l, sizeof(l), limit);
+	v.n = 4;
+	return db_text_call(pool, v.sql, v.n, v.p, NULL, cb, arg);
+}

@@ -151,8 +151,8 @@ struct db_actor {
  * turn it is (wf_party_turn) under row locks, and appends the audit event
  * with who's IP address and User-Agent. A contract the caller may not see
  * fails SP_ERR_NOT_FOUND, as one that does not exist. The callbacks get the
- * contract as the caller sees it (contract_json: parties, revisions, audit
- * trail). Loop thread.
+ * contract as the caller sees it (contract_json: parties, revisions, the
+ * audit trail's length and URL; db_audit_page pages the trail). Loop thread.
  */
 
 /* A count (e.g. how many contracts a sweep expired); n is 0 on failure. */
@@ -312,6 +312,22 @@ int db_contract_list(struct db_pool *pool, int64_t org, const struct db_list_que
  */
 int db_audit_verify(struct db_pool *pool, int64_t number, int64_t org, db_text_fn cb,
 		    void *arg) SP_WUR;
+
+/* At most this many events a page of a contract's audit trail. */
+#define DB_AUDIT_PAGE_MAX 100
+
+/*
+ * A page of the audit trail of a contract org may see (whoever may read the
+ * contract, by the same check in the same statement): the events after seq
+ * `after` (0: from the first), at most `limit` (1..DB_AUDIT_PAGE_MAX), oldest
+ * first: {"items": [AuditEvent], "next_cursor": the last item's seq as a
+ * string when more follow, else null, "has_more"} (contract_audit_json of
+ * migrations/050). SP_ERR_NOT_FOUND for a contract org may not see;
+ * SP_ERR_INVALID (cb will not fire) for after < 0 or a limit out of range.
+ * Loop thread.
+ */
+int db_audit_page(struct db_pool *pool, int64_t number, int64_t org, int64_t after, int limit,
+		  db_text_fn cb, void *arg) SP_WUR;
 
 /* ---- auth.c: challenges, logins, sessions, reviewers, API keys ----------------------- */
 

@@ -39,6 +39,7 @@ void contracts_receive_all_post(struct request *r);
 
 /* documents.c */
 void documents_document_get(struct request *r);
+void documents_audit_get(struct request *r);
 void documents_audit_verify_get(struct request *r);
 
 /* evidence.c: the signed evidence report of a finished contract */

@@ -1,8 +1,9 @@
 /*
  * documents.c: a contract's PDF (latest or one revision) with
- * Content-Disposition and an ETag that is the revision's SHA-256, and the
- * re-verification of its audit chain. Both only for organizations that can
- * see the contract (404 otherwise, as for one that does not exist).
+ * Content-Disposition and an ETag that is the revision's SHA-256, its audit
+ * trail a page at a time, and the re-verification of its audit chain. All
+ * only for organizations that can see the contract (404 otherwise, as for
+ * one that does not exist).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,8 @@
 
 #include "api.h"
 #include "contracts_int.h"
+
+#define AUDIT_PAGE_DEFAULT 20
 
 /* A quoted ETag appears in If-None-Match (or it is "*"). */
 static int
@@ -82,6 +85,37 @@ document_step(struct request *r, const struct principal *who)
 		request_reply_error(r, rc, NULL);
 }
 
+/*
+ * GET .../audit?cursor=&limit=: keyset paging as the review queue's
+ * (seals_review.c): limit 1..100 (default 20), cursor the next_cursor of the
+ * previous page (the last event's seq; opaque to the client). The contract
+ * document carries only the trail's length and this URL, so no reader gets
+ * an unbounded trail in one answer.
+ */
+static void
+audit_step(struct request *r, const struct principal *who)
+{
+	const char *cursor = request_query(r, "cursor"), *limit = request_query(r, "limit");
+	uint64_t after = 0, size = AUDIT_PAGE_DEFAULT;
+	int64_t n;
+	int rc;
+
+	if (!wf_path_number(r, &n))
+		return;
+	if (limit != NULL && sp_parse_u64(limit, 1, DB_AUDIT_PAGE_MAX, &size) != SP_OK) {
+		request_problem(r, P_INVALID, "limit must be 1..100");
+		return;
+	}
+	if (cursor != NULL && sp_parse_u64(cursor, 1, INT64_MAX, &after) != SP_OK) {
+		request_problem(r, P_INVALID, "cursor is not one this server gave out");
+		return;
+	}
+	rc = db_audit_page(request_db(r), n, who->organization_id, (int64_t)after, (int)size,
+			   wf_reply_doc, r);
+	if (rc != SP_OK)
+		request_reply_error(r, rc, NULL);
+}
+
 static void
 verify_step(struct request *r, const struct principal *who)
 {
@@ -99,6 +133,12 @@ void
 documents_document_get(struct request *r)
 {
 	auth_then(r, PRINCIPAL_ORG, document_step);
+}
+
+void
+documents_audit_get(struct request *r)
+{
+	auth_then(r, PRINCIPAL_ORG, audit_step);
 }
 
 void

@@ -42,10 +42,11 @@ static const struct {
 	{ HTTP_POST, "/api/v1/contracts/{number}/reject", contracts_reject_post, 0 },
 	{ HTTP_POST, "/api/v1/contracts/{number}/cancel", contracts_cancel_post, 0 },
 	{ HTTP_POST, "/api/v1/contracts/receive-all", contracts_receive_all_post, 0 },
-	/* documents.c, lists.c: documents, audit verification, the five lists */
+	/* documents.c, lists.c: documents, the audit trail and its verification, the five lists */
 	{ HTTP_GET, "/api/v1/contracts/{number}/document", documents_document_get, 0 },
 	{ HTTP_GET, "/api/v1/contracts/{number}/revisions/{seq}/document", documents_document_get,
 	  0 },
+	{ HTTP_GET, "/api/v1/contracts/{number}/audit", documents_audit_get, 0 },
 	{ HTTP_GET, "/api/v1/contracts/{number}/audit/verify", documents_audit_verify_get, 0 },
 	/* evidence.c: the signed evidence report (parties, once the contract is finished) */
 	{ HTTP_GET, "/api/v1/contracts/{number}/evidence", evidence_get, 0 },

@@ -697,6 +697,30 @@ def bearer(token):
     return {"Authorization": "Bearer " + token}
 
 
+def audit_trail(test, get, number, limit=100):
+    """A contract's audit trail as a client reads it: GET .../audit, `limit`
+    events a page, each next page from the answer's next_cursor. get(path)
+    answers what Server.request does. Every page is asserted whole (200;
+    has_more exactly when a next_cursor is given; a full page when more
+    follow) and the pages together hold every event exactly once, oldest
+    first: seq 1, 2, 3... without a gap or a repeat."""
+    events, cursor = [], None
+    while True:
+        path = "/api/v1/contracts/%s/audit?limit=%d" % (number, limit)
+        if cursor is not None:
+            path += "&cursor=" + cursor
+        st, _, _, page = get(path)
+        test.assertEqual(st, 200, page)
+        test.assertEqual(page["has_more"], page["next_cursor"] is not None, page)
+        events += page["items"]
+        if page["next_cursor"] is None:
+            break
+        test.assertEqual(len(page["items"]), limit, page)
+        cursor = page["next_cursor"]
+    test.assertEqual([e["seq"] for e in events], list(range(1, len(events) + 1)), events)
+    return events
+
+
 def identity_counts(db):
     """Rows a login creates: organizations, users, certificates, sessions."""
     return db.query("SELECT (SELECT count(*) FROM organizations), (SELECT count(*) FROM users),"

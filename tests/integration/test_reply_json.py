@@ -10,7 +10,9 @@ matches its event is caught by /audit/verify. TestMigrationWithData applies
 017 to a database that already has contracts and checks the events written
 before it got their rendering; and 038 (each party's and revision's entry
 stored with its row) to one with a 19-signature contract and a rejected one,
-checking every caller's document byte for byte before and after it.
+checking every caller's document byte for byte before and after it. Both
+migrate up to 049: 050 (test_audit_trail.py) replaced the document's trail by
+its length and URL, and these tests read 014's events through GET .../audit.
 
 Set-up as test_workflow.py (organizations and sessions by SQL, signatures
 stored through party_mark_signed()).
@@ -39,10 +41,16 @@ def contract_json_014():
 
 
 def same_as_014(db, number, orgs):
-    """Whether contract_json equals 014's document for each organization (as jsonb)."""
+    """Whether contract_json is 014's document for each organization (as jsonb), but
+    for the trail (050): 014's "audit" is now "audit_count" (its length) and
+    "audit_url", and the events GET .../audit pages (contract_audit_json) are 014's."""
     return db.query(contract_json_014() + "; SELECT bool_and(contract_json(%s, o)::jsonb = "
-                    "pg_temp.contract_json_014(%s, o)) FROM unnest(ARRAY[%s]::bigint[]) o"
-                    % (number, number, ",".join(str(o) for o in orgs)))
+                    "(d - 'audit') || jsonb_build_object('audit_count', "
+                    "jsonb_array_length(d -> 'audit'), 'audit_url', '/api/v1/contracts/' || "
+                    "(d ->> 'number') || '/audit') AND contract_audit_json(%s, 0, 100)::jsonb "
+                    "-> 'items' = d -> 'audit') FROM unnest(ARRAY[%s]::bigint[]) o, "
+                    "pg_temp.contract_json_014(%s, o) d"
+                    % (number, number, ",".join(str(o) for o in orgs), number))
 
 
 class TestReplyJson(wf.WorkflowCase):
@@ -58,16 +66,20 @@ class TestReplyJson(wf.WorkflowCase):
             self.assertEqual(self.detail(s, n), replies[-1][1])
         self.assertEqual(replies[-1][1]["status"], "completed")
         get = {o.code: self.detail(o, n) for o in orgs}
-        trail = get[self.a.code]["audit"]
+        trail = self.trail(self.a, n)
         self.assertEqual(len(trail), 10)
         self.assertEqual([e["seq"] for e in trail], list(range(1, 11)))
-        # Each reply's trail is the trail as it stood: a prefix of today's, event by event.
+        # Each reply counts the trail as it stood, its last event the replying
+        # organization's own step.
+        counts = [doc["audit_count"] for _, doc in replies]
+        self.assertEqual(counts, sorted(set(counts)), counts)
         for org, doc in replies:
-            self.assertEqual(doc["audit"], trail[:len(doc["audit"])], org.code)
-            self.assertEqual(doc["audit"][-1]["actor"], org.code)
+            self.assertEqual(doc["audit_url"], "/api/v1/contracts/%s/audit" % n)
+            self.assertEqual(trail[doc["audit_count"] - 1]["actor"], org.code, counts)
         # Every organization sees the same trail; 014's document is the same for each.
         for o in orgs:
-            self.assertEqual(get[o.code]["audit"], trail)
+            self.assertEqual(get[o.code]["audit_count"], 10)
+            self.assertEqual(self.trail(o, n, limit=3), trail)
         self.assertEqual(same_as_014(self.db, n, [o.id for o in orgs]), "t")
         # Each event as the table holds it: its hash, actor, time and details.
         rows = self.db.query(
@@ -99,7 +111,7 @@ class TestReplyJson(wf.WorkflowCase):
                       "UPDATE audit_events SET trail = jsonb_set(trail::jsonb, '{action}', "
                       "'\"contract.cancelled\"')::json WHERE contract_number = %s AND seq = 2; "
                       "ALTER TABLE audit_events ENABLE TRIGGER audit_events_immutable" % n)
-        self.assertEqual(self.detail(self.a, n)["audit"][1]["action"], "contract.cancelled")
+        self.assertEqual(self.trail(self.a, n)[1]["action"], "contract.cancelled")
         st, _, _, v = self.call(self.a, "GET", "/api/v1/contracts/%s/audit/verify" % n)
         self.assertEqual(st, 200, v)
         self.assertEqual((v["valid"], v["first_bad_seq"]), (False, 2), v)
@@ -119,7 +131,8 @@ class TestReplyJson(wf.WorkflowCase):
 
 
 class TestMigrationWithData(unittest.TestCase):
-    """017 and 038 applied to a database whose contracts were written before them."""
+    """017 and 038 applied to a database whose contracts were written before them (up
+    to 049: the document as it was until 050)."""
 
     def migrate_to(self, db, last):
         tmp = tempfile.mkdtemp(prefix="sealpact-mig.")
@@ -153,7 +166,7 @@ class TestMigrationWithData(unittest.TestCase):
         before = db.query("SELECT json_agg(contract_json(n, o) ORDER BY n, o) FROM "
                           "unnest(ARRAY[1000000000000000001, 1000000000000000002]) n, "
                           "unnest(ARRAY[%s]::bigint[]) o" % ",".join(ids))
-        self.migrate_to(db, 999)
+        self.migrate_to(db, 49)
         self.assertEqual(db.query("SELECT count(*) FILTER (WHERE trail IS NULL) || '/' || count(*) "
                                   "FROM audit_events"), "0/6")
         after = db.query("SELECT json_agg(contract_json(n, o) ORDER BY n, o) FROM "
@@ -226,7 +239,7 @@ class TestMigrationWithData(unittest.TestCase):
                 % (big, small, ",".join(map(str, ids))))
         before = db.query(docs)
         self.assertEqual(len(json.loads(before.split("\n")[0])["revisions"]), 20)
-        self.migrate_to(db, 999)
+        self.migrate_to(db, 49)
         self.assertEqual(db.query(docs), before)
         self.assertEqual(db.query("SELECT (SELECT count(*) FROM parties WHERE listed IS NULL) + "
                                   "(SELECT count(*) FROM revisions WHERE listed IS NULL)"), "0")
