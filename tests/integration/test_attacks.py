@@ -341,6 +341,20 @@ class SendCap(AttackCase):
         st, _, _, doc = self.call("buyer", "POST", "/api/v1/contracts/%s/send" % drafts[3])
         self.assertEqual((st, doc["status"]), (200, "signing"), doc)
 
+    def test_sends_at_once_count_each_other(self):
+        """Each send holds only its own contract's row: without a lock on the
+        organization, sends at once would each count the others' as not yet
+        sent and all pass."""
+        self.login("buyer")
+        self.login("supplier")
+        drafts = [self.draft("buyer", "At once %d" % i) for i in range(8)]
+        got = harness.parallel(8, lambda i: self.call(
+            "buyer", "POST", "/api/v1/contracts/%s/send" % drafts[i])[0])
+        self.assertEqual(sorted(got), [200] * 3 + [429] * 5, got)
+        self.assertEqual(self.db.query("SELECT count(*) FROM contracts WHERE sent_at IS NOT NULL"),
+                         "3")
+        self.assertEqual(self.todo(), 3)
+
 
 class MetricsGate(AttackCase):
     """sec41: /metrics told anyone who asked the routes in use, the load, the
