@@ -141,7 +141,7 @@ def rss_kb(pid):
 
 def doc_cache_figures(server):
     """sealpact_doc_cache_* lines of /metrics ("name{labels} value" each), [] without them."""
-    st, _, body, _ = server.request("GET", "/metrics", timeout=60)
+    st, _, body, _ = server.metrics(timeout=60)
     return [line for line in (body.decode() if st == 200 else "").splitlines()
             if line.startswith("sealpact_doc_cache_")]
 
@@ -149,7 +149,7 @@ def doc_cache_figures(server):
 def prepares_held(server):
     """sealpact_signing_prepares_held_total: (one_trip, fallback), (0, 0) without it."""
     import re
-    st, _, body, _ = server.request("GET", "/metrics", timeout=60)
+    st, _, body, _ = server.metrics(timeout=60)
     got = []
     for result in ("one_trip", "fallback"):
         m = re.search(r'^sealpact_signing_prepares_held_total\{result="%s"\} (\d+)$' % result,

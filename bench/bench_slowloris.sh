@@ -49,12 +49,15 @@ echo "== loading 5,000 contracts"
 psql -X -q -v ON_ERROR_STOP=1 -v n=5000 "$url" -f "$src/bench/load_contracts.sql"
 q "VACUUM ANALYZE"
 
+# /metrics answers the bearer of this token only (server.metrics_token_sha256)
+metrics_token=$(openssl rand -hex 32)
 cat >"$work/sealpact.yaml" <<EOF
 server:
   host: 127.0.0.1
   port: 0
   tls: false
   threads: 2
+  metrics_token_sha256: $(printf %s "$metrics_token" | sha256sum | cut -d' ' -f1)
 database:
   url: "$url"
   pool_size: 8
@@ -111,7 +114,7 @@ for mode in hold:60 churn:2; do
   c0=$(cpu)
   h1=$(p99 "$health"); t1=$(p99 "$todo")
   c1=$(cpu)
-  curl -s "http://127.0.0.1:$port/metrics" | grep '^sealpact_connections' >"$work/metrics.$name" || true
+  curl -s -H "Authorization: Bearer $metrics_token" "http://127.0.0.1:$port/metrics" | grep '^sealpact_connections' >"$work/metrics.$name" || true
   wait "$loris_pid" || true
   loris_pid=
   rows+=("$name|$h1|$t1|$(tail -1 "$work/loris.log")|$(( (c1 - c0) * 100 / hz ))")

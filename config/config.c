@@ -61,6 +61,7 @@ const struct config_key config_keys[] = {
 	INT(server, max_jobs_per_caller, 1, 1000000, 32),
 	INT(server, node_id, 0, 1023, 0),
 	URL(server, public_url),
+	STR(server, metrics_token_sha256, NULL),
 
 	SECRET(database, url), /* a conninfo string may carry a password */
 	INT(database, pool_size, 1, 1024, 4),
@@ -119,14 +120,16 @@ const struct config_key config_keys[] = {
 	PATH(evidence, chain),
 	INT(evidence, max_reports_per_day, 1, 100000, 10),
 
+	INT(contracts, max_sent_per_day, 1, 10000000, 1000),
+
 	STR(webhooks, allow_hosts, NULL),
 	BOOL(webhooks, allow_http, 0),
 };
 const size_t config_nkeys = SP_ARRAY_LEN(config_keys);
 
 const char *const config_sections[] = {
-	"server", "database", "log",   "trust",    "tsa",
-	"auth",   "signing",  "seals", "evidence", "webhooks",
+	"server",  "database", "log",      "trust",    "tsa",       "auth",
+	"signing", "seals",    "evidence", "webhooks", "contracts",
 };
 const size_t config_nsections = SP_ARRAY_LEN(config_sections);
 
@@ -349,6 +352,17 @@ oid_ok(const char *s)
 	return digits > 0 && arcs >= 1;
 }
 
+/* 64 hex digits of either case: a SHA-256 as sha256sum prints it. */
+static int
+sha256_hex_ok(const char *s)
+{
+	size_t n = strlen(s);
+	unsigned char md[32];
+	size_t len;
+
+	return n == 64 && sp_hex_decode(s, n, md, sizeof(md), &len) == SP_OK;
+}
+
 static int
 validate(struct config_loader *ld, struct sp_errinfo *ei)
 {
@@ -367,6 +381,11 @@ validate(struct config_loader *ld, struct sp_errinfo *ei)
 	    c->server.max_inflight_body_bytes < c->server.max_upload_bytes)
 		return rule_failed(ld, "server", "max_inflight_body_bytes", ei,
 				   "smaller than server.max_upload_bytes (0: 8 uploads' worth)");
+	if (c->server.metrics_token_sha256 != NULL &&
+	    !sha256_hex_ok(c->server.metrics_token_sha256))
+		return rule_failed(ld, "server", "metrics_token_sha256", ei,
+				   "not 64 hex digits: the SHA-256 of the token, "
+				   "printf %s \"$TOKEN\" | sha256sum");
 	if (c->database.url == NULL)
 		return rule_failed(ld, "database", "url", ei,
 				   "required (a libpq conninfo or postgresql:// URL; "

@@ -43,6 +43,9 @@ struct config_server {
 	int max_jobs_per_caller;
 	int node_id;      /* 0..1023: worker i numbers contracts on node node_id + i */
 	char *public_url; /* base URL shown to users, default derived from host/port */
+	/* lowercase or uppercase hex SHA-256 of the bearer token GET /metrics asks for;
+	   NULL (default): /metrics is no route (404) */
+	char *metrics_token_sha256;
 };
 
 struct config_database {
@@ -132,6 +135,12 @@ struct config_webhooks {
 	int allow_http; /* 1: http:// receivers too; default 0 (https only) */
 };
 
+struct config_contracts {
+	/* contracts one organization sends (draft -> signing) in any 24 hours; one more is
+	   429 rate_limited. Default 1000 */
+	int max_sent_per_day;
+};
+
 struct config {
 	char *path; /* the file it was loaded from ("" if none) */
 	struct config_server server;
@@ -144,6 +153,7 @@ struct config {
 	struct config_seals seals;
 	struct config_evidence evidence;
 	struct config_webhooks webhooks;
+	struct config_contracts contracts;
 };
 
 /*

@@ -142,14 +142,15 @@ db_contract_delete(struct db_pool *pool, int64_t number, const struct db_actor *
 
 /*
  * One transition: sql takes (number, org, user, ip, ua), or (number, org,
- * user, reason, ip, ua) when reason is not NULL.
+ * user, reason, ip, ua) when reason is not NULL; then limit when it is not
+ * NULL.
  */
 static int
 transition(struct db_pool *pool, const char *sql, int64_t number, const struct db_actor *who,
-	   const char *reason, db_text_fn cb, void *arg)
+	   const char *reason, const char *limit, db_text_fn cb, void *arg)
 {
 	struct db_actor_text a;
-	struct db_param p[6];
+	struct db_param p[7];
 	char num[24];
 	int k = 0;
 
@@ -163,17 +164,22 @@ transition(struct db_pool *pool, const char *sql, int64_t number, const struct d
 		p[k++].value = reason;
 	p[k++].value = a.ip;
 	p[k++].value = a.ua;
+	if (limit != NULL)
+		p[k++].value = limit;
 	return db_text_call(pool, sql, k, p, NULL, cb, arg);
 }
 
 int
-db_contract_send(struct db_pool *pool, int64_t number, const struct db_actor *who, db_text_fn cb,
-		 void *arg)
+db_contract_send(struct db_pool *pool, int64_t number, const struct db_actor *who,
+		 int max_sent_per_day, db_text_fn cb, void *arg)
 {
+	char cap[16];
+
+	snprintf(cap, sizeof(cap), "%d", max_sent_per_day);
 	return transition(pool,
-			  "SELECT contract_send($1::bigint, $2::bigint, $3::bigint, "
-			  "$4::inet, $5)::text",
-			  number, who, NULL, cb, arg);
+			  "SELECT contract_send_capped($1::bigint, $2::bigint, $3::bigint, "
+			  "$4::inet, $5, $6::integer)::text",
+			  number, who, NULL, cap, cb, arg);
 }
 
 int
@@ -183,7 +189,7 @@ db_contract_receive(struct db_pool *pool, int64_t number, const struct db_actor 
 	return transition(pool,
 			  "SELECT contract_receive($1::bigint, $2::bigint, $3::bigint, "
 			  "$4::inet, $5)::text",
-			  number, who, NULL, cb, arg);
+			  number, who, NULL, NULL, cb, arg);
 }
 
 int
@@ -193,7 +199,7 @@ db_contract_cancel(struct db_pool *pool, int64_t number, const struct db_actor *
 	return transition(pool,
 			  "SELECT contract_cancel($1::bigint, $2::bigint, $3::bigint, "
 			  "$4::inet, $5)::text",
-			  number, who, NULL, cb, arg);
+			  number, who, NULL, NULL, cb, arg);
 }
 
 int
@@ -205,7 +211,7 @@ db_contract_reject(struct db_pool *pool, int64_t number, const struct db_actor *
 	return transition(pool,
 			  "SELECT contract_reject($1::bigint, $2::bigint, $3::bigint, $4, "
 			  "$5::inet, $6)::text",
-			  number, who, reason, cb, arg);
+			  number, who, reason, NULL, cb, arg);
 }
 
 int

@@ -213,10 +213,12 @@ int db_contract_delete(struct db_pool *pool, int64_t number, const struct db_act
  * initiator withdraws it), reject (a signer whose turn it is refuses, with a
  * reason). A repeat of a step that already happened succeeds and changes
  * nothing. SP_ERR_CONFLICT "out_of_turn" or "wrong_state" when the turn rule
- * refuses (migrations/005_workflow_context.sql).
+ * refuses (migrations/005_workflow_context.sql). A send of a draft past
+ * max_sent_per_day sends of its organization in 24 hours is SP_ERR_RATE_LIMITED
+ * (051) and changes nothing.
  */
 int db_contract_send(struct db_pool *pool, int64_t number, const struct db_actor *who,
-		     db_text_fn cb, void *arg) SP_WUR;
+		     int max_sent_per_day, db_text_fn cb, void *arg) SP_WUR;
 int db_contract_receive(struct db_pool *pool, int64_t number, const struct db_actor *who,
 			db_text_fn cb, void *arg) SP_WUR;
 int db_contract_cancel(struct db_pool *pool, int64_t number, const struct db_actor *who,

@@ -648,7 +648,15 @@ transition(struct request *r, const struct principal *who, transition_fn call)
 static void
 send_step(struct request *r, const struct principal *who)
 {
-	transition(r, who, db_contract_send);
+	struct db_actor a;
+	int64_t n;
+
+	if (!wf_path_number(r, &n))
+		return;
+	wf_actor_fill(&a, r, who);
+	sent_or_fail(r, db_contract_send(request_db(r), n, &a,
+					 request_server(r)->cfg->contracts.max_sent_per_day,
+					 wf_reply_doc, r));
 }
 
 static void

@@ -5,7 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "api.h"
+#include "auth_int.h"
+#include "config.h"
+#include "crypto.h"
 #include "db.h"
 #include "http_int.h"
 
@@ -58,6 +63,52 @@ held(struct metrics_gauges *g, int i, enum metrics_held k, struct blob_cache *c)
 	g->held_max_bytes[k] = st.max_bytes;
 }
 
+/*
+ * /metrics tells the routes in use, the load, the pool and the caches' sizes:
+ * what an attacker would time an attack by, so it is no public page. It
+ * answers the bearer of the token whose SHA-256 server.metrics_token_sha256
+ * holds (the configuration keeps no secret; Prometheus sends the token with
+ * `authorization: {credentials_file: ...}`). The presented token is hashed
+ * and the digests compared with CRYPTO_memcmp, which takes as long wherever
+ * they differ. Without that key the path is no route at all: the 404 of an
+ * unknown path. Returns 1 when the caller may read the metrics; otherwise
+ * the request is answered.
+ */
+static int
+metrics_allowed(struct request *r)
+{
+	const char *want = request_server(r)->cfg->server.metrics_token_sha256;
+	char tok[AUTH_BEARER_MAX + 1];
+	unsigned char expect[32], got[CRYPTO_DIGEST_MAX];
+	size_t len = 0, glen = 0;
+	struct sp_errinfo ei;
+	int ok;
+
+	if (want == NULL) {
+		request_problem(r, P_NOT_FOUND, "No route matches this path.");
+		return 0;
+	}
+	sp_errinfo_init(&ei);
+	/* config.c checked it is 64 hex digits */
+	if (sp_hex_decode(want, strlen(want), expect, sizeof(expect), &len) != SP_OK ||
+	    len != sizeof(expect)) {
+		request_reply_error(r, SP_ERR_INTERNAL, NULL);
+		return 0;
+	}
+	ok = auth_bearer_parse(request_header(r, "Authorization"), tok) == SP_OK &&
+	     crypto_digest(CRYPTO_DIGEST_SHA256, tok, strlen(tok), got, &glen, &ei) == SP_OK &&
+	     glen == sizeof(expect) && CRYPTO_memcmp(got, expect, sizeof(expect)) == 0;
+	sp_wipe(tok, sizeof(tok));
+	if (!ok) {
+		request_header_add(r, "WWW-Authenticate", "Bearer realm=\"metrics\"");
+		request_problem(r, P_UNAUTHORIZED,
+				"The metrics need the bearer token that "
+				"server.metrics_token_sha256 "
+				"names.");
+	}
+	return ok;
+}
+
 void
 health_metrics_get(struct request *r)
 {
@@ -73,6 +124,8 @@ health_metrics_get(struct request *r)
 	size_t i, n = router_count(srv->router);
 	int rc;
 
+	if (!metrics_allowed(r))
+		return;
 	memset(&g, 0, sizeof(g));
 	db_pool_stats_get(srv->db, &ds);
 	jobs_stats_get(srv->jobs, &js);

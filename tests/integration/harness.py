@@ -7,6 +7,7 @@ the test ends. The standard library is used, and jsonschema for apicheck.py:
 every exchange is checked against the OpenAPI description (openapi.yaml).
 """
 
+import hashlib
 import http.client
 import json
 import os
@@ -256,6 +257,12 @@ def make_tls_cert(directory):
     return crt, key
 
 
+# The bearer token /metrics asks of every test server (server.metrics_token_sha256
+# holds its SHA-256): Server.metrics() sends it.
+METRICS_TOKEN = "test-metrics-" + "0123456789abcdef" * 2
+METRICS_AUTH = {"Authorization": "Bearer " + METRICS_TOKEN}
+
+
 class Server:
     """sealpactd on a free port with a generated config; start() waits until it listens."""
 
@@ -268,7 +275,8 @@ class Server:
         self.port = None
         sections = {
             "server": {"host": "127.0.0.1", "port": 0, "tls": "true" if tls else "false",
-                       "threads": 2},
+                       "threads": 2, "metrics_token_sha256":
+                       hashlib.sha256(METRICS_TOKEN.encode()).hexdigest()},
             "database": {"url": db_url, "pool_size": 4, "query_timeout_ms": 3000,
                          "connect_timeout_ms": 1000},
             "log": {"level": "info"},
@@ -280,6 +288,8 @@ class Server:
             sections["server"]["tls_key"] = key
         for sec, kv in (extra or {}).items():
             sections.setdefault(sec, {}).update(kv)
+            for k in [k for k, v in kv.items() if v is None]:  # None: the key left out
+                del sections[sec][k]
         # the server's own deadline for a request (config/config.c's default unless set):
         # a client that waits for an answer waits at least this long
         self.deadline = int(sections["server"].get("request_timeout_ms", 30000)) / 1000
@@ -359,6 +369,10 @@ class Server:
                                                                   "application/problem+json"):
             doc = json.loads(data)
         return r.status, hdrs, data, doc
+
+    def metrics(self, timeout=30):
+        """GET /metrics with the test servers' metrics token: request()'s tuple."""
+        return self.request("GET", "/metrics", headers=METRICS_AUTH, timeout=timeout)
 
     def signal(self, sig):
         self.proc.send_signal(sig)

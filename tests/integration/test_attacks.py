@@ -56,9 +56,10 @@ def raw_exchange(server, data, timeout=10):
 
 class AttackCase(ServerTestCase):
     tls = False
+    extra = {}  # configuration sections beside the trust
 
     def setUp(self):
-        self.server_extra = {"trust": PKI.trust_config()}
+        self.server_extra = dict(self.extra, trust=PKI.trust_config())
         super().setUp()
         self.orgs = {o["slug"]: o for o in PKI.orgs}
         self.tokens = {}
@@ -249,46 +250,156 @@ class PrepareAbortLoops(AttackCase):
     prints and audit/verify re-checks. Prepared and aborted (or let expire)
     over and over, it grew that trail, for every party, at the database's
     pace. Now a party prepares at most 100 times in any 24 hours per
-    contract; one more is 429 rate_limited and records nothing."""
+    contract; one more is 429 rate_limited and records nothing. sec41: the
+    prepares are counted from those audit events, which stay: 049 counted the
+    party's signing sessions, and the store drops the ones that expired an
+    hour ago, so a signer letting its sessions expire fell out of the count."""
 
-    def test_the_101st_prepare_in_a_day_is_refused_and_records_nothing(self):
-        n = self.supplier_to_sign("Loops")
+    def test_prepares_whose_sessions_were_dropped_still_count(self):
+        n = self.supplier_to_sign("Expired loops")
         crt = PKI.org_cert("supplier", "ec")[0]
         prep = {"certificate": base64.b64encode(harness.der_of(crt)).decode(),
                 "chain": [base64.b64encode(harness.der_of(PKI.path("ca.pem"))).decode()],
                 "placements": [{"mode": "date", "page": 1, "x": 400, "y": 100}]}
         path = "/api/v1/contracts/%s/signing-sessions" % n
-
-        def prepare_abort():
-            st, _, _, doc = self.call("supplier", "POST", path, prep)
-            self.assertEqual(st, 201, doc)
-            st, _, _, doc = self.call("supplier", "DELETE",
-                                      "/api/v1/signing-sessions/%s" % doc["session"])
-            self.assertEqual(st, 200, doc)
-
-        prepare_abort()
-        # 99 more in the last hours, as the loop left them.
+        st, _, _, doc = self.call("supplier", "POST", path, prep)
+        self.assertEqual(st, 201, doc)
+        st, _, _, doc = self.call("supplier", "DELETE",
+                                  "/api/v1/signing-sessions/%s" % doc["session"])
+        self.assertEqual(st, 200, doc)
+        # 150 prepares yesterday (they count no more) and 98 more in the last
+        # hours, whose sessions expired and were dropped (036's store deletes
+        # a party's open sessions an hour past their expiry): only their
+        # audit events are left, as the loop left them.
         self.db.query(
-            "INSERT INTO signing_sessions (contract_number, party_id, organization_id, user_id,"
-            " certificate_id, base_seq, contents_off, contents_len, signed_attrs, algorithm,"
-            " chain, rects, state, created_at, expires_at, finished_at)"
-            " SELECT contract_number, party_id, organization_id, user_id, certificate_id,"
-            " base_seq, contents_off, contents_len, signed_attrs, algorithm, chain, rects,"
-            " 'aborted', now() - g * interval '1 minute', now() + interval '1 hour', now()"
-            " FROM signing_sessions, generate_series(1, 99) g")
+            "INSERT INTO audit_events (contract_number, actor_org_id, actor_user_id, action,"
+            " object_type, object_id, at)"
+            " SELECT contract_number, organization_id, user_id, 'signing.prepared', 'contract',"
+            " contract_number::text, now() - g * interval '1 minute'"
+            "   - CASE WHEN g > 98 THEN interval '1 day' ELSE interval '0' END"
+            " FROM signing_sessions, generate_series(1, 248) g")
+        self.db.query("DELETE FROM signing_sessions")
+        st, _, _, doc = self.call("supplier", "POST", path, prep)  # the 100th of the day
+        self.assertEqual(st, 201, doc)
         before = self.counts()
         sessions = self.db.query("SELECT count(*) FROM signing_sessions")
         doc = self.assertProblem(self.call("supplier", "POST", path, prep), 429, "rate_limited")
-        self.assertIn("100", doc["detail"])
+        self.assertIn("prepared a signing of this contract 100 times", doc["detail"])
         self.assertEqual(self.counts(), before)
         self.assertEqual(self.db.query("SELECT count(*) FROM signing_sessions"), sessions)
-        # The initiator and the contract are untouched; a day later it prepares again.
-        st, _, _, doc = self.call("buyer", "GET", "/api/v1/contracts/%s" % n)
+        # The chain with the events is still whole.
+        st, _, _, doc = self.call("buyer", "GET", "/api/v1/contracts/%s/audit/verify" % n)
+        self.assertEqual((st, doc["valid"]), (200, True), doc)
+
+
+class SendCap(AttackCase):
+    """sec41: any organization could send any number of contracts into
+    another's to-do list (a credit code is public). An organization sends at
+    most contracts.max_sent_per_day contracts in any 24 hours; one more is 429
+    rate_limited, the draft stays a draft and nothing is recorded."""
+    extra = {"contracts": {"max_sent_per_day": 3}}
+
+    def draft(self, slug, name):
+        st, _, _, c = self.call(slug, "POST", "/api/v1/contracts", {
+            "name": name, "pdf_base64": self.pdf_b64(),
+            "parties": [{"credit_code": self.orgs["supplier"]["credit_code"],
+                         "role": "signer"}]})
+        self.assertEqual(st, 201, c)
+        return c["number"]
+
+    def todo(self):
+        st, _, _, doc = self.call("supplier", "GET", "/api/v1/contracts?tab=todo")
         self.assertEqual(st, 200, doc)
-        self.db.query("UPDATE signing_sessions SET created_at = created_at - interval '1 day',"
-                      " expires_at = expires_at - interval '1 day',"
-                      " finished_at = finished_at - interval '1 day'")
-        prepare_abort()
+        return doc["total"]
+
+    def test_the_sends_past_the_cap_are_refused_and_record_nothing(self):
+        for slug in ("buyer", "supplier", "logistics"):
+            self.login(slug)
+        drafts = [self.draft("buyer", "Spam %d" % i) for i in range(4)]
+        for n in drafts[:3]:
+            st, _, _, doc = self.call("buyer", "POST", "/api/v1/contracts/%s/send" % n)
+            self.assertEqual(st, 200, doc)
+        self.assertEqual(self.todo(), 3)
+        before = self.counts()
+        doc = self.assertProblem(self.call("buyer", "POST",
+                                           "/api/v1/contracts/%s/send" % drafts[3]),
+                                 429, "rate_limited")
+        self.assertIn("sent 3 contracts in the last 24 hours", doc["detail"])
+        self.assertIn("the next at", doc["detail"])
+        self.assertEqual(self.counts(), before)
+        self.assertEqual(self.todo(), 3)
+        st, _, _, c = self.call("buyer", "GET", "/api/v1/contracts/%s" % drafts[3])
+        self.assertEqual((st, c["status"]), (200, "draft"), c)
+        # The cap is the sender's: another organization still sends.
+        st, _, _, doc = self.call("logistics", "POST",
+                                  "/api/v1/contracts/%s/send" % self.draft("logistics", "Other"))
+        self.assertEqual(st, 200, doc)
+        self.assertEqual(self.todo(), 4)
+        # A day later the buyer sends again.
+        self.db.query("UPDATE contracts SET sent_at = sent_at - interval '1 day'"
+                      " WHERE sent_at IS NOT NULL")
+        st, _, _, doc = self.call("buyer", "POST", "/api/v1/contracts/%s/send" % drafts[3])
+        self.assertEqual((st, doc["status"]), (200, "signing"), doc)
+
+    def test_sends_at_once_count_each_other(self):
+        """Each send holds only its own contract's row: without a lock on the
+        organization, sends at once would each count the others' as not yet
+        sent and all pass."""
+        self.login("buyer")
+        self.login("supplier")
+        drafts = [self.draft("buyer", "At once %d" % i) for i in range(8)]
+        got = harness.parallel(8, lambda i: self.call(
+            "buyer", "POST", "/api/v1/contracts/%s/send" % drafts[i])[0])
+        self.assertEqual(sorted(got), [200] * 3 + [429] * 5, got)
+        self.assertEqual(self.db.query("SELECT count(*) FROM contracts WHERE sent_at IS NOT NULL"),
+                         "3")
+        self.assertEqual(self.todo(), 3)
+
+
+class MetricsGate(AttackCase):
+    """sec41: /metrics told anyone who asked the routes in use, the load, the
+    pool and the caches' sizes. It answers only the bearer of the token whose
+    SHA-256 server.metrics_token_sha256 holds; without that key it is no
+    route, as an unknown path."""
+
+    def test_metrics_need_the_metrics_token(self):
+        self.login("buyer")
+        for h in ({}, {"Authorization": "Bearer wrong-token"},
+                  {"Authorization": "Bearer " + harness.METRICS_TOKEN + "x"},
+                  {"Authorization": "Basic " + harness.METRICS_TOKEN},
+                  bearer(self.tokens["buyer"])):
+            with self.subTest(h=h):
+                st, hdrs, body, doc = self.server.request("GET", "/metrics", headers=h)
+                self.assertEqual((st, doc and doc["code"]), (401, "unauthorized"), body)
+                self.assertEqual(hdrs["www-authenticate"], 'Bearer realm="metrics"')
+                self.assertNotIn(b"sealpact_", body)
+        st, hdrs, body, _ = self.server.metrics()
+        self.assertEqual(st, 200, body)
+        self.assertIn(b"sealpact_http_requests_total", body)
+
+    def test_without_a_token_configured_metrics_are_no_route(self):
+        d = os.path.join(self.tmp, "open")
+        os.makedirs(d)
+        srv = harness.Server(d, self.db.url, tls=False,
+                             extra={"server": {"metrics_token_sha256": None}})
+        self.addCleanup(srv.stop)
+        srv.start()
+        unknown = srv.request("GET", "/no-such-path")
+        for h in ({}, harness.METRICS_AUTH):
+            st, _, body, doc = srv.request("GET", "/metrics", headers=h)
+            self.assertEqual((st, doc["code"], doc["detail"]),
+                             (404, "not_found", unknown[3]["detail"]), body)
+            self.assertNotIn(b"sealpact_", body)
+
+    def test_a_token_hash_that_is_not_one_stops_start_up(self):
+        d = os.path.join(self.tmp, "bad")
+        os.makedirs(d)
+        srv = harness.Server(d, self.db.url, tls=False,
+                             extra={"server": {"metrics_token_sha256": harness.METRICS_TOKEN}})
+        self.addCleanup(srv.stop)
+        with self.assertRaises(RuntimeError) as cm:
+            srv.start()
+        self.assertIn("server.metrics_token_sha256: not 64 hex digits", str(cm.exception))
 
 
 class UnreachableResponder(AttackCase):

@@ -156,7 +156,7 @@ class HealthAndErrors(ServerTestCase):
         for _ in range(3):
             self.server.request("GET", "/healthz")
         self.server.request("GET", "/nope")
-        st, hdrs, body, _ = self.server.request("GET", "/metrics")
+        st, hdrs, body, _ = self.server.metrics()
         self.assertEqual(st, 200)
         self.assertTrue(hdrs["content-type"].startswith("text/plain"))
         text = body.decode()
@@ -184,7 +184,8 @@ class HealthAndErrors(ServerTestCase):
     def test_health_probes_are_counted_not_logged(self):
         rids = []
         for path in ("/healthz", "/readyz", "/metrics") * 3:
-            st, hdrs, _, _ = self.server.request("GET", path)
+            st, hdrs, _, _ = self.server.request(
+                "GET", path, headers=harness.METRICS_AUTH if path == "/metrics" else None)
             self.assertEqual(st, 200)
             rids.append(hdrs["x-request-id"])
         _, hdrs, _, _ = self.server.request("GET", "/api/v1/version")
@@ -198,7 +199,7 @@ class HealthAndErrors(ServerTestCase):
         self.assertTrue(any(l.get("request_id") == last and l.get("level") == "info"
                             for l in lines), self.server.log())
         self.assertEqual([l for l in lines if l.get("request_id") in rids], [])
-        _, _, body, _ = self.server.request("GET", "/metrics")
+        _, _, body, _ = self.server.metrics()
         for route in ("/healthz", "/readyz"):
             m = re.search(r'sealpact_http_requests_total\{[^}]*route="%s"[^}]*status="200"'
                           r'[^}]*\} (\d+)' % route, body.decode())

@@ -9,6 +9,7 @@ import ssl
 import time
 import unittest
 
+import harness
 from harness import ServerTestCase
 
 
@@ -192,7 +193,8 @@ class Framing(ServerTestCase):
         a proxy pooling connections reads it (one response's bytes taken for
         the start of the next)."""
         data = exchange(self.server, b"HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-                                     b"HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+                                     b"HEAD /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                                     + harness.METRICS_TOKEN.encode() + b"\r\n\r\n"
                                      b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
                                      b"Connection: close\r\n\r\n")
         heads = data.split(b"\r\n\r\n")
@@ -217,7 +219,7 @@ class Framing(ServerTestCase):
                                                      "application/json; charset=utf-8"})
         self.assertNotEqual(st, 415, doc)
         self.refused(b"GET /healthz HTTP/1.1\r\n\r\n", 400, "malformed_request")
-        st, _, body, _ = self.server.request("GET", "/metrics")
+        st, _, body, _ = self.server.metrics()
         m = re.search(rb'sealpact_connections_closed_total\{reason="bad_framing"\} (\d+)', body)
         self.assertGreaterEqual(int(m.group(1)), 1)
 

@@ -72,7 +72,7 @@ def server_closed_its_ends(port, seconds=30):
 
 
 def metric(server, reason):
-    st, _, body, _ = server.request("GET", "/metrics")
+    st, _, body, _ = server.metrics()
     m = re.search(r'sealpact_connections_closed_total\{reason="%s"\} (\d+)' % reason,
                   body.decode())
     return int(m.group(1)) if m else None

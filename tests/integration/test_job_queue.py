@@ -75,7 +75,7 @@ def served_s(server, method, route, paths=None):
 
 
 def metric(server, name):
-    st, _, body, _ = server.request("GET", "/metrics")
+    st, _, body, _ = server.metrics()
     m = re.search(r"^%s (\d+)$" % re.escape(name), body.decode(), re.M)
     return int(m.group(1)) if m else None
 

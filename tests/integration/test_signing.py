@@ -206,7 +206,7 @@ class SigningCase(ServerTestCase):
         start-up, in the background)."""
         deadline = time.time() + 60  # the reservation is a database trip: a loaded machine's
         while True:
-            st, _, body, _ = (server or self.server).request("GET", "/metrics")
+            st, _, body, _ = (server or self.server).metrics()
             self.assertEqual(st, 200)
             m = re.search(r'^sealpact_tsa_serials_reserved (\d+)$', body.decode(), re.M)
             self.assertIsNotNone(m, body)
@@ -222,7 +222,7 @@ class SigningCase(ServerTestCase):
         return tuple(got)
 
     def refs_lookups(self, cache="revision_refs"):
-        st, _, body, _ = self.server.request("GET", "/metrics")
+        st, _, body, _ = self.server.metrics()
         self.assertEqual(st, 200)
         got = {}
         for result in ("hit", "miss"):
@@ -424,7 +424,7 @@ class DocumentCache(SigningCase):
     tls = False
 
     def lookups(self, server, cache="documents"):
-        st, _, body, _ = server.request("GET", "/metrics")
+        st, _, body, _ = server.metrics()
         self.assertEqual(st, 200)
         got = {}
         for result in ("hit", "miss"):
@@ -436,7 +436,7 @@ class DocumentCache(SigningCase):
 
     def held_bytes(self, server):
         """What the process's document cache counts, by part (/metrics)."""
-        st, _, body, _ = server.request("GET", "/metrics")
+        st, _, body, _ = server.metrics()
         self.assertEqual(st, 200)
         return {m.group(1): int(m.group(2)) for m in re.finditer(
             r'^sealpact_doc_cache_bytes\{part="([a-z_]+)"\} (\d+)$', body.decode(), re.M)}
@@ -472,7 +472,7 @@ class DocumentCache(SigningCase):
         # the last signature's revision is held as one no signer opens again, and the
         # other per-object caches say what they hold: the seal picture encoded, the
         # signers' certificates decoded, each within its bound
-        st, _, body, _ = a.request("GET", "/metrics")
+        st, _, body, _ = a.metrics()
         text = body.decode()
         seg = {m.group(1): int(m.group(2)) for m in re.finditer(
             r'^sealpact_doc_cache_segment_bytes\{segment="([a-z]+)"\} (\d+)$', text, re.M)}

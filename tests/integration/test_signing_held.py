@@ -28,7 +28,7 @@ class PrepareHeld(SigningCase):
     tls = False
 
     def held(self, server=None):
-        st, _, body, _ = (server or self.server).request("GET", "/metrics")
+        st, _, body, _ = (server or self.server).metrics()
         self.assertEqual(st, 200)
         got = []
         for result in ("one_trip", "fallback"):

@@ -207,18 +207,20 @@ drop_db(void)
 	dbname[0] = '\0';
 }
 
+/* the metrics token of the servers started here and its SHA-256 (their setting) */
+#define METRICS_AUTH "Authorization: Bearer unit-metrics-token\r\n"
+#define METRICS_TOKEN_SHA256 "9c69f068ef34d2ea55f21c3bced32150b352d8363b2977d3d81e05ab3e205d07"
+
 static void
 start_server_ex(const char *db_url, const char *timeout_ms, const char *shutdown_ms)
 {
 	char e_url[600], e_timeout[64], e_shutdown[64];
-	char *envp[] = { e_url,
-			 "SEALPACT_SERVER_TLS=false",
-			 "SEALPACT_SERVER_THREADS=2",
+	char *envp[] = { e_url, "SEALPACT_SERVER_TLS=false", "SEALPACT_SERVER_THREADS=2",
 			 "SEALPACT_DATABASE_POOL_SIZE=2",
-			 "SEALPACT_DATABASE_CONNECT_TIMEOUT_MS=500",
-			 e_shutdown,
+			 "SEALPACT_DATABASE_CONNECT_TIMEOUT_MS=500", e_shutdown,
 			 "SEALPACT_LOG_LEVEL=warn",
-			 e_timeout,
+			 /* /metrics answers the bearer of METRICS_TOKEN only */
+			 "SEALPACT_SERVER_METRICS_TOKEN_SHA256=" METRICS_TOKEN_SHA256, e_timeout,
 			 NULL };
 	double t0;
 	int fd, attempt, status = 0;
@@ -334,10 +336,11 @@ request(const char *method, const char *path, const char *ctype, const char *bod
 
 	ck_assert_int_ge(fd, 0);
 	snprintf(head, sizeof(head),
-		 "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s%s%sContent-Length: "
+		 "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s%s%s%sContent-Length: "
 		 "%zu\r\n\r\n",
-		 method, path, ctype ? "Content-Type: " : "", ctype ? ctype : "",
-		 ctype ? "\r\n" : "", body ? strlen(body) : 0);
+		 method, path, strcmp(path, "/metrics") == 0 ? METRICS_AUTH : "",
+		 ctype ? "Content-Type: " : "", ctype ? ctype : "", ctype ? "\r\n" : "",
+		 body ? strlen(body) : 0);
 	send_all(fd, head, strlen(head));
 	if (body)
 		send_all(fd, body, strlen(body));
