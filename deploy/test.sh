@@ -9,8 +9,8 @@
 # CTest: unit tests (Check), integration tests (the real sealpactd and
 # sealpact binaries against a throwaway PostgreSQL started as a CTest
 # fixture, SoftHSM2 tokens, pdfsig and qpdf --check as independent judges),
-# and, when clang is present, every libFuzzer target for 10 seconds under
-# ASan + UBSan (deploy/fuzz.sh 10; `deploy/fuzz.sh [SECONDS]` is the long
+# and, when clang is present, every libFuzzer target for 5 seconds under
+# ASan + UBSan (deploy/fuzz.sh 5; `deploy/fuzz.sh [SECONDS]` is the long
 # fuzz run).
 #
 # Why the default build is not the sanitized one: the suite is bound by CPU
@@ -75,7 +75,7 @@ echo "test.sh: built in $(elapsed)" >&2
 fuzz=no
 if [ -f tests/fuzz/CMakeLists.txt ] && command -v clang >/dev/null; then
   fuzz=yes
-  FUZZ_SEED=1 setsid -w nice -n 19 bash deploy/fuzz.sh --build-only 10 >"$dir"/fuzz-build.log 2>&1 &
+  FUZZ_SEED=1 setsid -w nice -n 19 bash deploy/fuzz.sh --build-only 5 >"$dir"/fuzz-build.log 2>&1 &
   fuzz_pid=$!
   trap 'kill -- -"$fuzz_pid" 2>/dev/null || true' EXIT
 fi
@@ -93,7 +93,7 @@ if [ $fuzz = yes ]; then
   wait "$fuzz_pid" || fuzz_built=no
   trap - EXIT
   if [ $fuzz_built = yes ]; then
-    FUZZ_SEED=1 bash deploy/fuzz.sh 10 || status=$?
+    FUZZ_SEED=1 bash deploy/fuzz.sh 5 || status=$?
   else
     cat "$dir"/fuzz-build.log >&2
     echo "test.sh: the fuzzers did not build" >&2
