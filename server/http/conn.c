@@ -382,7 +382,7 @@ on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 	struct conn_rec *c = arg;
 	struct evbuffer_iovec vec[8];
 	struct evbuffer_ptr pos;
-	size_t len, from, done = 0;
+	size_t len, from, done;
 	int nv, i, bad = 0;
 
 	if (c->state == CONN_FREE || c->state == CONN_ANSWERING || c->doomed || info->n_added == 0)
@@ -391,6 +391,13 @@ on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 	if (info->n_added > len)
 		return; /* cannot happen: callbacks run after each change */
 	from = len - info->n_added;
+	/*
+	 * evhttp keeps a Content-Length body in this buffer until all of it is
+	 * in, so the body's new bytes are passed without finding them: finding a
+	 * position walks the buffer's chains from the first, and doing that for
+	 * every read of a 43 MB body cost 1.2 s of CPU (quadratic in its size).
+	 */
+	done = framer_skip_body(&c->fr, info->n_added);
 	while (done < info->n_added && !bad) {
 		if (evbuffer_ptr_set(buf, &pos, from + done, EVBUFFER_PTR_SET) != 0)
 			break;

@@ -271,6 +271,18 @@ line_done(struct http_framer *f)
 	return r;
 }
 
+size_t
+framer_skip_body(struct http_framer *f, size_t n)
+{
+	size_t k = 0;
+
+	if (f->bad == P__COUNT && f->body_left > 0) {
+		k = n < f->body_left ? n : (size_t)f->body_left;
+		f->body_left -= k;
+	}
+	return k;
+}
+
 int
 framer_feed(struct http_framer *f, const unsigned char *p, size_t n)
 {
@@ -280,9 +292,7 @@ framer_feed(struct http_framer *f, const unsigned char *p, size_t n)
 		return 1;
 	while (i < n) {
 		if (f->body_left > 0) {
-			size_t k = n - i < f->body_left ? n - i : (size_t)f->body_left;
-			f->body_left -= k;
-			i += k;
+			i += framer_skip_body(f, n - i);
 			continue;
 		}
 		if (f->linelen == f->linecap) {

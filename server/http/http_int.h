@@ -349,6 +349,12 @@ void body_budget_give(struct body_budget *b, uint64_t n);
  * and f->detail says why; later calls return 1 at once.
  */
 int framer_feed(struct http_framer *f, const unsigned char *p, size_t n);
+/*
+ * Pass up to n bytes of the body being read without looking at them (body
+ * bytes carry no framing); returns how many of the n were body. The caller
+ * feeds what follows the body, if anything, to framer_feed.
+ */
+size_t framer_skip_body(struct http_framer *f, size_t n);
 
 /* ---- conn.c: the connection guard ------------------------------------------------------- */
 
