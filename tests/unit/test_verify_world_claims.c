@@ -1,0 +1,239 @@
+/*
+ * test_verify_world_claims.c: what the verifier claims of files other
+ * tools write, where a claim rests on more than the bytes: the PAdES level
+ * a DSS supports when the timestamp's TSA is rooted apart from the signers
+ * (a TSA trust of its own), and the /Contents string another writer spells
+ * with white space inside. Each file is also judged by pdfsig where it
+ * speaks to the point.
+ */
+#include "test_verify_world.h"
+
+/*
+ * d plus a DSS update written as a tool that embeds no trust anchors
+ * writes it: the certificates named (none a root), the CRLs given and a
+ * /VRI entry for signature 0.
+ */
+static unsigned char *
+dss_without_roots(const unsigned char *d, size_t n, const char *const *who, size_t nwho,
+		  const struct pdf_blob *crls, size_t ncrls, size_t *outn)
+{
+	struct pdf_blob certs[4];
+	struct pdf_sig_field *f = NULL;
+	struct pdf_dss_add add;
+	struct pdf_dss old;
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	unsigned char *out = NULL, *der;
+	char vri[1][41];
+	size_t i, nf = 0;
+	int len;
+
+	ck_assert_uint_le(nwho, 4);
+	for (i = 0; i < nwho; i++) {
+		X509 *x = vc_cert(who[i]);
+		der = NULL;
+		ck_assert_int_gt(len = i2d_X509(x, &der), 0);
+		certs[i].data = malloc((size_t)len);
+		memcpy(certs[i].data, der, (size_t)len);
+		certs[i].len = (size_t)len;
+		OPENSSL_free(der);
+		X509_free(x);
+	}
+	sp_errinfo_init(&ei);
+	ck_assert(pdf_doc_open(d, n, &doc, &ei) == SP_OK);
+	ck_assert(pdf_sig_fields_list(doc, &f, &nf, &ei) == SP_OK && nf > 0);
+	ck_assert(pdf_vri_key(f[0].contents, f[0].contents_len, vri[0]) == SP_OK);
+	memset(&add, 0, sizeof(add));
+	add.certs = certs;
+	add.ncerts = nwho;
+	add.crls = crls;
+	add.ncrls = ncrls;
+	add.vri = (const char(*)[41])vri;
+	add.nvri = 1;
+	ck_assert(pdf_dss_read(doc, &old, &ei) == SP_OK);
+	ck_assert_msg(pdf_dss_append(doc, &old, &add, &out, outn, &ei) == SP_OK, "%s", ei.msg);
+	pdf_dss_cleanup(&old);
+	pdf_sig_fields_free(f, nf);
+	pdf_doc_free(doc);
+	for (i = 0; i < nwho; i++)
+		free(certs[i].data);
+	return out;
+}
+
+/* A store holding one corpus certificate (the TSA roots a deployment configures). */
+static X509_STORE *
+store_of(const char *who)
+{
+	X509_STORE *s = X509_STORE_new();
+	X509 *x = vc_cert(who);
+
+	ck_assert(s && x && X509_STORE_add_cert(s, x) == 1);
+	X509_free(x);
+	return s;
+}
+
+/*
+ * A deployment whose TSA answers to a root of its own (tsa.trust apart from
+ * trust.roots): the signer is the stranger's (root "other"), the timestamp
+ * the corpus TSA's (root "ca"), and a DSS, as a tool that embeds no trust
+ * anchors writes it, holds a current CRL of each root. The signature's
+ * timestamp was checked against the TSA roots, and the level asks whether
+ * the DSS answers the TSA's chain through the same roots: B-LT. It said
+ * B-T, the TSA's issuer looked for among the signers' roots only.
+ */
+START_TEST(tsa_rooted_apart_reaches_b_lt)
+{
+	static const char *const certs[] = { "stranger", "tsa" };
+	const char *roots[1] = { vc_path("other.pem") };
+	struct crypto_trust *signers = NULL;
+	struct crypto_verify_opts o;
+	struct crypto_verify_report *r = NULL;
+	struct pdf_blob crls[2];
+	struct sp_errinfo ei;
+	unsigned char *one, *lt;
+	size_t n1, nlt;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_trust_new(roots, 1, NULL, 0, NULL, 0, NULL, &signers, &ei), SP_OK);
+	one = vc_sign(base, base_len, "stranger", 1, 0, &n1);
+	ck_assert_ptr_nonnull(crls[0].data = vc_crl_by("other", 0, 0, time(NULL) - 60,
+						       time(NULL) + 86400, &crls[0].len));
+	ck_assert_ptr_nonnull(crls[1].data = vc_crl_by("ca", 0, 0, time(NULL) - 60,
+						       time(NULL) + 86400, &crls[1].len));
+	lt = dss_without_roots(one, n1, certs, 2, crls, 2, &nlt);
+	memset(&o, 0, sizeof(o));
+	o.trust = signers;
+	o.ts_trust = store_of("ca");
+	ck_assert_msg(crypto_pdf_verify(lt, nlt, &o, &r, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_uint_eq(r->nsigs, 1);
+	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES ||
+			      r->sigs[0].verdict == CRYPTO_VERDICT_VALID,
+		      "%s: %s", crypto_verdict_name(r->sigs[0].verdict), r->sigs[0].message);
+	ck_assert_int_eq(r->sigs[0].timestamp_ok, 1);
+	ck_assert_str_eq(r->sigs[0].level, "pades_b_lt");
+	crypto_verify_report_free(r);
+	/* without the TSA root's CRL the TSA's chain is not answered: B-T */
+	free(lt);
+	lt = dss_without_roots(one, n1, certs, 2, crls, 1, &nlt);
+	ck_assert_msg(crypto_pdf_verify(lt, nlt, &o, &r, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_str_eq(r->sigs[0].level, "pades_b_t");
+	crypto_verify_report_free(r);
+	X509_STORE_free(o.ts_trust);
+	crypto_trust_free(signers);
+	free(crls[0].data);
+	free(crls[1].data);
+	free(lt);
+	free(one);
+}
+END_TEST
+
+/*
+ * The gap of d's (only) signature: its offset after '<' and its length
+ * (without the delimiters), found from /ByteRange as written.
+ */
+static void
+gap_of(const unsigned char *d, size_t n, size_t *at, size_t *len)
+{
+	const char *p = memmem(d, n, "/ByteRange", 10);
+	long long a, b, c, e;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(sscanf(p + 10, " [ %lld %lld %lld %lld", &a, &b, &c, &e), 4);
+	ck_assert(d[b] == '<' && d[c - 1] == '>');
+	*at = (size_t)b + 1;
+	*len = (size_t)(c - b - 2);
+}
+
+/* The single verdict and first reason of d. */
+static enum crypto_verdict
+verdict_of(const unsigned char *d, size_t n, char reason[40])
+{
+	struct crypto_verify_report *r = verify(d, n);
+	enum crypto_verdict v;
+
+	ck_assert_uint_eq(r->nsigs, 1);
+	v = r->sigs[0].verdict;
+	snprintf(reason, 40, "%s", r->sigs[0].nreasons ? r->sigs[0].reasons[0] : "");
+	crypto_verify_report_free(r);
+	return v;
+}
+
+/*
+ * Another writer's /Contents with white space among its hex digits (ISO
+ * 32000-2 §7.3.4.3 ignores it): the same signature, its gap re-spelled in
+ * place (a line break after every 64 digits, as a writer wrapping lines
+ * would put it, paid for with padding zeros at the end), so the signed
+ * bytes and the digest are unchanged. The gap is still exactly the
+ * /Contents string (§12.8.1): valid, as pdfsig and qpdf say. We said
+ * invalid (gap_not_contents). Anything else in the gap stays invalid: a
+ * comment, a delimiter, a byte that is no digit.
+ */
+START_TEST(contents_hex_with_white_space)
+{
+	static const char *const bad[] = { "%", ")", "g", "<" };
+	unsigned char *one, *sp, *gap;
+	size_t n, at, len, i, j, k, lines;
+
+	char why[40];
+
+	one = vc_sign(base, base_len, "rsa", 1, 0, &n);
+	gap_of(one, n, &at, &len);
+	/* the line breaks cost padding: the signature's own digits end well before */
+	lines = len / 66;
+	ck_assert_msg(strspn((const char *)one + at + len - 2 * lines, "0") == 2 * lines,
+		      "not enough padding to re-spell the gap");
+	sp = malloc(n);
+	memcpy(sp, one, n);
+	gap = sp + at;
+	for (i = 0, j = 0, k = 0; j < len; i++) {
+		gap[j++] = one[at + i];
+		if (++k == 64 && j + 2 <= len) {
+			gap[j++] = '\r';
+			gap[j++] = '\n';
+			k = 0;
+		}
+	}
+	ck_assert(memchr(gap, '\n', len) != NULL);
+	assert_valid(sp, n, 1, "contents_spaced.pdf");
+	/* a pad digit pair turned into a space and a tab: the same again */
+	memcpy(sp + at + len - 2, " \t", 2);
+	ck_assert_int_eq(verdict_of(sp, n, why), CRYPTO_VERDICT_VALID);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memcpy(sp + at + len - 2, bad[i], 1);
+		/* what qpdf cannot read as the string is no /Contents (contents_*); the
+		   rest is not this signature's /Contents (gap_not_contents) */
+		ck_assert_int_eq(verdict_of(sp, n, why), CRYPTO_VERDICT_INVALID);
+		ck_assert_msg(!strcmp(why, "gap_not_contents") || !strncmp(why, "contents_", 9),
+			      "%s: %s", bad[i], why);
+		memcpy(sp + at + len - 2, " ", 1);
+	}
+	free(sp);
+	free(one);
+}
+END_TEST
+
+static Suite *
+claims_suite(void)
+{
+	Suite *s = suite_create("verify_world_claims");
+	TCase *tc = tcase_create("claims");
+
+	tcase_add_unchecked_fixture(tc, world_setup, world_teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, tsa_rooted_apart_reaches_b_lt);
+	tcase_add_test(tc, contents_hex_with_white_space);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(claims_suite());
+	int nf;
+
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? 0 : 1;
+}
