@@ -2,8 +2,9 @@
  * test_verify_world_claims.c: what the verifier claims of files other
  * tools write, where a claim rests on more than the bytes: the PAdES level
  * a DSS supports when the timestamp's TSA is rooted apart from the signers
- * (a TSA trust of its own), and the /Contents string another writer spells
- * with white space inside. Each file is also judged by pdfsig where it
+ * (a TSA trust of its own), the /Contents string another writer spells
+ * with white space inside, and an issuing CA's unknown revocation status
+ * when revocation is required. Each file is also judged by pdfsig where it
  * speaks to the point.
  */
 #include "test_verify_world.h"
@@ -212,6 +213,93 @@ START_TEST(contents_hex_with_white_space)
 }
 END_TEST
 
+/* der[0..*n) written to the corpus directory as name (n read once der is made); its path. */
+static const char *
+put(const char *name, unsigned char *der, const size_t *n)
+{
+	ck_assert_ptr_nonnull(der);
+	write_file(vc_path(name), der, *n);
+	free(der);
+	return vc_path(name);
+}
+
+/*
+ * The verdict and first reason of d's one signature under a trust that
+ * requires revocation: the root, the issuing CA "sub", the CRLs given.
+ */
+static enum crypto_verdict
+strict_verdict(const unsigned char *d, size_t n, const char *const *crls, size_t ncrls,
+	       char reason[40])
+{
+	struct crypto_revocation_opts ro = { .require_revocation = 1 };
+	const char *roots[1] = { vc_path("ca.pem") }, *inter[1] = { vc_path("sub.pem") };
+	struct crypto_trust *t = NULL;
+	struct crypto_verify_opts o = { 0 };
+	struct crypto_verify_report *r = NULL;
+	struct sp_errinfo ei;
+	enum crypto_verdict v;
+
+	sp_errinfo_init(&ei);
+	ck_assert_msg(crypto_trust_new(roots, 1, inter, 1, crls, ncrls, &ro, &t, &ei) == SP_OK,
+		      "%s", ei.msg);
+	o.trust = t;
+	ck_assert_msg(crypto_pdf_verify(d, n, &o, &r, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_uint_eq(r->nsigs, 1);
+	v = r->sigs[0].verdict;
+	snprintf(reason, 40, "%s", r->sigs[0].nreasons ? r->sigs[0].reasons[0] : "");
+	crypto_verify_report_free(r);
+	crypto_trust_free(t);
+	return v;
+}
+
+/*
+ * Revocation required, a signer under an issuing CA: its own status is
+ * answered (a current CRL of the CA), the CA's by the root's CRL the
+ * trust holds, out of date. A leaf whose only CRL is out of date is
+ * refused as revocation_unknown; the CA was let through unchecked
+ * (valid). Now the same: indeterminate, revocation_unknown. With no CRL
+ * of the root held at all (an OCSP-only deployment: nothing speaks for a
+ * CA there) it stays valid, and so with a current one.
+ */
+START_TEST(issuing_ca_with_a_stale_crl_is_unknown)
+{
+	const char *crls[2];
+	unsigned char *one;
+	size_t n, k;
+	time_t now = time(NULL);
+	char why[40];
+
+	ck_assert_int_eq(
+		run("cd %s && ( printf 'basicConstraints=critical,CA:TRUE,pathlen:0\\n"
+		    "keyUsage=critical,keyCertSign,cRLSign\\n' >sub.ext && "
+		    "openssl req -new -newkey rsa:2048 -nodes -keyout sub.key -out sub.csr "
+		    "-subj '/CN=issuing CA' && openssl x509 -req -in sub.csr -CA ca.pem "
+		    "-CAkey ca.key -set_serial 20 -days 20 -extfile sub.ext -out sub.pem && "
+		    "openssl req -new -newkey rsa:2048 -nodes -keyout subleaf.key -out "
+		    "subleaf.csr -subj '/CN=sub signer/O=Org D' && openssl x509 -req -in "
+		    "subleaf.csr -CA sub.pem -CAkey sub.key -set_serial 21 -days 20 -extfile "
+		    "leaf.ext -out subleaf.pem ) >>pki.log 2>&1",
+		    vc_dir),
+		0);
+	one = vc_sign(base, base_len, "subleaf", 0, 0, &n);
+	crls[0] = put("sub-crl.der", vc_crl_by("sub", 0, 0, now - 60, now + 86400, &k), &k);
+	crls[1] =
+		put("root-stale.der", vc_crl_by("ca", 0, 0, now - 2 * 86400, now - 86400, &k), &k);
+	ck_assert_int_eq(strict_verdict(one, n, crls, 2, why), CRYPTO_VERDICT_INDETERMINATE);
+	ck_assert_str_eq(why, "revocation_unknown");
+	/* the leaf in the same state, for comparison: its CA's CRL out of date */
+	crls[0] =
+		put("sub-stale.der", vc_crl_by("sub", 0, 0, now - 2 * 86400, now - 86400, &k), &k);
+	crls[1] = put("root-crl.der", vc_crl_by("ca", 0, 0, now - 60, now + 86400, &k), &k);
+	ck_assert_int_eq(strict_verdict(one, n, crls, 2, why), CRYPTO_VERDICT_INDETERMINATE);
+	ck_assert_str_eq(why, "revocation_unknown");
+	crls[0] = vc_path("sub-crl.der");
+	ck_assert_int_eq(strict_verdict(one, n, crls, 2, why), CRYPTO_VERDICT_VALID);
+	ck_assert_int_eq(strict_verdict(one, n, crls, 1, why), CRYPTO_VERDICT_VALID);
+	free(one);
+}
+END_TEST
+
 static Suite *
 claims_suite(void)
 {
@@ -222,6 +310,7 @@ claims_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, tsa_rooted_apart_reaches_b_lt);
 	tcase_add_test(tc, contents_hex_with_white_space);
+	tcase_add_test(tc, issuing_ca_with_a_stale_crl_is_unknown);
 	suite_add_tcase(s, tc);
 	return s;
 }
