@@ -300,6 +300,108 @@ START_TEST(issuing_ca_with_a_stale_crl_is_unknown)
 }
 END_TEST
 
+/*
+ * d's only signature made again as another tool makes it: its /ByteRange
+ * rewritten in place as r[0..nr) (within the width it had), then openssl
+ * cms over the bytes those pairs name, in their order, put in the gap the
+ * signature had (upper-case hex, zeros after), SubFilter adbe.pkcs7.detached.
+ * A copy (malloc'd, n bytes).
+ */
+static unsigned char *
+resign(const unsigned char *d, size_t n, const long long *r, size_t nr)
+{
+	unsigned char *out = malloc(n), *cms;
+	char *p, text[512], *hex;
+	size_t at, len, w, i, m;
+	FILE *f;
+
+	memcpy(out, d, n);
+	gap_of(out, n, &at, &len);
+	/* openssl writes no ESS signing-certificate: the SubFilter of such a CMS */
+	ck_assert_ptr_nonnull(p = memmem(out, n, "/ETSI.CAdES.detached", 20));
+	memcpy(p, "/adbe.pkcs7.detached", 20);
+	ck_assert_ptr_nonnull(p = memmem(out, n, "/ByteRange [", 12));
+	p += 12;
+	w = (size_t)((char *)memchr(p, ']', 64) - p);
+	for (i = 0, m = 0; i < nr; i++)
+		m += (size_t)snprintf(text + m, sizeof(text) - m, "%lld ", r[i]);
+	ck_assert_uint_le(m, w);
+	memset(p, ' ', w);
+	memcpy(p, text, m);
+	ck_assert_ptr_nonnull(f = fopen(vc_path("rs.bin"), "wb"));
+	/* (a pair with a negative number names no bytes) */
+	for (i = 0; i + 1 < nr; i += 2)
+		ck_assert(r[i] < 0 || r[i + 1] < 0 ||
+			  ((size_t)(r[i] + r[i + 1]) <= n &&
+			   fwrite(out + r[i], 1, (size_t)r[i + 1], f) == (size_t)r[i + 1]));
+	fclose(f);
+	ck_assert_int_eq(run("cd %s && openssl cms -sign -binary -md sha256 -nosmimecap -in "
+			     "rs.bin -signer rsa.pem -inkey rsa.key -outform DER -out rs.p7s",
+			     vc_dir),
+			 0);
+	cms = read_file(vc_path("rs.p7s"), &m);
+	ck_assert_uint_le(2 * m, len);
+	hex = malloc(2 * m + 1);
+	sp_hex_upper(cms, m, hex);
+	memset(out + at, '0', len);
+	memcpy(out + at, hex, 2 * m);
+	free(hex);
+	free(cms);
+	return out;
+}
+
+/*
+ * /ByteRange as other writers may give it, the file signed over it
+ * (resign): ISO 32000-2 §12.8.1 has it list pairs of offset and length
+ * that cover the file but the /Contents value. Pairs that run on
+ * where the one before ends but at the one gap hash the same bytes as
+ * two: valid, as pdfsig, PDFBox and iText verify it (iText says it does
+ * not cover the whole file; its check counts two pairs). We said invalid
+ * (byterange_malformed). Pairs that repeat bytes, go back, leave a second
+ * gap or hold a negative number stay invalid: pdfsig verifies the first
+ * two (it hashes what the pairs name, bytes twice included).
+ */
+START_TEST(byterange_pairs_other_writers_list)
+{
+	unsigned char *one, *two;
+	long long br[4], r[6];
+	size_t n, at, len;
+	char why[40];
+
+	one = vc_sign(base, base_len, "rsa", 1, 0, &n);
+	gap_of(one, n, &at, &len);
+	br[0] = 0, br[1] = (long long)at - 1, br[2] = (long long)(at + len + 1);
+	br[3] = (long long)n - br[2];
+	/* as written, signed by openssl: the judge of the rest */
+	two = resign(one, n, br, 4);
+	assert_valid(two, n, 1, "br_openssl.pdf");
+	free(two);
+	/* the second range in two pairs: three in all */
+	r[0] = 0, r[1] = br[1], r[2] = br[2], r[3] = 100, r[4] = br[2] + 100;
+	r[5] = br[3] - 100;
+	two = resign(one, n, r, 6);
+	assert_valid(two, n, 1, "br_pairs.pdf");
+	free(two);
+	/* the first range twice, a pair going back, a second gap, a negative length */
+	{
+		const long long bad[][6] = {
+			{ 0, br[1], br[2], br[3], 0, br[1] },
+			{ 0, br[1], br[2], 100, br[2] + 50, br[3] - 50 },
+			{ 0, br[1], br[2], 100, br[2] + 101, br[3] - 101 },
+			{ 0, br[1], br[2], -br[3], 0, 0 },
+		};
+		size_t k;
+		for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+			two = resign(one, n, bad[k], k == 3 ? 4 : 6);
+			ck_assert_int_eq(verdict_of(two, n, why), CRYPTO_VERDICT_INVALID);
+			ck_assert_str_eq(why, "byterange_malformed");
+			free(two);
+		}
+	}
+	free(one);
+}
+END_TEST
+
 static Suite *
 claims_suite(void)
 {
@@ -311,6 +413,7 @@ claims_suite(void)
 	tcase_add_test(tc, tsa_rooted_apart_reaches_b_lt);
 	tcase_add_test(tc, contents_hex_with_white_space);
 	tcase_add_test(tc, issuing_ca_with_a_stale_crl_is_unknown);
+	tcase_add_test(tc, byterange_pairs_other_writers_list);
 	suite_add_tcase(s, tc);
 	return s;
 }
