@@ -165,8 +165,12 @@ verdict_of(const unsigned char *d, size_t n, char reason[40])
  * place (a line break after every 64 digits, as a writer wrapping lines
  * would put it, paid for with padding zeros at the end), so the signed
  * bytes and the digest are unchanged. The gap is still exactly the
- * /Contents string (§12.8.1): valid, as pdfsig and qpdf say. We said
- * invalid (gap_not_contents). Anything else in the gap stays invalid: a
+ * /Contents string (§12.8.1): valid, as iText 5 says (whole document,
+ * verified) and pdfsig's signature line. We said invalid
+ * (gap_not_contents). pdfsig adds "Not total document signed" and
+ * PDFBox 2's getContents(file) throws "Invalid hex string": both take the
+ * gap to be twice the value's length plus two, which the syntax does not
+ * promise. Anything else in the gap stays invalid: a
  * comment, a delimiter, a byte that is no digit.
  */
 START_TEST(contents_hex_with_white_space)
