@@ -406,6 +406,39 @@ START_TEST(byterange_pairs_other_writers_list)
 }
 END_TEST
 
+/*
+ * A writer that puts the signature dictionary, like every dictionary it
+ * can, into an (uncompressed) object stream listed by a cross-reference
+ * stream (tests/support/objstm_signer.py; ISO 32000-2 §7.5.7 does not
+ * exclude it): its /Contents is in the file's bytes as written and the
+ * gap exactly that string. Valid for us, pdfsig, PDFBox and iText (iText
+ * says it does not cover the whole file); qpdf --check clean. Then our
+ * signature after it: both valid, the first with allowed changes.
+ */
+START_TEST(signature_dictionary_in_an_object_stream)
+{
+	const char *src = getenv("SEALPACT_SOURCE_DIR");
+	struct crypto_verify_report *r;
+	unsigned char *one, *two;
+	size_t n, m;
+
+	ck_assert_ptr_nonnull(src);
+	ck_assert_int_eq(run("python3 %s/tests/support/objstm_signer.py %s %s %s", src,
+			     vc_path("objstm.pdf"), vc_path("rsa.pem"), vc_path("rsa.key")),
+			 0);
+	one = read_file(vc_path("objstm.pdf"), &n);
+	ck_assert_ptr_nonnull(memmem(one, n, "/Type /ObjStm", 13));
+	assert_valid(one, n, 1, "objstm_signed.pdf");
+	two = vc_sign(one, n, "ec", 1, 0, &m);
+	assert_valid(two, m, 2, "objstm_then_ours.pdf");
+	r = verify(two, m);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	crypto_verify_report_free(r);
+	free(two);
+	free(one);
+}
+END_TEST
+
 static Suite *
 claims_suite(void)
 {
@@ -418,6 +451,7 @@ claims_suite(void)
 	tcase_add_test(tc, contents_hex_with_white_space);
 	tcase_add_test(tc, issuing_ca_with_a_stale_crl_is_unknown);
 	tcase_add_test(tc, byterange_pairs_other_writers_list);
+	tcase_add_test(tc, signature_dictionary_in_an_object_stream);
 	suite_add_tcase(s, tc);
 	return s;
 }
