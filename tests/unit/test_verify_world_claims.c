@@ -439,6 +439,37 @@ START_TEST(signature_dictionary_in_an_object_stream)
 }
 END_TEST
 
+/*
+ * A signer no root of ours issued (the stranger's, its CA's certificate
+ * nowhere in the file) with a DSS that names it (/VRI) and holds a CRL:
+ * the level's question, whether the DSS answers the chain, met a
+ * certificate whose issuer it could not find and read the certificate at
+ * NULL: the verification crashed (SIGSEGV), for any file so made, as
+ * POST /api/v1/verify is given. Now: untrusted, indeterminate, B-T at most.
+ */
+START_TEST(dss_for_an_unknown_issuer_is_no_crash)
+{
+	static const char *const certs[] = { "stranger" };
+	struct crypto_verify_report *r;
+	struct pdf_blob crl;
+	unsigned char *one, *lt;
+	size_t n1, nlt;
+
+	one = vc_sign(base, base_len, "stranger", 1, 0, &n1);
+	ck_assert_ptr_nonnull(
+		crl.data = vc_crl_by("other", 0, 0, time(NULL) - 60, time(NULL) + 86400, &crl.len));
+	lt = dss_without_roots(one, n1, certs, 1, &crl, 1, &nlt);
+	r = verify(lt, nlt);
+	ck_assert_uint_eq(r->nsigs, 1);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INDETERMINATE);
+	ck_assert_str_ne(r->sigs[0].level, "pades_b_lt");
+	crypto_verify_report_free(r);
+	free(crl.data);
+	free(lt);
+	free(one);
+}
+END_TEST
+
 static Suite *
 claims_suite(void)
 {
@@ -448,6 +479,7 @@ claims_suite(void)
 	tcase_add_unchecked_fixture(tc, world_setup, world_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, tsa_rooted_apart_reaches_b_lt);
+	tcase_add_test(tc, dss_for_an_unknown_issuer_is_no_crash);
 	tcase_add_test(tc, contents_hex_with_white_space);
 	tcase_add_test(tc, issuing_ca_with_a_stale_crl_is_unknown);
 	tcase_add_test(tc, byterange_pairs_other_writers_list);
