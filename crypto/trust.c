@@ -410,8 +410,8 @@ check_ca_revocation(struct crypto_trust *t, STACK_OF(X509) * chain, time_t at,
 			subject_of(sk_X509_value(chain, i), subj, sizeof(subj));
 			return sp_err_reason(ei, SP_ERR_UNAVAILABLE,
 					     CRYPTO_REASON_REVOCATION_UNKNOWN,
-					     "the issuing CA certificate (%s)'s revocation status "
-					     "is unknown (CRL: %s)",
+					     "the revocation status of the issuing CA certificate "
+					     "(%s) is unknown (CRL: %s)",
 					     subj, ce.msg);
 		}
 		if (rev.status != CRYPTO_REV_REVOKED)
