@@ -593,7 +593,8 @@ chain_covered(struct crypto_trust *t, X509_STORE *store, X509 *leaf, STACK_OF(X5
 		    trust_evidence_status(t, c->ev, x, up, pool, c->at, &rev, &oe) != SP_OK)
 			c->yes = 0;
 	}
-	if (!(X509_get_extension_flags(x) & EXFLAG_SS))
+	/* x is NULL when a certificate's issuer was not found */
+	if (x == NULL || !(X509_get_extension_flags(x) & EXFLAG_SS))
 		c->yes = 0;
 	ERR_clear_error();
 	sk_X509_pop_free(pool, X509_free);

@@ -361,11 +361,31 @@ source_name(enum crypto_rev_source s)
 					 : "OCSP";
 }
 
+/* 1 when t's configured CRLs hold one issued under issuer's name (usable or not). */
+static int
+crl_of_issuer_held(const struct crypto_trust *t, X509 *issuer)
+{
+	int i;
+
+	for (i = 0; i < sk_X509_CRL_num(t->crls); i++)
+		if (X509_NAME_cmp(X509_CRL_get_issuer(sk_X509_CRL_value(t->crls, i)),
+				  X509_get_subject_name(issuer)) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * The issuing CAs between the leaf and the root: refused when a usable CRL
- * from their own issuer lists them. Only CRLs count here and no answer is
- * fine: CA revocation is rare, published by CRL, and a missing root CRL must
- * not block every signer.
+ * from their own issuer lists them. Only CRLs count here (embedded or
+ * configured): a root runs no responder, and an OCSP-only deployment's
+ * responder speaks for the certificates of its CA, not for the CA. The
+ * leaf's rule holds for the source a deployment has (RFC 5280 6.1.3
+ * (a)(3) asks every certificate of the path; EN 319 102-1 lets a policy
+ * set the sources per certificate): under require_revocation a CA whose
+ * issuer's CRL the trust holds, but none current and verifiable (out of
+ * date, a bad signature, a delta or partitioned one), is refused as a
+ * leaf would be, not let through unchecked; with no CRL of its issuer
+ * held, as in an OCSP-only deployment, no answer stays fine.
  */
 static int
 check_ca_revocation(struct crypto_trust *t, STACK_OF(X509) * chain, time_t at,
@@ -383,8 +403,17 @@ check_ca_revocation(struct crypto_trust *t, STACK_OF(X509) * chain, time_t at,
 							 sk_X509_value(chain, i + 1), untrusted, at,
 							 &rev, &ce) != SP_OK) &&
 		    trust_crl_status(t, sk_X509_value(chain, i), sk_X509_value(chain, i + 1), &rev,
-				     &ce) != SP_OK)
-			continue;
+				     &ce) != SP_OK) {
+			if (!t->require_revocation ||
+			    !crl_of_issuer_held(t, sk_X509_value(chain, i + 1)))
+				continue;
+			subject_of(sk_X509_value(chain, i), subj, sizeof(subj));
+			return sp_err_reason(ei, SP_ERR_UNAVAILABLE,
+					     CRYPTO_REASON_REVOCATION_UNKNOWN,
+					     "the revocation status of the issuing CA certificate "
+					     "(%s) is unknown (CRL: %s)",
+					     subj, ce.msg);
+		}
 		if (rev.status != CRYPTO_REV_REVOKED)
 			continue;
 		if (at != 0 && rev.revoked_at > at)

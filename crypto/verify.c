@@ -114,7 +114,8 @@ structure(const unsigned char *d, size_t len, const struct pdf_revision *revs, s
 	  const struct pdf_sig_field *s, int gap_known, struct crypto_sig_report *rep)
 {
 	const long long *br = s->byterange;
-	size_t i, p, end;
+	size_t i, p, end, glen;
+	int spaced;
 
 	rep->structure_ok = 0;
 	if (s->contents_state != PDF_SIG_KEY_OK) {
@@ -140,9 +141,12 @@ structure(const unsigned char *d, size_t len, const struct pdf_revision *revs, s
 			    br[0], br[1], br[2], br[3]);
 		return -1;
 	}
-	/* the gap: exactly the /Contents hex string, nothing else (signature wrapping) */
-	if (d[br[1]] != '<' || d[br[2] - 1] != '>' ||
-	    (size_t)(br[2] - br[1] - 2) != 2 * s->contents_len) {
+	/* the gap: exactly the /Contents hex string, nothing else (signature wrapping);
+	   another writer's may have white space among its digits (spaced) */
+	glen = (size_t)(br[2] - br[1] - 2);
+	spaced = glen != 2 * s->contents_len && d[br[1]] == '<' && d[br[2] - 1] == '>' &&
+		 verify_gap_spaced_hex(d + br[1] + 1, glen, s->contents, s->contents_len);
+	if (d[br[1]] != '<' || d[br[2] - 1] != '>' || (glen != 2 * s->contents_len && !spaced)) {
 		/* the ranges count from the file's first byte (pdfsig reads them so): bytes
 		   put before the header after signing moved what they signed */
 		size_t h = pdf_header_offset(d, len);
@@ -159,7 +163,7 @@ structure(const unsigned char *d, size_t len, const struct pdf_revision *revs, s
 				    "the unsigned gap is not exactly the /Contents string");
 		return -1;
 	}
-	if (!gap_known && !gap_is_hex_of(d + br[1] + 1, s->contents, s->contents_len)) {
+	if (!gap_known && !spaced && !gap_is_hex_of(d + br[1] + 1, s->contents, s->contents_len)) {
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "gap_not_contents",
 			    "the unsigned gap is not this signature's /Contents");
 		return -1;
@@ -475,7 +479,7 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 			      : pdf_sig_fields_list_lazy(doc, &sigs, &nsigs, ei)) < 0)
 		goto out;
 	rep->nlisted = nsigs;
-	engine_dss_evidence(&e, doc, opts->trust);
+	engine_dss_evidence(&e, doc, opts->trust, opts->ts_trust);
 	for (i = 0; i < nsigs; i++)
 		if ((r = engine_sigs_add(&e, &sigs[i], -1, ei)) < 0)
 			goto out;

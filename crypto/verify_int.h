@@ -173,8 +173,11 @@ struct engine {
 	   and engine_ltv_levels() both ask for every signature's, and each /Contents is the
 	   largest object of a signature */
 	char (*vkey)[41];
-	/* opts->trust (engine_dss_evidence keeps it): the levels ask what a DSS answers */
+	/* opts->trust and opts->ts_trust (engine_dss_evidence keeps them): the levels ask
+	   what a DSS answers, a TSA's chain found through the TSA roots its token was
+	   checked against */
 	struct crypto_trust *trust;
+	X509_STORE *ts_trust;
 	/* cross-reference entries the revisions opened so far read (engine_rev_open), each
 	   revision's own and its sections' before it (xref_chain, NULL until one is opened),
 	   and whether one was not opened for PDF_REVISIONS_MAX_READS */
@@ -219,7 +222,8 @@ int engine_vri_new(struct engine *e, size_t i);
  */
 int engine_rev_open(struct engine *e, size_t k, struct pdf_doc **out);
 /* The last revision's DSS becomes the engine's evidence (t: its certificate cache). */
-void engine_dss_evidence(struct engine *e, struct pdf_doc *doc, struct crypto_trust *t);
+void engine_dss_evidence(struct engine *e, struct pdf_doc *doc, struct crypto_trust *t,
+			 X509_STORE *ts_trust);
 /* verify.c: the caller's open of the revision ending at end (opts->verified_doc, rev_doc,
    rev_doc2), NULL: none */
 struct pdf_doc *engine_held_rev(const struct engine *e, size_t end);
@@ -247,6 +251,8 @@ int engine_sigs_known(struct engine *e, struct pdf_doc *doc, const struct crypto
 int engine_sigs_read_final(struct engine *e, struct pdf_doc *last, int all, struct sp_errinfo *ei);
 /* The self-contained reads, packed into opts->sigs_out for the next verification. */
 void engine_sigs_export(struct engine *e, const struct crypto_verify_opts *opts);
+/* 1 when a gap with white space among its digits spells c[0..n) in hex (verify_sigs.c). */
+int verify_gap_spaced_hex(const unsigned char *gap, size_t glen, const unsigned char *c, size_t n);
 /* 1: every revision after the last signed one only adds validation data. */
 int engine_ltv_tail(const struct engine *e, const struct crypto_verify_report *rep);
 /* The PAdES levels beyond B-T of each signature of rep. */

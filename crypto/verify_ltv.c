@@ -143,7 +143,8 @@ later_listed(const struct engine *e, struct pdf_doc *doc, size_t end, int **nums
 
 /* The DSS's items become the engine's evidence (moved, not copied). */
 void
-engine_dss_evidence(struct engine *e, struct pdf_doc *doc, struct crypto_trust *t)
+engine_dss_evidence(struct engine *e, struct pdf_doc *doc, struct crypto_trust *t,
+		    X509_STORE *ts_trust)
 {
 	struct sp_errinfo ei;
 	const struct pdf_dss *known = NULL;
@@ -151,8 +152,9 @@ engine_dss_evidence(struct engine *e, struct pdf_doc *doc, struct crypto_trust *
 	size_t k, nlater = 0;
 	int r;
 
-	/* the levels ask it what a DSS answers (engine_ltv_levels) */
+	/* the levels ask them what a DSS answers (engine_ltv_levels) */
 	e->trust = t;
+	e->ts_trust = ts_trust;
 	sp_errinfo_init(&ei);
 	/* the items a read of a revision of these bytes took, where they are the same
 	   objects (pdf_dss_read_known says when): not decoded again */
@@ -277,7 +279,7 @@ answered(struct engine *e, size_t i, const struct crypto_sig_report *s,
 	const struct pdf_sig_field *f = &e->sigs[i];
 
 	return f->contents_state == PDF_SIG_KEY_OK &&
-	       crypto_evidence_covers(e->trust, NULL, f->contents, f->contents_len, 0, ev,
+	       crypto_evidence_covers(e->trust, e->ts_trust, f->contents, f->contents_len, 0, ev,
 				      s->checked_at);
 }
 

@@ -340,3 +340,29 @@ engine_sigs_export(struct engine *e, const struct crypto_verify_opts *opts)
 	}
 	free(v);
 }
+
+/*
+ * 1 when gap[0..glen), a hex string's body between its < and >, spells
+ * c[0..n) with PDF white space (NUL, HT, LF, FF, CR, SP) among its digits:
+ * ISO 32000-2 §7.3.4.3 has a reader ignore white space in a hexadecimal
+ * string and take a missing final digit as 0. Such a gap is still exactly
+ * the /Contents string, all that §12.8.1 leaves out of the signed ranges;
+ * anything else in it (a delimiter, a comment, any other byte, a digit
+ * more or less) is not, and 0.
+ */
+int
+verify_gap_spaced_hex(const unsigned char *gap, size_t glen, const unsigned char *c, size_t n)
+{
+	size_t i, k = 0; /* digits read */
+	int v;
+
+	for (i = 0; i < glen; i++) {
+		if (memchr(" \t\n\f\r", gap[i], 5) != NULL || gap[i] == '\0')
+			continue;
+		if ((v = sp_hex_val(gap[i])) < 0 || k >= 2 * n ||
+		    ((k & 1) ? c[k / 2] & 15 : c[k / 2] >> 4) != v)
+			return 0;
+		k++;
+	}
+	return n > 0 && (k == 2 * n || (k == 2 * n - 1 && (c[n - 1] & 15) == 0));
+}

@@ -8,6 +8,7 @@
  * and anything that does not parse is an error, never a guess.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,15 +318,71 @@ pdf_sig_field_locks(const struct pdf_sig_field *s, const char *field)
 	return s->lock == PDF_LOCK_EXCLUDE;
 }
 
+/* More /ByteRange entries than this are not read (a writer lists two pairs). */
+#define BYTERANGE_ITEMS_MAX 64
+
+/*
+ * br, a /ByteRange array, as the two ranges around its one gap, into
+ * out[4]: 1, or 0 when it is not an even count of at least four direct
+ * non-negative integers whose pairs run in order, each starting where the
+ * one before ends but at exactly one gap forward. ISO 32000-2 §12.8.1
+ * gives /ByteRange as pairs of offset and length and asks that they cover
+ * the file but the /Contents value; a writer may split a run into several
+ * pairs (pdfsig, PDFBox and iText hash each pair in turn), and the bytes
+ * hashed are then those of the two ranges read here, in the same order.
+ * Overlapping, repeated or backward pairs, and empty ones past the first
+ * two, are not read: a range that hashes bytes twice or out of their order
+ * signs no sequence of the file's.
+ */
+static int
+byterange_read(qpdf_data q, qpdf_oh br, long long out[4])
+{
+	long long v[BYTERANGE_ITEMS_MAX];
+	int n = qpdf_oh_get_array_n_items(q, br), i, gap = 0, ok = 1;
+	qpdf_oh it;
+
+	memset(out, 0, 4 * sizeof(out[0]));
+	if (n < 4 || n % 2 || n > BYTERANGE_ITEMS_MAX)
+		return 0;
+	for (i = 0; i < n && ok; i++) {
+		it = qpdf_oh_get_array_item(q, br, i);
+		ok = qpdf_oh_is_integer(q, it) && !qpdf_oh_is_indirect(q, it) &&
+		     (v[i] = qpdf_oh_get_int_value(q, it)) >= 0;
+		qpdf_oh_release(q, it);
+	}
+	if (!ok)
+		return 0;
+	if (n == 4) {
+		/* as written: the verification judges the two ranges */
+		memcpy(out, v, 4 * sizeof(v[0]));
+		return 1;
+	}
+	for (i = 0; i < n; i += 2)
+		if (v[i + 1] <= 0 || v[i] > LLONG_MAX - v[i + 1])
+			return 0;
+	for (i = 2; i < n; i += 2)
+		if (v[i] != v[i - 2] + v[i - 1]) {
+			if (v[i] < v[i - 2] + v[i - 1] || gap)
+				return 0;
+			gap = i;
+		}
+	if (!gap)
+		return 0;
+	out[0] = v[0];
+	out[1] = v[gap - 2] + v[gap - 1] - v[0];
+	out[2] = v[gap];
+	out[3] = v[n - 2] + v[n - 1] - v[gap];
+	return 1;
+}
+
 /* s's signature dictionary v (in doc): its keys into s, field name and lock kept. */
 static int
 sig_read(struct pdf_doc *doc, qpdf_oh v, struct pdf_sig_field *s, struct sp_errinfo *ei)
 {
 	qpdf_data q = doc->q;
-	qpdf_oh c, br, it;
+	qpdf_oh c, br;
 	const char *bin;
 	size_t blen;
-	int i;
 
 	free(s->contents);
 	s->contents = NULL;
@@ -373,17 +430,8 @@ sig_read(struct pdf_doc *doc, qpdf_oh v, struct pdf_sig_field *s, struct sp_erri
 	}
 	if (s->byterange_state == PDF_SIG_KEY_OK) {
 		br = qpdf_oh_get_key_if_dict(q, v, "/ByteRange");
-		if (qpdf_oh_get_array_n_items(q, br) != 4)
+		if (!byterange_read(q, br, s->byterange))
 			s->byterange_state = PDF_SIG_KEY_MALFORMED;
-		for (i = 0; i < 4 && s->byterange_state == PDF_SIG_KEY_OK; i++) {
-			it = qpdf_oh_get_array_item(q, br, i);
-			if (!qpdf_oh_is_integer(q, it) || qpdf_oh_is_indirect(q, it) ||
-			    qpdf_oh_get_int_value(q, it) < 0)
-				s->byterange_state = PDF_SIG_KEY_MALFORMED;
-			else
-				s->byterange[i] = qpdf_oh_get_int_value(q, it);
-			qpdf_oh_release(q, it);
-		}
 		qpdf_oh_release(q, br);
 	}
 	s->self_contained = s->sig_obj > 0 && qpdf_oh_is_indirect(q, v) &&
@@ -645,95 +693,17 @@ pdf_sig_fields_free(struct pdf_sig_field *s, size_t n)
 	free(s);
 }
 
-/* One packed read: the entry (its pointer cleared) and then its /Contents. */
-int
-pdf_sig_reads_pack(const struct pdf_sig_field *s, size_t n, uint8_t **out, size_t *len,
-		   struct sp_errinfo *ei)
-{
-	struct pdf_sig_field e;
-	size_t i, total = 0;
-	uint8_t *b, *w;
-
-	*out = NULL;
-	*len = 0;
-	for (i = 0; i < n; i++)
-		if (s[i].self_contained && s[i].contents_len <= PDF_SIG_CONTENTS_MAX)
-			total += sizeof(e) + s[i].contents_len;
-	if (total == 0)
-		return SP_OK;
-	if (!(b = malloc(total)))
-		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
-	for (w = b, i = 0; i < n; i++) {
-		if (!s[i].self_contained || s[i].contents_len > PDF_SIG_CONTENTS_MAX)
-			continue;
-		e = s[i];
-		e.contents = NULL;
-		memcpy(w, &e, sizeof(e));
-		w += sizeof(e);
-		if (e.contents_len > 0)
-			memcpy(w, s[i].contents, e.contents_len);
-		w += e.contents_len;
-	}
-	*out = b;
-	*len = total;
-	return SP_OK;
-}
-
-int
-pdf_sig_reads_unpack(const uint8_t *b, size_t len, struct pdf_sig_field **out, size_t *n,
-		     struct sp_errinfo *ei)
-{
-	struct pdf_sig_field *arr = NULL, e;
-	size_t cnt = 0, cap = 0, off = 0;
-	void *nv;
-
-	*out = NULL;
-	*n = 0;
-	while (off < len) {
-		if (len - off < sizeof(e))
-			goto bad;
-		memcpy(&e, b + off, sizeof(e));
-		off += sizeof(e);
-		if (!e.self_contained || e.contents_len > PDF_SIG_CONTENTS_MAX ||
-		    e.contents_len > len - off || e.sig_obj <= 0 || cnt == SIG_FIELDS_MAX)
-			goto bad;
-		if (cnt == cap) {
-			if (!(nv = realloc(arr, (cap ? 2 * cap : 8) * sizeof(*arr)))) {
-				pdf_sig_fields_free(arr, cnt);
-				return sp_err(ei, SP_ERR_NOMEM, "out of memory");
-			}
-			arr = nv;
-			cap = cap ? 2 * cap : 8;
-		}
-		e.name[sizeof(e.name) - 1] = 0;
-		e.contents = NULL;
-		if (e.contents_len > 0 && !(e.contents = malloc(e.contents_len))) {
-			pdf_sig_fields_free(arr, cnt);
-			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
-		}
-		if (e.contents_len > 0)
-			memcpy(e.contents, b + off, e.contents_len);
-		off += e.contents_len;
-		arr[cnt++] = e;
-	}
-	*out = arr;
-	*n = cnt;
-	return SP_OK;
-bad:
-	pdf_sig_fields_free(arr, cnt);
-	return sp_err(ei, SP_ERR_INVALID, "not packed signature reads");
-}
-
 int
 pdf_sig_field_same(struct pdf_doc *doc, const struct pdf_sig_field *s)
 {
 	qpdf_data q = doc->q;
-	qpdf_oh v, c, br, it;
+	qpdf_oh v, c, br;
 	const char *bin;
 	unsigned char *raw = NULL;
 	char type[32];
+	long long two[4];
 	size_t blen;
-	int i, same = 0;
+	int same = 0;
 
 	if (s->sig_obj <= 0)
 		return 0;
@@ -748,13 +718,9 @@ pdf_sig_field_same(struct pdf_doc *doc, const struct pdf_sig_field *s)
 	    raw_contents(doc, s->sig_obj, s->sig_gen, &raw, &blen) == 0)
 		bin = (const char *)raw; /* not decrypted: see raw_contents */
 	if (!bin || blen != s->contents_len || memcmp(bin, s->contents, blen) != 0 ||
-	    !qpdf_oh_is_array(q, br) || qpdf_oh_get_array_n_items(q, br) != 4)
+	    !qpdf_oh_is_array(q, br) || !byterange_read(q, br, two) ||
+	    memcmp(two, s->byterange, sizeof(two)) != 0)
 		goto out;
-	for (i = 0; i < 4; i++) {
-		it = qpdf_oh_get_array_item(q, br, i);
-		if (!qpdf_oh_is_integer(q, it) || qpdf_oh_get_int_value(q, it) != s->byterange[i])
-			goto out;
-	}
 	same = 1;
 out:
 	free(raw);

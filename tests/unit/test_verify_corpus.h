@@ -563,15 +563,16 @@ vc_ts_digest(void *arg, const uint8_t sha256[32], uint8_t **tok, size_t *toklen,
 }
 
 /*
- * A CRL of the root CA (signed with ca.key) issued at last, next update at
- * next, listing serial (0: none) revoked at `when`: its DER (malloc'd,
- * *len bytes), NULL when it cannot be made.
+ * A CRL of the CA `by` ("ca": the root, "other": the stranger root; signed
+ * with its key) issued at last, next update at next, listing serial (0:
+ * none) revoked at `when`: its DER (malloc'd, *len bytes), NULL when it
+ * cannot be made.
  */
 VC_FN unsigned char *
-vc_crl_at(long serial, time_t when, time_t last, time_t next, size_t *len)
+vc_crl_by(const char *by, long serial, time_t when, time_t last, time_t next, size_t *len)
 {
-	X509 *ca = vc_cert("ca");
-	EVP_PKEY *key = vc_key("ca");
+	X509 *ca = vc_cert(by);
+	EVP_PKEY *key = vc_key(by);
 	X509_CRL *crl = X509_CRL_new();
 	ASN1_TIME *t = ASN1_TIME_set(NULL, last), *nx = ASN1_TIME_set(NULL, next);
 	unsigned char *der = NULL, *out = NULL;
@@ -605,6 +606,13 @@ vc_crl_at(long serial, time_t when, time_t last, time_t next, size_t *len)
 	EVP_PKEY_free(key);
 	X509_free(ca);
 	return out;
+}
+
+/* vc_crl_by of the root CA. */
+VC_FN unsigned char *
+vc_crl_at(long serial, time_t when, time_t last, time_t next, size_t *len)
+{
+	return vc_crl_by("ca", serial, when, last, next, len);
 }
 
 /*
