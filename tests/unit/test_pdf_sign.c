@@ -38,6 +38,20 @@ teardown(void)
 	free(seal);
 }
 
+/* The fixture at tests/fixtures/REL of the source tree (malloc'd, *n bytes); asserts it is there. */
+static unsigned char *
+read_fixture(const char *rel, size_t *n)
+{
+	const char *src = getenv("SEALPACT_SOURCE_DIR");
+	char path[512];
+	unsigned char *d;
+
+	snprintf(path, sizeof(path), "%s/tests/fixtures/%s", src ? src : "../..", rel);
+	d = read_file(path, n);
+	ck_assert_msg(d != NULL, "missing fixture %s", path);
+	return d;
+}
+
 /* Prepare on d, sign the covered bytes with openssl cms, fill. Returns the new file. */
 static unsigned char *
 sign_with_openssl(const unsigned char *d, size_t n, const struct pdf_placement *pl, size_t npl,
@@ -283,7 +297,6 @@ START_TEST(contract30_keyword_and_seam)
 		{ .mode = PDF_PLACE_SEAM, .pages = "all", .y = 300 },
 	};
 	struct pdf_placement whole = { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 400, .y = 300 };
-	const char *src = getenv("SEALPACT_SOURCE_DIR");
 	unsigned char *d, *s, *txt, *one;
 	size_t n, sn, tn, on;
 	char path[512], png[600];
@@ -292,10 +305,7 @@ START_TEST(contract30_keyword_and_seam)
 	unsigned w, h;
 	int i, valid = 0, entries = 0;
 
-	snprintf(path, sizeof(path), "%s/tests/fixtures/contracts/contract30.pdf",
-		 src ? src : "../..");
-	d = read_file(path, &n);
-	ck_assert_msg(d != NULL, "missing fixture %s", path);
+	d = read_fixture("contracts/contract30.pdf", &n);
 	s = sign_with_openssl(d, n, pl, 2, &sn);
 	snprintf(path, sizeof(path), "%s/c30.pdf", dir);
 	write_file(path, s, sn);
@@ -706,6 +716,24 @@ START_TEST(refs_written_as_printf_wrote_them)
 END_TEST
 
 /*
+ * Red pixels of page 1 of s[0..sn) rendered at 72 dpi, in the columns from
+ * fraction fx0 of its width on; written as NAME.pdf in dir, checked by qpdf.
+ */
+static long
+page1_red(const unsigned char *s, size_t sn, const char *name, double fx0)
+{
+	char path[512], png[600];
+	unsigned w, h;
+
+	snprintf(path, sizeof(path), "%s/%s.pdf", dir, name);
+	write_file(path, s, sn);
+	ck_assert_int_eq(run("qpdf --check %s >/dev/null", path), 0);
+	ck_assert_int_eq(run("pdftoppm -r 72 -png -f 1 -l 1 %s %s/%s", path, dir, name), 0);
+	snprintf(png, sizeof(png), "%s/%s-1.png", dir, name);
+	return red_pixels(png, &w, &h, fx0, 1);
+}
+
+/*
  * A PDF/A file may draw only in the device space its output intent's profile
  * has (ISO 19005-2 6.2.4.3): under Ghostscript's CMYK intent (the fixture) the
  * seal picture is DeviceCMYK and the date stamp strokes in CMYK; under a grey
@@ -725,18 +753,12 @@ START_TEST(seal_drawn_in_the_output_intents_space)
 		{ .mode = PDF_PLACE_NORMAL, .page = 1, .x = 300, .y = 300 },
 		{ .mode = PDF_PLACE_DATE, .page = 1, .x = 100, .y = 100 },
 	};
-	const char *src = getenv("SEALPACT_SOURCE_DIR");
 	unsigned char *d, *s, *n4;
 	size_t n, sn;
-	char path[512], png[600];
 	const char *upd;
-	unsigned w, h;
 	long red;
 
-	snprintf(path, sizeof(path), "%s/tests/fixtures/writers/ghostscript_pdfa2b_cmyk.pdf",
-		 src ? src : "../..");
-	d = read_file(path, &n);
-	ck_assert_msg(d != NULL, "missing fixture %s", path);
+	d = read_fixture("writers/ghostscript_pdfa2b_cmyk.pdf", &n);
 	n4 = memmem(d, n, "\n/N 4/Length", 12);
 	ck_assert_ptr_nonnull(n4);
 	n4[4] = want[_i].n[3];
@@ -746,12 +768,7 @@ START_TEST(seal_drawn_in_the_output_intents_space)
 	ck_assert_ptr_nonnull(memmem(upd, sn - n, want[_i].op, strlen(want[_i].op)));
 	ck_assert_ptr_null(memmem(upd, sn - n, "DeviceRGB", 9));
 	ck_assert_ptr_null(memmem(upd, sn - n, " RG", 3));
-	snprintf(path, sizeof(path), "%s/intent.pdf", dir);
-	write_file(path, s, sn);
-	ck_assert_int_eq(run("qpdf --check %s >/dev/null", path), 0);
-	ck_assert_int_eq(run("pdftoppm -r 72 -png -f 1 -l 1 %s %s/intent", path, dir), 0);
-	snprintf(png, sizeof(png), "%s/intent-1.png", dir);
-	red = red_pixels(png, &w, &h, 0.5, 1);
+	red = page1_red(s, sn, "intent", 0.5);
 	if (_i == 0)
 		ck_assert_msg(red > 100, "the CMYK seal shows %ld red pixels", red);
 	else
@@ -760,21 +777,6 @@ START_TEST(seal_drawn_in_the_output_intents_space)
 	free(d);
 }
 END_TEST
-
-/* Red pixels of page 1 of s[0..sn) rendered at 72 dpi (written as NAME.pdf in dir). */
-static long
-page1_red(const unsigned char *s, size_t sn, const char *name)
-{
-	char path[512], png[600];
-	unsigned w, h;
-
-	snprintf(path, sizeof(path), "%s/%s.pdf", dir, name);
-	write_file(path, s, sn);
-	ck_assert_int_eq(run("qpdf --check %s >/dev/null", path), 0);
-	ck_assert_int_eq(run("pdftoppm -r 72 -png -f 1 -l 1 %s %s/%s", path, dir, name), 0);
-	snprintf(png, sizeof(png), "%s/%s-1.png", dir, name);
-	return red_pixels(png, &w, &h, 0, 1);
-}
 
 /*
  * PDF/A-1 forbids transparency: an image's /SMask may only be /None (ISO
@@ -791,29 +793,26 @@ START_TEST(pdfa1_seal_masked_without_smask)
 	} fx[2] = { { "ghostscript_pdfa2b_cmyk.pdf", "pdfaid:part='2'" },
 		    { "libreoffice_pdfa2b.pdf", "<pdfaid:part>2<" } };
 	struct pdf_placement pl = { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 300, .y = 300 };
-	const char *src = getenv("SEALPACT_SOURCE_DIR");
 	unsigned char *d, *s, *claim;
 	size_t n, sn, k = strlen(fx[_i].claim);
 	char path[512];
 	long red1, red2;
 
-	snprintf(path, sizeof(path), "%s/tests/fixtures/writers/%s", src ? src : "../..",
-		 fx[_i].file);
-	d = read_file(path, &n);
-	ck_assert_msg(d != NULL, "missing fixture %s", path);
+	snprintf(path, sizeof(path), "writers/%s", fx[_i].file);
+	d = read_fixture(path, &n);
 	claim = memmem(d, n, fx[_i].claim, k);
 	ck_assert_ptr_nonnull(claim);
 	s = sign_with_openssl(d, n, &pl, 1, &sn);
 	ck_assert_ptr_nonnull(memmem(s + n, sn - n, "/SMask", 6));
 	ck_assert_ptr_null(memmem(s + n, sn - n, "/ImageMask", 10));
-	red2 = page1_red(s, sn, "pdfa2");
+	red2 = page1_red(s, sn, "pdfa2", 0);
 	free(s);
 	claim[k - 2] = '1';
 	s = sign_with_openssl(d, n, &pl, 1, &sn);
 	ck_assert_ptr_null(memmem(s + n, sn - n, "/SMask", 6));
 	ck_assert_ptr_nonnull(memmem(s + n, sn - n, "/ImageMask true", 15));
 	ck_assert_ptr_nonnull(memmem(s + n, sn - n, "/Mask ", 6));
-	red1 = page1_red(s, sn, "pdfa1");
+	red1 = page1_red(s, sn, "pdfa1", 0);
 	/* a 42 mm seal at 72 dpi is 119 px across */
 	ck_assert_msg(red2 > 1000, "the PDF/A-2 seal shows %ld red pixels", red2);
 	ck_assert_msg(labs(red1 - red2) * 100 <= red2 * 15,
@@ -837,7 +836,6 @@ START_TEST(seal_in_a_pdfa_without_output_intent)
 		{ .mode = PDF_PLACE_NORMAL, .page = 1, .x = 300, .y = 300 },
 		{ .mode = PDF_PLACE_DATE, .page = 1, .x = 100, .y = 100 },
 	};
-	const char *src = getenv("SEALPACT_SOURCE_DIR");
 	unsigned char *d, *s, *log;
 	size_t n, sn, ln;
 	char path[512], png[600];
@@ -846,10 +844,7 @@ START_TEST(seal_in_a_pdfa_without_output_intent)
 	long red;
 	int icc;
 
-	snprintf(path, sizeof(path), "%s/tests/fixtures/writers/ghostscript_pdfa2b_icc.pdf",
-		 src ? src : "../..");
-	d = read_file(path, &n);
-	ck_assert_msg(d != NULL, "missing fixture %s", path);
+	d = read_fixture("writers/ghostscript_pdfa2b_icc.pdf", &n);
 	ck_assert_ptr_null(memmem(d, n, "/OutputIntents", 14));
 	s = sign_with_openssl(d, n, pl, 2, &sn);
 	upd = (const char *)s + n;
@@ -858,12 +853,8 @@ START_TEST(seal_in_a_pdfa_without_output_intent)
 	ck_assert_int_eq(sscanf(p + 23, "%d", &icc), 1);
 	ck_assert_ptr_null(memmem(upd, sn - n, " RG", 3));
 	ck_assert_ptr_null(memmem(upd, sn - n, " rg", 3));
+	red = page1_red(s, sn, "icc", 0.5);
 	snprintf(path, sizeof(path), "%s/icc.pdf", dir);
-	write_file(path, s, sn);
-	ck_assert_int_eq(run("qpdf --check %s >/dev/null", path), 0);
-	ck_assert_int_eq(run("pdftoppm -r 72 -png -f 1 -l 1 %s %s/icc", path, dir), 0);
-	snprintf(png, sizeof(png), "%s/icc-1.png", dir);
-	red = red_pixels(png, &w, &h, 0.5, 1);
 	ck_assert_msg(red > 100, "pdftoppm shows the seal with %ld red pixels", red);
 	/* Ghostscript (lcms2) refuses to draw with a default profile it cannot read */
 	ck_assert_int_eq(run("qpdf --show-object=%d --filtered-stream-data %s >%s/srgb.icc && "

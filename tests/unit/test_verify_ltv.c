@@ -467,6 +467,27 @@ level_is(const unsigned char *d, size_t n, const char *want)
 }
 
 /*
+ * The level signature 0 of one[0..n1) reaches under a DSS update with the
+ * OCSP responses o[0..no) and a /VRI entry for it (vri 0) or none (NO_VRI),
+ * and, unless want_ts is NULL, under a document timestamp over that update.
+ */
+static void
+levels_with_dss(const unsigned char *one, size_t n1, size_t vri, const struct pdf_blob *o,
+		size_t no, const char *want, const char *want_ts)
+{
+	size_t n, n2;
+	unsigned char *f = with_dss_items(one, n1, vri, "rsa", o, no, NULL, 0, &n), *g;
+
+	level_is(f, n, want);
+	if (want_ts) {
+		g = with_doc_ts(f, n, &n2);
+		level_is(g, n2, want_ts);
+		free(g);
+	}
+	free(f);
+}
+
+/*
  * B-LT is what the DSS answers, not that it names the signature: a
  * revocation answer for every certificate below the root of the signer's
  * chain and of its timestamp's TSA chain (LtaCheck's rule, EN 319 142-1
@@ -476,8 +497,8 @@ level_is(const unsigned char *d, size_t n, const char *want)
  */
 START_TEST(level_is_what_the_dss_answers)
 {
-	size_t n1, n, n2, lo[2];
-	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *f, *g;
+	size_t n1, lo[2];
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1);
 	struct pdf_blob o[2];
 
 	o[0].data = make_ocsp("rsa", 0, V_OCSP_CERTSTATUS_GOOD, 0, 60, &lo[0]);
@@ -485,32 +506,13 @@ START_TEST(level_is_what_the_dss_answers)
 	o[1].data = make_ocsp("tsa", 0, V_OCSP_CERTSTATUS_GOOD, 0, 60, &lo[1]);
 	o[1].len = lo[1];
 	/* a /VRI entry, certificates only */
-	f = with_dss_items(one, n1, 0, "rsa", NULL, 0, NULL, 0, &n);
-	level_is(f, n, "pades_b_t");
-	g = with_doc_ts(f, n, &n2);
-	level_is(g, n2, "pades_b_t");
-	free(g);
-	free(f);
+	levels_with_dss(one, n1, 0, NULL, 0, "pades_b_t", "pades_b_t");
 	/* the signer answered, the TSA not: with a /VRI entry and without */
-	f = with_dss_items(one, n1, 0, "rsa", o, 1, NULL, 0, &n);
-	level_is(f, n, "pades_b_t");
-	g = with_doc_ts(f, n, &n2);
-	level_is(g, n2, "pades_b_t");
-	free(g);
-	free(f);
-	f = with_dss_items(one, n1, NO_VRI, "rsa", o, 1, NULL, 0, &n);
-	level_is(f, n, "pades_b_t");
-	free(f);
+	levels_with_dss(one, n1, 0, o, 1, "pades_b_t", "pades_b_t");
+	levels_with_dss(one, n1, NO_VRI, o, 1, "pades_b_t", NULL);
 	/* both answered: B-LT, and B-LTA under a document timestamp */
-	f = with_dss_items(one, n1, 0, "rsa", o, 2, NULL, 0, &n);
-	level_is(f, n, "pades_b_lt");
-	g = with_doc_ts(f, n, &n2);
-	level_is(g, n2, "pades_b_lta");
-	free(g);
-	free(f);
-	f = with_dss_items(one, n1, NO_VRI, "rsa", o, 2, NULL, 0, &n);
-	level_is(f, n, "pades_b_lt");
-	free(f);
+	levels_with_dss(one, n1, 0, o, 2, "pades_b_lt", "pades_b_lta");
+	levels_with_dss(one, n1, NO_VRI, o, 2, "pades_b_lt", NULL);
 	free(o[0].data);
 	free(o[1].data);
 	free(one);
@@ -702,14 +704,12 @@ START_TEST(vri_entries_kept_by_reference)
 }
 END_TEST
 
-static Suite *
-ltv_suite(void)
+int
+main(void)
 {
 	Suite *s = suite_create("verify_ltv");
-	TCase *tc = tcase_create("ltv");
+	TCase *tc = ltv_tcase(s, "ltv");
 
-	tcase_add_unchecked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, dss_written_and_merged);
 	tcase_add_test(tc, levels);
 	tcase_add_test(tc, completion_views_at_b_lt);
@@ -720,18 +720,5 @@ ltv_suite(void)
 	tcase_add_test(tc, levels_without_vri);
 	tcase_add_test(tc, level_is_what_the_dss_answers);
 	tcase_add_test(tc, vri_entries_kept_by_reference);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(ltv_suite());
-	int nf;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return ltv_run(s);
 }
