@@ -708,7 +708,7 @@ int
 main(void)
 {
 	Suite *s = suite_create("verify_ltv");
-	TCase *tc = ltv_tcase(s, "ltv");
+	TCase *tc = test_tcase(s, "ltv", setup, teardown, 0, 120);
 
 	tcase_add_test(tc, dss_written_and_merged);
 	tcase_add_test(tc, levels);
@@ -720,5 +720,5 @@ main(void)
 	tcase_add_test(tc, levels_without_vri);
 	tcase_add_test(tc, level_is_what_the_dss_answers);
 	tcase_add_test(tc, vri_entries_kept_by_reference);
-	return ltv_run(s);
+	return test_suite_run(s);
 }

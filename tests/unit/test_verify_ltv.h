@@ -11,6 +11,8 @@
 
 #include <check.h>
 
+#include "support_suite.h"
+
 #include <openssl/ocsp.h>
 #include <openssl/x509v3.h>
 
@@ -247,31 +249,6 @@ same_report(const struct crypto_verify_report *a, const struct crypto_verify_rep
 		ck_assert_int_eq(a->sigs[i].rev_dss, b->sigs[i].rev_dss);
 		ck_assert_str_eq(a->sigs[i].level, b->sigs[i].level);
 	}
-}
-
-/* A test case of suite s with the shared fixture (setup, teardown), 120 s each test. */
-LTV_FN TCase *
-ltv_tcase(Suite *s, const char *name)
-{
-	TCase *tc = tcase_create(name);
-
-	tcase_add_unchecked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
-	suite_add_tcase(s, tc);
-	return tc;
-}
-
-/* Run s (and free it): the process's exit status, 0 when every test passed. */
-LTV_FN int
-ltv_run(Suite *s)
-{
-	SRunner *sr = srunner_create(s);
-	int nf;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
 }
 
 #endif

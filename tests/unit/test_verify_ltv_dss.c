@@ -474,11 +474,11 @@ int
 main(void)
 {
 	Suite *s = suite_create("verify_ltv_dss");
-	TCase *tc = ltv_tcase(s, "dss");
+	TCase *tc = test_tcase(s, "dss", setup, teardown, 0, 120);
 
 	tcase_add_test(tc, dss_read_known_takes_only_what_reads_the_same);
 	tcase_add_test(tc, dss_pack_round_trip);
 	tcase_add_test(tc, dss_known_handed_to_the_verification);
 	tcase_add_test(tc, dss_rewritten_is_a_change_only_when_it_differs);
-	return ltv_run(s);
+	return test_suite_run(s);
 }

@@ -557,12 +557,12 @@ int
 main(void)
 {
 	Suite *s = suite_create("verify_ltv_reuse");
-	TCase *tc = ltv_tcase(s, "reuse");
+	TCase *tc = test_tcase(s, "reuse", setup, teardown, 0, 120);
 
 	tcase_add_test(tc, dss_from_kept_reads);
 	tcase_add_test(tc, doc_timestamp_from_the_base_hash);
 	tcase_add_test(tc, vri_keys_handed_to_the_verification);
 	tcase_add_test(tc, vri_handed_on);
 	tcase_add_test(tc, vri_memo_given_to_the_dss_update);
-	return ltv_run(s);
+	return test_suite_run(s);
 }

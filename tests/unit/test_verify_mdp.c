@@ -18,6 +18,7 @@
  */
 #include <check.h>
 
+#include "support_suite.h"
 #include "test_verify_corpus.h"
 
 static struct crypto_trust *trust;
@@ -555,32 +556,17 @@ START_TEST(field_lock_p1_over_a_known_signature)
 }
 END_TEST
 
-static Suite *
-mdp_suite(void)
+int
+main(void)
 {
 	Suite *s = suite_create("verify_mdp");
-	TCase *tc = tcase_create("mdp");
+	TCase *tc = test_tcase(s, "mdp", setup, teardown, 0, 120);
 
-	tcase_add_unchecked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, certified_form_changes, 0, (int)SP_ARRAY_LEN(cases));
 	tcase_add_test(tc, field_lock_names);
 	tcase_add_loop_test(tc, lock_p1_is_not_signable, 0, 2);
 	tcase_add_loop_test(tc, visible_seal_after_certification, 0, 2);
 	tcase_add_loop_test(tc, field_lock_p1_over_a_known_signature, 0, 2);
 	tcase_add_test(tc, certified_by_perms_alone);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(mdp_suite());
-	int nf;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return test_suite_run(s);
 }
