@@ -74,6 +74,7 @@
 #include <openssl/x509v3.h>
 
 #include "load_http.h"
+#include "util.h"
 #include "sp.h"
 
 #define MAX_CONTRACTS 100000
@@ -178,9 +179,9 @@ sign_once(struct hconn *hc, const struct signer *s, EVP_PKEY_CTX *ctx, const cha
 
 	snprintf(path, sizeof(path), "/api/v1/contracts/%s/signing-sessions", number);
 	long long a0 = cpu_ns(0), b0 = cpu_ns(1);
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	prep = post(hc, s->token, path, "", s->prepare_body, 201);
-	t1 = now_ms();
+	t1 = bench_now_ms();
 	cpu_prep[0] = (double)(cpu_ns(0) - a0) / 1e6;
 	cpu_prep[1] = (double)(cpu_ns(1) - b0) / 1e6;
 	if (prep == NULL)
@@ -200,9 +201,9 @@ sign_once(struct hconn *hc, const struct signer *s, EVP_PKEY_CTX *ctx, const cha
 	a0 = cpu_ns(0);
 	b0 = cpu_ns(1);
 	l0 = cpu_ns(2);
-	t2 = now_ms();
+	t2 = bench_now_ms();
 	done = post(hc, s->token, path, job.minimal ? "Prefer: return=minimal\r\n" : "", body, 200);
-	t3 = now_ms();
+	t3 = bench_now_ms();
 	cpu_done[0] = (double)(cpu_ns(0) - a0) / 1e6;
 	cpu_done[1] = (double)(cpu_ns(1) - b0) / 1e6;
 	done_phase[DONE_SEND] = hc->t_sent - t2;
@@ -242,12 +243,10 @@ client(void *arg)
 	return NULL;
 }
 
-static int cmp(const void *a, const void *b);
-
 static double
 median(double *v, int n)
 {
-	qsort(v, (size_t)n, sizeof(double), cmp);
+	qsort(v, (size_t)n, sizeof(double), bench_cmp_double);
 	return n > 0 ? v[n / 2] : 0;
 }
 
@@ -507,14 +506,6 @@ cpu_ns(int which)
 	return sum;
 }
 
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double
 pct(double *v, int n, double p)
 {
@@ -646,12 +637,12 @@ main(int argc, char **argv)
 		return 2;
 	tree_ticks(job.pid, c0);
 	tree_ticks(job.pgpid, g0);
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	for (i = 0; i < job.threads; i++)
 		pthread_create(&th[i], NULL, client, NULL);
 	for (i = 0; i < job.threads; i++)
 		pthread_join(th[i], NULL);
-	wall = (now_ms() - t0) / 1e3;
+	wall = (bench_now_ms() - t0) / 1e3;
 	tree_ticks(job.pid, c1);
 	tree_ticks(job.pgpid, g1);
 	for (i = 0; i < job.ncontracts; i++)
@@ -659,8 +650,8 @@ main(int argc, char **argv)
 			pv[n] = prep_ms[i];
 			dv[n++] = done_ms[i];
 		}
-	qsort(pv, (size_t)n, sizeof(double), cmp);
-	qsort(dv, (size_t)n, sizeof(double), cmp);
+	qsort(pv, (size_t)n, sizeof(double), bench_cmp_double);
+	qsort(dv, (size_t)n, sizeof(double), bench_cmp_double);
 	getrusage(RUSAGE_SELF, &ru);
 	printf("bench_load: %d of %d signings completed, %d clients, %ld cores online\n", n,
 	       job.ncontracts, job.threads, sysconf(_SC_NPROCESSORS_ONLN));

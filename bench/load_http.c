@@ -22,6 +22,7 @@
 #include <openssl/x509v3.h>
 
 #include "load_http.h"
+#include "util.h"
 
 struct http_server srv;
 
@@ -38,15 +39,6 @@ buf_room(struct buf *b, size_t n)
 		return -1;
 	b->p = p;
 	return 0;
-}
-
-double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 int
@@ -250,8 +242,8 @@ http_post(struct hconn *hc, const char *path, const char *auth, const char *head
 		if (hc->fd < 0 && hconn_open(hc) != 0)
 			return -1;
 		hc->in.n = 0;
-		if (hconn_write(hc, hc->out.p, hc->out.n) == 0 && (hc->t_sent = now_ms()) > 0 &&
-		    (r = hconn_read(hc)) > 0)
+		if (hconn_write(hc, hc->out.p, hc->out.n) == 0 &&
+		    (hc->t_sent = bench_now_ms()) > 0 && (r = hconn_read(hc)) > 0)
 			break;
 		r = hc->reused && attempt == 0;
 		hconn_close(hc);
@@ -259,7 +251,7 @@ http_post(struct hconn *hc, const char *path, const char *auth, const char *head
 			return -1;
 	}
 	hc->reused = 1;
-	hc->t_first = now_ms();
+	hc->t_first = bench_now_ms();
 	while ((eoh = strstr(hc->in.p, "\r\n\r\n")) == NULL)
 		if (hconn_read(hc) <= 0)
 			goto broken;
@@ -276,7 +268,7 @@ http_post(struct hconn *hc, const char *path, const char *auth, const char *head
 			goto broken;
 	if (hc->in.n != hl + clen) /* nothing was asked after this */
 		goto broken;
-	hc->t_read = now_ms();
+	hc->t_read = bench_now_ms();
 	hc->body_len = clen;
 	if ((*out = malloc(clen + 1)) == NULL)
 		goto broken;
@@ -304,7 +296,7 @@ post(struct hconn *hc, const char *auth, const char *path, const char *head, con
 	long st = http_post(hc, path, auth, head, body, &b);
 
 	doc = st == want && b != NULL ? json_loads(b, 0, &je) : NULL;
-	hc->t_parsed = now_ms();
+	hc->t_parsed = bench_now_ms();
 	if (doc == NULL)
 		fprintf(stderr, "bench_load: POST %s: %s, HTTP %ld: %.300s\n", path,
 			st < 0 ? "connection failed" : "unexpected answer", st, b != NULL ? b : "");

@@ -22,7 +22,7 @@ struct hconn {
 	int reused;    /* a request went over this connection already */
 	struct buf in; /* bytes read: the response being taken apart */
 	struct buf out;
-	/* the last exchange's phases (now_ms): request written, the answer's first
+	/* the last exchange's phases (bench_now_ms): request written, the answer's first
 	   bytes read, all of it read, its JSON parsed; and the body's size */
 	double t_sent, t_first, t_read, t_parsed;
 	size_t body_len;
@@ -35,9 +35,6 @@ struct http_server {
 	SSL_CTX *tls;     /* NULL: plain HTTP */
 };
 extern struct http_server srv;
-
-/* A monotonic clock, ms. */
-double now_ms(void);
 
 /*
  * Set srv from url u; for https, a TLS context that verifies the server
