@@ -32,6 +32,28 @@ cluster_text(const struct cjk_glyph *gl, size_t n, size_t len, size_t *tlen)
 }
 
 /*
+ * Shape utf8[0..len) into *gl (*n glyphs) with each glyph's cluster text
+ * length in *tlen (cluster_text); both malloc'd, NULL on failure.
+ */
+static int
+shape_clusters(struct gen *g, const char *utf8, size_t len, struct cjk_glyph **gl, size_t *n,
+	       size_t **tlen, struct sp_errinfo *ei)
+{
+	int r;
+
+	*tlen = NULL;
+	if ((r = cjk_shape(gen_font(g), utf8, len, gl, n, ei)) < 0)
+		return r;
+	if (*n && !(*tlen = malloc(*n * sizeof(**tlen)))) {
+		free(*gl);
+		*gl = NULL;
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	}
+	cluster_text(*gl, *n, len, *tlen);
+	return SP_OK;
+}
+
+/*
  * Show glyphs gl[0..n) with their left end at x, baseline y. A cluster the
  * font's ToUnicode would read back wrong (its glyph's entry is another
  * text's, or it is more than one glyph) is shown in a span of its own whose
@@ -148,13 +170,8 @@ gen_text(struct gen *g, double x, double y, double size, uint32_t rgb, int flags
 	double w;
 	int r;
 
-	if ((r = cjk_shape(gen_font(g), utf8, len, &gl, &n, ei)) < 0)
+	if ((r = shape_clusters(g, utf8, len, &gl, &n, &tlen, ei)) < 0)
 		return r;
-	if (n && !(tlen = malloc(n * sizeof(*tlen)))) {
-		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	cluster_text(gl, n, len, tlen);
 	w = (double)sum_adv(gl, n) * size / cjk_font_upem(gen_font(g));
 	if ((flags & 3) == GEN_CENTER)
 		x -= w / 2;
@@ -162,7 +179,6 @@ gen_text(struct gen *g, double x, double y, double size, uint32_t rgb, int flags
 		x -= w;
 	if ((r = emit(g, gl, tlen, n, utf8, x, y, size, rgb, flags)) < 0)
 		r = sp_err(ei, r, "writing text: %s", sp_strerror(r));
-out:
 	free(tlen);
 	free(gl);
 	return r;
@@ -212,13 +228,8 @@ wrap_para(struct gen *g, double x, double *y, double width, double size, double 
 	long long maxw = (long long)(width / k);
 	int r;
 
-	if ((r = cjk_shape(gen_font(g), p, len, &gl, &n, ei)) < 0)
+	if ((r = shape_clusters(g, p, len, &gl, &n, &tlen, ei)) < 0)
 		return r;
-	if (n && !(tlen = malloc(n * sizeof(*tlen)))) {
-		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	cluster_text(gl, n, len, tlen);
 	if (n == 0) {
 		(*nlines)++;
 		*y -= leading;
