@@ -217,62 +217,71 @@ START_TEST(levels)
 END_TEST
 
 /*
+ * one[0..n1) with a DSS of the rsa signer's chain and a CRL of the CA
+ * issued at last, current until next, listing serial (0: none) revoked at
+ * when, verified at `at`: the report.
+ */
+static struct crypto_verify_report *
+verify_under_crl(const unsigned char *one, size_t n1, long serial, time_t when, time_t last,
+		 time_t next, time_t at)
+{
+	struct crypto_verify_report *r;
+	struct pdf_blob crl;
+	unsigned char *two;
+	size_t crllen, n2;
+
+	crl.data = make_crl_at(serial, when, last, next, &crllen);
+	crl.len = crllen;
+	two = with_dss(one, n1, "rsa", &crl, &n2);
+	r = verify_at(two, n2, at);
+	free(two);
+	free(crl.data);
+	return r;
+}
+
+/* verify_under_crl with a CRL issued a minute ago and current for a day (make_crl's). */
+static struct crypto_verify_report *
+verify_under_current_crl(const unsigned char *one, size_t n1, long serial, time_t when, time_t at)
+{
+	return verify_under_crl(one, n1, serial, when, time(NULL) - 60, time(NULL) + 86400, at);
+}
+
+/*
  * The embedded evidence answers revocation, also at a verification time
  * after every certificate expired (the leaves live 20 days): good, and
  * revoked before the timestamp (invalid); without a timestamp, expired.
  */
 START_TEST(embedded_revocation_after_expiry)
 {
-	size_t n1, n2, crllen;
-	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	size_t n1;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1);
 	time_t later = time(NULL) + 400 * 86400;
 	struct crypto_verify_report *r;
-	struct pdf_blob crl;
 
-	crl.data = make_crl(0, 0, &crllen);
-	crl.len = crllen;
-	two = with_dss(one, n1, "rsa", &crl, &n2);
-	r = verify_at(two, n2, later);
+	r = verify_under_current_crl(one, n1, 0, 0, later);
 	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, "%s: %s",
 		      crypto_verdict_name(r->sigs[0].verdict), r->sigs[0].message);
 	ck_assert_int_eq(r->sigs[0].rev_dss, 1);
 	ck_assert_int_eq(r->sigs[0].checked_at, r->sigs[0].ts_time);
 	crypto_verify_report_free(r);
-	free(two);
-	free(crl.data);
 
 	/* revoked (serial 2 is the rsa signer) an hour before it signed */
-	crl.data = make_crl(2, time(NULL) - 3600, &crllen);
-	crl.len = crllen;
-	two = with_dss(one, n1, "rsa", &crl, &n2);
-	r = verify_at(two, n2, later);
+	r = verify_under_current_crl(one, n1, 2, time(NULL) - 3600, later);
 	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
 	ck_assert_str_eq(r->sigs[0].reasons[0], "cert_revoked");
 	crypto_verify_report_free(r);
-	free(two);
-	free(crl.data);
 
 	/* revoked a day after it signed (the timestamp proves it): still valid */
-	crl.data = make_crl(2, time(NULL) + 86400, &crllen);
-	crl.len = crllen;
-	two = with_dss(one, n1, "rsa", &crl, &n2);
-	r = verify_at(two, n2, later);
+	r = verify_under_current_crl(one, n1, 2, time(NULL) + 86400, later);
 	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, "%s",
 		      r->sigs[0].message);
 	crypto_verify_report_free(r);
-	free(two);
-	free(crl.data);
 
 	/* a CRL that was out of date before the signature says nothing about it: an old
 	   "not listed" cannot hide a revocation that came in between */
-	crl.data = make_crl_at(0, 0, time(NULL) - 3 * 86400, time(NULL) - 2 * 86400, &crllen);
-	crl.len = crllen;
-	two = with_dss(one, n1, "rsa", &crl, &n2);
-	r = verify_at(two, n2, later);
+	r = verify_under_crl(one, n1, 0, 0, time(NULL) - 3 * 86400, time(NULL) - 2 * 86400, later);
 	ck_assert_int_eq(r->sigs[0].rev_dss, 0);
 	crypto_verify_report_free(r);
-	free(two);
-	free(crl.data);
 	free(one);
 
 	/* no timestamp: nothing proves when it was made; at `later` it has expired */
@@ -392,32 +401,21 @@ END_TEST
 /* The embedded evidence also judges the TSA: revoked before it stamped, invalid. */
 START_TEST(tsa_revoked_in_evidence)
 {
-	size_t n1, n2, crllen;
-	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	size_t n1;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1);
 	struct crypto_verify_report *r;
-	struct pdf_blob crl;
 
 	/* serial 6 is the corpus TSA */
-	crl.data = make_crl(6, time(NULL) - 3600, &crllen);
-	crl.len = crllen;
-	two = with_dss(one, n1, "rsa", &crl, &n2);
-	r = verify_at(two, n2, 0);
+	r = verify_under_current_crl(one, n1, 6, time(NULL) - 3600, 0);
 	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
 	ck_assert_str_eq(r->sigs[0].reasons[0], "ts_revoked");
 	ck_assert_int_eq(r->sigs[0].timestamp_ok, 0);
 	crypto_verify_report_free(r);
-	free(two);
-	free(crl.data);
 	/* revoked after it stamped: the timestamp stands */
-	crl.data = make_crl(6, time(NULL) + 3600, &crllen);
-	crl.len = crllen;
-	two = with_dss(one, n1, "rsa", &crl, &n2);
-	r = verify_at(two, n2, 0);
+	r = verify_under_current_crl(one, n1, 6, time(NULL) + 3600, 0);
 	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, "%s",
 		      r->sigs[0].message);
 	crypto_verify_report_free(r);
-	free(two);
-	free(crl.data);
 	free(one);
 }
 END_TEST
