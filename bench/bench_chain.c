@@ -41,6 +41,7 @@
 
 #include "crypto.h"
 #include "pdf.h"
+#include "util.h"
 
 /*
  * BENCH_CHAIN_CG=1 under valgrind --tool=callgrind --collect-atstart=no: the
@@ -94,35 +95,6 @@ now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void
-die(const char *what, const struct sp_errinfo *ei)
-{
-	fprintf(stderr, "bench_chain: %s: %s\n", what, ei ? ei->msg : "failed");
-	exit(1);
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
-sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
 struct keys {
 	EVP_PKEY *key;
 	X509 *cert;
@@ -145,7 +117,7 @@ make_cms(const struct keys *k, const uint8_t *attrs, size_t alen, uint64_t seria
 	if ((sig = malloc(siglen)) == NULL || (md = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k->key) != 1 ||
 	    EVP_DigestSign(md, sig, &siglen, attrs, alen) != 1)
-		die("sign", NULL);
+		bench_die("sign", NULL);
 	EVP_MD_CTX_free(md);
 	if (crypto_ts_query_new(sig, siglen, NULL, &q, &qlen, &ei) != SP_OK ||
 	    crypto_tsa_respond(k->tsa, q, qlen, serial, 0, &resp, &rlen, &ei) != SP_OK ||
@@ -153,7 +125,7 @@ make_cms(const struct keys *k, const uint8_t *attrs, size_t alen, uint64_t seria
 		    SP_OK ||
 	    crypto_cms_assemble(k->cert, NULL, attrs, alen, sig, siglen, tok, toklen, cms, cmslen,
 				&ei) != SP_OK)
-		die("cms", &ei);
+		bench_die("cms", &ei);
 	free(sig);
 	free(q);
 	free(resp);
@@ -210,26 +182,26 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 	struct sp_errinfo ei;
 
 	if (cur == NULL)
-		die("oom", NULL);
+		bench_die("oom", NULL);
 	memcpy(cur, up->data, len);
 	/* the upload's pages, as its normalization found them (sealpactd's cache) */
 	if (!before && up->page_objs != NULL) {
 		if ((pages = malloc(up->npage_objs * 2 * sizeof(int))) == NULL)
-			die("oom", NULL);
+			bench_die("oom", NULL);
 		memcpy(pages, up->page_objs, up->npage_objs * 2 * sizeof(int));
 		npages = up->npage_objs;
 	}
 	/* what the upload refers to, as its normalization found it (sealpactd's cache) */
 	if (!before && up->refs != NULL) {
 		if ((refs = malloc(up->nrefs * sizeof(int))) == NULL)
-			die("oom", NULL);
+			bench_die("oom", NULL);
 		memcpy(refs, up->refs, up->nrefs * sizeof(int));
 		nrefs = up->nrefs;
 	}
 	/* the upload's form facts, as its normalization kept them (sealpactd's cache) */
 	if (!before && !formwalk && up->form != NULL) {
 		if ((form = malloc(up->form_len)) == NULL)
-			die("oom", NULL);
+			bench_die("oom", NULL);
 		memcpy(form, up->form, up->form_len);
 		form_len = up->form_len;
 	}
@@ -274,13 +246,13 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 			struct crypto_cert_result res;
 
 			if (crypto_cert_check(k->trust, k->cert, NULL, 0, &res, &ei) != SP_OK)
-				die("prepare: certificate", &ei);
+				bench_die("prepare: certificate", &ei);
 			crypto_cert_result_cleanup(&res);
 		}
 		/* the picture's image data: made at the first prepare, then kept */
 		if (!before && enc == NULL &&
 		    pdf_seal_image_encode(png, pnglen, &enc, &enclen, &ei) != SP_OK)
-			die("seal image", &ei);
+			bench_die("seal image", &ei);
 		seal.image = enc;
 		seal.image_len = enclen;
 		/* now: the update alone (the stored revision is not copied), the earlier
@@ -298,7 +270,7 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 								      &ei) != SP_OK) ||
 		    crypto_cms_signed_attrs(k->cert, CRYPTO_SIGALG_RSA_SHA256, prep.sha256, 32,
 					    &attrs, &alen, &ei) != SP_OK)
-			die("prepare", &ei);
+			bench_die("prepare", &ei);
 		/* a form walked (no facts kept for cur): its facts kept, as sealpactd's prepare */
 		if (!before && !formwalk && pdf_doc_form_walked(doc)) {
 			free(form);
@@ -315,20 +287,20 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		/* the whole new file, as completion's load assembles it (not timed) */
 		if (!before) {
 			if ((prep.data = malloc(prep.len)) == NULL)
-				die("oom", NULL);
+				bench_die("oom", NULL);
 			memcpy(prep.data, cur, curlen);
 			memcpy(prep.data + curlen, prep.update, prep.update_len);
 		}
 		make_cms(k, attrs, alen, (uint64_t)i + 1, &cms, &cmslen);
 		if (pdf_sig_fill(prep.data, prep.len, prep.contents_off, prep.contents_len, cms,
 				 cmslen, &ei) != SP_OK)
-			die("fill", &ei);
+			bench_die("fill", &ei);
 		/* the stored bytes' digest, which sealpactd's completion takes anyway */
 		if (!before && !formwalk) {
 			unsigned int dl = 0;
 
 			if (EVP_Digest(prep.data, prep.len, new_dig, &dl, EVP_sha256(), NULL) != 1)
-				die("sha256", NULL);
+				bench_die("sha256", NULL);
 		}
 		/*
 		 * complete, as sealpactd does now: neither view walks its page tree
@@ -352,7 +324,7 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 				      pdf_doc_page_objs(base, &pages, &npages, &ei) != SP_OK) ||
 				     pdf_doc_open_known(prep.data, prep.len, NULL, 0, &nw, &ei) !=
 					     SP_OK)
-			die("complete: open", &ei);
+			bench_die("complete: open", &ei);
 		/* the base's form facts, carried over the update to the new revision (sealpactd's
 		   completion): the engine lists the new revision's fields from them */
 		if (!before && !formwalk && form != NULL) {
@@ -363,23 +335,23 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 			    pdf_revisions_find(prep.data, prep.len, rv, PDF_REVISIONS_MAX, &nrv,
 					       &ei) != SP_OK ||
 			    pdf_doc_form_keep(base, nw, rv, nrv, &ei) != SP_OK)
-				die("complete: form facts", &ei);
+				bench_die("complete: form facts", &ei);
 		}
 		if (before) {
 			if (pdf_doc_form_load(base, &ei) != SP_OK ||
 			    pdf_doc_form_load(nw, &ei) != SP_OK)
-				die("complete: form", &ei);
+				bench_die("complete: form", &ei);
 			pdf_doc_info_get(base, &bi);
 			pdf_doc_info_get(nw, &ni);
 			if (ni.nsigned != bi.nsigned + 1)
-				die("complete: not one more signature", NULL);
+				bench_die("complete: not one more signature", NULL);
 		} else if (nsigned < 0) {
 			/* the base's count: listed at the first, then handed forward */
 			struct pdf_sig_field *ls = NULL;
 			size_t nls = 0;
 
 			if (pdf_sig_fields_list_lazy(base, &ls, &nls, &ei) != SP_OK)
-				die("complete: list", &ei);
+				bench_die("complete: list", &ei);
 			pdf_sig_fields_free(ls, nls);
 			nsigned = (int)nls;
 		}
@@ -404,21 +376,21 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		}
 		if (crypto_pdf_verify(prep.data, prep.len, &vo, &rep, &ei) != SP_OK ||
 		    rep->nsigs < 1 || pdf_doc_damaged(nw) || pdf_doc_damaged(base))
-			die("complete: verify", &ei);
+			bench_die("complete: verify", &ei);
 		/* one more signed field, as the engine listed the new revision's (sealpactd) */
 		if (!before) {
 			if ((int)rep->nlisted != nsigned + 1)
-				die("complete: not one more signature", NULL);
+				bench_die("complete: not one more signature", NULL);
 			nsigned = (int)rep->nlisted;
 		}
 		/* what sealpactd requires of the new signature: valid, trusted, timestamped */
 		if (rep->sigs[rep->nsigs - 1].verdict != CRYPTO_VERDICT_VALID ||
 		    !rep->sigs[rep->nsigs - 1].chain_ok || !rep->sigs[rep->nsigs - 1].timestamp_ok)
-			die("complete: the new signature is not valid", NULL);
+			bench_die("complete: the new signature is not valid", NULL);
 		/* and no earlier one became invalid (the page rules need the base's pages) */
 		for (size_t s = 0; s + 1 < rep->nsigs; s++)
 			if (rep->sigs[s].verdict == CRYPTO_VERDICT_INVALID)
-				die("complete: an earlier signature became invalid", NULL);
+				bench_die("complete: an earlier signature became invalid", NULL);
 		/* the base's pages handed on when the update kept the tree (as sealpactd) */
 		if (!before) {
 			struct pdf_revision rv[PDF_REVISIONS_MAX];
@@ -436,7 +408,7 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		form = NULL;
 		if (!before && !formwalk &&
 		    pdf_doc_form_export(nw, new_dig, &form, &form_len, &ei) != SP_OK)
-			die("complete: form export", &ei);
+			bench_die("complete: form export", &ei);
 		/* the new revision's parse, kept with it for the next prepare (done_stored) */
 		held = before ? NULL : pdf_doc_parsed_take(nw);
 		pdf_doc_free(nw);
@@ -463,7 +435,7 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		FILE *o = fopen(getenv("BENCH_CHAIN_OUT"), "wb");
 
 		if (o == NULL || fwrite(cur, 1, curlen, o) != curlen || fclose(o) != 0)
-			die("BENCH_CHAIN_OUT", NULL);
+			bench_die("BENCH_CHAIN_OUT", NULL);
 	}
 	pdf_parsed_free(held); /* before cur, which it reads */
 	free(refs);
@@ -494,64 +466,68 @@ main(int argc, char **argv)
 	}
 	sp_errinfo_init(&ei);
 	if (sp_file_read(argv[1], PDF_DOC_MAX_BYTES, &pdf, &len, &ei) != SP_OK)
-		die(argv[1], &ei);
+		bench_die(argv[1], &ei);
 	if (sp_file_read(argv[2], 4 << 20, &png, &pnglen, &ei) != SP_OK)
-		die(argv[2], &ei);
+		bench_die(argv[2], &ei);
 	/* root -> CA (ECDSA P-256) -> signer (RSA-2048) and TSA (ECDSA), as deploy/pki.sh */
 	if (mkdtemp(dir) == NULL ||
-	    sh("cd %s && printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,"
-	       "keyCertSign,cRLSign\n' >ca.ext && printf 'keyUsage=critical,digitalSignature,"
-	       "nonRepudiation\n' >leaf.ext && printf 'keyUsage=critical,digitalSignature\n"
-	       "extendedKeyUsage=critical,timeStamping\n' >tsa.ext && "
-	       "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "
-	       "rk.pem -out root.pem -days 2 -subj /CN=root -addext "
-	       "basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign "
-	       ">/dev/null 2>&1 && "
-	       "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "
-	       "cak.pem -out ca.csr -subj /CN=ca >/dev/null 2>&1 && openssl x509 -req -in ca.csr "
-	       "-CA root.pem -CAkey rk.pem -set_serial 2 -days 2 -extfile ca.ext -out ca.pem "
-	       ">/dev/null 2>&1 && "
-	       "openssl req -new -newkey rsa:2048 -nodes -keyout k.pem -out c.csr -subj "
-	       "/CN=bench >/dev/null 2>&1 && openssl x509 -req -in c.csr -CA ca.pem -CAkey "
-	       "cak.pem -set_serial 3 -days 2 -extfile leaf.ext -out c.pem >/dev/null 2>&1 && "
-	       "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "
-	       "tk.pem -out t.csr -subj /CN=tsa >/dev/null 2>&1 && openssl x509 -req -in t.csr "
-	       "-CA ca.pem -CAkey cak.pem -set_serial 4 -days 2 -extfile tsa.ext -out tc.pem "
-	       ">/dev/null 2>&1",
-	       dir) != 0)
-		die("openssl req", NULL);
+	    bench_sh("cd %s && printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,"
+		     "keyCertSign,cRLSign\n' >ca.ext && printf 'keyUsage=critical,digitalSignature,"
+		     "nonRepudiation\n' >leaf.ext && printf 'keyUsage=critical,digitalSignature\n"
+		     "extendedKeyUsage=critical,timeStamping\n' >tsa.ext && "
+		     "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "
+		     "rk.pem -out root.pem -days 2 -subj /CN=root -addext "
+		     "basicConstraints=critical,CA:TRUE -addext "
+		     "keyUsage=critical,keyCertSign,cRLSign "
+		     ">/dev/null 2>&1 && "
+		     "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "
+		     "cak.pem -out ca.csr -subj /CN=ca >/dev/null 2>&1 && openssl x509 -req -in "
+		     "ca.csr "
+		     "-CA root.pem -CAkey rk.pem -set_serial 2 -days 2 -extfile ca.ext -out ca.pem "
+		     ">/dev/null 2>&1 && "
+		     "openssl req -new -newkey rsa:2048 -nodes -keyout k.pem -out c.csr -subj "
+		     "/CN=bench >/dev/null 2>&1 && openssl x509 -req -in c.csr -CA ca.pem -CAkey "
+		     "cak.pem -set_serial 3 -days 2 -extfile leaf.ext -out c.pem >/dev/null 2>&1 "
+		     "&& "
+		     "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "
+		     "tk.pem -out t.csr -subj /CN=tsa >/dev/null 2>&1 && openssl x509 -req -in "
+		     "t.csr "
+		     "-CA ca.pem -CAkey cak.pem -set_serial 4 -days 2 -extfile tsa.ext -out tc.pem "
+		     ">/dev/null 2>&1",
+		     dir) != 0)
+		bench_die("openssl req", NULL);
 	memset(&k, 0, sizeof(k));
 	snprintf(path, sizeof(path), "%s/k.pem", dir);
 	if ((f = fopen(path, "r")) == NULL ||
 	    (k.key = PEM_read_PrivateKey(f, NULL, NULL, NULL)) == NULL)
-		die("key", NULL);
+		bench_die("key", NULL);
 	fclose(f);
 	snprintf(path, sizeof(path), "%s/c.pem", dir);
 	if ((f = fopen(path, "r")) == NULL || (k.cert = PEM_read_X509(f, NULL, NULL, NULL)) == NULL)
-		die("cert", NULL);
+		bench_die("cert", NULL);
 	fclose(f);
 	snprintf(tc, sizeof(tc), "%s/tc.pem", dir);
 	snprintf(tk, sizeof(tk), "%s/tk.pem", dir);
 	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
 	snprintf(root, sizeof(root), "%s/root.pem", dir);
 	if (crypto_tsa_new(tc, tk, ca, "1.3.6.1.4.1.99999.1.1", 1000, &k.tsa, &ei) != SP_OK)
-		die("tsa", &ei);
+		bench_die("tsa", &ei);
 	if (crypto_trust_new(roots, 1, inter, 1, NULL, 0, NULL, &k.trust, &ei) != SP_OK ||
 	    crypto_ts_trust_load(root, &k.ts_trust, &ei) != SP_OK)
-		die("trust", &ei);
+		bench_die("trust", &ei);
 	if ((tp = calloc((size_t)(n * rounds), sizeof(double))) == NULL ||
 	    (tcm = calloc((size_t)(n * rounds), sizeof(double))) == NULL ||
 	    (bp = calloc((size_t)(n * rounds), sizeof(double))) == NULL ||
 	    (bcm = calloc((size_t)(n * rounds), sizeof(double))) == NULL ||
 	    (col = calloc((size_t)rounds, sizeof(double))) == NULL)
-		die("oom", NULL);
+		bench_die("oom", NULL);
 	walk = getenv("BENCH_CHAIN_WALK") != NULL;
 	cg = getenv("BENCH_CHAIN_CG") != NULL;
 	formwalk = getenv("BENCH_CHAIN_FORM") != NULL &&
 		   strcmp(getenv("BENCH_CHAIN_FORM"), "walk") == 0;
 	/* both chains start from the stored upload, as sealpactd's do */
 	if (pdf_upload_normalize(pdf, len, &up, &ei) != SP_OK)
-		die("normalize", &ei);
+		bench_die("normalize", &ei);
 	for (r = 0; r < rounds; r++) {
 		/* BENCH_CHAIN_NOW=1: only today's way (to profile it alone); "before" prints 0 */
 		if (getenv("BENCH_CHAIN_NOW") == NULL)
@@ -571,7 +547,7 @@ main(int argc, char **argv)
 			for (b = 0; b < 4; b++) {
 				for (i = 0; i < rounds; i++)
 					col[i] = src[b][i * n + at[a]];
-				qsort(col, (size_t)rounds, sizeof(double), cmp);
+				qsort(col, (size_t)rounds, sizeof(double), bench_cmp_double);
 				m[b] = col[rounds / 2];
 			}
 			printf("  signing %3d:        %7.2f   %7.2f         %7.2f   %7.2f\n",
@@ -590,6 +566,6 @@ main(int argc, char **argv)
 	X509_free(k.cert);
 	free(pdf);
 	free(png);
-	sh("rm -rf %s", dir);
+	bench_sh("rm -rf %s", dir);
 	return 0;
 }

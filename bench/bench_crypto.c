@@ -16,6 +16,7 @@
 #include <openssl/x509v3.h>
 
 #include "crypto.h"
+#include "util.h"
 
 static double budget = 1.5;
 
@@ -28,13 +29,6 @@ now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-_Noreturn static void
-die(const char *what, const struct sp_errinfo *ei)
-{
-	fprintf(stderr, "bench_crypto: %s: %s\n", what, ei ? ei->msg : "failed");
-	exit(1);
-}
-
 static void
 ext(X509 *x, X509 *issuer, int nid, const char *v)
 {
@@ -43,7 +37,7 @@ ext(X509 *x, X509 *issuer, int nid, const char *v)
 
 	X509V3_set_ctx(&c, issuer, x, NULL, NULL, 0);
 	if ((e = X509V3_EXT_conf_nid(NULL, &c, nid, v)) == NULL || !X509_add_ext(x, e, -1))
-		die("extension", NULL);
+		bench_die("extension", NULL);
 	X509_EXTENSION_free(e);
 }
 
@@ -65,7 +59,7 @@ cert(X509 *ca, EVP_PKEY *cakey, EVP_PKEY *key, long serial, const char *eku)
 	if (eku != NULL)
 		ext(x, ca ? ca : x, NID_ext_key_usage, eku);
 	if (!X509_sign(x, ca ? cakey : key, EVP_sha256()))
-		die("X509_sign", NULL);
+		bench_die("X509_sign", NULL);
 	return x;
 }
 
@@ -85,7 +79,7 @@ token_sign(EVP_PKEY *key, enum crypto_sigalg alg, const uint8_t *tbs, size_t n, 
 	if (EVP_DigestSignInit(m, NULL, alg == CRYPTO_SIGALG_SM2_SM3 ? EVP_sm3() : EVP_sha256(),
 			       NULL, key) != 1 ||
 	    EVP_DigestSign(m, sig, siglen, tbs, n) != 1)
-		die("token signature", NULL);
+		bench_die("token signature", NULL);
 	EVP_MD_CTX_free(m);
 	EVP_PKEY_CTX_free(pc);
 }
@@ -103,19 +97,19 @@ bench_alg(struct crypto_tsa *tsa, X509 *ca, EVP_PKEY *cakey, EVP_PKEY *key, enum
 	sp_errinfo_init(&ei);
 	if (crypto_digest(crypto_sigalg_digest(alg), "bench content", 13, d, &dlen, &ei) ||
 	    crypto_cms_signed_attrs(leaf, alg, d, dlen, &attrs, &alen, &ei))
-		die("signed attributes", &ei);
+		bench_die("signed attributes", &ei);
 	token_sign(key, alg, attrs, alen, sig, &siglen);
 	free(attrs);
 	if (crypto_ts_query_new(sig, siglen, NULL, &q, &qlen, &ei) ||
 	    crypto_tsa_respond(tsa, q, qlen, 1, 0, &resp, &rlen, &ei) ||
 	    crypto_ts_response_check(resp, rlen, q, qlen, NULL, &tok, &toklen, NULL, &ei))
-		die("timestamp", &ei);
+		bench_die("timestamp", &ei);
 	/* The signed attributes alone: prepare builds them twice (the
 	 * placeholder's size, the real ones) and completion once more. */
 	t0 = now_s();
 	do {
 		if (crypto_cms_signed_attrs(leaf, alg, d, dlen, &attrs, &alen, &ei))
-			die("signed attributes", &ei);
+			bench_die("signed attributes", &ei);
 		free(attrs);
 		n++;
 	} while ((t = now_s() - t0) < budget);
@@ -129,7 +123,7 @@ bench_alg(struct crypto_tsa *tsa, X509 *ca, EVP_PKEY *cakey, EVP_PKEY *key, enum
 		if (crypto_cms_signed_attrs(leaf, alg, d, dlen, &attrs, &alen, &ei) ||
 		    crypto_cms_assemble(leaf, NULL, attrs, alen, sig, siglen, tok, toklen, &cms,
 					&cmslen, &ei))
-			die("assemble", &ei);
+			bench_die("assemble", &ei);
 		free(attrs);
 		free(cms);
 		n++;
@@ -159,11 +153,11 @@ tsa_loop(void *arg)
 
 	sp_errinfo_init(&ei);
 	if (crypto_ts_query_new((const uint8_t *)"sig", 3, NULL, &q, &qlen, &ei))
-		die("query", &ei);
+		bench_die("query", &ei);
 	do {
 		if (crypto_tsa_respond(j->tsa, q, qlen, j->serial0 + (uint64_t)j->done, 0, &resp,
 				       &rlen, &ei))
-			die("respond", &ei);
+			bench_die("respond", &ei);
 		free(resp);
 		j->done++;
 	} while (now_s() - t0 < budget);
@@ -209,10 +203,10 @@ make_tsa(const char *dir, X509 *ca, EVP_PKEY *cakey, EVP_PKEY *key)
 	if ((f = fopen(c, "w")) == NULL || !PEM_write_X509(f, x) || fclose(f) != 0 ||
 	    (f = fopen(k, "w")) == NULL ||
 	    !PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) || fclose(f) != 0)
-		die("writing the TSA files", NULL);
+		bench_die("writing the TSA files", NULL);
 	sp_errinfo_init(&ei);
 	if (crypto_tsa_new(c, k, NULL, "1.3.6.1.4.1.99999.1", 1000, &tsa, &ei))
-		die("crypto_tsa_new", &ei);
+		bench_die("crypto_tsa_new", &ei);
 	unlink(c);
 	unlink(k);
 	X509_free(x);
@@ -231,7 +225,7 @@ main(int argc, char **argv)
 	if (argc > 1 && (budget = atof(argv[1])) <= 0)
 		budget = 1.5;
 	if (mkdtemp(dir) == NULL)
-		die("mkdtemp", NULL);
+		bench_die("mkdtemp", NULL);
 	cakey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
 	rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
 	ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");

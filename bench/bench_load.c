@@ -5,7 +5,7 @@
  * process with the client's key (OpenSSL, standing for the token), so that
  * the load generator takes little of the cores it shares with the server.
  *
- * The HTTP/1.1 client is its own (below), on blocking sockets and OpenSSL:
+ * The HTTP/1.1 client is its own (load_http.c), on blocking sockets and OpenSSL:
  * per request one write and usually one read, where libcurl's easy interface
  * made about fifteen system calls (a poll() before and after each step, the
  * SIGPIPE handler set and restored around each, a recv() that found nothing).
@@ -73,6 +73,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "load_http.h"
+#include "util.h"
 #include "sp.h"
 
 #define MAX_CONTRACTS 100000
@@ -98,13 +100,6 @@ static struct {
 	int nsigners;
 } job;
 
-/* The server, from job.url ("https://HOST:PORT" or "http://..."). */
-static struct {
-	char host[256], port[8], hostport[272];
-	const char *base; /* a path prefix, "" usually */
-	SSL_CTX *tls;     /* NULL: plain HTTP */
-} srv;
-
 static atomic_int next_contract, failures;
 /*
  * Chain mode with a pid: the server's and PostgreSQL's CPU (ns, schedstat) taken
@@ -123,312 +118,6 @@ static double cpu_prep[2], cpu_done[2]; /* of the last sign_once, ms */
 enum { DONE_SEND, DONE_WAIT, DONE_RECV, DONE_PARSE, DONE_LOOP, DONE_WORKERS, DONE_BYTES, DONE_N };
 static double done_phase[DONE_N];
 static double *prep_ms, *done_ms; /* indexed by contract */
-
-struct buf {
-	char *p;
-	size_t n, cap;
-};
-
-/* Room for n more bytes (and a NUL) in b. */
-static int
-buf_room(struct buf *b, size_t n)
-{
-	char *p;
-
-	if (b->n + n + 1 <= b->cap)
-		return 0;
-	b->cap = (b->n + n + 1) * 2;
-	if ((p = realloc(b->p, b->cap)) == NULL)
-		return -1;
-	b->p = p;
-	return 0;
-}
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-/* ---- a keep-alive HTTP/1.1 client on one blocking socket (TLS when cacert) ---- */
-
-struct hconn {
-	int fd; /* -1: not connected */
-	SSL *ssl;
-	int reused;    /* a request went over this connection already */
-	struct buf in; /* bytes read: the response being taken apart */
-	struct buf out;
-	/* the last exchange's phases (now_ms): request written, the answer's first
-	   bytes read, all of it read, its JSON parsed; and the body's size */
-	double t_sent, t_first, t_read, t_parsed;
-	size_t body_len;
-};
-
-static int
-url_parse(void)
-{
-	const char *u = job.url, *h, *e, *c;
-
-	if (strncmp(u, "https://", 8) == 0)
-		h = u + 8;
-	else if (strncmp(u, "http://", 7) == 0)
-		h = u + 7;
-	else
-		return -1;
-	e = h + strcspn(h, "/");
-	srv.base = e;
-	snprintf(srv.hostport, sizeof(srv.hostport), "%.*s", (int)(e - h), h);
-	if ((c = memchr(h, ':', (size_t)(e - h))) == NULL) {
-		snprintf(srv.host, sizeof(srv.host), "%.*s", (int)(e - h), h);
-		snprintf(srv.port, sizeof(srv.port), "%s", h == u + 8 ? "443" : "80");
-	} else {
-		snprintf(srv.host, sizeof(srv.host), "%.*s", (int)(c - h), h);
-		snprintf(srv.port, sizeof(srv.port), "%.*s", (int)(e - c - 1), c + 1);
-	}
-	if (h == u + 8) {
-		/* As libcurl did: the peer's chain to cacert, TLS 1.2 or later. */
-		if ((srv.tls = SSL_CTX_new(TLS_client_method())) == NULL ||
-		    SSL_CTX_set_min_proto_version(srv.tls, TLS1_2_VERSION) != 1 ||
-		    (job.cacert[0] ? SSL_CTX_load_verify_locations(srv.tls, job.cacert, NULL)
-				   : SSL_CTX_set_default_verify_paths(srv.tls)) != 1)
-			return -1;
-		SSL_CTX_set_verify(srv.tls, SSL_VERIFY_PEER, NULL);
-		/* Whole records in one read(), not a 5-byte header and then its body. */
-		SSL_CTX_set_read_ahead(srv.tls, 1);
-	}
-	return 0;
-}
-
-static void
-hconn_close(struct hconn *hc)
-{
-	if (hc->ssl != NULL)
-		SSL_free(hc->ssl);
-	if (hc->fd >= 0)
-		close(hc->fd);
-	hc->ssl = NULL;
-	hc->fd = -1;
-	hc->reused = 0;
-	hc->in.n = 0;
-}
-
-static int
-hconn_open(struct hconn *hc)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL, *a;
-	struct timeval tv = { .tv_sec = 120 }; /* libcurl's CURLOPT_TIMEOUT was 120 s */
-	int one = 1, fd = -1;
-	X509_VERIFY_PARAM *vp;
-
-	if (getaddrinfo(srv.host, srv.port, &hints, &ai) != 0)
-		return -1;
-	for (a = ai; a != NULL && fd < 0; a = a->ai_next) {
-		if ((fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol)) < 0)
-			continue;
-		if (connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
-			close(fd);
-			fd = -1;
-		}
-	}
-	freeaddrinfo(ai);
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	hc->fd = fd;
-	if (srv.tls == NULL)
-		return 0;
-	if ((hc->ssl = SSL_new(srv.tls)) == NULL || SSL_set_fd(hc->ssl, fd) != 1)
-		goto fail;
-	/* The certificate must name the address connected to (host check as libcurl's). */
-	vp = SSL_get0_param(hc->ssl);
-	if (X509_VERIFY_PARAM_set1_ip_asc(vp, srv.host) != 1) {
-		ERR_clear_error();
-		if (SSL_set_tlsext_host_name(hc->ssl, srv.host) != 1 ||
-		    SSL_set1_host(hc->ssl, srv.host) != 1)
-			goto fail;
-	}
-	if (SSL_connect(hc->ssl) == 1 && SSL_get_verify_result(hc->ssl) == X509_V_OK)
-		return 0;
-fail:
-	fprintf(stderr, "bench_load: TLS to %s: %s\n", srv.hostport,
-		ERR_peek_error() != 0 ? ERR_reason_error_string(ERR_peek_error())
-				      : "handshake failed");
-	ERR_clear_error();
-	hconn_close(hc);
-	return -1;
-}
-
-static int
-hconn_write(struct hconn *hc, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if (hc->ssl != NULL) {
-			size_t done = 0;
-			if (SSL_write_ex(hc->ssl, p, n, &done) != 1) {
-				ERR_clear_error();
-				return -1;
-			}
-			w = (ssize_t)done;
-		} else if ((w = send(hc->fd, p, n, MSG_NOSIGNAL)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Read more into hc->in: > 0 bytes, 0 at the end of the stream, -1 on error. */
-static ssize_t
-hconn_read(struct hconn *hc)
-{
-	size_t got = 0;
-	ssize_t r;
-
-	if (buf_room(&hc->in, 16384) != 0)
-		return -1;
-	if (hc->ssl != NULL) {
-		if (SSL_read_ex(hc->ssl, hc->in.p + hc->in.n, hc->in.cap - hc->in.n - 1, &got) !=
-		    1) {
-			r = SSL_get_error(hc->ssl, 0) == SSL_ERROR_ZERO_RETURN ? 0 : -1;
-			ERR_clear_error();
-			return r;
-		}
-		r = (ssize_t)got;
-	} else {
-		do
-			r = recv(hc->fd, hc->in.p + hc->in.n, hc->in.cap - hc->in.n - 1, 0);
-		while (r < 0 && errno == EINTR);
-	}
-	if (r > 0) {
-		hc->in.n += (size_t)r;
-		hc->in.p[hc->in.n] = '\0';
-	}
-	return r;
-}
-
-/* The value of header name in the head [h, e), or NULL; *len its length. */
-static const char *
-head_value(const char *h, const char *e, const char *name, size_t *len)
-{
-	size_t nl = strlen(name);
-	const char *l, *v, *end;
-
-	for (l = strstr(h, "\r\n"); l != NULL && l + 2 < e; l = strstr(l + 2, "\r\n")) {
-		if (strncasecmp(l + 2, name, nl) != 0 || l[2 + nl] != ':')
-			continue;
-		for (v = l + 3 + nl; *v == ' ' || *v == '\t'; v++)
-			;
-		end = strstr(v, "\r\n");
-		*len = (size_t)(end - v);
-		return v;
-	}
-	return NULL;
-}
-
-/*
- * One exchange: the status, and the body in *body (NUL-terminated, the
- * caller's to free). -1 when the connection failed; a connection the server
- * closed while idle is opened again and the request sent again, once, before
- * any byte of an answer came (what libcurl did with a dead keep-alive one).
- */
-static long
-http_post(struct hconn *hc, const char *path, const char *auth, const char *head, const char *body,
-	  char **out)
-{
-	size_t blen = strlen(body), hl, clen, vl;
-	const char *eoh, *v;
-	long status;
-	ssize_t r;
-	int attempt, close_after;
-
-	*out = NULL;
-	hc->out.n = 0;
-	if (buf_room(&hc->out, 1024 + strlen(path) + strlen(auth) + strlen(head) + blen) != 0)
-		return -1;
-	/* libcurl's request, one write: the head and the body in one TLS record. */
-	hc->out.n =
-		(size_t)snprintf(hc->out.p, hc->out.cap,
-				 "POST %s%s HTTP/1.1\r\nHost: %s\r\nAccept: */*\r\n"
-				 "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
-				 "%sContent-Length: %zu\r\n\r\n",
-				 srv.base, path, srv.hostport, auth, head, blen);
-	memcpy(hc->out.p + hc->out.n, body, blen);
-	hc->out.n += blen;
-	for (attempt = 0;; attempt++) {
-		if (hc->fd < 0 && hconn_open(hc) != 0)
-			return -1;
-		hc->in.n = 0;
-		if (hconn_write(hc, hc->out.p, hc->out.n) == 0 && (hc->t_sent = now_ms()) > 0 &&
-		    (r = hconn_read(hc)) > 0)
-			break;
-		r = hc->reused && attempt == 0;
-		hconn_close(hc);
-		if (!r)
-			return -1;
-	}
-	hc->reused = 1;
-	hc->t_first = now_ms();
-	while ((eoh = strstr(hc->in.p, "\r\n\r\n")) == NULL)
-		if (hconn_read(hc) <= 0)
-			goto broken;
-	hl = (size_t)(eoh + 4 - hc->in.p);
-	if (sscanf(hc->in.p, "HTTP/1.%*[01] %ld", &status) != 1 ||
-	    head_value(hc->in.p, eoh + 2, "Transfer-Encoding", &vl) != NULL ||
-	    (v = head_value(hc->in.p, eoh + 2, "Content-Length", &vl)) == NULL)
-		goto broken; /* sealpactd always sends Content-Length */
-	clen = strtoul(v, NULL, 10);
-	close_after = (v = head_value(hc->in.p, eoh + 2, "Connection", &vl)) != NULL && vl == 5 &&
-		      strncasecmp(v, "close", 5) == 0;
-	while (hc->in.n < hl + clen)
-		if (hconn_read(hc) <= 0)
-			goto broken;
-	if (hc->in.n != hl + clen) /* nothing was asked after this */
-		goto broken;
-	hc->t_read = now_ms();
-	hc->body_len = clen;
-	if ((*out = malloc(clen + 1)) == NULL)
-		goto broken;
-	memcpy(*out, hc->in.p + hl, clen);
-	(*out)[clen] = '\0';
-	if (close_after)
-		hconn_close(hc);
-	return status;
-broken:
-	hconn_close(hc);
-	return -1;
-}
-
-/*
- * POST body to path, with the header lines head ("" or "Name: value\r\n"...); the
- * answer's JSON when the status is want, else NULL (and a message).
- */
-static json_t *
-post(struct hconn *hc, const char *auth, const char *path, const char *head, const char *body,
-     long want)
-{
-	json_error_t je;
-	json_t *doc = NULL;
-	char *b = NULL;
-	long st = http_post(hc, path, auth, head, body, &b);
-
-	doc = st == want && b != NULL ? json_loads(b, 0, &je) : NULL;
-	hc->t_parsed = now_ms();
-	if (doc == NULL)
-		fprintf(stderr, "bench_load: POST %s: %s, HTTP %ld: %.300s\n", path,
-			st < 0 ? "connection failed" : "unexpected answer", st, b != NULL ? b : "");
-	free(b);
-	return doc;
-}
 
 /*
  * The token's part: sign to_be_signed (RSA PKCS#1 v1.5 or ECDSA over SHA-256)
@@ -490,9 +179,9 @@ sign_once(struct hconn *hc, const struct signer *s, EVP_PKEY_CTX *ctx, const cha
 
 	snprintf(path, sizeof(path), "/api/v1/contracts/%s/signing-sessions", number);
 	long long a0 = cpu_ns(0), b0 = cpu_ns(1);
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	prep = post(hc, s->token, path, "", s->prepare_body, 201);
-	t1 = now_ms();
+	t1 = bench_now_ms();
 	cpu_prep[0] = (double)(cpu_ns(0) - a0) / 1e6;
 	cpu_prep[1] = (double)(cpu_ns(1) - b0) / 1e6;
 	if (prep == NULL)
@@ -512,9 +201,9 @@ sign_once(struct hconn *hc, const struct signer *s, EVP_PKEY_CTX *ctx, const cha
 	a0 = cpu_ns(0);
 	b0 = cpu_ns(1);
 	l0 = cpu_ns(2);
-	t2 = now_ms();
+	t2 = bench_now_ms();
 	done = post(hc, s->token, path, job.minimal ? "Prefer: return=minimal\r\n" : "", body, 200);
-	t3 = now_ms();
+	t3 = bench_now_ms();
 	cpu_done[0] = (double)(cpu_ns(0) - a0) / 1e6;
 	cpu_done[1] = (double)(cpu_ns(1) - b0) / 1e6;
 	done_phase[DONE_SEND] = hc->t_sent - t2;
@@ -554,12 +243,10 @@ client(void *arg)
 	return NULL;
 }
 
-static int cmp(const void *a, const void *b);
-
 static double
 median(double *v, int n)
 {
-	qsort(v, (size_t)n, sizeof(double), cmp);
+	qsort(v, (size_t)n, sizeof(double), bench_cmp_double);
 	return n > 0 ? v[n / 2] : 0;
 }
 
@@ -819,14 +506,6 @@ cpu_ns(int which)
 	return sum;
 }
 
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double
 pct(double *v, int n, double p)
 {
@@ -935,7 +614,7 @@ main(int argc, char **argv)
 
 	/* A peer that closes is an error of a write, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
-	if (argc != 2 || job_read(argv[1]) != 0 || url_parse() != 0) {
+	if (argc != 2 || job_read(argv[1]) != 0 || url_parse(job.url, job.cacert) != 0) {
 		fprintf(stderr, "usage: bench_load JOBFILE (see the comment at the top)\n");
 		return 2;
 	}
@@ -958,12 +637,12 @@ main(int argc, char **argv)
 		return 2;
 	tree_ticks(job.pid, c0);
 	tree_ticks(job.pgpid, g0);
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	for (i = 0; i < job.threads; i++)
 		pthread_create(&th[i], NULL, client, NULL);
 	for (i = 0; i < job.threads; i++)
 		pthread_join(th[i], NULL);
-	wall = (now_ms() - t0) / 1e3;
+	wall = (bench_now_ms() - t0) / 1e3;
 	tree_ticks(job.pid, c1);
 	tree_ticks(job.pgpid, g1);
 	for (i = 0; i < job.ncontracts; i++)
@@ -971,8 +650,8 @@ main(int argc, char **argv)
 			pv[n] = prep_ms[i];
 			dv[n++] = done_ms[i];
 		}
-	qsort(pv, (size_t)n, sizeof(double), cmp);
-	qsort(dv, (size_t)n, sizeof(double), cmp);
+	qsort(pv, (size_t)n, sizeof(double), bench_cmp_double);
+	qsort(dv, (size_t)n, sizeof(double), bench_cmp_double);
 	getrusage(RUSAGE_SELF, &ru);
 	printf("bench_load: %d of %d signings completed, %d clients, %ld cores online\n", n,
 	       job.ncontracts, job.threads, sysconf(_SC_NPROCESSORS_ONLN));

@@ -26,6 +26,7 @@
 
 #include "crypto.h"
 #include "pdf.h"
+#include "util.h"
 
 #define SIGNERS 3
 #define ROUNDS_MAX 1000
@@ -41,44 +42,6 @@ static EVP_PKEY *key;
 static X509 *cert, *ca;
 static uint64_t serial = 1;
 
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
-sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
-static void
-die(const char *what, const struct sp_errinfo *ei)
-{
-	fprintf(stderr, "bench_ltv: %s: %s\n", what, ei ? ei->msg : "failed");
-	exit(1);
-}
-
 static void *
 pem_read(const char *dir, const char *name, int is_key)
 {
@@ -88,12 +51,12 @@ pem_read(const char *dir, const char *name, int is_key)
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if ((f = fopen(path, "r")) == NULL)
-		die(path, NULL);
+		bench_die(path, NULL);
 	x = is_key ? (void *)PEM_read_PrivateKey(f, NULL, NULL, NULL)
 		   : (void *)PEM_read_X509(f, NULL, NULL, NULL);
 	fclose(f);
 	if (!x)
-		die(path, NULL);
+		bench_die(path, NULL);
 	return x;
 }
 
@@ -112,7 +75,7 @@ write_crl(const char *dir, EVP_PKEY *cakey)
 	    !X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca)) ||
 	    !X509_CRL_set1_lastUpdate(crl, a) || !X509_CRL_set1_nextUpdate(crl, b) ||
 	    X509_CRL_sign(crl, cakey, EVP_sha256()) <= 0 || (f = fopen(path, "w")) == NULL)
-		die("crl", NULL);
+		bench_die("crl", NULL);
 	PEM_write_X509_CRL(f, crl);
 	fclose(f);
 	ASN1_TIME_free(a);
@@ -140,12 +103,12 @@ sign_bt(unsigned char **data, size_t *len)
 	    pdf_sig_prepare(doc, &params, NULL, 0, NULL, 0, &prep, &ei) != SP_OK ||
 	    crypto_cms_signed_attrs(cert, CRYPTO_SIGALG_RSA_SHA256, prep.sha256, 32, &attrs, &alen,
 				    &ei) != SP_OK)
-		die("prepare", &ei);
+		bench_die("prepare", &ei);
 	siglen = (size_t)EVP_PKEY_get_size(key);
 	if ((sig = malloc(siglen)) == NULL || (md = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) != 1 ||
 	    EVP_DigestSign(md, sig, &siglen, attrs, alen) != 1)
-		die("sign", NULL);
+		bench_die("sign", NULL);
 	EVP_MD_CTX_free(md);
 	if (crypto_ts_query_new(sig, siglen, NULL, &q, &qlen, &ei) != SP_OK ||
 	    crypto_tsa_respond(tsa, q, qlen, serial++, 0, &resp, &rlen, &ei) != SP_OK ||
@@ -155,7 +118,7 @@ sign_bt(unsigned char **data, size_t *len)
 				&ei) != SP_OK ||
 	    pdf_sig_fill(prep.data, prep.len, prep.contents_off, prep.contents_len, cms, cmslen,
 			 &ei) != SP_OK)
-		die("timestamp/assemble", &ei);
+		bench_die("timestamp/assemble", &ei);
 	free(*data);
 	*data = prep.data;
 	*len = prep.len;
@@ -194,13 +157,13 @@ verify_time(int slot, const unsigned char *d, size_t n, struct crypto_trust *tru
 	struct crypto_verify_opts vo = { .trust = trust };
 	struct crypto_verify_report *rep = NULL;
 	struct sp_errinfo ei;
-	double t0 = now_ms();
+	double t0 = bench_now_ms();
 	size_t i;
 
 	sp_errinfo_init(&ei);
 	if (crypto_pdf_verify(d, n, &vo, &rep, &ei) != SP_OK)
-		die("verify", &ei);
-	tm_[slot][nt[slot]] = now_ms() - t0;
+		bench_die("verify", &ei);
+	tm_[slot][nt[slot]] = bench_now_ms() - t0;
 	by[slot][nt[slot]++] = (double)n;
 	for (i = 0; i < rep->nsigs; i++)
 		if (!rep->sigs[i].doc_timestamp && strcmp(rep->sigs[i].level, want) != 0) {
@@ -216,8 +179,8 @@ row(const char *what, int slot)
 {
 	size_t n = nt[slot];
 
-	qsort(tm_[slot], n, sizeof(double), cmp);
-	qsort(by[slot], n, sizeof(double), cmp);
+	qsort(tm_[slot], n, sizeof(double), bench_cmp_double);
+	qsort(by[slot], n, sizeof(double), bench_cmp_double);
 	printf("  %-40s p50 %7.2f ms  p99 %7.2f ms  %8.0f bytes\n", what, tm_[slot][n / 2],
 	       tm_[slot][(n * 99) / 100 < n ? (n * 99) / 100 : n - 1], by[slot][n / 2]);
 }
@@ -240,21 +203,26 @@ main(int argc, char **argv)
 	}
 	sp_errinfo_init(&ei);
 	if (sp_file_read(argv[1], PDF_DOC_MAX_BYTES, &pdf, &len, &ei) != SP_OK)
-		die(argv[1], &ei);
+		bench_die(argv[1], &ei);
 	if (mkdtemp(dir) == NULL ||
-	    sh("cd %s && ( openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem "
-	       "-days 30 -subj /CN=bench-root -addext basicConstraints=critical,CA:true "
-	       "-addext keyUsage=critical,keyCertSign,cRLSign && "
-	       "printf 'keyUsage=critical,digitalSignature\\n' >leaf.ext && "
-	       "printf 'extendedKeyUsage=critical,timeStamping\\n' >tsa.ext && "
-	       "openssl req -new -newkey rsa:2048 -nodes -keyout k.pem -out k.csr -subj /CN=signer "
-	       "&& openssl x509 -req -in k.csr -CA ca.pem -CAkey ca.key -set_serial 2 -days 20 "
-	       "-extfile leaf.ext -out c.pem && "
-	       "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout tk.pem "
-	       "-out t.csr -subj /CN=tsa && openssl x509 -req -in t.csr -CA ca.pem -CAkey ca.key "
-	       "-set_serial 3 -days 20 -extfile tsa.ext -out tc.pem ) >/dev/null 2>&1",
-	       dir) != 0)
-		die("openssl", NULL);
+	    bench_sh("cd %s && ( openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out "
+		     "ca.pem "
+		     "-days 30 -subj /CN=bench-root -addext basicConstraints=critical,CA:true "
+		     "-addext keyUsage=critical,keyCertSign,cRLSign && "
+		     "printf 'keyUsage=critical,digitalSignature\\n' >leaf.ext && "
+		     "printf 'extendedKeyUsage=critical,timeStamping\\n' >tsa.ext && "
+		     "openssl req -new -newkey rsa:2048 -nodes -keyout k.pem -out k.csr -subj "
+		     "/CN=signer "
+		     "&& openssl x509 -req -in k.csr -CA ca.pem -CAkey ca.key -set_serial 2 -days "
+		     "20 "
+		     "-extfile leaf.ext -out c.pem && "
+		     "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "
+		     "tk.pem "
+		     "-out t.csr -subj /CN=tsa && openssl x509 -req -in t.csr -CA ca.pem -CAkey "
+		     "ca.key "
+		     "-set_serial 3 -days 20 -extfile tsa.ext -out tc.pem ) >/dev/null 2>&1",
+		     dir) != 0)
+		bench_die("openssl", NULL);
 	key = pem_read(dir, "k.pem", 1);
 	cert = pem_read(dir, "c.pem", 0);
 	ca = pem_read(dir, "ca.pem", 0);
@@ -265,14 +233,14 @@ main(int argc, char **argv)
 		snprintf(tc, sizeof(tc), "%s/tc.pem", dir);
 		snprintf(tk, sizeof(tk), "%s/tk.pem", dir);
 		if (crypto_tsa_new(tc, tk, NULL, "1.3.6.1.4.1.99999.1.1", 1000, &tsa, &ei) != SP_OK)
-			die("tsa", &ei);
+			bench_die("tsa", &ei);
 	}
 	snprintf(roots, sizeof(roots), "%s/ca.pem", dir);
 	snprintf(crls, sizeof(crls), "%s/crl.pem", dir);
 	rp[0] = roots;
 	cp[0] = crls;
 	if (crypto_trust_new(rp, 1, NULL, 0, cp, 1, NULL, &trust, &ei) != SP_OK)
-		die("trust", &ei);
+		bench_die("trust", &ei);
 
 	for (i = 0; i < rounds; i++) {
 		unsigned char *bt = malloc(len), *lt = malloc(len), *fin = NULL, *mid = NULL;
@@ -281,25 +249,25 @@ main(int argc, char **argv)
 		double t0, cms_ = 0, cbytes = 0;
 
 		if (!bt || !lt)
-			die("memory", NULL);
+			bench_die("memory", NULL);
 		memcpy(bt, pdf, len);
 		memcpy(lt, pdf, len);
 		for (s = 0; s < SIGNERS; s++) {
 			/* the B-T chain, for comparison */
 			before = btn;
-			t0 = now_ms();
+			t0 = bench_now_ms();
 			sign_bt(&bt, &btn);
-			tm_[T_BT][nt[T_BT]] = now_ms() - t0;
+			tm_[T_BT][nt[T_BT]] = bench_now_ms() - t0;
 			by[T_BT][nt[T_BT]++] = (double)(btn - before);
 			/* the B-LT chain: the same signature, then its DSS */
 			sign_bt(&lt, &ltn);
 			before = ltn;
-			t0 = now_ms();
+			t0 = bench_now_ms();
 			if (crypto_ltv_add_dss(trust, NULL, NULL, lt, ltn, 0, NULL, &mid, &midn,
 					       &ei) != SP_OK ||
 			    !mid)
-				die("dss", &ei);
-			tm_[T_LT][nt[T_LT]] = now_ms() - t0;
+				bench_die("dss", &ei);
+			tm_[T_LT][nt[T_LT]] = bench_now_ms() - t0;
 			by[T_LT][nt[T_LT]] = (double)(midn - before);
 			cms_ += tm_[T_LT][nt[T_LT]];
 			cbytes += by[T_LT][nt[T_LT]];
@@ -314,11 +282,11 @@ main(int argc, char **argv)
 			mid = NULL;
 		}
 		before = ltn;
-		t0 = now_ms();
+		t0 = bench_now_ms();
 		if (crypto_ltv_doc_timestamp(trust, lt, ltn, 0, NULL, local_ts, NULL, &fin, &finn,
 					     &until, &gen, &ei) != SP_OK)
-			die("document timestamp", &ei);
-		tm_[T_LTA][nt[T_LTA]] = now_ms() - t0;
+			bench_die("document timestamp", &ei);
+		tm_[T_LTA][nt[T_LTA]] = bench_now_ms() - t0;
 		by[T_LTA][nt[T_LTA]] = (double)(finn - before);
 		tm_[T_CONTRACT][nt[T_CONTRACT]] = cms_ + tm_[T_LTA][nt[T_LTA]];
 		by[T_CONTRACT][nt[T_CONTRACT]++] = cbytes + by[T_LTA][nt[T_LTA]];
@@ -347,6 +315,6 @@ main(int argc, char **argv)
 	X509_free(cert);
 	X509_free(ca);
 	free(pdf);
-	sh("rm -rf %s", dir);
+	bench_sh("rm -rf %s", dir);
 	return 0;
 }

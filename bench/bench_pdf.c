@@ -11,21 +11,7 @@
 
 #include "pdf.h"
 #include "../tests/fixtures/pdf-writer/pdfgen.h"
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+#include "util.h"
 
 int
 main(int argc, char **argv)
@@ -51,14 +37,14 @@ main(int argc, char **argv)
 		struct pdf_doc *doc = NULL;
 		struct sp_errinfo ei;
 
-		double topen = now_ms();
+		double topen = bench_now_ms();
 
 		sp_errinfo_init(&ei);
 		if (pdf_doc_open(d, n, &doc, &ei) != SP_OK) {
 			fprintf(stderr, "open: %s\n", ei.msg);
 			return 1;
 		}
-		topen = now_ms() - topen;
+		topen = bench_now_ms() - topen;
 		printf("%-6d %-10s %12.3f %14zu (document bytes)\n", sizes[si], "open", topen, n);
 		for (mi = 0; mi < SP_ARRAY_LEN(modes); mi++) {
 			struct pdf_seal s = { .png = seal, .png_len = seal_len, .width_mm = 0 };
@@ -80,16 +66,16 @@ main(int argc, char **argv)
 				pl.pages = "all";
 			}
 			for (k = 0; k < runs; k++) {
-				double t0 = now_ms();
+				double t0 = bench_now_ms();
 				if (pdf_sig_prepare(doc, &par, &s, 1, &pl, 1, &p, &ei) != SP_OK) {
 					fprintf(stderr, "prepare: %s\n", ei.msg);
 					return 1;
 				}
-				t[k] = now_ms() - t0;
+				t[k] = bench_now_ms() - t0;
 				appended = p.len - p.orig_len;
 				pdf_sig_prepared_cleanup(&p);
 			}
-			qsort(t, (size_t)runs, sizeof(*t), cmp_double);
+			qsort(t, (size_t)runs, sizeof(*t), bench_cmp_double);
 			printf("%-6d %-10s %12.3f %14zu %14.1f\n", sizes[si], modes[mi],
 			       t[runs / 2], appended, (double)appended / sizes[si]);
 		}

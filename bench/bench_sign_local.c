@@ -23,50 +23,13 @@
 
 #include "crypto.h"
 #include "pdf.h"
+#include "util.h"
 
 enum { S_OPEN, S_PREPARE, S_SIGN, S_TSA, S_ASSEMBLE, S_VERIFY, S_N };
 static const char *const names[S_N] = {
 	"open",          "prepare+attrs",  "token sign (RSA-2048)", "timestamp (built-in)",
 	"assemble+fill", "verify (engine)"
 };
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
-sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
-static void
-die(const char *what, const struct sp_errinfo *ei)
-{
-	fprintf(stderr, "bench_sign_local: %s: %s\n", what, ei ? ei->msg : "failed");
-	exit(1);
-}
 
 int
 main(int argc, char **argv)
@@ -88,23 +51,24 @@ main(int argc, char **argv)
 	}
 	sp_errinfo_init(&ei);
 	if (sp_file_read(argv[1], PDF_DOC_MAX_BYTES, &pdf, &len, &ei) != SP_OK)
-		die(argv[1], &ei);
+		bench_die(argv[1], &ei);
 	if (mkdtemp(dir) == NULL ||
-	    sh("cd %s && openssl req -x509 -newkey rsa:2048 -nodes -keyout k.pem -out c.pem "
-	       "-days 2 -subj /CN=bench -addext keyUsage=critical,digitalSignature "
-	       ">/dev/null 2>&1 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
-	       "-nodes -keyout tk.pem -out tc.pem -days 2 -subj /CN=tsa -addext "
-	       "extendedKeyUsage=critical,timeStamping >/dev/null 2>&1",
-	       dir) != 0)
-		die("openssl req", NULL);
+	    bench_sh("cd %s && openssl req -x509 -newkey rsa:2048 -nodes -keyout k.pem -out c.pem "
+		     "-days 2 -subj /CN=bench -addext keyUsage=critical,digitalSignature "
+		     ">/dev/null 2>&1 && openssl req -x509 -newkey ec -pkeyopt "
+		     "ec_paramgen_curve:P-256 "
+		     "-nodes -keyout tk.pem -out tc.pem -days 2 -subj /CN=tsa -addext "
+		     "extendedKeyUsage=critical,timeStamping >/dev/null 2>&1",
+		     dir) != 0)
+		bench_die("openssl req", NULL);
 	snprintf(path, sizeof(path), "%s/k.pem", dir);
 	if ((f = fopen(path, "r")) == NULL ||
 	    (key = PEM_read_PrivateKey(f, NULL, NULL, NULL)) == NULL)
-		die("key", NULL);
+		bench_die("key", NULL);
 	fclose(f);
 	snprintf(path, sizeof(path), "%s/c.pem", dir);
 	if ((f = fopen(path, "r")) == NULL || (cert = PEM_read_X509(f, NULL, NULL, NULL)) == NULL)
-		die("cert", NULL);
+		bench_die("cert", NULL);
 	fclose(f);
 	{
 		char tc[512], tk[512];
@@ -112,7 +76,7 @@ main(int argc, char **argv)
 		snprintf(tc, sizeof(tc), "%s/tc.pem", dir);
 		snprintf(tk, sizeof(tk), "%s/tk.pem", dir);
 		if (crypto_tsa_new(tc, tk, NULL, "1.3.6.1.4.1.99999.1.1", 1000, &tsa, &ei) != SP_OK)
-			die("tsa", &ei);
+			bench_die("tsa", &ei);
 	}
 	for (i = 0; i < rounds; i++) {
 		struct pdf_doc *doc = NULL;
@@ -134,45 +98,45 @@ main(int argc, char **argv)
 		pl[0].y = 120;
 		memset(&params, 0, sizeof(params));
 		params.signing_time = time(NULL);
-		t0 = now_ms();
+		t0 = bench_now_ms();
 		if (pdf_doc_open(pdf, len, &doc, &ei) != SP_OK)
-			die("open", &ei);
-		t[S_OPEN][i] = now_ms() - t0;
-		t0 = now_ms();
+			bench_die("open", &ei);
+		t[S_OPEN][i] = bench_now_ms() - t0;
+		t0 = bench_now_ms();
 		if (pdf_sig_prepare(doc, &params, NULL, 0, pl, 1, &prep, &ei) != SP_OK ||
 		    crypto_cms_signed_attrs(cert, CRYPTO_SIGALG_RSA_SHA256, prep.sha256, 32, &attrs,
 					    &alen, &ei) != SP_OK)
-			die("prepare", &ei);
-		t[S_PREPARE][i] = now_ms() - t0;
-		t0 = now_ms();
+			bench_die("prepare", &ei);
+		t[S_PREPARE][i] = bench_now_ms() - t0;
+		t0 = bench_now_ms();
 		siglen = (size_t)EVP_PKEY_get_size(key);
 		if ((sig = malloc(siglen)) == NULL || (md = EVP_MD_CTX_new()) == NULL ||
 		    EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) != 1 ||
 		    EVP_DigestSign(md, sig, &siglen, attrs, alen) != 1)
-			die("sign", NULL);
+			bench_die("sign", NULL);
 		EVP_MD_CTX_free(md);
-		t[S_SIGN][i] = now_ms() - t0;
-		t0 = now_ms();
+		t[S_SIGN][i] = bench_now_ms() - t0;
+		t0 = bench_now_ms();
 		if (crypto_ts_query_new(sig, siglen, NULL, &q, &qlen, &ei) != SP_OK ||
 		    crypto_tsa_respond(tsa, q, qlen, (uint64_t)i + 1, 0, &resp, &rlen, &ei) !=
 			    SP_OK ||
 		    crypto_ts_response_check(resp, rlen, q, qlen, NULL, &tok, &toklen, NULL, &ei) !=
 			    SP_OK)
-			die("timestamp", &ei);
-		t[S_TSA][i] = now_ms() - t0;
-		t0 = now_ms();
+			bench_die("timestamp", &ei);
+		t[S_TSA][i] = bench_now_ms() - t0;
+		t0 = bench_now_ms();
 		if (crypto_cms_assemble(cert, NULL, attrs, alen, sig, siglen, tok, toklen, &cms,
 					&cmslen, &ei) != SP_OK ||
 		    pdf_sig_fill(prep.data, prep.len, prep.contents_off, prep.contents_len, cms,
 				 cmslen, &ei) != SP_OK)
-			die("assemble", &ei);
-		t[S_ASSEMBLE][i] = now_ms() - t0;
-		t0 = now_ms();
+			bench_die("assemble", &ei);
+		t[S_ASSEMBLE][i] = bench_now_ms() - t0;
+		t0 = bench_now_ms();
 		memset(&vo, 0, sizeof(vo));
 		if (crypto_pdf_verify(prep.data, prep.len, &vo, &rep, &ei) != SP_OK ||
 		    rep->nsigs < 1)
-			die("verify", &ei);
-		t[S_VERIFY][i] = now_ms() - t0;
+			bench_die("verify", &ei);
+		t[S_VERIFY][i] = bench_now_ms() - t0;
 		crypto_verify_report_free(rep);
 		pdf_sig_prepared_cleanup(&prep);
 		pdf_doc_free(doc);
@@ -185,7 +149,7 @@ main(int argc, char **argv)
 	}
 	printf("bench_sign_local: %s (%zu bytes), %d rounds, ms per step:\n", argv[1], len, rounds);
 	for (s = 0; s < S_N; s++) {
-		qsort(t[s], (size_t)rounds, sizeof(double), cmp);
+		qsort(t[s], (size_t)rounds, sizeof(double), bench_cmp_double);
 		printf("  %-22s p50 %7.2f  p99 %7.2f\n", names[s], t[s][rounds / 2],
 		       t[s][(rounds * 99) / 100 < rounds ? (rounds * 99) / 100 : rounds - 1]);
 	}
@@ -193,6 +157,6 @@ main(int argc, char **argv)
 	EVP_PKEY_free(key);
 	X509_free(cert);
 	free(pdf);
-	sh("rm -rf %s", dir);
+	bench_sh("rm -rf %s", dir);
 	return 0;
 }

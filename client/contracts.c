@@ -576,13 +576,49 @@ cmd_simple(const struct client_cli *cli, int argc, char **argv)
 	return r;
 }
 
+/*
+ * GET path and write the answer's body into file out: only a 200 answer,
+ * and when pdf_only only a PDF (anything else is printed and leaves no
+ * file). 0 with *len the bytes written, else the exit status.
+ */
 static int
-cmd_download(const struct client_cli *cli, int argc, char **argv)
+get_into_file(const struct client_cli *cli, const char *cmd, const char *path, const char *out,
+	      int pdf_only, size_t *len)
 {
 	struct client *c = NULL;
 	struct client_response resp;
 	struct sp_errinfo ei;
+	int r;
+
+	*len = 0;
+	if ((r = client_cli_open(cli, cmd, &c)) != 0)
+		return r;
+	sp_errinfo_init(&ei);
+	client_response_init(&resp, PDF_MAX);
+	if (client_request(c, "GET", path, NULL, 0, NULL, NULL, &resp, &ei) != SP_OK) {
+		r = client_cli_transport(cmd, &ei);
+	} else if (resp.status != 200) {
+		r = client_cli_said_no(cmd, &resp);
+	} else if (pdf_only && (resp.body.len < 5 || memcmp(resp.body.data, "%PDF-", 5) != 0)) {
+		fprintf(stderr, "sealpact: %s: the server's answer is not a PDF\n", cmd);
+		r = EX_PROTOCOL;
+	} else if (sp_file_write(out, resp.body.data, resp.body.len, 0644, &ei) != SP_OK) {
+		fprintf(stderr, "sealpact: %s: %s\n", cmd, ei.msg);
+		r = EX_CANTCREAT;
+	} else {
+		*len = resp.body.len;
+		r = 0;
+	}
+	client_response_cleanup(&resp);
+	client_free(c);
+	return r;
+}
+
+static int
+cmd_download(const struct client_cli *cli, int argc, char **argv)
+{
 	char path[128];
+	size_t len;
 	int r;
 
 	if ((argc != 3 && argc != 4) || !number_ok(argv[1]))
@@ -595,23 +631,8 @@ cmd_download(const struct client_cli *cli, int argc, char **argv)
 			 argv[3]);
 	else
 		snprintf(path, sizeof(path), "/api/v1/contracts/%s/document", argv[1]);
-	if ((r = client_cli_open(cli, argv[0], &c)) != 0)
-		return r;
-	sp_errinfo_init(&ei);
-	client_response_init(&resp, PDF_MAX);
-	if (client_request(c, "GET", path, NULL, 0, NULL, NULL, &resp, &ei) != SP_OK) {
-		r = client_cli_transport(argv[0], &ei);
-	} else if (resp.status != 200) {
-		r = client_cli_said_no(argv[0], &resp);
-	} else if (sp_file_write(argv[2], resp.body.data, resp.body.len, 0644, &ei) != SP_OK) {
-		fprintf(stderr, "sealpact: %s: %s\n", argv[0], ei.msg);
-		r = EX_CANTCREAT;
-	} else {
-		printf("%s: %zu bytes\n", argv[2], resp.body.len);
-		r = 0;
-	}
-	client_response_cleanup(&resp);
-	client_free(c);
+	if ((r = get_into_file(cli, argv[0], path, argv[2], 0, &len)) == 0)
+		printf("%s: %zu bytes\n", argv[2], len);
 	return r;
 }
 
@@ -626,11 +647,9 @@ cmd_evidence(const struct client_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = { { "output", required_argument, NULL, 'o' },
 					      { NULL, 0, NULL, 0 } };
-	struct client *c = NULL;
-	struct client_response resp;
-	struct sp_errinfo ei;
 	const char *out = NULL;
 	char path[128];
+	size_t len;
 	int o, r;
 
 	optind = 0;
@@ -644,28 +663,10 @@ cmd_evidence(const struct client_cli *cli, int argc, char **argv)
 	if (out == NULL || *out == '\0')
 		return usage(argv[0], "give the report's file with -o FILE");
 	snprintf(path, sizeof(path), "/api/v1/contracts/%s/evidence", argv[optind]);
-	if ((r = client_cli_open(cli, argv[0], &c)) != 0)
-		return r;
-	sp_errinfo_init(&ei);
-	client_response_init(&resp, PDF_MAX);
-	if (client_request(c, "GET", path, NULL, 0, NULL, NULL, &resp, &ei) != SP_OK) {
-		r = client_cli_transport(argv[0], &ei);
-	} else if (resp.status != 200) {
-		r = client_cli_said_no(argv[0], &resp);
-	} else if (resp.body.len < 5 || memcmp(resp.body.data, "%PDF-", 5) != 0) {
-		fprintf(stderr, "sealpact: %s: the server's answer is not a PDF\n", argv[0]);
-		r = EX_PROTOCOL;
-	} else if (sp_file_write(out, resp.body.data, resp.body.len, 0644, &ei) != SP_OK) {
-		fprintf(stderr, "sealpact: %s: %s\n", argv[0], ei.msg);
-		r = EX_CANTCREAT;
-	} else {
+	if ((r = get_into_file(cli, argv[0], path, out, 1, &len)) == 0)
 		printf("%s: evidence report of contract %s, %zu bytes (signed by the platform; "
 		       "check it with 'sealpact verify %s')\n",
-		       out, argv[optind], resp.body.len, out);
-		r = 0;
-	}
-	client_response_cleanup(&resp);
-	client_free(c);
+		       out, argv[optind], len, out);
 	return r;
 }
 

@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "client.h"
+#include "contracts_int.h"
 #include "login_int.h"
 
 #define PIN_MAX 256
@@ -83,16 +84,6 @@ call(struct client *c, const char *method, const char *path, json_t *body,
 		return transport_status(ei.code);
 	}
 	return 0;
-}
-
-static int
-server_said_no(const char *what, const struct client_response *resp)
-{
-	char line[512];
-
-	client_error_format(resp, line, sizeof(line));
-	fprintf(stderr, "sealpact: %s: %s\n", what, line);
-	return 1;
 }
 
 /* ---- login -------------------------------------------------------------------- */
@@ -203,7 +194,7 @@ client_cmd_login(const char *server, const char *cafile, long timeout_s, int arg
 	json_decref(body);
 	body = NULL;
 	if (resp.status != 200) {
-		rc = server_said_no("login", &resp);
+		rc = client_cli_said_no("login", &resp);
 		goto out;
 	}
 	doc = json_loadb((const char *)resp.body.data, resp.body.len, 0, NULL);
@@ -231,7 +222,7 @@ client_cmd_login(const char *server, const char *cafile, long timeout_s, int arg
 	if ((rc = call(c, "POST", "/api/v1/auth/login", body, &resp)) != 0)
 		goto out;
 	if (resp.status != 200) {
-		rc = server_said_no("login", &resp);
+		rc = client_cli_said_no("login", &resp);
 		goto out;
 	}
 	doc = json_loadb((const char *)resp.body.data, resp.body.len, 0, NULL);
@@ -322,7 +313,7 @@ client_cmd_logout(const char *server, const char *cafile, long timeout_s, int ar
 		goto out;
 	/* 401: the session had already ended; either way it is gone now. */
 	if (resp.status != 200 && resp.status != 401) {
-		rc = server_said_no("logout", &resp);
+		rc = client_cli_said_no("logout", &resp);
 		goto out;
 	}
 	sp_errinfo_init(&ei);
@@ -361,7 +352,7 @@ client_cmd_whoami(const char *server, const char *cafile, long timeout_s, int ar
 	if ((rc = call(c, "GET", "/api/v1/auth/whoami", NULL, &resp)) != 0)
 		goto out;
 	if (resp.status != 200) {
-		rc = server_said_no("whoami", &resp);
+		rc = client_cli_said_no("whoami", &resp);
 		goto out;
 	}
 	doc = json_loadb((const char *)resp.body.data, resp.body.len, 0, NULL);

@@ -405,6 +405,13 @@ out:
 	return r;
 }
 
+/* 1 when u's ToUnicode entry is exactly text[0..len). */
+static int
+use_maps_to(const struct cjk_use *u, const char *text, size_t len)
+{
+	return len > 0 && strlen(u->text) == len && memcmp(u->text, text, len) == 0;
+}
+
 int
 cjk_font_use(struct cjk_font *f, const struct cjk_glyph *g, const char *text, size_t len)
 {
@@ -416,7 +423,7 @@ cjk_font_use(struct cjk_font *f, const struct cjk_glyph *g, const char *text, si
 		u = &f->used[f->slot[g->gid]];
 		if (!u->text[0] && len > 0 && len < sizeof(u->text))
 			memcpy(u->text, text, len);
-		return SP_OK;
+		return use_maps_to(u, text, len);
 	}
 	if (f->nused >= CJK_MAX_USED)
 		return SP_ERR_LIMIT;
@@ -436,7 +443,7 @@ cjk_font_use(struct cjk_font *f, const struct cjk_glyph *g, const char *text, si
 	if (len > 0 && len < sizeof(u->text))
 		memcpy(u->text, text, len);
 	f->slot[g->gid] = (int32_t)f->nused++;
-	return SP_OK;
+	return use_maps_to(u, text, len);
 }
 
 static int
@@ -446,11 +453,10 @@ use_cmp(const void *a, const void *b)
 	return x->cid < y->cid ? -1 : x->cid > y->cid;
 }
 
-/* UTF-8 -> UTF-16BE hex for a ToUnicode destination. */
-static int
-utf16_hex(struct sp_buf *b, const char *s)
+int
+cjk_utf16_hex(struct sp_buf *b, const char *s, size_t n)
 {
-	size_t n = strlen(s), i = 0, k;
+	size_t i = 0, k;
 	uint32_t cp;
 	int r;
 
@@ -494,7 +500,8 @@ tounicode(const struct cjk_font *f, struct sp_buf *b)
 				       nmap - done < 100 ? nmap - done : (size_t)100)) < 0)
 			return r;
 		if ((r = sp_buf_printf(b, "<%04X> <", (unsigned)u->cid)) < 0 ||
-		    (r = utf16_hex(b, u->text)) < 0 || (r = sp_buf_addstr(b, ">\n")) < 0)
+		    (r = cjk_utf16_hex(b, u->text, strlen(u->text))) < 0 ||
+		    (r = sp_buf_addstr(b, ">\n")) < 0)
 			return r;
 		done++;
 		if ((done % 100 == 0 || done == nmap) && (r = sp_buf_addstr(b, "endbfchar\n")) < 0)

@@ -43,9 +43,18 @@ void cjk_font_embox(struct cjk_font *f, int *bottom, int *top);
 int cjk_shape(struct cjk_font *f, const char *utf8, size_t len, struct cjk_glyph **g, size_t *n,
 	      struct sp_errinfo *ei) SP_WUR;
 
-/* Remember that the PDF shows glyph g for text utf8[0..len) (ToUnicode). */
+/*
+ * Remember that the PDF shows glyph g for text[0..len) (ToUnicode). A glyph
+ * has one ToUnicode entry, the first text seen for it, though several texts
+ * may shape to it (a compatibility ideograph and its unified form, a
+ * precomposed letter and its decomposition, "fi" and U+FB01): 1 when its
+ * entry is text[0..len), 0 when it is not (the caller marks what it shows
+ * with /ActualText), < 0 on failure.
+ */
 int cjk_font_use(struct cjk_font *f, const struct cjk_glyph *g, const char *text,
 		 size_t len) SP_WUR;
+/* UTF-8 s[0..n) as UTF-16BE hex digits (a PDF text string's, without the BOM). */
+int cjk_utf16_hex(struct sp_buf *b, const char *s, size_t n) SP_WUR;
 
 /*
  * Write the Type0 font of the glyphs used so far (subset with hb-subset):

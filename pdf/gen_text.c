@@ -31,16 +31,45 @@ cluster_text(const struct cjk_glyph *gl, size_t n, size_t len, size_t *tlen)
 	}
 }
 
-/* Show glyphs gl[0..n) with their left end at x, baseline y. */
+/*
+ * Shape utf8[0..len) into *gl (*n glyphs) with each glyph's cluster text
+ * length in *tlen (cluster_text); both malloc'd, NULL on failure.
+ */
+static int
+shape_clusters(struct gen *g, const char *utf8, size_t len, struct cjk_glyph **gl, size_t *n,
+	       size_t **tlen, struct sp_errinfo *ei)
+{
+	int r;
+
+	*tlen = NULL;
+	if ((r = cjk_shape(gen_font(g), utf8, len, gl, n, ei)) < 0)
+		return r;
+	if (*n && !(*tlen = malloc(*n * sizeof(**tlen)))) {
+		free(*gl);
+		*gl = NULL;
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	}
+	cluster_text(*gl, *n, len, *tlen);
+	return SP_OK;
+}
+
+/*
+ * Show glyphs gl[0..n) with their left end at x, baseline y. A cluster the
+ * font's ToUnicode would read back wrong (its glyph's entry is another
+ * text's, or it is more than one glyph) is shown in a span of its own whose
+ * /ActualText is the cluster's text (ISO 32000-1 §14.9.4), so that copying
+ * and searching it give the characters written.
+ */
 static int
 emit(struct gen *g, const struct cjk_glyph *gl, const size_t *tlen, size_t n, const char *text,
      double x, double y, double size, uint32_t rgb, int flags)
 {
 	struct sp_buf *b = gen_content(g);
-	unsigned upem = cjk_font_upem(gen_font(g));
+	struct cjk_font *f = gen_font(g);
+	unsigned upem = cjk_font_upem(f);
 	long long pen = 0, want = 0; /* font units */
-	size_t i;
-	int r;
+	size_t i, j, k;
+	int r, plain, open = 0;
 
 	if (!b)
 		return SP_ERR_INTERNAL;
@@ -58,28 +87,52 @@ emit(struct gen *g, const struct cjk_glyph *gl, const size_t *tlen, size_t n, co
 	if ((r = sp_buf_printf(b, "/F1 ")) < 0 || (r = pdfw_num(b, size)) < 0 ||
 	    (r = sp_buf_addstr(b, " Tf 1 0 0 1 ")) < 0 || (r = pdfw_num(b, x)) < 0 ||
 	    (r = sp_buf_addstr(b, " ")) < 0 || (r = pdfw_num(b, y)) < 0 ||
-	    (r = sp_buf_addstr(b, " Tm [")) < 0)
+	    (r = sp_buf_addstr(b, " Tm ")) < 0)
 		return r;
-	for (i = 0; i < n; i++) {
-		long long target = want + gl[i].dx;
-		int32_t w =
-			(int32_t)hb_font_get_glyph_h_advance(cjk_font_hb(gen_font(g)), gl[i].gid);
-		if ((r = cjk_font_use(gen_font(g), &gl[i], text + gl[i].cluster, tlen[i])) < 0)
+	for (i = 0; i < n; i = k) {
+		for (k = i + 1; k < n && gl[k].cluster == gl[i].cluster; k++)
+			;
+		if ((r = cjk_font_use(f, &gl[i], text + gl[i].cluster, tlen[i])) < 0)
 			return r;
-		if (target != pen) {
-			/* TJ moves by -n/1000 text space units. */
-			if ((r = sp_buf_printf(b, "%lld",
-					       -llround((double)(target - pen) * 1000.0 / upem))) <
-			    0)
+		plain = r == 1 && k == i + 1;
+		for (j = i + 1; j < k; j++)
+			if ((r = cjk_font_use(f, &gl[j], text + gl[j].cluster, 0)) < 0)
 				return r;
-			pen = target;
+		if (!plain) {
+			/* TJ arrays end and start again: the text position carries on */
+			if ((open && (r = sp_buf_addstr(b, "] TJ ")) < 0) ||
+			    (r = sp_buf_addstr(b, "/Span <</ActualText <FEFF")) < 0 ||
+			    (r = cjk_utf16_hex(b, text + gl[i].cluster, tlen[i])) < 0 ||
+			    (r = sp_buf_addstr(b, ">>> BDC ")) < 0)
+				return r;
+			open = 0;
 		}
-		if ((r = sp_buf_printf(b, "<%04X>", (unsigned)gl[i].cid)) < 0)
+		if (!open && (r = sp_buf_addstr(b, "[")) < 0)
 			return r;
-		pen += w;
-		want += gl[i].adv;
+		open = 1;
+		for (j = i; j < k; j++) {
+			long long target = want + gl[j].dx;
+			int32_t w = (int32_t)hb_font_get_glyph_h_advance(cjk_font_hb(f), gl[j].gid);
+			if (target != pen) {
+				/* TJ moves by -n/1000 text space units. */
+				if ((r = sp_buf_printf(b, "%lld",
+						       -llround((double)(target - pen) * 1000.0 /
+								upem))) < 0)
+					return r;
+				pen = target;
+			}
+			if ((r = sp_buf_printf(b, "<%04X>", (unsigned)gl[j].cid)) < 0)
+				return r;
+			pen += w;
+			want += gl[j].adv;
+		}
+		if (!plain) {
+			if ((r = sp_buf_addstr(b, "] TJ EMC ")) < 0)
+				return r;
+			open = 0;
+		}
 	}
-	return sp_buf_addstr(b, "] TJ ET\n");
+	return sp_buf_addstr(b, open ? "] TJ ET\n" : "ET\n");
 }
 
 static long long
@@ -117,13 +170,8 @@ gen_text(struct gen *g, double x, double y, double size, uint32_t rgb, int flags
 	double w;
 	int r;
 
-	if ((r = cjk_shape(gen_font(g), utf8, len, &gl, &n, ei)) < 0)
+	if ((r = shape_clusters(g, utf8, len, &gl, &n, &tlen, ei)) < 0)
 		return r;
-	if (n && !(tlen = malloc(n * sizeof(*tlen)))) {
-		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	cluster_text(gl, n, len, tlen);
 	w = (double)sum_adv(gl, n) * size / cjk_font_upem(gen_font(g));
 	if ((flags & 3) == GEN_CENTER)
 		x -= w / 2;
@@ -131,7 +179,6 @@ gen_text(struct gen *g, double x, double y, double size, uint32_t rgb, int flags
 		x -= w;
 	if ((r = emit(g, gl, tlen, n, utf8, x, y, size, rgb, flags)) < 0)
 		r = sp_err(ei, r, "writing text: %s", sp_strerror(r));
-out:
 	free(tlen);
 	free(gl);
 	return r;
@@ -181,13 +228,8 @@ wrap_para(struct gen *g, double x, double *y, double width, double size, double 
 	long long maxw = (long long)(width / k);
 	int r;
 
-	if ((r = cjk_shape(gen_font(g), p, len, &gl, &n, ei)) < 0)
+	if ((r = shape_clusters(g, p, len, &gl, &n, &tlen, ei)) < 0)
 		return r;
-	if (n && !(tlen = malloc(n * sizeof(*tlen)))) {
-		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	cluster_text(gl, n, len, tlen);
 	if (n == 0) {
 		(*nlines)++;
 		*y -= leading;

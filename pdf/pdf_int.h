@@ -110,6 +110,7 @@ long long pdf_startxref_at(const unsigned char *d, size_t len, size_t at);
 struct pdf_slot_widget {
 	int obj, gen, page;
 	struct pdf_rect rect;
+	int norotate; /* its /F has NoRotate: viewers keep it upright on a turned page */
 };
 struct pdf_sig_slot {
 	int field_obj, field_gen;

@@ -527,12 +527,24 @@ resolve_field(struct pdf_doc *doc, struct wlist *l, size_t idx, const struct pdf
 		w.seal = p->seal;
 		w.rect = sw->rect;
 		w.nslices = sw->rect.x1 - sw->rect.x0 > 0 && sw->rect.y1 - sw->rect.y0 > 0;
-		user_to_view(pi, sw->rect.x0, sw->rect.y0, &ax, &ay);
-		user_to_view(pi, sw->rect.x1, sw->rect.y1, &bx, &by);
-		w.view.x0 = fmin(ax, bx);
-		w.view.y0 = fmin(ay, by);
-		w.view.x1 = fmax(ax, bx);
-		w.view.y1 = fmax(ay, by);
+		if (sw->norotate) {
+			/* NoRotate: a viewer does not turn it with the page; the upper-left
+			   corner of its /Rect stays where the page shows that point, and
+			   it extends right and down from there, upright (ISO 32000-1
+			   §12.5.3) */
+			user_to_view(pi, sw->rect.x0, sw->rect.y1, &ax, &ay);
+			w.view.x0 = ax;
+			w.view.y1 = ay;
+			w.view.x1 = ax + (sw->rect.x1 - sw->rect.x0) * pi->unit;
+			w.view.y0 = ay - (sw->rect.y1 - sw->rect.y0) * pi->unit;
+		} else {
+			user_to_view(pi, sw->rect.x0, sw->rect.y0, &ax, &ay);
+			user_to_view(pi, sw->rect.x1, sw->rect.y1, &bx, &by);
+			w.view.x0 = fmin(ax, bx);
+			w.view.y0 = fmin(ay, by);
+			w.view.x1 = fmax(ax, bx);
+			w.view.y1 = fmax(ay, by);
+		}
 		if ((r = wl_add(l, &w, ei)) < 0)
 			return r;
 	}

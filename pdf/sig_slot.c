@@ -75,12 +75,13 @@ not_usable(struct sp_errinfo *ei, const char *name, const char *why)
 			     "signature field \"%.60s\" cannot be signed into: %s", name, why);
 }
 
-/* widget wdg's rectangle and page into w; NULL, or why it cannot be signed */
+/* widget wdg's rectangle, page and NoRotate flag into w; NULL, or why it cannot be signed */
 static const char *
 widget_read(struct pdf_doc *doc, qpdf_oh wdg, struct pdf_slot_widget *w)
 {
 	qpdf_data q = doc->q;
 	qpdf_oh rect = qpdf_oh_get_key_if_dict(q, wdg, "/Rect"), pg;
+	long long flags = 0;
 	double v[4];
 	int i, id;
 
@@ -107,6 +108,9 @@ widget_read(struct pdf_doc *doc, qpdf_oh wdg, struct pdf_slot_widget *w)
 		return "its widget is on no page";
 	w->obj = id;
 	w->gen = qpdf_oh_get_generation(q, wdg);
+	/* annotation flags (ISO 32000-1 Table 165): bit 5, NoRotate, is 16 */
+	if (qpdf_oh_get_value_as_longlong(q, qpdf_oh_get_key_if_dict(q, wdg, "/F"), &flags))
+		w->norotate = (flags & 16) != 0;
 	w->rect.x0 = v[0] < v[2] ? v[0] : v[2];
 	w->rect.x1 = v[0] < v[2] ? v[2] : v[0];
 	w->rect.y0 = v[1] < v[3] ? v[1] : v[3];

@@ -4,7 +4,8 @@
  * of that seal (a seam slice draws it shifted and clipped to its strip, a
  * field's widget centred in the field's box); a date stamp is a frame and
  * the date in our Type 3 font. Each appearance is counter-rotated against
- * its page's /Rotate so that it stands upright on screen, and drawn in the
+ * its page's /Rotate so that it stands upright on screen (but for a
+ * NoRotate widget's, which the viewer keeps upright), and drawn in the
  * device space the document's output intent asks (colour.c), or in a PDF/A
  * file without one in an ICC-based sRGB space (icc.c).
  */
@@ -29,6 +30,19 @@ rot_matrix(int rotate)
 	default:
 		return "[1 0 0 1 0 0]";
 	}
+}
+
+/*
+ * How far widget i's appearance is turned back: its page's /Rotate, or none
+ * for an empty field's widget with NoRotate, which viewers keep upright
+ * themselves (turned back as well, it would show turned the other way).
+ */
+static int
+ap_rotate(const struct sign_ctx *c, size_t i)
+{
+	if (c->fill && c->slot.widgets[i].norotate)
+		return 0;
+	return c->doc->pinfo[c->rects[i].page - 1].rotate;
 }
 
 /*
@@ -163,7 +177,6 @@ int
 sign_ap_write(struct sign_ctx *c, size_t i, struct sp_errinfo *ei)
 {
 	const struct pdf_widget_rect *wr = &c->rects[i];
-	const struct pdf_page_info *pi = &c->doc->pinfo[wr->page - 1];
 	double vw = wr->view.x1 - wr->view.x0, vh = wr->view.y1 - wr->view.y0;
 	struct sp_buf *t = &c->t;
 	struct sp_buf content;
@@ -174,7 +187,7 @@ sign_ap_write(struct sign_ctx *c, size_t i, struct sp_errinfo *ei)
 	sp_buf_reset(t);
 	if (sp_buf_addstr(t, "/Type /XObject /Subtype /Form /BBox [0 0 ") < 0 ||
 	    pdfw_num(t, vw) < 0 || sp_buf_add(t, " ", 1) < 0 || pdfw_num(t, vh) < 0 ||
-	    sp_buf_printf(t, "] /Matrix %s /Resources <<", rot_matrix(pi->rotate)) < 0)
+	    sp_buf_printf(t, "] /Matrix %s /Resources <<", rot_matrix(ap_rotate(c, i))) < 0)
 		goto oom;
 	if (wr->mode == PDF_PLACE_DATE) {
 		char date[16];
@@ -233,22 +246,21 @@ oom:
 }
 
 /*
- * An earlier widget that looks the same (same seal, slice, size and page
- * rotation) shares its appearance: a multi-page seal over n pages then
- * costs n small widgets, not n appearance streams.
+ * An earlier widget that looks the same (same seal, slice, size and turn
+ * back) shares its appearance: a multi-page seal over n pages then costs n
+ * small widgets, not n appearance streams.
  */
 int
 sign_ap_shared(const struct sign_ctx *c, size_t i)
 {
 	const struct pdf_widget_rect *a = &c->rects[i];
-	int ra = c->doc->pinfo[a->page - 1].rotate;
+	int ra = ap_rotate(c, i);
 	size_t j;
 
 	for (j = 0; j < i; j++) {
 		const struct pdf_widget_rect *b = &c->rects[j];
 		if (c->apobj[j] > 0 && b->mode == a->mode && b->seal == a->seal &&
-		    b->slice == a->slice && b->nslices == a->nslices &&
-		    c->doc->pinfo[b->page - 1].rotate == ra &&
+		    b->slice == a->slice && b->nslices == a->nslices && ap_rotate(c, j) == ra &&
 		    fabs((b->view.x1 - b->view.x0) - (a->view.x1 - a->view.x0)) < 1e-6 &&
 		    fabs((b->view.y1 - b->view.y0) - (a->view.y1 - a->view.y0)) < 1e-6)
 			return c->apobj[j];

@@ -778,82 +778,6 @@ text_stream_extract(struct pdf_doc *doc, const unsigned char *p, size_t len, qpd
 	return r;
 }
 
-/* /Resources of a page, inherited through /Parent; 0 if none. */
-static qpdf_oh
-page_resources(struct pdf_doc *doc, qpdf_oh page)
-{
-	qpdf_oh node = qpdf_oh_new_object(doc->q, page), res, parent;
-	int i;
-
-	for (i = 0; i < 64; i++) {
-		res = tobj_key(doc, node, "/Resources");
-		if (qpdf_oh_is_dictionary(doc->q, res)) {
-			qpdf_oh_release(doc->q, node);
-			return res;
-		}
-		qpdf_oh_release(doc->q, res);
-		parent = tobj_key(doc, node, "/Parent");
-		qpdf_oh_release(doc->q, node);
-		node = parent;
-		if (!qpdf_oh_is_dictionary(doc->q, node))
-			break;
-	}
-	qpdf_oh_release(doc->q, node);
-	return 0;
-}
-
-/*
- * A page's /Contents (one stream or an array of them, joined by a newline
- * as the spec says), each decoded with the cap of text_stream_data.
- */
-static int
-page_content(struct pdf_doc *doc, qpdf_oh page, unsigned char **out, size_t *len,
-	     struct sp_errinfo *ei)
-{
-	int r = SP_ERR_INTERNAL, i, n;
-	qpdf_oh c = tobj_key(doc, page, "/Contents"), it = 0;
-	struct sp_buf b;
-	unsigned char *d = NULL;
-	size_t dn = 0;
-
-	*out = NULL;
-	*len = 0;
-	sp_buf_init(&b, TEXT_MAX_STREAM);
-	if (qpdf_oh_is_stream(doc->q, c)) {
-		r = text_stream_data(doc, c, out, len, ei);
-		goto out;
-	}
-	n = qpdf_oh_is_array(doc->q, c) ? qpdf_oh_get_array_n_items(doc->q, c) : 0;
-	for (i = 0; i < n; i++) {
-		it = qpdf_oh_get_array_item(doc->q, c, i);
-		if (qpdf_oh_is_stream(doc->q, it)) {
-			if ((r = text_stream_data(doc, it, &d, &dn, ei)) != SP_OK)
-				goto out;
-			if (sp_buf_add(&b, d, dn) != SP_OK || sp_buf_add(&b, "\n", 1) != SP_OK) {
-				r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
-						  "content over %d bytes", TEXT_MAX_STREAM);
-				goto out;
-			}
-			free(d);
-			d = NULL;
-		}
-		qpdf_oh_release(doc->q, it);
-		it = 0;
-	}
-	*out = sp_buf_take(&b, len);
-	if (!*out && !(*out = calloc(1, 1))) {
-		r = sp_err(ei, SP_ERR_NOMEM, "text: out of memory");
-		goto out;
-	}
-	r = SP_OK;
-out:
-	free(d);
-	sp_buf_cleanup(&b);
-	tobj_release(doc, it);
-	tobj_release(doc, c);
-	return r;
-}
-
 int
 text_page_extract(struct pdf_doc *doc, int page, struct text_page *tp, struct sp_errinfo *ei)
 {
@@ -869,13 +793,13 @@ text_page_extract(struct pdf_doc *doc, int page, struct text_page *tp, struct sp
 	}
 	if ((r = sp_cancel_check(ei)) != SP_OK)
 		goto out;
-	if ((r = page_content(doc, doc->pages[page - 1], &data, &len, ei)) != SP_OK) {
+	if ((r = tobj_page_content(doc, doc->pages[page - 1], &data, &len, ei)) != SP_OK) {
 		char what[32];
 		snprintf(what, sizeof(what), "page %d", page);
 		sp_errinfo_prefix(ei, what);
 		goto out;
 	}
-	res = page_resources(doc, doc->pages[page - 1]);
+	res = tobj_page_resources(doc, doc->pages[page - 1]);
 	if (!(in = malloc(sizeof(*in)))) {
 		r = sp_err(ei, SP_ERR_NOMEM, "text: out of memory");
 		goto out;

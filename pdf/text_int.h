@@ -250,5 +250,13 @@ void tobj_drain(struct pdf_doc *doc);
 /* Decoded data of a stream object, capped at TEXT_MAX_STREAM; *out malloc'd. */
 int text_stream_data(struct pdf_doc *doc, qpdf_oh s, unsigned char **out, size_t *len,
 		     struct sp_errinfo *ei) SP_WUR;
+/* A page's /Resources, inherited through /Parent; 0 if none. */
+qpdf_oh tobj_page_resources(struct pdf_doc *doc, qpdf_oh page);
+/*
+ * A page's /Contents (one stream or an array of them, joined by a newline
+ * as the spec says), each decoded with the cap of text_stream_data.
+ */
+int tobj_page_content(struct pdf_doc *doc, qpdf_oh page, unsigned char **out, size_t *len,
+		      struct sp_errinfo *ei) SP_WUR;
 
 #endif /* SP_TEXT_INT_H */

@@ -1,8 +1,9 @@
 /*
- * text_obj.c: thin helpers over qpdf's C API for the text locator. They
- * never warn on wrong types (hostile files would fill qpdf's warning list),
- * and every handle they return is released by the caller, so a long
- * extraction does not grow qpdf's handle table.
+ * text_obj.c: thin helpers over qpdf's C API for the text locator, and a
+ * page's inputs for its interpreter (text.c): its resources and its decoded
+ * content. They never warn on wrong types (hostile files would fill qpdf's
+ * warning list), and every handle they return is released by the caller, so
+ * a long extraction does not grow qpdf's handle table.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -441,5 +442,81 @@ text_stream_data(struct pdf_doc *doc, qpdf_oh s, unsigned char **out, size_t *le
 	r = SP_OK;
 out:
 	free(buf);
+	return r;
+}
+
+/* /Resources of a page, inherited through /Parent; 0 if none. */
+qpdf_oh
+tobj_page_resources(struct pdf_doc *doc, qpdf_oh page)
+{
+	qpdf_oh node = qpdf_oh_new_object(doc->q, page), res, parent;
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		res = tobj_key(doc, node, "/Resources");
+		if (qpdf_oh_is_dictionary(doc->q, res)) {
+			qpdf_oh_release(doc->q, node);
+			return res;
+		}
+		qpdf_oh_release(doc->q, res);
+		parent = tobj_key(doc, node, "/Parent");
+		qpdf_oh_release(doc->q, node);
+		node = parent;
+		if (!qpdf_oh_is_dictionary(doc->q, node))
+			break;
+	}
+	qpdf_oh_release(doc->q, node);
+	return 0;
+}
+
+/*
+ * A page's /Contents (one stream or an array of them, joined by a newline
+ * as the spec says), each decoded with the cap of text_stream_data.
+ */
+int
+tobj_page_content(struct pdf_doc *doc, qpdf_oh page, unsigned char **out, size_t *len,
+		  struct sp_errinfo *ei)
+{
+	int r = SP_ERR_INTERNAL, i, n;
+	qpdf_oh c = tobj_key(doc, page, "/Contents"), it = 0;
+	struct sp_buf b;
+	unsigned char *d = NULL;
+	size_t dn = 0;
+
+	*out = NULL;
+	*len = 0;
+	sp_buf_init(&b, TEXT_MAX_STREAM);
+	if (qpdf_oh_is_stream(doc->q, c)) {
+		r = text_stream_data(doc, c, out, len, ei);
+		goto out;
+	}
+	n = qpdf_oh_is_array(doc->q, c) ? qpdf_oh_get_array_n_items(doc->q, c) : 0;
+	for (i = 0; i < n; i++) {
+		it = qpdf_oh_get_array_item(doc->q, c, i);
+		if (qpdf_oh_is_stream(doc->q, it)) {
+			if ((r = text_stream_data(doc, it, &d, &dn, ei)) != SP_OK)
+				goto out;
+			if (sp_buf_add(&b, d, dn) != SP_OK || sp_buf_add(&b, "\n", 1) != SP_OK) {
+				r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+						  "content over %d bytes", TEXT_MAX_STREAM);
+				goto out;
+			}
+			free(d);
+			d = NULL;
+		}
+		qpdf_oh_release(doc->q, it);
+		it = 0;
+	}
+	*out = sp_buf_take(&b, len);
+	if (!*out && !(*out = calloc(1, 1))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "text: out of memory");
+		goto out;
+	}
+	r = SP_OK;
+out:
+	free(d);
+	sp_buf_cleanup(&b);
+	tobj_release(doc, it);
+	tobj_release(doc, c);
 	return r;
 }

@@ -164,6 +164,53 @@ START_TEST(subset_glyphs_render_as_shaped)
 }
 END_TEST
 
+/*
+ * Texts that shape to one glyph read back as written: a CJK compatibility
+ * ideograph and its unified form (U+F900, U+8C48), a Kangxi radical and the
+ * ideograph (U+2F00, U+4E00), a decomposed letter and the precomposed one,
+ * the ligature U+FB01 and "fi". The glyph's /ToUnicode entry is the first
+ * text seen; pdftotext must still give back every other text exactly, in
+ * either order.
+ */
+START_TEST(shared_glyphs_read_back_as_written)
+{
+	static const char *const line[] = {
+		"\u8c48 \uf900 e\u0301 \u00e9 \u4e00 \u2f00 fi \ufb01",
+		"\uf900 \u8c48 \u00e9 e\u0301 \u2f00 \u4e00 \ufb01 fi",
+	};
+	const char *dir = tmpdir_new();
+	struct sp_errinfo ei;
+	struct gen *g = NULL;
+	unsigned char *pdf = NULL;
+	size_t len = 0;
+	char path[512], *txt;
+	int i;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(gen_new(FONT, FACE, &g, &ei), SP_OK);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_ge(gen_page_add(g, 400, 100, &ei), 0);
+		ck_assert_msg(gen_text(g, 20, 40, 16, 0, GEN_LEFT, line[i], &ei) == SP_OK, "%s",
+			      ei.msg);
+	}
+	ck_assert_msg(gen_finish(g, "shared", &pdf, &len, &ei) == SP_OK, "%s", ei.msg);
+	gen_free(g);
+	snprintf(path, sizeof(path), "%s/shared.pdf", dir);
+	write_file(path, pdf, len);
+	ck_assert_int_eq(run("qpdf --check %s >/dev/null 2>&1", path), 0);
+	for (i = 0; i < 2; i++) {
+		char tail[32];
+		snprintf(tail, sizeof(tail), " -f %d -l %d -", i + 1, i + 1);
+		txt = tool_output(dir, "pdftotext -enc UTF-8", path, tail);
+		ck_assert_msg(strstr(txt, line[i]) != NULL, "page %d reads back as \"%s\"", i + 1,
+			      txt);
+		free(txt);
+	}
+	run("rm -rf %s", dir);
+	free(pdf);
+}
+END_TEST
+
 static char *
 repeat(const char *u, int n)
 {
@@ -502,6 +549,7 @@ main(void)
 
 	tcase_add_test(tc, form_is_valid_and_reads_back);
 	tcase_add_test(tc, subset_glyphs_render_as_shaped);
+	tcase_add_test(tc, shared_glyphs_read_back_as_written);
 	tcase_add_test(tc, form_longest_values_fit_one_page);
 	tcase_add_test(tc, form_bad_input_is_refused);
 	tcase_add_test(tc, font_problems_are_clear);

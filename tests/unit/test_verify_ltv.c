@@ -217,62 +217,71 @@ START_TEST(levels)
 END_TEST
 
 /*
+ * one[0..n1) with a DSS of the rsa signer's chain and a CRL of the CA
+ * issued at last, current until next, listing serial (0: none) revoked at
+ * when, verified at `at`: the report.
+ */
+static struct crypto_verify_report *
+verify_under_crl(const unsigned char *one, size_t n1, long serial, time_t when, time_t last,
+		 time_t next, time_t at)
+{
+	struct crypto_verify_report *r;
+	struct pdf_blob crl;
+	unsigned char *two;
+	size_t crllen, n2;
+
+	crl.data = make_crl_at(serial, when, last, next, &crllen);
+	crl.len = crllen;
+	two = with_dss(one, n1, "rsa", &crl, &n2);
+	r = verify_at(two, n2, at);
+	free(two);
+	free(crl.data);
+	return r;
+}
+
+/* verify_under_crl with a CRL issued a minute ago and current for a day (make_crl's). */
+static struct crypto_verify_report *
+verify_under_current_crl(const unsigned char *one, size_t n1, long serial, time_t when, time_t at)
+{
+	return verify_under_crl(one, n1, serial, when, time(NULL) - 60, time(NULL) + 86400, at);
+}
+
+/*
  * The embedded evidence answers revocation, also at a verification time
  * after every certificate expired (the leaves live 20 days): good, and
  * revoked before the timestamp (invalid); without a timestamp, expired.
  */
 START_TEST(embedded_revocation_after_expiry)
 {
-	size_t n1, n2, crllen;
-	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	size_t n1;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1);
 	time_t later = time(NULL) + 400 * 86400;
 	struct crypto_verify_report *r;
-	struct pdf_blob crl;
 
-	crl.data = make_crl(0, 0, &crllen);
-	crl.len = crllen;
-	two = with_dss(one, n1, "rsa", &crl, &n2);
-	r = verify_at(two, n2, later);
+	r = verify_under_current_crl(one, n1, 0, 0, later);
 	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, "%s: %s",
 		      crypto_verdict_name(r->sigs[0].verdict), r->sigs[0].message);
 	ck_assert_int_eq(r->sigs[0].rev_dss, 1);
 	ck_assert_int_eq(r->sigs[0].checked_at, r->sigs[0].ts_time);
 	crypto_verify_report_free(r);
-	free(two);
-	free(crl.data);
 
 	/* revoked (serial 2 is the rsa signer) an hour before it signed */
-	crl.data = make_crl(2, time(NULL) - 3600, &crllen);
-	crl.len = crllen;
-	two = with_dss(one, n1, "rsa", &crl, &n2);
-	r = verify_at(two, n2, later);
+	r = verify_under_current_crl(one, n1, 2, time(NULL) - 3600, later);
 	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
 	ck_assert_str_eq(r->sigs[0].reasons[0], "cert_revoked");
 	crypto_verify_report_free(r);
-	free(two);
-	free(crl.data);
 
 	/* revoked a day after it signed (the timestamp proves it): still valid */
-	crl.data = make_crl(2, time(NULL) + 86400, &crllen);
-	crl.len = crllen;
-	two = with_dss(one, n1, "rsa", &crl, &n2);
-	r = verify_at(two, n2, later);
+	r = verify_under_current_crl(one, n1, 2, time(NULL) + 86400, later);
 	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, "%s",
 		      r->sigs[0].message);
 	crypto_verify_report_free(r);
-	free(two);
-	free(crl.data);
 
 	/* a CRL that was out of date before the signature says nothing about it: an old
 	   "not listed" cannot hide a revocation that came in between */
-	crl.data = make_crl_at(0, 0, time(NULL) - 3 * 86400, time(NULL) - 2 * 86400, &crllen);
-	crl.len = crllen;
-	two = with_dss(one, n1, "rsa", &crl, &n2);
-	r = verify_at(two, n2, later);
+	r = verify_under_crl(one, n1, 0, 0, time(NULL) - 3 * 86400, time(NULL) - 2 * 86400, later);
 	ck_assert_int_eq(r->sigs[0].rev_dss, 0);
 	crypto_verify_report_free(r);
-	free(two);
-	free(crl.data);
 	free(one);
 
 	/* no timestamp: nothing proves when it was made; at `later` it has expired */
@@ -392,32 +401,21 @@ END_TEST
 /* The embedded evidence also judges the TSA: revoked before it stamped, invalid. */
 START_TEST(tsa_revoked_in_evidence)
 {
-	size_t n1, n2, crllen;
-	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	size_t n1;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1);
 	struct crypto_verify_report *r;
-	struct pdf_blob crl;
 
 	/* serial 6 is the corpus TSA */
-	crl.data = make_crl(6, time(NULL) - 3600, &crllen);
-	crl.len = crllen;
-	two = with_dss(one, n1, "rsa", &crl, &n2);
-	r = verify_at(two, n2, 0);
+	r = verify_under_current_crl(one, n1, 6, time(NULL) - 3600, 0);
 	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
 	ck_assert_str_eq(r->sigs[0].reasons[0], "ts_revoked");
 	ck_assert_int_eq(r->sigs[0].timestamp_ok, 0);
 	crypto_verify_report_free(r);
-	free(two);
-	free(crl.data);
 	/* revoked after it stamped: the timestamp stands */
-	crl.data = make_crl(6, time(NULL) + 3600, &crllen);
-	crl.len = crllen;
-	two = with_dss(one, n1, "rsa", &crl, &n2);
-	r = verify_at(two, n2, 0);
+	r = verify_under_current_crl(one, n1, 6, time(NULL) + 3600, 0);
 	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, "%s",
 		      r->sigs[0].message);
 	crypto_verify_report_free(r);
-	free(two);
-	free(crl.data);
 	free(one);
 }
 END_TEST
@@ -467,6 +465,27 @@ level_is(const unsigned char *d, size_t n, const char *want)
 }
 
 /*
+ * The level signature 0 of one[0..n1) reaches under a DSS update with the
+ * OCSP responses o[0..no) and a /VRI entry for it (vri 0) or none (NO_VRI),
+ * and, unless want_ts is NULL, under a document timestamp over that update.
+ */
+static void
+levels_with_dss(const unsigned char *one, size_t n1, size_t vri, const struct pdf_blob *o,
+		size_t no, const char *want, const char *want_ts)
+{
+	size_t n, n2;
+	unsigned char *f = with_dss_items(one, n1, vri, "rsa", o, no, NULL, 0, &n), *g;
+
+	level_is(f, n, want);
+	if (want_ts) {
+		g = with_doc_ts(f, n, &n2);
+		level_is(g, n2, want_ts);
+		free(g);
+	}
+	free(f);
+}
+
+/*
  * B-LT is what the DSS answers, not that it names the signature: a
  * revocation answer for every certificate below the root of the signer's
  * chain and of its timestamp's TSA chain (LtaCheck's rule, EN 319 142-1
@@ -476,8 +495,8 @@ level_is(const unsigned char *d, size_t n, const char *want)
  */
 START_TEST(level_is_what_the_dss_answers)
 {
-	size_t n1, n, n2, lo[2];
-	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *f, *g;
+	size_t n1, lo[2];
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1);
 	struct pdf_blob o[2];
 
 	o[0].data = make_ocsp("rsa", 0, V_OCSP_CERTSTATUS_GOOD, 0, 60, &lo[0]);
@@ -485,32 +504,13 @@ START_TEST(level_is_what_the_dss_answers)
 	o[1].data = make_ocsp("tsa", 0, V_OCSP_CERTSTATUS_GOOD, 0, 60, &lo[1]);
 	o[1].len = lo[1];
 	/* a /VRI entry, certificates only */
-	f = with_dss_items(one, n1, 0, "rsa", NULL, 0, NULL, 0, &n);
-	level_is(f, n, "pades_b_t");
-	g = with_doc_ts(f, n, &n2);
-	level_is(g, n2, "pades_b_t");
-	free(g);
-	free(f);
+	levels_with_dss(one, n1, 0, NULL, 0, "pades_b_t", "pades_b_t");
 	/* the signer answered, the TSA not: with a /VRI entry and without */
-	f = with_dss_items(one, n1, 0, "rsa", o, 1, NULL, 0, &n);
-	level_is(f, n, "pades_b_t");
-	g = with_doc_ts(f, n, &n2);
-	level_is(g, n2, "pades_b_t");
-	free(g);
-	free(f);
-	f = with_dss_items(one, n1, NO_VRI, "rsa", o, 1, NULL, 0, &n);
-	level_is(f, n, "pades_b_t");
-	free(f);
+	levels_with_dss(one, n1, 0, o, 1, "pades_b_t", "pades_b_t");
+	levels_with_dss(one, n1, NO_VRI, o, 1, "pades_b_t", NULL);
 	/* both answered: B-LT, and B-LTA under a document timestamp */
-	f = with_dss_items(one, n1, 0, "rsa", o, 2, NULL, 0, &n);
-	level_is(f, n, "pades_b_lt");
-	g = with_doc_ts(f, n, &n2);
-	level_is(g, n2, "pades_b_lta");
-	free(g);
-	free(f);
-	f = with_dss_items(one, n1, NO_VRI, "rsa", o, 2, NULL, 0, &n);
-	level_is(f, n, "pades_b_lt");
-	free(f);
+	levels_with_dss(one, n1, 0, o, 2, "pades_b_lt", "pades_b_lta");
+	levels_with_dss(one, n1, NO_VRI, o, 2, "pades_b_lt", NULL);
 	free(o[0].data);
 	free(o[1].data);
 	free(one);
@@ -702,14 +702,12 @@ START_TEST(vri_entries_kept_by_reference)
 }
 END_TEST
 
-static Suite *
-ltv_suite(void)
+int
+main(void)
 {
 	Suite *s = suite_create("verify_ltv");
-	TCase *tc = tcase_create("ltv");
+	TCase *tc = test_tcase(s, "ltv", setup, teardown, 0, 120);
 
-	tcase_add_unchecked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, dss_written_and_merged);
 	tcase_add_test(tc, levels);
 	tcase_add_test(tc, completion_views_at_b_lt);
@@ -720,18 +718,5 @@ ltv_suite(void)
 	tcase_add_test(tc, levels_without_vri);
 	tcase_add_test(tc, level_is_what_the_dss_answers);
 	tcase_add_test(tc, vri_entries_kept_by_reference);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(ltv_suite());
-	int nf;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return test_suite_run(s);
 }

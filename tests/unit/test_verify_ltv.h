@@ -11,6 +11,8 @@
 
 #include <check.h>
 
+#include "support_suite.h"
+
 #include <openssl/ocsp.h>
 #include <openssl/x509v3.h>
 

@@ -470,30 +470,15 @@ START_TEST(dss_rewritten_is_a_change_only_when_it_differs)
 }
 END_TEST
 
-static Suite *
-dss_suite(void)
+int
+main(void)
 {
 	Suite *s = suite_create("verify_ltv_dss");
-	TCase *tc = tcase_create("dss");
+	TCase *tc = test_tcase(s, "dss", setup, teardown, 0, 120);
 
-	tcase_add_unchecked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, dss_read_known_takes_only_what_reads_the_same);
 	tcase_add_test(tc, dss_pack_round_trip);
 	tcase_add_test(tc, dss_known_handed_to_the_verification);
 	tcase_add_test(tc, dss_rewritten_is_a_change_only_when_it_differs);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(dss_suite());
-	int nf;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return test_suite_run(s);
 }

@@ -553,31 +553,16 @@ START_TEST(vri_memo_given_to_the_dss_update)
 }
 END_TEST
 
-static Suite *
-reuse_suite(void)
+int
+main(void)
 {
 	Suite *s = suite_create("verify_ltv_reuse");
-	TCase *tc = tcase_create("reuse");
+	TCase *tc = test_tcase(s, "reuse", setup, teardown, 0, 120);
 
-	tcase_add_unchecked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, dss_from_kept_reads);
 	tcase_add_test(tc, doc_timestamp_from_the_base_hash);
 	tcase_add_test(tc, vri_keys_handed_to_the_verification);
 	tcase_add_test(tc, vri_handed_on);
 	tcase_add_test(tc, vri_memo_given_to_the_dss_update);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(reuse_suite());
-	int nf;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return test_suite_run(s);
 }

@@ -18,6 +18,7 @@
  */
 #include <check.h>
 
+#include "support_suite.h"
 #include "test_verify_corpus.h"
 
 static struct crypto_trust *trust;
@@ -343,6 +344,33 @@ signable_known(const unsigned char *d, size_t n, struct sp_errinfo *ei, size_t *
 }
 
 /*
+ * Prepare a visible seal on page 1 of d[0..n) (as sealpactd's prepare does);
+ * its answer, ei saying why when it is refused. check_first: the document is
+ * asserted signable (pdf_docmdp_check_signable) before.
+ */
+static int
+prepare_visible_seal(const unsigned char *d, size_t n, int check_first, struct sp_errinfo *ei)
+{
+	struct pdf_placement pl = { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 300, .y = 300 };
+	struct pdf_sig_params par = { .signing_time = time(NULL), .utc_offset_min = 480 };
+	struct pdf_seal seal = { 0 };
+	struct pdf_sig_prepared p;
+	struct pdf_doc *doc = NULL;
+	int r;
+
+	ck_assert_ptr_nonnull(seal.png = make_seal_png(120, &seal.png_len));
+	ck_assert_int_eq(pdf_doc_open(d, n, &doc, ei), SP_OK);
+	if (check_first)
+		ck_assert_int_eq(pdf_docmdp_check_signable(doc, NULL, ei), SP_OK);
+	memset(&p, 0, sizeof(p));
+	r = pdf_sig_prepare(doc, &par, &seal, 1, &pl, 1, &p, ei);
+	pdf_sig_prepared_cleanup(&p);
+	pdf_doc_free(doc);
+	free((void *)seal.png);
+	return r;
+}
+
+/*
  * A seal after a certification: with P=2 (filling in forms and signing) the
  * verifier, as pyHanko by default, reads a new visible signature widget as a
  * change the certification does not permit, so a visible seal is refused
@@ -352,32 +380,21 @@ signable_known(const unsigned char *d, size_t n, struct sp_errinfo *ei, size_t *
  */
 START_TEST(visible_seal_after_certification)
 {
-	struct pdf_placement pl = { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 300, .y = 300 };
-	struct pdf_sig_params par = { .signing_time = time(NULL), .utc_offset_min = 480 };
 	struct crypto_verify_opts o = { .trust = trust };
 	struct crypto_verify_report *r = NULL;
-	struct pdf_seal seal = { 0 };
-	struct pdf_sig_prepared p;
-	struct pdf_doc *doc = NULL;
 	struct sp_errinfo ei;
-	int perm = _i ? 3 : 2;
+	int perm = _i ? 3 : 2, rc;
 	size_t n, n1, i;
 	unsigned char *d = vc_certified(perm, &n), *one;
 
 	sp_errinfo_init(&ei);
-	ck_assert_ptr_nonnull(seal.png = make_seal_png(120, &seal.png_len));
-	ck_assert_int_eq(pdf_doc_open(d, n, &doc, &ei), SP_OK);
-	ck_assert_int_eq(pdf_docmdp_check_signable(doc, NULL, &ei), SP_OK);
-	memset(&p, 0, sizeof(p));
-	i = (size_t)pdf_sig_prepare(doc, &par, &seal, 1, &pl, 1, &p, &ei);
-	pdf_sig_prepared_cleanup(&p);
-	pdf_doc_free(doc);
+	rc = prepare_visible_seal(d, n, 1, &ei);
 	if (perm == 2) {
-		ck_assert_int_eq((int)i, SP_ERR_INVALID);
+		ck_assert_int_eq(rc, SP_ERR_INVALID);
 		ck_assert_str_eq(ei.reason, "docmdp_no_visible");
 		ck_assert_msg(strstr(ei.msg, "sign it without placements") != NULL, "%s", ei.msg);
 	} else {
-		ck_assert_msg((int)i == SP_OK, "%s", ei.msg);
+		ck_assert_msg(rc == SP_OK, "%s", ei.msg);
 	}
 	one = vc_sign_at(d, n, "ec", 0, 0, perm == 3, &n1);
 	ck_assert_int_eq(crypto_pdf_verify(one, n1, &o, &r, &ei), SP_OK);
@@ -390,7 +407,6 @@ START_TEST(visible_seal_after_certification)
 	ck_assert_int_eq(vc_outcome(r), VC_VALID);
 	crypto_verify_report_free(r);
 	free(one);
-	free((void *)seal.png);
 	free(d);
 }
 END_TEST
@@ -407,16 +423,11 @@ END_TEST
  */
 START_TEST(certified_by_perms_alone)
 {
-	struct pdf_placement pl = { .mode = PDF_PLACE_NORMAL, .page = 1, .x = 300, .y = 300 };
-	struct pdf_sig_params par = { .signing_time = time(NULL), .utc_offset_min = 480 };
 	struct crypto_verify_opts o = { .trust = trust };
 	struct crypto_verify_report *r = NULL;
-	struct pdf_seal seal = { 0 };
-	struct pdf_sig_prepared p;
-	struct pdf_doc *doc = NULL;
 	struct sp_errinfo ei;
 	size_t n, n1;
-	int rc, num[1] = { 1 };
+	int num[1] = { 1 };
 	const char *cat[1] = { "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [6 0 R 8 0 R "
 			       "9 0 R] /SigFlags 3 >> /Perms << /DocMDP 7 0 R >> >>" };
 	unsigned char *d = vc_certified_form(-1, NULL, NULL, &n), *one;
@@ -428,14 +439,7 @@ START_TEST(certified_by_perms_alone)
 	ck_assert_int_eq(r->sigs[0].certifying, 2);
 	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID);
 	crypto_verify_report_free(r);
-	ck_assert_ptr_nonnull(seal.png = make_seal_png(120, &seal.png_len));
-	ck_assert_int_eq(pdf_doc_open(d, n, &doc, &ei), SP_OK);
-	memset(&p, 0, sizeof(p));
-	rc = pdf_sig_prepare(doc, &par, &seal, 1, &pl, 1, &p, &ei);
-	pdf_sig_prepared_cleanup(&p);
-	pdf_doc_free(doc);
-	free((void *)seal.png);
-	ck_assert_int_eq(rc, SP_ERR_INVALID);
+	ck_assert_int_eq(prepare_visible_seal(d, n, 0, &ei), SP_ERR_INVALID);
 	ck_assert_str_eq(ei.reason, "docmdp_no_visible");
 	d = apply(d, &n, FILL_AMOUNT);
 	one = vc_sign(d, n, "ec", 1, 0, &n1);
@@ -464,6 +468,23 @@ START_TEST(certified_by_perms_alone)
 }
 END_TEST
 
+/*
+ * r, a signability check's answer with ei, for the form certified with a
+ * field lock /Action /All: refused as locked by the certification when
+ * locked (the lock carries /P 1), else signable.
+ */
+static void
+locked_by_certification(int r, const struct sp_errinfo *ei, int locked)
+{
+	if (locked) {
+		ck_assert_int_eq(r, SP_ERR_INVALID);
+		ck_assert_str_eq(ei->reason, "docmdp_no_changes");
+		ck_assert_ptr_nonnull(strstr(ei->msg, "locked by signature \"Certification\""));
+	} else {
+		ck_assert_int_eq(r, SP_OK);
+	}
+}
+
 /* sign refuses what a signature field lock's /P 1 forbids, as it does a P=1 certification. */
 START_TEST(lock_p1_is_not_signable)
 {
@@ -473,30 +494,15 @@ START_TEST(lock_p1_is_not_signable)
 	struct pdf_doc *doc;
 	struct sp_errinfo ei;
 	size_t nreads;
-	int r;
 
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(pdf_doc_open(d, n, &doc, &ei), SP_OK);
-	r = pdf_docmdp_check_signable(doc, NULL, &ei);
-	if (_i) {
-		ck_assert_int_eq(r, SP_ERR_INVALID);
-		ck_assert_str_eq(ei.reason, "docmdp_no_changes");
-		ck_assert_ptr_nonnull(strstr(ei.msg, "locked by signature \"Certification\""));
-	} else {
-		ck_assert_int_eq(r, SP_OK);
-	}
+	locked_by_certification(pdf_docmdp_check_signable(doc, NULL, &ei), &ei, _i);
 	pdf_doc_free(doc);
 	/* the same with a verification's reads (this signature has a /Reference: it is
 	   read again) */
 	sp_errinfo_init(&ei);
-	r = signable_known(d, n, &ei, &nreads);
-	if (_i) {
-		ck_assert_int_eq(r, SP_ERR_INVALID);
-		ck_assert_str_eq(ei.reason, "docmdp_no_changes");
-		ck_assert_ptr_nonnull(strstr(ei.msg, "locked by signature \"Certification\""));
-	} else {
-		ck_assert_int_eq(r, SP_OK);
-	}
+	locked_by_certification(signable_known(d, n, &ei, &nreads), &ei, _i);
 	free(d);
 }
 END_TEST
@@ -550,32 +556,17 @@ START_TEST(field_lock_p1_over_a_known_signature)
 }
 END_TEST
 
-static Suite *
-mdp_suite(void)
+int
+main(void)
 {
 	Suite *s = suite_create("verify_mdp");
-	TCase *tc = tcase_create("mdp");
+	TCase *tc = test_tcase(s, "mdp", setup, teardown, 0, 120);
 
-	tcase_add_unchecked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, certified_form_changes, 0, (int)SP_ARRAY_LEN(cases));
 	tcase_add_test(tc, field_lock_names);
 	tcase_add_loop_test(tc, lock_p1_is_not_signable, 0, 2);
 	tcase_add_loop_test(tc, visible_seal_after_certification, 0, 2);
 	tcase_add_loop_test(tc, field_lock_p1_over_a_known_signature, 0, 2);
 	tcase_add_test(tc, certified_by_perms_alone);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(mdp_suite());
-	int nf;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return test_suite_run(s);
 }

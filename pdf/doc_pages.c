@@ -1,0 +1,252 @@
+/*
+ * doc_pages.c: a document's pages once it is open: each page's geometry,
+ * read when the page is first used (inherited boxes, /Rotate, /UserUnit),
+ * the page list handed to a later open of the same bytes, and whether an
+ * update keeps the page tree as it was (so that list still holds).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pdf_int.h"
+
+static int
+read_rect(qpdf_data q, qpdf_oh a, struct pdf_rect *r)
+{
+	double v[4];
+	int i;
+
+	if (!qpdf_oh_is_array(q, a) || qpdf_oh_get_array_n_items(q, a) != 4)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		qpdf_oh it = qpdf_oh_get_array_item(q, a, i);
+		if (!qpdf_oh_get_value_as_number(q, it, &v[i]) || !isfinite(v[i]) ||
+		    fabs(v[i]) > 1e6)
+			return -1;
+	}
+	r->x0 = fmin(v[0], v[2]);
+	r->x1 = fmax(v[0], v[2]);
+	r->y0 = fmin(v[1], v[3]);
+	r->y1 = fmax(v[1], v[3]);
+	return (r->x1 - r->x0 < 1 || r->y1 - r->y0 < 1) ? -1 : 0;
+}
+
+/* The value of an inheritable page attribute, or an uninitialized handle. */
+static qpdf_oh
+inherited(qpdf_data q, qpdf_oh page, const char *key)
+{
+	qpdf_oh n = page;
+	int depth;
+
+	for (depth = 0; depth < PDF_MAX_DEPTH && qpdf_oh_is_dictionary(q, n); depth++) {
+		if (qpdf_oh_has_key(q, n, key))
+			return qpdf_oh_get_key(q, n, key);
+		n = qpdf_oh_get_key(q, n, "/Parent");
+	}
+	return qpdf_oh_new_null(q);
+}
+
+static int
+page_geometry(struct pdf_doc *doc, int i, struct sp_errinfo *ei)
+{
+	qpdf_data q = doc->q;
+	struct pdf_page_info *pi = &doc->pinfo[i];
+	long long rot = 0;
+	struct pdf_rect c;
+	qpdf_oh uu;
+
+	if (read_rect(q, inherited(q, doc->pages[i], "/MediaBox"), &pi->media) < 0)
+		return sp_err_reason(ei, SP_ERR_PDF, "pdf_bad_page",
+				     "page %d has no valid /MediaBox", i + 1);
+	pi->crop = pi->media;
+	if (read_rect(q, inherited(q, doc->pages[i], "/CropBox"), &c) == 0) {
+		c.x0 = fmax(c.x0, pi->media.x0);
+		c.y0 = fmax(c.y0, pi->media.y0);
+		c.x1 = fmin(c.x1, pi->media.x1);
+		c.y1 = fmin(c.y1, pi->media.y1);
+		if (c.x1 - c.x0 >= 1 && c.y1 - c.y0 >= 1)
+			pi->crop = c;
+	}
+	(void)qpdf_oh_get_value_as_longlong(q, inherited(q, doc->pages[i], "/Rotate"), &rot);
+	if (rot % 90 != 0)
+		return sp_err_reason(ei, SP_ERR_PDF, "pdf_bad_page",
+				     "page %d has /Rotate %lld, not a multiple of 90", i + 1, rot);
+	pi->rotate = (int)(((rot % 360) + 360) % 360);
+	/* the page's own entry (not inherited); one that is not a number in (0, 75000]
+	   (ISO 32000-1 Annex C's cap) is ignored, as viewers ignore it */
+	uu = qpdf_oh_get_key(q, doc->pages[i], "/UserUnit");
+	if (!qpdf_oh_get_value_as_number(q, uu, &pi->unit) || !isfinite(pi->unit) ||
+	    pi->unit <= 0 || pi->unit > 75000)
+		pi->unit = 1;
+	qpdf_oh_release(q, uu);
+	if (pi->rotate == 90 || pi->rotate == 270) {
+		pi->width = (pi->crop.y1 - pi->crop.y0) * pi->unit;
+		pi->height = (pi->crop.x1 - pi->crop.x0) * pi->unit;
+	} else {
+		pi->width = (pi->crop.x1 - pi->crop.x0) * pi->unit;
+		pi->height = (pi->crop.y1 - pi->crop.y0) * pi->unit;
+	}
+	return SP_OK;
+}
+
+int
+pdf_doc_page_objs(const struct pdf_doc *doc, int **out, size_t *n, struct sp_errinfo *ei)
+{
+	int *v = NULL, id;
+	int i, j;
+
+	*out = NULL;
+	*n = 0;
+	if (doc->npages <= 0)
+		return sp_err(ei, SP_ERR_INVALID, "the document has no page list");
+	if (!(v = malloc((size_t)doc->npages * 2 * sizeof(*v))))
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	for (i = 0; i < doc->npages; i++) {
+		id = qpdf_oh_get_object_id(doc->q, doc->pages[i]);
+		/* a page qpdf made itself (a page listed twice is copied) is no object of
+		   the file's: such a list cannot be given to another open */
+		for (j = 0; j < i; j++)
+			if (v[2 * j] == id)
+				id = 0;
+		if (id <= 0 || id >= doc->info.size) {
+			free(v);
+			return sp_err(ei, SP_ERR_UNSUPPORTED,
+				      "page %d is not an object of the file", i + 1);
+		}
+		v[2 * i] = id;
+		v[2 * i + 1] = qpdf_oh_get_generation(doc->q, doc->pages[i]);
+	}
+	*out = v;
+	*n = (size_t)doc->npages;
+	return SP_OK;
+}
+
+/* 1 when h (in q) is or may be a node of a page tree: a dictionary with /Kids. */
+static int
+tree_node(qpdf_data q, qpdf_oh h)
+{
+	return qpdf_oh_is_dictionary(q, h) && qpdf_oh_has_key(q, h, "/Kids");
+}
+
+/* The index of page object num (generation gen) in doc's list, or -1. */
+static int
+page_index(const struct pdf_doc *doc, int num)
+{
+	int i;
+
+	for (i = 0; i < doc->npages; i++)
+		if (qpdf_oh_get_object_id(doc->q, doc->pages[i]) == num)
+			return i;
+	return -1;
+}
+
+/*
+ * Whether an object rev's update lists could change which objects the page
+ * tree reaches (see pdf_pages_kept): 0 when it cannot, 1 when it may.
+ */
+static int
+listed_touches_tree(struct pdf_doc *older, struct pdf_doc *newer, int num)
+{
+	qpdf_data qo = older->q, qn = newer->q;
+	qpdf_oh o, it;
+	int i, n, at;
+
+	if (num <= 0 || num >= older->info.size)
+		return 0; /* the free list's head, or new: only a changed node or /Kids array
+			     could bring a new object in */
+	o = qpdf_get_object_by_id(qo, num, 0);
+	if (qpdf_oh_is_null(qo, o))
+		return 1; /* free, or of another generation: not told apart here */
+	if ((at = page_index(older, num)) >= 0) {
+		/* a leaf stays a leaf: a dictionary without /Kids */
+		it = qpdf_get_object_by_id(qn, num, qpdf_oh_get_generation(qo, older->pages[at]));
+		return !qpdf_oh_is_dictionary(qn, it) || qpdf_oh_has_key(qn, it, "/Kids");
+	}
+	if (tree_node(qo, o) || qpdf_oh_is_stream(qo, o))
+		return 1; /* a node, or a stream (an object stream may hold any of them) */
+	if (!qpdf_oh_is_array(qo, o))
+		return 0;
+	/* an indirect array: a /Kids array holds pages or nodes */
+	n = qpdf_oh_get_array_n_items(qo, o);
+	for (i = 0; i < n; i++) {
+		it = qpdf_oh_get_array_item(qo, o, i);
+		if (qpdf_oh_is_indirect(qo, it) &&
+		    (page_index(older, qpdf_oh_get_object_id(qo, it)) >= 0 || tree_node(qo, it)))
+			return 1;
+	}
+	return 0;
+}
+
+int
+pdf_pages_kept(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf_revision *rev)
+{
+	qpdf_data qo = older->q, qn = newer->q;
+	qpdf_oh po, pn;
+	struct sp_errinfo ign;
+	int *nums = NULL, kept = 0;
+	size_t n = 0, i;
+
+	if (older->npages <= 0 || pdf_doc_damaged(older) || pdf_doc_damaged(newer))
+		return 0;
+	/* the catalog's /Pages is the same node (a new /Root may hold it) */
+	po = qpdf_oh_get_key_if_dict(qo, qpdf_get_root(qo), "/Pages");
+	pn = qpdf_oh_get_key_if_dict(qn, qpdf_get_root(qn), "/Pages");
+	if (!qpdf_oh_is_indirect(qo, po) || !qpdf_oh_is_indirect(qn, pn) ||
+	    qpdf_oh_get_object_id(qo, po) != qpdf_oh_get_object_id(qn, pn) ||
+	    qpdf_oh_get_generation(qo, po) != qpdf_oh_get_generation(qn, pn))
+		return 0;
+	sp_errinfo_init(&ign);
+	if (pdf_revision_listed(newer, rev, &nums, &n, &ign) != SP_OK)
+		return 0;
+	for (i = 0; i < n && !listed_touches_tree(older, newer, nums[i]); i++)
+		;
+	kept = i == n && !pdf_doc_damaged(older) && !pdf_doc_damaged(newer) &&
+	       !qpdf_has_error(qo) && !qpdf_has_error(qn);
+	free(nums);
+	return kept;
+}
+
+int
+pdf_doc_page_count(const struct pdf_doc *doc)
+{
+	return doc ? doc->npages : 0;
+}
+
+int
+pdf_page_get(struct pdf_doc *doc, int page, const struct pdf_page_info **out, struct sp_errinfo *ei)
+{
+	int r, i = page - 1;
+
+	*out = NULL;
+	if (doc && doc->pinfo == NULL)
+		return sp_err(ei, SP_ERR_INVALID, "the pages of this view were not read");
+	if (!doc || page < 1 || page > doc->npages)
+		return sp_err(ei, SP_ERR_INVALID, "page %d out of range 1..%d", page,
+			      doc ? doc->npages : 0);
+	if (!doc->pread[i]) {
+		/* as the page tree walk checks what it finds (a known page is no tree node) */
+		if (!qpdf_oh_is_dictionary(doc->q, doc->pages[i]) ||
+		    !qpdf_oh_is_indirect(doc->q, doc->pages[i]) ||
+		    qpdf_oh_has_key(doc->q, doc->pages[i], "/Kids"))
+			return sp_err_reason(ei, SP_ERR_PDF, "pdf_bad_page",
+					     "page %d is not an indirect dictionary", page);
+		if ((r = page_geometry(doc, i, ei)) < 0)
+			return r;
+		doc->pread[i] = 1;
+	}
+	*out = &doc->pinfo[i];
+	return SP_OK;
+}
+
+int
+pdf_doc_page_info(struct pdf_doc *doc, int page, struct pdf_page_info *out, struct sp_errinfo *ei)
+{
+	const struct pdf_page_info *pi;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = pdf_page_get(doc, page, &pi, ei)) < 0)
+		return r;
+	*out = *pi;
+	return SP_OK;
+}
