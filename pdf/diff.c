@@ -727,6 +727,14 @@ int
 pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf_revision *rev,
 		  struct pdf_refs *refs, struct pdf_diff *out, struct sp_errinfo *ei)
 {
+	return pdf_revision_diff_dss(older, newer, rev, NULL, refs, out, ei);
+}
+
+int
+pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf_revision *rev,
+		      const struct pdf_dss *dss, struct pdf_refs *refs, struct pdf_diff *out,
+		      struct sp_errinfo *ei)
+{
 	struct ctx c;
 	struct diff_xent *x = NULL;
 	size_t nx = 0, i;
@@ -784,15 +792,23 @@ pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf
 		out->listed[i] = x[i].num;
 	out->nlisted = nx;
 	qsort(out->listed, nx, sizeof(*out->listed), cmp_int);
+	/* a read of newer's DSS, of these very bytes: what its /VRI refers to is taken from it */
+	if (dss != NULL && !(dss->present && dss->dss_obj > 0 && dss->len == rev->end))
+		dss = NULL;
 	/* what this update's objects refer to, for the next update's new objects */
 	for (i = 0; i < nx; i++)
 		if (x[i].num > 0 && x[i].type != 0 &&
 		    (r = diff_refs_walk(newer->q,
 					qpdf_get_object_by_id(newer->q, x[i].num, x[i].gen), 0,
-					newer, x[i].num, x[i].gen, refs, NULL, ei)) < 0)
+					newer, x[i].num, x[i].gen,
+					dss != NULL && x[i].num == dss->dss_obj &&
+							x[i].gen == dss->dss_gen
+						? dss
+						: NULL,
+					refs, NULL, ei)) < 0)
 			goto out;
-	if ((r = diff_refs_walk(newer->q, qpdf_get_trailer(newer->q), 0, NULL, 0, 0, refs, NULL,
-				ei)) < 0)
+	if ((r = diff_refs_walk(newer->q, qpdf_get_trailer(newer->q), 0, NULL, 0, 0, NULL, refs,
+				NULL, ei)) < 0)
 		goto out;
 	if (qpdf_has_error(older->q) || qpdf_has_error(newer->q)) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable",

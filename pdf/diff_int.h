@@ -76,8 +76,11 @@ void diff_mark_ltv(struct pdf_diff *d);
  * only h's own (direct) contents. doc (not following): the document q is,
  * and start its object num (generation gen; 0: not an object), so that an
  * array of references that is start or one of its values is read as
- * pdf_doc_key_refs keeps it; NULL: as before. SP_ERR_LIMIT past WALK_MAX
- * steps.
+ * pdf_doc_key_refs keeps it; NULL: as before. dss (not following; NULL:
+ * none): start is that DSS object as pdf_dss_read() read it, whose /VRI
+ * value's references are taken from the read, not listed through qpdf.
+ * SP_ERR_LIMIT past WALK_MAX steps.
  */
 int diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, int gen,
-		   struct pdf_refs *r, unsigned char *seen, struct sp_errinfo *ei);
+		   const struct pdf_dss *dss, struct pdf_refs *r, unsigned char *seen,
+		   struct sp_errinfo *ei);
