@@ -181,7 +181,8 @@ X509 *trust_cert_get(const struct crypto_trust *t, const unsigned char *der, siz
 /* A certificate of the trust, by the SHA-256 of its DER; sorted, read-only once built. */
 struct trust_known {
 	unsigned char sha[32];
-	X509 *x; /* one reference */
+	X509 *x;    /* one reference */
+	size_t len; /* of its DER: bytes of another length are not it, without a digest */
 };
 int trust_known_build(struct crypto_trust *t, struct sp_errinfo *ei) SP_WUR;
 void trust_known_cleanup(struct crypto_trust *t);

@@ -3,7 +3,8 @@
  * (crypto_evidence_decode) answers revocation as the same items decoded at
  * each use do: every CRL asked, in its order, for every certificate; an
  * item that does not decode answering nothing; an item added afterwards
- * asked too.
+ * asked too. And the evidence's certificates that are the trust's own are
+ * its very objects, found without a digest of the others.
  */
 #include "test_verify_ltv.h"
 
@@ -112,6 +113,63 @@ START_TEST(crls_of_another_issuer_answer_nothing)
 }
 END_TEST
 
+/* who's certificate as an evidence item (its DER, malloc'd) */
+static void
+add_cert(struct crypto_evidence *ev, const char *who)
+{
+	X509 *x = vc_cert(who);
+	unsigned char *der = NULL;
+	int n = i2d_X509(x, &der);
+	struct sp_errinfo ei;
+
+	ck_assert_int_gt(n, 0);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(crypto_evidence_add(ev, PDF_DSS_CERTS, der, (size_t)n, &ei), SP_OK);
+	OPENSSL_free(der);
+	X509_free(x);
+}
+
+/* 1 when x is one of the trust's own certificate objects (not a copy of one). */
+static int
+trusts_own(const X509 *x)
+{
+	size_t i;
+
+	for (i = 0; i < trust->nknown; i++)
+		if (trust->known[i].x == x)
+			return 1;
+	return 0;
+}
+
+/*
+ * A DSS holding the corpus CA (the trust's root) and two signers' and the
+ * TSA's certificates: decoded once, the CA is the trust's own object
+ * (known by its DER's length and digest), the others decoded, equal to
+ * theirs and none of the trust's.
+ */
+START_TEST(certs_of_the_trust_are_its_own)
+{
+	static const char *const who[] = { "rsa", "ca", "ec", "tsa" };
+	struct crypto_evidence ev;
+	X509 *x;
+	size_t i;
+
+	memset(&ev, 0, sizeof(ev));
+	for (i = 0; i < 4; i++)
+		add_cert(&ev, who[i]);
+	crypto_evidence_decode(&ev, trust);
+	ck_assert_int_eq(sk_X509_num(ev.certs), 4);
+	for (i = 0; i < 4; i++) {
+		x = vc_cert(who[i]);
+		ck_assert_int_eq(X509_cmp(sk_X509_value(ev.certs, (int)i), x), 0);
+		ck_assert_int_eq(trusts_own(sk_X509_value(ev.certs, (int)i)),
+				 strcmp(who[i], "ca") == 0);
+		X509_free(x);
+	}
+	crypto_evidence_cleanup(&ev);
+}
+END_TEST
+
 static Suite *
 evidence_suite(void)
 {
@@ -122,6 +180,7 @@ evidence_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, crls_decoded_once_answer_as_at_each_use);
 	tcase_add_test(tc, crls_of_another_issuer_answer_nothing);
+	tcase_add_test(tc, certs_of_the_trust_are_its_own);
 	suite_add_tcase(s, tc);
 	return s;
 }
