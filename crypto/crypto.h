@@ -225,17 +225,20 @@ struct crypto_evidence {
 	size_t n[3];
 	/* item[PDF_DSS_CERTS] decoded (crypto_evidence_decode), or NULL: decoded at each use */
 	STACK_OF(X509) * certs;
+	/* and item[PDF_DSS_CRLS], one for each item (crypto_int.h), or NULL: likewise */
+	struct evidence_crl *crls;
 	/* certificates left without a revocation answer because the responder asked for
 	   one failed (unreachable, timed out, an HTTP error) and no CRL stood in */
 	size_t unanswered;
 };
 void crypto_evidence_cleanup(struct crypto_evidence *e);
 /*
- * Decode the certificate items once, for every revocation check that reads
- * e afterwards (a verification checks each chain against them; a DSS holds
- * every signer's chain). Items added later are not in it: call once the
- * evidence is complete. An item that does not decode is left out, as at
- * each use. Through t's certificate cache when t is not NULL. The thread
+ * Decode the certificate and CRL items once, for every revocation check
+ * that reads e afterwards (a verification checks each chain against them,
+ * each certificate of it against every CRL; a DSS holds every signer's
+ * chain). Items added later are not in it: call once the evidence is
+ * complete. An item that does not decode is left out, as at each use.
+ * Certificates through t's certificate cache when t is not NULL. The thread
  * that owns e.
  */
 void crypto_evidence_decode(struct crypto_evidence *e, const struct crypto_trust *t);

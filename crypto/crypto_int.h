@@ -181,7 +181,8 @@ X509 *trust_cert_get(const struct crypto_trust *t, const unsigned char *der, siz
 /* A certificate of the trust, by the SHA-256 of its DER; sorted, read-only once built. */
 struct trust_known {
 	unsigned char sha[32];
-	X509 *x; /* one reference */
+	X509 *x;    /* one reference */
+	size_t len; /* of its DER: bytes of another length are not it, without a digest */
 };
 int trust_known_build(struct crypto_trust *t, struct sp_errinfo *ei) SP_WUR;
 void trust_known_cleanup(struct crypto_trust *t);
@@ -218,6 +219,12 @@ int trust_ocsp_query(struct crypto_trust *t, X509 *leaf, X509 *issuer, STACK_OF(
 		     struct trust_rev *rev, unsigned char **der_out, size_t *derlen_out,
 		     struct sp_errinfo *ei) SP_WUR;
 
+/* An evidence CRL item decoded (crypto_evidence_decode): NULL when it does not decode; used,
+   the bytes of the item d2i_X509_CRL read (what its signature cache keys on) */
+struct evidence_crl {
+	X509_CRL *crl;
+	size_t used;
+};
 /*
  * ltv.c: what the evidence ev says about leaf (issued by issuer) at `at`
  * (0: now): SP_OK and *rev (source CRYPTO_REV_SRC_DSS), or SP_ERR_NOT_FOUND

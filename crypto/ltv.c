@@ -20,6 +20,17 @@
 
 #define EVIDENCE_MAX 1024 /* items of one kind */
 
+static void
+evidence_crls_drop(struct crypto_evidence *e)
+{
+	size_t i;
+
+	for (i = 0; e->crls != NULL && i < e->n[PDF_DSS_CRLS]; i++)
+		X509_CRL_free(e->crls[i].crl);
+	free(e->crls);
+	e->crls = NULL;
+}
+
 void
 crypto_evidence_cleanup(struct crypto_evidence *e)
 {
@@ -27,6 +38,7 @@ crypto_evidence_cleanup(struct crypto_evidence *e)
 
 	if (!e)
 		return;
+	evidence_crls_drop(e);
 	for (k = 0; k < 3; k++)
 		pdf_blobs_free(e->item[k], e->n[k]);
 	sk_X509_pop_free(e->certs, X509_free);
@@ -39,6 +51,15 @@ crypto_evidence_decode(struct crypto_evidence *e, const struct crypto_trust *t)
 	size_t i;
 	X509 *x;
 
+	/* each CRL is asked about every certificate of every chain checked: one decode */
+	if (e->crls == NULL && e->n[PDF_DSS_CRLS] > 0 &&
+	    (e->crls = calloc(e->n[PDF_DSS_CRLS], sizeof(*e->crls))) != NULL)
+		for (i = 0; i < e->n[PDF_DSS_CRLS]; i++) {
+			const unsigned char *p = e->item[PDF_DSS_CRLS][i].data;
+			e->crls[i].crl = d2i_X509_CRL(NULL, &p, (long)e->item[PDF_DSS_CRLS][i].len);
+			e->crls[i].used = (size_t)(p - e->item[PDF_DSS_CRLS][i].data);
+		}
+	ERR_clear_error();
 	if (e->certs != NULL || (e->certs = sk_X509_new_null()) == NULL)
 		return;
 	for (i = 0; i < e->n[PDF_DSS_CERTS]; i++) {
@@ -67,6 +88,8 @@ crypto_evidence_add(struct crypto_evidence *e, int kind, const uint8_t *der, siz
 			return SP_OK;
 	if (e->n[kind] >= EVIDENCE_MAX)
 		return sp_err(ei, SP_ERR_LIMIT, "too much revocation evidence");
+	if (kind == PDF_DSS_CRLS)
+		evidence_crls_drop(e); /* one decoded for each item, or none */
 	if (!(nv = realloc(e->item[kind], (e->n[kind] + 1) * sizeof(*nv))))
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	e->item[kind] = nv;
@@ -755,23 +778,35 @@ out:
 	return ok;
 }
 
+/*
+ * What CRL item i of ev says of leaf at `at`, into rev: 0 when it cannot
+ * speak for it. The item decoded once (crypto_evidence_decode), or here.
+ */
 static int
-crl_answer(struct crypto_trust *t, const struct pdf_blob *b, X509 *leaf, X509 *issuer, time_t at,
-	   struct trust_rev *rev)
+crl_answer(struct crypto_trust *t, const struct crypto_evidence *ev, size_t i, X509 *leaf,
+	   X509 *issuer, time_t at, struct trust_rev *rev)
 {
+	const struct pdf_blob *b = &ev->item[PDF_DSS_CRLS][i];
 	const unsigned char *p = b->data;
-	X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)b->len);
+	X509_CRL *own = NULL, *crl;
 	X509_REVOKED *entry = NULL;
 	time_t upd, next;
+	size_t used;
 	int ok = 0;
 
+	if (ev->crls != NULL) {
+		crl = ev->crls[i].crl;
+		used = ev->crls[i].used;
+	} else {
+		crl = own = d2i_X509_CRL(NULL, &p, (long)b->len);
+		used = (size_t)(p - b->data);
+	}
 	if (!crl || X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0 ||
 	    X509_CRL_get_ext_by_NID(crl, NID_delta_crl, -1) >= 0 ||
 	    X509_CRL_get_ext_by_NID(crl, NID_issuing_distribution_point, -1) >= 0 ||
 	    (X509_get_key_usage(issuer) & KU_CRL_SIGN) == 0 ||
 	    /* the same CRL under the same key verified once per process (cert_sig.c) */
-	    !cert_sigcache_crl_ok(t != NULL ? t->sigs : NULL, crl, b->data, (size_t)(p - b->data),
-				  issuer))
+	    !cert_sigcache_crl_ok(t != NULL ? t->sigs : NULL, crl, b->data, used, issuer))
 		goto out;
 	memset(rev, 0, sizeof(*rev));
 	rev->reason = -1;
@@ -790,7 +825,7 @@ crl_answer(struct crypto_trust *t, const struct pdf_blob *b, X509 *leaf, X509 *i
 	ok = 1;
 out:
 	ERR_clear_error();
-	X509_CRL_free(crl);
+	X509_CRL_free(own);
 	return ok;
 }
 
@@ -819,7 +854,7 @@ trust_evidence_status(struct crypto_trust *t, const struct crypto_evidence *ev, 
 	/* a revoked answer from any source wins over a good one */
 	for (i = 0; i < ev->n[PDF_DSS_CRLS] && !(found && rev->status == CRYPTO_REV_REVOKED); i++) {
 		struct trust_rev cr;
-		if (crl_answer(t, &ev->item[PDF_DSS_CRLS][i], leaf, issuer, at, &cr) &&
+		if (crl_answer(t, ev, i, leaf, issuer, at, &cr) &&
 		    (!found || cr.status == CRYPTO_REV_REVOKED)) {
 			*rev = cr;
 			rev->item = &ev->item[PDF_DSS_CRLS][i];

@@ -145,8 +145,12 @@ diff_at(struct engine *e, size_t j, struct pdf_doc *older, struct pdf_doc *newer
 	} else if (!e->refs_ok) {
 		snprintf(e->ferr, sizeof(e->ferr), "revision %zu: earlier references unknown",
 			 j + 1);
-	} else if (pdf_revision_diff(older, newer, &e->revs[j], &e->refs, &e->diffs[j], &ei) !=
-		   SP_OK) {
+	} else if (pdf_revision_diff_dss(older, newer, &e->revs[j],
+					 /* the DSS as the update that wrote it read it */
+					 e->dss_known != NULL && e->dss_known_len == e->revs[j].end
+						 ? e->dss_known
+						 : NULL,
+					 &e->refs, &e->diffs[j], &ei) != SP_OK) {
 		snprintf(e->ferr, sizeof(e->ferr), "revision %zu: %.200s", j + 1, ei.msg);
 	} else if (pdf_doc_damaged(older) || pdf_doc_damaged(newer)) {
 		snprintf(e->ferr, sizeof(e->ferr), "revision %zu had to be repaired to be read",

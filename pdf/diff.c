@@ -9,14 +9,11 @@
  * metadata. Everything else is disallowed and named: fail closed.
  */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "diff_int.h"
-
-#define CHANGES_MAX 256
 
 /* AcroForm entries a signer's tool may set (ISO 32000-2 §12.7.3, §12.8.2.2). */
 static const char *const af_free[] = { "/SigFlags", "/DA", "/DR", NULL };
@@ -37,81 +34,6 @@ struct ctx {
 	   dictionary of it): the container dict_allowed() names its arrays by */
 	int dnum, dgen;
 };
-
-static void note(struct pdf_diff *d, int obj, int gen, int allowed, int visible, const char *fmt,
-		 ...) SP_PRINTF(6, 7);
-static void note_perm(struct pdf_diff *d, int obj, int gen, enum pdf_change_kind kind,
-		      const char *field, const char *fmt, ...) SP_PRINTF(6, 7);
-
-static struct pdf_change *vnote(struct pdf_diff *d, int obj, int gen, int allowed, int visible,
-				const char *fmt, va_list ap) SP_PRINTF(6, 0);
-
-static struct pdf_change *
-vnote(struct pdf_diff *d, int obj, int gen, int allowed, int visible, const char *fmt, va_list ap)
-{
-	struct pdf_change *c;
-
-	if (allowed)
-		d->nallowed++;
-	else
-		d->ndisallowed++;
-	d->visible_widgets += visible;
-	if (d->n == CHANGES_MAX)
-		return NULL;
-	c = &d->c[d->n++];
-	memset(c, 0, sizeof(*c));
-	c->obj = obj;
-	c->gen = gen;
-	c->allowed = allowed;
-	vsnprintf(c->what, sizeof(c->what), fmt, ap);
-	return c;
-}
-
-static void
-note(struct pdf_diff *d, int obj, int gen, int allowed, int visible, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vnote(d, obj, gen, allowed, visible, fmt, ap);
-	va_end(ap);
-}
-
-/* A change only DocMDP permissions allow: disallowed here, judged per signature. A change
-   past CHANGES_MAX loses its kind and stays disallowed: fail closed. */
-static void
-note_perm(struct pdf_diff *d, int obj, int gen, enum pdf_change_kind kind, const char *field,
-	  const char *fmt, ...)
-{
-	struct pdf_change *c;
-	va_list ap;
-
-	va_start(ap, fmt);
-	c = vnote(d, obj, gen, 0, 0, fmt, ap);
-	va_end(ap);
-	if (c) {
-		c->kind = kind;
-		snprintf(c->field, sizeof(c->field), "%s", field ? field : "");
-	}
-}
-
-/* An empty signature field signed: allowed, its name kept for the locks (PDF_CHANGE_SIG_FILL). */
-static void note_fill(struct pdf_diff *d, int obj, int gen, const char *field, const char *fmt, ...)
-	SP_PRINTF(5, 6);
-static void
-note_fill(struct pdf_diff *d, int obj, int gen, const char *field, const char *fmt, ...)
-{
-	struct pdf_change *c;
-	va_list ap;
-
-	va_start(ap, fmt);
-	c = vnote(d, obj, gen, 1, 0, fmt, ap);
-	va_end(ap);
-	if (c) {
-		c->kind = PDF_CHANGE_SIG_FILL;
-		snprintf(c->field, sizeof(c->field), "%s", field);
-	}
-}
 
 /*
  * A widget (no field of its own) of a signature field that had no value
@@ -173,16 +95,16 @@ encryption_kept(struct pdf_diff *out, qpdf_data qo, qpdf_oh to, qpdf_data qn, qp
 	if (!eo && !en)
 		return;
 	if (!eo)
-		note(out, 0, 0, 0, 0, "encryption added");
+		diff_note(out, 0, 0, 0, 0, "encryption added");
 	else if (!en)
-		note(out, 0, 0, 0, 0, "encryption removed");
+		diff_note(out, 0, 0, 0, 0, "encryption removed");
 	else if (!same(qo, qpdf_oh_get_key_if_dict(qo, to, "/Encrypt"), qn,
 		       qpdf_oh_get_key_if_dict(qn, tn, "/Encrypt")) ||
 		 !qpdf_oh_is_array(qo, io) || !qpdf_oh_is_array(qn, in) ||
 		 qpdf_oh_get_array_n_items(qo, io) < 1 || qpdf_oh_get_array_n_items(qn, in) < 1 ||
 		 !same(qo, qpdf_oh_get_array_item(qo, io, 0), qn,
 		       qpdf_oh_get_array_item(qn, in, 0)))
-		note(out, 0, 0, 0, 0, "encryption changed (/Encrypt or the first /ID)");
+		diff_note(out, 0, 0, 0, 0, "encryption changed (/Encrypt or the first /ID)");
 }
 
 /* A signature field, or a widget whose field is one. */
@@ -555,15 +477,6 @@ is_page(struct ctx *c, int id)
 	return 0;
 }
 
-/* The change just noted only adds validation data (PAdES B-LT). */
-static void
-mark_ltv(struct pdf_diff *d)
-{
-	d->nltv++;
-	if (d->n > 0)
-		d->c[d->n - 1].ltv = 1;
-}
-
 /* Whether object id is in some page's /Annots in the older revision. */
 static int
 on_a_page(struct ctx *c, int id)
@@ -655,16 +568,17 @@ classify(struct ctx *c, int num, int gen)
 
 	if (qpdf_oh_is_null(qo, old)) {
 		if (gen != 0 && !qpdf_oh_is_null(qo, qpdf_get_object_by_id(qo, num, 0)))
-			note(c->d, num, gen, 0, 0, "object %d redefined with generation %d", num,
-			     gen);
+			diff_note(c->d, num, gen, 0, 0, "object %d redefined with generation %d",
+				  num, gen);
 		else if ((size_t)num < c->refs->n && REF_HAS(c->refs, num))
-			note(c->d, num, gen, 0, 0,
-			     "new object %d fills a reference the signed revision already made",
-			     num);
+			diff_note(c->d, num, gen, 0, 0,
+				  "new object %d fills a reference the signed revision already "
+				  "made",
+				  num);
 		return; /* a new object: only what refers to it can show it */
 	}
 	if (qpdf_oh_is_null(qn, nw)) {
-		note(c->d, num, gen, 0, 0, "object %d deleted", num);
+		diff_note(c->d, num, gen, 0, 0, "object %d deleted", num);
 		return;
 	}
 	od = qpdf_oh_is_stream(qo, old) ? qpdf_oh_get_dict(qo, old) : old;
@@ -697,15 +611,15 @@ classify(struct ctx *c, int num, int gen)
 	if (eq)
 		return;
 	if (num == c->info) {
-		note(c->d, num, gen, 1, 0, "document information (/Info)");
+		diff_note(c->d, num, gen, 1, 0, "document information (/Info)");
 	} else if (num == c->metadata) {
-		note(c->d, num, gen, 1, 0, "XMP metadata");
+		diff_note(c->d, num, gen, 1, 0, "XMP metadata");
 	} else if (num == c->dss ||
 		   (c->dss &&
 		    qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key_if_dict(qo, od, "/Type"),
 					       "/DSS"))) {
-		note(c->d, num, gen, 1, 0, "document security store (DSS)");
-		mark_ltv(c->d);
+		diff_note(c->d, num, gen, 1, 0, "document security store (DSS)");
+		diff_mark_ltv(c->d);
 	} else if (qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key_if_dict(qo, od, "/Type"),
 					      "/XRef") ||
 		   qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key_if_dict(qo, od, "/Type"),
@@ -719,24 +633,26 @@ classify(struct ctx *c, int num, int gen)
 		if (same(qo, qpdf_oh_get_key_if_dict(qo, old, "/AcroForm"), qn,
 			 qpdf_oh_get_key_if_dict(qn, nw, "/AcroForm")) &&
 		    dict_allowed(c, old, nw, dss_only, 0, &v1, &what) && v1 == 0) {
-			note(c->d, num, gen, 1, 0, "catalog: document security store (DSS) added");
-			mark_ltv(c->d);
+			diff_note(c->d, num, gen, 1, 0,
+				  "catalog: document security store (DSS) added");
+			diff_mark_ltv(c->d);
 		} else if (dict_allowed(c, old, nw, root_free, 0, &vis, &what))
-			note(c->d, num, gen, 1, vis,
-			     "catalog: signature form entries, DSS or metadata");
+			diff_note(c->d, num, gen, 1, vis,
+				  "catalog: signature form entries, DSS or metadata");
 		else
-			note(c->d, num, gen, 0, 0, "catalog (/Root) changed (%s)", what);
+			diff_note(c->d, num, gen, 0, 0, "catalog (/Root) changed (%s)", what);
 		c->in_root = 0;
 	} else if (num == c->acroform) {
 		if (dict_allowed(c, old, nw, af_free, 1, &vis, &what))
-			note(c->d, num, gen, 1, vis, "AcroForm: signature fields added");
+			diff_note(c->d, num, gen, 1, vis, "AcroForm: signature fields added");
 		else
-			note(c->d, num, gen, 0, 0, "AcroForm changed (%s)", what);
+			diff_note(c->d, num, gen, 0, 0, "AcroForm changed (%s)", what);
 	} else if (num == c->fields) {
 		if (grows_by_sigs(c, old, nw, "", 0, &vis))
-			note(c->d, num, gen, 1, vis, "AcroForm /Fields: signature fields added");
+			diff_note(c->d, num, gen, 1, vis,
+				  "AcroForm /Fields: signature fields added");
 		else
-			note(c->d, num, gen, 0, 0, "AcroForm /Fields changed");
+			diff_note(c->d, num, gen, 0, 0, "AcroForm /Fields changed");
 	} else if ((page = is_page(c, num)) > 0) {
 		static const char *const page_free[] = { NULL };
 		c->in_page = 1;
@@ -744,55 +660,58 @@ classify(struct ctx *c, int num, int gen)
 		ok = dict_allowed(c, old, nw, page_free, 1, &vis, &what);
 		c->in_page = 0;
 		if (ok && c->annots_edited)
-			note_perm(c->d, num, gen, PDF_CHANGE_ANNOT, NULL,
-				  "page %d: annotations added or removed", page);
+			diff_note_perm(c->d, num, gen, PDF_CHANGE_ANNOT, NULL,
+				       "page %d: annotations added or removed", page);
 		else if (ok)
-			note(c->d, num, gen, 1, vis, "page %d: signature widgets added", page);
+			diff_note(c->d, num, gen, 1, vis, "page %d: signature widgets added", page);
 		else
-			note(c->d, num, gen, 0, 0, "page %d changed (%s)", page, what);
+			diff_note(c->d, num, gen, 0, 0, "page %d changed (%s)", page, what);
 	} else if ((page = is_annots(c, num)) > 0) {
 		if (grows_by_sigs(c, old, nw, "", 1, &vis))
-			note(c->d, num, gen, 1, vis, "page %d /Annots: signature widgets added",
-			     page);
+			diff_note(c->d, num, gen, 1, vis,
+				  "page %d /Annots: signature widgets added", page);
 		else if (annots_edit(c, old, nw))
-			note_perm(c->d, num, gen, PDF_CHANGE_ANNOT, NULL,
-				  "page %d /Annots: annotations added or removed", page);
+			diff_note_perm(c->d, num, gen, PDF_CHANGE_ANNOT, NULL,
+				       "page %d /Annots: annotations added or removed", page);
 		else
-			note(c->d, num, gen, 0, 0, "page %d /Annots: annotations added or changed",
-			     page);
+			diff_note(c->d, num, gen, 0, 0,
+				  "page %d /Annots: annotations added or changed", page);
 	} else if (qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key_if_dict(qo, old, "/FT"),
 					      "/Sig") &&
 		   !qpdf_oh_has_key(qo, old, "/V") && qpdf_oh_has_key(qn, nw, "/V") &&
 		   dict_allowed(c, old, nw, sigfield_free, 1, &vis, &what)) {
 		field_of(qn, nw, ft, sizeof(ft), name, sizeof(name));
-		note_fill(c->d, num, gen, name, "empty signature field \"%.60s\" signed", name);
+		diff_note_fill(c->d, num, gen, name, "empty signature field \"%.60s\" signed",
+			       name);
 	} else if (sig_widget_filled(qo, old, qn, nw) &&
 		   dict_allowed(c, old, nw, sigfield_free, 1, &vis, &what)) {
 		field_of(qn, nw, ft, sizeof(ft), name, sizeof(name));
-		note_fill(c->d, num, gen, name,
-			  "the widget of empty signature field \"%.60s\" signed", name);
+		diff_note_fill(c->d, num, gen, name,
+			       "the widget of empty signature field \"%.60s\" signed", name);
 	} else if (!qpdf_oh_is_stream(qo, old) &&
 		   field_of(qo, old, ft, sizeof(ft), name, sizeof(name)) && strcmp(ft, "/Sig") &&
 		   field_of(qn, nw, ft2, sizeof(ft2), name2, sizeof(name2)) && !strcmp(ft, ft2) &&
 		   !strcmp(name, name2) && dict_allowed(c, old, nw, fill_free, 1, &vis, &what)) {
 		/* the same field, only its value and appearance changed (form filling) */
-		note_perm(c->d, num, gen, PDF_CHANGE_FORM_FILL, name,
-			  "form field \"%.60s\" filled in", name);
+		diff_note_perm(c->d, num, gen, PDF_CHANGE_FORM_FILL, name,
+			       "form field \"%.60s\" filled in", name);
 	} else if (is_markup_annot(qo, old) && is_markup_annot(qn, nw) && on_a_page(c, num)) {
-		note_perm(c->d, num, gen, PDF_CHANGE_ANNOT, NULL, "annotation %d changed", num);
+		diff_note_perm(c->d, num, gen, PDF_CHANGE_ANNOT, NULL, "annotation %d changed",
+			       num);
 	} else if (field_of(qo, old, ft, sizeof(ft), name, sizeof(name)) && !strcmp(ft, "/Sig") &&
 		   qpdf_oh_has_key(qo, old, "/V") && qpdf_oh_has_key(qn, nw, "/V") &&
 		   !same(qo, qpdf_oh_get_key(qo, old, "/V"), qn, qpdf_oh_get_key(qn, nw, "/V"))) {
 		/* still disallowed: the earlier signature is gone from the form (viewers and
 		   pdfsig list the new one alone), said as such rather than as any change */
-		note(c->d, num, gen, 0, 0,
-		     "signature field \"%.60s\" signed again: its signature "
-		     "replaced",
-		     name);
+		diff_note(c->d, num, gen, 0, 0,
+			  "signature field \"%.60s\" signed again: its signature "
+			  "replaced",
+			  name);
 	} else {
-		note(c->d, num, gen, 0, 0, "object %d changed (%s)", num,
-		     qpdf_oh_is_stream(qo, old) ? "a stream: content, image, font or form XObject"
-						: "not a signature, form or metadata entry");
+		diff_note(c->d, num, gen, 0, 0, "object %d changed (%s)", num,
+			  qpdf_oh_is_stream(qo, old)
+				  ? "a stream: content, image, font or form XObject"
+				  : "not a signature, form or metadata entry");
 	}
 }
 
@@ -808,6 +727,14 @@ int
 pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf_revision *rev,
 		  struct pdf_refs *refs, struct pdf_diff *out, struct sp_errinfo *ei)
 {
+	return pdf_revision_diff_dss(older, newer, rev, NULL, refs, out, ei);
+}
+
+int
+pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf_revision *rev,
+		      const struct pdf_dss *dss, struct pdf_refs *refs, struct pdf_diff *out,
+		      struct sp_errinfo *ei)
+{
 	struct ctx c;
 	struct diff_xent *x = NULL;
 	size_t nx = 0, i;
@@ -816,7 +743,7 @@ pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf
 
 	memset(out, 0, sizeof(*out));
 	memset(&c, 0, sizeof(c));
-	if (!(out->c = calloc(CHANGES_MAX, sizeof(*out->c))))
+	if (!(out->c = calloc(DIFF_CHANGES_MAX, sizeof(*out->c))))
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	if (rev->xref < 0 || (size_t)rev->xref >= newer->len)
 		return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
@@ -835,7 +762,7 @@ pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf
 	c.metadata = ref_id(older->q, qpdf_get_root(older->q), "/Metadata");
 	c.dss = ref_id(older->q, qpdf_get_root(older->q), "/DSS");
 	if (ref_id(newer->q, tn, "/Root") != c.root || c.root == 0)
-		note(out, 0, 0, 0, 0, "the trailer's /Root was replaced");
+		diff_note(out, 0, 0, 0, 0, "the trailer's /Root was replaced");
 	encryption_kept(out, older->q, to, newer->q, tn);
 	c.refs = refs;
 	if (diff_xref_entries(newer, rev, &self, &x, &nx) < 0) {
@@ -852,7 +779,7 @@ pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf
 			    (x[i].gen > 0 &&
 			     !qpdf_oh_is_null(older->q, qpdf_get_object_by_id(older->q, x[i].num,
 									      x[i].gen - 1))))
-				note(out, x[i].num, 0, 0, 0, "object %d deleted", x[i].num);
+				diff_note(out, x[i].num, 0, 0, 0, "object %d deleted", x[i].num);
 			continue;
 		}
 		classify(&c, x[i].num, x[i].gen);
@@ -865,15 +792,23 @@ pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf
 		out->listed[i] = x[i].num;
 	out->nlisted = nx;
 	qsort(out->listed, nx, sizeof(*out->listed), cmp_int);
+	/* a read of newer's DSS, of these very bytes: what its /VRI refers to is taken from it */
+	if (dss != NULL && !(dss->present && dss->dss_obj > 0 && dss->len == rev->end))
+		dss = NULL;
 	/* what this update's objects refer to, for the next update's new objects */
 	for (i = 0; i < nx; i++)
 		if (x[i].num > 0 && x[i].type != 0 &&
 		    (r = diff_refs_walk(newer->q,
 					qpdf_get_object_by_id(newer->q, x[i].num, x[i].gen), 0,
-					newer, x[i].num, x[i].gen, refs, NULL, ei)) < 0)
+					newer, x[i].num, x[i].gen,
+					dss != NULL && x[i].num == dss->dss_obj &&
+							x[i].gen == dss->dss_gen
+						? dss
+						: NULL,
+					refs, NULL, ei)) < 0)
 			goto out;
-	if ((r = diff_refs_walk(newer->q, qpdf_get_trailer(newer->q), 0, NULL, 0, 0, refs, NULL,
-				ei)) < 0)
+	if ((r = diff_refs_walk(newer->q, qpdf_get_trailer(newer->q), 0, NULL, 0, 0, NULL, refs,
+				NULL, ei)) < 0)
 		goto out;
 	if (qpdf_has_error(older->q) || qpdf_has_error(newer->q)) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable",

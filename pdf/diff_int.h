@@ -45,6 +45,24 @@ int diff_update_gens_zero(struct pdf_doc *newer, const struct pdf_revision *rev)
 int diff_objstm_reads(struct pdf_doc *older, const struct pdf_revision *revs, size_t nrevs,
 		      int **out, size_t *nout);
 
+/*
+ * diff_note.c: a change into d (every one counted; listed up to
+ * DIFF_CHANGES_MAX, d->c's room): allowed or not, and how many signature
+ * widgets it makes visible. _perm: one only DocMDP permissions allow
+ * (disallowed here, judged per signature; past the list's room it loses its
+ * kind and stays disallowed: fail closed). _fill: an empty signature field
+ * signed (allowed, its name kept for the field locks: PDF_CHANGE_SIG_FILL).
+ * diff_mark_ltv: the change just noted only adds validation data (PAdES B-LT).
+ */
+#define DIFF_CHANGES_MAX 256
+void diff_note(struct pdf_diff *d, int obj, int gen, int allowed, int visible, const char *fmt, ...)
+	SP_PRINTF(6, 7);
+void diff_note_perm(struct pdf_diff *d, int obj, int gen, enum pdf_change_kind kind,
+		    const char *field, const char *fmt, ...) SP_PRINTF(6, 7);
+void diff_note_fill(struct pdf_diff *d, int obj, int gen, const char *field, const char *fmt, ...)
+	SP_PRINTF(5, 6);
+void diff_mark_ltv(struct pdf_diff *d);
+
 /* hi: one past the highest number set, so that export reads only that far */
 #define REF_SET(r, id) \
 	((r)->bits[(size_t)(id) >> 3] |= (unsigned char)(1u << ((id)&7)), \
@@ -58,8 +76,11 @@ int diff_objstm_reads(struct pdf_doc *older, const struct pdf_revision *revs, si
  * only h's own (direct) contents. doc (not following): the document q is,
  * and start its object num (generation gen; 0: not an object), so that an
  * array of references that is start or one of its values is read as
- * pdf_doc_key_refs keeps it; NULL: as before. SP_ERR_LIMIT past WALK_MAX
- * steps.
+ * pdf_doc_key_refs keeps it; NULL: as before. dss (not following; NULL:
+ * none): start is that DSS object as pdf_dss_read() read it, whose /VRI
+ * value's references are taken from the read, not listed through qpdf.
+ * SP_ERR_LIMIT past WALK_MAX steps.
  */
 int diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, int gen,
-		   struct pdf_refs *r, unsigned char *seen, struct sp_errinfo *ei);
+		   const struct pdf_dss *dss, struct pdf_refs *r, unsigned char *seen,
+		   struct sp_errinfo *ei);

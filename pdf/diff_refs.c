@@ -40,6 +40,34 @@ walk_room(struct walk_item **st, size_t sp, size_t *cap)
 }
 
 /*
+ * The references of start's /VRI value v, taken from dss (the DSS object
+ * start is, as read: dss->vri_obj) instead of listing v's keys through
+ * qpdf, which resolves every value of a dictionary to leave null ones out:
+ * at a B-LT contract's k-th completion, k objects parsed for their numbers
+ * alone. Only for a direct dictionary v whose every value the read found a
+ * reference (dss->vri_refs); the steps counted as the walk would count them.
+ * 1 when marked, 0 when v is to be walked, -1 past WALK_MAX.
+ */
+static int
+vri_known(qpdf_data q, qpdf_oh v, const struct pdf_dss *dss, struct pdf_refs *r, size_t *steps)
+{
+	size_t i;
+
+	if (!dss->vri_refs || (dss->nvri > 0 && (!dss->vri_obj || !dss->vri_gen)) ||
+	    qpdf_oh_is_indirect(q, v) || qpdf_oh_get_type_code(q, v) != ot_dictionary)
+		return 0;
+	for (i = 0; i < dss->nvri; i++)
+		if (dss->vri_obj[i] <= 0)
+			return 0; /* a direct value: walked */
+	if ((*steps += 1 + dss->nvri) > WALK_MAX)
+		return -1;
+	for (i = 0; i < dss->nvri; i++)
+		if ((size_t)dss->vri_obj[i] < r->n)
+			REF_SET(r, dss->vri_obj[i]);
+	return 1;
+}
+
+/*
  * Mark the object numbers h refers to. follow: walk through the references
  * into what they point to (the whole reachable document, each object once);
  * otherwise only h's own (direct) contents. doc (not following): the
@@ -47,20 +75,25 @@ walk_room(struct walk_item **st, size_t sp, size_t *cap)
  * object), so that an array of references that is start or one of its
  * values is read as pdf_doc_key_refs keeps it (the form's carry-over and
  * the growth test read the same /Fields and /Annots); NULL: as before.
+ * dss (not following; NULL: none): start is that DSS object, as read, whose
+ * /VRI value's references are taken from the read (vri_known).
  */
 int
 diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, int gen,
-	       struct pdf_refs *r, unsigned char *seen, struct sp_errinfo *ei)
+	       const struct pdf_dss *dss, struct pdf_refs *r, unsigned char *seen,
+	       struct sp_errinfo *ei)
 {
 	struct walk_item *st = NULL;
 	char keys[WALK_KEYS][WALK_KEY_LEN];
 	size_t sp = 0, cap = 256, steps = 0, nkeys = 0, klen;
-	int rc = SP_ERR_INTERNAL, i, nitems, id, *refs = NULL, kix, got;
+	int rc = SP_ERR_INTERNAL, i, nitems, id, *refs = NULL, kix, got, known;
 	enum qpdf_object_type_e t;
 	const char *k;
 
-	if (follow || num <= 0)
+	if (follow || num <= 0) {
 		doc = NULL;
+		dss = NULL;
+	}
 	if (!(st = malloc(cap * sizeof(*st))))
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	st[sp].h = start;
@@ -140,6 +173,18 @@ diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int 
 					goto out;
 				}
 				k = qpdf_oh_dict_next_key(q);
+				/* the DSS's /VRI: its values' numbers as the DSS was read */
+				if (dss != NULL && steps == 1 && t == ot_dictionary &&
+				    strcmp(k, "/VRI") == 0 &&
+				    (known = vri_known(q, qpdf_oh_get_key_if_dict(q, dict, k), dss,
+						       r, &steps)) != 0) {
+					if (known > 0)
+						continue;
+					rc = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+							   "more than %d objects to compare",
+							   WALK_MAX);
+					goto out;
+				}
 				st[sp].kix = -1;
 				/* a value of start, a dictionary: named by its key */
 				if (doc != NULL && steps == 1 && t == ot_dictionary &&
@@ -171,7 +216,7 @@ pdf_refs_init(struct pdf_doc *first, struct pdf_refs *r, struct sp_errinfo *ei)
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	}
 	/* the trailer itself is not an indirect object: start from it, step 1 */
-	rc = diff_refs_walk(first->q, qpdf_get_trailer(first->q), 1, NULL, 0, 0, r, seen, ei);
+	rc = diff_refs_walk(first->q, qpdf_get_trailer(first->q), 1, NULL, 0, 0, NULL, r, seen, ei);
 	free(seen);
 	if (rc == SP_OK && qpdf_has_error(first->q))
 		rc = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable",

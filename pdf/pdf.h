@@ -1035,6 +1035,20 @@ int pdf_refs_import(const int *nums, size_t n, struct pdf_refs *r, struct sp_err
  */
 int pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf_revision *rev,
 		      struct pdf_refs *refs, struct pdf_diff *out, struct sp_errinfo *ei) SP_WUR;
+struct pdf_dss;
+/*
+ * pdf_revision_diff(), given dss: pdf_dss_read() of newer's very bytes (its
+ * len rev->end; the caller's to know: the DSS update's writer gives it,
+ * pdf_dss_append_read), or NULL. What the DSS object refers to through its
+ * /VRI dictionary is then taken from that read (dss->vri_obj, when every
+ * value is a reference) instead of qpdf listing the dictionary's keys, which
+ * resolves each value (an object per signature: k of them at a B-LT
+ * contract's k-th completion). The result is pdf_revision_diff()'s.
+ */
+int pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer,
+			  const struct pdf_revision *rev, const struct pdf_dss *dss,
+			  struct pdf_refs *refs, struct pdf_diff *out,
+			  struct sp_errinfo *ei) SP_WUR;
 void pdf_diff_cleanup(struct pdf_diff *d);
 /* ==== end section: revisions and differences ==== */
 
