@@ -91,6 +91,7 @@ const struct config_key config_keys[] = {
 	STR(tsa, policy, "1.3.6.1.4.1.99999.1.1"),
 	INT(tsa, accuracy_ms, 1, 60000, 1000),
 	PATH(tsa, trust),
+	INT(tsa, max_per_minute, 1, 10000000, 600),
 
 	INT(auth, challenge_ttl_s, 10, 3600, 120),
 	INT(auth, max_challenges, 100, 10000000, 10000),
@@ -121,6 +122,9 @@ const struct config_key config_keys[] = {
 	INT(evidence, max_reports_per_day, 1, 100000, 10),
 
 	INT(contracts, max_sent_per_day, 1, 10000000, 1000),
+	INT(contracts, max_drafts, 1, 10000000, 1000),
+	SIZE(contracts, max_draft_bytes, MIB(1), GIB(1024), GIB(4)),
+	INT(contracts, max_created_per_day, 1, 10000000, 5000),
 
 	STR(webhooks, allow_hosts, NULL),
 	BOOL(webhooks, allow_http, 0),

@@ -175,13 +175,20 @@ struct db_contract_new {
 	const char *sha256;
 	int pages;
 	const char *idem_key; /* Idempotency-Key, or NULL */
+	/* who's organization's bounds (052; config contracts.*), each >= 1 */
+	int max_drafts;          /* drafts alive at once */
+	size_t max_draft_bytes;  /* their uploads together, this one included */
+	int max_created_per_day; /* drafts created in any 24 hours, deleted ones included */
 };
 
 /*
  * Create a draft with revision 0. cb gets the new contract, or the stored
  * answer of an earlier request with the same idempotency key.
  * SP_ERR_CONFLICT "number_taken": the number is in use, retry with another;
- * "idempotency_key_reused": the key came with a different request.
+ * "idempotency_key_reused": the key came with a different request;
+ * "draft_limit": the organization holds max_drafts drafts, or this upload
+ * would take theirs past max_draft_bytes. SP_ERR_RATE_LIMITED: it created
+ * max_created_per_day drafts in 24 hours. Refused, nothing is stored.
  */
 int db_contract_create(struct db_pool *pool, const struct db_actor *who,
 		       const struct db_contract_new *c, db_text_fn cb, void *arg) SP_WUR;
@@ -1071,9 +1078,11 @@ int db_seal_blob(struct db_pool *pool, int64_t org, int64_t id, enum db_seal_blo
 		 db_blob_fn cb, void *arg) SP_WUR;
 
 /* A page of the review queue: status, q (NULL: all), after the cursor, oldest first. */
+/* The review queue's search: 100 characters of UTF-8, at most 4 bytes each. */
+#define DB_REVIEW_Q_BYTES 400
 struct db_review_query {
 	const char *status;
-	const char *q;     /* at most 200 bytes, taken literally */
+	const char *q;     /* at most DB_REVIEW_Q_BYTES, taken literally */
 	int64_t cursor_us; /* the cursor's submitted_at, Unix microseconds */
 	int64_t cursor_id; /* 0: the first page */
 	int limit;         /* 1..100 */

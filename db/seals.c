@@ -275,7 +275,7 @@ db_review_list(struct db_pool *pool, int64_t reviewer, const struct db_review_qu
 	char rv[24], l[24], ci[24], cu[32];
 
 	if (q->status == NULL || q->limit < 1 || q->limit > 100 ||
-	    (q->q != NULL && strlen(q->q) > 200))
+	    (q->q != NULL && strlen(q->q) > DB_REVIEW_Q_BYTES))
 		return SP_ERR_INVALID;
 	memset(p, 0, sizeof(p));
 	p[0].value = db_i64_text(rv, sizeof(rv), reviewer);

@@ -34,6 +34,19 @@ api_idempotency_key(const struct request *r, const char **key, struct sp_errinfo
 }
 
 int
+api_query_text_ok(const char *s, size_t max_chars)
+{
+	size_t n = strlen(s), chars = 0, i;
+
+	if (n == 0 || sp_text_check(s, n, NULL, NULL) != SP_OK)
+		return 0;
+	/* Well-formed UTF-8: a character is a byte that does not continue one. */
+	for (i = 0; i < n; i++)
+		chars += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return chars <= max_chars;
+}
+
+int
 api_text_check(const char *field, json_t *v, struct sp_errinfo *ei)
 {
 	size_t at = 0;
