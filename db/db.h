@@ -441,8 +441,8 @@ int db_auth_whoami(struct db_pool *pool, int64_t user_id, int64_t organization_i
 struct db_reviewer_credential {
 	int64_t user_id;           /* 0: no such username */
 	const char *password_hash; /* "scrypt$N$r$p$salt$hash", or NULL */
-	int locked_s;              /* > 0: seconds the account's running lockout still lasts */
-	int address_wait_s;        /* > 0: the client's address is blocked for unknown names */
+	int locked_s; /* > 0: seconds the account's (or the unknown name's, 052) lockout lasts */
+	int address_wait_s; /* > 0: the client's address is blocked */
 };
 
 typedef void (*db_reviewer_credential_fn)(void *arg, const struct db_reviewer_credential *c,
@@ -454,7 +454,8 @@ int db_auth_reviewer_credential_get(struct db_pool *pool, const char *username, 
 
 /* A checked reviewer password (or an unknown username), to be recorded. */
 struct db_reviewer_login {
-	int64_t user_id; /* 0: the username does not exist (only the address counts) */
+	const char *username; /* as asked for: an unknown one is counted and locked too (052) */
+	int64_t user_id;      /* 0: the username does not exist */
 	int password_ok;
 	const char *token_hash; /* the new session's, when password_ok (else NULL) */
 	int ttl_s;

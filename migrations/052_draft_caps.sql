@@ -1,4 +1,7 @@
--- 052 (sec42): an organization's drafts, bounded.
+-- 052 (sec42): an organization's drafts, bounded; reviewer logins that tell
+-- nobody which usernames exist.
+
+-- 1. Drafts.
 --
 -- A member of any organization could create drafts without end: each holds
 -- its upload (up to server.max_upload_bytes, 32 MiB by default) in
@@ -74,5 +77,104 @@ BEGIN
 	END IF;
 	RETURN contract_create(p_number, p_org, p_user, p_name, p_business_type, p_deadline,
 		p_parties, p_pdf, p_sha256, p_pages, p_idem_key, p_ip, p_ua);
+END
+$$;
+
+-- 2. A reviewer login tells nobody which usernames exist.
+--
+-- An unknown username cost the same scrypt and got the same 401 as a wrong
+-- password, but only a real account was ever locked: five wrong passwords
+-- and the sixth attempt on a real name answered 429 login_locked, on an
+-- unknown one 401 again, so anyone could tell which names exist. And once
+-- the address was blocked (auth.ip_max_failures), an unknown name was
+-- refused before any hashing and a real one after its scrypt: the time of
+-- the answer told them apart. Now an unknown name is counted and locked as
+-- a real account is (the same failures, backoff and quiet spell), in a
+-- table of its own whose rows go once they are quiet, and the server hashes
+-- for an unknown name whatever the address's state (api/reviewers.c): each
+-- answer, and its time, is the one a real account with a wrong password
+-- gets. The table holds only names that failed recently; what a guesser can
+-- put in it is bounded by the scrypt each attempt costs and the address
+-- throttle. Both steps are wrappers of 007's (reviewer_login_begin_named,
+-- reviewer_login_finish_named), which stay as they were.
+
+CREATE TABLE login_unknown_names (
+	username       text PRIMARY KEY,
+	failed_count   integer NOT NULL CHECK (failed_count > 0),
+	last_failed_at timestamptz NOT NULL,
+	locked_until   timestamptz
+);
+CREATE INDEX login_unknown_names_last_idx ON login_unknown_names (last_failed_at);
+
+CREATE FUNCTION reviewer_login_begin_named(p_username text, p_ip inet,
+	OUT user_id bigint, OUT password_hash text, OUT locked_s integer, OUT address_wait_s integer)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	SELECT b.user_id, b.password_hash, b.locked_s, b.address_wait_s
+	INTO user_id, password_hash, locked_s, address_wait_s
+	FROM reviewer_login_begin(p_username, p_ip) b;
+	IF user_id IS NULL THEN
+		SELECT greatest(1, ceil(extract(epoch FROM u.locked_until - now())))::integer
+		INTO locked_s
+		FROM login_unknown_names u
+		WHERE u.username = p_username AND u.locked_until > now();
+	END IF;
+END
+$$;
+
+CREATE FUNCTION reviewer_login_finish_named(p_username text, p_user_id bigint,
+	p_password_ok boolean, p_token_hash text, p_ttl_s integer, p_max_failures integer,
+	p_lockout_s integer, p_backoff_s integer, p_ip_max_failures integer, p_ip inet,
+	p_ua text DEFAULT NULL,
+	OUT outcome text, OUT session_id bigint, OUT expires_at timestamptz,
+	OUT retry_after_s integer)
+LANGUAGE plpgsql AS $$
+DECLARE
+	u login_unknown_names%ROWTYPE;
+	fresh boolean;
+	blocked boolean;
+	n integer;
+	lock_s integer;
+BEGIN
+	IF p_user_id IS NOT NULL OR p_username IS NULL THEN
+		SELECT f.outcome, f.session_id, f.expires_at, f.retry_after_s
+		INTO outcome, session_id, expires_at, retry_after_s
+		FROM reviewer_login_finish(p_user_id, p_password_ok, p_token_hash, p_ttl_s,
+			p_max_failures, p_lockout_s, p_backoff_s, p_ip_max_failures, p_ip, p_ua) f;
+		RETURN;
+	END IF;
+	-- 007's rules for an account, on the unknown name's row (locked under it).
+	DELETE FROM login_unknown_names
+	WHERE last_failed_at < now() - make_interval(secs => 2 * p_lockout_s)
+		AND (locked_until IS NULL OR locked_until < now() - make_interval(secs => p_lockout_s));
+	INSERT INTO login_unknown_names (username, failed_count, last_failed_at)
+	VALUES (p_username, 1, now()) ON CONFLICT (username) DO NOTHING;
+	fresh := FOUND;
+	SELECT * INTO u FROM login_unknown_names WHERE username = p_username FOR UPDATE;
+	IF u.locked_until IS NOT NULL AND u.locked_until > now() THEN
+		outcome := 'locked';
+		retry_after_s := greatest(1, ceil(extract(epoch FROM u.locked_until - now())))::integer;
+		RETURN;
+	END IF;
+	blocked := login_address_failed(p_ip, p_ip_max_failures, p_backoff_s, p_lockout_s);
+	n := CASE WHEN fresh THEN 1
+		WHEN greatest(u.last_failed_at, u.locked_until)
+			< now() - make_interval(secs => p_lockout_s) THEN 1
+		ELSE u.failed_count + 1 END;
+	lock_s := CASE WHEN n >= p_max_failures
+		THEN login_backoff_s(n - p_max_failures + 1, p_backoff_s, p_lockout_s) END;
+	UPDATE login_unknown_names SET failed_count = n, last_failed_at = now(),
+		locked_until = CASE WHEN lock_s IS NOT NULL
+			THEN now() + make_interval(secs => lock_s) ELSE locked_until END
+	WHERE username = p_username;
+	IF lock_s IS NOT NULL THEN
+		outcome := 'locked';
+		retry_after_s := lock_s;
+	ELSIF blocked THEN
+		outcome := 'throttled';
+		retry_after_s := login_address_wait_s(p_ip);
+	ELSE
+		outcome := 'failed';
+	END IF;
 END
 $$;

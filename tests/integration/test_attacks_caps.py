@@ -7,6 +7,7 @@ says, and a list's q finds % and _ as themselves."""
 import base64
 import os
 import subprocess
+import time
 import unittest
 
 import harness
@@ -233,6 +234,48 @@ class ReviewQueueText(CapsCase):
         doc = self.assertProblem(ask("a" * 101), 400, "invalid")
         self.assertEqual(doc["detail"], "q must be 1-100 printable characters")
         doc = self.assertProblem(ask("%E4%BE%9B" * 101), 400, "invalid")
+
+
+class LoginNamesHidden(CapsCase):
+    """A reviewer login answered an unknown username the same 401 and the
+    same scrypt as a wrong password, but only a real account was locked:
+    after login_max_failures wrong passwords, a real name answered 429
+    login_locked, a made-up one 401 again. And from a blocked address a
+    made-up name was refused before hashing, a real one after: the time told
+    them apart. Now a made-up name is counted and locked as an account is,
+    and hashed whatever the address's state."""
+    extra = {"auth": {"login_max_failures": 3, "ip_max_failures": 7}}
+
+    def login(self, username, password="wrong"):
+        t0 = time.monotonic()
+        st, hdrs, _, doc = self.server.request("POST", "/api/v1/auth/reviewer-login",
+                                               body={"username": username,
+                                                     "password": password})
+        return (st, doc.get("code"), "retry-after" in hdrs), time.monotonic() - t0
+
+    def test_a_made_up_name_is_answered_as_a_real_one(self):
+        p = create_reviewer(self.server, "alice", "correct horse battery")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        real = [self.login("alice")[0] for _ in range(4)]
+        made_up = [self.login("nobody-at-all")[0] for _ in range(4)]
+        want = [(401, "invalid_credentials", False)] * 2 + [(429, "login_locked", True)] * 2
+        self.assertEqual(real, want)
+        self.assertEqual(made_up, want)
+        # Six failures counted on the address (not the attempts while locked); the
+        # seventh blocks it. Then fresh names, real or not, get the same 429, after
+        # the same scrypt.
+        p = create_reviewer(self.server, "bob", "another battery staple")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.login("bob")[0], (401, "invalid_credentials", False))
+        made_up = self.login("nobody-else")
+        real = self.login("bob")
+        self.assertEqual(real[0], (429, "rate_limited", True))
+        self.assertEqual(made_up[0], real[0])
+        # A real account's scrypt takes tens of milliseconds or more; a refusal
+        # before hashing took a few.
+        self.assertGreater(made_up[1], real[1] / 4, (made_up[1], real[1]))
+        # The right password still logs in from the blocked address.
+        self.assertEqual(self.login("bob", "another battery staple")[0][0], 200)
 
 
 if __name__ == "__main__":
