@@ -96,6 +96,9 @@ void seals_review_reject_post(struct request *r);
  */
 int api_text_check(const char *field, json_t *v, struct sp_errinfo *ei) SP_WUR;
 
+/* text.c: 1 when s (n bytes) passes api_text_check's rules, else 0. Any thread. */
+int api_text_visible(const char *s, size_t n) SP_WUR;
+
 /*
  * text.c: 1 when s (a query parameter, NUL-terminated) is 1..max_chars
  * printable characters (sp_text_check), counted as users count them, not in

@@ -278,5 +278,32 @@ class LoginNamesHidden(CapsCase):
         self.assertEqual(self.login("bob", "another battery staple")[0][0], 200)
 
 
+class LookAlikeNames(CapsCase):
+    """An organization's and a user's names come from the certificate, and
+    control and bidi characters were refused there; characters shown as
+    nothing were not, so "Buyer\u200bCo" (a zero-width space) showed as
+    another organization's "BuyerCo" in every list and on every seal, with a
+    credit code of its own. Refused at login as the API refuses them in the
+    names it takes; nothing is created."""
+
+    def test_invisible_characters_in_the_certificate_names_are_refused(self):
+        pki = test_attacks.PKI
+        code = pki.orgs[2]["credit_code"]
+        before = self.counts()
+        for i, (o, cn) in enumerate((("Buyer\u200bCo", "Bob"), ("\ufeffBuyer Co", "Bob"),
+                                     ("Buyer Co", "Bo\u2060b"), ("Buyer\u3164Co", "Bob"))):
+            crt, key = pki.issue("lookalike%d" % i, "/O=%s/organizationIdentifier=%s/CN=%s"
+                                 % (o, code, cn))
+            with self.subTest(o=o, cn=cn):
+                got = harness.api_login(self.server, crt, key)
+                doc = self.assertProblem(got, 400, "malformed_certificate")
+                self.assertIn("invisible", doc["detail"])
+        self.assertEqual(self.counts(), before)
+        # A visible name of the same organization logs in.
+        crt, key = pki.issue("visible", "/O=Buyer Co/organizationIdentifier=%s/CN=Bob" % code)
+        st, _, _, doc = harness.api_login(self.server, crt, key)
+        self.assertEqual((st, doc["organization"]["name"]), (200, "Buyer Co"), doc)
+
+
 if __name__ == "__main__":
     unittest.main()
