@@ -115,6 +115,7 @@ const struct config_key config_keys[] = {
 	ROW(seals, cjk_font, CONFIG_PATH, 0, 0, 0,
 	    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", NULL, 0),
 	INT(seals, cjk_font_index, 0, 255, 2),
+	INT(seals, max_open_applications, 1, 100000, 20),
 
 	PATH(evidence, cert),
 	PATH(evidence, key),

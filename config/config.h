@@ -119,6 +119,9 @@ struct config_seals {
 	int claim_ttl;      /* seconds a reviewer's claim lasts, default 1800 */
 	char *cjk_font;     /* OpenType/TrueType collection for forms and generated seals */
 	int cjk_font_index; /* the face in cjk_font (Noto Sans CJK: 2 = SC), default 2 */
+	/* applications one organization has open (draft, under review, rejected); one more
+	   is 409 application_limit. Default 20 */
+	int max_open_applications;
 };
 
 struct config_evidence {

@@ -178,3 +178,35 @@ BEGIN
 	END IF;
 END
 $$;
+
+-- 3. An organization's open seal applications, bounded.
+--
+-- Any member could apply for seals without end: each application may hold
+-- a 10 MiB scan, and each submitted one lands in the one review queue every
+-- reviewer of the platform works, so one organization could bury every
+-- other's applications. At most p_max_open applications of an organization
+-- are open at once (draft, under_review, rejected: each can still be
+-- submitted); one more is SR006 (409 application_limit) and nothing is
+-- stored. Counted under the organization's row lock, as 006's API keys are,
+-- on 001's seals_organization_status_idx, at most p_max_open rows read. The
+-- bound comes from sealpactd (seals.max_open_applications); 009's
+-- seal_app_create is unchanged.
+
+CREATE FUNCTION seal_app_create_capped(p_org bigint, p_user bigint, p_cert bigint,
+	p_name text, p_type text, p_replaces bigint, p_ip inet, p_ua text, p_max_open integer)
+	RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+	open_n bigint;
+BEGIN
+	PERFORM 1 FROM organizations o WHERE o.id = p_org FOR UPDATE;
+	SELECT count(*) INTO open_n FROM (SELECT 1 FROM seals s
+		WHERE s.organization_id = p_org AND s.status IN ('draft', 'under_review', 'rejected')
+		LIMIT p_max_open) x;
+	IF open_n >= p_max_open THEN
+		PERFORM wf_fail('SR006', format('this organization has %s open seal applications, '
+			'the most allowed; submit, cancel or finish one first', open_n));
+	END IF;
+	RETURN seal_app_create(p_org, p_user, p_cert, p_name, p_type, p_replaces, p_ip, p_ua);
+END
+$$;

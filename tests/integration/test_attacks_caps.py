@@ -305,5 +305,44 @@ class LookAlikeNames(CapsCase):
         self.assertEqual((st, doc["organization"]["name"]), (200, "Buyer Co"), doc)
 
 
+class OpenSealApplications(CapsCase):
+    """Any member could apply for seals without end, each application with
+    room for a 10 MiB scan and each submitted one in the one queue every
+    reviewer works. An organization has at most seals.max_open_applications
+    open (draft, under review, rejected); one more is 409 application_limit
+    and stores nothing."""
+    extra = {"seals": {"max_open_applications": 3}}
+
+    def apply(self, slug, name):
+        return self.call(slug, "POST", "/api/v1/seal-applications",
+                         {"name": name, "type": "contract"})
+
+    def test_the_application_past_the_cap_is_refused(self):
+        self.login("supplier")
+        self.login("logistics")
+        ids = []
+        for i in range(3):
+            st, _, _, doc = self.apply("supplier", "供应商合同专用章%d" % i)
+            self.assertEqual(st, 201, doc)
+            ids.append(doc["id"])
+        seals = self.db.query("SELECT count(*) FROM seals")
+        events = self.db.query("SELECT count(*) FROM org_audit_events")
+        doc = self.assertProblem(self.apply("supplier", "供应商合同专用章9"), 409,
+                                 "application_limit")
+        self.assertIn("has 3 open seal applications", doc["detail"])
+        self.assertEqual(self.db.query("SELECT count(*) FROM seals"), seals)
+        self.assertEqual(self.db.query("SELECT count(*) FROM org_audit_events"), events)
+        # Another organization's are its own.
+        st, _, _, doc = self.apply("logistics", "物流合同专用章")
+        self.assertEqual(st, 201, doc)
+        # A cancelled application is not open.
+        st, _, _, doc = self.call("supplier", "POST",
+                                  "/api/v1/seal-applications/%s/cancel" % ids[0], b"",
+                                  {"Content-Type": "application/json"})
+        self.assertEqual(st, 200, doc)
+        st, _, _, doc = self.apply("supplier", "供应商合同专用章9")
+        self.assertEqual(st, 201, doc)
+
+
 if __name__ == "__main__":
     unittest.main()
