@@ -116,6 +116,7 @@ const struct config_key config_keys[] = {
 	    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", NULL, 0),
 	INT(seals, cjk_font_index, 0, 255, 2),
 	INT(seals, max_open_applications, 1, 100000, 20),
+	INT(seals, max_applications_per_day, 1, 100000, 50),
 
 	PATH(evidence, cert),
 	PATH(evidence, key),

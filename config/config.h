@@ -122,6 +122,9 @@ struct config_seals {
 	/* applications one organization has open (draft, under review, rejected); one more
 	   is 409 application_limit. Default 20 */
 	int max_open_applications;
+	/* applications one organization makes in any 24 hours (a cancelled one keeps its
+	   scan); one more is 429 rate_limited. Default 50 */
+	int max_applications_per_day;
 };
 
 struct config_evidence {

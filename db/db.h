@@ -1045,11 +1045,12 @@ typedef void (*db_blob_fn)(void *arg, const unsigned char *data, size_t len, con
  * replaces > 0 makes it a change of that issued seal (SP_ERR_CONFLICT
  * "seal_change_pending" when one is open already). SP_ERR_CONFLICT
  * "application_limit" when the organization has max_open (>= 1) applications
- * open (draft, under review, rejected; 052): nothing is stored.
+ * open (draft, under review, rejected; 052), SP_ERR_RATE_LIMITED when it
+ * applied max_per_day (>= 1) times in 24 hours: nothing is stored.
  */
 int db_seal_app_create(struct db_pool *pool, const struct db_actor *who, int64_t certificate_id,
 		       const char *name, const char *type, int64_t replaces, int max_open,
-		       db_json_fn cb, void *arg) SP_WUR;
+		       int max_per_day, db_json_fn cb, void *arg) SP_WUR;
 /* org's applications, newest first: {"items", "total"}. */
 int db_seal_app_list(struct db_pool *pool, int64_t org, long limit, long offset, db_json_fn cb,
 		     void *arg) SP_WUR;

@@ -111,6 +111,8 @@ static const struct sqlstate_row {
 	{ "SR005", SP_ERR_CONFLICT, "draft_limit", NULL },
 	/* seal_app_create_capped (052): an organization's open seal applications */
 	{ "SR006", SP_ERR_CONFLICT, "application_limit", NULL },
+	/* seal_app_create_capped (052): seals.max_applications_per_day */
+	{ "SR007", SP_ERR_RATE_LIMITED, "rate_limited", NULL },
 	{ "23514", SP_ERR_INVALID, "invalid", NULL },     /* check_violation */
 	{ "23503", SP_ERR_INVALID, "invalid", NULL },     /* foreign_key_violation */
 	{ "42501", SP_ERR_FORBIDDEN, "forbidden", NULL }, /* insufficient_privilege */

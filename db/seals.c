@@ -68,13 +68,13 @@ blob_call(struct db_pool *pool, const char *sql, int n, const struct db_param *p
 int
 db_seal_app_create(struct db_pool *pool, const struct db_actor *who, int64_t certificate_id,
 		   const char *name, const char *type, int64_t replaces, int max_open,
-		   db_json_fn cb, void *arg)
+		   int max_per_day, db_json_fn cb, void *arg)
 {
-	struct db_param p[9];
+	struct db_param p[10];
 	struct db_actor_text t;
-	char cert[24], rep[24], mo[16];
+	char cert[24], rep[24], mo[16], md[16];
 
-	if (name == NULL || type == NULL || certificate_id <= 0 || max_open < 1)
+	if (name == NULL || type == NULL || certificate_id <= 0 || max_open < 1 || max_per_day < 1)
 		return SP_ERR_INVALID;
 	db_actor_text_fill(&t, who);
 	memset(p, 0, sizeof(p));
@@ -87,10 +87,11 @@ db_seal_app_create(struct db_pool *pool, const struct db_actor *who, int64_t cer
 	p[6].value = t.ip;
 	p[7].value = t.ua;
 	p[8].value = db_i64_text(mo, sizeof(mo), max_open);
+	p[9].value = db_i64_text(md, sizeof(md), max_per_day);
 	return db_json_call(pool,
 			    "SELECT seal_app_create_capped($1::bigint, $2::bigint, $3::bigint, $4, "
-			    "$5, $6::bigint, $7::inet, $8, $9::integer)::text",
-			    9, p, NULL, cb, arg);
+			    "$5, $6::bigint, $7::inet, $8, $9::integer, $10::integer)::text",
+			    10, p, NULL, cb, arg);
 }
 
 int

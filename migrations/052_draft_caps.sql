@@ -187,17 +187,27 @@ $$;
 -- other's applications. At most p_max_open applications of an organization
 -- are open at once (draft, under_review, rejected: each can still be
 -- submitted); one more is SR006 (409 application_limit) and nothing is
--- stored. Counted under the organization's row lock, as 006's API keys are,
--- on 001's seals_organization_status_idx, at most p_max_open rows read. The
--- bound comes from sealpactd (seals.max_open_applications); 009's
--- seal_app_create is unchanged.
+-- stored. A cancelled application keeps its scan, so apply, upload, cancel
+-- in a loop stored 10 MiB a turn without end: an organization also applies
+-- at most p_max_per_day times in any 24 hours, counted from its seal.applied
+-- and seal.change_applied audit events (which stay; a partial index holds
+-- only those), SR007 (429 rate_limited) past it. Counted under the
+-- organization's row lock, as 006's API keys are, on 001's
+-- seals_organization_status_idx, at most p_max_open rows read. The bounds
+-- come from sealpactd (seals.max_open_applications,
+-- seals.max_applications_per_day); 009's seal_app_create is unchanged.
+
+CREATE INDEX org_audit_events_applied_idx ON org_audit_events (organization_id, at)
+	WHERE action IN ('seal.applied', 'seal.change_applied');
 
 CREATE FUNCTION seal_app_create_capped(p_org bigint, p_user bigint, p_cert bigint,
-	p_name text, p_type text, p_replaces bigint, p_ip inet, p_ua text, p_max_open integer)
-	RETURNS jsonb
+	p_name text, p_type text, p_replaces bigint, p_ip inet, p_ua text, p_max_open integer,
+	p_max_per_day integer) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
 	open_n bigint;
+	recent bigint;
+	oldest timestamptz;
 BEGIN
 	PERFORM 1 FROM organizations o WHERE o.id = p_org FOR UPDATE;
 	SELECT count(*) INTO open_n FROM (SELECT 1 FROM seals s
@@ -206,6 +216,17 @@ BEGIN
 	IF open_n >= p_max_open THEN
 		PERFORM wf_fail('SR006', format('this organization has %s open seal applications, '
 			'the most allowed; submit, cancel or finish one first', open_n));
+	END IF;
+	SELECT count(*), min(x.at) INTO recent, oldest
+	FROM (SELECT a.at FROM org_audit_events a
+		WHERE a.organization_id = p_org
+			AND a.action IN ('seal.applied', 'seal.change_applied')
+			AND a.at > now() - interval '1 day'
+		ORDER BY a.at DESC LIMIT p_max_per_day) x;
+	IF recent >= p_max_per_day THEN
+		PERFORM wf_fail('SR007', format('this organization applied for seals %s times in the '
+			'last 24 hours, the most allowed; the next at %s', recent,
+			wf_ts(oldest + interval '1 day')));
 	END IF;
 	RETURN seal_app_create(p_org, p_user, p_cert, p_name, p_type, p_replaces, p_ip, p_ua);
 END

@@ -344,5 +344,31 @@ class OpenSealApplications(CapsCase):
         self.assertEqual(st, 201, doc)
 
 
+class SealApplicationsPerDay(CapsCase):
+    """A cancelled application keeps its scan: apply, upload 10 MiB, cancel,
+    over and over, stored without end (the open cap never saw it). An
+    organization applies at most seals.max_applications_per_day times in
+    any 24 hours; one more is 429 rate_limited and stores nothing."""
+    extra = {"seals": {"max_applications_per_day": 3}}
+
+    def test_apply_cancel_loops_are_bounded(self):
+        self.login("supplier")
+        for i in range(3):
+            st, _, _, doc = self.call("supplier", "POST", "/api/v1/seal-applications",
+                                      {"name": "供应商合同专用章%d" % i, "type": "contract"})
+            self.assertEqual(st, 201, doc)
+            st, _, _, doc = self.call("supplier", "POST",
+                                      "/api/v1/seal-applications/%s/cancel" % doc["id"], b"",
+                                      {"Content-Type": "application/json"})
+            self.assertEqual(st, 200, doc)
+        seals = self.db.query("SELECT count(*) FROM seals")
+        st, hdrs, _, doc = self.call("supplier", "POST", "/api/v1/seal-applications",
+                                     {"name": "供应商合同专用章9", "type": "contract"})
+        self.assertEqual((st, doc["code"]), (429, "rate_limited"), doc)
+        self.assertIn("applied for seals 3 times in the last 24 hours", doc["detail"])
+        self.assertIn("the next at", doc["detail"])
+        self.assertEqual(self.db.query("SELECT count(*) FROM seals"), seals)
+
+
 if __name__ == "__main__":
     unittest.main()
