@@ -91,6 +91,7 @@ const struct config_key config_keys[] = {
 	STR(tsa, policy, "1.3.6.1.4.1.99999.1.1"),
 	INT(tsa, accuracy_ms, 1, 60000, 1000),
 	PATH(tsa, trust),
+	INT(tsa, max_per_minute, 1, 10000000, 600),
 
 	INT(auth, challenge_ttl_s, 10, 3600, 120),
 	INT(auth, max_challenges, 100, 10000000, 10000),
@@ -114,6 +115,8 @@ const struct config_key config_keys[] = {
 	ROW(seals, cjk_font, CONFIG_PATH, 0, 0, 0,
 	    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", NULL, 0),
 	INT(seals, cjk_font_index, 0, 255, 2),
+	INT(seals, max_open_applications, 1, 100000, 20),
+	INT(seals, max_applications_per_day, 1, 100000, 50),
 
 	PATH(evidence, cert),
 	PATH(evidence, key),
@@ -121,6 +124,9 @@ const struct config_key config_keys[] = {
 	INT(evidence, max_reports_per_day, 1, 100000, 10),
 
 	INT(contracts, max_sent_per_day, 1, 10000000, 1000),
+	INT(contracts, max_drafts, 1, 10000000, 1000),
+	SIZE(contracts, max_draft_bytes, MIB(1), GIB(1024), GIB(4)),
+	INT(contracts, max_created_per_day, 1, 10000000, 5000),
 
 	STR(webhooks, allow_hosts, NULL),
 	BOOL(webhooks, allow_http, 0),

@@ -86,6 +86,9 @@ struct config_tsa {
 	char *policy;    /* TSA policy OID, default "1.3.6.1.4.1.99999.1.1" */
 	int accuracy_ms; /* accuracy stated in tokens, default 1000 */
 	char *trust;     /* PEM of TSA root/CA certificates tokens must chain to */
+	/* timestamps POST /tsa gives one client address (IPv6 by /64) a minute, per serving
+	   process; one more is 429 rate_limited. Default 600 */
+	int max_per_minute;
 };
 
 struct config_auth {
@@ -116,6 +119,12 @@ struct config_seals {
 	int claim_ttl;      /* seconds a reviewer's claim lasts, default 1800 */
 	char *cjk_font;     /* OpenType/TrueType collection for forms and generated seals */
 	int cjk_font_index; /* the face in cjk_font (Noto Sans CJK: 2 = SC), default 2 */
+	/* applications one organization has open (draft, under review, rejected); one more
+	   is 409 application_limit. Default 20 */
+	int max_open_applications;
+	/* applications one organization makes in any 24 hours (a cancelled one keeps its
+	   scan); one more is 429 rate_limited. Default 50 */
+	int max_applications_per_day;
 };
 
 struct config_evidence {
@@ -139,6 +148,13 @@ struct config_contracts {
 	/* contracts one organization sends (draft -> signing) in any 24 hours; one more is
 	   429 rate_limited. Default 1000 */
 	int max_sent_per_day;
+	/* drafts one organization holds at once; one more is 409 draft_limit. Default 1000 */
+	int max_drafts;
+	/* bytes those drafts' uploads hold together; past it 409 draft_limit. Default 4 GiB */
+	size_t max_draft_bytes;
+	/* drafts one organization creates in any 24 hours, deleted ones included; one more is
+	   429 rate_limited. Default 5000 */
+	int max_created_per_day;
 };
 
 struct config {

@@ -322,7 +322,7 @@ on_reviewer_credential(void *p, const PGresult *res, const struct sp_errinfo *er
 	}
 	sp_errinfo_init(&ei);
 	if (PQntuples(res) != 1 || PQnfields(res) != 4) {
-		db_shape_err(&ei, "reviewer_login_begin");
+		db_shape_err(&ei, "reviewer_login_begin_named");
 		cb(arg, NULL, &ei);
 		return;
 	}
@@ -330,8 +330,9 @@ on_reviewer_credential(void *p, const PGresult *res, const struct sp_errinfo *er
 	if (!PQgetisnull(res, 0, 0) && !PQgetisnull(res, 0, 1)) {
 		c.user_id = db_col_i64(res, 0, 0);
 		c.password_hash = PQgetvalue(res, 0, 1);
-		c.locked_s = PQgetisnull(res, 0, 2) ? 0 : (int)db_col_i64(res, 0, 2);
 	}
+	/* An unknown name is locked as an account is (052). */
+	c.locked_s = PQgetisnull(res, 0, 2) ? 0 : (int)db_col_i64(res, 0, 2);
 	c.address_wait_s = (int)db_col_i64(res, 0, 3);
 	cb(arg, &c, &ei);
 }
@@ -348,7 +349,7 @@ db_auth_reviewer_credential_get(struct db_pool *pool, const char *username, cons
 	db_param_text(&p[1], ip != NULL && ip[0] != '\0' ? ip : NULL);
 	return send_wait(pool,
 			 "SELECT user_id, password_hash, locked_s, address_wait_s "
-			 "FROM reviewer_login_begin($1, $2::inet)",
+			 "FROM reviewer_login_begin_named($1, $2::inet)",
 			 2, p, (void (*)(void))cb, arg, on_reviewer_credential);
 }
 
@@ -395,10 +396,10 @@ db_auth_reviewer_login_finish(struct db_pool *pool, const struct db_reviewer_log
 {
 	char uid[24], ttl[16], maxf[16], lock[16], back[16], ipmax[16];
 	struct db_actor_text a;
-	struct db_param p[10];
+	struct db_param p[11];
 
-	if (in == NULL || actor == NULL || (in->password_ok && in->token_hash == NULL) ||
-	    (in->password_ok && in->user_id == 0))
+	if (in == NULL || actor == NULL || in->username == NULL ||
+	    (in->password_ok && in->token_hash == NULL) || (in->password_ok && in->user_id == 0))
 		return SP_ERR_INVALID;
 	db_actor_text_fill(&a, actor);
 	snprintf(ttl, sizeof(ttl), "%d", in->ttl_s);
@@ -417,13 +418,14 @@ db_auth_reviewer_login_finish(struct db_pool *pool, const struct db_reviewer_log
 	db_param_text(&p[7], ipmax);
 	db_param_text(&p[8], a.ip);
 	db_param_text(&p[9], a.ua);
+	db_param_text(&p[10], in->username);
 	return send_wait(pool,
 			 "SELECT outcome, session_id, " TS(
 				 "expires_at") ", retry_after_s "
-					       "FROM reviewer_login_finish($1::bigint, "
+					       "FROM reviewer_login_finish_named($11, $1::bigint, "
 					       "$2::boolean, $3, $4::int, "
 					       "$5::int, $6::int, $7::int, $8::int, $9::inet, $10)",
-			 10, p, (void (*)(void))cb, arg, on_reviewer_finish);
+			 11, p, (void (*)(void))cb, arg, on_reviewer_finish);
 }
 
 int

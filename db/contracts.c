@@ -58,15 +58,16 @@ db_contract_create(struct db_pool *pool, const struct db_actor *who,
 		   const struct db_contract_new *c, db_text_fn cb, void *arg)
 {
 	static const char sql[] =
-		"SELECT contract_create($1::bigint, $2::bigint, $3::bigint, $4, "
+		"SELECT contract_create_capped($1::bigint, $2::bigint, $3::bigint, $4, "
 		"business_type_code($5), "
 		"$6::timestamptz, $7::jsonb, $8::bytea, $9, $10::integer, $11, $12::inet, "
-		"$13)::text";
+		"$13, $14::integer, $15::bigint, $16::integer)::text";
 	struct db_actor_text a;
-	struct db_param p[13];
-	char number[24], pages[16];
+	struct db_param p[16];
+	char number[24], pages[16], drafts[16], bytes[24], per_day[16];
 
-	if (c->pdf_len > INT32_MAX)
+	if (c->pdf_len > INT32_MAX || c->max_drafts < 1 || c->max_draft_bytes < 1 ||
+	    c->max_created_per_day < 1)
 		return SP_ERR_INVALID;
 	db_actor_text_fill(&a, who);
 	snprintf(number, sizeof(number), "%lld", (long long)c->number);
@@ -87,7 +88,13 @@ db_contract_create(struct db_pool *pool, const struct db_actor *who,
 	p[10].value = c->idem_key;
 	p[11].value = a.ip;
 	p[12].value = a.ua;
-	return db_text_call(pool, sql, 13, p, NULL, cb, arg);
+	snprintf(drafts, sizeof(drafts), "%d", c->max_drafts);
+	snprintf(bytes, sizeof(bytes), "%zu", c->max_draft_bytes);
+	snprintf(per_day, sizeof(per_day), "%d", c->max_created_per_day);
+	p[13].value = drafts;
+	p[14].value = bytes;
+	p[15].value = per_day;
+	return db_text_call(pool, sql, 16, p, NULL, cb, arg);
 }
 
 int

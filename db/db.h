@@ -175,13 +175,20 @@ struct db_contract_new {
 	const char *sha256;
 	int pages;
 	const char *idem_key; /* Idempotency-Key, or NULL */
+	/* who's organization's bounds (052; config contracts.*), each >= 1 */
+	int max_drafts;          /* drafts alive at once */
+	size_t max_draft_bytes;  /* their uploads together, this one included */
+	int max_created_per_day; /* drafts created in any 24 hours, deleted ones included */
 };
 
 /*
  * Create a draft with revision 0. cb gets the new contract, or the stored
  * answer of an earlier request with the same idempotency key.
  * SP_ERR_CONFLICT "number_taken": the number is in use, retry with another;
- * "idempotency_key_reused": the key came with a different request.
+ * "idempotency_key_reused": the key came with a different request;
+ * "draft_limit": the organization holds max_drafts drafts, or this upload
+ * would take theirs past max_draft_bytes. SP_ERR_RATE_LIMITED: it created
+ * max_created_per_day drafts in 24 hours. Refused, nothing is stored.
  */
 int db_contract_create(struct db_pool *pool, const struct db_actor *who,
 		       const struct db_contract_new *c, db_text_fn cb, void *arg) SP_WUR;
@@ -434,8 +441,8 @@ int db_auth_whoami(struct db_pool *pool, int64_t user_id, int64_t organization_i
 struct db_reviewer_credential {
 	int64_t user_id;           /* 0: no such username */
 	const char *password_hash; /* "scrypt$N$r$p$salt$hash", or NULL */
-	int locked_s;              /* > 0: seconds the account's running lockout still lasts */
-	int address_wait_s;        /* > 0: the client's address is blocked for unknown names */
+	int locked_s; /* > 0: seconds the account's (or the unknown name's, 052) lockout lasts */
+	int address_wait_s; /* > 0: the client's address is blocked */
 };
 
 typedef void (*db_reviewer_credential_fn)(void *arg, const struct db_reviewer_credential *c,
@@ -447,7 +454,8 @@ int db_auth_reviewer_credential_get(struct db_pool *pool, const char *username, 
 
 /* A checked reviewer password (or an unknown username), to be recorded. */
 struct db_reviewer_login {
-	int64_t user_id; /* 0: the username does not exist (only the address counts) */
+	const char *username; /* as asked for: an unknown one is counted and locked too (052) */
+	int64_t user_id;      /* 0: the username does not exist */
 	int password_ok;
 	const char *token_hash; /* the new session's, when password_ok (else NULL) */
 	int ttl_s;
@@ -1035,11 +1043,14 @@ typedef void (*db_blob_fn)(void *arg, const unsigned char *data, size_t len, con
  * A new application (draft) of who's organization, applied for by who's
  * user with certificate certificate_id (the one the SESeal will bind);
  * replaces > 0 makes it a change of that issued seal (SP_ERR_CONFLICT
- * "seal_change_pending" when one is open already).
+ * "seal_change_pending" when one is open already). SP_ERR_CONFLICT
+ * "application_limit" when the organization has max_open (>= 1) applications
+ * open (draft, under review, rejected; 052), SP_ERR_RATE_LIMITED when it
+ * applied max_per_day (>= 1) times in 24 hours: nothing is stored.
  */
 int db_seal_app_create(struct db_pool *pool, const struct db_actor *who, int64_t certificate_id,
-		       const char *name, const char *type, int64_t replaces, db_json_fn cb,
-		       void *arg) SP_WUR;
+		       const char *name, const char *type, int64_t replaces, int max_open,
+		       int max_per_day, db_json_fn cb, void *arg) SP_WUR;
 /* org's applications, newest first: {"items", "total"}. */
 int db_seal_app_list(struct db_pool *pool, int64_t org, long limit, long offset, db_json_fn cb,
 		     void *arg) SP_WUR;
@@ -1071,9 +1082,11 @@ int db_seal_blob(struct db_pool *pool, int64_t org, int64_t id, enum db_seal_blo
 		 db_blob_fn cb, void *arg) SP_WUR;
 
 /* A page of the review queue: status, q (NULL: all), after the cursor, oldest first. */
+/* The review queue's search: 100 characters of UTF-8, at most 4 bytes each. */
+#define DB_REVIEW_Q_BYTES 400
 struct db_review_query {
 	const char *status;
-	const char *q;     /* at most 200 bytes, taken literally */
+	const char *q;     /* at most DB_REVIEW_Q_BYTES, taken literally */
 	int64_t cursor_us; /* the cursor's submitted_at, Unix microseconds */
 	int64_t cursor_id; /* 0: the first page */
 	int limit;         /* 1..100 */

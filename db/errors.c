@@ -104,8 +104,15 @@ static const struct sqlstate_row {
 	{ "SR002", SP_ERR_RATE_LIMITED, "rate_limited", NULL },
 	/* signing_session_store (049): a party's prepares of a contract, 100 a day */
 	{ "SR003", SP_ERR_RATE_LIMITED, "rate_limited", NULL },
-	/* contract_send (051): an organization's sends, contracts.max_sent_per_day a day */
+	/* contract_send (051): an organization's sends, contracts.max_sent_per_day a day;
+	   contract_create_capped (052): its drafts, contracts.max_created_per_day a day */
 	{ "SR004", SP_ERR_RATE_LIMITED, "rate_limited", NULL },
+	/* contract_create_capped (052): an organization's live drafts and their bytes */
+	{ "SR005", SP_ERR_CONFLICT, "draft_limit", NULL },
+	/* seal_app_create_capped (052): an organization's open seal applications */
+	{ "SR006", SP_ERR_CONFLICT, "application_limit", NULL },
+	/* seal_app_create_capped (052): seals.max_applications_per_day */
+	{ "SR007", SP_ERR_RATE_LIMITED, "rate_limited", NULL },
 	{ "23514", SP_ERR_INVALID, "invalid", NULL },     /* check_violation */
 	{ "23503", SP_ERR_INVALID, "invalid", NULL },     /* foreign_key_violation */
 	{ "42501", SP_ERR_FORBIDDEN, "forbidden", NULL }, /* insufficient_privilege */

@@ -67,13 +67,14 @@ blob_call(struct db_pool *pool, const char *sql, int n, const struct db_param *p
 
 int
 db_seal_app_create(struct db_pool *pool, const struct db_actor *who, int64_t certificate_id,
-		   const char *name, const char *type, int64_t replaces, db_json_fn cb, void *arg)
+		   const char *name, const char *type, int64_t replaces, int max_open,
+		   int max_per_day, db_json_fn cb, void *arg)
 {
-	struct db_param p[8];
+	struct db_param p[10];
 	struct db_actor_text t;
-	char cert[24], rep[24];
+	char cert[24], rep[24], mo[16], md[16];
 
-	if (name == NULL || type == NULL || certificate_id <= 0)
+	if (name == NULL || type == NULL || certificate_id <= 0 || max_open < 1 || max_per_day < 1)
 		return SP_ERR_INVALID;
 	db_actor_text_fill(&t, who);
 	memset(p, 0, sizeof(p));
@@ -85,10 +86,12 @@ db_seal_app_create(struct db_pool *pool, const struct db_actor *who, int64_t cer
 	p[5].value = replaces > 0 ? db_i64_text(rep, sizeof(rep), replaces) : NULL;
 	p[6].value = t.ip;
 	p[7].value = t.ua;
+	p[8].value = db_i64_text(mo, sizeof(mo), max_open);
+	p[9].value = db_i64_text(md, sizeof(md), max_per_day);
 	return db_json_call(pool,
-			    "SELECT seal_app_create($1::bigint, $2::bigint, $3::bigint, $4, $5, "
-			    "$6::bigint, $7::inet, $8)::text",
-			    8, p, NULL, cb, arg);
+			    "SELECT seal_app_create_capped($1::bigint, $2::bigint, $3::bigint, $4, "
+			    "$5, $6::bigint, $7::inet, $8, $9::integer, $10::integer)::text",
+			    10, p, NULL, cb, arg);
 }
 
 int
@@ -275,7 +278,7 @@ db_review_list(struct db_pool *pool, int64_t reviewer, const struct db_review_qu
 	char rv[24], l[24], ci[24], cu[32];
 
 	if (q->status == NULL || q->limit < 1 || q->limit > 100 ||
-	    (q->q != NULL && strlen(q->q) > 200))
+	    (q->q != NULL && strlen(q->q) > DB_REVIEW_Q_BYTES))
 		return SP_ERR_INVALID;
 	memset(p, 0, sizeof(p));
 	p[0].value = db_i64_text(rv, sizeof(rv), reviewer);

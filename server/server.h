@@ -128,8 +128,9 @@ struct event_base *request_base(const struct request *r);
  * (trust_store_need() says so); any thread may check certificates with it.
  * request_tsa: the timestamp provider; read-only, any thread.
  * request_numbers: the contract-number generator of this process's node.
- * request_verify_limiter: anonymous verifications per client address; loop
- * thread only.
+ * request_verify_limiter: anonymous verifications per client address;
+ * request_tsa_limiter: POST /tsa's timestamps per client address
+ * (tsa.max_per_minute); loop thread only.
  */
 struct crypto_trust *request_trust(const struct request *r);
 const struct tsa_provider *request_tsa(const struct request *r);
@@ -139,6 +140,14 @@ const struct seal_maker *request_seal_maker(const struct request *r);
 const struct evidence_key *request_evidence_key(const struct request *r);
 struct snowflake *request_numbers(const struct request *r);
 struct ip_limiter *request_verify_limiter(const struct request *r);
+struct ip_limiter *request_tsa_limiter(const struct request *r);
+/*
+ * Count r's client address in l, or, when it already used its window,
+ * answer r 429 rate_limited with detail and a Retry-After (the seconds until
+ * it may act again) and return 1 (r is answered; nothing counted). Loop
+ * thread.
+ */
+int request_rate_limited(struct request *r, struct ip_limiter *l, const char *detail);
 /*
  * Per-process caches (state.h blob_cache), alive as long as the trust
  * store; any thread. request_seal_images: a seal picture's PDF image data

@@ -96,6 +96,16 @@ void seals_review_reject_post(struct request *r);
  */
 int api_text_check(const char *field, json_t *v, struct sp_errinfo *ei) SP_WUR;
 
+/* text.c: 1 when s (n bytes) passes api_text_check's rules, else 0. Any thread. */
+int api_text_visible(const char *s, size_t n) SP_WUR;
+
+/*
+ * text.c: 1 when s (a query parameter, NUL-terminated) is 1..max_chars
+ * printable characters (sp_text_check), counted as users count them, not in
+ * bytes; else 0. Any thread.
+ */
+int api_query_text_ok(const char *s, size_t max_chars) SP_WUR;
+
 /*
  * text.c: r's Idempotency-Key header into *key (NULL when absent; owned by
  * r). SP_ERR_INVALID, reason invalid (400), when it is not 1..128 printable

@@ -206,12 +206,13 @@ login_work(void *arg, struct sp_errinfo *ei)
 		goto out;
 	}
 	/* the organization's and the user's names wherever they are shown: text as the API
-	   takes it (a right-to-left override would show "Acme\u202egnp.exe" reversed) */
-	if (sp_text_check(res.info.org, strlen(res.info.org), NULL, NULL) != SP_OK ||
-	    sp_text_check(res.info.cn, strlen(res.info.cn), NULL, NULL) != SP_OK) {
+	   takes it (a right-to-left override would show "Acme\u202egnp.exe" reversed; a
+	   zero-width space, "Acme\u200bLtd", looks like another organization's "AcmeLtd") */
+	if (!api_text_visible(res.info.org, strlen(res.info.org)) ||
+	    !api_text_visible(res.info.cn, strlen(res.info.cn))) {
 		r = refuse(j, P_INVALID, CRYPTO_REASON_MALFORMED_CERT,
-			   "the certificate's subject O or CN holds control or bidirectional "
-			   "formatting characters");
+			   "the certificate's subject O or CN holds control, bidirectional "
+			   "formatting or invisible characters");
 		goto out;
 	}
 	sp_errinfo_init(&e2);

@@ -452,6 +452,9 @@ create_send(struct create_job *j)
 	c.sha256 = j->sha_hex;
 	c.pages = j->pdf.pages;
 	c.idem_key = j->idem_key;
+	c.max_drafts = request_config(r)->contracts.max_drafts;
+	c.max_draft_bytes = request_config(r)->contracts.max_draft_bytes;
+	c.max_created_per_day = request_config(r)->contracts.max_created_per_day;
 	wf_actor_fill(&who, r, &j->who);
 	if ((rc = db_contract_create(request_db(r), &who, &c, create_db_done, j)) != SP_OK) {
 		create_job_free(j);

@@ -657,6 +657,48 @@ evidence_loaded(void *arg, struct db_evidence *ev, const struct sp_errinfo *err)
 	}
 }
 
+/*
+ * What the server lacks to make reports, said only to an organization that
+ * sees the contract: to any other the contract's own 404 comes first, as on
+ * every route of it (a server's configuration is nobody else's business).
+ */
+struct unmade {
+	struct request *r;
+	struct sp_errinfo ei; /* what is missing: evidence_not_configured, ... */
+};
+
+static void
+unmade_seen(void *arg, const char *text, size_t len, const struct sp_errinfo *err)
+{
+	struct unmade *u = arg;
+
+	(void)text;
+	(void)len;
+	if (err->code != SP_OK)
+		request_reply_error(u->r, err->code, err);
+	else
+		request_problem_ei(u->r, P_UNAVAILABLE, &u->ei);
+	free(u);
+}
+
+static void
+unmade_reply(struct request *r, int64_t number, int64_t org, const struct sp_errinfo *ei)
+{
+	struct unmade *u;
+	int rc;
+
+	if ((u = calloc(1, sizeof(*u))) == NULL) {
+		request_reply_error(r, SP_ERR_NOMEM, NULL);
+		return;
+	}
+	u->r = r;
+	u->ei = *ei;
+	if ((rc = db_contract_get(request_db(r), number, org, unmade_seen, u)) != SP_OK) {
+		free(u);
+		request_reply_error(r, rc, NULL);
+	}
+}
+
 static void
 evidence_step(struct request *r, const struct principal *who)
 {
@@ -674,12 +716,9 @@ evidence_step(struct request *r, const struct principal *who)
 	/* What the report needs besides the database, before the request is recorded. */
 	sp_errinfo_init(&ei);
 	if (evidence_key_get(request_evidence_key(r), &cert, &key, &chain, &ei) != SP_OK ||
-	    seals_font_check(request_config(r), &ei) != SP_OK) {
-		request_problem_ei(r, P_UNAVAILABLE, &ei);
-		return;
-	}
-	if (trust_store_need(request_trust(r), &ei) != SP_OK) {
-		request_problem_ei(r, P_UNAVAILABLE, &ei); /* trust_not_configured */
+	    seals_font_check(request_config(r), &ei) != SP_OK ||
+	    trust_store_need(request_trust(r), &ei) != SP_OK) { /* trust_not_configured */
+		unmade_reply(r, n, who->organization_id, &ei);
 		return;
 	}
 	if ((j = calloc(1, sizeof(*j))) == NULL) {

@@ -4,21 +4,22 @@
  *   POST /api/v1/auth/reviewer-login {"username","password"} -> {"token","expires_at","user"}
  *
  * Three steps: fetch the credential and the throttles (refuse at once while
- * the account is locked, or while the client's address is blocked and the
- * username does not exist), check the password with scrypt on the worker
- * pool, then ONE SQL call records the outcome under the credential's row
- * lock (failure count, lockout, the address's failure, or a new session),
- * each with an audit event carrying the caller's address and User-Agent. An
- * unknown username costs the same scrypt as a known one, and both answer the
- * same 401, so the answer does not reveal which names exist.
+ * the account, or the unknown name, is locked), check the password with
+ * scrypt on the worker pool, then ONE SQL call records the outcome under the
+ * credential's row lock (failure count, lockout, the address's failure, or a
+ * new session), each with an audit event carrying the caller's address and
+ * User-Agent. An unknown username costs the same scrypt as a known one, is
+ * counted and locked as an account is (migrations/052), and gets every
+ * answer a real account with a wrong password gets, so neither the answer
+ * nor its time reveals which names exist.
  *
  * The throttles live in PostgreSQL (migrations/007_hardening.sql), so every
  * server process agrees: an account is locked with a doubling backoff after
  * auth.login_max_failures wrong passwords; an address is slowed down the
- * same way after auth.ip_max_failures failures of any kind, which refuses
- * unknown usernames from it but never locks an account nor refuses a
- * correct password: a reviewer behind the same NAT as a guesser still logs
- * in.
+ * same way after auth.ip_max_failures failures of any kind, which answers
+ * wrong passwords and unknown usernames from it 429 but never locks an
+ * account nor refuses a correct password: a reviewer behind the same NAT as
+ * a guesser still logs in.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -142,6 +143,7 @@ check_done(void *arg, int rc, const struct sp_errinfo *ei)
 	}
 	/* An unknown username is recorded too: it counts against the address. */
 	memset(&in, 0, sizeof(in));
+	in.username = l->username;
 	in.user_id = l->stored != NULL ? l->user_id : 0;
 	in.password_ok = l->ok;
 	in.token_hash = l->ok ? l->token_hash : NULL;
@@ -169,23 +171,19 @@ on_credential(void *arg, const struct db_reviewer_credential *c, const struct sp
 		rlogin_free(l);
 		return;
 	}
-	/*
-	 * A blocked address is refused before any hashing for a name that does
-	 * not exist; for a real account the password is checked (a correct one
-	 * works), and a wrong one gets this same answer from the finish step.
-	 */
-	if (c->user_id == 0 && c->address_wait_s > 0) {
-		reply_address_blocked(l->r, c->address_wait_s);
+	/* A locked account, or an unknown name locked the same way (052). */
+	if (c->locked_s > 0) {
+		reply_locked(l->r, c->locked_s);
 		rlogin_free(l);
 		return;
 	}
-	/* An unknown username goes on to the same scrypt as a known one. */
+	/*
+	 * An unknown username goes on to the same scrypt as a known one, also
+	 * from a blocked address: refused before hashing, it was told from a
+	 * real account (whose correct password must still work) by the time of
+	 * the answer. The finish step answers both the same 429.
+	 */
 	if (c->user_id != 0) {
-		if (c->locked_s > 0) {
-			reply_locked(l->r, c->locked_s);
-			rlogin_free(l);
-			return;
-		}
 		l->user_id = c->user_id;
 		if ((l->stored = strdup(c->password_hash)) == NULL) {
 			request_reply_error(l->r, SP_ERR_NOMEM, NULL);

@@ -195,7 +195,9 @@ apps_create(struct request *r, const struct principal *who)
 	rc = db_seal_app_create(request_db(r), &actor, who->certificate_id,
 				json_string_value(json_object_get(doc, "name")),
 				json_string_value(json_object_get(doc, "type")), replaces,
-				reply_json_201, r);
+				request_config(r)->seals.max_open_applications,
+				request_config(r)->seals.max_applications_per_day, reply_json_201,
+				r);
 	if (rc != SP_OK)
 		request_reply_error(r, rc, NULL);
 out:

@@ -22,6 +22,7 @@
 #include "state.h"
 
 #define REJECT_REASON_MAX 1000
+#define REVIEW_Q_MAX 100 /* characters of the queue's search, as its 400 says */
 #define VALIDITY_MAX_S ((int64_t)(10 * 366 + 3) * 86400)
 
 /* ---- reviewers ---------------------------------------------------------------------- */
@@ -54,8 +55,7 @@ review_list(struct request *r, const struct principal *who)
 	}
 	q.limit = (int)limit;
 	q.q = request_query(r, "q");
-	if (q.q != NULL && (q.q[0] == '\0' || strlen(q.q) > 200 ||
-			    sp_text_check(q.q, strlen(q.q), NULL, NULL) != SP_OK)) {
+	if (q.q != NULL && !api_query_text_ok(q.q, REVIEW_Q_MAX)) {
 		request_problem(r, P_INVALID, "q must be 1-100 printable characters");
 		return;
 	}

@@ -92,6 +92,9 @@ tsa_post(struct request *r)
 	size_t len;
 	int rc;
 
+	if (request_rate_limited(r, request_tsa_limiter(r),
+				 "too many timestamps for this address; retry in a minute"))
+		return;
 	if (ct == NULL || strncasecmp(ct, "application/timestamp-query", 27) != 0) {
 		request_problem(r, P_UNSUPPORTED_MEDIA_TYPE,
 				"send an RFC 3161 TimeStampReq as application/timestamp-query");

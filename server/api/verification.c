@@ -293,17 +293,10 @@ verification_upload_post(struct request *r)
 	const unsigned char *body;
 	unsigned char *copy;
 	size_t len;
-	char wait[24];
-	uint64_t w;
 
-	if ((w = ip_limiter_wait_ms(request_verify_limiter(r), request_remote(r))) > 0) {
-		snprintf(wait, sizeof(wait), "%llu", (unsigned long long)((w + 999) / 1000));
-		request_header_add(r, "Retry-After", wait);
-		request_problem(r, P_RATE_LIMITED,
-				"too many verifications from this address; retry in a minute");
+	if (request_rate_limited(r, request_verify_limiter(r),
+				 "too many verifications from this address; retry in a minute"))
 		return;
-	}
-	ip_limiter_count(request_verify_limiter(r), request_remote(r));
 	if (!ct || strncasecmp(ct, "application/pdf", 15) != 0) {
 		request_problem(r, P_UNSUPPORTED_MEDIA_TYPE,
 				"send the PDF as the body with Content-Type application/pdf");

@@ -430,6 +430,7 @@ struct server {
 	struct evidence_key *evidence_key; /* NULL: evidence.cert/key unset */
 	struct snowflake *numbers;         /* node server.node_id + worker index */
 	struct ip_limiter *verify_limiter; /* anonymous verifications per address */
+	struct ip_limiter *tsa_limiter;    /* POST /tsa timestamps per address */
 	/* what a signing derives and the next one would derive again (state.h) */
 	struct blob_cache *seal_images;     /* seal pictures as PDF image data, by PNG digest */
 	struct blob_cache *revision_refs;   /* object numbers a revision refers to, by digest */

@@ -223,6 +223,28 @@ request_verify_limiter(const struct request *r)
 	return r->srv->verify_limiter;
 }
 
+struct ip_limiter *
+request_tsa_limiter(const struct request *r)
+{
+	return r->srv->tsa_limiter;
+}
+
+int
+request_rate_limited(struct request *r, struct ip_limiter *l, const char *detail)
+{
+	char wait[24];
+	uint64_t w;
+
+	if ((w = ip_limiter_wait_ms(l, request_remote(r))) > 0) {
+		snprintf(wait, sizeof(wait), "%llu", (unsigned long long)((w + 999) / 1000));
+		request_header_add(r, "Retry-After", wait);
+		request_problem(r, P_RATE_LIMITED, detail);
+		return 1;
+	}
+	ip_limiter_count(l, request_remote(r));
+	return 0;
+}
+
 const char *
 request_param(const struct request *r, const char *name)
 {

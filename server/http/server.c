@@ -39,7 +39,7 @@
 /* How long open connections must stay quiet before a draining process exits. */
 #define DRAIN_QUIET_MS 300
 #define DRAIN_TICK_MS 50
-/* Rate limits kept per process (state/limiter.c). */
+/* Rate limits kept per process (state/limiter.c); /tsa's, tsa.max_per_minute, the same way. */
 #define VERIFY_LIMIT_SLOTS 4096
 #define VERIFY_LIMIT_WINDOW_MS (60 * 1000)
 #define VERIFY_LIMIT_MAX 30 /* anonymous verifications per address per window */
@@ -274,6 +274,8 @@ limiters_build(struct server *srv, struct sp_errinfo *ei)
 
 	if ((r = ip_limiter_new(VERIFY_LIMIT_SLOTS, VERIFY_LIMIT_WINDOW_MS, VERIFY_LIMIT_MAX,
 				&srv->verify_limiter, ei)) != SP_OK ||
+	    (r = ip_limiter_new(VERIFY_LIMIT_SLOTS, VERIFY_LIMIT_WINDOW_MS,
+				srv->cfg->tsa.max_per_minute, &srv->tsa_limiter, ei)) != SP_OK ||
 	    (r = blob_cache_new(SEAL_IMAGE_CACHE_ENTRIES, SEAL_IMAGE_CACHE_BYTES, &srv->seal_images,
 				ei)) != SP_OK)
 		return r;
@@ -358,6 +360,7 @@ server_cleanup(struct server *srv)
 	free(srv->numbers);
 	free(srv->default_seal);
 	ip_limiter_free(srv->verify_limiter);
+	ip_limiter_free(srv->tsa_limiter);
 	blob_cache_free(srv->seal_images);
 	blob_cache_free(srv->revision_refs);
 	blob_cache_free(srv->revision_reads);
