@@ -300,6 +300,11 @@ base_sig(json_t *sigs, const long long br[4])
  * entry: B-LT; a document timestamp over that: B-LTA). reverified: s was
  * verified again (new revocation evidence): s's report with base's changes
  * before its own.
+ *
+ * A prior signature's /VRI entry was there when base was verified (else it
+ * is verified again), and base's level says what the entry answered: at
+ * B-T (another tool's entry without the revocation data, say) it stays B-T,
+ * where the entry alone would have made it B-LT.
  */
 static json_t *
 prior_json(json_t *b, const struct crypto_sig_report *s, json_t *reverified, int *bad)
@@ -318,8 +323,7 @@ prior_json(json_t *b, const struct crypto_sig_report *s, json_t *reverified, int
 		if (json_object_set(o, "changes", json_object_get(b, "changes")) != 0)
 			*bad = 1;
 	} else if ((lv = json_string_value(json_object_get(o, "level"))) != NULL &&
-		   (!strcmp(lv, "pades_b_t") || !strcmp(lv, "pades_b_lt") ||
-		    !strcmp(lv, "pades_b_lta"))) {
+		   (!strcmp(lv, "pades_b_lt") || !strcmp(lv, "pades_b_lta"))) {
 		/* the engine's rule (ltv_levels) over its B-T level and the evidence now */
 		set(o, "level",
 		    json_string(!s->ltv_dss       ? "pades_b_t"

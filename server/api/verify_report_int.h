@@ -36,7 +36,7 @@ struct base_sig {
 	long long br[4];
 	int valid;           /* verdict "valid" or "valid_with_allowed_changes", no reasons */
 	int allowed_changes; /* verdict "valid_with_allowed_changes" */
-	int ltv_level;       /* level "pades_b_t", "pades_b_lt" or "pades_b_lta" */
+	int ltv_level;       /* level "pades_b_lt" or "pades_b_lta" (see prior_json) */
 	size_t level_at, level_end, verdict_at, verdict_end;
 	size_t check_at, check_end; /* "checks": {... "changes": the value} */
 	size_t changes_at;          /* "changes": {"allowed": ...} */

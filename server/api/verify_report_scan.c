@@ -222,8 +222,7 @@ verify_report_scan_sig(struct scan *s, const char *text, struct base_sig *b)
 	if (!str_or_null(s))
 		return 0;
 	b->level_end = AT();
-	b->ltv_level = SPAN_IS(text, b->level_at, s, "\"pades_b_t\"") ||
-		       SPAN_IS(text, b->level_at, s, "\"pades_b_lt\"") ||
+	b->ltv_level = SPAN_IS(text, b->level_at, s, "\"pades_b_lt\"") ||
 		       SPAN_IS(text, b->level_at, s, "\"pades_b_lta\"");
 	if (!LIT(s, ",\"revocation_embedded\":") || !boolean(s, &v) ||
 	    !LIT(s, ",\"certifying\":") || !verify_report_scan_integer(s, &x) ||

@@ -324,9 +324,10 @@ put_prior(struct out *o, const struct verify_report_base *b, const struct base_s
 	at.changes_at = at.check_end + (bs->changes_at - bs->check_end);
 	if (nb == NULL)
 		return put_changes(o, b, bs, s, NULL);
-	/* a level among the three stays one of them; a valid base signature (the merge's
-	   condition) keeps no reasons and gets a valid verdict */
-	at.ltv_level = bs->ltv_level;
+	/* B-LT or B-LTA stays one of them while the /VRI entry is there (prior_json); a
+	   valid base signature (the merge's condition) keeps no reasons and gets a valid
+	   verdict */
+	at.ltv_level = bs->ltv_level && s->ltv_dss;
 	at.valid = 1;
 	memcpy(at.br, bs->br, sizeof(at.br));
 	*nb = at;

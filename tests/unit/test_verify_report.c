@@ -554,6 +554,65 @@ START_TEST(splice_damaged_texts_are_jansson)
 }
 END_TEST
 
+/* Signature i's (1-based) level in a report's text. */
+static const char *
+level_of(json_t *doc, size_t i)
+{
+	return json_string_value(
+		json_object_get(json_array_get(json_object_get(doc, "signatures"), i - 1),
+				"level"));
+}
+
+/*
+ * A prior signature whose /VRI entry was already there when it was verified
+ * (so it is not verified again) keeps the level that verification gave:
+ * another tool's entry without revocation data left it at B-T, and the entry
+ * alone must not make it B-LT at the next completion (a fresh verification
+ * says B-T). At B-LT, a document timestamp over the entry still makes it
+ * B-LTA. Both merges (jansson's and the splice) say so.
+ */
+START_TEST(prior_level_rests_on_what_base_found)
+{
+	static const struct {
+		const char *base_level;
+		int ltv_dss, ltv_archived;
+		const char *want;
+	} cases[] = {
+		{ "pades_b_t", 1, 0, "pades_b_t" },   { "pades_b_t", 1, 1, "pades_b_t" },
+		{ "pades_b_lt", 1, 0, "pades_b_lt" }, { "pades_b_lt", 1, 1, "pades_b_lta" },
+		{ "pades_b_lt", 0, 0, "pades_b_t" },  { "pades_b_lta", 1, 1, "pades_b_lta" },
+	};
+	struct crypto_verify_report rep;
+	char *text = chain_report(1, 0), *base, *merged;
+	size_t i, len;
+	json_t *doc;
+	char from[64];
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(from, sizeof(from), "\"level\":\"%s\"", cases[i].base_level);
+		base = edit(text, "\"level\":\"pades_b_t\"", from);
+		ck_assert_ptr_nonnull(base);
+		ck_assert_int_eq(chain_rep(&rep, 2, 0), 0);
+		ck_assert_int_eq(rep.sigs[0].prior, 1);
+		rep.sigs[0].ltv_dss = cases[i].ltv_dss;
+		rep.sigs[0].ltv_archived = cases[i].ltv_archived;
+		what = cases[i].base_level;
+		same_merge(base, &rep, 1 << 24, 1);
+		ck_assert_int_eq(verify_report_merge(base, &rep, 1 << 24, &merged, &len), SP_OK);
+		ck_assert_ptr_nonnull(doc = json_loads(merged, 0, NULL));
+		ck_assert_msg(strcmp(level_of(doc, 1), cases[i].want) == 0,
+			      "case %zu: base %s, /VRI %d, archived %d: %s, not %s", i,
+			      cases[i].base_level, cases[i].ltv_dss, cases[i].ltv_archived,
+			      level_of(doc, 1), cases[i].want);
+		json_decref(doc);
+		free(merged);
+		free(base);
+		chain_rep_free(&rep);
+	}
+	free(text);
+}
+END_TEST
+
 static Suite *
 report_suite(void)
 {
@@ -573,6 +632,7 @@ report_suite(void)
 	tcase_add_test(tm, splice_change_numbers_as_jansson);
 	tcase_add_test(tm, splice_changes_per_signature_as_jansson);
 	tcase_add_test(tm, splice_damaged_texts_are_jansson);
+	tcase_add_test(tm, prior_level_rests_on_what_base_found);
 	suite_add_tcase(s, tm);
 	return s;
 }
