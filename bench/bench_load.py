@@ -253,6 +253,10 @@ def main(argv):
                  # BENCH_POOL=N: the server's PostgreSQL connections (default 4, the
                  # server's own default)
                  "database": {"pool_size": pool},
+                 # one organization sends every contract of the run: the per-organization
+                 # caps (051, 052) sized to it, not to a real organization's day
+                 "contracts": {"max_sent_per_day": 10000000, "max_drafts": 10000000,
+                               "max_created_per_day": 10000000},
                  # BENCH_REQUEST_TIMEOUT_MS=N: server.request_timeout_ms (default the
                  # server's, 30000; a server under callgrind on a busy machine takes
                  # longer than that to normalize an upload)
