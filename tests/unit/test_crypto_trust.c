@@ -21,6 +21,7 @@
 #include "crypto.h"
 #include "crypto_int.h" /* the trust's signature cache counters */
 #include "support_ports.h"
+#include "support_shell.h"
 
 static char src[1024];       /* the source tree */
 static char tmp[512];        /* this run's directory */
@@ -29,39 +30,26 @@ static int ocsp_port;        /* the shared responder, named in every certificate
 static char orgs[3][3][128]; /* slug, name, credit code per demo organization */
 static int norgs;
 
-static int run(const char *fmt, ...) SP_PRINTF(1, 2);
-static int
-run(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
 static int
 responder_start(const char *name, int port)
 {
-	return run("bash '%s/tests/support/ocsp_responder.sh' start '%s/%s' '%s' %d", src, tmp,
-		   name, pki, port);
+	return test_run("bash '%s/tests/support/ocsp_responder.sh' start '%s/%s' '%s' %d", src, tmp,
+			name, pki, port);
 }
 
 /* A responder that signs with pki/cert and pki/key instead of the delegated OCSP key. */
 static int
 responder_start_as(const char *name, int port, const char *cert, const char *key)
 {
-	return run("bash '%s/tests/support/ocsp_responder.sh' start '%s/%s' '%s' %d '%s/%s' "
-		   "'%s/%s'",
-		   src, tmp, name, pki, port, pki, cert, pki, key);
+	return test_run("bash '%s/tests/support/ocsp_responder.sh' start '%s/%s' '%s' %d '%s/%s' "
+			"'%s/%s'",
+			src, tmp, name, pki, port, pki, cert, pki, key);
 }
 
 static void
 responder_stop(const char *name)
 {
-	if (run("bash '%s/tests/support/ocsp_responder.sh' stop '%s/%s'", src, tmp, name) != 0)
+	if (test_run("bash '%s/tests/support/ocsp_responder.sh' stop '%s/%s'", src, tmp, name) != 0)
 		fprintf(stderr, "could not stop responder %s\n", name);
 }
 
@@ -490,17 +478,17 @@ START_TEST(unusable_crls_give_no_answer)
 	struct sp_errinfo ei;
 
 	/* A CRL past its nextUpdate (made to expire one second after issue). */
-	ck_assert_int_eq(run("cd '%s' && openssl ca -config openssl.cnf -name issuing -gencrl "
-			     "-crlsec 1 -out '%s/stale.crl' 2>/dev/null",
-			     pki, tmp),
+	ck_assert_int_eq(test_run("cd '%s' && openssl ca -config openssl.cnf -name issuing -gencrl "
+				  "-crlsec 1 -out '%s/stale.crl' 2>/dev/null",
+				  pki, tmp),
 			 0);
 	/* The real CRL with one byte of its signature flipped. */
-	ck_assert_int_eq(run("cd '%s' && cp crl.der '%s/forged.crl' && "
-			     "n=$(($(stat -c %%s crl.der) - 1)) && "
-			     "b=$(od -An -tu1 -j $n -N1 crl.der | tr -d ' ') && "
-			     "printf \"$(printf '\\\\%%03o' $((b ^ 1)))\" | "
-			     "dd of='%s/forged.crl' bs=1 seek=$n conv=notrunc status=none",
-			     pki, tmp, tmp),
+	ck_assert_int_eq(test_run("cd '%s' && cp crl.der '%s/forged.crl' && "
+				  "n=$(($(stat -c %%s crl.der) - 1)) && "
+				  "b=$(od -An -tu1 -j $n -N1 crl.der | tr -d ' ') && "
+				  "printf \"$(printf '\\\\%%03o' $((b ^ 1)))\" | "
+				  "dd of='%s/forged.crl' bs=1 seek=$n conv=notrunc status=none",
+				  pki, tmp, tmp),
 			 0);
 	sleep(2);
 	t = trust(0, NULL, 1, "../stale.crl", 0);
@@ -1159,8 +1147,8 @@ main(void)
 	}
 	snprintf(pki, sizeof(pki), "%s/pki", tmp);
 	ocsp_port = test_port_free();
-	if (run("bash '%s/deploy/pki.sh' --base-url http://127.0.0.1:%d '%s' 2>'%s/pki.log'", src,
-		ocsp_port, pki, tmp) != 0) {
+	if (test_run("bash '%s/deploy/pki.sh' --base-url http://127.0.0.1:%d '%s' 2>'%s/pki.log'",
+		     src, ocsp_port, pki, tmp) != 0) {
 		fprintf(stderr, "deploy/pki.sh failed (see %s/pki.log)\n", tmp);
 		goto out;
 	}
@@ -1179,6 +1167,6 @@ out:
 	responder_stop("ocsp-crl");
 	responder_stop("ocsp-cache");
 	responder_stop("ocsp-rogue");
-	run("rm -rf '%s'", tmp);
+	test_run("rm -rf '%s'", tmp);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -14,6 +14,7 @@
 #include <openssl/x509.h>
 
 #include "crypto.h"
+#include "support_shell.h"
 
 #define MODULE "/usr/lib/softhsm/libsofthsm2.so"
 #define PIN "123456"
@@ -22,19 +23,6 @@ static char src[1024];
 static char tmp[512];
 static char pki[600];
 static char tok[600];
-
-static int run(const char *fmt, ...) SP_PRINTF(1, 2);
-static int
-run(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
 
 /* Run a command and keep its output (capped). */
 static int capture(char *out, size_t outsz, const char *fmt, ...) SP_PRINTF(3, 4);
@@ -75,9 +63,9 @@ START_TEST(token_lists_key_and_certificate)
 	ck_assert_msg(strstr(out, "ID:         01") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, label) != NULL, "%s", out);
 	/* A wrong PIN gets nothing. */
-	ck_assert_int_ne(run("SOFTHSM2_CONF='%s/softhsm2.conf' pkcs11-tool --module " MODULE
-			     " --token-label %s --login --pin 000000 -O >/dev/null 2>&1",
-			     tok, label),
+	ck_assert_int_ne(test_run("SOFTHSM2_CONF='%s/softhsm2.conf' pkcs11-tool --module " MODULE
+				  " --token-label %s --login --pin 000000 -O >/dev/null 2>&1",
+				  tok, label),
 			 0);
 }
 END_TEST
@@ -89,27 +77,30 @@ START_TEST(token_signs_and_openssl_verifies)
 	const char *slug = strncmp(label, "buyer", 5) == 0 ? "buyer" : "supplier";
 	char out[8192];
 
-	ck_assert_int_eq(run("printf 'contract %s' >'%s/msg-%s' && openssl dgst -sha256 -binary "
-			     "'%s/msg-%s' >'%s/hash-%s'",
-			     label, tmp, label, tmp, label, tmp, label),
+	ck_assert_int_eq(test_run("printf 'contract %s' >'%s/msg-%s' && openssl dgst -sha256 "
+				  "-binary "
+				  "'%s/msg-%s' >'%s/hash-%s'",
+				  label, tmp, label, tmp, label, tmp, label),
 			 0);
 	/* SoftHSM2 has no ECDSA-SHA256: the hash is made outside, as a UKey client does. */
 	if (ec)
-		ck_assert_int_eq(run("SOFTHSM2_CONF='%s/softhsm2.conf' pkcs11-tool --module " MODULE
-				     " --token-label %s --login --pin " PIN " --sign -m ECDSA "
-				     "--signature-format openssl -i '%s/hash-%s' -o '%s/sig-%s' "
-				     ">/dev/null 2>&1",
-				     tok, label, tmp, label, tmp, label),
-				 0);
+		ck_assert_int_eq(
+			test_run("SOFTHSM2_CONF='%s/softhsm2.conf' pkcs11-tool --module " MODULE
+				 " --token-label %s --login --pin " PIN " --sign -m ECDSA "
+				 "--signature-format openssl -i '%s/hash-%s' -o '%s/sig-%s' "
+				 ">/dev/null 2>&1",
+				 tok, label, tmp, label, tmp, label),
+			0);
 	else
-		ck_assert_int_eq(run("SOFTHSM2_CONF='%s/softhsm2.conf' pkcs11-tool --module " MODULE
-				     " --token-label %s --login --pin " PIN
-				     " --sign -m SHA256-RSA-PKCS "
-				     "-i '%s/msg-%s' -o '%s/sig-%s' >/dev/null 2>&1",
-				     tok, label, tmp, label, tmp, label),
+		ck_assert_int_eq(test_run("SOFTHSM2_CONF='%s/softhsm2.conf' pkcs11-tool "
+					  "--module " MODULE " --token-label %s --login --pin " PIN
+					  " --sign -m SHA256-RSA-PKCS "
+					  "-i '%s/msg-%s' -o '%s/sig-%s' >/dev/null 2>&1",
+					  tok, label, tmp, label, tmp, label),
 				 0);
-	ck_assert_int_eq(run("openssl x509 -in '%s/orgs/%s/%s.crt' -pubkey -noout >'%s/pub-%s'",
-			     pki, slug, ec ? "ec" : "rsa", tmp, label),
+	ck_assert_int_eq(test_run("openssl x509 -in '%s/orgs/%s/%s.crt' -pubkey -noout "
+				  ">'%s/pub-%s'",
+				  pki, slug, ec ? "ec" : "rsa", tmp, label),
 			 0);
 	ck_assert_int_eq(capture(out, sizeof(out),
 				 "openssl dgst -sha256 -verify '%s/pub-%s' "
@@ -118,10 +109,10 @@ START_TEST(token_signs_and_openssl_verifies)
 			 0);
 	ck_assert_msg(strstr(out, "Verified OK") != NULL, "%s", out);
 	/* The same signature over another message does not verify. */
-	ck_assert_int_eq(run("printf 'contract X' >'%s/other-%s'", tmp, label), 0);
-	ck_assert_int_ne(run("openssl dgst -sha256 -verify '%s/pub-%s' -signature '%s/sig-%s' "
-			     "'%s/other-%s' >/dev/null 2>&1",
-			     tmp, label, tmp, label, tmp, label),
+	ck_assert_int_eq(test_run("printf 'contract X' >'%s/other-%s'", tmp, label), 0);
+	ck_assert_int_ne(test_run("openssl dgst -sha256 -verify '%s/pub-%s' -signature '%s/sig-%s' "
+				  "'%s/other-%s' >/dev/null 2>&1",
+				  tmp, label, tmp, label, tmp, label),
 			 0);
 }
 END_TEST
@@ -140,10 +131,10 @@ START_TEST(token_certificate_passes_the_trust_check)
 	X509 *x = NULL;
 
 	snprintf(path, sizeof(path), "%s/cert-%s.der", tmp, label);
-	ck_assert_int_eq(run("SOFTHSM2_CONF='%s/softhsm2.conf' pkcs11-tool --module " MODULE
-			     " --token-label %s --read-object --type cert --id 01 -o '%s' "
-			     ">/dev/null 2>&1",
-			     tok, label, path),
+	ck_assert_int_eq(test_run("SOFTHSM2_CONF='%s/softhsm2.conf' pkcs11-tool --module " MODULE
+				  " --token-label %s --read-object --type cert --id 01 -o '%s' "
+				  ">/dev/null 2>&1",
+				  tok, label, path),
 			 0);
 	sp_errinfo_init(&ei);
 	ck_assert_msg(sp_file_read(path, 65536, &der, &len, &ei) == SP_OK, "%s", ei.msg);
@@ -219,9 +210,9 @@ main(void)
 	}
 	snprintf(pki, sizeof(pki), "%s/pki", tmp);
 	snprintf(tok, sizeof(tok), "%s/tokens", tmp);
-	if (run("bash '%s/deploy/pki.sh' '%s' 2>'%s/pki.log'", src, pki, tmp) != 0 ||
-	    run("bash '%s/deploy/tokens.sh' '%s' '%s' >'%s/tokens.txt' 2>&1", src, pki, tok, tmp) !=
-		    0) {
+	if (test_run("bash '%s/deploy/pki.sh' '%s' 2>'%s/pki.log'", src, pki, tmp) != 0 ||
+	    test_run("bash '%s/deploy/tokens.sh' '%s' '%s' >'%s/tokens.txt' 2>&1", src, pki, tok,
+		     tmp) != 0) {
 		fprintf(stderr, "deploy/pki.sh or deploy/tokens.sh failed (see %s)\n", tmp);
 		return 2;
 	}
@@ -229,6 +220,6 @@ main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	run("rm -rf '%s'", tmp);
+	test_run("rm -rf '%s'", tmp);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -22,23 +22,10 @@
 #include "crypto.h"
 #include "sign_int.h"
 #include "signing_int.h"
+#include "support_shell.h"
 
 static char src[1024], tmp[256];
 static int pki_ok;
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
-run(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
 
 /* ---- placement flags ------------------------------------------------------------------ */
 
@@ -292,12 +279,12 @@ main(void)
 		perror("mkdtemp");
 		return 2;
 	}
-	pki_ok = run("bash '%s/deploy/pki.sh' '%s/pki' >/dev/null 2>'%s/pki.log'", src, tmp, tmp) ==
-		 0;
+	pki_ok = test_run("bash '%s/deploy/pki.sh' '%s/pki' >/dev/null 2>'%s/pki.log'", src, tmp,
+			  tmp) == 0;
 	sr = srunner_create(signing_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	run("rm -rf '%s'", tmp);
+	test_run("rm -rf '%s'", tmp);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
