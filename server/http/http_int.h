@@ -324,7 +324,7 @@ struct http_framer {
 	uint64_t body_left; /* body bytes still to pass */
 	uint64_t cl;
 	int v11, has_host, has_cl, has_te;
-	int head; /* a HEAD request: evhttp reads no body after it */
+	int head;            /* a HEAD request: evhttp reads no body after it */
 	unsigned once;       /* bits of the headers framing.c allows once (singletons[]) seen */
 	unsigned long heads; /* complete heads seen */
 	enum problem bad;    /* P__COUNT while the framing is sound */
