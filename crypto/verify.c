@@ -103,6 +103,33 @@ gap_is_hex_of(const unsigned char *gap, const unsigned char *c, size_t n)
 }
 
 /*
+ * verify_gap_spaced_hex() of s's gap, once for a run of signatures with the
+ * same gap and value (e: the engine's memo). Only a gap whose white space is
+ * at most as many bytes as its digits: the scan costs what the strict
+ * comparison costs, proportional to the signature's own /Contents.
+ */
+static int
+gap_spaced(struct engine *e, const unsigned char *d, const struct pdf_sig_field *s, size_t glen)
+{
+	const long long *br = s->byterange;
+	int spaced;
+
+	if (glen > 4 * s->contents_len + 2)
+		return 0;
+	if (e->gap_set && e->gap_br1 == br[1] && e->gap_br2 == br[2] &&
+	    e->gap_n == s->contents_len && memcmp(e->gap_c, s->contents, s->contents_len) == 0)
+		return e->gap_spaced;
+	spaced = verify_gap_spaced_hex(d + br[1] + 1, glen, s->contents, s->contents_len);
+	e->gap_br1 = br[1];
+	e->gap_br2 = br[2];
+	e->gap_c = s->contents;
+	e->gap_n = s->contents_len;
+	e->gap_spaced = spaced;
+	e->gap_set = 1;
+	return spaced;
+}
+
+/*
  * /Contents and /ByteRange as PDF 32000 §12.8.1 and the attacks require:
  * returns the index of the revision the range ends with, or -1 (rep says why).
  * gap_known: a verification of bytes d starts with, the gap among them,
@@ -110,8 +137,8 @@ gap_is_hex_of(const unsigned char *gap, const unsigned char *c, size_t n)
  * (verify_one): the gap is not compared again, every other check is made.
  */
 static int
-structure(const unsigned char *d, size_t len, const struct pdf_revision *revs, size_t nrev,
-	  const struct pdf_sig_field *s, int gap_known, struct crypto_sig_report *rep)
+structure(struct engine *e, const unsigned char *d, size_t len, const struct pdf_revision *revs,
+	  size_t nrev, const struct pdf_sig_field *s, int gap_known, struct crypto_sig_report *rep)
 {
 	const long long *br = s->byterange;
 	size_t i, p, end, glen;
@@ -145,7 +172,7 @@ structure(const unsigned char *d, size_t len, const struct pdf_revision *revs, s
 	   another writer's may have white space among its digits (spaced) */
 	glen = (size_t)(br[2] - br[1] - 2);
 	spaced = glen != 2 * s->contents_len && d[br[1]] == '<' && d[br[2] - 1] == '>' &&
-		 verify_gap_spaced_hex(d + br[1] + 1, glen, s->contents, s->contents_len);
+		 gap_spaced(e, d, s, glen);
 	if (d[br[1]] != '<' || d[br[2] - 1] != '>' || (glen != 2 * s->contents_len && !spaced)) {
 		/* the ranges count from the file's first byte (pdfsig reads them so): bytes
 		   put before the header after signing moved what they signed */
@@ -275,7 +302,7 @@ verify_one(struct engine *e, const struct crypto_verify_opts *opts, size_t i,
 	 */
 	gap_known = s->gap_ok && e->given != NULL && s->byterange_state == PDF_SIG_KEY_OK &&
 		    s->byterange[2] > 0 && (size_t)s->byterange[2] <= e->given_end;
-	k = structure(e->data, e->len, e->revs, e->nrev, s, gap_known, rep);
+	k = structure(e, e->data, e->len, e->revs, e->nrev, s, gap_known, rep);
 	/* for the next verification of this file's bytes (engine_sigs_export) */
 	s->gap_ok = rep->structure_ok == 1;
 	if (k < 0)
@@ -349,7 +376,7 @@ broken_chain(struct engine *e, const struct crypto_verify_opts *opts, struct pdf
 		s->structure_ok = 0;
 		/* (its structure's own proofs stand; not ending at the end is this reason) */
 		probe = *s;
-		if (structure(e->data, e->len, &whole, 1, sg, 0, &probe) != 0 &&
+		if (structure(e, e->data, e->len, &whole, 1, sg, 0, &probe) != 0 &&
 		    strcmp(probe.reasons[0], "byterange_not_revision_end") != 0) {
 			*s = probe;
 		} else if (probe.structure_ok != 1) {

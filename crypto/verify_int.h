@@ -173,6 +173,13 @@ struct engine {
 	   and engine_ltv_levels() both ask for every signature's, and each /Contents is the
 	   largest object of a signature */
 	char (*vkey)[41];
+	/* the last gap read with white space (structure(): signatures in the order of
+	   their first ranges, so fields sharing one dictionary, or one gap, come in a row):
+	   its ranges, the value it was read against, and whether it spelled it */
+	long long gap_br1, gap_br2;
+	const unsigned char *gap_c;
+	size_t gap_n;
+	int gap_spaced, gap_set;
 	/* opts->trust and opts->ts_trust (engine_dss_evidence keeps them): the levels ask
 	   what a DSS answers, a TSA's chain found through the TSA roots its token was
 	   checked against */
