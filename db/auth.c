@@ -474,14 +474,14 @@ out:
 
 int
 db_api_key_create(struct db_pool *pool, const struct db_actor *actor, const char *name,
-		  const char *prefix, const char *key_hash, int64_t expires_at, db_json_fn cb,
-		  void *arg)
+		  const char *prefix, const char *key_hash, int64_t expires_at, int max_per_day,
+		  db_json_fn cb, void *arg)
 {
 	struct db_actor_text a;
-	struct db_param p[8];
-	char exp[24];
+	struct db_param p[9];
+	char exp[24], md[16];
 
-	if (actor == NULL || name == NULL || prefix == NULL || key_hash == NULL)
+	if (actor == NULL || name == NULL || prefix == NULL || key_hash == NULL || max_per_day < 1)
 		return SP_ERR_INVALID;
 	db_actor_text_fill(&a, actor);
 	db_param_text(&p[0], a.org);
@@ -492,14 +492,17 @@ db_api_key_create(struct db_pool *pool, const struct db_actor *actor, const char
 	db_param_text(&p[5], a.ip);
 	db_param_text(&p[6], a.ua);
 	db_param_text(&p[7], expires_at > 0 ? db_i64_text(exp, sizeof(exp), expires_at) : NULL);
-	return db_json_call(pool,
-			    "SELECT jsonb_build_object('id', id, 'name', $3::text, 'prefix', "
-			    "$4::text, 'created_at', " TS("created_at") ", 'expires_at', " TS(
-				    "to_timestamp($8::bigint)") ")::text "
-								"FROM api_key_create($1::bigint, "
-								"$2::bigint, $3, $4, $5, $6::inet, "
-								"$7, to_timestamp($8::bigint))",
-			    8, p, NULL, cb, arg);
+	db_param_text(&p[8], db_i64_text(md, sizeof(md), max_per_day));
+	return db_json_call(
+		pool,
+		"SELECT jsonb_build_object('id', id, 'name', $3::text, 'prefix', "
+		"$4::text, 'created_at', " TS("created_at") ", 'expires_at', " TS(
+			"to_timestamp($8::bigint)") ")::text "
+						    "FROM api_key_create_capped("
+						    "$1::bigint, $2::bigint, $3, $4, $5, "
+						    "$6::inet, $7, to_timestamp($8::bigint), "
+						    "$9::integer)",
+		9, p, NULL, cb, arg);
 }
 
 #define API_KEY_LIST_SQL \

@@ -105,7 +105,9 @@ static const struct sqlstate_row {
 	/* signing_session_store (049): a party's prepares of a contract, 100 a day */
 	{ "SR003", SP_ERR_RATE_LIMITED, "rate_limited", NULL },
 	/* contract_send (051): an organization's sends, contracts.max_sent_per_day a day;
-	   contract_create_capped (052): its drafts, contracts.max_created_per_day a day */
+	   contract_create_capped (052): its drafts, contracts.max_created_per_day a day;
+	   day_budget_refuse (054): its draft edits, seal application changes, webhook
+	   registrations and API key creations a day */
 	{ "SR004", SP_ERR_RATE_LIMITED, "rate_limited", NULL },
 	/* contract_create_capped (052): an organization's live drafts and their bytes */
 	{ "SR005", SP_ERR_CONFLICT, "draft_limit", NULL },

@@ -23,6 +23,7 @@
 
 #include "api.h"
 #include "auth_int.h"
+#include "config.h"
 #include "contracts_int.h"
 #include "db.h"
 
@@ -152,7 +153,8 @@ create_next(struct request *r, const struct principal *who)
 	}
 	auth_actor(r, who, &actor);
 	if ((rc = db_api_key_create(request_db(r), &actor, w->name, w->prefix, hash, expires_at,
-				    on_create, w)) != SP_OK) {
+				    request_config(r)->auth.max_api_keys_per_day, on_create, w)) !=
+	    SP_OK) {
 		request_reply_error(r, rc, NULL);
 		goto out;
 	}

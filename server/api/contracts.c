@@ -575,6 +575,7 @@ patch_with_body(struct request *r, const struct principal *who, json_t *doc)
 	e.deadline = deadline;
 	e.clear_deadline = dl != NULL && json_is_null(dl);
 	e.parties = parties;
+	e.max_per_day = request_config(r)->contracts.max_edits_per_day;
 	wf_actor_fill(&a, r, who);
 	sent_or_fail(r, db_contract_update(request_db(r), n, &a, &e, wf_reply_doc, r));
 out:
