@@ -1,4 +1,7 @@
--- 054 (sec43): what an organization may change a day, bounded.
+-- 054 (sec43): what an organization may change a day, bounded; organizations whose
+-- names show alike.
+
+-- 1. What an organization may change a day.
 --
 -- 051 and 052 bounded what an organization sends, drafts and applies for.
 -- Four loops were left, each a request that appends an audit event that stays
@@ -141,5 +144,70 @@ BEGIN
 	SELECT k.id, k.created_at INTO id, created_at
 	FROM api_key_create(p_org, p_user, p_name, p_prefix, p_key_hash, p_ip, p_ua,
 		p_expires_at) k;
+END
+$$;
+
+-- 2. Organizations whose names show alike.
+--
+-- 052 refused names with characters shown as nothing; "ВuyerCo" with a
+-- Cyrillic В, "ＢｕｙｅｒＣｏ" in full-width letters, or "BuyerCo" with a
+-- decomposed accent still registered beside "BuyerCo" and showed alike in
+-- every list. sealpactd now stores a certificate's O in NFC and computes a
+-- key for comparison (server/api/names.c: NFKC, the UTS #39 confusable
+-- skeleton, case folded, white space collapsed; ICU), and the organization a
+-- certificate names keeps it in name_key, unique: a login that would name a
+-- new organization (or the row a party list made, which the first
+-- certificate names, 030) with a key another organization holds is SA013
+-- (409 organization_name_taken) and changes nothing. Rows a party list made
+-- and no certificate named yet have no key (the name is their initiator's
+-- guess). Organizations registered before 054 get their key at their next
+-- login when their stored name is the certificate's and no other holds it:
+-- an existing organization is never locked out by a look-alike that
+-- registered first.
+
+ALTER TABLE organizations ADD COLUMN name_key text;
+CREATE UNIQUE INDEX organizations_name_key_idx ON organizations (name_key);
+
+CREATE FUNCTION auth_login_member_keyed(p_nonce_hash text, p_credit_code text, p_org_name text,
+	p_user_name text, p_der bytea, p_subject text, p_issuer text, p_serial text,
+	p_not_before timestamptz, p_not_after timestamptz, p_token_hash text,
+	p_ttl_s integer, p_ip inet, p_ua text, p_name_key text,
+	OUT session_id bigint, OUT expires_at timestamptz, OUT organization_id bigint,
+	OUT organization_name text, OUT credit_code text, OUT user_id bigint,
+	OUT user_name text, OUT certificate_id bigint, OUT organization_created boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+	named boolean; -- this login names the organization (030's rule)
+	o organizations%ROWTYPE;
+	taken text := format('an organization whose name shows like "%s" is registered '
+		'already; two organizations may not look alike', p_org_name);
+BEGIN
+	SELECT * INTO o FROM organizations x WHERE x.credit_code = p_credit_code;
+	named := o.id IS NULL OR NOT EXISTS (SELECT 1 FROM certificates c
+		WHERE c.organization_id = o.id);
+	IF named AND EXISTS (SELECT 1 FROM organizations x
+			WHERE x.name_key = p_name_key AND x.credit_code <> p_credit_code) THEN
+		PERFORM wf_fail('SA013', taken);
+	END IF;
+	SELECT l.session_id, l.expires_at, l.organization_id, l.organization_name, l.credit_code,
+		l.user_id, l.user_name, l.certificate_id, l.organization_created
+	INTO session_id, expires_at, organization_id, organization_name, credit_code, user_id,
+		user_name, certificate_id, organization_created
+	FROM auth_login_member(p_nonce_hash, p_credit_code, p_org_name, p_user_name, p_der,
+		p_subject, p_issuer, p_serial, p_not_before, p_not_after, p_token_hash, p_ttl_s,
+		p_ip, p_ua) l;
+	BEGIN
+		UPDATE organizations x SET name_key = p_name_key
+		WHERE x.id = auth_login_member_keyed.organization_id AND x.name = p_org_name
+			AND x.name_key IS DISTINCT FROM p_name_key
+			AND (named OR (x.name_key IS NULL AND NOT EXISTS (SELECT 1
+				FROM organizations y WHERE y.name_key = p_name_key)));
+	EXCEPTION WHEN unique_violation THEN
+		-- a look-alike registered at the same time: the later is refused; an
+		-- organization registered before 054 keeps logging in without a key
+		IF named THEN
+			PERFORM wf_fail('SA013', taken);
+		END IF;
+	END;
 END
 $$;
