@@ -100,6 +100,7 @@ const struct config_key config_keys[] = {
 	INT(auth, login_backoff_s, 1, 86400, 30),
 	INT(auth, login_lockout_s, 1, 86400, 900),
 	INT(auth, ip_max_failures, 0, 100000, 20),
+	INT(auth, max_api_keys_per_day, 1, 100000, 200),
 
 	INT(signing, session_ttl_s, 30, 86400, 600),
 	PATH(signing, default_seal_image),
@@ -117,6 +118,7 @@ const struct config_key config_keys[] = {
 	INT(seals, cjk_font_index, 0, 255, 2),
 	INT(seals, max_open_applications, 1, 100000, 20),
 	INT(seals, max_applications_per_day, 1, 100000, 50),
+	INT(seals, max_changes_per_day, 1, 100000, 200),
 
 	PATH(evidence, cert),
 	PATH(evidence, key),
@@ -127,9 +129,11 @@ const struct config_key config_keys[] = {
 	INT(contracts, max_drafts, 1, 10000000, 1000),
 	SIZE(contracts, max_draft_bytes, MIB(1), GIB(1024), GIB(4)),
 	INT(contracts, max_created_per_day, 1, 10000000, 5000),
+	INT(contracts, max_edits_per_day, 1, 10000000, 20000),
 
 	STR(webhooks, allow_hosts, NULL),
 	BOOL(webhooks, allow_http, 0),
+	INT(webhooks, max_created_per_day, 1, 100000, 100),
 };
 const size_t config_nkeys = SP_ARRAY_LEN(config_keys);
 

@@ -99,6 +99,9 @@ struct config_auth {
 	int login_backoff_s;    /* the first lock; each further one doubles it, default 30 */
 	int login_lockout_s;    /* the longest lock (and block of an address), default 900 */
 	int ip_max_failures; /* failed logins per client address before it is slowed, 0 = off; default 20 */
+	/* API keys one organization creates in any 24 hours, revoked ones included; one more
+	   is 429 rate_limited. Default 200 */
+	int max_api_keys_per_day;
 };
 
 struct config_signing {
@@ -125,6 +128,9 @@ struct config_seals {
 	/* applications one organization makes in any 24 hours (a cancelled one keeps its
 	   scan); one more is 429 rate_limited. Default 50 */
 	int max_applications_per_day;
+	/* modifications of its applications and scan uploads one organization makes in any
+	   24 hours; one more is 429 rate_limited. Default 200 */
+	int max_changes_per_day;
 };
 
 struct config_evidence {
@@ -142,6 +148,9 @@ struct config_webhooks {
 	 */
 	char *allow_hosts;
 	int allow_http; /* 1: http:// receivers too; default 0 (https only) */
+	/* webhooks one organization registers in any 24 hours, removed ones included; one
+	   more is 429 rate_limited. Default 100 */
+	int max_created_per_day;
 };
 
 struct config_contracts {
@@ -155,6 +164,9 @@ struct config_contracts {
 	/* drafts one organization creates in any 24 hours, deleted ones included; one more is
 	   429 rate_limited. Default 5000 */
 	int max_created_per_day;
+	/* edits (PATCH) of its drafts one organization makes in any 24 hours; one more is
+	   429 rate_limited. Default 20000 */
+	int max_edits_per_day;
 };
 
 struct config {

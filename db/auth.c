@@ -182,13 +182,13 @@ db_auth_challenge_issue(struct db_pool *pool, int ttl_s, db_json_fn cb, void *ar
 	"SELECT session_id, " TS("expires_at") ", organization_id, organization_name, " \
 					       "credit_code, user_id, user_name, certificate_id, " \
 					       "organization_created " \
-					       "FROM auth_login_member($1, $2, $3, $4, $5, $6, " \
-					       "$7, $8, to_timestamp($9::bigint), " \
+					       "FROM auth_login_member_keyed($1, $2, $3, $4, $5, " \
+					       "$6, $7, $8, to_timestamp($9::bigint), " \
 					       "to_timestamp($10::bigint), $11, " \
 					       "GREATEST(1, LEAST($12::int, " \
 					       "floor(extract(epoch FROM " \
 					       "to_timestamp($10::bigint) - now()))::int)), " \
-					       "$13::inet, $14)"
+					       "$13::inet, $14, $15)"
 
 static void
 on_login(void *p, const PGresult *res, const struct sp_errinfo *err)
@@ -228,11 +228,11 @@ db_auth_member_login(struct db_pool *pool, const struct db_member_login *in,
 {
 	char nb[24], na[24], ttl[24];
 	struct db_actor_text a;
-	struct db_param p[14];
+	struct db_param p[15];
 	int i = 0;
 
 	if (in == NULL || actor == NULL || in->cert_der == NULL || in->cert_len == 0 ||
-	    in->cert_len > 1024 * 1024)
+	    in->cert_len > 1024 * 1024 || in->org_key == NULL)
 		return SP_ERR_INVALID;
 	db_actor_text_fill(&a, actor);
 	snprintf(ttl, sizeof(ttl), "%ld", in->ttl_s);
@@ -253,6 +253,7 @@ db_auth_member_login(struct db_pool *pool, const struct db_member_login *in,
 	p[i++].value = ttl;
 	p[i++].value = a.ip;
 	p[i++].value = a.ua;
+	p[i++].value = in->org_key;
 	return send_wait(pool, LOGIN_SQL, i, p, (void (*)(void))cb, arg, on_login);
 }
 
@@ -474,14 +475,14 @@ out:
 
 int
 db_api_key_create(struct db_pool *pool, const struct db_actor *actor, const char *name,
-		  const char *prefix, const char *key_hash, int64_t expires_at, db_json_fn cb,
-		  void *arg)
+		  const char *prefix, const char *key_hash, int64_t expires_at, int max_per_day,
+		  db_json_fn cb, void *arg)
 {
 	struct db_actor_text a;
-	struct db_param p[8];
-	char exp[24];
+	struct db_param p[9];
+	char exp[24], md[16];
 
-	if (actor == NULL || name == NULL || prefix == NULL || key_hash == NULL)
+	if (actor == NULL || name == NULL || prefix == NULL || key_hash == NULL || max_per_day < 1)
 		return SP_ERR_INVALID;
 	db_actor_text_fill(&a, actor);
 	db_param_text(&p[0], a.org);
@@ -492,14 +493,17 @@ db_api_key_create(struct db_pool *pool, const struct db_actor *actor, const char
 	db_param_text(&p[5], a.ip);
 	db_param_text(&p[6], a.ua);
 	db_param_text(&p[7], expires_at > 0 ? db_i64_text(exp, sizeof(exp), expires_at) : NULL);
-	return db_json_call(pool,
-			    "SELECT jsonb_build_object('id', id, 'name', $3::text, 'prefix', "
-			    "$4::text, 'created_at', " TS("created_at") ", 'expires_at', " TS(
-				    "to_timestamp($8::bigint)") ")::text "
-								"FROM api_key_create($1::bigint, "
-								"$2::bigint, $3, $4, $5, $6::inet, "
-								"$7, to_timestamp($8::bigint))",
-			    8, p, NULL, cb, arg);
+	db_param_text(&p[8], db_i64_text(md, sizeof(md), max_per_day));
+	return db_json_call(
+		pool,
+		"SELECT jsonb_build_object('id', id, 'name', $3::text, 'prefix', "
+		"$4::text, 'created_at', " TS("created_at") ", 'expires_at', " TS(
+			"to_timestamp($8::bigint)") ")::text "
+						    "FROM api_key_create_capped("
+						    "$1::bigint, $2::bigint, $3, $4, $5, "
+						    "$6::inet, $7, to_timestamp($8::bigint), "
+						    "$9::integer)",
+		9, p, NULL, cb, arg);
 }
 
 #define API_KEY_LIST_SQL \

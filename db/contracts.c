@@ -101,13 +101,16 @@ int
 db_contract_update(struct db_pool *pool, int64_t number, const struct db_actor *who,
 		   const struct db_contract_edit *e, db_text_fn cb, void *arg)
 {
-	static const char sql[] = "SELECT contract_update($1::bigint, $2::bigint, $3::bigint, $4, "
-				  "business_type_code($5), "
-				  "$6::timestamptz, $7::boolean, $8::jsonb, $9::inet, $10)::text";
+	static const char sql[] =
+		"SELECT contract_update_capped($1::bigint, $2::bigint, $3::bigint, "
+		"$4, business_type_code($5), $6::timestamptz, $7::boolean, "
+		"$8::jsonb, $9::inet, $10, $11::integer)::text";
 	struct db_actor_text a;
-	struct db_param p[10];
-	char num[24];
+	struct db_param p[11];
+	char num[24], per_day[16];
 
+	if (e->max_per_day < 1)
+		return SP_ERR_INVALID;
 	db_actor_text_fill(&a, who);
 	snprintf(num, sizeof(num), "%lld", (long long)number);
 	memset(p, 0, sizeof(p));
@@ -121,7 +124,8 @@ db_contract_update(struct db_pool *pool, int64_t number, const struct db_actor *
 	p[7].value = e->parties;
 	p[8].value = a.ip;
 	p[9].value = a.ua;
-	return db_text_call(pool, sql, 10, p, NULL, cb, arg);
+	p[10].value = db_i64_text(per_day, sizeof(per_day), e->max_per_day);
+	return db_text_call(pool, sql, 11, p, NULL, cb, arg);
 }
 
 int

@@ -204,9 +204,14 @@ struct db_contract_edit {
 	const char *deadline;      /* RFC 3339 */
 	int clear_deadline;
 	const char *parties; /* JSON array text replacing every party */
+	int max_per_day;     /* edits of the organization's drafts in any 24 hours (>= 1) */
 };
 
-/* Edit a draft (the initiator only). */
+/*
+ * Edit a draft (the initiator only). SP_ERR_RATE_LIMITED when the
+ * organization edited drafts e->max_per_day times in 24 hours (054): nothing
+ * is stored.
+ */
 int db_contract_update(struct db_pool *pool, int64_t number, const struct db_actor *who,
 		       const struct db_contract_edit *e, db_text_fn cb, void *arg) SP_WUR;
 
@@ -382,7 +387,8 @@ int db_auth_challenge_issue(struct db_pool *pool, int ttl_s, db_json_fn cb, void
 struct db_member_login {
 	const char *challenge_hex;        /* the 32 challenge bytes, lowercase hex */
 	const char *credit_code;          /* 18 characters, checked */
-	const char *org_name, *user_name; /* from the certificate's subject */
+	const char *org_name, *user_name; /* from the certificate's subject, in NFC */
+	const char *org_key; /* org_name as compared: equal keys, one organization (054) */
 	const unsigned char *cert_der;
 	size_t cert_len;
 	const char *subject, *issuer;
@@ -508,11 +514,13 @@ int db_auth_reviewer_create(const char *conninfo, const char *username, const ch
  * SHA-256 hex of the whole key, expires_at its end in seconds since 1970
  * (0: never; the caller checked it lies ahead). Appends 'api_key.created'.
  * doc is {"id", "name", "prefix", "created_at", "expires_at" (null: never)}.
- * SP_ERR_CONFLICT "api_key_limit" at 100 live keys (expired ones are not).
+ * SP_ERR_CONFLICT "api_key_limit" at 100 live keys (expired ones are not),
+ * SP_ERR_RATE_LIMITED when the organization created max_per_day (>= 1) keys
+ * in 24 hours (054, revoked ones included): nothing is stored.
  */
 int db_api_key_create(struct db_pool *pool, const struct db_actor *actor, const char *name,
-		      const char *prefix, const char *key_hash, int64_t expires_at, db_json_fn cb,
-		      void *arg) SP_WUR;
+		      const char *prefix, const char *key_hash, int64_t expires_at, int max_per_day,
+		      db_json_fn cb, void *arg) SP_WUR;
 
 /*
  * One page of organization_id's keys, newest first, without secrets: doc is
@@ -538,11 +546,12 @@ int db_api_key_revoke(struct db_pool *pool, const struct db_actor *actor, int64_
  * idempotency_key (may be NULL) gets the first response back and changes
  * nothing. doc is {"id", "url", "secret", "created_at", "events"}.
  * SP_ERR_INVALID for a bad url, SP_ERR_CONFLICT past 20 webhooks or for a
- * reused key.
+ * reused key, SP_ERR_RATE_LIMITED when the organization registered
+ * max_per_day (>= 1) webhooks in 24 hours (054; a replay is none).
  */
 int db_webhook_create(struct db_pool *pool, const struct db_actor *actor, const char *url,
-		      const char *secret, const char *idempotency_key, db_json_fn cb,
-		      void *arg) SP_WUR;
+		      const char *secret, const char *idempotency_key, int max_per_day,
+		      db_json_fn cb, void *arg) SP_WUR;
 
 /*
  * organization_id's live webhooks, without secrets: doc is
@@ -1055,13 +1064,18 @@ int db_seal_app_create(struct db_pool *pool, const struct db_actor *who, int64_t
 int db_seal_app_list(struct db_pool *pool, int64_t org, long limit, long offset, db_json_fn cb,
 		     void *arg) SP_WUR;
 int db_seal_app_get(struct db_pool *pool, int64_t org, int64_t id, db_json_fn cb, void *arg) SP_WUR;
-/* Modify name and/or type (NULL keeps it); back to draft, any claim ends. */
+/*
+ * Modify name and/or type (NULL keeps it); back to draft, any claim ends.
+ * SP_ERR_RATE_LIMITED when the organization modified applications or uploaded
+ * scans max_per_day (>= 1) times in 24 hours (054): nothing is stored.
+ */
 int db_seal_app_modify(struct db_pool *pool, const struct db_actor *who, int64_t id,
-		       const char *name, const char *type, db_json_fn cb, void *arg) SP_WUR;
-/* Store the scan (type: its checked content type) of a draft. */
+		       const char *name, const char *type, int max_per_day, db_json_fn cb,
+		       void *arg) SP_WUR;
+/* Store the scan (type: its checked content type) of a draft; the same budget. */
 int db_seal_app_scan(struct db_pool *pool, const struct db_actor *who, int64_t id,
-		     const unsigned char *scan, size_t len, const char *type, db_json_fn cb,
-		     void *arg) SP_WUR;
+		     const unsigned char *scan, size_t len, const char *type, int max_per_day,
+		     db_json_fn cb, void *arg) SP_WUR;
 
 enum db_seal_step {
 	DB_SEAL_SUBMIT,   /* draft with a scan -> under_review ("scan_missing") */

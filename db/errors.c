@@ -85,6 +85,8 @@ static const struct sqlstate_row {
 	{ "SA010", SP_ERR_CONFLICT, "api_key_limit",
 	  "This organization has 100 active API keys; revoke one first." },
 	{ "SA011", SP_ERR_CONFLICT, "username_taken", "This username is taken." },
+	/* auth_login_member_keyed (054): a new organization's name shows like another's */
+	{ "SA013", SP_ERR_CONFLICT, "organization_name_taken", NULL },
 	/* seals (migrations/009_seals.sql) */
 	{ "SE001", SP_ERR_CONFLICT, "claim_held", NULL },
 	{ "SE002", SP_ERR_CONFLICT, "claim_required", NULL },
@@ -105,7 +107,9 @@ static const struct sqlstate_row {
 	/* signing_session_store (049): a party's prepares of a contract, 100 a day */
 	{ "SR003", SP_ERR_RATE_LIMITED, "rate_limited", NULL },
 	/* contract_send (051): an organization's sends, contracts.max_sent_per_day a day;
-	   contract_create_capped (052): its drafts, contracts.max_created_per_day a day */
+	   contract_create_capped (052): its drafts, contracts.max_created_per_day a day;
+	   day_budget_refuse (054): its draft edits, seal application changes, webhook
+	   registrations and API key creations a day */
 	{ "SR004", SP_ERR_RATE_LIMITED, "rate_limited", NULL },
 	/* contract_create_capped (052): an organization's live drafts and their bytes */
 	{ "SR005", SP_ERR_CONFLICT, "draft_limit", NULL },

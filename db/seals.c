@@ -132,12 +132,14 @@ db_seal_app_get(struct db_pool *pool, int64_t org, int64_t id, db_json_fn cb, vo
 
 int
 db_seal_app_modify(struct db_pool *pool, const struct db_actor *who, int64_t id, const char *name,
-		   const char *type, db_json_fn cb, void *arg)
+		   const char *type, int max_per_day, db_json_fn cb, void *arg)
 {
-	struct db_param p[7];
+	struct db_param p[8];
 	struct db_actor_text t;
-	char i[24];
+	char i[24], md[16];
 
+	if (max_per_day < 1)
+		return SP_ERR_INVALID;
 	db_actor_text_fill(&t, who);
 	memset(p, 0, sizeof(p));
 	p[0].value = t.org;
@@ -147,21 +149,23 @@ db_seal_app_modify(struct db_pool *pool, const struct db_actor *who, int64_t id,
 	p[4].value = type;
 	p[5].value = t.ip;
 	p[6].value = t.ua;
+	p[7].value = db_i64_text(md, sizeof(md), max_per_day);
 	return db_json_call(pool,
-			    "SELECT seal_app_modify($1::bigint, $2::bigint, $3::bigint, $4, $5, "
-			    "$6::inet, $7)::text",
-			    7, p, NULL, cb, arg);
+			    "SELECT seal_app_modify_capped($1::bigint, $2::bigint, $3::bigint, $4, "
+			    "$5, $6::inet, $7, $8::integer)::text",
+			    8, p, NULL, cb, arg);
 }
 
 int
 db_seal_app_scan(struct db_pool *pool, const struct db_actor *who, int64_t id,
-		 const unsigned char *scan, size_t len, const char *type, db_json_fn cb, void *arg)
+		 const unsigned char *scan, size_t len, const char *type, int max_per_day,
+		 db_json_fn cb, void *arg)
 {
-	struct db_param p[7];
+	struct db_param p[8];
 	struct db_actor_text t;
-	char i[24];
+	char i[24], md[16];
 
-	if (scan == NULL || len == 0 || len > INT32_MAX || type == NULL)
+	if (scan == NULL || len == 0 || len > INT32_MAX || type == NULL || max_per_day < 1)
 		return SP_ERR_INVALID;
 	db_actor_text_fill(&t, who);
 	memset(p, 0, sizeof(p));
@@ -174,11 +178,11 @@ db_seal_app_scan(struct db_pool *pool, const struct db_actor *who, int64_t id,
 	p[4].value = type;
 	p[5].value = t.ip;
 	p[6].value = t.ua;
+	p[7].value = db_i64_text(md, sizeof(md), max_per_day);
 	return db_json_call(pool,
-			    "SELECT seal_app_scan($1::bigint, $2::bigint, $3::bigint, $4::bytea, "
-			    "$5, "
-			    "$6::inet, $7)::text",
-			    7, p, NULL, cb, arg);
+			    "SELECT seal_app_scan_capped($1::bigint, $2::bigint, $3::bigint, "
+			    "$4::bytea, $5, $6::inet, $7, $8::integer)::text",
+			    8, p, NULL, cb, arg);
 }
 
 int

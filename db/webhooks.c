@@ -15,12 +15,14 @@
 
 int
 db_webhook_create(struct db_pool *pool, const struct db_actor *actor, const char *url,
-		  const char *secret, const char *idempotency_key, db_json_fn cb, void *arg)
+		  const char *secret, const char *idempotency_key, int max_per_day, db_json_fn cb,
+		  void *arg)
 {
 	struct db_actor_text a;
-	struct db_param p[7];
+	struct db_param p[8];
+	char md[16];
 
-	if (actor == NULL || url == NULL || secret == NULL)
+	if (actor == NULL || url == NULL || secret == NULL || max_per_day < 1)
 		return SP_ERR_INVALID;
 	db_actor_text_fill(&a, actor);
 	db_param_text(&p[0], a.org);
@@ -30,11 +32,12 @@ db_webhook_create(struct db_pool *pool, const struct db_actor *actor, const char
 	db_param_text(&p[4], idempotency_key);
 	db_param_text(&p[5], a.ip);
 	db_param_text(&p[6], a.ua);
-	/* 043: the organization's row locked before 007's count of its 20 */
+	db_param_text(&p[7], db_i64_text(md, sizeof(md), max_per_day));
+	/* 054's budget, then 043's: the organization's row locked before 007's count of its 20 */
 	return db_json_call(pool,
-			    "SELECT webhook_create_locked($1::bigint, $2::bigint, $3, $4, $5, "
-			    "$6::inet, $7)::text",
-			    7, p, NULL, cb, arg);
+			    "SELECT webhook_create_capped($1::bigint, $2::bigint, $3, $4, $5, "
+			    "$6::inet, $7, $8::integer)::text",
+			    8, p, NULL, cb, arg);
 }
 
 int

@@ -19,7 +19,7 @@ run_pkgs=(
   libevent-dev libssl-dev libpq-dev postgresql libcurl4-openssl-dev
   libqpdf-dev qpdf libyaml-dev libjansson-dev libp11-dev libp11-kit-dev libpng-dev zlib1g-dev
   softhsm2 opensc check libsubunit-dev libharfbuzz-dev fonts-noto-cjk libjemalloc-dev
-  poppler-data
+  poppler-data libicu-dev
 )
 test_pkgs=(
   poppler-utils libnss3-tools mupdf-tools wrk clang libclang-rt-14-dev clang-format

@@ -99,6 +99,18 @@ int api_text_check(const char *field, json_t *v, struct sp_errinfo *ei) SP_WUR;
 /* text.c: 1 when s (n bytes) passes api_text_check's rules, else 0. Any thread. */
 int api_text_visible(const char *s, size_t n) SP_WUR;
 
+/* The bytes of an organization's name key (names.c) at most, with its NUL. */
+#define API_NAME_KEY_MAX 1024
+
+/*
+ * names.c: a name from a certificate (well-formed UTF-8) in the forms the
+ * server keeps: nfc (nfc_cap bytes with its NUL) its NFC form, stored and
+ * shown; key (key_cap) its comparison key (NFKC, confusable skeleton, case
+ * folded, white space collapsed), equal for names that show alike. SP_OK, or
+ * SP_ERR_INVALID when either does not fit (or ICU fails). Any thread.
+ */
+int api_name_forms(const char *name, char *nfc, size_t nfc_cap, char *key, size_t key_cap) SP_WUR;
+
 /*
  * text.c: 1 when s (a query parameter, NUL-terminated) is 1..max_chars
  * printable characters (sp_text_check), counted as users count them, not in

@@ -23,6 +23,7 @@
 
 #include "api.h"
 #include "auth_int.h"
+#include "config.h"
 #include "contracts_int.h"
 #include "db.h"
 
@@ -87,17 +88,24 @@ static int
 expiry_of(struct request *r, const json_t *doc, int64_t *epoch)
 {
 	const json_t *v = json_object_get(doc, "expires_at");
+	const char *why = "not a string";
+	struct sp_errinfo ei;
 
 	*epoch = 0;
 	if (v == NULL || json_is_null(v))
 		return 1;
-	if (!json_is_string(v) || wf_time_parse(json_string_value(v), epoch) != SP_OK ||
-	    *epoch <= (int64_t)time(NULL)) {
-		request_problem(r, P_INVALID,
-				"expires_at must be a future RFC 3339 time with a zone, or null");
-		return 0;
+	if (json_is_string(v) && wf_time_check(json_string_value(v), epoch, &why) == SP_OK) {
+		if (*epoch > (int64_t)time(NULL))
+			return 1;
+		why = "not in the future";
 	}
-	return 1;
+	sp_errinfo_init(&ei);
+	(void)sp_err_reason(&ei, SP_ERR_INVALID, "invalid",
+			    "expires_at must be a future RFC 3339 time with a zone, or null; it is "
+			    "%s",
+			    why);
+	request_problem_ei(r, P_INVALID, &ei);
+	return 0;
 }
 
 static void
@@ -152,7 +160,8 @@ create_next(struct request *r, const struct principal *who)
 	}
 	auth_actor(r, who, &actor);
 	if ((rc = db_api_key_create(request_db(r), &actor, w->name, w->prefix, hash, expires_at,
-				    on_create, w)) != SP_OK) {
+				    request_config(r)->auth.max_api_keys_per_day, on_create, w)) !=
+	    SP_OK) {
 		request_reply_error(r, rc, NULL);
 		goto out;
 	}

@@ -79,6 +79,7 @@ struct login_job {
 	unsigned char *der;
 	int der_len;
 	char challenge_hex[65], credit_code[19], org[256], user[256], subject[512], issuer[512];
+	char org_key[API_NAME_KEY_MAX]; /* the organization's name as compared (names.c) */
 	char serial[82];
 	int64_t not_before, not_after;
 	long ttl_s; /* the session's: never past the certificate's notAfter */
@@ -139,6 +140,7 @@ login_work(void *arg, struct sp_errinfo *ei)
 	enum crypto_sigalg alg = CRYPTO_SIGALG_NONE;
 	STACK_OF(X509) *extra = NULL;
 	X509 *leaf = NULL, *x = NULL;
+	char user_key[API_NAME_KEY_MAX];
 	size_t i;
 	int r = SP_ERR_INTERNAL, rc;
 
@@ -230,9 +232,16 @@ login_work(void *arg, struct sp_errinfo *ei)
 	/* crypto_credit_code_check() accepted exactly 18 characters. */
 	memcpy(j->credit_code, res.info.org_id, 18);
 	j->credit_code[18] = '\0';
-	snprintf(j->org, sizeof(j->org), "%s", res.info.org);
-	snprintf(j->user, sizeof(j->user), "%s",
-		 res.info.cn[0] != '\0' ? res.info.cn : res.info.org);
+	/* stored in NFC; the organization's compared by its key (names.c), the user's key
+	   is not kept (a user is only ever shown beside its organization) */
+	if (api_name_forms(res.info.org, j->org, sizeof(j->org), j->org_key, sizeof(j->org_key)) !=
+		    SP_OK ||
+	    api_name_forms(res.info.cn[0] != '\0' ? res.info.cn : res.info.org, j->user,
+			   sizeof(j->user), user_key, sizeof(user_key)) != SP_OK) {
+		r = refuse(j, P_INVALID, CRYPTO_REASON_MALFORMED_CERT,
+			   "the certificate's subject O or CN is too long");
+		goto out;
+	}
 	snprintf(j->subject, sizeof(j->subject), "%s", res.info.subject);
 	snprintf(j->issuer, sizeof(j->issuer), "%s", res.info.issuer);
 	for (i = 0; res.info.serial_hex[i] != '\0'; i++)
@@ -342,6 +351,7 @@ login_done(void *arg, int rc, const struct sp_errinfo *ei)
 	in.challenge_hex = j->challenge_hex;
 	in.credit_code = j->credit_code;
 	in.org_name = j->org;
+	in.org_key = j->org_key;
 	in.user_name = j->user;
 	in.cert_der = j->der;
 	in.cert_len = (size_t)j->der_len;

@@ -60,15 +60,22 @@ days_from_civil(int y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
+/* The latest instant a time may name: 9999-12-31T23:59:59Z (a later one has no RFC 3339 form). */
+#define WF_TIME_MAX INT64_C(253402300799)
+/* The widest zone offset in use (Kiribati, +14:00): PostgreSQL refuses past 15:59. */
+#define WF_OFFSET_MAX_MIN (14 * 60)
+
 int
-wf_time_parse(const char *s, int64_t *epoch)
+wf_time_check(const char *s, int64_t *epoch, const char **why)
 {
 	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0, leap;
 	size_t n, i = 19;
+	int64_t t;
 
 	*epoch = 0;
-	if (s == NULL || (n = strlen(s)) < 20 || n > 40)
+	*why = "not of the form 2026-12-31T18:00:00+08:00";
+	if (s == NULL || (n = strlen(s)) < 19 || n > 40)
 		return SP_ERR_INVALID;
 	if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
 	    !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') || !digits(s + 11, 2, &h) ||
@@ -86,15 +93,40 @@ wf_time_parse(const char *s, int64_t *epoch)
 		   s[i + 3] == ':' && digits(s + i + 4, 2, &om)) {
 		sign = s[i] == '+' ? 1 : -1;
 	} else {
+		*why = "without a zone (Z or an offset such as +08:00) at its end";
 		return SP_ERR_INVALID;
 	}
 	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
-	    d > mdays[mo - 1] + (mo == 2 && leap ? 1 : 0) || h > 23 || mi > 59 || sec > 60 ||
-	    oh > 23 || om > 59)
+	if (y < 1970) {
+		*why = "before 1970";
 		return SP_ERR_INVALID;
-	*epoch = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + (sec == 60 ? 59 : sec) -
-		 sign * (oh * 3600 + om * 60);
+	}
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && leap ? 1 : 0)) {
+		*why = "not a day of the calendar";
+		return SP_ERR_INVALID;
+	}
+	if (h > 23 || mi > 59 || sec > 60) {
+		*why = "not a time of day (00:00:00 to 23:59:59; 24:00 is the next day's 00:00)";
+		return SP_ERR_INVALID;
+	}
+	if (om > 59 || oh * 60 + om > WF_OFFSET_MAX_MIN) {
+		*why = "its zone offset lies beyond -14:00..+14:00";
+		return SP_ERR_INVALID;
+	}
+	t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
+	    sign * (oh * 3600 + om * 60);
+	/* A leap second is 23:59:60 UTC; it counts as the next day's first second, as
+	   PostgreSQL stores it (POSIX time has no room for it). */
+	if (sec == 60 && t % 86400 != 0) {
+		*why = "second 60 (a leap second) that is not 23:59:60 UTC";
+		return SP_ERR_INVALID;
+	}
+	if (t > WF_TIME_MAX) {
+		*why = "after 9999-12-31T23:59:59Z";
+		return SP_ERR_INVALID;
+	}
+	*epoch = t;
+	*why = NULL;
 	return SP_OK;
 }
 
@@ -108,14 +140,16 @@ deadline_get(json_t *doc, char **out, struct sp_errinfo *ei)
 {
 	json_t *v = json_object_get(doc, "deadline");
 	int64_t t, now = (int64_t)time(NULL);
+	const char *why = "not a string";
 
 	*out = NULL;
 	if (v == NULL || json_is_null(v))
 		return SP_OK;
-	if (!json_is_string(v) || wf_time_parse(json_string_value(v), &t) != SP_OK)
+	if (!json_is_string(v) || wf_time_check(json_string_value(v), &t, &why) != SP_OK)
 		return sp_err_reason(ei, SP_ERR_INVALID, "invalid",
 				     "deadline must be an RFC 3339 time with a zone, such as "
-				     "2026-12-31T18:00:00+08:00");
+				     "2026-12-31T18:00:00+08:00; it is %s",
+				     why);
 	if (t <= now || t > now + (int64_t)WF_DEADLINE_MAX_YEARS * 366 * 86400)
 		return sp_err_reason(ei, SP_ERR_INVALID, "invalid",
 				     "deadline must be in the future and at most %d years ahead",
@@ -575,6 +609,7 @@ patch_with_body(struct request *r, const struct principal *who, json_t *doc)
 	e.deadline = deadline;
 	e.clear_deadline = dl != NULL && json_is_null(dl);
 	e.parties = parties;
+	e.max_per_day = request_config(r)->contracts.max_edits_per_day;
 	wf_actor_fill(&a, r, who);
 	sent_or_fail(r, db_contract_update(request_db(r), n, &a, &e, wf_reply_doc, r));
 out:

@@ -21,7 +21,11 @@ etag_matches(const char *inm, const char *etag)
 	return inm != NULL && (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0);
 }
 
-/* RFC 5987 value of filename*: UTF-8, percent-encoded but for unreserved characters. */
+/*
+ * RFC 5987 value of filename*: UTF-8, percent-encoded but for unreserved
+ * characters. A long name is cut at a character's start: a cut inside one
+ * left a filename* that is not UTF-8, which browsers drop or show garbled.
+ */
 static void
 disposition(char *out, size_t outlen, const char *number, int seq, const char *name)
 {
@@ -30,7 +34,11 @@ disposition(char *out, size_t outlen, const char *number, int seq, const char *n
 
 	for (i = 0; name[i] != '\0' && k + 4 < sizeof(enc); i++) {
 		unsigned char c = (unsigned char)name[i];
+		/* a lead byte: room for its whole character (each byte 3 characters) or stop */
+		size_t len = c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
 
+		if (c >= 0xC0 && k + 3 * len + 1 >= sizeof(enc))
+			break;
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		    c == '-' || c == '.' || c == '_' || c == '~') {
 			enc[k++] = (char)c;

@@ -38,13 +38,26 @@ parse_int(const char *s, long lo, long hi, long *out)
 	return 0;
 }
 
-/* RFC 3339 with a time and a zone, checked as the contracts' deadlines are. */
+/*
+ * created_from or created_to, when given: RFC 3339 with a time and a zone,
+ * checked as the contracts' deadlines are; 0 after answering 400.
+ */
 static int
-rfc3339_ok(const char *s)
+created_ok(struct request *r, const char *name, const char *s)
 {
 	int64_t t;
+	const char *why;
+	struct sp_errinfo ei;
 
-	return wf_time_parse(s, &t) == SP_OK;
+	if (s == NULL || wf_time_check(s, &t, &why) == SP_OK)
+		return 1;
+	sp_errinfo_init(&ei);
+	(void)sp_err_reason(&ei, SP_ERR_INVALID, "invalid",
+			    "%s must be an RFC 3339 time with a zone, such as "
+			    "2026-12-31T18:00:00+08:00; it is %s",
+			    name, why);
+	request_problem_ei(r, P_INVALID, &ei);
+	return 0;
 }
 
 static void
@@ -99,11 +112,8 @@ list_step(struct request *r, const struct principal *who)
 				"without page");
 		return;
 	}
-	if ((from != NULL && !rfc3339_ok(from)) || (to != NULL && !rfc3339_ok(to))) {
-		request_problem(r, P_INVALID,
-				"created_from and created_to must be RFC 3339 times with a zone");
+	if (!created_ok(r, "created_from", from) || !created_ok(r, "created_to", to))
 		return;
-	}
 	if ((q != NULL && strlen(q) > DB_LIST_FILTER_MAX) ||
 	    (initiator != NULL && strlen(initiator) > DB_LIST_FILTER_MAX) ||
 	    (btype != NULL && strlen(btype) > 64)) {

@@ -254,7 +254,8 @@ app_modify(struct request *r, const struct principal *who, int64_t id)
 	}
 	auth_actor(r, who, &actor);
 	rc = db_seal_app_modify(request_db(r), &actor, id, json_string_value(name),
-				json_string_value(type), seals_reply_200, r);
+				json_string_value(type),
+				request_config(r)->seals.max_changes_per_day, seals_reply_200, r);
 	if (rc != SP_OK)
 		request_reply_error(r, rc, NULL);
 out:
@@ -394,7 +395,8 @@ app_scan(struct request *r, const struct principal *who)
 		return;
 	}
 	auth_actor(r, who, &actor);
-	rc = db_seal_app_scan(request_db(r), &actor, id, body, len, type, seals_reply_200, r);
+	rc = db_seal_app_scan(request_db(r), &actor, id, body, len, type,
+			      request_config(r)->seals.max_changes_per_day, seals_reply_200, r);
 	if (rc != SP_OK)
 		request_reply_error(r, rc, NULL);
 }

@@ -399,12 +399,14 @@ static int
 time_member(json_t *doc, const char *k, char *buf, size_t n, int64_t *t, struct sp_errinfo *ei)
 {
 	const char *s = json_string_value(json_object_get(doc, k));
+	const char *why = "not a string";
 
-	if (s == NULL || strlen(s) >= n || wf_time_parse(s, t) != SP_OK)
+	if (s == NULL || (strlen(s) >= n && (why = "too long")) ||
+	    wf_time_check(s, t, &why) != SP_OK)
 		return sp_err_reason(ei, SP_ERR_INVALID, "validity_invalid",
 				     "%s must be an RFC 3339 time with a zone, such as "
-				     "2027-01-01T00:00:00+08:00",
-				     k);
+				     "2027-01-01T00:00:00+08:00; it is %s",
+				     k, why);
 	snprintf(buf, n, "%s", s);
 	return SP_OK;
 }

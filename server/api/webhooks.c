@@ -112,7 +112,9 @@ create_step(struct request *r, const struct principal *who)
 	auth_actor(r, who, &actor);
 	rc = SP_OK;
 	if (receiver_allowed(r, url)) /* else answered */
-		rc = db_webhook_create(request_db(r), &actor, url, secret, key, on_created, r);
+		rc = db_webhook_create(request_db(r), &actor, url, secret, key,
+				       request_config(r)->webhooks.max_created_per_day, on_created,
+				       r);
 	json_decref(doc);
 	sp_wipe(raw, sizeof(raw));
 	sp_wipe(secret, sizeof(secret));

@@ -1,0 +1,110 @@
+/*
+ * names.c: the forms an organization's name is kept and compared in (ICU).
+ *
+ * A certificate's O is shown to every organization that deals with it: in
+ * to-do lists, on contracts, in the reviewers' console. Two spellings that
+ * show alike must not name two organizations:
+ *
+ * - it is stored in NFC, the one canonical form (a precomposed "é" and "e"
+ *   with a combining accent are the same text and now the same bytes); NFKC
+ *   would rewrite what the certificate says (full-width letters, ligatures),
+ *   so it is only part of the comparison;
+ * - it is compared by a key: NFKC (full-width "ＢｕｙｅｒＣｏ" is "BuyerCo"),
+ *   then the UTS #39 confusable skeleton (Cyrillic "а" in a Latin name is
+ *   "a", "rn" is "m"), then case folded, white space runs made one space and
+ *   trimmed. The skeleton goes before the folding: a capital Cyrillic "В"
+ *   looks like "B", its small form "в" like no Latin letter. Two
+ *   organizations whose keys are equal cannot both register (migration 054).
+ *
+ * The key is for equality only, never shown. Any thread: each call opens its
+ * own spoof checker (a login is rare; no shared state).
+ */
+#include <string.h>
+
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/uspoof.h>
+#include <unicode/ustring.h>
+
+#include "api.h"
+
+/* UTF-16 units a name may take at any step (NFKC and skeletons grow text a little). */
+#define NAME_UNITS_MAX 2048
+
+/* s[0..n) in UTF-8 into out (cap bytes, NUL-terminated); 0 when it does not fit. */
+static int
+to_utf8(const UChar *s, int32_t n, char *out, size_t cap)
+{
+	UErrorCode st = U_ZERO_ERROR;
+	int32_t len = 0;
+
+	if (cap == 0 || cap > INT32_MAX)
+		return 0;
+	u_strToUTF8(out, (int32_t)cap - 1, &len, s, n, &st);
+	if (U_FAILURE(st) || len >= (int32_t)cap)
+		return 0;
+	out[len] = '\0';
+	return 1;
+}
+
+/* Runs of white space in s[0..n) made one space, none at either end: the new length. */
+static int32_t
+spaces_collapse(UChar *s, int32_t n)
+{
+	int32_t i = 0, o = 0;
+	UChar32 c;
+
+	while (i < n) {
+		U16_NEXT(s, i, n, c);
+		if (u_isUWhiteSpace(c)) {
+			if (o > 0 && s[o - 1] != ' ')
+				s[o++] = ' ';
+			continue;
+		}
+		U16_APPEND_UNSAFE(s, o, c);
+	}
+	if (o > 0 && s[o - 1] == ' ')
+		o--;
+	return o;
+}
+
+int
+api_name_forms(const char *name, char *nfc, size_t nfc_cap, char *key, size_t key_cap)
+{
+	UChar in[NAME_UNITS_MAX], x[NAME_UNITS_MAX], y[NAME_UNITS_MAX];
+	UErrorCode st = U_ZERO_ERROR;
+	const UNormalizer2 *c2, *k2;
+	USpoofChecker *sc = NULL;
+	int32_t n = 0;
+	int r = SP_ERR_INVALID;
+
+	if (name == NULL)
+		return r;
+	u_strFromUTF8(in, NAME_UNITS_MAX, &n, name, -1, &st);
+	c2 = unorm2_getNFCInstance(&st);
+	k2 = unorm2_getNFKCInstance(&st);
+	if (U_FAILURE(st) || n >= NAME_UNITS_MAX)
+		goto out;
+	n = unorm2_normalize(c2, in, n, x, NAME_UNITS_MAX, &st);
+	if (U_FAILURE(st) || n >= NAME_UNITS_MAX || !to_utf8(x, n, nfc, nfc_cap))
+		goto out;
+	n = unorm2_normalize(k2, x, n, y, NAME_UNITS_MAX, &st);
+	if (U_FAILURE(st) || n >= NAME_UNITS_MAX)
+		goto out;
+	if ((sc = uspoof_open(&st)) == NULL || U_FAILURE(st))
+		goto out;
+	n = uspoof_getSkeleton(sc, 0, y, n, x, NAME_UNITS_MAX, &st);
+	if (U_FAILURE(st) || n >= NAME_UNITS_MAX)
+		goto out;
+	n = u_strFoldCase(y, NAME_UNITS_MAX, x, n, U_FOLD_CASE_DEFAULT, &st);
+	if (U_FAILURE(st) || n >= NAME_UNITS_MAX)
+		goto out;
+	n = spaces_collapse(y, n);
+	if (!to_utf8(y, n, key, key_cap))
+		goto out;
+	r = SP_OK;
+out:
+	if (sc != NULL)
+		uspoof_close(sc);
+	return r;
+}

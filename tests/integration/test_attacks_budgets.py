@@ -1,0 +1,162 @@
+"""sec43: the loops round thirteen left open. Each request below appends an
+audit event that stays (and the last two a row that stays), so one member
+repeating it grew the database at its pace: a draft PATCHed again and
+again, a seal application's scan uploaded again and again (or the
+application modified), a webhook registered and removed, an API key created
+and revoked. Each is now a budget of the organization in any 24 hours; one
+more is 429 rate_limited, saying when the next is allowed, and changes
+nothing. Removing a webhook and revoking a key are never refused."""
+
+import os
+import unittest
+
+import harness
+import test_attacks
+from test_attacks import AttackCase
+
+SHORT = os.path.join(harness.SOURCE_DIR, "tests", "fixtures", "contracts", "short.pdf")
+
+
+def setUpModule():
+    test_attacks.setUpModule()
+
+
+def tearDownModule():
+    test_attacks.tearDownModule()
+
+
+class BudgetCase(AttackCase):
+
+    def org_events(self, slug, action):
+        return int(self.db.query(
+            "SELECT count(*) FROM org_audit_events WHERE action = '%s' AND organization_id = "
+            "(SELECT id FROM organizations WHERE credit_code = '%s')"
+            % (action, self.orgs[slug]["credit_code"])))
+
+    def refused(self, resp, what):
+        doc = self.assertProblem(resp, 429, "rate_limited")
+        self.assertIn("this organization %s 3 times in the last 24 hours" % what, doc["detail"])
+        self.assertIn("the next at", doc["detail"])
+        return doc
+
+    def a_day_later(self):
+        for table in ("audit_events", "org_audit_events"):
+            self.db.query("ALTER TABLE %s DISABLE TRIGGER USER" % table)
+            self.db.query("UPDATE %s SET at = at - interval '1 day'" % table)
+            self.db.query("ALTER TABLE %s ENABLE TRIGGER USER" % table)
+
+
+class DraftEdits(BudgetCase):
+    extra = {"contracts": {"max_edits_per_day": 3}}
+
+    def test_patch_loops_are_bounded(self):
+        self.login("buyer")
+        st, _, _, c = self.call("buyer", "POST", "/api/v1/contracts",
+                                {"name": "Draft", "pdf_base64": self.pdf_b64()})
+        self.assertEqual(st, 201, c)
+        path = "/api/v1/contracts/%s" % c["number"]
+        for i in range(3):
+            st, _, _, doc = self.call("buyer", "PATCH", path, {"name": "Draft %d" % i})
+            self.assertEqual((st, doc.get("name")), (200, "Draft %d" % i), doc)
+        before = self.counts()
+        self.refused(self.call("buyer", "PATCH", path, {"name": "One more"}), "edited drafts")
+        self.assertEqual(self.counts(), before)
+        st, _, _, doc = self.call("buyer", "GET", path)
+        self.assertEqual(doc["name"], "Draft 2")
+        self.a_day_later()
+        st, _, _, doc = self.call("buyer", "PATCH", path, {"name": "Next day"})
+        self.assertEqual((st, doc.get("name")), (200, "Next day"), doc)
+
+    def test_edits_at_once_count_each_other(self):
+        self.login("buyer")
+        st, _, _, c = self.call("buyer", "POST", "/api/v1/contracts",
+                                {"name": "Draft", "pdf_base64": self.pdf_b64()})
+        self.assertEqual(st, 201, c)
+        got = harness.parallel(8, lambda i: self.call(
+            "buyer", "PATCH", "/api/v1/contracts/%s" % c["number"], {"name": "At once %d" % i})[0])
+        self.assertEqual(sorted(got), [200] * 3 + [429] * 5, got)
+
+
+class SealApplicationChanges(BudgetCase):
+    extra = {"seals": {"max_changes_per_day": 3}}
+
+    def test_scan_and_modify_loops_are_bounded(self):
+        self.login("supplier")
+        st, _, _, app = self.call("supplier", "POST", "/api/v1/seal-applications",
+                                  {"name": "供应商合同专用章", "type": "contract"})
+        self.assertEqual(st, 201, app)
+        with open(SHORT, "rb") as f:
+            scan = f.read()
+        path = "/api/v1/seal-applications/%s" % app["id"]
+        for _ in range(2):
+            st, _, _, doc = self.call("supplier", "PUT", path + "/scan", scan,
+                                      {"Content-Type": "application/pdf"})
+            self.assertEqual(st, 200, doc)
+        st, _, _, doc = self.call("supplier", "PATCH", path, {"name": "供应商合同专用章2"})
+        self.assertEqual(st, 200, doc)
+        before = (self.org_events("supplier", "seal.scan_uploaded"),
+                  self.org_events("supplier", "seal.modified"))
+        what = "modified seal applications or uploaded their scans"
+        self.refused(self.call("supplier", "PUT", path + "/scan", scan,
+                               {"Content-Type": "application/pdf"}), what)
+        self.refused(self.call("supplier", "PATCH", path, {"name": "供应商合同专用章3"}), what)
+        self.assertEqual((self.org_events("supplier", "seal.scan_uploaded"),
+                          self.org_events("supplier", "seal.modified")), before)
+        st, _, _, doc = self.call("supplier", "GET", path)
+        self.assertEqual(doc["name"], "供应商合同专用章2")
+
+
+class WebhookRegistrations(BudgetCase):
+    extra = {"webhooks": {"max_created_per_day": 3, "allow_hosts": "127.0.0.1",
+                          "allow_http": "true"}}
+
+    def test_register_remove_loops_are_bounded_and_removal_is_not(self):
+        self.login("buyer")
+        ids = []
+        for i in range(3):
+            st, _, _, doc = self.call("buyer", "POST", "/api/v1/webhooks",
+                                      {"url": "http://127.0.0.1:9/hook%d" % i},
+                                      {"Idempotency-Key": "hook%d" % i})
+            self.assertEqual(st, 201, doc)
+            ids.append(doc["id"])
+        for i in ids:
+            st, _, _, doc = self.call("buyer", "DELETE", "/api/v1/webhooks/%s" % i)
+            self.assertIn(st, (200, 204), doc)
+        before = (self.counts(), self.org_events("buyer", "webhook.created"))
+        self.refused(self.call("buyer", "POST", "/api/v1/webhooks",
+                               {"url": "http://127.0.0.1:9/again"}), "registered webhooks")
+        self.assertEqual((self.counts(), self.org_events("buyer", "webhook.created")), before)
+        # A replay of a stored Idempotency-Key is no new registration.
+        st, _, _, doc = self.call("buyer", "POST", "/api/v1/webhooks",
+                                  {"url": "http://127.0.0.1:9/hook0"}, {"Idempotency-Key": "hook0"})
+        self.assertEqual((st, doc.get("id")), (201, ids[0]), doc)
+
+
+class ApiKeyCreations(BudgetCase):
+    extra = {"auth": {"max_api_keys_per_day": 3}}
+
+    def test_create_revoke_loops_are_bounded_and_revoking_is_not(self):
+        self.login("buyer")
+        ids = []
+        for i in range(3):
+            st, _, _, doc = self.call("buyer", "POST", "/api/v1/api-keys", {"name": "k%d" % i})
+            self.assertEqual(st, 201, doc)
+            ids.append(doc["id"])
+        st, _, _, doc = self.call("buyer", "DELETE", "/api/v1/api-keys/%s" % ids[0])
+        self.assertIn(st, (200, 204), doc)
+        keys = self.db.query("SELECT count(*) FROM api_keys")
+        before = self.org_events("buyer", "api_key.created")
+        self.refused(self.call("buyer", "POST", "/api/v1/api-keys", {"name": "k9"}),
+                     "created API keys")
+        self.assertEqual(self.db.query("SELECT count(*) FROM api_keys"), keys)
+        self.assertEqual(self.org_events("buyer", "api_key.created"), before)
+        # A key that leaked is revoked whatever the budget says.
+        st, _, _, doc = self.call("buyer", "DELETE", "/api/v1/api-keys/%s" % ids[1])
+        self.assertIn(st, (200, 204), doc)
+        self.a_day_later()
+        st, _, _, doc = self.call("buyer", "POST", "/api/v1/api-keys", {"name": "k10"})
+        self.assertEqual(st, 201, doc)
+
+
+if __name__ == "__main__":
+    unittest.main()

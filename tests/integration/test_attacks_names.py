@@ -1,0 +1,77 @@
+"""sec43: organizations whose names show alike. A certificate's O names its
+organization in every list, on every contract and in the reviewers'
+console; 052 refused characters shown as nothing, but a Cyrillic letter in
+a Latin name, full-width letters, another case or spacing, or a decomposed
+accent still registered a second organization that a bank's clerk could not
+tell from the first. Names are now stored in NFC and compared by a key
+(NFKC, the UTS #39 confusable skeleton, case folded, spaces collapsed): the
+login that would register a look-alike is 409 organization_name_taken and
+creates nothing; the organization itself logs in as before."""
+
+import unittest
+
+import harness
+import test_attacks
+from test_attacks import AttackCase
+from test_workflow import credit_code
+
+
+def setUpModule():
+    test_attacks.setUpModule()
+
+
+def tearDownModule():
+    test_attacks.tearDownModule()
+
+
+class LookAlikeOrganizations(AttackCase):
+
+    def cert(self, n, o, cn="Bob"):
+        return test_attacks.PKI.issue("names%d%s" % (n, cn), "/O=%s/organizationIdentifier=%s/CN=%s"
+                                      % (o, credit_code(n), cn))
+
+    def login_as(self, n, o, cn="Bob"):
+        return harness.api_login(self.server, *self.cert(n, o, cn))
+
+    def test_a_look_alike_of_a_registered_name_does_not_register(self):
+        st, _, _, doc = self.login_as(701, "BuyerCo Ltd")
+        self.assertEqual((st, doc["organization"]["name"]), (200, "BuyerCo Ltd"), doc)
+        before = self.counts()
+        for n, o in enumerate(("\u0412uyerCo Ltd",       # Cyrillic capital Ve for B
+                               "BuyerC\u043e Ltd",       # Cyrillic small o
+                               "\uff22\uff55\uff59\uff45\uff52\uff23\uff4f \uff2c\uff54\uff44",
+                               "BUYERCO LTD", "buyerco ltd", "BuyerCo  Ltd", "BuyerCo\u00a0Ltd",
+                               " BuyerCo Ltd", "BuyerCo Ltd\u3000"), start=702):
+            with self.subTest(o=o):
+                doc = self.assertProblem(self.login_as(n, o), 409, "organization_name_taken")
+                self.assertIn("registered already", doc["detail"])
+        self.assertEqual(self.counts(), before)
+        # The organization itself, with another certificate, logs in as before; a name
+        # that only looks different registers.
+        st, _, _, doc = self.login_as(701, "BuyerCo Ltd", cn="Alice")
+        self.assertEqual(st, 200, doc)
+        st, _, _, doc = self.login_as(720, "BuyerCo Trading Ltd")
+        self.assertEqual((st, doc["organization"]["name"]), (200, "BuyerCo Trading Ltd"), doc)
+
+    def test_names_are_stored_in_nfc(self):
+        st, _, _, doc = self.login_as(731, "Cafe\u0301 Co", cn="Ame\u0301lie")
+        self.assertEqual(st, 200, doc)
+        self.assertEqual(doc["organization"]["name"], "Caf\u00e9 Co")
+        self.assertEqual(self.db.query(
+            "SELECT name FROM organizations WHERE credit_code = '%s'" % credit_code(731)),
+            "Caf\u00e9 Co")
+        self.assertEqual(self.db.query(
+            "SELECT u.name FROM users u JOIN organizations o ON o.id = u.organization_id "
+            "WHERE o.credit_code = '%s'" % credit_code(731)), "Am\u00e9lie")
+        doc = self.assertProblem(self.login_as(732, "Caf\u00e9 Co"), 409,
+                                 "organization_name_taken")
+
+    def test_look_alikes_at_once_register_one(self):
+        names = ["Seller Co", "S\u0435ller Co", "SELLER CO", "\uff33eller Co"]
+        certs = [self.cert(740 + i, o) for i, o in enumerate(names)]
+        got = harness.parallel(4, lambda i: harness.api_login(self.server, *certs[i])[0])
+        self.assertEqual(sorted(got), [200, 409, 409, 409], got)
+
+
+if __name__ == "__main__":
+    unittest.main()
