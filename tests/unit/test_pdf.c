@@ -11,6 +11,7 @@
 #include "pdf.h"
 #include "pdf_int.h"
 #include "../fixtures/pdf-writer/pdfgen.h"
+#include "support_tmp.h"
 
 static const char *dir;
 static unsigned char *seal;
@@ -149,7 +150,7 @@ check_prepared(const struct pdf_sig_prepared *p, const unsigned char *orig, size
 static void
 setup(void)
 {
-	dir = tmpdir_new();
+	dir = test_tmpdir_new("pdf");
 	seal = make_seal_png(200, &seal_len);
 }
 
