@@ -1,8 +1,12 @@
 /* test_client_cli.c: the sealpact command line (client/main.c) as a user
  * runs it: version and help, usage errors, health against the canned
  * server (test_client_http.h) and an unreachable one, the server's and the
- * alias file's text printed clean. */
+ * alias file's text printed clean, the offline signer's exit status for
+ * each kind of bad input. */
+#include "../fixtures/pdf-writer/pdfgen.h"
+#include "support_shell.h"
 #include "support_suite.h"
+#include "support_tmp.h"
 #include "test_client_http.h"
 
 /* What another organization or a PDF wrote cannot steer the terminal. */
@@ -310,6 +314,113 @@ START_TEST(cli_alias_file_with_crlf)
 }
 END_TEST
 
+/*
+ * sign --offline: each bad input says what is wrong on one line and exits
+ * with its kind's status (the README's table), and writes nothing.
+ */
+START_TEST(cli_offline_sign_exit_status_per_cause)
+{
+	static const struct {
+		const char *in, *seal, *cert, *out, *flag, *value, *tsa;
+		int status;
+		const char *says;
+	} cases[] = {
+		{ "missing.pdf", "seal.png", "c.pem", "o.pdf", "--normal", "1,300,300", NULL, 66,
+		  "missing.pdf: No such file or directory" },
+		{ "short", "missing.png", "c.pem", "o.pdf", "--normal", "1,300,300", NULL, 66,
+		  "missing.png: No such file or directory" },
+		{ "short", "seal.png", "missing.pem", "o.pdf", "--normal", "1,300,300", NULL, 66,
+		  "cannot open" },
+		{ "short", "seal.png", "c.pem", "o.pdf", "--normal", "9,300,300", NULL, 65,
+		  "placement 1: page 9 out of range 1..1" },
+		{ "short", "seal.png", "c.pem", "o.pdf", "--normal", "1,5,5", NULL, 65,
+		  "reaches outside page 1, whose visible box is 0,0 - 595.3,841.9" },
+		{ "short", "seal.png", "c.pem", "o.pdf", "--keyword", "NOSUCHWORD", NULL, 65,
+		  "placement 1: keyword \"NOSUCHWORD\" not found" },
+		{ "short", "seal.png", "c.pem", "o.pdf", "--keyword", "乙方（盖章）,9", NULL, 65,
+		  "occurs 1 time in the whole document" },
+		{ "short", "seal.png", "c.pem", "o.pdf", "--multi", "1-x,300,300", NULL, 65,
+		  "page range \"1-x\"" },
+		{ "short", "bad.png", "c.pem", "o.pdf", "--normal", "1,300,300", NULL, 65,
+		  "seal image is not a PNG" },
+		{ "bad.pdf", "seal.png", "c.pem", "o.pdf", "--normal", "1,300,300", NULL, 65,
+		  "reading the PDF" },
+		{ "short", "seal.png", "k.pem", "o.pdf", "--normal", "1,300,300", NULL, 65, "" },
+		{ "short", "seal.png", "c.pem", "o.pdf", "--normal", "0,300,300", NULL, 64,
+		  "--normal wants PAGE,X,Y" },
+		{ "short", "seal.png", "c.pem", "no/such/dir/o.pdf", "--normal", "1,300,300", NULL,
+		  73, "No such file or directory" },
+		{ "short", "seal.png", "c.pem", "o.pdf", "--normal", "1,300,300", "dead", 69,
+		  "timestamp: TSA unreachable" },
+		{ "short", "seal.png", "c.pem", "o.pdf", "--normal", "1,300,300", NULL, 0, "" },
+	};
+	const char *src = getenv("SEALPACT_SOURCE_DIR"), *dir = test_tmpdir_new("cli-offline");
+	char in[1024], seal[512], cert[512], key[512], out[512], tsa[64], junk[] = "not a PNG\n";
+	const char *args[16];
+	unsigned char *png;
+	size_t i, n, len;
+	struct run r;
+
+	ck_assert_ptr_nonnull(src);
+	ck_assert_int_eq(test_run("cd '%s' && openssl req -x509 -newkey rsa:2048 -nodes -keyout "
+				  "k.pem "
+				  "-out c.pem -days 2 -subj /CN=offline/O=Test >/dev/null 2>&1",
+				  dir),
+			 0);
+	png = make_seal_png(120, &len);
+	snprintf(seal, sizeof(seal), "%s/seal.png", dir);
+	write_file(seal, png, len);
+	free(png);
+	snprintf(seal, sizeof(seal), "%s/bad.png", dir);
+	write_file(seal, junk, sizeof(junk) - 1);
+	snprintf(in, sizeof(in), "%s/bad.pdf", dir);
+	write_file(in, "%PDF-1.4 not a document\n", 24);
+	snprintf(key, sizeof(key), "%s/k.pem", dir);
+	snprintf(tsa, sizeof(tsa), "http://127.0.0.1:%d/", dead_port());
+	for (i = 0; i < SP_ARRAY_LEN(cases); i++) {
+		if (strcmp(cases[i].in, "short") == 0)
+			snprintf(in, sizeof(in), "%s/tests/fixtures/contracts/short.pdf", src);
+		else
+			snprintf(in, sizeof(in), "%s/%s", dir, cases[i].in);
+		snprintf(seal, sizeof(seal), "%s/%s", dir, cases[i].seal);
+		snprintf(cert, sizeof(cert), "%s/%s", dir, cases[i].cert);
+		snprintf(out, sizeof(out), "%s/%s", dir, cases[i].out);
+		n = 0;
+		args[n++] = "sign";
+		args[n++] = "--offline";
+		args[n++] = in;
+		args[n++] = out;
+		args[n++] = "--key";
+		args[n++] = key;
+		args[n++] = "--cert";
+		args[n++] = cert;
+		args[n++] = "--seal";
+		args[n++] = seal;
+		args[n++] = cases[i].flag;
+		args[n++] = cases[i].value;
+		if (cases[i].tsa != NULL) {
+			args[n++] = "--tsa";
+			args[n++] = tsa;
+		}
+		args[n] = NULL;
+		run_cli(&r, args, NULL);
+		ck_assert_msg(r.status == cases[i].status, "case %zu (%s %s): exit %d, want %d: %s",
+			      i, cases[i].flag, cases[i].value, r.status, cases[i].status, r.err);
+		ck_assert_msg(strstr(r.err, cases[i].says) != NULL, "case %zu: stderr %s, want %s",
+			      i, r.err, cases[i].says);
+		if (cases[i].status != 0) {
+			/* one line, the command's, and no file */
+			ck_assert_msg(strncmp(r.err, "sealpact: ", 10) == 0, "case %zu: %s", i,
+				      r.err);
+			ck_assert_int_ne(access(out, F_OK), 0);
+		} else {
+			ck_assert_int_eq(access(out, F_OK), 0);
+		}
+	}
+	test_run("rm -rf '%s'", dir);
+}
+END_TEST
+
 static Suite *
 client_cli_suite(void)
 {
@@ -323,6 +434,7 @@ client_cli_suite(void)
 	tcase_add_test(cli, cli_health_ok_not_ready_and_unreachable);
 	tcase_add_test(cli, cli_sign_prints_the_servers_text_clean);
 	tcase_add_test(cli, cli_alias_file_with_crlf);
+	tcase_add_test(cli, cli_offline_sign_exit_status_per_cause);
 	suite_add_tcase(s, cli);
 	return s;
 }
