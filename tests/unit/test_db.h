@@ -28,11 +28,11 @@
 
 #include "db.h"
 #include "db_int.h"
+#include "support_pg.h"
 #include "support_ports.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static char admin_url[1024];
 static char db_name[64];
 static char db_url[1100];
 
@@ -60,46 +60,17 @@ admin_exec(const char *url, const char *sql)
 	PQfinish(pg);
 }
 
-/* Replace the database of a postgresql:// URL (its last path component). */
-DB_FN void
-url_with_db(const char *url, const char *db, char *out, size_t n)
-{
-	const char *slash = strrchr(url, '/');
-
-	ck_assert_ptr_nonnull(slash);
-	snprintf(out, n, "%.*s/%s", (int)(slash - url), url, db);
-}
-
 /* Each test gets a database of its own in the throwaway cluster. */
 DB_FN void
 db_setup(void)
 {
-	const char *dir = getenv("SEALPACT_TEST_PGDIR");
-	char path[1024], sql[128];
-	FILE *f;
-
-	ck_assert_msg(dir != NULL, "SEALPACT_TEST_PGDIR is not set (run through ctest)");
-	snprintf(path, sizeof(path), "%s/url", dir);
-	f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-	ck_assert_ptr_nonnull(fgets(admin_url, sizeof(admin_url), f));
-	fclose(f);
-	admin_url[strcspn(admin_url, "\r\n")] = '\0';
-	snprintf(db_name, sizeof(db_name), "sp_test_db_%ld_%ld", (long)getpid(), (long)time(NULL));
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", db_name);
-	admin_exec(admin_url, sql);
-	url_with_db(admin_url, db_name, db_url, sizeof(db_url));
+	test_pg_db_new("sp_test_db", db_name, sizeof(db_name), db_url, sizeof(db_url));
 }
 
 DB_FN void
 db_teardown(void)
 {
-	char sql[128];
-
-	if (db_name[0] == '\0')
-		return;
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", db_name);
-	admin_exec(admin_url, sql);
+	test_pg_db_drop(db_name);
 	db_name[0] = '\0';
 }
 

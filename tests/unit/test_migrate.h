@@ -25,8 +25,9 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "support_pg.h"
+#include "support_tmp.h"
 
-static char admin_url[1024];
 static char db_name[64];
 static char db_url[1100];
 static char tmp_dir[256];
@@ -74,42 +75,21 @@ q_fails(PGconn *pg, const char *sql, const char *sqlstate)
 MIG_FN void
 setup(void)
 {
-	const char *dir = getenv("SEALPACT_TEST_PGDIR"), *src = getenv("SEALPACT_SOURCE_DIR");
-	char path[1024], sql[128];
-	const char *slash;
-	PGconn *pg;
-	FILE *f;
+	const char *src = getenv("SEALPACT_SOURCE_DIR");
 
-	ck_assert_msg(dir != NULL && src != NULL, "run through ctest (SEALPACT_* not set)");
+	ck_assert_msg(src != NULL, "run through ctest (SEALPACT_* not set)");
 	snprintf(mig_dir, sizeof(mig_dir), "%s/migrations", src);
-	snprintf(path, sizeof(path), "%s/url", dir);
-	f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-	ck_assert_ptr_nonnull(fgets(admin_url, sizeof(admin_url), f));
-	fclose(f);
-	admin_url[strcspn(admin_url, "\r\n")] = '\0';
-	snprintf(db_name, sizeof(db_name), "sp_test_mig_%ld_%ld", (long)getpid(), (long)time(NULL));
-	pg = connect_to(admin_url);
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", db_name);
-	q1(pg, sql);
-	PQfinish(pg);
-	slash = strrchr(admin_url, '/');
-	ck_assert_ptr_nonnull(slash);
-	snprintf(db_url, sizeof(db_url), "%.*s/%s", (int)(slash - admin_url), admin_url, db_name);
-	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/sp-migtest.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmp_dir));
+	test_pg_db_new("sp_test_mig", db_name, sizeof(db_name), db_url, sizeof(db_url));
+	/* the run's, gone at its end even when a failed test skips the teardown */
+	snprintf(tmp_dir, sizeof(tmp_dir), "%s", test_tmpdir_new("migtest"));
 }
 
 MIG_FN void
 teardown(void)
 {
-	char sql[128], cmd[300];
-	PGconn *pg;
+	char cmd[300];
 
-	pg = connect_to(admin_url);
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", db_name);
-	q1(pg, sql);
-	PQfinish(pg);
+	test_pg_db_drop(db_name);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp_dir);
 	ck_assert_int_eq(system(cmd), 0);
 }

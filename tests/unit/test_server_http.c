@@ -25,6 +25,7 @@
 #include "db.h"
 #include "db_int.h"
 #include "http_int.h"
+#include "support_pg.h"
 #include "support_ports.h"
 
 /* ---- test routes ---- */
@@ -138,7 +139,6 @@ now_s(void)
 static pid_t server_pid;
 static int server_port;
 static char dbname[64];
-static char base_url[512];
 
 static int
 connect_port(int port)
@@ -163,48 +163,14 @@ connect_port(int port)
 static void
 make_db(char *url, size_t n)
 {
-	char path[1024], cluster[512], sql[128];
-	const char *dir = getenv("SEALPACT_TEST_PGDIR");
-	FILE *f;
-	PGconn *c;
-	PGresult *res;
-	char *slash;
-
 	dbname[0] = '\0';
-	ck_assert_msg(dir != NULL, "SEALPACT_TEST_PGDIR is not set (run through ctest)");
-	snprintf(path, sizeof(path), "%s/url", dir);
-	f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "no PostgreSQL fixture at %s", path);
-	ck_assert_ptr_nonnull(fgets(cluster, sizeof(cluster), f));
-	fclose(f);
-	cluster[strcspn(cluster, "\r\n")] = '\0';
-	snprintf(dbname, sizeof(dbname), "t_srv_%d_%ld", (int)getpid(), (long)time(NULL));
-	c = PQconnectdb(cluster);
-	ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", dbname);
-	res = PQexec(c, sql);
-	ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
-	PQclear(res);
-	PQfinish(c);
-	snprintf(base_url, sizeof(base_url), "%s", cluster);
-	slash = strrchr(cluster, '/');
-	ck_assert_ptr_nonnull(slash);
-	*slash = '\0';
-	snprintf(url, n, "%s/%s", cluster, dbname);
+	test_pg_db_new("t_srv", dbname, sizeof(dbname), url, n);
 }
 
 static void
 drop_db(void)
 {
-	char sql[128];
-	PGconn *c;
-
-	if (dbname[0] == '\0')
-		return;
-	c = PQconnectdb(base_url);
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", dbname);
-	PQclear(PQexec(c, sql));
-	PQfinish(c);
+	test_pg_db_drop(dbname);
 	dbname[0] = '\0';
 }
 
