@@ -27,6 +27,7 @@
 
 #include "crypto.h"
 #include "support_part.h"
+#include "support_x509.h"
 
 enum { A_RSA, A_EC, A_SM2, A_N };
 static const enum crypto_sigalg __attribute__((unused))
@@ -40,19 +41,6 @@ TEST_SHARED struct cms_pki {
 	struct crypto_tsa *tsa;
 	X509_STORE *trust;
 } P;
-
-CMS_FN void
-add_ext(X509 *x, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX v3;
-	X509_EXTENSION *e;
-
-	X509V3_set_ctx(&v3, issuer, x, NULL, NULL, 0);
-	e = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
-	ck_assert_ptr_nonnull(e);
-	ck_assert_int_eq(X509_add_ext(x, e, -1), 1);
-	X509_EXTENSION_free(e);
-}
 
 /* A certificate for key, issued by issuer (NULL: self-signed with key). */
 CMS_FN X509 *
@@ -76,17 +64,18 @@ make_cert(X509 *issuer, EVP_PKEY *ikey, EVP_PKEY *key, const char *cn, long seri
 		issuer = x;
 		ikey = key;
 	}
-	add_ext(x, issuer, NID_subject_key_identifier, "hash");
-	add_ext(x, issuer, NID_authority_key_identifier, "keyid");
+	test_x509_ext_add(x, issuer, NID_subject_key_identifier, "hash");
+	test_x509_ext_add(x, issuer, NID_authority_key_identifier, "keyid");
 	if (ca) {
-		add_ext(x, issuer, NID_basic_constraints, "critical,CA:TRUE");
-		add_ext(x, issuer, NID_key_usage, "critical,keyCertSign,cRLSign");
+		test_x509_ext_add(x, issuer, NID_basic_constraints, "critical,CA:TRUE");
+		test_x509_ext_add(x, issuer, NID_key_usage, "critical,keyCertSign,cRLSign");
 	} else {
-		add_ext(x, issuer, NID_basic_constraints, "critical,CA:FALSE");
-		add_ext(x, issuer, NID_key_usage, "critical,digitalSignature,nonRepudiation");
+		test_x509_ext_add(x, issuer, NID_basic_constraints, "critical,CA:FALSE");
+		test_x509_ext_add(x, issuer, NID_key_usage,
+				  "critical,digitalSignature,nonRepudiation");
 	}
 	if (eku != NULL)
-		add_ext(x, issuer, NID_ext_key_usage, eku);
+		test_x509_ext_add(x, issuer, NID_ext_key_usage, eku);
 	ck_assert_int_gt(X509_sign(x, ikey, EVP_sha256()), 0);
 	return x;
 }
