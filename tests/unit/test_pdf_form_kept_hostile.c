@@ -550,8 +550,10 @@ int
 main(void)
 {
 	Suite *s = suite_create("pdf_form_kept_hostile");
-	TCase *tc = test_tcase(s, "hostile", NULL, NULL, 0, 60);
+	TCase *tc = tcase_create("hostile");
 
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
 	tcase_add_test(tc, hostile_lock_changed);
 	tcase_add_test(tc, hostile_fields_rewritten);
 	tcase_add_test(tc, hostile_object_streams);
