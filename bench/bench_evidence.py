@@ -15,50 +15,29 @@ cores, so the figures are a floor. Python standard library only.
 """
 import base64
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
+
+import bench_stack
+from bench_stack import pct
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
-
-def pct(xs, p):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p / 100.0 * (len(xs) - 1))))]
 
 
 def main(argv):
     build = os.path.abspath(argv[1]) if len(argv) > 1 else os.path.join(ROOT, "build")
     rounds = int(argv[2]) if len(argv) > 2 else 10
-    tmp = tempfile.mkdtemp(prefix="sealpact-bench-evidence.")
-    os.environ["SEALPACT_SOURCE_DIR"] = ROOT
-    os.environ["SEALPACT_BUILD_DIR"] = build
-    os.environ["SEALPACT_TEST_PGDIR"] = os.path.join(tmp, "pg")
-    sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
-    import harness
-    subprocess.run(["bash", os.path.join(ROOT, "tests", "support", "pgtmp.sh"), "start",
-                    os.path.join(tmp, "pg")], check=True, capture_output=True)
-    pki = server = db = None
+    stack = bench_stack.Stack("evidence", build)
+    harness = stack.harness
     try:
-        pki = harness.IdentityPKI(tokens=False)
-        seal = os.path.join(tmp, "seal.png")
-        harness.run(["python3", os.path.join(ROOT, "deploy", "seal.py"), seal, "120"])
-        pdf10 = os.path.join(tmp, "contract10.pdf")
-        harness.run(["qpdf", os.path.join(ROOT, "tests", "fixtures", "contracts",
-                                          "contract30.pdf"), "--pages", ".", "1-10", "--", pdf10])
-        db = harness.Database()
-        db.migrate()
-        extra = {"trust": pki.trust_config(),
-                 "tsa": {"mode": "builtin", "cert": pki.path("tsa.crt"),
-                         "key": pki.path("tsa.key"), "chain": pki.path("chain.pem"),
-                         "trust": pki.path("root.pem")},
-                 "signing": {"default_seal_image": seal},
-                 "evidence": {"cert": pki.path("evidence.crt"), "key": pki.path("evidence.key"),
-                              "chain": pki.path("chain.pem")},
-                 "server": {"threads": 2}}
-        server = harness.Server(tmp, db.url, extra=extra).start()
+        pki = stack.identity()
+        pdf10 = stack.contract10()
+        stack.database()
+        server = stack.start(stack.config(
+            evidence={"cert": pki.path("evidence.crt"), "key": pki.path("evidence.key"),
+                      "chain": pki.path("chain.pem")},
+            server={"threads": 2}))
         orgs = {o["slug"]: o for o in pki.orgs}
         signers = [("supplier", "rsa"), ("logistics", "ec"), ("buyer", "rsa")]
         tok = {}
@@ -114,15 +93,7 @@ def main(argv):
         print("  report ms: p50 %.0f  p90 %.0f  max %.0f" % (pct(ms, 50), pct(ms, 90), max(ms)))
         return 0
     finally:
-        if server is not None:
-            server.stop()
-        if db is not None:
-            db.drop()
-        if pki is not None:
-            pki.close()
-        subprocess.run(["bash", os.path.join(ROOT, "tests", "support", "pgtmp.sh"), "stop",
-                        os.path.join(tmp, "pg")], capture_output=True)
-        shutil.rmtree(tmp, ignore_errors=True)
+        stack.close()
 
 
 if __name__ == "__main__":

@@ -16,10 +16,9 @@ library only; a throwaway PostgreSQL.
 """
 import base64
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
+
+import bench_stack
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 ALPHA = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -69,29 +68,13 @@ def main(argv):
     build = os.path.abspath(argv[1]) if len(argv) > 1 else os.path.join(ROOT, "build")
     nsigners = int(argv[2]) if len(argv) > 2 else 10
     megabytes = float(argv[3]) if len(argv) > 3 else 10.0
-    tmp = tempfile.mkdtemp(prefix="sealpact-bench-storage.")
-    os.environ["SEALPACT_SOURCE_DIR"] = ROOT
-    os.environ["SEALPACT_BUILD_DIR"] = build
-    os.environ["SEALPACT_TEST_PGDIR"] = os.path.join(tmp, "pg")
-    sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
-    import harness
-    subprocess.run(["bash", os.path.join(ROOT, "tests", "support", "pgtmp.sh"), "start",
-                    os.path.join(tmp, "pg")], check=True, capture_output=True)
-    pki = server = db = None
+    stack = bench_stack.Stack("storage", build)
+    harness, tmp = stack.harness, stack.tmp
     try:
-        pki = harness.IdentityPKI(tokens=False)
-        seal = os.path.join(tmp, "seal.png")
-        harness.run(["python3", os.path.join(ROOT, "deploy", "seal.py"), seal, "120"])
+        pki = stack.identity()
         pdf = big_pdf(harness, tmp, megabytes)
-        db = harness.Database()
-        db.migrate()
-        extra = {"trust": pki.trust_config(),
-                 "tsa": {"mode": "builtin", "cert": pki.path("tsa.crt"),
-                         "key": pki.path("tsa.key"), "chain": pki.path("chain.pem"),
-                         "trust": pki.path("root.pem")},
-                 "signing": {"default_seal_image": seal},
-                 "database": {"pool_size": 4}, "server": {"threads": 2}}
-        server = harness.Server(tmp, db.url, extra=extra).start()
+        db = stack.database()
+        server = stack.start(stack.config(database={"pool_size": 4}, server={"threads": 2}))
         orgs = []
         for o in pki.orgs:
             crt, key = pki.org_cert(o["slug"], "rsa")
@@ -175,15 +158,7 @@ def main(argv):
             len(ver.get("signatures", [])) if st == 200 else 0, ", ".join(map(str, verdicts))))
         return 0 if final < limit and logical < limit else 1
     finally:
-        if server is not None:
-            server.stop()
-        if db is not None:
-            db.drop()
-        if pki is not None:
-            pki.close()
-        subprocess.run(["bash", os.path.join(ROOT, "tests", "support", "pgtmp.sh"), "stop",
-                        os.path.join(tmp, "pg")], capture_output=True)
-        shutil.rmtree(tmp, ignore_errors=True)
+        stack.close()
 
 
 if __name__ == "__main__":

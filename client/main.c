@@ -6,7 +6,8 @@
  * Commands are rows of commands[] below: a later command is one function and
  * one row. Exit status: 0 success, 1 the server said no (or is not ready),
  * 64 usage error (EX_USAGE), 69 the server cannot be reached (EX_UNAVAILABLE),
- * 70 internal error (EX_SOFTWARE).
+ * 70 internal error (EX_SOFTWARE). `sign --offline` has its own for each
+ * cause (sign_offline.c, step_exit; the README's table).
  */
 #include <curl/curl.h>
 #include <getopt.h>

@@ -186,6 +186,43 @@ contents_max(const struct sign_opts *o, X509 *cert, enum crypto_sigalg alg, STAC
 				       out, ei);
 }
 
+/*
+ * What a failed step of an offline signing was doing, and so its exit status
+ * (README, "sealpact sign --offline: exit status"): one status for each kind
+ * of cause, so that a script can tell a file it must fix from a network it
+ * may retry.
+ */
+enum step {
+	STEP_INPUT,    /* the files named: certificate, chain */
+	STEP_DOCUMENT, /* the PDF and the seal picture, as the placements ask */
+	STEP_OPTION,   /* an option's value only known to be bad once used */
+	STEP_SIGNER,   /* the PIN, the token or the key, their signature */
+	STEP_NETWORK,  /* the timestamp authority, OCSP and CRL fetches */
+	STEP_OUTPUT    /* the signed file */
+};
+
+static int
+step_exit(enum step step, int code)
+{
+	if (code == SP_ERR_NOMEM || code == SP_ERR_INTERNAL)
+		return EX_SOFTWARE;
+	if (step == STEP_OUTPUT)
+		return EX_CANTCREAT;
+	if (code == SP_ERR_IO)
+		return EX_NOINPUT; /* a file the command line names cannot be read */
+	if (code == SP_ERR_UNAVAILABLE || code == SP_ERR_TIMEOUT)
+		return EX_UNAVAILABLE;
+	switch (step) {
+	case STEP_INPUT:
+	case STEP_DOCUMENT:
+		return EX_DATAERR;
+	case STEP_OPTION:
+		return EX_USAGE;
+	default:
+		return 1;
+	}
+}
+
 int
 sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 {
@@ -208,6 +245,7 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 	STACK_OF(X509) *chain = NULL;
 	time_t gen = 0;
 	int needs_seal = 0, st = 1;
+	enum step step = STEP_INPUT;
 	json_t *rj = NULL;
 
 	memset(&prep, 0, sizeof(prep));
@@ -231,8 +269,10 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 	if (chain_load(o->chain_pem, &chain, &ei) != SP_OK ||
 	    sign_cert_read(&o->so, &der, &derlen, &ei) != SP_OK ||
 	    (p = der, cert = d2i_X509(NULL, &p, (long)derlen)) == NULL ||
-	    crypto_sigalg_for_cert(cert, &alg, &ei) != SP_OK ||
-	    pdf_doc_open(pdf, pdflen, &doc, &ei) != SP_OK ||
+	    crypto_sigalg_for_cert(cert, &alg, &ei) != SP_OK)
+		goto fail;
+	step = STEP_DOCUMENT;
+	if (pdf_doc_open(pdf, pdflen, &doc, &ei) != SP_OK ||
 	    pdf_placements_resolve(doc, &seal, needs_seal, o->pl, o->npl, &rects, &nrects, &ei) !=
 		    SP_OK)
 		goto fail;
@@ -257,6 +297,7 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 	zone = o->date_zone != NULL ? o->date_zone : SP_TZ_DEFAULT;
 	if (sp_tz_offset(zone, params.signing_time, &params.utc_offset_min, &ei) != SP_OK) {
 		sp_errinfo_prefix(&ei, "--date-zone");
+		step = STEP_OPTION;
 		goto fail;
 	}
 	sign_rects_print(rj);
@@ -275,6 +316,7 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 				    &attrs, &alen, &ei) != SP_OK)
 		goto fail;
 	/* a development key (--key PEM) has no PIN to ask, as online */
+	step = STEP_SIGNER;
 	if (o->so.key_pem == NULL && client_pin_read(o->pin_file, pin, sizeof(pin), &ei) != SP_OK)
 		goto fail;
 	o->so.pin = pin;
@@ -282,21 +324,25 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 	    client_signer_sign(signer, attrs, alen, &sig, &siglen, &algname, &ei) != SP_OK ||
 	    crypto_sig_verify(cert, alg, attrs, alen, sig, siglen, &ei) != SP_OK)
 		goto fail;
+	step = STEP_NETWORK;
 	if (o->tsa_url != NULL || o->tsa_cert != NULL) {
 		if (timestamp(o, sig, siglen, NULL, &tok, &toklen, &gen, &ei) != SP_OK) {
 			sp_errinfo_prefix(&ei, "timestamp");
 			goto fail;
 		}
 	}
+	step = STEP_SIGNER;
 	if (crypto_cms_assemble(cert, chain, attrs, alen, sig, siglen, tok, toklen, &cms, &cmslen,
 				&ei) != SP_OK ||
 	    pdf_sig_fill(prep.data, prep.len, prep.contents_off, prep.contents_len, cms, cmslen,
 			 &ei) != SP_OK)
 		goto fail;
+	step = STEP_NETWORK;
 	if (o->level >= 2 && extend(o, &prep.data, &prep.len, &ei) != SP_OK) {
 		sp_errinfo_prefix(&ei, "long-term validation data");
 		goto fail;
 	}
+	step = STEP_OUTPUT;
 	if (sp_file_write(outp, prep.data, prep.len, 0644, &ei) != SP_OK)
 		goto fail;
 	if (tok != NULL) {
@@ -315,6 +361,7 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 fail:
 	/* The message may quote the PDF (qpdf's or the text locator's words). */
 	fprintf(stderr, "sealpact: sign: %s\n", client_text_clean(ei.msg, msgc, sizeof(msgc)));
+	st = step_exit(step, ei.code);
 out:
 	OPENSSL_cleanse(pin, sizeof(pin));
 	o->so.pin = NULL;

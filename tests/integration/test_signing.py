@@ -1063,7 +1063,7 @@ class SealsOnPage(SigningCase):
                             "--token", "supplier-rsa", "--key-id", "01", "--pin-file",
                             os.path.join(self.tmp, "no-pin"), "--date", "1,590,5"],
                            capture_output=True, text=True, env=e, timeout=60)
-        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertEqual(p.returncode, 65, p.stdout + p.stderr)  # the document refuses it
         self.assertIn("placement 1: the date stamp", p.stderr)
         self.assertIn("outside page 1, whose visible box is 0,0 - 595.3,841.9", p.stderr)
         self.assertNotIn("Seal placements", p.stdout)

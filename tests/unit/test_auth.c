@@ -12,6 +12,7 @@
 
 #include "auth_int.h"
 #include "db.h"
+#include "support_pg.h"
 
 /* ---- bearer ------------------------------------------------------------------ */
 
@@ -101,7 +102,6 @@ END_TEST
 
 static PGconn *conn;
 static char dbname[64];
-static char admin_url[1024];
 
 static void
 exec_ok(const char *sql)
@@ -142,29 +142,12 @@ scalar(const char *sql)
 static void
 db_setup(void)
 {
-	const char *pgdir = getenv("SEALPACT_TEST_PGDIR"), *src = getenv("SEALPACT_SOURCE_DIR");
-	char path[1024], url[1200], sql[128], migdir[1024];
+	const char *src = getenv("SEALPACT_SOURCE_DIR");
+	char url[1200], migdir[1024];
 	struct sp_errinfo ei;
-	PGconn *admin;
-	FILE *f;
-	char *slash;
 
-	ck_assert_msg(pgdir != NULL && src != NULL, "SEALPACT_TEST_PGDIR/SOURCE_DIR not set");
-	snprintf(path, sizeof(path), "%s/url", pgdir);
-	ck_assert((f = fopen(path, "r")) != NULL);
-	ck_assert(fgets(admin_url, sizeof(admin_url), f) != NULL);
-	fclose(f);
-	admin_url[strcspn(admin_url, "\r\n")] = '\0';
-	snprintf(dbname, sizeof(dbname), "t_auth_%d", (int)getpid());
-	admin = PQconnectdb(admin_url);
-	ck_assert_int_eq(PQstatus(admin), CONNECTION_OK);
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", dbname);
-	PQclear(PQexec(admin, sql));
-	PQfinish(admin);
-	snprintf(url, sizeof(url), "%s", admin_url);
-	slash = strrchr(url, '/');
-	ck_assert(slash != NULL);
-	snprintf(slash + 1, sizeof(url) - (size_t)(slash + 1 - url), "%s", dbname);
+	ck_assert_msg(src != NULL, "SEALPACT_SOURCE_DIR not set");
+	test_pg_db_new("t_auth", dbname, sizeof(dbname), url, sizeof(url));
 	snprintf(migdir, sizeof(migdir), "%s/migrations", src);
 	sp_errinfo_init(&ei);
 	ck_assert_msg(db_migrate(url, migdir, NULL, &ei) == SP_OK, "%s", ei.msg);
@@ -175,15 +158,9 @@ db_setup(void)
 static void
 db_teardown(void)
 {
-	char sql[128];
-	PGconn *admin;
-
 	PQfinish(conn);
 	conn = NULL;
-	admin = PQconnectdb(admin_url);
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", dbname);
-	PQclear(PQexec(admin, sql));
-	PQfinish(admin);
+	test_pg_db_drop(dbname);
 }
 
 #define H(c) "repeat('" c "', 64)"

@@ -17,6 +17,7 @@
 #include <openssl/x509v3.h>
 
 #include "crypto.h"
+#include "support_x509.h"
 
 #define POLICY "1.3.6.1.4.1.99999.7"
 
@@ -27,19 +28,6 @@ static struct {
 	struct crypto_tsa *tsa, *other;
 	X509_STORE *trust;
 } P;
-
-static void
-add_ext(X509 *x, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX v3;
-	X509_EXTENSION *e;
-
-	X509V3_set_ctx(&v3, issuer, x, NULL, NULL, 0);
-	e = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
-	ck_assert_ptr_nonnull(e);
-	ck_assert_int_eq(X509_add_ext(x, e, -1), 1);
-	X509_EXTENSION_free(e);
-}
 
 /* A certificate for key by issuer (NULL: a self-signed CA), EKU as given. */
 static X509 *
@@ -62,13 +50,15 @@ make_cert(X509 *issuer, EVP_PKEY *ikey, EVP_PKEY *key, const char *cn, long seri
 		issuer = x;
 		ikey = key;
 	}
-	add_ext(x, issuer, NID_subject_key_identifier, "hash");
-	add_ext(x, issuer, NID_authority_key_identifier, "keyid");
-	add_ext(x, issuer, NID_basic_constraints, ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
-	add_ext(x, issuer, NID_key_usage,
-		ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature,nonRepudiation");
+	test_x509_ext_add(x, issuer, NID_subject_key_identifier, "hash");
+	test_x509_ext_add(x, issuer, NID_authority_key_identifier, "keyid");
+	test_x509_ext_add(x, issuer, NID_basic_constraints,
+			  ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
+	test_x509_ext_add(x, issuer, NID_key_usage,
+			  ca ? "critical,keyCertSign,cRLSign"
+			     : "critical,digitalSignature,nonRepudiation");
 	if (eku != NULL)
-		add_ext(x, issuer, NID_ext_key_usage, eku);
+		test_x509_ext_add(x, issuer, NID_ext_key_usage, eku);
 	ck_assert_int_gt(X509_sign(x, ikey, EVP_sha256()), 0);
 	return x;
 }

@@ -11,6 +11,7 @@
 
 #include "pdf.h"
 #include "../fixtures/pdf-writer/pdfgen.h"
+#include "support_tmp.h"
 
 #define FONT PDF_CJK_FONT_DEFAULT
 #define FACE PDF_CJK_FONT_INDEX_SC
@@ -144,7 +145,7 @@ START_TEST(report_reads_back_and_carries_the_contract)
 	struct sp_errinfo ei;
 	unsigned char *pdf = NULL, *pdf2 = NULL, *back;
 	size_t len = 0, len2 = 0, blen = 0;
-	const char *dir = tmpdir_new();
+	const char *dir = test_tmpdir_new("pdf");
 	char path[512], saved[512], *txt, *s, want[64];
 	int pages = 0, i;
 
@@ -297,7 +298,7 @@ START_TEST(report_can_be_signed)
 	struct pdf_doc *doc = NULL;
 	struct pdf_sig_params par = { .signing_time = 1795000000, .utc_offset_min = 480 };
 	struct pdf_sig_prepared p;
-	const char *dir = tmpdir_new();
+	const char *dir = test_tmpdir_new("pdf");
 	char path[512];
 
 	world_init(&w);
@@ -351,7 +352,7 @@ START_TEST(long_values_are_cut_and_paginated)
 	unsigned char *pdf = NULL;
 	size_t len = 0, i;
 	char *subject = malloc(3 * 2000 + 1), *action = malloc(5001);
-	const char *dir = tmpdir_new();
+	const char *dir = test_tmpdir_new("pdf");
 	char path[512], *txt;
 
 	world_init(&w);

@@ -10,6 +10,7 @@
 #include "gen_int.h"
 #include "pdf.h"
 #include "../fixtures/pdf-writer/pdfgen.h"
+#include "support_tmp.h"
 
 #define FONT PDF_CJK_FONT_DEFAULT
 #define FACE PDF_CJK_FONT_INDEX_SC
@@ -43,7 +44,7 @@ tool_output(const char *dir, const char *tool, const char *path, const char *tai
 
 START_TEST(form_is_valid_and_reads_back)
 {
-	const char *dir = tmpdir_new();
+	const char *dir = test_tmpdir_new("pdf");
 	struct sp_errinfo ei;
 	unsigned char *pdf = NULL, *pdf2 = NULL;
 	size_t len = 0, len2 = 0;
@@ -134,7 +135,7 @@ ink_box(const char *pgm, int *bw, int *bh)
 START_TEST(subset_glyphs_render_as_shaped)
 {
 	static const char *const text[] = { "一", "丨" };
-	const char *dir = tmpdir_new();
+	const char *dir = test_tmpdir_new("pdf");
 	struct sp_errinfo ei;
 	struct gen *g = NULL;
 	unsigned char *pdf = NULL;
@@ -178,7 +179,7 @@ START_TEST(shared_glyphs_read_back_as_written)
 		"\u8c48 \uf900 e\u0301 \u00e9 \u4e00 \u2f00 fi \ufb01",
 		"\uf900 \u8c48 \u00e9 e\u0301 \u2f00 \u4e00 \ufb01 fi",
 	};
-	const char *dir = tmpdir_new();
+	const char *dir = test_tmpdir_new("pdf");
 	struct sp_errinfo ei;
 	struct gen *g = NULL;
 	unsigned char *pdf = NULL;
@@ -233,7 +234,7 @@ START_TEST(form_longest_values_fit_one_page)
 	struct pdf_doc *doc = NULL;
 	char *org = repeat("华", 100), *seal = repeat("章", 100), *type = repeat("类", 40),
 	     *who = repeat("申", 60), *txt = NULL;
-	const char *dir = tmpdir_new();
+	const char *dir = test_tmpdir_new("pdf");
 	char path[512];
 
 	f.application_id = "1234567890123456789012345678901234567890";
@@ -333,7 +334,7 @@ START_TEST(font_problems_are_clear)
 	unsigned char *out = NULL;
 	size_t len = 0;
 	struct pdf_seal_art a = { "北京云签数据科技有限公司", "合同专用章", NULL, 200 };
-	const char *dir = tmpdir_new();
+	const char *dir = test_tmpdir_new("pdf");
 	char junk[512];
 
 	sp_errinfo_init(&ei);

@@ -17,6 +17,7 @@
 #include "pdf.h"
 #include "pdf_int.h"
 #include "../fixtures/pdf-writer/pdfgen.h"
+#include "support_tmp.h"
 
 #define PS_FN static __attribute__((unused))
 
@@ -28,7 +29,7 @@ PS_FN const time_t T0 = 1795000000;
 PS_FN void
 setup(void)
 {
-	dir = tmpdir_new();
+	dir = test_tmpdir_new("pdf");
 	seal = make_seal_png(240, &seal_len);
 	ck_assert_int_eq(run("cd %s && openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem "
 			     "-out cert.pem -days 30 -subj /CN=sealpact-pdf-test >/dev/null 2>&1 "

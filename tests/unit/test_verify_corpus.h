@@ -15,11 +15,12 @@
 #include "crypto.h"
 #include "pdf.h"
 #include "../fixtures/pdf-writer/pdfgen.h"
+#include "support_part.h"
 
 #define VC_FN static __attribute__((unused))
 
-static char vc_dir[256];
-static struct crypto_tsa *vc_tsa;
+TEST_SHARED char vc_dir[256];
+TEST_SHARED struct crypto_tsa *vc_tsa;
 
 /* Root CA, RSA / EC P-256 / SM2 signers, a TSA, a stranger root and signer, a wrong key. */
 VC_FN int

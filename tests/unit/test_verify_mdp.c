@@ -20,6 +20,7 @@
 
 #include "support_suite.h"
 #include "test_verify_corpus.h"
+#include "test_verify_signable.h"
 
 static struct crypto_trust *trust;
 
@@ -312,38 +313,6 @@ START_TEST(field_lock_names)
 END_TEST
 
 /*
- * pdf_docmdp_check_signable_known with the signature reads a verification of
- * exactly d[0..n) hands on (what sealpactd's prepare is given): the same answer,
- * and the same reason, as reading every signature again. *nreads: how many.
- */
-static int
-signable_known(const unsigned char *d, size_t n, struct sp_errinfo *ei, size_t *nreads)
-{
-	struct crypto_verify_opts o = { .trust = trust };
-	struct crypto_verify_report *rep = NULL;
-	struct pdf_sig_field *reads = NULL;
-	struct pdf_doc *doc = NULL;
-	uint8_t *s = NULL;
-	size_t l = 0;
-	int r;
-
-	o.sigs_out = &s;
-	o.sigs_out_len = &l;
-	ck_assert_msg(crypto_pdf_verify(d, n, &o, &rep, ei) == SP_OK, "%s", ei->msg);
-	crypto_verify_report_free(rep);
-	*nreads = 0;
-	if (s != NULL) {
-		ck_assert_int_eq(pdf_sig_reads_unpack(s, l, &reads, nreads, ei), SP_OK);
-		pdf_sig_fields_free(reads, *nreads);
-	}
-	ck_assert_int_eq(pdf_doc_open_stored(d, n, &doc, ei), SP_OK);
-	r = pdf_docmdp_check_signable_known(doc, NULL, s, l, ei);
-	pdf_doc_free(doc);
-	free(s);
-	return r;
-}
-
-/*
  * Prepare a visible seal on page 1 of d[0..n) (as sealpactd's prepare does);
  * its answer, ei saying why when it is refused. check_first: the document is
  * asserted signable (pdf_docmdp_check_signable) before.
@@ -502,7 +471,7 @@ START_TEST(lock_p1_is_not_signable)
 	/* the same with a verification's reads (this signature has a /Reference: it is
 	   read again) */
 	sp_errinfo_init(&ei);
-	locked_by_certification(signable_known(d, n, &ei, &nreads), &ei, _i);
+	locked_by_certification(signable_known(trust, d, n, &ei, &nreads), &ei, _i);
 	free(d);
 }
 END_TEST
@@ -542,7 +511,7 @@ START_TEST(field_lock_p1_over_a_known_signature)
 	pdf_doc_free(doc);
 	ck_assert_int_eq(r, _i ? SP_ERR_INVALID : SP_OK);
 	sp_errinfo_init(&ei);
-	r = signable_known(two, n2, &ei, &nreads);
+	r = signable_known(trust, two, n2, &ei, &nreads);
 	ck_assert_uint_eq(nreads, 1); /* the signature was taken as read */
 	ck_assert_int_eq(r, _i ? SP_ERR_INVALID : SP_OK);
 	if (_i) {

@@ -10,6 +10,7 @@
 #include <openssl/x509v3.h>
 
 #include "test_verify_corpus.h"
+#include "support_x509.h"
 
 #define DAY 86400L
 
@@ -17,18 +18,6 @@ static struct crypto_trust *trust;
 static X509 *ca, *inter;
 static EVP_PKEY *ca_key, *inter_key, *tsa_key;
 static int forge; /* token(): one bit of the signature value flipped */
-
-static void
-add_ext(X509 *x, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX v3;
-	X509_EXTENSION *e;
-
-	X509V3_set_ctx(&v3, issuer, x, NULL, NULL, 0);
-	ck_assert_ptr_nonnull(e = X509V3_EXT_conf_nid(NULL, &v3, nid, value));
-	ck_assert_int_eq(X509_add_ext(x, e, -1), 1);
-	X509_EXTENSION_free(e);
-}
 
 /* A certificate for key by issuer, valid from `from` to `to` seconds from now. */
 static X509 *
@@ -51,13 +40,14 @@ make_cert(X509 *issuer, EVP_PKEY *ikey, EVP_PKEY *key, const char *cn, long seri
 	X509_gmtime_adj(X509_getm_notBefore(x), from);
 	X509_gmtime_adj(X509_getm_notAfter(x), to);
 	X509_set_pubkey(x, key);
-	add_ext(x, issuer, NID_subject_key_identifier, "hash");
-	add_ext(x, issuer, NID_authority_key_identifier, "keyid");
-	add_ext(x, issuer, NID_basic_constraints, is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
-	add_ext(x, issuer, NID_key_usage,
-		is_ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature");
+	test_x509_ext_add(x, issuer, NID_subject_key_identifier, "hash");
+	test_x509_ext_add(x, issuer, NID_authority_key_identifier, "keyid");
+	test_x509_ext_add(x, issuer, NID_basic_constraints,
+			  is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
+	test_x509_ext_add(x, issuer, NID_key_usage,
+			  is_ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature");
 	if (!is_ca)
-		add_ext(x, issuer, NID_ext_key_usage, "critical,timeStamping");
+		test_x509_ext_add(x, issuer, NID_ext_key_usage, "critical,timeStamping");
 	ck_assert_int_gt(X509_sign(x, ikey, EVP_sha256()), 0);
 	return x;
 }

@@ -13,6 +13,7 @@
 #include <qpdf/qpdf-c.h>
 
 #include "test_verify_world.h"
+#include "test_verify_signable.h"
 
 static void
 setup(void)
@@ -532,38 +533,6 @@ START_TEST(startxref_on_the_end_of_line)
 }
 END_TEST
 
-/*
- * pdf_docmdp_check_signable_known with the signature reads a verification of
- * exactly d[0..n) hands on (what sealpactd's prepare is given): the same answer,
- * and the same reason, as reading every signature again. *nreads: how many.
- */
-static int
-signable_known(const unsigned char *d, size_t n, struct sp_errinfo *ei, size_t *nreads)
-{
-	struct crypto_verify_opts o = { .trust = trust };
-	struct crypto_verify_report *rep = NULL;
-	struct pdf_sig_field *reads = NULL;
-	struct pdf_doc *doc = NULL;
-	uint8_t *s = NULL;
-	size_t l = 0;
-	int r;
-
-	o.sigs_out = &s;
-	o.sigs_out_len = &l;
-	ck_assert_msg(crypto_pdf_verify(d, n, &o, &rep, ei) == SP_OK, "%s", ei->msg);
-	crypto_verify_report_free(rep);
-	*nreads = 0;
-	if (s != NULL) {
-		ck_assert_int_eq(pdf_sig_reads_unpack(s, l, &reads, nreads, ei), SP_OK);
-		pdf_sig_fields_free(reads, *nreads);
-	}
-	ck_assert_int_eq(pdf_doc_open_stored(d, n, &doc, ei), SP_OK);
-	r = pdf_docmdp_check_signable_known(doc, NULL, s, l, ei);
-	pdf_doc_free(doc);
-	free(s);
-	return r;
-}
-
 /* Signing refuses a document certified with DocMDP P=1, and only that. */
 START_TEST(certified_p1_is_not_signable)
 {
@@ -589,7 +558,7 @@ START_TEST(certified_p1_is_not_signable)
 	/* the same with a verification's reads: a certification (/Reference) is never
 	   taken as read, it is read again */
 	sp_errinfo_init(&ei);
-	r = signable_known(d, n, &ei, &nreads);
+	r = signable_known(trust, d, n, &ei, &nreads);
 	ck_assert_uint_eq(nreads, 0);
 	if (_i == 0) {
 		ck_assert_int_eq(r, SP_ERR_INVALID);

@@ -2,8 +2,8 @@
  * test_verify_world.h: the fixture test_verify_world.c and test_verify_java.c
  * share: the PKI and trust of test_verify_corpus.h, a 10-page contract, the
  * verifier with that trust, and the check that a file is valid both here and
- * for the independent validators (pdfsig, qpdf --check). Header-only (static)
- * because each test is its own executable.
+ * for the independent validators (pdfsig, qpdf --check). Header-only (static,
+ * its state TEST_SHARED: support_part.h) because each test is its own executable.
  */
 #ifndef TEST_VERIFY_WORLD_H
 #define TEST_VERIFY_WORLD_H
@@ -13,9 +13,9 @@
 #include "test_verify_writer.h"
 #include "verify_int.h"
 
-static struct crypto_trust *trust;
-static unsigned char *base;
-static size_t base_len;
+TEST_SHARED struct crypto_trust *trust;
+TEST_SHARED unsigned char *base;
+TEST_SHARED size_t base_len;
 
 /* The PKI, its root as the only trust, the contract. */
 VC_FN void

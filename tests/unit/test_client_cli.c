@@ -1,0 +1,447 @@
+/* test_client_cli.c: the sealpact command line (client/main.c) as a user
+ * runs it: version and help, usage errors, health against the canned
+ * server (test_client_http.h) and an unreachable one, the server's and the
+ * alias file's text printed clean, the offline signer's exit status for
+ * each kind of bad input. */
+#include "../fixtures/pdf-writer/pdfgen.h"
+#include "support_shell.h"
+#include "support_suite.h"
+#include "support_tmp.h"
+#include "test_client_http.h"
+
+/* What another organization or a PDF wrote cannot steer the terminal. */
+START_TEST(terminal_text_is_neutralized)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "Supply contract", "Supply contract" },
+		{ "供货合同（2026）", "供货合同（2026）" },
+		{ "\x1b[2J\x1b[H\a", "?[2J?[H?" },                             /* ESC, BEL */
+		{ "a\r\nSigned: revision 9\tok", "a??Signed: revision 9?ok" }, /* no fake lines */
+		{ "x\x7fy", "x?y" },                                           /* DEL */
+		{ "\xc2\x9b"
+		  "31m\xc2\x85"
+		  "z",
+		  "?31m?z" }, /* C1 as UTF-8 */
+		{ "\x9b"
+		  "31m",
+		  "?31m" }, /* C1 as a raw byte */
+		{ "\xe2\x80\xae"
+		  "cod.exe\xe2\x80\xac",
+		  "?cod.exe?" }, /* RLO ... PDF */
+		{ "\xe2\x81\xa6"
+		  "a\xe2\x81\xa9",
+		  "?a?" },                                               /* LRI ... PDI */
+		{ "\xe2\x80\x8f\xe2\x80\xa8", "??" },                    /* RLM, LINE SEPARATOR */
+		{ "\xc0\xaf\xed\xa0\x80\xf5\x80\x80\x80", "?????????" }, /* overlong, surrogate */
+		{ "\xe4\xbe", "??" },                                    /* cut sequence */
+		{ "\xf0\x9f\x93\x9c ok", "\xf0\x9f\x93\x9c ok" },        /* 4-byte is fine */
+	};
+	char out[64];
+	json_t *doc;
+	size_t i;
+
+	for (i = 0; i < SP_ARRAY_LEN(cases); i++)
+		ck_assert_msg(strcmp(client_text_clean(cases[i].in, out, sizeof(out)),
+				     cases[i].out) == 0,
+			      "case %zu gave \"%s\"", i, out);
+	ck_assert_str_eq(client_text_clean(NULL, out, sizeof(out)), "");
+	/* A short buffer cuts on a character boundary, never inside one. */
+	ck_assert_str_eq(client_text_clean("合同", out, 6), "合");
+	ck_assert_str_eq(client_text_clean("ab\x1b", out, 3), "ab");
+	/* In a document: cleaned in place, absent members get the default. */
+	doc = json_pack("{s:s,s:i}", "name", "x\x1b]0;owned\ay", "n", 1);
+	ck_assert_str_eq(client_json_text(doc, "name", "-"), "x?]0;owned?y");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "name")), "x?]0;owned?y");
+	ck_assert_str_eq(client_json_text(doc, "n", "-"), "-");
+	ck_assert_str_eq(client_json_text(doc, "missing", "-"), "-");
+	json_decref(doc);
+}
+END_TEST
+
+/* ---- the sealpact binary ---- */
+
+struct run {
+	int status; /* exit status, or 128 + signal */
+	char out[8192];
+	char err[8192];
+};
+
+static void
+slurp(int fd, char *buf, size_t cap)
+{
+	ssize_t n;
+	size_t len = 0;
+
+	lseek(fd, 0, SEEK_SET);
+	while (len + 1 < cap && (n = read(fd, buf + len, cap - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	close(fd);
+}
+
+/* Run the built sealpact with args (NULL-terminated) and extra env entries. */
+static void
+run_cli(struct run *r, const char *const *args, const char *env_server)
+{
+	const char *bdir = getenv("SEALPACT_BUILD_DIR");
+	char bin[PATH_MAX], ofile[] = "/tmp/sp-cli-out.XXXXXX", efile[] = "/tmp/sp-cli-err.XXXXXX";
+	char *argv[16];
+	int ofd, efd, st;
+	size_t i;
+	pid_t pid;
+
+	ck_assert_ptr_nonnull(bdir);
+	snprintf(bin, sizeof(bin), "%s/client/sealpact", bdir);
+	ck_assert_msg(access(bin, X_OK) == 0, "%s is not built", bin);
+	ofd = mkstemp(ofile);
+	efd = mkstemp(efile);
+	ck_assert_int_ge(ofd, 0);
+	ck_assert_int_ge(efd, 0);
+	unlink(ofile);
+	unlink(efile);
+	argv[0] = bin;
+	for (i = 0; i < SP_ARRAY_LEN(argv) - 2 && args[i] != NULL; i++)
+		argv[i + 1] = (char *)args[i];
+	argv[i + 1] = NULL;
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(ofd, 1);
+		dup2(efd, 2);
+		unsetenv("SEALPACT_SERVER");
+		unsetenv("SEALPACT_CACERT");
+		if (env_server != NULL)
+			setenv("SEALPACT_SERVER", env_server, 1);
+		execv(bin, argv);
+		_exit(127);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	slurp(ofd, r->out, sizeof(r->out));
+	slurp(efd, r->err, sizeof(r->err));
+}
+
+START_TEST(cli_version_and_help)
+{
+	struct run r;
+	const char *version[] = { "--version", NULL };
+	const char *help[] = { "--help", NULL };
+	const char *help_cmd[] = { "help", "health", NULL };
+	const char *cmd_help[] = { "health", "--help", NULL };
+
+	run_cli(&r, version, NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strncmp(r.out, "sealpact " SEALPACT_VERSION " (", 10) == 0, "%s", r.out);
+	run_cli(&r, help, NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "\n  health "));
+	ck_assert_ptr_nonnull(strstr(r.out, "\n  help "));
+	ck_assert_ptr_nonnull(strstr(r.out, "--cacert FILE"));
+	run_cli(&r, help_cmd, NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "usage: sealpact [OPTIONS] health"));
+	ck_assert_ptr_nonnull(strstr(r.out, "/readyz"));
+	run_cli(&r, cmd_help, NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "usage: sealpact [OPTIONS] health"));
+}
+END_TEST
+
+START_TEST(cli_usage_errors_exit_64)
+{
+	static const char *const cases[][4] = {
+		{ NULL },
+		{ "frobnicate", NULL },
+		{ "help", "frobnicate", NULL },
+		{ "--bogus", "health", NULL },
+		{ "--timeout", "0", "health", NULL },
+		{ "--timeout", "ten", "health", NULL },
+		{ "--server", "ftp://127.0.0.1", "health", NULL },
+		{ "health", "extra", NULL },
+	};
+	static const char *const says[] = {
+		"usage: sealpact",
+		"unknown command 'frobnicate'",
+		"unknown command 'frobnicate'",
+		"unrecognized option '--bogus'",
+		"--timeout: '0'",
+		"--timeout: 'ten'",
+		"not an http:// or https:// URL",
+		"unexpected argument 'extra'",
+	};
+	struct run r;
+	size_t i;
+
+	for (i = 0; i < SP_ARRAY_LEN(cases); i++) {
+		run_cli(&r, cases[i], NULL);
+		ck_assert_msg(r.status == 64, "case %zu: exit %d", i, r.status);
+		ck_assert_msg(strstr(r.err, says[i]) != NULL, "case %zu: stderr '%s'", i, r.err);
+	}
+	/* Nothing was sent for any of them. */
+	pthread_mutex_lock(&srv.mu);
+	ck_assert_int_eq(srv.nrequests, 0);
+	pthread_mutex_unlock(&srv.mu);
+}
+END_TEST
+
+START_TEST(cli_health_ok_not_ready_and_unreachable)
+{
+	struct run r;
+	char dead[64];
+	const char *health_at[] = { "--server", base, "health", NULL };
+	const char *health_env[] = { "--timeout", "5", "health", NULL };
+	const char *health_dead[] = { "--server", dead, "health", NULL };
+
+	run_cli(&r, health_at, NULL);
+	ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "/healthz: 200 OK"));
+	ck_assert_ptr_nonnull(strstr(r.out, "/readyz: 200 OK"));
+
+	pthread_mutex_lock(&srv.mu);
+	srv.readyz_status = 503;
+	pthread_mutex_unlock(&srv.mu);
+	/* SEALPACT_SERVER is the default for --server. */
+	run_cli(&r, health_env, base);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_ptr_nonnull(strstr(r.out, "/healthz: 200 OK"));
+	ck_assert_ptr_nonnull(strstr(r.out, "/readyz: 503 Service Unavailable (db_unavailable): "
+					    "the database is unreachable"));
+
+	snprintf(dead, sizeof(dead), "http://127.0.0.1:%d", dead_port());
+	run_cli(&r, health_dead, NULL);
+	ck_assert_int_eq(r.status, 69);
+	ck_assert_ptr_nonnull(strstr(r.err, "cannot reach the server"));
+	ck_assert_ptr_nonnull(strstr(r.err, "onnect"));
+}
+END_TEST
+
+/*
+ * sign prints the server's prepare before it asks the PIN: the session, its
+ * expiry and the date seal's zone, none of them raw (an ESC there set the
+ * terminal's title, cleared it, or forged a line).
+ */
+START_TEST(cli_sign_prints_the_servers_text_clean)
+{
+	char tmp[] = "/tmp/sp-cli-sign.XXXXXX", path[512], cert[64], key[64];
+	const char *sign[] = { "--server",    base,    "sign", "1234567890123456789",
+			       "--invisible", "--key", key,    "--cert",
+			       cert,          NULL };
+	struct run r;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(tmp));
+	snprintf(key, sizeof(key), "%s/key.pem", tmp);
+	snprintf(cert, sizeof(cert), "%s/cert.pem", tmp);
+	snprintf(path, sizeof(path),
+		 "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s -out %s -days 2 "
+		 "-subj /CN=sign-test >/dev/null 2>&1",
+		 key, cert);
+	ck_assert_int_eq(system(path), 0);
+	snprintf(path, sizeof(path), "%s/sealpact", tmp);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/sealpact/session.json", tmp);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "{\"server\":\"%s\",\"token\":\"t0k\"}", base);
+	fclose(f);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	setenv("XDG_CONFIG_HOME", tmp, 1);
+	run_cli(&r, sign, NULL);
+	unsetenv("XDG_CONFIG_HOME");
+	ck_assert_msg(strstr(r.out, "signing session s?[2J1 (expires 2030?[H)") != NULL, "%s",
+		      r.out);
+	ck_assert_msg(strstr(r.out, "Date seal and signing time in Asia/?]0;owned?Shanghai") !=
+			      NULL,
+		      "%s", r.out);
+	ck_assert_msg(strchr(r.out, 0x1b) == NULL && strchr(r.err, 0x1b) == NULL, "%s%s", r.out,
+		      r.err);
+	/* the token's algorithm is not the "none" asked for: nothing signed */
+	ck_assert_int_ne(r.status, 0);
+	snprintf(path, sizeof(path), "rm -rf %s", tmp);
+	ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
+/*
+ * An alias file saved with CRLF line ends (an editor on Windows): its
+ * credit code went to the server with the '\r' on it, and the server
+ * refused a code the user never typed.
+ */
+START_TEST(cli_alias_file_with_crlf)
+{
+	char tmp[] = "/tmp/sp-cli-alias.XXXXXX", path[512], pdf[64], aliases[64];
+	const char *create[] = { "--server", base,       "create",     pdf, "--name",
+				 "Lease",    "--signer", "supplier:1", NULL };
+	char last[sizeof(srv.last)];
+	struct run r;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(tmp));
+	snprintf(path, sizeof(path), "%s/sealpact", tmp);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/sealpact/session.json", tmp);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "{\"server\":\"%s\",\"token\":\"t0k\"}", base);
+	fclose(f);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	snprintf(pdf, sizeof(pdf), "%s/c.pdf", tmp);
+	f = fopen(pdf, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("%PDF-1.4\n%%EOF\n", f);
+	fclose(f);
+	snprintf(aliases, sizeof(aliases), "%s/aliases.tsv", tmp);
+	f = fopen(aliases, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("buyer\tBuyer Ltd\t91110000MA0000001A\r\n"
+	      "supplier\tSupplier Ltd\t91310000MA0000002B\r\n",
+	      f);
+	fclose(f);
+	setenv("XDG_CONFIG_HOME", tmp, 1);
+	setenv("SEALPACT_ALIASES", aliases, 1);
+	run_cli(&r, create, NULL);
+	unsetenv("SEALPACT_ALIASES");
+	unsetenv("XDG_CONFIG_HOME");
+	pthread_mutex_lock(&srv.mu);
+	memcpy(last, srv.last, sizeof(last));
+	pthread_mutex_unlock(&srv.mu);
+	ck_assert_msg(strstr(last, "\"credit_code\":\"91310000MA0000002B\"") != NULL, "%s", last);
+	ck_assert_msg(strstr(last, "\"name\":\"Supplier Ltd\"") != NULL, "%s", last);
+	snprintf(path, sizeof(path), "rm -rf %s", tmp);
+	ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
+/*
+ * sign --offline: each bad input says what is wrong on one line and exits
+ * with its kind's status (the README's table), and writes nothing.
+ */
+START_TEST(cli_offline_sign_exit_status_per_cause)
+{
+	static const struct {
+		const char *in, *seal, *cert, *out, *flag, *value, *tsa;
+		int status;
+		const char *says;
+	} cases[] = {
+		{ "missing.pdf", "seal.png", "c.pem", "o.pdf", "--normal", "1,300,300", NULL, 66,
+		  "missing.pdf: No such file or directory" },
+		{ "short", "missing.png", "c.pem", "o.pdf", "--normal", "1,300,300", NULL, 66,
+		  "missing.png: No such file or directory" },
+		{ "short", "seal.png", "missing.pem", "o.pdf", "--normal", "1,300,300", NULL, 66,
+		  "cannot open" },
+		{ "short", "seal.png", "c.pem", "o.pdf", "--normal", "9,300,300", NULL, 65,
+		  "placement 1: page 9 out of range 1..1" },
+		{ "short", "seal.png", "c.pem", "o.pdf", "--normal", "1,5,5", NULL, 65,
+		  "reaches outside page 1, whose visible box is 0,0 - 595.3,841.9" },
+		{ "short", "seal.png", "c.pem", "o.pdf", "--keyword", "NOSUCHWORD", NULL, 65,
+		  "placement 1: keyword \"NOSUCHWORD\" not found" },
+		{ "short", "seal.png", "c.pem", "o.pdf", "--keyword", "乙方（盖章）,9", NULL, 65,
+		  "occurs 1 time in the whole document" },
+		{ "short", "seal.png", "c.pem", "o.pdf", "--multi", "1-x,300,300", NULL, 65,
+		  "page range \"1-x\"" },
+		{ "short", "bad.png", "c.pem", "o.pdf", "--normal", "1,300,300", NULL, 65,
+		  "seal image is not a PNG" },
+		{ "bad.pdf", "seal.png", "c.pem", "o.pdf", "--normal", "1,300,300", NULL, 65,
+		  "reading the PDF" },
+		{ "short", "seal.png", "k.pem", "o.pdf", "--normal", "1,300,300", NULL, 65, "" },
+		{ "short", "seal.png", "c.pem", "o.pdf", "--normal", "0,300,300", NULL, 64,
+		  "--normal wants PAGE,X,Y" },
+		{ "short", "seal.png", "c.pem", "no/such/dir/o.pdf", "--normal", "1,300,300", NULL,
+		  73, "No such file or directory" },
+		{ "short", "seal.png", "c.pem", "o.pdf", "--normal", "1,300,300", "dead", 69,
+		  "timestamp: TSA unreachable" },
+		{ "short", "seal.png", "c.pem", "o.pdf", "--normal", "1,300,300", NULL, 0, "" },
+	};
+	const char *src = getenv("SEALPACT_SOURCE_DIR"), *dir = test_tmpdir_new("cli-offline");
+	char in[1024], seal[512], cert[512], key[512], out[512], tsa[64], junk[] = "not a PNG\n";
+	const char *args[16];
+	unsigned char *png;
+	size_t i, n, len;
+	struct run r;
+
+	ck_assert_ptr_nonnull(src);
+	ck_assert_int_eq(test_run("cd '%s' && openssl req -x509 -newkey rsa:2048 -nodes -keyout "
+				  "k.pem "
+				  "-out c.pem -days 2 -subj /CN=offline/O=Test >/dev/null 2>&1",
+				  dir),
+			 0);
+	png = make_seal_png(120, &len);
+	snprintf(seal, sizeof(seal), "%s/seal.png", dir);
+	write_file(seal, png, len);
+	free(png);
+	snprintf(seal, sizeof(seal), "%s/bad.png", dir);
+	write_file(seal, junk, sizeof(junk) - 1);
+	snprintf(in, sizeof(in), "%s/bad.pdf", dir);
+	write_file(in, "%PDF-1.4 not a document\n", 24);
+	snprintf(key, sizeof(key), "%s/k.pem", dir);
+	snprintf(tsa, sizeof(tsa), "http://127.0.0.1:%d/", dead_port());
+	for (i = 0; i < SP_ARRAY_LEN(cases); i++) {
+		if (strcmp(cases[i].in, "short") == 0)
+			snprintf(in, sizeof(in), "%s/tests/fixtures/contracts/short.pdf", src);
+		else
+			snprintf(in, sizeof(in), "%s/%s", dir, cases[i].in);
+		snprintf(seal, sizeof(seal), "%s/%s", dir, cases[i].seal);
+		snprintf(cert, sizeof(cert), "%s/%s", dir, cases[i].cert);
+		snprintf(out, sizeof(out), "%s/%s", dir, cases[i].out);
+		n = 0;
+		args[n++] = "sign";
+		args[n++] = "--offline";
+		args[n++] = in;
+		args[n++] = out;
+		args[n++] = "--key";
+		args[n++] = key;
+		args[n++] = "--cert";
+		args[n++] = cert;
+		args[n++] = "--seal";
+		args[n++] = seal;
+		args[n++] = cases[i].flag;
+		args[n++] = cases[i].value;
+		if (cases[i].tsa != NULL) {
+			args[n++] = "--tsa";
+			args[n++] = tsa;
+		}
+		args[n] = NULL;
+		run_cli(&r, args, NULL);
+		ck_assert_msg(r.status == cases[i].status, "case %zu (%s %s): exit %d, want %d: %s",
+			      i, cases[i].flag, cases[i].value, r.status, cases[i].status, r.err);
+		ck_assert_msg(strstr(r.err, cases[i].says) != NULL, "case %zu: stderr %s, want %s",
+			      i, r.err, cases[i].says);
+		if (cases[i].status != 0) {
+			/* one line, the command's, and no file */
+			ck_assert_msg(strncmp(r.err, "sealpact: ", 10) == 0, "case %zu: %s", i,
+				      r.err);
+			ck_assert_int_ne(access(out, F_OK), 0);
+		} else {
+			ck_assert_int_eq(access(out, F_OK), 0);
+		}
+	}
+	test_run("rm -rf '%s'", dir);
+}
+END_TEST
+
+static Suite *
+client_cli_suite(void)
+{
+	Suite *s = suite_create("client_cli");
+	TCase *cli = tcase_create("cli");
+
+	tcase_add_checked_fixture(cli, setup, teardown);
+	tcase_add_test(cli, cli_version_and_help);
+	tcase_add_test(cli, terminal_text_is_neutralized);
+	tcase_add_test(cli, cli_usage_errors_exit_64);
+	tcase_add_test(cli, cli_health_ok_not_ready_and_unreachable);
+	tcase_add_test(cli, cli_sign_prints_the_servers_text_clean);
+	tcase_add_test(cli, cli_alias_file_with_crlf);
+	tcase_add_test(cli, cli_offline_sign_exit_status_per_cause);
+	suite_add_tcase(s, cli);
+	return s;
+}
+
+int
+main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	return test_suite_run(client_cli_suite());
+}
