@@ -240,7 +240,6 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 	EVP_MD_CTX *fin = NULL;
 	int r = SP_ERR_INTERNAL, na;
 	long at;
-	char field[64];
 
 	memset(out, 0, sizeof(*out));
 	if (data == NULL || len == 0) {
@@ -331,16 +330,8 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 		 * no appearance would lose what it shows with the key, and we do not
 		 * draw forms' fields (a CJK value needs the author's fonts): refused.
 		 */
-		if ((na = pdf_form_undrawn(doc, field, sizeof(field))) == 2) {
-			r = sp_err_reason(
-				ei, SP_ERR_UNSUPPORTED, "pdf_need_appearances",
-				"the form's field \"%s\" has a value but no appearance: "
-				"the form asks viewers to draw it (/NeedAppearances), and "
-				"Adobe Reader and poppler then show no seal signed into it; "
-				"save the form with its appearances (print it to PDF) first",
-				field);
+		if ((r = pdf_form_drawn_check(doc, &na, ei)) != SP_OK)
 			goto out;
-		}
 		if ((r = rewrite(data, len, out->xfa_removed, na == 1, &copy, &copylen, ei)) !=
 		    SP_OK)
 			goto out;
