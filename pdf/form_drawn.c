@@ -2,7 +2,8 @@
  * form_drawn.c: whether a form asks viewers to draw its fields
  * (/NeedAppearances) and whether it may stop asking: the upload's rewrite
  * and the writer's new AcroForm drop the key when nothing it shows depends
- * on it, so that the seals signed into the form are drawn everywhere.
+ * on it, so that the seals signed into the form are drawn everywhere; and
+ * whether an XFA form draws the pages at all.
  */
 #include <stdio.h>
 #include <string.h>
@@ -111,4 +112,29 @@ pdf_form_drawn_check(struct pdf_doc *doc, int *undrawn, struct sp_errinfo *ei)
 			     "poppler then show no seal signed into it; save the form with its "
 			     "appearances (print it to PDF) first",
 			     field);
+}
+
+/*
+ * An XFA form (ISO 32000-1 §12.7.8): 0 none, 1 static (the pages hold the
+ * content, the XFA stream drives the fields in Adobe's viewers alone), 2
+ * dynamic (the catalog's /NeedsRendering: the pages are a placeholder that
+ * only an XFA renderer replaces).
+ */
+int
+pdf_form_xfa_check(struct pdf_doc *doc, int *kind, struct sp_errinfo *ei)
+{
+	qpdf_data q = doc->q;
+	qpdf_oh root = qpdf_get_root(q), af = qpdf_oh_get_key_if_dict(q, root, "/AcroForm");
+	qpdf_oh nr = qpdf_oh_get_key_if_dict(q, root, "/NeedsRendering");
+
+	*kind = 0;
+	if (!qpdf_oh_is_dictionary(q, af) || !qpdf_oh_has_key(q, af, "/XFA"))
+		return SP_OK;
+	*kind = qpdf_oh_is_bool(q, nr) && qpdf_oh_get_bool_value(q, nr) ? 2 : 1;
+	if (*kind == 1)
+		return SP_OK;
+	return sp_err_reason(ei, SP_ERR_UNSUPPORTED, "pdf_xfa_dynamic",
+			     "the PDF is a dynamic XFA form, which only Adobe's viewers show as "
+			     "a form (every other one shows a placeholder page); save or print "
+			     "it as a plain PDF first");
 }

@@ -603,7 +603,7 @@ prepare(struct pdf_doc *doc, const struct pdf_sig_params *params, const struct p
 	int r = SP_ERR_INTERNAL;
 	struct sign_ctx c;
 	size_t i, contents_max;
-	int undrawn;
+	int undrawn, xfa;
 
 	memset(out, 0, sizeof(*out));
 	memset(&c, 0, sizeof(c));
@@ -629,6 +629,10 @@ prepare(struct pdf_doc *doc, const struct pdf_sig_params *params, const struct p
 	   signature that shows nothing (a document timestamp) loses nothing there */
 	if (npl > 0 && !params->doc_timestamp &&
 	    (r = pdf_form_drawn_check(doc, &undrawn, ei)) != SP_OK)
+		goto out;
+	/* and one whose pages only Adobe's viewers replace with the form (a dynamic
+	   XFA form): what is signed would read differently in each */
+	if (!params->doc_timestamp && (r = pdf_form_xfa_check(doc, &xfa, ei)) != SP_OK)
 		goto out;
 	if ((r = pdf_crypt_may_sign(doc->crypt,
 				    params->doc_timestamp ? "a document timestamp" : "signing",

@@ -98,8 +98,9 @@ def hybrid(src, out):
 def form(src, out, drawn, xfa):
     """src with an AcroForm as form tools leave one: an unsigned signature field
     and a text field with a value on page 2, /NeedAppearances true; drawn: the
-    text field has its appearance (else only its value); xfa: an XFA stream too (a
-    static form: the pages are the document)."""
+    text field has its appearance (else only its value); xfa: "static", an XFA
+    stream too (the pages are the document), "dynamic", and the catalog's
+    /NeedsRendering (the pages are a placeholder only Adobe's viewers replace)."""
     js = out + ".js"
     with open(js, "w") as f:
         f.write("""
@@ -119,12 +120,14 @@ var annots = doc.newArray(); annots.push(sig); annots.push(tx); page.put("Annots
 var fields = doc.newArray(); fields.push(sig); fields.push(tx);
 var f = {Fields: fields, NeedAppearances: true, DA: doc.newString("/Helv 0 Tf 0 g"),
   DR: {Font: {Helv: helv}}};
-if (scriptArgs[3] === "xfa")
+if (scriptArgs[3] !== "-")
   f.XFA = doc.addStream('<xdp:xdp xmlns:xdp="http://ns.adobe.com/xdp/"><template/></xdp:xdp>', {});
+if (scriptArgs[3] === "dynamic")
+  doc.getTrailer().get("Root").put("NeedsRendering", true);
 doc.getTrailer().get("Root").put("AcroForm", doc.addObject(f));
 doc.save(scriptArgs[1], "garbage");
 """)
-    run(["mutool", "run", js, src, out, "drawn" if drawn else "-", "xfa" if xfa else "-"])
+    run(["mutool", "run", js, src, out, "drawn" if drawn else "-", xfa or "-"])
 
 
 class WorldPages(ww.Checks, unittest.TestCase):
@@ -264,7 +267,7 @@ class WorldPages(ww.Checks, unittest.TestCase):
     def test_forms(self):
         # every field with a value drawn: signed, the seals drawn by every viewer
         # (the update leaves /NeedAppearances out: form_drawn.c)
-        for xfa in (False, True):
+        for xfa in (None, "static"):
             with self.subTest(xfa=xfa):
                 src = self.path("form.pdf")
                 form(XELATEX, src, True, xfa)
@@ -272,6 +275,17 @@ class WorldPages(ww.Checks, unittest.TestCase):
                 with open(self.path("two.pdf"), "rb") as f:
                     tail = f.read()[os.path.getsize(src):]
                 self.assertNotIn(b"/NeedAppearances true", tail)
+
+    def refused(self, src, *want):
+        """sealpact sign --offline of src fails, saying each of want, and writes nothing."""
+        crt, key = ww.PKI.org_cert("buyer", "rsa")
+        p = subprocess.run([harness.SEALPACT, "sign", "--offline", src, self.path("out.pdf"),
+                            "--key", key, "--cert", crt, "--seal", ww.SEAL, "--keyword",
+                            "甲方（盖章）"], capture_output=True, text=True, timeout=60)
+        self.assertNotEqual(p.returncode, 0, p.stdout)
+        for w in want:
+            self.assertIn(w, p.stderr)
+        self.assertFalse(os.path.exists(self.path("out.pdf")))
 
     def test_form_with_undrawn_value_refused(self):
         """A field's value with no appearance under /NeedAppearances true: poppler
@@ -281,14 +295,17 @@ class WorldPages(ww.Checks, unittest.TestCase):
         offline as at upload (pdf_need_appearances), naming the field; it was
         signed, its seals invisible."""
         src = self.path("form.pdf")
-        form(XELATEX, src, False, False)
-        crt, key = ww.PKI.org_cert("buyer", "rsa")
-        p = subprocess.run([harness.SEALPACT, "sign", "--offline", src, self.path("out.pdf"),
-                            "--key", key, "--cert", crt, "--seal", ww.SEAL, "--keyword",
-                            "甲方（盖章）"], capture_output=True, text=True, timeout=60)
-        self.assertNotEqual(p.returncode, 0, p.stdout)
-        self.assertIn('"amount" has a value but no appearance', p.stderr)
-        self.assertFalse(os.path.exists(self.path("out.pdf")))
+        form(XELATEX, src, False, None)
+        self.refused(src, '"amount" has a value but no appearance')
+
+    def test_dynamic_xfa_refused(self):
+        """A dynamic XFA form (/NeedsRendering): Adobe's viewers show the form,
+        every other one the pages, a placeholder. Refused offline as at upload
+        (pdf_xfa_dynamic); it was signed, its seal on a page Adobe's viewers do
+        not show."""
+        src = self.path("form.pdf")
+        form(XELATEX, src, True, "dynamic")
+        self.refused(src, "dynamic XFA form")
 
     def test_damaged_cross_reference_refused(self):
         classic, bad = self.path("classic.pdf"), self.path("damaged.pdf")
@@ -302,14 +319,7 @@ class WorldPages(ww.Checks, unittest.TestCase):
             f.write(data[:at] + tail)
         q = subprocess.run(["qpdf", "--check", bad], capture_output=True, text=True)
         self.assertIn("reconstruct", q.stdout + q.stderr)
-        crt, key = ww.PKI.org_cert("buyer", "rsa")
-        p = subprocess.run([harness.SEALPACT, "sign", "--offline", bad, self.path("out.pdf"),
-                            "--key", key, "--cert", crt, "--seal", ww.SEAL, "--keyword",
-                            "甲方（盖章）"], capture_output=True, text=True, timeout=60)
-        self.assertNotEqual(p.returncode, 0, p.stdout)
-        self.assertIn("damaged", p.stderr)
-        self.assertIn("qpdf", p.stderr)
-        self.assertFalse(os.path.exists(self.path("out.pdf")))
+        self.refused(bad, "damaged", "qpdf")
 
 
 if __name__ == "__main__":
