@@ -130,10 +130,9 @@ doc.save(scriptArgs[1], "garbage");
     run(["mutool", "run", js, src, out, "drawn" if drawn else "-", xfa or "-"])
 
 
-class WorldPages(ww.Checks, unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="sealpact-pages.")
-        self.addCleanup(shutil.rmtree, self.dir, True)
+class PageChecks(ww.Checks):
+    """What both kinds of test check of a reshaped contract; self.dir is the test's
+    directory."""
 
     def reshaped(self, kind):
         out = self.path(kind + ".pdf")
@@ -184,6 +183,13 @@ class WorldPages(ww.Checks, unittest.TestCase):
             r'([^<]*)</word>', out) if keyword in m.group(5)]
         self.assertTrue(any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes),
                         (keyword, cx, cy, boxes))
+
+
+
+class WorldPages(PageChecks, unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="sealpact-pages.")
+        self.addCleanup(shutil.rmtree, self.dir, True)
 
     def sign_all(self, src, unit=1, normal=(150, 700), multi=(450, 500), keyword=True):
         """The buyer: keyword, seam over every page, normal on page 1, multi on
@@ -320,6 +326,44 @@ class WorldPages(ww.Checks, unittest.TestCase):
         q = subprocess.run(["qpdf", "--check", bad], capture_output=True, text=True)
         self.assertIn("reconstruct", q.stdout + q.stderr)
         self.refused(bad, "damaged", "qpdf")
+
+
+class ReshapedThroughTheServer(PageChecks, ww.ServerSigning, harness.ServerTestCase):
+    """Reshaped contracts uploaded (the upload's rewrite keeps their pages' boxes,
+    units and sizes) and signed through the signing protocol by two organizations
+    with every seal kind: the server's document (B-LTA) checked as the offline ones
+    are, and by POST /api/v1/verify."""
+
+    def test_reshaped_contracts(self):
+        for kind, unit in (("offset", 1), ("userunit", 2), ("mixed", 1), ("incremental", 1)):
+            with self.subTest(kind):
+                src = self.reshaped(kind)
+                n = self.upload(src, "采购合同 (%s)" % kind)
+                s1 = self.sign_rects("supplier", n, [
+                    {"mode": "keyword", "seal": "default", "keyword": "甲方（盖章）"},
+                    {"mode": "seam", "seal": "default", "pages": "all", "y": 400},
+                    {"mode": "normal", "seal": "default", "page": 1, "x": 150, "y": 700},
+                    {"mode": "multi", "seal": "default", "pages": "all", "x": 450, "y": 500},
+                    {"mode": "date", "page": 2, "x": 150, "y": 60}])
+                s2 = self.sign_rects("logistics", n, [
+                    {"mode": "keyword", "seal": "default", "keyword": "乙方（盖章）"},
+                    {"mode": "date", "page": 2, "x": 420, "y": 60}])
+                data = self.ok(200, self.call("buyer", "GET", "/api/v1/contracts/%s/document" % n))
+                final = self.path(kind + "-final.pdf")
+                with open(final, "wb") as f:
+                    f.write(data)
+                # the two signatures and the server's document timestamp
+                rep = self.assertValid(final, 3)
+                self.assertEqual([x["level"] for x in rep["signatures"][:2]], ["pades_b_lta"] * 2)
+                self.assertJudges(final, 3)
+                self.assertDrawn(src, final, s1 + s2, unit)
+                self.assertOnKeyword(src, [r for r in s1 if r[0] == "keyword"][0],
+                                     "甲方（盖章）", unit)
+                self.assertOnKeyword(src, [r for r in s2 if r[0] == "keyword"][0],
+                                     "乙方（盖章）", unit)
+                doc = self.ok(200, self.server.request("POST", "/api/v1/verify", body=data, headers={
+                    "Content-Type": "application/pdf"}, timeout=60))
+                self.assertEqual(doc["verdict"], "valid_with_allowed_changes", doc)
 
 
 if __name__ == "__main__":
