@@ -152,7 +152,7 @@ structure(struct engine *e, const unsigned char *d, size_t len, const struct pdf
 	}
 	if (s->byterange_state != PDF_SIG_KEY_OK) {
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, key_reason[s->byterange_state - 1][1],
-			    "/ByteRange is missing, null, indirect or not 4 non-negative integers");
+			    "/ByteRange %s", pdf_sig_byterange_why(s));
 		return -1;
 	}
 	if (s->sig_obj <= 0) {

@@ -2,7 +2,8 @@
  * form_drawn.c: whether a form asks viewers to draw its fields
  * (/NeedAppearances) and whether it may stop asking: the upload's rewrite
  * and the writer's new AcroForm drop the key when nothing it shows depends
- * on it, so that the seals signed into the form are drawn everywhere.
+ * on it, so that the seals signed into the form are drawn everywhere; and
+ * whether an XFA form draws the pages at all.
  */
 #include <stdio.h>
 #include <string.h>
@@ -68,23 +69,27 @@ int
 pdf_form_undrawn(struct pdf_doc *doc, char *name, size_t cap)
 {
 	qpdf_data q = doc->q;
-	qpdf_oh af = qpdf_oh_get_key(q, qpdf_get_root(q), "/AcroForm"), annots, a, ap;
+	/* (_if_dict: a lookup in what is no dictionary queues no qpdf warning, which
+	   later readers would take for a reading error: pdf_pdfa_part) */
+	qpdf_oh af = qpdf_oh_get_key_if_dict(q, qpdf_get_root(q), "/AcroForm"), annots, a, ap;
+	qpdf_oh na = qpdf_oh_get_key_if_dict(q, af, "/NeedAppearances");
 	int i, k, n;
 
 	name[0] = '\0';
-	if (!qpdf_oh_get_bool_value(q, qpdf_oh_get_key(q, af, "/NeedAppearances")))
+	if (!qpdf_oh_is_bool(q, na) || !qpdf_oh_get_bool_value(q, na))
 		return 0;
 	if (doc->pages == NULL || doc->npages <= 0)
 		return 2; /* no page list to look for widgets in: the key stays */
 	for (i = 0; i < doc->npages; i++) {
-		annots = qpdf_oh_get_key(q, doc->pages[i], "/Annots");
+		annots = qpdf_oh_get_key_if_dict(q, doc->pages[i], "/Annots");
 		n = qpdf_oh_is_array(q, annots) ? qpdf_oh_get_array_n_items(q, annots) : 0;
 		for (k = 0; k < n; k++) {
 			a = qpdf_oh_get_array_item(q, annots, k);
-			if (!qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, a, "/Subtype"),
+			if (!qpdf_oh_is_name_and_equals(q,
+							qpdf_oh_get_key_if_dict(q, a, "/Subtype"),
 							"/Widget"))
 				continue;
-			ap = qpdf_oh_get_key(q, qpdf_oh_get_key(q, a, "/AP"), "/N");
+			ap = qpdf_oh_get_key_if_dict(q, qpdf_oh_get_key_if_dict(q, a, "/AP"), "/N");
 			name[0] = '\0';
 			if (!qpdf_oh_is_dictionary(q, ap) && !qpdf_oh_is_stream(q, ap) &&
 			    has_value(q, a, name, cap))
@@ -92,4 +97,44 @@ pdf_form_undrawn(struct pdf_doc *doc, char *name, size_t cap)
 		}
 	}
 	return 1;
+}
+
+int
+pdf_form_drawn_check(struct pdf_doc *doc, int *undrawn, struct sp_errinfo *ei)
+{
+	char field[64];
+
+	if ((*undrawn = pdf_form_undrawn(doc, field, sizeof(field))) != 2)
+		return SP_OK;
+	return sp_err_reason(ei, SP_ERR_UNSUPPORTED, "pdf_need_appearances",
+			     "the form's field \"%s\" has a value but no appearance: the form "
+			     "asks viewers to draw it (/NeedAppearances), and Adobe Reader and "
+			     "poppler then show no seal signed into it; save the form with its "
+			     "appearances (print it to PDF) first",
+			     field);
+}
+
+/*
+ * An XFA form (ISO 32000-1 §12.7.8): 0 none, 1 static (the pages hold the
+ * content, the XFA stream drives the fields in Adobe's viewers alone), 2
+ * dynamic (the catalog's /NeedsRendering: the pages are a placeholder that
+ * only an XFA renderer replaces).
+ */
+int
+pdf_form_xfa_check(struct pdf_doc *doc, int *kind, struct sp_errinfo *ei)
+{
+	qpdf_data q = doc->q;
+	qpdf_oh root = qpdf_get_root(q), af = qpdf_oh_get_key_if_dict(q, root, "/AcroForm");
+	qpdf_oh nr = qpdf_oh_get_key_if_dict(q, root, "/NeedsRendering");
+
+	*kind = 0;
+	if (!qpdf_oh_is_dictionary(q, af) || !qpdf_oh_has_key(q, af, "/XFA"))
+		return SP_OK;
+	*kind = qpdf_oh_is_bool(q, nr) && qpdf_oh_get_bool_value(q, nr) ? 2 : 1;
+	if (*kind == 1)
+		return SP_OK;
+	return sp_err_reason(ei, SP_ERR_UNSUPPORTED, "pdf_xfa_dynamic",
+			     "the PDF is a dynamic XFA form, which only Adobe's viewers show as "
+			     "a form (every other one shows a placeholder page); save or print "
+			     "it as a plain PDF first");
 }

@@ -154,23 +154,6 @@ form_of(struct pdf_doc *doc, struct pdf_normalized *out)
 }
 
 /*
- * An XFA form (ISO 32000-1 §12.7.8): 0 none, 1 static (the pages hold the
- * content, the XFA stream drives the fields in Adobe's viewers alone), 2
- * dynamic (the catalog's /NeedsRendering: the pages are a placeholder that
- * only an XFA renderer replaces).
- */
-static int
-xfa_kind(struct pdf_doc *doc)
-{
-	qpdf_data q = doc->q;
-	qpdf_oh root = qpdf_get_root(q);
-
-	if (!qpdf_oh_has_key(q, qpdf_oh_get_key(q, root, "/AcroForm"), "/XFA"))
-		return 0;
-	return qpdf_oh_get_bool_value(q, qpdf_oh_get_key(q, root, "/NeedsRendering")) ? 2 : 1;
-}
-
-/*
  * 1 when the file ends as a whole one does: with a %%EOF after which nothing
  * starts another revision (an object, an xref table or trailer), found
  * anywhere, not only in the last KiB where startxref is looked for: a web
@@ -240,7 +223,6 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 	EVP_MD_CTX *fin = NULL;
 	int r = SP_ERR_INTERNAL, na;
 	long at;
-	char field[64];
 
 	memset(out, 0, sizeof(*out));
 	if (data == NULL || len == 0) {
@@ -314,14 +296,9 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 		 * a static one's XFA would have Adobe's ignore the signature fields
 		 * added to its AcroForm, so it is dropped and the form is a plain one.
 		 */
-		int xfa = xfa_kind(doc);
-		if (xfa == 2) {
-			r = sp_err_reason(ei, SP_ERR_UNSUPPORTED, "pdf_xfa_dynamic",
-					  "the PDF is a dynamic XFA form, which only Adobe's "
-					  "viewers show as a form; save or print it as a plain "
-					  "PDF first");
+		int xfa;
+		if ((r = pdf_form_xfa_check(doc, &xfa, ei)) != SP_OK)
 			goto out;
-		}
 		out->xfa_removed = xfa == 1;
 		/*
 		 * A form that asks viewers to draw its fields would have Adobe Reader
@@ -331,16 +308,8 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 		 * no appearance would lose what it shows with the key, and we do not
 		 * draw forms' fields (a CJK value needs the author's fonts): refused.
 		 */
-		if ((na = pdf_form_undrawn(doc, field, sizeof(field))) == 2) {
-			r = sp_err_reason(
-				ei, SP_ERR_UNSUPPORTED, "pdf_need_appearances",
-				"the form's field \"%s\" has a value but no appearance: "
-				"the form asks viewers to draw it (/NeedAppearances), and "
-				"Adobe Reader and poppler then show no seal signed into it; "
-				"save the form with its appearances (print it to PDF) first",
-				field);
+		if ((r = pdf_form_drawn_check(doc, &na, ei)) != SP_OK)
 			goto out;
-		}
 		if ((r = rewrite(data, len, out->xfa_removed, na == 1, &copy, &copylen, ei)) !=
 		    SP_OK)
 			goto out;

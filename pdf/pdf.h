@@ -789,7 +789,7 @@ int pdf_revisions_room_check_known(const struct pdf_reads_count *c, size_t len, 
 
 /* How a signature dictionary holds /Contents or /ByteRange. */
 enum pdf_sig_key {
-	PDF_SIG_KEY_OK = 0, /* present, direct, right type (4 non-negative integers) */
+	PDF_SIG_KEY_OK = 0, /* present, direct, right type (/ByteRange: pairs read as two ranges) */
 	PDF_SIG_KEY_MISSING,
 	PDF_SIG_KEY_NULL,
 	PDF_SIG_KEY_INDIRECT,
@@ -829,6 +829,9 @@ struct pdf_sig_field {
 	unsigned char *contents; /* the /Contents string (DER plus padding) */
 	size_t contents_len;
 	long long byterange[4];
+	/* byterange_state PDF_SIG_KEY_MALFORMED: what was wrong, in words that follow
+	   "/ByteRange " (say, "entry 3 is negative (-5)"); "" otherwise */
+	char byterange_why[128];
 	/* 1: a verification of the bytes this was read from found the gap the byte range
 	   leaves to be exactly this /Contents in hex (crypto/verify.c, structure), so a
 	   later one of a file that starts with those bytes, taking this read as read
@@ -859,6 +862,9 @@ int pdf_sig_fields_list_lazy(struct pdf_doc *doc, struct pdf_sig_field **out, si
  * such object; s unchanged then.
  */
 int pdf_sig_field_read(struct pdf_doc *doc, struct pdf_sig_field *s, struct sp_errinfo *ei) SP_WUR;
+/* What is wrong with s's /ByteRange, in words that follow "/ByteRange "
+   ("is missing", "has 3 entries: ..."); "" when it was read. Static or s's. */
+const char *pdf_sig_byterange_why(const struct pdf_sig_field *s);
 /*
  * The DocMDP permissions (1..3) doc's catalog gives the signature dictionary
  * obj gen when its /Perms /DocMDP is a reference to that object: the

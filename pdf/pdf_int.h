@@ -78,6 +78,13 @@ int form_read(struct pdf_doc *doc, struct sp_errinfo *ei) SP_WUR;
  * its page list.
  */
 int pdf_form_undrawn(struct pdf_doc *doc, char *name, size_t cap);
+/* pdf_form_undrawn() into *undrawn, and its 2 refused (pdf_need_appearances,
+   SP_ERR_UNSUPPORTED, naming the field): nothing may be signed into such a form. */
+int pdf_form_drawn_check(struct pdf_doc *doc, int *undrawn, struct sp_errinfo *ei) SP_WUR;
+/* form_drawn.c: doc's XFA form into *kind (0 none, 1 static, 2 dynamic), and a
+   dynamic one refused (pdf_xfa_dynamic, SP_ERR_UNSUPPORTED): what is signed must
+   read the same in every viewer, and only Adobe's draw a dynamic form's pages. */
+int pdf_form_xfa_check(struct pdf_doc *doc, int *kind, struct sp_errinfo *ei) SP_WUR;
 
 /*
  * SP_OK, or SP_ERR_INVALID (reason docmdp_no_visible) when doc is certified

@@ -325,7 +325,10 @@ pdf_sig_field_locks(const struct pdf_sig_field *s, const char *field)
  * br, a /ByteRange array, as the two ranges around its one gap, into
  * out[4]: 1, or 0 when it is not an even count of at least four direct
  * non-negative integers whose pairs run in order, each starting where the
- * one before ends but at exactly one gap forward. ISO 32000-2 §12.8.1
+ * one before ends but at exactly one gap forward; why (wlen bytes) then
+ * says which entry or pair broke which rule, in words that follow
+ * "/ByteRange " (a signer's tool is fixed from that, not from a list of
+ * every rule). ISO 32000-2 §12.8.1
  * gives /ByteRange as pairs of offset and length and asks that they cover
  * the file but the /Contents value; a writer may split a run into several
  * pairs (pdfsig, PDFBox and iText hash each pair in turn), and the bytes
@@ -335,19 +338,36 @@ pdf_sig_field_locks(const struct pdf_sig_field *s, const char *field)
  * signs no sequence of the file's.
  */
 static int
-byterange_read(qpdf_data q, qpdf_oh br, long long out[4])
+byterange_read(qpdf_data q, qpdf_oh br, long long out[4], char *why, size_t wlen)
 {
 	long long v[BYTERANGE_ITEMS_MAX];
 	int n = qpdf_oh_get_array_n_items(q, br), i, gap = 0, ok = 1;
 	qpdf_oh it;
 
 	memset(out, 0, 4 * sizeof(out[0]));
-	if (n < 4 || n % 2 || n > BYTERANGE_ITEMS_MAX)
+	why[0] = 0;
+	if (n < 4 || n % 2) {
+		snprintf(why, wlen,
+			 "has %d entr%s: two or more pairs of offset and length are needed", n,
+			 n == 1 ? "y" : "ies");
 		return 0;
+	}
+	if (n > BYTERANGE_ITEMS_MAX) {
+		snprintf(why, wlen, "has %d entries, more than the %d read", n,
+			 BYTERANGE_ITEMS_MAX);
+		return 0;
+	}
 	for (i = 0; i < n && ok; i++) {
 		it = qpdf_oh_get_array_item(q, br, i);
-		ok = qpdf_oh_is_integer(q, it) && !qpdf_oh_is_indirect(q, it) &&
-		     (v[i] = qpdf_oh_get_int_value(q, it)) >= 0;
+		if (qpdf_oh_is_indirect(q, it))
+			snprintf(why, wlen, "entry %d of %d is an indirect reference", i + 1, n);
+		else if (!qpdf_oh_is_integer(q, it))
+			snprintf(why, wlen, "entry %d of %d is a%s %s, not an integer", i + 1, n,
+				 strchr("aeiou", qpdf_oh_get_type_name(q, it)[0]) ? "n" : "",
+				 qpdf_oh_get_type_name(q, it));
+		else if ((v[i] = qpdf_oh_get_int_value(q, it)) < 0)
+			snprintf(why, wlen, "entry %d of %d is negative (%lld)", i + 1, n, v[i]);
+		ok = !*why;
 		qpdf_oh_release(q, it);
 	}
 	if (!ok)
@@ -358,21 +378,56 @@ byterange_read(qpdf_data q, qpdf_oh br, long long out[4])
 		return 1;
 	}
 	for (i = 0; i < n; i += 2)
-		if (v[i + 1] <= 0 || v[i] > LLONG_MAX - v[i + 1])
+		if (v[i + 1] <= 0 || v[i] > LLONG_MAX - v[i + 1]) {
+			snprintf(why, wlen, "pair %d of %d %s", i / 2 + 1, n / 2,
+				 v[i + 1] <= 0 ? "has length 0" : "ends past any file");
 			return 0;
+		}
 	for (i = 2; i < n; i += 2)
 		if (v[i] != v[i - 2] + v[i - 1]) {
-			if (v[i] < v[i - 2] + v[i - 1] || gap)
+			if (v[i] < v[i - 2] + v[i - 1]) {
+				snprintf(why, wlen,
+					 "pair %d starts at %lld, before pair %d ends at %lld "
+					 "(bytes hashed twice or out of order)",
+					 i / 2 + 1, v[i], i / 2, v[i - 2] + v[i - 1]);
 				return 0;
+			}
+			if (gap) {
+				snprintf(why, wlen,
+					 "pair %d leaves a second gap, from %lld (one, the "
+					 "/Contents value, is allowed)",
+					 i / 2 + 1, v[i - 2] + v[i - 1]);
+				return 0;
+			}
 			gap = i;
 		}
-	if (!gap)
+	if (!gap) {
+		snprintf(why, wlen, "pairs run on without the gap of the /Contents value");
 		return 0;
+	}
 	out[0] = v[0];
 	out[1] = v[gap - 2] + v[gap - 1] - v[0];
 	out[2] = v[gap];
 	out[3] = v[n - 2] + v[n - 1] - v[gap];
 	return 1;
+}
+
+const char *
+pdf_sig_byterange_why(const struct pdf_sig_field *s)
+{
+	switch (s->byterange_state) {
+	case PDF_SIG_KEY_OK:
+		return "";
+	case PDF_SIG_KEY_MISSING:
+		return "is missing";
+	case PDF_SIG_KEY_NULL:
+		return "is null";
+	case PDF_SIG_KEY_INDIRECT:
+		return "is an indirect reference, not an array written in place";
+	case PDF_SIG_KEY_MALFORMED:
+		break;
+	}
+	return s->byterange_why[0] ? s->byterange_why : "is not an array";
 }
 
 /* s's signature dictionary v (in doc): its keys into s, field name and lock kept. */
@@ -393,6 +448,7 @@ sig_read(struct pdf_doc *doc, qpdf_oh v, struct pdf_sig_field *s, struct sp_erri
 	s->type[0] = s->filter[0] = s->subfilter[0] = 0;
 	s->docmdp_p = s->has_m = 0;
 	memset(s->byterange, 0, sizeof(s->byterange));
+	s->byterange_why[0] = 0;
 	if (!qpdf_oh_is_dictionary(q, v)) {
 		s->contents_state = s->byterange_state = PDF_SIG_KEY_MALFORMED;
 		return SP_OK;
@@ -430,8 +486,15 @@ sig_read(struct pdf_doc *doc, qpdf_oh v, struct pdf_sig_field *s, struct sp_erri
 	}
 	if (s->byterange_state == PDF_SIG_KEY_OK) {
 		br = qpdf_oh_get_key_if_dict(q, v, "/ByteRange");
-		if (!byterange_read(q, br, s->byterange))
+		if (!byterange_read(q, br, s->byterange, s->byterange_why,
+				    sizeof(s->byterange_why)))
 			s->byterange_state = PDF_SIG_KEY_MALFORMED;
+		qpdf_oh_release(q, br);
+	} else if (s->byterange_state == PDF_SIG_KEY_MALFORMED) {
+		br = qpdf_oh_get_key_if_dict(q, v, "/ByteRange");
+		snprintf(s->byterange_why, sizeof(s->byterange_why), "is a%s %s, not an array",
+			 strchr("aeiou", qpdf_oh_get_type_name(q, br)[0]) ? "n" : "",
+			 qpdf_oh_get_type_name(q, br));
 		qpdf_oh_release(q, br);
 	}
 	s->self_contained = s->sig_obj > 0 && qpdf_oh_is_indirect(q, v) &&
@@ -700,7 +763,7 @@ pdf_sig_field_same(struct pdf_doc *doc, const struct pdf_sig_field *s)
 	qpdf_oh v, c, br;
 	const char *bin;
 	unsigned char *raw = NULL;
-	char type[32];
+	char type[32], why[128];
 	long long two[4];
 	size_t blen;
 	int same = 0;
@@ -718,7 +781,7 @@ pdf_sig_field_same(struct pdf_doc *doc, const struct pdf_sig_field *s)
 	    raw_contents(doc, s->sig_obj, s->sig_gen, &raw, &blen) == 0)
 		bin = (const char *)raw; /* not decrypted: see raw_contents */
 	if (!bin || blen != s->contents_len || memcmp(bin, s->contents, blen) != 0 ||
-	    !qpdf_oh_is_array(q, br) || !byterange_read(q, br, two) ||
+	    !qpdf_oh_is_array(q, br) || !byterange_read(q, br, two, why, sizeof(why)) ||
 	    memcmp(two, s->byterange, sizeof(two)) != 0)
 		goto out;
 	same = 1;

@@ -603,6 +603,7 @@ prepare(struct pdf_doc *doc, const struct pdf_sig_params *params, const struct p
 	int r = SP_ERR_INTERNAL;
 	struct sign_ctx c;
 	size_t i, contents_max;
+	int undrawn, xfa;
 
 	memset(out, 0, sizeof(*out));
 	memset(&c, 0, sizeof(c));
@@ -613,12 +614,26 @@ prepare(struct pdf_doc *doc, const struct pdf_sig_params *params, const struct p
 		goto out;
 	}
 	if (doc->info.damaged) {
+		/* refused, not repaired: an incremental signature keeps the bytes as
+		   they are, and readers rebuild a damaged file each their own way */
 		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_damaged",
 				  "the PDF is damaged (its cross-reference data had to be "
-				  "repaired); "
-				  "it cannot be signed incrementally");
+				  "repaired): readers repair such a file each their own way, "
+				  "so it cannot be signed incrementally; rewrite it whole "
+				  "first if it carries no signature (qpdf IN.pdf OUT.pdf, as "
+				  "an upload to the server is rewritten)");
 		goto out;
 	}
+	/* a form that has viewers draw its fields has them draw none of our seals
+	   either (form_drawn.c): refused, as an upload of it is (normalize.c); a
+	   signature that shows nothing (a document timestamp) loses nothing there */
+	if (npl > 0 && !params->doc_timestamp &&
+	    (r = pdf_form_drawn_check(doc, &undrawn, ei)) != SP_OK)
+		goto out;
+	/* and one whose pages only Adobe's viewers replace with the form (a dynamic
+	   XFA form): what is signed would read differently in each */
+	if (!params->doc_timestamp && (r = pdf_form_xfa_check(doc, &xfa, ei)) != SP_OK)
+		goto out;
 	if ((r = pdf_crypt_may_sign(doc->crypt,
 				    params->doc_timestamp ? "a document timestamp" : "signing",
 				    ei)) < 0)

@@ -14,7 +14,8 @@
 
 #include "text_int.h"
 
-enum opnd_type { O_NUM, O_STR, O_NAME, O_ARRAY, O_OTHER };
+/* O_DICT: num 1 when it has an /ActualText string (off, len: its bytes in strs) */
+enum opnd_type { O_NUM, O_STR, O_NAME, O_ARRAY, O_DICT, O_OTHER };
 
 struct opnd {
 	enum opnd_type t;
@@ -62,6 +63,12 @@ struct interp {
 	size_t nops, capops;
 	struct sp_buf strs;
 	unsigned ticks; /* tokens lexed: the cancel check every TEXT_CANCEL_TICKS */
+	/* marked content: BMC / BDC depth, and the /ActualText span open in it */
+	int mc_depth, mc_base; /* mc_base: the depth the running form started at */
+	struct text_span span;
+	/* the dictionary operand being lexed: its /ActualText string's bytes in strs */
+	int dict_at, dict_at_next;
+	size_t dict_at_off, dict_at_len;
 };
 
 static void
@@ -115,23 +122,22 @@ text_page_cleanup(struct text_page *tp)
 	tp->budget = b;
 }
 
-static int
-add_char(struct interp *in, uint32_t cp, int line, const double box[4])
+int
+text_page_push(struct text_page *tp, uint32_t cp, int line, const double box[4],
+	       struct sp_errinfo *ei)
 {
-	struct text_page *tp = in->tp;
-
 	if (tp->budget != NULL && ++tp->budget->chars > TEXT_MAX_DOC_CHARS)
-		return sp_err_reason(in->ei, SP_ERR_LIMIT, "pdf_limit",
+		return sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
 				     "more than %d characters in the document's text",
 				     TEXT_MAX_DOC_CHARS);
 	if (tp->n == tp->cap) {
 		size_t ncap = tp->cap ? tp->cap * 2 : 256;
 		struct text_char *nc;
 		if (tp->n >= TEXT_MAX_CHARS)
-			return sp_err_reason(in->ei, SP_ERR_LIMIT, "pdf_limit",
+			return sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
 					     "more than %d characters on a page", TEXT_MAX_CHARS);
 		if (!(nc = realloc(tp->c, ncap * sizeof(*nc))))
-			return sp_err(in->ei, SP_ERR_NOMEM, "text: out of memory");
+			return sp_err(ei, SP_ERR_NOMEM, "text: out of memory");
 		tp->c = nc;
 		tp->cap = ncap;
 	}
@@ -236,8 +242,10 @@ show_string(struct interp *in, const unsigned char *s, size_t len)
 		if (dl > 1e-9 && isfinite(box[0]) && isfinite(box[1]) && isfinite(box[2]) &&
 		    isfinite(box[3])) {
 			line = line_of(in, ox, oy, dx / dl, dy / dl, h);
-			for (i = 0; i < nuni; i++)
-				if ((r = add_char(in, uni[i], line, box)) != SP_OK)
+			/* in an /ActualText span: the glyph's box, for the span's text */
+			for (i = 0; i < (in->span.open ? 1 : nuni); i++)
+				if ((r = text_page_push(in->tp, in->span.open ? 0 : uni[i], line,
+							box, in->ei)) != SP_OK)
 					return r;
 		}
 		if (f->vertical) {
@@ -374,21 +382,18 @@ static int
 do_xobject(struct interp *in, qpdf_oh res, const char *name)
 {
 	struct pdf_doc *doc = in->doc;
-	qpdf_oh xobjs = 0, xo = 0, fres = 0, mat = 0;
-	char key[256], sub[16];
+	qpdf_oh xo = 0, fres = 0, mat = 0;
+	char sub[16];
 	unsigned char *data = NULL;
 	size_t len = 0;
 	double m[6];
-	int r = SP_ERR_INTERNAL, id, i;
+	int r = SP_ERR_INTERNAL, id, i, mc_base;
 	struct gstate saved = in->gs;
 	double stm[6], stlm[6];
 
-	if (!res || strlen(name) + 2 > sizeof(key))
+	if (!res)
 		return SP_OK;
-	key[0] = '/';
-	strcpy(key + 1, name);
-	xobjs = tobj_key(doc, res, "/XObject");
-	xo = tobj_key(doc, xobjs, key);
+	xo = tobj_resource(doc, res, "/XObject", name);
 	if (!qpdf_oh_is_stream(doc->q, xo) || !tobj_name(doc, xo, "/Subtype", sub, sizeof(sub)) ||
 	    strcmp(sub, "Form") != 0) {
 		r = SP_OK; /* images and the like carry no text */
@@ -421,7 +426,14 @@ do_xobject(struct interp *in, qpdf_oh res, const char *name)
 	memcpy(stm, in->tm, sizeof(stm));
 	memcpy(stlm, in->tlm, sizeof(stlm));
 	in->forms[in->depth++] = id;
+	mc_base = in->mc_base;
+	in->mc_base = in->mc_depth;
 	r = run(in, data, len, qpdf_oh_is_dictionary(doc->q, fres) ? fres : res);
+	/* marked content is whole in one stream (§14.6): what the form left open ends */
+	if (r == SP_OK && in->span.open && in->span.depth > in->mc_base)
+		r = text_span_end(&in->span, in->tp, in->ei);
+	in->mc_depth = in->mc_base;
+	in->mc_base = mc_base;
 	in->depth--;
 	memcpy(in->tm, stm, sizeof(stm));
 	memcpy(in->tlm, stlm, sizeof(stlm));
@@ -431,7 +443,6 @@ out:
 	tobj_release(doc, fres);
 	tobj_release(doc, mat);
 	tobj_release(doc, xo);
-	tobj_release(doc, xobjs);
 	return r;
 }
 
@@ -587,6 +598,26 @@ operator(struct interp *in, const char *op, size_t oplen, qpdf_oh res)
 		}
 	} else if (OP("TJ")) {
 		r = op_tj_array(in);
+	} else if (OP("BMC") || OP("BDC")) {
+		in->mc_depth++;
+		/* an /ActualText span (inline or a named property list); one inside
+		   another is the outer one's text already */
+		if (OP("BDC") && !in->span.open && in->nops >= 1) {
+			o = &in->ops[in->nops - 1];
+			if (o->t == O_DICT && o->num == 1)
+				r = text_span_begin(in->doc, &in->span, in->tp, in->mc_depth,
+						    in->strs.data + o->off, o->len, in->ei);
+			else if (o->t == O_NAME)
+				r = text_span_begin_named(in->doc, &in->span, in->tp, in->mc_depth,
+							  res, opnd_name(in, o), in->ei);
+		}
+	} else if (OP("EMC")) {
+		/* (a form's EMC closes nothing its painter opened) */
+		if (in->mc_depth > in->mc_base) {
+			if (in->span.open && in->mc_depth == in->span.depth)
+				r = text_span_end(&in->span, in->tp, in->ei);
+			in->mc_depth--;
+		}
 	} else if (OP("Do")) {
 		if ((o = last(in, O_NAME))) {
 			char name[256];
@@ -661,15 +692,31 @@ run(struct interp *in, const unsigned char *p, size_t len, qpdf_oh res)
 			goto out;
 		}
 		if (dict) {
-			/* dictionaries (marked content, inline images) carry no text */
+			/* dictionaries (marked content, inline images) carry no text,
+			   but a marked-content span's /ActualText is its text */
+			if (dict == 1 && tt == CT_STR && in->dict_at_next) {
+				in->dict_at_off = in->strs.len;
+				in->dict_at_len = t.len;
+				in->dict_at = 1;
+				if (sp_buf_add(&in->strs, t.s, t.len) != SP_OK) {
+					r = sp_err_reason(in->ei, SP_ERR_LIMIT, "pdf_limit",
+							  "operands too large");
+					goto out;
+				}
+			}
+			in->dict_at_next = dict == 1 && tt == CT_NAME && t.len == 10 &&
+					   memcmp(t.s, "ActualText", 10) == 0;
 			if (tt == CT_DICT_OPEN && ++dict > TEXT_MAX_NESTING) {
 				r = sp_err_reason(in->ei, SP_ERR_LIMIT, "pdf_limit",
 						  "dictionaries nested too deep");
 				goto out;
 			}
-			if (tt == CT_DICT_CLOSE && --dict == 0 &&
-			    (r = push(in, O_OTHER, 0, NULL, 0)) != SP_OK)
-				goto out;
+			if (tt == CT_DICT_CLOSE && --dict == 0) {
+				if ((r = push(in, O_DICT, in->dict_at, NULL, 0)) != SP_OK)
+					goto out;
+				in->ops[in->nops - 1].off = in->dict_at_off;
+				in->ops[in->nops - 1].len = in->dict_at_len;
+			}
 			continue;
 		}
 		r = SP_OK;
@@ -700,6 +747,8 @@ run(struct interp *in, const unsigned char *p, size_t len, qpdf_oh res)
 			break;
 		case CT_DICT_OPEN:
 			dict = 1;
+			in->dict_at = in->dict_at_next = 0;
+			in->dict_at_len = 0;
 			break;
 		case CT_DICT_CLOSE:
 			break;
@@ -758,6 +807,7 @@ interp_cleanup(struct interp *in)
 	}
 	sp_buf_cleanup(&in->strs);
 	free(in->ops);
+	text_span_cleanup(&in->span);
 }
 
 int
@@ -773,6 +823,8 @@ text_stream_extract(struct pdf_doc *doc, const unsigned char *p, size_t len, qpd
 	in->deffont = deffont;
 	in->gs.font = deffont;
 	r = run(in, p, len, res);
+	if (r == SP_OK)
+		r = text_span_end(&in->span, tp, ei); /* one left open ends with the stream */
 	interp_cleanup(in);
 	free(in);
 	return r;
@@ -805,7 +857,9 @@ text_page_extract(struct pdf_doc *doc, int page, struct text_page *tp, struct sp
 		goto out;
 	}
 	interp_init(in, doc, tp, ei);
-	if ((r = run(in, data, len, res)) != SP_OK) {
+	/* a span left open ends with the page's content */
+	if ((r = run(in, data, len, res)) != SP_OK ||
+	    (r = text_span_end(&in->span, tp, ei)) != SP_OK) {
 		char what[32];
 		snprintf(what, sizeof(what), "page %d", page);
 		sp_errinfo_prefix(ei, what);

@@ -227,6 +227,29 @@ int text_page_extract(struct pdf_doc *doc, int page, struct text_page *tp,
 int text_stream_extract(struct pdf_doc *doc, const unsigned char *p, size_t len, qpdf_oh res,
 			struct font *deffont, struct text_page *tp, struct sp_errinfo *ei) SP_WUR;
 void text_page_cleanup(struct text_page *tp);
+/* Append one character to tp within the page's and the search's caps (SP_ERR_LIMIT). */
+int text_page_push(struct text_page *tp, uint32_t cp, int line, const double box[4],
+		   struct sp_errinfo *ei) SP_WUR;
+
+/* ---- text_span.c: /ActualText spans (marked content) ---- */
+
+struct text_span {
+	int open;     /* a span is open: glyphs are recorded as code point 0 */
+	int depth;    /* the marked-content depth its BDC opened */
+	size_t start; /* its first record in the page */
+	uint32_t *cp; /* its text */
+	size_t ncp;
+};
+/* Open a span at marked-content depth whose /ActualText is the text string
+   s[0..len) (as written: its encoding is read here), its glyphs from tp's next. */
+int text_span_begin(struct pdf_doc *doc, struct text_span *sp, const struct text_page *tp,
+		    int depth, const unsigned char *s, size_t len, struct sp_errinfo *ei) SP_WUR;
+/* The same for "/name BDC": res's /Properties name, when it has an /ActualText. */
+int text_span_begin_named(struct pdf_doc *doc, struct text_span *sp, const struct text_page *tp,
+			  int depth, qpdf_oh res, const char *name, struct sp_errinfo *ei) SP_WUR;
+/* Close sp (open or not): its glyphs' records in tp become its text. */
+int text_span_end(struct text_span *sp, struct text_page *tp, struct sp_errinfo *ei) SP_WUR;
+void text_span_cleanup(struct text_span *sp);
 
 /* ---- text_fold.c ---- */
 /* The unified ideograph a CJK radical or stroke stands for (Unicode's
@@ -237,6 +260,8 @@ uint32_t text_fold(uint32_t cp);
 
 /* d[key] when d is a dictionary (or a stream's dictionary), else a null handle. */
 qpdf_oh tobj_key(struct pdf_doc *doc, qpdf_oh d, const char *key);
+/* The resource name (without the slash) of category ("/XObject", "/Properties") in res. */
+qpdf_oh tobj_resource(struct pdf_doc *doc, qpdf_oh res, const char *category, const char *name);
 /* d[key] as a number, def when absent or not a number. */
 double tobj_num(struct pdf_doc *doc, qpdf_oh d, const char *key, double def);
 /* d[key] as a name without the slash into buf (NUL-terminated); 1 if found. */

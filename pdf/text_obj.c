@@ -27,6 +27,22 @@ tobj_key(struct pdf_doc *doc, qpdf_oh d, const char *key)
 	return qpdf_oh_get_key_if_dict(doc->q, d, key);
 }
 
+qpdf_oh
+tobj_resource(struct pdf_doc *doc, qpdf_oh res, const char *category, const char *name)
+{
+	char key[256];
+	qpdf_oh cat, v;
+
+	if (!res || strlen(name) + 2 > sizeof(key))
+		return qpdf_oh_new_null(doc->q);
+	key[0] = '/';
+	strcpy(key + 1, name);
+	cat = tobj_key(doc, res, category);
+	v = tobj_key(doc, cat, key);
+	qpdf_oh_release(doc->q, cat);
+	return v;
+}
+
 double
 tobj_num(struct pdf_doc *doc, qpdf_oh d, const char *key, double def)
 {

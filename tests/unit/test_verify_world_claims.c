@@ -407,6 +407,69 @@ START_TEST(byterange_pairs_other_writers_list)
 END_TEST
 
 /*
+ * What a /ByteRange that is not read is told as: the report's message
+ * names the entry or pair and the rule it breaks (a signer's tool is fixed
+ * from that), where it said "missing, null, indirect or not 4 non-negative
+ * integers" of every one, though pairs past two are read since. The
+ * signed file's "/ByteRange [...]" respelled in place (want follows
+ * "/ByteRange " in the message); the reason codes stay.
+ */
+START_TEST(byterange_message_says_what_is_wrong)
+{
+	static const struct {
+		const char *text, *reason, *want;
+	} c[] = {
+		{ "/ByteRange [0 10 20]", "byterange_malformed",
+		  "has 3 entries: two or more pairs of offset and length are needed" },
+		{ "/ByteRange [0 10 20 30.5]", "byterange_malformed",
+		  "entry 4 of 4 is a real, not an integer" },
+		{ "/ByteRange [0 -5 20 30]", "byterange_malformed",
+		  "entry 2 of 4 is negative (-5)" },
+		{ "/ByteRange [0 1 0 R 20 30]", "byterange_malformed",
+		  "entry 2 of 4 is an indirect reference" },
+		{ "/ByteRange [0 10 20 5 0 10]", "byterange_malformed",
+		  "pair 3 starts at 0, before pair 2 ends at 25 (bytes hashed twice or out of "
+		  "order)" },
+		{ "/ByteRange [0 10 20 5 30 5]", "byterange_malformed",
+		  "pair 3 leaves a second gap, from 25 (one, the /Contents value, is allowed)" },
+		{ "/ByteRange [0 10 10 5 15 5]", "byterange_malformed",
+		  "pairs run on without the gap of the /Contents value" },
+		{ "/ByteRange [0 10 10 0 30 5]", "byterange_malformed",
+		  "pair 2 of 3 has length 0" },
+		{ "/ByteRange (0 10 20 30)", "byterange_malformed", "is a string, not an array" },
+		{ "/ByteRange 1 0 R", "byterange_indirect",
+		  "is an indirect reference, not an array written in place" },
+		{ "/ByteRangX [0 10 20 30]", "byterange_missing", "is missing" },
+	};
+	unsigned char *one, *two;
+	struct crypto_verify_report *r;
+	char want[160], *p, *e;
+	size_t n, i;
+
+	one = vc_sign(base, base_len, "rsa", 1, 0, &n);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		two = malloc(n);
+		memcpy(two, one, n);
+		ck_assert_ptr_nonnull(p = memmem(two, n, "/ByteRange [", 12));
+		e = memchr(p, ']', 80);
+		ck_assert_uint_le(strlen(c[i].text), (size_t)(e + 1 - p));
+		memset(p, ' ', (size_t)(e + 1 - p));
+		memcpy(p, c[i].text, strlen(c[i].text));
+		r = verify(two, n);
+		ck_assert_uint_eq(r->nsigs, 1);
+		ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+		ck_assert_str_eq(r->sigs[0].reasons[0], c[i].reason);
+		snprintf(want, sizeof(want), "/ByteRange %s", c[i].want);
+		ck_assert_msg(!strcmp(r->sigs[0].message, want), "%s: said \"%s\"", c[i].text,
+			      r->sigs[0].message);
+		crypto_verify_report_free(r);
+		free(two);
+	}
+	free(one);
+}
+END_TEST
+
+/*
  * A writer that puts the signature dictionary, like every dictionary it
  * can, into an (uncompressed) object stream listed by a cross-reference
  * stream (tests/support/objstm_signer.py; ISO 32000-2 §7.5.7 does not
@@ -483,6 +546,7 @@ claims_suite(void)
 	tcase_add_test(tc, contents_hex_with_white_space);
 	tcase_add_test(tc, issuing_ca_with_a_stale_crl_is_unknown);
 	tcase_add_test(tc, byterange_pairs_other_writers_list);
+	tcase_add_test(tc, byterange_message_says_what_is_wrong);
 	tcase_add_test(tc, signature_dictionary_in_an_object_stream);
 	suite_add_tcase(s, tc);
 	return s;
