@@ -453,9 +453,11 @@ done_work(void *arg, struct sp_errinfo *ei)
 	j->stored_doc = lr.data != NULL ? j->ltv_doc : j->new_doc;
 	if (j->stored_doc != j->ltv_doc)
 		pdf_doc_free(j->ltv_doc);
-	if (j->stored_doc != j->new_doc)
-		pdf_doc_free(j->new_doc);
-	pdf_doc_free(j->base_doc);
+	/* freed after the reply (done_stored), not on the way to it */
+	if (j->stored_doc != j->new_doc && j->new_doc != NULL)
+		j->spent_docs[j->nspent_docs++] = j->new_doc;
+	if (j->base_doc != NULL)
+		j->spent_docs[j->nspent_docs++] = j->base_doc;
 	j->ltv_doc = j->new_doc = j->base_doc = NULL;
 	/* the long-term data's file is the signed revision's copy with its update after
 	   it: the base's bytes start it as they started the signed revision */
@@ -613,6 +615,9 @@ out:
 		doc_cache_parsed_put(j->docs, j->held, pdf_doc_parsed_take(j->base_doc));
 	pdf_doc_free(j->base_doc);
 	j->new_doc = j->base_doc = NULL;
+	/* failed: no reply to go before their teardown */
+	while (r != SP_OK && j->nspent_docs > 0)
+		pdf_doc_free(j->spent_docs[--j->nspent_docs]);
 	memset(&j->sig_checked, 0, sizeof(j->sig_checked)); /* cert is freed here */
 	X509_free(cert);
 	sk_X509_pop_free(chain, X509_free);
