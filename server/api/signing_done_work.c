@@ -702,6 +702,11 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 	    pdf_dss_unpack(dssr, dlen, &given) == SP_OK) {
 		kn.dss_given = &given;
 		kn.dss_given_len = ss->orig_len;
+		/* and to the base's view, which the verification of the result asks whether
+		   the objects the updates list are object streams: the DSS is not parsed for
+		   that (a read of other bytes is not told) */
+		if (j->base_doc != NULL)
+			(void)pdf_doc_dss_tell(j->base_doc, &given);
 	}
 	blob_cache_return(dref);
 	/* engine_check verifies the result whole before it is kept */
