@@ -392,6 +392,11 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 out:
 	if (known != NULL && r == SP_OK && doc != NULL && !pdf_doc_damaged(doc))
 		known->nlisted = nl;
+	/* the caller's view of data, whose DSS the update rewrote: the checks of the update
+	   (the caller's verification of the result, with the view as the revision before)
+	   take that DSS from this read of it, not from a parse (pdf_doc_dss_tell) */
+	if (known != NULL && r == SP_OK && *out != NULL && doc == known->doc)
+		(void)pdf_doc_dss_tell(doc, &dss);
 	if (known != NULL && r == SP_OK && memo.len > 0)
 		known->vri_memo = sp_buf_take(&memo, &known->vri_memo_len);
 	/* the DSS as read of data, or of what the update made of it when that is told (its

@@ -30,6 +30,8 @@ struct ctx {
 	/* the older revision's pages' object numbers, read once per diff (is_page): every
 	   object the update redefines asked each page for its number */
 	int *page_ids;
+	/* a read of newer's DSS, of its very bytes (pdf_revision_diff_dss), or NULL */
+	const struct pdf_dss *dss_new;
 	/* the object classify() compares (its number and generation; 0 inside a direct
 	   dictionary of it): the container dict_allowed() names its arrays by */
 	int dnum, dgen;
@@ -541,6 +543,31 @@ dss_grown(qpdf_data qo, qpdf_oh old, qpdf_data qn, qpdf_oh nw)
 	return 0;
 }
 
+/*
+ * 1 when object num (generation gen) is older's DSS, rewritten with an
+ * item array of another length, as the reads of it on both sides tell it
+ * (older's told by pdf_doc_dss_tell, newer's c->dss_new; closed reads: each
+ * count is its array's length, 0 for none) without qpdf parsing either:
+ * the two cannot unparse alike (dss_grown's test), so classify() would list
+ * it as the allowed DSS change. It is not /Info or the XMP metadata, which
+ * classify() names first. 0: compared as before.
+ */
+static int
+dss_told_grown(const struct ctx *c, int num, int gen)
+{
+	const struct pdf_dss *nw = c->dss_new;
+	size_t k;
+
+	if (nw == NULL || num != c->dss || num == c->info || num == c->metadata ||
+	    c->o->dss_obj != num || c->o->dss_gen != gen || !nw->present || !nw->closed ||
+	    nw->encrypted || nw->dss_obj != num || nw->dss_gen != gen)
+		return 0;
+	for (k = 0; k < 3; k++)
+		if (c->o->dss_n[k] != nw->n[k])
+			return 1;
+	return 0;
+}
+
 /* An object the update redefined: allowed or not, and why. */
 static void
 classify(struct ctx *c, int num, int gen)
@@ -566,6 +593,11 @@ classify(struct ctx *c, int num, int gen)
 	char ft[32], ft2[32], name[128], name2[128];
 	int ok;
 
+	if (dss_told_grown(c, num, gen)) {
+		diff_note(c->d, num, gen, 1, 0, "document security store (DSS)");
+		diff_mark_ltv(c->d);
+		return;
+	}
 	if (qpdf_oh_is_null(qo, old)) {
 		if (gen != 0 && !qpdf_oh_is_null(qo, qpdf_get_object_by_id(qo, num, 0)))
 			diff_note(c->d, num, gen, 0, 0, "object %d redefined with generation %d",
@@ -765,6 +797,11 @@ pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct
 		diff_note(out, 0, 0, 0, 0, "the trailer's /Root was replaced");
 	encryption_kept(out, older->q, to, newer->q, tn);
 	c.refs = refs;
+	/* a read of newer's DSS, of these very bytes: its DSS object is judged (dss_told_grown)
+	   and what its /VRI refers to taken from it */
+	if (dss != NULL && !(dss->present && dss->dss_obj > 0 && dss->len == rev->end))
+		dss = NULL;
+	c.dss_new = dss;
 	if (diff_xref_entries(newer, rev, &self, &x, &nx) < 0) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
 				  "the xref section at %lld cannot be read", rev->xref);
@@ -792,21 +829,25 @@ pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct
 		out->listed[i] = x[i].num;
 	out->nlisted = nx;
 	qsort(out->listed, nx, sizeof(*out->listed), cmp_int);
-	/* a read of newer's DSS, of these very bytes: what its /VRI refers to is taken from it */
-	if (dss != NULL && !(dss->present && dss->dss_obj > 0 && dss->len == rev->end))
-		dss = NULL;
-	/* what this update's objects refer to, for the next update's new objects */
-	for (i = 0; i < nx; i++)
-		if (x[i].num > 0 && x[i].type != 0 &&
-		    (r = diff_refs_walk(newer->q,
+	/* what this update's objects refer to, for the next update's new objects: the DSS
+	   from the read when it holds them all (not parsed: some 3k references at a B-LT
+	   contract's k-th), the others walked */
+	for (i = 0; i < nx; i++) {
+		const struct pdf_dss *od =
+			dss != NULL && x[i].num == dss->dss_obj && x[i].gen == dss->dss_gen ? dss
+											    : NULL;
+		if (x[i].num <= 0 || x[i].type == 0)
+			continue;
+		if (od != NULL && (r = diff_refs_dss(od, refs, ei)) != 0) {
+			if (r < 0)
+				goto out;
+			continue;
+		}
+		if ((r = diff_refs_walk(newer->q,
 					qpdf_get_object_by_id(newer->q, x[i].num, x[i].gen), 0,
-					newer, x[i].num, x[i].gen,
-					dss != NULL && x[i].num == dss->dss_obj &&
-							x[i].gen == dss->dss_gen
-						? dss
-						: NULL,
-					refs, NULL, ei)) < 0)
+					newer, x[i].num, x[i].gen, od, refs, NULL, ei)) < 0)
 			goto out;
+	}
 	if ((r = diff_refs_walk(newer->q, qpdf_get_trailer(newer->q), 0, NULL, 0, 0, NULL, refs,
 				NULL, ei)) < 0)
 		goto out;

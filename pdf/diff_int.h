@@ -84,3 +84,10 @@ void diff_mark_ltv(struct pdf_diff *d);
 int diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, int gen,
 		   const struct pdf_dss *dss, struct pdf_refs *r, unsigned char *seen,
 		   struct sp_errinfo *ei);
+/*
+ * What diff_refs_walk() (not following) marks of the DSS object dss read,
+ * marked from the read: 1 when done, 0 when the read does not hold every
+ * reference the dictionary makes (pdf_dss.keys_known, closed, vri_refs),
+ * then the object is walked; an error past the walk's step limit.
+ */
+int diff_refs_dss(const struct pdf_dss *dss, struct pdf_refs *r, struct sp_errinfo *ei);

@@ -203,6 +203,33 @@ out:
 }
 
 int
+diff_refs_dss(const struct pdf_dss *dss, struct pdf_refs *r, struct sp_errinfo *ei)
+{
+	size_t k, i, steps = 2; /* the dictionary, its /Type's name */
+
+	if (!dss->keys_known || !dss->closed || !dss->vri_refs ||
+	    (dss->nvri > 0 && (!dss->vri_obj || !dss->vri_gen)))
+		return 0;
+	for (i = 0; i < dss->nvri; i++)
+		if (dss->vri_obj[i] <= 0)
+			return 0; /* a direct value: walked */
+	/* the steps the walk counts: each array and its items, /VRI and its values */
+	for (k = 0; k < 3; k++)
+		steps += dss->n[k] > 0 ? 1 + dss->n[k] : 0;
+	if ((steps += 1 + dss->nvri) > WALK_MAX)
+		return sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+				     "more than %d objects to compare", WALK_MAX);
+	for (k = 0; k < 3; k++)
+		for (i = 0; i < dss->n[k]; i++)
+			if (dss->obj[k][i] > 0 && (size_t)dss->obj[k][i] < r->n)
+				REF_SET(r, dss->obj[k][i]);
+	for (i = 0; i < dss->nvri; i++)
+		if ((size_t)dss->vri_obj[i] < r->n)
+			REF_SET(r, dss->vri_obj[i]);
+	return 1;
+}
+
+int
 pdf_refs_init(struct pdf_doc *first, struct pdf_refs *r, struct sp_errinfo *ei)
 {
 	unsigned char *seen = NULL;

@@ -393,9 +393,13 @@ int
 pdf_obj_is_objstm(struct pdf_doc *doc, int num)
 {
 	qpdf_data q = doc->q;
-	qpdf_oh o = qpdf_get_object_by_id(q, num, 0), d, t;
+	qpdf_oh o, d, t;
 	int yes = 0;
 
+	/* the DSS as a read of these bytes told it: a dictionary, not parsed for that */
+	if (num > 0 && num == doc->dss_obj && doc->dss_gen == 0)
+		return 0;
+	o = qpdf_get_object_by_id(q, num, 0);
 	if (qpdf_oh_is_stream(q, o)) {
 		d = qpdf_oh_get_dict(q, o);
 		t = qpdf_oh_get_key_if_dict(q, d, "/Type");

@@ -154,6 +154,12 @@ listed_touches_tree(struct pdf_doc *older, struct pdf_doc *newer, int num)
 	if (num <= 0 || num >= older->info.size)
 		return 0; /* the free list's head, or new: only a changed node or /Kids array
 			     could bring a new object in */
+	/* the DSS as a read of older's bytes told it, a dictionary of /Type /DSS, item
+	   arrays and /VRI (pdf_doc_dss_tell): no node, and not parsed to be told so (the
+	   page list is asked first: an object listed as a page is checked as one) */
+	if (num == older->dss_obj && older->dss_gen == 0 && older->dss_keys_known &&
+	    page_index(older, num) < 0)
+		return 0;
 	o = qpdf_get_object_by_id(qo, num, 0);
 	if (qpdf_oh_is_null(qo, o))
 		return 1; /* free, or of another generation: not told apart here */

@@ -338,11 +338,11 @@ out:
 	return r;
 }
 
-/* pdf_dss_pack's layout: "DSS2", present, encrypted, vri_refs, closed, dss_obj, dss_gen,
-   size, len, then per kind n and each item's obj, gen, plain, len and bytes, then nvri and each
-   key (40) with its value's obj and gen */
-#define PACK_MAGIC "DSS2"
-#define PACK_HEAD 32
+/* pdf_dss_pack's layout: "DSS3", present, encrypted, vri_refs, closed, dss_obj, dss_gen,
+   size, len, keys_known and three bytes 0, then per kind n and each item's obj, gen, plain,
+   len and bytes, then nvri and each key (40) with its value's obj and gen */
+#define PACK_MAGIC "DSS3"
+#define PACK_HEAD 36
 #define PACK_VRI 48
 
 int
@@ -366,6 +366,8 @@ pdf_dss_pack(const struct pdf_dss *d, uint8_t **out, size_t *len)
 	sp_store_be32(h + 20, (uint32_t)d->size);
 	sp_store_be32(h + 24, (uint32_t)((uint64_t)d->len >> 32));
 	sp_store_be32(h + 28, (uint32_t)d->len);
+	h[32] = (unsigned char)(d->keys_known != 0);
+	h[33] = h[34] = h[35] = 0;
 	if (sp_buf_add(&b, h, sizeof(h)) < 0)
 		goto nomem;
 	for (k = 0; k < 3; k++) {
@@ -422,12 +424,13 @@ pdf_dss_unpack(const uint8_t *p, size_t len, struct pdf_dss *out)
 
 	memset(out, 0, sizeof(*out));
 	if ((h = take(&p, &len, PACK_HEAD)) == NULL || memcmp(h, PACK_MAGIC, 4) != 0 || h[4] > 1 ||
-	    h[5] > 1 || h[6] > 1 || h[7] > 1)
+	    h[5] > 1 || h[6] > 1 || h[7] > 1 || h[32] > 1)
 		return SP_ERR_INVALID;
 	out->present = h[4];
 	out->encrypted = h[5];
 	out->vri_refs = h[6];
 	out->closed = h[7];
+	out->keys_known = h[32];
 	out->dss_obj = (int)sp_load_be32(h + 8);
 	out->dss_gen = (int)sp_load_be32(h + 12);
 	out->size = (long long)((uint64_t)sp_load_be32(h + 16) << 32 | sp_load_be32(h + 20));
@@ -484,6 +487,26 @@ pdf_dss_unpack(const uint8_t *p, size_t len, struct pdf_dss *out)
 out:
 	pdf_dss_cleanup(out);
 	return r;
+}
+
+int
+pdf_doc_dss_tell(struct pdf_doc *doc, const struct pdf_dss *dss)
+{
+	size_t k;
+
+	doc->dss_obj = doc->dss_gen = doc->dss_keys_known = 0;
+	/* a closed read (direct arrays of references, every item read) of these very
+	   bytes: its counts are the arrays' lengths */
+	if (dss == NULL || !dss->present || !dss->closed || dss->encrypted || dss->dss_obj <= 0 ||
+	    dss->dss_gen < 0 || dss->len != doc->len || dss->size != doc->info.size ||
+	    pdf_doc_damaged(doc))
+		return 0;
+	for (k = 0; k < 3; k++)
+		doc->dss_n[k] = dss->n[k];
+	doc->dss_gen = dss->dss_gen;
+	doc->dss_keys_known = dss->keys_known;
+	doc->dss_obj = dss->dss_obj;
+	return 1;
 }
 
 int

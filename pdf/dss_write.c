@@ -320,6 +320,7 @@ dss_after(const struct pdf_dss *old, const struct pdf_dss_add *add, const struct
 	after->len = len;
 	after->vri_refs = 1;
 	after->closed = 1;
+	after->keys_known = 1; /* dss_body's: /Type, the item arrays, /VRI */
 	free(v);
 	return SP_OK;
 none:

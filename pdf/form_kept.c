@@ -765,6 +765,10 @@ pdf_doc_form_keep(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf
 	for (i = 0; i < n; i++) {
 		if (nums[i] <= 0)
 			continue; /* the free list's head */
+		/* the DSS, a dictionary as a read of older's bytes told it (pdf_doc_dss_tell):
+		   not parsed for that (some 3k references at a B-LT contract's k-th DSS) */
+		if (nums[i] == older->dss_obj && older->dss_gen == 0)
+			continue;
 		o = qpdf_get_object_by_id(older->q, nums[i], 0);
 		if (!qpdf_oh_is_null(older->q, o) && !qpdf_oh_is_dictionary(older->q, o) &&
 		    !qpdf_oh_is_array(older->q, o))

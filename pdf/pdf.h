@@ -1055,6 +1055,20 @@ int pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer,
 			  const struct pdf_revision *rev, const struct pdf_dss *dss,
 			  struct pdf_refs *refs, struct pdf_diff *out,
 			  struct sp_errinfo *ei) SP_WUR;
+/*
+ * doc's DSS as dss, a closed read of doc's very bytes (pdf_dss_read_known()
+ * of doc, dss->len doc's length), told to doc: the checks of an update
+ * after doc (pdf_doc_form_keep, pdf_pages_kept, pdf_revision_diff_dss with
+ * doc as the older side) then take the DSS object (its number, that it is a
+ * dictionary, its item counts, with keys_known that it holds nothing else)
+ * from these facts instead of having qpdf parse it: the DSS update of a
+ * B-LT contract's k-th completion rewrites a dictionary with some 3k
+ * references, which qpdf parsed in the revision before it only to find it
+ * a dictionary, different from the new one. 1 when told (kept by value:
+ * dss need not outlive doc), 0 when dss is not such a read of doc. Any
+ * thread that owns doc.
+ */
+int pdf_doc_dss_tell(struct pdf_doc *doc, const struct pdf_dss *dss);
 void pdf_diff_cleanup(struct pdf_diff *d);
 /* ==== end section: revisions and differences ==== */
 
@@ -1100,6 +1114,10 @@ struct pdf_dss {
 	   Another document whose catalog names the same DSS object, which neither that
 	   object nor an item of it changed in, reads the same (pdf_dss_read_known). */
 	int closed;
+	/* 1 when the DSS dictionary holds no key but /Type /DSS, the item arrays (direct,
+	   n[k] references each) and /VRI (direct, the nvri references): a read of what
+	   pdf_dss_append_read() wrote, or a copy of one taken whole (pdf_dss_read_known) */
+	int keys_known;
 };
 #define PDF_DSS_CERTS 0
 #define PDF_DSS_OCSPS 1

@@ -65,6 +65,12 @@ struct pdf_doc {
 	/* arrays of references read here (pdf_doc_key_refs), each once per document */
 	struct pdf_key_refs *krefs;
 	size_t nkrefs;
+
+	/* the DSS object as a closed read of these bytes told it (pdf_doc_dss_tell): its
+	   number and generation (0: not told), its item counts, and whether it holds no
+	   other key (pdf_dss.keys_known) */
+	int dss_obj, dss_gen, dss_keys_known;
+	size_t dss_n[3];
 };
 
 /* form_kept.c: the form read into doc's info and fieldnames (a walk of /Fields). */

@@ -62,6 +62,8 @@ done_job_free(struct done_job *j)
 		return;
 	pdf_parsed_free(j->stored_parsed); /* before the bytes it reads (j->s) */
 	pdf_parsed_free(j->spent_parsed);
+	while (j->nspent_docs > 0)
+		pdf_doc_free(j->spent_docs[--j->nspent_docs]);
 	free(j->sig);
 	free(j->report);
 	free(j->report_index);
@@ -100,15 +102,28 @@ uuid_ok(const char *s)
 /* ---- the loop side ------------------------------------------------------------------------ */
 
 /*
- * A parse of bytes nobody opens again (spent_parsed), freed by a worker:
- * the loop never runs qpdf's teardown. When the pool takes no job (busy,
- * stopping) it is freed here after all. qpdf's teardown reads none of the
- * bytes the parse was made from (they are only wrapped, not owned or
- * read), so the document cache may release them meanwhile.
+ * A parse of bytes nobody opens again (spent_parsed) and the views nobody
+ * reads again (spent_docs), freed by a worker: the loop never runs qpdf's
+ * teardown. When the pool takes no job (busy, stopping) they are freed
+ * here after all. qpdf's teardown reads none of the bytes the parse was
+ * made from (they are only wrapped, not owned or read), nor does
+ * pdf_doc_free() read a view's borrowed bytes, so the document cache and
+ * the job may release them meanwhile.
  */
 struct spent {
 	struct pdf_parsed *p;
+	struct pdf_doc *docs[2];
+	size_t ndocs;
 };
+
+static void
+spent_free(struct spent *s)
+{
+	pdf_parsed_free(s->p);
+	s->p = NULL;
+	while (s->ndocs > 0)
+		pdf_doc_free(s->docs[--s->ndocs]);
+}
 
 static int
 spent_work(void *arg, struct sp_errinfo *ei)
@@ -116,8 +131,7 @@ spent_work(void *arg, struct sp_errinfo *ei)
 	struct spent *s = arg;
 
 	(void)ei;
-	pdf_parsed_free(s->p);
-	s->p = NULL;
+	spent_free(s);
 	return SP_OK;
 }
 
@@ -128,24 +142,36 @@ spent_done(void *arg, int rc, const struct sp_errinfo *ei)
 
 	(void)rc;
 	(void)ei;
-	pdf_parsed_free(s->p); /* the pool stopped before a worker took it */
+	spent_free(s); /* the pool stopped before a worker took it */
 	free(s);
 }
 
+/* j's spent parse and views into *t, taken from j (which keeps none) */
 static void
-spent_drop(struct jobs *pool, struct pdf_parsed *p)
+spent_take(struct done_job *j, struct spent *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->p = j->spent_parsed;
+	j->spent_parsed = NULL;
+	for (; j->nspent_docs > 0 && t->ndocs < sizeof(t->docs) / sizeof(t->docs[0]); t->ndocs++)
+		t->docs[t->ndocs] = j->spent_docs[--j->nspent_docs];
+}
+
+/* what spent_take() took, to a worker */
+static void
+spent_drop(struct jobs *pool, struct spent *t)
 {
 	struct spent *s;
 
-	if (p == NULL)
+	if (t->p == NULL && t->ndocs == 0)
 		return;
 	if (pool == NULL || (s = malloc(sizeof(*s))) == NULL) {
-		pdf_parsed_free(p);
+		spent_free(t);
 		return;
 	}
-	s->p = p;
+	*s = *t;
 	if (jobs_submit(pool, spent_work, spent_done, s) != SP_OK) {
-		pdf_parsed_free(p);
+		spent_free(s);
 		free(s);
 	}
 }
@@ -159,14 +185,15 @@ done_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *er
 	struct request *r = j->r;
 	int minimal = j->minimal;
 	struct jobs *pool = request_jobs(r);
-	struct pdf_parsed *spent = j->spent_parsed;
+	struct spent spent;
 
+	/* dropped after the reply */
+	spent_take(j, &spent);
 	/* a check of the claim did not hold in the statement that stores: nothing changed,
 	   and the claim's path answers */
 	if (j->one_trip && err->code == SP_ERR_CONFLICT &&
 	    strcmp(err->reason, "claim_needed") == 0) {
-		j->spent_parsed = NULL;
-		spent_drop(pool, spent);
+		spent_drop(pool, &spent);
 		done_fallback(j);
 		return;
 	}
@@ -187,7 +214,6 @@ done_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *er
 		j->report_index = NULL;
 		j->stored_parsed = NULL;
 	}
-	j->spent_parsed = NULL; /* dropped after the reply */
 	done_job_free(j);
 	if (err->code != SP_OK)
 		request_reply_error(r, err->code, err);
@@ -196,7 +222,7 @@ done_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *er
 			request_header_add(r, "Preference-Applied", "return=minimal");
 		request_reply_json_text(r, 200, text, len);
 	}
-	spent_drop(pool, spent);
+	spent_drop(pool, &spent);
 }
 
 static void

@@ -131,6 +131,13 @@ struct done_job {
 	/* or, when nobody opens them again (the last signature), that parse to free:
 	   after the reply, on a worker (done_stored), not on the way to it */
 	struct pdf_parsed *spent_parsed;
+	/* and the views nobody reads after the engine: the base's (the parse an earlier
+	   completion kept, with every object it and this one read) and, under long-term
+	   data, the signed revision's. Their teardown, which grows with the objects read
+	   (a k-th signing's base has some 20k more), is freed with spent_parsed after the
+	   reply (done_stored); on a failure, by done_work itself */
+	struct pdf_doc *spent_docs[2];
+	size_t nspent_docs;
 	/* checked already on these very bytes, for the engine (crypto_verify_opts): the
 	   signer's value (done_work, cert borrowed from it) and the signed ranges' digest
 	   of ss->document (done_revision_check; dlen 0: none) */

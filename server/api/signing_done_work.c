@@ -66,10 +66,12 @@ report_keep(struct done_job *j, const struct crypto_verify_report *rep,
  * signature with the DSS's revocation evidence, as any later verification
  * will), and whatever they add must be valid. revs[0..nrevs): data's
  * revisions as done_revisions_of() found them (NULL: the engine finds them).
+ * starts: 1 when data is longer and starts with the signed revision's bytes
+ * (done_work compared them once: each comparison here read the whole file).
  */
 static int
 engine_check(struct done_job *j, const uint8_t *data, size_t len, const struct pdf_revision *revs,
-	     size_t nrevs, struct sp_errinfo *ei)
+	     size_t nrevs, int starts, struct sp_errinfo *ei)
 {
 	const struct db_signing_session *ss = j->s;
 	struct crypto_verify_opts vo;
@@ -126,8 +128,7 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, const struct p
 	   are not decoded again, nor the DSS it wrote parsed (data starts with the signed
 	   revision, compared) */
 	if (len > ss->document_len && (j->dss_known.present || j->dss_known.size > 0) &&
-	    j->dss_known.len >= ss->document_len && j->dss_known.len <= len &&
-	    memcmp(data, ss->document, ss->document_len) == 0) {
+	    j->dss_known.len >= ss->document_len && j->dss_known.len <= len && starts) {
 		vo.dss_known = &j->dss_known;
 		vo.dss_known_len = j->dss_known.len;
 	}
@@ -140,8 +141,8 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, const struct p
 	   done_revision_check (SHA-256, j->tail_len bytes): the engine's hashing of ranges goes
 	   on from there (data starts with those very bytes: the signed revision, or it
 	   with the long-term data appended, compared) */
-	if (j->tail != NULL &&
-	    (data == ss->document || memcmp(data, ss->document, j->tail_len) == 0)) {
+	if (j->tail != NULL && (data == ss->document || starts) &&
+	    j->tail_len <= ss->document_len) {
 		vo.hashed = j->tail;
 		vo.hashed_len = j->tail_len;
 	}
@@ -154,8 +155,7 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, const struct p
 	   attributes; and the signed ranges' digest done_revision_check took of the signed
 	   revision, which data is or starts with (compared) */
 	vo.sig_checked = j->sig_checked.cert != NULL ? &j->sig_checked : NULL;
-	if (j->ranges.dlen > 0 && len >= ss->document_len &&
-	    (data == ss->document || memcmp(data, ss->document, ss->document_len) == 0))
+	if (j->ranges.dlen > 0 && len >= ss->document_len && (data == ss->document || starts))
 		vo.ranges_known = &j->ranges;
 	/*
 	 * What the base's revisions refer to, as the completion that verified
@@ -290,7 +290,8 @@ done_work(void *arg, struct sp_errinfo *ei)
 	const struct pdf_revision *known;
 	size_t nlrevs = 0;
 	time_t gen = 0;
-	int r = SP_ERR_INTERNAL, resume;
+	/* lr.data starts with the signed revision's bytes (compared once, here) */
+	int r = SP_ERR_INTERNAL, resume, starts = 0;
 
 	memset(&lr, 0, sizeof(lr));
 	j->new_nsigned = j->base_nsigned = j->stored_nsigned = -1;
@@ -379,10 +380,9 @@ done_work(void *arg, struct sp_errinfo *ei)
 	memset(&lr, 0, sizeof(lr));
 	if (done_ltv(j, &lr)) {
 		/* its revisions: on from the signed revision's, when lr.data starts with it */
-		known = lr.len > ss->document_len &&
-					memcmp(lr.data, ss->document, ss->document_len) == 0
-				? j->revs
-				: NULL;
+		starts = lr.len > ss->document_len &&
+			 memcmp(lr.data, ss->document, ss->document_len) == 0;
+		known = starts ? j->revs : NULL;
 		lrevs = done_revisions_of(lr.data, lr.len, known, j->nrevs, ss->document_len,
 					  &nlrevs);
 		/* its chain as one table for qpdf, unless B-LTA's document timestamp viewed
@@ -409,7 +409,8 @@ done_work(void *arg, struct sp_errinfo *ei)
 		}
 		sp_errinfo_init(&vei);
 	}
-	if (lr.data != NULL && engine_check(j, lr.data, lr.len, lrevs, nlrevs, &vei) != SP_OK) {
+	if (lr.data != NULL &&
+	    engine_check(j, lr.data, lr.len, lrevs, nlrevs, starts, &vei) != SP_OK) {
 		snprintf(j->ltv_err, sizeof(j->ltv_err),
 			 "the long-term validation data did not verify: %.200s", vei.msg);
 		pdf_doc_free(j->ltv_doc);
@@ -428,7 +429,7 @@ done_work(void *arg, struct sp_errinfo *ei)
 		sp_errinfo_init(&vei);
 	}
 	if (lr.data == NULL &&
-	    engine_check(j, ss->document, ss->document_len, j->revs, j->nrevs, &vei) != SP_OK) {
+	    engine_check(j, ss->document, ss->document_len, j->revs, j->nrevs, 0, &vei) != SP_OK) {
 		/* Whatever failed, the answer is the same: the new revision is not good. */
 		r = sp_err_reason(ei, SP_ERR_CRYPTO, "verification_failed",
 				  "the signed revision failed verification: %s", vei.msg);
@@ -453,16 +454,16 @@ done_work(void *arg, struct sp_errinfo *ei)
 	j->stored_doc = lr.data != NULL ? j->ltv_doc : j->new_doc;
 	if (j->stored_doc != j->ltv_doc)
 		pdf_doc_free(j->ltv_doc);
-	if (j->stored_doc != j->new_doc)
-		pdf_doc_free(j->new_doc);
-	pdf_doc_free(j->base_doc);
+	/* freed after the reply (done_stored), not on the way to it */
+	if (j->stored_doc != j->new_doc && j->new_doc != NULL)
+		j->spent_docs[j->nspent_docs++] = j->new_doc;
+	if (j->base_doc != NULL)
+		j->spent_docs[j->nspent_docs++] = j->base_doc;
 	j->ltv_doc = j->new_doc = j->base_doc = NULL;
 	/* the long-term data's file is the signed revision's copy with its update after
 	   it: the base's bytes start it as they started the signed revision */
 	resume = j->tail != NULL && ss->contents_off >= ss->orig_len &&
-		 ss->document_len >= j->tail_len &&
-		 (lr.data == NULL ||
-		  (lr.len >= j->tail_len && memcmp(lr.data, ss->document, j->tail_len) == 0));
+		 ss->document_len >= j->tail_len && (lr.data == NULL || starts);
 	if (lr.data != NULL) {
 		j->signed_len = ss->document_len;
 		free(ss->document);
@@ -613,6 +614,9 @@ out:
 		doc_cache_parsed_put(j->docs, j->held, pdf_doc_parsed_take(j->base_doc));
 	pdf_doc_free(j->base_doc);
 	j->new_doc = j->base_doc = NULL;
+	/* failed: no reply to go before their teardown */
+	while (r != SP_OK && j->nspent_docs > 0)
+		pdf_doc_free(j->spent_docs[--j->nspent_docs]);
 	memset(&j->sig_checked, 0, sizeof(j->sig_checked)); /* cert is freed here */
 	X509_free(cert);
 	sk_X509_pop_free(chain, X509_free);
@@ -697,6 +701,11 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 	    pdf_dss_unpack(dssr, dlen, &given) == SP_OK) {
 		kn.dss_given = &given;
 		kn.dss_given_len = ss->orig_len;
+		/* and to the base's view, which the verification of the result asks whether
+		   the objects the updates list are object streams: the DSS is not parsed for
+		   that (a read of other bytes is not told) */
+		if (j->base_doc != NULL)
+			(void)pdf_doc_dss_tell(j->base_doc, &given);
 	}
 	blob_cache_return(dref);
 	/* engine_check verifies the result whole before it is kept */

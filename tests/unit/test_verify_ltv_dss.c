@@ -386,6 +386,20 @@ change_of(const struct crypto_verify_report *r, int obj, size_t rev)
 	return NULL;
 }
 
+/* The DSS dictionary d's update after its first n1 bytes wrote (malloc'd). */
+static char *
+dss_body_of(const unsigned char *d, size_t n1, size_t n)
+{
+	const unsigned char *at = memmem(d + n1, n - n1, "<</Type /DSS", 12), *end;
+	char *body;
+
+	ck_assert_ptr_nonnull(at);
+	end = memmem(at, n - (size_t)(at - d), ">>>>", 4);
+	ck_assert_ptr_nonnull(end);
+	ck_assert_ptr_nonnull(body = strndup((const char *)at, (size_t)(end - at) + 4));
+	return body;
+}
+
 /*
  * A DSS dictionary an update writes again is a change (allowed: validation
  * data) only when it reads differently. The difference analysis tells a DSS
@@ -397,7 +411,6 @@ START_TEST(dss_rewritten_is_a_change_only_when_it_differs)
 {
 	size_t n1, n2, n3, n4, n5, crllen;
 	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two, *three, *four, *five;
-	const unsigned char *at, *end;
 	struct crypto_verify_report *r;
 	const struct crypto_change *c;
 	struct pdf_blob crl;
@@ -420,11 +433,7 @@ START_TEST(dss_rewritten_is_a_change_only_when_it_differs)
 	pdf_dss_cleanup(&dss);
 	pdf_doc_free(doc);
 	/* the DSS dictionary as the update wrote it */
-	at = memmem(two + n1, n2 - n1, "<</Type /DSS", 12);
-	ck_assert_ptr_nonnull(at);
-	end = memmem(at, n2 - (size_t)(at - two), ">>>>", 4);
-	ck_assert_ptr_nonnull(end);
-	body = strndup((const char *)at, (size_t)(end - at) + 4);
+	body = dss_body_of(two, n1, n2);
 	ck_assert_ptr_nonnull(strstr(body, "/VRI <</"));
 
 	/* another signer's evidence: /Certs grew */
@@ -470,6 +479,207 @@ START_TEST(dss_rewritten_is_a_change_only_when_it_differs)
 }
 END_TEST
 
+/*
+ * The diff of d[0..n)'s last update (after its first prev_n bytes) as a
+ * completion makes it: the older side told its DSS by told (a read of
+ * d[0..prev_n); NULL: not told) and newer's read nw given (NULL: none).
+ * Its changes into *out, the references it ends with into *nums; returns
+ * whether the update keeps older's pages (pdf_pages_kept).
+ */
+static int
+diff_told(const unsigned char *d, size_t n, size_t prev_n, const struct pdf_dss *told,
+	  const struct pdf_dss *nw, struct pdf_diff *out, int **nums, size_t *nn)
+{
+	struct pdf_revision revs[16];
+	struct pdf_doc *older = NULL, *newer = NULL;
+	struct pdf_refs refs;
+	struct sp_errinfo ei;
+	size_t nrev = 0;
+	int kept;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_revisions_find(d, n, revs, 16, &nrev, &ei), SP_OK);
+	ck_assert_uint_eq(revs[nrev - 2].end, prev_n);
+	/* older with its pages (pdf_pages_kept compares with them) */
+	ck_assert_int_eq(pdf_doc_open(d, prev_n, &older, &ei), SP_OK);
+	ck_assert_int_eq(pdf_doc_open_view(d, n, &newer, &ei), SP_OK);
+	if (told != NULL)
+		ck_assert_int_eq(pdf_doc_dss_tell(older, told), 1);
+	ck_assert_int_eq(pdf_refs_init(older, &refs, &ei), SP_OK);
+	ck_assert_msg(pdf_revision_diff_dss(older, newer, &revs[nrev - 1], nw, &refs, out, &ei) ==
+			      SP_OK,
+		      "%s", ei.msg);
+	ck_assert_int_eq(pdf_refs_export(&refs, nums, nn, &ei), SP_OK);
+	/* and the DSS is no object stream, told or not */
+	ck_assert_int_eq(pdf_obj_is_objstm(older, told ? told->dss_obj : 1), 0);
+	kept = pdf_pages_kept(older, newer, &revs[nrev - 1]);
+	pdf_refs_cleanup(&refs);
+	pdf_doc_free(older);
+	pdf_doc_free(newer);
+	return kept;
+}
+
+/* The change the diff lists for object obj, or NULL. */
+static const struct pdf_change *
+diff_change_of(const struct pdf_diff *d, int obj)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (d->c[i].obj == obj)
+			return &d->c[i];
+	return NULL;
+}
+
+/*
+ * d's last update judged with the DSS told on both sides (pdf_doc_dss_tell
+ * for the older, the newer's read given) as without: the same changes,
+ * verdicts and references; the DSS's change the allowed one of validation
+ * data, the pages kept or not alike. Returns the number of disallowed
+ * changes, and 100 more when the pages were kept.
+ */
+static size_t
+told_as_parsed(const unsigned char *d, size_t n, size_t prev_n, const struct pdf_dss *told,
+	       const struct pdf_dss *nw, int dssnum)
+{
+	struct pdf_diff a, b;
+	const struct pdf_change *c;
+	int *na = NULL, *nb = NULL;
+	size_t la = 0, lb = 0, i, bad;
+	int kept = diff_told(d, n, prev_n, NULL, NULL, &a, &na, &la);
+
+	ck_assert_int_eq(diff_told(d, n, prev_n, told, nw, &b, &nb, &lb), kept);
+	ck_assert_uint_eq(a.n, b.n);
+	ck_assert_uint_eq(a.nallowed, b.nallowed);
+	ck_assert_uint_eq(a.ndisallowed, b.ndisallowed);
+	ck_assert_uint_eq(a.nltv, b.nltv);
+	for (i = 0; i < a.n; i++) {
+		ck_assert_int_eq(a.c[i].obj, b.c[i].obj);
+		ck_assert_int_eq(a.c[i].allowed, b.c[i].allowed);
+		ck_assert_int_eq(a.c[i].ltv, b.c[i].ltv);
+		ck_assert_str_eq(a.c[i].what, b.c[i].what);
+	}
+	c = diff_change_of(&b, dssnum);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->allowed, 1);
+	ck_assert_int_eq(c->ltv, 1);
+	ck_assert_str_eq(c->what, "document security store (DSS)");
+	ck_assert_uint_eq(la, lb);
+	ck_assert(la == 0 || memcmp(na, nb, la * sizeof(*na)) == 0);
+	bad = b.ndisallowed + (kept ? 100 : 0);
+	pdf_diff_cleanup(&a);
+	pdf_diff_cleanup(&b);
+	free(na);
+	free(nb);
+	return bad;
+}
+
+/*
+ * A completion tells the signed revision its DSS as the DSS update read it
+ * (pdf_doc_dss_tell), and the difference analysis of that update takes the
+ * DSS object from the reads on both sides, not from qpdf: what it says is
+ * what it says parsing both. The DSS written again by pdf_dss_append_read
+ * (its read of what it wrote, keys_known) and one written by hand with a
+ * grown /Certs array: the allowed DSS change, the same references; next to
+ * it an earlier DSS item rewritten is still the disallowed change it is.
+ * A read of other bytes is not told, and keys_known survives a pack.
+ */
+START_TEST(dss_told_judged_as_parsed)
+{
+	size_t n1, n2, n3, n4, n5, crllen, plen = 0, blen;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two, *three, *four, *five;
+	const char *certs;
+	struct pdf_doc *doc = NULL;
+	struct pdf_blob crl, item;
+	struct pdf_dss d2, d4, after, back;
+	struct pdf_dss_add add;
+	struct sp_errinfo ei;
+	char *body, *grown;
+	const char *objs[2];
+	int nums[2];
+	uint8_t *packed = NULL;
+
+	crl.data = make_crl(0, 0, &crllen);
+	crl.len = crllen;
+	two = with_dss(one, n1, "rsa", &crl, &n2);
+	dss_of(two, n2, NULL, 0, &d2);
+	ck_assert_int_eq(d2.closed, 1);
+	ck_assert_uint_gt(d2.n[PDF_DSS_CERTS], 0);
+	ck_assert_uint_gt(d2.n[PDF_DSS_CRLS], 0);
+	/* pdf_dss_append wrote it (with_dss): its keys as its read of it would say */
+	ck_assert_int_eq(d2.keys_known, 0);
+	d2.keys_known = 1;
+
+	/* the next DSS as the writer writes it, with its read of what it wrote: one more
+	   certificate, no /VRI entry (whose value would refer to it too) */
+	sp_errinfo_init(&ei);
+	ck_assert(pdf_doc_open(two, n2, &doc, &ei) == SP_OK);
+	memset(&add, 0, sizeof(add));
+	item.data = (unsigned char *)"evidence the DSS does not hold";
+	item.len = strlen((const char *)item.data);
+	add.certs = &item;
+	add.ncerts = 1;
+	ck_assert_msg(pdf_dss_append_read(doc, &d2, &add, &three, &n3, &after, &ei) == SP_OK, "%s",
+		      ei.msg);
+	pdf_doc_free(doc);
+	ck_assert_int_eq(after.keys_known, 1);
+	ck_assert_int_eq(after.closed, 1);
+	ck_assert_int_ge(after.obj[PDF_DSS_CERTS][after.n[PDF_DSS_CERTS] - 1], (int)d2.size);
+	ck_assert_int_eq(told_as_parsed(three, n3, n2, &d2, &after, d2.dss_obj), 100);
+	/* packed for the next completion and back: still told as written */
+	ck_assert_int_eq(pdf_dss_pack(&after, &packed, &plen), SP_OK);
+	ck_assert_int_eq(pdf_dss_unpack(packed, plen, &back), SP_OK);
+	ck_assert_int_eq(back.keys_known, 1);
+	pdf_dss_cleanup(&back);
+	free(packed);
+
+	/* by hand: /Certs one item longer (its first again), read as a reader reads it */
+	body = dss_body_of(two, n1, n2);
+	ck_assert_ptr_nonnull(certs = strstr(body, "/Certs ["));
+	blen = strlen(body) + 32;
+	ck_assert_ptr_nonnull(grown = malloc(blen));
+	snprintf(grown, blen, "%.*s%d %d R %s", (int)(certs - body) + 8, body,
+		 d2.obj[PDF_DSS_CERTS][0], d2.gen[PDF_DSS_CERTS][0], certs + 8);
+	nums[0] = d2.dss_obj;
+	objs[0] = grown;
+	four = vc_update(two, n2, nums, objs, 1, 0, NULL, &n4);
+	dss_of(four, n4, NULL, 0, &d4);
+	ck_assert_int_eq(d4.closed, 1);
+	ck_assert_uint_eq(d4.n[PDF_DSS_CERTS], d2.n[PDF_DSS_CERTS] + 1);
+	ck_assert_int_eq(told_as_parsed(four, n4, n2, &d2, &d4, d2.dss_obj), 100);
+	pdf_dss_cleanup(&d4);
+
+	/* and with an earlier DSS item (its CRL) made a dictionary in the same update: that
+	   change disallowed, and the pages not known to be kept (a stream redefined) */
+	nums[1] = d2.obj[PDF_DSS_CRLS][0];
+	objs[1] = "<< /Unrelated true >>";
+	five = vc_update(two, n2, nums, objs, 2, 0, NULL, &n5);
+	dss_of(five, n5, NULL, 0, &d4);
+	ck_assert_uint_eq(told_as_parsed(five, n5, n2, &d2, &d4, d2.dss_obj), 1);
+	pdf_dss_cleanup(&d4);
+
+	/* a read of other bytes is not told: the next revision's, or of a longer file */
+	ck_assert(pdf_doc_open_view(two, n2, &doc, &ei) == SP_OK);
+	ck_assert_int_eq(pdf_doc_dss_tell(doc, &after), 0);
+	ck_assert_int_eq(pdf_doc_dss_tell(doc, &d2), 1);
+	pdf_doc_free(doc);
+	ck_assert(pdf_doc_open_view(two, n1, &doc, &ei) == SP_OK);
+	ck_assert_int_eq(pdf_doc_dss_tell(doc, &d2), 0);
+	pdf_doc_free(doc);
+
+	pdf_dss_cleanup(&after);
+	pdf_dss_cleanup(&d2);
+	free(grown);
+	free(body);
+	free(five);
+	free(four);
+	free(three);
+	free(two);
+	free(one);
+	free(crl.data);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -480,5 +690,6 @@ main(void)
 	tcase_add_test(tc, dss_pack_round_trip);
 	tcase_add_test(tc, dss_known_handed_to_the_verification);
 	tcase_add_test(tc, dss_rewritten_is_a_change_only_when_it_differs);
+	tcase_add_test(tc, dss_told_judged_as_parsed);
 	return test_suite_run(s);
 }
