@@ -160,8 +160,12 @@ int form_kept_list(struct pdf_doc *doc, const struct pdf_sig_field *kn, size_t n
 /* sig_fields.c: s's signature dictionary v (in doc) read into s, its name and lock kept. */
 int pdf_sig_read_value(struct pdf_doc *doc, qpdf_oh v, struct pdf_sig_field *s,
 		       struct sp_errinfo *ei) SP_WUR;
-/* sig_fields.c: the field's own /Lock into s (lock, lock_fields, lock_p). */
+/* sig_perms.c: the field's own /Lock into s (lock, lock_fields, lock_p). */
 void pdf_sig_field_lock(qpdf_data q, qpdf_oh field, struct pdf_sig_field *s);
+/* sig_perms.c: the DocMDP /P of a certifying signature dictionary (/Reference), 0 when none. */
+int pdf_sig_docmdp_p(qpdf_data q, qpdf_oh sig);
+/* sig_perms.c: a signature's FieldMDP /Reference (and the lock its field had) into s's lock. */
+void pdf_sig_ref_lock(qpdf_data q, qpdf_oh sig, struct pdf_sig_field *s);
 /* sig_fields.c: the caps of a signature-field listing (list()) */
 #define SIG_FIELDS_MAX 1000
 #define FIELD_NODES_MAX 20000
