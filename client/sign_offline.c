@@ -262,9 +262,8 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 	if (sp_file_read(in, PDF_DOC_MAX_BYTES, &pdf, &pdflen, &ei) != SP_OK ||
 	    (needs_seal && sp_file_read(o->seal_png, SEAL_MAX, &png, &pnglen, &ei) != SP_OK)) {
 		fprintf(stderr, "sealpact: sign: %s\n", ei.msg);
-		free(pdf); /* read when the seal's image was not */
-		free(png);
-		return EX_NOINPUT;
+		st = EX_NOINPUT;
+		goto out; /* frees the document when the seal's image was not read */
 	}
 	seal.png = png;
 	seal.png_len = pnglen;
