@@ -45,15 +45,22 @@ PATH=$PATH:/usr/sbin:/sbin
 log() { echo "cluster: $*" >&2; }
 die() { log "$*"; exit 1; }
 
-# A free port below Linux's ephemeral range (32768-60999): a port the kernel
+# Free ports below Linux's ephemeral range (32768-60999): a port the kernel
 # hands out for bind(0) is just as likely to be taken next by another
 # program's outgoing connection before our daemon binds it (seen with the
-# test suite running beside the cluster).
-free_port() {
+# test suite running beside the cluster). All of them are drawn at once and
+# are distinct: drawn one by one, two daemons were once given the same port
+# (PgBouncer could not listen, and migrate reached the standby through it).
+free_ports() {
   python3 -c '
-import random, socket
-for _ in range(200):
+import random, socket, sys
+want, got = int(sys.argv[1]), []
+for _ in range(200 * want):
+    if len(got) == want:
+        break
     p = random.randrange(20000, 32000)
+    if p in got:
+        continue
     s = socket.socket()
     try:
         s.bind(("127.0.0.1", p))
@@ -61,11 +68,11 @@ for _ in range(200):
         continue
     finally:
         s.close()
-    print(p)
-    break
-else:
-    raise SystemExit("no free port in 20000-31999")
-'
+    got.append(p)
+if len(got) < want:
+    raise SystemExit("no %d free ports in 20000-31999" % want)
+print(" ".join(map(str, got)))
+' "$1"
 }
 
 # Run a command as the owner of the database side (exec, so $! is its pid).
@@ -296,10 +303,13 @@ up() {
   [ -f "$pki/seal.png" ] || python3 "$root/deploy/seal.py" "$pki/seal.png"
 
   NODES=$nodes
-  ETCD_PORT=$(free_port); ETCD_PEER=$(free_port)
-  PG1_PORT=$(free_port); PG2_PORT=$(free_port); REST1_PORT=$(free_port); REST2_PORT=$(free_port)
-  HAPG_PORT=$(free_port); BOUNCER_PORT=$(free_port); API_PORT=$(free_port)
-  for ((i = 1; i <= nodes; i++)); do eval "NODE${i}_PORT=$(free_port)"; done
+  local ports
+  read -r -a ports <<<"$(free_ports $((9 + nodes)))" || die "no free ports"
+  [ "${#ports[@]}" -eq $((9 + nodes)) ] || die "no free ports"
+  ETCD_PORT=${ports[0]}; ETCD_PEER=${ports[1]}
+  PG1_PORT=${ports[2]}; PG2_PORT=${ports[3]}; REST1_PORT=${ports[4]}; REST2_PORT=${ports[5]}
+  HAPG_PORT=${ports[6]}; BOUNCER_PORT=${ports[7]}; API_PORT=${ports[8]}
+  for ((i = 1; i <= nodes; i++)); do eval "NODE${i}_PORT=${ports[8 + i]}"; done
   API_URL="https://127.0.0.1:$API_PORT"
 
   # etcd: one member, the DCS Patroni keeps its leader key in.

@@ -79,6 +79,9 @@ def _ephemeral_low():
         return 32768
 
 
+_ports_given = set()
+
+
 def free_port():
     """A port for a program that must be told its port before it binds (PostgreSQL,
     `openssl ocsp`, deploy/run.sh): one free now, drawn at random below the
@@ -93,11 +96,14 @@ def free_port():
     low = max(1024, _ephemeral_low() - 20000)
     for _ in range(200):
         port = random.randrange(low, _ephemeral_low())
+        if port in _ports_given:  # two daemons of one test told the same port
+            continue
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            _ports_given.add(port)
             return port
     raise RuntimeError("no free port below %d" % _ephemeral_low())
 
