@@ -1,0 +1,197 @@
+/*
+ * test_crypto_dss_shadow.c (review44): shadow attacks through the DSS.
+ *
+ * The difference analysis (pdf/diff.c, classify) lets a later update change
+ * the document security store: validation data, not content. It names the
+ * DSS by object, though, not by what the object is used as: the signed
+ * revision's /Root /DSS object, and any object of the signed revision whose
+ * dictionary says /Type /DSS once the document has a DSS, may be rewritten
+ * at will after the signature. A document prepared by the party who will
+ * tamper with it later (the uploader of a contract) can make its visible
+ * content such an object:
+ *
+ * - the page's content stream carries /Type /DSS (an unknown key viewers
+ *   ignore on a content stream): the update rewrites the page's text;
+ * - the DSS dictionary is also the page's /Resources: the update points the
+ *   page's XObject at a new form that paints over the page.
+ *
+ * Each is signed through the real path (vc_sign, with a timestamp) and then
+ * changed by one unsigned incremental update; the signature must not come
+ * out valid. A genuine DSS update (evidence added, nothing else) stays
+ * valid with allowed changes: the control that the documents are sound.
+ */
+#include <check.h>
+
+#include "support_suite.h"
+#include "test_verify_corpus.h"
+
+static struct crypto_trust *trust;
+
+static void
+setup(void)
+{
+	ck_assert_ptr_nonnull(trust = vc_pki_trust());
+}
+
+static void
+teardown(void)
+{
+	crypto_trust_free(trust);
+	vc_pki_free();
+}
+
+#define CONTENT "BT /F1 12 Tf 72 700 Td (Pay 100 EUR) Tj ET q /X1 Do Q"
+#define CONTENT_999 "BT /F1 12 Tf 72 700 Td (Pay 999 EUR) Tj ET q /X1 Do Q"
+#define FORM "0 0 1 rg 0 0 10 10 re f"
+#define WHITE "1 1 1 rg 0 0 612 792 re f"
+
+/*
+ * vc_base's contract with a DSS (object 8, one certificate in object 9):
+ * how == 0, a content stream of its own; how == 1, the content stream's
+ * dictionary also says /Type /DSS; how == 2, the DSS dictionary is the
+ * page's /Resources too.
+ */
+static unsigned char *
+base_with_dss(int how, size_t *n)
+{
+	char c3[512], c4[256], c6[256], c8[256];
+	const char *objs[9];
+
+	snprintf(c3, sizeof(c3),
+		 "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+		 "/Resources %s /Annots [7 0 R] >>",
+		 how == 2 ? "8 0 R" : "<< /Font << /F1 5 0 R >> /XObject << /X1 6 0 R >> >>");
+	snprintf(c4, sizeof(c4), "<< %s/Length %zu >>\nstream\n%s\nendstream",
+		 how == 1 ? "/Type /DSS " : "", strlen(CONTENT) + 1, CONTENT);
+	snprintf(c6, sizeof(c6),
+		 "<< /Type /XObject /Subtype /Form /BBox [0 0 100 100] /Length %zu >>\nstream\n%s\n"
+		 "endstream",
+		 strlen(FORM) + 1, FORM);
+	snprintf(c8, sizeof(c8), "<< /Type /DSS /Certs [9 0 R]%s >>",
+		 how == 2 ? " /Font << /F1 5 0 R >> /XObject << /X1 6 0 R >>" : "");
+	objs[0] = "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [7 0 R] >> /DSS 8 0 R >>";
+	objs[1] = "<< /Type /Pages /Kids [3 0 R] /Count 1 >>";
+	objs[2] = c3;
+	objs[3] = c4;
+	objs[4] =
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>";
+	objs[5] = c6;
+	objs[6] = "<< /Type /Annot /Subtype /Widget /FT /Tx /T (amount) /V (100) "
+		  "/Rect [72 600 200 620] /P 3 0 R >>";
+	objs[7] = c8;
+	objs[8] = "<< /Length 4 >>\nstream\n0000\nendstream";
+	return make_pdf_objs(objs, 9, n);
+}
+
+/* The verdict of the one signature of d[0..n), and whether it lists a disallowed change. */
+static enum crypto_verdict
+verdict_of(const unsigned char *d, size_t n, size_t *ndisallowed)
+{
+	struct crypto_verify_report *r = vc_verify(trust, d, n);
+	enum crypto_verdict v;
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->nsigs, 1);
+	v = r->sigs[0].verdict;
+	if (v != CRYPTO_VERDICT_VALID)
+		fprintf(stderr, "%s: %s (%s)\n", crypto_verdict_name(v),
+			r->sigs[0].nreasons ? r->sigs[0].reasons[0] : "", r->sigs[0].message);
+	*ndisallowed = r->sigs[0].ndisallowed;
+	crypto_verify_report_free(r);
+	return v;
+}
+
+/* base_with_dss(how) signed by rsa with a timestamp, then the update nums/objs (k). */
+static unsigned char *
+signed_then(int how, const int *nums, const char *const *objs, size_t k, size_t *n,
+	    enum crypto_verdict *signed_verdict)
+{
+	size_t bn, sn, nd;
+	unsigned char *base = base_with_dss(how, &bn);
+	unsigned char *s = vc_sign(base, bn, "rsa", 1, 0, &sn), *out;
+
+	*signed_verdict = verdict_of(s, sn, &nd);
+	out = vc_update(s, sn, nums, objs, k, 0, NULL, n);
+	free(base);
+	free(s);
+	return out;
+}
+
+/* Control: a DSS update that adds a certificate is validation data, allowed. */
+START_TEST(a_genuine_dss_update_stays_valid)
+{
+	const int nums[] = { 8, 40 };
+	const char *objs[] = { "<< /Type /DSS /Certs [9 0 R 40 0 R] >>",
+			       "<< /Length 4 >>\nstream\n1111\nendstream" };
+	enum crypto_verdict sv, v;
+	size_t n, nd;
+	unsigned char *d = signed_then(0, nums, objs, 2, &n, &sv);
+
+	ck_assert_int_eq(sv, CRYPTO_VERDICT_VALID);
+	v = verdict_of(d, n, &nd);
+	ck_assert_msg(v == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES && nd == 0,
+		      "a DSS update: verdict %s, %zu disallowed changes", crypto_verdict_name(v),
+		      nd);
+	free(d);
+}
+END_TEST
+
+/* The page's text rewritten in a content stream whose dictionary says /Type /DSS. */
+START_TEST(content_stream_typed_dss_rewritten_is_not_valid)
+{
+	char c4[256];
+	const int nums[] = { 4 };
+	const char *objs[] = { c4 };
+	enum crypto_verdict sv, v;
+	size_t n, nd;
+	unsigned char *d;
+
+	snprintf(c4, sizeof(c4), "<< /Type /DSS /Length %zu >>\nstream\n%s\nendstream",
+		 strlen(CONTENT_999) + 1, CONTENT_999);
+	d = signed_then(1, nums, objs, 1, &n, &sv);
+	ck_assert_int_eq(sv, CRYPTO_VERDICT_VALID);
+	v = verdict_of(d, n, &nd);
+	ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
+		      "the page now says \"Pay 999 EUR\": verdict %s, %zu disallowed changes",
+		      crypto_verdict_name(v), nd);
+	free(d);
+}
+END_TEST
+
+/* The DSS dictionary, also the page's /Resources, pointed at a form that paints the page over. */
+START_TEST(dss_doubling_as_resources_rewritten_is_not_valid)
+{
+	char c40[256];
+	const int nums[] = { 8, 40 };
+	const char *objs[] = { "<< /Type /DSS /Certs [9 0 R] /Font << /F1 5 0 R >> "
+			       "/XObject << /X1 40 0 R >> >>",
+			       c40 };
+	enum crypto_verdict sv, v;
+	size_t n, nd;
+	unsigned char *d;
+
+	snprintf(c40, sizeof(c40),
+		 "<< /Type /XObject /Subtype /Form /BBox [0 0 612 792] /Length %zu >>\nstream\n%s\n"
+		 "endstream",
+		 strlen(WHITE) + 1, WHITE);
+	d = signed_then(2, nums, objs, 2, &n, &sv);
+	ck_assert_int_eq(sv, CRYPTO_VERDICT_VALID);
+	v = verdict_of(d, n, &nd);
+	ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
+		      "the page is painted white: verdict %s, %zu disallowed changes",
+		      crypto_verdict_name(v), nd);
+	free(d);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("crypto_dss_shadow");
+	TCase *tc = test_tcase(s, "dss_shadow", setup, teardown, 0, 120);
+
+	tcase_add_test(tc, a_genuine_dss_update_stays_valid);
+	tcase_add_test(tc, content_stream_typed_dss_rewritten_is_not_valid);
+	tcase_add_test(tc, dss_doubling_as_resources_rewritten_is_not_valid);
+	return test_suite_run(s);
+}

@@ -1,0 +1,84 @@
+/*
+ * test_server_names_alike.c (review44): names.c's comparison key against
+ * names that show alike, beyond the ones sec43's test tried.
+ *
+ * api_name_forms() promises a key "equal for names that show alike":
+ * NFKC, the UTS #39 skeleton, case folded, white space collapsed; migration
+ * 054 keeps it unique, so a certificate whose O has the key of a registered
+ * organization is 409 organization_name_taken. Two gaps:
+ *
+ * - case: the skeleton is taken before the folding, and it maps the capital
+ *   "I" to "l" where the small "i" stays "i", so "INTERNATIONAL TRADE CO" is
+ *   not "International Trade Co" nor "ALIBABA GROUP" "Alibaba Group" (any
+ *   name with a small i), where "BUYERCO LTD" is "BuyerCo Ltd"
+ *   (integration.test_attacks_names refuses another case as a look-alike);
+ * - characters shown as nothing that 052's list (sp_text_cp_invisible) does
+ *   not refuse and neither NFKC nor ICU 72's skeleton removes: a variation
+ *   selector (U+FE0F, U+E0100), and the braille blank U+2800, which shows
+ *   as a space and is not white space to ICU.
+ *
+ * The first case of each pair is the registered name, the second the one
+ * that must get the same key.
+ */
+#include <check.h>
+#include <string.h>
+
+#include "api.h"
+#include "support_suite.h"
+
+static void
+key_of(const char *name, char *key, size_t cap)
+{
+	char nfc[1024];
+
+	ck_assert_msg(api_name_forms(name, nfc, sizeof(nfc), key, cap) == SP_OK, "%s", name);
+	/* passes the login's own check of the O (auth.c: api_text_visible) */
+	ck_assert_msg(api_text_visible(name, strlen(name)), "%s refused as invisible", name);
+}
+
+static void
+same_key(const char *a, const char *b)
+{
+	char ka[API_NAME_KEY_MAX], kb[API_NAME_KEY_MAX];
+
+	key_of(a, ka, sizeof(ka));
+	key_of(b, kb, sizeof(kb));
+	ck_assert_msg(strcmp(ka, kb) == 0, "\"%s\" (key \"%s\") and \"%s\" (key \"%s\") show alike",
+		      a, ka, b, kb);
+}
+
+/* Control: what sec43's test refuses gets the same key here too. */
+START_TEST(the_cases_sec43_tried)
+{
+	same_key("BuyerCo Ltd", "BUYERCO LTD");
+	same_key("BuyerCo Ltd", "buyerco ltd");
+	same_key("BuyerCo Ltd", "\u0412uyerCo Ltd");
+	same_key("BuyerCo Ltd", "BuyerCo\u00a0Ltd");
+}
+END_TEST
+
+static const char *const cases[][2] = {
+	{ "International Trade Co", "INTERNATIONAL TRADE CO" },
+	{ "Alibaba Group", "ALIBABA GROUP" },
+	{ "BuyerCo Ltd", "BuyerCo\ufe0f Ltd" },
+	{ "BuyerCo Ltd", "BuyerCo\U000e0100 Ltd" },
+	{ "BuyerCo Ltd", "BuyerCo\u2800Ltd" },
+};
+
+START_TEST(names_that_show_alike_have_one_key)
+{
+	same_key(cases[_i][0], cases[_i][1]);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("server_names_alike");
+	TCase *tc = test_tcase(s, "names", NULL, NULL, 0, 30);
+
+	tcase_add_test(tc, the_cases_sec43_tried);
+	tcase_add_loop_test(tc, names_that_show_alike_have_one_key, 0,
+			    (int)(sizeof(cases) / sizeof(cases[0])));
+	return test_suite_run(s);
+}
