@@ -117,6 +117,21 @@ signed_then(int how, const int *nums, const char *const *objs, size_t k, size_t 
 	return out;
 }
 
+/* base_with_dss(how), signed (valid), then changed by nums/objs (k): not valid, a change named. */
+static void
+tampered_is_invalid(int how, const int *nums, const char *const *objs, size_t k, const char *what)
+{
+	enum crypto_verdict sv, v;
+	size_t n, nd;
+	unsigned char *d = signed_then(how, nums, objs, k, &n, &sv);
+
+	ck_assert_int_eq(sv, CRYPTO_VERDICT_VALID);
+	v = verdict_of(d, n, &nd);
+	ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
+		      "%s: verdict %s, %zu disallowed changes", what, crypto_verdict_name(v), nd);
+	free(d);
+}
+
 /* Control: a DSS update that adds a certificate is validation data, allowed. */
 START_TEST(a_genuine_dss_update_stays_valid)
 {
@@ -142,19 +157,10 @@ START_TEST(content_stream_typed_dss_rewritten_is_not_valid)
 	char c4[256];
 	const int nums[] = { 4 };
 	const char *objs[] = { c4 };
-	enum crypto_verdict sv, v;
-	size_t n, nd;
-	unsigned char *d;
 
 	snprintf(c4, sizeof(c4), "<< /Type /DSS /Length %zu >>\nstream\n%s\nendstream",
 		 strlen(CONTENT_999) + 1, CONTENT_999);
-	d = signed_then(1, nums, objs, 1, &n, &sv);
-	ck_assert_int_eq(sv, CRYPTO_VERDICT_VALID);
-	v = verdict_of(d, n, &nd);
-	ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
-		      "the page now says \"Pay 999 EUR\": verdict %s, %zu disallowed changes",
-		      crypto_verdict_name(v), nd);
-	free(d);
+	tampered_is_invalid(1, nums, objs, 1, "the page now says \"Pay 999 EUR\"");
 }
 END_TEST
 
@@ -166,21 +172,12 @@ START_TEST(dss_doubling_as_resources_rewritten_is_not_valid)
 	const char *objs[] = { "<< /Type /DSS /Certs [9 0 R] /Font << /F1 5 0 R >> "
 			       "/XObject << /X1 40 0 R >> >>",
 			       c40 };
-	enum crypto_verdict sv, v;
-	size_t n, nd;
-	unsigned char *d;
 
 	snprintf(c40, sizeof(c40),
 		 "<< /Type /XObject /Subtype /Form /BBox [0 0 612 792] /Length %zu >>\nstream\n%s\n"
 		 "endstream",
 		 strlen(WHITE) + 1, WHITE);
-	d = signed_then(2, nums, objs, 2, &n, &sv);
-	ck_assert_int_eq(sv, CRYPTO_VERDICT_VALID);
-	v = verdict_of(d, n, &nd);
-	ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
-		      "the page is painted white: verdict %s, %zu disallowed changes",
-		      crypto_verdict_name(v), nd);
-	free(d);
+	tampered_is_invalid(2, nums, objs, 2, "the page is painted white");
 }
 END_TEST
 
