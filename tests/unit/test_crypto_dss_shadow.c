@@ -49,7 +49,8 @@ teardown(void)
  * vc_base's contract with a DSS (object 8, one certificate in object 9):
  * how == 0, a content stream of its own; how == 1, the content stream's
  * dictionary also says /Type /DSS; how == 2, the DSS dictionary is the
- * page's /Resources too.
+ * page's /Resources too; how == 3, as 1 without the DSS (the catalog does
+ * not name object 8).
  */
 static unsigned char *
 base_with_dss(int how, size_t *n)
@@ -62,14 +63,16 @@ base_with_dss(int how, size_t *n)
 		 "/Resources %s /Annots [7 0 R] >>",
 		 how == 2 ? "8 0 R" : "<< /Font << /F1 5 0 R >> /XObject << /X1 6 0 R >> >>");
 	snprintf(c4, sizeof(c4), "<< %s/Length %zu >>\nstream\n%s\nendstream",
-		 how == 1 ? "/Type /DSS " : "", strlen(CONTENT) + 1, CONTENT);
+		 how == 1 || how == 3 ? "/Type /DSS " : "", strlen(CONTENT) + 1, CONTENT);
 	snprintf(c6, sizeof(c6),
 		 "<< /Type /XObject /Subtype /Form /BBox [0 0 100 100] /Length %zu >>\nstream\n%s\n"
 		 "endstream",
 		 strlen(FORM) + 1, FORM);
 	snprintf(c8, sizeof(c8), "<< /Type /DSS /Certs [9 0 R]%s >>",
 		 how == 2 ? " /Font << /F1 5 0 R >> /XObject << /X1 6 0 R >>" : "");
-	objs[0] = "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [7 0 R] >> /DSS 8 0 R >>";
+	objs[0] = how == 3 ? "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [7 0 R] >> >>"
+			   : "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [7 0 R] >> /DSS "
+			     "8 0 R >>";
 	objs[1] = "<< /Type /Pages /Kids [3 0 R] /Count 1 >>";
 	objs[2] = c3;
 	objs[3] = c4;
@@ -181,6 +184,74 @@ START_TEST(dss_doubling_as_resources_rewritten_is_not_valid)
 }
 END_TEST
 
+/*
+ * The server's own flow: the uploader's contract has no DSS, only a content
+ * stream that says /Type /DSS; the upload's rewrite (pdf_upload_normalize)
+ * keeps it, the signer signs, and the completion's B-LT update adds the DSS
+ * (pdf_dss_append_read, as crypto_ltv_add_dss writes it). The uploader,
+ * who downloads the completed contract, rewrites the page's text.
+ */
+START_TEST(uploaded_content_stream_typed_dss_rewritten_is_not_valid)
+{
+	static const char key[] = "00112233445566778899AABBCCDDEEFF00112233";
+	char item[] = "evidence", c[256], *at;
+	struct pdf_normalized norm;
+	struct pdf_dss none, after;
+	struct pdf_dss_add add;
+	struct pdf_blob blob = { (unsigned char *)item, sizeof(item) - 1 };
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	enum crypto_verdict v;
+	size_t bn, sn, ln, n, nd;
+	unsigned char *base = base_with_dss(3, &bn), *s, *lt = NULL, *d;
+	int num;
+	const char *objs[1] = { c };
+
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize(base, bn, &norm, &ei) == SP_OK, "%s", ei.msg);
+	/* the content stream's number after the rewrite: the object whose dictionary
+	   says /Type /DSS */
+	at = memmem(norm.data, norm.len, "/Type /DSS", 10);
+	ck_assert_ptr_nonnull(at);
+	while (at > (char *)norm.data && memcmp(at, " 0 obj", 6) != 0)
+		at--;
+	while (at > (char *)norm.data && at[-1] >= '0' && at[-1] <= '9')
+		at--;
+	num = atoi(at);
+	ck_assert_int_gt(num, 0);
+	s = vc_sign(norm.data, norm.len, "rsa", 1, 0, &sn);
+	/* the completion's DSS update */
+	memset(&add, 0, sizeof(add));
+	add.certs = &blob;
+	add.ncerts = 1;
+	add.vri = (const char(*)[41])key;
+	add.nvri = 1;
+	ck_assert_int_eq(pdf_doc_open(s, sn, &doc, &ei), SP_OK);
+	ck_assert_int_eq(pdf_dss_read(doc, &none, &ei), SP_OK);
+	ck_assert_msg(pdf_dss_append_read(doc, &none, &add, &lt, &ln, &after, &ei) == SP_OK, "%s",
+		      ei.msg);
+	pdf_doc_free(doc);
+	v = verdict_of(lt, ln, &nd);
+	ck_assert_msg(v == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES && nd == 0, "stored: %s",
+		      crypto_verdict_name(v));
+	/* the uploader's update after completion */
+	snprintf(c, sizeof(c), "<< /Type /DSS /Length %zu >>\nstream\n%s\nendstream",
+		 strlen(CONTENT_999) + 1, CONTENT_999);
+	d = vc_update(lt, ln, &num, objs, 1, 0, NULL, &n);
+	v = verdict_of(d, n, &nd);
+	ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
+		      "the page now says \"Pay 999 EUR\": verdict %s, %zu disallowed changes",
+		      crypto_verdict_name(v), nd);
+	pdf_dss_cleanup(&none);
+	pdf_dss_cleanup(&after);
+	pdf_normalized_cleanup(&norm);
+	free(base);
+	free(s);
+	free(lt);
+	free(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -190,5 +261,6 @@ main(void)
 	tcase_add_test(tc, a_genuine_dss_update_stays_valid);
 	tcase_add_test(tc, content_stream_typed_dss_rewritten_is_not_valid);
 	tcase_add_test(tc, dss_doubling_as_resources_rewritten_is_not_valid);
+	tcase_add_test(tc, uploaded_content_stream_typed_dss_rewritten_is_not_valid);
 	return test_suite_run(s);
 }
