@@ -1,5 +1,6 @@
 /*
- * test_crypto_dss_shadow.c (review44): shadow attacks through the DSS.
+ * test_crypto_dss_shadow.c (review44): shadow attacks through the DSS (and
+ * the other object types the difference analysis lets change).
  *
  * The difference analysis (pdf/diff.c, classify) lets a later update change
  * the document security store: validation data, not content. It names the
@@ -14,6 +15,12 @@
  *   ignore on a content stream): the update rewrites the page's text;
  * - the DSS dictionary is also the page's /Resources: the update points the
  *   page's XObject at a new form that paints over the page.
+ *
+ * The same holds for the two types classify() takes for file structure and
+ * returns on without a note ("compared object by object"): a content
+ * stream whose dictionary says /Type /XRef or /Type /ObjStm is rewritten
+ * unseen, no DSS needed (poppler draws such a page as any other; qpdf's
+ * rewrite of an upload keeps the key).
  *
  * Each is signed through the real path (vc_sign, with a timestamp) and then
  * changed by one unsigned incremental update; the signature must not come
@@ -63,7 +70,11 @@ base_with_dss(int how, size_t *n)
 		 "/Resources %s /Annots [7 0 R] >>",
 		 how == 2 ? "8 0 R" : "<< /Font << /F1 5 0 R >> /XObject << /X1 6 0 R >> >>");
 	snprintf(c4, sizeof(c4), "<< %s/Length %zu >>\nstream\n%s\nendstream",
-		 how == 1 || how == 3 ? "/Type /DSS " : "", strlen(CONTENT) + 1, CONTENT);
+		 how == 1 || how == 3 ? "/Type /DSS "
+		 : how == 4           ? "/Type /XRef "
+		 : how == 5           ? "/Type /ObjStm "
+				      : "",
+		 strlen(CONTENT) + 1, CONTENT);
 	snprintf(c6, sizeof(c6),
 		 "<< /Type /XObject /Subtype /Form /BBox [0 0 100 100] /Length %zu >>\nstream\n%s\n"
 		 "endstream",
@@ -167,6 +178,20 @@ START_TEST(content_stream_typed_dss_rewritten_is_not_valid)
 }
 END_TEST
 
+/* The same with a content stream that says /Type /XRef or /Type /ObjStm: file structure. */
+START_TEST(content_stream_typed_structure_rewritten_is_not_valid)
+{
+	char c4[256];
+	const int nums[] = { 4 };
+	const char *objs[] = { c4 };
+	const char *type = _i == 0 ? "/XRef" : "/ObjStm";
+
+	snprintf(c4, sizeof(c4), "<< /Type %s /Length %zu >>\nstream\n%s\nendstream", type,
+		 strlen(CONTENT_999) + 1, CONTENT_999);
+	tampered_is_invalid(4 + _i, nums, objs, 1, type);
+}
+END_TEST
+
 /* The DSS dictionary, also the page's /Resources, pointed at a form that paints the page over. */
 START_TEST(dss_doubling_as_resources_rewritten_is_not_valid)
 {
@@ -260,6 +285,7 @@ main(void)
 
 	tcase_add_test(tc, a_genuine_dss_update_stays_valid);
 	tcase_add_test(tc, content_stream_typed_dss_rewritten_is_not_valid);
+	tcase_add_loop_test(tc, content_stream_typed_structure_rewritten_is_not_valid, 0, 2);
 	tcase_add_test(tc, dss_doubling_as_resources_rewritten_is_not_valid);
 	tcase_add_test(tc, uploaded_content_stream_typed_dss_rewritten_is_not_valid);
 	return test_suite_run(s);
