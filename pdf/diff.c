@@ -35,6 +35,9 @@ struct ctx {
 	/* the object classify() compares (its number and generation; 0 inside a direct
 	   dictionary of it): the container dict_allowed() names its arrays by */
 	int dnum, dgen;
+	/* the object streams the update's xref section lists objects in, ascending */
+	int *in;
+	size_t nin;
 };
 
 /*
@@ -451,6 +454,39 @@ ref_id(qpdf_data q, qpdf_oh parent, const char *key)
 	return qpdf_oh_is_indirect(q, h) ? qpdf_oh_get_object_id(q, h) : 0;
 }
 
+/* 1 when some revision up to older refers to object id. */
+static int
+used(const struct ctx *c, int id)
+{
+	return id > 0 && (size_t)id < c->refs->n && REF_HAS(c->refs, id);
+}
+
+/*
+ * 1 when some revision up to older refers to object id more than once: the
+ * /Info, XMP metadata or DSS object it is may not change as such, for what
+ * else refers to it (a page's /Contents, /Resources, a field's /Parent)
+ * would change with it.
+ */
+static int
+shared(const struct ctx *c, int id)
+{
+	return id > 0 && (size_t)id < c->refs->n && c->refs->multi != NULL &&
+	       REF_MULTI(c->refs, id);
+}
+
+/*
+ * The object the catalog nw's key (/Metadata, /DSS) names anew, when the
+ * signed revision uses it already (it would be changed under that name
+ * next); 0 otherwise.
+ */
+static int
+role_taken(const struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *key)
+{
+	int id = ref_id(c->n->q, nw, key);
+
+	return id != ref_id(c->o->q, old, key) && used(c, id) ? id : 0;
+}
+
 /* The page whose /Annots array is object id, 0 if none. */
 static int
 is_annots(struct ctx *c, int id)
@@ -558,7 +594,7 @@ dss_told_grown(const struct ctx *c, int num, int gen)
 	const struct pdf_dss *nw = c->dss_new;
 	size_t k;
 
-	if (nw == NULL || num != c->dss || num == c->info || num == c->metadata ||
+	if (nw == NULL || num != c->dss || num == c->info || num == c->metadata || shared(c, num) ||
 	    c->o->dss_obj != num || c->o->dss_gen != gen || !nw->present || !nw->closed ||
 	    nw->encrypted || nw->dss_obj != num || nw->dss_gen != gen)
 		return 0;
@@ -568,13 +604,32 @@ dss_told_grown(const struct ctx *c, int num, int gen)
 	return 0;
 }
 
+static int
+cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * 1 when object num is an object stream holding objects this update lists.
+ * Nothing else is file structure by its /Type: the update's own xref
+ * stream is not classified at all, and a content stream that says /Type
+ * /XRef or /ObjStm is content (viewers draw it whatever it says).
+ */
+static int
+holds_listed(const struct ctx *c, int num)
+{
+	return c->nin > 0 && bsearch(&num, c->in, c->nin, sizeof(*c->in), cmp_int) != NULL;
+}
+
 /* An object the update redefined: allowed or not, and why. */
 static void
 classify(struct ctx *c, int num, int gen)
 {
 	qpdf_data qo = c->o->q, qn = c->n->q;
-	qpdf_oh old = qpdf_get_object_by_id(qo, num, gen), nw = qpdf_get_object_by_id(qn, num, gen),
-		od;
+	qpdf_oh old = qpdf_get_object_by_id(qo, num, gen), nw = qpdf_get_object_by_id(qn, num, gen);
 	unsigned char *ba = NULL, *bb = NULL;
 	size_t la = 0, lb = 0;
 	int fa = 0, fb = 0, page, vis = 0, eq;
@@ -613,7 +668,6 @@ classify(struct ctx *c, int num, int gen)
 		diff_note(c->d, num, gen, 0, 0, "object %d deleted", num);
 		return;
 	}
-	od = qpdf_oh_is_stream(qo, old) ? qpdf_oh_get_dict(qo, old) : old;
 	c->dnum = num;
 	c->dgen = gen;
 	/* the page a signature's widget is added to, the AcroForm its field is and the DSS
@@ -642,29 +696,37 @@ classify(struct ctx *c, int num, int gen)
 	}
 	if (eq)
 		return;
-	if (num == c->info) {
+	if ((num == c->info || num == c->metadata || num == c->dss) && shared(c, num)) {
+		diff_note(c->d, num, gen, 0, 0,
+			  "%s changed, and the signed revision uses that object elsewhere too",
+			  num == c->info       ? "document information (/Info)"
+			  : num == c->metadata ? "XMP metadata"
+					       : "document security store (DSS)");
+	} else if (num == c->info) {
 		diff_note(c->d, num, gen, 1, 0, "document information (/Info)");
 	} else if (num == c->metadata) {
 		diff_note(c->d, num, gen, 1, 0, "XMP metadata");
-	} else if (num == c->dss ||
-		   (c->dss &&
-		    qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key_if_dict(qo, od, "/Type"),
-					       "/DSS"))) {
+	} else if (num == c->dss) {
+		/* the one the catalog names: an object merely typed /DSS is anything else */
 		diff_note(c->d, num, gen, 1, 0, "document security store (DSS)");
 		diff_mark_ltv(c->d);
-	} else if (qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key_if_dict(qo, od, "/Type"),
-					      "/XRef") ||
-		   qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key_if_dict(qo, od, "/Type"),
-					      "/ObjStm")) {
+	} else if (holds_listed(c, num)) {
 		return; /* file structure, not content: what it holds is compared object by object */
 	} else if (num == c->root) {
 		static const char *const dss_only[] = { "/DSS", NULL };
-		int v1 = 0;
+		int v1 = 0, taken;
 		c->in_root = 1;
+		if ((taken = role_taken(c, old, nw, "/Metadata")) != 0 ||
+		    (taken = role_taken(c, old, nw, "/DSS")) != 0)
+			diff_note(c->d, num, gen, 0, 0,
+				  "catalog (/Root) changed (its %s now names object %d, which the "
+				  "signed revision uses)",
+				  ref_id(qn, nw, "/Metadata") == taken ? "/Metadata" : "/DSS",
+				  taken);
 		/* validation data only: /DSS is the one key that differs */
-		if (same(qo, qpdf_oh_get_key_if_dict(qo, old, "/AcroForm"), qn,
-			 qpdf_oh_get_key_if_dict(qn, nw, "/AcroForm")) &&
-		    dict_allowed(c, old, nw, dss_only, 0, &v1, &what) && v1 == 0) {
+		else if (same(qo, qpdf_oh_get_key_if_dict(qo, old, "/AcroForm"), qn,
+			      qpdf_oh_get_key_if_dict(qn, nw, "/AcroForm")) &&
+			 dict_allowed(c, old, nw, dss_only, 0, &v1, &what) && v1 == 0) {
 			diff_note(c->d, num, gen, 1, 0,
 				  "catalog: document security store (DSS) added");
 			diff_mark_ltv(c->d);
@@ -747,14 +809,6 @@ classify(struct ctx *c, int num, int gen)
 	}
 }
 
-static int
-cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
-}
-
 int
 pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf_revision *rev,
 		  struct pdf_refs *refs, struct pdf_diff *out, struct sp_errinfo *ei)
@@ -770,8 +824,8 @@ pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct
 	struct ctx c;
 	struct diff_xent *x = NULL;
 	size_t nx = 0, i;
-	int r = SP_ERR_INTERNAL, self = -1;
-	qpdf_oh to, tn;
+	int r = SP_ERR_INTERNAL, self = -1, counted, ni;
+	qpdf_oh to, tn, h;
 
 	memset(out, 0, sizeof(*out));
 	memset(&c, 0, sizeof(c));
@@ -797,6 +851,12 @@ pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct
 		diff_note(out, 0, 0, 0, 0, "the trailer's /Root was replaced");
 	encryption_kept(out, older->q, to, newer->q, tn);
 	c.refs = refs;
+	/* /Info, which an update may change, named anew: an object the signed revision uses
+	   already would be changed under that name next (a shadow attack) */
+	if ((ni = ref_id(newer->q, tn, "/Info")) != 0 && ni != c.info && used(&c, ni))
+		diff_note(out, 0, 0, 0, 0,
+			  "the trailer's /Info now names object %d, which the signed revision uses",
+			  ni);
 	/* a read of newer's DSS, of these very bytes: its DSS object is judged (dss_told_grown)
 	   and what its /VRI refers to taken from it */
 	if (dss != NULL && !(dss->present && dss->dss_obj > 0 && dss->len == rev->end))
@@ -807,6 +867,14 @@ pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct
 				  "the xref section at %lld cannot be read", rev->xref);
 		goto out;
 	}
+	if (nx > 0 && !(c.in = malloc(nx * sizeof(*c.in)))) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < nx; i++)
+		if (x[i].type == 2)
+			c.in[c.nin++] = x[i].in;
+	qsort(c.in, c.nin, sizeof(*c.in), cmp_int);
 	for (i = 0; i < nx; i++) {
 		if (x[i].num <= 0 || x[i].num == self)
 			continue;
@@ -838,17 +906,28 @@ pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct
 											    : NULL;
 		if (x[i].num <= 0 || x[i].type == 0)
 			continue;
-		if (od != NULL && (r = diff_refs_dss(od, refs, ei)) != 0) {
+		/* the catalog names again what it named (what it names anew is judged:
+		   role_taken); a cross-reference stream repeats the trailer */
+		counted = x[i].num != c.root && x[i].num != self;
+		if (od != NULL && (r = diff_refs_dss(od, counted, refs, ei)) != 0) {
 			if (r < 0)
 				goto out;
 			continue;
 		}
-		if ((r = diff_refs_walk(newer->q,
-					qpdf_get_object_by_id(newer->q, x[i].num, x[i].gen), 0,
-					newer, x[i].num, x[i].gen, od, refs, NULL, ei)) < 0)
+		h = qpdf_get_object_by_id(newer->q, x[i].num, x[i].gen);
+		if (counted && qpdf_oh_is_stream(newer->q, h) &&
+		    qpdf_oh_is_name_and_equals(newer->q,
+					       qpdf_oh_get_key_if_dict(newer->q,
+								       qpdf_oh_get_dict(newer->q,
+											h),
+								       "/Type"),
+					       "/XRef"))
+			counted = 0;
+		if ((r = diff_refs_walk(newer->q, h, 0, newer, x[i].num, x[i].gen, od, counted,
+					refs, NULL, ei)) < 0)
 			goto out;
 	}
-	if ((r = diff_refs_walk(newer->q, qpdf_get_trailer(newer->q), 0, NULL, 0, 0, NULL, refs,
+	if ((r = diff_refs_walk(newer->q, qpdf_get_trailer(newer->q), 0, NULL, 0, 0, NULL, 0, refs,
 				NULL, ei)) < 0)
 		goto out;
 	if (qpdf_has_error(older->q) || qpdf_has_error(newer->q)) {
@@ -859,6 +938,7 @@ pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct
 	r = SP_OK;
 out:
 	free(x);
+	free(c.in);
 	free(c.page_ids);
 	return r;
 }

@@ -68,6 +68,16 @@ void diff_mark_ltv(struct pdf_diff *d);
 	((r)->bits[(size_t)(id) >> 3] |= (unsigned char)(1u << ((id)&7)), \
 	 (r)->hi = (size_t)(id) + 1 > (r)->hi ? (size_t)(id) + 1 : (r)->hi)
 #define REF_HAS(r, id) (((r)->bits[(size_t)(id) >> 3] >> ((id)&7)) & 1)
+#define REF_MULTI(r, id) (((r)->multi[(size_t)(id) >> 3] >> ((id)&7)) & 1)
+
+/* Mark id (in range) referred to; counted: a second reference makes it REF_MULTI. */
+static inline void
+refs_mark(struct pdf_refs *r, int id, int counted)
+{
+	if (counted && REF_HAS(r, id))
+		r->multi[(size_t)id >> 3] |= (unsigned char)(1u << (id & 7));
+	REF_SET(r, id);
+}
 
 /*
  * diff_refs.c: mark in r the object numbers h refers to. follow: walk
@@ -79,10 +89,14 @@ void diff_mark_ltv(struct pdf_diff *d);
  * pdf_doc_key_refs keeps it; NULL: as before. dss (not following; NULL:
  * none): start is that DSS object as pdf_dss_read() read it, whose /VRI
  * value's references are taken from the read, not listed through qpdf.
+ * counted: each reference is one more use of what it names (refs_mark):
+ * every reference of a first revision's walk, and an update's objects'
+ * but for the catalog's and the trailer's, which repeat the ones they made
+ * before (what they newly name is judged by classify()).
  * SP_ERR_LIMIT past WALK_MAX steps.
  */
 int diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, int gen,
-		   const struct pdf_dss *dss, struct pdf_refs *r, unsigned char *seen,
+		   const struct pdf_dss *dss, int counted, struct pdf_refs *r, unsigned char *seen,
 		   struct sp_errinfo *ei);
 /*
  * What diff_refs_walk() (not following) marks of the DSS object dss read,
@@ -90,4 +104,5 @@ int diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, 
  * reference the dictionary makes (pdf_dss.keys_known, closed, vri_refs),
  * then the object is walked; an error past the walk's step limit.
  */
-int diff_refs_dss(const struct pdf_dss *dss, struct pdf_refs *r, struct sp_errinfo *ei);
+int diff_refs_dss(const struct pdf_dss *dss, int counted, struct pdf_refs *r,
+		  struct sp_errinfo *ei);

@@ -6,6 +6,7 @@
  * reachable object), then grown by each update's own objects, and handed
  * from one verification to the next (export, import).
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,7 +50,8 @@ walk_room(struct walk_item **st, size_t sp, size_t *cap)
  * 1 when marked, 0 when v is to be walked, -1 past WALK_MAX.
  */
 static int
-vri_known(qpdf_data q, qpdf_oh v, const struct pdf_dss *dss, struct pdf_refs *r, size_t *steps)
+vri_known(qpdf_data q, qpdf_oh v, const struct pdf_dss *dss, int counted, struct pdf_refs *r,
+	  size_t *steps)
 {
 	size_t i;
 
@@ -63,7 +65,7 @@ vri_known(qpdf_data q, qpdf_oh v, const struct pdf_dss *dss, struct pdf_refs *r,
 		return -1;
 	for (i = 0; i < dss->nvri; i++)
 		if ((size_t)dss->vri_obj[i] < r->n)
-			REF_SET(r, dss->vri_obj[i]);
+			refs_mark(r, dss->vri_obj[i], counted);
 	return 1;
 }
 
@@ -80,7 +82,7 @@ vri_known(qpdf_data q, qpdf_oh v, const struct pdf_dss *dss, struct pdf_refs *r,
  */
 int
 diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, int gen,
-	       const struct pdf_dss *dss, struct pdf_refs *r, unsigned char *seen,
+	       const struct pdf_dss *dss, int counted, struct pdf_refs *r, unsigned char *seen,
 	       struct sp_errinfo *ei)
 {
 	struct walk_item *st = NULL;
@@ -110,7 +112,7 @@ diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int 
 			id = qpdf_oh_get_object_id(q, h);
 			if (id <= 0 || (size_t)id >= r->n)
 				continue;
-			REF_SET(r, id);
+			refs_mark(r, id, counted);
 			/* seen: a bit per object number, as r->bits */
 			if (!follow || !seen || ((seen[(size_t)id >> 3] >> (id & 7)) & 1))
 				continue;
@@ -144,7 +146,7 @@ diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int 
 				for (i = 0; i < nitems; i++) {
 					id = refs[2 * i];
 					if (id > 0 && (size_t)id < r->n)
-						REF_SET(r, id);
+						refs_mark(r, id, counted);
 				}
 				free(refs);
 				refs = NULL;
@@ -177,7 +179,7 @@ diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int 
 				if (dss != NULL && steps == 1 && t == ot_dictionary &&
 				    strcmp(k, "/VRI") == 0 &&
 				    (known = vri_known(q, qpdf_oh_get_key_if_dict(q, dict, k), dss,
-						       r, &steps)) != 0) {
+						       counted, r, &steps)) != 0) {
 					if (known > 0)
 						continue;
 					rc = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
@@ -203,7 +205,7 @@ out:
 }
 
 int
-diff_refs_dss(const struct pdf_dss *dss, struct pdf_refs *r, struct sp_errinfo *ei)
+diff_refs_dss(const struct pdf_dss *dss, int counted, struct pdf_refs *r, struct sp_errinfo *ei)
 {
 	size_t k, i, steps = 2; /* the dictionary, its /Type's name */
 
@@ -222,11 +224,24 @@ diff_refs_dss(const struct pdf_dss *dss, struct pdf_refs *r, struct sp_errinfo *
 	for (k = 0; k < 3; k++)
 		for (i = 0; i < dss->n[k]; i++)
 			if (dss->obj[k][i] > 0 && (size_t)dss->obj[k][i] < r->n)
-				REF_SET(r, dss->obj[k][i]);
+				refs_mark(r, dss->obj[k][i], counted);
 	for (i = 0; i < dss->nvri; i++)
 		if ((size_t)dss->vri_obj[i] < r->n)
-			REF_SET(r, dss->vri_obj[i]);
+			refs_mark(r, dss->vri_obj[i], counted);
 	return 1;
+}
+
+/* An empty set for every number of a document. */
+static int
+refs_alloc(struct pdf_refs *r, struct sp_errinfo *ei)
+{
+	memset(r, 0, sizeof(*r));
+	r->n = PDF_DOC_MAX_OBJECTS + 1;
+	if (!(r->bits = calloc(r->n / 8 + 1, 1)) || !(r->multi = calloc(r->n / 8 + 1, 1))) {
+		pdf_refs_cleanup(r);
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	}
+	return SP_OK;
 }
 
 int
@@ -235,15 +250,16 @@ pdf_refs_init(struct pdf_doc *first, struct pdf_refs *r, struct sp_errinfo *ei)
 	unsigned char *seen = NULL;
 	int rc;
 
-	memset(r, 0, sizeof(*r));
-	r->n = PDF_DOC_MAX_OBJECTS + 1;
-	if (!(r->bits = calloc(r->n / 8 + 1, 1)) || !(seen = calloc(r->n / 8 + 1, 1))) {
-		free(r->bits);
-		r->bits = NULL;
+	if ((rc = refs_alloc(r, ei)) != SP_OK)
+		return rc;
+	if (!(seen = calloc(r->n / 8 + 1, 1))) {
+		pdf_refs_cleanup(r);
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	}
-	/* the trailer itself is not an indirect object: start from it, step 1 */
-	rc = diff_refs_walk(first->q, qpdf_get_trailer(first->q), 1, NULL, 0, 0, NULL, r, seen, ei);
+	/* the trailer itself is not an indirect object: start from it, step 1; every
+	   object walked into once, so a number marked twice is named twice */
+	rc = diff_refs_walk(first->q, qpdf_get_trailer(first->q), 1, NULL, 0, 0, NULL, 1, r, seen,
+			    ei);
 	free(seen);
 	if (rc == SP_OK && qpdf_has_error(first->q))
 		rc = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable",
@@ -270,7 +286,8 @@ pdf_refs_export(const struct pdf_refs *r, int **nums, size_t *n, struct sp_errin
 		unsigned b = r->bits[i], j;
 		for (j = 0; b && j < 8; j++, b >>= 1)
 			if ((b & 1) && i * 8 + j < r->n)
-				v[k++] = (int)(i * 8 + j);
+				v[k++] = (r->multi[i] >> j) & 1 ? -(int)(i * 8 + j)
+								: (int)(i * 8 + j);
 	}
 	*nums = v;
 	*n = k;
@@ -282,16 +299,19 @@ pdf_refs_import(const int *nums, size_t n, struct pdf_refs *r, struct sp_errinfo
 {
 	size_t i;
 
-	memset(r, 0, sizeof(*r));
-	r->n = PDF_DOC_MAX_OBJECTS + 1;
-	if (!(r->bits = calloc(r->n / 8 + 1, 1)))
-		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	int rc;
+
+	if ((rc = refs_alloc(r, ei)) != SP_OK)
+		return rc;
 	for (i = 0; i < n; i++) {
-		if (nums[i] <= 0 || (size_t)nums[i] >= r->n) {
+		int id = nums[i] < 0 && nums[i] != INT_MIN ? -nums[i] : nums[i];
+		if (id <= 0 || (size_t)id >= r->n) {
 			pdf_refs_cleanup(r);
 			return sp_err(ei, SP_ERR_INVALID, "object number %d out of range", nums[i]);
 		}
-		REF_SET(r, nums[i]);
+		REF_SET(r, id);
+		if (nums[i] < 0)
+			r->multi[(size_t)id >> 3] |= (unsigned char)(1u << (id & 7));
 	}
 	return SP_OK;
 }
@@ -302,5 +322,6 @@ pdf_refs_cleanup(struct pdf_refs *r)
 	if (!r)
 		return;
 	free(r->bits);
+	free(r->multi);
 	memset(r, 0, sizeof(*r));
 }

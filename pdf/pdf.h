@@ -1018,6 +1018,11 @@ int pdf_diff_lists(const struct pdf_diff *d, int num);
  */
 struct pdf_refs {
 	unsigned char *bits;
+	/* the numbers referred to more than once (by two objects, or twice by one): the
+	   trailer's /Info, the catalog's /Metadata and /DSS, which a later update may
+	   change, may do so only when nothing else uses them (a shadow attack otherwise:
+	   the metadata stream doubling as a page's contents) */
+	unsigned char *multi;
 	size_t n;  /* numbers 0 .. n-1 */
 	size_t hi; /* one past the highest number in the set (0: empty) */
 };
@@ -1027,7 +1032,8 @@ void pdf_refs_cleanup(struct pdf_refs *r);
  * The set as its numbers, ascending (*nums the caller's, free()), and back:
  * so that the set a verification ends with can be kept and given to the next
  * verification of the same bytes plus an update instead of walking them
- * again. Import fails (SP_ERR_INVALID) on a number out of 1..PDF_DOC_MAX_OBJECTS.
+ * again; a number referred to more than once is given negated. Import fails
+ * (SP_ERR_INVALID) on a number out of 1..PDF_DOC_MAX_OBJECTS (either sign).
  */
 int pdf_refs_export(const struct pdf_refs *r, int **nums, size_t *n, struct sp_errinfo *ei) SP_WUR;
 int pdf_refs_import(const int *nums, size_t n, struct pdf_refs *r, struct sp_errinfo *ei) SP_WUR;
