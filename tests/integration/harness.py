@@ -753,3 +753,50 @@ def create_reviewer(server, username, password, name=None):
         cmd += ["--name", name]
     return subprocess.run(cmd, input=password + "\n", capture_output=True, text=True,
                           env=server.env)
+
+
+def concurrent_behind_lock(db, classid, org, calls, timeout=20):
+    """Run calls (functions of no argument) at once while a psql session holds
+    the advisory lock (classid, org): each reaches the database and waits for
+    the lock there, and only once all of them wait is the lock let go. Makes
+    the interleaving of a retry with its first attempt certain (an idempotent
+    replay checked before the lock, 057 and 061). Returns the calls' results."""
+    key2 = org % 2147483647
+
+    def held(granted):
+        return int(db.query(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %d "
+            "AND objid = %d AND objsubid = 2 AND %sgranted"
+            % (classid, key2, "" if granted else "NOT ")))
+
+    def wait_for(what, cond):
+        deadline = time.time() + timeout
+        while not cond():
+            if time.time() > deadline:
+                raise AssertionError(what)
+            time.sleep(0.05)
+
+    holder = subprocess.Popen([PSQL, "-X", "-q", "-v", "ON_ERROR_STOP=1", db.url],
+                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+    results = [None] * len(calls)
+    try:
+        holder.stdin.write("SELECT pg_advisory_lock(%d, %d);\n" % (classid, key2))
+        holder.stdin.flush()
+        wait_for("the lock was never taken", lambda: held(True) > 0)
+
+        def run_one(i):
+            results[i] = calls[i]()
+
+        ts = [threading.Thread(target=run_one, args=(i,)) for i in range(len(calls))]
+        for t in ts:
+            t.start()
+        wait_for("the calls never waited for the lock", lambda: held(False) >= len(calls))
+        holder.stdin.write("SELECT pg_advisory_unlock_all();\n\\q\n")
+        holder.stdin.flush()
+        for t in ts:
+            t.join(60)
+    finally:
+        holder.stdin.close()
+        holder.wait(10)
+    return results

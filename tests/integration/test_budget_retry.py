@@ -13,9 +13,6 @@ lock made it wait and wf_idem_begin answered the replay). The interleaving
 is made certain as in test_caps_replay: a psql session holds the lock while
 both attempts arrive and lets it go once both wait for it."""
 
-import subprocess
-import threading
-import time
 import unittest
 
 import harness
@@ -35,50 +32,18 @@ class WebhookRetryAtTheBudget(AttackCase):
     extra = {"webhooks": {"max_created_per_day": 1, "allow_hosts": "127.0.0.1",
                           "allow_http": "true"}}
 
-    def lock_count(self, key2, granted):
-        return int(self.db.query(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 54 "
-            "AND objid = %d AND objsubid = 2 AND %sgranted" % (key2, "" if granted else "NOT ")))
-
-    def wait_for(self, what, cond, seconds):
-        deadline = time.time() + seconds
-        while not cond():
-            self.assertLess(time.time(), deadline, what)
-            time.sleep(0.05)
-
     def test_a_retry_with_the_same_key_gets_the_replay_not_rate_limited(self):
         self.login("buyer")
         org = int(self.db.query("SELECT id FROM organizations WHERE credit_code = '%s'"
                                 % self.orgs["buyer"]["credit_code"]))
-        key2 = org % 2147483647
-        holder = subprocess.Popen([harness.PSQL, "-X", "-q", "-v", "ON_ERROR_STOP=1",
-                                   self.db.url], stdin=subprocess.PIPE,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                  text=True)
-        results = [None, None]
-        try:
-            holder.stdin.write("SELECT pg_advisory_lock(54, %d);\n" % key2)
-            holder.stdin.flush()
-            self.wait_for("the lock was never taken", lambda: self.lock_count(key2, True) > 0, 10)
 
-            def attempt(i):
-                results[i] = self.call("buyer", "POST", "/api/v1/webhooks",
-                                       {"url": "http://127.0.0.1:9/retried"},
-                                       {"Idempotency-Key": "hook-retry-1"})
+        def attempt():
+            return self.call("buyer", "POST", "/api/v1/webhooks",
+                             {"url": "http://127.0.0.1:9/retried"},
+                             {"Idempotency-Key": "hook-retry-1"})
 
-            ts = [threading.Thread(target=attempt, args=(i,)) for i in range(2)]
-            for t in ts:
-                t.start()
-            # both attempts are past their key check and wait for the organization
-            self.wait_for("the attempts never waited",
-                          lambda: self.lock_count(key2, False) >= 2, 20)
-            holder.stdin.write("SELECT pg_advisory_unlock_all();\n\\q\n")
-            holder.stdin.flush()
-            for t in ts:
-                t.join(60)
-        finally:
-            holder.stdin.close()
-            holder.wait(10)
+        # both attempts are past their key check and wait for the organization (054's lock)
+        results = harness.concurrent_behind_lock(self.db, 54, org, [attempt, attempt])
         got = [(st, doc.get("id"), doc.get("code")) for st, _, _, doc in results]
         self.assertEqual(int(self.db.query(
             "SELECT count(*) FROM webhooks WHERE organization_id = %d" % org)), 1)

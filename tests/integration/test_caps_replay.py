@@ -11,9 +11,6 @@ certain here by holding the organization's advisory lock (the one the caps
 take) from a psql session while the two attempts arrive, and letting it go
 once both wait for it."""
 
-import subprocess
-import threading
-import time
 import unittest
 
 import harness
@@ -32,50 +29,16 @@ def tearDownModule():
 class RetryAtTheCap(CapsCase):
     extra = {"contracts": {"max_drafts": 1}}
 
-    def advisory_waiters(self, key2):
-        return int(self.db.query(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 52 "
-            "AND objid = %d AND objsubid = 2 AND NOT granted" % key2))
-
     def test_a_retry_with_the_same_key_gets_the_replay_not_draft_limit(self):
         self.login("buyer")
         org = int(self.db.query("SELECT id FROM organizations WHERE credit_code = '%s'"
                                 % self.orgs["buyer"]["credit_code"]))
-        key2 = org % 2147483647
-        holder = subprocess.Popen([harness.PSQL, "-X", "-q", "-v", "ON_ERROR_STOP=1",
-                                   self.db.url], stdin=subprocess.PIPE,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                  text=True)
-        try:
-            holder.stdin.write("SELECT pg_advisory_lock(52, %d);\n" % key2)
-            holder.stdin.flush()
-            deadline = time.time() + 10
-            while int(self.db.query(
-                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND "
-                    "classid = 52 AND objid = %d AND granted" % key2)) == 0:
-                self.assertLess(time.time(), deadline, "the lock was never taken")
-                time.sleep(0.05)
-            body_key = {"Idempotency-Key": "retry-1"}
-            results = [None, None]
 
-            def attempt(i):
-                results[i] = self.create("buyer", "Retried", headers=body_key)
+        def attempt():
+            return self.create("buyer", "Retried", headers={"Idempotency-Key": "retry-1"})
 
-            ts = [threading.Thread(target=attempt, args=(i,)) for i in range(2)]
-            for t in ts:
-                t.start()
-            # both attempts are past their key check and wait for the organization
-            deadline = time.time() + 20
-            while self.advisory_waiters(key2) < 2:
-                self.assertLess(time.time(), deadline, "the attempts never waited")
-                time.sleep(0.05)
-            holder.stdin.write("SELECT pg_advisory_unlock_all();\n\\q\n")
-            holder.stdin.flush()
-            for t in ts:
-                t.join(60)
-        finally:
-            holder.stdin.close()
-            holder.wait(10)
+        # both attempts are past their key check and wait for the organization (052's lock)
+        results = harness.concurrent_behind_lock(self.db, 52, org, [attempt, attempt])
         got = [(st, doc.get("number"), doc.get("code")) for st, _, _, doc in results]
         self.assertEqual(self.drafts(), 1)
         # one request, one draft, one answer: the retry gets the first's contract
