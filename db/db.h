@@ -388,7 +388,8 @@ struct db_member_login {
 	const char *challenge_hex;        /* the 32 challenge bytes, lowercase hex */
 	const char *credit_code;          /* 18 characters, checked */
 	const char *org_name, *user_name; /* from the certificate's subject, in NFC */
-	const char *org_key; /* org_name as compared: equal keys, one organization (054) */
+	const char *org_key;  /* org_name as compared: equal keys, one organization (054) */
+	const char *org_key2; /* and its second key (names.c, 062) */
 	const unsigned char *cert_der;
 	size_t cert_len;
 	const char *subject, *issuer;

@@ -105,11 +105,14 @@ int api_text_visible(const char *s, size_t n) SP_WUR;
 /*
  * names.c: a name from a certificate (well-formed UTF-8) in the forms the
  * server keeps: nfc (nfc_cap bytes with its NUL) its NFC form, stored and
- * shown; key (key_cap) its comparison key (NFKC, confusable skeleton, case
- * folded, white space collapsed), equal for names that show alike. SP_OK, or
- * SP_ERR_INVALID when either does not fit (or ICU fails). Any thread.
+ * shown; key and key2 (key_cap each) its two comparison keys (NFKC, shown-as-
+ * nothing characters dropped, confusable skeleton, case folded, white space
+ * collapsed; key2 case folded before the skeleton too): two names that show
+ * alike share at least one. SP_OK, or SP_ERR_INVALID when one does not fit
+ * (or ICU fails). Any thread.
  */
-int api_name_forms(const char *name, char *nfc, size_t nfc_cap, char *key, size_t key_cap) SP_WUR;
+int api_name_forms(const char *name, char *nfc, size_t nfc_cap, char *key, char *key2,
+		   size_t key_cap) SP_WUR;
 
 /*
  * text.c: 1 when s (a query parameter, NUL-terminated) is 1..max_chars

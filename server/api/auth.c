@@ -80,6 +80,7 @@ struct login_job {
 	int der_len;
 	char challenge_hex[65], credit_code[19], org[256], user[256], subject[512], issuer[512];
 	char org_key[API_NAME_KEY_MAX]; /* the organization's name as compared (names.c) */
+	char org_key2[API_NAME_KEY_MAX];
 	char serial[82];
 	int64_t not_before, not_after;
 	long ttl_s; /* the session's: never past the certificate's notAfter */
@@ -140,7 +141,7 @@ login_work(void *arg, struct sp_errinfo *ei)
 	enum crypto_sigalg alg = CRYPTO_SIGALG_NONE;
 	STACK_OF(X509) *extra = NULL;
 	X509 *leaf = NULL, *x = NULL;
-	char user_key[API_NAME_KEY_MAX];
+	char user_key[API_NAME_KEY_MAX], user_key2[API_NAME_KEY_MAX];
 	size_t i;
 	int r = SP_ERR_INTERNAL, rc;
 
@@ -234,10 +235,10 @@ login_work(void *arg, struct sp_errinfo *ei)
 	j->credit_code[18] = '\0';
 	/* stored in NFC; the organization's compared by its key (names.c), the user's key
 	   is not kept (a user is only ever shown beside its organization) */
-	if (api_name_forms(res.info.org, j->org, sizeof(j->org), j->org_key, sizeof(j->org_key)) !=
-		    SP_OK ||
+	if (api_name_forms(res.info.org, j->org, sizeof(j->org), j->org_key, j->org_key2,
+			   sizeof(j->org_key)) != SP_OK ||
 	    api_name_forms(res.info.cn[0] != '\0' ? res.info.cn : res.info.org, j->user,
-			   sizeof(j->user), user_key, sizeof(user_key)) != SP_OK) {
+			   sizeof(j->user), user_key, user_key2, sizeof(user_key)) != SP_OK) {
 		r = refuse(j, P_INVALID, CRYPTO_REASON_MALFORMED_CERT,
 			   "the certificate's subject O or CN is too long");
 		goto out;
@@ -352,6 +353,7 @@ login_done(void *arg, int rc, const struct sp_errinfo *ei)
 	in.credit_code = j->credit_code;
 	in.org_name = j->org;
 	in.org_key = j->org_key;
+	in.org_key2 = j->org_key2;
 	in.user_name = j->user;
 	in.cert_der = j->der;
 	in.cert_len = (size_t)j->der_len;

@@ -13,8 +13,12 @@
  *   then the UTS #39 confusable skeleton (Cyrillic "а" in a Latin name is
  *   "a", "rn" is "m"), then case folded, white space runs made one space and
  *   trimmed. The skeleton goes before the folding: a capital Cyrillic "В"
- *   looks like "B", its small form "в" like no Latin letter. Two
- *   organizations whose keys are equal cannot both register (migration 054).
+ *   looks like "B", its small form "в" like no Latin letter. And a second
+ *   key folds first: the skeleton makes a capital "I" an "l" and leaves a
+ *   small "i", so "INTERNATIONAL" and "International" share only the second
+ *   key, "Ilya" and "llya" only the first. Characters shown as nothing are
+ *   dropped from both. No organization may register with a key another
+ *   holds as either of its two (migrations 054, 062).
  *
  * The key is for equality only, never shown. Any thread: each call opens its
  * own spoof checker (a login is rare; no shared state).
@@ -68,8 +72,50 @@ spaces_collapse(UChar *s, int32_t n)
 	return o;
 }
 
+/*
+ * Characters shown as nothing (Default_Ignorable_Code_Point: variation
+ * selectors, joiners, fillers) dropped from s[0..n), and U+2800 (braille
+ * blank, shown as a space, not white space to ICU) made a space: the new
+ * length. 052 refuses some of them in a certificate's O; the rest would keep
+ * two names that show alike apart.
+ */
+static int32_t
+invisibles_drop(UChar *s, int32_t n)
+{
+	int32_t i = 0, o = 0;
+	UChar32 c;
+
+	while (i < n) {
+		U16_NEXT(s, i, n, c);
+		if (u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT))
+			continue;
+		if (c == 0x2800)
+			c = ' ';
+		U16_APPEND_UNSAFE(s, o, c);
+	}
+	return o;
+}
+
+/* The comparison key of s[0..n) (NFKC, invisibles dropped) into key: its skeleton, case
+   folded, white space collapsed. 0 when it does not fit (or ICU fails). */
+static int
+key_of(USpoofChecker *sc, const UChar *s, int32_t n, char *key, size_t key_cap)
+{
+	UChar x[NAME_UNITS_MAX], y[NAME_UNITS_MAX];
+	UErrorCode st = U_ZERO_ERROR;
+
+	n = uspoof_getSkeleton(sc, 0, s, n, x, NAME_UNITS_MAX, &st);
+	if (U_FAILURE(st) || n >= NAME_UNITS_MAX)
+		return 0;
+	n = u_strFoldCase(y, NAME_UNITS_MAX, x, n, U_FOLD_CASE_DEFAULT, &st);
+	if (U_FAILURE(st) || n >= NAME_UNITS_MAX)
+		return 0;
+	n = spaces_collapse(y, n);
+	return to_utf8(y, n, key, key_cap);
+}
+
 int
-api_name_forms(const char *name, char *nfc, size_t nfc_cap, char *key, size_t key_cap)
+api_name_forms(const char *name, char *nfc, size_t nfc_cap, char *key, char *key2, size_t key_cap)
 {
 	UChar in[NAME_UNITS_MAX], x[NAME_UNITS_MAX], y[NAME_UNITS_MAX];
 	UErrorCode st = U_ZERO_ERROR;
@@ -91,16 +137,12 @@ api_name_forms(const char *name, char *nfc, size_t nfc_cap, char *key, size_t ke
 	n = unorm2_normalize(k2, x, n, y, NAME_UNITS_MAX, &st);
 	if (U_FAILURE(st) || n >= NAME_UNITS_MAX)
 		goto out;
-	if ((sc = uspoof_open(&st)) == NULL || U_FAILURE(st))
+	n = invisibles_drop(y, n);
+	if ((sc = uspoof_open(&st)) == NULL || U_FAILURE(st) || !key_of(sc, y, n, key, key_cap))
 		goto out;
-	n = uspoof_getSkeleton(sc, 0, y, n, x, NAME_UNITS_MAX, &st);
-	if (U_FAILURE(st) || n >= NAME_UNITS_MAX)
-		goto out;
-	n = u_strFoldCase(y, NAME_UNITS_MAX, x, n, U_FOLD_CASE_DEFAULT, &st);
-	if (U_FAILURE(st) || n >= NAME_UNITS_MAX)
-		goto out;
-	n = spaces_collapse(y, n);
-	if (!to_utf8(y, n, key, key_cap))
+	/* key2: the key of the name case folded first */
+	n = u_strFoldCase(x, NAME_UNITS_MAX, y, n, U_FOLD_CASE_DEFAULT, &st);
+	if (U_FAILURE(st) || n >= NAME_UNITS_MAX || !key_of(sc, x, n, key2, key_cap))
 		goto out;
 	r = SP_OK;
 out:

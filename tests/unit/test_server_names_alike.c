@@ -27,11 +27,11 @@
 #include "support_suite.h"
 
 static void
-key_of(const char *name, char *key, size_t cap)
+key_of(const char *name, char *key, char *key2, size_t cap)
 {
 	char nfc[1024];
 
-	ck_assert_msg(api_name_forms(name, nfc, sizeof(nfc), key, cap) == SP_OK, "%s", name);
+	ck_assert_msg(api_name_forms(name, nfc, sizeof(nfc), key, key2, cap) == SP_OK, "%s", name);
 	/* passes the login's own check of the O (auth.c: api_text_visible) */
 	ck_assert_msg(api_text_visible(name, strlen(name)), "%s refused as invisible", name);
 }
@@ -39,12 +39,15 @@ key_of(const char *name, char *key, size_t cap)
 static void
 same_key(const char *a, const char *b)
 {
-	char ka[API_NAME_KEY_MAX], kb[API_NAME_KEY_MAX];
+	char ka[API_NAME_KEY_MAX], kb[API_NAME_KEY_MAX], ka2[API_NAME_KEY_MAX],
+		kb2[API_NAME_KEY_MAX];
 
-	key_of(a, ka, sizeof(ka));
-	key_of(b, kb, sizeof(kb));
-	ck_assert_msg(strcmp(ka, kb) == 0, "\"%s\" (key \"%s\") and \"%s\" (key \"%s\") show alike",
-		      a, ka, b, kb);
+	key_of(a, ka, ka2, sizeof(ka));
+	key_of(b, kb, kb2, sizeof(kb));
+	/* a key of one is a key of the other (migration 062 compares all four) */
+	ck_assert_msg(!strcmp(ka, kb) || !strcmp(ka2, kb2) || !strcmp(ka, kb2) || !strcmp(ka2, kb),
+		      "\"%s\" (keys \"%s\", \"%s\") and \"%s\" (keys \"%s\", \"%s\") show alike", a,
+		      ka, ka2, b, kb, kb2);
 }
 
 /* Control: what sec43's test refuses gets the same key here too. */
@@ -63,7 +66,31 @@ static const char *const cases[][2] = {
 	{ "BuyerCo Ltd", "BuyerCo\ufe0f Ltd" },
 	{ "BuyerCo Ltd", "BuyerCo\U000e0100 Ltd" },
 	{ "BuyerCo Ltd", "BuyerCo\u2800Ltd" },
+	{ "Ilya Co", "llya Co" }, /* a capital I, small Ls */
+	{ "Ilya Co", "ILYA CO" },
 };
+
+/* Names that do not show alike keep apart: no key of one is a key of the other. */
+static const char *const apart[][2] = {
+	{ "Lily Co", "Iiiy Co" },
+	{ "Ilya Co", "Liya Co" },
+	{ "Alibaba Group", "Alibaba Grove" },
+	{ "北京华为科技有限公司", "北京华力科技有限公司" },
+	{ "上海宝钢股份有限公司", "上海宝山股份有限公司" },
+};
+
+START_TEST(names_that_do_not_show_alike_keep_apart)
+{
+	char ka[API_NAME_KEY_MAX], kb[API_NAME_KEY_MAX], ka2[API_NAME_KEY_MAX],
+		kb2[API_NAME_KEY_MAX];
+	const char *a = apart[_i][0], *b = apart[_i][1];
+
+	key_of(a, ka, ka2, sizeof(ka));
+	key_of(b, kb, kb2, sizeof(kb));
+	ck_assert_msg(strcmp(ka, kb) && strcmp(ka2, kb2) && strcmp(ka, kb2) && strcmp(ka2, kb),
+		      "\"%s\" and \"%s\" share a key", a, b);
+}
+END_TEST
 
 START_TEST(names_that_show_alike_have_one_key)
 {
@@ -80,5 +107,7 @@ main(void)
 	tcase_add_test(tc, the_cases_sec43_tried);
 	tcase_add_loop_test(tc, names_that_show_alike_have_one_key, 0,
 			    (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_loop_test(tc, names_that_do_not_show_alike_keep_apart, 0,
+			    (int)(sizeof(apart) / sizeof(apart[0])));
 	return test_suite_run(s);
 }
