@@ -63,6 +63,13 @@ json_t *sign_placements_json(const struct sign_opts *o);
 void sign_rects_print(json_t *rects);
 
 /*
+ * What the options name of the signer, before anything is read: --key with
+ * --cert, or a PKCS#11 module and a --key-id in hex. SP_ERR_INVALID (the
+ * message names the option) otherwise.
+ */
+int sign_signer_check(const struct client_signer_opts *so, struct sp_errinfo *ei) SP_WUR;
+
+/*
  * The signing certificate as DER (*der malloc'd), read WITHOUT the PIN: from
  * so->cert_pem with a PEM key, else the public certificate object on the
  * token (matching key id / label), so the user sees where the seals go before

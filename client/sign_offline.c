@@ -267,8 +267,17 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 	}
 	seal.png = png;
 	seal.png_len = pnglen;
-	if (chain_load(o->chain_pem, &chain, &ei) != SP_OK ||
-	    sign_cert_read(&o->so, &der, &derlen, &ei) != SP_OK ||
+	if (sign_signer_check(&o->so, &ei) != SP_OK) {
+		fprintf(stderr, "sealpact: sign: %s\n", ei.msg);
+		st = EX_USAGE;
+		goto out;
+	}
+	if (chain_load(o->chain_pem, &chain, &ei) != SP_OK)
+		goto fail;
+	/* the certificate on a token is the signer's (not inserted: 1), a --cert file an input */
+	if (o->so.key_pem == NULL)
+		step = STEP_SIGNER;
+	if (sign_cert_read(&o->so, &der, &derlen, &ei) != SP_OK ||
 	    (p = der, cert = d2i_X509(NULL, &p, (long)derlen)) == NULL ||
 	    crypto_sigalg_for_cert(cert, &alg, &ei) != SP_OK)
 		goto fail;

@@ -219,6 +219,25 @@ x509_der(X509 *x, unsigned char **der, size_t *len, struct sp_errinfo *ei)
 	return SP_OK;
 }
 
+int
+sign_signer_check(const struct client_signer_opts *so, struct sp_errinfo *ei)
+{
+	unsigned char id[64];
+	size_t n = 0;
+
+	if (so->key_pem != NULL)
+		return so->cert_pem != NULL ? SP_OK
+					    : sp_err(ei, SP_ERR_INVALID, "--key needs --cert");
+	if (so->module == NULL)
+		return sp_err(ei, SP_ERR_INVALID,
+			      "no PKCS#11 module: pass --module (or SEALPACT_PKCS11_MODULE), "
+			      "or --key and --cert");
+	if (so->key_id != NULL &&
+	    (sp_hex_decode(so->key_id, strlen(so->key_id), id, sizeof(id), &n) != SP_OK || n == 0))
+		return sp_err(ei, SP_ERR_INVALID, "--key-id must be hex (e.g. 01)");
+	return SP_OK;
+}
+
 static int
 token_cert(const struct client_signer_opts *so, unsigned char **der, size_t *len,
 	   struct sp_errinfo *ei)
@@ -231,13 +250,10 @@ token_cert(const struct client_signer_opts *so, unsigned char **der, size_t *len
 	size_t want_len = 0;
 	int r = SP_ERR_INTERNAL;
 
-	if (so->module == NULL)
-		return sp_err(ei, SP_ERR_INVALID,
-			      "no PKCS#11 module: pass --module (or SEALPACT_PKCS11_MODULE), "
-			      "or --key and --cert");
-	if (so->key_id != NULL && (sp_hex_decode(so->key_id, strlen(so->key_id), want, sizeof(want),
-						 &want_len) != SP_OK ||
-				   want_len == 0))
+	if ((r = sign_signer_check(so, ei)) != SP_OK)
+		return r;
+	if (so->key_id != NULL &&
+	    sp_hex_decode(so->key_id, strlen(so->key_id), want, sizeof(want), &want_len) != SP_OK)
 		return sp_err(ei, SP_ERR_INVALID, "--key-id must be hex (e.g. 01)");
 	if ((ctx = PKCS11_CTX_new()) == NULL)
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
@@ -316,8 +332,8 @@ sign_cert_read(const struct client_signer_opts *so, unsigned char **der, size_t 
 	*len = 0;
 	if (so->key_pem == NULL)
 		return token_cert(so, der, len, ei);
-	if (so->cert_pem == NULL)
-		return sp_err(ei, SP_ERR_INVALID, "--key needs --cert");
+	if ((r = sign_signer_check(so, ei)) != SP_OK)
+		return r;
 	if ((f = fopen(so->cert_pem, "r")) == NULL)
 		return sp_err(ei, SP_ERR_IO, "cannot open %s: %s", so->cert_pem, strerror(errno));
 	x = PEM_read_X509(f, NULL, NULL, NULL);
