@@ -509,6 +509,46 @@ START_TEST(info_moved_onto_resources_is_not_valid)
 }
 END_TEST
 
+/*
+ * A markup annotation an update may change (a comment edited after an
+ * approval signature, ISO 32000-2 §12.8.2.2) that is also the page's
+ * graphics state: its /ca (an annotation's fill opacity, an ExtGState's
+ * too) set to 0 makes the page's text vanish.
+ */
+START_TEST(annotation_doubling_as_graphics_state_rewritten_is_not_valid)
+{
+	static const char content[] = "q /GS1 gs BT /F1 12 Tf 72 700 Td (Pay 100 EUR) Tj ET Q";
+	static const char annot[] = "<< /Type /Annot /Subtype /Text /Rect [10 10 30 30] "
+				    "/Contents (ok) /ca %d /P 3 0 R >>";
+	char c4[256], c7[256];
+	const char *objs[7];
+	int nums[1] = { 7 };
+	const char *upd[1] = { c7 };
+	size_t bn, n;
+	unsigned char *b, *d;
+
+	snprintf(c4, sizeof(c4), "<< /Length %zu >>\nstream\n%s\nendstream", strlen(content) + 1,
+		 content);
+	snprintf(c7, sizeof(c7), annot, 1);
+	objs[0] = "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [] >> >>";
+	objs[1] = "<< /Type /Pages /Kids [3 0 R] /Count 1 >>";
+	objs[2] = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+		  "/Resources << /Font << /F1 5 0 R >> /ExtGState << /GS1 7 0 R >> >> "
+		  "/Annots [7 0 R] >>";
+	objs[3] = c4;
+	objs[4] = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>";
+	objs[5] = "<< /Title (unused) >>";
+	objs[6] = c7;
+	b = make_pdf_objs(objs, 7, &bn);
+	d = vc_sign(b, bn, "rsa", 1, 0, &n);
+	free(b);
+	snprintf(c7, sizeof(c7), annot, 0);
+	b = vc_update(d, n, nums, upd, 1, 0, NULL, &n);
+	free(d);
+	invalid_now(b, n, "the page's text is painted transparent");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -525,5 +565,6 @@ main(void)
 	tcase_add_test(tc, info_doubling_as_resources_rewritten_is_not_valid);
 	tcase_add_test(tc, metadata_moved_onto_contents_is_not_valid);
 	tcase_add_test(tc, info_moved_onto_resources_is_not_valid);
+	tcase_add_test(tc, annotation_doubling_as_graphics_state_rewritten_is_not_valid);
 	return test_suite_run(s);
 }
