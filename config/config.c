@@ -62,6 +62,7 @@ const struct config_key config_keys[] = {
 	INT(server, node_id, 0, 1023, 0),
 	URL(server, public_url),
 	STR(server, metrics_token_sha256, NULL),
+	STR(server, trusted_proxies, NULL),
 
 	SECRET(database, url), /* a conninfo string may carry a password */
 	INT(database, pool_size, 1, 1024, 4),

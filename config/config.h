@@ -46,6 +46,10 @@ struct config_server {
 	/* lowercase or uppercase hex SHA-256 of the bearer token GET /metrics asks for;
 	   NULL (default): /metrics is no route (404) */
 	char *metrics_token_sha256;
+	/* comma-separated addresses and CIDR ranges of the TCP balancers whose PROXY
+	   protocol header (v1 or v2) names the client; NULL (default): none, the
+	   connection's address is the client's */
+	char *trusted_proxies;
 };
 
 struct config_database {

@@ -29,12 +29,25 @@
  * request takes its body's share along (conn_request_body) and gives it back
  * when it is freed, however it ends.
  *
+ * A connection from a balancer in server.trusted_proxies may start with a
+ * PROXY protocol header (net/proxy.h) naming the client; it comes before the
+ * TLS handshake, so it is read here off the socket while the bufferevent
+ * does not read (state proxy): peeked, and only the header's bytes
+ * consumed. The client it names is then the connection's address for the
+ * per-address count, the request's remote (throttles, access log, audit);
+ * a malformed header closes the connection. Without a header the
+ * connection is the balancer's own (a health check, an operator's curl).
+ * From any other peer nothing is read as a header: its bytes go to TLS or
+ * HTTP, which refuse them.
+ *
  * Records are indexed by socket descriptor, so every lookup is O(1) and the
  * table is bounded by RLIMIT_NOFILE; per-address counts live in an
  * open-addressing table twice the connection cap, so it never fills.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -49,8 +62,16 @@
 
 #include "config.h"
 #include "http_int.h"
+#include "proxy.h"
 
-enum conn_state { CONN_FREE = 0, CONN_IDLE, CONN_READING, CONN_BUSY, CONN_ANSWERING };
+enum conn_state { CONN_FREE = 0, CONN_PROXY, CONN_IDLE, CONN_READING, CONN_BUSY, CONN_ANSWERING };
+
+/*
+ * A balancer's connection whose first bytes may still be "POST" or
+ * "PROXY " is peeked again after this long: they cannot be consumed before
+ * the parser knows, and the socket stays readable until they are.
+ */
+#define PROXY_REPEEK_MS 10
 
 /*
  * Connections accepted in one loop turn before the listener pauses until they
@@ -85,7 +106,18 @@ struct conn_rec {
 	struct evbuffer *in;    /* the bufferevent's input, watched by on_input */
 	struct evbuffer_cb_entry *in_cb;
 	struct http_framer fr;
-	size_t ip_slot;
+	/*
+	 * The address counted in g->ips: looked up again on release, since
+	 * removing another address moves entries of the probe run.
+	 */
+	unsigned char ip_key[16];
+	/* proxy: the header read so far (PROXY_HEADER_MAX bytes), the re-peek
+	   timer and the bufferevent's enabled events to give back */
+	unsigned char *pp;
+	size_t pp_have;
+	struct event *pp_ev;
+	short pp_enabled;
+	int proxied; /* ip_key is the client a trusted balancer named */
 	int fd;
 	int doomed;               /* the framing went wrong: no further request is read */
 	unsigned long dispatched; /* requests handed to a handler (cf. fr.heads) */
@@ -113,7 +145,8 @@ struct conn_guard {
 	int batch;  /* connections built since the last admission */
 	int paused; /* the listener waits for the admission of a batch */
 	long open, max_open, max_per_ip;
-	uint64_t max_body; /* the largest body any route takes */
+	struct proxy_trust trust; /* server.trusted_proxies */
+	uint64_t max_body;        /* the largest body any route takes */
 	struct timeval idle_tv, read_tv;
 };
 
@@ -181,6 +214,29 @@ peer_key(int fd, unsigned char out[16])
 	}
 }
 
+/* One connection of address a fewer. */
+static void
+ip_release(struct conn_guard *g, const unsigned char a[16])
+{
+	size_t i = ip_find(g, a);
+
+	if (g->ips[i].n > 0 && --g->ips[i].n == 0)
+		ip_remove(g, i);
+}
+
+/* One connection of address a more; -1 (nothing counted) past max_connections_per_ip. */
+static int
+ip_take(struct conn_guard *g, const unsigned char a[16])
+{
+	size_t i = ip_find(g, a);
+
+	if (g->ips[i].n >= g->max_per_ip)
+		return -1;
+	memcpy(g->ips[i].addr, a, 16);
+	g->ips[i].n++;
+	return 0;
+}
+
 /* ---- records ---- */
 
 /* stale: the connection is long gone (its bufferevent may be freed). */
@@ -201,8 +257,10 @@ rec_release_ex(struct conn_rec *c, int stale)
 		event_free(c->watch_ev);
 	if (c->timer_ev != NULL)
 		event_free(c->timer_ev);
-	if (g->ips[c->ip_slot].n > 0 && --g->ips[c->ip_slot].n == 0)
-		ip_remove(g, c->ip_slot);
+	if (c->pp_ev != NULL)
+		event_free(c->pp_ev);
+	free(c->pp);
+	ip_release(g, c->ip_key);
 	g->open--;
 	metrics_connections_open(g->srv->metrics, g->open);
 	memset(c, 0, sizeof(*c));
@@ -246,7 +304,7 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (c->state == CONN_READING)
+	if (c->state == CONN_READING || c->state == CONN_PROXY)
 		rec_close(c, CONN_CLOSED_DEADLINE);
 	else if (c->state == CONN_ANSWERING)
 		rec_close(c, CONN_CLOSE__COUNT);
@@ -438,12 +496,28 @@ on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 		answer(c);
 }
 
+static void proxy_step(struct conn_rec *c);
+
 static void
 on_wait(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn_rec *c = arg;
 
 	(void)fd;
+	if (c->state == CONN_PROXY) {
+		if (what & EV_TIMEOUT) {
+			rec_close(c, CONN_CLOSED_IDLE);
+			return;
+		}
+		/* the header, and the request after it, are due within the read deadline */
+		if (!evtimer_pending(c->timer_ev, NULL) &&
+		    evtimer_add(c->timer_ev, &c->g->read_tv) != 0) {
+			rec_close(c, CONN_CLOSED_DEADLINE);
+			return;
+		}
+		proxy_step(c);
+		return;
+	}
 	if (c->state != CONN_IDLE)
 		return;
 	if (what & EV_TIMEOUT) {
@@ -469,6 +543,141 @@ rec_idle(struct conn_rec *c)
 	event_del(c->watch_ev);
 }
 
+/* ---- a trusted balancer's PROXY header ---- */
+
+/* The header is read (h: what it says; NULL: there was none): serve the connection. */
+static void
+proxy_end(struct conn_rec *c, const struct proxy_header *h)
+{
+	struct conn_guard *g = c->g;
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(c->evcon);
+
+	free(c->pp);
+	c->pp = NULL;
+	event_free(c->pp_ev);
+	c->pp_ev = NULL;
+	if (h != NULL && h->family != 0) {
+		/* the client's connections count from now, the balancer's one fewer */
+		if (ip_take(g, h->addr) != 0) {
+			rec_close(c, CONN_REFUSED_PER_IP);
+			return;
+		}
+		ip_release(g, c->ip_key);
+		memcpy(c->ip_key, h->addr, 16);
+		c->proxied = 1;
+	}
+	rec_idle(c);
+	/* TLS handshakes, or evhttp reads, from here on */
+	if (c->state == CONN_IDLE && bev != NULL)
+		bufferevent_enable(bev, c->pp_enabled);
+}
+
+/* Take k bytes already peeked at c->pp + c->pp_have off the socket. */
+static int
+proxy_consume(struct conn_rec *c, size_t k)
+{
+	ssize_t n;
+
+	do
+		n = recv(c->fd, c->pp + c->pp_have, k, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 || (size_t)n != k)
+		return -1;
+	c->pp_have += k;
+	return 0;
+}
+
+/*
+ * Peek at what the balancer sent, consume what is surely header, and go on
+ * once the parser knows: the client (a header), the balancer itself (no
+ * header), or a close (a malformed one).
+ */
+static void
+proxy_step(struct conn_rec *c)
+{
+	struct proxy_header h;
+	size_t have = c->pp_have;
+	ssize_t n;
+	int r;
+
+	n = recv(c->fd, c->pp + have, PROXY_HEADER_MAX - have, MSG_PEEK);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+		if (event_add(c->wait_ev, NULL) != 0)
+			rec_close(c, CONN_CLOSED_DEADLINE);
+		return;
+	}
+	if (n <= 0) {
+		rec_close(c, CONN_CLOSE__COUNT); /* gone before its header */
+		return;
+	}
+	r = proxy_header_parse(c->pp, have + (size_t)n, &h);
+	if (r == PROXY_NONE && have != 0) {
+		/* cannot happen: bytes are consumed only once they are surely a header's */
+		r = PROXY_BAD;
+		h.detail = "PROXY header: the parser changed its mind";
+	}
+	switch (r) {
+	case PROXY_NONE:
+		proxy_end(c, NULL);
+		return;
+	case PROXY_MORE:
+		if (h.len > have) {
+			if (proxy_consume(c, h.len - have) != 0 || event_add(c->wait_ev, NULL) != 0)
+				rec_close(c, CONN_CLOSED_PROXY);
+			return;
+		}
+		/* "P", "PRO": a request or a header; the socket stays readable meanwhile */
+		{
+			struct timeval tv = { 0, PROXY_REPEEK_MS * 1000 };
+
+			if (evtimer_add(c->pp_ev, &tv) != 0)
+				rec_close(c, CONN_CLOSED_PROXY);
+		}
+		return;
+	case PROXY_DONE:
+		if (proxy_consume(c, h.len - have) != 0) {
+			rec_close(c, CONN_CLOSED_PROXY);
+			return;
+		}
+		proxy_end(c, &h);
+		return;
+	default:
+		log_event(LOG_INFO, NULL, "connection closed: malformed PROXY header", "{s:s}",
+			  "detail", h.detail);
+		rec_close(c, CONN_CLOSED_PROXY);
+		return;
+	}
+}
+
+static void
+on_repeek(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn_rec *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (c->state == CONN_PROXY)
+		proxy_step(c);
+}
+
+/*
+ * A connection from a trusted balancer: its bufferevent stops (no TLS
+ * handshake, no read) until the header is read off the socket.
+ */
+static void
+proxy_begin(struct conn_rec *c, struct bufferevent *bev)
+{
+	c->state = CONN_PROXY;
+	c->pp = malloc(PROXY_HEADER_MAX);
+	c->pp_ev = evtimer_new(c->g->srv->base, on_repeek, c);
+	if (c->pp == NULL || c->pp_ev == NULL || event_add(c->wait_ev, &c->g->idle_tv) != 0) {
+		rec_close(c, CONN_REFUSED_TOTAL);
+		return;
+	}
+	c->pp_enabled = bufferevent_get_enabled(bev);
+	bufferevent_disable(bev, EV_READ | EV_WRITE);
+}
+
 /* Reset the connection: RST, no TIME_WAIT, nothing read or handshaken. */
 static void
 refuse(struct conn_guard *g, struct evhttp_connection *evcon, int fd, enum conn_close why)
@@ -486,7 +695,6 @@ admit(struct conn_guard *g, struct bufferevent *bev, int broken)
 	struct evhttp_connection *evcon = NULL;
 	struct conn_rec *c;
 	unsigned char key[16];
-	size_t slot;
 	void *arg = NULL;
 	int fd;
 
@@ -508,8 +716,7 @@ admit(struct conn_guard *g, struct bufferevent *bev, int broken)
 		return;
 	}
 	peer_key(fd, key);
-	slot = ip_find(g, key);
-	if (g->ips[slot].n >= g->max_per_ip) {
+	if (g->ips[ip_find(g, key)].n >= g->max_per_ip) {
 		refuse(g, evcon, fd, CONN_REFUSED_PER_IP);
 		return;
 	}
@@ -531,12 +738,11 @@ admit(struct conn_guard *g, struct bufferevent *bev, int broken)
 		refuse(g, evcon, fd, CONN_REFUSED_TOTAL);
 		return;
 	}
-	memcpy(g->ips[slot].addr, key, 16);
-	g->ips[slot].n++;
+	(void)ip_take(g, key); /* cannot fail: checked above, nothing counted since */
 	c->g = g;
 	c->evcon = evcon;
 	c->fd = fd;
-	c->ip_slot = slot;
+	memcpy(c->ip_key, key, 16);
 	c->state = CONN_IDLE;
 	c->in = bufferevent_get_input(bev);
 	framer_init(&c->fr, g->srv->cfg->server.max_header_bytes, g->max_body, &g->srv->bodies);
@@ -553,7 +759,10 @@ admit(struct conn_guard *g, struct bufferevent *bev, int broken)
 	g->open++;
 	metrics_connections_open(g->srv->metrics, g->open);
 	evhttp_connection_set_closecb(evcon, on_close, c);
-	rec_idle(c);
+	if (proxy_trust_has(&g->trust, key))
+		proxy_begin(c, bev);
+	else
+		rec_idle(c);
 }
 
 static void
@@ -668,6 +877,24 @@ conn_request_body(struct server *srv, struct evhttp_connection *evcon, size_t bo
 }
 
 int
+conn_client(struct server *srv, struct evhttp_connection *evcon, char *out, size_t cap)
+{
+	static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	struct conn_rec *c = rec_of(srv, evcon);
+	char text[INET6_ADDRSTRLEN];
+	int v4;
+
+	if (c == NULL || !c->proxied)
+		return 0;
+	v4 = memcmp(c->ip_key, v4mapped, 12) == 0;
+	if (inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? c->ip_key + 12 : c->ip_key, text,
+		      sizeof(text)) == NULL)
+		return 0;
+	snprintf(out, cap, "%s", text);
+	return 1;
+}
+
+int
 conn_request_end(struct server *srv, struct evhttp_connection *evcon)
 {
 	struct conn_rec *c = rec_of(srv, evcon);
@@ -745,6 +972,10 @@ conn_guard_new(struct server *srv, struct conn_guard **out, struct sp_errinfo *e
 	g->idle_tv.tv_usec = (cs->keepalive_idle_ms % 1000) * 1000;
 	g->read_tv.tv_sec = cs->read_timeout_ms / 1000;
 	g->read_tv.tv_usec = (cs->read_timeout_ms % 1000) * 1000;
+	if ((r = proxy_trust_parse(cs->trusted_proxies, &g->trust, ei)) != SP_OK) {
+		sp_errinfo_prefix(ei, "server.trusted_proxies");
+		goto out;
+	}
 	*out = g;
 	g = NULL;
 	r = SP_OK;
@@ -768,5 +999,6 @@ conn_guard_free(struct conn_guard *g)
 	free(g->pending);
 	free(g->recs);
 	free(g->ips);
+	proxy_trust_cleanup(&g->trust);
 	free(g);
 }

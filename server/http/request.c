@@ -529,6 +529,8 @@ request_dispatch(struct evhttp_request *req, void *server_arg)
 		snprintf(r->remote, sizeof(r->remote), "%s", addr ? addr : "");
 		/* The guard tracks every connection it admitted; it also ends its read deadline. */
 		r->guarded = conn_request_begin(srv, r->evcon, r) == 0;
+		/* behind a trusted balancer, the client it named */
+		(void)conn_client(srv, r->evcon, r->remote, sizeof(r->remote));
 		if (!r->guarded)
 			evhttp_connection_set_closecb(r->evcon, on_conn_close, r);
 		else /* the body (and the copy request_body() makes) lives as long as r */
