@@ -44,10 +44,7 @@
  * table is bounded by RLIMIT_NOFILE; per-address counts live in an
  * open-addressing table twice the connection cap, so it never fills.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -61,17 +58,7 @@
 #include <openssl/rand.h>
 
 #include "config.h"
-#include "http_int.h"
-#include "proxy.h"
-
-enum conn_state { CONN_FREE = 0, CONN_PROXY, CONN_IDLE, CONN_READING, CONN_BUSY, CONN_ANSWERING };
-
-/*
- * A balancer's connection whose first bytes may still be "POST" or
- * "PROXY " is peeked again after this long: they cannot be consumed before
- * the parser knows, and the socket stays readable until they are.
- */
-#define PROXY_REPEEK_MS 10
+#include "conn_int.h"
 
 /*
  * Connections accepted in one loop turn before the listener pauses until they
@@ -96,147 +83,6 @@ enum conn_state { CONN_FREE = 0, CONN_PROXY, CONN_IDLE, CONN_READING, CONN_BUSY,
  */
 #define PIPELINE_AHEAD_MAX 8
 
-struct conn_rec {
-	struct conn_guard *g;
-	struct evhttp_connection *evcon;
-	struct request *req;    /* told when the connection closes under it */
-	struct event *wait_ev;  /* idle: first byte or keep-alive idle limit */
-	struct event *watch_ev; /* busy: the client leaving while its request is handled */
-	struct event *timer_ev; /* reading: head and body deadline */
-	struct evbuffer *in;    /* the bufferevent's input, watched by on_input */
-	struct evbuffer_cb_entry *in_cb;
-	struct http_framer fr;
-	/*
-	 * The address counted in g->ips: looked up again on release, since
-	 * removing another address moves entries of the probe run.
-	 */
-	unsigned char ip_key[16];
-	/* proxy: the header read so far (PROXY_HEADER_MAX bytes), the re-peek
-	   timer and the bufferevent's enabled events to give back */
-	unsigned char *pp;
-	size_t pp_have;
-	struct event *pp_ev;
-	short pp_enabled;
-	int proxied; /* ip_key is the client a trusted balancer named */
-	int fd;
-	int doomed;               /* the framing went wrong: no further request is read */
-	unsigned long dispatched; /* requests handed to a handler (cf. fr.heads) */
-	enum conn_state state;
-};
-
-struct ip_slot {
-	unsigned char addr[16]; /* IPv6, or IPv4-mapped */
-	long n;                 /* 0: slot empty */
-};
-
-struct conn_guard {
-	struct server *srv;
-	struct conn_rec *recs; /* indexed by fd */
-	int nrecs;
-	struct ip_slot *ips;
-	size_t ipmask; /* table size - 1, a power of two */
-	uint64_t seed;
-	struct pending {
-		struct bufferevent *bev;
-		int broken; /* its TLS state could not be built: refuse it */
-	} * pending;        /* built, not yet looked at */
-	size_t npending, cappending;
-	struct event *pending_ev;
-	int batch;  /* connections built since the last admission */
-	int paused; /* the listener waits for the admission of a batch */
-	long open, max_open, max_per_ip;
-	struct proxy_trust trust; /* server.trusted_proxies */
-	uint64_t max_body;        /* the largest body any route takes */
-	struct timeval idle_tv, read_tv;
-};
-
-/* ---- per-address counts ---- */
-
-static size_t
-ip_hash(const struct conn_guard *g, const unsigned char a[16])
-{
-	uint64_t h = 1469598103934665603ULL ^ g->seed;
-	int i;
-
-	for (i = 0; i < 16; i++) {
-		h ^= a[i];
-		h *= 1099511628211ULL;
-	}
-	return (size_t)(h ^ (h >> 29));
-}
-
-/* The slot of a (found or the empty one where it belongs). */
-static size_t
-ip_find(const struct conn_guard *g, const unsigned char a[16])
-{
-	size_t i = ip_hash(g, a) & g->ipmask;
-
-	while (g->ips[i].n != 0 && memcmp(g->ips[i].addr, a, 16) != 0)
-		i = (i + 1) & g->ipmask;
-	return i;
-}
-
-/* Remove slot i of a linear-probing table, moving later entries of its run back. */
-static void
-ip_remove(struct conn_guard *g, size_t i)
-{
-	size_t j = i, k;
-
-	g->ips[i].n = 0;
-	for (;;) {
-		j = (j + 1) & g->ipmask;
-		if (g->ips[j].n == 0)
-			return;
-		k = ip_hash(g, g->ips[j].addr) & g->ipmask;
-		/* Entry j may fill the hole at i unless its home lies cyclically in (i, j]. */
-		if ((i <= j) ? (i < k && k <= j) : (i < k || k <= j))
-			continue;
-		g->ips[i] = g->ips[j];
-		g->ips[j].n = 0;
-		i = j;
-	}
-}
-
-static void
-peer_key(int fd, unsigned char out[16])
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-
-	memset(out, 0, 16);
-	if (getpeername(fd, (struct sockaddr *)&ss, &sl) != 0)
-		return;
-	if (ss.ss_family == AF_INET6) {
-		memcpy(out, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
-	} else if (ss.ss_family == AF_INET) {
-		out[10] = out[11] = 0xff;
-		memcpy(out + 12, &((struct sockaddr_in *)&ss)->sin_addr, 4);
-	}
-}
-
-/* One connection of address a fewer. */
-static void
-ip_release(struct conn_guard *g, const unsigned char a[16])
-{
-	size_t i = ip_find(g, a);
-
-	if (g->ips[i].n > 0 && --g->ips[i].n == 0)
-		ip_remove(g, i);
-}
-
-/* One connection of address a more; -1 (nothing counted) past max_connections_per_ip. */
-static int
-ip_take(struct conn_guard *g, const unsigned char a[16])
-{
-	size_t i = ip_find(g, a);
-
-	if (g->ips[i].n >= g->max_per_ip)
-		return -1;
-	memcpy(g->ips[i].addr, a, 16);
-	g->ips[i].n++;
-	return 0;
-}
-
 /* ---- records ---- */
 
 /* stale: the connection is long gone (its bufferevent may be freed). */
@@ -260,7 +106,7 @@ rec_release_ex(struct conn_rec *c, int stale)
 	if (c->pp_ev != NULL)
 		event_free(c->pp_ev);
 	free(c->pp);
-	ip_release(g, c->ip_key);
+	conn_ip_release(g, c->ip_key);
 	g->open--;
 	metrics_connections_open(g->srv->metrics, g->open);
 	memset(c, 0, sizeof(*c));
@@ -284,9 +130,8 @@ on_close(struct evhttp_connection *evcon, void *arg)
 	rec_release(c);
 }
 
-/* Close a connection; evhttp frees what it holds. why CONN_CLOSE__COUNT: counted before. */
-static void
-rec_close(struct conn_rec *c, enum conn_close why)
+void
+conn_rec_close(struct conn_rec *c, enum conn_close why)
 {
 	struct evhttp_connection *evcon = c->evcon;
 
@@ -305,9 +150,9 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (c->state == CONN_READING || c->state == CONN_PROXY)
-		rec_close(c, CONN_CLOSED_DEADLINE);
+		conn_rec_close(c, CONN_CLOSED_DEADLINE);
 	else if (c->state == CONN_ANSWERING)
-		rec_close(c, CONN_CLOSE__COUNT);
+		conn_rec_close(c, CONN_CLOSE__COUNT);
 }
 
 /* ---- answering malformed framing ourselves ---- */
@@ -371,7 +216,7 @@ answer(struct conn_rec *c)
 	event_del(c->watch_ev);
 	evtimer_del(c->timer_ev);
 	if (evtimer_add(c->timer_ev, &tv) != 0 || bev == NULL) {
-		rec_close(c, CONN_CLOSE__COUNT);
+		conn_rec_close(c, CONN_CLOSE__COUNT);
 		return;
 	}
 	evbuffer_drain(c->in, evbuffer_get_length(c->in));
@@ -496,8 +341,6 @@ on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 		answer(c);
 }
 
-static void proxy_step(struct conn_rec *c);
-
 static void
 on_wait(evutil_socket_t fd, short what, void *arg)
 {
@@ -506,176 +349,41 @@ on_wait(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	if (c->state == CONN_PROXY) {
 		if (what & EV_TIMEOUT) {
-			rec_close(c, CONN_CLOSED_IDLE);
+			conn_rec_close(c, CONN_CLOSED_IDLE);
 			return;
 		}
 		/* the header, and the request after it, are due within the read deadline */
 		if (!evtimer_pending(c->timer_ev, NULL) &&
 		    evtimer_add(c->timer_ev, &c->g->read_tv) != 0) {
-			rec_close(c, CONN_CLOSED_DEADLINE);
+			conn_rec_close(c, CONN_CLOSED_DEADLINE);
 			return;
 		}
-		proxy_step(c);
+		conn_proxy_step(c);
 		return;
 	}
 	if (c->state != CONN_IDLE)
 		return;
 	if (what & EV_TIMEOUT) {
-		rec_close(c, CONN_CLOSED_IDLE);
+		conn_rec_close(c, CONN_CLOSED_IDLE);
 		return;
 	}
 	/* The first byte of a request (or of the TLS handshake): its deadline runs. */
 	c->state = CONN_READING;
 	if (evtimer_add(c->timer_ev, &c->g->read_tv) != 0)
-		rec_close(c, CONN_CLOSED_DEADLINE);
+		conn_rec_close(c, CONN_CLOSED_DEADLINE);
 }
 
-static void
-rec_idle(struct conn_rec *c)
+void
+conn_rec_idle(struct conn_rec *c)
 {
 	c->state = CONN_IDLE;
 	evtimer_del(c->timer_ev);
 	if (event_add(c->wait_ev, &c->g->idle_tv) != 0) {
-		rec_close(c, CONN_CLOSED_IDLE);
+		conn_rec_close(c, CONN_CLOSED_IDLE);
 		return;
 	}
 	/* after the idle wait is on the socket: its interest never drops to nothing */
 	event_del(c->watch_ev);
-}
-
-/* ---- a trusted balancer's PROXY header ---- */
-
-/* The header is read (h: what it says; NULL: there was none): serve the connection. */
-static void
-proxy_end(struct conn_rec *c, const struct proxy_header *h)
-{
-	struct conn_guard *g = c->g;
-	struct bufferevent *bev = evhttp_connection_get_bufferevent(c->evcon);
-
-	free(c->pp);
-	c->pp = NULL;
-	event_free(c->pp_ev);
-	c->pp_ev = NULL;
-	if (h != NULL && h->family != 0) {
-		/* the client's connections count from now, the balancer's one fewer */
-		if (ip_take(g, h->addr) != 0) {
-			rec_close(c, CONN_REFUSED_PER_IP);
-			return;
-		}
-		ip_release(g, c->ip_key);
-		memcpy(c->ip_key, h->addr, 16);
-		c->proxied = 1;
-	}
-	rec_idle(c);
-	/* TLS handshakes, or evhttp reads, from here on */
-	if (c->state == CONN_IDLE && bev != NULL)
-		bufferevent_enable(bev, c->pp_enabled);
-}
-
-/* Take k bytes already peeked at c->pp + c->pp_have off the socket. */
-static int
-proxy_consume(struct conn_rec *c, size_t k)
-{
-	ssize_t n;
-
-	do
-		n = recv(c->fd, c->pp + c->pp_have, k, 0);
-	while (n < 0 && errno == EINTR);
-	if (n < 0 || (size_t)n != k)
-		return -1;
-	c->pp_have += k;
-	return 0;
-}
-
-/*
- * Peek at what the balancer sent, consume what is surely header, and go on
- * once the parser knows: the client (a header), the balancer itself (no
- * header), or a close (a malformed one).
- */
-static void
-proxy_step(struct conn_rec *c)
-{
-	struct proxy_header h;
-	size_t have = c->pp_have;
-	ssize_t n;
-	int r;
-
-	n = recv(c->fd, c->pp + have, PROXY_HEADER_MAX - have, MSG_PEEK);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-		if (event_add(c->wait_ev, NULL) != 0)
-			rec_close(c, CONN_CLOSED_DEADLINE);
-		return;
-	}
-	if (n <= 0) {
-		rec_close(c, CONN_CLOSE__COUNT); /* gone before its header */
-		return;
-	}
-	r = proxy_header_parse(c->pp, have + (size_t)n, &h);
-	if (r == PROXY_NONE && have != 0) {
-		/* cannot happen: bytes are consumed only once they are surely a header's */
-		r = PROXY_BAD;
-		h.detail = "PROXY header: the parser changed its mind";
-	}
-	switch (r) {
-	case PROXY_NONE:
-		proxy_end(c, NULL);
-		return;
-	case PROXY_MORE:
-		if (h.len > have) {
-			if (proxy_consume(c, h.len - have) != 0 || event_add(c->wait_ev, NULL) != 0)
-				rec_close(c, CONN_CLOSED_PROXY);
-			return;
-		}
-		/* "P", "PRO": a request or a header; the socket stays readable meanwhile */
-		{
-			struct timeval tv = { 0, PROXY_REPEEK_MS * 1000 };
-
-			if (evtimer_add(c->pp_ev, &tv) != 0)
-				rec_close(c, CONN_CLOSED_PROXY);
-		}
-		return;
-	case PROXY_DONE:
-		if (proxy_consume(c, h.len - have) != 0) {
-			rec_close(c, CONN_CLOSED_PROXY);
-			return;
-		}
-		proxy_end(c, &h);
-		return;
-	default:
-		log_event(LOG_INFO, NULL, "connection closed: malformed PROXY header", "{s:s}",
-			  "detail", h.detail);
-		rec_close(c, CONN_CLOSED_PROXY);
-		return;
-	}
-}
-
-static void
-on_repeek(evutil_socket_t fd, short what, void *arg)
-{
-	struct conn_rec *c = arg;
-
-	(void)fd;
-	(void)what;
-	if (c->state == CONN_PROXY)
-		proxy_step(c);
-}
-
-/*
- * A connection from a trusted balancer: its bufferevent stops (no TLS
- * handshake, no read) until the header is read off the socket.
- */
-static void
-proxy_begin(struct conn_rec *c, struct bufferevent *bev)
-{
-	c->state = CONN_PROXY;
-	c->pp = malloc(PROXY_HEADER_MAX);
-	c->pp_ev = evtimer_new(c->g->srv->base, on_repeek, c);
-	if (c->pp == NULL || c->pp_ev == NULL || event_add(c->wait_ev, &c->g->idle_tv) != 0) {
-		rec_close(c, CONN_REFUSED_TOTAL);
-		return;
-	}
-	c->pp_enabled = bufferevent_get_enabled(bev);
-	bufferevent_disable(bev, EV_READ | EV_WRITE);
 }
 
 /* Reset the connection: RST, no TIME_WAIT, nothing read or handshaken. */
@@ -715,8 +423,8 @@ admit(struct conn_guard *g, struct bufferevent *bev, int broken)
 		refuse(g, evcon, fd, CONN_REFUSED_TOTAL);
 		return;
 	}
-	peer_key(fd, key);
-	if (g->ips[ip_find(g, key)].n >= g->max_per_ip) {
+	conn_peer_key(fd, key);
+	if (conn_ip_count(g, key) >= g->max_per_ip) {
 		refuse(g, evcon, fd, CONN_REFUSED_PER_IP);
 		return;
 	}
@@ -738,7 +446,7 @@ admit(struct conn_guard *g, struct bufferevent *bev, int broken)
 		refuse(g, evcon, fd, CONN_REFUSED_TOTAL);
 		return;
 	}
-	(void)ip_take(g, key); /* cannot fail: checked above, nothing counted since */
+	(void)conn_ip_take(g, key); /* cannot fail: checked above, nothing counted since */
 	c->g = g;
 	c->evcon = evcon;
 	c->fd = fd;
@@ -760,9 +468,9 @@ admit(struct conn_guard *g, struct bufferevent *bev, int broken)
 	metrics_connections_open(g->srv->metrics, g->open);
 	evhttp_connection_set_closecb(evcon, on_close, c);
 	if (proxy_trust_has(&g->trust, key))
-		proxy_begin(c, bev);
+		conn_proxy_begin(c, bev);
 	else
-		rec_idle(c);
+		conn_rec_idle(c);
 }
 
 static void
@@ -835,8 +543,8 @@ conn_bev_new(struct event_base *base, void *arg)
 	return bev;
 }
 
-static struct conn_rec *
-rec_of(struct server *srv, struct evhttp_connection *evcon)
+struct conn_rec *
+conn_rec_of(struct server *srv, struct evhttp_connection *evcon)
 {
 	struct bufferevent *bev;
 	int fd;
@@ -852,7 +560,7 @@ rec_of(struct server *srv, struct evhttp_connection *evcon)
 int
 conn_request_begin(struct server *srv, struct evhttp_connection *evcon, struct request *r)
 {
-	struct conn_rec *c = rec_of(srv, evcon);
+	struct conn_rec *c = conn_rec_of(srv, evcon);
 
 	if (c == NULL)
 		return -1;
@@ -871,33 +579,15 @@ conn_request_begin(struct server *srv, struct evhttp_connection *evcon, struct r
 uint64_t
 conn_request_body(struct server *srv, struct evhttp_connection *evcon, size_t body_len)
 {
-	struct conn_rec *c = rec_of(srv, evcon);
+	struct conn_rec *c = conn_rec_of(srv, evcon);
 
 	return c != NULL ? framer_hand_over(&c->fr, body_len) : 0;
 }
 
 int
-conn_client(struct server *srv, struct evhttp_connection *evcon, char *out, size_t cap)
-{
-	static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-	struct conn_rec *c = rec_of(srv, evcon);
-	char text[INET6_ADDRSTRLEN];
-	int v4;
-
-	if (c == NULL || !c->proxied)
-		return 0;
-	v4 = memcmp(c->ip_key, v4mapped, 12) == 0;
-	if (inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? c->ip_key + 12 : c->ip_key, text,
-		      sizeof(text)) == NULL)
-		return 0;
-	snprintf(out, cap, "%s", text);
-	return 1;
-}
-
-int
 conn_request_end(struct server *srv, struct evhttp_connection *evcon)
 {
-	struct conn_rec *c = rec_of(srv, evcon);
+	struct conn_rec *c = conn_rec_of(srv, evcon);
 
 	if (c == NULL)
 		return 0;
@@ -905,7 +595,7 @@ conn_request_end(struct server *srv, struct evhttp_connection *evcon)
 	if (c->doomed)
 		return 1; /* evhttp closes the connection after this reply */
 	/* Closing instead (Connection: close) reports through on_close. */
-	rec_idle(c);
+	conn_rec_idle(c);
 	return 0;
 }
 
