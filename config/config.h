@@ -106,6 +106,7 @@ struct config_auth {
 	/* API keys one organization creates in any 24 hours, revoked ones included; one more
 	   is 429 rate_limited. Default 200 */
 	int max_api_keys_per_day;
+	int max_logins_per_day; /* member logins of one organization in any 24 hours, default 2000 */
 };
 
 struct config_signing {

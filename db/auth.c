@@ -182,13 +182,13 @@ db_auth_challenge_issue(struct db_pool *pool, int ttl_s, db_json_fn cb, void *ar
 	"SELECT session_id, " TS("expires_at") ", organization_id, organization_name, " \
 					       "credit_code, user_id, user_name, certificate_id, " \
 					       "organization_created " \
-					       "FROM auth_login_member_keyed($1, $2, $3, $4, $5, " \
+					       "FROM auth_login_member_capped($1, $2, $3, $4, $5, " \
 					       "$6, $7, $8, to_timestamp($9::bigint), " \
 					       "to_timestamp($10::bigint), $11, " \
 					       "GREATEST(1, LEAST($12::int, " \
 					       "floor(extract(epoch FROM " \
 					       "to_timestamp($10::bigint) - now()))::int)), " \
-					       "$13::inet, $14, $15)"
+					       "$13::inet, $14, $15, $16::int)"
 
 static void
 on_login(void *p, const PGresult *res, const struct sp_errinfo *err)
@@ -226,13 +226,13 @@ int
 db_auth_member_login(struct db_pool *pool, const struct db_member_login *in,
 		     const struct db_actor *actor, db_member_session_fn cb, void *arg)
 {
-	char nb[24], na[24], ttl[24];
+	char nb[24], na[24], ttl[24], max[24];
 	struct db_actor_text a;
-	struct db_param p[15];
+	struct db_param p[16];
 	int i = 0;
 
 	if (in == NULL || actor == NULL || in->cert_der == NULL || in->cert_len == 0 ||
-	    in->cert_len > 1024 * 1024 || in->org_key == NULL)
+	    in->cert_len > 1024 * 1024 || in->org_key == NULL || in->max_per_day < 1)
 		return SP_ERR_INVALID;
 	db_actor_text_fill(&a, actor);
 	snprintf(ttl, sizeof(ttl), "%ld", in->ttl_s);
@@ -254,6 +254,8 @@ db_auth_member_login(struct db_pool *pool, const struct db_member_login *in,
 	p[i++].value = a.ip;
 	p[i++].value = a.ua;
 	p[i++].value = in->org_key;
+	snprintf(max, sizeof(max), "%d", in->max_per_day);
+	p[i++].value = max;
 	return send_wait(pool, LOGIN_SQL, i, p, (void (*)(void))cb, arg, on_login);
 }
 
