@@ -179,16 +179,17 @@ db_auth_challenge_issue(struct db_pool *pool, int ttl_s, db_json_fn cb, void *ar
  * (at least one second; the server refused certificates that expire now).
  */
 #define LOGIN_SQL \
-	"SELECT session_id, " TS("expires_at") ", organization_id, organization_name, " \
-					       "credit_code, user_id, user_name, certificate_id, " \
-					       "organization_created " \
-					       "FROM auth_login_member_capped($1, $2, $3, $4, $5, " \
-					       "$6, $7, $8, to_timestamp($9::bigint), " \
-					       "to_timestamp($10::bigint), $11, " \
-					       "GREATEST(1, LEAST($12::int, " \
-					       "floor(extract(epoch FROM " \
-					       "to_timestamp($10::bigint) - now()))::int)), " \
-					       "$13::inet, $14, $15, $16::int)"
+	"SELECT session_id, " TS( \
+		"expires_at") ", organization_id, organization_name, " \
+			      "credit_code, user_id, user_name, certificate_id, " \
+			      "organization_created " \
+			      "FROM auth_login_member_capped($1, $2, $3, $4, $5, " \
+			      "$6, $7, $8, to_timestamp($9::bigint), " \
+			      "to_timestamp($10::bigint), $11, " \
+			      "GREATEST(1, LEAST($12::int, " \
+			      "floor(extract(epoch FROM " \
+			      "to_timestamp($10::bigint) - now()))::int)), " \
+			      "$13::inet, $14, $15, $16::int)"
 
 static void
 on_login(void *p, const PGresult *res, const struct sp_errinfo *err)
