@@ -146,5 +146,33 @@ class OutsiderWalk(AttackCase):
         self.assertEqual(self.snapshot(), before)
 
 
+
+class ConditionalChanges(AttackCase):
+    """sec44: two members editing one draft. The server issues no entity tag for a
+    contract (only documents carry one), so an If-Match naming one can never hold: a
+    change sent with it must not be made (RFC 9110 13.1.1: 412), where it was made
+    as if unconditional and the editor who asked to be stopped overwrote the other's
+    change. If-Match: * (the contract exists) holds."""
+
+    def test_if_match_that_cannot_hold_changes_nothing(self):
+        self.login("buyer")
+        st, _, _, c = self.call("buyer", "POST", "/api/v1/contracts",
+                                {"name": "Draft", "pdf_base64": self.pdf_b64()})
+        self.assertEqual(st, 201, c)
+        path = "/api/v1/contracts/%s" % c["number"]
+        st, _, _, doc = self.call("buyer", "PATCH", path, {"name": "Theirs"})
+        self.assertEqual(st, 200, doc)
+        for tag in ('"%s"' % c.get("updated_at", "v1"), 'W/"1"', '"a", "b"'):
+            doc = self.assertProblem(self.call("buyer", "PATCH", path, {"name": "Mine"},
+                                               {"If-Match": tag}), 412, "precondition_failed")
+            self.assertIn("If-Match", doc["detail"])
+        self.assertProblem(self.call("buyer", "DELETE", path, None, {"If-Match": '"x"'}), 412,
+                           "precondition_failed")
+        st, _, _, doc = self.call("buyer", "GET", path)
+        self.assertEqual(doc["name"], "Theirs")
+        st, _, _, doc = self.call("buyer", "PATCH", path, {"name": "Mine"}, {"If-Match": "*"})
+        self.assertEqual((st, doc.get("name")), (200, "Mine"), doc)
+
+
 if __name__ == "__main__":
     unittest.main()
