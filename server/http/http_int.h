@@ -367,7 +367,8 @@ struct event_base;
 
 /*
  * Build the guard of srv from server.max_connections, max_connections_per_ip,
- * keepalive_idle_ms and read_timeout_ms; raises the soft RLIMIT_NOFILE to the
+ * keepalive_idle_ms, read_timeout_ms and trusted_proxies (a malformed list
+ * is SP_ERR_CONFIG naming the item); raises the soft RLIMIT_NOFILE to the
  * hard limit and lowers the connection cap (with a warning) to what the
  * descriptors allow. Needs srv->base and srv->metrics. Loop thread.
  */

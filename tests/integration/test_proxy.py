@@ -192,5 +192,23 @@ class BehindTheBalancer(ServerTestCase):
                                        "WHERE action = 'session.login'"), "203.0.113.5")
 
 
+
+class TrustedProxiesSetting(unittest.TestCase):
+
+    def test_a_malformed_list_stops_start_up_naming_the_item(self):
+        tmp = harness.tempfile.mkdtemp(prefix="sealpact-it.")
+        self.addCleanup(harness.shutil.rmtree, tmp, True)
+        for bad, words in (("10.0.0.1/8", "bits set past the prefix"),
+                           ("127.0.0.1, proxy.example", "not an IPv4 or IPv6 address"),
+                           ("::1/129", "prefix length")):
+            srv = harness.Server(tmp, "postgresql://nobody@127.0.0.1:9/none", tls=False,
+                                 extra={"server": {"trusted_proxies": bad}})
+            with self.assertRaises(RuntimeError) as cm:
+                srv.start(timeout=20)
+            self.assertIn("server.trusted_proxies", str(cm.exception))
+            self.assertIn(words, str(cm.exception))
+            srv._log.close()
+
+
 if __name__ == "__main__":
     unittest.main()
