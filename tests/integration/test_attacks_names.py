@@ -9,6 +9,7 @@ login that would register a look-alike is 409 organization_name_taken and
 creates nothing; the organization itself logs in as before."""
 
 import unittest
+import urllib.parse
 
 import harness
 import test_attacks
@@ -96,6 +97,12 @@ class DisplayTextInNfc(AttackCase):
         self.assertEqual(self.db.query("SELECT name FROM contracts"), self.NFC)
         st, _, _, doc = self.call("buyer", "PATCH", path, {"name": "v2 " + self.DEC})
         self.assertEqual((st, doc.get("name")), (200, "v2 " + self.NFC), doc)
+        # Searched for as typed either way, it is found.
+        for typed in (self.DEC, self.NFC):
+            st, _, _, doc = self.call("buyer", "GET", "/api/v1/contracts?tab=drafts&q=" +
+                                      urllib.parse.quote(typed.split(" ")[0]))
+            self.assertEqual((st, [i["number"] for i in doc["items"]]), (200, [c["number"]]),
+                             typed)
         st, _, _, app = self.call("supplier", "POST", "/api/v1/seal-applications",
                                   {"name": self.DEC, "type": "contract"})
         self.assertEqual((st, app.get("name")), (201, self.NFC), app)
