@@ -62,6 +62,7 @@ const struct config_key config_keys[] = {
 	INT(server, node_id, 0, 1023, 0),
 	URL(server, public_url),
 	STR(server, metrics_token_sha256, NULL),
+	STR(server, trusted_proxies, NULL),
 
 	SECRET(database, url), /* a conninfo string may carry a password */
 	INT(database, pool_size, 1, 1024, 4),
@@ -101,6 +102,7 @@ const struct config_key config_keys[] = {
 	INT(auth, login_lockout_s, 1, 86400, 900),
 	INT(auth, ip_max_failures, 0, 100000, 20),
 	INT(auth, max_api_keys_per_day, 1, 100000, 200),
+	INT(auth, max_logins_per_day, 1, 10000000, 2000),
 
 	INT(signing, session_ttl_s, 30, 86400, 600),
 	PATH(signing, default_seal_image),

@@ -46,6 +46,10 @@ struct config_server {
 	/* lowercase or uppercase hex SHA-256 of the bearer token GET /metrics asks for;
 	   NULL (default): /metrics is no route (404) */
 	char *metrics_token_sha256;
+	/* comma-separated addresses and CIDR ranges of the TCP balancers whose PROXY
+	   protocol header (v1 or v2) names the client; NULL (default): none, the
+	   connection's address is the client's */
+	char *trusted_proxies;
 };
 
 struct config_database {
@@ -102,6 +106,7 @@ struct config_auth {
 	/* API keys one organization creates in any 24 hours, revoked ones included; one more
 	   is 429 rate_limited. Default 200 */
 	int max_api_keys_per_day;
+	int max_logins_per_day; /* member logins of one organization in any 24 hours, default 2000 */
 };
 
 struct config_signing {

@@ -189,7 +189,7 @@ db_auth_challenge_issue(struct db_pool *pool, int ttl_s, db_json_fn cb, void *ar
 			      "GREATEST(1, LEAST($12::int, " \
 			      "floor(extract(epoch FROM " \
 			      "to_timestamp($10::bigint) - now()))::int)), " \
-			      "$13::inet, $14, $15, $16)"
+			      "$13::inet, $14, $15, $16, $17::int)"
 
 static void
 on_login(void *p, const PGresult *res, const struct sp_errinfo *err)
@@ -227,13 +227,14 @@ int
 db_auth_member_login(struct db_pool *pool, const struct db_member_login *in,
 		     const struct db_actor *actor, db_member_session_fn cb, void *arg)
 {
-	char nb[24], na[24], ttl[24];
+	char nb[24], na[24], ttl[24], max[24];
 	struct db_actor_text a;
-	struct db_param p[16];
+	struct db_param p[17];
 	int i = 0;
 
 	if (in == NULL || actor == NULL || in->cert_der == NULL || in->cert_len == 0 ||
-	    in->cert_len > 1024 * 1024 || in->org_key == NULL || in->org_key2 == NULL)
+	    in->cert_len > 1024 * 1024 || in->org_key == NULL || in->org_key2 == NULL ||
+	    in->max_per_day < 1)
 		return SP_ERR_INVALID;
 	db_actor_text_fill(&a, actor);
 	snprintf(ttl, sizeof(ttl), "%ld", in->ttl_s);
@@ -256,6 +257,8 @@ db_auth_member_login(struct db_pool *pool, const struct db_member_login *in,
 	p[i++].value = a.ua;
 	p[i++].value = in->org_key;
 	p[i++].value = in->org_key2;
+	snprintf(max, sizeof(max), "%d", in->max_per_day);
+	p[i++].value = max;
 	return send_wait(pool, LOGIN_SQL, i, p, (void (*)(void))cb, arg, on_login);
 }
 

@@ -397,6 +397,7 @@ struct db_member_login {
 	int64_t not_before, not_after; /* Unix seconds */
 	const char *token_hash;        /* SHA-256 hex of the new session token */
 	long ttl_s;                    /* the session's lifetime, cut at not_after */
+	int max_per_day; /* logins of the organization in any 24 hours (auth.max_logins_per_day) */
 };
 
 /* The session a token login opened; strings valid only during the call. */

@@ -197,6 +197,8 @@ server:
   workers: 1
   node_id: $i
   public_url: $API_URL
+  # HAProxy "api" connects from here and names each client (send-proxy-v2)
+  trusted_proxies: 127.0.0.1
 database:
   url: "$url"
   pool_size: 8
@@ -254,7 +256,10 @@ EOF
 # The API: TLS passes through to the nodes (each terminates it with the same
 # certificate); a node is in rotation while its /readyz answers 200. A node
 # taken out (its database unreachable) finishes what it has in flight: its
-# connections are not cut, unlike the database's above.
+# connections are not cut, unlike the database's above. Each connection to a
+# node starts with the PROXY protocol header (v2, before TLS; the checks send
+# it as LOCAL), which names the client to nodes that trust this balancer
+# (server.trusted_proxies): their per-address limits count clients.
 listen api
   bind 127.0.0.1:$API_PORT
   mode tcp
@@ -263,7 +268,7 @@ listen api
   retries 3
   option httpchk GET /readyz
   http-check expect status 200
-  default-server inter 300ms fall 2 rise 1 check-ssl verify none
+  default-server inter 300ms fall 2 rise 1 check-ssl verify none send-proxy-v2
 EOF
   for ((i = 1; i <= NODES; i++)); do
     echo "  server n$i 127.0.0.1:$(eval echo \$NODE${i}_PORT) check"

@@ -15,7 +15,9 @@
 -- with itself, not the first key of one with the second of the other).
 -- Organizations registered before get their second key at their next login
 -- when their stored name is the certificate's and no other holds either key,
--- as 054's did; 054's function stays for servers not yet upgraded.
+-- as 054's did. The function takes 059's daily budget of member logins too
+-- (sealpactd calls it alone); 054's and 059's stay for servers not yet
+-- upgraded.
 
 ALTER TABLE organizations ADD COLUMN name_key2 text;
 CREATE UNIQUE INDEX organizations_name_key2_idx ON organizations (name_key2);
@@ -23,7 +25,7 @@ CREATE UNIQUE INDEX organizations_name_key2_idx ON organizations (name_key2);
 CREATE FUNCTION auth_login_member_keyed2(p_nonce_hash text, p_credit_code text,
 	p_org_name text, p_user_name text, p_der bytea, p_subject text, p_issuer text,
 	p_serial text, p_not_before timestamptz, p_not_after timestamptz, p_token_hash text,
-	p_ttl_s integer, p_ip inet, p_ua text, p_name_key text, p_name_key2 text,
+	p_ttl_s integer, p_ip inet, p_ua text, p_name_key text, p_name_key2 text, p_max integer,
 	OUT session_id bigint, OUT expires_at timestamptz, OUT organization_id bigint,
 	OUT organization_name text, OUT credit_code text, OUT user_id bigint,
 	OUT user_name text, OUT certificate_id bigint, OUT organization_created boolean)
@@ -35,6 +37,10 @@ DECLARE
 		'already; two organizations may not look alike', p_org_name);
 BEGIN
 	SELECT * INTO o FROM organizations x WHERE x.credit_code = p_credit_code;
+	-- 059's budget first (its lock, then the registrations' one: one order)
+	IF o.id IS NOT NULL THEN
+		PERFORM org_day_budget(o.id, ARRAY['session.login'], p_max, 'logged in');
+	END IF;
 	named := o.id IS NULL OR NOT EXISTS (SELECT 1 FROM certificates c
 		WHERE c.organization_id = o.id);
 	IF named THEN

@@ -246,6 +246,7 @@ enum problem {
 	P_SESSION_USED,           /* 409 session_used */
 	P_API_KEY_LIMIT,          /* 409 api_key_limit */
 	P_SESSION_EXPIRED,        /* 410 session_expired */
+	P_PRECONDITION_FAILED,    /* 412 precondition_failed: an If-Match that cannot hold */
 	P_LENGTH_REQUIRED,        /* 411 length_required: a body without one Content-Length */
 	P_PAYLOAD_TOO_LARGE,      /* 413 payload_too_large */
 	P_URI_TOO_LONG,           /* 414 uri_too_long */

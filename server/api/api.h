@@ -96,6 +96,19 @@ void seals_review_reject_post(struct request *r);
  */
 int api_text_check(const char *field, json_t *v, struct sp_errinfo *ei) SP_WUR;
 
+/*
+ * text.c: api_text_check, then v (a string) rewritten in NFC: what one
+ * organization names and another reads (a contract's, a party's, a seal
+ * application's or an API key's name, a reason) is kept in one
+ * normalization form, so that text typed precomposed or decomposed is the
+ * same bytes to every comparison, search and reader. SP_OK; SP_ERR_INVALID
+ * as api_text_check; SP_ERR_NOMEM. Any thread.
+ */
+int api_text_take(const char *field, json_t *v, struct sp_errinfo *ei) SP_WUR;
+
+/* names.c: v, a string of well-formed UTF-8, rewritten in NFC (unchanged when it is). */
+int api_text_nfc(json_t *v, struct sp_errinfo *ei) SP_WUR;
+
 /* text.c: 1 when s (n bytes) passes api_text_check's rules, else 0. Any thread. */
 int api_text_visible(const char *s, size_t n) SP_WUR;
 

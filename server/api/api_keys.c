@@ -126,7 +126,7 @@ create_next(struct request *r, const struct principal *who)
 		return; /* answered */
 	name = json_object_get(doc, "name");
 	sp_errinfo_init(&ei);
-	if (api_text_check("name", name, &ei) != SP_OK) {
+	if (api_text_take("name", name, &ei) != SP_OK) {
 		request_reply_error(r, ei.code, &ei);
 		goto out;
 	}

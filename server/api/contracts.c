@@ -273,8 +273,11 @@ opt_string(json_t *doc, const char *key, int required, size_t max, char **out,
 	if (!json_is_string(v) || json_string_length(v) > max)
 		return sp_err_reason(ei, SP_ERR_INVALID, "invalid",
 				     "%s must be a string of at most %zu bytes", key, max);
-	if (api_text_check(key, v, ei) != SP_OK)
-		return SP_ERR_INVALID;
+	if (api_text_take(key, v, ei) != SP_OK)
+		return ei->code;
+	if (json_string_length(v) > max) /* NFC may lengthen a little */
+		return sp_err_reason(ei, SP_ERR_INVALID, "invalid",
+				     "%s must be a string of at most %zu bytes", key, max);
 	if ((*out = strdup(json_string_value(v))) == NULL)
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	return SP_OK;
@@ -323,8 +326,8 @@ parties_check(json_t *parties, char **out, struct sp_errinfo *ei)
 			sp_errinfo_prefix(ei, "party credit_code");
 			return SP_ERR_INVALID;
 		}
-		if (api_text_check("party name", json_object_get(p, "name"), ei) != SP_OK)
-			return SP_ERR_INVALID;
+		if (api_text_take("party name", json_object_get(p, "name"), ei) != SP_OK)
+			return ei->code;
 	}
 	if ((*out = json_dumps(parties, JSON_COMPACT)) == NULL)
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
@@ -724,9 +727,10 @@ reject_step(struct request *r, const struct principal *who)
 	sp_errinfo_init(&ei);
 	if (reason == NULL) {
 		request_problem(r, P_INVALID, "reason (a string) is required");
-	} else if (api_text_check("reason", json_object_get(doc, "reason"), &ei) != SP_OK) {
+	} else if (api_text_take("reason", json_object_get(doc, "reason"), &ei) != SP_OK) {
 		request_reply_error(r, ei.code, &ei);
 	} else if (wf_path_number(r, &n)) {
+		reason = json_string_value(json_object_get(doc, "reason")); /* its NFC form */
 		wf_actor_fill(&a, r, who);
 		sent_or_fail(r, db_contract_reject(request_db(r), n, &a, reason, wf_reply_doc, r));
 	}

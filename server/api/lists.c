@@ -71,6 +71,8 @@ list_step(struct request *r, const struct principal *who)
 	const char *from = request_query(r, "created_from");
 	const char *to = request_query(r, "created_to");
 	struct db_list_query lq;
+	struct sp_errinfo ei;
+	json_t *qn = NULL, *in = NULL;
 	const char *after = request_query(r, "after");
 	long page = 1, size = PAGE_SIZE_DEFAULT;
 	int64_t after_n = 0;
@@ -78,6 +80,7 @@ list_step(struct request *r, const struct principal *who)
 	int ok = 0, found = 0, rc;
 
 	memset(&lq, 0, sizeof(lq));
+	sp_errinfo_init(&ei);
 	if (tabname == NULL)
 		tabname = "todo";
 	for (i = 0; i < SP_ARRAY_LEN(tabs); i++)
@@ -120,18 +123,31 @@ list_step(struct request *r, const struct principal *who)
 		request_problem(r, P_INVALID, "a filter is too long");
 		return;
 	}
+	/* names are stored in NFC (api_text_take): searched for in NFC, as typed either way */
+	if ((q != NULL && (qn = json_string(q)) == NULL) ||
+	    (initiator != NULL && (in = json_string(initiator)) == NULL) ||
+	    (qn != NULL && api_text_nfc(qn, &ei) != SP_OK) ||
+	    (in != NULL && api_text_nfc(in, &ei) != SP_OK)) {
+		/* json_string refuses what is not UTF-8: the query parser let only text by */
+		request_reply_error(r, ei.code != SP_OK ? ei.code : SP_ERR_NOMEM, &ei);
+		goto out;
+	}
 	lq.status = status;
 	lq.business_type = btype;
-	lq.q = q;
-	lq.initiator = initiator;
+	lq.q = qn != NULL ? json_string_value(qn) : NULL;
+	lq.initiator = in != NULL ? json_string_value(in) : NULL;
 	lq.created_from = from;
 	lq.created_to = to;
 	lq.page = (int)page;
 	lq.page_size = (int)size;
 	lq.after = after_n;
+	/* (the pool copies the parameters: the filters may go when it returns) */
 	rc = db_contract_list(request_db(r), who->organization_id, &lq, wf_reply_doc, r);
 	if (rc != SP_OK)
 		request_reply_error(r, rc, NULL);
+out:
+	json_decref(qn);
+	json_decref(in);
 }
 
 void

@@ -23,6 +23,8 @@
  * The key is for equality only, never shown. Any thread: each call opens its
  * own spoof checker (a login is rare; no shared state).
  */
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <unicode/uchar.h>
@@ -148,5 +150,66 @@ api_name_forms(const char *name, char *nfc, size_t nfc_cap, char *key, char *key
 out:
 	if (sc != NULL)
 		uspoof_close(sc);
+	return r;
+}
+
+int
+api_text_nfc(json_t *v, struct sp_errinfo *ei)
+{
+	const char *s = json_string_value(v);
+	size_t n = json_string_length(v);
+	UErrorCode st = U_ZERO_ERROR;
+	const UNormalizer2 *c2 = unorm2_getNFCInstance(&st);
+	UChar *in = NULL, *out = NULL;
+	int32_t nin = 0, nout, n8 = 0, cap;
+	char *u8 = NULL;
+	int r = SP_ERR_NOMEM;
+
+	if (s == NULL)
+		return SP_OK;
+	/* NFC grows UTF-16 text at most threefold (Unicode's normalization stability) */
+	if (U_FAILURE(st) || n >= INT32_MAX / 8)
+		return sp_err_reason(ei, SP_ERR_INVALID, "invalid", "text too long to normalize");
+	cap = (int32_t)n + 1;
+	if ((in = malloc((size_t)cap * sizeof(*in))) == NULL)
+		goto out;
+	u_strFromUTF8(in, cap, &nin, s, (int32_t)n, &st);
+	if (U_FAILURE(st)) {
+		/* cannot happen: api_text_check let only well-formed UTF-8 by */
+		r = sp_err_reason(ei, SP_ERR_INVALID, "invalid", "text is not UTF-8");
+		goto out;
+	}
+	if (unorm2_isNormalized(c2, in, nin, &st) && U_SUCCESS(st)) {
+		r = SP_OK; /* nearly all text: nothing to rewrite */
+		goto out;
+	}
+	st = U_ZERO_ERROR;
+	cap = 3 * nin + 1;
+	if ((out = malloc((size_t)cap * sizeof(*out))) == NULL)
+		goto out;
+	nout = unorm2_normalize(c2, in, nin, out, cap, &st);
+	if (U_SUCCESS(st))
+		u_strToUTF8(NULL, 0, &n8, out, nout, &st);
+	if (st != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(st)) {
+		r = sp_err(ei, SP_ERR_INTERNAL, "NFC: %s", u_errorName(st));
+		goto out;
+	}
+	st = U_ZERO_ERROR;
+	if ((u8 = malloc((size_t)n8 + 1)) == NULL)
+		goto out;
+	u_strToUTF8(u8, n8 + 1, NULL, out, nout, &st);
+	if (U_FAILURE(st)) {
+		r = sp_err(ei, SP_ERR_INTERNAL, "NFC: %s", u_errorName(st));
+		goto out;
+	}
+	if (json_string_setn(v, u8, (size_t)n8) != 0)
+		goto out;
+	r = SP_OK;
+out:
+	if (r == SP_ERR_NOMEM)
+		sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	free(in);
+	free(out);
+	free(u8);
 	return r;
 }

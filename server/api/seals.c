@@ -103,7 +103,7 @@ name_check(json_t *v, struct sp_errinfo *ei)
 	const char *s;
 	size_t n, chars = 0, i, a, b;
 
-	if (!json_is_string(v) || api_text_check("name", v, ei) != SP_OK)
+	if (!json_is_string(v) || api_text_take("name", v, ei) != SP_OK)
 		return sp_err_reason(ei, SP_ERR_INVALID, "seal_name_invalid",
 				     "name must be the physical seal's name: 1-%d printable "
 				     "characters",

@@ -190,7 +190,7 @@ review_reject(struct request *r, const struct principal *who)
 	sp_errinfo_init(&ei);
 	reason = json_object_get(doc, "reason");
 	if (!json_is_object(doc) || seals_members_only(doc, allowed, &ei) != SP_OK ||
-	    !json_is_string(reason) || api_text_check("reason", reason, &ei) != SP_OK) {
+	    !json_is_string(reason) || api_text_take("reason", reason, &ei) != SP_OK) {
 		if (ei.code == SP_OK)
 			sp_err_reason(&ei, SP_ERR_INVALID, "invalid",
 				      "the body must be {\"reason\": 1-%d characters}",

@@ -71,6 +71,16 @@ api_text_visible(const char *s, size_t n)
 }
 
 int
+api_text_take(const char *field, json_t *v, struct sp_errinfo *ei)
+{
+	int r;
+
+	if ((r = api_text_check(field, v, ei)) != SP_OK || !json_is_string(v))
+		return r;
+	return api_text_nfc(v, ei);
+}
+
+int
 api_text_check(const char *field, json_t *v, struct sp_errinfo *ei)
 {
 	size_t at = 0;

@@ -29,12 +29,22 @@
  * request takes its body's share along (conn_request_body) and gives it back
  * when it is freed, however it ends.
  *
+ * A connection from a balancer in server.trusted_proxies may start with a
+ * PROXY protocol header (net/proxy.h) naming the client; it comes before the
+ * TLS handshake, so it is read here off the socket while the bufferevent
+ * does not read (state proxy): peeked, and only the header's bytes
+ * consumed. The client it names is then the connection's address for the
+ * per-address count, the request's remote (throttles, access log, audit);
+ * a malformed header closes the connection. Without a header the
+ * connection is the balancer's own (a health check, an operator's curl).
+ * From any other peer nothing is read as a header: its bytes go to TLS or
+ * HTTP, which refuse them.
+ *
  * Records are indexed by socket descriptor, so every lookup is O(1) and the
  * table is bounded by RLIMIT_NOFILE; per-address counts live in an
  * open-addressing table twice the connection cap, so it never fills.
  */
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -48,9 +58,7 @@
 #include <openssl/rand.h>
 
 #include "config.h"
-#include "http_int.h"
-
-enum conn_state { CONN_FREE = 0, CONN_IDLE, CONN_READING, CONN_BUSY, CONN_ANSWERING };
+#include "conn_int.h"
 
 /*
  * Connections accepted in one loop turn before the listener pauses until they
@@ -75,112 +83,6 @@ enum conn_state { CONN_FREE = 0, CONN_IDLE, CONN_READING, CONN_BUSY, CONN_ANSWER
  */
 #define PIPELINE_AHEAD_MAX 8
 
-struct conn_rec {
-	struct conn_guard *g;
-	struct evhttp_connection *evcon;
-	struct request *req;    /* told when the connection closes under it */
-	struct event *wait_ev;  /* idle: first byte or keep-alive idle limit */
-	struct event *watch_ev; /* busy: the client leaving while its request is handled */
-	struct event *timer_ev; /* reading: head and body deadline */
-	struct evbuffer *in;    /* the bufferevent's input, watched by on_input */
-	struct evbuffer_cb_entry *in_cb;
-	struct http_framer fr;
-	size_t ip_slot;
-	int fd;
-	int doomed;               /* the framing went wrong: no further request is read */
-	unsigned long dispatched; /* requests handed to a handler (cf. fr.heads) */
-	enum conn_state state;
-};
-
-struct ip_slot {
-	unsigned char addr[16]; /* IPv6, or IPv4-mapped */
-	long n;                 /* 0: slot empty */
-};
-
-struct conn_guard {
-	struct server *srv;
-	struct conn_rec *recs; /* indexed by fd */
-	int nrecs;
-	struct ip_slot *ips;
-	size_t ipmask; /* table size - 1, a power of two */
-	uint64_t seed;
-	struct pending {
-		struct bufferevent *bev;
-		int broken; /* its TLS state could not be built: refuse it */
-	} * pending;        /* built, not yet looked at */
-	size_t npending, cappending;
-	struct event *pending_ev;
-	int batch;  /* connections built since the last admission */
-	int paused; /* the listener waits for the admission of a batch */
-	long open, max_open, max_per_ip;
-	uint64_t max_body; /* the largest body any route takes */
-	struct timeval idle_tv, read_tv;
-};
-
-/* ---- per-address counts ---- */
-
-static size_t
-ip_hash(const struct conn_guard *g, const unsigned char a[16])
-{
-	uint64_t h = 1469598103934665603ULL ^ g->seed;
-	int i;
-
-	for (i = 0; i < 16; i++) {
-		h ^= a[i];
-		h *= 1099511628211ULL;
-	}
-	return (size_t)(h ^ (h >> 29));
-}
-
-/* The slot of a (found or the empty one where it belongs). */
-static size_t
-ip_find(const struct conn_guard *g, const unsigned char a[16])
-{
-	size_t i = ip_hash(g, a) & g->ipmask;
-
-	while (g->ips[i].n != 0 && memcmp(g->ips[i].addr, a, 16) != 0)
-		i = (i + 1) & g->ipmask;
-	return i;
-}
-
-/* Remove slot i of a linear-probing table, moving later entries of its run back. */
-static void
-ip_remove(struct conn_guard *g, size_t i)
-{
-	size_t j = i, k;
-
-	g->ips[i].n = 0;
-	for (;;) {
-		j = (j + 1) & g->ipmask;
-		if (g->ips[j].n == 0)
-			return;
-		k = ip_hash(g, g->ips[j].addr) & g->ipmask;
-		/* Entry j may fill the hole at i unless its home lies cyclically in (i, j]. */
-		if ((i <= j) ? (i < k && k <= j) : (i < k || k <= j))
-			continue;
-		g->ips[i] = g->ips[j];
-		g->ips[j].n = 0;
-		i = j;
-	}
-}
-
-static void
-peer_key(int fd, unsigned char out[16])
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-
-	memset(out, 0, 16);
-	if (getpeername(fd, (struct sockaddr *)&ss, &sl) != 0)
-		return;
-	if (ss.ss_family == AF_INET6) {
-		memcpy(out, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
-	} else if (ss.ss_family == AF_INET) {
-		out[10] = out[11] = 0xff;
-		memcpy(out + 12, &((struct sockaddr_in *)&ss)->sin_addr, 4);
-	}
-}
-
 /* ---- records ---- */
 
 /* stale: the connection is long gone (its bufferevent may be freed). */
@@ -201,8 +103,10 @@ rec_release_ex(struct conn_rec *c, int stale)
 		event_free(c->watch_ev);
 	if (c->timer_ev != NULL)
 		event_free(c->timer_ev);
-	if (g->ips[c->ip_slot].n > 0 && --g->ips[c->ip_slot].n == 0)
-		ip_remove(g, c->ip_slot);
+	if (c->pp_ev != NULL)
+		event_free(c->pp_ev);
+	free(c->pp);
+	conn_ip_release(g, c->ip_key);
 	g->open--;
 	metrics_connections_open(g->srv->metrics, g->open);
 	memset(c, 0, sizeof(*c));
@@ -226,9 +130,8 @@ on_close(struct evhttp_connection *evcon, void *arg)
 	rec_release(c);
 }
 
-/* Close a connection; evhttp frees what it holds. why CONN_CLOSE__COUNT: counted before. */
-static void
-rec_close(struct conn_rec *c, enum conn_close why)
+void
+conn_rec_close(struct conn_rec *c, enum conn_close why)
 {
 	struct evhttp_connection *evcon = c->evcon;
 
@@ -246,10 +149,10 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (c->state == CONN_READING)
-		rec_close(c, CONN_CLOSED_DEADLINE);
+	if (c->state == CONN_READING || c->state == CONN_PROXY)
+		conn_rec_close(c, CONN_CLOSED_DEADLINE);
 	else if (c->state == CONN_ANSWERING)
-		rec_close(c, CONN_CLOSE__COUNT);
+		conn_rec_close(c, CONN_CLOSE__COUNT);
 }
 
 /* ---- answering malformed framing ourselves ---- */
@@ -313,7 +216,7 @@ answer(struct conn_rec *c)
 	event_del(c->watch_ev);
 	evtimer_del(c->timer_ev);
 	if (evtimer_add(c->timer_ev, &tv) != 0 || bev == NULL) {
-		rec_close(c, CONN_CLOSE__COUNT);
+		conn_rec_close(c, CONN_CLOSE__COUNT);
 		return;
 	}
 	evbuffer_drain(c->in, evbuffer_get_length(c->in));
@@ -444,25 +347,39 @@ on_wait(evutil_socket_t fd, short what, void *arg)
 	struct conn_rec *c = arg;
 
 	(void)fd;
+	if (c->state == CONN_PROXY) {
+		if (what & EV_TIMEOUT) {
+			conn_rec_close(c, CONN_CLOSED_IDLE);
+			return;
+		}
+		/* the header, and the request after it, are due within the read deadline */
+		if (!evtimer_pending(c->timer_ev, NULL) &&
+		    evtimer_add(c->timer_ev, &c->g->read_tv) != 0) {
+			conn_rec_close(c, CONN_CLOSED_DEADLINE);
+			return;
+		}
+		conn_proxy_step(c);
+		return;
+	}
 	if (c->state != CONN_IDLE)
 		return;
 	if (what & EV_TIMEOUT) {
-		rec_close(c, CONN_CLOSED_IDLE);
+		conn_rec_close(c, CONN_CLOSED_IDLE);
 		return;
 	}
 	/* The first byte of a request (or of the TLS handshake): its deadline runs. */
 	c->state = CONN_READING;
 	if (evtimer_add(c->timer_ev, &c->g->read_tv) != 0)
-		rec_close(c, CONN_CLOSED_DEADLINE);
+		conn_rec_close(c, CONN_CLOSED_DEADLINE);
 }
 
-static void
-rec_idle(struct conn_rec *c)
+void
+conn_rec_idle(struct conn_rec *c)
 {
 	c->state = CONN_IDLE;
 	evtimer_del(c->timer_ev);
 	if (event_add(c->wait_ev, &c->g->idle_tv) != 0) {
-		rec_close(c, CONN_CLOSED_IDLE);
+		conn_rec_close(c, CONN_CLOSED_IDLE);
 		return;
 	}
 	/* after the idle wait is on the socket: its interest never drops to nothing */
@@ -486,7 +403,6 @@ admit(struct conn_guard *g, struct bufferevent *bev, int broken)
 	struct evhttp_connection *evcon = NULL;
 	struct conn_rec *c;
 	unsigned char key[16];
-	size_t slot;
 	void *arg = NULL;
 	int fd;
 
@@ -507,9 +423,8 @@ admit(struct conn_guard *g, struct bufferevent *bev, int broken)
 		refuse(g, evcon, fd, CONN_REFUSED_TOTAL);
 		return;
 	}
-	peer_key(fd, key);
-	slot = ip_find(g, key);
-	if (g->ips[slot].n >= g->max_per_ip) {
+	conn_peer_key(fd, key);
+	if (conn_ip_count(g, key) >= g->max_per_ip) {
 		refuse(g, evcon, fd, CONN_REFUSED_PER_IP);
 		return;
 	}
@@ -531,12 +446,11 @@ admit(struct conn_guard *g, struct bufferevent *bev, int broken)
 		refuse(g, evcon, fd, CONN_REFUSED_TOTAL);
 		return;
 	}
-	memcpy(g->ips[slot].addr, key, 16);
-	g->ips[slot].n++;
+	(void)conn_ip_take(g, key); /* cannot fail: checked above, nothing counted since */
 	c->g = g;
 	c->evcon = evcon;
 	c->fd = fd;
-	c->ip_slot = slot;
+	memcpy(c->ip_key, key, 16);
 	c->state = CONN_IDLE;
 	c->in = bufferevent_get_input(bev);
 	framer_init(&c->fr, g->srv->cfg->server.max_header_bytes, g->max_body, &g->srv->bodies);
@@ -553,7 +467,10 @@ admit(struct conn_guard *g, struct bufferevent *bev, int broken)
 	g->open++;
 	metrics_connections_open(g->srv->metrics, g->open);
 	evhttp_connection_set_closecb(evcon, on_close, c);
-	rec_idle(c);
+	if (proxy_trust_has(&g->trust, key))
+		conn_proxy_begin(c, bev);
+	else
+		conn_rec_idle(c);
 }
 
 static void
@@ -626,8 +543,8 @@ conn_bev_new(struct event_base *base, void *arg)
 	return bev;
 }
 
-static struct conn_rec *
-rec_of(struct server *srv, struct evhttp_connection *evcon)
+struct conn_rec *
+conn_rec_of(struct server *srv, struct evhttp_connection *evcon)
 {
 	struct bufferevent *bev;
 	int fd;
@@ -643,7 +560,7 @@ rec_of(struct server *srv, struct evhttp_connection *evcon)
 int
 conn_request_begin(struct server *srv, struct evhttp_connection *evcon, struct request *r)
 {
-	struct conn_rec *c = rec_of(srv, evcon);
+	struct conn_rec *c = conn_rec_of(srv, evcon);
 
 	if (c == NULL)
 		return -1;
@@ -662,7 +579,7 @@ conn_request_begin(struct server *srv, struct evhttp_connection *evcon, struct r
 uint64_t
 conn_request_body(struct server *srv, struct evhttp_connection *evcon, size_t body_len)
 {
-	struct conn_rec *c = rec_of(srv, evcon);
+	struct conn_rec *c = conn_rec_of(srv, evcon);
 
 	return c != NULL ? framer_hand_over(&c->fr, body_len) : 0;
 }
@@ -670,7 +587,7 @@ conn_request_body(struct server *srv, struct evhttp_connection *evcon, size_t bo
 int
 conn_request_end(struct server *srv, struct evhttp_connection *evcon)
 {
-	struct conn_rec *c = rec_of(srv, evcon);
+	struct conn_rec *c = conn_rec_of(srv, evcon);
 
 	if (c == NULL)
 		return 0;
@@ -678,7 +595,7 @@ conn_request_end(struct server *srv, struct evhttp_connection *evcon)
 	if (c->doomed)
 		return 1; /* evhttp closes the connection after this reply */
 	/* Closing instead (Connection: close) reports through on_close. */
-	rec_idle(c);
+	conn_rec_idle(c);
 	return 0;
 }
 
@@ -745,6 +662,10 @@ conn_guard_new(struct server *srv, struct conn_guard **out, struct sp_errinfo *e
 	g->idle_tv.tv_usec = (cs->keepalive_idle_ms % 1000) * 1000;
 	g->read_tv.tv_sec = cs->read_timeout_ms / 1000;
 	g->read_tv.tv_usec = (cs->read_timeout_ms % 1000) * 1000;
+	if ((r = proxy_trust_parse(cs->trusted_proxies, &g->trust, ei)) != SP_OK) {
+		sp_errinfo_prefix(ei, "server.trusted_proxies");
+		goto out;
+	}
 	*out = g;
 	g = NULL;
 	r = SP_OK;
@@ -768,5 +689,6 @@ conn_guard_free(struct conn_guard *g)
 	free(g->pending);
 	free(g->recs);
 	free(g->ips);
+	proxy_trust_cleanup(&g->trust);
 	free(g);
 }

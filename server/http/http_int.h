@@ -251,6 +251,7 @@ enum conn_close {
 	CONN_CLOSED_DEADLINE, /* head and body not in within server.read_timeout_ms */
 	CONN_CLOSED_FRAMING,  /* malformed request framing, answered with a problem */
 	CONN_REFUSED_BODIES,  /* server.max_inflight_body_bytes taken: 503 before the body */
+	CONN_CLOSED_PROXY,    /* a trusted balancer's PROXY header was malformed */
 	CONN_CLOSE__COUNT
 };
 
@@ -366,7 +367,8 @@ struct event_base;
 
 /*
  * Build the guard of srv from server.max_connections, max_connections_per_ip,
- * keepalive_idle_ms and read_timeout_ms; raises the soft RLIMIT_NOFILE to the
+ * keepalive_idle_ms, read_timeout_ms and trusted_proxies (a malformed list
+ * is SP_ERR_CONFIG naming the item); raises the soft RLIMIT_NOFILE to the
  * hard limit and lowers the connection cap (with a warning) to what the
  * descriptors allow. Needs srv->base and srv->metrics. Loop thread.
  */
@@ -387,6 +389,13 @@ struct bufferevent *conn_bev_new(struct event_base *base, void *srv);
  * the guard does not track evcon (the caller watches it itself).
  */
 int conn_request_begin(struct server *srv, struct evhttp_connection *evcon, struct request *r);
+/*
+ * The client's address as a trusted balancer's PROXY header named it, in
+ * out (cap bytes, numeric as evhttp prints a peer); 0 when the connection
+ * has none (not from a balancer, or its header named no client) and out
+ * is left as it was.
+ */
+int conn_client(struct server *srv, struct evhttp_connection *evcon, char *out, size_t cap);
 /*
  * The budget bytes of the body of the request of evcon just dispatched
  * (body_len long) pass to the caller, which gives them back with

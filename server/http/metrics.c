@@ -330,6 +330,8 @@ metrics_render(const struct metrics *m, const char *const *names, const struct m
 	    m->conn_closed[CONN_CLOSED_FRAMING]);
 	ADD("sealpact_connections_closed_total{reason=\"body_budget\"} %llu\n",
 	    m->conn_closed[CONN_REFUSED_BODIES]);
+	ADD("sealpact_connections_closed_total{reason=\"proxy_header\"} %llu\n",
+	    m->conn_closed[CONN_CLOSED_PROXY]);
 	ADD("# HELP process_start_time_seconds Start time of the process since the Unix epoch in "
 	    "seconds.\n");
 	ADD("# TYPE process_start_time_seconds gauge\n");

@@ -83,6 +83,7 @@ static const struct {
 	[P_SESSION_USED] = { 409, "session_used" },
 	[P_API_KEY_LIMIT] = { 409, "api_key_limit" },
 	[P_SESSION_EXPIRED] = { 410, "session_expired" },
+	[P_PRECONDITION_FAILED] = { 412, "precondition_failed" },
 	[P_PAYLOAD_TOO_LARGE] = { 413, "payload_too_large" },
 	[P_UNSUPPORTED_MEDIA_TYPE] = { 415, "unsupported_media_type" },
 	[P_UNPROCESSABLE] = { 422, "unprocessable" },

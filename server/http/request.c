@@ -495,6 +495,28 @@ log_path_copy(char *dst, const char *src)
 	dst[i] = '\0';
 }
 
+/*
+ * A change asked for on a condition (If-Match) is made only if it holds. No
+ * route that changes state gives its resource an entity tag (documents, read
+ * only, carry theirs), so an If-Match naming tags can never hold there (RFC
+ * 9110 13.1.1): answered 412 before the handler, where it was made as if
+ * unconditional and an editor who asked to be stopped overwrote another's
+ * change. "*" holds whenever the resource exists, which the handler decides.
+ */
+static int
+if_match_holds(const struct request *r)
+{
+	const char *v;
+
+	if (!(r->method & (HTTP_POST | HTTP_PUT | HTTP_PATCH | HTTP_DELETE)))
+		return 1;
+	v = evhttp_find_header(evhttp_request_get_input_headers(r->evreq), "If-Match");
+	if (v == NULL)
+		return 1;
+	v += strspn(v, " \t");
+	return v[0] == '*' && v[1 + strspn(v + 1, " \t")] == '\0';
+}
+
 void
 request_dispatch(struct evhttp_request *req, void *server_arg)
 {
@@ -529,6 +551,8 @@ request_dispatch(struct evhttp_request *req, void *server_arg)
 		snprintf(r->remote, sizeof(r->remote), "%s", addr ? addr : "");
 		/* The guard tracks every connection it admitted; it also ends its read deadline. */
 		r->guarded = conn_request_begin(srv, r->evcon, r) == 0;
+		/* behind a trusted balancer, the client it named */
+		(void)conn_client(srv, r->evcon, r->remote, sizeof(r->remote));
 		if (!r->guarded)
 			evhttp_connection_set_closecb(r->evcon, on_conn_close, r);
 		else /* the body (and the copy request_body() makes) lives as long as r */
@@ -597,6 +621,13 @@ request_dispatch(struct evhttp_request *req, void *server_arg)
 		return;
 	}
 	r->route = r->match.route;
+	if (!if_match_holds(r)) {
+		request_problem(r, P_PRECONDITION_FAILED,
+				"If-Match names an entity tag, and this server gives none to what "
+				"this request changes, so it cannot match: nothing was changed. "
+				"Send the request without If-Match (or with If-Match: *).");
+		return;
+	}
 	if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) > body_limit(r)) {
 		request_problem(r, P_PAYLOAD_TOO_LARGE,
 				"The request body is larger than this route accepts.");

@@ -158,5 +158,34 @@ class ApiKeyCreations(BudgetCase):
         self.assertEqual(st, 201, doc)
 
 
+
+class MemberLogins(BudgetCase):
+    """sec44: each login of a member is a 'session.login' event (and a session row)
+    that stays; a member (or a script with its key) logging in again and again grew
+    them at the database's pace. auth.max_logins_per_day bounds the organization's."""
+    extra = {"auth": {"max_logins_per_day": 3}}
+
+    def test_login_loops_are_bounded_per_organization(self):
+        for _ in range(3):
+            self.login("buyer")
+        sessions = self.db.query("SELECT count(*) FROM sessions")
+        before = self.org_events("buyer", "session.login")
+        crt, key = self.pki_cert("buyer")
+        challenge = harness.api_challenge(self.server)
+        self.refused(harness.api_login(self.server, crt, key, challenge=challenge),
+                     "logged in")
+        self.assertEqual(self.db.query("SELECT count(*) FROM sessions"), sessions)
+        self.assertEqual(self.org_events("buyer", "session.login"), before)
+        # The refused login did not use its challenge up, and another organization
+        # is not held back.
+        self.login("supplier")
+        self.a_day_later()
+        st, _, _, doc = harness.api_login(self.server, crt, key, challenge=challenge)
+        self.assertEqual(st, 200, doc)
+
+    def pki_cert(self, slug):
+        return test_attacks.PKI.org_cert(slug, "ec")
+
+
 if __name__ == "__main__":
     unittest.main()

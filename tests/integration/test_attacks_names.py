@@ -9,6 +9,7 @@ login that would register a look-alike is 409 organization_name_taken and
 creates nothing; the organization itself logs in as before."""
 
 import unittest
+import urllib.parse
 
 import harness
 import test_attacks
@@ -71,6 +72,51 @@ class LookAlikeOrganizations(AttackCase):
         certs = [self.cert(740 + i, o) for i, o in enumerate(names)]
         got = harness.parallel(4, lambda i: harness.api_login(self.server, *certs[i])[0])
         self.assertEqual(sorted(got), [200, 409, 409, 409], got)
+
+
+
+class DisplayTextInNfc(AttackCase):
+    """sec44: what one organization names and another reads (a contract's name, its
+    parties' names, a rejection's reason, a seal application's name, an API key's
+    name) is stored in one normalization form, NFC: "é" typed as e + U+0301 and as
+    U+00E9 are the same text, the same bytes, and search and comparisons agree."""
+
+    DEC, NFC = "Cafe\u0301 \u212b \u5408\u540c", "Caf\u00e9 \u00c5 \u5408\u540c"
+
+    def test_display_text_is_stored_in_nfc(self):
+        self.login("buyer")
+        self.login("supplier")
+        code = self.orgs["supplier"]["credit_code"]
+        st, _, _, c = self.call("buyer", "POST", "/api/v1/contracts", {
+            "name": self.DEC, "pdf_base64": self.pdf_b64(),
+            "parties": [{"credit_code": code, "role": "signer", "name": self.DEC}]})
+        self.assertEqual(st, 201, c)
+        path = "/api/v1/contracts/%s" % c["number"]
+        st, _, _, doc = self.call("buyer", "GET", path)
+        self.assertEqual(doc["name"], self.NFC)
+        self.assertEqual(self.db.query("SELECT name FROM contracts"), self.NFC)
+        st, _, _, doc = self.call("buyer", "PATCH", path, {"name": "v2 " + self.DEC})
+        self.assertEqual((st, doc.get("name")), (200, "v2 " + self.NFC), doc)
+        # Searched for as typed either way, it is found.
+        for typed in (self.DEC, self.NFC):
+            st, _, _, doc = self.call("buyer", "GET", "/api/v1/contracts?tab=drafts&q=" +
+                                      urllib.parse.quote(typed.split(" ")[0]))
+            self.assertEqual((st, [i["number"] for i in doc["items"]]), (200, [c["number"]]),
+                             typed)
+        st, _, _, app = self.call("supplier", "POST", "/api/v1/seal-applications",
+                                  {"name": self.DEC, "type": "contract"})
+        self.assertEqual((st, app.get("name")), (201, self.NFC), app)
+        st, _, _, key = self.call("buyer", "POST", "/api/v1/api-keys", {"name": self.DEC})
+        self.assertEqual(st, 201, key)
+        self.assertEqual(self.db.query("SELECT name FROM api_keys"), self.NFC)
+        # The party's name as the initiator wrote it (the first certificate renames the row).
+        st, _, _, doc = self.call("buyer", "POST", path + "/send")
+        self.assertEqual(st, 200, doc)
+        st, _, _, doc = self.call("supplier", "POST", path + "/reject", {"reason": self.DEC})
+        self.assertEqual(st, 200, doc)
+        st, _, _, doc = self.call("buyer", "GET", path)
+        got = [p.get("reject_reason") for p in doc["parties"] if p.get("reject_reason")]
+        self.assertEqual(got, [self.NFC], doc["parties"])
 
 
 if __name__ == "__main__":

@@ -9,6 +9,9 @@ target_session_attrs=read-write) and HAProxy balancing HTTPS over the nodes on
 
   1. background jobs: contracts expiring and webhook deliveries are processed
      exactly once while all three nodes sweep;
+     clients behind the balancer are told apart: HAProxy names each to the
+     nodes (PROXY protocol v2), whose per-address limits count them apart, and
+     a header sent straight to a node by another peer is refused;
   2. a node is killed with SIGKILL during 50 concurrent signings through the
      balancer; the clients retry; all 50 complete;
   3. the PostgreSQL primary (its Patroni and its postmaster) is killed during
@@ -40,6 +43,7 @@ import urllib.request
 import apicheck
 import harness
 from harness import Endpoint, IdentityPKI, der_of, openssl_sign, psql, run
+from test_proxy import Proxied, refused, v2
 from test_webhooks import Receiver
 
 CLUSTER_SH = os.path.join(harness.SOURCE_DIR, "deploy", "cluster.sh")
@@ -501,6 +505,30 @@ class ClusterCase(unittest.TestCase):
             self.assertIn("0 migrations applied", out)
         self.assertEqual(CLUSTER.sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"),
                          "0")
+
+    def test_1c_clients_behind_the_balancer_are_told_apart(self):
+        # HAProxy sends each client's address (send-proxy-v2) to the nodes, which trust it:
+        # the anonymous verifications (30 a minute per address and node) of one client
+        # behind it do not use up another's.
+        def verify(source):
+            c = Proxied(CLUSTER.balancer, b"", source)
+            try:
+                c.request("POST", "/api/v1/verify", body=b"x")
+                return c.getresponse().status
+            finally:
+                c.close()
+
+        run, n = 0, 0
+        while run < CLUSTER.nodes and n < 40 * CLUSTER.nodes:
+            run, n = (run + 1 if verify("127.0.0.2") == 429 else 0), n + 1
+        self.assertEqual(run, CLUSTER.nodes, "127.0.0.2 was never refused on every node")
+        self.assertEqual([verify("127.0.0.3") for _ in range(CLUSTER.nodes)],
+                         [415] * CLUSTER.nodes)
+        remotes = {l.get("remote") for i in range(1, CLUSTER.nodes + 1)
+                   for l in CLUSTER.node_log_lines(i) if l.get("path") == "/api/v1/verify"}
+        self.assertLessEqual({"127.0.0.2", "127.0.0.3"}, remotes)
+        # A header sent straight to a node by a peer that is not the balancer names nobody.
+        self.assertTrue(refused(CLUSTER.node(2), v2("192.0.2.50"), source="127.0.0.2"))
 
     def test_2_sigkill_a_node_during_50_signings(self):
         numbers = self.contracts(SIGNINGS)

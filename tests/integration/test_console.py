@@ -235,6 +235,23 @@ class ReviewInChromium(ServerTestCase):
         self.assertIsNotNone(doc["claim"])
         self.assertNotEqual(doc["claim"]["reviewer"], "rev1")
 
+    def test_another_organizations_markup_is_shown_as_text(self):
+        """sec44: what an applicant names (its certificate's O, its seal's name) is
+        shown to the reviewer as the text it is: no element, no entity decoded."""
+        self.assertTrue(os.path.exists(CHROMIUM), "chromium is missing (deploy/deps.sh test)")
+        self.assertTrue(os.path.isdir(PLAYWRIGHT), "playwright-core is missing (deploy/npm.sh)")
+        org = "<b onmouseover>Evil &lt;i&gt; Co"
+        crt, key = PKI.issue("markup", "/O=%s/organizationIdentifier=%s/CN=Mal"
+                             % (org, PKI.orgs[2]["credit_code"]))
+        st, _, _, doc = api_login(self.server, crt, key)
+        self.assertEqual((st, doc["organization"]["name"]), (200, org), doc)
+        self.members.append(doc["token"])
+        seal = "<svg onload=alert(1)>&amp;章"
+        odd = self.apply(2, seal)
+        obs = self.browse([{"do": "login"}, {"do": "queue", "expect_ids": [odd]},
+                           {"do": "literal_text", "id": odd, "text": seal, "org": org}])
+        self.assertEqual(obs["steps"][-1]["child_elements"], 0)
+
     def test_long_names_keep_the_layout(self):
         """An organization whose certificate names it with 64 letters and no
         space (the most X.520 allows), applying for a seal of 40 (the longest

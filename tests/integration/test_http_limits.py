@@ -99,6 +99,45 @@ class ConnectionCaps(ServerTestCase):
         self.assertTrue(server_closed_its_ends(self.server.port))
         self.assertEqual(healthz(self.server.port, "127.0.0.2"), "HTTP/1.1 200 OK")
 
+    def test_an_address_leaving_gives_back_only_its_own_count(self):
+        # Two addresses whose counts share a probe run of the server's table (16
+        # slots here): when the first leaves, the second's entry moves back. The
+        # second's connections must still give their count back when they close;
+        # counted by the slot they were taken at, they did not, and the address
+        # was refused from then on. Addresses whose last bytes differ by 16 start
+        # at the same slot of a 16-slot table whatever the seed (conn_ips.c's FNV
+        # hash: the last byte's change times the prime leaves the low bits), and
+        # other pairs at random ones.
+        port = self.server.port
+
+        def served(sock):
+            sock.settimeout(10)
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            return sock.recv(4096).split(b"\r\n", 1)[0] == b"HTTP/1.1 200 OK"
+
+        def status(source):
+            try:
+                return healthz(port, source)
+            except OSError as e:  # reset at accept: the address counted as still open
+                return repr(e)
+
+        pairs = [("127.0.%d.%d" % (j, k), "127.0.%d.%d" % (j, k + 16))
+                 for j in (1, 2) for k in range(1, 16)]
+        pairs += [("127.0.3.%d" % (2 * i + 1), "127.0.3.%d" % (2 * i + 2)) for i in range(30)]
+        for i, (a, b) in enumerate(pairs):
+            socks = [connect(port, a), connect(port, a)]
+            socks += [connect(port, b), connect(port, b)]
+            try:
+                self.assertTrue(all(served(s) for s in socks))
+            finally:
+                for k in (0, 2):  # a's connections leave first, then b's
+                    socks[k].close()
+                    socks[k + 1].close()
+                    self.assertTrue(server_closed_its_ends(port))
+            self.assertEqual([status(b), status(a)], ["HTTP/1.1 200 OK"] * 2,
+                             "pair %d (%s, %s): refused after its connections closed" % (i, a, b))
+        self.assertEqual(metric(self.server, "max_connections_per_ip"), 0)
+
     def test_total_cap_refuses_early_and_recovers(self):
         held = [connect(self.server.port, "127.0.0.%d" % (10 + i)) for i in range(6)]
         self.addCleanup(lambda: [s.close() for s in held])

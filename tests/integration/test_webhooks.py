@@ -214,6 +214,17 @@ class TestWebhooks(WorkflowCase):
         self.assertEqual(self.db.query(
             "SELECT count(*) FROM idempotency_keys WHERE response ? 'secret'"), "0")
 
+    def test_a_key_reused_with_another_receiver_registers_nothing(self):
+        # sec44: the same Idempotency-Key with another URL is not a replay of the first.
+        h = {"Idempotency-Key": "hook-2"}
+        r1 = self.call(self.a, "POST", "/api/v1/webhooks", {"url": "http://127.0.0.1:9/x"}, h)
+        self.assertEqual(r1[0], 201, r1[3])
+        self.assertProblem(self.call(self.a, "POST", "/api/v1/webhooks",
+                                     {"url": "http://127.0.0.1:9/elsewhere"}, h),
+                           409, "idempotency_key_reused")
+        items = self.call(self.a, "GET", "/api/v1/webhooks")[3]["items"]
+        self.assertEqual([w["url"] for w in items], ["http://127.0.0.1:9/x"])
+
     def test_only_members_register_and_remove(self):
         st, _, _, key = self.call(self.a, "POST", "/api/v1/api-keys", {"name": "erp"})
         self.assertEqual(st, 201, key)
@@ -333,6 +344,49 @@ class TestWebhookConnectTimeCheck(WorkflowCase):
         # to), not the URL: the operators' log says so.
         self.assertIn("refused to connect to a non-public address of localhost",
                       self.server.log())
+
+
+class TestWebhookRedirectNotFollowed(WorkflowCase):
+    """sec44: a receiver that answers with a redirect (to an address the sender
+    would never have been let to register) is a failed delivery; the redirect is
+    not followed, whatever its target."""
+
+    server_extra = {"webhooks": {"allow_http": "true", "allow_hosts": "127.0.0.1"}}
+
+    def test_a_redirect_is_a_failure_not_a_hop(self):
+        target = Receiver()
+        self.addCleanup(target.stop)
+
+        class Redirect(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers["Content-Length"]))
+                self.send_response(307)
+                self.send_header("Location", target.url)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *a):
+                pass
+
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        self.addCleanup(httpd.server_close)
+        self.addCleanup(httpd.shutdown)
+        st, _, _, hook = self.call(self.a, "POST", "/api/v1/webhooks",
+                                   {"url": "http://127.0.0.1:%d/hook" % httpd.server_address[1]})
+        self.assertEqual(st, 201, hook)
+        n = self.created()["number"]
+        self.act(self.a, n, "send")
+        path = "/api/v1/webhooks/%s/deliveries" % hook["id"]
+        end, log = time.time() + 20, []
+        while time.time() < end and not log:
+            items = self.call(self.a, "GET", path)[3]["items"]
+            log = items[0]["log"] if items else []
+            time.sleep(0.2)
+        self.assertTrue(log, "no attempt was recorded")
+        self.assertEqual((log[0]["error"], log[0]["http_status"]), ("failed", 307))
+        time.sleep(0.5)
+        self.assertEqual(target.got, [], "the redirect was followed")
 
 
 class TestWebhookAllowedByName(WorkflowCase):

@@ -9,7 +9,7 @@
  *   {"do": "login_wrong", "password"}     a wrong password shows the problem
  *   {"do": "login"}                       logs in; the queue shows
  *   {"do": "queue", "status", "q", "expect_ids": [...], "absent_ids": [...]}
- *   {"do": "literal_text", "id", "text"}  the row shows text literally (no HTML)
+ *   {"do": "literal_text", "id", "text", "org"?}  the row shows text (and org) literally (no HTML)
  *   {"do": "fits", "id"}                  the queue and the row's detail fit the page's
  *                                         width (no horizontal scrolling)
  *   {"do": "claim_refused", "id"}         claiming a claim held by another fails visibly
@@ -205,6 +205,9 @@ async function run() {
 				const cells = await row.locator('td').allTextContents();
 				if (!cells.includes(step.text))
 					fail('the row does not show "' + step.text + '" literally: ' + cells.join(' | '));
+				if (step.org && !cells.some((c) => c.includes(step.org)))
+					fail('the row does not show the organization "' + step.org + '" literally: ' +
+					     cells.join(' | '));
 				out.child_elements = await row.evaluate((tr) =>
 					Array.from(tr.querySelectorAll('td')).reduce((n, td) => n + td.children.length, 0));
 				if (out.child_elements !== 0)

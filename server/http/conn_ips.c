@@ -1,0 +1,102 @@
+/*
+ * conn_ips.c: the connection guard's per-address counts
+ * (server.max_connections_per_ip): an open-addressing table with linear
+ * probing, twice the connection cap so it never fills, keyed by the
+ * address as 16 bytes with a per-process random seed (so that nobody can
+ * aim addresses at one probe run). A connection remembers its address, not
+ * its slot: removing an address moves later entries of its run back.
+ */
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "conn_int.h"
+
+static size_t
+ip_hash(const struct conn_guard *g, const unsigned char a[16])
+{
+	uint64_t h = 1469598103934665603ULL ^ g->seed;
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		h ^= a[i];
+		h *= 1099511628211ULL;
+	}
+	return (size_t)(h ^ (h >> 29));
+}
+
+/* The slot of a (found or the empty one where it belongs). */
+static size_t
+ip_find(const struct conn_guard *g, const unsigned char a[16])
+{
+	size_t i = ip_hash(g, a) & g->ipmask;
+
+	while (g->ips[i].n != 0 && memcmp(g->ips[i].addr, a, 16) != 0)
+		i = (i + 1) & g->ipmask;
+	return i;
+}
+
+/* Remove slot i of a linear-probing table, moving later entries of its run back. */
+static void
+ip_remove(struct conn_guard *g, size_t i)
+{
+	size_t j = i, k;
+
+	g->ips[i].n = 0;
+	for (;;) {
+		j = (j + 1) & g->ipmask;
+		if (g->ips[j].n == 0)
+			return;
+		k = ip_hash(g, g->ips[j].addr) & g->ipmask;
+		/* Entry j may fill the hole at i unless its home lies cyclically in (i, j]. */
+		if ((i <= j) ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		g->ips[i] = g->ips[j];
+		g->ips[j].n = 0;
+		i = j;
+	}
+}
+
+void
+conn_peer_key(int fd, unsigned char out[16])
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	memset(out, 0, 16);
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) != 0)
+		return;
+	if (ss.ss_family == AF_INET6) {
+		memcpy(out, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+	} else if (ss.ss_family == AF_INET) {
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+	}
+}
+
+void
+conn_ip_release(struct conn_guard *g, const unsigned char a[16])
+{
+	size_t i = ip_find(g, a);
+
+	if (g->ips[i].n > 0 && --g->ips[i].n == 0)
+		ip_remove(g, i);
+}
+
+long
+conn_ip_count(const struct conn_guard *g, const unsigned char a[16])
+{
+	return g->ips[ip_find(g, a)].n;
+}
+
+int
+conn_ip_take(struct conn_guard *g, const unsigned char a[16])
+{
+	size_t i = ip_find(g, a);
+
+	if (g->ips[i].n >= g->max_per_ip)
+		return -1;
+	memcpy(g->ips[i].addr, a, 16);
+	g->ips[i].n++;
+	return 0;
+}
