@@ -11,8 +11,9 @@
 
 #include "config.h"
 #include "config_int.h" /* the key table, to check the example documents every row */
+#include "support_tmp.h"
 
-static char tmpdir[256];
+static char tmpdir[320];
 static char cfgpath[PATH_MAX];
 
 /* A valid minimal file: tests add sections or keys after it. */
@@ -22,8 +23,7 @@ static char cfgpath[PATH_MAX];
 static void
 setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/sp-test-config.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	snprintf(tmpdir, sizeof(tmpdir), "%s", test_tmpdir_new("config"));
 	snprintf(cfgpath, sizeof(cfgpath), "%s/sealpact.yaml", tmpdir);
 }
 
