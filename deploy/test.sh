@@ -23,7 +23,9 @@
 #
 # The caller's SEALPACT_* variables do not reach the programs under test.
 # The exit status is the suite's. Temporary files live under the build
-# directories and /tmp/sealpact-*, and are removed by the tests.
+# directories and in /dev/shm when it is a tmpfs with room, else /tmp
+# (tests/support/scratch.sh: the suite's PostgreSQL among them), and are
+# removed by the tests.
 set -euo pipefail
 
 sanitize=OFF

@@ -37,6 +37,24 @@ SEALPACT = os.path.join(BUILD_DIR, "client", "sealpact")
 PGCLUSTER = os.path.join(SOURCE_DIR, "deploy", "pgcluster.sh")
 
 
+def scratch_dir():
+    """Where the suite's PostgreSQL keeps its files: /dev/shm when that is a tmpfs
+    with room (tests/support/scratch.sh and pgtmp.sh --memory say why), else
+    /tmp. The other clusters the tests start (cluster.sh's, PrivateCluster) go
+    there too, and, unless the caller set TMPDIR, every temporary directory of
+    a test and of the programs it runs (run.sh's var/ among them)."""
+    try:
+        with open(os.path.join(PGDIR, "datadir")) as f:
+            return os.path.dirname(os.path.dirname(f.read().strip())) or "/tmp"
+    except OSError:
+        return "/tmp"
+
+
+if not os.environ.get("TMPDIR"):
+    os.environ["TMPDIR"] = scratch_dir()
+    tempfile.tempdir = None  # (read again from TMPDIR at its next use)
+
+
 def inherited_setting(name):
     """True for a variable of the caller's shell that would configure the
     programs under test: every SEALPACT_* (sealpactd reads SEALPACT_<SECTION>_<KEY>,
@@ -197,7 +215,10 @@ class Database:
                 lock.flush()
         db = cls.__new__(cls)
         db.base_url, db.name = base, "t_" + uuid.uuid4().hex[:12]
-        psql(base, "CREATE DATABASE %s TEMPLATE %s" % (db.name, template))
+        # (FILE_COPY: the files copied, not every page written through the WAL
+        # as the default WAL_LOG does, 10 MB of WAL a test, kept in memory with
+        # the cluster; on tmpfs 0.066 s against 0.109, mean of 5)
+        psql(base, "CREATE DATABASE %s TEMPLATE %s STRATEGY FILE_COPY" % (db.name, template))
         db.url = with_dbname(base, db.name)
         return db
 
@@ -212,7 +233,7 @@ class PrivateCluster:
     """A PostgreSQL cluster of the test's own, for tests that stop and start it."""
 
     def __init__(self, tmp):
-        self.base = tempfile.mkdtemp(prefix="sealpact-pgown.", dir="/tmp")
+        self.base = tempfile.mkdtemp(prefix="sealpact-pgown.", dir=scratch_dir())
         os.chmod(self.base, 0o755)
         self.data = os.path.join(self.base, "data")
         self.port = free_port()

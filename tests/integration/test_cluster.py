@@ -125,7 +125,7 @@ def setUpModule():
     global PKI, CLUSTER
     t0 = time.time()
     PKI = IdentityPKI(tokens=False, private=True)  # cluster.sh adds seal.png to it
-    state = tempfile.mkdtemp(prefix="sealpact-cluster.", dir="/tmp")
+    state = tempfile.mkdtemp(prefix="sealpact-cluster.", dir=harness.scratch_dir())
     env = harness.clean_env({
         "SEALPACT_CLUSTER_DIR": state, "SEALPACT_BUILD_DIR": harness.BUILD_DIR,
         "SEALPACT_CLUSTER_PKI": PKI.pki,

@@ -12,8 +12,14 @@
 # every test, are kept: SEALPACT_SOURCE_DIR, SEALPACT_BUILD_DIR and
 # SEALPACT_TEST_* (SEALPACT_TEST_PGDIR, SEALPACT_TEST_KEEP_TMP). Tests that
 # need a setting pass it to the program themselves.
+#
+# Unless the caller set TMPDIR, it becomes scratch.sh's directory (/dev/shm
+# when it has room): the unit tests' directories (support_tmp.c) and their
+# programs' files are made and removed in memory.
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: isolated.sh COMMAND [ARG...]" >&2; exit 2; }
+[ -n "${TMPDIR:-}" ] || TMPDIR=$(bash "$(dirname "$0")/scratch.sh")
+export TMPDIR
 for v in $(compgen -e); do
   case $v in
   SEALPACT_SOURCE_DIR | SEALPACT_BUILD_DIR | SEALPACT_TEST_*) ;;

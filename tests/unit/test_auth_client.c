@@ -12,14 +12,14 @@
 
 #include "crypto.h"
 #include "login_int.h"
+#include "support_tmp.h"
 
 static char tmpdir[256];
 
 static void
 setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/sp-auth-client.XXXXXX");
-	ck_assert(mkdtemp(tmpdir) != NULL);
+	snprintf(tmpdir, sizeof(tmpdir), "%s", test_tmpdir_new("auth-client"));
 }
 
 static void

@@ -224,14 +224,16 @@ END_TEST
  */
 START_TEST(cli_sign_prints_the_servers_text_clean)
 {
-	char tmp[] = "/tmp/sp-cli-sign.XXXXXX", path[512], cert[64], key[64];
+	char tmp[48], path[512], cert[64], key[64];
 	const char *sign[] = { "--server",    base,    "sign", "1234567890123456789",
 			       "--invisible", "--key", key,    "--cert",
 			       cert,          NULL };
 	struct run r;
 	FILE *f;
 
-	ck_assert_ptr_nonnull(mkdtemp(tmp));
+	/* (the paths made from it are sized for a short one: say so, not truncate) */
+	ck_assert_uint_lt((size_t)snprintf(tmp, sizeof(tmp), "%s", test_tmpdir_new("cli-sign")),
+			  sizeof(tmp));
 	snprintf(key, sizeof(key), "%s/key.pem", tmp);
 	snprintf(cert, sizeof(cert), "%s/cert.pem", tmp);
 	snprintf(path, sizeof(path),
@@ -271,14 +273,16 @@ END_TEST
  */
 START_TEST(cli_alias_file_with_crlf)
 {
-	char tmp[] = "/tmp/sp-cli-alias.XXXXXX", path[512], pdf[64], aliases[64];
+	char tmp[48], path[512], pdf[64], aliases[64];
 	const char *create[] = { "--server", base,       "create",     pdf, "--name",
 				 "Lease",    "--signer", "supplier:1", NULL };
 	char last[sizeof(srv.last)];
 	struct run r;
 	FILE *f;
 
-	ck_assert_ptr_nonnull(mkdtemp(tmp));
+	/* (the paths made from it are sized for a short one: say so, not truncate) */
+	ck_assert_uint_lt((size_t)snprintf(tmp, sizeof(tmp), "%s", test_tmpdir_new("cli-alias")),
+			  sizeof(tmp));
 	snprintf(path, sizeof(path), "%s/sealpact", tmp);
 	ck_assert_int_eq(mkdir(path, 0700), 0);
 	snprintf(path, sizeof(path), "%s/sealpact/session.json", tmp);

@@ -18,13 +18,21 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "support_tmp.h"
 
-static char dir[] = "/tmp/sealpact-pin-XXXXXX";
+static char dir[320];
+
+/* The test's directory, in the run's (support_tmp.h): nothing stays in /tmp. */
+static void
+dir_make(void)
+{
+	snprintf(dir, sizeof(dir), "%s", test_tmpdir_new("pin"));
+}
 
 static const char *
 pin_file(const char *text)
 {
-	static char path[64];
+	static char path[384];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/pin", dir);
@@ -40,7 +48,7 @@ START_TEST(pin_file_first_line)
 	struct sp_errinfo ei;
 	char pin[16];
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	dir_make();
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(client_pin_read(pin_file("123456\r\nother\n"), pin, sizeof(pin), &ei),
 			 SP_OK);
@@ -89,7 +97,7 @@ START_TEST(pin_too_long_is_refused)
 	struct sp_errinfo ei;
 	char pin[16];
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	dir_make();
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(client_pin_read(pin_file("1234567890123456\n"), pin, sizeof(pin), &ei),
 			 SP_ERR_INVALID);
@@ -202,7 +210,7 @@ END_TEST
 START_TEST(offline_dev_key_asks_no_pin)
 {
 	const char *bdir = getenv("SEALPACT_BUILD_DIR"), *src = getenv("SEALPACT_SOURCE_DIR");
-	char cmd[1024], bin[512], in[512], key[64], cert[64], out[64], got[8192];
+	char cmd[1024], bin[512], in[512], key[384], cert[384], out[384], got[8192];
 	size_t n = 0;
 	ssize_t k;
 	int master, st = 0;
@@ -210,7 +218,7 @@ START_TEST(offline_dev_key_asks_no_pin)
 	struct pollfd p;
 
 	ck_assert_ptr_nonnull(bdir);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	dir_make();
 	snprintf(bin, sizeof(bin), "%s/client/sealpact", bdir);
 	snprintf(in, sizeof(in), "%s/tests/fixtures/contracts/short.pdf", src ? src : "../..");
 	snprintf(key, sizeof(key), "%s/key.pem", dir);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "sp.h"
+#include "support_tmp.h"
 
 START_TEST(errinfo_keeps_first_error)
 {
@@ -211,13 +212,12 @@ END_TEST
 
 START_TEST(file_write_then_read)
 {
-	char dir[] = "/tmp/sealpact-common.XXXXXX";
-	char path[256];
+	char dir[320], path[384];
 	unsigned char *data = NULL;
 	size_t len = 0;
 	struct sp_errinfo ei;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(dir, sizeof(dir), "%s", test_tmpdir_new("common"));
 	snprintf(path, sizeof(path), "%s/f", dir);
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(sp_file_write(path, "abc", 3, 0600, &ei), SP_OK);

@@ -11,8 +11,9 @@
 
 #include "config.h"
 #include "config_int.h" /* the key table, to check the example documents every row */
+#include "support_tmp.h"
 
-static char tmpdir[256];
+static char tmpdir[320];
 static char cfgpath[PATH_MAX];
 
 /* A valid minimal file: tests add sections or keys after it. */
@@ -22,8 +23,7 @@ static char cfgpath[PATH_MAX];
 static void
 setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/sp-test-config.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	snprintf(tmpdir, sizeof(tmpdir), "%s", test_tmpdir_new("config"));
 	snprintf(cfgpath, sizeof(cfgpath), "%s/sealpact.yaml", tmpdir);
 }
 
@@ -596,15 +596,16 @@ END_TEST
 START_TEST(relative_config_path_gives_absolute_paths)
 {
 	char cwd[PATH_MAX], want[PATH_MAX + 64];
+	const char *root = test_tmpdir_root(); /* the parent of tmpdir */
 	struct sp_errinfo ei;
 	struct config *cfg = NULL;
 
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
 	write_file(BASE "server:\n  tls_cert: c.crt\n  tls_key: c.key\n",
 		   strlen(BASE "server:\n  tls_cert: c.crt\n  tls_key: c.key\n"));
-	ck_assert_int_eq(chdir("/tmp"), 0);
+	ck_assert_int_eq(chdir(root), 0);
 	sp_errinfo_init(&ei);
-	ck_assert_msg(config_load(cfgpath + strlen("/tmp/"), NULL, &cfg, &ei) == SP_OK, "%s",
+	ck_assert_msg(config_load(cfgpath + strlen(root) + 1, NULL, &cfg, &ei) == SP_OK, "%s",
 		      ei.msg);
 	snprintf(want, sizeof(want), "%s/c.crt", tmpdir);
 	ck_assert_str_eq(cfg->server.tls_cert, want);

@@ -29,6 +29,7 @@
 #include <openssl/x509v3.h>
 
 #include "crypto_int.h"
+#include "support_tmp.h"
 
 #include "test_self_signed.h"
 
@@ -505,7 +506,7 @@ END_TEST
  */
 START_TEST(crl_signature_kept_per_key)
 {
-	char dir[] = "/tmp/sp-cc-XXXXXX", root[64], crlp[64];
+	char dir[320], root[384], crlp[384];
 	const char *roots[1] = { root }, *crls[1] = { crlp };
 	EVP_PKEY *other = EVP_EC_gen("P-256"), *mine = key;
 	X509 *ca = make_cert_ca("CRL Issuer", 40, 1), *twin;
@@ -516,7 +517,7 @@ START_TEST(crl_signature_kept_per_key)
 	struct sp_errinfo ei;
 	FILE *f;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(dir, sizeof(dir), "%s", test_tmpdir_new("cert-cache"));
 	snprintf(root, sizeof(root), "%s/root.pem", dir);
 	snprintf(crlp, sizeof(crlp), "%s/ca.crl", dir);
 	ck_assert(X509_CRL_set_version(crl, 1) &&

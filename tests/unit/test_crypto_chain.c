@@ -20,6 +20,7 @@
 #include <openssl/x509v3.h>
 
 #include "crypto.h"
+#include "support_tmp.h"
 
 #include "test_self_signed.h"
 
@@ -236,7 +237,7 @@ START_TEST(truncated_and_garbage_fail_cleanly)
 }
 END_TEST
 
-/* A PEM file of x in a fresh temporary directory; the path is malloc'd. */
+/* A PEM file of x in directory dir; the path is malloc'd. */
 static char *
 pem_file(X509 *x, char *dir)
 {
@@ -256,7 +257,7 @@ START_TEST(trust_certificates_are_shared_not_decoded)
 	STACK_OF(X509) *in = sk_X509_new_null(), *a = NULL, *b = NULL;
 	struct crypto_trust *t = NULL;
 	struct sp_errinfo ei;
-	char dir[] = "/tmp/sp-chain-XXXXXX", *root, *inter;
+	char dir[320], *root, *inter;
 	uint8_t *der = NULL, *one = NULL;
 	size_t len = 0, i;
 	int onelen;
@@ -265,7 +266,7 @@ START_TEST(trust_certificates_are_shared_not_decoded)
 	ck_assert_int_gt(sk_X509_push(in, make_cert_ca("Intermediate", 200, 1)), 0);
 	ck_assert_int_gt(sk_X509_push(in, make_cert_ca("Root", 201, 1)), 0);
 	ck_assert_int_gt(sk_X509_push(in, make_cert_ca("Elsewhere", 202, 1)), 0);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(dir, sizeof(dir), "%s", test_tmpdir_new("chain"));
 	root = pem_file(sk_X509_value(in, 1), dir);
 	inter = pem_file(sk_X509_value(in, 0), dir);
 	sp_errinfo_init(&ei);

@@ -23,6 +23,7 @@
 #include "crypto_int.h" /* the trust's signature cache counters */
 #include "support_ports.h"
 #include "support_shell.h"
+#include "support_tmp.h"
 #include "test_crypto_trust.h"
 
 static char src[1024]; /* the source tree */
@@ -727,11 +728,8 @@ main(void)
 	else /* run by hand: the tree this file is in */
 		snprintf(src, sizeof(src), "%.*s",
 			 (int)(strstr(__FILE__, "/tests/unit/") - __FILE__), __FILE__);
-	snprintf(tmp, sizeof(tmp), "/tmp/sp-trust.XXXXXX");
-	if (mkdtemp(tmp) == NULL) {
-		perror("mkdtemp");
-		return 2;
-	}
+	/* (removed with the run's directory when this runner exits: support_tmp.h) */
+	snprintf(tmp, sizeof(tmp), "%s", test_tmpdir_new("trust"));
 	snprintf(pki, sizeof(pki), "%s/pki", tmp);
 	ocsp_port = test_port_free();
 	if (test_run("bash '%s/deploy/pki.sh' --base-url http://127.0.0.1:%d '%s' 2>'%s/pki.log'",
@@ -754,6 +752,5 @@ out:
 	responder_stop("ocsp-crl");
 	responder_stop("ocsp-cache");
 	responder_stop("ocsp-rogue");
-	test_run("rm -rf '%s'", tmp);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

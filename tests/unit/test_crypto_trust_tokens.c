@@ -15,6 +15,7 @@
 
 #include "crypto.h"
 #include "support_shell.h"
+#include "support_tmp.h"
 
 #define MODULE "/usr/lib/softhsm/libsofthsm2.so"
 #define PIN "123456"
@@ -203,11 +204,8 @@ main(void)
 	else
 		snprintf(src, sizeof(src), "%.*s",
 			 (int)(strstr(__FILE__, "/tests/unit/") - __FILE__), __FILE__);
-	snprintf(tmp, sizeof(tmp), "/tmp/sp-tokens.XXXXXX");
-	if (mkdtemp(tmp) == NULL) {
-		perror("mkdtemp");
-		return 2;
-	}
+	/* (removed with the run's directory when this runner exits: support_tmp.h) */
+	snprintf(tmp, sizeof(tmp), "%s", test_tmpdir_new("tokens"));
 	snprintf(pki, sizeof(pki), "%s/pki", tmp);
 	snprintf(tok, sizeof(tok), "%s/tokens", tmp);
 	if (test_run("bash '%s/deploy/pki.sh' '%s' 2>'%s/pki.log'", src, pki, tmp) != 0 ||
@@ -220,6 +218,5 @@ main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	test_run("rm -rf '%s'", tmp);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

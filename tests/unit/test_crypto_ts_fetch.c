@@ -21,6 +21,7 @@
 #include <openssl/pem.h>
 
 #include "crypto.h"
+#include "support_tmp.h"
 
 static struct {
 	char dir[64];
@@ -34,8 +35,9 @@ pki_setup(void)
 	struct sp_errinfo ei;
 	char cmd[2048], c[128], k[128];
 
-	strcpy(P.dir, "/tmp/sp_tsf_XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(P.dir));
+	/* (the paths made from it are sized for a short one: say so, not truncate) */
+	ck_assert_uint_lt((size_t)snprintf(P.dir, sizeof(P.dir), "%s", test_tmpdir_new("ts-fetch")),
+			  sizeof(P.dir));
 	snprintf(cmd, sizeof(cmd),
 		 "cd '%s' && ( printf 'basicConstraints=critical,CA:FALSE\\n"
 		 "keyUsage=critical,digitalSignature\\nextendedKeyUsage=critical,timeStamping\\n' "

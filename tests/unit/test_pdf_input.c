@@ -8,6 +8,7 @@
 #include <qpdf/qpdf-c.h>
 
 #include "pdf.h"
+#include "support_tmp.h"
 #include "../fixtures/pdf-writer/pdfgen.h"
 
 static const time_t T0 = 1795000000;
@@ -66,9 +67,9 @@ START_TEST(existing_form_and_indirect_annots_are_kept)
 	size_t n, pn;
 	qpdf_data q;
 	qpdf_oh root, af, annots;
-	char dir[64] = "/tmp/sp-pdfin-XXXXXX", path[128];
+	char dir[320], path[384];
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(dir, sizeof(dir), "%s", test_tmpdir_new("pdf-input"));
 	png = make_seal_png(100, &pn);
 	s.png = png;
 	s.png_len = pn;

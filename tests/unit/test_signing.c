@@ -23,6 +23,7 @@
 #include "sign_int.h"
 #include "signing_int.h"
 #include "support_shell.h"
+#include "support_tmp.h"
 
 static char src[1024], tmp[256];
 static int pki_ok;
@@ -274,17 +275,13 @@ main(void)
 	else
 		snprintf(src, sizeof(src), "%.*s",
 			 (int)(strstr(__FILE__, "/tests/unit/") - __FILE__), __FILE__);
-	snprintf(tmp, sizeof(tmp), "/tmp/sp-signing.XXXXXX");
-	if (mkdtemp(tmp) == NULL) {
-		perror("mkdtemp");
-		return 2;
-	}
+	/* (removed with the run's directory when this runner exits: support_tmp.h) */
+	snprintf(tmp, sizeof(tmp), "%s", test_tmpdir_new("signing"));
 	pki_ok = test_run("bash '%s/deploy/pki.sh' '%s/pki' >/dev/null 2>'%s/pki.log'", src, tmp,
 			  tmp) == 0;
 	sr = srunner_create(signing_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	test_run("rm -rf '%s'", tmp);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

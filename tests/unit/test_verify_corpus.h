@@ -16,19 +16,18 @@
 #include "pdf.h"
 #include "../fixtures/pdf-writer/pdfgen.h"
 #include "support_part.h"
+#include "support_tmp.h"
 
 #define VC_FN static __attribute__((unused))
 
-TEST_SHARED char vc_dir[256];
+TEST_SHARED char vc_dir[320];
 TEST_SHARED struct crypto_tsa *vc_tsa;
 
 /* Root CA, RSA / EC P-256 / SM2 signers, a TSA, a stranger root and signer, a wrong key. */
 VC_FN int
 vc_pki_make(void)
 {
-	snprintf(vc_dir, sizeof(vc_dir), "/tmp/sp-verify-XXXXXX");
-	if (!mkdtemp(vc_dir))
-		return -1;
+	snprintf(vc_dir, sizeof(vc_dir), "%s", test_tmpdir_new("verify"));
 	return run(
 		"cd %s && ( openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem "
 		"-subj '/CN=verify test root' -days 30 -addext basicConstraints=critical,CA:TRUE "
