@@ -176,6 +176,10 @@ void done_job_free(struct done_job *j);
    half the document, as a vector grows, so that the copy into a larger buffer when the room
    is used up costs each completion a share that does not grow with the file */
 #define ROOM_NEXT(len) ((len) / 2 + MERGED_SPARE(len))
+/* And at B-LT / B-LTA, room for this completion's DSS update after the signed revision
+   (some kilobytes: the new signer's certificates and revocation answers) and its merged
+   table: written there, not appended to a copy of the file (done_ltv) */
+#define LTV_ROOM(len) (32768 + MERGED_SPARE(len))
 
 int done_join(struct done_job *j, struct sp_errinfo *ei);
 struct pdf_revision *done_revisions_of(const uint8_t *data, size_t len,

@@ -130,19 +130,24 @@ done_room_on(struct done_job *j, const uint8_t *data, size_t len, const struct p
  * the stored revision is kept on it (done_stored). Else joined in a new
  * buffer, with room after it for the next signers' updates unless this is
  * the contract's last signature (ROOM_NEXT). Both leave MERGED_SPARE for
- * the merged table after the document.
+ * the merged table after the document, and at B-LT / B-LTA LTV_ROOM for the
+ * DSS update after the signed revision.
  */
 int
 done_join(struct done_job *j, struct sp_errinfo *ei)
 {
 	struct db_signing_session *ss = j->s;
-	size_t spare = MERGED_SPARE(ss->orig_len), next = 0, cap = 0;
+	size_t spare = MERGED_SPARE(ss->orig_len), next = 0, cap = 0, ltv = 0;
 	uint8_t *room;
 	int r;
 
+	if (ss->document_len > SIZE_MAX / 4 || ss->held_len > SIZE_MAX / 4)
+		return sp_err(ei, SP_ERR_TOO_LARGE, "the held document does not fit the claim");
+	/* the long-term data's update goes after the signed revision too */
+	if (j->level >= 1)
+		ltv = LTV_ROOM(ss->held_len + ss->document_len);
 	if (j->held != NULL && j->held->len == ss->held_len &&
-	    ss->document_len <= SIZE_MAX - spare &&
-	    (room = doc_cache_room_take(j->docs, j->held, ss->document_len + spare, &cap)) !=
+	    (room = doc_cache_room_take(j->docs, j->held, ss->document_len + spare + ltv, &cap)) !=
 		    NULL) {
 		if (db_signing_session_join_room(ss, room, j->held->len, cap) == SP_OK) {
 			j->room = 1;
@@ -152,8 +157,9 @@ done_join(struct done_job *j, struct sp_errinfo *ei)
 		}
 		doc_cache_room_return(j->docs, j->held);
 	}
-	if (j->docs != NULL && !signers_done(j) && ss->held_len <= SIZE_MAX / 2 - ss->document_len)
+	if (j->docs != NULL && !signers_done(j))
 		next = ROOM_NEXT(ss->held_len + ss->document_len);
+	next += ltv;
 	if ((r = db_signing_session_join(ss, j->held != NULL ? j->held->data : NULL,
 					 j->held != NULL ? j->held->len : 0, spare + next)) !=
 	    SP_OK)
