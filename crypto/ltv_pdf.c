@@ -340,6 +340,16 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	/* the memo's size at once (every signature's /Contents): not copied again each time
+	   a growing buffer doubled; one past DSS_MEMO_MAX is dropped below, as before */
+	for (i = 0, k = 0; known != NULL && i < nsigs; i++)
+		if (sigs[i].contents_state == PDF_SIG_KEY_OK && sigs[i].contents_len > 0 &&
+		    sigs[i].contents_len <= DSS_MEMO_MAX)
+			k += 44 + sigs[i].contents_len;
+	if (k > 0 && k <= DSS_MEMO_MAX && sp_buf_reserve(&memo, k) < 0) {
+		sp_buf_cleanup(&memo); /* best effort, as below */
+		memo.max = 0;
+	}
 	for (i = 0; i < nsigs; i++) {
 		const struct pdf_sig_field *s = &sigs[i];
 		if (s->contents_state != PDF_SIG_KEY_OK || !s->contents_len)
