@@ -151,6 +151,14 @@ sp_buf_reset(struct sp_buf *b)
 }
 
 /* Make room for n more bytes plus the terminating NUL. */
+static int reserve(struct sp_buf *b, size_t n);
+
+int
+sp_buf_reserve(struct sp_buf *b, size_t n)
+{
+	return reserve(b, n);
+}
+
 static int
 reserve(struct sp_buf *b, size_t n)
 {

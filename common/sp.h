@@ -100,6 +100,9 @@ void sp_buf_init(struct sp_buf *b, size_t max);
 void sp_buf_cleanup(struct sp_buf *b); /* frees; the buffer may be reused after init */
 void sp_buf_reset(struct sp_buf *b);   /* len = 0, keeps the memory */
 int sp_buf_add(struct sp_buf *b, const void *p, size_t n) SP_WUR;
+/* Room for n more bytes at once: what is added up to them then is not copied again by the
+   buffer's growth (a buffer that doubles copies up to twice what it ends with). */
+int sp_buf_reserve(struct sp_buf *b, size_t n) SP_WUR;
 int sp_buf_addstr(struct sp_buf *b, const char *s) SP_WUR;
 int sp_buf_printf(struct sp_buf *b, const char *fmt, ...) SP_PRINTF(2, 3) SP_WUR;
 int sp_buf_vprintf(struct sp_buf *b, const char *fmt, va_list ap) SP_PRINTF(2, 0) SP_WUR;

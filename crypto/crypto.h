@@ -344,6 +344,14 @@ struct crypto_ltv_known {
 	   (pdf_dss_read_known), not decoded again. NULL: data's DSS is read. */
 	const struct pdf_dss *dss_given;
 	size_t dss_given_len;
+	/* crypto_ltv_add_dss: data's own buffer (room == data, borrowed), writable from len
+	   to room_cap: the update is written there, after data, and *out is room itself (a
+	   completion's document, kept with room after it: not copied to be appended to);
+	   NULL, or no room for the update: *out is malloc'd as without it */
+	uint8_t *room;
+	size_t room_cap;
+	/* out: 1 when *out is room (not malloc'd), else 0 */
+	int in_room;
 };
 
 /*

@@ -262,6 +262,33 @@ dss_read(const struct crypto_ltv_known *kn, struct pdf_doc *doc, size_t len, str
 	return r;
 }
 
+/*
+ * The new file: data[0..len) and the update after it, in known's room when
+ * it has room for it (*out is then known->room, and known->in_room 1), else
+ * in a malloc'd copy.
+ */
+static int
+dss_place(const uint8_t *data, size_t len, const unsigned char *upd, size_t updlen,
+	  struct crypto_ltv_known *known, uint8_t **out, size_t *outlen)
+{
+	uint8_t *w;
+
+	if (updlen > SIZE_MAX - len)
+		return SP_ERR_TOO_LARGE;
+	if (known != NULL && known->room == data && known->room_cap >= len &&
+	    updlen <= known->room_cap - len) {
+		w = known->room;
+		known->in_room = 1;
+	} else if ((w = malloc(len + updlen)) != NULL)
+		memcpy(w, data, len);
+	else
+		return SP_ERR_NOMEM;
+	memcpy(w + len, upd, updlen);
+	*out = w;
+	*outlen = len + updlen;
+	return SP_OK;
+}
+
 int
 crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 		   const struct crypto_evidence *extra, const uint8_t *data, size_t len,
@@ -276,7 +303,8 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 	struct sp_errinfo ce;
 	struct sp_buf memo;
 	char(*vri)[41] = NULL;
-	size_t nsigs = 0, nvri = 0, i, k;
+	unsigned char *upd = NULL;
+	size_t nsigs = 0, nvri = 0, i, k, updlen = 0;
 	int r = SP_ERR_INTERNAL, nl = -1;
 
 	*out = NULL;
@@ -289,6 +317,7 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 		known->nlisted = -1;
 		known->vri_memo = NULL;
 		known->vri_memo_len = 0;
+		known->in_room = 0;
 	}
 	sp_buf_init(&memo, DSS_MEMO_MAX);
 	/*
@@ -310,6 +339,16 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 	if (nsigs > 0 && !(vri = calloc(nsigs, sizeof(*vri)))) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
+	}
+	/* the memo's size at once (every signature's /Contents): not copied again each time
+	   a growing buffer doubled; one past DSS_MEMO_MAX is dropped below, as before */
+	for (i = 0, k = 0; known != NULL && i < nsigs; i++)
+		if (sigs[i].contents_state == PDF_SIG_KEY_OK && sigs[i].contents_len > 0 &&
+		    sigs[i].contents_len <= DSS_MEMO_MAX)
+			k += 44 + sigs[i].contents_len;
+	if (k > 0 && k <= DSS_MEMO_MAX && sp_buf_reserve(&memo, k) < 0) {
+		sp_buf_cleanup(&memo); /* best effort, as below */
+		memo.max = 0;
 	}
 	for (i = 0; i < nsigs; i++) {
 		const struct pdf_sig_field *s = &sigs[i];
@@ -378,17 +417,16 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 	add.nvri = nvri;
 	/* the DSS as read above: its streams are not inflated a second time; and the read of
 	   the new one as written, for the verification of the result */
-	if ((r = pdf_dss_append_read(doc, &dss, &add, out, outlen,
-				     known != NULL && known->dss_out != NULL ? &after : NULL,
-				     ei)) == SP_OK &&
-	    pdf_doc_damaged(doc)) {
-		free(*out);
-		*out = NULL;
-		*outlen = 0;
+	if ((r = pdf_dss_append_update(doc, &dss, &add, &upd, &updlen,
+				       known != NULL && known->dss_out != NULL ? &after : NULL,
+				       ei)) == SP_OK &&
+	    pdf_doc_damaged(doc))
 		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_damaged",
 				  "the signed PDF is damaged (qpdf had to repair it, "
 				  "or guess at a trailer)");
-	}
+	/* the update after data: in the caller's room, else in a copy */
+	if (r == SP_OK && (r = dss_place(data, len, upd, updlen, known, out, outlen)) != SP_OK)
+		r = sp_err(ei, r, "out of memory");
 out:
 	if (known != NULL && r == SP_OK && doc != NULL && !pdf_doc_damaged(doc))
 		known->nlisted = nl;
@@ -414,6 +452,7 @@ out:
 	}
 	pdf_dss_cleanup(&after);
 	sp_buf_cleanup(&memo);
+	free(upd);
 	free(vri);
 	crypto_evidence_cleanup(&ev);
 	pdf_dss_cleanup(&dss);

@@ -823,6 +823,8 @@ struct db_signing_session {
 	int base_seq;
 	uint8_t *document; /* base revision + the prepared update */
 	size_t document_len;
+	/* 1: document is the caller's buffer (db_signing_session_join_room), not freed here */
+	int document_borrowed;
 	size_t orig_len; /* length of the base revision */
 	/*
 	 * A claim given a db_doc_held that matched: document holds only the
@@ -864,6 +866,12 @@ void db_signing_session_free(struct db_signing_session *s); /* NULL is fine */
    realloc s->document to what it keeps (shrinking it does not move it). */
 int db_signing_session_join(struct db_signing_session *s, const uint8_t *held, size_t held_len,
 			    size_t spare) SP_WUR;
+/* The same join where the held bytes are buf's first held_len already, with room after
+   them (cap bytes in all): the parts sent are written after them, and s->document
+   becomes buf, borrowed (the caller's, not freed with s). SP_ERR_INVALID when held_len
+   differs or they do not fit (s unchanged). Any thread. */
+int db_signing_session_join_room(struct db_signing_session *s, uint8_t *buf, size_t held_len,
+				 size_t cap) SP_WUR;
 
 /* s is the callback's (see above), NULL when err->code is not SP_OK. */
 typedef void (*db_signing_session_fn)(void *arg, struct db_signing_session *s,

@@ -17,7 +17,8 @@ db_signing_session_free(struct db_signing_session *s)
 {
 	if (s == NULL)
 		return;
-	free(s->document);
+	if (!s->document_borrowed)
+		free(s->document);
 	free(s->signed_attrs);
 	free(s->chain);
 	free(s->cert_der);
@@ -37,6 +38,24 @@ db_signing_session_join(struct db_signing_session *s, const uint8_t *held, size_
 				   spare)) == SP_OK)
 		s->from_seq = -1;
 	return r;
+}
+
+int
+db_signing_session_join_room(struct db_signing_session *s, uint8_t *buf, size_t held_len,
+			     size_t cap)
+{
+	if (s->from_seq < 0 || s->document_borrowed || buf == NULL || held_len != s->held_len ||
+	    held_len > cap || s->document_len > cap - held_len)
+		return SP_ERR_INVALID;
+	if (s->document_len > 0)
+		memcpy(buf + held_len, s->document, s->document_len);
+	free(s->document);
+	s->document = buf;
+	s->document_borrowed = 1;
+	s->document_len += held_len;
+	s->held_len = 0;
+	s->from_seq = -1;
+	return SP_OK;
 }
 
 /* Columns of signing_session_claim, binary, and the base revision's stored report. */

@@ -350,11 +350,18 @@ pdf_dss_pack(const struct pdf_dss *d, uint8_t **out, size_t *len)
 {
 	struct sp_buf b;
 	unsigned char h[PACK_HEAD], t[13];
-	size_t k, j;
+	size_t k, j, total = PACK_HEAD + 3 * 4 + 4 + d->nvri * PACK_VRI;
 
 	*out = NULL;
 	*len = 0;
 	sp_buf_init(&b, SIZE_MAX);
+	/* its size at once: the items' bytes (every DSS item, some 3 per signature) are
+	   copied once, not again each time a growing buffer doubled */
+	for (k = 0; k < 3; k++)
+		for (j = 0; j < d->n[k]; j++)
+			total += 13 + d->item[k][j].len;
+	if (sp_buf_reserve(&b, total) < 0)
+		goto nomem;
 	memcpy(h, PACK_MAGIC, 4);
 	h[4] = (unsigned char)(d->present != 0);
 	h[5] = (unsigned char)(d->encrypted != 0);

@@ -338,10 +338,11 @@ pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_
 	return pdf_dss_append_read(doc, old, add, out, outlen, NULL, ei);
 }
 
-int
-pdf_dss_append_read(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_dss_add *add,
-		    unsigned char **out, size_t *outlen, struct pdf_dss *after,
-		    struct sp_errinfo *ei)
+/* whole 1: *out is the whole new file (pdf_dss_append_read); 0: the update alone
+   (pdf_dss_append_update) */
+static int
+dss_append(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_dss_add *add, int whole,
+	   unsigned char **out, size_t *outlen, struct pdf_dss *after, struct sp_errinfo *ei)
 {
 	struct pdfw w;
 	struct dss_w dw;
@@ -373,7 +374,7 @@ pdf_dss_append_read(struct pdf_doc *doc, const struct pdf_dss *old, const struct
 			goto out;
 		}
 	if ((r = pdf_crypt_may_sign(doc->crypt, "adding validation data (a DSS)", ei)) < 0 ||
-	    (r = pdfw_init(&w, doc, ei)) < 0)
+	    (r = whole ? pdfw_init(&w, doc, ei) : pdfw_init_update(&w, doc, ei)) < 0)
 		goto out;
 	for (k = 0; k < 3; k++) {
 		if (counts[k] > DSS_ITEMS_MAX) {
@@ -467,7 +468,8 @@ pdf_dss_append_read(struct pdf_doc *doc, const struct pdf_dss *old, const struct
 	/* the read of what was written, told from it (not for an encrypted file: its
 	   streams read through its key) */
 	if (after != NULL && w.crypt == NULL &&
-	    (r = dss_after(old, add, &dw, items, dssnum, dssgen, size, w.b.len, after)) != SP_OK) {
+	    (r = dss_after(old, add, &dw, items, dssnum, dssgen, size, pdfw_off(&w), after)) !=
+		    SP_OK) {
 		r = sp_err(ei, r, "out of memory");
 		goto out;
 	}
@@ -485,4 +487,20 @@ out:
 	sp_buf_cleanup(&body);
 	pdfw_cleanup(&w);
 	return r;
+}
+
+int
+pdf_dss_append_read(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_dss_add *add,
+		    unsigned char **out, size_t *outlen, struct pdf_dss *after,
+		    struct sp_errinfo *ei)
+{
+	return dss_append(doc, old, add, 1, out, outlen, after, ei);
+}
+
+int
+pdf_dss_append_update(struct pdf_doc *doc, const struct pdf_dss *old, const struct pdf_dss_add *add,
+		      unsigned char **out, size_t *outlen, struct pdf_dss *after,
+		      struct sp_errinfo *ei)
+{
+	return dss_append(doc, old, add, 0, out, outlen, after, ei);
 }

@@ -1210,6 +1210,16 @@ int pdf_dss_append(struct pdf_doc *doc, const struct pdf_dss *old, const struct 
 int pdf_dss_append_read(struct pdf_doc *doc, const struct pdf_dss *old,
 			const struct pdf_dss_add *add, unsigned char **out, size_t *outlen,
 			struct pdf_dss *after, struct sp_errinfo *ei) SP_WUR;
+/*
+ * pdf_dss_append_read() where *out is the update alone: the bytes that
+ * follow doc's own (doc->len of them) in the new file, written by the
+ * caller where it keeps the document (a completion: in the room after it),
+ * so that the document is not copied to be appended to. *after's length is
+ * the whole new file's.
+ */
+int pdf_dss_append_update(struct pdf_doc *doc, const struct pdf_dss *old,
+			  const struct pdf_dss_add *add, unsigned char **out, size_t *outlen,
+			  struct pdf_dss *after, struct sp_errinfo *ei) SP_WUR;
 /* ==== end section: document security store ==== */
 /* ==== section: generated documents and pictures ==== */
 /*

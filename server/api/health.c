@@ -150,6 +150,7 @@ health_metrics_get(struct request *r)
 	g.docs_bytes[1] = dc.report_bytes;
 	g.docs_bytes[2] = dc.report_index_bytes;
 	g.docs_bytes[3] = dc.parse_bytes;
+	g.docs_bytes[4] = dc.room_bytes;
 	g.docs_segment_bytes[0] = dc.protected_bytes;
 	g.docs_segment_bytes[1] = dc.probation_bytes;
 	g.docs_segment_bytes[2] = dc.done_bytes;

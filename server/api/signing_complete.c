@@ -78,7 +78,10 @@ done_job_free(struct done_job *j)
 	free(j->xm_signed);
 	free(j->xm_ltv);
 	crypto_digest_ctx_free(j->tail);
-	db_signing_session_free(j->s);
+	db_signing_session_free(j->s); /* not the held buffer it may borrow */
+	/* the held buffer's room, written but not kept: the next completion's */
+	if (j->room)
+		doc_cache_room_return(j->docs, j->held);
 	doc_cache_release(j->docs, j->held);
 	blob_cache_return(j->update_ref);
 	crypto_digest_ctx_free(j->stored_ctx);
@@ -204,11 +207,20 @@ done_stored(void *arg, const char *text, size_t len, const struct sp_errinfo *er
 	   and the next completion from the report stored with them; after the last
 	   signature nobody opens them again, and they give way first (doc_cache.c) */
 	if (err->code == SP_OK) {
-		doc_cache_put_parsed_take(j->docs, j->s->contract_number, j->s->base_seq + 1,
-					  j->s->document, j->s->document_len, j->sha_hex,
-					  j->stored_ctx, j->report, j->report_index,
-					  j->report_index_len, j->stored_parsed, !signers_done(j));
+		/* on the held buffer's room (done_join), or in a buffer of its own with room
+		   after it for the next signers' updates (doc_keep), or without */
+		int on_room = j->s->document_borrowed;
+
+		doc_cache_put_room_take(j->docs, j->s->contract_number, j->s->base_seq + 1,
+					j->s->document, j->s->document_len,
+					on_room || j->doc_keep ? j->doc_cap : j->s->document_len,
+					on_room ? j->held : NULL, j->sha_hex, j->stored_ctx,
+					j->report, j->report_index, j->report_index_len,
+					j->stored_parsed, !signers_done(j));
+		if (on_room)
+			j->room = 0;   /* the stored entry's now, kept or given back */
 		j->s->document = NULL; /* transferred */
+		j->s->document_borrowed = 0;
 		j->stored_ctx = NULL;
 		j->report = NULL;
 		j->report_index = NULL;

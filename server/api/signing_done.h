@@ -36,6 +36,13 @@ struct done_job {
 	size_t siglen;
 	/* from db_signing_session_claim; work() fills s->document in place */
 	struct db_signing_session *s;
+	/* s->document's allocation (done_join), and whether it is to stay that size: room
+	   after the document for the next signers' updates, not given back by a realloc */
+	size_t doc_cap;
+	int doc_keep;
+	/* the room of held is taken (done_join): given back unless the stored entry took it
+	   (done_stored), before held is released */
+	int room;
 	/* the stored document this process holds of the contract (state.h doc_cache): the
 	   claim sent only the updates after it when s->from_seq is its seq; the stored
 	   bytes are kept there in its place */
@@ -161,14 +168,28 @@ void done_job_free(struct done_job *j);
 
 /* ---- signing_done_open.c: the documents a completion opens and checks ---- */
 
+/* Room left after the joined document for its merged cross-reference table (merged_table:
+   20 bytes an object, some 4,500 bytes at a 10-page contract's 20th signing), which it
+   then shrinks to: a realloc that grew the buffer moved it, at times, a copy of it all. */
+#define MERGED_SPARE(len) ((len) / 32 + 8192)
+/* And the room kept after a new buffer's document for the next signers' updates (done_join):
+   half the document, as a vector grows, so that the copy into a larger buffer when the room
+   is used up costs each completion a share that does not grow with the file */
+#define ROOM_NEXT(len) ((len) / 2 + MERGED_SPARE(len))
+/* And at B-LT / B-LTA, room for this completion's DSS update after the signed revision
+   (some kilobytes: the new signer's certificates and revocation answers) and its merged
+   table: written there, not appended to a copy of the file (done_ltv) */
+#define LTV_ROOM(len) (32768 + MERGED_SPARE(len))
+
+int done_join(struct done_job *j, struct sp_errinfo *ei);
 struct pdf_revision *done_revisions_of(const uint8_t *data, size_t len,
 				       const struct pdf_revision *known, size_t nknown,
 				       size_t known_len, size_t *n);
 void done_room_on(struct done_job *j, const uint8_t *data, size_t len,
 		  const struct pdf_revision *revs, size_t n, const uint8_t dig[32]);
-size_t done_merged_table(uint8_t **data, size_t len, const struct pdf_revision *revs, size_t nrevs,
-			 const void *known, size_t known_len, size_t known_end, void **entries,
-			 size_t *entries_len);
+size_t done_merged_table(uint8_t **data, size_t len, size_t room, const struct pdf_revision *revs,
+			 size_t nrevs, const void *known, size_t known_len, size_t known_end,
+			 void **entries, size_t *entries_len);
 int done_open_known(const uint8_t *data, size_t len, size_t qlen, const struct pdf_revision *revs,
 		    size_t nrevs, const int *pages, size_t npages, struct pdf_doc **out,
 		    struct sp_errinfo *ei);

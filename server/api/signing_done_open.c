@@ -122,22 +122,76 @@ done_room_on(struct done_job *j, const uint8_t *data, size_t len, const struct p
 }
 
 /*
+ * The document whole (db_signing_session_join): the held base, then what
+ * the claim sent after it (the session's update, and the updates of the
+ * revisions between when the held one is older). Written in the held
+ * buffer's room when it has one (doc_cache_room_take): the base is not
+ * copied, nor compared when its parse is adopted (the same buffer), and
+ * the stored revision is kept on it (done_stored). Else joined in a new
+ * buffer, with room after it for the next signers' updates unless this is
+ * the contract's last signature (ROOM_NEXT). Both leave MERGED_SPARE for
+ * the merged table after the document, and at B-LT / B-LTA LTV_ROOM for the
+ * DSS update after the signed revision.
+ */
+int
+done_join(struct done_job *j, struct sp_errinfo *ei)
+{
+	struct db_signing_session *ss = j->s;
+	size_t spare = MERGED_SPARE(ss->orig_len), next = 0, cap = 0, ltv = 0;
+	uint8_t *room;
+	int r;
+
+	if (ss->document_len > SIZE_MAX / 4 || ss->held_len > SIZE_MAX / 4)
+		return sp_err(ei, SP_ERR_TOO_LARGE, "the held document does not fit the claim");
+	/* the long-term data's update goes after the signed revision too */
+	if (j->level >= 1)
+		ltv = LTV_ROOM(ss->held_len + ss->document_len);
+	if (j->held != NULL && j->held->len == ss->held_len &&
+	    (room = doc_cache_room_take(j->docs, j->held, ss->document_len + spare + ltv, &cap)) !=
+		    NULL) {
+		if (db_signing_session_join_room(ss, room, j->held->len, cap) == SP_OK) {
+			j->room = 1;
+			j->doc_cap = cap;
+			j->doc_keep = 1;
+			return SP_OK;
+		}
+		doc_cache_room_return(j->docs, j->held);
+	}
+	if (j->docs != NULL && !signers_done(j))
+		next = ROOM_NEXT(ss->held_len + ss->document_len);
+	next += ltv;
+	if ((r = db_signing_session_join(ss, j->held != NULL ? j->held->data : NULL,
+					 j->held != NULL ? j->held->len : 0, spare + next)) !=
+	    SP_OK)
+		return sp_err(ei, r, "the held document does not fit the claim");
+	j->doc_cap = ss->document_len + spare + next;
+	j->doc_keep = next > 0;
+	return SP_OK;
+}
+
+/*
  * The cross-reference chain of (*data)[0..len) (revs[0..nrevs) its
  * revisions) as the one table qpdf makes of it (pdf_xref_merged), written
  * after the bytes in *data's own allocation, so that an open of them (and
  * of the stored bytes at the next prepare and completion here, which adopt
  * that parse) reads one table and trailer, not the k + 1 sections of a k-th
  * signing (2k + 1 with long-term data; some 80,000 instructions each). The
- * bytes qpdf then reads (0: none, it reads the chain). Called before
- * anything borrows *data: it may move. known[0..known_len) (NULL: none):
- * the merged entries of (*data)[0..known_end) as an earlier call gave them
- * (pdf_xref_merged_ex), so that only the newest section is read; these
- * bytes' own in *entries (malloc'd; NULL: none), for the next.
+ * bytes qpdf then reads (0: none, it reads the chain). room 0: *data is
+ * malloc'd with MERGED_SPARE after len and is shrunk to what it keeps
+ * (called before anything borrows *data: it may move); else the table goes
+ * in the room bytes after len, when it fits, and *data stays as it is (the
+ * room is kept for the next signers: done_join). known[0..known_len)
+ * (NULL: none): the merged entries of (*data)[0..known_end) as an earlier
+ * call gave them (pdf_xref_merged_ex), so that only the newest section is
+ * read; these bytes' own in *entries (malloc'd; NULL: none), for the next.
+ * qpdf reads the table when it opens the bytes, never after (its entries
+ * and trailer are in the parse): the next completion writes its update
+ * over it while this parse, handed on, still reads the bytes before it.
  */
 size_t
-done_merged_table(uint8_t **data, size_t len, const struct pdf_revision *revs, size_t nrevs,
-		  const void *known, size_t known_len, size_t known_end, void **entries,
-		  size_t *entries_len)
+done_merged_table(uint8_t **data, size_t len, size_t room, const struct pdf_revision *revs,
+		  size_t nrevs, const void *known, size_t known_len, size_t known_end,
+		  void **entries, size_t *entries_len)
 {
 	unsigned char *t = NULL;
 	uint8_t *d;
@@ -150,22 +204,25 @@ done_merged_table(uint8_t **data, size_t len, const struct pdf_revision *revs, s
 	*entries_len = 0;
 	if (revs == NULL || nrevs < 2 ||
 	    pdf_xref_merged_ex(*data, len, revs, nrevs, known, known_len, known_end, &t, &tlen,
-			       entries, entries_len, &ign) != SP_OK) {
+			       entries, entries_len, &ign) != SP_OK ||
+	    (room > 0 && tlen > room)) {
 		/* none: the room the join left (MERGED_SPARE) is given back */
-		if ((d = realloc(*data, len)) != NULL)
+		if (room == 0 && (d = realloc(*data, len)) != NULL)
 			*data = d;
+		free(t);
 		return 0;
 	}
 	/* within the join's room: shrunk in place, not moved */
-	if ((d = realloc(*data, len + tlen)) == NULL) {
+	if (room == 0 && (d = realloc(*data, len + tlen)) == NULL) {
 		free(t);
 		free(*entries);
 		*entries = NULL;
 		*entries_len = 0;
 		return 0;
 	}
-	*data = d;
-	memcpy(d + len, t, tlen);
+	if (room == 0)
+		*data = d;
+	memcpy(*data + len, t, tlen);
 	free(t);
 	return len + tlen;
 }
@@ -324,8 +381,9 @@ done_revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg, stru
 		xm = NULL;
 		xmlen = 0;
 	}
-	qlen = done_merged_table(&j->s->document, ss->document_len, j->revs, j->nrevs, xm, xmlen,
-				 ss->orig_len, &j->xm_signed, &j->xm_signed_len);
+	qlen = done_merged_table(&j->s->document, ss->document_len,
+				 j->doc_keep ? j->doc_cap - ss->document_len : 0, j->revs, j->nrevs,
+				 xm, xmlen, ss->orig_len, &j->xm_signed, &j->xm_signed_len);
 	blob_cache_return(xref);
 	base_pages(j);
 	sp_errinfo_init(&pei);

@@ -18,11 +18,6 @@
 #include "state.h"
 #include "verify_report.h"
 
-/* Room left after the joined document for its merged cross-reference table (merged_table:
-   20 bytes an object, some 4,500 bytes at a 10-page contract's 20th signing), which it
-   then shrinks to: a realloc that grew the buffer moved it, at times, a copy of it all. */
-#define MERGED_SPARE(len) ((len) / 32 + 8192)
-
 /* A stored report larger than this is not kept (the contract's verification builds it). */
 #define STORED_REPORT_MAX (1024 * 1024)
 
@@ -298,12 +293,8 @@ done_work(void *arg, struct sp_errinfo *ei)
 	/* the base as this process holds it, then what the claim sent: joined here, off the
 	   loop */
 	if (ss->from_seq >= 0) {
-		if ((r = db_signing_session_join(ss, j->held != NULL ? j->held->data : NULL,
-						 j->held != NULL ? j->held->len : 0,
-						 MERGED_SPARE(ss->orig_len))) != SP_OK) {
-			r = sp_err(ei, r, "the held document does not fit the claim");
+		if ((r = done_join(j, ei)) != SP_OK)
 			goto out;
-		}
 		/* the held bytes' SHA-256 state, kept with them: they are not hashed again */
 		if (j->held->sha256_ctx != NULL && j->held->len <= ss->orig_len)
 			hashed = j->held->len;
@@ -379,19 +370,22 @@ done_work(void *arg, struct sp_errinfo *ei)
 	 */
 	memset(&lr, 0, sizeof(lr));
 	if (done_ltv(j, &lr)) {
-		/* its revisions: on from the signed revision's, when lr.data starts with it */
+		/* its revisions: on from the signed revision's, when lr.data starts with it (in
+		   the room: the very bytes, the update written after them) */
 		starts = lr.len > ss->document_len &&
-			 memcmp(lr.data, ss->document, ss->document_len) == 0;
+			 (lr.in_room || memcmp(lr.data, ss->document, ss->document_len) == 0);
 		known = starts ? j->revs : NULL;
 		lrevs = done_revisions_of(lr.data, lr.len, known, j->nrevs, ss->document_len,
 					  &nlrevs);
 		/* its chain as one table for qpdf, unless B-LTA's document timestamp viewed
 		   lr.data already (ts_doc: it must not move) */
-		qlen = j->ts_doc == NULL ? done_merged_table(&lr.data, lr.len, lrevs, nlrevs,
-							     known != NULL ? j->xm_signed : NULL,
-							     j->xm_signed_len, ss->document_len,
-							     &j->xm_ltv, &j->xm_ltv_len)
-					 : 0;
+		qlen = j->ts_doc == NULL
+			       ? done_merged_table(&lr.data, lr.len,
+						   lr.in_room ? j->doc_cap - lr.len : 0, lrevs,
+						   nlrevs, known != NULL ? j->xm_signed : NULL,
+						   j->xm_signed_len, ss->document_len, &j->xm_ltv,
+						   &j->xm_ltv_len)
+			       : 0;
 		/* the final revision's view for the engine: no page list (it is the newer side) */
 		sp_errinfo_init(&vei);
 		if (done_open_known(lr.data, lr.len, qlen, lrevs, nlrevs, NULL, 0, &j->ltv_doc,
@@ -466,7 +460,14 @@ done_work(void *arg, struct sp_errinfo *ei)
 		 ss->document_len >= j->tail_len && (lr.data == NULL || starts);
 	if (lr.data != NULL) {
 		j->signed_len = ss->document_len;
-		free(ss->document);
+		/* in the room: the same buffer, kept as it was. Else the room's bytes are
+		   not stored (done_job_free gives it back), lr.data is */
+		if (!lr.in_room) {
+			if (!ss->document_borrowed)
+				free(ss->document);
+			ss->document_borrowed = 0;
+			j->doc_keep = 0; /* lr.data is its length (done_merged_table) */
+		}
 		ss->document = lr.data;
 		ss->document_len = lr.len;
 		j->archive_until = lr.archive_until;
@@ -708,6 +709,13 @@ done_ltv(struct done_job *j, struct ltv_result *lr)
 			(void)pdf_doc_dss_tell(j->base_doc, &given);
 	}
 	blob_cache_return(dref);
+	/* the DSS update written where the signed revision ends, in the room kept after it
+	   (done_join): the document is not copied to be appended to (the merged table qpdf
+	   read there when it opened new_doc is not read again) */
+	if (j->doc_keep) {
+		kn.room = ss->document;
+		kn.room_cap = j->doc_cap;
+	}
 	/* engine_check verifies the result whole before it is kept */
 	/* a revocation service that fails leaves the signature without a /VRI entry (ANSWERED),
 	   which the next DSS update (a later signer's, the renewal's) still covers */

@@ -225,7 +225,7 @@ struct metrics_gauges {
 	/* the stored documents held (doc_cache_stats): entries, the bound, and the bytes
 	   counted in it by part: [0] documents, [1] reports, [2] report indexes, [3] qpdf's
 	   parses */
-	size_t docs_entries, docs_max_bytes, docs_bytes[4];
+	size_t docs_entries, docs_max_bytes, docs_bytes[5];
 	/* and by segment (doc_cache.c): [0] protected, [1] probation, [2] revisions no
 	   signer is left to open; entries evicted for room, and puts not kept */
 	size_t docs_segment_bytes[3];

@@ -242,12 +242,13 @@ metrics_render(const struct metrics *m, const char *const *names, const struct m
 	ADD("sealpact_doc_cache_entries %zu\n", g->docs_entries);
 	ADD("# HELP sealpact_doc_cache_bytes What the held revisions count against "
 	    "signing.document_cache_mb, by part: the documents, the verification reports "
-	    "stored with them, those reports' indexes, and qpdf's parses kept for the next "
-	    "signing (counted as twice their documents); limit: the bound.\n");
+	    "stored with them, those reports' indexes, qpdf's parses kept for the next "
+	    "signing (counted as twice their documents), and the room allocated after a "
+	    "document for the next signer's update; limit: the bound.\n");
 	ADD("# TYPE sealpact_doc_cache_bytes gauge\n");
-	for (k = 0; k < 4; k++) {
-		static const char *const parts[4] = { "document", "report", "report_index",
-						      "parse" };
+	for (k = 0; k < 5; k++) {
+		static const char *const parts[5] = { "document", "report", "report_index", "parse",
+						      "room" };
 		ADD("sealpact_doc_cache_bytes{part=\"%s\"} %zu\n", parts[k], g->docs_bytes[k]);
 	}
 	ADD("sealpact_doc_cache_bytes{part=\"limit\"} %zu\n", g->docs_max_bytes);

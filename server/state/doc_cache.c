@@ -54,9 +54,27 @@
  */
 #define PARSE_COST 2
 
+/*
+ * The buffer an entry's bytes are in. A completion writes its revision
+ * where the held one's bytes end (doc_cache_room_take), and its entry then
+ * shares the buffer with the held one's: a contract's stored revisions are
+ * each the one before with an update after it, and joining the held bytes
+ * and the update into a new buffer was a whole file's copy per completion.
+ * What an entry reads, [0..its len), is never written again: the room is
+ * only what no entry reads (end on), lent to one completion at a time.
+ * Under the mutex: end, room_taken, refs.
+ */
+struct doc_bytes {
+	uint8_t *p;
+	size_t cap; /* allocated */
+	size_t end; /* the longest entry's bytes: the room is [end..cap) */
+	int room_taken;
+	unsigned refs; /* the entries made on it */
+};
+
 struct entry {
 	struct doc_cached pub; /* first: a doc_cached pointer is the entry's */
-	uint8_t *data;
+	struct doc_bytes *buf;
 	struct crypto_digest_ctx *ctx;
 	char *report;
 	void *report_index;
@@ -65,7 +83,7 @@ struct entry {
 	struct pdf_parsed *parsed;
 	int parse_charged;
 	/* what the entry counts in the bound (bytes), by part (struct doc_cache_stats) */
-	size_t doc_bytes, report_bytes, index_bytes, parse_bytes;
+	size_t doc_bytes, room_bytes, report_bytes, index_bytes, parse_bytes;
 	size_t bytes;                /* their sum */
 	unsigned refs;               /* the table's (while linked) + every get's */
 	int linked;                  /* in the table and in its segment's list */
@@ -101,7 +119,7 @@ struct doc_cache {
 	pthread_mutex_t mu;
 	struct session_note notes[SESSION_NOTES];
 	size_t max_bytes, bytes, entries;
-	size_t doc_bytes, report_bytes, index_bytes, parse_bytes; /* bytes, by part */
+	size_t doc_bytes, room_bytes, report_bytes, index_bytes, parse_bytes; /* by part */
 	struct segment seg[SEG__COUNT];
 	unsigned long long hits, misses;
 	unsigned long long evicted, refused; /* entries that went for room; puts not kept */
@@ -142,13 +160,27 @@ doc_cache_new(size_t max_bytes, struct doc_cache **out, struct sp_errinfo *ei)
 	return SP_OK;
 }
 
+/* e and, when it was their last entry, its bytes; outside the mutex (c's is taken here) */
 static void
-entry_free(struct entry *e)
+entry_free(struct doc_cache *c, struct entry *e)
 {
+	struct doc_bytes *b;
+	int last = 1;
+
 	if (e == NULL)
 		return;
 	pdf_parsed_free(e->parsed); /* before the bytes it reads */
-	free(e->data);
+	if ((b = e->buf) != NULL) {
+		if (c != NULL)
+			pthread_mutex_lock(&c->mu);
+		last = --b->refs == 0;
+		if (c != NULL)
+			pthread_mutex_unlock(&c->mu);
+		if (last) {
+			free(b->p);
+			free(b);
+		}
+	}
 	crypto_digest_ctx_free(e->ctx);
 	free(e->report);
 	free(e->report_index);
@@ -167,7 +199,7 @@ doc_cache_free(struct doc_cache *c)
 	for (s = 0; s < SEG__COUNT; s++)
 		for (e = c->seg[s].newest; e != NULL; e = next) {
 			next = e->older;
-			entry_free(e);
+			entry_free(NULL, e);
 		}
 	pthread_mutex_destroy(&c->mu);
 	free(c);
@@ -240,6 +272,7 @@ count(struct doc_cache *c, const struct entry *e, int sign)
 
 	c->bytes += m * e->bytes;
 	c->doc_bytes += m * e->doc_bytes;
+	c->room_bytes += m * e->room_bytes;
 	c->report_bytes += m * e->report_bytes;
 	c->index_bytes += m * e->index_bytes;
 	c->parse_bytes += m * e->parse_bytes;
@@ -296,7 +329,7 @@ doc_cache_release(struct doc_cache *c, const struct doc_cached *d)
 	if (--e->refs == 0)
 		gone = e; /* replaced or evicted while held: the last user frees it */
 	pthread_mutex_unlock(&c->mu);
-	entry_free(gone); /* outside the lock: a large free may unmap */
+	entry_free(c, gone); /* outside the lock: a large free may unmap */
 }
 
 /* e out of the table onto *gone (mutex held) when nobody else holds it. */
@@ -316,7 +349,7 @@ retire(struct doc_cache *c, struct entry *e, struct entry **gone)
  * for a new contract's, SEG__COUNT for a contract asked for).
  */
 static int
-room(const struct doc_cache *c, size_t need, int upto)
+fits(const struct doc_cache *c, size_t need, int upto)
 {
 	size_t have = c->max_bytes - c->bytes;
 	int s;
@@ -347,9 +380,28 @@ doc_cache_put_parsed_take(struct doc_cache *c, int64_t number, int seq, uint8_t 
 			  void *report_index, size_t report_index_len, struct pdf_parsed *parsed,
 			  int opened_again)
 {
-	struct entry *e = NULL, *old, *gone = NULL, *next;
+	doc_cache_put_room_take(c, number, seq, data, len, len, NULL, sha256_hex, ctx, report,
+				report_index, report_index_len, parsed, opened_again);
+}
+
+/* room_of's room given back (mutex held): its bytes were not kept after all */
+static void
+room_back(struct entry *room_of)
+{
+	if (room_of != NULL && room_of->buf->end == room_of->pub.len)
+		room_of->buf->room_taken = 0;
+}
+
+void
+doc_cache_put_room_take(struct doc_cache *c, int64_t number, int seq, uint8_t *data, size_t len,
+			size_t cap, const struct doc_cached *room_of, const char *sha256_hex,
+			struct crypto_digest_ctx *ctx, char *report, void *report_index,
+			size_t report_index_len, struct pdf_parsed *parsed, int opened_again)
+{
+	struct entry *e = NULL, *old, *gone = NULL, *next, *ro = (struct entry *)room_of;
+	struct doc_bytes *b = NULL;
 	size_t tlen = report != NULL ? strlen(report) : 0, rlen = tlen, plen = 0;
-	int s, upto;
+	int s, upto, shared = 0;
 
 	/* an index goes with its report only; it counts in the bound as the report does */
 	if (report == NULL || report_index == NULL) {
@@ -370,33 +422,57 @@ doc_cache_put_parsed_take(struct doc_cache *c, int64_t number, int seq, uint8_t 
 		pdf_parsed_free(parsed);
 		parsed = NULL;
 	}
-	if (c == NULL || data == NULL || len == 0 || len > c->max_bytes ||
-	    rlen > c->max_bytes - len || seq < 0 || sha256_hex == NULL ||
-	    strlen(sha256_hex) != 64 || (e = calloc(1, sizeof(*e))) == NULL) {
+	/* on room_of's room: its buffer, whose room this caller took */
+	if (c != NULL && ro != NULL) {
+		pthread_mutex_lock(&c->mu);
+		shared = ro->buf->p == data && ro->buf->room_taken && len >= ro->pub.len &&
+			 len <= ro->buf->cap;
+		if (shared)
+			cap = ro->buf->cap;
+		pthread_mutex_unlock(&c->mu);
+	}
+	if (c == NULL || data == NULL || len == 0 || cap < len || (ro != NULL && !shared) ||
+	    cap > c->max_bytes || rlen > c->max_bytes - cap || seq < 0 || sha256_hex == NULL ||
+	    strlen(sha256_hex) != 64 || (e = calloc(1, sizeof(*e))) == NULL ||
+	    (!shared && (b = calloc(1, sizeof(*b))) == NULL)) {
 		pdf_parsed_free(parsed); /* before the bytes it reads */
-		free(data);              /* not kept: the next load sends the whole document */
+		if (shared) {
+			pthread_mutex_lock(&c->mu);
+			room_back(ro);
+			pthread_mutex_unlock(&c->mu);
+		} else if (ro == NULL)
+			free(data); /* not kept: the next load sends the whole document */
+		free(e);
 		crypto_digest_ctx_free(ctx);
 		free(report);
 		free(report_index);
 		return;
 	}
+	if (b != NULL) {
+		b->p = data;
+		b->cap = cap;
+		b->end = len;
+		b->refs = 1;
+	}
 	/* the parse counts in the bound as PARSE_COST times the document: kept when that
 	   fits too (none for a revision nobody opens again) */
-	if (parsed != NULL && opened_again && len <= (c->max_bytes - len - rlen) / PARSE_COST) {
+	if (parsed != NULL && opened_again && len <= (c->max_bytes - cap - rlen) / PARSE_COST) {
 		e->parsed = parsed;
 		e->parse_charged = 1;
 		e->parse_bytes = len * PARSE_COST;
 	} else
 		pdf_parsed_free(parsed); /* before the bytes it reads (they are kept) */
 	parsed = NULL;
-	e->data = data;
+	e->buf = b;
 	e->ctx = ctx;
 	e->report = report;
 	e->report_index = report_index;
+	/* the room after the bytes is memory held as they are (its own part) */
 	e->doc_bytes = len;
+	e->room_bytes = cap - len;
 	e->report_bytes = tlen;
 	e->index_bytes = report_index_len;
-	e->bytes = e->doc_bytes + e->report_bytes + e->index_bytes + e->parse_bytes;
+	e->bytes = e->doc_bytes + e->room_bytes + e->report_bytes + e->index_bytes + e->parse_bytes;
 	e->pub.sha256_ctx = ctx;
 	e->pub.number = number;
 	e->pub.seq = seq;
@@ -410,14 +486,20 @@ doc_cache_put_parsed_take(struct doc_cache *c, int64_t number, int seq, uint8_t 
 	e->refs = 1;
 	e->linked = 1;
 	pthread_mutex_lock(&c->mu);
+	if (shared) {
+		e->buf = ro->buf;
+		e->buf->refs++;
+	}
 	/* where it goes: a revision nobody opens again below all; a contract asked for
 	   (its entry protected: the completion's get) stays protected; else probation */
 	s = SEG_PROBATION;
 	if ((old = find(c, number)) != NULL) {
 		if (old->pub.seq > seq) {
 			/* a newer revision is held (a completion landed meanwhile): keep it */
+			if (shared)
+				room_back(ro);
 			pthread_mutex_unlock(&c->mu);
-			entry_free(e);
+			entry_free(c, e);
 			return;
 		}
 		s = old->seg == SEG_PROTECTED ? SEG_PROTECTED : SEG_PROBATION;
@@ -426,10 +508,12 @@ doc_cache_put_parsed_take(struct doc_cache *c, int64_t number, int seq, uint8_t 
 	if (!opened_again)
 		s = SEG_DONE;
 	upto = s == SEG_DONE ? SEG_DONE + 1 : s == SEG_PROBATION ? SEG_PROTECTED : SEG__COUNT;
-	if (!room(c, e->bytes, upto)) {
+	if (!fits(c, e->bytes, upto)) {
 		c->refused++; /* it would push out what is worth more: the next use loads */
+		if (shared)
+			room_back(ro);
 		pthread_mutex_unlock(&c->mu);
-		entry_free(e);
+		entry_free(c, e);
 		goto out;
 	}
 	/* room: the least recently used of the lowest segments go */
@@ -438,6 +522,11 @@ doc_cache_put_parsed_take(struct doc_cache *c, int64_t number, int seq, uint8_t 
 			retire(c, c->seg[upto].oldest, &gone);
 			c->evicted++;
 		}
+	/* the bytes room_of's room holds now are this entry's: the room is after them */
+	if (shared) {
+		e->buf->end = len;
+		e->buf->room_taken = 0;
+	}
 	e->hnext = c->bucket[slot(c, number)];
 	c->bucket[slot(c, number)] = e;
 	seg_front(c, e, s);
@@ -450,8 +539,38 @@ out:
 	/* outside the lock: freeing a large document may unmap it */
 	for (; gone != NULL; gone = next) {
 		next = gone->hnext;
-		entry_free(gone);
+		entry_free(c, gone);
 	}
+}
+
+uint8_t *
+doc_cache_room_take(struct doc_cache *c, const struct doc_cached *d, size_t need, size_t *cap)
+{
+	struct entry *e = (struct entry *)d;
+	uint8_t *p = NULL;
+
+	*cap = 0;
+	if (c == NULL || e == NULL)
+		return NULL;
+	pthread_mutex_lock(&c->mu);
+	/* no later revision's bytes follow d's in the buffer, and no completion writes there */
+	if (!e->buf->room_taken && e->buf->end == e->pub.len && e->buf->cap - e->pub.len >= need) {
+		e->buf->room_taken = 1;
+		p = e->buf->p;
+		*cap = e->buf->cap;
+	}
+	pthread_mutex_unlock(&c->mu);
+	return p;
+}
+
+void
+doc_cache_room_return(struct doc_cache *c, const struct doc_cached *d)
+{
+	if (c == NULL || d == NULL)
+		return;
+	pthread_mutex_lock(&c->mu);
+	room_back((struct entry *)d);
+	pthread_mutex_unlock(&c->mu);
 }
 
 struct pdf_parsed *
@@ -487,7 +606,7 @@ doc_cache_parsed_put(struct doc_cache *c, const struct doc_cached *d, struct pdf
 	   its completion's open of the same base, when it fits beside what is held without
 	   evicting anything; counted from then on as a parse made with the entry is. The
 	   completion's revision replaces the entry, and the parse goes with it. */
-	if (e->parsed == NULL && !e->parse_charged && e->linked && pd == e->data &&
+	if (e->parsed == NULL && !e->parse_charged && e->linked && pd == e->pub.data &&
 	    plen == e->pub.len && plen <= (c->max_bytes - c->bytes) / PARSE_COST) {
 		e->parse_charged = 1;
 		e->parse_bytes = plen * PARSE_COST;
@@ -498,7 +617,7 @@ doc_cache_parsed_put(struct doc_cache *c, const struct doc_cached *d, struct pdf
 		if (e->seg == SEG_PROTECTED)
 			demote(c);
 	}
-	if (e->parsed == NULL && e->parse_charged && pd == e->data && plen == e->pub.len) {
+	if (e->parsed == NULL && e->parse_charged && pd == e->pub.data && plen == e->pub.len) {
 		e->parsed = p;
 		p = NULL; /* transferred */
 	}
@@ -517,7 +636,7 @@ doc_cache_drop(struct doc_cache *c, const struct doc_cached *d)
 	if (e->linked)
 		gone = unlink_entry(c, e); /* the caller's reference keeps it: NULL */
 	pthread_mutex_unlock(&c->mu);
-	entry_free(gone);
+	entry_free(c, gone);
 }
 
 void
@@ -533,6 +652,7 @@ doc_cache_stats(struct doc_cache *c, struct doc_cache_stats *st)
 	st->entries = c->entries;
 	st->max_bytes = c->max_bytes;
 	st->document_bytes = c->doc_bytes;
+	st->room_bytes = c->room_bytes;
 	st->report_bytes = c->report_bytes;
 	st->report_index_bytes = c->index_bytes;
 	st->parse_bytes = c->parse_bytes;

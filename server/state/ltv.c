@@ -31,7 +31,8 @@ ltv_result_cleanup(struct ltv_result *r)
 {
 	if (!r)
 		return;
-	free(r->data);
+	if (!r->in_room)
+		free(r->data);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -63,7 +64,7 @@ ltv_extend(struct crypto_trust *t, const struct tsa_provider *tsa, const uint8_t
 	X509_STORE *ts_store = NULL;
 	uint8_t *mid = NULL;
 	size_t midlen = 0;
-	int r = SP_ERR_INTERNAL;
+	int r = SP_ERR_INTERNAL, in_room = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (tsa_provider_trust(tsa, &ts_store, ei) != SP_OK)
@@ -75,6 +76,8 @@ ltv_extend(struct crypto_trust *t, const struct tsa_provider *tsa, const uint8_t
 					    (flags & LTV_ANSWERED ? CRYPTO_LTV_ANSWERED : 0),
 				    known, &mid, &midlen, ei)) != SP_OK)
 		goto out;
+	/* the DSS update went in the room after data (known->room): mid is data's buffer */
+	in_room = known != NULL && known->in_room && mid != NULL;
 	if (flags & LTV_ARCHIVE) {
 		r = crypto_ltv_doc_timestamp(t, mid ? mid : data, mid ? midlen : len,
 					     CRYPTO_LTV_STORED, known, provider_ts, &ta, &out->data,
@@ -92,10 +95,12 @@ ltv_extend(struct crypto_trust *t, const struct tsa_provider *tsa, const uint8_t
 	}
 	out->data = mid;
 	out->len = midlen;
+	out->in_room = in_room;
 	mid = NULL; /* transferred */
 	r = SP_OK;
 out:
-	free(mid);
+	if (!in_room)
+		free(mid);
 	if (r != SP_OK)
 		ltv_result_cleanup(out);
 	return r;

@@ -208,6 +208,9 @@ int tsa_provider_timestamp_digest(const struct tsa_provider *p, const uint8_t sh
 struct ltv_result {
 	uint8_t *data; /* the whole new file (malloc'd), the input as its prefix */
 	size_t len;
+	/* 1: data is the input's own buffer, the DSS update written in its room after the
+	   input (crypto_ltv_known.room; not malloc'd, not freed by ltv_result_cleanup) */
+	int in_room;
 	time_t archive_until; /* archive: the new document timestamp's TSA notAfter, else 0 */
 	time_t archive_time;  /* archive: its genTime, else 0 */
 };
@@ -369,9 +372,10 @@ struct doc_cache_stats {
 	unsigned long long hits, misses; /* gets that found the contract, and not */
 	size_t bytes, entries;           /* held in the table now */
 	size_t max_bytes;                /* the bound bytes stays within */
-	/* bytes by part: the documents, the reports and their indexes, and qpdf's parses
+	/* bytes by part: the documents, the room after them for the next completion's
+	   update (doc_cache_room_take), the reports and their indexes, and qpdf's parses
 	   kept (counted as PARSE_COST times their documents) */
-	size_t document_bytes, report_bytes, report_index_bytes, parse_bytes;
+	size_t document_bytes, room_bytes, report_bytes, report_index_bytes, parse_bytes;
 	/* bytes by segment: asked for since put (protected), not yet (probation), and
 	   revisions no signer is left to open (done); their sum is bytes */
 	size_t protected_bytes, probation_bytes, done_bytes;
@@ -427,6 +431,37 @@ void doc_cache_put_parsed_take(struct doc_cache *c, int64_t number, int seq, uin
 			       size_t len, const char *sha256_hex, struct crypto_digest_ctx *ctx,
 			       char *report, void *report_index, size_t report_index_len,
 			       struct pdf_parsed *parsed, int opened_again);
+/*
+ * The room after a held revision: a completion writes the bytes after it
+ * (the updates the claim sent, the new signature's) where d's bytes end, in
+ * d's own buffer, instead of copying d's bytes ahead of them into a new one
+ * (a whole file's copy per completion, and a compare of it to adopt d's
+ * parse, at a contract's 20th signing as many bytes as all 20 signatures).
+ * Take lends the bytes of d's buffer after d->len to the caller alone, when
+ * need of them are there, no completion has them and no later revision's
+ * bytes follow d's: it returns the buffer (d->data; writable from d->len to
+ * *cap), else NULL. d's own bytes are never written: whoever reads them
+ * reads on. The caller keeps its revision on the room
+ * (doc_cache_put_room_take with room_of d) or gives it back (return); either
+ * while it still holds d. Any thread.
+ */
+uint8_t *doc_cache_room_take(struct doc_cache *c, const struct doc_cached *d, size_t need,
+			     size_t *cap);
+void doc_cache_room_return(struct doc_cache *c, const struct doc_cached *d);
+/*
+ * doc_cache_put_parsed_take of data[0..len) in a buffer of cap bytes whose
+ * bytes after len are the room the next completion here may take; the room
+ * counts against max_bytes as the document does. room_of (NULL: none):
+ * data is that entry's buffer, whose room the caller took and wrote its
+ * revision in (cap is then the buffer's): the new entry shares it, and the
+ * room is given back when the entry is not kept (data not freed). Without
+ * room_of data is malloc'd and taken.
+ */
+void doc_cache_put_room_take(struct doc_cache *c, int64_t number, int seq, uint8_t *data,
+			     size_t len, size_t cap, const struct doc_cached *room_of,
+			     const char *sha256_hex, struct crypto_digest_ctx *ctx, char *report,
+			     void *report_index, size_t report_index_len, struct pdf_parsed *parsed,
+			     int opened_again);
 /*
  * The contract of a signing session prepared in this process (id: 36
  * characters, lower case), so that its claim, which names only the session,

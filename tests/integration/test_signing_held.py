@@ -7,8 +7,10 @@ revoked after a first signing, a seal revoked, replaced or changed, another revi
 landed, out of turn, a withdrawn contract, another organization, a placement refused."""
 
 import base64
+import hashlib
 import os
 import re
+import threading
 
 import harness
 from harness import der_of, run
@@ -294,3 +296,76 @@ class PrepareHeld(SigningCase):
         self.assertEqual((st, doc["code"]), (422, "certificate_not_yours"), doc)
         self.assertEqual(self.held(), (before[0], before[1] + 1), "the worker refused it")
         self.assertEqual(self.db.query("SELECT valid FROM audit_chain_verify(%s)" % n), "t")
+
+
+class RoomAfterHeld(SigningCase):
+    """A completion writes its update where the held revision ends, in the room after it,
+    and the stored revision stays on that buffer (server/state/doc_cache.c): the room is
+    lent to one completion at a time. Two parallel signers completing at once on the same
+    held revision: one stores, the other is told another revision landed; prepared again
+    on the stored one, its completion writes in the room the first left. Every stored
+    revision is what was replied, its bytes whole, its verification the fresh one, for
+    B-T and B-LT (the DSS update written in the room too)."""
+    tls = False
+    signing_extra = {"level": "B-LT"}
+
+    def received(self, *slugs):
+        n = self.create([(s, 1) for s in slugs])
+        for s in slugs:
+            self.act(s, n, "receive")
+        return n
+
+    def stored_whole(self, n, doc):
+        row = self.db.query("SELECT length || ' ' || sha256 FROM revisions WHERE "
+                            "contract_number = %s AND seq = %d" % (n, doc["seq"])).split()
+        self.assertEqual((int(row[0]), row[1]), (doc["length"], doc["sha256"]))
+        st, _, data, _ = self.call("buyer", "GET", "/api/v1/contracts/%s/revisions/%d/document"
+                                   % (n, doc["seq"]))
+        self.assertEqual(st, 200)
+        self.assertEqual(hashlib.sha256(data).hexdigest(), doc["sha256"])
+
+    def test_parallel_signers_on_one_held_revision(self):
+        for slug, alg in (("buyer", "rsa"), ("supplier", "rsa"), ("logistics", "ec")):
+            self.login_api(slug, alg)
+        algs = {"supplier": "rsa", "logistics": "ec"}
+        for _ in range(3):
+            n = self.received("supplier", "logistics")
+            preps = {s: self.prepared(s, n, algs[s]) for s in algs}
+            sigs = {s: self.token_sign(s, algs[s], preps[s]) for s in algs}
+            gate = threading.Barrier(2)
+
+            def one(slug):
+                gate.wait(timeout=30)
+                st, _, _, doc = self.complete(slug, preps[slug]["session"], sigs[slug])
+                return slug, st, doc
+
+            got = sorted(harness.parallel(2, lambda i: one(("supplier", "logistics")[i])),
+                         key=lambda x: x[1])
+            (won, st1, doc1), (lost, st2, doc2) = got
+            self.assertEqual(st1, 200, doc1)
+            self.assertEqual((st2, doc2.get("code")), (409, "stale_revision"), doc2)
+            self.assertEqual(doc1["seq"], 1)
+            self.stored_whole(n, doc1)
+            # the other signer again, on the revision just stored here
+            prep = self.prepared(lost, n, algs[lost])
+            st, _, _, doc = self.complete(lost, prep["session"],
+                                          self.token_sign(lost, algs[lost], prep))
+            self.assertEqual(st, 200, doc)
+            self.assertEqual(doc["seq"], 2)
+            self.stored_whole(n, doc)
+            st, _, _, kept = self.call("buyer", "GET", "/api/v1/contracts/%s/verification" % n)
+            self.assertEqual(st, 200, kept)
+            st, _, _, fresh = self.call("buyer", "GET",
+                                        "/api/v1/contracts/%s/verification?fresh=true" % n)
+            self.assertEqual(st, 200, fresh)
+            self.assertEqual(kept, fresh)
+            self.assertEqual(len(fresh["signatures"]), 2, fresh)
+            for sig in fresh["signatures"]:
+                self.assertIn(sig["verdict"], ("valid", "valid_with_allowed_changes"), sig)
+                self.assertTrue(sig["checks"]["signature"], sig)
+            self.assertEqual(self.db.query("SELECT valid FROM audit_chain_verify(%s)" % n),
+                             "t")
+
+
+class RoomAfterHeldBT(RoomAfterHeld):
+    signing_extra = {"level": "B-T"}

@@ -95,6 +95,30 @@ START_TEST(buf_grows_across_many_appends)
 }
 END_TEST
 
+/* sp_buf_reserve: the bytes reserved are added where they were reserved (the buffer
+   not moved by growing); past the cap it is refused and nothing changes */
+START_TEST(buf_reserve_takes_the_appends_in_place)
+{
+	struct sp_buf b;
+	const unsigned char *at;
+	int i;
+
+	sp_buf_init(&b, 1 << 20);
+	ck_assert_int_eq(sp_buf_addstr(&b, "head"), SP_OK);
+	ck_assert_int_eq(sp_buf_reserve(&b, 100000), SP_OK);
+	at = b.data;
+	for (i = 0; i < 10000; i++)
+		ck_assert_int_eq(sp_buf_add(&b, "0123456789", 10), SP_OK);
+	ck_assert_ptr_eq(b.data, at);
+	ck_assert_uint_eq(b.len, 100004);
+	ck_assert_int_eq(b.data[b.len], '\0');
+	ck_assert_int_eq(sp_buf_reserve(&b, (1 << 20) - 100003), SP_ERR_TOO_LARGE);
+	ck_assert_uint_eq(b.len, 100004);
+	ck_assert_int_eq(memcmp(b.data, "head0123", 8), 0);
+	sp_buf_cleanup(&b);
+}
+END_TEST
+
 /* sp_buf_printf formats into the room it has and again after growing: at every length
    around the buffer's end the text is what snprintf writes, NUL-terminated; a refusal
    past the cap leaves the text and its NUL as they were */
@@ -683,6 +707,7 @@ main(void)
 	tcase_add_test(tc, errinfo_prefix_truncates_safely);
 	tcase_add_test(tc, buf_cap_is_enforced_and_buffer_unchanged);
 	tcase_add_test(tc, buf_grows_across_many_appends);
+	tcase_add_test(tc, buf_reserve_takes_the_appends_in_place);
 	tcase_add_test(tc, buf_printf_at_every_room);
 	tcase_add_test(tc, file_write_then_read);
 	tcase_add_test(tc, hex_and_wipe);

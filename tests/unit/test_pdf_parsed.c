@@ -382,6 +382,89 @@ START_TEST(merged_table_reads_the_same)
 }
 END_TEST
 
+/*
+ * qpdf reads the merged table when it opens the bytes, and never after: a
+ * completion writes the next update where the table was (the held buffer's
+ * room, signing_done_open.c done_join) while the parse, opened on the table
+ * and handed on, reads the objects before it. The table overwritten after
+ * the open with one that sends object 3 to its older version, the open
+ * parse and the one handed on from it still read every object as a fresh
+ * read of the chain does, undamaged. Overwritten so before the open, it is
+ * what qpdf reads (object 3 is the older page): the test sees the table
+ * whenever it is read.
+ */
+START_TEST(merged_table_read_at_open_only)
+{
+	struct sp_errinfo ei;
+	struct pdf_revision revs[8];
+	struct pdf_doc *plain = NULL, *merged = NULL, *again = NULL;
+	struct pdf_parsed *p;
+	unsigned char *d, *d2, *tail = NULL, *buf, *moved, *st, *at;
+	size_t n, n2, nrevs = 0, tlen = 0, old3;
+	int num;
+	char *x, *y;
+
+	sp_errinfo_init(&ei);
+	d = stored(&n);
+	d2 = update(d, n, 3,
+		    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>", 6,
+		    &n2);
+	ck_assert_int_eq(pdf_revisions_find(d2, n2, revs, 8, &nrevs, &ei), SP_OK);
+	ck_assert_int_eq(pdf_xref_merged(d2, n2, revs, nrevs, &tail, &tlen, &ei), SP_OK);
+	/* the same table with object 3 at its first version (W [1 4 2]: type, offset, gen) */
+	ck_assert_ptr_nonnull(at = memmem(d2, n2, "\n3 0 obj", 8));
+	old3 = (size_t)(at + 1 - d2);
+	ck_assert_ptr_nonnull(moved = malloc(tlen));
+	memcpy(moved, tail, tlen);
+	ck_assert_ptr_nonnull(st = memmem(moved, tlen, "stream\n", 7));
+	st += 7 + 3 * 7;
+	ck_assert_int_eq(st[0], 1);
+	st[1] = (unsigned char)(old3 >> 24);
+	st[2] = (unsigned char)(old3 >> 16);
+	st[3] = (unsigned char)(old3 >> 8);
+	st[4] = (unsigned char)old3;
+	ck_assert_ptr_nonnull(buf = malloc(n2 + tlen));
+	memcpy(buf, d2, n2);
+	memcpy(buf + n2, tail, tlen);
+	ck_assert_int_eq(pdf_doc_open_known(d2, n2, NULL, 0, &plain, &ei), SP_OK);
+	ck_assert_int_eq(pdf_doc_open_known_merged(buf, n2, n2 + tlen, revs[nrevs - 2].xref, NULL,
+						   0, &merged, &ei),
+			 SP_OK);
+	/* the next bytes written over the table: nothing read from the parse yet */
+	memcpy(buf + n2, moved, tlen);
+	for (num = 1; num <= 5; num++) {
+		x = unparse(plain, num);
+		y = unparse(merged, num);
+		ck_assert_str_eq(x, y);
+		free(x);
+		free(y);
+	}
+	ck_assert_int_eq(pdf_doc_damaged(merged), 0);
+	/* handed on to the next open of the same buffer (the same bytes before the room) */
+	ck_assert_ptr_nonnull(p = pdf_doc_parsed_take(merged));
+	pdf_doc_free(merged);
+	merged = NULL;
+	ck_assert_int_eq(pdf_doc_open_known_from(buf, n2, NULL, 0, p, &again, &ei), SP_OK);
+	ck_assert_ptr_nonnull(strstr((x = unparse(again, 3)), "595 842"));
+	free(x);
+	ck_assert_int_eq(pdf_doc_damaged(again), 0);
+	pdf_doc_free(again);
+	/* overwritten before the open: that is what qpdf reads */
+	ck_assert_int_eq(pdf_doc_open_known_merged(buf, n2, n2 + tlen, revs[nrevs - 2].xref, NULL,
+						   0, &merged, &ei),
+			 SP_OK);
+	ck_assert_ptr_nonnull(strstr((x = unparse(merged, 3)), "612 792"));
+	free(x);
+	pdf_doc_free(merged);
+	pdf_doc_free(plain);
+	free(moved);
+	free(buf);
+	free(tail);
+	free(d2);
+	free(d);
+}
+END_TEST
+
 /* Anything but the plain case is not merged: qpdf reads the chain, as before. */
 START_TEST(merged_table_only_plain)
 {
@@ -564,6 +647,7 @@ main(void)
 	tcase_add_test(tc, not_handed_on);
 	tcase_add_test(tc, merged_table_reads_the_same);
 	tcase_add_test(tc, merged_table_only_plain);
+	tcase_add_test(tc, merged_table_read_at_open_only);
 	tcase_add_test(tc, merged_table_extends_known);
 	tcase_add_test(tc, key_refs_go_with_the_parse);
 	suite_add_tcase(s, tc);

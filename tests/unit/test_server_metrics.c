@@ -39,7 +39,7 @@ START_TEST(counters_and_cumulative_buckets)
 				    23,
 				    37,
 				    41,
-				    { 43, 47, 53, 59 },
+				    { 43, 47, 53, 59, 113 },
 				    { 61, 67, 71 },
 				    73,
 				    79,
@@ -87,6 +87,7 @@ START_TEST(counters_and_cumulative_buckets)
 	ck_assert_uint_eq(value_of(t, "sealpact_doc_cache_bytes{part=\"report\"}"), 47);
 	ck_assert_uint_eq(value_of(t, "sealpact_doc_cache_bytes{part=\"report_index\"}"), 53);
 	ck_assert_uint_eq(value_of(t, "sealpact_doc_cache_bytes{part=\"parse\"}"), 59);
+	ck_assert_uint_eq(value_of(t, "sealpact_doc_cache_bytes{part=\"room\"}"), 113);
 	ck_assert_uint_eq(value_of(t, "sealpact_doc_cache_segment_bytes{segment=\"protected\"}"),
 			  61);
 	ck_assert_uint_eq(value_of(t, "sealpact_doc_cache_segment_bytes{segment=\"probation\"}"),

@@ -529,10 +529,97 @@ START_TEST(threads_share_it)
 	ck_assert_uint_le(st.bytes, 4096);
 	ck_assert_uint_eq(st.protected_bytes + st.probation_bytes + st.done_bytes, st.bytes);
 	/* every entry replaced or evicted took its parts out with it */
-	ck_assert_uint_eq(st.document_bytes + st.report_bytes + st.report_index_bytes +
-				  st.parse_bytes,
+	ck_assert_uint_eq(st.document_bytes + st.room_bytes + st.report_bytes +
+				  st.report_index_bytes + st.parse_bytes,
 			  st.bytes);
 	ck_assert_uint_gt(st.hits, 0);
+	doc_cache_free(c);
+}
+END_TEST
+
+/* doc(cap, 0) with its first len bytes fill: a document with room after it */
+static uint8_t *
+roomy(size_t len, size_t cap, int fill)
+{
+	uint8_t *d = doc(cap, 0);
+
+	memset(d, fill, len);
+	return d;
+}
+
+/*
+ * A completion writes its revision in the room after the held revision's
+ * bytes (doc_cache_room_take) and keeps it on that buffer: the room is
+ * lent to one completion at a time, the held revision's bytes read the same
+ * throughout, and once a later revision's bytes follow them nobody may
+ * write after the held one again (they would overwrite the later one's).
+ */
+START_TEST(room_lent_once_and_never_over_a_later_revision)
+{
+	const struct doc_cached *e0, *e1, *e2;
+	struct doc_cache *c = NULL;
+	struct doc_cache_stats st;
+	struct sp_errinfo ei;
+	uint8_t *p, *q;
+	size_t cap = 0;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(doc_cache_new(1 << 20, &c, &ei), SP_OK);
+	doc_cache_put_room_take(c, 7, 0, roomy(100, 300, 'a'), 100, 300, NULL, SHA_A, NULL, NULL,
+				NULL, 0, NULL, 1);
+	doc_cache_stats(c, &st);
+	ck_assert_uint_eq(st.document_bytes, 100);
+	ck_assert_uint_eq(st.room_bytes, 200); /* held memory too, in the bound */
+	ck_assert_uint_eq(st.bytes, 300);
+	e0 = doc_cache_get(c, 7);
+	ck_assert_ptr_nonnull(e0);
+	ck_assert_ptr_null(doc_cache_room_take(c, e0, 201, &cap)); /* not that much */
+	ck_assert_uint_eq(cap, 0);
+	p = doc_cache_room_take(c, e0, 200, &cap);
+	ck_assert_ptr_eq(p, e0->data);
+	ck_assert_uint_eq(cap, 300);
+	ck_assert_ptr_null(doc_cache_room_take(c, e0, 1, &cap)); /* lent once */
+	/* given back (a completion that failed), lent again */
+	doc_cache_room_return(c, e0);
+	ck_assert_ptr_eq(doc_cache_room_take(c, e0, 1, &cap), p);
+	memset(p + 100, 'b', 60);
+	ck_assert(holds(c, 7, 0, 100, 'a'));
+	/* kept on the room: the new revision is the old bytes and the update, in place */
+	doc_cache_put_room_take(c, 7, 1, p, 160, 0, e0, SHA_B, NULL, NULL, NULL, 0, NULL, 1);
+	e1 = doc_cache_get(c, 7);
+	ck_assert_ptr_nonnull(e1);
+	ck_assert_int_eq(e1->seq, 1);
+	ck_assert_ptr_eq(e1->data, p);
+	ck_assert_uint_eq(e1->len, 160);
+	ck_assert_int_eq(e1->data[159], 'b');
+	/* the replaced revision reads as it did, and its room is the new one's bytes */
+	ck_assert_uint_eq(e0->len, 100);
+	ck_assert_int_eq(e0->data[99], 'a');
+	ck_assert_ptr_null(doc_cache_room_take(c, e0, 1, &cap));
+	doc_cache_stats(c, &st);
+	ck_assert_uint_eq(st.entries, 1);
+	ck_assert_uint_eq(st.document_bytes, 160); /* one buffer, counted once */
+	ck_assert_uint_eq(st.room_bytes, 140);
+	/* the new one's room is what is left after it */
+	ck_assert_ptr_null(doc_cache_room_take(c, e1, 141, &cap));
+	q = doc_cache_room_take(c, e1, 140, &cap);
+	ck_assert_ptr_eq(q, p);
+	/* not kept (a newer revision landed meanwhile): the room is given back, the
+	   buffer not freed (ASan: the entries still read it) */
+	doc_cache_put_take(c, 7, 5, doc(50, 'n'), 50, SHA_A, NULL);
+	memset(q + 160, 'c', 40);
+	doc_cache_put_room_take(c, 7, 2, q, 200, 0, e1, SHA_B, NULL, NULL, NULL, 0, NULL, 1);
+	ck_assert(holds(c, 7, 5, 50, 'n'));
+	ck_assert_ptr_eq(doc_cache_room_take(c, e1, 140, &cap), p);
+	doc_cache_room_return(c, e1);
+	/* the newest entry holds a buffer of its own; the old two still read theirs */
+	e2 = doc_cache_get(c, 7);
+	ck_assert_ptr_ne(e2->data, p);
+	ck_assert_int_eq(e0->data[0], 'a');
+	ck_assert_int_eq(e1->data[159], 'b');
+	doc_cache_release(c, e2);
+	doc_cache_release(c, e0);
+	doc_cache_release(c, e1); /* the last of the shared buffer's: freed here */
 	doc_cache_free(c);
 }
 END_TEST
@@ -554,6 +641,7 @@ main(void)
 	tcase_add_test(tc, held_bytes_and_mismatch);
 	tcase_add_test(tc, report_held_with_the_document);
 	tcase_add_test(tc, threads_share_it);
+	tcase_add_test(tc, room_lent_once_and_never_over_a_later_revision);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
