@@ -1,11 +1,11 @@
 /*
- * test_verify_countersign.h: a second signature on a file sealpact signed,
- * written as another tool writes it (test_verify_writer.h's vw_update): a
- * new signature field with an invisible widget, the catalog's /Fields grown
- * and, when asked, what PAdES tools add besides; and a DSS update as a tool
- * that embeds no trust anchors writes it. Shared by the tests of other
- * writers' files (test_verify_world.c, _world_claims.c, _world_algs.c).
- * Header-only, as test_verify_world.h.
+ * test_verify_countersign.h: what other tools do to a file sealpact
+ * signed: a second signature (test_verify_writer.h's vw_update), a new
+ * signature field with an invisible widget, the catalog's /Fields grown
+ * and, when asked, what PAdES tools add besides; a DSS update as a tool that
+ * embeds no trust anchors writes it; a signature's CMS rewritten. Shared by
+ * the tests of other writers' files (test_verify_world.c, _world_claims.c,
+ * _world_algs.c, _cms_extras.c). Header-only, as test_verify_world.h.
  */
 #ifndef TEST_VERIFY_COUNTERSIGN_H
 #define TEST_VERIFY_COUNTERSIGN_H
@@ -190,6 +190,42 @@ dss_without_roots(const unsigned char *d, size_t n, const char *const *who, size
 	for (i = 0; i < nwho; i++)
 		free(certs[i].data);
 	return out;
+}
+
+/* The CMS of d's last signature, changed by fn (which asserts what it does), written
+   back into its /Contents (the placeholder's zeros after it). */
+VC_FN void
+cms_rewrite(unsigned char *d, size_t n, void (*fn)(CMS_ContentInfo *, const void *),
+	    const void *arg)
+{
+	static const char hx[] = "0123456789ABCDEF";
+	unsigned char *c = NULL, *der, *out = NULL;
+	const unsigned char *p;
+	size_t i, h, dl;
+	CMS_ContentInfo *cms;
+	int ol;
+
+	for (i = n - 11; i-- > 0 && !c;)
+		if (memcmp(d + i, "/Contents <", 11) == 0)
+			c = d + i + 11;
+	ck_assert_ptr_nonnull(c);
+	for (h = 0; c + h < d + n && c[h] != '>'; h++)
+		;
+	ck_assert_ptr_nonnull(der = malloc(h / 2));
+	ck_assert_int_eq(sp_hex_decode((const char *)c, h, der, h / 2, &dl), SP_OK);
+	p = der;
+	ck_assert_ptr_nonnull(cms = d2i_CMS_ContentInfo(NULL, &p, (long)dl));
+	fn(cms, arg);
+	ol = i2d_CMS_ContentInfo(cms, &out);
+	ck_assert(ol > 0 && (size_t)(2 * ol) <= h);
+	memset(c, '0', h);
+	for (i = 0; i < (size_t)ol; i++) {
+		c[2 * i] = (unsigned char)hx[out[i] >> 4];
+		c[2 * i + 1] = (unsigned char)hx[out[i] & 15];
+	}
+	OPENSSL_free(out);
+	CMS_ContentInfo_free(cms);
+	free(der);
 }
 
 #endif /* TEST_VERIFY_COUNTERSIGN_H */

@@ -10,6 +10,8 @@
  * CA is only in the DSS, only in the CMS, or nowhere. What pdfsig (poppler
  * 22.12 over NSS) says of each is asserted beside ours where it speaks.
  */
+#include <openssl/ts.h>
+
 #include "test_verify_countersign.h"
 
 static void
@@ -31,13 +33,16 @@ setup(void)
 		    "cp leaf.ext critext.ext && printf "
 		    "'1.3.6.1.4.1.99999.9.1=critical,ASN1:NULL\\n' "
 		    ">>critext.ext && "
+		    "printf 'basicConstraints=critical,CA:FALSE\\nkeyUsage=critical,"
+		    "digitalSignature\\nextendedKeyUsage=timeStamping\\n' >tsanc.ext && "
+		    "cp tsa.key tsanc.key && "
 		    "printf 'basicConstraints=critical,CA:TRUE\\nkeyUsage=critical,keyCertSign,"
 		    "cRLSign\\n' >sub.ext && openssl req -new -newkey rsa:2048 -nodes "
 		    "-keyout sub.key -subj '/CN=verify test issuing CA' -out sub.csr && "
 		    "openssl x509 -req -in sub.csr -CA ca.pem -CAkey ca.key -set_serial 40 "
 		    "-days 20 -extfile sub.ext -out sub.pem && cp ec.key subleaf.key && "
 		    "s=41; for k in p384 p521 bp256 bp384 p192 rsa1024 rsa3072 noku encku critext "
-		    "twin subleaf; do s=$((s + 1)); e=leaf.ext; [ -f $k.ext ] && e=$k.ext; "
+		    "twin tsanc subleaf; do s=$((s + 1)); e=leaf.ext; [ -f $k.ext ] && e=$k.ext; "
 		    "ca=ca; [ $k = subleaf ] && ca=sub; openssl req -new -key $k.key "
 		    "-subj \"/CN=$k signer/O=Org W\" -out $k.csr && openssl x509 -req -in "
 		    "$k.csr -CA $ca.pem -CAkey $ca.key -set_serial $s -days 20 -extfile $e "
@@ -322,6 +327,127 @@ START_TEST(two_signer_infos)
 }
 END_TEST
 
+/* cms_rewrite: the signature timestamp's TSTInfo signed again, by `tsa`'s certificate and key,
+   with a signing-certificate-v2 attribute naming `ess`'s certificate (NULL: none) */
+struct token_by {
+	const char *tsa, *ess;
+};
+
+static void
+token_resigned(CMS_ContentInfo *cms, const void *arg)
+{
+	const struct token_by *by = arg;
+	CMS_SignerInfo *si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0), *tsi;
+	int idx = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1), n, el;
+	ASN1_TYPE *t;
+	const unsigned char *p;
+	unsigned char *der = NULL, *tok = NULL, *essder = NULL;
+	PKCS7 *p7;
+	TS_TST_INFO *info;
+	CMS_ContentInfo *c;
+	X509 *cert = vc_cert(by->tsa), *named = by->ess ? vc_cert(by->ess) : NULL;
+	EVP_PKEY *key = vc_key(by->tsa);
+	ESS_SIGNING_CERT_V2 *ess = NULL;
+	BIO *b;
+
+	ck_assert_int_ge(idx, 0);
+	t = X509_ATTRIBUTE_get0_type(CMS_unsigned_get_attr(si, idx), 0);
+	ck_assert(t && t->type == V_ASN1_SEQUENCE);
+	p = t->value.sequence->data;
+	ck_assert_ptr_nonnull(p7 = d2i_PKCS7(NULL, &p, t->value.sequence->length));
+	ck_assert_ptr_nonnull(info = PKCS7_to_TS_TST_INFO(p7));
+	ck_assert_int_gt(n = i2d_TS_TST_INFO(info, &der), 0);
+	ck_assert_ptr_nonnull(b = BIO_new_mem_buf(der, n));
+	ck_assert_ptr_nonnull(c = CMS_sign(NULL, NULL, NULL, NULL, CMS_BINARY | CMS_PARTIAL));
+	ck_assert_int_eq(CMS_set1_eContentType(c, OBJ_nid2obj(NID_id_smime_ct_TSTInfo)), 1);
+	ck_assert_ptr_nonnull(tsi = CMS_add1_signer(c, cert, key, EVP_sha256(),
+						    CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP));
+	if (named) {
+		ck_assert_ptr_nonnull(
+			ess = OSSL_ESS_signing_cert_v2_new_init(EVP_sha256(), named, NULL, 0));
+		ck_assert_int_gt(el = i2d_ESS_SIGNING_CERT_V2(ess, &essder), 0);
+		ck_assert_int_eq(CMS_signed_add1_attr_by_NID(tsi,
+							     NID_id_smime_aa_signingCertificateV2,
+							     V_ASN1_SEQUENCE, essder, el),
+				 1);
+	}
+	ck_assert_int_eq(CMS_final(c, b, NULL, CMS_BINARY), 1);
+	ck_assert_int_gt(n = i2d_CMS_ContentInfo(c, &tok), 0);
+	X509_ATTRIBUTE_free(CMS_unsigned_delete_attr(si, idx));
+	ck_assert_int_eq(CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken,
+						       V_ASN1_SEQUENCE, tok, n),
+			 1);
+	OPENSSL_free(tok);
+	OPENSSL_free(essder);
+	OPENSSL_free(der);
+	ESS_SIGNING_CERT_V2_free(ess);
+	CMS_ContentInfo_free(c);
+	BIO_free(b);
+	TS_TST_INFO_free(info);
+	PKCS7_free(p7);
+	X509_free(cert);
+	X509_free(named);
+	EVP_PKEY_free(key);
+}
+
+/*
+ * Signature timestamps RFC 3161 does not allow, each the TSTInfo of a real
+ * token signed again: by a TSA certificate whose timeStamping EKU is not
+ * critical (§2.3: it must be), or without the ESS signing-certificate
+ * attribute (§2.4.1: it must be there): the token proves no time, but
+ * nothing against the signature either: indeterminate, saying which. They
+ * were invalid, the second as "the timestamp's signature does not verify",
+ * which it does. One whose ESS attribute names another certificate than
+ * the TSA's stays invalid, saying so. The same token properly signed is
+ * valid (the rewrite changes nothing else). pdfsig checks no timestamp.
+ */
+START_TEST(timestamps_rfc3161_does_not_allow)
+{
+	static const struct {
+		struct token_by by;
+		enum crypto_verdict verdict;
+		const char *reason, *says;
+	} c[] = {
+		{ { "tsa", "tsa" }, CRYPTO_VERDICT_VALID, NULL, NULL },
+		{ { "tsanc", "tsanc" },
+		  CRYPTO_VERDICT_INDETERMINATE,
+		  "ts_bad_eku",
+		  "was not issued for timestamps" },
+		{ { "tsa", NULL },
+		  CRYPTO_VERDICT_INDETERMINATE,
+		  "ts_signing_cert_missing",
+		  "without the ESS signing-certificate attribute" },
+		{ { "tsa", "ca" },
+		  CRYPTO_VERDICT_INVALID,
+		  "ts_signing_cert_mismatch",
+		  "names another certificate than the TSA's" },
+	};
+	struct crypto_verify_report *r;
+	unsigned char *one;
+	size_t n1, i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		one = vc_sign(base, base_len, "rsa", 1, 0, &n1);
+		cms_rewrite(one, n1, token_resigned, &c[i].by);
+		r = verify(one, n1);
+		ck_assert_uint_eq(r->nsigs, 1);
+		ck_assert_int_eq(r->sigs[0].has_timestamp, 1);
+		ck_assert_msg(r->sigs[0].verdict == c[i].verdict, "%zu: %s: %s", i,
+			      crypto_verdict_name(r->sigs[0].verdict), r->sigs[0].message);
+		if (c[i].reason) {
+			ck_assert_str_eq(r->sigs[0].reasons[0], c[i].reason);
+			ck_assert_msg(strstr(r->sigs[0].message, c[i].says) != NULL, "%s",
+				      r->sigs[0].message);
+			ck_assert_int_eq(r->sigs[0].signature_ok, 1);
+		} else {
+			ck_assert_int_eq(r->sigs[0].timestamp_ok, 1);
+		}
+		crypto_verify_report_free(r);
+		free(one);
+	}
+}
+END_TEST
+
 static Suite *
 algs_suite(void)
 {
@@ -336,6 +462,7 @@ algs_suite(void)
 	tcase_add_test(tc, issuing_ca_in_the_cms_the_dss_or_nowhere);
 	tcase_add_test(tc, substituted_signer_certificate);
 	tcase_add_test(tc, two_signer_infos);
+	tcase_add_test(tc, timestamps_rfc3161_does_not_allow);
 	suite_add_tcase(s, tc);
 	return s;
 }
