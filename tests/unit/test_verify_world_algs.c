@@ -448,6 +448,96 @@ START_TEST(timestamps_rfc3161_does_not_allow)
 }
 END_TEST
 
+/*
+ * A countersignature in a widget on page 1 whose field is reachable only
+ * through a /Kids tree (a parent field "Parties" in /Fields, the signature
+ * field its kid), or not at all (the widget in the page's /Annots, no field
+ * of the form lists it). What the form reaches (ISO 32000-2 §12.7.4: a
+ * field is the form's through /Fields and /Kids) is a signature: the first
+ * is valid, named "Parties.Countersignature"; the second is no signature
+ * of the document, and the file's last revision stays unsigned:
+ * indeterminate. pdfsig reads page widgets outside the form too, and lists
+ * the second as a valid signature over the whole file. (The first file's
+ * new parent field "Parties" is judged a disallowed change of the form by
+ * the difference analysis, for the signature before it: not asserted here.)
+ */
+static unsigned char *
+widget_signed(const unsigned char *one, size_t n1, int kids, size_t *n2)
+{
+	int f = next_obj(one, n1), nums[5];
+	char *cat = obj_text(one, n1, 1), *page = obj_text(one, n1, 3), *c2 = NULL, *p2, fld[256],
+	     sig[160], parent[96], ref[32];
+	const char *objs[5];
+	unsigned char *two;
+	size_t k = 0;
+
+	snprintf(ref, sizeof(ref), "%d 0 R", f);
+	snprintf(parent, sizeof(parent), "/Parent %d 0 R", f + 2);
+	snprintf(fld, sizeof(fld),
+		 "<< /Type /Annot /Subtype /Widget /FT /Sig /T (%s) /F 132 /Rect [0 0 0 0] "
+		 "/P 3 0 R /V %d 0 R %s >>",
+		 kids ? "Countersignature" : "Orphan", f + 1, kids ? parent : "");
+	snprintf(sig, sizeof(sig),
+		 "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached "
+		 "/M (D:20260101120000Z) @SIG@ >>");
+	p2 = strstr(page, "/Annots") ? array_append(page, "/Annots", ref) : dict_add(page, "");
+	nums[k] = f;
+	objs[k++] = fld;
+	nums[k] = f + 1;
+	objs[k++] = sig;
+	nums[k] = 3;
+	objs[k++] = p2;
+	if (kids) {
+		snprintf(parent, sizeof(parent), "<< /T (Parties) /Kids [%d 0 R] >>", f);
+		snprintf(ref, sizeof(ref), "%d 0 R", f + 2);
+		c2 = array_append(cat, "/Fields", ref);
+		nums[k] = f + 2;
+		objs[k++] = parent;
+		nums[k] = 1;
+		objs[k++] = c2;
+	}
+	two = vw_update(one, n1, nums, objs, k, VW_TABLE, "openssl:ec", n2);
+	free(cat);
+	free(page);
+	free(c2);
+	free(p2);
+	return two;
+}
+
+START_TEST(signature_fields_the_form_reaches)
+{
+	size_t n1, n2;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	struct crypto_verify_report *r;
+	char *out;
+
+	two = widget_signed(one, n1, 1, &n2);
+	write_file(vc_path("kids_field.pdf"), two, n2);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_str_eq(r->sigs[1].field, "Parties.Countersignature");
+	ck_assert_msg(r->sigs[1].verdict == CRYPTO_VERDICT_VALID, "%s", r->sigs[1].message);
+	crypto_verify_report_free(r);
+	out = pdfsig_says("kids_field.pdf", 2);
+	ck_assert_str_eq(out, "Signature is Valid.");
+	free(out);
+	free(two);
+	two = widget_signed(one, n1, 0, &n2);
+	write_file(vc_path("orphan_widget.pdf"), two, n2);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 1);
+	ck_assert_int_eq(r->last_revision_signed, 0);
+	ck_assert_int_eq(vc_outcome(r), VC_INDETERMINATE);
+	crypto_verify_report_free(r);
+	(void)run("cd %s && pdfsig -nssdir sql:nss orphan_widget.pdf >pdfsig.txt 2>&1", vc_dir);
+	out = (char *)read_file(vc_path("pdfsig.txt"), &n2);
+	ck_assert_msg(strstr(out, "Signature #2:") && strstr(out, "Field Name: Orphan"), "%s", out);
+	free(out);
+	free(two);
+	free(one);
+}
+END_TEST
+
 static Suite *
 algs_suite(void)
 {
@@ -463,6 +553,7 @@ algs_suite(void)
 	tcase_add_test(tc, substituted_signer_certificate);
 	tcase_add_test(tc, two_signer_infos);
 	tcase_add_test(tc, timestamps_rfc3161_does_not_allow);
+	tcase_add_test(tc, signature_fields_the_form_reaches);
 	suite_add_tcase(s, tc);
 	return s;
 }
