@@ -365,6 +365,55 @@ embedded_evidence(CMS_ContentInfo *cms, CMS_SignerInfo *si, const struct crypto_
 	return 1;
 }
 
+/*
+ * A verified chain holds no stronger than its weakest link: each
+ * certificate's signature by its issuer (not the root's own) and each CA's
+ * key need 112 bits of security, as key_strength_check asks of the signer's
+ * key (OpenSSL's chain check asks none at its default level); the leaf's
+ * key too when leaf_key. The first weak one makes the signature
+ * indeterminate, weak_algorithm, named (the leaf as `leaf` says).
+ */
+void
+verify_chain_strength(STACK_OF(X509) * chain, const char *leaf, int leaf_key,
+		      struct crypto_sig_report *rep)
+{
+	char subj[256];
+	const char *what;
+	int i, md, pkn, bits, kb;
+	uint32_t fl;
+	X509 *x;
+	EVP_PKEY *pk;
+
+	for (i = 0; i < sk_X509_num(chain); i++) {
+		x = sk_X509_value(chain, i);
+		pk = X509_get0_pubkey(x);
+		kb = pk && (i > 0 || leaf_key) ? EVP_PKEY_get_security_bits(pk) : -1;
+		bits = -1;
+		if (!(X509_get_extension_flags(x) & EXFLAG_SS) &&
+		    !X509_get_signature_info(x, &md, &pkn, &bits, &fl))
+			bits = -1;
+		if ((kb <= 0 || kb >= 112) && (bits <= 0 || bits >= 112))
+			continue;
+		if (trust_name_print(X509_get_subject_name(x), subj, sizeof(subj)) < 0)
+			subj[0] = '\0';
+		what = i == 0 ? leaf : "the issuing CA certificate";
+		if (kb > 0 && kb < 112)
+			verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "weak_algorithm",
+				    "%s (%s) has a %d-bit %s key, too weak to prove the chain (%d "
+				    "bits of security, at least 112 needed)",
+				    what, subj, EVP_PKEY_get_bits(pk), EVP_PKEY_get0_type_name(pk),
+				    kb);
+		else
+			verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "weak_algorithm",
+				    "%s (%s) is signed with %s, too weak to prove the chain (%d "
+				    "bits of security, at least 112 needed)",
+				    what, subj,
+				    md != NID_undef ? OBJ_nid2sn(md) : "an unknown digest", bits);
+		break;
+	}
+	ERR_clear_error();
+}
+
 void
 chain_check(const struct crypto_verify_opts *opts, X509 *signer, STACK_OF(X509) * extra,
 	    const struct crypto_evidence *ev, const struct crypto_evidence *dss,
@@ -389,6 +438,7 @@ chain_check(const struct crypto_verify_opts *opts, X509 *signer, STACK_OF(X509) 
 	sp_errinfo_init(&ei);
 	if (crypto_cert_check_ev(opts->trust, signer, extra, at, ev, &res, &ei) == SP_OK) {
 		rep->chain_ok = 1;
+		verify_chain_strength(res.chain, "the signer's certificate", 0, rep);
 		rep->rev_dss = res.rev_source == CRYPTO_REV_SRC_DSS;
 		rep->rev_item = 0;
 		for (k = PDF_DSS_OCSPS; rep->rev_dss && ev && dss && k <= PDF_DSS_CRLS; k++)

@@ -217,6 +217,12 @@ verify_ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t 
 			    "certificate than the TSA's that signed it");
 		goto out;
 	}
+	/* what the token is signed with: the TSA's chain and key, and its digest; weak,
+	   the time it proves is no proof */
+	verify_chain_strength(X509_STORE_CTX_get0_chain(xc), "the TSA certificate", 1, rep);
+	digest_ok(OBJ_obj2nid(sk_PKCS7_SIGNER_INFO_value(PKCS7_get_signer_info(p7), 0)
+				      ->digest_alg->algorithm),
+		  rep, "the timestamp's signature");
 	rep->timestamp_ok = 1;
 out:
 	ERR_clear_error();

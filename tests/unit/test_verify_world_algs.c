@@ -35,14 +35,31 @@ setup(void)
 		    ">>critext.ext && "
 		    "printf 'basicConstraints=critical,CA:FALSE\\nkeyUsage=critical,"
 		    "digitalSignature\\nextendedKeyUsage=timeStamping\\n' >tsanc.ext && "
-		    "cp tsa.key tsanc.key && "
+		    "cp tsa.key tsanc.key && cp tsa.ext tsa1024.ext && cp rsa1024.key tsa1024.key "
+		    "&& "
 		    "printf 'basicConstraints=critical,CA:TRUE\\nkeyUsage=critical,keyCertSign,"
 		    "cRLSign\\n' >sub.ext && openssl req -new -newkey rsa:2048 -nodes "
 		    "-keyout sub.key -subj '/CN=verify test issuing CA' -out sub.csr && "
 		    "openssl x509 -req -in sub.csr -CA ca.pem -CAkey ca.key -set_serial 40 "
 		    "-days 20 -extfile sub.ext -out sub.pem && cp ec.key subleaf.key && "
+		    /* issuing CAs that weaken the chain: one the root signed with SHA-1, one
+		       with an RSA-1024 key; a signer (ec's key) under each, and one the root
+		       itself signed with SHA-1 */
+		    "openssl x509 -req -in sub.csr -CA ca.pem -CAkey ca.key -set_serial 60 "
+		    "-days 20 -sha1 -extfile sub.ext -out subsha1.pem && cp sub.key subsha1.key && "
+		    "openssl req -new -key rsa1024.key -subj '/CN=verify test weak CA' "
+		    "-out sub1024.csr && openssl x509 -req -in sub1024.csr -CA ca.pem -CAkey "
+		    "ca.key -set_serial 61 -days 20 -extfile sub.ext -out sub1024.pem && "
+		    "cp rsa1024.key sub1024.key && "
+		    "for k in undersha1:subsha1 under1024:sub1024 leafsha1:ca; do "
+		    "cp ec.key ${k%%:*}.key && openssl req -new -key ec.key -subj "
+		    "\"/CN=${k%%:*} signer/O=Org W\" -out ${k%%:*}.csr && openssl x509 -req "
+		    "-in ${k%%:*}.csr -CA ${k#*:}.pem -CAkey ${k#*:}.key -set_serial $((70 + "
+		    "${#k})) -days 20 -extfile leaf.ext $([ ${k%%:*} = leafsha1 ] && echo -sha1) "
+		    "-out ${k%%:*}.pem || exit 1; done && "
 		    "s=41; for k in p384 p521 bp256 bp384 p192 rsa1024 rsa3072 noku encku critext "
-		    "twin tsanc subleaf; do s=$((s + 1)); e=leaf.ext; [ -f $k.ext ] && e=$k.ext; "
+		    "twin tsanc tsa1024 subleaf; do s=$((s + 1)); e=leaf.ext; [ -f $k.ext ] && "
+		    "e=$k.ext; "
 		    "ca=ca; [ $k = subleaf ] && ca=sub; openssl req -new -key $k.key "
 		    "-subj \"/CN=$k signer/O=Org W\" -out $k.csr && openssl x509 -req -in "
 		    "$k.csr -CA $ca.pem -CAkey $ca.key -set_serial $s -days 20 -extfile $e "
@@ -83,33 +100,40 @@ pdfsig_says(const char *name, int k)
 
 /*
  * Strong algorithms as other tools choose them: valid here, with the
- * algorithm reported as the CMS names it. pdfsig agrees on those NSS knows;
- * NSS 3.87 has no brainpool curves (its line says so) and no SHA3 for CMS.
+ * algorithm reported as the CMS names it. pdfsig (NSS 3.87) agrees where NSS
+ * knows the algorithm; it calls the brainpool signatures "Signature is
+ * Invalid." (NSS has no brainpool curves: wrong, and PDFBox with
+ * BouncyCastle verifies them) and the SHA-3 ones "Unknown Validation
+ * Failure.". PDFBox with BouncyCastle verifies them all but RSASSA-PSS whose
+ * MGF1 digest differs from the message digest (its provider has no such
+ * algorithm), which RFC 4055 allows.
  */
+#define V "Signature is Valid."
+#define U "Unknown Validation Failure."
+#define I "Signature is Invalid."
 START_TEST(strong_algorithms_of_other_tools)
 {
 	static const struct {
-		const char *who, *name, *digest, *sig_alg;
-		int pdfsig;
+		const char *who, *name, *digest, *sig_alg, *pdfsig;
 	} c[] = {
-		{ "openssl:p384@-md sha384", "p384_sha384.pdf", "SHA384", "ecdsa-with-SHA384", 1 },
-		{ "openssl:p521@-md sha512", "p521_sha512.pdf", "SHA512", "ecdsa-with-SHA512", 1 },
-		{ "openssl:bp256@-md sha256", "bp256.pdf", "SHA256", "ecdsa-with-SHA256", 0 },
-		{ "openssl:bp384@-md sha384", "bp384.pdf", "SHA384", "ecdsa-with-SHA384", 0 },
+		{ "openssl:p384@-md sha384", "p384_sha384.pdf", "SHA384", "ecdsa-with-SHA384", V },
+		{ "openssl:p521@-md sha512", "p521_sha512.pdf", "SHA512", "ecdsa-with-SHA512", V },
+		{ "openssl:bp256@-md sha256", "bp256.pdf", "SHA256", "ecdsa-with-SHA256", I },
+		{ "openssl:bp384@-md sha384", "bp384.pdf", "SHA384", "ecdsa-with-SHA384", I },
 		{ "openssl:rsa3072@-md sha512", "rsa3072_sha512.pdf", "SHA512", "rsaEncryption",
-		  1 },
+		  V },
 		{ "openssl:rsa@-md sha256 -keyopt rsa_padding_mode:pss -keyopt "
 		  "rsa_pss_saltlen:digest",
-		  "pss_salt32.pdf", "SHA256", "RSASSA-PSS", 1 },
+		  "pss_salt32.pdf", "SHA256", "RSASSA-PSS", V },
 		{ "openssl:rsa@-md sha256 -keyopt rsa_padding_mode:pss -keyopt "
 		  "rsa_pss_saltlen:max",
-		  "pss_saltmax.pdf", "SHA256", "RSASSA-PSS", 1 },
+		  "pss_saltmax.pdf", "SHA256", "RSASSA-PSS", V },
 		{ "openssl:rsa@-md sha512 -keyopt rsa_padding_mode:pss -keyopt "
 		  "rsa_mgf1_md:sha256 -keyopt rsa_pss_saltlen:0",
-		  "pss_sha512_mgf256_salt0.pdf", "SHA512", "RSASSA-PSS", 1 },
-		{ "openssl:rsa@-md sha3-256", "rsa_sha3_256.pdf", "SHA3-256", "rsaEncryption", 0 },
+		  "pss_sha512_mgf256_salt0.pdf", "SHA512", "RSASSA-PSS", V },
+		{ "openssl:rsa@-md sha3-256", "rsa_sha3_256.pdf", "SHA3-256", "rsaEncryption", U },
 		{ "openssl:rsa3072@-md sha3-512", "rsa_sha3_512.pdf", "SHA3-512", "rsaEncryption",
-		  0 },
+		  U },
 	};
 	size_t n1, n2, i;
 	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
@@ -128,14 +152,16 @@ START_TEST(strong_algorithms_of_other_tools)
 		ck_assert_int_eq(vc_outcome(r), VC_VALID);
 		crypto_verify_report_free(r);
 		line = pdfsig_says(c[i].name, 2);
-		ck_assert_msg((strcmp(line, "Signature is Valid.") == 0) == c[i].pdfsig,
-			      "%s: pdfsig: %s", c[i].name, line);
+		ck_assert_msg(!strcmp(line, c[i].pdfsig), "%s: pdfsig: %s", c[i].name, line);
 		free(line);
 		free(two);
 	}
 	free(one);
 }
 END_TEST
+#undef V
+#undef U
+#undef I
 
 /* One countersignature by who: its verdict, first reason and message checked. */
 static void
@@ -327,10 +353,11 @@ START_TEST(two_signer_infos)
 }
 END_TEST
 
-/* cms_rewrite: the signature timestamp's TSTInfo signed again, by `tsa`'s certificate and key,
-   with a signing-certificate-v2 attribute naming `ess`'s certificate (NULL: none) */
+/* cms_rewrite: the signature timestamp's TSTInfo signed again, by `tsa`'s certificate and key
+   over digest md (NULL: SHA-256), with a signing-certificate-v2 attribute naming `ess`'s
+   certificate (NULL: none) */
 struct token_by {
-	const char *tsa, *ess;
+	const char *tsa, *ess, *md;
 };
 
 static void
@@ -360,8 +387,10 @@ token_resigned(CMS_ContentInfo *cms, const void *arg)
 	ck_assert_ptr_nonnull(b = BIO_new_mem_buf(der, n));
 	ck_assert_ptr_nonnull(c = CMS_sign(NULL, NULL, NULL, NULL, CMS_BINARY | CMS_PARTIAL));
 	ck_assert_int_eq(CMS_set1_eContentType(c, OBJ_nid2obj(NID_id_smime_ct_TSTInfo)), 1);
-	ck_assert_ptr_nonnull(tsi = CMS_add1_signer(c, cert, key, EVP_sha256(),
-						    CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP));
+	ck_assert_ptr_nonnull(
+		tsi = CMS_add1_signer(c, cert, key,
+				      by->md ? EVP_get_digestbyname(by->md) : EVP_sha256(),
+				      CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP));
 	if (named) {
 		ck_assert_ptr_nonnull(
 			ess = OSSL_ESS_signing_cert_v2_new_init(EVP_sha256(), named, NULL, 0));
@@ -398,8 +427,10 @@ token_resigned(CMS_ContentInfo *cms, const void *arg)
  * nothing against the signature either: indeterminate, saying which. They
  * were invalid, the second as "the timestamp's signature does not verify",
  * which it does. One whose ESS attribute names another certificate than
- * the TSA's stays invalid, saying so. The same token properly signed is
- * valid (the rewrite changes nothing else). pdfsig checks no timestamp.
+ * the TSA's stays invalid, saying so. One by a TSA's RSA-1024 key, or
+ * signed over SHA-1, proves no time (weak_algorithm, as the signer's would
+ * be); they were valid. The same token properly signed is valid (the
+ * rewrite changes nothing else). pdfsig checks no timestamp.
  */
 START_TEST(timestamps_rfc3161_does_not_allow)
 {
@@ -408,19 +439,27 @@ START_TEST(timestamps_rfc3161_does_not_allow)
 		enum crypto_verdict verdict;
 		const char *reason, *says;
 	} c[] = {
-		{ { "tsa", "tsa" }, CRYPTO_VERDICT_VALID, NULL, NULL },
-		{ { "tsanc", "tsanc" },
+		{ { "tsa", "tsa", NULL }, CRYPTO_VERDICT_VALID, NULL, NULL },
+		{ { "tsanc", "tsanc", NULL },
 		  CRYPTO_VERDICT_INDETERMINATE,
 		  "ts_bad_eku",
 		  "was not issued for timestamps" },
-		{ { "tsa", NULL },
+		{ { "tsa", NULL, NULL },
 		  CRYPTO_VERDICT_INDETERMINATE,
 		  "ts_signing_cert_missing",
 		  "without the ESS signing-certificate attribute" },
-		{ { "tsa", "ca" },
+		{ { "tsa", "ca", NULL },
 		  CRYPTO_VERDICT_INVALID,
 		  "ts_signing_cert_mismatch",
 		  "names another certificate than the TSA's" },
+		{ { "tsa1024", "tsa1024", NULL },
+		  CRYPTO_VERDICT_INDETERMINATE,
+		  "weak_algorithm",
+		  "the TSA certificate (O=Org W,CN=tsa1024 signer) has a 1024-bit RSA key" },
+		{ { "tsa", "tsa", "sha1" },
+		  CRYPTO_VERDICT_INDETERMINATE,
+		  "weak_algorithm",
+		  "the timestamp's signature uses the weak digest SHA1" },
 	};
 	struct crypto_verify_report *r;
 	unsigned char *one;
@@ -538,6 +577,36 @@ START_TEST(signature_fields_the_form_reaches)
 }
 END_TEST
 
+/*
+ * A chain that a weak algorithm holds together proves no more than its
+ * weakest link: an issuing CA certificate signed with SHA-1, an issuing
+ * CA's RSA-1024 key, or the signer's certificate signed with SHA-1 (each
+ * CA in the signature's CMS). Indeterminate, weak_algorithm, naming the
+ * certificate; they were valid (OpenSSL's chain check asks no strength).
+ * pdfsig calls the signatures valid.
+ */
+START_TEST(weak_links_in_the_chain)
+{
+	static const struct {
+		const char *who, *name, *says;
+	} c[] = {
+		{ "openssl:undersha1@-md sha256 -certfile subsha1.pem", "under_sha1_ca.pdf",
+		  "(CN=verify test issuing CA) is signed with SHA1" },
+		{ "openssl:under1024@-md sha256 -certfile sub1024.pem", "under_1024_ca.pdf",
+		  "(CN=verify test weak CA) has a 1024-bit RSA key" },
+		{ "openssl:leafsha1@-md sha256", "leaf_sha1.pdf",
+		  "(O=Org W,CN=leafsha1 signer) is signed with SHA1" },
+	};
+	size_t n1, i;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1);
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		judged(one, n1, c[i].who, c[i].name, CRYPTO_VERDICT_INDETERMINATE, "weak_algorithm",
+		       c[i].says, "Signature is Valid.");
+	free(one);
+}
+END_TEST
+
 static Suite *
 algs_suite(void)
 {
@@ -554,6 +623,7 @@ algs_suite(void)
 	tcase_add_test(tc, two_signer_infos);
 	tcase_add_test(tc, timestamps_rfc3161_does_not_allow);
 	tcase_add_test(tc, signature_fields_the_form_reaches);
+	tcase_add_test(tc, weak_links_in_the_chain);
 	suite_add_tcase(s, tc);
 	return s;
 }
