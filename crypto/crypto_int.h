@@ -239,6 +239,13 @@ int trust_evidence_status(struct crypto_trust *t, const struct crypto_evidence *
 			  struct trust_rev *rev, struct sp_errinfo *ei) SP_WUR;
 
 /*
+ * ltv.c: untrusted's certificates and ev's (its /DSS /Certs), each up-ref'd
+ * (free with sk_X509_pop_free), or NULL when out of memory.
+ */
+STACK_OF(X509) * trust_evidence_certs(struct crypto_trust *t, const struct crypto_evidence *ev,
+				      STACK_OF(X509) * untrusted);
+
+/*
  * ltv.c: the certificates of a BasicOCSPResponse (OCSPResponse DER), in
  * order, through t's certificate cache (t may be NULL: decoded), read from
  * the DER without decoding the response. 1 and *out (free with

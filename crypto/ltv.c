@@ -563,9 +563,6 @@ struct covers {
 	int yes;
 };
 
-static STACK_OF(X509) * evidence_certs(struct crypto_trust *t, const struct crypto_evidence *ev,
-				       STACK_OF(X509) * untrusted);
-
 /* The issuer of x among pool, then store's certificates (borrowed), by X509_check_issued. */
 static X509 *
 issuer_of(X509 *x, STACK_OF(X509) * pool, X509_STORE *store)
@@ -603,7 +600,7 @@ chain_covered(struct crypto_trust *t, X509_STORE *store, X509 *leaf, STACK_OF(X5
 	X509 *x = leaf, *up;
 	int i;
 
-	if (!(pool = evidence_certs(t, c->ev, extra)))
+	if (!(pool = trust_evidence_certs(t, c->ev, extra)))
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	for (i = 0; i < sk_X509_num(t->intermediates); i++)
 		if (X509_up_ref(sk_X509_value(t->intermediates, i)) == 1 &&
@@ -663,14 +660,14 @@ roots_at(struct crypto_trust *t, time_t at)
 }
 
 /*
- * Certificates that may complete a responder's chain: untrusted and the
- * evidence's. Shared, not copied (read only, up-ref'd), and the DSS's
- * through t's certificate cache: this runs for every certificate of every
- * chain checked against a /DSS, and a copy or a decode costs a provider
- * key decoder each time.
+ * Certificates that may complete a chain (a responder's, a signer's):
+ * untrusted and the evidence's. Shared, not copied (read only, up-ref'd),
+ * and the DSS's through t's certificate cache: this runs for every
+ * certificate of every chain checked against a /DSS, and a copy or a decode
+ * costs a provider key decoder each time.
  */
-static STACK_OF(X509) * evidence_certs(struct crypto_trust *t, const struct crypto_evidence *ev,
-				       STACK_OF(X509) * untrusted)
+STACK_OF(X509) * trust_evidence_certs(struct crypto_trust *t, const struct crypto_evidence *ev,
+				      STACK_OF(X509) * untrusted)
 {
 	STACK_OF(X509) *sk = sk_X509_new_null();
 	X509 *x;
@@ -846,7 +843,7 @@ trust_evidence_status(struct crypto_trust *t, const struct crypto_evidence *ev, 
 	if (!ev || (ev->n[PDF_DSS_OCSPS] == 0 && ev->n[PDF_DSS_CRLS] == 0))
 		return sp_err(ei, SP_ERR_NOT_FOUND, "no embedded revocation data");
 	if (ev->n[PDF_DSS_OCSPS] > 0 && (id = OCSP_cert_to_id(NULL, leaf, issuer)) &&
-	    (certs = evidence_certs(t, ev, untrusted)))
+	    (certs = trust_evidence_certs(t, ev, untrusted)))
 		for (i = 0; i < ev->n[PDF_DSS_OCSPS] && !found; i++)
 			if ((found = ocsp_answer(t, &ev->item[PDF_DSS_OCSPS][i], id, certs, at,
 						 rev)))

@@ -288,7 +288,7 @@ chain_error(X509_STORE_CTX *ctx, struct sp_errinfo *ei)
 	X509 *cur = X509_STORE_CTX_get_current_cert(ctx);
 	const char *what = depth == 0 ? "the certificate" : "an issuing CA certificate";
 	const char *text = X509_verify_cert_error_string(err);
-	char subj[256] = "";
+	char subj[256] = "", issuer[256] = "";
 
 	if (cur != NULL)
 		subject_of(cur, subj, sizeof(subj));
@@ -300,8 +300,18 @@ chain_error(X509_STORE_CTX *ctx, struct sp_errinfo *ei)
 	case X509_V_ERR_CERT_NOT_YET_VALID:
 		return sp_err_reason(ei, SP_ERR_EXPIRED, CRYPTO_REASON_CERT_NOT_YET_VALID,
 				     "%s (%s) is not valid yet", what, subj);
-	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+		/* an issuing CA nobody handed over: say which, and where it was looked for */
+		if (cur != NULL &&
+		    trust_name_print(X509_get_issuer_name(cur), issuer, sizeof(issuer)) >= 0)
+			return sp_err_reason(
+				ei, SP_ERR_CRYPTO, CRYPTO_REASON_UNTRUSTED_ISSUER,
+				"%s (%s): its issuer (%s) is neither a trusted root nor among the "
+				"intermediate certificates at hand (those the signature or the "
+				"login carries, the document's DSS, the configured intermediates)",
+				what, subj, issuer);
+		/* fall through */
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
 	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
 	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
 	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
@@ -539,7 +549,7 @@ crypto_cert_check_ev(struct crypto_trust *t, X509 *leaf, STACK_OF(X509) * extra,
 	STACK_OF(X509) *untrusted = NULL, *chain = NULL;
 	X509_STORE_CTX *ctx = NULL;
 	X509_VERIFY_PARAM *param;
-	int i;
+	int i, owned = 0;
 
 	memset(res, 0, sizeof(*res));
 	if (t == NULL || leaf == NULL) {
@@ -562,6 +572,19 @@ crypto_cert_check_ev(struct crypto_trust *t, X509 *leaf, STACK_OF(X509) * extra,
 			r = cms_err_ossl(ei, SP_ERR_NOMEM, NULL, "out of memory");
 			goto out;
 		}
+	}
+	/* and the document's /DSS /Certs: PAdES B-LT keeps there what validates a
+	   signature (EN 319 142-1 §5.4.2), its issuing CA too when the CMS holds
+	   only the signer's certificate, as EU DSS and Acrobat extend files */
+	if (ev != NULL && ev->n[PDF_DSS_CERTS] > 0) {
+		STACK_OF(X509) *all = trust_evidence_certs(t, ev, untrusted);
+		if (all == NULL) {
+			r = cms_err_ossl(ei, SP_ERR_NOMEM, NULL, "out of memory");
+			goto out;
+		}
+		sk_X509_free(untrusted);
+		untrusted = all;
+		owned = 1;
 	}
 	ERR_clear_error();
 	if ((ctx = X509_STORE_CTX_new()) == NULL ||
@@ -596,6 +619,9 @@ out:
 		crypto_cert_result_cleanup(res);
 	sk_X509_pop_free(chain, X509_free);
 	X509_STORE_CTX_free(ctx);
-	sk_X509_free(untrusted);
+	if (owned)
+		sk_X509_pop_free(untrusted, X509_free);
+	else
+		sk_X509_free(untrusted);
 	return r;
 }

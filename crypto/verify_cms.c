@@ -31,6 +31,11 @@ digest_ok(int nid, struct crypto_sig_report *rep, const char *what)
 	case NID_sha384:
 	case NID_sha512:
 	case NID_sm3:
+	/* SHA-3, which ISO/TS 32001 adds to the digests of PDF 2.0's signatures
+	   and ETSI TS 119 312 recommends beside SHA-2 */
+	case NID_sha3_256:
+	case NID_sha3_384:
+	case NID_sha3_512:
 		return 1;
 	case NID_md5:
 	case NID_md4:
@@ -49,6 +54,28 @@ digest_ok(int nid, struct crypto_sig_report *rep, const char *what)
 			    nid == NID_undef ? "unknown" : OBJ_nid2sn(nid));
 		return 0;
 	}
+}
+
+/*
+ * The signer's key against the strength digest_ok asks of a digest: under
+ * 112 bits of security (RSA below 2048 bits, a curve below 224 bits) a
+ * signature no longer proves who made it (NIST SP 800-57 Part 1 Rev. 5
+ * Table 4, as the archive timestamps' renewal counts it; ETSI TS 119 312
+ * asks RSA of 1900 bits or more, and 3000 from 2026). Like a weak digest:
+ * indeterminate, the other checks still run and still prove a forgery.
+ */
+static void
+key_strength_check(X509 *signer, struct crypto_sig_report *rep)
+{
+	EVP_PKEY *pk = X509_get0_pubkey(signer);
+	int bits = pk ? EVP_PKEY_get_security_bits(pk) : -1;
+
+	if (bits > 0 && bits < 112)
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "weak_algorithm",
+			    "the signer's %d-bit %s key is too weak to prove the signature (%d "
+			    "bits of security, at least 112 needed)",
+			    EVP_PKEY_get_bits(pk), EVP_PKEY_get0_type_name(pk), bits);
+	ERR_clear_error();
 }
 
 void
@@ -338,6 +365,55 @@ embedded_evidence(CMS_ContentInfo *cms, CMS_SignerInfo *si, const struct crypto_
 	return 1;
 }
 
+/*
+ * A verified chain holds no stronger than its weakest link: each
+ * certificate's signature by its issuer (not the root's own) and each CA's
+ * key need 112 bits of security, as key_strength_check asks of the signer's
+ * key (OpenSSL's chain check asks none at its default level); the leaf's
+ * key too when leaf_key. The first weak one makes the signature
+ * indeterminate, weak_algorithm, named (the leaf as `leaf` says).
+ */
+void
+verify_chain_strength(STACK_OF(X509) * chain, const char *leaf, int leaf_key,
+		      struct crypto_sig_report *rep)
+{
+	char subj[256];
+	const char *what;
+	int i, md, pkn, bits, kb;
+	uint32_t fl;
+	X509 *x;
+	EVP_PKEY *pk;
+
+	for (i = 0; i < sk_X509_num(chain); i++) {
+		x = sk_X509_value(chain, i);
+		pk = X509_get0_pubkey(x);
+		kb = pk && (i > 0 || leaf_key) ? EVP_PKEY_get_security_bits(pk) : -1;
+		bits = -1;
+		if (!(X509_get_extension_flags(x) & EXFLAG_SS) &&
+		    !X509_get_signature_info(x, &md, &pkn, &bits, &fl))
+			bits = -1;
+		if ((kb <= 0 || kb >= 112) && (bits <= 0 || bits >= 112))
+			continue;
+		if (trust_name_print(X509_get_subject_name(x), subj, sizeof(subj)) < 0)
+			subj[0] = '\0';
+		what = i == 0 ? leaf : "the issuing CA certificate";
+		if (kb > 0 && kb < 112)
+			verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "weak_algorithm",
+				    "%s (%s) has a %d-bit %s key, too weak to prove the chain (%d "
+				    "bits of security, at least 112 needed)",
+				    what, subj, EVP_PKEY_get_bits(pk), EVP_PKEY_get0_type_name(pk),
+				    kb);
+		else
+			verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "weak_algorithm",
+				    "%s (%s) is signed with %s, too weak to prove the chain (%d "
+				    "bits of security, at least 112 needed)",
+				    what, subj,
+				    md != NID_undef ? OBJ_nid2sn(md) : "an unknown digest", bits);
+		break;
+	}
+	ERR_clear_error();
+}
+
 void
 chain_check(const struct crypto_verify_opts *opts, X509 *signer, STACK_OF(X509) * extra,
 	    const struct crypto_evidence *ev, const struct crypto_evidence *dss,
@@ -362,6 +438,7 @@ chain_check(const struct crypto_verify_opts *opts, X509 *signer, STACK_OF(X509) 
 	sp_errinfo_init(&ei);
 	if (crypto_cert_check_ev(opts->trust, signer, extra, at, ev, &res, &ei) == SP_OK) {
 		rep->chain_ok = 1;
+		verify_chain_strength(res.chain, "the signer's certificate", 0, rep);
 		rep->rev_dss = res.rev_source == CRYPTO_REV_SRC_DSS;
 		rep->rev_item = 0;
 		for (k = PDF_DSS_OCSPS; rep->rev_dss && ev && dss && k <= PDF_DSS_CRLS; k++)
@@ -377,6 +454,10 @@ chain_check(const struct crypto_verify_opts *opts, X509 *signer, STACK_OF(X509) 
 	if (!strcmp(reason, CRYPTO_REASON_UNTRUSTED_ISSUER) ||
 	    !strcmp(reason, CRYPTO_REASON_REVOCATION_UNKNOWN) ||
 	    !strcmp(reason, CRYPTO_REASON_CHAIN_INVALID) ||
+	    /* a certificate its CA did not issue for signing: a constraint the
+	       signature fails (ETSI EN 319 102-1 §5.2.6, CHAIN_CONSTRAINTS_FAILURE),
+	       no proof that it was forged */
+	    !strcmp(reason, CRYPTO_REASON_BAD_KEY_USAGE) ||
 	    /* without a timestamp nothing proves the signature was made in the validity period */
 	    (rep->timestamp_ok != 1 && (!strcmp(reason, CRYPTO_REASON_CERT_EXPIRED) ||
 					!strcmp(reason, CRYPTO_REASON_CERT_NOT_YET_VALID))))
@@ -649,9 +730,15 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 	}
 	sis = CMS_get0_SignerInfos(cms);
 	if (sk_CMS_SignerInfo_num(sis) != 1) {
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_signer_count",
-			    "the CMS has %d SignerInfos (exactly 1 expected)",
-			    sk_CMS_SignerInfo_num(sis));
+		/* none signs nothing; several (RFC 5652 allows them, a PDF signature
+		   holds one: ISO 32000-1 §12.8.3.3.1, PAdES) leave unknown which one
+		   signs for the field, and prove nothing against either */
+		int n = sk_CMS_SignerInfo_num(sis);
+		verify_fail(rep, n > 1 ? CRYPTO_VERDICT_INDETERMINATE : CRYPTO_VERDICT_INVALID,
+			    "cms_signer_count",
+			    "the CMS has %d SignerInfos; a PDF signature has exactly one, so which "
+			    "signer signed cannot be told",
+			    n);
 		goto out;
 	}
 	si = sk_CMS_SignerInfo_value(sis, 0);
@@ -673,6 +760,7 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 	if (OBJ_find_sigid_algs(OBJ_obj2nid(sigalg->algorithm), &dnid, &pknid) &&
 	    dnid != NID_undef && !digest_ok(dnid, rep, "the signature algorithm"))
 		goto out;
+	key_strength_check(signer, rep);
 	/* the signed attributes PAdES requires */
 	if (CMS_signed_get_attr_count(si) <= 0) {
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_malformed", "no signed attributes");

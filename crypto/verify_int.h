@@ -72,6 +72,11 @@ void verify_pkcs1(const struct crypto_verify_opts *opts, const struct verify_ran
 
 /* Digests a signature may use (1); MD5 and SHA-1 leave it indeterminate, as weak. */
 int digest_ok(int nid, struct crypto_sig_report *rep, const char *what);
+/* verify_cms.c: a weak link of a verified chain (a key or a certificate's signature under
+   112 bits of security; the leaf's key when leaf_key) makes rep indeterminate, weak_algorithm,
+   naming the certificate (the leaf as `leaf` says). */
+void verify_chain_strength(STACK_OF(X509) * chain, const char *leaf, int leaf_key,
+			   struct crypto_sig_report *rep);
 /* The digest of rg's two ranges with md into out (1), from rg->hx's running digest. */
 int ranges_digest(const EVP_MD *md, const struct verify_ranges *rg, unsigned char *out,
 		  unsigned int *outlen);

@@ -64,7 +64,8 @@ ts_revocation(const struct crypto_verify_opts *opts, X509_STORE_CTX *xc, X509 *t
 /*
  * The token's ESS signing-certificate attribute (v2, or v1, RFC 5816), which
  * RFC 3161 requires, names the TSA certificate (chain[0]) and only
- * certificates of its chain: 1 when it does.
+ * certificates of its chain: 1 when it does, 0 when it names another one
+ * (or cannot be read), -1 when the token has neither attribute.
  */
 static int
 ess_names_tsa(PKCS7 *p7, STACK_OF(X509) * chain)
@@ -77,6 +78,8 @@ ess_names_tsa(PKCS7 *p7, STACK_OF(X509) * chain)
 	const unsigned char *p;
 	int ok = 0;
 
+	if (!t2 && !t1)
+		return -1;
 	if ((t2 && t2->type != V_ASN1_SEQUENCE) || (t1 && t1->type != V_ASN1_SEQUENCE))
 		goto out;
 	if (t2 && (p = t2->value.sequence->data,
@@ -142,9 +145,13 @@ verify_ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t 
 	/* UTF-8 names stay text (X509_NAME_oneline escapes every non-ASCII byte). */
 	if (trust_name_print(X509_get_subject_name(tsa), rep->tsa, sizeof(rep->tsa)) < 0)
 		rep->tsa[0] = '\0';
+	/* a certificate not issued for timestamps (RFC 3161 §2.3) makes the token
+	   no timestamp, which proves nothing against the signature: as an
+	   untrusted TSA, indeterminate */
 	if (!ts_eku_ok(tsa)) {
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_bad_eku",
-			    "the TSA certificate lacks a critical timeStamping extendedKeyUsage");
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "ts_bad_eku",
+			    "the TSA certificate lacks the critical extendedKeyUsage of "
+			    "timeStamping alone (RFC 3161 §2.3): it was not issued for timestamps");
 		goto out;
 	}
 	if (rep->ts_time == (time_t)-1 || rep->ts_time > now + TRUST_CLOCK_SKEW) {
@@ -191,13 +198,31 @@ verify_ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t 
 	 * token's certificates alone: a TSA certificate that expired since it
 	 * stamped, or one under an intermediate of the trust, failed it.
 	 */
-	if (!ess_names_tsa(p7, X509_STORE_CTX_get0_chain(xc)) ||
-	    PKCS7_verify(p7, NULL, NULL, NULL, NULL, PKCS7_NOVERIFY) != 1 ||
+	if (PKCS7_verify(p7, NULL, NULL, NULL, NULL, PKCS7_NOVERIFY) != 1 ||
 	    TS_TST_INFO_get_version(info) != 1) {
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_bad_signature",
 			    "the timestamp's signature does not verify");
 		goto out;
 	}
+	switch (ess_names_tsa(p7, X509_STORE_CTX_get0_chain(xc))) {
+	case -1:
+		/* the TSA left out what binds its certificate: no proof against it */
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "ts_signing_cert_missing",
+			    "the timestamp is without the ESS signing-certificate attribute "
+			    "RFC 3161 §2.4.1 requires: which TSA certificate stamped is not bound");
+		goto out;
+	case 0:
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_signing_cert_mismatch",
+			    "the timestamp's ESS signing-certificate attribute names another "
+			    "certificate than the TSA's that signed it");
+		goto out;
+	}
+	/* what the token is signed with: the TSA's chain and key, and its digest; weak,
+	   the time it proves is no proof */
+	verify_chain_strength(X509_STORE_CTX_get0_chain(xc), "the TSA certificate", 1, rep);
+	digest_ok(OBJ_obj2nid(sk_PKCS7_SIGNER_INFO_value(PKCS7_get_signer_info(p7), 0)
+				      ->digest_alg->algorithm),
+		  rep, "the timestamp's signature");
 	rep->timestamp_ok = 1;
 out:
 	ERR_clear_error();

@@ -9,43 +9,7 @@
 #include <unistd.h>
 
 #define TEST_PART
-#include "test_verify_world.h"
-
-/* The CMS of d's last signature, changed by fn (which asserts what it does), written
-   back into its /Contents (the placeholder's zeros after it). */
-static void
-cms_rewrite(unsigned char *d, size_t n, void (*fn)(CMS_ContentInfo *, const void *),
-	    const void *arg)
-{
-	static const char hx[] = "0123456789ABCDEF";
-	unsigned char *c = NULL, *der, *out = NULL;
-	const unsigned char *p;
-	size_t i, h, dl;
-	CMS_ContentInfo *cms;
-	int ol;
-
-	for (i = n - 11; i-- > 0 && !c;)
-		if (memcmp(d + i, "/Contents <", 11) == 0)
-			c = d + i + 11;
-	ck_assert_ptr_nonnull(c);
-	for (h = 0; c + h < d + n && c[h] != '>'; h++)
-		;
-	ck_assert_ptr_nonnull(der = malloc(h / 2));
-	ck_assert_int_eq(sp_hex_decode((const char *)c, h, der, h / 2, &dl), SP_OK);
-	p = der;
-	ck_assert_ptr_nonnull(cms = d2i_CMS_ContentInfo(NULL, &p, (long)dl));
-	fn(cms, arg);
-	ol = i2d_CMS_ContentInfo(cms, &out);
-	ck_assert(ol > 0 && (size_t)(2 * ol) <= h);
-	memset(c, '0', h);
-	for (i = 0; i < (size_t)ol; i++) {
-		c[2 * i] = (unsigned char)hx[out[i] >> 4];
-		c[2 * i + 1] = (unsigned char)hx[out[i] & 15];
-	}
-	OPENSSL_free(out);
-	CMS_ContentInfo_free(cms);
-	free(der);
-}
+#include "test_verify_countersign.h"
 
 /* cms_rewrite: the CRL in file arg (DER, in vc_dir) added to the crls field, as
    BouncyCastle's addCRLs puts one (outside the signed attributes: the signature stays) */

@@ -10,9 +10,7 @@
  * libraries (iText 5, PDFBox 2) are test_verify_java.c's. Each valid file is
  * also checked with pdfsig and qpdf --check.
  */
-#include <qpdf/qpdf-c.h>
-
-#include "test_verify_world.h"
+#include "test_verify_countersign.h"
 #include "test_verify_signable.h"
 
 static void
@@ -77,132 +75,6 @@ START_TEST(forward_prev_outside_linearization_is_refused)
 	free(one);
 }
 END_TEST
-
-/* The text of object num as qpdf unparses it (malloc'd). */
-static char *
-obj_text(const unsigned char *d, size_t n, int num)
-{
-	qpdf_data q = qpdf_init();
-	char *s;
-
-	qpdf_silence_errors(q);
-	ck_assert(!(qpdf_read_memory(q, "x.pdf", (const char *)d, n, "") & QPDF_ERRORS));
-	s = strdup(qpdf_oh_unparse_resolved(q, qpdf_get_object_by_id(q, num, 0)));
-	qpdf_cleanup(&q);
-	return s;
-}
-
-/* s with `ins` inserted before the ']' that closes the array after `key` (malloc'd). */
-static char *
-array_append(const char *s, const char *key, const char *ins)
-{
-	const char *k = strstr(s, key), *e;
-	char *o;
-
-	ck_assert_msg(k != NULL, "%s not in %s", key, s);
-	e = strchr(k, ']');
-	o = malloc(strlen(s) + strlen(ins) + 2);
-	sprintf(o, "%.*s %s%s", (int)(e - s), s, ins, e);
-	return o;
-}
-
-/* s (a dictionary) with `ins` added after its opening "<<" (malloc'd). */
-static char *
-dict_add(const char *s, const char *ins)
-{
-	/* "<< " + ins + " " + the rest after "<<" + NUL */
-	char *o = malloc(strlen(s) + strlen(ins) + 3);
-
-	ck_assert(s[0] == '<' && s[1] == '<');
-	sprintf(o, "<< %s %s", ins, s + 2);
-	return o;
-}
-
-/* The size (next free object number) of d. */
-static int
-next_obj(const unsigned char *d, size_t n)
-{
-	struct pdf_doc *doc;
-	struct pdf_doc_info info;
-	struct sp_errinfo ei;
-
-	sp_errinfo_init(&ei);
-	ck_assert(pdf_doc_open(d, n, &doc, &ei) == SP_OK);
-	pdf_doc_info_get(doc, &info);
-	pdf_doc_free(doc);
-	return (int)info.size;
-}
-
-/*
- * A countersignature by the other writer on d (signed by sealpact): a new
- * signature field with an invisible widget on page 1 (object 3), the
- * catalog (object 1) with its /Fields grown and, when extras, what PAdES
- * tools add: /Extensions (ESIC), AcroForm /DA /DR /NeedAppearances, a DSS;
- * extras 2: /NeedAppearances true, 3: also the amount field's value changed.
- */
-static unsigned char *
-countersign(const unsigned char *d, size_t n, enum vw_xref kind, int extras, const char *subfilter,
-	    const char *signer, size_t *outn)
-{
-	int f = next_obj(d, n), nums[6];
-	char *cat = obj_text(d, n, 1), *page = obj_text(d, n, 3), *c2, *c3, *p2, fld[256], sig[256],
-	     ref[32];
-	const char *objs[6];
-	size_t k = 0;
-	unsigned char *out;
-
-	snprintf(ref, sizeof(ref), "%d 0 R", f);
-	snprintf(fld, sizeof(fld),
-		 "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Countersignature) /F 132 "
-		 "/Rect [0 0 0 0] /P 3 0 R /V %d 0 R >>",
-		 f + 1);
-	snprintf(sig, sizeof(sig),
-		 "<< /Type %s /Filter /Adobe.PPKLite /SubFilter %s /M (D:20260101120000Z) "
-		 "@SIG@ >>",
-		 strcmp(subfilter, "/ETSI.RFC3161") ? "/Sig" : "/DocTimeStamp", subfilter);
-	c2 = array_append(cat, "/Fields", ref);
-	if (extras) {
-		c3 = dict_add(c2, "/Extensions << /ESIC << /BaseVersion /1.7 /ExtensionLevel 2 >> "
-				  ">> /DSS << /Certs [] >>");
-		free(c2);
-		c2 = c3;
-		c3 = array_append(c2, "/Fields", "");
-		free(c2);
-		/* AcroForm defaults a form filler writes */
-		c2 = malloc(strlen(c3) + 200);
-		{
-			char *af = strstr(c3, "/AcroForm <<");
-			ck_assert_ptr_nonnull(af);
-			sprintf(c2,
-				"%.*s/AcroForm << /DA (/Helv 0 Tf 0 g) /NeedAppearances %s "
-				"/DR << /Font << /Helv << /Type /Font /Subtype /Type1 /BaseFont "
-				"/Helvetica >> >> >> %s",
-				(int)(af - c3), c3, extras == 2 ? "true" : "false", af + 12);
-		}
-		free(c3);
-	}
-	p2 = strstr(page, "/Annots") ? array_append(page, "/Annots", ref) : dict_add(page, "");
-	nums[k] = 1;
-	objs[k++] = c2;
-	nums[k] = f;
-	objs[k++] = fld;
-	nums[k] = f + 1;
-	objs[k++] = sig;
-	nums[k] = 3;
-	objs[k++] = p2;
-	if (extras == 3) {
-		/* the existing text field's value changed (no FieldMDP lets it) */
-		nums[k] = 7;
-		objs[k++] = "<< /Type /Annot /Subtype /Widget /FT /Tx /T (amount) /V (900) "
-			    "/Rect [72 600 200 620] /P 3 0 R >>";
-	}
-	out = vw_update(d, n, nums, objs, k, kind, signer ? signer : "ec", outn);
-	free(cat);
-	free(page);
-	free(c2);
-	free(p2);
-	return out;
-}
 
 START_TEST(countersigned_by_another_writer)
 {

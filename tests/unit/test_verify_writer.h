@@ -10,6 +10,7 @@
 #define VERIFY_WRITER_H
 
 #include <openssl/cms.h>
+#include <openssl/ess.h>
 #include <openssl/pkcs7.h>
 
 #include "test_verify_corpus.h"
@@ -179,14 +180,56 @@ vw_eddsa_cms(const char *who, const char *oid, const uint8_t *a, size_t al, cons
 }
 
 /*
+ * A detached CMS SignedData over a || b as OpenSSL's CMS_sign makes it,
+ * signed by `by` (its certificate in the CMS and the SignerIdentifier), with
+ * a signing-certificate-v2 attribute naming `named`'s certificate: another
+ * one than by's when the certificate was substituted (RFC 5035 §1).
+ */
+static uint8_t *
+vw_ess_cms(const char *named, const char *by, const uint8_t *a, size_t al, const uint8_t *b,
+	   size_t bl, size_t *outn)
+{
+	X509 *cn = vc_cert(named), *cb = vc_cert(by);
+	EVP_PKEY *key = vc_key(by);
+	CMS_ContentInfo *cms =
+		CMS_sign(NULL, NULL, NULL, NULL, CMS_DETACHED | CMS_BINARY | CMS_PARTIAL);
+	CMS_SignerInfo *si;
+	ESS_SIGNING_CERT_V2 *ess = OSSL_ESS_signing_cert_v2_new_init(EVP_sha256(), cn, NULL, 0);
+	BIO *in = BIO_new(BIO_s_mem());
+	unsigned char *out = NULL, *der = NULL;
+	int dl, el = ess ? i2d_ESS_SIGNING_CERT_V2(ess, &der) : 0;
+
+	if (!cms || el <= 0 || !in || BIO_write(in, a, (int)al) != (int)al ||
+	    BIO_write(in, b, (int)bl) != (int)bl ||
+	    !(si = CMS_add1_signer(cms, cb, key, EVP_sha256(), CMS_PARTIAL | CMS_BINARY)) ||
+	    CMS_signed_add1_attr_by_NID(si, NID_id_smime_aa_signingCertificateV2, V_ASN1_SEQUENCE,
+					der, el) != 1 ||
+	    CMS_final(cms, in, NULL, CMS_DETACHED | CMS_BINARY) != 1 ||
+	    (dl = i2d_CMS_ContentInfo(cms, &out)) <= 0)
+		abort();
+	*outn = (size_t)dl;
+	OPENSSL_free(der);
+	BIO_free(in);
+	ESS_SIGNING_CERT_V2_free(ess);
+	CMS_ContentInfo_free(cms);
+	X509_free(cn);
+	X509_free(cb);
+	EVP_PKEY_free(key);
+	return out;
+}
+
+/*
  * Append an update to d as another tool would: objs[i] is the body of object
  * nums[i]. When `who` is not NULL, one body holds "@SIG@", replaced by
  * "/ByteRange [...] /Contents <...>" and filled with a CMS signature by who's
  * key (signed attributes as sealpact builds them, no timestamp) over the
- * whole new file; "openssl:WHO": the CMS made by the openssl CLI instead,
+ * whole new file; "openssl:WHO": the CMS made by the openssl CLI instead
+ * ("openssl:WHO@ARGS": with `openssl cms -sign` ARGS instead of "-md sha256",
+ * e.g. another digest or "-keyopt rsa_padding_mode:pss"),
  * "doctsa:" an RFC 3161 document timestamp by the built-in TSA,
  * "opensha1:WHO" an adbe.pkcs7.sha1 one (SHA-1 of the ranges enveloped),
- * "eddsa:WHO" an Ed25519 CMS built by hand (RFC 8419), "unknownalg:WHO" the same with an
+ * "essof:NAMED:BY" OpenSSL's CMS signed by BY with an ESS signing-certificate-v2
+ * naming NAMED's certificate, "eddsa:WHO" an Ed25519 CMS built by hand (RFC 8419), "unknownalg:WHO" the same with an
  * unknown signature algorithm OID and WHO's key, "unsorted:WHO" as sealpact's with
  * the signed attributes out of DER order (and signed so). Returns the new file (malloc'd).
  */
@@ -306,16 +349,27 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 		free(cat);
 		free(q);
 		free(resp);
-	} else if (who && (!strncmp(who, "eddsa:", 6) || !strncmp(who, "unknownalg:", 11))) {
+	} else if (who && (!strncmp(who, "eddsa:", 6) || !strncmp(who, "unknownalg:", 11) ||
+			   !strncmp(who, "essof:", 6))) {
 		/* RFC 8419 Ed25519 CMS, built here: OpenSSL 3.0 cannot make one; or one
-		   whose signature algorithm is an OID nobody knows */
+		   whose signature algorithm is an OID nobody knows; or OpenSSL's with
+		   an ESS attribute naming the certificate asked */
 		size_t m;
 		int unknown = who[0] == 'u';
+		char named[32], by[32];
 		a = c0 + hexlen + 2;
 		snprintf(num, sizeof(num), "[0 %010zu %010zu %010zu]", c0, a, b.n - a);
 		memcpy(b.p + br, num, strlen(num));
-		cms = vw_eddsa_cms(strchr(who, ':') + 1, unknown ? "1.3.6.1.4.1.99999.7.7" : NULL,
-				   (uint8_t *)b.p, c0, (uint8_t *)b.p + a, b.n - a, &m);
+		if (!strncmp(who, "essof:", 6)) {
+			if (sscanf(who + 6, "%31[^:]:%31s", named, by) != 2)
+				abort();
+			cms = vw_ess_cms(named, by, (uint8_t *)b.p, c0, (uint8_t *)b.p + a, b.n - a,
+					 &m);
+		} else {
+			cms = vw_eddsa_cms(strchr(who, ':') + 1,
+					   unknown ? "1.3.6.1.4.1.99999.7.7" : NULL, (uint8_t *)b.p,
+					   c0, (uint8_t *)b.p + a, b.n - a, &m);
+		}
 		if (2 * m > hexlen)
 			abort();
 		hex = malloc(2 * m + 1);
@@ -327,13 +381,17 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 		/* the CMS as `openssl cms -sign` makes it (contentType, signingTime,
 		   messageDigest, S/MIME capabilities; no ESS signing-certificate);
 		   opensha1: adbe.pkcs7.sha1, the SHA-1 of the ranges enveloped;
-		   openssl:WHO+N with the N certificates of bundleN.pem besides WHO's */
+		   openssl:WHO+N with the N certificates of bundleN.pem besides WHO's;
+		   openssl:WHO@ARGS signed with ARGS */
 		size_t m;
 		int sha1 = !strncmp(who, "opensha1:", 9), nb = 0;
 		char signer[32], certfile[48] = "";
+		const char *args = "-md sha256";
 		who = strchr(who, ':') + 1;
-		if (sscanf(who, "%31[^+]+%d", signer, &nb) < 1)
+		if (sscanf(who, "%31[^+@]+%d", signer, &nb) < 1)
 			abort();
+		if (strchr(who, '@'))
+			args = strchr(who, '@') + 1;
 		if (nb > 0)
 			snprintf(certfile, sizeof(certfile), "-certfile bundle%d.pem", nb);
 		who = signer;
@@ -344,10 +402,12 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 		if (!f || fwrite(b.p, 1, c0, f) != c0 || fwrite(b.p + a, 1, b.n - a, f) != b.n - a)
 			abort();
 		fclose(f);
-		if (run("cd %s && %s openssl cms -sign -binary -md sha256 %s -signer %s.pem "
-			"-inkey %s.key %s -outform DER -out tbs.p7s",
+		/* (after -inkey: a -keyopt is the signer's before it) */
+		if (run("cd %s && %s openssl cms -sign -binary %s -signer %s.pem "
+			"-inkey %s.key %s %s -outform DER -out tbs.p7s",
 			vc_dir, sha1 ? "openssl dgst -sha1 -binary tbs.bin >tbs.sha1 &&" : "",
-			sha1 ? "-nodetach -in tbs.sha1" : "-in tbs.bin", who, who, certfile) != 0)
+			sha1 ? "-nodetach -in tbs.sha1" : "-in tbs.bin", who, who, args,
+			certfile) != 0)
 			abort();
 		cms = read_file(vc_path("tbs.p7s"), &m);
 		if (2 * m > hexlen)

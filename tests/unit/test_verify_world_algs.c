@@ -1,0 +1,641 @@
+/*
+ * test_verify_world_algs.c: signatures other tools make with the algorithms
+ * and certificates a demanding verifier (a CA, a bank) meets, each a
+ * countersignature the openssl CLI's `openssl cms -sign` makes on a contract
+ * sealpact signed: ECDSA over P-384 and P-521 with SHA-384/512, brainpool
+ * curves, RSA-3072 with SHA-512, RSASSA-PSS with its salt lengths, SHA3
+ * (ISO/TS 32001 adds it to PDF 2.0), keys too weak to prove anything (RSA-1024,
+ * P-192), signer certificates without keyUsage, with a keyUsage that forbids
+ * signing or with an unknown critical extension, and a signer whose issuing
+ * CA is only in the DSS, only in the CMS, or nowhere. What pdfsig (poppler
+ * 22.12 over NSS) says of each is asserted beside ours where it speaks.
+ */
+#include <openssl/ts.h>
+
+#include "test_verify_countersign.h"
+
+static void
+setup(void)
+{
+	world_setup();
+	/* more signers under the corpus root, and an issuing CA "sub" with its own signer */
+	ck_assert_int_eq(
+		run("cd %s && ( "
+		    "for c in p384:P-384 p521:P-521 bp256:brainpoolP256r1 bp384:brainpoolP384r1 "
+		    "p192:prime192v1; do openssl genpkey -algorithm EC -pkeyopt "
+		    "ec_paramgen_curve:${c#*:} -out ${c%%:*}.key || exit 1; done && "
+		    "for b in 1024 3072; do openssl genpkey -algorithm RSA -pkeyopt "
+		    "rsa_keygen_bits:$b -out rsa$b.key || exit 1; done && "
+		    "for k in noku encku critext twin; do cp rsa.key $k.key; done && "
+		    "printf 'basicConstraints=critical,CA:FALSE\\n' >noku.ext && "
+		    "printf 'basicConstraints=critical,CA:FALSE\\nkeyUsage=critical,"
+		    "keyEncipherment\\n' >encku.ext && "
+		    "cp leaf.ext critext.ext && printf "
+		    "'1.3.6.1.4.1.99999.9.1=critical,ASN1:NULL\\n' "
+		    ">>critext.ext && "
+		    "printf 'basicConstraints=critical,CA:FALSE\\nkeyUsage=critical,"
+		    "digitalSignature\\nextendedKeyUsage=timeStamping\\n' >tsanc.ext && "
+		    "cp tsa.key tsanc.key && cp tsa.ext tsa1024.ext && cp rsa1024.key tsa1024.key "
+		    "&& "
+		    "printf 'basicConstraints=critical,CA:TRUE\\nkeyUsage=critical,keyCertSign,"
+		    "cRLSign\\n' >sub.ext && openssl req -new -newkey rsa:2048 -nodes "
+		    "-keyout sub.key -subj '/CN=verify test issuing CA' -out sub.csr && "
+		    "openssl x509 -req -in sub.csr -CA ca.pem -CAkey ca.key -set_serial 40 "
+		    "-days 20 -extfile sub.ext -out sub.pem && cp ec.key subleaf.key && "
+		    /* issuing CAs that weaken the chain: one the root signed with SHA-1, one
+		       with an RSA-1024 key; a signer (ec's key) under each, and one the root
+		       itself signed with SHA-1 */
+		    "openssl x509 -req -in sub.csr -CA ca.pem -CAkey ca.key -set_serial 60 "
+		    "-days 20 -sha1 -extfile sub.ext -out subsha1.pem && cp sub.key subsha1.key && "
+		    "openssl req -new -key rsa1024.key -subj '/CN=verify test weak CA' "
+		    "-out sub1024.csr && openssl x509 -req -in sub1024.csr -CA ca.pem -CAkey "
+		    "ca.key -set_serial 61 -days 20 -extfile sub.ext -out sub1024.pem && "
+		    "cp rsa1024.key sub1024.key && "
+		    "for k in undersha1:subsha1 under1024:sub1024 leafsha1:ca; do "
+		    "cp ec.key ${k%%:*}.key && openssl req -new -key ec.key -subj "
+		    "\"/CN=${k%%:*} signer/O=Org W\" -out ${k%%:*}.csr && openssl x509 -req "
+		    "-in ${k%%:*}.csr -CA ${k#*:}.pem -CAkey ${k#*:}.key -set_serial $((70 + "
+		    "${#k})) -days 20 -extfile leaf.ext $([ ${k%%:*} = leafsha1 ] && echo -sha1) "
+		    "-out ${k%%:*}.pem || exit 1; done && "
+		    "s=41; for k in p384 p521 bp256 bp384 p192 rsa1024 rsa3072 noku encku critext "
+		    "twin tsanc tsa1024 subleaf; do s=$((s + 1)); e=leaf.ext; [ -f $k.ext ] && "
+		    "e=$k.ext; "
+		    "ca=ca; [ $k = subleaf ] && ca=sub; openssl req -new -key $k.key "
+		    "-subj \"/CN=$k signer/O=Org W\" -out $k.csr && openssl x509 -req -in "
+		    "$k.csr -CA $ca.pem -CAkey $ca.key -set_serial $s -days 20 -extfile $e "
+		    "-out $k.pem || exit 1; done ) >>pki.log 2>&1",
+		    vc_dir),
+		0);
+}
+
+/* d countersigned by `who` (test_verify_writer.h's "openssl:WHO@ARGS"), its report. */
+static struct crypto_verify_report *
+countersigned(const unsigned char *one, size_t n1, const char *who, const char *name,
+	      unsigned char **two, size_t *n2)
+{
+	*two = countersign(one, n1, VW_TABLE, 0, "/adbe.pkcs7.detached", who, n2);
+	write_file(vc_path(name), *two, *n2);
+	return verify(*two, *n2);
+}
+
+/* pdfsig's "Signature Validation" line for signature k (1-based) of file name. */
+static char *
+pdfsig_says(const char *name, int k)
+{
+	char *out, *p, *e, *line;
+	size_t m;
+	int i;
+
+	(void)run("cd %s && pdfsig -nssdir sql:nss %s >pdfsig.txt 2>&1", vc_dir, name);
+	out = (char *)read_file(vc_path("pdfsig.txt"), &m);
+	for (p = out, i = 0; p && i < k; i++)
+		if ((p = strstr(p, "Signature Validation: ")) != NULL)
+			p += 22;
+	ck_assert_msg(p != NULL, "%s: pdfsig: %s", name, out);
+	e = strchr(p, '\n');
+	line = strndup(p, e ? (size_t)(e - p) : strlen(p));
+	free(out);
+	return line;
+}
+
+/*
+ * Strong algorithms as other tools choose them: valid here, with the
+ * algorithm reported as the CMS names it. pdfsig (NSS 3.87) agrees where NSS
+ * knows the algorithm; it calls the brainpool signatures "Signature is
+ * Invalid." (NSS has no brainpool curves: wrong, and PDFBox with
+ * BouncyCastle verifies them) and the SHA-3 ones "Unknown Validation
+ * Failure.". PDFBox with BouncyCastle verifies them all but RSASSA-PSS whose
+ * MGF1 digest differs from the message digest (its provider has no such
+ * algorithm), which RFC 4055 allows.
+ */
+#define V "Signature is Valid."
+#define U "Unknown Validation Failure."
+#define I "Signature is Invalid."
+START_TEST(strong_algorithms_of_other_tools)
+{
+	static const struct {
+		const char *who, *name, *digest, *sig_alg, *pdfsig;
+	} c[] = {
+		{ "openssl:p384@-md sha384", "p384_sha384.pdf", "SHA384", "ecdsa-with-SHA384", V },
+		{ "openssl:p521@-md sha512", "p521_sha512.pdf", "SHA512", "ecdsa-with-SHA512", V },
+		{ "openssl:bp256@-md sha256", "bp256.pdf", "SHA256", "ecdsa-with-SHA256", I },
+		{ "openssl:bp384@-md sha384", "bp384.pdf", "SHA384", "ecdsa-with-SHA384", I },
+		{ "openssl:rsa3072@-md sha512", "rsa3072_sha512.pdf", "SHA512", "rsaEncryption",
+		  V },
+		{ "openssl:rsa@-md sha256 -keyopt rsa_padding_mode:pss -keyopt "
+		  "rsa_pss_saltlen:digest",
+		  "pss_salt32.pdf", "SHA256", "RSASSA-PSS", V },
+		{ "openssl:rsa@-md sha256 -keyopt rsa_padding_mode:pss -keyopt "
+		  "rsa_pss_saltlen:max",
+		  "pss_saltmax.pdf", "SHA256", "RSASSA-PSS", V },
+		{ "openssl:rsa@-md sha512 -keyopt rsa_padding_mode:pss -keyopt "
+		  "rsa_mgf1_md:sha256 -keyopt rsa_pss_saltlen:0",
+		  "pss_sha512_mgf256_salt0.pdf", "SHA512", "RSASSA-PSS", V },
+		{ "openssl:rsa@-md sha3-256", "rsa_sha3_256.pdf", "SHA3-256", "rsaEncryption", U },
+		{ "openssl:rsa3072@-md sha3-512", "rsa_sha3_512.pdf", "SHA3-512", "rsaEncryption",
+		  U },
+	};
+	size_t n1, n2, i;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	struct crypto_verify_report *r;
+	char *line;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		r = countersigned(one, n1, c[i].who, c[i].name, &two, &n2);
+		ck_assert_uint_eq(r->nsigs, 2);
+		ck_assert_msg(r->sigs[1].verdict == CRYPTO_VERDICT_VALID, "%s: %s: %s", c[i].name,
+			      crypto_verdict_name(r->sigs[1].verdict), r->sigs[1].message);
+		ck_assert_int_eq(r->sigs[1].chain_ok, 1);
+		ck_assert_str_eq(r->sigs[1].digest_alg, c[i].digest);
+		ck_assert_msg(strcmp(r->sigs[1].sig_alg, c[i].sig_alg) == 0, "%s: %s", c[i].name,
+			      r->sigs[1].sig_alg);
+		ck_assert_int_eq(vc_outcome(r), VC_VALID);
+		crypto_verify_report_free(r);
+		line = pdfsig_says(c[i].name, 2);
+		ck_assert_msg(!strcmp(line, c[i].pdfsig), "%s: pdfsig: %s", c[i].name, line);
+		free(line);
+		free(two);
+	}
+	free(one);
+}
+END_TEST
+#undef V
+#undef U
+#undef I
+
+/* One countersignature by who: its verdict, first reason and message checked. */
+static void
+judged(const unsigned char *one, size_t n1, const char *who, const char *name,
+       enum crypto_verdict verdict, const char *reason, const char *says, const char *pdfsig)
+{
+	struct crypto_verify_report *r;
+	unsigned char *two;
+	size_t n2;
+	char *line;
+
+	r = countersigned(one, n1, who, name, &two, &n2);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_msg(r->sigs[1].verdict == verdict && r->sigs[1].nreasons > 0 &&
+			      !strcmp(r->sigs[1].reasons[0], reason),
+		      "%s: %s [%s] %s", name, crypto_verdict_name(r->sigs[1].verdict),
+		      r->sigs[1].nreasons ? r->sigs[1].reasons[0] : "", r->sigs[1].message);
+	ck_assert_msg(strstr(r->sigs[1].message, says) != NULL, "%s: %s", name, r->sigs[1].message);
+	/* the bytes and the signature value themselves are sound */
+	ck_assert_int_eq(r->sigs[1].digest_ok, 1);
+	ck_assert_int_eq(r->sigs[1].signature_ok, 1);
+	crypto_verify_report_free(r);
+	line = pdfsig_says(name, 2);
+	ck_assert_msg(!strcmp(line, pdfsig), "%s: pdfsig: %s", name, line);
+	free(line);
+	free(two);
+}
+
+/*
+ * A key under 112 bits of security proves nothing (RSA-1024 was factored
+ * for less than a signature is worth; P-192 is as weak): indeterminate,
+ * weak_algorithm, as a SHA-1 digest is, saying which key. It was valid.
+ * pdfsig calls the RSA-1024 one valid and the P-192 one invalid (NSS
+ * refuses the curve). A changed byte is still proof of a forgery.
+ */
+START_TEST(weak_keys_are_indeterminate)
+{
+	size_t n1, n2;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two, *c;
+	struct crypto_verify_report *r;
+
+	judged(one, n1, "openssl:rsa1024@-md sha256", "rsa1024.pdf", CRYPTO_VERDICT_INDETERMINATE,
+	       "weak_algorithm", "1024-bit RSA key is too weak", "Signature is Valid.");
+	judged(one, n1, "openssl:p192@-md sha256", "p192.pdf", CRYPTO_VERDICT_INDETERMINATE,
+	       "weak_algorithm", "192-bit EC key is too weak", "Signature is Invalid.");
+	two = countersign(one, n1, VW_TABLE, 0, "/adbe.pkcs7.detached",
+			  "openssl:rsa1024@-md sha256", &n2);
+	c = (unsigned char *)strstr((char *)two + n1, "/T (Countersignature)");
+	ck_assert_ptr_nonnull(c);
+	c[4] = 'c';
+	r = verify(two, n2);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_uint_eq(r->sigs[1].nreasons, 2);
+	ck_assert_str_eq(r->sigs[1].reasons[0], "weak_algorithm");
+	ck_assert_str_eq(r->sigs[1].reasons[1], "digest_mismatch");
+	crypto_verify_report_free(r);
+	free(two);
+	free(one);
+}
+END_TEST
+
+/*
+ * A signer certificate its CA did not issue for signing (no keyUsage, which
+ * sealpact asks of a signing certificate, or a keyUsage of keyEncipherment
+ * alone) fails a constraint, not the signature: indeterminate (ETSI EN 319
+ * 102-1, CHAIN_CONSTRAINTS_FAILURE), saying which. It was invalid, which only
+ * proof of a forgery may be. One with a critical extension nobody here knows
+ * (RFC 5280 §4.2: such a certificate must be rejected) is indeterminate,
+ * naming it. pdfsig calls all three valid: NSS checks no key usage there.
+ */
+START_TEST(signer_certificate_constraints)
+{
+	size_t n1;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1);
+
+	judged(one, n1, "openssl:noku@-md sha256", "noku.pdf", CRYPTO_VERDICT_INDETERMINATE,
+	       "bad_key_usage", "has no keyUsage", "Signature is Valid.");
+	judged(one, n1, "openssl:encku@-md sha256", "encku.pdf", CRYPTO_VERDICT_INDETERMINATE,
+	       "bad_key_usage", "allows neither digitalSignature nor nonRepudiation",
+	       "Signature is Valid.");
+	judged(one, n1, "openssl:critext@-md sha256", "critext.pdf", CRYPTO_VERDICT_INDETERMINATE,
+	       "chain_invalid", "unhandled critical extension", "Signature is Valid.");
+	free(one);
+}
+END_TEST
+
+/*
+ * A signer under an issuing CA the trust does not hold ("sub", under the
+ * root): with the CA in the CMS, valid; in neither the CMS nor the file,
+ * indeterminate, saying whose issuer is missing and where it was looked
+ * for; only in the /DSS /Certs a later update added (PAdES B-LT keeps the
+ * validation material there, EN 319 142-1 §5.4.2), valid with the allowed
+ * change. That one was indeterminate: the DSS's certificates answered
+ * revocation but were not used to build the chain.
+ */
+START_TEST(issuing_ca_in_the_cms_the_dss_or_nowhere)
+{
+	static const char *const certs[] = { "sub" };
+	size_t n1, n2, nlt;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two, *lt;
+	struct crypto_verify_report *r;
+
+	r = countersigned(one, n1, "openssl:subleaf@-md sha256 -certfile sub.pem", "sub_cms.pdf",
+			  &two, &n2);
+	ck_assert_msg(r->sigs[1].verdict == CRYPTO_VERDICT_VALID, "%s", r->sigs[1].message);
+	crypto_verify_report_free(r);
+	free(two);
+	judged(one, n1, "openssl:subleaf@-md sha256", "sub_nowhere.pdf",
+	       CRYPTO_VERDICT_INDETERMINATE, "untrusted_issuer",
+	       "issuer (CN=verify test issuing CA) is neither", "Signature is Valid.");
+	two = countersign(one, n1, VW_TABLE, 0, "/adbe.pkcs7.detached",
+			  "openssl:subleaf@-md sha256", &n2);
+	lt = dss_without_roots(two, n2, certs, 1, NULL, 0, &nlt);
+	write_file(vc_path("sub_dss.pdf"), lt, nlt);
+	r = verify(lt, nlt);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_msg(r->sigs[1].verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, "%s: %s",
+		      crypto_verdict_name(r->sigs[1].verdict), r->sigs[1].message);
+	ck_assert_int_eq(r->sigs[1].chain_ok, 1);
+	crypto_verify_report_free(r);
+	free(lt);
+	free(two);
+	free(one);
+}
+END_TEST
+
+/*
+ * The substitution attack (RFC 5035 §1): the signer's key certified again,
+ * for another name ("twin": rsa's key), and that certificate put in the CMS
+ * in place of the one the signer signed for. The signature value verifies
+ * with either; the signed signing-certificate-v2 attribute names the
+ * original: invalid here, which pdfsig does not see (it checks no ESS
+ * attribute: "Signature is Valid."). The same CMS naming its own
+ * certificate is valid.
+ */
+START_TEST(substituted_signer_certificate)
+{
+	size_t n1;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	struct crypto_verify_report *r;
+	size_t n2;
+	char *line;
+
+	r = countersigned(one, n1, "essof:twin:twin", "ess_own.pdf", &two, &n2);
+	ck_assert_msg(r->sigs[1].verdict == CRYPTO_VERDICT_VALID, "%s", r->sigs[1].message);
+	crypto_verify_report_free(r);
+	free(two);
+	r = countersigned(one, n1, "essof:rsa:twin", "ess_substituted.pdf", &two, &n2);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[1].reasons[0], "signing_certificate_mismatch");
+	ck_assert_int_eq(r->sigs[1].signature_ok, 1);
+	crypto_verify_report_free(r);
+	line = pdfsig_says("ess_substituted.pdf", 2);
+	ck_assert_str_eq(line, "Signature is Valid.");
+	free(line);
+	free(two);
+	free(one);
+}
+END_TEST
+
+/*
+ * Two SignerInfos in one signature's CMS (RFC 5652 allows several; a PDF
+ * signature holds one: ISO 32000-1 §12.8.3.3.1, and PAdES): which of them
+ * signs for the field cannot be told, and nothing is proven against either:
+ * indeterminate, saying so. It was invalid. pdfsig judges the first one.
+ */
+START_TEST(two_signer_infos)
+{
+	size_t n1;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1);
+	struct crypto_verify_report *r;
+	unsigned char *two;
+	size_t n2;
+	char *line;
+
+	r = countersigned(one, n1, "openssl:ec@-md sha256 -signer rsa.pem -inkey rsa.key",
+			  "two_signers.pdf", &two, &n2);
+	ck_assert_msg(r->sigs[1].verdict == CRYPTO_VERDICT_INDETERMINATE, "%s: %s",
+		      crypto_verdict_name(r->sigs[1].verdict), r->sigs[1].message);
+	ck_assert_str_eq(r->sigs[1].reasons[0], "cms_signer_count");
+	ck_assert_msg(strstr(r->sigs[1].message, "2 SignerInfos") != NULL, "%s",
+		      r->sigs[1].message);
+	crypto_verify_report_free(r);
+	line = pdfsig_says("two_signers.pdf", 2);
+	ck_assert_str_eq(line, "Signature is Valid.");
+	free(line);
+	free(two);
+	free(one);
+}
+END_TEST
+
+/* cms_rewrite: the signature timestamp's TSTInfo signed again, by `tsa`'s certificate and key
+   over digest md (NULL: SHA-256), with a signing-certificate-v2 attribute naming `ess`'s
+   certificate (NULL: none) */
+struct token_by {
+	const char *tsa, *ess, *md;
+};
+
+static void
+token_resigned(CMS_ContentInfo *cms, const void *arg)
+{
+	const struct token_by *by = arg;
+	CMS_SignerInfo *si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0), *tsi;
+	int idx = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1), n, el;
+	ASN1_TYPE *t;
+	const unsigned char *p;
+	unsigned char *der = NULL, *tok = NULL, *essder = NULL;
+	PKCS7 *p7;
+	TS_TST_INFO *info;
+	CMS_ContentInfo *c;
+	X509 *cert = vc_cert(by->tsa), *named = by->ess ? vc_cert(by->ess) : NULL;
+	EVP_PKEY *key = vc_key(by->tsa);
+	ESS_SIGNING_CERT_V2 *ess = NULL;
+	BIO *b;
+
+	ck_assert_int_ge(idx, 0);
+	t = X509_ATTRIBUTE_get0_type(CMS_unsigned_get_attr(si, idx), 0);
+	ck_assert(t && t->type == V_ASN1_SEQUENCE);
+	p = t->value.sequence->data;
+	ck_assert_ptr_nonnull(p7 = d2i_PKCS7(NULL, &p, t->value.sequence->length));
+	ck_assert_ptr_nonnull(info = PKCS7_to_TS_TST_INFO(p7));
+	ck_assert_int_gt(n = i2d_TS_TST_INFO(info, &der), 0);
+	ck_assert_ptr_nonnull(b = BIO_new_mem_buf(der, n));
+	ck_assert_ptr_nonnull(c = CMS_sign(NULL, NULL, NULL, NULL, CMS_BINARY | CMS_PARTIAL));
+	ck_assert_int_eq(CMS_set1_eContentType(c, OBJ_nid2obj(NID_id_smime_ct_TSTInfo)), 1);
+	ck_assert_ptr_nonnull(
+		tsi = CMS_add1_signer(c, cert, key,
+				      by->md ? EVP_get_digestbyname(by->md) : EVP_sha256(),
+				      CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP));
+	if (named) {
+		ck_assert_ptr_nonnull(
+			ess = OSSL_ESS_signing_cert_v2_new_init(EVP_sha256(), named, NULL, 0));
+		ck_assert_int_gt(el = i2d_ESS_SIGNING_CERT_V2(ess, &essder), 0);
+		ck_assert_int_eq(CMS_signed_add1_attr_by_NID(tsi,
+							     NID_id_smime_aa_signingCertificateV2,
+							     V_ASN1_SEQUENCE, essder, el),
+				 1);
+	}
+	ck_assert_int_eq(CMS_final(c, b, NULL, CMS_BINARY), 1);
+	ck_assert_int_gt(n = i2d_CMS_ContentInfo(c, &tok), 0);
+	X509_ATTRIBUTE_free(CMS_unsigned_delete_attr(si, idx));
+	ck_assert_int_eq(CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken,
+						       V_ASN1_SEQUENCE, tok, n),
+			 1);
+	OPENSSL_free(tok);
+	OPENSSL_free(essder);
+	OPENSSL_free(der);
+	ESS_SIGNING_CERT_V2_free(ess);
+	CMS_ContentInfo_free(c);
+	BIO_free(b);
+	TS_TST_INFO_free(info);
+	PKCS7_free(p7);
+	X509_free(cert);
+	X509_free(named);
+	EVP_PKEY_free(key);
+}
+
+/*
+ * Signature timestamps RFC 3161 does not allow, each the TSTInfo of a real
+ * token signed again: by a TSA certificate whose timeStamping EKU is not
+ * critical (§2.3: it must be), or without the ESS signing-certificate
+ * attribute (§2.4.1: it must be there): the token proves no time, but
+ * nothing against the signature either: indeterminate, saying which. They
+ * were invalid, the second as "the timestamp's signature does not verify",
+ * which it does. One whose ESS attribute names another certificate than
+ * the TSA's stays invalid, saying so. One by a TSA's RSA-1024 key, or
+ * signed over SHA-1, proves no time (weak_algorithm, as the signer's would
+ * be); they were valid. The same token properly signed is valid (the
+ * rewrite changes nothing else). pdfsig checks no timestamp.
+ */
+START_TEST(timestamps_rfc3161_does_not_allow)
+{
+	static const struct {
+		struct token_by by;
+		enum crypto_verdict verdict;
+		const char *reason, *says;
+	} c[] = {
+		{ { "tsa", "tsa", NULL }, CRYPTO_VERDICT_VALID, NULL, NULL },
+		{ { "tsanc", "tsanc", NULL },
+		  CRYPTO_VERDICT_INDETERMINATE,
+		  "ts_bad_eku",
+		  "was not issued for timestamps" },
+		{ { "tsa", NULL, NULL },
+		  CRYPTO_VERDICT_INDETERMINATE,
+		  "ts_signing_cert_missing",
+		  "without the ESS signing-certificate attribute" },
+		{ { "tsa", "ca", NULL },
+		  CRYPTO_VERDICT_INVALID,
+		  "ts_signing_cert_mismatch",
+		  "names another certificate than the TSA's" },
+		{ { "tsa1024", "tsa1024", NULL },
+		  CRYPTO_VERDICT_INDETERMINATE,
+		  "weak_algorithm",
+		  "the TSA certificate (O=Org W,CN=tsa1024 signer) has a 1024-bit RSA key" },
+		{ { "tsa", "tsa", "sha1" },
+		  CRYPTO_VERDICT_INDETERMINATE,
+		  "weak_algorithm",
+		  "the timestamp's signature uses the weak digest SHA1" },
+	};
+	struct crypto_verify_report *r;
+	unsigned char *one;
+	size_t n1, i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		one = vc_sign(base, base_len, "rsa", 1, 0, &n1);
+		cms_rewrite(one, n1, token_resigned, &c[i].by);
+		r = verify(one, n1);
+		ck_assert_uint_eq(r->nsigs, 1);
+		ck_assert_int_eq(r->sigs[0].has_timestamp, 1);
+		ck_assert_msg(r->sigs[0].verdict == c[i].verdict, "%zu: %s: %s", i,
+			      crypto_verdict_name(r->sigs[0].verdict), r->sigs[0].message);
+		if (c[i].reason) {
+			ck_assert_str_eq(r->sigs[0].reasons[0], c[i].reason);
+			ck_assert_msg(strstr(r->sigs[0].message, c[i].says) != NULL, "%s",
+				      r->sigs[0].message);
+			ck_assert_int_eq(r->sigs[0].signature_ok, 1);
+		} else {
+			ck_assert_int_eq(r->sigs[0].timestamp_ok, 1);
+		}
+		crypto_verify_report_free(r);
+		free(one);
+	}
+}
+END_TEST
+
+/*
+ * A countersignature in a widget on page 1 whose field is reachable only
+ * through a /Kids tree (a parent field "Parties" in /Fields, the signature
+ * field its kid), or not at all (the widget in the page's /Annots, no field
+ * of the form lists it). What the form reaches (ISO 32000-2 §12.7.4: a
+ * field is the form's through /Fields and /Kids) is a signature: the first
+ * is valid, named "Parties.Countersignature"; the second is no signature
+ * of the document, and the file's last revision stays unsigned:
+ * indeterminate. pdfsig reads page widgets outside the form too, and lists
+ * the second as a valid signature over the whole file. (The first file's
+ * new parent field "Parties" is judged a disallowed change of the form by
+ * the difference analysis, for the signature before it: not asserted here.)
+ */
+static unsigned char *
+widget_signed(const unsigned char *one, size_t n1, int kids, size_t *n2)
+{
+	int f = next_obj(one, n1), nums[5];
+	char *cat = obj_text(one, n1, 1), *page = obj_text(one, n1, 3), *c2 = NULL, *p2, fld[256],
+	     sig[160], parent[96], ref[32];
+	const char *objs[5];
+	unsigned char *two;
+	size_t k = 0;
+
+	snprintf(ref, sizeof(ref), "%d 0 R", f);
+	snprintf(parent, sizeof(parent), "/Parent %d 0 R", f + 2);
+	snprintf(fld, sizeof(fld),
+		 "<< /Type /Annot /Subtype /Widget /FT /Sig /T (%s) /F 132 /Rect [0 0 0 0] "
+		 "/P 3 0 R /V %d 0 R %s >>",
+		 kids ? "Countersignature" : "Orphan", f + 1, kids ? parent : "");
+	snprintf(sig, sizeof(sig),
+		 "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached "
+		 "/M (D:20260101120000Z) @SIG@ >>");
+	p2 = strstr(page, "/Annots") ? array_append(page, "/Annots", ref) : dict_add(page, "");
+	nums[k] = f;
+	objs[k++] = fld;
+	nums[k] = f + 1;
+	objs[k++] = sig;
+	nums[k] = 3;
+	objs[k++] = p2;
+	if (kids) {
+		snprintf(parent, sizeof(parent), "<< /T (Parties) /Kids [%d 0 R] >>", f);
+		snprintf(ref, sizeof(ref), "%d 0 R", f + 2);
+		c2 = array_append(cat, "/Fields", ref);
+		nums[k] = f + 2;
+		objs[k++] = parent;
+		nums[k] = 1;
+		objs[k++] = c2;
+	}
+	two = vw_update(one, n1, nums, objs, k, VW_TABLE, "openssl:ec", n2);
+	free(cat);
+	free(page);
+	free(c2);
+	free(p2);
+	return two;
+}
+
+START_TEST(signature_fields_the_form_reaches)
+{
+	size_t n1, n2;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	struct crypto_verify_report *r;
+	char *out;
+
+	two = widget_signed(one, n1, 1, &n2);
+	write_file(vc_path("kids_field.pdf"), two, n2);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_str_eq(r->sigs[1].field, "Parties.Countersignature");
+	ck_assert_msg(r->sigs[1].verdict == CRYPTO_VERDICT_VALID, "%s", r->sigs[1].message);
+	crypto_verify_report_free(r);
+	out = pdfsig_says("kids_field.pdf", 2);
+	ck_assert_str_eq(out, "Signature is Valid.");
+	free(out);
+	free(two);
+	two = widget_signed(one, n1, 0, &n2);
+	write_file(vc_path("orphan_widget.pdf"), two, n2);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 1);
+	ck_assert_int_eq(r->last_revision_signed, 0);
+	ck_assert_int_eq(vc_outcome(r), VC_INDETERMINATE);
+	crypto_verify_report_free(r);
+	(void)run("cd %s && pdfsig -nssdir sql:nss orphan_widget.pdf >pdfsig.txt 2>&1", vc_dir);
+	out = (char *)read_file(vc_path("pdfsig.txt"), &n2);
+	ck_assert_msg(strstr(out, "Signature #2:") && strstr(out, "Field Name: Orphan"), "%s", out);
+	free(out);
+	free(two);
+	free(one);
+}
+END_TEST
+
+/*
+ * A chain that a weak algorithm holds together proves no more than its
+ * weakest link: an issuing CA certificate signed with SHA-1, an issuing
+ * CA's RSA-1024 key, or the signer's certificate signed with SHA-1 (each
+ * CA in the signature's CMS). Indeterminate, weak_algorithm, naming the
+ * certificate; they were valid (OpenSSL's chain check asks no strength).
+ * pdfsig calls the signatures valid.
+ */
+START_TEST(weak_links_in_the_chain)
+{
+	static const struct {
+		const char *who, *name, *says;
+	} c[] = {
+		{ "openssl:undersha1@-md sha256 -certfile subsha1.pem", "under_sha1_ca.pdf",
+		  "(CN=verify test issuing CA) is signed with SHA1" },
+		{ "openssl:under1024@-md sha256 -certfile sub1024.pem", "under_1024_ca.pdf",
+		  "(CN=verify test weak CA) has a 1024-bit RSA key" },
+		{ "openssl:leafsha1@-md sha256", "leaf_sha1.pdf",
+		  "(O=Org W,CN=leafsha1 signer) is signed with SHA1" },
+	};
+	size_t n1, i;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1);
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		judged(one, n1, c[i].who, c[i].name, CRYPTO_VERDICT_INDETERMINATE, "weak_algorithm",
+		       c[i].says, "Signature is Valid.");
+	free(one);
+}
+END_TEST
+
+static Suite *
+algs_suite(void)
+{
+	Suite *s = suite_create("verify_world_algs");
+	TCase *tc = tcase_create("algs");
+
+	tcase_add_unchecked_fixture(tc, setup, world_teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, strong_algorithms_of_other_tools);
+	tcase_add_test(tc, weak_keys_are_indeterminate);
+	tcase_add_test(tc, signer_certificate_constraints);
+	tcase_add_test(tc, issuing_ca_in_the_cms_the_dss_or_nowhere);
+	tcase_add_test(tc, substituted_signer_certificate);
+	tcase_add_test(tc, two_signer_infos);
+	tcase_add_test(tc, timestamps_rfc3161_does_not_allow);
+	tcase_add_test(tc, signature_fields_the_form_reaches);
+	tcase_add_test(tc, weak_links_in_the_chain);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(algs_suite());
+	int nf;
+
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? 0 : 1;
+}
