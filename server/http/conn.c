@@ -674,6 +674,12 @@ out:
 	return r;
 }
 
+long
+conn_guard_open(const struct conn_guard *g)
+{
+	return g != NULL ? g->open : 0;
+}
+
 void
 conn_guard_free(struct conn_guard *g)
 {

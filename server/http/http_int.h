@@ -375,6 +375,8 @@ struct event_base;
 int conn_guard_new(struct server *srv, struct conn_guard **out, struct sp_errinfo *ei) SP_WUR;
 /* After evhttp_free() (its connections report their close here). NULL is fine. */
 void conn_guard_free(struct conn_guard *g);
+/* The connections admitted and not closed yet. Loop thread. */
+long conn_guard_open(const struct conn_guard *g);
 
 /*
  * The evhttp_set_bevcb callback (arg: the struct server): builds the

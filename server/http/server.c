@@ -36,7 +36,8 @@
 #include "db.h"
 #include "http_int.h"
 
-/* How long open connections must stay quiet before a draining process exits. */
+/* How long open connections must stay quiet before a draining process exits
+   (none open: it exits at the next tick, no client can send another request) */
 #define DRAIN_QUIET_MS 300
 #define DRAIN_TICK_MS 50
 /* Rate limits kept per process (state/limiter.c); /tsa's, tsa.max_per_minute, the same way. */
@@ -159,7 +160,8 @@ on_drain_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (srv->inflight == 0 && now - srv->last_activity_ms >= DRAIN_QUIET_MS) {
+	if (srv->inflight == 0 &&
+	    (conn_guard_open(srv->conns) == 0 || now - srv->last_activity_ms >= DRAIN_QUIET_MS)) {
 		log_event(LOG_INFO, NULL, "drained", "{s:I}", "drain_ms",
 			  (json_int_t)(now - srv->drain_start_ms));
 		event_base_loopbreak(srv->base);

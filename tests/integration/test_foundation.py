@@ -430,6 +430,17 @@ class GracefulShutdown(ServerTestCase):
         self.assertNotIn("Non-2xx", out)
         self.assertRegex(out, r"(\d+) requests in")
 
+    def test_sigterm_with_nothing_open_exits_at_once(self):
+        # no connection left to send another request: no quiet period to wait
+        # (it was 300 ms after the last request, every stop of every test's server)
+        st, _, _, _ = self.server.request("GET", "/healthz")
+        self.assertEqual(st, 200)
+        self.server.signal(signal.SIGTERM)
+        self.assertEqual(self.server.wait(30), 0, self.server.log()[-2000:])
+        drained = [l for l in self.server.log_lines() if l.get("msg") == "drained"]
+        self.assertEqual(len(drained), 1, self.server.log()[-2000:])
+        self.assertLess(drained[0]["drain_ms"], 250, drained)
+
     def test_no_errors_under_load(self):
         if not shutil.which("wrk"):
             self.skipTest("wrk is not installed")
