@@ -135,6 +135,49 @@ is_sig_field(qpdf_data q, qpdf_oh h, int *visible)
 	return sig;
 }
 
+#define SIG_PARENT_DEPTH 8
+#define SIG_PARENT_KIDS 64
+
+/*
+ * A new field of the form that only gathers signature fields: an object
+ * older does not have, no field type but /Sig, no value, and /Kids each a
+ * signature field or such a field again (depth bounded). A signer's tool
+ * names its field "Parties.Countersignature" so (Acrobat's dotted names,
+ * ISO 32000-2 §12.7.4.2): the new parent holds nothing but the signature.
+ * 1 when so; *visible counts the visible widgets under it.
+ */
+static int
+sig_parent(const struct ctx *c, qpdf_oh h, int depth, int *visible)
+{
+	qpdf_data qn = c->n->q;
+	qpdf_oh kids = qpdf_oh_get_key_if_dict(qn, h, "/Kids"), ft, k;
+	int n, i, vis;
+
+	if (depth > SIG_PARENT_DEPTH || !qpdf_oh_is_indirect(qn, h) ||
+	    !qpdf_oh_is_dictionary(qn, h) || qpdf_oh_is_stream(qn, h) ||
+	    !qpdf_oh_is_null(c->o->q, qpdf_get_object_by_id(c->o->q, qpdf_oh_get_object_id(qn, h),
+							    qpdf_oh_get_generation(qn, h))))
+		return 0;
+	ft = qpdf_oh_get_key_if_dict(qn, h, "/FT");
+	if ((!qpdf_oh_is_null(qn, ft) && !qpdf_oh_is_name_and_equals(qn, ft, "/Sig")) ||
+	    qpdf_oh_has_key(qn, h, "/V") || !qpdf_oh_is_array(qn, kids) ||
+	    (n = qpdf_oh_get_array_n_items(qn, kids)) < 1 || n > SIG_PARENT_KIDS)
+		return 0;
+	for (i = 0; i < n; i++) {
+		k = qpdf_oh_get_array_item(qn, kids, i);
+		if (!qpdf_oh_is_indirect(qn, k) || !qpdf_oh_is_dictionary(qn, k))
+			return 0;
+		if (qpdf_oh_has_key(qn, k, "/Kids")) {
+			if (!sig_parent(c, k, depth + 1, &vis))
+				return 0;
+		} else if (!is_sig_field(qn, k, &vis)) {
+			return 0;
+		}
+		*visible += vis;
+	}
+	return 1;
+}
+
 /*
  * An array that may only grow by signature fields or widgets: the old items
  * in place, each new one a signature field (widget if annots). 1 when so.
@@ -179,6 +222,11 @@ grows_by_sigs(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *key, int annot
 	}
 	for (i = no; i < nn; i++) {
 		qpdf_oh it = qpdf_oh_get_array_item(qn, nw, i);
+		vis = 0;
+		if (!annots && sig_parent(c, it, 0, &vis)) {
+			*visible += vis;
+			continue;
+		}
 		if (!qpdf_oh_is_indirect(qn, it) || !qpdf_oh_is_dictionary(qn, it) ||
 		    !is_sig_field(qn, it, &vis) ||
 		    (annots &&

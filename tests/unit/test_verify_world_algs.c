@@ -496,9 +496,10 @@ END_TEST
  * is valid, named "Parties.Countersignature"; the second is no signature
  * of the document, and the file's last revision stays unsigned:
  * indeterminate. pdfsig reads page widgets outside the form too, and lists
- * the second as a valid signature over the whole file. (The first file's
- * new parent field "Parties" is judged a disallowed change of the form by
- * the difference analysis, for the signature before it: not asserted here.)
+ * the second as a valid signature over the whole file. The first file's
+ * new parent field "Parties", which gathers only the new signature field,
+ * is an allowed change for the signature before it (it was judged a
+ * disallowed change of the form).
  */
 static unsigned char *
 widget_signed(const unsigned char *one, size_t n1, int kids, size_t *n2)
@@ -527,7 +528,9 @@ widget_signed(const unsigned char *one, size_t n1, int kids, size_t *n2)
 	nums[k] = 3;
 	objs[k++] = p2;
 	if (kids) {
-		snprintf(parent, sizeof(parent), "<< /T (Parties) /Kids [%d 0 R] >>", f);
+		/* kids 2: a parent that is a text field with a value of its own */
+		snprintf(parent, sizeof(parent), "<< /T (Parties)%s /Kids [%d 0 R] >>",
+			 kids == 2 ? " /FT /Tx /V (999)" : "", f);
 		snprintf(ref, sizeof(ref), "%d 0 R", f + 2);
 		c2 = array_append(cat, "/Fields", ref);
 		nums[k] = f + 2;
@@ -556,10 +559,22 @@ START_TEST(signature_fields_the_form_reaches)
 	ck_assert_uint_eq(r->nsigs, 2);
 	ck_assert_str_eq(r->sigs[1].field, "Parties.Countersignature");
 	ck_assert_msg(r->sigs[1].verdict == CRYPTO_VERDICT_VALID, "%s", r->sigs[1].message);
+	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES &&
+			      r->sigs[0].ndisallowed == 0,
+		      "the first signature: %s (%s)", crypto_verdict_name(r->sigs[0].verdict),
+		      r->sigs[0].message);
 	crypto_verify_report_free(r);
 	out = pdfsig_says("kids_field.pdf", 2);
 	ck_assert_str_eq(out, "Signature is Valid.");
 	free(out);
+	free(two);
+	/* a new parent that is more than a gathering of signatures stays a change of the form */
+	two = widget_signed(one, n1, 2, &n2);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_msg(r->sigs[0].verdict == CRYPTO_VERDICT_INVALID && r->sigs[0].ndisallowed > 0,
+		      "a text parent with a value: %s", crypto_verdict_name(r->sigs[0].verdict));
+	crypto_verify_report_free(r);
 	free(two);
 	two = widget_signed(one, n1, 0, &n2);
 	write_file(vc_path("orphan_widget.pdf"), two, n2);
