@@ -179,6 +179,41 @@ sig_parent(const struct ctx *c, qpdf_oh h, int depth, int *visible)
 }
 
 /*
+ * 1 when widget h (of newer) is a field of newer's form: h, or the field
+ * its /Parent chain ends in, is an item of the AcroForm's /Fields. A
+ * signature widget no field of the form lists is no signature (viewers
+ * differ: pdfsig lists it, the form does not): an annotation added.
+ */
+static int
+in_form(const struct ctx *c, qpdf_oh h)
+{
+	qpdf_data qn = c->n->q;
+	qpdf_oh af = qpdf_oh_get_key_if_dict(qn, qpdf_get_root(qn), "/AcroForm"),
+		fields = qpdf_oh_get_key_if_dict(qn, af, "/Fields"), p;
+	int depth, n, i, id, *refs = NULL, found = 0;
+
+	for (depth = 0; depth < SIG_PARENT_DEPTH; depth++) {
+		p = qpdf_oh_get_key_if_dict(qn, h, "/Parent");
+		if (!qpdf_oh_is_dictionary(qn, p))
+			break;
+		h = p;
+	}
+	if (!qpdf_oh_is_indirect(qn, h) || !qpdf_oh_is_array(qn, fields))
+		return 0;
+	id = qpdf_oh_get_object_id(qn, h);
+	n = qpdf_oh_get_array_n_items(qn, fields);
+	if (n > 0 && pdf_array_refs(qn, fields, n, &refs)) {
+		for (i = 0; i < n && !found; i++)
+			found = refs[2 * i] == id;
+		free(refs);
+		return found;
+	}
+	for (i = 0; i < n && !found; i++)
+		found = qpdf_oh_get_object_id(qn, qpdf_oh_get_array_item(qn, fields, i)) == id;
+	return found;
+}
+
+/*
  * An array that may only grow by signature fields or widgets: the old items
  * in place, each new one a signature field (widget if annots). 1 when so.
  * key: old and nw are the value of key in object c->dnum ("" that object
@@ -230,8 +265,9 @@ grows_by_sigs(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *key, int annot
 		if (!qpdf_oh_is_indirect(qn, it) || !qpdf_oh_is_dictionary(qn, it) ||
 		    !is_sig_field(qn, it, &vis) ||
 		    (annots &&
-		     !qpdf_oh_is_name_and_equals(qn, qpdf_oh_get_key_if_dict(qn, it, "/Subtype"),
-						 "/Widget")))
+		     (!qpdf_oh_is_name_and_equals(qn, qpdf_oh_get_key_if_dict(qn, it, "/Subtype"),
+						  "/Widget") ||
+		      !in_form(c, it))))
 			return 0;
 		*visible += vis;
 	}
