@@ -6,7 +6,8 @@
  * compared with the previous revision. Allowed: new objects nothing old
  * refers to, new signature fields and their widgets, the AcroForm entries
  * and page /Annots additions for them, /SigFlags, DSS, /Info and XMP
- * metadata. Everything else is disallowed and named: fail closed.
+ * metadata. Everything else is disallowed and named: fail closed. The
+ * form's and the annotations' judgements are diff_form.c's.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -18,46 +19,6 @@
 /* AcroForm entries a signer's tool may set (ISO 32000-2 §12.7.3, §12.8.2.2). */
 static const char *const af_free[] = { "/SigFlags", "/DA", "/DR", NULL };
 
-struct ctx {
-	struct pdf_doc *o, *n;
-	struct pdf_diff *d;
-	int root, info, acroform, fields, metadata, dss;
-	const struct pdf_refs *refs; /* numbers some revision up to older refers to */
-	char key[64];                /* the key dict_allowed() refused */
-	int in_page;                 /* dict_allowed() compares a page */
-	int in_root;                 /* ... the catalog */
-	int annots_edited;           /* ... whose /Annots gained or lost annotations (DocMDP P=3) */
-	/* the older revision's pages' object numbers, read once per diff (is_page): every
-	   object the update redefines asked each page for its number */
-	int *page_ids;
-	/* a read of newer's DSS, of its very bytes (pdf_revision_diff_dss), or NULL */
-	const struct pdf_dss *dss_new;
-	/* the object classify() compares (its number and generation; 0 inside a direct
-	   dictionary of it): the container dict_allowed() names its arrays by */
-	int dnum, dgen;
-	/* the object streams the update's xref section lists objects in, ascending */
-	int *in;
-	size_t nin;
-};
-
-/*
- * A widget (no field of its own) of a signature field that had no value
- * and has one now: the widget of an empty field being signed.
- */
-static int
-sig_widget_filled(qpdf_data qo, qpdf_oh old, qpdf_data qn, qpdf_oh nw)
-{
-	qpdf_oh po = qpdf_oh_get_key_if_dict(qo, old, "/Parent"),
-		pn = qpdf_oh_get_key_if_dict(qn, nw, "/Parent");
-
-	return !qpdf_oh_is_stream(qo, old) && !qpdf_oh_has_key(qo, old, "/FT") &&
-	       !qpdf_oh_has_key(qo, old, "/T") && !qpdf_oh_has_key(qo, old, "/V") &&
-	       qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key_if_dict(qo, po, "/FT"), "/Sig") &&
-	       !qpdf_oh_has_key(qo, po, "/V") && qpdf_oh_is_indirect(qo, po) &&
-	       qpdf_oh_get_object_id(qo, po) == qpdf_oh_get_object_id(qn, pn) &&
-	       qpdf_oh_has_key(qn, pn, "/V");
-}
-
 static char *
 unparse(qpdf_data q, qpdf_oh h)
 {
@@ -67,8 +28,8 @@ unparse(qpdf_data q, qpdf_oh h)
 }
 
 /* Same value in both documents (references compared as references). */
-static int
-same(qpdf_data qa, qpdf_oh a, qpdf_data qb, qpdf_oh b)
+int
+diff_same(qpdf_data qa, qpdf_oh a, qpdf_data qb, qpdf_oh b)
 {
 	int ia = qpdf_oh_is_indirect(qa, a), ib = qpdf_oh_is_indirect(qb, b), eq;
 	const char *sa;
@@ -103,280 +64,13 @@ encryption_kept(struct pdf_diff *out, qpdf_data qo, qpdf_oh to, qpdf_data qn, qp
 		diff_note(out, 0, 0, 0, 0, "encryption added");
 	else if (!en)
 		diff_note(out, 0, 0, 0, 0, "encryption removed");
-	else if (!same(qo, qpdf_oh_get_key_if_dict(qo, to, "/Encrypt"), qn,
-		       qpdf_oh_get_key_if_dict(qn, tn, "/Encrypt")) ||
+	else if (!diff_same(qo, qpdf_oh_get_key_if_dict(qo, to, "/Encrypt"), qn,
+			    qpdf_oh_get_key_if_dict(qn, tn, "/Encrypt")) ||
 		 !qpdf_oh_is_array(qo, io) || !qpdf_oh_is_array(qn, in) ||
 		 qpdf_oh_get_array_n_items(qo, io) < 1 || qpdf_oh_get_array_n_items(qn, in) < 1 ||
-		 !same(qo, qpdf_oh_get_array_item(qo, io, 0), qn,
-		       qpdf_oh_get_array_item(qn, in, 0)))
+		 !diff_same(qo, qpdf_oh_get_array_item(qo, io, 0), qn,
+			    qpdf_oh_get_array_item(qn, in, 0)))
 		diff_note(out, 0, 0, 0, 0, "encryption changed (/Encrypt or the first /ID)");
-}
-
-/* A signature field, or a widget whose field is one. */
-static int
-is_sig_field(qpdf_data q, qpdf_oh h, int *visible)
-{
-	qpdf_oh p = qpdf_oh_get_key_if_dict(q, h, "/Parent"), rect, f;
-	int sig = qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key_if_dict(q, h, "/FT"), "/Sig") ||
-		  (qpdf_oh_is_dictionary(q, p) &&
-		   qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key_if_dict(q, p, "/FT"), "/Sig"));
-	double v[4];
-	int i;
-
-	*visible = 0;
-	rect = qpdf_oh_get_key_if_dict(q, h, "/Rect");
-	f = qpdf_oh_get_key_if_dict(q, h, "/F");
-	if (qpdf_oh_is_array(q, rect) && qpdf_oh_get_array_n_items(q, rect) == 4) {
-		for (i = 0; i < 4; i++)
-			v[i] = qpdf_oh_get_numeric_value(q, qpdf_oh_get_array_item(q, rect, i));
-		*visible = v[0] != v[2] && v[1] != v[3] &&
-			   !(qpdf_oh_is_integer(q, f) && (qpdf_oh_get_int_value(q, f) & 2));
-	}
-	return sig;
-}
-
-#define SIG_PARENT_DEPTH 8
-#define SIG_PARENT_KIDS 64
-
-/*
- * A new field of the form that only gathers signature fields: an object
- * older does not have, no field type but /Sig, no value, and /Kids each a
- * signature field or such a field again (depth bounded). A signer's tool
- * names its field "Parties.Countersignature" so (Acrobat's dotted names,
- * ISO 32000-2 §12.7.4.2): the new parent holds nothing but the signature.
- * 1 when so; *visible counts the visible widgets under it.
- */
-static int
-sig_parent(const struct ctx *c, qpdf_oh h, int depth, int *visible)
-{
-	qpdf_data qn = c->n->q;
-	qpdf_oh kids = qpdf_oh_get_key_if_dict(qn, h, "/Kids"), ft, k;
-	int n, i, vis;
-
-	if (depth > SIG_PARENT_DEPTH || !qpdf_oh_is_indirect(qn, h) ||
-	    !qpdf_oh_is_dictionary(qn, h) || qpdf_oh_is_stream(qn, h) ||
-	    !qpdf_oh_is_null(c->o->q, qpdf_get_object_by_id(c->o->q, qpdf_oh_get_object_id(qn, h),
-							    qpdf_oh_get_generation(qn, h))))
-		return 0;
-	ft = qpdf_oh_get_key_if_dict(qn, h, "/FT");
-	if ((!qpdf_oh_is_null(qn, ft) && !qpdf_oh_is_name_and_equals(qn, ft, "/Sig")) ||
-	    qpdf_oh_has_key(qn, h, "/V") || !qpdf_oh_is_array(qn, kids) ||
-	    (n = qpdf_oh_get_array_n_items(qn, kids)) < 1 || n > SIG_PARENT_KIDS)
-		return 0;
-	for (i = 0; i < n; i++) {
-		k = qpdf_oh_get_array_item(qn, kids, i);
-		if (!qpdf_oh_is_indirect(qn, k) || !qpdf_oh_is_dictionary(qn, k))
-			return 0;
-		if (qpdf_oh_has_key(qn, k, "/Kids")) {
-			if (!sig_parent(c, k, depth + 1, &vis))
-				return 0;
-		} else if (!is_sig_field(qn, k, &vis)) {
-			return 0;
-		}
-		*visible += vis;
-	}
-	return 1;
-}
-
-/*
- * 1 when widget h (of newer) is a field of newer's form: h, or the field
- * its /Parent chain ends in, is an item of the AcroForm's /Fields. A
- * signature widget no field of the form lists is no signature (viewers
- * differ: pdfsig lists it, the form does not): an annotation added.
- */
-static int
-in_form(const struct ctx *c, qpdf_oh h)
-{
-	qpdf_data qn = c->n->q;
-	qpdf_oh af = qpdf_oh_get_key_if_dict(qn, qpdf_get_root(qn), "/AcroForm"),
-		fields = qpdf_oh_get_key_if_dict(qn, af, "/Fields"), p;
-	int depth, n, i, id, *refs = NULL, found = 0;
-
-	for (depth = 0; depth < SIG_PARENT_DEPTH; depth++) {
-		p = qpdf_oh_get_key_if_dict(qn, h, "/Parent");
-		if (!qpdf_oh_is_dictionary(qn, p))
-			break;
-		h = p;
-	}
-	if (!qpdf_oh_is_indirect(qn, h) || !qpdf_oh_is_array(qn, fields))
-		return 0;
-	id = qpdf_oh_get_object_id(qn, h);
-	n = qpdf_oh_get_array_n_items(qn, fields);
-	if (n > 0 && pdf_array_refs(qn, fields, n, &refs)) {
-		for (i = 0; i < n && !found; i++)
-			found = refs[2 * i] == id;
-		free(refs);
-		return found;
-	}
-	for (i = 0; i < n && !found; i++)
-		found = qpdf_oh_get_object_id(qn, qpdf_oh_get_array_item(qn, fields, i)) == id;
-	return found;
-}
-
-/*
- * An array that may only grow by signature fields or widgets: the old items
- * in place, each new one a signature field (widget if annots). 1 when so.
- * key: old and nw are the value of key in object c->dnum ("" that object
- * itself) of each document, as it keeps them read (pdf_doc_key_refs: the
- * older one's /Annots and /Fields, handed on with its parse, were read as
- * the newer side of the completion that stored it); NULL: not named.
- */
-static int
-grows_by_sigs(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *key, int annots, int *visible)
-{
-	qpdf_data qo = c->o->q, qn = c->n->q;
-	int no = qpdf_oh_is_array(qo, old) ? qpdf_oh_get_array_n_items(qo, old) : 0;
-	int nn = qpdf_oh_is_array(qn, nw) ? qpdf_oh_get_array_n_items(qn, nw) : -1, i, vis;
-	int *ro = NULL, *rn = NULL;
-
-	*visible = 0;
-	if (!qpdf_oh_is_null(qo, old) && !qpdf_oh_is_array(qo, old))
-		return 0;
-	if (nn < no)
-		return 0;
-	/* the old items in place: as references read in bulk when both are only that
-	   (pdf_array_refs), not with two C API calls and a new handle per item: k items at
-	   a contract's k-th signing */
-	if (no > 0 &&
-	    (key != NULL && c->dnum > 0
-		     ? pdf_doc_key_refs(c->o, c->dnum, c->dgen, key, old, no, &ro)
-		     : pdf_array_refs(qo, old, no, &ro)) &&
-	    (key != NULL && c->dnum > 0 ? pdf_doc_key_refs(c->n, c->dnum, c->dgen, key, nw, nn, &rn)
-					: pdf_array_refs(qn, nw, nn, &rn))) {
-		i = memcmp(ro, rn, (size_t)no * 2 * sizeof(*ro)) == 0;
-		free(ro);
-		free(rn);
-		if (!i)
-			return 0;
-	} else {
-		free(ro);
-		for (i = 0; i < no; i++)
-			if (!same(qo, qpdf_oh_get_array_item(qo, old, i), qn,
-				  qpdf_oh_get_array_item(qn, nw, i)))
-				return 0;
-	}
-	for (i = no; i < nn; i++) {
-		qpdf_oh it = qpdf_oh_get_array_item(qn, nw, i);
-		vis = 0;
-		if (!annots && sig_parent(c, it, 0, &vis)) {
-			*visible += vis;
-			continue;
-		}
-		if (!qpdf_oh_is_indirect(qn, it) || !qpdf_oh_is_dictionary(qn, it) ||
-		    !is_sig_field(qn, it, &vis) ||
-		    (annots &&
-		     (!qpdf_oh_is_name_and_equals(qn, qpdf_oh_get_key_if_dict(qn, it, "/Subtype"),
-						  "/Widget") ||
-		      !in_form(c, it))))
-			return 0;
-		*visible += vis;
-	}
-	return 1;
-}
-
-/* An annotation that is no form widget (those DocMDP P=3 lets a later signer edit). */
-static int
-is_markup_annot(qpdf_data q, qpdf_oh h)
-{
-	qpdf_oh st = qpdf_oh_get_key_if_dict(q, h, "/Subtype");
-
-	return qpdf_oh_is_dictionary(q, h) && !qpdf_oh_is_stream(q, h) && qpdf_oh_is_name(q, st) &&
-	       !qpdf_oh_is_name_and_equals(q, st, "/Widget") &&
-	       (qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key_if_dict(q, h, "/Type"), "/Annot") ||
-		qpdf_oh_is_array(q, qpdf_oh_get_key_if_dict(q, h, "/Rect"))) &&
-	       !qpdf_oh_has_key(q, h, "/FT") && !qpdf_oh_has_key(q, h, "/Parent");
-}
-
-#define ANNOTS_EDIT_MAX 512
-
-static int
-in_refs(qpdf_data q, qpdf_oh arr, int n, int id)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (qpdf_oh_get_object_id(q, qpdf_oh_get_array_item(q, arr, i)) == id)
-			return 1;
-	return 0;
-}
-
-/*
- * A page's /Annots that gained or lost annotations (ISO 32000-2 §12.8.2.2.2,
- * P=3: "annotation creation, deletion and modification"): every item a
- * reference; every widget of the old array still there; every item added a
- * markup annotation or a signature widget, every item removed a markup
- * annotation. 1 when so.
- */
-static int
-annots_edit(struct ctx *c, qpdf_oh old, qpdf_oh nw)
-{
-	qpdf_data qo = c->o->q, qn = c->n->q;
-	int no = qpdf_oh_is_array(qo, old) ? qpdf_oh_get_array_n_items(qo, old) : 0;
-	int nn = qpdf_oh_is_array(qn, nw) ? qpdf_oh_get_array_n_items(qn, nw) : 0, i, id, vis;
-	qpdf_oh it;
-
-	if ((!qpdf_oh_is_null(qo, old) && !qpdf_oh_is_array(qo, old)) ||
-	    (!qpdf_oh_is_null(qn, nw) && !qpdf_oh_is_array(qn, nw)) || no > ANNOTS_EDIT_MAX ||
-	    nn > ANNOTS_EDIT_MAX)
-		return 0;
-	for (i = 0; i < no; i++) {
-		it = qpdf_oh_get_array_item(qo, old, i);
-		if (!qpdf_oh_is_indirect(qo, it))
-			return 0;
-		id = qpdf_oh_get_object_id(qo, it);
-		if (!in_refs(qn, nw, nn, id) && !is_markup_annot(qo, it))
-			return 0;
-	}
-	for (i = 0; i < nn; i++) {
-		it = qpdf_oh_get_array_item(qn, nw, i);
-		if (!qpdf_oh_is_indirect(qn, it))
-			return 0;
-		id = qpdf_oh_get_object_id(qn, it);
-		if (!in_refs(qo, old, no, id) && !is_markup_annot(qn, it) &&
-		    !(is_sig_field(qn, it, &vis) &&
-		      qpdf_oh_is_name_and_equals(qn, qpdf_oh_get_key_if_dict(qn, it, "/Subtype"),
-						 "/Widget")))
-			return 0;
-	}
-	return 1;
-}
-
-/*
- * The form field h is (a field dictionary, or a widget whose /Parent is
- * one): its field type, inherited, into ft and its fully qualified name
- * (ISO 32000-2 §12.7.4.2) into name. 0 when h is not part of a field.
- */
-static int
-field_of(qpdf_data q, qpdf_oh h, char *ft, size_t ftcap, char *name, size_t cap)
-{
-	const char *parts[16];
-	char *dup[16];
-	qpdf_oh t, f;
-	int n = 0, depth, i, found = 0;
-	size_t at = 0;
-
-	ft[0] = name[0] = 0;
-	for (depth = 0; depth < 16 && qpdf_oh_is_dictionary(q, h); depth++) {
-		f = qpdf_oh_get_key_if_dict(q, h, "/FT");
-		if (!ft[0] && qpdf_oh_is_name(q, f)) {
-			snprintf(ft, ftcap, "%s", qpdf_oh_get_name(q, f));
-			found = 1;
-		}
-		t = qpdf_oh_get_key_if_dict(q, h, "/T");
-		dup[n] = qpdf_oh_is_string(q, t) ? strdup(qpdf_oh_get_utf8_value(q, t)) : NULL;
-		parts[n] = dup[n];
-		n++;
-		h = qpdf_oh_get_key_if_dict(q, h, "/Parent");
-	}
-	if (depth == 16)
-		found = 0; /* a loop of parents: no field */
-	for (i = n; i-- > 0;)
-		if (parts[i] && at < cap)
-			at += (size_t)snprintf(name + at, cap - at, "%s%s", at ? "." : "",
-					       parts[i]);
-	for (i = 0; i < n; i++)
-		free(dup[i]);
-	return found && name[0] != 0;
 }
 
 /* A catalog /Version name's version as 10 * major + minor (/1.7: 17), -1 if none is. */
@@ -427,7 +121,7 @@ key_listed(const char *const *keys, int n, const char *k)
  * Returns 1 when every difference is allowed; *what names the first that is not.
  */
 static int
-dict_allowed(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *const *free_keys, int depth,
+dict_allowed(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw, const char *const *free_keys, int depth,
 	     int *visible, const char **what)
 {
 	qpdf_data qo = c->o->q, qn = c->n->q;
@@ -471,15 +165,15 @@ dict_allowed(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *const *free_key
 		b = qpdf_oh_get_key_if_dict(qn, nw, k);
 		/*
 		 * A free key is allowed whatever its value, and /Fields or /Annots
-		 * written in place as arrays that grows_by_sigs() accepts are allowed
+		 * written in place as arrays that diff_grows_by_sigs() accepts are allowed
 		 * whether or not they are also the same: so those are settled before
-		 * same() unparses both values (/DR whole; the two arrays, k items
-		 * each at a contract's k-th signing, which grows_by_sigs() reads
-		 * anyway when they differ). The answer is the one same() first gave:
-		 * same() has no side effect, and two direct arrays that unparse
-		 * alike hold the same items, so grows_by_sigs() accepts them and
+		 * diff_same() unparses both values (/DR whole; the two arrays, k items
+		 * each at a contract's k-th signing, which diff_grows_by_sigs() reads
+		 * anyway when they differ). The answer is the one diff_same() first gave:
+		 * diff_same() has no side effect, and two direct arrays that unparse
+		 * alike hold the same items, so diff_grows_by_sigs() accepts them and
 		 * finds no new one (nothing visible added). An indirect /Fields or
-		 * /Annots is still same() by its reference first (its object's
+		 * /Annots is still diff_same() by its reference first (its object's
 		 * change is classified on its own).
 		 */
 		for (j = 0; free_keys[j] && !ok && k; j++)
@@ -487,24 +181,24 @@ dict_allowed(struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *const *free_key
 		if (!ok && grows && !qpdf_oh_is_indirect(qo, a) && !qpdf_oh_is_indirect(qn, b) &&
 		    qpdf_oh_is_array(qo, a) && qpdf_oh_is_array(qn, b)) {
 			tried = 1;
-			if (grows_by_sigs(c, a, b, k, !strcmp(k, "/Annots"), &vis)) {
+			if (diff_grows_by_sigs(c, a, b, k, !strcmp(k, "/Annots"), &vis)) {
 				ok = 1;
 				*visible += vis;
 			}
 		}
 		if (!k)
 			s = 0;
-		else if (!ok && same(qo, a, qn, b))
+		else if (!ok && diff_same(qo, a, qn, b))
 			ok = 1;
 		if (!ok && grows && !tried &&
-		    grows_by_sigs(c, a, b, k, !strcmp(k, "/Annots"), &vis)) {
+		    diff_grows_by_sigs(c, a, b, k, !strcmp(k, "/Annots"), &vis)) {
 			ok = 1;
 			*visible += vis;
 		}
 		if (!ok && k && c->in_root && depth == 0 && !strcmp(k, "/Version") &&
 		    version_not_lowered(qo, a, qn, b))
 			ok = 1;
-		if (!ok && k && c->in_page && !strcmp(k, "/Annots") && annots_edit(c, a, b)) {
+		if (!ok && k && c->in_page && !strcmp(k, "/Annots") && diff_annots_edit(c, a, b)) {
 			ok = 1;
 			c->annots_edited = 1;
 		}
@@ -540,7 +234,7 @@ ref_id(qpdf_data q, qpdf_oh parent, const char *key)
 
 /* 1 when some revision up to older refers to object id. */
 static int
-used(const struct ctx *c, int id)
+used(const struct diff_ctx *c, int id)
 {
 	return id > 0 && (size_t)id < c->refs->n && REF_HAS(c->refs, id);
 }
@@ -552,7 +246,7 @@ used(const struct ctx *c, int id)
  * would change with it.
  */
 static int
-shared(const struct ctx *c, int id)
+shared(const struct diff_ctx *c, int id)
 {
 	return id > 0 && (size_t)id < c->refs->n && c->refs->multi != NULL &&
 	       REF_MULTI(c->refs, id);
@@ -564,7 +258,7 @@ shared(const struct ctx *c, int id)
  * next); 0 otherwise.
  */
 static int
-role_taken(const struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *key)
+role_taken(const struct diff_ctx *c, qpdf_oh old, qpdf_oh nw, const char *key)
 {
 	int id = ref_id(c->n->q, nw, key);
 
@@ -573,7 +267,7 @@ role_taken(const struct ctx *c, qpdf_oh old, qpdf_oh nw, const char *key)
 
 /* The page whose /Annots array is object id, 0 if none. */
 static int
-is_annots(struct ctx *c, int id)
+is_annots(struct diff_ctx *c, int id)
 {
 	int i;
 
@@ -584,7 +278,7 @@ is_annots(struct ctx *c, int id)
 }
 
 static int
-is_page(struct ctx *c, int id)
+is_page(struct diff_ctx *c, int id)
 {
 	int i;
 
@@ -601,7 +295,7 @@ is_page(struct ctx *c, int id)
 
 /* Whether object id is in some page's /Annots in the older revision. */
 static int
-on_a_page(struct ctx *c, int id)
+on_a_page(struct diff_ctx *c, int id)
 {
 	qpdf_data q = c->o->q;
 	qpdf_oh a;
@@ -673,7 +367,7 @@ dss_grown(qpdf_data qo, qpdf_oh old, qpdf_data qn, qpdf_oh nw)
  * classify() names first. 0: compared as before.
  */
 static int
-dss_told_grown(const struct ctx *c, int num, int gen)
+dss_told_grown(const struct diff_ctx *c, int num, int gen)
 {
 	const struct pdf_dss *nw = c->dss_new;
 	size_t k;
@@ -703,14 +397,14 @@ cmp_int(const void *a, const void *b)
  * /XRef or /ObjStm is content (viewers draw it whatever it says).
  */
 static int
-holds_listed(const struct ctx *c, int num)
+holds_listed(const struct diff_ctx *c, int num)
 {
 	return c->nin > 0 && bsearch(&num, c->in, c->nin, sizeof(*c->in), cmp_int) != NULL;
 }
 
 /* An object the update redefined: allowed or not, and why. */
 static void
-classify(struct ctx *c, int num, int gen)
+classify(struct diff_ctx *c, int num, int gen)
 {
 	qpdf_data qo = c->o->q, qn = c->n->q;
 	qpdf_oh old = qpdf_get_object_by_id(qo, num, gen), nw = qpdf_get_object_by_id(qn, num, gen);
@@ -808,8 +502,8 @@ classify(struct ctx *c, int num, int gen)
 				  ref_id(qn, nw, "/Metadata") == taken ? "/Metadata" : "/DSS",
 				  taken);
 		/* validation data only: /DSS is the one key that differs */
-		else if (same(qo, qpdf_oh_get_key_if_dict(qo, old, "/AcroForm"), qn,
-			      qpdf_oh_get_key_if_dict(qn, nw, "/AcroForm")) &&
+		else if (diff_same(qo, qpdf_oh_get_key_if_dict(qo, old, "/AcroForm"), qn,
+				   qpdf_oh_get_key_if_dict(qn, nw, "/AcroForm")) &&
 			 dict_allowed(c, old, nw, dss_only, 0, &v1, &what) && v1 == 0) {
 			diff_note(c->d, num, gen, 1, 0,
 				  "catalog: document security store (DSS) added");
@@ -826,7 +520,7 @@ classify(struct ctx *c, int num, int gen)
 		else
 			diff_note(c->d, num, gen, 0, 0, "AcroForm changed (%s)", what);
 	} else if (num == c->fields) {
-		if (grows_by_sigs(c, old, nw, "", 0, &vis))
+		if (diff_grows_by_sigs(c, old, nw, "", 0, &vis))
 			diff_note(c->d, num, gen, 1, vis,
 				  "AcroForm /Fields: signature fields added");
 		else
@@ -845,10 +539,10 @@ classify(struct ctx *c, int num, int gen)
 		else
 			diff_note(c->d, num, gen, 0, 0, "page %d changed (%s)", page, what);
 	} else if ((page = is_annots(c, num)) > 0) {
-		if (grows_by_sigs(c, old, nw, "", 1, &vis))
+		if (diff_grows_by_sigs(c, old, nw, "", 1, &vis))
 			diff_note(c->d, num, gen, 1, vis,
 				  "page %d /Annots: signature widgets added", page);
-		else if (annots_edit(c, old, nw))
+		else if (diff_annots_edit(c, old, nw))
 			diff_note_perm(c->d, num, gen, PDF_CHANGE_ANNOT, NULL,
 				       "page %d /Annots: annotations added or removed", page);
 		else
@@ -858,27 +552,32 @@ classify(struct ctx *c, int num, int gen)
 					      "/Sig") &&
 		   !qpdf_oh_has_key(qo, old, "/V") && qpdf_oh_has_key(qn, nw, "/V") &&
 		   dict_allowed(c, old, nw, sigfield_free, 1, &vis, &what)) {
-		field_of(qn, nw, ft, sizeof(ft), name, sizeof(name));
+		diff_field_of(qn, nw, ft, sizeof(ft), name, sizeof(name));
 		diff_note_fill(c->d, num, gen, name, "empty signature field \"%.60s\" signed",
 			       name);
-	} else if (sig_widget_filled(qo, old, qn, nw) &&
+	} else if (diff_sig_widget_filled(qo, old, qn, nw) &&
 		   dict_allowed(c, old, nw, sigfield_free, 1, &vis, &what)) {
-		field_of(qn, nw, ft, sizeof(ft), name, sizeof(name));
+		diff_field_of(qn, nw, ft, sizeof(ft), name, sizeof(name));
 		diff_note_fill(c->d, num, gen, name,
 			       "the widget of empty signature field \"%.60s\" signed", name);
 	} else if (!qpdf_oh_is_stream(qo, old) &&
-		   field_of(qo, old, ft, sizeof(ft), name, sizeof(name)) && strcmp(ft, "/Sig") &&
-		   field_of(qn, nw, ft2, sizeof(ft2), name2, sizeof(name2)) && !strcmp(ft, ft2) &&
-		   !strcmp(name, name2) && dict_allowed(c, old, nw, fill_free, 1, &vis, &what)) {
+		   diff_field_of(qo, old, ft, sizeof(ft), name, sizeof(name)) &&
+		   strcmp(ft, "/Sig") &&
+		   diff_field_of(qn, nw, ft2, sizeof(ft2), name2, sizeof(name2)) &&
+		   !strcmp(ft, ft2) && !strcmp(name, name2) &&
+		   dict_allowed(c, old, nw, fill_free, 1, &vis, &what)) {
 		/* the same field, only its value and appearance changed (form filling) */
 		diff_note_perm(c->d, num, gen, PDF_CHANGE_FORM_FILL, name,
 			       "form field \"%.60s\" filled in", name);
-	} else if (is_markup_annot(qo, old) && is_markup_annot(qn, nw) && on_a_page(c, num)) {
+	} else if (diff_is_markup_annot(qo, old) && diff_is_markup_annot(qn, nw) &&
+		   on_a_page(c, num)) {
 		diff_note_perm(c->d, num, gen, PDF_CHANGE_ANNOT, NULL, "annotation %d changed",
 			       num);
-	} else if (field_of(qo, old, ft, sizeof(ft), name, sizeof(name)) && !strcmp(ft, "/Sig") &&
-		   qpdf_oh_has_key(qo, old, "/V") && qpdf_oh_has_key(qn, nw, "/V") &&
-		   !same(qo, qpdf_oh_get_key(qo, old, "/V"), qn, qpdf_oh_get_key(qn, nw, "/V"))) {
+	} else if (diff_field_of(qo, old, ft, sizeof(ft), name, sizeof(name)) &&
+		   !strcmp(ft, "/Sig") && qpdf_oh_has_key(qo, old, "/V") &&
+		   qpdf_oh_has_key(qn, nw, "/V") &&
+		   !diff_same(qo, qpdf_oh_get_key(qo, old, "/V"), qn,
+			      qpdf_oh_get_key(qn, nw, "/V"))) {
 		/* still disallowed: the earlier signature is gone from the form (viewers and
 		   pdfsig list the new one alone), said as such rather than as any change */
 		diff_note(c->d, num, gen, 0, 0,
@@ -905,7 +604,7 @@ pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct
 		      const struct pdf_dss *dss, struct pdf_refs *refs, struct pdf_diff *out,
 		      struct sp_errinfo *ei)
 {
-	struct ctx c;
+	struct diff_ctx c;
 	struct diff_xent *x = NULL;
 	size_t nx = 0, i;
 	int r = SP_ERR_INTERNAL, self = -1, counted, ni;

@@ -106,3 +106,57 @@ int diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, 
  */
 int diff_refs_dss(const struct pdf_dss *dss, int counted, struct pdf_refs *r,
 		  struct sp_errinfo *ei);
+
+/*
+ * diff.c's state while it compares one update (pdf_revision_diff_dss):
+ * the two revisions, the notes, the older revision's role objects and
+ * what classify() compares now. Shared with diff_form.c.
+ */
+struct diff_ctx {
+	struct pdf_doc *o, *n;
+	struct pdf_diff *d;
+	int root, info, acroform, fields, metadata, dss;
+	const struct pdf_refs *refs; /* numbers some revision up to older refers to */
+	char key[64];                /* the key dict_allowed() refused */
+	int in_page;                 /* dict_allowed() compares a page */
+	int in_root;                 /* ... the catalog */
+	int annots_edited;           /* ... whose /Annots gained or lost annotations (DocMDP P=3) */
+	/* the older revision's pages' object numbers, read once per diff (is_page): every
+	   object the update redefines asked each page for its number */
+	int *page_ids;
+	/* a read of newer's DSS, of its very bytes (pdf_revision_diff_dss), or NULL */
+	const struct pdf_dss *dss_new;
+	/* the object classify() compares (its number and generation; 0 inside a direct
+	   dictionary of it): the container dict_allowed() names its arrays by */
+	int dnum, dgen;
+	/* the object streams the update's xref section lists objects in, ascending */
+	int *in;
+	size_t nin;
+};
+
+/* The most annotations a page's /Annots is searched or compared through. */
+#define ANNOTS_EDIT_MAX 512
+
+/* diff.c: the same value in both documents (references compared as references). */
+int diff_same(qpdf_data qa, qpdf_oh a, qpdf_data qb, qpdf_oh b);
+
+/*
+ * diff_form.c: the form's and the annotations' judgements.
+ * diff_sig_widget_filled: old is a widget (no field of its own) of an empty
+ * signature field that nw's parent now has a value for.
+ * diff_grows_by_sigs: the array old (key of object c->dnum, "" that object;
+ * NULL: not named) grows in nw only by signature fields of the form (widgets
+ * of them if annots), or by new parent fields gathering only those; 1 when
+ * so, *visible counting the visible widgets.
+ * diff_is_markup_annot: h is an annotation other than a widget and a field.
+ * diff_annots_edit: a page's /Annots that gained or lost only markup
+ * annotations or signature widgets.
+ * diff_field_of: the form field h is: its inherited type into ft, its fully
+ * qualified name into name; 0 when h is not part of a field.
+ */
+int diff_sig_widget_filled(qpdf_data qo, qpdf_oh old, qpdf_data qn, qpdf_oh nw);
+int diff_grows_by_sigs(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw, const char *key, int annots,
+		       int *visible);
+int diff_is_markup_annot(qpdf_data q, qpdf_oh h);
+int diff_annots_edit(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw);
+int diff_field_of(qpdf_data q, qpdf_oh h, char *ft, size_t ftcap, char *name, size_t cap);
