@@ -40,7 +40,8 @@ v2(unsigned char *out, unsigned cmd, unsigned fam, const unsigned char *tlvs, si
 		out[48] = 0xc7;
 		out[49] = 0x38;
 	}
-	memcpy(out + 16 + alen, tlvs, ntlv);
+	if (ntlv > 0)
+		memcpy(out + 16 + alen, tlvs, ntlv);
 	return 16 + len;
 }
 
