@@ -94,6 +94,18 @@ sig_parent(const struct diff_ctx *c, qpdf_oh h, int depth, int *visible)
 	return 1;
 }
 
+/* 1 when one of the n items of arr refers to object id. */
+static int
+in_refs(qpdf_data q, qpdf_oh arr, int n, int id)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (qpdf_oh_get_object_id(q, qpdf_oh_get_array_item(q, arr, i)) == id)
+			return 1;
+	return 0;
+}
+
 /*
  * 1 when widget h (of newer) is a field of newer's form: h, or the field
  * its /Parent chain ends in, is an item of the AcroForm's /Fields. A
@@ -124,9 +136,7 @@ in_form(const struct diff_ctx *c, qpdf_oh h)
 		free(refs);
 		return found;
 	}
-	for (i = 0; i < n && !found; i++)
-		found = qpdf_oh_get_object_id(qn, qpdf_oh_get_array_item(qn, fields, i)) == id;
-	return found;
+	return in_refs(qn, fields, n, id);
 }
 
 /*
@@ -202,17 +212,6 @@ diff_is_markup_annot(qpdf_data q, qpdf_oh h)
 	       (qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key_if_dict(q, h, "/Type"), "/Annot") ||
 		qpdf_oh_is_array(q, qpdf_oh_get_key_if_dict(q, h, "/Rect"))) &&
 	       !qpdf_oh_has_key(q, h, "/FT") && !qpdf_oh_has_key(q, h, "/Parent");
-}
-
-static int
-in_refs(qpdf_data q, qpdf_oh arr, int n, int id)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (qpdf_oh_get_object_id(q, qpdf_oh_get_array_item(q, arr, i)) == id)
-			return 1;
-	return 0;
 }
 
 /*
