@@ -241,9 +241,8 @@ used(const struct diff_ctx *c, int id)
 
 /*
  * 1 when some revision up to older refers to object id more than once: the
- * /Info, XMP metadata or DSS object it is may not change as such, for what
- * else refers to it (a page's /Contents, /Resources, a field's /Parent)
- * would change with it.
+ * /Info, XMP metadata or DSS object it is may not change as such, for what else refers to it (a page's /Contents, /Resources, a
+ * field's /Parent) would change with it.
  */
 static int
 shared(const struct diff_ctx *c, int id)
@@ -263,6 +262,31 @@ role_taken(const struct diff_ctx *c, qpdf_oh old, qpdf_oh nw, const char *key)
 	int id = ref_id(c->n->q, nw, key);
 
 	return id != ref_id(c->o->q, old, key) && used(c, id) ? id : 0;
+}
+
+/*
+ * 1 when the older revision, as a whole, refers to annotation id more than
+ * once, links between annotations aside (a popup's /Parent, a reply's /IRT:
+ * diff_refs.c): listed in a page's /Annots and also drawn with. Not from
+ * c->refs, which counts again what an update's objects name again (a page
+ * whose /Annots a signature's widget grew lists its comments once more).
+ * The walk is made once per diff, for an annotation changed (DocMDP P=3),
+ * and one that cannot be made counts as shared.
+ */
+static int
+annot_shared(struct diff_ctx *c, int id)
+{
+	struct sp_errinfo ei;
+
+	if (!c->annot_refs) {
+		sp_errinfo_init(&ei);
+		if (!(c->annot_refs = calloc(1, sizeof(*c->annot_refs))))
+			return 1;
+		if (pdf_refs_init(c->o, c->annot_refs, &ei) != SP_OK)
+			pdf_refs_cleanup(c->annot_refs); /* multi NULL: every annotation shared */
+	}
+	return c->annot_refs->multi == NULL || id <= 0 || (size_t)id >= c->annot_refs->n ||
+	       REF_MULTI(c->annot_refs, id);
 }
 
 /* The page whose /Annots array is object id, 0 if none. */
@@ -571,8 +595,16 @@ classify(struct diff_ctx *c, int num, int gen)
 			       "form field \"%.60s\" filled in", name);
 	} else if (diff_is_markup_annot(qo, old) && diff_is_markup_annot(qn, nw) &&
 		   on_a_page(c, num)) {
-		diff_note_perm(c->d, num, gen, PDF_CHANGE_ANNOT, NULL, "annotation %d changed",
-			       num);
+		/* an annotation the page also draws with (its graphics state, its
+		   resources) is that too: changed, the page's content changes */
+		if (annot_shared(c, num))
+			diff_note(c->d, num, gen, 0, 0,
+				  "annotation %d changed, and the signed revision uses that object "
+				  "elsewhere too",
+				  num);
+		else
+			diff_note_perm(c->d, num, gen, PDF_CHANGE_ANNOT, NULL,
+				       "annotation %d changed", num);
 	} else if (diff_field_of(qo, old, ft, sizeof(ft), name, sizeof(name)) &&
 		   !strcmp(ft, "/Sig") && qpdf_oh_has_key(qo, old, "/V") &&
 		   qpdf_oh_has_key(qn, nw, "/V") &&
@@ -723,6 +755,8 @@ out:
 	free(x);
 	free(c.in);
 	free(c.page_ids);
+	pdf_refs_cleanup(c.annot_refs);
+	free(c.annot_refs);
 	return r;
 }
 

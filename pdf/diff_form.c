@@ -201,17 +201,37 @@ diff_grows_by_sigs(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw, const char *key,
 	return 1;
 }
 
+/*
+ * The annotation types of ISO 32000-2 Table 171 but the form's widget: a
+ * dictionary with another /Subtype (a font's /Type1, a form's /Form) is
+ * none, whatever else it carries.
+ */
+static const char *const annot_subtypes[] = {
+	"/Text",    "/Link",       "/FreeText",    "/Line",      "/Square",         "/Circle",
+	"/Polygon", "/PolyLine",   "/Highlight",   "/Underline", "/Squiggly",       "/StrikeOut",
+	"/Caret",   "/Stamp",      "/Ink",         "/Popup",     "/FileAttachment", "/Sound",
+	"/Movie",   "/Screen",     "/PrinterMark", "/TrapNet",   "/Watermark",      "/3D",
+	"/Redact",  "/Projection", "/RichMedia",
+};
+
 /* An annotation that is no form widget (those DocMDP P=3 lets a later signer edit). */
 int
 diff_is_markup_annot(qpdf_data q, qpdf_oh h)
 {
 	qpdf_oh st = qpdf_oh_get_key_if_dict(q, h, "/Subtype");
+	const char *name;
+	size_t i;
 
-	return qpdf_oh_is_dictionary(q, h) && !qpdf_oh_is_stream(q, h) && qpdf_oh_is_name(q, st) &&
-	       !qpdf_oh_is_name_and_equals(q, st, "/Widget") &&
-	       (qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key_if_dict(q, h, "/Type"), "/Annot") ||
-		qpdf_oh_is_array(q, qpdf_oh_get_key_if_dict(q, h, "/Rect"))) &&
-	       !qpdf_oh_has_key(q, h, "/FT") && !qpdf_oh_has_key(q, h, "/Parent");
+	if (!qpdf_oh_is_dictionary(q, h) || qpdf_oh_is_stream(q, h) || !qpdf_oh_is_name(q, st) ||
+	    qpdf_oh_has_key(q, h, "/FT") || qpdf_oh_has_key(q, h, "/Parent") ||
+	    !(qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key_if_dict(q, h, "/Type"), "/Annot") ||
+	      qpdf_oh_is_array(q, qpdf_oh_get_key_if_dict(q, h, "/Rect"))))
+		return 0;
+	name = qpdf_oh_get_name(q, st);
+	for (i = 0; i < sizeof(annot_subtypes) / sizeof(annot_subtypes[0]); i++)
+		if (!strcmp(name, annot_subtypes[i]))
+			return 1;
+	return 0;
 }
 
 /*

@@ -132,6 +132,8 @@ struct diff_ctx {
 	/* the object streams the update's xref section lists objects in, ascending */
 	int *in;
 	size_t nin;
+	/* the older revision's references counted whole (annot_shared), made at need */
+	struct pdf_refs *annot_refs;
 };
 
 /* The most annotations a page's /Annots is searched or compared through. */

@@ -15,11 +15,28 @@
 #define WALK_MAX 200000
 
 /* diff_refs_walk's stack: a handle, and for a direct value of the start object (an
-   indirect dictionary) the index of its key there (-1: none), for pdf_doc_key_refs */
+   indirect dictionary) the index of its key there (-1: none), for pdf_doc_key_refs;
+   weak: reached by a link that draws nothing (link_weak), not marked */
 struct walk_item {
 	qpdf_oh h;
-	int kix;
+	int kix, weak;
 };
+
+/*
+ * 1 when dictionary dict's value under key k links annotations and draws
+ * nothing: a reply's /IRT, a popup's /Parent (ISO 32000-2 §12.5.6.2,
+ * §12.5.6.14). The annotation they name is not used for them, so a
+ * comment with its popup and replies stays one an update may change (under
+ * DocMDP P=3), unlike one that is also the page's graphics state.
+ */
+static int
+link_weak(qpdf_data q, qpdf_oh dict, const char *k)
+{
+	return !strcmp(k, "/IRT") ||
+	       (!strcmp(k, "/Parent") &&
+		qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key_if_dict(q, dict, "/Subtype"),
+					   "/Popup"));
+}
 
 /* start's keys that diff_refs_walk can name to pdf_doc_key_refs (longer ones, or more: not) */
 #define WALK_KEYS 32
@@ -88,7 +105,7 @@ diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int 
 	struct walk_item *st = NULL;
 	char keys[WALK_KEYS][WALK_KEY_LEN];
 	size_t sp = 0, cap = 256, steps = 0, nkeys = 0, klen;
-	int rc = SP_ERR_INTERNAL, i, nitems, id, *refs = NULL, kix, got, known;
+	int rc = SP_ERR_INTERNAL, i, nitems, id, *refs = NULL, kix, weak, got, known;
 	enum qpdf_object_type_e t;
 	const char *k;
 
@@ -99,10 +116,12 @@ diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int 
 	if (!(st = malloc(cap * sizeof(*st))))
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	st[sp].h = start;
+	st[sp].weak = 0;
 	st[sp++].kix = -1;
 	while (sp > 0) {
 		qpdf_oh h = st[--sp].h;
 		kix = st[sp].kix;
+		weak = st[sp].weak;
 		if (++steps > WALK_MAX) {
 			rc = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
 					   "more than %d objects to compare", WALK_MAX);
@@ -112,7 +131,10 @@ diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int 
 			id = qpdf_oh_get_object_id(q, h);
 			if (id <= 0 || (size_t)id >= r->n)
 				continue;
-			refs_mark(r, id, counted);
+			/* a link between annotations is no use of what it names: not marked
+			   (marked, a counted reference after it would take it for a second) */
+			if (!weak)
+				refs_mark(r, id, counted);
 			/* seen: a bit per object number, as r->bits */
 			if (!follow || !seen || ((seen[(size_t)id >> 3] >> (id & 7)) & 1))
 				continue;
@@ -164,6 +186,7 @@ diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int 
 					goto out;
 				}
 				st[sp].h = qpdf_oh_get_array_item(q, h, i);
+				st[sp].weak = 0;
 				st[sp++].kix = -1;
 			}
 		} else if (t == ot_dictionary || t == ot_stream) {
@@ -188,6 +211,7 @@ diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int 
 					goto out;
 				}
 				st[sp].kix = -1;
+				st[sp].weak = t == ot_dictionary && link_weak(q, dict, k);
 				/* a value of start, a dictionary: named by its key */
 				if (doc != NULL && steps == 1 && t == ot_dictionary &&
 				    nkeys < WALK_KEYS && (klen = strlen(k)) < WALK_KEY_LEN) {

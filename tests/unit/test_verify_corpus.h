@@ -364,13 +364,29 @@ vc_base(int dangling, size_t *n)
  * carries /Reference [/TransformMethod /DocMDP /TransformParams /P p] and
  * the catalog /Perms /DocMDP points at it.
  */
+/*
+ * What vc_certified_parts writes instead of vc_certified's own objects (NULL:
+ * those): the page dictionary (object 3), the page's content (object 4, the
+ * stream's data), object 5 (the font), and an object 8 of its own.
+ */
+struct vc_parts {
+	const char *page, *content, *obj5, *obj8;
+};
+
 static unsigned char *vc_handmade(int p, int doc_ts, const char *ref_lock, const char *field_lock,
-				  size_t *len);
+				  const struct vc_parts *parts, size_t *len);
 
 VC_FN unsigned char *
 vc_certified(int p, size_t *len)
 {
-	return vc_handmade(p, 0, NULL, NULL, len);
+	return vc_handmade(p, 0, NULL, NULL, NULL, len);
+}
+
+/* As vc_certified, with the objects parts names written instead. */
+VC_FN unsigned char *
+vc_certified_parts(int p, const struct vc_parts *parts, size_t *len)
+{
+	return vc_handmade(p, 0, NULL, NULL, parts, len);
 }
 
 /*
@@ -384,21 +400,22 @@ vc_certified(int p, size_t *len)
 VC_FN unsigned char *
 vc_certified_form(int p, const char *ref_lock, const char *field_lock, size_t *len)
 {
-	return vc_handmade(p, 0, ref_lock ? ref_lock : "", field_lock ? field_lock : "", len);
+	return vc_handmade(p, 0, ref_lock ? ref_lock : "", field_lock ? field_lock : "", NULL, len);
 }
 
 /* A document timestamp (RFC 3161 over the byte ranges) by the built-in TSA, alone. */
 VC_FN unsigned char *
 vc_doc_timestamp(size_t *len)
 {
-	return vc_handmade(0, 1, NULL, NULL, len);
+	return vc_handmade(0, 1, NULL, NULL, NULL, len);
 }
 
 VC_FN unsigned char *
-vc_handmade(int p, int doc_ts, const char *ref_lock, const char *field_lock, size_t *len)
+vc_handmade(int p, int doc_ts, const char *ref_lock, const char *field_lock,
+	    const struct vc_parts *parts, size_t *len)
 {
 	/* ref_lock and field_lock non-NULL (maybe "") make the form */
-	int form = ref_lock != NULL, nobj = form ? 9 : 7;
+	int form = ref_lock != NULL, nobj = form ? 9 : parts && parts->obj8 ? 8 : 7;
 	enum { HEX = 16384 };
 	struct gbuf b = { malloc(65536), 0, 65536 };
 	size_t off[10], xref, c0 = 0, br = 0, a, i, dlen, alen, siglen, cmslen;
@@ -432,6 +449,10 @@ vc_handmade(int p, int doc_ts, const char *ref_lock, const char *field_lock, siz
 				  doc_ts || p == 0 ? "" : " /Perms << /DocMDP 7 0 R >>");
 			break;
 		case 8:
+			if (!form) {
+				gb_printf(&b, "%s", parts->obj8);
+				break;
+			}
 			gb_printf(&b,
 				  "<< /Type /Annot /Subtype /Widget /FT /Tx /T (amount) /V (100) "
 				  "/Rect [72 600 200 620] /P 3 0 R >>");
@@ -445,14 +466,21 @@ vc_handmade(int p, int doc_ts, const char *ref_lock, const char *field_lock, siz
 			gb_printf(&b, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
 			break;
 		case 3:
-			gb_printf(&b, "%s", page);
+			gb_printf(&b, "%s", parts && parts->page ? parts->page : page);
 			break;
 		case 4:
-			gb_printf(&b, "<< /Length 42 >>\nstream\nBT /F1 12 Tf 72 700 Td (Pay 100 "
-				      "EUR) Tj ET\nendstream");
+			if (parts && parts->content)
+				gb_printf(&b, "<< /Length %zu >>\nstream\n%s\nendstream",
+					  strlen(parts->content), parts->content);
+			else
+				gb_printf(&b, "<< /Length 42 >>\nstream\nBT /F1 12 Tf 72 700 Td "
+					      "(Pay 100 EUR) Tj ET\nendstream");
 			break;
 		case 5:
-			gb_printf(&b, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>");
+			gb_printf(&b, "%s",
+				  parts && parts->obj5 ? parts->obj5
+						       : "<< /Type /Font /Subtype /Type1 /BaseFont "
+							 "/Helvetica >>");
 			break;
 		case 6:
 			gb_printf(&b,

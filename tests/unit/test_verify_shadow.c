@@ -549,6 +549,114 @@ START_TEST(annotation_doubling_as_graphics_state_rewritten_is_not_valid)
 }
 END_TEST
 
+/*
+ * Under a DocMDP P=3 certification a later party may create, delete and
+ * change annotations (ISO 32000-2 §12.8.2.2.2). The uploader of a contract
+ * can list, among the page's annotations, an object the page draws with:
+ * its font (with a /Rect, and its /Subtype /Type1 taken for an annotation's)
+ * or its graphics state (a /Text annotation, whose /ca is an ExtGState's
+ * fill opacity too). Rewritten "as an annotation" after the certification,
+ * the font's /Differences draw "Pay 100 EUR" as "Pay 900 EUR", the graphics
+ * state's /ca 0 makes the text vanish.
+ */
+#define P3_PAGE(res, annots) \
+	"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources " res \
+	" /Annots [6 0 R " annots "] >>"
+#define HELV "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica"
+
+/* vc_certified_parts(3, parts), then the updates objs[i] of object nums[i] (k, one each). */
+static enum crypto_verdict
+certified_then(const struct vc_parts *parts, const int *nums, const char *const *objs, size_t k,
+	       size_t *ndisallowed)
+{
+	size_t n, m, i;
+	unsigned char *d = vc_certified_parts(3, parts, &n), *u;
+	enum crypto_verdict v;
+
+	ck_assert_int_eq(verdict_of(d, n, ndisallowed), CRYPTO_VERDICT_VALID);
+	for (i = 0; i < k; i++) {
+		u = vc_update(d, n, &nums[i], &objs[i], 1, 0, NULL, &m);
+		free(d);
+		d = u;
+		n = m;
+	}
+	v = verdict_of(d, n, ndisallowed);
+	free(d);
+	return v;
+}
+
+START_TEST(p3_font_doubling_as_annotation_rewritten_is_not_valid)
+{
+	struct vc_parts parts = { .page = P3_PAGE("<< /Font << /F1 5 0 R >> >>", "5 0 R"),
+				  .obj5 = HELV " /Rect [0 0 0 0] >>" };
+	int nums[1] = { 5 };
+	const char *objs[1] = { HELV " /Rect [0 0 0 0] /Encoding << /Type /Encoding "
+				     "/Differences [49 /nine] >> >>" };
+	size_t nd;
+	enum crypto_verdict v = certified_then(&parts, nums, objs, 1, &nd);
+
+	ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
+		      "the page now says \"Pay 900 EUR\": verdict %s, %zu disallowed changes",
+		      crypto_verdict_name(v), nd);
+}
+END_TEST
+
+START_TEST(p3_annotation_doubling_as_graphics_state_rewritten_is_not_valid)
+{
+	static const char annot[] = "<< /Type /Annot /Subtype /Text /Rect [10 10 30 30] "
+				    "/Contents (ok) /ca %d /P 3 0 R >>";
+	char a1[128], a0[128];
+	struct vc_parts parts = {
+		.page = P3_PAGE("<< /Font << /F1 " HELV " >> >> /ExtGState << /GS1 5 0 R >> >>",
+				"5 0 R"),
+		.content = "q /GS1 gs BT /F1 12 Tf 72 700 Td (Pay 100 EUR) Tj ET Q",
+		.obj5 = a1
+	};
+	int nums[1] = { 5 };
+	const char *objs[1] = { a0 };
+	size_t nd;
+	enum crypto_verdict v;
+
+	snprintf(a1, sizeof(a1), annot, 1);
+	snprintf(a0, sizeof(a0), annot, 0);
+	v = certified_then(&parts, nums, objs, 1, &nd);
+	ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
+		      "the page's text is painted transparent: verdict %s, %zu disallowed changes",
+		      crypto_verdict_name(v), nd);
+}
+END_TEST
+
+/*
+ * Control: a comment with its popup (whose /Parent names it), then a reply
+ * added (/IRT names it), then the comment edited: what P=3 permits, however
+ * many annotations point at the comment.
+ */
+START_TEST(p3_comment_with_popup_and_reply_edited_stays_valid)
+{
+	struct vc_parts parts = {
+		.page = P3_PAGE("<< /Font << /F1 " HELV " >> >> >>", "5 0 R 8 0 R"),
+		.obj5 = "<< /Type /Annot /Subtype /Text /Rect [10 10 30 30] /Contents (ok) "
+			"/Popup 8 0 R /P 3 0 R >>",
+		.obj8 = "<< /Type /Annot /Subtype /Popup /Rect [30 30 200 100] /Parent 5 0 R "
+			"/P 3 0 R >>",
+	};
+	int nums[3] = { 9, 3, 5 };
+	const char *objs[3] = {
+		"<< /Type /Annot /Subtype /Text /Rect [10 40 30 60] /Contents (agreed) /IRT 5 0 R "
+		"/P 3 0 R >>",
+		P3_PAGE("<< /Font << /F1 " HELV " >> >> >>", "5 0 R 8 0 R 9 0 R"),
+		"<< /Type /Annot /Subtype /Text /Rect [10 10 30 30] /Contents (ok, paid) "
+		"/Popup 8 0 R /P 3 0 R >>",
+	};
+	size_t nd;
+	enum crypto_verdict v = certified_then(&parts, nums, objs, 3, &nd);
+
+	ck_assert_msg(v == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES && nd == 0,
+		      "a comment edited: verdict %s, %zu disallowed changes",
+		      crypto_verdict_name(v), nd);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -566,5 +674,8 @@ main(void)
 	tcase_add_test(tc, metadata_moved_onto_contents_is_not_valid);
 	tcase_add_test(tc, info_moved_onto_resources_is_not_valid);
 	tcase_add_test(tc, annotation_doubling_as_graphics_state_rewritten_is_not_valid);
+	tcase_add_test(tc, p3_font_doubling_as_annotation_rewritten_is_not_valid);
+	tcase_add_test(tc, p3_annotation_doubling_as_graphics_state_rewritten_is_not_valid);
+	tcase_add_test(tc, p3_comment_with_popup_and_reply_edited_stays_valid);
 	return test_suite_run(s);
 }
