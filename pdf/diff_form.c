@@ -201,6 +201,18 @@ diff_grows_by_sigs(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw, const char *key,
 	return 1;
 }
 
+/* A popup's /Parent: an annotation (not a field: no /FT, no /Parent of its own). */
+static int
+popup_parent_ok(qpdf_data q, qpdf_oh p)
+{
+	qpdf_oh st = qpdf_oh_get_key_if_dict(q, p, "/Subtype");
+
+	return qpdf_oh_is_dictionary(q, p) && !qpdf_oh_is_stream(q, p) && qpdf_oh_is_name(q, st) &&
+	       !qpdf_oh_is_name_and_equals(q, st, "/Widget") &&
+	       !qpdf_oh_is_name_and_equals(q, st, "/Popup") && !qpdf_oh_has_key(q, p, "/FT") &&
+	       !qpdf_oh_has_key(q, p, "/Parent");
+}
+
 /*
  * The annotation types of ISO 32000-2 Table 171 but the form's widget: a
  * dictionary with another /Subtype (a font's /Type1, a form's /Form) is
@@ -214,7 +226,12 @@ static const char *const annot_subtypes[] = {
 	"/Redact",  "/Projection", "/RichMedia",
 };
 
-/* An annotation that is no form widget (those DocMDP P=3 lets a later signer edit). */
+/*
+ * An annotation that is no form widget (those DocMDP P=3 lets a later signer
+ * edit). A /Parent makes it part of a field, but for a popup's: that names
+ * the annotation it shows (ISO 32000-2 §12.5.6.14), whose /Open Acrobat
+ * saves when a reader opens the comment.
+ */
 int
 diff_is_markup_annot(qpdf_data q, qpdf_oh h)
 {
@@ -223,7 +240,10 @@ diff_is_markup_annot(qpdf_data q, qpdf_oh h)
 	size_t i;
 
 	if (!qpdf_oh_is_dictionary(q, h) || qpdf_oh_is_stream(q, h) || !qpdf_oh_is_name(q, st) ||
-	    qpdf_oh_has_key(q, h, "/FT") || qpdf_oh_has_key(q, h, "/Parent") ||
+	    qpdf_oh_has_key(q, h, "/FT") ||
+	    (qpdf_oh_has_key(q, h, "/Parent") &&
+	     !(qpdf_oh_is_name_and_equals(q, st, "/Popup") &&
+	       popup_parent_ok(q, qpdf_oh_get_key_if_dict(q, h, "/Parent")))) ||
 	    !(qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key_if_dict(q, h, "/Type"), "/Annot") ||
 	      qpdf_oh_is_array(q, qpdf_oh_get_key_if_dict(q, h, "/Rect"))))
 		return 0;

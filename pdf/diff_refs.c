@@ -24,15 +24,15 @@ struct walk_item {
 
 /*
  * 1 when dictionary dict's value under key k links annotations and draws
- * nothing: a reply's /IRT, a popup's /Parent (ISO 32000-2 §12.5.6.2,
- * §12.5.6.14). The annotation they name is not used for them, so a
+ * nothing: a reply's /IRT, a markup annotation's /Popup, a popup's /Parent
+ * (ISO 32000-2 §12.5.6.2, §12.5.6.14). The annotation they name is not used for them, so a
  * comment with its popup and replies stays one an update may change (under
  * DocMDP P=3), unlike one that is also the page's graphics state.
  */
 static int
 link_weak(qpdf_data q, qpdf_oh dict, const char *k)
 {
-	return !strcmp(k, "/IRT") ||
+	return !strcmp(k, "/IRT") || !strcmp(k, "/Popup") ||
 	       (!strcmp(k, "/Parent") &&
 		qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key_if_dict(q, dict, "/Subtype"),
 					   "/Popup"));

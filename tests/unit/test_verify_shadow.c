@@ -628,8 +628,8 @@ END_TEST
 
 /*
  * Control: a comment with its popup (whose /Parent names it), then a reply
- * added (/IRT names it), then the comment edited: what P=3 permits, however
- * many annotations point at the comment.
+ * added (/IRT names it), the comment edited, its popup opened (Acrobat saves
+ * /Open): what P=3 permits, however many annotations point at the comment.
  */
 START_TEST(p3_comment_with_popup_and_reply_edited_stays_valid)
 {
@@ -640,16 +640,18 @@ START_TEST(p3_comment_with_popup_and_reply_edited_stays_valid)
 		.obj8 = "<< /Type /Annot /Subtype /Popup /Rect [30 30 200 100] /Parent 5 0 R "
 			"/P 3 0 R >>",
 	};
-	int nums[3] = { 9, 3, 5 };
-	const char *objs[3] = {
+	int nums[4] = { 9, 3, 5, 8 };
+	const char *objs[4] = {
 		"<< /Type /Annot /Subtype /Text /Rect [10 40 30 60] /Contents (agreed) /IRT 5 0 R "
 		"/P 3 0 R >>",
 		P3_PAGE("<< /Font << /F1 " HELV " >> >> >>", "5 0 R 8 0 R 9 0 R"),
 		"<< /Type /Annot /Subtype /Text /Rect [10 10 30 30] /Contents (ok, paid) "
 		"/Popup 8 0 R /P 3 0 R >>",
+		"<< /Type /Annot /Subtype /Popup /Rect [30 30 200 100] /Parent 5 0 R /Open true "
+		"/P 3 0 R >>",
 	};
 	size_t nd;
-	enum crypto_verdict v = certified_then(&parts, nums, objs, 3, &nd);
+	enum crypto_verdict v = certified_then(&parts, nums, objs, 4, &nd);
 
 	ck_assert_msg(v == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES && nd == 0,
 		      "a comment edited: verdict %s, %zu disallowed changes",
