@@ -147,7 +147,9 @@ login_work(void *arg, struct sp_errinfo *ei)
 
 	memset(&res, 0, sizeof(res));
 	sp_errinfo_init(&e2);
-	if (crypto_cert_parse(j->cert_der, j->cert_len, &leaf, &e2) != SP_OK) {
+	/* decoded through the trust's cache: the member's prepares and completions find it
+	   there instead of decoding it again (its public key's decoding is the costly part) */
+	if (crypto_trust_cert_parse(j->trust, j->cert_der, j->cert_len, &leaf, &e2) != SP_OK) {
 		r = refuse(j, P_INVALID, CRYPTO_REASON_MALFORMED_CERT,
 			   "certificate is not a DER X.509 certificate");
 		goto out;
@@ -161,7 +163,8 @@ login_work(void *arg, struct sp_errinfo *ei)
 		goto out;
 	for (i = 0; i < j->nchain; i++) {
 		sp_errinfo_init(&e2);
-		if (crypto_cert_parse(j->chain_der[i], j->chain_len[i], &x, &e2) != SP_OK) {
+		if (crypto_trust_cert_parse(j->trust, j->chain_der[i], j->chain_len[i], &x, &e2) !=
+		    SP_OK) {
 			r = refuse(j, P_INVALID, CRYPTO_REASON_MALFORMED_CERT,
 				   "an element of chain is not a DER X.509 certificate");
 			goto out;

@@ -487,6 +487,29 @@ class DocumentCache(SigningCase):
             self.assertGreater(held[(cache, "held")], 0, text)
             self.assertLessEqual(held[(cache, "held")], held[(cache, "limit")])
 
+    def test_a_member_s_certificate_decoded_once(self):
+        """The certificate a member logs in with is decoded once in the process and kept:
+        the member's prepare finds it decoded (issue 14: OpenSSL 3 decodes a certificate's
+        public key slowly, and each signer's first prepare decoded it a second time)."""
+        a = self.server
+
+        def held():
+            st, _, body, _ = a.metrics()
+            self.assertEqual(st, 200)
+            m = re.search(r'^sealpact_cache_entries\{cache="certificates"\} (\d+)$',
+                          body.decode(), re.M)
+            self.assertIsNotNone(m, body)
+            return int(m.group(1))
+
+        e0 = held()
+        self.login_api("buyer", "rsa")
+        self.login_api("supplier", "rsa")
+        self.assertEqual(held(), e0 + 2, "each member's certificate kept at its login")
+        n = self.create([("supplier", 1)])
+        self.act("supplier", n, "receive")
+        self.prepare_at("supplier", "rsa", n, a)
+        self.assertEqual(held(), e0 + 2, "the prepare decoded no certificate again")
+
     def sign(self, slug, alg, n, prep_at, done_at):
         self.act(slug, n, "receive")
         prep = self.prepare_at(slug, alg, n, prep_at)
