@@ -2,8 +2,9 @@
  * verify_cms.c: the cryptographic half of PDF signature verification: the
  * CMS SignedData of one signature (digest, signature, signed attributes),
  * its RFC 3161 signature timestamp (the token checked in verify_ts.c), and
- * the signer's chain at the timestamp's time. Every failure becomes a reason on the report with the
- * verdict it deserves (verify.c assembles the rest).
+ * the signer's chain at the timestamp's time. Every failure becomes a reason
+ * on the report with the verdict it deserves (verify.c assembles the rest;
+ * the strength asked of the algorithms is verify_cms_algs.c's).
  *
  * SM2: OpenSSL 3.0's CMS verifier cannot set the distinguishing ID, so an
  * SM2 signer's signed attributes are re-encoded and checked with
@@ -22,61 +23,6 @@
 #include <openssl/pkcs7.h>
 
 #include "verify_int.h"
-
-int
-digest_ok(int nid, struct crypto_sig_report *rep, const char *what)
-{
-	switch (nid) {
-	case NID_sha256:
-	case NID_sha384:
-	case NID_sha512:
-	case NID_sm3:
-	/* SHA-3, which ISO/TS 32001 adds to the digests of PDF 2.0's signatures
-	   and ETSI TS 119 312 recommends beside SHA-2 */
-	case NID_sha3_256:
-	case NID_sha3_384:
-	case NID_sha3_512:
-		return 1;
-	case NID_md5:
-	case NID_md4:
-	case NID_md2:
-	case NID_sha1:
-	case NID_mdc2:
-	case NID_ripemd160:
-		/* no proof of a forgery, no longer a proof of integrity: the other
-		   checks still run (and still prove a forgery) */
-		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "weak_algorithm",
-			    "%s uses the weak digest %s", what, OBJ_nid2sn(nid));
-		return 1;
-	default:
-		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "unsupported_algorithm",
-			    "%s uses an unsupported digest (%s)", what,
-			    nid == NID_undef ? "unknown" : OBJ_nid2sn(nid));
-		return 0;
-	}
-}
-
-/*
- * The signer's key against the strength digest_ok asks of a digest: under
- * 112 bits of security (RSA below 2048 bits, a curve below 224 bits) a
- * signature no longer proves who made it (NIST SP 800-57 Part 1 Rev. 5
- * Table 4, as the archive timestamps' renewal counts it; ETSI TS 119 312
- * asks RSA of 1900 bits or more, and 3000 from 2026). Like a weak digest:
- * indeterminate, the other checks still run and still prove a forgery.
- */
-static void
-key_strength_check(X509 *signer, struct crypto_sig_report *rep)
-{
-	EVP_PKEY *pk = X509_get0_pubkey(signer);
-	int bits = pk ? EVP_PKEY_get_security_bits(pk) : -1;
-
-	if (bits > 0 && bits < 112)
-		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "weak_algorithm",
-			    "the signer's %d-bit %s key is too weak to prove the signature (%d "
-			    "bits of security, at least 112 needed)",
-			    EVP_PKEY_get_bits(pk), EVP_PKEY_get0_type_name(pk), bits);
-	ERR_clear_error();
-}
 
 void
 verify_hasher_cleanup(struct verify_hasher *h)
@@ -363,55 +309,6 @@ embedded_evidence(CMS_ContentInfo *cms, CMS_SignerInfo *si, const struct crypto_
 		out->n[d] = base + n[kind];
 	}
 	return 1;
-}
-
-/*
- * A verified chain holds no stronger than its weakest link: each
- * certificate's signature by its issuer (not the root's own) and each CA's
- * key need 112 bits of security, as key_strength_check asks of the signer's
- * key (OpenSSL's chain check asks none at its default level); the leaf's
- * key too when leaf_key. The first weak one makes the signature
- * indeterminate, weak_algorithm, named (the leaf as `leaf` says).
- */
-void
-verify_chain_strength(STACK_OF(X509) * chain, const char *leaf, int leaf_key,
-		      struct crypto_sig_report *rep)
-{
-	char subj[256];
-	const char *what;
-	int i, md, pkn, bits, kb;
-	uint32_t fl;
-	X509 *x;
-	EVP_PKEY *pk;
-
-	for (i = 0; i < sk_X509_num(chain); i++) {
-		x = sk_X509_value(chain, i);
-		pk = X509_get0_pubkey(x);
-		kb = pk && (i > 0 || leaf_key) ? EVP_PKEY_get_security_bits(pk) : -1;
-		bits = -1;
-		if (!(X509_get_extension_flags(x) & EXFLAG_SS) &&
-		    !X509_get_signature_info(x, &md, &pkn, &bits, &fl))
-			bits = -1;
-		if ((kb <= 0 || kb >= 112) && (bits <= 0 || bits >= 112))
-			continue;
-		if (trust_name_print(X509_get_subject_name(x), subj, sizeof(subj)) < 0)
-			subj[0] = '\0';
-		what = i == 0 ? leaf : "the issuing CA certificate";
-		if (kb > 0 && kb < 112)
-			verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "weak_algorithm",
-				    "%s (%s) has a %d-bit %s key, too weak to prove the chain (%d "
-				    "bits of security, at least 112 needed)",
-				    what, subj, EVP_PKEY_get_bits(pk), EVP_PKEY_get0_type_name(pk),
-				    kb);
-		else
-			verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "weak_algorithm",
-				    "%s (%s) is signed with %s, too weak to prove the chain (%d "
-				    "bits of security, at least 112 needed)",
-				    what, subj,
-				    md != NID_undef ? OBJ_nid2sn(md) : "an unknown digest", bits);
-		break;
-	}
-	ERR_clear_error();
 }
 
 void

@@ -70,9 +70,13 @@ void verify_pkcs1(const struct crypto_verify_opts *opts, const struct verify_ran
 		  const uint8_t *sig, size_t siglen, const struct pdf_blob *certs, size_t ncerts,
 		  const struct crypto_evidence *ev, struct crypto_sig_report *rep);
 
-/* Digests a signature may use (1); MD5 and SHA-1 leave it indeterminate, as weak. */
+/* verify_cms_algs.c: digests a signature may use (1); MD5 and SHA-1 leave it indeterminate,
+   as weak. */
 int digest_ok(int nid, struct crypto_sig_report *rep, const char *what);
-/* verify_cms.c: a weak link of a verified chain (a key or a certificate's signature under
+/* verify_cms_algs.c: a signer's key under 112 bits of security makes rep indeterminate,
+   weak_algorithm (the other checks still run). */
+void key_strength_check(X509 *signer, struct crypto_sig_report *rep);
+/* verify_cms_algs.c: a weak link of a verified chain (a key or a certificate's signature under
    112 bits of security; the leaf's key when leaf_key) makes rep indeterminate, weak_algorithm,
    naming the certificate (the leaf as `leaf` says). */
 void verify_chain_strength(STACK_OF(X509) * chain, const char *leaf, int leaf_key,
