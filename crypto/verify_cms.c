@@ -98,8 +98,7 @@ ranges_digest(const EVP_MD *md, const struct verify_ranges *rg, unsigned char *o
 
 	/* the caller hashed exactly these ranges of these bytes in this algorithm */
 	if (kmd && EVP_MD_get_type(kmd) == EVP_MD_get_type(md) && k->a == rg->a && k->b == rg->b &&
-	    k->end == rg->end && k->dlen == (size_t)EVP_MD_get_size(md) &&
-	    k->dlen <= sizeof(k->d)) {
+	    k->end == rg->end && k->dlen == verify_md_len(md) && k->dlen <= sizeof(k->d)) {
 		memcpy(out, k->d, k->dlen);
 		*outlen = (unsigned int)k->dlen;
 		return 1;
@@ -110,7 +109,7 @@ ranges_digest(const EVP_MD *md, const struct verify_ranges *rg, unsigned char *o
 	     (pre ? EVP_MD_CTX_copy_ex(c, pre)
 		  : EVP_DigestInit_ex(c, md, NULL) && EVP_DigestUpdate(c, rg->data, rg->a)) &&
 	     EVP_DigestUpdate(c, rg->data + rg->b, rg->end - rg->b) &&
-	     EVP_DigestFinal_ex(c, out, outlen);
+	     verify_md_final(c, out, outlen);
 
 	EVP_MD_CTX_free(c);
 	return ok;
@@ -652,7 +651,8 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 	CMS_SignerInfo_get0_algs(si, &pk, NULL, &dig, &sigalg);
 	snprintf(rep->digest_alg, sizeof(rep->digest_alg), "%s",
 		 OBJ_nid2sn(OBJ_obj2nid(dig->algorithm)));
-	if (!digest_ok(OBJ_obj2nid(dig->algorithm), rep, "the signature"))
+	if (!digest_ok(OBJ_obj2nid(dig->algorithm), rep, "the signature") ||
+	    !verify_md_key_ok(OBJ_obj2nid(dig->algorithm), signer, rep))
 		goto out;
 	if (OBJ_find_sigid_algs(OBJ_obj2nid(sigalg->algorithm), &dnid, &pknid) &&
 	    dnid != NID_undef && !digest_ok(dnid, rep, "the signature algorithm"))
@@ -685,7 +685,7 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 		goto out;
 	}
 	if (!md ||
-	    (econtent ? !EVP_Digest(econtent, econtent_len, h, &hl, md, NULL)
+	    (econtent ? !verify_md_digest(md, econtent, econtent_len, h, &hl)
 		      : !ranges_digest(md, rg, h, &hl)) ||
 	    (int)hl != ASN1_STRING_length(md_attr) ||
 	    memcmp(h, ASN1_STRING_get0_data(md_attr), hl) != 0) {

@@ -17,14 +17,17 @@ static void
 setup(void)
 {
 	world_setup();
-	/* an Ed25519 signer under the same root (OpenSSL 3.0's CMS cannot verify EdDSA) */
-	ck_assert_int_eq(
-		run("cd %s && ( openssl genpkey -algorithm ed25519 -out ed.key && "
-		    "openssl req -new -key ed.key -out ed.csr -subj '/CN=ed signer/O=Org E' "
-		    "&& openssl x509 -req -in ed.csr -CA ca.pem -CAkey ca.key -set_serial 9 "
-		    "-days 20 -extfile leaf.ext -out ed.pem ) >>pki.log 2>&1",
-		    vc_dir),
-		0);
+	/* an Ed25519 and an Ed448 signer under the same root (OpenSSL 3.0's CMS cannot
+	   verify EdDSA) */
+	ck_assert_int_eq(run("cd %s && ( s=8; for k in ed:ed25519 ed448:ed448; do s=$((s + 1)); "
+			     "openssl genpkey -algorithm ${k#*:} -out ${k%%:*}.key && "
+			     "openssl req -new -key ${k%%:*}.key -out ${k%%:*}.csr "
+			     "-subj \"/CN=${k%%:*} signer/O=Org E\" && openssl x509 -req -in "
+			     "${k%%:*}.csr "
+			     "-CA ca.pem -CAkey ca.key -set_serial $s -days 20 -extfile leaf.ext "
+			     "-out ${k%%:*}.pem || exit 1; done ) >>pki.log 2>&1",
+			     vc_dir),
+			 0);
 }
 
 START_TEST(linearized_signed_twice)
@@ -198,34 +201,57 @@ START_TEST(unsorted_signed_attributes_are_invalid)
 }
 END_TEST
 
-/* Ed25519 (RFC 8419) made by another library: verified, and a flipped bit is caught. */
-START_TEST(ed25519_countersignature)
+/*
+ * EdDSA (RFC 8419) made by another library: Ed25519 over a SHA-512 message
+ * digest, Ed448 over SHAKE256 with 512 bits of output (RFC 8419 §2.3; the
+ * digest the Ed448 signature was indeterminate for: "unsupported digest
+ * (SHAKE256)"). Verified; a flipped bit of the signature or of the signed
+ * bytes is caught.
+ */
+START_TEST(eddsa_countersignature)
 {
+	static const struct {
+		const char *who, *name, *digest, *sig_alg;
+	} c[] = {
+		{ "eddsa:ed", "ed25519.pdf", "SHA512", "ED25519" },
+		{ "eddsa:ed448", "ed448.pdf", "SHAKE256", "ED448" },
+	};
 	size_t n1, n2, total, at;
-	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two, *c;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two, *c0;
 	struct crypto_verify_report *r;
 	int h;
 
-	two = countersign(one, n1, VW_TABLE, 0, "/adbe.pkcs7.detached", "eddsa:ed", &n2);
-	write_file(vc_path("ed25519.pdf"), two, n2);
+	two = countersign(one, n1, VW_TABLE, 0, "/adbe.pkcs7.detached", c[_i].who, &n2);
+	write_file(vc_path(c[_i].name), two, n2);
 	r = verify(two, n2);
 	ck_assert_uint_eq(r->nsigs, 2);
-	ck_assert_msg(r->sigs[1].verdict == CRYPTO_VERDICT_VALID, "%s: %s",
+	ck_assert_msg(r->sigs[1].verdict == CRYPTO_VERDICT_VALID, "%s: %s: %s", c[_i].name,
 		      crypto_verdict_name(r->sigs[1].verdict), r->sigs[1].message);
+	ck_assert_int_eq(r->sigs[1].digest_ok, 1);
 	ck_assert_int_eq(r->sigs[1].signature_ok, 1);
-	ck_assert_str_eq(r->sigs[1].sig_alg, "ED25519");
+	ck_assert_int_eq(r->sigs[1].chain_ok, 1);
+	ck_assert_str_eq(r->sigs[1].digest_alg, c[_i].digest);
+	ck_assert_str_eq(r->sigs[1].sig_alg, c[_i].sig_alg);
 	ck_assert_str_eq(r->sigs[1].level, "not_pades");
 	/* the signature value is the CMS's last bytes; not covered by the digest */
-	c = (unsigned char *)strstr((char *)two + n1, "/Contents <") + 11;
-	ck_assert(c[0] == '3' && c[1] == '0' && c[2] == '8' && c[3] == '2');
-	total = 4 + (size_t)strtoul((char[]){ c[4], c[5], c[6], c[7], 0 }, NULL, 16);
+	c0 = (unsigned char *)strstr((char *)two + n1, "/Contents <") + 11;
+	ck_assert(c0[0] == '3' && c0[1] == '0' && c0[2] == '8' && c0[3] == '2');
+	total = 4 + (size_t)strtoul((char[]){ c0[4], c0[5], c0[6], c0[7], 0 }, NULL, 16);
 	at = 2 * (total - 1);
-	h = sp_hex_val(c[at]);
-	c[at] = "0123456789abcdef"[h ^ 1];
+	h = sp_hex_val(c0[at]);
+	c0[at] = "0123456789abcdef"[h ^ 1];
 	crypto_verify_report_free(r);
 	r = verify(two, n2);
 	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
 	ck_assert_str_eq(r->sigs[1].reasons[0], "bad_signature");
+	crypto_verify_report_free(r);
+	/* a covered byte of the update changed: the message digest proves it */
+	c0 = (unsigned char *)strstr((char *)two + n1, "/T (Countersignature)");
+	ck_assert_ptr_nonnull(c0);
+	c0[4] = 'c';
+	r = verify(two, n2);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[1].reasons[0], "digest_mismatch");
 	crypto_verify_report_free(r);
 	free(two);
 	free(one);
@@ -687,7 +713,7 @@ world_suite(void)
 	tcase_add_test(tc, unreadable_is_not_invalid);
 	tcase_add_test(tc, unsorted_signed_attributes_are_invalid);
 	tcase_add_test(tc, cms_with_a_bundle_of_cross_certificates);
-	tcase_add_test(tc, ed25519_countersignature);
+	tcase_add_loop_test(tc, eddsa_countersignature, 0, 2);
 	tcase_add_test(tc, unknown_signature_algorithm_is_indeterminate);
 	tcase_add_test(tc, adbe_pkcs7_sha1);
 	tcase_add_test(tc, document_timestamp_after_signature);

@@ -134,6 +134,10 @@ START_TEST(strong_algorithms_of_other_tools)
 		{ "openssl:rsa@-md sha3-256", "rsa_sha3_256.pdf", "SHA3-256", "rsaEncryption", U },
 		{ "openssl:rsa3072@-md sha3-512", "rsa_sha3_512.pdf", "SHA3-512", "rsaEncryption",
 		  U },
+		/* SHA-512/256 (FIPS 180-4, RFC 5754's identifiers): was indeterminate,
+		   "unsupported digest (SHA512-256)" */
+		{ "openssl:rsa@-md sha512-256", "rsa_sha512_256.pdf", "SHA512-256", "rsaEncryption",
+		  U },
 	};
 	size_t n1, n2, i;
 	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
