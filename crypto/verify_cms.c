@@ -21,6 +21,7 @@
 #include <openssl/ess.h>
 #include <openssl/evp.h>
 #include <openssl/pkcs7.h>
+#include <openssl/rsa.h>
 
 #include "verify_int.h"
 
@@ -546,6 +547,79 @@ eddsa_verify(CMS_SignerInfo *si, X509 *signer, ASN1_OCTET_STRING *sigval,
 	return ok;
 }
 
+/*
+ * A SignerInfo without signed attributes (RFC 5652 §5.4: signedAttrs is
+ * OPTIONAL; then the signature is over the content's message digest, here
+ * the byte ranges', or econtent's for adbe.pkcs7.sha1). ISO 32000-1
+ * §12.8.3.3.1 asks no signed attribute of a PKCS #7 signature, so
+ * adbe.pkcs7.detached writers (node-forge without authenticatedAttributes,
+ * `openssl cms -sign -noattr`) make them; CAdES requires them (ETSI EN
+ * 319 122-1 §5.1: content-type, message-digest, signing-certificate), which
+ * signing_cert_check says of an ETSI.CAdES.detached one. RSA with PKCS #1
+ * v1.5 and ECDSA are checked here; anything else is indeterminate. 1 when it
+ * verifies (the digest is then proven too); rep says why not.
+ */
+static int
+bare_signature_ok(CMS_SignerInfo *si, X509 *signer, const X509_ALGOR *sigalg,
+		  const struct verify_ranges *rg, const unsigned char *econtent,
+		  size_t econtent_len, struct crypto_sig_report *rep)
+{
+	X509_ALGOR *dig = NULL;
+	ASN1_OCTET_STRING *sigval = CMS_SignerInfo_get0_signature(si);
+	EVP_PKEY *pk = X509_get0_pubkey(signer);
+	EVP_PKEY_CTX *c = NULL;
+	const EVP_MD *md;
+	enum crypto_sigalg alg = CRYPTO_SIGALG_NONE;
+	struct sp_errinfo ei;
+	unsigned char h[EVP_MAX_MD_SIZE];
+	unsigned int hl = 0;
+	int kt = pk ? EVP_PKEY_get_base_id(pk) : NID_undef, ok = 0, r;
+
+	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, NULL);
+	md = EVP_get_digestbynid(OBJ_obj2nid(dig->algorithm));
+	sp_errinfo_init(&ei);
+	snprintf(rep->sig_alg, sizeof(rep->sig_alg), "%s",
+		 OBJ_nid2sn(OBJ_obj2nid(sigalg->algorithm)));
+	if (md == NULL || EVP_MD_get_flags(md) & EVP_MD_FLAG_XOF ||
+	    !(kt == EVP_PKEY_RSA || kt == EVP_PKEY_EC) ||
+	    OBJ_obj2nid(sigalg->algorithm) == NID_rsassaPss ||
+	    (crypto_sigalg_for_cert(signer, &alg, &ei) == SP_OK && alg == CRYPTO_SIGALG_SM2_SM3)) {
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "unsupported_algorithm",
+			    "the signature has no signed attributes, and its algorithm (%s) cannot "
+			    "be checked over the bytes' digest here",
+			    rep->sig_alg);
+		goto out;
+	}
+	if (!(econtent ? verify_md_digest(md, econtent, econtent_len, h, &hl)
+		       : ranges_digest(md, rg, h, &hl)) ||
+	    !(c = EVP_PKEY_CTX_new(pk, NULL)) || EVP_PKEY_verify_init(c) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(c, md) != 1 ||
+	    (kt == EVP_PKEY_RSA && EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) != 1)) {
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "unsupported_algorithm",
+			    "the signature has no signed attributes, and its algorithm (%s) cannot "
+			    "be checked over the bytes' digest here",
+			    rep->sig_alg);
+		goto out;
+	}
+	r = EVP_PKEY_verify(c, ASN1_STRING_get0_data(sigval), (size_t)ASN1_STRING_length(sigval), h,
+			    hl);
+	if (r != 1) {
+		/* the signature holds the digest it was made over: either the bytes
+		   changed after signing, or the value is not the signer's */
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "bad_signature",
+			    "the signature (made without signed attributes, over the signed "
+			    "bytes' digest itself) does not verify: the bytes changed or the "
+			    "signature is not the signer's");
+		goto out;
+	}
+	rep->digest_ok = 1;
+	ok = 1;
+out:
+	ERR_clear_error();
+	EVP_PKEY_CTX_free(c);
+	return ok;
+}
+
 void
 verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg,
 	   const uint8_t *cms_der, size_t cmslen, int has_m, const struct crypto_evidence *ev,
@@ -658,10 +732,13 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 	    dnid != NID_undef && !digest_ok(dnid, rep, "the signature algorithm"))
 		goto out;
 	key_strength_check(signer, rep);
-	/* the signed attributes PAdES requires */
+	sigval = CMS_SignerInfo_get0_signature(si);
 	if (CMS_signed_get_attr_count(si) <= 0) {
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_malformed", "no signed attributes");
-		goto out;
+		/* no signed attributes: the signature is over the bytes' digest itself */
+		if (!bare_signature_ok(si, signer, sigalg, rg, econtent, econtent_len, rep))
+			goto out;
+		ess = signing_cert_check(si, signer, rep);
+		goto signed_ok;
 	}
 	if (!attrs_der_sorted(si, &attrs, &attrslen)) {
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "signed_attrs_not_der",
@@ -696,7 +773,6 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 	rep->digest_ok = 1;
 	ess = signing_cert_check(si, signer, rep);
 	/* the signature value */
-	sigval = CMS_SignerInfo_get0_signature(si);
 	kt = X509_get0_pubkey(signer) ? EVP_PKEY_get_base_id(X509_get0_pubkey(signer)) : NID_undef;
 	sp_errinfo_init(&ei);
 	if (crypto_sigalg_for_cert(signer, &alg, &ei) == SP_OK && alg == CRYPTO_SIGALG_SM2_SM3) {
@@ -739,6 +815,7 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 			goto out;
 		}
 	}
+signed_ok:
 	rep->signature_ok = 1;
 	/* the signature timestamp (PAdES B-T), over the signature value */
 	idx = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1);
