@@ -246,13 +246,7 @@ START_TEST(eddsa_countersignature)
 	ck_assert_str_eq(r->sigs[1].reasons[0], "bad_signature");
 	crypto_verify_report_free(r);
 	/* a covered byte of the update changed: the message digest proves it */
-	c0 = (unsigned char *)strstr((char *)two + n1, "/T (Countersignature)");
-	ck_assert_ptr_nonnull(c0);
-	c0[4] = 'c';
-	r = verify(two, n2);
-	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
-	ck_assert_str_eq(r->sigs[1].reasons[0], "digest_mismatch");
-	crypto_verify_report_free(r);
+	assert_tampered_invalid(two, n1, n2, "digest_mismatch");
 	free(two);
 	free(one);
 }
@@ -266,7 +260,7 @@ END_TEST
 START_TEST(unknown_signature_algorithm_is_indeterminate)
 {
 	size_t n1, n2;
-	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two, *c;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
 	struct crypto_verify_report *r;
 
 	two = countersign(one, n1, VW_TABLE, 0, "/adbe.pkcs7.detached", "unknownalg:rsa", &n2);
@@ -282,13 +276,7 @@ START_TEST(unknown_signature_algorithm_is_indeterminate)
 	ck_assert_int_eq(vc_outcome(r), VC_INDETERMINATE);
 	crypto_verify_report_free(r);
 	/* a covered byte of the countersigned update changed: the digest proves it */
-	c = (unsigned char *)strstr((char *)two + n1, "/T (Countersignature)");
-	ck_assert_ptr_nonnull(c);
-	c[4] = 'c';
-	r = verify(two, n2);
-	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
-	ck_assert_str_eq(r->sigs[1].reasons[0], "digest_mismatch");
-	crypto_verify_report_free(r);
+	assert_tampered_invalid(two, n1, n2, "digest_mismatch");
 	free(two);
 	free(one);
 }

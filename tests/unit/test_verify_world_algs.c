@@ -252,7 +252,7 @@ START_TEST(signed_attributes_absent)
 		  "SHA256" },
 	};
 	size_t n1, n2, i;
-	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two, *p;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
 	struct crypto_verify_report *r;
 	char *line;
 	int cades;
@@ -280,14 +280,7 @@ START_TEST(signed_attributes_absent)
 			      line);
 		free(line);
 		/* a covered byte of the countersigned update changed */
-		p = (unsigned char *)strstr((char *)two + n1, "/T (Countersignature)");
-		ck_assert_ptr_nonnull(p);
-		p[4] = 'c';
-		r = verify(two, n2);
-		ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
-		ck_assert_str_eq(r->sigs[1].reasons[0], "bad_signature");
-		ck_assert_int_ne(r->sigs[1].signature_ok, 1);
-		crypto_verify_report_free(r);
+		assert_tampered_invalid(two, n1, n2, "bad_signature");
 		free(two);
 	}
 	free(one);
