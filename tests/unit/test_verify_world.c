@@ -581,6 +581,126 @@ START_TEST(poppler_signature_either_order)
 END_TEST
 
 /*
+ * An incremental update d gains as object-stream writers save one: objects
+ * nums[0..k) (bodies) in a new object stream, listed by a cross-reference
+ * stream (/W [1 4 2], type 2 entries for them; ISO 32000-2 §7.5.7, §7.5.8),
+ * /Prev the file's last section. Returns the new file (malloc'd).
+ */
+static unsigned char *
+objstm_update(const unsigned char *d, size_t n, const int *nums, const char *const *bodies,
+	      size_t k, size_t *outn)
+{
+	struct pdf_doc *doc;
+	struct pdf_doc_info info;
+	struct sp_errinfo ei;
+	char head[256], tr[512];
+	size_t i, hl = 0, bl = 0, cap = n + 65536, o = n, stm, xr;
+	unsigned char *out = malloc(cap), row[7], *rows;
+	int s;
+
+	sp_errinfo_init(&ei);
+	ck_assert(out && pdf_doc_open(d, n, &doc, &ei) == SP_OK);
+	pdf_doc_info_get(doc, &info);
+	pdf_doc_free(doc);
+	s = (int)info.size;
+	memcpy(out, d, n);
+	for (i = 0; i < k; i++) {
+		hl += (size_t)snprintf(head + hl, sizeof(head) - hl, "%d %zu ", nums[i], bl);
+		bl += strlen(bodies[i]) + 1;
+	}
+	stm = o + 1;
+	o += (size_t)sprintf((char *)out + o,
+			     "\n%d 0 obj\n<< /Type /ObjStm /N %zu /First %zu "
+			     "/Length %zu >>\nstream\n%s",
+			     s, k, hl, hl + bl, head);
+	for (i = 0; i < k; i++)
+		o += (size_t)sprintf((char *)out + o, "%s\n", bodies[i]);
+	o += (size_t)sprintf((char *)out + o, "\nendstream\nendobj\n");
+	xr = o;
+	/* entries in /Index order: the members (type 2: the stream, the index in it), the
+	   stream and the section itself (type 1: offsets) */
+	rows = malloc(7 * (k + 2));
+	for (i = 0; i < k + 2; i++) {
+		size_t f2 = i < k ? (size_t)s : i == k ? stm : xr;
+		row[0] = i < k ? 2 : 1;
+		row[1] = (unsigned char)(f2 >> 24);
+		row[2] = (unsigned char)(f2 >> 16);
+		row[3] = (unsigned char)(f2 >> 8);
+		row[4] = (unsigned char)f2;
+		row[5] = 0;
+		row[6] = i < k ? (unsigned char)i : 0;
+		memcpy(rows + 7 * i, row, 7);
+	}
+	hl = 0;
+	for (i = 0; i < k; i++)
+		hl += (size_t)snprintf(tr + hl, sizeof(tr) - hl, "%d 1 ", nums[i]);
+	o += (size_t)sprintf((char *)out + o,
+			     "%d 0 obj\n<< /Type /XRef /Size %d /Root %d %d R /Info %d %d R /Prev "
+			     "%lld /W [1 4 2] /Index [%s%d 2] /Length %zu >>\nstream\n",
+			     s + 1, s + 2, info.root_obj, info.root_gen, info.info_obj,
+			     info.info_gen, info.startxref, tr, s, 7 * (k + 2));
+	memcpy(out + o, rows, 7 * (k + 2));
+	o += 7 * (k + 2);
+	o += (size_t)sprintf((char *)out + o, "\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n", xr);
+	free(rows);
+	*outn = o;
+	return out;
+}
+
+/*
+ * A Ghostscript-printed contract (pdfwrite, PDF/A-2b, a classic table) that
+ * a later save rewrote as object-stream writers do (its catalog in an
+ * object stream, a cross-reference stream), then signed by poppler (pdfsig
+ * -add-signature) and after it by us: both signatures valid here, for
+ * pdfsig and for qpdf --check; poppler's has allowed changes only.
+ */
+START_TEST(ghostscript_objstm_update_then_poppler)
+{
+	char path[600];
+	const char *src = getenv("SEALPACT_SOURCE_DIR");
+	size_t n, nu, n1, n2;
+	unsigned char *d, *u, *one, *two;
+	struct crypto_verify_report *r;
+	struct pdf_doc *doc;
+	struct pdf_doc_info info;
+	struct sp_errinfo ei;
+	char *cat, *cat2;
+	int nums[1];
+	const char *bodies[1];
+
+	snprintf(path, sizeof(path), "%s/tests/fixtures/writers/ghostscript_pdfa2b_icc.pdf",
+		 src ? src : "..");
+	d = read_file(path, &n);
+	sp_errinfo_init(&ei);
+	ck_assert(pdf_doc_open(d, n, &doc, &ei) == SP_OK);
+	pdf_doc_info_get(doc, &info);
+	pdf_doc_free(doc);
+	cat = obj_text(d, n, info.root_obj);
+	cat2 = dict_add(cat, "/Lang (zh-CN)");
+	nums[0] = info.root_obj;
+	bodies[0] = cat2;
+	u = objstm_update(d, n, nums, bodies, 1, &nu);
+	write_file(vc_path("gs_objstm.pdf"), u, nu);
+	ck_assert_int_eq(run("qpdf --check %s >/dev/null 2>&1", vc_path("gs_objstm.pdf")), 0);
+	ck_assert_ptr_nonnull(memmem(u + n, nu - n, "/Type /ObjStm", 13));
+	one = poppler_sign(u, nu, "poppler1", &n1);
+	assert_valid(one, n1, 1, "gs_objstm_poppler.pdf");
+	two = vc_sign(one, n1, "ec", 1, 0, &n2);
+	assert_valid(two, n2, 2, "gs_objstm_poppler_ours.pdf");
+	r = verify(two, n2);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
+	free(two);
+	free(one);
+	free(u);
+	free(cat2);
+	free(cat);
+	free(d);
+}
+END_TEST
+
+/*
  * MuPDF (mutool sign) fills an empty signature field the contract brought,
  * with its own writer, as adbe.pkcs7.detached over SHA-1: intact but weak
  * (indeterminate, not invalid, as the EU DSS validator judges SHA-1 now), and
@@ -708,6 +828,7 @@ world_suite(void)
 	tcase_add_loop_test(tc, certified_p1_is_not_signable, 0, 3);
 	tcase_add_test(tc, startxref_on_the_end_of_line);
 	tcase_add_test(tc, poppler_signature_either_order);
+	tcase_add_test(tc, ghostscript_objstm_update_then_poppler);
 	tcase_add_test(tc, mupdf_fills_a_field_then_ours);
 	tcase_add_test(tc, catalog_version_only_rises);
 	suite_add_tcase(s, tc);
