@@ -253,6 +253,33 @@ START_TEST(eddsa_countersignature)
 END_TEST
 
 /*
+ * SHAKE256 as a message digest is 512 bits (RFC 8419 §2.3, RFC 8702 §3.1),
+ * and it is Ed448's: with an RSA key it would need RFC 8702's RSASSA-PSS
+ * with SHAKE, which OpenSSL 3.0 cannot run, so that signature is
+ * indeterminate, saying which key; with the Ed448 key nothing is said.
+ */
+START_TEST(shake256_goes_with_ed448)
+{
+	struct crypto_sig_report *rep = calloc(1, sizeof(*rep));
+	X509 *rsa = vc_cert("rsa"), *ed = vc_cert("ed448");
+
+	ck_assert_uint_eq(verify_md_len(EVP_shake256()), 64);
+	ck_assert_uint_eq(verify_md_len(EVP_sha512_256()), 32);
+	ck_assert_int_eq(verify_md_key_ok(NID_shake256, ed, rep), 1);
+	ck_assert_int_eq(rep->nreasons, 0);
+	ck_assert_int_eq(verify_md_key_ok(NID_sha256, rsa, rep), 1);
+	ck_assert_int_eq(verify_md_key_ok(NID_shake256, rsa, rep), 0);
+	ck_assert_int_eq(rep->verdict, CRYPTO_VERDICT_INDETERMINATE);
+	ck_assert_str_eq(rep->reasons[0], "unsupported_algorithm");
+	ck_assert_msg(strstr(rep->message, "with the signer's RSA key") != NULL, "%s",
+		      rep->message);
+	X509_free(ed);
+	X509_free(rsa);
+	free(rep);
+}
+END_TEST
+
+/*
  * A signature algorithm OpenSSL cannot run in CMS (an OID it does not know,
  * by an RSA key): no proof either way, so indeterminate, never invalid; the
  * digest over the bytes is still checked and a changed byte is still invalid.
@@ -822,6 +849,7 @@ world_suite(void)
 	tcase_add_test(tc, unsorted_signed_attributes_are_invalid);
 	tcase_add_test(tc, cms_with_a_bundle_of_cross_certificates);
 	tcase_add_loop_test(tc, eddsa_countersignature, 0, 2);
+	tcase_add_test(tc, shake256_goes_with_ed448);
 	tcase_add_test(tc, unknown_signature_algorithm_is_indeterminate);
 	tcase_add_test(tc, adbe_pkcs7_sha1);
 	tcase_add_test(tc, document_timestamp_after_signature);
