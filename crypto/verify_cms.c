@@ -2,8 +2,9 @@
  * verify_cms.c: the cryptographic half of PDF signature verification: the
  * CMS SignedData of one signature (digest, signature, signed attributes),
  * its RFC 3161 signature timestamp (the token checked in verify_ts.c), and
- * the signer's chain at the timestamp's time. Every failure becomes a reason on the report with the
- * verdict it deserves (verify.c assembles the rest).
+ * the signer's chain at the timestamp's time. Every failure becomes a reason
+ * on the report with the verdict it deserves (verify.c assembles the rest;
+ * the strength asked of the algorithms is verify_cms_algs.c's).
  *
  * SM2: OpenSSL 3.0's CMS verifier cannot set the distinguishing ID, so an
  * SM2 signer's signed attributes are re-encoded and checked with
@@ -20,63 +21,9 @@
 #include <openssl/ess.h>
 #include <openssl/evp.h>
 #include <openssl/pkcs7.h>
+#include <openssl/rsa.h>
 
 #include "verify_int.h"
-
-int
-digest_ok(int nid, struct crypto_sig_report *rep, const char *what)
-{
-	switch (nid) {
-	case NID_sha256:
-	case NID_sha384:
-	case NID_sha512:
-	case NID_sm3:
-	/* SHA-3, which ISO/TS 32001 adds to the digests of PDF 2.0's signatures
-	   and ETSI TS 119 312 recommends beside SHA-2 */
-	case NID_sha3_256:
-	case NID_sha3_384:
-	case NID_sha3_512:
-		return 1;
-	case NID_md5:
-	case NID_md4:
-	case NID_md2:
-	case NID_sha1:
-	case NID_mdc2:
-	case NID_ripemd160:
-		/* no proof of a forgery, no longer a proof of integrity: the other
-		   checks still run (and still prove a forgery) */
-		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "weak_algorithm",
-			    "%s uses the weak digest %s", what, OBJ_nid2sn(nid));
-		return 1;
-	default:
-		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "unsupported_algorithm",
-			    "%s uses an unsupported digest (%s)", what,
-			    nid == NID_undef ? "unknown" : OBJ_nid2sn(nid));
-		return 0;
-	}
-}
-
-/*
- * The signer's key against the strength digest_ok asks of a digest: under
- * 112 bits of security (RSA below 2048 bits, a curve below 224 bits) a
- * signature no longer proves who made it (NIST SP 800-57 Part 1 Rev. 5
- * Table 4, as the archive timestamps' renewal counts it; ETSI TS 119 312
- * asks RSA of 1900 bits or more, and 3000 from 2026). Like a weak digest:
- * indeterminate, the other checks still run and still prove a forgery.
- */
-static void
-key_strength_check(X509 *signer, struct crypto_sig_report *rep)
-{
-	EVP_PKEY *pk = X509_get0_pubkey(signer);
-	int bits = pk ? EVP_PKEY_get_security_bits(pk) : -1;
-
-	if (bits > 0 && bits < 112)
-		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "weak_algorithm",
-			    "the signer's %d-bit %s key is too weak to prove the signature (%d "
-			    "bits of security, at least 112 needed)",
-			    EVP_PKEY_get_bits(pk), EVP_PKEY_get0_type_name(pk), bits);
-	ERR_clear_error();
-}
 
 void
 verify_hasher_cleanup(struct verify_hasher *h)
@@ -152,8 +99,7 @@ ranges_digest(const EVP_MD *md, const struct verify_ranges *rg, unsigned char *o
 
 	/* the caller hashed exactly these ranges of these bytes in this algorithm */
 	if (kmd && EVP_MD_get_type(kmd) == EVP_MD_get_type(md) && k->a == rg->a && k->b == rg->b &&
-	    k->end == rg->end && k->dlen == (size_t)EVP_MD_get_size(md) &&
-	    k->dlen <= sizeof(k->d)) {
+	    k->end == rg->end && k->dlen == verify_md_len(md) && k->dlen <= sizeof(k->d)) {
 		memcpy(out, k->d, k->dlen);
 		*outlen = (unsigned int)k->dlen;
 		return 1;
@@ -164,7 +110,7 @@ ranges_digest(const EVP_MD *md, const struct verify_ranges *rg, unsigned char *o
 	     (pre ? EVP_MD_CTX_copy_ex(c, pre)
 		  : EVP_DigestInit_ex(c, md, NULL) && EVP_DigestUpdate(c, rg->data, rg->a)) &&
 	     EVP_DigestUpdate(c, rg->data + rg->b, rg->end - rg->b) &&
-	     EVP_DigestFinal_ex(c, out, outlen);
+	     verify_md_final(c, out, outlen);
 
 	EVP_MD_CTX_free(c);
 	return ok;
@@ -363,55 +309,6 @@ embedded_evidence(CMS_ContentInfo *cms, CMS_SignerInfo *si, const struct crypto_
 		out->n[d] = base + n[kind];
 	}
 	return 1;
-}
-
-/*
- * A verified chain holds no stronger than its weakest link: each
- * certificate's signature by its issuer (not the root's own) and each CA's
- * key need 112 bits of security, as key_strength_check asks of the signer's
- * key (OpenSSL's chain check asks none at its default level); the leaf's
- * key too when leaf_key. The first weak one makes the signature
- * indeterminate, weak_algorithm, named (the leaf as `leaf` says).
- */
-void
-verify_chain_strength(STACK_OF(X509) * chain, const char *leaf, int leaf_key,
-		      struct crypto_sig_report *rep)
-{
-	char subj[256];
-	const char *what;
-	int i, md, pkn, bits, kb;
-	uint32_t fl;
-	X509 *x;
-	EVP_PKEY *pk;
-
-	for (i = 0; i < sk_X509_num(chain); i++) {
-		x = sk_X509_value(chain, i);
-		pk = X509_get0_pubkey(x);
-		kb = pk && (i > 0 || leaf_key) ? EVP_PKEY_get_security_bits(pk) : -1;
-		bits = -1;
-		if (!(X509_get_extension_flags(x) & EXFLAG_SS) &&
-		    !X509_get_signature_info(x, &md, &pkn, &bits, &fl))
-			bits = -1;
-		if ((kb <= 0 || kb >= 112) && (bits <= 0 || bits >= 112))
-			continue;
-		if (trust_name_print(X509_get_subject_name(x), subj, sizeof(subj)) < 0)
-			subj[0] = '\0';
-		what = i == 0 ? leaf : "the issuing CA certificate";
-		if (kb > 0 && kb < 112)
-			verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "weak_algorithm",
-				    "%s (%s) has a %d-bit %s key, too weak to prove the chain (%d "
-				    "bits of security, at least 112 needed)",
-				    what, subj, EVP_PKEY_get_bits(pk), EVP_PKEY_get0_type_name(pk),
-				    kb);
-		else
-			verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "weak_algorithm",
-				    "%s (%s) is signed with %s, too weak to prove the chain (%d "
-				    "bits of security, at least 112 needed)",
-				    what, subj,
-				    md != NID_undef ? OBJ_nid2sn(md) : "an unknown digest", bits);
-		break;
-	}
-	ERR_clear_error();
 }
 
 void
@@ -650,6 +547,79 @@ eddsa_verify(CMS_SignerInfo *si, X509 *signer, ASN1_OCTET_STRING *sigval,
 	return ok;
 }
 
+/*
+ * A SignerInfo without signed attributes (RFC 5652 §5.4: signedAttrs is
+ * OPTIONAL; then the signature is over the content's message digest, here
+ * the byte ranges', or econtent's for adbe.pkcs7.sha1). ISO 32000-1
+ * §12.8.3.3.1 asks no signed attribute of a PKCS #7 signature, so
+ * adbe.pkcs7.detached writers (node-forge without authenticatedAttributes,
+ * `openssl cms -sign -noattr`) make them; CAdES requires them (ETSI EN
+ * 319 122-1 §5.1: content-type, message-digest, signing-certificate), which
+ * signing_cert_check says of an ETSI.CAdES.detached one. RSA with PKCS #1
+ * v1.5 and ECDSA are checked here; anything else is indeterminate. 1 when it
+ * verifies (the digest is then proven too); rep says why not.
+ */
+static int
+bare_signature_ok(CMS_SignerInfo *si, X509 *signer, const X509_ALGOR *sigalg,
+		  const struct verify_ranges *rg, const unsigned char *econtent,
+		  size_t econtent_len, struct crypto_sig_report *rep)
+{
+	X509_ALGOR *dig = NULL;
+	ASN1_OCTET_STRING *sigval = CMS_SignerInfo_get0_signature(si);
+	EVP_PKEY *pk = X509_get0_pubkey(signer);
+	EVP_PKEY_CTX *c = NULL;
+	const EVP_MD *md;
+	enum crypto_sigalg alg = CRYPTO_SIGALG_NONE;
+	struct sp_errinfo ei;
+	unsigned char h[EVP_MAX_MD_SIZE];
+	unsigned int hl = 0;
+	int kt = pk ? EVP_PKEY_get_base_id(pk) : NID_undef, ok = 0, r;
+
+	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, NULL);
+	md = EVP_get_digestbynid(OBJ_obj2nid(dig->algorithm));
+	sp_errinfo_init(&ei);
+	snprintf(rep->sig_alg, sizeof(rep->sig_alg), "%s",
+		 OBJ_nid2sn(OBJ_obj2nid(sigalg->algorithm)));
+	if (md == NULL || EVP_MD_get_flags(md) & EVP_MD_FLAG_XOF ||
+	    !(kt == EVP_PKEY_RSA || kt == EVP_PKEY_EC) ||
+	    OBJ_obj2nid(sigalg->algorithm) == NID_rsassaPss ||
+	    (crypto_sigalg_for_cert(signer, &alg, &ei) == SP_OK && alg == CRYPTO_SIGALG_SM2_SM3)) {
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "unsupported_algorithm",
+			    "the signature has no signed attributes, and its algorithm (%s) cannot "
+			    "be checked over the bytes' digest here",
+			    rep->sig_alg);
+		goto out;
+	}
+	if (!(econtent ? verify_md_digest(md, econtent, econtent_len, h, &hl)
+		       : ranges_digest(md, rg, h, &hl)) ||
+	    !(c = EVP_PKEY_CTX_new(pk, NULL)) || EVP_PKEY_verify_init(c) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(c, md) != 1 ||
+	    (kt == EVP_PKEY_RSA && EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) != 1)) {
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "unsupported_algorithm",
+			    "the signature has no signed attributes, and its algorithm (%s) cannot "
+			    "be checked over the bytes' digest here",
+			    rep->sig_alg);
+		goto out;
+	}
+	r = EVP_PKEY_verify(c, ASN1_STRING_get0_data(sigval), (size_t)ASN1_STRING_length(sigval), h,
+			    hl);
+	if (r != 1) {
+		/* the signature holds the digest it was made over: either the bytes
+		   changed after signing, or the value is not the signer's */
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "bad_signature",
+			    "the signature (made without signed attributes, over the signed "
+			    "bytes' digest itself) does not verify: the bytes changed or the "
+			    "signature is not the signer's");
+		goto out;
+	}
+	rep->digest_ok = 1;
+	ok = 1;
+out:
+	ERR_clear_error();
+	EVP_PKEY_CTX_free(c);
+	return ok;
+}
+
 void
 verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg,
 	   const uint8_t *cms_der, size_t cmslen, int has_m, const struct crypto_evidence *ev,
@@ -755,16 +725,20 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 	CMS_SignerInfo_get0_algs(si, &pk, NULL, &dig, &sigalg);
 	snprintf(rep->digest_alg, sizeof(rep->digest_alg), "%s",
 		 OBJ_nid2sn(OBJ_obj2nid(dig->algorithm)));
-	if (!digest_ok(OBJ_obj2nid(dig->algorithm), rep, "the signature"))
+	if (!digest_ok(OBJ_obj2nid(dig->algorithm), rep, "the signature") ||
+	    !verify_md_key_ok(OBJ_obj2nid(dig->algorithm), signer, rep))
 		goto out;
 	if (OBJ_find_sigid_algs(OBJ_obj2nid(sigalg->algorithm), &dnid, &pknid) &&
 	    dnid != NID_undef && !digest_ok(dnid, rep, "the signature algorithm"))
 		goto out;
 	key_strength_check(signer, rep);
-	/* the signed attributes PAdES requires */
+	sigval = CMS_SignerInfo_get0_signature(si);
 	if (CMS_signed_get_attr_count(si) <= 0) {
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_malformed", "no signed attributes");
-		goto out;
+		/* no signed attributes: the signature is over the bytes' digest itself */
+		if (!bare_signature_ok(si, signer, sigalg, rg, econtent, econtent_len, rep))
+			goto out;
+		ess = signing_cert_check(si, signer, rep);
+		goto signed_ok;
 	}
 	if (!attrs_der_sorted(si, &attrs, &attrslen)) {
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "signed_attrs_not_der",
@@ -788,7 +762,7 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 		goto out;
 	}
 	if (!md ||
-	    (econtent ? !EVP_Digest(econtent, econtent_len, h, &hl, md, NULL)
+	    (econtent ? !verify_md_digest(md, econtent, econtent_len, h, &hl)
 		      : !ranges_digest(md, rg, h, &hl)) ||
 	    (int)hl != ASN1_STRING_length(md_attr) ||
 	    memcmp(h, ASN1_STRING_get0_data(md_attr), hl) != 0) {
@@ -799,7 +773,6 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 	rep->digest_ok = 1;
 	ess = signing_cert_check(si, signer, rep);
 	/* the signature value */
-	sigval = CMS_SignerInfo_get0_signature(si);
 	kt = X509_get0_pubkey(signer) ? EVP_PKEY_get_base_id(X509_get0_pubkey(signer)) : NID_undef;
 	sp_errinfo_init(&ei);
 	if (crypto_sigalg_for_cert(signer, &alg, &ei) == SP_OK && alg == CRYPTO_SIGALG_SM2_SM3) {
@@ -842,6 +815,7 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 			goto out;
 		}
 	}
+signed_ok:
 	rep->signature_ok = 1;
 	/* the signature timestamp (PAdES B-T), over the signature value */
 	idx = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1);

@@ -70,13 +70,27 @@ void verify_pkcs1(const struct crypto_verify_opts *opts, const struct verify_ran
 		  const uint8_t *sig, size_t siglen, const struct pdf_blob *certs, size_t ncerts,
 		  const struct crypto_evidence *ev, struct crypto_sig_report *rep);
 
-/* Digests a signature may use (1); MD5 and SHA-1 leave it indeterminate, as weak. */
+/* verify_cms_algs.c: digests a signature may use (1); MD5 and SHA-1 leave it indeterminate,
+   as weak. */
 int digest_ok(int nid, struct crypto_sig_report *rep, const char *what);
-/* verify_cms.c: a weak link of a verified chain (a key or a certificate's signature under
+/* verify_cms_algs.c: a signer's key under 112 bits of security makes rep indeterminate,
+   weak_algorithm (the other checks still run). */
+void key_strength_check(X509 *signer, struct crypto_sig_report *rep);
+/* verify_cms_algs.c: a weak link of a verified chain (a key or a certificate's signature under
    112 bits of security; the leaf's key when leaf_key) makes rep indeterminate, weak_algorithm,
    naming the certificate (the leaf as `leaf` says). */
 void verify_chain_strength(STACK_OF(X509) * chain, const char *leaf, int leaf_key,
 			   struct crypto_sig_report *rep);
+/* verify_cms_algs.c: the length of md's output in CMS (SHAKE256: 512 bits, RFC 8419), and
+   c's digest finished at that length into out (EVP_MAX_MD_SIZE bytes) (1). */
+size_t verify_md_len(const EVP_MD *md);
+int verify_md_final(EVP_MD_CTX *c, unsigned char *out, unsigned int *outlen);
+/* d[0..n) digested with md so (1). */
+int verify_md_digest(const EVP_MD *md, const unsigned char *d, size_t n, unsigned char *out,
+		     unsigned int *outlen);
+/* verify_cms_algs.c: 0 (rep indeterminate) when the digest dnid cannot go with signer's key
+   (SHAKE256 is Ed448's, RFC 8419). */
+int verify_md_key_ok(int dnid, X509 *signer, struct crypto_sig_report *rep);
 /* The digest of rg's two ranges with md into out (1), from rg->hx's running digest. */
 int ranges_digest(const EVP_MD *md, const struct verify_ranges *rg, unsigned char *out,
 		  unsigned int *outlen);

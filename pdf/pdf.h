@@ -811,7 +811,7 @@ struct pdf_sig_field {
 	int sig_obj, sig_gen; /* the /V dictionary's object (0: direct, never valid) */
 	char type[32], filter[64], subfilter[64]; /* names, "" when absent */
 	int docmdp_p; /* certifying signature: DocMDP /P (1..3), else 0 */
-	int has_m;    /* the dictionary has /M, the claimed signing time (PAdES requires it) */
+	int has_m; /* the dictionary's /M is a date, the claimed signing time (PAdES requires it) */
 	/* FieldMDP (ISO 32000-2 §12.8.2.4): the /Reference's FieldMDP transform, else the
 	   field's /Lock: which form fields this signature locks */
 	enum pdf_lock lock;

@@ -133,6 +133,61 @@ copy_name(qpdf_data q, qpdf_oh d, const char *key, char *out, size_t cap)
 	qpdf_oh_release(q, v);
 }
 
+/*
+ * s is a date as ISO 32000-2 §7.9.4 spells one: D:YYYYMMDDHHmmSSOHH'mm, the
+ * year required and each later field optional but only after all before it,
+ * each in its range; O is Z, + or -, then the offset's hours and minutes,
+ * the apostrophes after them as PDF 1.7 (both) or 2.0 (the last optional)
+ * writes them. The "D:" that some writers leave out is not required: pdfsig
+ * reads such dates too.
+ */
+static int
+pdf_date_ok(const char *s)
+{
+	static const int lo[] = { 1, 1, 0, 0, 0 }, hi[] = { 12, 31, 23, 59, 59 };
+	int i, v;
+
+	if (s[0] == 'D' && s[1] == ':')
+		s += 2;
+	for (i = 0; i < 4; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	s += 4;
+	for (i = 0; i < 5 && s[0] >= '0' && s[0] <= '9'; i++, s += 2) {
+		if (s[1] < '0' || s[1] > '9')
+			return 0;
+		v = (s[0] - '0') * 10 + (s[1] - '0');
+		if (v < lo[i] || v > hi[i])
+			return 0;
+	}
+	if (*s == '\0')
+		return 1;
+	if (*s != 'Z' && *s != '+' && *s != '-')
+		return 0;
+	s++;
+	/* HH'mm' after the sign (Z00'00' too, as some writers put it) */
+	for (i = 0; i < 2 && *s != '\0'; i++) {
+		if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' ||
+		    (s[0] - '0') * 10 + (s[1] - '0') > (i ? 59 : 23))
+			return 0;
+		s += 2;
+		if (*s == '\'')
+			s++;
+	}
+	return *s == '\0';
+}
+
+/* The dictionary's /M is a string that is a date (pdf_date_ok). */
+static int
+m_is_date(qpdf_data q, qpdf_oh d)
+{
+	qpdf_oh v = qpdf_oh_get_key_if_dict(q, d, "/M");
+	int ok = qpdf_oh_is_string(q, v) && pdf_date_ok(qpdf_oh_get_utf8_value(q, v));
+
+	qpdf_oh_release(q, v);
+	return ok;
+}
+
 /* More /ByteRange entries than this are not read (a writer lists two pairs). */
 #define BYTERANGE_ITEMS_MAX 64
 
@@ -272,7 +327,7 @@ sig_read(struct pdf_doc *doc, qpdf_oh v, struct pdf_sig_field *s, struct sp_erri
 	copy_name(q, v, "/Filter", s->filter, sizeof(s->filter));
 	copy_name(q, v, "/SubFilter", s->subfilter, sizeof(s->subfilter));
 	s->docmdp_p = pdf_sig_docmdp_p(q, v);
-	s->has_m = qpdf_oh_has_key(q, v, "/M");
+	s->has_m = m_is_date(q, v);
 	pdf_sig_ref_lock(q, v, s);
 	s->contents_state = key_state(q, v, "/Contents", 1);
 	s->byterange_state = key_state(q, v, "/ByteRange", 0);

@@ -70,6 +70,30 @@ next_obj(const unsigned char *d, size_t n)
 }
 
 /*
+ * two, one (n1 bytes) countersigned, with a covered byte of the
+ * countersignature's update changed (its field's name): the countersignature
+ * is invalid, `reason` first. The byte is put back.
+ */
+VC_FN void
+assert_tampered_invalid(unsigned char *two, size_t n1, size_t n2, const char *reason)
+{
+	unsigned char *p = memmem(two + n1, n2 - n1, "/T (Countersignature)", 21);
+	struct crypto_verify_report *r;
+
+	ck_assert_ptr_nonnull(p);
+	p[4] = 'c';
+	r = verify(two, n2);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[1].reasons[0], reason);
+	ck_assert_int_ne(r->sigs[1].signature_ok + r->sigs[1].digest_ok, 2);
+	crypto_verify_report_free(r);
+	p[4] = 'C';
+}
+
+/* The countersignature's /M entry (key and value), NULL: /M (D:20260101120000Z). */
+TEST_SHARED const char *countersign_m;
+
+/*
  * A countersignature by the other writer on d (signed by sealpact): a new
  * signature field with an invisible widget on page 1 (object 3), the
  * catalog (object 1) with its /Fields grown and, when extras, what PAdES
@@ -92,10 +116,9 @@ countersign(const unsigned char *d, size_t n, enum vw_xref kind, int extras, con
 		 "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Countersignature) /F 132 "
 		 "/Rect [0 0 0 0] /P 3 0 R /V %d 0 R >>",
 		 f + 1);
-	snprintf(sig, sizeof(sig),
-		 "<< /Type %s /Filter /Adobe.PPKLite /SubFilter %s /M (D:20260101120000Z) "
-		 "@SIG@ >>",
-		 strcmp(subfilter, "/ETSI.RFC3161") ? "/Sig" : "/DocTimeStamp", subfilter);
+	snprintf(sig, sizeof(sig), "<< /Type %s /Filter /Adobe.PPKLite /SubFilter %s %s @SIG@ >>",
+		 strcmp(subfilter, "/ETSI.RFC3161") ? "/Sig" : "/DocTimeStamp", subfilter,
+		 countersign_m ? countersign_m : "/M (D:20260101120000Z)");
 	c2 = array_append(cat, "/Fields", ref);
 	if (extras) {
 		c3 = dict_add(c2, "/Extensions << /ESIC << /BaseVersion /1.7 /ExtensionLevel 2 >> "

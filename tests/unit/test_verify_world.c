@@ -17,14 +17,17 @@ static void
 setup(void)
 {
 	world_setup();
-	/* an Ed25519 signer under the same root (OpenSSL 3.0's CMS cannot verify EdDSA) */
-	ck_assert_int_eq(
-		run("cd %s && ( openssl genpkey -algorithm ed25519 -out ed.key && "
-		    "openssl req -new -key ed.key -out ed.csr -subj '/CN=ed signer/O=Org E' "
-		    "&& openssl x509 -req -in ed.csr -CA ca.pem -CAkey ca.key -set_serial 9 "
-		    "-days 20 -extfile leaf.ext -out ed.pem ) >>pki.log 2>&1",
-		    vc_dir),
-		0);
+	/* an Ed25519 and an Ed448 signer under the same root (OpenSSL 3.0's CMS cannot
+	   verify EdDSA) */
+	ck_assert_int_eq(run("cd %s && ( s=8; for k in ed:ed25519 ed448:ed448; do s=$((s + 1)); "
+			     "openssl genpkey -algorithm ${k#*:} -out ${k%%:*}.key && "
+			     "openssl req -new -key ${k%%:*}.key -out ${k%%:*}.csr "
+			     "-subj \"/CN=${k%%:*} signer/O=Org E\" && openssl x509 -req -in "
+			     "${k%%:*}.csr "
+			     "-CA ca.pem -CAkey ca.key -set_serial $s -days 20 -extfile leaf.ext "
+			     "-out ${k%%:*}.pem || exit 1; done ) >>pki.log 2>&1",
+			     vc_dir),
+			 0);
 }
 
 START_TEST(linearized_signed_twice)
@@ -198,37 +201,93 @@ START_TEST(unsorted_signed_attributes_are_invalid)
 }
 END_TEST
 
-/* Ed25519 (RFC 8419) made by another library: verified, and a flipped bit is caught. */
-START_TEST(ed25519_countersignature)
+/*
+ * EdDSA (RFC 8419) made by another library: Ed25519 over a SHA-512 message
+ * digest, Ed448 over SHAKE256 with 512 bits of output (RFC 8419 §2.3; the
+ * digest the Ed448 signature was indeterminate for: "unsupported digest
+ * (SHAKE256)"). Verified; a flipped bit of the signature or of the signed
+ * bytes is caught. pdfsig (NSS 3.87) knows neither: "Document isn't signed
+ * or corrupted data." for Ed25519, "Unknown Validation Failure." for Ed448;
+ * PDFBox 2 with BouncyCastle 1.72 verifies both.
+ */
+START_TEST(eddsa_countersignature)
 {
+	static const struct {
+		const char *who, *name, *digest, *sig_alg, *pdfsig;
+	} c[] = {
+		{ "eddsa:ed", "ed25519.pdf", "SHA512", "ED25519",
+		  "Document isn't signed or corrupted data." },
+		{ "eddsa:ed448", "ed448.pdf", "SHAKE256", "ED448", "Unknown Validation Failure." },
+	};
+	char *out, *p;
+	size_t m;
 	size_t n1, n2, total, at;
-	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two, *c;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two, *c0;
 	struct crypto_verify_report *r;
 	int h;
 
-	two = countersign(one, n1, VW_TABLE, 0, "/adbe.pkcs7.detached", "eddsa:ed", &n2);
-	write_file(vc_path("ed25519.pdf"), two, n2);
+	two = countersign(one, n1, VW_TABLE, 0, "/adbe.pkcs7.detached", c[_i].who, &n2);
+	write_file(vc_path(c[_i].name), two, n2);
 	r = verify(two, n2);
 	ck_assert_uint_eq(r->nsigs, 2);
-	ck_assert_msg(r->sigs[1].verdict == CRYPTO_VERDICT_VALID, "%s: %s",
+	ck_assert_msg(r->sigs[1].verdict == CRYPTO_VERDICT_VALID, "%s: %s: %s", c[_i].name,
 		      crypto_verdict_name(r->sigs[1].verdict), r->sigs[1].message);
+	ck_assert_int_eq(r->sigs[1].digest_ok, 1);
 	ck_assert_int_eq(r->sigs[1].signature_ok, 1);
-	ck_assert_str_eq(r->sigs[1].sig_alg, "ED25519");
+	ck_assert_int_eq(r->sigs[1].chain_ok, 1);
+	ck_assert_str_eq(r->sigs[1].digest_alg, c[_i].digest);
+	ck_assert_str_eq(r->sigs[1].sig_alg, c[_i].sig_alg);
 	ck_assert_str_eq(r->sigs[1].level, "not_pades");
+	(void)run("cd %s && pdfsig -nssdir sql:nss %s >pdfsig.txt 2>&1", vc_dir, c[_i].name);
+	out = (char *)read_file(vc_path("pdfsig.txt"), &m);
+	p = strstr(out, "Signature #2");
+	p = p ? strstr(p, "Signature Validation: ") : NULL;
+	ck_assert_msg(p && !strncmp(p + 22, c[_i].pdfsig, strlen(c[_i].pdfsig)), "%s: pdfsig: %s",
+		      c[_i].name, out);
+	free(out);
 	/* the signature value is the CMS's last bytes; not covered by the digest */
-	c = (unsigned char *)strstr((char *)two + n1, "/Contents <") + 11;
-	ck_assert(c[0] == '3' && c[1] == '0' && c[2] == '8' && c[3] == '2');
-	total = 4 + (size_t)strtoul((char[]){ c[4], c[5], c[6], c[7], 0 }, NULL, 16);
+	c0 = (unsigned char *)strstr((char *)two + n1, "/Contents <") + 11;
+	ck_assert(c0[0] == '3' && c0[1] == '0' && c0[2] == '8' && c0[3] == '2');
+	total = 4 + (size_t)strtoul((char[]){ c0[4], c0[5], c0[6], c0[7], 0 }, NULL, 16);
 	at = 2 * (total - 1);
-	h = sp_hex_val(c[at]);
-	c[at] = "0123456789abcdef"[h ^ 1];
+	h = sp_hex_val(c0[at]);
+	c0[at] = "0123456789abcdef"[h ^ 1];
 	crypto_verify_report_free(r);
 	r = verify(two, n2);
 	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
 	ck_assert_str_eq(r->sigs[1].reasons[0], "bad_signature");
 	crypto_verify_report_free(r);
+	/* a covered byte of the update changed: the message digest proves it */
+	assert_tampered_invalid(two, n1, n2, "digest_mismatch");
 	free(two);
 	free(one);
+}
+END_TEST
+
+/*
+ * SHAKE256 as a message digest is 512 bits (RFC 8419 §2.3, RFC 8702 §3.1),
+ * and it is Ed448's: with an RSA key it would need RFC 8702's RSASSA-PSS
+ * with SHAKE, which OpenSSL 3.0 cannot run, so that signature is
+ * indeterminate, saying which key; with the Ed448 key nothing is said.
+ */
+START_TEST(shake256_goes_with_ed448)
+{
+	struct crypto_sig_report *rep = calloc(1, sizeof(*rep));
+	X509 *rsa = vc_cert("rsa"), *ed = vc_cert("ed448");
+
+	ck_assert_uint_eq(verify_md_len(EVP_shake256()), 64);
+	ck_assert_uint_eq(verify_md_len(EVP_sha512_256()), 32);
+	ck_assert_int_eq(verify_md_key_ok(NID_shake256, ed, rep), 1);
+	ck_assert_int_eq(rep->nreasons, 0);
+	ck_assert_int_eq(verify_md_key_ok(NID_sha256, rsa, rep), 1);
+	ck_assert_int_eq(verify_md_key_ok(NID_shake256, rsa, rep), 0);
+	ck_assert_int_eq(rep->verdict, CRYPTO_VERDICT_INDETERMINATE);
+	ck_assert_str_eq(rep->reasons[0], "unsupported_algorithm");
+	ck_assert_msg(strstr(rep->message, "with the signer's RSA key") != NULL, "%s",
+		      rep->message);
+	X509_free(ed);
+	X509_free(rsa);
+	free(rep);
 }
 END_TEST
 
@@ -240,7 +299,7 @@ END_TEST
 START_TEST(unknown_signature_algorithm_is_indeterminate)
 {
 	size_t n1, n2;
-	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two, *c;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
 	struct crypto_verify_report *r;
 
 	two = countersign(one, n1, VW_TABLE, 0, "/adbe.pkcs7.detached", "unknownalg:rsa", &n2);
@@ -256,13 +315,7 @@ START_TEST(unknown_signature_algorithm_is_indeterminate)
 	ck_assert_int_eq(vc_outcome(r), VC_INDETERMINATE);
 	crypto_verify_report_free(r);
 	/* a covered byte of the countersigned update changed: the digest proves it */
-	c = (unsigned char *)strstr((char *)two + n1, "/T (Countersignature)");
-	ck_assert_ptr_nonnull(c);
-	c[4] = 'c';
-	r = verify(two, n2);
-	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
-	ck_assert_str_eq(r->sigs[1].reasons[0], "digest_mismatch");
-	crypto_verify_report_free(r);
+	assert_tampered_invalid(two, n1, n2, "digest_mismatch");
 	free(two);
 	free(one);
 }
@@ -567,6 +620,126 @@ START_TEST(poppler_signature_either_order)
 END_TEST
 
 /*
+ * An incremental update d gains as object-stream writers save one: objects
+ * nums[0..k) (bodies) in a new object stream, listed by a cross-reference
+ * stream (/W [1 4 2], type 2 entries for them; ISO 32000-2 §7.5.7, §7.5.8),
+ * /Prev the file's last section. Returns the new file (malloc'd).
+ */
+static unsigned char *
+objstm_update(const unsigned char *d, size_t n, const int *nums, const char *const *bodies,
+	      size_t k, size_t *outn)
+{
+	struct pdf_doc *doc;
+	struct pdf_doc_info info;
+	struct sp_errinfo ei;
+	char head[256], tr[512];
+	size_t i, hl = 0, bl = 0, cap = n + 65536, o = n, stm, xr;
+	unsigned char *out = malloc(cap), row[7], *rows;
+	int s;
+
+	sp_errinfo_init(&ei);
+	ck_assert(out && pdf_doc_open(d, n, &doc, &ei) == SP_OK);
+	pdf_doc_info_get(doc, &info);
+	pdf_doc_free(doc);
+	s = (int)info.size;
+	memcpy(out, d, n);
+	for (i = 0; i < k; i++) {
+		hl += (size_t)snprintf(head + hl, sizeof(head) - hl, "%d %zu ", nums[i], bl);
+		bl += strlen(bodies[i]) + 1;
+	}
+	stm = o + 1;
+	o += (size_t)sprintf((char *)out + o,
+			     "\n%d 0 obj\n<< /Type /ObjStm /N %zu /First %zu "
+			     "/Length %zu >>\nstream\n%s",
+			     s, k, hl, hl + bl, head);
+	for (i = 0; i < k; i++)
+		o += (size_t)sprintf((char *)out + o, "%s\n", bodies[i]);
+	o += (size_t)sprintf((char *)out + o, "\nendstream\nendobj\n");
+	xr = o;
+	/* entries in /Index order: the members (type 2: the stream, the index in it), the
+	   stream and the section itself (type 1: offsets) */
+	rows = malloc(7 * (k + 2));
+	for (i = 0; i < k + 2; i++) {
+		size_t f2 = i < k ? (size_t)s : i == k ? stm : xr;
+		row[0] = i < k ? 2 : 1;
+		row[1] = (unsigned char)(f2 >> 24);
+		row[2] = (unsigned char)(f2 >> 16);
+		row[3] = (unsigned char)(f2 >> 8);
+		row[4] = (unsigned char)f2;
+		row[5] = 0;
+		row[6] = i < k ? (unsigned char)i : 0;
+		memcpy(rows + 7 * i, row, 7);
+	}
+	hl = 0;
+	for (i = 0; i < k; i++)
+		hl += (size_t)snprintf(tr + hl, sizeof(tr) - hl, "%d 1 ", nums[i]);
+	o += (size_t)sprintf((char *)out + o,
+			     "%d 0 obj\n<< /Type /XRef /Size %d /Root %d %d R /Info %d %d R /Prev "
+			     "%lld /W [1 4 2] /Index [%s%d 2] /Length %zu >>\nstream\n",
+			     s + 1, s + 2, info.root_obj, info.root_gen, info.info_obj,
+			     info.info_gen, info.startxref, tr, s, 7 * (k + 2));
+	memcpy(out + o, rows, 7 * (k + 2));
+	o += 7 * (k + 2);
+	o += (size_t)sprintf((char *)out + o, "\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n", xr);
+	free(rows);
+	*outn = o;
+	return out;
+}
+
+/*
+ * A Ghostscript-printed contract (pdfwrite, PDF/A-2b, a classic table) that
+ * a later save rewrote as object-stream writers do (its catalog in an
+ * object stream, a cross-reference stream), then signed by poppler (pdfsig
+ * -add-signature) and after it by us: both signatures valid here, for
+ * pdfsig and for qpdf --check; poppler's has allowed changes only.
+ */
+START_TEST(ghostscript_objstm_update_then_poppler)
+{
+	char path[600];
+	const char *src = getenv("SEALPACT_SOURCE_DIR");
+	size_t n, nu, n1, n2;
+	unsigned char *d, *u, *one, *two;
+	struct crypto_verify_report *r;
+	struct pdf_doc *doc;
+	struct pdf_doc_info info;
+	struct sp_errinfo ei;
+	char *cat, *cat2;
+	int nums[1];
+	const char *bodies[1];
+
+	snprintf(path, sizeof(path), "%s/tests/fixtures/writers/ghostscript_pdfa2b_icc.pdf",
+		 src ? src : "..");
+	d = read_file(path, &n);
+	sp_errinfo_init(&ei);
+	ck_assert(pdf_doc_open(d, n, &doc, &ei) == SP_OK);
+	pdf_doc_info_get(doc, &info);
+	pdf_doc_free(doc);
+	cat = obj_text(d, n, info.root_obj);
+	cat2 = dict_add(cat, "/Lang (zh-CN)");
+	nums[0] = info.root_obj;
+	bodies[0] = cat2;
+	u = objstm_update(d, n, nums, bodies, 1, &nu);
+	write_file(vc_path("gs_objstm.pdf"), u, nu);
+	ck_assert_int_eq(run("qpdf --check %s >/dev/null 2>&1", vc_path("gs_objstm.pdf")), 0);
+	ck_assert_ptr_nonnull(memmem(u + n, nu - n, "/Type /ObjStm", 13));
+	one = poppler_sign(u, nu, "poppler1", &n1);
+	assert_valid(one, n1, 1, "gs_objstm_poppler.pdf");
+	two = vc_sign(one, n1, "ec", 1, 0, &n2);
+	assert_valid(two, n2, 2, "gs_objstm_poppler_ours.pdf");
+	r = verify(two, n2);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
+	free(two);
+	free(one);
+	free(u);
+	free(cat2);
+	free(cat);
+	free(d);
+}
+END_TEST
+
+/*
  * MuPDF (mutool sign) fills an empty signature field the contract brought,
  * with its own writer, as adbe.pkcs7.detached over SHA-1: intact but weak
  * (indeterminate, not invalid, as the EU DSS validator judges SHA-1 now), and
@@ -687,13 +860,15 @@ world_suite(void)
 	tcase_add_test(tc, unreadable_is_not_invalid);
 	tcase_add_test(tc, unsorted_signed_attributes_are_invalid);
 	tcase_add_test(tc, cms_with_a_bundle_of_cross_certificates);
-	tcase_add_test(tc, ed25519_countersignature);
+	tcase_add_loop_test(tc, eddsa_countersignature, 0, 2);
+	tcase_add_test(tc, shake256_goes_with_ed448);
 	tcase_add_test(tc, unknown_signature_algorithm_is_indeterminate);
 	tcase_add_test(tc, adbe_pkcs7_sha1);
 	tcase_add_test(tc, document_timestamp_after_signature);
 	tcase_add_loop_test(tc, certified_p1_is_not_signable, 0, 3);
 	tcase_add_test(tc, startxref_on_the_end_of_line);
 	tcase_add_test(tc, poppler_signature_either_order);
+	tcase_add_test(tc, ghostscript_objstm_update_then_poppler);
 	tcase_add_test(tc, mupdf_fills_a_field_then_ours);
 	tcase_add_test(tc, catalog_version_only_rises);
 	suite_add_tcase(s, tc);

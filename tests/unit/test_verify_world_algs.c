@@ -134,6 +134,10 @@ START_TEST(strong_algorithms_of_other_tools)
 		{ "openssl:rsa@-md sha3-256", "rsa_sha3_256.pdf", "SHA3-256", "rsaEncryption", U },
 		{ "openssl:rsa3072@-md sha3-512", "rsa_sha3_512.pdf", "SHA3-512", "rsaEncryption",
 		  U },
+		/* SHA-512/256 (FIPS 180-4, RFC 5754's identifiers): was indeterminate,
+		   "unsupported digest (SHA512-256)" */
+		{ "openssl:rsa@-md sha512-256", "rsa_sha512_256.pdf", "SHA512-256", "rsaEncryption",
+		  U },
 	};
 	size_t n1, n2, i;
 	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
@@ -219,6 +223,66 @@ START_TEST(weak_keys_are_indeterminate)
 	ck_assert_str_eq(r->sigs[1].reasons[1], "digest_mismatch");
 	crypto_verify_report_free(r);
 	free(two);
+	free(one);
+}
+END_TEST
+
+/*
+ * A SignerInfo without signed attributes (RFC 5652 §5.3 makes them optional;
+ * the signature is then over the digest of the signed bytes itself), as
+ * `openssl cms -sign -noattr` and node-forge without authenticatedAttributes
+ * write it. ISO 32000-1 §12.8.3.3.1 asks none of adbe.pkcs7.detached: valid,
+ * not PAdES. It was invalid ("no signed attributes"), which only proof may
+ * be. Under ETSI.CAdES.detached, whose CAdES requires content-type,
+ * message-digest and signing-certificate (ETSI EN 319 122-1 §5.1), the
+ * signature still verifies and the verdict is indeterminate, as for any
+ * CAdES signature without the ESS attribute. pdfsig calls all of them valid.
+ * A changed covered byte is invalid.
+ */
+START_TEST(signed_attributes_absent)
+{
+	static const struct {
+		const char *who, *name, *subfilter, *digest;
+	} c[] = {
+		{ "openssl:rsa@-md sha256 -noattr", "rsa_noattr.pdf", "/adbe.pkcs7.detached",
+		  "SHA256" },
+		{ "openssl:p384@-md sha384 -noattr", "p384_noattr.pdf", "/adbe.pkcs7.detached",
+		  "SHA384" },
+		{ "openssl:rsa@-md sha256 -noattr", "rsa_noattr_cades.pdf", "/ETSI.CAdES.detached",
+		  "SHA256" },
+	};
+	size_t n1, n2, i;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	struct crypto_verify_report *r;
+	char *line;
+	int cades;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		cades = strcmp(c[i].subfilter, "/ETSI.CAdES.detached") == 0;
+		two = countersign(one, n1, VW_TABLE, 0, c[i].subfilter, c[i].who, &n2);
+		write_file(vc_path(c[i].name), two, n2);
+		r = verify(two, n2);
+		ck_assert_uint_eq(r->nsigs, 2);
+		ck_assert_msg(r->sigs[1].verdict ==
+				      (cades ? CRYPTO_VERDICT_INDETERMINATE : CRYPTO_VERDICT_VALID),
+			      "%s: %s: %s", c[i].name, crypto_verdict_name(r->sigs[1].verdict),
+			      r->sigs[1].message);
+		if (cades)
+			ck_assert_str_eq(r->sigs[1].reasons[0], "signing_certificate_missing");
+		ck_assert_int_eq(r->sigs[1].digest_ok, 1);
+		ck_assert_int_eq(r->sigs[1].signature_ok, 1);
+		ck_assert_int_eq(r->sigs[1].chain_ok, 1);
+		ck_assert_str_eq(r->sigs[1].digest_alg, c[i].digest);
+		ck_assert_str_eq(r->sigs[1].level, "not_pades");
+		crypto_verify_report_free(r);
+		line = pdfsig_says(c[i].name, 2);
+		ck_assert_msg(!strcmp(line, "Signature is Valid."), "%s: pdfsig: %s", c[i].name,
+			      line);
+		free(line);
+		/* a covered byte of the countersigned update changed */
+		assert_tampered_invalid(two, n1, n2, "bad_signature");
+		free(two);
+	}
 	free(one);
 }
 END_TEST
@@ -636,6 +700,7 @@ algs_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, strong_algorithms_of_other_tools);
 	tcase_add_test(tc, weak_keys_are_indeterminate);
+	tcase_add_test(tc, signed_attributes_absent);
 	tcase_add_test(tc, signer_certificate_constraints);
 	tcase_add_test(tc, issuing_ca_in_the_cms_the_dss_or_nowhere);
 	tcase_add_test(tc, substituted_signer_certificate);

@@ -4,8 +4,9 @@
  * a DSS supports when the timestamp's TSA is rooted apart from the signers
  * (a TSA trust of its own), the /Contents string another writer spells
  * with white space inside, and an issuing CA's unknown revocation status
- * when revocation is required. Each file is also judged by pdfsig where it
- * speaks to the point.
+ * when revocation is required, /M dates in odd forms, and signed files
+ * JavaScript signers wrote (kept as fixtures). Each file is also judged by
+ * pdfsig where it speaks to the point.
  */
 #include "test_verify_countersign.h"
 
@@ -481,6 +482,157 @@ START_TEST(dss_for_an_unknown_issuer_is_no_crash)
 }
 END_TEST
 
+/*
+ * The signature dictionary's /M as writers spell it. /M is the claimed,
+ * unverified time of signing (ISO 32000-2 §12.8.1), so no form of it makes
+ * a signature more or less valid; PAdES asks it to be there (ETSI EN
+ * 319 142-1 §5.3: the baseline levels need the claimed signing time), and a
+ * date is what ISO 32000-2 §7.9.4 spells: "D:" and a year, the other fields
+ * optional in order, the offset's apostrophes as PDF 1.7 or 2.0 write them
+ * ("D:" itself left out by some writers, which pdfsig reads too). An /M
+ * that is no date claims no time: that signature is not PAdES, still valid.
+ * pdfsig calls every one "Signature is Valid.".
+ */
+START_TEST(m_dates_in_odd_forms)
+{
+	static const struct {
+		const char *m, *level;
+	} c[] = {
+		{ "/M (D:20260101120000Z)", "pades_b" },
+		{ "/M (D:2026)", "pades_b" },
+		{ "/M (D:202601011200)", "pades_b" },
+		{ "/M (20260101120000Z)", "pades_b" },
+		{ "/M (D:20260101120000+08'00)", "pades_b" },
+		{ "/M (D:20260101120000-05'30')", "pades_b" },
+		{ "/M (D:20260101120000Z00'00')", "pades_b" },
+		{ "/M <443a3230323630313031>", "pades_b" },
+		{ "/M (yesterday)", "not_pades" },
+		{ "/M (D:20261341120000Z)", "not_pades" },
+		{ "/M ()", "not_pades" },
+		{ "/M 20260101", "not_pades" },
+		{ "/M /D:20260101", "not_pades" },
+		{ "", "not_pades" },
+	};
+	size_t n1, n2, i;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	struct crypto_verify_report *r;
+	char name[32], *out;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		countersign_m = c[i].m;
+		two = countersign(one, n1, VW_TABLE, 0, "/ETSI.CAdES.detached", "rsa", &n2);
+		countersign_m = NULL;
+		snprintf(name, sizeof(name), "m%zu.pdf", i);
+		write_file(vc_path(name), two, n2);
+		r = verify(two, n2);
+		ck_assert_uint_eq(r->nsigs, 2);
+		ck_assert_msg(r->sigs[1].verdict == CRYPTO_VERDICT_VALID, "%s: %s: %s", c[i].m,
+			      crypto_verdict_name(r->sigs[1].verdict), r->sigs[1].message);
+		ck_assert_msg(!strcmp(r->sigs[1].level, c[i].level), "%s: level %s", c[i].m,
+			      r->sigs[1].level);
+		crypto_verify_report_free(r);
+		(void)run("cd %s && pdfsig -nssdir sql:nss %s >pdfsig.txt 2>&1", vc_dir, name);
+		out = (char *)read_file(vc_path("pdfsig.txt"), &n2);
+		ck_assert_msg(strstr(strstr(out, "Signature #2") ?: out,
+				     "Signature Validation: Signature is Valid.") != NULL,
+			      "%s: pdfsig: %s", c[i].m, out);
+		free(out);
+		free(two);
+	}
+	free(one);
+}
+END_TEST
+
+/*
+ * Signed PDFs JavaScript services write, kept as fixtures
+ * (tests/fixtures/writers/js, made once by its make.sh with the npm packages
+ * it names, under a root of its own; tests/integration/test_world_writers.py
+ * signs with @signpdf at test time the cases that need no fixture). Each
+ * verdict beside what pdfsig says, and which is right:
+ *  - signpdf_etsi.pdf: @signpdf/signer-p12 (node-forge PKCS #7 with
+ *    content-type, signing-time and message-digest) under the SubFilter
+ *    ETSI.CAdES.detached, as @signpdf's README offers for PAdES. pdfsig:
+ *    valid. Here: indeterminate, signing_certificate_missing: CAdES needs
+ *    the ESS signing-certificate attribute (ETSI EN 319 122-1 §5.1), which
+ *    binds the signer's certificate; the bytes and the value are sound.
+ *  - forge_noattrs.pdf: node-forge without authenticatedAttributes, the RSA
+ *    signature over the ranges' SHA-256 itself (RFC 5652 §5.4),
+ *    adbe.pkcs7.detached, which ISO 32000-1 §12.8.3.3.1 allows. pdfsig:
+ *    valid. Here: valid, not PAdES (it was invalid, "no signed attributes").
+ *  - forge_sha1.pdf: adbe.pkcs7.sha1, the SHA-1 of the ranges the
+ *    SignedData's content (ISO 32000-1 §12.8.3.3.1). pdfsig: "Digest
+ *    Mismatch.", wrong: poppler compares the message digest with the
+ *    ranges' digest, not with the content's. Here: indeterminate,
+ *    weak_algorithm (SHA-1 no longer proves integrity), all else sound.
+ * A changed covered byte is invalid in each.
+ */
+START_TEST(javascript_signers)
+{
+	static const struct {
+		const char *name;
+		enum crypto_verdict verdict;
+		const char *reason, *says, *pdfsig;
+	} c[] = {
+		{ "signpdf_etsi.pdf", CRYPTO_VERDICT_INDETERMINATE, "signing_certificate_missing",
+		  "without the ESS signing-certificate attribute", "Signature is Valid." },
+		{ "forge_noattrs.pdf", CRYPTO_VERDICT_VALID, NULL, NULL, "Signature is Valid." },
+		{ "forge_sha1.pdf", CRYPTO_VERDICT_INDETERMINATE, "weak_algorithm",
+		  "adbe.pkcs7.sha1 uses the weak digest SHA1", "Digest Mismatch." },
+	};
+	const char *s = getenv("SEALPACT_SOURCE_DIR");
+	char js[512], root[600], path[700], *out, *p;
+	const char *roots[1] = { root };
+	struct crypto_trust *t = NULL;
+	struct crypto_verify_report *r;
+	struct sp_errinfo ei;
+	unsigned char *d;
+	size_t n, m;
+
+	snprintf(js, sizeof(js), "%s/tests/fixtures/writers/js", s ? s : "..");
+	snprintf(root, sizeof(root), "%s/root.pem", js);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(crypto_trust_new(roots, 1, NULL, 0, NULL, 0, NULL, &t, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_int_eq(run("cd %s && rm -rf jsnss && mkdir jsnss && certutil -N -d sql:jsnss "
+			     "--empty-password && certutil -A -d sql:jsnss -n js -t CT,C,C -i %s",
+			     vc_dir, root),
+			 0);
+	snprintf(path, sizeof(path), "%s/%s", js, c[_i].name);
+	d = read_file(path, &n);
+	r = vc_verify(t, d, n);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->nsigs, 1);
+	ck_assert_msg(r->sigs[0].verdict == c[_i].verdict, "%s: %s: %s", c[_i].name,
+		      crypto_verdict_name(r->sigs[0].verdict), r->sigs[0].message);
+	if (c[_i].reason) {
+		ck_assert_str_eq(r->sigs[0].reasons[0], c[_i].reason);
+		ck_assert_msg(strstr(r->sigs[0].message, c[_i].says) != NULL, "%s: %s", c[_i].name,
+			      r->sigs[0].message);
+	}
+	ck_assert_int_eq(r->sigs[0].digest_ok, 1);
+	ck_assert_int_eq(r->sigs[0].signature_ok, 1);
+	ck_assert_int_eq(r->sigs[0].chain_ok, 1);
+	ck_assert_str_eq(r->sigs[0].level, "not_pades");
+	ck_assert_int_eq(r->last_revision_signed, 1);
+	crypto_verify_report_free(r);
+	(void)run("pdfsig -nssdir sql:%s/jsnss %s >%s 2>&1", vc_dir, path, vc_path("pdfsig.txt"));
+	out = (char *)read_file(vc_path("pdfsig.txt"), &m);
+	p = strstr(out, "Signature Validation: ");
+	ck_assert_msg(p && !strncmp(p + 22, c[_i].pdfsig, strlen(c[_i].pdfsig)), "%s: pdfsig: %s",
+		      c[_i].name, out);
+	free(out);
+	/* the signer's /Name, a covered byte, changed */
+	p = memmem(d, n, "/Name (js signer)", 17);
+	ck_assert_ptr_nonnull(p);
+	p[7] = 'J';
+	r = vc_verify(t, d, n);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	crypto_verify_report_free(r);
+	crypto_trust_free(t);
+	free(d);
+}
+END_TEST
+
 static Suite *
 claims_suite(void)
 {
@@ -496,6 +648,8 @@ claims_suite(void)
 	tcase_add_test(tc, byterange_pairs_other_writers_list);
 	tcase_add_test(tc, byterange_message_says_what_is_wrong);
 	tcase_add_test(tc, signature_dictionary_in_an_object_stream);
+	tcase_add_test(tc, m_dates_in_odd_forms);
+	tcase_add_loop_test(tc, javascript_signers, 0, 3);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -119,10 +119,12 @@ vw_unsort(uint8_t *cms, size_t cmslen, const uint8_t *attrs, size_t alen, EVP_PK
 }
 
 /*
- * A detached CMS SignedData by who's Ed25519 key over a || b: contentType,
- * messageDigest (SHA-512) and the signature over their DER (RFC 8419).
- * oid not NULL: the signatureAlgorithm says oid instead (who's key signs
- * with its default algorithm), one no verifier knows.
+ * A detached CMS SignedData by who's Ed25519 or Ed448 key over a || b:
+ * contentType, messageDigest and the signature over their DER (RFC 8419:
+ * SHA-512 for Ed25519, SHAKE256 with 512 bits of output for Ed448, each
+ * under its parameterless identifier). oid not NULL: the signatureAlgorithm
+ * says oid instead (who's key signs with its default algorithm), one no
+ * verifier knows.
  */
 static uint8_t *
 vw_eddsa_cms(const char *who, const char *oid, const uint8_t *a, size_t al, const uint8_t *b,
@@ -134,22 +136,27 @@ vw_eddsa_cms(const char *who, const char *oid, const uint8_t *a, size_t al, cons
 		CMS_sign(NULL, NULL, NULL, NULL, CMS_DETACHED | CMS_BINARY | CMS_PARTIAL);
 	CMS_SignerInfo *si;
 	STACK_OF(X509_ATTRIBUTE) *sk = sk_X509_ATTRIBUTE_new_null();
-	X509_ALGOR *sigalg = NULL;
+	X509_ALGOR *sigalg = NULL, *digalg = NULL;
 	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	int ed448 = EVP_PKEY_get_base_id(key) == EVP_PKEY_ED448;
+	const EVP_MD *dmd = ed448 ? EVP_shake256() : EVP_sha512();
 	unsigned char md[64], sig[512], *der = NULL, *out = NULL;
-	unsigned int mdl = 0;
+	unsigned int mdl = 64;
 	size_t sl = sizeof(sig);
 	int i, dl;
 
-	if (!cms || !(si = CMS_add1_signer(cms, cert, key, EVP_sha512(),
-					   CMS_PARTIAL | CMS_NOSMIMECAP | CMS_NOATTR)))
+	if (!cms ||
+	    !(si = CMS_add1_signer(cms, cert, key, dmd, CMS_PARTIAL | CMS_NOSMIMECAP | CMS_NOATTR)))
 		abort();
 	{
 		EVP_MD_CTX *h = EVP_MD_CTX_new();
-		EVP_DigestInit_ex(h, EVP_sha512(), NULL);
+		EVP_DigestInit_ex(h, dmd, NULL);
 		EVP_DigestUpdate(h, a, al);
 		EVP_DigestUpdate(h, b, bl);
-		EVP_DigestFinal_ex(h, md, &mdl);
+		if (ed448)
+			EVP_DigestFinalXOF(h, md, mdl);
+		else
+			EVP_DigestFinal_ex(h, md, &mdl);
 		EVP_MD_CTX_free(h);
 	}
 	if (CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT,
@@ -164,9 +171,14 @@ vw_eddsa_cms(const char *who, const char *oid, const uint8_t *a, size_t al, cons
 	    EVP_DigestSign(m, sig, &sl, der, (size_t)dl) != 1)
 		abort();
 	ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), sig, (int)sl);
-	CMS_SignerInfo_get0_algs(si, NULL, NULL, NULL, &sigalg);
-	X509_ALGOR_set0(sigalg, oid ? OBJ_txt2obj(oid, 1) : OBJ_nid2obj(NID_ED25519), V_ASN1_UNDEF,
-			NULL);
+	CMS_SignerInfo_get0_algs(si, NULL, NULL, &digalg, &sigalg);
+	if (ed448)
+		X509_ALGOR_set0(digalg, OBJ_nid2obj(NID_shake256), V_ASN1_UNDEF, NULL);
+	X509_ALGOR_set0(sigalg,
+			oid     ? OBJ_txt2obj(oid, 1)
+			: ed448 ? OBJ_nid2obj(NID_ED448)
+				: OBJ_nid2obj(NID_ED25519),
+			V_ASN1_UNDEF, NULL);
 	if ((dl = i2d_CMS_ContentInfo(cms, &out)) <= 0)
 		abort();
 	*outn = (size_t)dl;
@@ -229,7 +241,7 @@ vw_ess_cms(const char *named, const char *by, const uint8_t *a, size_t al, const
  * "doctsa:" an RFC 3161 document timestamp by the built-in TSA,
  * "opensha1:WHO" an adbe.pkcs7.sha1 one (SHA-1 of the ranges enveloped),
  * "essof:NAMED:BY" OpenSSL's CMS signed by BY with an ESS signing-certificate-v2
- * naming NAMED's certificate, "eddsa:WHO" an Ed25519 CMS built by hand (RFC 8419), "unknownalg:WHO" the same with an
+ * naming NAMED's certificate, "eddsa:WHO" an Ed25519 or Ed448 CMS built by hand (RFC 8419), "unknownalg:WHO" the same with an
  * unknown signature algorithm OID and WHO's key, "unsorted:WHO" as sealpact's with
  * the signed attributes out of DER order (and signed so). Returns the new file (malloc'd).
  */
