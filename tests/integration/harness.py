@@ -554,6 +554,17 @@ class IdentityPKI:
         t.update(overrides)
         return t
 
+    def seal(self):
+        """A seal picture (deploy/seal.py, 120 pixels) for the tests to sign with:
+        the shared PKI's (pkitmp.sh makes it once; read-only), else one made in
+        self.dir. Its path."""
+        shared = os.path.join(SHARED_PKI, "seal.png")
+        if self.pki == os.path.join(SHARED_PKI, "pki") and os.path.exists(shared):
+            return shared
+        path = os.path.join(self.dir, "seal.png")
+        run(["python3", os.path.join(SOURCE_DIR, "deploy", "seal.py"), path, "120"])
+        return path
+
     def nss_db(self):
         """An NSS database trusting this PKI's root, for pdfsig -nssdir; its path."""
         d = os.path.join(self.dir, "nss")
@@ -589,6 +600,37 @@ class IdentityPKI:
             subprocess.run(["bash", OCSP_SH, "stop", self.dir], capture_output=True)
             self.responder = False
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def module_pki(name, tokens=True, private=False, seal=False, nss=False):
+    """setUpModule and tearDownModule of a test module that works with one
+    IdentityPKI (tokens and private are its arguments):
+
+        setUpModule, tearDownModule = harness.module_pki(__name__, tokens=False)
+
+    The set-up sets the module's PKI and, with seal, its SEAL (IdentityPKI.seal);
+    with nss, its NSSDIR (IdentityPKI.nss_db). It takes private= and tokens= to
+    decide once otherwise (test_ltv sets up test_signing with a PKI of its own,
+    without tokens). The tear-down closes the PKI."""
+    import sys
+    module = sys.modules[name]
+
+    def set_up(private=private, tokens=tokens):
+        module.PKI = IdentityPKI(tokens=tokens, private=private)
+        try:
+            if seal:
+                module.SEAL = module.PKI.seal()
+            if nss:
+                module.NSSDIR = module.PKI.nss_db()
+        except Exception:
+            module.PKI.close()
+            raise
+
+    def tear_down():
+        if module.PKI is not None:
+            module.PKI.close()
+
+    return set_up, tear_down
 
 
 # ---- the Java judges: iText 5, PDFBox 2 and BouncyCastle (tests/support/*.java) ----
