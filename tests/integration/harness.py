@@ -554,6 +554,17 @@ class IdentityPKI:
         t.update(overrides)
         return t
 
+    def seal(self):
+        """A seal picture (deploy/seal.py, 120 pixels) for the tests to sign with:
+        the shared PKI's (pkitmp.sh makes it once; read-only), else one made in
+        self.dir. Its path."""
+        shared = os.path.join(SHARED_PKI, "seal.png")
+        if self.pki == os.path.join(SHARED_PKI, "pki") and os.path.exists(shared):
+            return shared
+        path = os.path.join(self.dir, "seal.png")
+        run(["python3", os.path.join(SOURCE_DIR, "deploy", "seal.py"), path, "120"])
+        return path
+
     def nss_db(self):
         """An NSS database trusting this PKI's root, for pdfsig -nssdir; its path."""
         d = os.path.join(self.dir, "nss")
@@ -591,10 +602,47 @@ class IdentityPKI:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def module_pki(name, tokens=True, private=False, seal=False, nss=False):
+    """setUpModule and tearDownModule of a test module that works with one
+    IdentityPKI (tokens and private are its arguments):
+
+        setUpModule, tearDownModule = harness.module_pki(__name__, tokens=False)
+
+    The set-up sets the module's PKI and, with seal, its SEAL (IdentityPKI.seal);
+    with nss, its NSSDIR (IdentityPKI.nss_db). It takes private= and tokens= to
+    decide once otherwise (test_ltv sets up test_signing with a PKI of its own,
+    without tokens). The tear-down closes the PKI."""
+    import sys
+    module = sys.modules[name]
+
+    def set_up(private=private, tokens=tokens):
+        module.PKI = IdentityPKI(tokens=tokens, private=private)
+        try:
+            if seal:
+                module.SEAL = module.PKI.seal()
+            if nss:
+                module.NSSDIR = module.PKI.nss_db()
+        except Exception:
+            module.PKI.close()
+            raise
+
+    def tear_down():
+        if module.PKI is not None:
+            module.PKI.close()
+
+    return set_up, tear_down
+
+
 # ---- the Java judges: iText 5, PDFBox 2 and BouncyCastle (tests/support/*.java) ----
 
 JAVA_CP = ":".join("/usr/share/java/%s.jar" % j for j in (
     "itext5", "pdfbox2", "fontbox2", "commons-logging", "bcprov", "bcpkix", "bcutil"))
+
+# The JVMs of the tests compile with C1 alone: C2's optimizing compiles do not pay
+# back in runs this short. javac of the two sources 4.4 -> 2.5 CPU s; a JavaJudge
+# of 24 checks (check-pdfbox, -itext, -lta, 8 times) 4.5 -> 2.5 CPU s, 10 -> 4 s of
+# a loaded machine's clock (`/usr/bin/time javac ...`, and os.times() around it).
+JVM_C1 = "-XX:TieredStopAtLevel=1"
 
 
 def java_classes():
@@ -618,7 +666,7 @@ def java_classes():
         if not os.path.isdir(classes):
             tmp = tempfile.mkdtemp(dir=base)
             try:
-                run(["javac", "-nowarn", "-cp", JAVA_CP, "-d", tmp] + srcs)
+                run(["javac", "-J" + JVM_C1, "-nowarn", "-cp", JAVA_CP, "-d", tmp] + srcs)
             except Exception:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
@@ -641,8 +689,8 @@ class JavaJudge:
         self.log = open(os.path.join(self.dir, "jvm.log"), "w")
         # (it also ends by itself within a second of this process's end)
         self.proc = subprocess.Popen(
-            ["java", "-cp", java_classes() + ":" + JAVA_CP, "WorldSigner", "serve", self.cmd,
-             self.rc, str(os.getpid())], stdin=subprocess.DEVNULL, stdout=self.log,
+            ["java", JVM_C1, "-cp", java_classes() + ":" + JAVA_CP, "WorldSigner", "serve",
+             self.cmd, self.rc, str(os.getpid())], stdin=subprocess.DEVNULL, stdout=self.log,
             stderr=subprocess.STDOUT)
         self.lock = threading.Lock()
         self.calls = 0

@@ -11,7 +11,7 @@ import socket
 import unittest
 
 import harness
-from harness import IdentityPKI, ServerTestCase, api_login, bearer
+from harness import ServerTestCase, api_login, bearer
 
 PKI = None
 SHORT = os.path.join(harness.SOURCE_DIR, "tests", "fixtures", "contracts", "short.pdf")
@@ -21,14 +21,7 @@ SQL_WORDS = ("byte sequence", "encoding", "UTF8", "violates", "constraint", "rel
              "syntax", "column", "permission denied", "type ")
 
 
-def setUpModule():
-    global PKI
-    PKI = IdentityPKI(tokens=False)
-
-
-def tearDownModule():
-    if PKI is not None:
-        PKI.close()
+setUpModule, tearDownModule = harness.module_pki(__name__, tokens=False)
 
 
 def raw_exchange(server, data, timeout=10):

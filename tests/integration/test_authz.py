@@ -9,21 +9,14 @@ import os
 import unittest
 
 import harness
-from harness import IdentityPKI, ServerTestCase, api_login, bearer, create_reviewer
+from harness import ServerTestCase, api_login, bearer, create_reviewer
 
 PKI = None
 
 ROLES = ("anonymous", "member_a", "member_b", "apikey_a", "reviewer")
 
 
-def setUpModule():
-    global PKI
-    PKI = IdentityPKI(tokens=False)
-
-
-def tearDownModule():
-    if PKI is not None:
-        PKI.close()
+setUpModule, tearDownModule = harness.module_pki(__name__, tokens=False)
 
 
 class AuthorizationMatrix(ServerTestCase):

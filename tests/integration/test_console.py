@@ -17,7 +17,7 @@ import tempfile
 import unittest
 
 import harness
-from harness import IdentityPKI, ServerTestCase, api_login, bearer, create_reviewer
+from harness import ServerTestCase, api_login, bearer, create_reviewer
 
 CONSOLE = os.path.join(harness.SOURCE_DIR, "server", "console", "review")
 DRIVER = os.path.join(harness.SOURCE_DIR, "tests", "support", "console_browser.js")
@@ -27,14 +27,7 @@ PLAYWRIGHT = os.path.join(harness.SOURCE_DIR, "deploy", "npm", "node_modules", "
 PKI = None
 
 
-def setUpModule():
-    global PKI
-    PKI = IdentityPKI(tokens=False)
-
-
-def tearDownModule():
-    if PKI is not None:
-        PKI.close()
+setUpModule, tearDownModule = harness.module_pki(__name__, tokens=False)
 
 
 class Pages(ServerTestCase):

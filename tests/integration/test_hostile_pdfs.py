@@ -16,7 +16,7 @@ import unittest
 
 import harness
 import hostile_pdfs
-from harness import IdentityPKI, ServerTestCase, api_login, bearer
+from harness import ServerTestCase, api_login, bearer
 
 PKI = None
 SEAL = None
@@ -24,16 +24,7 @@ CPU_S = 2.0
 RSS_MB = 256
 
 
-def setUpModule():
-    global PKI, SEAL
-    PKI = IdentityPKI(tokens=False)
-    SEAL = os.path.join(PKI.dir, "seal.png")
-    harness.run(["python3", os.path.join(harness.SOURCE_DIR, "deploy", "seal.py"), SEAL, "120"])
-
-
-def tearDownModule():
-    if PKI is not None:
-        PKI.close()
+setUpModule, tearDownModule = harness.module_pki(__name__, tokens=False, seal=True)
 
 
 

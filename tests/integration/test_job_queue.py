@@ -30,7 +30,7 @@ import unittest
 
 import harness
 import hostile_pdfs
-from harness import IdentityPKI, ServerTestCase, api_login, bearer, openssl_sign
+from harness import ServerTestCase, api_login, bearer, openssl_sign
 
 PKI = None
 SEAL = None
@@ -38,16 +38,7 @@ SHORT = os.path.join(harness.SOURCE_DIR, "tests", "fixtures", "contracts", "shor
 ATTACKERS = 48  # connections, above the default share of 32
 
 
-def setUpModule():
-    global PKI, SEAL
-    PKI = IdentityPKI(tokens=False)
-    SEAL = os.path.join(PKI.dir, "seal.png")
-    harness.run(["python3", os.path.join(harness.SOURCE_DIR, "deploy", "seal.py"), SEAL, "120"])
-
-
-def tearDownModule():
-    if PKI is not None:
-        PKI.close()
+setUpModule, tearDownModule = harness.module_pki(__name__, tokens=False, seal=True)
 
 
 # the routes the victims and attackers use, as the access log names them

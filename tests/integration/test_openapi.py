@@ -15,7 +15,7 @@ import yaml
 
 import apicheck
 import harness
-from harness import IdentityPKI, ServerTestCase, run
+from harness import IdentityPKI, ServerTestCase
 
 SPEC_YAML = os.path.join(harness.SOURCE_DIR, "openapi.yaml")
 CONSOLE = os.path.join(harness.SOURCE_DIR, "server", "console", "api")
@@ -191,8 +191,7 @@ class ReadmeExample(ServerTestCase):
     def setUpClass(cls):
         global PKI, SEAL
         PKI = IdentityPKI(tokens=False)
-        SEAL = os.path.join(PKI.dir, "seal.png")
-        run(["python3", os.path.join(harness.SOURCE_DIR, "deploy", "seal.py"), SEAL, "120"])
+        SEAL = PKI.seal()
 
     @classmethod
     def tearDownClass(cls):

@@ -15,19 +15,12 @@ import time
 import unittest
 
 import harness
-from harness import Endpoint, IdentityPKI, ServerTestCase, api_login
+from harness import Endpoint, ServerTestCase, api_login
 
 PKI = None
 
 
-def setUpModule():
-    global PKI
-    PKI = IdentityPKI(tokens=False)
-
-
-def tearDownModule():
-    if PKI is not None:
-        PKI.close()
+setUpModule, tearDownModule = harness.module_pki(__name__, tokens=False)
 
 
 SIG = b"\r\n\r\n\x00\r\nQUIT\n"

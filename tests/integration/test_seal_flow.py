@@ -15,7 +15,7 @@ import subprocess
 import unittest
 
 import harness
-from harness import IdentityPKI, ServerTestCase, bearer, create_reviewer, run
+from harness import ServerTestCase, bearer, create_reviewer, run
 
 MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 SHORT = os.path.join(harness.SOURCE_DIR, "tests", "fixtures", "contracts", "short.pdf")
@@ -24,14 +24,7 @@ REVIEWER = ("desk", "seal desk password 1")
 PKI = None
 
 
-def setUpModule():
-    global PKI
-    PKI = IdentityPKI()
-
-
-def tearDownModule():
-    if PKI is not None:
-        PKI.close()
+setUpModule, tearDownModule = harness.module_pki(__name__)
 
 
 def rfc3339(dt):

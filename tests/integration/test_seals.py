@@ -14,21 +14,14 @@ import unittest
 import zlib
 
 import harness
-from harness import (IdentityPKI, ServerTestCase, api_login, create_reviewer, der_of,
+from harness import (ServerTestCase, api_login, create_reviewer, der_of,
                      openssl_sign, run)
 
 PKI = None
 SHORT = os.path.join(harness.SOURCE_DIR, "tests", "fixtures", "contracts", "short.pdf")
 
 
-def setUpModule():
-    global PKI
-    PKI = IdentityPKI(tokens=False)
-
-
-def tearDownModule():
-    if PKI is not None:
-        PKI.close()
+setUpModule, tearDownModule = harness.module_pki(__name__, tokens=False)
 
 
 def png(w, h, transparent=True, filler=b""):

@@ -15,7 +15,7 @@ import time
 import unittest
 
 import harness
-from harness import IdentityPKI, ServerTestCase, der_of, openssl_sign, run
+from harness import ServerTestCase, der_of, openssl_sign, run
 
 PKI = None
 SEAL = None
@@ -26,12 +26,11 @@ SHORT = os.path.join(harness.SOURCE_DIR, "tests", "fixtures", "contracts", "shor
 LONG = os.path.join(harness.SOURCE_DIR, "tests", "fixtures", "contracts", "contract30.pdf")
 
 
-def setUpModule(private_pki=False):
-    global PKI, SEAL, NSSDIR
-    PKI = IdentityPKI(private=private_pki)
-    SEAL = os.path.join(PKI.dir, "seal.png")
-    run(["python3", os.path.join(harness.SOURCE_DIR, "deploy", "seal.py"), SEAL, "120"])
-    NSSDIR = PKI.nss_db()
+_pki_up, _pki_down = harness.module_pki(__name__, seal=True, nss=True)
+
+
+def setUpModule(private_pki=False, tokens=True):
+    _pki_up(private=private_pki, tokens=tokens)
 
 
 def tearDownModule():
@@ -39,8 +38,7 @@ def tearDownModule():
     if JAVA is not None:
         JAVA.close()
         JAVA = None
-    if PKI is not None:
-        PKI.close()
+    _pki_down()
 
 
 def pdfsig(path):

@@ -10,7 +10,7 @@ import subprocess
 import unittest
 
 import harness
-from harness import IdentityPKI, ServerTestCase, api_login, der_of, openssl_sign, run
+from harness import ServerTestCase, api_login, der_of, openssl_sign, run
 
 PKI = None
 SEAL = None
@@ -19,18 +19,13 @@ WORK = None
 SHORT = os.path.join(harness.SOURCE_DIR, "tests", "fixtures", "contracts", "short.pdf")
 
 
+_pki_up, tearDownModule = harness.module_pki(__name__, tokens=False, seal=True, nss=True)
+
+
 def setUpModule():
-    global PKI, SEAL, NSSDIR, WORK
-    PKI = IdentityPKI(tokens=False)
+    global WORK
+    _pki_up()
     WORK = PKI.dir
-    SEAL = os.path.join(PKI.dir, "seal.png")
-    run(["python3", os.path.join(harness.SOURCE_DIR, "deploy", "seal.py"), SEAL, "120"])
-    NSSDIR = PKI.nss_db()
-
-
-def tearDownModule():
-    if PKI is not None:
-        PKI.close()
 
 
 def sign_offline(src, out, slug, alg, ts=True):

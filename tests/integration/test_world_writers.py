@@ -23,7 +23,7 @@ import unittest
 
 import crypt_pdfs
 import harness
-from harness import IdentityPKI, run
+from harness import run
 
 PKI = None
 SEAL = None
@@ -35,22 +35,17 @@ SIGNER = os.path.join(harness.SOURCE_DIR, "tests", "support", "npm_signer.js")
 CHROMIUM = shutil.which("chromium") or "chromium"
 
 
+_pki_up, tearDownModule = harness.module_pki(__name__, tokens=False, seal=True, nss=True)
+
+
 def setUpModule():
-    global PKI, SEAL, NSSDIR, NPM_ROOT
-    PKI = IdentityPKI(tokens=False)
-    SEAL = os.path.join(PKI.dir, "seal.png")
-    run(["python3", os.path.join(harness.SOURCE_DIR, "deploy", "seal.py"), SEAL, "120"])
+    global NPM_ROOT
+    _pki_up()
     NPM_ROOT = os.path.join(PKI.dir, "npm-root")
     run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
          NPM_ROOT + ".key", "-out", NPM_ROOT + ".pem", "-days", "30", "-subj",
          "/CN=npm signers root", "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
          "keyUsage=critical,keyCertSign,cRLSign"])
-    NSSDIR = PKI.nss_db()
-
-
-def tearDownModule():
-    if PKI is not None:
-        PKI.close()
 
 
 def pages(path):
@@ -386,10 +381,17 @@ class Checks:
         self.assertGreater(red_share(after, page, (x0, y0, x1, y1), self.dir), 0.08)
 
     def chromium_contract(self):
-        out = self.path("chromium.pdf")
-        run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-             "--user-data-dir=" + self.path("profile"), "--print-to-pdf=" + out,
-             "file://" + os.path.join(FIX, "contract.html")], timeout=120)
+        """fixtures/writers/contract.html printed by headless chromium: made once for
+        the module (some 3 s of a loaded machine's clock a print), read-only to the
+        tests that sign it (into their own files)."""
+        out = os.path.join(PKI.dir, "chromium.pdf")
+        if not os.path.exists(out):
+            made = self.path("chromium.pdf")
+            run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+                 "--no-pdf-header-footer", "--user-data-dir=" + self.path("profile"),
+                 "--print-to-pdf=" + made, "file://" + os.path.join(FIX, "contract.html")],
+                timeout=120)
+            shutil.move(made, out)
         self.assertIn("Skia/PDF", run(["pdfinfo", out]).stdout)
         return out
 

@@ -4,6 +4,7 @@
 #   pkitmp.sh start DIR   deploy/pki.sh in DIR/pki whose certificates name an
 #                         OCSP responder on a free port, deploy/tokens.sh in
 #                         DIR/tokens, and that responder (ocsp_responder.sh);
+#                         DIR/seal.png a seal picture (deploy/seal.py, 120 px);
 #                         DIR/port holds the port, DIR/ready says all is made
 #   pkitmp.sh stop DIR    stop the responder and remove everything
 #
@@ -41,6 +42,9 @@ start)
     bash "$here/ocsp_responder.sh" start "$dir" "$dir/pki" "$port" 2>"$dir/ocsp.err" && break
     [ $try = 3 ] && { cat "$dir/ocsp.err" >&2; exit 1; }
   done
+  # the seal picture the modules sign with (IdentityPKI.seal): 0.5 CPU s of
+  # Python each, the same every time
+  python3 "$deploy/seal.py" "$dir/seal.png" 120
   echo "$port" >"$dir/port"
   touch "$dir/ready"
   echo "development PKI for tests in $dir (OCSP responder on port $port)"
