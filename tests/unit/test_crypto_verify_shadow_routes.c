@@ -1,0 +1,325 @@
+/*
+ * test_crypto_verify_shadow_routes.c: shadow attacks through /Info, the XMP
+ * metadata and the DSS that last stop's fix (pdf/diff.c: shared(),
+ * role_taken(), the trailer's /Info check) does not see (review45).
+ *
+ * The fix refuses a role object (/Info, /Metadata, /DSS) that the signed
+ * revision uses elsewhere, by two checks: the role named anew in an update
+ * after the signature (role_taken, the trailer's /Info) and a use count
+ * (struct pdf_refs.multi) for a role object rewritten later. The count
+ * leaves out the catalog's and the trailer's references in every update
+ * ("they repeat the ones they made before"). An update *before* the
+ * signature that names content as /Info or /Metadata is judged only for
+ * signatures before it (there are none when the uploader writes it), and its
+ * new name is never counted: the content object stays "used once", so an
+ * update after the signature rewrites it under its role, allowed.
+ *
+ * Each case: a one-page contract ("Pay 100 EUR"), one unsigned update that
+ * names content under a role, then a signature (the real path, with a
+ * timestamp), then one update that rewrites that content. The signature
+ * must not come out valid.
+ */
+#include <check.h>
+
+#include "support_suite.h"
+#include "test_verify_corpus.h"
+
+static struct crypto_trust *trust;
+
+static void
+setup(void)
+{
+	ck_assert_ptr_nonnull(trust = vc_pki_trust());
+}
+
+static void
+teardown(void)
+{
+	crypto_trust_free(trust);
+	vc_pki_free();
+}
+
+#define TEXT_100 "BT /F1 12 Tf 72 700 Td (Pay 100 EUR) Tj ET q /X1 Do Q"
+#define TEXT_999 "BT /F1 12 Tf 72 700 Td (Pay 999 EUR) Tj ET q /X1 Do Q"
+#define BLUE "0 0 1 rg 0 0 10 10 re f"
+#define WHITE "1 1 1 rg 0 0 612 792 re f"
+
+/*
+ * The contract: catalog 1 (/Metadata 9), pages 2, page 3 (/Contents 4,
+ * /Resources 8), content 4, font 5, form 6, text field 7, resources 8,
+ * XMP 9; the trailer's /Info 10. Each object used once.
+ */
+static unsigned char *
+contract(size_t *n)
+{
+	char c4[256], c6[256], c9[256], *t;
+	const char *objs[10];
+	unsigned char *d;
+
+	snprintf(c4, sizeof(c4), "<< /Length %zu >>\nstream\n%s\nendstream", strlen(TEXT_100) + 1,
+		 TEXT_100);
+	snprintf(c6, sizeof(c6),
+		 "<< /Type /XObject /Subtype /Form /BBox [0 0 100 100] /Length %zu >>\nstream\n%s\n"
+		 "endstream",
+		 strlen(BLUE) + 1, BLUE);
+	snprintf(c9, sizeof(c9),
+		 "<< /Type /Metadata /Subtype /XML /Length 4 >>\nstream\n<x/>\nendstream");
+	objs[0] = "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [7 0 R] >> /Metadata 9 0 R "
+		  ">>";
+	objs[1] = "<< /Type /Pages /Kids [3 0 R] /Count 1 >>";
+	objs[2] = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+		  "/Resources 8 0 R /Annots [7 0 R] >>";
+	objs[3] = c4;
+	objs[4] =
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>";
+	objs[5] = c6;
+	objs[6] = "<< /Type /Annot /Subtype /Widget /FT /Tx /T (amount) /V (100) "
+		  "/Rect [72 600 200 620] /P 3 0 R >>";
+	objs[7] = "<< /Font << /F1 5 0 R >> /XObject << /X1 6 0 R >> >>";
+	objs[8] = c9;
+	objs[9] = "<< /Title (Contract) /Producer (test) >>";
+	d = make_pdf_objs(objs, 10, n);
+	/* the trailer's /Info (after the xref table: no offset moves) */
+	ck_assert_ptr_nonnull(t = memmem(d, *n, "/Root 1 0 R >>", 14));
+	d = realloc(d, *n + 12);
+	t = memmem(d, *n, "/Root 1 0 R >>", 14);
+	memmove(t + 24, t + 12, *n - (size_t)(t + 12 - (char *)d));
+	memcpy(t + 12, "/Info 10 0 R", 12);
+	*n += 12;
+	return d;
+}
+
+/* The verdict of the one signature of d[0..n) and its count of disallowed changes. */
+static enum crypto_verdict
+verdict_of(const unsigned char *d, size_t n, size_t *ndisallowed)
+{
+	struct crypto_verify_report *r = vc_verify(trust, d, n);
+	enum crypto_verdict v;
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->nsigs, 1);
+	v = r->sigs[0].verdict;
+	*ndisallowed = r->sigs[0].ndisallowed;
+	crypto_verify_report_free(r);
+	return v;
+}
+
+/*
+ * contract(), then the unsigned update before (nb objects, trailer text
+ * bextra), signed (checked valid), then the update after (na objects,
+ * trailer text aextra): the signature must be invalid with a change named.
+ */
+static void
+rewritten_after_signing_is_invalid(const int *bnums, const char *const *bobjs, size_t nb,
+				   const char *bextra, const int *anums, const char *const *aobjs,
+				   size_t na, const char *aextra, const char *what)
+{
+	size_t n, n1, n2, n3, nd;
+	unsigned char *d = contract(&n), *u, *s, *t;
+	enum crypto_verdict v;
+
+	u = vc_update(d, n, bnums, bobjs, nb, 0, bextra, &n1);
+	s = vc_sign(u, n1, "rsa", 1, 0, &n2);
+	v = verdict_of(s, n2, &nd);
+	ck_assert_msg(v == CRYPTO_VERDICT_VALID, "%s: signed: %s", what, crypto_verdict_name(v));
+	t = vc_update(s, n2, anums, aobjs, na, 0, aextra, &n3);
+	v = verdict_of(t, n3, &nd);
+	ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
+		      "%s: verdict %s, %zu disallowed changes", what, crypto_verdict_name(v), nd);
+	free(d);
+	free(u);
+	free(s);
+	free(t);
+}
+
+static const char white_form[] = "<< /Type /XObject /Subtype /Form /BBox [0 0 612 792] "
+				 "/Length 26 >>\nstream\n" WHITE "\nendstream";
+
+/*
+ * The content named: the form XObject /X1 (object 6) the page draws after
+ * its text, used once by the resources dictionary (object 8), which the
+ * signature's own update does not rewrite (it rewrites the page and the
+ * catalog: the page's references are counted again, the catalog's not).
+ * After the signature it becomes a full-page white form: the text is gone.
+ */
+
+/* Before signing the trailer's /Info names the form; after, it paints the page white. */
+START_TEST(info_named_content_before_signing_then_rewritten)
+{
+	const int bn[] = { 10 }, an[] = { 6 };
+	const char *bo[] = { "<< /Title (Contract 2) >>" };
+	const char *ao[] = { white_form };
+
+	rewritten_after_signing_is_invalid(bn, bo, 1, "/Info 6 0 R ", an, ao, 1, "/Info 6 0 R ",
+					   "the page is painted white (as /Info)");
+}
+END_TEST
+
+/* Before signing the catalog's /Metadata names the form; after, it paints the page white. */
+START_TEST(metadata_named_content_before_signing_then_rewritten)
+{
+	const int bn[] = { 1 }, an[] = { 6 };
+	const char *bo[] = { "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [7 0 R] >> "
+			     "/Metadata 6 0 R >>" };
+	const char *ao[] = { white_form };
+
+	rewritten_after_signing_is_invalid(bn, bo, 1, "/Info 10 0 R ", an, ao, 1, "/Info 10 0 R ",
+					   "the page is painted white (as /Metadata)");
+}
+END_TEST
+
+/* Before signing the catalog's /DSS names the form; after, it paints the page white. */
+START_TEST(dss_named_content_before_signing_then_rewritten)
+{
+	const int bn[] = { 1 }, an[] = { 6 };
+	const char *bo[] = { "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [7 0 R] >> "
+			     "/Metadata 9 0 R /DSS 6 0 R >>" };
+	const char *ao[] = { white_form };
+
+	rewritten_after_signing_is_invalid(bn, bo, 1, "/Info 10 0 R ", an, ao, 1, "/Info 10 0 R ",
+					   "the page is painted white (as the DSS)");
+}
+END_TEST
+
+/*
+ * An update as a cross-reference stream (/W [1 4 2], uncompressed) whose
+ * objects are bodies[i] as object nums[i] (type 1), plus object `in_num`
+ * listed as type 2, index 0, in object stream `in_stm` (0: none). The
+ * trailer keys are the stream's: /Root and /Info as d has them.
+ */
+static unsigned char *
+xref_stream_update(const unsigned char *d, size_t n, const int *nums, const char *const *bodies,
+		   size_t k, int in_num, int in_stm, size_t *outn)
+{
+	struct gbuf b = { malloc(n + 8192), 0, n + 8192 };
+	struct pdf_doc *doc = NULL;
+	struct pdf_doc_info info;
+	struct sp_errinfo ei;
+	unsigned char row[7];
+	size_t off[8], xref, i, rows = k + (in_stm > 0) + 1;
+	long long size;
+	int self;
+
+	sp_errinfo_init(&ei);
+	ck_assert(k < 8);
+	ck_assert_int_eq(pdf_doc_open(d, n, &doc, &ei), SP_OK);
+	pdf_doc_info_get(doc, &info);
+	pdf_doc_free(doc);
+	memcpy(b.p, d, n);
+	b.n = n;
+	size = info.size;
+	for (i = 0; i < k; i++) {
+		off[i] = b.n;
+		gb_printf(&b, "%d 0 obj\n%s\nendobj\n", nums[i], bodies[i]);
+		size = nums[i] + 1 > size ? nums[i] + 1 : size;
+	}
+	size = in_num + 1 > size ? in_num + 1 : size;
+	self = (int)size;
+	xref = b.n;
+	gb_printf(&b, "%d 0 obj\n<< /Type /XRef /W [1 4 2] /Index [", self);
+	for (i = 0; i < k; i++)
+		gb_printf(&b, "%d 1 ", nums[i]);
+	if (in_stm > 0)
+		gb_printf(&b, "%d 1 ", in_num);
+	gb_printf(&b,
+		  "%d 1] /Size %d /Root %d 0 R /Info %d 0 R /Prev %lld /Length %zu >>\nstream\n",
+		  self, self + 1, info.root_obj, info.info_obj, info.startxref, 7 * rows);
+	for (i = 0; i < rows; i++) {
+		size_t at = i < k ? off[i] : i == k && in_stm > 0 ? (size_t)in_stm : xref;
+		int type = i == k && in_stm > 0 ? 2 : 1;
+		row[0] = (unsigned char)type;
+		row[1] = (unsigned char)(at >> 24);
+		row[2] = (unsigned char)(at >> 16);
+		row[3] = (unsigned char)(at >> 8);
+		row[4] = (unsigned char)at;
+		row[5] = row[6] = 0; /* generation 0, or index 0 in the object stream */
+		while (b.cap - b.n < 8) {
+			b.cap *= 2;
+			b.p = realloc(b.p, b.cap);
+		}
+		memcpy(b.p + b.n, row, 7);
+		b.n += 7;
+	}
+	gb_printf(&b, "\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n", xref);
+	*outn = b.n;
+	return (unsigned char *)b.p;
+}
+
+/*
+ * No set-up by the uploader: after the signature, anyone rewrites the page's
+ * content stream (object 4) as an object stream that holds one new object
+ * (60) the same update lists in it. classify() takes object 4 for "file
+ * structure" (holds_listed) and returns without a note, though the signed
+ * revision draws it as the page: a viewer reads the object stream's data as
+ * the page's contents ("60 0" and "[]" are stray operands; then "Pay 999
+ * EUR").
+ */
+START_TEST(content_stream_rewritten_as_object_stream_is_not_valid)
+{
+	static const char data[] = "60 0 [] " TEXT_999;
+	char c4[256];
+	const int nums[] = { 4 };
+	const char *bodies[] = { c4 };
+	size_t n, n1, n2, nd;
+	unsigned char *d = contract(&n), *s, *t;
+	enum crypto_verdict v;
+
+	snprintf(c4, sizeof(c4),
+		 "<< /Type /ObjStm /N 1 /First 5 /Length %zu >>\nstream\n%s\nendstream",
+		 strlen(data) + 1, data);
+	s = vc_sign(d, n, "rsa", 1, 0, &n1);
+	ck_assert_int_eq(verdict_of(s, n1, &nd), CRYPTO_VERDICT_VALID);
+	t = xref_stream_update(s, n1, nums, bodies, 1, 60, 4, &n2);
+	v = verdict_of(t, n2, &nd);
+	ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
+		      "the page now says \"Pay 999 EUR\" (as an object stream): verdict %s, %zu "
+		      "disallowed changes",
+		      crypto_verdict_name(v), nd);
+	free(d);
+	free(s);
+	free(t);
+}
+END_TEST
+
+/*
+ * The use count leaves out every stream of an update typed /XRef (a
+ * cross-reference stream repeats the trailer), whatever it is used as. An
+ * update before the signature adds a form XObject (/Subtype /Form; viewers
+ * ignore /Type on it) typed /XRef whose /Resources is the /Info dictionary,
+ * and draws it on the page; /Info stays "used once". After the signature
+ * /Info is rewritten "as /Info" to give that form a full-page white XObject.
+ */
+START_TEST(info_as_resources_of_a_form_typed_xref_then_rewritten)
+{
+	static const char form50[] = "/W Do";
+	char c4[256], c50[256];
+	const int bn[] = { 4, 8, 50 }, an[] = { 10, 40 };
+	const char *bo[] = { c4, "<< /Font << /F1 5 0 R >> /XObject << /X1 6 0 R /X2 50 0 R >> >>",
+			     c50 };
+	const char *ao[] = { "<< /Title (Contract) /XObject << /W 40 0 R >> >>", white_form };
+
+	snprintf(c4, sizeof(c4), "<< /Length %zu >>\nstream\n%s q /X2 Do Q\nendstream",
+		 strlen(TEXT_100) + 12, TEXT_100);
+	snprintf(c50, sizeof(c50),
+		 "<< /Type /XRef /Subtype /Form /BBox [0 0 612 792] /Resources 10 0 R "
+		 "/Length %zu >>\nstream\n%s\nendstream",
+		 strlen(form50) + 1, form50);
+	rewritten_after_signing_is_invalid(bn, bo, 3, "/Info 10 0 R ", an, ao, 2, "/Info 10 0 R ",
+					   "the page is painted white (through a form typed "
+					   "/XRef)");
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("crypto_verify_shadow_routes");
+	TCase *tc = test_tcase(s, "roles_named_before_signing", setup, teardown, 0, 120);
+
+	tcase_add_test(tc, info_named_content_before_signing_then_rewritten);
+	tcase_add_test(tc, metadata_named_content_before_signing_then_rewritten);
+	tcase_add_test(tc, dss_named_content_before_signing_then_rewritten);
+	tcase_add_test(tc, content_stream_rewritten_as_object_stream_is_not_valid);
+	tcase_add_test(tc, info_as_resources_of_a_form_typed_xref_then_rewritten);
+	return test_suite_run(s);
+}
