@@ -18,10 +18,8 @@
  * verification must end within the tcase's limit.
  */
 #include <check.h>
-#include <qpdf/qpdf-c.h>
-
 #include "support_suite.h"
-#include "test_verify_corpus.h"
+#include "test_verify_countersign.h"
 
 /* new widgets: a file of some 5 MiB (main: 20 s of CPU at 10,000, 4x that at twice as many) */
 #define N_WIDGETS 40000
@@ -39,34 +37,6 @@ teardown(void)
 {
 	crypto_trust_free(trust);
 	vc_pki_free();
-}
-
-/* The text of object num of d as qpdf unparses it (malloc'd). */
-static char *
-obj_text(const unsigned char *d, size_t n, int num)
-{
-	qpdf_data q = qpdf_init();
-	char *s;
-
-	qpdf_silence_errors(q);
-	ck_assert(!(qpdf_read_memory(q, "x.pdf", (const char *)d, n, "") & QPDF_ERRORS));
-	s = strdup(qpdf_oh_unparse_resolved(q, qpdf_get_object_by_id(q, num, 0)));
-	qpdf_cleanup(&q);
-	return s;
-}
-
-/* text with " items" inserted before the "]" closing the array after key (malloc'd). */
-static char *
-array_grown(const char *text, const char *key, const char *items)
-{
-	const char *at = strstr(text, key), *end;
-	char *o;
-
-	ck_assert_ptr_nonnull(at);
-	ck_assert_ptr_nonnull(end = strchr(at, ']'));
-	o = malloc(strlen(text) + strlen(items) + 2);
-	sprintf(o, "%.*s %s%s", (int)(end - text), text, items, end);
-	return o;
 }
 
 /* Append to *b an update of objects nums[0..k) (bodies), trailer /Size size, /Root 1. */
@@ -121,9 +91,9 @@ START_TEST(many_new_signature_widgets_are_judged_in_near_linear_time)
 	w = malloc((size_t)(nw + 2) * sizeof(*w));
 	wn = malloc((size_t)(nw + 2) * sizeof(*wn));
 	wn[0] = 1;
-	w[0] = array_grown(cat, "/Fields [", items);
+	w[0] = array_append(cat, "/Fields [", items);
 	wn[1] = 3;
-	w[1] = array_grown(page, "/Annots [", items);
+	w[1] = array_append(page, "/Annots [", items);
 	for (i = 0; i < (size_t)nw; i++) {
 		wn[i + 2] = first + (int)i;
 		w[i + 2] = malloc(128);
