@@ -310,6 +310,77 @@ START_TEST(info_as_resources_of_a_form_typed_xref_then_rewritten)
 }
 END_TEST
 
+/*
+ * A hybrid-reference update (ISO 32000-1 §7.5.8.4) whose classic table and
+ * /XRefStm stream both list object 4, at two definitions: the table the
+ * signed page's text as it was (byte for byte), the stream "Pay 999 EUR".
+ * qpdf, poppler and MuPDF read the table's; Ghostscript reads the
+ * stream's (gs -sDEVICE=txtwrite prints "Pay 999 EUR"). The difference
+ * analysis compares qpdf's view only: object 4 unchanged. One update that
+ * lists an object twice, at two places, has no one meaning.
+ */
+START_TEST(hybrid_update_listing_an_object_twice_is_not_valid)
+{
+	static const char t100[] = TEXT_100, t999[] = TEXT_999;
+	struct gbuf b;
+	struct pdf_doc *doc = NULL;
+	struct pdf_doc_info info;
+	struct sp_errinfo ei;
+	unsigned char row[7];
+	size_t n, n1, nd, a, bo, xs, xt;
+	unsigned char *d = contract(&n), *s;
+	enum crypto_verdict v;
+	int self;
+
+	sp_errinfo_init(&ei);
+	s = vc_sign(d, n, "rsa", 1, 0, &n1);
+	ck_assert_int_eq(verdict_of(s, n1, &nd), CRYPTO_VERDICT_VALID);
+	ck_assert_int_eq(pdf_doc_open(s, n1, &doc, &ei), SP_OK);
+	pdf_doc_info_get(doc, &info);
+	pdf_doc_free(doc);
+	self = (int)info.size;
+	b.cap = n1 + 4096;
+	b.p = malloc(b.cap);
+	memcpy(b.p, s, n1);
+	b.n = n1;
+	a = b.n;
+	gb_printf(&b, "4 0 obj\n<< /Length %zu >>\nstream\n%s\nendstream\nendobj\n",
+		  strlen(t100) + 1, t100);
+	bo = b.n;
+	gb_printf(&b, "4 0 obj\n<< /Length %zu >>\nstream\n%s\nendstream\nendobj\n",
+		  strlen(t999) + 1, t999);
+	/* the /XRefStm stream: object 4 at the second definition */
+	xs = b.n;
+	gb_printf(&b,
+		  "%d 0 obj\n<< /Type /XRef /W [1 4 2] /Index [4 1] /Size %d /Length 7 >>\n"
+		  "stream\n",
+		  self, self + 1);
+	row[0] = 1;
+	row[1] = (unsigned char)(bo >> 24);
+	row[2] = (unsigned char)(bo >> 16);
+	row[3] = (unsigned char)(bo >> 8);
+	row[4] = (unsigned char)bo;
+	row[5] = row[6] = 0;
+	memcpy(b.p + b.n, row, 7);
+	b.n += 7;
+	gb_printf(&b, "\nendstream\nendobj\n");
+	/* the table: object 4 at the first */
+	xt = b.n;
+	gb_printf(&b,
+		  "xref\n0 1\n0000000000 65535 f \n4 1\n%010zu 00000 n \ntrailer\n<< /Size %d "
+		  "/Root %d 0 R /Info %d 0 R /Prev %lld /XRefStm %zu >>\nstartxref\n%zu\n%%%%EOF\n",
+		  a, self + 1, info.root_obj, info.info_obj, info.startxref, xs, xt);
+	v = verdict_of((unsigned char *)b.p, b.n, &nd);
+	ck_assert_msg(v == CRYPTO_VERDICT_INVALID || v == CRYPTO_VERDICT_INDETERMINATE,
+		      "object 4 listed at two places in one update (Ghostscript shows \"Pay 999 "
+		      "EUR\"): verdict %s, %zu disallowed changes",
+		      crypto_verdict_name(v), nd);
+	free(d);
+	free(s);
+	free(b.p);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -321,5 +392,6 @@ main(void)
 	tcase_add_test(tc, dss_named_content_before_signing_then_rewritten);
 	tcase_add_test(tc, content_stream_rewritten_as_object_stream_is_not_valid);
 	tcase_add_test(tc, info_as_resources_of_a_form_typed_xref_then_rewritten);
+	tcase_add_test(tc, hybrid_update_listing_an_object_twice_is_not_valid);
 	return test_suite_run(s);
 }
