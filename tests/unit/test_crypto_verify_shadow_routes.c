@@ -381,6 +381,63 @@ START_TEST(hybrid_update_listing_an_object_twice_is_not_valid)
 }
 END_TEST
 
+/*
+ * The update's cross-reference stream is itself numbered 4, the signed
+ * page's content stream: pdf_revision_diff_dss skips the update's own xref
+ * stream (self) without a look at what its number was. Its data is the one
+ * row it needs (qpdf --check: no errors), which viewers now draw as the
+ * page: the signed text is gone (pdftotext prints nothing; MuPDF only the
+ * form field's value). With data after the row (the page's new text,
+ * "Pay 999 EUR" in poppler, MuPDF and Ghostscript) qpdf warns and the
+ * verification already refuses the file.
+ */
+START_TEST(xref_stream_numbered_as_the_page_contents_is_not_valid)
+{
+	static const char text[] = ""; /* nothing after the row */
+	struct gbuf b;
+	struct pdf_doc *doc = NULL;
+	struct pdf_doc_info info;
+	struct sp_errinfo ei;
+	unsigned char row[7];
+	size_t n, n1, nd, xs;
+	unsigned char *d = contract(&n), *s;
+	enum crypto_verdict v;
+
+	sp_errinfo_init(&ei);
+	s = vc_sign(d, n, "rsa", 1, 0, &n1);
+	ck_assert_int_eq(verdict_of(s, n1, &nd), CRYPTO_VERDICT_VALID);
+	ck_assert_int_eq(pdf_doc_open(s, n1, &doc, &ei), SP_OK);
+	pdf_doc_info_get(doc, &info);
+	pdf_doc_free(doc);
+	b.cap = n1 + 4096;
+	b.p = malloc(b.cap);
+	memcpy(b.p, s, n1);
+	b.n = n1;
+	xs = b.n;
+	gb_printf(&b,
+		  "4 0 obj\n<< /Type /XRef /W [1 4 2] /Index [4 1] /Size %lld /Root %d 0 R /Info "
+		  "%d 0 R /Prev %lld /Length %zu >>\nstream\n",
+		  info.size, info.root_obj, info.info_obj, info.startxref, 7 + strlen(text));
+	row[0] = 1;
+	row[1] = (unsigned char)(xs >> 24);
+	row[2] = (unsigned char)(xs >> 16);
+	row[3] = (unsigned char)(xs >> 8);
+	row[4] = (unsigned char)xs;
+	row[5] = row[6] = 0;
+	memcpy(b.p + b.n, row, 7);
+	b.n += 7;
+	gb_printf(&b, "%s\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n", text, xs);
+	v = verdict_of((unsigned char *)b.p, b.n, &nd);
+	ck_assert_msg(v == CRYPTO_VERDICT_INVALID || v == CRYPTO_VERDICT_INDETERMINATE,
+		      "the page's contents are the update's xref stream (the signed text is gone): "
+		      "verdict %s, %zu disallowed changes",
+		      crypto_verdict_name(v), nd);
+	free(d);
+	free(s);
+	free(b.p);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -393,5 +450,6 @@ main(void)
 	tcase_add_test(tc, content_stream_rewritten_as_object_stream_is_not_valid);
 	tcase_add_test(tc, info_as_resources_of_a_form_typed_xref_then_rewritten);
 	tcase_add_test(tc, hybrid_update_listing_an_object_twice_is_not_valid);
+	tcase_add_test(tc, xref_stream_numbered_as_the_page_contents_is_not_valid);
 	return test_suite_run(s);
 }
