@@ -184,12 +184,12 @@ END_TEST
 /*
  * An update as a cross-reference stream (/W [1 4 2], uncompressed) whose
  * objects are bodies[i] as object nums[i] (type 1), plus object `in_num`
- * listed as type 2, index 0, in object stream `in_stm` (0: none). The
+ * listed as type 2, index in_idx, in object stream `in_stm` (0: none). The
  * trailer keys are the stream's: /Root and /Info as d has them.
  */
 static unsigned char *
 xref_stream_update(const unsigned char *d, size_t n, const int *nums, const char *const *bodies,
-		   size_t k, int in_num, int in_stm, size_t *outn)
+		   size_t k, int in_num, int in_stm, int in_idx, size_t *outn)
 {
 	struct gbuf b = { malloc(n + 8192), 0, n + 8192 };
 	struct pdf_doc *doc = NULL;
@@ -232,7 +232,8 @@ xref_stream_update(const unsigned char *d, size_t n, const int *nums, const char
 		row[2] = (unsigned char)(at >> 16);
 		row[3] = (unsigned char)(at >> 8);
 		row[4] = (unsigned char)at;
-		row[5] = row[6] = 0; /* generation 0, or index 0 in the object stream */
+		row[5] = 0; /* generation 0, or the index in the object stream */
+		row[6] = (unsigned char)(type == 2 ? in_idx : 0);
 		while (b.cap - b.n < 8) {
 			b.cap *= 2;
 			b.p = realloc(b.p, b.cap);
@@ -269,7 +270,7 @@ START_TEST(content_stream_rewritten_as_object_stream_is_not_valid)
 		 strlen(data) + 1, data);
 	s = vc_sign(d, n, "rsa", 1, 0, &n1);
 	ck_assert_int_eq(verdict_of(s, n1, &nd), CRYPTO_VERDICT_VALID);
-	t = xref_stream_update(s, n1, nums, bodies, 1, 60, 4, &n2);
+	t = xref_stream_update(s, n1, nums, bodies, 1, 60, 4, 0, &n2);
 	v = verdict_of(t, n2, &nd);
 	ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
 		      "the page now says \"Pay 999 EUR\" (as an object stream): verdict %s, %zu "
@@ -438,6 +439,148 @@ START_TEST(xref_stream_numbered_as_the_page_contents_is_not_valid)
 }
 END_TEST
 
+/*
+ * contract() with its dictionaries in object stream 11 (a first revision as
+ * qpdf --object-streams=generate writes it): 1, 2, 3, 5, 7, 8, 10 at
+ * indexes 0..6; the streams 4, 6, 9 and the xref stream 12 of their own.
+ */
+static unsigned char *
+contract_in_objstm(size_t *n)
+{
+	static const char *const dicts[7] = {
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [7 0 R] >> /Metadata 9 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+		"/Resources 8 0 R /Annots [7 0 R] >>",
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+		"<< /Type /Annot /Subtype /Widget /FT /Tx /T (amount) /V (100) "
+		"/Rect [72 600 200 620] /P 3 0 R >>",
+		"<< /Font << /F1 5 0 R >> /XObject << /X1 6 0 R >> >>",
+		"<< /Title (Contract) /Producer (test) >>",
+	};
+	static const int dnum[7] = { 1, 2, 3, 5, 7, 8, 10 };
+	struct gbuf b = { malloc(8192), 0, 8192 }, h = { malloc(256), 0, 256 },
+		    body = { malloc(2048), 0, 2048 };
+	size_t off[13] = { 0 }, i, xref;
+	unsigned char row[7];
+	int where[13] = { 0 }; /* 0 free, 1 own, 2 + index: in 11 */
+
+	for (i = 0; i < 7; i++) {
+		gb_printf(&h, "%d %zu ", dnum[i], body.n);
+		gb_printf(&body, "%s\n", dicts[i]);
+		where[dnum[i]] = 2 + (int)i;
+	}
+	gb_printf(&b, "%%PDF-1.7\n");
+	off[4] = b.n;
+	gb_printf(&b, "4 0 obj\n<< /Length %zu >>\nstream\n%s\nendstream\nendobj\n",
+		  strlen(TEXT_100) + 1, TEXT_100);
+	off[6] = b.n;
+	gb_printf(&b,
+		  "6 0 obj\n<< /Type /XObject /Subtype /Form /BBox [0 0 100 100] /Length %zu >>\n"
+		  "stream\n%s\nendstream\nendobj\n",
+		  strlen(BLUE) + 1, BLUE);
+	off[9] = b.n;
+	gb_printf(&b,
+		  "9 0 obj\n<< /Type /Metadata /Subtype /XML /Length 4 >>\nstream\n<x/>\nendstream"
+		  "\nendobj\n");
+	off[11] = b.n;
+	gb_printf(&b,
+		  "11 0 obj\n<< /Type /ObjStm /N 7 /First %zu /Length %zu >>\nstream\n%s%s\n"
+		  "endstream\nendobj\n",
+		  h.n, h.n + body.n, h.p, body.p);
+	where[4] = where[6] = where[9] = where[11] = where[12] = 1;
+	off[12] = xref = b.n;
+	gb_printf(&b,
+		  "12 0 obj\n<< /Type /XRef /W [1 4 2] /Index [0 13] /Size 13 /Root 1 0 R /Info "
+		  "10 0 R /Length %d >>\nstream\n",
+		  13 * 7);
+	for (i = 0; i < 13; i++) {
+		size_t v = where[i] >= 2 ? 11 : off[i];
+		row[0] = (unsigned char)(where[i] >= 2 ? 2 : where[i]);
+		row[1] = (unsigned char)(v >> 24);
+		row[2] = (unsigned char)(v >> 16);
+		row[3] = (unsigned char)(v >> 8);
+		row[4] = (unsigned char)v;
+		row[5] = 0;
+		row[6] = (unsigned char)(where[i] >= 2 ? where[i] - 2 : i == 0 ? 0xff : 0);
+		if (i == 0)
+			row[5] = 0xff;
+		while (b.cap - b.n < 8) {
+			b.cap *= 2;
+			b.p = realloc(b.p, b.cap);
+		}
+		memcpy(b.p + b.n, row, 7);
+		b.n += 7;
+	}
+	gb_printf(&b, "\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n", xref);
+	free(h.p);
+	free(body.p);
+	*n = b.n;
+	return (unsigned char *)b.p;
+}
+
+/*
+ * The signed revision's dictionaries are in object stream 11. An update
+ * redefines 11 (the same objects at the same places, but for the page's
+ * resources, object 8, whose /X1 is now a new full-page white form 50) and
+ * lists one new object (51) in it, so that classify() takes 11 for file
+ * structure; object 8 it never lists, so it is never compared, though
+ * every reader now reads it from the new 11.
+ */
+START_TEST(old_object_stream_redefined_changes_what_it_holds)
+{
+	static const char *const dicts[8] = {
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [7 0 R] >> /Metadata 9 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+		"/Resources 8 0 R /Annots [7 0 R] >>",
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+		"<< /Type /Annot /Subtype /Widget /FT /Tx /T (amount) /V (100) "
+		"/Rect [72 600 200 620] /P 3 0 R >>",
+		"<< /Font << /F1 5 0 R >> /XObject << /X1 50 0 R >> >>",
+		"<< /Title (Contract) /Producer (test) >>",
+		"<< /Note (new) >>",
+	};
+	static const int dnum[8] = { 1, 2, 3, 5, 7, 8, 10, 51 };
+	struct gbuf h = { malloc(256), 0, 256 }, body = { malloc(2048), 0, 2048 };
+	char *c11;
+	const int nums[] = { 11, 50 };
+	const char *bodies[2];
+	size_t n, n1, n2, nd, i;
+	unsigned char *d = contract_in_objstm(&n), *s, *t;
+	enum crypto_verdict v;
+
+	for (i = 0; i < 8; i++) {
+		gb_printf(&h, "%d %zu ", dnum[i], body.n);
+		gb_printf(&body, "%s\n", dicts[i]);
+	}
+	c11 = malloc(h.n + body.n + 128);
+	sprintf(c11, "<< /Type /ObjStm /N 8 /First %zu /Length %zu >>\nstream\n%s%s\nendstream",
+		h.n, h.n + body.n, h.p, body.p);
+	bodies[0] = c11;
+	bodies[1] = white_form;
+	s = vc_sign(d, n, "rsa", 1, 0, &n1);
+	ck_assert_int_eq(verdict_of(s, n1, &nd), CRYPTO_VERDICT_VALID);
+	t = xref_stream_update(s, n1, nums, bodies, 2, 51, 11, 7, &n2);
+	{
+		FILE *f = fopen("/tmp/r45_oldstm.pdf", "wb");
+		fwrite(t, 1, n2, f);
+		fclose(f);
+	}
+	v = verdict_of(t, n2, &nd);
+	ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
+		      "the page's resources, in its object stream, paint it white: verdict %s, %zu "
+		      "disallowed changes",
+		      crypto_verdict_name(v), nd);
+	free(h.p);
+	free(body.p);
+	free(c11);
+	free(d);
+	free(s);
+	free(t);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -451,5 +594,6 @@ main(void)
 	tcase_add_test(tc, info_as_resources_of_a_form_typed_xref_then_rewritten);
 	tcase_add_test(tc, hybrid_update_listing_an_object_twice_is_not_valid);
 	tcase_add_test(tc, xref_stream_numbered_as_the_page_contents_is_not_valid);
+	tcase_add_test(tc, old_object_stream_redefined_changes_what_it_holds);
 	return test_suite_run(s);
 }
