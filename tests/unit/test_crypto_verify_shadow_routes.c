@@ -562,11 +562,6 @@ START_TEST(old_object_stream_redefined_changes_what_it_holds)
 	s = vc_sign(d, n, "rsa", 1, 0, &n1);
 	ck_assert_int_eq(verdict_of(s, n1, &nd), CRYPTO_VERDICT_VALID);
 	t = xref_stream_update(s, n1, nums, bodies, 2, 51, 11, 7, &n2);
-	{
-		FILE *f = fopen("/tmp/r45_oldstm.pdf", "wb");
-		fwrite(t, 1, n2, f);
-		fclose(f);
-	}
 	v = verdict_of(t, n2, &nd);
 	ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
 		      "the page's resources, in its object stream, paint it white: verdict %s, %zu "
