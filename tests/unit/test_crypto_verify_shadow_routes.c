@@ -1,7 +1,8 @@
 /*
- * test_crypto_verify_shadow_routes.c: shadow attacks through /Info, the XMP
- * metadata and the DSS that last stop's fix (pdf/diff.c: shared(),
- * role_taken(), the trailer's /Info check) does not see (review45).
+ * test_crypto_verify_shadow_routes.c: shadow attacks that last stop's fix
+ * (pdf/diff.c: shared(), role_taken(), the trailer's /Info check,
+ * holds_listed) does not see, and routes around it through the file's
+ * structure (review45).
  *
  * The fix refuses a role object (/Info, /Metadata, /DSS) that the signed
  * revision uses elsewhere, by two checks: the role named anew in an update
@@ -14,10 +15,14 @@
  * new name is never counted: the content object stays "used once", so an
  * update after the signature rewrites it under its role, allowed.
  *
- * Each case: a one-page contract ("Pay 100 EUR"), one unsigned update that
- * names content under a role, then a signature (the real path, with a
- * timestamp), then one update that rewrites that content. The signature
- * must not come out valid.
+ * Each case: a one-page contract ("Pay 100 EUR"), signed through the real
+ * path (with a timestamp), then changed by updates the signature must not
+ * tolerate. The first three and the /XRef-typed form name content under a
+ * role in an unsigned update before the signature. The others need no
+ * set-up by the uploader: an object rewritten as an object stream, a
+ * hybrid update listing an object twice, an xref stream numbered as the
+ * page's contents, the signed revision's object stream redefined. Each
+ * comes out valid_with_allowed_changes on 1798c66.
  */
 #include <check.h>
 
@@ -580,7 +585,7 @@ int
 main(void)
 {
 	Suite *s = suite_create("crypto_verify_shadow_routes");
-	TCase *tc = test_tcase(s, "roles_named_before_signing", setup, teardown, 0, 120);
+	TCase *tc = test_tcase(s, "shadow_routes", setup, teardown, 0, 120);
 
 	tcase_add_test(tc, info_named_content_before_signing_then_rewritten);
 	tcase_add_test(tc, metadata_named_content_before_signing_then_rewritten);
