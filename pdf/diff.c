@@ -426,6 +426,38 @@ holds_listed(const struct diff_ctx *c, int num)
 	return c->nin > 0 && bsearch(&num, c->in, c->nin, sizeof(*c->in), cmp_int) != NULL;
 }
 
+static int
+cmp_xent(const void *a, const void *b)
+{
+	const struct diff_xent *x = a, *y = b;
+
+	return x->num != y->num ? (x->num > y->num) - (x->num < y->num)
+				: (x->type > y->type) - (x->type < y->type);
+}
+
+/* 1 when x[0..n) lists an object in use twice (*num: it), 0 when not, -1 out of memory. */
+static int
+listed_twice(const struct diff_xent *x, size_t n, int *num)
+{
+	struct diff_xent *s;
+	size_t i;
+	int r = 0;
+
+	if (n < 2)
+		return 0;
+	if (!(s = malloc(n * sizeof(*s))))
+		return -1;
+	memcpy(s, x, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), cmp_xent);
+	for (i = 1; i < n && !r; i++)
+		if (s[i].num == s[i - 1].num && s[i].type != 0 && s[i - 1].type != 0) {
+			*num = s[i].num;
+			r = 1;
+		}
+	free(s);
+	return r;
+}
+
 /* An object the update redefined: allowed or not, and why. */
 static void
 classify(struct diff_ctx *c, int num, int gen)
@@ -513,7 +545,13 @@ classify(struct diff_ctx *c, int num, int gen)
 		diff_note(c->d, num, gen, 1, 0, "document security store (DSS)");
 		diff_mark_ltv(c->d);
 	} else if (holds_listed(c, num)) {
-		return; /* file structure, not content: what it holds is compared object by object */
+		/* an object the older revision has (a new one returned above), made an object
+		   stream: what the older read as it (content) or from it (the objects its
+		   entries place there, which this update does not list) changes unseen */
+		diff_note(c->d, num, gen, 0, 0,
+			  "object %d redefined as an object stream (what the signed revision read "
+			  "as it or from it changes)",
+			  num);
 	} else if (num == c->root) {
 		static const char *const dss_only[] = { "/DSS", NULL };
 		int v1 = 0, taken;
@@ -682,6 +720,13 @@ pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct
 				  "the xref section at %lld cannot be read", rev->xref);
 		goto out;
 	}
+	/* the update's own xref stream, which classify() skips, is a new object: under the
+	   number of one the older revision has, it is that object's new definition */
+	if (self > 0 && !qpdf_oh_is_null(older->q, qpdf_get_object_by_id(older->q, self, 0)))
+		diff_note(out, self, 0, 0, 0,
+			  "the update's cross-reference stream is object %d, which the signed "
+			  "revision has",
+			  self);
 	if (nx > 0 && !(c.in = malloc(nx * sizeof(*c.in)))) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
@@ -690,6 +735,18 @@ pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct
 		if (x[i].type == 2)
 			c.in[c.nin++] = x[i].in;
 	qsort(c.in, c.nin, sizeof(*c.in), cmp_int);
+	/* one update, one meaning: an object its table and its /XRefStm (or one section
+	   twice) list at two places is read as one by some readers, the other by others
+	   (qpdf and poppler the table's, Ghostscript the stream's) */
+	if ((r = listed_twice(x, nx, &ni)) < 0) {
+		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (r > 0)
+		diff_note(out, ni, 0, 0, 0,
+			  "object %d is listed twice in one update, at two places: readers differ "
+			  "on which one they read",
+			  ni);
 	for (i = 0; i < nx; i++) {
 		if (x[i].num <= 0 || x[i].num == self)
 			continue;
@@ -712,6 +769,17 @@ pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct
 		out->listed[i] = x[i].num;
 	out->nlisted = nx;
 	qsort(out->listed, nx, sizeof(*out->listed), cmp_int);
+	/* a role named anew is one more use of what it names (before the walks below, which leave
+	   the catalog's and the trailer's references uncounted) */
+	{
+		qpdf_oh rn = qpdf_get_root(newer->q);
+		int id[3] = { ref_id(newer->q, tn, "/Info"), ref_id(newer->q, rn, "/Metadata"),
+			      ref_id(newer->q, rn, "/DSS") };
+		int was[3] = { c.info, c.metadata, c.dss };
+		for (i = 0; i < 3; i++)
+			if (id[i] > 0 && id[i] != was[i] && (size_t)id[i] < refs->n)
+				refs_mark(refs, id[i], 1);
+	}
 	/* what this update's objects refer to, for the next update's new objects: the DSS
 	   from the read when it holds them all (not parsed: some 3k references at a B-LT
 	   contract's k-th), the others walked */
@@ -730,14 +798,6 @@ pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct
 			continue;
 		}
 		h = qpdf_get_object_by_id(newer->q, x[i].num, x[i].gen);
-		if (counted && qpdf_oh_is_stream(newer->q, h) &&
-		    qpdf_oh_is_name_and_equals(newer->q,
-					       qpdf_oh_get_key_if_dict(newer->q,
-								       qpdf_oh_get_dict(newer->q,
-											h),
-								       "/Type"),
-					       "/XRef"))
-			counted = 0;
 		if ((r = diff_refs_walk(newer->q, h, 0, newer, x[i].num, x[i].gen, od, counted,
 					refs, NULL, ei)) < 0)
 			goto out;
@@ -757,6 +817,7 @@ out:
 	free(c.page_ids);
 	pdf_refs_cleanup(c.annot_refs);
 	free(c.annot_refs);
+	free(c.fields_sorted);
 	return r;
 }
 

@@ -53,6 +53,9 @@ is_sig_field(qpdf_data q, qpdf_oh h, int *visible)
 
 #define SIG_PARENT_DEPTH 8
 #define SIG_PARENT_KIDS 64
+/* The kids sig_parent may look at in one diff: a hostile file's parents sharing their
+   kids (each level's 64 kids one next parent) are 64^8 walks without it (review45) */
+#define SIG_PARENT_STEPS 4096
 
 /*
  * A new field of the form that only gathers signature fields: an object
@@ -63,7 +66,7 @@ is_sig_field(qpdf_data q, qpdf_oh h, int *visible)
  * 1 when so; *visible counts the visible widgets under it.
  */
 static int
-sig_parent(const struct diff_ctx *c, qpdf_oh h, int depth, int *visible)
+sig_parent(struct diff_ctx *c, qpdf_oh h, int depth, int *visible)
 {
 	qpdf_data qn = c->n->q;
 	qpdf_oh kids = qpdf_oh_get_key_if_dict(qn, h, "/Kids"), ft, k;
@@ -81,7 +84,9 @@ sig_parent(const struct diff_ctx *c, qpdf_oh h, int depth, int *visible)
 		return 0;
 	for (i = 0; i < n; i++) {
 		k = qpdf_oh_get_array_item(qn, kids, i);
-		if (!qpdf_oh_is_indirect(qn, k) || !qpdf_oh_is_dictionary(qn, k))
+		/* past the budget: no such parent (a disallowed change, never a long walk) */
+		if (++c->sig_parent_steps > SIG_PARENT_STEPS || !qpdf_oh_is_indirect(qn, k) ||
+		    !qpdf_oh_is_dictionary(qn, k))
 			return 0;
 		if (qpdf_oh_has_key(qn, k, "/Kids")) {
 			if (!sig_parent(c, k, depth + 1, &vis))
@@ -106,6 +111,46 @@ in_refs(qpdf_data q, qpdf_oh arr, int n, int id)
 	return 0;
 }
 
+static int
+cmp_id(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * newer's /Fields (n items) as their object numbers (0: a direct item),
+ * sorted, into c: read once per diff, for in_form asks it of every new
+ * widget (n widgets against n fields: n^2 reads of the array, review45).
+ * 0 when it cannot be had.
+ */
+static int
+fields_sorted(struct diff_ctx *c, qpdf_oh fields, int n)
+{
+	qpdf_data qn = c->n->q;
+	int i, *refs = NULL;
+
+	if (c->fields_read)
+		return c->fields_sorted != NULL;
+	c->fields_read = 1;
+	if (n <= 0)
+		return 0;
+	if (pdf_array_refs(qn, fields, n, &refs)) {
+		for (i = 0; i < n; i++)
+			refs[i] = refs[2 * i];
+	} else {
+		if (!(refs = malloc((size_t)n * sizeof(*refs))))
+			return 0;
+		for (i = 0; i < n; i++)
+			refs[i] = qpdf_oh_get_object_id(qn, qpdf_oh_get_array_item(qn, fields, i));
+	}
+	qsort(refs, (size_t)n, sizeof(*refs), cmp_id);
+	c->fields_sorted = refs;
+	c->nfields_sorted = (size_t)n;
+	return 1;
+}
+
 /*
  * 1 when widget h (of newer) is a field of newer's form: h, or the field
  * its /Parent chain ends in, is an item of the AcroForm's /Fields. A
@@ -113,12 +158,12 @@ in_refs(qpdf_data q, qpdf_oh arr, int n, int id)
  * differ: pdfsig lists it, the form does not): an annotation added.
  */
 static int
-in_form(const struct diff_ctx *c, qpdf_oh h)
+in_form(struct diff_ctx *c, qpdf_oh h)
 {
 	qpdf_data qn = c->n->q;
 	qpdf_oh af = qpdf_oh_get_key_if_dict(qn, qpdf_get_root(qn), "/AcroForm"),
 		fields = qpdf_oh_get_key_if_dict(qn, af, "/Fields"), p;
-	int depth, n, i, id, *refs = NULL, found = 0;
+	int depth, n, id;
 
 	for (depth = 0; depth < SIG_PARENT_DEPTH; depth++) {
 		p = qpdf_oh_get_key_if_dict(qn, h, "/Parent");
@@ -130,12 +175,9 @@ in_form(const struct diff_ctx *c, qpdf_oh h)
 		return 0;
 	id = qpdf_oh_get_object_id(qn, h);
 	n = qpdf_oh_get_array_n_items(qn, fields);
-	if (n > 0 && pdf_array_refs(qn, fields, n, &refs)) {
-		for (i = 0; i < n && !found; i++)
-			found = refs[2 * i] == id;
-		free(refs);
-		return found;
-	}
+	if (fields_sorted(c, fields, n))
+		return id > 0 && bsearch(&id, c->fields_sorted, c->nfields_sorted, sizeof(int),
+					 cmp_id) != NULL;
 	return in_refs(qn, fields, n, id);
 }
 

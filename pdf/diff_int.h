@@ -134,6 +134,12 @@ struct diff_ctx {
 	size_t nin;
 	/* the older revision's references counted whole (annot_shared), made at need */
 	struct pdf_refs *annot_refs;
+	/* the kids sig_parent looked at in this diff (SIG_PARENT_STEPS) */
+	size_t sig_parent_steps;
+	/* newer's /Fields as object numbers, sorted, read once (fields_sorted); tried */
+	int *fields_sorted;
+	size_t nfields_sorted;
+	int fields_read;
 };
 
 /* The most annotations a page's /Annots is searched or compared through. */
