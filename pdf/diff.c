@@ -289,12 +289,97 @@ annot_shared(struct diff_ctx *c, int id)
 	       REF_MULTI(c->annot_refs, id);
 }
 
+static int
+cmp_id_page(const void *a, const void *b)
+{
+	const struct diff_id_page *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The page (from 1) keyed id in the sorted ix[0..n), 0 if none. */
+static int
+id_page(const struct diff_id_page *ix, size_t n, int id)
+{
+	struct diff_id_page key = { id, 0 }, *f;
+
+	f = n > 0 ? bsearch(&key, ix, n, sizeof(*ix), cmp_id_page) : NULL;
+	return f != NULL ? f->page : 0;
+}
+
+/*
+ * The older revision's pages read once per diff, each table sorted by
+ * object number: the pages, their /Annots arrays, and (annots_too, at
+ * need) the annotations those list (ANNOTS_EDIT_MAX a page). Every object
+ * an update redefines asks them: asking each page again was objects x
+ * pages (x annotations) qpdf calls on a hostile file. 0 out of memory.
+ */
+static int
+pages_indexed(struct diff_ctx *c, int annots_too)
+{
+	qpdf_data q = c->o->q;
+	qpdf_oh a;
+	int i, j, n, id, *refs = NULL;
+	size_t np = c->o->npages > 0 ? (size_t)c->o->npages : 0, k;
+
+	if (!c->pages_read) {
+		c->pages_read = 1;
+		if (np > 0 && (!(c->page_ix = malloc(np * sizeof(*c->page_ix))) ||
+			       !(c->annots_ix = malloc(np * sizeof(*c->annots_ix)))))
+			return 0;
+		for (i = 0; i < (int)np; i++) {
+			c->page_ix[c->npage_ix++] =
+				(struct diff_id_page){ qpdf_oh_get_object_id(q, c->o->pages[i]),
+						       i + 1 };
+			if ((id = ref_id(q, c->o->pages[i], "/Annots")) > 0)
+				c->annots_ix[c->nannots_ix++] = (struct diff_id_page){ id, i + 1 };
+		}
+		qsort(c->page_ix, c->npage_ix, sizeof(*c->page_ix), cmp_id_page);
+		qsort(c->annots_ix, c->nannots_ix, sizeof(*c->annots_ix), cmp_id_page);
+	}
+	if (!annots_too || c->items_read)
+		return c->npage_ix == np;
+	c->items_read = 1;
+	for (i = 0; i < (int)np; i++) {
+		a = qpdf_oh_get_key_if_dict(q, c->o->pages[i], "/Annots");
+		if (!qpdf_oh_is_array(q, a) || (n = qpdf_oh_get_array_n_items(q, a)) <= 0)
+			continue;
+		n = n > ANNOTS_EDIT_MAX ? ANNOTS_EDIT_MAX : n;
+		k = c->nitem_ix + (size_t)n;
+		if (k > c->citem_ix) {
+			struct diff_id_page *nv = realloc(c->item_ix, 2 * k * sizeof(*c->item_ix));
+			if (!nv)
+				return 0;
+			c->item_ix = nv;
+			c->citem_ix = 2 * k;
+		}
+		if (pdf_array_refs(q, a, n, &refs)) {
+			for (j = 0; j < n; j++)
+				c->item_ix[c->nitem_ix++] =
+					(struct diff_id_page){ refs[2 * j], i + 1 };
+			free(refs);
+			refs = NULL;
+		} else {
+			for (j = 0; j < n; j++)
+				c->item_ix[c->nitem_ix++] = (struct diff_id_page){
+					qpdf_oh_get_object_id(q, qpdf_oh_get_array_item(q, a, j)),
+					i + 1
+				};
+		}
+	}
+	if (c->nitem_ix > 0)
+		qsort(c->item_ix, c->nitem_ix, sizeof(*c->item_ix), cmp_id_page);
+	return 1;
+}
+
 /* The page whose /Annots array is object id, 0 if none. */
 static int
 is_annots(struct diff_ctx *c, int id)
 {
 	int i;
 
+	if (pages_indexed(c, 0))
+		return id_page(c->annots_ix, c->nannots_ix, id);
 	for (i = 0; i < c->o->npages; i++)
 		if (ref_id(c->o->q, c->o->pages[i], "/Annots") == id)
 			return i + 1;
@@ -306,13 +391,10 @@ is_page(struct diff_ctx *c, int id)
 {
 	int i;
 
-	if (c->page_ids == NULL && c->o->npages > 0 &&
-	    (c->page_ids = malloc((size_t)c->o->npages * sizeof(*c->page_ids))) != NULL)
-		for (i = 0; i < c->o->npages; i++)
-			c->page_ids[i] = qpdf_oh_get_object_id(c->o->q, c->o->pages[i]);
+	if (pages_indexed(c, 0))
+		return id_page(c->page_ix, c->npage_ix, id);
 	for (i = 0; i < c->o->npages; i++)
-		if ((c->page_ids != NULL ? c->page_ids[i]
-					 : qpdf_oh_get_object_id(c->o->q, c->o->pages[i])) == id)
+		if (qpdf_oh_get_object_id(c->o->q, c->o->pages[i]) == id)
 			return i + 1;
 	return 0;
 }
@@ -325,6 +407,8 @@ on_a_page(struct diff_ctx *c, int id)
 	qpdf_oh a;
 	int i, j, n;
 
+	if (pages_indexed(c, 1))
+		return id > 0 && id_page(c->item_ix, c->nitem_ix, id) > 0;
 	for (i = 0; i < c->o->npages; i++) {
 		a = qpdf_oh_get_key_if_dict(q, c->o->pages[i], "/Annots");
 		n = qpdf_oh_is_array(q, a) ? qpdf_oh_get_array_n_items(q, a) : 0;
@@ -814,10 +898,12 @@ pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct
 out:
 	free(x);
 	free(c.in);
-	free(c.page_ids);
 	pdf_refs_cleanup(c.annot_refs);
 	free(c.annot_refs);
 	free(c.fields_sorted);
+	free(c.page_ix);
+	free(c.annots_ix);
+	free(c.item_ix);
 	return r;
 }
 

@@ -112,6 +112,11 @@ int diff_refs_dss(const struct pdf_dss *dss, int counted, struct pdf_refs *r,
  * the two revisions, the notes, the older revision's role objects and
  * what classify() compares now. Shared with diff_form.c.
  */
+/* An object number and the page (from 1) it is, or is listed by. */
+struct diff_id_page {
+	int id, page;
+};
+
 struct diff_ctx {
 	struct pdf_doc *o, *n;
 	struct pdf_diff *d;
@@ -121,9 +126,11 @@ struct diff_ctx {
 	int in_page;                 /* dict_allowed() compares a page */
 	int in_root;                 /* ... the catalog */
 	int annots_edited;           /* ... whose /Annots gained or lost annotations (DocMDP P=3) */
-	/* the older revision's pages' object numbers, read once per diff (is_page): every
-	   object the update redefines asked each page for its number */
-	int *page_ids;
+	/* the older revision's pages, their /Annots arrays and the annotations those list,
+	   by object number (page from 1), sorted, read once per diff (pages_indexed) */
+	struct diff_id_page *page_ix, *annots_ix, *item_ix;
+	size_t npage_ix, nannots_ix, nitem_ix, citem_ix;
+	int pages_read, items_read;
 	/* a read of newer's DSS, of its very bytes (pdf_revision_diff_dss), or NULL */
 	const struct pdf_dss *dss_new;
 	/* the object classify() compares (its number and generation; 0 inside a direct

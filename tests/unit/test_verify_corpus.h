@@ -298,11 +298,11 @@ vc_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 	struct pdf_doc *doc = NULL;
 	struct pdf_doc_info info;
 	struct sp_errinfo ei;
-	size_t off[32], xref, i;
+	size_t *off = malloc((k + 1) * sizeof(*off)), xref, i;
 	long long size;
 
 	sp_errinfo_init(&ei);
-	if (k > 32 || pdf_doc_open(d, n, &doc, &ei) != SP_OK)
+	if (off == NULL || pdf_doc_open(d, n, &doc, &ei) != SP_OK)
 		abort();
 	pdf_doc_info_get(doc, &info);
 	pdf_doc_free(doc);
@@ -322,6 +322,7 @@ vc_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 	gb_printf(&b,
 		  "trailer\n<< /Size %lld /Root %d 0 R /Prev %lld %s>>\nstartxref\n%zu\n%%%%EOF\n",
 		  size, root ? root : info.root_obj, info.startxref, extra ? extra : "", xref);
+	free(off);
 	*outn = b.n;
 	return (unsigned char *)b.p;
 }
