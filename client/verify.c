@@ -63,7 +63,8 @@ upper(const char *in, char *out, size_t cap)
 	out[i] = 0;
 }
 
-/* The PAdES level as ETSI EN 319 142-1 names it. */
+/* The PAdES level as ETSI EN 319 142-1 names it; not_pades is a legacy SubFilter, or an
+   ETSI one without what the baseline asks (ESS, /M, no signing-time attribute). */
 static const char *
 level_name(const char *level)
 {
@@ -72,7 +73,7 @@ level_name(const char *level)
 		{ "pades_b_t", "PAdES B-T" },
 		{ "pades_b_lt", "PAdES B-LT" },
 		{ "pades_b_lta", "PAdES B-LTA" },
-		{ "not_pades", "not PAdES (legacy)" },
+		{ "not_pades", "not PAdES baseline" },
 	};
 	size_t i;
 
