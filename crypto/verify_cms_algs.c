@@ -168,16 +168,30 @@ verify_md_digest(const EVP_MD *md, const unsigned char *d, size_t n, unsigned ch
 
 /*
  * The message digest a key's signature may come with where only one is
- * defined: SHAKE256 is Ed448's (RFC 8419 §2.3); with another key it would
- * need the signature algorithms of RFC 8702 (RSASSA-PSS or ECDSA with
- * SHAKE), which OpenSSL 3.0 cannot run: indeterminate, said so (0).
+ * defined (RFC 8419 §3.1): SHA-512 is Ed25519's, SHAKE256 Ed448's, and
+ * SHAKE256 no other key's (it would need RFC 8702's RSASSA-PSS or ECDSA
+ * with SHAKE, which OpenSSL 3.0 cannot run). Otherwise indeterminate, said
+ * so (0).
  */
 int
 verify_md_key_ok(int dnid, X509 *signer, struct crypto_sig_report *rep)
 {
 	EVP_PKEY *pk = X509_get0_pubkey(signer);
+	int kt = pk != NULL ? EVP_PKEY_get_base_id(pk) : EVP_PKEY_NONE;
 
-	if (dnid != NID_shake256 || (pk != NULL && EVP_PKEY_get_base_id(pk) == EVP_PKEY_ED448))
+	if (kt == EVP_PKEY_ED25519 || kt == EVP_PKEY_ED448) {
+		int want = kt == EVP_PKEY_ED25519 ? NID_sha512 : NID_shake256;
+		if (dnid == want)
+			return 1;
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "unsupported_algorithm",
+			    "an %s signature's message digest is %s (RFC 8419), not %s",
+			    kt == EVP_PKEY_ED25519 ? "Ed25519" : "Ed448",
+			    kt == EVP_PKEY_ED25519 ? "SHA-512" : "SHAKE256",
+			    OBJ_nid2sn(dnid) != NULL ? OBJ_nid2sn(dnid) : "an unknown one");
+		ERR_clear_error();
+		return 0;
+	}
+	if (dnid != NID_shake256)
 		return 1;
 	verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "unsupported_algorithm",
 		    "the signature's SHAKE256 digest goes with an Ed448 key (RFC 8419); with the "

@@ -265,6 +265,34 @@ START_TEST(eddsa_countersignature)
 END_TEST
 
 /*
+ * RFC 8419 §3.1: an Ed25519 signature's message digest is SHA-512, an Ed448
+ * one's SHAKE256. The same signatures over a SHA-256 message digest are
+ * outside it (a tool's misuse, or a digest weaker than the key): no verdict
+ * of ours either way, indeterminate, saying what the key asks. They were
+ * valid.
+ */
+START_TEST(eddsa_over_another_digest_is_indeterminate)
+{
+	static const char *const who[] = { "eddsa256:ed", "eddsa256:ed448" };
+	static const char *const want[] = { "SHA-512", "SHAKE256" };
+	size_t n1, n2;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	struct crypto_verify_report *r;
+
+	two = countersign(one, n1, VW_TABLE, 0, "/adbe.pkcs7.detached", who[_i], &n2);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_msg(r->sigs[1].verdict == CRYPTO_VERDICT_INDETERMINATE, "%s: %s: %s", who[_i],
+		      crypto_verdict_name(r->sigs[1].verdict), r->sigs[1].message);
+	ck_assert_str_eq(r->sigs[1].reasons[0], "unsupported_algorithm");
+	ck_assert_msg(strstr(r->sigs[1].message, want[_i]) != NULL, "%s", r->sigs[1].message);
+	crypto_verify_report_free(r);
+	free(two);
+	free(one);
+}
+END_TEST
+
+/*
  * SHAKE256 as a message digest is 512 bits (RFC 8419 §2.3, RFC 8702 §3.1),
  * and it is Ed448's: with an RSA key it would need RFC 8702's RSASSA-PSS
  * with SHAKE, which OpenSSL 3.0 cannot run, so that signature is
@@ -280,6 +308,7 @@ START_TEST(shake256_goes_with_ed448)
 	ck_assert_int_eq(verify_md_key_ok(NID_shake256, ed, rep), 1);
 	ck_assert_int_eq(rep->nreasons, 0);
 	ck_assert_int_eq(verify_md_key_ok(NID_sha256, rsa, rep), 1);
+	ck_assert_int_eq(rep->nreasons, 0);
 	ck_assert_int_eq(verify_md_key_ok(NID_shake256, rsa, rep), 0);
 	ck_assert_int_eq(rep->verdict, CRYPTO_VERDICT_INDETERMINATE);
 	ck_assert_str_eq(rep->reasons[0], "unsupported_algorithm");
@@ -861,6 +890,7 @@ world_suite(void)
 	tcase_add_test(tc, unsorted_signed_attributes_are_invalid);
 	tcase_add_test(tc, cms_with_a_bundle_of_cross_certificates);
 	tcase_add_loop_test(tc, eddsa_countersignature, 0, 2);
+	tcase_add_loop_test(tc, eddsa_over_another_digest_is_indeterminate, 0, 2);
 	tcase_add_test(tc, shake256_goes_with_ed448);
 	tcase_add_test(tc, unknown_signature_algorithm_is_indeterminate);
 	tcase_add_test(tc, adbe_pkcs7_sha1);

@@ -124,11 +124,12 @@ vw_unsort(uint8_t *cms, size_t cmslen, const uint8_t *attrs, size_t alen, EVP_PK
  * SHA-512 for Ed25519, SHAKE256 with 512 bits of output for Ed448, each
  * under its parameterless identifier). oid not NULL: the signatureAlgorithm
  * says oid instead (who's key signs with its default algorithm), one no
- * verifier knows.
+ * verifier knows. sha256: the message digest SHA-256 instead, which RFC 8419
+ * §3.1 does not allow with either key.
  */
 static uint8_t *
-vw_eddsa_cms(const char *who, const char *oid, const uint8_t *a, size_t al, const uint8_t *b,
-	     size_t bl, size_t *outn)
+vw_eddsa_cms(const char *who, const char *oid, int sha256, const uint8_t *a, size_t al,
+	     const uint8_t *b, size_t bl, size_t *outn)
 {
 	X509 *cert = vc_cert(who);
 	EVP_PKEY *key = vc_key(who);
@@ -139,7 +140,7 @@ vw_eddsa_cms(const char *who, const char *oid, const uint8_t *a, size_t al, cons
 	X509_ALGOR *sigalg = NULL, *digalg = NULL;
 	EVP_MD_CTX *m = EVP_MD_CTX_new();
 	int ed448 = EVP_PKEY_get_base_id(key) == EVP_PKEY_ED448;
-	const EVP_MD *dmd = ed448 ? EVP_shake256() : EVP_sha512();
+	const EVP_MD *dmd = sha256 ? EVP_sha256() : ed448 ? EVP_shake256() : EVP_sha512();
 	unsigned char md[64], sig[512], *der = NULL, *out = NULL;
 	unsigned int mdl = 64;
 	size_t sl = sizeof(sig);
@@ -153,7 +154,7 @@ vw_eddsa_cms(const char *who, const char *oid, const uint8_t *a, size_t al, cons
 		EVP_DigestInit_ex(h, dmd, NULL);
 		EVP_DigestUpdate(h, a, al);
 		EVP_DigestUpdate(h, b, bl);
-		if (ed448)
+		if (ed448 && !sha256)
 			EVP_DigestFinalXOF(h, md, mdl);
 		else
 			EVP_DigestFinal_ex(h, md, &mdl);
@@ -172,7 +173,7 @@ vw_eddsa_cms(const char *who, const char *oid, const uint8_t *a, size_t al, cons
 		abort();
 	ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), sig, (int)sl);
 	CMS_SignerInfo_get0_algs(si, NULL, NULL, &digalg, &sigalg);
-	if (ed448)
+	if (ed448 && !sha256)
 		X509_ALGOR_set0(digalg, OBJ_nid2obj(NID_shake256), V_ASN1_UNDEF, NULL);
 	X509_ALGOR_set0(sigalg,
 			oid     ? OBJ_txt2obj(oid, 1)
@@ -241,7 +242,7 @@ vw_ess_cms(const char *named, const char *by, const uint8_t *a, size_t al, const
  * "doctsa:" an RFC 3161 document timestamp by the built-in TSA,
  * "opensha1:WHO" an adbe.pkcs7.sha1 one (SHA-1 of the ranges enveloped),
  * "essof:NAMED:BY" OpenSSL's CMS signed by BY with an ESS signing-certificate-v2
- * naming NAMED's certificate, "eddsa:WHO" an Ed25519 or Ed448 CMS built by hand (RFC 8419), "unknownalg:WHO" the same with an
+ * naming NAMED's certificate, "eddsa:WHO" an Ed25519 or Ed448 CMS built by hand (RFC 8419; "eddsa256:WHO" over a SHA-256 message digest), "unknownalg:WHO" the same with an
  * unknown signature algorithm OID and WHO's key, "unsorted:WHO" as sealpact's with
  * the signed attributes out of DER order (and signed so). Returns the new file (malloc'd).
  */
@@ -361,8 +362,8 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 		free(cat);
 		free(q);
 		free(resp);
-	} else if (who && (!strncmp(who, "eddsa:", 6) || !strncmp(who, "unknownalg:", 11) ||
-			   !strncmp(who, "essof:", 6))) {
+	} else if (who && (!strncmp(who, "eddsa:", 6) || !strncmp(who, "eddsa256:", 9) ||
+			   !strncmp(who, "unknownalg:", 11) || !strncmp(who, "essof:", 6))) {
 		/* RFC 8419 Ed25519 CMS, built here: OpenSSL 3.0 cannot make one; or one
 		   whose signature algorithm is an OID nobody knows; or OpenSSL's with
 		   an ESS attribute naming the certificate asked */
@@ -379,8 +380,9 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 					 &m);
 		} else {
 			cms = vw_eddsa_cms(strchr(who, ':') + 1,
-					   unknown ? "1.3.6.1.4.1.99999.7.7" : NULL, (uint8_t *)b.p,
-					   c0, (uint8_t *)b.p + a, b.n - a, &m);
+					   unknown ? "1.3.6.1.4.1.99999.7.7" : NULL,
+					   !strncmp(who, "eddsa256:", 9), (uint8_t *)b.p, c0,
+					   (uint8_t *)b.p + a, b.n - a, &m);
 		}
 		if (2 * m > hexlen)
 			abort();
