@@ -82,6 +82,17 @@ int ocsp_verified_get(struct ocsp_verified *c, const unsigned char *der, size_t 
 		      const OCSP_CERTID *id, time_t *produced, struct ocsp_verified_status *st);
 void ocsp_verified_put(struct ocsp_verified *c, const unsigned char *der, size_t len,
 		       OCSP_BASICRESP *bs, time_t produced);
+/*
+ * The check an embedded OCSP response (der, bs its basic response) gets before it
+ * says anything: OCSP_basic_verify against t's roots at its own producedAt (*produced),
+ * certs the pool its responder's chain may come from. 1 when it verified, and then it
+ * is kept in t->ocsps (ocsp_verified_put); 0 when not (nothing kept). Called where a
+ * DSS's response is first met (ltv.c) and where a response is fetched (ocsp.c): the
+ * bytes a fetch read go into the DSS a completion writes, whose verification then
+ * finds them checked, not parsed and verified again.
+ */
+int trust_ocsp_verified_keep(struct crypto_trust *t, const unsigned char *der, size_t len,
+			     OCSP_BASICRESP *bs, STACK_OF(X509) * certs, time_t *produced);
 
 /*
  * The key a CRL's signature verified with (its SubjectPublicKeyInfo DER,

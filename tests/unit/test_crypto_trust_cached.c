@@ -347,6 +347,67 @@ START_TEST(dss_crl_signatures_verified_once)
 }
 END_TEST
 
+/*
+ * A response fetched from the responder is checked as a DSS holding its bytes
+ * checks it (against the roots at its producedAt) on the fetch's parse: the
+ * completion that embeds it (B-LT, the same bytes from the fetch's cache) finds
+ * it checked, and a signer's first B-LT completion no longer parses and
+ * verifies its new response again (some 2.5 M instructions). The DSS's answer
+ * is the one a fresh parse gives, for the certificate asked about only.
+ */
+START_TEST(fetched_ocsp_kept_for_the_dss)
+{
+	int port = test_port_free();
+	char url[128];
+	struct crypto_trust *t, *fresh;
+	X509 *leaf = load("orgs/supplier/rsa.crt"), *other = load("orgs/supplier/ec.crt"),
+	     *ca = load("ca.pem");
+	STACK_OF(X509) *pool = sk_X509_new_null();
+	struct crypto_evidence ev;
+	struct trust_rev rev;
+	struct sp_errinfo ei;
+	unsigned char *der = NULL;
+	size_t len = 0;
+
+	ck_assert_int_eq(responder_start("ocsp-kept", port), 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/ocsp", port);
+	t = trust(1, url, 1, NULL, 2000);
+	fresh = trust(0, NULL, 1, NULL, 0); /* parses and verifies what it is shown */
+	ck_assert(pool != NULL && sk_X509_push(pool, X509_dup(ca)) > 0);
+	sp_errinfo_init(&ei);
+	ck_assert_uint_eq(ocsp_verified_count(t->ocsps), 0);
+	ck_assert_msg(trust_ocsp_query(t, leaf, ca, pool, &rev, &der, &len, &ei) == SP_OK, "%s",
+		      ei.msg);
+	responder_stop("ocsp-kept");
+	ck_assert_int_eq(rev.status, CRYPTO_REV_GOOD);
+	ck_assert_uint_eq(ocsp_verified_count(t->ocsps), 1);
+	memset(&ev, 0, sizeof(ev));
+	ck_assert(crypto_evidence_add(&ev, PDF_DSS_OCSPS, der, len, &ei) == SP_OK);
+	/* the DSS's answer from what the fetch kept: nothing parsed or kept anew */
+	ck_assert_int_eq(trust_evidence_status(t, &ev, leaf, ca, pool, 0, &rev, &ei), SP_OK);
+	ck_assert_int_eq(rev.status, CRYPTO_REV_GOOD);
+	ck_assert_int_eq(rev.source, CRYPTO_REV_SRC_DSS);
+	ck_assert_uint_eq(ocsp_verified_count(t->ocsps), 1);
+	/* the same as a trust that never fetched it says */
+	ck_assert_int_eq(trust_evidence_status(fresh, &ev, leaf, ca, pool, 0, &rev, &ei), SP_OK);
+	ck_assert_int_eq(rev.status, CRYPTO_REV_GOOD);
+	ck_assert_uint_eq(ocsp_verified_count(fresh->ocsps), 1);
+	/* and about another certificate of the same issuer, nothing */
+	ck_assert_int_eq(trust_evidence_status(t, &ev, other, ca, pool, 0, &rev, &ei),
+			 SP_ERR_NOT_FOUND);
+	ck_assert_int_eq(trust_evidence_status(fresh, &ev, other, ca, pool, 0, &rev, &ei),
+			 SP_ERR_NOT_FOUND);
+	crypto_evidence_cleanup(&ev);
+	free(der);
+	sk_X509_pop_free(pool, X509_free);
+	X509_free(leaf);
+	X509_free(other);
+	X509_free(ca);
+	crypto_trust_free(fresh);
+	crypto_trust_free(t);
+}
+END_TEST
+
 START_TEST(cached_verify_step_answers_as_openssl)
 {
 	static const char *const leaves[] = {
@@ -445,4 +506,5 @@ trust_cached_add(TCase *tc)
 	tcase_add_test(tc, concurrent_ocsp_fetches);
 	tcase_add_test(tc, signatures_verified_once_every_other_check_kept);
 	tcase_add_test(tc, cached_verify_step_answers_as_openssl);
+	tcase_add_test(tc, fetched_ocsp_kept_for_the_dss);
 }
