@@ -186,6 +186,11 @@ int crypto_vri_memo_find(const uint8_t *memo, size_t len, const unsigned char *c
    CRL's DER der[0..len) (exactly what crl was decoded from) under that key. */
 int cert_sigcache_crl_ok(struct cert_sigcache *c, X509_CRL *crl, const unsigned char *der,
 			 size_t len, X509 *issuer);
+/* The same for a CRL the trust holds (crl.c) or fetched (ltv.c), with the DER i2d_X509_CRL
+   gives, which is what a DSS embedding it holds: the first check of its signature, where
+   it is first used, is the one a DSS's check of those bytes then finds (not verified
+   again in the completion that embeds it). */
+int cert_sigcache_crl_verify(struct cert_sigcache *c, X509_CRL *crl, X509 *issuer);
 /* The trust's own certificate with this DER, else cert_cache_get(t->certs); t may be NULL. */
 X509 *trust_cert_get(const struct crypto_trust *t, const unsigned char *der, size_t len);
 

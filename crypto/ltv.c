@@ -192,7 +192,7 @@ fetch_crl(struct crypto_trust *t, X509 *x, X509 *issuer)
 				}
 				if (crl && (X509_NAME_cmp(X509_CRL_get_issuer(crl),
 							  X509_get_subject_name(issuer)) != 0 ||
-					    X509_CRL_verify(crl, X509_get0_pubkey(issuer)) != 1)) {
+					    cert_sigcache_crl_verify(t->sigs, crl, issuer) != 1)) {
 					X509_CRL_free(crl);
 					crl = NULL;
 				}
