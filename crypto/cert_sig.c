@@ -296,6 +296,20 @@ cert_sigcache_crl_ok(struct cert_sigcache *c, X509_CRL *crl, const unsigned char
 	return 1;
 }
 
+/* crypto_int.h: a CRL the trust holds or fetched, checked through c with its own DER (the
+   bytes a DSS that embeds it holds: ltv.c add_crl writes i2d_X509_CRL's) */
+int
+cert_sigcache_crl_verify(struct cert_sigcache *c, X509_CRL *crl, X509 *issuer)
+{
+	unsigned char *der = NULL;
+	int n = c != NULL ? i2d_X509_CRL(crl, &der) : 0, ok;
+
+	ok = cert_sigcache_crl_ok(n > 0 ? c : NULL, crl, n > 0 ? der : NULL, n > 0 ? (size_t)n : 0,
+				  issuer);
+	OPENSSL_free(der);
+	return ok;
+}
+
 /* ---- the store's verify step ---- */
 
 static pthread_once_t sig_once = PTHREAD_ONCE_INIT;

@@ -38,7 +38,7 @@ trust_crl_signature_ok(struct crypto_trust *t, int idx, X509_CRL *crl, X509 *iss
 			return 1;
 		}
 	}
-	if (X509_CRL_verify(crl, pk) != 1) {
+	if (cert_sigcache_crl_verify(t->sigs, crl, issuer) != 1) {
 		ERR_clear_error();
 		OPENSSL_free(spki);
 		return 0;

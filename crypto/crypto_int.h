@@ -82,6 +82,17 @@ int ocsp_verified_get(struct ocsp_verified *c, const unsigned char *der, size_t 
 		      const OCSP_CERTID *id, time_t *produced, struct ocsp_verified_status *st);
 void ocsp_verified_put(struct ocsp_verified *c, const unsigned char *der, size_t len,
 		       OCSP_BASICRESP *bs, time_t produced);
+/*
+ * The check an embedded OCSP response (der, bs its basic response) gets before it
+ * says anything: OCSP_basic_verify against t's roots at its own producedAt (*produced),
+ * certs the pool its responder's chain may come from. 1 when it verified, and then it
+ * is kept in t->ocsps (ocsp_verified_put); 0 when not (nothing kept). Called where a
+ * DSS's response is first met (ltv.c) and where a response is fetched (ocsp.c): the
+ * bytes a fetch read go into the DSS a completion writes, whose verification then
+ * finds them checked, not parsed and verified again.
+ */
+int trust_ocsp_verified_keep(struct crypto_trust *t, const unsigned char *der, size_t len,
+			     OCSP_BASICRESP *bs, STACK_OF(X509) * certs, time_t *produced);
 
 /*
  * The key a CRL's signature verified with (its SubjectPublicKeyInfo DER,
@@ -175,6 +186,11 @@ int crypto_vri_memo_find(const uint8_t *memo, size_t len, const unsigned char *c
    CRL's DER der[0..len) (exactly what crl was decoded from) under that key. */
 int cert_sigcache_crl_ok(struct cert_sigcache *c, X509_CRL *crl, const unsigned char *der,
 			 size_t len, X509 *issuer);
+/* The same for a CRL the trust holds (crl.c) or fetched (ltv.c), with the DER i2d_X509_CRL
+   gives, which is what a DSS embedding it holds: the first check of its signature, where
+   it is first used, is the one a DSS's check of those bytes then finds (not verified
+   again in the completion that embeds it). */
+int cert_sigcache_crl_verify(struct cert_sigcache *c, X509_CRL *crl, X509 *issuer);
 /* The trust's own certificate with this DER, else cert_cache_get(t->certs); t may be NULL. */
 X509 *trust_cert_get(const struct crypto_trust *t, const unsigned char *der, size_t len);
 

@@ -192,7 +192,7 @@ fetch_crl(struct crypto_trust *t, X509 *x, X509 *issuer)
 				}
 				if (crl && (X509_NAME_cmp(X509_CRL_get_issuer(crl),
 							  X509_get_subject_name(issuer)) != 0 ||
-					    X509_CRL_verify(crl, X509_get0_pubkey(issuer)) != 1)) {
+					    cert_sigcache_crl_verify(t->sigs, crl, issuer) != 1)) {
 					X509_CRL_free(crl);
 					crl = NULL;
 				}
@@ -733,6 +733,27 @@ ocsp_status_answer(time_t produced, const struct ocsp_verified_status *st, time_
 	return 1;
 }
 
+/* crypto_int.h: the check of an embedded response, whoever parsed it (ocsp_answer, or
+   the fetch that read it from its responder: ocsp.c) */
+int
+trust_ocsp_verified_keep(struct crypto_trust *t, const unsigned char *der, size_t len,
+			 OCSP_BASICRESP *bs, STACK_OF(X509) * certs, time_t *produced)
+{
+	X509_STORE *st = NULL;
+	int ok = 0;
+
+	/* the responder's chain as it was when it answered */
+	*produced = trust_asn1_time(OCSP_resp_get0_produced_at(bs));
+	if (*produced != (time_t)-1 && (st = roots_at(t, *produced)) != NULL &&
+	    OCSP_basic_verify(bs, certs, st, 0) == 1) {
+		ocsp_verified_put(t->ocsps, der, len, bs, *produced);
+		ok = 1;
+	}
+	ERR_clear_error();
+	X509_STORE_free(st);
+	return ok;
+}
+
 static int
 ocsp_answer(struct crypto_trust *t, const struct pdf_blob *b, OCSP_CERTID *id,
 	    STACK_OF(X509) * certs, time_t at, struct trust_rev *rev)
@@ -741,7 +762,6 @@ ocsp_answer(struct crypto_trust *t, const struct pdf_blob *b, OCSP_CERTID *id,
 	OCSP_RESPONSE *rsp = NULL;
 	OCSP_BASICRESP *bs = NULL;
 	OCSP_SINGLERESP *sr;
-	X509_STORE *st = NULL;
 	struct ocsp_verified_status vs;
 	int idx, ok = 0;
 	time_t produced;
@@ -758,18 +778,12 @@ ocsp_answer(struct crypto_trust *t, const struct pdf_blob *b, OCSP_CERTID *id,
 	    !(bs = OCSP_response_get1_basic(rsp)) || (idx = OCSP_resp_find(bs, id, -1)) < 0 ||
 	    !(sr = OCSP_resp_get0(bs, idx)))
 		goto out;
-	if (!ocsp_single_status(sr, &vs) || vs.status == V_OCSP_CERTSTATUS_UNKNOWN)
+	if (!ocsp_single_status(sr, &vs) || vs.status == V_OCSP_CERTSTATUS_UNKNOWN ||
+	    !trust_ocsp_verified_keep(t, b->data, b->len, bs, certs, &produced))
 		goto out;
-	/* the responder's chain as it was when it answered */
-	produced = trust_asn1_time(OCSP_resp_get0_produced_at(bs));
-	if (produced == (time_t)-1 || !(st = roots_at(t, produced)) ||
-	    OCSP_basic_verify(bs, certs, st, 0) != 1)
-		goto out;
-	ocsp_verified_put(t->ocsps, b->data, b->len, bs, produced);
 	ok = ocsp_status_answer(produced, &vs, at, rev);
 out:
 	ERR_clear_error();
-	X509_STORE_free(st);
 	OCSP_BASICRESP_free(bs);
 	OCSP_RESPONSE_free(rsp);
 	return ok;

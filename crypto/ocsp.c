@@ -168,6 +168,7 @@ read_response(struct crypto_trust *t, const struct sp_buf *resp, OCSP_REQUEST *r
 	OCSP_RESPONSE *rsp = NULL;
 	OCSP_BASICRESP *bs = NULL;
 	int st, status, reason = -1;
+	time_t produced;
 	ASN1_GENERALIZEDTIME *revtime = NULL, *thisupd = NULL, *nextupd = NULL;
 
 	*expires = 0;
@@ -227,6 +228,10 @@ read_response(struct crypto_trust *t, const struct sp_buf *resp, OCSP_REQUEST *r
 		rev->status = CRYPTO_REV_UNKNOWN;
 		break;
 	}
+	/* the check a DSS holding these bytes gets (at their producedAt), made on this parse:
+	   the completion that embeds them (ltv_extend takes them from this fetch or its
+	   cache) finds them checked, not parsed and verified again (ltv.c ocsp_answer) */
+	(void)trust_ocsp_verified_keep(t, resp->data, resp->len, bs, untrusted, &produced);
 	/* Without nextUpdate newer information may exist at any time: never cached. */
 	if (nextupd != NULL && rev->status != CRYPTO_REV_UNKNOWN) {
 		*expires = trust_asn1_time(nextupd);

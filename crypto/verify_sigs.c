@@ -141,10 +141,9 @@ engine_sigs_read_written(struct engine *e, size_t k, struct pdf_doc *cur, struct
  * holds no read of s's object (then it is parsed), or an error.
  */
 static int
-take_known(const struct engine *e, struct pdf_doc *last, struct pdf_sig_field *s,
-	   struct sp_errinfo *ei)
+take_known(struct engine *e, struct pdf_doc *last, struct pdf_sig_field *s, struct sp_errinfo *ei)
 {
-	const struct pdf_sig_field *k = NULL;
+	struct pdf_sig_field *k = NULL;
 	size_t i;
 
 	if (last == NULL || pdf_doc_damaged(last))
@@ -152,14 +151,20 @@ take_known(const struct engine *e, struct pdf_doc *last, struct pdf_sig_field *s
 	for (i = 0; i < e->nknown && !k; i++)
 		if (e->known[i].sig_obj == s->sig_obj && e->known[i].sig_gen == s->sig_gen)
 			k = &e->known[i];
-	if (k == NULL)
+	/* its /Contents taken already, by another field whose value is the same dictionary:
+	   this one reads it from the file, as without the read handed on */
+	if (k == NULL || (k->contents == NULL && k->contents_len > 0))
 		return 1;
 	free(s->contents);
-	if (!(s->contents = malloc(k->contents_len ? k->contents_len : 1))) {
+	/* the read's /Contents handed over, not copied (some 5 KB a signature, every earlier
+	   signature at each completion): nothing reads e->known after this */
+	if (k->contents_len > 0) {
+		s->contents = k->contents;
+		k->contents = NULL; /* transferred */
+	} else if (!(s->contents = malloc(1))) {
 		s->contents_len = 0;
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	}
-	memcpy(s->contents, k->contents, k->contents_len);
 	s->contents_len = k->contents_len;
 	memcpy(s->type, k->type, sizeof(s->type));
 	memcpy(s->filter, k->filter, sizeof(s->filter));

@@ -191,9 +191,10 @@ START_TEST(signatures_verified_once_every_other_check_kept)
 	ck_assert_msg(check(t, genuine, 0, &res, &ei) == SP_OK, "%s", ei.msg);
 	crypto_cert_result_cleanup(&res);
 	sig_stats(t, &n0, &h0, &m0);
-	/* the leaf under the CA, the CA under the root; the root's own is not checked */
-	ck_assert_uint_eq(n0, 2);
-	ck_assert_uint_eq(m0, 2);
+	/* the leaf under the CA, the CA under the root, and the CA's CRL (kept for a DSS that
+	   embeds it); the root's own is not checked */
+	ck_assert_uint_eq(n0, 3);
+	ck_assert_uint_eq(m0, 3);
 	ck_assert_uint_eq(h0, 0);
 	for (i = 0; i < 3; i++) {
 		ck_assert_msg(check(t, genuine, 0, &res, &ei) == SP_OK, "%s", ei.msg);
@@ -201,7 +202,7 @@ START_TEST(signatures_verified_once_every_other_check_kept)
 	}
 	sig_stats(t, &n1, &h1, &m1);
 	ck_assert_uint_eq(h1, 6);
-	ck_assert_uint_eq(m1, 2);
+	ck_assert_uint_eq(m1, 3);
 
 	/* its sibling with one signature byte flipped, then one signed by another key */
 	assert_refused(t, "bad/tampered.crt", 0, SP_ERR_CRYPTO, "cert_signature_invalid");
@@ -241,7 +242,7 @@ START_TEST(signatures_verified_once_every_other_check_kept)
 		X509_free(f);
 	}
 	sig_stats(t, &n1, &h1, &m1);
-	ck_assert_uint_eq(n1, 2); /* nothing of the failures kept */
+	ck_assert_uint_eq(n1, 3); /* nothing of the failures kept */
 
 	/* a hit still dates every certificate of the chain at the time asked */
 	assert_refused(t, genuine, utc(2020, 6, 1), SP_ERR_EXPIRED, "cert_not_yet_valid");
@@ -347,6 +348,108 @@ START_TEST(dss_crl_signatures_verified_once)
 }
 END_TEST
 
+/*
+ * A response fetched from the responder is checked as a DSS holding its bytes
+ * checks it (against the roots at its producedAt) on the fetch's parse: the
+ * completion that embeds it (B-LT, the same bytes from the fetch's cache) finds
+ * it checked, and a signer's first B-LT completion no longer parses and
+ * verifies its new response again (some 2.5 M instructions). The DSS's answer
+ * is the one a fresh parse gives, for the certificate asked about only.
+ */
+START_TEST(fetched_ocsp_kept_for_the_dss)
+{
+	int port = test_port_free();
+	char url[128];
+	struct crypto_trust *t, *fresh;
+	X509 *leaf = load("orgs/supplier/rsa.crt"), *other = load("orgs/supplier/ec.crt"),
+	     *ca = load("ca.pem");
+	STACK_OF(X509) *pool = sk_X509_new_null();
+	struct crypto_evidence ev;
+	struct trust_rev rev;
+	struct sp_errinfo ei;
+	unsigned char *der = NULL;
+	size_t len = 0;
+
+	ck_assert_int_eq(responder_start("ocsp-kept", port), 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/ocsp", port);
+	t = trust(1, url, 1, NULL, 2000);
+	fresh = trust(0, NULL, 1, NULL, 0); /* parses and verifies what it is shown */
+	ck_assert(pool != NULL && sk_X509_push(pool, X509_dup(ca)) > 0);
+	sp_errinfo_init(&ei);
+	ck_assert_uint_eq(ocsp_verified_count(t->ocsps), 0);
+	ck_assert_msg(trust_ocsp_query(t, leaf, ca, pool, &rev, &der, &len, &ei) == SP_OK, "%s",
+		      ei.msg);
+	responder_stop("ocsp-kept");
+	ck_assert_int_eq(rev.status, CRYPTO_REV_GOOD);
+	ck_assert_uint_eq(ocsp_verified_count(t->ocsps), 1);
+	memset(&ev, 0, sizeof(ev));
+	ck_assert(crypto_evidence_add(&ev, PDF_DSS_OCSPS, der, len, &ei) == SP_OK);
+	/* the DSS's answer from what the fetch kept: nothing parsed or kept anew */
+	ck_assert_int_eq(trust_evidence_status(t, &ev, leaf, ca, pool, 0, &rev, &ei), SP_OK);
+	ck_assert_int_eq(rev.status, CRYPTO_REV_GOOD);
+	ck_assert_int_eq(rev.source, CRYPTO_REV_SRC_DSS);
+	ck_assert_uint_eq(ocsp_verified_count(t->ocsps), 1);
+	/* the same as a trust that never fetched it says */
+	ck_assert_int_eq(trust_evidence_status(fresh, &ev, leaf, ca, pool, 0, &rev, &ei), SP_OK);
+	ck_assert_int_eq(rev.status, CRYPTO_REV_GOOD);
+	ck_assert_uint_eq(ocsp_verified_count(fresh->ocsps), 1);
+	/* and about another certificate of the same issuer, nothing */
+	ck_assert_int_eq(trust_evidence_status(t, &ev, other, ca, pool, 0, &rev, &ei),
+			 SP_ERR_NOT_FOUND);
+	ck_assert_int_eq(trust_evidence_status(fresh, &ev, other, ca, pool, 0, &rev, &ei),
+			 SP_ERR_NOT_FOUND);
+	crypto_evidence_cleanup(&ev);
+	free(der);
+	sk_X509_pop_free(pool, X509_free);
+	X509_free(leaf);
+	X509_free(other);
+	X509_free(ca);
+	crypto_trust_free(fresh);
+	crypto_trust_free(t);
+}
+END_TEST
+
+/*
+ * The trust's CRL, verified when a chain first needed it, is the CRL a DSS
+ * then embeds (ltv.c add_crl: its DER): the DSS's check of those bytes under
+ * the same key finds that verification, and does not repeat it in the
+ * completion that embeds it (some 0.9 M instructions). Under another key
+ * they still do not verify.
+ */
+START_TEST(trust_crl_checked_once_for_the_dss)
+{
+	struct crypto_trust *t = trust(0, NULL, 1, "crl.pem", 0);
+	X509 *ca = load("ca.pem"), *root = load("root.pem");
+	struct crypto_cert_result res;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	size_t len = 0, n;
+	unsigned long h0, m0, h1, m1;
+	X509_CRL *crl;
+	struct sp_errinfo ei;
+	char path[1024];
+
+	ck_assert_msg(check(t, "orgs/supplier/rsa.crt", 0, &res, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_int_eq(res.rev_status, CRYPTO_REV_GOOD);
+	crypto_cert_result_cleanup(&res);
+	snprintf(path, sizeof(path), "%s/crl.der", pki);
+	ck_assert_msg(sp_file_read(path, 1 << 20, &der, &len, &ei) == SP_OK, "%s", ei.msg);
+	p = der;
+	ck_assert_ptr_nonnull(crl = d2i_X509_CRL(NULL, &p, (long)len));
+	sig_stats(t, &n, &h0, &m0);
+	ck_assert_int_eq(cert_sigcache_crl_ok(t->sigs, crl, der, len, ca), 1);
+	sig_stats(t, &n, &h1, &m1);
+	ck_assert_uint_eq(h1 - h0, 1);
+	ck_assert_uint_eq(m1 - m0, 0);
+	ck_assert_int_eq(cert_sigcache_crl_ok(t->sigs, crl, der, len, root), 0);
+	X509_CRL_free(crl);
+	free(der);
+	X509_free(ca);
+	X509_free(root);
+	crypto_trust_free(t);
+}
+END_TEST
+
 START_TEST(cached_verify_step_answers_as_openssl)
 {
 	static const char *const leaves[] = {
@@ -445,4 +548,6 @@ trust_cached_add(TCase *tc)
 	tcase_add_test(tc, concurrent_ocsp_fetches);
 	tcase_add_test(tc, signatures_verified_once_every_other_check_kept);
 	tcase_add_test(tc, cached_verify_step_answers_as_openssl);
+	tcase_add_test(tc, fetched_ocsp_kept_for_the_dss);
+	tcase_add_test(tc, trust_crl_checked_once_for_the_dss);
 }

@@ -760,6 +760,65 @@ START_TEST(earlier_signatures_handed_forward)
 		crypto_verify_report_free(plain);
 		crypto_verify_report_free(handed);
 	}
+	/* an update that adds a second field whose value is the first signature's very
+	   dictionary, then a signature over it: the read handed on serves the first field,
+	   and the second reads that dictionary as without the hand-over (the hand-over's
+	   /Contents is moved to the first, not copied) */
+	{
+		qpdf_data q = qpdf_init();
+		const char *cat;
+		char *root, *fl, field[160];
+		int rnum, two_nums[2], j;
+		uint8_t *sp = NULL, *sh = NULL;
+		size_t lp = 0, lh = 0;
+		const char *two_objs[2];
+
+		qpdf_silence_errors(q);
+		ck_assert_int_eq(qpdf_read_memory(q, "3.pdf", (const char *)three, n3, "") &
+					 QPDF_ERRORS,
+				 0);
+		rnum = qpdf_oh_get_object_id(q, qpdf_get_root(q));
+		cat = qpdf_oh_unparse_resolved(q, qpdf_get_root(q));
+		ck_assert_ptr_nonnull(root = malloc(strlen(cat) + 32));
+		fl = strstr(cat, "/Fields [");
+		ck_assert_ptr_nonnull(fl);
+		fl += 9;
+		snprintf(root, strlen(cat) + 32, "%.*s 92 0 R %s", (int)(fl - cat), cat, fl);
+		qpdf_cleanup(&q);
+		snprintf(field, sizeof(field),
+			 "<< /FT /Sig /T (twin) /V %d 0 R /Rect [0 0 0 0] /Subtype /Widget "
+			 "/Type /Annot >>",
+			 r2->sigs[0].sig_obj);
+		two_nums[0] = rnum;
+		two_objs[0] = root;
+		two_nums[1] = 92;
+		two_objs[1] = field;
+		free(bad);
+		free(badsig);
+		bad = vc_update(three, n3, two_nums, two_objs, 2, 0, NULL, &nb);
+		free(root);
+		badsig = vc_sign(bad, nb, "rsa", 1, 0, &n4);
+		plain = verify_given(badsig, n4, n3, NULL, 0, &sp, &lp);
+		handed = verify_given(badsig, n4, n3, s3, l3, &sh, &lh);
+		assert_same_report(plain, handed);
+		/* and what it hands on is what a verification without the hand-over reads */
+		ck_assert_ptr_nonnull(sp);
+		ck_assert_ptr_nonnull(sh);
+		ck_assert_uint_eq(lh, lp);
+		ck_assert(memcmp(sh, sp, lp) == 0);
+		free(sp);
+		free(sh);
+		ck_assert_uint_eq(handed->nsigs, 5);
+		for (i = 0; i < handed->nsigs && strcmp(handed->sigs[i].field, "twin") != 0; i++)
+			;
+		ck_assert_uint_lt(i, handed->nsigs);
+		ck_assert_int_eq(handed->sigs[i].sig_obj, r2->sigs[0].sig_obj);
+		for (j = 0; j < 4; j++)
+			ck_assert_int_eq(handed->sigs[i].byte_range[j], r2->sigs[0].byte_range[j]);
+		ck_assert_int_eq(handed->sigs[i].verdict, plain->sigs[i].verdict);
+		crypto_verify_report_free(plain);
+		crypto_verify_report_free(handed);
+	}
 	/* an update that adds a markup annotation to the page, then a signature over it:
 	   the earlier signatures judged as without the hand-over */
 	{

@@ -702,6 +702,72 @@ START_TEST(vri_entries_kept_by_reference)
 }
 END_TEST
 
+/*
+ * An OCSP response counts only when its responder's chain was valid when it
+ * says it answered (its producedAt): a check at any other time (a fetch
+ * checks at the time it reads) does not make it count, nor keep it as
+ * verified (trust_ocsp_verified_keep, shared by the DSS's check and the fetch
+ * since the fetch keeps what it read for the DSS a completion writes). Here
+ * a response of today about the signer, signed by the CA, that says it was
+ * produced a day before the CA's certificate was issued.
+ */
+START_TEST(ocsp_counts_at_its_own_time)
+{
+	X509 *ca = vc_cert("ca");
+	struct tm tm;
+	time_t before;
+	size_t glen, blen, n0 = ocsp_verified_count(trust->ocsps);
+	unsigned char *good = make_ocsp("rsa", 0, V_OCSP_CERTSTATUS_GOOD, 0, 60, &glen);
+	unsigned char *early, *d = NULL;
+	const unsigned char *p;
+	OCSP_RESPONSE *rsp;
+	OCSP_BASICRESP *bs;
+	EVP_PKEY *key = vc_key("ca");
+	struct trust_rev rev;
+	time_t produced;
+	int n;
+
+	ck_assert_int_eq(ASN1_TIME_to_tm(X509_get0_notBefore(ca), &tm), 1);
+	before = timegm(&tm) - 86400;
+	/* the same response, produced (and signed again) before the CA was */
+	p = good;
+	ck_assert_ptr_nonnull(rsp = d2i_OCSP_RESPONSE(NULL, &p, (long)glen));
+	ck_assert_ptr_nonnull(bs = OCSP_response_get1_basic(rsp));
+	OCSP_RESPONSE_free(rsp);
+	ck_assert_ptr_nonnull(
+		ASN1_GENERALIZEDTIME_set((ASN1_GENERALIZEDTIME *)OCSP_resp_get0_produced_at(bs),
+					 before));
+	ck_assert_int_eq(OCSP_basic_sign(bs, ca, key, EVP_sha256(), NULL, OCSP_NOTIME), 1);
+	ck_assert_ptr_nonnull(rsp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs));
+	ck_assert_int_gt(n = i2d_OCSP_RESPONSE(rsp, &d), 0);
+	early = d;
+	blen = (size_t)n;
+	/* kept and counted only as its producedAt allows */
+	ck_assert_int_eq(trust_ocsp_verified_keep(trust, early, blen, bs, NULL, &produced), 0);
+	ck_assert_uint_eq(ocsp_verified_count(trust->ocsps), n0);
+	ck_assert_int_eq(ocsp_says(early, blen, "rsa", 0, &rev), SP_ERR_NOT_FOUND);
+	OCSP_BASICRESP_free(bs);
+	/* the genuine one, produced now */
+	p = good;
+	OCSP_RESPONSE_free(rsp);
+	ck_assert_ptr_nonnull(rsp = d2i_OCSP_RESPONSE(NULL, &p, (long)glen));
+	ck_assert_ptr_nonnull(bs = OCSP_response_get1_basic(rsp));
+	ck_assert_int_eq(trust_ocsp_verified_keep(trust, good, glen, bs, NULL, &produced), 1);
+	ck_assert(produced > time(NULL) - 120 && produced <= time(NULL));
+	ck_assert_uint_eq(ocsp_verified_count(trust->ocsps), n0 + 1);
+	ck_assert_int_eq(ocsp_says(good, glen, "rsa", 0, &rev), SP_OK);
+	ck_assert_int_eq(rev.status, CRYPTO_REV_GOOD);
+	/* the early one stays refused after the genuine one was kept */
+	ck_assert_int_eq(ocsp_says(early, blen, "rsa", 0, &rev), SP_ERR_NOT_FOUND);
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPONSE_free(rsp);
+	OPENSSL_free(early);
+	EVP_PKEY_free(key);
+	X509_free(ca);
+	free(good);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -715,6 +781,7 @@ main(void)
 	tcase_add_test(tc, broken_archive_timestamp);
 	tcase_add_test(tc, tsa_revoked_in_evidence);
 	tcase_add_test(tc, embedded_ocsp_verified_once);
+	tcase_add_test(tc, ocsp_counts_at_its_own_time);
 	tcase_add_test(tc, levels_without_vri);
 	tcase_add_test(tc, level_is_what_the_dss_answers);
 	tcase_add_test(tc, vri_entries_kept_by_reference);
