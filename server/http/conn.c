@@ -55,7 +55,6 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/listener.h>
-#include <openssl/rand.h>
 
 #include "config.h"
 #include "conn_int.h"
@@ -621,7 +620,6 @@ conn_guard_new(struct server *srv, struct conn_guard **out, struct sp_errinfo *e
 {
 	const struct config_server *cs = &srv->cfg->server;
 	struct conn_guard *g;
-	size_t ips = 16;
 	long nofile = nofile_raise(), spare = 128;
 	int i, r = SP_ERR_NOMEM;
 
@@ -640,24 +638,20 @@ conn_guard_new(struct server *srv, struct conn_guard **out, struct sp_errinfo *e
 			  (json_int_t)nofile);
 		g->max_open = nofile > 2 * spare ? nofile - spare : nofile / 2;
 	}
-	while (ips < 2 * (size_t)g->max_open)
-		ips <<= 1;
-	g->ipmask = ips - 1;
 	g->nrecs = (int)nofile;
 	g->recs = calloc((size_t)g->nrecs, sizeof(*g->recs));
-	g->ips = calloc(ips, sizeof(*g->ips));
 	g->pending_ev = event_new(srv->base, -1, 0, on_pending, g);
 	/* One loop turn accepts at most about a listen backlog (1024) of connections. */
 	g->cappending = 2048;
 	g->pending = calloc(g->cappending, sizeof(*g->pending));
-	if (g->recs == NULL || g->ips == NULL || g->pending_ev == NULL || g->pending == NULL) {
+	if ((r = conn_ip_table_init(g, g->max_open, ei)) != SP_OK)
+		goto out;
+	if (g->recs == NULL || g->pending_ev == NULL || g->pending == NULL) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory for %d connection records", g->nrecs);
 		goto out;
 	}
 	for (i = 0; i < g->nrecs; i++)
 		g->recs[i].fd = -1;
-	if (RAND_bytes((unsigned char *)&g->seed, sizeof(g->seed)) != 1)
-		g->seed = (uint64_t)(uintptr_t)g ^ server_now_ms();
 	g->idle_tv.tv_sec = cs->keepalive_idle_ms / 1000;
 	g->idle_tv.tv_usec = (cs->keepalive_idle_ms % 1000) * 1000;
 	g->read_tv.tv_sec = cs->read_timeout_ms / 1000;
