@@ -48,7 +48,8 @@ struct conn_rec {
 	size_t pp_have;
 	struct event *pp_ev;
 	short pp_enabled;
-	int proxied; /* ip_key is the client a trusted balancer named */
+	int proxied;    /* ip_key is the client a trusted balancer named */
+	int ip_counted; /* ip_key holds one of g->ips' counts (not while proxy) */
 	int fd;
 	int doomed;               /* the framing went wrong: no further request is read */
 	unsigned long dispatched; /* requests handed to a handler (cf. fr.heads) */
@@ -78,7 +79,7 @@ struct conn_guard {
 	long open, max_open, max_per_ip;
 	struct proxy_trust trust; /* server.trusted_proxies */
 	uint64_t max_body;        /* the largest body any route takes */
-	struct timeval idle_tv, read_tv;
+	struct timeval idle_tv, read_tv, proxy_tv;
 };
 
 /* ---- conn.c ---- */

@@ -107,27 +107,27 @@ mean_probes(void (*family)(unsigned, unsigned char[16]), size_t *worst)
  * Random addresses at this load (256 of 1024 slots) take 1.17 slots a
  * lookup on average (Knuth: (1 + 1/(1 - 0.25)) / 2), the longest about 6.
  */
-START_TEST(addresses_differing_in_high_bits_probe_as_random_ones)
+static void
+probes_as_random(void (*family)(unsigned, unsigned char[16]), const char *what)
 {
 	size_t worst;
-	double m = mean_probes(v4_high_bits, &worst);
+	double m = mean_probes(family, &worst);
 
 	ck_assert_msg(m < 1.4 && worst <= 12,
-		      "256 IPv4s differing in their bytes' top bits: %.2f slots a lookup, "
-		      "the longest %zu (random addresses: 1.17, about 6)",
-		      m, worst);
+		      "256 %s: %.2f slots a lookup, the longest %zu (random addresses: 1.17, "
+		      "about 6)",
+		      what, m, worst);
+}
+
+START_TEST(addresses_differing_in_high_bits_probe_as_random_ones)
+{
+	probes_as_random(v4_high_bits, "IPv4s differing in their bytes' top bits");
 }
 END_TEST
 
 START_TEST(addresses_of_one_net_probe_as_random_ones)
 {
-	size_t worst;
-	double m = mean_probes(v6_one_net, &worst);
-
-	ck_assert_msg(m < 1.4 && worst <= 12,
-		      "256 addresses of one /64: %.2f slots a lookup, the longest %zu "
-		      "(random addresses: 1.17, about 6)",
-		      m, worst);
+	probes_as_random(v6_one_net, "addresses of one /64");
 }
 END_TEST
 
