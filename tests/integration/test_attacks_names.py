@@ -119,5 +119,61 @@ class DisplayTextInNfc(AttackCase):
         self.assertEqual(got, [self.NFC], doc["parties"])
 
 
+class KeysOfOrganizationsRegisteredBefore054(AttackCase):
+    """sec45: organizations registered before migration 054 (062 for the second key) had
+    no name keys until their next login, and a look-alike registered beside them in
+    between. `sealpactd migrate` now keys them (ICU, in batches, one round trip each)."""
+
+    def cert(self, n, o):
+        return test_attacks.PKI.issue("old%d" % n, "/O=%s/organizationIdentifier=%s/CN=Bob"
+                                      % (o, credit_code(n)))
+
+    def login_as(self, n, o):
+        return harness.api_login(self.server, *self.cert(n, o))
+
+    def keys(self):
+        return self.db.query("SELECT name, name_key IS NOT NULL, name_key2 IS NOT NULL "
+                             "FROM organizations ORDER BY id")
+
+    def test_migrate_keys_them_and_a_look_alike_is_refused(self):
+        for n, o in ((741, "Legacy Trading Co"), (742, "Twin Co"), (743, "Other Co")):
+            st, _, _, doc = self.login_as(n, o)
+            self.assertEqual(st, 200, doc)
+        # As before 054: no keys. Another organization that registered then as "TWIN CO"
+        # (a look-alike nothing refused), and a party list's row (no certificate: the
+        # name its initiator wrote).
+        self.db.query("UPDATE organizations SET name_key = NULL, name_key2 = NULL")
+        self.db.query("INSERT INTO organizations (name, credit_code) VALUES ('TWIN CO', '%s'), "
+                      "('Guessed Name Co', '%s')" % (credit_code(744), credit_code(745)))
+        self.db.query("INSERT INTO certificates (organization_id, fingerprint, subject, issuer, "
+                      "serial, not_before, not_after, der) SELECT o.id, encode(sha256("
+                      "convert_to(o.name, 'UTF8')), 'hex'), 'O=TWIN CO', 'CN=x', '1', now(), "
+                      "now() + interval '1 day', convert_to(o.name, 'UTF8') "
+                      "FROM organizations o WHERE o.name = 'TWIN CO'")
+        out = self.db.migrate().stdout
+        self.assertIn("name keys computed for 3 organizations registered before", out)
+        twin = self.db.query("SELECT id FROM organizations WHERE name = 'TWIN CO'")
+        self.assertIn("1 organization left without name keys: each name shows like another "
+                      "organization's (ids %s)" % twin, out)
+        self.assertEqual(self.keys().splitlines(), [
+            "Legacy Trading Co|t|t", "Twin Co|t|t", "Other Co|t|t", "TWIN CO|f|f",
+            "Guessed Name Co|f|f"])
+        # A look-alike of each keyed one is refused, and nothing is created.
+        before = self.counts()
+        for n, o in ((751, "LEGACY TRADING CO"), (752, "Legacy Trad\u0456ng Co"),
+                     (753, "twin co")):
+            with self.subTest(o=o):
+                self.assertProblem(self.login_as(n, o), 409, "organization_name_taken")
+        self.assertEqual(self.counts(), before)
+        # The keyed organizations log in as before; the next run has nothing to do.
+        self.assertEqual(self.login_as(741, "Legacy Trading Co")[0], 200)
+        keys = self.db.query("SELECT name, name_key, name_key2 FROM organizations ORDER BY id")
+        out = self.db.migrate().stdout
+        self.assertNotIn("name keys computed", out)
+        self.assertIn("(ids %s)" % twin, out)
+        self.assertEqual(self.db.query("SELECT name, name_key, name_key2 FROM organizations "
+                                       "ORDER BY id"), keys)
+
+
 if __name__ == "__main__":
     unittest.main()
