@@ -1,4 +1,7 @@
--- 064 (sec45): name keys for the organizations registered before 054.
+-- 064 (sec45): name keys for the organizations registered before 054, and
+-- party lists' names for organizations not registered yet.
+--
+-- 1. Organizations registered before 054.
 --
 -- 054 and 062 key an organization's name (server/api/names.c: NFKC, the
 -- UTS #39 skeleton, case folding; two keys) so that one whose name shows
@@ -62,5 +65,84 @@ BEGIN
 			AND EXISTS (SELECT 1 FROM certificates c WHERE c.organization_id = x.id)
 		ORDER BY x.id LIMIT p_limit) o;
 	RETURN jsonb_build_object('keyed', keyed, 'alike', alike, 'next', next);
+END
+$$;
+
+-- 2. A party list's name for an organization not registered yet.
+--
+-- A contract's party list names an organization that has not logged in by
+-- its credit code and a name the initiator writes (003); the row it makes
+-- shows that name on the contract, to every party and in the lists, until
+-- the organization's first certificate renames it (030). The contract is
+-- bound to the credit code, so a look-alike that registers later (another
+-- code) never receives it; but the name was never compared, so a contract
+-- could show, for some unregistered code, the name of a registered
+-- organization or one that shows like it ("BuyerCo Ltd", "BUYERCO LTD"). Now
+-- sealpactd sends each party name's keys (name_key, name_key2: names.c, as
+-- for logins) and a new row whose name shows like a registered
+-- organization's is refused: SA013, 409 organization_name_taken, nothing
+-- written. The row keeps no keys (the guess must not keep the real
+-- organization from registering under its own name), and a name without
+-- keys (a caller not sending them) is taken as before. Otherwise 003's
+-- wf_parties_set word for word.
+CREATE OR REPLACE FUNCTION wf_parties_set(p_number bigint, p_parties jsonb) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+	e jsonb;
+	oid bigint;
+	code text;
+	nm text;
+	rl text;
+	ord integer;
+BEGIN
+	IF jsonb_typeof(p_parties) <> 'array' OR jsonb_array_length(p_parties) > 100 THEN
+		PERFORM wf_fail('SP400', 'parties must be an array of at most 100 entries');
+	END IF;
+	DELETE FROM parties WHERE contract_number = p_number;
+	FOR e IN SELECT * FROM jsonb_array_elements(p_parties) LOOP
+		IF jsonb_typeof(e) <> 'object' THEN
+			PERFORM wf_fail('SP400', 'each party must be an object');
+		END IF;
+		code := e->>'credit_code';
+		nm := btrim(e->>'name');
+		rl := coalesce(e->>'role', 'signer');
+		IF code IS NULL OR code !~ '^[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}$' THEN
+			PERFORM wf_fail('SP400', format('party credit_code %s is not a credit code',
+				coalesce(code, '(missing)')));
+		END IF;
+		IF rl NOT IN ('signer', 'cc') THEN
+			PERFORM wf_fail('SP400', format('party %s: role must be signer or cc', code));
+		END IF;
+		IF e ? 'routing_order' AND (jsonb_typeof(e->'routing_order') <> 'number'
+				OR (e->>'routing_order')::numeric NOT BETWEEN 1 AND 1000
+				OR (e->>'routing_order')::numeric <> trunc((e->>'routing_order')::numeric)) THEN
+			PERFORM wf_fail('SP400', format('party %s: routing_order must be an integer 1..1000', code));
+		END IF;
+		ord := coalesce((e->>'routing_order')::integer, 1);
+		SELECT id INTO oid FROM organizations WHERE credit_code = code;
+		IF NOT FOUND THEN
+			IF nm IS NULL OR length(nm) NOT BETWEEN 1 AND 200 THEN
+				PERFORM wf_fail('SP400', format('party %s is not registered yet: give its name (1..200 characters)', code));
+			END IF;
+			IF EXISTS (SELECT 1 FROM organizations x
+					WHERE x.credit_code <> code
+						AND (x.name_key IN (e->>'name_key', e->>'name_key2')
+							OR x.name_key2 IN (e->>'name_key', e->>'name_key2'))) THEN
+				PERFORM wf_fail('SA013', format('party %s is not registered yet, and its '
+					'name "%s" shows like a registered organization''s: two '
+					'organizations may not look alike; name it as its '
+					'certificate will', code, nm));
+			END IF;
+			INSERT INTO organizations (name, credit_code) VALUES (nm, code)
+			ON CONFLICT (credit_code) DO NOTHING;
+			SELECT id INTO oid FROM organizations WHERE credit_code = code;
+		END IF;
+		BEGIN
+			INSERT INTO parties (contract_number, organization_id, role, routing_order)
+			VALUES (p_number, oid, rl, ord);
+		EXCEPTION WHEN unique_violation THEN
+			PERFORM wf_fail('SP400', format('party %s is listed twice as %s', code, rl));
+		END;
+	END LOOP;
 END
 $$;

@@ -119,6 +119,57 @@ class DisplayTextInNfc(AttackCase):
         self.assertEqual(got, [self.NFC], doc["parties"])
 
 
+class PartyListNames(AttackCase):
+    """sec45: a party list names an organization that has not registered yet by its credit
+    code and a name the initiator writes, which the contract shows until that organization
+    logs in. The contract is bound to the code: a look-alike registering later does not
+    receive it (held). The name was never compared: a contract could show the name of a
+    registered organization for another code. Now refused as a login's look-alike is."""
+
+    def create(self, parties, name="Parties"):
+        return self.call("buyer", "POST", "/api/v1/contracts", {
+            "name": name, "pdf_base64": self.pdf_b64(), "parties": parties})
+
+    def test_a_registered_organizations_name_for_another_code_is_refused(self):
+        self.login("buyer")
+        supplier = self.login("supplier")["organization"]
+        cert = test_attacks.PKI.issue("party760", "/O=Northwind Traders Ltd/"
+                                      "organizationIdentifier=%s/CN=Bob" % credit_code(760))
+        self.assertEqual(harness.api_login(self.server, *cert)[0], 200)
+        before = self.counts()
+        for nm in (supplier["name"], "Northwind Traders Ltd", "NORTHWIND TRADERS LTD",
+                   "N\u043erthwind Traders Ltd", "Northwind  Traders Ltd"):
+            with self.subTest(name=nm):
+                doc = self.assertProblem(self.create([{"credit_code": credit_code(761),
+                                                       "name": nm}]),
+                                         409, "organization_name_taken")
+                self.assertIn(credit_code(761), doc["detail"])
+        self.assertEqual(self.counts(), before)
+        # Keys a client sends are not taken for the server's.
+        doc = self.assertProblem(self.create([{
+            "credit_code": credit_code(761), "name": supplier["name"], "name_key": "x",
+            "name_key2": "y"}]), 409, "organization_name_taken")
+        # The registered organization itself, named anything, and another name: created.
+        st, _, _, c = self.create([{"credit_code": supplier["credit_code"], "name": "Whatever"},
+                                   {"credit_code": credit_code(762), "name": "Real Party Co",
+                                    "role": "cc"}])
+        self.assertEqual(st, 201, c)
+        self.assertEqual([p["name"] for p in c["parties"]], [supplier["name"], "Real Party Co"])
+        # A look-alike of the party's guessed name registers later (another code; the row
+        # of a party list reserves no name), and does not receive the contract.
+        cert = test_attacks.PKI.issue("party763", "/O=REAL PARTY CO/organizationIdentifier=%s"
+                                      "/CN=Eve" % credit_code(763))
+        st, _, _, eve = harness.api_login(self.server, *cert)
+        self.assertEqual(st, 200, eve)
+        self.call("buyer", "POST", "/api/v1/contracts/%s/send" % c["number"])
+        h = harness.bearer(eve["token"])
+        for tab in ("todo", "cc"):
+            st, _, _, doc = self.server.request("GET", "/api/v1/contracts?tab=" + tab, headers=h)
+            self.assertEqual((st, doc["total"]), (200, 0), doc)
+        st, _, _, doc = self.server.request("GET", "/api/v1/contracts/" + c["number"], headers=h)
+        self.assertEqual(st, 404, doc)
+
+
 class KeysOfOrganizationsRegisteredBefore054(AttackCase):
     """sec45: organizations registered before migration 054 (062 for the second key) had
     no name keys until their next login, and a look-alike registered beside them in
