@@ -1,5 +1,6 @@
--- 064 (sec45): name keys for the organizations registered before 054, and
--- party lists' names for organizations not registered yet.
+-- 064 (sec45): name keys for the organizations registered before 054,
+-- party lists' names for organizations not registered yet, and the API keys
+-- of a removed member.
 --
 -- 1. Organizations registered before 054.
 --
@@ -144,5 +145,41 @@ BEGIN
 			PERFORM wf_fail('SP400', format('party %s is listed twice as %s', code, rl));
 		END;
 	END LOOP;
+END
+$$;
+
+-- 3. The API keys of a member who was removed.
+--
+-- A member is removed by disabling the user (users are never deleted, 024);
+-- auth_session_lookup (026) ends their sessions at once. An API key is
+-- shown once, to the member who created it, and 049's lookup never looked
+-- at that member: the keys of a removed member kept reading and writing the
+-- organization's contracts. A key whose creator is disabled is now refused
+-- as a revoked one (401 unauthorized); enabling the user again gives it
+-- back. Otherwise 049's auth_credential_lookup word for word.
+CREATE OR REPLACE FUNCTION auth_credential_lookup(p_hash text, p_api_key boolean,
+	OUT kind text, OUT credential_id bigint, OUT user_id bigint,
+	OUT organization_id bigint, OUT certificate_id bigint, OUT credit_code text)
+RETURNS SETOF record LANGUAGE plpgsql AS $$
+BEGIN
+	IF p_api_key THEN
+		RETURN QUERY
+		WITH k AS (
+			SELECT a.id, a.created_by, a.organization_id, a.last_used_at FROM api_keys a
+			JOIN users u ON u.id = a.created_by
+			WHERE a.key_hash = p_hash AND a.revoked_at IS NULL
+			  AND (a.expires_at IS NULL OR a.expires_at > now())
+			  AND u.disabled_at IS NULL
+		), touch AS (
+			UPDATE api_keys a SET last_used_at = now() FROM k
+			WHERE a.id = k.id AND (k.last_used_at IS NULL
+				OR k.last_used_at < now() - interval '60 seconds')
+		)
+		SELECT 'api_key'::text, k.id, k.created_by, k.organization_id, NULL::bigint,
+			o.credit_code
+		FROM k JOIN organizations o ON o.id = k.organization_id;
+	ELSE
+		RETURN QUERY SELECT * FROM auth_session_lookup(p_hash);
+	END IF;
 END
 $$;

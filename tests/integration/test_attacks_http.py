@@ -19,6 +19,37 @@ def tearDownModule():
     test_attacks.tearDownModule()
 
 
+class RemovedMember(AttackCase):
+    """sec45: a member is removed by disabling the user (PRODUCTION.md: users are never
+    deleted); their sessions end at once. The API keys they created, which they hold (a key
+    is shown once, to its creator), kept working: the organization's data stayed open to a
+    member it had removed."""
+
+    def test_a_removed_members_keys_stop_working(self):
+        self.login("buyer")
+        self.login("supplier")
+        st, _, _, k = self.call("buyer", "POST", "/api/v1/api-keys", {"name": "ERP"})
+        self.assertEqual(st, 201, k)
+        st, _, _, other = self.call("supplier", "POST", "/api/v1/api-keys", {"name": "ERP"})
+        self.assertEqual(st, 201, other)
+        key = {"Authorization": "Bearer " + k["key"]}
+        self.assertEqual(self.server.request("GET", "/api/v1/auth/whoami", headers=key)[0], 200)
+        who = self.call("buyer", "GET", "/api/v1/auth/whoami")[3]
+        self.db.query("UPDATE users SET disabled_at = now() WHERE id = %d" % who["user"]["id"])
+        before = self.counts()
+        for path in ("/api/v1/auth/whoami", "/api/v1/contracts?tab=initiated"):
+            with self.subTest(path=path):
+                self.assertProblem(self.server.request("GET", path, headers=key), 401,
+                                   "unauthorized")
+                self.assertProblem(self.call("buyer", "GET", path), 401, "unauthorized")
+        self.assertProblem(self.server.request("POST", "/api/v1/contracts", body={
+            "name": "After", "pdf_base64": self.pdf_b64()}, headers=key), 401, "unauthorized")
+        self.assertEqual(self.counts(), before)
+        # Another organization's key, and its members, are not touched.
+        self.assertEqual(self.server.request("GET", "/api/v1/auth/whoami", headers={
+            "Authorization": "Bearer " + other["key"]})[0], 200)
+
+
 class DownloadNames(AttackCase):
     """A contract's name (up to 200 characters, another organization's
     words) names its download in Content-Disposition's filename*. A long
