@@ -50,6 +50,43 @@ class RemovedMember(AttackCase):
             "Authorization": "Bearer " + other["key"]})[0], 200)
 
 
+class ConnectionCloseOption(AttackCase):
+    """sec45: Connection is a list of options (RFC 9110 7.6.1); a server that receives
+    "close" among them must close after its response (RFC 9112 9.6). libevent 2.1 closed
+    only for a header that is exactly "close": "Connection: close, TE" was kept open for
+    keepalive_idle_ms, its response saying nothing of it."""
+
+    def exchange(self, connection):
+        s = socket.create_connection(("127.0.0.1", self.server.port), 10)
+        s.settimeout(3)
+        s.sendall(b"GET /api/v1/version HTTP/1.1\r\nHost: x\r\nConnection: %s\r\n\r\n"
+                  % connection)
+        out, t0 = b"", time.monotonic()
+        try:
+            while True:
+                b = s.recv(65536)
+                if not b:
+                    break
+                out += b
+        except socket.timeout:
+            out += b"<still open>"
+        s.close()
+        return out, time.monotonic() - t0
+
+    def test_close_among_the_options_closes(self):
+        for conn in (b"close, TE", b"keep-alive, close", b"TE ,  Close", b"close"):
+            with self.subTest(connection=conn):
+                out, took = self.exchange(conn)
+                head = out.split(b"\r\n\r\n")[0].lower()
+                self.assertTrue(out.startswith(b"HTTP/1.1 200 "), out)
+                self.assertIn(b"\r\nconnection: close", head)
+                self.assertNotIn(b"<still open>", out)
+                self.assertLess(took, 2)
+        # Options that only look like it keep the connection.
+        out, _ = self.exchange(b"closed, x-close")
+        self.assertTrue(out.endswith(b"<still open>"), out)
+
+
 class DownloadNames(AttackCase):
     """A contract's name (up to 200 characters, another organization's
     words) names its download in Content-Disposition's filename*. A long
