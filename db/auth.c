@@ -535,6 +535,17 @@ db_org_name_keys_backfill(const char *conninfo, int batch, db_name_keys_fn keys,
 		r = db_conn_err(ei, SP_ERR_UNAVAILABLE, "cannot connect to the database", conn);
 		goto out;
 	}
+	/* a schema before 064 (migrations applied up to an older one) has nothing to key */
+	res = PQexec(conn, "SELECT to_regprocedure('org_name_keys_backfill(jsonb,bigint,integer)') "
+			   "IS NOT NULL");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		r = db_result_err(ei, conn, res);
+		goto out;
+	}
+	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+		r = SP_OK;
+		goto out;
+	}
 	todo = json_array();
 	snprintf(batch_s, sizeof(batch_s), "%d", batch);
 	for (;;) {

@@ -529,7 +529,8 @@ struct db_name_keys_done {
  * before migration 054, or 062 for the second) its keys from keys(), batch
  * of them a round trip (migration 064's org_name_keys_backfill: the keys of
  * one batch go with the request for the next). An organization whose keys
- * another holds is left without and counted in done->alike. Idempotent.
+ * another holds is left without and counted in done->alike. Idempotent;
+ * nothing to do on a schema older than 064.
  * BLOCKING (its own connection to conninfo, like db_migrate): for
  * `sealpactd migrate`. SP_ERR_UNAVAILABLE when the database cannot be
  * reached.
