@@ -54,6 +54,7 @@ const struct config_key config_keys[] = {
 	INT(server, request_timeout_ms, 100, 600000, 30000),
 	INT(server, read_timeout_ms, 100, 600000, 20000),
 	INT(server, keepalive_idle_ms, 100, 600000, 15000),
+	INT(server, proxy_header_timeout_ms, 100, 60000, 2000),
 	SIZE(server, max_header_bytes, KIB(1), KIB(64), KIB(8)),
 	INT(server, max_connections, 1, 1000000, 4096),
 	INT(server, max_connections_per_ip, 1, 1000000, 256),

@@ -34,6 +34,8 @@ struct config_server {
 	int request_timeout_ms; /* handler deadline from dispatch to reply, default 30000 */
 	int read_timeout_ms;    /* head + body of a request from its first byte, default 20000 */
 	int keepalive_idle_ms; /* connection without a request before it is closed, default 15000 */
+	/* a trusted balancer's PROXY header, whole, from the connection's accept; default 2000 */
+	int proxy_header_timeout_ms;
 	size_t max_header_bytes;    /* request line + headers cap, default 8 KiB */
 	int max_connections;        /* open client connections per process, default 4096 */
 	int max_connections_per_ip; /* open client connections per address per process, default 256 */

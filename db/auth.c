@@ -476,6 +476,128 @@ out:
 	return r;
 }
 
+/* ---- name keys of organizations registered before 054 ---------------------------------- */
+
+/*
+ * The keys of the organizations in next ([{"id", "name"}]) as the array the
+ * backfill stores ([{"id", "name", "key", "key2"}]); *after: the last id.
+ */
+static json_t *
+name_keys_of(const json_t *next, db_name_keys_fn keys, void *arg, int64_t *after,
+	     struct db_name_keys_done *done)
+{
+	char key[1024], key2[1024]; /* API_NAME_KEY_MAX */
+	json_t *out = json_array(), *e;
+	size_t i;
+
+	if (out == NULL)
+		return NULL;
+	json_array_foreach(next, i, e)
+	{
+		json_int_t id = json_integer_value(json_object_get(e, "id"));
+		const char *name = json_string_value(json_object_get(e, "name"));
+
+		*after = id;
+		if (name == NULL || keys(name, key, key2, sizeof(key), arg) != 0) {
+			done->unkeyed++;
+			continue;
+		}
+		if (json_array_append_new(out, json_pack("{s:I,s:s,s:s,s:s}", "id", id, "name",
+							 name, "key", key, "key2", key2)) != 0) {
+			json_decref(out);
+			return NULL;
+		}
+	}
+	return out;
+}
+
+int
+db_org_name_keys_backfill(const char *conninfo, int batch, db_name_keys_fn keys, void *arg,
+			  struct db_name_keys_done *done, struct sp_errinfo *ei)
+{
+	PGconn *conn = NULL;
+	PGresult *res = NULL;
+	json_t *todo = NULL, *doc = NULL, *e;
+	char *text = NULL, after_s[24], batch_s[16];
+	const char *params[3];
+	int64_t after = 0;
+	size_t i;
+	int r = SP_ERR_INTERNAL;
+
+	if (done != NULL)
+		memset(done, 0, sizeof(*done));
+	if (conninfo == NULL || keys == NULL || done == NULL || batch < 1 || batch > 10000) {
+		r = sp_err(ei, SP_ERR_INVALID, "db_org_name_keys_backfill: bad argument");
+		goto out;
+	}
+	conn = PQconnectdb(conninfo);
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
+		r = db_conn_err(ei, SP_ERR_UNAVAILABLE, "cannot connect to the database", conn);
+		goto out;
+	}
+	/* a schema before 064 (migrations applied up to an older one) has nothing to key */
+	res = PQexec(conn, "SELECT to_regprocedure('org_name_keys_backfill(jsonb,bigint,integer)') "
+			   "IS NOT NULL");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		r = db_result_err(ei, conn, res);
+		goto out;
+	}
+	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+		r = SP_OK;
+		goto out;
+	}
+	todo = json_array();
+	snprintf(batch_s, sizeof(batch_s), "%d", batch);
+	for (;;) {
+		const json_t *next;
+
+		free(text);
+		if (todo == NULL || (text = json_dumps(todo, JSON_COMPACT)) == NULL) {
+			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		params[0] = text;
+		params[1] = db_i64_text(after_s, sizeof(after_s), after);
+		params[2] = batch_s;
+		PQclear(res);
+		res = PQexecParams(conn,
+				   "SELECT org_name_keys_backfill($1::jsonb, $2::bigint, "
+				   "$3::integer)::text",
+				   3, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			r = db_result_err(ei, conn, res);
+			goto out;
+		}
+		json_decref(doc);
+		doc = PQntuples(res) == 1 ? json_loads(PQgetvalue(res, 0, 0), 0, NULL) : NULL;
+		if (doc == NULL || !json_is_array(next = json_object_get(doc, "next"))) {
+			r = db_shape_err(ei, "org_name_keys_backfill");
+			goto out;
+		}
+		done->keyed += json_integer_value(json_object_get(doc, "keyed"));
+		json_array_foreach(json_object_get(doc, "alike"), i, e)
+		{
+			if (done->alike < (long)(sizeof(done->ids) / sizeof(done->ids[0])))
+				done->ids[done->alike] = json_integer_value(e);
+			done->alike++;
+		}
+		json_decref(todo);
+		todo = NULL;
+		/* the last batch's keys stored, nothing more to read */
+		if (json_array_size(next) == 0)
+			break;
+		todo = name_keys_of(next, keys, arg, &after, done);
+	}
+	r = SP_OK;
+out:
+	free(text);
+	json_decref(todo);
+	json_decref(doc);
+	PQclear(res);
+	PQfinish(conn);
+	return r;
+}
+
 /* ---- API keys -------------------------------------------------------------------------- */
 
 int

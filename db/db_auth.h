@@ -176,6 +176,34 @@ int db_auth_reviewer_create(const char *conninfo, const char *username, const ch
 			    struct sp_errinfo *ei) SP_WUR;
 
 /*
+ * The name keys of one organization's name (server/api/names.c's
+ * api_name_forms: NFKC, skeleton, case folding), into key and key2 of cap
+ * bytes each; 0, or non-zero to leave the organization without keys.
+ */
+typedef int (*db_name_keys_fn)(const char *name, char *key, char *key2, size_t cap, void *arg);
+
+struct db_name_keys_done {
+	long keyed;     /* organizations given their keys */
+	long alike;     /* left without: their names show like another's (first ids in ids) */
+	long unkeyed;   /* left without: keys() refused their names */
+	int64_t ids[8]; /* the first of the alike ones */
+};
+
+/*
+ * Give every registered organization without both name keys (registered
+ * before migration 054, or 062 for the second) its keys from keys(), batch
+ * of them a round trip (migration 064's org_name_keys_backfill: the keys of
+ * one batch go with the request for the next). An organization whose keys
+ * another holds is left without and counted in done->alike. Idempotent;
+ * nothing to do on a schema older than 064.
+ * BLOCKING (its own connection to conninfo, like db_migrate): for
+ * `sealpactd migrate`. SP_ERR_UNAVAILABLE when the database cannot be
+ * reached.
+ */
+int db_org_name_keys_backfill(const char *conninfo, int batch, db_name_keys_fn keys, void *arg,
+			      struct db_name_keys_done *done, struct sp_errinfo *ei) SP_WUR;
+
+/*
  * A new API key of actor's organization, created by actor's user: name as
  * given (stored trimmed), prefix 8 characters of [0-9a-z], key_hash the
  * SHA-256 hex of the whole key, expires_at its end in seconds since 1970

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "api.h"
 #include "auth_int.h"
 #include "http_int.h"
 
@@ -73,6 +74,52 @@ default_config_path(void)
 }
 
 static int
+name_keys_of(const char *name, char *key, char *key2, size_t cap, void *arg)
+{
+	char nfc[API_NAME_KEY_MAX];
+
+	(void)arg;
+	return api_name_forms(name, nfc, sizeof(nfc), key, key2, cap) != SP_OK;
+}
+
+/*
+ * Organizations registered before migration 054 (or 062) have no name keys
+ * until their next login, and a look-alike of one could register meanwhile:
+ * the keys need ICU, so they are computed here, after the migrations, in
+ * batches of 500 (one round trip each). Nothing to do on the next run.
+ */
+static int
+name_keys_backfill(const struct config *cfg)
+{
+	struct db_name_keys_done done;
+	struct sp_errinfo ei;
+	long i;
+
+	sp_errinfo_init(&ei);
+	if (db_org_name_keys_backfill(cfg->database.url, 500, name_keys_of, NULL, &done, &ei) !=
+	    SP_OK) {
+		fprintf(stderr, "sealpactd: migrate: organizations' name keys: %s\n", ei.msg);
+		return 1;
+	}
+	if (done.keyed > 0)
+		printf("sealpactd: name keys computed for %ld organization%s registered before "
+		       "migration 054\n",
+		       done.keyed, done.keyed == 1 ? "" : "s");
+	if (done.unkeyed > 0)
+		printf("sealpactd: %ld organization name%s could not be keyed\n", done.unkeyed,
+		       done.unkeyed == 1 ? "" : "s");
+	if (done.alike > 0) {
+		printf("sealpactd: %ld organization%s left without name keys: each name shows like "
+		       "another organization's (ids",
+		       done.alike, done.alike == 1 ? "" : "s");
+		for (i = 0; i < done.alike && i < 8; i++)
+			printf(" %lld", (long long)done.ids[i]);
+		printf("%s)\n", done.alike > 8 ? " ..." : "");
+	}
+	return 0;
+}
+
+static int
 cmd_migrate(const struct config *cfg, const char *dir)
 {
 	struct sp_errinfo ei;
@@ -93,7 +140,7 @@ cmd_migrate(const struct config *cfg, const char *dir)
 	}
 	printf("sealpactd: %d migration%s applied from %s\n", applied, applied == 1 ? "" : "s",
 	       dir);
-	return 0;
+	return name_keys_backfill(cfg);
 }
 
 int

@@ -33,9 +33,11 @@
  * PROXY protocol header (net/proxy.h) naming the client; it comes before the
  * TLS handshake, so it is read here off the socket while the bufferevent
  * does not read (state proxy): peeked, and only the header's bytes
- * consumed. The client it names is then the connection's address for the
- * per-address count, the request's remote (throttles, access log, audit);
- * a malformed header closes the connection. Without a header the
+ * consumed, all of it within server.proxy_header_timeout_ms of the accept.
+ * Until then the connection counts for no address; the client the header
+ * names is then the connection's address for the per-address count, the
+ * request's remote (throttles, access log, audit); a malformed or late
+ * header closes the connection. Without a header the
  * connection is the balancer's own (a health check, an operator's curl).
  * From any other peer nothing is read as a header: its bytes go to TLS or
  * HTTP, which refuse them.
@@ -55,7 +57,6 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/listener.h>
-#include <openssl/rand.h>
 
 #include "config.h"
 #include "conn_int.h"
@@ -106,7 +107,8 @@ rec_release_ex(struct conn_rec *c, int stale)
 	if (c->pp_ev != NULL)
 		event_free(c->pp_ev);
 	free(c->pp);
-	conn_ip_release(g, c->ip_key);
+	if (c->ip_counted)
+		conn_ip_release(g, c->ip_key);
 	g->open--;
 	metrics_connections_open(g->srv->metrics, g->open);
 	memset(c, 0, sizeof(*c));
@@ -149,7 +151,11 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (c->state == CONN_READING || c->state == CONN_PROXY)
+	if (c->state == CONN_PROXY) {
+		log_event(LOG_INFO, NULL, "connection closed: no PROXY header in time", "{s:I}",
+			  "have", (json_int_t)c->pp_have);
+		conn_rec_close(c, CONN_CLOSED_PROXY);
+	} else if (c->state == CONN_READING)
 		conn_rec_close(c, CONN_CLOSED_DEADLINE);
 	else if (c->state == CONN_ANSWERING)
 		conn_rec_close(c, CONN_CLOSE__COUNT);
@@ -348,16 +354,7 @@ on_wait(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	if (c->state == CONN_PROXY) {
-		if (what & EV_TIMEOUT) {
-			conn_rec_close(c, CONN_CLOSED_IDLE);
-			return;
-		}
-		/* the header, and the request after it, are due within the read deadline */
-		if (!evtimer_pending(c->timer_ev, NULL) &&
-		    evtimer_add(c->timer_ev, &c->g->read_tv) != 0) {
-			conn_rec_close(c, CONN_CLOSED_DEADLINE);
-			return;
-		}
+		/* the header's deadline runs from the accept (conn_proxy_begin) */
 		conn_proxy_step(c);
 		return;
 	}
@@ -404,7 +401,7 @@ admit(struct conn_guard *g, struct bufferevent *bev, int broken)
 	struct conn_rec *c;
 	unsigned char key[16];
 	void *arg = NULL;
-	int fd;
+	int fd, trusted;
 
 	bufferevent_getcb(bev, NULL, NULL, NULL, &arg);
 	evcon = arg;
@@ -424,7 +421,14 @@ admit(struct conn_guard *g, struct bufferevent *bev, int broken)
 		return;
 	}
 	conn_peer_key(fd, key);
-	if (conn_ip_count(g, key) >= g->max_per_ip) {
+	/*
+	 * A trusted balancer's connection is nobody's until its header says
+	 * whose (conn_proxy.c): counted for the balancer, a few clients that
+	 * connect and send nothing would use up its cap for every other client
+	 * behind it. The header's deadline bounds how long that lasts.
+	 */
+	trusted = proxy_trust_has(&g->trust, key);
+	if (!trusted && conn_ip_count(g, key) >= g->max_per_ip) {
 		refuse(g, evcon, fd, CONN_REFUSED_PER_IP);
 		return;
 	}
@@ -446,7 +450,10 @@ admit(struct conn_guard *g, struct bufferevent *bev, int broken)
 		refuse(g, evcon, fd, CONN_REFUSED_TOTAL);
 		return;
 	}
-	(void)conn_ip_take(g, key); /* cannot fail: checked above, nothing counted since */
+	if (!trusted) {
+		(void)conn_ip_take(g, key); /* cannot fail: checked above, nothing counted since */
+		c->ip_counted = 1;
+	}
 	c->g = g;
 	c->evcon = evcon;
 	c->fd = fd;
@@ -467,7 +474,7 @@ admit(struct conn_guard *g, struct bufferevent *bev, int broken)
 	g->open++;
 	metrics_connections_open(g->srv->metrics, g->open);
 	evhttp_connection_set_closecb(evcon, on_close, c);
-	if (proxy_trust_has(&g->trust, key))
+	if (trusted)
 		conn_proxy_begin(c, bev);
 	else
 		conn_rec_idle(c);
@@ -621,7 +628,6 @@ conn_guard_new(struct server *srv, struct conn_guard **out, struct sp_errinfo *e
 {
 	const struct config_server *cs = &srv->cfg->server;
 	struct conn_guard *g;
-	size_t ips = 16;
 	long nofile = nofile_raise(), spare = 128;
 	int i, r = SP_ERR_NOMEM;
 
@@ -640,28 +646,26 @@ conn_guard_new(struct server *srv, struct conn_guard **out, struct sp_errinfo *e
 			  (json_int_t)nofile);
 		g->max_open = nofile > 2 * spare ? nofile - spare : nofile / 2;
 	}
-	while (ips < 2 * (size_t)g->max_open)
-		ips <<= 1;
-	g->ipmask = ips - 1;
 	g->nrecs = (int)nofile;
 	g->recs = calloc((size_t)g->nrecs, sizeof(*g->recs));
-	g->ips = calloc(ips, sizeof(*g->ips));
 	g->pending_ev = event_new(srv->base, -1, 0, on_pending, g);
 	/* One loop turn accepts at most about a listen backlog (1024) of connections. */
 	g->cappending = 2048;
 	g->pending = calloc(g->cappending, sizeof(*g->pending));
-	if (g->recs == NULL || g->ips == NULL || g->pending_ev == NULL || g->pending == NULL) {
+	if ((r = conn_ip_table_init(g, g->max_open, ei)) != SP_OK)
+		goto out;
+	if (g->recs == NULL || g->pending_ev == NULL || g->pending == NULL) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory for %d connection records", g->nrecs);
 		goto out;
 	}
 	for (i = 0; i < g->nrecs; i++)
 		g->recs[i].fd = -1;
-	if (RAND_bytes((unsigned char *)&g->seed, sizeof(g->seed)) != 1)
-		g->seed = (uint64_t)(uintptr_t)g ^ server_now_ms();
 	g->idle_tv.tv_sec = cs->keepalive_idle_ms / 1000;
 	g->idle_tv.tv_usec = (cs->keepalive_idle_ms % 1000) * 1000;
 	g->read_tv.tv_sec = cs->read_timeout_ms / 1000;
 	g->read_tv.tv_usec = (cs->read_timeout_ms % 1000) * 1000;
+	g->proxy_tv.tv_sec = cs->proxy_header_timeout_ms / 1000;
+	g->proxy_tv.tv_usec = (cs->proxy_header_timeout_ms % 1000) * 1000;
 	if ((r = proxy_trust_parse(cs->trusted_proxies, &g->trust, ei)) != SP_OK) {
 		sp_errinfo_prefix(ei, "server.trusted_proxies");
 		goto out;

@@ -12,6 +12,7 @@
 
 #include "http_int.h"
 #include "proxy.h"
+#include "siphash.h"
 
 struct bufferevent;
 struct event;
@@ -47,7 +48,8 @@ struct conn_rec {
 	size_t pp_have;
 	struct event *pp_ev;
 	short pp_enabled;
-	int proxied; /* ip_key is the client a trusted balancer named */
+	int proxied;    /* ip_key is the client a trusted balancer named */
+	int ip_counted; /* ip_key holds one of g->ips' counts (not while proxy) */
 	int fd;
 	int doomed;               /* the framing went wrong: no further request is read */
 	unsigned long dispatched; /* requests handed to a handler (cf. fr.heads) */
@@ -64,8 +66,8 @@ struct conn_guard {
 	struct conn_rec *recs; /* indexed by fd */
 	int nrecs;
 	struct ip_slot *ips;
-	size_t ipmask; /* table size - 1, a power of two */
-	uint64_t seed;
+	size_t ipmask;                        /* table size - 1, a power of two */
+	unsigned char ipkey[SIPHASH_KEY_LEN]; /* ips' hash key, drawn at start-up */
 	struct pending {
 		struct bufferevent *bev;
 		int broken; /* its TLS state could not be built: refuse it */
@@ -77,7 +79,7 @@ struct conn_guard {
 	long open, max_open, max_per_ip;
 	struct proxy_trust trust; /* server.trusted_proxies */
 	uint64_t max_body;        /* the largest body any route takes */
-	struct timeval idle_tv, read_tv;
+	struct timeval idle_tv, read_tv, proxy_tv;
 };
 
 /* ---- conn.c ---- */
@@ -90,6 +92,15 @@ void conn_rec_idle(struct conn_rec *c);
 struct conn_rec *conn_rec_of(struct server *srv, struct evhttp_connection *evcon);
 
 /* ---- conn_ips.c: per-address counts ---- */
+
+/*
+ * g's table of per-address counts, empty, with room for max_open
+ * connections (twice as many slots, a power of two) and its hash key drawn
+ * at random. SP_OK, SP_ERR_NOMEM, or SP_ERR_INTERNAL without randomness.
+ */
+int conn_ip_table_init(struct conn_guard *g, long max_open, struct sp_errinfo *ei) SP_WUR;
+/* Slots a lookup of address a reads before it finds a (or its empty slot): 1 at best. */
+size_t conn_ip_probes(const struct conn_guard *g, const unsigned char a[16]);
 
 /* The peer of fd as 16 bytes (IPv4 as IPv4-mapped); zeros when unknown. */
 void conn_peer_key(int fd, unsigned char out[16]);

@@ -1,39 +1,76 @@
 /*
  * conn_ips.c: the connection guard's per-address counts
  * (server.max_connections_per_ip): an open-addressing table with linear
- * probing, twice the connection cap so it never fills, keyed by the
- * address as 16 bytes with a per-process random seed (so that nobody can
- * aim addresses at one probe run). A connection remembers its address, not
- * its slot: removing an address moves later entries of its run back.
+ * probing, twice the connection cap so it never fills. The addresses are
+ * the peers' to choose (a /64 is 2^64 of them), so a slot is SipHash-2-4 of
+ * the address under a key drawn at start-up: without the key nobody can
+ * aim addresses at one probe run. (An unkeyed FNV-1a with a seed and one
+ * xor-shift put 256 IPv4 addresses differing in their bytes' top bits into
+ * about half as many home slots as random ones get.) A connection
+ * remembers its address, not its slot: removing an address moves later
+ * entries of its run back.
  */
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include <openssl/rand.h>
+
 #include "conn_int.h"
+#include "siphash.h"
 
 static size_t
 ip_hash(const struct conn_guard *g, const unsigned char a[16])
 {
-	uint64_t h = 1469598103934665603ULL ^ g->seed;
-	int i;
-
-	for (i = 0; i < 16; i++) {
-		h ^= a[i];
-		h *= 1099511628211ULL;
-	}
-	return (size_t)(h ^ (h >> 29));
+	return (size_t)siphash24(g->ipkey, a, 16);
 }
 
-/* The slot of a (found or the empty one where it belongs). */
+/* The slot of a (found or the empty one where it belongs); *probes: slots read. */
+static size_t
+ip_walk(const struct conn_guard *g, const unsigned char a[16], size_t *probes)
+{
+	size_t i = ip_hash(g, a) & g->ipmask, n = 1;
+
+	while (g->ips[i].n != 0 && memcmp(g->ips[i].addr, a, 16) != 0) {
+		i = (i + 1) & g->ipmask;
+		n++;
+	}
+	*probes = n;
+	return i;
+}
+
 static size_t
 ip_find(const struct conn_guard *g, const unsigned char a[16])
 {
-	size_t i = ip_hash(g, a) & g->ipmask;
+	size_t n;
 
-	while (g->ips[i].n != 0 && memcmp(g->ips[i].addr, a, 16) != 0)
-		i = (i + 1) & g->ipmask;
-	return i;
+	return ip_walk(g, a, &n);
+}
+
+int
+conn_ip_table_init(struct conn_guard *g, long max_open, struct sp_errinfo *ei)
+{
+	size_t ips = 16;
+
+	while (ips < 2 * (size_t)max_open)
+		ips <<= 1;
+	g->ipmask = ips - 1;
+	if ((g->ips = calloc(ips, sizeof(*g->ips))) == NULL)
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory for %zu address slots", ips);
+	/* a guessable key would give the slots away: no start-up without one */
+	if (RAND_bytes(g->ipkey, sizeof(g->ipkey)) != 1)
+		return sp_err(ei, SP_ERR_INTERNAL, "no random key for the per-address table");
+	return SP_OK;
+}
+
+size_t
+conn_ip_probes(const struct conn_guard *g, const unsigned char a[16])
+{
+	size_t n;
+
+	(void)ip_walk(g, a, &n);
+	return n;
 }
 
 /* Remove slot i of a linear-probing table, moving later entries of its run back. */

@@ -4,10 +4,13 @@
  * see a byte. The connection's bufferevent is stopped (no TLS handshake, no
  * read) while the header is peeked at on the bare socket, and only what the
  * parser (net/proxy.c) says is surely header is consumed: the bytes after
- * it are the ClientHello or the request. A header naming a client moves the
- * connection's per-address count to the client and makes it the address of
- * its requests (conn_client); no header leaves the balancer's own
- * connection (its health check); a malformed one closes it.
+ * it are the ClientHello or the request. Until the header is read the
+ * connection counts for no address (only in server.max_connections), and
+ * it must be read within server.proxy_header_timeout_ms of the accept, or
+ * the connection is closed. A header naming a client makes the connection
+ * one of the client's (its per-address count, the address of its requests:
+ * conn_client); no header leaves the balancer's own connection (its health
+ * check); a malformed one closes it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -40,16 +43,19 @@ proxy_end(struct conn_rec *c, const struct proxy_header *h)
 	c->pp = NULL;
 	event_free(c->pp_ev);
 	c->pp_ev = NULL;
+	/*
+	 * The connection counts from now: the client's the header names, or
+	 * without one (a health check, a LOCAL header) the balancer's own.
+	 */
 	if (h != NULL && h->family != 0) {
-		/* the client's connections count from now, the balancer's one fewer */
-		if (conn_ip_take(g, h->addr) != 0) {
-			conn_rec_close(c, CONN_REFUSED_PER_IP);
-			return;
-		}
-		conn_ip_release(g, c->ip_key);
 		memcpy(c->ip_key, h->addr, 16);
 		c->proxied = 1;
 	}
+	if (conn_ip_take(g, c->ip_key) != 0) {
+		conn_rec_close(c, CONN_REFUSED_PER_IP);
+		return;
+	}
+	c->ip_counted = 1;
 	conn_rec_idle(c);
 	/* TLS handshakes, or evhttp reads, from here on */
 	if (c->state == CONN_IDLE && bev != NULL)
@@ -150,7 +156,9 @@ conn_proxy_begin(struct conn_rec *c, struct bufferevent *bev)
 	c->state = CONN_PROXY;
 	c->pp = malloc(PROXY_HEADER_MAX);
 	c->pp_ev = evtimer_new(c->g->srv->base, on_repeek, c);
-	if (c->pp == NULL || c->pp_ev == NULL || event_add(c->wait_ev, &c->g->idle_tv) != 0) {
+	/* the whole header within server.proxy_header_timeout_ms of the accept */
+	if (c->pp == NULL || c->pp_ev == NULL || event_add(c->wait_ev, NULL) != 0 ||
+	    evtimer_add(c->timer_ev, &c->g->proxy_tv) != 0) {
 		conn_rec_close(c, CONN_REFUSED_TOTAL);
 		return;
 	}

@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <event2/buffer.h>
@@ -13,6 +14,7 @@
 #include <event2/bufferevent_struct.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 
 #include "config.h"
 #include "request_int.h"
@@ -95,6 +97,33 @@ reply_flush(struct bufferevent *bev)
 }
 
 /* Put the response on the wire once; afterwards evreq belongs to evhttp again. */
+/*
+ * 1 when a Connection header of in lists the "close" option. Connection is
+ * a comma-separated list (RFC 9110 7.6.1) and a server that receives
+ * "close" closes after its response (RFC 9112 9.6); libevent 2.1 closes
+ * only for a header that is exactly "close", and kept "close, TE" open.
+ */
+static int
+close_asked(struct evkeyvalq *in)
+{
+	struct evkeyval *kv;
+	const char *p, *e;
+
+	/* every Connection header in the order received (evhttp_find_header finds the first) */
+	for (kv = in->tqh_first; kv != NULL; kv = kv->next.tqe_next) {
+		if (strcasecmp(kv->key, "Connection") != 0)
+			continue;
+		for (p = kv->value; *p != '\0'; p = *e == ',' ? e + 1 : e) {
+			p += strspn(p, " \t");
+			e = p + strcspn(p, ",");
+			if (strncasecmp(p, "close", 5) == 0 &&
+			    strspn(p + 5, " \t") == (size_t)(e - p - 5))
+				return 1;
+		}
+	}
+	return 0;
+}
+
 static void
 send_response(struct request *r, int status, const char *ctype, const void *data, size_t len)
 {
@@ -124,7 +153,7 @@ send_response(struct request *r, int status, const char *ctype, const void *data
 	evhttp_add_header(h, "X-Request-Id", r->id);
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
-	if (r->srv->draining) {
+	if (r->srv->draining || close_asked(evhttp_request_get_input_headers(r->evreq))) {
 		/* Draining: finish this exchange, then let the client go elsewhere. */
 		evhttp_remove_header(h, "Connection");
 		evhttp_add_header(h, "Connection", "close");

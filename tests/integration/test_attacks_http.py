@@ -19,6 +19,74 @@ def tearDownModule():
     test_attacks.tearDownModule()
 
 
+class RemovedMember(AttackCase):
+    """sec45: a member is removed by disabling the user (PRODUCTION.md: users are never
+    deleted); their sessions end at once. The API keys they created, which they hold (a key
+    is shown once, to its creator), kept working: the organization's data stayed open to a
+    member it had removed."""
+
+    def test_a_removed_members_keys_stop_working(self):
+        self.login("buyer")
+        self.login("supplier")
+        st, _, _, k = self.call("buyer", "POST", "/api/v1/api-keys", {"name": "ERP"})
+        self.assertEqual(st, 201, k)
+        st, _, _, other = self.call("supplier", "POST", "/api/v1/api-keys", {"name": "ERP"})
+        self.assertEqual(st, 201, other)
+        key = {"Authorization": "Bearer " + k["key"]}
+        self.assertEqual(self.server.request("GET", "/api/v1/auth/whoami", headers=key)[0], 200)
+        who = self.call("buyer", "GET", "/api/v1/auth/whoami")[3]
+        self.db.query("UPDATE users SET disabled_at = now() WHERE id = %d" % who["user"]["id"])
+        before = self.counts()
+        for path in ("/api/v1/auth/whoami", "/api/v1/contracts?tab=initiated"):
+            with self.subTest(path=path):
+                self.assertProblem(self.server.request("GET", path, headers=key), 401,
+                                   "unauthorized")
+                self.assertProblem(self.call("buyer", "GET", path), 401, "unauthorized")
+        self.assertProblem(self.server.request("POST", "/api/v1/contracts", body={
+            "name": "After", "pdf_base64": self.pdf_b64()}, headers=key), 401, "unauthorized")
+        self.assertEqual(self.counts(), before)
+        # Another organization's key, and its members, are not touched.
+        self.assertEqual(self.server.request("GET", "/api/v1/auth/whoami", headers={
+            "Authorization": "Bearer " + other["key"]})[0], 200)
+
+
+class ConnectionCloseOption(AttackCase):
+    """sec45: Connection is a list of options (RFC 9110 7.6.1); a server that receives
+    "close" among them must close after its response (RFC 9112 9.6). libevent 2.1 closed
+    only for a header that is exactly "close": "Connection: close, TE" was kept open for
+    keepalive_idle_ms, its response saying nothing of it."""
+
+    def exchange(self, connection):
+        s = socket.create_connection(("127.0.0.1", self.server.port), 10)
+        s.settimeout(3)
+        s.sendall(b"GET /api/v1/version HTTP/1.1\r\nHost: x\r\nConnection: %s\r\n\r\n"
+                  % connection)
+        out, t0 = b"", time.monotonic()
+        try:
+            while True:
+                b = s.recv(65536)
+                if not b:
+                    break
+                out += b
+        except socket.timeout:
+            out += b"<still open>"
+        s.close()
+        return out, time.monotonic() - t0
+
+    def test_close_among_the_options_closes(self):
+        for conn in (b"close, TE", b"keep-alive, close", b"TE ,  Close", b"close"):
+            with self.subTest(connection=conn):
+                out, took = self.exchange(conn)
+                head = out.split(b"\r\n\r\n")[0].lower()
+                self.assertTrue(out.startswith(b"HTTP/1.1 200 "), out)
+                self.assertIn(b"\r\nconnection: close", head)
+                self.assertNotIn(b"<still open>", out)
+                self.assertLess(took, 2)
+        # Options that only look like it keep the connection.
+        out, _ = self.exchange(b"closed, x-close")
+        self.assertTrue(out.endswith(b"<still open>"), out)
+
+
 class DownloadNames(AttackCase):
     """A contract's name (up to 200 characters, another organization's
     words) names its download in Content-Disposition's filename*. A long

@@ -119,5 +119,112 @@ class DisplayTextInNfc(AttackCase):
         self.assertEqual(got, [self.NFC], doc["parties"])
 
 
+class PartyListNames(AttackCase):
+    """sec45: a party list names an organization that has not registered yet by its credit
+    code and a name the initiator writes, which the contract shows until that organization
+    logs in. The contract is bound to the code: a look-alike registering later does not
+    receive it (held). The name was never compared: a contract could show the name of a
+    registered organization for another code. Now refused as a login's look-alike is."""
+
+    def create(self, parties, name="Parties"):
+        return self.call("buyer", "POST", "/api/v1/contracts", {
+            "name": name, "pdf_base64": self.pdf_b64(), "parties": parties})
+
+    def test_a_registered_organizations_name_for_another_code_is_refused(self):
+        self.login("buyer")
+        supplier = self.login("supplier")["organization"]
+        cert = test_attacks.PKI.issue("party760", "/O=Northwind Traders Ltd/"
+                                      "organizationIdentifier=%s/CN=Bob" % credit_code(760))
+        self.assertEqual(harness.api_login(self.server, *cert)[0], 200)
+        before = self.counts()
+        for nm in (supplier["name"], "Northwind Traders Ltd", "NORTHWIND TRADERS LTD",
+                   "N\u043erthwind Traders Ltd", "Northwind  Traders Ltd"):
+            with self.subTest(name=nm):
+                doc = self.assertProblem(self.create([{"credit_code": credit_code(761),
+                                                       "name": nm}]),
+                                         409, "organization_name_taken")
+                self.assertIn(credit_code(761), doc["detail"])
+        self.assertEqual(self.counts(), before)
+        # Keys a client sends are not taken for the server's.
+        doc = self.assertProblem(self.create([{
+            "credit_code": credit_code(761), "name": supplier["name"], "name_key": "x",
+            "name_key2": "y"}]), 409, "organization_name_taken")
+        # The registered organization itself, named anything, and another name: created.
+        st, _, _, c = self.create([{"credit_code": supplier["credit_code"], "name": "Whatever"},
+                                   {"credit_code": credit_code(762), "name": "Real Party Co",
+                                    "role": "cc"}])
+        self.assertEqual(st, 201, c)
+        self.assertEqual([p["name"] for p in c["parties"]], [supplier["name"], "Real Party Co"])
+        # A look-alike of the party's guessed name registers later (another code; the row
+        # of a party list reserves no name), and does not receive the contract.
+        cert = test_attacks.PKI.issue("party763", "/O=REAL PARTY CO/organizationIdentifier=%s"
+                                      "/CN=Eve" % credit_code(763))
+        st, _, _, eve = harness.api_login(self.server, *cert)
+        self.assertEqual(st, 200, eve)
+        self.call("buyer", "POST", "/api/v1/contracts/%s/send" % c["number"])
+        h = harness.bearer(eve["token"])
+        for tab in ("todo", "cc"):
+            st, _, _, doc = self.server.request("GET", "/api/v1/contracts?tab=" + tab, headers=h)
+            self.assertEqual((st, doc["total"]), (200, 0), doc)
+        st, _, _, doc = self.server.request("GET", "/api/v1/contracts/" + c["number"], headers=h)
+        self.assertEqual(st, 404, doc)
+
+
+class KeysOfOrganizationsRegisteredBefore054(AttackCase):
+    """sec45: organizations registered before migration 054 (062 for the second key) had
+    no name keys until their next login, and a look-alike registered beside them in
+    between. `sealpactd migrate` now keys them (ICU, in batches, one round trip each)."""
+
+    def cert(self, n, o):
+        return test_attacks.PKI.issue("old%d" % n, "/O=%s/organizationIdentifier=%s/CN=Bob"
+                                      % (o, credit_code(n)))
+
+    def login_as(self, n, o):
+        return harness.api_login(self.server, *self.cert(n, o))
+
+    def keys(self):
+        return self.db.query("SELECT name, name_key IS NOT NULL, name_key2 IS NOT NULL "
+                             "FROM organizations ORDER BY id")
+
+    def test_migrate_keys_them_and_a_look_alike_is_refused(self):
+        for n, o in ((741, "Legacy Trading Co"), (742, "Twin Co"), (743, "Other Co")):
+            st, _, _, doc = self.login_as(n, o)
+            self.assertEqual(st, 200, doc)
+        # As before 054: no keys. Another organization that registered then as "TWIN CO"
+        # (a look-alike nothing refused), and a party list's row (no certificate: the
+        # name its initiator wrote).
+        self.db.query("UPDATE organizations SET name_key = NULL, name_key2 = NULL")
+        self.db.query("INSERT INTO organizations (name, credit_code) VALUES ('TWIN CO', '%s'), "
+                      "('Guessed Name Co', '%s')" % (credit_code(744), credit_code(745)))
+        self.db.query("INSERT INTO certificates (organization_id, fingerprint, subject, issuer, "
+                      "serial, not_before, not_after, der) SELECT o.id, encode(sha256("
+                      "convert_to(o.name, 'UTF8')), 'hex'), 'O=TWIN CO', 'CN=x', '1', now(), "
+                      "now() + interval '1 day', convert_to(o.name, 'UTF8') "
+                      "FROM organizations o WHERE o.name = 'TWIN CO'")
+        out = self.db.migrate().stdout
+        self.assertIn("name keys computed for 3 organizations registered before", out)
+        twin = self.db.query("SELECT id FROM organizations WHERE name = 'TWIN CO'")
+        self.assertIn("1 organization left without name keys: each name shows like another "
+                      "organization's (ids %s)" % twin, out)
+        self.assertEqual(self.keys().splitlines(), [
+            "Legacy Trading Co|t|t", "Twin Co|t|t", "Other Co|t|t", "TWIN CO|f|f",
+            "Guessed Name Co|f|f"])
+        # A look-alike of each keyed one is refused, and nothing is created.
+        before = self.counts()
+        for n, o in ((751, "LEGACY TRADING CO"), (752, "Legacy Trad\u0456ng Co"),
+                     (753, "twin co")):
+            with self.subTest(o=o):
+                self.assertProblem(self.login_as(n, o), 409, "organization_name_taken")
+        self.assertEqual(self.counts(), before)
+        # The keyed organizations log in as before; the next run has nothing to do.
+        self.assertEqual(self.login_as(741, "Legacy Trading Co")[0], 200)
+        keys = self.db.query("SELECT name, name_key, name_key2 FROM organizations ORDER BY id")
+        out = self.db.migrate().stdout
+        self.assertNotIn("name keys computed", out)
+        self.assertIn("(ids %s)" % twin, out)
+        self.assertEqual(self.db.query("SELECT name, name_key, name_key2 FROM organizations "
+                                       "ORDER BY id"), keys)
+
+
 if __name__ == "__main__":
     unittest.main()

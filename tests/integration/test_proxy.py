@@ -175,6 +175,46 @@ class BehindTheBalancer(ServerTestCase):
         for c in conns + more:
             c.close()
 
+    def test_a_balancers_connections_waiting_for_their_header_count_for_nobody(self):
+        # Clients that connect through the balancer and send nothing (a balancer that
+        # sends the header with the first data, as AWS's NLB does): their connections wait
+        # for a header and are nobody's yet. max_connections_per_ip 2: they used to count
+        # for the balancer's own address, and past two of them every other client behind
+        # the balancer was reset at once.
+        waiting = [socket.create_connection(("127.0.0.1", self.server.port), 10)
+                   for _ in range(4)]
+        try:
+            time.sleep(0.3)
+            self.assertEqual(tsa(self.server, v2("192.0.2.50")), 415)
+            self.assertEqual(tsa(self.server, v1("192.0.2.51")), 415)
+        finally:
+            for s in waiting:
+                s.close()
+
+    def test_the_header_is_due_soon_after_the_connection(self):
+        # server.proxy_header_timeout_ms (default 2000): a connection from the balancer
+        # that has not sent its whole header by then is closed, silent or trickling;
+        # before, a silent one stayed keepalive_idle_ms (15 s) and one that had begun
+        # its header read_timeout_ms (20 s).
+        base = closed(self.server).get("proxy_header", 0)
+        silent = socket.create_connection(("127.0.0.1", self.server.port), 10)
+        begun = socket.create_connection(("127.0.0.1", self.server.port), 10)
+        begun.sendall(v1("192.0.2.60")[:12])
+        t0 = time.monotonic()
+        for s in (silent, begun):
+            s.settimeout(10)
+            try:
+                self.assertEqual(s.recv(1), b"")
+            except ConnectionResetError:
+                pass
+        took = time.monotonic() - t0
+        silent.close()
+        begun.close()
+        self.assertLess(took, 4.0)
+        self.assertEqual(closed(self.server).get("proxy_header", 0) - base, 2)
+        # a header in time, then the request: served
+        self.assertEqual(tsa(self.server, v2("192.0.2.61")), 415)
+
     def test_audit_trail_names_the_client(self):
         org = PKI.orgs[0]
         d = os.path.join(PKI.pki, "orgs", org["slug"])
