@@ -224,14 +224,6 @@ dict_allowed(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw, const char *const *fre
 	return s;
 }
 
-static int
-ref_id(qpdf_data q, qpdf_oh parent, const char *key)
-{
-	qpdf_oh h = qpdf_oh_get_key_if_dict(q, parent, key);
-
-	return qpdf_oh_is_indirect(q, h) ? qpdf_oh_get_object_id(q, h) : 0;
-}
-
 /* 1 when some revision up to older refers to object id. */
 static int
 used(const struct diff_ctx *c, int id)
@@ -259,164 +251,9 @@ shared(const struct diff_ctx *c, int id)
 static int
 role_taken(const struct diff_ctx *c, qpdf_oh old, qpdf_oh nw, const char *key)
 {
-	int id = ref_id(c->n->q, nw, key);
+	int id = diff_ref_id(c->n->q, nw, key);
 
-	return id != ref_id(c->o->q, old, key) && used(c, id) ? id : 0;
-}
-
-/*
- * 1 when the older revision, as a whole, refers to annotation id more than
- * once, links between annotations aside (a popup's /Parent, a reply's /IRT:
- * diff_refs.c): listed in a page's /Annots and also drawn with. Not from
- * c->refs, which counts again what an update's objects name again (a page
- * whose /Annots a signature's widget grew lists its comments once more).
- * The walk is made once per diff, for an annotation changed (DocMDP P=3),
- * and one that cannot be made counts as shared.
- */
-static int
-annot_shared(struct diff_ctx *c, int id)
-{
-	struct sp_errinfo ei;
-
-	if (!c->annot_refs) {
-		sp_errinfo_init(&ei);
-		if (!(c->annot_refs = calloc(1, sizeof(*c->annot_refs))))
-			return 1;
-		if (pdf_refs_init(c->o, c->annot_refs, &ei) != SP_OK)
-			pdf_refs_cleanup(c->annot_refs); /* multi NULL: every annotation shared */
-	}
-	return c->annot_refs->multi == NULL || id <= 0 || (size_t)id >= c->annot_refs->n ||
-	       REF_MULTI(c->annot_refs, id);
-}
-
-static int
-cmp_id_page(const void *a, const void *b)
-{
-	const struct diff_id_page *x = a, *y = b;
-
-	return (x->id > y->id) - (x->id < y->id);
-}
-
-/* The page (from 1) keyed id in the sorted ix[0..n), 0 if none. */
-static int
-id_page(const struct diff_id_page *ix, size_t n, int id)
-{
-	struct diff_id_page key = { id, 0 }, *f;
-
-	f = n > 0 ? bsearch(&key, ix, n, sizeof(*ix), cmp_id_page) : NULL;
-	return f != NULL ? f->page : 0;
-}
-
-/*
- * The older revision's pages read once per diff, each table sorted by
- * object number: the pages, their /Annots arrays, and (annots_too, at
- * need) the annotations those list (ANNOTS_EDIT_MAX a page). Every object
- * an update redefines asks them: asking each page again was objects x
- * pages (x annotations) qpdf calls on a hostile file. 0 out of memory.
- */
-static int
-pages_indexed(struct diff_ctx *c, int annots_too)
-{
-	qpdf_data q = c->o->q;
-	qpdf_oh a;
-	int i, j, n, id, *refs = NULL;
-	size_t np = c->o->npages > 0 ? (size_t)c->o->npages : 0, k;
-
-	if (!c->pages_read) {
-		c->pages_read = 1;
-		if (np > 0 && (!(c->page_ix = malloc(np * sizeof(*c->page_ix))) ||
-			       !(c->annots_ix = malloc(np * sizeof(*c->annots_ix)))))
-			return 0;
-		for (i = 0; i < (int)np; i++) {
-			c->page_ix[c->npage_ix++] =
-				(struct diff_id_page){ qpdf_oh_get_object_id(q, c->o->pages[i]),
-						       i + 1 };
-			if ((id = ref_id(q, c->o->pages[i], "/Annots")) > 0)
-				c->annots_ix[c->nannots_ix++] = (struct diff_id_page){ id, i + 1 };
-		}
-		qsort(c->page_ix, c->npage_ix, sizeof(*c->page_ix), cmp_id_page);
-		qsort(c->annots_ix, c->nannots_ix, sizeof(*c->annots_ix), cmp_id_page);
-	}
-	if (!annots_too || c->items_read)
-		return c->npage_ix == np;
-	c->items_read = 1;
-	for (i = 0; i < (int)np; i++) {
-		a = qpdf_oh_get_key_if_dict(q, c->o->pages[i], "/Annots");
-		if (!qpdf_oh_is_array(q, a) || (n = qpdf_oh_get_array_n_items(q, a)) <= 0)
-			continue;
-		n = n > ANNOTS_EDIT_MAX ? ANNOTS_EDIT_MAX : n;
-		k = c->nitem_ix + (size_t)n;
-		if (k > c->citem_ix) {
-			struct diff_id_page *nv = realloc(c->item_ix, 2 * k * sizeof(*c->item_ix));
-			if (!nv)
-				return 0;
-			c->item_ix = nv;
-			c->citem_ix = 2 * k;
-		}
-		if (pdf_array_refs(q, a, n, &refs)) {
-			for (j = 0; j < n; j++)
-				c->item_ix[c->nitem_ix++] =
-					(struct diff_id_page){ refs[2 * j], i + 1 };
-			free(refs);
-			refs = NULL;
-		} else {
-			for (j = 0; j < n; j++)
-				c->item_ix[c->nitem_ix++] = (struct diff_id_page){
-					qpdf_oh_get_object_id(q, qpdf_oh_get_array_item(q, a, j)),
-					i + 1
-				};
-		}
-	}
-	if (c->nitem_ix > 0)
-		qsort(c->item_ix, c->nitem_ix, sizeof(*c->item_ix), cmp_id_page);
-	return 1;
-}
-
-/* The page whose /Annots array is object id, 0 if none. */
-static int
-is_annots(struct diff_ctx *c, int id)
-{
-	int i;
-
-	if (pages_indexed(c, 0))
-		return id_page(c->annots_ix, c->nannots_ix, id);
-	for (i = 0; i < c->o->npages; i++)
-		if (ref_id(c->o->q, c->o->pages[i], "/Annots") == id)
-			return i + 1;
-	return 0;
-}
-
-static int
-is_page(struct diff_ctx *c, int id)
-{
-	int i;
-
-	if (pages_indexed(c, 0))
-		return id_page(c->page_ix, c->npage_ix, id);
-	for (i = 0; i < c->o->npages; i++)
-		if (qpdf_oh_get_object_id(c->o->q, c->o->pages[i]) == id)
-			return i + 1;
-	return 0;
-}
-
-/* Whether object id is in some page's /Annots in the older revision. */
-static int
-on_a_page(struct diff_ctx *c, int id)
-{
-	qpdf_data q = c->o->q;
-	qpdf_oh a;
-	int i, j, n;
-
-	if (pages_indexed(c, 1))
-		return id > 0 && id_page(c->item_ix, c->nitem_ix, id) > 0;
-	for (i = 0; i < c->o->npages; i++) {
-		a = qpdf_oh_get_key_if_dict(q, c->o->pages[i], "/Annots");
-		n = qpdf_oh_is_array(q, a) ? qpdf_oh_get_array_n_items(q, a) : 0;
-		for (j = 0; j < n && j < ANNOTS_EDIT_MAX; j++)
-			if (qpdf_oh_get_object_id(q, qpdf_oh_get_array_item(q, a, j)) == id)
-				return 1;
-	}
-	return 0;
+	return id != diff_ref_id(c->o->q, old, key) && used(c, id) ? id : 0;
 }
 
 /*
@@ -593,7 +430,7 @@ classify(struct diff_ctx *c, int num, int gen)
 	   different */
 	if ((num == c->acroform && grown_array_differs(qo, old, qn, nw, "/Fields")) ||
 	    (num == c->dss && dss_grown(qo, old, qn, nw)) ||
-	    (num != c->acroform && is_page(c, num) > 0 &&
+	    (num != c->acroform && diff_is_page(c, num) > 0 &&
 	     grown_array_differs(qo, old, qn, nw, "/Annots"))) {
 		eq = 0;
 	} else {
@@ -645,7 +482,7 @@ classify(struct diff_ctx *c, int num, int gen)
 			diff_note(c->d, num, gen, 0, 0,
 				  "catalog (/Root) changed (its %s now names object %d, which the "
 				  "signed revision uses)",
-				  ref_id(qn, nw, "/Metadata") == taken ? "/Metadata" : "/DSS",
+				  diff_ref_id(qn, nw, "/Metadata") == taken ? "/Metadata" : "/DSS",
 				  taken);
 		/* validation data only: /DSS is the one key that differs */
 		else if (diff_same(qo, qpdf_oh_get_key_if_dict(qo, old, "/AcroForm"), qn,
@@ -671,7 +508,7 @@ classify(struct diff_ctx *c, int num, int gen)
 				  "AcroForm /Fields: signature fields added");
 		else
 			diff_note(c->d, num, gen, 0, 0, "AcroForm /Fields changed");
-	} else if ((page = is_page(c, num)) > 0) {
+	} else if ((page = diff_is_page(c, num)) > 0) {
 		static const char *const page_free[] = { NULL };
 		c->in_page = 1;
 		c->annots_edited = 0;
@@ -684,7 +521,7 @@ classify(struct diff_ctx *c, int num, int gen)
 			diff_note(c->d, num, gen, 1, vis, "page %d: signature widgets added", page);
 		else
 			diff_note(c->d, num, gen, 0, 0, "page %d changed (%s)", page, what);
-	} else if ((page = is_annots(c, num)) > 0) {
+	} else if ((page = diff_is_annots(c, num)) > 0) {
 		if (diff_grows_by_sigs(c, old, nw, "", 1, &vis))
 			diff_note(c->d, num, gen, 1, vis,
 				  "page %d /Annots: signature widgets added", page);
@@ -716,10 +553,10 @@ classify(struct diff_ctx *c, int num, int gen)
 		diff_note_perm(c->d, num, gen, PDF_CHANGE_FORM_FILL, name,
 			       "form field \"%.60s\" filled in", name);
 	} else if (diff_is_markup_annot(qo, old) && diff_is_markup_annot(qn, nw) &&
-		   on_a_page(c, num)) {
+		   diff_on_a_page(c, num)) {
 		/* an annotation the page also draws with (its graphics state, its
 		   resources) is that too: changed, the page's content changes */
-		if (annot_shared(c, num))
+		if (diff_annot_shared(c, num))
 			diff_note(c->d, num, gen, 0, 0,
 				  "annotation %d changed, and the signed revision uses that object "
 				  "elsewhere too",
@@ -776,21 +613,22 @@ pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct
 	c.d = out;
 	to = qpdf_get_trailer(older->q);
 	tn = qpdf_get_trailer(newer->q);
-	c.root = ref_id(older->q, to, "/Root");
-	c.info = ref_id(older->q, to, "/Info");
-	c.acroform = ref_id(older->q, qpdf_get_root(older->q), "/AcroForm");
-	c.fields = ref_id(older->q,
-			  qpdf_oh_get_key_if_dict(older->q, qpdf_get_root(older->q), "/AcroForm"),
-			  "/Fields");
-	c.metadata = ref_id(older->q, qpdf_get_root(older->q), "/Metadata");
-	c.dss = ref_id(older->q, qpdf_get_root(older->q), "/DSS");
-	if (ref_id(newer->q, tn, "/Root") != c.root || c.root == 0)
+	c.root = diff_ref_id(older->q, to, "/Root");
+	c.info = diff_ref_id(older->q, to, "/Info");
+	c.acroform = diff_ref_id(older->q, qpdf_get_root(older->q), "/AcroForm");
+	c.fields =
+		diff_ref_id(older->q,
+			    qpdf_oh_get_key_if_dict(older->q, qpdf_get_root(older->q), "/AcroForm"),
+			    "/Fields");
+	c.metadata = diff_ref_id(older->q, qpdf_get_root(older->q), "/Metadata");
+	c.dss = diff_ref_id(older->q, qpdf_get_root(older->q), "/DSS");
+	if (diff_ref_id(newer->q, tn, "/Root") != c.root || c.root == 0)
 		diff_note(out, 0, 0, 0, 0, "the trailer's /Root was replaced");
 	encryption_kept(out, older->q, to, newer->q, tn);
 	c.refs = refs;
 	/* /Info, which an update may change, named anew: an object the signed revision uses
 	   already would be changed under that name next (a shadow attack) */
-	if ((ni = ref_id(newer->q, tn, "/Info")) != 0 && ni != c.info && used(&c, ni))
+	if ((ni = diff_ref_id(newer->q, tn, "/Info")) != 0 && ni != c.info && used(&c, ni))
 		diff_note(out, 0, 0, 0, 0,
 			  "the trailer's /Info now names object %d, which the signed revision uses",
 			  ni);
@@ -857,8 +695,9 @@ pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct
 	   the catalog's and the trailer's references uncounted) */
 	{
 		qpdf_oh rn = qpdf_get_root(newer->q);
-		int id[3] = { ref_id(newer->q, tn, "/Info"), ref_id(newer->q, rn, "/Metadata"),
-			      ref_id(newer->q, rn, "/DSS") };
+		int id[3] = { diff_ref_id(newer->q, tn, "/Info"),
+			      diff_ref_id(newer->q, rn, "/Metadata"),
+			      diff_ref_id(newer->q, rn, "/DSS") };
 		int was[3] = { c.info, c.metadata, c.dss };
 		for (i = 0; i < 3; i++)
 			if (id[i] > 0 && id[i] != was[i] && (size_t)id[i] < refs->n)

@@ -152,6 +152,27 @@ struct diff_ctx {
 /* The most annotations a page's /Annots is searched or compared through. */
 #define ANNOTS_EDIT_MAX 512
 
+/* The object number parent's key refers to, 0 when it holds no reference. */
+static inline int
+diff_ref_id(qpdf_data q, qpdf_oh parent, const char *key)
+{
+	qpdf_oh h = qpdf_oh_get_key_if_dict(q, parent, key);
+
+	return qpdf_oh_is_indirect(q, h) ? qpdf_oh_get_object_id(q, h) : 0;
+}
+
+/*
+ * diff_pages.c, of the older revision c->o, by object number: the page (from
+ * 1) id is (diff_is_page), or whose /Annots array it is (diff_is_annots), 0
+ * if none; 1 when id is listed in a page's /Annots (diff_on_a_page); 1 when
+ * annotation id is referred to more than once, links between annotations
+ * aside (diff_annot_shared).
+ */
+int diff_is_page(struct diff_ctx *c, int id);
+int diff_is_annots(struct diff_ctx *c, int id);
+int diff_on_a_page(struct diff_ctx *c, int id);
+int diff_annot_shared(struct diff_ctx *c, int id);
+
 /* diff.c: the same value in both documents (references compared as references). */
 int diff_same(qpdf_data qa, qpdf_oh a, qpdf_data qb, qpdf_oh b);
 

@@ -1,0 +1,164 @@
+/*
+ * diff_pages.c: what the difference analysis asks of the older revision's
+ * pages, read once per diff (pages_indexed): which object is a page, a
+ * page's /Annots array, an annotation on a page; and whether an annotation
+ * is also used otherwise (diff_annot_shared).
+ */
+#include <stdlib.h>
+
+#include "diff_int.h"
+
+/*
+ * 1 when the older revision, as a whole, refers to annotation id more than
+ * once, links between annotations aside (a popup's /Parent, a reply's /IRT:
+ * diff_refs.c): listed in a page's /Annots and also drawn with. Not from
+ * c->refs, which counts again what an update's objects name again (a page
+ * whose /Annots a signature's widget grew lists its comments once more).
+ * The walk is made once per diff, for an annotation changed (DocMDP P=3),
+ * and one that cannot be made counts as shared.
+ */
+int
+diff_annot_shared(struct diff_ctx *c, int id)
+{
+	struct sp_errinfo ei;
+
+	if (!c->annot_refs) {
+		sp_errinfo_init(&ei);
+		if (!(c->annot_refs = calloc(1, sizeof(*c->annot_refs))))
+			return 1;
+		if (pdf_refs_init(c->o, c->annot_refs, &ei) != SP_OK)
+			pdf_refs_cleanup(c->annot_refs); /* multi NULL: every annotation shared */
+	}
+	return c->annot_refs->multi == NULL || id <= 0 || (size_t)id >= c->annot_refs->n ||
+	       REF_MULTI(c->annot_refs, id);
+}
+
+static int
+cmp_id_page(const void *a, const void *b)
+{
+	const struct diff_id_page *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The page (from 1) keyed id in the sorted ix[0..n), 0 if none. */
+static int
+id_page(const struct diff_id_page *ix, size_t n, int id)
+{
+	struct diff_id_page key = { id, 0 }, *f;
+
+	f = n > 0 ? bsearch(&key, ix, n, sizeof(*ix), cmp_id_page) : NULL;
+	return f != NULL ? f->page : 0;
+}
+
+/*
+ * The older revision's pages read once per diff, each table sorted by
+ * object number: the pages, their /Annots arrays, and (annots_too, at
+ * need) the annotations those list (ANNOTS_EDIT_MAX a page). Every object
+ * an update redefines asks them: asking each page again was objects x
+ * pages (x annotations) qpdf calls on a hostile file. 0 out of memory.
+ */
+static int
+pages_indexed(struct diff_ctx *c, int annots_too)
+{
+	qpdf_data q = c->o->q;
+	qpdf_oh a;
+	int i, j, n, id, *refs = NULL;
+	size_t np = c->o->npages > 0 ? (size_t)c->o->npages : 0, k;
+
+	if (!c->pages_read) {
+		c->pages_read = 1;
+		if (np > 0 && (!(c->page_ix = malloc(np * sizeof(*c->page_ix))) ||
+			       !(c->annots_ix = malloc(np * sizeof(*c->annots_ix)))))
+			return 0;
+		for (i = 0; i < (int)np; i++) {
+			c->page_ix[c->npage_ix++] =
+				(struct diff_id_page){ qpdf_oh_get_object_id(q, c->o->pages[i]),
+						       i + 1 };
+			if ((id = diff_ref_id(q, c->o->pages[i], "/Annots")) > 0)
+				c->annots_ix[c->nannots_ix++] = (struct diff_id_page){ id, i + 1 };
+		}
+		qsort(c->page_ix, c->npage_ix, sizeof(*c->page_ix), cmp_id_page);
+		qsort(c->annots_ix, c->nannots_ix, sizeof(*c->annots_ix), cmp_id_page);
+	}
+	if (!annots_too || c->items_read)
+		return c->npage_ix == np;
+	c->items_read = 1;
+	for (i = 0; i < (int)np; i++) {
+		a = qpdf_oh_get_key_if_dict(q, c->o->pages[i], "/Annots");
+		if (!qpdf_oh_is_array(q, a) || (n = qpdf_oh_get_array_n_items(q, a)) <= 0)
+			continue;
+		n = n > ANNOTS_EDIT_MAX ? ANNOTS_EDIT_MAX : n;
+		k = c->nitem_ix + (size_t)n;
+		if (k > c->citem_ix) {
+			struct diff_id_page *nv = realloc(c->item_ix, 2 * k * sizeof(*c->item_ix));
+			if (!nv)
+				return 0;
+			c->item_ix = nv;
+			c->citem_ix = 2 * k;
+		}
+		if (pdf_array_refs(q, a, n, &refs)) {
+			for (j = 0; j < n; j++)
+				c->item_ix[c->nitem_ix++] =
+					(struct diff_id_page){ refs[2 * j], i + 1 };
+			free(refs);
+			refs = NULL;
+		} else {
+			for (j = 0; j < n; j++)
+				c->item_ix[c->nitem_ix++] = (struct diff_id_page){
+					qpdf_oh_get_object_id(q, qpdf_oh_get_array_item(q, a, j)),
+					i + 1
+				};
+		}
+	}
+	if (c->nitem_ix > 0)
+		qsort(c->item_ix, c->nitem_ix, sizeof(*c->item_ix), cmp_id_page);
+	return 1;
+}
+
+/* The page whose /Annots array is object id, 0 if none. */
+int
+diff_is_annots(struct diff_ctx *c, int id)
+{
+	int i;
+
+	if (pages_indexed(c, 0))
+		return id_page(c->annots_ix, c->nannots_ix, id);
+	for (i = 0; i < c->o->npages; i++)
+		if (diff_ref_id(c->o->q, c->o->pages[i], "/Annots") == id)
+			return i + 1;
+	return 0;
+}
+
+int
+diff_is_page(struct diff_ctx *c, int id)
+{
+	int i;
+
+	if (pages_indexed(c, 0))
+		return id_page(c->page_ix, c->npage_ix, id);
+	for (i = 0; i < c->o->npages; i++)
+		if (qpdf_oh_get_object_id(c->o->q, c->o->pages[i]) == id)
+			return i + 1;
+	return 0;
+}
+
+/* Whether object id is in some page's /Annots in the older revision. */
+int
+diff_on_a_page(struct diff_ctx *c, int id)
+{
+	qpdf_data q = c->o->q;
+	qpdf_oh a;
+	int i, j, n;
+
+	if (pages_indexed(c, 1))
+		return id > 0 && id_page(c->item_ix, c->nitem_ix, id) > 0;
+	for (i = 0; i < c->o->npages; i++) {
+		a = qpdf_oh_get_key_if_dict(q, c->o->pages[i], "/Annots");
+		n = qpdf_oh_is_array(q, a) ? qpdf_oh_get_array_n_items(q, a) : 0;
+		for (j = 0; j < n && j < ANNOTS_EDIT_MAX; j++)
+			if (qpdf_oh_get_object_id(q, qpdf_oh_get_array_item(q, a, j)) == id)
+				return 1;
+	}
+	return 0;
+}
