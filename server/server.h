@@ -106,6 +106,8 @@ int request_prefers_minimal(const struct request *r);
  * No name is given twice (the dispatch refused such a query). Owned by r.
  */
 const char *request_query(const struct request *r, const char *name);
+/* A positive integer query parameter in [1, max], def when absent; -1 when malformed. */
+long request_query_count(const struct request *r, const char *name, long def, long max);
 
 /* The peer's IP address as text (no port), "" when unknown. Owned by r. */
 const char *request_remote(const struct request *r);

@@ -190,23 +190,11 @@ on_list(void *arg, json_t *doc, const struct sp_errinfo *err)
 		request_reply_json(r, 200, doc);
 }
 
-/* A positive integer query parameter in [1, max], def when absent; -1 when malformed. */
-static long
-query_int(struct request *r, const char *name, long def, long max)
-{
-	const char *s = request_query(r, name);
-	uint64_t v;
-
-	if (s == NULL)
-		return def;
-	return sp_parse_u64(s, 1, (uint64_t)max, &v) == SP_OK ? (long)v : -1;
-}
-
 static void
 list_next(struct request *r, const struct principal *who)
 {
-	long page = query_int(r, "page", 1, 100000000L);
-	long size = query_int(r, "page_size", 10, PAGE_SIZE_MAX);
+	long page = request_query_count(r, "page", 1, 100000000L);
+	long size = request_query_count(r, "page_size", 10, PAGE_SIZE_MAX);
 	int rc;
 
 	if (page < 0 || size < 0) {

@@ -75,18 +75,6 @@ seals_path_id(struct request *r, int64_t *id)
 	return 1;
 }
 
-/* A positive integer query parameter in [1, max], def when absent; -1 when malformed. */
-long
-seals_query_int(struct request *r, const char *name, long def, long max)
-{
-	const char *s = request_query(r, name);
-	uint64_t v;
-
-	if (s == NULL)
-		return def;
-	return sp_parse_u64(s, 1, (uint64_t)max, &v) == SP_OK ? (long)v : -1;
-}
-
 const char *
 seals_type_text(const char *type)
 {
@@ -207,8 +195,8 @@ out:
 static void
 apps_list(struct request *r, const struct principal *who)
 {
-	long page = seals_query_int(r, "page", 1, 100000L);
-	long size = seals_query_int(r, "page_size", 10, PAGE_SIZE_MAX);
+	long page = request_query_count(r, "page", 1, 100000L);
+	long size = request_query_count(r, "page_size", 10, PAGE_SIZE_MAX);
 	int rc;
 
 	if (page < 0 || size < 0) {
@@ -463,8 +451,8 @@ seals_installed_post(struct request *r)
 static void
 seals_list(struct request *r, const struct principal *who)
 {
-	long page = seals_query_int(r, "page", 1, 100000L);
-	long size = seals_query_int(r, "page_size", 10, PAGE_SIZE_MAX);
+	long page = request_query_count(r, "page", 1, 100000L);
+	long size = request_query_count(r, "page_size", 10, PAGE_SIZE_MAX);
 	int rc;
 
 	if (page < 0 || size < 0) {

@@ -21,8 +21,6 @@ struct request;
 void seals_reply_200(void *arg, json_t *doc, const struct sp_errinfo *err);
 /* The {id} path parameter into *id: 1; else 404 answered and 0. */
 int seals_path_id(struct request *r, int64_t *id);
-/* A positive integer query parameter in [1, max], def when absent; -1 when malformed. */
-long seals_query_int(struct request *r, const char *name, long def, long max);
 /* SP_OK when every member of the object doc is named in allowed (NULL-terminated). */
 int seals_members_only(json_t *doc, const char *const *allowed, struct sp_errinfo *ei) SP_WUR;
 

@@ -34,7 +34,7 @@ review_list(struct request *r, const struct principal *who)
 						"rejected",     "cancelled", "revoked" };
 	struct db_review_query q;
 	const char *status = request_query(r, "status"), *cursor = request_query(r, "cursor");
-	long limit = seals_query_int(r, "limit", 20, 100);
+	long limit = request_query_count(r, "limit", 20, 100);
 	const char *dot;
 	size_t i;
 	int rc;

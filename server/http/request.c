@@ -255,6 +255,17 @@ request_query(const struct request *r, const char *name)
 	return http_query_get(&r->query, name);
 }
 
+long
+request_query_count(const struct request *r, const char *name, long def, long max)
+{
+	const char *s = request_query(r, name);
+	uint64_t v;
+
+	if (s == NULL)
+		return def;
+	return sp_parse_u64(s, 1, (uint64_t)max, &v) == SP_OK ? (long)v : -1;
+}
+
 void
 request_header_add(struct request *r, const char *name, const char *value)
 {
