@@ -89,6 +89,7 @@ sig_parent(struct diff_ctx *c, qpdf_oh h, int depth, int *visible)
 		    !qpdf_oh_is_dictionary(qn, k))
 			return 0;
 		if (qpdf_oh_has_key(qn, k, "/Kids")) {
+			vis = 0; /* sig_parent adds to it */
 			if (!sig_parent(c, k, depth + 1, &vis))
 				return 0;
 		} else if (!is_sig_field(qn, k, &vis)) {
