@@ -130,7 +130,7 @@ struct diff_ctx {
 	   by object number (page from 1), sorted, read once per diff (pages_indexed) */
 	struct diff_id_page *page_ix, *annots_ix, *item_ix;
 	size_t npage_ix, nannots_ix, nitem_ix, citem_ix;
-	int pages_read, items_read;
+	int pages_read, items_read; /* tried; items_read 2: failed (out of memory) */
 	/* a read of newer's DSS, of its very bytes (pdf_revision_diff_dss), or NULL */
 	const struct pdf_dss *dss_new;
 	/* the object classify() compares (its number and generation; 0 inside a direct

@@ -82,8 +82,8 @@ pages_indexed(struct diff_ctx *c, int annots_too)
 		qsort(c->annots_ix, c->nannots_ix, sizeof(*c->annots_ix), cmp_id_page);
 	}
 	if (!annots_too || c->items_read)
-		return c->npage_ix == np;
-	c->items_read = 1;
+		return c->npage_ix == np && (!annots_too || c->items_read == 1);
+	c->items_read = 2; /* until whole and sorted: not to be searched */
 	for (i = 0; i < (int)np; i++) {
 		a = qpdf_oh_get_key_if_dict(q, c->o->pages[i], "/Annots");
 		if (!qpdf_oh_is_array(q, a) || (n = qpdf_oh_get_array_n_items(q, a)) <= 0)
@@ -113,7 +113,8 @@ pages_indexed(struct diff_ctx *c, int annots_too)
 	}
 	if (c->nitem_ix > 0)
 		qsort(c->item_ix, c->nitem_ix, sizeof(*c->item_ix), cmp_id_page);
-	return 1;
+	c->items_read = 1;
+	return c->npage_ix == np;
 }
 
 /* The page whose /Annots array is object id, 0 if none. */
