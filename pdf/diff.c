@@ -327,14 +327,6 @@ dss_told_grown(const struct diff_ctx *c, int num, int gen)
 	return 0;
 }
 
-static int
-cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
-}
-
 /*
  * 1 when object num is an object stream holding objects this update lists.
  * Nothing else is file structure by its /Type: the update's own xref
@@ -344,7 +336,7 @@ cmp_int(const void *a, const void *b)
 static int
 holds_listed(const struct diff_ctx *c, int num)
 {
-	return c->nin > 0 && bsearch(&num, c->in, c->nin, sizeof(*c->in), cmp_int) != NULL;
+	return c->nin > 0 && bsearch(&num, c->in, c->nin, sizeof(*c->in), diff_cmp_int) != NULL;
 }
 
 static int
@@ -656,7 +648,7 @@ pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct
 	for (i = 0; i < nx; i++)
 		if (x[i].type == 2)
 			c.in[c.nin++] = x[i].in;
-	qsort(c.in, c.nin, sizeof(*c.in), cmp_int);
+	qsort(c.in, c.nin, sizeof(*c.in), diff_cmp_int);
 	/* one update, one meaning: an object its table and its /XRefStm (or one section
 	   twice) list at two places is read as one by some readers, the other by others
 	   (qpdf and poppler the table's, Ghostscript the stream's) */
@@ -690,7 +682,7 @@ pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct
 	for (i = 0; i < nx; i++)
 		out->listed[i] = x[i].num;
 	out->nlisted = nx;
-	qsort(out->listed, nx, sizeof(*out->listed), cmp_int);
+	qsort(out->listed, nx, sizeof(*out->listed), diff_cmp_int);
 	/* a role named anew is one more use of what it names (before the walks below, which leave
 	   the catalog's and the trailer's references uncounted) */
 	{
@@ -749,7 +741,7 @@ out:
 int
 pdf_diff_lists(const struct pdf_diff *d, int num)
 {
-	return d->listed && bsearch(&num, d->listed, d->nlisted, sizeof(int), cmp_int) != NULL;
+	return d->listed && bsearch(&num, d->listed, d->nlisted, sizeof(int), diff_cmp_int) != NULL;
 }
 
 void

@@ -112,14 +112,6 @@ in_refs(qpdf_data q, qpdf_oh arr, int n, int id)
 	return 0;
 }
 
-static int
-cmp_id(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
-}
-
 /*
  * newer's /Fields (n items) as their object numbers (0: a direct item),
  * sorted, into c: read once per diff, for in_form asks it of every new
@@ -146,7 +138,7 @@ fields_sorted(struct diff_ctx *c, qpdf_oh fields, int n)
 		for (i = 0; i < n; i++)
 			refs[i] = qpdf_oh_get_object_id(qn, qpdf_oh_get_array_item(qn, fields, i));
 	}
-	qsort(refs, (size_t)n, sizeof(*refs), cmp_id);
+	qsort(refs, (size_t)n, sizeof(*refs), diff_cmp_int);
 	c->fields_sorted = refs;
 	c->nfields_sorted = (size_t)n;
 	return 1;
@@ -178,7 +170,7 @@ in_form(struct diff_ctx *c, qpdf_oh h)
 	n = qpdf_oh_get_array_n_items(qn, fields);
 	if (fields_sorted(c, fields, n))
 		return id > 0 && bsearch(&id, c->fields_sorted, c->nfields_sorted, sizeof(int),
-					 cmp_id) != NULL;
+					 diff_cmp_int) != NULL;
 	return in_refs(qn, fields, n, id);
 }
 

@@ -152,6 +152,15 @@ struct diff_ctx {
 /* The most annotations a page's /Annots is searched or compared through. */
 #define ANNOTS_EDIT_MAX 512
 
+/* qsort and bsearch of ints, ascending (object numbers). */
+static inline int
+diff_cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
 /* The object number parent's key refers to, 0 when it holds no reference. */
 static inline int
 diff_ref_id(qpdf_data q, qpdf_oh parent, const char *key)
