@@ -33,9 +33,9 @@ attrs_encode(STACK_OF(X509_ATTRIBUTE) * attrs, const ASN1_ITEM *it, uint8_t **de
 /*
  * The signer's ESS signing-certificate-v2 as DER (*der OPENSSL_malloc'd, the
  * caller's) and its length, or <= 0. Kept with the certificate object
- * (cert_kept.c): prepare builds the signed attributes twice (the
- * placeholder's size, then the real ones) and completion once more, for the
- * same decoded certificate, and OSSL_ESS_signing_cert_v2_new_init hashes
+ * (cert_kept.c): prepare measures it (the placeholder's size), builds the
+ * signed attributes, and completion builds them once more, for the same
+ * decoded certificate, and OSSL_ESS_signing_cert_v2_new_init hashes
  * the DER and copies the issuer name each time (about half of what building
  * the attributes cost).
  */
@@ -68,6 +68,26 @@ ess_der(X509 *signer, unsigned char **der)
 	return n;
 }
 
+/* The digest alg signs with, once alg is the one the signer's key makes. */
+static int
+alg_digest(X509 *signer, enum crypto_sigalg alg, const EVP_MD **md, struct sp_errinfo *ei)
+{
+	enum crypto_sigalg keyalg;
+	int r;
+
+	*md = NULL;
+	if ((r = crypto_sigalg_for_cert(signer, &keyalg, ei)) != SP_OK)
+		return r;
+	if (keyalg != alg)
+		return sp_err_reason(ei, SP_ERR_INVALID, "alg_mismatch",
+				     "algorithm %s does not fit the signer's key (%s)",
+				     crypto_sigalg_name(alg) ? crypto_sigalg_name(alg) : "unknown",
+				     crypto_sigalg_name(keyalg));
+	if ((*md = cms_digest_md(crypto_sigalg_digest(alg))) == NULL)
+		return sp_err(ei, SP_ERR_INVALID, "no digest for %s", crypto_sigalg_name(alg));
+	return SP_OK;
+}
+
 int
 crypto_cms_signed_attrs(X509 *signer, enum crypto_sigalg alg, const uint8_t *content_digest,
 			size_t dlen, uint8_t **der, size_t *derlen, struct sp_errinfo *ei)
@@ -75,25 +95,16 @@ crypto_cms_signed_attrs(X509 *signer, enum crypto_sigalg alg, const uint8_t *con
 	int r = SP_ERR_INTERNAL;
 	STACK_OF(X509_ATTRIBUTE) *attrs = NULL;
 	unsigned char *scder = NULL;
-	enum crypto_sigalg keyalg;
 	const EVP_MD *md;
 	int n;
 
 	*der = NULL;
 	*derlen = 0;
-	if ((r = crypto_sigalg_for_cert(signer, &keyalg, ei)) != SP_OK)
+	if ((r = alg_digest(signer, alg, &md, ei)) != SP_OK)
 		goto out;
-	if (keyalg != alg) {
-		r = sp_err_reason(ei, SP_ERR_INVALID, "alg_mismatch",
-				  "algorithm %s does not fit the signer's key (%s)",
-				  crypto_sigalg_name(alg) ? crypto_sigalg_name(alg) : "unknown",
-				  crypto_sigalg_name(keyalg));
-		goto out;
-	}
-	md = cms_digest_md(crypto_sigalg_digest(alg));
-	if (content_digest == NULL || md == NULL || dlen != (size_t)EVP_MD_get_size(md)) {
+	if (content_digest == NULL || dlen != (size_t)EVP_MD_get_size(md)) {
 		r = sp_err(ei, SP_ERR_INVALID, "content digest of %zu bytes, %d expected for %s",
-			   dlen, md ? EVP_MD_get_size(md) : 0, crypto_sigalg_name(alg));
+			   dlen, EVP_MD_get_size(md), crypto_sigalg_name(alg));
 		goto out;
 	}
 	if ((n = ess_der(signer, &scder)) <= 0) {
@@ -338,20 +349,62 @@ crypto_cms_size_max(X509 *signer, STACK_OF(X509) * chain, size_t attrs_len, size
 	return SP_OK;
 }
 
+/* The length of a DER TLV whose content is n bytes (short or long form). */
+static size_t
+der_tlv_len(size_t n)
+{
+	return 1 + (n < 0x80 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 4) + n;
+}
+
+/* One Attribute: SEQUENCE { OID, SET { value of vlen bytes } }. */
+static size_t
+attr_len(int nid, size_t vlen)
+{
+	return der_tlv_len(der_tlv_len((size_t)OBJ_length(OBJ_nid2obj(nid))) + der_tlv_len(vlen));
+}
+
+/*
+ * The length crypto_cms_signed_attrs() encodes for signer and alg, counted
+ * from its three attributes instead of built: the digest's value does not
+ * change the length, and building the attributes only to measure them
+ * doubled that work at every prepare. test_crypto_cms_assemble holds the
+ * count to the built length for every key type.
+ */
+static int
+signed_attrs_len(X509 *signer, enum crypto_sigalg alg, size_t *out, struct sp_errinfo *ei)
+{
+	unsigned char *scder = NULL;
+	const EVP_MD *md;
+	int r, n;
+
+	*out = 0;
+	if ((r = alg_digest(signer, alg, &md, ei)) != SP_OK)
+		return r;
+	if ((n = ess_der(signer, &scder)) <= 0)
+		return cms_err_ossl(ei, SP_ERR_CRYPTO, NULL, "cannot build signing-certificate-v2");
+	OPENSSL_free(scder);
+	*out = der_tlv_len(
+		attr_len(NID_pkcs9_contentType,
+			 der_tlv_len((size_t)OBJ_length(OBJ_nid2obj(NID_pkcs7_data)))) +
+		attr_len(NID_pkcs9_messageDigest, der_tlv_len((size_t)EVP_MD_get_size(md))) +
+		attr_len(NID_id_smime_aa_signingCertificateV2, (size_t)n));
+	if (*out > CRYPTO_SIGNED_ATTRS_MAX)
+		return sp_err(ei, SP_ERR_TOO_LARGE, "signed attributes of %zu bytes (at most %d)",
+			      *out, CRYPTO_SIGNED_ATTRS_MAX);
+	return SP_OK;
+}
+
 int
 crypto_cms_contents_max(X509 *signer, enum crypto_sigalg alg, STACK_OF(X509) * chain,
 			size_t tst_max, size_t *out, struct sp_errinfo *ei)
 {
-	uint8_t zero[32] = { 0 }, *attrs = NULL;
 	size_t alen = 0;
 	int r;
 
 	*out = 0;
-	if ((r = crypto_cms_signed_attrs(signer, alg, zero, sizeof(zero), &attrs, &alen, ei)) ==
-	    SP_OK)
-		r = crypto_cms_size_max(signer, chain, alen, tst_max, out, ei);
-	free(attrs);
-	return r;
+	if ((r = signed_attrs_len(signer, alg, &alen, ei)) != SP_OK)
+		return r;
+	return crypto_cms_size_max(signer, chain, alen, tst_max, out, ei);
 }
 
 /*

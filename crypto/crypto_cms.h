@@ -152,7 +152,7 @@ int crypto_cms_size_max(X509 *signer, STACK_OF(X509) * chain, size_t attrs_len, 
 /*
  * crypto_cms_size_max() with the signed attributes crypto_cms_signed_attrs()
  * makes for signer and alg (their length does not depend on the digest's
- * value, so a zero digest measures it): the /Contents placeholder for a
+ * value; it is counted, not built): the /Contents placeholder for a
  * signature whose digest is not known yet. Any thread.
  */
 int crypto_cms_contents_max(X509 *signer, enum crypto_sigalg alg, STACK_OF(X509) * chain,

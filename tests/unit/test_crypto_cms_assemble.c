@@ -416,6 +416,59 @@ START_TEST(size_max_holds_the_cms_and_is_tight)
 }
 END_TEST
 
+/*
+ * The placeholder is sized from the signed attributes' length, counted
+ * without building them: the count is the built length for every key type
+ * and for issuer names whose length crosses DER's one-, two- and
+ * three-byte length forms (the ESS id carries the issuer's name).
+ */
+START_TEST(contents_max_counts_the_signed_attrs)
+{
+	struct sp_errinfo ei;
+	uint8_t zero[32] = { 0 }, *attrs = NULL;
+	size_t alen = 0, counted = 0, built = 0, longest = 0;
+	char org[48];
+	X509 *leaf;
+	X509_NAME *in;
+	int k, i;
+
+	sp_errinfo_init(&ei);
+	for (k = 0; k <= 10; k++) {
+		leaf = make_cert(P.ca, P.ca_key, P.key[_i], "signer", 1000 + k, 0, NULL);
+		in = X509_NAME_dup(X509_get_issuer_name(leaf));
+		for (i = 0; i < k; i++) {
+			snprintf(org, sizeof(org), "organization unit number %02d of the issuer",
+				 i);
+			ck_assert_int_eq(X509_NAME_add_entry_by_txt(in, "OU", MBSTRING_UTF8,
+								    (const unsigned char *)org, -1,
+								    -1, 0),
+					 1);
+		}
+		ck_assert_int_eq(X509_set_issuer_name(leaf, in), 1);
+		X509_NAME_free(in);
+		ck_assert_int_gt(X509_sign(leaf, P.ca_key, EVP_sha256()), 0);
+		ck_assert_int_eq(crypto_cms_signed_attrs(leaf, algs[_i], zero, sizeof(zero), &attrs,
+							 &alen, &ei),
+				 SP_OK);
+		ck_assert_int_eq(crypto_cms_size_max(leaf, NULL, alen, 100, &built, &ei), SP_OK);
+		ck_assert_int_eq(crypto_cms_contents_max(leaf, algs[_i], NULL, 100, &counted, &ei),
+				 SP_OK);
+		ck_assert_msg(counted == built, "%zu-byte attributes: counted %zu, built %zu", alen,
+			      counted, built);
+		longest = alen > longest ? alen : longest;
+		free(attrs);
+		attrs = NULL;
+		/* the wrong algorithm for the key is refused as building refuses it */
+		ck_assert_int_eq(crypto_cms_contents_max(leaf, algs[(_i + 1) % A_N], NULL, 100,
+							 &counted, &ei),
+				 SP_ERR_INVALID);
+		ck_assert_str_eq(ei.reason, "alg_mismatch");
+		X509_free(leaf);
+	}
+	ck_assert_uint_gt(longest, 0x100 + 4);
+}
+END_TEST
+
 /* A key held in process (the evidence key) signs what its certificate then verifies. */
 START_TEST(local_key_signs)
 {
@@ -457,5 +510,6 @@ cms_assemble_add(TCase *tc)
 	tcase_add_loop_test(tc, ecdsa_raw_signatures, 0, 2);
 	tcase_add_test(tc, chain_is_deduplicated);
 	tcase_add_loop_test(tc, size_max_holds_the_cms_and_is_tight, 0, A_N);
+	tcase_add_loop_test(tc, contents_max_counts_the_signed_attrs, 0, A_N);
 	tcase_add_loop_test(tc, local_key_signs, 0, A_N);
 }
