@@ -139,7 +139,7 @@ struct diff_ctx {
 	/* the object streams the update's xref section lists objects in, ascending */
 	int *in;
 	size_t nin;
-	/* the older revision's references counted whole (annot_shared), made at need */
+	/* the older revision's references but the pages' /Annots (annot_shared), made at need */
 	struct pdf_refs *annot_refs;
 	/* the kids sig_parent looked at in this diff (SIG_PARENT_STEPS) */
 	size_t sig_parent_steps;
@@ -174,13 +174,22 @@ diff_ref_id(qpdf_data q, qpdf_oh parent, const char *key)
  * diff_pages.c, of the older revision c->o, by object number: the page (from
  * 1) id is (diff_is_page), or whose /Annots array it is (diff_is_annots), 0
  * if none; 1 when id is listed in a page's /Annots (diff_on_a_page); 1 when
- * annotation id is referred to more than once, links between annotations
- * aside (diff_annot_shared).
+ * annotation id is used other than through the pages' /Annots
+ * (diff_annot_shared).
  */
 int diff_is_page(struct diff_ctx *c, int id);
 int diff_is_annots(struct diff_ctx *c, int id);
 int diff_on_a_page(struct diff_ctx *c, int id);
 int diff_annot_shared(struct diff_ctx *c, int id);
+/*
+ * diff_refs.c: into r, every reference c->o makes but through a page's
+ * /Annots (the walk does not enter a page's /Annots): what reaches an
+ * annotation then uses it otherwise (diff_annot_shared). Links between
+ * annotations (a popup's /Parent, a reply's /IRT) are only met inside
+ * annotations, so they count for nothing; the keys' names decide nothing
+ * (a page's graphics state may be named /Popup).
+ */
+int diff_uses_walk(struct diff_ctx *c, struct pdf_refs *r, struct sp_errinfo *ei) SP_WUR;
 
 /* diff.c: the same value in both documents (references compared as references). */
 int diff_same(qpdf_data qa, qpdf_oh a, qpdf_data qb, qpdf_oh b);

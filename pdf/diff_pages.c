@@ -9,13 +9,13 @@
 #include "diff_int.h"
 
 /*
- * 1 when the older revision, as a whole, refers to annotation id more than
- * once, links between annotations aside (a popup's /Parent, a reply's /IRT:
- * diff_refs.c): listed in a page's /Annots and also drawn with. Not from
- * c->refs, which counts again what an update's objects name again (a page
- * whose /Annots a signature's widget grew lists its comments once more).
- * The walk is made once per diff, for an annotation changed (DocMDP P=3),
- * and one that cannot be made counts as shared.
+ * 1 when the older revision uses annotation id other than as an item of a
+ * page's /Annots: the page also draws with it, or the form or the catalog
+ * holds it (diff_uses_walk). Not from c->refs, which counts again what an
+ * update's objects name again (a page whose /Annots a signature's widget
+ * grew lists its comments once more). The walk is made once per diff, for an
+ * annotation changed (DocMDP P=3), and one that cannot be made counts as
+ * shared.
  */
 int
 diff_annot_shared(struct diff_ctx *c, int id)
@@ -26,11 +26,11 @@ diff_annot_shared(struct diff_ctx *c, int id)
 		sp_errinfo_init(&ei);
 		if (!(c->annot_refs = calloc(1, sizeof(*c->annot_refs))))
 			return 1;
-		if (pdf_refs_init(c->o, c->annot_refs, &ei) != SP_OK)
-			pdf_refs_cleanup(c->annot_refs); /* multi NULL: every annotation shared */
+		if (diff_uses_walk(c, c->annot_refs, &ei) != SP_OK)
+			pdf_refs_cleanup(c->annot_refs); /* bits NULL: every annotation shared */
 	}
-	return c->annot_refs->multi == NULL || id <= 0 || (size_t)id >= c->annot_refs->n ||
-	       REF_MULTI(c->annot_refs, id);
+	return c->annot_refs->bits == NULL || id <= 0 || (size_t)id >= c->annot_refs->n ||
+	       REF_HAS(c->annot_refs, id);
 }
 
 static int

@@ -15,28 +15,11 @@
 #define WALK_MAX 200000
 
 /* diff_refs_walk's stack: a handle, and for a direct value of the start object (an
-   indirect dictionary) the index of its key there (-1: none), for pdf_doc_key_refs;
-   weak: reached by a link that draws nothing (link_weak), not marked */
+   indirect dictionary) the index of its key there (-1: none), for pdf_doc_key_refs */
 struct walk_item {
 	qpdf_oh h;
-	int kix, weak;
+	int kix;
 };
-
-/*
- * 1 when dictionary dict's value under key k links annotations and draws
- * nothing: a reply's /IRT, a markup annotation's /Popup, a popup's /Parent
- * (ISO 32000-2 §12.5.6.2, §12.5.6.14). The annotation they name is not used for them, so a
- * comment with its popup and replies stays one an update may change (under
- * DocMDP P=3), unlike one that is also the page's graphics state.
- */
-static int
-link_weak(qpdf_data q, qpdf_oh dict, const char *k)
-{
-	return !strcmp(k, "/IRT") || !strcmp(k, "/Popup") ||
-	       (!strcmp(k, "/Parent") &&
-		qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key_if_dict(q, dict, "/Subtype"),
-					   "/Popup"));
-}
 
 /* start's keys that diff_refs_walk can name to pdf_doc_key_refs (longer ones, or more: not) */
 #define WALK_KEYS 32
@@ -97,15 +80,19 @@ vri_known(qpdf_data q, qpdf_oh v, const struct pdf_dss *dss, int counted, struct
  * dss (not following; NULL: none): start is that DSS object, as read, whose
  * /VRI value's references are taken from the read (vri_known).
  */
-int
-diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, int gen,
-	       const struct pdf_dss *dss, int counted, struct pdf_refs *r, unsigned char *seen,
-	       struct sp_errinfo *ei)
+/*
+ * diff_refs_walk(), and with pages (following only) a page's /Annots not
+ * entered: pages is the diff whose older revision q is (diff_uses_walk).
+ */
+static int
+refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, int gen,
+	  const struct pdf_dss *dss, int counted, struct pdf_refs *r, unsigned char *seen,
+	  struct diff_ctx *pages, struct sp_errinfo *ei)
 {
 	struct walk_item *st = NULL;
 	char keys[WALK_KEYS][WALK_KEY_LEN];
 	size_t sp = 0, cap = 256, steps = 0, nkeys = 0, klen;
-	int rc = SP_ERR_INTERNAL, i, nitems, id, *refs = NULL, kix, weak, got, known;
+	int rc = SP_ERR_INTERNAL, i, nitems, id, *refs = NULL, kix, got, known, holder;
 	enum qpdf_object_type_e t;
 	const char *k;
 
@@ -116,12 +103,10 @@ diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int 
 	if (!(st = malloc(cap * sizeof(*st))))
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	st[sp].h = start;
-	st[sp].weak = 0;
 	st[sp++].kix = -1;
 	while (sp > 0) {
 		qpdf_oh h = st[--sp].h;
 		kix = st[sp].kix;
-		weak = st[sp].weak;
 		if (++steps > WALK_MAX) {
 			rc = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
 					   "more than %d objects to compare", WALK_MAX);
@@ -131,10 +116,7 @@ diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int 
 			id = qpdf_oh_get_object_id(q, h);
 			if (id <= 0 || (size_t)id >= r->n)
 				continue;
-			/* a link between annotations is no use of what it names: not marked
-			   (marked, a counted reference after it would take it for a second) */
-			if (!weak)
-				refs_mark(r, id, counted);
+			refs_mark(r, id, counted);
 			/* seen: a bit per object number, as r->bits */
 			if (!follow || !seen || ((seen[(size_t)id >> 3] >> (id & 7)) & 1))
 				continue;
@@ -186,11 +168,14 @@ diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int 
 					goto out;
 				}
 				st[sp].h = qpdf_oh_get_array_item(q, h, i);
-				st[sp].weak = 0;
 				st[sp++].kix = -1;
 			}
 		} else if (t == ot_dictionary || t == ot_stream) {
 			qpdf_oh dict = t == ot_stream ? qpdf_oh_get_dict(q, h) : h;
+			/* a page's own object (pages only): its /Annots is not entered */
+			holder = pages != NULL && t == ot_dictionary && qpdf_oh_is_indirect(q, h)
+					 ? qpdf_oh_get_object_id(q, h)
+					 : 0;
 			qpdf_oh_begin_dict_key_iter(q, dict);
 			while (qpdf_oh_dict_more_keys(q)) {
 				if (walk_room(&st, sp, &cap) < 0) {
@@ -210,8 +195,10 @@ diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int 
 							   WALK_MAX);
 					goto out;
 				}
+				if (holder > 0 && strcmp(k, "/Annots") == 0 &&
+				    diff_is_page(pages, holder) > 0)
+					continue;
 				st[sp].kix = -1;
-				st[sp].weak = t == ot_dictionary && link_weak(q, dict, k);
 				/* a value of start, a dictionary: named by its key */
 				if (doc != NULL && steps == 1 && t == ot_dictionary &&
 				    nkeys < WALK_KEYS && (klen = strlen(k)) < WALK_KEY_LEN) {
@@ -226,6 +213,14 @@ diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int 
 out:
 	free(st);
 	return rc;
+}
+
+int
+diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, int gen,
+	       const struct pdf_dss *dss, int counted, struct pdf_refs *r, unsigned char *seen,
+	       struct sp_errinfo *ei)
+{
+	return refs_walk(q, start, follow, doc, num, gen, dss, counted, r, seen, NULL, ei);
 }
 
 int
@@ -268,8 +263,9 @@ refs_alloc(struct pdf_refs *r, struct sp_errinfo *ei)
 	return SP_OK;
 }
 
-int
-pdf_refs_init(struct pdf_doc *first, struct pdf_refs *r, struct sp_errinfo *ei)
+/* Every reference the revision doc makes (pages: a page's /Annots left out, refs_walk). */
+static int
+refs_whole(struct pdf_doc *doc, struct pdf_refs *r, struct diff_ctx *pages, struct sp_errinfo *ei)
 {
 	unsigned char *seen = NULL;
 	int rc;
@@ -282,13 +278,25 @@ pdf_refs_init(struct pdf_doc *first, struct pdf_refs *r, struct sp_errinfo *ei)
 	}
 	/* the trailer itself is not an indirect object: start from it, step 1; every
 	   object walked into once, so a number marked twice is named twice */
-	rc = diff_refs_walk(first->q, qpdf_get_trailer(first->q), 1, NULL, 0, 0, NULL, 1, r, seen,
-			    ei);
+	rc = refs_walk(doc->q, qpdf_get_trailer(doc->q), 1, NULL, 0, 0, NULL, 1, r, seen, pages,
+		       ei);
 	free(seen);
-	if (rc == SP_OK && qpdf_has_error(first->q))
+	if (rc == SP_OK && qpdf_has_error(doc->q))
 		rc = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable",
 				   "objects of the first revision cannot be read");
 	return rc;
+}
+
+int
+pdf_refs_init(struct pdf_doc *first, struct pdf_refs *r, struct sp_errinfo *ei)
+{
+	return refs_whole(first, r, NULL, ei);
+}
+
+int
+diff_uses_walk(struct diff_ctx *c, struct pdf_refs *r, struct sp_errinfo *ei)
+{
+	return refs_whole(c->o, r, c, ei);
 }
 
 int
