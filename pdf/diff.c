@@ -582,6 +582,52 @@ pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf
 	return pdf_revision_diff_dss(older, newer, rev, NULL, refs, out, ei);
 }
 
+/*
+ * An update's new objects that nothing the walks saw names, neither the
+ * older revision nor the update's own objects (refs, grown by them): each is
+ * an orphan, or fills a reference the older revision made to an object it
+ * did not have. qpdf reads such a reference as null and leaves a
+ * dictionary's null values out of its keys, so no walk of the older
+ * revision met it (/XObject << /X1 99 0 R >> without object 99), while in
+ * the newer revision it names the new object, which the page then draws
+ * (review46). One walk of the newer revision tells them apart, made only
+ * when an update has such an object (a signature's has none).
+ */
+static void
+orphans_named(struct diff_ctx *c, const struct diff_xent *x, size_t nx, int self,
+	      const struct pdf_refs *refs)
+{
+	struct pdf_refs all;
+	struct sp_errinfo ign;
+	size_t i;
+	int walked = 0, ok = 0, num;
+
+	memset(&all, 0, sizeof(all));
+	for (i = 0; i < nx; i++) {
+		num = x[i].num;
+		if (num <= 0 || num == self || x[i].type == 0 || (size_t)num >= refs->n ||
+		    REF_HAS(refs, num) ||
+		    !qpdf_oh_is_null(c->o->q, qpdf_get_object_by_id(c->o->q, num, x[i].gen)))
+			continue;
+		if (!walked) {
+			walked = 1;
+			sp_errinfo_init(&ign);
+			ok = pdf_refs_init(c->n, &all, &ign) == SP_OK;
+		}
+		if (!ok)
+			diff_note(c->d, num, x[i].gen, 0, 0,
+				  "new object %d: whether the signed revision refers to it cannot "
+				  "be told",
+				  num);
+		else if (REF_HAS(&all, num))
+			diff_note(c->d, num, x[i].gen, 0, 0,
+				  "new object %d fills a reference the signed revision already "
+				  "made, to an object it did not have",
+				  num);
+	}
+	pdf_refs_cleanup(&all);
+}
+
 int
 pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf_revision *rev,
 		      const struct pdf_dss *dss, struct pdf_refs *refs, struct pdf_diff *out,
@@ -720,6 +766,7 @@ pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct
 	if ((r = diff_refs_walk(newer->q, qpdf_get_trailer(newer->q), 0, NULL, 0, 0, NULL, 0, refs,
 				NULL, ei)) < 0)
 		goto out;
+	orphans_named(&c, x, nx, self, refs);
 	if (qpdf_has_error(older->q) || qpdf_has_error(newer->q)) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable",
 				  "objects of the revisions cannot be read");
