@@ -781,7 +781,7 @@ out:
 	free(c.fields_sorted);
 	free(c.page_ix);
 	free(c.annots_ix);
-	free(c.item_ix);
+	free(c.on_page);
 	return r;
 }
 

@@ -126,10 +126,12 @@ struct diff_ctx {
 	int in_page;                 /* dict_allowed() compares a page */
 	int in_root;                 /* ... the catalog */
 	int annots_edited;           /* ... whose /Annots gained or lost annotations (DocMDP P=3) */
-	/* the older revision's pages, their /Annots arrays and the annotations those list,
-	   by object number (page from 1), sorted, read once per diff (pages_indexed) */
-	struct diff_id_page *page_ix, *annots_ix, *item_ix;
-	size_t npage_ix, nannots_ix, nitem_ix, citem_ix;
+	/* the older revision's pages and their /Annots arrays by object number (page from
+	   1), sorted, and the annotations those list, a bit per object number: read once
+	   per diff (pages_indexed) */
+	struct diff_id_page *page_ix, *annots_ix;
+	size_t npage_ix, nannots_ix;
+	unsigned char *on_page;
 	int pages_read, items_read; /* tried; items_read 2: failed (out of memory) */
 	/* a read of newer's DSS, of its very bytes (pdf_revision_diff_dss), or NULL */
 	const struct pdf_dss *dss_new;

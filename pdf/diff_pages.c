@@ -51,12 +51,21 @@ id_page(const struct diff_id_page *ix, size_t n, int id)
 	return f != NULL ? f->page : 0;
 }
 
+/* bit id of a set of object numbers (PDF_DOC_MAX_OBJECTS + 1 bits) */
+#define ID_BIT_GET(b, id) (((b)[(size_t)(id) >> 3] >> ((id)&7)) & 1)
+#define ID_BIT_SET(b, id) ((b)[(size_t)(id) >> 3] |= (unsigned char)(1u << ((id)&7)))
+#define ID_BITS_LEN ((size_t)PDF_DOC_MAX_OBJECTS / 8 + 1)
+
 /*
- * The older revision's pages read once per diff, each table sorted by
- * object number: the pages, their /Annots arrays, and (annots_too, at
- * need) the annotations those list (ANNOTS_EDIT_MAX a page). Every object
- * an update redefines asks them: asking each page again was objects x
- * pages (x annotations) qpdf calls on a hostile file. 0 out of memory.
+ * The older revision's pages read once per diff: the pages and their
+ * /Annots arrays, each table sorted by object number, and (annots_too, at
+ * need) the annotations those list (ANNOTS_EDIT_MAX an array), a bit per
+ * object number. Every object an update redefines asks them: asking each
+ * page again was objects x pages (x annotations) qpdf calls on a hostile
+ * file. An array many pages share is read once, and the bits take the same
+ * room however many pages list how many annotations: an entry per page and
+ * item took 77 MB for 10,000 pages sharing one array of 512 (review46).
+ * 0 out of memory.
  */
 static int
 pages_indexed(struct diff_ctx *c, int annots_too)
@@ -64,7 +73,8 @@ pages_indexed(struct diff_ctx *c, int annots_too)
 	qpdf_data q = c->o->q;
 	qpdf_oh a;
 	int i, j, n, id, *refs = NULL;
-	size_t np = c->o->npages > 0 ? (size_t)c->o->npages : 0, k;
+	size_t np = c->o->npages > 0 ? (size_t)c->o->npages : 0;
+	unsigned char *arrays = NULL;
 
 	if (!c->pages_read) {
 		c->pages_read = 1;
@@ -83,36 +93,35 @@ pages_indexed(struct diff_ctx *c, int annots_too)
 	}
 	if (!annots_too || c->items_read)
 		return c->npage_ix == np && (!annots_too || c->items_read == 1);
-	c->items_read = 2; /* until whole and sorted: not to be searched */
+	c->items_read = 2; /* until whole: not to be asked */
+	if (!(c->on_page = calloc(ID_BITS_LEN, 1)) || !(arrays = calloc(ID_BITS_LEN, 1)))
+		return 0;
 	for (i = 0; i < (int)np; i++) {
+		/* an indirect array once (the numbers are PDF_DOC_MAX_OBJECTS at most) */
+		if ((id = diff_ref_id(q, c->o->pages[i], "/Annots")) > 0 &&
+		    id <= PDF_DOC_MAX_OBJECTS) {
+			if (ID_BIT_GET(arrays, id))
+				continue;
+			ID_BIT_SET(arrays, id);
+		}
 		a = qpdf_oh_get_key_if_dict(q, c->o->pages[i], "/Annots");
 		if (!qpdf_oh_is_array(q, a) || (n = qpdf_oh_get_array_n_items(q, a)) <= 0)
 			continue;
 		n = n > ANNOTS_EDIT_MAX ? ANNOTS_EDIT_MAX : n;
-		k = c->nitem_ix + (size_t)n;
-		if (k > c->citem_ix) {
-			struct diff_id_page *nv = realloc(c->item_ix, 2 * k * sizeof(*c->item_ix));
-			if (!nv)
-				return 0;
-			c->item_ix = nv;
-			c->citem_ix = 2 * k;
-		}
 		if (pdf_array_refs(q, a, n, &refs)) {
 			for (j = 0; j < n; j++)
-				c->item_ix[c->nitem_ix++] =
-					(struct diff_id_page){ refs[2 * j], i + 1 };
+				if (refs[2 * j] > 0 && refs[2 * j] <= PDF_DOC_MAX_OBJECTS)
+					ID_BIT_SET(c->on_page, refs[2 * j]);
 			free(refs);
 			refs = NULL;
-		} else {
-			for (j = 0; j < n; j++)
-				c->item_ix[c->nitem_ix++] = (struct diff_id_page){
-					qpdf_oh_get_object_id(q, qpdf_oh_get_array_item(q, a, j)),
-					i + 1
-				};
+			continue;
 		}
+		for (j = 0; j < n; j++)
+			if ((id = qpdf_oh_get_object_id(q, qpdf_oh_get_array_item(q, a, j))) > 0 &&
+			    id <= PDF_DOC_MAX_OBJECTS)
+				ID_BIT_SET(c->on_page, id);
 	}
-	if (c->nitem_ix > 0)
-		qsort(c->item_ix, c->nitem_ix, sizeof(*c->item_ix), cmp_id_page);
+	free(arrays);
 	c->items_read = 1;
 	return c->npage_ix == np;
 }
@@ -153,7 +162,7 @@ diff_on_a_page(struct diff_ctx *c, int id)
 	int i, j, n;
 
 	if (pages_indexed(c, 1))
-		return id > 0 && id_page(c->item_ix, c->nitem_ix, id) > 0;
+		return id > 0 && id <= PDF_DOC_MAX_OBJECTS && ID_BIT_GET(c->on_page, id);
 	for (i = 0; i < c->o->npages; i++) {
 		a = qpdf_oh_get_key_if_dict(q, c->o->pages[i], "/Annots");
 		n = qpdf_oh_is_array(q, a) ? qpdf_oh_get_array_n_items(q, a) : 0;
