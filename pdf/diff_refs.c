@@ -93,6 +93,7 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, 
 	char keys[WALK_KEYS][WALK_KEY_LEN];
 	size_t sp = 0, cap = 256, steps = 0, nkeys = 0, klen;
 	int rc = SP_ERR_INTERNAL, i, nitems, id, *refs = NULL, kix, got, known, holder;
+	qpdf_oh done = 0;
 	enum qpdf_object_type_e t;
 	const char *k;
 
@@ -106,6 +107,11 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, 
 	st[sp++].kix = -1;
 	while (sp > 0) {
 		qpdf_oh h = st[--sp].h;
+		/* the item walked before, released: qpdf's C API keeps every handle it gives
+		   until then (a whole-document walk's took megabytes) */
+		if (done)
+			qpdf_oh_release(q, done);
+		done = h != start ? h : 0;
 		kix = st[sp].kix;
 		if (++steps > WALK_MAX) {
 			rc = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
@@ -207,10 +213,14 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, 
 				}
 				st[sp++].h = qpdf_oh_get_key_if_dict(q, dict, k);
 			}
+			if (dict != h)
+				qpdf_oh_release(q, dict);
 		}
 	}
 	rc = SP_OK;
 out:
+	if (done)
+		qpdf_oh_release(q, done);
 	free(st);
 	return rc;
 }
