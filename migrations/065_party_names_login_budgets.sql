@@ -18,27 +18,19 @@
 -- a new one (SP400 without, 409 organization_name_taken for a name that
 -- shows like a registered organization's); a registered organization's row
 -- keeps none (its name is its certificate's, 003 ignored the list's). A
--- contract shows party_name: the row's given name while the organization is
--- unregistered, its registered name once it registers. Rows stored before
--- this file have no given name and show the organization's row as before.
+-- contract (contract_json, contract_evidence) shows the row's given name
+-- while the organization is unregistered, its registered name once it
+-- registers: a CASE written out in both, in this order, so that a registered
+-- organization's party (no given name) costs no probe of certificates and no
+-- function call (an SQL function with a sub-select is not inlined). Rows
+-- stored before this file have no given name and show the organization's row
+-- as before.
 -- The organization's row still gets the first list's name (its name is NOT
 -- NULL) but no contract shows it any more. Otherwise 064's wf_parties_set,
 -- 050's contract_json and 016's contract_evidence word for word.
 
 ALTER TABLE parties ADD COLUMN given_name text
 	CONSTRAINT parties_given_name_check CHECK (length(given_name) BETWEEN 1 AND 200);
-
--- The name a contract shows for its party: the certificate's once the
--- organization is registered, else the one the party's own list gave. A
--- registered organization's party has no given name: no probe of
--- certificates (CASE evaluates in order); an SQL function, inlined.
-CREATE FUNCTION party_name(p_given text, p_org bigint, p_org_name text) RETURNS text
-LANGUAGE sql STABLE AS $$
-	SELECT CASE WHEN p_given IS NULL THEN p_org_name
-		WHEN EXISTS (SELECT 1 FROM certificates ce WHERE ce.organization_id = p_org)
-			THEN p_org_name
-		ELSE p_given END
-$$;
 
 CREATE OR REPLACE FUNCTION wf_parties_set(p_number bigint, p_parties jsonb) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -127,7 +119,10 @@ BEGIN
 				AND status = 'rejected' LIMIT 1),
 			'document_url', '/api/v1/contracts/' || c.number || '/document',
 			'parties', coalesce((SELECT ('[' || string_agg('{"credit_code" : "' || po.credit_code
-					|| '", "name" : ' || to_json(party_name(p.given_name, po.id, po.name))::text || ', ' || p.listed
+					|| '", "name" : ' || to_json(CASE WHEN p.given_name IS NULL THEN po.name
+						WHEN EXISTS (SELECT 1 FROM certificates ce
+							WHERE ce.organization_id = po.id) THEN po.name
+						ELSE p.given_name END)::text || ', ' || p.listed
 					|| CASE WHEN p.organization_id = p_org THEN ', "is_me" : true}'
 						WHEN p.organization_id <> p_org THEN ', "is_me" : false}'
 						ELSE ', "is_me" : null}' END, ', '
@@ -175,7 +170,10 @@ BEGIN
 			FROM organizations o WHERE o.id = c.initiator_org_id),
 		'parties', coalesce((SELECT jsonb_agg(jsonb_build_object(
 				'role', p.role, 'routing_order', p.routing_order,
-				'name', party_name(p.given_name, po.id, po.name),
+				'name', CASE WHEN p.given_name IS NULL THEN po.name
+					WHEN EXISTS (SELECT 1 FROM certificates ce
+						WHERE ce.organization_id = po.id) THEN po.name
+					ELSE p.given_name END,
 				'credit_code', po.credit_code, 'status', p.status,
 				'reject_reason', p.reject_reason,
 				'time', wf_ts(CASE p.status WHEN 'received' THEN p.received_at
