@@ -104,6 +104,8 @@ const struct config_key config_keys[] = {
 	INT(auth, ip_max_failures, 0, 100000, 20),
 	INT(auth, max_api_keys_per_day, 1, 100000, 200),
 	INT(auth, max_logins_per_day, 1, 10000000, 2000),
+	INT(auth, max_member_logins_per_day, 1, 10000000, 200),
+	INT(auth, max_address_logins_per_day, 1, 10000000, 1000),
 
 	INT(signing, session_ttl_s, 30, 86400, 600),
 	PATH(signing, default_seal_image),

@@ -109,6 +109,8 @@ struct config_auth {
 	   is 429 rate_limited. Default 200 */
 	int max_api_keys_per_day;
 	int max_logins_per_day; /* member logins of one organization in any 24 hours, default 2000 */
+	int max_member_logins_per_day;  /* one member's logins in any 24 hours, default 200 */
+	int max_address_logins_per_day; /* an organization's members' from one address, 1000 */
 };
 
 struct config_signing {

@@ -183,13 +183,13 @@ db_auth_challenge_issue(struct db_pool *pool, int ttl_s, db_json_fn cb, void *ar
 		"expires_at") ", organization_id, organization_name, " \
 			      "credit_code, user_id, user_name, certificate_id, " \
 			      "organization_created " \
-			      "FROM auth_login_member_keyed2($1, $2, $3, $4, $5, " \
+			      "FROM auth_login_member_keyed3($1, $2, $3, $4, $5, " \
 			      "$6, $7, $8, to_timestamp($9::bigint), " \
 			      "to_timestamp($10::bigint), $11, " \
 			      "GREATEST(1, LEAST($12::int, " \
 			      "floor(extract(epoch FROM " \
 			      "to_timestamp($10::bigint) - now()))::int)), " \
-			      "$13::inet, $14, $15, $16, $17::int)"
+			      "$13::inet, $14, $15, $16, $17::int, $18::int, $19::int)"
 
 static void
 on_login(void *p, const PGresult *res, const struct sp_errinfo *err)
@@ -227,14 +227,14 @@ int
 db_auth_member_login(struct db_pool *pool, const struct db_member_login *in,
 		     const struct db_actor *actor, db_member_session_fn cb, void *arg)
 {
-	char nb[24], na[24], ttl[24], max[24];
+	char nb[24], na[24], ttl[24], max[24], max_member[24], max_address[24];
 	struct db_actor_text a;
-	struct db_param p[17];
+	struct db_param p[19];
 	int i = 0;
 
 	if (in == NULL || actor == NULL || in->cert_der == NULL || in->cert_len == 0 ||
 	    in->cert_len > 1024 * 1024 || in->org_key == NULL || in->org_key2 == NULL ||
-	    in->max_per_day < 1)
+	    in->max_per_day < 1 || in->max_member_per_day < 1 || in->max_address_per_day < 1)
 		return SP_ERR_INVALID;
 	db_actor_text_fill(&a, actor);
 	snprintf(ttl, sizeof(ttl), "%ld", in->ttl_s);
@@ -259,6 +259,10 @@ db_auth_member_login(struct db_pool *pool, const struct db_member_login *in,
 	p[i++].value = in->org_key2;
 	snprintf(max, sizeof(max), "%d", in->max_per_day);
 	p[i++].value = max;
+	snprintf(max_member, sizeof(max_member), "%d", in->max_member_per_day);
+	p[i++].value = max_member;
+	snprintf(max_address, sizeof(max_address), "%d", in->max_address_per_day);
+	p[i++].value = max_address;
 	return send_wait(pool, LOGIN_SQL, i, p, (void (*)(void))cb, arg, on_login);
 }
 

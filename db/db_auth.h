@@ -63,6 +63,8 @@ struct db_member_login {
 	const char *token_hash;        /* SHA-256 hex of the new session token */
 	long ttl_s;                    /* the session's lifetime, cut at not_after */
 	int max_per_day; /* logins of the organization in any 24 hours (auth.max_logins_per_day) */
+	int max_member_per_day;  /* of the member (auth.max_member_logins_per_day) */
+	int max_address_per_day; /* of its members from the actor's address (065) */
 };
 
 /* The session a token login opened; strings valid only during the call. */
@@ -84,7 +86,9 @@ typedef void (*db_member_session_fn)(void *arg, const struct db_member_session *
  * creates nothing: SP_ERR_UNAUTHORIZED challenge_unknown, challenge_used,
  * challenge_expired or cert_revoked, SP_ERR_CONFLICT certificate_conflict,
  * SP_ERR_FORBIDDEN user_disabled, SP_ERR_INVALID for values the schema
- * refuses, SP_ERR_DB for anything else (e.g. a token hash taken).
+ * refuses, SP_ERR_RATE_LIMITED past one of the three daily budgets (the
+ * member's, its address's, the organization's: 059, 065; the challenge stays
+ * usable), SP_ERR_DB for anything else (e.g. a token hash taken).
  */
 int db_auth_member_login(struct db_pool *pool, const struct db_member_login *in,
 			 const struct db_actor *actor, db_member_session_fn cb, void *arg) SP_WUR;

@@ -13,9 +13,67 @@
 #define PNG_MAX_BYTES ((size_t)32 * 1024 * 1024)
 
 static int
-begin(png_image *im, const unsigned char *png, size_t len, struct sp_errinfo *ei)
+is_text(const unsigned char *type)
 {
+	return memcmp(type, "tEXt", 4) == 0 || memcmp(type, "zTXt", 4) == 0 ||
+	       memcmp(type, "iTXt", 4) == 0;
+}
+
+/*
+ * The PNG without its text chunks (tEXt, zTXt, iTXt), which nothing here
+ * reads: libpng inflates every zTXt and iTXt, up to 8 MB each, while it
+ * reads the header, so a 1 MB picture of 120 such chunks cost 13 s of CPU
+ * for each read (sec46). Whole chunks are copied up to IEND, what follows a
+ * chunk that does not fit (no IEND, a length past the end) as it is, for
+ * libpng to refuse. *out NULL when there is no text: read png as it is.
+ */
+static int
+without_text(const unsigned char *png, size_t len, unsigned char **out, size_t *out_len,
+	     struct sp_errinfo *ei)
+{
+	size_t p, n = 0, k = 8;
+
+	*out = NULL;
+	*out_len = 0;
+	for (p = 8; p + 12 <= len && (n = sp_load_be32(png + p)) <= len - p - 12; p += 12 + n) {
+		if (is_text(png + p + 4))
+			break;
+		if (memcmp(png + p + 4, "IEND", 4) == 0)
+			return SP_OK;
+	}
+	if (p + 12 > len || n > len - p - 12) /* no text before the end */
+		return SP_OK;
+	if ((*out = malloc(len)) == NULL)
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory reading the seal image");
+	memcpy(*out, png, 8);
+	for (p = 8; p + 12 <= len && (n = sp_load_be32(png + p)) <= len - p - 12; p += 12 + n) {
+		if (!is_text(png + p + 4)) {
+			memcpy(*out + k, png + p, 12 + n);
+			k += 12 + n;
+		}
+		if (memcmp(png + p + 4, "IEND", 4) == 0) {
+			*out_len = k;
+			return SP_OK;
+		}
+	}
+	memcpy(*out + k, png + p, len - p); /* no IEND: the rest as it is */
+	*out_len = k + len - p;
+	return SP_OK;
+}
+
+/*
+ * Starts reading png (or its copy without text, *copy, which the caller
+ * frees after png_image_free: libpng reads from it until then).
+ */
+static int
+begin(png_image *im, const unsigned char *png, size_t len, unsigned char **copy,
+      struct sp_errinfo *ei)
+{
+	size_t copy_len;
+	int r;
+
 	memset(im, 0, sizeof(*im));
+	*copy = NULL;
 	im->version = PNG_IMAGE_VERSION;
 	if (!png || len < 8 || png_sig_cmp(png, 0, 8) != 0)
 		return sp_err_reason(ei, SP_ERR_INVALID, "seal_not_png", "seal image is not a PNG");
@@ -23,17 +81,30 @@ begin(png_image *im, const unsigned char *png, size_t len, struct sp_errinfo *ei
 		return sp_err_reason(ei, SP_ERR_TOO_LARGE, "seal_too_large",
 				     "seal image of %zu bytes exceeds the cap of %zu", len,
 				     PNG_MAX_BYTES);
-	if (!png_image_begin_read_from_memory(im, png, len))
-		return sp_err_reason(ei, SP_ERR_INVALID, "seal_bad_png", "seal image: %s",
-				     im->message);
+	if ((r = without_text(png, len, copy, &copy_len, ei)) < 0)
+		return r;
+	if (*copy != NULL) {
+		png = *copy;
+		len = copy_len;
+	}
+	if (!png_image_begin_read_from_memory(im, png, len)) {
+		r = sp_err_reason(ei, SP_ERR_INVALID, "seal_bad_png", "seal image: %s",
+				  im->message);
+		goto fail;
+	}
 	if (im->width == 0 || im->height == 0 || im->width > PDF_SEAL_MAX_SIDE ||
 	    im->height > PDF_SEAL_MAX_SIDE) {
 		png_image_free(im);
-		return sp_err_reason(ei, SP_ERR_TOO_LARGE, "seal_too_large",
-				     "seal image is %ux%u pixels (cap %dx%d)", im->width,
-				     im->height, PDF_SEAL_MAX_SIDE, PDF_SEAL_MAX_SIDE);
+		r = sp_err_reason(ei, SP_ERR_TOO_LARGE, "seal_too_large",
+				  "seal image is %ux%u pixels (cap %dx%d)", im->width, im->height,
+				  PDF_SEAL_MAX_SIDE, PDF_SEAL_MAX_SIDE);
+		goto fail;
 	}
 	return SP_OK;
+fail:
+	free(*copy);
+	*copy = NULL;
+	return r;
 }
 
 int
@@ -41,14 +112,16 @@ pdf_image_png_size(const unsigned char *png, size_t len, unsigned *w, unsigned *
 		   struct sp_errinfo *ei)
 {
 	png_image im;
+	unsigned char *copy;
 	int r;
 
 	*w = *h = 0;
-	if ((r = begin(&im, png, len, ei)) < 0)
+	if ((r = begin(&im, png, len, &copy, ei)) < 0)
 		return r;
 	*w = im.width;
 	*h = im.height;
 	png_image_free(&im);
+	free(copy);
 	return SP_OK;
 }
 
@@ -58,11 +131,11 @@ pdf_image_decode_png(const unsigned char *png, size_t len, struct pdf_image *img
 {
 	int r = SP_ERR_INTERNAL;
 	png_image im;
-	unsigned char *rgba = NULL;
+	unsigned char *rgba = NULL, *copy;
 	size_t npx, i;
 
 	memset(img, 0, sizeof(*img));
-	if ((r = begin(&im, png, len, ei)) < 0)
+	if ((r = begin(&im, png, len, &copy, ei)) < 0)
 		return r;
 	im.format = PNG_FORMAT_RGBA;
 	npx = (size_t)im.width * im.height;
@@ -85,6 +158,7 @@ pdf_image_decode_png(const unsigned char *png, size_t len, struct pdf_image *img
 	r = SP_OK;
 out:
 	free(rgba);
+	free(copy); /* png_image_finish_read freed im, also on failure */
 	if (r < 0)
 		pdf_image_cleanup(img);
 	return r;
@@ -96,16 +170,18 @@ pdf_seal_png_check(const unsigned char *png, size_t len, unsigned min_side, unsi
 {
 	struct pdf_image img;
 	png_image im;
+	unsigned char *copy;
 	size_t npx, i, clear = 0;
 	unsigned w, h;
 	int has_alpha, r;
 
-	if ((r = begin(&im, png, len, ei)) < 0)
+	if ((r = begin(&im, png, len, &copy, ei)) < 0)
 		return r;
 	has_alpha = (im.format & PNG_FORMAT_FLAG_ALPHA) != 0;
 	w = im.width;
 	h = im.height;
 	png_image_free(&im);
+	free(copy);
 	if (w < min_side || h < min_side || w > max_side || h > max_side)
 		return sp_err_reason(ei, SP_ERR_INVALID, "seal_image_dimensions",
 				     "the seal picture is %ux%u pixels; each side must be %u..%u",

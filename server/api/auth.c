@@ -368,6 +368,8 @@ login_done(void *arg, int rc, const struct sp_errinfo *ei)
 	in.token_hash = j->token_hash;
 	in.ttl_s = j->ttl_s;
 	in.max_per_day = request_config(j->r)->auth.max_logins_per_day;
+	in.max_member_per_day = request_config(j->r)->auth.max_member_logins_per_day;
+	in.max_address_per_day = request_config(j->r)->auth.max_address_logins_per_day;
 	auth_actor(j->r, NULL, &actor);
 	if ((rc = db_auth_member_login(request_db(j->r), &in, &actor, on_login, j)) != SP_OK) {
 		request_reply_error(j->r, rc, NULL);

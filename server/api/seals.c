@@ -309,12 +309,25 @@ scan_pixels(const unsigned char *b, size_t n, const char *type, uint32_t *w, uin
 	}
 	if (strcmp(type, "image/jpeg") != 0)
 		return;
-	/* the segments after SOI, each 0xFF, a marker and (but for RSTn, TEM) a length */
-	for (p = 2; p + 4 <= n && b[p] == 0xff;) {
+	/*
+	 * The segments after SOI, each 0xFF, a marker and (but for RSTn, TEM) a
+	 * length, found as libjpeg's next_marker() finds them: other bytes before
+	 * a 0xFF, and 0xFF 0x00, are skipped with a warning, and a browser decodes
+	 * the picture all the same (a stray byte before SOF hid its size, sec46).
+	 */
+	for (p = 2; p + 4 <= n;) {
 		unsigned char m = b[p + 1];
 
+		if (b[p] != 0xff) { /* extraneous */
+			p++;
+			continue;
+		}
 		if (m == 0xff) { /* fill */
 			p++;
+			continue;
+		}
+		if (m == 0x00) { /* a stuffed zero is no marker */
+			p += 2;
 			continue;
 		}
 		if (m == 0x01 || (m >= 0xd0 && m <= 0xd7)) {

@@ -450,10 +450,6 @@ admit(struct conn_guard *g, struct bufferevent *bev, int broken)
 		refuse(g, evcon, fd, CONN_REFUSED_TOTAL);
 		return;
 	}
-	if (!trusted) {
-		(void)conn_ip_take(g, key); /* cannot fail: checked above, nothing counted since */
-		c->ip_counted = 1;
-	}
 	c->g = g;
 	c->evcon = evcon;
 	c->fd = fd;
@@ -470,6 +466,15 @@ admit(struct conn_guard *g, struct bufferevent *bev, int broken)
 		c->fd = -1;
 		refuse(g, evcon, fd, CONN_REFUSED_TOTAL);
 		return;
+	}
+	/*
+	 * Counted for its address only once nothing can refuse it any more: a
+	 * refusal above gives no count back (one left behind by each failed
+	 * evbuffer_add_cb added up until the address was refused for good).
+	 */
+	if (!trusted) {
+		(void)conn_ip_take(g, key); /* cannot fail: checked above, nothing counted since */
+		c->ip_counted = 1;
 	}
 	g->open++;
 	metrics_connections_open(g->srv->metrics, g->open);

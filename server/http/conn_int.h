@@ -104,7 +104,7 @@ size_t conn_ip_probes(const struct conn_guard *g, const unsigned char a[16]);
 
 /* The peer of fd as 16 bytes (IPv4 as IPv4-mapped); zeros when unknown. */
 void conn_peer_key(int fd, unsigned char out[16]);
-/* Connections of address a now open. */
+/* Connections of address a now open (an IPv6 address: of its /64, conn_ips.c). */
 long conn_ip_count(const struct conn_guard *g, const unsigned char a[16]);
 /* One connection of address a more; -1 (nothing counted) past max_connections_per_ip. */
 int conn_ip_take(struct conn_guard *g, const unsigned char a[16]);

@@ -4,7 +4,10 @@
  * probing, twice the connection cap so it never fills. The addresses are
  * the peers' to choose (a /64 is 2^64 of them), so a slot is SipHash-2-4 of
  * the address under a key drawn at start-up: without the key nobody can
- * aim addresses at one probe run. (An unkeyed FNV-1a with a seed and one
+ * aim addresses at one probe run. An address is an IPv4 one (IPv4-mapped)
+ * or an IPv6 /64, as the rate limits count clients (limiter.c): one host is
+ * routed a /64 and may number its connections with all 2^64 addresses of
+ * it, so counted by address it had no cap but server.max_connections. (An unkeyed FNV-1a with a seed and one
  * xor-shift put 256 IPv4 addresses differing in their bytes' top bits into
  * about half as many home slots as random ones get.) A connection
  * remembers its address, not its slot: removing an address moves later
@@ -26,13 +29,27 @@ ip_hash(const struct conn_guard *g, const unsigned char a[16])
 	return (size_t)siphash24(g->ipkey, a, 16);
 }
 
+/* The address a counts for: itself if IPv4-mapped, else its /64. */
+static void
+ip_bucket(const unsigned char a[16], unsigned char out[16])
+{
+	static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	memcpy(out, a, 16);
+	if (memcmp(a, v4mapped, 12) != 0)
+		memset(out + 8, 0, 8);
+}
+
 /* The slot of a (found or the empty one where it belongs); *probes: slots read. */
 static size_t
 ip_walk(const struct conn_guard *g, const unsigned char a[16], size_t *probes)
 {
-	size_t i = ip_hash(g, a) & g->ipmask, n = 1;
+	unsigned char b[16];
+	size_t i, n = 1;
 
-	while (g->ips[i].n != 0 && memcmp(g->ips[i].addr, a, 16) != 0) {
+	ip_bucket(a, b);
+	i = ip_hash(g, b) & g->ipmask;
+	while (g->ips[i].n != 0 && memcmp(g->ips[i].addr, b, 16) != 0) {
 		i = (i + 1) & g->ipmask;
 		n++;
 	}
@@ -133,7 +150,7 @@ conn_ip_take(struct conn_guard *g, const unsigned char a[16])
 
 	if (g->ips[i].n >= g->max_per_ip)
 		return -1;
-	memcpy(g->ips[i].addr, a, 16);
+	ip_bucket(a, g->ips[i].addr);
 	g->ips[i].n++;
 	return 0;
 }

@@ -7,6 +7,9 @@ and revoked. Each is now a budget of the organization in any 24 hours; one
 more is 429 rate_limited, saying when the next is allowed, and changes
 nothing. Removing a webhook and revoking a key are never refused."""
 
+import base64
+import http.client
+import json
 import os
 import unittest
 
@@ -185,6 +188,80 @@ class MemberLogins(BudgetCase):
 
     def pki_cert(self, slug):
         return test_attacks.PKI.org_cert(slug, "ec")
+
+
+class MemberLoginsApart(BudgetCase):
+    """sec46: 059's budget counted an organization's member logins together, so one member
+    (or whoever holds one member's token and PIN) logging in again and again locked every
+    other member out for a day. Now a member has a budget of its own and the members at one
+    client address one of theirs, both within the organization's ceiling, which still stops
+    many members or addresses together."""
+    extra = {"auth": {"max_logins_per_day": 6, "max_member_logins_per_day": 2,
+                      "max_address_logins_per_day": 4}}
+
+    def member(self, cn):
+        o = self.orgs["buyer"]
+        return test_attacks.PKI.issue("member-" + cn, "/O=%s/organizationIdentifier=%s/CN=%s"
+                                      % (o["name"], o["credit_code"], cn))
+
+    def login_from(self, source, cert, challenge=None):
+        """A login whose connection comes from the loopback address source."""
+        crt, key = cert
+        challenge = challenge or harness.api_challenge(self.server)
+        sig = harness.openssl_sign(key, base64.b64decode(challenge))
+        body = json.dumps({"certificate": base64.b64encode(harness.der_of(crt)).decode(),
+                           "challenge": challenge,
+                           "signature": base64.b64encode(sig).decode()}).encode()
+        c = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30,
+                                       source_address=(source, 0))
+        try:
+            c.request("POST", "/api/v1/auth/login", body=body,
+                      headers={"Content-Type": "application/json"})
+            r = c.getresponse()
+            data = r.read()
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, data, json.loads(data)
+        finally:
+            c.close()
+
+    def ok(self, source, cert):
+        st, _, _, doc = self.login_from(source, cert)
+        self.assertEqual(st, 200, doc)
+
+    def refused_as(self, resp, who, n):
+        doc = self.assertProblem(resp, 429, "rate_limited")
+        self.assertIn("%s logged in %d times in the last 24 hours" % (who, n), doc["detail"])
+        self.assertIn("the next at", doc["detail"])
+
+    def stored(self):
+        return (self.db.query("SELECT count(*) FROM sessions"),
+                self.org_events("buyer", "session.login"))
+
+    def test_one_member_does_not_use_up_the_others_logins(self):
+        alice, bob, carol, dave = (self.member(n) for n in ("Alice", "Bob", "Carol", "Dave"))
+        self.ok("127.0.0.1", alice)
+        self.ok("127.0.0.1", alice)
+        before = self.stored()
+        challenge = harness.api_challenge(self.server)
+        self.refused_as(self.login_from("127.0.0.1", alice, challenge), "this member", 2)
+        self.refused_as(self.login_from("127.0.0.2", alice), "this member", 2)
+        self.assertEqual(self.stored(), before)
+        # The other members still log in, from that address up to its budget.
+        self.ok("127.0.0.1", bob)
+        self.ok("127.0.0.1", bob)
+        before = self.stored()
+        self.refused_as(self.login_from("127.0.0.1", carol),
+                        "this organization's members at this address", 4)
+        self.assertEqual(self.stored(), before)
+        self.ok("127.0.0.2", carol)
+        self.ok("127.0.0.2", carol)
+        # The organization's ceiling: six logins of three members at two addresses.
+        before = self.stored()
+        self.refused_as(self.login_from("127.0.0.3", dave), "this organization", 6)
+        self.assertEqual(self.stored(), before)
+        # A day later the refused login's challenge is still good.
+        self.a_day_later()
+        st, _, _, doc = self.login_from("127.0.0.1", alice, challenge)
+        self.assertEqual(st, 200, doc)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import unittest
 import urllib.parse
 
 import harness
+from harness import bearer
 import test_attacks
 from test_attacks import AttackCase
 from test_workflow import credit_code
@@ -224,6 +225,67 @@ class KeysOfOrganizationsRegisteredBefore054(AttackCase):
         self.assertIn("(ids %s)" % twin, out)
         self.assertEqual(self.db.query("SELECT name, name_key, name_key2 FROM organizations "
                                        "ORDER BY id"), keys)
+
+
+class PartyNamesPerContract(AttackCase):
+    """sec46: the first initiator to name an unregistered organization chose the name every
+    contract showed for it, other initiators' included, until it registered: one initiator
+    could make another's contract show a party name of its choosing, and a later list needed
+    no name (nor was its name compared with registered ones). Now each contract shows the
+    name its own initiator gave until the organization registers, then the registered one."""
+
+    X_BUYER, X_SUPPLIER = "Acme Trading Co", "Acme Trading Co \u2014 pay to 6222 0000 1111"
+
+    def create(self, slug, parties):
+        return self.call(slug, "POST", "/api/v1/contracts", {
+            "name": "Names", "pdf_base64": self.pdf_b64(), "parties": parties})
+
+    def shown(self, h, number, code):
+        st, _, _, doc = self.server.request("GET", "/api/v1/contracts/" + number, headers=h)
+        self.assertEqual(st, 200, doc)
+        return [p["name"] for p in doc["parties"] if p["credit_code"] == code]
+
+    def test_each_contract_shows_its_own_initiators_name_until_registration(self):
+        self.login("buyer")
+        supplier = self.login("supplier")["organization"]
+        x = credit_code(770)
+        # The supplier names it first, with text of its choosing; then the buyer.
+        st, _, _, b = self.create("supplier", [{"credit_code": x, "name": self.X_SUPPLIER}])
+        self.assertEqual(st, 201, b)
+        st, _, _, a = self.create("buyer", [{"credit_code": x, "name": self.X_BUYER}])
+        self.assertEqual(st, 201, a)
+        self.assertEqual([p["name"] for p in a["parties"]], [self.X_BUYER])
+        buyer, sup = bearer(self.tokens["buyer"]), bearer(self.tokens["supplier"])
+        self.assertEqual(self.shown(buyer, a["number"], x), [self.X_BUYER])
+        self.assertEqual(self.shown(sup, b["number"], x), [self.X_SUPPLIER])
+        # A later list must name it too (it would show another initiator's text), and its
+        # name is compared with registered organizations' as a first list's is.
+        before = self.counts()
+        doc = self.assertProblem(self.create("supplier", [{"credit_code": x}]), 400, "invalid")
+        self.assertIn("give its name", doc["detail"])
+        self.assertProblem(self.create("supplier", [{"credit_code": x,
+                                                     "name": supplier["name"].upper()}]),
+                           409, "organization_name_taken")
+        self.assertEqual(self.counts(), before)
+        # Both sent; the organization registers: each contract shows its certificate's name,
+        # to it and to the initiators, and it received both.
+        for slug, c in (("buyer", a), ("supplier", b)):
+            st, _, _, doc = self.call(slug, "POST", "/api/v1/contracts/%s/send" % c["number"])
+            self.assertEqual(st, 200, doc)
+        self.assertEqual(self.shown(sup, b["number"], x), [self.X_SUPPLIER])
+        cert = test_attacks.PKI.issue("party770", "/O=Acme Registered Ltd/"
+                                      "organizationIdentifier=%s/CN=Bob" % x)
+        st, _, _, acme = harness.api_login(self.server, *cert)
+        self.assertEqual(st, 200, acme)
+        h = bearer(acme["token"])
+        for c, initiator in ((a, buyer), (b, sup)):
+            for who in (h, initiator):
+                self.assertEqual(self.shown(who, c["number"], x), ["Acme Registered Ltd"])
+        st, _, _, doc = self.server.request("GET", "/api/v1/contracts?tab=todo", headers=h)
+        self.assertEqual((st, doc["total"]), (200, 2), doc)
+        # A list made after it registered shows its registered name whatever it says.
+        st, _, _, c = self.create("buyer", [{"credit_code": x, "name": "Anything"}])
+        self.assertEqual((st, [p["name"] for p in c["parties"]]), (201, ["Acme Registered Ltd"]))
 
 
 if __name__ == "__main__":

@@ -61,16 +61,21 @@ v4_high_bits(unsigned x, unsigned char a[16])
 		a[12 + b] = (unsigned char)((((x >> (2 * b)) & 3) << 6) | 0x05);
 }
 
-/* Addresses of one /64 (2001:db8:0:7::/64) that differ only in the top bit of each byte. */
+/*
+ * Addresses of one /48 (2001:db8:7::/48, what a site is routed) in /64s that
+ * differ only in the top bits of their two bytes: each /64 counts as one
+ * address, so these are the addresses an attacker can choose.
+ */
 static void
 v6_one_net(unsigned x, unsigned char a[16])
 {
-	static const unsigned char net[8] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 7 };
-	int b;
+	static const unsigned char net[6] = { 0x20, 0x01, 0x0d, 0xb8, 0, 7 };
 
-	memcpy(a, net, 8);
-	for (b = 0; b < 8; b++)
-		a[8 + b] = (unsigned char)(((x >> b) & 1) << 7);
+	memset(a, 0, 16);
+	memcpy(a, net, 6);
+	a[6] = (unsigned char)((x & 0x0f) << 4);
+	a[7] = (unsigned char)(x & 0xf0);
+	a[15] = 1;
 }
 
 /* Slots read per lookup of each of the family's addresses, all of them counted: the mean. */
@@ -127,7 +132,7 @@ END_TEST
 
 START_TEST(addresses_of_one_net_probe_as_random_ones)
 {
-	probes_as_random(v6_one_net, "addresses of one /64");
+	probes_as_random(v6_one_net, "/64s of one /48");
 }
 END_TEST
 
@@ -160,6 +165,45 @@ START_TEST(counts_survive_removals_in_between)
 	ck_assert_int_eq(conn_ip_count(g, a), 2);
 	ck_assert_int_eq(conn_ip_take(g, a), -1);
 	ck_assert_int_eq(conn_ip_count(g, a), 2);
+	guard_free(g);
+}
+END_TEST
+
+/*
+ * An IPv6 /64 is one address: one host is routed a /64 and may number its
+ * connections with every address in it (2^64), as the rate limits count it
+ * (limiter.c, sec39). Counted by address, one such host opened connections
+ * up to server.max_connections and none was left for anyone else.
+ */
+START_TEST(an_ipv6_64_counts_as_one_address)
+{
+	struct conn_guard *g = guard_new();
+	unsigned char a[16], b[16];
+	unsigned x;
+
+	g->max_per_ip = 4;
+	for (x = 0; x < 4; x++) {
+		v6_one_net(1, a);
+		a[8] = (unsigned char)x;
+		ck_assert_int_eq(conn_ip_take(g, a), 0);
+	}
+	a[8] = 0x99;
+	a[15] = 0x42;
+	ck_assert_int_eq(conn_ip_count(g, a), 4);
+	ck_assert_int_eq(conn_ip_take(g, a), -1);
+	/* another /64 of the same /48, and an IPv4 address, have counts of their own */
+	v6_one_net(2, b);
+	ck_assert_int_eq(conn_ip_take(g, b), 0);
+	v4_high_bits(0, b);
+	ck_assert_int_eq(conn_ip_take(g, b), 0);
+	ck_assert_int_eq(conn_ip_count(g, b), 1);
+	/* a connection gives back what it took, whichever address of the /64 it had */
+	v6_one_net(1, a);
+	a[8] = 2;
+	conn_ip_release(g, a);
+	a[8] = 0x77;
+	ck_assert_int_eq(conn_ip_count(g, a), 3);
+	ck_assert_int_eq(conn_ip_take(g, a), 0);
 	guard_free(g);
 }
 END_TEST
@@ -224,5 +268,6 @@ main(void)
 	tcase_add_test(tc, addresses_differing_in_high_bits_probe_as_random_ones);
 	tcase_add_test(tc, addresses_of_one_net_probe_as_random_ones);
 	tcase_add_test(tc, counts_survive_removals_in_between);
+	tcase_add_test(tc, an_ipv6_64_counts_as_one_address);
 	return test_suite_run(s);
 }

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
 #include <libpq-fe.h>
 
 #include "config.h"
@@ -136,6 +137,31 @@ now_s(void)
  */
 #define PATIENCE_S 30.0
 
+/*
+ * evbuffer_add_cb as the server calls it (this test links with
+ * -Wl,--wrap=evbuffer_add_cb): the next add_cb_failures calls fail, as
+ * libevent's does when it cannot allocate. Set before a server is forked.
+ */
+static int add_cb_failures;
+
+struct evbuffer_cb_entry *__real_evbuffer_add_cb(struct evbuffer *buf, evbuffer_cb_func cb,
+						 void *arg);
+struct evbuffer_cb_entry *__wrap_evbuffer_add_cb(struct evbuffer *buf, evbuffer_cb_func cb,
+						 void *arg);
+
+struct evbuffer_cb_entry *
+__wrap_evbuffer_add_cb(struct evbuffer *buf, evbuffer_cb_func cb, void *arg)
+{
+	if (add_cb_failures > 0) {
+		add_cb_failures--;
+		return NULL;
+	}
+	return __real_evbuffer_add_cb(buf, cb, arg);
+}
+
+/* One more SEALPACT_* setting for the next server started, or NULL. */
+static const char *server_extra_env;
+
 static pid_t server_pid;
 static int server_port;
 static char dbname[64];
@@ -188,7 +214,7 @@ start_server_ex(const char *db_url, const char *timeout_ms, const char *shutdown
 			 "SEALPACT_LOG_LEVEL=warn",
 			 /* /metrics answers the bearer of METRICS_TOKEN only */
 			 "SEALPACT_SERVER_METRICS_TOKEN_SHA256=" METRICS_TOKEN_SHA256, e_timeout,
-			 NULL };
+			 (char *)server_extra_env, NULL };
 	double t0;
 	int fd, attempt, status = 0;
 
@@ -455,6 +481,36 @@ START_TEST(json_bodies_415_400_413)
 	resp_clear(&r);
 	request("TRACE", "/t/json", NULL, NULL, &r);
 	assert_problem(&r, 501, "not_implemented");
+	resp_clear(&r);
+	ck_assert_int_eq(stop_server(), 0);
+}
+END_TEST
+
+/*
+ * A connection refused after its address was counted gives the count back:
+ * admit() did not when evbuffer_add_cb failed (out of memory), and an
+ * address's refusals added up until all its connections were refused.
+ */
+START_TEST(a_connection_not_admitted_gives_its_address_count_back)
+{
+	struct resp r;
+	char buf[64];
+	int i, fd;
+
+	/* four connections an address; the readiness probe's and three more fail */
+	add_cb_failures = 4;
+	server_extra_env = "SEALPACT_SERVER_MAX_CONNECTIONS_PER_IP=4";
+	start_server("postgresql://127.0.0.1:1/none", "30000");
+	add_cb_failures = 0;
+	server_extra_env = NULL;
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_ge(fd = connect_port(server_port), 0);
+		/* reset by the server: read only once it was refused */
+		ck_assert_int_le(recv(fd, buf, sizeof(buf), 0), 0);
+		close(fd);
+	}
+	request("GET", "/healthz", NULL, NULL, &r);
+	ck_assert_int_eq(r.status, 200);
 	resp_clear(&r);
 	ck_assert_int_eq(stop_server(), 0);
 }
@@ -763,6 +819,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, json_bodies_415_400_413);
 	tcase_add_test(tc, readyz_answers_503_quickly_when_database_is_down);
+	tcase_add_test(tc, a_connection_not_admitted_gives_its_address_count_back);
 	tcase_add_test(tc, async_replies_and_client_disconnects);
 	tcase_add_test(tc, kept_alive_connection_watched_for_each_request);
 	tcase_add_test(tc, deadline_answers_504_and_late_reply_is_harmless);

@@ -1,0 +1,188 @@
+/*
+ * test_pdf_image.c: seal pictures (pdf/image.c) with text chunks. libpng
+ * inflates each zTXt and iTXt chunk (up to 8 MB) while it reads a PNG's
+ * header, and nothing here reads them: a 1 MB picture of 120 such chunks,
+ * each 7.7 KB of zeros deflated, cost seconds of CPU for every read of its
+ * header (a reviewer's approval reads it twice). The pictures here are built
+ * with zlib, byte by byte, so that the chunks are exactly these.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+
+#include "pdf.h"
+#include "pdf_int.h"
+#include "support_suite.h"
+
+#define SIDE 200
+#define BOMBS 120
+
+struct buf {
+	unsigned char *p;
+	size_t len, cap;
+};
+
+static void
+put(struct buf *b, const void *p, size_t n)
+{
+	if (b->len + n > b->cap) {
+		b->cap = (b->len + n) * 2;
+		ck_assert_ptr_nonnull(b->p = realloc(b->p, b->cap));
+	}
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+}
+
+static void
+put_be32(struct buf *b, uint32_t v)
+{
+	unsigned char x[4] = { (unsigned char)(v >> 24), (unsigned char)(v >> 16),
+			       (unsigned char)(v >> 8), (unsigned char)v };
+
+	put(b, x, 4);
+}
+
+static void
+chunk(struct buf *b, const char *type, const unsigned char *data, size_t n)
+{
+	uLong crc = crc32(0, (const Bytef *)type, 4);
+
+	crc = crc32(crc, data, (uInt)n);
+	put_be32(b, (uint32_t)n);
+	put(b, type, 4);
+	put(b, data, n);
+	put_be32(b, (uint32_t)crc);
+}
+
+static unsigned char *
+deflated(const unsigned char *in, size_t n, size_t *out_len)
+{
+	uLongf z = compressBound(n);
+	unsigned char *out = malloc(z);
+
+	ck_assert_ptr_nonnull(out);
+	ck_assert_int_eq(compress2(out, &z, in, n, 9), Z_OK);
+	*out_len = z;
+	return out;
+}
+
+/*
+ * A SIDE x SIDE RGBA seal picture: a red disc on a clear background; with
+ * a tEXt chunk, and bombs zTXt chunks of 7.9 MB of zeros each, before IDAT.
+ */
+static unsigned char *
+picture(int bombs, size_t *len)
+{
+	static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+	unsigned char ihdr[13] = { 0 }, *raw, *z, *zeros, *zt, *bomb;
+	size_t rawlen = (size_t)SIDE * (1 + 4 * SIDE), zlen, blen;
+	struct buf b = { 0 };
+	int x, y, i;
+
+	ihdr[0] = ihdr[4] = 0;
+	ihdr[2] = ihdr[6] = 0;
+	ihdr[3] = ihdr[7] = SIDE;
+	ihdr[8] = 8; /* bit depth */
+	ihdr[9] = 6; /* RGBA */
+	ck_assert_ptr_nonnull(raw = calloc(1, rawlen));
+	for (y = 0; y < SIDE; y++)
+		for (x = 0; x < SIDE; x++) {
+			unsigned char *px = raw + (size_t)y * (1 + 4 * SIDE) + 1 + 4 * x;
+			int dx = x - SIDE / 2, dy = y - SIDE / 2;
+
+			if (dx * dx + dy * dy < (SIDE / 3) * (SIDE / 3)) {
+				px[0] = 0xd0;
+				px[3] = 0xff;
+			}
+		}
+	z = deflated(raw, rawlen, &zlen);
+	put(&b, sig, 8);
+	chunk(&b, "IHDR", ihdr, 13);
+	chunk(&b, "tEXt", (const unsigned char *)"Software\0a seal maker", 21);
+	if (bombs > 0) {
+		ck_assert_ptr_nonnull(zeros = calloc(1, 7900000));
+		bomb = deflated(zeros, 7900000, &blen);
+		ck_assert_ptr_nonnull(zt = malloc(blen + 4));
+		memcpy(zt, "k\0\0", 3); /* keyword "k", compression method 0 */
+		for (i = 0; i < bombs; i++) {
+			zt[0] = (unsigned char)('A' + i % 26);
+			memcpy(zt + 3, bomb, blen);
+			chunk(&b, "zTXt", zt, blen + 3);
+		}
+		free(zt);
+		free(bomb);
+		free(zeros);
+	}
+	chunk(&b, "IDAT", z, zlen);
+	chunk(&b, "IEND", NULL, 0);
+	free(z);
+	free(raw);
+	*len = b.len;
+	return b.p;
+}
+
+static double
+cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+START_TEST(text_chunks_are_not_inflated)
+{
+	struct sp_errinfo ei = { 0 };
+	size_t len;
+	unsigned char *png = picture(BOMBS, &len);
+	double t0;
+
+	ck_assert_uint_lt(len, 1100 * 1000);
+	t0 = cpu_s();
+	ck_assert_int_eq(pdf_seal_png_check(png, len, 100, 1024, &ei), SP_OK);
+	/* the picture alone decodes in milliseconds; 120 x 7.9 MB inflated took seconds */
+	ck_assert_msg(cpu_s() - t0 < 1.0, "%.2f s of CPU to check a %zu-byte picture", cpu_s() - t0,
+		      len);
+	free(png);
+}
+END_TEST
+
+START_TEST(a_picture_reads_the_same_with_or_without_text)
+{
+	struct sp_errinfo ei = { 0 };
+	struct pdf_image a, b;
+	unsigned w, h;
+	size_t la, lb;
+	unsigned char *pa = picture(0, &la), *pb = picture(2, &lb);
+
+	ck_assert_int_eq(pdf_image_decode_png(pa, la, &a, &ei), SP_OK);
+	ck_assert_int_eq(pdf_image_decode_png(pb, lb, &b, &ei), SP_OK);
+	ck_assert_uint_eq(a.width, SIDE);
+	ck_assert_uint_eq(b.height, SIDE);
+	ck_assert_mem_eq(a.rgb, b.rgb, (size_t)SIDE * SIDE * 3);
+	ck_assert_mem_eq(a.alpha, b.alpha, (size_t)SIDE * SIDE);
+	ck_assert_int_eq(pdf_image_png_size(pb, lb, &w, &h, &ei), SP_OK);
+	ck_assert_uint_eq(w, SIDE);
+	ck_assert_uint_eq(h, SIDE);
+	pdf_image_cleanup(&b);
+	/* a chunk whose length runs past the end is still refused, as libpng refuses it */
+	pb[33] = 0x7f; /* the tEXt chunk's length */
+	ck_assert_int_ne(pdf_image_decode_png(pb, lb, &b, &ei), SP_OK);
+	pdf_image_cleanup(&a);
+	free(pa);
+	free(pb);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("pdf_image");
+	TCase *tc = test_tcase(s, "image", NULL, NULL, 1, 120);
+
+	tcase_add_test(tc, text_chunks_are_not_inflated);
+	tcase_add_test(tc, a_picture_reads_the_same_with_or_without_text);
+	return test_suite_run(s);
+}
