@@ -72,17 +72,11 @@ ess_der(X509 *signer, unsigned char **der)
 static int
 alg_digest(X509 *signer, enum crypto_sigalg alg, const EVP_MD **md, struct sp_errinfo *ei)
 {
-	enum crypto_sigalg keyalg;
 	int r;
 
 	*md = NULL;
-	if ((r = crypto_sigalg_for_cert(signer, &keyalg, ei)) != SP_OK)
+	if ((r = sig_key_fits(signer != NULL ? X509_get0_pubkey(signer) : NULL, alg, ei)) != SP_OK)
 		return r;
-	if (keyalg != alg)
-		return sp_err_reason(ei, SP_ERR_INVALID, "alg_mismatch",
-				     "algorithm %s does not fit the signer's key (%s)",
-				     crypto_sigalg_name(alg) ? crypto_sigalg_name(alg) : "unknown",
-				     crypto_sigalg_name(keyalg));
 	if ((*md = cms_digest_md(crypto_sigalg_digest(alg))) == NULL)
 		return sp_err(ei, SP_ERR_INVALID, "no digest for %s", crypto_sigalg_name(alg));
 	return SP_OK;

@@ -18,6 +18,9 @@ int cms_err_ossl(struct sp_errinfo *ei, int code, const char *reason, const char
 
 /* EVP_MD for a content digest (static, not to be freed); NULL if unknown. */
 const EVP_MD *cms_digest_md(enum crypto_digest_alg alg);
+/* sig.c: SP_OK when alg is the algorithm pkey signs with, else "alg_mismatch" (or why the
+   key has none) */
+int sig_key_fits(EVP_PKEY *pkey, enum crypto_sigalg alg, struct sp_errinfo *ei);
 
 /*
  * Move a buffer OpenSSL allocated (from i2d_*(x, NULL-initialised pointer))

@@ -110,6 +110,22 @@ sigalg_for_pkey(EVP_PKEY *pkey, enum crypto_sigalg *alg, struct sp_errinfo *ei)
 }
 
 int
+sig_key_fits(EVP_PKEY *pkey, enum crypto_sigalg alg, struct sp_errinfo *ei)
+{
+	enum crypto_sigalg keyalg;
+	int r;
+
+	if ((r = sigalg_for_pkey(pkey, &keyalg, ei)) != SP_OK)
+		return r;
+	if (keyalg != alg)
+		return sp_err_reason(ei, SP_ERR_INVALID, "alg_mismatch",
+				     "algorithm %s does not fit the key (%s)",
+				     crypto_sigalg_name(alg) ? crypto_sigalg_name(alg) : "unknown",
+				     crypto_sigalg_name(keyalg));
+	return SP_OK;
+}
+
+int
 crypto_sigalg_for_cert(X509 *cert, enum crypto_sigalg *alg, struct sp_errinfo *ei)
 {
 	*alg = CRYPTO_SIGALG_NONE;
@@ -161,7 +177,6 @@ sig_verify_pkey(EVP_PKEY *pkey, enum crypto_sigalg alg, const uint8_t *tbs, size
 	int r = SP_ERR_INTERNAL;
 	EVP_MD_CTX *mctx = NULL;
 	EVP_PKEY_CTX *sm2ctx = NULL, *pctx = NULL;
-	enum crypto_sigalg keyalg;
 	int ok;
 
 	if (sig == NULL || siglen == 0 || siglen > CRYPTO_SIG_MAX) {
@@ -174,15 +189,8 @@ sig_verify_pkey(EVP_PKEY *pkey, enum crypto_sigalg alg, const uint8_t *tbs, size
 		r = sp_err(ei, SP_ERR_INVALID, "nothing signed");
 		goto out;
 	}
-	if ((r = sigalg_for_pkey(pkey, &keyalg, ei)) != SP_OK)
+	if ((r = sig_key_fits(pkey, alg, ei)) != SP_OK)
 		goto out;
-	if (keyalg != alg) {
-		r = sp_err_reason(ei, SP_ERR_INVALID, "alg_mismatch",
-				  "algorithm %s does not fit the certificate's key (%s)",
-				  crypto_sigalg_name(alg) ? crypto_sigalg_name(alg) : "unknown",
-				  crypto_sigalg_name(keyalg));
-		goto out;
-	}
 	/* An SM2 key OpenSSL typed as plain EC would be verified as ECDSA:
 	 * refuse it rather than give a misleading "bad signature". */
 	if (alg == CRYPTO_SIGALG_SM2_SM3 && !EVP_PKEY_is_a(pkey, "SM2")) {
@@ -296,7 +304,6 @@ crypto_sig_sign(EVP_PKEY *key, enum crypto_sigalg alg, const uint8_t *tbs, size_
 	int r = SP_ERR_INTERNAL;
 	EVP_MD_CTX *mctx = NULL;
 	EVP_PKEY_CTX *sm2ctx = NULL, *pctx = NULL;
-	enum crypto_sigalg keyalg;
 	uint8_t *buf = NULL;
 	size_t n = 0;
 
@@ -304,15 +311,8 @@ crypto_sig_sign(EVP_PKEY *key, enum crypto_sigalg alg, const uint8_t *tbs, size_
 	*siglen = 0;
 	if (key == NULL || tbs == NULL || tbslen == 0)
 		return sp_err(ei, SP_ERR_INVALID, "nothing to sign");
-	if ((r = sigalg_for_pkey(key, &keyalg, ei)) != SP_OK)
+	if ((r = sig_key_fits(key, alg, ei)) != SP_OK)
 		goto out;
-	if (keyalg != alg) {
-		r = sp_err_reason(ei, SP_ERR_INVALID, "alg_mismatch",
-				  "algorithm %s does not fit the key (%s)",
-				  crypto_sigalg_name(alg) ? crypto_sigalg_name(alg) : "unknown",
-				  crypto_sigalg_name(keyalg));
-		goto out;
-	}
 	if ((mctx = EVP_MD_CTX_new()) == NULL) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
