@@ -727,7 +727,7 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 	snprintf(rep->digest_alg, sizeof(rep->digest_alg), "%s",
 		 OBJ_nid2sn(OBJ_obj2nid(dig->algorithm)));
 	xa = verify_shake_alg(sigalg);
-	if (!digest_ok(OBJ_obj2nid(dig->algorithm), rep, "the signature") ||
+	if (!digest_obj_ok(dig->algorithm, rep, "the signature") ||
 	    !verify_md_key_ok(OBJ_obj2nid(dig->algorithm), signer, xa, rep))
 		goto out;
 	if (OBJ_find_sigid_algs(OBJ_obj2nid(sigalg->algorithm), &dnid, &pknid) &&

@@ -73,6 +73,9 @@ void verify_pkcs1(const struct crypto_verify_opts *opts, const struct verify_ran
 /* verify_cms_algs.c: digests a signature may use (1); MD5 and SHA-1 leave it indeterminate,
    as weak. */
 int digest_ok(int nid, struct crypto_sig_report *rep, const char *what);
+/* verify_cms_algs.c: digest_ok of an algorithm identifier, named by its OID where OpenSSL
+   knows no name. */
+int digest_obj_ok(const ASN1_OBJECT *o, struct crypto_sig_report *rep, const char *what);
 /* verify_cms_algs.c: a signer's key under 112 bits of security makes rep indeterminate,
    weak_algorithm (the other checks still run). */
 void key_strength_check(X509 *signer, struct crypto_sig_report *rep);

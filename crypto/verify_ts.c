@@ -125,7 +125,7 @@ verify_ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t 
 	rep->ts_time = trust_asn1_time(TS_TST_INFO_get_time(info));
 	mi = TS_TST_INFO_get_msg_imprint(info);
 	X509_ALGOR_get0(&alg, NULL, NULL, TS_MSG_IMPRINT_get_algo(mi));
-	if (!digest_ok(OBJ_obj2nid(alg), rep, "the timestamp imprint"))
+	if (!digest_obj_ok(alg, rep, "the timestamp imprint"))
 		goto out;
 	msg = TS_MSG_IMPRINT_get_msg(mi);
 	if (!(md = EVP_get_digestbynid(OBJ_obj2nid(alg))) ||

@@ -133,12 +133,14 @@ END_TEST
 /*
  * What RFC 8702 does not define is no proof either way: indeterminate,
  * saying what it asks. A SHAKE128 message digest of 128 bits (OpenSSL 3.0's
- * default output length, not RFC 8702 §3.1's 256); a SHAKE256 message digest
- * (512 bits) under ECDSA with SHAKE128 (§3.2 pairs each signature with its
- * own SHAKE). The first was indeterminate for SHAKE128 and would have been
- * invalid, "the signed bytes do not match"; the second was indeterminate,
- * "SHAKE256 goes with an Ed448 key". BouncyCastle 1.72 calls the first a
- * digest mismatch and accepts the second.
+ * default output length, not RFC 8702 §3.1's 256: it was indeterminate,
+ * "unsupported digest (SHAKE128)"); SHAKE128 named by NIST's id-shake128-len
+ * with its length (256) as parameter, where RFC 8702 §3.1 has the
+ * parameterless id-shake128 (it was "unsupported digest (unknown)"); a
+ * SHAKE256 message digest (512 bits) under ECDSA with SHAKE128 (§3.2 pairs
+ * each signature with its own SHAKE; it was "SHAKE256 goes with an Ed448
+ * key"). BouncyCastle 1.72 calls the first a digest mismatch and accepts
+ * the other two.
  */
 START_TEST(shake_outside_rfc8702)
 {
@@ -147,6 +149,9 @@ START_TEST(shake_outside_rfc8702)
 	} c[] = {
 		{ "shake:128/128/16:ec", "shake128_16.pdf",
 		  "the message digest is 16 bytes of SHAKE128; CMS has 32 (RFC 8702" },
+		{ "shakelen:128/128/32:ec", "shake128_len.pdf",
+		  "uses SHAKE128 with a stated output length (id-shake128-len); CMS names "
+		  "SHAKE128 by id-shake128, with 256 bits (RFC 8702 §3.1)" },
 		{ "shake:256/128/64:ec", "shake256_under128.pdf",
 		  "ecdsa-with-SHAKE128 signs a SHAKE128 message digest (RFC 8702 §3.2), not "
 		  "SHAKE256" },
@@ -196,7 +201,7 @@ shake_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, sha224_and_sha512_224, 0, 4);
 	tcase_add_loop_test(tc, rfc8702_shake, 0, 4);
-	tcase_add_loop_test(tc, shake_outside_rfc8702, 0, 2);
+	tcase_add_loop_test(tc, shake_outside_rfc8702, 0, 3);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -278,8 +278,8 @@ vw_shake_sign(EVP_PKEY *key, int bits, size_t len, const unsigned char *tbs, siz
  * has dbits = sbits and mdlen 32 or 64; other values make what it forbids.
  */
 static uint8_t *
-vw_shake_cms(const char *who, int dbits, int sbits, size_t mdlen, const uint8_t *a, size_t al,
-	     const uint8_t *b, size_t bl, size_t *outn)
+vw_shake_cms(const char *who, int dbits, int sbits, size_t mdlen, int stated, const uint8_t *a,
+	     size_t al, const uint8_t *b, size_t bl, size_t *outn)
 {
 	static const unsigned char sha256[] = {
 		0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01
@@ -312,8 +312,20 @@ vw_shake_cms(const char *who, int dbits, int sbits, size_t mdlen, const uint8_t 
 	sl = vw_shake_sign(key, sbits, slen, der, (size_t)dl, sig, sizeof(sig));
 	ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), sig, (int)sl);
 	CMS_SignerInfo_get0_algs(si, NULL, NULL, &digalg, &sigalg);
-	X509_ALGOR_set0(digalg, OBJ_nid2obj(dbits == 128 ? NID_shake128 : NID_shake256),
-			V_ASN1_UNDEF, NULL);
+	if (stated) {
+		/* NIST's id-shake128-len / id-shake256-len, the output length in bits */
+		ASN1_INTEGER *bitlen = ASN1_INTEGER_new();
+		if (!bitlen || !ASN1_INTEGER_set(bitlen, (long)(8 * mdlen)))
+			abort();
+		X509_ALGOR_set0(digalg,
+				OBJ_txt2obj(dbits == 128 ? "2.16.840.1.101.3.4.2.17"
+							 : "2.16.840.1.101.3.4.2.18",
+					    1),
+				V_ASN1_INTEGER, bitlen);
+	} else {
+		X509_ALGOR_set0(digalg, OBJ_nid2obj(dbits == 128 ? NID_shake128 : NID_shake256),
+				V_ASN1_UNDEF, NULL);
+	}
 	snprintf(oid, sizeof(oid), "1.3.6.1.5.5.7.6.%d", (rsa ? 30 : 32) + (sbits == 256));
 	X509_ALGOR_set0(sigalg, OBJ_txt2obj(oid, 1), V_ASN1_UNDEF, NULL);
 	if ((dl = i2d_CMS_ContentInfo(cms, &out)) <= 0)
@@ -323,7 +335,7 @@ vw_shake_cms(const char *who, int dbits, int sbits, size_t mdlen, const uint8_t 
 	p = memmem(out, (size_t)dl, sha256, sizeof(sha256));
 	if (p == NULL)
 		abort();
-	p[8] = dbits == 128 ? 0x0b : 0x0c;
+	p[8] = (unsigned char)((dbits == 128 ? 0x0b : 0x0c) + (stated ? 6 : 0));
 	*outn = (size_t)dl;
 	OPENSSL_free(der);
 	CMS_ContentInfo_free(cms);
@@ -385,7 +397,8 @@ vw_ess_cms(const char *named, const char *by, const uint8_t *a, size_t al, const
  * "opensha1:WHO" an adbe.pkcs7.sha1 one (SHA-1 of the ranges enveloped),
  * "essof:NAMED:BY" OpenSSL's CMS signed by BY with an ESS signing-certificate-v2
  * naming NAMED's certificate, "eddsa:WHO" an Ed25519 or Ed448 CMS built by hand (RFC 8419; "eddsa256:WHO" over a SHA-256 message digest),
- * "shake:D/S/L:WHO" an RFC 8702 CMS by WHO's RSA or EC key (vw_shake_cms: message digest SHAKE<D> of L bytes, signature with SHAKE<S>), "unknownalg:WHO" the same with an
+ * "shake:D/S/L:WHO" an RFC 8702 CMS by WHO's RSA or EC key (vw_shake_cms: message digest SHAKE<D> of L bytes, signature with SHAKE<S>;
+ * "shakelen:..." the digest named id-shake<D>-len with its length), "unknownalg:WHO" the same with an
  * unknown signature algorithm OID and WHO's key, "unsorted:WHO" as sealpact's with
  * the signed attributes out of DER order (and signed so). Returns the new file (malloc'd).
  */
@@ -537,7 +550,7 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 		free(cms);
 	} else if (who && (!strncmp(who, "eddsa:", 6) || !strncmp(who, "eddsa256:", 9) ||
 			   !strncmp(who, "unknownalg:", 11) || !strncmp(who, "essof:", 6) ||
-			   !strncmp(who, "shake:", 6))) {
+			   !strncmp(who, "shake:", 6) || !strncmp(who, "shakelen:", 9))) {
 		/* RFC 8419 Ed25519 CMS, built here: OpenSSL 3.0 cannot make one; or one
 		   whose signature algorithm is an OID nobody knows; or OpenSSL's with
 		   an ESS attribute naming the certificate asked */
@@ -547,12 +560,13 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 		a = c0 + hexlen + 2;
 		snprintf(num, sizeof(num), "[0 %010zu %010zu %010zu]", c0, a, b.n - a);
 		memcpy(b.p + br, num, strlen(num));
-		if (!strncmp(who, "shake:", 6)) {
-			int dbits, sbits;
+		if (!strncmp(who, "shake:", 6) || !strncmp(who, "shakelen:", 9)) {
+			int dbits, sbits, stated = who[5] == 'l';
 			size_t mdlen;
-			if (sscanf(who + 6, "%d/%d/%zu:%31s", &dbits, &sbits, &mdlen, by) != 4)
+			if (sscanf(strchr(who, ':') + 1, "%d/%d/%zu:%31s", &dbits, &sbits, &mdlen,
+				   by) != 4)
 				abort();
-			cms = vw_shake_cms(by, dbits, sbits, mdlen, (uint8_t *)b.p, c0,
+			cms = vw_shake_cms(by, dbits, sbits, mdlen, stated, (uint8_t *)b.p, c0,
 					   (uint8_t *)b.p + a, b.n - a, &m);
 		} else if (!strncmp(who, "essof:", 6)) {
 			if (sscanf(who + 6, "%31[^:]:%31s", named, by) != 2)
