@@ -17,6 +17,9 @@
 
 #include "verify_int.h"
 
+/* the largest RSA modulus OpenSSL verifies with, in bytes (OPENSSL_RSA_MAX_MODULUS_BITS) */
+#define VERIFY_SHAKE_EM_MAX (16384 / 8)
+
 /* 1.3.6.1.5.5.7.6.30 .. 33 (id-RSASSA-PSS-SHAKE128/256, id-ecdsa-with-shake128/256) */
 static const unsigned char pkix_algs[] = { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x06 };
 
@@ -69,7 +72,7 @@ pss_consistent(const struct verify_shake_alg *a, const unsigned char *em, size_t
 	       size_t embits, const unsigned char *mhash)
 {
 	size_t hlen = a->len, dblen, i, ps;
-	unsigned char db[1024], m[8 + 2 * 64], h2[64];
+	unsigned char db[VERIFY_SHAKE_EM_MAX], m[8 + 2 * 64], h2[64];
 	unsigned char top = (unsigned char)(0xff >> (8 * emlen - embits));
 
 	if (emlen < 2 * hlen + 2 || emlen - hlen - 1 > sizeof(db) || em[emlen - 1] != 0xbc ||
@@ -101,13 +104,15 @@ pss_verify(const struct verify_shake_alg *a, EVP_PKEY *pk, const unsigned char *
 	   const unsigned char *mhash)
 {
 	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(pk, NULL);
-	unsigned char em[1024];
+	unsigned char em[VERIFY_SHAKE_EM_MAX];
 	size_t emlen = sizeof(em), k = (size_t)EVP_PKEY_get_size(pk);
 	size_t embits = (size_t)EVP_PKEY_get_bits(pk) - 1;
 	int ok = 0;
 
-	/* RFC 8017 §8.1.2: the signature is exactly the modulus' length */
-	if (c == NULL || siglen != k || k > sizeof(em) || EVP_PKEY_verify_recover_init(c) != 1 ||
+	/* RFC 8017 §8.1.2: the signature is exactly the modulus' length (OpenSSL
+	   checks no modulus past 16384 bits: em holds the largest) */
+	if (c == NULL || EVP_PKEY_get_bits(pk) < 16 || siglen != k || k > sizeof(em) ||
+	    EVP_PKEY_verify_recover_init(c) != 1 ||
 	    EVP_PKEY_CTX_set_rsa_padding(c, RSA_NO_PADDING) != 1 ||
 	    EVP_PKEY_verify_recover(c, em, &emlen, sig, siglen) != 1 || emlen != k)
 		goto out;
