@@ -336,12 +336,50 @@ chain_error(X509_STORE_CTX *ctx, struct sp_errinfo *ei)
 	}
 }
 
+/*
+ * RFC 5280 §4.2.1.12: a certificate with an extendedKeyUsage is for the
+ * purposes it lists only. 1 when every one of them is a purpose other than
+ * signing documents (a TLS server's, code signing, IPsec, ...), their
+ * names then in `names`; a purpose that may sign documents (emailProtection,
+ * clientAuth as organization tokens carry it, anyExtendedKeyUsage) or one
+ * not known here (RFC 9336's id-kp-documentSigning, Adobe's or Microsoft's
+ * document signing) keeps the certificate a signing one (0).
+ */
+static int
+eku_excludes_documents(X509 *leaf, char *names, size_t cap)
+{
+	static const int other[] = {
+		NID_server_auth, NID_code_sign, NID_time_stamp, NID_OCSP_sign,
+		NID_dvcs,        NID_ns_sgc,    NID_ms_sgc,     NID_ipsec_IKE
+	};
+	EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(leaf, NID_ext_key_usage, NULL, NULL);
+	size_t k, used = 0;
+	int i, nid, excludes = eku != NULL && sk_ASN1_OBJECT_num(eku) > 0;
+
+	names[0] = '\0';
+	for (i = 0; excludes && i < sk_ASN1_OBJECT_num(eku); i++) {
+		nid = OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i));
+		for (k = 0; k < sizeof(other) / sizeof(other[0]) && other[k] != nid; k++)
+			;
+		if (k == sizeof(other) / sizeof(other[0]))
+			excludes = 0;
+		else if (used < cap)
+			used += (size_t)snprintf(names + used, cap - used, "%s%s", i ? ", " : "",
+						 OBJ_nid2sn(nid));
+	}
+	EXTENDED_KEY_USAGE_free(eku);
+	ERR_clear_error();
+	return excludes;
+}
+
 /* A signing certificate: keyUsage digitalSignature or nonRepudiation, not a CA,
- * not a key dedicated to timestamps or OCSP. */
+ * not a key dedicated to timestamps or OCSP, nor one whose extendedKeyUsage
+ * names only other purposes. */
 static int
 check_usage(X509 *leaf, struct sp_errinfo *ei)
 {
 	uint32_t ku, xku;
+	char names[160];
 
 	if (X509_get_ext_by_NID(leaf, NID_key_usage, -1) < 0)
 		return sp_err_reason(ei, SP_ERR_CRYPTO, CRYPTO_REASON_BAD_KEY_USAGE,
@@ -360,6 +398,12 @@ check_usage(X509 *leaf, struct sp_errinfo *ei)
 		return sp_err_reason(ei, SP_ERR_CRYPTO, CRYPTO_REASON_BAD_KEY_USAGE,
 				     "the certificate is a timestamping or OCSP key, not a "
 				     "signing certificate");
+	if (eku_excludes_documents(leaf, names, sizeof(names)))
+		return sp_err_reason(ei, SP_ERR_CRYPTO, CRYPTO_REASON_BAD_KEY_USAGE,
+				     "the certificate's extendedKeyUsage (%s) is for other "
+				     "purposes than signing documents, and for those only "
+				     "(RFC 5280 §4.2.1.12)",
+				     names);
 	return SP_OK;
 }
 

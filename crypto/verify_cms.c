@@ -643,6 +643,7 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 	const unsigned char *econtent = NULL;
 	size_t econtent_len = 0;
 	const EVP_MD *md;
+	const struct verify_shake_alg *xa;
 	enum crypto_sigalg alg = CRYPTO_SIGALG_NONE;
 	struct sp_errinfo ei;
 	size_t k, used = 0;
@@ -725,8 +726,9 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 	CMS_SignerInfo_get0_algs(si, &pk, NULL, &dig, &sigalg);
 	snprintf(rep->digest_alg, sizeof(rep->digest_alg), "%s",
 		 OBJ_nid2sn(OBJ_obj2nid(dig->algorithm)));
-	if (!digest_ok(OBJ_obj2nid(dig->algorithm), rep, "the signature") ||
-	    !verify_md_key_ok(OBJ_obj2nid(dig->algorithm), signer, rep))
+	xa = verify_shake_alg(sigalg);
+	if (!digest_obj_ok(dig->algorithm, rep, "the signature") ||
+	    !verify_md_key_ok(OBJ_obj2nid(dig->algorithm), signer, xa, rep))
 		goto out;
 	if (OBJ_find_sigid_algs(OBJ_obj2nid(sigalg->algorithm), &dnid, &pknid) &&
 	    dnid != NID_undef && !digest_ok(dnid, rep, "the signature algorithm"))
@@ -759,6 +761,15 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 	if (!md_attr) {
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "message_digest_missing",
 			    "no message-digest attribute");
+		goto out;
+	}
+	if (md && EVP_MD_get_flags(md) & EVP_MD_FLAG_XOF &&
+	    (size_t)ASN1_STRING_length(md_attr) != verify_md_len(md)) {
+		/* another output length than CMS's is no other digest, nor proof */
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "unsupported_algorithm",
+			    "the message digest is %d bytes of %s; CMS has %zu (RFC 8702 §3.1)",
+			    ASN1_STRING_length(md_attr), OBJ_nid2sn(EVP_MD_get_type(md)),
+			    verify_md_len(md));
 		goto out;
 	}
 	if (!md ||
@@ -796,12 +807,14 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 				 : OBJ_nid2sn(OBJ_obj2nid(sigalg->algorithm)));
 		CMS_SignerInfo_set1_signer_cert(si, signer);
 		ERR_clear_error();
-		if ((kt == EVP_PKEY_ED25519 || kt == EVP_PKEY_ED448) &&
-		    !eddsa_verify(si, signer, sigval, rep))
-			goto out;
-		if (kt != EVP_PKEY_ED25519 && kt != EVP_PKEY_ED448 &&
-		    !sig_checked(opts, signer, alg, dig, sigalg, attrs, attrslen, sigval) &&
-		    CMS_SignerInfo_verify(si) != 1) {
+		if (xa != NULL || kt == EVP_PKEY_ED25519 || kt == EVP_PKEY_ED448) {
+			/* what OpenSSL 3.0's CMS cannot run */
+			if (!(xa ? verify_shake_sig(xa, signer, attrs, (size_t)attrslen, sigval,
+						    rep)
+				 : eddsa_verify(si, signer, sigval, rep)))
+				goto out;
+		} else if (!sig_checked(opts, signer, alg, dig, sigalg, attrs, attrslen, sigval) &&
+			   CMS_SignerInfo_verify(si) != 1) {
 			/* only a signature value that fails the check is proof; an
 			   algorithm OpenSSL cannot run is no verdict */
 			if (cms_verification_failed())

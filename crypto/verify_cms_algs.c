@@ -6,6 +6,8 @@
  * signature indeterminate, not invalid: no proof of a forgery, no longer a
  * proof of integrity.
  */
+#include <string.h>
+
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -30,8 +32,16 @@ digest_ok(int nid, struct crypto_sig_report *rep, const char *what)
 	/* SHA-512/256 (FIPS 180-4; RFC 5754 §2 names it for CMS): 128 bits of
 	   collision resistance, as SHA-256 */
 	case NID_sha512_256:
-	/* SHAKE256 with 512 bits of output: Ed448's message digest (RFC 8419
-	   §2.3); verify_cms takes it from an Ed448 signer only */
+	/* SHA-224 and SHA-512/224 (RFC 5754 §2, FIPS 180-4): 112 bits of collision
+	   resistance, the least key_strength_check accepts of a key (NIST SP
+	   800-57 Part 1 Rev. 5 Table 3: acceptable through 2030) */
+	case NID_sha224:
+	case NID_sha512_224:
+	/* SHAKE256 with 512 bits of output, Ed448's message digest (RFC 8419 §2.3)
+	   and RFC 8702's; SHAKE128 with 256 bits, RFC 8702's (128 bits of
+	   security). verify_md_key_ok pairs them with the signature algorithms
+	   that define them */
+	case NID_shake128:
 	case NID_shake256:
 		return 1;
 	case NID_md5:
@@ -51,6 +61,39 @@ digest_ok(int nid, struct crypto_sig_report *rep, const char *what)
 			    nid == NID_undef ? "unknown" : OBJ_nid2sn(nid));
 		return 0;
 	}
+}
+
+/*
+ * digest_ok for the algorithm identifier o, which may have no NID: then
+ * named by its dotted text, and RFC 8702's SHAKE with a stated output
+ * length (id-shake128-len, id-shake256-len: NIST's, parameterized) named as
+ * such, since RFC 8702 §3.1 has CMS use the parameterless identifiers.
+ */
+int
+digest_obj_ok(const ASN1_OBJECT *o, struct crypto_sig_report *rep, const char *what)
+{
+	static const unsigned char len_oid[] = { 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02 };
+	char txt[80];
+	const unsigned char *b = o ? OBJ_get0_data(o) : NULL;
+
+	if (o == NULL || OBJ_obj2nid(o) != NID_undef)
+		return digest_ok(OBJ_obj2nid(o), rep, what);
+	if (OBJ_length(o) == sizeof(len_oid) + 1 && !memcmp(b, len_oid, sizeof(len_oid)) &&
+	    (b[sizeof(len_oid)] == 17 || b[sizeof(len_oid)] == 18)) {
+		int k = b[sizeof(len_oid)] == 17 ? 128 : 256;
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "unsupported_algorithm",
+			    "%s uses SHAKE%d with a stated output length (id-shake%d-len); CMS "
+			    "names SHAKE%d by id-shake%d, with %d bits (RFC 8702 §3.1), and this "
+			    "form is not checked here",
+			    what, k, k, k, k, 2 * k);
+		return 0;
+	}
+	if (OBJ_obj2txt(txt, sizeof(txt), o, 1) <= 0)
+		snprintf(txt, sizeof(txt), "unreadable");
+	verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "unsupported_algorithm",
+		    "%s uses an unsupported digest (%s)", what, txt);
+	ERR_clear_error();
+	return 0;
 }
 
 /*
@@ -126,14 +169,17 @@ verify_chain_strength(STACK_OF(X509) * chain, const char *leaf, int leaf_key,
 
 /*
  * A message digest's length in CMS: SHAKE256, an extendable-output function,
- * gives 512 bits under its parameterless identifier (RFC 8419 §2.3, as
- * RFC 8702 §3.1 fixes it for every CMS use); every other digest its own size.
+ * gives 512 bits under its parameterless identifier (RFC 8419 §2.3), and
+ * SHAKE128 256 bits (RFC 8702 §3.1 fixes both for every CMS use); every other
+ * digest its own size.
  */
 size_t
 verify_md_len(const EVP_MD *md)
 {
 	if (EVP_MD_get_type(md) == NID_shake256)
 		return 64;
+	if (EVP_MD_get_type(md) == NID_shake128)
+		return 32;
 	return EVP_MD_get_size(md) > 0 ? (size_t)EVP_MD_get_size(md) : 0;
 }
 
@@ -168,17 +214,37 @@ verify_md_digest(const EVP_MD *md, const unsigned char *d, size_t n, unsigned ch
 
 /*
  * The message digest a key's signature may come with where only one is
- * defined (RFC 8419 §3.1): SHA-512 is Ed25519's, SHAKE256 Ed448's, and
- * SHAKE256 no other key's (it would need RFC 8702's RSASSA-PSS or ECDSA
- * with SHAKE, which OpenSSL 3.0 cannot run). Otherwise indeterminate, said
- * so (0).
+ * defined (RFC 8419 §3.1): SHA-512 is Ed25519's, SHAKE256 Ed448's. SHAKE128
+ * and SHAKE256 go with RFC 8702's RSASSA-PSS and ECDSA of the same SHAKE
+ * (xa), with an RSA and an EC key, and those algorithms with no other
+ * digest (RFC 8702 §3.2); SHAKE with no other algorithm. Otherwise
+ * indeterminate, said so (0).
  */
 int
-verify_md_key_ok(int dnid, X509 *signer, struct crypto_sig_report *rep)
+verify_md_key_ok(int dnid, X509 *signer, const struct verify_shake_alg *xa,
+		 struct crypto_sig_report *rep)
 {
 	EVP_PKEY *pk = X509_get0_pubkey(signer);
 	int kt = pk != NULL ? EVP_PKEY_get_base_id(pk) : EVP_PKEY_NONE;
+	const char *dn = OBJ_nid2sn(dnid) != NULL ? OBJ_nid2sn(dnid) : "an unknown one";
 
+	if (xa != NULL) {
+		if (dnid != xa->md_nid) {
+			verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "unsupported_algorithm",
+				    "%s signs a %s message digest (RFC 8702 §3.2), not %s",
+				    xa->name, OBJ_nid2sn(xa->md_nid), dn);
+			goto no;
+		}
+		if (kt != (xa->pss ? EVP_PKEY_RSA : EVP_PKEY_EC)) {
+			verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "unsupported_algorithm",
+				    "%s is a signature by an %s key (RFC 8702 §3.2), and the "
+				    "signer's key is %s",
+				    xa->name, xa->pss ? "RSA" : "EC",
+				    pk ? EVP_PKEY_get0_type_name(pk) : "unreadable");
+			goto no;
+		}
+		return 1;
+	}
 	if (kt == EVP_PKEY_ED25519 || kt == EVP_PKEY_ED448) {
 		int want = kt == EVP_PKEY_ED25519 ? NID_sha512 : NID_shake256;
 		if (dnid == want)
@@ -186,17 +252,17 @@ verify_md_key_ok(int dnid, X509 *signer, struct crypto_sig_report *rep)
 		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "unsupported_algorithm",
 			    "an %s signature's message digest is %s (RFC 8419), not %s",
 			    kt == EVP_PKEY_ED25519 ? "Ed25519" : "Ed448",
-			    kt == EVP_PKEY_ED25519 ? "SHA-512" : "SHAKE256",
-			    OBJ_nid2sn(dnid) != NULL ? OBJ_nid2sn(dnid) : "an unknown one");
-		ERR_clear_error();
-		return 0;
+			    kt == EVP_PKEY_ED25519 ? "SHA-512" : "SHAKE256", dn);
+		goto no;
 	}
-	if (dnid != NID_shake256)
+	if (dnid != NID_shake256 && dnid != NID_shake128)
 		return 1;
 	verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "unsupported_algorithm",
-		    "the signature's SHAKE256 digest goes with an Ed448 key (RFC 8419); with the "
-		    "signer's %s key it cannot be checked here",
+		    "the signature's %s digest goes with %sRFC 8702's RSASSA-PSS or ECDSA with %s; "
+		    "with the signer's %s key and its signature algorithm it is not defined",
+		    dn, dnid == NID_shake256 ? "an Ed448 key (RFC 8419) or " : "", dn,
 		    pk ? EVP_PKEY_get0_type_name(pk) : "unreadable");
+no:
 	ERR_clear_error();
 	return 0;
 }

@@ -73,6 +73,9 @@ void verify_pkcs1(const struct crypto_verify_opts *opts, const struct verify_ran
 /* verify_cms_algs.c: digests a signature may use (1); MD5 and SHA-1 leave it indeterminate,
    as weak. */
 int digest_ok(int nid, struct crypto_sig_report *rep, const char *what);
+/* verify_cms_algs.c: digest_ok of an algorithm identifier, named by its OID where OpenSSL
+   knows no name. */
+int digest_obj_ok(const ASN1_OBJECT *o, struct crypto_sig_report *rep, const char *what);
 /* verify_cms_algs.c: a signer's key under 112 bits of security makes rep indeterminate,
    weak_algorithm (the other checks still run). */
 void key_strength_check(X509 *signer, struct crypto_sig_report *rep);
@@ -81,16 +84,36 @@ void key_strength_check(X509 *signer, struct crypto_sig_report *rep);
    naming the certificate (the leaf as `leaf` says). */
 void verify_chain_strength(STACK_OF(X509) * chain, const char *leaf, int leaf_key,
 			   struct crypto_sig_report *rep);
-/* verify_cms_algs.c: the length of md's output in CMS (SHAKE256: 512 bits, RFC 8419), and
+/* verify_cms_algs.c: the length of md's output in CMS (SHAKE128: 256 bits, SHAKE256: 512,
+   RFC 8419, RFC 8702), and
    c's digest finished at that length into out (EVP_MAX_MD_SIZE bytes) (1). */
 size_t verify_md_len(const EVP_MD *md);
 int verify_md_final(EVP_MD_CTX *c, unsigned char *out, unsigned int *outlen);
 /* d[0..n) digested with md so (1). */
 int verify_md_digest(const EVP_MD *md, const unsigned char *d, size_t n, unsigned char *out,
 		     unsigned int *outlen);
+/*
+ * RFC 8702's signature algorithms with SHAKE (verify_cms_shake.c):
+ * 1.3.6.1.5.5.7.6.<last>, RSASSA-PSS or ECDSA, over md_nid's output of len
+ * bytes (the message digest's length too), named so in reports.
+ */
+struct verify_shake_alg {
+	unsigned char last;
+	int pss;
+	int md_nid;
+	size_t len;
+	const char *name;
+};
+/* The RFC 8702 algorithm sigalg names, or NULL (another one). */
+const struct verify_shake_alg *verify_shake_alg(const X509_ALGOR *sigalg);
+/* sig, a's signature over tbs[0..n) by signer's key, verified (1); rep says why not. */
+int verify_shake_sig(const struct verify_shake_alg *a, X509 *signer, const unsigned char *tbs,
+		     size_t n, const ASN1_OCTET_STRING *sig, struct crypto_sig_report *rep);
 /* verify_cms_algs.c: 0 (rep indeterminate) when the digest dnid cannot go with signer's key
-   (SHAKE256 is Ed448's, RFC 8419). */
-int verify_md_key_ok(int dnid, X509 *signer, struct crypto_sig_report *rep);
+   and the signature algorithm (xa: RFC 8702's, else NULL): SHAKE256 alone is Ed448's
+   (RFC 8419), SHAKE128 and SHAKE256 go with RFC 8702's algorithms of the same SHAKE. */
+int verify_md_key_ok(int dnid, X509 *signer, const struct verify_shake_alg *xa,
+		     struct crypto_sig_report *rep);
 /* The digest of rg's two ranges with md into out (1), from rg->hx's running digest. */
 int ranges_digest(const EVP_MD *md, const struct verify_ranges *rg, unsigned char *out,
 		  unsigned int *outlen);

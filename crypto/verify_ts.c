@@ -104,7 +104,8 @@ verify_ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t 
 	TS_MSG_IMPRINT *mi;
 	ASN1_OCTET_STRING *msg;
 	const ASN1_OBJECT *alg;
-	STACK_OF(X509) *signers = NULL, *untrusted = NULL;
+	STACK_OF(X509) *signers = NULL, *untrusted = NULL, *extra = NULL;
+	struct crypto_evidence no_ev = { 0 };
 	X509_STORE *store = NULL;
 	int i;
 	X509_STORE_CTX *xc = NULL;
@@ -124,11 +125,11 @@ verify_ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t 
 	rep->ts_time = trust_asn1_time(TS_TST_INFO_get_time(info));
 	mi = TS_TST_INFO_get_msg_imprint(info);
 	X509_ALGOR_get0(&alg, NULL, NULL, TS_MSG_IMPRINT_get_algo(mi));
-	if (!digest_ok(OBJ_obj2nid(alg), rep, "the timestamp imprint"))
+	if (!digest_obj_ok(alg, rep, "the timestamp imprint"))
 		goto out;
 	msg = TS_MSG_IMPRINT_get_msg(mi);
 	if (!(md = EVP_get_digestbynid(OBJ_obj2nid(alg))) ||
-	    (what ? !EVP_Digest(what, whatlen, h, &hl, md, NULL)
+	    (what ? !verify_md_digest(md, what, whatlen, h, &hl)
 		  : !ranges_digest(md, rg, h, &hl)) ||
 	    (int)hl != ASN1_STRING_length(msg) || memcmp(h, ASN1_STRING_get0_data(msg), hl) != 0) {
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_imprint_mismatch",
@@ -136,9 +137,26 @@ verify_ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t 
 			    what ? "this signature value" : "the signed bytes");
 		goto out;
 	}
-	if (!(signers = PKCS7_get0_signers(p7, NULL, 0)) || sk_X509_num(signers) != 1) {
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_malformed",
-			    "the timestamp does not carry its TSA certificate");
+	/* a token whose query asked no certificate carries none (RFC 3161 §2.4.1:
+	   certReq false); its SignerInfo names the TSA's, found then in the DSS
+	   or the trust's intermediates */
+	if (sk_X509_num(p7->d.sign->cert) <= 0 &&
+	    !(extra = opts->trust ? trust_evidence_certs(opts->trust, ev ? ev : &no_ev,
+							 opts->trust->intermediates)
+				  : sk_X509_new_null())) {
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "ts_untrusted", "out of memory");
+		goto out;
+	}
+	if (!(signers = PKCS7_get0_signers(p7, extra, 0)) || sk_X509_num(signers) != 1) {
+		if (extra != NULL)
+			verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "ts_tsa_cert_missing",
+				    "the timestamp names its TSA certificate by reference only "
+				    "(RFC 3161 §2.4.1), and that certificate is not in the token, "
+				    "the document's DSS or the trust: the timestamp cannot be "
+				    "checked");
+		else
+			verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_malformed",
+				    "the timestamp does not carry its TSA certificate");
 		goto out;
 	}
 	tsa = sk_X509_value(signers, 0);
@@ -175,6 +193,9 @@ verify_ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t 
 	for (i = 0; opts->trust && i < sk_X509_num(opts->trust->intermediates); i++)
 		if (!sk_X509_push(untrusted, sk_X509_value(opts->trust->intermediates, i)))
 			break;
+	for (i = 0; i < sk_X509_num(extra); i++)
+		if (!sk_X509_push(untrusted, sk_X509_value(extra, i)))
+			break;
 	if (!(xc = X509_STORE_CTX_new()) || X509_STORE_CTX_init(xc, store, tsa, untrusted) != 1 ||
 	    X509_STORE_CTX_set_purpose(xc, X509_PURPOSE_TIMESTAMP_SIGN) != 1) {
 		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "ts_untrusted",
@@ -198,7 +219,7 @@ verify_ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t 
 	 * token's certificates alone: a TSA certificate that expired since it
 	 * stamped, or one under an intermediate of the trust, failed it.
 	 */
-	if (PKCS7_verify(p7, NULL, NULL, NULL, NULL, PKCS7_NOVERIFY) != 1 ||
+	if (PKCS7_verify(p7, extra, NULL, NULL, NULL, PKCS7_NOVERIFY) != 1 ||
 	    TS_TST_INFO_get_version(info) != 1) {
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_bad_signature",
 			    "the timestamp's signature does not verify");
@@ -229,6 +250,7 @@ out:
 	X509_STORE_CTX_free(xc);
 	sk_X509_free(untrusted);
 	sk_X509_free(signers);
+	sk_X509_pop_free(extra, X509_free);
 	TS_TST_INFO_free(info);
 }
 

@@ -251,4 +251,24 @@ cms_rewrite(unsigned char *d, size_t n, void (*fn)(CMS_ContentInfo *, const void
 	free(der);
 }
 
+/* pdfsig's "Signature Validation" line for signature k (1-based) of file name. */
+VC_FN char *
+pdfsig_says(const char *name, int k)
+{
+	char *out, *p, *e, *line;
+	size_t m;
+	int i;
+
+	(void)run("cd %s && pdfsig -nssdir sql:nss %s >pdfsig.txt 2>&1", vc_dir, name);
+	out = (char *)read_file(vc_path("pdfsig.txt"), &m);
+	for (p = out, i = 0; p && i < k; i++)
+		if ((p = strstr(p, "Signature Validation: ")) != NULL)
+			p += 22;
+	ck_assert_msg(p != NULL, "%s: pdfsig: %s", name, out);
+	e = strchr(p, '\n');
+	line = strndup(p, e ? (size_t)(e - p) : strlen(p));
+	free(out);
+	return line;
+}
+
 #endif /* TEST_VERIFY_COUNTERSIGN_H */

@@ -12,7 +12,7 @@
 
 #define TEST_PART_HOME
 #define TEST_PART
-#include "test_verify_world.h"
+#include "test_verify_countersign.h"
 
 /* The tests of the part test_verify_cms_extras.c. */
 void cms_extras_add(TCase *tc);
@@ -578,6 +578,37 @@ START_TEST(x509_rsa_sha1)
 }
 END_TEST
 
+/*
+ * The RFC 8702 signatures with SHAKE (RSASSA-PSS and ECDSA, SHAKE128 and
+ * SHAKE256: test_verify_world_shake.c) and SHA-224 and SHA-512/224 ones,
+ * which pdfsig cannot judge: BouncyCastle 1.72 verifies each as we do, a
+ * second implementation of RFC 8702's PSS encoding with a SHAKE mask beside
+ * verify_cms_shake.c's.
+ */
+START_TEST(shake_and_sha224_bouncycastle_agrees)
+{
+	static const char *const who[] = { "shake:128/128/32:ec",   "shake:256/256/64:ec",
+					   "shake:128/128/32:rsa",  "shake:256/256/64:rsa",
+					   "openssl:ec@-md sha224", "openssl:rsa@-md sha512-224" };
+	char name[32];
+	size_t n1, n2;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	struct crypto_verify_report *r;
+
+	snprintf(name, sizeof(name), "bc_agrees_%d.pdf", _i);
+	two = countersign(one, n1, VW_TABLE, 0, "/adbe.pkcs7.detached", who[_i], &n2);
+	write_file(vc_path(name), two, n2);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_msg(r->sigs[1].verdict == CRYPTO_VERDICT_VALID, "%s: %s: %s", who[_i],
+		      crypto_verdict_name(r->sigs[1].verdict), r->sigs[1].message);
+	crypto_verify_report_free(r);
+	pdfbox_agrees(name, 2);
+	free(two);
+	free(one);
+}
+END_TEST
+
 static Suite *
 java_suite(void)
 {
@@ -594,6 +625,7 @@ java_suite(void)
 	tcase_add_test(tc, gmt0010_sm2_signature);
 	tcase_add_test(tc, x509_rsa_sha1);
 	tcase_add_test(tc, damaged_file_signed_by_pdfbox);
+	tcase_add_loop_test(tc, shake_and_sha224_bouncycastle_agrees, 0, 6);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -419,6 +419,68 @@ START_TEST(byterange_message_says_what_is_wrong)
 END_TEST
 
 /*
+ * Two ranges that read as pairs but do not lie where a signature's must
+ * (ISO 32000-2 §12.8.1: from the file's first byte, around the /Contents
+ * value, to a revision's end): the second running past the end of the
+ * file, the first not starting at 0, the second ending short of the file's
+ * end (no revision ends there). Each invalid with the reason and numbers;
+ * the file's bytes are the signed file's but for the respelled array.
+ * pdfsig's line says none of this: "Signature has not yet been verified."
+ * past the end, "Digest Mismatch." for the other two (it hashes what the
+ * pairs name).
+ */
+START_TEST(byterange_outside_the_file)
+{
+	unsigned char *one, *two;
+	struct crypto_verify_report *r;
+	long long br[4], c[3][4];
+	const char *reason[3] = { "byterange_invalid", "byterange_invalid",
+				  "byterange_not_revision_end" };
+	const char *says[3] = { "Signature has not yet been verified.", "Digest Mismatch.",
+				"Digest Mismatch." };
+	char text[96], *p, *e, *line;
+	size_t n, at, len, i;
+
+	one = vc_sign(base, base_len, "rsa", 1, 0, &n);
+	gap_of(one, n, &at, &len);
+	br[0] = 0, br[1] = (long long)at - 1, br[2] = (long long)(at + len + 1);
+	br[3] = (long long)n - br[2];
+	memcpy(c[0], (long long[]){ 0, br[1], br[2], br[3] + 10 }, sizeof(c[0]));
+	memcpy(c[1], (long long[]){ 10, br[1] - 10, br[2], br[3] }, sizeof(c[1]));
+	memcpy(c[2], (long long[]){ 0, br[1], br[2], br[3] - 10 }, sizeof(c[2]));
+	for (i = 0; i < 3; i++) {
+		two = malloc(n);
+		memcpy(two, one, n);
+		ck_assert_ptr_nonnull(p = memmem(two, n, "/ByteRange [", 12));
+		e = memchr(p, ']', 80);
+		snprintf(text, sizeof(text), "/ByteRange [%lld %lld %lld %lld]", c[i][0], c[i][1],
+			 c[i][2], c[i][3]);
+		ck_assert_uint_le(strlen(text), (size_t)(e + 1 - p));
+		memset(p, ' ', (size_t)(e + 1 - p));
+		memcpy(p, text, strlen(text));
+		r = verify(two, n);
+		ck_assert_uint_eq(r->nsigs, 1);
+		ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+		ck_assert_msg(!strcmp(r->sigs[0].reasons[0], reason[i]), "%s: %s: %s", text,
+			      r->sigs[0].reasons[0], r->sigs[0].message);
+		ck_assert_msg(i == 2 ? strstr(r->sigs[0].message, "which is not the end of a "
+								  "revision") != NULL
+				     : strstr(r->sigs[0].message, text + 11) != NULL &&
+					       strstr(r->sigs[0].message, "from 0 inside the file"),
+			      "%s: %s", text, r->sigs[0].message);
+		crypto_verify_report_free(r);
+		snprintf(text, sizeof(text), "br_outside_%zu.pdf", i);
+		write_file(vc_path(text), two, n);
+		line = pdfsig_says(text, 1);
+		ck_assert_msg(!strcmp(line, says[i]), "%s: pdfsig: %s", text, line);
+		free(line);
+		free(two);
+	}
+	free(one);
+}
+END_TEST
+
+/*
  * A writer that puts the signature dictionary, like every dictionary it
  * can, into an (uncompressed) object stream listed by a cross-reference
  * stream (tests/support/objstm_signer.py; ISO 32000-2 §7.5.7 does not
@@ -647,6 +709,7 @@ claims_suite(void)
 	tcase_add_test(tc, issuing_ca_with_a_stale_crl_is_unknown);
 	tcase_add_test(tc, byterange_pairs_other_writers_list);
 	tcase_add_test(tc, byterange_message_says_what_is_wrong);
+	tcase_add_test(tc, byterange_outside_the_file);
 	tcase_add_test(tc, signature_dictionary_in_an_object_stream);
 	tcase_add_test(tc, m_dates_in_odd_forms);
 	tcase_add_loop_test(tc, javascript_signers, 0, 3);

@@ -12,6 +12,8 @@
 #include <openssl/cms.h>
 #include <openssl/ess.h>
 #include <openssl/pkcs7.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
 
 #include "test_verify_corpus.h"
 
@@ -119,6 +121,30 @@ vw_unsort(uint8_t *cms, size_t cmslen, const uint8_t *attrs, size_t alen, EVP_PK
 }
 
 /*
+ * si's signed attributes as a hand-built CMS has them, contentType and
+ * messageDigest md[0..mdl), added, and their DER (the bytes signed) into
+ * *der: its length.
+ */
+static int
+vw_attrs_der(CMS_SignerInfo *si, const unsigned char *md, unsigned int mdl, unsigned char **der)
+{
+	STACK_OF(X509_ATTRIBUTE) *sk = sk_X509_ATTRIBUTE_new_null();
+	int i, dl;
+
+	if (!sk ||
+	    CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT,
+					OBJ_nid2obj(NID_pkcs7_data), -1) != 1 ||
+	    CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, md,
+					(int)mdl) != 1)
+		abort();
+	for (i = 0; i < CMS_signed_get_attr_count(si); i++)
+		sk_X509_ATTRIBUTE_push(sk, CMS_signed_get_attr(si, i));
+	dl = ASN1_item_i2d((ASN1_VALUE *)sk, der, ASN1_ITEM_rptr(PKCS7_ATTR_SIGN));
+	sk_X509_ATTRIBUTE_free(sk);
+	return dl;
+}
+
+/*
  * A detached CMS SignedData by who's Ed25519 or Ed448 key over a || b:
  * contentType, messageDigest and the signature over their DER (RFC 8419:
  * SHA-512 for Ed25519, SHAKE256 with 512 bits of output for Ed448, each
@@ -136,7 +162,6 @@ vw_eddsa_cms(const char *who, const char *oid, int sha256, const uint8_t *a, siz
 	CMS_ContentInfo *cms =
 		CMS_sign(NULL, NULL, NULL, NULL, CMS_DETACHED | CMS_BINARY | CMS_PARTIAL);
 	CMS_SignerInfo *si;
-	STACK_OF(X509_ATTRIBUTE) *sk = sk_X509_ATTRIBUTE_new_null();
 	X509_ALGOR *sigalg = NULL, *digalg = NULL;
 	EVP_MD_CTX *m = EVP_MD_CTX_new();
 	int ed448 = EVP_PKEY_get_base_id(key) == EVP_PKEY_ED448;
@@ -144,7 +169,7 @@ vw_eddsa_cms(const char *who, const char *oid, int sha256, const uint8_t *a, siz
 	unsigned char md[64], sig[512], *der = NULL, *out = NULL;
 	unsigned int mdl = 64;
 	size_t sl = sizeof(sig);
-	int i, dl;
+	int dl;
 
 	if (!cms ||
 	    !(si = CMS_add1_signer(cms, cert, key, dmd, CMS_PARTIAL | CMS_NOSMIMECAP | CMS_NOATTR)))
@@ -160,14 +185,7 @@ vw_eddsa_cms(const char *who, const char *oid, int sha256, const uint8_t *a, siz
 			EVP_DigestFinal_ex(h, md, &mdl);
 		EVP_MD_CTX_free(h);
 	}
-	if (CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT,
-					OBJ_nid2obj(NID_pkcs7_data), -1) != 1 ||
-	    CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, md,
-					(int)mdl) != 1)
-		abort();
-	for (i = 0; i < CMS_signed_get_attr_count(si); i++)
-		sk_X509_ATTRIBUTE_push(sk, CMS_signed_get_attr(si, i));
-	dl = ASN1_item_i2d((ASN1_VALUE *)sk, &der, ASN1_ITEM_rptr(PKCS7_ATTR_SIGN));
+	dl = vw_attrs_der(si, md, mdl, &der);
 	if (dl <= 0 || EVP_DigestSignInit_ex(m, NULL, NULL, NULL, NULL, key, NULL) != 1 ||
 	    EVP_DigestSign(m, sig, &sl, der, (size_t)dl) != 1)
 		abort();
@@ -183,9 +201,143 @@ vw_eddsa_cms(const char *who, const char *oid, int sha256, const uint8_t *a, siz
 	if ((dl = i2d_CMS_ContentInfo(cms, &out)) <= 0)
 		abort();
 	*outn = (size_t)dl;
-	sk_X509_ATTRIBUTE_free(sk);
 	OPENSSL_free(der);
 	EVP_MD_CTX_free(m);
+	CMS_ContentInfo_free(cms);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	return out;
+}
+
+/* SHAKE128 (bits 128) or SHAKE256 of d[0..n), outlen bytes of it. */
+static void
+vw_shake(int bits, const unsigned char *d, size_t n, unsigned char *out, size_t outlen)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+
+	if (!c || EVP_DigestInit_ex(c, bits == 128 ? EVP_shake128() : EVP_shake256(), NULL) != 1 ||
+	    EVP_DigestUpdate(c, d, n) != 1 || EVP_DigestFinalXOF(c, out, outlen) != 1)
+		abort();
+	EVP_MD_CTX_free(c);
+}
+
+/*
+ * RFC 8702's signature with SHAKE over tbs by key into sig (its length):
+ * ECDSA over SHAKE(tbs) as it is, or RSASSA-PSS with the SHAKE as hash and
+ * mask, hLen and the salt `len` bytes, encoded here (EMSA-PSS-ENCODE, RFC
+ * 8017 §9.1.1) and signed with OpenSSL's raw RSA private-key operation.
+ */
+static size_t
+vw_shake_sign(EVP_PKEY *key, int bits, size_t len, const unsigned char *tbs, size_t n,
+	      unsigned char *sig, size_t cap)
+{
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(key, NULL);
+	unsigned char mh[64], m[8 + 128], em[1024], db[1024];
+	size_t k = (size_t)EVP_PKEY_get_size(key), embits = (size_t)EVP_PKEY_get_bits(key) - 1;
+	size_t emlen = (embits + 7) / 8, dblen = emlen - len - 1, i, sl = cap;
+	int rsa = EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA;
+
+	vw_shake(bits, tbs, n, mh, len);
+	if (!c || EVP_PKEY_sign_init(c) != 1)
+		abort();
+	if (!rsa) {
+		if (EVP_PKEY_sign(c, sig, &sl, mh, len) != 1)
+			abort();
+		EVP_PKEY_CTX_free(c);
+		return sl;
+	}
+	/* M' = 0x00 x 8 || mHash || salt; H = SHAKE(M'); DB = PS || 0x01 || salt */
+	memset(m, 0, 8);
+	memcpy(m + 8, mh, len);
+	if (k > sizeof(em) || RAND_bytes(m + 8 + len, (int)len) != 1)
+		abort();
+	memset(em, 0, sizeof(em));
+	vw_shake(bits, m, 8 + 2 * len, em + (k - emlen) + dblen, len);
+	memset(db, 0, dblen);
+	db[dblen - len - 1] = 0x01;
+	memcpy(db + dblen - len, m + 8 + len, len);
+	/* maskedDB = DB xor SHAKE(H) at DB's length, its bits above emBits cleared */
+	vw_shake(bits, em + (k - emlen) + dblen, len, em + (k - emlen), dblen);
+	for (i = 0; i < dblen; i++)
+		em[k - emlen + i] ^= db[i];
+	em[k - emlen] &= (unsigned char)(0xff >> (8 * emlen - embits));
+	em[k - 1] = 0xbc;
+	if (EVP_PKEY_CTX_set_rsa_padding(c, RSA_NO_PADDING) != 1 ||
+	    EVP_PKEY_sign(c, sig, &sl, em, k) != 1)
+		abort();
+	EVP_PKEY_CTX_free(c);
+	return sl;
+}
+
+/*
+ * A detached CMS SignedData by who's RSA or EC key over a || b with RFC
+ * 8702's algorithms: the message digest SHAKE<dbits> (id-shake128 or
+ * id-shake256) with mdlen bytes of output, the signature
+ * id-RSASSA-PSS-SHAKE<sbits> or id-ecdsa-with-shake<sbits> over the signed
+ * attributes (256 bits of SHAKE128's output, 512 of SHAKE256's). RFC 8702
+ * has dbits = sbits and mdlen 32 or 64; other values make what it forbids.
+ */
+static uint8_t *
+vw_shake_cms(const char *who, int dbits, int sbits, size_t mdlen, int stated, const uint8_t *a,
+	     size_t al, const uint8_t *b, size_t bl, size_t *outn)
+{
+	static const unsigned char sha256[] = {
+		0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01
+	};
+	X509 *cert = vc_cert(who);
+	EVP_PKEY *key = vc_key(who);
+	CMS_ContentInfo *cms =
+		CMS_sign(NULL, NULL, NULL, NULL, CMS_DETACHED | CMS_BINARY | CMS_PARTIAL);
+	CMS_SignerInfo *si;
+	X509_ALGOR *sigalg = NULL, *digalg = NULL;
+	unsigned char md[64], sig[1024], *der = NULL, *out = NULL, *all, *p;
+	size_t sl, slen = sbits == 128 ? 32 : 64;
+	int dl, rsa = EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA;
+	char oid[32];
+
+	/* (OpenSSL's CMS knows no SHAKE signature: the signer is added with SHA-256,
+	   its algorithms named after) */
+	if (!cms || mdlen > sizeof(md) ||
+	    !(si = CMS_add1_signer(cms, cert, key, EVP_sha256(),
+				   CMS_PARTIAL | CMS_NOSMIMECAP | CMS_NOATTR)))
+		abort();
+	all = malloc(al + bl);
+	memcpy(all, a, al);
+	memcpy(all + al, b, bl);
+	vw_shake(dbits, all, al + bl, md, mdlen);
+	free(all);
+	dl = vw_attrs_der(si, md, (unsigned int)mdlen, &der);
+	if (dl <= 0)
+		abort();
+	sl = vw_shake_sign(key, sbits, slen, der, (size_t)dl, sig, sizeof(sig));
+	ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), sig, (int)sl);
+	CMS_SignerInfo_get0_algs(si, NULL, NULL, &digalg, &sigalg);
+	if (stated) {
+		/* NIST's id-shake128-len / id-shake256-len, the output length in bits */
+		ASN1_INTEGER *bitlen = ASN1_INTEGER_new();
+		if (!bitlen || !ASN1_INTEGER_set(bitlen, (long)(8 * mdlen)))
+			abort();
+		X509_ALGOR_set0(digalg,
+				OBJ_txt2obj(dbits == 128 ? "2.16.840.1.101.3.4.2.17"
+							 : "2.16.840.1.101.3.4.2.18",
+					    1),
+				V_ASN1_INTEGER, bitlen);
+	} else {
+		X509_ALGOR_set0(digalg, OBJ_nid2obj(dbits == 128 ? NID_shake128 : NID_shake256),
+				V_ASN1_UNDEF, NULL);
+	}
+	snprintf(oid, sizeof(oid), "1.3.6.1.5.5.7.6.%d", (rsa ? 30 : 32) + (sbits == 256));
+	X509_ALGOR_set0(sigalg, OBJ_txt2obj(oid, 1), V_ASN1_UNDEF, NULL);
+	if ((dl = i2d_CMS_ContentInfo(cms, &out)) <= 0)
+		abort();
+	/* the SignedData's digestAlgorithms (before the SignerInfo) say SHA-256:
+	   the SHAKE's identifier, of the same length, instead */
+	p = memmem(out, (size_t)dl, sha256, sizeof(sha256));
+	if (p == NULL)
+		abort();
+	p[8] = (unsigned char)((dbits == 128 ? 0x0b : 0x0c) + (stated ? 6 : 0));
+	*outn = (size_t)dl;
+	OPENSSL_free(der);
 	CMS_ContentInfo_free(cms);
 	X509_free(cert);
 	EVP_PKEY_free(key);
@@ -240,9 +392,13 @@ vw_ess_cms(const char *named, const char *by, const uint8_t *a, size_t al, const
  * ("openssl:WHO@ARGS": with `openssl cms -sign` ARGS instead of "-md sha256",
  * e.g. another digest or "-keyopt rsa_padding_mode:pss"),
  * "doctsa:" an RFC 3161 document timestamp by the built-in TSA,
+ * "opentsa:SECTION@ARGS" one by `openssl ts -reply` configured by SECTION of
+ * tsa.cnf (the test writes it) on a query `openssl ts -query` made with ARGS,
  * "opensha1:WHO" an adbe.pkcs7.sha1 one (SHA-1 of the ranges enveloped),
  * "essof:NAMED:BY" OpenSSL's CMS signed by BY with an ESS signing-certificate-v2
- * naming NAMED's certificate, "eddsa:WHO" an Ed25519 or Ed448 CMS built by hand (RFC 8419; "eddsa256:WHO" over a SHA-256 message digest), "unknownalg:WHO" the same with an
+ * naming NAMED's certificate, "eddsa:WHO" an Ed25519 or Ed448 CMS built by hand (RFC 8419; "eddsa256:WHO" over a SHA-256 message digest),
+ * "shake:D/S/L:WHO" an RFC 8702 CMS by WHO's RSA or EC key (vw_shake_cms: message digest SHAKE<D> of L bytes, signature with SHAKE<S>;
+ * "shakelen:..." the digest named id-shake<D>-len with its length), "unknownalg:WHO" the same with an
  * unknown signature algorithm OID and WHO's key, "unsorted:WHO" as sealpact's with
  * the signed attributes out of DER order (and signed so). Returns the new file (malloc'd).
  */
@@ -362,8 +518,39 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 		free(cat);
 		free(q);
 		free(resp);
+	} else if (who && !strncmp(who, "opentsa:", 8)) {
+		/* a document timestamp by `openssl ts -reply` as the section of tsa.cnf
+		   configures its TSA (the corpus TSA's key), on a query made with ARGS */
+		char section[32];
+		const char *qargs = "";
+		size_t m;
+		if (sscanf(who + 8, "%31[^@]", section) != 1)
+			abort();
+		if (strchr(who, '@'))
+			qargs = strchr(who, '@') + 1;
+		a = c0 + hexlen + 2;
+		snprintf(num, sizeof(num), "[0 %010zu %010zu %010zu]", c0, a, b.n - a);
+		memcpy(b.p + br, num, strlen(num));
+		FILE *f = fopen(vc_path("tbs.bin"), "wb");
+		if (!f || fwrite(b.p, 1, c0, f) != c0 || fwrite(b.p + a, 1, b.n - a, f) != b.n - a)
+			abort();
+		fclose(f);
+		if (run("cd %s && openssl ts -query -data tbs.bin -sha256 %s -out tbs.tsq && "
+			"openssl ts -reply -config tsa.cnf -section %s -queryfile tbs.tsq "
+			"-token_out -out tbs.tst",
+			vc_dir, qargs, section) != 0)
+			abort();
+		cms = read_file(vc_path("tbs.tst"), &m);
+		if (2 * m > hexlen)
+			abort();
+		hex = malloc(2 * m + 1);
+		sp_hex(cms, m, hex);
+		memcpy(b.p + c0 + 1, hex, 2 * m);
+		free(hex);
+		free(cms);
 	} else if (who && (!strncmp(who, "eddsa:", 6) || !strncmp(who, "eddsa256:", 9) ||
-			   !strncmp(who, "unknownalg:", 11) || !strncmp(who, "essof:", 6))) {
+			   !strncmp(who, "unknownalg:", 11) || !strncmp(who, "essof:", 6) ||
+			   !strncmp(who, "shake:", 6) || !strncmp(who, "shakelen:", 9))) {
 		/* RFC 8419 Ed25519 CMS, built here: OpenSSL 3.0 cannot make one; or one
 		   whose signature algorithm is an OID nobody knows; or OpenSSL's with
 		   an ESS attribute naming the certificate asked */
@@ -373,7 +560,15 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 		a = c0 + hexlen + 2;
 		snprintf(num, sizeof(num), "[0 %010zu %010zu %010zu]", c0, a, b.n - a);
 		memcpy(b.p + br, num, strlen(num));
-		if (!strncmp(who, "essof:", 6)) {
+		if (!strncmp(who, "shake:", 6) || !strncmp(who, "shakelen:", 9)) {
+			int dbits, sbits, stated = who[5] == 'l';
+			size_t mdlen;
+			if (sscanf(strchr(who, ':') + 1, "%d/%d/%zu:%31s", &dbits, &sbits, &mdlen,
+				   by) != 4)
+				abort();
+			cms = vw_shake_cms(by, dbits, sbits, mdlen, stated, (uint8_t *)b.p, c0,
+					   (uint8_t *)b.p + a, b.n - a, &m);
+		} else if (!strncmp(who, "essof:", 6)) {
 			if (sscanf(who + 6, "%31[^:]:%31s", named, by) != 2)
 				abort();
 			cms = vw_ess_cms(named, by, (uint8_t *)b.p, c0, (uint8_t *)b.p + a, b.n - a,
