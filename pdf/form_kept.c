@@ -475,6 +475,17 @@ kept_build(struct pdf_doc *doc, const struct form_kept *old, const int *listed, 
 	n = qpdf_oh_get_array_n_items(q, fields);
 	if (n > FORM_MAX_FIELDS)
 		goto out; /* form_read refuses */
+	/* room for what the old facts hold and one more update's, at once: grown one
+	   entry at a time, the k entries of a contract's k-th signing (each with its
+	   names, signatures and dependencies) were moved by realloc as they doubled */
+	if (grow((void **)&k->e, &k->ecap, (size_t)n, sizeof(*k->e)) < 0 ||
+	    (old != NULL &&
+	     (grow((void **)&k->text, &k->text_cap, old->text_len + 256, 1) < 0 ||
+	      grow((void **)&k->s, &k->scap, old->ns + 4, sizeof(*k->s)) < 0 ||
+	      grow((void **)&k->deps, &k->dcap, old->ndeps + 16, sizeof(*k->deps)) < 0))) {
+		r = SP_ERR_NOMEM;
+		goto out;
+	}
 	/* the old entries by object, each with where its facts start */
 	if (old != NULL && old->ne > 0) {
 		if (!(idx = calloc(old->ne, sizeof(*idx)))) {

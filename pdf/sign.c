@@ -95,19 +95,24 @@ write_widgets(struct sign_ctx *c, struct sp_errinfo *ei)
 
 /*
  * "[old items... new refs]" where old is an array handle (or not an array),
- * written in the object whose keys k are.
+ * written in the object whose keys k are. old is the value under key of
+ * doc's object onum (generation ogen; "" that object itself, 0: none named).
  */
 static int
-array_plus(struct sp_buf *b, qpdf_data q, qpdf_oh old, const struct pdf_okey *k_, const int *add,
-	   size_t nadd)
+array_plus(struct sp_buf *b, struct pdf_doc *doc, int onum, int ogen, const char *key, qpdf_oh old,
+	   const struct pdf_okey *k_, const int *add, size_t nadd)
 {
+	qpdf_data q = doc->q;
 	int i, n = qpdf_oh_is_array(q, old) ? qpdf_oh_get_array_n_items(q, old) : 0, *refs = NULL;
 	size_t k;
 
 	if (sp_buf_add(b, "[", 1) < 0)
 		return SP_ERR_TOO_LARGE;
-	/* only references (every earlier signer's field or widget): the same bytes, in bulk */
-	if (n > 0 && pdf_array_refs(q, old, n, &refs)) {
+	/* only references (every earlier signer's field or widget): the same bytes, in bulk,
+	   as the document keeps them read (pdf_doc_key_refs): the completion that stored
+	   these bytes read the page's /Annots and the form's /Fields, k items each at a
+	   contract's k-th signing, and handed its reads on with its parse */
+	if (n > 0 && pdf_doc_key_refs(doc, onum, ogen, key, old, n, &refs)) {
 		i = pdfw_refs(b, refs, n, ' ', 1);
 		free(refs);
 		if (i < 0)
@@ -177,7 +182,9 @@ rewrite_array(struct sign_ctx *c, qpdf_oh arr, const int *add, size_t nadd, stru
 			    ei)) < 0)
 		return r;
 	okey_of(c, arr, &k);
-	if (array_plus(&c->w.b, q, arr, &k, add, nadd) < 0 || pdfw_end(&c->w) < 0)
+	if (array_plus(&c->w.b, c->doc, qpdf_oh_get_object_id(q, arr),
+		       qpdf_oh_get_generation(q, arr), "", arr, &k, add, nadd) < 0 ||
+	    pdfw_end(&c->w) < 0)
 		return sign_nomem(ei);
 	return SP_OK;
 }
@@ -259,7 +266,8 @@ update_annots(struct sign_ctx *c, struct sp_errinfo *ei)
 		sp_buf_reset(&extra);
 		okey_of(c, page, &pk);
 		if (sp_buf_addstr(&extra, "/Annots ") < 0 ||
-		    array_plus(&extra, q, annots, &pk, add, n) < 0)
+		    array_plus(&extra, c->doc, qpdf_oh_get_object_id(q, page),
+			       qpdf_oh_get_generation(q, page), "/Annots", annots, &pk, add, n) < 0)
 			r = sign_nomem(ei);
 		else
 			r = rewrite_dict(c, page, "/Annots", NULL, &extra, ei);
@@ -332,7 +340,10 @@ update_acroform(struct sign_ctx *c, struct sp_errinfo *ei)
 			goto out;
 		}
 	} else if (sp_buf_addstr(&inner, "/Fields ") < 0 ||
-		   array_plus(&inner, q, fields, &k, &c->field, nadd) < 0 ||
+		   array_plus(&inner, c->doc,
+			      qpdf_oh_is_indirect(q, af) ? qpdf_oh_get_object_id(q, af) : 0,
+			      qpdf_oh_is_indirect(q, af) ? qpdf_oh_get_generation(q, af) : 0,
+			      "/Fields", fields, &k, &c->field, nadd) < 0 ||
 		   sp_buf_addstr(&inner, " /SigFlags 3") < 0) {
 		r = sign_nomem(ei);
 		goto out;
