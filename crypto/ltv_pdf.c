@@ -210,8 +210,10 @@ sigs_list(struct pdf_doc *doc, const uint8_t *data, size_t len, const struct cry
 				continue;
 			} else if (r != SP_OK) {
 				/* the full listing answers: s[0..m) and s[i..ns) are what
-				   is left to free */
-				pdf_sig_fields_free(s + i, ns - i);
+				   is left to free (s[i..ns)'s contents here: s + i is no
+				   array of its own, which pdf_sig_fields_free would free) */
+				for (j = i; j < ns; j++)
+					free(s[j].contents);
 				ns = m;
 				goto full;
 			}
