@@ -73,6 +73,7 @@ token_len(const struct pdf_sig_field *s)
 		goto out;
 	}
 	/* only the unsigned attributes are read: the certificates are not decoded */
+	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): sigs_list returns no field it freed */
 	if (!(cms = cert_cache_cms_d2i_bare(s->contents, s->contents_len, &used)) ||
 	    sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(cms)) != 1)
 		goto out;
@@ -403,7 +404,6 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 		r = SP_OK; /* nothing new to prove: no update */
 		goto out;
 	}
-	r = SP_OK;
 	for (k = 0; extra && k < 3; k++)
 		for (i = 0; i < extra->n[k]; i++)
 			if ((r = crypto_evidence_add(&ev, (int)k, extra->item[k][i].data,
