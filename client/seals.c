@@ -98,6 +98,7 @@ request(struct seal_run *sr, const char *sub, const char *method, const char *pa
 	const void *body, size_t len, const char *ctype, long want, json_t **doc,
 	struct client_response *keep)
 {
+	/* cppcheck-suppress uninitvar ; own is initialized before use, when it is used */
 	struct client_response own, *resp = keep != NULL ? keep : &own;
 	struct sp_errinfo ei;
 	char cmd[32];

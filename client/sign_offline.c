@@ -241,6 +241,7 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 	size_t nrects = 0, i;
 	const char *algname, *zone;
 	char pin[SIGN_PIN_MAX], when[32], msgc[512];
+	struct tm tm;
 	X509 *cert = NULL;
 	STACK_OF(X509) *chain = NULL;
 	time_t gen = 0;
@@ -356,7 +357,7 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 	if (sp_file_write(outp, prep.data, prep.len, 0644, &ei) != SP_OK)
 		goto fail;
 	if (tok != NULL) {
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&gen));
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&gen, &tm));
 		printf("Signed %s -> %s (%s), timestamp %s, PAdES %s\n", in, outp, algname, when,
 		       o->level >= 3   ? "B-LTA"
 		       : o->level == 2 ? "B-LT"

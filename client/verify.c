@@ -185,7 +185,7 @@ print_trust(const struct crypto_verify_report *r, const char *const *roots, size
 	print_files("roots", roots, nroots);
 	print_files("intermediates", inter, ninter);
 	print_files("CRLs", crls, ncrls);
-	print_files("TSA roots", tsa != NULL ? &tsa : NULL, tsa != NULL ? 1 : 0);
+	print_files("TSA roots", &tsa, tsa != NULL ? 1 : 0); /* none: &tsa is not read */
 	printf("  plus the CA certificates embedded in each signature\n");
 	if (untrusted_issuer(r) && ninter == 0)
 		printf("Hint: the signer's issuing CA is not in the file (signed without "

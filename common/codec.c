@@ -127,8 +127,7 @@ int
 sp_hex_decode(const char *s, size_t len, unsigned char *out, size_t max, size_t *outlen)
 {
 	size_t i = 0;
-	int hi, lo;
-	unsigned char bad;
+	unsigned char hi, lo, bad; /* hi, lo: 0..15, every digit is checked first */
 
 	*outlen = 0;
 	if (len % 2 != 0)

@@ -20,6 +20,7 @@
 #define MIB(n) ((long long)(n) << 20)
 #define GIB(n) ((long long)(n) << 30)
 
+/* NOLINTBEGIN(bugprone-macro-parentheses): sec and k are names, stringized and members */
 #define ROW(sec, k, type, lo, hi, d, ds, ch, fl) \
 	{ \
 #sec, #k, type, offsetof(struct config, sec.k), 0, lo, hi, d, ds, ch, fl \
@@ -37,6 +38,7 @@
 #sec, #k, CONFIG_PATH_LIST, offsetof(struct config, sec.k), \
 			offsetof(struct config, sec.n##k), 0, 0, 0, NULL, NULL, 0 \
 	}
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 /* One row per key; defaults and ranges as documented in config.h and
  * sealpact.example.yaml. Keep the three in step. */

@@ -187,6 +187,7 @@ cert_cache_get(struct cert_cache *c, const unsigned char *der, size_t len)
 				if (c->e[i].used < old->used)
 					old = &c->e[i];
 			X509_free(old->x);
+			/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): *old is the moved last entry now */
 			free(old->der);
 			c->bytes -= old->len;
 			*old = c->e[--c->n];

@@ -285,6 +285,7 @@ trust_ocsp_certs_cached(struct crypto_trust *t, const unsigned char *der, size_t
 		return 0;
 	p = c;
 	end = c + n;
+	/* NOLINTNEXTLINE(misc-redundant-expression): each call enters one level deeper */
 	if (!der_enter(&p, end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &c, &n) ||
 	    !der_enter(&p, end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, &c, &n) ||
 	    !der_enter(&p, end, V_ASN1_BIT_STRING, V_ASN1_UNIVERSAL, &c, &n))

@@ -73,6 +73,7 @@ token_len(const struct pdf_sig_field *s)
 		goto out;
 	}
 	/* only the unsigned attributes are read: the certificates are not decoded */
+	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): sigs_list returns no field it freed */
 	if (!(cms = cert_cache_cms_d2i_bare(s->contents, s->contents_len, &used)) ||
 	    sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(cms)) != 1)
 		goto out;
@@ -210,8 +211,10 @@ sigs_list(struct pdf_doc *doc, const uint8_t *data, size_t len, const struct cry
 				continue;
 			} else if (r != SP_OK) {
 				/* the full listing answers: s[0..m) and s[i..ns) are what
-				   is left to free */
-				pdf_sig_fields_free(s + i, ns - i);
+				   is left to free (s[i..ns)'s contents here: s + i is no
+				   array of its own, which pdf_sig_fields_free would free) */
+				for (j = i; j < ns; j++)
+					free(s[j].contents);
 				ns = m;
 				goto full;
 			}
@@ -401,7 +404,6 @@ crypto_ltv_add_dss(struct crypto_trust *t, X509_STORE *ts_store,
 		r = SP_OK; /* nothing new to prove: no update */
 		goto out;
 	}
-	r = SP_OK;
 	for (k = 0; extra && k < 3; k++)
 		for (i = 0; i < extra->n[k]; i++)
 			if ((r = crypto_evidence_add(&ev, (int)k, extra->item[k][i].data,

@@ -39,9 +39,9 @@ static void
 lp_load(void)
 {
 	void *so = dlopen(LAZY_P11_SONAME, RTLD_NOW | RTLD_LOCAL);
-	int ok = so != NULL;
+	int ok = 1;
 
-	if (!ok)
+	if (so == NULL)
 		return;
 		/* POSIX's way to store dlsym()'s object pointer into a function pointer */
 #define LP_SYM(field, name) ok = ok && (*(void **)&lp.field = dlsym(so, name)) != NULL;

@@ -268,6 +268,9 @@ claimed(void *arg, struct db_archive_claim *c, const struct sp_errinfo *err)
 			round_failed(ar, "archive renewal claim failed", err->msg);
 		else
 			ar->failing = 0;
+		/* this process's work is done until the next round (at debug: what tests wait on) */
+		if (err->code == SP_OK && c == NULL)
+			log_event(LOG_DEBUG, NULL, "archive round: nothing due", NULL);
 		db_archive_claim_free(c);
 		return;
 	}
@@ -301,6 +304,8 @@ tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* each round's start (at debug): what a test of the pauses counts */
+	log_event(LOG_DEBUG, NULL, "archive round", NULL);
 	/* a pause after a failed service runs its course: the round is not hurried */
 	if (ar->pause == NULL || !evtimer_pending(ar->pause, NULL))
 		claim(ar);

@@ -16,6 +16,10 @@
 # Unless the caller set TMPDIR, it becomes scratch.sh's directory (/dev/shm
 # when it has room): the unit tests' directories (support_tmp.c) and their
 # programs' files are made and removed in memory.
+#
+# SEALPACT_TEST_WRAP, when set, is a command the program runs under (split at
+# blanks), e.g. the unit tests under valgrind (deploy/lint.sh --valgrind):
+#   SEALPACT_TEST_WRAP="valgrind --error-exitcode=99" ctest -L unit
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: isolated.sh COMMAND [ARG...]" >&2; exit 2; }
 [ -n "${TMPDIR:-}" ] || TMPDIR=$(bash "$(dirname "$0")/scratch.sh")
@@ -26,4 +30,5 @@ for v in $(compgen -e); do
   SEALPACT_* | SOFTHSM2_CONF) unset "$v" ;;
   esac
 done
-exec "$@"
+# shellcheck disable=SC2086 # the wrapper's words are split on purpose
+exec ${SEALPACT_TEST_WRAP:-} "$@"

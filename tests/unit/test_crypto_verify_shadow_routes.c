@@ -86,7 +86,8 @@ contract(size_t *n)
 	d = make_pdf_objs(objs, 10, n);
 	/* the trailer's /Info (after the xref table: no offset moves) */
 	ck_assert_ptr_nonnull(t = memmem(d, *n, "/Root 1 0 R >>", 14));
-	d = realloc(d, *n + 12);
+	ck_assert_ptr_nonnull(t = realloc(d, *n + 12));
+	d = (unsigned char *)t;
 	t = memmem(d, *n, "/Root 1 0 R >>", 14);
 	memmove(t + 24, t + 12, *n - (size_t)(t + 12 - (char *)d));
 	memcpy(t + 12, "/Info 10 0 R", 12);
@@ -230,6 +231,7 @@ xref_stream_update(const unsigned char *d, size_t n, const int *nums, const char
 		  "%d 1] /Size %d /Root %d 0 R /Info %d 0 R /Prev %lld /Length %zu >>\nstream\n",
 		  self, self + 1, info.root_obj, info.info_obj, info.startxref, 7 * rows);
 	for (i = 0; i < rows; i++) {
+		/* cppcheck-suppress uninitvar ; off[i] is read for i < k, each set above */
 		size_t at = i < k ? off[i] : i == k && in_stm > 0 ? (size_t)in_stm : xref;
 		int type = i == k && in_stm > 0 ? 2 : 1;
 		row[0] = (unsigned char)type;

@@ -192,7 +192,7 @@ hybridize(unsigned char *d, size_t *n)
 {
 	struct bbuf b = { 0 };
 	unsigned char *o;
-	char *xr, *line, *sx, id[200];
+	char *xr, *line, *sx, *save = NULL, id[200];
 	size_t on, xn, off[64] = { 0 }, x;
 	int num, gen, size = 0, i, run0;
 	long long xs;
@@ -207,7 +207,7 @@ hybridize(unsigned char *d, size_t *n)
 			 0);
 	o = read_file(vc_path("hyb_os.pdf"), &on);
 	xr = (char *)read_file(vc_path("hyb_xref.txt"), &xn);
-	for (line = strtok(xr, "\n"); line; line = strtok(NULL, "\n")) {
+	for (line = strtok_r(xr, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		ck_assert(sscanf(line, "%d/%d", &num, &gen) == 2 && num < 64);
 		if (strstr(line, "uncompressed; offset = "))
 			off[num] = (size_t)atol(strstr(line, "= ") + 2);

@@ -337,7 +337,8 @@ base_with_roles(enum base_kind kind, size_t *n)
 	/* the trailer's /Info (after the xref table: no offset moves) */
 	t = memmem(d, *n, "/Root 1 0 R >>", 14);
 	ck_assert_ptr_nonnull(t);
-	d = realloc(d, *n + 12);
+	ck_assert_ptr_nonnull(t = realloc(d, *n + 12));
+	d = (unsigned char *)t;
 	t = (char *)memmem(d, *n, "/Root 1 0 R >>", 14);
 	memmove(t + 24, t + 12, *n - (size_t)(t + 12 - (char *)d));
 	memcpy(t + 12, kind == INFO_IS_R ? "/Info 8 0 R " : "/Info 10 0 R", 12);
