@@ -298,7 +298,9 @@ embedded_evidence(CMS_ContentInfo *cms, CMS_SignerInfo *si, const struct crypto_
 	for (kind = 0; kind < 2; kind++) {
 		int d = kind ? PDF_DSS_CRLS : PDF_DSS_OCSPS;
 		base = ev ? ev->n[d] : 0;
-		if ((out->item[d] = malloc((base + n[kind]) * sizeof(struct pdf_blob))) == NULL) {
+		/* at least one: malloc(0) may answer NULL, which is no failure here */
+		if ((out->item[d] = malloc((base + n[kind] ? base + n[kind] : 1) *
+					   sizeof(struct pdf_blob))) == NULL) {
 			free(out->item[PDF_DSS_OCSPS]);
 			return 0;
 		}

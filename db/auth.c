@@ -555,7 +555,8 @@ db_org_name_keys_backfill(const char *conninfo, int batch, db_name_keys_fn keys,
 	for (;;) {
 		const json_t *next;
 
-		free(text);
+		free(text); /* and NULL: a batch whose keys could not be made frees it at out */
+		text = NULL;
 		if (todo == NULL || (text = json_dumps(todo, JSON_COMPACT)) == NULL) {
 			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 			goto out;
