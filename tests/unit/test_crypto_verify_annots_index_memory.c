@@ -32,20 +32,7 @@
 #define FIRST_PAGE 6
 #define FIRST_ANNOT (FIRST_PAGE + PAGES)
 
-static struct crypto_trust *trust;
-
-static void
-setup(void)
-{
-	ck_assert_ptr_nonnull(trust = vc_pki_trust());
-}
-
-static void
-teardown(void)
-{
-	crypto_trust_free(trust);
-	vc_pki_free();
-}
+VC_TRUST_FIXTURE
 
 /* A line of /proc/self/status, in kB (-1: not found). */
 static long

@@ -23,20 +23,7 @@
 #define FIRST_ANNOT (FIRST_PAGE + PAGES)
 #define NANNOTS (PAGES * PER_PAGE)
 
-static struct crypto_trust *trust;
-
-static void
-setup(void)
-{
-	ck_assert_ptr_nonnull(trust = vc_pki_trust());
-}
-
-static void
-teardown(void)
-{
-	crypto_trust_free(trust);
-	vc_pki_free();
-}
+VC_TRUST_FIXTURE
 
 START_TEST(many_pages_and_annotations_are_judged_in_near_linear_time)
 {

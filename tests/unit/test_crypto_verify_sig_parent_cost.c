@@ -25,20 +25,7 @@
 #define LEVELS 9
 #define KIDS 64
 
-static struct crypto_trust *trust;
-
-static void
-setup(void)
-{
-	ck_assert_ptr_nonnull(trust = vc_pki_trust());
-}
-
-static void
-teardown(void)
-{
-	crypto_trust_free(trust);
-	vc_pki_free();
-}
+VC_TRUST_FIXTURE
 
 /*
  * d with object num (body) redefined by an update with a classic table,

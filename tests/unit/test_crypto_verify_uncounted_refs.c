@@ -39,20 +39,7 @@
 #include "support_suite.h"
 #include "test_verify_corpus.h"
 
-static struct crypto_trust *trust;
-
-static void
-setup(void)
-{
-	ck_assert_ptr_nonnull(trust = vc_pki_trust());
-}
-
-static void
-teardown(void)
-{
-	crypto_trust_free(trust);
-	vc_pki_free();
-}
+VC_TRUST_FIXTURE
 
 #define WHITE "1 1 1 rg 0 0 612 792 re f"
 

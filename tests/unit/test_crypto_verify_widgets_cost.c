@@ -25,20 +25,7 @@
    as many; linear now: 4.5 s at 20,000, 2.7 s of it the set-up) */
 #define N_WIDGETS 20000
 
-static struct crypto_trust *trust;
-
-static void
-setup(void)
-{
-	ck_assert_ptr_nonnull(trust = vc_pki_trust());
-}
-
-static void
-teardown(void)
-{
-	crypto_trust_free(trust);
-	vc_pki_free();
-}
+VC_TRUST_FIXTURE
 
 /* Append to *b an update of objects nums[0..k) (bodies), trailer /Size size, /Root 1. */
 static void

@@ -104,6 +104,23 @@ vc_pki_trust(void)
 	return t;
 }
 
+/*
+ * A test file's trust in the PKI, and its checked fixture's setup and
+ * teardown, which make and free them around each test:
+ * tcase_add_checked_fixture(tc, setup, teardown), then vc_verify(trust, ...).
+ */
+#define VC_TRUST_FIXTURE \
+	static struct crypto_trust *trust; \
+	static void setup(void) \
+	{ \
+		ck_assert_ptr_nonnull(trust = vc_pki_trust()); \
+	} \
+	static void teardown(void) \
+	{ \
+		crypto_trust_free(trust); \
+		vc_pki_free(); \
+	}
+
 /* d verified with trust t alone; NULL (and why on stderr) when the verifier fails. */
 VC_FN struct crypto_verify_report *
 vc_verify(struct crypto_trust *t, const unsigned char *d, size_t n)

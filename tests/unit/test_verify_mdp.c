@@ -22,20 +22,7 @@
 #include "test_verify_corpus.h"
 #include "test_verify_signable.h"
 
-static struct crypto_trust *trust;
-
-static void
-setup(void)
-{
-	ck_assert_ptr_nonnull(trust = vc_pki_trust());
-}
-
-static void
-teardown(void)
-{
-	crypto_trust_free(trust);
-	vc_pki_free();
-}
+VC_TRUST_FIXTURE
 
 /* What the later party does to the certified form (objects as vc_certified_form has them). */
 enum change {

@@ -35,20 +35,7 @@
 #include "support_suite.h"
 #include "test_verify_corpus.h"
 
-static struct crypto_trust *trust;
-
-static void
-setup(void)
-{
-	ck_assert_ptr_nonnull(trust = vc_pki_trust());
-}
-
-static void
-teardown(void)
-{
-	crypto_trust_free(trust);
-	vc_pki_free();
-}
+VC_TRUST_FIXTURE
 
 #define CONTENT "BT /F1 12 Tf 72 700 Td (Pay 100 EUR) Tj ET q /X1 Do Q"
 #define CONTENT_999 "BT /F1 12 Tf 72 700 Td (Pay 999 EUR) Tj ET q /X1 Do Q"
