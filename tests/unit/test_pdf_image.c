@@ -27,6 +27,8 @@ struct buf {
 static void
 put(struct buf *b, const void *p, size_t n)
 {
+	if (n == 0)
+		return; /* an empty chunk's data may be NULL, which memcpy must not be given */
 	if (b->len + n > b->cap) {
 		b->cap = (b->len + n) * 2;
 		ck_assert_ptr_nonnull(b->p = realloc(b->p, b->cap));
