@@ -132,7 +132,7 @@ struct diff_ctx {
 	struct diff_id_page *page_ix, *annots_ix;
 	size_t npage_ix, nannots_ix;
 	unsigned char *on_page;
-	int pages_read, items_read; /* tried; items_read 2: failed (out of memory) */
+	int pages_read, annots_read, items_read; /* tried; 2: failed (out of memory) */
 	/* a read of newer's DSS, of its very bytes (pdf_revision_diff_dss), or NULL */
 	const struct pdf_dss *dss_new;
 	/* the object classify() compares (its number and generation; 0 inside a direct

@@ -56,11 +56,17 @@ id_page(const struct diff_id_page *ix, size_t n, int id)
 #define ID_BIT_SET(b, id) ((b)[(size_t)(id) >> 3] |= (unsigned char)(1u << ((id)&7)))
 #define ID_BITS_LEN ((size_t)PDF_DOC_MAX_OBJECTS / 8 + 1)
 
+/* what pages_indexed() reads: the pages' numbers, their /Annots arrays', the annotations */
+enum pages_ix { IX_PAGES, IX_ANNOTS, IX_ITEMS };
+
 /*
- * The older revision's pages read once per diff: the pages and their
- * /Annots arrays, each table sorted by object number, and (annots_too, at
- * need) the annotations those list (ANNOTS_EDIT_MAX an array), a bit per
- * object number. Every object an update redefines asks them: asking each
+ * The older revision's pages read once per diff, each part when first
+ * asked (what): the pages' numbers, their /Annots arrays' (each table
+ * sorted by object number), the annotations those list (ANNOTS_EDIT_MAX an
+ * array), a bit per object number. Only the numbers parse no page: read
+ * with them, the arrays had a completion parse every page of the signed
+ * revision (some 70 K instructions a page). Every object an update
+ * redefines asks them: asking each
  * page again was objects x pages (x annotations) qpdf calls on a hostile
  * file. An array many pages share is read once, and the bits take the same
  * room however many pages list how many annotations: an entry per page and
@@ -68,7 +74,7 @@ id_page(const struct diff_id_page *ix, size_t n, int id)
  * 0 out of memory.
  */
 static int
-pages_indexed(struct diff_ctx *c, int annots_too)
+pages_indexed(struct diff_ctx *c, enum pages_ix what)
 {
 	qpdf_data q = c->o->q;
 	qpdf_oh a;
@@ -76,23 +82,38 @@ pages_indexed(struct diff_ctx *c, int annots_too)
 	size_t np = c->o->npages > 0 ? (size_t)c->o->npages : 0;
 	unsigned char *arrays = NULL;
 
+	/* the pages' numbers, which parse no page (a completion parses none else) */
 	if (!c->pages_read) {
 		c->pages_read = 1;
-		if (np > 0 && (!(c->page_ix = malloc(np * sizeof(*c->page_ix))) ||
-			       !(c->annots_ix = malloc(np * sizeof(*c->annots_ix)))))
+		if (np > 0 && !(c->page_ix = malloc(np * sizeof(*c->page_ix))))
 			return 0;
-		for (i = 0; i < (int)np; i++) {
+		for (i = 0; i < (int)np; i++)
 			c->page_ix[c->npage_ix++] =
 				(struct diff_id_page){ qpdf_oh_get_object_id(q, c->o->pages[i]),
 						       i + 1 };
-			if ((id = diff_ref_id(q, c->o->pages[i], "/Annots")) > 0)
-				c->annots_ix[c->nannots_ix++] = (struct diff_id_page){ id, i + 1 };
-		}
 		qsort(c->page_ix, c->npage_ix, sizeof(*c->page_ix), cmp_id_page);
-		qsort(c->annots_ix, c->nannots_ix, sizeof(*c->annots_ix), cmp_id_page);
 	}
-	if (!annots_too || c->items_read)
-		return c->npage_ix == np && (!annots_too || c->items_read == 1);
+	if (c->npage_ix != np)
+		return 0;
+	if (what == IX_PAGES)
+		return 1;
+	/* their /Annots arrays' numbers: every page parsed */
+	if (what == IX_ANNOTS) {
+		if (!c->annots_read) {
+			c->annots_read = 2; /* until whole and sorted: not to be searched */
+			if (np > 0 && !(c->annots_ix = malloc(np * sizeof(*c->annots_ix))))
+				return 0;
+			for (i = 0; i < (int)np; i++)
+				if ((id = diff_ref_id(q, c->o->pages[i], "/Annots")) > 0)
+					c->annots_ix[c->nannots_ix++] =
+						(struct diff_id_page){ id, i + 1 };
+			qsort(c->annots_ix, c->nannots_ix, sizeof(*c->annots_ix), cmp_id_page);
+			c->annots_read = 1;
+		}
+		return c->annots_read == 1;
+	}
+	if (c->items_read)
+		return c->items_read == 1;
 	c->items_read = 2; /* until whole: not to be asked */
 	if (!(c->on_page = calloc(ID_BITS_LEN, 1)) || !(arrays = calloc(ID_BITS_LEN, 1)))
 		return 0;
@@ -123,7 +144,7 @@ pages_indexed(struct diff_ctx *c, int annots_too)
 	}
 	free(arrays);
 	c->items_read = 1;
-	return c->npage_ix == np;
+	return 1;
 }
 
 /* The page whose /Annots array is object id, 0 if none. */
@@ -132,7 +153,7 @@ diff_is_annots(struct diff_ctx *c, int id)
 {
 	int i;
 
-	if (pages_indexed(c, 0))
+	if (pages_indexed(c, IX_ANNOTS))
 		return id_page(c->annots_ix, c->nannots_ix, id);
 	for (i = 0; i < c->o->npages; i++)
 		if (diff_ref_id(c->o->q, c->o->pages[i], "/Annots") == id)
@@ -145,7 +166,7 @@ diff_is_page(struct diff_ctx *c, int id)
 {
 	int i;
 
-	if (pages_indexed(c, 0))
+	if (pages_indexed(c, IX_PAGES))
 		return id_page(c->page_ix, c->npage_ix, id);
 	for (i = 0; i < c->o->npages; i++)
 		if (qpdf_oh_get_object_id(c->o->q, c->o->pages[i]) == id)
@@ -161,7 +182,7 @@ diff_on_a_page(struct diff_ctx *c, int id)
 	qpdf_oh a;
 	int i, j, n;
 
-	if (pages_indexed(c, 1))
+	if (pages_indexed(c, IX_ITEMS))
 		return id > 0 && id <= PDF_DOC_MAX_OBJECTS && ID_BIT_GET(c->on_page, id);
 	for (i = 0; i < c->o->npages; i++) {
 		a = qpdf_oh_get_key_if_dict(q, c->o->pages[i], "/Annots");
