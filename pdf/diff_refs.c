@@ -79,10 +79,8 @@ vri_known(qpdf_data q, qpdf_oh v, const struct pdf_dss *dss, int counted, struct
  * the growth test read the same /Fields and /Annots); NULL: as before.
  * dss (not following; NULL: none): start is that DSS object, as read, whose
  * /VRI value's references are taken from the read (vri_known).
- */
-/*
- * diff_refs_walk(), and with pages (following only) a page's /Annots not
- * entered: pages is the diff whose older revision q is (diff_uses_walk).
+ * refs_walk is that walk; with pages (following only) a page's /Annots is
+ * not entered: pages is the diff whose older revision q is (diff_uses_walk).
  */
 static int
 refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, int gen,
