@@ -262,6 +262,40 @@ START_TEST(dangling_reference_filled)
 }
 END_TEST
 
+/*
+ * review47: the same dangling reference (/XObject << /X1 99 0 R >>, object
+ * 99 missing) filled by an update whose objects also name object 99
+ * themselves: orphans_named (88b549e) asks only of a new object that
+ * nothing walked names, and the update's own objects are walked into refs
+ * first. _i 0: object 99, the form the page draws, names itself in its own
+ * /Resources (never drawn so); 1: another new object, an orphan, is the
+ * array [99 0 R]. Either way the page then draws object 99's white box over
+ * "Pay 100 EUR", and the update must not be an allowed change.
+ */
+START_TEST(dangling_reference_filled_and_named_by_the_update)
+{
+	char res[256], content[256], obj[512];
+	int nums[2] = { 99, 100 };
+	const char *upd[2] = { obj, "[99 0 R]" }, *extra[1] = { res };
+	size_t nd;
+	enum crypto_verdict v;
+
+	snprintf(obj, sizeof(obj),
+		 "<< /Type /XObject /Subtype /Form /BBox [0 0 612 792]%s /Length %zu >>\n"
+		 "stream\n%s\nendstream",
+		 _i == 0 ? " /Resources << /XObject << /Me 99 0 R >> >>" : "", strlen(WHITE) + 1,
+		 WHITE);
+	snprintf(res, sizeof(res), "<< /Font << /F1 5 0 R >> /XObject << /X1 99 0 R >> >>");
+	snprintf(content, sizeof(content), TEXT " q /X1 Do Q");
+	v = signed_then_updated_contents("4 0 R", "6 0 R", content, extra, 1, NULL, nums, upd,
+					 _i == 0 ? 1 : 2, &nd);
+	ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
+		      "a missing object 99 filled, and named by the update (case %d): verdict %s, "
+		      "%zu disallowed changes",
+		      _i, crypto_verdict_name(v), nd);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -271,5 +305,6 @@ main(void)
 	tcase_add_loop_test(tc, p3_annotation_as_graphics_state_named_as_a_link, 0, 3);
 	tcase_add_loop_test(tc, info_as_graphics_state_named_as_a_link, 0, 3);
 	tcase_add_loop_test(tc, dangling_reference_filled, 0, 3);
+	tcase_add_loop_test(tc, dangling_reference_filled_and_named_by_the_update, 0, 2);
 	return test_suite_run(s);
 }
