@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <png.h>
 #include <zlib.h>
 
 #include "pdf.h"
@@ -178,6 +179,79 @@ START_TEST(a_picture_reads_the_same_with_or_without_text)
 }
 END_TEST
 
+/*
+ * review47: a picture that libpng (and so a browser) cannot read as it is,
+ * made readable by dropping its text chunk (pdf/image.c's without_text,
+ * ad323b2): _i 0, the text chunk between two IDAT chunks (libpng: "Not
+ * enough image data"; a browser shows the rows before it, the reviewer
+ * sees half of what the seal would stamp); _i 1, the text chunk before
+ * IHDR (libpng: "Missing IHDR before ..."; a browser shows a broken
+ * picture). The seal check and the decode must refuse each, as libpng
+ * refuses the bytes it is given.
+ */
+static unsigned char *
+picture_text_at(int where, size_t *len)
+{
+	unsigned char *p = picture(0, len), *z, *out;
+	size_t ihdr_end = 8 + 25, text_len = 12 + 21, idat, zlen, half;
+	struct buf b = { 0 };
+
+	/* picture(0): signature, IHDR (25), tEXt (33), IDAT, IEND (12) */
+	idat = ihdr_end + text_len;
+	zlen = (size_t)p[idat] << 24 | (size_t)p[idat + 1] << 16 | (size_t)p[idat + 2] << 8 |
+	       p[idat + 3];
+	z = p + idat + 8;
+	half = zlen / 2;
+	put(&b, p, 8);
+	if (where == 1)
+		put(&b, p + ihdr_end, text_len);
+	put(&b, p + 8, 25);
+	chunk(&b, "IDAT", z, half);
+	if (where == 0)
+		put(&b, p + ihdr_end, text_len);
+	chunk(&b, "IDAT", z + half, zlen - half);
+	chunk(&b, "IEND", NULL, 0);
+	free(p);
+	out = b.p;
+	*len = b.len;
+	return out;
+}
+
+START_TEST(a_picture_libpng_refuses_is_not_read_without_its_text)
+{
+	struct sp_errinfo ei = { 0 };
+	struct pdf_image img;
+	png_image im;
+	size_t len, rowbytes;
+	unsigned char *png = picture_text_at(_i, &len), *px;
+	int libpng_ok, r;
+
+	/* libpng on the very bytes, as a browser's decoder reads them: refused */
+	memset(&im, 0, sizeof(im));
+	im.version = PNG_IMAGE_VERSION;
+	libpng_ok = png_image_begin_read_from_memory(&im, png, len);
+	if (libpng_ok) {
+		im.format = PNG_FORMAT_RGBA;
+		rowbytes = PNG_IMAGE_SIZE(im);
+		ck_assert_ptr_nonnull(px = malloc(rowbytes));
+		libpng_ok = png_image_finish_read(&im, NULL, px, 0, NULL);
+		free(px);
+	}
+	png_image_free(&im);
+	ck_assert_msg(!libpng_ok, "libpng read case %d", _i);
+	r = pdf_image_decode_png(png, len, &img, &ei);
+	if (r == SP_OK)
+		pdf_image_cleanup(&img);
+	ck_assert_msg(r != SP_OK,
+		      "case %d: libpng refuses the picture, and pdf_image_decode_png read it "
+		      "(%ux%u) once its text chunk was dropped",
+		      _i, r == SP_OK ? SIDE : 0, r == SP_OK ? SIDE : 0);
+	ck_assert_msg(pdf_seal_png_check(png, len, 100, 1024, &ei) != SP_OK,
+		      "case %d: the seal check accepted a picture libpng refuses", _i);
+	free(png);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -186,5 +260,6 @@ main(void)
 
 	tcase_add_test(tc, text_chunks_are_not_inflated);
 	tcase_add_test(tc, a_picture_reads_the_same_with_or_without_text);
+	tcase_add_loop_test(tc, a_picture_libpng_refuses_is_not_read_without_its_text, 0, 2);
 	return test_suite_run(s);
 }
