@@ -264,5 +264,23 @@ class MemberLoginsApart(BudgetCase):
         self.assertEqual(st, 200, doc)
 
 
+class MemberLoginsApartDualStack(MemberLoginsApart):
+    """review47: a server listening on "::" (one socket for IPv6 and IPv4, Linux's default)
+    is told an IPv4 client's address as IPv4-mapped IPv6, ::ffff:a.b.c.d. 065's address
+    budget takes an IPv6 address's /64, and that of ::ffff:a.b.c.d is ::/64, which holds
+    every IPv4-mapped address: the organization's members at every IPv4 address shared one
+    address budget (the connection cap counts a mapped address as itself: conn_ips.c)."""
+    extra = dict(MemberLoginsApart.extra, server={"host": "::"})
+    test_one_member_does_not_use_up_the_others_logins = None  # MemberLoginsApart's own
+
+    def test_two_ipv4_addresses_are_two_addresses(self):
+        alice, bob, carol = (self.member(n) for n in ("Alice", "Bob", "Carol"))
+        for who in (alice, alice, bob, bob):
+            self.ok("127.0.0.1", who)
+        # 127.0.0.1's budget (4) is used up; 127.0.0.2 is another client address
+        st, _, _, doc = self.login_from("127.0.0.2", carol)
+        self.assertEqual(st, 200, doc)
+
+
 if __name__ == "__main__":
     unittest.main()
