@@ -282,8 +282,9 @@ END_TEST
  * nothing walked names, and the update's own objects are walked into refs
  * first. _i 0: object 99, the form the page draws, names itself in its own
  * /Resources (never drawn so); 1: another new object, an orphan, is the
- * array [99 0 R]. Either way the page then draws object 99's white box over
- * "Pay 100 EUR", and the update must not be an allowed change.
+ * array [99 0 R]; 2: the update's trailer has a key /X 99 0 R (read into
+ * refs by the trailer's walk). Each way the page then draws object 99's
+ * white box over "Pay 100 EUR", and the update must not be an allowed change.
  */
 START_TEST(dangling_reference_filled_and_named_by_the_update)
 {
@@ -300,8 +301,19 @@ START_TEST(dangling_reference_filled_and_named_by_the_update)
 		 WHITE);
 	snprintf(res, sizeof(res), "<< /Font << /F1 5 0 R >> /XObject << /X1 99 0 R >> >>");
 	snprintf(content, sizeof(content), TEXT " q /X1 Do Q");
-	v = signed_then_updated_contents("4 0 R", "6 0 R", content, extra, 1, NULL, nums, upd,
-					 _i == 0 ? 1 : 2, &nd);
+	if (_i < 2) {
+		v = signed_then_updated_contents("4 0 R", "6 0 R", content, extra, 1, NULL, nums,
+						 upd, _i == 0 ? 1 : 2, &nd);
+	} else {
+		size_t n, m;
+		unsigned char *d = signed_contents("4 0 R", "6 0 R", content, extra, 1, NULL, &nd,
+						   &n),
+			      *u = vc_update(d, n, nums, upd, 1, 0, "/X 99 0 R ", &m);
+
+		free(d);
+		v = verdict_of(u, m, &nd);
+		free(u);
+	}
 	ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
 		      "a missing object 99 filled, and named by the update (case %d): verdict %s, "
 		      "%zu disallowed changes",
@@ -386,7 +398,7 @@ main(void)
 	tcase_add_loop_test(tc, p3_annotation_as_graphics_state_named_as_a_link, 0, 3);
 	tcase_add_loop_test(tc, info_as_graphics_state_named_as_a_link, 0, 3);
 	tcase_add_loop_test(tc, dangling_reference_filled, 0, 3);
-	tcase_add_loop_test(tc, dangling_reference_filled_and_named_by_the_update, 0, 2);
+	tcase_add_loop_test(tc, dangling_reference_filled_and_named_by_the_update, 0, 3);
 	tcase_add_loop_test(tc, dangling_reference_filled_by_the_xref_stream, 0, 2);
 	return test_suite_run(s);
 }
