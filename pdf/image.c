@@ -26,6 +26,9 @@ is_text(const unsigned char *type)
  * for each read (sec46). Whole chunks are copied up to IEND, what follows a
  * chunk that does not fit (no IEND, a length past the end) as it is, for
  * libpng to refuse. *out NULL when there is no text: read png as it is.
+ * Refused (seal_bad_png): a picture a browser shows otherwise than libpng
+ * reads it, which the reviewer would approve unseen: a text chunk where
+ * readers stop (first, or between two IDAT chunks), an animated PNG.
  */
 static int
 without_text(const unsigned char *png, size_t len, unsigned char **out, size_t *out_len,
@@ -43,6 +46,13 @@ without_text(const unsigned char *png, size_t len, unsigned char **out, size_t *
 		   (the picture ends there); dropped, it would read on (review47) */
 		if (is_text(type) && p == 8)
 			break;
+		/* an animated PNG: a browser shows its frames (fdAT), libpng (no APNG here)
+		   the default image the seal would stamp, which may be no frame (review47) */
+		if (memcmp(type, "acTL", 4) == 0 || memcmp(type, "fcTL", 4) == 0 ||
+		    memcmp(type, "fdAT", 4) == 0)
+			return sp_err_reason(ei, SP_ERR_INVALID, "seal_bad_png",
+					     "seal image: an animated PNG (a browser shows its "
+					     "frames, not the picture a seal stamps)");
 		if (memcmp(type, "IDAT", 4) == 0) {
 			if (text_after_idat)
 				break;
