@@ -350,6 +350,12 @@ struct pdf_refs {
 	unsigned char *multi;
 	size_t n;  /* numbers 0 .. n-1 */
 	size_t hi; /* one past the highest number in the set (0: empty) */
+	/* no revision up to this one names, in a dictionary, an object it lacks: qpdf
+	   reads such a reference as null and lists no such key, so no walk sees it and
+	   a later update's new object may fill it (orphans_named). Known of a file qpdf
+	   rewrote (which writes no such key: pdf_normalize) and kept through each update
+	   whose objects' bytes name none (diff_update_names_missing); 0: not known */
+	int no_hidden;
 };
 int pdf_refs_init(struct pdf_doc *first, struct pdf_refs *r, struct sp_errinfo *ei) SP_WUR;
 void pdf_refs_cleanup(struct pdf_refs *r);
@@ -357,8 +363,9 @@ void pdf_refs_cleanup(struct pdf_refs *r);
  * The set as its numbers, ascending (*nums the caller's, free()), and back:
  * so that the set a verification ends with can be kept and given to the next
  * verification of the same bytes plus an update instead of walking them
- * again; a number referred to more than once is given negated. Import fails
- * (SP_ERR_INVALID) on a number out of 1..PDF_DOC_MAX_OBJECTS (either sign).
+ * again; a number referred to more than once is given negated, and a 0 last
+ * says no_hidden. Import fails (SP_ERR_INVALID) on a number out of
+ * 1..PDF_DOC_MAX_OBJECTS (either sign) but that last 0.
  */
 int pdf_refs_export(const struct pdf_refs *r, int **nums, size_t *n, struct sp_errinfo *ei) SP_WUR;
 int pdf_refs_import(const int *nums, size_t n, struct pdf_refs *r, struct sp_errinfo *ei) SP_WUR;
