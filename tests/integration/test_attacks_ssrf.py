@@ -43,7 +43,7 @@ class Trap(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class CertificateUrls(SigningCase):
+class UrlCase(SigningCase):
 
     def setUp(self):
         super().setUp()
@@ -53,10 +53,10 @@ class CertificateUrls(SigningCase):
         self.addCleanup(self.trap.server_close)
         self.addCleanup(self.trap.shutdown)
 
-    def uploader_signed_pdf(self):
+    def uploader_signed_pdf(self, url=None):
         """A contract signed by a certificate of the uploader's own CA whose OCSP and
-        CRL URLs name the trap, the CA's certificate beside it in the CMS."""
-        d, url = self.tmp, "http://127.0.0.2:%d" % self.trap.server_address[1]
+        CRL URLs name url (the trap), the CA's certificate beside it in the CMS."""
+        d, url = self.tmp, url or "http://127.0.0.2:%d" % self.trap.server_address[1]
 
         def ssl(*args):
             subprocess.run(["openssl"] + list(args), check=True, capture_output=True)
@@ -79,19 +79,46 @@ class CertificateUrls(SigningCase):
         with open(out, "rb") as f:
             return f.read()
 
-    def test_a_signed_upload_s_urls_do_not_reach_internal_addresses(self):
+    def signed_by_supplier(self, pdf):
+        """The contract pdf, sent to the supplier, signed by it; its file."""
         self.login_api("buyer", "rsa")
         self.login_api("supplier", "rsa")
-        n = self.create([("supplier", 1)], pdf=self.uploader_signed_pdf())
+        n = self.create([("supplier", 1)], pdf=pdf)
         self.act("supplier", n, "receive")
         prep = self.prepared("supplier", n, "rsa")
         st, _, _, doc = self.complete("supplier", prep["session"],
                                       self.token_sign("supplier", "rsa", prep))
         self.assertEqual(st, 200, doc)
+        with open(self.download("supplier", n), "rb") as f:
+            return f.read()
+
+
+class CertificateUrls(UrlCase):
+
+    def test_a_signed_upload_s_urls_do_not_reach_internal_addresses(self):
+        data = self.signed_by_supplier(self.uploader_signed_pdf())
         self.assertEqual(Trap.seen, [])
-        # The completion still asked the allowed responder for the signer's own chain.
-        st, _, _, doc = self.call("supplier", "GET", "/api/v1/contracts/%s" % n)
-        self.assertEqual(st, 200, doc)
+        # The allowed responder (the test PKI's) still answered for the signer's chain.
+        self.assertIn(b"/OCSPs", data)
+
+
+class UnanchoredChains(UrlCase):
+    """An uploaded signature whose chain the trust store does not anchor: its responder is
+    not asked at all, even at an allowed address. Its answer would prove nothing, and a
+    responder that never answers cost each completion ocsp_timeout_ms (3.09 s against
+    0.10 s, one such signature; each signature one more)."""
+
+    def setUp(self):
+        super().setUp()
+        self.allowed = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trap)
+        threading.Thread(target=self.allowed.serve_forever, daemon=True).start()
+        self.addCleanup(self.allowed.server_close)
+        self.addCleanup(self.allowed.shutdown)
+
+    def test_an_unanchored_chain_s_responder_is_not_asked(self):
+        self.signed_by_supplier(self.uploader_signed_pdf(
+            "http://127.0.0.1:%d" % self.allowed.server_address[1]))
+        self.assertEqual(Trap.seen, [])
 
 
 if __name__ == "__main__":
