@@ -216,6 +216,13 @@ int pdf_sig_reads_pack(const struct pdf_sig_field *s, size_t n, uint8_t **out, s
 		       struct sp_errinfo *ei) SP_WUR;
 int pdf_sig_reads_unpack(const uint8_t *b, size_t len, struct pdf_sig_field **out, size_t *n,
 			 struct sp_errinfo *ei) SP_WUR;
+/*
+ * As pdf_sig_reads_unpack, without the /Contents (each entry's contents NULL,
+ * contents_len as packed): for a reader of the dictionaries' other keys only
+ * (the prepare's DocMDP check), which copied some 5 KB per earlier signature.
+ */
+int pdf_sig_reads_heads(const uint8_t *b, size_t len, struct pdf_sig_field **out, size_t *n,
+			struct sp_errinfo *ei) SP_WUR;
 /* As pdf_sig_fields_list, leaving out the signature objects skip[0..nskip) names. */
 int pdf_sig_fields_list_new(struct pdf_doc *doc, const int *skip, size_t nskip,
 			    struct pdf_sig_field **out, size_t *n, struct sp_errinfo *ei) SP_WUR;
