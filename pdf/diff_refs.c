@@ -204,15 +204,19 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, 
 				k = qpdf_oh_dict_next_key(q);
 				/* the DSS's /VRI: its values' numbers as the DSS was read */
 				if (dss != NULL && steps == 1 && t == ot_dictionary &&
-				    strcmp(k, "/VRI") == 0 &&
-				    (known = vri_known(q, qpdf_oh_get_key_if_dict(q, dict, k), dss,
-						       counted, r, &steps)) != 0) {
+				    strcmp(k, "/VRI") == 0) {
+					qpdf_oh v = qpdf_oh_get_key_if_dict(q, dict, k);
+					known = vri_known(q, v, dss, counted, r, &steps);
+					qpdf_oh_release(q, v); /* kept by qpdf until released */
 					if (known > 0)
 						continue;
-					rc = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
-							   "more than %d objects to compare",
-							   WALK_MAX);
-					goto out;
+					if (known < 0) {
+						rc = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+								   "more than %d objects to "
+								   "compare",
+								   WALK_MAX);
+						goto out;
+					}
 				}
 				if (holder > 0 && strcmp(k, "/Annots") == 0 &&
 				    diff_is_page(c, holder) > 0)
