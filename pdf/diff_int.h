@@ -185,7 +185,8 @@ int diff_on_a_page(struct diff_ctx *c, int id);
 int diff_annot_shared(struct diff_ctx *c, int id);
 /*
  * diff_refs.c: into r, every reference c->o makes but through a page's
- * /Annots (the walk does not enter a page's /Annots): what reaches an
+ * /Annots and a structure tree's /OBJR (the walk enters neither: they list
+ * or tag an annotation, and draw nothing with it): what reaches an
  * annotation then uses it otherwise (diff_annot_shared). Links between
  * annotations (a popup's /Parent, a reply's /IRT) are only met inside
  * annotations, so they count for nothing; the keys' names decide nothing

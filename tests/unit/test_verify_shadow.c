@@ -647,6 +647,75 @@ START_TEST(p3_comment_with_popup_and_reply_edited_stays_valid)
 }
 END_TEST
 
+/*
+ * A tagged PDF (ISO 32000-2 §14.7): its structure tree names each
+ * annotation once more, through an object reference (/OBJR) in the
+ * annotation's structure element, as Acrobat and LibreOffice tag comments
+ * and fields. That tags the comment and draws nothing with it: edited under
+ * P=3, it is what P=3 permits. The page's graphics state stays a use.
+ */
+#define TAGGED_CATALOG "/MarkInfo << /Marked true >> /StructTreeRoot 8 0 R"
+#define TAGGED_ROOT \
+	"<< /Type /StructTreeRoot /K 9 0 R /ParentTree << /Nums [1 9 0 R] >> " \
+	"/ParentTreeNextKey 2 >>"
+#define TAGGED_ELEM \
+	"<< /Type /StructElem /S /Annot /P 8 0 R /Pg 3 0 R /K << /Type /OBJR /Obj 5 0 R " \
+	"/Pg 3 0 R >> >>"
+#define TAGGED_NOTE \
+	"<< /Type /Annot /Subtype /Text /Rect [10 10 30 30] /Contents (%s) /ca %d " \
+	"/StructParent 1 /P 3 0 R >>"
+
+/*
+ * The tagged comment (its /Contents and /ca: before, then after) on a page of
+ * resources res drawing content (NULL: the corpus's), certified with P=3 and
+ * rewritten in one update.
+ */
+static enum crypto_verdict
+tagged_then(const char *res, const char *content, const char *text0, int ca0, const char *text1,
+	    int ca1, size_t *nd)
+{
+	char a0[160], a1[160], page[256];
+	struct vc_parts parts = { .page = page,
+				  .content = content,
+				  .obj5 = a0,
+				  .obj8 = TAGGED_ROOT,
+				  .obj9 = TAGGED_ELEM,
+				  .catalog = TAGGED_CATALOG };
+	int nums[1] = { 5 };
+	const char *objs[1] = { a1 };
+
+	snprintf(page, sizeof(page), P3_PAGE("%s", "5 0 R"), res);
+	snprintf(a0, sizeof(a0), TAGGED_NOTE, text0, ca0);
+	snprintf(a1, sizeof(a1), TAGGED_NOTE, text1, ca1);
+	return certified_then(&parts, nums, objs, 1, nd);
+}
+
+START_TEST(p3_tagged_comment_edited_stays_valid)
+{
+	size_t nd;
+	enum crypto_verdict v =
+		tagged_then("<< /Font << /F1 " HELV " >> >> >>", NULL, "ok", 1, "ok, paid", 1, &nd);
+
+	ck_assert_msg(v == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES && nd == 0,
+		      "a tagged comment edited: verdict %s, %zu disallowed changes",
+		      crypto_verdict_name(v), nd);
+}
+END_TEST
+
+START_TEST(p3_tagged_comment_doubling_as_graphics_state_rewritten_is_not_valid)
+{
+	size_t nd;
+	enum crypto_verdict v =
+		tagged_then("<< /Font << /F1 " HELV " >> >> /ExtGState << /GS1 5 0 R >> >>",
+			    "q /GS1 gs BT /F1 12 Tf 72 700 Td (Pay 100 EUR) Tj ET Q", "ok", 1, "ok",
+			    0, &nd);
+
+	ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
+		      "the page's text is painted transparent: verdict %s, %zu disallowed changes",
+		      crypto_verdict_name(v), nd);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -667,5 +736,7 @@ main(void)
 	tcase_add_test(tc, p3_font_doubling_as_annotation_rewritten_is_not_valid);
 	tcase_add_test(tc, p3_annotation_doubling_as_graphics_state_rewritten_is_not_valid);
 	tcase_add_test(tc, p3_comment_with_popup_and_reply_edited_stays_valid);
+	tcase_add_test(tc, p3_tagged_comment_edited_stays_valid);
+	tcase_add_test(tc, p3_tagged_comment_doubling_as_graphics_state_rewritten_is_not_valid);
 	return test_suite_run(s);
 }
