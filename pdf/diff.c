@@ -379,7 +379,7 @@ classify(struct diff_ctx *c, int num, int gen)
 	qpdf_oh old = qpdf_get_object_by_id(qo, num, gen), nw = qpdf_get_object_by_id(qn, num, gen);
 	unsigned char *ba = NULL, *bb = NULL;
 	size_t la = 0, lb = 0;
-	int fa = 0, fb = 0, page, vis = 0, eq;
+	int fa = 0, fb = 0, page, vis = 0, eq, tag;
 	char *ua, *ub;
 	const char *what;
 	/* what ISO 32000-2 §12.8.2.2 and PAdES let a later signer add to the catalog:
@@ -567,6 +567,12 @@ classify(struct diff_ctx *c, int num, int gen)
 			  "signature field \"%.60s\" signed again: its signature "
 			  "replaced",
 			  name);
+	} else if ((tag = diff_tags_added(c, num, old, nw)) == 1) {
+		diff_note(c->d, num, gen, 1, 0, "structure tree: signature fields tagged");
+	} else if (tag == 2) {
+		/* a comment's tag: as the comment, what DocMDP P=3 permits */
+		diff_note_perm(c->d, num, gen, PDF_CHANGE_ANNOT, NULL,
+			       "structure tree: annotations tagged");
 	} else {
 		diff_note(c->d, num, gen, 0, 0, "object %d changed (%s)", num,
 			  qpdf_oh_is_stream(qo, old)

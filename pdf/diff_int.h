@@ -185,9 +185,10 @@ int diff_on_a_page(struct diff_ctx *c, int id);
 int diff_annot_shared(struct diff_ctx *c, int id);
 /*
  * diff_refs.c: into r, every reference c->o makes but through a page's
- * /Annots and a structure tree's /OBJR (the walk enters neither: they list
- * or tag an annotation, and draw nothing with it): what reaches an
- * annotation then uses it otherwise (diff_annot_shared). Links between
+ * /Annots and the catalog's /StructTreeRoot (the walk enters neither: they
+ * list or tag annotations, and draw nothing): what reaches an annotation,
+ * or an object of the structure tree, then uses it otherwise
+ * (diff_annot_shared). Links between
  * annotations (a popup's /Parent, a reply's /IRT) are only met inside
  * annotations, so they count for nothing; the keys' names decide nothing
  * (a page's graphics state may be named /Popup).
@@ -217,3 +218,13 @@ int diff_grows_by_sigs(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw, const char *
 int diff_is_markup_annot(qpdf_data q, qpdf_oh h);
 int diff_annots_edit(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw);
 int diff_field_of(qpdf_data q, qpdf_oh h, char *ft, size_t ftcap, char *name, size_t cap);
+
+/*
+ * diff_tags.c: object num of the older revision (old there, nw in newer), a
+ * part of its structure tree (the root, its /ParentTree's top node, an
+ * element) used by nothing else, changed only by tags added for annotations
+ * (new elements whose /K names annotations alone, listed in a /K, keyed in
+ * the /ParentTree; the next key raised): 1 when they tag signature widgets
+ * alone, 2 other annotations too (what DocMDP P=3 permits); 0 any other change.
+ */
+int diff_tags_added(struct diff_ctx *c, int num, qpdf_oh old, qpdf_oh nw);

@@ -80,11 +80,12 @@ vri_known(qpdf_data q, qpdf_oh v, const struct pdf_dss *dss, int counted, struct
  * dss (not following; NULL: none): start is that DSS object, as read, whose
  * /VRI value's references are taken from the read (vri_known).
  * refs_walk is that walk; with pages (following only) a page's /Annots is
- * not entered, nor a structure tree's object reference (/Type /OBJR, ISO
- * 32000-2 §14.7.5.3) to what it names: pages is the diff whose older
- * revision q is (diff_uses_walk). Neither draws what it names: the tags of
- * a tagged PDF (Acrobat's, LibreOffice's) name each annotation once more
- * there, which is no other use of it.
+ * not entered, nor the catalog's /StructTreeRoot: pages is the diff whose
+ * older revision q is (diff_uses_walk). Neither draws what it names: the
+ * structure tree of a tagged PDF (ISO 32000-2 §14.7, Acrobat's and
+ * LibreOffice's) names each annotation once more, through an object
+ * reference (/OBJR), which is no other use of it; and its own objects are
+ * used otherwise only when something else reaches them (diff_tags_added).
  */
 static int
 refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, int gen,
@@ -94,7 +95,7 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, 
 	struct walk_item *st = NULL;
 	char keys[WALK_KEYS][WALK_KEY_LEN];
 	size_t sp = 0, cap = 256, steps = 0, nkeys = 0, klen;
-	int rc = SP_ERR_INTERNAL, i, nitems, id, *refs = NULL, kix, got, known, holder, objr;
+	int rc = SP_ERR_INTERNAL, i, nitems, id, *refs = NULL, kix, got, known, holder;
 	qpdf_oh done = 0;
 	enum qpdf_object_type_e t;
 	const char *k;
@@ -184,11 +185,6 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, 
 			holder = pages != NULL && t == ot_dictionary && qpdf_oh_is_indirect(q, h)
 					 ? qpdf_oh_get_object_id(q, h)
 					 : 0;
-			/* a structure tree's object reference (pages only): not entered */
-			objr = pages != NULL && t == ot_dictionary &&
-			       qpdf_oh_is_name_and_equals(q,
-							  qpdf_oh_get_key_if_dict(q, dict, "/Type"),
-							  "/OBJR");
 			qpdf_oh_begin_dict_key_iter(q, dict);
 			while (qpdf_oh_dict_more_keys(q)) {
 				if (walk_room(&st, sp, &cap) < 0) {
@@ -211,7 +207,8 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, 
 				if (holder > 0 && strcmp(k, "/Annots") == 0 &&
 				    diff_is_page(pages, holder) > 0)
 					continue;
-				if (objr && strcmp(k, "/Obj") == 0)
+				if (holder > 0 && holder == pages->root &&
+				    strcmp(k, "/StructTreeRoot") == 0)
 					continue;
 				st[sp].kix = -1;
 				/* a value of start, a dictionary: named by its key */

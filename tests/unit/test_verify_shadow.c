@@ -716,6 +716,99 @@ START_TEST(p3_tagged_comment_doubling_as_graphics_state_rewritten_is_not_valid)
 }
 END_TEST
 
+/*
+ * A comment added to the tagged document under P=3 as Acrobat adds it: the
+ * new annotation (10, /StructParent 2) in the page's /Annots, its own
+ * structure element (11, an /Annot whose object reference names it) added
+ * to the root's /K, keyed 2 in the /ParentTree, /ParentTreeNextKey raised
+ * to 3. elem11: that element (NULL: the one described); root8: the root
+ * (NULL: the one described); elem9: element 9 rewritten too (NULL: kept).
+ */
+#define TAGGED_ROOT_ADDED \
+	"<< /Type /StructTreeRoot /K [9 0 R 11 0 R] /ParentTree << /Nums [1 9 0 R 2 11 0 R] >> " \
+	"/ParentTreeNextKey 3 >>"
+#define TAGGED_ELEM_ADDED \
+	"<< /Type /StructElem /S /Annot /P 8 0 R /Pg 3 0 R /K << /Type /OBJR /Obj 10 0 R " \
+	"/Pg 3 0 R >> >>"
+
+static enum crypto_verdict
+tagged_comment_added(const char *elem11, const char *root8, const char *elem9, size_t *nd)
+{
+	char a1[160];
+	struct vc_parts parts = { .page = P3_PAGE("<< /Font << /F1 " HELV " >> >> >>", "5 0 R"),
+				  .obj5 = a1,
+				  .obj8 = TAGGED_ROOT,
+				  .obj9 = TAGGED_ELEM,
+				  .catalog = TAGGED_CATALOG };
+	int nums[5] = { 10, 11, 3, 8, 9 };
+	const char *objs[5] = {
+		"<< /Type /Annot /Subtype /Text /Rect [10 40 30 60] /Contents (agreed) "
+		"/StructParent 2 /P 3 0 R >>",
+		elem11 ? elem11 : TAGGED_ELEM_ADDED,
+		P3_PAGE("<< /Font << /F1 " HELV " >> >> >>", "5 0 R 10 0 R"),
+		root8 ? root8 : TAGGED_ROOT_ADDED,
+		elem9,
+	};
+	size_t n, m;
+	unsigned char *d, *u;
+	enum crypto_verdict v;
+
+	snprintf(a1, sizeof(a1), TAGGED_NOTE, "ok", 1);
+	d = vc_certified_parts(3, &parts, &n);
+	ck_assert_int_eq(verdict_of(d, n, nd), CRYPTO_VERDICT_VALID);
+	/* one update, as Acrobat saves one */
+	u = vc_update(d, n, nums, objs, elem9 ? 5 : 4, 0, NULL, &m);
+	v = verdict_of(u, m, nd);
+	free(u);
+	free(d);
+	return v;
+}
+
+START_TEST(p3_tagged_comment_added_stays_valid)
+{
+	size_t nd;
+	enum crypto_verdict v = tagged_comment_added(NULL, NULL, NULL, &nd);
+
+	ck_assert_msg(v == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES && nd == 0,
+		      "a comment added and tagged: verdict %s, %zu disallowed changes",
+		      crypto_verdict_name(v), nd);
+}
+END_TEST
+
+/*
+ * What tags may not do in that update: an old element's text for readers
+ * and copying changed (/ActualText, "Pay 900 EUR"); the new element claiming
+ * the page's marked content instead of the comment; the root's role map
+ * changed; the /ParentTree's old key moved to the new element.
+ */
+START_TEST(p3_tagged_changes_beyond_tags_are_not_valid)
+{
+	static const struct {
+		const char *elem11, *root8, *elem9;
+	} c[] = {
+		{ NULL, NULL,
+		  "<< /Type /StructElem /S /Annot /P 8 0 R /Pg 3 0 R /ActualText (Pay 900 EUR) "
+		  "/K << /Type /OBJR /Obj 5 0 R /Pg 3 0 R >> >>" },
+		{ "<< /Type /StructElem /S /P /P 8 0 R /Pg 3 0 R /ActualText (Pay 900 EUR) /K 0 >>",
+		  NULL, NULL },
+		{ NULL,
+		  "<< /Type /StructTreeRoot /K [9 0 R 11 0 R] /RoleMap << /Annot /Figure >> "
+		  "/ParentTree << /Nums [1 9 0 R 2 11 0 R] >> /ParentTreeNextKey 3 >>",
+		  NULL },
+		{ NULL,
+		  "<< /Type /StructTreeRoot /K [9 0 R 11 0 R] /ParentTree << /Nums [1 11 0 R] >> "
+		  "/ParentTreeNextKey 3 >>",
+		  NULL },
+	};
+	size_t nd;
+	enum crypto_verdict v = tagged_comment_added(c[_i].elem11, c[_i].root8, c[_i].elem9, &nd);
+
+	ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
+		      "case %d: verdict %s, %zu disallowed changes", _i, crypto_verdict_name(v),
+		      nd);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -737,6 +830,8 @@ main(void)
 	tcase_add_test(tc, p3_annotation_doubling_as_graphics_state_rewritten_is_not_valid);
 	tcase_add_test(tc, p3_comment_with_popup_and_reply_edited_stays_valid);
 	tcase_add_test(tc, p3_tagged_comment_edited_stays_valid);
+	tcase_add_test(tc, p3_tagged_comment_added_stays_valid);
+	tcase_add_loop_test(tc, p3_tagged_changes_beyond_tags_are_not_valid, 0, 4);
 	tcase_add_test(tc, p3_tagged_comment_doubling_as_graphics_state_rewritten_is_not_valid);
 	return test_suite_run(s);
 }
