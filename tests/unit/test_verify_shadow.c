@@ -732,7 +732,8 @@ END_TEST
 	"/Pg 3 0 R >> >>"
 
 static enum crypto_verdict
-tagged_comment_added(const char *elem11, const char *root8, const char *elem9, size_t *nd)
+tagged_added(int p, const char *annot10, const char *elem11, const char *root8, const char *elem9,
+	     size_t *nd)
 {
 	char a1[160];
 	struct vc_parts parts = { .page = P3_PAGE("<< /Font << /F1 " HELV " >> >> >>", "5 0 R"),
@@ -740,34 +741,45 @@ tagged_comment_added(const char *elem11, const char *root8, const char *elem9, s
 				  .obj8 = TAGGED_ROOT,
 				  .obj9 = TAGGED_ELEM,
 				  .catalog = TAGGED_CATALOG };
-	int nums[5] = { 10, 11, 3, 8, 9 };
-	const char *objs[5] = {
-		"<< /Type /Annot /Subtype /Text /Rect [10 40 30 60] /Contents (agreed) "
-		"/StructParent 2 /P 3 0 R >>",
+	int nums[6] = { 10, 11, 3, 8, 1, 0 };
+	const char *objs[6] = {
+		annot10,
 		elem11 ? elem11 : TAGGED_ELEM_ADDED,
 		P3_PAGE("<< /Font << /F1 " HELV " >> >> >>", "5 0 R 10 0 R"),
 		root8 ? root8 : TAGGED_ROOT_ADDED,
-		elem9,
+		/* a signature field is a field of the form too */
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [6 0 R 10 0 R] /SigFlags 3 "
+		">> " TAGGED_CATALOG " >>",
+		NULL,
 	};
-	size_t n, m;
+	size_t n, m, k = p == 3 ? 4 : 5;
 	unsigned char *d, *u;
 	enum crypto_verdict v;
 
+	if (elem9) {
+		nums[k] = 9;
+		objs[k++] = elem9;
+	}
 	snprintf(a1, sizeof(a1), TAGGED_NOTE, "ok", 1);
-	d = vc_certified_parts(3, &parts, &n);
+	d = vc_certified_parts(p, &parts, &n);
 	ck_assert_int_eq(verdict_of(d, n, nd), CRYPTO_VERDICT_VALID);
 	/* one update, as Acrobat saves one */
-	u = vc_update(d, n, nums, objs, elem9 ? 5 : 4, 0, NULL, &m);
+	u = vc_update(d, n, nums, objs, k, 0, NULL, &m);
 	v = verdict_of(u, m, nd);
 	free(u);
 	free(d);
 	return v;
 }
 
+/* The comment tagged_added() adds under P=3. */
+#define TAGGED_COMMENT \
+	"<< /Type /Annot /Subtype /Text /Rect [10 40 30 60] /Contents (agreed) " \
+	"/StructParent 2 /P 3 0 R >>"
+
 START_TEST(p3_tagged_comment_added_stays_valid)
 {
 	size_t nd;
-	enum crypto_verdict v = tagged_comment_added(NULL, NULL, NULL, &nd);
+	enum crypto_verdict v = tagged_added(3, TAGGED_COMMENT, NULL, NULL, NULL, &nd);
 
 	ck_assert_msg(v == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES && nd == 0,
 		      "a comment added and tagged: verdict %s, %zu disallowed changes",
@@ -801,11 +813,35 @@ START_TEST(p3_tagged_changes_beyond_tags_are_not_valid)
 		  NULL },
 	};
 	size_t nd;
-	enum crypto_verdict v = tagged_comment_added(c[_i].elem11, c[_i].root8, c[_i].elem9, &nd);
+	enum crypto_verdict v =
+		tagged_added(3, TAGGED_COMMENT, c[_i].elem11, c[_i].root8, c[_i].elem9, &nd);
 
 	ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
 		      "case %d: verdict %s, %zu disallowed changes", _i, crypto_verdict_name(v),
 		      nd);
+}
+END_TEST
+
+/*
+ * Under an approval signature, a later signer's tool adds its empty
+ * signature field to the tagged document and tags it as Acrobat does (a
+ * /Form element whose object reference names the widget): the signature
+ * fields a later signer may add, tagged.
+ */
+START_TEST(approval_tagged_signature_field_added_stays_valid)
+{
+	size_t nd;
+	enum crypto_verdict v =
+		tagged_added(0,
+			     "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Second) /F 132 "
+			     "/Rect [0 0 0 0] /StructParent 2 /P 3 0 R >>",
+			     "<< /Type /StructElem /S /Form /P 8 0 R /Pg 3 0 R /K << /Type /OBJR "
+			     "/Obj 10 0 R /Pg 3 0 R >> >>",
+			     NULL, NULL, &nd);
+
+	ck_assert_msg(v == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES && nd == 0,
+		      "a signature field added and tagged: verdict %s, %zu disallowed changes",
+		      crypto_verdict_name(v), nd);
 }
 END_TEST
 
@@ -831,6 +867,7 @@ main(void)
 	tcase_add_test(tc, p3_comment_with_popup_and_reply_edited_stays_valid);
 	tcase_add_test(tc, p3_tagged_comment_edited_stays_valid);
 	tcase_add_test(tc, p3_tagged_comment_added_stays_valid);
+	tcase_add_test(tc, approval_tagged_signature_field_added_stays_valid);
 	tcase_add_loop_test(tc, p3_tagged_changes_beyond_tags_are_not_valid, 0, 4);
 	tcase_add_test(tc, p3_tagged_comment_doubling_as_graphics_state_rewritten_is_not_valid);
 	return test_suite_run(s);
