@@ -348,7 +348,12 @@ cmp_xent(const void *a, const void *b)
 				: (x->type > y->type) - (x->type < y->type);
 }
 
-/* 1 when x[0..n) lists an object in use twice (*num: it), 0 when not, -1 out of memory. */
+/*
+ * 1 when x[0..n) lists an object in use twice, at two places (*num: it), 0
+ * when not, -1 out of memory. Two listings alike (the same generation and
+ * place: a table and its /XRefStm, or two subsections, repeating an entry)
+ * are one object to every reader, so they are one listing.
+ */
 static int
 listed_twice(const struct diff_xent *x, size_t n, int *num)
 {
@@ -363,7 +368,9 @@ listed_twice(const struct diff_xent *x, size_t n, int *num)
 	memcpy(s, x, n * sizeof(*s));
 	qsort(s, n, sizeof(*s), cmp_xent);
 	for (i = 1; i < n && !r; i++)
-		if (s[i].num == s[i - 1].num && s[i].type != 0 && s[i - 1].type != 0) {
+		if (s[i].num == s[i - 1].num && s[i].type != 0 && s[i - 1].type != 0 &&
+		    (s[i].type != s[i - 1].type || s[i].gen != s[i - 1].gen ||
+		     s[i].in != s[i - 1].in || s[i].at != s[i - 1].at)) {
 			*num = s[i].num;
 			r = 1;
 		}

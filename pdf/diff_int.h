@@ -22,6 +22,7 @@ int diff_xref_stream_read(struct pdf_doc *doc, size_t p, qpdf_oh *dict, unsigned
 struct diff_xent {
 	int num, gen, type; /* type 0 free, 1 in use, 2 in an object stream */
 	int in;             /* type 2: the object stream's number (else 0) */
+	long long at;       /* type 1: the object's offset; type 2: its index in the stream */
 };
 
 /*
