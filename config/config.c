@@ -83,6 +83,7 @@ const struct config_key config_keys[] = {
 	URL(trust, ocsp_url),
 	INT(trust, ocsp_timeout_ms, 100, 60000, 3000),
 	BOOL(trust, require_revocation, 1),
+	STR(trust, allow_hosts, NULL),
 
 	ENUM(tsa, mode, "builtin|external", "builtin"),
 	URL(tsa, url),

@@ -78,6 +78,7 @@ struct config_trust {
 	char *ocsp_url;         /* responder that overrides the certificate's AIA, or NULL */
 	int ocsp_timeout_ms;    /* default 3000 */
 	int require_revocation; /* 1 = no OCSP answer and no CRL means refuse (default 1) */
+	char *allow_hosts;      /* internal hosts a certificate's OCSP URL may name, or NULL */
 };
 
 struct config_tsa {

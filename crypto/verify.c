@@ -265,12 +265,25 @@ verify_x509(const struct crypto_verify_opts *opts, struct pdf_doc *d, size_t k,
 	pdf_blobs_free(certs, n);
 }
 
+/* src's text (at most srcsz bytes, NUL-terminated or not) into dst[0..dstsz), cut to fit. */
+static void
+str_put(char *dst, size_t dstsz, const char *src, size_t srcsz)
+{
+	size_t n = strnlen(src, srcsz);
+
+	if (n >= dstsz)
+		n = dstsz - 1;
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
+
 /* rep as s's dictionary gives it, every check not run yet. */
 static void
 report_start(struct crypto_sig_report *rep, const struct pdf_sig_field *s)
 {
-	snprintf(rep->field, sizeof(rep->field), "%s", s->name);
-	snprintf(rep->subfilter, sizeof(rep->subfilter), "%s", s->subfilter);
+	/* copied as snprintf's "%s" would, without its format run k times a completion */
+	str_put(rep->field, sizeof(rep->field), s->name, sizeof(s->name));
+	str_put(rep->subfilter, sizeof(rep->subfilter), s->subfilter, sizeof(s->subfilter));
 	rep->sig_obj = s->sig_obj;
 	rep->certifying = s->docmdp_p;
 	rep->doc_timestamp = !strcmp(s->type, "/DocTimeStamp");
@@ -534,6 +547,8 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		goto out;
 	rep->nlisted = nsigs;
 	engine_dss_evidence(&e, doc, opts->trust, opts->ts_trust);
+	if ((r = engine_sigs_reserve(&e, nsigs, ei)) < 0)
+		goto out;
 	for (i = 0; i < nsigs; i++)
 		if ((r = engine_sigs_add(&e, &sigs[i], -1, ei)) < 0)
 			goto out;

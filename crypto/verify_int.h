@@ -284,6 +284,8 @@ void engine_vri_export(const struct engine *e, const struct crypto_verify_opts *
  * verify_sigs.c: the engine's list of signatures. rd is the revision the
  * field was read in (-1 the final one, -2 one only an earlier revision shows).
  */
+/* Room for n signatures in e's list (engine_sigs_add grows it by doubling past that). */
+int engine_sigs_reserve(struct engine *e, size_t n, struct sp_errinfo *ei);
 int engine_sigs_add(struct engine *e, struct pdf_sig_field *s, int rd, struct sp_errinfo *ei);
 /* Signatures revision d has that the final revision no longer shows (added with rd -2). */
 int engine_sigs_hidden(struct engine *e, struct pdf_doc *d, struct sp_errinfo *ei);

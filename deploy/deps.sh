@@ -40,8 +40,10 @@ cluster) want+=("${cluster_pkgs[@]}") ;;
 esac
 
 # One dpkg-query for all of them (one a package was half a CPU second of every
-# deploy/run.sh, which the suite runs five times).
-installed=" $(dpkg-query -W -f='${Package}:${Status}\n' "${want[@]}" 2>/dev/null |
+# deploy/run.sh, which the suite runs five times). It exits 1 when it knows
+# none of some package (never installed on this machine): that is the answer
+# we ask for, not a failure, so pipefail must not end the script here.
+installed=" $({ dpkg-query -W -f='${Package}:${Status}\n' "${want[@]}" 2>/dev/null || true; } |
   sed -n 's/^\([^:]*\):install ok installed$/\1/p' | tr '\n' ' ') "
 missing=()
 for p in "${want[@]}"; do
@@ -66,10 +68,13 @@ if [ "$(id -u)" -ne 0 ]; then
   sudo=(sudo)
 fi
 export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# A fresh machine may be running its own apt (unattended-upgrades at boot, or
+# another checkout's deps.sh): wait for dpkg's lock instead of failing.
+apt=("${sudo[@]}" apt-get -o DPkg::Lock::Timeout=900)
+"${apt[@]}" update -qq
+"${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian's nodejs ships npm as a package of its own; NodeSource's bundles it.
 if [ "${1:-run}" = "test" ] && ! command -v npm >/dev/null; then
-  "${sudo[@]}" apt-get install -y -qq --no-install-recommends npm >/dev/null
+  "${apt[@]}" install -y -qq --no-install-recommends npm >/dev/null
 fi
 npm_tools "${1:-run}"

@@ -370,7 +370,8 @@ listed_twice(const struct diff_xent *x, size_t n, int *num)
 	for (i = 1; i < n && !r; i++)
 		if (s[i].num == s[i - 1].num && s[i].type != 0 && s[i - 1].type != 0 &&
 		    (s[i].type != s[i - 1].type || s[i].gen != s[i - 1].gen ||
-		     s[i].in != s[i - 1].in || s[i].at != s[i - 1].at)) {
+		     s[i].in != s[i - 1].in || s[i].off != s[i - 1].off ||
+		     s[i].ix != s[i - 1].ix)) {
 			*num = s[i].num;
 			r = 1;
 		}
@@ -596,49 +597,56 @@ pdf_revision_diff(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf
 }
 
 /*
- * An update's new objects that nothing the walks saw names, neither the
- * older revision nor the update's own objects (refs, grown by them): each is
- * an orphan, or fills a reference the older revision made to an object it
- * did not have. qpdf reads such a reference as null and leaves a
+ * An update's new objects (numbers the older revision has no object under),
+ * its own cross-reference stream among them: one that an object the update
+ * does not list names fills a reference the older revision made to an
+ * object it did not have. qpdf reads such a reference as null and leaves a
  * dictionary's null values out of its keys, so no walk of the older
  * revision met it (/XObject << /X1 99 0 R >> without object 99), while in
  * the newer revision it names the new object, which the page then draws
- * (review46). One walk of the newer revision tells them apart, made only
- * when an update has such an object (a signature's has none).
+ * (review46). Whether the update's own objects name it too tells nothing
+ * (review47: object 99 naming itself, or an orphan [99 0 R]): only the
+ * references of the objects the update leaves as they were are the older
+ * revision's, and one walk of the newer revision reads those
+ * (diff_fills_walk). An object the update lists is judged by classify(),
+ * which compares it with its older self. No walk when no revision up to
+ * the older one hides a reference (refs->no_hidden): the references the
+ * older revision made are then the ones its walks saw, and classify()
+ * judged a new object they name.
  */
 static void
-orphans_named(struct diff_ctx *c, const struct diff_xent *x, size_t nx, int self,
-	      const struct pdf_refs *refs)
+orphans_named(struct diff_ctx *c, const struct diff_xent *x, size_t nx)
 {
-	struct pdf_refs all;
+	struct pdf_refs fills;
 	struct sp_errinfo ign;
 	size_t i;
 	int walked = 0, ok = 0, num;
 
-	memset(&all, 0, sizeof(all));
+	if (c->refs->no_hidden)
+		return;
+	memset(&fills, 0, sizeof(fills));
 	for (i = 0; i < nx; i++) {
 		num = x[i].num;
-		if (num <= 0 || num == self || x[i].type == 0 || (size_t)num >= refs->n ||
-		    REF_HAS(refs, num) ||
+		if (num <= 0 || x[i].type == 0 || (size_t)num > PDF_DOC_MAX_OBJECTS ||
 		    !qpdf_oh_is_null(c->o->q, qpdf_get_object_by_id(c->o->q, num, x[i].gen)))
 			continue;
 		if (!walked) {
 			walked = 1;
 			sp_errinfo_init(&ign);
-			ok = pdf_refs_init(c->n, &all, &ign) == SP_OK;
+			ok = diff_fills_walk(c, &fills, &ign) == SP_OK;
 		}
 		if (!ok)
 			diff_note(c->d, num, x[i].gen, 0, 0,
 				  "new object %d: whether the signed revision refers to it cannot "
 				  "be told",
 				  num);
-		else if (REF_HAS(&all, num))
+		else if (REF_HAS(&fills, num))
 			diff_note(c->d, num, x[i].gen, 0, 0,
 				  "new object %d fills a reference the signed revision already "
 				  "made, to an object it did not have",
 				  num);
 	}
-	pdf_refs_cleanup(&all);
+	pdf_refs_cleanup(&fills);
 }
 
 int
@@ -779,7 +787,11 @@ pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct
 	if ((r = diff_refs_walk(newer->q, qpdf_get_trailer(newer->q), 0, NULL, 0, 0, NULL, 0, refs,
 				NULL, ei)) < 0)
 		goto out;
-	orphans_named(&c, x, nx, self, refs);
+	orphans_named(&c, x, nx);
+	/* the newer revision hides no reference when the older hid none and the update names
+	   no missing object */
+	if (refs->no_hidden && diff_update_names_missing(newer, refs, x, nx, self))
+		refs->no_hidden = 0;
 	if (qpdf_has_error(older->q) || qpdf_has_error(newer->q)) {
 		r = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable",
 				  "objects of the revisions cannot be read");

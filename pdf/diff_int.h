@@ -20,9 +20,10 @@ int diff_xref_stream_read(struct pdf_doc *doc, size_t p, qpdf_oh *dict, unsigned
 
 /* One entry of an update's cross-reference section. */
 struct diff_xent {
-	int num, gen, type; /* type 0 free, 1 in use, 2 in an object stream */
-	int in;             /* type 2: the object stream's number (else 0) */
-	long long at;       /* type 1: the object's offset; type 2: its index in the stream */
+	int num, gen, type;     /* type 0 free, 1 in use, 2 in an object stream */
+	int in;                 /* type 2: the object stream's number (else 0) */
+	unsigned long long off; /* type 1: the object's offset as listed (else 0) */
+	long long ix;           /* type 2: its index in the object stream (else 0) */
 };
 
 /*
@@ -195,6 +196,22 @@ int diff_annot_shared(struct diff_ctx *c, int id);
  * (a page's graphics state may be named /Popup).
  */
 int diff_uses_walk(struct diff_ctx *c, struct pdf_refs *r, struct sp_errinfo *ei) SP_WUR;
+/*
+ * diff_refs.c: into r, every reference c->n makes from an object the update
+ * does not list (c->d->listed): an object the older revision has, as it
+ * was, whose references the older revision made. One to an object the
+ * older revision lacked fills it (orphans_named).
+ */
+int diff_fills_walk(struct diff_ctx *c, struct pdf_refs *r, struct sp_errinfo *ei) SP_WUR;
+/*
+ * diff_hidden.c: 1 when an object the update lists (x[0..nx), self its xref
+ * stream's number or -1) names in its bytes an object newer lacks that no
+ * walk saw referred to (refs, grown by the update), or when that cannot be
+ * told (an object stream's object, an xref stream); 0 when none does
+ * (struct pdf_refs' no_hidden).
+ */
+int diff_update_names_missing(struct pdf_doc *newer, const struct pdf_refs *refs,
+			      const struct diff_xent *x, size_t nx, int self);
 
 /* diff.c: the same value in both documents (references compared as references). */
 int diff_same(qpdf_data qa, qpdf_oh a, qpdf_data qb, qpdf_oh b);

@@ -15,11 +15,18 @@
 #define WALK_MAX 200000
 
 /* diff_refs_walk's stack: a handle, and for a direct value of the start object (an
-   indirect dictionary) the index of its key there (-1: none), for pdf_doc_key_refs */
+   indirect dictionary) the index of its key there (-1: none), for pdf_doc_key_refs; the
+   number of the indirect object the handle is part of (0: the trailer), for WALK_FILLS */
 struct walk_item {
 	qpdf_oh h;
 	int kix;
+	int from;
 };
+
+/* What a following walk leaves out (refs_whole): nothing; a page's /Annots and the
+   catalog's /StructTreeRoot (WALK_USES, diff_uses_walk); a reference made by the trailer or by an object the update lists
+   (WALK_FILLS, diff_fills_walk: only the references the older revision made remain) */
+enum walk_mode { WALK_ALL, WALK_USES, WALK_FILLS };
 
 /* start's keys that diff_refs_walk can name to pdf_doc_key_refs (longer ones, or more: not) */
 #define WALK_KEYS 32
@@ -79,9 +86,9 @@ vri_known(qpdf_data q, qpdf_oh v, const struct pdf_dss *dss, int counted, struct
  * the growth test read the same /Fields and /Annots); NULL: as before.
  * dss (not following; NULL: none): start is that DSS object, as read, whose
  * /VRI value's references are taken from the read (vri_known).
- * refs_walk is that walk; with pages (following only) a page's /Annots is
- * not entered, nor the catalog's /StructTreeRoot: pages is the diff whose
- * older revision q is (diff_uses_walk). Neither draws what it names: the
+ * refs_walk is that walk; mode (following only) what it leaves out, of the
+ * diff c: its older revision is q for WALK_USES, its newer for WALK_FILLS.
+ * Neither a page's /Annots nor the structure tree draws what it names: the
  * structure tree of a tagged PDF (ISO 32000-2 §14.7, Acrobat's and
  * LibreOffice's) names each annotation once more, through an object
  * reference (/OBJR), which is no other use of it; and its own objects are
@@ -90,12 +97,12 @@ vri_known(qpdf_data q, qpdf_oh v, const struct pdf_dss *dss, int counted, struct
 static int
 refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, int gen,
 	  const struct pdf_dss *dss, int counted, struct pdf_refs *r, unsigned char *seen,
-	  struct diff_ctx *pages, struct sp_errinfo *ei)
+	  struct diff_ctx *c, enum walk_mode mode, struct sp_errinfo *ei)
 {
 	struct walk_item *st = NULL;
 	char keys[WALK_KEYS][WALK_KEY_LEN];
 	size_t sp = 0, cap = 256, steps = 0, nkeys = 0, klen;
-	int rc = SP_ERR_INTERNAL, i, nitems, id, *refs = NULL, kix, got, known, holder;
+	int rc = SP_ERR_INTERNAL, i, nitems, id, *refs = NULL, kix, got, known, holder, from;
 	qpdf_oh done = 0;
 	enum qpdf_object_type_e t;
 	const char *k;
@@ -106,7 +113,10 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, 
 	}
 	if (!(st = malloc(cap * sizeof(*st))))
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	if (!follow)
+		mode = WALK_ALL;
 	st[sp].h = start;
+	st[sp].from = 0;
 	st[sp++].kix = -1;
 	while (sp > 0) {
 		qpdf_oh h = st[--sp].h;
@@ -116,6 +126,7 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, 
 			qpdf_oh_release(q, done);
 		done = h != start ? h : 0;
 		kix = st[sp].kix;
+		from = st[sp].from;
 		if (++steps > WALK_MAX) {
 			rc = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
 					   "more than %d objects to compare", WALK_MAX);
@@ -125,7 +136,9 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, 
 			id = qpdf_oh_get_object_id(q, h);
 			if (id <= 0 || (size_t)id >= r->n)
 				continue;
-			refs_mark(r, id, counted);
+			if (mode != WALK_FILLS || (from > 0 && !pdf_diff_lists(c->d, from)))
+				refs_mark(r, id, counted);
+			from = id;
 			/* seen: a bit per object number, as r->bits */
 			if (!follow || !seen || ((seen[(size_t)id >> 3] >> (id & 7)) & 1))
 				continue;
@@ -177,14 +190,17 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, 
 					goto out;
 				}
 				st[sp].h = qpdf_oh_get_array_item(q, h, i);
+				st[sp].from = from;
 				st[sp++].kix = -1;
 			}
 		} else if (t == ot_dictionary || t == ot_stream) {
 			qpdf_oh dict = t == ot_stream ? qpdf_oh_get_dict(q, h) : h;
-			/* a page's own object (pages only): its /Annots is not entered */
-			holder = pages != NULL && t == ot_dictionary && qpdf_oh_is_indirect(q, h)
-					 ? qpdf_oh_get_object_id(q, h)
-					 : 0;
+			/* a page's own object (WALK_USES): its /Annots is not entered; the
+			   catalog's /StructTreeRoot neither */
+			holder =
+				mode == WALK_USES && t == ot_dictionary && qpdf_oh_is_indirect(q, h)
+					? qpdf_oh_get_object_id(q, h)
+					: 0;
 			qpdf_oh_begin_dict_key_iter(q, dict);
 			while (qpdf_oh_dict_more_keys(q)) {
 				if (walk_room(&st, sp, &cap) < 0) {
@@ -205,12 +221,13 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, 
 					goto out;
 				}
 				if (holder > 0 && strcmp(k, "/Annots") == 0 &&
-				    diff_is_page(pages, holder) > 0)
+				    diff_is_page(c, holder) > 0)
 					continue;
-				if (holder > 0 && holder == pages->root &&
+				if (holder > 0 && holder == c->root &&
 				    strcmp(k, "/StructTreeRoot") == 0)
 					continue;
 				st[sp].kix = -1;
+				st[sp].from = from;
 				/* a value of start, a dictionary: named by its key */
 				if (doc != NULL && steps == 1 && t == ot_dictionary &&
 				    nkeys < WALK_KEYS && (klen = strlen(k)) < WALK_KEY_LEN) {
@@ -236,7 +253,8 @@ diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int 
 	       const struct pdf_dss *dss, int counted, struct pdf_refs *r, unsigned char *seen,
 	       struct sp_errinfo *ei)
 {
-	return refs_walk(q, start, follow, doc, num, gen, dss, counted, r, seen, NULL, ei);
+	return refs_walk(q, start, follow, doc, num, gen, dss, counted, r, seen, NULL, WALK_ALL,
+			 ei);
 }
 
 int
@@ -279,9 +297,10 @@ refs_alloc(struct pdf_refs *r, struct sp_errinfo *ei)
 	return SP_OK;
 }
 
-/* Every reference the revision doc makes (pages: a page's /Annots left out, refs_walk). */
+/* Every reference the revision doc makes, but what mode leaves out of the diff c (refs_walk). */
 static int
-refs_whole(struct pdf_doc *doc, struct pdf_refs *r, struct diff_ctx *pages, struct sp_errinfo *ei)
+refs_whole(struct pdf_doc *doc, struct pdf_refs *r, struct diff_ctx *c, enum walk_mode mode,
+	   struct sp_errinfo *ei)
 {
 	unsigned char *seen = NULL;
 	int rc;
@@ -294,7 +313,7 @@ refs_whole(struct pdf_doc *doc, struct pdf_refs *r, struct diff_ctx *pages, stru
 	}
 	/* the trailer itself is not an indirect object: start from it, step 1; every
 	   object walked into once, so a number marked twice is named twice */
-	rc = refs_walk(doc->q, qpdf_get_trailer(doc->q), 1, NULL, 0, 0, NULL, 1, r, seen, pages,
+	rc = refs_walk(doc->q, qpdf_get_trailer(doc->q), 1, NULL, 0, 0, NULL, 1, r, seen, c, mode,
 		       ei);
 	free(seen);
 	if (rc == SP_OK && qpdf_has_error(doc->q))
@@ -306,13 +325,19 @@ refs_whole(struct pdf_doc *doc, struct pdf_refs *r, struct diff_ctx *pages, stru
 int
 pdf_refs_init(struct pdf_doc *first, struct pdf_refs *r, struct sp_errinfo *ei)
 {
-	return refs_whole(first, r, NULL, ei);
+	return refs_whole(first, r, NULL, WALK_ALL, ei);
 }
 
 int
 diff_uses_walk(struct diff_ctx *c, struct pdf_refs *r, struct sp_errinfo *ei)
 {
-	return refs_whole(c->o, r, c, ei);
+	return refs_whole(c->o, r, c, WALK_USES, ei);
+}
+
+int
+diff_fills_walk(struct diff_ctx *c, struct pdf_refs *r, struct sp_errinfo *ei)
+{
+	return refs_whole(c->n, r, c, WALK_FILLS, ei);
 }
 
 int
@@ -327,7 +352,7 @@ pdf_refs_export(const struct pdf_refs *r, int **nums, size_t *n, struct sp_errin
 	for (i = 0; i < (r->hi + 7) / 8; i++)
 		if (r->bits[i])
 			cnt += (size_t)__builtin_popcount(r->bits[i]);
-	if (cnt > 0 && !(v = malloc(cnt * sizeof(*v))))
+	if (!(v = malloc((cnt + 1) * sizeof(*v))))
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	cap = cnt;
 	for (i = 0; i < (r->hi + 7) / 8 && k < cap; i++) {
@@ -337,6 +362,8 @@ pdf_refs_export(const struct pdf_refs *r, int **nums, size_t *n, struct sp_errin
 				v[k++] = (r->multi[i] >> j) & 1 ? -(int)(i * 8 + j)
 								: (int)(i * 8 + j);
 	}
+	if (r->no_hidden)
+		v[k++] = 0;
 	*nums = v;
 	*n = k;
 	return SP_OK;
@@ -351,6 +378,10 @@ pdf_refs_import(const int *nums, size_t n, struct pdf_refs *r, struct sp_errinfo
 
 	if ((rc = refs_alloc(r, ei)) != SP_OK)
 		return rc;
+	if (n > 0 && nums[n - 1] == 0) {
+		r->no_hidden = 1;
+		n--;
+	}
 	for (i = 0; i < n; i++) {
 		int id = nums[i] < 0 && nums[i] != INT_MIN ? -nums[i] : nums[i];
 		if (id <= 0 || (size_t)id >= r->n) {

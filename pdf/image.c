@@ -26,22 +26,51 @@ is_text(const unsigned char *type)
  * for each read (sec46). Whole chunks are copied up to IEND, what follows a
  * chunk that does not fit (no IEND, a length past the end) as it is, for
  * libpng to refuse. *out NULL when there is no text: read png as it is.
+ * Refused (seal_bad_png): a picture a browser shows otherwise than libpng
+ * reads it, which the reviewer would approve unseen: a text chunk where
+ * readers stop (first, or between two IDAT chunks), an animated PNG.
  */
 static int
 without_text(const unsigned char *png, size_t len, unsigned char **out, size_t *out_len,
 	     struct sp_errinfo *ei)
 {
 	size_t p, n = 0, k = 8;
+	int text = 0, idat = 0, text_after_idat = 0;
 
 	*out = NULL;
 	*out_len = 0;
 	for (p = 8; p + 12 <= len && (n = sp_load_be32(png + p)) <= len - p - 12; p += 12 + n) {
-		if (is_text(png + p + 4))
+		const unsigned char *type = png + p + 4;
+		/* where libpng (and a browser, which shows the reviewer the picture) stops
+		   reading: a text chunk first, before IHDR, or one that parts two IDAT chunks
+		   (the picture ends there); dropped, it would read on (review47) */
+		if (is_text(type) && p == 8)
 			break;
-		if (memcmp(png + p + 4, "IEND", 4) == 0)
-			return SP_OK;
+		/* an animated PNG: a browser shows its frames (fdAT), libpng (no APNG here)
+		   the default image the seal would stamp, which may be no frame (review47) */
+		if (memcmp(type, "acTL", 4) == 0 || memcmp(type, "fcTL", 4) == 0 ||
+		    memcmp(type, "fdAT", 4) == 0)
+			return sp_err_reason(ei, SP_ERR_INVALID, "seal_bad_png",
+					     "seal image: an animated PNG (a browser shows its "
+					     "frames, not the picture a seal stamps)");
+		if (memcmp(type, "IDAT", 4) == 0) {
+			if (text_after_idat)
+				break;
+			idat = 1;
+		}
+		if (is_text(type)) {
+			text = 1;
+			text_after_idat = idat;
+		}
+		if (memcmp(type, "IEND", 4) == 0)
+			break;
 	}
-	if (p + 12 > len || n > len - p - 12) /* no text before the end */
+	if (p + 12 <= len && n <= len - p - 12 && memcmp(png + p + 4, "IEND", 4) != 0)
+		return sp_err_reason(
+			ei, SP_ERR_INVALID, "seal_bad_png",
+			"seal image: a text chunk stands where a PNG reader stops (%s)",
+			p == 8 ? "before the header" : "between the image data chunks");
+	if (!text) /* read as it is */
 		return SP_OK;
 	if ((*out = malloc(len)) == NULL)
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory reading the seal image");

@@ -119,10 +119,14 @@ refs_of(struct pdf_doc *doc, struct pdf_normalized *out)
 	struct sp_errinfo ign;
 
 	sp_errinfo_init(&ign);
-	if (pdf_refs_init(doc, &refs, &ign) == SP_OK &&
-	    pdf_refs_export(&refs, &out->refs, &out->nrefs, &ign) != SP_OK) {
-		out->refs = NULL;
-		out->nrefs = 0;
+	if (pdf_refs_init(doc, &refs, &ign) == SP_OK) {
+		/* qpdf's writer drops a dictionary's null values, a reference to a missing
+		   object among them: the copy names no object it lacks in a dictionary */
+		refs.no_hidden = 1;
+		if (pdf_refs_export(&refs, &out->refs, &out->nrefs, &ign) != SP_OK) {
+			out->refs = NULL;
+			out->nrefs = 0;
+		}
 	}
 	pdf_refs_cleanup(&refs);
 }

@@ -216,6 +216,13 @@ int pdf_sig_reads_pack(const struct pdf_sig_field *s, size_t n, uint8_t **out, s
 		       struct sp_errinfo *ei) SP_WUR;
 int pdf_sig_reads_unpack(const uint8_t *b, size_t len, struct pdf_sig_field **out, size_t *n,
 			 struct sp_errinfo *ei) SP_WUR;
+/*
+ * As pdf_sig_reads_unpack, without the /Contents (each entry's contents NULL,
+ * contents_len as packed): for a reader of the dictionaries' other keys only
+ * (the prepare's DocMDP check), which copied some 5 KB per earlier signature.
+ */
+int pdf_sig_reads_heads(const uint8_t *b, size_t len, struct pdf_sig_field **out, size_t *n,
+			struct sp_errinfo *ei) SP_WUR;
 /* As pdf_sig_fields_list, leaving out the signature objects skip[0..nskip) names. */
 int pdf_sig_fields_list_new(struct pdf_doc *doc, const int *skip, size_t nskip,
 			    struct pdf_sig_field **out, size_t *n, struct sp_errinfo *ei) SP_WUR;
@@ -350,6 +357,12 @@ struct pdf_refs {
 	unsigned char *multi;
 	size_t n;  /* numbers 0 .. n-1 */
 	size_t hi; /* one past the highest number in the set (0: empty) */
+	/* no revision up to this one names, in a dictionary, an object it lacks: qpdf
+	   reads such a reference as null and lists no such key, so no walk sees it and
+	   a later update's new object may fill it (orphans_named). Known of a file qpdf
+	   rewrote (which writes no such key: pdf_normalize) and kept through each update
+	   whose objects' bytes name none (diff_update_names_missing); 0: not known */
+	int no_hidden;
 };
 int pdf_refs_init(struct pdf_doc *first, struct pdf_refs *r, struct sp_errinfo *ei) SP_WUR;
 void pdf_refs_cleanup(struct pdf_refs *r);
@@ -357,8 +370,9 @@ void pdf_refs_cleanup(struct pdf_refs *r);
  * The set as its numbers, ascending (*nums the caller's, free()), and back:
  * so that the set a verification ends with can be kept and given to the next
  * verification of the same bytes plus an update instead of walking them
- * again; a number referred to more than once is given negated. Import fails
- * (SP_ERR_INVALID) on a number out of 1..PDF_DOC_MAX_OBJECTS (either sign).
+ * again; a number referred to more than once is given negated, and a 0 last
+ * says no_hidden. Import fails (SP_ERR_INVALID) on a number out of
+ * 1..PDF_DOC_MAX_OBJECTS (either sign) but that last 0.
  */
 int pdf_refs_export(const struct pdf_refs *r, int **nums, size_t *n, struct sp_errinfo *ei) SP_WUR;
 int pdf_refs_import(const int *nums, size_t n, struct pdf_refs *r, struct sp_errinfo *ei) SP_WUR;

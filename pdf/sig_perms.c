@@ -294,7 +294,7 @@ pdf_docmdp_check_signable_known(struct pdf_doc *doc, const struct pdf_sig_prepar
 	int r;
 
 	sp_errinfo_init(&ign);
-	if (reads == NULL || pdf_sig_reads_unpack(reads, reads_len, &kn, &nkn, &ign) != SP_OK ||
+	if (reads == NULL || pdf_sig_reads_heads(reads, reads_len, &kn, &nkn, &ign) != SP_OK ||
 	    nkn == 0) {
 		pdf_sig_fields_free(kn, nkn);
 		return pdf_docmdp_check_signable(doc, prep, ei);

@@ -292,12 +292,16 @@ scan_type(const unsigned char *b, size_t n)
  * A picture's size in pixels from its header, *w = *h = 0 when not found:
  * a PNG's IHDR, a JPEG's first frame header (SOFn). The reviewer's browser
  * decodes the scan whole: 40,000 x 40,000 pixels are a few bytes of header
- * and 6.4 GB decoded (sec36).
+ * and 6.4 GB decoded (sec36). Returns 1 when the picture has a frame a
+ * browser can show (a PNG's IHDR first; a JPEG's SOFn then its scan, SOS),
+ * each side at least one pixel; chromium shows a JPEG without SOF, or with
+ * a height of 0 (DNL, which libjpeg does not support), as a broken image.
  */
-static void
+static int
 scan_pixels(const unsigned char *b, size_t n, const char *type, uint32_t *w, uint32_t *h)
 {
 	size_t p, seg;
+	int frame = 0;
 
 	*w = *h = 0;
 	if (strcmp(type, "image/png") == 0) {
@@ -305,10 +309,10 @@ scan_pixels(const unsigned char *b, size_t n, const char *type, uint32_t *w, uin
 			*w = sp_load_be32(b + 16);
 			*h = sp_load_be32(b + 20);
 		}
-		return;
+		return *w > 0 && *h > 0;
 	}
 	if (strcmp(type, "image/jpeg") != 0)
-		return;
+		return 1;
 	/*
 	 * The segments after SOI, each 0xFF, a marker and (but for RSTn, TEM) a
 	 * length, found as libjpeg's next_marker() finds them: other bytes before
@@ -334,20 +338,25 @@ scan_pixels(const unsigned char *b, size_t n, const char *type, uint32_t *w, uin
 			p += 2;
 			continue;
 		}
-		if (m == 0xd9 || m == 0xda) /* EOI, SOS: the frame header came first, if at all */
-			return;
+		if (m == 0xd9) /* EOI */
+			return 0;
+		if (m == 0xda) /* SOS: the frame header came first, if at all */
+			return frame && *w > 0 && *h > 0;
 		seg = (size_t)b[p + 2] << 8 | b[p + 3];
 		if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc) {
-			if (seg >= 7 && p + 9 <= n) {
-				*h = (uint32_t)b[p + 5] << 8 | b[p + 6];
-				*w = (uint32_t)b[p + 7] << 8 | b[p + 8];
-			}
-			return;
+			if (frame) /* a second frame: libjpeg stops at it (JERR_SOF_DUPLICATE) */
+				return 0;
+			if (seg < 7 || p + 9 > n)
+				return 0;
+			*h = (uint32_t)b[p + 5] << 8 | b[p + 6];
+			*w = (uint32_t)b[p + 7] << 8 | b[p + 8];
+			frame = 1;
 		}
 		if (seg < 2)
-			return;
+			return 0;
 		p += 2 + seg;
 	}
+	return 0;
 }
 
 static void
@@ -360,7 +369,7 @@ app_scan(struct request *r, const struct principal *who)
 	struct db_actor actor;
 	size_t len;
 	int64_t id;
-	int rc;
+	int rc, frame;
 
 	if (!seals_path_id(r, &id))
 		return;
@@ -386,13 +395,23 @@ app_scan(struct request *r, const struct principal *who)
 		request_problem_ei(r, P_UNSUPPORTED_MEDIA_TYPE, &ei);
 		return;
 	}
-	scan_pixels(body, len, type, &w, &h);
+	frame = scan_pixels(body, len, type, &w, &h);
 	if (w > SCAN_MAX_SIDE || h > SCAN_MAX_SIDE || (uint64_t)w * h > SCAN_MAX_PIXELS) {
 		sp_err_reason(&ei, SP_ERR_TOO_LARGE, "scan_too_large",
 			      "the scan is %ux%u pixels; at most %u a side and %u in all are "
 			      "accepted",
 			      (unsigned)w, (unsigned)h, SCAN_MAX_SIDE, SCAN_MAX_PIXELS);
 		request_reply_error(r, ei.code, &ei);
+		return;
+	}
+	if (!frame) {
+		sp_err_reason(&ei, SP_ERR_UNSUPPORTED, "scan_type",
+			      "the scan's picture has no frame a browser can show (%s)",
+			      strcmp(type, "image/png") == 0
+				      ? "a PNG's IHDR first, at least 1x1 pixels"
+				      : "a JPEG's frame header, SOFn, at least 1x1 pixels, then "
+					"its scan data");
+		request_problem_ei(r, P_UNSUPPORTED_MEDIA_TYPE, &ei);
 		return;
 	}
 	auth_actor(r, who, &actor);

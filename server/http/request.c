@@ -344,6 +344,24 @@ request_caller_set(struct request *r, int64_t organization_id, int64_t user_id)
 }
 
 /*
+ * The peer's address as the client's: an IPv4 client of a listener on "::"
+ * arrives as ::ffff:a.b.c.d, and is written a.b.c.d, so that the audit
+ * trail names it as it is and the login budget by address (which takes an
+ * IPv6 address's /64) does not count every IPv4 client as one.
+ */
+static void
+remote_set(struct request *r, const char *addr)
+{
+	unsigned char a[16];
+
+	if (addr != NULL && inet_pton(AF_INET6, addr, a) == 1 &&
+	    IN6_IS_ADDR_V4MAPPED((struct in6_addr *)a) &&
+	    inet_ntop(AF_INET, a + 12, r->remote, sizeof(r->remote)) != NULL)
+		return;
+	snprintf(r->remote, sizeof(r->remote), "%s", addr ? addr : "");
+}
+
+/*
  * The owner of an anonymous caller's jobs: its address, an IPv6 one by its
  * /64 (what one subscriber is routed; it may use every address in it).
  */
@@ -356,11 +374,8 @@ caller_by_address(struct request *r)
 	r->caller[0] = 'a';
 	if (inet_pton(AF_INET, r->remote, a) == 1) {
 		memcpy(r->caller + 1, a, 4);
-	} else if (inet_pton(AF_INET6, r->remote, a) == 1) {
-		if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)a))
-			memcpy(r->caller + 1, a + 12, 4);
-		else
-			memcpy(r->caller + 1, a, 8);
+	} else if (inet_pton(AF_INET6, r->remote, a) == 1) { /* (never IPv4-mapped: remote_set) */
+		memcpy(r->caller + 1, a, 8);
 		r->caller[9] = 6;
 	} else {
 		memcpy(r->caller + 1, r->remote, strnlen(r->remote, sizeof(r->caller) - 1));
@@ -559,7 +574,7 @@ request_dispatch(struct evhttp_request *req, void *server_arg)
 		request_id_generate(r->id);
 	if (r->evcon != NULL) {
 		evhttp_connection_get_peer(r->evcon, &addr, &port);
-		snprintf(r->remote, sizeof(r->remote), "%s", addr ? addr : "");
+		remote_set(r, addr);
 		/* The guard tracks every connection it admitted; it also ends its read deadline. */
 		r->guarded = conn_request_begin(srv, r->evcon, r) == 0;
 		/* behind a trusted balancer, the client it named */

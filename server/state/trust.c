@@ -28,6 +28,17 @@ trust_store_new(const struct config *cfg, struct crypto_trust **out, struct sp_e
 			     (const char *const *)cfg->trust.intermediates,
 			     cfg->trust.nintermediates, (const char *const *)cfg->trust.crls,
 			     cfg->trust.ncrls, &opts, out, ei);
+	/*
+	 * A certificate's OCSP URL is its issuer's choice, and the issuer of a
+	 * signature in an uploaded file is the uploader's: the completion asks
+	 * each signature's responder for its /DSS (sec47). Only public addresses,
+	 * or those the operator lists; a configured ocsp_url is not restricted.
+	 */
+	if (r == SP_OK &&
+	    (r = crypto_trust_set_url_policy(*out, 1, cfg->trust.allow_hosts, ei)) != SP_OK) {
+		crypto_trust_free(*out);
+		*out = NULL;
+	}
 	if (r != SP_OK)
 		sp_errinfo_prefix(ei, "trust");
 out:

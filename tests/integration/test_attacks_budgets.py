@@ -190,22 +190,17 @@ class MemberLogins(BudgetCase):
         return test_attacks.PKI.org_cert(slug, "ec")
 
 
-class MemberLoginsApart(BudgetCase):
-    """sec46: 059's budget counted an organization's member logins together, so one member
-    (or whoever holds one member's token and PIN) logging in again and again locked every
-    other member out for a day. Now a member has a budget of its own and the members at one
-    client address one of theirs, both within the organization's ceiling, which still stops
-    many members or addresses together."""
-    extra = {"auth": {"max_logins_per_day": 6, "max_member_logins_per_day": 2,
-                      "max_address_logins_per_day": 4}}
+class LoginsFrom(BudgetCase):
+    """Logins of the buyer's members from chosen addresses."""
 
     def member(self, cn):
         o = self.orgs["buyer"]
         return test_attacks.PKI.issue("member-" + cn, "/O=%s/organizationIdentifier=%s/CN=%s"
                                       % (o["name"], o["credit_code"], cn))
 
-    def login_from(self, source, cert, challenge=None):
-        """A login whose connection comes from the loopback address source."""
+    def login_from(self, source, cert, challenge=None, header=b""):
+        """A login whose connection comes from the loopback address source, header (a
+        balancer's PROXY line) sent first on it."""
         crt, key = cert
         challenge = challenge or harness.api_challenge(self.server)
         sig = harness.openssl_sign(key, base64.b64decode(challenge))
@@ -214,6 +209,9 @@ class MemberLoginsApart(BudgetCase):
                            "signature": base64.b64encode(sig).decode()}).encode()
         c = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30,
                                        source_address=(source, 0))
+        if header:
+            c.connect()
+            c.sock.sendall(header)
         try:
             c.request("POST", "/api/v1/auth/login", body=body,
                       headers={"Content-Type": "application/json"})
@@ -235,6 +233,16 @@ class MemberLoginsApart(BudgetCase):
     def stored(self):
         return (self.db.query("SELECT count(*) FROM sessions"),
                 self.org_events("buyer", "session.login"))
+
+
+class MemberLoginsApart(LoginsFrom):
+    """sec46: 059's budget counted an organization's member logins together, so one member
+    (or whoever holds one member's token and PIN) logging in again and again locked every
+    other member out for a day. Now a member has a budget of its own and the members at one
+    client address one of theirs, both within the organization's ceiling, which still stops
+    many members or addresses together."""
+    extra = {"auth": {"max_logins_per_day": 6, "max_member_logins_per_day": 2,
+                      "max_address_logins_per_day": 4}}
 
     def test_one_member_does_not_use_up_the_others_logins(self):
         alice, bob, carol, dave = (self.member(n) for n in ("Alice", "Bob", "Carol", "Dave"))
@@ -262,6 +270,52 @@ class MemberLoginsApart(BudgetCase):
         self.a_day_later()
         st, _, _, doc = self.login_from("127.0.0.1", alice, challenge)
         self.assertEqual(st, 200, doc)
+
+
+class AddressLoginsBy64(LoginsFrom):
+    """sec47: the members at one address share a budget, and an IPv6 address is its /64
+    (what one host is commonly given): the addresses a client names behind the balancer
+    (PROXY TCP6), and the IPv4 clients of a server listening on "::", which the kernel
+    hands over as ::ffff:a.b.c.d, each an address of its own."""
+    extra = {"server": {"host": "::", "trusted_proxies": "127.0.0.1"},
+             "auth": {"max_logins_per_day": 100, "max_member_logins_per_day": 100,
+                      "max_address_logins_per_day": 2}}
+
+    def v6(self, address):
+        return ("PROXY TCP6 %s 2001:db8::1 40000 8080\r\n" % address).encode()
+
+    def test_an_ipv6_64_is_one_address(self):
+        alice = self.member("Alice")
+        who = "this organization's members at this address"
+        st, _, _, doc = self.login_from("127.0.0.1", alice, header=self.v6("2001:db8:1:2::10"))
+        self.assertEqual(st, 200, doc)
+        st, _, _, doc = self.login_from("127.0.0.1", alice,
+                                        header=self.v6("2001:db8:1:2:ffff:ffff:ffff:ffff"))
+        self.assertEqual(st, 200, doc)
+        before = self.stored()
+        self.refused_as(self.login_from("127.0.0.1", alice, header=self.v6("2001:db8:1:2::99")),
+                        who, 2)
+        self.assertEqual(self.stored(), before)
+        # The next /64 (and the one before) each have their own.
+        for a in ("2001:db8:1:3::10", "2001:db8:1:1:ffff:ffff:ffff:ffff"):
+            st, _, _, doc = self.login_from("127.0.0.1", alice, header=self.v6(a))
+            self.assertEqual(st, 200, (a, doc))
+        ips = self.db.query("SELECT string_agg(host(ip), ' ' ORDER BY id) FROM org_audit_events "
+                            "WHERE action = 'session.login'")
+        self.assertEqual(ips.split(), ["2001:db8:1:2::10", "2001:db8:1:2:ffff:ffff:ffff:ffff",
+                                       "2001:db8:1:3::10", "2001:db8:1:1:ffff:ffff:ffff:ffff"])
+
+    def test_ipv4_clients_of_a_dual_stack_listener_are_apart(self):
+        alice = self.member("Alice")
+        self.ok("127.0.0.2", alice)
+        self.ok("127.0.0.2", alice)
+        self.refused_as(self.login_from("127.0.0.2", alice),
+                        "this organization's members at this address", 2)
+        # Another IPv4 client is another address, not the same "::/64".
+        self.ok("127.0.0.3", alice)
+        ips = self.db.query("SELECT string_agg(host(ip), ' ' ORDER BY id) FROM org_audit_events "
+                            "WHERE action = 'session.login'")
+        self.assertEqual(ips.split(), ["127.0.0.2", "127.0.0.2", "127.0.0.3"])
 
 
 if __name__ == "__main__":

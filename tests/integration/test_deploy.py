@@ -222,5 +222,43 @@ class RunScript(unittest.TestCase):
             self.assertIn(code, p.stderr)
 
 
+class DepsScript(unittest.TestCase):
+    """deploy/deps.sh, which both README commands run first, on a machine that
+    has never seen some package: dpkg-query knows nothing of it and exits 1.
+    Stand-ins for dpkg-query, apt-get, id and sudo on PATH record what the
+    script asks of apt, so no package is installed."""
+
+    def test_installs_what_dpkg_has_never_heard_of(self):
+        tmp = tempfile.mkdtemp(prefix="sealpact-deps.")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        calls = os.path.join(tmp, "apt-calls")
+        shims = {
+            # this machine knows cmake and nothing else of the list
+            "dpkg-query": "echo 'cmake:install ok installed'\n"
+                          "echo 'dpkg-query: no packages found matching libqpdf-dev' >&2\nexit 1",
+            "apt-get": 'echo "$*" >>"%s"' % calls,
+            "id": "echo 0",
+            "sudo": 'exec "$@"',
+        }
+        for name, body in shims.items():
+            path = os.path.join(tmp, name)
+            with open(path, "w") as f:
+                f.write("#!/bin/sh\n" + body + "\n")
+            os.chmod(path, 0o755)
+        env = dict(os.environ, PATH=tmp + os.pathsep + os.environ["PATH"])
+        p = subprocess.run(["bash", os.path.join(harness.SOURCE_DIR, "deploy", "deps.sh"), "run"],
+                           env=env, capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(calls) as f:
+            lines = f.read().splitlines()
+        installs = [line.split() for line in lines if " install " in " " + line + " "]
+        self.assertEqual(len(installs), 1, lines)
+        self.assertIn("libqpdf-dev", installs[0])
+        self.assertIn("libevent-dev", installs[0])
+        self.assertNotIn("cmake", installs[0])
+        # it waits for another apt's lock rather than failing on it
+        self.assertIn("DPkg::Lock::Timeout=900", installs[0])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -24,6 +24,20 @@ SHORT = os.path.join(harness.SOURCE_DIR, "tests", "fixtures", "contracts", "shor
 setUpModule, tearDownModule = harness.module_pki(__name__, tokens=False)
 
 
+# An 8 x 8 grey JPEG (Ghostscript's jpeggray device, its ICC profile left out): chromium
+# shows it as 8x8.
+JPEG_8X8 = bytes.fromhex(
+    "ffd8ffe000104a46494600010101004800480000ffdb004300080606070605080707070909080a0c140d0c0b"
+    "0b0c1912130f141d1a1f1e1d1a1c1c20242e2720222c231c1c2837292c30313434341f27393d38323c2e3334"
+    "32ffc0000b080008000801011100ffc4001f0000010501010101010100000000000000000102030405060708"
+    "090a0bffc400b5100002010303020403050504040000017d0102030004110512213141061351610722711432"
+    "8191a1082342b1c11552d1f02433627282090a161718191a25262728292a3435363738393a43444546474849"
+    "4a535455565758595a636465666768696a737475767778797a838485868788898a92939495969798999aa2a3"
+    "a4a5a6a7a8a9aab2b3b4b5b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae1e2e3e4e5e6e7e8e9ea"
+    "f1f2f3f4f5f6f7f8f9faffda0008010100003f00effe197c4dff00858dfda9ff00128fecff00b0795ff2f3e6"
+    "efdfbffd85c6367bf5afffd9")
+
+
 def png(w, h, transparent=True, filler=b""):
     """An RGBA PNG: a red disc, the rest transparent (or opaque white); filler
     adds an ancillary chunk of that many bytes (a large file)."""
@@ -554,7 +568,24 @@ class BadInput(SealCase):
             self.assertIn("40000x40000", doc["detail"])
         self.assertIsNone(self.ok("supplier", "GET", "/api/v1/seal-applications/%s"
                                   % app["id"])["scan"])
-        st, _, _, doc = self.scan(app["id"], b"\xff\xd8\xff\xe0" + b"jpeg" * 10)
+        # sec47: a picture the reviewer's browser cannot show (chromium: a broken image) is
+        # no scan: a JPEG without a frame header before its scan data or its end, or with a
+        # height of 0 (DNL), and a PNG whose first chunk is not IHDR, or 0 pixels wide.
+        sof = JPEG_8X8.index(b"\xff\xc0")
+        no_sof = JPEG_8X8[:sof] + JPEG_8X8[sof + 2 + JPEG_8X8[sof + 3]:]
+        height0 = JPEG_8X8[:sof + 5] + b"\x00\x00" + JPEG_8X8[sof + 7:]
+        no_sos = JPEG_8X8[:JPEG_8X8.index(b"\xff\xda")] + b"\xff\xd9"
+        ihdr0 = b"IHDR" + struct.pack(">IIBBBBB", 0, 100, 8, 6, 0, 0, 0)
+        png0 = (b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + ihdr0
+                + struct.pack(">I", zlib.crc32(ihdr0)) + png(200, 200)[33:])
+        for bad in (b"\xff\xd8\xff\xe0" + b"jpeg" * 10, no_sof, height0, no_sos,
+                    b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, png0):
+            st, _, _, doc = self.scan(app["id"], bad)
+            self.assertEqual((st, doc.get("code")), (415, "scan_type"), bad[:40])
+            self.assertIn("no frame a browser can show", doc["detail"])
+        self.assertIsNone(self.ok("supplier", "GET", "/api/v1/seal-applications/%s"
+                                  % app["id"])["scan"])
+        st, _, _, doc = self.scan(app["id"], JPEG_8X8)
         self.assertEqual(st, 200, doc)
         self.assertEqual(doc["scan"]["content_type"], "image/jpeg")
         self.ok("supplier", "POST", "/api/v1/seal-applications/%s/submit" % app["id"])

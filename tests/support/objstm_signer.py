@@ -1,10 +1,11 @@
-"""objstm_signer.py OUT CERT KEY: a one-page contract whose signature dictionary is
+"""objstm_signer.py OUT CERT KEY [CERTFILE]: a one-page contract whose signature dictionary is
 stored in an (uncompressed) object stream, listed by a cross-reference stream, signed
 over its /ByteRange with `openssl cms` (adbe.pkcs7.detached): a writer that puts
 every dictionary it can into object streams, the signature's too. ISO 32000-2 7.5.7
 excludes only streams, generation numbers other than 0, the encryption dictionary
 and /Length values of object streams from them; the /Contents string is then in the
-file's bytes as written, and the gap is exactly that string."""
+file's bytes as written, and the gap is exactly that string. CERTFILE's certificates
+(the signer's issuers) go into the CMS beside the signer's."""
 import os
 import struct
 import subprocess
@@ -51,6 +52,7 @@ def build():
 
 def main():
     out, cert, key = sys.argv[1:4]
+    more = ["-certfile", sys.argv[4]] if len(sys.argv) > 4 else []
     f = build()
     a = f.index(b"/Contents <") + 10
     b = a + HEXLEN + 2
@@ -62,7 +64,7 @@ def main():
             g.write(bytes(f[:a]) + bytes(f[b:]))
         subprocess.run(["openssl", "cms", "-sign", "-binary", "-md", "sha256", "-nosmimecap",
                         "-in", os.path.join(t, "in"), "-signer", cert, "-inkey", key,
-                        "-outform", "DER", "-out", os.path.join(t, "sig")], check=True)
+                        "-outform", "DER", "-out", os.path.join(t, "sig")] + more, check=True)
         with open(os.path.join(t, "sig"), "rb") as g:
             h = g.read().hex().upper().encode()
     assert len(h) <= HEXLEN

@@ -97,16 +97,15 @@ dump(const unsigned char *d, size_t n)
  * valid), then the update nums/upd (k objects). The verdict, and the
  * disallowed changes into *nd.
  */
-static enum crypto_verdict
-signed_then_updated_contents(const char *contents, const char *res, const char *content,
-			     const char *const *extra, int nextra, const char *trailer_extra,
-			     const int *nums, const char *const *upd, size_t k, size_t *nd)
+static unsigned char *
+signed_contents(const char *contents, const char *res, const char *content,
+		const char *const *extra, int nextra, const char *trailer_extra, size_t *nd,
+		size_t *outn)
 {
 	char c3[512], c4[512];
 	const char *objs[12];
-	size_t bn, n, m;
-	unsigned char *b, *d, *u, *t;
-	enum crypto_verdict v;
+	size_t bn, n;
+	unsigned char *b, *d, *t;
 	int i;
 
 	snprintf(c3, sizeof(c3),
@@ -137,6 +136,20 @@ signed_then_updated_contents(const char *contents, const char *res, const char *
 	d = vc_sign(b, bn, "rsa", 1, 0, &n);
 	free(b);
 	ck_assert_int_eq(verdict_of(d, n, nd), CRYPTO_VERDICT_VALID);
+	*outn = n;
+	return d;
+}
+
+static enum crypto_verdict
+signed_then_updated_contents(const char *contents, const char *res, const char *content,
+			     const char *const *extra, int nextra, const char *trailer_extra,
+			     const int *nums, const char *const *upd, size_t k, size_t *nd)
+{
+	size_t n, m;
+	unsigned char *d, *u;
+	enum crypto_verdict v;
+
+	d = signed_contents(contents, res, content, extra, nextra, trailer_extra, nd, &n);
 	u = vc_update(d, n, nums, upd, k, 0, NULL, &m);
 	dump(u, m);
 	free(d);
@@ -262,6 +275,120 @@ START_TEST(dangling_reference_filled)
 }
 END_TEST
 
+/*
+ * review47: the same dangling reference (/XObject << /X1 99 0 R >>, object
+ * 99 missing) filled by an update whose objects also name object 99
+ * themselves: orphans_named (88b549e) asks only of a new object that
+ * nothing walked names, and the update's own objects are walked into refs
+ * first. _i 0: object 99, the form the page draws, names itself in its own
+ * /Resources (never drawn so); 1: another new object, an orphan, is the
+ * array [99 0 R]; 2: the update's trailer has a key /X 99 0 R (read into
+ * refs by the trailer's walk). Each way the page then draws object 99's
+ * white box over "Pay 100 EUR", and the update must not be an allowed change.
+ */
+START_TEST(dangling_reference_filled_and_named_by_the_update)
+{
+	char res[256], content[256], obj[512];
+	int nums[2] = { 99, 100 };
+	const char *upd[2] = { obj, "[99 0 R]" }, *extra[1] = { res };
+	size_t nd;
+	enum crypto_verdict v;
+
+	snprintf(obj, sizeof(obj),
+		 "<< /Type /XObject /Subtype /Form /BBox [0 0 612 792]%s /Length %zu >>\n"
+		 "stream\n%s\nendstream",
+		 _i == 0 ? " /Resources << /XObject << /Me 99 0 R >> >>" : "", strlen(WHITE) + 1,
+		 WHITE);
+	snprintf(res, sizeof(res), "<< /Font << /F1 5 0 R >> /XObject << /X1 99 0 R >> >>");
+	snprintf(content, sizeof(content), TEXT " q /X1 Do Q");
+	if (_i < 2) {
+		v = signed_then_updated_contents("4 0 R", "6 0 R", content, extra, 1, NULL, nums,
+						 upd, _i == 0 ? 1 : 2, &nd);
+	} else {
+		size_t n, m;
+		unsigned char *d = signed_contents("4 0 R", "6 0 R", content, extra, 1, NULL, &nd,
+						   &n),
+			      *u = vc_update(d, n, nums, upd, 1, 0, "/X 99 0 R ", &m);
+
+		free(d);
+		v = verdict_of(u, m, &nd);
+		free(u);
+	}
+	ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
+		      "a missing object 99 filled, and named by the update (case %d): verdict %s, "
+		      "%zu disallowed changes",
+		      _i, crypto_verdict_name(v), nd);
+}
+END_TEST
+
+/*
+ * review47: the same dangling reference filled by the update's own
+ * cross-reference stream. An update may end in an xref stream instead of a
+ * table; pdf_revision_diff_dss skips that object (self) in classify() and
+ * orphans_named skips it too, so nothing asks whether the signed revision
+ * referred to it. Object 99 is the update's xref stream, whose dictionary
+ * also says /Subtype /Image /ImageMask true /Width 1 /Height 1: the page's
+ * "q 1 g 612 0 0 792 0 0 cm /X1 Do Q" (nothing drawn in the signed
+ * revision, object 99 missing) paints its first bit, 0 (the entry's type
+ * byte), white over the whole page: "Pay 100 EUR" vanishes (_i 0). _i 1,
+ * the reference held in an array (/Contents [4 0 R 99 0 R], which the walk
+ * sees and classify() checks for any other new object: the control of
+ * dangling_reference_filled) is not checked for the xref stream either.
+ */
+START_TEST(dangling_reference_filled_by_the_xref_stream)
+{
+	char res[256], content[256], dict[512];
+	const char *extra[1] = { res };
+	struct pdf_doc *doc = NULL;
+	struct pdf_doc_info info;
+	struct sp_errinfo ei;
+	unsigned char *d, *u, entry[6];
+	size_t n, m, at, dl;
+	long long size;
+	enum crypto_verdict v;
+
+	snprintf(res, sizeof(res), "<< /Font << /F1 5 0 R >> /XObject << /X1 99 0 R >> >>");
+	snprintf(content, sizeof(content), TEXT " q 1 g 612 0 0 792 0 0 cm /X1 Do Q");
+	if (_i == 1) {
+		snprintf(res, sizeof(res), "<< /Font << /F1 5 0 R >> >>");
+		snprintf(content, sizeof(content), "%s", TEXT);
+	}
+	d = signed_contents(_i == 1 ? "[4 0 R 99 0 R]" : "4 0 R", "6 0 R", content, extra, 1, NULL,
+			    &m, &n);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open(d, n, &doc, &ei), SP_OK);
+	pdf_doc_info_get(doc, &info);
+	pdf_doc_free(doc);
+	size = info.size > 100 ? info.size : 100;
+	at = n; /* "99 0 obj" starts the update */
+	entry[0] = 1;
+	entry[1] = (unsigned char)(at >> 24);
+	entry[2] = (unsigned char)(at >> 16);
+	entry[3] = (unsigned char)(at >> 8);
+	entry[4] = (unsigned char)at;
+	entry[5] = 0;
+	dl = (size_t)snprintf(dict, sizeof(dict),
+			      "99 0 obj\n<< /Type /XRef /Size %lld /W [1 4 1] /Index [99 1] "
+			      "/Root %d 0 R /Prev %lld /Subtype /Image /ImageMask true /Width 1 "
+			      "/Height 1 /BitsPerComponent 1 /Length 6 >>\nstream\n",
+			      size, info.root_obj, info.startxref);
+	ck_assert_ptr_nonnull(u = malloc(n + dl + 128));
+	memcpy(u, d, n);
+	memcpy(u + n, dict, dl);
+	memcpy(u + n + dl, entry, 6);
+	m = n + dl + 6;
+	m += (size_t)sprintf((char *)u + m, "\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n", at);
+	free(d);
+	dump(u, m);
+	v = verdict_of(u, m, &n);
+	free(u);
+	ck_assert_msg(v == CRYPTO_VERDICT_INVALID && n > 0,
+		      "a missing object 99 filled by the update's xref stream (case %d): verdict "
+		      "%s, %zu disallowed changes",
+		      _i, crypto_verdict_name(v), n);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -271,5 +398,7 @@ main(void)
 	tcase_add_loop_test(tc, p3_annotation_as_graphics_state_named_as_a_link, 0, 3);
 	tcase_add_loop_test(tc, info_as_graphics_state_named_as_a_link, 0, 3);
 	tcase_add_loop_test(tc, dangling_reference_filled, 0, 3);
+	tcase_add_loop_test(tc, dangling_reference_filled_and_named_by_the_update, 0, 3);
+	tcase_add_loop_test(tc, dangling_reference_filled_by_the_xref_stream, 0, 2);
 	return test_suite_run(s);
 }

@@ -7,9 +7,11 @@
  * with zlib, byte by byte, so that the chunks are exactly these.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <png.h>
 #include <zlib.h>
 
 #include "pdf.h"
@@ -178,6 +180,148 @@ START_TEST(a_picture_reads_the_same_with_or_without_text)
 }
 END_TEST
 
+/*
+ * review47: a picture that libpng (and so a browser) cannot read as it is,
+ * made readable by dropping its text chunk (pdf/image.c's without_text,
+ * ad323b2): _i 0, the text chunk between two IDAT chunks (libpng: "Not
+ * enough image data"; a browser shows the rows before it, the reviewer
+ * sees half of what the seal would stamp); _i 1, the text chunk before
+ * IHDR (libpng: "Missing IHDR before ..."; a browser shows a broken
+ * picture). The seal check and the decode must refuse each, as libpng
+ * refuses the bytes it is given.
+ */
+static unsigned char *
+picture_text_at(int where, size_t *len)
+{
+	unsigned char *p = picture(0, len), *z, *out;
+	size_t ihdr_end = 8 + 25, text_len = 12 + 21, idat, zlen, half;
+	struct buf b = { 0 };
+
+	/* picture(0): signature, IHDR (25), tEXt (33), IDAT, IEND (12) */
+	idat = ihdr_end + text_len;
+	zlen = (size_t)p[idat] << 24 | (size_t)p[idat + 1] << 16 | (size_t)p[idat + 2] << 8 |
+	       p[idat + 3];
+	z = p + idat + 8;
+	half = zlen / 2;
+	put(&b, p, 8);
+	if (where == 1)
+		put(&b, p + ihdr_end, text_len);
+	put(&b, p + 8, 25);
+	chunk(&b, "IDAT", z, half);
+	if (where == 0)
+		put(&b, p + ihdr_end, text_len);
+	chunk(&b, "IDAT", z + half, zlen - half);
+	chunk(&b, "IEND", NULL, 0);
+	free(p);
+	out = b.p;
+	*len = b.len;
+	return out;
+}
+
+START_TEST(a_picture_libpng_refuses_is_not_read_without_its_text)
+{
+	struct sp_errinfo ei = { 0 };
+	struct pdf_image img;
+	png_image im;
+	size_t len, rowbytes;
+	unsigned char *png = picture_text_at(_i, &len), *px;
+	int libpng_ok, r;
+
+	/* libpng on the very bytes, as a browser's decoder reads them: refused */
+	memset(&im, 0, sizeof(im));
+	im.version = PNG_IMAGE_VERSION;
+	libpng_ok = png_image_begin_read_from_memory(&im, png, len);
+	if (libpng_ok) {
+		im.format = PNG_FORMAT_RGBA;
+		rowbytes = PNG_IMAGE_SIZE(im);
+		ck_assert_ptr_nonnull(px = malloc(rowbytes));
+		libpng_ok = png_image_finish_read(&im, NULL, px, 0, NULL);
+		free(px);
+	}
+	png_image_free(&im);
+	ck_assert_msg(!libpng_ok, "libpng read case %d", _i);
+	r = pdf_image_decode_png(png, len, &img, &ei);
+	if (r == SP_OK)
+		pdf_image_cleanup(&img);
+	ck_assert_msg(r != SP_OK,
+		      "case %d: libpng refuses the picture, and pdf_image_decode_png read it "
+		      "(%ux%u) once its text chunk was dropped",
+		      _i, r == SP_OK ? SIDE : 0, r == SP_OK ? SIDE : 0);
+	ck_assert_msg(pdf_seal_png_check(png, len, 100, 1024, &ei) != SP_OK,
+		      "case %d: the seal check accepted a picture libpng refuses", _i);
+	free(png);
+}
+END_TEST
+
+/*
+ * review47: an animated PNG (APNG: acTL, fcTL, fdAT) whose default image
+ * (IDAT) is not part of its animation, the fcTL standing after IDAT. A
+ * browser shows the animation's frames and never the default image; libpng
+ * (Debian's, without the APNG patch) reads the IDAT and skips the other
+ * chunks as unknown. The reviewer approves the frame the console shows (the
+ * seal's PNG as it was sent: headless Chromium shows the blue square here),
+ * and the seal stamps the red disc the frame hides. The seal check must
+ * refuse an animated picture (or the default image must be the one a
+ * browser shows: no acTL, fcTL or fdAT).
+ */
+static unsigned char *
+animated(size_t *len)
+{
+	unsigned char *p = picture(0, len), *raw, *z, *fd, fc[26],
+		      ac[8] = { 0, 0, 0, 1, 0, 0, 0, 0 };
+	size_t ihdr_end = 8 + 25, idat = ihdr_end + 12 + 21, idat_len, rawlen, zlen, i;
+	struct buf b = { 0 };
+
+	idat_len = 12 + ((size_t)p[idat] << 24 | (size_t)p[idat + 1] << 16 |
+			 (size_t)p[idat + 2] << 8 | p[idat + 3]);
+	put(&b, p, ihdr_end);
+	chunk(&b, "acTL", ac, sizeof(ac)); /* 1 frame, played forever */
+	put(&b, p + idat, idat_len);       /* the default image: the red disc */
+	/* frame 0 (sequence 0): the whole SIDE x SIDE canvas, after IDAT */
+	memset(fc, 0, sizeof(fc));
+	fc[7] = fc[11] = SIDE; /* width, height */
+	fc[21] = fc[23] = 1;   /* delay 1/1 s */
+	chunk(&b, "fcTL", fc, sizeof(fc));
+	rawlen = (size_t)SIDE * (1 + 4 * SIDE);
+	ck_assert_ptr_nonnull(raw = calloc(1, rawlen));
+	for (i = 0; i < rawlen; i++)
+		if (i % (1 + 4 * SIDE) != 0 && (i % (1 + 4 * SIDE) - 1) % 4 >= 2)
+			raw[i] = (i % (1 + 4 * SIDE) - 1) % 4 == 2 ? 0xd0 : 0xff; /* blue, opaque */
+	z = deflated(raw, rawlen, &zlen);
+	ck_assert_ptr_nonnull(fd = malloc(zlen + 4));
+	memset(fd, 0, 4);
+	fd[3] = 1; /* sequence 1 */
+	memcpy(fd + 4, z, zlen);
+	chunk(&b, "fdAT", fd, zlen + 4);
+	chunk(&b, "IEND", NULL, 0);
+	free(fd);
+	free(z);
+	free(raw);
+	free(p);
+	*len = b.len;
+	return b.p;
+}
+
+START_TEST(an_animated_picture_is_refused)
+{
+	struct sp_errinfo ei = { 0 };
+	size_t len;
+	unsigned char *png = animated(&len);
+	int r = pdf_seal_png_check(png, len, 100, 1024, &ei);
+	const char *dump = getenv("R47_DUMP"); /* a path: the picture, to be shown in a browser */
+	FILE *f;
+
+	if (dump != NULL && (f = fopen(dump, "wb")) != NULL) {
+		ck_assert_uint_eq(fwrite(png, 1, len, f), len);
+		fclose(f);
+	}
+	ck_assert_msg(r != SP_OK,
+		      "the seal check accepted an animated PNG whose default image (what the seal "
+		      "stamps) no browser shows");
+	free(png);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -186,5 +330,7 @@ main(void)
 
 	tcase_add_test(tc, text_chunks_are_not_inflated);
 	tcase_add_test(tc, a_picture_reads_the_same_with_or_without_text);
+	tcase_add_loop_test(tc, a_picture_libpng_refuses_is_not_read_without_its_text, 0, 2);
+	tcase_add_test(tc, an_animated_picture_is_refused);
 	return test_suite_run(s);
 }

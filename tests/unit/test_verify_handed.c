@@ -639,6 +639,25 @@ START_TEST(earlier_signatures_handed_forward)
 	   of the bytes this file starts with): the next one need not compare them again */
 	for (i = 0; i < nr; i++)
 		ck_assert_int_eq(reads[i].gap_ok, 1);
+	/* the prepare's DocMDP check takes the same reads without their /Contents */
+	{
+		struct pdf_sig_field *heads = NULL;
+		size_t nh = 0;
+
+		ck_assert_int_eq(pdf_sig_reads_heads(s4, l4, &heads, &nh, &ei), SP_OK);
+		ck_assert_uint_eq(nh, nr);
+		for (i = 0; i < nr; i++) {
+			ck_assert_ptr_null(heads[i].contents);
+			ck_assert_uint_eq(heads[i].contents_len, reads[i].contents_len);
+			heads[i].contents = reads[i].contents;
+			ck_assert_mem_eq(&heads[i], &reads[i], sizeof(heads[i]));
+			heads[i].contents = NULL;
+		}
+		pdf_sig_fields_free(heads, nh);
+		/* and refuses what pack did not make, as unpack does */
+		ck_assert_int_eq(pdf_sig_reads_heads(s4, l4 - 1, &heads, &nh, &ei), SP_ERR_INVALID);
+		ck_assert_ptr_null(heads);
+	}
 	pdf_sig_fields_free(reads, nr);
 	crypto_verify_report_free(plain);
 

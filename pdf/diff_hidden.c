@@ -1,0 +1,185 @@
+/*
+ * diff_hidden.c: whether an update's objects name, in their bytes, an object
+ * the newer revision lacks (struct pdf_refs' no_hidden).
+ *
+ * qpdf reads a reference to a missing object as null and lists no
+ * dictionary key whose value is null, so no walk through qpdf sees such a
+ * reference; a later update that defines the object changes what the
+ * older objects read as (/XObject << /X1 99 0 R >>, object 99 drawn once
+ * it exists). Telling whether a revision hides one takes a walk of the
+ * whole revision (orphans_named), some 5 M instructions at a 10-page
+ * contract's completion, more with each signature. A file qpdf rewrote
+ * hides none; an update whose objects name none in their bytes keeps it
+ * so, and its bytes are few (a signature's: its dictionary, widget and
+ * appearances). So each update's objects are read here, as qpdf's
+ * tokenizer reads them: comments, strings and names skipped, a reference
+ * being two integers and R.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "diff_int.h"
+
+/* the bytes read of one update's objects: past them, not known */
+#define HIDDEN_READ_MAX ((size_t)16 * 1024 * 1024)
+
+static int
+delim(unsigned char c)
+{
+	return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' ||
+	       c == '}' || c == '/' || c == '%';
+}
+
+/*
+ * 1 when a reference to num (generation gen) may be one no walk sees: newer
+ * has no such object, so the reference reads as null. A number some walk
+ * saw referred to (refs) is not asked: an update that defines it later is
+ * told to fill a reference (classify), whatever refers to it; so the
+ * signature's update (its widget naming the page, the form, its own new
+ * objects) has qpdf parse nothing here.
+ */
+static int
+missing(struct pdf_doc *newer, const struct pdf_refs *refs, long long num, long long gen)
+{
+	qpdf_oh h;
+	int m;
+
+	if (num <= 0 || num > PDF_DOC_MAX_OBJECTS || gen < 0 || gen > 65535)
+		return 1;
+	if ((size_t)num < refs->n && REF_HAS(refs, num))
+		return 0;
+	h = qpdf_get_object_by_id(newer->q, (int)num, (int)gen);
+	m = qpdf_oh_is_null(newer->q, h);
+	qpdf_oh_release(newer->q, h);
+	return m;
+}
+
+/* A token d[p..e) as an integer (an optional sign, digits) into *v: 1, else 0. */
+static int
+integer(const unsigned char *d, size_t p, size_t e, long long *v)
+{
+	int neg = 0;
+	long long n = 0;
+
+	if (p < e && (d[p] == '+' || d[p] == '-'))
+		neg = d[p++] == '-';
+	if (p == e || e - p > 12)
+		return 0;
+	for (; p < e; p++) {
+		if (d[p] < '0' || d[p] > '9')
+			return 0;
+		n = n * 10 + (d[p] - '0');
+	}
+	*v = neg ? -n : n;
+	return 1;
+}
+
+/*
+ * The object of entry x, "N G obj" at its offset up to its endobj or its
+ * stream's data: 1 when it names an object newer lacks, or when that cannot
+ * be told (its header is not x's, the bytes end first, *budget spent); 0
+ * when it names none.
+ */
+static int
+object_names_missing(struct pdf_doc *newer, const struct pdf_refs *refs, const struct diff_xent *x,
+		     size_t *budget)
+{
+	const unsigned char *d = newer->data;
+	size_t len = newer->len, p = (size_t)x->off, s, start = p;
+	long long v, hist[2] = { 0, 0 }, hdr[2] = { 0, 0 };
+	int nint = 0, tokens = 0, depth;
+
+	if (x->off >= len)
+		return 1;
+	while (p < len) {
+		if ((size_t)(p - start) > *budget)
+			return 1;
+		if (pdf_space(d[p])) {
+			p++;
+			continue;
+		}
+		if (d[p] == '%') { /* a comment, which qpdf skips between a reference's parts */
+			while (p < len && d[p] != '\n' && d[p] != '\r')
+				p++;
+			continue;
+		}
+		tokens++;
+		if (d[p] == '(') { /* a literal string: balanced parentheses, backslash escapes */
+			for (depth = 0; p < len; p++) {
+				if (d[p] == '\\')
+					p++;
+				else if (d[p] == '(')
+					depth++;
+				else if (d[p] == ')' && --depth == 0)
+					break;
+			}
+			if (p >= len)
+				return 1;
+			p++;
+			nint = 0;
+			continue;
+		}
+		if (d[p] == '<' && p + 1 < len && d[p + 1] != '<') { /* a hex string */
+			const unsigned char *gt = memchr(d + p, '>', len - p);
+			if (gt == NULL)
+				return 1;
+			p = (size_t)(gt - d) + 1;
+			nint = 0;
+			continue;
+		}
+		if (delim(d[p])) {
+			s = p++;
+			if (d[s] == '/') /* a name: its regular characters */
+				while (p < len && !pdf_space(d[p]) && !delim(d[p]))
+					p++;
+			else if ((d[s] == '<' || d[s] == '>') && p < len && d[p] == d[s])
+				p++;
+			nint = 0;
+			continue;
+		}
+		for (s = p; p < len && !pdf_space(d[p]) && !delim(d[p]); p++)
+			;
+		if (tokens <= 3) { /* the header: "N G obj", x's number and generation */
+			if (tokens < 3 && integer(d, s, p, &v))
+				hdr[tokens - 1] = v;
+			else if (tokens < 3 || p - s != 3 || memcmp(d + s, "obj", 3) != 0 ||
+				 hdr[0] != x->num || hdr[1] != x->gen)
+				return 1;
+			continue;
+		}
+		if (integer(d, s, p, &v)) {
+			hist[0] = hist[1];
+			hist[1] = v;
+			nint = nint < 2 ? nint + 1 : 2;
+			continue;
+		}
+		if (p - s == 1 && d[s] == 'R') {
+			if (nint < 2 || missing(newer, refs, hist[0], hist[1]))
+				return 1;
+		} else if ((p - s == 6 && memcmp(d + s, "endobj", 6) == 0) ||
+			   (p - s == 6 && memcmp(d + s, "stream", 6) == 0)) {
+			*budget -= p - start;
+			return 0;
+		}
+		nint = 0;
+	}
+	return 1;
+}
+
+int
+diff_update_names_missing(struct pdf_doc *newer, const struct pdf_refs *refs,
+			  const struct diff_xent *x, size_t nx, int self)
+{
+	size_t i, budget = HIDDEN_READ_MAX;
+
+	/* an xref stream's dictionary, and objects in object streams, are not read here */
+	if (self > 0)
+		return 1;
+	for (i = 0; i < nx; i++) {
+		if (x[i].num <= 0 || x[i].type == 0)
+			continue;
+		if (x[i].type != 1 || object_names_missing(newer, refs, &x[i], &budget))
+			return 1;
+	}
+	return 0;
+}
