@@ -130,6 +130,33 @@ gap_spaced(struct engine *e, const unsigned char *d, const struct pdf_sig_field 
 }
 
 /*
+ * The rule two ranges br (offset, length each) break, NULL when none: ISO
+ * 32000-2 §12.8.1 has them cover the whole file but the /Contents value,
+ * so the first starts at the file's first byte and the second after the
+ * first, each holding bytes, the second inside the file of len bytes.
+ * Which one failed goes into why (the signer's tool, or the attack, shows).
+ */
+static const char *
+byterange_broken(const long long *br, size_t len, char *why, size_t cap)
+{
+	if (br[0] != 0)
+		snprintf(why, cap,
+			 "the first range starts at byte %lld, not at the file's first (0)", br[0]);
+	else if (br[1] <= 0 || br[3] <= 0)
+		snprintf(why, cap, "a range of %lld bytes holds none", br[1] <= 0 ? br[1] : br[3]);
+	else if (br[2] <= br[1])
+		snprintf(why, cap,
+			 "the second range starts at byte %lld, not after the first's end (%lld)",
+			 br[2], br[1]);
+	else if ((size_t)br[2] > len || (size_t)br[3] > len - (size_t)br[2])
+		snprintf(why, cap, "the second range ends at byte %lld, past the file's end (%zu)",
+			 br[2] + br[3], len);
+	else
+		return NULL;
+	return "ISO 32000-2 §12.8.1 (the ranges cover the whole file but /Contents)";
+}
+
+/*
  * /Contents and /ByteRange as PDF 32000 §12.8.1 and the attacks require:
  * returns the index of the revision the range ends with, or -1 (rep says why).
  * gap_known: a verification of bytes d starts with, the gap among them,
@@ -143,6 +170,8 @@ structure(struct engine *e, const unsigned char *d, size_t len, const struct pdf
 	const long long *br = s->byterange;
 	size_t i, p, end, glen;
 	int spaced;
+	const char *rule;
+	char why[128];
 
 	rep->structure_ok = 0;
 	if (s->contents_state != PDF_SIG_KEY_OK) {
@@ -160,12 +189,10 @@ structure(struct engine *e, const unsigned char *d, size_t len, const struct pdf
 			    "the signature dictionary is not an indirect object");
 		return -1;
 	}
-	if (br[0] != 0 || br[1] <= 0 || br[2] <= br[1] || br[3] <= 0 || (size_t)br[2] > len ||
-	    (size_t)br[3] > len - (size_t)br[2]) {
+	if ((rule = byterange_broken(br, len, why, sizeof(why))) != NULL) {
 		verify_fail(rep, CRYPTO_VERDICT_INVALID, "byterange_invalid",
-			    "/ByteRange [%lld %lld %lld %lld] is not two ordered ranges from 0 "
-			    "inside the file",
-			    br[0], br[1], br[2], br[3]);
+			    "/ByteRange [%lld %lld %lld %lld] breaks %s: %s", br[0], br[1], br[2],
+			    br[3], rule, why);
 		return -1;
 	}
 	/* the gap: exactly the /Contents hex string, nothing else (signature wrapping);

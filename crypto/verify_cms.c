@@ -849,7 +849,7 @@ signed_ok:
 				    "the signature timestamp is malformed");
 		} else {
 			verify_ts_check(opts, p7, ASN1_STRING_get0_data(sigval),
-					(size_t)ASN1_STRING_length(sigval), rg, ev, rep);
+					(size_t)ASN1_STRING_length(sigval), certs, rg, ev, rep);
 			PKCS7_free(p7);
 		}
 		if (rep->timestamp_ok == 1 && rep->has_signer &&

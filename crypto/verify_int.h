@@ -132,10 +132,12 @@ void chain_check(const struct crypto_verify_opts *opts, X509 *signer, STACK_OF(X
  * piece: a signature value), or over rg's ranges when what is NULL. The TSA's
  * chain, ESS certificate id and signature are checked at the token's own
  * genTime against opts->ts_trust (else the roots of trust), its revocation
- * in ev. Fills the timestamp fields of rep.
+ * in ev. sig_certs: the certificates of the signature stamped (NULL: none,
+ * a document timestamp), where a token without certificates may find its
+ * TSA's. Fills the timestamp fields of rep.
  */
 void verify_ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t *what,
-		     size_t whatlen, const struct verify_ranges *rg,
+		     size_t whatlen, STACK_OF(X509) * sig_certs, const struct verify_ranges *rg,
 		     const struct crypto_evidence *ev, struct crypto_sig_report *rep);
 
 /* A /DocTimeStamp: the /Contents is an RFC 3161 token over the ranges (verify_ts.c). */

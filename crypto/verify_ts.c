@@ -95,17 +95,49 @@ out:
 	return ok;
 }
 
+/*
+ * Where the TSA certificate of a token that carries none may be found
+ * (shared, up-ref'd): the certificates of the signature the token stamps
+ * (sig_certs, NULL for a document timestamp; a signer's tool may put its
+ * TSA's chain there, as pyHanko and iText do with the signer's own), the
+ * document's DSS and the trust's intermediates. NULL out of memory.
+ */
+static STACK_OF(X509) * ts_cert_pool(const struct crypto_verify_opts *opts,
+				     STACK_OF(X509) * sig_certs, const struct crypto_evidence *ev)
+{
+	struct crypto_evidence no_ev = { 0 };
+	STACK_OF(X509) *untrusted = sig_certs ? sk_X509_dup(sig_certs) : sk_X509_new_null(),
+		       *pool = NULL;
+	int i;
+
+	for (i = 0; untrusted && opts->trust && i < sk_X509_num(opts->trust->intermediates); i++)
+		if (!sk_X509_push(untrusted, sk_X509_value(opts->trust->intermediates, i)))
+			goto out;
+	if (untrusted && opts->trust)
+		pool = trust_evidence_certs(opts->trust, ev ? ev : &no_ev, untrusted);
+	else if (untrusted && (pool = sk_X509_new_null()))
+		for (i = 0; i < sk_X509_num(untrusted); i++)
+			if (X509_up_ref(sk_X509_value(untrusted, i)) != 1 ||
+			    !sk_X509_push(pool, sk_X509_value(untrusted, i))) {
+				sk_X509_pop_free(pool, X509_free);
+				pool = NULL;
+				break;
+			}
+out:
+	sk_X509_free(untrusted);
+	return pool;
+}
+
 void
 verify_ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t *what,
-		size_t whatlen, const struct verify_ranges *rg, const struct crypto_evidence *ev,
-		struct crypto_sig_report *rep)
+		size_t whatlen, STACK_OF(X509) * sig_certs, const struct verify_ranges *rg,
+		const struct crypto_evidence *ev, struct crypto_sig_report *rep)
 {
 	TS_TST_INFO *info = NULL;
 	TS_MSG_IMPRINT *mi;
 	ASN1_OCTET_STRING *msg;
 	const ASN1_OBJECT *alg;
 	STACK_OF(X509) *signers = NULL, *untrusted = NULL, *extra = NULL;
-	struct crypto_evidence no_ev = { 0 };
 	X509_STORE *store = NULL;
 	int i;
 	X509_STORE_CTX *xc = NULL;
@@ -138,12 +170,9 @@ verify_ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t 
 		goto out;
 	}
 	/* a token whose query asked no certificate carries none (RFC 3161 §2.4.1:
-	   certReq false); its SignerInfo names the TSA's, found then in the DSS
-	   or the trust's intermediates */
-	if (sk_X509_num(p7->d.sign->cert) <= 0 &&
-	    !(extra = opts->trust ? trust_evidence_certs(opts->trust, ev ? ev : &no_ev,
-							 opts->trust->intermediates)
-				  : sk_X509_new_null())) {
+	   certReq false); its SignerInfo names the TSA's, found then among the
+	   stamped signature's certificates, in the DSS or the trust's intermediates */
+	if (sk_X509_num(p7->d.sign->cert) <= 0 && !(extra = ts_cert_pool(opts, sig_certs, ev))) {
 		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "ts_untrusted", "out of memory");
 		goto out;
 	}
@@ -152,8 +181,8 @@ verify_ts_check(const struct crypto_verify_opts *opts, PKCS7 *p7, const uint8_t 
 			verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "ts_tsa_cert_missing",
 				    "the timestamp names its TSA certificate by reference only "
 				    "(RFC 3161 §2.4.1), and that certificate is not in the token, "
-				    "the document's DSS or the trust: the timestamp cannot be "
-				    "checked");
+				    "the signature's certificates, the document's DSS or the "
+				    "trust: the timestamp cannot be checked");
 		else
 			verify_fail(rep, CRYPTO_VERDICT_INVALID, "ts_malformed",
 				    "the timestamp does not carry its TSA certificate");
@@ -276,7 +305,7 @@ verify_doc_timestamp(const struct crypto_verify_opts *opts, const struct verify_
 				    "/Contents holds data after the timestamp");
 			goto out;
 		}
-	verify_ts_check(opts, p7, NULL, 0, rg, ev, rep);
+	verify_ts_check(opts, p7, NULL, 0, NULL, rg, ev, rep);
 	rep->digest_ok = rep->signature_ok = rep->timestamp_ok;
 	rep->chain_ok = rep->timestamp_ok;
 out:

@@ -348,7 +348,12 @@ cmp_xent(const void *a, const void *b)
 				: (x->type > y->type) - (x->type < y->type);
 }
 
-/* 1 when x[0..n) lists an object in use twice (*num: it), 0 when not, -1 out of memory. */
+/*
+ * 1 when x[0..n) lists an object in use twice, at two places (*num: it), 0
+ * when not, -1 out of memory. Two listings alike (the same generation and
+ * place: a table and its /XRefStm, or two subsections, repeating an entry)
+ * are one object to every reader, so they are one listing.
+ */
 static int
 listed_twice(const struct diff_xent *x, size_t n, int *num)
 {
@@ -363,7 +368,10 @@ listed_twice(const struct diff_xent *x, size_t n, int *num)
 	memcpy(s, x, n * sizeof(*s));
 	qsort(s, n, sizeof(*s), cmp_xent);
 	for (i = 1; i < n && !r; i++)
-		if (s[i].num == s[i - 1].num && s[i].type != 0 && s[i - 1].type != 0) {
+		if (s[i].num == s[i - 1].num && s[i].type != 0 && s[i - 1].type != 0 &&
+		    (s[i].type != s[i - 1].type || s[i].gen != s[i - 1].gen ||
+		     s[i].in != s[i - 1].in || s[i].off != s[i - 1].off ||
+		     s[i].ix != s[i - 1].ix)) {
 			*num = s[i].num;
 			r = 1;
 		}
@@ -379,7 +387,7 @@ classify(struct diff_ctx *c, int num, int gen)
 	qpdf_oh old = qpdf_get_object_by_id(qo, num, gen), nw = qpdf_get_object_by_id(qn, num, gen);
 	unsigned char *ba = NULL, *bb = NULL;
 	size_t la = 0, lb = 0;
-	int fa = 0, fb = 0, page, vis = 0, eq;
+	int fa = 0, fb = 0, page, vis = 0, eq, tag;
 	char *ua, *ub;
 	const char *what;
 	/* what ISO 32000-2 §12.8.2.2 and PAdES let a later signer add to the catalog:
@@ -567,6 +575,12 @@ classify(struct diff_ctx *c, int num, int gen)
 			  "signature field \"%.60s\" signed again: its signature "
 			  "replaced",
 			  name);
+	} else if ((tag = diff_tags_added(c, num, old, nw)) == 1) {
+		diff_note(c->d, num, gen, 1, 0, "structure tree: signature fields tagged");
+	} else if (tag == 2) {
+		/* a comment's tag: as the comment, what DocMDP P=3 permits */
+		diff_note_perm(c->d, num, gen, PDF_CHANGE_ANNOT, NULL,
+			       "structure tree: annotations tagged");
 	} else {
 		diff_note(c->d, num, gen, 0, 0, "object %d changed (%s)", num,
 			  qpdf_oh_is_stream(qo, old)

@@ -23,6 +23,7 @@ struct diff_xent {
 	int num, gen, type;     /* type 0 free, 1 in use, 2 in an object stream */
 	int in;                 /* type 2: the object stream's number (else 0) */
 	unsigned long long off; /* type 1: the object's offset as listed (else 0) */
+	long long ix;           /* type 2: its index in the object stream (else 0) */
 };
 
 /*
@@ -186,8 +187,10 @@ int diff_on_a_page(struct diff_ctx *c, int id);
 int diff_annot_shared(struct diff_ctx *c, int id);
 /*
  * diff_refs.c: into r, every reference c->o makes but through a page's
- * /Annots (the walk does not enter a page's /Annots): what reaches an
- * annotation then uses it otherwise (diff_annot_shared). Links between
+ * /Annots and the catalog's /StructTreeRoot (the walk enters neither: they
+ * list or tag annotations, and draw nothing): what reaches an annotation,
+ * or an object of the structure tree, then uses it otherwise
+ * (diff_annot_shared). Links between
  * annotations (a popup's /Parent, a reply's /IRT) are only met inside
  * annotations, so they count for nothing; the keys' names decide nothing
  * (a page's graphics state may be named /Popup).
@@ -233,3 +236,13 @@ int diff_grows_by_sigs(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw, const char *
 int diff_is_markup_annot(qpdf_data q, qpdf_oh h);
 int diff_annots_edit(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw);
 int diff_field_of(qpdf_data q, qpdf_oh h, char *ft, size_t ftcap, char *name, size_t cap);
+
+/*
+ * diff_tags.c: object num of the older revision (old there, nw in newer), a
+ * part of its structure tree (the root, its /ParentTree's top node, an
+ * element) used by nothing else, changed only by tags added for annotations
+ * (new elements whose /K names annotations alone, listed in a /K, keyed in
+ * the /ParentTree; the next key raised): 1 when they tag signature widgets
+ * alone, 2 other annotations too (what DocMDP P=3 permits); 0 any other change.
+ */
+int diff_tags_added(struct diff_ctx *c, int num, qpdf_oh old, qpdf_oh nw);

@@ -23,8 +23,8 @@ struct walk_item {
 	int from;
 };
 
-/* What a following walk leaves out (refs_whole): nothing; a page's /Annots (WALK_USES,
-   diff_uses_walk); a reference made by the trailer or by an object the update lists
+/* What a following walk leaves out (refs_whole): nothing; a page's /Annots and the
+   catalog's /StructTreeRoot (WALK_USES, diff_uses_walk); a reference made by the trailer or by an object the update lists
    (WALK_FILLS, diff_fills_walk: only the references the older revision made remain) */
 enum walk_mode { WALK_ALL, WALK_USES, WALK_FILLS };
 
@@ -88,6 +88,11 @@ vri_known(qpdf_data q, qpdf_oh v, const struct pdf_dss *dss, int counted, struct
  * /VRI value's references are taken from the read (vri_known).
  * refs_walk is that walk; mode (following only) what it leaves out, of the
  * diff c: its older revision is q for WALK_USES, its newer for WALK_FILLS.
+ * Neither a page's /Annots nor the structure tree draws what it names: the
+ * structure tree of a tagged PDF (ISO 32000-2 §14.7, Acrobat's and
+ * LibreOffice's) names each annotation once more, through an object
+ * reference (/OBJR), which is no other use of it; and its own objects are
+ * used otherwise only when something else reaches them (diff_tags_added).
  */
 static int
 refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, int gen,
@@ -190,7 +195,8 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, 
 			}
 		} else if (t == ot_dictionary || t == ot_stream) {
 			qpdf_oh dict = t == ot_stream ? qpdf_oh_get_dict(q, h) : h;
-			/* a page's own object (pages only): its /Annots is not entered */
+			/* a page's own object (WALK_USES): its /Annots is not entered; the
+			   catalog's /StructTreeRoot neither */
 			holder =
 				mode == WALK_USES && t == ot_dictionary && qpdf_oh_is_indirect(q, h)
 					? qpdf_oh_get_object_id(q, h)
@@ -220,6 +226,9 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, 
 				}
 				if (holder > 0 && strcmp(k, "/Annots") == 0 &&
 				    diff_is_page(c, holder) > 0)
+					continue;
+				if (holder > 0 && holder == c->root &&
+				    strcmp(k, "/StructTreeRoot") == 0)
 					continue;
 				st[sp].kix = -1;
 				st[sp].from = from;

@@ -196,7 +196,7 @@ num_at(const unsigned char *d, size_t len, size_t *p)
 
 static int
 xadd(struct diff_xent **x, size_t *n, size_t *cap, int num, int gen, int type, int in,
-     unsigned long long off)
+     unsigned long long off, long long ix)
 {
 	if (*n == XREF_ENTRIES_MAX)
 		return -1;
@@ -211,6 +211,7 @@ xadd(struct diff_xent **x, size_t *n, size_t *cap, int num, int gen, int type, i
 	(*x)[*n].gen = gen;
 	(*x)[*n].in = in;
 	(*x)[*n].off = type == 1 ? off : 0;
+	(*x)[*n].ix = type == 2 ? ix : 0;
 	(*x)[(*n)++].type = type;
 	return 0;
 }
@@ -240,7 +241,7 @@ table_entries(const unsigned char *d, size_t len, size_t p, struct diff_xent **x
 			if (p >= len || (d[p] != 'n' && d[p] != 'f') || start + i > INT32_MAX)
 				return -1;
 			if (xadd(x, n, cap, (int)(start + i), (int)gen, d[p] == 'n', 0,
-				 (unsigned long long)off) < 0)
+				 (unsigned long long)off, 0) < 0)
 				return -1;
 			p++;
 		}
@@ -253,7 +254,7 @@ stream_entries(struct pdf_doc *doc, size_t p, int *self, struct diff_xent **x, s
 	       size_t *cap)
 {
 	qpdf_data q = doc->q;
-	long long num, gen, in, w[3], idx[2 * 64], i, j, k;
+	long long num, gen, in, ix, w[3], idx[2 * 64], i, j, k;
 	unsigned long long f2;
 	qpdf_oh s, wa, ia, it;
 	unsigned char *buf = NULL;
@@ -318,11 +319,14 @@ stream_entries(struct pdf_doc *doc, size_t p, int *self, struct diff_xent **x, s
 			gen = k == 1 ? (long long)sp_load_ben(buf + at + w[0] + w[1], (size_t)w[2])
 				     : 0;
 			/* field 2: an object stream's entry its stream's number, an object's
-			   its offset */
+			   its offset; field 3: an object stream's entry its index there */
 			f2 = w[1] ? sp_load_ben(buf + at + w[0], (size_t)w[1]) : 0;
 			in = k == 2 ? (long long)f2 : 0;
+			ix = k == 2 ? (long long)sp_load_ben(buf + at + w[0] + w[1], (size_t)w[2])
+				    : 0;
 			if (gen > 65535 || (k == 2 && f2 > INT32_MAX) ||
-			    xadd(x, n, cap, (int)(idx[i] + j), (int)gen, (int)k, (int)in, f2) < 0)
+			    xadd(x, n, cap, (int)(idx[i] + j), (int)gen, (int)k, (int)in, f2, ix) <
+				    0)
 				goto out;
 			at += row;
 		}

@@ -385,10 +385,12 @@ vc_base(int dangling, size_t *n)
 /*
  * What vc_certified_parts writes instead of vc_certified's own objects (NULL:
  * those): the page dictionary (object 3), the page's content (object 4, the
- * stream's data), object 5 (the font), and an object 8 of its own.
+ * stream's data), object 5 (the font), objects 8 and 9 of its own (9 only
+ * with 8), and more entries of the catalog (e.g. a tagged PDF's /MarkInfo and
+ * /StructTreeRoot).
  */
 struct vc_parts {
-	const char *page, *content, *obj5, *obj8;
+	const char *page, *content, *obj5, *obj8, *obj9, *catalog;
 };
 
 static unsigned char *vc_handmade(int p, int doc_ts, const char *ref_lock, const char *field_lock,
@@ -433,7 +435,9 @@ vc_handmade(int p, int doc_ts, const char *ref_lock, const char *field_lock,
 	    const struct vc_parts *parts, size_t *len)
 {
 	/* ref_lock and field_lock non-NULL (maybe "") make the form */
-	int form = ref_lock != NULL, nobj = form ? 9 : parts && parts->obj8 ? 8 : 7;
+	int form = ref_lock != NULL, nobj = form                   ? 9
+					    : parts && parts->obj8 ? (parts->obj9 ? 9 : 8)
+								   : 7;
 	enum { HEX = 16384 };
 	struct gbuf b = { malloc(65536), 0, 65536 };
 	size_t off[10], xref, c0 = 0, br = 0, a, i, dlen, alen, siglen, cmslen;
@@ -462,9 +466,10 @@ vc_handmade(int p, int doc_ts, const char *ref_lock, const char *field_lock,
 		case 1:
 			gb_printf(&b,
 				  "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [6 0 R%s] "
-				  "/SigFlags 3 >>%s >>",
+				  "/SigFlags 3 >>%s %s>>",
 				  form ? " 8 0 R 9 0 R" : "",
-				  doc_ts || p == 0 ? "" : " /Perms << /DocMDP 7 0 R >>");
+				  doc_ts || p == 0 ? "" : " /Perms << /DocMDP 7 0 R >>",
+				  parts && parts->catalog ? parts->catalog : "");
 			break;
 		case 8:
 			if (!form) {
@@ -476,6 +481,10 @@ vc_handmade(int p, int doc_ts, const char *ref_lock, const char *field_lock,
 				  "/Rect [72 600 200 620] /P 3 0 R >>");
 			break;
 		case 9:
+			if (!form) {
+				gb_printf(&b, "%s", parts->obj9);
+				break;
+			}
 			gb_printf(&b,
 				  "<< /Type /Annot /Subtype /Widget /FT /Tx /T (note) /V (none) "
 				  "/Rect [72 560 200 580] /P 3 0 R >>");

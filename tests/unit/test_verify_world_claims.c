@@ -423,7 +423,8 @@ END_TEST
  * (ISO 32000-2 §12.8.1: from the file's first byte, around the /Contents
  * value, to a revision's end): the second running past the end of the
  * file, the first not starting at 0, the second ending short of the file's
- * end (no revision ends there). Each invalid with the reason and numbers;
+ * end (no revision ends there). Each invalid with the reason and numbers,
+ * the rule the ranges break named and where they break it;
  * the file's bytes are the signed file's but for the respelled array.
  * pdfsig's line says none of this: "Signature has not yet been verified."
  * past the end, "Digest Mismatch." for the other two (it hashes what the
@@ -438,11 +439,20 @@ START_TEST(byterange_outside_the_file)
 				  "byterange_not_revision_end" };
 	const char *says[3] = { "Signature has not yet been verified.", "Digest Mismatch.",
 				"Digest Mismatch." };
-	char text[96], *p, *e, *line;
+	char text[96], rule[3][160], *p, *e, *line;
 	size_t n, at, len, i;
 
 	one = vc_sign(base, base_len, "rsa", 1, 0, &n);
 	gap_of(one, n, &at, &len);
+	/* the rule each breaks, named, and where the ranges break it */
+	snprintf(rule[0], sizeof(rule[0]),
+		 "breaks ISO 32000-2 §12.8.1 (the ranges cover the whole file but /Contents): the "
+		 "second range ends at byte %zu, past the file's end (%zu)",
+		 n + 10, n);
+	snprintf(rule[1], sizeof(rule[1]),
+		 "breaks ISO 32000-2 §12.8.1 (the ranges cover the whole file but /Contents): the "
+		 "first range starts at byte 10, not at the file's first (0)");
+	snprintf(rule[2], sizeof(rule[2]), "which is not the end of a revision");
 	br[0] = 0, br[1] = (long long)at - 1, br[2] = (long long)(at + len + 1);
 	br[3] = (long long)n - br[2];
 	memcpy(c[0], (long long[]){ 0, br[1], br[2], br[3] + 10 }, sizeof(c[0]));
@@ -463,10 +473,8 @@ START_TEST(byterange_outside_the_file)
 		ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
 		ck_assert_msg(!strcmp(r->sigs[0].reasons[0], reason[i]), "%s: %s: %s", text,
 			      r->sigs[0].reasons[0], r->sigs[0].message);
-		ck_assert_msg(i == 2 ? strstr(r->sigs[0].message, "which is not the end of a "
-								  "revision") != NULL
-				     : strstr(r->sigs[0].message, text + 11) != NULL &&
-					       strstr(r->sigs[0].message, "from 0 inside the file"),
+		ck_assert_msg(strstr(r->sigs[0].message, rule[i]) != NULL &&
+				      (i == 2 || strstr(r->sigs[0].message, text + 11) != NULL),
 			      "%s: %s", text, r->sigs[0].message);
 		crypto_verify_report_free(r);
 		snprintf(text, sizeof(text), "br_outside_%zu.pdf", i);

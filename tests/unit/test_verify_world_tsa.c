@@ -133,8 +133,8 @@ START_TEST(token_without_certificates)
 			      !strcmp(r->sigs[1].reasons[0], "ts_tsa_cert_missing"),
 		      "%s [%s] %s", crypto_verdict_name(r->sigs[1].verdict),
 		      r->sigs[1].nreasons ? r->sigs[1].reasons[0] : "", r->sigs[1].message);
-	ck_assert_msg(strstr(r->sigs[1].message, "not in the token, the document's DSS or the "
-						 "trust") != NULL,
+	ck_assert_msg(strstr(r->sigs[1].message, "not in the token, the signature's certificates, "
+						 "the document's DSS or the trust") != NULL,
 		      "%s", r->sigs[1].message);
 	crypto_verify_report_free(r);
 	three = dss_without_roots(two, n2, tsa, 1, NULL, 0, &n3);
@@ -150,6 +150,35 @@ START_TEST(token_without_certificates)
 }
 END_TEST
 
+/*
+ * A signature timestamp (PAdES B-T) whose token carries no certificate,
+ * the TSA's certificate put among the signature's own CMS certificates
+ * instead (where a signer's tool keeps the chains it has): the token is
+ * checked against it, and the signature is valid with its time. It was
+ * indeterminate ts_tsa_cert_missing: only the DSS and the trust were looked in.
+ */
+START_TEST(signature_token_without_certificates_tsa_in_cms)
+{
+	size_t n1, n2;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1),
+		      *two = countersign(one, n1, VW_TABLE, 0, "/ETSI.CAdES.detached", "tstcms:rsa",
+					 &n2);
+	struct crypto_verify_report *r;
+
+	write_file(vc_path("sig_tst_no_certs.pdf"), two, n2);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_int_eq(r->sigs[1].has_timestamp, 1);
+	ck_assert_msg(r->sigs[1].verdict == CRYPTO_VERDICT_VALID && r->sigs[1].timestamp_ok == 1,
+		      "%s [%s] %s", crypto_verdict_name(r->sigs[1].verdict),
+		      r->sigs[1].nreasons ? r->sigs[1].reasons[0] : "", r->sigs[1].message);
+	ck_assert_int_ge(r->sigs[1].ts_time, time(NULL) - 600);
+	crypto_verify_report_free(r);
+	free(two);
+	free(one);
+}
+END_TEST
+
 static Suite *
 tsa_suite(void)
 {
@@ -160,6 +189,7 @@ tsa_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, tstinfo_forms_other_tsas_write, 0, 4);
 	tcase_add_test(tc, token_without_certificates);
+	tcase_add_test(tc, signature_token_without_certificates_tsa_in_cms);
 	suite_add_tcase(s, tc);
 	return s;
 }

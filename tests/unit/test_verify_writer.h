@@ -400,7 +400,10 @@ vw_ess_cms(const char *named, const char *by, const uint8_t *a, size_t al, const
  * "shake:D/S/L:WHO" an RFC 8702 CMS by WHO's RSA or EC key (vw_shake_cms: message digest SHAKE<D> of L bytes, signature with SHAKE<S>;
  * "shakelen:..." the digest named id-shake<D>-len with its length), "unknownalg:WHO" the same with an
  * unknown signature algorithm OID and WHO's key, "unsorted:WHO" as sealpact's with
- * the signed attributes out of DER order (and signed so). Returns the new file (malloc'd).
+ * the signed attributes out of DER order (and signed so), "tstcms:WHO" as sealpact's
+ * with a signature timestamp by `openssl ts -reply` (tsa.cnf's section plain)
+ * that carries no certificate, the TSA's among the CMS's certificates instead.
+ * Returns the new file (malloc'd).
  */
 VC_FN unsigned char *
 vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *objs, size_t k,
@@ -627,9 +630,12 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 		free(hex);
 		free(cms);
 	} else if (who) {
-		int unsorted = !strncmp(who, "unsorted:", 9);
-		X509 *cert = vc_cert(who + (unsorted ? 9 : 0));
-		EVP_PKEY *key = vc_key(who + (unsorted ? 9 : 0));
+		int unsorted = !strncmp(who, "unsorted:", 9), tstcms = !strncmp(who, "tstcms:", 7);
+		X509 *cert = vc_cert(who + (unsorted ? 9 : tstcms ? 7 : 0));
+		EVP_PKEY *key = vc_key(who + (unsorted ? 9 : tstcms ? 7 : 0));
+		STACK_OF(X509) *chain = NULL;
+		uint8_t *tok = NULL;
+		size_t toklen = 0;
 		if (!br)
 			abort();
 		a = c0 + hexlen + 2;
@@ -646,10 +652,27 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 			abort();
 		crypto_digest_ctx_free(dc);
 		siglen = vc_token_sign(key, alg, attrs, alen, sig);
-		if (crypto_cms_assemble(cert, NULL, attrs, alen, sig, siglen, NULL, 0, &cms,
+		if (tstcms) {
+			/* a signature timestamp by `openssl ts -reply` on a query without
+			   -cert (no certificate in the token), the TSA's certificate put
+			   among the signature's own */
+			FILE *f = fopen(vc_path("sig.bin"), "wb");
+			if (!f || fwrite(sig, 1, siglen, f) != siglen || fclose(f) != 0 ||
+			    run("cd %s && openssl ts -query -data sig.bin -sha256 -out sig.tsq && "
+				"openssl ts -reply -config tsa.cnf -section plain -queryfile "
+				"sig.tsq "
+				"-token_out -out sig.tst",
+				vc_dir) != 0 ||
+			    !(tok = read_file(vc_path("sig.tst"), &toklen)) ||
+			    !(chain = sk_X509_new_null()) || !sk_X509_push(chain, vc_cert("tsa")))
+				abort();
+		}
+		if (crypto_cms_assemble(cert, chain, attrs, alen, sig, siglen, tok, toklen, &cms,
 					&cmslen, &ei) != SP_OK ||
 		    2 * cmslen > hexlen)
 			abort();
+		sk_X509_pop_free(chain, X509_free);
+		free(tok);
 		if (unsorted)
 			vw_unsort(cms, cmslen, attrs, alen, key, alg, sig, siglen);
 		hex = malloc(2 * cmslen + 1);
