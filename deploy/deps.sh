@@ -40,8 +40,10 @@ cluster) want+=("${cluster_pkgs[@]}") ;;
 esac
 
 # One dpkg-query for all of them (one a package was half a CPU second of every
-# deploy/run.sh, which the suite runs five times).
-installed=" $(dpkg-query -W -f='${Package}:${Status}\n' "${want[@]}" 2>/dev/null |
+# deploy/run.sh, which the suite runs five times). It exits 1 when dpkg has
+# never heard of one of them (a fresh machine): under pipefail that ended the
+# script at this line, silently, with nothing installed.
+installed=" $({ dpkg-query -W -f='${Package}:${Status}\n' "${want[@]}" 2>/dev/null || true; } |
   sed -n 's/^\([^:]*\):install ok installed$/\1/p' | tr '\n' ' ') "
 missing=()
 for p in "${want[@]}"; do
