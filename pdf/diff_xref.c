@@ -39,6 +39,7 @@ inflate_capped(const unsigned char *in, size_t n, unsigned char **out, size_t *o
 				goto fail;
 			b = nb;
 		}
+		/* cppcheck-suppress nullPointerArithmeticRedundantCheck ; b was just allocated when NULL */
 		z.next_out = b + z.total_out;
 		z.avail_out = (unsigned)(cap - z.total_out);
 		zr = inflate(&z, Z_NO_FLUSH);
