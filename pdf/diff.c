@@ -537,7 +537,7 @@ classify(struct diff_ctx *c, int num, int gen)
 			       "the widget of empty signature field \"%.60s\" signed", name);
 	} else if (!qpdf_oh_is_stream(qo, old) &&
 		   diff_field_of(qo, old, ft, sizeof(ft), name, sizeof(name)) &&
-		   strcmp(ft, "/Sig") &&
+		   strcmp(ft, "/Sig") != 0 &&
 		   diff_field_of(qn, nw, ft2, sizeof(ft2), name2, sizeof(name2)) &&
 		   !strcmp(ft, ft2) && !strcmp(name, name2) &&
 		   dict_allowed(c, old, nw, fill_free, 1, &vis, &what)) {
