@@ -36,7 +36,7 @@ tobj_resource(struct pdf_doc *doc, qpdf_oh res, const char *category, const char
 	if (!res || strlen(name) + 2 > sizeof(key))
 		return qpdf_oh_new_null(doc->q);
 	key[0] = '/';
-	strcpy(key + 1, name);
+	memcpy(key + 1, name, strlen(name) + 1);
 	cat = tobj_key(doc, res, category);
 	v = tobj_key(doc, cat, key);
 	qpdf_oh_release(doc->q, cat);
