@@ -255,6 +255,7 @@ check_applied(PGconn *pg, struct migration_set *s, struct sp_errinfo *ei)
 		goto out;
 	n = PQntuples(res);
 	for (i = 0; i < n; i++) {
+		/* NOLINTNEXTLINE(cert-err34-c): an integer column's text, PostgreSQL's own */
 		v = atoi(PQgetvalue(res, i, 0));
 		m = NULL;
 		for (j = 0; j < s->n; j++)
