@@ -502,7 +502,7 @@ log_path_copy(char *dst, const char *src)
 	size_t i, n = strnlen(src, LOG_PATH_MAX);
 
 	for (i = 0; i < n; i++)
-		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
+		dst[i] = (char)(src[i] >= 0x20 && src[i] < 0x7f ? src[i] : '?');
 	dst[i] = '\0';
 }
 

@@ -82,7 +82,8 @@ server_socket_bind(const char *host, int port, int listen_now, int *fd_out, int 
 	struct addrinfo hints, *ai = NULL;
 	char portstr[16];
 	int fd = -1, one = 1, gai;
-	struct sockaddr_storage ss;
+	/* zeroed: clang's analyzer does not know that getsockname fills it */
+	struct sockaddr_storage ss = { 0 };
 	socklen_t sl = sizeof(ss);
 
 	*fd_out = -1;
