@@ -490,7 +490,7 @@ signing_prep_work(void *arg, struct sp_errinfo *ei)
 	j->alg_name = crypto_sigalg_name(alg);
 	if ((rects = signing_rects_json(j->prep.rects, j->prep.nrects)) == NULL ||
 	    (j->rects_json = json_dumps(rects, JSON_COMPACT)) == NULL ||
-	    (r = reply_more(j, ei)) != SP_OK) {
+	    reply_more(j, ei) != SP_OK) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
