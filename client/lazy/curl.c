@@ -121,6 +121,7 @@ curl_easy_setopt(CURL *h, CURLoption opt, ...)
 	if (!lc_ready())
 		return CURLE_FAILED_INIT;
 	va_start(ap, opt);
+	/* NOLINTNEXTLINE(bugprone-branch-clone): curl_off_t is long here, not everywhere */
 	if (opt < CURLOPTTYPE_OBJECTPOINT)
 		r = lc.easy_setopt(h, opt, va_arg(ap, long));
 	else if (opt < CURLOPTTYPE_OFF_T || opt >= CURLOPTTYPE_BLOB)
