@@ -437,9 +437,8 @@ text_stream_data(struct pdf_doc *doc, qpdf_oh s, unsigned char **out, size_t *le
 		r = sp_err(ei, SP_ERR_PDF, "stream data: %s",
 			   e ? qpdf_get_error_full_text(doc->q, e) : "unreadable");
 		goto out;
-	} else if ((r = chain_bounded(doc, s, buf, n, ei)) != SP_OK) {
-		goto out;
-	} else if ((r = decoded_by_qpdf(doc, s, &buf, &n, &filtered, ei)) != SP_OK) {
+	} else if ((r = chain_bounded(doc, s, buf, n, ei)) != SP_OK ||
+		   (r = decoded_by_qpdf(doc, s, &buf, &n, &filtered, ei)) != SP_OK) {
 		goto out;
 	}
 	if (!filtered) {
