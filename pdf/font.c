@@ -344,8 +344,8 @@ load_cid_vmetrics(struct pdf_doc *doc, qpdf_oh cidf, struct font *f, struct sp_e
 		if (qpdf_oh_is_array(doc->q, it)) {
 			m = qpdf_oh_get_array_n_items(doc->q, it);
 			for (j = 0; j + 2 < m && j < FONT_MAX_W_ITEMS; j += 3) {
-				/* each triple is the next CID's */
-				double cid = a + (double)(j / 3);
+				int nth = j / 3; /* each triple is the next CID's */
+				double cid = a + nth;
 				if (tobj_item_num(doc, it, j, &v[0]) &&
 				    tobj_item_num(doc, it, j + 1, &v[1]) &&
 				    tobj_item_num(doc, it, j + 2, &v[2]) &&

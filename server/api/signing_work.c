@@ -300,7 +300,8 @@ reply_more(struct prep_job *j, struct sp_errinfo *ei)
 	if (hn < 2 || tn < 2 || (j->reply_more = malloc(hn + rn + tn + sl + 18)) == NULL)
 		goto out;
 	p = j->reply_more;
-	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): the reply is built in parts */
+	/* the reply is built in parts, ended by the last copy's NUL */
+	/* NOLINTBEGIN(bugprone-not-null-terminated-result) */
 	memcpy(p, h, hn - 1);
 	p += hn - 1;
 	memcpy(p, ",\"rects\":", 9);
@@ -308,7 +309,6 @@ reply_more(struct prep_job *j, struct sp_errinfo *ei)
 	memcpy(p, j->rects_json, rn);
 	p += rn;
 	*p++ = ',';
-	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): the reply is built in parts */
 	memcpy(p, t + 1, tn - 2);
 	p += tn - 2;
 	if (j->base->seal_info != NULL) {
@@ -318,6 +318,7 @@ reply_more(struct prep_job *j, struct sp_errinfo *ei)
 		p += sl;
 	}
 	memcpy(p, "}", 2);
+	/* NOLINTEND(bugprone-not-null-terminated-result) */
 	r = SP_OK;
 out:
 	free(tbs);
