@@ -70,18 +70,22 @@ by_splice(const char *base, const struct crypto_verify_report *rep, size_t size)
 int
 main(int argc, char **argv)
 {
-	int runs = argc > 1 ? atoi(argv[1]) : 200, i;
+	int runs = argc > 1 ? atoi(argv[1]) : 200, i, r = 1;
 	size_t kmax = argc > 2 ? (size_t)atoi(argv[2]) : 20, k, len, bsize;
 	const char *only = argc > 3 ? argv[3] : NULL;
-	struct crypto_verify_report rep;
-	char *base = NULL, *a, *b;
-	double *tj, *ts, t0;
+	struct crypto_verify_report rep = { 0 };
+	char *base = NULL, *a = NULL, *b = NULL;
+	double *tj = NULL, *ts = NULL, t0;
 
-	if (runs < 1 || kmax < 2 || kmax > 200 || !(tj = calloc((size_t)runs, sizeof(double))) ||
-	    !(ts = calloc((size_t)runs, sizeof(double))))
+	if (runs < 1 || kmax < 2 || kmax > 200)
 		return 2;
+	/* One way out, so that a failure at any k frees what it holds (a bench run
+	 * under valgrind or ASan reports only what the bench itself leaks). */
+	if (!(tj = calloc((size_t)runs, sizeof(double))) ||
+	    !(ts = calloc((size_t)runs, sizeof(double))))
+		goto out;
 	if (chain_rep(&rep, 1, 0) != 0 || verify_report_text(&rep, 1 << 24, &base, &len) != SP_OK)
-		return 1;
+		goto out;
 	chain_rep_free(&rep);
 	if (only == NULL)
 		printf("bench_report_merge: the k-th completion's report merge, median CPU us of "
@@ -89,16 +93,17 @@ main(int argc, char **argv)
 		       runs);
 	for (k = 2; k <= kmax; k++) {
 		if (chain_rep(&rep, k, 0) != 0)
-			return 1;
+			goto out;
 		/* the stored base covers the bytes of completion k - 1 (report_chain.h's sizes) */
 		bsize = rep.size - 1050;
 		a = by_jansson(base, &rep, bsize);
 		b = by_splice(base, &rep, bsize);
 		if (a == NULL || b == NULL || strcmp(a, b) != 0) {
 			fprintf(stderr, "bench_report_merge: k=%zu: the two ways differ\n", k);
-			return 1;
+			goto out;
 		}
 		free(b);
+		b = NULL;
 		if (only == NULL || k == kmax) {
 			for (i = 0; i < runs; i++) {
 				if (only == NULL || strcmp(only, "jansson") == 0) {
@@ -120,9 +125,15 @@ main(int argc, char **argv)
 		chain_rep_free(&rep);
 		free(base);
 		base = a;
+		a = NULL;
 	}
+	r = 0;
+out:
+	chain_rep_free(&rep);
+	free(a);
+	free(b);
 	free(base);
 	free(tj);
 	free(ts);
-	return 0;
+	return r;
 }

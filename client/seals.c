@@ -756,7 +756,7 @@ cmd_install(struct seal_run *c, int argc, char **argv)
 		r = 1;
 		goto out;
 	}
-	if ((r = client_pin_read(t.pin_file, pin, sizeof(pin), &ei)) != SP_OK) {
+	if (client_pin_read(t.pin_file, pin, sizeof(pin), &ei) != SP_OK) {
 		r = fail("install", EX_USAGE, &ei);
 		goto out;
 	}

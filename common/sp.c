@@ -1,6 +1,9 @@
 /* sp.c: error codes, error info, capped buffers and whole-file I/O. */
 #include "sp.h"
 
+#undef sp_err /* the analyzer's (sp.h) */
+#undef sp_err_reason
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

@@ -80,6 +80,18 @@ int sp_errv(struct sp_errinfo *ei, int code, const char *fmt, va_list ap) SP_PRI
 int sp_err_reason(struct sp_errinfo *ei, int code, const char *reason, const char *fmt, ...)
 	SP_PRINTF(4, 5);
 
+/*
+ * For clang's static analyzer only (deploy/lint.sh; the compiler never sees
+ * these): sp_err and sp_err_reason return the code they are given, which the
+ * analyzer cannot see from another file. It took `if ((r = sp_err(..)) < 0)
+ * return r;` to go on, and reported null dereferences on paths that cannot
+ * happen. common/sp.c, which defines them, drops the macros.
+ */
+#ifdef __clang_analyzer__
+#define sp_err(ei, code, ...) (sp_err((ei), (code), __VA_ARGS__), (code))
+#define sp_err_reason(ei, code, ...) (sp_err_reason((ei), (code), __VA_ARGS__), (code))
+#endif
+
 /* Prepend "what: " to an already recorded message (no-op when ei is NULL or clear). */
 void sp_errinfo_prefix(struct sp_errinfo *ei, const char *what);
 

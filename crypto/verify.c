@@ -82,7 +82,7 @@ upper_differs(const unsigned char *gap, const unsigned char *c, size_t m)
 static int
 gap_is_hex_of(const unsigned char *gap, const unsigned char *c, size_t n)
 {
-	static const char lower[] = "0123456789abcdef", upper[] = "0123456789ABCDEF";
+	static const unsigned char lower[] = "0123456789abcdef", upper[] = "0123456789ABCDEF";
 	size_t i, j, m;
 	unsigned hi, lo;
 

@@ -378,6 +378,7 @@ verify_gap_spaced_hex(const unsigned char *gap, size_t glen, const unsigned char
 	int v;
 
 	for (i = 0; i < glen; i++) {
+		/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): the five white-space bytes; NUL is tested apart */
 		if (memchr(" \t\n\f\r", gap[i], 5) != NULL || gap[i] == '\0')
 			continue;
 		if ((v = sp_hex_val(gap[i])) < 0 || k >= 2 * n ||

@@ -170,7 +170,8 @@ scan_dir(const char *dir, struct migration_set *s, struct sp_errinfo *ei)
 		}
 		s->m[s->n++] = m;
 	}
-	qsort(s->m, s->n, sizeof(*s->m), by_version);
+	if (s->n > 0) /* m is NULL for a directory of none: qsort's base is nonnull */
+		qsort(s->m, s->n, sizeof(*s->m), by_version);
 	for (i = 0; i < s->n; i++) {
 		if (i > 0 && s->m[i].version == s->m[i - 1].version) {
 			r = sp_err(ei, SP_ERR_INVALID, "migrations: %s and %s have the same number",
@@ -254,6 +255,7 @@ check_applied(PGconn *pg, struct migration_set *s, struct sp_errinfo *ei)
 		goto out;
 	n = PQntuples(res);
 	for (i = 0; i < n; i++) {
+		/* NOLINTNEXTLINE(cert-err34-c): an integer column's text, PostgreSQL's own */
 		v = atoi(PQgetvalue(res, i, 0));
 		m = NULL;
 		for (j = 0; j < s->n; j++)

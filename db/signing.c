@@ -457,9 +457,9 @@ create_params(struct db_param *p, struct create_text *x, const struct db_actor *
 	snprintf(x->na, sizeof(x->na), "%lld", (long long)s->cert_not_after);
 	/* certificates.serial is lower-case hex, like the login's record of it */
 	for (i = 0; s->cert_serial_hex[i] != '\0'; i++)
-		x->serial[i] = (s->cert_serial_hex[i] >= 'A' && s->cert_serial_hex[i] <= 'F')
-				       ? (char)(s->cert_serial_hex[i] - 'A' + 'a')
-				       : s->cert_serial_hex[i];
+		x->serial[i] = (char)(s->cert_serial_hex[i] >= 'A' && s->cert_serial_hex[i] <= 'F'
+					      ? s->cert_serial_hex[i] - 'A' + 'a'
+					      : s->cert_serial_hex[i]);
 	x->serial[i] = '\0';
 	memset(p, 0, 21 * sizeof(*p));
 	p[0].value = x->number;

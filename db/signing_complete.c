@@ -190,7 +190,7 @@ id_copy(char dst[37], const char *id)
 	if (id == NULL || strlen(id) != 36)
 		return SP_ERR_INVALID;
 	for (i = 0; i <= 36; i++)
-		dst[i] = (id[i] >= 'A' && id[i] <= 'F') ? (char)(id[i] - 'A' + 'a') : id[i];
+		dst[i] = (char)(id[i] >= 'A' && id[i] <= 'F' ? id[i] - 'A' + 'a' : id[i]);
 	return SP_OK;
 }
 
@@ -494,10 +494,13 @@ serials_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	if (n < 1 || (v = calloc((size_t)n, sizeof(*v))) == NULL)
 		sp_err(&ei, n < 1 ? SP_ERR_INTERNAL : SP_ERR_NOMEM,
 		       "the TSA serials do not decode");
+	/* v is set whenever ei.code is SP_OK */
+	/* NOLINTBEGIN(clang-analyzer-core.NullDereference) */
 	for (i = 0; ei.code == SP_OK && i < n; i++)
 		if (PQgetisnull(res, i, 0) || PQgetlength(res, i, 0) != 8 ||
 		    (v[i] = sp_load_ben((const unsigned char *)PQgetvalue(res, i, 0), 8)) == 0)
 			sp_err(&ei, SP_ERR_INTERNAL, "the TSA serials do not decode");
+	/* NOLINTEND(clang-analyzer-core.NullDereference) */
 	cb(cbarg, ei.code == SP_OK ? v : NULL, ei.code == SP_OK ? (size_t)n : 0, &ei);
 	free(v);
 }

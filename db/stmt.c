@@ -32,6 +32,7 @@ stmt_name(const char *sql, char name[36])
 
 	if (EVP_Digest(sql, strlen(sql), md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen < 16)
 		return -1;
+	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): sp_hex ends it */
 	memcpy(name, "sp_", 3);
 	sp_hex(md, 16, name + 3); /* 32 digits and the NUL: name[35] */
 	return 0;

@@ -197,10 +197,9 @@ lex_number(struct clex *lx, struct ctok *t)
 			digits++;
 		} else if (c == '.' && !dot) {
 			dot = 1;
-		} else if (c == '-' || c == '+') {
-			/* "5-3" style garbage some writers emit: the sign ends the number */
-			break;
 		} else {
+			/* anything else ends the number, a sign too ("5-3" style garbage
+			   some writers emit) */
 			break;
 		}
 	}

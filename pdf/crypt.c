@@ -110,7 +110,7 @@ rc4(const struct pdf_crypt *c, const unsigned char *key, size_t klen, const unsi
 	     EVP_CIPHER_CTX_set_key_length(x, (int)klen) == 1 &&
 	     EVP_EncryptInit_ex2(x, NULL, key, NULL, NULL) == 1 &&
 	     EVP_EncryptUpdate(x, out, &l1, in, (int)n) == 1 &&
-	     EVP_EncryptFinal_ex(x, out + l1, &l2) == 1 && (size_t)(l1 + l2) == n;
+	     EVP_EncryptFinal_ex(x, out + l1, &l2) == 1 && (size_t)l1 + (size_t)l2 == n;
 	EVP_CIPHER_CTX_free(x);
 	return ok ? 0 : -1;
 }
@@ -126,7 +126,7 @@ aes_raw(const EVP_CIPHER *ci, int enc, const unsigned char *key, const unsigned 
 	ok = x && EVP_CipherInit_ex2(x, ci, key, iv, enc, NULL) == 1 &&
 	     EVP_CIPHER_CTX_set_padding(x, 0) == 1 &&
 	     EVP_CipherUpdate(x, out, &l1, in, (int)n) == 1 &&
-	     EVP_CipherFinal_ex(x, out + l1, &l2) == 1 && (size_t)(l1 + l2) == n;
+	     EVP_CipherFinal_ex(x, out + l1, &l2) == 1 && (size_t)l1 + (size_t)l2 == n;
 	EVP_CIPHER_CTX_free(x);
 	return ok ? 0 : -1;
 }

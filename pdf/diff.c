@@ -545,7 +545,7 @@ classify(struct diff_ctx *c, int num, int gen)
 			       "the widget of empty signature field \"%.60s\" signed", name);
 	} else if (!qpdf_oh_is_stream(qo, old) &&
 		   diff_field_of(qo, old, ft, sizeof(ft), name, sizeof(name)) &&
-		   strcmp(ft, "/Sig") &&
+		   strcmp(ft, "/Sig") != 0 &&
 		   diff_field_of(qn, nw, ft2, sizeof(ft2), name2, sizeof(name2)) &&
 		   !strcmp(ft, ft2) && !strcmp(name, name2) &&
 		   dict_allowed(c, old, nw, fill_free, 1, &vis, &what)) {
@@ -715,7 +715,8 @@ pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct
 	for (i = 0; i < nx; i++)
 		if (x[i].type == 2)
 			c.in[c.nin++] = x[i].in;
-	qsort(c.in, c.nin, sizeof(*c.in), diff_cmp_int);
+	if (c.nin > 0) /* c.in is NULL for an update of no entries: qsort's argument is nonnull */
+		qsort(c.in, c.nin, sizeof(*c.in), diff_cmp_int);
 	/* one update, one meaning: an object its table and its /XRefStm (or one section
 	   twice) list at two places is read as one by some readers, the other by others
 	   (qpdf and poppler the table's, Ghostscript the stream's) */
@@ -749,7 +750,8 @@ pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct
 	for (i = 0; i < nx; i++)
 		out->listed[i] = x[i].num;
 	out->nlisted = nx;
-	qsort(out->listed, nx, sizeof(*out->listed), diff_cmp_int);
+	if (nx > 0) /* listed is NULL then, as c.in above */
+		qsort(out->listed, nx, sizeof(*out->listed), diff_cmp_int);
 	/* a role named anew is one more use of what it names (before the walks below, which leave
 	   the catalog's and the trailer's references uncounted) */
 	{

@@ -275,7 +275,7 @@ diff_refs_dss(const struct pdf_dss *dss, int counted, struct pdf_refs *r, struct
 	/* the steps the walk counts: each array and its items, /VRI and its values */
 	for (k = 0; k < 3; k++)
 		steps += dss->n[k] > 0 ? 1 + dss->n[k] : 0;
-	if ((steps += 1 + dss->nvri) > WALK_MAX)
+	if (steps + 1 + dss->nvri > WALK_MAX)
 		return sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
 				     "more than %d objects to compare", WALK_MAX);
 	for (k = 0; k < 3; k++)

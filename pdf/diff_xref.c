@@ -39,6 +39,7 @@ inflate_capped(const unsigned char *in, size_t n, unsigned char **out, size_t *o
 				goto fail;
 			b = nb;
 		}
+		/* cppcheck-suppress nullPointerArithmeticRedundantCheck ; b was just allocated when NULL */
 		z.next_out = b + z.total_out;
 		z.avail_out = (unsigned)(cap - z.total_out);
 		zr = inflate(&z, Z_NO_FLUSH);
@@ -221,7 +222,7 @@ static int
 table_entries(const unsigned char *d, size_t len, size_t p, struct diff_xent **x, size_t *n,
 	      size_t *cap)
 {
-	long long start, count, i, off, gen;
+	long long start, count, i, gen;
 
 	p += 4;
 	for (;;) {
@@ -233,8 +234,8 @@ table_entries(const unsigned char *d, size_t len, size_t p, struct diff_xent **x
 		    start > INT32_MAX || count > XREF_ENTRIES_MAX)
 			return -1;
 		for (i = 0; i < count; i++) {
-			if ((off = num_at(d, len, &p)) < 0 || (gen = num_at(d, len, &p)) < 0 ||
-			    gen > 65535)
+			/* the offset is qpdf's to follow; only its form is checked here */
+			if (num_at(d, len, &p) < 0 || (gen = num_at(d, len, &p)) < 0 || gen > 65535)
 				return -1;
 			while (p < len && pdf_space(d[p]))
 				p++;

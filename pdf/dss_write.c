@@ -288,11 +288,13 @@ dss_after(const struct pdf_dss *old, const struct pdf_dss_add *add, const struct
 		goto out;
 	for (i = 0; i < old->nvri; i++)
 		if (!replaced(old->vri[i], add)) {
+			/* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): v has nvri entries */
 			memcpy(v[nv].key, old->vri[i], 41);
 			v[nv].obj = old->vri_obj[i];
 			v[nv++].gen = old->vri_gen[i];
 		}
 	for (i = 0; i < add->nvri; i++) {
+		/* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): v has nvri entries */
 		memcpy(v[nv].key, add->vri[i], 40);
 		v[nv].key[40] = '\0';
 		v[nv].obj = dw->vnum[i];

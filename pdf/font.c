@@ -137,6 +137,7 @@ apply_differences(struct pdf_doc *doc, qpdf_oh diffs, short *names, uint32_t *un
 			if (nm && nm[0] == '/')
 				nm++;
 			g = nm ? glyph_find(nm) : NULL;
+			/* NOLINTNEXTLINE(bugprone-narrowing-conversions): font_glyphs has some 250 entries */
 			names[code] = g ? (short)(g - font_glyphs) : -1;
 			uni[code] = nm ? font_glyph_unicode(nm) : 0;
 			set[code] = 1;
@@ -309,6 +310,7 @@ w2_add(struct font *f, size_t *cap, double lo, double hi, const double v[3])
 			return -1;
 		f->cidw2 = nw;
 	}
+	/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference): cidw2 holds cap entries, cap 0 while NULL */
 	f->cidw2[f->ncidw2].lo = (uint32_t)lo;
 	f->cidw2[f->ncidw2].hi = (uint32_t)hi;
 	f->cidw2[f->ncidw2].w1 = v[0];
@@ -341,12 +343,15 @@ load_cid_vmetrics(struct pdf_doc *doc, qpdf_oh cidf, struct font *f, struct sp_e
 		it = qpdf_oh_get_array_item(doc->q, w, i + 1);
 		if (qpdf_oh_is_array(doc->q, it)) {
 			m = qpdf_oh_get_array_n_items(doc->q, it);
-			for (j = 0; j + 2 < m && j < FONT_MAX_W_ITEMS; j += 3)
+			for (j = 0; j + 2 < m && j < FONT_MAX_W_ITEMS; j += 3) {
+				int nth = j / 3; /* each triple is the next CID's */
+				double cid = a + nth;
 				if (tobj_item_num(doc, it, j, &v[0]) &&
 				    tobj_item_num(doc, it, j + 1, &v[1]) &&
 				    tobj_item_num(doc, it, j + 2, &v[2]) &&
-				    w2_add(f, &cap, a + j / 3, a + j / 3, v) < 0)
+				    w2_add(f, &cap, cid, cid, v) < 0)
 					r = sp_err(ei, SP_ERR_NOMEM, "font widths: out of memory");
+			}
 			i += 2;
 		} else {
 			if (!tobj_item_num(doc, w, i + 1, &b) ||

@@ -50,7 +50,7 @@ form_kept_pack(const struct form_kept *k, const uint8_t sha256[32], size_t doc_l
 			memcpy(w, p, sz); \
 		w += (sz); \
 	} while (0)
-	PUT(&h, sizeof(h));
+	PUT(&h, sizeof(h)); /* NOLINT(bugprone-sizeof-expression): PUT's size test, for all */
 	PUT(k->e, k->ne * sizeof(*k->e));
 	PUT(k->s, k->ns * sizeof(*k->s));
 	PUT(k->deps, k->ndeps * sizeof(*k->deps));

@@ -102,6 +102,7 @@ header(struct sp_buf *b, const double white[3])
 {
 	static const unsigned char zero[44];
 
+	/* NOLINTNEXTLINE(misc-redundant-expression): each call appends four bytes */
 	return put32(b, 0) < 0 || put32(b, 0) < 0 || put32(b, 0x02100000) < 0 ||
 			       sp_buf_add(b, "mntrRGB XYZ ", 12) < 0 ||
 			       /* 2026-01-01 00:00:00: fixed, so that every update is the same */

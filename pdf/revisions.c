@@ -344,6 +344,7 @@ prev_of(const unsigned char *d, size_t len, size_t h, size_t x, size_t *body, in
 			return -1;
 		*xrefstm = at_header(v[1], h);
 	} else {
+		/* NOLINTNEXTLINE(misc-redundant-expression): each read moves p on */
 		if (read_int(d, len, &p) < 0 || read_int(d, len, &p) < 0)
 			return -1;
 		while (p < len && pdf_space(d[p]))
@@ -571,6 +572,7 @@ table_entries(const unsigned char *d, size_t len, size_t p)
 		if (read_num(d, len, &p) < 0 || (count = read_num(d, len, &p)) < 0)
 			return n;
 		for (k = 0; k < count; k++, n++) {
+			/* NOLINTNEXTLINE(misc-redundant-expression): each read moves p on */
 			if (read_num(d, len, &p) < 0 || read_num(d, len, &p) < 0)
 				return n;
 			while (p < len && pdf_space(d[p]))
@@ -599,6 +601,7 @@ section_entries(const unsigned char *d, size_t len, long long x)
 	p = skip_space(d, len, (size_t)x);
 	if (len - p >= 4 && memcmp(d + p, "xref", 4) == 0)
 		return table_entries(d, len, p + 4);
+	/* NOLINTNEXTLINE(misc-redundant-expression): each read moves p on */
 	if (read_num(d, len, &p) < 0 || read_num(d, len, &p) < 0)
 		return 0;
 	while (p < len && pdf_space(d[p]))

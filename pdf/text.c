@@ -321,7 +321,7 @@ set_font(struct interp *in, qpdf_oh res, const char *name)
 		return SP_OK;
 	}
 	key[0] = '/';
-	strcpy(key + 1, name);
+	memcpy(key + 1, name, nlen + 1);
 	fonts = tobj_key(doc, res, "/Font");
 	fd = tobj_key(doc, fonts, key);
 	if (!qpdf_oh_is_dictionary(doc->q, fd)) {

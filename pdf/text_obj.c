@@ -36,7 +36,7 @@ tobj_resource(struct pdf_doc *doc, qpdf_oh res, const char *category, const char
 	if (!res || strlen(name) + 2 > sizeof(key))
 		return qpdf_oh_new_null(doc->q);
 	key[0] = '/';
-	strcpy(key + 1, name);
+	memcpy(key + 1, name, strlen(name) + 1);
 	cat = tobj_key(doc, res, category);
 	v = tobj_key(doc, cat, key);
 	qpdf_oh_release(doc->q, cat);
@@ -437,9 +437,8 @@ text_stream_data(struct pdf_doc *doc, qpdf_oh s, unsigned char **out, size_t *le
 		r = sp_err(ei, SP_ERR_PDF, "stream data: %s",
 			   e ? qpdf_get_error_full_text(doc->q, e) : "unreadable");
 		goto out;
-	} else if ((r = chain_bounded(doc, s, buf, n, ei)) != SP_OK) {
-		goto out;
-	} else if ((r = decoded_by_qpdf(doc, s, &buf, &n, &filtered, ei)) != SP_OK) {
+	} else if ((r = chain_bounded(doc, s, buf, n, ei)) != SP_OK ||
+		   (r = decoded_by_qpdf(doc, s, &buf, &n, &filtered, ei)) != SP_OK) {
 		goto out;
 	}
 	if (!filtered) {

@@ -121,12 +121,15 @@ curl_easy_setopt(CURL *h, CURLoption opt, ...)
 	if (!lc_ready())
 		return CURLE_FAILED_INIT;
 	va_start(ap, opt);
+	/* curl_off_t is long here, not everywhere */
+	/* NOLINTBEGIN(bugprone-branch-clone) */
 	if (opt < CURLOPTTYPE_OBJECTPOINT)
 		r = lc.easy_setopt(h, opt, va_arg(ap, long));
 	else if (opt < CURLOPTTYPE_OFF_T || opt >= CURLOPTTYPE_BLOB)
 		r = lc.easy_setopt(h, opt, va_arg(ap, void *));
 	else
 		r = lc.easy_setopt(h, opt, va_arg(ap, curl_off_t));
+	/* NOLINTEND(bugprone-branch-clone) */
 	va_end(ap);
 	return r;
 }

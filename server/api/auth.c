@@ -194,7 +194,7 @@ login_work(void *arg, struct sp_errinfo *ei)
 	}
 	sp_errinfo_init(&e2);
 	trust = j->trust;
-	if ((rc = trust_store_need(trust, &e2)) != SP_OK) {
+	if (trust_store_need(trust, &e2) != SP_OK) {
 		/* The operator's problem, not the caller's: say so in the log. */
 		log_event(LOG_ERROR, NULL, "trust store unusable", "{s:s}", "detail", e2.msg);
 		r = refuse(j, P_UNAVAILABLE, "trust_not_configured",

@@ -491,6 +491,7 @@ evidence_work(void *arg, struct sp_errinfo *ei)
 	json_array_foreach(a, i, v)
 	{
 		const char *rr = str(v, "reject_reason");
+		/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference): n items, n > 0 here */
 		parties[i].role = str(v, "role");
 		parties[i].organization = str(v, "name");
 		parties[i].credit_code = str(v, "credit_code");
@@ -523,6 +524,7 @@ evidence_work(void *arg, struct sp_errinfo *ei)
 		goto nomem;
 	json_array_foreach(a, i, v)
 	{
+		/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference): n items, n > 0 here */
 		events[i].time = str(v, "at");
 		events[i].actor = party_actor(&f, v);
 		events[i].action = action_label(&f, str(v, "action"));

@@ -391,7 +391,6 @@ prep_held_try(struct prep_job *j)
 	struct prep_member who;
 	struct sp_errinfo ei;
 	int64_t now = prep_memo_now();
-	int rc;
 
 	if (j->held == NULL || prep_memo_member_get(j->memo, j->token_hash, now, &who) != SP_OK ||
 	    (b = calloc(1, sizeof(*b))) == NULL)
@@ -418,7 +417,7 @@ prep_held_try(struct prep_job *j)
 	j->held_try = 1;
 	j->again = json_incref(j->doc); /* signing_prep_work takes j->doc */
 	sp_errinfo_init(&ei);
-	if ((rc = prep_start(j, &ei)) != SP_OK) {
+	if (prep_start(j, &ei) != SP_OK) {
 		/* answered after the load, as the load's path answers it */
 		request_header_remove(j->r, "Retry-After");
 		prep_fallback(j);
@@ -441,7 +440,6 @@ prep_parse(struct request *r, int reply, struct prep_job **out)
 	json_error_t je;
 	size_t len;
 	int64_t n;
-	int rc;
 
 	*out = NULL;
 	if (snowflake_parse(request_param(r, "number"), &n) != SP_OK) {
@@ -449,7 +447,7 @@ prep_parse(struct request *r, int reply, struct prep_job **out)
 			request_problem(r, P_NOT_FOUND, "no such contract");
 		return SP_ERR_NOT_FOUND;
 	}
-	if ((rc = request_body(r, &body, &len)) != SP_OK) {
+	if (request_body(r, &body, &len) != SP_OK) {
 		if (reply)
 			request_reply_error(r, SP_ERR_UNAVAILABLE, NULL);
 		return SP_ERR_UNAVAILABLE;

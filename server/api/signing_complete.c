@@ -501,7 +501,6 @@ one_trip_start(struct done_job *j, const char hash[65])
 	uint64_t serial = 0, archive = 0;
 	int archiving = j->level >= 2 && k->last_signer == 1;
 	size_t total;
-	int rc;
 
 	if (!j->have_kept || k->token_hash[0] == '\0' || (j->level >= 2 && k->last_signer < 0) ||
 	    j->held == NULL || j->held->seq != k->base_seq || j->held->len != k->orig_len ||
@@ -565,7 +564,7 @@ one_trip_start(struct done_job *j, const char hash[65])
 	j->update_ref = NULL;
 	j->update = NULL;
 	j->have_kept = 0;
-	if ((rc = request_jobs_submit(r, done_work, done_done, j)) != SP_OK)
+	if (request_jobs_submit(r, done_work, done_done, j) != SP_OK)
 		done_fallback(j); /* the claim's path answers, in its order */
 	return 1;
 }

@@ -56,6 +56,7 @@ text(const char *s)
 		return NULL;
 	while (i < n) {
 		if ((k = verify_report_utf8_seq(p + i, n - i)) == 0) {
+			/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): U+FFFD in the middle of fixed */
 			memcpy(fixed + o, "\xef\xbf\xbd", 3);
 			o += 3;
 			i++;

@@ -114,7 +114,8 @@ ip_remove(struct conn_guard *g, size_t i)
 void
 conn_peer_key(int fd, unsigned char out[16])
 {
-	struct sockaddr_storage ss;
+	/* zeroed: clang's analyzer does not know that getpeername fills it */
+	struct sockaddr_storage ss = { 0 };
 	socklen_t sl = sizeof(ss);
 
 	memset(out, 0, 16);

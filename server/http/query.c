@@ -46,7 +46,7 @@ decode(const char *s, size_t n, char *out)
 
 	for (i = 0; i < n; i++) {
 		if (s[i] != '%') {
-			out[len++] = s[i] == '+' ? ' ' : s[i];
+			out[len++] = (char)(s[i] == '+' ? ' ' : s[i]);
 			continue;
 		}
 		if (i + 2 >= n || (hi = hexval((unsigned char)s[i + 1])) < 0 ||

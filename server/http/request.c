@@ -514,10 +514,10 @@ watch_peer(struct request *r)
 static void
 log_path_copy(char *dst, const char *src)
 {
-	size_t i;
+	size_t i, n = strnlen(src, LOG_PATH_MAX);
 
-	for (i = 0; i < LOG_PATH_MAX && src[i] != '\0'; i++)
-		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
+	for (i = 0; i < n; i++)
+		dst[i] = (char)(src[i] >= 0x20 && src[i] < 0x7f ? src[i] : '?');
 	dst[i] = '\0';
 }
 

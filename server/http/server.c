@@ -139,8 +139,11 @@ server_socket_bind(const char *host, int port, int listen_now, int *fd_out, int 
 		r = sp_err(ei, SP_ERR_IO, "getsockname: %s", strerror(errno));
 		goto out;
 	}
+	/* getsockname filled ss, which clang's analyzer does not know */
+	/* NOLINTBEGIN(clang-analyzer-core.UndefinedBinaryOperatorResult) */
 	*port_out = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
 						   : ((struct sockaddr_in *)&ss)->sin_port);
+	/* NOLINTEND(clang-analyzer-core.UndefinedBinaryOperatorResult) */
 	*fd_out = fd;
 	fd = -1; /* transferred */
 	r = SP_OK;

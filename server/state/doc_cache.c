@@ -148,6 +148,7 @@ doc_cache_new(size_t max_bytes, struct doc_cache **out, struct sp_errinfo *ei)
 	/* about one bucket per 64 KiB held, 256..65536 */
 	while (nb < 65536 && nb < max_bytes / 65536)
 		nb *= 2;
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): the buckets are pointers to entries */
 	if (!(c = calloc(1, sizeof(*c) + nb * sizeof(c->bucket[0]))))
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	if (pthread_mutex_init(&c->mu, NULL) != 0) {

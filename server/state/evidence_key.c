@@ -89,7 +89,7 @@ evidence_key_new(const struct config *cfg, struct evidence_key **out, struct sp_
 	k->key = p;
 	if ((r = chain_load(cfg->evidence.chain, &k->chain, ei)) != SP_OK)
 		goto out;
-	if ((r = crypto_sigalg_for_cert(k->cert, &alg, ei)) != SP_OK) {
+	if (crypto_sigalg_for_cert(k->cert, &alg, ei) != SP_OK) {
 		sp_errinfo_prefix(ei, "evidence.cert");
 		r = SP_ERR_CONFIG;
 		goto out;

@@ -58,7 +58,7 @@ seal_maker_new(const struct config *cfg, struct seal_maker **out, struct sp_erri
 	if ((r = load(cfg->seals.maker_key, 1, &p, ei)) != SP_OK)
 		goto out;
 	m->key = p;
-	if ((r = crypto_sigalg_for_cert(m->cert, &alg, ei)) != SP_OK) {
+	if (crypto_sigalg_for_cert(m->cert, &alg, ei) != SP_OK) {
 		sp_errinfo_prefix(ei, "seals.maker_cert");
 		r = SP_ERR_CONFIG;
 		goto out;

@@ -104,6 +104,7 @@ pdf_make(size_t *len, size_t *c0)
 		"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] /SigFlags 3 >> >>",
 		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Annots [4 0 R] >>",
+		/* NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one object in two lines */
 		"<< /Type /Annot /Subtype /Widget /FT /Sig /Rect [0 0 0 0] /T (Sig1) /P 3 0 R /F 4 "
 		"/V 5 0 R >>",
 		NULL, /* the signature dictionary, written below */

@@ -125,7 +125,8 @@ signed_contents(const char *contents, const char *res, const char *content,
 	if (trailer_extra) {
 		/* into the trailer (after the xref table: no offset moves) */
 		size_t el = strlen(trailer_extra);
-		b = realloc(b, bn + el);
+		ck_assert_ptr_nonnull(t = realloc(b, bn + el));
+		b = t;
 		t = memmem(b, bn, "/Root 1 0 R", 11);
 		ck_assert_ptr_nonnull(t);
 		t += 11;

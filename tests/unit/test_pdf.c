@@ -753,7 +753,7 @@ START_TEST(invisible_signature_and_existing_form)
 	struct sp_errinfo ei;
 	unsigned char *d;
 	size_t n;
-	int annots[1], sig;
+	int annots[1] = { -1 }, sig; /* -1: no page was counted */
 
 	d = make_plain_pdf(1, &n);
 	ck_assert_int_eq(prepare(d, n, NULL, 0, &p, &ei), SP_OK);

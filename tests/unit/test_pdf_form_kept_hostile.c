@@ -96,7 +96,7 @@ START_TEST(hostile_lock_changed)
 	size_t n, flen, hn, nflen;
 	uint8_t *facts, *nf = NULL;
 	unsigned char *d = two_signed(&n, &facts, &flen), *h;
-	int e[8], ne, nums[1], direct;
+	int e[8] = { 0 }, ne, nums[1], direct;
 	char *body, *nb;
 	const char *objs[1];
 	struct pdf_doc *doc = NULL;
@@ -340,7 +340,7 @@ START_TEST(hostile_missing_kid_arrives)
 	size_t n, flen, hn, h2n, nflen, f2len;
 	uint8_t *facts, *nf = NULL, *f2 = NULL;
 	unsigned char *d = two_signed(&n, &facts, &flen), *h, *h2;
-	int e[8], ne, nums[1], direct;
+	int e[8] = { 0 }, ne, nums[1], direct;
 	char *body, *nb, kid[160];
 	const char *objs[1];
 	struct pdf_doc *o = NULL;

@@ -155,6 +155,51 @@ START_TEST(a_genuine_dss_update_stays_valid)
 }
 END_TEST
 
+/*
+ * An update whose xref table has no entries (a writer that saved without a
+ * change) lists no object; the difference analysis then sorted a NULL list
+ * of none, which qsort's contract forbids (UBSan's nonnull-attribute check
+ * ends the sanitizer build's run; clang-tidy's NonNullParamChecker).
+ */
+START_TEST(an_update_of_no_objects_stays_valid)
+{
+	enum crypto_verdict sv, v;
+	size_t bn, sn, nd, n;
+	unsigned char *base = base_with_dss(0, &bn);
+	unsigned char *s = vc_sign(base, bn, "rsa", 1, 0, &sn), *d;
+	struct pdf_doc *doc = NULL;
+	struct pdf_doc_info info;
+	struct sp_errinfo ei;
+	char tail[256];
+	int tn;
+
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open(s, sn, &doc, &ei), SP_OK);
+	pdf_doc_info_get(doc, &info);
+	pdf_doc_free(doc);
+	tn = snprintf(tail, sizeof(tail),
+		      "xref\ntrailer\n<< /Size %lld /Root %d 0 R /Prev %lld >>\nstartxref\n%zu\n"
+		      "%%%%EOF\n",
+		      info.size, info.root_obj, info.startxref, sn);
+	ck_assert(tn > 0 && (size_t)tn < sizeof(tail));
+	ck_assert_ptr_nonnull(d = malloc(sn + (size_t)tn));
+	memcpy(d, s, sn);
+	memcpy(d + sn, tail, (size_t)tn);
+	n = sn + (size_t)tn;
+	sv = verdict_of(s, sn, &nd);
+	ck_assert_int_eq(sv, CRYPTO_VERDICT_VALID);
+	v = verdict_of(d, n, &nd);
+	/* qpdf repairs the empty table to read it: indeterminate (changes_unverifiable)
+	   is fair; invalid, or a change named, would not be */
+	ck_assert_msg(v != CRYPTO_VERDICT_INVALID && nd == 0,
+		      "an update of no objects: verdict %s, %zu disallowed changes",
+		      crypto_verdict_name(v), nd);
+	free(base);
+	free(s);
+	free(d);
+}
+END_TEST
+
 /* The page's text rewritten in a content stream whose dictionary says /Type /DSS. */
 START_TEST(content_stream_typed_dss_rewritten_is_not_valid)
 {
@@ -852,6 +897,7 @@ main(void)
 	TCase *tc = test_tcase(s, "dss_shadow", setup, teardown, 0, 120);
 
 	tcase_add_test(tc, a_genuine_dss_update_stays_valid);
+	tcase_add_test(tc, an_update_of_no_objects_stays_valid);
 	tcase_add_test(tc, content_stream_typed_dss_rewritten_is_not_valid);
 	tcase_add_loop_test(tc, content_stream_typed_structure_rewritten_is_not_valid, 0, 2);
 	tcase_add_test(tc, dss_doubling_as_resources_rewritten_is_not_valid);
