@@ -222,7 +222,7 @@ static int
 table_entries(const unsigned char *d, size_t len, size_t p, struct diff_xent **x, size_t *n,
 	      size_t *cap)
 {
-	long long start, count, i, gen;
+	long long start, count, i, off, gen;
 
 	p += 4;
 	for (;;) {
@@ -234,8 +234,9 @@ table_entries(const unsigned char *d, size_t len, size_t p, struct diff_xent **x
 		    start > INT32_MAX || count > XREF_ENTRIES_MAX)
 			return -1;
 		for (i = 0; i < count; i++) {
-			/* the offset is qpdf's to follow; only its form is checked here */
-			if (num_at(d, len, &p) < 0 || (gen = num_at(d, len, &p)) < 0 || gen > 65535)
+			/* the offset: diff_hidden.c reads the object there */
+			if ((off = num_at(d, len, &p)) < 0 || (gen = num_at(d, len, &p)) < 0 ||
+			    gen > 65535)
 				return -1;
 			while (p < len && pdf_space(d[p]))
 				p++;
