@@ -16,13 +16,6 @@ is_ws(unsigned char c)
 	return c == 0 || c == 9 || c == 10 || c == 12 || c == 13 || c == 32;
 }
 
-static int
-is_delim(unsigned char c)
-{
-	return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' ||
-	       c == '}' || c == '/' || c == '%';
-}
-
 void
 clex_init(struct clex *lx, const unsigned char *p, size_t len)
 {
@@ -156,7 +149,7 @@ lex_name(struct clex *lx, struct ctok *t)
 	lx->pos++; /* / */
 	while (lx->pos < lx->len) {
 		unsigned char c = lx->p[lx->pos];
-		if (is_ws(c) || is_delim(c))
+		if (is_ws(c) || pdf_delim(c))
 			break;
 		lx->pos++;
 		if (c == '#' && lx->pos + 1 < lx->len && sp_hex_val(lx->p[lx->pos]) >= 0 &&
@@ -205,7 +198,7 @@ lex_number(struct clex *lx, struct ctok *t)
 	}
 	if (!digits)
 		return 0;
-	if (i < lx->len && !is_ws(lx->p[i]) && !is_delim(lx->p[i]) && lx->p[i] != '-' &&
+	if (i < lx->len && !is_ws(lx->p[i]) && !pdf_delim(lx->p[i]) && lx->p[i] != '-' &&
 	    lx->p[i] != '+')
 		return 0; /* e.g. "1abc": an operator-like token */
 	lx->pos = i;
@@ -264,7 +257,7 @@ clex_next(struct clex *lx, struct ctok *t)
 			return t->type;
 	}
 	/* an operator keyword: a run of regular characters */
-	while (lx->pos < lx->len && !is_ws(lx->p[lx->pos]) && !is_delim(lx->p[lx->pos])) {
+	while (lx->pos < lx->len && !is_ws(lx->p[lx->pos]) && !pdf_delim(lx->p[lx->pos])) {
 		if (n >= sizeof(lx->scratch))
 			return t->type = CT_BAD;
 		lx->scratch[n++] = lx->p[lx->pos++];
@@ -291,7 +284,7 @@ clex_skip_inline_image(struct clex *lx)
 		i++; /* the single white-space byte after ID */
 	for (; i + 1 < lx->len; i++) {
 		if (lx->p[i] == 'E' && lx->p[i + 1] == 'I' && (i == 0 || is_ws(lx->p[i - 1])) &&
-		    (i + 2 >= lx->len || is_ws(lx->p[i + 2]) || is_delim(lx->p[i + 2]))) {
+		    (i + 2 >= lx->len || is_ws(lx->p[i + 2]) || pdf_delim(lx->p[i + 2]))) {
 			lx->pos = i + 2;
 			return;
 		}

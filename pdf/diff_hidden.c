@@ -23,13 +23,6 @@
 /* the bytes read of one update's objects: past them, not known */
 #define HIDDEN_READ_MAX ((size_t)16 * 1024 * 1024)
 
-static int
-delim(unsigned char c)
-{
-	return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' ||
-	       c == '}' || c == '/' || c == '%';
-}
-
 /*
  * 1 when a reference to num (generation gen) may be one no walk sees: newer
  * has no such object, so the reference reads as null. A number some walk
@@ -127,17 +120,17 @@ object_names_missing(struct pdf_doc *newer, const struct pdf_refs *refs, const s
 			nint = 0;
 			continue;
 		}
-		if (delim(d[p])) {
+		if (pdf_delim(d[p])) {
 			s = p++;
 			if (d[s] == '/') /* a name: its regular characters */
-				while (p < len && !pdf_space(d[p]) && !delim(d[p]))
+				while (p < len && !pdf_space(d[p]) && !pdf_delim(d[p]))
 					p++;
 			else if ((d[s] == '<' || d[s] == '>') && p < len && d[p] == d[s])
 				p++;
 			nint = 0;
 			continue;
 		}
-		for (s = p; p < len && !pdf_space(d[p]) && !delim(d[p]); p++)
+		for (s = p; p < len && !pdf_space(d[p]) && !pdf_delim(d[p]); p++)
 			;
 		if (tokens <= 3) { /* the header: "N G obj", x's number and generation */
 			if (tokens < 3 && integer(d, s, p, &v))

@@ -26,6 +26,14 @@ pdf_space(unsigned char c)
 	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\v' || c == 0;
 }
 
+/* A delimiter (ISO 32000-2 §7.2.3), which ends a token as white space does. */
+static inline int
+pdf_delim(unsigned char c)
+{
+	return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' ||
+	       c == '}' || c == '/' || c == '%';
+}
+
 struct pdf_doc {
 	qpdf_data q;               /* shared: the qpdf handle, opened on data */
 	const unsigned char *data; /* shared: the original bytes (owned unless borrowed) */

@@ -64,14 +64,6 @@ read_num(const unsigned char *d, size_t len, size_t *p)
 	return seen ? v : -1;
 }
 
-/* A PDF delimiter (ISO 32000-2 7.2.3) */
-static int
-delim(unsigned char c)
-{
-	return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' ||
-	       c == '}' || c == '/' || c == '%';
-}
-
 /*
  * read_num() of an integer token, as qpdf's tokenizer reads one: its digits
  * end at white space, a delimiter or the end of the bytes. "123abc" is a
@@ -83,7 +75,7 @@ read_int(const unsigned char *d, size_t len, size_t *p)
 {
 	long long v = read_num(d, len, p);
 
-	return v >= 0 && *p < len && !pdf_space(d[*p]) && !delim(d[*p]) ? -1 : v;
+	return v >= 0 && *p < len && !pdf_space(d[*p]) && !pdf_delim(d[*p]) ? -1 : v;
 }
 
 long long
@@ -93,7 +85,7 @@ pdf_startxref_at(const unsigned char *d, size_t len, size_t at)
 
 	/* "startxref" a word of its own, then an integer (qpdf's findStartxref) */
 	if (len < 9 || at > len - 9 || memcmp(d + at, "startxref", 9) != 0 ||
-	    (p < len && !pdf_space(d[p]) && !delim(d[p])))
+	    (p < len && !pdf_space(d[p]) && !pdf_delim(d[p])))
 		return -1;
 	return read_int(d, len, &p);
 }
@@ -178,7 +170,8 @@ ref_follows(const unsigned char *d, size_t len, size_t p)
 	if (read_int(d, len, &p) < 0)
 		return 0;
 	p = skip_blank(d, len, p);
-	return p < len && d[p] == 'R' && (p + 1 == len || pdf_space(d[p + 1]) || delim(d[p + 1]));
+	return p < len && d[p] == 'R' &&
+	       (p + 1 == len || pdf_space(d[p + 1]) || pdf_delim(d[p + 1]));
 }
 
 /*
@@ -250,7 +243,7 @@ dict_ints_index(const unsigned char *d, size_t len, size_t p, const char *const 
 		} else if (c == '/') {
 			/* the name as a reader decodes it: #xx is the byte xx (/XRef#53tm is /XRefStm) */
 			for (kl = 0, name[kl++] = '/', p++;
-			     p < len && !delim(d[p]) && !pdf_space(d[p]); p++) {
+			     p < len && !pdf_delim(d[p]) && !pdf_space(d[p]); p++) {
 				unsigned char b = d[p];
 
 				if (b == '#' && p + 2 < len && isxdigit(d[p + 1]) &&
@@ -301,7 +294,7 @@ dict_ints_index(const unsigned char *d, size_t len, size_t p, const char *const 
 		} else if (c == ')' || c == '>' || c == '{' || c == '}') {
 			return -1;
 		} else { /* a number or a keyword (R, true, null): to the next delimiter */
-			while (p < len && !delim(d[p]) && !pdf_space(d[p]))
+			while (p < len && !pdf_delim(d[p]) && !pdf_space(d[p]))
 				p++;
 		}
 	}

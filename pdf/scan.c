@@ -65,13 +65,6 @@ struct scan {
 	int encrypt;      /* the name /Encrypt was met (outside object streams) */
 };
 
-static int
-is_delim(unsigned char c)
-{
-	return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' ||
-	       c == '}' || c == '/' || c == '%';
-}
-
 /* One more object: in the file's count and in the array it is an item of. */
 static void
 item(struct lex *lx, struct scan *s)
@@ -141,7 +134,7 @@ lex_feed(struct lex *lx, struct scan *s, const unsigned char *p, size_t len, siz
 				lx->st = L_WS;
 			continue;
 		case L_TOKEN:
-			if (!pdf_space(c) && !is_delim(c)) {
+			if (!pdf_space(c) && !pdf_delim(c)) {
 				if (lx->tlen < sizeof(lx->tok))
 					lx->tok[lx->tlen] = (char)c;
 				lx->tlen++;
@@ -289,7 +282,7 @@ has_name(const unsigned char *d, size_t n, const char *name)
 	const unsigned char *p = d, *e = d + n;
 
 	while (p < e && (p = memmem(p, (size_t)(e - p), name, k)) != NULL) {
-		if (p + k >= e || pdf_space(p[k]) || is_delim(p[k]))
+		if (p + k >= e || pdf_space(p[k]) || pdf_delim(p[k]))
 			return 1;
 		p += k;
 	}
@@ -318,11 +311,11 @@ filter_of(const unsigned char *d, size_t n)
 	if ((size_t)(e - p) >= 12 && memcmp(p, "/FlateDecode", 12) == 0)
 		p += 12;
 	else if ((size_t)(e - p) >= 3 && memcmp(p, "/Fl", 3) == 0 &&
-		 ((size_t)(e - p) == 3 || pdf_space(p[3]) || is_delim(p[3])))
+		 ((size_t)(e - p) == 3 || pdf_space(p[3]) || pdf_delim(p[3])))
 		p += 3;
 	else
 		return -1;
-	if (p < e && !pdf_space(*p) && !is_delim(*p))
+	if (p < e && !pdf_space(*p) && !pdf_delim(*p))
 		return -1;
 	if (arr) {
 		for (; p < e && pdf_space(*p); p++)
@@ -350,7 +343,7 @@ row_width(const unsigned char *d, size_t n)
 
 	while (p < e && (p = memmem(p, (size_t)(e - p), "/W", 2)) != NULL) {
 		p += 2;
-		if (p < e && !pdf_space(*p) && !is_delim(*p))
+		if (p < e && !pdf_space(*p) && !pdf_delim(*p))
 			continue; /* a longer name */
 		while (p < e && pdf_space(*p))
 			p++;
@@ -384,7 +377,7 @@ direct_length(const unsigned char *d, size_t n)
 
 	while (p < e && (p = memmem(p, (size_t)(e - p), "/Length", 7)) != NULL) {
 		p += 7;
-		if (p < e && !pdf_space(*p) && !is_delim(*p))
+		if (p < e && !pdf_space(*p) && !pdf_delim(*p))
 			continue; /* /Length1 and the like */
 		while (p < e && pdf_space(*p))
 			p++;
@@ -502,7 +495,7 @@ next_header(const unsigned char *d, size_t from, size_t to)
 		at = (size_t)(o - d);
 		k = at + 1;
 		if (o[1] != 'b' || o[2] != 'j' ||
-		    (at + 3 < to && !pdf_space(d[at + 3]) && !is_delim(d[at + 3])))
+		    (at + 3 < to && !pdf_space(d[at + 3]) && !pdf_delim(d[at + 3])))
 			continue;
 		for (j = at, n = 0; n < 2; n++) {
 			for (e = j; j > 0 && pdf_space(d[j - 1]); j--)

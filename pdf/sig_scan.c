@@ -37,8 +37,7 @@
 static int
 ends_token(unsigned char c)
 {
-	return pdf_space(c) || c == '(' || c == ')' || c == '<' || c == '>' || c == '[' ||
-	       c == ']' || c == '{' || c == '}' || c == '/' || c == '%';
+	return pdf_space(c) || pdf_delim(c);
 }
 
 struct cur {
