@@ -20,6 +20,11 @@
 
 #define PDF_MAX ((size_t)256 * 1024 * 1024)
 #define QUERY_MAX 2048
+/* The list's page and page size, as openapi.yaml bounds them (the server's
+   DB_LIST_PAGE_MAX and DB_LIST_PAGE_SIZE_MAX): out of range is a usage error
+   here, not a round trip for a 400. */
+#define LIST_PAGE_MAX 100000
+#define LIST_PAGE_SIZE_MAX 100
 
 static int
 usage(const char *cmd, const char *msg)
@@ -468,6 +473,7 @@ cmd_list(const struct client_cli *cli, int argc, char **argv)
 	const char short_of[] = "tsbqifTpz";
 	char q[QUERY_MAX] = "", path[QUERY_MAX + 32];
 	json_t *doc = NULL, *it;
+	int64_t page = 1, size = 10;
 	size_t i;
 	int o, r, as_json = 0;
 
@@ -484,6 +490,10 @@ cmd_list(const struct client_cli *cli, int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage(argv[0], "unexpected argument");
+	if (vals[7] != NULL && sp_parse_i64(vals[7], 1, LIST_PAGE_MAX, &page) != SP_OK)
+		return usage(argv[0], "--page wants a number from 1 to 100000");
+	if (vals[8] != NULL && sp_parse_i64(vals[8], 1, LIST_PAGE_SIZE_MAX, &size) != SP_OK)
+		return usage(argv[0], "--page-size wants a number from 1 to 100");
 	for (i = 0; i < SP_ARRAY_LEN(keys); i++)
 		qadd(q, sizeof(q), keys[i], vals[i]);
 	snprintf(path, sizeof(path), "/api/v1/contracts?%s", q);
@@ -503,16 +513,15 @@ cmd_list(const struct client_cli *cli, int argc, char **argv)
 			       s(json_object_get(it, "initiator"), "name"));
 		{
 			long long total = json_integer_value(json_object_get(doc, "total"));
-			long long page = vals[7] != NULL ? atoll(vals[7]) : 1;
-			long long size = vals[8] != NULL ? atoll(vals[8]) : 10;
-			long long pages = size > 0 ? (total + size - 1) / size : 1;
+			/* Rounded up without total + size - 1, which a server's total could overflow. */
+			long long pages = total / size + (total % size != 0);
 
 			if (pages < 1)
 				pages = 1;
 			/* Past 1000 matches a filtered list's total is a lower bound. */
 			int exact = !json_is_false(json_object_get(doc, "total_exact"));
 
-			printf("page %lld of %s%lld, total %s%lld%s\n", page,
+			printf("page %lld of %s%lld, total %s%lld%s\n", (long long)page,
 			       exact ? "" : "at least ", pages, exact ? "" : "at least ", total,
 			       json_is_true(json_object_get(doc, "has_more"))
 				       ? " (--page N for more)"

@@ -221,27 +221,6 @@ json_add_trust(json_t *doc, const char *const *roots, size_t nroots, const char 
 	return 0;
 }
 
-/* "YYYY-MM-DDTHH:MM:SSZ" (UTC) to time_t; -1 when it is not that. */
-static time_t
-utc_parse(const char *s)
-{
-	struct tm tm;
-	int y, mo, d, h, mi, sec, n = 0;
-
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
-	    s[n] != '\0' || n != 20 || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || sec > 60 || h < 0 || mi < 0 || sec < 0)
-		return (time_t)-1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	return timegm(&tm);
-}
-
 int
 client_cmd_verify(const char *default_roots, int argc, char **argv)
 {
@@ -288,11 +267,17 @@ client_cmd_verify(const char *default_roots, int argc, char **argv)
 		} else if (ch == 't') {
 			tsa = optarg;
 		} else if (ch == 'a') {
-			if ((vo.at = utc_parse(optarg)) == (time_t)-1) {
-				fprintf(stderr, "sealpact verify: --at wants a UTC time such as "
-						"2040-01-01T00:00:00Z\n");
+			int64_t at;
+			const char *why;
+
+			if (sp_time_parse(optarg, &at, &why) != SP_OK) {
+				fprintf(stderr,
+					"sealpact verify: --at wants an RFC 3339 time such as "
+					"2040-01-01T00:00:00Z; \"%s\" is %s\n",
+					optarg, why);
 				goto out;
 			}
+			vo.at = (time_t)at;
 		} else {
 			fprintf(stderr, "Run 'sealpact help verify' for usage.\n");
 			goto out;

@@ -270,6 +270,20 @@ int sp_parse_i64n(const char *s, size_t n, int64_t lo, int64_t hi, int64_t *out)
 int sp_parse_u64n(const char *s, size_t n, uint64_t lo, uint64_t hi, uint64_t *out) SP_WUR;
 
 /*
+ * An RFC 3339 date-time with a zone ("2026-11-21T19:20:46Z",
+ * "2026-11-21T19:20:46.5+08:00"), checked field by field (month lengths,
+ * leap years, hour < 24, the offset within -14:00..+14:00, second 60 only as
+ * the leap second 23:59:60 UTC, which counts as the next second), naming an
+ * instant from 1970 to 9999-12-31T23:59:59Z: SP_OK with *epoch the seconds
+ * since 1970 in UTC and *why NULL, else SP_ERR_INVALID with *why saying what
+ * is wrong ("... is <why>", static text). Nothing else passes ("tomorrow",
+ * "infinity", a date without a time or zone, " 1" for "01"): PostgreSQL,
+ * which takes the server's strings next, would take some of those or refuse
+ * with its own words (an offset past 15:59). Any thread.
+ */
+int sp_time_parse(const char *s, int64_t *epoch, const char **why) SP_WUR;
+
+/*
  * Time zones by IANA name ("Asia/Shanghai", "UTC"), for the date a seal
  * shows. sp_tz_check: SP_OK when the zone is known (its tzdata file
  * exists), else SP_ERR_INVALID naming it. sp_tz_offset: the zone's offset

@@ -94,7 +94,7 @@ expiry_of(struct request *r, const json_t *doc, int64_t *epoch)
 	*epoch = 0;
 	if (v == NULL || json_is_null(v))
 		return 1;
-	if (json_is_string(v) && wf_time_check(json_string_value(v), epoch, &why) == SP_OK) {
+	if (json_is_string(v) && sp_time_parse(json_string_value(v), epoch, &why) == SP_OK) {
 		if (*epoch > (int64_t)time(NULL))
 			return 1;
 		why = "not in the future";

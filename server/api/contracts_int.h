@@ -49,20 +49,6 @@ void wf_actor_fill(struct db_actor *a, const struct request *r, const struct pri
 /* 1 with *out set, or 0 after answering 404 for a malformed {number} path parameter. */
 int wf_path_number(struct request *r, int64_t *out);
 
-/*
- * An RFC 3339 date-time with a zone ("2026-11-21T19:20:46Z",
- * "2026-11-21T19:20:46.5+08:00"), checked field by field (month lengths,
- * leap years, hour < 24, the offset within -14:00..+14:00, second 60 only as
- * the leap second 23:59:60 UTC, which counts as the next second), naming an
- * instant from 1970 to 9999-12-31T23:59:59Z: SP_OK with *epoch the seconds
- * since 1970 in UTC and *why NULL, else SP_ERR_INVALID with *why saying what
- * is wrong ("... is <why>", static text). Nothing else passes ("tomorrow",
- * "infinity", a date without a time or zone): PostgreSQL, which takes the
- * same string next, would take some of those or refuse with its own words
- * (an offset past 15:59). Any thread.
- */
-int wf_time_check(const char *s, int64_t *epoch, const char **why) SP_WUR;
-
 /* The furthest a contract deadline may lie ahead, in years. */
 #define WF_DEADLINE_MAX_YEARS 10
 

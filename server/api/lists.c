@@ -49,7 +49,7 @@ created_ok(struct request *r, const char *name, const char *s)
 	const char *why;
 	struct sp_errinfo ei;
 
-	if (s == NULL || wf_time_check(s, &t, &why) == SP_OK)
+	if (s == NULL || sp_time_parse(s, &t, &why) == SP_OK)
 		return 1;
 	sp_errinfo_init(&ei);
 	(void)sp_err_reason(&ei, SP_ERR_INVALID, "invalid",

@@ -402,7 +402,7 @@ time_member(json_t *doc, const char *k, char *buf, size_t n, int64_t *t, struct 
 	const char *why = "not a string";
 
 	if (s == NULL || (strlen(s) >= n && (why = "too long")) ||
-	    wf_time_check(s, t, &why) != SP_OK)
+	    sp_time_parse(s, t, &why) != SP_OK)
 		return sp_err_reason(ei, SP_ERR_INVALID, "validity_invalid",
 				     "%s must be an RFC 3339 time with a zone, such as "
 				     "2027-01-01T00:00:00+08:00; it is %s",

@@ -218,6 +218,29 @@ START_TEST(cli_health_ok_not_ready_and_unreachable)
 END_TEST
 
 /*
+ * A fresh directory at tmp (short: the paths made from it are sized for
+ * that) holding a saved session for the canned server, and XDG_CONFIG_HOME
+ * pointing at it: the CLI runs as if logged in.
+ */
+static void
+session_saved(char *tmp, size_t cap, const char *name)
+{
+	char path[512];
+	FILE *f;
+
+	ck_assert_uint_lt((size_t)snprintf(tmp, cap, "%s", test_tmpdir_new(name)), cap);
+	snprintf(path, sizeof(path), "%s/sealpact", tmp);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/sealpact/session.json", tmp);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "{\"server\":\"%s\",\"token\":\"t0k\"}", base);
+	fclose(f);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	setenv("XDG_CONFIG_HOME", tmp, 1);
+}
+
+/*
  * sign prints the server's prepare before it asks the PIN: the session, its
  * expiry and the date seal's zone, none of them raw (an ESC there set the
  * terminal's title, cleared it, or forged a line).
@@ -229,11 +252,8 @@ START_TEST(cli_sign_prints_the_servers_text_clean)
 			       "--invisible", "--key", key,    "--cert",
 			       cert,          NULL };
 	struct run r;
-	FILE *f;
 
-	/* (the paths made from it are sized for a short one: say so, not truncate) */
-	ck_assert_uint_lt((size_t)snprintf(tmp, sizeof(tmp), "%s", test_tmpdir_new("cli-sign")),
-			  sizeof(tmp));
+	session_saved(tmp, sizeof(tmp), "cli-sign");
 	snprintf(key, sizeof(key), "%s/key.pem", tmp);
 	snprintf(cert, sizeof(cert), "%s/cert.pem", tmp);
 	snprintf(path, sizeof(path),
@@ -241,15 +261,6 @@ START_TEST(cli_sign_prints_the_servers_text_clean)
 		 "-subj /CN=sign-test >/dev/null 2>&1",
 		 key, cert);
 	ck_assert_int_eq(system(path), 0);
-	snprintf(path, sizeof(path), "%s/sealpact", tmp);
-	ck_assert_int_eq(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/sealpact/session.json", tmp);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f, "{\"server\":\"%s\",\"token\":\"t0k\"}", base);
-	fclose(f);
-	ck_assert_int_eq(chmod(path, 0600), 0);
-	setenv("XDG_CONFIG_HOME", tmp, 1);
 	run_cli(&r, sign, NULL);
 	unsetenv("XDG_CONFIG_HOME");
 	ck_assert_msg(strstr(r.out, "signing session s?[2J1 (expires 2030?[H)") != NULL, "%s",
@@ -261,6 +272,63 @@ START_TEST(cli_sign_prints_the_servers_text_clean)
 		      r.err);
 	/* the token's algorithm is not the "none" asked for: nothing signed */
 	ck_assert_int_ne(r.status, 0);
+	snprintf(path, sizeof(path), "rm -rf %s", tmp);
+	ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
+/*
+ * Numbers and times on the command line are checked before anything is
+ * sent: a list page out of 1..100000 or a page size out of 1..100 (atoll
+ * read "12abc" as 12 and "abc" as 0), a --at time that is no RFC 3339
+ * instant (sscanf read "2026- 1-01" as January, and timegm moved February 31
+ * to March 3). Each is exit 64 with a message that names the flag, and no
+ * request reaches the server even with a saved session.
+ */
+START_TEST(cli_numbers_and_times_are_checked_before_sending)
+{
+	static const char *const cases[][5] = {
+		{ "list", "--page", "0", NULL },
+		{ "list", "--page", "12abc", NULL },
+		{ "list", "--page", "99999999999999999999", NULL },
+		{ "list", "--page-size", "101", NULL },
+		{ "list", "--page-size", " 5", NULL },
+		{ "verify", "--at", "2026- 1-01T00:00:00Z", "x.pdf", NULL },
+		{ "verify", "--at", "2026-02-31T00:00:00Z", "x.pdf", NULL },
+		{ "verify", "--at", "2026-01-01T00:00:00", "x.pdf", NULL },
+	};
+	static const char *const says[] = {
+		"--page wants a number from 1 to 100000",
+		"--page wants a number from 1 to 100000",
+		"--page wants a number from 1 to 100000",
+		"--page-size wants a number from 1 to 100",
+		"--page-size wants a number from 1 to 100",
+		"\"2026- 1-01T00:00:00Z\" is not of the form",
+		"\"2026-02-31T00:00:00Z\" is not a day of the calendar",
+		"is without a zone",
+	};
+	char tmp[48], path[512];
+	const char *args[8];
+	struct run r;
+	size_t i, n;
+
+	session_saved(tmp, sizeof(tmp), "cli-nums");
+	for (i = 0; i < SP_ARRAY_LEN(cases); i++) {
+		n = 0;
+		args[n++] = "--server";
+		args[n++] = base;
+		for (; cases[i][n - 2] != NULL; n++)
+			args[n] = cases[i][n - 2];
+		args[n] = NULL;
+		run_cli(&r, args, NULL);
+		ck_assert_msg(r.status == 64 && strstr(r.err, says[i]) != NULL,
+			      "case %zu (%s %s): exit %d, stderr '%s'", i, cases[i][1], cases[i][2],
+			      r.status, r.err);
+	}
+	unsetenv("XDG_CONFIG_HOME");
+	pthread_mutex_lock(&srv.mu);
+	ck_assert_int_eq(srv.nrequests, 0);
+	pthread_mutex_unlock(&srv.mu);
 	snprintf(path, sizeof(path), "rm -rf %s", tmp);
 	ck_assert_int_eq(system(path), 0);
 }
@@ -280,17 +348,7 @@ START_TEST(cli_alias_file_with_crlf)
 	struct run r;
 	FILE *f;
 
-	/* (the paths made from it are sized for a short one: say so, not truncate) */
-	ck_assert_uint_lt((size_t)snprintf(tmp, sizeof(tmp), "%s", test_tmpdir_new("cli-alias")),
-			  sizeof(tmp));
-	snprintf(path, sizeof(path), "%s/sealpact", tmp);
-	ck_assert_int_eq(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/sealpact/session.json", tmp);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f, "{\"server\":\"%s\",\"token\":\"t0k\"}", base);
-	fclose(f);
-	ck_assert_int_eq(chmod(path, 0600), 0);
+	session_saved(tmp, sizeof(tmp), "cli-alias");
 	snprintf(pdf, sizeof(pdf), "%s/c.pdf", tmp);
 	f = fopen(pdf, "w");
 	ck_assert_ptr_nonnull(f);
@@ -303,7 +361,6 @@ START_TEST(cli_alias_file_with_crlf)
 	      "supplier\tSupplier Ltd\t91310000MA0000002B\r\n",
 	      f);
 	fclose(f);
-	setenv("XDG_CONFIG_HOME", tmp, 1);
 	setenv("SEALPACT_ALIASES", aliases, 1);
 	run_cli(&r, create, NULL);
 	unsetenv("SEALPACT_ALIASES");
@@ -438,6 +495,7 @@ client_cli_suite(void)
 	tcase_add_test(cli, cli_health_ok_not_ready_and_unreachable);
 	tcase_add_test(cli, cli_sign_prints_the_servers_text_clean);
 	tcase_add_test(cli, cli_alias_file_with_crlf);
+	tcase_add_test(cli, cli_numbers_and_times_are_checked_before_sending);
 	tcase_add_test(cli, cli_offline_sign_exit_status_per_cause);
 	suite_add_tcase(s, cli);
 	return s;
