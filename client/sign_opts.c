@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +76,7 @@ sign_placement_parse(struct sign_opts *o, const char *kind, const char *arg, str
 	struct pdf_placement *p;
 	char(*t)[256];
 	double v[3];
+	int64_t page;
 	char *c;
 
 	if (o->npl >= SIGN_MAX_PLACEMENTS)
@@ -84,11 +86,12 @@ sign_placement_parse(struct sign_opts *o, const char *kind, const char *arg, str
 	memset(p, 0, sizeof(*p));
 	if (strcmp(kind, "normal") == 0 || strcmp(kind, "date") == 0) {
 		p->mode = kind[0] == 'n' ? PDF_PLACE_NORMAL : PDF_PLACE_DATE;
+		/* The page as an integer, not a double: (int) of 1e30 is undefined. */
 		if (split_numbers(arg, t[0], sizeof(t[0]), &v[1], 2) != 0 ||
-		    parse_double(t[0], &v[0]) != 0 || v[0] < 1 || v[0] != (int)v[0])
+		    sp_parse_i64(t[0], 1, INT_MAX, &page) != SP_OK)
 			return sp_err(ei, SP_ERR_INVALID, "--%s wants PAGE,X,Y (e.g. 1,400,120)",
 				      kind);
-		p->page = (int)v[0];
+		p->page = (int)page;
 		p->x = v[1];
 		p->y = v[2];
 	} else if (strcmp(kind, "multi") == 0) {

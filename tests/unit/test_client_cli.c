@@ -409,6 +409,9 @@ START_TEST(cli_offline_sign_exit_status_per_cause)
 		{ "short", "seal.png", "k.pem", "o.pdf", "--normal", "1,300,300", NULL, 65, "" },
 		{ "short", "seal.png", "c.pem", "o.pdf", "--normal", "0,300,300", NULL, 64,
 		  "--normal wants PAGE,X,Y" },
+		/* (int)1e30 is undefined behaviour: the page is read as an integer */
+		{ "short", "seal.png", "c.pem", "o.pdf", "--normal", "1e30,300,300", NULL, 64,
+		  "--normal wants PAGE,X,Y" },
 		{ "short", "seal.png", "c.pem", "no/such/dir/o.pdf", "--normal", "1,300,300", NULL,
 		  73, "No such file or directory" },
 		{ "short", "seal.png", "c.pem", "o.pdf", "--normal", "1,300,300", "dead", 69,
