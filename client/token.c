@@ -259,7 +259,6 @@ client_signer_sign(struct client_signer *s, const uint8_t *data, size_t len, uin
 	*alg_name = NULL;
 	if ((r = crypto_sigalg_for_cert(s->cert, &alg, ei)) != SP_OK)
 		goto out;
-	r = SP_ERR_CRYPTO;
 	if ((mctx = EVP_MD_CTX_new()) == NULL)
 		goto fail;
 	if (alg == CRYPTO_SIGALG_SM2_SM3) {
