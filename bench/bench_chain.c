@@ -450,17 +450,18 @@ int
 main(int argc, char **argv)
 {
 	char dir[] = "/tmp/sp-bench-chain.XXXXXX", path[512], tc[512], tk[512], ca[512], root[512];
-	const char *roots[] = { root }, *inter[] = { ca };
+	const char *roots[] = { root }, *inter[] = { ca }, *form;
 	unsigned char *pdf = NULL, *png = NULL;
 	size_t len = 0, pnglen = 0;
-	int n = argc > 3 ? atoi(argv[3]) : 20, rounds = argc > 4 ? atoi(argv[4]) : 5, i, r;
+	int n = (int)bench_arg(argc, argv, 3, 20, 2, 200), i, r;
+	int rounds = (int)bench_arg(argc, argv, 4, 5, 1, 100);
 	double *tp, *tcm, *bp, *bcm, *col;
 	struct sp_errinfo ei;
 	struct pdf_normalized up;
 	struct keys k;
 	FILE *f;
 
-	if (argc < 3 || n < 2 || n > 200 || rounds < 1 || rounds > 100) {
+	if (argc < 3) {
 		fprintf(stderr, "usage: bench_chain PDF SEAL.png [N (2..200)] [ROUNDS (1..100)]\n");
 		return 64;
 	}
@@ -515,16 +516,16 @@ main(int argc, char **argv)
 	if (crypto_trust_new(roots, 1, inter, 1, NULL, 0, NULL, &k.trust, &ei) != SP_OK ||
 	    crypto_ts_trust_load(root, &k.ts_trust, &ei) != SP_OK)
 		bench_die("trust", &ei);
-	if ((tp = calloc((size_t)(n * rounds), sizeof(double))) == NULL ||
-	    (tcm = calloc((size_t)(n * rounds), sizeof(double))) == NULL ||
-	    (bp = calloc((size_t)(n * rounds), sizeof(double))) == NULL ||
-	    (bcm = calloc((size_t)(n * rounds), sizeof(double))) == NULL ||
+	if ((tp = calloc((size_t)n * (size_t)rounds, sizeof(double))) == NULL ||
+	    (tcm = calloc((size_t)n * (size_t)rounds, sizeof(double))) == NULL ||
+	    (bp = calloc((size_t)n * (size_t)rounds, sizeof(double))) == NULL ||
+	    (bcm = calloc((size_t)n * (size_t)rounds, sizeof(double))) == NULL ||
 	    (col = calloc((size_t)rounds, sizeof(double))) == NULL)
 		bench_die("oom", NULL);
 	walk = getenv("BENCH_CHAIN_WALK") != NULL;
 	cg = getenv("BENCH_CHAIN_CG") != NULL;
-	formwalk = getenv("BENCH_CHAIN_FORM") != NULL &&
-		   strcmp(getenv("BENCH_CHAIN_FORM"), "walk") == 0;
+	form = getenv("BENCH_CHAIN_FORM");
+	formwalk = form != NULL && strcmp(form, "walk") == 0;
 	/* both chains start from the stored upload, as sealpactd's do */
 	if (pdf_upload_normalize(pdf, len, &up, &ei) != SP_OK)
 		bench_die("normalize", &ei);

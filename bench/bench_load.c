@@ -48,6 +48,7 @@
  * server's (a Python client's own ~20 ms per request hid it).
  */
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -255,10 +256,11 @@ static int
 chain_run(void)
 {
 	int ns = job.nsigners, nc = job.ncontracts, k, i;
-	double *pt = calloc((size_t)(ns * nc), sizeof(double));
-	double *dt = calloc((size_t)(ns * nc), sizeof(double));
-	double *ct = calloc((size_t)(ns * nc * 4), sizeof(double));      /* server/PG x prep/done */
-	double *ph = calloc((size_t)(ns * nc * DONE_N), sizeof(double)); /* done_phase's */
+	double *pt = calloc((size_t)ns * (size_t)nc, sizeof(double));
+	double *dt = calloc((size_t)ns * (size_t)nc, sizeof(double));
+	double *ct =
+		calloc((size_t)ns * (size_t)nc * 4, sizeof(double)); /* server/PG x prep/done */
+	double *ph = calloc((size_t)ns * (size_t)nc * DONE_N, sizeof(double)); /* done_phase's */
 	double col_p[64], col_d[64], mp[MAX_SIGNERS], md[MAX_SIGNERS], mc[4][MAX_SIGNERS];
 	double mph[DONE_N][MAX_SIGNERS];
 	int w;
@@ -266,8 +268,9 @@ chain_run(void)
 	json_t *doc;
 	struct hconn hc = { .fd = -1 };
 
-	if (pt == NULL || dt == NULL || ct == NULL || ph == NULL || nc > 64)
-		return 2;
+	/* (nc <= 64: job_read checked it) */
+	if (pt == NULL || dt == NULL || ct == NULL || ph == NULL)
+		bench_die("out of memory", NULL);
 	for (i = 0; i < nc; i++)
 		for (k = 0; k < ns; k++) {
 			struct signer *s = &job.signers[k];
@@ -412,9 +415,11 @@ tree_ticks(long pid, long long out[2])
 		fclose(f);
 		if (s == NULL || (s = strrchr(line, ')')) == NULL)
 			continue;
+		/* NOLINTNEXTLINE(cert-err34-c): the kernel's own: a directory name of digits */
 		self = atol(d->d_name);
 		/* after ")": state ppid pgrp session tty tpgid flags minflt cminflt majflt
 		 * cmajflt utime stime cutime cstime */
+		/* NOLINTNEXTLINE(cert-err34-c): /proc/PID/stat, the kernel's format */
 		if (sscanf(s + 2, "%*c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u %lld %lld %lld %lld",
 			   &ppid, &ut, &st, &cut, &cst) != 5)
 			continue;
@@ -438,6 +443,7 @@ schedstat_ns(const char *path)
 	FILE *f = fopen(path, "r");
 
 	if (f != NULL) {
+		/* NOLINTNEXTLINE(cert-err34-c): schedstat, the kernel's format */
 		if (fscanf(f, "%lld", &ns) != 1)
 			ns = 0;
 		fclose(f);
@@ -499,6 +505,7 @@ cpu_ns(int which)
 		s = fgets(line, sizeof(line), f);
 		fclose(f);
 		if (s != NULL && (s = strrchr(line, ')')) != NULL &&
+		    /* NOLINTNEXTLINE(cert-err34-c): /proc/PID/task/TID/stat, the kernel's */
 		    sscanf(s + 2, "%*c %ld", &ppid) == 1 && ppid == pid)
 			sum += threads_ns(d->d_name);
 	}
@@ -536,6 +543,18 @@ signer_read(struct signer *s, char *v)
 	return s->token != NULL && s->ctx != NULL && s->prepare_body != NULL ? 0 : -1;
 }
 
+/* A job file's pid, pgpid or threads: 1 when v is no number of 1..INT_MAX (atol read it as 0). */
+static int
+job_num(const char *v, long *out)
+{
+	int64_t x;
+
+	if (sp_parse_i64(v, 1, INT_MAX, &x) != SP_OK)
+		return 1;
+	*out = (long)x;
+	return 0;
+}
+
 static int
 job_read(const char *path)
 {
@@ -543,6 +562,8 @@ job_read(const char *path)
 	char *line = NULL, *v;
 	size_t cap = 0;
 	ssize_t n;
+	long threads = 0;
+	int bad = 0;
 
 	if (f == NULL)
 		return -1;
@@ -566,11 +587,11 @@ job_read(const char *path)
 		else if (strcmp(line, "placements") == 0)
 			job.placements = strdup(v);
 		else if (strcmp(line, "pid") == 0)
-			job.pid = atol(v);
+			bad |= job_num(v, &job.pid);
 		else if (strcmp(line, "pgpid") == 0)
-			job.pgpid = atol(v);
+			bad |= job_num(v, &job.pgpid);
 		else if (strcmp(line, "threads") == 0)
-			job.threads = atoi(v);
+			bad |= job_num(v, &threads);
 		else if (strcmp(line, "contract") == 0 && job.ncontracts < MAX_CONTRACTS)
 			snprintf(job.contracts[job.ncontracts++], 24, "%s", v);
 		else if (strcmp(line, "mode") == 0)
@@ -583,6 +604,9 @@ job_read(const char *path)
 	}
 	free(line);
 	fclose(f);
+	job.threads = threads <= MAX_THREADS ? (int)threads : 0;
+	if (bad)
+		return -1;
 	if (job.chain)
 		return job.contracts != NULL && job.url[0] && job.placements && job.nsigners > 0 &&
 				       job.ncontracts > 0 && job.ncontracts <= 64
@@ -634,7 +658,7 @@ main(int argc, char **argv)
 	dv = calloc((size_t)job.ncontracts, sizeof(double));
 	if (!prep_ms || !done_ms || !pv || !dv ||
 	    (s->prepare_body = prepare_body(s->cert_b64)) == NULL)
-		return 2;
+		bench_die("out of memory", NULL);
 	tree_ticks(job.pid, c0);
 	tree_ticks(job.pgpid, g0);
 	t0 = bench_now_ms();

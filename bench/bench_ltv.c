@@ -192,7 +192,7 @@ main(int argc, char **argv)
 	const char *rp[1], *cp[1];
 	unsigned char *pdf = NULL;
 	size_t len = 0;
-	int rounds = argc > 2 ? atoi(argv[2]) : 20, i, s;
+	int rounds = (int)bench_arg(argc, argv, 2, 20, 1, 100000), i, s;
 	struct crypto_trust *trust = NULL;
 	struct sp_errinfo ei;
 	EVP_PKEY *cakey;

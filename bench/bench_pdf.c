@@ -18,16 +18,13 @@ main(int argc, char **argv)
 {
 	static const int sizes[] = { 1, 10, 100 };
 	static const char *modes[] = { "normal", "multi all", "seam all" };
-	int runs = argc > 1 ? atoi(argv[1]) : 15;
+	int runs = (int)bench_arg(argc, argv, 1, 15, 1, 10000);
 	size_t seal_len, si, mi;
 	unsigned char *seal = make_seal_png(300, &seal_len);
 	double *t;
 
-	if (runs < 1 || runs > 10000) {
-		fprintf(stderr, "usage: bench_pdf [runs 1..10000]\n");
-		return 2;
-	}
-	t = calloc((size_t)runs, sizeof(*t));
+	if ((t = calloc((size_t)runs, sizeof(*t))) == NULL)
+		bench_die("out of memory", NULL);
 	printf("seal PNG %zu bytes, %d runs each\n", seal_len, runs);
 	printf("%-6s %-10s %12s %14s %14s\n", "pages", "mode", "median ms", "appended B",
 	       "appended/page");
@@ -40,10 +37,8 @@ main(int argc, char **argv)
 		double topen = bench_now_ms();
 
 		sp_errinfo_init(&ei);
-		if (pdf_doc_open(d, n, &doc, &ei) != SP_OK) {
-			fprintf(stderr, "open: %s\n", ei.msg);
-			return 1;
-		}
+		if (pdf_doc_open(d, n, &doc, &ei) != SP_OK)
+			bench_die("open", &ei);
 		topen = bench_now_ms() - topen;
 		printf("%-6d %-10s %12.3f %14zu (document bytes)\n", sizes[si], "open", topen, n);
 		for (mi = 0; mi < SP_ARRAY_LEN(modes); mi++) {

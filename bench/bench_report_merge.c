@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "../tests/support/report_chain.h"
+#include "util.h"
 #include "verify_report.h"
 
 static double
@@ -70,8 +71,8 @@ by_splice(const char *base, const struct crypto_verify_report *rep, size_t size)
 int
 main(int argc, char **argv)
 {
-	int runs = argc > 1 ? atoi(argv[1]) : 200, i, r = 1;
-	size_t kmax = argc > 2 ? (size_t)atoi(argv[2]) : 20, k, len, bsize;
+	int runs = (int)bench_arg(argc, argv, 1, 200, 1, 1000000), i, r = 1;
+	size_t kmax = (size_t)bench_arg(argc, argv, 2, 20, 1, 1000), k, len, bsize;
 	const char *only = argc > 3 ? argv[3] : NULL;
 	struct crypto_verify_report rep = { 0 };
 	char *base = NULL, *a = NULL, *b = NULL;

@@ -38,7 +38,7 @@ main(int argc, char **argv)
 	char dir[] = "/tmp/sp-bench-sign.XXXXXX", path[512];
 	unsigned char *pdf = NULL;
 	size_t len = 0;
-	int rounds = argc > 2 ? atoi(argv[2]) : 50, i, s;
+	int rounds = (int)bench_arg(argc, argv, 2, 50, 1, 100000), i, s;
 	struct sp_errinfo ei;
 	struct crypto_tsa *tsa = NULL;
 	EVP_PKEY *key;

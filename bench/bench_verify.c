@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "../tests/unit/test_verify_corpus.h"
+#include "util.h"
 
 static char sealpact[PATH_MAX];
 
@@ -187,8 +188,8 @@ int
 main(int argc, char **argv)
 {
 	static const int counts[] = { 1, 3, 10, 20 }, large[] = { 10, 50, 100 };
-	int runs = argc > 1 ? atoi(argv[1]) : 7, have = 0, ok = 1;
-	size_t mb = argc > 2 ? (size_t)atol(argv[2]) : 30, n, i;
+	int runs = (int)bench_arg(argc, argv, 1, 7, 1, 100000), have = 0, ok = 1;
+	size_t mb = (size_t)bench_arg(argc, argv, 2, 30, 1, 4096), n, i;
 	char exe[PATH_MAX], name[64], nss[PATH_MAX], ca[PATH_MAX], *path;
 	unsigned char *d;
 	ssize_t el;

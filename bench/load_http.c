@@ -221,7 +221,7 @@ http_post(struct hconn *hc, const char *path, const char *auth, const char *head
 {
 	size_t blen = strlen(body), hl, clen, vl;
 	const char *eoh, *v;
-	long status;
+	int64_t status;
 	ssize_t r;
 	int attempt, close_after;
 
@@ -243,7 +243,7 @@ http_post(struct hconn *hc, const char *path, const char *auth, const char *head
 			return -1;
 		hc->in.n = 0;
 		if (hconn_write(hc, hc->out.p, hc->out.n) == 0 &&
-		    (hc->t_sent = bench_now_ms()) > 0 && (r = hconn_read(hc)) > 0)
+		    (hc->t_sent = bench_now_ms()) > 0 && hconn_read(hc) > 0)
 			break;
 		r = hc->reused && attempt == 0;
 		hconn_close(hc);
@@ -256,7 +256,9 @@ http_post(struct hconn *hc, const char *path, const char *auth, const char *head
 		if (hconn_read(hc) <= 0)
 			goto broken;
 	hl = (size_t)(eoh + 4 - hc->in.p);
-	if (sscanf(hc->in.p, "HTTP/1.%*[01] %ld", &status) != 1 ||
+	/* "HTTP/1.0 " or "HTTP/1.1 ", then three digits */
+	if (strncmp(hc->in.p, "HTTP/1.", 7) != 0 || (hc->in.p[7] != '0' && hc->in.p[7] != '1') ||
+	    hc->in.p[8] != ' ' || sp_parse_i64n(hc->in.p + 9, 3, 100, 599, &status) != SP_OK ||
 	    head_value(hc->in.p, eoh + 2, "Transfer-Encoding", &vl) != NULL ||
 	    (v = head_value(hc->in.p, eoh + 2, "Content-Length", &vl)) == NULL)
 		goto broken; /* sealpactd always sends Content-Length */
@@ -276,7 +278,7 @@ http_post(struct hconn *hc, const char *path, const char *auth, const char *head
 	(*out)[clen] = '\0';
 	if (close_after)
 		hconn_close(hc);
-	return status;
+	return (long)status;
 broken:
 	hconn_close(hc);
 	return -1;

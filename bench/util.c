@@ -35,7 +35,23 @@ bench_sh(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(cmd, sizeof(cmd), fmt, ap);
 	va_end(ap);
+	/* NOLINTNEXTLINE(cert-env33-c): the benchmarks' own commands (util.h), nothing from input */
 	return system(cmd);
+}
+
+long
+bench_arg(int argc, char **argv, int i, long dflt, long lo, long hi)
+{
+	int64_t v;
+
+	if (i >= argc)
+		return dflt;
+	if (sp_parse_i64(argv[i], lo, hi, &v) != SP_OK) {
+		fprintf(stderr, "%s: argument %d: '%s' is not a number from %ld to %ld\n",
+			program_invocation_short_name, i, argv[i], lo, hi);
+		exit(2);
+	}
+	return (long)v;
 }
 
 void
