@@ -116,6 +116,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memset(&pl, 0, sizeof(pl));
 	pl.mode = (enum pdf_place_mode)(data[0] % 7);
+	/* NOLINTNEXTLINE(bugprone-signed-char-misuse,cert-str34-c): negative pages on purpose */
 	pl.page = (int8_t)data[1];
 	pl.x = (int16_t)(data[2] << 8 | data[3]);
 	pl.y = (int16_t)(data[4] << 8 | data[5]);

@@ -44,9 +44,9 @@ chain_sig(struct crypto_sig_report *s, size_t i, size_t k, unsigned variant)
 	if (odd && i % 5 == 0)
 		snprintf(s->message, sizeof(s->message),
 			 "a \x7f message \xe4\xb8\xad\xe6\x96\x87 /");
-	s->byte_range[1] = (long long)(1000 * i);
-	s->byte_range[2] = (long long)(1000 * i + 100);
-	s->byte_range[3] = (long long)(50 * i);
+	s->byte_range[1] = (long long)i * 1000;
+	s->byte_range[2] = (long long)i * 1000 + 100;
+	s->byte_range[3] = (long long)i * 50;
 	s->revision = i;
 	s->structure_ok = s->digest_ok = s->signature_ok = s->chain_ok = s->timestamp_ok = 1;
 	s->changes_ok = i == k ? -1 : (variant & 4) ? (int)(k % 3) - 1 : 1;

@@ -550,6 +550,7 @@ vc_handmade(int p, int doc_ts, const char *ref_lock, const char *field_lock,
 		  xref);
 	a = c0 + HEX + 2;
 	snprintf(num, sizeof(num), "[0 %010zu %010zu %010zu]", c0, a, b.n - a);
+	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): the ByteRange patched in place */
 	memcpy(b.p + br, num, strlen(num));
 	sp_errinfo_init(&ei);
 	if (doc_ts) {

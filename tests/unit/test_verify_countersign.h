@@ -234,6 +234,7 @@ cms_rewrite(unsigned char *d, size_t n, void (*fn)(CMS_ContentInfo *, const void
 	ck_assert_ptr_nonnull(c);
 	for (h = 0; c + h < d + n && c[h] != '>'; h++)
 		;
+	ck_assert_uint_gt(h, 1); /* (malloc(0) may answer NULL) */
 	ck_assert_ptr_nonnull(der = malloc(h / 2));
 	ck_assert_int_eq(sp_hex_decode((const char *)c, h, der, h / 2, &dl), SP_OK);
 	p = der;

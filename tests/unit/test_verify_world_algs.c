@@ -728,7 +728,9 @@ START_TEST(eddsa_countersignature)
 	/* the signature value is the CMS's last bytes; not covered by the digest */
 	c0 = (unsigned char *)strstr((char *)two + n1, "/Contents <") + 11;
 	ck_assert(c0[0] == '3' && c0[1] == '0' && c0[2] == '8' && c0[3] == '2');
-	total = 4 + (size_t)strtoul((char[]){ c0[4], c0[5], c0[6], c0[7], 0 }, NULL, 16);
+	total = 4 +
+		(size_t)strtoul((char[]){ (char)c0[4], (char)c0[5], (char)c0[6], (char)c0[7], 0 },
+				NULL, 16);
 	at = 2 * (total - 1);
 	h = sp_hex_val(c0[at]);
 	c0[at] = "0123456789abcdef"[h ^ 1];

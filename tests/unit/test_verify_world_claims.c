@@ -323,7 +323,7 @@ START_TEST(byterange_pairs_other_writers_list)
 
 	one = vc_sign(base, base_len, "rsa", 1, 0, &n);
 	gap_of(one, n, &at, &len);
-	br[0] = 0, br[1] = (long long)at - 1, br[2] = (long long)(at + len + 1);
+	br[0] = 0, br[1] = (long long)at - 1, br[2] = (long long)at + (long long)len + 1;
 	br[3] = (long long)n - br[2];
 	/* as written, signed by openssl: the judge of the rest */
 	two = resign(one, n, br, 4);
@@ -453,7 +453,7 @@ START_TEST(byterange_outside_the_file)
 		 "breaks ISO 32000-2 §12.8.1 (the ranges cover the whole file but /Contents): the "
 		 "first range starts at byte 10, not at the file's first (0)");
 	snprintf(rule[2], sizeof(rule[2]), "which is not the end of a revision");
-	br[0] = 0, br[1] = (long long)at - 1, br[2] = (long long)(at + len + 1);
+	br[0] = 0, br[1] = (long long)at - 1, br[2] = (long long)at + (long long)len + 1;
 	br[3] = (long long)n - br[2];
 	memcpy(c[0], (long long[]){ 0, br[1], br[2], br[3] + 10 }, sizeof(c[0]));
 	memcpy(c[1], (long long[]){ 10, br[1] - 10, br[2], br[3] }, sizeof(c[1]));
