@@ -4,8 +4,9 @@
  * (universal signature forgery, incremental saving, signature wrapping,
  * shadow hide / replace / hide-and-replace, an unsigned trailing update),
  * and against poppler's pdfsig on the valid set. What a completion hands
- * forward to the next verification: its part
- * test_verify_handed.c.
+ * forward to the next verification: its parts test_verify_handed.c (the
+ * document's facts), test_verify_handed_sig.c (the checked signature and
+ * digest) and test_verify_handed_reports.c (the earlier signatures).
  */
 #define TEST_PART_HOME
 #define TEST_PART
@@ -755,6 +756,8 @@ verify_suite(void)
 	tcase_add_test(tc, one_signature_is_valid_and_pdfsig_agrees);
 	tcase_add_test(tc, rsa_ec_sm2_chain_of_signatures);
 	verify_handed_add(tc);
+	verify_handed_sig_add(tc);
+	verify_handed_reports_add(tc);
 	tcase_add_test(tc, gap_hex_in_either_case);
 	tcase_add_test(tc, fields_grow_only_by_signature_fields);
 	tcase_add_test(tc, acroform_no_longer_a_dictionary);

@@ -1,8 +1,8 @@
 /*
  * test_verify.h: the fixture and helpers of test_verify.c (the engine on
  * documents signed through the real path, the attack corpus, pdfsig) and
- * its part test_verify_handed.c (what a completion hands forward to the next
- * verification), one executable (tests/CMakeLists.txt, unit_parts): the
+ * its parts test_verify_handed*.c (what a completion hands forward to the
+ * next verification), one executable (tests/CMakeLists.txt, unit_parts): the
  * corpus PKI, made once, a document signed by rsa with a timestamp, the
  * checks every sound signature passes. Header-only; the state is
  * TEST_SHARED (support_part.h), held by test_verify.c.
@@ -101,7 +101,10 @@ assert_all_checks(const struct crypto_sig_report *s, int ts)
 	ck_assert_uint_eq(s->nreasons, 0);
 }
 
-/* Adds the tests of test_verify_handed.c to tc. */
+/* Add the tests of test_verify_handed.c, test_verify_handed_sig.c and
+   test_verify_handed_reports.c to tc. */
 void verify_handed_add(TCase *tc);
+void verify_handed_sig_add(TCase *tc);
+void verify_handed_reports_add(TCase *tc);
 
 #endif
