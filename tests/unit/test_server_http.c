@@ -144,10 +144,12 @@ now_s(void)
  */
 static int add_cb_failures;
 
+/* NOLINTBEGIN(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): ld --wrap names */
 struct evbuffer_cb_entry *__real_evbuffer_add_cb(struct evbuffer *buf, evbuffer_cb_func cb,
 						 void *arg);
 struct evbuffer_cb_entry *__wrap_evbuffer_add_cb(struct evbuffer *buf, evbuffer_cb_func cb,
 						 void *arg);
+/* NOLINTEND(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp) */
 
 struct evbuffer_cb_entry *
 __wrap_evbuffer_add_cb(struct evbuffer *buf, evbuffer_cb_func cb, void *arg)
@@ -212,7 +214,8 @@ start_server_ex(const char *db_url, const char *timeout_ms, const char *shutdown
 			 "SEALPACT_DATABASE_POOL_SIZE=2",
 			 "SEALPACT_DATABASE_CONNECT_TIMEOUT_MS=500", e_shutdown,
 			 "SEALPACT_LOG_LEVEL=warn",
-			 /* /metrics answers the bearer of METRICS_TOKEN only */
+			 /* /metrics answers the bearer of METRICS_TOKEN only (one string: */
+			 /* NOLINTNEXTLINE(bugprone-suspicious-missing-comma): the hash appended) */
 			 "SEALPACT_SERVER_METRICS_TOKEN_SHA256=" METRICS_TOKEN_SHA256, e_timeout,
 			 (char *)server_extra_env, NULL };
 	double t0;

@@ -87,7 +87,8 @@ START_TEST(names_that_do_not_show_alike_keep_apart)
 
 	key_of(a, ka, ka2, sizeof(ka));
 	key_of(b, kb, kb2, sizeof(kb));
-	ck_assert_msg(strcmp(ka, kb) && strcmp(ka2, kb2) && strcmp(ka, kb2) && strcmp(ka2, kb),
+	ck_assert_msg(strcmp(ka, kb) != 0 && strcmp(ka2, kb2) != 0 && strcmp(ka, kb2) != 0 &&
+			      strcmp(ka2, kb) != 0,
 		      "\"%s\" and \"%s\" share a key", a, b);
 }
 END_TEST

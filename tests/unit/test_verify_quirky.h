@@ -37,6 +37,7 @@ put(struct bbuf *b, const void *p, size_t n)
 		b->p = realloc(b->p, b->cap);
 		ck_assert_ptr_nonnull(b->p);
 	}
+	/* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): b->p is set once cap > 0 */
 	memcpy(b->p + b->n, p, n);
 	b->n += n;
 	b->p[b->n] = 0;
@@ -90,7 +91,7 @@ contract_read(void)
 	x = (size_t)atol(p + 10);
 	ck_assert(memcmp(d + x, "xref\n", 5) == 0);
 	p = (char *)d + x + 5;
-	while (sscanf(p, "%zu %zu", &first, &cnt) == 2 && strncmp(p, "trailer", 7)) {
+	while (sscanf(p, "%zu %zu", &first, &cnt) == 2 && strncmp(p, "trailer", 7) != 0) {
 		p = strchr(p, '\n') + 1;
 		for (j = 0; j < cnt; j++, p += 20)
 			if (p[17] == 'n' && k < 64) {
@@ -173,8 +174,8 @@ put_body(struct bbuf *b, const unsigned char *s, size_t n, const struct quirk *q
 	}
 	put_eol(b, s, (size_t)(st - s), eol);
 	/* ISO 32000-1 §7.3.8.1 wants CRLF or LF after "stream"; old Mac writers wrote CR */
-	puts_(b, q->stream_cr ? "stream\r" : strcmp(eol, "\r") ? "stream" : "stream\r\n");
-	if (!q->stream_cr && strcmp(eol, "\r"))
+	puts_(b, q->stream_cr ? "stream\r" : strcmp(eol, "\r") != 0 ? "stream" : "stream\r\n");
+	if (!q->stream_cr && strcmp(eol, "\r") != 0)
 		puts_(b, eol);
 	put(b, st + 7, (size_t)(es - (st + 7)));
 	put_eol(b, es, n - (size_t)(es - s), eol);
