@@ -255,7 +255,7 @@ median(double *v, int n)
 static int
 chain_run(void)
 {
-	int ns = job.nsigners, nc = job.ncontracts, k, i;
+	int ns = job.nsigners, nc = job.ncontracts, k, i, rc = 1;
 	double *pt = calloc((size_t)ns * (size_t)nc, sizeof(double));
 	double *dt = calloc((size_t)ns * (size_t)nc, sizeof(double));
 	double *ct =
@@ -277,11 +277,11 @@ chain_run(void)
 			snprintf(path, sizeof(path), "/api/v1/contracts/%s/receive",
 				 job.contracts[i]);
 			if ((doc = post(&hc, s->token, path, "", "", 200)) == NULL)
-				return 1;
+				goto out;
 			json_decref(doc);
 			if (sign_once(&hc, s, s->ctx, job.contracts[i], &pt[i * ns + k],
 				      &dt[i * ns + k]) != 0)
-				return 1;
+				goto out;
 			ct[(i * ns + k) * 4 + 0] = cpu_prep[0];
 			ct[(i * ns + k) * 4 + 1] = cpu_done[0];
 			ct[(i * ns + k) * 4 + 2] = cpu_prep[1];
@@ -289,7 +289,7 @@ chain_run(void)
 			memcpy(&ph[(i * ns + k) * DONE_N], done_phase, sizeof(done_phase));
 			snprintf(path, sizeof(path), "/api/v1/contracts/%s/send", job.contracts[i]);
 			if ((doc = post(&hc, s->token, path, "", "", 200)) == NULL)
-				return 1;
+				goto out;
 			json_decref(doc);
 		}
 	for (k = 0; k < ns; k++) {
@@ -380,6 +380,8 @@ chain_run(void)
 	       mph[DONE_SEND][0], mph[DONE_SEND][ns - 1], mph[DONE_WAIT][0], mph[DONE_WAIT][ns - 1],
 	       mph[DONE_RECV][0], mph[DONE_RECV][ns - 1], mph[DONE_PARSE][0],
 	       mph[DONE_PARSE][ns - 1], mph[DONE_BYTES][0] / 1024, mph[DONE_BYTES][ns - 1] / 1024);
+	rc = 0;
+out:
 	free(ct);
 	free(ph);
 	hconn_close(&hc);
@@ -387,7 +389,7 @@ chain_run(void)
 	free(hc.out.p);
 	free(pt);
 	free(dt);
-	return 0;
+	return rc;
 }
 
 /*

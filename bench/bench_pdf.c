@@ -62,10 +62,8 @@ main(int argc, char **argv)
 			}
 			for (k = 0; k < runs; k++) {
 				double t0 = bench_now_ms();
-				if (pdf_sig_prepare(doc, &par, &s, 1, &pl, 1, &p, &ei) != SP_OK) {
-					fprintf(stderr, "prepare: %s\n", ei.msg);
-					return 1;
-				}
+				if (pdf_sig_prepare(doc, &par, &s, 1, &pl, 1, &p, &ei) != SP_OK)
+					bench_die("prepare", &ei);
 				t[k] = bench_now_ms() - t0;
 				appended = p.len - p.orig_len;
 				pdf_sig_prepared_cleanup(&p);
