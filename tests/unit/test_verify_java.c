@@ -539,7 +539,8 @@ START_TEST(x509_rsa_sha1)
 	free(two);
 
 	/* a byte of the signed dictionary */
-	two = malloc(n1);
+	ck_assert_uint_gt(n1, 0);
+	ck_assert_ptr_nonnull(two = malloc(n1));
 	memcpy(two, one, n1);
 	two[only_at(two, n1, "PDFBox countersignature")] = 'Q';
 	r = verify(two, n1);

@@ -65,6 +65,7 @@ dss_known_doc(const unsigned char *d, size_t n, size_t given, const uint8_t *rea
  * (the size of one buffer of the code under test), every other one served.
  * Not under ASan, whose malloc this would replace.
  */
+/* NOLINTNEXTLINE(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): glibc's name */
 void *__libc_malloc(size_t n);
 static size_t oom_size;
 static int oom_left;
