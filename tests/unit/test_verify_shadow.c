@@ -543,6 +543,58 @@ START_TEST(info_moved_onto_resources_is_not_valid)
 END_TEST
 
 /*
+ * A page whose own key names a missing object by reference, /CropBox 99 0 R
+ * (review48): qpdf reads it as null and lists no such key, so the signed
+ * revision shows the whole page (no crop box: the media box). A later
+ * update lists that page unchanged, byte for byte, and defines object 99,
+ * [0 0 612 650]: the page is cut above the line "Pay 100 EUR" (mutool
+ * draw -r 72, page 2: 612x792 and 181 dark pixels in the signed revision,
+ * 612x650 and none after; pdftoppm -cropbox alike, 182 and 0).
+ * classify() compares the listed page key by key, and diff_same() takes
+ * the two values of /CropBox, both the reference 99 0 R, for the same;
+ * diff_fills_walk() leaves out the references of the objects the update
+ * lists (the page), and no earlier walk saw this one, qpdf listing no such
+ * key: nothing says object 99 fills a reference the signed revision made.
+ * Page 2 (object 6): the signature's widget goes on page 1, whose object
+ * the signer's writer rewrites through qpdf (dropping the key there).
+ */
+START_TEST(a_reference_the_signed_page_made_filled_while_the_page_is_relisted_is_not_valid)
+{
+	static const char page[] =
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] %s/Contents 4 0 R "
+		"/Resources << /Font << /F1 5 0 R >> >>%s >>";
+	const char *objs[6];
+	char p3[256], p6[256];
+	int nums[2] = { 99, 6 };
+	const char *upd[2] = { "[0 0 612 650]", p6 };
+	const char *dump = getenv("R48_DUMP"); /* a path: the updated file, for mutool draw */
+	size_t bn, n, m;
+	unsigned char *b, *d, *u;
+	FILE *f;
+
+	snprintf(p3, sizeof(p3), page, "", "");
+	snprintf(p6, sizeof(p6), page, "/CropBox 99 0 R ", "");
+	objs[0] = "<< /Type /Catalog /Pages 2 0 R >>";
+	objs[1] = "<< /Type /Pages /Kids [3 0 R 6 0 R] /Count 2 >>";
+	objs[2] = p3;
+	objs[3] = "<< /Length 42 >>\nstream\nBT /F1 12 Tf 72 700 Td (Pay 100 EUR) Tj "
+		  "ET\nendstream";
+	objs[4] = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>";
+	objs[5] = p6;
+	b = make_pdf_objs(objs, 6, &bn);
+	d = vc_sign(b, bn, "rsa", 1, 0, &n);
+	free(b);
+	u = vc_update(d, n, nums, upd, 2, 0, NULL, &m);
+	free(d);
+	if (dump != NULL && (f = fopen(dump, "wb")) != NULL) {
+		ck_assert_uint_eq(fwrite(u, 1, m, f), m);
+		fclose(f);
+	}
+	invalid_now(u, m, "page 2 is cropped above \"Pay 100 EUR\"");
+}
+END_TEST
+
+/*
  * A markup annotation an update may change (a comment edited after an
  * approval signature, ISO 32000-2 §12.8.2.2) that is also the page's
  * graphics state: its /ca (an annotation's fill opacity, an ExtGState's
@@ -962,6 +1014,9 @@ main(void)
 	tcase_add_test(tc, metadata_moved_onto_contents_is_not_valid);
 	tcase_add_test(tc, info_moved_onto_resources_is_not_valid);
 	tcase_add_test(tc, annotation_doubling_as_graphics_state_rewritten_is_not_valid);
+	tcase_add_test(
+		tc,
+		a_reference_the_signed_page_made_filled_while_the_page_is_relisted_is_not_valid);
 	tcase_add_test(tc, p3_font_doubling_as_annotation_rewritten_is_not_valid);
 	tcase_add_test(tc, p3_annotation_doubling_as_graphics_state_rewritten_is_not_valid);
 	tcase_add_test(tc, p3_comment_with_popup_and_reply_edited_stays_valid);
