@@ -559,7 +559,10 @@ END_TEST
  * the signer's writer rewrites through qpdf (dropping the key there).
  * _i 0: that crop box; 1: /Rotate 99 0 R, object 99 then 180 (the page
  * shown upside down: mutool draw -r 72 puts the text's dark pixels in rows
- * 83..93 of 792 before, 698..708 after).
+ * 83..93 of 792 before, 698..708 after); 2: /Annots 99 0 R, object 99 then
+ * [20 0 R], a new white square annotation over the text, an annotation
+ * added after an approval signature (mutool draw and pdftoppm -r 72: 181
+ * and 182 dark pixels before, 0 after).
  */
 START_TEST(a_reference_the_signed_page_made_filled_while_the_page_is_relisted_is_not_valid)
 {
@@ -568,10 +571,13 @@ START_TEST(a_reference_the_signed_page_made_filled_while_the_page_is_relisted_is
 		"/Resources << /Font << /F1 5 0 R >> >>%s >>";
 	const char *objs[6];
 	char p3[256], p6[256];
-	static const char *const key[] = { "/CropBox 99 0 R ", "/Rotate 99 0 R " };
-	static const char *const val[] = { "[0 0 612 650]", "180" };
-	int nums[2] = { 99, 6 };
-	const char *upd[2] = { val[_i], p6 };
+	static const char *const key[] = { "/CropBox 99 0 R ", "/Rotate 99 0 R ",
+					   "/Annots 99 0 R " };
+	static const char *const val[] = { "[0 0 612 650]", "180", "[20 0 R]" };
+	int nums[3] = { 99, 6, 20 };
+	const char *upd[3] = { val[_i], p6,
+			       "<< /Type /Annot /Subtype /Square /Rect [60 680 220 730] /F 4 "
+			       "/C [1 1 1] /IC [1 1 1] /P 6 0 R >>" };
 	const char *dump = getenv("R48_DUMP"); /* a path: the updated files, for mutool draw */
 	char path[512];
 	size_t bn, n, m;
@@ -590,7 +596,7 @@ START_TEST(a_reference_the_signed_page_made_filled_while_the_page_is_relisted_is
 	b = make_pdf_objs(objs, 6, &bn);
 	d = vc_sign(b, bn, "rsa", 1, 0, &n);
 	free(b);
-	u = vc_update(d, n, nums, upd, 2, 0, NULL, &m);
+	u = vc_update(d, n, nums, upd, _i == 2 ? 3 : 2, 0, NULL, &m);
 	free(d);
 	snprintf(path, sizeof(path), "%s.%d.pdf", dump ? dump : "", _i);
 	if (dump != NULL && (f = fopen(path, "wb")) != NULL) {
@@ -598,7 +604,9 @@ START_TEST(a_reference_the_signed_page_made_filled_while_the_page_is_relisted_is
 		fclose(f);
 	}
 	invalid_now(u, m,
-		    _i == 0 ? "page 2 is cropped above \"Pay 100 EUR\"" : "page 2 is upside down");
+		    _i == 0   ? "page 2 is cropped above \"Pay 100 EUR\""
+		    : _i == 1 ? "page 2 is upside down"
+			      : "a white square covers \"Pay 100 EUR\"");
 }
 END_TEST
 
@@ -1024,7 +1032,7 @@ main(void)
 	tcase_add_test(tc, annotation_doubling_as_graphics_state_rewritten_is_not_valid);
 	tcase_add_loop_test(
 		tc, a_reference_the_signed_page_made_filled_while_the_page_is_relisted_is_not_valid,
-		0, 2);
+		0, 3);
 	tcase_add_test(tc, p3_font_doubling_as_annotation_rewritten_is_not_valid);
 	tcase_add_test(tc, p3_annotation_doubling_as_graphics_state_rewritten_is_not_valid);
 	tcase_add_test(tc, p3_comment_with_popup_and_reply_edited_stays_valid);
