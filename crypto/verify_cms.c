@@ -784,6 +784,9 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 		goto out;
 	}
 	rep->digest_ok = 1;
+	/* after the digest, which still proves a changed byte; the signature value is
+	   still checked, and a bad one still proven */
+	(void)verify_alg_ids_ok(dig, sigalg, signer, xa, rep);
 	ess = signing_cert_check(si, signer, rep);
 	/* the signature value */
 	kt = X509_get0_pubkey(signer) ? EVP_PKEY_get_base_id(X509_get0_pubkey(signer)) : NID_undef;

@@ -114,6 +114,12 @@ int verify_shake_sig(const struct verify_shake_alg *a, X509 *signer, const unsig
    (RFC 8419), SHAKE128 and SHAKE256 go with RFC 8702's algorithms of the same SHAKE. */
 int verify_md_key_ok(int dnid, X509 *signer, const struct verify_shake_alg *xa,
 		     struct crypto_sig_report *rep);
+/* verify_cms_algs.c: 0 (rep made indeterminate, said why) when the digest dig or signature
+   algorithm sigalg is written otherwise than RFC 8419 and RFC 8702 fix it for signer's key
+   and xa (RFC 8702's signature algorithm, else NULL): parameters where they are absent, an
+   EdDSA key's signature under another identifier. */
+int verify_alg_ids_ok(const X509_ALGOR *dig, const X509_ALGOR *sigalg, X509 *signer,
+		      const struct verify_shake_alg *xa, struct crypto_sig_report *rep);
 /* The digest of rg's two ranges with md into out (1), from rg->hx's running digest. */
 int ranges_digest(const EVP_MD *md, const struct verify_ranges *rg, unsigned char *out,
 		  unsigned int *outlen);
