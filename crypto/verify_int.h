@@ -62,6 +62,14 @@ void verify_cms(const struct crypto_verify_opts *opts, const struct verify_range
 		struct crypto_sig_report *rep);
 
 /*
+ * verify_ses.c: 1 when the /Contents der[0..n) (zero padding after it) is a
+ * GB/T 38540 or GM/T 0031 SES_Signature: rep is then indeterminate,
+ * unsupported_format, with the signer and algorithm it names. 0: it is not
+ * one, rep untouched.
+ */
+int verify_ses_recognize(const uint8_t *der, size_t n, struct crypto_sig_report *rep);
+
+/*
  * adbe.x509.rsa_sha1 (verify_pkcs1.c): sig is the /Contents string (the DER
  * OCTET STRING of a PKCS #1 v1.5 signature value, plus zero padding), certs
  * the dictionary's /Cert, the signer's first. Fills rep as verify_cms does.
