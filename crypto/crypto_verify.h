@@ -31,7 +31,8 @@
  *     ts_time_implausible disallowed_changes docmdp_violation
  *   indeterminate: untrusted_issuer revocation_unknown chain_invalid
  *     cert_expired cert_not_yet_valid (no timestamp) ts_untrusted
- *     ts_tsa_cert_missing unsupported_algorithm changes_unverifiable
+ *     ts_tsa_cert_missing unsupported_algorithm unsupported_format
+ *     changes_unverifiable
  *     revision_unreadable
  */
 enum crypto_verdict {

@@ -657,8 +657,10 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 	else if (cmslen > LONG_MAX ||
 		 !(cms = cert_cache_cms_d2i(opts->trust ? opts->trust->certs : NULL, cms_der,
 					    cmslen, &used))) {
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_malformed",
-			    "/Contents is not a CMS SignedData");
+		/* a national seal signature is no malformed CMS, and unchecked here */
+		if (!verify_ses_recognize(cms_der, cmslen, rep))
+			verify_fail(rep, CRYPTO_VERDICT_INVALID, "cms_malformed",
+				    "/Contents is not a CMS SignedData");
 		goto out;
 	}
 	for (k = used; k < cmslen; k++)
@@ -784,6 +786,9 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 		goto out;
 	}
 	rep->digest_ok = 1;
+	/* after the digest, which still proves a changed byte; the signature value is
+	   still checked, and a bad one still proven */
+	(void)verify_alg_ids_ok(dig, sigalg, signer, xa, rep);
 	ess = signing_cert_check(si, signer, rep);
 	/* the signature value */
 	kt = X509_get0_pubkey(signer) ? EVP_PKEY_get_base_id(X509_get0_pubkey(signer)) : NID_undef;

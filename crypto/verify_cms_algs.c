@@ -266,3 +266,63 @@ no:
 	ERR_clear_error();
 	return 0;
 }
+
+/* 1 when a carries parameters (an encoded NULL included) */
+static int
+has_params(const X509_ALGOR *a)
+{
+	int ptype = V_ASN1_UNDEF;
+
+	X509_ALGOR_get0(NULL, &ptype, NULL, a);
+	return ptype != V_ASN1_UNDEF;
+}
+
+/*
+ * The identifiers as RFC 8419 and RFC 8702 fix them: id-shake128 and
+ * id-shake256 as message digests without parameters (RFC 8702 §3.1), the
+ * RSASSA-PSS and ECDSA identifiers with SHAKE without parameters (§3.2.1,
+ * §3.2.2: the SHAKE, salt and mask are the identifier's own), and an EdDSA
+ * key's signature named id-Ed25519 or id-Ed448 (RFC 8419 §3.1), without
+ * parameters (§2.3, RFC 8410 §3). Neither identifier is signed, so one
+ * written otherwise proves nothing: indeterminate, said which (0).
+ */
+int
+verify_alg_ids_ok(const X509_ALGOR *dig, const X509_ALGOR *sigalg, X509 *signer,
+		  const struct verify_shake_alg *xa, struct crypto_sig_report *rep)
+{
+	EVP_PKEY *pk = X509_get0_pubkey(signer);
+	int kt = pk != NULL ? EVP_PKEY_get_base_id(pk) : EVP_PKEY_NONE;
+	int dn = OBJ_obj2nid(dig->algorithm), sn = OBJ_obj2nid(sigalg->algorithm);
+	int ed = kt == EVP_PKEY_ED25519 ? NID_ED25519 : kt == EVP_PKEY_ED448 ? NID_ED448 : 0;
+
+	if ((dn == NID_shake128 || dn == NID_shake256) && has_params(dig)) {
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "unsupported_algorithm",
+			    "the digest algorithm %s has parameters; RFC 8702 §3.1 has them absent",
+			    OBJ_nid2sn(dn));
+		return 0;
+	}
+	if (xa != NULL && has_params(sigalg)) {
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "unsupported_algorithm",
+			    "the signature algorithm %s has parameters; RFC 8702 §3.2 has them "
+			    "absent",
+			    xa->name);
+		return 0;
+	}
+	if (ed && sn != ed) {
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "unsupported_algorithm",
+			    "an %s key signs as id-%s (RFC 8419 §3.1), and the signature "
+			    "algorithm is %s",
+			    ed == NID_ED25519 ? "Ed25519" : "Ed448",
+			    ed == NID_ED25519 ? "Ed25519" : "Ed448",
+			    sn != NID_undef ? OBJ_nid2sn(sn) : "one not known here");
+		return 0;
+	}
+	if (ed && has_params(sigalg)) {
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "unsupported_algorithm",
+			    "the signature algorithm %s has parameters; RFC 8419 §2.3 has them "
+			    "absent",
+			    OBJ_nid2sn(ed));
+		return 0;
+	}
+	return 1;
+}

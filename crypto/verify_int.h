@@ -62,6 +62,14 @@ void verify_cms(const struct crypto_verify_opts *opts, const struct verify_range
 		struct crypto_sig_report *rep);
 
 /*
+ * verify_ses.c: 1 when the /Contents der[0..n) (zero padding after it) is a
+ * GB/T 38540 or GM/T 0031 SES_Signature: rep is then indeterminate,
+ * unsupported_format, with the signer and algorithm it names. 0: it is not
+ * one, rep untouched.
+ */
+int verify_ses_recognize(const uint8_t *der, size_t n, struct crypto_sig_report *rep);
+
+/*
  * adbe.x509.rsa_sha1 (verify_pkcs1.c): sig is the /Contents string (the DER
  * OCTET STRING of a PKCS #1 v1.5 signature value, plus zero padding), certs
  * the dictionary's /Cert, the signer's first. Fills rep as verify_cms does.
@@ -114,6 +122,12 @@ int verify_shake_sig(const struct verify_shake_alg *a, X509 *signer, const unsig
    (RFC 8419), SHAKE128 and SHAKE256 go with RFC 8702's algorithms of the same SHAKE. */
 int verify_md_key_ok(int dnid, X509 *signer, const struct verify_shake_alg *xa,
 		     struct crypto_sig_report *rep);
+/* verify_cms_algs.c: 0 (rep made indeterminate, said why) when the digest dig or signature
+   algorithm sigalg is written otherwise than RFC 8419 and RFC 8702 fix it for signer's key
+   and xa (RFC 8702's signature algorithm, else NULL): parameters where they are absent, an
+   EdDSA key's signature under another identifier. */
+int verify_alg_ids_ok(const X509_ALGOR *dig, const X509_ALGOR *sigalg, X509 *signer,
+		      const struct verify_shake_alg *xa, struct crypto_sig_report *rep);
 /* The digest of rg's two ranges with md into out (1), from rg->hx's running digest. */
 int ranges_digest(const EVP_MD *md, const struct verify_ranges *rg, unsigned char *out,
 		  unsigned int *outlen);

@@ -279,8 +279,8 @@ answered(struct engine *e, size_t i, const struct crypto_sig_report *s,
 	const struct pdf_sig_field *f = &e->sigs[i];
 
 	return f->contents_state == PDF_SIG_KEY_OK &&
-	       crypto_evidence_covers(e->trust, e->ts_trust, f->contents, f->contents_len, 0, ev,
-				      s->checked_at);
+	       crypto_evidence_covers(e->trust, e->ts_trust, f->contents, f->contents_len,
+				      s->doc_timestamp, ev, s->checked_at);
 }
 
 /* 1 when the DSS of revision rev (1-based) answers signature i (answered()). */
@@ -327,13 +327,34 @@ engine_ltv_tail(const struct engine *e, const struct crypto_verify_report *rep)
 }
 
 /*
- * PAdES levels beyond B-T (ETSI EN 319 142-1 §5.4, §5.5): B-LT when a DSS
+ * The first valid document timestamp after revision rev (1-based) in rep,
+ * SIZE_MAX when none: the time-stamp a PAdES B-B signature of that revision
+ * reaches B-T with (ETSI EN 319 142-1 §6.3: a signature time-stamp or a
+ * document time-stamp), as iText's and other LTV tools' workflow adds it.
+ */
+static size_t
+first_doc_timestamp(const struct crypto_verify_report *rep, size_t rev)
+{
+	size_t j, t = SIZE_MAX;
+
+	for (j = 0; j < rep->nsigs; j++)
+		if (valid_doc_timestamp(&rep->sigs[j]) && rep->sigs[j].revision > rev &&
+		    (t == SIZE_MAX || rep->sigs[j].revision < rep->sigs[t].revision))
+			t = j;
+	return t;
+}
+
+/*
+ * PAdES levels beyond B-B and B-T (ETSI EN 319 142-1 §5.4, §5.5, §6.3): B-T
+ * for a B-B signature that a valid document timestamp covers; B-LT when a DSS
  * added after the signature (a /VRI entry for it, or the item that answered
  * its check added since) answers the revocation of every certificate of its
  * chains below their roots, B-LTA when a valid document timestamp covers a
  * DSS that does. A /VRI entry alone proves nothing: one with certificates
  * only, or without the TSA's answers, leaves a validator nothing to check
- * them with once the responders are gone.
+ * them with once the responders are gone. Where a document timestamp gave
+ * B-T, its TSA's chain must be answered too, and the archive timestamp is a
+ * later one.
  */
 void
 engine_ltv_levels(struct engine *e, struct crypto_verify_report *rep)
@@ -344,8 +365,14 @@ engine_ltv_levels(struct engine *e, struct crypto_verify_report *rep)
 
 	for (i = 0; i < rep->nsigs; i++) {
 		struct crypto_sig_report *s = &rep->sigs[i];
+		size_t t = SIZE_MAX, after;
 		if (s->doc_timestamp)
 			continue;
+		if (strcmp(s->level, "pades_b") == 0 &&
+		    (t = first_doc_timestamp(rep, s->revision)) != SIZE_MAX)
+			snprintf(s->level, sizeof(s->level), "pades_b_t");
+		/* the archive timestamp comes after the time-stamp that gave B-T */
+		after = t == SIZE_MAX ? s->revision : rep->sigs[t].revision;
 		/* no /VRI at all: no key to look for, none hashed */
 		vri = e->dss.nvri > 0 && (key = sig_vri_key(e, i)) != NULL &&
 		      pdf_dss_has_vri(&e->dss, key);
@@ -356,14 +383,18 @@ engine_ltv_levels(struct engine *e, struct crypto_verify_report *rep)
 			s->ltv_dss = vri;
 			for (j = 0; vri && j < rep->nsigs && !s->ltv_archived; j++)
 				s->ltv_archived = valid_doc_timestamp(&rep->sigs[j]) &&
-						  rep->sigs[j].revision > s->revision &&
+						  rep->sigs[j].revision > after &&
 						  vri_before(e, rep->sigs[j].revision, key);
-		} else if ((vri || evidence_added(e, s)) && answered(e, i, s, &e->ev)) {
+		} else if ((vri || evidence_added(e, s)) && answered(e, i, s, &e->ev) &&
+			   (t == SIZE_MAX || answered(e, t, &rep->sigs[t], &e->ev))) {
 			s->ltv_dss = 1;
 			for (j = 0; j < rep->nsigs && !s->ltv_archived; j++)
-				s->ltv_archived = valid_doc_timestamp(&rep->sigs[j]) &&
-						  rep->sigs[j].revision > s->revision &&
-						  answered_at(e, i, s, rep->sigs[j].revision - 1);
+				s->ltv_archived =
+					valid_doc_timestamp(&rep->sigs[j]) &&
+					rep->sigs[j].revision > after &&
+					answered_at(e, i, s, rep->sigs[j].revision - 1) &&
+					(t == SIZE_MAX || answered_at(e, t, &rep->sigs[t],
+								      rep->sigs[j].revision - 1));
 		}
 		if (s->ltv_dss && strcmp(s->level, "pades_b_t") == 0)
 			snprintf(s->level, sizeof(s->level), "%s",

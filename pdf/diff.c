@@ -27,7 +27,12 @@ unparse(qpdf_data q, qpdf_oh h)
 	return strdup(s ? s : "");
 }
 
-/* Same value in both documents (references compared as references). */
+/*
+ * Same value in both documents (references compared as references). A
+ * reference is the same only when it resolves alike: qpdf reads one to a
+ * missing object as null and lists no key that holds it, so no walk saw it,
+ * and an update that defines the object changes what the key reads as.
+ */
 int
 diff_same(qpdf_data qa, qpdf_oh a, qpdf_data qb, qpdf_oh b)
 {
@@ -37,7 +42,8 @@ diff_same(qpdf_data qa, qpdf_oh a, qpdf_data qb, qpdf_oh b)
 
 	if (ia || ib)
 		return ia && ib && qpdf_oh_get_object_id(qa, a) == qpdf_oh_get_object_id(qb, b) &&
-		       qpdf_oh_get_generation(qa, a) == qpdf_oh_get_generation(qb, b);
+		       qpdf_oh_get_generation(qa, a) == qpdf_oh_get_generation(qb, b) &&
+		       qpdf_oh_is_null(qa, a) == qpdf_oh_is_null(qb, b);
 	sa = qpdf_oh_unparse(qa, a);
 	x = strdup(sa ? sa : "");
 	eq = x && strcmp(x, qpdf_oh_unparse(qb, b)) == 0;

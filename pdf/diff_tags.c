@@ -7,7 +7,10 @@
  * key in the /ParentTree and the root's /ParentTreeNextKey raised. Tags draw
  * nothing; what they say of the page (/ActualText, /Alt, the marked content
  * they claim) is not changed here: only items added, each a new element
- * tagging annotations alone, and the next key raised.
+ * tagging annotations alone, and the next key raised. A new element may
+ * describe its annotation (/Alt: PDF/UA's way to name a form field, no more
+ * than the annotation's own /Contents or /TU say), but not stand for text
+ * (/ActualText, /E): readers extract and speak those in place of content.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +43,9 @@ new_tag(struct diff_ctx *c, qpdf_oh h)
 	    !qpdf_oh_is_null(c->o->q,
 			     qpdf_get_object_by_id(c->o->q, id, qpdf_oh_get_generation(qn, h))) ||
 	    !qpdf_oh_is_dictionary(qn, h) || qpdf_oh_is_stream(qn, h) ||
-	    !qpdf_oh_is_name_and_equals(qn, qpdf_oh_get_key_if_dict(qn, h, "/Type"), "/StructElem"))
+	    !qpdf_oh_is_name_and_equals(qn, qpdf_oh_get_key_if_dict(qn, h, "/Type"),
+					"/StructElem") ||
+	    qpdf_oh_has_key(qn, h, "/ActualText") || qpdf_oh_has_key(qn, h, "/E"))
 		return 0;
 	k = qpdf_oh_get_key_if_dict(qn, h, "/K");
 	n = qpdf_oh_is_array(qn, k) ? qpdf_oh_get_array_n_items(qn, k) : 1;

@@ -12,6 +12,8 @@
  *   java WorldSigner check-lta IN     (LtaCheck.java's, compiled beside this one)
  *   java WorldSigner stamp IN OUT OWNER-PASSWORD|-
  *   java WorldSigner pdfbox-gm IN OUT KEY.pem CERT.pem [sm2-1]
+ *   java WorldSigner pdfbox-docts|itext-docts IN OUT TSA-SCRIPT
+ *   java WorldSigner itext-ltv IN OUT CRL
  *   java WorldSigner serve CMD RC PID
  *
  * serve is one JVM for many of these commands (test_verify_java made some 20
@@ -34,6 +36,15 @@
  * Chinese tools following GM/T 0010-2012 do: SM3withSM2 through BouncyCastle,
  * adbe.pkcs7.detached, the SignedData under GM/T 0010's own content types
  * (signedData 1.2.156.10197.6.1.4.2.2, data 1.2.156.10197.6.1.4.2.1).
+ * pdfbox-docts and itext-docts add a document timestamp (ETSI.RFC3161,
+ * /Type /DocTimeStamp) as each library writes one, PDFBox's with its
+ * PDSignature, iText's with LtvTimestamp; the token comes from the shell
+ * script TSA-SCRIPT (run by sh), which gets the SHA-256 of the signed bytes
+ * in hex as $1 and writes the RFC 3161 TimeStampToken (DER) to stdout.
+ * itext-ltv adds, as iText 5's LtvVerification writes it, a DSS with a /VRI
+ * entry for every signature and document timestamp, each with the CRL file
+ * CRL (DER) for every certificate of its chain (iText names a document
+ * timestamp's entry by the SHA-1 of its token without the zero padding).
  *
  * pdfbox's kinds: cades is ETSI.CAdES.detached with the ESS
  * signing-certificate-v2 attribute and no signing-time (PAdES baseline B);
@@ -176,6 +187,18 @@ public class WorldSigner {
 			gmSign(a[1], a[2], a[3], a[4], a.length == 6 && a[5].equals("sm2-1"));
 			return 0;
 		}
+		if (a.length == 4 && a[0].endsWith("-docts")) {
+			if (a[0].equals("pdfbox-docts"))
+				pdfboxDocTs(a[1], a[2], a[3]);
+			else
+				itextDocTs(a[1], a[2], a[3]);
+			return 0;
+		}
+		if (a.length == 4 && a[0].equals("itext-ltv")) {
+			Security.addProvider(new BouncyCastleProvider());
+			itextLtv(a[1], a[2], a[3]);
+			return 0;
+		}
 		if (a.length == 4 && a[0].equals("stamp")) {
 			stamp(a[1], a[2], a[3].equals("-") ? null : a[3]);
 			return 0;
@@ -276,6 +299,91 @@ public class WorldSigner {
 		org.bouncycastle.asn1.x509.AlgorithmIdentifier signer) {
 		return new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
 			new org.bouncycastle.asn1.ASN1ObjectIdentifier("1.2.156.10197.1.301.1"));
+	}
+
+	/* The TimeStampToken the script tsa (sh, $1 the digest in hex) answers for digest. */
+	private static byte[] tsaToken(String tsa, byte[] digest) throws Exception {
+		StringBuilder hex = new StringBuilder();
+		for (byte b : digest)
+			hex.append(String.format("%02x", b));
+		Process p = new ProcessBuilder("sh", tsa, hex.toString())
+			.redirectError(ProcessBuilder.Redirect.INHERIT).start();
+		p.getOutputStream().close();
+		byte[] tok = p.getInputStream().readAllBytes();
+		if (p.waitFor() != 0 || tok.length == 0)
+			throw new java.io.IOException("the TSA script failed");
+		return tok;
+	}
+
+	/* PDFBox 2: a document timestamp as an incremental update (no field name of ours). */
+	private static void pdfboxDocTs(String in, String out, String tsa) throws Exception {
+		try (PDDocument doc = PDDocument.load(new File(in))) {
+			PDSignature s = new PDSignature();
+			s.setType(org.apache.pdfbox.cos.COSName.DOC_TIME_STAMP);
+			s.setFilter(PDSignature.FILTER_ADOBE_PPKLITE);
+			s.setSubFilter(org.apache.pdfbox.cos.COSName.getPDFName("ETSI.RFC3161"));
+			SignatureOptions o = new SignatureOptions();
+			o.setPreferredSignatureSize(16384);
+			doc.addSignature(s, content -> {
+				try {
+					return tsaToken(tsa, MessageDigest.getInstance("SHA-256")
+								     .digest(content.readAllBytes()));
+				} catch (java.io.IOException e) {
+					throw e;
+				} catch (Exception e) {
+					throw new java.io.IOException(e);
+				}
+			}, o);
+			try (FileOutputStream os = new FileOutputStream(out)) {
+				doc.saveIncremental(os);
+			}
+			o.close();
+		}
+	}
+
+	/* iText 5: LtvTimestamp's document timestamp, its TSA client the command. */
+	private static void itextDocTs(String in, String out, String tsa) throws Exception {
+		PdfReader reader = new PdfReader(in);
+		try (FileOutputStream os = new FileOutputStream(out)) {
+			PdfStamper stamper = PdfStamper.createSignature(reader, os, '\0', null, true);
+			com.itextpdf.text.pdf.security.TSAClient client =
+				new com.itextpdf.text.pdf.security.TSAClient() {
+					public int getTokenSizeEstimate() {
+						return 8192;
+					}
+
+					public MessageDigest getMessageDigest()
+						throws java.security.GeneralSecurityException {
+						return MessageDigest.getInstance("SHA-256");
+					}
+
+					public byte[] getTimeStampToken(byte[] imprint) throws Exception {
+						return tsaToken(tsa, imprint);
+					}
+				};
+			com.itextpdf.text.pdf.security.LtvTimestamp.timestamp(
+				stamper.getSignatureAppearance(), client, null);
+		}
+		reader.close();
+	}
+
+	/* iText 5: a DSS and its /VRI entries for every signature, the CRL for each certificate. */
+	private static void itextLtv(String in, String out, String crl) throws Exception {
+		PdfReader reader = new PdfReader(in);
+		try (FileOutputStream os = new FileOutputStream(out)) {
+			PdfStamper stamper = new PdfStamper(reader, os, '\0', true);
+			com.itextpdf.text.pdf.security.LtvVerification v = stamper.getLtvVerification();
+			com.itextpdf.text.pdf.security.CrlClient crls =
+				new com.itextpdf.text.pdf.security.CrlClientOffline(
+					Files.readAllBytes(Paths.get(crl)));
+			for (String name : stamper.getAcroFields().getSignatureNames())
+				v.addVerification(name, null, crls,
+						  com.itextpdf.text.pdf.security.LtvVerification.CertificateOption.WHOLE_CHAIN,
+						  com.itextpdf.text.pdf.security.LtvVerification.Level.CRL,
+						  com.itextpdf.text.pdf.security.LtvVerification.CertificateInclusion.YES);
+			stamper.close();
+		}
+		reader.close();
 	}
 
 	/* An unsigned incremental update: text over page 1's content. */

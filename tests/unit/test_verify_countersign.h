@@ -272,4 +272,24 @@ pdfsig_says(const char *name, int k)
 	return line;
 }
 
+/* d signed by poppler (pdfsig -add-signature over NSS, the rsa signer imported once) in a
+   new field `field`: the file (malloc'd). */
+VC_FN unsigned char *
+poppler_sign(const unsigned char *d, size_t n, const char *field, size_t *outn)
+{
+	write_file(vc_path("poppler_in.pdf"), d, n);
+	ck_assert_int_eq(run("cd %s && ( certutil -L -d sql:nss -n rsa >/dev/null 2>&1 || "
+			     "( openssl pkcs12 -export -inkey rsa.key -in rsa.pem -name rsa "
+			     "-passout pass: -out rsa.p12 && pk12util -i rsa.p12 -d sql:nss "
+			     "-W '' ) ) >>pki.log 2>&1",
+			     vc_dir),
+			 0);
+	ck_assert_int_eq(run("cd %s && pdfsig -nssdir sql:nss -add-signature -nick rsa "
+			     "-new-signature-field-name %s poppler_in.pdf poppler_out.pdf "
+			     ">>pki.log 2>&1",
+			     vc_dir, field),
+			 0);
+	return read_file(vc_path("poppler_out.pdf"), outn);
+}
+
 #endif /* TEST_VERIFY_COUNTERSIGN_H */

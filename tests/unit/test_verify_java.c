@@ -610,6 +610,96 @@ START_TEST(shake_and_sha224_bouncycastle_agrees)
 }
 END_TEST
 
+/*
+ * The world's LTV workflow on a PAdES B-B signature, every step by iText 5
+ * (WorldSigner): its signature without a signature timestamp, a document
+ * timestamp (LtvTimestamp, the token from `openssl ts -reply`), a DSS with
+ * /VRI entries and the root's CRL for every chain (LtvVerification), a
+ * second document timestamp. The signature is B-T once a valid document
+ * timestamp covers it (ETSI EN 319 142-1 §6.3), B-LT once the DSS answers
+ * its chain and that timestamp's TSA's, B-LTA under the second. Before, it
+ * stayed "pades_b" at every step. PDFBox's document timestamp over the same
+ * signature makes it B-T too, and one over an unsigned contract is a valid
+ * document timestamp alone. PDFBox with BouncyCastle verifies each file
+ * (pdfsig verifies no document timestamp: "Signature has not yet been
+ * verified.").
+ */
+START_TEST(itext_ltv_over_document_timestamps)
+{
+	static const char *const steps[] = {
+		"itext java_in.pdf java_out.pdf java_rsa.p12 world bb",
+		"itext-docts java_in.pdf java_out.pdf tsa.sh",
+		"itext-ltv java_in.pdf java_out.pdf ltv.crl",
+		"itext-docts java_in.pdf java_out.pdf tsa.sh",
+	};
+	static const char *const level[] = { "pades_b", "pades_b_t", "pades_b_lt", "pades_b_lta" };
+	static const char *const names[] = { "ltv1.pdf", "ltv2.pdf", "ltv3.pdf", "ltv4.pdf" };
+	size_t n = base_len, m, i;
+	unsigned char *d = malloc(base_len), *e;
+	struct crypto_verify_report *r;
+
+	memcpy(d, base, base_len);
+	ck_assert_int_eq(
+		run("cd %s && printf '[ tsa ]\\ndefault_tsa = t\\n[ t ]\\nserial = ltvserial\\n"
+		    "signer_cert = tsa.pem\\nsigner_key = tsa.key\\nsigner_digest = sha256\\n"
+		    "default_policy = 1.3.6.1.4.1.99999.2\\ndigests = sha256\\n"
+		    "ess_cert_id_alg = sha256\\n' >ltv_tsa.cnf && echo 01 >ltvserial && "
+		    "printf 'openssl ts -query -digest \"$1\" -sha256 -cert -out ltv.tsq && "
+		    "openssl "
+		    "ts -reply -config ltv_tsa.cnf -queryfile ltv.tsq -token_out -out "
+		    "/dev/stdout\\n' >tsa.sh && ( mkdir -p ltvca && : >ltvca/index.txt && echo 01 "
+		    ">ltvca/crlnumber && printf '[ca]\\ndefault_ca=c\\n[c]\\ndatabase=ltvca/"
+		    "index.txt\\ncrlnumber=ltvca/crlnumber\\ndefault_md=sha256\\n"
+		    "default_crl_days=7\\n' >ltvca.cnf && openssl ca -batch -config ltvca.cnf "
+		    "-gencrl -keyfile ca.key -cert ca.pem -out ltv.crl.pem && openssl crl -in "
+		    "ltv.crl.pem -outform DER -out ltv.crl ) >>pki.log 2>&1",
+		    vc_dir),
+		0);
+	for (i = 0; i < 4; i++) {
+		e = java_sign(d, n, steps[i], &m);
+		free(d);
+		d = e;
+		n = m;
+		write_file(vc_path(names[i]), d, n);
+		r = verify(d, n);
+		ck_assert_str_eq(r->sigs[0].field, "bb");
+		ck_assert_msg(!strcmp(r->sigs[0].level, level[i]), "%s: %s", names[i],
+			      r->sigs[0].level);
+		ck_assert_msg(r->sigs[0].verdict <= CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, "%s: %s",
+			      names[i], r->sigs[0].message);
+		ck_assert_int_eq(r->sigs[r->nsigs - 1].verdict <=
+					 CRYPTO_VERDICT_VALID_ALLOWED_CHANGES,
+				 1);
+		ck_assert_uint_eq(r->nsigs, i < 1 ? 1 : i < 3 ? 2 : 3);
+		crypto_verify_report_free(r);
+		ck_assert_int_eq(run("qpdf --check %s >/dev/null 2>&1", vc_path(names[i])), 0);
+	}
+	pdfbox_agrees("ltv4.pdf", 3);
+	/* PDFBox's document timestamp over the B-B signature, and over the bare contract */
+	e = read_file(vc_path("ltv1.pdf"), &m);
+	free(d);
+	d = java_sign(e, m, "pdfbox-docts java_in.pdf java_out.pdf tsa.sh", &n);
+	free(e);
+	write_file(vc_path("ltv_box.pdf"), d, n);
+	r = verify(d, n);
+	ck_assert_str_eq(r->sigs[0].level, "pades_b_t");
+	ck_assert_int_eq(r->sigs[1].doc_timestamp, 1);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
+	pdfbox_agrees("ltv_box.pdf", 2);
+	free(d);
+	d = java_sign(base, base_len, "pdfbox-docts java_in.pdf java_out.pdf tsa.sh", &n);
+	write_file(vc_path("ltv_bare.pdf"), d, n);
+	r = verify(d, n);
+	ck_assert_uint_eq(r->nsigs, 1);
+	ck_assert_int_eq(r->sigs[0].doc_timestamp, 1);
+	ck_assert_int_eq(r->verdict, CRYPTO_VERDICT_VALID);
+	crypto_verify_report_free(r);
+	pdfbox_agrees("ltv_bare.pdf", 1);
+	free(d);
+}
+END_TEST
+
 static Suite *
 java_suite(void)
 {
@@ -627,6 +717,7 @@ java_suite(void)
 	tcase_add_test(tc, x509_rsa_sha1);
 	tcase_add_test(tc, damaged_file_signed_by_pdfbox);
 	tcase_add_loop_test(tc, shake_and_sha224_bouncycastle_agrees, 0, 6);
+	tcase_add_test(tc, itext_ltv_over_document_timestamps);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -238,6 +238,74 @@ START_TEST(info_moved_onto_resources_is_not_valid)
 END_TEST
 
 /*
+ * A page whose own key names a missing object by reference, /CropBox 99 0 R
+ * (review48): qpdf reads it as null and lists no such key, so the signed
+ * revision shows the whole page (no crop box: the media box). A later
+ * update lists that page unchanged, byte for byte, and defines object 99,
+ * [0 0 612 650]: the page is cut above the line "Pay 100 EUR" (mutool
+ * draw -r 72, page 2: 612x792 and 181 dark pixels in the signed revision,
+ * 612x650 and none after; pdftoppm -cropbox alike, 182 and 0).
+ * classify() compares the listed page key by key, and diff_same() takes
+ * the two values of /CropBox, both the reference 99 0 R, for the same;
+ * diff_fills_walk() leaves out the references of the objects the update
+ * lists (the page), and no earlier walk saw this one, qpdf listing no such
+ * key: nothing says object 99 fills a reference the signed revision made.
+ * Page 2 (object 6): the signature's widget goes on page 1, whose object
+ * the signer's writer rewrites through qpdf (dropping the key there).
+ * _i 0: that crop box; 1: /Rotate 99 0 R, object 99 then 180 (the page
+ * shown upside down: mutool draw -r 72 puts the text's dark pixels in rows
+ * 83..93 of 792 before, 698..708 after); 2: /Annots 99 0 R, object 99 then
+ * [20 0 R], a new white square annotation over the text, an annotation
+ * added after an approval signature (mutool draw and pdftoppm -r 72: 181
+ * and 182 dark pixels before, 0 after).
+ */
+START_TEST(a_reference_the_signed_page_made_filled_while_the_page_is_relisted_is_not_valid)
+{
+	static const char page[] =
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] %s/Contents 4 0 R "
+		"/Resources << /Font << /F1 5 0 R >> >>%s >>";
+	const char *objs[6];
+	char p3[256], p6[256];
+	static const char *const key[] = { "/CropBox 99 0 R ", "/Rotate 99 0 R ",
+					   "/Annots 99 0 R " };
+	static const char *const val[] = { "[0 0 612 650]", "180", "[20 0 R]" };
+	int nums[3] = { 99, 6, 20 };
+	const char *upd[3] = { val[_i], p6,
+			       "<< /Type /Annot /Subtype /Square /Rect [60 680 220 730] /F 4 "
+			       "/C [1 1 1] /IC [1 1 1] /P 6 0 R >>" };
+	const char *dump = getenv("R48_DUMP"); /* a path: the updated files, for mutool draw */
+	char path[512];
+	size_t bn, n, m;
+	unsigned char *b, *d, *u;
+	FILE *f;
+
+	snprintf(p3, sizeof(p3), page, "", "");
+	snprintf(p6, sizeof(p6), page, key[_i], "");
+	objs[0] = "<< /Type /Catalog /Pages 2 0 R >>";
+	objs[1] = "<< /Type /Pages /Kids [3 0 R 6 0 R] /Count 2 >>";
+	objs[2] = p3;
+	objs[3] = "<< /Length 42 >>\nstream\nBT /F1 12 Tf 72 700 Td (Pay 100 EUR) Tj "
+		  "ET\nendstream";
+	objs[4] = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>";
+	objs[5] = p6;
+	b = make_pdf_objs(objs, 6, &bn);
+	d = vc_sign(b, bn, "rsa", 1, 0, &n);
+	free(b);
+	u = vc_update(d, n, nums, upd, _i == 2 ? 3 : 2, 0, NULL, &m);
+	free(d);
+	snprintf(path, sizeof(path), "%s.%d.pdf", dump ? dump : "", _i);
+	if (dump != NULL && (f = fopen(path, "wb")) != NULL) {
+		ck_assert_uint_eq(fwrite(u, 1, m, f), m);
+		fclose(f);
+	}
+	invalid_now(u, m,
+		    _i == 0   ? "page 2 is cropped above \"Pay 100 EUR\""
+		    : _i == 1 ? "page 2 is upside down"
+			      : "a white square covers \"Pay 100 EUR\"");
+}
+END_TEST
+
+/*
  * A markup annotation an update may change (a comment edited after an
  * approval signature, ISO 32000-2 §12.8.2.2) that is also the page's
  * graphics state: its /ca (an annotation's fill opacity, an ExtGState's
@@ -286,4 +354,7 @@ verify_shadow_info_add(TCase *tc)
 	tcase_add_test(tc, metadata_moved_onto_contents_is_not_valid);
 	tcase_add_test(tc, info_moved_onto_resources_is_not_valid);
 	tcase_add_test(tc, annotation_doubling_as_graphics_state_rewritten_is_not_valid);
+	tcase_add_loop_test(
+		tc, a_reference_the_signed_page_made_filled_while_the_page_is_relisted_is_not_valid,
+		0, 3);
 }

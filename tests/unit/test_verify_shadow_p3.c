@@ -315,6 +315,60 @@ START_TEST(approval_tagged_signature_field_added_stays_valid)
 }
 END_TEST
 
+/*
+ * The new element a later signer's tool adds to tag its signature field may
+ * carry text readers take for the document's (review48): /ActualText
+ * (ISO 32000-2 §14.9.4: the text that replaces the element's content when
+ * text is extracted or read aloud) and /E (§14.9.5, an abbreviation's
+ * expansion). A signature field needs neither, so "Pay 900 EUR" must not
+ * enter the tree, read out to a screen reader's user, as an allowed
+ * addition under an approval signature. _i 0 /ActualText, 1 /E.
+ */
+static enum crypto_verdict
+tagged_field_with(const char *key, size_t *nd)
+{
+	char elem[256];
+
+	snprintf(elem, sizeof(elem),
+		 "<< /Type /StructElem /S /Form /P 8 0 R /Pg 3 0 R %s (Pay 900 EUR) /K << /Type "
+		 "/OBJR /Obj 10 0 R /Pg 3 0 R >> >>",
+		 key);
+	return tagged_added(0,
+			    "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Second) /F 132 "
+			    "/Rect [0 0 0 0] /StructParent 2 /P 3 0 R >>",
+			    elem, NULL, NULL, nd);
+}
+
+START_TEST(approval_tagged_signature_field_with_text_is_not_valid)
+{
+	static const char *const key[] = { "/ActualText", "/E" };
+	size_t nd;
+	enum crypto_verdict v = tagged_field_with(key[_i], &nd);
+
+	ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
+		      "case %d: a signature field's tag carrying %s (Pay 900 EUR): verdict %s, "
+		      "%zu disallowed changes",
+		      _i, key[_i], crypto_verdict_name(v), nd);
+}
+END_TEST
+
+/*
+ * /Alt describes the element (§14.9.3): PDF/UA (ISO 14289-1 §7.18.4) asks
+ * a form field for a /TU or its tag's /Alt, so a tool that tags the field it
+ * adds writes one. It says no more than the widget's own /TU, which the
+ * field's addition allows.
+ */
+START_TEST(approval_tagged_signature_field_described_stays_valid)
+{
+	size_t nd;
+	enum crypto_verdict v = tagged_field_with("/Alt", &nd);
+
+	ck_assert_msg(v == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES && nd == 0,
+		      "a signature field's tag with /Alt: verdict %s, %zu disallowed changes",
+		      crypto_verdict_name(v), nd);
+}
+END_TEST
+
 void
 verify_shadow_p3_add(TCase *tc)
 {
@@ -324,6 +378,8 @@ verify_shadow_p3_add(TCase *tc)
 	tcase_add_test(tc, p3_tagged_comment_edited_stays_valid);
 	tcase_add_test(tc, p3_tagged_comment_added_stays_valid);
 	tcase_add_test(tc, approval_tagged_signature_field_added_stays_valid);
+	tcase_add_loop_test(tc, approval_tagged_signature_field_with_text_is_not_valid, 0, 2);
+	tcase_add_test(tc, approval_tagged_signature_field_described_stays_valid);
 	tcase_add_loop_test(tc, p3_tagged_changes_beyond_tags_are_not_valid, 0, 4);
 	tcase_add_test(tc, p3_tagged_comment_doubling_as_graphics_state_rewritten_is_not_valid);
 }

@@ -430,31 +430,6 @@ START_TEST(unreadable_is_not_invalid)
 END_TEST
 
 /*
- * A signature poppler writes (pdfsig -add-signature: its own incremental
- * update, a visible-appearance font, NSS's CMS, adbe.pkcs7.detached with the
- * ESS attribute) as the first signature, and as the countersignature of one
- * of ours: both orders verify, each signature intact, the earlier one with
- * allowed changes only, and the legacy subfilter is not called PAdES.
- */
-static unsigned char *
-poppler_sign(const unsigned char *d, size_t n, const char *field, size_t *outn)
-{
-	write_file(vc_path("poppler_in.pdf"), d, n);
-	ck_assert_int_eq(run("cd %s && ( certutil -L -d sql:nss -n rsa >/dev/null 2>&1 || "
-			     "( openssl pkcs12 -export -inkey rsa.key -in rsa.pem -name rsa "
-			     "-passout pass: -out rsa.p12 && pk12util -i rsa.p12 -d sql:nss "
-			     "-W '' ) ) >>pki.log 2>&1",
-			     vc_dir),
-			 0);
-	ck_assert_int_eq(run("cd %s && pdfsig -nssdir sql:nss -add-signature -nick rsa "
-			     "-new-signature-field-name %s poppler_in.pdf poppler_out.pdf "
-			     ">>pki.log 2>&1",
-			     vc_dir, field),
-			 0);
-	return read_file(vc_path("poppler_out.pdf"), outn);
-}
-
-/*
  * The base with its AcroForm an indirect object: poppler 22.12 adds its field
  * to an inline AcroForm's copy, not to the catalog it writes (pdfsig still
  * lists that orphan widget; a form-based verifier finds no signature).
@@ -474,6 +449,14 @@ base_indirect_acroform(size_t *outn)
 	free(u);
 	return flat;
 }
+
+/*
+ * A signature poppler writes (pdfsig -add-signature: its own incremental
+ * update, a visible-appearance font, NSS's CMS, adbe.pkcs7.detached with the
+ * ESS attribute) as the first signature, and as the countersignature of one
+ * of ours: both orders verify, each signature intact, the earlier one with
+ * allowed changes only, and the legacy subfilter is not called PAdES.
+ */
 
 START_TEST(poppler_signature_either_order)
 {
