@@ -14,6 +14,14 @@
  * appearances). So each update's objects are read here, as qpdf's
  * tokenizer reads them: comments, strings and names skipped, a reference
  * being two integers and R.
+ *
+ * A file from outside (POST /api/v1/verify, `sealpact verify`, an upload
+ * kept signed) or a revision whose references were not handed on (another
+ * process's completion) was not rewritten here: its references are walked
+ * (pdf_refs_init), and then every object its cross-reference sections list
+ * is read the same way (diff_doc_names_missing). One that names no object
+ * the revision lacks hides none either: a 10-page contract's 5 M
+ * instructions of walk saved at each later update, for some 0.1 M once.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -159,11 +167,16 @@ object_names_missing(struct pdf_doc *newer, const struct pdf_refs *refs, const s
 	return 1;
 }
 
-int
-diff_update_names_missing(struct pdf_doc *newer, const struct pdf_refs *refs,
-			  const struct diff_xent *x, size_t nx, int self)
+/*
+ * The entries x[0..nx) of one section (self: its xref stream's number, or
+ * -1): 1 when an object they place names an object newer lacks, or when
+ * that cannot be told; 0 when none does. *budget: the bytes left to read.
+ */
+static int
+entries_name_missing(struct pdf_doc *newer, const struct pdf_refs *refs, const struct diff_xent *x,
+		     size_t nx, int self, size_t *budget)
 {
-	size_t i, budget = HIDDEN_READ_MAX;
+	size_t i;
 
 	/* an xref stream's dictionary, and objects in object streams, are not read here */
 	if (self > 0)
@@ -171,8 +184,54 @@ diff_update_names_missing(struct pdf_doc *newer, const struct pdf_refs *refs,
 	for (i = 0; i < nx; i++) {
 		if (x[i].num <= 0 || x[i].type == 0)
 			continue;
-		if (x[i].type != 1 || object_names_missing(newer, refs, &x[i], &budget))
+		if (x[i].type != 1 || object_names_missing(newer, refs, &x[i], budget))
 			return 1;
 	}
 	return 0;
+}
+
+int
+diff_doc_names_missing(struct pdf_doc *doc, const struct pdf_refs *refs)
+{
+	struct pdf_revision *revs = NULL;
+	struct diff_xent *x = NULL;
+	struct sp_errinfo ign;
+	size_t nrev = 0, nx, k, budget = HIDDEN_READ_MAX;
+	int self, r = 1;
+
+	/*
+	 * Every section of the chain, not only the newest listing of each
+	 * number: what qpdf reads of a number is one of them, so none naming a
+	 * missing object is more than needed. A repaired file's objects come
+	 * from wherever qpdf found them, a linearized file's from a second
+	 * section its first names: neither is read here.
+	 */
+	sp_errinfo_init(&ign);
+	if (pdf_doc_damaged(doc) || !(revs = malloc(PDF_REVISIONS_MAX * sizeof(*revs))) ||
+	    pdf_revisions_find(doc->data, doc->len, revs, PDF_REVISIONS_MAX, &nrev, &ign) !=
+		    SP_OK ||
+	    nrev == 0)
+		goto out;
+	for (k = 0; k < nrev; k++) {
+		if (revs[k].linearized_main != 0 ||
+		    diff_xref_entries(doc, &revs[k], &self, &x, &nx) < 0 ||
+		    entries_name_missing(doc, refs, x, nx, self, &budget))
+			goto out;
+		free(x);
+		x = NULL;
+	}
+	r = 0;
+out:
+	free(x);
+	free(revs);
+	return r;
+}
+
+int
+diff_update_names_missing(struct pdf_doc *newer, const struct pdf_refs *refs,
+			  const struct diff_xent *x, size_t nx, int self)
+{
+	size_t budget = HIDDEN_READ_MAX;
+
+	return entries_name_missing(newer, refs, x, nx, self, &budget);
 }
