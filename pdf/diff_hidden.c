@@ -55,24 +55,27 @@ missing(struct pdf_doc *newer, const struct pdf_refs *refs, long long num, long 
 	return m;
 }
 
-/* A token d[p..e) as an integer (an optional sign, digits) into *v: 1, else 0. */
-static int
-integer(const unsigned char *d, size_t p, size_t e, long long *v)
+/*
+ * The regular token at d[p] (a number, a keyword, R), read once: returns
+ * where it ends, and *isint 1 with its value in *v when it is an integer
+ * as qpdf reads one (an optional sign, then 1 to 12 digits), else 0.
+ */
+static size_t
+regular_token(const unsigned char *d, size_t p, size_t len, long long *v, int *isint)
 {
-	int neg = 0;
+	size_t first = p + (d[p] == '+' || d[p] == '-');
 	long long n = 0;
+	int ok = 1, neg = d[p] == '-';
 
-	if (p < e && (d[p] == '+' || d[p] == '-'))
-		neg = d[p++] == '-';
-	if (p == e || e - p > 12)
-		return 0;
-	for (; p < e; p++) {
-		if (d[p] < '0' || d[p] > '9')
-			return 0;
-		n = n * 10 + (d[p] - '0');
+	for (p = first; p < len && pdf_regular(d[p]); p++) {
+		if (!(pdf_char_class[d[p]] & PDF_CH_DIGIT) || p - first >= 12)
+			ok = 0;
+		else
+			n = n * 10 + (d[p] - '0');
 	}
+	*isint = ok && p > first;
 	*v = neg ? -n : n;
-	return 1;
+	return p;
 }
 
 /*
@@ -88,17 +91,17 @@ object_names_missing(struct pdf_doc *newer, const struct pdf_refs *refs, const s
 	const unsigned char *d = newer->data;
 	size_t len = newer->len, p = (size_t)x->off, s, start = p;
 	long long v, hist[2] = { 0, 0 }, hdr[2] = { 0, 0 };
-	int nint = 0, tokens = 0, depth;
+	int nint = 0, tokens = 0, depth, isint;
 
 	if (x->off >= len)
 		return 1;
 	while (p < len) {
-		if ((size_t)(p - start) > *budget)
-			return 1;
 		if (pdf_space(d[p])) {
 			p++;
 			continue;
 		}
+		if ((size_t)(p - start) > *budget)
+			return 1;
 		if (d[p] == '%') { /* a comment, which qpdf skips between a reference's parts */
 			while (p < len && d[p] != '\n' && d[p] != '\r')
 				p++;
@@ -131,24 +134,24 @@ object_names_missing(struct pdf_doc *newer, const struct pdf_refs *refs, const s
 		if (pdf_delim(d[p])) {
 			s = p++;
 			if (d[s] == '/') /* a name: its regular characters */
-				while (p < len && !pdf_space(d[p]) && !pdf_delim(d[p]))
+				while (p < len && pdf_regular(d[p]))
 					p++;
 			else if ((d[s] == '<' || d[s] == '>') && p < len && d[p] == d[s])
 				p++;
 			nint = 0;
 			continue;
 		}
-		for (s = p; p < len && !pdf_space(d[p]) && !pdf_delim(d[p]); p++)
-			;
+		s = p;
+		p = regular_token(d, p, len, &v, &isint);
 		if (tokens <= 3) { /* the header: "N G obj", x's number and generation */
-			if (tokens < 3 && integer(d, s, p, &v))
+			if (tokens < 3 && isint)
 				hdr[tokens - 1] = v;
 			else if (tokens < 3 || p - s != 3 || memcmp(d + s, "obj", 3) != 0 ||
 				 hdr[0] != x->num || hdr[1] != x->gen)
 				return 1;
 			continue;
 		}
-		if (integer(d, s, p, &v)) {
+		if (isint) {
 			hist[0] = hist[1];
 			hist[1] = v;
 			nint = nint < 2 ? nint + 1 : 2;

@@ -33,6 +33,20 @@
 
 #include "pdf_int.h"
 
+/* pdf_int.h's classes: ISO 32000-2 §7.2.3's white space (and VT, which qpdf skips
+   too), its delimiters, and the digits */
+#define CH_DIGITS(x) \
+	['0'] = (x), ['1'] = (x), ['2'] = (x), ['3'] = (x), ['4'] = (x), ['5'] = (x), ['6'] = (x), \
+	['7'] = (x), ['8'] = (x), ['9'] = (x)
+const unsigned char pdf_char_class[256] = {
+	[0] = PDF_CH_SPACE,    ['\t'] = PDF_CH_SPACE, ['\n'] = PDF_CH_SPACE,
+	['\v'] = PDF_CH_SPACE, ['\f'] = PDF_CH_SPACE, ['\r'] = PDF_CH_SPACE,
+	[' '] = PDF_CH_SPACE,  ['('] = PDF_CH_DELIM,  [')'] = PDF_CH_DELIM,
+	['<'] = PDF_CH_DELIM,  ['>'] = PDF_CH_DELIM,  ['['] = PDF_CH_DELIM,
+	[']'] = PDF_CH_DELIM,  ['{'] = PDF_CH_DELIM,  ['}'] = PDF_CH_DELIM,
+	['/'] = PDF_CH_DELIM,  ['%'] = PDF_CH_DELIM,  CH_DIGITS(PDF_CH_DIGIT),
+};
+
 #define SCAN_WINDOW (64 * 1024) /* inflate output window */
 #define SCAN_DEPTH 64           /* array nesting tracked (qpdf refuses 500) */
 
