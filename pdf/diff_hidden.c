@@ -23,6 +23,7 @@
  * the revision lacks hides none either: a 10-page contract's 5 M
  * instructions of walk saved at each later update, for some 0.1 M once.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,34 @@ missing(struct pdf_doc *newer, const struct pdf_refs *refs, long long num, long 
 	m = qpdf_oh_is_null(newer->q, h);
 	qpdf_oh_release(newer->q, h);
 	return m;
+}
+
+/*
+ * Where the run of hex digits and white space from d[p] ends (at most len):
+ * a hex string's body, which qpdf's tokenizer reads to '>' and ends early at
+ * any other byte. A signature's /Contents is some 16,000 of them at every
+ * update: eight bytes are told at once while they are all hex digits (each
+ * byte below 0x80, then in '0'..'9', or in 'a'..'f' once bit 5 is set,
+ * which only 'A'..'F' and 'a'..'f' map there), the rest one by one.
+ */
+static size_t
+hex_run(const unsigned char *d, size_t p, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t w, l, dg, al;
+
+	while (len - p >= 8) {
+		memcpy(&w, d + p, 8);
+		l = w | 0x2020202020202020ULL;
+		dg = (w + (0x80 - '0') * ones) & ~(w + (0x80 - '9' - 1) * ones);
+		al = (l + (0x80 - 'a') * ones) & ~(l + (0x80 - 'f' - 1) * ones);
+		if ((w & high) != 0 || ((dg | al) & high) != high)
+			break;
+		p += 8;
+	}
+	while (p < len && (pdf_char_class[d[p]] & (PDF_CH_HEX | PDF_CH_SPACE)))
+		p++;
+	return p;
 }
 
 /*
@@ -91,7 +120,7 @@ object_names_missing(struct pdf_doc *newer, const struct pdf_refs *refs, const s
 	const unsigned char *d = newer->data;
 	size_t len = newer->len, p = (size_t)x->off, s, start = p;
 	long long v, hist[2] = { 0, 0 }, hdr[2] = { 0, 0 };
-	int nint = 0, tokens = 0, depth, isint;
+	int nint = 0, tokens = 0, depth, isint, nest = 0;
 
 	if (x->off >= len)
 		return 1;
@@ -123,11 +152,14 @@ object_names_missing(struct pdf_doc *newer, const struct pdf_refs *refs, const s
 			nint = 0;
 			continue;
 		}
-		if (d[p] == '<' && p + 1 < len && d[p + 1] != '<') { /* a hex string */
-			const unsigned char *gt = memchr(d + p, '>', len - p);
-			if (gt == NULL)
+		if (d[p] == '<' && p + 1 < len && d[p + 1] != '<') {
+			/* a hex string: hex digits and white space to its '>'; at any other
+			   byte qpdf's token ends and it reads on from there (what follows
+			   may be a reference): not told */
+			p = hex_run(d, p + 1, len);
+			if (p >= len || d[p] != '>')
 				return 1;
-			p = (size_t)(gt - d) + 1;
+			p++;
 			nint = 0;
 			continue;
 		}
@@ -137,7 +169,11 @@ object_names_missing(struct pdf_doc *newer, const struct pdf_refs *refs, const s
 				while (p < len && pdf_regular(d[p]))
 					p++;
 			else if ((d[s] == '<' || d[s] == '>') && p < len && d[p] == d[s])
-				p++;
+				nest += d[p++] == '<' ? 1 : -1;
+			else if (d[s] == '[' || d[s] == ']')
+				nest += d[s] == '[' ? 1 : -1;
+			if (nest < 0)
+				return 1;
 			nint = 0;
 			continue;
 		}
@@ -162,6 +198,10 @@ object_names_missing(struct pdf_doc *newer, const struct pdf_refs *refs, const s
 				return 1;
 		} else if ((p - s == 6 && memcmp(d + s, "endobj", 6) == 0) ||
 			   (p - s == 6 && memcmp(d + s, "stream", 6) == 0)) {
+			/* the object's end only outside its dictionaries and arrays: inside,
+			   qpdf reads the word as a string and reads on */
+			if (nest != 0)
+				return 1;
 			*budget -= p - start;
 			return 0;
 		}

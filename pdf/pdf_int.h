@@ -18,7 +18,7 @@
  * where the loops over a file's bytes (the scan, the byte reads of
  * diff_hidden.c and sig_scan.c) tested ten characters before.
  */
-enum { PDF_CH_SPACE = 1, PDF_CH_DELIM = 2, PDF_CH_DIGIT = 4 };
+enum { PDF_CH_SPACE = 1, PDF_CH_DELIM = 2, PDF_CH_DIGIT = 4, PDF_CH_HEX = 8 };
 extern const unsigned char pdf_char_class[256];
 
 /*

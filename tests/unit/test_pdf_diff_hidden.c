@@ -129,14 +129,19 @@ diff_rev(const unsigned char *d, size_t n, size_t k, struct pdf_refs *refs, char
  * _i 0: the first update rewrites the resources to name object 99, which
  * no revision has (a disallowed change of its own, to an object a page
  * uses; what matters is the next); 1: the same, a comment between the
- * reference's parts, which qpdf skips. The second update defines object
+ * reference's parts, which qpdf skips; 2, after a keyword endobj inside an
+ * array, which qpdf reads as a string, reading on; 3, after a hex string
+ * with a byte that is no hex digit, where qpdf's token ends. The second update defines object
  * 99: the page draws it now, and the diff must say so.
  */
 START_TEST(a_reference_hidden_by_an_update_is_seen_filled_by_the_next)
 {
-	const char *res[2] = {
+	const char *res[4] = {
 		"<< /Font << /F1 5 0 R >> /XObject << /X1 99 0 R >> >>",
 		"<< /Font << /F1 5 0 R >> /XObject << /X1 99 % no object 99 yet\n0 R >> >>",
+		"<< /Font << /F1 5 0 R >> /Note [endobj] /XObject << /X1 99 0 R >> >>",
+		"<< /Font << /F1 5 0 R >> /XObject << /Note <0A0a0A0a0A0a0A0a0A0a0A0a0A0a0A0aff0Z "
+		"/X1 99 0 R> >> >>",
 	};
 	int n6 = 6, n99 = 99;
 	const char *o6 = res[_i], *o99 = FORM;
@@ -211,7 +216,11 @@ be(unsigned char *p, unsigned long long v, int w)
  * object stream (7) and a cross-reference stream (8); 1, every object plain
  * but listed by a cross-reference stream; 2, a hybrid file: a table for the
  * plain objects whose /XRefStm stream lists object 6 in object stream 7;
- * 3, plain objects and a table.
+ * 3, plain objects and a table; 4 and 5, plain objects and a table, the
+ * reference after what a reader of the bytes might take for the object's
+ * end or a string that goes on: a keyword endobj inside an array (qpdf reads
+ * it as a string and reads on), a hex string with a byte that is no hex
+ * digit (qpdf's token ends at that byte, and it reads on from there).
  */
 static unsigned char *
 other_tool(int kind, size_t *n)
@@ -225,7 +234,12 @@ other_tool(int kind, size_t *n)
 		"Q\nendstream",
 		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
 	};
-	const char *res = "<< /Font << /F1 5 0 R >> /XObject << /X1 99 0 R >> >>";
+	const char *res = kind == 4   ? "<< /Font << /F1 5 0 R >> /Note [endobj] /XObject << "
+					"/X1 99 0 R >> >>"
+			  : kind == 5 ? "<< /Font << /F1 5 0 R >> /XObject << /Note "
+					"<0A0a0A0a0A0a0A0a0A0a0A0a0A0a0A0aff0Z /X1 99 0 R> "
+					">> >>"
+				      : "<< /Font << /F1 5 0 R >> /XObject << /X1 99 0 R >> >>";
 	struct gbuf b = { malloc(4096), 0, 4096 };
 	unsigned char row[7 * 9];
 	size_t off[9] = { 0 }, xref, nrows = 0;
@@ -236,7 +250,7 @@ other_tool(int kind, size_t *n)
 		off[i + 1] = b.n;
 		gb_printf(&b, "%d 0 obj\n%s\nendobj\n", i + 1, plain[i]);
 	}
-	if (kind == 1 || kind == 3) {
+	if (kind == 1 || kind >= 3) {
 		off[6] = b.n;
 		gb_printf(&b, "6 0 obj\n%s\nendobj\n", res);
 	} else {
@@ -246,7 +260,7 @@ other_tool(int kind, size_t *n)
 			  "%s\nendstream\nendobj\n",
 			  4 + strlen(res), res);
 	}
-	if (kind == 3) {
+	if (kind >= 3) {
 		xref = b.n;
 		gb_printf(&b, "xref\n0 7\n0000000000 65535 f \n");
 		for (i = 1; i < 7; i++)
@@ -347,7 +361,8 @@ END_TEST
  * Where the bytes cannot tell, the walk stays: object 6 names missing
  * object 99 in its dictionary (other_tool: _i 0 in an object stream, 1 in
  * a file listed by an xref stream, 2 in a hybrid file's /XRefStm object
- * stream, 3 plainly, which the bytes read). The file's walk must not
+ * stream, 3 plainly, which the bytes read; 4 and 5 plainly, after bytes a
+ * reader might stop at). The file's walk must not
  * say it hides none, and an update that defines object 99 fills that
  * reference: the page draws it.
  */
@@ -388,10 +403,10 @@ main(void)
 	Suite *s = suite_create("pdf_diff_hidden");
 	TCase *tc = tcase_create("hidden");
 
-	tcase_add_loop_test(tc, a_reference_hidden_by_an_update_is_seen_filled_by_the_next, 0, 2);
+	tcase_add_loop_test(tc, a_reference_hidden_by_an_update_is_seen_filled_by_the_next, 0, 4);
 	tcase_add_loop_test(tc, an_update_naming_no_missing_object_keeps_the_chain_known, 0, 2);
 	tcase_add_loop_test(tc, a_file_from_outside_naming_no_missing_object_hides_none, 0, 2);
-	tcase_add_loop_test(tc, a_file_from_outside_that_may_hide_a_reference_is_walked, 0, 4);
+	tcase_add_loop_test(tc, a_file_from_outside_that_may_hide_a_reference_is_walked, 0, 6);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	int failed;

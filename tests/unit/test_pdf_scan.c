@@ -680,12 +680,14 @@ START_TEST(byte_classes_are_the_standards)
 	for (c = 0; c < 256; c++) {
 		int sp = c == 0 || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r' ||
 			 c == ' ',
-		    de = c != 0 && strchr("()<>[]{}/%", c) != NULL, dg = c >= '0' && c <= '9';
+		    de = c != 0 && strchr("()<>[]{}/%", c) != NULL, dg = c >= '0' && c <= '9',
+		    hx = dg || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 		ck_assert_msg(!pdf_space((unsigned char)c) == !sp &&
 				      !pdf_delim((unsigned char)c) == !de &&
 				      !(pdf_char_class[c] & PDF_CH_DIGIT) == !dg &&
+				      !(pdf_char_class[c] & PDF_CH_HEX) == !hx &&
 				      !pdf_regular((unsigned char)c) == (sp || de),
-			      "byte %d: space %d delimiter %d digit %d", c, sp, de, dg);
+			      "byte %d: space %d delimiter %d digit %d hex %d", c, sp, de, dg, hx);
 	}
 }
 END_TEST
