@@ -29,6 +29,14 @@
  *   BENCH_CHAIN_FORM=walk bench_chain ... today's way, but no form facts are kept: each
  *                                       prepare and completion walks the form (as before
  *                                       form26)
+ *   BENCH_CHAIN_REFS=cold bench_chain ... today's way, but no completion is handed what
+ *                                       the base refers to (sealpactd's revision_refs
+ *                                       missed: another process, or a restart): the
+ *                                       engine finds it in the base itself
+ *   BENCH_CHAIN_OUTSIDE=1,5,20 bench_chain ... after those signings (today's way, first
+ *                                       chain), the whole file verified as one from outside
+ *                                       (POST /api/v1/verify, `sealpact verify`: nothing
+ *                                       handed on), timed apart and dumped as "outside K"
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -158,8 +166,65 @@ prep_open(const unsigned char *d, size_t len, const int *pages, size_t npages, c
 	return pdf_doc_open_stored(d, len, doc, ei);
 }
 
-static int walk;     /* BENCH_CHAIN_WALK=1: prepare walks the page tree (the way before) */
-static int formwalk; /* BENCH_CHAIN_FORM=walk: the form walked at every signing (before form26) */
+static int walk;      /* BENCH_CHAIN_WALK=1: prepare walks the page tree (the way before) */
+static int formwalk;  /* BENCH_CHAIN_FORM=walk: the form walked at every signing (before form26) */
+static int cold_refs; /* BENCH_CHAIN_REFS=cold: no completion is handed the base's references */
+static const char *outside; /* BENCH_CHAIN_OUTSIDE=K,K,...: verify from outside after those */
+
+/* 1 when k is in the comma-separated list l */
+static int
+listed_k(const char *l, int k)
+{
+	char *e;
+	long v;
+
+	while (l != NULL && *l) {
+		v = strtol(l, &e, 10);
+		if (e == l)
+			return 0;
+		if (v == k)
+			return 1;
+		l = *e == ',' ? e + 1 : e;
+	}
+	return 0;
+}
+
+/*
+ * The whole of d[0..len) verified as a file from outside is (POST
+ * /api/v1/verify, public verify, `sealpact verify`): nothing opened or
+ * known before, every signature and update read from the bytes. Each
+ * signature must verify valid. Timed apart ("outside k", CPU ms printed).
+ */
+static void
+verify_outside(const struct keys *k, const unsigned char *d, size_t len, int nsig)
+{
+	struct crypto_verify_opts vo;
+	struct crypto_verify_report *rep = NULL;
+	struct sp_errinfo ei;
+	double t0;
+	size_t s;
+
+	sp_errinfo_init(&ei);
+	memset(&vo, 0, sizeof(vo));
+	vo.trust = k->trust;
+	vo.ts_trust = k->ts_trust;
+	t0 = now_ms();
+	cg_start();
+	if (crypto_pdf_verify(d, len, &vo, &rep, &ei) != SP_OK)
+		bench_die("outside: verify", &ei);
+	cg_stop("outside", nsig);
+	printf("bench_chain: verified from outside with %d signatures: %.2f CPU ms\n", nsig,
+	       now_ms() - t0);
+	if ((int)rep->nsigs != nsig)
+		bench_die("outside: not every signature found", NULL);
+	/* the last valid, each earlier one valid with the later signatures' changes */
+	for (s = 0; s < rep->nsigs; s++)
+		if (rep->sigs[s].verdict != (s + 1 == rep->nsigs
+						     ? CRYPTO_VERDICT_VALID
+						     : CRYPTO_VERDICT_VALID_ALLOWED_CHANGES))
+			bench_die("outside: a signature is not valid", NULL);
+	crypto_verify_report_free(rep);
+}
 
 /* One chain of n signings; tp[k], tc[k]: prepare and complete ms of signing k + 1. */
 static void
@@ -363,8 +428,8 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		vo.verified_doc = base;
 		if (!before) {
 			vo.given_len = prep.orig_len; /* the upload too: opened, not verified */
-			vo.verified_refs = refs;
-			vo.nverified_refs = nrefs;
+			vo.verified_refs = cold_refs ? NULL : refs;
+			vo.nverified_refs = cold_refs ? 0 : nrefs;
 			vo.refs_out = &nrefs_out;
 			vo.nrefs_out = &nn;
 			/* the earlier signatures as the previous completion read them */
@@ -429,7 +494,11 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		pdf_sig_prepared_cleanup(&prep);
 		free(attrs);
 		free(cms);
+		if (!before && outside != NULL && listed_k(outside, i + 1))
+			verify_outside(k, cur, curlen, i + 1);
 	}
+	if (!before)
+		outside = NULL; /* the first chain's only */
 	/* BENCH_CHAIN_OUT=FILE: the chain's last signed revision, to look at */
 	if (getenv("BENCH_CHAIN_OUT") != NULL) {
 		FILE *o = fopen(getenv("BENCH_CHAIN_OUT"), "wb");
@@ -450,7 +519,7 @@ int
 main(int argc, char **argv)
 {
 	char dir[] = "/tmp/sp-bench-chain.XXXXXX", path[512], tc[512], tk[512], ca[512], root[512];
-	const char *roots[] = { root }, *inter[] = { ca }, *form;
+	const char *roots[] = { root }, *inter[] = { ca }, *form, *refs;
 	unsigned char *pdf = NULL, *png = NULL;
 	size_t len = 0, pnglen = 0;
 	int n = (int)bench_arg(argc, argv, 3, 20, 2, 200), i, r;
@@ -524,6 +593,9 @@ main(int argc, char **argv)
 		bench_die("oom", NULL);
 	walk = getenv("BENCH_CHAIN_WALK") != NULL;
 	cg = getenv("BENCH_CHAIN_CG") != NULL;
+	refs = getenv("BENCH_CHAIN_REFS");
+	cold_refs = refs != NULL && strcmp(refs, "cold") == 0;
+	outside = getenv("BENCH_CHAIN_OUTSIDE");
 	form = getenv("BENCH_CHAIN_FORM");
 	formwalk = form != NULL && strcmp(form, "walk") == 0;
 	/* both chains start from the stored upload, as sealpactd's do */

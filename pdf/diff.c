@@ -714,6 +714,14 @@ pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct
 			  "the update's cross-reference stream is object %d, which the signed "
 			  "revision has",
 			  self);
+	/* nor one it lacks but refers to (an array's reference to a missing object, which
+	   walks see): classify()'s test of any other new object, which orphans_named only
+	   repeats where a revision may hide a reference */
+	else if (self > 0 && (size_t)self < refs->n && REF_HAS(refs, self))
+		diff_note(out, self, 0, 0, 0,
+			  "the update's cross-reference stream is object %d, which fills a "
+			  "reference the signed revision already made",
+			  self);
 	if (nx > 0 && !(c.in = malloc(nx * sizeof(*c.in)))) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;

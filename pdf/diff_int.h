@@ -212,6 +212,14 @@ int diff_fills_walk(struct diff_ctx *c, struct pdf_refs *r, struct sp_errinfo *e
  */
 int diff_update_names_missing(struct pdf_doc *newer, const struct pdf_refs *refs,
 			      const struct diff_xent *x, size_t nx, int self);
+/*
+ * diff_hidden.c: the same of every object doc's cross-reference sections
+ * list (every revision of it, refs its walk): 1 when one names in its bytes
+ * an object doc lacks that the walk did not see referred to, or when that
+ * cannot be told (an object stream's object, an xref stream, a linearized
+ * or repaired file); 0 when none does (then doc hides no reference).
+ */
+int diff_doc_names_missing(struct pdf_doc *doc, const struct pdf_refs *refs);
 
 /* diff.c: the same value in both documents (references compared as references). */
 int diff_same(qpdf_data qa, qpdf_oh a, qpdf_data qb, qpdf_oh b);

@@ -329,7 +329,13 @@ refs_whole(struct pdf_doc *doc, struct pdf_refs *r, struct diff_ctx *c, enum wal
 int
 pdf_refs_init(struct pdf_doc *first, struct pdf_refs *r, struct sp_errinfo *ei)
 {
-	return refs_whole(first, r, NULL, WALK_ALL, ei);
+	int rc = refs_whole(first, r, NULL, WALK_ALL, ei);
+
+	/* whether first hides a reference, told from its bytes (no walk of each later
+	   update's newer revision when it hides none: orphans_named) */
+	if (rc == SP_OK)
+		r->no_hidden = !diff_doc_names_missing(first, r);
+	return rc;
 }
 
 int

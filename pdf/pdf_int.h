@@ -14,6 +14,14 @@
 #include "sp.h"
 
 /*
+ * What each byte is to qpdf's tokenizer, a bit each (scan.c): one load
+ * where the loops over a file's bytes (the scan, the byte reads of
+ * diff_hidden.c and sig_scan.c) tested ten characters before.
+ */
+enum { PDF_CH_SPACE = 1, PDF_CH_DELIM = 2, PDF_CH_DIGIT = 4, PDF_CH_HEX = 8 };
+extern const unsigned char pdf_char_class[256];
+
+/*
  * White space as qpdf's tokenizer skips it: ISO 32000-2 §7.2.3's NUL, HT,
  * LF, FF, CR and SP, and VT, which qpdf skips too. Whatever reads the file's
  * bytes itself (the revision chain, startxref, the scan, the signature
@@ -23,15 +31,21 @@
 static inline int
 pdf_space(unsigned char c)
 {
-	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\v' || c == 0;
+	return pdf_char_class[c] & PDF_CH_SPACE;
 }
 
 /* A delimiter (ISO 32000-2 §7.2.3), which ends a token as white space does. */
 static inline int
 pdf_delim(unsigned char c)
 {
-	return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' ||
-	       c == '}' || c == '/' || c == '%';
+	return (pdf_char_class[c] & PDF_CH_DELIM) != 0;
+}
+
+/* Neither: a byte of a regular token (a name's after its slash, a number, a keyword). */
+static inline int
+pdf_regular(unsigned char c)
+{
+	return (pdf_char_class[c] & (PDF_CH_SPACE | PDF_CH_DELIM)) == 0;
 }
 
 struct pdf_doc {

@@ -33,6 +33,24 @@
 
 #include "pdf_int.h"
 
+/* pdf_int.h's classes: ISO 32000-2 §7.2.3's white space (and VT, which qpdf skips
+   too), its delimiters, the digits, and the hexadecimal digits (§7.3.4.3) */
+#define CH_DIGITS(x) \
+	['0'] = (x), ['1'] = (x), ['2'] = (x), ['3'] = (x), ['4'] = (x), ['5'] = (x), ['6'] = (x), \
+	['7'] = (x), ['8'] = (x), ['9'] = (x)
+const unsigned char pdf_char_class[256] = {
+	[0] = PDF_CH_SPACE,    ['\t'] = PDF_CH_SPACE, ['\n'] = PDF_CH_SPACE,
+	['\v'] = PDF_CH_SPACE, ['\f'] = PDF_CH_SPACE, ['\r'] = PDF_CH_SPACE,
+	[' '] = PDF_CH_SPACE,  ['('] = PDF_CH_DELIM,  [')'] = PDF_CH_DELIM,
+	['<'] = PDF_CH_DELIM,  ['>'] = PDF_CH_DELIM,  ['['] = PDF_CH_DELIM,
+	[']'] = PDF_CH_DELIM,  ['{'] = PDF_CH_DELIM,  ['}'] = PDF_CH_DELIM,
+	['/'] = PDF_CH_DELIM,  ['%'] = PDF_CH_DELIM,  CH_DIGITS(PDF_CH_DIGIT | PDF_CH_HEX),
+	['A'] = PDF_CH_HEX,    ['B'] = PDF_CH_HEX,    ['C'] = PDF_CH_HEX,
+	['D'] = PDF_CH_HEX,    ['E'] = PDF_CH_HEX,    ['F'] = PDF_CH_HEX,
+	['a'] = PDF_CH_HEX,    ['b'] = PDF_CH_HEX,    ['c'] = PDF_CH_HEX,
+	['d'] = PDF_CH_HEX,    ['e'] = PDF_CH_HEX,    ['f'] = PDF_CH_HEX,
+};
+
 #define SCAN_WINDOW (64 * 1024) /* inflate output window */
 #define SCAN_DEPTH 64           /* array nesting tracked (qpdf refuses 500) */
 

@@ -233,10 +233,11 @@ START_TEST(refs_of_the_upload_are_what_a_walk_finds)
 		walked_refs(n.data, n.len, &w, &nw);
 		ck_assert_ptr_nonnull(n.refs);
 		ck_assert_uint_gt(n.nrefs, 2); /* at least the catalog, the page tree, a page */
-		/* and a last 0: the rewrite hides no reference (struct pdf_refs' no_hidden) */
-		ck_assert_uint_eq(n.nrefs, nw + 1);
+		/* and a last 0: the rewrite hides no reference (struct pdf_refs' no_hidden),
+		   which the walk also tells from the bytes of a file qpdf wrote */
+		ck_assert_uint_eq(n.nrefs, nw);
 		ck_assert_mem_eq(n.refs, w, nw * sizeof(int));
-		ck_assert_int_eq(n.refs[nw], 0);
+		ck_assert_int_eq(n.refs[nw - 1], 0);
 		free(w);
 		/* and its pages, as a view of the stored bytes lists them */
 		{

@@ -667,6 +667,31 @@ START_TEST(fixture_contracts_pass)
 }
 END_TEST
 
+/*
+ * The byte classes every reader of the file's bytes tokenizes by (pdf_int.h,
+ * one table): ISO 32000-2 §7.2.3's white space, NUL, HT, LF, FF, CR and SP,
+ * with VT, which qpdf skips too; its ten delimiters; the digits. Every one
+ * of the 256 bytes as the standard lists it.
+ */
+START_TEST(byte_classes_are_the_standards)
+{
+	int c;
+
+	for (c = 0; c < 256; c++) {
+		int sp = c == 0 || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r' ||
+			 c == ' ',
+		    de = c != 0 && strchr("()<>[]{}/%", c) != NULL, dg = c >= '0' && c <= '9',
+		    hx = dg || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+		ck_assert_msg(!pdf_space((unsigned char)c) == !sp &&
+				      !pdf_delim((unsigned char)c) == !de &&
+				      !(pdf_char_class[c] & PDF_CH_DIGIT) == !dg &&
+				      !(pdf_char_class[c] & PDF_CH_HEX) == !hx &&
+				      !pdf_regular((unsigned char)c) == (sp || de),
+			      "byte %d: space %d delimiter %d digit %d hex %d", c, sp, de, dg, hx);
+	}
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -682,6 +707,7 @@ suite(void)
 	tcase_add_test(tc, objects_whose_headers_start_lines_in_stream_data_count);
 	tcase_add_test(tc, unfiltered_xref_and_object_streams_are_counted);
 	tcase_add_test(tc, fixture_contracts_pass);
+	tcase_add_test(tc, byte_classes_are_the_standards);
 	tcase_add_loop_test(tc, encrypted_object_streams_are_counted, 0, 3);
 	tcase_add_loop_test(tc, encrypted_object_stream_with_endstream_in_its_ciphertext, 0, 3);
 	suite_add_tcase(s, tc);
