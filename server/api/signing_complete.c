@@ -416,6 +416,7 @@ done_parse(struct request *r, int reply, struct done_job **out)
 	j->minimal = request_prefers_minimal(r);
 	j->trust = request_trust(r);
 	j->tsa = request_tsa(r);
+	j->max_work = (unsigned long long)request_config(r)->server.max_verify_work;
 	j->refs_cache = request_revision_refs(r);
 	j->reads_cache = request_revision_reads(r);
 	j->level = ltv_level_code(request_config(r)->signing.level);

@@ -26,6 +26,7 @@ struct done_job {
 	struct request *r;
 	struct crypto_trust *trust; /* the process's (NULL: none); outlive the job */
 	const struct tsa_provider *tsa;
+	unsigned long long max_work; /* server.max_verify_work: the engine's budget */
 	char id[37];
 	int64_t org_id, user_id;
 	int authed; /* the claim authenticated the request (db_signing_session_claim_auth) */
