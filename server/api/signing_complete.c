@@ -550,6 +550,7 @@ one_trip_start(struct done_job *j, const char hash[65])
 	s->cert_len = k->cert_len;
 	s->tsa_serial = serial;
 	s->last_signer = archiving; /* below B-LTA nothing reads it */
+	s->signers_left = k->signers_left;
 	s->archive_serial = archive;
 	/* the base's report as held (engine_check); the statement compares its length */
 	s->base_verification_held = j->held->report != NULL;
