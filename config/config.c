@@ -62,6 +62,7 @@ const struct config_key config_keys[] = {
 	INT(server, max_connections_per_ip, 1, 1000000, 256),
 	INT(server, shutdown_timeout_ms, 0, 600000, 20000),
 	INT(server, max_jobs_per_caller, 1, 1000000, 32),
+	INT(server, max_verify_work, 10000, 1000000000, 1000000),
 	INT(server, node_id, 0, 1023, 0),
 	URL(server, public_url),
 	STR(server, metrics_token_sha256, NULL),

@@ -43,6 +43,9 @@ struct config_server {
 	/* worker-pool jobs one organization, reviewer or anonymous address may have queued or
 	   running in a process (more: 429), default 32 */
 	int max_jobs_per_caller;
+	/* the work one verification may do on a file's revisions (CRYPTO_VERIFY_MAX_WORK's
+	   units), past which it is 422 pdf_limit; default 1000000 */
+	int max_verify_work;
 	int node_id;      /* 0..1023: worker i numbers contracts on node node_id + i */
 	char *public_url; /* base URL shown to users, default derived from host/port */
 	/* lowercase or uppercase hex SHA-256 of the bearer token GET /metrics asks for;

@@ -48,6 +48,21 @@ const char *crypto_verdict_name(enum crypto_verdict v);
 
 #define CRYPTO_VERIFY_REASONS_MAX 8
 #define CRYPTO_VERIFY_CHANGES_MAX 64 /* changes listed per signature (all are counted) */
+/*
+ * The work one verification may do on a file's revisions (opts->max_work's
+ * default): each revision it opens counts CRYPTO_VERIFY_PAGE_WORK a page
+ * (qpdf reads every page of it) and as much a signature field when its form
+ * is walked for signatures, and each update's difference analysis the
+ * objects its walks of a whole revision visit. A file of many small
+ * updates over many pages costs pages x updates: 500 updates of a
+ * 3,000-page, 565 KB file held a worker for over a minute (sec48). About
+ * 9,000 instructions a unit, 1 to 1.5 s of one core here for the default.
+ * A revision costs some 26 units a page (opened, then walked at the next
+ * update): a 300-page contract signed 20 times at B-LTA (41 revisions)
+ * about 320,000; two updates over 10,000 pages 840,000.
+ */
+#define CRYPTO_VERIFY_MAX_WORK 1000000ULL
+#define CRYPTO_VERIFY_PAGE_WORK 16
 
 /* One object changed in a revision after a signature. */
 struct crypto_change {
@@ -320,6 +335,10 @@ struct crypto_verify_opts {
 	 */
 	const struct pdf_revision *revs_known;
 	size_t nrevs_known;
+	/* the work the pass over the revisions may do (CRYPTO_VERIFY_MAX_WORK's units;
+	   0: that), past which the verification stops with SP_ERR_LIMIT, reason
+	   pdf_limit */
+	unsigned long long max_work;
 };
 
 /*

@@ -459,6 +459,7 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		opts = &none;
 	e.data = data;
 	e.len = len;
+	e.max_work = opts->max_work > 0 ? opts->max_work : CRYPTO_VERIFY_MAX_WORK;
 	/* the caller's revisions of these bytes, else room for pdf_revisions_find's */
 	if (opts->revs_known != NULL && opts->nrevs_known > 0 &&
 	    opts->nrevs_known <= PDF_REVISIONS_MAX) {
@@ -676,11 +677,18 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	r = SP_OK;
 	goto out;
 over_reads:
-	r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
-			  "verifying the PDF's %zu revisions would read more than %d "
-			  "cross-reference entries (each revision is read with every section "
-			  "before it)",
-			  e.nrev, PDF_REVISIONS_MAX_READS);
+	if (e.over_reads == 2)
+		r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+				  "verifying the PDF's %zu revisions takes more than its budget "
+				  "of %llu units of work (%d a page of each revision read, one "
+				  "an object compared): too many updates over too many pages",
+				  e.nrev, e.max_work, CRYPTO_VERIFY_PAGE_WORK);
+	else
+		r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+				  "verifying the PDF's %zu revisions would read more than %d "
+				  "cross-reference entries (each revision is read with every "
+				  "section before it)",
+				  e.nrev, PDF_REVISIONS_MAX_READS);
 out:
 	free(e.xref_chain);
 	for (i = 0; i < e.nrev && e.diffs; i++)

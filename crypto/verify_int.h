@@ -248,6 +248,9 @@ struct engine {
 	   and whether one was not opened for PDF_REVISIONS_MAX_READS */
 	unsigned long long xref_reads;
 	unsigned long long *xref_chain;
+	/* and the work done so far (pages of the revisions opened, objects the diffs' walks
+	   visited: CRYPTO_VERIFY_MAX_WORK) against max_work; over_reads 2: stopped for it */
+	unsigned long long work, max_work;
 	int over_reads;
 };
 
@@ -282,10 +285,14 @@ int engine_vri_new(struct engine *e, size_t i);
 /*
  * Revision k opened on its own (pdf_doc_open_view of its prefix), its reads
  * counted first: SP_ERR_LIMIT, nothing opened, once a verification would
- * read more than PDF_REVISIONS_MAX_READS cross-reference entries (e->over_reads
- * then makes crypto_pdf_verify answer pdf_limit).
+ * read more than PDF_REVISIONS_MAX_READS cross-reference entries, or did
+ * more than e->max_work (e->over_reads then makes crypto_pdf_verify answer
+ * pdf_limit); its pages are counted as work.
  */
 int engine_rev_open(struct engine *e, size_t k, struct pdf_doc **out);
+/* n more units of work (CRYPTO_VERIFY_MAX_WORK): past e->max_work, e->over_reads is 2 and
+   the pass stops before its next open or walk */
+void engine_work_add(struct engine *e, unsigned long long n);
 /* The last revision's DSS becomes the engine's evidence (t: its certificate cache). */
 void engine_dss_evidence(struct engine *e, struct pdf_doc *doc, struct crypto_trust *t,
 			 X509_STORE *ts_trust);

@@ -85,6 +85,14 @@ xref_chain(struct engine *e)
 	return SP_OK;
 }
 
+void
+engine_work_add(struct engine *e, unsigned long long n)
+{
+	e->work += n;
+	if (e->work > e->max_work && !e->over_reads)
+		e->over_reads = 2;
+}
+
 int
 engine_rev_open(struct engine *e, size_t k, struct pdf_doc **out)
 {
@@ -95,12 +103,15 @@ engine_rev_open(struct engine *e, size_t k, struct pdf_doc **out)
 	if ((r = xref_chain(e)) != SP_OK)
 		return r;
 	if (e->over_reads || (e->xref_reads += e->xref_chain[k]) > PDF_REVISIONS_MAX_READS) {
-		e->over_reads = 1;
+		if (!e->over_reads)
+			e->over_reads = 1;
 		return SP_ERR_LIMIT;
 	}
 	sp_errinfo_init(&ei);
 	if ((r = pdf_doc_open_view(e->data, e->revs[k].end, out, &ei)) != SP_OK)
 		return r;
+	/* qpdf read every page of it */
+	engine_work_add(e, (unsigned long long)pdf_doc_page_count(*out) * CRYPTO_VERIFY_PAGE_WORK);
 	/* repaired: qpdf read the whole prefix for objects, as a table of its rows */
 	if (pdf_doc_damaged(*out))
 		e->xref_reads += e->revs[k].end / 20;
@@ -139,7 +150,10 @@ diff_at(struct engine *e, size_t j, struct pdf_doc *older, struct pdf_doc *newer
 
 	sp_errinfo_init(&ei);
 	e->fstate[j] = -1;
-	if (!older || !newer) {
+	if (e->over_reads) {
+		/* the budget went on opening newer: its walk is not begun */
+		snprintf(e->ferr, sizeof(e->ferr), "revision %zu: over the work budget", j + 1);
+	} else if (!older || !newer) {
 		snprintf(e->ferr, sizeof(e->ferr), "revision %zu cannot be read on its own",
 			 older ? j + 1 : j);
 	} else if (!e->refs_ok) {
@@ -158,6 +172,7 @@ diff_at(struct engine *e, size_t j, struct pdf_doc *older, struct pdf_doc *newer
 	} else {
 		e->fstate[j] = 1;
 	}
+	engine_work_add(e, e->diffs[j].walked);
 	/* a failed update leaves the references it made unknown: count them all anew */
 	if (e->fstate[j] < 0 && newer) {
 		pdf_refs_cleanup(&e->refs);

@@ -74,6 +74,8 @@ engine_sigs_hidden(struct engine *e, struct pdf_doc *d, struct sp_errinfo *ei)
 	free(skip);
 	if ((int)j != SP_OK)
 		return SP_OK; /* an unreadable revision shows up in the diffs */
+	/* its form walked: a signature field read costs about what a page does */
+	engine_work_add(e, (unsigned long long)nrs * CRYPTO_VERIFY_PAGE_WORK);
 	for (i = 0; i < nrs && r == SP_OK; i++) {
 		for (j = 0; j < e->nsigs; j++)
 			if (e->sigs[j].sig_obj == rs[i].sig_obj)

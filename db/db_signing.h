@@ -166,12 +166,13 @@ struct db_signing_new {
  * base_seq (stale_revision), and record the certificate for the
  * organization (SQL signing_session_create). The JSON text is
  * {"session", "expires_at", "base_seq", "certificate_id"}, as PostgreSQL
- * wrote it (the reply adds to it without parsing it). last_signer: whether
- * every other signer had signed when it was stored, as the claim would say
- * then (signing_session_claim_head's last_signer), for a completion in one
- * trip (db_signing_session_complete_held compares it again). Loop thread.
+ * wrote it (the reply adds to it without parsing it). signers_left: how
+ * many other organizations' signers had not signed when it was stored (-1
+ * with an error); 0 is the claim's last_signer as it would say it then
+ * (signing_session_claim_head), for a completion in one trip
+ * (db_signing_session_complete_held compares it again). Loop thread.
  */
-typedef void (*db_session_created_fn)(void *arg, const char *text, size_t len, int last_signer,
+typedef void (*db_session_created_fn)(void *arg, const char *text, size_t len, int signers_left,
 				      const struct sp_errinfo *err);
 int db_signing_session_create(struct db_pool *pool, const struct db_actor *who,
 			      const struct db_signing_new *s, db_session_created_fn cb,
@@ -244,8 +245,11 @@ struct db_signing_session {
 	size_t chain_len;
 	uint8_t *cert_der;
 	size_t cert_len;
-	uint64_t tsa_serial;     /* a fresh value of the tsa_serial sequence */
-	int last_signer;         /* 1: every other signer has signed (B-LTA goes in now) */
+	uint64_t tsa_serial; /* a fresh value of the tsa_serial sequence */
+	int last_signer;     /* 1: every other signer has signed (B-LTA goes in now) */
+	/* other organizations' signers that had not signed at the claim (-1: not known): a
+	   hint for the room left after the document for their updates, never a check */
+	int signers_left;
 	uint64_t archive_serial; /* last_signer: another serial, for the document timestamp */
 	/* the verification report stored with the base revision (NULL: none, or held) */
 	char *base_verification;

@@ -496,18 +496,19 @@ create_params(struct db_param *p, struct create_text *x, const struct db_actor *
 }
 
 /*
- * Every other organization's signer has signed (or is "sent"): the claim's
- * last_signer (signing_session_claim_head, 010), in its words, after the
- * stored session's JSON. The completion in one trip does its work on it
- * (B-LTA's document timestamp) and signing_session_complete_held checks it
- * again where it stores.
+ * The signers of other organizations that have not signed (nor are
+ * "sent"), after the stored session's JSON: none is the claim's
+ * last_signer (signing_session_claim_head, 010) in its words. The
+ * completion in one trip does its work on it (B-LTA's document timestamp)
+ * and signing_session_complete_held checks it again where it stores; the
+ * count sizes the room the completion leaves for their updates.
  */
-#define LAST_SIGNER(NUMBER, ORG) \
-	"NOT EXISTS (SELECT 1 FROM parties p WHERE p.contract_number = " NUMBER " AND " \
+#define SIGNERS_LEFT(NUMBER, ORG) \
+	"(SELECT count(*) FROM parties p WHERE p.contract_number = " NUMBER " AND " \
 	"p.role = 'signer' AND p.organization_id <> " ORG " AND " \
-	"p.status NOT IN ('signed', 'sent'))"
+	"p.status NOT IN ('signed', 'sent'))::text"
 
-/* Columns: the stored session's JSON text, last_signer ('t' or 'f'). */
+/* Columns: the stored session's JSON text, SIGNERS_LEFT. */
 static void
 created_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 {
@@ -515,6 +516,7 @@ created_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	db_session_created_fn cb = c->created;
 	void *cbarg = c->arg;
 	struct sp_errinfo ei;
+	int64_t left;
 	int len;
 
 	free(c);
@@ -524,12 +526,13 @@ created_done(void *arg, const PGresult *res, const struct sp_errinfo *err)
 	}
 	sp_errinfo_init(&ei);
 	if (PQntuples(res) != 1 || PQnfields(res) != 2 || PQgetisnull(res, 0, 0) ||
-	    (len = PQgetlength(res, 0, 0)) < 1 || PQgetisnull(res, 0, 1)) {
+	    (len = PQgetlength(res, 0, 0)) < 1 || PQgetisnull(res, 0, 1) ||
+	    sp_parse_i64(PQgetvalue(res, 0, 1), 0, INT32_MAX, &left) != SP_OK) {
 		db_shape_err(&ei, "JSON document");
 		cb(cbarg, NULL, 0, -1, &ei);
 		return;
 	}
-	cb(cbarg, PQgetvalue(res, 0, 0), (size_t)len, PQgetvalue(res, 0, 1)[0] == 't', &ei);
+	cb(cbarg, PQgetvalue(res, 0, 0), (size_t)len, (int)left, &ei);
 }
 
 int
@@ -540,15 +543,15 @@ db_signing_session_create(struct db_pool *pool, const struct db_actor *who,
 		"SELECT signing_session_create($1::bigint, $2::bigint, $3::bigint, $4::integer, "
 		"$5::bytea, $6::bigint, $7::bigint, $8::bytea, $9, $10::bytea, $11::jsonb, "
 		"$12::integer, $13::bytea, $14, $15, $16, to_timestamp($17::bigint), "
-		"to_timestamp($18::bigint), $19::inet, $20)::text, " LAST_SIGNER("$1::bigint",
-										 "$2::bigint");
+		"to_timestamp($18::bigint), $19::inet, $20)::text, " SIGNERS_LEFT("$1::bigint",
+										  "$2::bigint");
 	/* With a seal: the same call through signing_session_create_seal (009). */
 	static const char sql_seal[] =
 		"SELECT signing_session_create_seal($1::bigint, $2::bigint, $3::bigint, "
 		"$4::integer, "
 		"$5::bytea, $6::bigint, $7::bigint, $8::bytea, $9, $10::bytea, $11::jsonb, "
 		"$12::integer, $13::bytea, $14, $15, $16, to_timestamp($17::bigint), "
-		"to_timestamp($18::bigint), $19::inet, $20, $21::bigint)::text, " LAST_SIGNER(
+		"to_timestamp($18::bigint), $19::inet, $20, $21::bigint)::text, " SIGNERS_LEFT(
 			"$1::bigint", "$2::bigint");
 	struct call *c;
 	struct db_param p[21];
@@ -581,7 +584,7 @@ db_signing_session_create_held(struct db_pool *pool, const struct db_actor *who,
 		"$1::bigint, $2::bigint, $3::bigint, $4::integer, $5::bytea, $6::bigint, "
 		"$7::bigint, $8::bytea, $9, $10::bytea, $11::jsonb, $12::integer, $13::bytea, $14, "
 		"$15, $16, to_timestamp($17::bigint), to_timestamp($18::bigint), $19::inet, $20, "
-		"$21::bigint)::text, " LAST_SIGNER("$1::bigint", "$2::bigint");
+		"$21::bigint)::text, " SIGNERS_LEFT("$1::bigint", "$2::bigint");
 	struct call *c;
 	struct db_param p[27];
 	struct create_text x;

@@ -78,6 +78,7 @@ enum {
 	C_FROM,
 	C_HLEN,
 	C_HSHA,
+	C_LEFT,
 	C_N
 };
 
@@ -92,7 +93,7 @@ enum {
 static int
 session_decode(const PGresult *res, const struct call *c, struct db_signing_session *s)
 {
-	uint64_t number, base, orig, coff, clen, held = 0;
+	uint64_t number, base, orig, coff, clen, held = 0, left;
 	size_t total, last_len;
 	int alen, from, rows = PQntuples(res), auth = c->auth;
 
@@ -121,6 +122,8 @@ session_decode(const PGresult *res, const struct call *c, struct db_signing_sess
 	    db_col_bytes(res, C_CERT, &s->cert_der, &s->cert_len) != 0)
 		return -1;
 	s->last_signer = PQgetvalue(res, 0, C_LAST)[0] != 0;
+	s->signers_left =
+		db_col_uint(res, C_LEFT, 8, &left) != 0 || left > INT32_MAX ? -1 : (int)left;
 	memcpy(s->algorithm, PQgetvalue(res, 0, C_ALG), (size_t)alen);
 	s->algorithm[alen] = '\0';
 	/* the report left out: the caller's is the one stored (CLAIM_VHELD) */
@@ -213,6 +216,11 @@ id_copy(char dst[37], const char *id)
 /* octet_length reads a stored text's size from its header: the report is not fetched */
 #define CLAIM_VHELD \
 	"coalesce(h.seq = s.base_seq AND octet_length(" CLAIM_BASE_REPORT ") = $6::bigint, false)"
+/* The other organizations' signers that have not signed (db_signing_session.signers_left) */
+#define CLAIM_LEFT \
+	"(SELECT count(*) FROM parties p JOIN signing_sessions x ON x.id = $1::uuid " \
+	"WHERE p.contract_number = s.contract_number AND p.role = 'signer' AND " \
+	"p.organization_id <> x.organization_id AND p.status NOT IN ('signed', 'sent'))"
 #define CLAIM_COLS \
 	"s.contract_number, s.base_seq, d.part, s.orig_len, s.contents_off, s.contents_len, " \
 	"CASE WHEN " CLAIM_FIRST " THEN s.signed_attrs END, s.algorithm, " \
@@ -221,7 +229,8 @@ id_copy(char dst[37], const char *id)
 	"s.tsa_serial, s.last_signer, s.archive_serial, " \
 	"CASE WHEN " CLAIM_FIRST " AND NOT " CLAIM_VHELD " THEN " CLAIM_BASE_REPORT " END, " \
 	"CASE WHEN " CLAIM_FIRST " THEN " CLAIM_VHELD " END, " \
-	"coalesce(h.seq, -1), h.length, h.sha256"
+	"coalesce(h.seq, -1), h.length, h.sha256, " \
+	"CASE WHEN " CLAIM_FIRST " THEN " CLAIM_LEFT " END"
 /*
  * The session's own update (~16-19 KB) is not read nor sent either when the
  * caller holds one of its length ($7, signing_session_claim_head's

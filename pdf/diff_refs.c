@@ -246,6 +246,8 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, 
 	}
 	rc = SP_OK;
 out:
+	if (c != NULL)
+		c->d->walked += steps;
 	if (done)
 		qpdf_oh_release(q, done);
 	free(st);

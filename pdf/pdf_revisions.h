@@ -299,6 +299,9 @@ struct pdf_diff {
 	   an object no later update lists reads the same in every later revision */
 	int *listed;
 	size_t nlisted;
+	/* the items its walks of a whole revision visited (diff_uses_walk, diff_fills_walk):
+	   what the diff cost beyond the update's own objects, for a verification's budget */
+	size_t walked;
 };
 
 /*

@@ -197,7 +197,7 @@ prep_refused(struct request *r, int authed, const struct sp_errinfo *err)
  * joined as text, neither parsed on the event loop.
  */
 static void
-prep_stored(void *arg, const char *text, size_t len, int last_signer, const struct sp_errinfo *err)
+prep_stored(void *arg, const char *text, size_t len, int signers_left, const struct sp_errinfo *err)
 {
 	struct prep_job *j = arg;
 	struct request *r = j->r;
@@ -248,7 +248,7 @@ prep_stored(void *arg, const char *text, size_t len, int last_signer, const stru
 	/* its completion's claim, when it comes here, sends what this process holds: the
 	   stored revision, and the update just stored (the statement succeeded) */
 	signing_session_note(j->docs, text, end, j->number);
-	signing_session_keep(j->updates, text, end, j->kept, j->kept_len, last_signer);
+	signing_session_keep(j->updates, text, end, j->kept, j->kept_len, signers_left);
 	j->kept = NULL; /* taken */
 	/* and a TSA serial for it, when it may complete in one trip here */
 	if (j->authed)

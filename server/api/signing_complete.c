@@ -416,6 +416,7 @@ done_parse(struct request *r, int reply, struct done_job **out)
 	j->minimal = request_prefers_minimal(r);
 	j->trust = request_trust(r);
 	j->tsa = request_tsa(r);
+	j->max_work = (unsigned long long)request_config(r)->server.max_verify_work;
 	j->refs_cache = request_revision_refs(r);
 	j->reads_cache = request_revision_reads(r);
 	j->level = ltv_level_code(request_config(r)->signing.level);
@@ -549,6 +550,7 @@ one_trip_start(struct done_job *j, const char hash[65])
 	s->cert_len = k->cert_len;
 	s->tsa_serial = serial;
 	s->last_signer = archiving; /* below B-LTA nothing reads it */
+	s->signers_left = k->signers_left;
 	s->archive_serial = archive;
 	/* the base's report as held (engine_check); the statement compares its length */
 	s->base_verification_held = j->held->report != NULL;

@@ -153,6 +153,7 @@ struct kept_head {
 	uint32_t magic;
 	int32_t base_seq;
 	int32_t last_signer;
+	int32_t signers_left;
 	uint64_t update_len, attrs_len, chain_len, cert_len;
 	uint64_t orig_len, contents_off, contents_len;
 	int64_t number, org_id, user_id;
@@ -181,6 +182,7 @@ signing_kept_pack(const struct signing_kept *k, uint8_t **out, size_t *len)
 	h.magic = KEPT_MAGIC;
 	h.base_seq = k->base_seq;
 	h.last_signer = k->last_signer;
+	h.signers_left = k->signers_left;
 	h.update_len = k->update_len;
 	h.attrs_len = k->signed_attrs_len;
 	h.chain_len = k->chain_len;
@@ -243,12 +245,13 @@ signing_kept_read(const uint8_t *v, size_t len, struct signing_kept *k)
 	k->org_id = h.org_id;
 	k->user_id = h.user_id;
 	k->last_signer = h.last_signer;
+	k->signers_left = h.signers_left;
 	return 0;
 }
 
 void
 signing_session_keep(struct blob_cache *c, const char *text, size_t len, uint8_t *rec,
-		     size_t rec_len, int last_signer)
+		     size_t rec_len, int signers_left)
 {
 	uint8_t key[32];
 	char id[37];
@@ -260,7 +263,8 @@ signing_session_keep(struct blob_cache *c, const char *text, size_t len, uint8_t
 		return;
 	}
 	memcpy(&h, rec, sizeof(h));
-	h.last_signer = last_signer < 0 ? -1 : last_signer != 0;
+	h.last_signer = signers_left < 0 ? -1 : signers_left == 0;
+	h.signers_left = signers_left < 0 ? -1 : signers_left;
 	memcpy(rec, &h, sizeof(h));
 	blob_cache_put_take(c, key, rec, rec_len);
 }

@@ -26,6 +26,7 @@ struct done_job {
 	struct request *r;
 	struct crypto_trust *trust; /* the process's (NULL: none); outlive the job */
 	const struct tsa_provider *tsa;
+	unsigned long long max_work; /* server.max_verify_work: the engine's budget */
 	char id[37];
 	int64_t org_id, user_id;
 	int authed; /* the claim authenticated the request (db_signing_session_claim_auth) */
@@ -172,14 +173,17 @@ void done_job_free(struct done_job *j);
    20 bytes an object, some 4,500 bytes at a 10-page contract's 20th signing), which it
    then shrinks to: a realloc that grew the buffer moved it, at times, a copy of it all. */
 #define MERGED_SPARE(len) ((len) / 32 + 8192)
-/* And the room kept after a new buffer's document for the next signers' updates (done_join):
-   half the document, as a vector grows, so that the copy into a larger buffer when the room
-   is used up costs each completion a share that does not grow with the file */
+/* And the room kept after a new buffer's document for the next signers' updates (done_join)
+   when how many are left is not known: half the document, as a vector grows, so that the
+   copy into a larger buffer when the room is used up costs each completion a share that
+   does not grow with the file (but one completion pays it whole: see room_for_signers) */
 #define ROOM_NEXT(len) ((len) / 2 + MERGED_SPARE(len))
 /* And at B-LT / B-LTA, room for this completion's DSS update after the signed revision
    (some kilobytes: the new signer's certificates and revocation answers) and its merged
    table: written there, not appended to a copy of the file (done_ltv) */
 #define LTV_ROOM(len) (32768 + MERGED_SPARE(len))
+/* what a DSS update adds to the file, counted generously (room_for_signers) */
+#define LTV_DSS_UPDATE 16384
 
 int done_join(struct done_job *j, struct sp_errinfo *ei);
 struct pdf_revision *done_revisions_of(const uint8_t *data, size_t len,

@@ -92,6 +92,7 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, const struct p
 		return sp_err(ei, r, "out of memory");
 	memset(&vo, 0, sizeof(vo));
 	vo.trust = j->trust;
+	vo.max_work = j->max_work;
 	/*
 	 * Verify once: a stored revision after the upload was verified, with all
 	 * it changed, by the completion that stored it, and the new file starts

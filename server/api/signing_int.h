@@ -100,8 +100,10 @@ struct signing_kept {
 	char token_hash[65];
 	int64_t org_id, user_id;
 	/* the claim's last_signer as signing_session_create's statement said it (-1: not
-	   known) */
+	   known), and how many other signers it counted who had not signed (-1: not known;
+	   db_signing_session.signers_left) */
 	int last_signer;
+	int signers_left;
 };
 /*
  * pack: k as one malloc'd record in *out (*len bytes); SP_ERR_NOMEM. read:
@@ -109,7 +111,7 @@ struct signing_kept {
  * key: of session id (36 characters, either case); -1 when id is not a
  * UUID's text. keep: the record (malloc'd, taken) under the session a
  * stored prepare reply names, only once signing_session_create succeeded,
- * with the last_signer it said.
+ * with the count of other signers left that it said (signers_left).
  * held: held (NULL: no revision held) with the update, in out when held is
  * NULL. Any thread.
  */
@@ -117,7 +119,7 @@ int signing_kept_pack(const struct signing_kept *k, uint8_t **out, size_t *len) 
 int signing_kept_read(const uint8_t *v, size_t len, struct signing_kept *k);
 int signing_update_key(const char *id, uint8_t key[32]);
 void signing_session_keep(struct blob_cache *c, const char *text, size_t len, uint8_t *rec,
-			  size_t rec_len, int last_signer);
+			  size_t rec_len, int signers_left);
 const struct db_doc_held *signing_update_held(const struct db_doc_held *held,
 					      struct db_doc_held *out, const uint8_t *update,
 					      size_t update_len);

@@ -361,7 +361,9 @@ kept_pack(struct prep_job *j)
 		memcpy(k.token_hash, j->token_hash, sizeof(k.token_hash));
 	k.org_id = j->org_id;
 	k.user_id = j->user_id;
-	k.last_signer = -1; /* signing_session_create's statement tells (signing_session_keep) */
+	/* signing_session_create's statement tells (signing_session_keep) */
+	k.last_signer = -1;
+	k.signers_left = -1;
 	if (signing_kept_pack(&k, &j->kept, &j->kept_len) != SP_OK) {
 		j->kept = NULL;
 		j->kept_len = 0;

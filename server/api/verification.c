@@ -43,10 +43,11 @@ struct vjob {
 	size_t len;
 	unsigned char *json; /* the report (work's result) */
 	size_t jsonlen;
-	json_t *trust_used; /* what the report says it was verified against (owned) */
-	char *seals;        /* a contract's {"<revision length>": seal} (db), or NULL */
-	char *stored;       /* the report stored with the revision (db), or NULL: verify */
-	int outside;        /* a file from outside (POST /verify), not a stored revision */
+	json_t *trust_used;          /* what the report says it was verified against (owned) */
+	char *seals;                 /* a contract's {"<revision length>": seal} (db), or NULL */
+	char *stored;                /* the report stored with the revision (db), or NULL: verify */
+	int outside;                 /* a file from outside (POST /verify), not a stored revision */
+	unsigned long long max_work; /* server.max_verify_work */
 };
 
 static void
@@ -197,6 +198,7 @@ verify_work(void *arg, struct sp_errinfo *ei)
 	memset(&o, 0, sizeof(o));
 	/* without configured roots every chain is reported untrusted (indeterminate) */
 	o.trust = j->trust;
+	o.max_work = j->max_work;
 	/* the signing protocol's TSA store (tsa.trust, else trust.roots[0]); NULL: trust's roots */
 	if (tsa_provider_trust(j->tsa, &o.ts_trust, &tei) != SP_OK)
 		o.ts_trust = NULL;
@@ -272,6 +274,7 @@ verify_submit_take(struct request *r, unsigned char **pdf, size_t len, char **se
 	j->r = r;
 	j->trust = request_trust(r);
 	j->tsa = request_tsa(r);
+	j->max_work = (unsigned long long)request_config(r)->server.max_verify_work;
 	if ((j->trust_used = trust_used_new(request_config(r))) == NULL) {
 		vjob_free(j);
 		request_reply_error(r, SP_ERR_NOMEM, NULL);

@@ -743,6 +743,35 @@ def _updates_on(base, n, k):
     return bytes(out)
 
 
+def pages_then_updates(pages=3000, k=500):
+    """A file of `pages` distinct small pages, then k updates each adding a new
+    /Info object (sec48): the verifier opens each revision (qpdf reads every
+    page) and walks the whole newer one at each update for the references a
+    new object may fill, pages x updates in all: 565 KB held a worker for
+    over a minute."""
+    objs = {1: b"<< /Type /Catalog /Pages 2 0 R >>",
+            2: b"<< /Type /Pages /Kids [%s] /Count %d >>"
+               % (b" ".join(b"%d 0 R" % (10 + i) for i in range(pages)), pages),
+            4: _stream(b"", b"BT /F1 12 Tf 72 720 Td (Hello) Tj ET", False),
+            5: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"}
+    for i in range(pages):
+        objs[10 + i] = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+                        b"/Resources << /Font << /F1 5 0 R >> >> >>")
+    body, _, prev = _doc(objs)
+    out = bytearray(body)
+    size = 10 + pages
+    for i in range(k):
+        o = len(out)
+        out += b"%d 0 obj\n<< /Producer (update %d) >>\nendobj\n" % (size, i)
+        x = len(out)
+        out += (b"xref\n0 1\n0000000000 65535 f \n%d 1\n%010d 00000 n \n"
+                b"trailer\n<< /Size %d /Root 1 0 R /Info %d 0 R /Prev %d >>\n"
+                b"startxref\n%d\n%%%%EOF\n" % (size, o, size + 1, size, prev, x))
+        size += 1
+        prev = x
+    return bytes(out)
+
+
 def cheap_ops(mib=60):
     """One page of `mib` MiB of operators that draw nothing (under the
     locator's 64 MiB document budget), then one "a": every keyword search
@@ -789,6 +818,7 @@ BUILDERS = {
     "cheap_ops": cheap_ops,
     "big_then_updates": big_then_updates,
     "signed_big_then_updates": signed_big_then_updates,
+    "pages_then_updates": pages_then_updates,
     "many_sigs": many_sigs_wide,
     "sig_huge_byterange": sig_huge_byterange,
     "sig_byterange_gaps": sig_byterange_many_gaps,

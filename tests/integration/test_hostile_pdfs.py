@@ -252,6 +252,33 @@ class Hostile(ServerTestCase):
             "POST", "/api/v1/contracts/%s/signing-sessions" % n, body=body,
             headers=bearer(self.tokens["supplier"]), timeout=120))
 
+    def test_many_updates_over_many_pages_have_a_work_budget(self):
+        """500 updates over 3,000 pages (565 KB): the verifier opened each
+        revision and walked the whole newer one at each update, over a
+        minute of a worker's CPU (sec48). Verify and the CLI now answer
+        pdf_limit once server.max_verify_work is spent; 40 updates over 300
+        pages are still verified, and refused under the least budget the
+        configuration takes."""
+        pdf = hostile_pdfs.build("pages_then_updates")
+        got, cpu, rss, hz = self.costs(lambda: self.verify(pdf))
+        doc = self.assertLimit(got)
+        self.assertIn("budget of 1000000 units of work", doc["detail"])
+        self.assertBounded("pages_then_updates", cpu, rss, hz)
+        self.assertEqual(self.cli_verify("pages_then_updates", pdf).returncode, 4)
+        small = hostile_pdfs.pages_then_updates(pages=300, k=40)
+        st, _, _, doc = self.verify(small)
+        self.assertEqual((st, doc.get("signatures")), (200, []), doc)
+        # the budget is the configuration's: at its least, the small file is over it
+        self.server.stop()
+        tmp = os.path.join(self.tmp, "low")
+        os.mkdir(tmp)
+        self.server = harness.Server(tmp, self.db.url, tls=False, extra={
+            "server": {"max_verify_work": 10000}})
+        self.addCleanup(self.server.stop)
+        self.server.start()
+        doc = self.assertLimit(self.verify(small))
+        self.assertIn("budget of 10000 units of work", doc["detail"])
+
     def test_keyword_search_has_a_document_budget(self):
         """The keyword locator over 200 pages sharing one content stream of
         400,000 text operators (11 s and 2.6 GB before, cut by the request

@@ -367,5 +367,41 @@ class RoomAfterHeld(SigningCase):
                              "t")
 
 
+    def test_one_buffer_for_every_signer_left(self):
+        """The first completion here leaves room after the document for the updates of
+        every signer still to come (as signing_session_create's statement, or the claim,
+        counted them), so each later completion writes in it and none copies the whole
+        document into a larger buffer (issue 14: the 11th and 20th of 20 signings each
+        paid that copy). The buffer (/metrics: document + room) stays the one the first
+        completion made, while every stored revision is whole and verifies."""
+        algs = (("supplier", "rsa"), ("logistics", "ec"), ("buyer", "rsa"))
+        for slug, alg in algs:
+            self.login_api(slug, alg)
+        n = self.create([(s, i + 1) for i, (s, _) in enumerate(algs)])
+        buffers = []
+        for slug, alg in algs:
+            self.act(slug, n, "receive")
+            prep = self.prepared(slug, n, alg)
+            st, _, _, doc = self.complete(slug, prep["session"],
+                                          self.token_sign(slug, alg, prep))
+            self.assertEqual(st, 200, doc)
+            self.stored_whole(n, doc)
+            st, _, body, _ = self.server.metrics()
+            self.assertEqual(st, 200)
+            held = {m.group(1): int(m.group(2)) for m in re.finditer(
+                r'^sealpact_doc_cache_bytes\{part="([a-z_]+)"\} (\d+)$', body.decode(), re.M)}
+            buffers.append((doc["seq"], held["document"] + held["room"]))
+            self.act(slug, n, "send")
+        first = buffers[0][1]
+        self.assertEqual(buffers, [(k + 1, first) for k in range(len(algs))],
+                         "the document was copied into a larger buffer by a later signer")
+        st, _, _, fresh = self.call("buyer", "GET",
+                                    "/api/v1/contracts/%s/verification?fresh=true" % n)
+        self.assertEqual(st, 200, fresh)
+        self.assertEqual(len(fresh["signatures"]), len(algs), fresh)
+        for sig in fresh["signatures"]:
+            self.assertIn(sig["verdict"], ("valid", "valid_with_allowed_changes"), sig)
+
+
 class RoomAfterHeldBT(RoomAfterHeld):
     signing_extra = {"level": "B-T"}
