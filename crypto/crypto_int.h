@@ -90,7 +90,7 @@ void ocsp_verified_put(struct ocsp_verified *c, const unsigned char *der, size_t
  * says anything: OCSP_basic_verify against t's roots at its own producedAt (*produced),
  * certs the pool its responder's chain may come from. 1 when it verified, and then it
  * is kept in t->ocsps (ocsp_verified_put); 0 when not (nothing kept). Called where a
- * DSS's response is first met (ltv.c) and where a response is fetched (ocsp.c): the
+ * DSS's response is first met (ltv_status.c) and where a response is fetched (ocsp.c): the
  * bytes a fetch read go into the DSS a completion writes, whose verification then
  * finds them checked, not parsed and verified again.
  */
@@ -245,7 +245,7 @@ struct evidence_crl {
 	size_t used;
 };
 /*
- * ltv.c: what the evidence ev says about leaf (issued by issuer) at `at`
+ * ltv_status.c: what the evidence ev says about leaf (issued by issuer) at `at`
  * (0: now): SP_OK and *rev (source CRYPTO_REV_SRC_DSS), or SP_ERR_NOT_FOUND
  * when no item of ev answers. A response that does not verify answers
  * nothing; "good" counts only from one that speaks for `at` (issued after
@@ -258,11 +258,20 @@ int trust_evidence_status(struct crypto_trust *t, const struct crypto_evidence *
 			  struct trust_rev *rev, struct sp_errinfo *ei) SP_WUR;
 
 /*
- * ltv.c: untrusted's certificates and ev's (its /DSS /Certs), each up-ref'd
+ * ltv_status.c: untrusted's certificates and ev's (its /DSS /Certs), each up-ref'd
  * (free with sk_X509_pop_free), or NULL when out of memory.
  */
 STACK_OF(X509) * trust_evidence_certs(struct crypto_trust *t, const struct crypto_evidence *ev,
 				      STACK_OF(X509) * untrusted);
+
+/*
+ * ltv.c: a's, ev's decoded certificates and b's in one stack of lent
+ * entries (free with sk_X509_free, while all three live), or NULL when out
+ * of memory: the pool a chain through a DSS is built from, without a
+ * reference taken per certificate.
+ */
+STACK_OF(X509) *
+	ltv_certs_lent(STACK_OF(X509) * a, const struct crypto_evidence *ev, STACK_OF(X509) * b);
 
 /*
  * ltv.c: the certificates of a BasicOCSPResponse (OCSPResponse DER), in
