@@ -59,10 +59,15 @@ const char *crypto_verdict_name(enum crypto_verdict v);
  * 9,000 instructions a unit, 1 to 1.5 s of one core here for the default.
  * A revision costs some 26 units a page (opened, then walked at the next
  * update): a 300-page contract signed 20 times at B-LTA (41 revisions)
- * about 320,000; two updates over 10,000 pages 840,000.
+ * about 320,000; two updates over 10,000 pages 840,000. The file's size
+ * adds a unit every CRYPTO_VERIFY_BYTES_A_WORK bytes (32 MiB: 8.4 M units,
+ * some 10 s): a 1,000-page contract signed 20 times at B-LTA (41
+ * revisions, about 1,070,000 units) is a big file, not an amplification,
+ * and verifies; the 565 KB file above gets 141,000 more.
  */
 #define CRYPTO_VERIFY_MAX_WORK 1000000ULL
 #define CRYPTO_VERIFY_PAGE_WORK 16
+#define CRYPTO_VERIFY_BYTES_A_WORK 4
 
 /* One object changed in a revision after a signature. */
 struct crypto_change {

@@ -459,7 +459,10 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		opts = &none;
 	e.data = data;
 	e.len = len;
-	e.max_work = opts->max_work > 0 ? opts->max_work : CRYPTO_VERIFY_MAX_WORK;
+	/* and a unit for every CRYPTO_VERIFY_BYTES_A_WORK bytes of the file: a big contract
+	   signed many times is as much work as its size, not an amplification of it */
+	e.max_work = (opts->max_work > 0 ? opts->max_work : CRYPTO_VERIFY_MAX_WORK) +
+		     len / CRYPTO_VERIFY_BYTES_A_WORK;
 	/* the caller's revisions of these bytes, else room for pdf_revisions_find's */
 	if (opts->revs_known != NULL && opts->nrevs_known > 0 &&
 	    opts->nrevs_known <= PDF_REVISIONS_MAX) {

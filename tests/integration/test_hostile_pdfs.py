@@ -262,7 +262,9 @@ class Hostile(ServerTestCase):
         pdf = hostile_pdfs.build("pages_then_updates")
         got, cpu, rss, hz = self.costs(lambda: self.verify(pdf))
         doc = self.assertLimit(got)
-        self.assertIn("budget of 1000000 units of work", doc["detail"])
+        # the configured budget, and a unit every 4 bytes of the file
+        self.assertIn("budget of %d units of work" % (1000000 + len(pdf) // 4),
+                      doc["detail"])
         self.assertBounded("pages_then_updates", cpu, rss, hz)
         self.assertEqual(self.cli_verify("pages_then_updates", pdf).returncode, 4)
         small = hostile_pdfs.pages_then_updates(pages=300, k=40)
@@ -277,7 +279,8 @@ class Hostile(ServerTestCase):
         self.addCleanup(self.server.stop)
         self.server.start()
         doc = self.assertLimit(self.verify(small))
-        self.assertIn("budget of 10000 units of work", doc["detail"])
+        self.assertIn("budget of %d units of work" % (10000 + len(small) // 4),
+                      doc["detail"])
 
     def test_keyword_search_has_a_document_budget(self):
         """The keyword locator over 200 pages sharing one content stream of

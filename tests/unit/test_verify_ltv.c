@@ -149,6 +149,38 @@ START_TEST(completion_views_at_b_lt)
 }
 END_TEST
 
+/*
+ * A verification's work budget grows with the file: a unit every
+ * CRYPTO_VERIFY_BYTES_A_WORK bytes on top of the configured one, so a big
+ * contract signed many times verifies as the work its size is. With a
+ * budget of 16 units, a B-LT contract's verification (3 revisions of a
+ * page, and the walks of its updates) needs more than the budget, and less
+ * than its bytes allow.
+ */
+START_TEST(work_budget_grows_with_the_file)
+{
+	size_t n1, n2, crllen;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	struct pdf_blob crl;
+	struct crypto_verify_opts o = { .trust = trust, .max_work = 16 };
+	struct crypto_verify_report *r = NULL;
+	struct sp_errinfo ei;
+
+	crl.data = make_crl(0, 0, &crllen);
+	crl.len = crllen;
+	two = with_dss(one, n1, "rsa", &crl, &n2);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(crypto_pdf_verify(two, n2, &o, &r, &ei) == SP_OK,
+		      "a %zu-byte B-LT contract under a budget of 16 units: %s", n2, ei.msg);
+	ck_assert_str_eq(r->sigs[0].level, "pades_b_lt");
+	ck_assert_int_eq(r->verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	crypto_verify_report_free(r);
+	free(two);
+	free(one);
+	free(crl.data);
+}
+END_TEST
+
 /* B-T, then B-LT (the DSS an allowed, validation-only tail), then B-LTA. */
 START_TEST(levels)
 {
@@ -776,6 +808,7 @@ main(void)
 
 	tcase_add_test(tc, dss_written_and_merged);
 	tcase_add_test(tc, levels);
+	tcase_add_test(tc, work_budget_grows_with_the_file);
 	tcase_add_test(tc, completion_views_at_b_lt);
 	tcase_add_test(tc, embedded_revocation_after_expiry);
 	tcase_add_test(tc, broken_archive_timestamp);
