@@ -111,6 +111,9 @@ mean_probes(void (*family)(unsigned, unsigned char[16]), size_t *worst)
 /*
  * Random addresses at this load (256 of 1024 slots) take 1.17 slots a
  * lookup on average (Knuth: (1 + 1/(1 - 0.25)) / 2), the longest about 6.
+ * The longest is the worst of TABLES tables, each under its own random key:
+ * a run saw 14, so the bound is 20. A hash that clusters one net's
+ * addresses makes runs of tens to hundreds and a mean far above 1.4.
  */
 static void
 probes_as_random(void (*family)(unsigned, unsigned char[16]), const char *what)
@@ -118,7 +121,7 @@ probes_as_random(void (*family)(unsigned, unsigned char[16]), const char *what)
 	size_t worst;
 	double m = mean_probes(family, &worst);
 
-	ck_assert_msg(m < 1.4 && worst <= 12,
+	ck_assert_msg(m < 1.4 && worst <= 20,
 		      "256 %s: %.2f slots a lookup, the longest %zu (random addresses: 1.17, "
 		      "about 6)",
 		      what, m, worst);
