@@ -77,14 +77,14 @@ class Hostile(ServerTestCase):
             th.join()
         return out, hostile_pdfs.cpu_s(pid) - c0, hostile_pdfs.hwm_mb(pid) - rss0, worst[0]
 
-    def assertBounded(self, name, cpu, rss, health, asan=2):
+    def assertBounded(self, name, cpu, rss, health, limit=CPU_S, asan=2):
         # the margins, in the log of a run that passed too
         print("\n%s: %.2f s of the server's CPU, peak RSS +%.0f MB, /healthz within %.2f s"
               % (name, cpu, rss, health))
         # What these files cost before their limits: 1.5 to 17 s of CPU, 330 MB to
         # 6 GB; now at most 1.1 s under AddressSanitizer, whose code runs two to
         # three times slower (CPU time, which another process's load hardly moves).
-        cpu_s = CPU_S * (asan if harness.sanitized(self.server.proc.pid) else 1)
+        cpu_s = limit * (asan if harness.sanitized(self.server.proc.pid) else 1)
         self.assertLess(cpu, cpu_s, "%s: %.2f s of the server's CPU" % (name, cpu))
         self.assertLess(rss, RSS_MB, "%s: peak RSS grew %.0f MB" % (name, rss))
         # A /healthz stuck behind the parse waits as long as it (seconds, before);
@@ -119,7 +119,7 @@ class Hostile(ServerTestCase):
                            env=harness.clean_env())
         u, s, m = [x for x in p.stderr.splitlines() if x.startswith("TIME ")][-1].split()[1:]
         # (the CLI is the same build as the server under test)
-        cpu_s = CPU_S * (asan if harness.sanitized(self.server.proc.pid) else 1)
+        cpu_s = limit * (asan if harness.sanitized(self.server.proc.pid) else 1)
         self.assertLess(float(u) + float(s), cpu_s, "%s: sealpact verify CPU" % name)
         self.assertLess(int(m) / 1024, RSS_MB, "%s: sealpact verify peak RSS" % name)
         return p
@@ -265,11 +265,13 @@ class Hostile(ServerTestCase):
         # the configured budget, and a unit every 4 bytes of the file
         self.assertIn("budget of %d units of work" % (1000000 + len(pdf) // 4),
                       doc["detail"])
-        # The budget's work is mostly the verifier's own walks, C code that
-        # AddressSanitizer slows far more than qpdf's parsing (not instrumented):
-        # 8.22 s under deploy/test.sh --sanitize against 1.15 s without. Before
-        # the budget it was over a minute without the sanitizer.
-        self.assertBounded("pages_then_updates", cpu, rss, hz, asan=8)
+        # The budget is worth 1.2 to 1.5 s of one idle core, and 2.1 s was seen
+        # with the suite's other tests beside it (CPU time grows with the
+        # neighbours' use of the caches): 4 s. Its work is mostly the verifier's
+        # own walks, C code that AddressSanitizer slows far more than qpdf's
+        # parsing (not instrumented): 8.22 s under deploy/test.sh --sanitize.
+        # Before the budget it was over a minute without the sanitizer.
+        self.assertBounded("pages_then_updates", cpu, rss, hz, limit=4.0, asan=4)
         self.assertEqual(self.cli_verify("pages_then_updates", pdf).returncode, 4)
         small = hostile_pdfs.pages_then_updates(pages=300, k=40)
         st, _, _, doc = self.verify(small)
