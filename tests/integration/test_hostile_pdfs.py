@@ -110,7 +110,7 @@ class Hostile(ServerTestCase):
         return self.server.request("POST", "/api/v1/contracts", body=body,
                                    headers=bearer(self.tokens["buyer"]), timeout=120)
 
-    def cli_verify(self, name, pdf):
+    def cli_verify(self, name, pdf, limit=CPU_S, asan=2):
         path = os.path.join(self.tmp, name + ".pdf")
         with open(path, "wb") as f:
             f.write(pdf)
@@ -272,7 +272,8 @@ class Hostile(ServerTestCase):
         # parsing (not instrumented): 8.22 s under deploy/test.sh --sanitize.
         # Before the budget it was over a minute without the sanitizer.
         self.assertBounded("pages_then_updates", cpu, rss, hz, limit=4.0, asan=4)
-        self.assertEqual(self.cli_verify("pages_then_updates", pdf).returncode, 4)
+        self.assertEqual(
+            self.cli_verify("pages_then_updates", pdf, limit=4.0, asan=4).returncode, 4)
         small = hostile_pdfs.pages_then_updates(pages=300, k=40)
         st, _, _, doc = self.verify(small)
         self.assertEqual((st, doc.get("signatures")), (200, []), doc)
