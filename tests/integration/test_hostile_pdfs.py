@@ -77,7 +77,7 @@ class Hostile(ServerTestCase):
             th.join()
         return out, hostile_pdfs.cpu_s(pid) - c0, hostile_pdfs.hwm_mb(pid) - rss0, worst[0]
 
-    def assertBounded(self, name, cpu, rss, health, limit=CPU_S, asan=2):
+    def assertBounded(self, name, cpu, rss, health, limit=CPU_S, asan=2, asan_rss=1):
         # the margins, in the log of a run that passed too
         print("\n%s: %.2f s of the server's CPU, peak RSS +%.0f MB, /healthz within %.2f s"
               % (name, cpu, rss, health))
@@ -86,7 +86,8 @@ class Hostile(ServerTestCase):
         # three times slower (CPU time, which another process's load hardly moves).
         cpu_s = limit * (asan if harness.sanitized(self.server.proc.pid) else 1)
         self.assertLess(cpu, cpu_s, "%s: %.2f s of the server's CPU" % (name, cpu))
-        self.assertLess(rss, RSS_MB, "%s: peak RSS grew %.0f MB" % (name, rss))
+        rss_mb = RSS_MB * (asan_rss if harness.sanitized(self.server.proc.pid) else 1)
+        self.assertLess(rss, rss_mb, "%s: peak RSS grew %.0f MB" % (name, rss))
         # A /healthz stuck behind the parse waits as long as it (seconds, before);
         # 0.5 s was seen with the whole suite running under AddressSanitizer.
         self.assertLess(health, 2.0, "%s: /healthz waited %.2f s" % (name, health))
@@ -270,8 +271,11 @@ class Hostile(ServerTestCase):
         # neighbours' use of the caches): 4 s. Its work is mostly the verifier's
         # own walks, C code that AddressSanitizer slows far more than qpdf's
         # parsing (not instrumented): 8.22 s under deploy/test.sh --sanitize.
-        # Before the budget it was over a minute without the sanitizer.
-        self.assertBounded("pages_then_updates", cpu, rss, hz, limit=4.0, asan=4)
+        # Before the budget it was over a minute without the sanitizer. Its
+        # walks allocate and free qpdf handles by the million: AddressSanitizer
+        # keeps what is freed in its quarantine (256 MB) and pads each block, so
+        # the server grew 578 MB there against 40 to 46 MB without.
+        self.assertBounded("pages_then_updates", cpu, rss, hz, limit=4.0, asan=4, asan_rss=3)
         self.assertEqual(
             self.cli_verify("pages_then_updates", pdf, limit=4.0, asan=4).returncode, 4)
         small = hostile_pdfs.pages_then_updates(pages=300, k=40)
