@@ -44,9 +44,10 @@ contract(size_t *n)
 	return make_pdf_objs(objs, 6, n);
 }
 
-/* d[0..*n) (realloc'd) plus an update of k objects nums[i] = objs[i], classic xref. */
+/* d[0..*n) (realloc'd) plus an update of k objects nums[i] = objs[i], classic xref; its
+   offsets count from the header, h bytes into d (ISO 32000-2 §7.5.2). */
 static unsigned char *
-update(unsigned char *d, size_t *n, const int *nums, const char *const *objs, int k)
+update_from(unsigned char *d, size_t *n, const int *nums, const char *const *objs, int k, size_t h)
 {
 	struct gbuf b = { (char *)d, *n, *n };
 	const unsigned char *sx = NULL, *p;
@@ -68,11 +69,17 @@ update(unsigned char *d, size_t *n, const int *nums, const char *const *objs, in
 	xref = b.n;
 	gb_printf(&b, "xref\n");
 	for (i = 0; i < k; i++)
-		gb_printf(&b, "%d 1\n%010zu 00000 n \n", nums[i], off[i]);
+		gb_printf(&b, "%d 1\n%010zu 00000 n \n", nums[i], off[i] - h);
 	gb_printf(&b, "trailer\n<< /Size %d /Root 1 0 R /Prev %lld >>\nstartxref\n%zu\n%%%%EOF\n",
-		  size, prev, xref);
+		  size, prev, xref - h);
 	*n = b.n;
 	return (unsigned char *)b.p;
+}
+
+static unsigned char *
+update(unsigned char *d, size_t *n, const int *nums, const char *const *objs, int k)
+{
+	return update_from(d, n, nums, objs, k, 0);
 }
 
 /* The references of d's first revision as the rewritten upload's are handed on. */
@@ -218,6 +225,18 @@ be(unsigned char *p, unsigned long long v, int w)
 		p[i] = (unsigned char)(v & 0xff);
 }
 
+/* A file from outside: objects 1 to 5 of the contract, its page drawing /X1, and its
+   resources (object 6) naming missing object 99 in a dictionary. */
+static const char *const plain[6] = {
+	"<< /Type /Catalog /Pages 2 0 R >>",
+	"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+	"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources 6 0 R >>",
+	"<< /Length 53 >>\nstream\nBT /F1 12 Tf 72 700 Td (Pay 100 EUR) Tj ET q /X1 Do "
+	"Q\nendstream",
+	"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+	"<< /Font << /F1 5 0 R >> /XObject << /X1 99 0 R >> >>",
+};
+
 /*
  * The contract whose resources (object 6) name missing object 99 in a
  * dictionary, written as other tools write files: kind 0, object 6 in an
@@ -233,21 +252,12 @@ be(unsigned char *p, unsigned long long v, int w)
 static unsigned char *
 other_tool(int kind, size_t *n)
 {
-	const char *plain[5] = {
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-		"/Resources 6 0 R >>",
-		"<< /Length 53 >>\nstream\nBT /F1 12 Tf 72 700 Td (Pay 100 EUR) Tj ET q /X1 Do "
-		"Q\nendstream",
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-	};
 	const char *res = kind == 4   ? "<< /Font << /F1 5 0 R >> /Note [endobj] /XObject << "
 					"/X1 99 0 R >> >>"
 			  : kind == 5 ? "<< /Font << /F1 5 0 R >> /XObject << /Note "
 					"<0A0a0A0a0A0a0A0a0A0a0A0a0A0a0A0aff0Z /X1 99 0 R> "
 					">> >>"
-				      : "<< /Font << /F1 5 0 R >> /XObject << /X1 99 0 R >> >>";
+				      : plain[5];
 	struct gbuf b = { malloc(4096), 0, 4096 };
 	unsigned char row[7 * 9];
 	size_t off[9] = { 0 }, xref, nrows = 0;
@@ -405,6 +415,67 @@ START_TEST(a_file_from_outside_that_may_hide_a_reference_is_walked)
 }
 END_TEST
 
+/*
+ * Bytes before the header (a mail gateway's, a web server's: 25 here), so
+ * the table's offsets count from "%PDF-" (ISO 32000-2 §7.5.2), as qpdf
+ * reads them: `qpdf --check` finds no error, and `qpdf --show-object=6`
+ * prints << /Font << /F1 5 0 R >> /XObject << >> >>, object 6 naming
+ * missing object 99. A comment line before each object holds
+ * "N 0 obj null endobj" 25 bytes before it, where an offset taken as
+ * counting from the file's first byte lands. The file's walk must not say
+ * it hides no reference, and an update (its offsets from the header too)
+ * that defines object 99 fills that reference: the page draws it.
+ */
+START_TEST(a_file_with_bytes_before_its_header_is_read_where_qpdf_reads_it)
+{
+	const size_t h = 25;
+	struct gbuf b = { malloc(4096), 0, 4096 };
+	int i, dl, n99 = 99;
+	const char *o99 = FORM;
+	char dec[32];
+	struct pdf_refs refs;
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	char what[1024];
+	size_t off[7] = { 0 }, xref, n, n1, nd;
+	unsigned char *d;
+
+	gb_printf(&b, "%.*s\n%%PDF-1.7\n%%\xe2\xe3\xcf\xd3\n", (int)h - 1,
+		  "X-Gateway: scanned, clean....");
+	for (i = 0; i < 6; i++) {
+		/* a comment line whose text begins h bytes before the object */
+		dl = snprintf(dec, sizeof(dec), "%d 0 obj null endobj", i + 1);
+		gb_printf(&b, "%%%-24s\n", "");
+		memcpy(b.p + b.n - h, dec, (size_t)dl);
+		off[i + 1] = b.n;
+		gb_printf(&b, "%d 0 obj\n%s\nendobj\n", i + 1, plain[i]);
+	}
+	xref = b.n;
+	gb_printf(&b, "xref\n0 7\n0000000000 65535 f \n");
+	for (i = 1; i < 7; i++)
+		gb_printf(&b, "%010zu 00000 n \n", off[i] - h);
+	gb_printf(&b, "trailer\n<< /Size 7 /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", xref - h);
+	d = (unsigned char *)b.p;
+	n = b.n;
+	ck_assert_int_eq(memcmp(d + off[6] - h, "6 0 obj null endobj ", 20), 0);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_doc_open(d, n, &doc, &ei) == SP_OK, "%s", ei.msg);
+	ck_assert_int_eq(pdf_doc_damaged(doc), 0);
+	pdf_doc_free(doc);
+	n1 = n;
+	d = update_from(d, &n, &n99, &o99, 1, h);
+	walked(d, n1, &refs);
+	ck_assert_msg(refs.no_hidden == 0, "object 6 names missing object 99, and the walk of the "
+					   "file, 25 bytes before its header, says it hides no "
+					   "reference");
+	nd = diff_rev(d, n, 1, &refs, what, sizeof(what));
+	ck_assert_msg(nd > 0 && strstr(what, "fills a reference") != NULL,
+		      "object 99 filled: %zu disallowed changes (%s)", nd, what);
+	pdf_refs_cleanup(&refs);
+	free(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -415,6 +486,7 @@ main(void)
 	tcase_add_loop_test(tc, an_update_naming_no_missing_object_keeps_the_chain_known, 0, 2);
 	tcase_add_loop_test(tc, a_file_from_outside_naming_no_missing_object_hides_none, 0, 2);
 	tcase_add_loop_test(tc, a_file_from_outside_that_may_hide_a_reference_is_walked, 0, 6);
+	tcase_add_test(tc, a_file_with_bytes_before_its_header_is_read_where_qpdf_reads_it);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	int failed;
