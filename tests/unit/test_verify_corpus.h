@@ -318,6 +318,7 @@ vc_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 	size_t *off = malloc((k + 1) * sizeof(*off)), xref, i;
 	long long size;
 
+	/* offsets count from the header (info.header bytes into d) */
 	sp_errinfo_init(&ei);
 	if (off == NULL || pdf_doc_open(d, n, &doc, &ei) != SP_OK)
 		abort();
@@ -335,10 +336,11 @@ vc_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 	xref = b.n;
 	gb_printf(&b, "xref\n0 1\n0000000000 65535 f \n");
 	for (i = 0; i < k; i++)
-		gb_printf(&b, "%d 1\n%010zu 00000 n \n", nums[i], off[i]);
+		gb_printf(&b, "%d 1\n%010zu 00000 n \n", nums[i], off[i] - info.header);
 	gb_printf(&b,
 		  "trailer\n<< /Size %lld /Root %d 0 R /Prev %lld %s>>\nstartxref\n%zu\n%%%%EOF\n",
-		  size, root ? root : info.root_obj, info.startxref, extra ? extra : "", xref);
+		  size, root ? root : info.root_obj, info.startxref, extra ? extra : "",
+		  xref - info.header);
 	free(off);
 	*outn = b.n;
 	return (unsigned char *)b.p;
@@ -389,8 +391,14 @@ vc_base(int dangling, size_t *n)
  * with 8), and more entries of the catalog (e.g. a tagged PDF's /MarkInfo and
  * /StructTreeRoot).
  */
+/*
+ * prefix (NULL: none): bytes before the header, whose length h is at least
+ * 21; the file's offsets count from the header (ISO 32000-2 §7.5.2), and a
+ * comment line before each object holds "N 0 obj null endobj" h bytes before
+ * it, where the object's offset lands when counted from the file's first byte.
+ */
 struct vc_parts {
-	const char *page, *content, *obj5, *obj8, *obj9, *catalog;
+	const char *page, *content, *obj5, *obj8, *obj9, *catalog, *prefix;
 };
 
 static unsigned char *vc_handmade(int p, int doc_ts, const char *ref_lock, const char *field_lock,
@@ -447,7 +455,8 @@ vc_handmade(int p, int doc_ts, const char *ref_lock, const char *field_lock,
 	uint8_t dg[CRYPTO_DIGEST_MAX], sig[CRYPTO_SIG_MAX], *attrs, *cms;
 	X509 *cert = vc_cert("rsa");
 	EVP_PKEY *key = vc_key("rsa");
-	char page[256], mdp[160] = "";
+	char page[256], mdp[160] = "", dec[32];
+	size_t h = parts && parts->prefix ? strlen(parts->prefix) : 0;
 
 	snprintf(page, sizeof(page),
 		 "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
@@ -458,8 +467,13 @@ vc_handmade(int p, int doc_ts, const char *ref_lock, const char *field_lock,
 			 "<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type "
 			 "/TransformParams /P %d /V /1.2 >> >>",
 			 p);
-	gb_printf(&b, "%%PDF-1.7\n");
+	gb_printf(&b, "%s%%PDF-1.7\n", h ? parts->prefix : "");
 	for (i = 1; i <= (size_t)nobj; i++) {
+		if (h) {
+			int dl = snprintf(dec, sizeof(dec), "%zu 0 obj null endobj", i);
+			gb_printf(&b, "%%%*s\n", (int)h - 1, "");
+			memcpy(b.p + b.n - h, dec, (size_t)dl);
+		}
 		off[i] = b.n;
 		gb_printf(&b, "%zu 0 obj\n", i);
 		switch (i) {
@@ -545,9 +559,9 @@ vc_handmade(int p, int doc_ts, const char *ref_lock, const char *field_lock,
 	xref = b.n;
 	gb_printf(&b, "xref\n0 %d\n0000000000 65535 f \n", nobj + 1);
 	for (i = 1; i <= (size_t)nobj; i++)
-		gb_printf(&b, "%010zu 00000 n \n", off[i]);
+		gb_printf(&b, "%010zu 00000 n \n", off[i] - h);
 	gb_printf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", nobj + 1,
-		  xref);
+		  xref - h);
 	a = c0 + HEX + 2;
 	snprintf(num, sizeof(num), "[0 %010zu %010zu %010zu]", c0, a, b.n - a);
 	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): the ByteRange patched in place */

@@ -369,6 +369,39 @@ START_TEST(approval_tagged_signature_field_described_stays_valid)
 }
 END_TEST
 
+/*
+ * A contract certified (P 3) whose page names missing object 99 in its
+ * resources (/XObject << /X1 99 0 R >>, its contents drawing /X1: nothing
+ * yet), then an update that defines object 99, a white form: the page is
+ * painted white. _i 0: a plain file; 1 (review49): the same file with 25
+ * bytes before its header, its offsets counting from there as ISO 32000-2
+ * §7.5.2 and qpdf count them, and a comment before each object holding
+ * "N 0 obj null endobj" 25 bytes before it (vc_parts' prefix). The signer
+ * signs the bytes it was handed (a hash-signing service, a remote signature
+ * of a prepared file): the whole signed revision is the preparer's.
+ * pdf/diff_hidden.c reads each object at its offset taken from the file's
+ * first byte, reads the comments instead, and says the file hides no
+ * reference, so no walk sees object 99 fill one.
+ */
+START_TEST(p3_a_reference_filled_after_bytes_before_the_header_is_not_valid)
+{
+	struct vc_parts parts = { .page = P3_PAGE("<< /Font << /F1 5 0 R >> /XObject << /X1 99 0 R "
+						  ">> >>",
+						  ""),
+				  .content = CONTENT,
+				  .prefix = _i ? "X-Gateway: scanned, ok..\n" : NULL };
+	int nums[1] = { 99 };
+	const char *objs[1] = { "<< /Type /XObject /Subtype /Form /BBox [0 0 612 792] /Length 25 "
+				">>\nstream\n" WHITE "\nendstream" };
+	size_t nd;
+	enum crypto_verdict v = certified_then(&parts, nums, objs, 1, &nd);
+
+	ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
+		      "case %d: the page is painted white: verdict %s, %zu disallowed changes", _i,
+		      crypto_verdict_name(v), nd);
+}
+END_TEST
+
 void
 verify_shadow_p3_add(TCase *tc)
 {
@@ -382,4 +415,6 @@ verify_shadow_p3_add(TCase *tc)
 	tcase_add_test(tc, approval_tagged_signature_field_described_stays_valid);
 	tcase_add_loop_test(tc, p3_tagged_changes_beyond_tags_are_not_valid, 0, 4);
 	tcase_add_test(tc, p3_tagged_comment_doubling_as_graphics_state_rewritten_is_not_valid);
+	tcase_add_loop_test(tc, p3_a_reference_filled_after_bytes_before_the_header_is_not_valid, 0,
+			    2);
 }
