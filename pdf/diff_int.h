@@ -20,10 +20,13 @@ int diff_xref_stream_read(struct pdf_doc *doc, size_t p, qpdf_oh *dict, unsigned
 
 /* One entry of an update's cross-reference section. */
 struct diff_xent {
-	int num, gen, type;     /* type 0 free, 1 in use, 2 in an object stream */
-	int in;                 /* type 2: the object stream's number (else 0) */
-	unsigned long long off; /* type 1: the object's offset as listed (else 0) */
-	long long ix;           /* type 2: its index in the object stream (else 0) */
+	int num, gen, type; /* type 0 free, 1 in use, 2 in an object stream */
+	int in;             /* type 2: the object stream's number (else 0) */
+	/* type 1: the object's position in the file's bytes (else 0): the offset
+	   listed, which counts from the header (ISO 32000-2 §7.5.2), plus the
+	   bytes before the header */
+	unsigned long long off;
+	long long ix; /* type 2: its index in the object stream (else 0) */
 };
 
 /*

@@ -197,7 +197,7 @@ num_at(const unsigned char *d, size_t len, size_t *p)
 
 static int
 xadd(struct diff_xent **x, size_t *n, size_t *cap, int num, int gen, int type, int in,
-     unsigned long long off, long long ix)
+     unsigned long long off, size_t hdr, long long ix)
 {
 	if (*n == XREF_ENTRIES_MAX)
 		return -1;
@@ -211,7 +211,7 @@ xadd(struct diff_xent **x, size_t *n, size_t *cap, int num, int gen, int type, i
 	(*x)[*n].num = num;
 	(*x)[*n].gen = gen;
 	(*x)[*n].in = in;
-	(*x)[*n].off = type == 1 ? off : 0;
+	(*x)[*n].off = type == 1 ? off + hdr : 0;
 	(*x)[*n].ix = type == 2 ? ix : 0;
 	(*x)[(*n)++].type = type;
 	return 0;
@@ -219,8 +219,8 @@ xadd(struct diff_xent **x, size_t *n, size_t *cap, int num, int gen, int type, i
 
 /* The entries of a classic xref table at p. */
 static int
-table_entries(const unsigned char *d, size_t len, size_t p, struct diff_xent **x, size_t *n,
-	      size_t *cap)
+table_entries(const unsigned char *d, size_t len, size_t hdr, size_t p, struct diff_xent **x,
+	      size_t *n, size_t *cap)
 {
 	long long start, count, i, off, gen;
 
@@ -243,7 +243,7 @@ table_entries(const unsigned char *d, size_t len, size_t p, struct diff_xent **x
 			if (p >= len || (d[p] != 'n' && d[p] != 'f') || start + i > INT32_MAX)
 				return -1;
 			if (xadd(x, n, cap, (int)(start + i), (int)gen, d[p] == 'n', 0,
-				 (unsigned long long)off, 0) < 0)
+				 (unsigned long long)off, hdr, 0) < 0)
 				return -1;
 			p++;
 		}
@@ -327,8 +327,8 @@ stream_entries(struct pdf_doc *doc, size_t p, int *self, struct diff_xent **x, s
 			ix = k == 2 ? (long long)sp_load_ben(buf + at + w[0] + w[1], (size_t)w[2])
 				    : 0;
 			if (gen > 65535 || (k == 2 && f2 > INT32_MAX) ||
-			    xadd(x, n, cap, (int)(idx[i] + j), (int)gen, (int)k, (int)in, f2, ix) <
-				    0)
+			    xadd(x, n, cap, (int)(idx[i] + j), (int)gen, (int)k, (int)in, f2,
+				 doc->info.header, ix) < 0)
 				goto out;
 			at += row;
 		}
@@ -353,7 +353,8 @@ diff_xref_entries(struct pdf_doc *newer, const struct pdf_revision *rev, int *se
 		return -1;
 	if (newer->len - (size_t)rev->xref >= 4 &&
 	    memcmp(newer->data + rev->xref, "xref", 4) == 0) {
-		rc = table_entries(newer->data, newer->len, (size_t)rev->xref, x, n, &cap);
+		rc = table_entries(newer->data, newer->len, newer->info.header, (size_t)rev->xref,
+				   x, n, &cap);
 		/* a hybrid-reference update lists more objects in its /XRefStm stream */
 		if (rc == 0 && rev->xrefstm > 0)
 			rc = stream_entries(newer, (size_t)rev->xrefstm, self, x, n, &cap);
