@@ -366,6 +366,38 @@ class ReadingBudget(EvidenceCase):
         self.assertIn("cross-reference entries", doc["detail"])
 
 
+class WorkBudget(EvidenceCase):
+    """sec48's work budget (server.max_verify_work) is the operator's: POST
+    /api/v1/verify, the contract's verification and its completions take it
+    from the configuration, and a contract beyond it gets the 422 of its fresh
+    verification from the evidence report too (sec37). The report's own
+    verification (server/api/evidence.c) leaves opts.max_work 0, the built-in
+    1,000,000 (review49): a server configured to the least budget answers the
+    fresh verification of a 1,000-page contract signed twice (6 revisions, 16
+    units a page of each: some 96,000) 422 over "its budget of 61697 units of
+    work" (10,000 and a unit every 4 bytes), and its evidence report 200."""
+
+    def test_the_evidence_report_keeps_the_configured_work_budget(self):
+        for slug, alg in (("buyer", "rsa"), ("supplier", "rsa")):
+            self.login_api(slug, alg)
+        n = self.create([("supplier", 1), ("buyer", 2)],
+                        pdf=hostile_pdfs.pages_then_updates(pages=1000, k=0))
+        self.sign_all(n, [("supplier", "rsa"), ("buyer", "rsa")])
+        fresh = "/api/v1/contracts/%s/verification?fresh=true" % n
+        st, _, _, doc = self.call("buyer", "GET", fresh)
+        self.assertEqual(st, 200, doc)
+        # the least budget the configuration takes
+        self.server_extra.setdefault("server", {})["max_verify_work"] = 10000
+        self.restart()
+        st, _, _, doc = self.call("buyer", "GET", fresh)
+        self.assertEqual((st, doc.get("code")), (422, "pdf_limit"), doc)
+        self.assertIn("budget of", doc["detail"])
+        st, _, data, doc = self.evidence("buyer", n)
+        self.assertEqual((st, (doc or {}).get("code")), (422, "pdf_limit"),
+                         "the evidence report verified the contract beyond the configured "
+                         "budget: %d %s" % (st, data[:80]))
+
+
 class NotConfigured(LtvCase):
 
     def test_without_an_evidence_key_503_and_nothing_recorded(self):
