@@ -629,6 +629,29 @@ def many_sigs_wide(nsigs=1000, contents=16000):
     return bytes(out)
 
 
+def shared_sig_big_contents(nfields=1000, contents=1000000):
+    """nfields signature fields whose /V all name one signature dictionary,
+    its /Contents `contents` bytes (the most a signature may have,
+    PDF_SIG_CONTENTS_MAX) and its /ByteRange over the whole file but them:
+    a file of some 2 MB."""
+    objs = _base()
+    br = b"[0 0000000000 0000000000 0000000000]"
+    for i in range(nfields):
+        objs[100 + i] = (b"<< /FT /Sig /T (S%d) /V 99 0 R /Type /Annot /Subtype /Widget "
+                         b"/Rect [0 0 0 0] /P 3 0 R >>" % i)
+    objs[99] = (b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
+                b"/ByteRange %s /Contents <30%s> >>" % (br, b"0" * (2 * contents - 2)))
+    objs[1] = b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [%s] /SigFlags 3 >> >>" % (
+        b" ".join(b"%d 0 R" % (100 + i) for i in range(nfields)))
+    out = bytearray(_doc(objs)[0])
+    p = out.index(b"/ByteRange " + br) + len(b"/ByteRange ")
+    c = out.index(b"/Contents <", p) + len(b"/Contents ")
+    e = out.index(b">", c) + 1
+    nb = b"[0 %d %d %d]" % (c, e, len(out) - e)
+    out[p:p + len(br)] = nb + b" " * (len(br) - len(nb))
+    return bytes(out)
+
+
 def sig_huge_byterange(n=2000000):
     """One signature whose /ByteRange has n numbers."""
     br = b"[" + b"0 1 " * (n // 2) + b"]"
@@ -820,6 +843,7 @@ BUILDERS = {
     "signed_big_then_updates": signed_big_then_updates,
     "pages_then_updates": pages_then_updates,
     "many_sigs": many_sigs_wide,
+    "shared_sig_big_contents": shared_sig_big_contents,
     "sig_huge_byterange": sig_huge_byterange,
     "sig_byterange_gaps": sig_byterange_many_gaps,
 }

@@ -295,6 +295,22 @@ class Hostile(ServerTestCase):
         self.assertIn("budget of %d units of work" % (10000 + len(small) // 4),
                       doc["detail"])
 
+    def test_signature_fields_sharing_one_big_signature_are_bounded(self):
+        """1,000 signature fields whose /V all name one signature dictionary
+        with a /Contents of 1 MB (a 2.1 MB file, review49): each field's
+        read copies the whole /Contents (pdf/sig_fields.c sig_read), some
+        1 GB of peak RSS for `sealpact verify` on ce392b7 (250 fields: 261
+        MB), while the work budget counts 16 units a field. Verify and the
+        CLI stay within the usual bounds, whatever their verdict."""
+        pdf = hostile_pdfs.build("shared_sig_big_contents")
+        got, cpu, rss, hz = self.costs(lambda: self.verify(pdf))
+        st, _, _, doc = got
+        self.assertIn(st, (200, 422), doc)
+        if st == 422:
+            self.assertLimit(got)
+        self.assertBounded("shared_sig_big_contents", cpu, rss, hz)
+        self.assertIn(self.cli_verify("shared_sig_big_contents", pdf).returncode, (1, 2, 4))
+
     def test_keyword_search_has_a_document_budget(self):
         """The keyword locator over 200 pages sharing one content stream of
         400,000 text operators (11 s and 2.6 GB before, cut by the request
