@@ -455,8 +455,9 @@ evidence_work(void *arg, struct sp_errinfo *ei)
 	if ((r = seals_font_check(j->cfg, ei)) != SP_OK ||
 	    (r = digests(ev->document, ev->document_len, sha, sm3, ei)) != SP_OK)
 		goto out;
-	/* The engine of POST /api/v1/verify, with the server's trust. */
+	/* The engine of POST /api/v1/verify, with the server's trust and budget. */
 	vo.trust = j->trust;
+	vo.max_work = (unsigned long long)j->cfg->server.max_verify_work;
 	sp_errinfo_init(&pei);
 	if (tsa_provider_trust(j->tsa, &vo.ts_trust, &pei) != SP_OK)
 		vo.ts_trust = NULL;
