@@ -558,6 +558,8 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 			goto out;
 	if (e.nsigs > 0 && broken && (r = engine_sigs_read_final(&e, doc, 1, ei)) < 0)
 		goto out;
+	if (e.over_reads)
+		goto over_reads;
 	/*
 	 * The revisions verified before: within verified_len, up to the last one a
 	 * signature signs (an unsigned update after it, e.g. one appended after
@@ -568,6 +570,8 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 	if (opts->verified_len > 0 && e.nsigs > 0 && !broken) {
 		if ((r = engine_sigs_read_final(&e, doc, 1, ei)) < 0)
 			goto out;
+		if (e.over_reads)
+			goto over_reads;
 		for (i = 0; i + 1 < e.nrev; i++)
 			if (e.revs[i].end <= opts->verified_len)
 				e.nverified = i + 1;
@@ -684,8 +688,11 @@ over_reads:
 		r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
 				  "verifying the PDF's %zu revisions takes more than its budget "
 				  "of %llu units of work (%d a page of each revision read, one "
-				  "an object compared): too many updates over too many pages",
-				  e.nrev, e.max_work, CRYPTO_VERIFY_PAGE_WORK);
+				  "an object compared or %d bytes of a signature value read): "
+				  "too many updates over too many pages, or too many fields "
+				  "sharing a signature",
+				  e.nrev, e.max_work, CRYPTO_VERIFY_PAGE_WORK,
+				  2 * CRYPTO_VERIFY_BYTES_A_WORK);
 	else
 		r = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
 				  "verifying the PDF's %zu revisions would read more than %d "

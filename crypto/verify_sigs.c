@@ -112,6 +112,22 @@ engine_sigs_hide_none(const struct engine *e, const struct pdf_doc *d)
 }
 
 /*
+ * s's /Contents, just copied for the engine to hold, counted as work at the
+ * rate of the file's own allowance: a value's byte is two hex digits of the
+ * file, so a unit every 2 x CRYPTO_VERIFY_BYTES_A_WORK bytes, and a file's
+ * own signature values cost less than the allowance its bytes bring. But any
+ * number of fields may name one signature dictionary, each read into its own
+ * copy (1,000 fields over one 1 MB /Contents held about 1 GB). Past the
+ * budget the reads stop, and the verification answers pdf_limit.
+ */
+static void
+contents_charge(struct engine *e, const struct pdf_sig_field *s)
+{
+	engine_work_add(e,
+			(unsigned long long)(s->contents_len / (2 * CRYPTO_VERIFY_BYTES_A_WORK)));
+}
+
+/*
  * Read the final list's signatures that revision k's update wrote (k 0: the
  * original file) from revision k itself, where the diff parses them anyway:
  * each signature dictionary is parsed once, in its own revision, and reads
@@ -126,6 +142,8 @@ engine_sigs_read_written(struct engine *e, size_t k, struct pdf_doc *cur, struct
 	int r;
 
 	for (i = 0; i < e->nsigs; i++) {
+		if (e->over_reads)
+			return SP_OK; /* stopped for the budget: the caller answers pdf_limit */
 		if (!e->lazy[i] || (k > 0 && !pdf_diff_lists(&e->diffs[k], e->sigs[i].sig_obj)))
 			continue;
 		sp_errinfo_init(&nf);
@@ -140,6 +158,7 @@ engine_sigs_read_written(struct engine *e, size_t k, struct pdf_doc *cur, struct
 		}
 		if (r < 0)
 			return sp_err(ei, r, "%s", nf.msg);
+		contents_charge(e, &e->sigs[i]);
 		/* certifying without a DocMDP /Reference when the catalog of the revision
 		   that wrote it names it (/Perms /DocMDP), as that revision reads: a later
 		   update's /Perms grants nothing to a signature made before it */
@@ -315,7 +334,9 @@ engine_sigs_read_final(struct engine *e, struct pdf_doc *last, int all, struct s
 	int r;
 
 	for (i = j = 0; i < e->nsigs; i++) {
-		if (e->lazy[i] && (all || e->sigs[i].unread)) {
+		/* once past the budget (contents_charge) no more is read: the caller
+		   answers pdf_limit */
+		if (e->lazy[i] && (all || e->sigs[i].unread) && !e->over_reads) {
 			sp_errinfo_init(&nf);
 			r = e->nknown > 0 ? take_known(e, last, &e->sigs[i], &nf) : 1;
 			if (r == 1)
@@ -327,6 +348,7 @@ engine_sigs_read_final(struct engine *e, struct pdf_doc *last, int all, struct s
 				free(e->sigs[i].contents);
 				continue; /* a signature field whose value is no object */
 			}
+			contents_charge(e, &e->sigs[i]);
 			e->rd[i] = (int)e->nrev - 1;
 			e->same[i] = -1;
 		}
