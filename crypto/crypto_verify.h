@@ -53,7 +53,9 @@ const char *crypto_verdict_name(enum crypto_verdict v);
  * default): each revision it opens counts CRYPTO_VERIFY_PAGE_WORK a page
  * (qpdf reads every page of it) and as much a signature field when its form
  * is walked for signatures, and each update's difference analysis the
- * objects its walks of a whole revision visit. A file of many small
+ * objects its walks of a whole revision visit, and each signature value
+ * read a unit every 2 x CRYPTO_VERIFY_BYTES_A_WORK bytes (verify_sigs.c
+ * contents_charge: fields may share one). A file of many small
  * updates over many pages costs pages x updates: 500 updates of a
  * 3,000-page, 565 KB file held a worker for over a minute (sec48). About
  * 9,000 instructions a unit, 1 to 1.5 s of one core here for the default.
