@@ -187,9 +187,10 @@ ses_signature(int version, const unsigned char *data, size_t a, size_t b, size_t
 	return out;
 }
 
-/* d's last signature's /Contents replaced by der (zeros after it), over the same ranges. */
+/* d's last signature's /Contents replaced by der (zeros after it), over the same ranges;
+   forged: the signature value's last byte changed, as by one without the signer's key. */
 static void
-contents_put(unsigned char *d, size_t n, int version)
+contents_put_as(unsigned char *d, size_t n, int version, int forged)
 {
 	static const char hx[] = "0123456789ABCDEF";
 	unsigned char *c = NULL, *der;
@@ -204,12 +205,21 @@ contents_put(unsigned char *d, size_t n, int version)
 	/* the ranges: up to the '<', from after the '>' */
 	der = ses_signature(version, d, (size_t)(c - 1 - d), (size_t)(c + h + 1 - d), n, &dl);
 	ck_assert_uint_le(2 * dl, h);
+	/* the signature BIT STRING ends either version's DER (no timestamp here) */
+	if (forged)
+		der[dl - 1] ^= 0xff;
 	memset(c, '0', h);
 	for (i = 0; i < dl; i++) {
 		c[2 * i] = (unsigned char)hx[der[i] >> 4];
 		c[2 * i + 1] = (unsigned char)hx[der[i] & 15];
 	}
 	OPENSSL_free(der);
+}
+
+static void
+contents_put(unsigned char *d, size_t n, int version)
+{
+	contents_put_as(d, n, version, 0);
 }
 
 /*
@@ -264,6 +274,8 @@ START_TEST(seal_signature_is_recognized)
 }
 END_TEST
 
+static const int c_versions[] = { 4, 1 };
+
 /* Not an SES_Signature: a version-4 one whose version says 5 is still no CMS (invalid). */
 START_TEST(other_sequences_stay_malformed)
 {
@@ -285,6 +297,38 @@ START_TEST(other_sequences_stay_malformed)
 }
 END_TEST
 
+/*
+ * A seal signature whose value its own certificate's key does not verify
+ * (review49): anyone can write an SES_Signature carrying another's
+ * certificate, since nothing of it is checked. It was reported
+ * indeterminate, unsupported_format, and named the certificate's subject as
+ * its signer, the sm2 signer here, who never signed: a forgery reported as a
+ * signature of unknown format by that signer. The value over toSign is
+ * checkable (SM2-with-SM3 under the certificate's key, whatever dataHash
+ * means in a PDF): a value that does not verify is proof (invalid); short of
+ * checking it, no signer is named.
+ */
+START_TEST(a_forged_seal_signature_names_no_signer)
+{
+	size_t n1, n2;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	struct crypto_verify_report *r;
+
+	two = countersign(one, n1, VW_TABLE, 0, "/adbe.pkcs7.detached", "ec", &n2);
+	contents_put_as(two, n2, c_versions[_i], 1);
+	r = verify(two, n2);
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_msg(r->sigs[1].verdict == CRYPTO_VERDICT_INVALID || !r->sigs[1].has_signer,
+		      "version %d, its signature value changed: %s [%s], signer %s", c_versions[_i],
+		      crypto_verdict_name(r->sigs[1].verdict),
+		      r->sigs[1].nreasons ? r->sigs[1].reasons[0] : "",
+		      r->sigs[1].has_signer ? r->sigs[1].signer.subject : "none");
+	crypto_verify_report_free(r);
+	free(two);
+	free(one);
+}
+END_TEST
+
 static Suite *
 ses_suite(void)
 {
@@ -295,6 +339,7 @@ ses_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, seal_signature_is_recognized, 0, 2);
 	tcase_add_test(tc, other_sequences_stay_malformed);
+	tcase_add_loop_test(tc, a_forged_seal_signature_names_no_signer, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }
