@@ -18,10 +18,15 @@
  *         cert OCTET STRING, signatureAlgorithm OBJECT IDENTIFIER }
  *
  * What dataHash is a hash of in a PDF is not fixed by either standard (each
- * defines it for OFD), so such a signature is not checked here: it is
- * indeterminate, unsupported_format, named with its version, algorithm and
- * signer, never cms_malformed (invalid), which would claim a proof this
- * verifier does not have. The elements are read with OpenSSL's ASN.1
+ * defines it for OFD), so such a signature is not checked against the file:
+ * it is indeterminate, unsupported_format, named with its version and
+ * algorithm, never cms_malformed (invalid), which would claim a proof this
+ * verifier does not have. Its value over toSign is checkable whatever
+ * dataHash means: with the certificate it carries, under SM2-with-SM3,
+ * ECDSA or RSA with SHA-256, a value that does not verify is invalid
+ * (bad_signature: anyone can write an SES_Signature carrying another's
+ * certificate), and only one that verifies names that certificate's
+ * subject as its signer. The elements are read with OpenSSL's ASN.1
  * decoder, one at a time, as DER (definite lengths).
  */
 #include <limits.h>
@@ -56,11 +61,12 @@ element(const unsigned char **p, const unsigned char *end, int tag, int ctx,
 }
 
 /* The fields recognition reports: the version, the signer's certificate and the
-   signature algorithm, each the element's own bytes. */
+   signature algorithm, each the element's own bytes; toSign's DER (tag and
+   length included) and the signature BIT STRING's content. */
 struct ses_read {
 	long version;
-	const unsigned char *cert, *alg;
-	long cert_len, alg_len;
+	const unsigned char *cert, *alg, *tbs, *sig;
+	long cert_len, alg_len, tbs_len, sig_len;
 };
 
 /* toSign (its content [p, end)) as the standard its version names; 1 when it is one. */
@@ -115,10 +121,12 @@ ses_read(const uint8_t *der, size_t n, struct ses_read *s)
 			return 0;
 	end = p;
 	p = b;
+	s->tbs = p;
 	if (!element(&p, end, V_ASN1_SEQUENCE, 0, &tb, &tl) || !tbs_read(tb, tb + tl, s))
 		return 0;
+	s->tbs_len = p - s->tbs;
 	if (s->version == 1)
-		return element(&p, end, V_ASN1_BIT_STRING, 0, &b, &l) && p == end;
+		return element(&p, end, V_ASN1_BIT_STRING, 0, &s->sig, &s->sig_len) && p == end;
 	if (!element(&p, end, V_ASN1_OCTET_STRING, 0, &s->cert, &s->cert_len))
 		return 0;
 	q = p;
@@ -126,12 +134,45 @@ ses_read(const uint8_t *der, size_t n, struct ses_read *s)
 		return 0;
 	s->alg = q;
 	s->alg_len = p - q;
-	if (!element(&p, end, V_ASN1_BIT_STRING, 0, &b, &l))
+	if (!element(&p, end, V_ASN1_BIT_STRING, 0, &s->sig, &s->sig_len))
 		return 0;
 	/* timeStamp [0], EXPLICIT as ofdrw writes it or IMPLICIT */
 	if (p < end && !element(&p, end, 0, 1, &b, &l))
 		return 0;
 	return p == end;
+}
+
+/*
+ * s's signature value over toSign under cert's key: 1 it verifies, 0 it does
+ * not, -1 the algorithm is not one crypto_sig_verify() runs. An SM2 or ECDSA
+ * value is DER, or the raw r||s some seal tools write.
+ */
+static int
+ses_value_verifies(const struct ses_read *s, int nid, X509 *cert)
+{
+	enum crypto_sigalg alg = nid == NID_SM2_with_SM3              ? CRYPTO_SIGALG_SM2_SM3
+				 : nid == NID_ecdsa_with_SHA256       ? CRYPTO_SIGALG_ECDSA_SHA256
+				 : nid == NID_sha256WithRSAEncryption ? CRYPTO_SIGALG_RSA_SHA256
+								      : CRYPTO_SIGALG_NONE;
+	struct sp_errinfo ign;
+	uint8_t *der = NULL;
+	size_t derlen = 0;
+	int ok;
+
+	if (alg == CRYPTO_SIGALG_NONE)
+		return -1;
+	/* a BIT STRING of whole bytes: its first content byte counts no unused bits */
+	if (s->sig_len < 2 || s->sig[0] != 0)
+		return 0;
+	sp_errinfo_init(&ign);
+	ok = crypto_sig_verify(cert, alg, s->tbs, (size_t)s->tbs_len, s->sig + 1,
+			       (size_t)s->sig_len - 1, &ign) == SP_OK;
+	if (!ok && alg != CRYPTO_SIGALG_RSA_SHA256 && s->sig_len - 1 == 64 &&
+	    crypto_ecdsa_raw_to_der(s->sig + 1, 64, &der, &derlen, &ign) == SP_OK)
+		ok = crypto_sig_verify(cert, alg, s->tbs, (size_t)s->tbs_len, der, derlen, &ign) ==
+		     SP_OK;
+	free(der);
+	return ok;
 }
 
 int
@@ -142,7 +183,7 @@ verify_ses_recognize(const uint8_t *der, size_t n, struct crypto_sig_report *rep
 	ASN1_OBJECT *o = NULL;
 	X509 *cert = NULL;
 	char alg[80] = "an unreadable algorithm";
-	int nid;
+	int nid = NID_undef, checked = -1;
 
 	if (!ses_read(der, n, &s))
 		return 0;
@@ -157,11 +198,23 @@ verify_ses_recognize(const uint8_t *der, size_t n, struct crypto_sig_report *rep
 	}
 	q = s.cert;
 	if ((cert = d2i_X509(NULL, &q, s.cert_len)) != NULL && q == s.cert + s.cert_len)
+		checked = ses_value_verifies(&s, nid, cert);
+	if (checked == 0) {
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "bad_signature",
+			    "/Contents is a %s electronic seal signature (SES_Signature version "
+			    "%ld, %s) whose value the certificate it carries does not verify",
+			    s.version == 4 ? "GB/T 38540" : "GM/T 0031", s.version, alg);
+		goto out;
+	}
+	if (checked == 1)
 		rep->has_signer = crypto_cert_info_get(cert, &rep->signer, NULL) == SP_OK;
 	verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "unsupported_format",
 		    "/Contents is a %s electronic seal signature (SES_Signature version %ld, %s), "
-		    "not a CMS SignedData; that format is not checked here",
-		    s.version == 4 ? "GB/T 38540" : "GM/T 0031", s.version, alg);
+		    "not a CMS SignedData; %s, what it signs of the file is not checked here",
+		    s.version == 4 ? "GB/T 38540" : "GM/T 0031", s.version, alg,
+		    checked == 1 ? "its value verifies with the certificate it carries"
+				 : "its value is not checked here either");
+out:
 	ERR_clear_error();
 	X509_free(cert);
 	ASN1_OBJECT_free(o);
