@@ -74,9 +74,8 @@ note(struct walk *w, const char *type, const char *where)
  * no action. Depth bounds a /Next loop.
  */
 static void
-action_bad(struct walk *w, qpdf_oh a, int depth, char *type, size_t cap)
+action_bad(qpdf_data q, qpdf_oh a, int depth, char *type, size_t cap)
 {
-	qpdf_data q = w->q;
 	qpdf_oh s, next;
 	const char *name;
 	int i, n;
@@ -102,13 +101,13 @@ action_bad(struct walk *w, qpdf_oh a, int depth, char *type, size_t cap)
 		n = qpdf_oh_get_array_n_items(q, next);
 		for (i = 0; i < n && i < 64 && type[0] == '\0'; i++) {
 			qpdf_oh it = qpdf_oh_get_array_item(q, next, i);
-			action_bad(w, it, depth + 1, type, cap);
+			action_bad(q, it, depth + 1, type, cap);
 			qpdf_oh_release(q, it);
 		}
 		if (n > 64 && type[0] == '\0')
 			snprintf(type, cap, "%s", "/Next list too long");
 	} else {
-		action_bad(w, next, depth + 1, type, cap);
+		action_bad(q, next, depth + 1, type, cap);
 	}
 	qpdf_oh_release(q, next);
 }
@@ -120,7 +119,7 @@ action_key(struct walk *w, qpdf_oh holder, const char *key, const char *where)
 	qpdf_oh a = qpdf_oh_get_key_if_dict(w->q, holder, key);
 	char type[64] = "";
 
-	action_bad(w, a, 0, type, sizeof(type));
+	action_bad(w->q, a, 0, type, sizeof(type));
 	qpdf_oh_release(w->q, a);
 	if (type[0] == '\0')
 		return;
@@ -266,6 +265,29 @@ catalog(struct walk *w, qpdf_oh root)
 			qpdf_oh_remove_key(q, names, "/JavaScript");
 	}
 	qpdf_oh_release(q, names);
+}
+
+int
+pdf_actions_held(qpdf_data q, qpdf_oh h)
+{
+	/* the triggers of ISO 32000-2 Tables 197-199 (a viewer runs no other): looked up
+	   by name, so that a caller's own key iteration over h is left alone */
+	static const char *const trig[] = { "/E",  "/X",  "/D",  "/U",  "/Fo", "/Bl", "/PO",
+					    "/PC", "/PV", "/PI", "/O",  "/C",  "/K",  "/F",
+					    "/V",  "/WC", "/WS", "/DS", "/WP", "/DP", NULL };
+	qpdf_oh a = qpdf_oh_get_key_if_dict(q, h, "/A"), aa = qpdf_oh_get_key_if_dict(q, h, "/AA");
+	char type[64] = "";
+	int i;
+
+	action_bad(q, a, 0, type, sizeof(type));
+	qpdf_oh_release(q, a);
+	for (i = 0; trig[i] != NULL && type[0] == '\0' && qpdf_oh_is_dictionary(q, aa); i++) {
+		qpdf_oh t = qpdf_oh_get_key_if_dict(q, aa, trig[i]);
+		action_bad(q, t, 0, type, sizeof(type));
+		qpdf_oh_release(q, t);
+	}
+	qpdf_oh_release(q, aa);
+	return type[0] != '\0';
 }
 
 int

@@ -125,6 +125,9 @@ int pdf_form_xfa_check(struct pdf_doc *doc, int *kind, struct sp_errinfo *ei) SP
  */
 int pdf_actions_find(qpdf_data q, const int *page_objs, size_t npages, int strip, size_t *found,
 		     char *what, size_t whatcap, struct sp_errinfo *ei) SP_WUR;
+/* active.c: 1 when h's /A, or the action of a trigger of its /AA, is one
+   pdf_actions_find() counts (the difference analysis: what an update may not add). */
+int pdf_actions_held(qpdf_data q, qpdf_oh h);
 
 /*
  * SP_OK, or SP_ERR_INVALID (reason docmdp_no_visible) when doc is certified
