@@ -68,24 +68,35 @@ note(struct walk *w, const char *type, const char *where)
 		snprintf(w->what, w->whatcap, "a %s action in %s", type, where);
 }
 
+/* the actions one chain may hold: a /Next list naming an action that names the list
+   again is walked once per path, which grows as the list's length to the depth */
+#define CHAIN_ACTIONS_MAX 256
+
 /*
  * The type of the first action of the chain from a that is not kept (into
  * type), or "" when every one is kept. A destination (an array, a name) is
- * no action. Depth bounds a /Next loop.
+ * no action. *left counts down the items the chain may still hold
+ * (CHAIN_ACTIONS_MAX to begin with): a longer one is not kept.
  */
 static void
-action_bad(qpdf_data q, qpdf_oh a, int depth, char *type, size_t cap)
+action_bad(qpdf_data q, qpdf_oh a, int *left, size_t *steps, char *type, size_t cap)
 {
 	qpdf_oh s, next;
 	const char *name;
 	int i, n;
 
-	if (type[0] != '\0' || !qpdf_oh_is_dictionary(q, a))
+	if (type[0] != '\0')
 		return;
-	if (depth > PDF_MAX_DEPTH) {
+	/* every item counts, a dictionary or not: a shared list of a million numbers
+	   is not read again for each action that names it */
+	if (steps != NULL)
+		++*steps;
+	if (--*left < 0) {
 		snprintf(type, cap, "%s", "/Next chain too long");
 		return;
 	}
+	if (!qpdf_oh_is_dictionary(q, a))
+		return;
 	s = qpdf_oh_get_key_if_dict(q, a, "/S");
 	name = qpdf_oh_is_name(q, s) ? qpdf_oh_get_name(q, s) : "";
 	for (i = 0; kept_types[i] != NULL && strcmp(kept_types[i], name) != 0; i++)
@@ -99,17 +110,24 @@ action_bad(qpdf_data q, qpdf_oh a, int depth, char *type, size_t cap)
 	next = qpdf_oh_get_key_if_dict(q, a, "/Next");
 	if (qpdf_oh_is_array(q, next)) {
 		n = qpdf_oh_get_array_n_items(q, next);
-		for (i = 0; i < n && i < 64 && type[0] == '\0'; i++) {
+		for (i = 0; i < n && type[0] == '\0'; i++) {
 			qpdf_oh it = qpdf_oh_get_array_item(q, next, i);
-			action_bad(q, it, depth + 1, type, cap);
+			action_bad(q, it, left, steps, type, cap);
 			qpdf_oh_release(q, it);
 		}
-		if (n > 64 && type[0] == '\0')
-			snprintf(type, cap, "%s", "/Next list too long");
 	} else {
-		action_bad(q, next, depth + 1, type, cap);
+		action_bad(q, next, left, steps, type, cap);
 	}
 	qpdf_oh_release(q, next);
+}
+
+/* action_bad() of the chain from a, with its own count; *steps (NULL: none) counts its items */
+static void
+chain_bad(qpdf_data q, qpdf_oh a, size_t *steps, char *type, size_t cap)
+{
+	int left = CHAIN_ACTIONS_MAX;
+
+	action_bad(q, a, &left, steps, type, cap);
 }
 
 /* holder's action under key: noted (and removed when stripping) if not kept */
@@ -119,7 +137,7 @@ action_key(struct walk *w, qpdf_oh holder, const char *key, const char *where)
 	qpdf_oh a = qpdf_oh_get_key_if_dict(w->q, holder, key);
 	char type[64] = "";
 
-	action_bad(w->q, a, 0, type, sizeof(type));
+	chain_bad(w->q, a, &w->steps, type, sizeof(type));
 	qpdf_oh_release(w->q, a);
 	if (type[0] == '\0')
 		return;
@@ -279,11 +297,11 @@ pdf_actions_held(qpdf_data q, qpdf_oh h)
 	char type[64] = "";
 	int i;
 
-	action_bad(q, a, 0, type, sizeof(type));
+	chain_bad(q, a, NULL, type, sizeof(type));
 	qpdf_oh_release(q, a);
 	for (i = 0; trig[i] != NULL && type[0] == '\0' && qpdf_oh_is_dictionary(q, aa); i++) {
 		qpdf_oh t = qpdf_oh_get_key_if_dict(q, aa, trig[i]);
-		action_bad(q, t, 0, type, sizeof(type));
+		chain_bad(q, t, NULL, type, sizeof(type));
 		qpdf_oh_release(q, t);
 	}
 	qpdf_oh_release(q, aa);
@@ -316,7 +334,8 @@ pdf_actions_find(qpdf_data q, const int *page_objs, size_t npages, int strip, si
 	r = pdf_field_walk(q, qpdf_oh_get_key_if_dict(q, af, "/Fields"), 1, &nodes, field_visit, &w,
 			   ei);
 	qpdf_oh_release(q, af);
-	if (r != SP_OK || (r = outline(&w, root, ei)) != SP_OK)
+	if (r != SP_OK || (r = outline(&w, root, ei)) != SP_OK ||
+	    (w.steps > PDF_DOC_MAX_OBJECTS && (r = step(&w, ei)) != SP_OK))
 		goto out;
 	*found = w.found;
 	r = SP_OK;
