@@ -68,9 +68,10 @@ note(struct walk *w, const char *type, const char *where)
 		snprintf(w->what, w->whatcap, "a %s action in %s", type, where);
 }
 
-/* the actions one chain may hold: a /Next list naming an action that names the list
-   again is walked once per path, which grows as the list's length to the depth */
-#define CHAIN_ACTIONS_MAX 256
+/* the items one chain may hold (a writer's chains hold one to three actions): a /Next
+   list naming an action that names the list again is walked once per path, which
+   grows as the list's length to the depth */
+#define CHAIN_ACTIONS_MAX 32
 
 /*
  * The type of the first action of the chain from a that is not kept (into
