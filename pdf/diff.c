@@ -559,7 +559,7 @@ classify(struct diff_ctx *c, int num, int gen)
 		diff_note_perm(c->d, num, gen, PDF_CHANGE_FORM_FILL, name,
 			       "form field \"%.60s\" filled in", name);
 	} else if (diff_is_markup_annot(qo, old) && diff_is_markup_annot(qn, nw) &&
-		   diff_on_a_page(c, num)) {
+		   diff_on_a_page(c, num) && !diff_actions_added(qo, old, qn, nw)) {
 		/* an annotation the page also draws with (its graphics state, its
 		   resources) is that too: changed, the page's content changes */
 		if (diff_annot_shared(c, num))

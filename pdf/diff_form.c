@@ -220,6 +220,9 @@ diff_grows_by_sigs(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw, const char *key,
 	for (i = no; i < nn; i++) {
 		qpdf_oh it = qpdf_oh_get_array_item(qn, nw, i);
 		vis = 0;
+		/* a signature field has no use for a script or an action that runs (active.c) */
+		if (pdf_actions_held(qn, it))
+			return 0;
 		if (!annots && sig_parent(c, it, 0, &vis)) {
 			*visible += vis;
 			continue;
@@ -321,13 +324,30 @@ diff_annots_edit(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw)
 		if (!qpdf_oh_is_indirect(qn, it))
 			return 0;
 		id = qpdf_oh_get_object_id(qn, it);
-		if (!in_refs(qo, old, no, id) && !diff_is_markup_annot(qn, it) &&
-		    !(is_sig_field(qn, it, &vis) &&
-		      qpdf_oh_is_name_and_equals(qn, qpdf_oh_get_key_if_dict(qn, it, "/Subtype"),
-						 "/Widget")))
+		if (!in_refs(qo, old, no, id) &&
+		    ((!diff_is_markup_annot(qn, it) &&
+		      !(is_sig_field(qn, it, &vis) &&
+			qpdf_oh_is_name_and_equals(qn, qpdf_oh_get_key_if_dict(qn, it, "/Subtype"),
+						   "/Widget"))) ||
+		     pdf_actions_held(qn, it)))
 			return 0;
 	}
 	return 1;
+}
+
+/*
+ * nw carries a script or an action that runs (active.c) that old, the same
+ * object in the signed revision, did not carry as it is: a comment DocMDP
+ * P=3 lets a later signer edit may not gain one (a viewer runs it on opening
+ * the signed document, or on a click).
+ */
+int
+diff_actions_added(qpdf_data qo, qpdf_oh old, qpdf_data qn, qpdf_oh nw)
+{
+	return pdf_actions_held(qn, nw) && !(diff_same(qo, qpdf_oh_get_key_if_dict(qo, old, "/A"),
+						       qn, qpdf_oh_get_key_if_dict(qn, nw, "/A")) &&
+					     diff_same(qo, qpdf_oh_get_key_if_dict(qo, old, "/AA"),
+						       qn, qpdf_oh_get_key_if_dict(qn, nw, "/AA")));
 }
 
 /*

@@ -233,11 +233,13 @@ int diff_same(qpdf_data qa, qpdf_oh a, qpdf_data qb, qpdf_oh b);
  * signature field that nw's parent now has a value for.
  * diff_grows_by_sigs: the array old (key of object c->dnum, "" that object;
  * NULL: not named) grows in nw only by signature fields of the form (widgets
- * of them if annots), or by new parent fields gathering only those; 1 when
- * so, *visible counting the visible widgets.
+ * of them if annots), or by new parent fields gathering only those, none
+ * carrying an action that runs; 1 when so, *visible counting the visible widgets.
  * diff_is_markup_annot: h is an annotation other than a widget and a field.
  * diff_annots_edit: a page's /Annots that gained or lost only markup
- * annotations or signature widgets.
+ * annotations or signature widgets, none added carrying an action that runs.
+ * diff_actions_added: nw (old in the signed revision) carries an action that
+ * runs (pdf_actions_held) that old did not carry as it is.
  * diff_field_of: the form field h is: its inherited type into ft, its fully
  * qualified name into name; 0 when h is not part of a field.
  */
@@ -246,6 +248,7 @@ int diff_grows_by_sigs(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw, const char *
 		       int *visible);
 int diff_is_markup_annot(qpdf_data q, qpdf_oh h);
 int diff_annots_edit(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw);
+int diff_actions_added(qpdf_data qo, qpdf_oh old, qpdf_data qn, qpdf_oh nw);
 int diff_field_of(qpdf_data q, qpdf_oh h, char *ft, size_t ftcap, char *name, size_t cap);
 
 /*

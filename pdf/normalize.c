@@ -36,6 +36,60 @@ drop_usage_rights(qpdf_data q)
 		qpdf_oh_remove_key(q, root, "/Perms");
 }
 
+/* a document's pages as (number, generation) pairs, each object of the file once */
+struct page_list {
+	int *objs;
+	size_t n;
+};
+
+/*
+ * doc's pages as objects of the file, which the rewrite's own read of the
+ * same bytes finds by number. A page qpdf made itself has none (it copies a
+ * page listed twice): its original is listed, and holds what it holds.
+ */
+static int
+page_list_of(const struct pdf_doc *doc, struct page_list *pl, struct sp_errinfo *ei)
+{
+	size_t np = doc->npages > 0 ? (size_t)doc->npages : 0;
+	int i, id;
+
+	pl->n = 0;
+	if ((pl->objs = malloc((np + 1) * 2 * sizeof(*pl->objs))) == NULL)
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	for (i = 0; i < doc->npages; i++) {
+		if ((id = qpdf_oh_get_object_id(doc->q, doc->pages[i])) <= 0 ||
+		    id >= doc->info.size)
+			continue;
+		pl->objs[2 * pl->n] = id;
+		pl->objs[2 * pl->n + 1] = qpdf_oh_get_generation(doc->q, doc->pages[i]);
+		pl->n++;
+	}
+	return SP_OK;
+}
+
+/*
+ * A signed upload's scripts and actions that do more than move the view
+ * (active.c) are refused: every party opens the file, and they cannot be
+ * removed without breaking its signatures.
+ */
+static int
+actions_refused(struct pdf_doc *doc, const struct page_list *pl, struct sp_errinfo *ei)
+{
+	char what[160];
+	size_t n = 0;
+	int r;
+
+	if ((r = pdf_actions_find(doc->q, pl->objs, pl->n, 0, &n, what, sizeof(what), ei)) != SP_OK)
+		return r;
+	if (n == 0)
+		return SP_OK;
+	return sp_err_reason(ei, SP_ERR_UNSUPPORTED, "pdf_active_content",
+			     "the signed PDF carries %s%s: it would run, or change what is "
+			     "shown, when a party opens the contract, and it cannot be removed "
+			     "without breaking the signatures; sign a copy without it",
+			     what, n > 1 ? " and more" : "");
+}
+
 /*
  * Rewrite with qpdf into a malloc'd copy. Object streams are preserved as
  * the author made them (neither forced on nor off), the /ID is derived from
@@ -43,8 +97,9 @@ drop_usage_rights(qpdf_data q)
  * explicitly because the whole point depends on it).
  */
 static int
-rewrite(const unsigned char *data, size_t len, int drop_xfa, int drop_na, unsigned char **out,
-	size_t *outlen, struct sp_errinfo *ei)
+rewrite(const unsigned char *data, size_t len, int drop_xfa, int drop_na,
+	const struct page_list *pl, size_t *actions, unsigned char **out, size_t *outlen,
+	struct sp_errinfo *ei)
 {
 	qpdf_data q = qpdf_init();
 	const unsigned char *buf;
@@ -69,6 +124,10 @@ rewrite(const unsigned char *data, size_t len, int drop_xfa, int drop_na, unsign
 		qpdf_oh_remove_key(q, qpdf_oh_get_key(q, qpdf_get_root(q), "/AcroForm"),
 				   "/NeedAppearances");
 	drop_usage_rights(q);
+	/* scripts and actions that do more than move the view (active.c): the
+	   static appearance every party sees is what is signed */
+	if ((r = pdf_actions_find(q, pl->objs, pl->n, 1, actions, NULL, 0, ei)) != SP_OK)
+		goto out;
 	if (qpdf_init_write_memory(q) & QPDF_ERRORS) {
 		r = pdf_qpdf_fail(ei, q, "rewriting the upload");
 		goto out;
@@ -221,6 +280,7 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 {
 	struct pdf_doc *doc = NULL, *again = NULL;
 	struct pdf_doc_info info;
+	struct page_list pl = { NULL, 0 };
 	unsigned char *copy = NULL;
 	size_t copylen = 0;
 	unsigned int dlen = 0;
@@ -283,6 +343,9 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 	   that would read too much is refused now, not at each verification (sec36) */
 	if (info.nsigned > 0 && (r = reads_check(data, len, ei)) != SP_OK)
 		goto out;
+	if ((r = page_list_of(doc, &pl, ei)) != SP_OK ||
+	    (info.nsigned > 0 && (r = actions_refused(doc, &pl, ei)) != SP_OK))
+		goto out;
 	if (info.nsigned > 0) {
 		if ((copy = malloc(len)) == NULL) {
 			r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
@@ -314,8 +377,8 @@ pdf_upload_normalize(const unsigned char *data, size_t len, struct pdf_normalize
 		 */
 		if ((r = pdf_form_drawn_check(doc, &na, ei)) != SP_OK)
 			goto out;
-		if ((r = rewrite(data, len, out->xfa_removed, na == 1, &copy, &copylen, ei)) !=
-		    SP_OK)
+		if ((r = rewrite(data, len, out->xfa_removed, na == 1, &pl, &out->actions_removed,
+				 &copy, &copylen, ei)) != SP_OK)
 			goto out;
 		/* Read back what we store: it must open cleanly as the signing step will. */
 		if ((r = pdf_doc_open(copy, copylen, &again, ei)) != SP_OK) {
@@ -348,6 +411,7 @@ out:
 	if (r != SP_OK)
 		pdf_normalized_cleanup(out);
 	free(copy);
+	free(pl.objs);
 	EVP_MD_CTX_free(fin);
 	pdf_doc_free(again);
 	pdf_doc_free(doc);

@@ -620,6 +620,7 @@ struct pdf_normalized {
 	int kept;                 /* 1: signed upload kept as is; 0: rewritten */
 	int repaired;             /* 1: damaged (xref offsets off), repaired by the rewrite */
 	int xfa_removed;          /* 1: a static XFA form, made a plain AcroForm by the rewrite */
+	size_t actions_removed;   /* scripts and other actions the rewrite removed (active.c) */
 	unsigned char sha256[32]; /* of data */
 	/*
 	 * SHA-256 fed with data[0..len) and not finished (sha256 is its digest):
@@ -663,7 +664,9 @@ struct pdf_normalized {
  * (SP_ERR_UNSUPPORTED, pdf_signing_not_permitted), files qpdf had to repair that are signed or lack their end (SP_ERR_PDF,
  * pdf_damaged; an unsigned one with its end is repaired by the rewrite),
  * unsigned dynamic XFA forms (SP_ERR_UNSUPPORTED, pdf_xfa_dynamic; a static
- * one's XFA is dropped by the rewrite), and oversized ones
+ * one's XFA is dropped by the rewrite), signed files with scripts or other
+ * actions that do more than move the view (SP_ERR_UNSUPPORTED,
+ * pdf_active_content; an unsigned one's are dropped by the rewrite), and oversized ones
  * (SP_ERR_TOO_LARGE / SP_ERR_LIMIT). An unsigned file is rewritten with
  * object streams preserved, a deterministic /ID and no unreferenced objects,
  * so the same upload always gives the same bytes (an encrypted one, with an

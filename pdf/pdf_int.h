@@ -113,6 +113,21 @@ int pdf_form_drawn_check(struct pdf_doc *doc, int *undrawn, struct sp_errinfo *e
    dynamic one refused (pdf_xfa_dynamic, SP_ERR_UNSUPPORTED): what is signed must
    read the same in every viewer, and only Adobe's draw a dynamic form's pages. */
 int pdf_form_xfa_check(struct pdf_doc *doc, int *kind, struct sp_errinfo *ei) SP_WUR;
+/*
+ * active.c: the actions of q's document that do more than move the view
+ * (scripts, programs or files opened, data sent, what is shown changed;
+ * kept: /GoTo, /URI, /Named), looked for in the catalog, the pages given as
+ * (number, generation) pairs, their annotations, the form's fields and the
+ * outline. *found counts them; what (cap whatcap, may be NULL) names the
+ * first. strip: each is removed from q as it is found (its /A, /AA trigger,
+ * /OpenAction, /Names /JavaScript). SP_OK, or SP_ERR_LIMIT (pdf_limit) past
+ * the walk's caps. Any thread, on a q that thread owns.
+ */
+int pdf_actions_find(qpdf_data q, const int *page_objs, size_t npages, int strip, size_t *found,
+		     char *what, size_t whatcap, struct sp_errinfo *ei) SP_WUR;
+/* active.c: 1 when h's /A, or the action of a trigger of its /AA, is one
+   pdf_actions_find() counts (the difference analysis: what an update may not add). */
+int pdf_actions_held(qpdf_data q, qpdf_oh h);
 
 /*
  * SP_OK, or SP_ERR_INVALID (reason docmdp_no_visible) when doc is certified

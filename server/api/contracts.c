@@ -385,6 +385,9 @@ create_db_done(void *arg, const char *text, size_t len, const struct sp_errinfo 
 	if (err->code == SP_OK && j->pdf.xfa_removed)
 		log_event(LOG_INFO, request_id(r), "upload XFA removed", "{s:s}", "sha256",
 			  j->sha_hex);
+	if (err->code == SP_OK && j->pdf.actions_removed > 0)
+		log_event(LOG_INFO, request_id(r), "upload actions removed", "{s:s,s:I}", "sha256",
+			  j->sha_hex, "actions", (json_int_t)j->pdf.actions_removed);
 	if (err->code == SP_OK)
 		create_keep(j, text, len);
 	create_job_free(j);

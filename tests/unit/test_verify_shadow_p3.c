@@ -258,6 +258,79 @@ START_TEST(p3_tagged_comment_added_stays_valid)
 END_TEST
 
 /*
+ * An update may not add what a viewer runs when a party opens the signed
+ * document or clicks in it (sec49; pdf/active.c): a signature field with a
+ * page-open script or a /Launch action, under an approval signature; under
+ * P=3, a link that runs a script, a comment with a page-open trigger, a
+ * comment edited to gain a /Launch action. _i 0..4.
+ */
+#define SIG_WIDGET_WITH(x) \
+	"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Second) /F 132 /Rect [0 0 0 0] " \
+	"/StructParent 2 /P 3 0 R " x " >>"
+#define FORM_ELEM_ADDED \
+	"<< /Type /StructElem /S /Form /P 8 0 R /Pg 3 0 R /K << /Type /OBJR /Obj 10 0 R " \
+	"/Pg 3 0 R >> >>"
+
+START_TEST(actions_added_after_signing_are_not_valid)
+{
+	static const char *const what[] = {
+		"a signature field running a script on page open",
+		"a signature field launching a program on a click",
+		"a link running a script (P=3)",
+		"a comment running a script on page open (P=3)",
+		"a comment edited to launch a program (P=3)",
+	};
+	size_t nd;
+	enum crypto_verdict v;
+
+	if (_i == 0)
+		v = tagged_added(0,
+				 SIG_WIDGET_WITH(
+					 "/AA << /PO << /S /JavaScript /JS (app.alert\\(1\\)) "
+					 ">> >>"),
+				 FORM_ELEM_ADDED, NULL, NULL, &nd);
+	else if (_i == 1)
+		v = tagged_added(0, SIG_WIDGET_WITH("/A << /S /Launch /F (calc.exe) >>"),
+				 FORM_ELEM_ADDED, NULL, NULL, &nd);
+	else if (_i == 2)
+		v = tagged_added(3,
+				 "<< /Type /Annot /Subtype /Link /Rect [10 40 30 60] /StructParent "
+				 "2 "
+				 "/P 3 0 R /A << /S /JavaScript /JS (app.alert\\(1\\)) >> >>",
+				 NULL, NULL, NULL, &nd);
+	else if (_i == 3)
+		v = tagged_added(3,
+				 "<< /Type /Annot /Subtype /Text /Rect [10 40 30 60] /Contents "
+				 "(ok) "
+				 "/StructParent 2 /P 3 0 R /AA << /PO << /S /JavaScript /JS (1) >> "
+				 ">> >>",
+				 NULL, NULL, NULL, &nd);
+	else
+		v = tagged_then("<< /Font << /F1 " HELV " >> >> >>", NULL, "ok", 1,
+				"ok) /A << /S /Launch /F (calc.exe) >> /NM (x", 1, &nd);
+	ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
+		      "case %d: %s: verdict %s, %zu disallowed changes", _i, what[_i],
+		      crypto_verdict_name(v), nd);
+}
+END_TEST
+
+/* What stays: a link to a web address added under P=3 moves no content and runs nothing. */
+START_TEST(p3_link_to_a_web_address_added_stays_valid)
+{
+	size_t nd;
+	enum crypto_verdict v = tagged_added(3,
+					     "<< /Type /Annot /Subtype /Link /Rect [10 40 30 60] "
+					     "/StructParent 2 /P 3 "
+					     "0 R /A << /S /URI /URI (https://bank.example/) >> >>",
+					     NULL, NULL, NULL, &nd);
+
+	ck_assert_msg(v == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES && nd == 0,
+		      "a /URI link added: verdict %s, %zu disallowed changes",
+		      crypto_verdict_name(v), nd);
+}
+END_TEST
+
+/*
  * What tags may not do in that update: an old element's text for readers
  * and copying changed (/ActualText, "Pay 900 EUR"); the new element claiming
  * the page's marked content instead of the comment; the root's role map
@@ -410,6 +483,8 @@ verify_shadow_p3_add(TCase *tc)
 	tcase_add_test(tc, p3_comment_with_popup_and_reply_edited_stays_valid);
 	tcase_add_test(tc, p3_tagged_comment_edited_stays_valid);
 	tcase_add_test(tc, p3_tagged_comment_added_stays_valid);
+	tcase_add_loop_test(tc, actions_added_after_signing_are_not_valid, 0, 5);
+	tcase_add_test(tc, p3_link_to_a_web_address_added_stays_valid);
 	tcase_add_test(tc, approval_tagged_signature_field_added_stays_valid);
 	tcase_add_loop_test(tc, approval_tagged_signature_field_with_text_is_not_valid, 0, 2);
 	tcase_add_test(tc, approval_tagged_signature_field_described_stays_valid);
