@@ -145,7 +145,11 @@ ses_read(const uint8_t *der, size_t n, struct ses_read *s)
 /*
  * s's signature value over toSign under cert's key: 1 it verifies, 0 it does
  * not, -1 the algorithm is not one crypto_sig_verify() runs. An SM2 or ECDSA
- * value is DER, or the raw r||s some seal tools write.
+ * value is DER, or the raw r||s some seal tools write. The BIT STRING's
+ * first byte counts its unused bits: OpenSSL's encoder (as some seal tools
+ * use it) drops a value's trailing zero bytes and counts the last byte's
+ * trailing zero bits as unused, so the zero bytes its length or the key's
+ * size asks for are put back (exactly what was dropped).
  */
 static int
 ses_value_verifies(const struct ses_read *s, int nid, X509 *cert)
@@ -155,20 +159,27 @@ ses_value_verifies(const struct ses_read *s, int nid, X509 *cert)
 				 : nid == NID_sha256WithRSAEncryption ? CRYPTO_SIGALG_RSA_SHA256
 								      : CRYPTO_SIGALG_NONE;
 	struct sp_errinfo ign;
-	uint8_t *der = NULL;
-	size_t derlen = 0;
+	uint8_t v[CRYPTO_SIG_MAX], *der = NULL;
+	size_t n, want, derlen = 0;
 	int ok;
 
 	if (alg == CRYPTO_SIGALG_NONE)
 		return -1;
-	/* a BIT STRING of whole bytes: its first content byte counts no unused bits */
-	if (s->sig_len < 2 || s->sig[0] != 0)
+	if (s->sig_len < 2 || s->sig[0] > 7 || (size_t)s->sig_len - 1 > sizeof(v))
 		return 0;
+	n = (size_t)s->sig_len - 1;
+	memcpy(v, s->sig + 1, n);
+	want = alg == CRYPTO_SIGALG_RSA_SHA256 ? (size_t)EVP_PKEY_get_size(X509_get0_pubkey(cert))
+	       : v[0] == 0x30 && n >= 2 && v[1] < 0x80 ? 2 + (size_t)v[1]
+						       : n;
+	if (want > n && want - n <= 8 && want <= sizeof(v)) {
+		memset(v + n, 0, want - n);
+		n = want;
+	}
 	sp_errinfo_init(&ign);
-	ok = crypto_sig_verify(cert, alg, s->tbs, (size_t)s->tbs_len, s->sig + 1,
-			       (size_t)s->sig_len - 1, &ign) == SP_OK;
-	if (!ok && alg != CRYPTO_SIGALG_RSA_SHA256 && s->sig_len - 1 == 64 &&
-	    crypto_ecdsa_raw_to_der(s->sig + 1, 64, &der, &derlen, &ign) == SP_OK)
+	ok = crypto_sig_verify(cert, alg, s->tbs, (size_t)s->tbs_len, v, n, &ign) == SP_OK;
+	if (!ok && alg != CRYPTO_SIGALG_RSA_SHA256 && n == 64 &&
+	    crypto_ecdsa_raw_to_der(v, 64, &der, &derlen, &ign) == SP_OK)
 		ok = crypto_sig_verify(cert, alg, s->tbs, (size_t)s->tbs_len, der, derlen, &ign) ==
 		     SP_OK;
 	free(der);
