@@ -8,7 +8,9 @@
  * qpdf unparses each array to text (some 1,000 instructions an item), which
  * pdf_array_refs then scans. Both objects are the update's own, which the
  * newest xref table places (pdf_doc_newest_place): their bytes say the same
- * in a tenth of that. Only plainly written objects are read: "N G obj", one
+ * in a tenth of that (and at B-LT, where the DSS's update follows, the
+ * next prepare's read of the same two in the section before it). Only
+ * plainly written objects are read: "N G obj", one
  * dictionary (or the array itself) and "endobj"; names, numbers, strings,
  * booleans, null, references, arrays and dictionaries in it; no comment, no
  * stream, no top-level key with a # escape (which qpdf reads as another

@@ -344,8 +344,11 @@ int pdf_obj_key_refs_bytes(const unsigned char *d, size_t len, size_t off, int n
 			   const char *key, int n, int **out) SP_WUR;
 /*
  * sig_scan.c: 1 with *off when doc's newest xref section is a table as
- * written (no /XRefStm) whose one listing of num decides where qpdf reads it
- * (in use, generation gen, within /Size); 0 otherwise.
+ * written (no /XRefStm), and it or (for a number it does not list) the one
+ * its /Prev names, another such table, holds the one listing of num that
+ * decides where qpdf reads it (in use, generation gen, within /Size): the
+ * objects of a signature's update, and those of the update before a DSS's;
+ * 0 otherwise.
  */
 int pdf_doc_newest_place(struct pdf_doc *doc, int num, int gen, size_t *off) SP_WUR;
 /* what pdf_doc_newest_place kept, freed (pdf_doc_free) */

@@ -300,9 +300,10 @@ pdf_doc_newest_free(struct pdf_doc *doc)
 	doc->newest = NULL;
 }
 
-/* the newest section's entries, read once per document (NULL: not such a table): a
-   completion asks them of the new signature's dictionary and of each array of the
-   update's objects (pdf_doc_key_refs) */
+/* the newest two sections' entries (entries(doc, 2, ...)), read once per document (NULL:
+   the newest is not such a table): a completion asks them of the new signature's
+   dictionary and of each array of the update's objects (pdf_doc_key_refs), a prepare at
+   B-LT of the page and the form the signature's update wrote before the DSS's */
 static const struct pdf_newest *
 newest_of(struct pdf_doc *doc)
 {
@@ -310,7 +311,7 @@ newest_of(struct pdf_doc *doc)
 
 	if (!doc->newest_read) {
 		doc->newest_read = 1;
-		if ((nw = malloc(sizeof(*nw))) != NULL && (nw->n = entries(doc, 1, nw->e)) > 0)
+		if ((nw = malloc(sizeof(*nw))) != NULL && (nw->n = entries(doc, 2, nw->e)) > 0)
 			doc->newest = nw;
 		else
 			free(nw);
@@ -440,25 +441,24 @@ int
 pdf_doc_sigs_preload(struct pdf_doc *doc, int sections)
 {
 	qpdf_data q = doc->q;
-	struct ent own[ENTRIES_MAX];
-	const struct ent *e = own;
 	const struct pdf_newest *nw;
+	const struct ent *e;
 	int n, i, j, nk, done = 0;
 	struct item it[SCAN_KEYS_MAX];
 	char key[128], tmp[128];
 	qpdf_oh dict, x;
 
 	/* an encrypted file's strings are not what its bytes say (qpdf decrypts them) */
-	if (pdf_doc_damaged(doc) || qpdf_is_encrypted(q))
+	if (pdf_doc_damaged(doc) || qpdf_is_encrypted(q) || (nw = newest_of(doc)) == NULL)
 		return 0;
-	/* the newest section's, as the document keeps them read */
-	if (sections == 1 && (nw = newest_of(doc)) != NULL) {
-		e = nw->e;
-		n = nw->n;
-	} else if (sections == 1 || (n = entries(doc, sections, own)) <= 0) {
-		return 0;
-	}
+	/* the newest two sections' entries, as the document keeps them read: those of the
+	   sections asked for (an entry of the newest decides as before: newest() compares it
+	   with its own section's only) */
+	e = nw->e;
+	n = nw->n;
 	for (i = 0; i < n; i++) {
+		if (e[i].sec >= sections)
+			continue;
 		/* past the trailer's /Size a reader may take an object for none: left to qpdf */
 		if (!e[i].use || e[i].num <= 0 || e[i].num >= doc->info.size ||
 		    (nk = sig_dict(doc, e[i].num, e[i].gen, e[i].off, it)) < 0 || !newest(e, n, i))

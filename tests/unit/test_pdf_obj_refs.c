@@ -67,18 +67,20 @@ gb_xref(struct gbuf *b, const size_t *off, const int *nums, size_t k, int size, 
 	gb_add(b, l, strlen(l));
 }
 
-#define NOBJ 12
+#define NOBJ 12 /* /Size, and room for object 12 */
 
 /*
  * A one-page file whose page (3) has widgets 5 and 7 in /Annots and whose
  * form (10) lists fields 5 and 7, then an update that writes the page as
- * page and object 11 as arr (NULL: not written).
+ * page and object 11 as arr (NULL: not written), then (dss_after) one that
+ * adds object 12.
  */
 static unsigned char *
-file_with(const char *page, const char *arr, size_t *len)
+file_with(const char *page, const char *arr, int dss_after, size_t *len)
 {
 	struct gbuf b = { 0 };
-	size_t off[NOBJ + 1] = { 0 }, x;
+	size_t off[NOBJ + 1] = { 0 }, x, x2;
+	static const int after[] = { 12 };
 	static const int all[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 };
 	int upd[2] = { 3, 11 }, i;
 	char w[160];
@@ -104,7 +106,13 @@ file_with(const char *page, const char *arr, size_t *len)
 	gb_obj(&b, off, 3, page);
 	if (arr != NULL)
 		gb_obj(&b, off, 11, arr);
+	x2 = b.n;
 	gb_xref(&b, off, upd, arr != NULL ? 2 : 1, NOBJ, (long long)x);
+	/* then an update of another object (as a DSS's follows a signature's) */
+	if (dss_after) {
+		gb_obj(&b, off, 12, "<< /Type /DSS >>");
+		gb_xref(&b, off, after, 1, NOBJ + 1, (long long)x2);
+	}
 	*len = b.n;
 	return (unsigned char *)b.d;
 }
@@ -195,7 +203,7 @@ static const struct {
 START_TEST(the_bytes_read_what_qpdf_parses_or_nothing)
 {
 	size_t len;
-	unsigned char *d = file_with(cases[_i].page, NULL, &len);
+	unsigned char *d = file_with(cases[_i].page, NULL, _i % 2, &len);
 	int qok, got = read_both(d, len, 3, "/Annots", &qok);
 
 	ck_assert_msg(got == cases[_i].bytes, "case %d (%s): read from the bytes %d, expected %d",
@@ -210,21 +218,21 @@ START_TEST(an_array_object_and_the_form)
 	size_t len;
 	unsigned char *d =
 		file_with("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots 11 0 R >>",
-			  "[5 0 R\n7 0 R 8 0 R]", &len);
+			  "[5 0 R\n7 0 R 8 0 R]", 1, &len);
 	int qok;
 
 	ck_assert_int_eq(read_both(d, len, 11, "", &qok), 1);
-	/* not listed by the newest section: left to qpdf */
+	/* listed by neither of the newest two sections: left to qpdf */
 	ck_assert_int_eq(read_both(d, len, 10, "/Fields", &qok), 0);
 	ck_assert_int_eq(qok, 1);
 	free(d);
 	d = file_with("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots 11 0 R >>",
-		      "[5 0 R 7 0 R /X]", &len);
+		      "[5 0 R 7 0 R /X]", 0, &len);
 	ck_assert_int_eq(read_both(d, len, 11, "", &qok), 0);
 	free(d);
 	/* a stream's dictionary: left to qpdf */
 	d = file_with("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [5 0 R] >>",
-		      "<< /Annots [5 0 R 7 0 R] /Length 0 >>\nstream\n\nendstream", &len);
+		      "<< /Annots [5 0 R 7 0 R] /Length 0 >>\nstream\n\nendstream", 0, &len);
 	ck_assert_int_eq(read_both(d, len, 11, "/Annots", &qok), 0);
 	free(d);
 }
