@@ -177,6 +177,8 @@ static const struct {
 	  1, "the key in a nested dictionary" },
 	{ "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [5 0 R 7 1 R 99 0 R] >>", 1,
 	  "another generation, a missing object" },
+	{ "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [99 0 R 5 0 R] >>", 1,
+	  "a missing object first" },
 	{ "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [5 0 R % 9 0 R\n7 0 R] "
 	  ">>",
 	  0, "a comment in the array" },
