@@ -119,7 +119,7 @@ in_refs(qpdf_data q, qpdf_oh arr, int n, int id)
  * 0 when it cannot be had.
  */
 static int
-fields_sorted(struct diff_ctx *c, qpdf_oh fields, int n)
+fields_sorted(struct diff_ctx *c, qpdf_oh af, qpdf_oh fields, int n)
 {
 	qpdf_data qn = c->n->q;
 	int i, *refs = NULL;
@@ -129,7 +129,11 @@ fields_sorted(struct diff_ctx *c, qpdf_oh fields, int n)
 	c->fields_read = 1;
 	if (n <= 0)
 		return 0;
-	if (pdf_array_refs(qn, fields, n, &refs)) {
+	/* as newer keeps its form's /Fields read (the form's carry-over read it) */
+	if (qpdf_oh_is_indirect(qn, af) && !qpdf_oh_is_indirect(qn, fields)
+		    ? pdf_doc_key_refs(c->n, qpdf_oh_get_object_id(qn, af),
+				       qpdf_oh_get_generation(qn, af), "/Fields", fields, n, &refs)
+		    : pdf_array_refs(qn, fields, n, &refs)) {
 		for (i = 0; i < n; i++)
 			refs[i] = refs[2 * i];
 	} else {
@@ -168,7 +172,7 @@ in_form(struct diff_ctx *c, qpdf_oh h)
 		return 0;
 	id = qpdf_oh_get_object_id(qn, h);
 	n = qpdf_oh_get_array_n_items(qn, fields);
-	if (fields_sorted(c, fields, n))
+	if (fields_sorted(c, af, fields, n))
 		return id > 0 && bsearch(&id, c->fields_sorted, c->nfields_sorted, sizeof(int),
 					 diff_cmp_int) != NULL;
 	return in_refs(qn, fields, n, id);

@@ -554,6 +554,7 @@ pdf_doc_free(struct pdf_doc *doc)
 		free(doc->fieldnames);
 	form_kept_free(doc->kept);
 	pdf_doc_key_refs_free(doc);
+	pdf_doc_newest_free(doc);
 	free(doc->pages);
 	free(doc->pinfo);
 	free(doc->pread);

@@ -253,6 +253,17 @@ ref_num(const char **p)
 	return n == 0 || n > 9 ? -1 : v;
 }
 
+/* 1 when arr's first item is an indirect reference */
+static int
+first_is_ref(qpdf_data q, qpdf_oh arr)
+{
+	qpdf_oh it = qpdf_oh_get_array_item(q, arr, 0);
+	int r = qpdf_oh_is_indirect(q, it);
+
+	qpdf_oh_release(q, it);
+	return r;
+}
+
 int
 pdf_array_refs(qpdf_data q, qpdf_oh arr, int n, int **out)
 {
@@ -261,7 +272,9 @@ pdf_array_refs(qpdf_data q, qpdf_oh arr, int n, int **out)
 	long num, gen;
 
 	*out = NULL;
-	if (n <= 0 || (p = qpdf_oh_unparse_resolved(q, arr)) == NULL ||
+	/* a first item that is no reference unparses to none: not unparsed (the numbers of
+	   a /Rect, a /BBox, a /MediaBox that a walk of the update's objects meets) */
+	if (n <= 0 || !first_is_ref(q, arr) || (p = qpdf_oh_unparse_resolved(q, arr)) == NULL ||
 	    !(v = malloc((size_t)n * 2 * sizeof(*v))))
 		goto no;
 	while (isspace((unsigned char)*p))
@@ -313,7 +326,7 @@ pdf_doc_key_refs(struct pdf_doc *doc, int num, int gen, const char *key, qpdf_oh
 		 int **out)
 {
 	struct pdf_key_refs *e;
-	size_t i, klen = strlen(key);
+	size_t i, klen = strlen(key), off;
 	int ok;
 
 	*out = NULL;
@@ -328,7 +341,12 @@ pdf_doc_key_refs(struct pdf_doc *doc, int num, int gen, const char *key, qpdf_oh
 			return 1;
 		}
 	}
-	ok = pdf_array_refs(doc->q, arr, n, out);
+	/* an object the newest section lists (the update's page and form) from its bytes,
+	   which qpdf parsed: its unparse is some 1,000 instructions an item */
+	ok = first_is_ref(doc->q, arr) &&
+	     ((pdf_doc_newest_place(doc, num, gen, &off) &&
+	       pdf_obj_key_refs_bytes(doc->data, doc->len, off, num, gen, key, n, out)) ||
+	      pdf_array_refs(doc->q, arr, n, out));
 	if (doc->nkrefs == KEY_REFS_MAX ||
 	    (doc->krefs == NULL && !(doc->krefs = calloc(KEY_REFS_MAX, sizeof(*doc->krefs)))))
 		return ok;

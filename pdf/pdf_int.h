@@ -93,6 +93,11 @@ struct pdf_doc {
 	   other key (pdf_dss.keys_known) */
 	int dss_obj, dss_gen, dss_keys_known;
 	size_t dss_n[3];
+
+	/* the newest xref table's entries as sig_scan.c read them (pdf_doc_newest_place),
+	   once: NULL when not read yet or not such a table (newest_read says which) */
+	struct pdf_newest *newest;
+	int newest_read;
 };
 
 /* form_kept.c: the form read into doc's info and fieldnames (a walk of /Fields). */
@@ -342,6 +347,27 @@ int pdf_array_refs(qpdf_data q, qpdf_oh arr, int n, int **out) SP_WUR;
  */
 int pdf_doc_key_refs(struct pdf_doc *doc, int num, int gen, const char *key, qpdf_oh arr, int n,
 		     int **out) SP_WUR;
+/*
+ * obj_refs.c: the references of the direct array under key ("/Annots"; ""
+ * the object itself) of object num gen, read from d[off..len), where an
+ * xref table places it: 1 with *out (malloc'd, n pairs number, generation
+ * as pdf_array_refs gives them) when its bytes are plainly written and the
+ * array holds exactly n references; 0 otherwise (qpdf's unparse decides).
+ * Pure: any thread.
+ */
+int pdf_obj_key_refs_bytes(const unsigned char *d, size_t len, size_t off, int num, int gen,
+			   const char *key, int n, int **out) SP_WUR;
+/*
+ * sig_scan.c: 1 with *off when doc's newest xref section is a table as
+ * written (no /XRefStm), and it or (for a number it does not list) the one
+ * its /Prev names, another such table, holds the one listing of num that
+ * decides where qpdf reads it (in use, generation gen, within /Size): the
+ * objects of a signature's update, and those of the update before a DSS's;
+ * 0 otherwise.
+ */
+int pdf_doc_newest_place(struct pdf_doc *doc, int num, int gen, size_t *off) SP_WUR;
+/* what pdf_doc_newest_place kept, freed (pdf_doc_free) */
+void pdf_doc_newest_free(struct pdf_doc *doc);
 /* the kept reads of pdf_doc_key_refs, freed (pdf_doc_free) */
 void pdf_doc_key_refs_free(struct pdf_doc *doc);
 /* k[0..n), kept reads of pdf_doc_key_refs taken from a document, freed (NULL is fine):

@@ -287,6 +287,58 @@ newest(const struct ent *e, int n, int i)
 	return 1;
 }
 
+/* the newest section's entries (entries(doc, 1, ...)), kept with the document */
+struct pdf_newest {
+	struct ent e[ENTRIES_MAX];
+	int n;
+};
+
+void
+pdf_doc_newest_free(struct pdf_doc *doc)
+{
+	free(doc->newest);
+	doc->newest = NULL;
+}
+
+/* the newest two sections' entries (entries(doc, 2, ...)), read once per document (NULL:
+   the newest is not such a table): a completion asks them of the new signature's
+   dictionary and of each array of the update's objects (pdf_doc_key_refs), a prepare at
+   B-LT of the page and the form the signature's update wrote before the DSS's */
+static const struct pdf_newest *
+newest_of(struct pdf_doc *doc)
+{
+	struct pdf_newest *nw;
+
+	if (!doc->newest_read) {
+		doc->newest_read = 1;
+		if ((nw = malloc(sizeof(*nw))) != NULL && (nw->n = entries(doc, 2, nw->e)) > 0)
+			doc->newest = nw;
+		else
+			free(nw);
+	}
+	return doc->newest;
+}
+
+int
+pdf_doc_newest_place(struct pdf_doc *doc, int num, int gen, size_t *off)
+{
+	const struct pdf_newest *nw;
+	int i;
+
+	*off = 0;
+	if (num <= 0 || pdf_doc_damaged(doc) || num >= doc->info.size ||
+	    (nw = newest_of(doc)) == NULL)
+		return 0;
+	for (i = 0; i < nw->n; i++)
+		if (nw->e[i].num == num) {
+			if (!nw->e[i].use || nw->e[i].gen != gen || !newest(nw->e, nw->n, i))
+				return 0;
+			*off = nw->e[i].off;
+			return 1;
+		}
+	return 0;
+}
+
 struct item {
 	size_t kat, kn;
 	struct val v;
@@ -389,16 +441,24 @@ int
 pdf_doc_sigs_preload(struct pdf_doc *doc, int sections)
 {
 	qpdf_data q = doc->q;
-	struct ent e[ENTRIES_MAX];
+	const struct pdf_newest *nw;
+	const struct ent *e;
 	int n, i, j, nk, done = 0;
 	struct item it[SCAN_KEYS_MAX];
 	char key[128], tmp[128];
 	qpdf_oh dict, x;
 
 	/* an encrypted file's strings are not what its bytes say (qpdf decrypts them) */
-	if (pdf_doc_damaged(doc) || qpdf_is_encrypted(q) || (n = entries(doc, sections, e)) <= 0)
+	if (pdf_doc_damaged(doc) || qpdf_is_encrypted(q) || (nw = newest_of(doc)) == NULL)
 		return 0;
+	/* the newest two sections' entries, as the document keeps them read: those of the
+	   sections asked for (an entry of the newest decides as before: newest() compares it
+	   with its own section's only) */
+	e = nw->e;
+	n = nw->n;
 	for (i = 0; i < n; i++) {
+		if (e[i].sec >= sections)
+			continue;
 		/* past the trailer's /Size a reader may take an object for none: left to qpdf */
 		if (!e[i].use || e[i].num <= 0 || e[i].num >= doc->info.size ||
 		    (nk = sig_dict(doc, e[i].num, e[i].gen, e[i].off, it)) < 0 || !newest(e, n, i))

@@ -342,23 +342,28 @@ void
 done_form_carry(struct done_job *j, struct pdf_doc *older, struct pdf_doc *newer,
 		const struct pdf_revision *revs, size_t n)
 {
-	uint8_t key[32], *v = NULL, *facts = NULL;
+	uint8_t key[32], *facts = NULL;
+	const uint8_t *v = NULL;
+	struct blob_ref *ref = NULL;
 	size_t vlen = 0, flen = 0;
 	struct sp_errinfo ign;
 
 	sp_errinfo_init(&ign);
 	if (older == j->base_doc && j->have_base_dig) {
 		blob_cache_key("form", j->base_dig, key);
-		if (blob_cache_get(j->reads_cache, key, &v, &vlen) != SP_OK ||
+		/* lent, not copied: the facts are unpacked from them (k fields' worth) */
+		if (blob_cache_borrow(j->reads_cache, key, &v, &vlen, &ref) != SP_OK ||
 		    pdf_doc_form_load_kept(older, v, vlen, j->base_dig, &ign) != SP_OK) {
 			/* not kept here: read from the base once (the listing would walk it) */
 			sp_errinfo_init(&ign);
 			done_base_preload(j);
-			if (pdf_doc_form_export(older, j->base_dig, &facts, &flen, &ign) == SP_OK)
-				blob_cache_put(j->reads_cache, key, facts, flen);
+			if (pdf_doc_form_export(older, j->base_dig, &facts, &flen, &ign) == SP_OK) {
+				blob_cache_put_take(j->reads_cache, key, facts, flen);
+				facts = NULL; /* transferred */
+			}
 			free(facts);
 		}
-		free(v);
+		blob_cache_return(ref);
 	}
 	sp_errinfo_init(&ign);
 	/* none carried over (older has none, the update is not one they survive, newer's

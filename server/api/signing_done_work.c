@@ -549,10 +549,13 @@ done_work(void *arg, struct sp_errinfo *ei)
 	   update's section */
 	if ((j->signed_len == 0 ? j->xm_signed : j->xm_ltv) != NULL) {
 		uint8_t xkey[32];
+		void **xm = j->signed_len == 0 ? &j->xm_signed : &j->xm_ltv;
 
+		/* handed over, not copied (an entry per object of the file) */
 		blob_cache_key("xmrg", dig, xkey);
-		blob_cache_put(j->reads_cache, xkey, j->signed_len == 0 ? j->xm_signed : j->xm_ltv,
-			       j->signed_len == 0 ? j->xm_signed_len : j->xm_ltv_len);
+		blob_cache_put_take(j->reads_cache, xkey, (uint8_t *)*xm,
+				    j->signed_len == 0 ? j->xm_signed_len : j->xm_ltv_len);
+		*xm = NULL;
 	}
 	if (j->stored_pages_ok) {
 		uint8_t pkey[32];
@@ -579,7 +582,8 @@ done_work(void *arg, struct sp_errinfo *ei)
 		sp_errinfo_init(&vei);
 		if (pdf_doc_form_export(j->stored_doc, dig, &facts, &flen, &vei) == SP_OK) {
 			blob_cache_key("form", dig, fkey);
-			blob_cache_put(j->reads_cache, fkey, facts, flen);
+			blob_cache_put_take(j->reads_cache, fkey, facts, flen);
+			facts = NULL; /* transferred */
 		}
 		free(facts);
 	}

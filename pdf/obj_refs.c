@@ -1,0 +1,313 @@
+/*
+ * obj_refs.c: an array of references read from the bytes of the object that
+ * holds it, as qpdf's tokenizer reads them, instead of from qpdf's unparse of
+ * its parse (pdf_doc_key_refs).
+ *
+ * A contract's k-th completion reads the new revision's page /Annots (2k
+ * references with a seal and a date seal) and the AcroForm's /Fields (k):
+ * qpdf unparses each array to text (some 1,000 instructions an item), which
+ * pdf_array_refs then scans. Both objects are the update's own, which the
+ * newest xref table places (pdf_doc_newest_place): their bytes say the same
+ * in a tenth of that (and at B-LT, where the DSS's update follows, the
+ * next prepare's read of the same two in the section before it). Only
+ * plainly written objects are read: "N G obj", one
+ * dictionary (or the array itself) and "endobj"; names, numbers, strings,
+ * booleans, null, references, arrays and dictionaries in it; no comment, no
+ * stream, no top-level key with a # escape (which qpdf reads as another
+ * name), the key once, its value a direct array of "N G R" items alone.
+ * Anything else, or another count than qpdf's, is 0: qpdf's unparse answers
+ * then, as before.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pdf_int.h"
+
+/* nesting read inside a value (qpdf refuses 500) */
+#define REFS_DEPTH 64
+
+struct rd {
+	const unsigned char *d;
+	size_t len, p;
+};
+
+static void
+ws(struct rd *r)
+{
+	while (r->p < r->len && pdf_space(r->d[r->p]))
+		r->p++;
+}
+
+/* a regular token at r->p: its length (0 at a delimiter or the end) */
+static size_t
+regular(const struct rd *r)
+{
+	size_t q = r->p;
+
+	while (q < r->len && pdf_regular(r->d[q]))
+		q++;
+	return q - r->p;
+}
+
+/* the token at r->p of n bytes is word */
+static int
+word_is(const struct rd *r, size_t n, const char *word)
+{
+	return n == strlen(word) && memcmp(r->d + r->p, word, n) == 0;
+}
+
+/* a number as qpdf reads one: a sign, digits and at most one point */
+static int
+number(const struct rd *r, size_t n)
+{
+	size_t i = 0, nd = 0, pt = 0;
+
+	if (n > 0 && (r->d[r->p] == '+' || r->d[r->p] == '-'))
+		i++;
+	for (; i < n; i++) {
+		if (r->d[r->p + i] == '.')
+			pt++;
+		else if (pdf_char_class[r->d[r->p + i]] & PDF_CH_DIGIT)
+			nd++;
+		else
+			return 0;
+	}
+	return nd > 0 && pt <= 1;
+}
+
+/* an integer token of at most 10 digits at *p, within int, into *v (*p past it): 0, or -1 */
+static int
+uint_at(const unsigned char *d, size_t len, size_t *p, long long *v)
+{
+	size_t s = *p;
+	long long x = 0;
+
+	while (*p < len && (pdf_char_class[d[*p]] & PDF_CH_DIGIT) && *p - s < 11)
+		x = x * 10 + (d[(*p)++] - '0');
+	if (*p == s || *p - s > 10 || (*p < len && pdf_regular(d[*p])) || x > INT_MAX)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+/*
+ * "N G R" at r->p (N > 0, G at most 65535), consumed into *num, *gen: 1;
+ * else 0 and r->p as it was. One pass over its bytes: 2k items at a
+ * contract's k-th page /Annots.
+ */
+static int
+reference(struct rd *r, int *num, int *gen)
+{
+	const unsigned char *d = r->d;
+	size_t p = r->p, len = r->len;
+	long long a, b;
+
+	if (uint_at(d, len, &p, &a) < 0 || a <= 0)
+		return 0;
+	while (p < len && pdf_space(d[p]))
+		p++;
+	if (uint_at(d, len, &p, &b) < 0 || b > 65535)
+		return 0;
+	while (p < len && pdf_space(d[p]))
+		p++;
+	if (p >= len || d[p] != 'R' || (p + 1 < len && pdf_regular(d[p + 1])))
+		return 0;
+	r->p = p + 1;
+	*num = (int)a;
+	*gen = (int)b;
+	return 1;
+}
+
+/* an integer token at r->p (white space after it skipped) into *v: 0, or -1 */
+static int
+uint_token(struct rd *r, int *v)
+{
+	long long x;
+
+	if (uint_at(r->d, r->len, &r->p, &x) < 0)
+		return -1;
+	ws(r);
+	*v = (int)x;
+	return 0;
+}
+
+/* a literal string at '(': balanced parentheses, a backslash escaping the next byte */
+static int
+literal(struct rd *r)
+{
+	int depth = 0;
+
+	for (; r->p < r->len; r->p++) {
+		if (r->d[r->p] == '\\')
+			r->p++;
+		else if (r->d[r->p] == '(')
+			depth++;
+		else if (r->d[r->p] == ')' && --depth == 0) {
+			r->p++;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* a hex string at '<': hex digits and white space to its '>' (another byte: qpdf reads
+   on otherwise) */
+static int
+hex(struct rd *r)
+{
+	for (r->p++; r->p < r->len && r->d[r->p] != '>'; r->p++)
+		if (!(pdf_char_class[r->d[r->p]] & (PDF_CH_HEX | PDF_CH_SPACE)))
+			return -1;
+	if (r->p >= r->len)
+		return -1;
+	r->p++;
+	return 0;
+}
+
+/*
+ * One value at r->p (white space before it skipped), consumed: 0, or -1
+ * when it is not one read here. depth: the containers it is in.
+ */
+static int
+value(struct rd *r, int depth)
+{
+	int num, gen;
+	size_t n;
+
+	ws(r);
+	if (r->p >= r->len || depth > REFS_DEPTH)
+		return -1;
+	switch (r->d[r->p]) {
+	case '/':
+		r->p++;
+		r->p += regular(r);
+		return 0;
+	case '(':
+		return literal(r);
+	case '<':
+		if (r->p + 1 < r->len && r->d[r->p + 1] == '<') {
+			r->p += 2;
+			for (;;) {
+				ws(r);
+				if (r->len - r->p >= 2 && r->d[r->p] == '>' &&
+				    r->d[r->p + 1] == '>') {
+					r->p += 2;
+					return 0;
+				}
+				if (r->p >= r->len || r->d[r->p] != '/' ||
+				    value(r, depth + 1) < 0 || value(r, depth + 1) < 0)
+					return -1;
+			}
+		}
+		return hex(r);
+	case '[':
+		r->p++;
+		for (;;) {
+			ws(r);
+			if (r->p < r->len && r->d[r->p] == ']') {
+				r->p++;
+				return 0;
+			}
+			if (value(r, depth + 1) < 0)
+				return -1;
+		}
+	default:
+		/* a comment, a stray delimiter: left to qpdf */
+		if (!pdf_regular(r->d[r->p]))
+			return -1;
+		if (reference(r, &num, &gen))
+			return 0;
+		n = regular(r);
+		if (!number(r, n) && !word_is(r, n, "true") && !word_is(r, n, "false") &&
+		    !word_is(r, n, "null"))
+			return -1;
+		r->p += n;
+		return 0;
+	}
+}
+
+/* "[N G R ...]" at r->p: its references into refs[0..2 * cap) (*n of them), -1 when not so */
+static int
+refs_array(struct rd *r, int *refs, int cap, int *n)
+{
+	int num, gen;
+
+	*n = 0;
+	ws(r);
+	if (r->p >= r->len || r->d[r->p] != '[')
+		return -1;
+	for (r->p++;;) {
+		ws(r);
+		if (r->p < r->len && r->d[r->p] == ']') {
+			r->p++;
+			return 0;
+		}
+		if (*n == cap || !reference(r, &num, &gen))
+			return -1;
+		refs[2 * *n] = num;
+		refs[2 * *n + 1] = gen;
+		(*n)++;
+	}
+}
+
+int
+pdf_obj_key_refs_bytes(const unsigned char *d, size_t len, size_t off, int num, int gen,
+		       const char *key, int n, int **out)
+{
+	struct rd r = { d, len, off };
+	size_t klen = strlen(key), kn, at;
+	int *refs = NULL, got = -1, seen = 0, hn, hg;
+
+	*out = NULL;
+	if (n <= 0 || off >= len || !(refs = malloc((size_t)n * 2 * sizeof(*refs))))
+		goto no;
+	/* "num gen obj": what qpdf checks at the offset its table gives */
+	if (uint_token(&r, &hn) < 0 || hn != num || uint_token(&r, &hg) < 0 || hg != gen)
+		goto no;
+	kn = regular(&r);
+	if (!word_is(&r, kn, "obj"))
+		goto no;
+	r.p += kn;
+	ws(&r);
+	if (klen == 0) {
+		if (refs_array(&r, refs, n, &got) < 0)
+			goto no;
+	} else {
+		if (r.len - r.p < 2 || memcmp(r.d + r.p, "<<", 2) != 0)
+			goto no;
+		for (r.p += 2;;) {
+			ws(&r);
+			if (r.len - r.p >= 2 && r.d[r.p] == '>' && r.d[r.p + 1] == '>') {
+				r.p += 2;
+				break;
+			}
+			if (r.p >= r.len || r.d[r.p] != '/')
+				goto no;
+			at = r.p++;
+			r.p += regular(&r);
+			kn = r.p - at;
+			/* a # escape reads as another name: which key qpdf has is not told here */
+			if (memchr(r.d + at, '#', kn) != NULL)
+				goto no;
+			if (kn == klen && memcmp(r.d + at, key, klen) == 0) {
+				if (seen++ || refs_array(&r, refs, n, &got) < 0)
+					goto no;
+			} else if (value(&r, 1) < 0) {
+				goto no;
+			}
+		}
+		if (!seen)
+			goto no;
+	}
+	/* the object ends there: no stream, nothing more */
+	ws(&r);
+	kn = regular(&r);
+	if (!word_is(&r, kn, "endobj") || got != n)
+		goto no;
+	*out = refs;
+	return 1;
+no:
+	free(refs);
+	return 0;
+}
