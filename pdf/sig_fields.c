@@ -552,6 +552,7 @@ struct list_walk {
 	size_t nkn;
 	struct pdf_sig_field *arr;
 	size_t n, cap;
+	size_t held; /* bytes of /Contents arr holds */
 };
 
 /* a signature field with a value is listed, and its kids are not walked */
@@ -574,6 +575,14 @@ list_visit(void *arg, const struct pdf_field_node *f, struct sp_errinfo *ei)
 		return PDF_FIELD_DESCEND;
 	if ((r = sig_add(w->doc, f->oh, f->v, f->name, lz, &w->arr, &w->n, &w->cap, ei)) < 0)
 		return r;
+	/* a file's own signature values are at most half its bytes (hex), but any number
+	   of fields may name one signature dictionary, each read into its own copy (1,000
+	   over one 1 MB /Contents held about 1 GB): past the file's size, refused */
+	if ((w->held += w->arr[w->n - 1].contents_len) > w->doc->len)
+		return sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+				     "the signature fields' values come to more than the file's "
+				     "%zu bytes: fields share a signature dictionary",
+				     w->doc->len);
 	return PDF_FIELD_SKIP;
 }
 
@@ -582,7 +591,7 @@ list(struct pdf_doc *doc, const int *skip, size_t nskip, int lazy, const struct 
      size_t nkn, struct pdf_sig_field **out, size_t *nout, struct sp_errinfo *ei)
 {
 	qpdf_data q = doc->q;
-	struct list_walk w = { doc, skip, nskip, lazy, kn, nkn, NULL, 0, 0 };
+	struct list_walk w = { doc, skip, nskip, lazy, kn, nkn, NULL, 0, 0, 0 };
 	size_t nodes = 0;
 	qpdf_oh af;
 	int r;

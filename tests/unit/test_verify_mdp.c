@@ -512,6 +512,56 @@ START_TEST(field_lock_p1_over_a_known_signature)
 }
 END_TEST
 
+/*
+ * Signature fields whose /V all name one signature dictionary (review49):
+ * each field's read copies its /Contents, so 1,000 fields over one 1 MB
+ * value held about 1 GB at a prepare's pdf_docmdp_check_signable, outside
+ * the verification's work budget. A file's own values are at most half its
+ * bytes: two fields over the certification's 8 KB value list (16 KB in a
+ * 19 KB file), four are refused pdf_limit.
+ */
+START_TEST(fields_sharing_one_signature_are_bounded_by_the_file)
+{
+	static const int nfields[] = { 2, 4 };
+	size_t n, n1, nsig = 0, i, k = (size_t)nfields[_i];
+	unsigned char *base = vc_certified(2, &n), *one;
+	struct pdf_sig_field *sig = NULL;
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	char cat[256], wid[3][160];
+	const char *objs[4] = { cat, wid[0], wid[1], wid[2] };
+	int nums[4] = { 1, 10, 11, 12 }, r;
+
+	snprintf(cat, sizeof(cat),
+		 "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [6 0 R%s%s%s] /SigFlags 3 "
+		 ">> /Perms << /DocMDP 7 0 R >> >>",
+		 k > 1 ? " 10 0 R" : "", k > 2 ? " 11 0 R" : "", k > 3 ? " 12 0 R" : "");
+	for (i = 0; i < 3; i++)
+		snprintf(wid[i], sizeof(wid[i]),
+			 "<< /Type /Annot /Subtype /Widget /FT /Sig /T (shared%zu) /Rect [0 0 0 0] "
+			 "/P 3 0 R /V 7 0 R >>",
+			 i);
+	one = vc_update(base, n, nums, objs, k, 0, NULL, &n1);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open(one, n1, &doc, &ei), SP_OK);
+	r = pdf_sig_fields_list(doc, &sig, &nsig, &ei);
+	if (k == 2) {
+		ck_assert_msg(r == SP_OK && nsig == 2,
+			      "two fields over one value: %d (%s), %zu listed", r, ei.msg, nsig);
+		ck_assert_uint_eq(sig[1].contents_len, sig[0].contents_len);
+	} else {
+		ck_assert_msg(r == SP_ERR_LIMIT,
+			      "%zu fields over one %zu-byte file's value: %d, %zu listed", k, n1, r,
+			      nsig);
+		ck_assert_str_eq(ei.reason, "pdf_limit");
+	}
+	pdf_sig_fields_free(sig, nsig);
+	pdf_doc_free(doc);
+	free(one);
+	free(base);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -524,5 +574,6 @@ main(void)
 	tcase_add_loop_test(tc, visible_seal_after_certification, 0, 2);
 	tcase_add_loop_test(tc, field_lock_p1_over_a_known_signature, 0, 2);
 	tcase_add_test(tc, certified_by_perms_alone);
+	tcase_add_loop_test(tc, fields_sharing_one_signature_are_bounded_by_the_file, 0, 2);
 	return test_suite_run(s);
 }
