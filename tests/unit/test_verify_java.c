@@ -611,6 +611,51 @@ START_TEST(shake_and_sha224_bouncycastle_agrees)
 END_TEST
 
 /*
+ * EdDSA without signed attributes (test_verify_world_algs.c's
+ * eddsa_without_signed_attributes: PureEdDSA over the byte ranges joined),
+ * judged by a second implementation: BouncyCastle 1.72 under PDFBox verifies
+ * the Ed25519 and the Ed448 one as valid, and refuses one made by another
+ * key of the kind, as we do. (pdfsig knows neither: "Document isn't signed
+ * or corrupted data." for Ed25519, "Unknown Validation Failure." for Ed448.)
+ */
+START_TEST(eddsa_without_signed_attributes_bouncycastle_agrees)
+{
+	static const char *const who[] = { "eddsanoattr:ed", "eddsanoattr:ed448",
+					   "eddsanoattr:ed:ed_other" };
+	char name[32], how[64], *out;
+	size_t n1, n2, m, i;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	struct crypto_verify_report *r;
+
+	world_eddsa_signers();
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "bc_eddsa_%zu.pdf", i);
+		two = countersign(one, n1, VW_TABLE, 0, "/adbe.pkcs7.detached", who[i], &n2);
+		write_file(vc_path(name), two, n2);
+		r = verify(two, n2);
+		ck_assert_msg(r->sigs[1].verdict ==
+				      (i < 2 ? CRYPTO_VERDICT_VALID : CRYPTO_VERDICT_INVALID),
+			      "%s: %s: %s", who[i], crypto_verdict_name(r->sigs[1].verdict),
+			      r->sigs[1].message);
+		crypto_verify_report_free(r);
+		free(two);
+		if (i < 2) {
+			pdfbox_agrees(name, 2);
+			continue;
+		}
+		(void)unlink(vc_path("java_check.txt"));
+		snprintf(how, sizeof(how), "check-pdfbox %s", name);
+		ck_assert_int_ne(java("java_check.txt", how), 0);
+		out = (char *)read_file(vc_path("java_check.txt"), &m);
+		ck_assert_msg(strstr(out, "2 signature adbe.pkcs7.detached verify=false") != NULL,
+			      "%s", out);
+		free(out);
+	}
+	free(one);
+}
+END_TEST
+
+/*
  * The document timestamps' TSA script (tsa.sh: `openssl ts -reply` with the
  * corpus TSA) and the root's CRL (ltv.crl, DER) that iText's LtvVerification
  * embeds, in the corpus directory.
@@ -791,6 +836,7 @@ java_suite(void)
 	tcase_add_loop_test(tc, shake_and_sha224_bouncycastle_agrees, 0, 6);
 	tcase_add_test(tc, itext_ltv_over_document_timestamps);
 	tcase_add_test(tc, itext_ltv_with_metadata_after_the_signature);
+	tcase_add_test(tc, eddsa_without_signed_attributes_bouncycastle_agrees);
 	suite_add_tcase(s, tc);
 	return s;
 }
