@@ -13,6 +13,7 @@ and a contract pdf-lib makes with @pdf-lib/fontkit embedding a CJK TrueType subs
 their signatures valid for us as for pdfsig, ours after theirs leaving theirs valid."""
 
 import base64
+import glob
 import json
 import os
 import re
@@ -205,7 +206,7 @@ def shown(x, y, angle, box):
     return {0: (x, y), 90: (y, w - x), 180: (w - x, h - y), 270: (h - y, x)}[angle]
 
 
-def pdfa_problems(path):
+def pdfa_problems(path, part=2):
     """What a PDF/A-2b validator (ISO 19005-2; veraPDF's rules, as far as the objects
     and bytes tell without rendering) would reject in the file at path: the claim
     (XMP pdfaid part 2, conformance B), the header's binary
@@ -219,7 +220,11 @@ def pdfa_problems(path):
     (rg, RG) only under an RGB output intent, a CMYK one (k, K) only under a CMYK
     one (6.2.4.3). A file without an output intent may use neither (its colours
     ICC-based): the standard asks an intent only of a file that draws in a device
-    space."""
+    space. part 1: the claim PDF/A-1b instead, and what ISO 19005-1 forbids beyond:
+    transparency (6.4: a soft mask other than /None, a transparency group, a
+    constant alpha other than 1.0 in a graphics state or an annotation, a blend mode
+    other than Normal or Compatible) and the PDF 1.5 structures (6.1.4 and its
+    PDF 1.4 basis: cross-reference streams, object streams)."""
     with open(path, "rb") as f:
         data = f.read()
     doc = json.loads(run(["qpdf", "--json=2", "--json-stream-data=inline", path]).stdout)
@@ -255,9 +260,11 @@ def pdfa_problems(path):
         meta = run(["qpdf", "--show-object=" + root["/Metadata"].split()[0],
                     "--filtered-stream-data", path]).stdout
     # as elements (LibreOffice) or attributes (Ghostscript): both are XMP
-    if not re.search(r"pdfaid:part(>|=['\"])2", meta) or \
+    if not re.search(r"pdfaid:part(>|=['\"])%d" % part, meta) or \
             not re.search(r"pdfaid:conformance(>|=['\"])B", meta):
-        bad.append("the XMP claims no PDF/A-2b")
+        bad.append("the XMP claims no PDF/A-%db" % part)
+    if part == 1 and re.search(rb"/Type\s*/(XRef|ObjStm)(?![^\s\[\]()<>/])", data):
+        bad.append("a cross-reference or object stream in a PDF/A-1 file")
     intents = [get(i) for i in get(root.get("/OutputIntents", [])) or []]
     n = [get(get(i["/DestOutputProfile"])["/N"]) for i in intents
          if get(i.get("/S")) == "/GTS_PDFA1" and "/DestOutputProfile" in i]
@@ -290,6 +297,16 @@ def pdfa_problems(path):
             for df in get(d.get("/DescendantFonts", [])):
                 if not embedded((get(df) or {}).get("/FontDescriptor")):
                     bad.append("%s: font %s not embedded" % (key, d.get("/BaseFont")))
+        if part == 1:
+            if "/SMask" in d and get(d["/SMask"]) != "/None":
+                bad.append("%s: a soft mask" % key)
+            if get(d.get("/S")) == "/Transparency":
+                bad.append("%s: a transparency group" % key)
+            for k in ("/CA", "/ca"):
+                if k in d and get(d[k]) not in (1, 1.0):
+                    bad.append("%s: %s %s" % (key, k, get(d[k])))
+            if "/BM" in d and get(d["/BM"]) not in ("/Normal", "/Compatible"):
+                bad.append("%s: blend mode %s" % (key, get(d["/BM"])))
         if d.get("/Type") == "/Sig":
             for r in get(d.get("/Reference", [])) or []:
                 if any(k in (get(r) or {}) for k in ("/DigestLocation", "/DigestMethod",
@@ -462,6 +479,25 @@ class WorldWriters(Checks, unittest.TestCase):
         self.assertEqual(pdfa_problems(src), [])
         self.sign_twice(src)
         self.assertEqual(pdfa_problems(self.path("two.pdf")), [])
+
+    def test_ghostscript_pdfa1b(self):
+        # Ghostscript's PDF/A-1b (sRGB output intent, PDFA_def.ps): PDF/A-1 allows no
+        # transparency, so the seals are masked by a 1-bit stencil, not a soft mask,
+        # and the updates keep to PDF 1.4's cross-reference tables
+        lib = sorted(glob.glob("/usr/share/ghostscript/*/lib/PDFA_def.ps"))[-1]
+        icc = "/usr/share/color/icc/ghostscript/"
+        with open(lib) as f:
+            ps = f.read().replace("(srgb.icc)", "(%ssrgb.icc)" % icc)
+        with open(self.path("PDFA_def.ps"), "w") as f:
+            f.write(ps)
+        src = self.path("gs_pdfa1b.pdf")
+        run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dPDFA=1", "-dPDFACompatibilityPolicy=1",
+             "-sColorConversionStrategy=RGB", "-sDEVICE=pdfwrite", "-dNOOUTERSAVE",
+             "--permit-file-read=" + icc, "-o", src, self.path("PDFA_def.ps"),
+             os.path.join(FIX, "libreoffice.pdf")])
+        self.assertEqual(pdfa_problems(src, 1), [])
+        self.sign_twice(src)
+        self.assertEqual(pdfa_problems(self.path("two.pdf"), 1), [])
 
     def test_reportlab_vertical(self):
         # vertical writing (UniGB-UCS2-V): each keyword a column; the seal centred on
