@@ -413,6 +413,23 @@ class Checks:
         return out
 
 
+    def gs_pdfa1b(self):
+        """fixtures/writers/libreoffice.pdf made PDF/A-1b by Ghostscript's pdfwrite
+        (sRGB output intent, its PDFA_def.ps), in the test's directory."""
+        lib = sorted(glob.glob("/usr/share/ghostscript/*/lib/PDFA_def.ps"))[-1]
+        icc = "/usr/share/color/icc/ghostscript/"
+        with open(lib) as f:
+            ps = f.read().replace("(srgb.icc)", "(%ssrgb.icc)" % icc)
+        with open(self.path("PDFA_def.ps"), "w") as f:
+            f.write(ps)
+        out = self.path("gs_pdfa1b.pdf")
+        run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dPDFA=1", "-dPDFACompatibilityPolicy=1",
+             "-sColorConversionStrategy=RGB", "-sDEVICE=pdfwrite", "-dNOOUTERSAVE",
+             "--permit-file-read=" + icc, "-o", out, self.path("PDFA_def.ps"),
+             os.path.join(FIX, "libreoffice.pdf")])
+        return out
+
+
 class WorldWriters(Checks, unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="sealpact-writers.")
@@ -481,20 +498,9 @@ class WorldWriters(Checks, unittest.TestCase):
         self.assertEqual(pdfa_problems(self.path("two.pdf")), [])
 
     def test_ghostscript_pdfa1b(self):
-        # Ghostscript's PDF/A-1b (sRGB output intent, PDFA_def.ps): PDF/A-1 allows no
-        # transparency, so the seals are masked by a 1-bit stencil, not a soft mask,
-        # and the updates keep to PDF 1.4's cross-reference tables
-        lib = sorted(glob.glob("/usr/share/ghostscript/*/lib/PDFA_def.ps"))[-1]
-        icc = "/usr/share/color/icc/ghostscript/"
-        with open(lib) as f:
-            ps = f.read().replace("(srgb.icc)", "(%ssrgb.icc)" % icc)
-        with open(self.path("PDFA_def.ps"), "w") as f:
-            f.write(ps)
-        src = self.path("gs_pdfa1b.pdf")
-        run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dPDFA=1", "-dPDFACompatibilityPolicy=1",
-             "-sColorConversionStrategy=RGB", "-sDEVICE=pdfwrite", "-dNOOUTERSAVE",
-             "--permit-file-read=" + icc, "-o", src, self.path("PDFA_def.ps"),
-             os.path.join(FIX, "libreoffice.pdf")])
+        # PDF/A-1 allows no transparency, so the seals are masked by a 1-bit stencil,
+        # not a soft mask, and the updates keep to PDF 1.4's cross-reference tables
+        src = self.gs_pdfa1b()
         self.assertEqual(pdfa_problems(src, 1), [])
         self.sign_twice(src)
         self.assertEqual(pdfa_problems(self.path("two.pdf"), 1), [])
@@ -721,32 +727,49 @@ class ThroughTheServer(ServerSigning, harness.ServerTestCase):
         """sign_rects' keyword seals: [(page, x0, y0, x1, y1)]."""
         return [r[1:] for r in self.sign_rects(slug, n, placements) if r[0] == "keyword"]
 
+    def signed_through(self, src, name):
+        """src uploaded, sealed and signed by two organizations (keyword, seam and
+        date seals), checked as the offline ones are and by POST /api/v1/verify: the
+        final file's path."""
+        last = pages(src)
+        n = self.upload(src, "采购合同 (%s)" % name)
+        s1 = self.sign("supplier", n, [
+            {"mode": "keyword", "seal": "default", "keyword": "甲方（盖章）"},
+            {"mode": "seam", "seal": "default", "pages": "1-%d" % last, "y": 400},
+            {"mode": "date", "page": last, "x": 150, "y": 60}])
+        s2 = self.sign("logistics", n, [
+            {"mode": "keyword", "seal": "default", "keyword": "乙方（盖章）"},
+            {"mode": "date", "page": last, "x": 420, "y": 60}])
+        self.assertEqual((len(s1), len(s2)), (1, 1))
+        data = self.ok(200, self.call("buyer", "GET", "/api/v1/contracts/%s/document" % n))
+        final = os.path.join(self.tmp, name + "-final.pdf")
+        with open(final, "wb") as f:
+            f.write(data)
+        # the two signatures and the server's document timestamp (B-LTA)
+        rep = self.assertValid(final, 3)
+        self.assertEqual([x["level"] for x in rep["signatures"][:2]], ["pades_b_lta"] * 2)
+        self.assertSealOn(src, final, s1[0], "甲方（盖章）")
+        self.assertSealOn(src, final, s2[0], "乙方（盖章）")
+        doc = self.ok(200, self.server.request("POST", "/api/v1/verify", body=data, headers={
+            "Content-Type": "application/pdf"}, timeout=60))
+        self.assertEqual(doc["verdict"], "valid_with_allowed_changes", doc)
+        return final
+
     def test_chromium_and_xelatex_contracts(self):
         for name, src in (("chromium", None), ("xelatex", os.path.join(FIX, "xelatex.pdf"))):
             with self.subTest(writer=name):
-                src = src or self.chromium_contract()
-                last = pages(src)
-                n = self.upload(src, "采购合同 (%s)" % name)
-                s1 = self.sign("supplier", n, [
-                    {"mode": "keyword", "seal": "default", "keyword": "甲方（盖章）"},
-                    {"mode": "seam", "seal": "default", "pages": "1-%d" % last, "y": 400},
-                    {"mode": "date", "page": last, "x": 150, "y": 60}])
-                s2 = self.sign("logistics", n, [
-                    {"mode": "keyword", "seal": "default", "keyword": "乙方（盖章）"},
-                    {"mode": "date", "page": last, "x": 420, "y": 60}])
-                self.assertEqual((len(s1), len(s2)), (1, 1))
-                data = self.ok(200, self.call("buyer", "GET", "/api/v1/contracts/%s/document" % n))
-                final = os.path.join(self.tmp, name + "-final.pdf")
-                with open(final, "wb") as f:
-                    f.write(data)
-                # the two signatures and the server's document timestamp (B-LTA)
-                rep = self.assertValid(final, 3)
-                self.assertEqual([x["level"] for x in rep["signatures"][:2]], ["pades_b_lta"] * 2)
-                self.assertSealOn(src, final, s1[0], "甲方（盖章）")
-                self.assertSealOn(src, final, s2[0], "乙方（盖章）")
-                doc = self.ok(200, self.server.request("POST", "/api/v1/verify", body=data, headers={
-                    "Content-Type": "application/pdf"}, timeout=60))
-                self.assertEqual(doc["verdict"], "valid_with_allowed_changes", doc)
+                self.signed_through(src or self.chromium_contract(), name)
+
+    def test_pdfa_contracts(self):
+        """PDF/A uploads (Ghostscript's PDF/A-1b, LibreOffice's PDF/A-2b), rewritten by
+        the server's normalization, signed by two organizations, then given the
+        server's DSS and document timestamp: still what they claim to be, as far as
+        their objects tell (pdfa_problems)."""
+        for name, src, part in (("gs-pdfa1b", self.gs_pdfa1b(), 1),
+                                ("lo-pdfa2b", os.path.join(FIX, "libreoffice_pdfa2b.pdf"), 2)):
+            with self.subTest(writer=name):
+                self.assertEqual(pdfa_problems(src, part), [])
+                self.assertEqual(pdfa_problems(self.signed_through(src, name), part), [])
 
     def test_owner_password_contracts(self):
         """A contract with an owner password only (as Word and WPS "restrict editing"
