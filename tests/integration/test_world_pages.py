@@ -392,6 +392,21 @@ class ReshapedThroughTheServer(PageChecks, ww.ServerSigning, harness.ServerTestC
         self.signed_through(self.reshaped("inherit"), "inherit", normal=(150, 400),
                             multi=(450, 300), keyword=False)
 
+    def test_qpdf_structures(self):
+        """Linearized, object streams with a cross-reference stream, PDF 2.0 (qpdf's),
+        uploaded: the rewrite keeps the object streams and the version."""
+        for name, how in (("linearized", ["--linearize"]),
+                          ("objstm", ["--object-streams=generate"]),
+                          ("pdf20", ["--force-version=2.0"])):
+            with self.subTest(name):
+                src = self.path(name + ".pdf")
+                run(["qpdf"] + how + [XELATEX, src])
+                self.signed_through(src, name)
+                with open(self.path(name + "-final.pdf"), "rb") as f:
+                    final = f.read()
+                if name == "pdf20":
+                    self.assertEqual(final[:8], b"%PDF-2.0")
+
     def test_forms_and_damaged_cross_reference(self):
         """An AcroForm with filled fields and an unsigned signature field (every value
         drawn), and a file whose cross-reference offsets are wrong: the one refused
