@@ -550,6 +550,65 @@ eddsa_verify(CMS_SignerInfo *si, X509 *signer, ASN1_OCTET_STRING *sigval,
 }
 
 /*
+ * PureEdDSA over the content itself (RFC 8419 §3.1: without signed
+ * attributes the signature is over the content, no prehash): the byte
+ * ranges, or econtent for adbe.pkcs7.sha1. Ed25519 and Ed448 take the
+ * message whole, so the two ranges are joined in one buffer: at most the
+ * file, which the caller holds already within its size cap. 1 when it
+ * verifies (the bytes are then proven too); rep says why not.
+ */
+static int
+eddsa_bare_verify(X509 *signer, const ASN1_OCTET_STRING *sigval, const struct verify_ranges *rg,
+		  const unsigned char *econtent, size_t econtent_len, struct crypto_sig_report *rep)
+{
+	EVP_MD_CTX *m = NULL;
+	unsigned char *msg = NULL;
+	size_t n = econtent ? econtent_len : rg->a + (rg->end - rg->b);
+	int ok = 0;
+
+	snprintf(rep->sig_alg, sizeof(rep->sig_alg), "%s",
+		 EVP_PKEY_get_base_id(X509_get0_pubkey(signer)) == EVP_PKEY_ED25519 ? "ED25519"
+										    : "ED448");
+	if (!econtent) {
+		if (!(msg = malloc(n ? n : 1))) {
+			/* no verdict either way: fail closed */
+			verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "unsupported_algorithm",
+				    "the %s signature over the %zu signed bytes cannot be checked: "
+				    "out of memory",
+				    rep->sig_alg, n);
+			goto out;
+		}
+		memcpy(msg, rg->data, rg->a);
+		memcpy(msg + rg->a, rg->data + rg->b, rg->end - rg->b);
+	}
+	if (!(m = EVP_MD_CTX_new()) ||
+	    EVP_DigestVerifyInit_ex(m, NULL, NULL, NULL, NULL, X509_get0_pubkey(signer), NULL) !=
+		    1) {
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "unsupported_algorithm",
+			    "the %s key cannot be used here", rep->sig_alg);
+		goto out;
+	}
+	if (EVP_DigestVerify(m, ASN1_STRING_get0_data(sigval), (size_t)ASN1_STRING_length(sigval),
+			     econtent ? econtent : msg, n) != 1) {
+		/* PureEdDSA signs the bytes themselves: a changed byte and a value that is
+		   not the signer's fail alike */
+		verify_fail(rep, CRYPTO_VERDICT_INVALID, "bad_signature",
+			    "the %s signature (made without signed attributes, over the signed "
+			    "bytes themselves) does not verify: the bytes changed or the signature "
+			    "is not the signer's",
+			    rep->sig_alg);
+		goto out;
+	}
+	rep->digest_ok = 1;
+	ok = 1;
+out:
+	ERR_clear_error();
+	EVP_MD_CTX_free(m);
+	free(msg);
+	return ok;
+}
+
+/*
  * A SignerInfo without signed attributes (RFC 5652 §5.4: signedAttrs is
  * OPTIONAL; then the signature is over the content's message digest, here
  * the byte ranges', or econtent's for adbe.pkcs7.sha1). ISO 32000-1
@@ -558,7 +617,8 @@ eddsa_verify(CMS_SignerInfo *si, X509 *signer, ASN1_OCTET_STRING *sigval,
  * `openssl cms -sign -noattr`) make them; CAdES requires them (ETSI EN
  * 319 122-1 §5.1: content-type, message-digest, signing-certificate), which
  * signing_cert_check says of an ETSI.CAdES.detached one. RSA with PKCS #1
- * v1.5 and ECDSA are checked here; anything else is indeterminate. 1 when it
+ * v1.5 and ECDSA are checked here, EdDSA by eddsa_bare_verify; anything else
+ * is indeterminate. 1 when it
  * verifies (the digest is then proven too); rep says why not.
  */
 static int
@@ -580,6 +640,10 @@ bare_signature_ok(CMS_SignerInfo *si, X509 *signer, const X509_ALGOR *sigalg,
 	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, NULL);
 	md = EVP_get_digestbynid(OBJ_obj2nid(dig->algorithm));
 	sp_errinfo_init(&ei);
+	if (kt == EVP_PKEY_ED25519 || kt == EVP_PKEY_ED448) {
+		(void)verify_alg_ids_ok(dig, sigalg, signer, NULL, rep);
+		return eddsa_bare_verify(signer, sigval, rg, econtent, econtent_len, rep);
+	}
 	snprintf(rep->sig_alg, sizeof(rep->sig_alg), "%s",
 		 OBJ_nid2sn(OBJ_obj2nid(sigalg->algorithm)));
 	if (md == NULL || EVP_MD_get_flags(md) & EVP_MD_FLAG_XOF ||

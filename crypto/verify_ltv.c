@@ -303,9 +303,16 @@ answered_at(struct engine *e, size_t i, const struct crypto_sig_report *s, size_
 }
 
 /*
- * 1 when every revision after the last signed one only adds validation
- * data (a DSS: PAdES B-LT after a non-final signature, or a DSS written
- * after the last document timestamp): nothing a reader sees is unsigned.
+ * 1 when every revision after the last signed one adds validation data (a
+ * DSS: PAdES B-LT after a non-final signature, or a DSS written after the
+ * last document timestamp) and changes nothing else but document metadata
+ * (/Info, XMP, the catalog's /Extensions), which the tools that write the
+ * DSS save with it (iText's LtvVerification: /Info's ModDate and Producer,
+ * ESIC extension level 5; Acrobat's "LTV enable": XMP too): no content a
+ * reader sees is unsigned. pyHanko's default policy judges those updates
+ * alike (DocInfoRule, MetadataUpdateRule and DSSCompareRule are all
+ * ModificationLevel.LTA_UPDATES). A revision of metadata alone is still an
+ * unsigned update: it adds no validation data to explain it.
  */
 int
 engine_ltv_tail(const struct engine *e, const struct crypto_verify_report *rep)
@@ -319,8 +326,8 @@ engine_ltv_tail(const struct engine *e, const struct crypto_verify_report *rep)
 		return 0;
 	for (j = last; j < e->nrev; j++) {
 		const struct pdf_diff *d = &e->diffs[j];
-		if (e->fstate[j] != 1 || d->ndisallowed || d->nallowed == 0 ||
-		    d->nallowed != d->nltv || d->visible_widgets)
+		if (e->fstate[j] != 1 || d->ndisallowed || d->nltv == 0 ||
+		    d->nallowed != d->nltv + d->nmeta || d->visible_widgets)
 			return 0;
 	}
 	return 1;

@@ -465,8 +465,10 @@ classify(struct diff_ctx *c, int num, int gen)
 					       : "document security store (DSS)");
 	} else if (num == c->info) {
 		diff_note(c->d, num, gen, 1, 0, "document information (/Info)");
+		diff_mark_meta(c->d);
 	} else if (num == c->metadata) {
 		diff_note(c->d, num, gen, 1, 0, "XMP metadata");
+		diff_mark_meta(c->d);
 	} else if (num == c->dss) {
 		/* the one the catalog names: an object merely typed /DSS is anything else */
 		diff_note(c->d, num, gen, 1, 0, "document security store (DSS)");
@@ -480,7 +482,9 @@ classify(struct diff_ctx *c, int num, int gen)
 			  "as it or from it changes)",
 			  num);
 	} else if (num == c->root) {
-		static const char *const dss_only[] = { "/DSS", NULL };
+		/* what an LTV tool's update changes in the catalog (iText's LtvVerification:
+		   /DSS, and the ESIC extension level 5 that declares it) */
+		static const char *const dss_meta[] = { "/DSS", "/Metadata", "/Extensions", NULL };
 		int v1 = 0, taken;
 		c->in_root = 1;
 		if ((taken = role_taken(c, old, nw, "/Metadata")) != 0 ||
@@ -490,13 +494,20 @@ classify(struct diff_ctx *c, int num, int gen)
 				  "signed revision uses)",
 				  diff_ref_id(qn, nw, "/Metadata") == taken ? "/Metadata" : "/DSS",
 				  taken);
-		/* validation data only: /DSS is the one key that differs */
+		/* validation data or metadata only: /DSS, /Metadata, /Extensions (and a
+		   /Version raised) are the keys that differ */
 		else if (diff_same(qo, qpdf_oh_get_key_if_dict(qo, old, "/AcroForm"), qn,
 				   qpdf_oh_get_key_if_dict(qn, nw, "/AcroForm")) &&
-			 dict_allowed(c, old, nw, dss_only, 0, &v1, &what) && v1 == 0) {
-			diff_note(c->d, num, gen, 1, 0,
-				  "catalog: document security store (DSS) added");
-			diff_mark_ltv(c->d);
+			 dict_allowed(c, old, nw, dss_meta, 0, &v1, &what) && v1 == 0) {
+			if (diff_same(qo, qpdf_oh_get_key_if_dict(qo, old, "/DSS"), qn,
+				      qpdf_oh_get_key_if_dict(qn, nw, "/DSS"))) {
+				diff_note(c->d, num, gen, 1, 0, "catalog: metadata");
+				diff_mark_meta(c->d);
+			} else {
+				diff_note(c->d, num, gen, 1, 0,
+					  "catalog: document security store (DSS) added");
+				diff_mark_ltv(c->d);
+			}
 		} else if (dict_allowed(c, old, nw, root_free, 0, &vis, &what))
 			diff_note(c->d, num, gen, 1, vis,
 				  "catalog: signature form entries, DSS or metadata");

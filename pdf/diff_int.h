@@ -57,7 +57,8 @@ int diff_objstm_reads(struct pdf_doc *older, const struct pdf_revision *revs, si
  * (disallowed here, judged per signature; past the list's room it loses its
  * kind and stays disallowed: fail closed). _fill: an empty signature field
  * signed (allowed, its name kept for the field locks: PDF_CHANGE_SIG_FILL).
- * diff_mark_ltv: the change just noted only adds validation data (PAdES B-LT).
+ * diff_mark_ltv: the change just noted only adds validation data (PAdES B-LT);
+ * diff_mark_meta: it only changes document metadata.
  */
 #define DIFF_CHANGES_MAX 256
 void diff_note(struct pdf_diff *d, int obj, int gen, int allowed, int visible, const char *fmt, ...)
@@ -67,6 +68,7 @@ void diff_note_perm(struct pdf_diff *d, int obj, int gen, enum pdf_change_kind k
 void diff_note_fill(struct pdf_diff *d, int obj, int gen, const char *field, const char *fmt, ...)
 	SP_PRINTF(5, 6);
 void diff_mark_ltv(struct pdf_diff *d);
+void diff_mark_meta(struct pdf_diff *d);
 
 /* hi: one past the highest number set, so that export reads only that far */
 #define REF_SET(r, id) \

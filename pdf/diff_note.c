@@ -87,3 +87,9 @@ diff_mark_ltv(struct pdf_diff *d)
 	if (d->n > 0)
 		d->c[d->n - 1].ltv = 1;
 }
+
+void
+diff_mark_meta(struct pdf_diff *d)
+{
+	d->nmeta++;
+}

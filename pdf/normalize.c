@@ -134,6 +134,10 @@ rewrite(const unsigned char *data, size_t len, int drop_xfa, int drop_na,
 	}
 	qpdf_set_object_stream_mode(q, qpdf_o_preserve);
 	qpdf_set_preserve_unreferenced_objects(q, QPDF_FALSE);
+	/* "endstream" on a line of its own, as PDF/A asks (ISO 19005-1 and -2 §6.1.7):
+	   qpdf's default writes it right after the data, which broke the PDF/A uploads
+	   it rewrote; one byte a stream for every other file */
+	qpdf_set_newline_before_endstream(q, QPDF_TRUE);
 	/* an encrypted upload keeps its encryption (qpdf's default: the author's
 	   permissions stay, and the first /ID, which R2-R4's key depends on); qpdf
 	   derives no ID from encrypted output (its AES output is random anyway) */

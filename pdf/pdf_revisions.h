@@ -293,7 +293,10 @@ struct pdf_diff {
 	struct pdf_change *c;
 	size_t n;
 	size_t nallowed, ndisallowed;
-	size_t nltv;         /* of the allowed changes, those that only add validation data */
+	size_t nltv; /* of the allowed changes, those that only add validation data */
+	/* of the allowed changes, those to document metadata only (/Info, the XMP stream, the
+	   catalog's /Metadata or /Extensions), which LTV tools save with their DSS */
+	size_t nmeta;
 	int visible_widgets; /* new signature widgets with a visible rectangle */
 	/* every object number the update's xref lists (changed or not, freed too), sorted:
 	   an object no later update lists reads the same in every later revision */

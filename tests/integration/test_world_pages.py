@@ -130,6 +130,18 @@ doc.save(scriptArgs[1], "garbage");
     run(["mutool", "run", js, src, out, "drawn" if drawn else "-", xfa or "-"])
 
 
+def damage_xref(src, out):
+    """src (a classic cross-reference table) with every offset of its last table 5
+    bytes short, as a careless editor leaves it: qpdf reconstructs it."""
+    with open(src, "rb") as f:
+        data = f.read()
+    at = data.rindex(b"\nxref\n") + 1
+    tail = re.sub(rb"(\d{10}) (\d{5}) n", lambda m: b"%010d %s n" % (
+        max(int(m.group(1)) - 5, 0), m.group(2)), data[at:])
+    with open(out, "wb") as f:
+        f.write(data[:at] + tail)
+
+
 class PageChecks(ww.Checks):
     """What both kinds of test check of a reshaped contract; self.dir is the test's
     directory."""
@@ -316,13 +328,7 @@ class WorldPages(PageChecks, unittest.TestCase):
     def test_damaged_cross_reference_refused(self):
         classic, bad = self.path("classic.pdf"), self.path("damaged.pdf")
         run(["qpdf", "--object-streams=disable", XELATEX, classic])
-        with open(classic, "rb") as f:
-            data = f.read()
-        at = data.rindex(b"\nxref\n") + 1
-        tail = re.sub(rb"(\d{10}) (\d{5}) n", lambda m: b"%010d %s n" % (
-            max(int(m.group(1)) - 5, 0), m.group(2)), data[at:])
-        with open(bad, "wb") as f:
-            f.write(data[:at] + tail)
+        damage_xref(classic, bad)
         q = subprocess.run(["qpdf", "--check", bad], capture_output=True, text=True)
         self.assertIn("reconstruct", q.stdout + q.stderr)
         self.refused(bad, "damaged", "qpdf")
@@ -334,37 +340,85 @@ class ReshapedThroughTheServer(PageChecks, ww.ServerSigning, harness.ServerTestC
     with every seal kind: the server's document (B-LTA) checked as the offline ones
     are, and by POST /api/v1/verify."""
 
+    def signed_through(self, src, kind, unit=1, normal=(150, 700), multi=(450, 500),
+                       keyword=True):
+        """src uploaded and signed by two organizations with every seal kind: the
+        server's document (B-LTA) checked as the offline ones are, and by POST
+        /api/v1/verify."""
+        n = self.upload(src, "采购合同 (%s)" % kind)
+        s1 = self.sign_rects("supplier", n, [
+            {"mode": "keyword", "seal": "default", "keyword": "甲方（盖章）"},
+            {"mode": "seam", "seal": "default", "pages": "all", "y": 400},
+            {"mode": "normal", "seal": "default", "page": 1, "x": normal[0], "y": normal[1]},
+            {"mode": "multi", "seal": "default", "pages": "all", "x": multi[0], "y": multi[1]},
+            {"mode": "date", "page": 2, "x": 150, "y": 60}])
+        s2 = self.sign_rects("logistics", n, [
+            {"mode": "keyword", "seal": "default", "keyword": "乙方（盖章）"},
+            {"mode": "date", "page": 2, "x": 420, "y": 60}])
+        data = self.ok(200, self.call("buyer", "GET", "/api/v1/contracts/%s/document" % n))
+        final = self.path(kind + "-final.pdf")
+        with open(final, "wb") as f:
+            f.write(data)
+        # the two signatures and the server's document timestamp
+        rep = self.assertValid(final, 3)
+        self.assertEqual([x["level"] for x in rep["signatures"][:2]], ["pades_b_lta"] * 2)
+        self.assertJudges(final, 3)
+        self.assertDrawn(src, final, s1 + s2, unit)
+        if keyword:
+            self.assertOnKeyword(src, [r for r in s1 if r[0] == "keyword"][0],
+                                 "甲方（盖章）", unit)
+            self.assertOnKeyword(src, [r for r in s2 if r[0] == "keyword"][0],
+                                 "乙方（盖章）", unit)
+        doc = self.ok(200, self.server.request("POST", "/api/v1/verify", body=data, headers={
+            "Content-Type": "application/pdf"}, timeout=60))
+        self.assertEqual(doc["verdict"], "valid_with_allowed_changes", doc)
+        return s1, s2
+
     def test_reshaped_contracts(self):
         for kind, unit in (("offset", 1), ("userunit", 2), ("mixed", 1), ("incremental", 1)):
             with self.subTest(kind):
-                src = self.reshaped(kind)
-                n = self.upload(src, "采购合同 (%s)" % kind)
-                s1 = self.sign_rects("supplier", n, [
-                    {"mode": "keyword", "seal": "default", "keyword": "甲方（盖章）"},
-                    {"mode": "seam", "seal": "default", "pages": "all", "y": 400},
-                    {"mode": "normal", "seal": "default", "page": 1, "x": 150, "y": 700},
-                    {"mode": "multi", "seal": "default", "pages": "all", "x": 450, "y": 500},
-                    {"mode": "date", "page": 2, "x": 150, "y": 60}])
-                s2 = self.sign_rects("logistics", n, [
-                    {"mode": "keyword", "seal": "default", "keyword": "乙方（盖章）"},
-                    {"mode": "date", "page": 2, "x": 420, "y": 60}])
-                data = self.ok(200, self.call("buyer", "GET", "/api/v1/contracts/%s/document" % n))
-                final = self.path(kind + "-final.pdf")
-                with open(final, "wb") as f:
-                    f.write(data)
-                # the two signatures and the server's document timestamp
-                rep = self.assertValid(final, 3)
-                self.assertEqual([x["level"] for x in rep["signatures"][:2]], ["pades_b_lta"] * 2)
-                self.assertJudges(final, 3)
-                self.assertDrawn(src, final, s1 + s2, unit)
-                self.assertOnKeyword(src, [r for r in s1 if r[0] == "keyword"][0],
-                                     "甲方（盖章）", unit)
-                self.assertOnKeyword(src, [r for r in s2 if r[0] == "keyword"][0],
-                                     "乙方（盖章）", unit)
-                doc = self.ok(200, self.server.request("POST", "/api/v1/verify", body=data, headers={
-                    "Content-Type": "application/pdf"}, timeout=60))
-                self.assertEqual(doc["verdict"], "valid_with_allowed_changes", doc)
+                self.signed_through(self.reshaped(kind), kind, unit)
 
+    def test_cropped_and_turned_contracts(self):
+        """A /CropBox inside the /MediaBox (the seam on the crop box's edge, as offline:
+        test_crop_box) and /Rotate 90 with the /MediaBox on the page tree's root (red
+        where printed; poppler's words of a turned page are not in shown
+        coordinates), through the upload's rewrite."""
+        s1, _ = self.signed_through(self.reshaped("crop"), "crop", normal=(150, 500),
+                                    multi=(400, 400))
+        # (the session's rectangles unrounded, the CLI's to a tenth of a point)
+        self.assertIn(("seam", 1, 460.5, 340.5, 520.0, 459.5),
+                      [r[:2] + tuple(round(v, 1) for v in r[2:]) for r in s1])
+        self.signed_through(self.reshaped("inherit"), "inherit", normal=(150, 400),
+                            multi=(450, 300), keyword=False)
+
+    def test_qpdf_structures(self):
+        """Linearized, object streams with a cross-reference stream, PDF 2.0 (qpdf's),
+        uploaded: the rewrite keeps the object streams and the version."""
+        for name, how in (("linearized", ["--linearize"]),
+                          ("objstm", ["--object-streams=generate"]),
+                          ("pdf20", ["--force-version=2.0"])):
+            with self.subTest(name):
+                src = self.path(name + ".pdf")
+                run(["qpdf"] + how + [XELATEX, src])
+                self.signed_through(src, name)
+                with open(self.path(name + "-final.pdf"), "rb") as f:
+                    final = f.read()
+                if name == "pdf20":
+                    self.assertEqual(final[:8], b"%PDF-2.0")
+
+    def test_forms_and_damaged_cross_reference(self):
+        """An AcroForm with filled fields and an unsigned signature field (every value
+        drawn), and a file whose cross-reference offsets are wrong: the one refused
+        offline, uploaded here is rewritten whole, repaired by qpdf, before anyone
+        signs it, so every reader reads the same signed file."""
+        src = self.path("form.pdf")
+        form(XELATEX, src, True, None)
+        self.signed_through(src, "form")
+        classic, bad = self.path("classic.pdf"), self.path("damaged.pdf")
+        run(["qpdf", "--object-streams=disable", XELATEX, classic])
+        damage_xref(classic, bad)
+        self.signed_through(bad, "damaged")
 
 if __name__ == "__main__":
     unittest.main()

@@ -13,6 +13,7 @@ and a contract pdf-lib makes with @pdf-lib/fontkit embedding a CJK TrueType subs
 their signatures valid for us as for pdfsig, ours after theirs leaving theirs valid."""
 
 import base64
+import glob
 import json
 import os
 import re
@@ -205,7 +206,7 @@ def shown(x, y, angle, box):
     return {0: (x, y), 90: (y, w - x), 180: (w - x, h - y), 270: (h - y, x)}[angle]
 
 
-def pdfa_problems(path):
+def pdfa_problems(path, part=2):
     """What a PDF/A-2b validator (ISO 19005-2; veraPDF's rules, as far as the objects
     and bytes tell without rendering) would reject in the file at path: the claim
     (XMP pdfaid part 2, conformance B), the header's binary
@@ -219,7 +220,11 @@ def pdfa_problems(path):
     (rg, RG) only under an RGB output intent, a CMYK one (k, K) only under a CMYK
     one (6.2.4.3). A file without an output intent may use neither (its colours
     ICC-based): the standard asks an intent only of a file that draws in a device
-    space."""
+    space. part 1: the claim PDF/A-1b instead, and what ISO 19005-1 forbids beyond:
+    transparency (6.4: a soft mask other than /None, a transparency group, a
+    constant alpha other than 1.0 in a graphics state or an annotation, a blend mode
+    other than Normal or Compatible) and the PDF 1.5 structures (6.1.4 and its
+    PDF 1.4 basis: cross-reference streams, object streams)."""
     with open(path, "rb") as f:
         data = f.read()
     doc = json.loads(run(["qpdf", "--json=2", "--json-stream-data=inline", path]).stdout)
@@ -255,9 +260,11 @@ def pdfa_problems(path):
         meta = run(["qpdf", "--show-object=" + root["/Metadata"].split()[0],
                     "--filtered-stream-data", path]).stdout
     # as elements (LibreOffice) or attributes (Ghostscript): both are XMP
-    if not re.search(r"pdfaid:part(>|=['\"])2", meta) or \
+    if not re.search(r"pdfaid:part(>|=['\"])%d" % part, meta) or \
             not re.search(r"pdfaid:conformance(>|=['\"])B", meta):
-        bad.append("the XMP claims no PDF/A-2b")
+        bad.append("the XMP claims no PDF/A-%db" % part)
+    if part == 1 and re.search(rb"/Type\s*/(XRef|ObjStm)(?![^\s\[\]()<>/])", data):
+        bad.append("a cross-reference or object stream in a PDF/A-1 file")
     intents = [get(i) for i in get(root.get("/OutputIntents", [])) or []]
     n = [get(get(i["/DestOutputProfile"])["/N"]) for i in intents
          if get(i.get("/S")) == "/GTS_PDFA1" and "/DestOutputProfile" in i]
@@ -290,6 +297,16 @@ def pdfa_problems(path):
             for df in get(d.get("/DescendantFonts", [])):
                 if not embedded((get(df) or {}).get("/FontDescriptor")):
                     bad.append("%s: font %s not embedded" % (key, d.get("/BaseFont")))
+        if part == 1:
+            if "/SMask" in d and get(d["/SMask"]) != "/None":
+                bad.append("%s: a soft mask" % key)
+            if get(d.get("/S")) == "/Transparency":
+                bad.append("%s: a transparency group" % key)
+            for k in ("/CA", "/ca"):
+                if k in d and get(d[k]) not in (1, 1.0):
+                    bad.append("%s: %s %s" % (key, k, get(d[k])))
+            if "/BM" in d and get(d["/BM"]) not in ("/Normal", "/Compatible"):
+                bad.append("%s: blend mode %s" % (key, get(d["/BM"])))
         if d.get("/Type") == "/Sig":
             for r in get(d.get("/Reference", [])) or []:
                 if any(k in (get(r) or {}) for k in ("/DigestLocation", "/DigestMethod",
@@ -396,6 +413,23 @@ class Checks:
         return out
 
 
+    def gs_pdfa1b(self):
+        """fixtures/writers/libreoffice.pdf made PDF/A-1b by Ghostscript's pdfwrite
+        (sRGB output intent, its PDFA_def.ps), in the test's directory."""
+        lib = sorted(glob.glob("/usr/share/ghostscript/*/lib/PDFA_def.ps"))[-1]
+        icc = "/usr/share/color/icc/ghostscript/"
+        with open(lib) as f:
+            ps = f.read().replace("(srgb.icc)", "(%ssrgb.icc)" % icc)
+        with open(self.path("PDFA_def.ps"), "w") as f:
+            f.write(ps)
+        out = self.path("gs_pdfa1b.pdf")
+        run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dPDFA=1", "-dPDFACompatibilityPolicy=1",
+             "-sColorConversionStrategy=RGB", "-sDEVICE=pdfwrite", "-dNOOUTERSAVE",
+             "--permit-file-read=" + icc, "-o", out, self.path("PDFA_def.ps"),
+             os.path.join(FIX, "libreoffice.pdf")])
+        return out
+
+
 class WorldWriters(Checks, unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="sealpact-writers.")
@@ -462,6 +496,14 @@ class WorldWriters(Checks, unittest.TestCase):
         self.assertEqual(pdfa_problems(src), [])
         self.sign_twice(src)
         self.assertEqual(pdfa_problems(self.path("two.pdf")), [])
+
+    def test_ghostscript_pdfa1b(self):
+        # PDF/A-1 allows no transparency, so the seals are masked by a 1-bit stencil,
+        # not a soft mask, and the updates keep to PDF 1.4's cross-reference tables
+        src = self.gs_pdfa1b()
+        self.assertEqual(pdfa_problems(src, 1), [])
+        self.sign_twice(src)
+        self.assertEqual(pdfa_problems(self.path("two.pdf"), 1), [])
 
     def test_reportlab_vertical(self):
         # vertical writing (UniGB-UCS2-V): each keyword a column; the seal centred on
@@ -685,32 +727,54 @@ class ThroughTheServer(ServerSigning, harness.ServerTestCase):
         """sign_rects' keyword seals: [(page, x0, y0, x1, y1)]."""
         return [r[1:] for r in self.sign_rects(slug, n, placements) if r[0] == "keyword"]
 
+    def signed_through(self, src, name):
+        """src uploaded, sealed and signed by two organizations (keyword, seam and
+        date seals), checked as the offline ones are and by POST /api/v1/verify: the
+        final file's path."""
+        last = pages(src)
+        n = self.upload(src, "采购合同 (%s)" % name)
+        s1 = self.sign("supplier", n, [
+            {"mode": "keyword", "seal": "default", "keyword": "甲方（盖章）"},
+            {"mode": "seam", "seal": "default", "pages": "1-%d" % last, "y": 400},
+            {"mode": "date", "page": last, "x": 150, "y": 60}])
+        s2 = self.sign("logistics", n, [
+            {"mode": "keyword", "seal": "default", "keyword": "乙方（盖章）"},
+            {"mode": "date", "page": last, "x": 420, "y": 60}])
+        self.assertEqual((len(s1), len(s2)), (1, 1))
+        data = self.ok(200, self.call("buyer", "GET", "/api/v1/contracts/%s/document" % n))
+        final = os.path.join(self.tmp, name + "-final.pdf")
+        with open(final, "wb") as f:
+            f.write(data)
+        self.assertFinal(src, final, data, s1, s2)
+        return final
+
+    def assertFinal(self, src, final, data, s1, s2):
+        """final (bytes data) holds the two signatures and the server's document
+        timestamp (B-LTA), each seal on its keyword of src, valid for us, pdfsig, qpdf
+        and POST /api/v1/verify."""
+        rep = self.assertValid(final, 3)
+        self.assertEqual([x["level"] for x in rep["signatures"][:2]], ["pades_b_lta"] * 2)
+        self.assertSealOn(src, final, s1[0], "甲方（盖章）")
+        self.assertSealOn(src, final, s2[0], "乙方（盖章）")
+        doc = self.ok(200, self.server.request("POST", "/api/v1/verify", body=data, headers={
+            "Content-Type": "application/pdf"}, timeout=60))
+        self.assertEqual(doc["verdict"], "valid_with_allowed_changes", doc)
+
     def test_chromium_and_xelatex_contracts(self):
         for name, src in (("chromium", None), ("xelatex", os.path.join(FIX, "xelatex.pdf"))):
             with self.subTest(writer=name):
-                src = src or self.chromium_contract()
-                last = pages(src)
-                n = self.upload(src, "采购合同 (%s)" % name)
-                s1 = self.sign("supplier", n, [
-                    {"mode": "keyword", "seal": "default", "keyword": "甲方（盖章）"},
-                    {"mode": "seam", "seal": "default", "pages": "1-%d" % last, "y": 400},
-                    {"mode": "date", "page": last, "x": 150, "y": 60}])
-                s2 = self.sign("logistics", n, [
-                    {"mode": "keyword", "seal": "default", "keyword": "乙方（盖章）"},
-                    {"mode": "date", "page": last, "x": 420, "y": 60}])
-                self.assertEqual((len(s1), len(s2)), (1, 1))
-                data = self.ok(200, self.call("buyer", "GET", "/api/v1/contracts/%s/document" % n))
-                final = os.path.join(self.tmp, name + "-final.pdf")
-                with open(final, "wb") as f:
-                    f.write(data)
-                # the two signatures and the server's document timestamp (B-LTA)
-                rep = self.assertValid(final, 3)
-                self.assertEqual([x["level"] for x in rep["signatures"][:2]], ["pades_b_lta"] * 2)
-                self.assertSealOn(src, final, s1[0], "甲方（盖章）")
-                self.assertSealOn(src, final, s2[0], "乙方（盖章）")
-                doc = self.ok(200, self.server.request("POST", "/api/v1/verify", body=data, headers={
-                    "Content-Type": "application/pdf"}, timeout=60))
-                self.assertEqual(doc["verdict"], "valid_with_allowed_changes", doc)
+                self.signed_through(src or self.chromium_contract(), name)
+
+    def test_pdfa_contracts(self):
+        """PDF/A uploads (Ghostscript's PDF/A-1b, LibreOffice's PDF/A-2b), rewritten by
+        the server's normalization, signed by two organizations, then given the
+        server's DSS and document timestamp: still what they claim to be, as far as
+        their objects tell (pdfa_problems)."""
+        for name, src, part in (("gs-pdfa1b", self.gs_pdfa1b(), 1),
+                                ("lo-pdfa2b", os.path.join(FIX, "libreoffice_pdfa2b.pdf"), 2)):
+            with self.subTest(writer=name):
+                self.assertEqual(pdfa_problems(src, part), [])
+                self.assertEqual(pdfa_problems(self.signed_through(src, name), part), [])
 
     def test_owner_password_contracts(self):
         """A contract with an owner password only (as Word and WPS "restrict editing"
@@ -739,13 +803,7 @@ class ThroughTheServer(ServerSigning, harness.ServerTestCase):
                 self.assertIn(b"/Encrypt", data)
                 self.assertIn("User password = \n",
                               run(["qpdf", "--show-encryption", final]).stdout + "\n")
-                rep = self.assertValid(final, 3)
-                self.assertEqual([x["level"] for x in rep["signatures"][:2]], ["pades_b_lta"] * 2)
-                self.assertSealOn(src, final, s1[0], "甲方（盖章）")
-                self.assertSealOn(src, final, s2[0], "乙方（盖章）")
-                doc = self.ok(200, self.server.request("POST", "/api/v1/verify", body=data, headers={
-                    "Content-Type": "application/pdf"}, timeout=60))
-                self.assertEqual(doc["verdict"], "valid_with_allowed_changes", doc)
+                self.assertFinal(src, final, data, s1, s2)
         run(["qpdf", "--encrypt", "", "owner", "256", "--annotate=n", "--form=n", "--", src, enc])
         with open(enc, "rb") as f:
             st, _, _, doc = self.call("buyer", "POST", "/api/v1/contracts", {

@@ -13,7 +13,7 @@
  *   java WorldSigner stamp IN OUT OWNER-PASSWORD|-
  *   java WorldSigner pdfbox-gm IN OUT KEY.pem CERT.pem [sm2-1]
  *   java WorldSigner pdfbox-docts|itext-docts IN OUT TSA-SCRIPT
- *   java WorldSigner itext-ltv IN OUT CRL
+ *   java WorldSigner itext-ltv IN OUT CRL [xmp|title|stamp|field|meta]
  *   java WorldSigner serve CMD RC PID
  *
  * serve is one JVM for many of these commands (test_verify_java made some 20
@@ -194,9 +194,9 @@ public class WorldSigner {
 				itextDocTs(a[1], a[2], a[3]);
 			return 0;
 		}
-		if (a.length == 4 && a[0].equals("itext-ltv")) {
+		if ((a.length == 4 || a.length == 5) && a[0].equals("itext-ltv")) {
 			Security.addProvider(new BouncyCastleProvider());
-			itextLtv(a[1], a[2], a[3]);
+			itextLtv(a[1], a[2], a[3], a.length == 5 ? a[4] : "");
 			return 0;
 		}
 		if (a.length == 4 && a[0].equals("stamp")) {
@@ -367,11 +367,34 @@ public class WorldSigner {
 		reader.close();
 	}
 
-	/* iText 5: a DSS and its /VRI entries for every signature, the CRL for each certificate. */
-	private static void itextLtv(String in, String out, String crl) throws Exception {
+	/*
+	 * iText 5: a DSS and its /VRI entries for every signature, the CRL for each
+	 * certificate. extra, in the same update: "xmp" XMP metadata made from /Info
+	 * (as Acrobat's LTV enable saves it), "title" a new /Info /Title, "stamp"
+	 * text over page 1, "field" an empty invisible signature field; "meta" the
+	 * /Info /Title alone, without the DSS.
+	 */
+	private static void itextLtv(String in, String out, String crl, String extra)
+		throws Exception {
 		PdfReader reader = new PdfReader(in);
 		try (FileOutputStream os = new FileOutputStream(out)) {
 			PdfStamper stamper = new PdfStamper(reader, os, '\0', true);
+			if (extra.equals("xmp"))
+				stamper.createXmpMetadata();
+			if (extra.equals("title") || extra.equals("meta")) {
+				java.util.HashMap<String, String> info = reader.getInfo();
+				info.put("Title", "Contract, LTV enabled");
+				stamper.setMoreInfo(info);
+			}
+			if (extra.equals("stamp"))
+				writeOnPage1(stamper);
+			if (extra.equals("field"))
+				stamper.addSignature("later", 1, 0, 0, 0, 0);
+			if (extra.equals("meta")) {
+				stamper.close();
+				reader.close();
+				return;
+			}
 			com.itextpdf.text.pdf.security.LtvVerification v = stamper.getLtvVerification();
 			com.itextpdf.text.pdf.security.CrlClient crls =
 				new com.itextpdf.text.pdf.security.CrlClientOffline(
@@ -391,15 +414,20 @@ public class WorldSigner {
 		PdfReader reader = owner != null ? new PdfReader(in, owner.getBytes()) : new PdfReader(in);
 		try (FileOutputStream os = new FileOutputStream(out)) {
 			PdfStamper stamper = new PdfStamper(reader, os, '\0', true);
-			com.itextpdf.text.pdf.PdfContentByte over = stamper.getOverContent(1);
-			over.beginText();
-			over.setFontAndSize(com.itextpdf.text.pdf.BaseFont.createFont(), 12);
-			over.setTextMatrix(72, 400);
-			over.showText("Amount: 999,999 EUR");
-			over.endText();
+			writeOnPage1(stamper);
 			stamper.close();
 		}
 		reader.close();
+	}
+
+	/* Text over page 1's content, in stamper's update. */
+	private static void writeOnPage1(PdfStamper stamper) throws Exception {
+		com.itextpdf.text.pdf.PdfContentByte over = stamper.getOverContent(1);
+		over.beginText();
+		over.setFontAndSize(com.itextpdf.text.pdf.BaseFont.createFont(), 12);
+		over.setTextMatrix(72, 400);
+		over.showText("Amount: 999,999 EUR");
+		over.endText();
 	}
 
 	/* The signed attributes: BouncyCastle's defaults, less signing-time unless asked. */

@@ -611,6 +611,77 @@ START_TEST(shake_and_sha224_bouncycastle_agrees)
 END_TEST
 
 /*
+ * EdDSA without signed attributes (test_verify_world_algs.c's
+ * eddsa_without_signed_attributes: PureEdDSA over the byte ranges joined),
+ * judged by a second implementation: BouncyCastle 1.72 under PDFBox verifies
+ * the Ed25519 and the Ed448 one as valid, and refuses one made by another
+ * key of the kind, as we do. (pdfsig knows neither: "Document isn't signed
+ * or corrupted data." for Ed25519, "Unknown Validation Failure." for Ed448.)
+ */
+START_TEST(eddsa_without_signed_attributes_bouncycastle_agrees)
+{
+	static const char *const who[] = { "eddsanoattr:ed", "eddsanoattr:ed448",
+					   "eddsanoattr:ed:ed_other" };
+	char name[32], how[64], *out;
+	size_t n1, n2, m, i;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	struct crypto_verify_report *r;
+
+	world_eddsa_signers();
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "bc_eddsa_%zu.pdf", i);
+		two = countersign(one, n1, VW_TABLE, 0, "/adbe.pkcs7.detached", who[i], &n2);
+		write_file(vc_path(name), two, n2);
+		r = verify(two, n2);
+		ck_assert_msg(r->sigs[1].verdict ==
+				      (i < 2 ? CRYPTO_VERDICT_VALID : CRYPTO_VERDICT_INVALID),
+			      "%s: %s: %s", who[i], crypto_verdict_name(r->sigs[1].verdict),
+			      r->sigs[1].message);
+		crypto_verify_report_free(r);
+		free(two);
+		if (i < 2) {
+			pdfbox_agrees(name, 2);
+			continue;
+		}
+		(void)unlink(vc_path("java_check.txt"));
+		snprintf(how, sizeof(how), "check-pdfbox %s", name);
+		ck_assert_int_ne(java("java_check.txt", how), 0);
+		out = (char *)read_file(vc_path("java_check.txt"), &m);
+		ck_assert_msg(strstr(out, "2 signature adbe.pkcs7.detached verify=false") != NULL,
+			      "%s", out);
+		free(out);
+	}
+	free(one);
+}
+END_TEST
+
+/*
+ * The document timestamps' TSA script (tsa.sh: `openssl ts -reply` with the
+ * corpus TSA) and the root's CRL (ltv.crl, DER) that iText's LtvVerification
+ * embeds, in the corpus directory.
+ */
+static void
+ltv_tools(void)
+{
+	ck_assert_int_eq(
+		run("cd %s && printf '[ tsa ]\\ndefault_tsa = t\\n[ t ]\\nserial = ltvserial\\n"
+		    "signer_cert = tsa.pem\\nsigner_key = tsa.key\\nsigner_digest = sha256\\n"
+		    "default_policy = 1.3.6.1.4.1.99999.2\\ndigests = sha256\\n"
+		    "ess_cert_id_alg = sha256\\n' >ltv_tsa.cnf && echo 01 >ltvserial && "
+		    "printf 'openssl ts -query -digest \"$1\" -sha256 -cert -out ltv.tsq && "
+		    "openssl "
+		    "ts -reply -config ltv_tsa.cnf -queryfile ltv.tsq -token_out -out "
+		    "/dev/stdout\\n' >tsa.sh && ( mkdir -p ltvca && : >ltvca/index.txt && echo 01 "
+		    ">ltvca/crlnumber && printf '[ca]\\ndefault_ca=c\\n[c]\\ndatabase=ltvca/"
+		    "index.txt\\ncrlnumber=ltvca/crlnumber\\ndefault_md=sha256\\n"
+		    "default_crl_days=7\\n' >ltvca.cnf && openssl ca -batch -config ltvca.cnf "
+		    "-gencrl -keyfile ca.key -cert ca.pem -out ltv.crl.pem && openssl crl -in "
+		    "ltv.crl.pem -outform DER -out ltv.crl ) >>pki.log 2>&1",
+		    vc_dir),
+		0);
+}
+
+/*
  * The world's LTV workflow on a PAdES B-B signature, every step by iText 5
  * (WorldSigner): its signature without a signature timestamp, a document
  * timestamp (LtvTimestamp, the token from `openssl ts -reply`), a DSS with
@@ -639,22 +710,7 @@ START_TEST(itext_ltv_over_document_timestamps)
 	struct crypto_verify_report *r;
 
 	memcpy(d, base, base_len);
-	ck_assert_int_eq(
-		run("cd %s && printf '[ tsa ]\\ndefault_tsa = t\\n[ t ]\\nserial = ltvserial\\n"
-		    "signer_cert = tsa.pem\\nsigner_key = tsa.key\\nsigner_digest = sha256\\n"
-		    "default_policy = 1.3.6.1.4.1.99999.2\\ndigests = sha256\\n"
-		    "ess_cert_id_alg = sha256\\n' >ltv_tsa.cnf && echo 01 >ltvserial && "
-		    "printf 'openssl ts -query -digest \"$1\" -sha256 -cert -out ltv.tsq && "
-		    "openssl "
-		    "ts -reply -config ltv_tsa.cnf -queryfile ltv.tsq -token_out -out "
-		    "/dev/stdout\\n' >tsa.sh && ( mkdir -p ltvca && : >ltvca/index.txt && echo 01 "
-		    ">ltvca/crlnumber && printf '[ca]\\ndefault_ca=c\\n[c]\\ndatabase=ltvca/"
-		    "index.txt\\ncrlnumber=ltvca/crlnumber\\ndefault_md=sha256\\n"
-		    "default_crl_days=7\\n' >ltvca.cnf && openssl ca -batch -config ltvca.cnf "
-		    "-gencrl -keyfile ca.key -cert ca.pem -out ltv.crl.pem && openssl crl -in "
-		    "ltv.crl.pem -outform DER -out ltv.crl ) >>pki.log 2>&1",
-		    vc_dir),
-		0);
+	ltv_tools();
 	for (i = 0; i < 4; i++) {
 		e = java_sign(d, n, steps[i], &m);
 		free(d);
@@ -700,6 +756,67 @@ START_TEST(itext_ltv_over_document_timestamps)
 }
 END_TEST
 
+/*
+ * iText's LtvVerification saved right after a PAdES B-B signature, with what
+ * it and other LTV tools save beside the DSS in the same update: /Info's
+ * ModDate and Producer and the catalog's ESIC extension level (always), XMP
+ * metadata (as Acrobat's "LTV enable" keeps it), a new /Info /Title. The
+ * document is signed as a reader sees it (pyHanko's default policy: /Info,
+ * XMP and the DSS are all LTA_UPDATES), so valid with allowed changes. It
+ * was indeterminate, "the last revision (3) is not covered by a signature":
+ * only a revision of nothing but DSS changes was. Any other change in the
+ * update still leaves it unsigned: text over page 1 (the signature invalid
+ * too), an empty signature field (allowed after the signature, but no
+ * validation data), /Info's /Title alone without a DSS.
+ */
+START_TEST(itext_ltv_with_metadata_after_the_signature)
+{
+	static const struct {
+		const char *extra;
+		int signed_;
+	} c[] = { { "", 1 },      { "xmp", 1 },   { "title", 1 },
+		  { "stamp", 0 }, { "field", 0 }, { "meta", 0 } };
+	char how[96], name[32];
+	size_t n1, n2, i;
+	unsigned char *one, *two;
+	struct crypto_verify_report *r;
+
+	ltv_tools();
+	one = java_sign(base, base_len, "itext java_in.pdf java_out.pdf java_rsa.p12 world bb",
+			&n1);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		snprintf(how, sizeof(how), "itext-ltv java_in.pdf java_out.pdf ltv.crl %s",
+			 c[i].extra);
+		two = java_sign(one, n1, how, &n2);
+		snprintf(name, sizeof(name), "ltv_tail_%s.pdf", c[i].extra);
+		write_file(vc_path(name), two, n2);
+		r = verify(two, n2);
+		ck_assert_uint_eq(r->nsigs, 1);
+		ck_assert_msg(r->last_revision_signed == c[i].signed_, "%s: %s: %s", name,
+			      crypto_verdict_name(r->verdict), r->message);
+		if (c[i].signed_) {
+			ck_assert_msg(r->verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES,
+				      "%s: %s: %s", name, crypto_verdict_name(r->verdict),
+				      r->message);
+			ck_assert_str_eq(r->reason, "");
+			ck_assert_str_eq(r->sigs[0].level, "pades_b");
+		} else {
+			ck_assert_str_eq(r->reason, "unsigned_trailing_update");
+			ck_assert_int_ge(r->verdict, CRYPTO_VERDICT_INDETERMINATE);
+		}
+		ck_assert_int_eq(r->sigs[0].verdict,
+				 !strcmp(c[i].extra, "stamp")
+					 ? CRYPTO_VERDICT_INVALID
+					 : CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+		crypto_verify_report_free(r);
+		ck_assert_int_eq(run("qpdf --check %s >/dev/null 2>&1", vc_path(name)), 0);
+		free(two);
+	}
+	pdfbox_agrees("ltv_tail_xmp.pdf", 1);
+	free(one);
+}
+END_TEST
+
 static Suite *
 java_suite(void)
 {
@@ -718,6 +835,8 @@ java_suite(void)
 	tcase_add_test(tc, damaged_file_signed_by_pdfbox);
 	tcase_add_loop_test(tc, shake_and_sha224_bouncycastle_agrees, 0, 6);
 	tcase_add_test(tc, itext_ltv_over_document_timestamps);
+	tcase_add_test(tc, itext_ltv_with_metadata_after_the_signature);
+	tcase_add_test(tc, eddsa_without_signed_attributes_bouncycastle_agrees);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -25,6 +25,23 @@ world_setup(void)
 	base = vc_base(0, &base_len);
 }
 
+/* An Ed25519 and an Ed448 signer under the root (ed, ed448; OpenSSL 3.0's CMS cannot verify
+   EdDSA), and another key of each kind (ed_other, ed448_other) that no certificate names. */
+VC_FN void
+world_eddsa_signers(void)
+{
+	ck_assert_int_eq(run("cd %s && ( s=8; for k in ed:ed25519 ed448:ed448; do s=$((s + 1)); "
+			     "openssl genpkey -algorithm ${k#*:} -out ${k%%:*}.key && "
+			     "openssl genpkey -algorithm ${k#*:} -out ${k%%:*}_other.key && "
+			     "openssl req -new -key ${k%%:*}.key -out ${k%%:*}.csr "
+			     "-subj \"/CN=${k%%:*} signer/O=Org E\" && openssl x509 -req -in "
+			     "${k%%:*}.csr "
+			     "-CA ca.pem -CAkey ca.key -set_serial $s -days 20 -extfile leaf.ext "
+			     "-out ${k%%:*}.pem || exit 1; done ) >>pki.log 2>&1",
+			     vc_dir),
+			 0);
+}
+
 VC_FN void
 world_teardown(void)
 {

@@ -66,17 +66,7 @@ setup(void)
 		    "-out $k.pem || exit 1; done ) >>pki.log 2>&1",
 		    vc_dir),
 		0);
-	/* an Ed25519 and an Ed448 signer under the same root (OpenSSL 3.0's CMS cannot
-	   verify EdDSA) */
-	ck_assert_int_eq(run("cd %s && ( s=8; for k in ed:ed25519 ed448:ed448; do s=$((s + 1)); "
-			     "openssl genpkey -algorithm ${k#*:} -out ${k%%:*}.key && "
-			     "openssl req -new -key ${k%%:*}.key -out ${k%%:*}.csr "
-			     "-subj \"/CN=${k%%:*} signer/O=Org E\" && openssl x509 -req -in "
-			     "${k%%:*}.csr "
-			     "-CA ca.pem -CAkey ca.key -set_serial $s -days 20 -extfile leaf.ext "
-			     "-out ${k%%:*}.pem || exit 1; done ) >>pki.log 2>&1",
-			     vc_dir),
-			 0);
+	world_eddsa_signers();
 }
 
 /* d countersigned by `who` (test_verify_writer.h's "openssl:WHO@ARGS"), its report. */
@@ -681,6 +671,41 @@ START_TEST(weak_links_in_the_chain)
 }
 END_TEST
 
+/* r's countersignature (name, EdDSA sig_alg) valid in every part, not PAdES. */
+static void
+eddsa_valid(const struct crypto_verify_report *r, const char *name, const char *sig_alg)
+{
+	ck_assert_uint_eq(r->nsigs, 2);
+	ck_assert_msg(r->sigs[1].verdict == CRYPTO_VERDICT_VALID, "%s: %s: %s", name,
+		      crypto_verdict_name(r->sigs[1].verdict), r->sigs[1].message);
+	ck_assert_int_eq(r->sigs[1].digest_ok, 1);
+	ck_assert_int_eq(r->sigs[1].signature_ok, 1);
+	ck_assert_int_eq(r->sigs[1].chain_ok, 1);
+	ck_assert_str_eq(r->sigs[1].sig_alg, sig_alg);
+	ck_assert_str_eq(r->sigs[1].level, "not_pades");
+}
+
+/*
+ * One bit flipped in the signature value of the countersignature that
+ * starts at two[n1] (a CMS without unsigned attributes under a 2-byte
+ * length: the value is its last bytes, which no digest covers).
+ */
+static void
+flip_signature_bit(unsigned char *two, size_t n1)
+{
+	unsigned char *c0 = (unsigned char *)strstr((char *)two + n1, "/Contents <") + 11;
+	size_t total, at;
+	int h;
+
+	ck_assert(c0[0] == '3' && c0[1] == '0' && c0[2] == '8' && c0[3] == '2');
+	total = 4 +
+		(size_t)strtoul((char[]){ (char)c0[4], (char)c0[5], (char)c0[6], (char)c0[7], 0 },
+				NULL, 16);
+	at = 2 * (total - 1);
+	h = sp_hex_val(c0[at]);
+	c0[at] = "0123456789abcdef"[h ^ 1];
+}
+
 /*
  * EdDSA (RFC 8419) made by another library: Ed25519 over a SHA-512 message
  * digest, Ed448 over SHAKE256 with 512 bits of output (RFC 8419 §2.3; the
@@ -701,23 +726,15 @@ START_TEST(eddsa_countersignature)
 	};
 	char *out, *p;
 	size_t m;
-	size_t n1, n2, total, at;
-	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two, *c0;
+	size_t n1, n2;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
 	struct crypto_verify_report *r;
-	int h;
 
 	two = countersign(one, n1, VW_TABLE, 0, "/adbe.pkcs7.detached", c[_i].who, &n2);
 	write_file(vc_path(c[_i].name), two, n2);
 	r = verify(two, n2);
-	ck_assert_uint_eq(r->nsigs, 2);
-	ck_assert_msg(r->sigs[1].verdict == CRYPTO_VERDICT_VALID, "%s: %s: %s", c[_i].name,
-		      crypto_verdict_name(r->sigs[1].verdict), r->sigs[1].message);
-	ck_assert_int_eq(r->sigs[1].digest_ok, 1);
-	ck_assert_int_eq(r->sigs[1].signature_ok, 1);
-	ck_assert_int_eq(r->sigs[1].chain_ok, 1);
+	eddsa_valid(r, c[_i].name, c[_i].sig_alg);
 	ck_assert_str_eq(r->sigs[1].digest_alg, c[_i].digest);
-	ck_assert_str_eq(r->sigs[1].sig_alg, c[_i].sig_alg);
-	ck_assert_str_eq(r->sigs[1].level, "not_pades");
 	(void)run("cd %s && pdfsig -nssdir sql:nss %s >pdfsig.txt 2>&1", vc_dir, c[_i].name);
 	out = (char *)read_file(vc_path("pdfsig.txt"), &m);
 	p = strstr(out, "Signature #2");
@@ -725,15 +742,7 @@ START_TEST(eddsa_countersignature)
 	ck_assert_msg(p && !strncmp(p + 22, c[_i].pdfsig, strlen(c[_i].pdfsig)), "%s: pdfsig: %s",
 		      c[_i].name, out);
 	free(out);
-	/* the signature value is the CMS's last bytes; not covered by the digest */
-	c0 = (unsigned char *)strstr((char *)two + n1, "/Contents <") + 11;
-	ck_assert(c0[0] == '3' && c0[1] == '0' && c0[2] == '8' && c0[3] == '2');
-	total = 4 +
-		(size_t)strtoul((char[]){ (char)c0[4], (char)c0[5], (char)c0[6], (char)c0[7], 0 },
-				NULL, 16);
-	at = 2 * (total - 1);
-	h = sp_hex_val(c0[at]);
-	c0[at] = "0123456789abcdef"[h ^ 1];
+	flip_signature_bit(two, n1);
 	crypto_verify_report_free(r);
 	r = verify(two, n2);
 	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
@@ -741,6 +750,52 @@ START_TEST(eddsa_countersignature)
 	crypto_verify_report_free(r);
 	/* a covered byte of the update changed: the message digest proves it */
 	assert_tampered_invalid(two, n1, n2, "digest_mismatch");
+	free(two);
+	free(one);
+}
+END_TEST
+
+/*
+ * EdDSA without signed attributes (RFC 8419 §3.1: PureEdDSA over the content
+ * itself, here the two byte ranges joined; adbe.pkcs7.detached asks no
+ * attribute, ISO 32000-1 §12.8.3.3.1). It was indeterminate ("the signature
+ * has no signed attributes, and its algorithm (ED25519) cannot be checked
+ * over the bytes' digest here"). Now verified over the ranges in memory:
+ * valid, not PAdES; a flipped bit of the signature, a changed covered byte
+ * and another key of the same kind each give bad_signature.
+ */
+START_TEST(eddsa_without_signed_attributes)
+{
+	static const struct {
+		const char *who, *wrong, *name, *sig_alg;
+	} c[] = {
+		{ "eddsanoattr:ed", "eddsanoattr:ed:ed_other", "ed25519_noattr.pdf", "ED25519" },
+		{ "eddsanoattr:ed448", "eddsanoattr:ed448:ed448_other", "ed448_noattr.pdf",
+		  "ED448" },
+	};
+	size_t n1, n2;
+	unsigned char *one = vc_sign(base, base_len, "rsa", 1, 0, &n1), *two;
+	struct crypto_verify_report *r;
+
+	r = countersigned(one, n1, c[_i].who, c[_i].name, &two, &n2);
+	eddsa_valid(r, c[_i].name, c[_i].sig_alg);
+	ck_assert_int_eq(r->verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	crypto_verify_report_free(r);
+	/* the signature value changed */
+	flip_signature_bit(two, n1);
+	r = verify(two, n2);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[1].reasons[0], "bad_signature");
+	crypto_verify_report_free(r);
+	flip_signature_bit(two, n1);
+	/* a covered byte of the update changed: PureEdDSA proves it through the value */
+	assert_tampered_invalid(two, n1, n2, "bad_signature");
+	free(two);
+	/* another key of the kind signed, under the certificate's name */
+	r = countersigned(one, n1, c[_i].wrong, "eddsa_noattr_wrong.pdf", &two, &n2);
+	ck_assert_int_eq(r->sigs[1].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_str_eq(r->sigs[1].reasons[0], "bad_signature");
+	crypto_verify_report_free(r);
 	free(two);
 	free(one);
 }
@@ -822,6 +877,7 @@ algs_suite(void)
 	tcase_add_test(tc, signature_fields_the_form_reaches);
 	tcase_add_test(tc, weak_links_in_the_chain);
 	tcase_add_loop_test(tc, eddsa_countersignature, 0, 2);
+	tcase_add_loop_test(tc, eddsa_without_signed_attributes, 0, 2);
 	tcase_add_loop_test(tc, eddsa_over_another_digest_is_indeterminate, 0, 2);
 	tcase_add_test(tc, shake256_goes_with_ed448);
 	suite_add_tcase(s, tc);

@@ -151,14 +151,16 @@ vw_attrs_der(CMS_SignerInfo *si, const unsigned char *md, unsigned int mdl, unsi
  * under its parameterless identifier). oid not NULL: the signatureAlgorithm
  * says oid instead (who's key signs with its default algorithm), one no
  * verifier knows. sha256: the message digest SHA-256 instead, which RFC 8419
- * §3.1 does not allow with either key.
+ * §3.1 does not allow with either key. noattr: no signed attributes, the
+ * signature PureEdDSA over a || b itself (RFC 8419 §3.1), made by the key
+ * of keyby (NULL: who's), a key that is not the certificate's for a wrong one.
  */
 static uint8_t *
-vw_eddsa_cms(const char *who, const char *oid, int sha256, const uint8_t *a, size_t al,
-	     const uint8_t *b, size_t bl, size_t *outn)
+vw_eddsa_cms(const char *who, const char *oid, int sha256, int noattr, const char *keyby,
+	     const uint8_t *a, size_t al, const uint8_t *b, size_t bl, size_t *outn)
 {
 	X509 *cert = vc_cert(who);
-	EVP_PKEY *key = vc_key(who);
+	EVP_PKEY *key = vc_key(who), *by = keyby ? vc_key(keyby) : NULL;
 	CMS_ContentInfo *cms =
 		CMS_sign(NULL, NULL, NULL, NULL, CMS_DETACHED | CMS_BINARY | CMS_PARTIAL);
 	CMS_SignerInfo *si;
@@ -185,8 +187,17 @@ vw_eddsa_cms(const char *who, const char *oid, int sha256, const uint8_t *a, siz
 			EVP_DigestFinal_ex(h, md, &mdl);
 		EVP_MD_CTX_free(h);
 	}
-	dl = vw_attrs_der(si, md, mdl, &der);
-	if (dl <= 0 || EVP_DigestSignInit_ex(m, NULL, NULL, NULL, NULL, key, NULL) != 1 ||
+	if (noattr) {
+		/* the message whole: PureEdDSA has no streaming interface */
+		if (!(der = OPENSSL_malloc(al + bl + 1)))
+			abort();
+		memcpy(der, a, al);
+		memcpy(der + al, b, bl);
+		dl = (int)(al + bl);
+	} else {
+		dl = vw_attrs_der(si, md, mdl, &der);
+	}
+	if (dl <= 0 || EVP_DigestSignInit_ex(m, NULL, NULL, NULL, NULL, by ? by : key, NULL) != 1 ||
 	    EVP_DigestSign(m, sig, &sl, der, (size_t)dl) != 1)
 		abort();
 	ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), sig, (int)sl);
@@ -206,6 +217,7 @@ vw_eddsa_cms(const char *who, const char *oid, int sha256, const uint8_t *a, siz
 	CMS_ContentInfo_free(cms);
 	X509_free(cert);
 	EVP_PKEY_free(key);
+	EVP_PKEY_free(by);
 	return out;
 }
 
@@ -396,7 +408,8 @@ vw_ess_cms(const char *named, const char *by, const uint8_t *a, size_t al, const
  * tsa.cnf (the test writes it) on a query `openssl ts -query` made with ARGS,
  * "opensha1:WHO" an adbe.pkcs7.sha1 one (SHA-1 of the ranges enveloped),
  * "essof:NAMED:BY" OpenSSL's CMS signed by BY with an ESS signing-certificate-v2
- * naming NAMED's certificate, "eddsa:WHO" an Ed25519 or Ed448 CMS built by hand (RFC 8419; "eddsa256:WHO" over a SHA-256 message digest),
+ * naming NAMED's certificate, "eddsa:WHO" an Ed25519 or Ed448 CMS built by hand (RFC 8419; "eddsa256:WHO" over a SHA-256 message digest;
+ * "eddsanoattr:WHO[:KEY]" without signed attributes, signed by KEY's key if given),
  * "shake:D/S/L:WHO" an RFC 8702 CMS by WHO's RSA or EC key (vw_shake_cms: message digest SHAKE<D> of L bytes, signature with SHAKE<S>;
  * "shakelen:..." the digest named id-shake<D>-len with its length), "unknownalg:WHO" the same with an
  * unknown signature algorithm OID and WHO's key, "unsorted:WHO" as sealpact's with
@@ -552,8 +565,9 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 		free(hex);
 		free(cms);
 	} else if (who && (!strncmp(who, "eddsa:", 6) || !strncmp(who, "eddsa256:", 9) ||
-			   !strncmp(who, "unknownalg:", 11) || !strncmp(who, "essof:", 6) ||
-			   !strncmp(who, "shake:", 6) || !strncmp(who, "shakelen:", 9))) {
+			   !strncmp(who, "eddsanoattr:", 12) || !strncmp(who, "unknownalg:", 11) ||
+			   !strncmp(who, "essof:", 6) || !strncmp(who, "shake:", 6) ||
+			   !strncmp(who, "shakelen:", 9))) {
 		/* RFC 8419 Ed25519 CMS, built here: OpenSSL 3.0 cannot make one; or one
 		   whose signature algorithm is an OID nobody knows; or OpenSSL's with
 		   an ESS attribute naming the certificate asked */
@@ -577,10 +591,13 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 			cms = vw_ess_cms(named, by, (uint8_t *)b.p, c0, (uint8_t *)b.p + a, b.n - a,
 					 &m);
 		} else {
-			cms = vw_eddsa_cms(strchr(who, ':') + 1,
-					   unknown ? "1.3.6.1.4.1.99999.7.7" : NULL,
-					   !strncmp(who, "eddsa256:", 9), (uint8_t *)b.p, c0,
-					   (uint8_t *)b.p + a, b.n - a, &m);
+			int noattr = !strncmp(who, "eddsanoattr:", 12);
+			by[0] = '\0';
+			if (sscanf(strchr(who, ':') + 1, "%31[^:]:%31s", named, by) < 1)
+				abort();
+			cms = vw_eddsa_cms(named, unknown ? "1.3.6.1.4.1.99999.7.7" : NULL,
+					   !strncmp(who, "eddsa256:", 9), noattr, by[0] ? by : NULL,
+					   (uint8_t *)b.p, c0, (uint8_t *)b.p + a, b.n - a, &m);
 		}
 		if (2 * m > hexlen)
 			abort();
