@@ -534,6 +534,8 @@ crypto_pdf_verify(const unsigned char *data, size_t len, const struct crypto_ver
 		doc = opts->doc;
 	else if ((r = pdf_doc_open_view(data, len, &doc, ei)) < 0)
 		goto out;
+	else
+		(void)pdf_doc_sigs_preload(doc, 2); /* as engine_rev_open() does */
 	sp_errinfo_init(&rei);
 	if (e.nrev == 0 &&
 	    pdf_revisions_find(data, len, e.revs, PDF_REVISIONS_MAX, &e.nrev, &rei) < 0) {
