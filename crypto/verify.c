@@ -696,6 +696,7 @@ over_reads:
 				  e.nrev, PDF_REVISIONS_MAX_READS);
 out:
 	free(e.xref_chain);
+	free(e.pages);
 	for (i = 0; i < e.nrev && e.diffs; i++)
 		pdf_diff_cleanup(&e.diffs[i]);
 	free(e.diffs);
