@@ -321,8 +321,13 @@ engine_revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *
 			if (e->given_refs != NULL && e->revs[k].end == e->given_end)
 				e->refs_ok = pdf_refs_import(e->given_refs, e->ngiven_refs,
 							     &e->refs, &ign) == SP_OK;
-			else
+			else {
+				/* the walk reads every earlier signature dictionary: from the bytes
+				   (a completion whose base's references are not handed on had
+				   qpdf parse each /Contents, 1.5 M instructions a signature) */
+				(void)pdf_doc_sigs_preload_revs(cur, e->revs, k + 1);
 				e->refs_ok = pdf_refs_init(cur, &e->refs, &ign) == SP_OK;
+			}
 		}
 		if (k > first)
 			diff_at(e, k, prev, cur);
